@@ -1,0 +1,236 @@
+import type { ActorHost } from '../process/host';
+import type { Clock, TimerHandle } from '../process/clock';
+import type { Prng } from '../process/prng';
+import type { Logger } from '../logging';
+import type { HttpHandler } from '../process/http';
+import { Queue } from '../process/queue';
+import type { MessageType } from './message';
+import { UPID } from './upid';
+
+/** A message handler: `this` is the actor, `from` the sender's UPID. */
+export type Handler<T> = (from: UPID, body: T) => void;
+
+/** A cancellable timer created by `Actor.delay`. */
+export interface Timer {
+  cancel(): void;
+}
+
+/** @internal One installed handler, with the validator applied to bodies that arrive off the wire. */
+export interface InstalledHandler {
+  run: Handler<unknown>;
+  validate: ((body: unknown) => unknown) | undefined;
+}
+
+/** Kinds of mailbox events. */
+export const enum EventKind {
+  Message = 0,
+  Run = 1,
+  Exited = 2,
+  Terminate = 3,
+}
+
+/** @internal An entry in an actor's mailbox. One shape for every kind keeps the hot path monomorphic. */
+export class MailboxEvent {
+  constructor(
+    readonly kind: EventKind,
+    readonly from: UPID | undefined,
+    readonly name: string,
+    readonly body: unknown,
+    /** Set for messages that arrived off the wire: their bodies are validated before handling. */
+    readonly remote: boolean,
+    /** For `Run` events: the work to do; for dispatches, `fail` rejects the caller on termination. */
+    readonly run: (() => void) | undefined,
+    readonly fail: ((error: Error) => void) | undefined,
+  ) {}
+}
+
+/** @internal Runtime state the host keeps per actor. Not for actor code. */
+export class ActorRuntime {
+  readonly handlers = new Map<string, InstalledHandler>();
+  readonly routes = new Map<string, HttpHandler>();
+  readonly mailbox = new Queue<MailboxEvent>();
+  readonly timers = new Set<ActorTimer>();
+  host: ActorHost | undefined;
+  pid: UPID | undefined;
+  /** True while the actor sits in its host's run queue. */
+  scheduled = false;
+  state: 'created' | 'running' | 'terminating' | 'terminated' = 'created';
+  /** Async work started with `defer` and not yet re-entered. */
+  pendingDeferred = 0;
+  readonly terminated: Promise<void>;
+  resolveTerminated!: () => void;
+
+  constructor() {
+    this.terminated = new Promise<void>((resolve) => { this.resolveTerminated = resolve; });
+  }
+}
+
+/** @internal */
+export class ActorTimer implements Timer {
+  handle: TimerHandle | undefined;
+  cancelled = false;
+  constructor(private readonly owner: ActorRuntime) {}
+  cancel(): void {
+    this.cancelled = true;
+    this.handle?.cancel();
+    this.owner.timers.delete(this);
+  }
+}
+
+/**
+ * The base class of every actor (libprocess' Process). An actor has an id, a mailbox and message
+ * handlers installed by name; it runs one message at a time, to completion, so its state is
+ * never touched concurrently.
+ *
+ * Async work must re-enter the actor rather than touch its state from a callback: use
+ * `defer(promise, then)` (the continuation runs as a mailbox event) or `dispatch`. A handler
+ * that throws is logged and isolated; the actor carries on with its next message.
+ *
+ * @example
+ *   class Echo extends Actor {
+ *     constructor() {
+ *       super('echo');
+ *       this.install(Ping, (from, body) => this.send(from, Pong, body));
+ *     }
+ *   }
+ *   const host = await ActorHost.start({ port: 0 });
+ *   const pid = host.spawn(new Echo());
+ */
+export abstract class Actor {
+  /** @internal */
+  readonly runtime = new ActorRuntime();
+
+  /** @param id the actor's id within its host (e.g. `master`, `slave(1)`); see `ActorHost.uniqueId`. */
+  constructor(readonly id: string) {
+    if (!/^[A-Za-z0-9_.()\-/:]+$/.test(id) || id.startsWith('__')) {
+      throw new Error(`invalid actor id '${id}': use [A-Za-z0-9_.()-/:], not starting with '__'`);
+    }
+  }
+
+  /** Runs first, as the actor's first mailbox event after `spawn`. */
+  protected initialize(): void {}
+
+  /** Runs last, when the actor is terminated (or its host stops). */
+  protected finalize(): void {}
+
+  /** Called when a linked actor has gone: it terminated, its host died, or the link broke. */
+  protected exited(_pid: UPID): void {}
+
+  /** This actor's address. Throws before `spawn`. */
+  self(): UPID {
+    const pid = this.runtime.pid;
+    if (!pid) throw new Error(`actor '${this.id}' is not spawned`);
+    return pid;
+  }
+
+  /** Installs the handler for messages of `type` (a `MessageType` or a bare name). */
+  protected install<T>(type: MessageType<T> | string, handler: Handler<T>): void {
+    const name = typeof type === 'string' ? type : type.name;
+    if (this.runtime.handlers.has(name)) throw new Error(`actor '${this.id}': handler for '${name}' installed twice`);
+    this.runtime.handlers.set(name, {
+      run: handler as Handler<unknown>,
+      validate: typeof type === 'string' ? undefined : type.validate,
+    });
+  }
+
+  /** Serves HTTP `path` (e.g. `/state`) of this actor at `/<id><path>` on its host's port. */
+  protected route(path: string, handler: HttpHandler): void {
+    if (!path.startsWith('/')) throw new Error(`route '${path}' must start with '/'`);
+    this.runtime.routes.set(path, handler);
+  }
+
+  /** Sends a message; delivery is asynchronous and unacknowledged (like libprocess `send`). */
+  protected send<T>(to: UPID | string, type: MessageType<T> | string, body: T): void {
+    this.host.send(this.self(), to, typeof type === 'string' ? type : type.name, body);
+  }
+
+  /** Runs `method` on `target` (an actor on this host) in its mailbox; resolves with the result. */
+  protected dispatch<A extends Actor, R>(target: A, method: (actor: A) => R): Promise<Awaited<R>> {
+    return dispatch(target, method);
+  }
+
+  /** Runs `callback` in this actor's mailbox after `ms` of the host clock. */
+  protected delay(ms: number, callback: () => void): Timer {
+    return this.host.delay(this, ms, callback);
+  }
+
+  /** Asks to be told (via `exited`) when `pid` goes away. */
+  protected link(pid: UPID | string): void {
+    this.host.link(this, typeof pid === 'string' ? UPID.parse(pid) : pid);
+  }
+
+  /**
+   * Waits for `promise` outside the actor, then runs `then` (or `onError`) inside its mailbox.
+   * This is how async work (file I/O, child processes) re-enters an actor safely.
+   */
+  protected defer<T>(promise: Promise<T>, then: (value: T) => void, onError?: (error: Error) => void): void {
+    this.host.defer(this, promise, then, onError);
+  }
+
+  /** Terminates this actor: queued messages are dropped, `finalize` runs, linked actors get `exited`. */
+  protected terminate(): void {
+    this.host.terminate(this);
+  }
+
+  /** The host clock: the only source of time actor code may use. */
+  protected get clock(): Clock {
+    return this.host.clock;
+  }
+
+  /** The host's seeded PRNG: the only source of randomness actor code may use. */
+  protected get random(): Prng {
+    return this.host.random;
+  }
+
+  /** A logger bound to this actor's id. */
+  protected get log(): Logger {
+    return this.host.logger;
+  }
+
+  /** The host this actor was spawned on. Throws before `spawn`. */
+  protected get host(): ActorHost {
+    const host = this.runtime.host;
+    if (!host) throw new Error(`actor '${this.id}' is not spawned`);
+    return host;
+  }
+
+  /** @internal Entry points the host calls; actor code overrides the protected hooks instead. */
+  static callInitialize(actor: Actor): void {
+    actor.initialize();
+  }
+  /** @internal */
+  static callFinalize(actor: Actor): void {
+    actor.finalize();
+  }
+  /** @internal */
+  static callExited(actor: Actor, pid: UPID): void {
+    actor.exited(pid);
+  }
+}
+
+/**
+ * Runs `method` on `actor` inside its mailbox and resolves with what it returns (libprocess
+ * `dispatch`). Use it to build facades: one-line methods that hide the actor.
+ *
+ * @example
+ *   class AllocatorFacade {
+ *     constructor(private readonly process: AllocatorProcess) {}
+ *     addAgent(id: string, total: Resources) { return dispatch(this.process, (p) => p.addAgent(id, total)); }
+ *   }
+ */
+export function dispatch<A extends Actor, R>(actor: A, method: (actor: A) => R): Promise<Awaited<R>> {
+  const host = actor.runtime.host;
+  if (!host) return Promise.reject(new Error(`dispatch: actor '${actor.id}' is not spawned`));
+  return new Promise<Awaited<R>>((resolve, reject) => {
+    const run = (): void => {
+      try {
+        const result = method(actor);
+        if (result instanceof Promise) result.then(resolve as (v: unknown) => void, reject);
+        else resolve(result as Awaited<R>);
+      } catch (error) {
+        reject(error);
+      }
+    };
+    host.enqueueRun(actor, run, reject);
+  });
+}

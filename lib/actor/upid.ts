@@ -1,0 +1,100 @@
+/**
+ * UPID: the address of an actor, `id@host:port` (libprocess' process id).
+ *
+ * `UPID.parse` and `toString` are exact inverses on valid input, so a UPID can travel as a
+ * string on the wire and come back equal.
+ *
+ * @example
+ *   const pid = UPID.parse('master@10.0.0.5:5050');
+ *   pid.id === 'master'; pid.address === '10.0.0.5:5050'; String(pid) === 'master@10.0.0.5:5050';
+ */
+export class UPID {
+  /** `host:port`: which actor host (OS process) the actor lives in. */
+  readonly address: string;
+  private readonly text: string;
+
+  constructor(
+    /** The actor's id, unique within its host, e.g. `master`, `slave(1)`. */
+    readonly id: string,
+    /** IP address or host name the actor host listens on. */
+    readonly host: string,
+    /** TCP port of the actor host. */
+    readonly port: number,
+  ) {
+    checkId(id, `${id}@${host}:${port}`);
+    checkHost(host, `${id}@${host}:${port}`);
+    checkPort(port, `${id}@${host}:${port}`);
+    this.address = `${host}:${port}`;
+    this.text = `${id}@${this.address}`;
+  }
+
+  /** Parses `id@host:port`; throws an `InvalidUPIDError` naming the bad part. */
+  static parse(text: string): UPID {
+    if (typeof text !== 'string') throw new InvalidUPIDError(String(text), 'not a string');
+    const at = text.indexOf('@');
+    if (at < 0) throw new InvalidUPIDError(text, "missing '@'");
+    const colon = text.lastIndexOf(':');
+    if (colon < at) throw new InvalidUPIDError(text, "missing ':port'");
+    const portText = text.slice(colon + 1);
+    if (!/^(0|[1-9][0-9]{0,4})$/.test(portText)) {
+      throw new InvalidUPIDError(text, `port '${portText}' is not a decimal number in 0..65535`);
+    }
+    return new UPID(text.slice(0, at), text.slice(at + 1, colon), Number(portText));
+  }
+
+  /** Like `parse` but returns `undefined` instead of throwing. */
+  static tryParse(text: unknown): UPID | undefined {
+    if (typeof text !== 'string') return undefined;
+    try {
+      return UPID.parse(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Builds the UPID of actor `id` on the host at `address` (`host:port`). */
+  static at(id: string, address: string): UPID {
+    return UPID.parse(`${id}@${address}`);
+  }
+
+  equals(other: UPID | undefined): boolean {
+    return other !== undefined && other.text === this.text;
+  }
+
+  toString(): string {
+    return this.text;
+  }
+
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/** Thrown for a string that is not a valid `id@host:port`. */
+export class InvalidUPIDError extends Error {
+  constructor(text: string, reason: string) {
+    super(`invalid UPID '${text}': ${reason}`);
+    this.name = 'InvalidUPIDError';
+  }
+}
+
+// An id may hold letters, digits and `-_.()` plus `/` and `:` for nested names; never '@' or blanks.
+const ID_PATTERN = /^[A-Za-z0-9_.()\-/:]+$/;
+// A host is a DNS name or IPv4 address, or a bracketed IPv6 address.
+const HOST_PATTERN = /^([A-Za-z0-9\-.]+|\[[0-9A-Fa-f:.]+\])$/;
+
+function checkId(id: string, text: string): void {
+  if (id.length === 0) throw new InvalidUPIDError(text, 'empty id');
+  if (!ID_PATTERN.test(id)) throw new InvalidUPIDError(text, `id '${id}' has a character outside [A-Za-z0-9_.()-/:]`);
+}
+
+function checkHost(host: string, text: string): void {
+  if (host.length === 0) throw new InvalidUPIDError(text, 'empty host');
+  if (!HOST_PATTERN.test(host)) throw new InvalidUPIDError(text, `host '${host}' is not a host name or IP address`);
+}
+
+function checkPort(port: number, text: string): void {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidUPIDError(text, `port '${port}' is not an integer in 0..65535`);
+  }
+}

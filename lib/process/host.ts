@@ -1,0 +1,592 @@
+import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { customRandom, urlAlphabet } from 'nanoid';
+import { Actor, ActorTimer, EventKind, MailboxEvent, type Timer } from '../actor/actor';
+import { UPID } from '../actor/upid';
+import { createLogger, type Logger } from '../logging';
+import { RealClock, type Clock } from './clock';
+import { checkEnvelope, decodeFrame, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
+import { MessageFilters } from './filters';
+import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse, type HttpRequest, type HttpResponse } from './http';
+import { LINK_PATH, LinkManager, type LinkOptions } from './links';
+import { Prng, randomSeed } from './prng';
+import { Queue } from './queue';
+import { TraceRecorder } from './trace';
+
+/** Messages an actor handles per turn before the next ready actor gets its turn (fairness). */
+export const MAILBOX_BATCH = 256;
+/** Messages a host handles per event-loop turn before yielding to I/O. */
+export const DRAIN_BUDGET = 50_000;
+/** Parsed UPIDs cached per host (wire envelopes carry UPIDs as strings). */
+export const UPID_CACHE_LIMIT = 10_000;
+/** Reserved message names the hosts use to carry links between them. */
+const LINK_MESSAGE = '__link__';
+const EXITED_MESSAGE = '__exited__';
+
+/** Options of an actor host; every limit has a default named in this module or its neighbours. */
+export interface ActorHostOptions {
+  /** IP address to listen on and advertise in UPIDs (default 127.0.0.1). */
+  ip?: string;
+  /** TCP port (default 0: any free port). */
+  port?: number;
+  /** Listen for links and HTTP (default true). A host that does not listen needs `address`. */
+  listen?: boolean;
+  /** Address to use when not listening (e.g. a recorded host's address during replay). */
+  address?: string;
+  clock?: Clock;
+  /** PRNG seed; random unless given. Logged at start so a run can be reproduced. */
+  seed?: number;
+  logger?: Logger;
+  filters?: MessageFilters;
+  /** Record every delivered and sent message to this file. */
+  tracePath?: string;
+  maxMessageBytes?: number;
+  maxHttpBodyBytes?: number;
+  links?: LinkOptions;
+  /** Called for messages to other hosts when this host does not listen (replay captures them here). */
+  offHost?: (envelope: WireEnvelope) => void;
+}
+
+/**
+ * An actor host: one OS process, one TCP port serving WebSocket links to other hosts and the
+ * HTTP routes of its actors (`/<actorId>/<route>`). It owns the actors' mailboxes and runs them
+ * one message at a time.
+ *
+ * @example
+ *   const host = await ActorHost.start({ port: 5050 });
+ *   const pid = host.spawn(new Master(flags));      // master@127.0.0.1:5050
+ *   host.installSignalHandlers();                   // SIGINT/SIGTERM: finalize actors, close links
+ */
+export class ActorHost {
+  readonly clock: Clock;
+  readonly random: Prng;
+  readonly logger: Logger;
+  readonly filters: MessageFilters;
+  /** Random per process start; peers use it to tell a restarted host from a duplicate dial. */
+  readonly incarnation: string;
+  private addressText: string;
+  private readonly actors = new Map<string, Actor>();
+  private readonly ready = new Queue<Actor>();
+  private drainScheduled = false;
+  private pendingDeferred = 0;
+  private readonly upidCache = new Map<string, UPID>();
+  private readonly idCounters = new Map<string, number>();
+  private readonly nanoid: () => string;
+  private server: http.Server | undefined;
+  private links: LinkManager | undefined;
+  private tracer: TraceRecorder | undefined;
+  private readonly removeIdleProbe: () => void;
+  private stopping: Promise<void> | undefined;
+  /** Local actors linked to local actors: target id → linkers. */
+  private readonly localLinks = new Map<string, Set<Actor>>();
+  /** Local actors linked to actors on other hosts: address → target UPID text → (target, linkers). */
+  private readonly remoteLinks = new Map<string, Map<string, { pid: UPID; linkers: Set<Actor> }>>();
+  /** Actors on other hosts linked to local actors: local id → their UPIDs. */
+  private readonly remoteLinkers = new Map<string, Map<string, UPID>>();
+
+  constructor(private readonly options: ActorHostOptions = {}) {
+    this.clock = options.clock ?? new RealClock();
+    this.random = new Prng(options.seed ?? randomSeed());
+    this.logger = options.logger ?? createLogger('actor-host');
+    this.filters = options.filters ?? new MessageFilters();
+    this.incarnation = Buffer.from(this.random.bytes(8)).toString('hex');
+    this.nanoid = customRandom(urlAlphabet, 21, (size) => this.random.bytes(size));
+    this.addressText = options.address ?? `${options.ip ?? '127.0.0.1'}:${options.port ?? 0}`;
+    this.removeIdleProbe = this.clock.addIdleProbe(() => this.idle());
+  }
+
+  /** Creates a host and starts listening (unless `listen: false`). */
+  static async start(options: ActorHostOptions = {}): Promise<ActorHost> {
+    const host = new ActorHost(options);
+    if (options.listen !== false) await host.listen();
+    host.logger.debug({ address: host.address, seed: host.random.seed }, 'actor host started');
+    return host;
+  }
+
+  /** `host:port` this host advertises in its actors' UPIDs. */
+  get address(): string {
+    return this.addressText;
+  }
+
+  /** Starts serving links and HTTP on the configured ip:port. */
+  async listen(): Promise<void> {
+    const ip = this.options.ip ?? '127.0.0.1';
+    const server = http.createServer((request, response) => void this.serveHttp(request, response));
+    server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+    server.on('clientError', (error, socket) => {
+      this.logger.warn({ error: error.message }, 'bad HTTP request');
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, ip, () => resolve());
+    });
+    const port = (server.address() as { port: number }).port;
+    this.addressText = `${ip}:${port}`;
+    this.server = server;
+    this.links = new LinkManager(this.addressText, this.incarnation, this.logger, {
+      onFrame: (address, frame) => this.receiveFrame(address, frame),
+      onLinkDown: (address, reason) => this.linkDown(address, reason),
+    }, this.options.links);
+    if (this.options.tracePath) this.startTrace(this.options.tracePath);
+  }
+
+  /** Records every delivered and sent message to `path` from now on. */
+  startTrace(path: string): void {
+    this.tracer?.close();
+    this.tracer = new TraceRecorder(path);
+    this.tracer.record({ kind: 'header', version: 1, address: this.address, seed: this.random.seed, startMs: this.clock.now() });
+  }
+
+  /** Starts `actor`: gives it a UPID and runs its `initialize` as its first mailbox event. */
+  spawn<A extends Actor>(actor: A): UPID {
+    const runtime = actor.runtime;
+    if (runtime.state !== 'created') throw new Error(`actor '${actor.id}' was already spawned`);
+    if (this.actors.has(actor.id)) throw new Error(`an actor '${actor.id}' already runs on ${this.address}`);
+    if (this.stopping) throw new Error(`host ${this.address} is stopping`);
+    runtime.host = this;
+    runtime.pid = new UPID(actor.id, ...splitAddress(this.address));
+    runtime.state = 'running';
+    this.actors.set(actor.id, actor);
+    this.enqueue(actor, new MailboxEvent(EventKind.Run, undefined, 'initialize', undefined, false, () => Actor.callInitialize(actor), undefined));
+    return runtime.pid;
+  }
+
+  /** A fresh id `prefix(N)` (libprocess style, e.g. `slave(1)`), unique on this host. */
+  uniqueId(prefix: string): string {
+    const next = (this.idCounters.get(prefix) ?? 0) + 1;
+    this.idCounters.set(prefix, next);
+    return `${prefix}(${next})`;
+  }
+
+  /** A random 21-character URL-safe id drawn from the host's seeded PRNG. */
+  newId(): string {
+    return this.nanoid();
+  }
+
+  /** The local actor with this id, if running. */
+  lookup(id: string): Actor | undefined {
+    return this.actors.get(id);
+  }
+
+  /** Terminates a local actor (its pending messages are dropped; `finalize` runs; linked actors get `exited`). */
+  terminate(target: Actor | UPID): void {
+    const actor = target instanceof UPID ? this.actors.get(target.id) : target;
+    if (!actor || actor.runtime.host !== this) return;
+    const runtime = actor.runtime;
+    if (runtime.state !== 'running') return;
+    runtime.state = 'terminating';
+    runtime.mailbox.unshift(new MailboxEvent(EventKind.Terminate, undefined, 'terminate', undefined, false, undefined, undefined));
+    this.schedule(actor);
+  }
+
+  /** Resolves when the actor has terminated (at once if it is not running here). */
+  wait(target: Actor | UPID): Promise<void> {
+    const actor = target instanceof UPID ? this.actors.get(target.id) : target;
+    return actor ? actor.runtime.terminated : Promise.resolve();
+  }
+
+  /** Sends a message from a local actor (used by `Actor.send`). */
+  send(from: UPID, to: UPID | string, name: string, body: unknown): void {
+    const target = typeof to === 'string' ? this.parseUpid(to) : to;
+    if (this.tracer) this.trace('send', from, target, name, body);
+    if (target.address === this.address) this.deliverLocal(from, target, name, body, false);
+    else this.sendRemote({ from: from.toString(), to: target.toString(), name, body }, target.address);
+  }
+
+  /** Injects a message into a local actor's mailbox as if it came from `from` (tests, replay). */
+  inject(from: UPID, to: UPID, name: string, body: unknown): void {
+    this.deliverLocal(from, to, name, body, false);
+  }
+
+  /** @internal Runs `run` inside `actor`'s mailbox; `fail` is called instead if the actor is gone. */
+  enqueueRun(actor: Actor, run: () => void, fail?: (error: Error) => void): void {
+    if (actor.runtime.state !== 'running') {
+      fail?.(new Error(`actor '${actor.id}' is not running`));
+      return;
+    }
+    this.enqueue(actor, new MailboxEvent(EventKind.Run, undefined, 'run', undefined, false, run, fail));
+  }
+
+  /** @internal Timer for `Actor.delay`: fires on the host clock, runs in the actor's mailbox. */
+  delay(actor: Actor, ms: number, callback: () => void): Timer {
+    const timer = new ActorTimer(actor.runtime);
+    actor.runtime.timers.add(timer);
+    timer.handle = this.clock.setTimer(ms, () => {
+      actor.runtime.timers.delete(timer);
+      if (timer.cancelled) return;
+      this.enqueueRun(actor, () => { if (!timer.cancelled) callback.call(actor); });
+    });
+    return timer;
+  }
+
+  /** @internal `Actor.defer`: the continuation re-enters the actor's mailbox. */
+  defer<T>(actor: Actor, promise: Promise<T>, then: (value: T) => void, onError?: (error: Error) => void): void {
+    this.pendingDeferred++;
+    actor.runtime.pendingDeferred++;
+    const settle = (run: () => void): void => {
+      this.pendingDeferred--;
+      actor.runtime.pendingDeferred--;
+      this.enqueueRun(actor, run);
+    };
+    promise.then(
+      (value) => settle(() => then.call(actor, value)),
+      (error: unknown) => settle(() => {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        if (onError) onError.call(actor, failure);
+        else this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
+      }),
+    );
+  }
+
+  /** @internal `Actor.link`. */
+  link(actor: Actor, pid: UPID): void {
+    if (pid.address === this.address) return this.linkLocal(actor, pid);
+    let targets = this.remoteLinks.get(pid.address);
+    if (!targets) this.remoteLinks.set(pid.address, (targets = new Map()));
+    const key = pid.toString();
+    const entry = targets.get(key);
+    if (entry) {
+      entry.linkers.add(actor);
+      return;
+    }
+    targets.set(key, { pid, linkers: new Set([actor]) });
+    this.sendRemote({ from: actor.self().toString(), to: key, name: LINK_MESSAGE, body: null }, pid.address);
+  }
+
+  /** True when nothing is queued, scheduled or deferred here (the virtual clock's idle probe). */
+  idle(): boolean {
+    return this.ready.length === 0 && !this.drainScheduled && this.pendingDeferred === 0 && (this.links?.idle() ?? true);
+  }
+
+  /** Addresses of hosts this host has an open link to. */
+  linkedHosts(): string[] {
+    return this.links?.openLinks() ?? [];
+  }
+
+  /**
+   * Stops the host: every actor is terminated (finalized; linked actors told), links are flushed
+   * and closed, the port is released. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  /** On SIGINT/SIGTERM: stop gracefully and exit 0 (a second signal exits at once). */
+  installSignalHandlers(onStopped: () => void = () => process.exit(0)): void {
+    const handler = (signal: NodeJS.Signals): void => {
+      if (this.stopping) process.exit(1);
+      this.logger.info({ signal }, 'stopping');
+      void this.stop().then(onStopped);
+    };
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+  }
+
+  private async doStop(): Promise<void> {
+    const actors = [...this.actors.values()].reverse();
+    for (const actor of actors) this.terminate(actor);
+    await Promise.all(actors.map((actor) => actor.runtime.terminated));
+    await this.links?.close();
+    if (this.server) {
+      const server = this.server;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    this.tracer?.close();
+    this.tracer = undefined;
+    this.removeIdleProbe();
+  }
+
+  // ---- mailbox scheduling -------------------------------------------------------------------
+
+  private enqueue(actor: Actor, event: MailboxEvent): void {
+    actor.runtime.mailbox.push(event);
+    this.schedule(actor);
+  }
+
+  private schedule(actor: Actor): void {
+    if (actor.runtime.scheduled) return;
+    actor.runtime.scheduled = true;
+    this.ready.push(actor);
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(this.drain);
+    }
+  }
+
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    let budget = DRAIN_BUDGET;
+    while (budget > 0) {
+      const actor = this.ready.shift();
+      if (!actor) break;
+      budget -= this.runMailbox(actor, Math.min(MAILBOX_BATCH, budget));
+      const runtime = actor.runtime;
+      if (runtime.mailbox.length > 0 && runtime.state !== 'terminated') this.ready.push(actor);
+      else runtime.scheduled = false;
+    }
+    if (this.ready.length > 0 && !this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(this.drain);
+    }
+  };
+
+  private runMailbox(actor: Actor, limit: number): number {
+    const mailbox = actor.runtime.mailbox;
+    let handled = 0;
+    while (handled < limit) {
+      const event = mailbox.shift();
+      if (event === undefined) break;
+      handled++;
+      this.handle(actor, event);
+      if (actor.runtime.state === 'terminated') break;
+    }
+    return handled;
+  }
+
+  private handle(actor: Actor, event: MailboxEvent): void {
+    try {
+      switch (event.kind) {
+        case EventKind.Message:
+          return this.handleMessage(actor, event);
+        case EventKind.Run:
+          return (event.run as () => void)();
+        case EventKind.Exited:
+          if (this.tracer) this.trace('deliver', event.from as UPID, actor.self(), 'exited', null);
+          return Actor.callExited(actor, event.from as UPID);
+        case EventKind.Terminate:
+          return this.finishTerminate(actor);
+      }
+    } catch (error) {
+      this.logger.error({ actor: actor.id, event: event.name, from: event.from?.toString(), error: describe(error) }, 'handler threw; actor continues');
+    }
+  }
+
+  private handleMessage(actor: Actor, event: MailboxEvent): void {
+    const handler = actor.runtime.handlers.get(event.name);
+    if (handler === undefined) {
+      this.logger.warn({ actor: actor.id, name: event.name, from: event.from?.toString() }, 'dropping message: no handler installed');
+      return;
+    }
+    let body = event.body;
+    if (event.remote && handler.validate) {
+      try {
+        body = handler.validate(body);
+      } catch (error) {
+        this.logger.warn({ actor: actor.id, name: event.name, from: event.from?.toString(), error: describe(error) }, 'dropping message: invalid body');
+        return;
+      }
+    }
+    if (this.tracer) this.trace('deliver', event.from as UPID, actor.self(), event.name, body);
+    const result: unknown = handler.run.call(actor, event.from as UPID, body);
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => this.logger.error({ actor: actor.id, name: event.name, error: describe(error) }, 'async handler failed'));
+    }
+  }
+
+  private finishTerminate(actor: Actor): void {
+    const runtime = actor.runtime;
+    const pid = actor.self();
+    try {
+      Actor.callFinalize(actor);
+    } catch (error) {
+      this.logger.error({ actor: actor.id, error: describe(error) }, 'finalize threw');
+    }
+    runtime.state = 'terminated';
+    for (const timer of [...runtime.timers]) timer.cancel();
+    for (const event of runtime.mailbox.clear()) event.fail?.(new Error(`actor '${actor.id}' terminated`));
+    this.actors.delete(actor.id);
+    for (const linker of this.localLinks.get(actor.id) ?? []) this.notifyExited(linker, pid);
+    this.localLinks.delete(actor.id);
+    for (const remote of this.remoteLinkers.get(actor.id)?.values() ?? []) {
+      this.sendRemote({ from: pid.toString(), to: remote.toString(), name: EXITED_MESSAGE, body: null }, remote.address);
+    }
+    this.remoteLinkers.delete(actor.id);
+    runtime.resolveTerminated();
+  }
+
+  // ---- delivery -----------------------------------------------------------------------------
+
+  private deliverLocal(from: UPID, to: UPID, name: string, body: unknown, remote: boolean): void {
+    if (this.filters.active && this.filters.apply({ from, to, name, body })) return;
+    const actor = this.actors.get(to.id);
+    if (actor === undefined || actor.runtime.state !== 'running') {
+      this.logger.warn({ from: from.toString(), to: to.toString(), name }, 'dropping message for an unknown actor');
+      return;
+    }
+    this.enqueue(actor, new MailboxEvent(EventKind.Message, from, name, body, remote, undefined, undefined));
+  }
+
+  private sendRemote(envelope: WireEnvelope, address: string): void {
+    if (!this.links) {
+      if (this.options.offHost) this.options.offHost(envelope);
+      else this.logger.warn({ to: envelope.to, name: envelope.name }, 'dropping message: this host does not listen, so it has no links');
+      return;
+    }
+    let encoded: Buffer;
+    try {
+      encoded = encodeEnvelope(envelope);
+    } catch (error) {
+      this.logger.error({ to: envelope.to, name: envelope.name, error: describe(error) }, 'dropping message: body cannot be encoded');
+      return;
+    }
+    const limit = this.options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    if (encoded.length > limit) {
+      this.logger.error({ to: envelope.to, name: envelope.name, bytes: encoded.length, limit }, 'dropping message: larger than the message size limit');
+      return;
+    }
+    this.links.send(address, encoded);
+  }
+
+  private receiveFrame(address: string, frame: Buffer): void {
+    let values: unknown[];
+    try {
+      values = decodeFrame(frame);
+    } catch (error) {
+      this.logger.warn({ peer: address, bytes: frame.length, error: describe(error) }, 'dropping undecodable frame');
+      return;
+    }
+    for (const value of values) {
+      const envelope = checkEnvelope(value);
+      if (typeof envelope === 'string') {
+        this.logger.warn({ peer: address, reason: envelope }, 'dropping malformed envelope');
+        continue;
+      }
+      this.receiveEnvelope(address, envelope);
+    }
+  }
+
+  private receiveEnvelope(address: string, envelope: WireEnvelope): void {
+    const from = this.tryParseUpid(envelope.from);
+    const to = this.tryParseUpid(envelope.to);
+    if (!from || !to) {
+      this.logger.warn({ peer: address, from: envelope.from, to: envelope.to }, 'dropping envelope: bad UPID');
+      return;
+    }
+    if (to.address !== this.address) {
+      this.logger.warn({ peer: address, to: envelope.to }, 'dropping envelope addressed to another host');
+      return;
+    }
+    if (envelope.name === LINK_MESSAGE) return this.remoteLinked(from, to);
+    if (envelope.name === EXITED_MESSAGE) return this.remoteExited(from);
+    this.deliverLocal(from, to, envelope.name, envelope.body, true);
+  }
+
+  // ---- links between actors -----------------------------------------------------------------
+
+  private linkLocal(actor: Actor, pid: UPID): void {
+    const target = this.actors.get(pid.id);
+    if (!target || target.runtime.state !== 'running') return this.notifyExited(actor, pid);
+    let linkers = this.localLinks.get(pid.id);
+    if (!linkers) this.localLinks.set(pid.id, (linkers = new Set()));
+    linkers.add(actor);
+  }
+
+  private remoteLinked(from: UPID, to: UPID): void {
+    const target = this.actors.get(to.id);
+    if (!target || target.runtime.state !== 'running') {
+      this.sendRemote({ from: to.toString(), to: from.toString(), name: EXITED_MESSAGE, body: null }, from.address);
+      return;
+    }
+    let linkers = this.remoteLinkers.get(to.id);
+    if (!linkers) this.remoteLinkers.set(to.id, (linkers = new Map()));
+    linkers.set(from.toString(), from);
+  }
+
+  private remoteExited(pid: UPID): void {
+    const targets = this.remoteLinks.get(pid.address);
+    const entry = targets?.get(pid.toString());
+    if (!targets || !entry) return;
+    targets.delete(pid.toString());
+    for (const linker of entry.linkers) this.notifyExited(linker, pid);
+  }
+
+  private linkDown(address: string, reason: string): void {
+    const targets = this.remoteLinks.get(address);
+    this.remoteLinks.delete(address);
+    for (const { pid, linkers } of targets?.values() ?? []) {
+      for (const linker of linkers) this.notifyExited(linker, pid);
+    }
+    for (const linkers of this.remoteLinkers.values()) {
+      for (const [key, pid] of linkers) if (pid.address === address) linkers.delete(key);
+    }
+    this.logger.debug({ peer: address, reason, notified: targets?.size ?? 0 }, 'link to host lost');
+  }
+
+  private notifyExited(actor: Actor, pid: UPID): void {
+    if (actor.runtime.state !== 'running') return;
+    this.enqueue(actor, new MailboxEvent(EventKind.Exited, pid, 'exited', undefined, false, undefined, undefined));
+  }
+
+  // ---- HTTP ---------------------------------------------------------------------------------
+
+  private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (request.url ?? '').split('?')[0];
+    if (path === LINK_PATH && this.links) return this.links.accept(request, socket, head);
+    this.logger.warn({ url: request.url }, 'refusing WebSocket upgrade on an unknown path');
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  }
+
+  private async serveHttp(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    try {
+      writeResponse(response, await this.routeHttp(request));
+    } catch (error) {
+      this.logger.error({ url: request.url, error: describe(error) }, 'HTTP handler failed');
+      if (!response.headersSent) writeResponse(response, httpError(500, describe(error)));
+    }
+  }
+
+  private async routeHttp(request: http.IncomingMessage): Promise<HttpResponse> {
+    const url = request.url ?? '/';
+    const target = splitActorPath(url);
+    const actor = target ? this.actors.get(target.actorId) : undefined;
+    const handler = target && actor ? actor.runtime.routes.get(target.path) : undefined;
+    if (!target || !actor || !handler) {
+      this.logger.debug({ url }, 'HTTP 404');
+      request.resume();
+      return httpError(404, `no route '${url.split('?')[0]}' on ${this.address}`);
+    }
+    const body = await readBody(request, this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES);
+    if (body === undefined) return httpError(413, `request body larger than ${this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES} bytes`);
+    const routed: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers: request.headers, body };
+    return new Promise<HttpResponse>((resolve, reject) => {
+      this.enqueueRun(actor, () => {
+        Promise.resolve(handler.call(actor, routed)).then(resolve, reject);
+      }, reject);
+    });
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private parseUpid(text: string): UPID {
+    const cached = this.upidCache.get(text);
+    if (cached) return cached;
+    const pid = UPID.parse(text);
+    if (this.upidCache.size >= UPID_CACHE_LIMIT) this.upidCache.clear();
+    this.upidCache.set(text, pid);
+    return pid;
+  }
+
+  private tryParseUpid(text: string): UPID | undefined {
+    try {
+      return this.parseUpid(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private trace(kind: 'deliver' | 'send', from: UPID, to: UPID, name: string, body: unknown): void {
+    this.tracer?.record({ kind, t: this.clock.now(), from: from.toString(), to: to.toString(), name, body });
+  }
+}
+
+function splitAddress(address: string): [string, number] {
+  const colon = address.lastIndexOf(':');
+  return [address.slice(0, colon), Number(address.slice(colon + 1))];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

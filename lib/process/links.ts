@@ -1,0 +1,280 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../logging';
+import { MAX_FRAME_BYTES } from './codec';
+
+/** URL path on which hosts accept links from other hosts. */
+export const LINK_PATH = '/__actors__/link';
+/** Header naming the dialing host's listen address (`host:port`). */
+export const HOST_HEADER = 'x-actor-host';
+/** Header carrying a host's incarnation (random per process start), to tell a restarted peer from a duplicate dial. */
+export const INCARNATION_HEADER = 'x-actor-incarnation';
+/** How long a dial may take before the link is declared down. */
+export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
+/** Bytes queued for one link (unsent plus socket-buffered) beyond which the link is declared down rather than grow without bound. */
+export const MAX_LINK_QUEUED_BYTES = 256 * 1024 * 1024;
+/** How long `close` waits for sockets to close gracefully. */
+export const LINK_CLOSE_TIMEOUT_MS = 2_000;
+/** WebSocket close code for a link replaced by a newer one (duplicate dial, restarted peer). */
+const CLOSE_REPLACED = 4001;
+
+export interface LinkOptions {
+  maxFrameBytes?: number;
+  dialTimeoutMs?: number;
+  maxQueuedBytes?: number;
+}
+
+/** What the link manager reports back to its host. */
+export interface LinkEvents {
+  /** A frame arrived from the host at `address`. */
+  onFrame(address: string, frame: Buffer): void;
+  /** The link to `address` is gone (closed, failed, timed out, replaced by a restarted peer). */
+  onLinkDown(address: string, reason: string): void;
+}
+
+type LinkState = 'connecting' | 'awaiting' | 'open';
+
+class Link {
+  state: LinkState = 'connecting';
+  socket: WebSocket | undefined;
+  peerIncarnation: string | undefined;
+  queue: Buffer[] = [];
+  queuedBytes = 0;
+  flushScheduled = false;
+  timeout: NodeJS.Timeout | undefined;
+  constructor(readonly address: string) {}
+}
+
+/**
+ * One WebSocket link per pair of hosts. Either side may dial; when both dial at once the
+ * connection dialed by the host with the smaller address wins (the other is refused with 409),
+ * so both end with one link. Messages sent in the same tick are coalesced into one frame; order
+ * is kept per link; a link that breaks is re-dialed on the next send.
+ */
+export class LinkManager {
+  private readonly links = new Map<string, Link>();
+  private readonly server: WebSocketServer;
+  private closing = false;
+
+  constructor(
+    private readonly localAddress: string,
+    private readonly incarnation: string,
+    private readonly logger: Logger,
+    private readonly events: LinkEvents,
+    private readonly options: LinkOptions = {},
+  ) {
+    this.server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.maxFrameBytes });
+    this.server.on('headers', (headers) => headers.push(`${INCARNATION_HEADER}: ${this.incarnation}`));
+  }
+
+  private get maxFrameBytes(): number {
+    return this.options.maxFrameBytes ?? MAX_FRAME_BYTES;
+  }
+
+  /** True when no link has unsent messages (for the virtual clock's `settle`). */
+  idle(): boolean {
+    for (const link of this.links.values()) if (link.queue.length > 0 && link.state === 'open') return false;
+    return true;
+  }
+
+  /** Addresses of links currently open (for tests and state endpoints). */
+  openLinks(): string[] {
+    return [...this.links.values()].filter((l) => l.state === 'open').map((l) => l.address);
+  }
+
+  /** Queues one encoded message for `address`, dialing if there is no link. */
+  send(address: string, message: Buffer): void {
+    if (this.closing) return;
+    const link = this.links.get(address) ?? this.dial(address);
+    link.queue.push(message);
+    link.queuedBytes += message.length;
+    const buffered = link.queuedBytes + (link.socket?.bufferedAmount ?? 0);
+    if (buffered > (this.options.maxQueuedBytes ?? MAX_LINK_QUEUED_BYTES)) {
+      this.down(link, `more than ${this.options.maxQueuedBytes ?? MAX_LINK_QUEUED_BYTES} bytes queued`);
+      return;
+    }
+    if (link.state === 'open' && !link.flushScheduled) {
+      link.flushScheduled = true;
+      queueMicrotask(() => this.flush(link));
+    }
+  }
+
+  /** Makes sure a link to `address` exists (dialing if needed), without sending anything. */
+  ensure(address: string): void {
+    if (!this.closing && !this.links.has(address)) this.dial(address);
+  }
+
+  /** Handles an HTTP upgrade on `LINK_PATH` from another host. */
+  accept(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const address = headerValue(request, HOST_HEADER);
+    const incarnation = headerValue(request, INCARNATION_HEADER);
+    if (!address || !/^[^\s:@]+:[0-9]{1,5}$/.test(address) || !incarnation) {
+      this.logger.warn({ remote: request.socket.remoteAddress }, `link refused: missing or bad '${HOST_HEADER}'/'${INCARNATION_HEADER}' header`);
+      return refuse(socket, 400, 'Bad Request');
+    }
+    if (this.closing) return refuse(socket, 503, 'Service Unavailable');
+    const existing = this.links.get(address);
+    if (existing && this.keepExisting(existing, incarnation)) return refuse(socket, 409, 'Conflict');
+    this.server.handleUpgrade(request, socket, head, (ws) => this.adopt(address, incarnation, ws));
+  }
+
+  /** Flushes every link, closes the sockets, and waits (bounded) for them to close. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const closed: Array<Promise<void>> = [];
+    for (const link of this.links.values()) {
+      this.flush(link);
+      const socket = link.socket;
+      if (link.timeout) clearTimeout(link.timeout);
+      if (!socket) continue;
+      closed.push(new Promise<void>((resolve) => {
+        if (socket.readyState === WebSocket.CLOSED) return resolve();
+        socket.once('close', () => resolve());
+        if (socket.readyState === WebSocket.OPEN) socket.close(1001, 'host stopping');
+        else socket.terminate();
+      }));
+    }
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, LINK_CLOSE_TIMEOUT_MS).unref());
+    await Promise.race([Promise.all(closed), timeout]);
+    for (const link of this.links.values()) link.socket?.terminate();
+    this.links.clear();
+    this.server.close();
+  }
+
+  // Decides a duplicate: true keeps the link we have (the newcomer is refused).
+  private keepExisting(existing: Link, incarnation: string): boolean {
+    if (existing.peerIncarnation !== undefined && existing.peerIncarnation !== incarnation) {
+      this.down(existing, 'peer restarted');
+      return false;
+    }
+    if (existing.state === 'awaiting') return false;
+    // Both sides dialed (or a stale duplicate): the dial from the smaller address wins.
+    return this.localAddress < existing.address;
+  }
+
+  private dial(address: string): Link {
+    const link = new Link(address);
+    this.links.set(address, link);
+    const ws = new WebSocket(`ws://${address}${LINK_PATH}`, {
+      headers: { [HOST_HEADER]: this.localAddress, [INCARNATION_HEADER]: this.incarnation },
+      perMessageDeflate: false,
+      maxPayload: this.maxFrameBytes,
+      handshakeTimeout: this.options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+    });
+    link.socket = ws;
+    ws.on('upgrade', (response) => { link.peerIncarnation = headerValue(response, INCARNATION_HEADER); });
+    ws.on('open', () => {
+      if (this.links.get(address) === link && link.socket === ws) this.opened(link);
+    });
+    ws.on('error', (error) => this.dialFailed(link, ws, error));
+    this.watch(link, ws);
+    return link;
+  }
+
+  private dialFailed(link: Link, ws: WebSocket, error: Error): void {
+    if (link.socket !== ws || this.links.get(link.address) !== link) return;
+    if (link.state === 'connecting' && error.message.includes('409')) {
+      // The peer dialed us too and its dial wins: wait for it, bounded.
+      link.state = 'awaiting';
+      link.socket = undefined;
+      const timeoutMs = this.options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
+      link.timeout = setTimeout(() => this.down(link, `no link from the peer within ${timeoutMs} ms`), timeoutMs);
+      return;
+    }
+    this.down(link, error.message);
+  }
+
+  private adopt(address: string, incarnation: string, ws: WebSocket): void {
+    let link = this.links.get(address);
+    if (!link) {
+      link = new Link(address);
+      this.links.set(address, link);
+    }
+    const previous = link.socket;
+    link.socket = ws;
+    link.peerIncarnation = incarnation;
+    if (previous && previous !== ws) {
+      if (previous.readyState === WebSocket.OPEN) previous.close(CLOSE_REPLACED, 'replaced by a newer link');
+      else previous.terminate();
+    }
+    this.watch(link, ws);
+    this.opened(link);
+  }
+
+  private opened(link: Link): void {
+    link.state = 'open';
+    if (link.timeout) clearTimeout(link.timeout);
+    link.timeout = undefined;
+    this.flush(link);
+  }
+
+  private watch(link: Link, ws: WebSocket): void {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (link.socket !== ws) return;
+      if (!isBinary) {
+        this.logger.warn({ peer: link.address }, 'dropping a text frame: links carry binary msgpack frames');
+        return;
+      }
+      this.events.onFrame(link.address, data);
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      if (link.socket === ws && this.links.get(link.address) === link) {
+        this.down(link, `closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`);
+      }
+    });
+    if (ws.listenerCount('error') === 0) ws.on('error', (error) => this.down(link, error.message));
+  }
+
+  private flush(link: Link): void {
+    link.flushScheduled = false;
+    const socket = link.socket;
+    if (link.state !== 'open' || !socket || link.queue.length === 0) return;
+    if (link.queue.length === 1) socket.send(link.queue[0] as Buffer, { binary: true });
+    else if (link.queuedBytes <= this.maxFrameBytes) socket.send(Buffer.concat(link.queue, link.queuedBytes), { binary: true });
+    else for (const frame of packFrames(link.queue, this.maxFrameBytes)) socket.send(frame, { binary: true });
+    link.queue = [];
+    link.queuedBytes = 0;
+  }
+
+  private down(link: Link, reason: string): void {
+    if (this.links.get(link.address) === link) this.links.delete(link.address);
+    if (link.timeout) clearTimeout(link.timeout);
+    const dropped = link.queue.length;
+    link.queue = [];
+    link.queuedBytes = 0;
+    const socket = link.socket;
+    link.socket = undefined;
+    socket?.terminate();
+    if (this.closing) return;
+    this.logger.info({ peer: link.address, reason, dropped }, 'link down');
+    this.events.onLinkDown(link.address, reason);
+  }
+}
+
+function headerValue(message: IncomingMessage, name: string): string | undefined {
+  const value = message.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Groups queued messages into frames of at most `maxBytes` each (a message is never split). */
+function packFrames(messages: Buffer[], maxBytes: number): Buffer[] {
+  const frames: Buffer[] = [];
+  let group: Buffer[] = [];
+  let size = 0;
+  for (const message of messages) {
+    if (size + message.length > maxBytes && group.length > 0) {
+      frames.push(Buffer.concat(group, size));
+      group = [];
+      size = 0;
+    }
+    group.push(message);
+    size += message.length;
+  }
+  if (group.length > 0) frames.push(Buffer.concat(group, size));
+  return frames;
+}

@@ -1,0 +1,71 @@
+/**
+ * A small seeded pseudo-random generator (sfc32), one per actor host, so that ids and shuffles
+ * are reproducible from a logged seed under simulation.
+ */
+export class Prng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(readonly seed: number) {
+    // splitmix32 spreads a small integer seed over the four words of state.
+    let state = seed >>> 0;
+    const next = (): number => {
+      state = (state + 0x9e3779b9) >>> 0;
+      let z = state;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
+    for (let i = 0; i < 12; i++) this.nextUint32();
+  }
+
+  /** A uniformly distributed unsigned 32-bit integer. */
+  nextUint32(): number {
+    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
+    this.d = (this.d + 1) >>> 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) >>> 0;
+    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
+    this.c = (this.c + t) >>> 0;
+    return t;
+  }
+
+  /** A float in [0, 1), usable wherever `Math.random` would be. */
+  next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** An integer in [0, bound). */
+  nextInt(bound: number): number {
+    return Math.floor(this.next() * bound);
+  }
+
+  /** Shuffles `items` in place (Fisher–Yates) and returns it. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.nextInt(i + 1);
+      const swap = items[i] as T;
+      items[i] = items[j] as T;
+      items[j] = swap;
+    }
+    return items;
+  }
+
+  /** Random bytes, for id generators (nanoid's `customRandom`). */
+  bytes(size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    for (let i = 0; i < size; i++) out[i] = this.nextUint32() & 0xff;
+    return out;
+  }
+}
+
+/** A seed from the OS' randomness, for hosts not under simulation. */
+export function randomSeed(): number {
+  return require('node:crypto').randomBytes(4).readUInt32LE(0) as number;
+}
