@@ -11,7 +11,7 @@ import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse
 import { LINK_PATH, LinkManager, type LinkOptions } from './links';
 import { Prng, randomSeed } from './prng';
 import { Queue } from './queue';
-import { TraceRecorder } from './trace';
+import { TraceRecorder, type TraceEvent } from './trace';
 
 /** Messages an actor handles per turn before the next ready actor gets its turn (fairness). */
 export const MAILBOX_BATCH = 256;
@@ -43,8 +43,10 @@ export interface ActorHostOptions {
   maxMessageBytes?: number;
   maxHttpBodyBytes?: number;
   links?: LinkOptions;
-  /** Called for messages to other hosts when this host does not listen (replay captures them here). */
+  /** Called for messages to other hosts when this host does not listen (replay discards them here). */
   offHost?: (envelope: WireEnvelope) => void;
+  /** Sees every message a local actor sends and every message about to be handled (like a trace). */
+  observer?: (event: TraceEvent) => void;
 }
 
 /**
@@ -75,6 +77,8 @@ export class ActorHost {
   private server: http.Server | undefined;
   private links: LinkManager | undefined;
   private tracer: TraceRecorder | undefined;
+  /** True when a tracer or an observer wants every message (checked on the hot path). */
+  private observing: boolean;
   private readonly removeIdleProbe: () => void;
   private stopping: Promise<void> | undefined;
   /** Local actors linked to local actors: target id → linkers. */
@@ -93,6 +97,7 @@ export class ActorHost {
     this.nanoid = customRandom(urlAlphabet, 21, (size) => this.random.bytes(size));
     this.addressText = options.address ?? `${options.ip ?? '127.0.0.1'}:${options.port ?? 0}`;
     this.removeIdleProbe = this.clock.addIdleProbe(() => this.idle());
+    this.observing = options.observer !== undefined;
   }
 
   /** Creates a host and starts listening (unless `listen: false`). */
@@ -135,6 +140,7 @@ export class ActorHost {
   startTrace(path: string): void {
     this.tracer?.close();
     this.tracer = new TraceRecorder(path);
+    this.observing = true;
     this.tracer.record({ kind: 'header', version: 1, address: this.address, seed: this.random.seed, startMs: this.clock.now() });
   }
 
@@ -189,7 +195,7 @@ export class ActorHost {
   /** Sends a message from a local actor (used by `Actor.send`). */
   send(from: UPID, to: UPID | string, name: string, body: unknown): void {
     const target = typeof to === 'string' ? this.parseUpid(to) : to;
-    if (this.tracer) this.trace('send', from, target, name, body);
+    if (this.observing) this.trace('send', from, target, name, body);
     if (target.address === this.address) this.deliverLocal(from, target, name, body, false);
     else this.sendRemote({ from: from.toString(), to: target.toString(), name, body }, target.address);
   }
@@ -197,6 +203,12 @@ export class ActorHost {
   /** Injects a message into a local actor's mailbox as if it came from `from` (tests, replay). */
   inject(from: UPID, to: UPID, name: string, body: unknown): void {
     this.deliverLocal(from, to, name, body, false);
+  }
+
+  /** Delivers `exited(pid)` to a local actor as if a link to `pid` broke (tests, replay). */
+  injectExited(to: UPID, pid: UPID): void {
+    const actor = this.actors.get(to.id);
+    if (actor) this.notifyExited(actor, pid);
   }
 
   /** @internal Runs `run` inside `actor`'s mailbox; `fail` is called instead if the actor is gone. */
@@ -296,6 +308,7 @@ export class ActorHost {
     }
     this.tracer?.close();
     this.tracer = undefined;
+    this.observing = this.options.observer !== undefined;
     this.removeIdleProbe();
   }
 
@@ -354,7 +367,7 @@ export class ActorHost {
         case EventKind.Run:
           return (event.run as () => void)();
         case EventKind.Exited:
-          if (this.tracer) this.trace('deliver', event.from as UPID, actor.self(), 'exited', null);
+          if (this.observing) this.trace('deliver', event.from as UPID, actor.self(), 'exited', null);
           return Actor.callExited(actor, event.from as UPID);
         case EventKind.Terminate:
           return this.finishTerminate(actor);
@@ -379,7 +392,7 @@ export class ActorHost {
         return;
       }
     }
-    if (this.tracer) this.trace('deliver', event.from as UPID, actor.self(), event.name, body);
+    if (this.observing) this.trace('deliver', event.from as UPID, actor.self(), event.name, body);
     const result: unknown = handler.run.call(actor, event.from as UPID, body);
     if (result instanceof Promise) {
       result.catch((error: unknown) => this.logger.error({ actor: actor.id, name: event.name, error: describe(error) }, 'async handler failed'));
@@ -523,6 +536,7 @@ export class ActorHost {
   // ---- HTTP ---------------------------------------------------------------------------------
 
   private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (error) => this.logger.debug({ error: error.message }, 'upgrade socket error'));
     const path = (request.url ?? '').split('?')[0];
     if (path === LINK_PATH && this.links) return this.links.accept(request, socket, head);
     this.logger.warn({ url: request.url }, 'refusing WebSocket upgrade on an unknown path');
@@ -578,7 +592,9 @@ export class ActorHost {
   }
 
   private trace(kind: 'deliver' | 'send', from: UPID, to: UPID, name: string, body: unknown): void {
-    this.tracer?.record({ kind, t: this.clock.now(), from: from.toString(), to: to.toString(), name, body });
+    const event: TraceEvent = { kind, t: this.clock.now(), from: from.toString(), to: to.toString(), name, body };
+    this.tracer?.record(event);
+    this.options.observer?.(event);
   }
 }
 

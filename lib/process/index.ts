@@ -5,3 +5,4 @@ export { ok, httpError, type HttpRequest, type HttpResponse, type HttpHandler, M
 export { Prng } from './prng';
 export { TraceRecorder, readTrace, formatEvent, type TraceEvent, type TraceHeader } from './trace';
 export { MAX_MESSAGE_BYTES, MAX_FRAME_BYTES } from './codec';
+export { replayTrace, describeDivergence, type ReplayOptions, type ReplayResult, type ReplayDivergence } from './replay';

@@ -54,6 +54,8 @@ class Link {
  */
 export class LinkManager {
   private readonly links = new Map<string, Link>();
+  /** Every socket this manager holds that is not yet closed (for tests: one per linked host). */
+  readonly sockets = new Set<WebSocket>();
   private readonly server: WebSocketServer;
   private closing = false;
 
@@ -210,6 +212,8 @@ export class LinkManager {
   }
 
   private watch(link: Link, ws: WebSocket): void {
+    this.sockets.add(ws);
+    ws.on('close', () => this.sockets.delete(ws));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (link.socket !== ws) return;
       if (!isBinary) {

@@ -1,0 +1,53 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+/**
+ * Command-line flags for the bins, on top of commander. Every flag `--some_flag` can also be
+ * set with the environment variable `MESOS_SOME_FLAG` (Mesos' convention); the command line wins.
+ */
+
+/** A command whose errors are one line on stderr and exit code 2. */
+export function createCommand(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') })
+    .exitOverride((error) => {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
+      process.exit(2);
+    });
+}
+
+/** An option whose value may also come from `MESOS_<LONG_NAME>`. */
+export function flag(flags: string, description: string): Option {
+  const option = new Option(flags, description);
+  const long = option.long?.replace(/^--/, '');
+  if (long) option.env(`MESOS_${long.toUpperCase().replace(/-/g, '_')}`);
+  return option;
+}
+
+/** Parses a TCP port (0..65535). */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^[0-9]+$/.test(value) || port > 65535) throw new InvalidArgumentError(`'${value}' is not a port number (0..65535)`);
+  return port;
+}
+
+/** Parses a non-negative integer. */
+export function parseCount(value: string): number {
+  const count = Number(value);
+  if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`'${value}' is not a non-negative integer`);
+  return count;
+}
+
+/** Parses a duration such as `500ms`, `15secs`, `1mins`, `2hrs` or a bare number of seconds (Mesos' syntax); returns ms. */
+export function parseDuration(value: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)\s*(ns|us|ms|secs?|s|mins?|m|hrs?|h|days?|d|weeks?|w)?$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`'${value}' is not a duration (e.g. 500ms, 15secs, 1mins)`);
+  const amount = Number(match[1]);
+  const unit = match[2] ?? 'secs';
+  const scale: Record<string, number> = {
+    ns: 1e-6, us: 1e-3, ms: 1, s: 1000, sec: 1000, secs: 1000, m: 60_000, min: 60_000, mins: 60_000,
+    h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, d: 86_400_000, day: 86_400_000, days: 86_400_000,
+    w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
+  };
+  return amount * (scale[unit] as number);
+}

@@ -1,0 +1,208 @@
+import { expect } from 'chai';
+import { Actor, defineMessage, dispatch, UPID } from '../../../lib/actor';
+import { VirtualClock } from '../../../lib/process';
+import { captureLogger } from '../../../lib/logging';
+import { memoryHost, Probe } from '../../support/runtime';
+
+class Counter extends Actor {
+  readonly seen: number[] = [];
+  inHandler = false;
+  overlaps = 0;
+  initialized = false;
+  finalized = false;
+  constructor(id = 'counter') {
+    super(id);
+    this.install('Add', (_from, n: number) => {
+      if (this.inHandler) this.overlaps++;
+      this.inHandler = true;
+      this.seen.push(n);
+      this.inHandler = false;
+    });
+    this.install('Boom', () => { throw new Error('boom'); });
+  }
+  protected override initialize(): void {
+    this.initialized = true;
+  }
+  protected override finalize(): void {
+    this.finalized = true;
+  }
+  total(): number {
+    return this.seen.reduce((a, b) => a + b, 0);
+  }
+  startTimer(ms: number, value: number): { cancel(): void } {
+    return this.delay(ms, () => this.seen.push(value));
+  }
+  startDeferred(promise: Promise<number>): void {
+    this.defer(promise, (value) => this.seen.push(value), (error) => this.seen.push(-error.message.length));
+  }
+  stop(): void {
+    this.terminate();
+  }
+}
+
+describe('Actor', () => {
+  it('handles messages FIFO, one at a time, after initialize', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const counter = new Counter();
+    const pid = host.spawn(counter);
+    const sender = new Probe('sender');
+    host.spawn(sender);
+    for (let i = 1; i <= 1000; i++) sender.post(pid, 'Add', i);
+    await clock.settle();
+    expect(counter.initialized).to.equal(true);
+    expect(counter.seen).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(counter.overlaps).to.equal(0);
+  });
+
+  it('logs a throwing handler and keeps handling messages', async () => {
+    const clock = new VirtualClock();
+    const captured = captureLogger();
+    const host = memoryHost({ clock, logger: captured.logger });
+    const counter = new Counter();
+    const pid = host.spawn(counter);
+    const sender = new Probe('sender');
+    host.spawn(sender);
+    sender.post(pid, 'Add', 1);
+    sender.post(pid, 'Boom', null);
+    sender.post(pid, 'Add', 2);
+    await clock.settle();
+    expect(counter.seen).to.deep.equal([1, 2]);
+    const logged = captured.find('handler threw');
+    expect(logged).to.have.length(1);
+    expect(JSON.stringify(logged[0])).to.contain('boom').and.to.contain('Boom');
+  });
+
+  it('logs and drops messages for unknown actors and unhandled names', async () => {
+    const clock = new VirtualClock();
+    const captured = captureLogger();
+    const host = memoryHost({ clock, logger: captured.logger });
+    const sender = new Probe('sender');
+    const pid = host.spawn(sender);
+    sender.post(UPID.at('nobody', pid.address), 'Hello', 1);
+    sender.post(pid, 'NotInstalled', 1);
+    await clock.settle();
+    expect(captured.find('unknown actor')).to.have.length(1);
+    expect(captured.find('no handler installed')).to.have.length(1);
+  });
+
+  it('dispatch runs in the mailbox and resolves with the result', async () => {
+    const host = memoryHost();
+    const counter = new Counter();
+    const pid = host.spawn(counter);
+    const sender = new Probe('sender');
+    host.spawn(sender);
+    sender.post(pid, 'Add', 5);
+    // The dispatch is queued behind the Add, so it sees it.
+    expect(await dispatch(counter, (c) => c.total())).to.equal(5);
+  });
+
+  it('dispatch rejects when the method throws or the actor is gone', async () => {
+    const host = memoryHost();
+    const counter = new Counter();
+    host.spawn(counter);
+    const error = await dispatch(counter, () => { throw new Error('nope'); }).catch((e: Error) => e);
+    expect((error as Error).message).to.equal('nope');
+    await dispatch(counter, (c) => c.stop());
+    await host.wait(counter);
+    const gone = await dispatch(counter, (c) => c.total()).catch((e: Error) => e);
+    expect((gone as Error).message).to.match(/not running/);
+  });
+
+  it('delay fires through the host clock and can be cancelled', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const counter = new Counter();
+    host.spawn(counter);
+    await dispatch(counter, (c) => { c.startTimer(1000, 1); c.startTimer(2000, 2).cancel(); c.startTimer(3000, 3); });
+    await clock.advance(999);
+    expect(counter.seen).to.deep.equal([]);
+    await clock.advance(1);
+    expect(counter.seen).to.deep.equal([1]);
+    await clock.advance(5000);
+    expect(counter.seen).to.deep.equal([1, 3]);
+  });
+
+  it('terminate runs finalize, drops queued messages, cancels timers and tells linked actors', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const counter = new Counter();
+    const pid = host.spawn(counter);
+    const watcher = new Probe('watcher');
+    host.spawn(watcher);
+    await dispatch(watcher, (w) => w.watch(pid));
+    await dispatch(counter, (c) => { c.startTimer(10, 99); });
+    watcher.post(pid, 'Add', 1);
+    host.terminate(pid);
+    await host.wait(pid);
+    await clock.advance(100);
+    expect(counter.finalized).to.equal(true);
+    expect(counter.seen).to.deep.equal([]);
+    expect(watcher.exits.map(String)).to.deep.equal([pid.toString()]);
+    expect(clock.pendingTimers()).to.equal(0);
+  });
+
+  it('linking to an actor that does not exist yields exited at once', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const watcher = new Probe('watcher');
+    const pid = host.spawn(watcher);
+    await dispatch(watcher, (w) => w.watch(UPID.at('ghost', pid.address)));
+    await clock.settle();
+    expect(watcher.exits.map((p) => p.id)).to.deep.equal(['ghost']);
+  });
+
+  it('defer re-enters the mailbox with the result or the error', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const counter = new Counter();
+    host.spawn(counter);
+    await dispatch(counter, (c) => {
+      c.startDeferred(new Promise((resolve) => setTimeout(() => resolve(42), 5)));
+      c.startDeferred(Promise.reject(new Error('four')));
+    });
+    await clock.settle();
+    expect(counter.seen).to.have.members([42, -4]);
+  });
+
+  it('refuses duplicate ids, reserved ids and double installs', () => {
+    const host = memoryHost();
+    host.spawn(new Counter('same'));
+    expect(() => host.spawn(new Counter('same'))).to.throw(/already runs/);
+    expect(() => new Counter('__links')).to.throw(/invalid actor id/);
+    expect(() => new Counter('has space')).to.throw(/invalid actor id/);
+    class Twice extends Actor {
+      constructor() {
+        super('twice');
+        this.install('A', () => undefined);
+        this.install('A', () => undefined);
+      }
+    }
+    expect(() => new Twice()).to.throw(/installed twice/);
+  });
+
+  it('uniqueId numbers ids per prefix like libprocess', () => {
+    const host = memoryHost();
+    expect([host.uniqueId('slave'), host.uniqueId('slave'), host.uniqueId('executor')]).to.deep.equal(['slave(1)', 'slave(2)', 'executor(1)']);
+  });
+
+  it('draws ids from the seeded PRNG: same seed, same ids', () => {
+    const a = memoryHost({ seed: 42 });
+    const b = memoryHost({ seed: 42 });
+    const c = memoryHost({ seed: 43 });
+    const ids = (h: typeof a) => [h.newId(), h.newId()];
+    expect(ids(a)).to.deep.equal(ids(b));
+    expect(ids(memoryHost({ seed: 42 }))).to.not.deep.equal(ids(c));
+  });
+
+  it('typed messages: validators run on bodies that arrive off the wire only', () => {
+    const Typed = defineMessage('Typed', (body) => {
+      if (typeof body !== 'number') throw new Error('body must be a number');
+      return body;
+    });
+    expect(Typed.name).to.equal('Typed');
+    expect(Typed.validate(3)).to.equal(3);
+    expect(() => Typed.validate('x')).to.throw(/must be a number/);
+    expect(() => defineMessage('bad name', (b) => b)).to.throw(/invalid message name/);
+  });
+});

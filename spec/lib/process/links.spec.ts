@@ -1,0 +1,164 @@
+import { expect } from 'chai';
+import * as http from 'node:http';
+import { WebSocketServer } from 'ws';
+import { Actor, defineMessage, dispatch, UPID } from '../../../lib/actor';
+import type { ActorHost } from '../../../lib/process';
+import { decodeFrame, type WireEnvelope } from '../../../lib/process/codec';
+import { HOST_HEADER, INCARNATION_HEADER, LINK_PATH } from '../../../lib/process/links';
+import { eventually, netHost, Probe, within } from '../../support/runtime';
+
+describe('links between hosts', () => {
+  const hosts: ActorHost[] = [];
+  const start = async (): Promise<ActorHost> => {
+    const host = await netHost();
+    hosts.push(host);
+    return host;
+  };
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map((h) => h.stop()));
+  });
+
+  it('delivers messages between hosts in order, with bodies intact', async () => {
+    const [a, b] = [await start(), await start()];
+    const sender = new Probe('sender');
+    a.spawn(sender);
+    const receiver = new Probe('receiver', ['Seq']);
+    const to = b.spawn(receiver);
+    const body = { n: 0, text: 'héllo', nested: { list: [1, 2.5, null, true] }, bytes: Buffer.from([1, 2, 3]) };
+    for (let n = 0; n < 5000; n++) sender.post(to, 'Seq', { ...body, n });
+    await within(receiver.until(() => receiver.received.length === 5000), 5000, '5000 messages');
+    expect(receiver.received.map((r) => (r.body as { n: number }).n)).to.deep.equal(Array.from({ length: 5000 }, (_, i) => i));
+    const first = receiver.received[0] as { from: UPID; body: typeof body };
+    expect(first.from.toString()).to.equal(sender.self().toString());
+    expect(first.body.nested).to.deep.equal(body.nested);
+    expect(Buffer.from(first.body.bytes).equals(body.bytes)).to.equal(true);
+  });
+
+  it('coalesces messages sent in the same tick into one frame', async () => {
+    const a = await start();
+    const frames: WireEnvelope[][] = [];
+    const server = http.createServer();
+    const wss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.on('message', (data: Buffer) => frames.push(decodeFrame(data) as WireEnvelope[]));
+    }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const peer = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const sender = new Probe('sender');
+    a.spawn(sender);
+    await dispatch(sender, (s) => { for (let i = 0; i < 100; i++) s.post(UPID.at('sink', peer), 'Tick', i); });
+    await eventually(() => frames.flat().length === 100, 5000, '100 envelopes');
+    expect(frames).to.have.length(1);
+    expect(frames[0]?.[0]).to.deep.equal({ from: sender.self().toString(), to: `sink@${peer}`, name: 'Tick', body: 0 });
+    wss.close();
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('gives exited to linked actors when the remote host stops', async () => {
+    const [a, b] = [await start(), await start()];
+    const watcher = new Probe('watcher');
+    a.spawn(watcher);
+    const target = b.spawn(new Probe('target'));
+    await dispatch(watcher, (w) => w.watch(target));
+    await eventually(() => a.linkedHosts().includes(b.address), 5000, 'the link');
+    await b.stop();
+    await within(watcher.until(() => watcher.exits.length === 1), 5000, 'exited');
+    expect(watcher.exits[0]?.toString()).to.equal(target.toString());
+  });
+
+  it('gives exited when the remote actor terminates, or does not exist on a live host', async () => {
+    const [a, b] = [await start(), await start()];
+    const watcher = new Probe('watcher');
+    a.spawn(watcher);
+    const target = b.spawn(new Probe('target'));
+    const ghost = UPID.at('ghost', b.address);
+    await dispatch(watcher, (w) => { w.watch(target); w.watch(ghost); });
+    await within(watcher.until(() => watcher.exits.length === 1), 5000, 'exited for the ghost');
+    expect(watcher.exits[0]?.toString()).to.equal(ghost.toString());
+    b.terminate(target);
+    await within(watcher.until(() => watcher.exits.length === 2), 5000, 'exited for the target');
+    expect(watcher.exits[1]?.toString()).to.equal(target.toString());
+    expect(a.linkedHosts()).to.deep.equal([b.address]);
+  });
+
+  it('gives exited when linking to a host that is not there', async () => {
+    const a = await start();
+    const watcher = new Probe('watcher');
+    a.spawn(watcher);
+    const nowhere = await netHost();
+    const address = nowhere.address;
+    await nowhere.stop();
+    await dispatch(watcher, (w) => w.watch(UPID.at('master', address)));
+    await within(watcher.until(() => watcher.exits.length === 1), 5000, 'exited');
+  });
+
+  it('ends with one link when two hosts dial each other at once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = [await start(), await start()];
+      const pa = new Probe('pa', ['Hi']);
+      const pb = new Probe('pb', ['Hi']);
+      const pidA = a.spawn(pa);
+      const pidB = b.spawn(pb);
+      pa.post(pidB, 'Hi', 'from a');
+      pb.post(pidA, 'Hi', 'from b');
+      await within(Promise.all([pa.until(() => pa.count('Hi') === 1), pb.until(() => pb.count('Hi') === 1)]), 5000, 'both messages');
+      for (let i = 0; i < 20; i++) {
+        pa.post(pidB, 'Hi', i);
+        pb.post(pidA, 'Hi', i);
+      }
+      await within(Promise.all([pa.until(() => pa.count('Hi') === 21), pb.until(() => pb.count('Hi') === 21)]), 5000, 'the rest');
+      await eventually(() => openSockets(a) === 1 && openSockets(b) === 1, 2000, 'one socket per host');
+      expect(a.linkedHosts()).to.deep.equal([b.address]);
+      expect(b.linkedHosts()).to.deep.equal([a.address]);
+      expect(pb.received.slice(1).map((r) => r.body)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i));
+      await Promise.all(hosts.splice(0).map((h) => h.stop()));
+    }
+  });
+
+  it('re-dials on the next send after a link breaks', async () => {
+    const [a, b] = [await start(), await start()];
+    const sender = new Probe('sender');
+    a.spawn(sender);
+    const receiver = new Probe('receiver', ['N']);
+    const to = b.spawn(receiver);
+    sender.post(to, 'N', 1);
+    await within(receiver.until(() => receiver.received.length === 1), 5000, 'first');
+    const linkManager = (a as unknown as { links: { links: Map<string, { socket: { terminate(): void } }> } }).links;
+    linkManager.links.get(b.address)?.socket.terminate();
+    await eventually(() => a.linkedHosts().length === 0, 5000, 'the link to drop');
+    sender.post(to, 'N', 2);
+    await within(receiver.until(() => receiver.received.length === 2), 5000, 'second');
+    expect(receiver.received.map((r) => r.body)).to.deep.equal([1, 2]);
+  });
+
+  it('validates typed bodies that arrive off the wire before the handler runs', async () => {
+    const [a, b] = [await start(), await start()];
+    const Square = defineMessage('Square', (body: unknown): number => {
+      if (typeof body !== 'number') throw new Error('Square needs a number');
+      return body;
+    });
+    const results: number[] = [];
+    class Squarer extends Actor {
+      constructor() {
+        super('squarer');
+        this.install(Square, (_from, n) => results.push(n * n));
+      }
+    }
+    const to = b.spawn(new Squarer());
+    const sender = new Probe('sender');
+    a.spawn(sender);
+    sender.post(to, 'Square', 'not a number');
+    sender.post(to, 'Square', 3);
+    await eventually(() => results.length === 1, 5000, 'one result');
+    expect(results).to.deep.equal([9]);
+  });
+});
+
+/** Counts the link sockets a host holds open (test-only peek). */
+function openSockets(host: ActorHost): number {
+  const manager = (host as unknown as { links: { sockets: Set<unknown> } }).links;
+  return manager.sockets.size;
+}
+
+export { HOST_HEADER, INCARNATION_HEADER, LINK_PATH };

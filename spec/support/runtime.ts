@@ -1,0 +1,94 @@
+import { Actor, UPID } from '../../lib/actor';
+import { ActorHost, type ActorHostOptions } from '../../lib/process';
+import { createLogger, type Logger } from '../../lib/logging';
+
+/** A logger that drops everything (tests that assert on logs use `captureLogger`). */
+export const quietLogger: Logger = createLogger('test', 'silent');
+
+let nextMemoryHost = 1;
+
+/** A host that does not listen: local delivery only (fast unit tests). */
+export function memoryHost(options: ActorHostOptions = {}): ActorHost {
+  return new ActorHost({ listen: false, address: `memory-${nextMemoryHost++}:1`, logger: quietLogger, seed: 7, ...options });
+}
+
+/** A listening host on 127.0.0.1 and a free port. */
+export function netHost(options: ActorHostOptions = {}): Promise<ActorHost> {
+  return ActorHost.start({ logger: quietLogger, ...options });
+}
+
+export interface Received {
+  from: UPID;
+  name: string;
+  body: unknown;
+}
+
+/**
+ * A test actor that records what it receives (for the names it is told to handle) and which
+ * linked peers exited, and can be told to send, link and reply.
+ */
+export class Probe extends Actor {
+  readonly received: Received[] = [];
+  readonly exits: UPID[] = [];
+  private readonly waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
+
+  constructor(id: string, names: string[] = []) {
+    super(id);
+    for (const name of names) this.install(name, (from, body) => this.record({ from, name, body }));
+  }
+
+  post(to: UPID | string, name: string, body: unknown): void {
+    this.send(to, name, body);
+  }
+
+  watch(pid: UPID): void {
+    this.link(pid);
+  }
+
+  /** Resolves when `test` holds (checked after each recorded event). */
+  until(test: () => boolean): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ test, resolve }));
+  }
+
+  count(name: string): number {
+    return this.received.filter((r) => r.name === name).length;
+  }
+
+  protected override exited(pid: UPID): void {
+    this.exits.push(pid);
+    this.wake();
+  }
+
+  protected record(received: Received): void {
+    this.received.push(received);
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) {
+      if (waiter.test()) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  }
+}
+
+/** Rejects if `promise` takes longer than `ms` of real time (for real-socket and real-process tests). */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Polls `test` every event-loop turn until it holds or `ms` of real time pass. */
+export async function eventually(test: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
