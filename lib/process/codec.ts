@@ -26,13 +26,23 @@ export function decodeFrame(frame: Buffer): unknown[] {
   return unpackr.unpackMultiple(frame) as unknown[];
 }
 
+/**
+ * Decodes a frame value by value, calling `onValue` for each as soon as it is decoded (so a big
+ * frame never exists as one big array of objects). Throws on undecodable bytes; values before
+ * the bad bytes have been passed on by then.
+ */
+export function decodeFrameEach(frame: Buffer, onValue: (value: unknown) => void): void {
+  unpackr.unpackMultiple(frame, (value: unknown) => { onValue(value); });
+}
+
 /** Returns the envelope if `value` has the four fields with the right types, else a reason. */
 export function checkEnvelope(value: unknown): WireEnvelope | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'envelope is not a map';
   const envelope = value as Record<string, unknown>;
-  for (const field of ['from', 'to', 'name'] as const) {
-    if (typeof envelope[field] !== 'string') return `envelope field '${field}' is missing or not a string`;
-  }
-  if (!('body' in envelope)) return "envelope field 'body' is missing";
+  // Checked field by field, without loops: this runs once per message received.
+  if (typeof envelope.from !== 'string') return "envelope field 'from' is missing or not a string";
+  if (typeof envelope.to !== 'string') return "envelope field 'to' is missing or not a string";
+  if (typeof envelope.name !== 'string') return "envelope field 'name' is missing or not a string";
+  if (envelope.body === undefined && !('body' in envelope)) return "envelope field 'body' is missing";
   return envelope as unknown as WireEnvelope;
 }

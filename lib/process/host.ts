@@ -5,7 +5,7 @@ import { Actor, ActorTimer, EventKind, MailboxEvent, type Timer } from '../actor
 import { UPID } from '../actor/upid';
 import { createLogger, type Logger } from '../logging';
 import { RealClock, type Clock } from './clock';
-import { checkEnvelope, decodeFrame, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
+import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
 import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse, type HttpRequest, type HttpResponse } from './http';
 import { LINK_PATH, LinkManager, type LinkOptions } from './links';
@@ -19,6 +19,8 @@ export const MAILBOX_BATCH = 256;
 export const DRAIN_BUDGET = 50_000;
 /** Parsed UPIDs cached per host (wire envelopes carry UPIDs as strings). */
 export const UPID_CACHE_LIMIT = 10_000;
+/** While decoding a frame, run mailboxes after this many envelopes (keeps decoded objects short-lived). */
+export const RECEIVE_DRAIN_EVERY = 64;
 /** Reserved message names the hosts use to carry links between them. */
 const LINK_MESSAGE = '__link__';
 const EXITED_MESSAGE = '__exited__';
@@ -45,6 +47,8 @@ export interface ActorHostOptions {
   links?: LinkOptions;
   /** Called for messages to other hosts when this host does not listen (replay discards them here). */
   offHost?: (envelope: WireEnvelope) => void;
+  /** `link` does nothing: exits come only from `injectExited` (replay feeds them from the trace). */
+  inertLinks?: boolean;
   /** Sees every message a local actor sends and every message about to be handled (like a trace). */
   observer?: (event: TraceEvent) => void;
 }
@@ -70,8 +74,14 @@ export class ActorHost {
   private readonly actors = new Map<string, Actor>();
   private readonly ready = new Queue<Actor>();
   private drainScheduled = false;
+  /** True while the host runs mailboxes (the drain is not re-entered). */
+  private draining = false;
   private pendingDeferred = 0;
   private readonly upidCache = new Map<string, UPID>();
+  private lastFromText = '';
+  private lastFromPid: UPID | undefined;
+  private lastToText = '';
+  private lastToPid: UPID | undefined;
   private readonly idCounters = new Map<string, number>();
   private readonly nanoid: () => string;
   private server: http.Server | undefined;
@@ -253,6 +263,7 @@ export class ActorHost {
 
   /** @internal `Actor.link`. */
   link(actor: Actor, pid: UPID): void {
+    if (this.options.inertLinks) return;
     if (pid.address === this.address) return this.linkLocal(actor, pid);
     let targets = this.remoteLinks.get(pid.address);
     if (!targets) this.remoteLinks.set(pid.address, (targets = new Map()));
@@ -331,6 +342,20 @@ export class ActorHost {
 
   private readonly drain = (): void => {
     this.drainScheduled = false;
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      this.runReady();
+    } finally {
+      this.draining = false;
+    }
+    if (this.ready.length > 0 && !this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(this.drain);
+    }
+  };
+
+  private runReady(): void {
     let budget = DRAIN_BUDGET;
     while (budget > 0) {
       const actor = this.ready.shift();
@@ -340,11 +365,7 @@ export class ActorHost {
       if (runtime.mailbox.length > 0 && runtime.state !== 'terminated') this.ready.push(actor);
       else runtime.scheduled = false;
     }
-    if (this.ready.length > 0 && !this.drainScheduled) {
-      this.drainScheduled = true;
-      setImmediate(this.drain);
-    }
-  };
+  }
 
   private runMailbox(actor: Actor, limit: number): number {
     const mailbox = actor.runtime.mailbox;
@@ -454,26 +475,35 @@ export class ActorHost {
   }
 
   private receiveFrame(address: string, frame: Buffer): void {
-    let values: unknown[];
+    let received = 0;
     try {
-      values = decodeFrame(frame);
+      decodeFrameEach(frame, (value) => {
+        const envelope = checkEnvelope(value);
+        if (typeof envelope === 'string') this.logger.warn({ peer: address, reason: envelope }, 'dropping malformed envelope');
+        else this.receiveEnvelope(address, envelope);
+        // Handle what arrived while it is young: fewer promotions for the GC, lower latency.
+        if (++received % RECEIVE_DRAIN_EVERY === 0) this.drain();
+      });
     } catch (error) {
       this.logger.warn({ peer: address, bytes: frame.length, error: describe(error) }, 'dropping undecodable frame');
-      return;
     }
-    for (const value of values) {
-      const envelope = checkEnvelope(value);
-      if (typeof envelope === 'string') {
-        this.logger.warn({ peer: address, reason: envelope }, 'dropping malformed envelope');
-        continue;
-      }
-      this.receiveEnvelope(address, envelope);
-    }
+    this.drain();
   }
 
   private receiveEnvelope(address: string, envelope: WireEnvelope): void {
-    const from = this.tryParseUpid(envelope.from);
-    const to = this.tryParseUpid(envelope.to);
+    // Consecutive messages on a link mostly share sender and receiver: compare before parsing.
+    let from = this.lastFromPid;
+    if (envelope.from !== this.lastFromText) {
+      from = this.tryParseUpid(envelope.from);
+      this.lastFromText = envelope.from;
+      this.lastFromPid = from;
+    }
+    let to = this.lastToPid;
+    if (envelope.to !== this.lastToText) {
+      to = this.tryParseUpid(envelope.to);
+      this.lastToText = envelope.to;
+      this.lastToPid = to;
+    }
     if (!from || !to) {
       this.logger.warn({ peer: address, from: envelope.from, to: envelope.to }, 'dropping envelope: bad UPID');
       return;
@@ -567,7 +597,11 @@ export class ActorHost {
     const routed: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers: request.headers, body };
     return new Promise<HttpResponse>((resolve, reject) => {
       this.enqueueRun(actor, () => {
-        Promise.resolve(handler.call(actor, routed)).then(resolve, reject);
+        try {
+          Promise.resolve(handler.call(actor, routed)).then(resolve, reject);
+        } catch (error) {
+          reject(error);
+        }
       }, reject);
     });
   }

@@ -12,7 +12,7 @@ export const HOST_HEADER = 'x-actor-host';
 export const INCARNATION_HEADER = 'x-actor-incarnation';
 /** How long a dial may take before the link is declared down. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
-/** Bytes queued for one link (unsent plus socket-buffered) beyond which the link is declared down rather than grow without bound. */
+/** Bytes queued for one link (unsent, or written but not yet taken by the kernel) beyond which the link is declared down rather than grow without bound. */
 export const MAX_LINK_QUEUED_BYTES = 256 * 1024 * 1024;
 /** How long `close` waits for sockets to close gracefully. */
 export const LINK_CLOSE_TIMEOUT_MS = 2_000;
@@ -70,6 +70,10 @@ export class LinkManager {
     this.server.on('headers', (headers) => headers.push(`${INCARNATION_HEADER}: ${this.incarnation}`));
   }
 
+  private get maxQueuedBytes(): number {
+    return this.options.maxQueuedBytes ?? MAX_LINK_QUEUED_BYTES;
+  }
+
   private get maxFrameBytes(): number {
     return this.options.maxFrameBytes ?? MAX_FRAME_BYTES;
   }
@@ -91,9 +95,8 @@ export class LinkManager {
     const link = this.links.get(address) ?? this.dial(address);
     link.queue.push(message);
     link.queuedBytes += message.length;
-    const buffered = link.queuedBytes + (link.socket?.bufferedAmount ?? 0);
-    if (buffered > (this.options.maxQueuedBytes ?? MAX_LINK_QUEUED_BYTES)) {
-      this.down(link, `more than ${this.options.maxQueuedBytes ?? MAX_LINK_QUEUED_BYTES} bytes queued`);
+    if (link.queuedBytes > this.maxQueuedBytes) {
+      this.down(link, `more than ${this.maxQueuedBytes} bytes queued unsent`);
       return;
     }
     if (link.state === 'open' && !link.flushScheduled) {
@@ -234,6 +237,10 @@ export class LinkManager {
     link.flushScheduled = false;
     const socket = link.socket;
     if (link.state !== 'open' || !socket || link.queue.length === 0) return;
+    if (socket.bufferedAmount + link.queuedBytes > this.maxQueuedBytes) {
+      this.down(link, `more than ${this.maxQueuedBytes} bytes waiting on the socket (peer too slow)`);
+      return;
+    }
     if (link.queue.length === 1) socket.send(link.queue[0] as Buffer, { binary: true });
     else if (link.queuedBytes <= this.maxFrameBytes) socket.send(Buffer.concat(link.queue, link.queuedBytes), { binary: true });
     else for (const frame of packFrames(link.queue, this.maxFrameBytes)) socket.send(frame, { binary: true });

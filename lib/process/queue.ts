@@ -1,46 +1,58 @@
 /**
- * A FIFO queue with O(1) push/shift/unshift (an array with a moving head), used for mailboxes
- * and run queues. `Array.prototype.shift` is O(n) on large arrays; this is not.
+ * A FIFO ring buffer with O(1) push/shift/unshift, used for mailboxes and run queues. Its
+ * capacity doubles when full and is kept when it empties, so a busy mailbox does not reallocate
+ * on every burst (`Array.prototype.shift` is O(n), and a shrinking array reallocates).
  */
 export class Queue<T> {
-  private items: Array<T | undefined> = [];
+  private items: Array<T | undefined> = new Array(INITIAL_CAPACITY);
   private head = 0;
+  private size = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.size;
   }
 
   push(item: T): void {
-    this.items.push(item);
+    if (this.size === this.items.length) this.grow();
+    this.items[(this.head + this.size) & (this.items.length - 1)] = item;
+    this.size++;
   }
 
   /** Puts `item` at the front (libprocess' injected events, e.g. terminate). */
   unshift(item: T): void {
-    if (this.head > 0) this.items[--this.head] = item;
-    else this.items.unshift(item);
+    if (this.size === this.items.length) this.grow();
+    this.head = (this.head - 1) & (this.items.length - 1);
+    this.items[this.head] = item;
+    this.size++;
   }
 
   shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
+    if (this.size === 0) return undefined;
     const item = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & (this.items.length - 1);
+    this.size--;
     return item;
   }
 
+  /** Empties the queue and returns what it held, in order. */
   clear(): T[] {
-    const rest = this.items.slice(this.head) as T[];
-    this.items = [];
+    const rest: T[] = [];
+    for (let item = this.shift(); item !== undefined; item = this.shift()) rest.push(item);
+    if (this.items.length > SHRINK_ABOVE) this.items = new Array(INITIAL_CAPACITY);
     this.head = 0;
     return rest;
   }
+
+  private grow(): void {
+    const next: Array<T | undefined> = new Array(this.items.length * 2);
+    for (let i = 0; i < this.size; i++) next[i] = this.items[(this.head + i) & (this.items.length - 1)];
+    this.items = next;
+    this.head = 0;
+  }
 }
 
-// Compact the backing array once this many slots at its front are dead and they are the majority.
-const COMPACT_AFTER = 4096;
+// Capacities are powers of two so that indexes wrap with a mask.
+const INITIAL_CAPACITY = 16;
+// `clear` (on terminate) gives back buffers bigger than this.
+const SHRINK_ABOVE = 1024;

@@ -54,6 +54,7 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplayResult>
     seed: header.seed,
     logger: createLogger('replay', 'silent'),
     offHost: () => undefined,
+    inertLinks: true,
     observer: (event) => { if (event.kind === 'send' && event.from === self) actual.push(event); },
   });
   const actor = options.create();

@@ -1,0 +1,311 @@
+/** The allocator's books. */
+
+import { Resources, UNRESERVED_ROLE, toUnits, topLevelRole } from '../../lib/resources';
+import { GPU_RESOURCE_NAME } from './constants';
+import { OfferFilters } from './filters';
+import { addQuantity, addScalars, isUnreservedScalar, type Quantities } from './quantities';
+import { DRFSorter } from './sorter';
+import { ScalarTotals } from './totals';
+
+/** Free-form agent attributes (`rack: 'r1'`), kept for the master; the policy ignores them. */
+export type AgentAttributes = Readonly<Record<string, string | number>>;
+
+/** One agent. `available` is the authority; `allocated` is derived on demand. */
+export class AgentState {
+  /** Everything the agent has. */
+  private totalResources: Resources;
+  /** Not offered or allocated: what an allocation run may offer. */
+  private availableResources: Resources;
+  /** `total − available`, computed when asked (the hot path only moves `available`). */
+  private allocatedCache: Resources | undefined = Resources.EMPTY;
+  /** Whether `total` has reserved entries (else every role may be offered everything). */
+  hasReservations: boolean;
+  /** Whether `total` has GPUs (only GPU-capable frameworks are offered such agents). */
+  hasGpus: boolean;
+  /** Inactive agents (e.g. disconnected) are not offered. */
+  active = true;
+  /** What each framework holds here, one record per (framework, role); usually very few. */
+  readonly holdings: Holding[] = [];
+
+  constructor(
+    readonly id: string,
+    total: Resources,
+    /** Attributes given when the agent was added. */
+    readonly attributes: AgentAttributes,
+    /** Position in `AllocatorBooks.agentList`. */
+    public listIndex: number,
+  ) {
+    this.totalResources = total;
+    this.availableResources = total;
+    this.hasReservations = total.hasReservations();
+    this.hasGpus = total.scalar(GPU_RESOURCE_NAME) > 0;
+  }
+
+  /** Everything the agent has. */
+  get total(): Resources {
+    return this.totalResources;
+  }
+
+  /** Not offered or allocated. */
+  get available(): Resources {
+    return this.availableResources;
+  }
+
+  /** Offered or allocated to frameworks (the sum of `holdings`). */
+  get allocated(): Resources {
+    if (this.allocatedCache === undefined) {
+      this.allocatedCache = this.totalResources.subtract(this.availableResources);
+    }
+    return this.allocatedCache;
+  }
+
+  /** Moves `resources` (contained in `available`) out of the pool. */
+  take(resources: Resources): void {
+    this.availableResources = this.availableResources.subtractSaturating(resources);
+    this.allocatedCache = undefined;
+  }
+
+  /** Moves `resources` back into the pool. */
+  give(resources: Resources): void {
+    this.availableResources = this.availableResources.add(resources);
+    this.allocatedCache = undefined;
+  }
+
+  /** Replaces the total (which must contain `allocated`). */
+  setTotal(total: Resources): void {
+    const allocated = this.allocated;
+    this.availableResources = total.subtract(allocated);
+    this.totalResources = total;
+    this.hasReservations = total.hasReservations();
+    this.hasGpus = total.scalar(GPU_RESOURCE_NAME) > 0;
+  }
+}
+
+/** One framework. */
+export interface FrameworkState {
+  readonly id: string;
+  /** Roles it subscribed to (fixed while it is registered). */
+  readonly roles: ReadonlySet<string>;
+  /** Capabilities, e.g. GPU_RESOURCES. */
+  readonly capabilities: ReadonlySet<string>;
+  /** Inactive frameworks (disconnected) are not offered. */
+  active: boolean;
+  /** Roles for which it asked not to be offered anything. */
+  readonly suppressedRoles: Set<string>;
+  /** Its decline filters. */
+  readonly filters: OfferFilters;
+  /** Everything it holds, on any agent. */
+  readonly holdings: Set<Holding>;
+}
+
+/** One role with subscribed frameworks. */
+export interface RoleState {
+  readonly name: string;
+  /** DRF order of the role's frameworks. */
+  readonly frameworkSorter: DRFSorter;
+  /** Frameworks subscribed to the role. */
+  readonly frameworks: Set<string>;
+}
+
+/** Resources one framework holds (offered or allocated) for one role on one agent; never empty. */
+export class Holding {
+  constructor(
+    readonly agent: AgentState,
+    readonly framework: FrameworkState,
+    readonly role: RoleState,
+    public resources: Resources,
+  ) {}
+}
+
+/** A sorter change postponed until the allocation run has finished with an agent. */
+export interface PendingSorterUpdate {
+  readonly role: RoleState;
+  readonly frameworkId: string;
+  readonly resources: Resources;
+}
+
+/**
+ * The allocator's books: agents, frameworks, roles, what is offered or allocated to whom,
+ * and the sorters and quota consumption derived from it. Every change of an allocation
+ * goes through `track` / `untrack`, which keep all of these consistent. Inputs are
+ * validated by the caller (HierarchicalAllocatorCore) before they reach here.
+ */
+export class AllocatorBooks {
+  /** Cluster scalar totals, the denominator of every share. */
+  readonly totals = new ScalarTotals();
+  /** DRF order of roles (hierarchical). */
+  readonly roleSorter = new DRFSorter(this.totals, { hierarchical: true });
+  /** Agents by id. */
+  readonly agents = new Map<string, AgentState>();
+  /** Agents in a dense list, for shuffling. */
+  readonly agentList: AgentState[] = [];
+  /** Frameworks by id. */
+  readonly frameworks = new Map<string, FrameworkState>();
+  /** Roles that have subscribed frameworks. */
+  readonly roles = new Map<string, RoleState>();
+  /** Quota consumption per top-level role: reservations plus unreserved allocations (thousandths). */
+  readonly consumption = new Map<string, Quantities>();
+
+  /** Records a new agent (no allocations yet). */
+  addAgent(id: string, total: Resources, attributes: AgentAttributes): AgentState {
+    const agent = new AgentState(id, total, attributes, this.agentList.length);
+    this.agents.set(id, agent);
+    this.agentList.push(agent);
+    this.totals.add(total);
+    this.addReservations(total, 1);
+    return agent;
+  }
+
+  /** Forgets an agent whose allocations were all untracked. */
+  removeAgent(agent: AgentState): void {
+    const last = this.agentList.pop()!;
+    if (last !== agent) {
+      this.agentList[agent.listIndex] = last;
+      last.listIndex = agent.listIndex;
+    }
+    this.agents.delete(agent.id);
+    this.totals.subtract(agent.total);
+    this.addReservations(agent.total, -1);
+    for (const framework of this.frameworks.values()) {
+      framework.filters.removeAgent(agent.id);
+    }
+  }
+
+  /** Replaces an agent's total (which must contain what is allocated). */
+  updateAgentTotal(agent: AgentState, total: Resources): void {
+    this.totals.subtract(agent.total);
+    this.addReservations(agent.total, -1);
+    agent.setTotal(total);
+    this.totals.add(total);
+    this.addReservations(total, 1);
+    for (const framework of this.frameworks.values()) {
+      framework.filters.removeAgent(agent.id);
+    }
+  }
+
+  /** The role's state, created (and added to the role sorter) on first use. */
+  ensureRole(name: string): RoleState {
+    let role = this.roles.get(name);
+    if (role === undefined) {
+      role = { name, frameworkSorter: new DRFSorter(this.totals, { hierarchical: false }), frameworks: new Set() };
+      this.roles.set(name, role);
+      this.roleSorter.add(name);
+    }
+    return role;
+  }
+
+  /** Drops a role once no framework is subscribed to it. */
+  releaseRoleIfUnused(role: RoleState): void {
+    if (role.frameworks.size === 0 && role.frameworkSorter.size === 0) {
+      this.roles.delete(role.name);
+      this.roleSorter.remove(role.name);
+    }
+  }
+
+  /** Puts the framework in or out of its role's order, per its activity and suppression. */
+  syncFrameworkActivation(framework: FrameworkState, roleName: string): void {
+    const sorter = this.roles.get(roleName)!.frameworkSorter;
+    if (framework.active && !framework.suppressedRoles.has(roleName)) {
+      sorter.activate(framework.id);
+    } else {
+      sorter.deactivate(framework.id);
+    }
+  }
+
+  /** The holding of `frameworkId` for `role` on `agent`, if any. */
+  holdingOf(agent: AgentState, frameworkId: string, role: string): Holding | undefined {
+    for (const holding of agent.holdings) {
+      if (holding.framework.id === frameworkId && holding.role.name === role) {
+        return holding;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Records that `resources` (contained in the agent's available) are now offered to
+   * `framework` for `role`. Sorter updates go to `pending` when given (allocation runs
+   * must not reorder a sorter they are walking), else they are applied at once.
+   */
+  track(
+    agent: AgentState,
+    framework: FrameworkState,
+    role: RoleState,
+    resources: Resources,
+    pending?: PendingSorterUpdate[],
+  ): void {
+    agent.take(resources);
+    const holding = this.holdingOf(agent, framework.id, role.name);
+    if (holding === undefined) {
+      const created = new Holding(agent, framework, role, resources);
+      agent.holdings.push(created);
+      framework.holdings.add(created);
+    } else {
+      holding.resources = holding.resources.add(resources);
+    }
+    this.addConsumption(role.name, resources, 1);
+    if (pending !== undefined) {
+      pending.push({ role, frameworkId: framework.id, resources });
+    } else {
+      this.applySorterUpdate({ role, frameworkId: framework.id, resources });
+    }
+  }
+
+  /** Applies a postponed sorter update. */
+  applySorterUpdate(update: PendingSorterUpdate): void {
+    this.roleSorter.allocated(update.role.name, update.resources);
+    update.role.frameworkSorter.allocated(update.frameworkId, update.resources);
+  }
+
+  /** Records that `resources` (contained in `holding`) are free again. */
+  untrack(holding: Holding, resources: Resources): void {
+    const { agent, framework, role } = holding;
+    holding.resources = holding.resources.subtract(resources);
+    if (holding.resources.isEmpty()) {
+      agent.holdings.splice(agent.holdings.indexOf(holding), 1);
+      framework.holdings.delete(holding);
+    }
+    agent.give(resources);
+    this.addConsumption(role.name, resources, -1);
+    this.roleSorter.unallocated(role.name, resources);
+    role.frameworkSorter.unallocated(framework.id, resources);
+  }
+
+  /** The consumption of a top-level role (thousandths; empty map if none). */
+  consumptionOf(topLevel: string): ReadonlyMap<string, number> {
+    return this.consumption.get(topLevel) ?? EMPTY_QUANTITIES;
+  }
+
+  private addConsumption(role: string, resources: Resources, sign: 1 | -1): void {
+    if (role === UNRESERVED_ROLE) {
+      return;
+    }
+    this.consumptionMap(topLevelRole(role), (quantities) =>
+      addScalars(quantities, resources, sign, isUnreservedScalar),
+    );
+  }
+
+  private addReservations(total: Resources, sign: 1 | -1): void {
+    for (const entry of total.entries()) {
+      if (entry.type === 'SCALAR' && entry.role !== UNRESERVED_ROLE) {
+        this.consumptionMap(topLevelRole(entry.role), (quantities) =>
+          addQuantity(quantities, entry.name, sign * toUnits(entry.value)),
+        );
+      }
+    }
+  }
+
+  private consumptionMap(topLevel: string, update: (quantities: Quantities) => void): void {
+    let quantities = this.consumption.get(topLevel);
+    if (quantities === undefined) {
+      quantities = new Map();
+      this.consumption.set(topLevel, quantities);
+    }
+    update(quantities);
+    if (quantities.size === 0) {
+      this.consumption.delete(topLevel);
+    }
+  }
+}
+
+const EMPTY_QUANTITIES: ReadonlyMap<string, number> = new Map();

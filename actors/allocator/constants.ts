@@ -1,0 +1,28 @@
+/** Limits and defaults of the allocator (DESIGN.md §10; values from Mesos). */
+
+/** A declined offer's resources are not re-offered to that framework for this long (Mesos `Filters.refuse_seconds`). */
+export const DEFAULT_REFUSE_SECONDS = 5;
+
+/** Longer refusals are cut to a year, as Mesos does, so filter expiry stays a sane number. */
+export const MAX_REFUSE_SECONDS = 365 * 24 * 60 * 60;
+
+/** Default batch allocation interval; a filter never expires sooner, so it outlives the next run (MESOS-4302). */
+export const DEFAULT_ALLOCATION_INTERVAL_MS = 1_000;
+
+/** An offer must hold at least this many cpus (or the memory below) to be worth making (Mesos default). */
+export const MIN_ALLOCATABLE_CPUS = 0.01;
+
+/** An offer must hold at least this much memory, in MB (or the cpus above) to be worth making (Mesos default). */
+export const MIN_ALLOCATABLE_MEM_MB = 32;
+
+/** Default minimum allocatable resources: any one alternative suffices (`cpus:0.01|mem:32`). */
+export const DEFAULT_MIN_ALLOCATABLE: readonly Readonly<Record<string, number>>[] = [
+  { cpus: MIN_ALLOCATABLE_CPUS },
+  { mem: MIN_ALLOCATABLE_MEM_MB },
+];
+
+/** Framework capability needed to be offered agents with GPUs (Mesos `GPU_RESOURCES`). */
+export const GPU_RESOURCES_CAPABILITY = 'GPU_RESOURCES';
+
+/** Scalar name of GPUs, which only GPU-capable frameworks are offered. */
+export const GPU_RESOURCE_NAME = 'gpus';

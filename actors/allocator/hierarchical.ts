@@ -1,0 +1,488 @@
+/** The pure core of the hierarchical DRF allocator. */
+
+import { Resources, roleError, scalarError } from '../../lib/resources';
+import { runAllocation, type Offer } from './allocation-run';
+import { AllocatorBooks, type AgentAttributes, type AgentState, type FrameworkState, type Holding } from './books';
+import {
+  DEFAULT_ALLOCATION_INTERVAL_MS,
+  DEFAULT_MIN_ALLOCATABLE,
+  DEFAULT_REFUSE_SECONDS,
+  MAX_REFUSE_SECONDS,
+} from './constants';
+import { AllocatorError } from './errors';
+import { OfferFilters } from './filters';
+import { checkBooks } from './invariants';
+import { fromRecord } from './quantities';
+import { validateQuota, type Quota, type QuotaState } from './quota';
+import type { RandomSource } from './random';
+
+export type { Offer } from './allocation-run';
+export type { AgentAttributes } from './books';
+export type { Quota } from './quota';
+
+/** Construction options. */
+export interface HierarchicalAllocatorOptions {
+  /** Seeded randomness for the agent order of each run (never Math.random). */
+  readonly random: RandomSource;
+  /** A decline filter lasts at least this long, so it outlives the next batch run. */
+  readonly allocationIntervalMs?: number;
+  /** Offers must hold one of these (whole units by name); default `cpus:0.01 | mem:32`. */
+  readonly minAllocatable?: readonly Readonly<Record<string, number>>[];
+}
+
+/** Resources a framework already uses on an agent that is being added. */
+export interface UsedResources {
+  readonly frameworkId: string;
+  /** Needed only when the framework has several roles. */
+  readonly role?: string;
+  readonly resources: Resources;
+}
+
+/** Options of `addAgent`. */
+export interface AddAgentOptions {
+  readonly attributes?: AgentAttributes;
+  /** What running tasks already use (e.g. an agent re-registering). */
+  readonly used?: readonly UsedResources[];
+}
+
+/** What a framework subscribes with. */
+export interface FrameworkSubscription {
+  /** One or more valid roles (`*` allowed); fixed while registered. */
+  readonly roles: readonly string[];
+  /** e.g. `GPU_RESOURCES`. */
+  readonly capabilities?: readonly string[];
+  /** Default true. */
+  readonly active?: boolean;
+  /** Roles it starts suppressed in. */
+  readonly suppressedRoles?: readonly string[];
+}
+
+/** A decline filter: refuse these resources from `nowMs` for `refuseSeconds` (default 5; 0 = none). */
+export interface DeclineFilter {
+  readonly refuseSeconds?: number;
+  readonly nowMs: number;
+}
+
+/** A read-only view of one agent. */
+export interface AgentView {
+  readonly total: Resources;
+  readonly allocated: Resources;
+  readonly available: Resources;
+  readonly active: boolean;
+  readonly attributes: AgentAttributes;
+}
+
+/** Something a framework holds. */
+export interface HoldingView {
+  readonly agentId: string;
+  readonly role: string;
+  readonly resources: Resources;
+}
+
+/**
+ * The hierarchical DRF allocator's state and policy, with no actors, timers or I/O
+ * (DESIGN.md §7). The allocator actor owns one instance, feeds it the master's events,
+ * and calls `allocate(nowMs)` on its batch timer. Every method validates its input
+ * first and throws `AllocatorError` without changing anything when it is bad.
+ *
+ * @example
+ * const core = new HierarchicalAllocatorCore({ random: createSeededRandom(7) });
+ * core.addAgent('agent-1', Resources.parse('cpus:4;mem:8192'));
+ * core.addFramework('framework-1', { roles: ['analytics'] });
+ * const [offer] = core.allocate(0);          // cpus:4;mem:8192 to framework-1
+ * core.recoverResources('framework-1', 'agent-1', offer.resources, { refuseSeconds: 5, nowMs: 0 });
+ * core.allocate(1_000);                      // [] — declined for 5 s
+ * core.allocate(5_000);                      // offered again
+ */
+export class HierarchicalAllocatorCore {
+  /** Agents, frameworks, roles, allocations, sorters. */
+  private readonly books = new AllocatorBooks();
+  /** Quota by top-level role. */
+  private readonly quotas = new Map<string, QuotaState>();
+  /** Seeded randomness. */
+  private readonly random: RandomSource;
+  /** Minimum duration of a decline filter. */
+  private readonly allocationIntervalMs: number;
+  /** Minimum allocatable alternatives, in thousandths. */
+  private readonly minAllocatable: readonly ReadonlyMap<string, number>[];
+
+  constructor(options: HierarchicalAllocatorOptions) {
+    this.random = options.random;
+    this.allocationIntervalMs = options.allocationIntervalMs ?? DEFAULT_ALLOCATION_INTERVAL_MS;
+    if (!Number.isFinite(this.allocationIntervalMs) || this.allocationIntervalMs < 0) {
+      throw new AllocatorError(`allocationIntervalMs must be a non-negative number`);
+    }
+    const minimums = options.minAllocatable ?? DEFAULT_MIN_ALLOCATABLE;
+    for (const [name, value] of minimums.flatMap((minimum) => Object.entries(minimum))) {
+      const error = scalarError(value);
+      if (error !== undefined) {
+        throw new AllocatorError(`minimum allocatable '${name}': ${error}`);
+      }
+    }
+    this.minAllocatable = minimums.map(fromRecord);
+  }
+
+  /** Adds an agent with its total resources and, optionally, what frameworks already use on it. */
+  addAgent(agentId: string, total: Resources, options: AddAgentOptions = {}): void {
+    if (agentId.length === 0 || this.books.agents.has(agentId)) {
+      throw new AllocatorError(`cannot add agent '${agentId}': empty or duplicate id`);
+    }
+    const used = (options.used ?? []).map((use) => this.resolveUse(agentId, use));
+    const usedTotal = used.reduce((sum, use) => sum.add(use.resources), Resources.EMPTY);
+    if (!total.contains(usedTotal)) {
+      throw new AllocatorError(`agent '${agentId}': used '${usedTotal.format()}' exceeds total '${total.format()}'`);
+    }
+    const agent = this.books.addAgent(agentId, total, { ...(options.attributes ?? {}) });
+    for (const use of used) {
+      this.books.track(agent, use.framework, this.books.roles.get(use.role)!, use.resources);
+    }
+  }
+
+  /** Removes an agent; everything on it is released and its filters dropped. */
+  removeAgent(agentId: string): void {
+    const agent = this.agentOrThrow(agentId);
+    for (const holding of [...agent.holdings]) {
+      this.books.untrack(holding, holding.resources);
+    }
+    this.books.removeAgent(agent);
+  }
+
+  /** Changes an agent's total; it must still contain what is offered or allocated. */
+  updateAgent(agentId: string, total: Resources): void {
+    const agent = this.agentOrThrow(agentId);
+    if (!total.contains(agent.allocated)) {
+      throw new AllocatorError(
+        `agent '${agentId}': new total '${total.format()}' does not contain allocated '${agent.allocated.format()}'`,
+      );
+    }
+    this.books.updateAgentTotal(agent, total);
+  }
+
+  /** Makes an agent offerable again. */
+  activateAgent(agentId: string): void {
+    this.agentOrThrow(agentId).active = true;
+  }
+
+  /** Stops offering an agent (e.g. disconnected); its allocations stay. */
+  deactivateAgent(agentId: string): void {
+    this.agentOrThrow(agentId).active = false;
+  }
+
+  /** Adds a framework subscribed to `roles`. */
+  addFramework(frameworkId: string, subscription: FrameworkSubscription): void {
+    if (frameworkId.length === 0 || this.books.frameworks.has(frameworkId)) {
+      throw new AllocatorError(`cannot add framework '${frameworkId}': empty or duplicate id`);
+    }
+    const roles = new Set(subscription.roles);
+    if (roles.size === 0) {
+      throw new AllocatorError(`framework '${frameworkId}' subscribes to no role`);
+    }
+    [...roles].forEach((role) => this.checkRole(role));
+    const suppressed = new Set(subscription.suppressedRoles ?? []);
+    this.checkSubscribed(frameworkId, roles, suppressed);
+    const framework: FrameworkState = {
+      id: frameworkId,
+      roles,
+      capabilities: new Set(subscription.capabilities ?? []),
+      active: subscription.active ?? true,
+      suppressedRoles: suppressed,
+      filters: new OfferFilters(),
+      holdings: new Set(),
+    };
+    this.books.frameworks.set(frameworkId, framework);
+    for (const roleName of roles) {
+      const role = this.books.ensureRole(roleName);
+      role.frameworks.add(frameworkId);
+      role.frameworkSorter.add(frameworkId);
+      this.books.syncFrameworkActivation(framework, roleName);
+    }
+  }
+
+  /** Removes a framework; everything it holds is released. */
+  removeFramework(frameworkId: string): void {
+    const framework = this.frameworkOrThrow(frameworkId);
+    for (const holding of [...framework.holdings]) {
+      this.books.untrack(holding, holding.resources);
+    }
+    for (const roleName of framework.roles) {
+      const role = this.books.roles.get(roleName)!;
+      role.frameworks.delete(frameworkId);
+      role.frameworkSorter.remove(frameworkId);
+      this.books.releaseRoleIfUnused(role);
+    }
+    this.books.frameworks.delete(frameworkId);
+  }
+
+  /** Makes a framework offerable again (in its unsuppressed roles). */
+  activateFramework(frameworkId: string): void {
+    const framework = this.frameworkOrThrow(frameworkId);
+    framework.active = true;
+    framework.roles.forEach((role) => this.books.syncFrameworkActivation(framework, role));
+  }
+
+  /** Stops offering a framework and drops its filters (as Mesos does); its holdings stay. */
+  deactivateFramework(frameworkId: string): void {
+    const framework = this.frameworkOrThrow(frameworkId);
+    framework.active = false;
+    framework.filters.clear();
+    framework.roles.forEach((role) => this.books.syncFrameworkActivation(framework, role));
+  }
+
+  /**
+   * Returns resources a framework held for `role` on an agent (declined, rescinded, or
+   * freed by finished tasks). With `filter`, they are not re-offered to it on that agent
+   * until the filter expires (unless more becomes available there). `role` may be left
+   * out when the framework holds resources on the agent in one role only.
+   */
+  recoverResources(
+    frameworkId: string,
+    agentId: string,
+    resources: Resources,
+    filter?: DeclineFilter,
+    role?: string,
+  ): void {
+    const framework = this.frameworkOrThrow(frameworkId);
+    const agent = this.agentOrThrow(agentId);
+    const expiresAtMs = filter === undefined ? undefined : this.filterExpiry(filter);
+    if (resources.isEmpty()) {
+      return;
+    }
+    const holding = this.heldBy(framework, agent, resources, role);
+    this.books.untrack(holding, resources);
+    if (expiresAtMs !== undefined) {
+      framework.filters.add(holding.role.name, agentId, { resources, expiresAtMs });
+    }
+  }
+
+  /** Stops offering a framework anything in `roles` (default: all its roles). */
+  suppress(frameworkId: string, roles?: readonly string[]): void {
+    const framework = this.frameworkOrThrow(frameworkId);
+    const targets = this.targetRoles(framework, roles);
+    for (const role of targets) {
+      framework.suppressedRoles.add(role);
+      this.books.syncFrameworkActivation(framework, role);
+    }
+  }
+
+  /** Offers a framework `roles` (default: all) again and clears its filters for them. */
+  revive(frameworkId: string, roles?: readonly string[]): void {
+    const framework = this.frameworkOrThrow(frameworkId);
+    const targets = this.targetRoles(framework, roles);
+    for (const role of targets) {
+      framework.suppressedRoles.delete(role);
+      framework.filters.clearRole(role);
+      this.books.syncFrameworkActivation(framework, role);
+    }
+  }
+
+  /** Sets role weights (a role's share is divided by its weight); all are checked first. */
+  updateWeights(weights: ReadonlyMap<string, number>): void {
+    for (const [role, weight] of weights) {
+      this.checkRole(role);
+      if (!Number.isFinite(weight) || weight <= 0) {
+        throw new AllocatorError(`weight of role '${role}' must be a positive number, not ${weight}`);
+      }
+    }
+    for (const [role, weight] of weights) {
+      this.books.roleSorter.updateWeight(role, weight);
+    }
+  }
+
+  /** Sets (or, with no guarantee and no limit, removes) the quota of a top-level role. */
+  setQuota(role: string, quota: Quota): void {
+    const state = validateQuota(role, quota);
+    if (state.guarantee.size === 0 && state.limit === undefined) {
+      this.quotas.delete(role);
+    } else {
+      this.quotas.set(role, state);
+    }
+  }
+
+  /** Removes the quota of a role (no-op if it had none). */
+  removeQuota(role: string): void {
+    this.quotas.delete(role);
+  }
+
+  /**
+   * Runs one allocation at time `nowMs` and returns the offers made (one per framework,
+   * role and agent). Offered resources count as allocated until recovered.
+   */
+  allocate(nowMs: number): Offer[] {
+    this.checkTime(nowMs);
+    const policy = { minAllocatable: this.minAllocatable, random: this.random };
+    return runAllocation(this.books, this.quotas, policy, nowMs);
+  }
+
+  /** Drops expired decline filters (memory only; expired filters never apply). */
+  expireFilters(nowMs: number): number {
+    this.checkTime(nowMs);
+    let dropped = 0;
+    for (const framework of this.books.frameworks.values()) {
+      dropped += framework.filters.expire(nowMs);
+    }
+    return dropped;
+  }
+
+  /** Throws `AllocatorInvariantError` if the books are inconsistent (a bug). For tests. */
+  checkInvariants(): void {
+    checkBooks(this.books);
+  }
+
+  /** Whether an agent is known. */
+  hasAgent(agentId: string): boolean {
+    return this.books.agents.has(agentId);
+  }
+
+  /** Whether a framework is known. */
+  hasFramework(frameworkId: string): boolean {
+    return this.books.frameworks.has(frameworkId);
+  }
+
+  /** Number of agents. */
+  get agentCount(): number {
+    return this.books.agents.size;
+  }
+
+  /** Number of frameworks. */
+  get frameworkCount(): number {
+    return this.books.frameworks.size;
+  }
+
+  /** A view of one agent, or undefined. */
+  agent(agentId: string): AgentView | undefined {
+    const agent = this.books.agents.get(agentId);
+    if (agent === undefined) {
+      return undefined;
+    }
+    const { total, allocated, available, active, attributes } = agent;
+    return { total, allocated, available, active, attributes };
+  }
+
+  /** Everything a framework holds (offered or allocated). */
+  holdings(frameworkId: string): HoldingView[] {
+    const framework = this.frameworkOrThrow(frameworkId);
+    return [...framework.holdings].map(({ agent, role, resources }) => ({ agentId: agent.id, role: role.name, resources }));
+  }
+
+  /** The weighted dominant share of a role (0 for a role without frameworks). */
+  roleShare(role: string): number {
+    return this.books.roleSorter.contains(role) ? this.books.roleSorter.share(role) : 0;
+  }
+
+  /** The weighted dominant share of a framework within `role` (default: its only role). */
+  frameworkShare(frameworkId: string, role?: string): number {
+    const framework = this.frameworkOrThrow(frameworkId);
+    const roleName = role ?? this.onlyRole(framework, 'frameworkShare');
+    this.checkSubscribed(frameworkId, framework.roles, [roleName]);
+    return this.books.roles.get(roleName)!.frameworkSorter.share(frameworkId);
+  }
+
+  /** Roles in DRF order (roles with subscribed frameworks only). */
+  roleOrder(): string[] {
+    return this.books.roleSorter.sort();
+  }
+
+  /** Active, unsuppressed frameworks of a role in DRF order. */
+  frameworkOrder(role: string): string[] {
+    return this.books.roles.get(role)?.frameworkSorter.sort() ?? [];
+  }
+
+  /** Number of decline filters held (expired ones not yet dropped included). */
+  filterCount(): number {
+    let count = 0;
+    for (const framework of this.books.frameworks.values()) {
+      count += framework.filters.count();
+    }
+    return count;
+  }
+
+  private agentOrThrow(agentId: string): AgentState {
+    const agent = this.books.agents.get(agentId);
+    if (agent === undefined) {
+      throw new AllocatorError(`unknown agent '${agentId}'`);
+    }
+    return agent;
+  }
+
+  private frameworkOrThrow(frameworkId: string): FrameworkState {
+    const framework = this.books.frameworks.get(frameworkId);
+    if (framework === undefined) {
+      throw new AllocatorError(`unknown framework '${frameworkId}'`);
+    }
+    return framework;
+  }
+
+  private checkRole(role: string): void {
+    const error = roleError(role);
+    if (error !== undefined) {
+      throw new AllocatorError(`invalid role '${role}': ${error}`);
+    }
+  }
+
+  private checkSubscribed(frameworkId: string, roles: ReadonlySet<string>, wanted: Iterable<string>): void {
+    for (const role of wanted) {
+      if (!roles.has(role)) {
+        throw new AllocatorError(`framework '${frameworkId}' is not subscribed to role '${role}'`);
+      }
+    }
+  }
+
+  private checkTime(nowMs: number): void {
+    if (!Number.isFinite(nowMs)) {
+      throw new AllocatorError(`time must be a finite number of milliseconds, not ${nowMs}`);
+    }
+  }
+
+  private targetRoles(framework: FrameworkState, roles: readonly string[] | undefined): ReadonlySet<string> {
+    if (roles === undefined || roles.length === 0) {
+      return framework.roles;
+    }
+    this.checkSubscribed(framework.id, framework.roles, roles);
+    return new Set(roles);
+  }
+
+  private resolveUse(agentId: string, use: UsedResources): { framework: FrameworkState; role: string; resources: Resources } {
+    const framework = this.frameworkOrThrow(use.frameworkId);
+    const role = use.role ?? this.onlyRole(framework, `agent '${agentId}'`);
+    this.checkSubscribed(framework.id, framework.roles, [role]);
+    return { framework, role, resources: use.resources };
+  }
+
+  private onlyRole(framework: FrameworkState, context: string): string {
+    if (framework.roles.size !== 1) {
+      throw new AllocatorError(`${context}: framework '${framework.id}' has several roles; say which`);
+    }
+    return framework.roles.values().next().value as string;
+  }
+
+  /** The holding `resources` are recovered from; throws unless it contains them all. */
+  private heldBy(framework: FrameworkState, agent: AgentState, resources: Resources, role: string | undefined): Holding {
+    const context = `framework '${framework.id}' on agent '${agent.id}'`;
+    const candidates = agent.holdings.filter(
+      (holding) => holding.framework === framework && (role === undefined || holding.role.name === role),
+    );
+    if (role === undefined && candidates.length > 1) {
+      throw new AllocatorError(`${context}: holds resources in several roles; say which`);
+    }
+    const held = candidates[0]?.resources ?? Resources.EMPTY;
+    if (candidates.length === 0 || !held.contains(resources)) {
+      throw new AllocatorError(
+        `${context} cannot recover '${resources.format()}' for role '${role ?? '(any)'}': it holds '${held.format()}'`,
+      );
+    }
+    return candidates[0];
+  }
+
+  private filterExpiry(filter: DeclineFilter): number | undefined {
+    const refuseSeconds = filter.refuseSeconds ?? DEFAULT_REFUSE_SECONDS;
+    this.checkTime(filter.nowMs);
+    if (!Number.isFinite(refuseSeconds) || refuseSeconds < 0) {
+      throw new AllocatorError(`refuseSeconds must be a non-negative number, not ${refuseSeconds}`);
+    }
+    if (refuseSeconds === 0) {
+      return undefined;
+    }
+    const durationMs = Math.max(Math.min(refuseSeconds, MAX_REFUSE_SECONDS) * 1_000, this.allocationIntervalMs);
+    return filter.nowMs + durationMs;
+  }
+}

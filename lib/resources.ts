@@ -1,0 +1,37 @@
+/**
+ * The resource algebra (DESIGN.md §6): parse and format `name(role):value;...` and the
+ * Mesos JSON form, and add / subtract / contains / filter on immutable `Resources`.
+ *
+ * @example
+ * import { Resources } from '../lib/resources';
+ * const offer = Resources.parse('cpus:4;mem:8192;ports:[31000-32000]');
+ * offer.contains(Resources.parse('cpus:1;mem:128')); // true
+ */
+export { Resources, type UncappedScalars } from './resources/resources';
+export { ResourceError, ResourceParseError } from './resources/errors';
+export {
+  UNRESERVED_ROLE,
+  SCALAR_DECIMAL_PLACES,
+  SCALAR_UNITS_PER_ONE,
+  MAX_SCALAR_VALUE,
+  MAX_RANGE_VALUE,
+  type Range,
+  type Resource,
+  type ResourceJSON,
+  type ResourceType,
+  type ScalarResource,
+  type RangesResource,
+  type SetResource,
+} from './resources/types';
+export {
+  ROLE_SEPARATOR,
+  isAllocatableTo,
+  isStrictSubrole,
+  isValidRole,
+  roleAncestors,
+  roleError,
+  topLevelRole,
+} from './resources/roles';
+export { fromUnits, roundScalar, toUnits } from './resources/scalar';
+export { itemError, nameError, rangeError, scalarError } from './resources/validate';
+export { normalizeRanges, rangesContain, rangesSize, subtractRanges, unionRanges } from './resources/ranges';

@@ -1,0 +1,110 @@
+/**
+ * Operations on single resource entries of the same name and role ("slot").
+ * Entries are canonical: scalars > 0 and exact to 0.001, ranges normalized and
+ * non-empty, set items sorted, unique and non-empty.
+ */
+import { ResourceError } from './errors';
+import { rangesContain, rangesEqual, subtractRanges, unionRanges } from './ranges';
+import { fromUnits, toUnits } from './scalar';
+import { itemsContain, itemsEqual, subtractItems, unionItems } from './sets';
+import type { Range, RangesResource, Resource, ScalarResource, SetResource } from './types';
+
+/** A scalar entry (value already exact to 0.001). Fields in one order keep V8 shapes stable. */
+export function scalarEntry(name: string, role: string, value: number): ScalarResource {
+  return { type: 'SCALAR', name, role, value };
+}
+
+/** A ranges entry (ranges already normalized). */
+export function rangesEntry(name: string, role: string, ranges: readonly Range[]): RangesResource {
+  return { type: 'RANGES', name, role, ranges };
+}
+
+/** A set entry (items already sorted and unique). */
+export function setEntry(name: string, role: string, items: readonly string[]): SetResource {
+  return { type: 'SET', name, role, items };
+}
+
+/** Whether two entries describe the same resource slot (name and role). */
+export function sameSlot(left: Resource, right: Resource): boolean {
+  return left.name === right.name && left.role === right.role;
+}
+
+/** The sum of two entries of the same slot; throws if their types differ. */
+export function addEntries(left: Resource, right: Resource): Resource {
+  if (left.type === 'SCALAR' && right.type === 'SCALAR') {
+    return scalarEntry(left.name, left.role, fromUnits(toUnits(left.value) + toUnits(right.value)));
+  }
+  if (left.type === 'RANGES' && right.type === 'RANGES') {
+    return rangesEntry(left.name, left.role, unionRanges(left.ranges, right.ranges));
+  }
+  if (left.type === 'SET' && right.type === 'SET') {
+    return setEntry(left.name, left.role, unionItems(left.items, right.items));
+  }
+  throw typeMismatch(left, right);
+}
+
+/** `left` minus `right` (same slot), saturating at empty; undefined when nothing is left. */
+export function subtractEntries(left: Resource, right: Resource): Resource | undefined {
+  if (left.type === 'SCALAR' && right.type === 'SCALAR') {
+    const units = toUnits(left.value) - toUnits(right.value);
+    return units > 0 ? scalarEntry(left.name, left.role, fromUnits(units)) : undefined;
+  }
+  if (left.type === 'RANGES' && right.type === 'RANGES') {
+    const ranges = subtractRanges(left.ranges, right.ranges);
+    return ranges.length > 0 ? rangesEntry(left.name, left.role, ranges) : undefined;
+  }
+  if (left.type === 'SET' && right.type === 'SET') {
+    const items = subtractItems(left.items, right.items);
+    return items.length > 0 ? setEntry(left.name, left.role, items) : undefined;
+  }
+  throw typeMismatch(left, right);
+}
+
+/** Whether `outer` holds at least `inner` (same slot); entries of different types never do. */
+export function entryContains(outer: Resource, inner: Resource): boolean {
+  if (outer.type === 'SCALAR' && inner.type === 'SCALAR') {
+    return toUnits(outer.value) >= toUnits(inner.value);
+  }
+  if (outer.type === 'RANGES' && inner.type === 'RANGES') {
+    return rangesContain(outer.ranges, inner.ranges);
+  }
+  if (outer.type === 'SET' && inner.type === 'SET') {
+    return itemsContain(outer.items, inner.items);
+  }
+  return false;
+}
+
+/** Whether two entries of the same slot hold exactly the same values. */
+export function entriesEqual(left: Resource, right: Resource): boolean {
+  if (left.type === 'SCALAR' && right.type === 'SCALAR') {
+    return toUnits(left.value) === toUnits(right.value);
+  }
+  if (left.type === 'RANGES' && right.type === 'RANGES') {
+    return rangesEqual(left.ranges, right.ranges);
+  }
+  if (left.type === 'SET' && right.type === 'SET') {
+    return itemsEqual(left.items, right.items);
+  }
+  return false;
+}
+
+/** The same entry reserved to another role. */
+export function withRole(entry: Resource, role: string): Resource {
+  if (entry.role === role) {
+    return entry;
+  }
+  switch (entry.type) {
+    case 'SCALAR':
+      return scalarEntry(entry.name, role, entry.value);
+    case 'RANGES':
+      return rangesEntry(entry.name, role, entry.ranges);
+    case 'SET':
+      return setEntry(entry.name, role, entry.items);
+  }
+}
+
+function typeMismatch(left: Resource, right: Resource): ResourceError {
+  return new ResourceError(
+    `resource '${left.name}' of role '${left.role}' is both ${left.type} and ${right.type}`,
+  );
+}

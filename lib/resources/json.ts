@@ -1,0 +1,154 @@
+/**
+ * The Mesos JSON form of resources: a list of `mesos.Resource` objects, e.g.
+ * `[{"name":"cpus","type":"SCALAR","scalar":{"value":4},"role":"*"}]`.
+ * Reservations may be given as `role` (legacy) or `reservations` (the last one is the
+ * resource's role). Fields this implementation does not model are rejected, not ignored.
+ */
+import { rangesEntry, scalarEntry, setEntry } from './entry';
+import { ResourceParseError } from './errors';
+import { normalizeRanges } from './ranges';
+import { roundScalar } from './scalar';
+import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
+import { UNRESERVED_ROLE, type Range, type Resource, type ResourceJSON } from './types';
+
+/** Fields of `mesos.Resource` that are understood. */
+const KNOWN_FIELDS = new Set(['name', 'type', 'scalar', 'ranges', 'set', 'role', 'reservation', 'reservations']);
+
+/** Parses a JSON list of resources into entries (not yet merged); throws `ResourceParseError`. */
+export function parseResourcesJSON(json: unknown): Resource[] {
+  if (!Array.isArray(json)) {
+    throw new ResourceParseError('invalid resources JSON: expected a list of resource objects');
+  }
+  const typeByName = new Map<string, Resource['type']>();
+  return json.map((element: unknown, index: number) => {
+    const entry = parseElement(element, index);
+    const earlierType = typeByName.get(entry.name);
+    if (earlierType !== undefined && earlierType !== entry.type) {
+      throw invalid(index, entry.name, `'${entry.name}' is both ${earlierType} and ${entry.type}`);
+    }
+    typeByName.set(entry.name, entry.type);
+    return entry;
+  });
+}
+
+/** One entry in the JSON form; the role is always written, `*` included. */
+export function resourceToJSON(entry: Resource): ResourceJSON {
+  switch (entry.type) {
+    case 'SCALAR':
+      return { name: entry.name, type: 'SCALAR', scalar: { value: entry.value }, role: entry.role };
+    case 'RANGES':
+      return {
+        name: entry.name,
+        type: 'RANGES',
+        ranges: { range: entry.ranges.map((range) => ({ begin: range.begin, end: range.end })) },
+        role: entry.role,
+      };
+    case 'SET':
+      return { name: entry.name, type: 'SET', set: { item: [...entry.items] }, role: entry.role };
+  }
+}
+
+function parseElement(element: unknown, index: number): Resource {
+  if (!isRecord(element)) {
+    throw invalid(index, undefined, 'not an object');
+  }
+  const name = element.name;
+  if (typeof name !== 'string' || nameError(name) !== undefined) {
+    throw invalid(index, undefined, typeof name === 'string' ? nameError(name)! : "missing string 'name'");
+  }
+  for (const field of Object.keys(element)) {
+    if (!KNOWN_FIELDS.has(field)) {
+      throw invalid(index, name, `field '${field}' is not supported`);
+    }
+  }
+  const role = parseRole(element, index, name);
+  switch (element.type) {
+    case 'SCALAR':
+      return scalarEntry(name, role, parseScalar(element.scalar, index, name));
+    case 'RANGES':
+      return rangesEntry(name, role, parseRanges(element.ranges, index, name));
+    case 'SET':
+      return setEntry(name, role, parseSet(element.set, index, name));
+    default:
+      throw invalid(index, name, `type ${JSON.stringify(element.type)} is not SCALAR, RANGES or SET`);
+  }
+}
+
+function parseRole(element: Record<string, unknown>, index: number, name: string): string {
+  const legacyRole = element.role;
+  if (legacyRole !== undefined && typeof legacyRole !== 'string') {
+    throw invalid(index, name, "'role' is not a string");
+  }
+  const reservations = element.reservations;
+  let refinedRole: string | undefined;
+  if (reservations !== undefined) {
+    if (!Array.isArray(reservations) || !reservations.every((item) => isRecord(item) && typeof item.role === 'string')) {
+      throw invalid(index, name, "'reservations' is not a list of objects with a string 'role'");
+    }
+    const last: unknown = reservations[reservations.length - 1];
+    refinedRole = isRecord(last) && typeof last.role === 'string' ? last.role : undefined;
+  }
+  if (legacyRole !== undefined && refinedRole !== undefined && legacyRole !== refinedRole) {
+    throw invalid(index, name, `'role' ${legacyRole} differs from the last reservation's role ${refinedRole}`);
+  }
+  const role = refinedRole ?? legacyRole ?? UNRESERVED_ROLE;
+  const error = reservationRoleError(role);
+  if (error !== undefined) {
+    throw invalid(index, name, error);
+  }
+  return role;
+}
+
+function parseScalar(scalar: unknown, index: number, name: string): number {
+  if (!isRecord(scalar) || typeof scalar.value !== 'number') {
+    throw invalid(index, name, "SCALAR without a numeric 'scalar.value'");
+  }
+  const error = scalarError(scalar.value);
+  if (error !== undefined) {
+    throw invalid(index, name, error);
+  }
+  return roundScalar(scalar.value);
+}
+
+function parseRanges(ranges: unknown, index: number, name: string): Range[] {
+  if (!isRecord(ranges) || !Array.isArray(ranges.range)) {
+    throw invalid(index, name, "RANGES without a list 'ranges.range'");
+  }
+  const parsed = ranges.range.map((range: unknown) => {
+    if (!isRecord(range) || typeof range.begin !== 'number' || typeof range.end !== 'number') {
+      throw invalid(index, name, 'a range is not {begin: number, end: number}');
+    }
+    const candidate = { begin: range.begin, end: range.end };
+    const error = rangeError(candidate);
+    if (error !== undefined) {
+      throw invalid(index, name, error);
+    }
+    return candidate;
+  });
+  return normalizeRanges(parsed);
+}
+
+function parseSet(set: unknown, index: number, name: string): string[] {
+  if (!isRecord(set) || !Array.isArray(set.item) || !set.item.every((item) => typeof item === 'string')) {
+    throw invalid(index, name, "SET without a list of strings 'set.item'");
+  }
+  const items = set.item as string[];
+  const seen = new Set<string>();
+  for (const item of items) {
+    const error = itemError(item) ?? (seen.has(item) ? `set item '${item}' appears twice` : undefined);
+    if (error !== undefined) {
+      throw invalid(index, name, error);
+    }
+    seen.add(item);
+  }
+  return [...seen].sort();
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(index: number, name: string | undefined, reason: string): ResourceParseError {
+  const label = name === undefined ? `#${index}` : `#${index} '${name}'`;
+  return new ResourceParseError(`invalid resource ${label}: ${reason}`);
+}

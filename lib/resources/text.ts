@@ -1,0 +1,158 @@
+/**
+ * The agent text syntax: `name(role):value;...`, e.g.
+ * `cpus(analytics):2;mem:1024.5;ports:[31000-32000];disks:{a,b}`.
+ * An omitted role means the default role (normally `*`); formatting omits `(*)`.
+ */
+import { rangesEntry, scalarEntry, setEntry } from './entry';
+import { ResourceParseError } from './errors';
+import { normalizeRanges } from './ranges';
+import { roundScalar } from './scalar';
+import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
+import { UNRESERVED_ROLE, type Range, type Resource } from './types';
+
+/** A decimal number, optionally with an exponent (no sign, no `Infinity`, no hex). */
+const DECIMAL_NUMBER = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** One range inside `[...]`. */
+const RANGE_TEXT = /^(\d+)\s*-\s*(\d+)$/;
+
+/**
+ * Parses the text syntax into entries (not yet merged). Throws `ResourceParseError`
+ * naming the bad part, e.g. `invalid resource 'mem:abc': value 'abc' is not a number`.
+ */
+export function parseResourcesText(text: string, defaultRole: string): Resource[] {
+  const entries: Resource[] = [];
+  const typeByName = new Map<string, Resource['type']>();
+  for (const part of text.split(';')) {
+    const token = part.trim();
+    if (token.length === 0) {
+      continue;
+    }
+    const entry = parseToken(token, defaultRole);
+    const earlierType = typeByName.get(entry.name);
+    if (earlierType !== undefined && earlierType !== entry.type) {
+      throw invalid(token, `'${entry.name}' is both ${earlierType} and ${entry.type}`);
+    }
+    typeByName.set(entry.name, entry.type);
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** One entry in the text syntax (empty entries are never stored, so never formatted). */
+export function formatResource(entry: Resource): string {
+  const role = entry.role === UNRESERVED_ROLE ? '' : `(${entry.role})`;
+  return `${entry.name}${role}:${formatValue(entry)}`;
+}
+
+function formatValue(entry: Resource): string {
+  switch (entry.type) {
+    case 'SCALAR':
+      return String(entry.value);
+    case 'RANGES':
+      return `[${entry.ranges.map((range) => `${range.begin}-${range.end}`).join(',')}]`;
+    case 'SET':
+      return `{${entry.items.join(',')}}`;
+  }
+}
+
+function parseToken(token: string, defaultRole: string): Resource {
+  const colon = token.indexOf(':');
+  if (colon < 0) {
+    throw invalid(token, "missing ':' between name and value");
+  }
+  const { name, role } = parseHead(token, token.slice(0, colon).trim(), defaultRole);
+  const valueText = token.slice(colon + 1).trim();
+  if (valueText.startsWith('[')) {
+    return rangesEntry(name, role, parseRanges(token, valueText));
+  }
+  if (valueText.startsWith('{')) {
+    return setEntry(name, role, parseSet(token, valueText));
+  }
+  return scalarEntry(name, role, parseScalar(token, valueText));
+}
+
+function parseHead(token: string, head: string, defaultRole: string): { name: string; role: string } {
+  const open = head.indexOf('(');
+  const close = head.indexOf(')');
+  if (open < 0 && close < 0) {
+    return { name: checked(token, head, nameError(head)), role: defaultRole };
+  }
+  if (open < 0 || close !== head.length - 1 || head.indexOf('(', open + 1) >= 0) {
+    throw invalid(token, "unbalanced '(' or ')' around the role");
+  }
+  const name = head.slice(0, open).trim();
+  const role = head.slice(open + 1, close).trim();
+  return {
+    name: checked(token, name, nameError(name)),
+    role: checked(token, role, reservationRoleError(role)),
+  };
+}
+
+function parseScalar(token: string, text: string): number {
+  if (text.length === 0) {
+    throw invalid(token, 'missing value');
+  }
+  if (/[\]}]/.test(text)) {
+    throw invalid(token, `unbalanced '${text.includes(']') ? ']' : '}'}'`);
+  }
+  const negative = text.startsWith('-') && DECIMAL_NUMBER.test(text.slice(1));
+  if (!negative && !DECIMAL_NUMBER.test(text.replace(/^\+/, ''))) {
+    const reason = /^[+-]?(inf|infinity)$/i.test(text) ? 'is not finite' : 'is not a number';
+    throw invalid(token, `value '${text}' ${reason}`);
+  }
+  const value = Number(text);
+  return roundScalar(checked(token, value, scalarError(value, text)));
+}
+
+function parseRanges(token: string, text: string): Range[] {
+  if (!text.endsWith(']') || text.indexOf('[', 1) >= 0 || text.indexOf(']') !== text.length - 1) {
+    throw invalid(token, "unbalanced '[' or ']'");
+  }
+  const inner = text.slice(1, -1).trim();
+  if (inner.length === 0) {
+    return [];
+  }
+  const ranges = inner.split(',').map((part) => parseRange(token, part.trim()));
+  return normalizeRanges(ranges);
+}
+
+function parseRange(token: string, text: string): Range {
+  const match = RANGE_TEXT.exec(text);
+  if (match === null) {
+    throw invalid(token, `range '${text}' is not of the form begin-end`);
+  }
+  const range = { begin: Number(match[1]), end: Number(match[2]) };
+  return checked(token, range, rangeError(range));
+}
+
+function parseSet(token: string, text: string): string[] {
+  if (!text.endsWith('}') || text.indexOf('{', 1) >= 0 || text.indexOf('}') !== text.length - 1) {
+    throw invalid(token, "unbalanced '{' or '}'");
+  }
+  const inner = text.slice(1, -1).trim();
+  if (inner.length === 0) {
+    return [];
+  }
+  const items = inner.split(',').map((part) => part.trim());
+  const seen = new Set<string>();
+  for (const item of items) {
+    checked(token, item, itemError(item));
+    if (seen.has(item)) {
+      throw invalid(token, `set item '${item}' appears twice`);
+    }
+    seen.add(item);
+  }
+  return [...seen].sort();
+}
+
+function checked<T>(token: string, value: T, error: string | undefined): T {
+  if (error !== undefined) {
+    throw invalid(token, error);
+  }
+  return value;
+}
+
+function invalid(token: string, reason: string): ResourceParseError {
+  return new ResourceParseError(`invalid resource '${token}': ${reason}`);
+}

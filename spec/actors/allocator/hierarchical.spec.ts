@@ -1,0 +1,398 @@
+import { expect } from 'chai';
+import { Resources } from '../../../lib/resources';
+import {
+  AllocatorError,
+  HierarchicalAllocatorCore,
+  createSeededRandom,
+  type HierarchicalAllocatorOptions,
+  type Offer,
+} from '../../../actors/allocator';
+
+const r = (text: string): Resources => Resources.parse(text);
+
+function core(options: Partial<HierarchicalAllocatorOptions> = {}): HierarchicalAllocatorCore {
+  return new HierarchicalAllocatorCore({ random: createSeededRandom(1), ...options });
+}
+
+/** Offers as readable strings, sorted: `framework/role@agent: resources`. */
+function describeOffers(offers: readonly Offer[]): string[] {
+  return offers.map((offer) => `${offer.frameworkId}/${offer.role}@${offer.agentId}: ${offer.resources.format()}`).sort();
+}
+
+/** Declines every offer with a filter of `refuseSeconds` at `nowMs`. */
+function declineAll(allocator: HierarchicalAllocatorCore, offers: readonly Offer[], nowMs: number, refuseSeconds = 5): void {
+  for (const offer of offers) {
+    allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, { refuseSeconds, nowMs }, offer.role);
+  }
+}
+
+describe('actors/allocator/hierarchical (core)', () => {
+  describe('offers', () => {
+    it('offers an agent whole to one framework, then counts it as allocated', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:4;mem:1024;ports:[31000-32000]'));
+      allocator.addFramework('framework-1', { roles: ['web'] });
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal([
+        'framework-1/web@agent-1: cpus:4;mem:1024;ports:[31000-32000]',
+      ]);
+      expect(allocator.allocate(1_000)).to.deep.equal([]);
+      expect(allocator.agent('agent-1')!.available.isEmpty()).to.equal(true);
+      allocator.checkInvariants();
+    });
+
+    it('gives each agent to the role, then the framework, with the lowest dominant share', () => {
+      const allocator = core();
+      allocator.addFramework('a1', { roles: ['a'] });
+      allocator.addFramework('a2', { roles: ['a'] });
+      allocator.addFramework('b1', { roles: ['b'] });
+      allocator.addAgent('agent-1', r('cpus:8;mem:8192'), { used: [{ frameworkId: 'a1', resources: r('cpus:4') }] });
+      allocator.addAgent('agent-2', r('cpus:8;mem:8192'));
+      const offers = allocator.allocate(0);
+      // Role b (share 0) is first on whichever agent comes first; role a's a2 (0) beats a1 (0.25).
+      expect(offers.map((offer) => offer.frameworkId).sort()).to.deep.equal(['a2', 'b1']);
+      allocator.checkInvariants();
+    });
+
+    it('is deterministic for a seed and shuffles agents', () => {
+      const run = (seed: number): string[] => {
+        const allocator = core({ random: createSeededRandom(seed) });
+        allocator.addFramework('f', { roles: ['r'] });
+        allocator.addFramework('g', { roles: ['r'] });
+        for (let index = 0; index < 8; index++) {
+          allocator.addAgent(`agent-${index}`, r(`cpus:${index + 1};mem:1024`));
+        }
+        return allocator.allocate(0).map((offer) => `${offer.frameworkId}@${offer.agentId}`);
+      };
+      expect(run(5)).to.deep.equal(run(5));
+      const orders = new Set([1, 2, 3, 4, 5].map((seed) => run(seed).join(',')));
+      expect(orders.size).to.be.greaterThan(1);
+    });
+
+    it('does not offer inactive agents or inactive frameworks', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:1;mem:128'));
+      allocator.addFramework('f', { roles: ['r'], active: false });
+      expect(allocator.allocate(0)).to.deep.equal([]);
+      allocator.activateFramework('f');
+      allocator.deactivateAgent('agent-1');
+      expect(allocator.allocate(0)).to.deep.equal([]);
+      allocator.activateAgent('agent-1');
+      expect(allocator.allocate(0)).to.have.length(1);
+    });
+
+    it('offers agents with GPUs only to GPU-capable frameworks', () => {
+      const allocator = core();
+      allocator.addAgent('gpu-agent', r('cpus:4;mem:1024;gpus:1'));
+      allocator.addFramework('plain', { roles: ['r'] });
+      expect(allocator.allocate(0)).to.deep.equal([]);
+      allocator.addFramework('gpu', { roles: ['r'], capabilities: ['GPU_RESOURCES'] });
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['gpu/r@gpu-agent: cpus:4;mem:1024;gpus:1']);
+    });
+  });
+
+  describe('static reservations', () => {
+    it('offers reserved resources only to the role (and its subroles)', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus(eng):2;mem(eng):512;cpus:1;mem:256'));
+      allocator.addFramework('ops-framework', { roles: ['ops'] });
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['ops-framework/ops@agent-1: cpus:1;mem:256']);
+      expect(allocator.allocate(0)).to.deep.equal([]);
+      allocator.addFramework('web-framework', { roles: ['eng/web'] });
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal([
+        'web-framework/eng/web@agent-1: cpus(eng):2;mem(eng):512',
+      ]);
+    });
+
+    it('does not offer a subrole reservation to the parent role', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus(eng/web):2;mem(eng/web):512'));
+      allocator.addFramework('eng-framework', { roles: ['eng'] });
+      expect(allocator.allocate(0)).to.deep.equal([]);
+    });
+  });
+
+  describe('quota', () => {
+    it('meets guarantees first, ahead of DRF order', () => {
+      const allocator = core();
+      allocator.addFramework('quota-framework', { roles: ['q'] });
+      allocator.addFramework('other', { roles: ['o'] });
+      allocator.addAgent('agent-1', r('cpus:8;mem:4096'), { used: [{ frameworkId: 'quota-framework', resources: r('cpus:2') }] });
+      expect(allocator.roleOrder()).to.deep.equal(['o', 'q']);
+      allocator.setQuota('q', { guarantee: { cpus: 4 }, limit: { cpus: 4 } });
+      // By DRF alone `o` (share 0) would get the whole agent; the guarantee goes first, and
+      // the limit stops q at 4 cpus (memory has no limit, so q takes it along).
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal([
+        'other/o@agent-1: cpus:4',
+        'quota-framework/q@agent-1: cpus:2;mem:4096',
+      ]);
+      allocator.checkInvariants();
+    });
+
+    it('holds back headroom for an unmet guarantee when its framework declines', () => {
+      const allocator = core();
+      allocator.addFramework('quota-framework', { roles: ['q'] });
+      allocator.addAgent('agent-1', r('cpus:4;mem:1024'));
+      allocator.setQuota('q', { guarantee: { cpus: 3 } });
+      declineAll(allocator, allocator.allocate(0), 0, 60);
+      allocator.addFramework('other', { roles: ['o'] });
+      // 3 of the 4 cpus stay in reserve for q's guarantee.
+      expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['other/o@agent-1: cpus:1;mem:1024']);
+    });
+
+    it('never exceeds a limit with unreserved resources', () => {
+      const allocator = core();
+      allocator.addFramework('limited', { roles: ['l'] });
+      allocator.addFramework('free', { roles: ['f'] });
+      allocator.setQuota('l', { limit: { cpus: 3 } });
+      allocator.addAgent('agent-1', r('cpus:8;mem:1024'), { used: [{ frameworkId: 'free', resources: r('cpus:1') }] });
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['free/f@agent-1: cpus:4', 'limited/l@agent-1: cpus:3;mem:1024']);
+      allocator.addAgent('agent-2', r('cpus:8;mem:1024'));
+      allocator.removeFramework('free');
+      // `limited` already holds its 3 cpus: only memory is left for it anywhere.
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['limited/l@agent-2: mem:1024']);
+    });
+
+    it('applies a top-level limit to subroles and counts reservations as consumption', () => {
+      const allocator = core();
+      allocator.addFramework('sub', { roles: ['l/sub'] });
+      allocator.setQuota('l', { limit: { cpus: 3 } });
+      allocator.addAgent('agent-1', r('cpus(l):2;cpus:8;mem:64'));
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['sub/l/sub@agent-1: cpus(l):2;cpus:1;mem:64']);
+    });
+
+    it('rejects invalid quota', () => {
+      const allocator = core();
+      expect(() => allocator.setQuota('*', { guarantee: { cpus: 1 } })).to.throw(AllocatorError, "role '*'");
+      expect(() => allocator.setQuota('a/b', { guarantee: { cpus: 1 } })).to.throw(AllocatorError, 'top-level roles only');
+      expect(() => allocator.setQuota('a', { guarantee: { cpus: -1 } })).to.throw(AllocatorError, 'negative');
+      expect(() => allocator.setQuota('a', { guarantee: { cpus: 5 }, limit: { cpus: 4 } })).to.throw(AllocatorError, 'exceeds its limit');
+    });
+  });
+
+  describe('decline filters', () => {
+    it('expire after refuseSeconds as now advances', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'));
+      allocator.addFramework('f', { roles: ['r'] });
+      declineAll(allocator, allocator.allocate(0), 0, 5);
+      expect(allocator.allocate(4_999)).to.deep.equal([]);
+      expect(allocator.allocate(5_000)).to.have.length(1);
+    });
+
+    it('default to 5 s, last at least one allocation interval, and 0 means none', () => {
+      const allocator = core({ allocationIntervalMs: 1_000 });
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'));
+      allocator.addFramework('f', { roles: ['r'] });
+      let [offer] = allocator.allocate(0);
+      allocator.recoverResources('f', 'agent-1', offer.resources, { nowMs: 0 });
+      expect(allocator.allocate(4_999)).to.deep.equal([]);
+      [offer] = allocator.allocate(5_000);
+      allocator.recoverResources('f', 'agent-1', offer.resources, { refuseSeconds: 0.1, nowMs: 5_000 });
+      expect(allocator.allocate(5_500)).to.deep.equal([]);
+      [offer] = allocator.allocate(6_000);
+      allocator.recoverResources('f', 'agent-1', offer.resources, { refuseSeconds: 0, nowMs: 6_000 });
+      expect(allocator.allocate(6_000)).to.have.length(1);
+    });
+
+    it('do not apply when more resources than refused become available', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'));
+      allocator.addFramework('f', { roles: ['r'] });
+      allocator.addFramework('g', { roles: ['r'] });
+      const offers = allocator.allocate(0);
+      expect(offers).to.have.length(1);
+      const [taken] = offers;
+      const other = taken.frameworkId === 'f' ? 'g' : 'f';
+      const half = r('cpus:1;mem:256');
+      allocator.recoverResources(taken.frameworkId, 'agent-1', half, { refuseSeconds: 60, nowMs: 0 });
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal([`${other}/r@agent-1: cpus:1;mem:256`]);
+      declineAll(allocator, allocator.holdings(other).map((holding) => ({ ...holding, frameworkId: other })), 0, 60);
+      // Both refused half the agent; now the whole agent is free again, more than either refused.
+      allocator.recoverResources(taken.frameworkId, 'agent-1', half, undefined);
+      expect(allocator.allocate(1_000)).to.have.length(1);
+    });
+
+    it('are cleared by revive and by deactivation, and dropped by expireFilters', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'));
+      allocator.addFramework('f', { roles: ['r'] });
+      declineAll(allocator, allocator.allocate(0), 0, 60);
+      expect(allocator.filterCount()).to.equal(1);
+      allocator.revive('f');
+      expect(allocator.filterCount()).to.equal(0);
+      declineAll(allocator, allocator.allocate(0), 0, 60);
+      allocator.deactivateFramework('f');
+      allocator.activateFramework('f');
+      expect(allocator.filterCount()).to.equal(0);
+      declineAll(allocator, allocator.allocate(0), 0, 60);
+      expect(allocator.expireFilters(59_999)).to.equal(0);
+      expect(allocator.expireFilters(60_000)).to.equal(1);
+    });
+  });
+
+  describe('suppress and revive', () => {
+    it('stops and restarts offers per role', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:2;mem:512;cpus(b):1'));
+      allocator.addFramework('f', { roles: ['a', 'b'] });
+      allocator.suppress('f', ['a']);
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/b@agent-1: cpus:2;mem:512;cpus(b):1']);
+      allocator.recoverResources('f', 'agent-1', r('cpus:2;mem:512'), undefined, 'b');
+      allocator.suppress('f');
+      expect(allocator.allocate(0)).to.deep.equal([]);
+      allocator.revive('f', ['a']);
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/a@agent-1: cpus:2;mem:512']);
+    });
+
+    it('can start suppressed', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'));
+      allocator.addFramework('f', { roles: ['a'], suppressedRoles: ['a'] });
+      expect(allocator.allocate(0)).to.deep.equal([]);
+      allocator.revive('f');
+      expect(allocator.allocate(0)).to.have.length(1);
+    });
+  });
+
+  describe('minimum allocatable resources', () => {
+    it('skips offers below cpus:0.01 and mem:32', () => {
+      const allocator = core();
+      allocator.addFramework('f', { roles: ['r'] });
+      allocator.addAgent('tiny', r('cpus:0.009;mem:31;disk:100'));
+      expect(allocator.allocate(0)).to.deep.equal([]);
+      allocator.addAgent('cpu-only', r('cpus:0.01'));
+      allocator.addAgent('mem-only', r('mem:32'));
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/r@cpu-only: cpus:0.01', 'f/r@mem-only: mem:32']);
+    });
+
+    it('can be configured', () => {
+      const allocator = core({ minAllocatable: [{ cpus: 1, mem: 1024 }] });
+      allocator.addFramework('f', { roles: ['r'] });
+      allocator.addAgent('small', r('cpus:4;mem:512'));
+      allocator.addAgent('big', r('cpus:1;mem:1024'));
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/r@big: cpus:1;mem:1024']);
+    });
+  });
+
+  describe('weights', () => {
+    it('favour the heavier role', () => {
+      const allocator = core();
+      allocator.addFramework('fa', { roles: ['a'] });
+      allocator.addFramework('fb', { roles: ['b'] });
+      allocator.addAgent('agent-0', r('cpus:10;mem:200'), {
+        used: [
+          { frameworkId: 'fa', resources: r('cpus:6;mem:100') },
+          { frameworkId: 'fb', resources: r('cpus:4;mem:100') },
+        ],
+      });
+      allocator.addAgent('agent-1', r('cpus:1;mem:100'));
+      expect(allocator.roleOrder()).to.deep.equal(['b', 'a']); // 4/11 < 6/11
+      allocator.updateWeights(new Map([['a', 2]]));
+      expect(allocator.roleOrder()).to.deep.equal(['a', 'b']); // 6/11/2 < 4/11
+      expect(allocator.roleShare('a')).to.equal(6 / 11 / 2);
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['fa/a@agent-1: cpus:1;mem:100']);
+    });
+
+    it('are validated before any is applied', () => {
+      const allocator = core();
+      allocator.addFramework('fa', { roles: ['a'] });
+      expect(() => allocator.updateWeights(new Map([['a', 3], ['b', -1]]))).to.throw(AllocatorError, 'positive');
+      expect(() => allocator.updateWeights(new Map([['a//b', 1]]))).to.throw(AllocatorError, 'invalid role');
+      allocator.addFramework('fb', { roles: ['b'] });
+      expect(allocator.roleShare('a')).to.equal(0);
+    });
+  });
+
+  describe('hierarchical roles', () => {
+    it('sorts subroles inside their parent', () => {
+      const allocator = core();
+      allocator.addFramework('web', { roles: ['eng/web'] });
+      allocator.addFramework('db', { roles: ['eng/db'] });
+      allocator.addFramework('ops', { roles: ['ops'] });
+      allocator.addAgent('agent-0', r('cpus:100;mem:100'), {
+        used: [
+          { frameworkId: 'web', resources: r('cpus:30') },
+          { frameworkId: 'db', resources: r('cpus:5') },
+          { frameworkId: 'ops', resources: r('cpus:20') },
+        ],
+      });
+      expect(allocator.roleOrder()).to.deep.equal(['ops', 'eng/db', 'eng/web']);
+    });
+  });
+
+  describe('agents and frameworks coming and going', () => {
+    it('releases everything of a removed framework or agent', () => {
+      const allocator = core();
+      allocator.addFramework('f', { roles: ['r'] });
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'));
+      allocator.addAgent('agent-2', r('cpus:2;mem:512'));
+      expect(allocator.allocate(0)).to.have.length(2);
+      allocator.removeFramework('f');
+      expect(allocator.agent('agent-1')!.available.format()).to.equal('cpus:2;mem:512');
+      allocator.addFramework('g', { roles: ['r'] });
+      declineAll(allocator, allocator.allocate(0), 0, 60);
+      allocator.allocate(0);
+      expect(allocator.filterCount()).to.equal(2);
+      allocator.removeAgent('agent-1');
+      expect(allocator.filterCount()).to.equal(1);
+      expect(allocator.holdings('g')).to.deep.equal([]);
+      allocator.checkInvariants();
+    });
+
+    it('updates an agent only if the new total holds what is allocated', () => {
+      const allocator = core();
+      allocator.addFramework('f', { roles: ['r'] });
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'), { used: [{ frameworkId: 'f', resources: r('cpus:1;mem:256') }] });
+      expect(() => allocator.updateAgent('agent-1', r('cpus:0.5;mem:512'))).to.throw(AllocatorError, 'does not contain allocated');
+      allocator.updateAgent('agent-1', r('cpus:4;mem:512'));
+      expect(allocator.agent('agent-1')!.available.format()).to.equal('cpus:3;mem:256');
+      allocator.checkInvariants();
+    });
+  });
+
+  describe('bad input', () => {
+    function populated(): { allocator: HierarchicalAllocatorCore; offers: Offer[] } {
+      const allocator = core();
+      allocator.addFramework('f', { roles: ['a', 'b'] });
+      allocator.addFramework('g', { roles: ['a'] });
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'));
+      allocator.addAgent('agent-2', r('cpus:2;mem:512;cpus(b):1'));
+      return { allocator, offers: allocator.allocate(0) };
+    }
+
+    function snapshot(allocator: HierarchicalAllocatorCore): string {
+      const agents = ['agent-1', 'agent-2'].map((id) => allocator.agent(id)?.available.format());
+      const holdings = ['f', 'g'].map((id) => describeOffers(allocator.holdings(id).map((holding) => ({ ...holding, frameworkId: id }))));
+      return JSON.stringify({ agents, holdings, filters: allocator.filterCount() });
+    }
+
+    const cases: Array<[string, (allocator: HierarchicalAllocatorCore, offers: Offer[]) => void, string]> = [
+      ['an unknown framework', (allocator) => allocator.recoverResources('nope', 'agent-1', r('cpus:1')), "unknown framework 'nope'"],
+      ['an unknown agent', (allocator) => allocator.recoverResources('f', 'nope', r('cpus:1')), "unknown agent 'nope'"],
+      ['an over-recovery', (allocator, offers) => allocator.recoverResources(offers[0].frameworkId, offers[0].agentId, offers[0].resources.add(r('cpus:1')), undefined, offers[0].role), 'cannot recover'],
+      ['a recovery from the wrong role', (allocator) => allocator.recoverResources('g', 'agent-1', r('cpus:1'), undefined, 'b'), 'cannot recover'],
+      ['a negative refuseSeconds', (allocator, offers) => allocator.recoverResources(offers[0].frameworkId, offers[0].agentId, offers[0].resources, { refuseSeconds: -1, nowMs: 0 }, offers[0].role), 'non-negative'],
+      ['a NaN time', (allocator) => allocator.allocate(Number.NaN), 'finite'],
+      ['a duplicate agent', (allocator) => allocator.addAgent('agent-1', r('cpus:1')), 'duplicate'],
+      ['used resources beyond the total', (allocator) => allocator.addAgent('agent-3', r('cpus:1'), { used: [{ frameworkId: 'g', resources: r('cpus:2') }] }), 'exceeds total'],
+      ['used resources of a multi-role framework without a role', (allocator) => allocator.addAgent('agent-3', r('cpus:1'), { used: [{ frameworkId: 'f', resources: r('cpus:1') }] }), 'several roles'],
+      ['a duplicate framework', (allocator) => allocator.addFramework('g', { roles: ['a'] }), 'duplicate'],
+      ['a framework without roles', (allocator) => allocator.addFramework('h', { roles: [] }), 'no role'],
+      ['a framework with an invalid role', (allocator) => allocator.addFramework('h', { roles: ['a b'] }), 'invalid role'],
+      ['suppressing an unsubscribed role', (allocator) => allocator.suppress('g', ['b']), "not subscribed to role 'b'"],
+      ['reviving an unknown framework', (allocator) => allocator.revive('nope'), 'unknown framework'],
+      ['removing an unknown agent', (allocator) => allocator.removeAgent('nope'), 'unknown agent'],
+      ['updating an unknown agent', (allocator) => allocator.updateAgent('nope', r('cpus:1')), 'unknown agent'],
+    ];
+
+    for (const [label, action, message] of cases) {
+      it(`rejects ${label} and leaves the books untouched`, () => {
+        const { allocator, offers } = populated();
+        const before = snapshot(allocator);
+        expect(() => action(allocator, offers)).to.throw(AllocatorError, message);
+        expect(snapshot(allocator)).to.equal(before);
+        allocator.checkInvariants();
+      });
+    }
+  });
+});

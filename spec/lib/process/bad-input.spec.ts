@@ -1,0 +1,176 @@
+import { expect } from 'chai';
+import { Packr } from 'msgpackr';
+import { WebSocket } from 'ws';
+import { ok, type ActorHost } from '../../../lib/process';
+import { captureLogger, type CapturedLogger } from '../../../lib/logging';
+import { HOST_HEADER, INCARNATION_HEADER, LINK_PATH } from '../../../lib/process/links';
+import { eventually, netHost, Probe, within } from '../../support/runtime';
+
+const packr = new Packr({ useRecords: false });
+
+/** A raw WebSocket client posing as a host, to send whatever bytes a test wants. */
+async function rawPeer(host: ActorHost, headers: Record<string, string> = { [HOST_HEADER]: '127.0.0.1:1', [INCARNATION_HEADER]: 'abc' }): Promise<WebSocket> {
+  const socket = new WebSocket(`ws://${host.address}${LINK_PATH}`, { headers });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
+describe('bad input to a host', () => {
+  let captured: CapturedLogger;
+  let host: ActorHost;
+  let other: ActorHost;
+  let receiver: Probe;
+  let sender: Probe;
+
+  beforeEach(async () => {
+    captured = captureLogger();
+    host = await netHost({ logger: captured.logger, maxMessageBytes: 64 * 1024, links: { maxFrameBytes: 128 * 1024 } });
+    other = await netHost();
+    receiver = new Probe('receiver', ['Ok']);
+    host.spawn(receiver);
+    sender = new Probe('sender');
+    other.spawn(sender);
+    class Web extends Probe {
+      constructor() {
+        super('web');
+        this.route('/hello', (request) => ok({ method: request.method, query: request.query, length: request.body.length }));
+      }
+    }
+    host.spawn(new Web());
+  });
+
+  afterEach(async () => {
+    await other.stop();
+    await host.stop();
+  });
+
+  /** Every bad-input case ends with this: the host is up and an unrelated link still works. */
+  async function stillServing(): Promise<void> {
+    sender.post(receiver.self(), 'Ok', 1);
+    await within(receiver.until(() => receiver.count('Ok') === 1), 5000, 'a message over a healthy link');
+    const response = await fetch(`http://${host.address}/web/hello`);
+    expect(response.status).to.equal(200);
+  }
+
+  const frames: Array<[string, () => Buffer, string]> = [
+    ['garbage bytes', () => Buffer.from([0x92, 0x01, 0xdc]), 'undecodable frame'],
+    ['bytes that decode to no envelope', () => Buffer.from([0xc1, 0xff, 0x00]), 'envelope is not a map'],
+    ['truncated msgpack', () => packr.pack({ from: 'a@127.0.0.1:1', to: 'receiver@x:1', name: 'Ok', body: 'long body' }).subarray(0, 10), 'undecodable frame'],
+    ['an envelope that is not a map', () => packr.pack([1, 2, 3]), 'envelope is not a map'],
+    ['an envelope missing its name', () => packr.pack({ from: 'a@127.0.0.1:1', to: 'receiver@127.0.0.1:1', body: 1 }), "field 'name' is missing"],
+    ['an envelope missing its body', () => packr.pack({ from: 'a@127.0.0.1:1', to: 'receiver@127.0.0.1:1', name: 'Ok' }), "field 'body' is missing"],
+    ['an envelope with a bad UPID', () => packr.pack({ from: 'nobody', to: 'receiver@127.0.0.1:1', name: 'Ok', body: 1 }), 'bad UPID'],
+  ];
+  for (const [what, frame, reason] of frames) {
+    it(`drops ${what} with a logged reason and stays up`, async () => {
+      const socket = await rawPeer(host);
+      socket.send(frame(), { binary: true });
+      await eventually(() => captured.find(reason).length > 0, 5000, `log '${reason}'`);
+      await stillServing();
+      socket.close();
+    });
+  }
+
+  it('drops messages for unknown actors with a logged reason', async () => {
+    const socket = await rawPeer(host);
+    socket.send(packr.pack({ from: 'a@127.0.0.1:1', to: `nobody@${host.address}`, name: 'Ok', body: 1 }), { binary: true });
+    await eventually(() => captured.find('unknown actor').length > 0, 5000, 'the log');
+    await stillServing();
+    socket.close();
+  });
+
+  it('drops text frames with a logged reason', async () => {
+    const socket = await rawPeer(host);
+    socket.send('hello');
+    await eventually(() => captured.find('text frame').length > 0, 5000, 'the log');
+    await stillServing();
+    socket.close();
+  });
+
+  it('closes a link whose frame exceeds the frame size limit, and no other', async () => {
+    const socket = await rawPeer(host);
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(Buffer.alloc(200 * 1024), { binary: true });
+    expect(await within(closed, 5000, 'the close')).to.equal(1009);
+    await eventually(() => captured.find('link down').length > 0, 5000, 'the log');
+    await stillServing();
+  });
+
+  it('refuses to send a message over the message size limit, naming the limit', async () => {
+    const big = new Probe('big');
+    host.spawn(big);
+    big.post(sender.self(), 'Huge', 'x'.repeat(100 * 1024));
+    await eventually(() => captured.find('larger than the message size limit').length > 0, 5000, 'the log');
+    await stillServing();
+  });
+
+  it('refuses link handshakes without host headers (400)', async () => {
+    const error = await rawPeer(host, {}).catch((e: Error) => e);
+    expect((error as Error).message).to.match(/400/);
+    expect(captured.find('link refused')).to.have.length(1);
+    await stillServing();
+  });
+
+  it('answers unknown HTTP routes and upgrade paths with 404', async () => {
+    const unknown = await fetch(`http://${host.address}/nobody/state`);
+    expect(unknown.status).to.equal(404);
+    expect(((await unknown.json()) as { error: string }).error).to.match(/no route '\/nobody\/state'/);
+    expect((await fetch(`http://${host.address}/web/nope`)).status).to.equal(404);
+    expect((await fetch(`http://${host.address}/`)).status).to.equal(404);
+    const upgrade = await new Promise<Error>((resolve) => new WebSocket(`ws://${host.address}/elsewhere`).once('error', resolve));
+    expect(upgrade.message).to.match(/404/);
+    await stillServing();
+  });
+
+  it('answers request bodies over the limit with 413', async () => {
+    const small = await netHost({ maxHttpBodyBytes: 10 });
+    class Web extends Probe {
+      constructor() {
+        super('web');
+        this.route('/post', (request) => ok({ length: request.body.length }));
+      }
+    }
+    small.spawn(new Web());
+    const big = await fetch(`http://${small.address}/web/post`, { method: 'POST', body: 'x'.repeat(100) });
+    expect(big.status).to.equal(413);
+    const fine = await fetch(`http://${small.address}/web/post`, { method: 'POST', body: 'x'.repeat(5) });
+    expect(await fine.json()).to.deep.equal({ length: 5 });
+    await small.stop();
+  });
+
+  it('answers a route that throws with 500 naming the error', async () => {
+    class Broken extends Probe {
+      constructor() {
+        super('broken');
+        this.route('/state', () => { throw new Error('state exploded'); });
+      }
+    }
+    host.spawn(new Broken());
+    const response = await fetch(`http://${host.address}/broken/state`);
+    expect(response.status).to.equal(500);
+    expect(((await response.json()) as { error: string }).error).to.equal('state exploded');
+    await stillServing();
+  });
+});
+
+describe('HTTP routes', () => {
+  it('serves /<actorId>/<route> inside the actor, with query and body', async () => {
+    const host = await netHost();
+    class Web extends Probe {
+      hits = 0;
+      constructor() {
+        super('slave(1)');
+        this.route('/state', (request) => ok({ hits: ++this.hits, query: request.query, method: request.method, body: request.body.toString() }));
+      }
+    }
+    host.spawn(new Web());
+    const response = await fetch(`http://${host.address}/slave(1)/state?x=1&y=two`, { method: 'POST', body: 'payload' });
+    expect(response.status).to.equal(200);
+    expect(response.headers.get('content-type')).to.equal('application/json');
+    expect(await response.json()).to.deep.equal({ hits: 1, query: { x: '1', y: 'two' }, method: 'POST', body: 'payload' });
+    await host.stop();
+  });
+});

@@ -1,0 +1,367 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import {
+  Resources,
+  ResourceError,
+  ResourceParseError,
+  isAllocatableTo,
+  roleAncestors,
+  roleError,
+  topLevelRole,
+  type Resource,
+} from '../../lib/resources';
+
+/** Names are tied to one type each so generated resources never mix types for a name. */
+const SCALAR_NAMES = ['cpus', 'mem', 'disk', 'gpus'];
+const RANGE_NAMES = ['ports', 'ephemeral_ports'];
+const SET_NAMES = ['disks', 'zones'];
+const ROLES = ['*', 'eng', 'eng/web', 'ops'];
+const ITEMS = ['a', 'b', 'c', 'sda', 'sdb', 'x-1'];
+
+const scalarEntry = fc.record({
+  type: fc.constant('SCALAR' as const),
+  name: fc.constantFrom(...SCALAR_NAMES),
+  role: fc.constantFrom(...ROLES),
+  value: fc.integer({ min: 1, max: 50_000_000 }).map((units) => units / 1000),
+});
+
+const rangesEntry = fc.record({
+  type: fc.constant('RANGES' as const),
+  name: fc.constantFrom(...RANGE_NAMES),
+  role: fc.constantFrom(...ROLES),
+  ranges: fc
+    .array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 30 })), { minLength: 1, maxLength: 6 })
+    .map((pairs) => pairs.map(([begin, length]) => ({ begin, end: begin + length }))),
+});
+
+const setEntry = fc.record({
+  type: fc.constant('SET' as const),
+  name: fc.constantFrom(...SET_NAMES),
+  role: fc.constantFrom(...ROLES),
+  items: fc.uniqueArray(fc.constantFrom(...ITEMS), { minLength: 1, maxLength: 4 }),
+});
+
+/** Random resources built through the public constructor. */
+const resources: fc.Arbitrary<Resources> = fc
+  .array(fc.oneof(scalarEntry, rangesEntry, setEntry) as fc.Arbitrary<Resource>, { maxLength: 8 })
+  .map((entries) => Resources.of(entries));
+
+const parse = (text: string): Resources => Resources.parse(text);
+
+describe('lib/resources', () => {
+  describe('parse and format', () => {
+    it('reads scalars, ranges, sets and roles', () => {
+      const parsed = parse('cpus(analytics):2;mem:1024.5;ports:[31000-32000,40000-40100];disks:{a,b}');
+      expect(parsed.scalar('cpus')).to.equal(2);
+      expect(parsed.reserved('analytics').format()).to.equal('cpus(analytics):2');
+      expect(parsed.scalar('mem')).to.equal(1024.5);
+      expect(parsed.ranges('ports')).to.deep.equal([
+        { begin: 31000, end: 32000 },
+        { begin: 40000, end: 40100 },
+      ]);
+      expect(parsed.set('disks')).to.deep.equal(['a', 'b']);
+    });
+
+    it('is the identity on canonical text', () => {
+      for (const text of [
+        'cpus:4;mem:1024.5',
+        'cpus(analytics):2;mem(analytics):2048;cpus:6;mem:6144',
+        'ports:[31000-32000,40000-40100];disks:{a,b}',
+        'cpus(eng/web):0.001;gpus:1',
+        '',
+      ]) {
+        expect(parse(text).format()).to.equal(text);
+      }
+    });
+
+    it('treats (*) and an omitted role alike, and omits (*) when formatting', () => {
+      expect(parse('cpus(*):3').format()).to.equal('cpus:3');
+      expect(parse('cpus(*):3').equals(parse('cpus:3'))).to.equal(true);
+    });
+
+    it('applies a default role to entries without one', () => {
+      expect(Resources.parse('cpus:1;mem(*):2', 'eng').format()).to.equal('cpus(eng):1;mem:2');
+    });
+
+    it('normalizes ranges and sets, merges duplicates and drops empties', () => {
+      expect(parse('ports:[5-9,1-3,4-4,8-12]').format()).to.equal('ports:[1-12]');
+      expect(parse('disks:{c,a,b}').format()).to.equal('disks:{a,b,c}');
+      expect(parse('cpus:1;cpus:2.5').format()).to.equal('cpus:3.5');
+      expect(parse(' cpus : 1 ; mem:0;ports:[];disks:{} ;').format()).to.equal('cpus:1');
+    });
+
+    it('rounds scalars to three decimals', () => {
+      expect(parse('cpus:0.1234').scalar('cpus')).to.equal(0.123);
+      expect(parse('cpus:0.0004').isEmpty()).to.equal(true);
+    });
+
+    it('accepts a JSON list through parse', () => {
+      const parsed = parse('[{"name":"cpus","type":"SCALAR","scalar":{"value":2},"role":"eng"}]');
+      expect(parsed.format()).to.equal('cpus(eng):2');
+    });
+
+    const badInputs: Array<[string, string]> = [
+      ['cpus:-1', "invalid resource 'cpus:-1': value '-1' is negative"],
+      ['mem:abc', "invalid resource 'mem:abc': value 'abc' is not a number"],
+      ['ports:[5-3]', "invalid resource 'ports:[5-3]': range '5-3' has begin > end"],
+      ['ports:[1-2', "invalid resource 'ports:[1-2': unbalanced '[' or ']'"],
+      ['ports:1-2]', "invalid resource 'ports:1-2]': unbalanced ']'"],
+      ['disks:{a,b', "invalid resource 'disks:{a,b': unbalanced '{' or '}'"],
+      ['ports:[[1-2]]', "invalid resource 'ports:[[1-2]]': unbalanced '[' or ']'"],
+      [':4', "invalid resource ':4': empty name"],
+      ['(eng):4', "invalid resource '(eng):4': empty name"],
+      ['cpus:1;cpus:[1-2]', "invalid resource 'cpus:[1-2]': 'cpus' is both SCALAR and RANGES"],
+      ['disks:{a};disks(eng):3', "invalid resource 'disks(eng):3': 'disks' is both SET and SCALAR"],
+      ['cpus:NaN', "invalid resource 'cpus:NaN': value 'NaN' is not a number"],
+      ['cpus:Infinity', "invalid resource 'cpus:Infinity': value 'Infinity' is not finite"],
+      ['cpus:1e400', "invalid resource 'cpus:1e400': value '1e400' is not finite"],
+      ['cpus:', "invalid resource 'cpus:': missing value"],
+      ['cpus', "invalid resource 'cpus': missing ':' between name and value"],
+      ['cpus(eng:1', "invalid resource 'cpus(eng:1': unbalanced '(' or ')' around the role"],
+      ['cpus(eng//web):1', "invalid resource 'cpus(eng//web):1': role 'eng//web' contains two adjacent slashes"],
+      ['cpus(-eng):1', "invalid resource 'cpus(-eng):1': role component '-eng' starts with a dash"],
+      ['ports:[a-b]', "invalid resource 'ports:[a-b]': range 'a-b' is not of the form begin-end"],
+      ['disks:{a,a}', "invalid resource 'disks:{a,a}': set item 'a' appears twice"],
+      ['disks:{a,,b}', "invalid resource 'disks:{a,,b}': set has an empty item"],
+      ['my cpus:1', "invalid resource 'my cpus:1': name 'my cpus' contains whitespace or one of ()[]{};:,"],
+    ];
+    for (const [input, message] of badInputs) {
+      it(`rejects ${JSON.stringify(input)}`, () => {
+        expect(() => parse(input)).to.throw(ResourceParseError, message);
+      });
+    }
+  });
+
+  describe('JSON', () => {
+    it('writes the Mesos form and reads it back', () => {
+      const original = parse('cpus(eng):2;ports:[1-3,7-9];disks:{a}');
+      expect(original.toJSON()).to.deep.equal([
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, role: 'eng' },
+        { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 1, end: 3 }, { begin: 7, end: 9 }] }, role: '*' },
+        { name: 'disks', type: 'SET', set: { item: ['a'] }, role: '*' },
+      ]);
+      expect(Resources.fromJSON(JSON.parse(JSON.stringify(original))).equals(original)).to.equal(true);
+    });
+
+    it('takes the role from refined reservations', () => {
+      const json = [{ name: 'mem', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'STATIC', role: 'eng' }, { role: 'eng/web' }] }];
+      expect(Resources.fromJSON(json).format()).to.equal('mem(eng/web):64');
+    });
+
+    const badJSON: Array<[unknown, string]> = [
+      [{}, 'expected a list'],
+      [[{ type: 'SCALAR', scalar: { value: 1 } }], "#0: missing string 'name'"],
+      [[{ name: 'cpus', type: 'TEXT' }], '#0 \'cpus\': type "TEXT" is not SCALAR, RANGES or SET'],
+      [[{ name: 'cpus', type: 'SCALAR', scalar: { value: -2 } }], "value '-2' is negative"],
+      [[{ name: 'cpus', type: 'SCALAR', scalar: { value: Number.NaN } }], "value 'NaN' is not a number"],
+      [[{ name: 'cpus', type: 'SCALAR', scalar: { value: '2' } }], "numeric 'scalar.value'"],
+      [[{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 9, end: 3 }] } }], "range '9-3' has begin > end"],
+      [[{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, revocable: {} }], "field 'revocable' is not supported"],
+      [[{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'a', reservations: [{ role: 'b' }] }], 'differs'],
+      [
+        [
+          { name: 'cpus', type: 'SCALAR', scalar: { value: 1 } },
+          { name: 'cpus', type: 'SET', set: { item: ['a'] } },
+        ],
+        "#1 'cpus': 'cpus' is both SCALAR and SET",
+      ],
+    ];
+    for (const [input, message] of badJSON) {
+      it(`rejects ${JSON.stringify(input)}`, () => {
+        expect(() => Resources.fromJSON(input)).to.throw(ResourceParseError, message);
+      });
+    }
+
+    it('rejects malformed JSON text with the parser reason', () => {
+      expect(() => parse('[{"name":')).to.throw(ResourceParseError, 'invalid resources JSON');
+    });
+  });
+
+  describe('algebra', () => {
+    it('uses fixed precision so 0.1 + 0.2 equals and fits in 0.3', () => {
+      const sum = parse('cpus:0.1').add(parse('cpus:0.2'));
+      expect(sum.equals(parse('cpus:0.3'))).to.equal(true);
+      expect(parse('cpus:0.3').contains(sum)).to.equal(true);
+      expect(sum.scalar('cpus')).to.equal(0.3);
+      expect(parse('cpus:0.3').subtract(parse('cpus:0.1')).subtract(parse('cpus:0.2')).isEmpty()).to.equal(true);
+    });
+
+    it('keeps different roles apart', () => {
+      const mixed = parse('cpus:1;cpus(eng):2');
+      expect(mixed.size).to.equal(2);
+      expect(mixed.scalar('cpus')).to.equal(3);
+      expect(mixed.contains(parse('cpus:2'))).to.equal(false);
+      expect(mixed.contains(parse('cpus(eng):2;cpus:1'))).to.equal(true);
+    });
+
+    it('merges and splits ranges', () => {
+      const ports = parse('ports:[1-10]');
+      expect(ports.subtract(parse('ports:[4-6]')).format()).to.equal('ports:[1-3,7-10]');
+      expect(parse('ports:[1-3,7-10]').add(parse('ports:[4-6]')).format()).to.equal('ports:[1-10]');
+      expect(parse('ports:[1-3]').add(parse('ports:[5-6]')).format()).to.equal('ports:[1-3,5-6]');
+      expect(ports.contains(parse('ports:[2-3,9-10]'))).to.equal(true);
+      expect(ports.contains(parse('ports:[9-11]'))).to.equal(false);
+    });
+
+    it('adds and removes set items', () => {
+      const disks = parse('disks:{a,b}');
+      expect(disks.add(parse('disks:{c}')).format()).to.equal('disks:{a,b,c}');
+      expect(disks.subtract(parse('disks:{a}')).format()).to.equal('disks:{b}');
+      expect(disks.contains(parse('disks:{c}'))).to.equal(false);
+    });
+
+    it('refuses to subtract what is not contained, naming both sides', () => {
+      expect(() => parse('cpus:1').subtract(parse('cpus:2'))).to.throw(
+        ResourceError,
+        "cannot subtract 'cpus:2' from 'cpus:1': not contained",
+      );
+      expect(parse('cpus:1;mem:5').subtractSaturating(parse('cpus:2;mem:1')).format()).to.equal('mem:4');
+    });
+
+    it('refuses to add one name with two types', () => {
+      expect(() => parse('cpus:1').add(Resources.set('cpus', ['a']))).to.throw(ResourceError, 'both SCALAR and SET');
+    });
+
+    it('filters by role and type', () => {
+      const all = parse('cpus:1;cpus(eng):2;mem(eng/web):3;ports:[1-2]');
+      expect(all.unreserved().format()).to.equal('cpus:1;ports:[1-2]');
+      expect(all.reserved().format()).to.equal('cpus(eng):2;mem(eng/web):3');
+      expect(all.reserved('eng').format()).to.equal('cpus(eng):2');
+      expect(all.allocatableTo('eng/web').format()).to.equal(all.format());
+      expect(all.allocatableTo('eng').format()).to.equal('cpus:1;cpus(eng):2;ports:[1-2]');
+      expect(all.allocatableTo('ops').format()).to.equal('cpus:1;ports:[1-2]');
+      expect(all.scalars().format()).to.equal('cpus:1;cpus(eng):2;mem(eng/web):3');
+      expect(all.nonScalars().format()).to.equal('ports:[1-2]');
+      expect(all.flatten().format()).to.equal('cpus:3;mem:3;ports:[1-2]');
+      expect(all.roles()).to.deep.equal(['*', 'eng', 'eng/web']);
+      expect([...all.scalarTotals()]).to.deep.equal([
+        ['cpus', 3],
+        ['mem', 3],
+      ]);
+    });
+
+    it('caps scalars by name, keeping or dropping uncapped names', () => {
+      const offer = parse('cpus:2;cpus(eng):3;mem:100;ports:[1-5]');
+      const caps = new Map([['cpus', 4]]);
+      expect(offer.capScalars(caps, 'keep').format()).to.equal('cpus:2;cpus(eng):2;mem:100;ports:[1-5]');
+      expect(offer.capScalars(caps, 'drop').format()).to.equal('cpus:2;cpus(eng):2;ports:[1-5]');
+      expect(offer.capScalars(new Map([['cpus', 0]]), 'keep').format()).to.equal('mem:100;ports:[1-5]');
+    });
+
+    it('validates entries built in code', () => {
+      expect(() => Resources.scalar('cpus', -1)).to.throw(ResourceError, 'negative');
+      expect(() => Resources.ranges('ports', [{ begin: 3, end: 1 }])).to.throw(ResourceError, 'begin > end');
+      expect(() => Resources.scalar('cpus', 1, 'a b')).to.throw(ResourceError, 'whitespace');
+      expect(Resources.scalar('cpus', 0.1 + 0.2).format()).to.equal('cpus:0.3');
+    });
+  });
+
+  describe('roles', () => {
+    it('validates names as Mesos does', () => {
+      expect(roleError('*')).to.equal(undefined);
+      expect(roleError('eng/web')).to.equal(undefined);
+      for (const bad of ['', '/eng', 'eng/', 'a//b', 'a/./b', 'a/../b', 'a/*', '-a', 'a b', 'a\tb']) {
+        expect(roleError(bad), bad).to.be.a('string');
+      }
+    });
+
+    it('knows ancestors and allocatability', () => {
+      expect(roleAncestors('a/b/c')).to.deep.equal(['a/b', 'a']);
+      expect(topLevelRole('a/b/c')).to.equal('a');
+      expect(isAllocatableTo('a', 'a/b')).to.equal(true);
+      expect(isAllocatableTo('a/b', 'a')).to.equal(false);
+      expect(isAllocatableTo('ab', 'a/b')).to.equal(false);
+      expect(isAllocatableTo('*', 'x')).to.equal(true);
+    });
+  });
+
+  describe('properties', () => {
+    // Ranges and sets are sets, not multisets (a port exists once), so the law needs b's
+    // ranges and set items to be disjoint from a's; scalars need nothing.
+    it('(a + b) − b = a when b shares no range value or set item with a', () => {
+      fc.assert(
+        fc.property(resources, resources, (a, anyB) => {
+          const b = anyB.subtractSaturating(a.nonScalars());
+          return a.add(b).subtract(b).equals(a);
+        }),
+      );
+    });
+
+    it('(a + b) − b = a for scalars, and fails for overlapping ranges as sets do', () => {
+      fc.assert(fc.property(resources, resources, (a, b) => a.scalars().add(b.scalars()).subtract(b.scalars()).equals(a.scalars())));
+      const a = parse('ports:[1-5]');
+      const b = parse('ports:[3-7]');
+      expect(a.add(b).subtract(b).format()).to.equal('ports:[1-2]');
+    });
+
+    it('a ⊆ a + b and b ⊆ a + b', () => {
+      fc.assert(fc.property(resources, resources, (a, b) => a.add(b).contains(a) && a.add(b).contains(b)));
+    });
+
+    it('addition is commutative and associative', () => {
+      fc.assert(
+        fc.property(resources, resources, resources, (a, b, c) => {
+          return a.add(b).equals(b.add(a)) && a.add(b).add(c).equals(a.add(b.add(c)));
+        }),
+      );
+    });
+
+    it('contains is reflexive and antisymmetric', () => {
+      fc.assert(
+        fc.property(resources, resources, (a, b) => {
+          const antisymmetric = !(a.contains(b) && b.contains(a)) || a.equals(b);
+          return a.contains(a) && antisymmetric;
+        }),
+      );
+    });
+
+    it('contains is transitive (on chains and on arbitrary triples)', () => {
+      fc.assert(
+        fc.property(resources, resources, resources, (a, extra, more) => {
+          const b = a.add(extra);
+          const c = b.add(more);
+          return c.contains(a) && (!(b.contains(a) && c.contains(b)) || c.contains(a));
+        }),
+      );
+      fc.assert(fc.property(resources, resources, resources, (a, b, c) => !(a.contains(b) && b.contains(c)) || a.contains(c)));
+    });
+
+    it('subtract succeeds exactly when contained, and saturating subtraction stays inside', () => {
+      fc.assert(
+        fc.property(resources, resources, (a, b) => {
+          let threw = false;
+          try {
+            a.subtract(b);
+          } catch (error) {
+            threw = error instanceof ResourceError;
+          }
+          return threw === !a.contains(b) && a.contains(a.subtractSaturating(b));
+        }),
+      );
+    });
+
+    it('scalar totals add up', () => {
+      fc.assert(
+        fc.property(resources, resources, (a, b) =>
+          SCALAR_NAMES.every((name) => Math.round(a.add(b).scalar(name) * 1000) === Math.round((a.scalar(name) + b.scalar(name)) * 1000)),
+        ),
+      );
+    });
+
+    it('parse(format(x)) = x and format is then the identity', () => {
+      fc.assert(
+        fc.property(resources, (x) => {
+          const text = x.format();
+          const reparsed = Resources.parse(text);
+          return reparsed.equals(x) && reparsed.format() === text;
+        }),
+      );
+    });
+
+    it('fromJSON(toJSON(x)) = x, through JSON text too', () => {
+      fc.assert(
+        fc.property(resources, (x) => Resources.fromJSON(JSON.parse(JSON.stringify(x))).equals(x) && Resources.parse(JSON.stringify(x)).equals(x)),
+      );
+    });
+  });
+});
