@@ -481,8 +481,12 @@ export class ActorHost {
         const envelope = checkEnvelope(value);
         if (typeof envelope === 'string') this.logger.warn({ peer: address, reason: envelope }, 'dropping malformed envelope');
         else this.receiveEnvelope(address, envelope);
-        // Handle what arrived while it is young: fewer promotions for the GC, lower latency.
-        if (++received % RECEIVE_DRAIN_EVERY === 0) this.drain();
+        // Handle what arrived while it is young (fewer promotions for the GC, lower latency),
+        // and let replies leave now so the peer keeps working while we handle the rest.
+        if (++received % RECEIVE_DRAIN_EVERY === 0) {
+          this.drain();
+          this.links?.flushPending();
+        }
       });
     } catch (error) {
       this.logger.warn({ peer: address, bytes: frame.length, error: describe(error) }, 'dropping undecodable frame');

@@ -54,6 +54,8 @@ class Link {
  */
 export class LinkManager {
   private readonly links = new Map<string, Link>();
+  /** Links with a flush pending (so `flushPending` need not scan every link). */
+  private readonly dirty = new Set<Link>();
   /** Every socket this manager holds that is not yet closed (for tests: one per linked host). */
   readonly sockets = new Set<WebSocket>();
   private readonly server: WebSocketServer;
@@ -101,8 +103,18 @@ export class LinkManager {
     }
     if (link.state === 'open' && !link.flushScheduled) {
       link.flushScheduled = true;
+      this.dirty.add(link);
       queueMicrotask(() => this.flush(link));
     }
+  }
+
+  /**
+   * Flushes every link with queued messages now rather than at the end of the tick. Hosts call
+   * it between slices of a big incoming frame, so replies leave while the rest is handled.
+   */
+  flushPending(): void {
+    if (this.dirty.size === 0) return;
+    for (const link of this.dirty) this.flush(link);
   }
 
   /** Makes sure a link to `address` exists (dialing if needed), without sending anything. */
@@ -235,6 +247,7 @@ export class LinkManager {
 
   private flush(link: Link): void {
     link.flushScheduled = false;
+    this.dirty.delete(link);
     const socket = link.socket;
     if (link.state !== 'open' || !socket || link.queue.length === 0) return;
     if (socket.bufferedAmount + link.queuedBytes > this.maxQueuedBytes) {
