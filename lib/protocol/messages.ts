@@ -1,0 +1,115 @@
+/**
+ * Every protocol message, declared once (names follow Mesos' internal messages; see DESIGN §4).
+ * Bodies arriving from another host are validated with the zod schema before a handler runs.
+ *
+ * @example
+ *   this.install(RegisterFramework, (from, { framework }) => ...);
+ *   this.send(schedulerPid, FrameworkRegistered, { frameworkId, masterInfo });
+ */
+import { z } from 'zod';
+import { defineMessage, type MessageType } from '../actor';
+import {
+  AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, MasterInfoSchema,
+  OfferSchema, OperationSchema, StatusUpdateSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
+} from './types';
+
+const id = z.string().min(1, 'must be a non-empty string');
+
+function message<S extends z.ZodType>(name: string, schema: S): MessageType<z.infer<S>> {
+  return defineMessage(name, validator(schema) as (body: unknown) => z.infer<S>);
+}
+
+// ---- framework → master -------------------------------------------------------------------
+
+export const RegisterFramework = message('RegisterFramework', z.object({ framework: FrameworkInfoSchema }));
+export const ReregisterFramework = message('ReregisterFramework', z.object({ framework: FrameworkInfoSchema, failover: z.boolean() }));
+export const UnregisterFramework = message('UnregisterFramework', z.object({ frameworkId: id }));
+export const DeactivateFramework = message('DeactivateFramework', z.object({ frameworkId: id }));
+/** ACCEPT: use offers (all on one agent) for operations; what is left returns, filtered. */
+export const AcceptOffers = message('AcceptOffers', z.object({
+  frameworkId: id, offerIds: z.array(id), operations: z.array(OperationSchema), filters: FiltersSchema.optional(),
+}));
+/** The old-style launch: sugar for AcceptOffers with one LAUNCH operation. */
+export const LaunchTasks = message('LaunchTasks', z.object({
+  frameworkId: id, offerIds: z.array(id), tasks: z.array(TaskInfoSchema), filters: FiltersSchema.optional(),
+}));
+export const DeclineOffers = message('DeclineOffers', z.object({ frameworkId: id, offerIds: z.array(id), filters: FiltersSchema.optional() }));
+export const ReviveOffers = message('ReviveOffers', z.object({ frameworkId: id, roles: z.array(z.string()).optional() }));
+export const SuppressOffers = message('SuppressOffers', z.object({ frameworkId: id, roles: z.array(z.string()).optional() }));
+export const KillTask = message('KillTask', z.object({ frameworkId: id, taskId: id, agentId: id.optional() }));
+/** Framework → master → agent (and agent → executor): the update with this uuid was handled. */
+export const StatusUpdateAcknowledgement = message('StatusUpdateAcknowledgement', z.object({
+  agentId: id, frameworkId: id, taskId: id, uuid: z.string(),
+}));
+/** Explicit reconciliation names tasks; an empty list asks for all (implicit reconciliation). */
+export const ReconcileTasks = message('ReconcileTasks', z.object({
+  frameworkId: id, statuses: z.array(z.object({ taskId: id, agentId: id.optional() })),
+}));
+export const FrameworkToExecutor = message('FrameworkToExecutor', z.object({
+  agentId: id, frameworkId: id, executorId: id, data: z.string(),
+}));
+
+// ---- master → framework -------------------------------------------------------------------
+
+export const FrameworkRegistered = message('FrameworkRegistered', z.object({ frameworkId: id, masterInfo: MasterInfoSchema }));
+export const FrameworkReregistered = message('FrameworkReregistered', z.object({ frameworkId: id, masterInfo: MasterInfoSchema }));
+export const ResourceOffers = message('ResourceOffers', z.object({ offers: z.array(OfferSchema) }));
+export const RescindResourceOffer = message('RescindResourceOffer', z.object({ offerId: id }));
+/** A status update; `pid` is the agent to acknowledge through (absent for master-generated updates). */
+export const StatusUpdateMessage = message('StatusUpdate', z.object({ update: StatusUpdateSchema, pid: z.string().optional() }));
+export const LostAgent = message('LostAgent', z.object({ agentId: id }));
+export const ExitedExecutor = message('ExitedExecutor', z.object({
+  agentId: id, frameworkId: id, executorId: id, status: z.number(),
+}));
+export const ExecutorToFramework = message('ExecutorToFramework', z.object({
+  agentId: id, frameworkId: id, executorId: id, data: z.string(),
+}));
+export const FrameworkError = message('FrameworkError', z.object({ message: z.string() }));
+
+// ---- agent → master -----------------------------------------------------------------------
+
+export const RegisterAgent = message('RegisterAgent', z.object({ agent: AgentInfoSchema, version: z.string() }));
+export const ReregisterAgent = message('ReregisterAgent', z.object({
+  agent: AgentInfoSchema, version: z.string(), tasks: z.array(TaskSchema), executors: z.array(ExecutorStateSchema),
+  frameworks: z.array(FrameworkInfoSchema),
+}));
+export const UnregisterAgent = message('UnregisterAgent', z.object({ agentId: id }));
+export const Pong = message('Pong', z.object({}));
+export const UpdateAgent = message('UpdateAgent', z.object({ agentId: id, resources: AgentInfoSchema.shape.resources }));
+
+// ---- master → agent -----------------------------------------------------------------------
+
+export const AgentRegistered = message('AgentRegistered', z.object({ agentId: id, masterInfo: MasterInfoSchema }));
+export const AgentReregistered = message('AgentReregistered', z.object({ agentId: id, masterInfo: MasterInfoSchema }));
+export const Ping = message('Ping', z.object({ connected: z.boolean() }));
+/** Launch a task; `pid` is the framework's scheduler, for executor → framework messages. */
+export const RunTask = message('RunTask', z.object({
+  framework: FrameworkInfoSchema, frameworkId: id, pid: z.string().optional(), task: TaskInfoSchema,
+}));
+export const KillTaskOnAgent = message('KillTaskOnAgent', z.object({ frameworkId: id, taskId: id }));
+export const ShutdownFramework = message('ShutdownFramework', z.object({ frameworkId: id }));
+export const ShutdownExecutor = message('ShutdownExecutor', z.object({ frameworkId: id, executorId: id }));
+export const Shutdown = message('Shutdown', z.object({ message: z.string() }));
+/** The framework failed over to a new scheduler pid. */
+export const UpdateFramework = message('UpdateFramework', z.object({ frameworkId: id, pid: z.string() }));
+
+// ---- executor ↔ agent ---------------------------------------------------------------------
+
+export const RegisterExecutor = message('RegisterExecutor', z.object({ frameworkId: id, executorId: id }));
+export const ReregisterExecutor = message('ReregisterExecutor', z.object({
+  frameworkId: id, executorId: id, tasks: z.array(TaskInfoSchema), updates: z.array(StatusUpdateSchema),
+}));
+export const ExecutorRegistered = message('ExecutorRegistered', z.object({
+  executorInfo: ExecutorInfoSchema, frameworkId: id, frameworkInfo: FrameworkInfoSchema, agentId: id, agentInfo: AgentInfoSchema,
+}));
+export const ExecutorReregistered = message('ExecutorReregistered', z.object({ agentId: id, agentInfo: AgentInfoSchema }));
+export const ReconnectExecutor = message('ReconnectExecutor', z.object({ agentId: id }));
+/** Agent → executor: run this task. */
+export const RunTaskOnExecutor = message('RunTaskOnExecutor', z.object({ frameworkId: id, framework: FrameworkInfoSchema, task: TaskInfoSchema }));
+/** Agent → executor: kill this task (with the grace period from its kill policy, if any). */
+export const KillTaskOnExecutor = message('KillTaskOnExecutor', z.object({ frameworkId: id, taskId: id, gracePeriodSeconds: z.number().nonnegative().optional() }));
+export const ShutdownExecutorOnExecutor = message('ShutdownExecutorOnExecutor', z.object({ gracePeriodSeconds: z.number().nonnegative().optional() }));
+
+/** Type-level re-exports so handlers can name bodies. */
+export type { Operation, TaskStatus } from './types';
+export { TaskStatusSchema, ExecutorInfoSchema };

@@ -1,0 +1,220 @@
+/**
+ * The protocol's value types (Mesos' `mesos.proto` in camelCase), each a zod schema plus its
+ * inferred TypeScript type. Messages (`messages.ts`) are built from these; every body that
+ * arrives off the wire is validated against its schema before a handler sees it.
+ *
+ * Resources travel in Mesos' JSON form (`ResourceJSON[]`); turn them into `Resources` with
+ * `Resources.fromJSON`, which rejects bad ones with a clear error.
+ */
+import { z } from 'zod';
+
+const id = z.string().min(1, 'must be a non-empty string');
+
+/** Mesos JSON resources; checked structurally here, semantically by `Resources.fromJSON`. */
+export const ResourceListSchema = z.array(z.object({ name: z.string(), type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough());
+export type ResourceList = z.infer<typeof ResourceListSchema>;
+
+/** Agent attributes, e.g. `{rack: 'r1', zone: 'z2', level: 3}` (from `--attributes "rack:r1;zone:z2;level:3"`). */
+export const AttributesSchema = z.record(z.string(), z.union([z.string(), z.number()]));
+export type Attributes = z.infer<typeof AttributesSchema>;
+
+export const FrameworkCapabilitySchema = z.enum(['MULTI_ROLE', 'GPU_RESOURCES', 'PARTITION_AWARE', 'TASK_KILLING_STATE', 'REVOCABLE_RESOURCES', 'SHARED_RESOURCES', 'REGION_AWARE', 'RESERVATION_REFINEMENT']);
+export type FrameworkCapability = z.infer<typeof FrameworkCapabilitySchema>;
+
+/** What a framework says about itself when it registers. */
+export const FrameworkInfoSchema = z.object({
+  /** Assigned by the master (`<masterId>-<n>`); set when re-registering. */
+  id: id.optional(),
+  name: z.string(),
+  /** OS user tasks run as (informational here: tasks run as the agent's user). */
+  user: z.string(),
+  /** Roles to be offered resources for; default `['*']`. */
+  roles: z.array(z.string()).optional(),
+  /** Seconds the master keeps a disconnected framework's tasks before tearing it down (Mesos default 0). */
+  failoverTimeout: z.number().nonnegative().optional(),
+  checkpoint: z.boolean().optional(),
+  hostname: z.string().optional(),
+  principal: z.string().optional(),
+  webuiUrl: z.string().optional(),
+  capabilities: z.array(FrameworkCapabilitySchema).optional(),
+});
+export type FrameworkInfo = z.infer<typeof FrameworkInfoSchema>;
+
+/** A command to run: through `/bin/sh -c` when `shell` (the default), else `value` with `arguments`. */
+export const CommandInfoSchema = z.object({
+  value: z.string(),
+  shell: z.boolean().optional(),
+  arguments: z.array(z.string()).optional(),
+  environment: z.record(z.string(), z.string()).optional(),
+});
+export type CommandInfo = z.infer<typeof CommandInfoSchema>;
+
+/** A custom executor: a command the agent starts once per executor id, which then runs tasks. */
+export const ExecutorInfoSchema = z.object({
+  executorId: id,
+  frameworkId: id.optional(),
+  command: CommandInfoSchema,
+  resources: ResourceListSchema.optional(),
+  name: z.string().optional(),
+  source: z.string().optional(),
+});
+export type ExecutorInfo = z.infer<typeof ExecutorInfoSchema>;
+
+export const KillPolicySchema = z.object({ gracePeriodSeconds: z.number().nonnegative() });
+export type KillPolicy = z.infer<typeof KillPolicySchema>;
+
+/** A task to launch: exactly one of `command` (the built-in command executor) or `executor`. */
+export const TaskInfoSchema = z.object({
+  name: z.string(),
+  taskId: id,
+  agentId: id,
+  resources: ResourceListSchema,
+  command: CommandInfoSchema.optional(),
+  executor: ExecutorInfoSchema.optional(),
+  /** Opaque payload for a custom executor. */
+  data: z.string().optional(),
+  killPolicy: KillPolicySchema.optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type TaskInfo = z.infer<typeof TaskInfoSchema>;
+
+export const TASK_STATES = [
+  'TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_FAILED',
+  'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_UNREACHABLE', 'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN',
+] as const;
+export const TaskStateSchema = z.enum(TASK_STATES);
+export type TaskState = z.infer<typeof TaskStateSchema>;
+
+/** States after which a task never changes again (Mesos' `protobuf::isTerminalState`). */
+export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
+  'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR',
+]);
+
+/** True for states a task never leaves. */
+export function isTerminalState(state: TaskState): boolean {
+  return TERMINAL_TASK_STATES.has(state);
+}
+
+export const StatusSourceSchema = z.enum(['SOURCE_MASTER', 'SOURCE_AGENT', 'SOURCE_EXECUTOR']);
+export type StatusSource = z.infer<typeof StatusSourceSchema>;
+
+/** A task's status as reported by its executor, the agent or the master. */
+export const TaskStatusSchema = z.object({
+  taskId: id,
+  state: TaskStateSchema,
+  message: z.string().optional(),
+  source: StatusSourceSchema.optional(),
+  /** Mesos' `TaskStatus.Reason` name, e.g. `REASON_COMMAND_EXECUTOR_FAILED`, `REASON_AGENT_REMOVED`. */
+  reason: z.string().optional(),
+  data: z.string().optional(),
+  agentId: id.optional(),
+  executorId: id.optional(),
+  /** Seconds since the epoch. */
+  timestamp: z.number().optional(),
+  /** Set on updates that need an acknowledgement; reconciliation answers carry none. */
+  uuid: z.string().optional(),
+  healthy: z.boolean().optional(),
+});
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+
+/** A status update as it travels executor → agent → master → framework (Mesos' `StatusUpdate`). */
+export const StatusUpdateSchema = z.object({
+  frameworkId: id,
+  executorId: id.optional(),
+  agentId: id.optional(),
+  status: TaskStatusSchema,
+  /** Seconds since the epoch. */
+  timestamp: z.number(),
+  /** Unique per update; acknowledgements name it. Absent for updates that need no ack. */
+  uuid: z.string().optional(),
+});
+export type StatusUpdate = z.infer<typeof StatusUpdateSchema>;
+
+/** A task as the master and agent track it (Mesos' `Task`). */
+export const TaskSchema = z.object({
+  name: z.string(),
+  taskId: id,
+  frameworkId: id,
+  executorId: id.optional(),
+  agentId: id,
+  state: TaskStateSchema,
+  resources: ResourceListSchema,
+  statuses: z.array(TaskStatusSchema).optional(),
+  /** Latest state the framework has acknowledged (or been sent). */
+  statusUpdateState: TaskStateSchema.optional(),
+  statusUpdateUuid: z.string().optional(),
+  command: CommandInfoSchema.optional(),
+  role: z.string().optional(),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+/** An agent as it describes itself to the master. */
+export const AgentInfoSchema = z.object({
+  /** Assigned by the master (`<masterId>-S<n>`); set when re-registering. */
+  id: id.optional(),
+  hostname: z.string(),
+  port: z.number().int().min(0).max(65535),
+  resources: ResourceListSchema,
+  attributes: AttributesSchema.optional(),
+});
+export type AgentInfo = z.infer<typeof AgentInfoSchema>;
+
+/** Who the master is (sent to frameworks and agents, and shown in /master/state). */
+export const MasterInfoSchema = z.object({
+  id: id,
+  ip: z.string(),
+  port: z.number().int(),
+  pid: z.string(),
+  hostname: z.string(),
+  version: z.string(),
+});
+export type MasterInfo = z.infer<typeof MasterInfoSchema>;
+
+/** A resource offer: what one agent has available for one framework role. */
+export const OfferSchema = z.object({
+  id: id,
+  frameworkId: id,
+  agentId: id,
+  hostname: z.string(),
+  resources: ResourceListSchema,
+  attributes: AttributesSchema.optional(),
+  /** The role the offer was allocated to. */
+  allocationRole: z.string(),
+  /** Executors of this framework already running on the agent. */
+  executorIds: z.array(z.string()).optional(),
+});
+export type Offer = z.infer<typeof OfferSchema>;
+
+/** Decline filters: do not offer these resources again to this framework for `refuseSeconds` (default 5). */
+export const FiltersSchema = z.object({ refuseSeconds: z.number().nonnegative().optional() });
+export type Filters = z.infer<typeof FiltersSchema>;
+
+/** An operation in an ACCEPT call; only LAUNCH is supported so far. */
+export const OperationSchema = z.object({
+  type: z.literal('LAUNCH'),
+  launch: z.object({ taskInfos: z.array(TaskInfoSchema) }),
+});
+export type Operation = z.infer<typeof OperationSchema>;
+
+/** An executor an agent runs, as it reports it when re-registering. */
+export const ExecutorStateSchema = z.object({
+  frameworkId: id,
+  executorId: id,
+  info: ExecutorInfoSchema.optional(),
+});
+export type ExecutorState = z.infer<typeof ExecutorStateSchema>;
+
+/**
+ * Returns a validator for `defineMessage`: parses with `schema`, or throws an Error naming the
+ * first bad field, e.g. `task.resources.0.name: expected string, received number`.
+ */
+export function validator<T>(schema: z.ZodType<T>): (body: unknown) => T {
+  return (body: unknown): T => {
+    const result = schema.safeParse(body);
+    if (result.success) return result.data;
+    const issue = result.error.issues[0];
+    const path = issue && issue.path.length > 0 ? issue.path.join('.') : '(body)';
+    throw new Error(`${path}: ${issue?.message ?? 'invalid'}`);
+  };
+}
