@@ -1,7 +1,19 @@
 /**
- * The pure allocation policy (DESIGN.md §7): the DRF sorter and the hierarchical
- * allocator core the allocator actor drives.
+ * The allocator (DESIGN.md §7): the actor and its facade, and the pure allocation policy
+ * they drive (the DRF sorter and the hierarchical allocator core).
  */
+export {
+  ALLOCATOR_ACTOR_ID,
+  ALLOCATOR_METRICS,
+  MIN_ALLOCATION_INTERVAL_MS,
+  Allocator,
+  AllocatorProcess,
+  type AllocatorMetricKey,
+  type AllocatorMetrics,
+  type AllocatorOptions,
+  type OfferCallback,
+  type RefuseFilter,
+} from './allocator';
 export * from './constants';
 export * from './errors';
 export { HierarchicalAllocatorCore } from './hierarchical';

@@ -55,6 +55,8 @@ export class ActorRuntime {
   /** True while the actor sits in its host's run queue. */
   scheduled = false;
   state: 'created' | 'running' | 'terminating' | 'terminated' = 'created';
+  /** The actor's child logger, made on first use. */
+  logger: Logger | undefined;
   /** Async work started with `defer` and not yet re-entered. */
   pendingDeferred = 0;
   readonly terminated: Promise<void>;
@@ -182,9 +184,10 @@ export abstract class Actor {
     return this.host.random;
   }
 
-  /** A logger bound to this actor's id. */
+  /** A logger bound to this actor's id (a pino child logger, made once). */
   protected get log(): Logger {
-    return this.host.logger;
+    this.runtime.logger ??= this.host.logger.child({ actor: this.id });
+    return this.runtime.logger;
   }
 
   /** The host this actor was spawned on. Throws before `spawn`. */

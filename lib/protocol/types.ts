@@ -7,12 +7,15 @@
  * `Resources.fromJSON`, which rejects bad ones with a clear error.
  */
 import { z } from 'zod';
+import type { ResourceJSON } from '../resources/types';
 
 const id = z.string().min(1, 'must be a non-empty string');
 
 /** Mesos JSON resources; checked structurally here, semantically by `Resources.fromJSON`. */
-export const ResourceListSchema = z.array(z.object({ name: z.string(), type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough());
-export type ResourceList = z.infer<typeof ResourceListSchema>;
+export const ResourceListSchema: z.ZodType<ResourceJSON[]> = z.array(
+  z.object({ name: z.string(), type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough(),
+) as unknown as z.ZodType<ResourceJSON[]>;
+export type ResourceList = ResourceJSON[];
 
 /** Agent attributes, e.g. `{rack: 'r1', zone: 'z2', level: 3}` (from `--attributes "rack:r1;zone:z2;level:3"`). */
 export const AttributesSchema = z.record(z.string(), z.union([z.string(), z.number()]));

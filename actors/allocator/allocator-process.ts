@@ -1,0 +1,345 @@
+/**
+ * The allocator actor (Mesos' `HierarchicalAllocatorProcess`): it owns the books of one
+ * `HierarchicalAllocatorCore`, runs a batched allocation every allocation interval and soon
+ * after any change that could produce offers, and hands each run's offers to the master's
+ * callback. Use it through the `Allocator` facade (allocator.ts).
+ */
+import { Actor } from '../../lib/actor';
+import type { Resources } from '../../lib/resources';
+import { DEFAULT_ALLOCATION_INTERVAL_MS } from './constants';
+import { AllocatorError } from './errors';
+import {
+  HierarchicalAllocatorCore,
+  type AddAgentOptions,
+  type AgentView,
+  type FrameworkSubscription,
+  type HoldingView,
+  type Offer,
+  type Quota,
+} from './hierarchical';
+
+/** The allocator's actor id on its host (one allocator per master, as in Mesos). */
+export const ALLOCATOR_ACTOR_ID = 'allocator';
+
+/** Shortest allocation interval accepted: with 0 the batch timer would re-arm at the same instant forever. */
+export const MIN_ALLOCATION_INTERVAL_MS = 1;
+
+/** Receives the offers of one allocation run (never an empty list); runs inside the allocator's mailbox. */
+export type OfferCallback = (offers: Offer[]) => void;
+
+/** Options of `Allocator.initialize` (Mesos' `Allocator::initialize` options and flags). */
+export interface AllocatorOptions {
+  /** Time between batched allocation runs (Mesos `--allocation_interval`); default 1 s. */
+  readonly allocationIntervalMs?: number;
+  /** Offers must hold one of these (whole units by name); default `cpus:0.01 | mem:32` (Mesos `--min_allocatable_resources`). */
+  readonly minAllocatable?: readonly Readonly<Record<string, number>>[];
+  /** Called with the offers of each run that made any; the master passes one that re-enters it with `dispatch`. */
+  readonly offerCallback: OfferCallback;
+  /** Check the books after every operation and run (tests); default false because it is O(agents). */
+  readonly checkInvariants?: boolean;
+}
+
+/** Mesos' `Filters`: do not re-offer the recovered resources to the framework for a while. */
+export interface RefuseFilter {
+  /** Seconds to refuse them; default 5 (`DEFAULT_REFUSE_SECONDS`); 0 installs no filter. */
+  readonly refuseSeconds?: number;
+}
+
+/** Keys of `metrics()`, named in the spirit of Mesos' `/metrics/snapshot`. */
+export const ALLOCATOR_METRICS = {
+  /** Allocation runs completed since start. */
+  allocationRuns: 'allocator/mesos/allocation_runs',
+  /** Duration of the last run by the host clock, in ms (Mesos reports a timer of the same name). */
+  allocationRunMs: 'allocator/mesos/allocation_run_ms',
+  /** Offers made since start (one per framework, role and agent). */
+  offersMade: 'allocator/mesos/offers_made',
+  /** Decline filters in force now, over all frameworks and roles. */
+  activeFilters: 'allocator/mesos/offer_filters/active',
+} as const;
+
+/** One metric key of the allocator. */
+export type AllocatorMetricKey = (typeof ALLOCATOR_METRICS)[keyof typeof ALLOCATOR_METRICS];
+
+/** A snapshot of the allocator's metrics, keyed as in `ALLOCATOR_METRICS`. */
+export type AllocatorMetrics = { readonly [key in AllocatorMetricKey]: number };
+
+/** Fields logged with a rejected operation. */
+type LogContext = Readonly<Record<string, unknown>>;
+
+/**
+ * The allocator actor. Only the master on the same host talks to it, through the `Allocator`
+ * facade's dispatches, so it installs no message handlers: its protocol is its public methods,
+ * in the order below. Each validates through the core, which throws `AllocatorError` and
+ * changes nothing on bad input; the error is logged with its reason and rethrown, so the
+ * facade's promise rejects with it.
+ */
+export class AllocatorProcess extends Actor {
+  /** The books and the policy; created by `start`, which has the options and runs after spawn (the PRNG). */
+  private core: HierarchicalAllocatorCore | undefined;
+  /** Time between batched runs; set by `start`. */
+  private allocationIntervalMs = DEFAULT_ALLOCATION_INTERVAL_MS;
+  /** Where each run's offers go; set by `start` (no run happens before it). */
+  private offerCallback: OfferCallback = () => undefined;
+  /** Check the books after every operation and run (tests). */
+  private checkInvariantsAfterEach = false;
+  /** A triggered run is queued in the mailbox (Mesos' pending `allocation` future): later changes share it. */
+  private allocationPending = false;
+  /** Allocation runs completed. */
+  private allocationRuns = 0;
+  /** Duration of the last run by the host clock, in ms. */
+  private lastAllocationRunMs = 0;
+  /** Offers made since start. */
+  private offersMade = 0;
+
+  constructor() {
+    super(ALLOCATOR_ACTOR_ID);
+  }
+
+  /** Creates the core and starts the batch timer; once only (Mesos' `initialize`). */
+  start(options: AllocatorOptions): void {
+    if (this.core !== undefined) {
+      throw new Error('allocator: initialize called twice');
+    }
+    const allocationIntervalMs = options.allocationIntervalMs ?? DEFAULT_ALLOCATION_INTERVAL_MS;
+    const { minAllocatable } = options;
+    const context = { allocationIntervalMs, minAllocatable };
+    this.core = this.guard('initialize', context, () => this.createCore(allocationIntervalMs, minAllocatable));
+    this.allocationIntervalMs = allocationIntervalMs;
+    this.offerCallback = options.offerCallback;
+    this.checkInvariantsAfterEach = options.checkInvariants ?? false;
+    this.delay(allocationIntervalMs, () => this.batch());
+  }
+
+  /** Adds an agent (with what running tasks already use on it) and allocates. */
+  addAgent(agentId: string, total: Resources, options?: AddAgentOptions): void {
+    this.change('addAgent', { agentId, total: total.format() }, (core) => core.addAgent(agentId, total, options));
+    this.requestAllocation();
+  }
+
+  /** Removes an agent; what was offered or allocated on it is released. */
+  removeAgent(agentId: string): void {
+    this.change('removeAgent', { agentId }, (core) => core.removeAgent(agentId));
+  }
+
+  /** Changes an agent's total (it must still contain what is allocated) and allocates. */
+  updateAgent(agentId: string, total: Resources): void {
+    this.change('updateAgent', { agentId, total: total.format() }, (core) => core.updateAgent(agentId, total));
+    this.requestAllocation();
+  }
+
+  /** Makes an agent offerable again and allocates. */
+  activateAgent(agentId: string): void {
+    this.change('activateAgent', { agentId }, (core) => core.activateAgent(agentId));
+    this.requestAllocation();
+  }
+
+  /** Stops offering an agent; its allocations stay. */
+  deactivateAgent(agentId: string): void {
+    this.change('deactivateAgent', { agentId }, (core) => core.deactivateAgent(agentId));
+  }
+
+  /** Adds a framework and allocates. */
+  addFramework(frameworkId: string, subscription: FrameworkSubscription): void {
+    const roles = subscription.roles;
+    this.change('addFramework', { frameworkId, roles }, (core) => core.addFramework(frameworkId, subscription));
+    this.requestAllocation();
+  }
+
+  /** Removes a framework and allocates what it held to others. */
+  removeFramework(frameworkId: string): void {
+    this.change('removeFramework', { frameworkId }, (core) => core.removeFramework(frameworkId));
+    this.requestAllocation();
+  }
+
+  /** Makes a framework offerable again and allocates. */
+  activateFramework(frameworkId: string): void {
+    this.change('activateFramework', { frameworkId }, (core) => core.activateFramework(frameworkId));
+    this.requestAllocation();
+  }
+
+  /** Stops offering a framework and drops its filters; its holdings stay. */
+  deactivateFramework(frameworkId: string): void {
+    this.change('deactivateFramework', { frameworkId }, (core) => core.deactivateFramework(frameworkId));
+  }
+
+  /**
+   * Returns resources a framework held; with `filter`, they are refused to it from now (host
+   * clock). Like Mesos (MESOS-3078), recovery does not trigger a run: recovered resources wait
+   * for the next batch run, so a framework that declines with `refuseSeconds: 0` is re-offered
+   * once per allocation interval rather than in a tight loop.
+   */
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string): void {
+    const context = { frameworkId, agentId, resources: resources.format(), refuseSeconds: filter?.refuseSeconds, role };
+    const decline = filter === undefined ? undefined : { refuseSeconds: filter.refuseSeconds, nowMs: this.clock.now() };
+    this.change('recoverResources', context, (core) => core.recoverResources(frameworkId, agentId, resources, decline, role));
+  }
+
+  /** Stops offering a framework anything in `roles` (default: all its roles). */
+  suppress(frameworkId: string, roles?: readonly string[]): void {
+    this.change('suppress', { frameworkId, roles }, (core) => core.suppress(frameworkId, roles));
+  }
+
+  /** Offers a framework `roles` (default: all) again, clears their filters, and allocates. */
+  revive(frameworkId: string, roles?: readonly string[]): void {
+    this.change('revive', { frameworkId, roles }, (core) => core.revive(frameworkId, roles));
+    this.requestAllocation();
+  }
+
+  /** Sets role weights (all checked first) and allocates. */
+  updateWeights(weights: ReadonlyMap<string, number>): void {
+    this.change('updateWeights', { weights: Object.fromEntries(weights) }, (core) => core.updateWeights(weights));
+    this.requestAllocation();
+  }
+
+  /** Sets the quota of a top-level role and allocates. */
+  setQuota(role: string, quota: Quota): void {
+    this.change('setQuota', { role, quota }, (core) => core.setQuota(role, quota));
+    this.requestAllocation();
+  }
+
+  /** Removes the quota of a role (no-op if none) and allocates. */
+  removeQuota(role: string): void {
+    this.change('removeQuota', { role }, (core) => core.removeQuota(role));
+    this.requestAllocation();
+  }
+
+  /** A view of one agent, or undefined if unknown. */
+  agent(agentId: string): AgentView | undefined {
+    return this.read('agent', { agentId }, (core) => core.agent(agentId));
+  }
+
+  /** Everything a framework holds (offered or allocated); rejects for an unknown framework. */
+  holdings(frameworkId: string): HoldingView[] {
+    return this.read('holdings', { frameworkId }, (core) => core.holdings(frameworkId));
+  }
+
+  /** Counters for the master's `/metrics/snapshot` (zeros before `start`). */
+  metrics(): AllocatorMetrics {
+    // Filters are dropped lazily; drop the expired ones so the count is of filters in force.
+    this.core?.expireFilters(this.clock.now());
+    return {
+      [ALLOCATOR_METRICS.allocationRuns]: this.allocationRuns,
+      [ALLOCATOR_METRICS.allocationRunMs]: this.lastAllocationRunMs,
+      [ALLOCATOR_METRICS.offersMade]: this.offersMade,
+      [ALLOCATOR_METRICS.activeFilters]: this.core?.filterCount() ?? 0,
+    };
+  }
+
+  /** Throws `AllocatorInvariantError` if the books are inconsistent (a bug); for tests. */
+  checkInvariants(): void {
+    this.initialized().checkInvariants();
+  }
+
+  // ---- allocation runs ----------------------------------------------------------------------
+
+  /** The batch timer: a run every allocation interval (Mesos' `batch`), coalesced with triggered ones. */
+  private batch(): void {
+    this.delay(this.allocationIntervalMs, () => this.batch());
+    this.requestAllocation();
+  }
+
+  /**
+   * Asks for a run soon: a dispatch to self, queued behind what is already in the mailbox, so
+   * all changes of one turn share one run (Mesos' `allocate()` with `allocationCandidates`).
+   */
+  private requestAllocation(): void {
+    if (this.allocationPending) {
+      return;
+    }
+    this.allocationPending = true;
+    this.dispatch(this, (self) => self.allocate()).catch((error: Error) => {
+      // Only when the actor terminated with the run still queued: nothing is left to allocate.
+      this.log.debug({ actor: this.id, error: error.message }, 'queued allocation run dropped');
+    });
+  }
+
+  /** One run (Mesos' `_allocate`): expire filters, allocate, hand the offers to the master. */
+  private allocate(): void {
+    this.allocationPending = false;
+    const core = this.initialized();
+    const startMs = this.clock.now();
+    let offers: Offer[];
+    try {
+      core.expireFilters(startMs);
+      offers = core.allocate(startMs);
+      if (this.checkInvariantsAfterEach) {
+        core.checkInvariants();
+      }
+    } catch (error) {
+      this.log.error({ actor: this.id, error: describe(error) }, 'allocation run failed');
+      return;
+    }
+    this.allocationRuns++;
+    this.lastAllocationRunMs = this.clock.now() - startMs;
+    this.offersMade += offers.length;
+    this.log.debug({ actor: this.id, offers: offers.length, durationMs: this.lastAllocationRunMs }, 'allocation run');
+    if (offers.length > 0) {
+      this.deliver(offers);
+    }
+  }
+
+  /** Calls the master's callback; a throwing callback is a master bug, logged and isolated. */
+  private deliver(offers: Offer[]): void {
+    try {
+      this.offerCallback(offers);
+    } catch (error) {
+      this.log.error({ actor: this.id, offers: offers.length, error: describe(error) }, 'offer callback threw');
+    }
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  /** Runs a change through the core, then checks the books when asked to. */
+  private change<R>(operation: string, context: LogContext, apply: (core: HierarchicalAllocatorCore) => R): R {
+    const core = this.initialized();
+    const result = this.guard(operation, context, () => apply(core));
+    if (this.checkInvariantsAfterEach) {
+      this.guard(`${operation}: invariants`, context, () => core.checkInvariants());
+    }
+    return result;
+  }
+
+  /** Reads from the core (no invariant check: nothing changed). */
+  private read<R>(operation: string, context: LogContext, apply: (core: HierarchicalAllocatorCore) => R): R {
+    const core = this.initialized();
+    return this.guard(operation, context, () => apply(core));
+  }
+
+  /** Runs `run`; logs a bad input (warn) or a bug (error) with its reason, then rethrows it. */
+  private guard<R>(operation: string, context: LogContext, run: () => R): R {
+    try {
+      return run();
+    } catch (error) {
+      const fields = { actor: this.id, operation, ...context };
+      if (error instanceof AllocatorError) {
+        this.log.warn(fields, error.message);
+      } else {
+        this.log.error({ ...fields, error: describe(error) }, `allocator ${operation} failed (a bug)`);
+      }
+      throw error;
+    }
+  }
+
+  /** A core with the host's seeded PRNG; throws `AllocatorError` on bad options. */
+  private createCore(
+    allocationIntervalMs: number,
+    minAllocatable: AllocatorOptions['minAllocatable'],
+  ): HierarchicalAllocatorCore {
+    if (!Number.isFinite(allocationIntervalMs) || allocationIntervalMs < MIN_ALLOCATION_INTERVAL_MS) {
+      throw new AllocatorError(`allocationIntervalMs must be at least ${MIN_ALLOCATION_INTERVAL_MS}, not ${allocationIntervalMs}`);
+    }
+    return new HierarchicalAllocatorCore({ random: () => this.random.next(), allocationIntervalMs, minAllocatable });
+  }
+
+  /** The core; throws if `start` has not run (a master bug, not bad input). */
+  private initialized(): HierarchicalAllocatorCore {
+    if (this.core === undefined) {
+      throw new Error('allocator: call initialize first');
+    }
+    return this.core;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,146 @@
+/** The allocator's public facade (Mesos' `Allocator` over its `HierarchicalAllocatorProcess`). */
+import { dispatch } from '../../lib/actor';
+import type { ActorHost } from '../../lib/process';
+import type { Resources } from '../../lib/resources';
+import { AllocatorProcess, type AllocatorMetrics, type AllocatorOptions, type RefuseFilter } from './allocator-process';
+import type { AddAgentOptions, AgentView, FrameworkSubscription, HoldingView, Quota } from './hierarchical';
+
+export {
+  ALLOCATOR_ACTOR_ID,
+  ALLOCATOR_METRICS,
+  MIN_ALLOCATION_INTERVAL_MS,
+  AllocatorProcess,
+  type AllocatorMetricKey,
+  type AllocatorMetrics,
+  type AllocatorOptions,
+  type OfferCallback,
+  type RefuseFilter,
+} from './allocator-process';
+
+/**
+ * The hierarchical DRF allocator as the master sees it. Each method is one `dispatch` into the
+ * allocator actor's mailbox and returns a Promise; bad input (an unknown agent, framework or
+ * role, an over-recovery, a negative `refuseSeconds`...) rejects it with the `AllocatorError`
+ * that the actor logged, and changes nothing. Offers come back through `offerCallback`, once per
+ * allocation run that made any, from inside the allocator's mailbox.
+ *
+ * @example
+ *   const allocator = Allocator.spawnOn(host);
+ *   await allocator.initialize({
+ *     offerCallback: (offers) => void dispatch(master, (m) => m.offer(offers)),
+ *   });
+ *   await allocator.addAgent('agent-1', Resources.parse('cpus:4;mem:8192'));
+ *   await allocator.addFramework('framework-1', { roles: ['*'] });
+ *   // soon after: offerCallback([{ frameworkId: 'framework-1', role: '*', agentId: 'agent-1', resources }])
+ *   await allocator.recoverResources('framework-1', 'agent-1', declined, { refuseSeconds: 5 });
+ */
+export class Allocator {
+  /** Spawns a fresh allocator actor (id `allocator`) on `host` and returns its facade. */
+  static spawnOn(host: ActorHost): Allocator {
+    const process = new AllocatorProcess();
+    host.spawn(process);
+    return new Allocator(process);
+  }
+
+  /** @param process an allocator actor already spawned on the caller's host. */
+  constructor(readonly process: AllocatorProcess) {}
+
+  /** Creates the books and starts the batch timer; call once, before anything else. */
+  initialize(options: AllocatorOptions): Promise<void> {
+    return dispatch(this.process, (process) => process.start(options));
+  }
+
+  /** Adds an agent with its total resources (and what running tasks already use on it). */
+  addAgent(agentId: string, total: Resources, options?: AddAgentOptions): Promise<void> {
+    return dispatch(this.process, (process) => process.addAgent(agentId, total, options));
+  }
+
+  /** Removes an agent; what was offered or allocated on it is released. */
+  removeAgent(agentId: string): Promise<void> {
+    return dispatch(this.process, (process) => process.removeAgent(agentId));
+  }
+
+  /** Changes an agent's total; it must still contain what is offered or allocated. */
+  updateAgent(agentId: string, total: Resources): Promise<void> {
+    return dispatch(this.process, (process) => process.updateAgent(agentId, total));
+  }
+
+  /** Makes an agent offerable again (e.g. it re-registered). */
+  activateAgent(agentId: string): Promise<void> {
+    return dispatch(this.process, (process) => process.activateAgent(agentId));
+  }
+
+  /** Stops offering an agent (e.g. disconnected); its allocations stay. */
+  deactivateAgent(agentId: string): Promise<void> {
+    return dispatch(this.process, (process) => process.deactivateAgent(agentId));
+  }
+
+  /** Adds a framework subscribed to one or more roles. */
+  addFramework(frameworkId: string, subscription: FrameworkSubscription): Promise<void> {
+    return dispatch(this.process, (process) => process.addFramework(frameworkId, subscription));
+  }
+
+  /** Removes a framework; everything it holds is released. */
+  removeFramework(frameworkId: string): Promise<void> {
+    return dispatch(this.process, (process) => process.removeFramework(frameworkId));
+  }
+
+  /** Makes a framework offerable again (in its unsuppressed roles). */
+  activateFramework(frameworkId: string): Promise<void> {
+    return dispatch(this.process, (process) => process.activateFramework(frameworkId));
+  }
+
+  /** Stops offering a framework (e.g. disconnected) and drops its filters; its holdings stay. */
+  deactivateFramework(frameworkId: string): Promise<void> {
+    return dispatch(this.process, (process) => process.deactivateFramework(frameworkId));
+  }
+
+  /**
+   * Returns resources a framework held on an agent (declined, unused or freed). With `filter`,
+   * they are not re-offered to it there for `refuseSeconds` (default 5; 0 = no filter) unless
+   * more becomes free. `role` is needed only if the framework holds resources there in several.
+   */
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string): Promise<void> {
+    return dispatch(this.process, (process) => process.recoverResources(frameworkId, agentId, resources, filter, role));
+  }
+
+  /** Stops offering a framework anything in `roles` (default: all its roles). */
+  suppress(frameworkId: string, roles?: readonly string[]): Promise<void> {
+    return dispatch(this.process, (process) => process.suppress(frameworkId, roles));
+  }
+
+  /** Offers a framework `roles` (default: all) again and clears its filters for them. */
+  revive(frameworkId: string, roles?: readonly string[]): Promise<void> {
+    return dispatch(this.process, (process) => process.revive(frameworkId, roles));
+  }
+
+  /** Sets role weights (a role's share is divided by its weight); all are checked first. */
+  updateWeights(weights: ReadonlyMap<string, number>): Promise<void> {
+    return dispatch(this.process, (process) => process.updateWeights(weights));
+  }
+
+  /** Sets (or, when empty, removes) the quota of a top-level role. */
+  setQuota(role: string, quota: Quota): Promise<void> {
+    return dispatch(this.process, (process) => process.setQuota(role, quota));
+  }
+
+  /** Removes the quota of a role (no-op if it had none). */
+  removeQuota(role: string): Promise<void> {
+    return dispatch(this.process, (process) => process.removeQuota(role));
+  }
+
+  /** A read-only view of one agent (total, allocated, available, active), or undefined. */
+  agent(agentId: string): Promise<AgentView | undefined> {
+    return dispatch(this.process, (process) => process.agent(agentId));
+  }
+
+  /** Everything a framework holds, offered or allocated, per agent and role. */
+  holdings(frameworkId: string): Promise<HoldingView[]> {
+    return dispatch(this.process, (process) => process.holdings(frameworkId));
+  }
+
+  /** Counters for the master's `/metrics/snapshot` (keys in `ALLOCATOR_METRICS`). */
+  metrics(): Promise<AllocatorMetrics> {
+    return dispatch(this.process, (process) => process.metrics());
+  }
+}

@@ -1,0 +1,74 @@
+import { Resources } from '../../../lib/resources';
+import { isTerminalState, type Offer, type TaskStatus } from '../../../lib/protocol';
+import { fitResources } from '../offers';
+import { Scheduler, type SchedulerOptions } from '../scheduler';
+
+/** Offers a batch framework does not need are declined for this long once all tasks are launched. */
+export const BATCH_DONE_REFUSE_SECONDS = 3600;
+
+/** What a batch run is. */
+export interface BatchOptions extends SchedulerOptions {
+  /** How many tasks to run. */
+  tasks: number;
+  /** Resources of each task, e.g. `cpus:1;mem:128`. */
+  taskResources: Resources;
+  /** Shell command each task runs; `$MESOS_TASK_ID` names the task. */
+  command: string;
+  /** Called on every state change (for printing). */
+  onUpdate?: (status: TaskStatus) => void;
+}
+
+/** How a batch run ended. */
+export interface BatchResult {
+  finished: number;
+  failed: number;
+  /** Task ids in launch order, with the offer's agent. */
+  launches: Array<{ taskId: string; agentId: string }>;
+}
+
+/**
+ * The batch framework behind `mesos-batch`: launches `tasks` copies of a command as offers
+ * allow, one task per offer, returning the rest of each offer unfiltered (refuse 0 s), and
+ * resolves `done` when every task has reached a terminal state. This is the framework of the
+ * seed document's DRF example.
+ */
+export class BatchScheduler extends Scheduler {
+  /** Resolves when every task is terminal. */
+  readonly done: Promise<BatchResult>;
+  private resolveDone!: (result: BatchResult) => void;
+  /** Tasks launched so far, in order. */
+  private readonly launches: Array<{ taskId: string; agentId: string }> = [];
+  /** Terminal states seen per task id. */
+  private readonly outcomes = new Map<string, TaskStatus['state']>();
+
+  constructor(private readonly batch: BatchOptions) {
+    super(batch);
+    this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+  }
+
+  protected override resourceOffers(offers: Offer[]): void {
+    for (const offer of offers) {
+      const picked = this.launches.length < this.batch.tasks ? fitResources(offer, this.batch.taskResources) : undefined;
+      if (!picked) {
+        const allLaunched = this.launches.length >= this.batch.tasks;
+        this.decline(offer.id, { refuseSeconds: allLaunched ? BATCH_DONE_REFUSE_SECONDS : 0 });
+        continue;
+      }
+      const taskId = `${this.framework.name}-${this.launches.length}`;
+      this.launches.push({ taskId, agentId: offer.agentId });
+      this.launch(offer.id, [{
+        name: taskId, taskId, agentId: offer.agentId, resources: picked.toJSON(),
+        command: { value: this.batch.command, environment: { MESOS_TASK_ID: taskId } },
+      }], { refuseSeconds: 0 });
+    }
+  }
+
+  protected override statusUpdate(status: TaskStatus): void {
+    this.batch.onUpdate?.(status);
+    if (!isTerminalState(status.state) || this.outcomes.has(status.taskId)) return;
+    this.outcomes.set(status.taskId, status.state);
+    if (this.outcomes.size < this.batch.tasks) return;
+    const finished = [...this.outcomes.values()].filter((state) => state === 'TASK_FINISHED').length;
+    this.resolveDone({ finished, failed: this.outcomes.size - finished, launches: [...this.launches] });
+  }
+}

@@ -1,0 +1,39 @@
+import { Resources } from '../../lib/resources';
+import type { Offer } from '../../lib/protocol';
+
+/**
+ * Picks resources for a task out of an offer: each scalar the task wants is taken first from
+ * resources reserved to the offer's role, then from unreserved ones; ranges and sets must be
+ * in the offer as asked. Returns undefined when the offer cannot hold the task.
+ *
+ * @example
+ *   const picked = fitResources(offer, Resources.parse('cpus:1;mem:128'));
+ *   if (picked) scheduler.launch(offer.id, [{ ..., resources: picked.toJSON() }]);
+ */
+export function fitResources(offer: Offer, wanted: Resources): Resources | undefined {
+  return fitInto(Resources.fromJSON(offer.resources), wanted, offer.allocationRole);
+}
+
+/** Like `fitResources`, against resources left over (e.g. after earlier tasks in the same offer). */
+export function fitInto(available: Resources, wanted: Resources, role: string): Resources | undefined {
+  let picked = Resources.EMPTY;
+  const reserved = role === '*' ? Resources.EMPTY : available.reserved(role);
+  const unreserved = available.unreserved();
+  for (const [name, amount] of wanted.flatten().scalarTotals()) {
+    const fromReserved = Math.min(amount, reserved.scalar(name));
+    const fromUnreserved = roundScalar(amount - fromReserved);
+    if (fromUnreserved > unreserved.scalar(name)) return undefined;
+    if (fromReserved > 0) picked = picked.add(Resources.scalar(name, fromReserved, role));
+    if (fromUnreserved > 0) picked = picked.add(Resources.scalar(name, fromUnreserved));
+  }
+  const others = wanted.flatten().nonScalars();
+  if (!others.isEmpty()) {
+    if (!unreserved.contains(others)) return undefined;
+    picked = picked.add(others);
+  }
+  return picked;
+}
+
+function roundScalar(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

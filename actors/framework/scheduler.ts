@@ -1,0 +1,245 @@
+import { Actor, UPID } from '../../lib/actor';
+import {
+  AcceptOffers, DeclineOffers, ExecutorToFramework, ExitedExecutor, FrameworkError, FrameworkRegistered,
+  FrameworkReregistered, FrameworkToExecutor, KillTask, LostAgent, ReconcileTasks, RegisterFramework,
+  ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, StatusUpdateAcknowledgement,
+  StatusUpdateMessage, SuppressOffers, UnregisterFramework, DeactivateFramework,
+  type Filters, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
+} from '../../lib/protocol';
+import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, SCHEDULER_REGISTRATION_RETRY_MAX_MS } from './constants';
+
+/** How a scheduler finds its master and introduces itself. */
+export interface SchedulerOptions {
+  /** The master: `host:port`, or its full UPID (`master@host:port`). */
+  master: string;
+  /** The framework. Set `id` to take over a registered framework (failover). */
+  framework: FrameworkInfo;
+  /** Acknowledge each status update after `statusUpdate` returns (default true, as in Mesos). */
+  implicitAcknowledgements?: boolean;
+  /** Actor id (default `scheduler`); must be unique on its host. */
+  id?: string;
+  registrationBackoffFactorMs?: number;
+}
+
+/** Where a scheduler stands with the master. */
+export type SchedulerState = 'registering' | 'registered' | 'disconnected' | 'stopped';
+
+/**
+ * The base actor of a framework's scheduler (Mesos' `Scheduler` + `SchedulerDriver` in one):
+ * subclasses override the callbacks and call `launch`, `decline`, `kill` and the rest. It
+ * registers at `initialize`, retries with backoff until the master answers, re-registers after
+ * losing the master, and acknowledges status updates after `statusUpdate` returns.
+ *
+ * @example
+ *   class Hello extends Scheduler {
+ *     protected override resourceOffers(offers: Offer[]): void {
+ *       const offer = offers[0]!;
+ *       this.launch(offer.id, [{ name: 'hello', taskId: 'hello-1', agentId: offer.agentId,
+ *         resources: Resources.parse('cpus:0.1;mem:32').toJSON(), command: { value: 'echo hello' } }]);
+ *     }
+ *     protected override statusUpdate(status: TaskStatus): void {
+ *       if (status.state === 'TASK_FINISHED') this.stop();
+ *     }
+ *   }
+ *   host.spawn(new Hello({ master: '127.0.0.1:5050', framework: { name: 'hello', user: 'me' } }));
+ */
+export abstract class Scheduler extends Actor {
+  /** Where we stand with the master. */
+  protected state: SchedulerState = 'registering';
+  /** The master's pid. */
+  protected readonly master: UPID;
+  /** Our framework, with `id` once registered. */
+  protected framework: FrameworkInfo;
+  /** The master that registered us, once it has. */
+  protected masterInfo: MasterInfo | undefined;
+  private readonly implicitAcknowledgements: boolean;
+  private readonly backoffFactorMs: number;
+  /** The pending registration retry, if any. */
+  private retryTimer: { cancel(): void } | undefined;
+
+  constructor(options: SchedulerOptions) {
+    super(options.id ?? 'scheduler');
+    this.master = UPID.parse(options.master.includes('@') ? options.master : `master@${options.master}`);
+    this.framework = { ...options.framework, roles: options.framework.roles ?? ['*'] };
+    this.implicitAcknowledgements = options.implicitAcknowledgements ?? true;
+    this.backoffFactorMs = options.registrationBackoffFactorMs ?? SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS;
+    this.install(FrameworkRegistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, false));
+    this.install(FrameworkReregistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, true));
+    this.install(ResourceOffers, (from, body) => this.fromMaster(from) && this.resourceOffers(body.offers));
+    this.install(RescindResourceOffer, (from, body) => this.fromMaster(from) && this.offerRescinded(body.offerId));
+    this.install(StatusUpdateMessage, (from, body) => this.fromMaster(from) && this.onStatusUpdate(body.update, body.pid));
+    this.install(LostAgent, (from, body) => this.fromMaster(from) && this.agentLost(body.agentId));
+    this.install(ExitedExecutor, (from, body) => this.fromMaster(from) && this.executorLost(body.executorId, body.agentId, body.status));
+    this.install(ExecutorToFramework, (from, body) => this.fromMaster(from) && this.frameworkMessage(body.agentId, body.executorId, body.data));
+    this.install(FrameworkError, (from, body) => this.fromMaster(from) && this.onError(body.message));
+  }
+
+  /** The framework id, once registered. */
+  get frameworkId(): string | undefined {
+    return this.framework.id;
+  }
+
+  // ---- callbacks: override what you need -----------------------------------------------------
+
+  /** First registration with a master. */
+  protected registered(_frameworkId: string, _masterInfo: MasterInfo): void {}
+  /** Registered again (after a master failover, or our own). */
+  protected reregistered(_masterInfo: MasterInfo): void {}
+  /** New offers. Answer each with launch/accept or decline (unanswered offers stay allocated to us). */
+  protected resourceOffers(_offers: Offer[]): void {}
+  /** An offer is no longer valid (used elsewhere, timed out, or its agent is gone). */
+  protected offerRescinded(_offerId: string): void {}
+  /** A task changed state. Acknowledged automatically after this returns, unless disabled. */
+  protected statusUpdate(_status: TaskStatus): void {}
+  /** A message from one of our executors. */
+  protected frameworkMessage(_agentId: string, _executorId: string, _data: string): void {}
+  /** The master is gone; the scheduler keeps trying to re-register. */
+  protected disconnected(): void {}
+  /** An agent was removed; its tasks are lost (updates follow). */
+  protected agentLost(_agentId: string): void {}
+  /** An executor exited with `status`. */
+  protected executorLost(_executorId: string, _agentId: string, _status: number): void {}
+  /** The master refused us (e.g. we failed over to another scheduler); we are stopped. */
+  protected error(_message: string): void {}
+
+  // ---- calls ---------------------------------------------------------------------------------
+
+  /** Launches `tasks` on the offers (all on one agent); what is left returns with `filters`. */
+  launch(offerIds: string | string[], tasks: TaskInfo[], filters?: Filters): void {
+    this.accept(offerIds, [{ type: 'LAUNCH', launch: { taskInfos: tasks } }], filters);
+  }
+
+  /** Uses offers for `operations`; the rest returns to the pool, filtered by `filters`. */
+  accept(offerIds: string | string[], operations: Operation[], filters?: Filters): void {
+    this.toMaster(AcceptOffers, { frameworkId: this.requireId(), offerIds: list(offerIds), operations, ...(filters ? { filters } : {}) });
+  }
+
+  /** Returns offers; they are not offered to us again for `filters.refuseSeconds` (default 5). */
+  decline(offerIds: string | string[], filters?: Filters): void {
+    this.toMaster(DeclineOffers, { frameworkId: this.requireId(), offerIds: list(offerIds), ...(filters ? { filters } : {}) });
+  }
+
+  /** Asks the task's executor to kill it. */
+  kill(taskId: string, agentId?: string): void {
+    this.toMaster(KillTask, { frameworkId: this.requireId(), taskId, ...(agentId ? { agentId } : {}) });
+  }
+
+  /** Clears our decline filters and resumes offers (for `roles`, default all). */
+  revive(roles?: string[]): void {
+    this.toMaster(ReviveOffers, { frameworkId: this.requireId(), ...(roles ? { roles } : {}) });
+  }
+
+  /** Stops offers (for `roles`, default all) until `revive`. */
+  suppress(roles?: string[]): void {
+    this.toMaster(SuppressOffers, { frameworkId: this.requireId(), ...(roles ? { roles } : {}) });
+  }
+
+  /** Acknowledges a status update (only needed with implicit acknowledgements off). */
+  acknowledge(status: TaskStatus): void {
+    if (!status.uuid || !status.agentId) return;
+    this.toMaster(StatusUpdateAcknowledgement, { agentId: status.agentId, frameworkId: this.requireId(), taskId: status.taskId, uuid: status.uuid });
+  }
+
+  /** Asks for the latest state of `tasks`, or of all our tasks when empty (implicit reconciliation). */
+  reconcile(tasks: Array<{ taskId: string; agentId?: string }> = []): void {
+    this.toMaster(ReconcileTasks, { frameworkId: this.requireId(), statuses: tasks });
+  }
+
+  /** Sends `data` to one of our executors. */
+  sendFrameworkMessage(executorId: string, agentId: string, data: string): void {
+    this.toMaster(FrameworkToExecutor, { agentId, executorId, frameworkId: this.requireId(), data });
+  }
+
+  /**
+   * Stops the scheduler. Without `failover`, the framework is torn down (its tasks killed);
+   * with it, the master keeps the framework for its failover timeout so another scheduler can
+   * take over with the same framework id.
+   */
+  stop(failover = false): void {
+    if (this.state === 'stopped') return;
+    if (this.framework.id) {
+      const frameworkId = this.framework.id;
+      if (failover) this.send(this.master, DeactivateFramework, { frameworkId });
+      else this.send(this.master, UnregisterFramework, { frameworkId });
+    }
+    this.state = 'stopped';
+    this.retryTimer?.cancel();
+    this.terminate();
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  protected override initialize(): void {
+    this.link(this.master);
+    // A scheduler started with a framework id is taking over that framework: a failover.
+    this.register(this.backoffFactorMs, this.framework.id !== undefined);
+  }
+
+  protected override exited(pid: UPID): void {
+    if (!pid.equals(this.master) || this.state === 'stopped') return;
+    this.log.warn({ master: pid.toString() }, 'lost the master; will re-register');
+    const wasRegistered = this.state === 'registered';
+    this.state = 'disconnected';
+    if (wasRegistered) this.disconnected();
+    this.retryTimer?.cancel();
+    this.retryTimer = this.delay(this.random.next() * this.backoffFactorMs, () => {
+      this.link(this.master);
+      this.register(this.backoffFactorMs, false);
+    });
+  }
+
+  /** Sends (Re)RegisterFramework now and again after a random share of `backoffMs`, doubling, until answered. */
+  private register(backoffMs: number, failover: boolean): void {
+    if (this.state === 'registered' || this.state === 'stopped') return;
+    if (this.framework.id) this.send(this.master, ReregisterFramework, { framework: this.framework, failover });
+    else this.send(this.master, RegisterFramework, { framework: this.framework });
+    const nextMs = Math.min(backoffMs * 2, SCHEDULER_REGISTRATION_RETRY_MAX_MS);
+    this.retryTimer = this.delay(this.random.next() * backoffMs, () => this.register(nextMs, failover));
+  }
+
+  private onRegistered(from: UPID, frameworkId: string, masterInfo: MasterInfo, again: boolean): void {
+    if (!this.fromMaster(from) || this.state === 'stopped') return;
+    if (this.state === 'registered') return; // a reply to a retried registration
+    const known = this.framework.id !== undefined;
+    this.framework = { ...this.framework, id: frameworkId };
+    this.masterInfo = masterInfo;
+    this.state = 'registered';
+    this.retryTimer?.cancel();
+    if (again || known) this.reregistered(masterInfo);
+    else this.registered(frameworkId, masterInfo);
+  }
+
+  private onStatusUpdate(update: StatusUpdate, agentPid: string | undefined): void {
+    const status: TaskStatus = { ...update.status, ...(update.uuid ? { uuid: update.uuid } : {}), agentId: update.status.agentId ?? update.agentId };
+    this.statusUpdate(status);
+    if (this.implicitAcknowledgements && update.uuid && agentPid && this.state !== 'stopped') this.acknowledge(status);
+  }
+
+  private onError(message: string): void {
+    this.log.error({ message }, 'framework error from the master');
+    this.error(message);
+    this.state = 'stopped';
+    this.retryTimer?.cancel();
+    this.terminate();
+  }
+
+  private fromMaster(from: UPID): boolean {
+    if (from.equals(this.master)) return true;
+    this.log.warn({ from: from.toString() }, 'ignoring a scheduler message that did not come from the master');
+    return false;
+  }
+
+  private toMaster<T>(type: { name: string; validate(body: unknown): T }, body: T): void {
+    if (this.state === 'stopped') throw new Error('scheduler is stopped');
+    this.send(this.master, type, body);
+  }
+
+  private requireId(): string {
+    if (!this.framework.id) throw new Error('the framework is not registered yet');
+    return this.framework.id;
+  }
+}
+
+function list(ids: string | string[]): string[] {
+  return typeof ids === 'string' ? [ids] : ids;
+}

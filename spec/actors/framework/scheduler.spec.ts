@@ -1,0 +1,207 @@
+import { expect } from 'chai';
+import { dispatch, UPID } from '../../../lib/actor';
+import { VirtualClock } from '../../../lib/process';
+import { Resources } from '../../../lib/resources';
+import type { MasterInfo, Offer, StatusUpdate, TaskStatus } from '../../../lib/protocol';
+import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
+import { BatchScheduler } from '../../../actors/framework/examples/batch';
+import { fitResources } from '../../../actors/framework/offers';
+import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS } from '../../../actors/framework/constants';
+import { memoryHost, Probe } from '../../support/runtime';
+
+const MASTER_MESSAGES = ['RegisterFramework', 'ReregisterFramework', 'AcceptOffers', 'DeclineOffers', 'KillTask', 'ReviveOffers',
+  'SuppressOffers', 'StatusUpdateAcknowledgement', 'ReconcileTasks', 'UnregisterFramework', 'DeactivateFramework', 'FrameworkToExecutor'];
+
+class Recording extends Scheduler {
+  readonly events: string[] = [];
+  readonly statuses: TaskStatus[] = [];
+  offers: Offer[] = [];
+  protected override registered(frameworkId: string): void { this.events.push(`registered ${frameworkId}`); }
+  protected override reregistered(): void { this.events.push('reregistered'); }
+  protected override resourceOffers(offers: Offer[]): void { this.offers.push(...offers); this.events.push(`offers ${offers.length}`); }
+  protected override offerRescinded(offerId: string): void { this.events.push(`rescinded ${offerId}`); }
+  protected override statusUpdate(status: TaskStatus): void { this.statuses.push(status); }
+  protected override disconnected(): void { this.events.push('disconnected'); }
+  protected override agentLost(agentId: string): void { this.events.push(`lost ${agentId}`); }
+  protected override error(message: string): void { this.events.push(`error ${message}`); }
+}
+
+function masterInfo(master: UPID): MasterInfo {
+  return { id: 'm1', ip: master.host, port: master.port, pid: master.toString(), hostname: 'localhost', version: '0.1.0' };
+}
+
+function offer(id: string, resources: string, role = '*'): Offer {
+  return { id, frameworkId: 'm1-0000', agentId: 'm1-S0', hostname: 'h', resources: Resources.parse(resources).toJSON(), allocationRole: role };
+}
+
+describe('Scheduler', () => {
+  async function setup(options: Partial<SchedulerOptions> = {}) {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const master = new Probe('master', MASTER_MESSAGES);
+    const masterPid = host.spawn(master);
+    const scheduler = new Recording({ master: masterPid.toString(), framework: { name: 'test', user: 'me' }, ...options });
+    host.spawn(scheduler);
+    await clock.settle();
+    return { clock, host, master, masterPid, scheduler };
+  }
+
+  async function registered() {
+    const world = await setup();
+    world.master.post(world.scheduler.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(world.masterPid) });
+    await world.clock.settle();
+    return world;
+  }
+
+  it('registers at start and retries with backoff until the master answers', async () => {
+    const { clock, master, masterPid, scheduler } = await setup();
+    expect(master.count('RegisterFramework')).to.equal(1);
+    expect((master.received[0]?.body as { framework: { roles: string[] } }).framework.roles).to.deep.equal(['*']);
+    await clock.advance(SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS);
+    expect(master.count('RegisterFramework')).to.be.at.least(2); // first retry within 2 s
+    await clock.advance(60_000);
+    const retries = master.count('RegisterFramework');
+    expect(retries).to.be.within(3, 12); // doubling from 2 s, capped at 1 min
+    master.post(scheduler.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    await clock.advance(10 * 60_000);
+    expect(master.count('RegisterFramework')).to.equal(retries);
+    expect(scheduler.events).to.deep.equal(['registered m1-0000']);
+    expect(scheduler.frameworkId).to.equal('m1-0000');
+  });
+
+  it('turns calls into master messages', async () => {
+    const { clock, master, scheduler } = await registered();
+    await dispatch(scheduler, (s) => {
+      s.launch('o1', [{ name: 't', taskId: 't1', agentId: 'a', resources: [], command: { value: 'true' } }], { refuseSeconds: 0 });
+      s.decline(['o2', 'o3']);
+      s.kill('t1');
+      s.revive();
+      s.suppress(['web']);
+      s.reconcile();
+      s.sendFrameworkMessage('e1', 'a', 'hi');
+    });
+    await clock.settle();
+    const names = master.received.slice(1).map((r) => r.name);
+    expect(names).to.deep.equal(['AcceptOffers', 'DeclineOffers', 'KillTask', 'ReviveOffers', 'SuppressOffers', 'ReconcileTasks', 'FrameworkToExecutor']);
+    const accept = master.received[1]?.body as { offerIds: string[]; operations: Array<{ type: string }>; filters: { refuseSeconds: number } };
+    expect(accept.offerIds).to.deep.equal(['o1']);
+    expect(accept.operations[0]?.type).to.equal('LAUNCH');
+    expect(accept.filters).to.deep.equal({ refuseSeconds: 0 });
+    expect((master.received[2]?.body as { offerIds: string[] }).offerIds).to.deep.equal(['o2', 'o3']);
+  });
+
+  it('acknowledges agent-sourced updates after the callback, and not reconciliation answers', async () => {
+    const { clock, master, scheduler } = await registered();
+    const update = (uuid?: string): StatusUpdate => ({
+      frameworkId: 'm1-0000', agentId: 'a1', timestamp: 1, ...(uuid ? { uuid } : {}),
+      status: { taskId: 't1', state: 'TASK_RUNNING', agentId: 'a1' },
+    });
+    master.post(scheduler.self(), 'StatusUpdate', { update: update('u-1'), pid: 'slave(1)@h:1' });
+    master.post(scheduler.self(), 'StatusUpdate', { update: update() });
+    await clock.settle();
+    expect(scheduler.statuses.map((s) => s.uuid)).to.deep.equal(['u-1', undefined]);
+    expect(master.count('StatusUpdateAcknowledgement')).to.equal(1);
+    expect(master.received.find((r) => r.name === 'StatusUpdateAcknowledgement')?.body)
+      .to.deep.equal({ agentId: 'a1', frameworkId: 'm1-0000', taskId: 't1', uuid: 'u-1' });
+  });
+
+  it('does not acknowledge when implicit acknowledgements are off', async () => {
+    const world = await setup({ implicitAcknowledgements: false });
+    world.master.post(world.scheduler.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(world.masterPid) });
+    world.master.post(world.scheduler.self(), 'StatusUpdate', {
+      update: { frameworkId: 'm1-0000', agentId: 'a1', timestamp: 1, uuid: 'u', status: { taskId: 't', state: 'TASK_RUNNING' } }, pid: 'slave(1)@h:1',
+    });
+    await world.clock.settle();
+    expect(world.master.count('StatusUpdateAcknowledgement')).to.equal(0);
+    await dispatch(world.scheduler, (s) => s.acknowledge(s.statuses[0]!));
+    await world.clock.settle();
+    expect(world.master.count('StatusUpdateAcknowledgement')).to.equal(1);
+  });
+
+  it('on losing the master: disconnected, then re-registers (failover false) until answered', async () => {
+    const { clock, host, master, masterPid, scheduler } = await registered();
+    host.injectExited(scheduler.self(), masterPid);
+    await clock.advance(SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS * 2);
+    expect(scheduler.events).to.include('disconnected');
+    const reregister = master.received.find((r) => r.name === 'ReregisterFramework')?.body as { failover: boolean; framework: { id: string } };
+    expect(reregister.failover).to.equal(false);
+    expect(reregister.framework.id).to.equal('m1-0000');
+    master.post(scheduler.self(), 'FrameworkReregistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    await clock.settle();
+    expect(scheduler.events.at(-1)).to.equal('reregistered');
+  });
+
+  it('a scheduler started with a framework id fails over to it', async () => {
+    const { master } = await setup({ framework: { name: 'test', user: 'me', id: 'm1-0007' } });
+    const body = master.received[0]?.body as { failover: boolean; framework: { id: string } };
+    expect(master.received[0]?.name).to.equal('ReregisterFramework');
+    expect(body.failover).to.equal(true);
+    expect(body.framework.id).to.equal('m1-0007');
+  });
+
+  it('ignores scheduler messages that do not come from the master', async () => {
+    const { clock, host, scheduler } = await registered();
+    const impostor = new Probe('impostor');
+    host.spawn(impostor);
+    impostor.post(scheduler.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:1')] });
+    await clock.settle();
+    expect(scheduler.offers).to.have.length(0);
+  });
+
+  it('stops on a framework error, and stop() tears down or deactivates', async () => {
+    const world = await registered();
+    world.master.post(world.scheduler.self(), 'FrameworkError', { message: 'Framework failed over' });
+    await world.clock.settle();
+    expect(world.scheduler.events.at(-1)).to.equal('error Framework failed over');
+    await world.host.wait(world.scheduler);
+
+    const other = await registered();
+    await dispatch(other.scheduler, (s) => s.stop());
+    await other.clock.settle();
+    expect(other.master.count('UnregisterFramework')).to.equal(1);
+    const third = await registered();
+    await dispatch(third.scheduler, (s) => s.stop(true));
+    await third.clock.settle();
+    expect(third.master.count('DeactivateFramework')).to.equal(1);
+    expect(third.master.count('UnregisterFramework')).to.equal(0);
+  });
+});
+
+describe('fitResources', () => {
+  it('takes reserved resources of the offer role first, then unreserved', () => {
+    const picked = fitResources(offer('o', 'cpus(web):1;cpus:4;mem:1024', 'web'), Resources.parse('cpus:2;mem:512'));
+    expect(picked?.format()).to.equal(Resources.parse('cpus(web):1;cpus:1;mem:512').format());
+  });
+
+  it('refuses offers that cannot hold the task', () => {
+    expect(fitResources(offer('o', 'cpus:1;mem:64'), Resources.parse('cpus:2;mem:32'))).to.equal(undefined);
+    expect(fitResources(offer('o', 'cpus:4;mem:64;ports:[31000-31001]'), Resources.parse('cpus:1;ports:[40000-40000]'))).to.equal(undefined);
+  });
+});
+
+describe('BatchScheduler', () => {
+  it('launches one task per offer, declines what does not fit unfiltered, and resolves when all are terminal', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const master = new Probe('master', MASTER_MESSAGES);
+    const masterPid = host.spawn(master);
+    const batch = new BatchScheduler({
+      master: masterPid.toString(), framework: { name: 'b', user: 'me' }, tasks: 2,
+      taskResources: Resources.parse('cpus:1;mem:100'), command: 'true',
+    });
+    host.spawn(batch);
+    master.post(batch.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:4;mem:1000'), offer('o2', 'cpus:0.5;mem:1000'), offer('o3', 'cpus:1;mem:100')] });
+    await clock.settle();
+    const sent = master.received.filter((r) => r.name === 'AcceptOffers' || r.name === 'DeclineOffers');
+    expect(sent.map((r) => [r.name, (r.body as { offerIds: string[] }).offerIds[0]])).to.deep.equal([['AcceptOffers', 'o1'], ['DeclineOffers', 'o2'], ['AcceptOffers', 'o3']]);
+    expect((sent[1]?.body as { filters: { refuseSeconds: number } }).filters.refuseSeconds).to.equal(0);
+    for (const [taskId, state] of [['b-0', 'TASK_FINISHED'], ['b-1', 'TASK_FAILED']] as const) {
+      master.post(batch.self(), 'StatusUpdate', { update: { frameworkId: 'm1-0000', timestamp: 1, status: { taskId, state } } });
+    }
+    const result = await batch.done;
+    expect(result.finished).to.equal(1);
+    expect(result.failed).to.equal(1);
+    expect(result.launches.map((l) => l.taskId)).to.deep.equal(['b-0', 'b-1']);
+  });
+});
