@@ -51,3 +51,26 @@ export function parseDuration(value: string): number {
   };
   return amount * (scale[unit] as number);
 }
+
+/** Parses `host:port` (a master address). */
+export function parseHostPort(value: string): string {
+  const match = /^([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})$/.exec(value.trim());
+  if (!match || Number(match[2]) > 65535) throw new InvalidArgumentError(`'${value}' is not host:port`);
+  return `${match[1]}:${match[2]}`;
+}
+
+/** Parses a resource string (`cpus:1;mem:128`), failing with the resource parser's message. */
+export function parseResourceFlag(value: string): string {
+  try {
+    // Imported lazily so bins that never parse resources do not load the algebra.
+    (require('./resources') as typeof import('./resources')).Resources.parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}
+
+/** Parses a duration flag into milliseconds (see `parseDuration`). */
+export function parseDurationFlag(value: string): number {
+  return parseDuration(value);
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * mesos-batch: launches N copies of a command as offers allow, one task per offer used, the rest
+ * of each offer returned unfiltered; prints each state change; exits 0 when all N finished.
+ *
+ *   mesos-batch --master 127.0.0.1:5050 --name A --tasks 5 --task-resources 'cpus:3;mem:2048' --command 'sleep 5'
+ */
+import { Resources } from '../lib/resources';
+import { createCommand, flag, parseCount, parseHostPort, parseResourceFlag } from '../lib/flags';
+import { BatchScheduler } from '../actors/framework/examples/batch';
+import { fail, requireMaster, startClientHost } from './client';
+
+interface BatchFlags {
+  master: string;
+  name: string;
+  tasks: number;
+  taskResources: string;
+  command: string;
+  role: string;
+  ip: string;
+}
+
+async function main(): Promise<void> {
+  const program = createCommand('mesos-batch', 'Run N copies of a command as tasks, one per offer.')
+    .addOption(flag('--master <host:port>', 'the master').argParser(parseHostPort).makeOptionMandatory())
+    .addOption(flag('--name <name>', 'framework name (tasks are <name>-0, <name>-1, ...)').makeOptionMandatory())
+    .addOption(flag('--tasks <n>', 'how many tasks').argParser(parseCount).makeOptionMandatory())
+    .addOption(flag('--task-resources <resources>', 'resources of each task').argParser(parseResourceFlag).makeOptionMandatory())
+    .addOption(flag('--command <command>', 'shell command each task runs ($MESOS_TASK_ID names the task)').makeOptionMandatory())
+    .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
+    .addOption(flag('--ip <ip>', 'IP address to listen on for the master').default('127.0.0.1'))
+    .parse(process.argv);
+  const flags = program.opts<BatchFlags>();
+  if (flags.tasks === 0) fail('mesos-batch', '--tasks must be at least 1', 2);
+  await requireMaster('mesos-batch', flags.master);
+  const host = await startClientHost(flags.ip);
+  const batch = new BatchScheduler({
+    master: flags.master,
+    framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] },
+    tasks: flags.tasks,
+    taskResources: Resources.parse(flags.taskResources),
+    command: flags.command,
+    onUpdate: (status) => {
+      const message = status.message ? ` (${status.message})` : '';
+      process.stdout.write(`${status.taskId} ${status.state}${message}\n`);
+    },
+  });
+  host.spawn(batch);
+  const result = await batch.done;
+  process.stdout.write(`${flags.name}: ${result.finished} of ${flags.tasks} tasks finished, ${result.failed} did not\n`);
+  batch.stop();
+  await host.stop();
+  process.exit(result.failed === 0 ? 0 : 1);
+}
+
+void main().catch((error: Error) => fail('mesos-batch', error.message));

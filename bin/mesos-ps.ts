@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * mesos-ps: a table of the cluster's tasks (framework, task, agent, state, resources), from the
+ * master's /master/state.
+ *
+ *   mesos-ps --master 127.0.0.1:5050 [--all]
+ */
+import { createCommand, flag, parseHostPort } from '../lib/flags';
+import { fail, getJson } from './client';
+
+interface StateTask {
+  id: string;
+  name: string;
+  framework_id: string;
+  slave_id: string;
+  state: string;
+  resources: Record<string, number | string>;
+}
+interface StateFramework {
+  id: string;
+  name: string;
+  tasks: StateTask[];
+  completed_tasks?: StateTask[];
+}
+interface MasterState {
+  frameworks: StateFramework[];
+  completed_frameworks?: StateFramework[];
+  slaves: Array<{ id: string; hostname: string; pid: string }>;
+}
+
+/** One row per task; `all` adds completed tasks and frameworks. */
+export function taskRows(state: MasterState, all: boolean): string[][] {
+  const agents = new Map(state.slaves.map((slave) => [slave.id, `${slave.hostname} (${slave.pid.split('@')[1] ?? ''})`]));
+  const frameworks = all ? [...state.frameworks, ...(state.completed_frameworks ?? [])] : state.frameworks;
+  const rows: string[][] = [];
+  for (const framework of frameworks) {
+    const tasks = all ? [...framework.tasks, ...(framework.completed_tasks ?? [])] : framework.tasks;
+    for (const task of tasks) {
+      const cpus = task.resources.cpus ?? 0;
+      const mem = task.resources.mem ?? 0;
+      rows.push([framework.name, task.id, agents.get(task.slave_id) ?? task.slave_id, task.state, `cpus:${cpus};mem:${mem}`]);
+    }
+  }
+  return rows;
+}
+
+/** Formats rows as an aligned table under a header. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  const program = createCommand('mesos-ps', "List the cluster's tasks.")
+    .addOption(flag('--master <host:port>', 'the master').argParser(parseHostPort).makeOptionMandatory())
+    .addOption(flag('--all', 'include completed tasks and frameworks'))
+    .parse(process.argv);
+  const flags = program.opts<{ master: string; all?: boolean }>();
+  let state: MasterState;
+  try {
+    state = await getJson<MasterState>(flags.master, '/master/state');
+  } catch (error) {
+    fail('mesos-ps', `no master at ${flags.master}: ${(error as Error).message}`);
+  }
+  process.stdout.write(formatTable(['FRAMEWORK', 'TASK', 'AGENT', 'STATE', 'RESOURCES'], taskRows(state, flags.all === true)));
+}
+
+if (require.main === module) void main().catch((error: Error) => fail('mesos-ps', error.message));

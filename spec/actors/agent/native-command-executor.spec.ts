@@ -1,0 +1,157 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { UPID } from '../../../lib/actor';
+import type { ActorHost } from '../../../lib/process';
+import type { StatusUpdate } from '../../../lib/protocol';
+import { eventually, netHost, Probe, within } from '../../support/runtime';
+
+const BINARY = path.resolve(__dirname, '../../../actors/agent/mesos-command-executor');
+const built = fs.existsSync(BINARY);
+
+/** Plays the agent: answers RegisterExecutor, hands over one task, acknowledges every update. */
+class FakeAgent extends Probe {
+  executor: UPID | undefined;
+  readonly updates: StatusUpdate[] = [];
+  autoAck = true;
+  constructor(private readonly command: Record<string, unknown>, private readonly grace?: number) {
+    super('slave(1)');
+    this.install('RegisterExecutor', (from, body) => {
+      this.executor = from;
+      this.record({ from, name: 'RegisterExecutor', body });
+      this.send(from, 'ExecutorRegistered', { agentId: 'A1', frameworkId: 'F1', executorInfo: {}, frameworkInfo: {}, agentInfo: {} });
+      this.send(from, 'RunTaskOnExecutor', { frameworkId: 'F1', framework: { name: 'f', user: 'u' }, task: { taskId: 'T1', name: 't', agentId: 'A1', resources: [], command: this.command } });
+    });
+    this.install('StatusUpdate', (from, body: { update: StatusUpdate }) => {
+      this.updates.push(body.update);
+      this.record({ from, name: 'StatusUpdate', body });
+      if (this.autoAck) this.send(from, 'StatusUpdateAcknowledgement', { agentId: 'A1', frameworkId: 'F1', taskId: 'T1', uuid: body.update.uuid });
+    });
+  }
+  killTask(): void {
+    this.send(this.executor!, 'KillTaskOnExecutor', { frameworkId: 'F1', taskId: 'T1', ...(this.grace !== undefined ? { gracePeriodSeconds: this.grace } : {}) });
+  }
+  states(): string[] {
+    return this.updates.map((u) => u.status.state);
+  }
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+(built ? describe : describe.skip)(`native command executor${built ? '' : ' (skipped: no C compiler built actors/agent/mesos-command-executor)'}`, function () {
+  this.timeout(20_000);
+  let host: ActorHost;
+  let sandbox: string;
+  beforeEach(async () => {
+    host = await netHost();
+    sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-'));
+  });
+  afterEach(async () => {
+    await host.stop();
+    fs.rmSync(sandbox, { recursive: true, force: true });
+  });
+
+  function start(agent: FakeAgent, env: Record<string, string> = {}): ChildProcess {
+    const pid = host.spawn(agent);
+    return spawn(BINARY, [], {
+      env: { ...process.env, MESOS_AGENT_PID: pid.toString(), MESOS_FRAMEWORK_ID: 'F1', MESOS_EXECUTOR_ID: 'T1', MESOS_DIRECTORY: sandbox, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  }
+
+  it('registers, runs the command in the sandbox, reports STARTING, RUNNING, FINISHED and exits once acknowledged', async () => {
+    const agent = new FakeAgent({ value: 'echo hello; echo oops >&2' });
+    const child = start(agent);
+    expect(await within(exitOf(child), 10_000, 'the executor to exit')).to.equal(0);
+    expect(agent.states()).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+    const [registration] = agent.received;
+    expect(registration?.body).to.deep.equal({ frameworkId: 'F1', executorId: 'T1' });
+    expect(registration?.from.id).to.equal('executor');
+    const finished = agent.updates[2]!;
+    expect(finished.frameworkId).to.equal('F1');
+    expect(finished.status.taskId).to.equal('T1');
+    expect(finished.status.source).to.equal('SOURCE_EXECUTOR');
+    expect(finished.status.agentId).to.equal('A1');
+    expect(finished.status.message).to.equal('Command exited with status 0');
+    expect(finished.uuid).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(finished.status.uuid).to.equal(finished.uuid);
+    expect(new Set(agent.updates.map((u) => u.uuid)).size).to.equal(3);
+    expect(fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8')).to.equal('hello\n');
+    expect(fs.readFileSync(path.join(sandbox, 'stderr'), 'utf8')).to.equal('oops\n');
+  });
+
+  it('reports TASK_FAILED with the exit status, and the command environment is set', async () => {
+    const agent = new FakeAgent({ value: 'test "$GREETING" = hi && exit 3', environment: { GREETING: 'hi' } });
+    const child = start(agent);
+    await within(exitOf(child), 10_000, 'the executor to exit');
+    expect(agent.states()).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
+    expect(agent.updates[2]?.status.message).to.equal('Command exited with status 3');
+    expect(agent.updates[2]?.status.reason).to.equal('REASON_COMMAND_EXECUTOR_FAILED');
+  });
+
+  it('runs a command without a shell, arguments[0] being argv[0]', async () => {
+    const agent = new FakeAgent({ value: '/bin/echo', shell: false, arguments: ['echo', 'a b', 'c'] });
+    await within(exitOf(start(agent)), 10_000, 'the executor to exit');
+    expect(agent.states().at(-1)).to.equal('TASK_FINISHED');
+    expect(fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8')).to.equal('a b c\n');
+  });
+
+  it('kills the whole process group with SIGTERM and reports TASK_KILLED', async () => {
+    const agent = new FakeAgent({ value: 'sleep 60 & echo $! > child.pid; wait' });
+    const child = start(agent);
+    await within(agent.until(() => agent.states().includes('TASK_RUNNING')), 10_000, 'TASK_RUNNING');
+    await eventually(() => fs.existsSync(path.join(sandbox, 'child.pid')) && fs.readFileSync(path.join(sandbox, 'child.pid'), 'utf8').trim() !== '', 10_000, 'the grandchild');
+    const grandchild = Number(fs.readFileSync(path.join(sandbox, 'child.pid'), 'utf8'));
+    agent.killTask();
+    await within(exitOf(child), 10_000, 'the executor to exit');
+    expect(agent.states().at(-1)).to.equal('TASK_KILLED');
+    expect(agent.updates.at(-1)?.status.message).to.equal('Command terminated with signal SIGTERM');
+    await eventually(() => !processExists(grandchild), 5_000, 'the grandchild to be gone');
+  });
+
+  it('SIGKILLs a command that ignores SIGTERM after the grace period', async () => {
+    const agent = new FakeAgent({ value: "trap '' TERM; echo ready; while true; do sleep 0.05; done" }, 0.3);
+    const child = start(agent);
+    await within(agent.until(() => agent.states().includes('TASK_RUNNING')), 10_000, 'TASK_RUNNING');
+    await eventually(() => fs.existsSync(path.join(sandbox, 'stdout')) && fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8').includes('ready'), 10_000, 'the trap');
+    agent.killTask();
+    await within(exitOf(child), 10_000, 'the executor to exit');
+    expect(agent.states().at(-1)).to.equal('TASK_KILLED');
+    expect(agent.updates.at(-1)?.status.message).to.equal('Command terminated with signal SIGKILL');
+  });
+
+  it('sends an unacknowledged update again (and exits after a bounded wait)', async () => {
+    const agent = new FakeAgent({ value: 'true' });
+    agent.autoAck = false;
+    // Short intervals (the defaults are 10 s each): nothing is acknowledged, so each update is
+    // sent again every 200 ms until the executor gives up 700 ms after the terminal one.
+    const child = start(agent, { MESOS_EXECUTOR_UPDATE_RETRY_MS: '200', MESOS_EXECUTOR_EXIT_AFTER_TERMINAL_MS: '700' });
+    expect(await within(exitOf(child), 10_000, 'the executor to give up')).to.equal(0);
+    const states = agent.states();
+    expect(states.slice(0, 3)).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+    expect(states.length).to.be.greaterThan(3);
+    expect(new Set(agent.updates.map((u) => u.uuid)).size).to.equal(3);
+  });
+
+  it('exits with an error naming the missing environment', async () => {
+    const child = spawn(BINARY, [], { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    expect(await within(exitOf(child), 5_000, 'exit')).to.equal(2);
+    expect(stderr).to.match(/MESOS_AGENT_PID, MESOS_FRAMEWORK_ID and MESOS_EXECUTOR_ID must be set/);
+  });
+});
