@@ -21,6 +21,9 @@ export interface Clock {
 /** Returns true when its owner has no queued work (no queued messages, no pending async work). */
 export type IdleProbe = () => boolean;
 
+/** Longest delay `setTimeout` honours (2^31-1 ms, about 24.8 days); longer timers are chained. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** Wall-clock time. */
 export class RealClock implements Clock {
   now(): number {
@@ -28,7 +31,15 @@ export class RealClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const timer = setTimeout(callback, Math.max(0, delayMs));
+    // Node fires any setTimeout delay above 2^31-1 ms at once, so long timers are chained.
+    let timer: NodeJS.Timeout;
+    const dueMs = Date.now() + Math.max(0, delayMs);
+    const arm = (): void => {
+      const remainingMs = dueMs - Date.now();
+      if (remainingMs > MAX_TIMEOUT_MS) timer = setTimeout(arm, MAX_TIMEOUT_MS);
+      else timer = setTimeout(callback, Math.max(0, remainingMs));
+    };
+    arm();
     return { cancel: () => clearTimeout(timer) };
   }
 

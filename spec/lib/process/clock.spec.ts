@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { VirtualClock } from '../../../lib/process';
+import { RealClock, VirtualClock } from '../../../lib/process';
 
 describe('VirtualClock', () => {
   it('does not move unless advanced', async () => {
@@ -77,5 +77,20 @@ describe('VirtualClock', () => {
     await clock.advance(1).catch((e: Error) => { error = e; });
     expect(error?.message).to.match(/paused clock/);
     clock.pause();
+  });
+});
+
+describe('RealClock', () => {
+  it('does not fire a timer longer than setTimeout allows at once (it chains)', async () => {
+    const clock = new RealClock();
+    let fired = false;
+    const handle = clock.setTimer(30 * 24 * 3600 * 1000, () => { fired = true; }); // 30 days
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fired).to.equal(false);
+    handle.cancel();
+    let soon = false;
+    clock.setTimer(5, () => { soon = true; });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(soon).to.equal(true);
   });
 });

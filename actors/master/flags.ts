@@ -1,0 +1,90 @@
+/** The master's flags (Mesos `mesos-master` flags that this master supports), with their defaults. */
+import * as path from 'node:path';
+import {
+  AGENT_PING_TIMEOUT_MS,
+  AGENT_REREGISTER_TIMEOUT_MS,
+  DEFAULT_MASTER_ALLOCATION_INTERVAL_MS,
+  DEFAULT_OFFER_TIMEOUT_MS,
+  MAX_AGENT_PING_TIMEOUTS,
+  MAX_COMPLETED_FRAMEWORKS,
+  MAX_COMPLETED_TASKS_PER_FRAMEWORK,
+  MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
+  REGISTRY_FILE_NAME,
+} from './constants';
+
+/**
+ * What a master is configured with. Durations are in milliseconds (the bins parse Mesos'
+ * duration syntax, e.g. `--agent_ping_timeout=15secs`, with `parseDuration`).
+ *
+ * @example
+ *   const flags = { ...defaultMasterFlags('/var/lib/mesos'), offerTimeoutMs: 30_000 };
+ */
+export interface MasterFlags {
+  /** Where the registry lives (`<workDir>/registry.json`); Mesos `--work_dir`. */
+  workDir: string;
+  /** Hostname advertised in MasterInfo and `/master/state`; default: the host's IP. */
+  hostname?: string;
+  /** Ping interval, and how long a pong may take (Mesos `--agent_ping_timeout`). */
+  agentPingTimeoutMs: number;
+  /** Missed pongs in a row before an agent is removed (Mesos `--max_agent_ping_timeouts`). */
+  maxAgentPingTimeouts: number;
+  /** How long a disconnected or recovered agent has to re-register (Mesos `--agent_reregister_timeout`). */
+  agentReregisterTimeoutMs: number;
+  /** Rescind offers not used within this long; undefined: never (Mesos `--offer_timeout`). */
+  offerTimeoutMs?: number;
+  /** Time between batched allocation runs (Mesos `--allocation_interval`). */
+  allocationIntervalMs: number;
+  /** The registry file; default `<workDir>/registry.json`. */
+  registryPath?: string;
+  /** Completed frameworks kept for the HTTP endpoints (Mesos `--max_completed_frameworks`). */
+  maxCompletedFrameworks: number;
+  /** Completed tasks kept per framework (Mesos `--max_completed_tasks_per_framework`). */
+  maxCompletedTasksPerFramework: number;
+  /** Unreachable tasks kept per framework (Mesos `--max_unreachable_tasks_per_framework`). */
+  maxUnreachableTasksPerFramework: number;
+  /** Check the allocator's books after every operation (tests; O(agents) per call). */
+  checkAllocatorInvariants?: boolean;
+}
+
+/** The defaults of every flag, for a master whose work dir is `workDir`. */
+export function defaultMasterFlags(workDir: string): MasterFlags {
+  return {
+    workDir,
+    agentPingTimeoutMs: AGENT_PING_TIMEOUT_MS,
+    maxAgentPingTimeouts: MAX_AGENT_PING_TIMEOUTS,
+    agentReregisterTimeoutMs: AGENT_REREGISTER_TIMEOUT_MS,
+    offerTimeoutMs: DEFAULT_OFFER_TIMEOUT_MS,
+    allocationIntervalMs: DEFAULT_MASTER_ALLOCATION_INTERVAL_MS,
+    maxCompletedFrameworks: MAX_COMPLETED_FRAMEWORKS,
+    maxCompletedTasksPerFramework: MAX_COMPLETED_TASKS_PER_FRAMEWORK,
+    maxUnreachableTasksPerFramework: MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
+  };
+}
+
+/** The registry file these flags name. */
+export function registryPathOf(flags: MasterFlags): string {
+  return flags.registryPath ?? path.join(flags.workDir, REGISTRY_FILE_NAME);
+}
+
+/** Throws an Error naming the first flag with an impossible value (a bin turns it into exit code 2). */
+export function checkMasterFlags(flags: MasterFlags): void {
+  const positive: Array<[string, number]> = [
+    ['agentPingTimeoutMs', flags.agentPingTimeoutMs],
+    ['maxAgentPingTimeouts', flags.maxAgentPingTimeouts],
+    ['agentReregisterTimeoutMs', flags.agentReregisterTimeoutMs],
+    ['allocationIntervalMs', flags.allocationIntervalMs],
+  ];
+  if (flags.offerTimeoutMs !== undefined) positive.push(['offerTimeoutMs', flags.offerTimeoutMs]);
+  for (const [name, value] of positive) {
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`master flag ${name} must be a positive number, not ${value}`);
+  }
+  const counts: Array<[string, number]> = [
+    ['maxCompletedFrameworks', flags.maxCompletedFrameworks],
+    ['maxCompletedTasksPerFramework', flags.maxCompletedTasksPerFramework],
+    ['maxUnreachableTasksPerFramework', flags.maxUnreachableTasksPerFramework],
+  ];
+  for (const [name, value] of counts) {
+    if (!Number.isInteger(value) || value < 0) throw new Error(`master flag ${name} must be a non-negative integer, not ${value}`);
+  }
+  if (flags.workDir.length === 0) throw new Error('master flag workDir must not be empty');
+}

@@ -1,0 +1,1091 @@
+/**
+ * The master actor (Mesos' `Master`): it admits agents and health-checks them, registers
+ * frameworks, turns the allocator's allocations into offers, validates and launches tasks,
+ * forwards status updates and acknowledgements, kills and reconciles tasks, and serves the
+ * `/master/...` HTTP endpoints. Pure rules live next door: validation.ts, reconciliation.ts,
+ * state.ts (the books), http.ts (the JSON), metrics.ts.
+ */
+import { Actor, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
+import { ok, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { VERSION } from '../../lib';
+import { Resources } from '../../lib/resources';
+import {
+  AcceptOffers, AgentRegistered, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
+  ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
+  KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
+  ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask, Shutdown,
+  ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
+  UnregisterFramework, UpdateAgent, UpdateFramework, isTerminalState,
+  type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
+  type Task, type TaskInfo, type TaskState, type TaskStatus,
+} from '../../lib/protocol';
+import type { Allocator } from '../allocator/allocator';
+import type { Offer as Allocation } from '../allocator/hierarchical';
+import type { RefuseFilter } from '../allocator/allocator-process';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_TIMER_DELAY_MS } from './constants';
+import type { MasterFlags } from './flags';
+import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
+import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
+import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
+import type { Registry } from './registry';
+import {
+  isPartitionAware, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, parseResources, trackExecutor,
+  trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
+} from './state';
+import { masterStatusUpdate, Reason, type MasterReason } from './updates';
+import {
+  canonicalJson, frameworkRoles, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  type TaskContext,
+} from './validation';
+
+/** How an offer leaves the books: told to the framework and recovered, recovered silently, or just dropped. */
+type OfferRemoval = 'rescind' | 'discard' | 'drop';
+
+/** Why an agent is removed: it stopped answering pings or re-registering, it unregistered, or a new agent took its address. */
+type AgentRemoval = 'unreachable' | 'unregistered' | 'replaced';
+
+/** The body of a ReregisterAgent message. */
+type ReregisterAgentBody = BodyOf<typeof ReregisterAgent>;
+
+/**
+ * The master. Spawn it with `startMaster` (index.ts), which also creates its allocator, its
+ * registry and the metrics actor. Its protocol is the handler block in the constructor; the
+ * public methods below it are for the allocator's offer callback, the metrics actor and tests.
+ */
+export class Master extends Actor {
+  /** The books: frameworks, agents, tasks, offers. */
+  private readonly state: MasterState;
+  /** Counters for `/metrics/snapshot`. */
+  private readonly counters = new MasterCounters();
+  /** Who this master is; set by `initialize`. */
+  private info: MasterInfo | undefined;
+  /** When this master started (ms since the epoch, host clock). */
+  private startTimeMs = 0;
+  /** Next framework id number (`<masterId>-0000`, `-0001`, ...). */
+  private nextFrameworkNumber = 0;
+  /** Next agent id number (`<masterId>-S0`, ...). */
+  private nextAgentNumber = 0;
+  /** Next offer id number (`<masterId>-O0`, ...). */
+  private nextOfferNumber = 0;
+  /** Agents whose admission is being written to the registry: pid text → agent id. */
+  private readonly admittingAgents = new Map<string, string>();
+  /** Recovered agents whose removal (they did not re-register in time) is being written. */
+  private readonly markingUnreachable = new Set<string>();
+  /** Removes recovered agents that do not re-register in time after a restart. */
+  private recoveredAgentsTimer: Timer | undefined;
+
+  constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator) {
+    super(MASTER_ACTOR_ID);
+    this.state = new MasterState(flags);
+    // framework → master
+    this.handle(RegisterFramework, 'messages_register_framework', this.registerFramework);
+    this.handle(ReregisterFramework, 'messages_reregister_framework', this.reregisterFramework);
+    this.handle(UnregisterFramework, 'messages_unregister_framework', this.unregisterFramework);
+    this.handle(DeactivateFramework, 'messages_deactivate_framework', this.deactivateFramework);
+    this.handle(AcceptOffers, 'messages_accept_offers', this.acceptOffers);
+    this.handle(LaunchTasks, 'messages_launch_tasks', this.launchTasks);
+    this.handle(DeclineOffers, 'messages_decline_offers', this.declineOffers);
+    this.handle(ReviveOffers, 'messages_revive_offers', this.reviveOffers);
+    this.handle(SuppressOffers, 'messages_suppress_offers', this.suppressOffers);
+    this.handle(KillTask, 'messages_kill_task', this.killTask);
+    this.handle(StatusUpdateAcknowledgement, 'messages_status_update_acknowledgement', this.acknowledge);
+    this.handle(ReconcileTasks, 'messages_reconcile_tasks', this.reconcileTasks);
+    this.handle(FrameworkToExecutor, 'messages_framework_to_executor', this.frameworkToExecutor);
+    // agent → master
+    this.handle(RegisterAgent, 'messages_register_slave', this.registerAgent);
+    this.handle(ReregisterAgent, 'messages_reregister_slave', this.reregisterAgent);
+    this.handle(UnregisterAgent, 'messages_unregister_slave', this.unregisterAgent);
+    this.handle(Pong, 'messages_pong', this.pong);
+    this.handle(StatusUpdateMessage, 'messages_status_update', this.statusUpdate);
+    this.handle(ExitedExecutor, 'messages_exited_executor', this.exitedExecutor);
+    this.handle(ExecutorToFramework, 'messages_executor_to_framework', this.executorToFramework);
+    this.handle(UpdateAgent, 'messages_update_slave', this.updateAgent);
+    // HTTP: /master/<route>
+    this.route('/state', () => ok(renderState(this.stateContext())));
+    this.route('/state.json', () => ok(renderState(this.stateContext())));
+    this.route('/frameworks', () => ok(renderFrameworks(this.stateContext())));
+    this.route('/slaves', () => ok(renderSlaves(this.stateContext())));
+    this.route('/tasks', (request) => this.tasksRoute(request));
+    this.route('/health', () => ({ status: 200, body: '' }));
+  }
+
+  // ---- public: allocator callback, metrics, tests -----------------------------------------------
+
+  /** Who this master is (after `initialize`). */
+  masterInfo(): MasterInfo {
+    if (this.info === undefined) throw new Error('master: not initialized');
+    return this.info;
+  }
+
+  /**
+   * Turns one allocation run's allocations into offers (one per agent, framework and role) and
+   * sends each framework its offers in one ResourceOffers message. The allocator's offer
+   * callback calls this through `dispatch`.
+   */
+  offer(allocations: readonly Allocation[]): void {
+    const byFramework = new Map<string, Offer[]>();
+    for (const allocation of allocations) {
+      const offer = this.makeOffer(allocation);
+      if (offer === undefined) continue;
+      const offers = byFramework.get(offer.frameworkId) ?? [];
+      offers.push(offer);
+      byFramework.set(offer.frameworkId, offers);
+    }
+    for (const [frameworkId, offers] of byFramework) {
+      const pid = this.state.frameworks.get(frameworkId)?.pid;
+      if (pid !== undefined) this.send(pid, ResourceOffers, { offers });
+    }
+  }
+
+  /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */
+  metrics(): Record<string, number> {
+    return masterMetrics(this.counters, { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now() });
+  }
+
+  /** The `/master/state` JSON (tests read it without HTTP). */
+  stateJson(): Record<string, unknown> {
+    return renderState(this.stateContext());
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------
+
+  protected override initialize(): void {
+    const self = this.self();
+    this.startTimeMs = this.clock.now();
+    this.info = {
+      id: this.host.newId(),
+      ip: self.host,
+      port: self.port,
+      pid: self.toString(),
+      hostname: this.flags.hostname ?? self.host,
+      version: VERSION,
+    };
+    this.recoverAgents();
+    this.log.info({ actor: this.id, masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
+  }
+
+  protected override exited(pid: UPID): void {
+    const framework = this.state.frameworkByPid(pid);
+    if (framework !== undefined) {
+      this.log.info({ frameworkId: framework.id, schedulerPid: pid.toString() }, 'framework link broke');
+      if (framework.connected) {
+        // As Mesos does: a scheduler that is still alive learns that the master lost it.
+        this.send(pid, FrameworkError, { message: 'Framework disconnected' });
+        this.disconnectFramework(framework);
+      }
+      return;
+    }
+    const agent = this.state.agentByPid(pid);
+    if (agent !== undefined) this.agentExited(agent);
+  }
+
+  // ---- frameworks -------------------------------------------------------------------------------
+
+  private registerFramework(from: UPID, { framework: info }: BodyOf<typeof RegisterFramework>): void {
+    const invalid = validateFrameworkInfo(info) ?? (info.id !== undefined ? "Registering with 'id' already set" : undefined);
+    if (invalid !== undefined) {
+      this.log.warn({ from: from.toString(), reason: invalid }, 'refusing framework registration');
+      this.send(from, FrameworkError, { message: invalid });
+      return;
+    }
+    const existing = this.state.frameworkByPid(from);
+    if (existing !== undefined) {
+      // A retry (the reply was lost): same pid, same framework, same id.
+      if (!existing.connected) this.reconnectFramework(existing);
+      this.send(from, FrameworkRegistered, { frameworkId: existing.id, masterInfo: this.masterInfo() });
+      return;
+    }
+    const frameworkId = this.newFrameworkId();
+    const framework = this.addFramework({ ...info, id: frameworkId }, from);
+    this.log.info({ frameworkId, frameworkName: info.name, schedulerPid: from.toString() }, 'framework registered');
+    this.send(from, FrameworkRegistered, { frameworkId: framework.id, masterInfo: this.masterInfo() });
+  }
+
+  private reregisterFramework(from: UPID, { framework: info }: BodyOf<typeof ReregisterFramework>): void {
+    const frameworkId = info.id;
+    const invalid = validateFrameworkInfo(info)
+      ?? (frameworkId === undefined ? "Framework reregistering without an 'id'" : undefined)
+      ?? (frameworkId !== undefined && this.state.isCompletedFramework(frameworkId) ? 'Framework has been removed' : undefined);
+    if (invalid !== undefined || frameworkId === undefined) {
+      this.log.warn({ from: from.toString(), frameworkId, reason: invalid }, 'refusing framework re-registration');
+      this.send(from, FrameworkError, { message: invalid ?? 'invalid re-registration' });
+      return;
+    }
+    const framework = this.state.frameworks.get(frameworkId);
+    if (framework === undefined) {
+      // Unknown here (e.g. this master restarted): take it in with the id it has.
+      this.addFramework({ ...info, id: frameworkId }, from);
+    } else {
+      this.updateFrameworkInfo(framework, info);
+      if (framework.pid === undefined || !framework.pid.equals(from)) this.failoverFramework(framework, from);
+      else if (!framework.connected) this.reconnectFramework(framework);
+      framework.reregisteredTimeMs = this.clock.now();
+    }
+    this.log.info({ frameworkId, schedulerPid: from.toString() }, 'framework re-registered');
+    this.send(from, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
+  }
+
+  private unregisterFramework(from: UPID, { frameworkId }: BodyOf<typeof UnregisterFramework>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'UnregisterFramework');
+    if (framework !== undefined) this.removeFramework(framework, 'the framework unregistered');
+  }
+
+  private deactivateFramework(from: UPID, { frameworkId }: BodyOf<typeof DeactivateFramework>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'DeactivateFramework');
+    if (framework !== undefined && framework.connected) this.disconnectFramework(framework);
+  }
+
+  /** Records a new (or re-registering, unknown) framework, links to its scheduler and adds it to the allocator. */
+  private addFramework(info: FrameworkInfo & { id: string }, pid: UPID): FrameworkRecord {
+    const framework = newFrameworkRecord(info, pid, this.clock.now());
+    this.state.frameworks.set(info.id, framework);
+    this.link(pid);
+    this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [] }));
+    return framework;
+  }
+
+  /** Takes what a re-registration says, except the roles (the allocator's subscription is fixed). */
+  private updateFrameworkInfo(framework: FrameworkRecord, info: FrameworkInfo): void {
+    const roles = frameworkRoles(framework.info);
+    if (canonicalJson(frameworkRoles(info)) !== canonicalJson(roles)) {
+      this.log.warn({ frameworkId: framework.id, roles, requested: frameworkRoles(info) }, 'framework roles cannot change on re-registration; keeping the old ones');
+    }
+    framework.info = { ...info, id: framework.id, roles };
+  }
+
+  /**
+   * A scheduler at a new pid took over (Mesos' failover): the old one is told, offers made to
+   * it are void, agents running the framework's tasks learn the new pid.
+   */
+  private failoverFramework(framework: FrameworkRecord, pid: UPID): void {
+    const oldPid = framework.pid;
+    if (oldPid !== undefined && framework.connected) this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
+    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'discard');
+    framework.pid = pid;
+    framework.recovered = false;
+    this.link(pid);
+    this.reconnectFramework(framework);
+    for (const agent of this.state.agentsOf(framework.id)) {
+      if (agent.connected) this.send(agent.pid, UpdateFramework, { frameworkId: framework.id, pid: pid.toString() });
+    }
+  }
+
+  /** The scheduler is back: stop the failover timer and offer it resources again. */
+  private reconnectFramework(framework: FrameworkRecord): void {
+    framework.failoverTimer?.cancel();
+    framework.failoverTimer = undefined;
+    framework.connected = true;
+    if (!framework.active) {
+      framework.active = true;
+      this.allocatorCall('activateFramework', this.allocator.activateFramework(framework.id));
+    }
+  }
+
+  /** The scheduler went away: stop offering, rescind its offers, and tear it down after its failover timeout. */
+  private disconnectFramework(framework: FrameworkRecord): void {
+    framework.connected = false;
+    if (framework.active) {
+      framework.active = false;
+      this.allocatorCall('deactivateFramework', this.allocator.deactivateFramework(framework.id));
+      for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
+    }
+    const failoverTimeoutMs = (framework.info.failoverTimeout ?? 0) * 1000;
+    framework.failoverTimer?.cancel();
+    framework.failoverTimer = this.longDelay(failoverTimeoutMs, () => {
+      if (framework.connected || this.state.frameworks.get(framework.id) !== framework) return;
+      this.removeFramework(framework, `failover timeout of ${failoverTimeoutMs / 1000} s expired`);
+    });
+    this.log.info({ frameworkId: framework.id, failoverTimeoutMs }, 'framework disconnected; waiting for it to fail over');
+  }
+
+  /** Tears a framework down: its agents shut it down, its tasks are killed, it becomes completed. */
+  private removeFramework(framework: FrameworkRecord, cause: string): void {
+    this.log.info({ frameworkId: framework.id, cause }, 'removing framework');
+    framework.failoverTimer?.cancel();
+    framework.failoverTimer = undefined;
+    // The allocator releases everything the framework holds when it is removed below.
+    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'drop');
+    for (const agent of this.state.agentsOf(framework.id)) {
+      if (agent.connected && !agent.removing) this.send(agent.pid, ShutdownFramework, { frameworkId: framework.id });
+      for (const executorId of [...(agent.executors.get(framework.id)?.keys() ?? [])]) this.state.removeExecutor(agent, framework.id, executorId);
+    }
+    const nowMs = this.clock.now();
+    for (const tracked of [...framework.tasks.values()]) {
+      const update = this.taskUpdate(tracked.task, 'TASK_KILLED', Reason.FRAMEWORK_REMOVED, `Framework removed: ${cause}`);
+      this.transitionTask(tracked, update.status, false);
+      this.state.removeTask(tracked, 'completed');
+    }
+    framework.connected = false;
+    framework.active = false;
+    framework.unregisteredTimeMs = nowMs;
+    this.state.completeFramework(framework);
+    this.allocatorCall('removeFramework', this.allocator.removeFramework(framework.id));
+  }
+
+  /** The framework `frameworkId` if `from` is its scheduler; else logs the sender and returns undefined. */
+  private frameworkFrom(from: UPID, frameworkId: string, what: string): FrameworkRecord | undefined {
+    const framework = this.state.frameworks.get(frameworkId);
+    if (framework === undefined) {
+      this.log.warn({ from: from.toString(), frameworkId, message: what }, 'dropping message from an unknown framework');
+      return undefined;
+    }
+    if (framework.pid === undefined || !framework.pid.equals(from)) {
+      this.log.warn({ from: from.toString(), frameworkId, expected: framework.pid?.toString(), message: what }, "dropping message not sent by the framework's scheduler");
+      return undefined;
+    }
+    return framework;
+  }
+
+  // ---- offers -----------------------------------------------------------------------------------
+
+  /** One allocation as an outstanding offer, or undefined (resources recovered) if it can no longer be offered. */
+  private makeOffer(allocation: Allocation): Offer | undefined {
+    const framework = this.state.frameworks.get(allocation.frameworkId);
+    const agent = this.state.agents.get(allocation.agentId);
+    if (framework === undefined || agent === undefined) return undefined; // the allocator releases it (removed there too)
+    if (!framework.connected || !framework.active || framework.pid === undefined || !agent.active || agent.removing) {
+      this.recover(framework.id, agent.id, allocation.resources, undefined, allocation.role);
+      return undefined;
+    }
+    const offer: Offer = {
+      id: `${this.masterInfo().id}-O${this.nextOfferNumber++}`,
+      frameworkId: framework.id,
+      agentId: agent.id,
+      hostname: agent.info.hostname,
+      resources: allocation.resources.toJSON(),
+      ...(agent.info.attributes !== undefined ? { attributes: agent.info.attributes } : {}),
+      allocationRole: allocation.role,
+      executorIds: [...(agent.executors.get(framework.id)?.keys() ?? [])],
+    };
+    const record: OfferRecord = { offer, resources: allocation.resources, timer: undefined };
+    const timeoutMs = this.flags.offerTimeoutMs;
+    if (timeoutMs !== undefined) record.timer = this.delay(timeoutMs, () => this.removeOffer(offer.id, 'rescind'));
+    this.state.addOffer(record);
+    return offer;
+  }
+
+  /** Takes an offer off the books; `rescind` tells the framework and recovers, `discard` recovers, `drop` does neither. */
+  private removeOffer(offerId: string, how: OfferRemoval): void {
+    const record = this.state.offers.get(offerId);
+    if (record === undefined) return;
+    record.timer?.cancel();
+    this.state.deleteOffer(record);
+    const { frameworkId, agentId, allocationRole } = record.offer;
+    if (how === 'rescind') {
+      const pid = this.state.frameworks.get(frameworkId)?.pid;
+      if (pid !== undefined) this.send(pid, RescindResourceOffer, { offerId });
+    }
+    if (how !== 'drop') this.recover(frameworkId, agentId, record.resources, undefined, allocationRole);
+  }
+
+  private declineOffers(from: UPID, { frameworkId, offerIds, filters }: BodyOf<typeof DeclineOffers>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'DeclineOffers');
+    if (framework !== undefined) this.decline(framework, offerIds, filters);
+  }
+
+  /** Returns the framework's offers to the allocator, filtered for `refuseSeconds` (default 5 s). */
+  private decline(framework: FrameworkRecord, offerIds: readonly string[], filters: Filters | undefined): void {
+    for (const offerId of offerIds) {
+      const record = this.state.offers.get(offerId);
+      if (record === undefined || record.offer.frameworkId !== framework.id) {
+        this.log.warn({ frameworkId: framework.id, offerId }, 'ignoring decline of an offer that is no longer valid');
+        continue;
+      }
+      this.removeOffer(offerId, 'drop');
+      this.recover(framework.id, record.offer.agentId, record.resources, refuseFilter(filters), record.offer.allocationRole);
+    }
+  }
+
+  private reviveOffers(from: UPID, { frameworkId, roles }: BodyOf<typeof ReviveOffers>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'ReviveOffers');
+    if (framework !== undefined) this.allocatorCall('revive', this.allocator.revive(framework.id, roles));
+  }
+
+  private suppressOffers(from: UPID, { frameworkId, roles }: BodyOf<typeof SuppressOffers>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'SuppressOffers');
+    if (framework !== undefined) this.allocatorCall('suppress', this.allocator.suppress(framework.id, roles));
+  }
+
+  // ---- launching tasks --------------------------------------------------------------------------
+
+  private acceptOffers(from: UPID, { frameworkId, offerIds, operations, filters }: BodyOf<typeof AcceptOffers>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'AcceptOffers');
+    if (framework === undefined) return;
+    const tasks = operations.flatMap((operation) => operation.launch.taskInfos);
+    this.accept(framework, offerIds, tasks, filters);
+  }
+
+  private launchTasks(from: UPID, { frameworkId, offerIds, tasks, filters }: BodyOf<typeof LaunchTasks>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'LaunchTasks');
+    if (framework === undefined) return;
+    // As in Mesos, a launch without tasks declines the offers.
+    if (tasks.length === 0) this.decline(framework, offerIds, filters);
+    else this.accept(framework, offerIds, tasks, filters);
+  }
+
+  /**
+   * Validates the offers, then each task in order against what remains of them; launches the
+   * valid tasks and returns the rest of the offered resources to the allocator, filtered.
+   */
+  private accept(framework: FrameworkRecord, offerIds: readonly string[], tasks: readonly TaskInfo[], filters: Filters | undefined): void {
+    const invalid = validateOffers(offerIds, framework.id, (offerId) => {
+      const offer = this.state.offers.get(offerId)?.offer;
+      return offer && { frameworkId: offer.frameworkId, agentId: offer.agentId, role: offer.allocationRole };
+    });
+    const records = offerIds.map((offerId) => this.state.offers.get(offerId));
+    const first = records[0];
+    const agent = first && this.state.agents.get(first.offer.agentId);
+    if (invalid !== undefined || first === undefined || agent === undefined) {
+      this.rejectLaunch(framework, offerIds, tasks, invalid ?? 'offers are on an unknown agent');
+      return;
+    }
+    let available = Resources.EMPTY;
+    for (const record of records) {
+      if (record === undefined) continue;
+      available = available.add(record.resources);
+      this.removeOffer(record.offer.id, 'drop');
+    }
+    for (const task of tasks) available = this.launchTask(framework, agent, task, available, first.offer.allocationRole);
+    if (!available.isEmpty()) this.recover(framework.id, agent.id, available, refuseFilter(filters), first.offer.allocationRole);
+  }
+
+  /** Invalid offers (Mesos): the framework's offers among them are recovered; every task is TASK_LOST (TASK_DROPPED if partition-aware). */
+  private rejectLaunch(framework: FrameworkRecord, offerIds: readonly string[], tasks: readonly TaskInfo[], reason: string): void {
+    this.log.warn({ frameworkId: framework.id, offerIds, reason }, 'launch with invalid offers');
+    for (const offerId of offerIds) {
+      if (this.state.offers.get(offerId)?.offer.frameworkId === framework.id) this.removeOffer(offerId, 'discard');
+    }
+    const state: TaskState = isPartitionAware(framework) ? 'TASK_DROPPED' : 'TASK_LOST';
+    for (const task of tasks) {
+      this.counters.taskReached(state);
+      this.sendToFramework(framework, masterStatusUpdate({
+        frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state,
+        reason: Reason.INVALID_OFFERS, message: `Task launched with invalid offers: ${reason}`, nowMs: this.clock.now(),
+      }));
+    }
+  }
+
+  /** Validates and launches one task; returns what remains of the offered resources. */
+  private launchTask(framework: FrameworkRecord, agent: AgentRecord, task: TaskInfo, available: Resources, role: string): Resources {
+    const context: TaskContext = {
+      frameworkId: framework.id,
+      agentId: agent.id,
+      hasTask: (taskId) => framework.tasks.has(taskId),
+      hasUnreachableTask: (taskId) => framework.unreachableTasks.has(taskId),
+      executor: (executorId) => agent.executors.get(framework.id)?.get(executorId)?.info,
+      available,
+    };
+    const invalid = validateTask(task, context);
+    if (invalid !== undefined) {
+      this.log.info({ frameworkId: framework.id, taskId: task.taskId, reason: invalid }, 'task invalid');
+      this.counters.taskReached('TASK_ERROR');
+      this.sendToFramework(framework, masterStatusUpdate({
+        frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state: 'TASK_ERROR',
+        reason: Reason.TASK_INVALID, message: invalid, nowMs: this.clock.now(),
+      }));
+      return available;
+    }
+    const consumed = launchResources(task, context);
+    const launched: TaskInfo = task.executor === undefined ? task : { ...task, executor: withFrameworkId(task.executor, framework.id) };
+    if (launched.executor !== undefined && context.executor(launched.executor.executorId) === undefined) {
+      this.state.addExecutor(agent, framework.id, trackExecutor(launched.executor, role));
+    }
+    this.state.addTask(trackLaunchedTask(launched, framework.id, role), agent);
+    this.send(agent.pid, RunTask, { framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), task: launched });
+    return available.subtract(consumed);
+  }
+
+  // ---- tasks ------------------------------------------------------------------------------------
+
+  private killTask(from: UPID, { frameworkId, taskId, agentId }: BodyOf<typeof KillTask>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'KillTask');
+    if (framework === undefined) return;
+    const tracked = framework.tasks.get(taskId);
+    if (tracked === undefined) {
+      // As Mesos does: reconcile the unknown task, so the framework learns it is gone.
+      this.log.warn({ frameworkId, taskId }, 'cannot kill an unknown task; reconciling it');
+      this.answerReconciliation(framework, [{ taskId, ...(agentId !== undefined ? { agentId } : {}) }]);
+      return;
+    }
+    if (agentId !== undefined && agentId !== tracked.task.agentId) {
+      this.log.warn({ frameworkId, taskId, agentId, actual: tracked.task.agentId }, 'cannot kill a task named with the wrong agent');
+      return;
+    }
+    const agent = this.state.agents.get(tracked.task.agentId);
+    if (agent === undefined) return;
+    // Remembered in case the agent is disconnected now: the kill is repeated when it re-registers.
+    agent.killedTasks.add(`${frameworkId}/${taskId}`);
+    if (agent.connected) this.send(agent.pid, KillTaskOnAgent, { frameworkId, taskId });
+    else this.log.warn({ frameworkId, taskId, agentId: agent.id }, 'agent disconnected; the kill is repeated when it re-registers');
+  }
+
+  private statusUpdate(from: UPID, { update, pid }: BodyOf<typeof StatusUpdateMessage>): void {
+    const agent = this.agentFrom(from, update.agentId, 'StatusUpdate');
+    const uuid = update.uuid ?? update.status.uuid;
+    if (agent === undefined || uuid === undefined) {
+      if (agent !== undefined) this.log.warn({ from: from.toString(), taskId: update.status.taskId }, 'dropping status update without a uuid');
+      this.counters.increment('invalid_status_updates');
+      return;
+    }
+    const framework = this.state.frameworks.get(update.frameworkId);
+    const tracked = this.state.agentTask(agent, update.frameworkId, update.status.taskId);
+    const forwarded = framework !== undefined && framework.connected && framework.pid !== undefined;
+    if (forwarded && framework.pid !== undefined) {
+      this.send(framework.pid, StatusUpdateMessage, { update, pid: pid ?? from.toString() });
+      if (tracked !== undefined) {
+        tracked.task.statusUpdateState = update.status.state;
+        tracked.task.statusUpdateUuid = uuid;
+      }
+    } else {
+      // The agent retries until the framework is back and acknowledges.
+      this.log.warn({ frameworkId: update.frameworkId, taskId: update.status.taskId }, 'not forwarding status update: framework unknown or disconnected');
+    }
+    if (tracked === undefined) {
+      this.log.warn({ frameworkId: update.frameworkId, taskId: update.status.taskId, agentId: agent.id }, 'status update for an unknown task');
+      this.counters.increment('invalid_status_updates');
+      return;
+    }
+    this.transitionTask(tracked, update.status, true);
+    this.counters.increment(forwarded ? 'valid_status_updates' : 'invalid_status_updates');
+  }
+
+  private acknowledge(from: UPID, body: BodyOf<typeof StatusUpdateAcknowledgement>): void {
+    const framework = this.frameworkFrom(from, body.frameworkId, 'StatusUpdateAcknowledgement');
+    const agent = this.state.agents.get(body.agentId);
+    if (framework === undefined || agent === undefined || !agent.connected || agent.removing) {
+      if (framework !== undefined) this.log.warn({ frameworkId: body.frameworkId, agentId: body.agentId }, 'dropping acknowledgement: agent unknown or disconnected');
+      this.counters.increment('invalid_status_update_acknowledgements');
+      return;
+    }
+    const tracked = this.state.agentTask(agent, framework.id, body.taskId);
+    const acknowledged = tracked?.task.statusUpdateState;
+    // As in Mesos, a task leaves the books when its terminal update is acknowledged.
+    if (tracked !== undefined && acknowledged !== undefined && isTerminalState(acknowledged) && tracked.task.statusUpdateUuid === body.uuid) {
+      this.state.removeTask(tracked, 'completed');
+    }
+    this.send(agent.pid, StatusUpdateAcknowledgement, { ...body, frameworkId: framework.id });
+    this.counters.increment('valid_status_update_acknowledgements');
+  }
+
+  private reconcileTasks(from: UPID, { frameworkId, statuses }: BodyOf<typeof ReconcileTasks>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'ReconcileTasks');
+    if (framework !== undefined) this.answerReconciliation(framework, statuses);
+  }
+
+  /** Sends the framework the reconciliation answers for `requests` (empty: all its tasks). */
+  private answerReconciliation(framework: FrameworkRecord, requests: readonly ReconcileRequest[]): void {
+    for (const update of reconcile(this.reconciliationView(framework), requests)) this.sendToFramework(framework, update);
+  }
+
+  private reconciliationView(framework: FrameworkRecord): ReconciliationView {
+    const state = this.state;
+    return {
+      frameworkId: framework.id,
+      partitionAware: isPartitionAware(framework),
+      nowMs: this.clock.now(),
+      task: (taskId) => framework.tasks.get(taskId)?.task,
+      tasks: () => [...framework.tasks.values()].map((tracked) => tracked.task),
+      agentStanding: (agentId): AgentStanding => {
+        if (state.agents.has(agentId)) return 'registered';
+        if (state.recoveredAgents.has(agentId)) return 'recovered';
+        return state.unreachableAgents.has(agentId) ? 'unreachable' : 'unknown';
+      },
+      anyRecoveredAgents: state.recoveredAgents.size > 0,
+    };
+  }
+
+  /**
+   * Records a status on a task. When the task first reaches a terminal (or unreachable) state
+   * its terminal counter grows and, with `recover`, its resources go back to the allocator.
+   */
+  private transitionTask(tracked: TrackedTask, status: TaskStatus, recover: boolean): void {
+    const before = tracked.task.state;
+    this.state.recordStatus(tracked, status);
+    const after = tracked.task.state;
+    if (isTerminalOrUnreachable(before) || !isTerminalOrUnreachable(after)) return;
+    this.counters.taskReached(after);
+    if (recover) this.recover(tracked.task.frameworkId, tracked.task.agentId, tracked.resources, undefined, this.state.taskRole(tracked.task));
+  }
+
+  /** A master-generated update about a task it tracks. */
+  private taskUpdate(task: Task, state: TaskState, reason: MasterReason, message: string): StatusUpdate {
+    return masterStatusUpdate({
+      frameworkId: task.frameworkId, taskId: task.taskId, agentId: task.agentId,
+      ...(task.executorId !== undefined ? { executorId: task.executorId } : {}),
+      state, reason, message, nowMs: this.clock.now(),
+    });
+  }
+
+  /** Sends a master-generated update to a connected framework (no pid: no acknowledgement needed). */
+  private sendToFramework(framework: FrameworkRecord, update: StatusUpdate): void {
+    if (framework.connected && framework.pid !== undefined) this.send(framework.pid, StatusUpdateMessage, { update });
+  }
+
+  // ---- executors and framework messages ---------------------------------------------------------
+
+  private exitedExecutor(from: UPID, body: BodyOf<typeof ExitedExecutor>): void {
+    const agent = this.agentFrom(from, body.agentId, 'ExitedExecutor');
+    if (agent === undefined) return;
+    const executor = this.state.removeExecutor(agent, body.frameworkId, body.executorId);
+    if (executor !== undefined && !executor.resources.isEmpty()) this.recover(body.frameworkId, agent.id, executor.resources, undefined, executor.role);
+    const framework = this.state.frameworks.get(body.frameworkId);
+    if (framework?.connected && framework.pid !== undefined) this.send(framework.pid, ExitedExecutor, body);
+  }
+
+  private executorToFramework(from: UPID, body: BodyOf<typeof ExecutorToFramework>): void {
+    const agent = this.agentFrom(from, body.agentId, 'ExecutorToFramework');
+    const framework = this.state.frameworks.get(body.frameworkId);
+    if (agent === undefined || framework === undefined || !framework.connected || framework.pid === undefined) {
+      this.log.warn({ from: from.toString(), frameworkId: body.frameworkId }, 'dropping executor message: agent or framework unknown, or framework disconnected');
+      this.counters.increment('invalid_executor_to_framework_messages');
+      return;
+    }
+    this.send(framework.pid, ExecutorToFramework, body);
+    this.counters.increment('valid_executor_to_framework_messages');
+  }
+
+  private frameworkToExecutor(from: UPID, body: BodyOf<typeof FrameworkToExecutor>): void {
+    const framework = this.frameworkFrom(from, body.frameworkId, 'FrameworkToExecutor');
+    const agent = this.state.agents.get(body.agentId);
+    if (framework === undefined || agent === undefined || !agent.connected || agent.removing) {
+      if (framework !== undefined) this.log.warn({ frameworkId: body.frameworkId, agentId: body.agentId }, 'dropping framework message: agent unknown or disconnected');
+      this.counters.increment('invalid_framework_to_executor_messages');
+      return;
+    }
+    this.send(agent.pid, FrameworkToExecutor, body);
+    this.counters.increment('valid_framework_to_executor_messages');
+  }
+
+  // ---- agents: registration ---------------------------------------------------------------------
+
+  private registerAgent(from: UPID, { agent: info, version }: BodyOf<typeof RegisterAgent>): void {
+    const known = this.state.agentByPid(from);
+    if (known !== undefined && !known.removing) {
+      if (known.connected) {
+        this.send(from, AgentRegistered, { agentId: known.id, masterInfo: this.masterInfo() });
+        return;
+      }
+      this.removeAgent(known, 'replaced', 'a new agent registered at the same address');
+    }
+    if (this.admittingAgents.has(from.toString())) {
+      this.log.info({ from: from.toString() }, 'ignoring RegisterAgent: admission already in progress');
+      return;
+    }
+    const total = parseResources(info.resources);
+    if (typeof total === 'string') {
+      this.log.warn({ from: from.toString(), reason: total }, 'dropping RegisterAgent with invalid resources');
+      return;
+    }
+    const agentId = this.newAgentId();
+    const admitted = { ...info, id: agentId };
+    this.admittingAgents.set(from.toString(), agentId);
+    // Persisted before the agent hears of its id, so an acknowledged agent is never forgotten.
+    this.defer(
+      this.registry.admit({ id: agentId, info: admitted }),
+      () => this.agentAdmitted(from, admitted, version, total),
+      (error) => {
+        this.admittingAgents.delete(from.toString());
+        this.log.error({ from: from.toString(), agentId, error: error.message }, 'could not admit agent; it will retry');
+      },
+    );
+  }
+
+  private agentAdmitted(pid: UPID, info: AgentInfo & { id: string }, version: string, total: Resources): void {
+    this.admittingAgents.delete(pid.toString());
+    const agent = newAgentRecord(info, pid, version, total, this.clock.now());
+    this.state.addAgent(agent);
+    this.link(pid);
+    this.counters.increment('slave_registrations');
+    this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: total.format() }, 'agent registered');
+    this.send(pid, AgentRegistered, { agentId: agent.id, masterInfo: this.masterInfo() });
+    this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: info.attributes ?? {} }));
+    this.startPinging(agent);
+  }
+
+  private reregisterAgent(from: UPID, message: ReregisterAgentBody): void {
+    const agentId = message.agent.id;
+    const total = parseResources(message.agent.resources);
+    if (agentId === undefined || typeof total === 'string') {
+      this.log.warn({ from: from.toString(), agentId, reason: typeof total === 'string' ? total : 'no agent id' }, 'dropping invalid ReregisterAgent');
+      return;
+    }
+    const known = this.state.agents.get(agentId);
+    if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId)) {
+      this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed');
+      return;
+    }
+    if (known === undefined && !this.state.recoveredAgents.has(agentId)) {
+      this.log.warn({ from: from.toString(), agentId }, 'agent not in the registry tried to re-register; shutting it down');
+      this.send(from, Shutdown, { message: `Agent ${agentId} is not registered with this master (it was removed)` });
+      return;
+    }
+    const agent = known ?? this.recoverAgent(agentId, from, message, total);
+    this.reconcileAgent(agent, from, message, total, known === undefined);
+  }
+
+  /** A recovered agent (admitted before a restart) is back: record it, with nothing on it yet. */
+  private recoverAgent(agentId: string, pid: UPID, message: ReregisterAgentBody, total: Resources): AgentRecord {
+    const agent = newAgentRecord({ ...message.agent, id: agentId }, pid, message.version, total, this.clock.now());
+    this.state.addAgent(agent);
+    this.link(pid);
+    if (this.state.recoveredAgents.size === 0) this.recoveredAgentsTimer?.cancel();
+    return agent;
+  }
+
+  /**
+   * Merges what a re-registering agent reports with what the master knows: its tasks and
+   * executors are adopted, tasks it no longer has become TASK_LOST, kills it missed are
+   * repeated; then the allocator gets the agent afresh with what it uses.
+   */
+  private reconcileAgent(agent: AgentRecord, from: UPID, message: ReregisterAgentBody, total: Resources, recovered: boolean): void {
+    if (!agent.pid.equals(from)) {
+      this.state.moveAgent(agent, from);
+      this.link(from);
+    }
+    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.loseUnreportedTasks(agent, message.tasks);
+    this.adoptReportedTasks(agent, message);
+    this.reconcileExecutors(agent, message);
+    this.repeatKills(agent, message.tasks);
+    this.refreshAgent(agent, message, total);
+    this.counters.increment('slave_reregistrations');
+    this.log.info({ agentId: agent.id, agentPid: from.toString(), tasks: message.tasks.length }, 'agent re-registered');
+    this.send(from, AgentReregistered, { agentId: agent.id, masterInfo: this.masterInfo() });
+    const used = this.state.usedByFrameworkRole(agent);
+    if (!recovered) this.allocatorCall('removeAgent', this.allocator.removeAgent(agent.id));
+    this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: agent.info.attributes ?? {}, used }));
+  }
+
+  /** Tasks the master has on the agent that the agent does not report: TASK_LOST, as older Mesos did. */
+  private loseUnreportedTasks(agent: AgentRecord, reported: readonly Task[]): void {
+    const reportedKeys = new Set(reported.map((task) => `${task.frameworkId}/${task.taskId}`));
+    for (const tracked of [...this.state.agentTasks(agent)]) {
+      if (reportedKeys.has(`${tracked.task.frameworkId}/${tracked.task.taskId}`)) continue;
+      const update = this.taskUpdate(tracked.task, 'TASK_LOST', Reason.TASK_UNKNOWN, 'Task is unknown to the agent');
+      // No recovery: the agent is re-added to the allocator with what it still uses.
+      this.transitionTask(tracked, update.status, false);
+      this.state.removeTask(tracked, 'completed');
+      const framework = this.state.frameworks.get(tracked.task.frameworkId);
+      if (framework !== undefined) this.sendToFramework(framework, update);
+    }
+  }
+
+  /** Tasks the agent reports that the master does not know: adopted, with their frameworks. */
+  private adoptReportedTasks(agent: AgentRecord, message: ReregisterAgentBody): void {
+    for (const task of message.tasks) {
+      if (this.state.agentTask(agent, task.frameworkId, task.taskId) !== undefined) continue;
+      if (this.state.isCompletedFramework(task.frameworkId)) {
+        this.send(agent.pid, ShutdownFramework, { frameworkId: task.frameworkId });
+        continue;
+      }
+      const resources = parseResources(task.resources);
+      if (typeof resources === 'string') {
+        this.log.warn({ agentId: agent.id, taskId: task.taskId, reason: resources }, 'ignoring reported task with invalid resources');
+        continue;
+      }
+      this.ensureFramework(task.frameworkId, message.frameworks);
+      this.state.addTask({ task: { ...task, agentId: agent.id }, resources }, agent);
+    }
+  }
+
+  /** Executors the agent no longer runs are removed; those it reports that the master does not know are adopted. */
+  private reconcileExecutors(agent: AgentRecord, message: ReregisterAgentBody): void {
+    const reported = new Set(message.executors.map((executor) => `${executor.frameworkId}/${executor.executorId}`));
+    for (const [frameworkId, executors] of [...agent.executors]) {
+      for (const executorId of [...executors.keys()]) {
+        if (!reported.has(`${frameworkId}/${executorId}`)) this.state.removeExecutor(agent, frameworkId, executorId);
+      }
+    }
+    for (const executor of message.executors) {
+      if (agent.executors.get(executor.frameworkId)?.has(executor.executorId)) continue;
+      if (this.state.isCompletedFramework(executor.frameworkId)) continue;
+      const framework = this.ensureFramework(executor.frameworkId, message.frameworks);
+      const info: ExecutorInfo = executor.info ?? { executorId: executor.executorId, frameworkId: executor.frameworkId, command: { value: '' } };
+      const tracked = trackExecutor(withFrameworkId(info, executor.frameworkId), frameworkRoles(framework.info)[0] ?? '*');
+      this.state.addExecutor(agent, executor.frameworkId, tracked);
+    }
+  }
+
+  /** Kills that did not reach the agent (it was disconnected) are sent again for tasks it still runs. */
+  private repeatKills(agent: AgentRecord, reported: readonly Task[]): void {
+    for (const task of reported) {
+      const key = `${task.frameworkId}/${task.taskId}`;
+      if (agent.killedTasks.has(key) && !isTerminalOrUnreachable(task.state)) {
+        this.send(agent.pid, KillTaskOnAgent, { frameworkId: task.frameworkId, taskId: task.taskId });
+      }
+    }
+  }
+
+  /** Takes the agent's new info and marks it connected, active and healthy. */
+  private refreshAgent(agent: AgentRecord, message: ReregisterAgentBody, total: Resources): void {
+    const info: AgentInfo = { ...message.agent, id: agent.id };
+    if (canonicalJson(info) !== canonicalJson(agent.info)) {
+      this.defer(this.registry.update(agent.id, info), () => undefined, (error) => {
+        this.log.warn({ agentId: agent.id, error: error.message }, 'could not update the agent in the registry');
+      });
+    }
+    agent.info = info;
+    agent.total = total;
+    agent.version = message.version;
+    agent.connected = true;
+    agent.active = true;
+    agent.reregisteredTimeMs = this.clock.now();
+    agent.reregisterTimer?.cancel();
+    agent.reregisterTimer = undefined;
+    agent.pinged = false;
+    agent.pingTimeouts = 0;
+    if (agent.pingTimer === undefined) this.startPinging(agent);
+  }
+
+  /** The framework with this id, recovered (no scheduler yet, inactive) from an agent's report if unknown. */
+  private ensureFramework(frameworkId: string, reported: readonly FrameworkInfo[]): FrameworkRecord {
+    const known = this.state.frameworks.get(frameworkId);
+    if (known !== undefined) return known;
+    const info = reported.find((framework) => framework.id === frameworkId) ?? { name: '', user: '' };
+    const roles = validateFrameworkInfo(info) === undefined ? frameworkRoles(info) : ['*'];
+    const framework = newFrameworkRecord({ ...info, id: frameworkId, roles }, undefined, this.clock.now());
+    this.state.frameworks.set(frameworkId, framework);
+    this.allocatorCall('addFramework', this.allocator.addFramework(frameworkId, { roles, capabilities: info.capabilities ?? [], active: false }));
+    this.log.info({ frameworkId }, 'framework recovered from a re-registering agent');
+    return framework;
+  }
+
+  private unregisterAgent(from: UPID, { agentId }: BodyOf<typeof UnregisterAgent>): void {
+    const agent = this.agentFrom(from, agentId, 'UnregisterAgent');
+    if (agent !== undefined) this.removeAgent(agent, 'unregistered', 'the agent unregistered');
+  }
+
+  private updateAgent(from: UPID, { agentId, resources }: BodyOf<typeof UpdateAgent>): void {
+    const agent = this.agentFrom(from, agentId, 'UpdateAgent');
+    if (agent === undefined) return;
+    const total = parseResources(resources);
+    const used = this.state.usedResources(agent);
+    if (typeof total === 'string' || !total.contains(used)) {
+      const reason = typeof total === 'string' ? total : `new total ${total.format()} does not contain what is used, ${used.format()}`;
+      this.log.warn({ agentId, reason }, 'dropping UpdateAgent');
+      return;
+    }
+    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
+    agent.total = total;
+    agent.info = { ...agent.info, resources };
+    this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total));
+  }
+
+  /** The agent `agentId` if `from` is its pid; else logs the sender and returns undefined. */
+  private agentFrom(from: UPID, agentId: string | undefined, what: string): AgentRecord | undefined {
+    const agent = agentId !== undefined ? this.state.agents.get(agentId) : this.state.agentByPid(from);
+    if (agent === undefined || agent.removing || !agent.pid.equals(from)) {
+      const removed = agentId !== undefined && (this.state.unreachableAgents.has(agentId) || this.state.removedAgents.has(agentId));
+      this.log.warn({ from: from.toString(), agentId, removed, message: what }, 'dropping message from an unknown, removed or mismatched agent');
+      return undefined;
+    }
+    return agent;
+  }
+
+  // ---- agents: health and removal ---------------------------------------------------------------
+
+  private pong(from: UPID): void {
+    const agent = this.state.agentByPid(from);
+    if (agent === undefined || agent.removing) {
+      this.log.debug({ from: from.toString() }, 'pong from an unknown agent');
+      return;
+    }
+    agent.pinged = false;
+    agent.pingTimeouts = 0;
+  }
+
+  /** Starts the health check: a ping now and every `agentPingTimeoutMs`. */
+  private startPinging(agent: AgentRecord): void {
+    agent.pingTimer?.cancel();
+    agent.pinged = false;
+    agent.pingTimeouts = 0;
+    this.ping(agent);
+  }
+
+  private ping(agent: AgentRecord): void {
+    this.send(agent.pid, Ping, { connected: agent.connected });
+    agent.pinged = true;
+    agent.pingTimer = this.delay(this.flags.agentPingTimeoutMs, () => this.pingTimedOut(agent));
+  }
+
+  /** No pong since the last ping counts as a timeout; `maxAgentPingTimeouts` in a row remove the agent. */
+  private pingTimedOut(agent: AgentRecord): void {
+    agent.pingTimer = undefined;
+    if (agent.removing || this.state.agents.get(agent.id) !== agent) return;
+    if (agent.pinged) {
+      agent.pingTimeouts++;
+      if (agent.pingTimeouts >= this.flags.maxAgentPingTimeouts) {
+        this.counters.increment('slave_removals/reason_unhealthy');
+        this.removeAgent(agent, 'unreachable', `health check timed out after ${agent.pingTimeouts} pings`);
+        return;
+      }
+    }
+    this.ping(agent);
+  }
+
+  /** The agent's link broke: stop offering it, and remove it unless it re-registers in time. */
+  private agentExited(agent: AgentRecord): void {
+    if (!agent.connected || agent.removing) return;
+    this.log.info({ agentId: agent.id, agentPid: agent.pid.toString() }, 'agent disconnected');
+    agent.connected = false;
+    agent.active = false;
+    this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
+    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
+    const timeoutMs = this.flags.agentReregisterTimeoutMs;
+    agent.reregisterTimer = this.delay(timeoutMs, () => {
+      agent.reregisterTimer = undefined;
+      if (agent.connected || this.state.agents.get(agent.id) !== agent) return;
+      this.removeAgent(agent, 'unreachable', `did not re-register within ${timeoutMs / 1000} s after disconnecting`);
+    });
+  }
+
+  /** Removes an agent: first in the registry, then (when durable) from the books, the allocator and the frameworks' view. */
+  private removeAgent(agent: AgentRecord, why: AgentRemoval, cause: string): void {
+    if (agent.removing) return;
+    agent.removing = true;
+    agent.pingTimer?.cancel();
+    agent.pingTimer = undefined;
+    agent.reregisterTimer?.cancel();
+    agent.reregisterTimer = undefined;
+    if (why === 'unreachable') this.counters.increment('slave_unreachable_scheduled');
+    this.log.warn({ agentId: agent.id, cause }, 'removing agent');
+    const write = why === 'unreachable' ? this.registry.markUnreachable([agent.id], this.clock.now()) : this.registry.remove(agent.id);
+    this.defer(write, () => this.agentRemoved(agent, why, cause), (error) => {
+      this.log.error({ agentId: agent.id, error: error.message }, 'could not record the agent removal; keeping the agent');
+      agent.removing = false;
+      this.startPinging(agent);
+    });
+  }
+
+  /** The removal is durable: the agent's tasks are lost (or unreachable), its offers rescinded, every framework told. */
+  private agentRemoved(agent: AgentRecord, why: AgentRemoval, cause: string): void {
+    this.counters.increment('slave_removals');
+    if (why === 'unreachable') this.counters.increment('slave_unreachable_completed');
+    if (why === 'unregistered') this.counters.increment('slave_removals/reason_unregistered');
+    if (why === 'replaced') this.counters.increment('slave_removals/reason_registered');
+    this.allocatorCall('removeAgent', this.allocator.removeAgent(agent.id));
+    // The allocator released the offered resources with the agent: rescind without recovering.
+    for (const offerId of [...agent.offerIds]) {
+      const pid = this.state.frameworks.get(this.state.offers.get(offerId)?.offer.frameworkId ?? '')?.pid;
+      this.removeOffer(offerId, 'drop');
+      if (pid !== undefined) this.send(pid, RescindResourceOffer, { offerId });
+    }
+    for (const tracked of [...this.state.agentTasks(agent)]) this.loseTask(tracked, agent, why, cause);
+    this.state.deleteAgent(agent, why === 'unreachable' ? 'unreachable' : 'removed', this.clock.now());
+    for (const framework of this.state.frameworks.values()) {
+      if (framework.connected && framework.pid !== undefined) this.send(framework.pid, LostAgent, { agentId: agent.id });
+    }
+  }
+
+  /** A task on a removed agent: TASK_UNREACHABLE for partition-aware frameworks when unreachable, else TASK_LOST. */
+  private loseTask(tracked: TrackedTask, agent: AgentRecord, why: AgentRemoval, cause: string): void {
+    const framework = this.state.frameworks.get(tracked.task.frameworkId);
+    const unreachable = why === 'unreachable' && framework !== undefined && isPartitionAware(framework);
+    const state: TaskState = unreachable ? 'TASK_UNREACHABLE' : 'TASK_LOST';
+    const update = this.taskUpdate(tracked.task, state, Reason.AGENT_REMOVED, `Agent ${agent.info.hostname} removed: ${cause}`);
+    this.transitionTask(tracked, update.status, false);
+    this.state.removeTask(tracked, unreachable ? 'unreachable' : 'completed');
+    if (framework !== undefined) this.sendToFramework(framework, update);
+  }
+
+  /** After a restart: the registry's agents may re-register until `agentReregisterTimeoutMs` passes. */
+  private recoverAgents(): void {
+    for (const agent of this.registry.agents()) this.state.recoveredAgents.set(agent.id, agent.info);
+    for (const agent of this.registry.unreachable()) this.state.unreachableAgents.set(agent.id, agent.timeMs);
+    if (this.state.recoveredAgents.size === 0) return;
+    this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
+  }
+
+  /** Recovered agents that did not re-register in time are marked unreachable (registry first). */
+  private recoveredAgentsTimedOut(): void {
+    const agentIds = [...this.state.recoveredAgents.keys()];
+    if (agentIds.length === 0) return;
+    const nowMs = this.clock.now();
+    agentIds.forEach((agentId) => this.markingUnreachable.add(agentId));
+    this.log.warn({ agentIds }, 'recovered agents did not re-register in time; marking them unreachable');
+    this.defer(this.registry.markUnreachable(agentIds, nowMs), () => {
+      for (const agentId of agentIds) {
+        this.markingUnreachable.delete(agentId);
+        this.state.recoveredAgents.delete(agentId);
+        this.state.unreachableAgents.set(agentId, nowMs);
+      }
+    }, (error) => {
+      agentIds.forEach((agentId) => this.markingUnreachable.delete(agentId));
+      this.log.error({ error: error.message }, 'could not mark recovered agents unreachable; retrying later');
+      this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
+    });
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  /**
+   * The next free framework id. Ids of this master's run cannot collide with an earlier run's
+   * unless both drew the same master id (a simulation replaying one seed), so taken ones are skipped.
+   */
+  private newFrameworkId(): string {
+    for (;;) {
+      const frameworkId = `${this.masterInfo().id}-${String(this.nextFrameworkNumber++).padStart(FRAMEWORK_ID_DIGITS, '0')}`;
+      if (!this.state.frameworks.has(frameworkId) && !this.state.isCompletedFramework(frameworkId)) return frameworkId;
+    }
+  }
+
+  /** The next free agent id (skipping any the registry or the books know, as for framework ids). */
+  private newAgentId(): string {
+    const admitting = new Set(this.admittingAgents.values());
+    for (;;) {
+      const agentId = `${this.masterInfo().id}-S${this.nextAgentNumber++}`;
+      const taken = this.state.agents.has(agentId) || this.state.recoveredAgents.has(agentId) || this.state.unreachableAgents.has(agentId)
+        || this.state.removedAgents.has(agentId) || this.registry.isAdmitted(agentId) || admitting.has(agentId);
+      if (!taken) return agentId;
+    }
+  }
+
+  /** Installs a handler that first counts the message under `counter`. */
+  private handle<T>(type: MessageType<T>, counter: MasterCounter, handler: (from: UPID, body: T) => void): void {
+    this.install(type, (from, body) => {
+      this.counters.increment(counter);
+      handler.call(this, from, body);
+    });
+  }
+
+  /** Returns resources to the allocator (optionally filtered). */
+  private recover(frameworkId: string, agentId: string, resources: Resources, filter: RefuseFilter | undefined, role: string): void {
+    if (resources.isEmpty()) return;
+    this.allocatorCall('recoverResources', this.allocator.recoverResources(frameworkId, agentId, resources, filter, role));
+  }
+
+  /** Allocator calls are fire-and-forget: they are ordered by its mailbox; a refusal is logged there and here. */
+  private allocatorCall(operation: string, call: Promise<void>): void {
+    call.catch((error: Error) => this.log.warn({ operation, error: error.message }, 'allocator refused a call from the master'));
+  }
+
+  /** Like `delay`, for any length: host timers cannot be longer than about 24.8 days, so long ones are chained. */
+  private longDelay(ms: number, callback: () => void): Timer {
+    let current: Timer | undefined;
+    const arm = (remainingMs: number): void => {
+      const stepMs = Math.min(remainingMs, MAX_TIMER_DELAY_MS);
+      current = this.delay(stepMs, () => (remainingMs > stepMs ? arm(remainingMs - stepMs) : callback()));
+    };
+    arm(Math.max(0, ms));
+    return { cancel: () => current?.cancel() };
+  }
+
+  private tasksRoute(request: HttpRequest): HttpResponse {
+    return ok(renderTasks(this.stateContext(), request.query));
+  }
+
+  private stateContext(): StateContext {
+    return {
+      state: this.state,
+      info: this.masterInfo(),
+      flags: this.flags,
+      startTimeMs: this.startTimeMs,
+      nowMs: this.clock.now(),
+    };
+  }
+}
+
+/** The allocator filter for what a framework declines or leaves unused: `refuseSeconds`, default 5 s. */
+function refuseFilter(filters: Filters | undefined): RefuseFilter {
+  return filters?.refuseSeconds === undefined ? {} : { refuseSeconds: filters.refuseSeconds };
+}

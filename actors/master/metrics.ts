@@ -1,0 +1,173 @@
+/**
+ * The master's metrics, under Mesos' key names (`master/tasks_running`, `master/slaves_active`,
+ * ...), and the `metrics` actor that serves them, with the allocator's, at `/metrics/snapshot`.
+ */
+import { Actor, dispatch } from '../../lib/actor';
+import { ok, type HttpResponse } from '../../lib/process';
+import type { Allocator } from '../allocator/allocator';
+import type { TaskState } from '../../lib/protocol';
+import { METRICS_ACTOR_ID } from './constants';
+import type { MasterState } from './state';
+
+/** The master's counters (Mesos' names, without the `master/` prefix). */
+export const MASTER_COUNTERS = [
+  'messages_register_framework', 'messages_reregister_framework', 'messages_unregister_framework',
+  'messages_deactivate_framework', 'messages_launch_tasks', 'messages_accept_offers', 'messages_decline_offers',
+  'messages_revive_offers', 'messages_suppress_offers', 'messages_kill_task', 'messages_status_update_acknowledgement',
+  'messages_reconcile_tasks', 'messages_framework_to_executor', 'messages_register_slave', 'messages_reregister_slave',
+  'messages_unregister_slave', 'messages_pong', 'messages_status_update', 'messages_exited_executor',
+  'messages_executor_to_framework', 'messages_update_slave',
+  'valid_status_updates', 'invalid_status_updates',
+  'valid_status_update_acknowledgements', 'invalid_status_update_acknowledgements',
+  'valid_framework_to_executor_messages', 'invalid_framework_to_executor_messages',
+  'valid_executor_to_framework_messages', 'invalid_executor_to_framework_messages',
+  'dropped_messages',
+  'slave_registrations', 'slave_reregistrations', 'slave_removals',
+  'slave_removals/reason_unhealthy', 'slave_removals/reason_unregistered', 'slave_removals/reason_registered',
+  'slave_unreachable_scheduled', 'slave_unreachable_completed',
+  'tasks_finished', 'tasks_failed', 'tasks_killed', 'tasks_lost', 'tasks_error', 'tasks_dropped', 'tasks_gone',
+  'tasks_gone_by_operator',
+] as const;
+
+/** One counter name. */
+export type MasterCounter = (typeof MASTER_COUNTERS)[number];
+
+/** Counters of terminal task states, by state. */
+const TERMINAL_STATE_COUNTERS: Partial<Record<TaskState, MasterCounter>> = {
+  TASK_FINISHED: 'tasks_finished',
+  TASK_FAILED: 'tasks_failed',
+  TASK_KILLED: 'tasks_killed',
+  TASK_LOST: 'tasks_lost',
+  TASK_ERROR: 'tasks_error',
+  TASK_DROPPED: 'tasks_dropped',
+  TASK_GONE: 'tasks_gone',
+  TASK_GONE_BY_OPERATOR: 'tasks_gone_by_operator',
+};
+
+/** The master's counters; they only grow. */
+export class MasterCounters {
+  /** Value by counter name. */
+  private readonly values = new Map<MasterCounter, number>(MASTER_COUNTERS.map((name) => [name, 0]));
+
+  /** Adds one to `name`. */
+  increment(name: MasterCounter): void {
+    this.values.set(name, (this.values.get(name) ?? 0) + 1);
+  }
+
+  /** Counts a task that reached terminal state `state` (no-op for non-terminal states). */
+  taskReached(state: TaskState): void {
+    const counter = TERMINAL_STATE_COUNTERS[state];
+    if (counter !== undefined) this.increment(counter);
+  }
+
+  /** The current value of `name`. */
+  get(name: MasterCounter): number {
+    return this.values.get(name) ?? 0;
+  }
+
+  /** Every counter, keyed `master/<name>`. */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.values].map(([name, value]) => [`master/${name}`, value]));
+  }
+}
+
+/** What the gauges are computed from. */
+export interface GaugeContext {
+  readonly state: MasterState;
+  readonly startTimeMs: number;
+  readonly nowMs: number;
+}
+
+/** The master's metrics: counters plus gauges computed from its books. */
+export function masterMetrics(counters: MasterCounters, context: GaugeContext): Record<string, number> {
+  return { ...counters.snapshot(), ...agentGauges(context.state), ...frameworkGauges(context.state), ...taskGauges(context.state),
+    ...resourceGauges(context.state),
+    'master/uptime_secs': (context.nowMs - context.startTimeMs) / 1000,
+    'master/elected': 1,
+    'master/outstanding_offers': context.state.offers.size,
+  };
+}
+
+function agentGauges(state: MasterState): Record<string, number> {
+  const agents = [...state.agents.values()];
+  const connected = agents.filter((agent) => agent.connected).length;
+  const active = agents.filter((agent) => agent.active).length;
+  return {
+    'master/slaves_connected': connected,
+    'master/slaves_disconnected': agents.length - connected,
+    'master/slaves_active': active,
+    'master/slaves_inactive': agents.length - active,
+    'master/slaves_unreachable': state.unreachableAgents.size,
+    'master/recovered_slaves': state.recoveredAgents.size,
+  };
+}
+
+function frameworkGauges(state: MasterState): Record<string, number> {
+  const frameworks = [...state.frameworks.values()];
+  const connected = frameworks.filter((framework) => framework.connected).length;
+  const active = frameworks.filter((framework) => framework.active).length;
+  return {
+    'master/frameworks_connected': connected,
+    'master/frameworks_disconnected': frameworks.length - connected,
+    'master/frameworks_active': active,
+    'master/frameworks_inactive': frameworks.length - active,
+  };
+}
+
+function taskGauges(state: MasterState): Record<string, number> {
+  const counts = state.activeTaskCounts();
+  return {
+    'master/tasks_staging': counts.get('TASK_STAGING') ?? 0,
+    'master/tasks_starting': counts.get('TASK_STARTING') ?? 0,
+    'master/tasks_running': counts.get('TASK_RUNNING') ?? 0,
+    'master/tasks_killing': counts.get('TASK_KILLING') ?? 0,
+    'master/tasks_unreachable': state.unreachableTaskCount(),
+  };
+}
+
+/** `master/<name>_total`, `_used` and `_percent` for cpus, gpus, mem and disk over the registered agents. */
+function resourceGauges(state: MasterState): Record<string, number> {
+  const gauges: Record<string, number> = {};
+  for (const name of ['cpus', 'gpus', 'mem', 'disk']) {
+    let total = 0;
+    let used = 0;
+    for (const agent of state.agents.values()) {
+      total += agent.total.scalar(name);
+      used += state.usedResources(agent).scalar(name);
+    }
+    gauges[`master/${name}_total`] = round(total);
+    gauges[`master/${name}_used`] = round(used);
+    gauges[`master/${name}_percent`] = total > 0 ? used / total : 0;
+  }
+  return gauges;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Where the metrics actor gets the master's metrics. */
+export interface MetricsSource extends Actor {
+  /** The master's metrics (runs inside its mailbox). */
+  metrics(): Record<string, number>;
+}
+
+/**
+ * The `metrics` actor: serves `GET /metrics/snapshot`, a flat JSON object of the master's and
+ * the allocator's metrics, asked of each through its mailbox.
+ */
+export class MetricsProcess extends Actor {
+  constructor(private readonly master: MetricsSource, private readonly allocator: Allocator) {
+    super(METRICS_ACTOR_ID);
+    this.route('/snapshot', () => this.snapshot());
+  }
+
+  /** Both snapshots, merged (the allocator's keys start with `allocator/`). */
+  private async snapshot(): Promise<HttpResponse> {
+    const [master, allocator] = await Promise.all([
+      dispatch(this.master, (process) => process.metrics()),
+      this.allocator.metrics().catch((): Record<string, number> => ({})),
+    ]);
+    return ok({ ...master, ...allocator });
+  }
+}

@@ -1,0 +1,56 @@
+/** Status updates the master itself generates (no uuid: they need no acknowledgement). */
+import type { StatusUpdate, TaskState } from '../../lib/protocol';
+
+/** `TaskStatus.reason` values the master uses (Mesos' names, with "agent" for "slave"). */
+export const Reason = {
+  /** An answer to a reconciliation request. */
+  RECONCILIATION: 'REASON_RECONCILIATION',
+  /** The task failed validation. */
+  TASK_INVALID: 'REASON_TASK_INVALID',
+  /** The offers used to launch the task were invalid. */
+  INVALID_OFFERS: 'REASON_INVALID_OFFERS',
+  /** The agent was removed (unreachable, or unregistered). */
+  AGENT_REMOVED: 'REASON_AGENT_REMOVED',
+  /** The agent re-registered without the task. */
+  TASK_UNKNOWN: 'REASON_TASK_UNKNOWN',
+  /** The framework was torn down. */
+  FRAMEWORK_REMOVED: 'REASON_FRAMEWORK_REMOVED',
+} as const;
+
+/** One `Reason` value. */
+export type MasterReason = (typeof Reason)[keyof typeof Reason];
+
+/** What a master-generated update says. */
+export interface MasterUpdateFields {
+  readonly frameworkId: string;
+  readonly taskId: string;
+  readonly state: TaskState;
+  readonly reason: MasterReason;
+  readonly message: string;
+  readonly nowMs: number;
+  readonly agentId?: string;
+  readonly executorId?: string;
+}
+
+/** A status update from the master (source SOURCE_MASTER, no uuid), timestamped in seconds. */
+export function masterStatusUpdate(fields: MasterUpdateFields): StatusUpdate {
+  const timestamp = fields.nowMs / 1000;
+  const ids = {
+    ...(fields.agentId !== undefined ? { agentId: fields.agentId } : {}),
+    ...(fields.executorId !== undefined ? { executorId: fields.executorId } : {}),
+  };
+  return {
+    frameworkId: fields.frameworkId,
+    ...ids,
+    timestamp,
+    status: {
+      taskId: fields.taskId,
+      state: fields.state,
+      source: 'SOURCE_MASTER',
+      reason: fields.reason,
+      message: fields.message,
+      timestamp,
+      ...ids,
+    },
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * Pure validation of offers and tasks in an ACCEPT (Mesos' `master/validation.cpp`). Each check
+ * returns the reason a framework is told (in a TASK_ERROR or TASK_LOST update), or undefined
+ * when the input is valid. Checks run in Mesos' order, so the first problem is the one named.
+ */
+import { Resources, roleError } from '../../lib/resources';
+import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../lib/protocol';
+import { MAX_ID_LENGTH } from './constants';
+
+/** What offer validation needs to know of one outstanding offer. */
+export interface OfferFacts {
+  readonly frameworkId: string;
+  readonly agentId: string;
+  /** The role the offer was allocated to. */
+  readonly role: string;
+}
+
+/**
+ * Checks the offers of an ACCEPT: at least one, no duplicates, all outstanding, all offered to
+ * `frameworkId`, all allocated to one role, and all on one agent.
+ *
+ * @example
+ *   validateOffers(['O1', 'O1'], 'F1', lookup) // 'Duplicate offer O1 in offer list'
+ */
+export function validateOffers(
+  offerIds: readonly string[],
+  frameworkId: string,
+  lookup: (offerId: string) => OfferFacts | undefined,
+): string | undefined {
+  if (offerIds.length === 0) return 'No offers specified';
+  const duplicate = offerIds.find((offerId, index) => offerIds.indexOf(offerId) !== index);
+  if (duplicate !== undefined) return `Duplicate offer ${duplicate} in offer list`;
+  const offers: Array<[string, OfferFacts]> = [];
+  for (const offerId of offerIds) {
+    const offer = lookup(offerId);
+    if (offer === undefined) return `Offer ${offerId} is no longer valid`;
+    offers.push([offerId, offer]);
+  }
+  for (const [offerId, offer] of offers) {
+    if (offer.frameworkId !== frameworkId) {
+      return `Offer ${offerId} has invalid framework ${offer.frameworkId} while framework ${frameworkId} is expected`;
+    }
+  }
+  const [, first] = offers[0] as [string, OfferFacts];
+  for (const [offerId, offer] of offers) {
+    if (offer.role !== first.role) {
+      return `Aggregated offers must be allocated to the same role. Offer ${offerId} uses role '${offer.role}' but another is using role '${first.role}'`;
+    }
+  }
+  for (const [offerId, offer] of offers) {
+    if (offer.agentId !== first.agentId) {
+      return `Aggregated offers must belong to one single agent. Offer ${offerId} uses agent ${offer.agentId} and agent ${first.agentId}`;
+    }
+  }
+  return undefined;
+}
+
+/** What task validation needs to know: the framework, the offers' agent and what is left of the offers. */
+export interface TaskContext {
+  readonly frameworkId: string;
+  /** The agent the offers are on. */
+  readonly agentId: string;
+  /** Whether the framework has a live task with this id (including ones launched earlier in the same ACCEPT). */
+  hasTask(taskId: string): boolean;
+  /** Whether the framework has an unreachable task with this id. */
+  hasUnreachableTask(taskId: string): boolean;
+  /** The framework's executor with this id on the agent, if it runs (or was launched earlier in the same ACCEPT). */
+  executor(executorId: string): ExecutorInfo | undefined;
+  /** What remains of the offered resources. */
+  readonly available: Resources;
+}
+
+/**
+ * Checks one task of a LAUNCH against the framework, the agent and the remaining offered
+ * resources: a valid, unique task id; the offers' agent; non-empty, valid resources; exactly
+ * one of command or executor; a valid, compatible executor; and task plus (new) executor
+ * resources within what remains.
+ *
+ * @example
+ *   validateTask({ ...task, agentId: 'other' }, context) // 'Task uses invalid agent other while agent S0 is expected'
+ */
+export function validateTask(task: TaskInfo, context: TaskContext): string | undefined {
+  return (
+    taskIdError(task, context) ??
+    agentIdError(task, context) ??
+    resourcesError(task) ??
+    commandOrExecutorError(task) ??
+    executorError(task, context) ??
+    fitError(task, context)
+  );
+}
+
+/** The resources a valid task consumes: its own, plus its executor's when the executor is new on the agent. */
+export function launchResources(task: TaskInfo, context: Pick<TaskContext, 'executor'>): Resources {
+  const resources = Resources.fromJSON(task.resources);
+  if (task.executor === undefined || context.executor(task.executor.executorId) !== undefined) return resources;
+  return resources.add(executorResources(task.executor));
+}
+
+/** The task's executor with `frameworkId` filled in (the master fills it, as in Mesos). */
+export function withFrameworkId(executor: ExecutorInfo, frameworkId: string): ExecutorInfo {
+  return executor.frameworkId === undefined ? { ...executor, frameworkId } : executor;
+}
+
+/** The roles a framework subscribes to: its `roles`, or `*` when it names none. */
+export function frameworkRoles(info: FrameworkInfo): string[] {
+  return info.roles ?? ['*'];
+}
+
+/**
+ * Checks what a framework (re-)registers with: at least one role, each valid and named once,
+ * a finite failover timeout, and a valid id when one is given.
+ */
+export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
+  const roles = frameworkRoles(info);
+  if (roles.length === 0) return 'Framework must subscribe to at least one role';
+  if (new Set(roles).size !== roles.length) return `Framework roles must be unique: ${roles.join(', ')}`;
+  for (const role of roles) {
+    const invalid = roleError(role);
+    if (invalid !== undefined) return `Framework role '${role}' is invalid: ${invalid}`;
+  }
+  if (info.failoverTimeout !== undefined && !Number.isFinite(info.failoverTimeout)) return 'Framework failover timeout must be a finite number of seconds';
+  if (info.id !== undefined) {
+    const invalid = idError(info.id);
+    if (invalid !== undefined) return `Framework ID is invalid: ${invalid}`;
+  }
+  return undefined;
+}
+
+/**
+ * Mesos' rules for ids that may become directory names: non-empty, at most 255 characters,
+ * not `.` or `..`, no control characters and no path separators.
+ */
+export function idError(id: string): string | undefined {
+  if (id.length === 0) return 'ID must not be empty';
+  if (id.length > MAX_ID_LENGTH) return `ID must not be greater than ${MAX_ID_LENGTH} characters`;
+  if (id === '.' || id === '..') return `'${id}' is disallowed`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f/\\]/.test(id)) return `'${id}' contains invalid characters`;
+  return undefined;
+}
+
+function taskIdError(task: TaskInfo, context: TaskContext): string | undefined {
+  const invalid = idError(task.taskId);
+  if (invalid !== undefined) return `Task ID is invalid: ${invalid}`;
+  if (context.hasTask(task.taskId)) return `Task has duplicate ID: ${task.taskId}`;
+  if (context.hasUnreachableTask(task.taskId)) return `Task reuses the ID of an unreachable task: ${task.taskId}`;
+  return undefined;
+}
+
+function agentIdError(task: TaskInfo, context: TaskContext): string | undefined {
+  if (task.agentId === context.agentId) return undefined;
+  return `Task uses invalid agent ${task.agentId} while agent ${context.agentId} is expected`;
+}
+
+function resourcesError(task: TaskInfo): string | undefined {
+  if (task.resources.length === 0) return 'Task uses no resources';
+  const parsed = tryParse(task.resources);
+  if (typeof parsed === 'string') return `Task uses invalid resources: ${parsed}`;
+  if (parsed.isEmpty()) return 'Task uses no resources';
+  return undefined;
+}
+
+function commandOrExecutorError(task: TaskInfo): string | undefined {
+  if ((task.command === undefined) !== (task.executor === undefined)) return undefined;
+  return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
+}
+
+function executorError(task: TaskInfo, context: TaskContext): string | undefined {
+  if (task.executor === undefined) return undefined;
+  const executor = withFrameworkId(task.executor, context.frameworkId);
+  const invalid = idError(executor.executorId);
+  if (invalid !== undefined) return `Executor ID is invalid: ${invalid}`;
+  if (executor.frameworkId !== context.frameworkId) {
+    return `ExecutorInfo has an invalid FrameworkID (Actual: ${executor.frameworkId} vs Expected: ${context.frameworkId})`;
+  }
+  const existing = context.executor(executor.executorId);
+  if (existing !== undefined && canonicalJson(existing) !== canonicalJson(executor)) {
+    return `ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID '${executor.executorId}'`;
+  }
+  const parsed = tryParse(executor.resources ?? []);
+  if (typeof parsed === 'string') return `Executor uses invalid resources: ${parsed}`;
+  return undefined;
+}
+
+function fitError(task: TaskInfo, context: TaskContext): string | undefined {
+  const total = launchResources(task, context);
+  if (context.available.contains(total)) return undefined;
+  return `Total resources ${total.format()} required by task and its executor is more than available ${context.available.format()}`;
+}
+
+function executorResources(executor: ExecutorInfo): Resources {
+  return Resources.fromJSON(executor.resources ?? []);
+}
+
+function tryParse(json: unknown): Resources | string {
+  try {
+    return Resources.fromJSON(json);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** JSON with object keys sorted, so that equal infos compare equal whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    const record = item as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]]));
+  });
+}

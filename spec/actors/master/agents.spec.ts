@@ -1,0 +1,232 @@
+import { expect } from 'chai';
+import type { Offer, StatusUpdate } from '../../../lib/protocol';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../../actors/master';
+import {
+  agentInfo, all, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, masterState, metricsOf, offersOf,
+  registerAgent, registerFramework, reportedTask, startHarness, statesOf, updatesOf, type Harness,
+} from './harness';
+
+type Json = Record<string, unknown>;
+
+function slaves(state: Json): Json[] {
+  return state.slaves as Json[];
+}
+
+describe('actors/master: agents', () => {
+  afterEach(cleanUp);
+
+  describe('registration', () => {
+    it('admits the agent, replies AgentRegistered with id <masterId>-S<n>, and offers its resources', async () => {
+      const harness = await startHarness();
+      const framework = await registerFramework(harness);
+      const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+      const masterId = harness.handle.master.masterInfo().id;
+      expect(agent.agentId).to.equal(`${masterId}-S0`);
+      expect(harness.handle.registry.isAdmitted(agent.agentId)).to.equal(true);
+      const offer = latestOffer(framework.probe);
+      expect(offer).to.include({ agentId: agent.agentId, frameworkId: framework.frameworkId, hostname: 'agent.local', allocationRole: '*' });
+      expect(offer.attributes).to.deep.equal({ rack: 'r1' });
+      const [slave] = slaves(await masterState(harness));
+      expect(slave).to.include({ id: agent.agentId, hostname: 'agent.local', port: 5051, active: true });
+      expect(slave?.resources).to.deep.equal({ cpus: 2, gpus: 0, mem: 1024, disk: 0 });
+    });
+
+    it('a retried RegisterAgent from the same pid, pending or done, does not create a second agent', async () => {
+      const harness = await startHarness();
+      const probe = new FakeAgent('agent-retry');
+      harness.host.spawn(probe);
+      const message = { agent: agentInfo('cpus:1;mem:512'), version: '0.1.0' };
+      probe.post(harness.masterPid, 'RegisterAgent', message);
+      probe.post(harness.masterPid, 'RegisterAgent', message); // while the admission is being written
+      await harness.clock.settle();
+      probe.post(harness.masterPid, 'RegisterAgent', message); // after
+      await harness.clock.settle();
+      const ids = all(probe, 'AgentRegistered').map((received) => (received.body as { agentId: string }).agentId);
+      expect(ids).to.have.length(2);
+      expect(new Set(ids).size).to.equal(1);
+      expect(slaves(await masterState(harness))).to.have.length(1);
+      expect(harness.handle.registry.agents()).to.have.length(1);
+    });
+
+    it('drops a RegisterAgent with invalid resources', async () => {
+      const harness = await startHarness();
+      const probe = new FakeAgent('agent-bad');
+      harness.host.spawn(probe);
+      probe.post(harness.masterPid, 'RegisterAgent', {
+        agent: { hostname: 'h', port: 1, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: -1 } }] }, version: '0.1.0',
+      });
+      await harness.clock.settle();
+      expect(all(probe, 'AgentRegistered')).to.have.length(0);
+      expect(harness.captured.find('dropping RegisterAgent with invalid resources')).to.have.length(1);
+    });
+  });
+
+  describe('re-registration', () => {
+    it('reconciles tasks: ones the agent lacks become TASK_LOST, ones it reports are kept, kills are repeated', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness);
+      const framework = await registerFramework(harness);
+      const offer = latestOffer(framework.probe);
+      await launch(harness, framework, [offer.id], [commandTask('kept', agent.agentId), commandTask('gone', agent.agentId)]);
+      framework.probe.post(harness.masterPid, 'KillTask', { frameworkId: framework.frameworkId, taskId: 'kept' });
+      harness.host.terminate(agent.probe); // the link breaks; the agent restarts at a new pid
+      await harness.clock.settle();
+      const restarted = new FakeAgent('agent-restarted');
+      harness.host.spawn(restarted);
+      restarted.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0',
+        tasks: [reportedTask('kept', framework.frameworkId, agent.agentId)], executors: [], frameworks: [framework.info],
+      });
+      await harness.clock.settle();
+      expect(last(restarted, 'AgentReregistered')?.body).to.include({ agentId: agent.agentId });
+      const lost = updatesOf(framework.probe).find(({ update }) => update.status.taskId === 'gone')?.update;
+      expect(lost?.status).to.include({ state: 'TASK_LOST', source: 'SOURCE_MASTER', reason: 'REASON_TASK_UNKNOWN' });
+      expect(last(restarted, 'KillTaskOnAgent')?.body).to.deep.equal({ frameworkId: framework.frameworkId, taskId: 'kept' });
+      const [slave] = slaves(await masterState(harness));
+      expect(slave).to.include({ pid: restarted.self().toString(), active: true });
+      expect(slave?.used_resources).to.include({ cpus: 1, mem: 128 });
+    });
+
+    it('re-adds the agent to the allocator with what its tasks use, so only the rest is offered', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      const framework = await registerFramework(harness);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:1024')], 0);
+      const before = offersOf(framework.probe).length;
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0',
+        tasks: [reportedTask('t1', framework.frameworkId, agent.agentId, 'TASK_RUNNING', 'cpus:1;mem:1024')], executors: [], frameworks: [framework.info],
+      });
+      await harness.clock.advance(1_000);
+      const offers = offersOf(framework.probe).slice(before);
+      expect(offers.length).to.be.greaterThan(0);
+      expect(resourcesOf(offers[offers.length - 1] as Offer)).to.deep.equal({ cpus: 3, mem: 3072 });
+    });
+
+    it('answers Shutdown to an agent that is not in the registry', async () => {
+      const harness = await startHarness();
+      const stranger = new FakeAgent('agent-stranger');
+      harness.host.spawn(stranger);
+      stranger.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo('cpus:1;mem:512', 'stranger', 'someone-S7'), version: '0.1.0', tasks: [], executors: [], frameworks: [],
+      });
+      await harness.clock.settle();
+      expect(all(stranger, 'Shutdown')).to.have.length(1);
+      expect(all(stranger, 'AgentReregistered')).to.have.length(0);
+    });
+  });
+
+  describe('health checks (virtual clock)', () => {
+    async function silentAgentWithTask(partitionAware: boolean): Promise<{ harness: Harness; agentId: string; frameworkProbe: FakeFrameworkProbe; offerId: string }> {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      const spare = await registerAgent(harness, 'cpus:1;mem:1024', 'spare.local');
+      const framework = await registerFramework(harness, partitionAware ? { capabilities: ['PARTITION_AWARE'] } : {});
+      const offers = offersOf(framework.probe);
+      const onAgent = offers.find((offer) => offer.agentId === agent.agentId) as Offer;
+      await launch(harness, framework, [onAgent.id], [commandTask('t1', agent.agentId)], 0);
+      const onSpare = offers.find((offer) => offer.agentId === spare.agentId) as Offer;
+      await silence(harness, agent.probe);
+      return { harness, agentId: agent.agentId, frameworkProbe: framework.probe, offerId: onSpare.id };
+    }
+
+    it(`pings every ${AGENT_PING_TIMEOUT_MS / 1000} s; ${MAX_AGENT_PING_TIMEOUTS - 1} missed pongs keep the agent, ${MAX_AGENT_PING_TIMEOUTS} remove it`, async () => {
+      const { harness, agentId, frameworkProbe } = await silentAgentWithTask(false);
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS - 1));
+      expect(slaves(await masterState(harness)).map((slave) => slave.id)).to.include(agentId);
+      expect(all(frameworkProbe, 'LostAgent')).to.have.length(0);
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS);
+      expect(slaves(await masterState(harness)).map((slave) => slave.id)).to.not.include(agentId);
+      expect(last(frameworkProbe, 'LostAgent')?.body).to.deep.equal({ agentId });
+      const update = updatesOf(frameworkProbe).find(({ update: u }) => u.status.taskId === 't1' && u.status.state !== 'TASK_STAGING')?.update as StatusUpdate;
+      expect(update.status).to.include({ state: 'TASK_LOST', reason: 'REASON_AGENT_REMOVED', source: 'SOURCE_MASTER' });
+      expect(update.uuid).to.equal(undefined);
+      const metrics = await metricsOf(harness);
+      expect(metrics['master/slave_removals/reason_unhealthy']).to.equal(1);
+      expect(metrics['master/tasks_lost']).to.equal(1);
+      expect(harness.handle.registry.unreachable().map((entry) => entry.id)).to.deep.equal([agentId]);
+    });
+
+    it('tasks of PARTITION_AWARE frameworks become TASK_UNREACHABLE', async () => {
+      const { harness, frameworkProbe } = await silentAgentWithTask(true);
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * MAX_AGENT_PING_TIMEOUTS);
+      expect(statesOf(frameworkProbe, 't1')).to.deep.equal(['TASK_UNREACHABLE']);
+      const [framework] = (await masterState(harness)).frameworks as Json[];
+      expect((framework?.unreachable_tasks as Json[]).map((task) => task.id)).to.deep.equal(['t1']);
+      expect((await metricsOf(harness))['master/tasks_unreachable']).to.equal(1);
+    });
+
+    it("rescinds the removed agent's outstanding offers", async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness);
+      const framework = await registerFramework(harness);
+      const offer = latestOffer(framework.probe);
+      await silence(harness, agent.probe);
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * MAX_AGENT_PING_TIMEOUTS);
+      expect(last(framework.probe, 'RescindResourceOffer')?.body).to.deep.equal({ offerId: offer.id });
+      expect((await metricsOf(harness))['master/outstanding_offers']).to.equal(0);
+    });
+
+    it('an agent that answers keeps being pinged and is never removed', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness);
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * MAX_AGENT_PING_TIMEOUTS * 3);
+      expect(all(agent.probe, 'Ping').length).to.equal(MAX_AGENT_PING_TIMEOUTS * 3 + 1);
+      expect(slaves(await masterState(harness))).to.have.length(1);
+    });
+
+    it('a removed agent that comes back is told to shut down', async () => {
+      const { harness, agentId } = await silentAgentWithTask(false);
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * MAX_AGENT_PING_TIMEOUTS);
+      const back = new FakeAgent('agent-back');
+      harness.host.spawn(back);
+      back.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo('cpus:4;mem:4096', 'agent.local', agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [],
+      });
+      await harness.clock.settle();
+      expect(all(back, 'Shutdown')).to.have.length(1);
+    });
+  });
+
+  describe('disconnection', () => {
+    it('a disconnected agent is not offered, and is removed if it does not re-register within the timeout', async () => {
+      const harness = await startHarness({ agentReregisterTimeoutMs: 60_000 });
+      const agent = await registerAgent(harness);
+      const framework = await registerFramework(harness);
+      const offer = latestOffer(framework.probe);
+      harness.host.terminate(agent.probe);
+      await harness.clock.settle();
+      expect(last(framework.probe, 'RescindResourceOffer')?.body).to.deep.equal({ offerId: offer.id });
+      expect(slaves(await masterState(harness))[0]).to.include({ active: false, connected: false });
+      await harness.clock.advance(60_000);
+      expect(slaves(await masterState(harness))).to.have.length(0);
+      expect(last(framework.probe, 'LostAgent')?.body).to.deep.equal({ agentId: agent.agentId });
+    });
+
+    it('UnregisterAgent removes the agent from the registry', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness);
+      agent.probe.post(harness.masterPid, 'UnregisterAgent', { agentId: agent.agentId });
+      await harness.clock.settle();
+      expect(slaves(await masterState(harness))).to.have.length(0);
+      expect(harness.handle.registry.agents()).to.have.length(0);
+      expect((await metricsOf(harness))['master/slave_removals/reason_unregistered']).to.equal(1);
+    });
+  });
+});
+
+/**
+ * The agent stops answering: the ping already answered does not count, so this waits one
+ * interval for the first ping that goes unanswered.
+ */
+async function silence(harness: Harness, agent: FakeAgent): Promise<void> {
+  agent.answerPings = false;
+  await harness.clock.advance(AGENT_PING_TIMEOUT_MS);
+}
+
+type FakeFrameworkProbe = Awaited<ReturnType<typeof registerFramework>>['probe'];
+
+/** An offer's scalars as `{name: value}`. */
+function resourcesOf(offer: Offer): Record<string, number> {
+  return Object.fromEntries(offer.resources.map((resource) => [resource.name, (resource as { scalar?: { value: number } }).scalar?.value ?? 0]));
+}

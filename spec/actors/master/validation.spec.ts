@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../../lib/protocol';
+import { Resources } from '../../../lib/resources';
+import {
+  canonicalJson, idError, launchResources, validateFrameworkInfo, validateOffers, validateTask, type OfferFacts, type TaskContext,
+} from '../../../actors/master';
+
+const json = (text: string): TaskInfo['resources'] => Resources.parse(text).toJSON();
+
+const baseTask: TaskInfo = { name: 'task', taskId: 't1', agentId: 'S0', resources: json('cpus:1;mem:128'), command: { value: 'true' } };
+const executor: ExecutorInfo = { executorId: 'ex', command: { value: './run' }, resources: json('cpus:0.5;mem:64') };
+
+function context(overrides: Partial<TaskContext> = {}): TaskContext {
+  return {
+    frameworkId: 'F0',
+    agentId: 'S0',
+    hasTask: (taskId) => taskId === 'live',
+    hasUnreachableTask: (taskId) => taskId === 'away',
+    executor: () => undefined,
+    available: Resources.parse('cpus:2;mem:512;ports:[31000-31010]'),
+    ...overrides,
+  };
+}
+
+describe('actors/master/validation', () => {
+  describe('validateTask: the table', () => {
+    const rows: Array<[string, TaskInfo, Partial<TaskContext>, string | RegExp | undefined]> = [
+      ['a valid command task', baseTask, {}, undefined],
+      ['an empty-looking id with a slash', { ...baseTask, taskId: 'a/b' }, {}, "Task ID is invalid: 'a/b' contains invalid characters"],
+      ['the id ..', { ...baseTask, taskId: '..' }, {}, "Task ID is invalid: '..' is disallowed"],
+      ['an id with a control character', { ...baseTask, taskId: 'a\nb' }, {}, /contains invalid characters/],
+      ['an id of 256 characters', { ...baseTask, taskId: 'x'.repeat(256) }, {}, 'Task ID is invalid: ID must not be greater than 255 characters'],
+      ['the id of a live task', { ...baseTask, taskId: 'live' }, {}, 'Task has duplicate ID: live'],
+      ['the id of an unreachable task', { ...baseTask, taskId: 'away' }, {}, 'Task reuses the ID of an unreachable task: away'],
+      ['another agent than the offers', { ...baseTask, agentId: 'S9' }, {}, 'Task uses invalid agent S9 while agent S0 is expected'],
+      ['no resources', { ...baseTask, resources: [] }, {}, 'Task uses no resources'],
+      ['only zero resources', { ...baseTask, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0 } }] }, {}, 'Task uses no resources'],
+      ['negative resources', { ...baseTask, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: -1 } }] }, {}, /^Task uses invalid resources: /],
+      ['neither command nor executor', { ...baseTask, command: undefined }, {}, 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present'],
+      ['both command and executor', { ...baseTask, executor }, {}, 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present'],
+      ['a valid executor task', { ...baseTask, command: undefined, executor }, {}, undefined],
+      ['an executor of another framework', { ...baseTask, command: undefined, executor: { ...executor, frameworkId: 'F9' } }, {}, 'ExecutorInfo has an invalid FrameworkID (Actual: F9 vs Expected: F0)'],
+      ['an executor id with a slash', { ...baseTask, command: undefined, executor: { ...executor, executorId: 'e/x' } }, {}, /^Executor ID is invalid/],
+      ['an executor with invalid resources', { ...baseTask, command: undefined, executor: { ...executor, resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: -5 } }] } }, {}, /^Executor uses invalid resources/],
+      ['an executor incompatible with the running one', { ...baseTask, command: undefined, executor },
+        { executor: () => ({ ...executor, frameworkId: 'F0', command: { value: './other' } }) }, /^ExecutorInfo is not compatible/],
+      ['more than is offered', { ...baseTask, resources: json('cpus:3') }, {}, 'Total resources cpus:3 required by task and its executor is more than available cpus:2;mem:512;ports:[31000-31010]'],
+      ['ports outside the offer', { ...baseTask, resources: json('cpus:1;ports:[40000-40000]') }, {}, /is more than available/],
+      ['a task plus a new executor beyond the offer', { ...baseTask, resources: json('cpus:1.6'), command: undefined, executor }, {}, /^Total resources cpus:2.1;mem:64 required/],
+      ['a task fitting only because its executor already runs', { ...baseTask, resources: json('cpus:1.6'), command: undefined, executor },
+        { executor: () => ({ ...executor, frameworkId: 'F0' }) }, undefined],
+    ];
+    for (const [what, task, overrides, expected] of rows) {
+      it(`${what}: ${expected === undefined ? 'valid' : String(expected)}`, () => {
+        const reason = validateTask(task, context(overrides));
+        if (expected === undefined) expect(reason).to.equal(undefined);
+        else if (typeof expected === 'string') expect(reason).to.equal(expected);
+        else expect(reason).to.match(expected);
+      });
+    }
+  });
+
+  it('launchResources counts an executor only when it is new on the agent', () => {
+    const task: TaskInfo = { ...baseTask, command: undefined, executor };
+    expect(launchResources(task, context()).format()).to.equal('cpus:1.5;mem:192');
+    expect(launchResources(task, context({ executor: () => executor })).format()).to.equal('cpus:1;mem:128');
+  });
+
+  describe('validateOffers', () => {
+    const offers: Record<string, OfferFacts> = {
+      O1: { frameworkId: 'F0', agentId: 'S0', role: '*' },
+      O2: { frameworkId: 'F0', agentId: 'S0', role: '*' },
+      O3: { frameworkId: 'F0', agentId: 'S1', role: '*' },
+      O4: { frameworkId: 'F1', agentId: 'S0', role: '*' },
+      O5: { frameworkId: 'F0', agentId: 'S0', role: 'web' },
+    };
+    const lookup = (offerId: string): OfferFacts | undefined => offers[offerId];
+    const rows: Array<[string[], string | undefined]> = [
+      [['O1'], undefined],
+      [['O1', 'O2'], undefined],
+      [[], 'No offers specified'],
+      [['O1', 'O1'], 'Duplicate offer O1 in offer list'],
+      [['O1', 'O9'], 'Offer O9 is no longer valid'],
+      [['O4'], 'Offer O4 has invalid framework F1 while framework F0 is expected'],
+      [['O1', 'O5'], "Aggregated offers must be allocated to the same role. Offer O5 uses role 'web' but another is using role '*'"],
+      [['O1', 'O3'], 'Aggregated offers must belong to one single agent. Offer O3 uses agent S1 and agent S0'],
+    ];
+    for (const [offerIds, expected] of rows) {
+      it(`[${offerIds.join(', ')}]: ${expected ?? 'valid'}`, () => {
+        expect(validateOffers(offerIds, 'F0', lookup)).to.equal(expected);
+      });
+    }
+  });
+
+  describe('validateFrameworkInfo', () => {
+    const base: FrameworkInfo = { name: 'f', user: 'u' };
+    const rows: Array<[Partial<FrameworkInfo>, string | RegExp | undefined]> = [
+      [{}, undefined],
+      [{ roles: ['eng/web', '*'] }, undefined],
+      [{ roles: [] }, 'Framework must subscribe to at least one role'],
+      [{ roles: ['a', 'a'] }, 'Framework roles must be unique: a, a'],
+      [{ roles: ['-bad'] }, /^Framework role '-bad' is invalid/],
+      [{ failoverTimeout: Infinity }, 'Framework failover timeout must be a finite number of seconds'],
+      [{ id: 'a/b' }, /^Framework ID is invalid/],
+    ];
+    for (const [overrides, expected] of rows) {
+      it(`${JSON.stringify(overrides)}: ${expected === undefined ? 'valid' : String(expected)}`, () => {
+        const reason = validateFrameworkInfo({ ...base, ...overrides });
+        if (expected === undefined || typeof expected === 'string') expect(reason).to.equal(expected);
+        else expect(reason).to.match(expected);
+      });
+    }
+  });
+
+  it('idError accepts ordinary ids', () => {
+    for (const id of ['t1', 'my-task.2', 'uuid:1234', 'a b']) expect(idError(id), id).to.equal(undefined);
+    expect(idError('')).to.equal('ID must not be empty');
+  });
+
+  it('canonicalJson ignores key order', () => {
+    expect(canonicalJson({ a: 1, b: { c: 2, d: [1, { e: 1, f: 2 }] } })).to.equal(canonicalJson({ b: { d: [1, { f: 2, e: 1 }], c: 2 }, a: 1 }));
+  });
+});
