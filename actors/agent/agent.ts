@@ -1,0 +1,635 @@
+/**
+ * The agent actor (Mesos' `Slave`): it registers with the master, starts an executor process
+ * per executor id in a sandbox, passes tasks, kills and framework messages to executors, and
+ * relays their status updates to the master through the status update manager, which retries
+ * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
+ */
+import { Actor, dispatch, UPID, type BodyOf, type Timer } from '../../lib/actor';
+import { ok, type HttpResponse } from '../../lib/process';
+import {
+  AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
+  KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
+  RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
+  StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
+  isTerminalState,
+  type AgentInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
+} from '../../lib/protocol';
+import type { Resources } from '../../lib/resources';
+import { AGENT_VERSION, MAX_COMPLETED_FRAMEWORKS, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
+import type { AgentFlags } from './flags';
+import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
+import { executorRunDirectory, pathComponentError } from './paths';
+import { ExecutorRecord, FrameworkRecord, newTask, partitionAware } from './records';
+import { agentStateJson } from './state';
+import { TaskStatusUpdateManager } from './status-update-manager';
+import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
+
+/** How the agent is built; `startAgent` fills this in from the flags and the machine. */
+export interface AgentOptions {
+  /** The actor id, `slave(N)` from `host.uniqueId('slave')` (default `slave(1)`). */
+  readonly id?: string;
+  readonly flags: AgentFlags;
+  /** Total resources offered (detected and/or from `--resources`). */
+  readonly resources: Resources;
+  readonly attributes: Attributes;
+  /** Host name reported to the master. */
+  readonly hostname: string;
+  /** Starts executor processes (tests inject one that starts none). */
+  readonly launcher: Launcher;
+  /** What runs the command executor (default: node with `command-executor.js`). */
+  readonly commandExecutor: ExecutorInfo['command'];
+}
+
+/** Life of the agent (Mesos' `Slave::State`, without recovery). */
+export type AgentPhase = 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
+
+/**
+ * The agent actor. Its protocol is the block of handlers in the constructor: first what the
+ * master sends, then what executors send.
+ */
+export class Agent extends Actor {
+  /** The master's pid, `master@<flags.master>`. */
+  private readonly master: UPID;
+  /** DISCONNECTED until (re-)registered; RUNNING while the master is believed alive. */
+  private phase: AgentPhase = 'DISCONNECTED';
+  /** Assigned by the master at the first registration; kept across re-registrations. */
+  private agentId: string | undefined;
+  /** The master that last (re-)registered us. */
+  private masterInfo: MasterInfo | undefined;
+  /** The next registration attempt. */
+  private registrationTimer: Timer | undefined;
+  /** Fires when no ping has come for `masterPingTimeoutMs`. */
+  private pingTimer: Timer | undefined;
+  /** Frameworks with executors here, by id. */
+  private readonly frameworks = new Map<string, FrameworkRecord>();
+  /** Frameworks that had executors here and have none left, newest last (bounded). */
+  private readonly completedFrameworks: FrameworkRecord[] = [];
+  /** Status update streams, one per task. */
+  private readonly updates: TaskStatusUpdateManager;
+  /** When the agent started, in seconds since the epoch (for /state). */
+  private startTimeSeconds = 0;
+  /** Callers of `stop` waiting for the agent to finish shutting down. */
+  private readonly stopWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: AgentOptions) {
+    super(options.id ?? 'slave(1)');
+    this.master = masterPid(options.flags.master);
+    this.updates = new TaskStatusUpdateManager({
+      forward: (update) => this.forward(update),
+      startTimer: (delayMs, callback) => this.delay(delayMs, callback),
+    });
+    // From the master.
+    this.install(AgentRegistered, this.registered);
+    this.install(AgentReregistered, this.reregistered);
+    this.install(Ping, this.ping);
+    this.install(RunTask, this.runTask);
+    this.install(KillTaskOnAgent, this.killTask);
+    this.install(StatusUpdateAcknowledgement, this.statusUpdateAcknowledgement);
+    this.install(ShutdownFramework, this.shutdownFramework);
+    this.install(ShutdownExecutor, this.shutdownExecutorMessage);
+    this.install(Shutdown, this.shutdownMessage);
+    this.install(UpdateFramework, this.updateFramework);
+    this.install(FrameworkToExecutor, this.frameworkToExecutor);
+    // From executors.
+    this.install(RegisterExecutor, this.registerExecutor);
+    this.install(ReregisterExecutor, this.reregisterExecutor);
+    this.install(StatusUpdateMessage, this.statusUpdate);
+    this.install(ExecutorToFramework, this.executorToFramework);
+    this.route('/state', () => this.stateResponse());
+    this.route('/health', () => ok(''));
+  }
+
+  /**
+   * Unregisters from the master, shuts every executor down, then terminates the agent; resolves
+   * once it has (Mesos' SIGUSR1 path). Call it through `dispatch` (as `AgentHandle.stop` does).
+   */
+  stop(reason = 'the agent is stopping'): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.stopWaiters.push(resolve);
+      if (this.phase === 'RUNNING' && this.agentId !== undefined) this.send(this.master, UnregisterAgent, { agentId: this.agentId });
+      this.shutdownAgent(reason);
+    });
+  }
+
+  protected override initialize(): void {
+    this.startTimeSeconds = this.clock.now() / 1000;
+    this.log.info({ agent: this.self().toString(), master: this.master.toString() }, 'agent started');
+    this.startRegistration();
+  }
+
+  protected override finalize(): void {
+    for (const resolve of this.stopWaiters.splice(0)) resolve();
+  }
+
+  protected override exited(pid: UPID): void {
+    if (pid.equals(this.master)) return this.masterLost('the link to the master broke');
+    this.log.info({ executor: pid.toString() }, 'an executor actor went away; waiting for its process to exit');
+  }
+
+  // ---- registration -------------------------------------------------------------------------
+
+  private registered(from: UPID, message: BodyOf<typeof AgentRegistered>): void {
+    if (!this.fromMaster(from, 'AgentRegistered')) return;
+    this.connected(message.agentId, message.masterInfo, 'registered');
+  }
+
+  private reregistered(from: UPID, message: BodyOf<typeof AgentReregistered>): void {
+    if (!this.fromMaster(from, 'AgentReregistered')) return;
+    this.connected(message.agentId, message.masterInfo, 're-registered');
+  }
+
+  private connected(agentId: string, masterInfo: MasterInfo, how: string): void {
+    if (this.phase === 'TERMINATING') return;
+    if (this.agentId !== undefined && this.agentId !== agentId) {
+      this.log.error({ expected: this.agentId, got: agentId }, `${how} with a different agent id; shutting down`);
+      return this.shutdownAgent(`the master ${how} this agent as ${agentId}, not ${this.agentId}`);
+    }
+    if (this.phase === 'RUNNING') return;
+    this.log.info({ agentId, master: masterInfo.pid }, `agent ${how}`);
+    this.agentId = agentId;
+    this.masterInfo = masterInfo;
+    this.phase = 'RUNNING';
+    this.registrationTimer?.cancel();
+    this.registrationTimer = undefined;
+    this.resetPingTimer();
+    this.updates.resume();
+  }
+
+  private ping(from: UPID, message: BodyOf<typeof Ping>): void {
+    if (!this.fromMaster(from, 'Ping')) return;
+    if (!message.connected && this.phase === 'RUNNING') {
+      this.masterLost('the master considers this agent disconnected');
+    } else if (this.phase === 'RUNNING') {
+      this.resetPingTimer();
+    }
+    this.send(from, Pong, {});
+  }
+
+  /** Mesos: wait a random time within the backoff factor, then register with backoff doubling from 2× the factor. */
+  private startRegistration(): void {
+    const factorMs = this.options.flags.registrationBackoffFactorMs;
+    this.registrationTimer?.cancel();
+    this.registrationTimer = this.delay(this.random.next() * factorMs, () => this.attemptRegistration(factorMs * 2));
+  }
+
+  private attemptRegistration(maxBackoffMs: number): void {
+    this.registrationTimer = undefined;
+    if (this.phase !== 'DISCONNECTED') return;
+    this.link(this.master);
+    if (this.agentId === undefined) {
+      this.send(this.master, RegisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION });
+    } else {
+      this.send(this.master, ReregisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION, ...this.reregistrationContents() });
+    }
+    const boundMs = Math.min(maxBackoffMs, REGISTER_RETRY_INTERVAL_MAX_MS);
+    this.registrationTimer = this.delay(this.random.next() * boundMs, () => this.attemptRegistration(boundMs * 2));
+  }
+
+  private masterLost(reason: string): void {
+    if (this.phase !== 'RUNNING') return;
+    this.log.warn({ master: this.master.toString(), reason }, 'master lost; re-registering');
+    this.phase = 'DISCONNECTED';
+    this.pingTimer?.cancel();
+    this.pingTimer = undefined;
+    this.updates.pause();
+    this.startRegistration();
+  }
+
+  private resetPingTimer(): void {
+    this.pingTimer?.cancel();
+    this.pingTimer = this.delay(this.options.flags.masterPingTimeoutMs, () => {
+      this.pingTimer = undefined;
+      this.masterLost(`no ping from the master for ${this.options.flags.masterPingTimeoutMs} ms`);
+    });
+  }
+
+  private agentInfo(): AgentInfo {
+    const info: AgentInfo = {
+      hostname: this.options.hostname,
+      port: this.self().port,
+      resources: this.options.resources.toJSON(),
+      attributes: this.options.attributes,
+    };
+    if (this.agentId !== undefined) info.id = this.agentId;
+    return info;
+  }
+
+  /**
+   * What ReregisterAgent carries: every task not yet completed (queued as TASK_STAGING, live,
+   * and terminal ones whose update is unacknowledged), custom executors, and frameworks.
+   */
+  private reregistrationContents(): Pick<BodyOf<typeof ReregisterAgent>, 'tasks' | 'executors' | 'frameworks'> {
+    const tasks: Task[] = [];
+    const executors: ExecutorState[] = [];
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) {
+        for (const queued of executor.queuedTasks.values()) {
+          tasks.push(newTask(queued, framework.id, executor.id, executor.agentId, 'TASK_STAGING'));
+        }
+        tasks.push(...executor.launchedTasks.values(), ...executor.terminatedTasks.values());
+        if (!executor.commandExecutor) executors.push({ frameworkId: framework.id, executorId: executor.id, info: executor.info });
+      }
+    }
+    const frameworks = [...this.frameworks.values()].map((framework) => ({ ...framework.info, id: framework.id }));
+    return { tasks, executors, frameworks };
+  }
+
+  // ---- tasks --------------------------------------------------------------------------------
+
+  private runTask(from: UPID, message: BodyOf<typeof RunTask>): void {
+    if (!this.fromMaster(from, 'RunTask')) return;
+    const { task, frameworkId } = message;
+    if (this.phase !== 'RUNNING' || task.agentId !== this.agentId) {
+      this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent not running or task meant for another agent');
+      return;
+    }
+    const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, this.options.commandExecutor);
+    const invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('task', task.taskId) ?? pathComponentError('executor', executorInfo.executorId);
+    if (invalid !== undefined) return this.failTask(frameworkId, undefined, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
+    const framework = this.frameworkFor(frameworkId, message);
+    if (framework.phase === 'TERMINATING') {
+      this.log.warn({ taskId: task.taskId, frameworkId }, 'ignoring RunTask: the framework is terminating');
+      return;
+    }
+    if (framework.executorForTask(task.taskId) !== undefined) {
+      this.log.warn({ taskId: task.taskId, frameworkId }, 'ignoring RunTask: a task with this id is already here');
+      return;
+    }
+    const executor = framework.executors.get(executorInfo.executorId) ?? this.launchExecutor(framework, executorInfo, task.executor === undefined);
+    if (executor === undefined) {
+      const reason = `the agent runs ${MAX_EXECUTORS} executors already`;
+      return this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
+    }
+    this.deliverTask(framework, executor, task);
+  }
+
+  private deliverTask(framework: FrameworkRecord, executor: ExecutorRecord, task: TaskInfo): void {
+    switch (executor.phase) {
+      case 'TERMINATING':
+      case 'TERMINATED': {
+        // Never launched: TASK_DROPPED for partition-aware frameworks, TASK_LOST for the others (Mesos).
+        const state = partitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
+        const verdict = { state, reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${executor.phase.toLowerCase()}` } as const;
+        return this.agentUpdate(framework.id, executor.id, task.taskId, verdict);
+      }
+      case 'REGISTERING':
+        if (executor.queuedTasks.size >= MAX_QUEUED_TASKS_PER_EXECUTOR) {
+          return this.failTask(framework.id, executor.id, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', 'too many tasks queued for the executor');
+        }
+        return executor.queueTask(task);
+      case 'RUNNING':
+        executor.launchTask(task);
+        this.send(executor.pid as UPID, RunTaskOnExecutor, { frameworkId: framework.id, framework: framework.info, task });
+    }
+  }
+
+  private killTask(from: UPID, message: BodyOf<typeof KillTaskOnAgent>): void {
+    if (!this.fromMaster(from, 'KillTaskOnAgent')) return;
+    const { frameworkId, taskId } = message;
+    const framework = this.frameworks.get(frameworkId);
+    if (this.phase === 'TERMINATING' || framework === undefined || framework.phase === 'TERMINATING') {
+      this.log.warn({ frameworkId, taskId }, 'ignoring KillTask: agent or framework terminating, or framework unknown');
+      return;
+    }
+    const executor = framework.executorForTask(taskId);
+    if (executor === undefined) {
+      const state = partitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
+      return this.agentUpdate(frameworkId, undefined, taskId, { state, reason: 'REASON_EXECUTOR_TERMINATED', message: 'Cannot find executor' });
+    }
+    if (executor.queuedTasks.has(taskId)) {
+      const verdict = { state: 'TASK_KILLED', reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Killed before delivery to the executor' } as const;
+      return this.agentUpdate(frameworkId, executor.id, taskId, verdict);
+    }
+    if (executor.phase !== 'RUNNING') {
+      this.log.warn({ frameworkId, taskId, executor: executor.id, phase: executor.phase }, 'ignoring KillTask: the executor is terminating');
+      return;
+    }
+    const gracePeriodSeconds = executor.taskInfos.get(taskId)?.killPolicy?.gracePeriodSeconds;
+    const kill: BodyOf<typeof KillTaskOnExecutor> = { frameworkId, taskId };
+    if (gracePeriodSeconds !== undefined) kill.gracePeriodSeconds = gracePeriodSeconds;
+    this.send(executor.pid as UPID, KillTaskOnExecutor, kill);
+  }
+
+  private updateFramework(from: UPID, message: BodyOf<typeof UpdateFramework>): void {
+    if (!this.fromMaster(from, 'UpdateFramework')) return;
+    const framework = this.frameworks.get(message.frameworkId);
+    if (framework !== undefined) framework.schedulerPid = message.pid;
+  }
+
+  private frameworkToExecutor(from: UPID, message: BodyOf<typeof FrameworkToExecutor>): void {
+    if (!this.fromMaster(from, 'FrameworkToExecutor')) return;
+    const executor = this.frameworks.get(message.frameworkId)?.executors.get(message.executorId);
+    if (executor === undefined || executor.phase !== 'RUNNING') {
+      this.log.warn({ frameworkId: message.frameworkId, executorId: message.executorId }, 'dropping a framework message: executor not running');
+      return;
+    }
+    this.send(executor.pid as UPID, FrameworkToExecutor, message);
+  }
+
+  // ---- status updates -----------------------------------------------------------------------
+
+  private statusUpdate(from: UPID, message: BodyOf<typeof StatusUpdateMessage>): void {
+    const framework = this.frameworks.get(message.update.frameworkId);
+    const taskId = message.update.status.taskId;
+    if (framework === undefined || framework.phase === 'TERMINATING' || message.update.uuid === undefined || this.agentId === undefined) {
+      this.log.warn({ from: from.toString(), taskId }, 'ignoring a status update: unknown or terminating framework, or no uuid');
+      return;
+    }
+    const executor = framework.executorForTask(taskId);
+    const update = stampExecutorUpdate(message.update, this.agentId, executor?.id);
+    if (executor !== undefined && !this.acceptableExecutorUpdate(framework, executor, update)) return;
+    // A retried update for a task already completed here would open a new stream: acknowledge it and drop it.
+    const result = executor === undefined && framework.hasCompletedTask(taskId) ? 'duplicate' : this.updates.update(update);
+    if (result === 'refused') return;
+    if (result === 'accepted') executor?.updateTaskState(update.status);
+    this.send(from, StatusUpdateAcknowledgement, { agentId: this.agentId, frameworkId: framework.id, taskId, uuid: message.update.uuid });
+  }
+
+  /** Mesos refuses TASK_STAGING from executors (and shuts them down), and non-terminal updates for queued tasks. */
+  private acceptableExecutorUpdate(framework: FrameworkRecord, executor: ExecutorRecord, update: StatusUpdate): boolean {
+    const { taskId, state } = update.status;
+    if (state === 'TASK_STAGING') {
+      this.log.error({ executor: executor.id, taskId }, 'an executor sent TASK_STAGING, which it may not; shutting it down');
+      this.shutdownExecutor(framework, executor);
+      return false;
+    }
+    if (executor.queuedTasks.has(taskId) && !isTerminalState(state)) {
+      this.log.warn({ executor: executor.id, taskId, state }, 'ignoring a non-terminal update for a task not yet delivered');
+      return false;
+    }
+    return true;
+  }
+
+  private statusUpdateAcknowledgement(from: UPID, message: BodyOf<typeof StatusUpdateAcknowledgement>): void {
+    if (!this.fromMaster(from, 'StatusUpdateAcknowledgement')) return;
+    const { frameworkId, taskId, uuid } = message;
+    const result = this.updates.acknowledgement(frameworkId, taskId, uuid);
+    if (result.kind !== 'acknowledged') {
+      this.log.warn({ frameworkId, taskId, uuid, result: result.kind }, 'ignoring a status update acknowledgement');
+      return;
+    }
+    if (!result.terminated) return;
+    const framework = this.frameworks.get(frameworkId);
+    const executor = framework?.executorForTask(taskId);
+    if (framework === undefined || executor === undefined) return;
+    executor.completeTask(taskId);
+    if (executor.phase === 'TERMINATED' && !executor.hasIncompleteTasks()) this.removeExecutor(framework, executor);
+  }
+
+  /** The status update manager's way out: to the master, with our pid for the acknowledgement. */
+  private forward(update: StatusUpdate): void {
+    if (this.phase !== 'RUNNING') return; // resent by `resume` after the next (re-)registration
+    this.frameworks.get(update.frameworkId)?.executorForTask(update.status.taskId)?.recordForwarded(update);
+    this.send(this.master, StatusUpdateMessage, { update, pid: this.self().toString() });
+  }
+
+  /** Sends an update the agent made itself through the status update manager (Mesos SOURCE_SLAVE). */
+  private agentUpdate(frameworkId: string, executorId: string | undefined, taskId: string, verdict: AgentVerdict): void {
+    const update = agentStatusUpdate({
+      frameworkId, agentId: this.agentId ?? '', executorId, taskId, verdict, uuid: this.host.newId(), nowMs: this.clock.now(),
+    });
+    this.frameworks.get(frameworkId)?.executors.get(executorId ?? '')?.updateTaskState(update.status);
+    this.updates.update(update);
+  }
+
+  private failTask(frameworkId: string, executorId: string | undefined, taskId: string, reason: string, message: string): void {
+    this.log.warn({ frameworkId, taskId, reason, message }, 'failing a task');
+    this.agentUpdate(frameworkId, executorId, taskId, { state: 'TASK_FAILED', reason, message });
+  }
+
+  // ---- executors ----------------------------------------------------------------------------
+
+  private launchExecutor(framework: FrameworkRecord, info: ExecutorInfo, commandExecutor: boolean): ExecutorRecord | undefined {
+    if (this.executorCount() >= MAX_EXECUTORS) return undefined;
+    const agentId = this.agentId as string;
+    const runId = this.host.newId();
+    const directory = executorRunDirectory(this.options.flags.workDir, { agentId, frameworkId: framework.id, executorId: info.executorId, runId });
+    const executor = new ExecutorRecord({ ...info, frameworkId: framework.id }, framework.id, agentId, commandExecutor, runId, directory);
+    framework.executors.set(executor.id, executor);
+    const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
+    executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
+    const launch = {
+      agentId, agentPid: this.self().toString(), frameworkId: framework.id, executorId: executor.id, runId, directory,
+      command: info.command, commandExecutor, checkpoint: framework.info.checkpoint ?? false,
+      shutdownGracePeriodMs: this.options.flags.executorShutdownGracePeriodMs,
+    };
+    const onExit = (exit: ExecutorExit): void => {
+      dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);
+    };
+    this.log.info({ frameworkId: framework.id, executorId: executor.id, directory }, 'launching executor');
+    this.defer(this.options.launcher.launch(launch, onExit), (started) => this.executorStarted(executor, started), (error) => this.executorLaunchFailed(executor, error));
+    return executor;
+  }
+
+  private executorStarted(executor: ExecutorRecord, started: LaunchedExecutor): void {
+    if (executor.phase === 'TERMINATED') return; // it exited before we heard it started
+    executor.process = started;
+    if (executor.phase === 'TERMINATING' && executor.pid === undefined) started.destroy();
+  }
+
+  private executorLaunchFailed(executor: ExecutorRecord, error: Error): void {
+    this.log.error({ executorId: executor.id, error: error.message }, 'failed to launch executor');
+    executor.pendingTermination = { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch executor: ${error.message}` };
+    this.executorExited(executor, { code: null, signal: null });
+  }
+
+  private registrationTimedOut(executor: ExecutorRecord): void {
+    executor.registrationTimer = undefined;
+    if (executor.phase !== 'REGISTERING' || !this.isCurrent(executor)) return;
+    const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
+    this.log.warn({ executorId: executor.id, timeoutMs }, 'executor did not register in time; killing it');
+    executor.phase = 'TERMINATING';
+    const verdict = { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', message: `Executor did not register within ${timeoutMs} ms` } as const;
+    executor.pendingTermination = verdict;
+    for (const taskId of [...executor.queuedTasks.keys()]) this.agentUpdate(executor.frameworkId, executor.id, taskId, verdict);
+    executor.process?.destroy();
+  }
+
+  private registerExecutor(from: UPID, message: BodyOf<typeof RegisterExecutor>): void {
+    const framework = this.frameworks.get(message.frameworkId);
+    const executor = framework?.executors.get(message.executorId);
+    if (framework === undefined || executor === undefined || framework.phase === 'TERMINATING' || this.phase === 'TERMINATING' || executor.phase !== 'REGISTERING') {
+      this.log.warn({ from: from.toString(), ...message, phase: executor?.phase }, 'shutting down an executor that may not register');
+      this.send(from, ShutdownExecutorOnExecutor, {});
+      return;
+    }
+    executor.phase = 'RUNNING';
+    executor.pid = from;
+    executor.registrationTimer?.cancel();
+    executor.registrationTimer = undefined;
+    this.link(from);
+    this.send(from, ExecutorRegistered, {
+      executorInfo: executor.info, frameworkId: framework.id, frameworkInfo: { ...framework.info, id: framework.id },
+      agentId: executor.agentId, agentInfo: this.agentInfo(),
+    });
+    if (executor.queuedTasks.size === 0 && executor.launchedTasks.size === 0) {
+      this.log.warn({ executorId: executor.id }, 'every task of the executor was killed before delivery; shutting it down');
+      return this.shutdownExecutor(framework, executor);
+    }
+    for (const task of [...executor.queuedTasks.values()]) this.deliverTask(framework, executor, task);
+  }
+
+  private reregisterExecutor(from: UPID, message: BodyOf<typeof ReregisterExecutor>): void {
+    // Executors re-register only with an agent recovering from checkpoints, which this agent never is (Mesos does the same outside recovery).
+    this.log.warn({ from: from.toString(), executorId: message.executorId }, 'shutting down a re-registering executor: the agent is not recovering');
+    this.send(from, ShutdownExecutorOnExecutor, {});
+  }
+
+  private executorToFramework(from: UPID, message: BodyOf<typeof ExecutorToFramework>): void {
+    if (this.phase !== 'RUNNING' || this.agentId === undefined) {
+      this.log.warn({ from: from.toString() }, 'dropping an executor message: not registered with a master');
+      return;
+    }
+    this.send(this.master, ExecutorToFramework, { ...message, agentId: this.agentId });
+  }
+
+  private executorExited(executor: ExecutorRecord, exit: ExecutorExit): void {
+    const framework = this.frameworks.get(executor.frameworkId);
+    if (executor.phase === 'TERMINATED' || framework === undefined || !this.isCurrent(executor)) return;
+    this.log.info({ executorId: executor.id, exit: describeExit(exit) }, 'executor exited');
+    executor.phase = 'TERMINATED';
+    executor.registrationTimer?.cancel();
+    executor.shutdownTimer?.cancel();
+    const verdict = executor.pendingTermination ?? { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${describeExit(exit)}` };
+    if (framework.phase !== 'TERMINATING') {
+      for (const taskId of executor.liveTaskIds()) this.agentUpdate(framework.id, executor.id, taskId, verdict);
+    }
+    if (this.agentId !== undefined) {
+      this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId: executor.id, status: waitStatus(exit) });
+    }
+    if (this.phase === 'TERMINATING' || framework.phase === 'TERMINATING' || !executor.hasIncompleteTasks()) this.removeExecutor(framework, executor);
+  }
+
+  private shutdownExecutorMessage(from: UPID, message: BodyOf<typeof ShutdownExecutor>): void {
+    if (!this.fromMaster(from, 'ShutdownExecutor')) return;
+    const framework = this.frameworks.get(message.frameworkId);
+    const executor = framework?.executors.get(message.executorId);
+    if (framework === undefined || executor === undefined) {
+      this.log.warn(message, 'ignoring ShutdownExecutor for an unknown executor');
+      return;
+    }
+    this.shutdownExecutor(framework, executor);
+  }
+
+  /** Asks the executor to shut down; its process tree is killed if it has not exited after the grace period. */
+  private shutdownExecutor(framework: FrameworkRecord, executor: ExecutorRecord): void {
+    if (executor.phase === 'TERMINATING' || executor.phase === 'TERMINATED') return;
+    this.log.info({ frameworkId: framework.id, executorId: executor.id }, 'shutting down executor');
+    executor.phase = 'TERMINATING';
+    executor.registrationTimer?.cancel();
+    if (executor.pid === undefined) {
+      executor.process?.destroy();
+      return;
+    }
+    const gracePeriodMs = this.options.flags.executorShutdownGracePeriodMs;
+    this.send(executor.pid, ShutdownExecutorOnExecutor, { gracePeriodSeconds: gracePeriodMs / 1000 });
+    executor.shutdownTimer = this.delay(gracePeriodMs, () => {
+      if (executor.phase === 'TERMINATED') return;
+      this.log.warn({ executorId: executor.id, gracePeriodMs }, 'executor did not exit within the shutdown grace period; killing it');
+      executor.process?.destroy();
+    });
+  }
+
+  private removeExecutor(framework: FrameworkRecord, executor: ExecutorRecord): void {
+    for (const taskId of [...executor.terminatedTasks.keys()]) executor.completeTask(taskId);
+    framework.removeExecutor(executor);
+    if (framework.idle()) this.removeFramework(framework);
+  }
+
+  // ---- frameworks and the agent's own shutdown ----------------------------------------------
+
+  private frameworkFor(frameworkId: string, message: BodyOf<typeof RunTask>): FrameworkRecord {
+    let framework = this.frameworks.get(frameworkId);
+    if (framework === undefined) {
+      framework = new FrameworkRecord(frameworkId, message.framework, message.pid);
+      this.frameworks.set(frameworkId, framework);
+    } else {
+      framework.info = message.framework;
+      if (message.pid !== undefined) framework.schedulerPid = message.pid;
+    }
+    return framework;
+  }
+
+  private shutdownFramework(from: UPID, message: BodyOf<typeof ShutdownFramework>): void {
+    if (!this.fromMaster(from, 'ShutdownFramework')) return;
+    const framework = this.frameworks.get(message.frameworkId);
+    if (framework === undefined) return;
+    this.terminateFramework(framework);
+  }
+
+  private terminateFramework(framework: FrameworkRecord): void {
+    this.log.info({ frameworkId: framework.id }, 'shutting down framework');
+    framework.phase = 'TERMINATING';
+    this.updates.cleanup(framework.id);
+    for (const executor of [...framework.executors.values()]) {
+      if (executor.phase === 'TERMINATED') this.removeExecutor(framework, executor);
+      else this.shutdownExecutor(framework, executor);
+    }
+    if (framework.idle() && this.frameworks.has(framework.id)) this.removeFramework(framework);
+  }
+
+  private removeFramework(framework: FrameworkRecord): void {
+    this.frameworks.delete(framework.id);
+    this.completedFrameworks.push(framework);
+    if (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
+    if (this.phase === 'TERMINATING' && this.frameworks.size === 0) this.terminate();
+  }
+
+  private shutdownMessage(from: UPID, message: BodyOf<typeof Shutdown>): void {
+    if (!this.fromMaster(from, 'Shutdown')) return;
+    this.shutdownAgent(`the master asked: ${message.message}`);
+  }
+
+  /** Shuts down every framework's executors, then terminates (at once if there are none; bounded by the grace period). */
+  private shutdownAgent(reason: string): void {
+    if (this.phase === 'TERMINATING') return;
+    this.log.warn({ reason }, 'agent shutting down');
+    this.phase = 'TERMINATING';
+    this.registrationTimer?.cancel();
+    this.pingTimer?.cancel();
+    this.updates.pause();
+    for (const framework of [...this.frameworks.values()]) this.terminateFramework(framework);
+    if (this.frameworks.size === 0) return this.terminate();
+    // Executors that outlive their grace period are killed; allow that kill time to be reported.
+    this.delay(this.options.flags.executorShutdownGracePeriodMs * 2, () => this.terminate());
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private fromMaster(from: UPID, name: string): boolean {
+    if (from.equals(this.master)) return true;
+    this.log.warn({ from: from.toString(), name, master: this.master.toString() }, 'ignoring a message that did not come from the master');
+    return false;
+  }
+
+  private isCurrent(executor: ExecutorRecord): boolean {
+    return this.frameworks.get(executor.frameworkId)?.executors.get(executor.id) === executor;
+  }
+
+  private executorCount(): number {
+    let count = 0;
+    for (const framework of this.frameworks.values()) count += framework.executors.size;
+    return count;
+  }
+
+  private stateResponse(): HttpResponse {
+    return ok(agentStateJson({
+      version: AGENT_VERSION,
+      agentId: this.agentId,
+      pid: this.self().toString(),
+      hostname: this.options.hostname,
+      resources: this.options.resources,
+      attributes: this.options.attributes,
+      masterHostname: this.masterInfo?.hostname,
+      startTimeSeconds: this.startTimeSeconds,
+      flags: this.options.flags,
+      frameworks: [...this.frameworks.values()],
+      completedFrameworks: this.completedFrameworks,
+    }));
+  }
+}
+
+/** `master@<host:port>` from the `--master` flag (a full UPID is accepted as is). */
+export function masterPid(master: string): UPID {
+  return master.includes('@') ? UPID.parse(master) : UPID.parse(`master@${master}`);
+}

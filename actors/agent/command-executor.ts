@@ -1,0 +1,190 @@
+/**
+ * The built-in command executor (Mesos' `mesos-executor`): the agent starts one per command task,
+ * as `node command-executor.js` in the task's sandbox. It registers with the agent, runs the
+ * task's command in its own process group with stdout and stderr appended to the sandbox's
+ * `stdout` and `stderr`, and reports TASK_STARTING, TASK_RUNNING, then TASK_FINISHED, TASK_FAILED
+ * (`Command exited with status N` / `Command terminated with signal SIGX`) or TASK_KILLED.
+ *
+ * A kill sends SIGTERM to the task's process group, then SIGKILL after the grace period (the
+ * task's kill policy, else 3 s). The executor exits once its terminal update is acknowledged
+ * (or after COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS).
+ *
+ * Its startup is on the critical path of every command task, so it imports only what it needs.
+ */
+import { spawn } from 'node:child_process';
+import { open, type FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Timer } from '../../lib/actor';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, StatusUpdate, TaskInfo } from '../../lib/protocol';
+import { Executor, runExecutor, type ExecutorOptions, type KillOptions } from '../framework/executor';
+import { COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS, COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS, DEFAULT_KILL_GRACE_PERIOD_MS } from './constants';
+import { commandLine } from './launcher';
+import { STDERR_FILE, STDOUT_FILE } from './paths';
+
+/** How the task's process ended. */
+interface TaskExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A started task process. */
+interface StartedTask {
+  readonly processId: number;
+  /** Resolves when the process exits. */
+  readonly exited: Promise<TaskExit>;
+}
+
+/** The command executor: one task, run as an OS process group of its own. */
+export class CommandExecutor extends Executor {
+  /** The one task this executor runs. */
+  private task: TaskInfo | undefined;
+  /** The framework, for its capabilities (TASK_KILLING_STATE). */
+  private frameworkInfo: FrameworkInfo | undefined;
+  /** The task's process id (its process group id too), once started. */
+  private processId: number | undefined;
+  /** A kill was asked for: the exit is reported as TASK_KILLED. */
+  private killed = false;
+  /** The task's process has exited. */
+  private terminated = false;
+  /** SIGKILL escalation after the grace period. */
+  private escalationTimer: Timer | undefined;
+  /** When the escalation is due (host clock, ms); a later kill may only bring it forward. */
+  private escalationDueMs: number | undefined;
+  /** The grace period of a kill asked for before the process had started. */
+  private pendingKillGraceMs: number | undefined;
+  /** Uuid of the terminal update; its acknowledgement ends the executor. */
+  private terminalUuid: string | undefined;
+
+  constructor(options?: ExecutorOptions) {
+    super(options);
+  }
+
+  protected override registered(_executorInfo: ExecutorInfo, frameworkInfo: FrameworkInfo, _agentInfo: AgentInfo): void {
+    this.frameworkInfo = frameworkInfo;
+  }
+
+  protected override launchTask(task: TaskInfo): void {
+    if (this.task !== undefined) {
+      this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_FAILED', message: 'Attempted to run more than one task with a command executor' });
+      return;
+    }
+    this.task = task;
+    if (task.command === undefined) return this.finish('TASK_FAILED', 'The task has no command');
+    this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_STARTING' });
+    const sandbox = this.options.directory ?? process.cwd();
+    this.defer(startTask(task, sandbox), (started) => this.started(started), (error) => this.finish('TASK_FAILED', `Failed to launch the command: ${error.message}`));
+  }
+
+  protected override killTask(taskId: string, options: KillOptions): void {
+    if (this.task === undefined || taskId !== this.task.taskId) {
+      this.log.warn({ taskId }, 'ignoring a kill for a task this executor does not run');
+      return;
+    }
+    const killPolicyMs = this.task.killPolicy === undefined ? undefined : this.task.killPolicy.gracePeriodSeconds * 1000;
+    this.kill(options.gracePeriodMs ?? killPolicyMs ?? DEFAULT_KILL_GRACE_PERIOD_MS);
+  }
+
+  protected override shutdown(): void {
+    if (this.task === undefined || this.terminated) return this.stop();
+    this.kill(Math.max(0, this.shutdownGracePeriodMs - COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS));
+  }
+
+  protected override acknowledged(update: StatusUpdate): void {
+    if (update.uuid === this.terminalUuid) this.stop();
+  }
+
+  private started(started: StartedTask): void {
+    this.processId = started.processId;
+    this.defer(started.exited, (exit) => this.reaped(exit));
+    if (this.pendingKillGraceMs !== undefined) {
+      this.signalTask('SIGTERM');
+      this.scheduleEscalation(this.pendingKillGraceMs);
+      return;
+    }
+    this.sendStatusUpdate({ taskId: (this.task as TaskInfo).taskId, state: 'TASK_RUNNING' });
+  }
+
+  /** SIGTERM now, SIGKILL after `gracePeriodMs`; a repeated kill can only shorten the grace period (Mesos). */
+  private kill(gracePeriodMs: number): void {
+    if (this.terminated) return;
+    if (this.killed) {
+      const dueMs = this.clock.now() + gracePeriodMs;
+      if (this.escalationDueMs !== undefined && dueMs < this.escalationDueMs) this.scheduleEscalation(gracePeriodMs);
+      return;
+    }
+    this.killed = true;
+    if (this.frameworkInfo?.capabilities?.includes('TASK_KILLING_STATE')) {
+      this.sendStatusUpdate({ taskId: (this.task as TaskInfo).taskId, state: 'TASK_KILLING' });
+    }
+    if (this.processId === undefined) {
+      this.pendingKillGraceMs = gracePeriodMs;
+      return;
+    }
+    this.log.info({ processId: this.processId, gracePeriodMs }, 'sending SIGTERM to the task process group');
+    this.signalTask('SIGTERM');
+    this.scheduleEscalation(gracePeriodMs);
+  }
+
+  private scheduleEscalation(gracePeriodMs: number): void {
+    this.escalationTimer?.cancel();
+    this.escalationDueMs = this.clock.now() + gracePeriodMs;
+    this.escalationTimer = this.delay(gracePeriodMs, () => {
+      this.log.warn({ processId: this.processId, gracePeriodMs }, 'the task outlived its grace period; sending SIGKILL');
+      this.signalTask('SIGKILL');
+    });
+  }
+
+  private signalTask(signal: NodeJS.Signals): void {
+    if (this.processId === undefined) return;
+    try {
+      process.kill(-this.processId, signal);
+    } catch {
+      // the group is gone already; the exit is on its way
+    }
+  }
+
+  private reaped(exit: TaskExit): void {
+    this.escalationTimer?.cancel();
+    const message = exit.signal !== null ? `Command terminated with signal ${exit.signal}` : `Command exited with status ${exit.code}`;
+    if (this.killed) this.finish('TASK_KILLED', message);
+    else if (exit.code === 0) this.finish('TASK_FINISHED', message);
+    else this.finish('TASK_FAILED', message);
+  }
+
+  /** Sends the terminal update; the executor stops when it is acknowledged, or after a bounded wait. */
+  private finish(state: 'TASK_FINISHED' | 'TASK_FAILED' | 'TASK_KILLED', message: string): void {
+    if (this.terminated) return;
+    this.terminated = true;
+    this.terminalUuid = this.sendStatusUpdate({ taskId: (this.task as TaskInfo).taskId, state, message });
+    this.delay(COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS, () => this.stop());
+  }
+}
+
+/** Starts the task's command in `sandbox`, leading its own process group, output appended to the sandbox files. */
+async function startTask(task: TaskInfo, sandbox: string): Promise<StartedTask> {
+  const command = task.command as NonNullable<TaskInfo['command']>;
+  const stdout = await open(path.join(sandbox, STDOUT_FILE), 'a');
+  let stderr: FileHandle | undefined;
+  try {
+    stderr = await open(path.join(sandbox, STDERR_FILE), 'a');
+    const [file, args] = commandLine(command);
+    const child = spawn(file, args, {
+      cwd: sandbox,
+      env: { ...process.env, ...(command.environment ?? {}), MESOS_SANDBOX: sandbox, MESOS_TASK_ID: task.taskId },
+      detached: true,
+      stdio: ['ignore', stdout.fd, stderr.fd],
+    });
+    const exited = new Promise<TaskExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    child.on('error', () => undefined); // a failed signal later shows up as the exit
+    return { processId: child.pid as number, exited };
+  } finally {
+    await stdout.close();
+    await stderr?.close();
+  }
+}
+
+if (require.main === module) void runExecutor(() => new CommandExecutor());

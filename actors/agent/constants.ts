@@ -1,0 +1,88 @@
+/** Limits and defaults of the agent and its executors (DESIGN.md §10; values from Mesos' `slave/constants.hpp`). */
+
+/** An executor that has not registered with its agent within this long is killed (Mesos `--executor_registration_timeout`). */
+export const EXECUTOR_REGISTRATION_TIMEOUT_MS = 60_000;
+
+/** After asking an executor to shut down, the agent kills its process tree if it is still alive this much later (Mesos). */
+export const EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS = 5_000;
+
+/** The command executor kills its task this long before its own shutdown grace period ends, so TASK_KILLED can still leave. */
+export const COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS = 2_000;
+
+/** First retry of an unacknowledged status update; the interval doubles on each retry (Mesos). */
+export const STATUS_UPDATE_RETRY_INTERVAL_MIN_MS = 10_000;
+
+/** The status update retry interval stops doubling here (Mesos: 10 min). */
+export const STATUS_UPDATE_RETRY_INTERVAL_MAX_MS = 600_000;
+
+/** Updates waiting in one task's stream; more are refused (not acked), so the executor retries later. */
+export const MAX_PENDING_UPDATES_PER_TASK = 1_000;
+
+/** Grace period between SIGTERM and SIGKILL when a task is killed without a kill policy (Mesos' command executor). */
+export const DEFAULT_KILL_GRACE_PERIOD_MS = 3_000;
+
+/** Registration retries wait a random time up to this, doubling per attempt (Mesos `--registration_backoff_factor`). */
+export const REGISTRATION_BACKOFF_FACTOR_MS = 1_000;
+
+/** Registration retries never wait longer than this (Mesos `REGISTER_RETRY_INTERVAL_MAX`). */
+export const REGISTER_RETRY_INTERVAL_MAX_MS = 60_000;
+
+/** The master pings each agent this often at most (Mesos `--agent_ping_timeout`). */
+export const AGENT_PING_TIMEOUT_MS = 15_000;
+
+/** Pings missed before the master gives up on an agent (Mesos `--max_agent_ping_timeouts`). */
+export const MAX_AGENT_PING_TIMEOUTS = 5;
+
+/** Without a ping for this long the agent considers the master lost and re-registers (15 s × 5). */
+export const MASTER_PING_TIMEOUT_MS = AGENT_PING_TIMEOUT_MS * MAX_AGENT_PING_TIMEOUTS;
+
+/** Frameworks kept in `completed_frameworks` of /state (Mesos `MAX_COMPLETED_FRAMEWORKS`). */
+export const MAX_COMPLETED_FRAMEWORKS = 50;
+
+/** Executors kept per framework in `completed_executors` of /state (Mesos default). */
+export const MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK = 150;
+
+/** Tasks kept per executor in `completed_tasks` of /state (Mesos `MAX_COMPLETED_TASKS_PER_EXECUTOR`). */
+export const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
+
+/** Status updates kept per task in its `statuses` history (the latest ones). */
+export const MAX_STATUSES_PER_TASK = 100;
+
+/** Ports offered when `--resources` names none (Mesos `DEFAULT_PORTS`). */
+export const DEFAULT_PORTS = '[31000-32000]';
+
+/** Memory left to the OS and the agent: total minus this is offered (Mesos: 1 GiB). */
+export const MEMORY_HEADROOM_BYTES = 1024 ** 3;
+
+/** Below this much memory the agent offers half of it instead of total − headroom (Mesos: 2 GiB). */
+export const SMALL_MEMORY_BYTES = 2 * 1024 ** 3;
+
+/** Disk left free on the work dir's filesystem: its size minus this is offered (Mesos: 5 GiB). */
+export const DISK_HEADROOM_BYTES = 5 * 1024 ** 3;
+
+/** Below this much disk the agent offers half of it instead of size − headroom (Mesos: 10 GiB). */
+export const SMALL_DISK_BYTES = 10 * 1024 ** 3;
+
+/** Bytes in a megabyte, the unit of `mem` and `disk` (Mesos resources are in MB). */
+export const BYTES_PER_MB = 1024 * 1024;
+
+/** `/files/read` returns at most this many bytes per call (Mesos: 16 pages). */
+export const FILES_MAX_READ_BYTES = 16 * 4096;
+
+/** `/files/browse` lists at most this many entries of one directory. */
+export const FILES_MAX_BROWSE_ENTRIES = 10_000;
+
+/** Longest id (framework, executor, task, run) accepted as one sandbox path component (Mesos `MAX_CONTAINER_ID_LENGTH`). */
+export const MAX_ID_LENGTH = 242;
+
+/** Executors (and so executor processes) one agent runs at most; more RunTasks get TASK_FAILED. */
+export const MAX_EXECUTORS = 10_000;
+
+/** Tasks waiting in one executor's queue for it to register; more get TASK_FAILED. */
+export const MAX_QUEUED_TASKS_PER_EXECUTOR = 10_000;
+
+/** The version the agent reports to the master. */
+export const AGENT_VERSION = '1.11.0-ts';
+
+/** The command executor exits this long after its terminal update even if the agent never acknowledges it. */
+export const COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS = 10_000;

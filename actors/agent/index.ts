@@ -1,0 +1,104 @@
+/**
+ * The agent (DESIGN.md §8): `startAgent` detects the machine's resources and spawns the agent
+ * actor (`slave(N)`) and the `files` actor on an existing host.
+ *
+ * @example
+ *   const host = await ActorHost.start({ port: 5051 });
+ *   const agent = await startAgent({ host, flags: defaultAgentFlags({ master: '127.0.0.1:5050', workDir: '/tmp/mesos' }) });
+ *   // GET http://127.0.0.1:5051/slave(1)/state ... later:
+ *   await agent.stop();
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import * as path from 'node:path';
+import { dispatch, type UPID } from '../../lib/actor';
+import type { ActorHost } from '../../lib/process';
+import type { CommandInfo } from '../../lib/protocol';
+import { Agent } from './agent';
+import type { AgentFlags } from './flags';
+import { FilesActor, FILES_ACTOR_ID } from './files';
+import { ProcessLauncher, type Launcher } from './launcher';
+import { detectResources, parseAttributes, type SystemProbe } from './resources';
+
+export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
+export { defaultAgentFlags, type AgentFlags, type AgentFlagsInput } from './flags';
+export { FilesActor, FILES_ACTOR_ID, type FileInfoJson } from './files';
+export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher } from './launcher';
+export { detectResources, parseAttributes, resourcesObject, AttributeParseError, systemProbe, type SystemProbe } from './resources';
+export { TaskStatusUpdateManager, type AcknowledgementResult, type UpdateResult, type StatusUpdateManagerOptions } from './status-update-manager';
+export { agentDirectory, executorRunDirectory, STDOUT_FILE, STDERR_FILE } from './paths';
+export * from './constants';
+
+/** A running agent. */
+export interface AgentHandle {
+  /** The agent actor (use `dispatch` to reach into it). */
+  readonly agent: Agent;
+  /** Its pid, `slave(N)@ip:port`. */
+  readonly pid: UPID;
+  /** Resolves when the agent actor has terminated (after Shutdown from the master, or `stop`). */
+  readonly terminated: Promise<void>;
+  /** Shuts down every executor (within their grace period), then terminates the agent and files actors. The host stays up. */
+  stop(): Promise<void>;
+}
+
+/** What `startAgent` needs; `launcher` and `probe` are for tests. */
+export interface StartAgentOptions {
+  readonly flags: AgentFlags;
+  readonly host: ActorHost;
+  readonly launcher?: Launcher;
+  readonly probe?: SystemProbe;
+}
+
+/** The native command executor, where `npm install` could compile it (scripts/build-native.js). */
+export const NATIVE_COMMAND_EXECUTOR_PATH = path.join(__dirname, 'mesos-command-executor');
+/** The TypeScript command executor (same behaviour, slower to start). */
+export const TYPESCRIPT_COMMAND_EXECUTOR_PATH = path.join(__dirname, 'command-executor.js');
+
+/**
+ * The command that runs the built-in command executor: `commandExecutorPath` if given (a `.js`
+ * script runs with node, anything else as a program), else the native build when present,
+ * else `node command-executor.js`.
+ */
+export function commandExecutorCommand(flags: AgentFlags): CommandInfo {
+  const program = flags.commandExecutorPath ?? (existsSync(NATIVE_COMMAND_EXECUTOR_PATH) ? NATIVE_COMMAND_EXECUTOR_PATH : TYPESCRIPT_COMMAND_EXECUTOR_PATH);
+  if (!program.endsWith('.js')) return { value: program, shell: false, arguments: [] };
+  return { value: process.execPath, shell: false, arguments: [program] };
+}
+
+/**
+ * Creates the work dir, detects resources (merged with `--resources`), parses `--attributes`,
+ * and spawns the agent and the files actor on `host`. Throws on a bad `--resources` or
+ * `--attributes` before spawning anything.
+ */
+export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
+  const { flags, host } = options;
+  const attributes = parseAttributes(flags.attributes);
+  await mkdir(flags.workDir, { recursive: true });
+  const detection: Parameters<typeof detectResources>[0] = { workDir: flags.workDir };
+  if (flags.resources !== undefined) detection.explicit = flags.resources;
+  if (options.probe !== undefined) detection.probe = options.probe;
+  const resources = await detectResources(detection);
+  const agent = new Agent({
+    id: host.uniqueId('slave'),
+    flags,
+    resources,
+    attributes,
+    hostname: flags.hostname ?? osHostname(),
+    launcher: options.launcher ?? new ProcessLauncher(),
+    commandExecutor: commandExecutorCommand(flags),
+  });
+  const pid = host.spawn(agent);
+  const files = host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir) : undefined;
+  if (files !== undefined) host.spawn(files);
+  const terminated = host.wait(agent);
+  const stop = async (): Promise<void> => {
+    await dispatch(agent, (actor) => actor.stop()).catch(() => undefined);
+    await terminated;
+    if (files !== undefined) {
+      host.terminate(files);
+      await host.wait(files);
+    }
+  };
+  return { agent, pid, terminated, stop };
+}

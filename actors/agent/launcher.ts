@@ -1,0 +1,182 @@
+/**
+ * Starts executor processes (Mesos' launcher, without isolation): each executor runs in its own
+ * sandbox, as the leader of its own process group (`detached: true`), with `stdout` and
+ * `stderr` appended to files in the sandbox and `MESOS_*` variables telling it where its agent
+ * is. Exits are reported through a callback, which the agent turns into a `dispatch` to itself.
+ *
+ * The agent takes a `Launcher`, so harness tests inject one that starts no process.
+ */
+import { spawn, execFile } from 'node:child_process';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { CommandInfo } from '../../lib/protocol';
+import { STDERR_FILE, STDOUT_FILE } from './paths';
+
+/** Everything needed to start one executor run. */
+export interface ExecutorLaunch {
+  readonly agentId: string;
+  /** The agent's UPID, which the executor registers with. */
+  readonly agentPid: string;
+  readonly frameworkId: string;
+  readonly executorId: string;
+  /** Distinguishes runs of the same executor id (a fresh one per launch). */
+  readonly runId: string;
+  /** The sandbox: created if missing; the process' working directory. */
+  readonly directory: string;
+  /** What to run: through `/bin/sh -c` unless `shell` is false. */
+  readonly command: CommandInfo;
+  /** True for the built-in command executor. */
+  readonly commandExecutor: boolean;
+  /** Whether the framework checkpoints (the executor then waits for a restarted agent). */
+  readonly checkpoint: boolean;
+  /** The executor's share of the shutdown grace period (Mesos `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD`). */
+  readonly shutdownGracePeriodMs: number;
+}
+
+/** How an executor process ended: an exit code, or the signal that killed it. */
+export interface ExecutorExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A started executor process. */
+export interface LaunchedExecutor {
+  /** The OS process id (also its process group id). */
+  readonly processId: number | undefined;
+  /** Kills the executor's process group and the groups of all its descendants with SIGKILL. */
+  destroy(): void;
+}
+
+/** Starts executors; `onExit` is called once when the process ends (from outside any actor). */
+export interface Launcher {
+  launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor>;
+}
+
+/**
+ * The environment of an executor: the agent's own, the command's, and Mesos' variables naming
+ * the agent (`MESOS_AGENT_PID`, also as `MESOS_SLAVE_PID`), the framework, the executor and the
+ * sandbox (`MESOS_DIRECTORY`, `MESOS_SANDBOX`).
+ */
+export function executorEnvironment(launch: ExecutorLaunch, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) if (value !== undefined) environment[name] = value;
+  Object.assign(environment, launch.command.environment ?? {}, {
+    MESOS_AGENT_PID: launch.agentPid,
+    MESOS_SLAVE_PID: launch.agentPid,
+    MESOS_AGENT_ID: launch.agentId,
+    MESOS_SLAVE_ID: launch.agentId,
+    MESOS_FRAMEWORK_ID: launch.frameworkId,
+    MESOS_EXECUTOR_ID: launch.executorId,
+    MESOS_DIRECTORY: launch.directory,
+    MESOS_SANDBOX: launch.directory,
+    MESOS_CHECKPOINT: launch.checkpoint ? '1' : '0',
+    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: `${launch.shutdownGracePeriodMs}ms`,
+  });
+  return environment;
+}
+
+/** `[file, args]` for a command: `/bin/sh -c value` by default, else `value` with `arguments`. */
+export function commandLine(command: CommandInfo): [string, string[]] {
+  if (command.shell === false) return [command.value, command.arguments ?? []];
+  return ['/bin/sh', ['-c', command.value]];
+}
+
+/** The launcher that starts real OS processes. */
+export class ProcessLauncher implements Launcher {
+  async launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
+    await mkdir(launch.directory, { recursive: true });
+    const stdout = await open(path.join(launch.directory, STDOUT_FILE), 'a');
+    let stderr: FileHandle | undefined;
+    try {
+      stderr = await open(path.join(launch.directory, STDERR_FILE), 'a');
+      return await startProcess(launch, stdout.fd, stderr.fd, onExit);
+    } finally {
+      await stdout.close();
+      await stderr?.close();
+    }
+  }
+}
+
+function startProcess(launch: ExecutorLaunch, stdoutFd: number, stderrFd: number, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
+  const [file, args] = commandLine(launch.command);
+  const child = spawn(file, args, {
+    cwd: launch.directory,
+    env: executorEnvironment(launch),
+    detached: true,
+    stdio: ['ignore', stdoutFd, stderrFd],
+  });
+  return new Promise<LaunchedExecutor>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.off('error', reject);
+      child.on('error', () => undefined); // later errors (a failed kill) are seen through 'exit'
+      const processId = child.pid;
+      resolve({ processId, destroy: () => void killProcessTree(processId, 'SIGKILL') });
+    });
+    child.once('exit', (code, signal) => onExit({ code, signal }));
+  });
+}
+
+/** One row of the process table. */
+interface ProcessRow {
+  pid: number;
+  parentPid: number;
+  groupId: number;
+}
+
+/**
+ * Sends `signal` to the process group led by `rootPid` and to the groups and processes of all
+ * its descendants (tasks started by an executor lead groups of their own). Descendants are read
+ * from `ps` first, since a child whose parent dies is re-parented and can no longer be found.
+ */
+export async function killProcessTree(rootPid: number | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (rootPid === undefined || rootPid <= 1) return;
+  const table = await processTable().catch(() => [] as ProcessRow[]);
+  const ownGroup = table.find((row) => row.pid === process.pid)?.groupId;
+  const victims = descendants(table, rootPid);
+  const groups = new Set<number>([rootPid, ...victims.map((row) => row.groupId)]);
+  for (const group of groups) if (group > 1 && group !== ownGroup) signalQuietly(-group, signal);
+  for (const row of victims) signalQuietly(row.pid, signal);
+  signalQuietly(rootPid, signal);
+}
+
+function descendants(table: ProcessRow[], rootPid: number): ProcessRow[] {
+  const children = new Map<number, ProcessRow[]>();
+  for (const row of table) {
+    const siblings = children.get(row.parentPid) ?? [];
+    siblings.push(row);
+    children.set(row.parentPid, siblings);
+  }
+  const found: ProcessRow[] = [];
+  const queue = [rootPid];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const child of children.get(next) ?? []) {
+      if (found.includes(child)) continue;
+      found.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return found;
+}
+
+function processTable(): Promise<ProcessRow[]> {
+  return new Promise((resolve, reject) => {
+    execFile('ps', ['-A', '-o', 'pid=,ppid=,pgid='], { maxBuffer: 16 * 1024 * 1024 }, (error, output) => {
+      if (error) return reject(error);
+      const rows: ProcessRow[] = [];
+      for (const line of output.split('\n')) {
+        const [pid, parentPid, groupId] = line.trim().split(/\s+/).map(Number);
+        if (pid !== undefined && parentPid !== undefined && groupId !== undefined && !Number.isNaN(groupId)) rows.push({ pid, parentPid, groupId });
+      }
+      resolve(rows);
+    });
+  });
+}
+
+function signalQuietly(target: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(target, signal);
+  } catch {
+    // already gone
+  }
+}

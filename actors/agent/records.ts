@@ -1,0 +1,211 @@
+/**
+ * The agent's books (Mesos' `Slave::Framework` and `Slave::Executor`): which frameworks have
+ * executors here, and where each task is in its life: queued (its executor has not registered),
+ * launched (sent to the executor), terminated (terminal, the terminal update not yet
+ * acknowledged) or completed (acknowledged; kept for /state, bounded).
+ *
+ * Plain classes, mutated only by the agent inside its mailbox.
+ */
+import type { UPID } from '../../lib/actor';
+import type { ExecutorInfo, FrameworkInfo, StatusUpdate, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
+import { isTerminalState } from '../../lib/protocol';
+import { Resources } from '../../lib/resources';
+import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR, MAX_STATUSES_PER_TASK } from './constants';
+import type { LaunchedExecutor } from './launcher';
+
+/** Life of an executor on the agent (Mesos' `Executor::State`). */
+export type ExecutorPhase = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
+
+/** A cancellable timer (what `Actor.delay` returns). */
+export interface RecordTimer {
+  cancel(): void;
+}
+
+/** Why tasks that are still live fail when the executor's process ends. */
+export interface PendingTermination {
+  readonly state: TaskState;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** One run of one executor, and its tasks. */
+export class ExecutorRecord {
+  /** Where the executor is in its life. */
+  phase: ExecutorPhase = 'REGISTERING';
+  /** The executor actor's address, once it registered. */
+  pid: UPID | undefined;
+  /** The OS process, once started. */
+  process: LaunchedExecutor | undefined;
+  /** Fires if the executor does not register in time. */
+  registrationTimer: RecordTimer | undefined;
+  /** Fires if the executor does not exit within the shutdown grace period. */
+  shutdownTimer: RecordTimer | undefined;
+  /** Set when the agent kills the executor for a reason its tasks should report. */
+  pendingTermination: PendingTermination | undefined;
+  /** Tasks waiting for the executor to register. */
+  readonly queuedTasks = new Map<string, TaskInfo>();
+  /** Tasks sent to the executor and not yet terminal. */
+  readonly launchedTasks = new Map<string, Task>();
+  /** Terminal tasks whose terminal update the framework has not yet acknowledged. */
+  readonly terminatedTasks = new Map<string, Task>();
+  /** Terminal, acknowledged tasks, newest last (at most MAX_COMPLETED_TASKS_PER_EXECUTOR). */
+  readonly completedTasks: Task[] = [];
+  /** The TaskInfo of every task not yet completed (kill policies live there). */
+  readonly taskInfos = new Map<string, TaskInfo>();
+
+  constructor(
+    /** The executor's description (synthesized for the command executor). */
+    readonly info: ExecutorInfo,
+    readonly frameworkId: string,
+    readonly agentId: string,
+    /** True for the built-in command executor (one task, executor id = task id). */
+    readonly commandExecutor: boolean,
+    /** Distinguishes this run from earlier runs of the same executor id. */
+    readonly runId: string,
+    /** The sandbox. */
+    readonly directory: string,
+  ) {}
+
+  get id(): string {
+    return this.info.executorId;
+  }
+
+  /** Puts a task in the queue until the executor registers. */
+  queueTask(task: TaskInfo): void {
+    this.queuedTasks.set(task.taskId, task);
+    this.taskInfos.set(task.taskId, task);
+  }
+
+  /** Moves a task to the launched set (state TASK_STAGING) and returns it. */
+  launchTask(task: TaskInfo): Task {
+    this.queuedTasks.delete(task.taskId);
+    this.taskInfos.set(task.taskId, task);
+    const launched = newTask(task, this.frameworkId, this.id, this.agentId, 'TASK_STAGING');
+    this.launchedTasks.set(task.taskId, launched);
+    return launched;
+  }
+
+  /** True when the task is queued, launched or terminated (not completed) here. */
+  hasTask(taskId: string): boolean {
+    return this.queuedTasks.has(taskId) || this.launchedTasks.has(taskId) || this.terminatedTasks.has(taskId);
+  }
+
+  /** The task's latest state, or undefined when not here (or completed). */
+  taskState(taskId: string): TaskState | undefined {
+    if (this.queuedTasks.has(taskId)) return 'TASK_STAGING';
+    return (this.launchedTasks.get(taskId) ?? this.terminatedTasks.get(taskId))?.state;
+  }
+
+  /**
+   * Records a task's new status (Mesos' `Executor::updateTaskState`): a queued task becomes a
+   * Task; a terminal one moves to the terminated set until its update is acknowledged.
+   */
+  updateTaskState(status: TaskStatus): void {
+    const taskId = status.taskId;
+    let task = this.launchedTasks.get(taskId) ?? this.terminatedTasks.get(taskId);
+    const queued = this.queuedTasks.get(taskId);
+    if (task === undefined && queued !== undefined) {
+      this.queuedTasks.delete(taskId);
+      task = newTask(queued, this.frameworkId, this.id, this.agentId, status.state);
+    }
+    if (task === undefined) return;
+    task.state = status.state;
+    const statuses = (task.statuses ??= []);
+    statuses.push(status);
+    if (statuses.length > MAX_STATUSES_PER_TASK) statuses.shift();
+    if (isTerminalState(status.state)) {
+      this.launchedTasks.delete(taskId);
+      this.terminatedTasks.set(taskId, task);
+    }
+  }
+
+  /** Notes which update was last sent to the master for a task (for re-registration). */
+  recordForwarded(update: StatusUpdate): void {
+    const task = this.launchedTasks.get(update.status.taskId) ?? this.terminatedTasks.get(update.status.taskId);
+    if (task === undefined) return;
+    task.statusUpdateState = update.status.state;
+    if (update.uuid !== undefined) task.statusUpdateUuid = update.uuid;
+  }
+
+  /** The terminal update of a task was acknowledged: it is completed. */
+  completeTask(taskId: string): void {
+    const task = this.terminatedTasks.get(taskId);
+    this.taskInfos.delete(taskId);
+    if (task === undefined) return;
+    this.terminatedTasks.delete(taskId);
+    this.completedTasks.push(task);
+    if (this.completedTasks.length > MAX_COMPLETED_TASKS_PER_EXECUTOR) this.completedTasks.shift();
+  }
+
+  /** True while any task is queued, live, or waiting for its terminal acknowledgement. */
+  hasIncompleteTasks(): boolean {
+    return this.queuedTasks.size > 0 || this.launchedTasks.size > 0 || this.terminatedTasks.size > 0;
+  }
+
+  /** Ids of tasks that are queued or launched and not terminal. */
+  liveTaskIds(): string[] {
+    return [...this.queuedTasks.keys(), ...this.launchedTasks.keys()];
+  }
+
+  /** Resources the executor and its live tasks use. */
+  usedResources(): Resources {
+    let used = this.info.resources ? Resources.fromJSON(this.info.resources) : Resources.EMPTY;
+    for (const task of this.queuedTasks.values()) used = used.add(Resources.fromJSON(task.resources));
+    for (const task of this.launchedTasks.values()) used = used.add(Resources.fromJSON(task.resources));
+    return used;
+  }
+}
+
+/** A framework with executors on this agent. */
+export class FrameworkRecord {
+  /** TERMINATING after ShutdownFramework: no new tasks; removed once its executors are gone. */
+  phase: 'RUNNING' | 'TERMINATING' = 'RUNNING';
+  /** Live executors by id. */
+  readonly executors = new Map<string, ExecutorRecord>();
+  /** Executors that ended and have no incomplete tasks, newest last (bounded). */
+  readonly completedExecutors: ExecutorRecord[] = [];
+
+  constructor(
+    readonly id: string,
+    /** The framework's latest FrameworkInfo. */
+    public info: FrameworkInfo,
+    /** The scheduler's pid, if the master told us (for failover bookkeeping). */
+    public schedulerPid: string | undefined,
+  ) {}
+
+  /** The executor that holds `taskId` (queued, launched or terminated), if any. */
+  executorForTask(taskId: string): ExecutorRecord | undefined {
+    for (const executor of this.executors.values()) if (executor.hasTask(taskId)) return executor;
+    return undefined;
+  }
+
+  /** True when `taskId` completed here (its terminal update was acknowledged). */
+  hasCompletedTask(taskId: string): boolean {
+    const executors = [...this.executors.values(), ...this.completedExecutors];
+    return executors.some((executor) => executor.completedTasks.some((task) => task.taskId === taskId));
+  }
+
+  /** Moves an executor to the completed list. */
+  removeExecutor(executor: ExecutorRecord): void {
+    this.executors.delete(executor.id);
+    this.completedExecutors.push(executor);
+    if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) this.completedExecutors.shift();
+  }
+
+  /** True when no executor is left. */
+  idle(): boolean {
+    return this.executors.size === 0;
+  }
+}
+
+/** A protocol `Task` for a TaskInfo. */
+export function newTask(info: TaskInfo, frameworkId: string, executorId: string, agentId: string, state: TaskState): Task {
+  const task: Task = { name: info.name, taskId: info.taskId, frameworkId, executorId, agentId, state, resources: info.resources, statuses: [] };
+  if (info.command !== undefined) task.command = info.command;
+  return task;
+}
+
+/** True when the framework says it understands TASK_DROPPED and friends (Mesos `PARTITION_AWARE`). */
+export function partitionAware(info: FrameworkInfo): boolean {
+  return info.capabilities?.includes('PARTITION_AWARE') ?? false;
+}

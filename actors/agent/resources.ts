@@ -1,0 +1,137 @@
+/**
+ * What the agent offers: its resources (detected with `systeminformation`, merged with
+ * `--resources`) and its attributes (`--attributes`). DESIGN.md §6 gives the defaults.
+ */
+import { statfs } from 'node:fs/promises';
+import { Resources, ResourceParseError } from '../../lib/resources';
+import type { Attributes } from '../../lib/protocol';
+import {
+  BYTES_PER_MB,
+  DEFAULT_PORTS,
+  DISK_HEADROOM_BYTES,
+  MEMORY_HEADROOM_BYTES,
+  SMALL_DISK_BYTES,
+  SMALL_MEMORY_BYTES,
+} from './constants';
+
+/** The machine facts resource detection needs; injected in tests. */
+export interface SystemProbe {
+  /** Logical CPU cores. */
+  logicalCores(): Promise<number>;
+  /** Total physical memory, in bytes. */
+  totalMemoryBytes(): Promise<number>;
+  /** Size of the filesystem holding `path`, in bytes. */
+  filesystemBytes(path: string): Promise<number>;
+}
+
+/** Reads the machine with `systeminformation` (cpu, memory) and `statfs` of the work dir (disk). */
+export const systemProbe: SystemProbe = {
+  async logicalCores() {
+    const si = await import('systeminformation');
+    return (await si.cpu()).cores;
+  },
+  async totalMemoryBytes() {
+    const si = await import('systeminformation');
+    return (await si.mem()).total;
+  },
+  async filesystemBytes(path: string) {
+    const stats = await statfs(path);
+    return stats.blocks * stats.bsize;
+  },
+};
+
+/**
+ * The agent's total resources: `--resources` (text or JSON) plus, for each of cpus, mem, disk and
+ * ports that it does not name (in any role), the detected default. Throws `ResourceParseError`
+ * for a bad `--resources`.
+ * @example await detectResources({ workDir: '/tmp/mesos', explicit: 'cpus:2;gpus:1' }) // cpus:2;gpus:1;mem:...;disk:...;ports:[31000-32000]
+ */
+export async function detectResources(options: { workDir: string; explicit?: string; probe?: SystemProbe }): Promise<Resources> {
+  const explicit = parseExplicitResources(options.explicit);
+  const given = new Set(explicit.names());
+  const probe = options.probe ?? systemProbe;
+  let detected = Resources.EMPTY;
+  if (!given.has('cpus')) detected = detected.add(positiveScalar('cpus', await probe.logicalCores()));
+  if (!given.has('mem')) detected = detected.add(positiveScalar('mem', defaultMemoryMb(await probe.totalMemoryBytes())));
+  if (!given.has('disk')) detected = detected.add(positiveScalar('disk', defaultDiskMb(await probe.filesystemBytes(options.workDir))));
+  if (!given.has('ports')) detected = detected.add(Resources.parse(`ports:${DEFAULT_PORTS}`));
+  return explicit.add(detected);
+}
+
+/** Memory offered by default, in MB: total − 1 GiB, or half of total under 2 GiB. */
+export function defaultMemoryMb(totalBytes: number): number {
+  const bytes = totalBytes < SMALL_MEMORY_BYTES ? totalBytes / 2 : totalBytes - MEMORY_HEADROOM_BYTES;
+  return Math.max(0, Math.floor(bytes / BYTES_PER_MB));
+}
+
+/** Disk offered by default, in MB: the work dir's filesystem − 5 GiB, or half of it under 10 GiB. */
+export function defaultDiskMb(filesystemBytes: number): number {
+  const bytes = filesystemBytes < SMALL_DISK_BYTES ? filesystemBytes / 2 : filesystemBytes - DISK_HEADROOM_BYTES;
+  return Math.max(0, Math.floor(bytes / BYTES_PER_MB));
+}
+
+function positiveScalar(name: string, value: number): Resources {
+  return value > 0 ? Resources.scalar(name, value) : Resources.EMPTY;
+}
+
+function parseExplicitResources(text: string | undefined): Resources {
+  if (text === undefined || text.trim() === '') return Resources.EMPTY;
+  try {
+    return Resources.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ResourceParseError(`invalid --resources '${text}': ${reason}`);
+  }
+}
+
+/** Thrown for an `--attributes` string that cannot be parsed; the message names the bad part. */
+export class AttributeParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AttributeParseError';
+  }
+}
+
+/** Attribute names: a letter or digit first, then letters, digits, `_`, `-`, `.` or `/`. */
+const ATTRIBUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-/]*$/;
+/** Values that become numbers (Mesos scalars). */
+const NUMBER_VALUE = /^-?[0-9]+(\.[0-9]+)?$/;
+
+/**
+ * Parses `--attributes "rack:r1;zone:z2;level:3"` into `{rack: 'r1', zone: 'z2', level: 3}`.
+ * Values that parse as numbers become numbers; ranges (`[1-10]`) and sets (`{a,b}`) stay text.
+ * Throws `AttributeParseError` for an entry without `name:value`, a bad name, an empty value or
+ * a name given twice.
+ */
+export function parseAttributes(text: string | undefined): Attributes {
+  const attributes: Attributes = {};
+  if (text === undefined || text.trim() === '') return attributes;
+  for (const entry of text.split(';')) {
+    if (entry.trim() === '') continue;
+    const colon = entry.indexOf(':');
+    if (colon < 0) throw new AttributeParseError(`invalid attribute '${entry}': expected name:value`);
+    const name = entry.slice(0, colon).trim();
+    const value = entry.slice(colon + 1).trim();
+    if (!ATTRIBUTE_NAME.test(name)) throw new AttributeParseError(`invalid attribute name '${name}' in '${entry}'`);
+    if (value === '') throw new AttributeParseError(`attribute '${name}' has an empty value`);
+    if (Object.hasOwn(attributes, name)) throw new AttributeParseError(`attribute '${name}' is given twice`);
+    attributes[name] = NUMBER_VALUE.test(value) ? Number(value) : value;
+  }
+  return attributes;
+}
+
+/**
+ * Resources in Mesos' /state form: scalars as numbers (summed over roles), ranges as
+ * `"[31000-32000, 40000-40100]"`, sets as `"{a,b}"`.
+ */
+export function resourcesObject(resources: Resources): Record<string, number | string> {
+  const object: Record<string, number | string> = {};
+  for (const [name, value] of resources.scalarTotals()) object[name] = value;
+  for (const name of resources.names()) {
+    if (name in object) continue;
+    const ranges = resources.ranges(name);
+    if (ranges.length > 0) object[name] = `[${ranges.map((range) => `${range.begin}-${range.end}`).join(', ')}]`;
+    else object[name] = `{${resources.set(name).join(',')}}`;
+  }
+  return object;
+}

@@ -1,0 +1,115 @@
+/**
+ * The agent's `/state` document, in Mesos' field names (snake_case, resources as scalar
+ * objects such as `{"cpus":4,"mem":4096,"ports":"[31000-32000]"}`).
+ */
+import type { Attributes, Task, TaskInfo, TaskStatus } from '../../lib/protocol';
+import { Resources } from '../../lib/resources';
+import type { AgentFlags } from './flags';
+import type { ExecutorRecord, FrameworkRecord } from './records';
+import { resourcesObject } from './resources';
+
+/** What /state shows, gathered by the agent. */
+export interface AgentStateView {
+  readonly version: string;
+  readonly agentId: string | undefined;
+  readonly pid: string;
+  readonly hostname: string;
+  readonly resources: Resources;
+  readonly attributes: Attributes;
+  readonly masterHostname: string | undefined;
+  readonly startTimeSeconds: number;
+  readonly flags: AgentFlags;
+  readonly frameworks: readonly FrameworkRecord[];
+  readonly completedFrameworks: readonly FrameworkRecord[];
+}
+
+/** The JSON body of `GET /slave(1)/state`. */
+export function agentStateJson(view: AgentStateView): Record<string, unknown> {
+  let used = Resources.EMPTY;
+  for (const framework of view.frameworks) for (const executor of framework.executors.values()) used = used.add(executor.usedResources());
+  return {
+    version: view.version,
+    start_time: view.startTimeSeconds,
+    id: view.agentId ?? '',
+    pid: view.pid,
+    hostname: view.hostname,
+    resources: resourcesObject(view.resources),
+    used_resources: resourcesObject(used),
+    attributes: view.attributes,
+    master_hostname: view.masterHostname,
+    flags: flagsJson(view.flags),
+    frameworks: view.frameworks.map(frameworkJson),
+    completed_frameworks: view.completedFrameworks.map(frameworkJson),
+  };
+}
+
+function flagsJson(flags: AgentFlags): Record<string, string> {
+  const json: Record<string, string> = {};
+  for (const [name, value] of Object.entries(flags)) {
+    if (value !== undefined) json[name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)] = String(value);
+  }
+  return json;
+}
+
+function frameworkJson(framework: FrameworkRecord): Record<string, unknown> {
+  return {
+    id: framework.id,
+    name: framework.info.name,
+    user: framework.info.user,
+    failover_timeout: framework.info.failoverTimeout ?? 0,
+    checkpoint: framework.info.checkpoint ?? false,
+    hostname: framework.info.hostname ?? '',
+    roles: framework.info.roles ?? ['*'],
+    executors: [...framework.executors.values()].map(executorJson),
+    completed_executors: framework.completedExecutors.map(executorJson),
+  };
+}
+
+function executorJson(executor: ExecutorRecord): Record<string, unknown> {
+  return {
+    id: executor.id,
+    name: executor.info.name ?? '',
+    source: executor.info.source ?? '',
+    container: executor.runId,
+    directory: executor.directory,
+    type: executor.commandExecutor ? 'COMMAND' : 'CUSTOM',
+    state: executor.phase,
+    resources: resourcesObject(executor.usedResources()),
+    tasks: [...executor.launchedTasks.values(), ...executor.terminatedTasks.values()].map(taskJson),
+    queued_tasks: [...executor.queuedTasks.values()].map((task) => queuedTaskJson(task, executor)),
+    completed_tasks: executor.completedTasks.map(taskJson),
+  };
+}
+
+function taskJson(task: Task): Record<string, unknown> {
+  return {
+    id: task.taskId,
+    name: task.name,
+    framework_id: task.frameworkId,
+    executor_id: task.executorId ?? '',
+    slave_id: task.agentId,
+    state: task.state,
+    resources: resourcesObject(Resources.fromJSON(task.resources)),
+    statuses: (task.statuses ?? []).map(statusJson),
+  };
+}
+
+function queuedTaskJson(task: TaskInfo, executor: ExecutorRecord): Record<string, unknown> {
+  return {
+    id: task.taskId,
+    name: task.name,
+    framework_id: executor.frameworkId,
+    executor_id: executor.id,
+    slave_id: task.agentId,
+    state: 'TASK_STAGING',
+    resources: resourcesObject(Resources.fromJSON(task.resources)),
+  };
+}
+
+function statusJson(status: TaskStatus): Record<string, unknown> {
+  const json: Record<string, unknown> = { state: status.state, timestamp: status.timestamp };
+  if (status.message !== undefined) json.message = status.message;
+  if (status.reason !== undefined) json.reason = status.reason;
+  if (status.source !== undefined) json.source = status.source;
+  return json;
+}

@@ -1,0 +1,208 @@
+/**
+ * The status update manager (Mesos' `TaskStatusUpdateManager`): one stream of updates per task.
+ * Each update is kept until the framework's acknowledgement for its uuid comes back through the
+ * master; only the head of a stream is in flight, so a task's updates arrive in order. The head
+ * is re-sent after 10 s, then 20 s, 40 s, ... up to 10 min between tries, until acknowledged.
+ *
+ * A plain class: the agent injects how to forward an update and how to start a timer (its own
+ * `delay`), so the manager runs inside the agent's mailbox and tests drive it with a virtual clock.
+ *
+ * @example
+ *   const manager = new TaskStatusUpdateManager({
+ *     forward: (update) => this.send(master, StatusUpdateMessage, { update, pid: this.self().toString() }),
+ *     startTimer: (delayMs, callback) => this.delay(delayMs, callback),
+ *   });
+ *   manager.update(update);                                   // 'accepted': sent now, retried until...
+ *   manager.acknowledgement(frameworkId, taskId, update.uuid); // ...this; then the next one goes
+ */
+import type { StatusUpdate } from '../../lib/protocol';
+import { isTerminalState } from '../../lib/protocol';
+import type { Logger } from '../../lib/logging';
+import { MAX_PENDING_UPDATES_PER_TASK, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MIN_MS } from './constants';
+
+/** A cancellable timer, as `Actor.delay` returns. */
+export interface ManagerTimer {
+  cancel(): void;
+}
+
+/** How the manager reaches the outside world. */
+export interface StatusUpdateManagerOptions {
+  /** Sends an update towards the master (called for first sends and for retries). */
+  forward(update: StatusUpdate): void;
+  /** Runs `callback` after `delayMs` (the agent passes its `delay`, so retries run in its mailbox). */
+  startTimer(delayMs: number, callback: () => void): ManagerTimer;
+  logger?: Logger;
+  /** First retry interval (default 10 s). */
+  retryIntervalMinMs?: number;
+  /** Largest retry interval (default 10 min). */
+  retryIntervalMaxMs?: number;
+  /** Updates one task's stream may hold (default 1,000). */
+  maxPendingPerTask?: number;
+}
+
+/** What `update` did: kept and (if first) forwarded; ignored as already seen; or refused (stream full, no uuid). */
+export type UpdateResult = 'accepted' | 'duplicate' | 'refused';
+
+/** What `acknowledgement` did. */
+export type AcknowledgementResult =
+  | { kind: 'acknowledged'; update: StatusUpdate; terminated: boolean }
+  | { kind: 'unknown-stream' }
+  | { kind: 'duplicate' }
+  | { kind: 'unexpected'; expectedUuid: string | undefined };
+
+/** One task's updates. */
+class TaskStream {
+  /** Updates not yet acknowledged, oldest (the one in flight) first. */
+  readonly pending: StatusUpdate[] = [];
+  /** Uuids of every update accepted into this stream. */
+  readonly received = new Set<string>();
+  /** Uuids acknowledged by the framework. */
+  readonly acknowledged = new Set<string>();
+  /** The retry timer of the head, while one is in flight. */
+  timer: ManagerTimer | undefined;
+  /** The interval the current timer was set for. */
+  retryIntervalMs = 0;
+}
+
+/** The per-task status update streams of one agent. */
+export class TaskStatusUpdateManager {
+  /** Streams by framework id, then task id. */
+  private readonly streams = new Map<string, Map<string, TaskStream>>();
+  /** While paused (no master), nothing is forwarded; `resume` re-sends every head at once. */
+  private paused = false;
+  /** First retry interval of a freshly forwarded head. */
+  private readonly retryIntervalMinMs: number;
+  /** The retry interval stops doubling here. */
+  private readonly retryIntervalMaxMs: number;
+  /** Updates one stream may hold. */
+  private readonly maxPendingPerTask: number;
+
+  constructor(private readonly options: StatusUpdateManagerOptions) {
+    this.retryIntervalMinMs = options.retryIntervalMinMs ?? STATUS_UPDATE_RETRY_INTERVAL_MIN_MS;
+    this.retryIntervalMaxMs = options.retryIntervalMaxMs ?? STATUS_UPDATE_RETRY_INTERVAL_MAX_MS;
+    this.maxPendingPerTask = options.maxPendingPerTask ?? MAX_PENDING_UPDATES_PER_TASK;
+  }
+
+  /** Appends `update` to its task's stream; forwards it at once when it is the stream's head. */
+  update(update: StatusUpdate): UpdateResult {
+    const uuid = update.uuid;
+    const taskId = update.status.taskId;
+    if (uuid === undefined) {
+      this.options.logger?.warn({ taskId }, 'refusing a status update without a uuid');
+      return 'refused';
+    }
+    const stream = this.streamFor(update.frameworkId, taskId, true) as TaskStream;
+    if (stream.received.has(uuid) || stream.acknowledged.has(uuid)) {
+      this.options.logger?.info({ taskId, uuid, state: update.status.state }, 'ignoring a duplicate status update');
+      return 'duplicate';
+    }
+    if (stream.pending.length >= this.maxPendingPerTask) {
+      this.options.logger?.warn({ taskId, uuid, limit: this.maxPendingPerTask }, 'refusing a status update: the task has too many pending');
+      return 'refused';
+    }
+    stream.received.add(uuid);
+    stream.pending.push(update);
+    if (!this.paused && stream.pending.length === 1) this.forwardHead(stream, this.retryIntervalMinMs);
+    return 'accepted';
+  }
+
+  /**
+   * The framework acknowledged `uuid`: the head is dropped and the next update goes out. When
+   * the acknowledged update was terminal, the stream is removed (`terminated: true`).
+   */
+  acknowledgement(frameworkId: string, taskId: string, uuid: string): AcknowledgementResult {
+    const stream = this.streamFor(frameworkId, taskId, false);
+    if (stream === undefined) return { kind: 'unknown-stream' };
+    if (stream.acknowledged.has(uuid)) return { kind: 'duplicate' };
+    const head = stream.pending[0];
+    if (head === undefined || head.uuid !== uuid) return { kind: 'unexpected', expectedUuid: head?.uuid };
+    stream.acknowledged.add(uuid);
+    stream.pending.shift();
+    stream.timer?.cancel();
+    stream.timer = undefined;
+    const terminated = isTerminalState(head.status.state);
+    if (terminated) {
+      if (stream.pending.length > 0) {
+        this.options.logger?.warn({ taskId, dropped: stream.pending.length }, 'terminal update acknowledged while later updates were pending');
+      }
+      this.removeStream(frameworkId, taskId);
+    } else if (!this.paused && stream.pending.length > 0) {
+      this.forwardHead(stream, this.retryIntervalMinMs);
+    }
+    return { kind: 'acknowledged', update: head, terminated };
+  }
+
+  /** Stops forwarding (the master is gone); timers are cancelled. */
+  pause(): void {
+    this.paused = true;
+    for (const stream of this.allStreams()) {
+      stream.timer?.cancel();
+      stream.timer = undefined;
+    }
+  }
+
+  /** Forwards again: every stream's head is re-sent at once (after a (re-)registration). */
+  resume(): void {
+    this.paused = false;
+    for (const stream of this.allStreams()) {
+      stream.timer?.cancel();
+      stream.timer = undefined;
+      if (stream.pending.length > 0) this.forwardHead(stream, this.retryIntervalMinMs);
+    }
+  }
+
+  /** Drops every stream of a framework (it was shut down: no acknowledgement will come). */
+  cleanup(frameworkId: string): void {
+    for (const stream of this.streams.get(frameworkId)?.values() ?? []) stream.timer?.cancel();
+    this.streams.delete(frameworkId);
+  }
+
+  /** The updates of a task not yet acknowledged, oldest first. */
+  pending(frameworkId: string, taskId: string): readonly StatusUpdate[] {
+    return this.streamFor(frameworkId, taskId, false)?.pending ?? [];
+  }
+
+  /** Number of task streams held. */
+  get streamCount(): number {
+    let count = 0;
+    for (const tasks of this.streams.values()) count += tasks.size;
+    return count;
+  }
+
+  private forwardHead(stream: TaskStream, retryIntervalMs: number): void {
+    const head = stream.pending[0];
+    if (head === undefined) return;
+    stream.retryIntervalMs = retryIntervalMs;
+    stream.timer = this.options.startTimer(retryIntervalMs, () => this.retry(stream));
+    this.options.forward(head);
+  }
+
+  private retry(stream: TaskStream): void {
+    stream.timer = undefined;
+    if (this.paused || stream.pending.length === 0) return;
+    const next = Math.min(stream.retryIntervalMs * 2, this.retryIntervalMaxMs);
+    this.options.logger?.info({ taskId: stream.pending[0]?.status.taskId, nextRetryMs: next }, 'resending an unacknowledged status update');
+    this.forwardHead(stream, next);
+  }
+
+  private streamFor(frameworkId: string, taskId: string, create: boolean): TaskStream | undefined {
+    let tasks = this.streams.get(frameworkId);
+    if (tasks === undefined) {
+      if (!create) return undefined;
+      this.streams.set(frameworkId, (tasks = new Map()));
+    }
+    let stream = tasks.get(taskId);
+    if (stream === undefined && create) tasks.set(taskId, (stream = new TaskStream()));
+    return stream;
+  }
+
+  private removeStream(frameworkId: string, taskId: string): void {
+    const tasks = this.streams.get(frameworkId);
+    tasks?.delete(taskId);
+    if (tasks?.size === 0) this.streams.delete(frameworkId);
+  }
+
+  private *allStreams(): Iterable<TaskStream> {
+    for (const tasks of this.streams.values()) yield* tasks.values();
+  }
+}

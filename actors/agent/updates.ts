@@ -1,0 +1,93 @@
+/**
+ * Pure helpers for the agent's status updates and executor bookkeeping: updates the agent
+ * makes itself (source SOURCE_AGENT), stamping updates that come from executors, describing
+ * how an executor process ended, and the ExecutorInfo of the built-in command executor.
+ */
+import { constants } from 'node:os';
+import type { CommandInfo, ExecutorInfo, StatusUpdate, TaskInfo, TaskState } from '../../lib/protocol';
+import type { ExecutorExit } from './launcher';
+
+/** What the agent says about a task it fails, kills or drops itself. */
+export interface AgentVerdict {
+  readonly state: TaskState;
+  /** Mesos `TaskStatus.Reason` name, e.g. `REASON_EXECUTOR_TERMINATED`. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** A status update made by the agent (Mesos' `createStatusUpdate` with SOURCE_SLAVE). */
+export function agentStatusUpdate(fields: {
+  frameworkId: string;
+  agentId: string;
+  executorId: string | undefined;
+  taskId: string;
+  verdict: AgentVerdict;
+  uuid: string;
+  nowMs: number;
+}): StatusUpdate {
+  const timestamp = fields.nowMs / 1000;
+  const update: StatusUpdate = {
+    frameworkId: fields.frameworkId,
+    agentId: fields.agentId,
+    status: {
+      taskId: fields.taskId,
+      state: fields.verdict.state,
+      message: fields.verdict.message,
+      reason: fields.verdict.reason,
+      source: 'SOURCE_AGENT',
+      agentId: fields.agentId,
+      timestamp,
+      uuid: fields.uuid,
+    },
+    timestamp,
+    uuid: fields.uuid,
+  };
+  if (fields.executorId !== undefined) {
+    update.executorId = fields.executorId;
+    update.status.executorId = fields.executorId;
+  }
+  return update;
+}
+
+/**
+ * An update from an executor as the agent forwards it: source SOURCE_EXECUTOR, the agent's id,
+ * the update's uuid and executor id copied into the status (Mesos' `Slave::statusUpdate`).
+ */
+export function stampExecutorUpdate(update: StatusUpdate, agentId: string, executorId: string | undefined): StatusUpdate {
+  const status = { ...update.status, source: 'SOURCE_EXECUTOR' as const, agentId };
+  if (update.uuid !== undefined) status.uuid = update.uuid;
+  const stamped: StatusUpdate = { ...update, agentId, status };
+  const executor = update.executorId ?? executorId;
+  if (executor !== undefined) {
+    stamped.executorId = executor;
+    status.executorId = executor;
+  }
+  return stamped;
+}
+
+/** A POSIX wait status, as Mesos reports in ExitedExecutor: `code << 8`, or the signal number. */
+export function waitStatus(exit: ExecutorExit): number {
+  if (exit.signal !== null) return constants.signals[exit.signal] ?? -1;
+  return exit.code === null ? -1 : (exit.code & 0xff) << 8;
+}
+
+/** `exited with status 1` or `terminated with signal SIGKILL`. */
+export function describeExit(exit: ExecutorExit): string {
+  if (exit.signal !== null) return `terminated with signal ${exit.signal}`;
+  return `exited with status ${exit.code ?? 'unknown'}`;
+}
+
+/**
+ * The ExecutorInfo of the command executor for a command task (Mesos' `getExecutorInfo`): its
+ * id is the task id, and it runs `command` (node with the command-executor script).
+ */
+export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command: CommandInfo): ExecutorInfo {
+  const shown = task.command?.value ?? '';
+  return {
+    executorId: task.taskId,
+    frameworkId,
+    command,
+    name: `Command Executor (Task: ${task.taskId}) (Command: sh -c '${shown.length > 15 ? `${shown.slice(0, 12)}...` : shown}')`,
+    source: task.taskId,
+  };
+}

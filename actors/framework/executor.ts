@@ -1,0 +1,371 @@
+/**
+ * The executor base actor (Mesos' `MesosExecutorDriver` and `Executor` in one): what a framework
+ * author extends to run tasks in an executor process that the agent starts.
+ *
+ * @example
+ *   // my-executor.ts, started by the agent for `executor: { executorId: 'x', command: { value: 'node my-executor.js' } }`
+ *   import { Executor, runExecutor } from 'mesos-ts/actors/framework/executor';
+ *
+ *   class MyExecutor extends Executor {
+ *     protected override launchTask(task: TaskInfo): void {
+ *       this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_RUNNING' });
+ *       // ... do the work, then:
+ *       this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_FINISHED', message: 'done' });
+ *     }
+ *     protected override killTask(taskId: string): void {
+ *       this.sendStatusUpdate({ taskId, state: 'TASK_KILLED' });
+ *     }
+ *     protected override frameworkMessage(data: string): void {
+ *       this.sendFrameworkMessage(`echo: ${data}`);
+ *     }
+ *   }
+ *
+ *   runExecutor(() => new MyExecutor());
+ */
+import { Actor, UPID, type BodyOf, type Timer } from '../../lib/actor';
+import { ActorHost } from '../../lib/process';
+import {
+  ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, FrameworkToExecutor, KillTaskOnExecutor, ReconnectExecutor,
+  RegisterExecutor, ReregisterExecutor, RunTaskOnExecutor, ShutdownExecutorOnExecutor, StatusUpdateAcknowledgement,
+  StatusUpdateMessage,
+  type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus,
+} from '../../lib/protocol';
+
+/** The executor re-sends unacknowledged status updates this often (the agent ignores duplicates). */
+export const EXECUTOR_STATUS_UPDATE_RETRY_INTERVAL_MS = 10_000;
+
+/** A checkpointing framework's executor waits this long for a restarted agent before shutting down (Mesos `RECOVERY_TIMEOUT`). */
+export const EXECUTOR_RECOVERY_TIMEOUT_MS = 15 * 60_000;
+
+/** Time between `shutdown()` and the executor's forced exit, unless the agent says otherwise (Mesos). */
+export const DEFAULT_EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS = 5_000;
+
+/** Unacknowledged status updates an executor keeps; `sendStatusUpdate` throws beyond it. */
+export const MAX_UNACKNOWLEDGED_UPDATES = 10_000;
+
+/** Who the executor is and where its agent is; read from `MESOS_*` variables by default. */
+export interface ExecutorOptions {
+  /** The agent's pid (`MESOS_AGENT_PID`, or `MESOS_SLAVE_PID`). */
+  readonly agentPid: string;
+  readonly frameworkId: string;
+  readonly executorId: string;
+  /** The agent's id (`MESOS_AGENT_ID`); learnt at registration anyway. */
+  readonly agentId?: string;
+  /** The sandbox (`MESOS_DIRECTORY`). */
+  readonly directory?: string;
+  /** The framework checkpoints: wait `recoveryTimeoutMs` for a restarted agent instead of shutting down at once. */
+  readonly checkpoint?: boolean;
+  readonly recoveryTimeoutMs?: number;
+  /** Time from `shutdown()` to the forced exit (`MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD`). */
+  readonly shutdownGracePeriodMs?: number;
+  readonly statusUpdateRetryIntervalMs?: number;
+}
+
+/** What `sendStatusUpdate` takes: a TaskStatus with at least the task id and state. */
+export type ExecutorStatus = Pick<TaskStatus, 'taskId' | 'state'> & Partial<Omit<TaskStatus, 'taskId' | 'state' | 'source' | 'uuid'>>;
+
+/** How a kill should be carried out, from the task's kill policy. */
+export interface KillOptions {
+  /** SIGTERM-to-SIGKILL grace period, when the task's kill policy gives one. */
+  readonly gracePeriodMs?: number;
+}
+
+/**
+ * Reads the executor's identity from the environment the agent sets (`MESOS_AGENT_PID`,
+ * `MESOS_FRAMEWORK_ID`, `MESOS_EXECUTOR_ID`, `MESOS_DIRECTORY`, ...). Throws naming what is missing.
+ */
+export function executorOptionsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): ExecutorOptions {
+  const required = (name: string, fallback?: string): string => {
+    const value = environment[name] ?? (fallback === undefined ? undefined : environment[fallback]);
+    if (value === undefined || value === '') throw new Error(`executor: ${name} is not set (is this process started by an agent?)`);
+    return value;
+  };
+  const options: { -readonly [K in keyof ExecutorOptions]: ExecutorOptions[K] } = {
+    agentPid: required('MESOS_AGENT_PID', 'MESOS_SLAVE_PID'),
+    frameworkId: required('MESOS_FRAMEWORK_ID'),
+    executorId: required('MESOS_EXECUTOR_ID'),
+    checkpoint: environment.MESOS_CHECKPOINT === '1',
+  };
+  const agentId = environment.MESOS_AGENT_ID ?? environment.MESOS_SLAVE_ID;
+  if (agentId) options.agentId = agentId;
+  if (environment.MESOS_DIRECTORY) options.directory = environment.MESOS_DIRECTORY;
+  const grace = environment.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD;
+  if (grace) options.shutdownGracePeriodMs = parseDurationMs(grace, 'MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD');
+  const recovery = environment.MESOS_RECOVERY_TIMEOUT;
+  if (recovery) options.recoveryTimeoutMs = parseDurationMs(recovery, 'MESOS_RECOVERY_TIMEOUT');
+  return options;
+}
+
+/**
+ * The executor base actor, id `executor`. It registers with its agent at start, then calls the
+ * callbacks below as the agent's messages arrive, one at a time, in its mailbox. Subclasses
+ * implement `launchTask` and `killTask` and override the others as needed; they report with
+ * `sendStatusUpdate`, talk to their scheduler with `sendFrameworkMessage`, and end with `stop`.
+ *
+ * Status updates are kept until the agent acknowledges them and re-sent every 10 s meanwhile.
+ * When the agent goes away the executor shuts down: at once, or, for a checkpointing framework,
+ * after `recoveryTimeoutMs` unless a restarted agent reconnects.
+ */
+export abstract class Executor extends Actor {
+  /** Identity and timeouts. */
+  protected readonly options: ExecutorOptions;
+  /** The agent's pid (a reconnecting agent may bring a new one). */
+  private agent: UPID;
+  /** The agent's id, known from the environment or registration. */
+  private agentId: string | undefined;
+  /** Registered (or re-registered) with the agent and not since disconnected. */
+  private connected = false;
+  /** After shutdown: every message is ignored. */
+  private aborted = false;
+  /** Counts connections, so a stale recovery timeout can tell it is stale. */
+  private connection = 0;
+  /** Updates sent and not yet acknowledged, by uuid, oldest first. */
+  private readonly unacknowledged = new Map<string, StatusUpdate>();
+  /** Tasks received whose updates the agent has not yet acknowledged. */
+  private readonly tasks = new Map<string, TaskInfo>();
+  /** Re-sends unacknowledged updates while any exist. */
+  private retryTimer: Timer | undefined;
+  /** Counter for update uuids (with the executor id and the host's random id, unique). */
+  private updateCounter = 0;
+
+  /** @param options identity and timeouts; default: read from the environment the agent set. */
+  constructor(options: ExecutorOptions = executorOptionsFromEnvironment()) {
+    super('executor');
+    this.options = options;
+    this.agent = UPID.parse(options.agentPid);
+    this.agentId = options.agentId;
+    this.install(ExecutorRegistered, this.onRegistered);
+    this.install(ExecutorReregistered, this.onReregistered);
+    this.install(ReconnectExecutor, this.onReconnect);
+    this.install(RunTaskOnExecutor, this.onRunTask);
+    this.install(KillTaskOnExecutor, this.onKillTask);
+    this.install(StatusUpdateAcknowledgement, this.onAcknowledgement);
+    this.install(FrameworkToExecutor, this.onFrameworkMessage);
+    this.install(ShutdownExecutorOnExecutor, this.onShutdown);
+  }
+
+  // ---- callbacks for subclasses ---------------------------------------------------------------
+
+  /** The agent accepted the registration. */
+  protected registered(_executorInfo: ExecutorInfo, _frameworkInfo: FrameworkInfo, _agentInfo: AgentInfo): void {}
+  /** A restarted agent accepted the re-registration. */
+  protected reregistered(_agentInfo: AgentInfo): void {}
+  /** Run this task; report its progress with `sendStatusUpdate`. */
+  protected abstract launchTask(task: TaskInfo): void;
+  /** Kill this task and report a terminal state (usually TASK_KILLED). */
+  protected abstract killTask(taskId: string, options: KillOptions): void;
+  /** A message from the scheduler. */
+  protected frameworkMessage(_data: string): void {}
+  /** Shut down: kill every task. The process exits after the shutdown grace period regardless. */
+  protected shutdown(): void {}
+  /** Something went wrong that the executor cannot recover from. */
+  protected error(message: string): void {
+    this.log.error({ message }, 'executor error');
+  }
+  /** The agent acknowledged an update (an extension over Mesos' callbacks; the command executor exits on its terminal one). */
+  protected acknowledged(_update: StatusUpdate): void {}
+
+  // ---- calls for subclasses -----------------------------------------------------------------
+
+  /**
+   * Sends a task's status to the agent: stamps uuid, timestamps, executor id and source
+   * SOURCE_EXECUTOR, keeps it until acknowledged, re-sends it meanwhile. Returns the uuid.
+   * Throws for TASK_STAGING (only the master uses it) or too many unacknowledged updates.
+   */
+  protected sendStatusUpdate(status: ExecutorStatus): string {
+    if (status.state === 'TASK_STAGING') throw new Error('an executor may not send TASK_STAGING');
+    if (this.unacknowledged.size >= MAX_UNACKNOWLEDGED_UPDATES) throw new Error(`more than ${MAX_UNACKNOWLEDGED_UPDATES} unacknowledged status updates`);
+    const update = this.newUpdate(status);
+    this.unacknowledged.set(update.uuid as string, update);
+    if (this.connected) this.send(this.agent, StatusUpdateMessage, { update, pid: this.self().toString() });
+    this.armRetry();
+    return update.uuid as string;
+  }
+
+  /** Sends `data` to the framework's scheduler (through the agent and the master). */
+  protected sendFrameworkMessage(data: string): void {
+    const message = { agentId: this.agentId ?? '', frameworkId: this.options.frameworkId, executorId: this.options.executorId, data };
+    this.send(this.agent, ExecutorToFramework, message);
+  }
+
+  /** Stops the executor: the actor terminates and `runExecutor` exits the process. */
+  protected stop(): void {
+    this.aborted = true;
+    this.terminate();
+  }
+
+  /** The agent's pid. */
+  protected get agentPid(): UPID {
+    return this.agent;
+  }
+
+  /** Updates not yet acknowledged, oldest first. */
+  protected get unacknowledgedUpdates(): readonly StatusUpdate[] {
+    return [...this.unacknowledged.values()];
+  }
+
+  // ---- the driver ---------------------------------------------------------------------------
+
+  protected override initialize(): void {
+    this.link(this.agent);
+    this.send(this.agent, RegisterExecutor, { frameworkId: this.options.frameworkId, executorId: this.options.executorId });
+  }
+
+  protected override exited(pid: UPID): void {
+    if (this.aborted || !pid.equals(this.agent)) return;
+    if (this.options.checkpoint && this.connected) {
+      this.connected = false;
+      const connection = this.connection;
+      const timeoutMs = this.options.recoveryTimeoutMs ?? EXECUTOR_RECOVERY_TIMEOUT_MS;
+      this.log.warn({ timeoutMs }, 'agent exited; waiting for it to reconnect');
+      this.delay(timeoutMs, () => {
+        if (!this.connected && this.connection === connection) this.beginShutdown('the agent did not reconnect in time');
+      });
+      return;
+    }
+    this.connected = false;
+    this.beginShutdown('the agent exited');
+  }
+
+  private onRegistered(from: UPID, message: BodyOf<typeof ExecutorRegistered>): void {
+    if (this.aborted || !from.equals(this.agent)) return;
+    this.connected = true;
+    this.connection++;
+    this.agentId = message.agentId;
+    this.registered(message.executorInfo, message.frameworkInfo, message.agentInfo);
+    this.resendUnacknowledged();
+  }
+
+  private onReregistered(from: UPID, message: BodyOf<typeof ExecutorReregistered>): void {
+    if (this.aborted || !from.equals(this.agent)) return;
+    this.connected = true;
+    this.connection++;
+    this.agentId = message.agentId;
+    this.reregistered(message.agentInfo);
+    this.resendUnacknowledged();
+  }
+
+  private onReconnect(from: UPID, message: BodyOf<typeof ReconnectExecutor>): void {
+    if (this.aborted) return;
+    this.log.info({ agent: from.toString(), agentId: message.agentId }, 'agent asked to reconnect');
+    this.agent = from;
+    this.link(from);
+    this.send(from, ReregisterExecutor, {
+      frameworkId: this.options.frameworkId, executorId: this.options.executorId,
+      tasks: [...this.tasks.values()], updates: [...this.unacknowledged.values()],
+    });
+  }
+
+  private onRunTask(from: UPID, message: BodyOf<typeof RunTaskOnExecutor>): void {
+    if (this.aborted || !this.connected || !from.equals(this.agent)) {
+      this.log.warn({ taskId: message.task.taskId }, 'ignoring a task: not connected to the agent');
+      return;
+    }
+    this.tasks.set(message.task.taskId, message.task);
+    this.launchTask(message.task);
+  }
+
+  private onKillTask(from: UPID, message: BodyOf<typeof KillTaskOnExecutor>): void {
+    if (this.aborted || !from.equals(this.agent)) return;
+    const options = message.gracePeriodSeconds === undefined ? {} : { gracePeriodMs: message.gracePeriodSeconds * 1000 };
+    this.killTask(message.taskId, options);
+  }
+
+  private onAcknowledgement(from: UPID, message: BodyOf<typeof StatusUpdateAcknowledgement>): void {
+    if (this.aborted || !from.equals(this.agent)) return;
+    const update = this.unacknowledged.get(message.uuid);
+    if (update === undefined) {
+      this.log.warn({ uuid: message.uuid, taskId: message.taskId }, 'ignoring an acknowledgement for an unknown update');
+      return;
+    }
+    this.unacknowledged.delete(message.uuid);
+    this.tasks.delete(message.taskId);
+    if (this.unacknowledged.size === 0) {
+      this.retryTimer?.cancel();
+      this.retryTimer = undefined;
+    }
+    this.acknowledged(update);
+  }
+
+  private onFrameworkMessage(from: UPID, message: BodyOf<typeof FrameworkToExecutor>): void {
+    if (this.aborted || !this.connected || !from.equals(this.agent)) return;
+    this.frameworkMessage(message.data);
+  }
+
+  private onShutdown(from: UPID, message: BodyOf<typeof ShutdownExecutorOnExecutor>): void {
+    if (this.aborted || !from.equals(this.agent)) return;
+    const gracePeriodMs = message.gracePeriodSeconds === undefined ? undefined : message.gracePeriodSeconds * 1000;
+    this.beginShutdown('the agent asked', gracePeriodMs);
+  }
+
+  /** Calls `shutdown()`, then terminates after the grace period (Mesos' ShutdownProcess). */
+  private beginShutdown(reason: string, gracePeriodMs?: number): void {
+    this.log.info({ reason }, 'executor shutting down');
+    const graceMs = gracePeriodMs ?? this.options.shutdownGracePeriodMs ?? DEFAULT_EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS;
+    this.delay(graceMs, () => this.stop());
+    try {
+      this.shutdown();
+    } finally {
+      this.aborted = true;
+    }
+  }
+
+  /** Effective shutdown grace period (what the agent set, or the default). */
+  protected get shutdownGracePeriodMs(): number {
+    return this.options.shutdownGracePeriodMs ?? DEFAULT_EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS;
+  }
+
+  private newUpdate(status: ExecutorStatus): StatusUpdate {
+    const timestamp = this.clock.now() / 1000;
+    const uuid = `${this.options.executorId}-${this.host.newId()}-${++this.updateCounter}`;
+    const full: TaskStatus = { ...status, source: 'SOURCE_EXECUTOR', executorId: this.options.executorId, timestamp: status.timestamp ?? timestamp, uuid };
+    if (this.agentId !== undefined) full.agentId = this.agentId;
+    const update: StatusUpdate = { frameworkId: this.options.frameworkId, executorId: this.options.executorId, status: full, timestamp, uuid };
+    if (this.agentId !== undefined) update.agentId = this.agentId;
+    return update;
+  }
+
+  private armRetry(): void {
+    if (this.retryTimer !== undefined) return;
+    const intervalMs = this.options.statusUpdateRetryIntervalMs ?? EXECUTOR_STATUS_UPDATE_RETRY_INTERVAL_MS;
+    this.retryTimer = this.delay(intervalMs, () => {
+      this.retryTimer = undefined;
+      if (this.unacknowledged.size === 0) return;
+      this.resendUnacknowledged();
+      this.armRetry();
+    });
+  }
+
+  private resendUnacknowledged(): void {
+    if (!this.connected) return;
+    for (const update of this.unacknowledged.values()) this.send(this.agent, StatusUpdateMessage, { update, pid: this.self().toString() });
+  }
+}
+
+/**
+ * The `main()` of an executor program: starts an actor host on a free port (on the agent's IP,
+ * from `MESOS_AGENT_PID`), spawns the executor, and exits the process when it terminates (code 0)
+ * or on SIGINT/SIGTERM. Resolves once the executor is spawned.
+ *
+ * @example runExecutor(() => new MyExecutor());
+ */
+export async function runExecutor(create: () => Executor): Promise<void> {
+  const agentPid = process.env.MESOS_AGENT_PID ?? process.env.MESOS_SLAVE_PID;
+  const ip = agentPid === undefined ? undefined : UPID.tryParse(agentPid)?.host;
+  const host = await ActorHost.start(ip === undefined ? { port: 0 } : { ip, port: 0 });
+  const executor = create();
+  host.spawn(executor);
+  host.installSignalHandlers();
+  void host.wait(executor).then(async () => {
+    await host.stop();
+    process.exit(0);
+  });
+}
+
+/** Parses `500ms`, `5secs`, `5s`, `1mins`, or a bare number of seconds, into ms (Mesos' duration syntax, enough of it). */
+function parseDurationMs(text: string, name: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)\s*(ms|s|secs?|m|mins?)?$/.exec(text.trim());
+  if (!match) throw new Error(`executor: ${name}='${text}' is not a duration such as 500ms or 5secs`);
+  const scale: Record<string, number> = { ms: 1, s: 1000, sec: 1000, secs: 1000, m: 60_000, min: 60_000, mins: 60_000 };
+  return Number(match[1]) * (scale[match[2] ?? 'secs'] as number);
+}

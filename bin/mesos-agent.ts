@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * mesos-agent: runs an agent that offers this machine's resources to a master.
+ *
+ *   mesos-agent --master 127.0.0.1:5050 --port 5051 --work_dir /var/lib/mesos/agent [--resources "cpus:4;mem:4096"] [--attributes "rack:r1"]
+ */
+import * as fs from 'node:fs';
+import type { LogLevel } from '../lib/logging';
+import { createCommand, flag, parseHostPort } from '../lib/flags';
+import { startAgent } from '../actors/agent';
+import { addAgentOptions, addHostOptions, agentFlagsFrom, startServerHost } from './server';
+import { fail } from './client';
+
+async function main(): Promise<void> {
+  const program = addAgentOptions(addHostOptions(createCommand('mesos-agent', 'Run a Mesos agent.'), 5051)
+    .addOption(flag('--master <host:port>', 'the master').argParser(parseHostPort).makeOptionMandatory())
+    .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory()));
+  program.parse(process.argv);
+  const options = program.opts<Record<string, unknown> & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel }>();
+  try {
+    fs.mkdirSync(options.work_dir, { recursive: true });
+  } catch (error) {
+    fail('mesos-agent', `cannot create --work_dir: ${(error as Error).message}`, 2);
+  }
+  const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level);
+  let agent;
+  try {
+    agent = await startAgent({ flags: agentFlagsFrom(options, options.master, options.work_dir), host });
+  } catch (error) {
+    await host.stop();
+    fail('mesos-agent', (error as Error).message, 2);
+  }
+  host.installSignalHandlers();
+  process.stdout.write(`mesos-agent: ${agent.pid} — http://${host.address}/${agent.pid.id}/state\n`);
+  // The master can shut an agent down (e.g. after removing it): then the process ends too.
+  void agent.terminated.then(async () => {
+    process.stderr.write('mesos-agent: the agent was shut down\n');
+    await host.stop();
+    process.exit(1);
+  });
+}
+
+void main().catch((error: Error) => fail('mesos-agent', error.message));

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * mesos-local: a whole cluster in one process: a master and N agents, each in its own actor host
+ * (the master on --port, the agents on free ports). Prints the master's address; Ctrl-C stops all.
+ *
+ *   mesos-local --port 5050 --agents 2 --resources "cpus:4;mem:4096"
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ActorHost } from '../lib/process';
+import type { LogLevel } from '../lib/logging';
+import { createCommand, flag, parseCount } from '../lib/flags';
+import { checkMasterFlags } from '../actors/master/flags';
+import { startMaster } from '../actors/master';
+import { startAgent } from '../actors/agent';
+import { addAgentOptions, addHostOptions, addMasterOptions, agentFlagsFrom, masterFlagsFrom, startServerHost } from './server';
+import { fail } from './client';
+
+/** Agents mesos-local starts when `--agents` is not given. */
+export const DEFAULT_LOCAL_AGENTS = 1;
+
+type LocalOptions = Record<string, unknown> & { ip: string; port: number; agents: number; work_dir?: string; log_level: LogLevel };
+
+async function main(): Promise<void> {
+  const program = addAgentOptions(addMasterOptions(addHostOptions(createCommand('mesos-local', 'Run a master and N agents in one process.'), 5050)
+    .addOption(flag('--agents <n>', 'how many agents').argParser(parseCount).default(DEFAULT_LOCAL_AGENTS))
+    .addOption(flag('--work_dir <dir>', 'work dir for the master and the agents (default: a new temporary dir)'))));
+  program.parse(process.argv);
+  const options = program.opts<LocalOptions>();
+  const workDir = options.work_dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-local-'));
+  const masterFlags = masterFlagsFrom(options, path.join(workDir, 'master'));
+  try {
+    checkMasterFlags(masterFlags);
+    fs.mkdirSync(masterFlags.workDir, { recursive: true });
+  } catch (error) {
+    fail('mesos-local', (error as Error).message, 2);
+  }
+  const masterHost = await startServerHost('mesos-local', options.ip, options.port, options.log_level);
+  const master = await startMaster({ flags: masterFlags, host: masterHost });
+  const hosts: ActorHost[] = [masterHost];
+  process.stdout.write(`mesos-local: master ${master.pid}\n`);
+  for (let i = 0; i < options.agents; i++) {
+    const host = await startServerHost('mesos-local', options.ip, 0, options.log_level);
+    hosts.push(host);
+    const agentFlags = agentFlagsFrom(options, masterHost.address, path.join(workDir, `agent-${i + 1}`));
+    const agent = await startAgent({ flags: agentFlags, host }).catch((error: Error) => fail('mesos-local', error.message, 2));
+    process.stdout.write(`mesos-local: agent ${agent.pid} — http://${host.address}/${agent.pid.id}/state\n`);
+  }
+  process.stdout.write(`mesos-local: work dir ${workDir}\n`);
+  process.stdout.write(`mesos-local: web UI http://${masterHost.address}/master/state (Ctrl-C to stop)\n`);
+  stopAllOnSignal(hosts);
+}
+
+function stopAllOnSignal(hosts: ActorHost[]): void {
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    // Agents first, so their executors are told before the master goes.
+    void Promise.all(hosts.slice(1).map((host) => host.stop()))
+      .then(() => hosts[0]?.stop())
+      .then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+void main().catch((error: Error) => fail('mesos-local', error.message));

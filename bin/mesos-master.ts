@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * mesos-master: runs a master (with its allocator) in one actor host.
+ *
+ *   mesos-master --port 5050 --work_dir /var/lib/mesos/master [--ip 10.0.0.5]
+ */
+import * as fs from 'node:fs';
+import type { LogLevel } from '../lib/logging';
+import { createCommand, flag } from '../lib/flags';
+import { checkMasterFlags } from '../actors/master/flags';
+import { startMaster } from '../actors/master';
+import { addHostOptions, addMasterOptions, masterFlagsFrom, startServerHost } from './server';
+import { fail } from './client';
+
+async function main(): Promise<void> {
+  const program = addMasterOptions(addHostOptions(createCommand('mesos-master', 'Run a Mesos master.'), 5050)
+    .addOption(flag('--work_dir <dir>', 'where the registry is kept').makeOptionMandatory()));
+  program.parse(process.argv);
+  const options = program.opts<Record<string, unknown> & { ip: string; port: number; work_dir: string; log_level: LogLevel }>();
+  const flags = masterFlagsFrom(options, options.work_dir);
+  try {
+    checkMasterFlags(flags);
+    fs.mkdirSync(flags.workDir, { recursive: true });
+  } catch (error) {
+    fail('mesos-master', (error as Error).message, 2);
+  }
+  const host = await startServerHost('mesos-master', options.ip, options.port, options.log_level);
+  const master = await startMaster({ flags, host });
+  host.installSignalHandlers();
+  process.stdout.write(`mesos-master: ${master.pid} — http://${host.address}/master/state\n`);
+}
+
+void main().catch((error: Error) => fail('mesos-master', error.message));

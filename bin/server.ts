@@ -1,0 +1,92 @@
+/** What the server bins (mesos-master, mesos-agent, mesos-local) share. */
+import type { Command } from 'commander';
+import { ActorHost } from '../lib/process';
+import { createLogger, type LogLevel } from '../lib/logging';
+import { flag, parseDurationFlag, parseCount } from '../lib/flags';
+import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
+import { defaultAgentFlags, type AgentFlags } from '../actors/agent/flags';
+
+export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Options every server bin has. */
+export function addHostOptions(program: Command, defaultPort: number): Command {
+  return program
+    .addOption(flag('--ip <ip>', 'IP address to listen on and advertise').default('127.0.0.1'))
+    .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser((v) => parsePortFlag(v)).default(defaultPort))
+    .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'));
+}
+
+function parsePortFlag(value: string): number {
+  return (require('../lib/flags') as typeof import('../lib/flags')).parsePort(value);
+}
+
+/** The master's flags on a command line (Mesos names). */
+export function addMasterOptions(program: Command): Command {
+  const defaults = defaultMasterFlags('');
+  return program
+    .addOption(flag('--hostname <name>', 'host name advertised to agents and frameworks'))
+    .addOption(flag('--agent_ping_timeout <duration>', 'ping interval and pong deadline').argParser(parseDurationFlag).default(defaults.agentPingTimeoutMs, '15secs'))
+    .addOption(flag('--max_agent_ping_timeouts <n>', 'missed pongs before an agent is removed').argParser(parseCount).default(defaults.maxAgentPingTimeouts))
+    .addOption(flag('--agent_reregister_timeout <duration>', 'how long agents have to re-register after a master restart').argParser(parseDurationFlag).default(defaults.agentReregisterTimeoutMs, '10mins'))
+    .addOption(flag('--allocation_interval <duration>', 'time between batched allocation runs').argParser(parseDurationFlag).default(defaults.allocationIntervalMs, '1secs'))
+    .addOption(flag('--offer_timeout <duration>', 'rescind offers unused this long (default: never)').argParser(parseDurationFlag))
+    .addOption(flag('--max_completed_frameworks <n>', 'completed frameworks kept for the web endpoints').argParser(parseCount).default(defaults.maxCompletedFrameworks))
+    .addOption(flag('--max_completed_tasks_per_framework <n>', 'completed tasks kept per framework').argParser(parseCount).default(defaults.maxCompletedTasksPerFramework))
+    .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json)'));
+}
+
+/** Reads the master's flags back out of commander's options. */
+export function masterFlagsFrom(options: Record<string, unknown>, workDir: string): MasterFlags {
+  return {
+    ...defaultMasterFlags(workDir),
+    ...(options.hostname !== undefined ? { hostname: String(options.hostname) } : {}),
+    agentPingTimeoutMs: options.agent_ping_timeout as number,
+    maxAgentPingTimeouts: options.max_agent_ping_timeouts as number,
+    agentReregisterTimeoutMs: options.agent_reregister_timeout as number,
+    allocationIntervalMs: options.allocation_interval as number,
+    ...(options.offer_timeout !== undefined ? { offerTimeoutMs: options.offer_timeout as number } : {}),
+    maxCompletedFrameworks: options.max_completed_frameworks as number,
+    maxCompletedTasksPerFramework: options.max_completed_tasks_per_framework as number,
+    ...(options.registry !== undefined ? { registryPath: String(options.registry) } : {}),
+  };
+}
+
+/** The agent's flags on a command line (Mesos names). */
+export function addAgentOptions(program: Command): Command {
+  const defaults = defaultAgentFlags({ master: '', workDir: '' });
+  return program
+    .addOption(flag('--resources <resources>', 'resources to offer, e.g. "cpus:4;mem:4096" (default: detected)').argParser((v) => parseResources(v)))
+    .addOption(flag('--attributes <attributes>', 'attributes, e.g. "rack:r1;zone:z2"'))
+    .addOption(flag('--hostname <name>', 'host name reported to the master'))
+    .addOption(flag('--executor_registration_timeout <duration>', 'kill executors that do not register within this').argParser(parseDurationFlag).default(defaults.executorRegistrationTimeoutMs, '1mins'))
+    .addOption(flag('--executor_shutdown_grace_period <duration>', 'time executors get to exit when shut down').argParser(parseDurationFlag).default(defaults.executorShutdownGracePeriodMs, '5secs'))
+    .addOption(flag('--registration_backoff_factor <duration>', 'first registration retry within this, then doubling').argParser(parseDurationFlag).default(defaults.registrationBackoffFactorMs, '1secs'));
+}
+
+function parseResources(value: string): string {
+  return (require('../lib/flags') as typeof import('../lib/flags')).parseResourceFlag(value);
+}
+
+/** Reads the agent's flags back out of commander's options. */
+export function agentFlagsFrom(options: Record<string, unknown>, master: string, workDir: string): AgentFlags {
+  return defaultAgentFlags({
+    master,
+    workDir,
+    resources: options.resources as string | undefined,
+    attributes: options.attributes as string | undefined,
+    hostname: options.hostname as string | undefined,
+    executorRegistrationTimeoutMs: options.executor_registration_timeout as number,
+    executorShutdownGracePeriodMs: options.executor_shutdown_grace_period as number,
+    registrationBackoffFactorMs: options.registration_backoff_factor as number,
+  });
+}
+
+/** Starts an actor host on ip:port, failing with one line if the port is taken. */
+export async function startServerHost(bin: string, ip: string, port: number, level: LogLevel): Promise<ActorHost> {
+  try {
+    return await ActorHost.start({ ip, port, logger: createLogger(bin, level) });
+  } catch (error) {
+    process.stderr.write(`${bin}: cannot listen on ${ip}:${port}: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,364 @@
+import { expect } from 'chai';
+import { dispatch, UPID } from '../../../lib/actor';
+import type { StatusUpdate, Task } from '../../../lib/protocol';
+import { MASTER_PING_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../../actors/agent/constants';
+import { Probe } from '../../support/runtime';
+import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
+
+describe('agent (harness: virtual clock, fake master, fake executors)', () => {
+  let harness: AgentHarness;
+
+  beforeEach(() => {
+    harness = new AgentHarness();
+  });
+
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  describe('registration', () => {
+    it('registers with backoff while the master is silent: first within 1 s, then random delays doubling up to 1 min', async () => {
+      await harness.clock.advance(10 * 60_000);
+      const times = harness.master.timesOf('RegisterAgent');
+      expect(times.length).to.be.greaterThan(8);
+      const start = harness.clock.now() - 10 * 60_000;
+      expect((times[0] as number) - start).to.be.at.most(1_000);
+      for (let attempt = 1; attempt < times.length; attempt++) {
+        const gapMs = (times[attempt] as number) - (times[attempt - 1] as number);
+        expect(gapMs, `gap before attempt ${attempt}`).to.be.at.most(Math.min(1_000 * 2 ** attempt, REGISTER_RETRY_INTERVAL_MAX_MS));
+      }
+      const body = harness.master.bodies<{ agent: { hostname: string; resources: unknown[]; attributes: unknown; id?: string } }>('RegisterAgent')[0];
+      expect(body?.agent.hostname).to.equal('agent-host');
+      expect(body?.agent.id).to.equal(undefined);
+      expect(body?.agent.attributes).to.deep.equal({ rack: 'r1' });
+    });
+
+    it('stops retrying once AgentRegistered arrives', async () => {
+      await harness.register();
+      const attempts = harness.master.count('RegisterAgent');
+      await harness.clock.advance(10 * 60_000);
+      expect(harness.master.count('RegisterAgent')).to.equal(attempts);
+    });
+
+    it('ignores registration messages that do not come from the master', async () => {
+      await harness.clock.advance(1_000);
+      const impostor = new Probe('impostor');
+      harness.host.spawn(impostor);
+      impostor.post(harness.agentPid, 'AgentRegistered', { agentId: 'X', masterInfo: AgentHarness.masterInfo });
+      await harness.clock.advance(5_000);
+      expect((await harness.state()).id).to.equal('');
+      expect(harness.master.count('RegisterAgent')).to.be.greaterThan(1);
+    });
+
+    it('answers Ping with Pong', async () => {
+      await harness.register();
+      harness.fromMaster('Ping', { connected: true });
+      await harness.clock.settle();
+      expect(harness.master.count('Pong')).to.equal(1);
+    });
+
+    it('re-registers with its id and tasks when the master link breaks, until AgentReregistered', async () => {
+      await harness.register();
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
+      await harness.clock.settle();
+      harness.host.injectExited(harness.agentPid, UPID.at('master', harness.host.address));
+      await harness.clock.advance(3_000);
+      const reregistrations = harness.master.bodies<{ agent: { id: string }; tasks: Task[]; frameworks: Array<{ id: string }> }>('ReregisterAgent');
+      expect(reregistrations.length).to.be.greaterThan(0);
+      expect(reregistrations[0]?.agent.id).to.equal(AGENT_ID);
+      expect(reregistrations[0]?.tasks.map((task) => [task.taskId, task.state])).to.deep.equal([['T1', 'TASK_RUNNING']]);
+      expect(reregistrations[0]?.frameworks.map((framework) => framework.id)).to.deep.equal([FRAMEWORK_ID]);
+      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+      await harness.clock.settle();
+      const count = harness.master.count('ReregisterAgent');
+      await harness.clock.advance(5 * 60_000);
+      expect(harness.master.count('ReregisterAgent')).to.equal(count);
+    });
+
+    it('re-registers when no ping arrives for 75 s', async () => {
+      await harness.stop();
+      harness = new AgentHarness({ masterPingTimeoutMs: MASTER_PING_TIMEOUT_MS });
+      await harness.register();
+      await harness.clock.advance(MASTER_PING_TIMEOUT_MS - 1_000);
+      harness.fromMaster('Ping', { connected: true });
+      await harness.clock.advance(MASTER_PING_TIMEOUT_MS - 1_000);
+      expect(harness.master.count('ReregisterAgent')).to.equal(0);
+      await harness.clock.advance(3_000);
+      expect(harness.master.count('ReregisterAgent')).to.be.greaterThan(0);
+    });
+
+    it('re-sends unacknowledged status updates at once after re-registering', async () => {
+      await harness.register();
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
+      await harness.clock.settle();
+      expect(harness.forwarded()).to.have.length(1);
+      harness.host.injectExited(harness.agentPid, UPID.at('master', harness.host.address));
+      await harness.clock.advance(3_000);
+      expect(harness.forwarded()).to.have.length(1);
+      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+      await harness.clock.settle();
+      expect(harness.forwarded()).to.have.length(2);
+    });
+  });
+
+  describe('tasks and executors', () => {
+    beforeEach(async () => {
+      await harness.register();
+    });
+
+    it('launches the command executor for a command task in its sandbox and hands it the task once it registers', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const launch = harness.launcher.run('T1').launch;
+      expect(launch.commandExecutor).to.equal(true);
+      expect(launch.agentPid).to.equal(harness.agentPid.toString());
+      expect(launch.directory).to.equal(`/work-dir/agents/${AGENT_ID}/frameworks/${FRAMEWORK_ID}/executors/T1/runs/${launch.runId}`);
+      const executor = await harness.registerExecutor('T1');
+      expect(executor.count('ExecutorRegistered')).to.equal(1);
+      const run = executor.bodies<{ task: { taskId: string } }>('RunTaskOnExecutor');
+      expect(run.map((body) => body.task.taskId)).to.deep.equal(['T1']);
+      const state = await harness.state();
+      const frameworks = state.frameworks as Array<{ executors: Array<{ id: string; directory: string; tasks: Array<{ id: string; state: string }> }> }>;
+      expect(frameworks[0]?.executors[0]?.tasks.map((task) => [task.id, task.state])).to.deep.equal([['T1', 'TASK_STAGING']]);
+      expect(frameworks[0]?.executors[0]?.directory).to.equal(launch.directory);
+    });
+
+    it('starts a custom executor once per executor id; later tasks go to the running executor', async () => {
+      const executorInfo = { executorId: 'E1', command: { value: 'node my-executor.js' } };
+      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
+      harness.runTask({ ...AgentHarness.commandTask('T2'), command: undefined, executor: executorInfo });
+      await harness.clock.settle();
+      expect(harness.launcher.runs.map((run) => run.launch.executorId)).to.deep.equal(['E1']);
+      expect(harness.launcher.run('E1').launch.commandExecutor).to.equal(false);
+      const executor = await harness.registerExecutor('E1');
+      harness.runTask({ ...AgentHarness.commandTask('T3'), command: undefined, executor: executorInfo });
+      await harness.clock.settle();
+      expect(executor.bodies<{ task: { taskId: string } }>('RunTaskOnExecutor').map((body) => body.task.taskId)).to.deep.equal(['T1', 'T2', 'T3']);
+      expect(harness.launcher.runs).to.have.length(1);
+    });
+
+    it('acks an executor update at once and forwards it with the agent pid, stamped SOURCE_EXECUTOR', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING', 'u-running'));
+      await harness.clock.settle();
+      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.deep.equal(['u-running']);
+      const message = harness.master.bodies<{ update: StatusUpdate; pid: string }>('StatusUpdate')[0];
+      expect(message?.pid).to.equal(harness.agentPid.toString());
+      expect(message?.update.status).to.include({ state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agentId: AGENT_ID, uuid: 'u-running', executorId: 'T1' });
+    });
+
+    it('retries an unacknowledged update after 10 s, 20 s, 40 s ... capped at 10 min, until the acknowledgement', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
+      await harness.clock.settle();
+      await harness.clock.advance(40 * 60_000);
+      const times = harness.master.timesOf('StatusUpdate');
+      const gaps = times.slice(1).map((time, index) => time - (times[index] as number));
+      expect(gaps.slice(0, 8)).to.deep.equal([10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 600_000, 600_000]);
+      expect(Math.max(...gaps)).to.equal(STATUS_UPDATE_RETRY_INTERVAL_MAX_MS);
+      const sent = harness.forwarded().length;
+      harness.acknowledge(harness.forwarded()[0] as StatusUpdate);
+      await harness.clock.advance(60 * 60_000);
+      expect(harness.forwarded().length).to.equal(sent);
+    });
+
+    it('keeps per-task order: the next update leaves only when the previous one is acknowledged', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_STARTING'));
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_FINISHED'));
+      await harness.clock.settle();
+      expect(harness.forwarded().map((update) => update.status.state)).to.deep.equal(['TASK_STARTING']);
+      expect(executor.count('StatusUpdateAcknowledgement')).to.equal(3);
+      for (const expected of ['TASK_RUNNING', 'TASK_FINISHED']) {
+        harness.acknowledge(harness.forwarded().at(-1) as StatusUpdate);
+        await harness.clock.settle();
+        expect(harness.forwarded().at(-1)?.status.state).to.equal(expected);
+      }
+      harness.acknowledge(harness.forwarded().at(-1) as StatusUpdate);
+      await harness.clock.settle();
+      const state = await harness.state();
+      const executors = (state.frameworks as Array<{ executors: Array<{ completed_tasks: Array<{ id: string; state: string }> }> }>)[0]?.executors;
+      expect(executors?.[0]?.completed_tasks.map((task) => [task.id, task.state])).to.deep.equal([['T1', 'TASK_FINISHED']]);
+    });
+
+    it('ignores a duplicate update (same uuid) but acknowledges it to the executor again', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      const update = harness.executorUpdate('T1', 'TASK_RUNNING', 'same');
+      harness.sendUpdate(executor, update);
+      harness.sendUpdate(executor, update);
+      await harness.clock.settle();
+      expect(harness.forwarded()).to.have.length(1);
+      expect(executor.count('StatusUpdateAcknowledgement')).to.equal(2);
+      harness.acknowledge(update);
+      await harness.clock.advance(60_000);
+      expect(harness.forwarded()).to.have.length(1);
+    });
+
+    it('acknowledges but does not forward a retried update of a task already completed', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      const finished = harness.executorUpdate('T1', 'TASK_FINISHED');
+      harness.sendUpdate(executor, finished);
+      await harness.clock.settle();
+      harness.acknowledge(finished);
+      await harness.clock.settle();
+      harness.sendUpdate(executor, finished);
+      await harness.clock.advance(60_000);
+      expect(harness.forwarded()).to.have.length(1);
+      expect(executor.count('StatusUpdateAcknowledgement')).to.equal(2);
+    });
+
+    it('logs and ignores an acknowledgement for an unknown uuid', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
+      await harness.clock.settle();
+      harness.acknowledge({ ...(harness.forwarded()[0] as StatusUpdate), uuid: 'nope' });
+      await harness.clock.advance(10_000);
+      expect(harness.forwarded()).to.have.length(2);
+    });
+
+    it('kills an executor that does not register in time; its queued tasks fail with REASON_EXECUTOR_REGISTRATION_TIMEOUT', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      await harness.clock.advance(harness.flags.executorRegistrationTimeoutMs - 1);
+      expect(harness.launcher.run('T1').destroyed).to.equal(false);
+      await harness.clock.advance(1);
+      expect(harness.launcher.run('T1').destroyed).to.equal(true);
+      const failed = harness.forwarded()[0];
+      expect(failed?.status).to.include({ taskId: 'T1', state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', source: 'SOURCE_AGENT' });
+      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['T1']);
+      harness.acknowledge(failed as StatusUpdate);
+      await harness.clock.advance(60_000);
+      expect(harness.forwarded()).to.have.length(1);
+    });
+
+    it('answers a kill of a queued task with TASK_KILLED at once', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      harness.fromMaster('KillTaskOnAgent', { frameworkId: FRAMEWORK_ID, taskId: 'T1' });
+      await harness.clock.settle();
+      expect(harness.forwarded()[0]?.status).to.include({ taskId: 'T1', state: 'TASK_KILLED', source: 'SOURCE_AGENT', reason: 'REASON_TASK_KILLED_DURING_LAUNCH' });
+      const executor = await harness.registerExecutor('T1');
+      expect(executor.count('RunTaskOnExecutor')).to.equal(0);
+      expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(1);
+    });
+
+    it('passes a kill of a launched task to its executor with the kill policy grace period', async () => {
+      harness.runTask(AgentHarness.commandTask('T1', 'sleep 60', { killPolicy: { gracePeriodSeconds: 1.5 } }));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.fromMaster('KillTaskOnAgent', { frameworkId: FRAMEWORK_ID, taskId: 'T1' });
+      await harness.clock.settle();
+      expect(executor.bodies('KillTaskOnExecutor')).to.deep.equal([{ frameworkId: FRAMEWORK_ID, taskId: 'T1', gracePeriodSeconds: 1.5 }]);
+    });
+
+    it('fails live tasks with REASON_EXECUTOR_TERMINATED when the executor exits, keeping an executor terminal update', async () => {
+      const executorInfo = { executorId: 'E1', command: { value: 'x' } };
+      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
+      harness.runTask({ ...AgentHarness.commandTask('T2'), command: undefined, executor: executorInfo });
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('E1');
+      const finished = { ...harness.executorUpdate('T1', 'TASK_FINISHED'), executorId: 'E1' };
+      harness.sendUpdate(executor, finished);
+      await harness.clock.settle();
+      harness.launcher.run('E1').exit({ code: 1, signal: null });
+      await harness.clock.settle();
+      harness.acknowledge(finished);
+      await harness.clock.settle();
+      const updates = harness.forwarded().map((update) => [update.status.taskId, update.status.state, update.status.reason]);
+      expect(updates).to.deep.equal([['T1', 'TASK_FINISHED', undefined], ['T2', 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED']]);
+      expect(harness.master.bodies('ExitedExecutor')).to.deep.equal([{ agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1', status: 256 }]);
+    });
+
+    it('answers a task for a terminating executor with TASK_LOST, or TASK_DROPPED for partition-aware frameworks', async () => {
+      const executorInfo = { executorId: 'E1', command: { value: 'x' } };
+      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
+      await harness.clock.settle();
+      await harness.registerExecutor('E1');
+      harness.fromMaster('ShutdownExecutor', { frameworkId: FRAMEWORK_ID, executorId: 'E1' });
+      harness.runTask({ ...AgentHarness.commandTask('T2'), command: undefined, executor: executorInfo });
+      harness.runTask({ ...AgentHarness.commandTask('T3'), command: undefined, executor: executorInfo }, ['PARTITION_AWARE']);
+      await harness.clock.settle();
+      const states = harness.forwarded().map((update) => [update.status.taskId, update.status.state, update.status.reason]);
+      expect(states).to.deep.equal([['T2', 'TASK_LOST', 'REASON_EXECUTOR_TERMINATED'], ['T3', 'TASK_DROPPED', 'REASON_EXECUTOR_TERMINATED']]);
+    });
+
+    it('asks an executor to shut down and kills it after the grace period', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.fromMaster('ShutdownExecutor', { frameworkId: FRAMEWORK_ID, executorId: 'T1' });
+      await harness.clock.settle();
+      expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(1);
+      await harness.clock.advance(harness.flags.executorShutdownGracePeriodMs);
+      expect(harness.launcher.run('T1').destroyed).to.equal(true);
+    });
+
+    it('relays framework messages both ways', async () => {
+      const executorInfo = { executorId: 'E1', command: { value: 'x' } };
+      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('E1');
+      harness.fromMaster('FrameworkToExecutor', { agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hi' });
+      executor.post(harness.agentPid, 'ExecutorToFramework', { agentId: '', frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hello' });
+      await harness.clock.settle();
+      expect(executor.bodies<{ data: string }>('FrameworkToExecutor').map((body) => body.data)).to.deep.equal(['hi']);
+      expect(harness.master.bodies('ExecutorToFramework')).to.deep.equal([{ agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hello' }]);
+    });
+
+    it('on Shutdown asks every executor to shut down, then terminates once they have exited', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.fromMaster('Shutdown', { message: 'bye' });
+      await harness.clock.settle();
+      expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(1);
+      expect(harness.agent.runtime.state).to.equal('running');
+      harness.launcher.run('T1').exit({ code: 0, signal: null });
+      await harness.clock.settle();
+      expect(harness.agent.runtime.state).to.equal('terminated');
+      expect(harness.forwarded()).to.have.length(0);
+    });
+
+    it('stop() unregisters from the master, shuts executors down and terminates', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      const stopped = dispatch(harness.agent, (agent) => agent.stop());
+      await harness.clock.settle();
+      expect(harness.master.bodies('UnregisterAgent')).to.deep.equal([{ agentId: AGENT_ID }]);
+      expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(1);
+      await harness.clock.advance(harness.flags.executorShutdownGracePeriodMs);
+      expect(harness.launcher.run('T1').destroyed).to.equal(true);
+      await stopped;
+      expect(harness.agent.runtime.state).to.equal('terminated');
+    });
+
+    it('shows id, resources in Mesos form, attributes and the master host name in /state', async () => {
+      const state = await harness.state();
+      expect(state).to.include({ id: AGENT_ID, pid: harness.agentPid.toString(), hostname: 'agent-host', master_hostname: 'master-host' });
+      expect(state.resources).to.deep.equal({ cpus: 4, mem: 4096, ports: '[31000-32000]' });
+      expect(state.attributes).to.deep.equal({ rack: 'r1' });
+      expect(state.frameworks).to.deep.equal([]);
+      expect(state.completed_frameworks).to.deep.equal([]);
+    });
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * A single-agent harness: the agent on a memory host under a virtual clock, a Probe playing the
+ * master, a fake launcher that starts no process, and Probes playing executors.
+ */
+import { dispatch, type UPID } from '../../../lib/actor';
+import { VirtualClock, type ActorHost } from '../../../lib/process';
+import type { MasterInfo, StatusUpdate, TaskInfo, TaskState } from '../../../lib/protocol';
+import { Resources } from '../../../lib/resources';
+import { Agent } from '../../../actors/agent/agent';
+import { defaultAgentFlags, type AgentFlags } from '../../../actors/agent/flags';
+import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher } from '../../../actors/agent/launcher';
+import { memoryHost, Probe, type Received } from '../../support/runtime';
+
+/** A Probe that also notes the host-clock time of each message. */
+export class TimedProbe extends Probe {
+  readonly times: number[] = [];
+
+  protected override record(received: Received): void {
+    this.times.push(this.clock.now());
+    super.record(received);
+  }
+
+  /** Bodies of the messages named `name`, in arrival order. */
+  bodies<T>(name: string): T[] {
+    return this.received.filter((r) => r.name === name).map((r) => r.body as T);
+  }
+
+  /** Arrival times of the messages named `name`. */
+  timesOf(name: string): number[] {
+    return this.received.flatMap((r, index) => (r.name === name ? [this.times[index] as number] : []));
+  }
+}
+
+/** One launch the fake launcher was asked for. */
+export interface FakeRun {
+  launch: ExecutorLaunch;
+  exit(exit?: ExecutorExit): void;
+  destroyed: boolean;
+}
+
+/** Starts nothing; records launches; `destroy` makes the fake process exit with SIGKILL. */
+export class FakeLauncher implements Launcher {
+  readonly runs: FakeRun[] = [];
+  private nextProcessId = 1000;
+
+  launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
+    let exited = false;
+    const run: FakeRun = {
+      launch,
+      destroyed: false,
+      exit: (exit = { code: 0, signal: null }) => {
+        if (exited) return;
+        exited = true;
+        onExit(exit);
+      },
+    };
+    this.runs.push(run);
+    const destroy = (): void => {
+      run.destroyed = true;
+      run.exit({ code: null, signal: 'SIGKILL' });
+    };
+    return Promise.resolve({ processId: this.nextProcessId++, destroy });
+  }
+
+  run(executorId: string): FakeRun {
+    const run = this.runs.find((candidate) => candidate.launch.executorId === executorId);
+    if (!run) throw new Error(`no executor '${executorId}' was launched`);
+    return run;
+  }
+}
+
+/** Names the fake master records. */
+export const MASTER_MESSAGES = ['RegisterAgent', 'ReregisterAgent', 'UnregisterAgent', 'Pong', 'StatusUpdate', 'ExitedExecutor', 'ExecutorToFramework'];
+/** Names a fake executor records. */
+export const EXECUTOR_MESSAGES = ['ExecutorRegistered', 'RunTaskOnExecutor', 'KillTaskOnExecutor', 'StatusUpdateAcknowledgement', 'ShutdownExecutorOnExecutor', 'FrameworkToExecutor'];
+
+export const FRAMEWORK_ID = 'F1';
+/** The harness' master never pings, so the agent waits a day before deciding it is lost. */
+export const HARNESS_PING_TIMEOUT_MS = 24 * 3600_000;
+export const AGENT_ID = 'A1';
+
+/** The agent, its fake master and launcher, on one memory host under a virtual clock. */
+export class AgentHarness {
+  readonly clock = new VirtualClock();
+  readonly host: ActorHost;
+  readonly master: TimedProbe;
+  readonly launcher = new FakeLauncher();
+  readonly agent: Agent;
+  readonly agentPid: UPID;
+  readonly flags: AgentFlags;
+  private updateCounter = 0;
+
+  constructor(overrides: Partial<AgentFlags> = {}) {
+    this.host = memoryHost({ clock: this.clock });
+    this.master = new TimedProbe('master', MASTER_MESSAGES);
+    this.host.spawn(this.master);
+    // The fake master does not ping: without a long ping timeout the agent would re-register every 75 s.
+    this.flags = defaultAgentFlags({ master: this.host.address, workDir: '/work-dir', masterPingTimeoutMs: HARNESS_PING_TIMEOUT_MS, ...overrides });
+    this.agent = new Agent({
+      id: this.host.uniqueId('slave'),
+      flags: this.flags,
+      resources: Resources.parse('cpus:4;mem:4096;ports:[31000-32000]'),
+      attributes: { rack: 'r1' },
+      hostname: 'agent-host',
+      launcher: this.launcher,
+      commandExecutor: { value: '/bin/true', shell: false },
+    });
+    this.agentPid = this.host.spawn(this.agent);
+  }
+
+  static readonly masterInfo: MasterInfo = { id: 'M1', ip: '127.0.0.1', port: 5050, pid: 'master@127.0.0.1:5050', hostname: 'master-host', version: '1' };
+
+  /** Lets the first registration attempt happen and answers it. */
+  async register(): Promise<void> {
+    await this.clock.advance(this.flags.registrationBackoffFactorMs);
+    if (this.master.count('RegisterAgent') === 0) throw new Error('the agent did not try to register');
+    this.fromMaster('AgentRegistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+    await this.clock.settle();
+  }
+
+  fromMaster(name: string, body: unknown): void {
+    this.master.post(this.agentPid, name, body);
+  }
+
+  /** A command task for RunTask. */
+  static commandTask(taskId: string, command = 'sleep 60', extra: Partial<TaskInfo> = {}): TaskInfo {
+    return { name: taskId, taskId, agentId: AGENT_ID, resources: Resources.parse('cpus:1;mem:128').toJSON(), command: { value: command }, ...extra };
+  }
+
+  runTask(task: TaskInfo, capabilities: Array<'PARTITION_AWARE' | 'TASK_KILLING_STATE'> = []): void {
+    this.fromMaster('RunTask', { framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u', capabilities }, frameworkId: FRAMEWORK_ID, task });
+  }
+
+  /** A Probe playing an executor, spawned and registered with the agent. */
+  async registerExecutor(executorId: string): Promise<TimedProbe> {
+    const executor = new TimedProbe(`executor-${executorId}`, EXECUTOR_MESSAGES);
+    this.host.spawn(executor);
+    executor.post(this.agentPid, 'RegisterExecutor', { frameworkId: FRAMEWORK_ID, executorId });
+    await this.clock.settle();
+    return executor;
+  }
+
+  /** An update as an executor sends it. */
+  executorUpdate(taskId: string, state: TaskState, uuid = `u${++this.updateCounter}`): StatusUpdate {
+    return { frameworkId: FRAMEWORK_ID, executorId: taskId, status: { taskId, state }, timestamp: this.clock.now() / 1000, uuid };
+  }
+
+  sendUpdate(executor: TimedProbe, update: StatusUpdate): void {
+    executor.post(this.agentPid, 'StatusUpdate', { update, pid: executor.self().toString() });
+  }
+
+  /** Status updates the master received, as `[state, uuid]`. */
+  forwarded(): StatusUpdate[] {
+    return this.master.bodies<{ update: StatusUpdate }>('StatusUpdate').map((body) => body.update);
+  }
+
+  acknowledge(update: StatusUpdate): void {
+    this.fromMaster('StatusUpdateAcknowledgement', { agentId: AGENT_ID, frameworkId: update.frameworkId, taskId: update.status.taskId, uuid: update.uuid });
+  }
+
+  state(): Promise<Record<string, unknown>> {
+    return dispatch(this.agent, async (agent) => {
+      const route = agent.runtime.routes.get('/state');
+      if (!route) throw new Error('no /state route');
+      const response = await route({ method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) });
+      return response.body as Record<string, unknown>;
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.host.stop();
+  }
+}

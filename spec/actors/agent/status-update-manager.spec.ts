@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import type { StatusUpdate, TaskState } from '../../../lib/protocol';
+import { TaskStatusUpdateManager } from '../../../actors/agent/status-update-manager';
+
+/** Timers under test control: `advance` fires what falls due, in order. */
+class ManualTimers {
+  now = 0;
+  private timers: Array<{ at: number; callback: () => void; cancelled: boolean }> = [];
+
+  start = (delayMs: number, callback: () => void): { cancel(): void } => {
+    const timer = { at: this.now + delayMs, callback, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => { timer.cancelled = true; } };
+  };
+
+  advance(ms: number): void {
+    const target = this.now + ms;
+    for (;;) {
+      const due = this.timers.filter((timer) => !timer.cancelled && timer.at <= target).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      due.cancelled = true;
+      this.now = due.at;
+      due.callback();
+    }
+    this.now = target;
+  }
+}
+
+function update(taskId: string, state: TaskState, uuid: string, frameworkId = 'F1'): StatusUpdate {
+  return { frameworkId, status: { taskId, state }, timestamp: 0, uuid };
+}
+
+describe('TaskStatusUpdateManager', () => {
+  let timers: ManualTimers;
+  let sent: Array<{ at: number; uuid: string | undefined }>;
+  let manager: TaskStatusUpdateManager;
+
+  beforeEach(() => {
+    timers = new ManualTimers();
+    sent = [];
+    manager = new TaskStatusUpdateManager({ forward: (u) => sent.push({ at: timers.now, uuid: u.uuid }), startTimer: timers.start });
+  });
+
+  it('forwards the head at once and retries after 10, 20, 40 s ... up to 10 min', () => {
+    expect(manager.update(update('T1', 'TASK_RUNNING', 'a'))).to.equal('accepted');
+    timers.advance(3 * 3600_000);
+    const gaps = sent.slice(1).map((entry, index) => entry.at - (sent[index] as { at: number }).at);
+    expect(gaps.slice(0, 9)).to.deep.equal([10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 600_000, 600_000, 600_000]);
+  });
+
+  it('keeps each task in order and streams of different tasks independent', () => {
+    manager.update(update('T1', 'TASK_RUNNING', 'a'));
+    manager.update(update('T1', 'TASK_FINISHED', 'b'));
+    manager.update(update('T2', 'TASK_RUNNING', 'c'));
+    expect(sent.map((entry) => entry.uuid)).to.deep.equal(['a', 'c']);
+    expect(manager.acknowledgement('F1', 'T1', 'a')).to.deep.include({ kind: 'acknowledged', terminated: false });
+    expect(sent.map((entry) => entry.uuid)).to.deep.equal(['a', 'c', 'b']);
+    expect(manager.acknowledgement('F1', 'T1', 'b')).to.deep.include({ kind: 'acknowledged', terminated: true });
+    expect(manager.streamCount).to.equal(1);
+  });
+
+  it('ignores duplicates, unexpected and unknown acknowledgements', () => {
+    manager.update(update('T1', 'TASK_RUNNING', 'a'));
+    expect(manager.update(update('T1', 'TASK_RUNNING', 'a'))).to.equal('duplicate');
+    expect(manager.acknowledgement('F1', 'T1', 'zzz')).to.deep.equal({ kind: 'unexpected', expectedUuid: 'a' });
+    expect(manager.acknowledgement('F1', 'T9', 'a')).to.deep.equal({ kind: 'unknown-stream' });
+    manager.update(update('T1', 'TASK_FINISHED', 'b'));
+    manager.acknowledgement('F1', 'T1', 'a');
+    expect(manager.acknowledgement('F1', 'T1', 'a')).to.deep.equal({ kind: 'duplicate' });
+    expect(manager.update(update('T1', 'TASK_RUNNING', 'a'))).to.equal('duplicate');
+    expect(sent.map((entry) => entry.uuid)).to.deep.equal(['a', 'b']);
+  });
+
+  it('refuses updates without a uuid and beyond the per-task limit', () => {
+    const small = new TaskStatusUpdateManager({ forward: () => undefined, startTimer: timers.start, maxPendingPerTask: 2 });
+    expect(small.update({ frameworkId: 'F1', status: { taskId: 'T1', state: 'TASK_RUNNING' }, timestamp: 0 })).to.equal('refused');
+    expect(small.update(update('T1', 'TASK_RUNNING', 'a'))).to.equal('accepted');
+    expect(small.update(update('T1', 'TASK_RUNNING', 'b'))).to.equal('accepted');
+    expect(small.update(update('T1', 'TASK_RUNNING', 'c'))).to.equal('refused');
+  });
+
+  it('sends nothing while paused and re-sends every head at once on resume', () => {
+    manager.pause();
+    manager.update(update('T1', 'TASK_RUNNING', 'a'));
+    timers.advance(60_000);
+    expect(sent).to.deep.equal([]);
+    manager.resume();
+    expect(sent.map((entry) => entry.uuid)).to.deep.equal(['a']);
+    timers.advance(10_000);
+    expect(sent).to.have.length(2);
+  });
+
+  it('drops a framework\'s streams on cleanup', () => {
+    manager.update(update('T1', 'TASK_RUNNING', 'a'));
+    manager.update(update('T2', 'TASK_RUNNING', 'b', 'F2'));
+    manager.cleanup('F1');
+    timers.advance(10_000);
+    expect(sent.map((entry) => entry.uuid)).to.deep.equal(['a', 'b', 'b']);
+    expect(manager.pending('F1', 'T1')).to.deep.equal([]);
+  });
+});
