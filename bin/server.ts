@@ -12,6 +12,7 @@ export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'
 export function addHostOptions(program: Command, defaultPort: number): Command {
   return program
     .addOption(flag('--ip <ip>', 'IP address to listen on and advertise').default('127.0.0.1'))
+    .addOption(flag('--hostname <name>', 'host name advertised (default: the IP for a master, the OS host name for an agent)'))
     .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser((v) => parsePortFlag(v)).default(defaultPort))
     .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'));
 }
@@ -24,7 +25,6 @@ function parsePortFlag(value: string): number {
 export function addMasterOptions(program: Command): Command {
   const defaults = defaultMasterFlags('');
   return program
-    .addOption(flag('--hostname <name>', 'host name advertised to agents and frameworks'))
     .addOption(flag('--agent_ping_timeout <duration>', 'ping interval and pong deadline').argParser(parseDurationFlag).default(defaults.agentPingTimeoutMs, '15secs'))
     .addOption(flag('--max_agent_ping_timeouts <n>', 'missed pongs before an agent is removed').argParser(parseCount).default(defaults.maxAgentPingTimeouts))
     .addOption(flag('--agent_reregister_timeout <duration>', 'how long agents have to re-register after a master restart').argParser(parseDurationFlag).default(defaults.agentReregisterTimeoutMs, '10mins'))
@@ -57,7 +57,6 @@ export function addAgentOptions(program: Command): Command {
   return program
     .addOption(flag('--resources <resources>', 'resources to offer, e.g. "cpus:4;mem:4096" (default: detected)').argParser((v) => parseResources(v)))
     .addOption(flag('--attributes <attributes>', 'attributes, e.g. "rack:r1;zone:z2"'))
-    .addOption(flag('--hostname <name>', 'host name reported to the master'))
     .addOption(flag('--executor_registration_timeout <duration>', 'kill executors that do not register within this').argParser(parseDurationFlag).default(defaults.executorRegistrationTimeoutMs, '1mins'))
     .addOption(flag('--executor_shutdown_grace_period <duration>', 'time executors get to exit when shut down').argParser(parseDurationFlag).default(defaults.executorShutdownGracePeriodMs, '5secs'))
     .addOption(flag('--registration_backoff_factor <duration>', 'first registration retry within this, then doubling').argParser(parseDurationFlag).default(defaults.registrationBackoffFactorMs, '1secs'));
