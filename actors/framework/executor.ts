@@ -45,6 +45,8 @@ export const MAX_UNACKNOWLEDGED_UPDATES = 10_000;
 
 /** Who the executor is and where its agent is; read from `MESOS_*` variables by default. */
 export interface ExecutorOptions {
+  /** Actor id (default `executor`); only simulations running several executors in one host need another. */
+  readonly id?: string;
   /** The agent's pid (`MESOS_AGENT_PID`, or `MESOS_SLAVE_PID`). */
   readonly agentPid: string;
   readonly frameworkId: string;
@@ -130,7 +132,7 @@ export abstract class Executor extends Actor {
 
   /** @param options identity and timeouts; default: read from the environment the agent set. */
   constructor(options: ExecutorOptions = executorOptionsFromEnvironment()) {
-    super('executor');
+    super(options.id ?? 'executor');
     this.options = options;
     this.agent = UPID.parse(options.agentPid);
     this.agentId = options.agentId;

@@ -1,0 +1,185 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { dispatch } from '../../lib/actor';
+import { Resources } from '../../lib/resources';
+import type { Offer, TaskStatus } from '../../lib/protocol';
+import { BatchScheduler } from '../../actors/framework/examples/batch';
+import { ServiceScheduler } from '../../actors/framework/examples/service';
+import { Scheduler } from '../../actors/framework/scheduler';
+import { fitResources } from '../../actors/framework/offers';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../actors/master/constants';
+import { startSimulation, type Simulation } from './simulation';
+
+interface MasterStateJson {
+  frameworks: Array<{ id: string; name: string; tasks: Array<{ id: string; state: string }>; completed_tasks: Array<{ id: string; state: string }>; used_resources: { cpus: number; mem: number } }>;
+  slaves: Array<{ id: string; used_resources: { cpus: number; mem: number }; resources: { cpus: number; mem: number } }>;
+}
+
+/** A scheduler that launches what it is told on the next offer, and records what happens. */
+class Driver extends Scheduler {
+  readonly statuses: TaskStatus[] = [];
+  readonly events: string[] = [];
+  private queue: Array<{ taskId: string; command: string }> = [];
+
+  run(taskId: string, command: string): void {
+    this.queue.push({ taskId, command });
+    this.revive();
+  }
+  states(taskId: string): string[] {
+    return this.statuses.filter((s) => s.taskId === taskId).map((s) => s.state);
+  }
+  protected override resourceOffers(offers: Offer[]): void {
+    for (const offer of offers) {
+      const work = this.queue.shift();
+      const picked = work && fitResources(offer, Resources.parse('cpus:1;mem:128'));
+      if (!work || !picked) {
+        this.decline(offer.id, { refuseSeconds: 0 });
+        continue;
+      }
+      this.launch(offer.id, [{ name: work.taskId, taskId: work.taskId, agentId: offer.agentId, resources: picked.toJSON(), command: { value: work.command } }], { refuseSeconds: 0 });
+    }
+  }
+  protected override statusUpdate(status: TaskStatus): void {
+    this.statuses.push(status);
+  }
+  protected override agentLost(agentId: string): void {
+    this.events.push(`agentLost ${agentId}`);
+  }
+  protected override reregistered(): void {
+    this.events.push('reregistered');
+  }
+}
+
+describe('a whole cluster in one host, under the virtual clock', function () {
+  this.timeout(60_000);
+  let workDir: string;
+  let simulation: Simulation;
+
+  beforeEach(() => { workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'simulation-')); });
+  afterEach(async () => {
+    await simulation?.host.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function state(): Promise<MasterStateJson> {
+    return (await dispatch(simulation.master.master, (m) => m.stateJson())) as unknown as MasterStateJson;
+  }
+
+  it("runs the seed's DRF example: offers go A, B, B, A, B and A ends with 2 tasks, B with 3 (90% cpu, 95% mem)", async () => {
+    simulation = await startSimulation('cpus:10;mem:20480', workDir);
+    const order: string[] = [];
+    const batch = (name: string, resources: string): BatchScheduler => new BatchScheduler({
+      master: simulation.masterAddress, id: `scheduler-${name}`, framework: { name, user: 'test' },
+      tasks: 10, taskResources: Resources.parse(resources), command: 'sleep 3600',
+      onUpdate: (status) => { if (status.state === 'TASK_STARTING') order.push(name); },
+    });
+    simulation.host.spawn(batch('A', 'cpus:3;mem:2048'));
+    await simulation.clock.settle(); // A registers first, as in the seed
+    simulation.host.spawn(batch('B', 'cpus:1;mem:5120'));
+    await simulation.clock.advance(20_000);
+    expect(order).to.deep.equal(['A', 'B', 'B', 'A', 'B']);
+    const cluster = await state();
+    const running = (name: string): number => cluster.frameworks.find((f) => f.name === name)!.tasks.filter((t) => t.state === 'TASK_RUNNING').length;
+    expect([running('A'), running('B')]).to.deep.equal([2, 3]);
+    expect(cluster.slaves[0]?.used_resources.cpus).to.equal(9);
+    expect(cluster.slaves[0]?.used_resources.mem).to.equal(19456);
+  });
+
+  it('takes a task through STARTING, RUNNING, FINISHED; its resources come back; the master keeps it as completed', async () => {
+    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    const driver = new Driver({ master: simulation.masterAddress, framework: { name: 'd', user: 'test' } });
+    simulation.host.spawn(driver);
+    await simulation.clock.settle();
+    await dispatch(driver, (d) => { d.run('quick', 'sleep 10'); d.run('broken', 'exit 2'); });
+    await simulation.clock.advance(3_000);
+    expect(driver.states('quick')).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING']);
+    expect(driver.states('broken')).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
+    expect((await state()).slaves[0]?.used_resources.cpus).to.equal(1);
+    await simulation.clock.advance(10_000);
+    expect(driver.states('quick')).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+    const cluster = await state();
+    expect(cluster.slaves[0]?.used_resources.cpus ?? 0).to.equal(0);
+    expect(cluster.frameworks[0]?.completed_tasks.map((t) => [t.id, t.state]).sort()).to.deep.equal([['broken', 'TASK_FAILED'], ['quick', 'TASK_FINISHED']]);
+    expect(simulation.launcher.launches.map((l) => l.executorId).sort()).to.deep.equal(['broken', 'quick']);
+  });
+
+  it('kills a task for its framework', async () => {
+    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    const driver = new Driver({ master: simulation.masterAddress, framework: { name: 'd', user: 'test' } });
+    simulation.host.spawn(driver);
+    await simulation.clock.settle();
+    await dispatch(driver, (d) => d.run('forever', 'serve'));
+    await simulation.clock.advance(2_000);
+    await dispatch(driver, (d) => d.kill('forever'));
+    await simulation.clock.advance(1_000);
+    expect(driver.states('forever')).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED']);
+  });
+
+  it('removes an agent that stops answering pings: its tasks are lost and frameworks are told', async () => {
+    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    const driver = new Driver({ master: simulation.masterAddress, framework: { name: 'd', user: 'test' } });
+    simulation.host.spawn(driver);
+    await simulation.clock.settle();
+    await dispatch(driver, (d) => d.run('t1', 'serve'));
+    await simulation.clock.advance(2_000);
+    const agentId = (await state()).slaves[0]!.id;
+    simulation.host.filters.drop({ name: 'Pong' }, 'always');
+    await simulation.clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS - 1));
+    expect(driver.events).to.deep.equal([]); // 4 missed pongs: still there
+    await simulation.clock.advance(AGENT_PING_TIMEOUT_MS * 2);
+    expect(driver.events).to.deep.equal([`agentLost ${agentId}`]);
+    const lost = driver.statuses.find((s) => s.taskId === 't1' && s.state === 'TASK_LOST');
+    expect(lost?.reason).to.equal('REASON_AGENT_REMOVED');
+  });
+
+  it('a new scheduler takes over a framework (failover) and gets its updates', async () => {
+    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    const first = new Driver({ master: simulation.masterAddress, id: 'first', framework: { name: 'd', user: 'test', failoverTimeout: 3600 } });
+    simulation.host.spawn(first);
+    await simulation.clock.settle();
+    await dispatch(first, (d) => d.run('long', 'sleep 30'));
+    await simulation.clock.advance(2_000);
+    const frameworkId = first.frameworkId!;
+    await dispatch(first, (d) => d.stop(true));
+    const second = new Driver({ master: simulation.masterAddress, id: 'second', framework: { name: 'd', user: 'test', id: frameworkId, failoverTimeout: 3600 } });
+    simulation.host.spawn(second);
+    await simulation.clock.advance(40_000);
+    expect(second.events).to.include('reregistered');
+    expect(second.states('long')).to.deep.equal(['TASK_FINISHED']);
+  });
+
+  it('answers implicit reconciliation with the latest state of every task', async () => {
+    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    const driver = new Driver({ master: simulation.masterAddress, framework: { name: 'd', user: 'test' } });
+    simulation.host.spawn(driver);
+    await simulation.clock.settle();
+    await dispatch(driver, (d) => { d.run('a', 'serve'); d.run('b', 'serve'); });
+    await simulation.clock.advance(3_000);
+    const before = driver.statuses.length;
+    await dispatch(driver, (d) => d.reconcile());
+    await simulation.clock.settle();
+    const answers = driver.statuses.slice(before);
+    expect(answers.map((s) => [s.taskId, s.state, s.reason]).sort()).to.deep.equal([
+      ['a', 'TASK_RUNNING', 'REASON_RECONCILIATION'], ['b', 'TASK_RUNNING', 'REASON_RECONCILIATION']]);
+    expect(answers.every((s) => s.uuid === undefined)).to.equal(true);
+  });
+
+  it('the service example keeps N instances running and relaunches failed ones', async () => {
+    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    const service = new ServiceScheduler({
+      master: simulation.masterAddress, framework: { name: 'web', user: 'test' }, instances: 3,
+      taskResources: Resources.parse('cpus:0.5;mem:256'), command: 'sleep 20',
+    });
+    simulation.host.spawn(service);
+    await simulation.clock.advance(5_000);
+    expect(service.instances()).to.have.length(3);
+    await simulation.clock.advance(20_000); // every instance finishes once; each is relaunched
+    expect(service.relaunches).to.be.at.least(3);
+    await simulation.clock.advance(5_000);
+    expect(service.instances()).to.have.length(3);
+    const cluster = await state();
+    expect(cluster.frameworks[0]?.tasks.filter((t) => t.state === 'TASK_RUNNING')).to.have.length(3);
+  });
+});
