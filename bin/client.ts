@@ -2,6 +2,7 @@
  * What the client bins (mesos-execute, mesos-batch, mesos-ps) share: finding the master,
  * failing with one line, and an actor host for a scheduler.
  */
+import * as http from 'node:http';
 import { ActorHost } from '../lib/process';
 import { createLogger, type LogLevel } from '../lib/logging';
 
@@ -14,22 +15,43 @@ export function fail(bin: string, message: string, code = 1): never {
   process.exit(code);
 }
 
-/** GETs `path` from `address`; throws with a one-line reason unless it answers 2xx. */
-export async function get(address: string, path: string, timeoutMs = MASTER_CHECK_TIMEOUT_MS): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(`http://${address}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new Error(`cannot reach ${address} (${cause})`);
-  }
-  if (!response.ok) throw new Error(`GET http://${address}${path} answered ${response.status}`);
-  return response;
+/** Largest response body a client reads (a big cluster's /master/state). */
+export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * GETs `path` from `address` and returns the body; throws with a one-line reason unless it
+ * answers 2xx. Uses node:http rather than fetch, which refuses some ports (e.g. 6000).
+ */
+export function get(address: string, path: string, timeoutMs = MASTER_CHECK_TIMEOUT_MS): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(`http://${address}${path}`, { timeout: timeoutMs }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) request.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
+        else chunks.push(chunk);
+      });
+      response.on('end', () => {
+        const status = response.statusCode ?? 0;
+        if (status < 200 || status > 299) reject(new Error(`GET http://${address}${path} answered ${status}`));
+        else resolve(Buffer.concat(chunks).toString('utf8'));
+      });
+      response.on('error', (error) => reject(error));
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot reach ${address} (${error.code ?? error.message})`)));
+  });
 }
 
 /** GETs a JSON document (see `get`). */
 export async function getJson<T>(address: string, path: string, timeoutMs = MASTER_CHECK_TIMEOUT_MS): Promise<T> {
-  return (await (await get(address, path, timeoutMs)).json()) as T;
+  const body = await get(address, path, timeoutMs);
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    throw new Error(`GET http://${address}${path} did not answer JSON`);
+  }
 }
 
 /** Fails unless the master at `address` answers `/master/health`. */

@@ -1,0 +1,205 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { dispatch } from '../../lib/actor';
+import type { ActorHost } from '../../lib/process';
+import { Resources } from '../../lib/resources';
+import type { Offer, TaskStatus } from '../../lib/protocol';
+import { Scheduler } from '../../actors/framework/scheduler';
+import { fitResources } from '../../actors/framework/offers';
+import { eventually, netHost, within } from '../support/runtime';
+import { startBin, type BinProcess } from './processes';
+
+interface StateTask { id: string; name: string; state: string; statuses: Array<{ state: string; timestamp: number }> }
+interface MasterState { frameworks: Array<{ name: string; tasks: StateTask[] }>; slaves: Array<{ used_resources: { cpus: number; mem: number } }> }
+
+/** Launches `command` as task `taskId` on the first offer; records statuses and lost agents. */
+class OneTask extends Scheduler {
+  readonly statuses: TaskStatus[] = [];
+  readonly lostAgents: string[] = [];
+  private launched = false;
+  constructor(master: string, private readonly taskId: string, private readonly command: string) {
+    super({ master, framework: { name: `test-${taskId}`, user: 'test' } });
+  }
+  states(): string[] {
+    return this.statuses.map((s) => s.state);
+  }
+  protected override resourceOffers(offers: Offer[]): void {
+    for (const offer of offers) {
+      const picked = this.launched ? undefined : fitResources(offer, Resources.parse('cpus:0.1;mem:32'));
+      if (!picked) {
+        this.decline(offer.id, { refuseSeconds: 60 });
+        continue;
+      }
+      this.launched = true;
+      this.launch(offer.id, [{ name: this.taskId, taskId: this.taskId, agentId: offer.agentId, resources: picked.toJSON(), command: { value: this.command } }]);
+    }
+  }
+  protected override statusUpdate(status: TaskStatus): void {
+    this.statuses.push(status);
+  }
+  protected override agentLost(agentId: string): void {
+    this.lostAgents.push(agentId);
+  }
+}
+
+async function masterState(master: string): Promise<MasterState> {
+  return (await (await fetch(`http://${master}/master/state`)).json()) as MasterState;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the cluster as real processes', function () {
+  this.timeout(60_000);
+  const processes: BinProcess[] = [];
+  const hosts: ActorHost[] = [];
+  let workDir: string;
+
+  beforeEach(() => { workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'real-')); });
+  afterEach(async () => {
+    for (const host of hosts.splice(0)) await host.stop();
+    for (const bin of processes.splice(0)) bin.kill('SIGKILL');
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  function start(name: string, args: string[]): BinProcess {
+    const bin = startBin(name, args);
+    processes.push(bin);
+    return bin;
+  }
+
+  async function localCluster(resources = 'cpus:4;mem:4096'): Promise<string> {
+    const local = start('mesos-local', ['--port', '0', '--agents', '1', '--resources', resources, '--work_dir', workDir]);
+    const [, master] = await local.waitFor(/master master@(\S+)/);
+    await local.waitFor(/web UI/);
+    return master as string;
+  }
+
+  it('mesos-local + mesos-execute runs `echo hello` end to end', async () => {
+    const master = await localCluster();
+    const execute = start('mesos-execute', ['--master', master, '--name', 'hello', '--command', 'echo hello']);
+    expect(await within(execute.exited, 30_000, 'mesos-execute')).to.equal(0);
+    expect(execute.stdout).to.match(/TASK_STARTING/).and.match(/TASK_RUNNING/).and.match(/TASK_FINISHED/);
+    expect(execute.stdout).to.match(/^hello$/m);
+    const failing = start('mesos-execute', ['--master', master, '--name', 'nope', '--command', 'exit 3']);
+    expect(await within(failing.exited, 30_000, 'mesos-execute')).to.equal(1);
+    expect(failing.stdout).to.match(/TASK_FAILED for task 'nope' \(Command exited with status 3\)/);
+  });
+
+  it('a framework kills its task: TASK_KILLED, and the process is gone', async () => {
+    const master = await localCluster();
+    const host = await netHost();
+    hosts.push(host);
+    const scheduler = new OneTask(master, 'sleeper', 'echo $$ > pid; exec sleep 60');
+    host.spawn(scheduler);
+    await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
+    const pidFile = (await findFile(workDir, 'pid'))!;
+    await eventually(() => fs.readFileSync(pidFile, 'utf8').trim() !== '', 5_000, 'the pid file');
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    await dispatch(scheduler, (s) => s.kill('sleeper'));
+    await eventually(() => scheduler.states().includes('TASK_KILLED'), 20_000, 'TASK_KILLED');
+    await eventually(() => !processExists(pid), 5_000, 'the task process to be gone');
+  });
+
+  it('kill -9 of an agent: its tasks are reported lost after the ping timeout', async () => {
+    const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master'), '--agent_ping_timeout', '300ms', '--max_agent_ping_timeouts', '2']);
+    const [, master] = await masterProcess.waitFor(/master@(\S+)/);
+    const agentProcess = start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024']);
+    await agentProcess.waitFor(/slave\(1\)@/);
+    const host = await netHost();
+    hosts.push(host);
+    const scheduler = new OneTask(master as string, 'doomed', 'sleep 60');
+    host.spawn(scheduler);
+    await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
+    agentProcess.kill('SIGKILL');
+    await eventually(() => scheduler.states().includes('TASK_LOST'), 20_000, 'TASK_LOST');
+    const lost = scheduler.statuses.find((s) => s.state === 'TASK_LOST')!;
+    expect(lost.reason).to.equal('REASON_AGENT_REMOVED');
+    expect(scheduler.lostAgents).to.have.length(1);
+  });
+
+  it("runs the seed's DRF example through two mesos-batch frameworks", async () => {
+    const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master'), '--allocation_interval', '200ms']);
+    const [, masterMatch] = await masterProcess.waitFor(/master@(\S+)/);
+    const master = masterMatch as string;
+    const batch = (name: string, resources: string): BinProcess =>
+      start('mesos-batch', ['--master', master, '--name', name, '--tasks', '10', '--task-resources', resources, '--command', 'sleep 120']);
+    batch('A', 'cpus:3;mem:2048');
+    await waitForFrameworks(master, 1);
+    batch('B', 'cpus:1;mem:5120');
+    await waitForFrameworks(master, 2);
+    start('mesos-agent', ['--master', master, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:10;mem:20480']);
+    let state: MasterState | undefined;
+    await within((async () => {
+      for (;;) {
+        state = await masterState(master);
+        const running = state.frameworks.flatMap((f) => f.tasks).filter((t) => t.state === 'TASK_RUNNING').length;
+        if (running === 5) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })(), 30_000, 'five running tasks');
+    const tasks = state!.frameworks.flatMap((f) => f.tasks.map((t) => ({ framework: f.name, first: t.statuses[0]?.timestamp ?? 0 })));
+    const order = tasks.sort((a, b) => a.first - b.first).map((t) => t.framework);
+    expect(order).to.deep.equal(['A', 'B', 'B', 'A', 'B']);
+    expect(state!.slaves[0]?.used_resources.cpus).to.equal(9);
+    expect(state!.slaves[0]?.used_resources.mem).to.equal(19456);
+  });
+
+  it('every bin answers --help, and a bad flag, a bad resource string or an unreachable master with one line', async () => {
+    for (const name of ['mesos-master', 'mesos-agent', 'mesos-local', 'mesos-execute', 'mesos-batch', 'mesos-ps', 'mesos-trace']) {
+      const help = start(name, ['--help']);
+      expect(await within(help.exited, 10_000, `${name} --help`), name).to.equal(0);
+      expect(help.stdout, name).to.match(/^Usage: /);
+      const bad = start(name, ['--no-such-flag']);
+      expect(await within(bad.exited, 10_000, `${name} --no-such-flag`), name).to.equal(2);
+      expect(bad.stderr.trim().split('\n'), name).to.have.length(1);
+    }
+    const badResources = start('mesos-execute', ['--master', '127.0.0.1:1', '--name', 'x', '--command', 'true', '--resources', 'cpus:-1']);
+    expect(await badResources.exited).to.equal(2);
+    expect(badResources.stderr.trim().split('\n')).to.have.length(1);
+    expect(badResources.stderr).to.match(/cpus:-1/);
+    const unreachable = start('mesos-execute', ['--master', '127.0.0.1:1', '--name', 'x', '--command', 'true']);
+    expect(await unreachable.exited).to.equal(1);
+    expect(unreachable.stderr.trim()).to.match(/^mesos-execute: no master at 127\.0\.0\.1:1: cannot reach 127\.0\.0\.1:1 \(ECONNREFUSED\)$/);
+    const ps = start('mesos-ps', ['--master', '127.0.0.1:1']);
+    expect(await ps.exited).to.equal(1);
+    expect(ps.stderr.trim().split('\n')).to.have.length(1);
+  });
+});
+
+async function waitForFrameworks(master: string, count: number): Promise<void> {
+  await within((async () => {
+    for (;;) {
+      const body = (await (await fetch(`http://${master}/master/frameworks`)).json()) as { frameworks: unknown[] };
+      if (body.frameworks.length >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })(), 20_000, `${count} frameworks`);
+}
+
+async function findFile(root: string, name: string): Promise<string | undefined> {
+  let found: string | undefined;
+  await eventually(() => {
+    found = walk(root).find((file) => path.basename(file) === name);
+    return found !== undefined;
+  }, 10_000, `a file named ${name}`);
+  return found;
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(full));
+    else out.push(full);
+  }
+  return out;
+}
