@@ -8,6 +8,7 @@ import { Resources } from '../../lib/resources';
 import type { Offer, TaskStatus } from '../../lib/protocol';
 import { Scheduler } from '../../actors/framework/scheduler';
 import { fitResources } from '../../actors/framework/offers';
+import { PiScheduler } from '../../actors/framework/examples/pi';
 import { eventually, netHost, within } from '../support/runtime';
 import { startBin, type BinProcess } from './processes';
 
@@ -153,6 +154,22 @@ describe('the cluster as real processes', function () {
     expect(state!.slaves[0]?.used_resources.mem).to.equal(19456);
   });
 
+  it('the custom-executor example: one executor per agent runs every task and reports by framework messages', async () => {
+    const master = await localCluster('cpus:2;mem:1024');
+    const host = await netHost();
+    hosts.push(host);
+    const pi = new PiScheduler({ master, framework: { name: 'pi', user: 'test' }, tasks: 5, samples: 200_000 });
+    host.spawn(pi);
+    const result = await within(pi.done, 30_000, 'the estimate');
+    expect(result.failedTasks).to.equal(0);
+    expect(result.samples).to.equal(1_000_000);
+    expect(result.estimate).to.be.within(3.12, 3.16);
+    const tasks = (await masterState(master)).frameworks.flatMap((f) => f.tasks);
+    expect(tasks).to.have.length(0); // all completed
+    const executors = (await findAll(workDir, 'stdout')).filter((file) => file.includes(`${path.sep}executors${path.sep}pi-executor${path.sep}`));
+    expect(executors).to.have.length(1); // one executor process ran all five tasks
+  });
+
   it('every bin answers --help, and a bad flag, a bad resource string or an unreachable master with one line', async () => {
     for (const name of ['mesos-master', 'mesos-agent', 'mesos-local', 'mesos-execute', 'mesos-batch', 'mesos-ps', 'mesos-trace']) {
       const help = start(name, ['--help']);
@@ -183,6 +200,10 @@ async function waitForFrameworks(master: string, count: number): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })(), 20_000, `${count} frameworks`);
+}
+
+async function findAll(root: string, name: string): Promise<string[]> {
+  return walk(root).filter((file) => path.basename(file) === name);
 }
 
 async function findFile(root: string, name: string): Promise<string | undefined> {
