@@ -249,7 +249,7 @@ export class AllocatorProcess extends Actor {
     this.allocationPending = true;
     this.dispatch(this, (self) => self.allocate()).catch((error: Error) => {
       // Only when the actor terminated with the run still queued: nothing is left to allocate.
-      this.log.debug({ actor: this.id, error: error.message }, 'queued allocation run dropped');
+      this.log.debug({ error: error.message }, 'queued allocation run dropped');
     });
   }
 
@@ -266,13 +266,13 @@ export class AllocatorProcess extends Actor {
         core.checkInvariants();
       }
     } catch (error) {
-      this.log.error({ actor: this.id, error: describe(error) }, 'allocation run failed');
+      this.log.error({ error: describe(error) }, 'allocation run failed');
       return;
     }
     this.allocationRuns++;
     this.lastAllocationRunMs = this.clock.now() - startMs;
     this.offersMade += offers.length;
-    this.log.debug({ actor: this.id, offers: offers.length, durationMs: this.lastAllocationRunMs }, 'allocation run');
+    this.log.debug({ offers: offers.length, durationMs: this.lastAllocationRunMs }, 'allocation run');
     if (offers.length > 0) {
       this.deliver(offers);
     }
@@ -283,7 +283,7 @@ export class AllocatorProcess extends Actor {
     try {
       this.offerCallback(offers);
     } catch (error) {
-      this.log.error({ actor: this.id, offers: offers.length, error: describe(error) }, 'offer callback threw');
+      this.log.error({ offers: offers.length, error: describe(error) }, 'offer callback threw');
     }
   }
 
@@ -310,7 +310,7 @@ export class AllocatorProcess extends Actor {
     try {
       return run();
     } catch (error) {
-      const fields = { actor: this.id, operation, ...context };
+      const fields = { operation, ...context };
       if (error instanceof AllocatorError) {
         this.log.warn(fields, error.message);
       } else {

@@ -161,7 +161,7 @@ export class Master extends Actor {
       version: VERSION,
     };
     this.recoverAgents();
-    this.log.info({ actor: this.id, masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
+    this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
   }
 
   protected override exited(pid: UPID): void {

@@ -186,7 +186,7 @@ export abstract class Actor {
 
   /** A logger bound to this actor's id (a pino child logger, made once). */
   protected get log(): Logger {
-    this.runtime.logger ??= this.host.logger.child({ actor: this.id });
+    this.runtime.logger ??= this.host.logger.child({});
     return this.runtime.logger;
   }
 
