@@ -25,7 +25,7 @@ export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
 export { defaultAgentFlags, type AgentFlags, type AgentFlagsInput } from './flags';
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson } from './files';
 export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher } from './launcher';
-export { detectResources, parseAttributes, resourcesObject, AttributeParseError, systemProbe, type SystemProbe } from './resources';
+export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
 export { TaskStatusUpdateManager, type AcknowledgementResult, type UpdateResult, type StatusUpdateManagerOptions } from './status-update-manager';
 export { agentDirectory, executorRunDirectory, STDOUT_FILE, STDERR_FILE } from './paths';
 export * from './constants';

@@ -120,18 +120,3 @@ export function parseAttributes(text: string | undefined): Attributes {
   return attributes;
 }
 
-/**
- * Resources in Mesos' /state form: scalars as numbers (summed over roles), ranges as
- * `"[31000-32000, 40000-40100]"`, sets as `"{a,b}"`.
- */
-export function resourcesObject(resources: Resources): Record<string, number | string> {
-  const object: Record<string, number | string> = {};
-  for (const [name, value] of resources.scalarTotals()) object[name] = value;
-  for (const name of resources.names()) {
-    if (name in object) continue;
-    const ranges = resources.ranges(name);
-    if (ranges.length > 0) object[name] = `[${ranges.map((range) => `${range.begin}-${range.end}`).join(', ')}]`;
-    else object[name] = `{${resources.set(name).join(',')}}`;
-  }
-  return object;
-}

@@ -2,11 +2,11 @@
  * The agent's `/state` document, in Mesos' field names (snake_case, resources as scalar
  * objects such as `{"cpus":4,"mem":4096,"ports":"[31000-32000]"}`).
  */
-import type { Attributes, Task, TaskInfo, TaskStatus } from '../../lib/protocol';
+import type { Attributes, TaskInfo } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import type { AgentFlags } from './flags';
 import type { ExecutorRecord, FrameworkRecord } from './records';
-import { resourcesObject } from './resources';
+import { renderResources, renderTask } from '../../lib/state-json';
 
 /** What /state shows, gathered by the agent. */
 export interface AgentStateView {
@@ -33,8 +33,8 @@ export function agentStateJson(view: AgentStateView): Record<string, unknown> {
     id: view.agentId ?? '',
     pid: view.pid,
     hostname: view.hostname,
-    resources: resourcesObject(view.resources),
-    used_resources: resourcesObject(used),
+    resources: renderResources(view.resources),
+    used_resources: renderResources(used),
     attributes: view.attributes,
     master_hostname: view.masterHostname,
     flags: flagsJson(view.flags),
@@ -74,23 +74,10 @@ function executorJson(executor: ExecutorRecord): Record<string, unknown> {
     directory: executor.directory,
     type: executor.commandExecutor ? 'COMMAND' : 'CUSTOM',
     state: executor.phase,
-    resources: resourcesObject(executor.usedResources()),
-    tasks: [...executor.launchedTasks.values(), ...executor.terminatedTasks.values()].map(taskJson),
+    resources: renderResources(executor.usedResources()),
+    tasks: [...executor.launchedTasks.values(), ...executor.terminatedTasks.values()].map(renderTask),
     queued_tasks: [...executor.queuedTasks.values()].map((task) => queuedTaskJson(task, executor)),
-    completed_tasks: executor.completedTasks.map(taskJson),
-  };
-}
-
-function taskJson(task: Task): Record<string, unknown> {
-  return {
-    id: task.taskId,
-    name: task.name,
-    framework_id: task.frameworkId,
-    executor_id: task.executorId ?? '',
-    slave_id: task.agentId,
-    state: task.state,
-    resources: resourcesObject(Resources.fromJSON(task.resources)),
-    statuses: (task.statuses ?? []).map(statusJson),
+    completed_tasks: executor.completedTasks.map(renderTask),
   };
 }
 
@@ -102,14 +89,7 @@ function queuedTaskJson(task: TaskInfo, executor: ExecutorRecord): Record<string
     executor_id: executor.id,
     slave_id: task.agentId,
     state: 'TASK_STAGING',
-    resources: resourcesObject(Resources.fromJSON(task.resources)),
+    resources: renderResources(Resources.fromJSON(task.resources)),
   };
 }
 
-function statusJson(status: TaskStatus): Record<string, unknown> {
-  const json: Record<string, unknown> = { state: status.state, timestamp: status.timestamp };
-  if (status.message !== undefined) json.message = status.message;
-  if (status.reason !== undefined) json.reason = status.reason;
-  if (status.source !== undefined) json.source = status.source;
-  return json;
-}

@@ -442,45 +442,25 @@ function compareNodes(left: SorterNode, right: SorterNode): number {
 
 /** Where `node` goes in a sorted list that does not contain it (binary search). */
 function insertionPoint(ordered: readonly SorterNode[], node: SorterNode): number {
-  let low = 0;
-  let high = ordered.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareNodes(ordered[middle], node) < 0) {
-      low = middle + 1;
-    } else {
-      high = middle;
-    }
-  }
-  return low;
+  return lowerBound(ordered, node, 0, ordered.length);
 }
 
 /** The last position `node` (now at `index`) can move right to and stay sorted. */
 function shiftRightTarget(ordered: readonly SorterNode[], index: number, node: SorterNode): number {
-  let low = index + 1;
-  let high = ordered.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareNodes(ordered[middle], node) < 0) {
-      low = middle + 1;
-    } else {
-      high = middle;
-    }
-  }
-  return low - 1;
+  return lowerBound(ordered, node, index + 1, ordered.length) - 1;
 }
 
 /** The first position `node` (now at `index`) can move left to and stay sorted. */
 function shiftLeftTarget(ordered: readonly SorterNode[], index: number, node: SorterNode): number {
-  let low = 0;
-  let high = index;
+  return lowerBound(ordered, node, 0, index);
+}
+
+/** The first index in [low, high) whose node does not sort before `node` (binary search). */
+function lowerBound(ordered: readonly SorterNode[], node: SorterNode, low: number, high: number): number {
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (compareNodes(ordered[middle], node) < 0) {
-      low = middle + 1;
-    } else {
-      high = middle;
-    }
+    if (compareNodes(ordered[middle], node) < 0) low = middle + 1;
+    else high = middle;
   }
   return low;
 }

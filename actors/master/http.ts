@@ -6,7 +6,8 @@
  * Pure functions of the master's books.
  */
 import { VERSION } from '../../lib';
-import { Resources, type Range } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
+import { renderResources, renderTask, resourcesOrEmpty } from '../../lib/state-json';
 import type { ExecutorInfo, MasterInfo, Offer, Task } from '../../lib/protocol';
 import type { MasterFlags } from './flags';
 import type { AgentRecord, FrameworkRecord, MasterState } from './state';
@@ -48,7 +49,7 @@ export function renderState(context: StateContext): Json {
     orphan_tasks: [],
     slaves: agents.map((agent) => renderAgent(state, agent)),
     recovered_slaves: [...state.recoveredAgents].map(([id, agentInfo]) => ({
-      id, hostname: agentInfo.hostname, port: agentInfo.port, resources: renderResources(resourcesOf(agentInfo.resources)),
+      id, hostname: agentInfo.hostname, port: agentInfo.port, resources: renderResources(resourcesOrEmpty(agentInfo.resources)),
       attributes: agentInfo.attributes ?? {},
     })),
   };
@@ -165,25 +166,6 @@ function renderAgent(state: MasterState, agent: AgentRecord): Json {
   };
 }
 
-/** A task as Mesos' state.json shows it. */
-export function renderTask(task: Task): Json {
-  return {
-    id: task.taskId,
-    name: task.name,
-    framework_id: task.frameworkId,
-    executor_id: task.executorId ?? '',
-    slave_id: task.agentId,
-    state: task.state,
-    resources: renderResources(resourcesOf(task.resources)),
-    role: task.role,
-    statuses: (task.statuses ?? []).map((status) => ({
-      state: status.state,
-      timestamp: status.timestamp,
-      ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
-    })),
-  };
-}
-
 function renderOffer(offer: Offer, resources: Resources): Json {
   return {
     id: offer.id,
@@ -204,21 +186,6 @@ function renderExecutor(info: ExecutorInfo, resources: Resources, agentId: strin
     resources: renderResources(resources),
     slave_id: agentId,
   };
-}
-
-/**
- * Resources as Mesos' JSON model shows them: totals over roles, scalars as numbers (cpus,
- * gpus, mem and disk always present), ranges as `"[31000-32000, 33000-33010]"` and sets as `"{a, b}"`.
- */
-export function renderResources(resources: Resources): Record<string, number | string> {
-  const rendered: Record<string, number | string> = { cpus: 0, gpus: 0, mem: 0, disk: 0 };
-  for (const name of resources.names()) {
-    const entry = resources.entries().find((candidate) => candidate.name === name);
-    if (entry?.type === 'SCALAR') rendered[name] = resources.scalar(name);
-    else if (entry?.type === 'RANGES') rendered[name] = formatRanges(resources.ranges(name));
-    else if (entry?.type === 'SET') rendered[name] = `{${resources.set(name).join(', ')}}`;
-  }
-  return rendered;
 }
 
 /** MasterInfo in Mesos' JSON form: `ip` as the packed IPv4 number, plus `address`. */
@@ -249,18 +216,6 @@ function renderFlags(flags: MasterFlags): Json {
     max_completed_tasks_per_framework: String(flags.maxCompletedTasksPerFramework),
     max_unreachable_tasks_per_framework: String(flags.maxUnreachableTasksPerFramework),
   };
-}
-
-function formatRanges(ranges: readonly Range[]): string {
-  return `[${ranges.map((range) => `${range.begin}-${range.end}`).join(', ')}]`;
-}
-
-function resourcesOf(json: unknown): Resources {
-  try {
-    return Resources.fromJSON(json);
-  } catch {
-    return Resources.EMPTY;
-  }
 }
 
 /** `a.b.c.d` as Mesos packs it into `MasterInfo.ip` (network byte order read as a little-endian integer); 0 if not IPv4. */

@@ -26,7 +26,8 @@ export {
   canonicalJson, frameworkRoles, idError, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type OfferFacts, type TaskContext,
 } from './validation';
-export { DEFAULT_TASKS_LIMIT, renderResources, renderState, renderTask, type StateContext } from './http';
+export { DEFAULT_TASKS_LIMIT, renderState, type StateContext } from './http';
+export { renderResources, renderTask } from '../../lib/state-json';
 export { masterStatusUpdate, Reason, type MasterReason, type MasterUpdateFields } from './updates';
 
 /** What `startMaster` needs: the flags and a host to spawn on (the bins create it). */

@@ -355,7 +355,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
     it('shows id, resources in Mesos form, attributes and the master host name in /state', async () => {
       const state = await harness.state();
       expect(state).to.include({ id: AGENT_ID, pid: harness.agentPid.toString(), hostname: 'agent-host', master_hostname: 'master-host' });
-      expect(state.resources).to.deep.equal({ cpus: 4, mem: 4096, ports: '[31000-32000]' });
+      expect(state.resources).to.deep.equal({ cpus: 4, gpus: 0, mem: 4096, disk: 0, ports: '[31000-32000]' });
       expect(state.attributes).to.deep.equal({ rack: 'r1' });
       expect(state.frameworks).to.deep.equal([]);
       expect(state.completed_frameworks).to.deep.equal([]);

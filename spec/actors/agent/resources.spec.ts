@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import * as os from 'node:os';
-import { AttributeParseError, defaultDiskMb, defaultMemoryMb, detectResources, parseAttributes, resourcesObject, type SystemProbe } from '../../../actors/agent/resources';
+import { AttributeParseError, defaultDiskMb, defaultMemoryMb, detectResources, parseAttributes, type SystemProbe } from '../../../actors/agent/resources';
+import { renderResources } from '../../../lib/state-json';
 import { Resources, ResourceParseError } from '../../../lib/resources';
 
 const GIB = 1024 ** 3;
@@ -16,7 +17,7 @@ describe('agent resources and attributes', () => {
   describe('detection', () => {
     it('defaults: cpus = cores, mem = total − 1 GiB, disk = filesystem − 5 GiB, ports [31000-32000]', async () => {
       const resources = await detectResources({ workDir: '/w', probe });
-      expect(resourcesObject(resources)).to.deep.equal({ cpus: 8, mem: 15 * 1024, disk: 95 * 1024, ports: '[31000-32000]' });
+      expect(renderResources(resources)).to.deep.equal({ cpus: 8, gpus: 0, mem: 15 * 1024, disk: 95 * 1024, ports: '[31000-32000]' });
     });
 
     it('offers half of small memory (< 2 GiB) and half of a small disk (< 10 GiB)', () => {

@@ -1,0 +1,71 @@
+/**
+ * Rendering shared by the master's and the agent's HTTP state: resources and tasks in the shape
+ * of Mesos' state.json, so existing tools and scripts can read them.
+ */
+import { Resources, type Range } from './resources';
+import type { Task, TaskStatus } from './protocol';
+
+/** JSON as the state endpoints return it. */
+export type StateJson = Record<string, unknown>;
+
+/** Scalars Mesos always lists in state.json, 0 when absent. */
+const ALWAYS_LISTED_SCALARS = ['cpus', 'gpus', 'mem', 'disk'];
+
+/**
+ * Resources as Mesos' state.json shows them: `cpus`, `gpus`, `mem` and `disk` always (0 when
+ * absent), scalars as numbers summed over roles, ranges as `"[31000-32000, 40000-40100]"`,
+ * sets as `"{a, b}"`.
+ */
+export function renderResources(resources: Resources): Record<string, number | string> {
+  const rendered: Record<string, number | string> = {};
+  for (const name of ALWAYS_LISTED_SCALARS) rendered[name] = 0;
+  for (const [name, value] of resources.scalarTotals()) rendered[name] = value;
+  for (const name of resources.names()) {
+    if (typeof rendered[name] === 'number' && !ALWAYS_LISTED_SCALARS.includes(name)) continue;
+    const ranges = resources.ranges(name);
+    const items = resources.set(name);
+    if (ranges.length > 0) rendered[name] = formatRanges(ranges);
+    else if (items.length > 0) rendered[name] = `{${items.join(', ')}}`;
+  }
+  return rendered;
+}
+
+/** Resources from their JSON form, or none when it is not valid (state rendering never throws). */
+export function resourcesOrEmpty(json: unknown): Resources {
+  try {
+    return Resources.fromJSON(json);
+  } catch {
+    return Resources.EMPTY;
+  }
+}
+
+/** A task as Mesos' state.json shows it. */
+export function renderTask(task: Task): StateJson {
+  return {
+    id: task.taskId,
+    name: task.name,
+    framework_id: task.frameworkId,
+    executor_id: task.executorId ?? '',
+    slave_id: task.agentId,
+    state: task.state,
+    resources: renderResources(resourcesOrEmpty(task.resources)),
+    ...(task.role !== undefined ? { role: task.role } : {}),
+    statuses: (task.statuses ?? []).map(renderStatus),
+  };
+}
+
+/** A task status in a task's `statuses`. */
+export function renderStatus(status: TaskStatus): StateJson {
+  return {
+    state: status.state,
+    timestamp: status.timestamp,
+    ...(status.message !== undefined ? { message: status.message } : {}),
+    ...(status.reason !== undefined ? { reason: status.reason } : {}),
+    ...(status.source !== undefined ? { source: status.source } : {}),
+    ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
+  };
+}
+
+function formatRanges(ranges: readonly Range[]): string {
+  return `[${ranges.map((range) => `${range.begin}-${range.end}`).join(', ')}]`;
+}
