@@ -9,7 +9,7 @@ import type { Offer, TaskStatus } from '../../lib/protocol';
 import { Scheduler } from '../../actors/framework/scheduler';
 import { fitResources } from '../../actors/framework/offers';
 import { PiScheduler } from '../../actors/framework/examples/pi';
-import { eventually, netHost, within } from '../support/runtime';
+import { eventually, netHost, within, processExists } from '../support/runtime';
 import { startBin, type BinProcess } from './processes';
 
 interface StateTask { id: string; name: string; state: string; statuses: Array<{ state: string; timestamp: number }> }
@@ -47,15 +47,6 @@ class OneTask extends Scheduler {
 
 async function masterState(master: string): Promise<MasterState> {
   return (await (await fetch(`http://${master}/master/state`)).json()) as MasterState;
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('the cluster as real processes', function () {

@@ -92,3 +92,13 @@ export async function eventually(test: () => boolean, ms: number, what: string):
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** True while a process with this pid exists (a zombie counts). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

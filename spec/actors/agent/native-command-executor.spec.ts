@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { UPID } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
 import type { StatusUpdate } from '../../../lib/protocol';
-import { eventually, netHost, Probe, within } from '../../support/runtime';
+import { eventually, netHost, Probe, within, processExists } from '../../support/runtime';
 
 const BINARY = path.resolve(__dirname, '../../../actors/agent/mesos-command-executor');
 const built = fs.existsSync(BINARY);
@@ -41,15 +41,6 @@ class FakeAgent extends Probe {
 function exitOf(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 (built ? describe : describe.skip)(`native command executor${built ? '' : ' (skipped: no C compiler built actors/agent/mesos-command-executor)'}`, function () {
