@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dispatch } from '../../lib/actor';
@@ -19,9 +20,13 @@ interface MasterState { frameworks: Array<{ name: string; tasks: StateTask[] }>;
 class OneTask extends Scheduler {
   readonly statuses: TaskStatus[] = [];
   readonly lostAgents: string[] = [];
+  reregistrations = 0;
   private launched = false;
-  constructor(master: string, private readonly taskId: string, private readonly command: string) {
-    super({ master, framework: { name: `test-${taskId}`, user: 'test' } });
+  constructor(master: string, private readonly taskId: string, private readonly command: string, failoverTimeout = 0) {
+    super({ master, framework: { name: `test-${taskId}`, user: 'test', failoverTimeout }, registrationBackoffFactorMs: 200 });
+  }
+  protected override reregistered(): void {
+    this.reregistrations++;
   }
   states(): string[] {
     return this.statuses.map((s) => s.state);
@@ -118,6 +123,34 @@ describe('the cluster as real processes', function () {
     expect(scheduler.lostAgents).to.have.length(1);
   });
 
+  it('a restarted master (same port and registry) gets the agent and the framework back, with the running task', async () => {
+    const port = await freePort();
+    const masterArgs = ['--port', String(port), '--work_dir', path.join(workDir, 'master'), '--agent_ping_timeout', '1secs'];
+    let masterProcess = start('mesos-master', masterArgs);
+    const [, masterMatch] = await masterProcess.waitFor(/master@(\S+)/);
+    const master = masterMatch as string;
+    start('mesos-agent', ['--master', master, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024', '--registration_backoff_factor', '100ms']);
+    const host = await netHost();
+    hosts.push(host);
+    const scheduler = new OneTask(master, 'survivor', 'sleep 60', 3600);
+    host.spawn(scheduler);
+    await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
+    masterProcess.kill('SIGKILL');
+    await masterProcess.exited;
+    masterProcess = start('mesos-master', masterArgs);
+    await masterProcess.waitFor(/master@/);
+    await eventually(() => scheduler.reregistrations > 0, 30_000, 'the framework to re-register');
+    await within((async () => {
+      for (;;) {
+        const tasks = (await masterState(master)).frameworks.flatMap((f) => f.tasks);
+        if (tasks.some((t) => t.id === 'survivor' && t.state === 'TASK_RUNNING')) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })(), 30_000, 'the running task in the new master');
+    await dispatch(scheduler, (s) => s.kill('survivor'));
+    await eventually(() => scheduler.states().includes('TASK_KILLED'), 20_000, 'TASK_KILLED through the new master');
+  });
+
   it("runs the seed's DRF example through two mesos-batch frameworks", async () => {
     const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master'), '--allocation_interval', '200ms']);
     const [, masterMatch] = await masterProcess.waitFor(/master@(\S+)/);
@@ -182,6 +215,18 @@ describe('the cluster as real processes', function () {
     expect(ps.stderr.trim().split('\n')).to.have.length(1);
   });
 });
+
+/** A TCP port that was free a moment ago (to restart a master on the same address). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
 
 async function waitForFrameworks(master: string, count: number): Promise<void> {
   await within((async () => {
