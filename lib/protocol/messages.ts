@@ -80,7 +80,17 @@ export const UpdateAgent = message('UpdateAgent', z.object({ agentId: id, resour
 // ---- master → agent -----------------------------------------------------------------------
 
 export const AgentRegistered = message('AgentRegistered', z.object({ agentId: id, masterInfo: MasterInfoSchema }));
-export const AgentReregistered = message('AgentReregistered', z.object({ agentId: id, masterInfo: MasterInfoSchema }));
+/**
+ * Reply to ReregisterAgent. `reconciliations` lists the tasks the master believes run on the
+ * agent (Mesos' `SlaveReregisteredMessage.reconciliations`): the agent answers each one it has
+ * never heard of with TASK_LOST (TASK_DROPPED for PARTITION_AWARE frameworks). Because messages
+ * on one link keep their order, a RunTask still in flight reaches the agent first, so only
+ * tasks really unknown to it are reported.
+ */
+export const AgentReregistered = message('AgentReregistered', z.object({
+  agentId: id, masterInfo: MasterInfoSchema,
+  reconciliations: z.array(z.object({ frameworkId: id, taskId: id })).optional(),
+}));
 export const Ping = message('Ping', z.object({ connected: z.boolean() }));
 /** Launch a task; `pid` is the framework's scheduler, for executor → framework messages. */
 export const RunTask = message('RunTask', z.object({
