@@ -16,6 +16,13 @@ export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
 export const MAX_LINK_QUEUED_BYTES = 256 * 1024 * 1024;
 /** How long `close` waits for sockets to close gracefully. */
 export const LINK_CLOSE_TIMEOUT_MS = 2_000;
+/**
+ * A handshake that claims the address of a peer we have an open link with is accepted only if
+ * that peer does not answer a ping within this long (it restarted, or the link is half-open);
+ * a live peer keeps its link and the newcomer is refused (409), so nobody can cut a host off by
+ * claiming its address.
+ */
+export const LINK_LIVENESS_PROBE_MS = 1_000;
 /** WebSocket close code for a link replaced by a newer one (duplicate dial, restarted peer). */
 const CLOSE_REPLACED = 4001;
 
@@ -132,8 +139,9 @@ export class LinkManager {
     }
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
     const existing = this.links.get(address);
-    if (existing && this.keepExisting(existing, incarnation)) return refuse(socket, 409, 'Conflict');
-    this.server.handleUpgrade(request, socket, head, (ws) => this.adopt(address, incarnation, ws));
+    if (existing?.state === 'open' && existing.socket) return this.probeThenAccept(existing, existing.socket, request, socket, head, incarnation);
+    if (existing && this.keepExisting(existing)) return refuse(socket, 409, 'Conflict');
+    this.upgrade(request, socket, head, address, incarnation);
   }
 
   /** Flushes every link, closes the sockets, and waits (bounded) for them to close. */
@@ -159,15 +167,43 @@ export class LinkManager {
     this.server.close();
   }
 
-  // Decides a duplicate: true keeps the link we have (the newcomer is refused).
-  private keepExisting(existing: Link, incarnation: string): boolean {
-    if (existing.peerIncarnation !== undefined && existing.peerIncarnation !== incarnation) {
-      this.down(existing, 'peer restarted');
-      return false;
-    }
+  // Decides a duplicate of a link still being set up: true keeps ours (the newcomer is refused).
+  private keepExisting(existing: Link): boolean {
     if (existing.state === 'awaiting') return false;
-    // Both sides dialed (or a stale duplicate): the dial from the smaller address wins.
+    // Both sides dialed at once: the dial from the smaller address wins.
     return this.localAddress < existing.address;
+  }
+
+  /**
+   * Someone claims the address of a peer we are linked to: a restart, a stale duplicate, or an
+   * impostor. Ping the linked peer; if it answers, it is alive and keeps its link.
+   */
+  private probeThenAccept(existing: Link, linked: WebSocket, request: IncomingMessage, socket: Duplex, head: Buffer, incarnation: string): void {
+    let decided = false;
+    const decide = (alive: boolean): void => {
+      if (decided) return;
+      decided = true;
+      clearTimeout(timer);
+      linked.off('pong', onPong);
+      if (alive && this.links.get(existing.address) === existing && existing.socket === linked) {
+        this.logger.warn({ peer: existing.address, remote: request.socket.remoteAddress }, 'refused a link claiming a linked address: the peer there is alive');
+        return refuse(socket, 409, 'Conflict');
+      }
+      if (this.links.get(existing.address) === existing) this.down(existing, 'peer restarted (no answer to a ping)');
+      if (!socket.destroyed && !this.closing) this.upgrade(request, socket, head, existing.address, incarnation);
+    };
+    const onPong = (): void => decide(true);
+    const timer = setTimeout(() => decide(false), LINK_LIVENESS_PROBE_MS);
+    linked.on('pong', onPong);
+    try {
+      linked.ping();
+    } catch {
+      decide(false);
+    }
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, address: string, incarnation: string): void {
+    this.server.handleUpgrade(request, socket, head, (ws) => this.adopt(address, incarnation, ws));
   }
 
   private dial(address: string): Link {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { Actor, defineMessage, dispatch, UPID } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
 import { decodeFrame, type WireEnvelope } from '../../../lib/process/codec';
@@ -114,6 +114,41 @@ describe('links between hosts', () => {
       expect(pb.received.slice(1).map((r) => r.body)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i));
       await Promise.all(hosts.splice(0).map((h) => h.stop()));
     }
+  });
+
+  it('refuses a handshake that claims the address of a live linked host (no takeover, no exited)', async () => {
+    const [a, b] = [await start(), await start()];
+    const watcher = new Probe('watcher', ['Hi']);
+    const watcherPid = a.spawn(watcher);
+    const target = new Probe('target', ['Hi']);
+    const targetPid = b.spawn(target);
+    await dispatch(watcher, (w) => w.watch(targetPid));
+    target.post(watcherPid, 'Hi', 'before');
+    await within(watcher.until(() => watcher.count('Hi') === 1), 5000, 'the link');
+    const forged = new WebSocket(`ws://${a.address}${LINK_PATH}`, { headers: { [HOST_HEADER]: b.address, [INCARNATION_HEADER]: 'forged' } });
+    const refusal = await within(new Promise<Error>((resolve) => forged.once('error', resolve)), 5000, 'the refusal');
+    expect(refusal.message).to.match(/409/);
+    target.post(watcherPid, 'Hi', 'after');
+    watcher.post(targetPid, 'Hi', 'back');
+    await within(Promise.all([watcher.until(() => watcher.count('Hi') === 2), target.until(() => target.count('Hi') === 1)]), 5000, 'messages both ways');
+    expect(watcher.exits).to.deep.equal([]);
+  });
+
+  it('accepts a restarted host at a linked address once the old link stops answering', async () => {
+    const a = await start();
+    const b = await start();
+    const watcher = new Probe('watcher');
+    a.spawn(watcher);
+    const targetPid = b.spawn(new Probe('target'));
+    await dispatch(watcher, (w) => w.watch(targetPid));
+    await eventually(() => a.linkedHosts().includes(b.address), 5000, 'the link');
+    // A half-open link: b stops reading (and answering pings) without closing the socket.
+    const bLinks = (b as unknown as { links: { sockets: Set<WebSocket> } }).links;
+    for (const socket of bLinks.sockets) (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const restarted = new WebSocket(`ws://${a.address}${LINK_PATH}`, { headers: { [HOST_HEADER]: b.address, [INCARNATION_HEADER]: 'new-incarnation' } });
+    await within(new Promise((resolve, reject) => { restarted.once('open', resolve); restarted.once('error', reject); }), 5000, 'the new link');
+    await within(watcher.until(() => watcher.exits.length === 1), 5000, 'exited for the old incarnation');
+    restarted.close();
   });
 
   it('re-dials on the next send after a link breaks', async () => {
