@@ -6,9 +6,11 @@
  * TASK_FINISHED, TASK_FAILED ("Command exited with status N") or TASK_KILLED. A kill sends
  * SIGTERM to the process group and SIGKILL after the grace period.
  *
- * Native for launch speed: a Node.js process costs ~60 ms of CPU to start, this one ~1 ms. The
- * TypeScript command executor (command-executor.ts) behaves the same and is used when this
- * binary was not built.
+ * Native for launch speed: a Node.js process costs ~60 ms of CPU to start, this one ~1 ms. It
+ * follows the TypeScript command executor (command-executor.ts, used when this binary was not
+ * built): the same updates, kill and shutdown semantics (shutdown grace less a 2 s margin,
+ * TASK_KILLING for frameworks that ask for it, a repeated kill only shortens the grace), and
+ * nothing the task started outlives it.
  *
  * Environment: MESOS_AGENT_PID, MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID, MESOS_DIRECTORY.
  */
@@ -30,6 +32,10 @@
 
 /* Grace period between SIGTERM and SIGKILL when a kill names none (Mesos: 3 s). */
 #define DEFAULT_KILL_GRACE_PERIOD_MS 3000.0
+/* The agent's shutdown grace period when MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD is unset (Mesos: 5 s). */
+#define DEFAULT_SHUTDOWN_GRACE_PERIOD_MS 5000.0
+/* On shutdown the task gets the agent's grace period less this, so TASK_KILLED is sent before the agent's own SIGKILL (as the TypeScript executor: COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS). */
+#define SHUTDOWN_MARGIN_MS 2000.0
 /* An update the agent has not acknowledged is sent again after this long (env MESOS_EXECUTOR_UPDATE_RETRY_MS). */
 #define DEFAULT_STATUS_UPDATE_RETRY_MS 10000.0
 /* After the terminal update, exit once it is acknowledged or after this long (env MESOS_EXECUTOR_EXIT_AFTER_TERMINAL_MS). */
@@ -65,6 +71,8 @@ typedef struct {
   char *task_id;           /* the one task, once launched */
   pid_t child;             /* the task's process (group leader), 0 when none */
   int kill_requested;
+  int killing_state;       /* the framework handles TASK_KILLING (capability TASK_KILLING_STATE) */
+  double shutdown_grace_ms; /* the agent's shutdown grace period (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD) */
   double kill_deadline_ms; /* when to SIGKILL, 0 when no kill is pending */
   double exit_deadline_ms; /* when to exit without an ack, 0 before the terminal update */
   int terminal_sent;
@@ -155,21 +163,29 @@ static void acknowledged(executor_t *executor, const mp_node *uuid) {
   for (int i = 0; i < executor->pending_count; i++) {
     if (!mp_str_equals(uuid, executor->pending[i].uuid)) continue;
     mp_free(&executor->pending[i].body);
-    executor->pending[i] = executor->pending[--executor->pending_count];
+    /* Shift the rest down: retries must go out oldest first, in the order they were sent. */
+    memmove(&executor->pending[i], &executor->pending[i + 1], (size_t)(executor->pending_count - i - 1) * sizeof(pending_update));
+    executor->pending_count--;
     return;
   }
 }
 
 /* In the child: its own session and process group, the sandbox, stdout/stderr files, then exec. */
-static void exec_task(executor_t *executor, const mp_node *command) {
-  setsid();
+static void exec_task(executor_t *executor, const mp_node *command, pid_t parent) {
+  setpgid(0, 0); /* the parent does the same: whoever runs first, a kill never misses the group */
 #ifdef __linux__
   prctl(PR_SET_PDEATHSIG, SIGKILL); /* do not outlive a killed executor */
+  if (getppid() != parent) _exit(1); /* it died before prctl took effect */
 #endif
   signal(SIGPIPE, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
   if (executor->directory && chdir(executor->directory) < 0) _exit(126);
-  int out = open("stdout", O_WRONLY | O_CREAT | O_APPEND, 0644), err = open("stderr", O_WRONLY | O_CREAT | O_APPEND, 0644);
-  int in = open("/dev/null", O_RDONLY);
+  /* O_CLOEXEC: after dup2 onto 0, 1 and 2 these originals must not leak into the task. */
+  int out = open("stdout", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644), err = open("stderr", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (out < 0 || err < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(126);
   const mp_node *environment = mp_get(command, "environment");
   for (uint32_t i = 0; environment && environment->type == MP_MAP && i < environment->length; i++) {
@@ -182,12 +198,19 @@ static void exec_task(executor_t *executor, const mp_node *command) {
   const mp_node *arguments = mp_get(command, "arguments");
   uint32_t count = arguments && arguments->type == MP_ARRAY ? arguments->length : 0;
   char **argv = calloc((size_t)count + 2, sizeof(char *));
-  argv[0] = value;
+  argv[0] = value; /* Mesos: `arguments` is the whole argv, argv[0] included */
   for (uint32_t i = 0; i < count; i++) argv[i] = mp_strdup(&arguments->items[i]);
-  if (count == 0) argv[1] = NULL;
   execvp(value, argv);
   fprintf(stderr, "command-executor: cannot run '%s': %s\n", value, strerror(errno));
   _exit(127);
+}
+
+static int has_capability(const mp_node *framework, const char *capability) {
+  const mp_node *capabilities = mp_get(framework, "capabilities");
+  for (uint32_t i = 0; capabilities && capabilities->type == MP_ARRAY && i < capabilities->length; i++) {
+    if (mp_str_equals(&capabilities->items[i], capability)) return 1;
+  }
+  return 0;
 }
 
 static void launch(executor_t *executor, const mp_node *task) {
@@ -205,8 +228,10 @@ static void launch(executor_t *executor, const mp_node *task) {
     return;
   }
   send_status(executor, "TASK_STARTING", NULL, NULL);
+  pid_t parent = getpid();
   pid_t pid = fork();
-  if (pid == 0) exec_task(executor, command);
+  if (pid == 0) exec_task(executor, command, parent);
+  if (pid > 0) setpgid(pid, pid);
   if (pid < 0) {
     send_status(executor, "TASK_FAILED", strerror(errno), "REASON_COMMAND_EXECUTOR_FAILED");
     executor->terminal_sent = 1;
@@ -217,11 +242,41 @@ static void launch(executor_t *executor, const mp_node *task) {
   send_status(executor, "TASK_RUNNING", NULL, NULL);
 }
 
+/* SIGTERM now, SIGKILL after `grace_ms`; a repeated kill can only shorten the grace period (Mesos). */
 static void kill_task(executor_t *executor, double grace_ms) {
-  if (!executor->child || executor->kill_requested) return;
+  if (!executor->child) return;
+  double deadline = monotonic_ms() + (grace_ms > 0 ? grace_ms : 0);
+  if (executor->kill_requested) {
+    if (deadline < executor->kill_deadline_ms) executor->kill_deadline_ms = deadline;
+    return;
+  }
   executor->kill_requested = 1;
+  if (executor->killing_state) send_status(executor, "TASK_KILLING", NULL, NULL);
   kill(-executor->child, SIGTERM);
-  executor->kill_deadline_ms = monotonic_ms() + grace_ms;
+  executor->kill_deadline_ms = deadline;
+}
+
+/*
+ * After the task's leader exits, nothing it started may live on: SIGKILL its process group,
+ * then any descendant that left the group (as subreaper we are their parent now).
+ */
+static void kill_leftovers(pid_t group) {
+  kill(-group, SIGKILL);
+#ifdef __linux__
+  char path[64], pids[4096];
+  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t got = read(fd, pids, sizeof pids - 1);
+  close(fd);
+  if (got <= 0) return;
+  pids[got] = '\0';
+  for (char *next = pids, *end; *next; next = end) {
+    long pid = strtol(next, &end, 10);
+    if (end == next) break;
+    if (pid > 0) { kill((pid_t)-pid, SIGKILL); kill((pid_t)pid, SIGKILL); }
+  }
+#endif
 }
 
 static void task_exited(executor_t *executor, int status) {
@@ -235,6 +290,7 @@ static void task_exited(executor_t *executor, int status) {
   if (executor->kill_requested) state = "TASK_KILLED";
   else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) state = "TASK_FINISHED";
   else reason = "REASON_COMMAND_EXECUTOR_FAILED";
+  kill_leftovers(executor->child);
   executor->child = 0;
   executor->kill_deadline_ms = 0;
   send_status(executor, state, message, reason);
@@ -254,6 +310,7 @@ static void on_envelope(void *context, const mp_node *envelope) {
     free(executor->agent_id);
     executor->agent_id = mp_strdup(mp_get(body, "agentId"));
   } else if (mp_str_equals(name, "RunTaskOnExecutor")) {
+    executor->killing_state = has_capability(mp_get(body, "framework"), "TASK_KILLING_STATE");
     launch(executor, mp_get(body, "task"));
   } else if (mp_str_equals(name, "KillTaskOnExecutor")) {
     if (executor->child) kill_task(executor, grace_of(body));
@@ -261,7 +318,9 @@ static void on_envelope(void *context, const mp_node *envelope) {
     acknowledged(executor, mp_get(body, "uuid"));
   } else if (mp_str_equals(name, "ShutdownExecutorOnExecutor")) {
     executor->shutdown_requested = 1;
-    if (executor->child) kill_task(executor, grace_of(body));
+    const mp_node *grace = mp_get(body, "gracePeriodSeconds");
+    double grace_ms = grace && (grace->type == MP_INT || grace->type == MP_DOUBLE) ? grace->number * 1000.0 : executor->shutdown_grace_ms;
+    if (executor->child) kill_task(executor, grace_ms - SHUTDOWN_MARGIN_MS);
   }
 }
 
@@ -304,7 +363,7 @@ static int run(executor_t *executor) {
     if (ready > 0 && (fds[1].revents & POLLIN)) {
       uint8_t signals[64];
       ssize_t got = read(signal_pipe[0], signals, sizeof signals);
-      for (ssize_t i = 0; i < got; i++) if (signals[i] == SIGTERM) { executor->shutdown_requested = 1; kill_task(executor, DEFAULT_KILL_GRACE_PERIOD_MS); }
+      for (ssize_t i = 0; i < got; i++) if (signals[i] == SIGTERM) { executor->shutdown_requested = 1; kill_task(executor, executor->shutdown_grace_ms - SHUTDOWN_MARGIN_MS); }
       reap(executor);
     }
     if (ready > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) && link_receive(&executor->link, on_envelope, executor) < 0) {
@@ -314,6 +373,18 @@ static int run(executor_t *executor) {
     }
     on_timers(executor, monotonic_ms());
   }
+}
+
+/* A duration such as `5000ms`, `5secs` or `5` (seconds) from the environment, in ms; `fallback` if unset or bad. */
+static double env_duration_ms(const char *name, double fallback) {
+  const char *text = getenv(name);
+  char *unit = NULL;
+  double value = text ? strtod(text, &unit) : 0;
+  if (!text || unit == text || value < 0) return fallback;
+  if (strcmp(unit, "ms") == 0) return value;
+  if (*unit == '\0' || strcmp(unit, "s") == 0 || strcmp(unit, "sec") == 0 || strcmp(unit, "secs") == 0) return value * 1000.0;
+  if (strcmp(unit, "mins") == 0 || strcmp(unit, "min") == 0) return value * 60000.0;
+  return fallback;
 }
 
 static int split_pid(const char *pid, char *host, size_t host_size, int *port) {
@@ -336,6 +407,7 @@ int main(void) {
   executor.directory = getenv("MESOS_DIRECTORY");
   STATUS_UPDATE_RETRY_MS = env_ms("MESOS_EXECUTOR_UPDATE_RETRY_MS", DEFAULT_STATUS_UPDATE_RETRY_MS);
   EXIT_AFTER_TERMINAL_MS = env_ms("MESOS_EXECUTOR_EXIT_AFTER_TERMINAL_MS", DEFAULT_EXIT_AFTER_TERMINAL_MS);
+  executor.shutdown_grace_ms = env_duration_ms("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", DEFAULT_SHUTDOWN_GRACE_PERIOD_MS);
   char host[256];
   int port;
   if (!agent || !executor.framework_id || !executor.executor_id || split_pid(agent, host, sizeof host, &port) < 0) {
@@ -343,6 +415,9 @@ int main(void) {
     return 2;
   }
   if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) return 1;
+#ifdef __linux__
+  prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of the task become ours, to reap and to kill */
+#endif
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = on_signal;

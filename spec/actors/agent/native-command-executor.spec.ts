@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,13 +16,13 @@ class FakeAgent extends Probe {
   executor: UPID | undefined;
   readonly updates: StatusUpdate[] = [];
   autoAck = true;
-  constructor(private readonly command: Record<string, unknown>, private readonly grace?: number) {
+  constructor(private readonly command: Record<string, unknown>, private readonly grace?: number, private readonly capabilities: string[] = []) {
     super('slave(1)');
     this.install('RegisterExecutor', (from, body) => {
       this.executor = from;
       this.record({ from, name: 'RegisterExecutor', body });
       this.send(from, 'ExecutorRegistered', { agentId: 'A1', frameworkId: 'F1', executorInfo: {}, frameworkInfo: {}, agentInfo: {} });
-      this.send(from, 'RunTaskOnExecutor', { frameworkId: 'F1', framework: { name: 'f', user: 'u' }, task: { taskId: 'T1', name: 't', agentId: 'A1', resources: [], command: this.command } });
+      this.send(from, 'RunTaskOnExecutor', { frameworkId: 'F1', framework: { name: 'f', user: 'u', capabilities: this.capabilities }, task: { taskId: 'T1', name: 't', agentId: 'A1', resources: [], command: this.command } });
     });
     this.install('StatusUpdate', (from, body: { update: StatusUpdate }) => {
       this.updates.push(body.update);
@@ -30,8 +30,11 @@ class FakeAgent extends Probe {
       if (this.autoAck) this.send(from, 'StatusUpdateAcknowledgement', { agentId: 'A1', frameworkId: 'F1', taskId: 'T1', uuid: body.update.uuid });
     });
   }
-  killTask(): void {
-    this.send(this.executor!, 'KillTaskOnExecutor', { frameworkId: 'F1', taskId: 'T1', ...(this.grace !== undefined ? { gracePeriodSeconds: this.grace } : {}) });
+  killTask(graceSeconds = this.grace): void {
+    this.send(this.executor!, 'KillTaskOnExecutor', { frameworkId: 'F1', taskId: 'T1', ...(graceSeconds !== undefined ? { gracePeriodSeconds: graceSeconds } : {}) });
+  }
+  shutdown(): void {
+    this.send(this.executor!, 'ShutdownExecutorOnExecutor', {});
   }
   states(): string[] {
     return this.updates.map((u) => u.status.state);
@@ -136,6 +139,53 @@ function exitOf(child: ChildProcess): Promise<number | null> {
     expect(states.slice(0, 3)).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
     expect(states.length).to.be.greaterThan(3);
     expect(new Set(agent.updates.map((u) => u.uuid)).size).to.equal(3);
+  });
+
+  it('leaves nothing the task started running: not in its group, not escaped with setsid', async () => {
+    const agent = new FakeAgent({ value: 'sleep 60 & echo $! > grouped.pid; setsid sleep 60 & echo $! > escaped.pid; sleep 0.2' });
+    const child = start(agent);
+    await within(exitOf(child), 10_000, 'the executor to exit');
+    expect(agent.states().at(-1)).to.equal('TASK_FINISHED');
+    for (const file of ['grouped.pid', 'escaped.pid']) {
+      const pid = Number(fs.readFileSync(path.join(sandbox, file), 'utf8'));
+      await eventually(() => !processExists(pid), 5_000, `the ${file} process to be gone`);
+    }
+  });
+
+  it('passes the task no file descriptor of its own (only 0, 1, 2 and what it inherited)', async () => {
+    // Baseline: what a shell spawned like the executor inherits from this test process.
+    const baseline = spawnSync('/bin/sh', ['-c', 'ls /proc/$$/fd'], { stdio: ['ignore', 'pipe', 'pipe'] }).stdout.toString().trim().split('\n');
+    const agent = new FakeAgent({ value: 'ls /proc/$$/fd' });
+    await within(exitOf(start(agent)), 10_000, 'the executor to exit');
+    const fds = fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8').trim().split('\n');
+    expect(fds).to.include.members(['0', '1', '2']);
+    expect(fds.filter((fd) => !baseline.includes(fd))).to.deep.equal([]);
+  });
+
+  it('a repeated kill can only shorten the grace period; TASK_KILLING for frameworks that ask', async () => {
+    const agent = new FakeAgent({ value: "trap '' TERM; echo ready; while true; do sleep 0.05; done" }, 30, ['TASK_KILLING_STATE']);
+    const child = start(agent);
+    await within(agent.until(() => agent.states().includes('TASK_RUNNING')), 10_000, 'TASK_RUNNING');
+    await eventually(() => fs.existsSync(path.join(sandbox, 'stdout')) && fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8').includes('ready'), 10_000, 'the trap');
+    agent.killTask(30);
+    await within(agent.until(() => agent.states().includes('TASK_KILLING')), 5_000, 'TASK_KILLING');
+    agent.killTask(60); // longer: ignored
+    agent.killTask(0.2); // shorter: SIGKILL in 0.2 s rather than 30 s
+    await within(exitOf(child), 5_000, 'the executor to exit');
+    expect(agent.states()).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
+    expect(agent.updates.at(-1)?.status.message).to.equal('Command terminated with signal SIGKILL');
+  });
+
+  it('on shutdown, kills the task within the agent grace period less the margin', async () => {
+    const agent = new FakeAgent({ value: "trap '' TERM; echo ready; while true; do sleep 0.05; done" });
+    const child = start(agent, { MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '2300ms' });
+    await within(agent.until(() => agent.states().includes('TASK_RUNNING')), 10_000, 'TASK_RUNNING');
+    await eventually(() => fs.existsSync(path.join(sandbox, 'stdout')) && fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8').includes('ready'), 10_000, 'the trap');
+    const startedMs = Date.now();
+    agent.shutdown();
+    await within(exitOf(child), 5_000, 'the executor to exit');
+    expect(Date.now() - startedMs).to.be.below(2_000); // 2.3 s less the 2 s margin, not 2.3 s
+    expect(agent.states().at(-1)).to.equal('TASK_KILLED');
   });
 
   it('exits with an error naming the missing environment', async () => {
