@@ -32,6 +32,8 @@ class Launcher extends Scheduler {
   private resolveDone!: () => void;
   private launched = 0;
   private finished = 0;
+  /** Tasks seen in a terminal state. */
+  private readonly terminal = new Set<string>();
   /** True after a revive, until offers come. */
   private awaitingOffers = false;
   firstAcceptNs = 0n;
@@ -67,7 +69,9 @@ class Launcher extends Scheduler {
       const at = this.launchedAt.get(status.taskId);
       if (at !== undefined) this.runningAfterMs.push(Number(now - at) / 1e6);
     }
-    if (!isTerminalState(status.state)) return;
+    // A retried update can arrive twice: count each task's terminal state once.
+    if (!isTerminalState(status.state) || this.terminal.has(status.taskId)) return;
+    this.terminal.add(status.taskId);
     if (status.state !== 'TASK_FINISHED') this.failures.push(`${status.taskId}: ${status.state} ${status.message ?? ''}`);
     if (++this.finished === this.total) {
       this.lastFinishedNs = now;

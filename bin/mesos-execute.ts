@@ -97,8 +97,15 @@ async function printStdout(master: string, status: TaskStatus): Promise<void> {
   const agentState = await getJson<AgentState>(agentAddress, `/${agentId}/state`);
   const directory = findDirectory(agentState, status.taskId);
   if (!directory) return;
-  const read = await getJson<{ data: string }>(agentAddress, `/files/read?path=${encodeURIComponent(`${directory}/stdout`)}&offset=0&length=${MAX_STDOUT_BYTES}`);
-  process.stdout.write(read.data);
+  // The agent serves at most a page per read (FILES_MAX_READ_BYTES): read until done or the cap.
+  const file = encodeURIComponent(`${directory}/stdout`);
+  for (let offset = 0; offset < MAX_STDOUT_BYTES;) {
+    const read = await getJson<{ data: string }>(agentAddress, `/files/read?path=${file}&offset=${offset}&length=${MAX_STDOUT_BYTES - offset}`);
+    if (read.data.length === 0) return;
+    process.stdout.write(read.data);
+    offset += Buffer.byteLength(read.data);
+  }
+  process.stdout.write(`mesos-execute: (stdout cut at ${MAX_STDOUT_BYTES} bytes)\n`);
 }
 
 interface AgentState {

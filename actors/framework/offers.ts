@@ -1,4 +1,4 @@
-import { Resources } from '../../lib/resources';
+import { Resources, roundScalar } from '../../lib/resources';
 import type { Offer } from '../../lib/protocol';
 
 /**
@@ -32,8 +32,4 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
     picked = picked.add(others);
   }
   return picked;
-}
-
-function roundScalar(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }
