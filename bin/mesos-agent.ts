@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseHostPort } from '../lib/flags';
 import { startAgent } from '../actors/agent';
+import { checkAgentFlags } from '../actors/agent/flags';
 import { addAgentOptions, addHostOptions, agentFlagsFrom, startServerHost } from './server';
 import { fail } from './client';
 
@@ -17,15 +18,17 @@ async function main(): Promise<void> {
     .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory()));
   program.parse(process.argv);
   const options = program.opts<Record<string, unknown> & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel }>();
+  const flags = agentFlagsFrom(options, options.master, options.work_dir);
   try {
+    checkAgentFlags(flags); // before anything is created on disk
     fs.mkdirSync(options.work_dir, { recursive: true });
   } catch (error) {
-    fail('mesos-agent', `cannot create --work_dir: ${(error as Error).message}`, 2);
+    fail('mesos-agent', (error as Error).message, 2);
   }
   const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level);
   let agent;
   try {
-    agent = await startAgent({ flags: agentFlagsFrom(options, options.master, options.work_dir), host });
+    agent = await startAgent({ flags, host });
   } catch (error) {
     await host.stop();
     fail('mesos-agent', (error as Error).message, 2);

@@ -11,15 +11,15 @@ import {
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
-  isTerminalState,
+  isPartitionAware, isTerminalState,
   type AgentInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
 import { AGENT_VERSION, MAX_COMPLETED_FRAMEWORKS, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
-import type { AgentFlags } from './flags';
+import { masterPid, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
-import { ExecutorRecord, FrameworkRecord, newTask, partitionAware } from './records';
+import { ExecutorRecord, FrameworkRecord, newTask } from './records';
 import { agentStateJson } from './state';
 import { TaskStatusUpdateManager } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
@@ -136,6 +136,7 @@ export class Agent extends Actor {
   private reregistered(from: UPID, message: BodyOf<typeof AgentReregistered>): void {
     if (!this.fromMaster(from, 'AgentReregistered')) return;
     this.connected(message.agentId, message.masterInfo, 're-registered');
+    if (this.phase === 'RUNNING') this.reconcile(message.reconciliations ?? []);
   }
 
   private connected(agentId: string, masterInfo: MasterInfo, how: string): void {
@@ -153,6 +154,23 @@ export class Agent extends Actor {
     this.registrationTimer = undefined;
     this.resetPingTimer();
     this.updates.resume();
+  }
+
+  /**
+   * Mesos' reconciliation on re-registration: each task the master lists that the agent has
+   * never heard of (not queued, launched or terminated here, and not already being reported)
+   * gets TASK_LOST, or TASK_DROPPED for a partition-aware framework, so the master forgets it.
+   */
+  private reconcile(reconciliations: ReadonlyArray<{ frameworkId: string; taskId: string }>): void {
+    for (const { frameworkId, taskId } of reconciliations) {
+      const framework = this.frameworks.get(frameworkId);
+      if (framework?.executorForTask(taskId) !== undefined || framework?.phase === 'TERMINATING') continue;
+      if (this.updates.pending(frameworkId, taskId).length > 0) continue;
+      const info = framework?.info ?? this.completedFrameworks.find((completed) => completed.id === frameworkId)?.info;
+      const state = info !== undefined && isPartitionAware(info) ? 'TASK_DROPPED' : 'TASK_LOST';
+      this.log.warn({ frameworkId, taskId, state }, 'the master lists a task unknown to this agent; reporting it');
+      this.agentUpdate(frameworkId, undefined, taskId, { state, reason: 'REASON_RECONCILIATION', message: 'Reconciliation: the agent does not know this task' });
+    }
   }
 
   private ping(from: UPID, message: BodyOf<typeof Ping>): void {
@@ -268,7 +286,7 @@ export class Agent extends Actor {
       case 'TERMINATING':
       case 'TERMINATED': {
         // Never launched: TASK_DROPPED for partition-aware frameworks, TASK_LOST for the others (Mesos).
-        const state = partitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
+        const state = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
         const verdict = { state, reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${executor.phase.toLowerCase()}` } as const;
         return this.agentUpdate(framework.id, executor.id, task.taskId, verdict);
       }
@@ -293,7 +311,7 @@ export class Agent extends Actor {
     }
     const executor = framework.executorForTask(taskId);
     if (executor === undefined) {
-      const state = partitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
+      const state = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
       return this.agentUpdate(frameworkId, undefined, taskId, { state, reason: 'REASON_EXECUTOR_TERMINATED', message: 'Cannot find executor' });
     }
     if (executor.queuedTasks.has(taskId)) {
@@ -422,7 +440,7 @@ export class Agent extends Actor {
   }
 
   private executorStarted(executor: ExecutorRecord, started: LaunchedExecutor): void {
-    if (executor.phase === 'TERMINATED') return; // it exited before we heard it started
+    if (executor.phase === 'TERMINATED') return started.destroy(); // it exited before we heard it started: clear what it left
     executor.process = started;
     if (executor.phase === 'TERMINATING' && executor.pid === undefined) started.destroy();
   }
@@ -484,6 +502,8 @@ export class Agent extends Actor {
   }
 
   private executorExited(executor: ExecutorRecord, exit: ExecutorExit): void {
+    // Whatever the executor started and left behind (a task's `sleep 60 &`) goes with it, however it ended.
+    executor.process?.destroy();
     const framework = this.frameworks.get(executor.frameworkId);
     if (executor.phase === 'TERMINATED' || framework === undefined || !this.isCurrent(executor)) return;
     this.log.info({ executorId: executor.id, exit: describeExit(exit) }, 'executor exited');
@@ -629,7 +649,4 @@ export class Agent extends Actor {
   }
 }
 
-/** `master@<host:port>` from the `--master` flag (a full UPID is accepted as is). */
-export function masterPid(master: string): UPID {
-  return master.includes('@') ? UPID.parse(master) : UPID.parse(`master@${master}`);
-}
+export { masterPid } from './flags';

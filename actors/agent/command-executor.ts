@@ -6,8 +6,9 @@
  * (`Command exited with status N` / `Command terminated with signal SIGX`) or TASK_KILLED.
  *
  * A kill sends SIGTERM to the task's process group, then SIGKILL after the grace period (the
- * task's kill policy, else 3 s). The executor exits once its terminal update is acknowledged
- * (or after COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS).
+ * task's kill policy, else 3 s). When the task's process exits, whatever is left in its group is
+ * SIGKILLed before the terminal update goes out. The executor exits once its terminal update is
+ * acknowledged (or after COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS).
  *
  * Its startup is on the critical path of every command task, so it imports only what it needs.
  */
@@ -145,6 +146,8 @@ export class CommandExecutor extends Executor {
 
   private reaped(exit: TaskExit): void {
     this.escalationTimer?.cancel();
+    // What the task left running in its group (`sleep 60 &`) ends with it, before the terminal update.
+    this.signalTask('SIGKILL');
     const message = exit.signal !== null ? `Command terminated with signal ${exit.signal}` : `Command exited with status ${exit.code}`;
     if (this.killed) this.finish('TASK_KILLED', message);
     else if (exit.code === 0) this.finish('TASK_FINISHED', message);
@@ -167,8 +170,9 @@ async function startTask(task: TaskInfo, sandbox: string): Promise<StartedTask> 
   let stderr: FileHandle | undefined;
   try {
     stderr = await open(path.join(sandbox, STDERR_FILE), 'a');
-    const [file, args] = commandLine(command);
+    const { file, args, argv0 } = commandLine(command);
     const child = spawn(file, args, {
+      ...(argv0 === undefined ? {} : { argv0 }),
       cwd: sandbox,
       env: { ...process.env, ...(command.environment ?? {}), MESOS_SANDBOX: sandbox, MESOS_TASK_ID: task.taskId },
       detached: true,

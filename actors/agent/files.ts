@@ -8,13 +8,16 @@
  *   `offset`; `offset=-1` (or none) returns `{data: "", offset: <size>}`, the way to ask a
  *   file's size.
  *
- * P is absolute or relative to the work dir. It is resolved to its real path (symlinks
- * followed) and refused with 403 unless it lies inside the work dir: `..` escapes, absolute
- * paths elsewhere and symlinks pointing out are all refused. Missing files give 404; bad
- * parameters and reading a directory give 400. Errors are JSON `{error}`.
+ * P is absolute or relative to the work dir; anything outside the work dir is refused with 403:
+ * `..` escapes, absolute paths elsewhere, symlinks pointing out. What decides is where the
+ * *opened* file really is (`/proc/self/fd/N`; without /proc, its device and inode against a
+ * symlink-free walk from the root), and the answer is served from that same handle, so a task
+ * that swaps a directory of its sandbox for a symlink between a path check and the open gains
+ * nothing. Listings describe entries with `lstat` (symlinks are not followed). Missing files
+ * give 404; bad parameters and reading a directory give 400. Errors are JSON `{error}`.
  */
-import { open, readdir, realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import { constants as fsConstants, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { userInfo } from 'node:os';
 import { Actor } from '../../lib/actor';
@@ -58,30 +61,32 @@ export class FilesActor extends Actor {
 
   private async browse(request: HttpRequest): Promise<HttpResponse> {
     const requested = requiredPath(request);
-    const resolved = await this.resolve(requested);
-    const stats = await stat(resolved);
-    if (!stats.isDirectory()) return ok([]);
-    const names = (await readdir(resolved)).sort().slice(0, FILES_MAX_BROWSE_ENTRIES);
-    const listing: FileInfoJson[] = [];
-    for (const name of names) {
-      const entryStats = await stat(path.join(resolved, name)).catch(() => undefined);
-      if (entryStats !== undefined) listing.push(fileInfo(path.join(requested, name), entryStats));
+    const opened = await this.openInside(requested);
+    try {
+      if (!opened.stats.isDirectory()) return ok([]);
+      const names = (await readdir(opened.access)).sort().slice(0, FILES_MAX_BROWSE_ENTRIES);
+      const listing: FileInfoJson[] = [];
+      for (const name of names) {
+        const entryStats = await lstat(path.join(opened.access, name)).catch(() => undefined);
+        if (entryStats !== undefined) listing.push(fileInfo(path.join(requested, name), entryStats));
+      }
+      return ok(listing);
+    } finally {
+      await opened.handle.close();
     }
-    return ok(listing);
   }
 
   private async read(request: HttpRequest): Promise<HttpResponse> {
-    const resolved = await this.resolve(requiredPath(request));
+    const requested = requiredPath(request);
     const offset = integerParameter(request, 'offset', -1);
     const length = integerParameter(request, 'length', -1);
     if (offset < -1) throw new FilesError(400, `negative offset ${offset}`);
     if (length < -1) throw new FilesError(400, `negative length ${length}`);
-    const stats = await stat(resolved);
-    if (stats.isDirectory()) throw new FilesError(400, 'cannot read a directory');
-    if (offset === -1 || offset >= stats.size || length === 0) return ok({ data: '', offset: offset === -1 ? stats.size : offset });
-    const wanted = Math.min(length === -1 ? stats.size - offset : length, FILES_MAX_READ_BYTES);
-    const handle = await open(resolved, 'r');
+    const { handle, stats } = await this.openInside(requested);
     try {
+      if (stats.isDirectory()) throw new FilesError(400, 'cannot read a directory');
+      if (offset === -1 || offset >= stats.size || length === 0) return ok({ data: '', offset: offset === -1 ? stats.size : offset });
+      const wanted = Math.min(length === -1 ? stats.size - offset : length, FILES_MAX_READ_BYTES);
       const buffer = Buffer.alloc(wanted);
       const { bytesRead } = await handle.read(buffer, 0, wanted, offset);
       return ok({ data: buffer.subarray(0, bytesRead).toString('utf8'), offset });
@@ -90,19 +95,29 @@ export class FilesActor extends Actor {
     }
   }
 
-  /** The real path of `requested`, or a FilesError: 404 when missing, 403 when outside the root. */
-  private async resolve(requested: string): Promise<string> {
+  /**
+   * Opens `requested`, then checks where the opened file really is: a FilesError with 404 when
+   * missing, 403 when outside the root. A path that already resolves outside is refused before
+   * it is opened (opening a device or a FIFO elsewhere is not harmless).
+   */
+  private async openInside(requested: string): Promise<OpenedInside> {
     const root = await realpath(this.root).catch(() => this.root);
     const absolute = path.resolve(root, requested);
     if (!isInside(root, absolute)) throw new FilesError(403, `'${requested}' is outside the work dir`);
-    let real: string;
-    try {
-      real = await realpath(absolute);
-    } catch {
+    const real = await realpath(absolute).catch(() => {
       throw new FilesError(404, `'${requested}' does not exist`);
-    }
+    });
     if (!isInside(root, real)) throw new FilesError(403, `'${requested}' resolves outside the work dir`);
-    return real;
+    const handle = await open(absolute, OPEN_FLAGS);
+    try {
+      const stats = await handle.stat();
+      const access = await confine(root, handle, real, stats);
+      if (access === undefined) throw new FilesError(403, `'${requested}' resolves outside the work dir`);
+      return { handle, stats, access };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
 
   private async guard(work: () => Promise<HttpResponse>): Promise<HttpResponse> {
@@ -117,6 +132,36 @@ export class FilesActor extends Actor {
       return httpError(500, (error as Error).message);
     }
   }
+}
+
+/** Read-only; a FIFO must not block the open, and a terminal must not become ours. */
+const OPEN_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
+
+/** A file or directory opened by the files actor and found to lie inside the root. */
+interface OpenedInside {
+  readonly handle: FileHandle;
+  readonly stats: Stats;
+  /** A path that reaches this very open file (`/proc/self/fd/N` on Linux), to list a directory through. */
+  readonly access: string;
+}
+
+/**
+ * Where the open `handle` really is, if inside `root`: on Linux the kernel says
+ * (`/proc/self/fd/N`), and that link is the way back to the same file. Elsewhere the handle must
+ * be the file at `candidate` (same device and inode), reached from the root through no symlink.
+ */
+async function confine(root: string, handle: FileHandle, candidate: string, stats: Stats): Promise<string | undefined> {
+  const link = `/proc/self/fd/${handle.fd}`;
+  const location = await readlink(link).catch(() => undefined);
+  if (location !== undefined) return isInside(root, location) ? link : undefined;
+  let current = root;
+  for (const part of path.relative(root, candidate).split(path.sep)) {
+    if (part === '') continue;
+    current = path.join(current, part);
+    if ((await lstat(current)).isSymbolicLink()) return undefined;
+  }
+  const found = await lstat(candidate);
+  return found.dev === stats.dev && found.ino === stats.ino ? candidate : undefined;
 }
 
 function isInside(root: string, candidate: string): boolean {

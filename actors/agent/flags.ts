@@ -2,6 +2,7 @@
  * The agent's configuration (Mesos' `slave/flags.hpp`, in camelCase with units last). The bins
  * parse the command line into an `AgentFlags` with `defaultAgentFlags` filling in the rest.
  */
+import { UPID } from '../../lib/actor';
 import {
   EXECUTOR_REGISTRATION_TIMEOUT_MS,
   EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS,
@@ -52,4 +53,45 @@ export function defaultAgentFlags(input: AgentFlagsInput): AgentFlags {
 
 function withoutUndefined<T extends object>(input: T): T {
   return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as T;
+}
+
+/**
+ * Rejects flags the agent cannot run with, throwing an Error that names the flag: an empty or
+ * malformed master, an empty work dir, host name or command executor path, a timeout or backoff
+ * factor that is not a positive number (a zero backoff factor would re-dial the master in a
+ * tight loop), or a negative shutdown grace period. `startAgent` calls it before anything starts.
+ * @example checkAgentFlags(defaultAgentFlags({ master: '127.0.0.1:5050', workDir: '/tmp/mesos', registrationBackoffFactorMs: 0 })) // throws
+ */
+export function checkAgentFlags(flags: AgentFlags): void {
+  requireText('--master', flags.master);
+  if (UPID.tryParse(masterPidText(flags.master)) === undefined) throw new Error(`--master: '${flags.master}' is not host:port`);
+  requireText('--work_dir', flags.workDir);
+  if (flags.hostname !== undefined) requireText('--hostname', flags.hostname);
+  if (flags.commandExecutorPath !== undefined) requireText('commandExecutorPath', flags.commandExecutorPath);
+  requirePositive('--executor_registration_timeout', flags.executorRegistrationTimeoutMs);
+  requirePositive('--registration_backoff_factor', flags.registrationBackoffFactorMs);
+  requirePositive('masterPingTimeoutMs', flags.masterPingTimeoutMs);
+  const graceMs = flags.executorShutdownGracePeriodMs;
+  if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
+    throw new Error(`--executor_shutdown_grace_period: must be a duration of 0 or more, not ${String(graceMs)} ms`);
+  }
+}
+
+/** `master@<host:port>` from the `--master` flag (a full UPID is accepted as is). */
+export function masterPid(master: string): UPID {
+  return UPID.parse(masterPidText(master));
+}
+
+function masterPidText(master: string): string {
+  return master.includes('@') ? master : `master@${master}`;
+}
+
+function requireText(name: string, value: unknown): void {
+  if (typeof value !== 'string' || value.trim() === '') throw new Error(`${name}: must not be empty`);
+}
+
+function requirePositive(name: string, valueMs: unknown): void {
+  if (typeof valueMs !== 'number' || !Number.isFinite(valueMs) || valueMs <= 0) {
+    throw new Error(`${name}: must be a positive duration, not ${String(valueMs)} ms`);
+  }
 }

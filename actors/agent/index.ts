@@ -16,13 +16,13 @@ import { dispatch, type UPID } from '../../lib/actor';
 import type { ActorHost } from '../../lib/process';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent } from './agent';
-import type { AgentFlags } from './flags';
+import { checkAgentFlags, type AgentFlags } from './flags';
 import { FilesActor, FILES_ACTOR_ID } from './files';
 import { ProcessLauncher, type Launcher } from './launcher';
 import { detectResources, parseAttributes, type SystemProbe } from './resources';
 
 export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
-export { defaultAgentFlags, type AgentFlags, type AgentFlagsInput } from './flags';
+export { checkAgentFlags, defaultAgentFlags, type AgentFlags, type AgentFlagsInput } from './flags';
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson } from './files';
 export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher } from './launcher';
 export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
@@ -62,17 +62,19 @@ export const TYPESCRIPT_COMMAND_EXECUTOR_PATH = path.join(__dirname, 'command-ex
  */
 export function commandExecutorCommand(flags: AgentFlags): CommandInfo {
   const program = flags.commandExecutorPath ?? (existsSync(NATIVE_COMMAND_EXECUTOR_PATH) ? NATIVE_COMMAND_EXECUTOR_PATH : TYPESCRIPT_COMMAND_EXECUTOR_PATH);
-  if (!program.endsWith('.js')) return { value: program, shell: false, arguments: [] };
-  return { value: process.execPath, shell: false, arguments: [program] };
+  // `arguments` is the whole argv, argv[0] first (Mesos' rule for `shell: false`).
+  if (!program.endsWith('.js')) return { value: program, shell: false, arguments: [program] };
+  return { value: process.execPath, shell: false, arguments: [process.execPath, program] };
 }
 
 /**
- * Creates the work dir, detects resources (merged with `--resources`), parses `--attributes`,
- * and spawns the agent and the files actor on `host`. Throws on a bad `--resources` or
- * `--attributes` before spawning anything.
+ * Checks the flags (`checkAgentFlags`), creates the work dir, detects resources (merged with
+ * `--resources`), parses `--attributes`, and spawns the agent and the files actor on `host`.
+ * Rejects on a bad flag, `--resources` or `--attributes` before spawning anything.
  */
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
   const { flags, host } = options;
+  checkAgentFlags(flags);
   const attributes = parseAttributes(flags.attributes);
   await mkdir(flags.workDir, { recursive: true });
   const detection: Parameters<typeof detectResources>[0] = { workDir: flags.workDir };

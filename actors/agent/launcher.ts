@@ -75,10 +75,25 @@ export function executorEnvironment(launch: ExecutorLaunch, base: NodeJS.Process
   return environment;
 }
 
-/** `[file, args]` for a command: `/bin/sh -c value` by default, else `value` with `arguments`. */
-export function commandLine(command: CommandInfo): [string, string[]] {
-  if (command.shell === false) return [command.value, command.arguments ?? []];
-  return ['/bin/sh', ['-c', command.value]];
+/** What to execute for a command, in `spawn`'s terms. */
+export interface CommandLine {
+  /** The program run (looked up in PATH when it has no slash). */
+  readonly file: string;
+  /** Its arguments, argv[1] onwards. */
+  readonly args: string[];
+  /** argv[0], when it differs from `file`. */
+  readonly argv0?: string;
+}
+
+/**
+ * How to run a command (Mesos' rule): `/bin/sh -c value` by default; with `shell: false`,
+ * `value` is the program and `arguments` its whole argv, argv[0] included.
+ * @example commandLine({ value: '/bin/echo', shell: false, arguments: ['echo', 'a', 'b'] }) // runs /bin/echo, prints `a b`
+ */
+export function commandLine(command: CommandInfo): CommandLine {
+  if (command.shell !== false) return { file: '/bin/sh', args: ['-c', command.value] };
+  const [argv0, ...args] = command.arguments ?? [];
+  return argv0 === undefined ? { file: command.value, args } : { file: command.value, args, argv0 };
 }
 
 /** The launcher that starts real OS processes. */
@@ -98,8 +113,9 @@ export class ProcessLauncher implements Launcher {
 }
 
 function startProcess(launch: ExecutorLaunch, stdoutFd: number, stderrFd: number, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
-  const [file, args] = commandLine(launch.command);
+  const { file, args, argv0 } = commandLine(launch.command);
   const child = spawn(file, args, {
+    ...(argv0 === undefined ? {} : { argv0 }),
     cwd: launch.directory,
     env: executorEnvironment(launch),
     detached: true,
@@ -128,35 +144,41 @@ interface ProcessRow {
  * Sends `signal` to the process group led by `rootPid` and to the groups and processes of all
  * its descendants (tasks started by an executor lead groups of their own). Descendants are read
  * from `ps` first, since a child whose parent dies is re-parented and can no longer be found.
+ * Once `rootPid` has exited, what is left of its tree is reached through its process group:
+ * the members still in it and their descendants.
  */
 export async function killProcessTree(rootPid: number | undefined, signal: NodeJS.Signals): Promise<void> {
   if (rootPid === undefined || rootPid <= 1) return;
+  // The usual case once an executor has exited cleanly: nothing is left to reach, so spare the `ps`.
+  if (!exists(-rootPid) && !exists(rootPid)) return;
   const table = await processTable().catch(() => [] as ProcessRow[]);
   const ownGroup = table.find((row) => row.pid === process.pid)?.groupId;
-  const victims = descendants(table, rootPid);
+  const members = ownGroup === rootPid ? [] : table.filter((row) => row.groupId === rootPid && row.pid !== rootPid);
+  const victims = descendants(table, [rootPid, ...members.map((row) => row.pid)]);
   const groups = new Set<number>([rootPid, ...victims.map((row) => row.groupId)]);
   for (const group of groups) if (group > 1 && group !== ownGroup) signalQuietly(-group, signal);
   for (const row of victims) signalQuietly(row.pid, signal);
   signalQuietly(rootPid, signal);
 }
 
-function descendants(table: ProcessRow[], rootPid: number): ProcessRow[] {
+/** Every process below `roots` in the table (not the roots themselves, unless one descends from another). */
+function descendants(table: ProcessRow[], roots: number[]): ProcessRow[] {
   const children = new Map<number, ProcessRow[]>();
   for (const row of table) {
     const siblings = children.get(row.parentPid) ?? [];
     siblings.push(row);
     children.set(row.parentPid, siblings);
   }
-  const found: ProcessRow[] = [];
-  const queue = [rootPid];
+  const found = new Set<ProcessRow>();
+  const queue = [...roots];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     for (const child of children.get(next) ?? []) {
-      if (found.includes(child)) continue;
-      found.push(child);
+      if (found.has(child)) continue;
+      found.add(child);
       queue.push(child.pid);
     }
   }
-  return found;
+  return [...found];
 }
 
 function processTable(): Promise<ProcessRow[]> {
@@ -171,6 +193,16 @@ function processTable(): Promise<ProcessRow[]> {
       resolve(rows);
     });
   });
+}
+
+/** True while `target` (a pid, or a process group as -pgid) has a process, ours to signal or not. */
+function exists(target: number): boolean {
+  try {
+    process.kill(target, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function signalQuietly(target: number, signal: NodeJS.Signals): void {

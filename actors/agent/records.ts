@@ -204,8 +204,3 @@ export function newTask(info: TaskInfo, frameworkId: string, executorId: string,
   if (info.command !== undefined) task.command = info.command;
   return task;
 }
-
-/** True when the framework says it understands TASK_DROPPED and friends (Mesos `PARTITION_AWARE`). */
-export function partitionAware(info: FrameworkInfo): boolean {
-  return info.capabilities?.includes('PARTITION_AWARE') ?? false;
-}

@@ -24,6 +24,7 @@
  */
 import { Actor, UPID, type BodyOf, type Timer } from '../../lib/actor';
 import { ActorHost } from '../../lib/process';
+import { parseDuration } from '../../lib/flags';
 import {
   ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, FrameworkToExecutor, KillTaskOnExecutor, ReconnectExecutor,
   RegisterExecutor, ReregisterExecutor, RunTaskOnExecutor, ShutdownExecutorOnExecutor, StatusUpdateAcknowledgement,
@@ -92,9 +93,9 @@ export function executorOptionsFromEnvironment(environment: NodeJS.ProcessEnv = 
   if (agentId) options.agentId = agentId;
   if (environment.MESOS_DIRECTORY) options.directory = environment.MESOS_DIRECTORY;
   const grace = environment.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD;
-  if (grace) options.shutdownGracePeriodMs = parseDurationMs(grace, 'MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD');
+  if (grace) options.shutdownGracePeriodMs = durationFromEnvironment('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', grace);
   const recovery = environment.MESOS_RECOVERY_TIMEOUT;
-  if (recovery) options.recoveryTimeoutMs = parseDurationMs(recovery, 'MESOS_RECOVERY_TIMEOUT');
+  if (recovery) options.recoveryTimeoutMs = durationFromEnvironment('MESOS_RECOVERY_TIMEOUT', recovery);
   return options;
 }
 
@@ -364,10 +365,11 @@ export async function runExecutor(create: () => Executor): Promise<void> {
   });
 }
 
-/** Parses `500ms`, `5secs`, `5s`, `1mins`, or a bare number of seconds, into ms (Mesos' duration syntax, enough of it). */
-function parseDurationMs(text: string, name: string): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)\s*(ms|s|secs?|m|mins?)?$/.exec(text.trim());
-  if (!match) throw new Error(`executor: ${name}='${text}' is not a duration such as 500ms or 5secs`);
-  const scale: Record<string, number> = { ms: 1, s: 1000, sec: 1000, secs: 1000, m: 60_000, min: 60_000, mins: 60_000 };
-  return Number(match[1]) * (scale[match[2] ?? 'secs'] as number);
+/** A duration from the environment in ms (Mesos' syntax, see `parseDuration`); throws naming the variable. */
+function durationFromEnvironment(name: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new Error(`executor: ${name}: ${(error as Error).message}`);
+  }
 }

@@ -57,6 +57,3 @@ export const REGISTRY_FORMAT_VERSION = 1;
 
 /** Framework ids are `<masterId>-<NNNN>`: the counter is zero-padded to this many digits, as in Mesos. */
 export const FRAMEWORK_ID_DIGITS = 4;
-
-/** Longest single host timer: Node's timers overflow above 2^31 − 1 ms (about 24.8 days), so longer waits are chained. */
-export const MAX_TIMER_DELAY_MS = 2_147_483_647;

@@ -1,5 +1,7 @@
 /** The master's flags (Mesos `mesos-master` flags that this master supports), with their defaults. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MIN_ALLOCATION_INTERVAL_MS } from '../allocator/allocator-process';
 import {
   AGENT_PING_TIMEOUT_MS,
   AGENT_REREGISTER_TIMEOUT_MS,
@@ -66,17 +68,25 @@ export function registryPathOf(flags: MasterFlags): string {
   return flags.registryPath ?? path.join(flags.workDir, REGISTRY_FILE_NAME);
 }
 
-/** Throws an Error naming the first flag with an impossible value (a bin turns it into exit code 2). */
+/**
+ * Throws an Error naming the first flag with an impossible value (a bin turns it into exit code
+ * 2). It catches whatever would otherwise make `startMaster` reject later (exit code 1): an
+ * allocation interval the allocator refuses, or a registry path it cannot load.
+ */
 export function checkMasterFlags(flags: MasterFlags): void {
   const positive: Array<[string, number]> = [
     ['agentPingTimeoutMs', flags.agentPingTimeoutMs],
-    ['maxAgentPingTimeouts', flags.maxAgentPingTimeouts],
     ['agentReregisterTimeoutMs', flags.agentReregisterTimeoutMs],
-    ['allocationIntervalMs', flags.allocationIntervalMs],
   ];
   if (flags.offerTimeoutMs !== undefined) positive.push(['offerTimeoutMs', flags.offerTimeoutMs]);
   for (const [name, value] of positive) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`master flag ${name} must be a positive number, not ${value}`);
+  }
+  if (!Number.isFinite(flags.allocationIntervalMs) || flags.allocationIntervalMs < MIN_ALLOCATION_INTERVAL_MS) {
+    throw new Error(`master flag allocationIntervalMs must be at least ${MIN_ALLOCATION_INTERVAL_MS} ms, not ${flags.allocationIntervalMs}`);
+  }
+  if (!Number.isInteger(flags.maxAgentPingTimeouts) || flags.maxAgentPingTimeouts < 1) {
+    throw new Error(`master flag maxAgentPingTimeouts must be a positive integer, not ${flags.maxAgentPingTimeouts}`);
   }
   const counts: Array<[string, number]> = [
     ['maxCompletedFrameworks', flags.maxCompletedFrameworks],
@@ -87,4 +97,13 @@ export function checkMasterFlags(flags: MasterFlags): void {
     if (!Number.isInteger(value) || value < 0) throw new Error(`master flag ${name} must be a non-negative integer, not ${value}`);
   }
   if (flags.workDir.length === 0) throw new Error('master flag workDir must not be empty');
+  checkRegistryPath(flags);
+}
+
+/** The registry file may be missing (a first start), but it must be named, and not be a directory or a device. */
+function checkRegistryPath(flags: MasterFlags): void {
+  if (flags.registryPath !== undefined && flags.registryPath.length === 0) throw new Error('master flag registryPath must not be empty');
+  const registryPath = registryPathOf(flags);
+  const stats = fs.statSync(registryPath, { throwIfNoEntry: false });
+  if (stats !== undefined && !stats.isFile()) throw new Error(`master flag registryPath: ${registryPath} is not a file`);
 }

@@ -22,15 +22,15 @@ import {
 import type { Allocator } from '../allocator/allocator';
 import type { Offer as Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_TIMER_DELAY_MS } from './constants';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID } from './constants';
 import type { MasterFlags } from './flags';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
 import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
-  isPartitionAware, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, parseResources, trackExecutor,
-  trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
+  isPartitionAware, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, overcommitError, parseResources,
+  trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
 } from './state';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
@@ -46,6 +46,12 @@ type AgentRemoval = 'unreachable' | 'unregistered' | 'replaced';
 
 /** The body of a ReregisterAgent message. */
 type ReregisterAgentBody = BodyOf<typeof ReregisterAgent>;
+
+/** What a recovered agent's report brings into the books (see `adoptableReport`). */
+interface AdoptableReport {
+  readonly tasks: TrackedTask[];
+  readonly executors: Array<{ readonly frameworkId: string; readonly info: ExecutorInfo; readonly resources: Resources }>;
+}
 
 /**
  * The master. Spawn it with `startMaster` (index.ts), which also creates its allocator, its
@@ -291,7 +297,7 @@ export class Master extends Actor {
     }
     const failoverTimeoutMs = (framework.info.failoverTimeout ?? 0) * 1000;
     framework.failoverTimer?.cancel();
-    framework.failoverTimer = this.longDelay(failoverTimeoutMs, () => {
+    framework.failoverTimer = this.delay(failoverTimeoutMs, () => {
       if (framework.connected || this.state.frameworks.get(framework.id) !== framework) return;
       this.removeFramework(framework, `failover timeout of ${failoverTimeoutMs / 1000} s expired`);
     });
@@ -338,12 +344,25 @@ export class Master extends Actor {
 
   // ---- offers -----------------------------------------------------------------------------------
 
-  /** One allocation as an outstanding offer, or undefined (resources recovered) if it can no longer be offered. */
+  /**
+   * One allocation as an outstanding offer, or undefined (resources recovered) if it can no longer
+   * be offered. An allocation travels from the allocator's mailbox to the master's, so it may have
+   * been computed for an agent state that has changed since. It is offered only if it fits in
+   * what the master sees free on the agent (total minus live tasks, executors and offers);
+   * otherwise it is recovered. Two outstanding offers of the same resources are thus impossible.
+   */
   private makeOffer(allocation: Allocation): Offer | undefined {
     const framework = this.state.frameworks.get(allocation.frameworkId);
     const agent = this.state.agents.get(allocation.agentId);
     if (framework === undefined || agent === undefined) return undefined; // the allocator releases it (removed there too)
     if (!framework.connected || !framework.active || framework.pid === undefined || !agent.active || agent.removing) {
+      this.recover(framework.id, agent.id, allocation.resources, undefined, allocation.role);
+      return undefined;
+    }
+    const unfit = overcommitError(agent.total, [...this.state.agentHoldings(agent), allocation.resources]);
+    if (unfit !== undefined) {
+      this.log.warn({ agentId: agent.id, frameworkId: framework.id, resources: allocation.resources.format(), reason: unfit },
+        'allocation does not fit what is free on the agent; recovering it');
       this.recover(framework.id, agent.id, allocation.resources, undefined, allocation.role);
       return undefined;
     }
@@ -426,27 +445,29 @@ export class Master extends Actor {
   /**
    * Validates the offers, then each task in order against what remains of them; launches the
    * valid tasks and returns the rest of the offered resources to the allocator, filtered.
+   * Whatever throws on the way, no offered resource is lost: the offers are summed before they
+   * leave the books, and what the tasks did not take is recovered in a `finally`.
    */
   private accept(framework: FrameworkRecord, offerIds: readonly string[], tasks: readonly TaskInfo[], filters: Filters | undefined): void {
     const invalid = validateOffers(offerIds, framework.id, (offerId) => {
       const offer = this.state.offers.get(offerId)?.offer;
       return offer && { frameworkId: offer.frameworkId, agentId: offer.agentId, role: offer.allocationRole };
     });
-    const records = offerIds.map((offerId) => this.state.offers.get(offerId));
+    const records = offerIds.map((offerId) => this.state.offers.get(offerId)).filter((record) => record !== undefined);
     const first = records[0];
     const agent = first && this.state.agents.get(first.offer.agentId);
     if (invalid !== undefined || first === undefined || agent === undefined) {
       this.rejectLaunch(framework, offerIds, tasks, invalid ?? 'offers are on an unknown agent');
       return;
     }
-    let available = Resources.EMPTY;
-    for (const record of records) {
-      if (record === undefined) continue;
-      available = available.add(record.resources);
-      this.removeOffer(record.offer.id, 'drop');
+    const role = first.offer.allocationRole;
+    let available = records.reduce((sum, record) => sum.add(record.resources), Resources.EMPTY);
+    for (const record of records) this.removeOffer(record.offer.id, 'drop');
+    try {
+      for (const task of tasks) available = this.launchTask(framework, agent, task, available, role);
+    } finally {
+      this.recover(framework.id, agent.id, available, refuseFilter(filters), role);
     }
-    for (const task of tasks) available = this.launchTask(framework, agent, task, available, first.offer.allocationRole);
-    if (!available.isEmpty()) this.recover(framework.id, agent.id, available, refuseFilter(filters), first.offer.allocationRole);
   }
 
   /** Invalid offers (Mesos): the framework's offers among them are recovered; every task is TASK_LOST (TASK_DROPPED if partition-aware). */
@@ -485,14 +506,15 @@ export class Master extends Actor {
       }));
       return available;
     }
-    const consumed = launchResources(task, context);
+    // Computed before the books change, so that a throw leaves the task's resources with the caller.
+    const remaining = available.subtract(launchResources(task, context));
     const launched: TaskInfo = task.executor === undefined ? task : { ...task, executor: withFrameworkId(task.executor, framework.id) };
     if (launched.executor !== undefined && context.executor(launched.executor.executorId) === undefined) {
       this.state.addExecutor(agent, framework.id, trackExecutor(launched.executor, role));
     }
     this.state.addTask(trackLaunchedTask(launched, framework.id, role), agent);
     this.send(agent.pid, RunTask, { framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), task: launched });
-    return available.subtract(consumed);
+    return remaining;
   }
 
   // ---- tasks ------------------------------------------------------------------------------------
@@ -627,7 +649,12 @@ export class Master extends Actor {
     const agent = this.agentFrom(from, body.agentId, 'ExitedExecutor');
     if (agent === undefined) return;
     const executor = this.state.removeExecutor(agent, body.frameworkId, body.executorId);
-    if (executor !== undefined && !executor.resources.isEmpty()) this.recover(body.frameworkId, agent.id, executor.resources, undefined, executor.role);
+    if (executor === undefined) {
+      // As in Mesos, frameworks hear only of executors they launched, never of the agent's command executors.
+      this.log.debug({ agentId: agent.id, frameworkId: body.frameworkId, executorId: body.executorId }, 'ignoring ExitedExecutor of an unknown executor');
+      return;
+    }
+    this.recover(body.frameworkId, agent.id, executor.resources, undefined, executor.role);
     const framework = this.state.frameworks.get(body.frameworkId);
     if (framework?.connected && framework.pid !== undefined) this.send(framework.pid, ExitedExecutor, body);
   }
@@ -719,8 +746,69 @@ export class Master extends Actor {
       this.send(from, Shutdown, { message: `Agent ${agentId} is not registered with this master (it was removed)` });
       return;
     }
-    const agent = known ?? this.recoverAgent(agentId, from, message, total);
-    this.reconcileAgent(agent, from, message, total, known === undefined);
+    if (known !== undefined) this.reregisterKnownAgent(known, from, message, total);
+    else this.reregisterRecoveredAgent(agentId, from, message, total);
+  }
+
+  /**
+   * An agent this master and its allocator already have comes back after its link broke, or
+   * retries (Mesos' `reconcileKnownSlave`). It stays in the allocator: its offers are rescinded,
+   * its total is updated if it changed, and it is reactivated. (Removing and re-adding it would
+   * turn an allocation still on its way to the master into a second offer of the same
+   * resources.) Nothing is declared lost here: `reconciliations` lists the agent's live tasks,
+   * and the agent answers TASK_LOST for any it never received. Tasks and executors the master
+   * does not have are not adopted, since the allocator does not count them.
+   */
+  private reregisterKnownAgent(agent: AgentRecord, from: UPID, message: ReregisterAgentBody, total: Resources): void {
+    const reported = new Set(message.executors.map((executor) => executorKey(executor.frameworkId, executor.executorId)));
+    const unfit = overcommitError(total, this.state.agentUsage(agent, (frameworkId, executorId) => reported.has(executorKey(frameworkId, executorId))));
+    if (unfit !== undefined) {
+      this.dropReregistration(from, agent.id, unfit);
+      return;
+    }
+    if (!agent.pid.equals(from)) {
+      this.state.moveAgent(agent, from);
+      this.link(from);
+    }
+    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.removeUnreportedExecutors(agent, reported);
+    const totalChanged = !total.equals(agent.total);
+    this.refreshAgent(agent, message, total);
+    this.replyReregistered(agent, message);
+    this.shutDownCompletedFrameworks(agent, message);
+    this.warnOfUnknownTasks(agent, message.tasks);
+    this.repeatKills(agent, message.tasks);
+    if (totalChanged) this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total));
+    this.allocatorCall('activateAgent', this.allocator.activateAgent(agent.id));
+  }
+
+  /**
+   * An agent admitted before this master restarted comes back (Mesos' `__reregisterSlave`). The
+   * allocator has never seen it: its reported tasks and executors are adopted, with their
+   * frameworks, and it is added to the allocator with what they use.
+   */
+  private reregisterRecoveredAgent(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources): void {
+    const report = this.adoptableReport(agentId, message);
+    const liveTasks = report.tasks.filter((tracked) => !isTerminalOrUnreachable(tracked.task.state));
+    const unfit = overcommitError(total, [...liveTasks, ...report.executors].map((holding) => holding.resources));
+    if (unfit !== undefined) {
+      this.dropReregistration(from, agentId, unfit);
+      return;
+    }
+    const agent = this.recoverAgent(agentId, from, message, total);
+    for (const tracked of report.tasks) {
+      this.ensureFramework(tracked.task.frameworkId, message.frameworks);
+      this.state.addTask(tracked, agent);
+    }
+    for (const { frameworkId, info } of report.executors) {
+      const framework = this.ensureFramework(frameworkId, message.frameworks);
+      this.state.addExecutor(agent, frameworkId, trackExecutor(info, frameworkRoles(framework.info)[0] ?? '*'));
+    }
+    this.refreshAgent(agent, message, total);
+    this.replyReregistered(agent, message);
+    this.shutDownCompletedFrameworks(agent, message);
+    const used = this.state.usedByFrameworkRole(agent);
+    this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: agent.info.attributes ?? {}, used }));
   }
 
   /** A recovered agent (admitted before a restart) is back: record it, with nothing on it yet. */
@@ -732,77 +820,69 @@ export class Master extends Actor {
     return agent;
   }
 
-  /**
-   * Merges what a re-registering agent reports with what the master knows: its tasks and
-   * executors are adopted, tasks it no longer has become TASK_LOST, kills it missed are
-   * repeated; then the allocator gets the agent afresh with what it uses.
-   */
-  private reconcileAgent(agent: AgentRecord, from: UPID, message: ReregisterAgentBody, total: Resources, recovered: boolean): void {
-    if (!agent.pid.equals(from)) {
-      this.state.moveAgent(agent, from);
-      this.link(from);
-    }
-    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
-    this.loseUnreportedTasks(agent, message.tasks);
-    this.adoptReportedTasks(agent, message);
-    this.reconcileExecutors(agent, message);
-    this.repeatKills(agent, message.tasks);
-    this.refreshAgent(agent, message, total);
+  /** A re-registration whose total cannot hold what runs on the agent: bad peer input, checked before anything changes. */
+  private dropReregistration(from: UPID, agentId: string, reason: string): void {
+    this.log.warn({ from: from.toString(), agentId, reason }, 'dropping ReregisterAgent: its resources cannot hold what its tasks and executors use');
+  }
+
+  /** Counts and logs the re-registration, and answers it with the agent's live tasks for the agent to reconcile. */
+  private replyReregistered(agent: AgentRecord, message: ReregisterAgentBody): void {
     this.counters.increment('slave_reregistrations');
-    this.log.info({ agentId: agent.id, agentPid: from.toString(), tasks: message.tasks.length }, 'agent re-registered');
-    this.send(from, AgentReregistered, { agentId: agent.id, masterInfo: this.masterInfo() });
-    const used = this.state.usedByFrameworkRole(agent);
-    if (!recovered) this.allocatorCall('removeAgent', this.allocator.removeAgent(agent.id));
-    this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: agent.info.attributes ?? {}, used }));
+    this.log.info({ agentId: agent.id, agentPid: agent.pid.toString(), tasks: message.tasks.length }, 'agent re-registered');
+    const reconciliations = [...this.state.agentTasks(agent)]
+      .filter((tracked) => !isTerminalOrUnreachable(tracked.task.state))
+      .map(({ task }) => ({ frameworkId: task.frameworkId, taskId: task.taskId }));
+    this.send(agent.pid, AgentReregistered, { agentId: agent.id, masterInfo: this.masterInfo(), reconciliations });
   }
 
-  /** Tasks the master has on the agent that the agent does not report: TASK_LOST, as older Mesos did. */
-  private loseUnreportedTasks(agent: AgentRecord, reported: readonly Task[]): void {
-    const reportedKeys = new Set(reported.map((task) => `${task.frameworkId}/${task.taskId}`));
-    for (const tracked of [...this.state.agentTasks(agent)]) {
-      if (reportedKeys.has(`${tracked.task.frameworkId}/${tracked.task.taskId}`)) continue;
-      const update = this.taskUpdate(tracked.task, 'TASK_LOST', Reason.TASK_UNKNOWN, 'Task is unknown to the agent');
-      // No recovery: the agent is re-added to the allocator with what it still uses.
-      this.transitionTask(tracked, update.status, false);
-      this.state.removeTask(tracked, 'completed');
-      const framework = this.state.frameworks.get(tracked.task.frameworkId);
-      if (framework !== undefined) this.sendToFramework(framework, update);
-    }
-  }
-
-  /** Tasks the agent reports that the master does not know: adopted, with their frameworks. */
-  private adoptReportedTasks(agent: AgentRecord, message: ReregisterAgentBody): void {
+  /**
+   * What a recovered agent's report brings into the books: its tasks with valid resources and its
+   * executors, except those of torn-down frameworks.
+   */
+  private adoptableReport(agentId: string, message: ReregisterAgentBody): AdoptableReport {
+    const report: AdoptableReport = { tasks: [], executors: [] };
     for (const task of message.tasks) {
-      if (this.state.agentTask(agent, task.frameworkId, task.taskId) !== undefined) continue;
-      if (this.state.isCompletedFramework(task.frameworkId)) {
-        this.send(agent.pid, ShutdownFramework, { frameworkId: task.frameworkId });
-        continue;
-      }
+      if (this.state.isCompletedFramework(task.frameworkId)) continue;
       const resources = parseResources(task.resources);
       if (typeof resources === 'string') {
-        this.log.warn({ agentId: agent.id, taskId: task.taskId, reason: resources }, 'ignoring reported task with invalid resources');
+        this.log.warn({ agentId, taskId: task.taskId, reason: resources }, 'ignoring reported task with invalid resources');
         continue;
       }
-      this.ensureFramework(task.frameworkId, message.frameworks);
-      this.state.addTask({ task: { ...task, agentId: agent.id }, resources }, agent);
+      report.tasks.push({ task: { ...task, agentId }, resources });
+    }
+    for (const executor of message.executors) {
+      if (this.state.isCompletedFramework(executor.frameworkId)) continue;
+      const info = withFrameworkId(executor.info ?? { executorId: executor.executorId, command: { value: '' } }, executor.frameworkId);
+      report.executors.push({ frameworkId: executor.frameworkId, info, resources: trackExecutor(info, '*').resources });
+    }
+    return report;
+  }
+
+  /** Executors the master has on the agent that it no longer reports are removed, and their resources recovered. */
+  private removeUnreportedExecutors(agent: AgentRecord, reported: ReadonlySet<string>): void {
+    for (const [frameworkId, executors] of [...agent.executors]) {
+      for (const executorId of [...executors.keys()]) {
+        if (reported.has(executorKey(frameworkId, executorId))) continue;
+        const executor = this.state.removeExecutor(agent, frameworkId, executorId);
+        if (executor !== undefined) this.recover(frameworkId, agent.id, executor.resources, undefined, executor.role);
+      }
     }
   }
 
-  /** Executors the agent no longer runs are removed; those it reports that the master does not know are adopted. */
-  private reconcileExecutors(agent: AgentRecord, message: ReregisterAgentBody): void {
-    const reported = new Set(message.executors.map((executor) => `${executor.frameworkId}/${executor.executorId}`));
-    for (const [frameworkId, executors] of [...agent.executors]) {
-      for (const executorId of [...executors.keys()]) {
-        if (!reported.has(`${frameworkId}/${executorId}`)) this.state.removeExecutor(agent, frameworkId, executorId);
-      }
-    }
-    for (const executor of message.executors) {
-      if (agent.executors.get(executor.frameworkId)?.has(executor.executorId)) continue;
-      if (this.state.isCompletedFramework(executor.frameworkId)) continue;
-      const framework = this.ensureFramework(executor.frameworkId, message.frameworks);
-      const info: ExecutorInfo = executor.info ?? { executorId: executor.executorId, frameworkId: executor.frameworkId, command: { value: '' } };
-      const tracked = trackExecutor(withFrameworkId(info, executor.frameworkId), frameworkRoles(framework.info)[0] ?? '*');
-      this.state.addExecutor(agent, executor.frameworkId, tracked);
+  /** Frameworks torn down while the agent was away still have tasks there: it is told to shut them down. */
+  private shutDownCompletedFrameworks(agent: AgentRecord, message: ReregisterAgentBody): void {
+    const frameworkIds = new Set(message.tasks.map((task) => task.frameworkId).filter((frameworkId) => this.state.isCompletedFramework(frameworkId)));
+    for (const frameworkId of frameworkIds) this.send(agent.pid, ShutdownFramework, { frameworkId });
+  }
+
+  /** Tasks a known agent reports that the master does not have (Mesos assumes there are none) are logged, not adopted. */
+  private warnOfUnknownTasks(agent: AgentRecord, reported: readonly Task[]): void {
+    for (const task of reported) {
+      if (this.state.agentTask(agent, task.frameworkId, task.taskId) !== undefined || this.state.isCompletedFramework(task.frameworkId)) continue;
+      const fields = { agentId: agent.id, frameworkId: task.frameworkId, taskId: task.taskId, state: task.state };
+      // A terminal task is expected: its acknowledgement may be on its way to the agent.
+      if (isTerminalOrUnreachable(task.state)) this.log.debug(fields, 'agent reported a finished task the master has already removed');
+      else this.log.warn(fields, 'agent reported a live task the master does not know; not adopting it');
     }
   }
 
@@ -1059,17 +1139,6 @@ export class Master extends Actor {
     call.catch((error: Error) => this.log.warn({ operation, error: error.message }, 'allocator refused a call from the master'));
   }
 
-  /** Like `delay`, for any length: host timers cannot be longer than about 24.8 days, so long ones are chained. */
-  private longDelay(ms: number, callback: () => void): Timer {
-    let current: Timer | undefined;
-    const arm = (remainingMs: number): void => {
-      const stepMs = Math.min(remainingMs, MAX_TIMER_DELAY_MS);
-      current = this.delay(stepMs, () => (remainingMs > stepMs ? arm(remainingMs - stepMs) : callback()));
-    };
-    arm(Math.max(0, ms));
-    return { cancel: () => current?.cancel() };
-  }
-
   private tasksRoute(request: HttpRequest): HttpResponse {
     return ok(renderTasks(this.stateContext(), request.query));
   }
@@ -1083,6 +1152,11 @@ export class Master extends Actor {
       nowMs: this.clock.now(),
     };
   }
+}
+
+/** One key for an executor of a framework. */
+function executorKey(frameworkId: string, executorId: string): string {
+  return `${frameworkId}/${executorId}`;
 }
 
 /** The allocator filter for what a framework declines or leaves unused: `refuseSeconds`, default 5 s. */

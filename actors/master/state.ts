@@ -7,7 +7,7 @@
 import type { Timer, UPID } from '../../lib/actor';
 import { Resources } from '../../lib/resources';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { isTerminalState } from '../../lib/protocol';
+import { isPartitionAware as protocolIsPartitionAware, isTerminalState } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS, MAX_STATUSES_PER_TASK } from './constants';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
@@ -226,6 +226,30 @@ export class MasterState {
     }
     for (const executor of this.agentExecutors(agent)) used = used.add(executor.resources);
     return used;
+  }
+
+  /**
+   * What uses an agent's resources, one item each: its live tasks and its executors (only those
+   * `keepExecutor` picks, by default all).
+   */
+  *agentUsage(agent: AgentRecord, keepExecutor: (frameworkId: string, executorId: string) => boolean = () => true): Iterable<Resources> {
+    for (const tracked of this.agentTasks(agent)) {
+      if (!isTerminalOrUnreachable(tracked.task.state)) yield tracked.resources;
+    }
+    for (const [frameworkId, executors] of agent.executors) {
+      for (const [executorId, executor] of executors) {
+        if (keepExecutor(frameworkId, executorId)) yield executor.resources;
+      }
+    }
+  }
+
+  /** What holds an agent's resources, one item each: its live tasks, its executors and its outstanding offers. */
+  *agentHoldings(agent: AgentRecord): Iterable<Resources> {
+    yield* this.agentUsage(agent);
+    for (const offerId of agent.offerIds) {
+      const record = this.offers.get(offerId);
+      if (record) yield record.resources;
+    }
   }
 
   /** What is offered of an agent's resources. */
@@ -482,9 +506,27 @@ export function parseResources(json: unknown): Resources | string {
   }
 }
 
+/**
+ * Why `parts` do not fit together in `total`: they cannot be added (one resource with two
+ * types), or their sum is larger. Undefined when they fit.
+ *
+ * @example
+ *   overcommitError(Resources.parse('cpus:4'), [Resources.parse('cpus:3'), Resources.parse('cpus:2')])
+ *   // 'cpus:5 does not fit in cpus:4'
+ */
+export function overcommitError(total: Resources, parts: Iterable<Resources>): string | undefined {
+  let sum = Resources.EMPTY;
+  try {
+    for (const part of parts) sum = sum.add(part);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return total.contains(sum) ? undefined : `${sum.format()} does not fit in ${total.format()}`;
+}
+
 /** Whether the framework has the PARTITION_AWARE capability. */
 export function isPartitionAware(framework: FrameworkRecord): boolean {
-  return framework.info.capabilities?.includes('PARTITION_AWARE') ?? false;
+  return protocolIsPartitionAware(framework.info);
 }
 
 /** Terminal, or unreachable: states whose resources are no longer allocated. */

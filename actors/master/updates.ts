@@ -11,8 +11,6 @@ export const Reason = {
   INVALID_OFFERS: 'REASON_INVALID_OFFERS',
   /** The agent was removed (unreachable, or unregistered). */
   AGENT_REMOVED: 'REASON_AGENT_REMOVED',
-  /** The agent re-registered without the task. */
-  TASK_UNKNOWN: 'REASON_TASK_UNKNOWN',
   /** The framework was torn down. */
   FRAMEWORK_REMOVED: 'REASON_FRAMEWORK_REMOVED',
 } as const;

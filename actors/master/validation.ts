@@ -73,8 +73,8 @@ export interface TaskContext {
 /**
  * Checks one task of a LAUNCH against the framework, the agent and the remaining offered
  * resources: a valid, unique task id; the offers' agent; non-empty, valid resources; exactly
- * one of command or executor; a valid, compatible executor; and task plus (new) executor
- * resources within what remains.
+ * one of command or executor; a valid, compatible executor; task and (new) executor resources
+ * that can be added together; and their sum within what remains.
  *
  * @example
  *   validateTask({ ...task, agentId: 'other' }, context) // 'Task uses invalid agent other while agent S0 is expected'
@@ -86,11 +86,15 @@ export function validateTask(task: TaskInfo, context: TaskContext): string | und
     resourcesError(task) ??
     commandOrExecutorError(task) ??
     executorError(task, context) ??
+    combinationError(task, context) ??
     fitError(task, context)
   );
 }
 
-/** The resources a valid task consumes: its own, plus its executor's when the executor is new on the agent. */
+/**
+ * The resources a valid task consumes: its own, plus its executor's when the executor is new on
+ * the agent. Throws if they cannot be added (a resource of two types); `validateTask` rejects those.
+ */
 export function launchResources(task: TaskInfo, context: Pick<TaskContext, 'executor'>): Resources {
   const resources = Resources.fromJSON(task.resources);
   if (task.executor === undefined || context.executor(task.executor.executorId) !== undefined) return resources;
@@ -183,6 +187,12 @@ function executorError(task: TaskInfo, context: TaskContext): string | undefined
   return undefined;
 }
 
+/** Task and executor resources each parse, but may still not add up (e.g. `cpus` SCALAR in one, SET in the other). */
+function combinationError(task: TaskInfo, context: TaskContext): string | undefined {
+  const combined = attempt(() => launchResources(task, context));
+  return typeof combined === 'string' ? `Task and executor resources conflict: ${combined}` : undefined;
+}
+
 function fitError(task: TaskInfo, context: TaskContext): string | undefined {
   const total = launchResources(task, context);
   if (context.available.contains(total)) return undefined;
@@ -194,8 +204,13 @@ function executorResources(executor: ExecutorInfo): Resources {
 }
 
 function tryParse(json: unknown): Resources | string {
+  return attempt(() => Resources.fromJSON(json));
+}
+
+/** The resources `compute` returns, or the message of what it threw (the resource algebra throws on bad input). */
+function attempt(compute: () => Resources): Resources | string {
   try {
-    return Resources.fromJSON(json);
+    return compute();
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }

@@ -43,6 +43,15 @@ export const FrameworkInfoSchema = z.object({
 });
 export type FrameworkInfo = z.infer<typeof FrameworkInfoSchema>;
 
+/**
+ * True when the framework understands TASK_DROPPED, TASK_UNREACHABLE and friends (Mesos'
+ * `PARTITION_AWARE` capability); others are told TASK_LOST instead.
+ * @example const state = isPartitionAware(framework) ? 'TASK_DROPPED' : 'TASK_LOST';
+ */
+export function isPartitionAware(framework: FrameworkInfo): boolean {
+  return framework.capabilities?.includes('PARTITION_AWARE') ?? false;
+}
+
 /** A command to run: through `/bin/sh -c` when `shell` (the default), else `value` with `arguments`. */
 export const CommandInfoSchema = z.object({
   value: z.string(),

@@ -152,7 +152,7 @@ describe('the cluster as real processes', function () {
   });
 
   it("runs the seed's DRF example through two mesos-batch frameworks", async () => {
-    const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master'), '--allocation_interval', '200ms']);
+    const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master'), '--allocation_interval', '500ms']);
     const [, masterMatch] = await masterProcess.waitFor(/master@(\S+)/);
     const master = masterMatch as string;
     const batch = (name: string, resources: string): BinProcess =>

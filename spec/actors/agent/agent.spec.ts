@@ -107,6 +107,77 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
     });
   });
 
+  describe('reconciliation on re-registration', () => {
+    /** The agent loses its master, re-registers, and is told the master's view of its tasks. */
+    async function reregister(reconciliations: Array<{ frameworkId: string; taskId: string }>): Promise<void> {
+      harness.host.injectExited(harness.agentPid, UPID.at('master', harness.host.address));
+      await harness.clock.advance(3_000);
+      expect(harness.master.count('ReregisterAgent')).to.be.greaterThan(0);
+      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations });
+      await harness.clock.settle();
+    }
+
+    function reconciled(): Array<[string, string, string | undefined]> {
+      return harness.forwarded()
+        .filter((update) => update.status.reason === 'REASON_RECONCILIATION')
+        .map((update) => [update.frameworkId, update.status.taskId, update.status.state]);
+    }
+
+    it('answers each task it never heard of with TASK_LOST, or TASK_DROPPED when partition-aware, and leaves known tasks alone', async () => {
+      await harness.register();
+      harness.runTask(AgentHarness.commandTask('queued'));
+      harness.runTask(AgentHarness.commandTask('running'));
+      harness.runTask(AgentHarness.commandTask('finished'));
+      harness.fromMaster('RunTask', {
+        framework: { id: 'F2', name: 'aware', user: 'u', capabilities: ['PARTITION_AWARE'] }, frameworkId: 'F2', task: AgentHarness.commandTask('aware-running'),
+      });
+      await harness.clock.settle();
+      harness.sendUpdate(await harness.registerExecutor('running'), harness.executorUpdate('running', 'TASK_RUNNING'));
+      harness.sendUpdate(await harness.registerExecutor('finished'), harness.executorUpdate('finished', 'TASK_FINISHED'));
+      await harness.clock.settle();
+      await reregister([
+        { frameworkId: FRAMEWORK_ID, taskId: 'queued' },
+        { frameworkId: FRAMEWORK_ID, taskId: 'running' },
+        { frameworkId: FRAMEWORK_ID, taskId: 'finished' },
+        { frameworkId: 'F2', taskId: 'aware-running' },
+        { frameworkId: FRAMEWORK_ID, taskId: 'never-seen' },
+        { frameworkId: 'F2', taskId: 'aware-never-seen' },
+        { frameworkId: 'F9', taskId: 'unknown-framework' },
+      ]);
+      expect(reconciled()).to.deep.equal([
+        [FRAMEWORK_ID, 'never-seen', 'TASK_LOST'],
+        ['F2', 'aware-never-seen', 'TASK_DROPPED'],
+        ['F9', 'unknown-framework', 'TASK_LOST'],
+      ]);
+      const lost = harness.forwarded().find((update) => update.status.taskId === 'never-seen') as StatusUpdate;
+      expect(lost.status).to.include({ source: 'SOURCE_AGENT', agentId: AGENT_ID, uuid: lost.uuid });
+      expect(lost.status.executorId).to.equal(undefined);
+      expect(harness.master.bodies<{ pid: string }>('StatusUpdate').at(-1)?.pid).to.equal(harness.agentPid.toString());
+    });
+
+    it('retries a reconciliation update until it is acknowledged, and does not report a task twice meanwhile', async () => {
+      await harness.register();
+      const reconciliations = [{ frameworkId: FRAMEWORK_ID, taskId: 'never-seen' }];
+      await reregister(reconciliations);
+      await reregister(reconciliations);
+      expect(reconciled()).to.have.length(2); // the first update, re-sent on the second re-registration
+      expect(new Set(harness.forwarded().map((update) => update.uuid)).size).to.equal(1);
+      await harness.clock.advance(10_000);
+      expect(reconciled()).to.have.length(3);
+      harness.acknowledge(harness.forwarded()[0] as StatusUpdate);
+      await harness.clock.advance(60 * 60_000);
+      expect(reconciled()).to.have.length(3);
+    });
+
+    it('reconciles nothing when the master lists nothing', async () => {
+      await harness.register();
+      harness.runTask(AgentHarness.commandTask('queued'));
+      await harness.clock.settle();
+      await reregister([]);
+      expect(harness.forwarded()).to.deep.equal([]);
+    });
+  });
+
   describe('tasks and executors', () => {
     beforeEach(async () => {
       await harness.register();
@@ -286,6 +357,30 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       const updates = harness.forwarded().map((update) => [update.status.taskId, update.status.state, update.status.reason]);
       expect(updates).to.deep.equal([['T1', 'TASK_FINISHED', undefined], ['T2', 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED']]);
       expect(harness.master.bodies('ExitedExecutor')).to.deep.equal([{ agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1', status: 256 }]);
+    });
+
+    it('destroys what is left of the process tree of an executor that exits, normally or not', async () => {
+      const executorInfo = { executorId: 'E1', command: { value: 'x' } };
+      harness.runTask(AgentHarness.commandTask('T1'));
+      harness.runTask({ ...AgentHarness.commandTask('T2'), command: undefined, executor: executorInfo });
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_FINISHED'));
+      await harness.clock.settle();
+      harness.launcher.run('T1').exit({ code: 0, signal: null });
+      harness.launcher.run('E1').exit({ code: 1, signal: null });
+      await harness.clock.settle();
+      expect(harness.launcher.run('T1').destroyed).to.equal(true);
+      expect(harness.launcher.run('E1').destroyed).to.equal(true);
+      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['T1', 'E1']);
+    });
+
+    it('destroys what an executor left even when it exited before its launch was reported', async () => {
+      harness.launcher.exitOnLaunch = { code: 0, signal: null };
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      expect(harness.launcher.run('T1').destroyed).to.equal(true);
+      expect(harness.forwarded()[0]?.status).to.include({ taskId: 'T1', state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED' });
     });
 
     it('answers a task for a terminating executor with TASK_LOST, or TASK_DROPPED for partition-aware frameworks', async () => {

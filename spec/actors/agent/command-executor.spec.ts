@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { eventually } from '../../support/runtime';
+import { eventually, processExists } from '../../support/runtime';
 import { NATIVE_COMMAND_EXECUTOR_PATH, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
 import { RealCluster, REAL_FRAMEWORK_ID } from './real-master';
 
@@ -15,6 +15,12 @@ function groupAlive(groupId: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Reads a pid a task wrote into its sandbox, once it is there. */
+async function pidWritten(file: string): Promise<number> {
+  await eventually(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() !== '', 5_000, `a pid in ${path.basename(file)}`);
+  return Number(fs.readFileSync(file, 'utf8'));
 }
 
 const COMMAND_EXECUTORS = [
@@ -43,6 +49,19 @@ suite(`agent with the ${commandExecutor.name} command executor, and custom execu
     const finished = cluster.master.updates('T1')[2];
     expect(finished?.status).to.include({ source: 'SOURCE_EXECUTOR', executorId: 'T1', message: 'Command exited with status 0' });
     expect(fs.readFileSync(path.join(cluster.sandbox('T1'), 'stdout'), 'utf8')).to.equal('hello\n');
+  });
+
+  it('runs a command without a shell: value is the program, arguments[0] is argv[0]', async () => {
+    cluster.runTask({ ...RealCluster.commandTask('T1', ''), command: { value: '/bin/echo', shell: false, arguments: ['echo', 'a b', 'c'] } });
+    await eventually(() => cluster.master.states('T1').includes('TASK_FINISHED'), 15_000, 'TASK_FINISHED');
+    expect(fs.readFileSync(path.join(cluster.sandbox('T1'), 'stdout'), 'utf8')).to.equal('a b c\n');
+  });
+
+  it('leaves nothing of the task running once it has finished (`sleep 60 &`)', async () => {
+    cluster.runTask(RealCluster.commandTask('T1', 'sleep 60 & echo $! > sleep.pid; echo started'));
+    await eventually(() => cluster.master.states('T1').includes('TASK_FINISHED'), 15_000, 'TASK_FINISHED');
+    const sleep = await pidWritten(path.join(cluster.sandbox('T1'), 'sleep.pid'));
+    await eventually(() => !processExists(sleep), 5_000, 'the background sleep to be gone');
   });
 
   it('reports `exit 3` as TASK_FAILED with the status in the message', async () => {
@@ -81,7 +100,7 @@ suite(`agent with the ${commandExecutor.name} command executor, and custom execu
   });
 
   it('runs a custom executor written with the Executor base: task updates and framework messages both ways', async () => {
-    const executor = { executorId: 'E1', command: { value: process.execPath, shell: false, arguments: [TEST_EXECUTOR] } };
+    const executor = { executorId: 'E1', command: { value: process.execPath, shell: false, arguments: ['node', TEST_EXECUTOR] } };
     cluster.runTask({ ...RealCluster.commandTask('T1', ''), command: undefined, executor, data: 'payload' });
     await eventually(() => cluster.master.states('T1').includes('TASK_FINISHED'), 15_000, 'TASK_FINISHED');
     expect(cluster.master.states('T1')).to.deep.equal(['TASK_RUNNING', 'TASK_FINISHED']);
@@ -111,6 +130,24 @@ suite(`agent with the ${commandExecutor.name} command executor, and custom execu
   });
 });
 }
+
+describe('executor exit (real processes)', function () {
+  this.timeout(30_000);
+
+  it('destroys what an executor left running when it exits normally', async () => {
+    const cluster = await RealCluster.start();
+    try {
+      const executor = { executorId: 'E1', command: { value: 'sleep 60 & echo $! > sleep.pid; exit 0' } };
+      cluster.runTask({ ...RealCluster.commandTask('T1', ''), command: undefined, executor });
+      await eventually(() => cluster.master.count('ExitedExecutor') === 1, 10_000, 'ExitedExecutor');
+      expect(cluster.master.received.find((r) => r.name === 'ExitedExecutor')?.body).to.include({ executorId: 'E1', status: 0 });
+      const sleep = await pidWritten(path.join(cluster.sandbox('E1'), 'sleep.pid'));
+      await eventually(() => !processExists(sleep), 5_000, 'the background sleep to be gone');
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
 
 describe('executor registration timeout (real processes)', function () {
   this.timeout(30_000);

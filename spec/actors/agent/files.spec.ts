@@ -7,6 +7,43 @@ import { FilesActor } from '../../../actors/agent/files';
 import { FILES_MAX_READ_BYTES } from '../../../actors/agent/constants';
 import { netHost } from '../../support/runtime';
 
+type Realpath = typeof fs.promises.realpath;
+
+/**
+ * Plays a task winning the race against the files actor: right after `realpath` has resolved
+ * `checked` (the path check), `directory` is swapped for a symlink to `target`. Returns the undo.
+ */
+function swapAfterCheck(checked: string, directory: string, target: string): () => void {
+  const promises = fs.promises as { realpath: Realpath };
+  const original = promises.realpath;
+  let swapped = false;
+  promises.realpath = (async (file: fs.PathLike, options?: unknown) => {
+    const result = await (original as (file: fs.PathLike, options?: unknown) => Promise<string>)(file, options);
+    if (!swapped && file === checked) {
+      swapped = true;
+      fs.renameSync(directory, `${directory}.parked`);
+      fs.symlinkSync(target, directory);
+    }
+    return result;
+  }) as Realpath;
+  return () => {
+    promises.realpath = original;
+  };
+}
+
+/** Makes `/proc/self/fd` look absent, as on systems without /proc. Returns the undo. */
+function withoutProc(): () => void {
+  const promises = fs.promises as { readlink: typeof fs.promises.readlink };
+  const original = promises.readlink;
+  promises.readlink = (async (file: fs.PathLike, options?: unknown) => {
+    if (String(file).startsWith('/proc/')) throw Object.assign(new Error(`ENOENT: ${String(file)}`), { code: 'ENOENT' });
+    return (original as (file: fs.PathLike, options?: unknown) => Promise<string>)(file, options);
+  }) as typeof fs.promises.readlink;
+  return () => {
+    promises.readlink = original;
+  };
+}
+
 describe('files actor (sandbox access confined to the work dir)', () => {
   let host: ActorHost;
   let scratch: string;
@@ -46,6 +83,9 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     expect(stdout).to.include({ size: 12, nlink: 1 });
     expect(stdout?.mode).to.match(/^-[rwx-]{9}$/);
     expect(stdout?.mtime).to.be.a('number');
+    // Symlinks are described, not followed: the link to the secret outside shows as a link.
+    expect(listing[0]?.mode).to.match(/^l[rwx-]{9}$/);
+    expect(listing[0]?.size).to.equal(outside.length);
   });
 
   it('reads with offset and length, and offset=-1 gives the size', async () => {
@@ -72,6 +112,67 @@ describe('files actor (sandbox access confined to the work dir)', () => {
       expect(JSON.stringify(read.body)).to.not.contain('top secret');
       expect((await get('browse', { path: bad })).status, bad).to.equal(403);
     }
+  });
+
+  it('refuses a symlink to /etc/passwd, or to /etc, inside a sandbox, for read and browse', async () => {
+    fs.symlinkSync('/etc/passwd', path.join(workDir, 'sandbox', 'passwd'));
+    fs.symlinkSync('/etc', path.join(workDir, 'sandbox', 'etc'));
+    for (const bad of ['sandbox/passwd', path.join(workDir, 'sandbox', 'passwd'), 'sandbox/etc', 'sandbox/etc/passwd']) {
+      const read = await get('read', { path: bad, offset: '0' });
+      expect(read.status, bad).to.equal(403);
+      expect(JSON.stringify(read.body), bad).to.not.contain('root:');
+      expect((await get('browse', { path: bad })).status, bad).to.equal(403);
+    }
+  });
+
+  describe('a directory swapped for a symlink between the path check and the open', () => {
+    let secretDirectory: string;
+    let swapped: string;
+    let undo: Array<() => void>;
+
+    beforeEach(() => {
+      // Inside: sandbox/swapped/passwd (harmless). Outside: secret/passwd and secret/only-outside.
+      secretDirectory = path.join(scratch, 'secret-dir');
+      fs.mkdirSync(secretDirectory);
+      fs.writeFileSync(path.join(secretDirectory, 'passwd'), 'top secret');
+      fs.writeFileSync(path.join(secretDirectory, 'only-outside'), 'top secret');
+      swapped = path.join(workDir, 'sandbox', 'swapped');
+      fs.mkdirSync(swapped);
+      fs.writeFileSync(path.join(swapped, 'passwd'), 'harmless');
+      undo = [];
+    });
+
+    afterEach(() => {
+      for (const restore of undo.reverse()) restore();
+    });
+
+    for (const proc of [true, false]) {
+      const how = proc ? 'through /proc/self/fd' : 'without /proc (device and inode)';
+      it(`refuses the read: the opened file is outside (${how})`, async () => {
+        if (!proc) undo.push(withoutProc());
+        const file = path.join(swapped, 'passwd');
+        undo.push(swapAfterCheck(file, swapped, secretDirectory));
+        const read = await get('read', { path: file, offset: '0' });
+        expect(fs.lstatSync(swapped).isSymbolicLink(), 'the swap happened').to.equal(true);
+        expect(read.status).to.equal(403);
+        expect(JSON.stringify(read.body)).to.not.contain('top secret');
+      });
+
+      it(`refuses the listing: the opened directory is outside (${how})`, async () => {
+        if (!proc) undo.push(withoutProc());
+        undo.push(swapAfterCheck(swapped, swapped, secretDirectory));
+        const browse = await get('browse', { path: swapped });
+        expect(fs.lstatSync(swapped).isSymbolicLink(), 'the swap happened').to.equal(true);
+        expect(browse.status).to.equal(403);
+        expect(JSON.stringify(browse.body)).to.not.contain('only-outside');
+      });
+    }
+
+    it('still serves the directory when nothing is swapped', async () => {
+      const listing = (await get('browse', { path: swapped })).body as Array<{ path: string }>;
+      expect(listing.map((entry) => entry.path)).to.deep.equal([path.join(swapped, 'passwd')]);
+      expect((await get('read', { path: path.join(swapped, 'passwd'), offset: '0' })).body).to.deep.equal({ data: 'harmless', offset: 0 });
+    });
   });
 
   it('answers 404 for missing files and 400 for bad requests', async () => {

@@ -41,6 +41,8 @@ export interface FakeRun {
 /** Starts nothing; records launches; `destroy` makes the fake process exit with SIGKILL. */
 export class FakeLauncher implements Launcher {
   readonly runs: FakeRun[] = [];
+  /** When set, each process exits this way before `launch` has even resolved. */
+  exitOnLaunch: ExecutorExit | undefined;
   private nextProcessId = 1000;
 
   launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
@@ -59,6 +61,7 @@ export class FakeLauncher implements Launcher {
       run.destroyed = true;
       run.exit({ code: null, signal: 'SIGKILL' });
     };
+    if (this.exitOnLaunch !== undefined) run.exit(this.exitOnLaunch);
     return Promise.resolve({ processId: this.nextProcessId++, destroy });
   }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Offer, StatusUpdate } from '../../../lib/protocol';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../../actors/master';
 import {
-  agentInfo, all, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, masterState, metricsOf, offersOf,
+  agentInfo, agentUpdate, all, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, masterState, metricsOf, offersOf,
   registerAgent, registerFramework, reportedTask, startHarness, statesOf, updatesOf, type Harness,
 } from './harness';
 
@@ -62,7 +62,7 @@ describe('actors/master: agents', () => {
   });
 
   describe('re-registration', () => {
-    it('reconciles tasks: ones the agent lacks become TASK_LOST, ones it reports are kept, kills are repeated', async () => {
+    it('reconciles tasks through the agent: AgentReregistered lists the live tasks, none is declared lost, kills are repeated', async () => {
       const harness = await startHarness();
       const agent = await registerAgent(harness);
       const framework = await registerFramework(harness);
@@ -78,16 +78,96 @@ describe('actors/master: agents', () => {
         tasks: [reportedTask('kept', framework.frameworkId, agent.agentId)], executors: [], frameworks: [framework.info],
       });
       await harness.clock.settle();
-      expect(last(restarted, 'AgentReregistered')?.body).to.include({ agentId: agent.agentId });
-      const lost = updatesOf(framework.probe).find(({ update }) => update.status.taskId === 'gone')?.update;
-      expect(lost?.status).to.include({ state: 'TASK_LOST', source: 'SOURCE_MASTER', reason: 'REASON_TASK_UNKNOWN' });
+      const reply = last(restarted, 'AgentReregistered')?.body as { agentId: string; reconciliations?: Array<{ frameworkId: string; taskId: string }> };
+      expect(reply.agentId).to.equal(agent.agentId);
+      expect(reply.reconciliations?.map((entry) => entry.taskId).sort()).to.deep.equal(['gone', 'kept']);
+      expect(reply.reconciliations?.every((entry) => entry.frameworkId === framework.frameworkId)).to.equal(true);
+      expect(statesOf(framework.probe, 'gone')).to.deep.equal([]);
       expect(last(restarted, 'KillTaskOnAgent')?.body).to.deep.equal({ frameworkId: framework.frameworkId, taskId: 'kept' });
-      const [slave] = slaves(await masterState(harness));
+      let [slave] = slaves(await masterState(harness));
       expect(slave).to.include({ pid: restarted.self().toString(), active: true });
+      expect(slave?.used_resources).to.include({ cpus: 2, mem: 256 });
+      // The agent never heard of 'gone': it answers with TASK_LOST, an ordinary update, which frees the task's resources.
+      await agentUpdate(harness, { probe: restarted, agentId: agent.agentId, resources: agent.resources }, framework.frameworkId, 'gone', 'TASK_LOST');
+      expect(statesOf(framework.probe, 'gone')).to.deep.equal(['TASK_LOST']);
+      [slave] = slaves(await masterState(harness));
       expect(slave?.used_resources).to.include({ cpus: 1, mem: 128 });
+      await harness.clock.advance(10_000); // the freed resources are offered again, and the allocator's books agree (see cleanUp)
     });
 
-    it('re-adds the agent to the allocator with what its tasks use, so only the rest is offered', async () => {
+    it('does not declare lost a task whose RunTask crossed the ReregisterAgent on the wire', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness);
+      const framework = await registerFramework(harness);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId)]);
+      // The agent's ReregisterAgent (sent before it saw the RunTask) does not report t1.
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [framework.info],
+      });
+      await harness.clock.settle();
+      expect(statesOf(framework.probe, 't1')).to.deep.equal([]);
+      expect((last(agent.probe, 'AgentReregistered')?.body as { reconciliations?: unknown }).reconciliations)
+        .to.deep.equal([{ frameworkId: framework.frameworkId, taskId: 't1' }]);
+      const names = agent.probe.received.map((received) => received.name).filter((name) => name !== 'Ping');
+      expect(names.indexOf('RunTask')).to.be.lessThan(names.indexOf('AgentReregistered'));
+      await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_RUNNING');
+      expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_RUNNING']);
+      expect((await metricsOf(harness))['master/tasks_lost']).to.equal(0);
+    });
+
+    it('a duplicate ReregisterAgent makes no second offer of the same resources', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      const framework = await registerFramework(harness);
+      await launch(harness, framework, [latestOffer(framework.probe).id], []); // declined, filtered for 5 s
+      // Revive makes the allocator allocate the agent at once; that allocation reaches the master
+      // just after the agent's retried ReregisterAgent.
+      void harness.handle.allocator.revive(framework.frameworkId);
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [],
+      });
+      await harness.clock.advance(10_000);
+      expect(all(agent.probe, 'AgentReregistered')).to.have.length(1);
+      expect((await metricsOf(harness))['master/outstanding_offers']).to.equal(1);
+      const [slave] = slaves(await masterState(harness));
+      expect(slave?.offered_resources).to.include({ cpus: 4, mem: 4096 });
+      const view = await harness.handle.allocator.agent(agent.agentId);
+      expect(view?.active).to.equal(true);
+    });
+
+    it('drops a ReregisterAgent whose total cannot hold what its tasks use, and changes nothing', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      const framework = await registerFramework(harness);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:3;mem:1024')], 0);
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo('cpus:2;mem:4096', 'agent.local', agent.agentId), version: '0.1.0',
+        tasks: [reportedTask('t1', framework.frameworkId, agent.agentId, 'TASK_RUNNING', 'cpus:3;mem:1024')], executors: [], frameworks: [framework.info],
+      });
+      await harness.clock.advance(1_000);
+      expect(harness.captured.find('dropping ReregisterAgent')).to.have.length(1);
+      expect(all(agent.probe, 'AgentReregistered')).to.have.length(0);
+      const [slave] = slaves(await masterState(harness));
+      expect(slave?.resources).to.include({ cpus: 4, mem: 4096 });
+      expect(resourcesOf(latestOffer(framework.probe))).to.deep.equal({ cpus: 1, mem: 3072 });
+    });
+
+    it('a known agent that re-registers with a new total is updated in the allocator, not removed and re-added', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      const framework = await registerFramework(harness);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:1024')], 0);
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo('cpus:8;mem:4096', 'agent.local', agent.agentId), version: '0.1.0',
+        tasks: [reportedTask('t1', framework.frameworkId, agent.agentId, 'TASK_RUNNING', 'cpus:1;mem:1024')], executors: [], frameworks: [framework.info],
+      });
+      await harness.clock.advance(1_000);
+      expect(resourcesOf(latestOffer(framework.probe))).to.deep.equal({ cpus: 7, mem: 3072 });
+      const view = await harness.handle.allocator.agent(agent.agentId);
+      expect(view?.total.format()).to.equal('cpus:8;mem:4096');
+    });
+
+    it('after a re-registration, only what its tasks do not use is offered', async () => {
       const harness = await startHarness();
       const agent = await registerAgent(harness, 'cpus:4;mem:4096');
       const framework = await registerFramework(harness);

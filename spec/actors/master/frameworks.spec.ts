@@ -105,6 +105,16 @@ describe('actors/master: frameworks', () => {
       expect((state.frameworks as Array<Record<string, unknown>>)[0]).to.include({ connected: true, active: true });
     });
 
+    it('a failover timeout longer than a host timer can wait (30 days) is honoured', async () => {
+      const harness = await startHarness({ allocationIntervalMs: 24 * 3_600_000 }); // few timers to fire over 30 days
+      const framework = await registerFramework(harness, { failoverTimeout: 30 * 24 * 3600 });
+      harness.host.terminate(framework.probe);
+      await harness.clock.advance(30 * 24 * 3_600_000 - 1);
+      expect((await masterState(harness)).completed_frameworks).to.have.length(0);
+      await harness.clock.advance(1);
+      expect((await masterState(harness)).completed_frameworks).to.have.length(1);
+    });
+
     it('with the default failover timeout (0) a disconnected framework is torn down at once', async () => {
       const harness = await startHarness();
       const framework = await registerFramework(harness);

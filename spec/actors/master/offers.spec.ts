@@ -153,6 +153,21 @@ describe('actors/master: offers', () => {
     expect(offersOf(framework.probe)).to.have.length(1);
   });
 
+  it('an allocation that does not fit what the master sees free on the agent is recovered, not offered', async () => {
+    const harness = await startHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+    const framework = await registerFramework(harness);
+    // The allocator is made to believe in a bigger agent than the master knows: its next
+    // allocation is for an agent state the master does not have.
+    await harness.handle.allocator.updateAgent(agent.agentId, Resources.parse('cpus:8;mem:4096'));
+    await harness.clock.advance(3_000);
+    expect(offersOf(framework.probe)).to.have.length(1);
+    expect(formatted(latestOffer(framework.probe))).to.equal('cpus:4;mem:4096');
+    expect(harness.captured.find('allocation does not fit').length).to.be.greaterThan(0);
+    const view = await harness.handle.allocator.agent(agent.agentId);
+    expect(view?.allocated.format()).to.equal('cpus:4;mem:4096');
+  });
+
   it('an accepted offer is gone: accepting it again loses the tasks (invalid offers)', async () => {
     const harness = await startHarness();
     const agent = await registerAgent(harness);

@@ -132,7 +132,7 @@ describe('actors/master/registry', () => {
       const known = new FakeAgent('agent-known');
       second.host.spawn(known);
       await reregister(second, known, agent.agentId, [reportedTask('t1', framework.frameworkId, agent.agentId)], [framework.info]);
-      expect(last(known, 'AgentReregistered')?.body).to.include({ agentId: agent.agentId });
+      expect(last(known, 'AgentReregistered')?.body).to.deep.include({ agentId: agent.agentId, reconciliations: [{ frameworkId: framework.frameworkId, taskId: 't1' }] });
       let state = await masterState(second);
       const [recovered] = state.frameworks as Json[];
       expect(recovered).to.include({ id: framework.frameworkId, connected: false, active: false, recovered: true });
@@ -152,6 +152,29 @@ describe('actors/master/registry', () => {
       expect(last(known, 'UpdateFramework')?.body).to.deep.equal({ frameworkId: framework.frameworkId, pid: scheduler.self().toString() });
       state = await masterState(second);
       expect((state.frameworks as Json[])[0]).to.include({ connected: true, active: true, recovered: false });
+      expect(((state.slaves as Json[])[0]?.used_resources as Json)).to.include({ cpus: 1, mem: 128 });
+    });
+
+    it('a recovered agent whose reported tasks do not fit its total is left out until it reports sanely', async () => {
+      const first = await startHarness();
+      const agent = await registerAgent(first);
+      const framework = await registerFramework(first, { failoverTimeout: 3600 });
+      await first.host.stop();
+
+      const second = await startHarness({}, first.workDir);
+      const back = new FakeAgent('agent-back');
+      second.host.spawn(back);
+      await reregister(second, back, agent.agentId, [reportedTask('big', framework.frameworkId, agent.agentId, 'TASK_RUNNING', 'cpus:5;mem:128')], [framework.info]);
+      expect(second.captured.find('dropping ReregisterAgent')).to.have.length(1);
+      expect(all(back, 'AgentReregistered')).to.have.length(0);
+      let state = await masterState(second);
+      expect(state.slaves).to.have.length(0);
+      expect(state.frameworks).to.have.length(0);
+      expect((state.recovered_slaves as Json[]).map((slave) => slave.id)).to.deep.equal([agent.agentId]);
+
+      await reregister(second, back, agent.agentId, [reportedTask('small', framework.frameworkId, agent.agentId)], [framework.info]);
+      expect(all(back, 'AgentReregistered')).to.have.length(1);
+      state = await masterState(second);
       expect(((state.slaves as Json[])[0]?.used_resources as Json)).to.include({ cpus: 1, mem: 128 });
     });
 

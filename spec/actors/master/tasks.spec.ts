@@ -64,6 +64,33 @@ describe('actors/master: tasks', () => {
       expect((frameworkJson(await masterState(harness)).executors as Json[]).map((e) => e.executor_id)).to.deep.equal(['ex']);
     });
 
+    it("a task whose resources cannot be added to its executor's gets TASK_ERROR, and the agent is offered again", async () => {
+      // Each list parses on its own, but cpus is SCALAR in one and SET in the other.
+      const executor = { executorId: 'ex', command: { value: './executor' }, resources: [{ name: 'cpus', type: 'SET' as const, set: { item: ['a'] } }] };
+      const { harness, agent, framework } = await running((agentId) => [{ ...commandTask('bad', agentId), command: undefined, executor }]);
+      const [error] = updatesOf(framework.probe).map(({ update }) => update.status);
+      expect(error).to.include({ taskId: 'bad', state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', source: 'SOURCE_MASTER' });
+      expect(error?.message).to.match(/^Task and executor resources conflict: .*both SCALAR and SET/);
+      expect(all(agent.probe, 'RunTask')).to.have.length(0);
+      await harness.clock.advance(1_000);
+      expect(Resources.fromJSON(latestOffer(framework.probe).resources).format()).to.equal('cpus:4;mem:4096');
+    });
+
+    it('a launch that throws midway still returns every offered resource to the allocator', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      const framework = await registerFramework(harness);
+      // A bug stands in for anything that might throw inside an accept after the offers left the books.
+      const master = harness.handle.master as unknown as { launchTask: () => never };
+      master.launchTask = () => { throw new Error('injected launch failure'); };
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId)], 0);
+      expect(harness.captured.find('injected launch failure')).to.have.length(1);
+      expect((await metricsOf(harness))['master/outstanding_offers']).to.equal(0);
+      await harness.clock.advance(1_000);
+      expect(offersOf(framework.probe)).to.have.length(2);
+      expect(Resources.fromJSON(latestOffer(framework.probe).resources).format()).to.equal('cpus:4;mem:4096');
+    });
+
     it('refuses launches on invalid offers with TASK_LOST, or TASK_DROPPED for PARTITION_AWARE frameworks', async () => {
       const harness = await startHarness();
       const agent = await registerAgent(harness);
@@ -227,6 +254,16 @@ describe('actors/master: tasks', () => {
       expect(slave?.used_resources).to.include({ cpus: 0, mem: 0 });
       expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_FAILED']);
       expect(offersOf(framework.probe).length).to.be.greaterThan(0);
+    });
+
+    it('forwards ExitedExecutor only for executors the master tracks, never for command executors', async () => {
+      const { harness, agent, framework } = await running((agentId) => [commandTask('t1', agentId)]);
+      await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_FINISHED');
+      // The agent runs a command task under an executor named after the task; the master never heard of it.
+      agent.probe.post(harness.masterPid, 'ExitedExecutor', { agentId: agent.agentId, frameworkId: framework.frameworkId, executorId: 't1', status: 0 });
+      await harness.clock.settle();
+      expect(all(framework.probe, 'ExitedExecutor')).to.have.length(0);
+      expect(harness.captured.find('unknown executor')).to.have.length(1);
     });
   });
 });

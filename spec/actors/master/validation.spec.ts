@@ -47,6 +47,8 @@ describe('actors/master/validation', () => {
       ['more than is offered', { ...baseTask, resources: json('cpus:3') }, {}, 'Total resources cpus:3 required by task and its executor is more than available cpus:2;mem:512;ports:[31000-31010]'],
       ['ports outside the offer', { ...baseTask, resources: json('cpus:1;ports:[40000-40000]') }, {}, /is more than available/],
       ['a task plus a new executor beyond the offer', { ...baseTask, resources: json('cpus:1.6'), command: undefined, executor }, {}, /^Total resources cpus:2.1;mem:64 required/],
+      ['a task and a new executor using cpus as SCALAR and as SET', { ...baseTask, command: undefined, executor: { ...executor, resources: [{ name: 'cpus', type: 'SET', set: { item: ['a'] } }] } },
+        {}, "Task and executor resources conflict: resource 'cpus' of role '*' is both SCALAR and SET"],
       ['a task fitting only because its executor already runs', { ...baseTask, resources: json('cpus:1.6'), command: undefined, executor },
         { executor: () => ({ ...executor, frameworkId: 'F0' }) }, undefined],
     ];

@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkAgentFlags, defaultAgentFlags, FILES_ACTOR_ID, startAgent, type AgentFlags, type SystemProbe } from '../../../actors/agent';
+import { memoryHost } from '../../support/runtime';
+import { FakeLauncher } from './harness';
+
+const GOOD = defaultAgentFlags({ master: '127.0.0.1:5050', workDir: '/tmp/mesos' });
+
+/** A machine that must never be asked: the flags are refused first. */
+const untouchableProbe: SystemProbe = {
+  logicalCores: () => Promise.reject(new Error('resources were detected')),
+  totalMemoryBytes: () => Promise.reject(new Error('resources were detected')),
+  filesystemBytes: () => Promise.reject(new Error('resources were detected')),
+};
+
+describe('agent flags (checkAgentFlags)', () => {
+  it('accepts the defaults, a full master UPID, and a zero shutdown grace period', () => {
+    expect(() => checkAgentFlags(GOOD)).to.not.throw();
+    expect(() => checkAgentFlags({ ...GOOD, master: 'master@10.0.0.1:5050' })).to.not.throw();
+    expect(() => checkAgentFlags({ ...GOOD, executorShutdownGracePeriodMs: 0 })).to.not.throw();
+  });
+
+  const bad: Array<[string, Partial<AgentFlags>, RegExp]> = [
+    ['a zero registration backoff factor (it would re-dial in a tight loop)', { registrationBackoffFactorMs: 0 }, /^--registration_backoff_factor: must be a positive duration/],
+    ['a negative registration backoff factor', { registrationBackoffFactorMs: -1 }, /--registration_backoff_factor/],
+    ['a registration backoff factor that is not a number', { registrationBackoffFactorMs: Number.NaN }, /--registration_backoff_factor/],
+    ['a zero executor registration timeout', { executorRegistrationTimeoutMs: 0 }, /^--executor_registration_timeout: /],
+    ['an infinite executor registration timeout', { executorRegistrationTimeoutMs: Number.POSITIVE_INFINITY }, /^--executor_registration_timeout: /],
+    ['a negative master ping timeout', { masterPingTimeoutMs: -5 }, /^masterPingTimeoutMs: /],
+    ['a negative shutdown grace period', { executorShutdownGracePeriodMs: -1 }, /^--executor_shutdown_grace_period: /],
+    ['an empty master', { master: '' }, /^--master: must not be empty/],
+    ['a master without a port', { master: 'localhost' }, /^--master: 'localhost' is not host:port/],
+    ['an empty work dir', { workDir: ' ' }, /^--work_dir: must not be empty/],
+    ['an empty host name', { hostname: '' }, /^--hostname: must not be empty/],
+    ['an empty command executor path', { commandExecutorPath: '' }, /^commandExecutorPath: must not be empty/],
+  ];
+  for (const [what, override, message] of bad) {
+    it(`rejects ${what}, naming the flag`, () => {
+      expect(() => checkAgentFlags({ ...GOOD, ...override })).to.throw(Error, message);
+    });
+  }
+
+  it('makes startAgent reject before anything starts: no work dir, no detection, no actors', async () => {
+    const host = memoryHost();
+    const workDir = path.join(fs.realpathSync(os.tmpdir()), `agent-flags-${process.pid}-${Date.now()}`);
+    try {
+      const flags = defaultAgentFlags({ master: '127.0.0.1:5050', workDir, registrationBackoffFactorMs: 0 });
+      let error: unknown;
+      await startAgent({ flags, host, launcher: new FakeLauncher(), probe: untouchableProbe }).catch((caught: unknown) => { error = caught; });
+      expect(error).to.be.instanceOf(Error);
+      expect((error as Error).message).to.match(/^--registration_backoff_factor: /);
+      expect(fs.existsSync(workDir)).to.equal(false);
+      expect(host.lookup(FILES_ACTOR_ID)).to.equal(undefined);
+      expect(host.lookup('slave(1)')).to.equal(undefined);
+    } finally {
+      await host.stop();
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CommandInfo } from '../../../lib/protocol';
+import { commandExecutorCommand, defaultAgentFlags } from '../../../actors/agent';
+import { commandLine, ProcessLauncher, type ExecutorExit, type LaunchedExecutor } from '../../../actors/agent/launcher';
+import { eventually, processExists, within } from '../../support/runtime';
+
+describe('launcher', () => {
+  describe('commandLine (Mesos: with shell false, value is the program and arguments the whole argv)', () => {
+    it('runs a shell command through /bin/sh -c', () => {
+      expect(commandLine({ value: 'echo hi | wc -c' })).to.deep.equal({ file: '/bin/sh', args: ['-c', 'echo hi | wc -c'] });
+      expect(commandLine({ value: 'true', shell: true, arguments: ['ignored'] })).to.deep.equal({ file: '/bin/sh', args: ['-c', 'true'] });
+    });
+
+    it('runs value with arguments[1..], arguments[0] being argv[0]', () => {
+      expect(commandLine({ value: 'echo', shell: false, arguments: ['echo', 'a', 'b'] })).to.deep.equal({ file: 'echo', args: ['a', 'b'], argv0: 'echo' });
+      expect(commandLine({ value: '/bin/busybox', shell: false, arguments: ['ls', '-l'] })).to.deep.equal({ file: '/bin/busybox', args: ['-l'], argv0: 'ls' });
+      expect(commandLine({ value: '/bin/true', shell: false })).to.deep.equal({ file: '/bin/true', args: [] });
+      expect(commandLine({ value: '/bin/true', shell: false, arguments: [] })).to.deep.equal({ file: '/bin/true', args: [] });
+    });
+
+    it('runs the command executor the agent describes: node with the script, or the native program alone', () => {
+      const script = commandExecutorCommand(defaultAgentFlags({ master: 'm:1', workDir: '/w', commandExecutorPath: '/opt/command-executor.js' }));
+      expect(commandLine(script)).to.deep.equal({ file: process.execPath, args: ['/opt/command-executor.js'], argv0: process.execPath });
+      const native = commandExecutorCommand(defaultAgentFlags({ master: 'm:1', workDir: '/w', commandExecutorPath: '/opt/mesos-command-executor' }));
+      expect(commandLine(native)).to.deep.equal({ file: '/opt/mesos-command-executor', args: [], argv0: '/opt/mesos-command-executor' });
+    });
+  });
+
+  describe('ProcessLauncher (real processes)', function () {
+    this.timeout(15_000);
+    let sandbox: string;
+
+    beforeEach(() => {
+      sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'launcher-'));
+    });
+
+    afterEach(() => {
+      fs.rmSync(sandbox, { recursive: true, force: true });
+    });
+
+    async function launch(command: CommandInfo): Promise<{ started: LaunchedExecutor; exited: Promise<ExecutorExit> }> {
+      let reportExit: (exit: ExecutorExit) => void = () => undefined;
+      const exited = new Promise<ExecutorExit>((resolve) => { reportExit = resolve; });
+      const started = await new ProcessLauncher().launch({
+        agentId: 'A1', agentPid: 'slave(1)@127.0.0.1:5051', frameworkId: 'F1', executorId: 'E1', runId: 'R1', directory: sandbox,
+        command, commandExecutor: false, checkpoint: false, shutdownGracePeriodMs: 5_000,
+      }, reportExit);
+      return { started, exited };
+    }
+
+    function pidIn(file: string): number {
+      return Number(fs.readFileSync(path.join(sandbox, file), 'utf8'));
+    }
+
+    it('passes arguments[1..] to the program with shell false', async () => {
+      const { exited } = await launch({ value: '/bin/echo', shell: false, arguments: ['echo', 'a b', 'c'] });
+      expect(await within(exited, 5_000, 'echo to exit')).to.deep.equal({ code: 0, signal: null });
+      expect(fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8')).to.equal('a b c\n');
+    });
+
+    it('destroys what is left once the executor has exited: its group, and processes below what stayed in it', async () => {
+      // A helper stays in the executor's group and starts a process in a session of its own.
+      const command = "(setsid sleep 60 & echo $! > own-session.pid; wait) & sleep 60 & echo $! > group.pid; exit 0";
+      const { started, exited } = await launch({ value: command });
+      await within(exited, 5_000, 'the executor to exit');
+      await eventually(() => fs.existsSync(path.join(sandbox, 'own-session.pid')) && fs.readFileSync(path.join(sandbox, 'own-session.pid'), 'utf8').trim() !== '', 5_000, 'the pids');
+      const [inGroup, inOwnSession] = [pidIn('group.pid'), pidIn('own-session.pid')];
+      expect(processExists(inGroup) && processExists(inOwnSession)).to.equal(true);
+      started.destroy();
+      await eventually(() => !processExists(inGroup) && !processExists(inOwnSession), 5_000, 'every leftover to be gone');
+    });
+  });
+});

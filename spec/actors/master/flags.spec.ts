@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { MIN_ALLOCATION_INTERVAL_MS } from '../../../actors/allocator/allocator';
+import { checkMasterFlags, defaultMasterFlags, startMaster, type MasterFlags } from '../../../actors/master';
+import { memoryHost } from '../../support/runtime';
+import { cleanUp, makeWorkDir } from './harness';
+
+describe('actors/master/flags: checkMasterFlags', () => {
+  const base = defaultMasterFlags('/var/lib/mesos/master');
+
+  afterEach(cleanUp);
+
+  it('accepts the defaults and the shortest allocation interval the allocator takes', () => {
+    expect(() => checkMasterFlags(base)).to.not.throw();
+    expect(() => checkMasterFlags({ ...base, allocationIntervalMs: MIN_ALLOCATION_INTERVAL_MS })).to.not.throw();
+  });
+
+  // Each of these used to pass the check and fail later, in startMaster or while running.
+  const rows: Array<[string, Partial<MasterFlags>, RegExp]> = [
+    ['an allocation interval below the allocator minimum', { allocationIntervalMs: MIN_ALLOCATION_INTERVAL_MS / 2 }, /allocationIntervalMs must be at least 1 ms, not 0.5/],
+    ['a fractional ping timeout count', { maxAgentPingTimeouts: 2.5 }, /maxAgentPingTimeouts must be a positive integer, not 2.5/],
+    ['an empty registry path', { registryPath: '' }, /registryPath must not be empty/],
+  ];
+  for (const [what, flags, expected] of rows) {
+    it(`rejects ${what}`, () => {
+      expect(() => checkMasterFlags({ ...base, ...flags })).to.throw(expected);
+    });
+  }
+
+  it('rejects a registry path that names a directory (loading it would fail in startMaster)', () => {
+    const workDir = makeWorkDir();
+    expect(() => checkMasterFlags({ ...defaultMasterFlags(workDir), registryPath: workDir })).to.throw(/registryPath: .* is not a file/);
+    expect(() => checkMasterFlags(defaultMasterFlags(workDir))).to.not.throw(); // registry.json not there yet: fine
+  });
+
+  it('startMaster rejects a too short allocation interval before spawning anything', async () => {
+    const host = memoryHost();
+    try {
+      const started = startMaster({ flags: { ...base, allocationIntervalMs: 0.5 }, host });
+      let failure: Error | undefined;
+      await started.catch((error: Error) => { failure = error; });
+      expect(failure?.message).to.match(/allocationIntervalMs must be at least/);
+      expect(host.lookup('allocator')).to.equal(undefined);
+    } finally {
+      await host.stop();
+    }
+  });
+});
