@@ -1,1 +1,11 @@
-export const VERSION = '0.1.0';
+/**
+ * The library layer: the actor model, the host runtime and test kit, the resource algebra and
+ * the protocol. Framework authors also want `actors/framework` (Scheduler, Executor); the
+ * master, agent and allocator are in `actors/master`, `actors/agent` and `actors/allocator`.
+ */
+export { VERSION } from './version';
+export * from './actor';
+export * from './process';
+export { Resources, ResourceError, ResourceParseError } from './resources';
+export * as protocol from './protocol';
+export { createLogger, captureLogger, type Logger, type LogLevel } from './logging';

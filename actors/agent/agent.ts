@@ -234,7 +234,8 @@ export class Agent extends Actor {
 
   /**
    * What ReregisterAgent carries: every task not yet completed (queued as TASK_STAGING, live,
-   * and terminal ones whose update is unacknowledged), custom executors, and frameworks.
+   * and terminal ones whose update is unacknowledged), custom executors that have not exited,
+   * and frameworks.
    */
   private reregistrationContents(): Pick<BodyOf<typeof ReregisterAgent>, 'tasks' | 'executors' | 'frameworks'> {
     const tasks: Task[] = [];
@@ -245,7 +246,8 @@ export class Agent extends Actor {
           tasks.push(newTask(queued, framework.id, executor.id, executor.agentId, 'TASK_STAGING'));
         }
         tasks.push(...executor.launchedTasks.values(), ...executor.terminatedTasks.values());
-        if (!executor.commandExecutor) executors.push({ frameworkId: framework.id, executorId: executor.id, info: executor.info });
+        // An executor that has exited uses nothing, whatever its tasks still wait for (Mesos leaves it out too).
+        if (!executor.commandExecutor && executor.phase !== 'TERMINATED') executors.push({ frameworkId: framework.id, executorId: executor.id, info: executor.info });
       }
     }
     const frameworks = [...this.frameworks.values()].map((framework) => ({ ...framework.info, id: framework.id }));
@@ -273,12 +275,37 @@ export class Agent extends Actor {
       this.log.warn({ taskId: task.taskId, frameworkId }, 'ignoring RunTask: a task with this id is already here');
       return;
     }
+    if (message.launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, message.launchExecutor, task.taskId)) return;
     const executor = framework.executors.get(executorInfo.executorId) ?? this.launchExecutor(framework, executorInfo, task.executor === undefined);
     if (executor === undefined) {
       const reason = `the agent runs ${MAX_EXECUTORS} executors already`;
       return this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
     }
     this.deliverTask(framework, executor, task);
+  }
+
+  /**
+   * Mesos' `launch_executor` check, for a task with a custom executor: when the master expects the
+   * task to start its executor and one is still here, or expects one to run and none is, the task
+   * is dropped (TASK_LOST, or TASK_DROPPED when partition-aware) and the master's books are put
+   * right: an executor that has exited (it waits for acknowledgements of its tasks' updates) is
+   * reported exited again, since the master tracks it anew; one still running that the master
+   * no longer tracks is shut down. Returns true when the task was dropped.
+   */
+  private executorDisagreement(framework: FrameworkRecord, executorId: string, launchExecutor: boolean, taskId: string): boolean {
+    const existing = framework.executors.get(executorId);
+    if (launchExecutor === (existing === undefined)) return false;
+    const message = launchExecutor ? 'Master wants to launch executor, but one already exists' : 'No executor is expected to launch and there is none running';
+    this.log.warn({ frameworkId: framework.id, executorId, taskId, phase: existing?.phase }, `dropping a task: ${message}`);
+    const state = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
+    this.agentUpdate(framework.id, executorId, taskId, { state, reason: 'REASON_EXECUTOR_TERMINATED', message });
+    if (existing?.phase === 'TERMINATED' && this.agentId !== undefined) {
+      this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
+    } else if (existing !== undefined) {
+      this.shutdownExecutor(framework, existing);
+    }
+    if (framework.idle()) this.removeFramework(framework);
+    return true;
   }
 
   private deliverTask(framework: FrameworkRecord, executor: ExecutorRecord, task: TaskInfo): void {
@@ -356,8 +383,12 @@ export class Agent extends Actor {
     const executor = framework.executorForTask(taskId);
     const update = stampExecutorUpdate(message.update, this.agentId, executor?.id);
     if (executor !== undefined && !this.acceptableExecutorUpdate(framework, executor, update)) return;
-    // A retried update for a task already completed here would open a new stream: acknowledge it and drop it.
-    const result = executor === undefined && framework.hasCompletedTask(taskId) ? 'duplicate' : this.updates.update(update);
+    // A retried update for a task already completed here would open a new stream; one older than
+    // the task's state here (re-sent after later ones got through) would take the task back.
+    // Either is acknowledged, so the executor stops re-sending it, and dropped.
+    const stale = executor?.staleStatus(update.status);
+    if (stale !== undefined) this.log.warn({ taskId, state: update.status.state, uuid: message.update.uuid, reason: stale }, 'dropping an out-of-date executor update');
+    const result = stale !== undefined || (executor === undefined && framework.hasCompletedTask(taskId)) ? 'duplicate' : this.updates.update(update);
     if (result === 'refused') return;
     if (result === 'accepted') executor?.updateTaskState(update.status);
     this.send(from, StatusUpdateAcknowledgement, { agentId: this.agentId, frameworkId: framework.id, taskId, uuid: message.update.uuid });

@@ -42,12 +42,19 @@ export interface AgentHandle {
   stop(): Promise<void>;
 }
 
-/** What `startAgent` needs; `launcher` and `probe` are for tests. */
+/** What `startAgent` needs; `launcher`, `probe` and `files` are for tests. */
 export interface StartAgentOptions {
   readonly flags: AgentFlags;
   readonly host: ActorHost;
   readonly launcher?: Launcher;
   readonly probe?: SystemProbe;
+  /**
+   * Spawn the `files` actor (`/files/browse`, `/files/read` over this agent's work dir) if the
+   * host has none yet (default true). A simulation that runs several agents, and restarts them,
+   * on one host passes false: the one `files` actor id would otherwise belong to whichever agent
+   * came first, confined to its work dir, and be terminated when that agent stops.
+   */
+  readonly files?: boolean;
 }
 
 /** The native command executor, where `npm install` could compile it (scripts/build-native.js). */
@@ -69,7 +76,8 @@ export function commandExecutorCommand(flags: AgentFlags): CommandInfo {
 
 /**
  * Checks the flags (`checkAgentFlags`), creates the work dir, detects resources (merged with
- * `--resources`), parses `--attributes`, and spawns the agent and the files actor on `host`.
+ * `--resources`), parses `--attributes`, and spawns the agent and (unless `files: false`) the
+ * files actor on `host`.
  * Rejects on a bad flag, `--resources` or `--attributes` before spawning anything.
  */
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
@@ -91,7 +99,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     commandExecutor: commandExecutorCommand(flags),
   });
   const pid = host.spawn(agent);
-  const files = host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir) : undefined;
+  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir) : undefined;
   if (files !== undefined) host.spawn(files);
   const terminated = host.wait(agent);
   const stop = async (): Promise<void> => {

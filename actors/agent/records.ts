@@ -28,6 +28,9 @@ export interface PendingTermination {
   readonly message: string;
 }
 
+/** The stages of a live task, in order: an update never takes a task back to an earlier one. */
+const TASK_STAGES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'];
+
 /** One run of one executor, and its tasks. */
 export class ExecutorRecord {
   /** Where the executor is in its life. */
@@ -94,6 +97,21 @@ export class ExecutorRecord {
   taskState(taskId: string): TaskState | undefined {
     if (this.queuedTasks.has(taskId)) return 'TASK_STAGING';
     return (this.launchedTasks.get(taskId) ?? this.terminatedTasks.get(taskId))?.state;
+  }
+
+  /**
+   * Why an executor's `status` is older than what this executor already reported for the task,
+   * or undefined when it is not. A task that is terminal here takes nothing more (Mesos: "Task is
+   * already terminated"); a live one does not go back to an earlier stage (STARTING after
+   * RUNNING). The executor base re-sends an unacknowledged update every 10 s, so a lost update
+   * can arrive after the ones sent after it.
+   */
+  staleStatus(status: TaskStatus): string | undefined {
+    const current = (this.launchedTasks.get(status.taskId) ?? this.terminatedTasks.get(status.taskId))?.state;
+    if (current === undefined) return undefined;
+    if (isTerminalState(current)) return `the task is already terminated (${current})`;
+    const stage = TASK_STAGES.indexOf(status.state);
+    return stage >= 0 && stage < TASK_STAGES.indexOf(current) ? `the task is ${current} already` : undefined;
   }
 
   /**

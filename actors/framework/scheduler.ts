@@ -65,11 +65,13 @@ export abstract class Scheduler extends Actor {
     this.backoffFactorMs = options.registrationBackoffFactorMs ?? SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS;
     this.install(FrameworkRegistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, false));
     this.install(FrameworkReregistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, true));
-    this.install(ResourceOffers, (from, body) => this.fromMaster(from) && this.resourceOffers(body.offers));
-    this.install(RescindResourceOffer, (from, body) => this.fromMaster(from) && this.offerRescinded(body.offerId));
-    this.install(StatusUpdateMessage, (from, body) => this.fromMaster(from) && this.onStatusUpdate(body.update, body.pid));
-    this.install(LostAgent, (from, body) => this.fromMaster(from) && this.agentLost(body.agentId));
-    this.install(ExitedExecutor, (from, body) => this.fromMaster(from) && this.executorLost(body.executorId, body.agentId, body.status));
+    // Like Mesos' driver, these are ignored until (re-)registration is answered: the framework id
+    // that the calls need is not known yet, and an unacknowledged status update is sent again.
+    this.install(ResourceOffers, (from, body) => this.fromConnectedMaster(from, ResourceOffers.name) && this.resourceOffers(body.offers));
+    this.install(RescindResourceOffer, (from, body) => this.fromConnectedMaster(from, RescindResourceOffer.name) && this.offerRescinded(body.offerId));
+    this.install(StatusUpdateMessage, (from, body) => this.fromConnectedMaster(from, StatusUpdateMessage.name) && this.onStatusUpdate(body.update, body.pid));
+    this.install(LostAgent, (from, body) => this.fromConnectedMaster(from, LostAgent.name) && this.agentLost(body.agentId));
+    this.install(ExitedExecutor, (from, body) => this.fromConnectedMaster(from, ExitedExecutor.name) && this.executorLost(body.executorId, body.agentId, body.status));
     this.install(ExecutorToFramework, (from, body) => this.fromMaster(from) && this.frameworkMessage(body.agentId, body.executorId, body.data));
     this.install(FrameworkError, (from, body) => this.fromMaster(from) && this.onError(body.message));
   }
@@ -226,6 +228,14 @@ export abstract class Scheduler extends Actor {
   private fromMaster(from: UPID): boolean {
     if (from.equals(this.master)) return true;
     this.log.warn({ from: from.toString() }, 'ignoring a scheduler message that did not come from the master');
+    return false;
+  }
+
+  /** True for a message from the master while registered; else logs why it is ignored. */
+  private fromConnectedMaster(from: UPID, name: string): boolean {
+    if (!this.fromMaster(from)) return false;
+    if (this.state === 'registered') return true;
+    this.log.info({ name, state: this.state }, 'ignoring a message from the master: not registered with it');
     return false;
   }
 

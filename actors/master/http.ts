@@ -5,7 +5,7 @@
  * `{"cpus": 4, "gpus": 0, "mem": 4096, "disk": 1000, "ports": "[31000-32000]"}`.
  * Pure functions of the master's books.
  */
-import { VERSION } from '../../lib';
+import { VERSION } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import { renderResources, renderTask, resourcesOrEmpty } from '../../lib/state-json';
 import type { ExecutorInfo, MasterInfo, Offer, Task } from '../../lib/protocol';

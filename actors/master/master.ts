@@ -7,7 +7,7 @@
  */
 import { Actor, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import { ok, type HttpRequest, type HttpResponse } from '../../lib/process';
-import { VERSION } from '../../lib';
+import { VERSION } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
@@ -509,11 +509,14 @@ export class Master extends Actor {
     // Computed before the books change, so that a throw leaves the task's resources with the caller.
     const remaining = available.subtract(launchResources(task, context));
     const launched: TaskInfo = task.executor === undefined ? task : { ...task, executor: withFrameworkId(task.executor, framework.id) };
-    if (launched.executor !== undefined && context.executor(launched.executor.executorId) === undefined) {
-      this.state.addExecutor(agent, framework.id, trackExecutor(launched.executor, role));
-    }
+    // The agent is told whether this task starts its executor: the one the master tracks may have exited meanwhile.
+    const launchExecutor = launched.executor !== undefined && context.executor(launched.executor.executorId) === undefined;
+    if (launched.executor !== undefined && launchExecutor) this.state.addExecutor(agent, framework.id, trackExecutor(launched.executor, role));
     this.state.addTask(trackLaunchedTask(launched, framework.id, role), agent);
-    this.send(agent.pid, RunTask, { framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), task: launched });
+    this.send(agent.pid, RunTask, {
+      framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), task: launched,
+      ...(launched.executor !== undefined ? { launchExecutor } : {}),
+    });
     return remaining;
   }
 

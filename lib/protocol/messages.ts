@@ -92,9 +92,13 @@ export const AgentReregistered = message('AgentReregistered', z.object({
   reconciliations: z.array(z.object({ frameworkId: id, taskId: id })).optional(),
 }));
 export const Ping = message('Ping', z.object({ connected: z.boolean() }));
-/** Launch a task; `pid` is the framework's scheduler, for executor → framework messages. */
+/**
+ * Launch a task; `pid` is the framework's scheduler, for executor → framework messages. For a
+ * task with a custom executor, `launchExecutor` says whether the master expects it to start that
+ * executor (Mesos' `launch_executor`: the master tracks none with that id on the agent).
+ */
 export const RunTask = message('RunTask', z.object({
-  framework: FrameworkInfoSchema, frameworkId: id, pid: z.string().optional(), task: TaskInfoSchema,
+  framework: FrameworkInfoSchema, frameworkId: id, pid: z.string().optional(), task: TaskInfoSchema, launchExecutor: z.boolean().optional(),
 }));
 export const KillTaskOnAgent = message('KillTaskOnAgent', z.object({ frameworkId: id, taskId: id }));
 export const ShutdownFramework = message('ShutdownFramework', z.object({ frameworkId: id }));

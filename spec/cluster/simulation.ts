@@ -1,18 +1,25 @@
 /**
  * A whole cluster in one actor host under a virtual clock (DESIGN tier 3): the master (with its
- * allocator), one agent, and schedulers, all real actors; executors are in-process actors too,
+ * allocator), agents, and schedulers, all real actors; executors are in-process actors too,
  * started by a launcher that spawns them on the same host instead of starting OS processes.
- * A simulated executor reads its task's command: `sleep N` finishes after N virtual seconds,
- * `exit N` fails at once (finishes for 0), anything else runs until killed.
+ * A simulated executor reads its task's command (or, for a task with a custom executor, its
+ * `data`): `sleep N` finishes after N virtual seconds, `exit N` fails at once (finishes for 0),
+ * anything else runs until killed.
+ *
+ * `startSimulation` is one master and one agent; `startCluster` is one master and several
+ * agents, each in an `AgentSlot` that can crash it and start it again over the same work dir.
  */
-import { UPID } from '../../lib/actor';
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dispatch, UPID } from '../../lib/actor';
+import type { Logger } from '../../lib/logging';
 import { VirtualClock, type ActorHost } from '../../lib/process';
 import type { StatusUpdate, TaskInfo } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import { startMaster, type MasterHandle } from '../../actors/master';
-import { defaultMasterFlags } from '../../actors/master/flags';
-import { startAgent, type AgentHandle } from '../../actors/agent';
-import { defaultAgentFlags } from '../../actors/agent/flags';
+import { defaultMasterFlags, type MasterFlags } from '../../actors/master/flags';
+import { Agent, commandExecutorCommand, detectResources, startAgent, type AgentHandle } from '../../actors/agent';
+import { defaultAgentFlags, type AgentFlags } from '../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher } from '../../actors/agent/launcher';
 import { Executor, type KillOptions } from '../../actors/framework/executor';
 import { memoryHost } from '../support/runtime';
@@ -22,10 +29,15 @@ export class SimulatedExecutor extends Executor {
   /** Tasks running, by id, with the timer that ends them. */
   private readonly running = new Map<string, { cancel(): void } | undefined>();
 
+  /** Ids of the tasks it runs now (what a `ps` on the machine would show). */
+  runningTaskIds(): string[] {
+    return [...this.running.keys()];
+  }
+
   protected override launchTask(task: TaskInfo): void {
     this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_STARTING' });
     this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_RUNNING' });
-    const command = task.command?.value ?? '';
+    const command = task.command?.value ?? task.data ?? '';
     const sleep = /^sleep (\d+(?:\.\d+)?)$/.exec(command);
     const exit = /^exit (\d+)$/.exec(command);
     if (exit) return this.finish(task.taskId, Number(exit[1]));
@@ -50,10 +62,18 @@ export class SimulatedExecutor extends Executor {
   }
 }
 
+/** An executor the launcher started and that has not terminated yet, with what started it. */
+export interface LiveExecutor {
+  readonly executor: SimulatedExecutor;
+  readonly launch: ExecutorLaunch;
+}
+
 /** Starts executors as actors on the cluster's host. */
 export class InProcessLauncher implements Launcher {
   /** Launches so far (what the agent asked for). */
   readonly launches: ExecutorLaunch[] = [];
+  /** Executors not yet terminated, in launch order. */
+  private readonly live = new Map<SimulatedExecutor, ExecutorLaunch>();
 
   constructor(private readonly host: ActorHost) {}
 
@@ -66,8 +86,27 @@ export class InProcessLauncher implements Launcher {
     });
     let killed = false;
     this.host.spawn(executor);
-    void this.host.wait(executor).then(() => onExit(killed ? { code: null, signal: 'SIGKILL' } : { code: 0, signal: null }));
+    this.live.set(executor, launch);
+    void this.host.wait(executor).then(() => {
+      this.live.delete(executor);
+      onExit(killed ? { code: null, signal: 'SIGKILL' } : { code: 0, signal: null });
+    });
     return Promise.resolve({ processId: undefined, destroy: () => { killed = true; this.host.terminate(executor); } });
+  }
+
+  /** The executors alive now, in launch order. */
+  executors(): LiveExecutor[] {
+    return [...this.live].map(([executor, launch]) => ({ executor, launch }));
+  }
+
+  /**
+   * The machine of the agent at `agentPid` goes down with it: its executors, and so their tasks,
+   * end at once, in the same turn as the agent, so none of them gets to report anything.
+   */
+  crashExecutorsOf(agentPid: string): SimulatedExecutor[] {
+    const doomed = this.executors().filter(({ launch }) => launch.agentPid === agentPid).map(({ executor }) => executor);
+    for (const executor of doomed) this.host.terminate(executor);
+    return doomed;
   }
 }
 
@@ -90,4 +129,135 @@ export async function startSimulation(resources: string, workDir: string, seed =
   const agent = await startAgent({ flags: defaultAgentFlags({ master: host.address, workDir: `${workDir}/agent`, resources }), host, launcher });
   await clock.advance(5_000); // registration, with its backoff
   return { clock, host, master, agent, launcher, masterAddress: UPID.parse(master.pid.toString()).address };
+}
+
+/** One agent's place in a cluster: the agent running there now, if any, over one work dir. */
+export class AgentSlot {
+  /** The agent running now; undefined while crashed. */
+  private current: AgentHandle | undefined;
+  /** The agent running now terminated by itself. */
+  private ended = false;
+  /** Agents started here so far. */
+  private starts = 0;
+  /** The actor id of the agent that ran here last. */
+  private lastActorId: string | undefined;
+
+  constructor(
+    private readonly host: ActorHost,
+    private readonly launcher: InProcessLauncher,
+    /** The master's `host:port`. */
+    private readonly master: string,
+    /** `--resources` of every agent started here. */
+    readonly resources: string,
+    /** The work dir every agent started here uses. */
+    readonly workDir: string,
+  ) {}
+
+  /** The agent running here, if any (it may have terminated since: see `terminated`). */
+  get agent(): AgentHandle | undefined {
+    return this.current;
+  }
+
+  /** True once the agent running here terminated by itself (a Shutdown from the master). */
+  get terminated(): boolean {
+    return this.ended;
+  }
+
+  /** How many agents were started here. */
+  get startCount(): number {
+    return this.starts;
+  }
+
+  /**
+   * Starts a new agent here (no `files` actor: several agents share the host). With
+   * `sameAddress`, it takes the actor id, and so the pid, of the agent that ran here last, as a
+   * restarted `mesos-agent` comes back at its old `ip:port`; otherwise it gets a new one, as an
+   * agent on another machine would.
+   */
+  async start(sameAddress = false): Promise<AgentHandle> {
+    if (this.current !== undefined && !this.terminated) throw new Error(`an agent already runs over ${this.workDir}`);
+    const flags = defaultAgentFlags({ master: this.master, workDir: this.workDir, resources: this.resources });
+    const handle = sameAddress && this.lastActorId !== undefined
+      ? await this.startAt(this.lastActorId, flags)
+      : await startAgent({ flags, host: this.host, launcher: this.launcher, files: false });
+    this.lastActorId = handle.pid.id;
+    this.current = handle;
+    this.ended = false;
+    this.starts++;
+    void handle.terminated.then(() => { if (this.current === handle) this.ended = true; });
+    return handle;
+  }
+
+  /** Starts an agent as `startAgent` does (without the `files` actor), but at a given actor id. */
+  private async startAt(id: string, flags: AgentFlags): Promise<AgentHandle> {
+    await mkdir(flags.workDir, { recursive: true });
+    const resources = await detectResources({ workDir: flags.workDir, explicit: this.resources });
+    const agent = new Agent({
+      id, flags, resources, attributes: {}, hostname: flags.hostname ?? hostname(), launcher: this.launcher, commandExecutor: commandExecutorCommand(flags),
+    });
+    const pid = this.host.spawn(agent);
+    const terminated = this.host.wait(agent);
+    const stop = async (): Promise<void> => {
+      await dispatch(agent, (actor) => actor.stop()).catch(() => undefined);
+      await terminated;
+    };
+    return { agent, pid, terminated, stop };
+  }
+
+  /**
+   * Crashes the agent: its actor, its executors and their tasks end at once, without telling
+   * anyone (no UnregisterAgent, no status update); linked actors see it exit. Nothing is
+   * checkpointed, so an agent started here again is a new agent to the master.
+   */
+  async crash(): Promise<void> {
+    const handle = this.current;
+    this.current = undefined;
+    this.ended = false;
+    if (handle === undefined) return;
+    this.host.terminate(handle.agent);
+    const executors = this.launcher.crashExecutorsOf(handle.pid.toString());
+    await Promise.all([handle.terminated, ...executors.map((executor) => this.host.wait(executor))]);
+  }
+}
+
+/** What `startCluster` needs. */
+export interface ClusterOptions {
+  /** `--resources` of each agent, one slot per entry. */
+  readonly agents: readonly string[];
+  /** Holds `master/` and `agent-<i>/`. */
+  readonly workDir: string;
+  /** The host's PRNG seed. */
+  readonly seed: number;
+  /** Overrides of the master's flags (`checkAllocatorInvariants` is on unless overridden). */
+  readonly masterFlags?: Partial<MasterFlags>;
+  /** The host's address (default: a fresh `memory-N:1`); fix it to replay a run exactly. */
+  readonly address?: string;
+  readonly logger?: Logger;
+}
+
+/** A running simulated cluster of several agents. */
+export interface Cluster {
+  readonly clock: VirtualClock;
+  readonly host: ActorHost;
+  readonly master: MasterHandle;
+  readonly launcher: InProcessLauncher;
+  readonly masterAddress: string;
+  readonly agents: readonly AgentSlot[];
+}
+
+/** Starts a master and one agent per `options.agents` entry on one memory host with a virtual clock. */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const clock = new VirtualClock();
+  const host = memoryHost({
+    clock, seed: options.seed,
+    ...(options.address !== undefined ? { address: options.address } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  });
+  const flags: MasterFlags = { ...defaultMasterFlags(`${options.workDir}/master`), checkAllocatorInvariants: true, ...options.masterFlags };
+  const master = await startMaster({ flags, host });
+  const launcher = new InProcessLauncher(host);
+  const agents = options.agents.map((resources, index) => new AgentSlot(host, launcher, host.address, resources, `${options.workDir}/agent-${index}`));
+  for (const slot of agents) await slot.start();
+  await clock.advance(5_000); // registration, with its backoff
+  return { clock, host, master, launcher, masterAddress: UPID.parse(master.pid.toString()).address, agents };
 }

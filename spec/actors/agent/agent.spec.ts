@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { dispatch, UPID } from '../../../lib/actor';
-import type { StatusUpdate, Task } from '../../../lib/protocol';
+import type { StatusUpdate, Task, TaskInfo } from '../../../lib/protocol';
 import { MASTER_PING_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../../actors/agent/constants';
 import { Probe } from '../../support/runtime';
 import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
@@ -295,6 +295,30 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(executor.count('StatusUpdateAcknowledgement')).to.equal(2);
     });
 
+    it('acknowledges but drops an executor update older than the task: a lost STARTING re-sent after RUNNING, anything after a terminal state', async () => {
+      // Found by the chaos simulation (seed 4): the executor's STARTING was lost on its way, its
+      // RUNNING got through, and the STARTING re-sent 10 s later took the task back at the framework.
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      const starting = harness.executorUpdate('T1', 'TASK_STARTING', 'u-starting');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING', 'u-running'));
+      harness.sendUpdate(executor, starting);
+      await harness.clock.settle();
+      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.deep.equal(['u-running', 'u-starting']);
+      harness.acknowledge(harness.forwarded()[0] as StatusUpdate);
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_FAILED', 'u-failed'));
+      await harness.clock.settle();
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING', 'u-running-again'));
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_FINISHED', 'u-finished'));
+      await harness.clock.settle();
+      expect(harness.forwarded().map((update) => update.status.state)).to.deep.equal(['TASK_RUNNING', 'TASK_FAILED']);
+      expect(executor.count('StatusUpdateAcknowledgement')).to.equal(5);
+      const state = await harness.state();
+      const tasks = (state.frameworks as Array<{ executors: Array<{ tasks: Array<{ id: string; state: string }> }> }>)[0]?.executors[0]?.tasks;
+      expect(tasks?.map((task) => [task.id, task.state])).to.deep.equal([['T1', 'TASK_FAILED']]);
+    });
+
     it('logs and ignores an acknowledgement for an unknown uuid', async () => {
       harness.runTask(AgentHarness.commandTask('T1'));
       await harness.clock.settle();
@@ -394,6 +418,59 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       await harness.clock.settle();
       const states = harness.forwarded().map((update) => [update.status.taskId, update.status.state, update.status.reason]);
       expect(states).to.deep.equal([['T2', 'TASK_LOST', 'REASON_EXECUTOR_TERMINATED'], ['T3', 'TASK_DROPPED', 'REASON_EXECUTOR_TERMINATED']]);
+    });
+
+    describe('a custom executor that has exited while its tasks wait for acknowledgements (found by the chaos simulation)', () => {
+      const executorInfo = { executorId: 'E1', command: { value: 'x' } };
+      const withExecutor = (taskId: string, executorId = 'E1'): TaskInfo => ({ ...AgentHarness.commandTask(taskId), command: undefined, executor: { ...executorInfo, executorId } });
+      const runTask = (task: TaskInfo, launchExecutor: boolean): void => {
+        harness.fromMaster('RunTask', { framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u' }, frameworkId: FRAMEWORK_ID, task, launchExecutor });
+      };
+
+      /** E1 ran T1, sent TASK_FINISHED and exited; the framework has not acknowledged T1's update yet. */
+      async function exitedExecutor(): Promise<void> {
+        runTask(withExecutor('T1'), true);
+        await harness.clock.settle();
+        const executor = await harness.registerExecutor('E1');
+        harness.sendUpdate(executor, { ...harness.executorUpdate('T1', 'TASK_FINISHED'), executorId: 'E1' });
+        await harness.clock.settle();
+        harness.launcher.run('E1').exit({ code: 0, signal: null });
+        await harness.clock.settle();
+      }
+
+      it('is left out of ReregisterAgent, like a Mesos agent leaves it out (seed 45): the master would count it for good', async () => {
+        await exitedExecutor();
+        harness.host.injectExited(harness.agentPid, UPID.at('master', harness.host.address));
+        await harness.clock.advance(3_000);
+        const [reregistration] = harness.master.bodies<{ tasks: Task[]; executors: Array<{ executorId: string }> }>('ReregisterAgent');
+        expect(reregistration?.tasks.map((task) => [task.taskId, task.state])).to.deep.equal([['T1', 'TASK_FINISHED']]);
+        expect(reregistration?.executors).to.deep.equal([]);
+      });
+
+      it('drops a task the master means to start it anew, and reports the executor exited again (seed 517)', async () => {
+        await exitedExecutor();
+        // The master got the first ExitedExecutor, forgot E1, and now tracks it again for T2.
+        runTask(withExecutor('T2'), true);
+        await harness.clock.settle();
+        const t2 = harness.forwarded().filter((update) => update.status.taskId === 'T2').map((update) => [update.status.state, update.status.reason, update.status.message]);
+        expect(t2).to.deep.equal([['TASK_LOST', 'REASON_EXECUTOR_TERMINATED', 'Master wants to launch executor, but one already exists']]);
+        expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E1', 'E1']);
+        expect(harness.launcher.runs).to.have.length(1);
+      });
+
+      it('drops a task for an executor the master believes runs when none does, and shuts down one it no longer tracks', async () => {
+        runTask(withExecutor('T1', 'E2'), false); // its ExitedExecutor is on its way to the master
+        runTask(withExecutor('T2', 'E3'), true);
+        await harness.clock.settle();
+        const lingering = await harness.registerExecutor('E3');
+        runTask(withExecutor('T3', 'E3'), true); // the master forgot E3 (the agent re-registered meanwhile)
+        await harness.clock.settle();
+        const dropped = harness.forwarded().filter((update) => update.status.state === 'TASK_LOST').map((update) => update.status.taskId);
+        expect(dropped).to.deep.equal(['T1', 'T3']);
+        expect(harness.launcher.runs.map((run) => run.launch.executorId)).to.deep.equal(['E3']);
+        expect(lingering.count('ShutdownExecutorOnExecutor')).to.equal(1);
+        expect(harness.master.count('ExitedExecutor')).to.equal(0);
+      });
     });
 
     it('asks an executor to shut down and kills it after the grace period', async () => {

@@ -42,6 +42,23 @@ describe('agent flags (checkAgentFlags)', () => {
     });
   }
 
+  it('lets startAgent skip the files actor (files: false), so that several agents share one host', async () => {
+    const host = memoryHost();
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-files-'));
+    try {
+      const start = (name: string): ReturnType<typeof startAgent> => startAgent({
+        flags: defaultAgentFlags({ master: '127.0.0.1:5050', workDir: path.join(workDir, name), resources: 'cpus:1;mem:128;disk:100;ports:[31000-31001]' }),
+        host, launcher: new FakeLauncher(), probe: untouchableProbe, files: false,
+      });
+      const [first, second] = [await start('a'), await start('b')];
+      expect([first.pid.id, second.pid.id]).to.deep.equal(['slave(1)', 'slave(2)']);
+      expect(host.lookup(FILES_ACTOR_ID)).to.equal(undefined);
+    } finally {
+      await host.stop();
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
   it('makes startAgent reject before anything starts: no work dir, no detection, no actors', async () => {
     const host = memoryHost();
     const workDir = path.join(fs.realpathSync(os.tmpdir()), `agent-flags-${process.pid}-${Date.now()}`);

@@ -139,6 +139,27 @@ describe('Scheduler', () => {
     expect(body.framework.id).to.equal('m1-0007');
   });
 
+  it('ignores offers, rescinds, status updates and lost agents until registration is answered, as Mesos\' driver does', async () => {
+    // Found by the chaos simulation (seed 60): its FrameworkRegistered was lost, offers came, and
+    // answering them threw 'the framework is not registered yet' inside the scheduler.
+    const { clock, master, masterPid, scheduler } = await setup();
+    const update: StatusUpdate = { frameworkId: 'm1-0000', agentId: 'a1', timestamp: 1, uuid: 'u-1', status: { taskId: 't1', state: 'TASK_RUNNING' } };
+    master.post(scheduler.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:1')] });
+    master.post(scheduler.self(), 'RescindResourceOffer', { offerId: 'o1' });
+    master.post(scheduler.self(), 'StatusUpdate', { update, pid: 'slave(1)@h:1' });
+    master.post(scheduler.self(), 'LostAgent', { agentId: 'a1' });
+    await clock.settle();
+    expect(scheduler.events).to.deep.equal([]);
+    expect(scheduler.statuses).to.deep.equal([]);
+    expect(master.count('StatusUpdateAcknowledgement')).to.equal(0); // the agent sends it again
+    master.post(scheduler.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    master.post(scheduler.self(), 'ResourceOffers', { offers: [offer('o2', 'cpus:1')] });
+    master.post(scheduler.self(), 'StatusUpdate', { update, pid: 'slave(1)@h:1' });
+    await clock.settle();
+    expect(scheduler.events).to.deep.equal(['registered m1-0000', 'offers 1']);
+    expect(master.count('StatusUpdateAcknowledgement')).to.equal(1);
+  });
+
   it('ignores scheduler messages that do not come from the master', async () => {
     const { clock, host, scheduler } = await registered();
     const impostor = new Probe('impostor');

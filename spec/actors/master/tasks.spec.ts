@@ -64,6 +64,20 @@ describe('actors/master: tasks', () => {
       expect((frameworkJson(await masterState(harness)).executors as Json[]).map((e) => e.executor_id)).to.deep.equal(['ex']);
     });
 
+    it('tells the agent in RunTask whether the task starts its executor: the first task does, later ones do not, until the executor exits', async () => {
+      // Found by the chaos simulation (seed 517): an agent whose executor had exited, still waiting
+      // for acknowledgements, dropped a task for it, and the master tracked that executor for good.
+      const executor = { executorId: 'ex', command: { value: './executor' }, resources: Resources.parse('cpus:1;mem:256').toJSON() };
+      const withExecutor = (taskId: string, agentId: string): TaskInfo => ({ ...commandTask(taskId, agentId, 'cpus:0.5;mem:256'), command: undefined, executor });
+      const { harness, agent, framework } = await running((agentId) => [withExecutor('x1', agentId), withExecutor('x2', agentId), commandTask('c1', agentId, 'cpus:0.5;mem:64')]);
+      agent.probe.post(harness.masterPid, 'ExitedExecutor', { agentId: agent.agentId, frameworkId: framework.frameworkId, executorId: 'ex', status: 0 });
+      await harness.clock.advance(1_000);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [withExecutor('x3', agent.agentId)], 0);
+      const flags = all(agent.probe, 'RunTask').map((received) => (received.body as { task: TaskInfo; launchExecutor?: boolean }))
+        .map((body) => [body.task.taskId, body.launchExecutor]);
+      expect(flags).to.deep.equal([['x1', true], ['x2', false], ['c1', undefined], ['x3', true]]);
+    });
+
     it("a task whose resources cannot be added to its executor's gets TASK_ERROR, and the agent is offered again", async () => {
       // Each list parses on its own, but cpus is SCALAR in one and SET in the other.
       const executor = { executorId: 'ex', command: { value: './executor' }, resources: [{ name: 'cpus', type: 'SET' as const, set: { item: ['a'] } }] };

@@ -1,0 +1,448 @@
+/**
+ * The frameworks of the chaos simulation (chaos.ts): a scheduler that launches random tasks
+ * from its offers, declines with random filters, kills and reconciles at random, and the model
+ * of a framework that outlives its scheduler's crashes (what a real framework keeps in its own
+ * store). The model checks the order in which each task's status updates arrive.
+ *
+ * What is asserted of that order (`streamOrderViolation`), per task, over every scheduler that
+ * ran the framework, in arrival order. Reconciliation answers (SOURCE_MASTER,
+ * REASON_RECONCILIATION, no uuid) are a snapshot of the master's view, not part of the stream,
+ * and are left out; the end of a run checks them against the master instead.
+ *   1. A non-terminal state never goes back: STAGING < STARTING < RUNNING < KILLING.
+ *   2. After a terminal state, only that state again (a retried update), or the master's
+ *      TASK_LOST / TASK_UNREACHABLE with REASON_AGENT_REMOVED: Mesos' `__removeSlave` sends it
+ *      for every task still on a removed agent, terminal ones whose acknowledgement had not
+ *      reached the master included. Such an update does not replace the terminal state the
+ *      task settled in.
+ *   3. After TASK_LOST or TASK_UNREACHABLE anything may follow: the real state may surface
+ *      later, as Mesos allows for partition-aware frameworks. Rules 1 and 2 then start again
+ *      from that state.
+ */
+import type { ExecutorInfo, FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
+import { isTerminalState } from '../../lib/protocol';
+import type { Prng } from '../../lib/process';
+import { Resources } from '../../lib/resources';
+import { Scheduler } from '../../actors/framework/scheduler';
+import { fitInto } from '../../actors/framework/offers';
+import { pick } from './chaos-faults';
+
+/** Task sizes a framework picks from. */
+export const TASK_SHAPES: readonly string[] = ['cpus:0.25;mem:64', 'cpus:0.5;mem:128', 'cpus:1;mem:256', 'cpus:2;mem:512'];
+/** Longest `sleep N` of a task, in seconds. */
+export const MAX_SLEEP_SECONDS = 120;
+/** Highest code of an `exit N` task (0 finishes, others fail). */
+export const MAX_EXIT_CODE = 2;
+/** Share of tasks that run `sleep N`; of the rest, `EXIT_SHARE` run `exit N` and the others run until killed. */
+export const SLEEP_SHARE = 0.5;
+/** Share of tasks that run `exit N`. */
+export const EXIT_SHARE = 0.2;
+/** Most tasks a framework launches from one offer. */
+export const MAX_TASKS_PER_OFFER = 3;
+/** Most live tasks a framework keeps; beyond it offers are declined. */
+export const MAX_LIVE_TASKS_PER_FRAMEWORK = 8;
+/** Chance that a task runs under one of its framework's custom executors rather than a command executor. */
+export const CUSTOM_EXECUTOR_PROBABILITY = 0.3;
+/** Custom executors (ids) a framework runs its tasks under, at most one of each per agent. */
+export const EXECUTORS_PER_FRAMEWORK = 2;
+/** What a custom executor itself uses, unreserved (the same in every launch: the master checks it). */
+export const EXECUTOR_RESOURCES = 'cpus:0.1;mem:32';
+/** Chance that a scheduler holds an offer to use later (it may be rescinded meanwhile, or time out). */
+export const HOLD_OFFER_PROBABILITY = 0.05;
+/** Offers a scheduler holds at most. */
+export const MAX_HELD_OFFERS = 4;
+/** Chance that a task asks for more than its offer holds (the master answers TASK_ERROR). */
+export const OVERSIZED_TASK_PROBABILITY = 0.02;
+/** What an oversized task asks for: more than any agent has. */
+export const OVERSIZED_TASK_RESOURCES = 'cpus:1000;mem:64';
+/** `refuseSeconds` a framework picks from when it declines or leaves resources unused. */
+export const REFUSE_SECONDS_CHOICES: readonly number[] = [0, 0.5, 1, 5, 30];
+/** While the run quiesces, frameworks decline every offer for this long. */
+export const QUIESCE_REFUSE_SECONDS = 3_600;
+/** Most tasks named in one explicit reconciliation. */
+export const MAX_RECONCILED_TASKS = 4;
+/** Chance that a reconciliation is implicit (all live tasks) rather than of named tasks. */
+export const IMPLICIT_RECONCILIATION_PROBABILITY = 0.5;
+/** Chance that a kill, or a task named in a reconciliation, names the task's agent too. */
+export const NAME_AGENT_PROBABILITY = 0.5;
+/** How long a framework stays registered after its scheduler fails (its failover timeout, seconds), one of these. */
+export const FAILOVER_TIMEOUTS_SECONDS: readonly number[] = [3_600, 3_600, 30];
+/** The message of the FrameworkError a scheduler gets when it fails over too late. */
+export const FRAMEWORK_REMOVED_ERROR = 'Framework has been removed';
+
+/** A status update as the model keeps it. */
+export interface Observation {
+  readonly state: TaskState;
+  readonly reason: string | undefined;
+  readonly source: string | undefined;
+  readonly uuid: string | undefined;
+  /** Virtual time it arrived. */
+  readonly atMs: number;
+}
+
+/** A task the framework launched. */
+export interface LaunchedTask {
+  readonly taskId: string;
+  readonly agentId: string;
+  readonly command: string;
+  readonly resources: Resources;
+  readonly launchedAtMs: number;
+  /** Its stream of status updates (reconciliation answers left out), in arrival order. */
+  readonly updates: Observation[];
+  /** The state its stream settled in: the last update, but see rule 2 above. */
+  settled: Observation | undefined;
+}
+
+/** What a reconciliation answer said about a task. */
+export interface ReconciliationAnswer {
+  readonly taskId: string;
+  readonly status: Observation;
+}
+
+/** A reconciliation answer: the master's snapshot of a task, sent without a uuid. */
+export function isReconciliationAnswer(status: Pick<TaskStatus, 'reason' | 'source' | 'uuid'>): boolean {
+  return status.reason === 'REASON_RECONCILIATION' && status.source === 'SOURCE_MASTER' && status.uuid === undefined;
+}
+
+/** The master's update for a task on an agent it removed. */
+export function isAgentRemoval(status: Pick<Observation, 'state' | 'reason' | 'source'>): boolean {
+  return status.source === 'SOURCE_MASTER' && status.reason === 'REASON_AGENT_REMOVED'
+    && (status.state === 'TASK_LOST' || status.state === 'TASK_UNREACHABLE');
+}
+
+/** States after which the real state of a task may still surface. */
+function isDoubtful(state: TaskState): boolean {
+  return state === 'TASK_LOST' || state === 'TASK_UNREACHABLE';
+}
+
+/** Non-terminal states in the order a task passes them. */
+const PROGRESS: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'];
+
+/** Why `next` may not follow `settled` in a task's stream (rules 1-3 above), or undefined when it may. */
+export function streamOrderViolation(settled: Observation | undefined, next: Observation): string | undefined {
+  if (settled === undefined || isDoubtful(settled.state)) return undefined;
+  if (isTerminalState(settled.state)) {
+    if (next.state === settled.state || isAgentRemoval(next)) return undefined;
+    return `${next.state} (${next.reason ?? 'no reason'}, ${next.source ?? 'no source'}) after the terminal ${settled.state}`;
+  }
+  if (isTerminalState(next.state) || isDoubtful(next.state)) return undefined;
+  if (PROGRESS.indexOf(next.state) < PROGRESS.indexOf(settled.state)) return `${next.state} after ${settled.state}: the task went back`;
+  return undefined;
+}
+
+/** The state a stream settles in after `next` (rule 2: an agent removal does not undo a terminal state). */
+export function settleStream(settled: Observation | undefined, next: Observation): Observation {
+  const keep = settled !== undefined && isTerminalState(settled.state) && !isDoubtful(settled.state) && isAgentRemoval(next);
+  return keep ? settled : next;
+}
+
+/**
+ * One framework, over every scheduler that runs it: its id, the tasks it launched and what it
+ * heard of them. Schedulers come and go (they crash); the model stays, as a framework's store.
+ */
+export class FrameworkModel {
+  /** Set at the first registration; every later scheduler fails over to it. */
+  frameworkId: string | undefined;
+  /** Every task launched, by id. */
+  readonly tasks = new Map<string, LaunchedTask>();
+  /** Broken stream rules, as `task: why`. */
+  readonly violations: string[] = [];
+  /** FrameworkError messages a live scheduler received (none is expected). */
+  readonly errors: string[] = [];
+  /** Reconciliation answers since the last `clearAnswers`. */
+  answers: ReconciliationAnswer[] = [];
+  /** Stop launching and decline every offer for long: the run is quiescing. */
+  quiescing = false;
+  /** Its scheduler unregistered it: the master tore it down. */
+  tornDown = false;
+  /** Schedulers started for this framework so far. */
+  incarnations = 0;
+  /** Times no scheduler of it was registered (from a crash to the next re-registration). */
+  private readonly downWindows: Array<{ fromMs: number; toMs: number | undefined }> = [];
+  /** Tasks with a status update to one of its schedulers that a fault dropped. */
+  private readonly droppedUpdates = new Set<string>();
+  private nextTaskNumber = 0;
+
+  constructor(
+    readonly name: string,
+    readonly role: string,
+    readonly partitionAware: boolean,
+    readonly failoverTimeoutSeconds: number,
+    /** Drives every choice of this framework's schedulers. */
+    readonly random: Prng,
+    /** Where notable events go (the run's log). */
+    readonly log: (line: string) => void,
+  ) {}
+
+  /** The FrameworkInfo a scheduler registers (or fails over) with. */
+  frameworkInfo(): FrameworkInfo {
+    return {
+      name: this.name, user: 'chaos', roles: [this.role], failoverTimeout: this.failoverTimeoutSeconds,
+      ...(this.partitionAware ? { capabilities: ['PARTITION_AWARE'] } : {}),
+      ...(this.frameworkId !== undefined ? { id: this.frameworkId } : {}),
+    };
+  }
+
+  /** A fresh task id. */
+  newTaskId(): string {
+    return `${this.name}-t${this.nextTaskNumber++}`;
+  }
+
+  /** Tasks not known to have ended: no update yet, a non-terminal one, or TASK_UNREACHABLE. */
+  liveTasks(): LaunchedTask[] {
+    return [...this.tasks.values()].filter((task) => task.settled === undefined || !isTerminalState(task.settled.state));
+  }
+
+  /** Records a launch (before the master has seen it). */
+  launched(task: TaskInfo, command: string, resources: Resources, atMs: number): void {
+    this.tasks.set(task.taskId, { taskId: task.taskId, agentId: task.agentId, command, resources, launchedAtMs: atMs, updates: [], settled: undefined });
+    this.log(`${this.name} launches ${task.taskId} on ${task.agentId}: ${command} (${resources.format()})`);
+  }
+
+  /** A status update arrived: checks it against the task's stream (or keeps it as a reconciliation answer). */
+  observe(status: TaskStatus, atMs: number): void {
+    const observation: Observation = { state: status.state, reason: status.reason, source: status.source, uuid: status.uuid, atMs };
+    if (isReconciliationAnswer(status)) {
+      this.answers.push({ taskId: status.taskId, status: observation });
+      return;
+    }
+    this.log(`${this.name} hears ${status.taskId} ${status.state} (${status.reason ?? '-'}, ${status.source ?? '-'})`);
+    const task = this.tasks.get(status.taskId);
+    if (task === undefined) {
+      this.violations.push(`${status.taskId}: ${status.state} for a task this framework never launched`);
+      return;
+    }
+    const violation = streamOrderViolation(task.settled, observation);
+    if (violation !== undefined) this.violations.push(`${status.taskId}: ${violation} (stream: ${describeStream(task)})`);
+    task.updates.push(observation);
+    task.settled = settleStream(task.settled, observation);
+  }
+
+  /** Its scheduler crashed: until the next one re-registers, the master's own updates go nowhere. */
+  schedulerDown(atMs: number): void {
+    this.downWindows.push({ fromMs: atMs, toMs: undefined });
+  }
+
+  /** A scheduler (re-)registered. */
+  schedulerUp(atMs: number): void {
+    const open = this.downWindows.at(-1);
+    if (open !== undefined && open.toMs === undefined) open.toMs = atMs;
+  }
+
+  /** Whether no scheduler has been registered for longer than the failover timeout: the master may have torn it down. */
+  failoverTimedOut(nowMs: number): boolean {
+    const open = this.downWindows.at(-1);
+    return open !== undefined && open.toMs === undefined && nowMs - open.fromMs >= this.failoverTimeoutSeconds * 1000;
+  }
+
+  /** A fault dropped a status update about `taskId` on its way to a scheduler of this framework. */
+  updateDropped(taskId: string): void {
+    this.droppedUpdates.add(taskId);
+  }
+
+  /**
+   * Whether the framework may have missed an update about `taskId` that the master sent at
+   * `sentAtMs` (if known): one was dropped by a fault, or no scheduler was registered then.
+   */
+  mayHaveMissed(taskId: string, sentAtMs: number | undefined): boolean {
+    if (this.droppedUpdates.has(taskId)) return true;
+    if (sentAtMs === undefined) return false;
+    return this.downWindows.some((window) => window.fromMs <= sentAtMs && (window.toMs === undefined || sentAtMs <= window.toMs));
+  }
+
+  /** Forgets the reconciliation answers collected so far. */
+  clearAnswers(): void {
+    this.answers = [];
+  }
+
+  /** A random element of `items`. */
+  pick<T>(items: readonly T[]): T {
+    return pick(this.random, items);
+  }
+}
+
+/** A task's stream, for messages. */
+export function describeStream(task: LaunchedTask): string {
+  return task.updates.map((update) => update.state.replace('TASK_', '')).join(' > ') || 'nothing yet';
+}
+
+/** What a scheduler of the chaos run needs. */
+export interface ChaosSchedulerOptions {
+  /** The master's `host:port`. */
+  readonly master: string;
+  /** Actor id; one per incarnation. */
+  readonly id: string;
+  readonly model: FrameworkModel;
+}
+
+/**
+ * A scheduler that launches random tasks (`sleep N`, `exit N`, or a service; under the command
+ * executor or one of its own executors) from its offers and returns the rest with a random
+ * filter, or holds an offer for later. The run makes it kill, reconcile, revive, suppress and
+ * use held offers at random. Everything it learns goes to its `FrameworkModel`, which the next
+ * scheduler of the framework inherits.
+ */
+export class ChaosScheduler extends Scheduler {
+  private readonly model: FrameworkModel;
+  /** Offers kept for later, by id. */
+  private readonly heldOffers = new Map<string, Offer>();
+
+  constructor(options: ChaosSchedulerOptions) {
+    super({ master: options.master, id: options.id, framework: options.model.frameworkInfo() });
+    this.model = options.model;
+  }
+
+  /** Kills one task it believes live, naming its agent or not. */
+  killSomeTask(): void {
+    const live = this.model.liveTasks();
+    if (this.state !== 'registered' || live.length === 0) return;
+    const task = this.model.pick(live);
+    this.model.log(`${this.model.name} kills ${task.taskId}`);
+    this.kill(task.taskId, this.model.random.next() < NAME_AGENT_PROBABILITY ? task.agentId : undefined);
+  }
+
+  /** Reconciles all its tasks (implicitly), or a few named ones, live or not, and one it never launched. */
+  reconcileSome(): void {
+    if (this.state !== 'registered') return;
+    if (this.model.random.next() < IMPLICIT_RECONCILIATION_PROBABILITY) {
+      this.model.log(`${this.model.name} reconciles implicitly`);
+      this.reconcile();
+      return;
+    }
+    const known = [...this.model.tasks.values()];
+    const count = 1 + this.model.random.nextInt(MAX_RECONCILED_TASKS);
+    const named = Array.from({ length: Math.min(count, known.length) }, () => this.model.pick(known))
+      .map((task) => (this.model.random.next() < NAME_AGENT_PROBABILITY ? { taskId: task.taskId, agentId: task.agentId } : { taskId: task.taskId }));
+    named.push({ taskId: `${this.model.name}-never-launched` });
+    this.model.log(`${this.model.name} reconciles ${named.map((task) => task.taskId).join(', ')}`);
+    this.reconcile(named);
+  }
+
+  /** Answers an offer it held: launches on it or declines it. It may have been rescinded since: the master then answers TASK_LOST or TASK_DROPPED. */
+  useHeldOffer(): void {
+    const held = [...this.heldOffers.values()];
+    if (this.state !== 'registered' || held.length === 0) return;
+    const offer = this.model.pick(held);
+    this.heldOffers.delete(offer.id);
+    this.model.log(`${this.model.name} uses the offer it held, ${offer.id}`);
+    this.answerOffer(offer, false);
+  }
+
+  /** Clears its decline filters. */
+  reviveOffers(): void {
+    if (this.state !== 'registered') return;
+    this.model.log(`${this.model.name} revives`);
+    this.revive();
+  }
+
+  /** Asks for no more offers (until it revives). */
+  suppressOffers(): void {
+    if (this.state !== 'registered') return;
+    this.model.log(`${this.model.name} suppresses offers`);
+    this.suppress();
+  }
+
+  /** Reconciles every task: all live ones implicitly, or each task it ever launched by name (with its agent). */
+  reconcileEverything(explicit: boolean): void {
+    if (!explicit) return this.reconcile();
+    const named = [...this.model.tasks.values()].map((task) => ({ taskId: task.taskId, agentId: task.agentId }));
+    if (named.length > 0) this.reconcile(named);
+  }
+
+  /** Whether it is registered with the master now. */
+  get isRegistered(): boolean {
+    return this.state === 'registered';
+  }
+
+  protected override registered(frameworkId: string): void {
+    this.model.frameworkId = frameworkId;
+    this.model.schedulerUp(this.clock.now());
+    this.model.log(`${this.model.name} registered as ${frameworkId}`);
+  }
+
+  /**
+   * After a failover, explicit reconciliation of every task it believes live, as Mesos'
+   * reconciliation guide asks: the master's own updates (TASK_LOST when it removes an agent)
+   * went to no one while no scheduler was connected, and are never sent again.
+   */
+  protected override reregistered(): void {
+    this.model.schedulerUp(this.clock.now());
+    const live = this.model.liveTasks().map((task) => ({ taskId: task.taskId, agentId: task.agentId }));
+    this.model.log(`${this.model.name} re-registered (${this.id}); reconciles ${live.length} live task(s)`);
+    if (live.length > 0) this.reconcile(live);
+  }
+
+  protected override resourceOffers(offers: Offer[]): void {
+    for (const offer of offers) this.answerOffer(offer);
+  }
+
+  protected override offerRescinded(offerId: string): void {
+    this.heldOffers.delete(offerId);
+  }
+
+  protected override statusUpdate(status: TaskStatus): void {
+    this.model.observe(status, this.clock.now());
+  }
+
+  protected override agentLost(agentId: string): void {
+    this.model.log(`${this.model.name} hears agent ${agentId} is lost`);
+  }
+
+  protected override error(message: string): void {
+    this.model.errors.push(message);
+  }
+
+  /**
+   * Launches up to a few random tasks that fit (now and then one that does not), and returns
+   * the rest with a random filter; or holds the offer for later.
+   */
+  private answerOffer(offer: Offer, mayHold = true): void {
+    const random = this.model.random;
+    if (this.model.quiescing) return this.decline(offer.id, { refuseSeconds: QUIESCE_REFUSE_SECONDS });
+    if (mayHold && this.heldOffers.size < MAX_HELD_OFFERS && random.next() < HOLD_OFFER_PROBABILITY) {
+      this.heldOffers.set(offer.id, offer);
+      return;
+    }
+    const filters = { refuseSeconds: this.model.pick(REFUSE_SECONDS_CHOICES) };
+    let available = Resources.fromJSON(offer.resources);
+    const tasks: TaskInfo[] = [];
+    const running = new Set(offer.executorIds ?? []);
+    const wanted = random.nextInt(MAX_TASKS_PER_OFFER + 1);
+    while (tasks.length < wanted && this.model.liveTasks().length < MAX_LIVE_TASKS_PER_FRAMEWORK) {
+      const executor = random.next() < CUSTOM_EXECUTOR_PROBABILITY ? this.executorInfo(random.nextInt(EXECUTORS_PER_FRAMEWORK)) : undefined;
+      // A new executor's resources come out of the offer too (the master checks that they fit).
+      const forExecutor = executor === undefined || running.has(executor.executorId) ? Resources.EMPTY : fitInto(available, Resources.parse(EXECUTOR_RESOURCES), '*');
+      if (forExecutor === undefined) break;
+      const oversized = random.next() < OVERSIZED_TASK_PROBABILITY;
+      const shape = Resources.parse(this.model.pick(TASK_SHAPES));
+      const picked = oversized ? Resources.parse(OVERSIZED_TASK_RESOURCES) : fitInto(available.subtract(forExecutor), shape, offer.allocationRole);
+      if (picked === undefined) break;
+      if (!oversized) available = available.subtract(forExecutor).subtract(picked);
+      if (executor !== undefined) running.add(executor.executorId);
+      tasks.push(this.newTask(offer, picked, executor));
+    }
+    if (tasks.length === 0) this.decline(offer.id, filters);
+    else this.launch(offer.id, tasks, filters);
+  }
+
+  /** A task with a random command, run by a command executor or by `executor` (its command then in `data`). */
+  private newTask(offer: Offer, resources: Resources, executor: ExecutorInfo | undefined): TaskInfo {
+    const command = this.randomCommand();
+    const base = { name: 'chaos', taskId: this.model.newTaskId(), agentId: offer.agentId, resources: resources.toJSON() };
+    const task: TaskInfo = executor === undefined ? { ...base, command: { value: command } } : { ...base, executor, data: command };
+    this.model.launched(task, executor === undefined ? command : `${command} (under ${executor.executorId})`, resources, this.clock.now());
+    return task;
+  }
+
+  /** One of the framework's custom executors: always the same info for the same id, as the master requires. */
+  private executorInfo(index: number): ExecutorInfo {
+    return { executorId: `${this.model.name}-executor-${index}`, command: { value: 'simulated' }, resources: Resources.parse(EXECUTOR_RESOURCES).toJSON() };
+  }
+
+  private randomCommand(): string {
+    const random = this.model.random;
+    const draw = random.next();
+    if (draw < SLEEP_SHARE) return `sleep ${1 + random.nextInt(MAX_SLEEP_SECONDS)}`;
+    if (draw < SLEEP_SHARE + EXIT_SHARE) return `exit ${random.nextInt(MAX_EXIT_CODE + 1)}`;
+    return 'serve';
+  }
+}

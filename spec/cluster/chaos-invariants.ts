@@ -1,0 +1,494 @@
+/**
+ * What the chaos simulation (chaos.ts) reads of a cluster and the invariants it checks there.
+ *
+ * A snapshot is read between steps, when no message is in flight (the virtual clock has
+ * settled): the master's books (its `/master/state` JSON, through `dispatch`), the allocator's
+ * (through `dispatch`), each live agent's `/state`, and the executors that really run (the
+ * in-process launcher's). The checks are pure functions of a snapshot; each returns the broken
+ * invariants as sentences, empty when all hold.
+ *
+ * After every step (`stepInvariants`):
+ *   - the allocator's books are consistent (its own `checkInvariants`), and agree with the
+ *     master's: per agent, the same total, the same active flag, and allocated = what the
+ *     master's live tasks, executors and outstanding offers hold there; per framework and
+ *     agent, the same; agents and frameworks the master removed are gone from the allocator;
+ *   - nothing is counted twice: on each agent, live tasks + executors + offers fit in the total,
+ *     and add up to the master's own used + offered figures; no task is listed twice;
+ *   - every live task at the master (TASK_RUNNING ones included) is on a registered agent;
+ *   - what runs is known: every live task in the books of an agent registered at that pid is live
+ *     at the master on that agent; every task an executor runs is live in its agent's books, and
+ *     runs in one executor only; every custom executor that runs is tracked by the master.
+ * At quiescence, after the faults stopped and time passed (`clusterSettled`, `frameworkSettled`,
+ * `frameworkGone`, `reconciliationAgrees`): the agents that run are exactly those registered,
+ * connected and active; what the master has live on an agent is live there in the same state;
+ * the executors the master tracks run, and every executor runs a task the master has RUNNING
+ * there; every task launched settled (terminal, RUNNING everywhere, or unreachable); torn-down
+ * frameworks left nothing behind; and reconciliation, implicit and explicit, agrees.
+ */
+import { z } from 'zod';
+import { dispatch } from '../../lib/actor';
+import { isTerminalState, TaskStateSchema, type TaskState } from '../../lib/protocol';
+import { Resources } from '../../lib/resources';
+import { renderResources } from '../../lib/state-json';
+import type { AgentView, HoldingView } from '../../actors/allocator';
+import type { Agent } from '../../actors/agent';
+import { describeStream, type FrameworkModel, type LaunchedTask, type ReconciliationAnswer } from './chaos-framework';
+import type { Cluster } from './simulation';
+
+// ---- the snapshot -----------------------------------------------------------------------------
+
+/** Resources as the state endpoints render them: `{cpus: 1, mem: 128, ports: "[31000-32000]"}`. */
+const RenderedResourcesSchema = z.record(z.string(), z.union([z.number(), z.string()]));
+const MasterTaskSchema = z.object({
+  id: z.string(), framework_id: z.string(), slave_id: z.string(), state: TaskStateSchema, resources: RenderedResourcesSchema,
+  statuses: z.array(z.object({ state: TaskStateSchema, timestamp: z.number(), source: z.string().optional(), reason: z.string().optional() })),
+});
+const MasterOfferSchema = z.object({ id: z.string(), framework_id: z.string(), slave_id: z.string(), resources: RenderedResourcesSchema });
+const MasterExecutorSchema = z.object({ executor_id: z.string(), framework_id: z.string(), slave_id: z.string(), resources: RenderedResourcesSchema });
+const MasterFrameworkSchema = z.object({
+  id: z.string(), name: z.string(), connected: z.boolean(), active: z.boolean(),
+  tasks: z.array(MasterTaskSchema), unreachable_tasks: z.array(MasterTaskSchema), completed_tasks: z.array(MasterTaskSchema),
+  offers: z.array(MasterOfferSchema), executors: z.array(MasterExecutorSchema),
+});
+const MasterAgentSchema = z.object({
+  id: z.string(), pid: z.string(), active: z.boolean(), connected: z.boolean(),
+  resources: RenderedResourcesSchema, used_resources: RenderedResourcesSchema, offered_resources: RenderedResourcesSchema,
+});
+const MasterStateSchema = z.object({
+  frameworks: z.array(MasterFrameworkSchema), completed_frameworks: z.array(z.object({ id: z.string() })), slaves: z.array(MasterAgentSchema),
+});
+const AgentTaskSchema = z.object({ id: z.string(), framework_id: z.string(), state: TaskStateSchema });
+const AgentStateSchema = z.object({
+  id: z.string(),
+  pid: z.string(),
+  frameworks: z.array(z.object({
+    id: z.string(),
+    executors: z.array(z.object({ id: z.string(), tasks: z.array(AgentTaskSchema), queued_tasks: z.array(AgentTaskSchema) })),
+  })),
+});
+
+/** Rendered resources. */
+export type RenderedResources = z.infer<typeof RenderedResourcesSchema>;
+/** A task in the master's books. */
+export type MasterTask = z.infer<typeof MasterTaskSchema>;
+/** The master's books, as `/master/state` shows them. */
+export type MasterView = z.infer<typeof MasterStateSchema>;
+/** An agent's books, as its `/state` shows them. */
+export type AgentStateView = z.infer<typeof AgentStateSchema>;
+
+/** The allocator's books for the agents and frameworks the snapshot asks about. */
+export interface AllocatorSnapshot {
+  /** Its own consistency check (`checkInvariants`): the error, or undefined. */
+  readonly booksError: string | undefined;
+  /** Agents by id (undefined: unknown to the allocator). */
+  readonly agents: ReadonlyMap<string, AgentView | undefined>;
+  /** Holdings of each of the master's frameworks (completed ones too), or why the allocator refused to say. */
+  readonly holdings: ReadonlyMap<string, HoldingView[] | string>;
+}
+
+/** An executor that really runs, and the tasks it runs. */
+export interface ExecutorSnapshot {
+  readonly agentPid: string;
+  readonly agentId: string;
+  readonly frameworkId: string;
+  readonly executorId: string;
+  /** A framework's own executor (the master tracks those), not the agent's command executor. */
+  readonly custom: boolean;
+  readonly runningTaskIds: readonly string[];
+}
+
+/** Everything the invariants read. */
+export interface ClusterSnapshot {
+  readonly master: MasterView;
+  readonly allocator: AllocatorSnapshot;
+  /** The live agent actors' books. */
+  readonly agents: readonly AgentStateView[];
+  readonly executors: readonly ExecutorSnapshot[];
+  /** Ids of agents that ran in the cluster and that the master no longer lists. */
+  readonly goneAgentIds: readonly string[];
+}
+
+/** Reads a snapshot; `everAgentIds` are the ids of every agent that registered so far. */
+export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<string>): Promise<ClusterSnapshot> {
+  const master = MasterStateSchema.parse(await dispatch(cluster.master.master, (actor) => actor.stateJson()));
+  const masterAgentIds = new Set(master.slaves.map((agent) => agent.id));
+  const goneAgentIds = [...everAgentIds].filter((agentId) => !masterAgentIds.has(agentId));
+  const allocator = await dispatch(cluster.master.allocator.process, (books): AllocatorSnapshot => {
+    let booksError: string | undefined;
+    try {
+      books.checkInvariants();
+    } catch (error) {
+      booksError = error instanceof Error ? error.message : String(error);
+    }
+    const agents = new Map([...masterAgentIds, ...goneAgentIds].map((agentId) => [agentId, books.agent(agentId)] as const));
+    const frameworkIds = [...master.frameworks, ...master.completed_frameworks].map((framework) => framework.id);
+    const holdings = new Map(frameworkIds.map((frameworkId) => [frameworkId, holdingsOrError(() => books.holdings(frameworkId))] as const));
+    return { booksError, agents, holdings };
+  });
+  const live = cluster.agents.flatMap((slot) => (slot.agent !== undefined && !slot.terminated ? [slot.agent.agent] : []));
+  const agents = await Promise.all(live.map(readAgentState));
+  const executors = cluster.launcher.executors().map(({ executor, launch }) => ({
+    agentPid: launch.agentPid, agentId: launch.agentId, frameworkId: launch.frameworkId, executorId: launch.executorId,
+    custom: !launch.commandExecutor, runningTaskIds: executor.runningTaskIds(),
+  }));
+  return { master, allocator, agents, executors, goneAgentIds };
+}
+
+function holdingsOrError(read: () => HoldingView[]): HoldingView[] | string {
+  try {
+    return read();
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** An agent's `/state`, read through its route inside its mailbox (as `GET /slave(N)/state` would). */
+async function readAgentState(agent: Agent): Promise<AgentStateView> {
+  const body = await dispatch(agent, async (actor) => {
+    const route = actor.runtime.routes.get('/state');
+    if (route === undefined) throw new Error('the agent has no /state route');
+    return (await route({ method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) })).body;
+  });
+  return AgentStateSchema.parse(body);
+}
+
+// ---- resources ---------------------------------------------------------------------------------
+
+/** Rendered resources back as resources (roles are summed away, as in the rendering). */
+export function fromRendered(rendered: RenderedResources): Resources {
+  const parts = Object.entries(rendered)
+    .filter(([, value]) => value !== 0 && value !== '')
+    .map(([name, value]) => `${name}:${typeof value === 'number' ? value : value.replace(/\s+/g, '')}`);
+  return parts.length === 0 ? Resources.EMPTY : Resources.parse(parts.join(';'));
+}
+
+/** Resources with their roles summed away, comparable with `fromRendered`'s. */
+function flat(resources: Resources): Resources {
+  return fromRendered(renderResources(resources));
+}
+
+function sum(items: Iterable<Resources>): Resources {
+  let total = Resources.EMPTY;
+  for (const item of items) total = total.add(item);
+  return total;
+}
+
+/** States whose resources the master still counts (Mesos: not terminal, not unreachable). */
+export function holdsResources(state: TaskState): boolean {
+  return !isTerminalState(state) && state !== 'TASK_UNREACHABLE';
+}
+
+// ---- invariants after every step ---------------------------------------------------------------
+
+/** The master's live tasks, over all frameworks. */
+function masterTasks(master: MasterView): MasterTask[] {
+  return master.frameworks.flatMap((framework) => framework.tasks);
+}
+
+/**
+ * What the master counts on an agent (optionally for one framework): live tasks, executors and
+ * outstanding offers, from its task, executor and offer lists (not from its own totals).
+ */
+function masterHoldings(master: MasterView, agentId: string, frameworkId?: string): Resources {
+  const frameworks = master.frameworks.filter((framework) => frameworkId === undefined || framework.id === frameworkId);
+  const tasks = frameworks.flatMap((framework) => framework.tasks).filter((task) => task.slave_id === agentId && holdsResources(task.state));
+  const executors = frameworks.flatMap((framework) => framework.executors).filter((executor) => executor.slave_id === agentId);
+  const offers = frameworks.flatMap((framework) => framework.offers).filter((offer) => offer.slave_id === agentId);
+  return sum([...tasks, ...executors, ...offers].map((item) => fromRendered(item.resources)));
+}
+
+/** Allocator books are consistent, and agree with the master's, agent by agent and framework by framework. */
+export function masterAgreesWithAllocator(snapshot: ClusterSnapshot): string[] {
+  const { master, allocator } = snapshot;
+  const broken: string[] = [];
+  if (allocator.booksError !== undefined) broken.push(`the allocator's books are inconsistent: ${allocator.booksError}`);
+  for (const agent of master.slaves) {
+    const view = allocator.agents.get(agent.id);
+    if (view === undefined) {
+      broken.push(`agent ${agent.id} is registered at the master but unknown to the allocator`);
+      continue;
+    }
+    const total = fromRendered(agent.resources);
+    if (!flat(view.total).equals(total)) broken.push(`agent ${agent.id}: total ${total.format()} at the master, ${flat(view.total).format()} at the allocator`);
+    if (view.active !== agent.active) broken.push(`agent ${agent.id}: ${agent.active ? 'active' : 'inactive'} at the master, ${view.active ? 'active' : 'inactive'} at the allocator`);
+    const held = masterHoldings(master, agent.id);
+    if (!flat(view.allocated).equals(held)) {
+      broken.push(`agent ${agent.id}: the master's tasks, executors and offers hold ${held.format()}, the allocator has ${flat(view.allocated).format()} allocated`);
+    }
+  }
+  for (const agentId of snapshot.goneAgentIds) {
+    if (allocator.agents.get(agentId) !== undefined) broken.push(`agent ${agentId} is gone from the master but still in the allocator`);
+  }
+  for (const framework of master.frameworks) broken.push(...frameworkAgreement(snapshot, framework.id));
+  for (const framework of master.completed_frameworks) {
+    const holdings = allocator.holdings.get(framework.id);
+    if (Array.isArray(holdings)) broken.push(`framework ${framework.id} was torn down, but the allocator still has it, holding ${holdings.map((holding) => `${holding.resources.format()} on ${holding.agentId}`).join(', ') || 'nothing'}`);
+  }
+  return broken;
+}
+
+/** One framework's holdings, agent by agent: the master's tasks, executors and offers against the allocator's. */
+function frameworkAgreement(snapshot: ClusterSnapshot, frameworkId: string): string[] {
+  const holdings = snapshot.allocator.holdings.get(frameworkId);
+  if (typeof holdings === 'string' || holdings === undefined) return [`framework ${frameworkId} is registered at the master but the allocator says: ${holdings ?? 'nothing'}`];
+  const broken: string[] = [];
+  const agentIds = new Set([...snapshot.master.slaves.map((agent) => agent.id), ...holdings.map((holding) => holding.agentId)]);
+  for (const agentId of agentIds) {
+    const atAllocator = flat(sum(holdings.filter((holding) => holding.agentId === agentId).map((holding) => holding.resources)));
+    const atMaster = masterHoldings(snapshot.master, agentId, frameworkId);
+    if (!atAllocator.equals(atMaster)) broken.push(`framework ${frameworkId} on agent ${agentId}: the master counts ${atMaster.format()}, the allocator ${atAllocator.format()}`);
+  }
+  return broken;
+}
+
+/** No resource counted twice: live tasks, executors and offers on each agent fit in its total, and the master's own sums agree. */
+export function nothingCountedTwice(snapshot: ClusterSnapshot): string[] {
+  const broken: string[] = [];
+  for (const agent of snapshot.master.slaves) {
+    const total = fromRendered(agent.resources);
+    const held = masterHoldings(snapshot.master, agent.id);
+    if (!total.contains(held)) broken.push(`agent ${agent.id}: its live tasks, executors and offers hold ${held.format()}, more than its total ${total.format()}`);
+    const reported = fromRendered(agent.used_resources).add(fromRendered(agent.offered_resources));
+    if (!reported.equals(held)) broken.push(`agent ${agent.id}: the master reports ${reported.format()} used and offered, its lists add up to ${held.format()}`);
+  }
+  const seen = new Set<string>();
+  for (const task of masterTasks(snapshot.master)) {
+    const key = `${task.framework_id}/${task.id}`;
+    if (seen.has(key)) broken.push(`task ${key} is listed twice by the master`);
+    seen.add(key);
+  }
+  return broken;
+}
+
+/** Every live task the master has (TASK_RUNNING ones included) is on an agent it has registered. */
+export function liveTasksOnRegisteredAgents(snapshot: ClusterSnapshot): string[] {
+  const agentIds = new Set(snapshot.master.slaves.map((agent) => agent.id));
+  return masterTasks(snapshot.master)
+    .filter((task) => holdsResources(task.state) && !agentIds.has(task.slave_id))
+    .map((task) => `task ${task.framework_id}/${task.id} is ${task.state} at the master on ${task.slave_id}, which the master has not registered`);
+}
+
+/**
+ * What agents and executors run is known to the master: each live task in a live agent's books
+ * (of an agent the master has registered at that pid) is live in the master's books on that
+ * agent, and each task an executor runs is live in its agent's books. Tasks of frameworks the
+ * master tore down are left out: their agents are shutting them down (`clusterSettled` checks
+ * that they are gone in the end).
+ */
+export function agentsAgreeWithMaster(snapshot: ClusterSnapshot): string[] {
+  const broken: string[] = [];
+  const masterLive = new Map(masterTasks(snapshot.master).filter((task) => holdsResources(task.state)).map((task) => [`${task.framework_id}/${task.id}`, task]));
+  const tornDown = new Set(snapshot.master.completed_frameworks.map((framework) => framework.id));
+  for (const agent of snapshot.agents) {
+    const registered = snapshot.master.slaves.find((candidate) => candidate.id === agent.id);
+    for (const task of agentLiveTasks(agent)) {
+      const key = `${task.framework_id}/${task.id}`;
+      if (registered === undefined || registered.pid !== agent.pid || tornDown.has(task.framework_id)) continue;
+      const known = masterLive.get(key);
+      if (known === undefined || known.slave_id !== agent.id) broken.push(`agent ${agent.id} runs ${key} (${task.state}), which the master ${known === undefined ? 'does not have live' : `has on ${known.slave_id}`}`);
+    }
+  }
+  const running = new Map<string, ExecutorSnapshot>();
+  for (const executor of snapshot.executors) {
+    const books = snapshot.agents.find((agent) => agent.pid === executor.agentPid);
+    const registered = snapshot.master.slaves.some((agent) => agent.id === executor.agentId && agent.pid === executor.agentPid);
+    if (executor.custom && registered && !tornDown.has(executor.frameworkId) && !masterTracks(snapshot.master, executor)) {
+      broken.push(`executor ${executor.frameworkId}/${executor.executorId} runs on ${executor.agentId}, but the master does not track it there`);
+    }
+    for (const taskId of executor.runningTaskIds) {
+      const key = `${executor.frameworkId}/${taskId}`;
+      const twice = running.get(key);
+      if (twice !== undefined) broken.push(`task ${key} runs in two executors, on ${twice.agentId} and ${executor.agentId}`);
+      running.set(key, executor);
+      if (books === undefined) continue; // an executor outliving its agent: checked at quiescence
+      if (!agentLiveTasks(books).some((task) => task.framework_id === executor.frameworkId && task.id === taskId)) {
+        broken.push(`an executor on ${executor.agentId} runs ${key}, which its agent does not have live`);
+      }
+    }
+  }
+  return broken;
+}
+
+/** Whether the master tracks `executor` (a framework's own) on its agent. */
+function masterTracks(master: MasterView, executor: ExecutorSnapshot): boolean {
+  return master.frameworks.some((framework) => framework.id === executor.frameworkId
+    && framework.executors.some((tracked) => tracked.executor_id === executor.executorId && tracked.slave_id === executor.agentId));
+}
+
+/** The non-terminal tasks in an agent's books (queued ones included). */
+export function agentLiveTasks(agent: AgentStateView): Array<z.infer<typeof AgentTaskSchema>> {
+  return agent.frameworks.flatMap((framework) => framework.executors.flatMap((executor) => [...executor.tasks, ...executor.queued_tasks]))
+    .filter((task) => !isTerminalState(task.state));
+}
+
+/** Every invariant checked after each step. */
+export function stepInvariants(snapshot: ClusterSnapshot): string[] {
+  return [
+    ...masterAgreesWithAllocator(snapshot),
+    ...nothingCountedTwice(snapshot),
+    ...liveTasksOnRegisteredAgents(snapshot),
+    ...agentsAgreeWithMaster(snapshot),
+  ];
+}
+
+// ---- invariants at quiescence ------------------------------------------------------------------
+
+/**
+ * After the faults stop and time has passed: every agent that runs is registered, connected
+ * and active, and nothing else is; what the master has live on an agent runs there, in the same
+ * state; every executor belongs to such an agent and runs a task the master has RUNNING there.
+ */
+export function clusterSettled(snapshot: ClusterSnapshot): string[] {
+  const broken: string[] = [];
+  const { master } = snapshot;
+  const running = new Set(snapshot.agents.map((agent) => agent.id));
+  for (const agent of master.slaves) {
+    if (!running.has(agent.id)) broken.push(`the master still lists agent ${agent.id}, which no longer runs`);
+    else if (!agent.connected || !agent.active) broken.push(`agent ${agent.id} runs but is ${agent.connected ? '' : 'disconnected and '}${agent.active ? 'active' : 'inactive'} at the master`);
+  }
+  const tornDown = new Set(master.completed_frameworks.map((framework) => framework.id));
+  for (const agent of snapshot.agents) {
+    const registered = master.slaves.find((candidate) => candidate.id === agent.id);
+    if (registered === undefined || registered.pid !== agent.pid) {
+      broken.push(`agent ${agent.pid} (${agent.id || 'no id'}) runs but is not registered at the master`);
+      continue;
+    }
+    for (const task of agentLiveTasks(agent).filter((candidate) => tornDown.has(candidate.framework_id))) {
+      broken.push(`agent ${agent.id} still runs ${task.framework_id}/${task.id} (${task.state}) of a framework the master tore down`);
+    }
+    for (const task of masterTasks(master).filter((candidate) => candidate.slave_id === agent.id && holdsResources(candidate.state))) {
+      const here = agentLiveTasks(agent).find((candidate) => candidate.framework_id === task.framework_id && candidate.id === task.id);
+      if (here?.state !== task.state) broken.push(`task ${task.framework_id}/${task.id} is ${task.state} at the master but ${here?.state ?? 'unknown'} on agent ${agent.id}`);
+    }
+  }
+  for (const framework of master.frameworks) {
+    for (const tracked of framework.executors) {
+      const runs = snapshot.executors.some((executor) => executor.custom && executor.frameworkId === framework.id && executor.executorId === tracked.executor_id && executor.agentId === tracked.slave_id);
+      if (!runs) broken.push(`the master tracks executor ${framework.id}/${tracked.executor_id} on ${tracked.slave_id}, where it does not run`);
+    }
+  }
+  for (const executor of snapshot.executors) {
+    const agent = snapshot.agents.find((candidate) => candidate.pid === executor.agentPid);
+    const where = `executor ${executor.frameworkId}/${executor.executorId} on ${executor.agentId}`;
+    if (agent === undefined) broken.push(`${where} outlived its agent`);
+    if (executor.runningTaskIds.length === 0) broken.push(`${where} runs no task but did not exit`);
+    for (const taskId of executor.runningTaskIds) {
+      const task = masterTasks(master).find((candidate) => candidate.framework_id === executor.frameworkId && candidate.id === taskId);
+      if (task?.state !== 'TASK_RUNNING' || task.slave_id !== executor.agentId) broken.push(`${where} runs ${taskId}, which the master has ${task === undefined ? 'forgotten' : `${task.state} on ${task.slave_id}`}`);
+    }
+  }
+  return broken;
+}
+
+/** A framework that was torn down is gone: the master keeps it as completed and nothing of it runs or is held. */
+export function frameworkGone(snapshot: ClusterSnapshot, model: FrameworkModel): string[] {
+  const frameworkId = model.frameworkId;
+  if (frameworkId === undefined) return [];
+  const broken: string[] = [];
+  if (snapshot.master.frameworks.some((framework) => framework.id === frameworkId)) broken.push(`${model.name} (${frameworkId}) was torn down but is still registered`);
+  if (!snapshot.master.completed_frameworks.some((framework) => framework.id === frameworkId)) broken.push(`${model.name} (${frameworkId}) was torn down but is not among the completed frameworks`);
+  for (const executor of snapshot.executors.filter((candidate) => candidate.frameworkId === frameworkId)) {
+    broken.push(`executor ${executor.executorId} of the torn-down ${model.name} still runs on ${executor.agentId}`);
+  }
+  return broken;
+}
+
+/** What the master answers about a task it no longer has: it does not know the task. */
+const UNKNOWN_TASK_ANSWERS: ReadonlySet<TaskState> = new Set<TaskState>(['TASK_LOST', 'TASK_GONE', 'TASK_UNKNOWN', 'TASK_UNREACHABLE']);
+
+/**
+ * Every task the framework launched ended up in one of these places, and its scheduler is back:
+ *   - terminal (its stream settled in a terminal state), and the master no longer has it live;
+ *   - TASK_RUNNING, and so it is at the master, in its agent's books, and in an executor there;
+ *   - TASK_UNREACHABLE (partition-aware frameworks), kept among the master's unreachable tasks.
+ *     A limitation: an agent the master marked unreachable is told to shut down when it comes
+ *     back (docs/master.md), so the real state of its tasks never surfaces;
+ *   - its stream stopped short, but the master ended the task itself (it removed the agent, or
+ *     refused the launch) when no scheduler of the framework was registered, or a fault dropped
+ *     an update about the task on its way to the scheduler; and the framework's explicit
+ *     reconciliation (`explicit`, the last answers) says the master does not know the task. The
+ *     master's own updates carry no uuid and are not retried, as in Mesos: they are lost when
+ *     the scheduler is away or the message is dropped, and frameworks learn of them by
+ *     reconciling.
+ * Anything else (no update at all, or stuck in STAGING, STARTING or KILLING) is broken.
+ */
+export function frameworkSettled(snapshot: ClusterSnapshot, model: FrameworkModel, explicit: readonly ReconciliationAnswer[]): string[] {
+  const framework = snapshot.master.frameworks.find((candidate) => candidate.id === model.frameworkId);
+  if (framework === undefined) return [`framework ${model.name} (${model.frameworkId ?? 'never registered'}) is not registered at the master`];
+  const broken: string[] = [];
+  if (!framework.connected || !framework.active) broken.push(`framework ${model.name} is ${framework.connected ? 'connected' : 'disconnected'} and ${framework.active ? 'active' : 'inactive'} at the master`);
+  for (const task of framework.tasks) {
+    if (!model.tasks.has(task.id)) broken.push(`the master has ${task.id} (${task.state}) for ${model.name}, which never launched it`);
+  }
+  for (const task of model.tasks.values()) {
+    const answer = explicit.filter((candidate) => candidate.taskId === task.taskId).at(-1);
+    const why = taskSettlement(snapshot, framework, model, task, answer);
+    if (why !== undefined) broken.push(`${task.taskId} (${task.command}, on ${task.agentId}, stream: ${describeStream(task)}): ${why}`);
+  }
+  return broken;
+}
+
+/** A framework as the master shows it. */
+type MasterFramework = MasterView['frameworks'][number];
+
+/** Why one task has not settled properly, or undefined. */
+function taskSettlement(snapshot: ClusterSnapshot, framework: MasterFramework, model: FrameworkModel, task: LaunchedTask, answer: ReconciliationAnswer | undefined): string | undefined {
+  const settled = task.settled?.state;
+  const live = framework.tasks.find((candidate) => candidate.id === task.taskId);
+  if (settled !== undefined && isTerminalState(settled)) return live === undefined ? undefined : `settled ${settled}, but the master still has it live (${live.state})`;
+  if (live !== undefined) return settled === 'TASK_RUNNING' ? runningSettlement(snapshot, framework.id, live) : `stuck in ${settled ?? 'nothing'} (the master has it ${live.state})`;
+  // Kept as unreachable, its state may be terminal: the agent's last update reached the master, not the framework.
+  if (settled === 'TASK_UNREACHABLE' && framework.unreachable_tasks.some((candidate) => candidate.id === task.taskId)) return undefined;
+  const ended = [...framework.completed_tasks, ...framework.unreachable_tasks].filter((candidate) => candidate.id === task.taskId).at(-1);
+  const last = ended?.statuses.at(-1);
+  const stopped = `its stream stopped at ${settled ?? 'nothing'}`;
+  if (ended !== undefined && last?.source !== 'SOURCE_MASTER') return `${stopped}, but the agent ended it (${ended.state}), and agents retry until acknowledged`;
+  const sentAtMs = last === undefined ? undefined : last.timestamp * 1000;
+  if (!model.mayHaveMissed(task.taskId, sentAtMs)) {
+    return `${stopped}, though the master ended it (${ended?.state ?? 'refused the launch'}) while a scheduler was registered and no fault dropped the update`;
+  }
+  if (answer === undefined || !UNKNOWN_TASK_ANSWERS.has(answer.status.state)) return `${stopped}, and reconciliation says ${answer?.status.state ?? 'nothing'}`;
+  return undefined;
+}
+
+/** A task the master has RUNNING is RUNNING in its agent's books and in an executor there. */
+function runningSettlement(snapshot: ClusterSnapshot, frameworkId: string, live: MasterTask): string | undefined {
+  if (live.state !== 'TASK_RUNNING') return `settled TASK_RUNNING, but the master has it ${live.state}`;
+  const agent = snapshot.agents.find((candidate) => candidate.id === live.slave_id);
+  const here = agent === undefined ? undefined : agentLiveTasks(agent).find((candidate) => candidate.framework_id === frameworkId && candidate.id === live.id);
+  if (here?.state !== 'TASK_RUNNING') return `RUNNING at the master on ${live.slave_id}, but ${here?.state ?? 'unknown'} to that agent`;
+  const runs = snapshot.executors.some((executor) => executor.agentPid === agent?.pid && executor.frameworkId === frameworkId && executor.runningTaskIds.includes(live.id));
+  return runs ? undefined : `RUNNING at the master and its agent, but no executor on ${live.slave_id} runs it`;
+}
+
+/**
+ * Reconciliation agrees with the master and with what the framework heard: implicitly, one
+ * answer per live task at the master, in its state there, which is where the task's stream
+ * settled; explicitly, for each task launched, that state for live tasks, and "unknown" (LOST,
+ * GONE, UNKNOWN or UNREACHABLE) for the others.
+ */
+export function reconciliationAgrees(snapshot: ClusterSnapshot, model: FrameworkModel, implicit: readonly ReconciliationAnswer[], explicit: readonly ReconciliationAnswer[]): string[] {
+  const framework = snapshot.master.frameworks.find((candidate) => candidate.id === model.frameworkId);
+  if (framework === undefined) return [];
+  const broken: string[] = [];
+  const answered = new Set(implicit.map((answer) => answer.taskId));
+  for (const task of framework.tasks) {
+    if (!answered.has(task.id)) broken.push(`implicit reconciliation of ${model.name} left out ${task.id}`);
+  }
+  for (const answer of implicit) {
+    const task = framework.tasks.find((candidate) => candidate.id === answer.taskId);
+    const settled = model.tasks.get(answer.taskId)?.settled?.state;
+    if (task === undefined) broken.push(`implicit reconciliation of ${model.name} answered ${answer.taskId}, which the master does not have live`);
+    else if (answer.status.state !== task.state || answer.status.state !== settled) {
+      broken.push(`implicit reconciliation says ${answer.taskId} is ${answer.status.state}; the master has ${task.state}, its stream settled ${settled ?? 'nowhere'}`);
+    }
+  }
+  for (const task of model.tasks.values()) {
+    const answer = explicit.filter((candidate) => candidate.taskId === task.taskId).at(-1);
+    const atMaster = framework.tasks.find((candidate) => candidate.id === task.taskId);
+    if (answer === undefined) broken.push(`explicit reconciliation of ${model.name} did not answer ${task.taskId}`);
+    else if (atMaster !== undefined && answer.status.state !== atMaster.state) broken.push(`explicit reconciliation says ${task.taskId} is ${answer.status.state}; the master has ${atMaster.state}`);
+    else if (atMaster === undefined && !UNKNOWN_TASK_ANSWERS.has(answer.status.state)) broken.push(`explicit reconciliation says ${task.taskId} is ${answer.status.state}, which the master does not have live`);
+  }
+  return broken;
+}

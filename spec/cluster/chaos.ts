@@ -1,0 +1,526 @@
+/**
+ * A seeded, randomized simulation of a whole cluster with faults (DESIGN.md §11, tier 3).
+ *
+ * One master, 3 to 5 agents of different sizes and 2 to 4 frameworks (chaos-framework.ts) run on
+ * one memory host under a virtual clock, executors in process (simulation.ts). One seed drives
+ * everything: the host's PRNG (ids, backoffs, the allocator's shuffles), the shape of the
+ * cluster, every step of the run, and each framework's choices. The host's address is fixed, so
+ * a seed replays exactly.
+ *
+ * Each step does one random thing, advances the clock by a random amount, lets every message in
+ * flight arrive, and checks the invariants (chaos-invariants.ts `stepInvariants`, the order of
+ * each task's status updates at its framework, no FrameworkError at a live scheduler, no error
+ * logged by any actor). The things a step does:
+ *   - nothing (time passes);
+ *   - a framework kills a task, reconciles, revives, suppresses, or uses an offer it held;
+ *   - messages of one kind are dropped, a fraction of them, for a while; losing one that nobody
+ *     sends again also breaks its link (chaos-faults.ts);
+ *   - a partition: the link between the master and an agent breaks and every message between
+ *     them is dropped for a while;
+ *   - an agent crashes (its executors and tasks with it) and a new one starts over the same work
+ *     dir a little later, at the same address or a new one. Nothing is checkpointed, so the new
+ *     agent is a new agent to the master and the old one's tasks are lost once the master gives
+ *     up on it: expected, not a bug;
+ *   - a scheduler crashes (or stops for a failover) and a new one fails over to its framework id
+ *     a little later; when that is later than the framework's failover timeout, the master has
+ *     torn the framework down, and a new framework takes its place;
+ *   - an executor crashes;
+ *   - a framework is done: it unregisters, and a new framework takes its place;
+ *   - time jumps past the master's ping timeouts.
+ * Agents that the master tells to shut down (they come back after it removed them) start again,
+ * as a supervisor would start them. Then the faults stop, the frameworks stop launching, time
+ * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
+ * `frameworkSettled`, `frameworkGone`) and reconciliation must agree (`reconciliationAgrees`).
+ */
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import pino from 'pino';
+import { dispatch, type UPID } from '../../lib/actor';
+import type { Logger } from '../../lib/logging';
+import { Prng, type DeliveredMessage } from '../../lib/process';
+import { AcceptOffers, StatusUpdateMessage } from '../../lib/protocol';
+import { STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../actors/master/constants';
+import { Faults, pick } from './chaos-faults';
+import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
+import { clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
+import { startCluster, type AgentSlot, type Cluster } from './simulation';
+
+/** Agent sizes a cluster is made of (one reserves resources for the `analytics` role). */
+export const AGENT_SHAPES: readonly string[] = [
+  'cpus:4;mem:4096;disk:10000;ports:[31000-32000]',
+  'cpus:2;mem:2048;disk:5000;ports:[31000-31099]',
+  'cpus:8;mem:16384;disk:20000;ports:[31000-32000]',
+  'cpus(analytics):2;mem(analytics):2048;cpus:2;mem:2048;disk:10000;ports:[31000-32000]',
+  'cpus:1;mem:1024;disk:2000;ports:[32000-32100]',
+];
+/** Fewest agents in a cluster. */
+export const MIN_AGENTS = 3;
+/** Most agents in a cluster. */
+export const MAX_AGENTS = 5;
+/** Fewest frameworks running at once. */
+export const MIN_FRAMEWORKS = 2;
+/** Most frameworks running at once. */
+export const MAX_FRAMEWORKS = 4;
+/** Roles a framework registers in, one of these. */
+export const FRAMEWORK_ROLES: readonly string[] = ['*', '*', 'analytics'];
+/** Chance that a framework is PARTITION_AWARE. */
+export const PARTITION_AWARE_PROBABILITY = 0.5;
+/** The host's address in every run, so that a seed replays exactly. */
+export const CHAOS_HOST_ADDRESS = 'chaos:5050';
+/** Unused offers are rescinded after this long (`--offer_timeout`): a dropped ResourceOffers would hold them forever. */
+export const CHAOS_OFFER_TIMEOUT_MS = 30_000;
+
+/** What a step may do, with its weight. */
+export const STEP_WEIGHTS = {
+  idle: 30, kill: 10, reconcile: 8, revive: 4, suppress: 1, useHeldOffer: 4, drop: 12, partition: 5,
+  crashAgent: 4, crashScheduler: 4, crashExecutor: 3, teardown: 1, pingTimeouts: 3,
+} as const;
+/** One kind of step. */
+export type StepKind = keyof typeof STEP_WEIGHTS;
+/** How far the clock moves after a step, one of these (ms). */
+export const STEP_ADVANCES_MS: readonly number[] = [0, 100, 1_000, 3_000, 10_000, 30_000];
+/** After a `pingTimeouts` step the clock moves past every ping timeout of an agent. */
+export const PING_TIMEOUTS_ADVANCE_MS = (MAX_AGENT_PING_TIMEOUTS + 1) * AGENT_PING_TIMEOUT_MS;
+/** Chance that an agent starts again at the address (pid) of the one before it, as a restarted agent does; else at a new one, as a new machine would. */
+export const SAME_ADDRESS_RESTART_PROBABILITY = 0.5;
+/** Chance that a scheduler stops for a failover (DeactivateFramework) rather than crashing. */
+export const GRACEFUL_FAILOVER_PROBABILITY = 0.3;
+/** A crashed agent starts again within this long. */
+export const MAX_AGENT_RESTART_DELAY_MS = 120_000;
+/** A crashed scheduler's successor starts within this long (longer than the shortest failover timeout, so some are too late). */
+export const MAX_SCHEDULER_RESTART_DELAY_MS = 60_000;
+/**
+ * After the faults stop, time moves this long: past the longest wait for a status update retry
+ * (10 min, `STATUS_UPDATE_RETRY_INTERVAL_MAX_MS`), with room for an agent the master removed to
+ * notice (75 s), be told to shut down, and start again.
+ */
+export const HEAL_DURATION_MS = STATUS_UPDATE_RETRY_INTERVAL_MAX_MS + 2 * 60_000;
+/** ... in rounds this long, with the step invariants checked after each. */
+export const HEAL_ROUND_MS = 60_000;
+/** Events shown with a failure. */
+export const EVENTS_SHOWN_ON_FAILURE = 40;
+/** What the Scheduler base logs (at error level) on a FrameworkError; the run checks those itself. */
+const SCHEDULER_ERROR_LOG = 'framework error from the master';
+
+/** What to run. */
+export interface ChaosOptions {
+  readonly seed: number;
+  readonly steps: number;
+  /** Holds the master's and the agents' work dirs. */
+  readonly workDir: string;
+}
+
+/** What a run did. */
+export interface ChaosReport {
+  readonly seed: number;
+  /** Everything that happened, in order, with virtual times: the same for the same seed. */
+  readonly events: readonly string[];
+  /** sha256 of `events`. */
+  readonly digest: string;
+  readonly stepsByKind: Readonly<Record<StepKind, number>>;
+  readonly tasksLaunched: number;
+  readonly statusUpdates: number;
+  readonly agentStarts: number;
+  readonly schedulerStarts: number;
+}
+
+/** A broken invariant, naming the seed and the step, with the events that led there. */
+export class ChaosFailure extends Error {
+  constructor(readonly seed: number, readonly steps: number, readonly step: string, readonly broken: readonly string[], readonly events: readonly string[]) {
+    super([
+      `chaos seed ${seed} broke ${broken.length} invariant(s) at ${step}:`,
+      ...broken.map((line) => `  - ${line}`),
+      `Replay it with: CHAOS_SEED=${seed} CHAOS_STEPS=${steps} npx mocha --no-config dist/spec/cluster/chaos.spec.js`,
+      `Last ${Math.min(events.length, EVENTS_SHOWN_ON_FAILURE)} events:`,
+      ...events.slice(-EVENTS_SHOWN_ON_FAILURE).map((line) => `  ${line}`),
+    ].join('\n'));
+    this.name = 'ChaosFailure';
+  }
+}
+
+/** Runs one seeded simulation; rejects with a `ChaosFailure` at the first broken invariant. */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const run = await ChaosRun.start(options);
+  try {
+    return await run.run();
+  } finally {
+    await run.cluster.host.stop();
+  }
+}
+
+/** Something the run will do at a virtual time (a restart). */
+interface PendingEvent {
+  readonly atMs: number;
+  readonly what: string;
+  readonly run: () => Promise<void>;
+}
+
+/** A logger that keeps what actors log at error level, and the allocator's refusals: each is a bug. */
+function catchingLogger(caught: string[]): Logger {
+  const sink = {
+    write: (line: string): void => {
+      if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG)) caught.push(line.trim());
+    },
+  };
+  return pino({ level: 'warn' }, sink);
+}
+
+/** One run: the cluster, its frameworks, the faults in force, and what happened. */
+class ChaosRun {
+  private readonly events: string[] = [];
+  private readonly models: FrameworkModel[] = [];
+  /** The scheduler running each framework now (undefined while crashed or after its framework ended). */
+  private readonly schedulers = new Map<FrameworkModel, ChaosScheduler | undefined>();
+  /** Schedulers whose actor has terminated. */
+  private readonly stoppedSchedulers = new WeakSet<ChaosScheduler>();
+  private readonly faults: Faults;
+  private readonly startMs: number;
+  private pending: PendingEvent[] = [];
+  /** Every agent id the master listed. */
+  private readonly agentIds = new Set<string>();
+  private stepName = 'start';
+  private readonly stepsByKind = Object.fromEntries(Object.keys(STEP_WEIGHTS).map((kind) => [kind, 0])) as Record<StepKind, number>;
+  private schedulerStarts = 0;
+
+  private constructor(
+    private readonly options: ChaosOptions,
+    readonly cluster: Cluster,
+    /** Drives the run's own choices (each framework has a PRNG of its own). */
+    private readonly random: Prng,
+    /** What actors logged at error level (see `catchingLogger`). */
+    private readonly loggedErrors: readonly string[],
+  ) {
+    this.startMs = cluster.clock.now();
+    this.faults = new Faults({
+      host: cluster.host, masterPid: cluster.master.pid, random, now: () => this.now(), log: (line) => this.log(line),
+      dropped: (name, message) => this.noteDropped(name, message),
+    });
+  }
+
+  /** Builds the cluster from the seed and starts the frameworks. */
+  static async start(options: ChaosOptions): Promise<ChaosRun> {
+    const random = new Prng(options.seed);
+    const loggedErrors: string[] = [];
+    const agents = Array.from({ length: MIN_AGENTS + random.nextInt(MAX_AGENTS - MIN_AGENTS + 1) }, () => pick(random, AGENT_SHAPES));
+    const cluster = await startCluster({
+      agents, workDir: options.workDir, seed: options.seed, address: CHAOS_HOST_ADDRESS,
+      logger: catchingLogger(loggedErrors), masterFlags: { offerTimeoutMs: CHAOS_OFFER_TIMEOUT_MS },
+    });
+    const run = new ChaosRun(options, cluster, random, loggedErrors);
+    run.log(`cluster: agents ${agents.join(' | ')}`);
+    const frameworks = MIN_FRAMEWORKS + random.nextInt(MAX_FRAMEWORKS - MIN_FRAMEWORKS + 1);
+    for (let index = 0; index < frameworks; index++) run.addFramework();
+    await cluster.clock.settle();
+    return run;
+  }
+
+  async run(): Promise<ChaosReport> {
+    for (let step = 1; step <= this.options.steps; step++) {
+      this.stepName = `step ${step}`;
+      await this.step();
+    }
+    await this.heal();
+    await this.checkSettled();
+    const tasks = this.models.flatMap((model) => [...model.tasks.values()]);
+    return {
+      seed: this.options.seed,
+      events: this.events,
+      digest: createHash('sha256').update(this.events.join('\n')).digest('hex'),
+      stepsByKind: this.stepsByKind,
+      tasksLaunched: tasks.length,
+      statusUpdates: tasks.reduce((count, task) => count + task.updates.length, 0),
+      agentStarts: this.cluster.agents.reduce((count, slot) => count + slot.startCount, 0),
+      schedulerStarts: this.schedulerStarts,
+    };
+  }
+
+  // ---- steps ------------------------------------------------------------------------------------
+
+  private async step(): Promise<void> {
+    await this.runDueEvents();
+    this.faults.endExpired();
+    const kind = this.chooseStep();
+    this.stepsByKind[kind]++;
+    await this.apply(kind);
+    await this.cluster.clock.advance(kind === 'pingTimeouts' ? PING_TIMEOUTS_ADVANCE_MS : pick(this.random, STEP_ADVANCES_MS));
+    await this.supervise();
+    await this.checkStep();
+  }
+
+  private chooseStep(): StepKind {
+    const entries = Object.entries(STEP_WEIGHTS) as Array<[StepKind, number]>;
+    let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
+    for (const [kind, weight] of entries) {
+      draw -= weight;
+      if (draw < 0) return kind;
+    }
+    return 'idle';
+  }
+
+  private async apply(kind: StepKind): Promise<void> {
+    switch (kind) {
+      case 'idle':
+      case 'pingTimeouts':
+        return;
+      case 'kill':
+        return this.frameworkAction((scheduler) => scheduler.killSomeTask());
+      case 'reconcile':
+        return this.frameworkAction((scheduler) => scheduler.reconcileSome());
+      case 'revive':
+        return this.frameworkAction((scheduler) => scheduler.reviveOffers());
+      case 'suppress':
+        return this.frameworkAction((scheduler) => scheduler.suppressOffers());
+      case 'useHeldOffer':
+        return this.frameworkAction((scheduler) => scheduler.useHeldOffer());
+      case 'drop':
+        if (this.faults.roomForMore) this.faults.startDrop();
+        return;
+      case 'partition':
+        return this.startPartition();
+      case 'crashAgent':
+        return this.crashAgent();
+      case 'crashScheduler':
+        return this.crashScheduler();
+      case 'crashExecutor':
+        return this.crashExecutor();
+      case 'teardown':
+        return this.tearDown();
+    }
+  }
+
+  /** One framework with a running scheduler does something. */
+  private async frameworkAction(action: (scheduler: ChaosScheduler) => void): Promise<void> {
+    const running = [...this.schedulers.values()].filter((scheduler) => scheduler !== undefined);
+    if (running.length === 0) return;
+    await dispatch(pick(this.random, running), action).catch(() => undefined); // a scheduler that just stopped
+  }
+
+  private startPartition(): void {
+    const up = this.agentsUp();
+    if (up.length === 0 || !this.faults.roomForMore) return;
+    this.faults.startPartition(pick(this.random, up).agent?.pid as UPID);
+  }
+
+  private async crashAgent(): Promise<void> {
+    const up = this.agentsUp();
+    if (up.length <= 1) return; // keep one agent up
+    const slot = pick(this.random, up);
+    this.log(`agent ${slot.agent?.pid.toString()} crashes`);
+    await slot.crash();
+    this.restartLater(slot);
+  }
+
+  private async crashScheduler(): Promise<void> {
+    const registered = this.registeredFrameworks();
+    if (registered.length === 0) return;
+    const model = pick(this.random, registered);
+    const scheduler = this.schedulers.get(model) as ChaosScheduler;
+    const graceful = this.random.next() < GRACEFUL_FAILOVER_PROBABILITY;
+    this.log(`scheduler ${scheduler.id} of ${model.name} ${graceful ? 'stops for a failover' : 'crashes'}`);
+    model.schedulerDown(this.now());
+    this.schedulers.set(model, undefined);
+    if (graceful) await dispatch(scheduler, (actor) => actor.stop(true));
+    else this.cluster.host.terminate(scheduler);
+    await this.cluster.host.wait(scheduler);
+    this.later(this.random.nextInt(MAX_SCHEDULER_RESTART_DELAY_MS), `a new scheduler fails ${model.name} over`, () => {
+      this.startScheduler(model);
+      return Promise.resolve();
+    });
+  }
+
+  /** An executor dies by itself (its process crashed); its agent fails the tasks it ran. */
+  private async crashExecutor(): Promise<void> {
+    const executors = this.cluster.launcher.executors();
+    if (executors.length === 0) return;
+    const { executor, launch } = pick(this.random, executors);
+    this.log(`executor ${launch.frameworkId}/${launch.executorId} on ${launch.agentId} crashes`);
+    this.cluster.host.terminate(executor);
+    await this.cluster.host.wait(executor);
+  }
+
+  /** A framework is done: its scheduler unregisters it (the master tears it down) and a new framework takes its place. */
+  private async tearDown(): Promise<void> {
+    const registered = this.registeredFrameworks();
+    if (registered.length === 0) return;
+    const model = pick(this.random, registered);
+    const scheduler = this.schedulers.get(model) as ChaosScheduler;
+    this.log(`${model.name} (${model.frameworkId ?? '?'}) is torn down`);
+    model.tornDown = true;
+    this.schedulers.set(model, undefined);
+    await dispatch(scheduler, (actor) => actor.stop(false));
+    this.addFramework();
+  }
+
+  /** A message a drop took may keep its framework from hearing of a task: noted, as evidence for the end of the run. */
+  private noteDropped(name: string, message: DeliveredMessage): void {
+    const scheduler = name === 'StatusUpdate' ? message.to : message.from;
+    const model = this.models.find((candidate) => scheduler.id.startsWith(`scheduler-${candidate.name}-`));
+    if (model === undefined) return;
+    if (name === 'StatusUpdate') model.updateDropped(StatusUpdateMessage.validate(message.body).update.status.taskId);
+    if (name === 'AcceptOffers') {
+      for (const operation of AcceptOffers.validate(message.body).operations) {
+        for (const task of operation.launch.taskInfos) model.updateDropped(task.taskId);
+      }
+    }
+  }
+
+  // ---- frameworks and restarts ------------------------------------------------------------------
+
+  /** A new framework, with a random role, failover timeout and capabilities, and its first scheduler. */
+  private addFramework(): void {
+    const model = new FrameworkModel(`fw${this.models.length}`, pick(this.random, FRAMEWORK_ROLES), this.random.next() < PARTITION_AWARE_PROBABILITY,
+      pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line));
+    this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}`);
+    this.models.push(model);
+    this.startScheduler(model);
+  }
+
+  private startScheduler(model: FrameworkModel): void {
+    model.incarnations++;
+    this.schedulerStarts++;
+    const scheduler = new ChaosScheduler({ master: this.cluster.masterAddress, id: `scheduler-${model.name}-${model.incarnations}`, model });
+    this.schedulers.set(model, scheduler);
+    this.cluster.host.spawn(scheduler);
+    void this.cluster.host.wait(scheduler).then(() => this.stoppedSchedulers.add(scheduler));
+    this.log(`scheduler ${scheduler.id} starts${model.frameworkId !== undefined ? ` for ${model.frameworkId}` : ''}`);
+  }
+
+  private async startAgent(slot: AgentSlot): Promise<void> {
+    const handle = await slot.start(this.random.next() < SAME_ADDRESS_RESTART_PROBABILITY);
+    this.log(`agent ${handle.pid.toString()} starts over ${path.basename(slot.workDir)}`);
+  }
+
+  private restartLater(slot: AgentSlot): void {
+    this.later(this.random.nextInt(MAX_AGENT_RESTART_DELAY_MS), `agent over ${path.basename(slot.workDir)} starts again`, () => this.startAgent(slot));
+  }
+
+  private later(delayMs: number, what: string, run: () => Promise<void>): void {
+    this.pending.push({ atMs: this.now() + delayMs, what, run });
+  }
+
+  private async runDueEvents(all = false): Promise<void> {
+    const due = this.pending.filter((event) => all || event.atMs <= this.now());
+    this.pending = this.pending.filter((event) => !due.includes(event));
+    for (const event of due) {
+      this.log(event.what);
+      await event.run();
+    }
+  }
+
+  /**
+   * Agents the master told to shut down start again (later, or at once); a scheduler that
+   * stopped by itself is replaced, unless it failed over too late and its framework is gone.
+   */
+  private async supervise(immediately = false): Promise<void> {
+    for (const slot of this.cluster.agents.filter((candidate) => candidate.terminated)) {
+      this.log(`agent ${slot.agent?.pid.toString()} shut down (told by the master)`);
+      await slot.crash(); // clears the slot; nothing is left to kill
+      if (immediately) await this.startAgent(slot);
+      else this.restartLater(slot);
+    }
+    for (const [model, scheduler] of this.schedulers) {
+      if (scheduler === undefined || !this.stoppedSchedulers.has(scheduler)) continue;
+      this.log(`scheduler ${scheduler.id} stopped by itself: ${model.errors.join('; ') || 'no error'}`);
+      if (model.errors.length === 1 && model.errors[0] === FRAMEWORK_REMOVED_ERROR && model.failoverTimedOut(this.now())) {
+        model.errors.length = 0; // expected: the master tore the framework down after its failover timeout
+        model.tornDown = true;
+        this.schedulers.set(model, undefined);
+        this.addFramework();
+      } else {
+        this.startScheduler(model);
+      }
+    }
+  }
+
+  // ---- the end ----------------------------------------------------------------------------------
+
+  /** Faults stop, crashed parts start again, frameworks stop launching, and time passes past every retry. */
+  private async heal(): Promise<void> {
+    this.stepName = 'heal';
+    this.log('faults stop; frameworks stop launching');
+    this.faults.endExpired(true);
+    await this.runDueEvents(true);
+    for (const model of this.models) model.quiescing = true;
+    for (let elapsedMs = 0; elapsedMs < HEAL_DURATION_MS; elapsedMs += HEAL_ROUND_MS) {
+      this.stepName = `heal, t+${elapsedMs / 1000} s`;
+      await this.cluster.clock.advance(HEAL_ROUND_MS);
+      await this.supervise(true);
+      await this.checkStep();
+    }
+  }
+
+  /** The cluster has settled, every framework's tasks too, and reconciliation agrees with the master. */
+  private async checkSettled(): Promise<void> {
+    this.stepName = 'quiescence';
+    const answers = new Map<FrameworkModel, { implicit: ReconciliationAnswer[]; explicit: ReconciliationAnswer[] }>();
+    for (const model of this.models.filter((candidate) => !candidate.tornDown)) {
+      answers.set(model, { implicit: await this.reconcile(model, false), explicit: await this.reconcile(model, true) });
+    }
+    const snapshot = await this.snapshot();
+    const broken = [...stepInvariants(snapshot), ...clusterSettled(snapshot)];
+    for (const model of this.models.filter((candidate) => candidate.tornDown)) broken.push(...frameworkGone(snapshot, model));
+    for (const [model, { implicit, explicit }] of answers) {
+      broken.push(...frameworkSettled(snapshot, model, explicit), ...reconciliationAgrees(snapshot, model, implicit, explicit));
+    }
+    this.fail(broken);
+    const live = snapshot.master.frameworks.map((framework) => `${framework.name} ${framework.tasks.length} live`).join(', ');
+    this.log(`settled: ${snapshot.master.slaves.length} agents, ${snapshot.executors.length} executors, ${live}`);
+  }
+
+  private async reconcile(model: FrameworkModel, explicit: boolean): Promise<ReconciliationAnswer[]> {
+    const scheduler = this.schedulers.get(model);
+    model.clearAnswers();
+    if (scheduler !== undefined) await dispatch(scheduler, (actor) => actor.reconcileEverything(explicit));
+    await this.cluster.clock.settle();
+    return model.answers;
+  }
+
+  // ---- checks -----------------------------------------------------------------------------------
+
+  private async checkStep(): Promise<void> {
+    await this.cluster.clock.settle(); // what a restart started is done: nothing is in flight
+    const snapshot = await this.snapshot();
+    this.fail([
+      ...stepInvariants(snapshot),
+      ...this.models.flatMap((model) => model.violations.map((violation) => `${model.name} stream order: ${violation}`)),
+      ...this.models.flatMap((model) => model.errors.map((message) => `a live scheduler of ${model.name} got a FrameworkError: ${message}`)),
+      ...this.loggedErrors.map((line) => `an actor logged: ${line}`),
+    ]);
+  }
+
+  /** Reads the cluster, and notes the agent ids the master lists (to check later that the allocator forgot them too). */
+  private async snapshot(): Promise<ClusterSnapshot> {
+    const snapshot = await readSnapshot(this.cluster, this.agentIds);
+    for (const agent of snapshot.master.slaves) this.agentIds.add(agent.id);
+    return snapshot;
+  }
+
+  private fail(broken: readonly string[]): void {
+    if (broken.length === 0) return;
+    throw new ChaosFailure(this.options.seed, this.options.steps, `${this.stepName} (t=${this.seconds(this.now())} s)`, broken, this.events);
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  private agentsUp(): AgentSlot[] {
+    return this.cluster.agents.filter((slot) => slot.agent !== undefined && !slot.terminated);
+  }
+
+  private registeredFrameworks(): FrameworkModel[] {
+    return this.models.filter((model) => !model.tornDown && this.schedulers.get(model)?.isRegistered === true);
+  }
+
+  private now(): number {
+    return this.cluster.clock.now();
+  }
+
+  private log(line: string): void {
+    this.events.push(`[${this.stepName} t=${this.seconds(this.now())}] ${line}`);
+  }
+
+  /** Virtual seconds since the start, for the log. */
+  private seconds(ms: number): string {
+    return ((ms - this.startMs) / 1000).toFixed(1);
+  }
+}
