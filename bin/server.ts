@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ActorHost } from '../lib/process';
 import { createLogger, type LogLevel } from '../lib/logging';
-import { flag, parseDurationFlag, parseCount } from '../lib/flags';
+import { flag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { defaultAgentFlags, type AgentFlags } from '../actors/agent/flags';
 
@@ -13,12 +13,8 @@ export function addHostOptions(program: Command, defaultPort: number): Command {
   return program
     .addOption(flag('--ip <ip>', 'IP address to listen on and advertise').default('127.0.0.1'))
     .addOption(flag('--hostname <name>', 'host name advertised (default: the IP for a master, the OS host name for an agent)'))
-    .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser((v) => parsePortFlag(v)).default(defaultPort))
+    .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser(parsePort).default(defaultPort))
     .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'));
-}
-
-function parsePortFlag(value: string): number {
-  return (require('../lib/flags') as typeof import('../lib/flags')).parsePort(value);
 }
 
 /** The master's flags on a command line (Mesos names). */
@@ -55,15 +51,11 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
 export function addAgentOptions(program: Command): Command {
   const defaults = defaultAgentFlags({ master: '', workDir: '' });
   return program
-    .addOption(flag('--resources <resources>', 'resources to offer, e.g. "cpus:4;mem:4096" (default: detected)').argParser((v) => parseResources(v)))
+    .addOption(flag('--resources <resources>', 'resources to offer, e.g. "cpus:4;mem:4096" (default: detected)').argParser(parseResourceFlag))
     .addOption(flag('--attributes <attributes>', 'attributes, e.g. "rack:r1;zone:z2"'))
     .addOption(flag('--executor_registration_timeout <duration>', 'kill executors that do not register within this').argParser(parseDurationFlag).default(defaults.executorRegistrationTimeoutMs, '1mins'))
     .addOption(flag('--executor_shutdown_grace_period <duration>', 'time executors get to exit when shut down').argParser(parseDurationFlag).default(defaults.executorShutdownGracePeriodMs, '5secs'))
     .addOption(flag('--registration_backoff_factor <duration>', 'first registration retry within this, then doubling').argParser(parseDurationFlag).default(defaults.registrationBackoffFactorMs, '1secs'));
-}
-
-function parseResources(value: string): string {
-  return (require('../lib/flags') as typeof import('../lib/flags')).parseResourceFlag(value);
 }
 
 /** Reads the agent's flags back out of commander's options. */

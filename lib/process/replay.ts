@@ -3,7 +3,7 @@ import { UPID } from '../actor/upid';
 import { createLogger } from '../logging';
 import { VirtualClock } from './clock';
 import { ActorHost } from './host';
-import type { TraceEvent, TraceHeader } from './trace';
+import { encodeBytes, type TraceEvent, type TraceHeader } from './trace';
 
 /** What to replay: a recorded trace, the id of the actor to re-run, and how to build it afresh. */
 export interface ReplayOptions {
@@ -98,15 +98,10 @@ function differs(want: TraceEvent | undefined, got: TraceEvent | undefined): str
 
 /** JSON with sorted keys and bytes as base64, as bodies look after a trace round trip. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v instanceof Uint8Array) return { $bytes: Buffer.from(v).toString('base64') };
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      if ((v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
-        return { $bytes: Buffer.from((v as { data: number[] }).data).toString('base64') };
-      }
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
-    return v;
+  return JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
+    const encoded = encodeBytes.call(this, key, v);
+    if (encoded !== v || !v || typeof v !== 'object' || Array.isArray(v)) return encoded;
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }) ?? 'undefined';
 }
 

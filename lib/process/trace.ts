@@ -92,7 +92,8 @@ function parseRecord(line: string, lineNumber: number, path: string): TraceRecor
   throw new Error(`${path}:${lineNumber}: not a trace record`);
 }
 
-function encodeBytes(this: unknown, _key: string, value: unknown): unknown {
+/** JSON.stringify replacer: binary values become `{"$bytes": base64}` (as trace files store them). */
+export function encodeBytes(this: unknown, _key: string, value: unknown): unknown {
   if (value instanceof Uint8Array) return { $bytes: Buffer.from(value).toString('base64') };
   if (typeof value === 'object' && value !== null && (value as { type?: string }).type === 'Buffer' &&
       Array.isArray((value as { data?: unknown }).data)) {
