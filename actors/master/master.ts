@@ -207,7 +207,14 @@ export class Master extends Actor {
     this.send(from, FrameworkRegistered, { frameworkId: framework.id, masterInfo: this.masterInfo() });
   }
 
-  private reregisterFramework(from: UPID, { framework: info }: BodyOf<typeof ReregisterFramework>): void {
+  /**
+   * Mesos' re-subscription. `failover` (Mesos' `force`) says the scheduler takes over from
+   * whoever holds the framework now; without it, only the framework's own pid may come back
+   * (a stale scheduler at another pid is told "Framework failed over", and the current one keeps
+   * the framework). Coming back from the same pid re-links, rescinds the offers the scheduler
+   * may have lost, and reactivates the framework.
+   */
+  private reregisterFramework(from: UPID, { framework: info, failover }: BodyOf<typeof ReregisterFramework>): void {
     const frameworkId = info.id;
     const invalid = validateFrameworkInfo(info)
       ?? (frameworkId === undefined ? "Framework reregistering without an 'id'" : undefined)
@@ -217,18 +224,47 @@ export class Master extends Actor {
       this.send(from, FrameworkError, { message: invalid ?? 'invalid re-registration' });
       return;
     }
+    const other = this.state.frameworkByPid(from);
+    if (other !== undefined && other.id !== frameworkId) {
+      // No reply: it would go to the framework already connected at that pid.
+      this.log.warn({ from: from.toString(), frameworkId, connected: other.id }, 'dropping ReregisterFramework: another framework is connected at that pid');
+      return;
+    }
     const framework = this.state.frameworks.get(frameworkId);
     if (framework === undefined) {
       // Unknown here (e.g. this master restarted): take it in with the id it has.
       this.addFramework({ ...info, id: frameworkId }, from);
-    } else {
-      this.updateFrameworkInfo(framework, info);
-      if (framework.pid === undefined || !framework.pid.equals(from)) this.failoverFramework(framework, from);
-      else if (!framework.connected) this.reconnectFramework(framework);
-      framework.reregisteredTimeMs = this.clock.now();
+    } else if (!this.takeBack(framework, from, info, failover)) {
+      return;
     }
-    this.log.info({ frameworkId, schedulerPid: from.toString() }, 'framework re-registered');
+    this.log.info({ frameworkId, schedulerPid: from.toString(), failover }, 'framework re-registered');
     this.send(from, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
+  }
+
+  /** A known framework's re-registration from `from`: refused (false, answered), a failover, or a re-subscription. */
+  private takeBack(framework: FrameworkRecord, from: UPID, info: FrameworkInfo, failover: boolean): boolean {
+    const refusal = this.rolesChangeError(framework, info)
+      ?? (!framework.recovered && framework.pid !== undefined && !framework.pid.equals(from) && !failover ? 'Framework failed over' : undefined);
+    if (refusal !== undefined) {
+      this.log.warn({ frameworkId: framework.id, from: from.toString(), current: framework.pid?.toString(), reason: refusal }, 'refusing framework re-registration');
+      this.send(from, FrameworkError, { message: refusal });
+      return false;
+    }
+    framework.info = { ...info, id: framework.id, roles: frameworkRoles(framework.info) };
+    framework.reregisteredTimeMs = this.clock.now();
+    if (failover || framework.recovered || framework.pid === undefined) this.failoverFramework(framework, from);
+    else this.resubscribeFramework(framework, from);
+    return true;
+  }
+
+  /**
+   * The same scheduler is back (after a link blip, or it retried): the offers it may have lost
+   * are rescinded, the master links to it again (the old link may be gone) and reactivates it.
+   */
+  private resubscribeFramework(framework: FrameworkRecord, pid: UPID): void {
+    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.link(pid);
+    this.reconnectFramework(framework);
   }
 
   private unregisterFramework(from: UPID, { frameworkId }: BodyOf<typeof UnregisterFramework>): void {
@@ -236,9 +272,10 @@ export class Master extends Actor {
     if (framework !== undefined) this.removeFramework(framework, 'the framework unregistered');
   }
 
+  /** Mesos: only stops offers (rescinding those out); the framework stays connected and no failover timer starts. */
   private deactivateFramework(from: UPID, { frameworkId }: BodyOf<typeof DeactivateFramework>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'DeactivateFramework');
-    if (framework !== undefined && framework.connected) this.disconnectFramework(framework);
+    if (framework !== undefined && framework.connected) this.deactivate(framework);
   }
 
   /** Records a new (or re-registering, unknown) framework, links to its scheduler and adds it to the allocator. */
@@ -250,13 +287,12 @@ export class Master extends Actor {
     return framework;
   }
 
-  /** Takes what a re-registration says, except the roles (the allocator's subscription is fixed). */
-  private updateFrameworkInfo(framework: FrameworkRecord, info: FrameworkInfo): void {
+  /** Why a re-registration may not take `info`: its roles differ (the allocator's subscription is fixed while registered). */
+  private rolesChangeError(framework: FrameworkRecord, info: FrameworkInfo): string | undefined {
     const roles = frameworkRoles(framework.info);
-    if (canonicalJson(frameworkRoles(info)) !== canonicalJson(roles)) {
-      this.log.warn({ frameworkId: framework.id, roles, requested: frameworkRoles(info) }, 'framework roles cannot change on re-registration; keeping the old ones');
-    }
-    framework.info = { ...info, id: framework.id, roles };
+    const requested = frameworkRoles(info);
+    if (canonicalJson([...requested].sort()) === canonicalJson([...roles].sort())) return undefined;
+    return `Framework roles cannot change on re-registration: registered with [${roles.join(', ')}], asked for [${requested.join(', ')}]`;
   }
 
   /**
@@ -265,7 +301,8 @@ export class Master extends Actor {
    */
   private failoverFramework(framework: FrameworkRecord, pid: UPID): void {
     const oldPid = framework.pid;
-    if (oldPid !== undefined && framework.connected) this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
+    // The same pid failing over is a new incarnation there (or a duplicate): nobody to tell.
+    if (oldPid !== undefined && !oldPid.equals(pid) && framework.connected) this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
     for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'discard');
     framework.pid = pid;
     framework.recovered = false;
@@ -287,14 +324,18 @@ export class Master extends Actor {
     }
   }
 
+  /** Stops offering to the framework and rescinds its offers (Mesos' `deactivate`). */
+  private deactivate(framework: FrameworkRecord): void {
+    if (!framework.active) return;
+    framework.active = false;
+    this.allocatorCall('deactivateFramework', this.allocator.deactivateFramework(framework.id));
+    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
+  }
+
   /** The scheduler went away: stop offering, rescind its offers, and tear it down after its failover timeout. */
   private disconnectFramework(framework: FrameworkRecord): void {
     framework.connected = false;
-    if (framework.active) {
-      framework.active = false;
-      this.allocatorCall('deactivateFramework', this.allocator.deactivateFramework(framework.id));
-      for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
-    }
+    this.deactivate(framework);
     const failoverTimeoutMs = (framework.info.failoverTimeout ?? 0) * 1000;
     framework.failoverTimer?.cancel();
     framework.failoverTimer = this.delay(failoverTimeoutMs, () => {
@@ -311,8 +352,11 @@ export class Master extends Actor {
     framework.failoverTimer = undefined;
     // The allocator releases everything the framework holds when it is removed below.
     for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'drop');
-    for (const agent of this.state.agentsOf(framework.id)) {
+    // Every agent is told, as in Mesos: one the master does not know runs its tasks may have them (a launch in flight).
+    for (const agent of this.state.agents.values()) {
       if (agent.connected && !agent.removing) this.send(agent.pid, ShutdownFramework, { frameworkId: framework.id });
+    }
+    for (const agent of this.state.agentsOf(framework.id)) {
       for (const executorId of [...(agent.executors.get(framework.id)?.keys() ?? [])]) this.state.removeExecutor(agent, framework.id, executorId);
     }
     const nowMs = this.clock.now();
@@ -769,10 +813,9 @@ export class Master extends Actor {
       this.dropReregistration(from, agent.id, unfit);
       return;
     }
-    if (!agent.pid.equals(from)) {
-      this.state.moveAgent(agent, from);
-      this.link(from);
-    }
+    if (!agent.pid.equals(from)) this.state.moveAgent(agent, from);
+    // Always: the old link may have broken (that is often why the agent re-registers).
+    this.link(from);
     for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
     this.removeUnreportedExecutors(agent, reported);
     const totalChanged = !total.equals(agent.total);

@@ -221,6 +221,17 @@ export class ActorHost {
     if (actor) this.notifyExited(actor, pid);
   }
 
+  /**
+   * Breaks the link between two local actors as a lost socket does (simulations of one host
+   * standing for several): each stops being linked to the other, and each that was linked gets
+   * `exited`, exactly once. A later `link` links them again, as a re-dialled socket would.
+   * Unlike `injectExited`, nothing is delivered to an actor that was not linked.
+   */
+  breakLink(one: UPID, other: UPID): void {
+    this.unlinkLocal(one, other);
+    this.unlinkLocal(other, one);
+  }
+
   /** @internal Runs `run` inside `actor`'s mailbox; `fail` is called instead if the actor is gone. */
   enqueueRun(actor: Actor, run: () => void, fail?: (error: Error) => void): void {
     if (actor.runtime.state !== 'running') {
@@ -529,6 +540,15 @@ export class ActorHost {
     let linkers = this.localLinks.get(pid.id);
     if (!linkers) this.localLinks.set(pid.id, (linkers = new Set()));
     linkers.add(actor);
+  }
+
+  /** Drops `linker`'s link to `target` (both local) and tells it, if it was linked. */
+  private unlinkLocal(linker: UPID, target: UPID): void {
+    const linkers = this.localLinks.get(target.id);
+    const actor = this.actors.get(linker.id);
+    if (linkers === undefined || actor === undefined || !linkers.delete(actor)) return;
+    if (linkers.size === 0) this.localLinks.delete(target.id);
+    this.notifyExited(actor, target);
   }
 
   private remoteLinked(from: UPID, to: UPID): void {
