@@ -19,7 +19,7 @@ import { AGENT_VERSION, MAX_COMPLETED_FRAMEWORKS, MAX_EXECUTORS, MAX_QUEUED_TASK
 import { masterPid, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
-import { ExecutorRecord, FrameworkRecord, newTask } from './records';
+import { ExecutorRecord, FrameworkRecord } from './records';
 import { agentStateJson } from './state';
 import { TaskStatusUpdateManager } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
@@ -60,6 +60,8 @@ export class Agent extends Actor {
   private registrationTimer: Timer | undefined;
   /** Fires when no ping has come for `masterPingTimeoutMs`. */
   private pingTimer: Timer | undefined;
+  /** How long without a ping means the master is lost: what the master announced, else the flag (Mesos' `masterPingTimeout`). */
+  private masterPingTimeoutMs: number;
   /** Frameworks with executors here, by id. */
   private readonly frameworks = new Map<string, FrameworkRecord>();
   /** Frameworks that had executors here and have none left, newest last (bounded). */
@@ -74,6 +76,7 @@ export class Agent extends Actor {
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
     this.master = masterPid(options.flags.master);
+    this.masterPingTimeoutMs = options.flags.masterPingTimeoutMs;
     this.updates = new TaskStatusUpdateManager({
       forward: (update) => this.forward(update),
       startTimer: (delayMs, callback) => this.delay(delayMs, callback),
@@ -130,16 +133,16 @@ export class Agent extends Actor {
 
   private registered(from: UPID, message: BodyOf<typeof AgentRegistered>): void {
     if (!this.fromMaster(from, 'AgentRegistered')) return;
-    this.connected(message.agentId, message.masterInfo, 'registered');
+    this.connected(message.agentId, message.masterInfo, 'registered', message.connection?.totalPingTimeoutSeconds);
   }
 
   private reregistered(from: UPID, message: BodyOf<typeof AgentReregistered>): void {
     if (!this.fromMaster(from, 'AgentReregistered')) return;
-    this.connected(message.agentId, message.masterInfo, 're-registered');
+    this.connected(message.agentId, message.masterInfo, 're-registered', message.connection?.totalPingTimeoutSeconds);
     if (this.phase === 'RUNNING') this.reconcile(message.reconciliations ?? []);
   }
 
-  private connected(agentId: string, masterInfo: MasterInfo, how: string): void {
+  private connected(agentId: string, masterInfo: MasterInfo, how: string, totalPingTimeoutSeconds: number | undefined): void {
     if (this.phase === 'TERMINATING') return;
     if (this.agentId !== undefined && this.agentId !== agentId) {
       this.log.error({ expected: this.agentId, got: agentId }, `${how} with a different agent id; shutting down`);
@@ -149,6 +152,8 @@ export class Agent extends Actor {
     this.log.info({ agentId, master: masterInfo.pid }, `agent ${how}`);
     this.agentId = agentId;
     this.masterInfo = masterInfo;
+    // As Mesos: the master says how long it waits for pongs; without it, the flag's value.
+    this.masterPingTimeoutMs = totalPingTimeoutSeconds !== undefined ? totalPingTimeoutSeconds * 1000 : this.options.flags.masterPingTimeoutMs;
     this.phase = 'RUNNING';
     this.registrationTimer?.cancel();
     this.registrationTimer = undefined;
@@ -215,9 +220,10 @@ export class Agent extends Actor {
 
   private resetPingTimer(): void {
     this.pingTimer?.cancel();
-    this.pingTimer = this.delay(this.options.flags.masterPingTimeoutMs, () => {
+    const timeoutMs = this.masterPingTimeoutMs;
+    this.pingTimer = this.delay(timeoutMs, () => {
       this.pingTimer = undefined;
-      this.masterLost(`no ping from the master for ${this.options.flags.masterPingTimeoutMs} ms`);
+      this.masterLost(`no ping from the master for ${timeoutMs} ms`);
     });
   }
 
@@ -243,11 +249,13 @@ export class Agent extends Actor {
     for (const framework of this.frameworks.values()) {
       for (const executor of framework.executors.values()) {
         for (const queued of executor.queuedTasks.values()) {
-          tasks.push(newTask(queued, framework.id, executor.id, executor.agentId, 'TASK_STAGING'));
+          tasks.push(executor.task(queued, 'TASK_STAGING'));
         }
         tasks.push(...executor.launchedTasks.values(), ...executor.terminatedTasks.values());
         // An executor that has exited uses nothing, whatever its tasks still wait for (Mesos leaves it out too).
-        if (!executor.commandExecutor && executor.phase !== 'TERMINATED') executors.push({ frameworkId: framework.id, executorId: executor.id, info: executor.info });
+        if (!executor.commandExecutor && executor.phase !== 'TERMINATED') {
+          executors.push({ frameworkId: framework.id, executorId: executor.id, info: executor.info, ...(executor.role !== undefined ? { role: executor.role } : {}) });
+        }
       }
     }
     const frameworks = [...this.frameworks.values()].map((framework) => ({ ...framework.info, id: framework.id }));
@@ -259,8 +267,10 @@ export class Agent extends Actor {
   private runTask(from: UPID, message: BodyOf<typeof RunTask>): void {
     if (!this.fromMaster(from, 'RunTask')) return;
     const { task, frameworkId } = message;
-    if (this.phase !== 'RUNNING' || task.agentId !== this.agentId) {
-      this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent not running or task meant for another agent');
+    // As Mesos: only a terminating agent (or one that never registered) ignores tasks; while
+    // re-registering it launches them, and their updates wait for the master.
+    if (this.phase === 'TERMINATING' || this.agentId === undefined || task.agentId !== this.agentId) {
+      this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent terminating or unregistered, or task meant for another agent');
       return;
     }
     const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, this.options.commandExecutor);
@@ -276,11 +286,12 @@ export class Agent extends Actor {
       return;
     }
     if (message.launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, message.launchExecutor, task.taskId)) return;
-    const executor = framework.executors.get(executorInfo.executorId) ?? this.launchExecutor(framework, executorInfo, task.executor === undefined);
+    const executor = framework.executors.get(executorInfo.executorId) ?? this.launchExecutor(framework, executorInfo, task.executor === undefined, message.role);
     if (executor === undefined) {
       const reason = `the agent runs ${MAX_EXECUTORS} executors already`;
       return this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
     }
+    executor.setTaskRole(task.taskId, message.role);
     this.deliverTask(framework, executor, task);
   }
 
@@ -388,9 +399,11 @@ export class Agent extends Actor {
     // Either is acknowledged, so the executor stops re-sending it, and dropped.
     const stale = executor?.staleStatus(update.status);
     if (stale !== undefined) this.log.warn({ taskId, state: update.status.state, uuid: message.update.uuid, reason: stale }, 'dropping an out-of-date executor update');
-    const result = stale !== undefined || (executor === undefined && framework.hasCompletedTask(taskId)) ? 'duplicate' : this.updates.update(update);
+    const duplicate = stale !== undefined || (executor === undefined && framework.hasCompletedTask(taskId)) || this.updates.seen(update);
+    // The task's state moves first (as in Mesos), so that the update forwarded now carries it as `latestState`.
+    if (!duplicate) executor?.updateTaskState(update.status);
+    const result = duplicate ? 'duplicate' : this.updates.update(update);
     if (result === 'refused') return;
-    if (result === 'accepted') executor?.updateTaskState(update.status);
     this.send(from, StatusUpdateAcknowledgement, { agentId: this.agentId, frameworkId: framework.id, taskId, uuid: message.update.uuid });
   }
 
@@ -428,8 +441,12 @@ export class Agent extends Actor {
   /** The status update manager's way out: to the master, with our pid for the acknowledgement. */
   private forward(update: StatusUpdate): void {
     if (this.phase !== 'RUNNING') return; // resent by `resume` after the next (re-)registration
-    this.frameworks.get(update.frameworkId)?.executorForTask(update.status.taskId)?.recordForwarded(update);
-    this.send(this.master, StatusUpdateMessage, { update, pid: this.self().toString() });
+    const executor = this.frameworks.get(update.frameworkId)?.executorForTask(update.status.taskId);
+    executor?.recordForwarded(update);
+    // Mesos' `latest_state`: the task may be further along than the head of its stream.
+    const latestState = executor?.taskState(update.status.taskId);
+    const forwarded = latestState === undefined ? update : { ...update, latestState };
+    this.send(this.master, StatusUpdateMessage, { update: forwarded, pid: this.self().toString() });
   }
 
   /** Sends an update the agent made itself through the status update manager (Mesos SOURCE_SLAVE). */
@@ -448,12 +465,13 @@ export class Agent extends Actor {
 
   // ---- executors ----------------------------------------------------------------------------
 
-  private launchExecutor(framework: FrameworkRecord, info: ExecutorInfo, commandExecutor: boolean): ExecutorRecord | undefined {
+  private launchExecutor(framework: FrameworkRecord, info: ExecutorInfo, commandExecutor: boolean, role: string | undefined): ExecutorRecord | undefined {
     if (this.executorCount() >= MAX_EXECUTORS) return undefined;
     const agentId = this.agentId as string;
     const runId = this.host.newId();
     const directory = executorRunDirectory(this.options.flags.workDir, { agentId, frameworkId: framework.id, executorId: info.executorId, runId });
     const executor = new ExecutorRecord({ ...info, frameworkId: framework.id }, framework.id, agentId, commandExecutor, runId, directory);
+    executor.role = role;
     framework.executors.set(executor.id, executor);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
     executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));

@@ -55,6 +55,10 @@ export class ExecutorRecord {
   readonly completedTasks: Task[] = [];
   /** The TaskInfo of every task not yet completed (kill policies live there). */
   readonly taskInfos = new Map<string, TaskInfo>();
+  /** The allocation role of each task not yet completed, as the master sent it. */
+  readonly taskRoles = new Map<string, string>();
+  /** The role the executor's own resources were allocated to (from the RunTask that started it). */
+  role: string | undefined;
 
   constructor(
     /** The executor's description (synthesized for the command executor). */
@@ -79,11 +83,21 @@ export class ExecutorRecord {
     this.taskInfos.set(task.taskId, task);
   }
 
+  /** Notes the role a task's resources were allocated to. */
+  setTaskRole(taskId: string, role: string | undefined): void {
+    if (role !== undefined) this.taskRoles.set(taskId, role);
+  }
+
+  /** A protocol `Task` for a TaskInfo of this executor, with its role. */
+  task(info: TaskInfo, state: TaskState): Task {
+    return newTask(info, this.frameworkId, this.id, this.agentId, state, this.taskRoles.get(info.taskId));
+  }
+
   /** Moves a task to the launched set (state TASK_STAGING) and returns it. */
   launchTask(task: TaskInfo): Task {
     this.queuedTasks.delete(task.taskId);
     this.taskInfos.set(task.taskId, task);
-    const launched = newTask(task, this.frameworkId, this.id, this.agentId, 'TASK_STAGING');
+    const launched = this.task(task, 'TASK_STAGING');
     this.launchedTasks.set(task.taskId, launched);
     return launched;
   }
@@ -124,7 +138,7 @@ export class ExecutorRecord {
     const queued = this.queuedTasks.get(taskId);
     if (task === undefined && queued !== undefined) {
       this.queuedTasks.delete(taskId);
-      task = newTask(queued, this.frameworkId, this.id, this.agentId, status.state);
+      task = this.task(queued, status.state);
     }
     if (task === undefined) return;
     task.state = status.state;
@@ -149,6 +163,7 @@ export class ExecutorRecord {
   completeTask(taskId: string): void {
     const task = this.terminatedTasks.get(taskId);
     this.taskInfos.delete(taskId);
+    this.taskRoles.delete(taskId);
     if (task === undefined) return;
     this.terminatedTasks.delete(taskId);
     this.completedTasks.push(task);
@@ -216,9 +231,10 @@ export class FrameworkRecord {
   }
 }
 
-/** A protocol `Task` for a TaskInfo. */
-export function newTask(info: TaskInfo, frameworkId: string, executorId: string, agentId: string, state: TaskState): Task {
+/** A protocol `Task` for a TaskInfo (with its allocation role, when known). */
+export function newTask(info: TaskInfo, frameworkId: string, executorId: string, agentId: string, state: TaskState, role?: string): Task {
   const task: Task = { name: info.name, taskId: info.taskId, frameworkId, executorId, agentId, state, resources: info.resources, statuses: [] };
   if (info.command !== undefined) task.command = info.command;
+  if (role !== undefined) task.role = role;
   return task;
 }

@@ -55,5 +55,8 @@ export const REGISTRY_FILE_NAME = 'registry.json';
 /** Version of the registry file's format; a file with another version is refused. */
 export const REGISTRY_FORMAT_VERSION = 1;
 
+/** Longest detail (e.g. a validation error naming a peer's field) the master puts in a FrameworkError. */
+export const MAX_ERROR_DETAIL_LENGTH = 512;
+
 /** Framework ids are `<masterId>-<NNNN>`: the counter is zero-padded to this many digits, as in Mesos. */
 export const FRAMEWORK_ID_DIGITS = 4;

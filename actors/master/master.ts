@@ -22,7 +22,8 @@ import {
 import type { Allocator } from '../allocator/allocator';
 import type { Offer as Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID } from './constants';
+import { MAX_REFUSE_SECONDS } from '../allocator/constants';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
 import type { MasterFlags } from './flags';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
 import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
@@ -50,7 +51,7 @@ type ReregisterAgentBody = BodyOf<typeof ReregisterAgent>;
 /** What a recovered agent's report brings into the books (see `adoptableReport`). */
 interface AdoptableReport {
   readonly tasks: TrackedTask[];
-  readonly executors: Array<{ readonly frameworkId: string; readonly info: ExecutorInfo; readonly resources: Resources }>;
+  readonly executors: Array<{ readonly frameworkId: string; readonly info: ExecutorInfo; readonly resources: Resources; readonly role: string | undefined }>;
 }
 
 /**
@@ -130,8 +131,9 @@ export class Master extends Actor {
    */
   offer(allocations: readonly Allocation[]): void {
     const byFramework = new Map<string, Offer[]>();
+    const unfit: string[] = [];
     for (const allocation of allocations) {
-      const offer = this.makeOffer(allocation);
+      const offer = this.makeOffer(allocation, unfit);
       if (offer === undefined) continue;
       const offers = byFramework.get(offer.frameworkId) ?? [];
       offers.push(offer);
@@ -141,6 +143,8 @@ export class Master extends Actor {
       const pid = this.state.frameworks.get(frameworkId)?.pid;
       if (pid !== undefined) this.send(pid, ResourceOffers, { offers });
     }
+    // Every allocation was handled (offered or recovered) before the books' disagreement fails the test run.
+    if (unfit.length > 0 && this.flags.checkAllocatorInvariants === true) throw new Error(`master and allocator books diverge: ${unfit.join('; ')}`);
   }
 
   /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */
@@ -183,6 +187,17 @@ export class Master extends Actor {
     }
     const agent = this.state.agentByPid(pid);
     if (agent !== undefined) this.agentExited(agent);
+  }
+
+  /**
+   * A framework call that failed validation at the boundary is answered with a FrameworkError
+   * naming the call and the bad field, never met with silence (its scheduler would wait for
+   * good). Agents' bad messages are only logged (by the host): agents retry what matters.
+   */
+  protected override invalidMessage(from: UPID, name: string, reason: string): void {
+    if (!FRAMEWORK_CALLS.has(name)) return;
+    this.counters.increment('invalid_framework_calls');
+    this.send(from, FrameworkError, { message: `Invalid ${name} call: ${boundedText(reason, MAX_ERROR_DETAIL_LENGTH)}` });
   }
 
   // ---- frameworks -------------------------------------------------------------------------------
@@ -395,7 +410,7 @@ export class Master extends Actor {
    * what the master sees free on the agent (total minus live tasks, executors and offers);
    * otherwise it is recovered. Two outstanding offers of the same resources are thus impossible.
    */
-  private makeOffer(allocation: Allocation): Offer | undefined {
+  private makeOffer(allocation: Allocation, unfitReasons: string[]): Offer | undefined {
     const framework = this.state.frameworks.get(allocation.frameworkId);
     const agent = this.state.agents.get(allocation.agentId);
     if (framework === undefined || agent === undefined) return undefined; // the allocator releases it (removed there too)
@@ -405,9 +420,12 @@ export class Master extends Actor {
     }
     const unfit = overcommitError(agent.total, [...this.state.agentHoldings(agent), allocation.resources]);
     if (unfit !== undefined) {
-      this.log.warn({ agentId: agent.id, frameworkId: framework.id, resources: allocation.resources.format(), reason: unfit },
+      // The allocator allocated what the master sees in use: their books disagree (a bug).
+      this.counters.increment('unfit_allocations');
+      this.log.error({ agentId: agent.id, frameworkId: framework.id, resources: allocation.resources.format(), reason: unfit },
         'allocation does not fit what is free on the agent; recovering it');
       this.recover(framework.id, agent.id, allocation.resources, undefined, allocation.role);
+      unfitReasons.push(`allocation of ${allocation.resources.format()} on ${agent.id} to ${framework.id}: ${unfit}`);
       return undefined;
     }
     const offer: Offer = {
@@ -558,7 +576,7 @@ export class Master extends Actor {
     if (launched.executor !== undefined && launchExecutor) this.state.addExecutor(agent, framework.id, trackExecutor(launched.executor, role));
     this.state.addTask(trackLaunchedTask(launched, framework.id, role), agent);
     this.send(agent.pid, RunTask, {
-      framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), task: launched,
+      framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), task: launched, role,
       ...(launched.executor !== undefined ? { launchExecutor } : {}),
     });
     return remaining;
@@ -614,7 +632,9 @@ export class Master extends Actor {
       this.counters.increment('invalid_status_updates');
       return;
     }
-    this.transitionTask(tracked, update.status, true);
+    // Mesos' `latest_state`: the agent sends one unacknowledged update per task at a time, so the
+    // task may be further along; its state and resources follow the latest.
+    this.transitionTask(tracked, update.status, true, update.latestState);
     this.counters.increment(forwarded ? 'valid_status_updates' : 'invalid_status_updates');
   }
 
@@ -667,9 +687,9 @@ export class Master extends Actor {
    * Records a status on a task. When the task first reaches a terminal (or unreachable) state
    * its terminal counter grows and, with `recover`, its resources go back to the allocator.
    */
-  private transitionTask(tracked: TrackedTask, status: TaskStatus, recover: boolean): void {
+  private transitionTask(tracked: TrackedTask, status: TaskStatus, recover: boolean, latestState: TaskState = status.state): void {
     const before = tracked.task.state;
-    this.state.recordStatus(tracked, status);
+    this.state.recordStatus(tracked, status, latestState);
     const after = tracked.task.state;
     if (isTerminalOrUnreachable(before) || !isTerminalOrUnreachable(after)) return;
     this.counters.taskReached(after);
@@ -771,7 +791,7 @@ export class Master extends Actor {
     this.link(pid);
     this.counters.increment('slave_registrations');
     this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: total.format() }, 'agent registered');
-    this.send(pid, AgentRegistered, { agentId: agent.id, masterInfo: this.masterInfo() });
+    this.send(pid, AgentRegistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection() });
     this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: info.attributes ?? {} }));
     this.startPinging(agent);
   }
@@ -846,9 +866,10 @@ export class Master extends Actor {
       this.ensureFramework(tracked.task.frameworkId, message.frameworks);
       this.state.addTask(tracked, agent);
     }
-    for (const { frameworkId, info } of report.executors) {
-      const framework = this.ensureFramework(frameworkId, message.frameworks);
-      this.state.addExecutor(agent, frameworkId, trackExecutor(info, frameworkRoles(framework.info)[0] ?? '*'));
+    for (const { frameworkId, info, role } of report.executors) {
+      const roles = frameworkRoles(this.ensureFramework(frameworkId, message.frameworks).info);
+      // The role the agent reports (a multi-role framework's executor keeps its own), if the framework still has it.
+      this.state.addExecutor(agent, frameworkId, trackExecutor(info, role !== undefined && roles.includes(role) ? role : roles[0] ?? '*'));
     }
     this.refreshAgent(agent, message, total);
     this.replyReregistered(agent, message);
@@ -878,7 +899,7 @@ export class Master extends Actor {
     const reconciliations = [...this.state.agentTasks(agent)]
       .filter((tracked) => !isTerminalOrUnreachable(tracked.task.state))
       .map(({ task }) => ({ frameworkId: task.frameworkId, taskId: task.taskId }));
-    this.send(agent.pid, AgentReregistered, { agentId: agent.id, masterInfo: this.masterInfo(), reconciliations });
+    this.send(agent.pid, AgentReregistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection(), reconciliations });
   }
 
   /**
@@ -899,7 +920,7 @@ export class Master extends Actor {
     for (const executor of message.executors) {
       if (this.state.isCompletedFramework(executor.frameworkId)) continue;
       const info = withFrameworkId(executor.info ?? { executorId: executor.executorId, command: { value: '' } }, executor.frameworkId);
-      report.executors.push({ frameworkId: executor.frameworkId, info, resources: trackExecutor(info, '*').resources });
+      report.executors.push({ frameworkId: executor.frameworkId, info, resources: trackExecutor(info, '*').resources, role: executor.role });
     }
     return report;
   }
@@ -1103,12 +1124,19 @@ export class Master extends Actor {
     }
   }
 
-  /** A task on a removed agent: TASK_UNREACHABLE for partition-aware frameworks when unreachable, else TASK_LOST. */
+  /**
+   * A task on a removed agent. Partition-aware frameworks hear TASK_UNREACHABLE when the agent is
+   * unreachable and TASK_GONE_BY_OPERATOR when it left for good (unregistered or replaced); the
+   * others hear TASK_LOST either way (Mesos' `__removeSlave`).
+   */
   private loseTask(tracked: TrackedTask, agent: AgentRecord, why: AgentRemoval, cause: string): void {
     const framework = this.state.frameworks.get(tracked.task.frameworkId);
-    const unreachable = why === 'unreachable' && framework !== undefined && isPartitionAware(framework);
-    const state: TaskState = unreachable ? 'TASK_UNREACHABLE' : 'TASK_LOST';
-    const update = this.taskUpdate(tracked.task, state, Reason.AGENT_REMOVED, `Agent ${agent.info.hostname} removed: ${cause}`);
+    const partitionAware = framework !== undefined && isPartitionAware(framework);
+    const unreachable = why === 'unreachable' && partitionAware;
+    const gone = why !== 'unreachable' && partitionAware;
+    const state: TaskState = unreachable ? 'TASK_UNREACHABLE' : gone ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';
+    const reason = gone ? Reason.AGENT_REMOVED_BY_OPERATOR : Reason.AGENT_REMOVED;
+    const update = this.taskUpdate(tracked.task, state, reason, `Agent ${agent.info.hostname} removed: ${cause}`);
     this.transitionTask(tracked, update.status, false);
     this.state.removeTask(tracked, unreachable ? 'unreachable' : 'completed');
     if (framework !== undefined) this.sendToFramework(framework, update);
@@ -1166,6 +1194,11 @@ export class Master extends Actor {
     }
   }
 
+  /** What the registration replies tell an agent of its health checks: how long it may go without a ping. */
+  private agentConnection(): { totalPingTimeoutSeconds: number } {
+    return { totalPingTimeoutSeconds: (this.flags.agentPingTimeoutMs * this.flags.maxAgentPingTimeouts) / 1000 };
+  }
+
   /** Installs a handler that first counts the message under `counter`. */
   private handle<T>(type: MessageType<T>, counter: MasterCounter, handler: (from: UPID, body: T) => void): void {
     this.install(type, (from, body) => {
@@ -1180,9 +1213,15 @@ export class Master extends Actor {
     this.allocatorCall('recoverResources', this.allocator.recoverResources(frameworkId, agentId, resources, filter, role));
   }
 
-  /** Allocator calls are fire-and-forget: they are ordered by its mailbox; a refusal is logged there and here. */
+  /**
+   * Allocator calls are fire-and-forget: they are ordered by its mailbox. A refusal means the two
+   * books disagree (a bug): it is counted, and logged at error level, which fails the tests.
+   */
   private allocatorCall(operation: string, call: Promise<void>): void {
-    call.catch((error: Error) => this.log.warn({ operation, error: error.message }, 'allocator refused a call from the master'));
+    call.catch((error: Error) => {
+      this.counters.increment('allocator_refusals');
+      this.log.error({ operation, error: error.message }, 'allocator refused a call from the master');
+    });
   }
 
   private tasksRoute(request: HttpRequest): HttpResponse {
@@ -1200,12 +1239,29 @@ export class Master extends Actor {
   }
 }
 
+/** Names of the messages frameworks send the master (their bad bodies are answered: `invalidMessage`). */
+const FRAMEWORK_CALLS: ReadonlySet<string> = new Set([
+  RegisterFramework, ReregisterFramework, UnregisterFramework, DeactivateFramework, AcceptOffers, LaunchTasks, DeclineOffers,
+  ReviveOffers, SuppressOffers, KillTask, StatusUpdateAcknowledgement, ReconcileTasks, FrameworkToExecutor,
+].map((type) => type.name));
+
+/** `text`, cut to `limit` characters (with a mark) so that a peer's input never grows what we send or log. */
+function boundedText(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
+}
+
 /** One key for an executor of a framework. */
 function executorKey(frameworkId: string, executorId: string): string {
   return `${frameworkId}/${executorId}`;
 }
 
-/** The allocator filter for what a framework declines or leaves unused: `refuseSeconds`, default 5 s. */
+/**
+ * The allocator filter for what a framework declines or leaves unused: `refuseSeconds`, default
+ * 5 s. As in Mesos, a negative (or non-finite) value means the default and a larger one than a
+ * year is capped, so a bad filter still declines.
+ */
 function refuseFilter(filters: Filters | undefined): RefuseFilter {
-  return filters?.refuseSeconds === undefined ? {} : { refuseSeconds: filters.refuseSeconds };
+  const seconds = filters?.refuseSeconds;
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return {};
+  return { refuseSeconds: Math.min(seconds, MAX_REFUSE_SECONDS) };
 }

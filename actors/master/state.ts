@@ -367,10 +367,14 @@ export class MasterState {
     return executor;
   }
 
-  /** Records a status on a task: the state (unless it is terminal already) and the status list. */
-  recordStatus(tracked: TrackedTask, status: TaskStatus): void {
+  /**
+   * Records a status on a task: its state becomes `latestState` (the agent's latest, which may be
+   * ahead of the status; by default the status' own) unless it is terminal already, and the
+   * status joins the status list.
+   */
+  recordStatus(tracked: TrackedTask, status: TaskStatus, latestState: TaskState = status.state): void {
     const task = tracked.task;
-    if (!isTerminalState(task.state)) task.state = status.state;
+    if (!isTerminalState(task.state)) task.state = latestState;
     const statuses = task.statuses ?? (task.statuses = []);
     // Mesos keeps one status per consecutive state, and drops the (possibly large) data.
     if (statuses.length > 0 && statuses[statuses.length - 1]?.state === status.state) statuses.pop();

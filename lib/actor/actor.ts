@@ -118,6 +118,13 @@ export abstract class Actor {
   /** Called when a linked actor has gone: it terminated, its host died, or the link broke. */
   protected exited(_pid: UPID): void {}
 
+  /**
+   * Called (after the host has logged it) when a message from another host fails its body's
+   * validation and is dropped: override to answer the sender, so that a peer's bad call is never
+   * met with silence. `reason` names the first bad field.
+   */
+  protected invalidMessage(_from: UPID, _name: string, _reason: string): void {}
+
   /** This actor's address. Throws before `spawn`. */
   self(): UPID {
     const pid = this.runtime.pid;
@@ -208,6 +215,10 @@ export abstract class Actor {
   /** @internal */
   static callExited(actor: Actor, pid: UPID): void {
     actor.exited(pid);
+  }
+  /** @internal */
+  static callInvalidMessage(actor: Actor, from: UPID, name: string, reason: string): void {
+    actor.invalidMessage(from, name, reason);
   }
 }
 

@@ -51,6 +51,12 @@ export interface ActorHostOptions {
   inertLinks?: boolean;
   /** Sees every message a local actor sends and every message about to be handled (like a trace). */
   observer?: (event: TraceEvent) => void;
+  /**
+   * Validate the bodies of messages between local actors too, as if each had crossed a link
+   * (simulations of several hosts in one: a body a real link would reject, or strip of unknown
+   * fields, must be rejected or stripped there as well). Off by default: local delivery is free.
+   */
+  validateLocalMessages?: boolean;
 }
 
 /**
@@ -421,6 +427,7 @@ export class ActorHost {
         body = handler.validate(body);
       } catch (error) {
         this.logger.warn({ actor: actor.id, name: event.name, from: event.from?.toString(), error: describe(error) }, 'dropping message: invalid body');
+        Actor.callInvalidMessage(actor, event.from as UPID, event.name, describe(error));
         return;
       }
     }
@@ -461,7 +468,8 @@ export class ActorHost {
       this.logger.warn({ from: from.toString(), to: to.toString(), name }, 'dropping message for an unknown actor');
       return;
     }
-    this.enqueue(actor, new MailboxEvent(EventKind.Message, from, name, body, remote, undefined, undefined));
+    const validate = remote || this.options.validateLocalMessages === true;
+    this.enqueue(actor, new MailboxEvent(EventKind.Message, from, name, body, validate, undefined, undefined));
   }
 
   private sendRemote(envelope: WireEnvelope, address: string): void {

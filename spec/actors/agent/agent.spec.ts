@@ -490,7 +490,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       await harness.clock.settle();
       const executor = await harness.registerExecutor('E1');
       harness.fromMaster('FrameworkToExecutor', { agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hi' });
-      executor.post(harness.agentPid, 'ExecutorToFramework', { agentId: '', frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hello' });
+      executor.post(harness.agentPid, 'ExecutorToFramework', { agentId: 'as-the-executor-knows-it', frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hello' });
       await harness.clock.settle();
       expect(executor.bodies<{ data: string }>('FrameworkToExecutor').map((body) => body.data)).to.deep.equal(['hi']);
       expect(harness.master.bodies('ExecutorToFramework')).to.deep.equal([{ agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hello' }]);

@@ -3,11 +3,13 @@
  * (issue 7, bugs 1-12). Each test failed before its fix; the describe titles carry the number.
  */
 import { expect } from 'chai';
-import type { TaskStatus } from '../../../lib/protocol';
+import { dispatch } from '../../../lib/actor';
+import type { StatusUpdate, TaskState, TaskStatus } from '../../../lib/protocol';
+import { Resources } from '../../../lib/resources';
 import { Probe } from '../../support/runtime';
 import {
-  agentInfo, all, cleanUp, FRAMEWORK_MESSAGES, last, latestOffer, launch, commandTask, masterState, registerAgent,
-  registerFramework, startHarness, type Harness,
+  agentInfo, all, cleanUp, FRAMEWORK_MESSAGES, last, latestOffer, launch, commandTask, masterState, metricsOf, offersOf,
+  registerAgent, registerFramework, startHarness, statesOf, updatesOf, type AgentHandle, type FakeFramework, type Harness,
 } from './harness';
 
 interface FrameworkView { id: string; pid?: string; connected: boolean; active: boolean; tasks: unknown[]; offers: Array<{ id: string }> }
@@ -132,6 +134,157 @@ describe('actors/master: regressions from the review against Mesos (issue 7)', (
       expect(all(idle.probe, 'ShutdownFramework')).to.have.length(1);
     });
   });
+
+  describe('3. latest_state', () => {
+    it("follows the update's latest state: a task finished at the agent is finished at the master, its resources recovered", async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+      const framework = await registerFramework(harness);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:2;mem:1024')]);
+      await forward(harness, agent, framework, 't1', 'TASK_STARTING', 'TASK_FINISHED');
+      const task = ((await frameworks(harness))[0]?.tasks as Array<{ id: string; state: string }>)[0];
+      expect(task).to.include({ id: 't1', state: 'TASK_FINISHED' });
+      expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_STARTING']);
+      await harness.clock.advance(harness.flags.allocationIntervalMs);
+      expect(Resources.fromJSON(latestOffer(framework.probe).resources).format()).to.equal('cpus:2;mem:1024');
+    });
+  });
+
+  describe('5. the ping timeout in the registration replies', () => {
+    it('tells each agent the total ping timeout (agent_ping_timeout × max_agent_ping_timeouts)', async () => {
+      const harness = await startHarness({ agentPingTimeoutMs: 120_000 });
+      const agent = await registerAgent(harness);
+      expect(last(agent.probe, 'AgentRegistered')?.body).to.deep.include({ connection: { totalPingTimeoutSeconds: 600 } });
+      harness.host.breakLink(harness.masterPid, agent.probe.self());
+      await harness.clock.settle();
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [],
+      });
+      await harness.clock.settle();
+      expect(last(agent.probe, 'AgentReregistered')?.body).to.deep.include({ connection: { totalPingTimeoutSeconds: 600 } });
+    });
+  });
+
+  describe('6. agents removed for good', () => {
+    it('tells PARTITION_AWARE frameworks TASK_GONE_BY_OPERATOR when an agent unregisters; the others TASK_LOST', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+      const aware = await registerFramework(harness, { capabilities: ['PARTITION_AWARE'] });
+      const plain = await registerFramework(harness);
+      for (const framework of [aware, plain]) {
+        const offer = offersOf(framework.probe).at(-1);
+        if (offer !== undefined) await launch(harness, framework, [offer.id], [commandTask(`t-${framework.frameworkId}`, agent.agentId, 'cpus:1;mem:128')]);
+      }
+      await harness.clock.advance(10_000);
+      for (const framework of [aware, plain]) {
+        if (!(await frameworks(harness)).find((view) => view.id === framework.frameworkId)?.tasks.length) {
+          await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask(`t-${framework.frameworkId}`, agent.agentId, 'cpus:1;mem:128')]);
+        }
+      }
+      agent.probe.post(harness.masterPid, 'UnregisterAgent', { agentId: agent.agentId });
+      await harness.clock.settle();
+      const removal = (framework: FakeFramework): Array<[TaskState, string | undefined]> =>
+        updatesOf(framework.probe).filter(({ update }) => update.status.source === 'SOURCE_MASTER').map(({ update }) => [update.status.state, update.status.reason]);
+      expect(removal(aware)).to.deep.equal([['TASK_GONE_BY_OPERATOR', 'REASON_AGENT_REMOVED_BY_OPERATOR']]);
+      expect(removal(plain)).to.deep.equal([['TASK_LOST', 'REASON_AGENT_REMOVED']]);
+    });
+  });
+
+  describe('7. calls that fail validation are answered, never dropped', () => {
+    it('a negative refuseSeconds declines with the default 5 s filter instead of dropping the decline', async () => {
+      const harness = await startHarness();
+      await registerAgent(harness);
+      const framework = await registerFramework(harness);
+      const offer = latestOffer(framework.probe);
+      framework.probe.post(harness.masterPid, 'DeclineOffers', { frameworkId: framework.frameworkId, offerIds: [offer.id], filters: { refuseSeconds: -1 } });
+      await harness.clock.settle();
+      expect((await frameworks(harness))[0]?.offers).to.deep.equal([]);
+      const offered = offersOf(framework.probe).length;
+      await harness.clock.advance(4_000);
+      expect(offersOf(framework.probe).length).to.equal(offered);
+      await harness.clock.advance(2_000);
+      expect(offersOf(framework.probe).length).to.be.greaterThan(offered);
+    });
+
+    it('a task with an empty id gets TASK_ERROR naming the problem; the offer is not held', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness);
+      const framework = await registerFramework(harness);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('', agent.agentId)]);
+      const [error] = updatesOf(framework.probe);
+      expect(error?.update.status).to.include({ taskId: '', state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID' });
+      expect(error?.update.status.message).to.match(/task id/i);
+      expect((await frameworks(harness))[0]?.offers).to.deep.equal([]);
+    });
+
+    it('a malformed framework call gets a FrameworkError that names the bad field', async () => {
+      const harness = await startHarness();
+      const framework = await registerFramework(harness);
+      framework.probe.post(harness.masterPid, 'ReviveOffers', { frameworkId: framework.frameworkId, roles: 'analytics' });
+      await harness.clock.settle();
+      expect(errorsOf(framework.probe)).to.have.length(1);
+      expect(errorsOf(framework.probe)[0]).to.match(/ReviveOffers.*roles/);
+    });
+  });
+
+  describe('9. a multi-role framework after a master restart', () => {
+    it('sends each task\'s role to the agent, and adopts a reported executor under its own role', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+      const framework = await registerFramework(harness, { roles: ['web', 'analytics'], capabilities: ['MULTI_ROLE'] });
+      const offer = offersOf(framework.probe).find((candidate) => candidate.allocationRole === 'web') ?? latestOffer(framework.probe);
+      await launch(harness, framework, [offer.id], [commandTask('t1', agent.agentId, 'cpus:1;mem:128')]);
+      expect(last(agent.probe, 'RunTask')?.body).to.include({ role: offer.allocationRole });
+      const restarted = await startHarness({}, harness.workDir, 8);
+      const executor = { executorId: 'e1', frameworkId: framework.frameworkId, command: { value: 'x' }, resources: Resources.parse('cpus:0.5;mem:64').toJSON() };
+      const probe = new Probe('agent-again', []);
+      restarted.host.spawn(probe);
+      probe.post(restarted.masterPid, 'ReregisterAgent', {
+        agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0', tasks: [],
+        executors: [{ frameworkId: framework.frameworkId, executorId: 'e1', info: executor, role: 'analytics' }],
+        frameworks: [framework.info],
+      });
+      await restarted.clock.settle();
+      const holdings = await restarted.handle.allocator.holdings(framework.frameworkId);
+      expect(holdings.map((holding) => [holding.role, holding.resources.format()])).to.deep.equal([['analytics', 'cpus:0.5;mem:64']]);
+    });
+  });
+
+  describe('12. the books diverging fails fast', () => {
+    it('counts an allocation that does not fit the agent, and throws in invariant-checking mode', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:1;mem:512');
+      const framework = await registerFramework(harness);
+      // The same resources again, while the master has them on offer already: the allocator could never have made this.
+      const allocation = { frameworkId: framework.frameworkId, agentId: agent.agentId, role: '*', resources: Resources.fromJSON(latestOffer(framework.probe).resources) };
+      const outcome = await dispatch(harness.handle.master, (master) => master.offer([allocation])).then(() => 'offered', (error: Error) => error.message);
+      expect(outcome).to.match(/books diverge.*does not fit/);
+      expect((await metricsOf(harness))['master/unfit_allocations']).to.equal(1);
+      harness.captured.records.length = 0; // the divergence is this test's point
+    });
+
+    it('counts allocator refusals of master calls', async () => {
+      const harness = await startHarness({ checkAllocatorInvariants: false });
+      const framework = await registerFramework(harness);
+      await dispatch(harness.handle.master, (master) => master.offer([]));
+      await harness.handle.allocator.removeFramework(framework.frameworkId);
+      framework.probe.post(harness.masterPid, 'ReviveOffers', { frameworkId: framework.frameworkId });
+      await harness.clock.settle();
+      expect((await metricsOf(harness))['master/allocator_refusals']).to.equal(1);
+      harness.captured.records.length = 0; // the refusal is this test's point, not a failure of it
+    });
+  });
 });
+
+/** The agent forwards an update of `state` whose task is at `latestState` already. */
+async function forward(harness: Harness, agent: AgentHandle, framework: FakeFramework, taskId: string, state: TaskState, latestState: TaskState): Promise<void> {
+  const timestamp = harness.clock.now() / 1000;
+  const update: StatusUpdate = {
+    frameworkId: framework.frameworkId, agentId: agent.agentId, timestamp, uuid: `${taskId}-${state}`, latestState,
+    status: { taskId, state, source: 'SOURCE_EXECUTOR', agentId: agent.agentId, timestamp, uuid: `${taskId}-${state}` },
+  };
+  agent.probe.post(harness.masterPid, 'StatusUpdate', { update, pid: agent.probe.self().toString() });
+  await harness.clock.settle();
+}
 
 export type { TaskStatus };
