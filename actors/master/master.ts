@@ -13,7 +13,7 @@ import {
   AcceptOffers, AgentRegistered, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
   ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
-  ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask, Shutdown,
+  ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
   UnregisterFramework, UpdateAgent, UpdateFramework, isTerminalState,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
@@ -78,6 +78,8 @@ export class Master extends Actor {
   private readonly admittingAgents = new Map<string, string>();
   /** Recovered agents whose removal (they did not re-register in time) is being written. */
   private readonly markingUnreachable = new Set<string>();
+  /** Removed agents that came back, whose re-admission is being written (Mesos' `slaves.reregistering`). */
+  private readonly readmittingAgents = new Set<string>();
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
 
@@ -804,17 +806,13 @@ export class Master extends Actor {
       return;
     }
     const known = this.state.agents.get(agentId);
-    if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId)) {
-      this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed');
-      return;
-    }
-    if (known === undefined && !this.state.recoveredAgents.has(agentId)) {
-      this.log.warn({ from: from.toString(), agentId }, 'agent not in the registry tried to re-register; shutting it down');
-      this.send(from, Shutdown, { message: `Agent ${agentId} is not registered with this master (it was removed)` });
+    if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId)) {
+      this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed or re-admitted');
       return;
     }
     if (known !== undefined) this.reregisterKnownAgent(known, from, message, total);
-    else this.reregisterRecoveredAgent(agentId, from, message, total);
+    else if (this.state.recoveredAgents.has(agentId)) this.reregisterRecoveredAgent(agentId, from, message, total);
+    else this.readmitAgent(agentId, from, message, total);
   }
 
   /**
@@ -854,17 +852,53 @@ export class Master extends Actor {
    * frameworks, and it is added to the allocator with what they use.
    */
   private reregisterRecoveredAgent(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources): void {
+    const report = this.fittingReport(agentId, from, message, total);
+    if (report !== undefined) this.adoptAgent(agentId, from, message, total, report, false);
+  }
+
+  /**
+   * An agent the master removed (it was unreachable, or is unknown here) comes back (Mesos'
+   * `MarkSlaveReachable`): it is admitted again in the registry first; then it is adopted as a
+   * recovered agent is, and each framework hears that its tasks there are back.
+   */
+  private readmitAgent(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources): void {
+    if (this.fittingReport(agentId, from, message, total) === undefined) return;
+    this.readmittingAgents.add(agentId);
+    this.log.info({ agentId, from: from.toString() }, 'a removed agent re-registers; re-admitting it');
+    this.defer(this.registry.markReachable({ id: agentId, info: { ...message.agent, id: agentId } }), () => {
+      this.readmittingAgents.delete(agentId);
+      // The books may have changed during the write (a framework torn down): the report is read again.
+      const report = this.fittingReport(agentId, from, message, total);
+      if (report !== undefined) this.adoptAgent(agentId, from, message, total, report, true);
+    }, (error) => {
+      this.readmittingAgents.delete(agentId);
+      this.log.error({ agentId, error: error.message }, 'could not re-admit the agent; it will retry');
+    });
+  }
+
+  /** What the agent's report brings, if its total can hold it; else logs and returns undefined. */
+  private fittingReport(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources): AdoptableReport | undefined {
     const report = this.adoptableReport(agentId, message);
     const liveTasks = report.tasks.filter((tracked) => !isTerminalOrUnreachable(tracked.task.state));
     const unfit = overcommitError(total, [...liveTasks, ...report.executors].map((holding) => holding.resources));
-    if (unfit !== undefined) {
-      this.dropReregistration(from, agentId, unfit);
-      return;
-    }
+    if (unfit === undefined) return report;
+    this.dropReregistration(from, agentId, unfit);
+    return undefined;
+  }
+
+  /**
+   * Takes in an agent the allocator does not have (recovered after a restart, or re-admitted)
+   * with the tasks and executors it reports, their frameworks, and what they use. A re-admitted
+   * agent's tasks leave the unreachable (or completed) books, and their frameworks are told the
+   * tasks are back with their reported state (REASON_AGENT_REREGISTERED), as Mesos does.
+   */
+  private adoptAgent(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources, report: AdoptableReport, readmitted: boolean): void {
+    if (readmitted) this.forgetUnreachableTasks(agentId, report.tasks);
     const agent = this.recoverAgent(agentId, from, message, total);
     for (const tracked of report.tasks) {
-      this.ensureFramework(tracked.task.frameworkId, message.frameworks);
+      const framework = this.ensureFramework(tracked.task.frameworkId, message.frameworks);
       this.state.addTask(tracked, agent);
+      if (readmitted) this.sendToFramework(framework, this.taskUpdate(tracked.task, tracked.task.state, Reason.AGENT_REREGISTERED, 'Unreachable agent re-registered'));
     }
     for (const { frameworkId, info, role } of report.executors) {
       const roles = frameworkRoles(this.ensureFramework(frameworkId, message.frameworks).info);
@@ -876,6 +910,22 @@ export class Master extends Actor {
     this.shutDownCompletedFrameworks(agent, message);
     const used = this.state.usedByFrameworkRole(agent);
     this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: agent.info.attributes ?? {}, used }));
+  }
+
+  /**
+   * A re-admitted agent's tasks leave the books of tasks the master gave up on: every unreachable
+   * one of the agent (those it reports come back live; the others are gone, as in Mesos), and the
+   * completed ones it reports (declared lost, they were not), so no task is both live and done.
+   */
+  private forgetUnreachableTasks(agentId: string, reported: readonly TrackedTask[]): void {
+    const back = new Set(reported.map(({ task }) => `${task.frameworkId}/${task.taskId}`));
+    for (const framework of this.state.frameworks.values()) {
+      for (const [taskId, task] of [...framework.unreachableTasks]) if (task.agentId === agentId) framework.unreachableTasks.delete(taskId);
+      const completed = framework.completedTasks.filter((task) => task.agentId !== agentId || !back.has(`${framework.id}/${task.taskId}`));
+      framework.completedTasks.splice(0, framework.completedTasks.length, ...completed);
+    }
+    this.state.unreachableAgents.delete(agentId);
+    this.state.removedAgents.delete(agentId);
   }
 
   /** A recovered agent (admitted before a restart) is back: record it, with nothing on it yet. */

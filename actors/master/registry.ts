@@ -128,6 +128,18 @@ export class Registry {
     });
   }
 
+  /**
+   * An agent re-registers after it was removed (Mesos' `MarkSlaveReachable`): it leaves the
+   * unreachable list and is admitted again; one found in neither list (its entry was trimmed, or
+   * it was removed for good) is admitted anyway, as Mesos does.
+   */
+  markReachable(agent: RegistryAgent): Promise<void> {
+    return this.apply((draft) => {
+      draft.unreachable = draft.unreachable.filter((entry) => entry.id !== agent.id);
+      if (!draft.agents.some((known) => known.id === agent.id)) draft.agents.push({ id: agent.id, info: agent.info });
+    });
+  }
+
   /** Forgets an admitted agent (it unregistered); it may not re-register. */
   remove(agentId: string): Promise<void> {
     return this.apply((draft) => {

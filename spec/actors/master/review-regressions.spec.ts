@@ -150,6 +150,47 @@ describe('actors/master: regressions from the review against Mesos (issue 7)', (
     });
   });
 
+  describe('4. unreachable agents that come back', () => {
+    it('re-admits the agent, restores its tasks and tells every framework REASON_AGENT_REREGISTERED', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+      const aware = await registerFramework(harness, { capabilities: ['PARTITION_AWARE'] });
+      const plain = await registerFramework(harness);
+      await launchOn(harness, aware, agent, 'ta');
+      await harness.clock.advance(harness.flags.allocationIntervalMs);
+      await launchOn(harness, plain, agent, 'tp');
+      agent.probe.answerPings = false;
+      await harness.clock.advance(harness.flags.agentPingTimeoutMs * (harness.flags.maxAgentPingTimeouts + 1));
+      expect(statesOf(aware.probe, 'ta').at(-1)).to.equal('TASK_UNREACHABLE');
+      expect(statesOf(plain.probe, 'tp').at(-1)).to.equal('TASK_LOST');
+      expect(await agents(harness)).to.deep.equal([]);
+      agent.probe.answerPings = true;
+      const running = (taskId: string, framework: FakeFramework) => ({
+        name: taskId, taskId, frameworkId: framework.frameworkId, agentId: agent.agentId, state: 'TASK_RUNNING', resources: Resources.parse('cpus:1;mem:128').toJSON(),
+      });
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0',
+        tasks: [running('ta', aware), running('tp', plain)], executors: [], frameworks: [aware.info, plain.info],
+      });
+      await harness.clock.settle();
+      expect(all(agent.probe, 'Shutdown')).to.have.length(0);
+      expect(last(agent.probe, 'AgentReregistered')?.body).to.include({ agentId: agent.agentId });
+      for (const [framework, taskId] of [[aware, 'ta'], [plain, 'tp']] as const) {
+        const back = updatesOf(framework.probe).at(-1)?.update.status;
+        expect(back).to.include({ taskId, state: 'TASK_RUNNING', reason: 'REASON_AGENT_REREGISTERED', source: 'SOURCE_MASTER' });
+      }
+      const state = await frameworks(harness);
+      expect(state.map((framework) => (framework.tasks as Array<{ id: string; state: string }>).map((task) => [task.id, task.state]))).to.deep.equal([[['ta', 'TASK_RUNNING']], [['tp', 'TASK_RUNNING']]]);
+      expect(state.map((framework) => (framework as unknown as { unreachable_tasks: unknown[] }).unreachable_tasks)).to.deep.equal([[], []]);
+      expect((await agents(harness)).map((view) => view.id)).to.deep.equal([agent.agentId]);
+      expect(harness.handle.registry.unreachable()).to.deep.equal([]);
+      expect(harness.handle.registry.isAdmitted(agent.agentId)).to.equal(true);
+      aware.probe.post(harness.masterPid, 'ReconcileTasks', { frameworkId: aware.frameworkId, statuses: [{ taskId: 'ta' }] });
+      await harness.clock.settle();
+      expect(updatesOf(aware.probe).at(-1)?.update.status).to.include({ taskId: 'ta', state: 'TASK_RUNNING', reason: 'REASON_RECONCILIATION' });
+    });
+  });
+
   describe('5. the ping timeout in the registration replies', () => {
     it('tells each agent the total ping timeout (agent_ping_timeout × max_agent_ping_timeouts)', async () => {
       const harness = await startHarness({ agentPingTimeoutMs: 120_000 });
@@ -275,6 +316,13 @@ describe('actors/master: regressions from the review against Mesos (issue 7)', (
     });
   });
 });
+
+/** Launches one `cpus:1;mem:128` task of `framework` on `agent` from its latest offer there. */
+async function launchOn(harness: Harness, framework: FakeFramework, agent: AgentHandle, taskId: string): Promise<void> {
+  const offer = offersOf(framework.probe).filter((candidate) => candidate.agentId === agent.agentId).at(-1);
+  if (offer === undefined) throw new Error(`no offer on ${agent.agentId} for ${framework.frameworkId}`);
+  await launch(harness, framework, [offer.id], [commandTask(taskId, agent.agentId, 'cpus:1;mem:128')], 0);
+}
 
 /** The agent forwards an update of `state` whose task is at `latestState` already. */
 async function forward(harness: Harness, agent: AgentHandle, framework: FakeFramework, taskId: string, state: TaskState, latestState: TaskState): Promise<void> {
