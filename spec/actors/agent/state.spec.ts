@@ -4,8 +4,8 @@
  * `Framework::completedExecutors`, `Executor::completedTasks`).
  */
 import { expect } from 'chai';
-import { isTerminalState, type TaskState } from '../../../lib/protocol';
-import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_FRAMEWORKS } from '../../../actors/agent/constants';
+import { isTerminalState, MAX_COMPLETED_FRAMEWORKS, type TaskState } from '../../../lib/protocol';
+import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK } from '../../../actors/agent/constants';
 import { AgentHarness, FRAMEWORK_ID } from './harness';
 
 interface StateStatus { state: TaskState; reason?: string }
