@@ -11,11 +11,11 @@ import {
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
-  isPartitionAware, isTerminalState,
+  droppedTaskState, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
   type AgentInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
-import { AGENT_VERSION, MAX_COMPLETED_FRAMEWORKS, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
+import { AGENT_VERSION, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
 import { masterPid, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
@@ -39,6 +39,9 @@ export interface AgentOptions {
   /** What runs the command executor (default: node with `command-executor.js`). */
   readonly commandExecutor: ExecutorInfo['command'];
 }
+
+/** How the books end a task still live when its framework is shut down (the master kills it with the same reason). */
+const FRAMEWORK_SHUT_DOWN = { state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', message: 'The framework was shut down' } as const;
 
 /** Life of the agent (Mesos' `Slave::State`, without recovery). */
 export type AgentPhase = 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
@@ -64,8 +67,8 @@ export class Agent extends Actor {
   private masterPingTimeoutMs: number;
   /** Frameworks with executors here, by id. */
   private readonly frameworks = new Map<string, FrameworkRecord>();
-  /** Frameworks that had executors here and have none left, newest last (bounded). */
-  private readonly completedFrameworks: FrameworkRecord[] = [];
+  /** Frameworks that had executors here and have none left, by id, least recently completed first (bounded). */
+  private readonly completedFrameworks = new Map<string, FrameworkRecord>();
   /** Status update streams, one per task. */
   private readonly updates: TaskStatusUpdateManager;
   /** When the agent started, in seconds since the epoch (for /state). */
@@ -171,8 +174,7 @@ export class Agent extends Actor {
       const framework = this.frameworks.get(frameworkId);
       if (framework?.executorForTask(taskId) !== undefined || framework?.phase === 'TERMINATING') continue;
       if (this.updates.pending(frameworkId, taskId).length > 0) continue;
-      const info = framework?.info ?? this.completedFrameworks.find((completed) => completed.id === frameworkId)?.info;
-      const state = info !== undefined && isPartitionAware(info) ? 'TASK_DROPPED' : 'TASK_LOST';
+      const state = droppedTaskState(framework?.info ?? this.completedFrameworks.get(frameworkId)?.info);
       this.log.warn({ frameworkId, taskId, state }, 'the master lists a task unknown to this agent; reporting it');
       this.agentUpdate(frameworkId, undefined, taskId, { state, reason: 'REASON_RECONCILIATION', message: 'Reconciliation: the agent does not know this task' });
     }
@@ -308,8 +310,7 @@ export class Agent extends Actor {
     if (launchExecutor === (existing === undefined)) return false;
     const message = launchExecutor ? 'Master wants to launch executor, but one already exists' : 'No executor is expected to launch and there is none running';
     this.log.warn({ frameworkId: framework.id, executorId, taskId, phase: existing?.phase }, `dropping a task: ${message}`);
-    const state = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
-    this.agentUpdate(framework.id, executorId, taskId, { state, reason: 'REASON_EXECUTOR_TERMINATED', message });
+    this.agentUpdate(framework.id, executorId, taskId, { state: droppedTaskState(framework.info), reason: 'REASON_EXECUTOR_TERMINATED', message });
     if (existing?.phase === 'TERMINATED' && this.agentId !== undefined) {
       this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
     } else if (existing !== undefined) {
@@ -324,8 +325,7 @@ export class Agent extends Actor {
       case 'TERMINATING':
       case 'TERMINATED': {
         // Never launched: TASK_DROPPED for partition-aware frameworks, TASK_LOST for the others (Mesos).
-        const state = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
-        const verdict = { state, reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${executor.phase.toLowerCase()}` } as const;
+        const verdict = { state: droppedTaskState(framework.info), reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${executor.phase.toLowerCase()}` } as const;
         return this.agentUpdate(framework.id, executor.id, task.taskId, verdict);
       }
       case 'REGISTERING':
@@ -349,8 +349,7 @@ export class Agent extends Actor {
     }
     const executor = framework.executorForTask(taskId);
     if (executor === undefined) {
-      const state = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
-      return this.agentUpdate(frameworkId, undefined, taskId, { state, reason: 'REASON_EXECUTOR_TERMINATED', message: 'Cannot find executor' });
+      return this.agentUpdate(frameworkId, undefined, taskId, { state: droppedTaskState(framework.info), reason: 'REASON_EXECUTOR_TERMINATED', message: 'Cannot find executor' });
     }
     if (executor.queuedTasks.has(taskId)) {
       const verdict = { state: 'TASK_KILLED', reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Killed before delivery to the executor' } as const;
@@ -600,6 +599,9 @@ export class Agent extends Actor {
   }
 
   private removeExecutor(framework: FrameworkRecord, executor: ExecutorRecord): void {
+    // Tasks still live here belong to a framework being shut down, which hears no more of them (Mesos):
+    // the books say how they ended, as the master's do.
+    executor.endLiveTasks({ ...FRAMEWORK_SHUT_DOWN, source: 'SOURCE_AGENT', agentId: executor.agentId, executorId: executor.id, timestamp: this.clock.now() / 1000 });
     for (const taskId of [...executor.terminatedTasks.keys()]) executor.completeTask(taskId);
     framework.removeExecutor(executor);
     if (framework.idle()) this.removeFramework(framework);
@@ -612,6 +614,10 @@ export class Agent extends Actor {
     if (framework === undefined) {
       framework = new FrameworkRecord(frameworkId, message.framework, message.pid);
       this.frameworks.set(frameworkId, framework);
+      // A framework that comes back leaves the completed list, taking its completed executors along (Mesos).
+      const completed = this.completedFrameworks.get(frameworkId);
+      if (completed !== undefined) framework.adoptCompletedExecutors(completed);
+      this.completedFrameworks.delete(frameworkId);
     } else {
       framework.info = message.framework;
       if (message.pid !== undefined) framework.schedulerPid = message.pid;
@@ -639,8 +645,12 @@ export class Agent extends Actor {
 
   private removeFramework(framework: FrameworkRecord): void {
     this.frameworks.delete(framework.id);
-    this.completedFrameworks.push(framework);
-    if (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
+    this.completedFrameworks.delete(framework.id);
+    this.completedFrameworks.set(framework.id, framework);
+    if (this.completedFrameworks.size > MAX_COMPLETED_FRAMEWORKS) {
+      const [oldest] = this.completedFrameworks.keys();
+      if (oldest !== undefined) this.completedFrameworks.delete(oldest);
+    }
     if (this.phase === 'TERMINATING' && this.frameworks.size === 0) this.terminate();
   }
 
@@ -693,7 +703,7 @@ export class Agent extends Actor {
       startTimeSeconds: this.startTimeSeconds,
       flags: this.options.flags,
       frameworks: [...this.frameworks.values()],
-      completedFrameworks: this.completedFrameworks,
+      completedFrameworks: [...this.completedFrameworks.values()],
     }));
   }
 }

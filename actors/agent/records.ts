@@ -10,7 +10,8 @@ import type { UPID } from '../../lib/actor';
 import type { ExecutorInfo, FrameworkInfo, StatusUpdate, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
-import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR, MAX_STATUSES_PER_TASK } from './constants';
+import { MAX_STATUSES_PER_TASK } from '../../lib/protocol/limits';
+import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
 import type { LaunchedExecutor } from './launcher';
 
 /** Life of an executor on the agent (Mesos' `Executor::State`). */
@@ -159,6 +160,15 @@ export class ExecutorRecord {
     if (update.uuid !== undefined) task.statusUpdateUuid = update.uuid;
   }
 
+  /**
+   * Records `status` as the end of every task still queued or live, without any update being
+   * sent: for a framework being shut down, whose status update streams are gone (Mesos moves
+   * such tasks to the terminated set too).
+   */
+  endLiveTasks(status: Omit<TaskStatus, 'taskId'>): void {
+    for (const taskId of this.liveTaskIds()) this.updateTaskState({ ...status, taskId });
+  }
+
   /** The terminal update of a task was acknowledged: it is completed. */
   completeTask(taskId: string): void {
     const task = this.terminatedTasks.get(taskId);
@@ -221,8 +231,19 @@ export class FrameworkRecord {
   /** Moves an executor to the completed list. */
   removeExecutor(executor: ExecutorRecord): void {
     this.executors.delete(executor.id);
-    this.completedExecutors.push(executor);
-    if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) this.completedExecutors.shift();
+    this.addCompletedExecutors([executor]);
+  }
+
+  /** Takes over the completed executors of this framework's earlier, completed record (it came back). */
+  adoptCompletedExecutors(earlier: FrameworkRecord): void {
+    this.completedExecutors.splice(0, this.completedExecutors.length);
+    this.addCompletedExecutors(earlier.completedExecutors);
+  }
+
+  private addCompletedExecutors(executors: readonly ExecutorRecord[]): void {
+    this.completedExecutors.push(...executors);
+    const excess = this.completedExecutors.length - MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK;
+    if (excess > 0) this.completedExecutors.splice(0, excess);
   }
 
   /** True when no executor is left. */

@@ -23,7 +23,7 @@ export { MASTER_COUNTERS, MasterCounters, MetricsProcess, type MasterCounter } f
 export { Registry, parseRegistry, writeFileAtomically, type RegistryAgent, type RegistryData, type UnreachableAgent } from './registry';
 export { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 export {
-  canonicalJson, frameworkRoles, idError, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkRoles, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type OfferFacts, type TaskContext,
 } from './validation';
 export { DEFAULT_TASKS_LIMIT, renderState, type StateContext } from './http';

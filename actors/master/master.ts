@@ -15,7 +15,7 @@ import {
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
   ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
-  UnregisterFramework, UpdateAgent, UpdateFramework, isTerminalState,
+  UnregisterFramework, UpdateAgent, UpdateFramework, droppedTaskState, isTerminalState,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
@@ -540,7 +540,7 @@ export class Master extends Actor {
     for (const offerId of offerIds) {
       if (this.state.offers.get(offerId)?.offer.frameworkId === framework.id) this.removeOffer(offerId, 'discard');
     }
-    const state: TaskState = isPartitionAware(framework) ? 'TASK_DROPPED' : 'TASK_LOST';
+    const state: TaskState = droppedTaskState(framework.info);
     for (const task of tasks) {
       this.counters.taskReached(state);
       this.sendToFramework(framework, masterStatusUpdate({

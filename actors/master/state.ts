@@ -7,8 +7,8 @@
 import type { Timer, UPID } from '../../lib/actor';
 import { Resources } from '../../lib/resources';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { isPartitionAware as protocolIsPartitionAware, isTerminalState } from '../../lib/protocol';
-import { MAX_REMOVED_AGENTS, MAX_STATUSES_PER_TASK } from './constants';
+import { isPartitionAware as protocolIsPartitionAware, isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
+import { MAX_REMOVED_AGENTS } from './constants';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
 export interface TrackedTask {

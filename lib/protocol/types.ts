@@ -46,10 +46,20 @@ export type FrameworkInfo = z.infer<typeof FrameworkInfoSchema>;
 /**
  * True when the framework understands TASK_DROPPED, TASK_UNREACHABLE and friends (Mesos'
  * `PARTITION_AWARE` capability); others are told TASK_LOST instead.
- * @example const state = isPartitionAware(framework) ? 'TASK_DROPPED' : 'TASK_LOST';
+ * @example const state = isPartitionAware(framework) ? 'TASK_UNREACHABLE' : 'TASK_LOST'; // its agent was partitioned away
  */
 export function isPartitionAware(framework: FrameworkInfo): boolean {
   return framework.capabilities?.includes('PARTITION_AWARE') ?? false;
+}
+
+/**
+ * The state of a task that was never launched or is unknown where it should be (Mesos: "dropped"):
+ * TASK_DROPPED for a PARTITION_AWARE framework, TASK_LOST (which every framework understands) for
+ * the others and for a framework not known at all.
+ * @example this.agentUpdate(framework.id, executorId, taskId, { state: droppedTaskState(framework.info), ... });
+ */
+export function droppedTaskState(framework: FrameworkInfo | undefined): 'TASK_DROPPED' | 'TASK_LOST' {
+  return framework !== undefined && isPartitionAware(framework) ? 'TASK_DROPPED' : 'TASK_LOST';
 }
 
 /** A command to run: through `/bin/sh -c` when `shell` (the default), else `value` with `arguments`. */

@@ -315,7 +315,8 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(harness.forwarded().map((update) => update.status.state)).to.deep.equal(['TASK_RUNNING', 'TASK_FAILED']);
       expect(executor.count('StatusUpdateAcknowledgement')).to.equal(5);
       const state = await harness.state();
-      const tasks = (state.frameworks as Array<{ executors: Array<{ tasks: Array<{ id: string; state: string }> }> }>)[0]?.executors[0]?.tasks;
+      // Terminal and awaiting its acknowledgement: listed under completed_tasks, as in Mesos.
+      const tasks = (state.frameworks as Array<{ executors: Array<{ completed_tasks: Array<{ id: string; state: string }> }> }>)[0]?.executors[0]?.completed_tasks;
       expect(tasks?.map((task) => [task.id, task.state])).to.deep.equal([['T1', 'TASK_FAILED']]);
     });
 

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import type { Offer, StatusUpdate } from '../../../lib/protocol';
-import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../../actors/master';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, type Offer, type StatusUpdate } from '../../../lib/protocol';
 import {
   agentInfo, agentUpdate, all, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, masterState, metricsOf, offersOf,
   registerAgent, registerFramework, reportedTask, startHarness, statesOf, updatesOf, type Harness,
