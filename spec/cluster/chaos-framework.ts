@@ -105,8 +105,10 @@ export function isReconciliationAnswer(status: Pick<TaskStatus, 'reason' | 'sour
 
 /** The master's update for a task on an agent it removed. */
 export function isAgentRemoval(status: Pick<Observation, 'state' | 'reason' | 'source'>): boolean {
-  return status.source === 'SOURCE_MASTER' && status.reason === 'REASON_AGENT_REMOVED'
-    && (status.state === 'TASK_LOST' || status.state === 'TASK_UNREACHABLE');
+  if (status.source !== 'SOURCE_MASTER') return false;
+  if (status.reason === 'REASON_AGENT_REMOVED') return status.state === 'TASK_LOST' || status.state === 'TASK_UNREACHABLE';
+  // An agent that left for good (unregistered, or replaced at its address), told to a partition-aware framework.
+  return status.reason === 'REASON_AGENT_REMOVED_BY_OPERATOR' && status.state === 'TASK_GONE_BY_OPERATOR';
 }
 
 /**

@@ -105,6 +105,9 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       expect(streamOrderViolation(observed('TASK_FINISHED'), observed('TASK_LOST'))).to.match(/after the terminal/);
       expect(settleStream(observed('TASK_FINISHED'), agentRemoved('TASK_UNREACHABLE'))?.state).to.equal('TASK_FINISHED');
       expect(isAgentRemoval(agentRemoved('TASK_LOST'))).to.equal(true);
+      const gone = observed('TASK_GONE_BY_OPERATOR', { source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', uuid: undefined });
+      expect(streamOrderViolation(observed('TASK_KILLED'), gone)).to.equal(undefined);
+      expect(settleStream(observed('TASK_KILLED'), gone)?.state).to.equal('TASK_KILLED');
     });
 
     it('lets the real state follow TASK_LOST and TASK_UNREACHABLE, as partition-aware frameworks see it', () => {
