@@ -101,8 +101,11 @@ export class ActorTimer implements Timer {
   cancelled = false;
   /** Under a scripted replay the host keeps the timer off the clock; the replay fires it with this. */
   fire: (() => void) | undefined;
-  /** @param seq the timer's number among its actor's timers, from 1. */
-  constructor(private readonly owner: ActorRuntime, readonly seq: number) {}
+  /**
+   * @param seq the timer's number among its actor's timers, from 1.
+   * @param dueMs when it is due, by its host's clock.
+   */
+  constructor(private readonly owner: ActorRuntime, readonly seq: number, readonly dueMs: number) {}
   cancel(): void {
     this.cancelled = true;
     this.handle?.cancel();

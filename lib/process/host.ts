@@ -247,15 +247,13 @@ export class ActorHost {
     return found;
   }
 
-  /** @internal Scripted replay: fires `actor`'s pending timer number `seq`; false if it has none (cancelled, fired or never set). */
-  fireTimer(actor: Actor, seq: number): boolean {
-    for (const timer of actor.runtime.timers) {
-      if (timer.seq === seq && !timer.cancelled && timer.fire) {
-        timer.fire();
-        return true;
-      }
-    }
-    return false;
+  /**
+   * @internal Scripted replay: `actor`'s pending timer number `seq`, or undefined if it has none
+   * (never set, cancelled or fired). Its `fire` queues its callback in the mailbox.
+   */
+  pendingTimer(actor: Actor, seq: number): ActorTimer | undefined {
+    for (const timer of actor.runtime.timers) if (timer.seq === seq && !timer.cancelled) return timer;
+    return undefined;
   }
 
   /** @internal Ends scripted replay: from now on mailboxes run as usual (so `stop` can terminate the actors). */
@@ -304,7 +302,7 @@ export class ActorHost {
 
   /** @internal Timer for `Actor.delay`: fires on the host clock (or when a scripted replay says), runs in the actor's mailbox. */
   delay(actor: Actor, ms: number, callback: () => void): Timer {
-    const timer = new ActorTimer(actor.runtime, ++actor.runtime.timerCount);
+    const timer = new ActorTimer(actor.runtime, ++actor.runtime.timerCount, this.clock.now() + Math.max(0, ms));
     actor.runtime.timers.add(timer);
     const label: RunLabel = { name: 'timer', seq: timer.seq, source: '', timer };
     timer.fire = (): void => {

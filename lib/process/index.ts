@@ -9,6 +9,6 @@ export {
 } from './trace';
 export { MAX_MESSAGE_BYTES, MAX_FRAME_BYTES } from './codec';
 export {
-  replayTrace, describeDivergence, REPLAY_WAIT_TURNS, REPLAY_OPTIONAL_WAIT_TURNS, REPLAY_SKIPPED_KEPT,
+  replayTrace, describeDivergence, REPLAY_TIMER_EARLY_TOLERANCE_MS, REPLAY_WAIT_TURNS, REPLAY_OPTIONAL_WAIT_TURNS, REPLAY_SKIPPED_KEPT,
   type ReplayOptions, type ReplayResult, type ReplayDivergence, type SkippedEvent,
 } from './replay';

@@ -22,6 +22,12 @@ import { encodeBytes, formatEvent, type Trace, type TraceEvent, type TraceHeader
 export const REPLAY_WAIT_TURNS = 100;
 /** Event-loop turns the replay waits for a dispatch from outside the replayed actors before it skips it. */
 export const REPLAY_OPTIONAL_WAIT_TURNS = 3;
+/**
+ * How much earlier than the replayed timer's due time a recorded timer may have run. A timer
+ * cannot run before it is due; real clocks (timers on a monotonic clock, times read from the
+ * wall clock) can disagree by a millisecond or two.
+ */
+export const REPLAY_TIMER_EARLY_TOLERANCE_MS = 5;
 /** Skipped events kept in a result (the count covers them all). */
 export const REPLAY_SKIPPED_KEPT = 50;
 
@@ -269,11 +275,17 @@ class Replayer {
       case 'initialize':
         return this.runQueued(actor, event, labelled((label) => label.name === 'initialize'), REPLAY_WAIT_TURNS,
           `the replayed ${actor.id} was not initialized here`);
-      case 'timer':
-        if (!this.host.fireTimer(actor, seq)) {
+      case 'timer': {
+        const timer = this.host.pendingTimer(actor, seq);
+        if (timer === undefined) {
           return { kind: 'diverged', reason: `timer #${seq} of ${actor.id} fired here in the recording; in the replay it is not pending (never set, cancelled or fired)` };
         }
+        if (timer.dueMs > event.t + REPLAY_TIMER_EARLY_TOLERANCE_MS) {
+          return { kind: 'diverged', reason: `timer #${seq} of ${actor.id} fired here in the recording, ${timer.dueMs - event.t} ms before the replayed timer is due` };
+        }
+        timer.fire?.();
         return this.runQueued(actor, event, labelled((label) => label.name === 'timer' && label.seq === seq), 0, `timer #${seq} did not run`);
+      }
       case 'defer':
         return this.runDeferred(actor, event, seq, body);
       case 'dispatch':
