@@ -113,7 +113,7 @@ export function agentStartInput(trace: Trace, address?: string): { pid: UPID; in
  *   const result = await replayAgent(readTrace('incident.trace'));
  *   expect(result.divergence, result.divergence && describeDivergence(result.divergence)).to.equal(undefined);
  */
-export function replayAgent(trace: Trace, options: ReplayAgentOptions = {}): Promise<ReplayResult> {
+export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}): Promise<ReplayResult> {
   const { pid, input } = agentStartInput(trace, options.address);
   checkAgentFlags(input.flags);
   const launcher = new ReplayLauncher();

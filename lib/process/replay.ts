@@ -156,6 +156,7 @@ class Replayer {
   constructor(private readonly options: ReplayOptions, header: TraceHeader, private readonly unit: ReadonlySet<string>) {
     this.unitPids = new Set([...unit].map((id) => `${id}@${header.address}`));
     this.steps = scheduleOf(options.trace.events, header.address, this.unitPids);
+    checkStartsAtSpawn(this.steps);
     this.clock = new ScriptedClock(header.startMs);
     this.host = new ActorHost({
       listen: false,
@@ -447,6 +448,21 @@ function scheduleOf(events: readonly TraceEvent[], address: string, unitPids: Re
     if (!step.foreign) steps.push(step);
   }
   return steps;
+}
+
+/**
+ * Each replayed actor's first record must be its `initialize` (or its termination, when it was
+ * stopped before it ran anything): a replay needs the trace from the actor's start.
+ */
+function checkStartsAtSpawn(steps: readonly Step[]): void {
+  const seen = new Set<string>();
+  for (const { event, foreign } of steps) {
+    if (foreign || event.kind === 'input' || seen.has(event.to)) continue;
+    seen.add(event.to);
+    if (event.kind !== 'run' || (event.name !== 'initialize' && event.name !== 'terminate')) {
+      throw new Error(`replayTrace: the trace of ${event.to} starts after it was spawned (its first record is ${event.kind} ${event.name}, not its initialize); replay needs the trace from the actor's start`);
+    }
+  }
 }
 
 function idOf(pid: string): string {

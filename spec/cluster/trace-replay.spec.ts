@@ -214,7 +214,9 @@ describe('--trace_file and MESOS_TRACE_FILE on the server bins', function () {
   it('MESOS_TRACE_FILE records a mesos-master from its start, and the trace replays', async () => {
     const file = path.join(dir, 'master.trace');
     const master = start('mesos-master', ['--port', '0', '--work_dir', path.join(dir, 'master')], { MESOS_TRACE_FILE: file });
-    await master.waitFor(/master@127\.0\.0\.1:\d+/);
+    const [, address] = await master.waitFor(/master@(127\.0\.0\.1:\d+)/);
+    // Answered from the master's mailbox, so after its initialize.
+    expect((await fetch(`http://${address as string}/master/health`)).status).to.equal(200);
     master.kill('SIGTERM');
     expect(await within(master.exited, 10_000, 'mesos-master to stop')).to.equal(0);
     const trace = readTrace(file);
@@ -225,5 +227,6 @@ describe('--trace_file and MESOS_TRACE_FILE on the server bins', function () {
     const result = await replayMaster(trace);
     expect(result.divergence, explain(result)).to.equal(undefined);
     expect(result.ran).to.be.greaterThan(3);
+    expect(result.skippedEvents.map((skipped) => skipped.event.name)).to.deep.equal(['http']);
   });
 });

@@ -172,6 +172,33 @@ describe('traces', () => {
     expect(slower.divergence?.reason).to.equal('timer #1 of heart fired here in the recording, 4000 ms before the replayed timer is due');
   });
 
+  it('replays an actor stopped before it ran anything, and refuses a trace begun after the actor was spawned', async () => {
+    const file = path.join(dir, 'short.trace');
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock, seed: 3 });
+    host.startTrace(file);
+    const peer = UPID.at('peer', host.address);
+    host.spawn(new Heart(peer));
+    await host.stop(); // before its initialize ran: the trace has only its termination
+    const trace = readTrace(file);
+    expect(trace.events.map((e) => `${e.kind} ${e.name}`)).to.deep.equal(['run terminate']);
+    const result = await replayTrace({ trace, actorId: 'heart', create: () => new Heart(peer) });
+    expect(result.divergence).to.equal(undefined);
+    expect(result.ran).to.equal(1);
+
+    const late = path.join(dir, 'late.trace');
+    const lateHost = memoryHost({ clock, seed: 3 });
+    lateHost.spawn(new Heart(UPID.at('peer', lateHost.address)));
+    await clock.settle();
+    lateHost.startTrace(late);
+    await clock.advance(1000);
+    await lateHost.stop();
+    await replayTrace({ trace: readTrace(late), actorId: 'heart', create: () => new Heart(peer) }).then(
+      () => expect.fail('replayed a trace begun after the actor started'),
+      (error: Error) => expect(error.message).to.match(/the trace of heart@memory-\d+:1 starts after it was spawned \(its first record is run timer, not its initialize\)/),
+    );
+  });
+
   it('keeps the complete lines of a trace whose last line was cut short, and says so', () => {
     const file = path.join(dir, 'cut.trace');
     const header = '{"kind":"header","version":2,"address":"a:1","seed":1,"startMs":0,"draws":8}';
