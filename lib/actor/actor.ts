@@ -49,6 +49,11 @@ export interface RunLabel {
   readonly ok?: boolean;
   /** For deferred work that failed: the error's message. */
   readonly error?: string;
+  /**
+   * For deferred work, set by a scripted replay before it runs: run the failure path with this
+   * error whatever the promise did (the recording saw the work fail; the replay reproduces it).
+   */
+  forcedError?: Error;
 }
 
 /** @internal An entry in an actor's mailbox. One shape for every kind keeps the hot path monomorphic. */

@@ -319,19 +319,21 @@ export class ActorHost {
     this.pendingDeferred++;
     actor.runtime.pendingDeferred++;
     const seq = ++actor.runtime.deferCount;
+    const fail = (failure: Error): void => {
+      if (onError) onError.call(actor, failure);
+      else this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
+    };
     const settle = (outcome: Pick<RunLabel, 'ok' | 'error'>, run: () => void): void => {
       this.pendingDeferred--;
       actor.runtime.pendingDeferred--;
-      this.enqueueLabeled(actor, { name: 'defer', seq, source: '', ...outcome }, run);
+      const label: RunLabel = { name: 'defer', seq, source: '', ...outcome };
+      this.enqueueLabeled(actor, label, () => (label.forcedError ? fail(label.forcedError) : run()));
     };
     promise.then(
       (value) => settle({ ok: true }, () => then.call(actor, value)),
       (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
-        settle({ ok: false, error: failure.message }, () => {
-          if (onError) onError.call(actor, failure);
-          else this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
-        });
+        settle({ ok: false, error: failure.message }, () => fail(failure));
       },
     );
   }

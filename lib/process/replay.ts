@@ -307,9 +307,12 @@ class Replayer {
     let label: RunLabel | undefined;
     actor.runtime.mailbox.forEach((queued) => { if (isIt(queued)) label = queued.body as RunLabel; });
     if (label === undefined) return { kind: 'diverged', reason: `deferred work #${seq} of ${actor.id} completed here in the recording; in the replay it did not complete (or never started)` };
-    if (label.ok !== body.ok) {
-      const describe = (ok: boolean | undefined, error: string | undefined): string => (ok ? 'resolved' : `rejected (${error ?? ''})`);
-      return { kind: 'diverged', reason: `deferred work #${seq} of ${actor.id} ${describe(body.ok, body.error)} in the recording but ${describe(label.ok, label.error)} in the replay` };
+    if (body.ok === false && label.ok === true) {
+      // The recording saw the work fail (a full disk, a launch that failed): the replay fails it the same way.
+      label.forcedError = new Error(body.error ?? 'failed in the recording');
+    } else if (body.ok === true && label.ok === false) {
+      // The recording had a result the replay cannot make up.
+      return { kind: 'diverged', reason: `deferred work #${seq} of ${actor.id} resolved in the recording but was rejected (${label.error ?? ''}) in the replay` };
     }
     return this.runQueued(actor, event, isIt, 0, `deferred work #${seq} did not run`);
   }

@@ -151,12 +151,23 @@ describe('traces', () => {
     expect(result.ran).to.equal(3); // initialize, the deferred completion, the termination when the host stopped
   });
 
-  it('reports deferred work that failed in the recording but succeeds in the replay', async () => {
+  it('fails deferred work where the recording saw it fail, with the recorded error, though the replay\'s promise resolves', async () => {
     const file = path.join(dir, 'saver.trace');
     await recordSaver(file, 'reject');
-    const result = await replayTrace({ trace: readTrace(file), actorId: 'saver', create: () => new Saver(() => Promise.resolve()) });
+    const trace = readTrace(file);
+    const sends = trace.events.filter((e) => e.kind === 'send' && e.from.startsWith('saver@'));
+    expect(sends.map((e) => [e.name, e.body])).to.deep.equal([['Pong', { saved: 0 }], ['SaveFailed', { error: 'disk full' }]]);
+    const result = await replayTrace({ trace, actorId: 'saver', create: () => new Saver(() => Promise.resolve()) });
+    expect(result.divergence, result.divergence && describeDivergence(result.divergence)).to.equal(undefined);
+    expect(result.matched).to.equal(2);
+  });
+
+  it('reports deferred work that succeeded in the recording but fails in the replay (its result cannot be made up)', async () => {
+    const file = path.join(dir, 'saver.trace');
+    await recordSaver(file, 'resolve');
+    const result = await replayTrace({ trace: readTrace(file), actorId: 'saver', create: () => new Saver(() => Promise.reject(new Error('no disk here'))) });
     expect(result.matched).to.equal(1); // the Pong
-    expect(result.divergence?.reason).to.equal('deferred work #1 of saver rejected (disk full) in the recording but resolved in the replay');
+    expect(result.divergence?.reason).to.equal('deferred work #1 of saver resolved in the recording but was rejected (no disk here) in the replay');
     expect(result.divergence?.at?.name).to.equal('defer');
   });
 
