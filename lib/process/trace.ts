@@ -121,6 +121,7 @@ export class TraceRecorder {
     return this.fd !== undefined;
   }
 
+  /** Queues one record; it reaches the file at the next flush. Does nothing once closed or failed. */
   record(record: TraceRecord): void {
     if (this.fd === undefined) return;
     const line = JSON.stringify(record, encodeBytes) + '\n';
@@ -133,6 +134,7 @@ export class TraceRecorder {
     }
   }
 
+  /** Writes the queued records now (a failed write stops the recording, with one line on stderr). */
   flush(): void {
     this.flushScheduled = false;
     if (this.pending.length === 0 || this.fd === undefined) return;
