@@ -62,7 +62,9 @@ describe('traces of the real actors (mesos-local --trace_file, replayed)', funct
     schedulerTraceFile = path.join(dir, 'scheduler.trace');
     local = startBin('mesos-local', [
       '--port', '0', '--agents', '1', '--resources', 'cpus:2;mem:1024;disk:1024;ports:[31000-31099]',
-      '--work_dir', path.join(dir, 'work'), '--trace_file', clusterTraceFile, '--allocation_interval', '100ms', '--agent_ping_timeout', '100ms',
+      '--work_dir', path.join(dir, 'work'), '--trace_file', clusterTraceFile, '--allocation_interval', '100ms',
+      // Frequent pings, so the master's own timers are in the trace; many may be missed before the agent is removed (a loaded machine).
+      '--agent_ping_timeout', '100ms', '--max_agent_ping_timeouts', '50',
     ]);
     const [, master] = await local.waitFor(/master master@(\S+)/);
     masterAddress = master as string;
@@ -102,6 +104,8 @@ describe('traces of the real actors (mesos-local --trace_file, replayed)', funct
     for (const expected of ['deliver RegisterAgent', 'deliver RegisterFramework', 'send RunTask', 'deliver KillTask', 'send KillTaskOnAgent', 'run timer', 'run defer', 'run dispatch', 'input master-start', 'input agent-start', 'input executor-exit']) {
       expect(names, expected).to.include(expected);
     }
+    const masterTimers = trace.events.filter((event) => event.kind === 'run' && event.name === 'timer' && event.to.startsWith('master@'));
+    expect(masterTimers.length, 'ping timers of the master').to.be.greaterThan(0);
     const printed = execFileSync(process.execPath, [binPath('mesos-trace'), clusterTraceFile, '--actor', 'master', '--name', 'KillTask']).toString();
     expect(printed.split('\n')[0]).to.match(/^trace of 127\.0\.0\.1:\d+ \(seed \d+\), 127\.0\.0\.1:\d+ \(seed \d+\), \d+ records$/);
     expect(printed).to.match(/deliver master@127\.0\.0\.1:\d+ ◀── scheduler@127\.0\.0\.1:\d+ {2}KillTask {"frameworkId":"[^"]+","taskId":"sleeper"}/);
