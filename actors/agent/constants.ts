@@ -76,3 +76,9 @@ export const AGENT_VERSION = '1.11.0-ts';
 
 /** The command executor exits this long after its terminal update even if the agent never acknowledges it. */
 export const COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS = 10_000;
+
+/** Name of the input a traced agent host records at start (flags, resources, host name), from which `replayAgent` builds the agent. */
+export const AGENT_START_INPUT = 'agent-start';
+
+/** Name of the input a traced agent host records when an executor process exits (which run, and how), fed back by `replayAgent`. */
+export const EXECUTOR_EXIT_INPUT = 'executor-exit';

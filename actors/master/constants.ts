@@ -41,3 +41,6 @@ export const MAX_ERROR_DETAIL_LENGTH = 512;
 
 /** Framework ids are `<masterId>-<NNNN>`: the counter is zero-padded to this many digits, as in Mesos. */
 export const FRAMEWORK_ID_DIGITS = 4;
+
+/** Name of the input a traced master host records at start (flags and registry), from which `replayMaster` builds the master. */
+export const MASTER_START_INPUT = 'master-start';

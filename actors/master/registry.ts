@@ -32,6 +32,9 @@ export type RegistryData = z.infer<typeof RegistryDataSchema>;
 /** A change to a draft of the registry; throws (changing nothing) to refuse it. */
 type RegistryOperation = (draft: RegistryData) => void;
 
+/** Makes the registry's new contents durable (`writeFileAtomically` for a file). */
+type RegistryWriter = (filePath: string, contents: string) => Promise<void>;
+
 /** A change waiting for the next write. */
 interface PendingOperation {
   readonly apply: RegistryOperation;
@@ -59,7 +62,7 @@ export class Registry {
   /** Writes completed since load (tests and logs). */
   private writesCompleted = 0;
 
-  private constructor(readonly filePath: string, data: RegistryData) {
+  private constructor(readonly filePath: string, data: RegistryData, private readonly writer: RegistryWriter = writeFileAtomically) {
     this.committed = data;
   }
 
@@ -78,6 +81,20 @@ export class Registry {
   /** An empty registry that writes to `filePath` (tests). */
   static empty(filePath: string): Registry {
     return new Registry(filePath, emptyRegistry());
+  }
+
+  /**
+   * A registry kept in memory only, starting from `data` (checked as a registry file's contents
+   * would be; throws naming the problem). A replay gives the master the registry it started
+   * with this way; changes are "durable" at once and written nowhere.
+   */
+  static inMemory(data: unknown = emptyRegistry()): Registry {
+    return new Registry('(in memory)', parseRegistryData(data, 'in-memory registry'), () => Promise.resolve());
+  }
+
+  /** A copy of what is durable now (a traced master records it at start). */
+  snapshot(): RegistryData {
+    return structuredClone(this.committed);
   }
 
   /** The admitted agents. */
@@ -162,7 +179,7 @@ export class Registry {
     const batch = this.queue.splice(0);
     const draft = structuredClone(this.committed);
     const accepted = batch.filter((pending) => tryApply(pending, draft));
-    writeFileAtomically(this.filePath, `${JSON.stringify(draft, null, 1)}\n`)
+    this.writer(this.filePath, `${JSON.stringify(draft, null, 1)}\n`)
       .then(
         () => {
           this.committed = draft;
@@ -206,10 +223,15 @@ export function parseRegistry(text: string, filePath: string): RegistryData {
   } catch (error) {
     throw new Error(`registry ${filePath} is not JSON: ${(error as Error).message}`);
   }
+  return parseRegistryData(json, filePath);
+}
+
+/** Checks parsed registry contents; throws an Error naming where they came from and the problem. */
+function parseRegistryData(json: unknown, where: string): RegistryData {
   const result = RegistryDataSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new Error(`registry ${filePath} is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new Error(`registry ${where} is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   return result.data;
 }
