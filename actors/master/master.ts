@@ -20,7 +20,7 @@ import {
   type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
 import type { Allocator } from '../allocator/allocator';
-import type { Offer as Allocation } from '../allocator/hierarchical';
+import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
