@@ -15,7 +15,7 @@ import {
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
   ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
-  UnregisterFramework, UpdateAgent, UpdateFramework, droppedTaskState, isTerminalState,
+  UnregisterFramework, UpdateAgent, UpdateFramework, droppedTaskState, isPartitionAware, isTerminalState,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
@@ -30,7 +30,7 @@ import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
-  isPartitionAware, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, overcommitError, parseResources,
+  isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, overcommitError, parseResources,
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
 } from './state';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
@@ -672,7 +672,7 @@ export class Master extends Actor {
     const state = this.state;
     return {
       frameworkId: framework.id,
-      partitionAware: isPartitionAware(framework),
+      partitionAware: isPartitionAware(framework.info),
       nowMs: this.clock.now(),
       task: (taskId) => framework.tasks.get(taskId)?.task,
       tasks: () => [...framework.tasks.values()].map((tracked) => tracked.task),
@@ -1181,7 +1181,7 @@ export class Master extends Actor {
    */
   private loseTask(tracked: TrackedTask, agent: AgentRecord, why: AgentRemoval, cause: string): void {
     const framework = this.state.frameworks.get(tracked.task.frameworkId);
-    const partitionAware = framework !== undefined && isPartitionAware(framework);
+    const partitionAware = framework !== undefined && isPartitionAware(framework.info);
     const unreachable = why === 'unreachable' && partitionAware;
     const gone = why !== 'unreachable' && partitionAware;
     const state: TaskState = unreachable ? 'TASK_UNREACHABLE' : gone ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';

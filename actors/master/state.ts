@@ -7,7 +7,7 @@
 import type { Timer, UPID } from '../../lib/actor';
 import { Resources } from '../../lib/resources';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { isPartitionAware as protocolIsPartitionAware, isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
+import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
@@ -526,11 +526,6 @@ export function overcommitError(total: Resources, parts: Iterable<Resources>): s
     return error instanceof Error ? error.message : String(error);
   }
   return total.contains(sum) ? undefined : `${sum.format()} does not fit in ${total.format()}`;
-}
-
-/** Whether the framework has the PARTITION_AWARE capability. */
-export function isPartitionAware(framework: FrameworkRecord): boolean {
-  return protocolIsPartitionAware(framework.info);
 }
 
 /** Terminal, or unreachable: states whose resources are no longer allocated. */
