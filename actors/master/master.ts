@@ -39,8 +39,23 @@ import {
   type TaskContext,
 } from './validation';
 
-/** How an offer leaves the books: told to the framework and recovered, recovered silently, or just dropped. */
-type OfferRemoval = 'rescind' | 'discard' | 'drop';
+/**
+ * How an offer leaves the books (`retireOffer`). Every offer leaves by this one path, whichever
+ * combination applies: a timed-out offer is rescinded and recovered; a declined one is recovered
+ * with the decline's filter; an accepted one is neither (the launch takes its resources); an
+ * offer on a removed agent is rescinded but not recovered (the allocator released the agent).
+ */
+interface OfferRetirement {
+  /** Tell the framework (RescindResourceOffer): it may still be holding the offer. */
+  readonly rescind: boolean;
+  /**
+   * Give the resources back to the allocator. False when the allocator released them already
+   * (it removed the agent or the framework) or the caller takes them (a launch).
+   */
+  readonly recover: boolean;
+  /** The allocator filter for what is recovered (a decline's `refuseSeconds`); none by default. */
+  readonly filter?: RefuseFilter;
+}
 
 /** Why an agent is removed: it stopped answering pings or re-registering, it unregistered, or a new agent took its address. */
 type AgentRemoval = 'unreachable' | 'unregistered' | 'replaced';
@@ -279,7 +294,7 @@ export class Master extends Actor {
    * are rescinded, the master links to it again (the old link may be gone) and reactivates it.
    */
   private resubscribeFramework(framework: FrameworkRecord, pid: UPID): void {
-    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.retireOffers(framework.offerIds, { rescind: true, recover: true });
     this.link(pid);
     this.reconnectFramework(framework);
   }
@@ -320,7 +335,7 @@ export class Master extends Actor {
     const oldPid = framework.pid;
     // The same pid failing over is a new incarnation there (or a duplicate): nobody to tell.
     if (oldPid !== undefined && !oldPid.equals(pid) && framework.connected) this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
-    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'discard');
+    this.retireOffers(framework.offerIds, { rescind: false, recover: true });
     framework.pid = pid;
     framework.recovered = false;
     this.link(pid);
@@ -346,7 +361,7 @@ export class Master extends Actor {
     if (!framework.active) return;
     framework.active = false;
     this.allocatorCall('deactivateFramework', this.allocator.deactivateFramework(framework.id));
-    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.retireOffers(framework.offerIds, { rescind: true, recover: true });
   }
 
   /** The scheduler went away: stop offering, rescind its offers, and tear it down after its failover timeout. */
@@ -368,7 +383,7 @@ export class Master extends Actor {
     framework.failoverTimer?.cancel();
     framework.failoverTimer = undefined;
     // The allocator releases everything the framework holds when it is removed below.
-    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'drop');
+    this.retireOffers(framework.offerIds, { rescind: false, recover: false });
     // Every agent is told, as in Mesos: one the master does not know runs its tasks may have them (a launch in flight).
     for (const agent of this.state.agents.values()) {
       if (agent.connected && !agent.removing) this.send(agent.pid, ShutdownFramework, { frameworkId: framework.id });
@@ -442,23 +457,28 @@ export class Master extends Actor {
     };
     const record: OfferRecord = { offer, resources: allocation.resources, timer: undefined };
     const timeoutMs = this.flags.offerTimeoutMs;
-    if (timeoutMs !== undefined) record.timer = this.delay(timeoutMs, () => this.removeOffer(offer.id, 'rescind'));
+    if (timeoutMs !== undefined) record.timer = this.delay(timeoutMs, () => this.retireOffer(offer.id, { rescind: true, recover: true }));
     this.state.addOffer(record);
     return offer;
   }
 
-  /** Takes an offer off the books; `rescind` tells the framework and recovers, `discard` recovers, `drop` does neither. */
-  private removeOffer(offerId: string, how: OfferRemoval): void {
+  /** Takes an offer off the books (if it is still there), telling the framework and recovering its resources as `how` says. */
+  private retireOffer(offerId: string, how: OfferRetirement): void {
     const record = this.state.offers.get(offerId);
     if (record === undefined) return;
     record.timer?.cancel();
     this.state.deleteOffer(record);
     const { frameworkId, agentId, allocationRole } = record.offer;
-    if (how === 'rescind') {
+    if (how.rescind) {
       const pid = this.state.frameworks.get(frameworkId)?.pid;
       if (pid !== undefined) this.send(pid, RescindResourceOffer, { offerId });
     }
-    if (how !== 'drop') this.recover(frameworkId, agentId, record.resources, undefined, allocationRole);
+    if (how.recover) this.recover(frameworkId, agentId, record.resources, how.filter, allocationRole);
+  }
+
+  /** Retires every offer in `offerIds` (a framework's or an agent's set, copied first since retiring changes it). */
+  private retireOffers(offerIds: ReadonlySet<string>, how: OfferRetirement): void {
+    for (const offerId of [...offerIds]) this.retireOffer(offerId, how);
   }
 
   private declineOffers(from: UPID, { frameworkId, offerIds, filters }: BodyOf<typeof DeclineOffers>): void {
@@ -474,8 +494,7 @@ export class Master extends Actor {
         this.log.warn({ frameworkId: framework.id, offerId }, 'ignoring decline of an offer that is no longer valid');
         continue;
       }
-      this.removeOffer(offerId, 'drop');
-      this.recover(framework.id, record.offer.agentId, record.resources, refuseFilter(filters), record.offer.allocationRole);
+      this.retireOffer(offerId, { rescind: false, recover: true, filter: refuseFilter(filters) });
     }
   }
 
@@ -526,7 +545,7 @@ export class Master extends Actor {
     }
     const role = first.offer.allocationRole;
     let available = records.reduce((sum, record) => sum.add(record.resources), Resources.EMPTY);
-    for (const record of records) this.removeOffer(record.offer.id, 'drop');
+    for (const record of records) this.retireOffer(record.offer.id, { rescind: false, recover: false });
     try {
       for (const task of tasks) available = this.launchTask(framework, agent, task, available, role);
     } finally {
@@ -538,7 +557,7 @@ export class Master extends Actor {
   private rejectLaunch(framework: FrameworkRecord, offerIds: readonly string[], tasks: readonly TaskInfo[], reason: string): void {
     this.log.warn({ frameworkId: framework.id, offerIds, reason }, 'launch with invalid offers');
     for (const offerId of offerIds) {
-      if (this.state.offers.get(offerId)?.offer.frameworkId === framework.id) this.removeOffer(offerId, 'discard');
+      if (this.state.offers.get(offerId)?.offer.frameworkId === framework.id) this.retireOffer(offerId, { rescind: false, recover: true });
     }
     const state: TaskState = droppedTaskState(framework.info);
     for (const task of tasks) {
@@ -834,7 +853,7 @@ export class Master extends Actor {
     if (!agent.pid.equals(from)) this.state.moveAgent(agent, from);
     // Always: the old link may have broken (that is often why the agent re-registers).
     this.link(from);
-    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     this.removeUnreportedExecutors(agent, reported);
     const totalChanged = !total.equals(agent.total);
     this.refreshAgent(agent, message, total);
@@ -1062,7 +1081,7 @@ export class Master extends Actor {
       this.log.warn({ agentId, reason }, 'dropping UpdateAgent');
       return;
     }
-    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     agent.total = total;
     agent.info = { ...agent.info, resources };
     this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total));
@@ -1127,7 +1146,7 @@ export class Master extends Actor {
     agent.connected = false;
     agent.active = false;
     this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
-    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     const timeoutMs = this.flags.agentReregisterTimeoutMs;
     agent.reregisterTimer = this.delay(timeoutMs, () => {
       agent.reregisterTimer = undefined;
@@ -1162,11 +1181,7 @@ export class Master extends Actor {
     if (why === 'replaced') this.counters.increment('slave_removals/reason_registered');
     this.allocatorCall('removeAgent', this.allocator.removeAgent(agent.id));
     // The allocator released the offered resources with the agent: rescind without recovering.
-    for (const offerId of [...agent.offerIds]) {
-      const pid = this.state.frameworks.get(this.state.offers.get(offerId)?.offer.frameworkId ?? '')?.pid;
-      this.removeOffer(offerId, 'drop');
-      if (pid !== undefined) this.send(pid, RescindResourceOffer, { offerId });
-    }
+    this.retireOffers(agent.offerIds, { rescind: true, recover: false });
     for (const tracked of [...this.state.agentTasks(agent)]) this.loseTask(tracked, agent, why, cause);
     this.state.deleteAgent(agent, why === 'unreachable' ? 'unreachable' : 'removed', this.clock.now());
     for (const framework of this.state.frameworks.values()) {
