@@ -25,13 +25,14 @@ import type { RefuseFilter } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
 import type { MasterFlags } from './flags';
+import { KeyedTimers } from './keyed-timers';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
 import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
   isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, overcommitError, parseResources,
-  trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
+  trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type TrackedTask,
 } from './state';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
@@ -97,6 +98,10 @@ export class Master extends Actor {
   private readonly readmittingAgents = new Set<string>();
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
+  /** Rescinds each outstanding offer at the offer timeout (when `offerTimeoutMs` is set), by offer id. */
+  private readonly offerTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
+  /** Removes each disconnected framework at its failover timeout, by framework id. */
+  private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
 
   constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator) {
     super(MASTER_ACTOR_ID);
@@ -347,8 +352,7 @@ export class Master extends Actor {
 
   /** The scheduler is back: stop the failover timer and offer it resources again. */
   private reconnectFramework(framework: FrameworkRecord): void {
-    framework.failoverTimer?.cancel();
-    framework.failoverTimer = undefined;
+    this.failoverTimers.cancel(framework.id);
     framework.connected = true;
     if (!framework.active) {
       framework.active = true;
@@ -369,8 +373,7 @@ export class Master extends Actor {
     framework.connected = false;
     this.deactivate(framework);
     const failoverTimeoutMs = (framework.info.failoverTimeout ?? 0) * 1000;
-    framework.failoverTimer?.cancel();
-    framework.failoverTimer = this.delay(failoverTimeoutMs, () => {
+    this.failoverTimers.start(framework.id, failoverTimeoutMs, () => {
       if (framework.connected || this.state.frameworks.get(framework.id) !== framework) return;
       this.removeFramework(framework, `failover timeout of ${failoverTimeoutMs / 1000} s expired`);
     });
@@ -380,8 +383,7 @@ export class Master extends Actor {
   /** Tears a framework down: its agents shut it down, its tasks are killed, it becomes completed. */
   private removeFramework(framework: FrameworkRecord, cause: string): void {
     this.log.info({ frameworkId: framework.id, cause }, 'removing framework');
-    framework.failoverTimer?.cancel();
-    framework.failoverTimer = undefined;
+    this.failoverTimers.cancel(framework.id);
     // The allocator releases everything the framework holds when it is removed below.
     this.retireOffers(framework.offerIds, { rescind: false, recover: false });
     // Every agent is told, as in Mesos: one the master does not know runs its tasks may have them (a launch in flight).
@@ -455,10 +457,9 @@ export class Master extends Actor {
       allocationRole: allocation.role,
       executorIds: [...(agent.executors.get(framework.id)?.keys() ?? [])],
     };
-    const record: OfferRecord = { offer, resources: allocation.resources, timer: undefined };
     const timeoutMs = this.flags.offerTimeoutMs;
-    if (timeoutMs !== undefined) record.timer = this.delay(timeoutMs, () => this.retireOffer(offer.id, { rescind: true, recover: true }));
-    this.state.addOffer(record);
+    if (timeoutMs !== undefined) this.offerTimers.start(offer.id, timeoutMs, () => this.retireOffer(offer.id, { rescind: true, recover: true }));
+    this.state.addOffer({ offer, resources: allocation.resources });
     return offer;
   }
 
@@ -466,7 +467,7 @@ export class Master extends Actor {
   private retireOffer(offerId: string, how: OfferRetirement): void {
     const record = this.state.offers.get(offerId);
     if (record === undefined) return;
-    record.timer?.cancel();
+    this.offerTimers.cancel(offerId);
     this.state.deleteOffer(record);
     const { frameworkId, agentId, allocationRole } = record.offer;
     if (how.rescind) {

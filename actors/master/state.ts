@@ -56,8 +56,6 @@ export interface FrameworkRecord {
   readonly unreachableTasks: Map<string, Task>;
   /** Its outstanding offers. */
   readonly offerIds: Set<string>;
-  /** Removes it if it does not re-register in time; set while it is disconnected. */
-  failoverTimer: Timer | undefined;
 }
 
 /** A registered agent. */
@@ -106,8 +104,6 @@ export interface OfferRecord {
   readonly offer: Offer;
   /** `offer.resources`, as the allocator gave them. */
   readonly resources: Resources;
-  /** Rescinds it when the offer timeout is set. */
-  timer: Timer | undefined;
 }
 
 /** Where a removed task goes: completed (terminal) or unreachable (its agent is unreachable). */
@@ -392,7 +388,7 @@ export class MasterState {
     this.agents.get(record.offer.agentId)?.offerIds.add(record.offer.id);
   }
 
-  /** Removes an offer from the books (the caller cancels its timer and recovers or rescinds it). */
+  /** Removes an offer from the books (the master cancels its timer and recovers or rescinds it). */
   deleteOffer(record: OfferRecord): void {
     this.offers.delete(record.offer.id);
     this.frameworks.get(record.offer.frameworkId)?.offerIds.delete(record.offer.id);
@@ -448,7 +444,6 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     completedTasks: [],
     unreachableTasks: new Map(),
     offerIds: new Set(),
-    failoverTimer: undefined,
   };
 }
 
