@@ -23,6 +23,7 @@ import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
+import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
 import type { MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
@@ -102,6 +103,8 @@ export class Master extends Actor {
   private readonly offerTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
   /** Removes each disconnected framework at its failover timeout, by framework id. */
   private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
+  /** The health checks of each registered agent, by agent id (until its removal is durable). */
+  private readonly observers = new Map<string, AgentObserver>();
 
   constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator) {
     super(MASTER_ACTOR_ID);
@@ -815,7 +818,7 @@ export class Master extends Actor {
     this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: total.format() }, 'agent registered');
     this.send(pid, AgentRegistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection() });
     this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: info.attributes ?? {} }));
-    this.startPinging(agent);
+    this.observe(agent);
   }
 
   private reregisterAgent(from: UPID, message: ReregisterAgentBody): void {
@@ -1047,11 +1050,9 @@ export class Master extends Actor {
     agent.connected = true;
     agent.active = true;
     agent.reregisteredTimeMs = this.clock.now();
-    agent.reregisterTimer?.cancel();
-    agent.reregisterTimer = undefined;
-    agent.pinged = false;
-    agent.pingTimeouts = 0;
-    if (agent.pingTimer === undefined) this.startPinging(agent);
+    const observer = this.observers.get(agent.id);
+    if (observer === undefined) this.observe(agent);
+    else observer.reconnected();
   }
 
   /** The framework with this id, recovered (no scheduler yet, inactive) from an agent's report if unknown. */
@@ -1107,37 +1108,29 @@ export class Master extends Actor {
       this.log.debug({ from: from.toString() }, 'pong from an unknown agent');
       return;
     }
-    agent.pinged = false;
-    agent.pingTimeouts = 0;
+    this.observers.get(agent.id)?.pong();
   }
 
-  /** Starts the health check: a ping now and every `agentPingTimeoutMs`. */
-  private startPinging(agent: AgentRecord): void {
-    agent.pingTimer?.cancel();
-    agent.pinged = false;
-    agent.pingTimeouts = 0;
-    this.ping(agent);
+  /** Starts the agent's health checks (agent-observer.ts): a ping now and every `agentPingTimeoutMs`. */
+  private observe(agent: AgentRecord): void {
+    const observer = new AgentObserver({
+      pingTimeoutMs: this.flags.agentPingTimeoutMs,
+      maxPingTimeouts: this.flags.maxAgentPingTimeouts,
+      reregisterTimeoutMs: this.flags.agentReregisterTimeoutMs,
+    }, {
+      delay: (ms, callback) => this.delay(ms, callback),
+      ping: () => this.send(agent.pid, Ping, { connected: agent.connected }),
+      unreachable: (cause) => this.agentUnreachable(agent, cause),
+    });
+    this.observers.set(agent.id, observer);
+    observer.start();
   }
 
-  private ping(agent: AgentRecord): void {
-    this.send(agent.pid, Ping, { connected: agent.connected });
-    agent.pinged = true;
-    agent.pingTimer = this.delay(this.flags.agentPingTimeoutMs, () => this.pingTimedOut(agent));
-  }
-
-  /** No pong since the last ping counts as a timeout; `maxAgentPingTimeouts` in a row remove the agent. */
-  private pingTimedOut(agent: AgentRecord): void {
-    agent.pingTimer = undefined;
+  /** The agent's observer gave up on it: too many unanswered pings, or no re-registration in time after a disconnection. */
+  private agentUnreachable(agent: AgentRecord, cause: UnreachableCause): void {
     if (agent.removing || this.state.agents.get(agent.id) !== agent) return;
-    if (agent.pinged) {
-      agent.pingTimeouts++;
-      if (agent.pingTimeouts >= this.flags.maxAgentPingTimeouts) {
-        this.counters.increment('slave_removals/reason_unhealthy');
-        this.removeAgent(agent, 'unreachable', `health check timed out after ${agent.pingTimeouts} pings`);
-        return;
-      }
-    }
-    this.ping(agent);
+    if (cause.kind === 'ping-timeouts') this.counters.increment('slave_removals/reason_unhealthy');
+    this.removeAgent(agent, 'unreachable', describeUnreachable(cause));
   }
 
   /** The agent's link broke: stop offering it, and remove it unless it re-registers in time. */
@@ -1148,35 +1141,28 @@ export class Master extends Actor {
     agent.active = false;
     this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
-    const timeoutMs = this.flags.agentReregisterTimeoutMs;
-    agent.reregisterTimer = this.delay(timeoutMs, () => {
-      agent.reregisterTimer = undefined;
-      if (agent.connected || this.state.agents.get(agent.id) !== agent) return;
-      this.removeAgent(agent, 'unreachable', `did not re-register within ${timeoutMs / 1000} s after disconnecting`);
-    });
+    this.observers.get(agent.id)?.disconnected();
   }
 
   /** Removes an agent: first in the registry, then (when durable) from the books, the allocator and the frameworks' view. */
   private removeAgent(agent: AgentRecord, why: AgentRemoval, cause: string): void {
     if (agent.removing) return;
     agent.removing = true;
-    agent.pingTimer?.cancel();
-    agent.pingTimer = undefined;
-    agent.reregisterTimer?.cancel();
-    agent.reregisterTimer = undefined;
+    this.observers.get(agent.id)?.stop();
     if (why === 'unreachable') this.counters.increment('slave_unreachable_scheduled');
     this.log.warn({ agentId: agent.id, cause }, 'removing agent');
     const write = why === 'unreachable' ? this.registry.markUnreachable([agent.id], this.clock.now()) : this.registry.remove(agent.id);
     this.defer(write, () => this.agentRemoved(agent, why, cause), (error) => {
       this.log.error({ agentId: agent.id, error: error.message }, 'could not record the agent removal; keeping the agent');
       agent.removing = false;
-      this.startPinging(agent);
+      this.observers.get(agent.id)?.start();
     });
   }
 
   /** The removal is durable: the agent's tasks are lost (or unreachable), its offers rescinded, every framework told. */
   private agentRemoved(agent: AgentRecord, why: AgentRemoval, cause: string): void {
     this.counters.increment('slave_removals');
+    this.observers.delete(agent.id);
     if (why === 'unreachable') this.counters.increment('slave_unreachable_completed');
     if (why === 'unregistered') this.counters.increment('slave_removals/reason_unregistered');
     if (why === 'replaced') this.counters.increment('slave_removals/reason_registered');

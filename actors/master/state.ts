@@ -4,7 +4,7 @@
  * the master actor decides and sends; this module only keeps the records consistent, and the
  * HTTP endpoints and metrics read it.
  */
-import type { Timer, UPID } from '../../lib/actor';
+import type { UPID } from '../../lib/actor';
 import { Resources } from '../../lib/resources';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
@@ -86,14 +86,6 @@ export interface AgentRecord {
   readonly offerIds: Set<string>;
   /** `frameworkId/taskId` of tasks asked to be killed, re-killed if the agent re-registers with them alive. */
   readonly killedTasks: Set<string>;
-  /** A ping is out and no pong came back yet. */
-  pinged: boolean;
-  /** Consecutive pings that went unanswered. */
-  pingTimeouts: number;
-  /** The next ping-timeout check. */
-  pingTimer: Timer | undefined;
-  /** Removes it if it stays disconnected; set while it is disconnected. */
-  reregisterTimer: Timer | undefined;
   /** Its removal is being written to the registry: its messages are ignored. */
   removing: boolean;
 }
@@ -463,10 +455,6 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     executors: new Map(),
     offerIds: new Set(),
     killedTasks: new Set(),
-    pinged: false,
-    pingTimeouts: 0,
-    pingTimer: undefined,
-    reregisterTimer: undefined,
     removing: false,
   };
 }
