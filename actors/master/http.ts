@@ -137,8 +137,7 @@ function renderFramework(state: MasterState, framework: FrameworkRecord): Json {
       const record = state.offers.get(offerId);
       return record === undefined ? [] : [renderOffer(record.offer, record.resources)];
     }),
-    executors: [...state.agents.values()].flatMap((agent) =>
-      [...(agent.executors.get(framework.id)?.values() ?? [])].map((executor) => renderExecutor(executor.info, executor.resources, agent.id))),
+    executors: [...state.frameworkExecutors(framework.id)].map((executor) => renderExecutor(executor.info, executor.resources, executor.agentId)),
   };
 }
 

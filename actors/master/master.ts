@@ -321,7 +321,7 @@ export class Master extends Actor {
   /** Records a new (or re-registering, unknown) framework, links to its scheduler and adds it to the allocator. */
   private addFramework(info: FrameworkInfo & { id: string }, pid: UPID): FrameworkRecord {
     const framework = newFrameworkRecord(info, pid, this.clock.now());
-    this.state.frameworks.set(info.id, framework);
+    this.state.addFramework(framework);
     this.link(pid);
     this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [] }));
     return framework;
@@ -344,7 +344,7 @@ export class Master extends Actor {
     // The same pid failing over is a new incarnation there (or a duplicate): nobody to tell.
     if (oldPid !== undefined && !oldPid.equals(pid) && framework.connected) this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
     this.retireOffers(framework.offerIds, { rescind: false, recover: true });
-    framework.pid = pid;
+    this.state.moveFramework(framework, pid);
     framework.recovered = false;
     this.link(pid);
     this.reconnectFramework(framework);
@@ -1062,7 +1062,7 @@ export class Master extends Actor {
     const info = reported.find((framework) => framework.id === frameworkId) ?? { name: '', user: '' };
     const roles = validateFrameworkInfo(info) === undefined ? frameworkRoles(info) : ['*'];
     const framework = newFrameworkRecord({ ...info, id: frameworkId, roles }, undefined, this.clock.now());
-    this.state.frameworks.set(frameworkId, framework);
+    this.state.addFramework(framework);
     this.allocatorCall('addFramework', this.allocator.addFramework(frameworkId, { roles, capabilities: info.capabilities ?? [], active: false }));
     this.log.info({ frameworkId }, 'framework recovered from a re-registering agent');
     return framework;
