@@ -28,9 +28,13 @@ import { shuffleInPlace, type RandomSource } from './random';
  * turns each into an offer.
  */
 export interface Allocation {
+  /** The framework given the resources. */
   readonly frameworkId: string;
+  /** Which of its roles they are allocated to. */
   readonly role: string;
+  /** The agent they are on. */
   readonly agentId: string;
+  /** What is allocated. */
   readonly resources: Resources;
 }
 

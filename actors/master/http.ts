@@ -14,10 +14,15 @@ import type { AgentRecord, FrameworkRecord, MasterState } from './state';
 
 /** Everything the renderers read. */
 export interface StateContext {
+  /** The master's books. */
   readonly state: MasterState;
+  /** Who the master is. */
   readonly info: MasterInfo;
+  /** Its flags (rendered under `flags`). */
   readonly flags: MasterFlags;
+  /** When it started (ms since the epoch). */
   readonly startTimeMs: number;
+  /** Now, on the master's clock (ms since the epoch). */
   readonly nowMs: number;
 }
 

@@ -3,7 +3,8 @@
  * frameworks, turns the allocator's allocations into offers, validates and launches tasks,
  * forwards status updates and acknowledgements, kills and reconciles tasks, and serves the
  * `/master/...` HTTP endpoints. Pure rules live next door: validation.ts, reconciliation.ts,
- * state.ts (the books), http.ts (the JSON), metrics.ts.
+ * state.ts (the books: plain records and their indexes), http.ts (the JSON), metrics.ts; each
+ * agent's health checks are an AgentObserver (agent-observer.ts). The master owns every timer.
  */
 import { Actor, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import { ok, type HttpRequest, type HttpResponse } from '../../lib/process';

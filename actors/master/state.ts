@@ -103,8 +103,11 @@ export type TaskDisposition = 'completed' | 'unreachable';
 
 /** Limits on what the books keep of the past. */
 export interface RetentionLimits {
+  /** Torn-down frameworks kept (the oldest go first). */
   readonly maxCompletedFrameworks: number;
+  /** Completed tasks kept per framework. */
   readonly maxCompletedTasksPerFramework: number;
+  /** Unreachable tasks kept per framework. */
   readonly maxUnreachableTasksPerFramework: number;
 }
 
