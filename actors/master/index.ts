@@ -64,9 +64,9 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   await allocator.initialize({
     allocationIntervalMs: flags.allocationIntervalMs,
     checkInvariants: flags.checkAllocatorInvariants ?? false,
-    offerCallback: (allocations) => {
-      dispatch(master, (process) => process.offer(allocations)).catch((error: Error) => {
-        host.logger.warn({ error: error.message, offers: allocations.length }, 'offers not delivered to the master');
+    offerCallback: (offers) => {
+      dispatch(master, (process) => process.offer(offers)).catch((error: Error) => {
+        host.logger.warn({ error: error.message, offers: offers.length }, 'offers not delivered to the master');
       });
     },
   });
