@@ -147,7 +147,7 @@ export class Agent extends Actor {
   private reregistered(from: UPID, message: BodyOf<typeof AgentReregistered>): void {
     if (!this.fromMaster(from, 'AgentReregistered')) return;
     this.connected(message.agentId, message.masterInfo, 're-registered', message.connection?.totalPingTimeoutSeconds);
-    if (this.phase === 'RUNNING') this.reconcile(message.reconciliations ?? []);
+    if (this.phase === 'RUNNING') this.reconcile(message.reconciliations ?? [], message.executors ?? []);
   }
 
   private connected(agentId: string, masterInfo: MasterInfo, how: string, totalPingTimeoutSeconds: number | undefined): void {
@@ -172,12 +172,20 @@ export class Agent extends Actor {
   /**
    * Mesos' reconciliation on re-registration: each task the master lists that the agent has
    * never heard of (not queued, launched or terminated here, and not already being reported)
-   * gets TASK_LOST, or TASK_DROPPED for a partition-aware framework, so the master forgets it;
-   * and a custom executor named for such a task that does not run here is reported exited, so
-   * the master stops counting it.
+   * gets TASK_LOST, or TASK_DROPPED for a partition-aware framework, so the master forgets it.
+   * Executors too (beyond Mesos, whose MESOS-1466 leaves this open): each custom executor the
+   * master counts here, or names for such a task, that does not run here (never started, or
+   * exited with its ExitedExecutor lost) is reported exited, so the master stops counting it.
    */
-  private reconcile(reconciliations: ReadonlyArray<{ frameworkId: string; taskId: string; executorId?: string | undefined }>): void {
+  private reconcile(
+    reconciliations: ReadonlyArray<{ frameworkId: string; taskId: string; executorId?: string | undefined }>,
+    counted: ReadonlyArray<{ frameworkId: string; executorId: string }>,
+  ): void {
     const neverLaunched = new Set<string>();
+    for (const { frameworkId, executorId } of counted) {
+      const executor = this.frameworks.get(frameworkId)?.executors.get(executorId);
+      if (executor === undefined || executor.phase === 'TERMINATED') neverLaunched.add(`${frameworkId}\u0000${executorId}`);
+    }
     for (const { frameworkId, taskId, executorId } of reconciliations) {
       const framework = this.frameworks.get(frameworkId);
       if (framework?.executorForTask(taskId) !== undefined || framework?.phase === 'TERMINATING') continue;

@@ -132,11 +132,13 @@ class Redelivery {
    * not stop it (what it sent was on its way), unless `senderMustLive`: a stalled machine's
    * connections die with a process that ends there.
    */
-  deliverHeld(held: HeldMessage, log: (line: string) => void, senderMustLive = false): void {
+  deliverHeld(held: HeldMessage, options: Pick<FaultOptions, 'log' | 'dropped'>, senderMustLive = false): void {
     const { message, sender, receiver } = held;
-    if (this.host.lookup(message.to.id) !== receiver) log(`a held ${message.name} for ${message.to.toString()} is lost: the process there ended`);
-    else if (senderMustLive && this.host.lookup(message.from.id) !== sender) log(`a held ${message.name} from ${message.from.toString()} is lost: its stalled sender ended`);
-    else this.deliver(message);
+    const lost = this.host.lookup(message.to.id) !== receiver ? 'the process there ended'
+      : senderMustLive && this.host.lookup(message.from.id) !== sender ? 'its stalled sender ended' : undefined;
+    if (lost === undefined) return this.deliver(message);
+    options.log(`a held ${message.name} from ${message.from.toString()} to ${message.to.toString()} is lost: ${lost}`);
+    options.dropped(message.name, message);
   }
 
   deliver(message: DeliveredMessage): void {
@@ -246,7 +248,7 @@ export class Faults {
     this.add(`stall of ${peer.toString()}`, filter, () => {
       this.options.log(`stall of ${peer.toString()} ends: ${held.length} held message(s) delivered in order`);
       const redelivery = new Redelivery(this.options.host);
-      for (const message of held) redelivery.deliverHeld(message, this.options.log, true);
+      for (const message of held) redelivery.deliverHeld(message, this.options, true);
     });
   }
 
@@ -278,7 +280,7 @@ export class Faults {
         host.clock.setTimer(atMs - nowMs, () => {
           const current = links.get(key);
           if (current !== undefined) current.held--;
-          redelivery.deliverHeld(held, this.options.log);
+          redelivery.deliverHeld(held, this.options);
           if (ending && [...links.values()].every((entry) => entry.held === 0)) filter.remove();
         });
         return true;

@@ -88,6 +88,12 @@ export const SAME_ADDRESS_RESTART_PROBABILITY = 0.5;
 export const GRACEFUL_FAILOVER_PROBABILITY = 0.3;
 /** A crashed agent starts again within this long. */
 export const MAX_AGENT_RESTART_DELAY_MS = 120_000;
+/**
+ * A crashed process starts again no sooner than this: longer than any latency fault (3 s), so
+ * what the old one had on its way has arrived (a real machine restarts in seconds, too). Sooner,
+ * a stale RegisterAgent of the old process could replace the new one, a race Mesos shares.
+ */
+export const MIN_RESTART_DELAY_MS = 5_000;
 /** A crashed scheduler's successor starts within this long (longer than the shortest failover timeout, so some are too late). */
 export const MAX_SCHEDULER_RESTART_DELAY_MS = 60_000;
 /**
@@ -397,7 +403,7 @@ class ChaosRun {
     if (graceful) await dispatch(scheduler, (actor) => actor.stop(true));
     else this.cluster.host.terminate(scheduler);
     await this.cluster.host.wait(scheduler);
-    this.later(this.random.nextInt(MAX_SCHEDULER_RESTART_DELAY_MS), `a new scheduler fails ${model.name} over`, () => {
+    this.later(MIN_RESTART_DELAY_MS + this.random.nextInt(MAX_SCHEDULER_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS), `a new scheduler fails ${model.name} over`, () => {
       this.startScheduler(model);
       return Promise.resolve();
     });
@@ -466,7 +472,8 @@ class ChaosRun {
   }
 
   private restartLater(slot: AgentSlot): void {
-    this.later(this.random.nextInt(MAX_AGENT_RESTART_DELAY_MS), `agent over ${path.basename(slot.workDir)} starts again`, () => this.startAgent(slot));
+    const delayMs = MIN_RESTART_DELAY_MS + this.random.nextInt(MAX_AGENT_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS);
+    this.later(delayMs, `agent over ${path.basename(slot.workDir)} starts again`, () => this.startAgent(slot));
   }
 
   private later(delayMs: number, what: string, run: () => Promise<void>): void {

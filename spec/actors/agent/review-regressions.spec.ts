@@ -80,6 +80,18 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
   });
 
   describe('found by the simulation\'s new faults', () => {
+    it('reports each executor the master counts but that does not run here as exited, when it re-registers', async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      breakMasterLink();
+      await harness.clock.advance(3_000);
+      harness.fromMaster('AgentReregistered', {
+        agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'E5' }],
+      });
+      await harness.clock.settle();
+      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E5']);
+    });
+
     it('tells the master an executor it expects to run is not here (RunTask without launchExecutor, none running)', async () => {
       harness = new AgentHarness();
       await harness.register();
