@@ -9,6 +9,7 @@
  *   host.installSignalHandlers();
  */
 import { dispatch, type UPID } from '../../lib/actor';
+import type { Disk } from '../../lib/disk';
 import type { ActorHost } from '../../lib/process';
 import { Allocator } from '../allocator/allocator';
 import { checkMasterFlags, registryPathOf, type MasterFlags } from './flags';
@@ -34,6 +35,8 @@ export { masterStatusUpdate, Reason, type MasterReason, type MasterUpdateFields 
 export interface StartMasterOptions {
   readonly flags: MasterFlags;
   readonly host: ActorHost;
+  /** Holds the registry file (default: the machine's file system; a simulation passes a `MemoryDisk`). */
+  readonly disk?: Disk;
 }
 
 /** A running master. */
@@ -51,14 +54,14 @@ export interface MasterHandle {
 }
 
 /**
- * Loads the registry (`<workDir>/registry.json`), then spawns the allocator, the master
+ * Loads the registry (`<workDir>/registry.json` on `options.disk`), then spawns the allocator, the master
  * (`master`, serving `/master/...`) and the metrics actor (`/metrics/snapshot`) on `host`.
  * Rejects on impossible flags or a corrupt registry file.
  */
 export async function startMaster(options: StartMasterOptions): Promise<MasterHandle> {
   const { flags, host } = options;
   checkMasterFlags(flags);
-  const registry = await Registry.load(registryPathOf(flags));
+  const registry = await Registry.load(registryPathOf(flags), options.disk);
   const allocator = Allocator.spawnOn(host);
   const master = new Master(flags, registry, allocator);
   await allocator.initialize({

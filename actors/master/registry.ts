@@ -5,12 +5,14 @@
  * file, fsync, rename, fsync of the directory), so an acknowledged admission is never lost and
  * a crash mid-write leaves the previous file intact.
  *
+ * The file lives on a `Disk` (lib/disk.ts): the machine's file system by default, an in-memory
+ * disk in a simulation, where writes can be made to fail or to take virtual time.
+ *
  * The master calls it from inside its mailbox and re-enters through `defer` when a change is
  * durable. Changes queued while a write is in flight are written together in the next one.
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { z } from 'zod';
+import { nodeDisk, type Disk } from '../../lib/disk';
 import { AgentInfoSchema, type AgentInfo } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS, REGISTRY_FORMAT_VERSION } from './constants';
 
@@ -59,25 +61,19 @@ export class Registry {
   /** Writes completed since load (tests and logs). */
   private writesCompleted = 0;
 
-  private constructor(readonly filePath: string, data: RegistryData) {
+  private constructor(readonly filePath: string, data: RegistryData, private readonly disk: Disk) {
     this.committed = data;
   }
 
-  /** Reads the registry at `filePath` (empty if there is none); throws on a corrupt file. */
-  static async load(filePath: string): Promise<Registry> {
-    let text: string;
-    try {
-      text = await fs.readFile(filePath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Registry(filePath, emptyRegistry());
-      throw error;
-    }
-    return new Registry(filePath, parseRegistry(text, filePath));
+  /** Reads the registry at `filePath` on `disk` (empty if there is none); throws on a corrupt file. */
+  static async load(filePath: string, disk: Disk = nodeDisk): Promise<Registry> {
+    const text = await disk.readFile(filePath);
+    return new Registry(filePath, text === undefined ? emptyRegistry() : parseRegistry(text, filePath), disk);
   }
 
-  /** An empty registry that writes to `filePath` (tests). */
-  static empty(filePath: string): Registry {
-    return new Registry(filePath, emptyRegistry());
+  /** An empty registry that writes to `filePath` on `disk` (tests). */
+  static empty(filePath: string, disk: Disk = nodeDisk): Registry {
+    return new Registry(filePath, emptyRegistry(), disk);
   }
 
   /** The admitted agents. */
@@ -150,7 +146,7 @@ export class Registry {
     const batch = this.queue.splice(0);
     const draft = structuredClone(this.committed);
     const accepted = batch.filter((pending) => tryApply(pending, draft));
-    writeFileAtomically(this.filePath, `${JSON.stringify(draft, null, 1)}\n`)
+    this.disk.writeFileAtomically(this.filePath, `${JSON.stringify(draft, null, 1)}\n`)
       .then(
         () => {
           this.committed = draft;
@@ -202,35 +198,5 @@ export function parseRegistry(text: string, filePath: string): RegistryData {
   return result.data;
 }
 
-/**
- * Replaces `filePath` with `contents` so that a crash at any point leaves either the old or
- * the new file: write a temp file next to it, fsync it, rename it over, fsync the directory.
- */
-export async function writeFileAtomically(filePath: string, contents: string): Promise<void> {
-  const directory = path.dirname(filePath);
-  await fs.mkdir(directory, { recursive: true });
-  const temporary = `${filePath}.tmp`;
-  const handle = await fs.open(temporary, 'w', 0o644);
-  try {
-    await handle.writeFile(contents, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(temporary, filePath);
-  await syncDirectory(directory);
-}
-
-/** Makes a rename durable; some platforms cannot fsync a directory, which is not an error there. */
-async function syncDirectory(directory: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(directory, 'r');
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM') throw error;
-  } finally {
-    await handle?.close();
-  }
-}
+/** The registry's atomic file write (it lives with the `Disk` it belongs to). */
+export { writeFileAtomically } from '../../lib/disk';

@@ -1,7 +1,4 @@
 import { expect } from 'chai';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { isAgentRemoval, isReconciliationAnswer, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
 import { stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
 import { runChaos, type ChaosReport } from './chaos';
@@ -79,13 +76,9 @@ function snapshot(change: { taskResources?: string; allocated?: string; agentTas
 describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', function () {
   // Every run is virtual time; the wall clock bounds only a hung run.
   this.timeout(60_000);
-  const workDirs: string[] = [];
-  after(() => { for (const workDir of workDirs) fs.rmSync(workDir, { recursive: true, force: true }); });
 
-  function run(seed: number): Promise<ChaosReport> {
-    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `chaos-${seed}-`));
-    workDirs.push(workDir);
-    return runChaos({ seed, steps, workDir });
+  function run(seed: number, hashTrace = false): Promise<ChaosReport> {
+    return runChaos({ seed, steps, hashTrace });
   }
 
   describe('the order of a task\'s status updates', () => {
@@ -149,10 +142,14 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     }
   });
 
-  it(`replays a seed exactly: seed ${REPLAYED_SEED} twice gives the same events`, async () => {
-    const first = await run(REPLAYED_SEED);
-    const second = await run(REPLAYED_SEED);
+  it(`replays a seed exactly: seed ${REPLAYED_SEED} twice gives byte-identical message traces and event logs`, async () => {
+    const first = await run(REPLAYED_SEED, true);
+    const other = await run(REPLAYED_SEED + 1, true); // a run in between leaves nothing behind that changes the next
+    const second = await run(REPLAYED_SEED, true);
+    expect(first.trace?.events, 'messages traced').to.be.greaterThan(1_000);
     expect(second.events.length).to.equal(first.events.length);
     expect(second.digest).to.equal(first.digest);
+    expect(second.trace).to.deep.equal(first.trace);
+    expect(other.trace?.digest, 'another seed, another trace').to.not.equal(first.trace?.digest);
   });
 });
