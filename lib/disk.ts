@@ -113,11 +113,11 @@ export class MemoryDisk implements Disk {
   /** @param clock times slow writes (a simulation passes its virtual clock). */
   constructor(private readonly clock?: Clock) {}
 
-  readFile(filePath: string): Promise<string | undefined> {
-    return Promise.resolve(this.files.get(normalize(filePath)));
+  async readFile(filePath: string): Promise<string | undefined> {
+    return this.files.get(normalize(filePath));
   }
 
-  writeFileAtomically(filePath: string, contents: string): Promise<void> {
+  async writeFileAtomically(filePath: string, contents: string): Promise<void> {
     const file = normalize(filePath);
     this.counts.started++;
     const failure = this.failures.left > 0 ? this.failures.message : undefined;
@@ -131,13 +131,12 @@ export class MemoryDisk implements Disk {
       this.files.set(file, contents);
       this.counts.completed++;
     };
-    if (this.writeDelayMs === 0) return Promise.resolve().then(finish);
-    return this.afterDelay(this.writeDelayMs).then(finish);
+    if (this.writeDelayMs > 0) await this.afterDelay(this.writeDelayMs);
+    finish();
   }
 
-  makeDirectory(directory: string): Promise<void> {
+  async makeDirectory(directory: string): Promise<void> {
     this.addDirectory(normalize(directory));
-    return Promise.resolve();
   }
 
   /**
