@@ -80,9 +80,12 @@ export const SETTLE_SPIN_TURNS = 64;
 /** How often `settle()` looks again while it waits on real I/O, once it stops spinning (real ms). */
 export const SETTLE_IO_POLL_MS = 1;
 
+/** Where a virtual clock starts unless told otherwise: 2026-01-01T00:00:00Z. */
+export const VIRTUAL_CLOCK_START_MS = Date.UTC(2026, 0, 1);
+
 /** Options of a virtual clock. */
 export interface VirtualClockOptions {
-  /** The virtual time to start at (default 2026-01-01T00:00:00Z). */
+  /** The virtual time to start at (default `VIRTUAL_CLOCK_START_MS`). */
   readonly startMs?: number;
   /**
    * Everything under this clock is simulated (DESIGN §14: memory hosts, an in-memory disk): no
@@ -147,7 +150,7 @@ export class VirtualClock implements Clock {
   /** @param options the start time (ms), or options. */
   constructor(options: number | VirtualClockOptions = {}) {
     const resolved: VirtualClockOptions = typeof options === 'number' ? { startMs: options } : options;
-    this.current = resolved.startMs ?? Date.UTC(2026, 0, 1);
+    this.current = resolved.startMs ?? VIRTUAL_CLOCK_START_MS;
     this.simulated = resolved.simulated ?? false;
     this.maxSettleWork = resolved.maxSettleWork ?? MAX_SETTLE_WORK;
   }

@@ -1,23 +1,33 @@
 import { expect } from 'chai';
+import { availableParallelism } from 'node:os';
 import { isAgentRemoval, isReconciliationAnswer, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
 import { stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
 import { runChaos, type ChaosReport } from './chaos';
+import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
 import type { TaskState } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { renderResources } from '../../lib/state-json';
 
-/** Seeded runs in a normal test run. */
-const DEFAULT_RUNS = 40;
+/** Seeded runs in a normal test run (about 0.5 s of CPU each: see README, test tiers). */
+const DEFAULT_RUNS = 100;
 /** Steps per run. */
 const DEFAULT_STEPS = 100;
 /** The first seed of a normal test run: the runs are seeds DEFAULT_BASE_SEED, +1, ... (the same in every CI run). */
 const DEFAULT_BASE_SEED = 1;
+/** Longer runs in a normal test run: they reach what short ones rarely do (long partitions, many restarts; about 2 s of CPU each). */
+const DEFAULT_LONG_RUNS = 10;
+/** Steps per long run. */
+const DEFAULT_LONG_STEPS = 300;
+/** The first seed of the long runs (apart from the short runs' seeds). */
+const DEFAULT_LONG_BASE_SEED = 1_001;
 /** The seed the replay test runs twice. */
 const REPLAYED_SEED = 7;
 
 /**
- * `CHAOS_SEED=<n>` runs that one seed (to replay a failure); `CHAOS_RUNS`, `CHAOS_STEPS` and
- * `CHAOS_BASE_SEED` explore more seeds or longer runs than the default.
+ * `CHAOS_SEED=<n>` runs that one seed (to replay a failure) with `CHAOS_STEPS` steps and no
+ * long runs; `CHAOS_RUNS`, `CHAOS_STEPS`, `CHAOS_BASE_SEED`, `CHAOS_LONG_RUNS` and
+ * `CHAOS_LONG_STEPS` change what a normal run covers; `CHAOS_JOBS` sets how many worker threads
+ * run the seeds (default: every core; 1 runs them in mocha's own thread).
  */
 function integerFromEnvironment(name: string, fallback: number): number {
   const text = process.env[name];
@@ -31,6 +41,15 @@ const replayed = process.env.CHAOS_SEED === undefined || process.env.CHAOS_SEED 
 const steps = integerFromEnvironment('CHAOS_STEPS', DEFAULT_STEPS);
 const baseSeed = integerFromEnvironment('CHAOS_BASE_SEED', DEFAULT_BASE_SEED);
 const seeds = replayed !== undefined ? [replayed] : Array.from({ length: integerFromEnvironment('CHAOS_RUNS', DEFAULT_RUNS) }, (_, index) => baseSeed + index);
+const longSteps = integerFromEnvironment('CHAOS_LONG_STEPS', DEFAULT_LONG_STEPS);
+const longSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_LONG_RUNS', DEFAULT_LONG_RUNS) }, (_, index) => DEFAULT_LONG_BASE_SEED + index);
+const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
+
+/** Every seeded run, short ones first, in the order their tests run. */
+const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSettings }> = [
+  ...seeds.map((seed) => ({ seed, settings: { steps, hashTrace: false } })),
+  ...longSeeds.map((seed) => ({ seed, settings: { steps: longSteps, hashTrace: false } })),
+];
 
 function observed(state: TaskState, fields: Partial<Omit<Observation, 'state'>> = {}): Observation {
   return { state, reason: undefined, source: 'SOURCE_EXECUTOR', uuid: 'u', atMs: 0, ...fields };
@@ -133,11 +152,37 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     });
   });
 
-  describe(`${seeds.length} seeded run(s) of ${steps} random steps${replayed !== undefined ? ` (CHAOS_SEED=${replayed})` : ''}`, () => {
-    for (const seed of seeds) {
+  describe('seeded runs', () => {
+    // Seeds run on worker threads, each seed's test awaiting its own result; the runs just
+    // after it are submitted first, so every worker is busy and `--grep` wastes little.
+    const pool = schedule.length > 1 && jobs > 1 ? new ChaosPool(Math.min(jobs, schedule.length)) : undefined;
+    const results = new Map<number, Promise<SeedResult>>();
+    after(() => pool?.close());
+
+    function resultOf(position: number): Promise<SeedResult> {
+      for (let ahead = position; ahead < Math.min(position + jobs, schedule.length); ahead++) {
+        const run = schedule[ahead] as (typeof schedule)[number];
+        if (pool !== undefined && !results.has(ahead)) results.set(ahead, pool.run(run.seed, run.settings));
+      }
+      const run = schedule[position] as (typeof schedule)[number];
+      return results.get(position) ?? runSeed(run.seed, run.settings);
+    }
+
+    function seededTest(position: number): void {
+      const { seed } = schedule[position] as (typeof schedule)[number];
       it(`seed ${seed}: every invariant holds after each step, and the cluster settles once the faults stop`, async () => {
-        const report = await run(seed);
-        expect(report.tasksLaunched, 'tasks launched').to.be.greaterThan(0);
+        const result = await resultOf(position);
+        if (!result.passed) throw new Error(result.failure);
+        expect(result.tasksLaunched, 'tasks launched').to.be.greaterThan(0);
+      });
+    }
+
+    describe(`${seeds.length} run(s) of ${steps} random steps${replayed !== undefined ? ` (CHAOS_SEED=${replayed})` : ''}`, () => {
+      seeds.forEach((_seed, index) => seededTest(index));
+    });
+    if (longSeeds.length > 0) {
+      describe(`${longSeeds.length} long run(s) of ${longSteps} random steps`, () => {
+        longSeeds.forEach((_seed, index) => seededTest(seeds.length + index));
       });
     }
   });
@@ -151,5 +196,18 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     expect(second.digest).to.equal(first.digest);
     expect(second.trace).to.deep.equal(first.trace);
     expect(other.trace?.digest, 'another seed, another trace').to.not.equal(first.trace?.digest);
+  });
+
+  it(`replays a seed exactly on a worker thread: seed ${REPLAYED_SEED} gives the same trace there as here`, async () => {
+    const here = await run(REPLAYED_SEED, true);
+    const pool = new ChaosPool(1);
+    try {
+      const there = await pool.run(REPLAYED_SEED, { steps, hashTrace: true });
+      expect(there.failure).to.equal(undefined);
+      expect(there.eventsDigest).to.equal(here.digest);
+      expect(there.traceDigest).to.equal(here.trace?.digest);
+    } finally {
+      await pool.close();
+    }
   });
 });
