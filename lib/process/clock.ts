@@ -30,10 +30,24 @@ export interface SettleProbe {
   hasQueuedWork(): boolean;
   /** Promises handed to `defer` that have not settled yet. */
   pendingDeferred(): number;
-  /** Bytes queued for a link that are not yet handed to the socket. */
+  /** Messages queued for a link that are not yet written to its socket (or the link is still being dialed). */
   linksBusy(): boolean;
   /** It has sockets (a listening host): bytes it wrote may sit in the kernel, out of sight. */
   usesNetwork(): boolean;
+  /** Frames sent and received on each of its open sockets (a host without sockets has none). */
+  socketTraffic(): readonly SocketTraffic[];
+}
+
+/**
+ * Frames sent and received on one open socket. Two hosts on one clock that report the same
+ * `connection` are the two ends of one TCP connection: a frame one sent that the other has not
+ * received is still in flight (in the kernel, or half read), and `settle` waits for it.
+ */
+export interface SocketTraffic {
+  /** Both ends' `ip:port`, sorted: the same text at either end. */
+  readonly connection: string;
+  readonly framesSent: number;
+  readonly framesReceived: number;
 }
 
 /** Longest delay `setTimeout` honours (2^31-1 ms, about 24.8 days); longer timers are chained. */
@@ -70,9 +84,11 @@ export class RealClock implements Clock {
  */
 export const MAX_SETTLE_WORK = 5_000_000;
 /**
- * Consecutive idle observations `settle()` needs when a host has sockets: bytes one host wrote
- * sit in the kernel until the peer's next poll phase, where no probe can see them; each
- * observation is one event-loop turn, with its poll phase.
+ * Consecutive idle observations `settle()` needs when a host has sockets. Frames between two
+ * hosts on this clock are counted at both ends, so those in the kernel are seen; but a link
+ * that closes is noticed by its peer only when the close arrives, and a host on another clock
+ * (another process) is not counted at all. Each observation is one event-loop turn, with its
+ * poll phase.
  */
 export const SETTLE_IDLE_TURNS_WITH_SOCKETS = 3;
 /** Turns `settle()` spins (setImmediate) while waiting on real I/O, before it polls on a real timer instead. */
@@ -256,7 +272,21 @@ export class VirtualClock implements Clock {
       if (this.simulated) continue;
       waiting ||= probe.pendingDeferred() > 0 || probe.linksBusy();
     }
+    if (!waiting && !this.simulated && this.framesInFlight()) waiting = true;
     return waiting ? 'waiting' : 'idle';
+  }
+
+  /** A frame one host on this clock sent has not yet been received by the other end, also on this clock. */
+  private framesInFlight(): boolean {
+    const ends = new Map<string, SocketTraffic>();
+    for (const probe of this.probes) {
+      for (const traffic of probe.socketTraffic()) {
+        const other = ends.get(traffic.connection);
+        if (other === undefined) ends.set(traffic.connection, traffic);
+        else if (other.framesSent !== traffic.framesReceived || traffic.framesSent !== other.framesReceived) return true;
+      }
+    }
+    return false;
   }
 
   private usesNetwork(): boolean {

@@ -114,6 +114,7 @@ export class ActorHost {
       pendingDeferred: () => this.pendingDeferred,
       linksBusy: () => !(this.links?.idle() ?? true),
       usesNetwork: () => this.links !== undefined,
+      socketTraffic: () => this.links?.socketTraffic() ?? [],
     });
     this.observing = options.observer !== undefined;
   }

@@ -99,6 +99,12 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// `npm run chaos ... | head` closes the pipe early: that is not an error worth a stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 main(process.argv).catch((error: unknown) => {
   process.stderr.write(`chaos: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exit(1);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Actor, dispatch, type UPID } from '../../../lib/actor';
 import { ActorHost, DRAIN_BUDGET, RealClock, VirtualClock } from '../../../lib/process';
-import { memoryHost, quietLogger } from '../../support/runtime';
+import { memoryHost, netHost, quietLogger } from '../../support/runtime';
 
 /** The bound the old settle had: event-loop turns, however little each did. */
 const OLD_MAX_SETTLE_TURNS = 200_000;
@@ -17,18 +17,22 @@ class Deferring extends Actor {
   }
 }
 
-/** Bounces a Ball back to whoever sent it, `limit` times (forever by default). */
+/** Bounces a Ball back to whoever sent it while its count is below `limit` (forever by default). */
 class Bouncer extends Actor {
   bounces = 0;
   constructor(id: string, private readonly limit = Infinity) {
     super(id);
-    this.install('Ball', (from: UPID, n: number) => {
+    this.install('Ball', (from: UPID, ball: number | { n: number; padding: string }) => {
       this.bounces++;
-      if (n < this.limit) this.send(from, 'Ball', n + 1);
+      const n = typeof ball === 'number' ? ball : ball.n;
+      if (n < this.limit) this.send(from, 'Ball', typeof ball === 'number' ? n + 1 : { n: n + 1, padding: ball.padding });
     });
   }
   serve(to: UPID): void {
     this.send(to, 'Ball', 0);
+  }
+  serveWith(to: UPID, padding: string): void {
+    this.send(to, 'Ball', { n: 0, padding });
   }
 }
 
@@ -155,6 +159,27 @@ describe('VirtualClock', () => {
     await ActorHost.start({ clock, port: 0, logger: quietLogger }).catch((e: Error) => { error = e; });
     expect(error?.message).to.match(/cannot listen/);
     expect(() => clock.resume()).to.throw(/never follows the wall clock/);
+  });
+
+  it('settle over real sockets: returns only once every message, and every reply, has crossed between two listening hosts', async function () {
+    this.timeout(30_000);
+    const clock = new VirtualClock(0);
+    const [a, b] = [await netHost({ clock }), await netHost({ clock })];
+    try {
+      const [ping, pong] = [new Bouncer('ping', 1), new Bouncer('pong', 1)];
+      a.spawn(ping);
+      const pongPid = b.spawn(pong);
+      await clock.settle();
+      // 4,000 balls of ~4 KiB: 16 MiB, more than a socket takes at once, so some wait in the
+      // link's queue or the socket's buffer while settle looks, and some in the kernel.
+      const padding = 'x'.repeat(4_096);
+      await dispatch(ping, (self) => { for (let n = 0; n < 4_000; n++) self.serveWith(pongPid, padding); });
+      await clock.settle();
+      expect(pong.bounces, 'balls that reached pong').to.equal(4_000);
+      expect(ping.bounces, 'replies that came back').to.equal(4_000);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
   });
 
   it('follows real time when resumed and freezes when paused', async () => {
