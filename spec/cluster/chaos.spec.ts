@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import * as path from 'node:path';
 import { isAgentRemoval, isReconciliationAnswer, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
 import { stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
 import { runChaos, type ChaosReport } from './chaos';
@@ -155,11 +156,13 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
   describe('seeded runs', () => {
     // Seeds run on worker threads, each seed's test awaiting its own result; the runs just
     // after it are submitted first, so every worker is busy and `--grep` wastes little.
-    const pool = schedule.length > 1 && jobs > 1 ? new ChaosPool(Math.min(jobs, schedule.length)) : undefined;
+    // The pool starts with the first seeded test that runs (none may, under --grep).
+    let pool: ChaosPool | undefined;
     const results = new Map<number, Promise<SeedResult>>();
     after(() => pool?.close());
 
     function resultOf(position: number): Promise<SeedResult> {
+      if (pool === undefined && schedule.length > 1 && jobs > 1) pool = new ChaosPool(Math.min(jobs, schedule.length));
       for (let ahead = position; ahead < Math.min(position + jobs, schedule.length); ahead++) {
         const run = schedule[ahead] as (typeof schedule)[number];
         if (pool !== undefined && !results.has(ahead)) results.set(ahead, pool.run(run.seed, run.settings));
@@ -196,6 +199,23 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     expect(second.digest).to.equal(first.digest);
     expect(second.trace).to.deep.equal(first.trace);
     expect(other.trace?.digest, 'another seed, another trace').to.not.equal(first.trace?.digest);
+  });
+
+  it('a run\'s messages name nothing of the machine it runs on (no path of this checkout, no hostname), so a seed replays anywhere', async () => {
+    const checkout = path.resolve(__dirname, '..', '..', '..');
+    const machineHostname = hostname();
+    const leaks: string[] = [];
+    let messages = 0;
+    await runChaos({
+      seed: REPLAYED_SEED, steps: 30,
+      observer: (event) => {
+        messages++;
+        const text = JSON.stringify(event);
+        if (text.includes(checkout) || new RegExp(`"${machineHostname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(text)) leaks.push(text.slice(0, 300));
+      },
+    });
+    expect(messages).to.be.greaterThan(100);
+    expect(leaks).to.deep.equal([]);
   });
 
   it(`replays a seed exactly on a worker thread: seed ${REPLAYED_SEED} gives the same trace there as here`, async () => {

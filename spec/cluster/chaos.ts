@@ -198,7 +198,8 @@ function catchingLogger(caught: string[]): Logger {
       if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG)) caught.push(line.trim());
     },
   };
-  return pino({ level: 'warn' }, sink);
+  // No wall-clock time, pid or hostname in the lines: a failure's report is the same on every replay.
+  return pino({ level: 'warn', base: undefined, timestamp: false }, sink);
 }
 
 /** One run: the cluster, its frameworks, the faults in force, and what happened. */

@@ -31,6 +31,12 @@ import { memoryHost } from '../support/runtime';
 
 /** Where a simulated cluster's work dirs are, on its memory disks: `<dir>/master`, `<dir>/agent-<i>`. */
 export const SIMULATION_WORK_DIR = '/simulation';
+/**
+ * The command executor every simulated agent names in its tasks' ExecutorInfo (the in-process
+ * launcher never runs it). Fixed, so that no checkout's path, nor whether this machine built the
+ * native executor, gets into a run's messages.
+ */
+export const SIMULATED_COMMAND_EXECUTOR_PATH = '/simulation/bin/mesos-command-executor';
 /** The master's `--hostname` in a simulation. */
 export const SIMULATED_MASTER_HOSTNAME = 'master.simulation';
 /** GiB, in bytes. */
@@ -169,7 +175,9 @@ export async function startSimulation(resources: string, seed = 1): Promise<Simu
   const masterFlags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true };
   const master = await startMaster({ flags: masterFlags, host, disk: masterDisk });
   const launcher = new InProcessLauncher(host);
-  const agentFlags = defaultAgentFlags({ master: host.address, workDir: `${SIMULATION_WORK_DIR}/agent`, resources, hostname: simulatedAgentHostname(0) });
+  const agentFlags = defaultAgentFlags({
+    master: host.address, workDir: `${SIMULATION_WORK_DIR}/agent`, resources, hostname: simulatedAgentHostname(0), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
+  });
   const agent = await startAgent({ flags: agentFlags, host, launcher: launcher.on(agentDisk), disk: agentDisk, probe: SIMULATED_MACHINE });
   await clock.advance(5_000); // registration, with its backoff
   return { clock, host, master, masterDisk, agent, agentDisk, launcher, masterAddress: UPID.parse(master.pid.toString()).address };
@@ -227,7 +235,9 @@ export class AgentSlot {
    */
   async start(sameAddress = false): Promise<AgentHandle> {
     if (this.current !== undefined && !this.terminated) throw new Error(`an agent already runs over ${this.workDir}`);
-    const flags = defaultAgentFlags({ master: this.master, workDir: this.workDir, resources: this.resources, hostname: this.hostname });
+    const flags = defaultAgentFlags({
+      master: this.master, workDir: this.workDir, resources: this.resources, hostname: this.hostname, commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
+    });
     const handle = sameAddress && this.lastActorId !== undefined
       ? await this.startAt(this.lastActorId, flags)
       : await startAgent({ flags, host: this.host, launcher: this.launcher.on(this.disk), files: false, disk: this.disk, probe: SIMULATED_MACHINE });
