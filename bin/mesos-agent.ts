@@ -9,7 +9,7 @@ import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseHostPort } from '../lib/flags';
 import { startAgent } from '../actors/agent';
 import { checkAgentFlags } from '../actors/agent/flags';
-import { addAgentOptions, addHostOptions, agentFlagsFrom, startServerHost } from './server';
+import { addAgentOptions, addHostOptions, agentFlagsFrom, openTraceFile, startServerHost } from './server';
 import { fail } from './client';
 
 async function main(): Promise<void> {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     .addOption(flag('--master <host:port>', 'the master').argParser(parseHostPort).makeOptionMandatory())
     .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory()));
   program.parse(process.argv);
-  const options = program.opts<Record<string, unknown> & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel }>();
+  const options = program.opts<Record<string, unknown> & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();
   const flags = agentFlagsFrom(options, options.master, options.work_dir);
   try {
     checkAgentFlags(flags); // before anything is created on disk
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail('mesos-agent', (error as Error).message, 2);
   }
-  const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level);
+  const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level, openTraceFile('mesos-agent', options.trace_file));
   let agent;
   try {
     agent = await startAgent({ flags, host });

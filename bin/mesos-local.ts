@@ -2,6 +2,7 @@
 /**
  * mesos-local: a whole cluster in one process: a master and N agents, each in its own actor host
  * (the master on --port, the agents on free ports). Prints the master's address; Ctrl-C stops all.
+ * With --trace_file, every host records into that one file.
  *
  *   mesos-local --port 5050 --agents 2 --resources "cpus:4;mem:4096"
  */
@@ -14,13 +15,13 @@ import { createCommand, flag, parseCount } from '../lib/flags';
 import { checkMasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
 import { startAgent } from '../actors/agent';
-import { addAgentOptions, addHostOptions, addMasterOptions, agentFlagsFrom, masterFlagsFrom, startServerHost } from './server';
+import { addAgentOptions, addHostOptions, addMasterOptions, agentFlagsFrom, masterFlagsFrom, openTraceFile, startServerHost } from './server';
 import { fail } from './client';
 
 /** Agents mesos-local starts when `--agents` is not given. */
 export const DEFAULT_LOCAL_AGENTS = 1;
 
-type LocalOptions = Record<string, unknown> & { ip: string; port: number; agents: number; work_dir?: string; log_level: LogLevel };
+type LocalOptions = Record<string, unknown> & { ip: string; port: number; agents: number; work_dir?: string; log_level: LogLevel; trace_file?: string };
 
 async function main(): Promise<void> {
   const program = addAgentOptions(addMasterOptions(addHostOptions(createCommand('mesos-local', 'Run a master and N agents in one process.'), 5050)
@@ -36,12 +37,14 @@ async function main(): Promise<void> {
   } catch (error) {
     fail('mesos-local', (error as Error).message, 2);
   }
-  const masterHost = await startServerHost('mesos-local', options.ip, options.port, options.log_level);
+  // One file for every host of the cluster: each host writes its own header, then its records.
+  const trace = openTraceFile('mesos-local', options.trace_file);
+  const masterHost = await startServerHost('mesos-local', options.ip, options.port, options.log_level, trace);
   const master = await startMaster({ flags: masterFlags, host: masterHost });
   const hosts: ActorHost[] = [masterHost];
   process.stdout.write(`mesos-local: master ${master.pid}\n`);
   for (let i = 0; i < options.agents; i++) {
-    const host = await startServerHost('mesos-local', options.ip, 0, options.log_level);
+    const host = await startServerHost('mesos-local', options.ip, 0, options.log_level, trace);
     hosts.push(host);
     const agentFlags = agentFlagsFrom(options, masterHost.address, path.join(workDir, `agent-${i + 1}`));
     const agent = await startAgent({ flags: agentFlags, host }).catch((error: Error) => fail('mesos-local', error.message, 2));

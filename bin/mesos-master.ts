@@ -9,14 +9,14 @@ import type { LogLevel } from '../lib/logging';
 import { createCommand, flag } from '../lib/flags';
 import { checkMasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
-import { addHostOptions, addMasterOptions, masterFlagsFrom, startServerHost } from './server';
+import { addHostOptions, openTraceFile, addMasterOptions, masterFlagsFrom, startServerHost } from './server';
 import { fail } from './client';
 
 async function main(): Promise<void> {
   const program = addMasterOptions(addHostOptions(createCommand('mesos-master', 'Run a Mesos master.'), 5050)
     .addOption(flag('--work_dir <dir>', 'where the registry is kept').makeOptionMandatory()));
   program.parse(process.argv);
-  const options = program.opts<Record<string, unknown> & { ip: string; port: number; work_dir: string; log_level: LogLevel }>();
+  const options = program.opts<Record<string, unknown> & { ip: string; port: number; work_dir: string; log_level: LogLevel; trace_file?: string }>();
   const flags = masterFlagsFrom(options, options.work_dir);
   try {
     checkMasterFlags(flags);
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail('mesos-master', (error as Error).message, 2);
   }
-  const host = await startServerHost('mesos-master', options.ip, options.port, options.log_level);
+  const host = await startServerHost('mesos-master', options.ip, options.port, options.log_level, openTraceFile('mesos-master', options.trace_file));
   const master = await startMaster({ flags, host });
   host.installSignalHandlers();
   process.stdout.write(`mesos-master: ${master.pid} — http://${host.address}/master/state\n`);

@@ -1,6 +1,6 @@
 /** What the server bins (mesos-master, mesos-agent, mesos-local) share. */
-import type { Command } from 'commander';
-import { ActorHost } from '../lib/process';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ActorHost, TraceRecorder, traceFileError } from '../lib/process';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { flag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
@@ -14,7 +14,26 @@ export function addHostOptions(program: Command, defaultPort: number): Command {
     .addOption(flag('--ip <ip>', 'IP address to listen on and advertise').default('127.0.0.1'))
     .addOption(flag('--hostname <name>', 'host name advertised (default: the IP for a master, the OS host name for an agent)'))
     .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser(parsePort).default(defaultPort))
-    .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'));
+    .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(flag('--trace_file <path>', 'record every message the actors handle and send to this file (read it with mesos-trace)').argParser(parseTraceFileFlag));
+}
+
+/** Checks `--trace_file` before anything starts: its directory must exist and be writable. */
+export function parseTraceFileFlag(value: string): string {
+  const problem = traceFileError(value);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return value;
+}
+
+/** Opens the trace file for `--trace_file`, or exits 2 with one line if it cannot be written. */
+export function openTraceFile(bin: string, file: string | undefined): TraceRecorder | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return new TraceRecorder(file);
+  } catch (error) {
+    process.stderr.write(`${bin}: --trace_file: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
 }
 
 /** The master's flags on a command line (Mesos names). */
@@ -72,10 +91,13 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
   });
 }
 
-/** Starts an actor host on ip:port, failing with one line if the port is taken. */
-export async function startServerHost(bin: string, ip: string, port: number, level: LogLevel): Promise<ActorHost> {
+/**
+ * Starts an actor host on ip:port, failing with one line if the port is taken. With `trace`
+ * (from `openTraceFile`), the host records into it from before its first actor is spawned.
+ */
+export async function startServerHost(bin: string, ip: string, port: number, level: LogLevel, trace?: TraceRecorder): Promise<ActorHost> {
   try {
-    return await ActorHost.start({ ip, port, logger: createLogger(bin, level) });
+    return await ActorHost.start({ ip, port, logger: createLogger(bin, level), ...(trace ? { traceRecorder: trace } : {}) });
   } catch (error) {
     process.stderr.write(`${bin}: cannot listen on ${ip}:${port}: ${(error as Error).message}\n`);
     process.exit(1);

@@ -11,15 +11,15 @@ import {
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
-  isPartitionAware, isTerminalState,
+  droppedTaskState, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
   type AgentInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
-import { AGENT_VERSION, MAX_COMPLETED_FRAMEWORKS, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
+import { AGENT_VERSION, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
 import { masterPid, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
-import { ExecutorRecord, FrameworkRecord, newTask } from './records';
+import { ExecutorRecord, FrameworkRecord } from './records';
 import { agentStateJson } from './state';
 import { TaskStatusUpdateManager } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
@@ -39,6 +39,9 @@ export interface AgentOptions {
   /** What runs the command executor (default: node with `command-executor.js`). */
   readonly commandExecutor: ExecutorInfo['command'];
 }
+
+/** How the books end a task still live when its framework is shut down (the master kills it with the same reason). */
+const FRAMEWORK_SHUT_DOWN = { state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', message: 'The framework was shut down' } as const;
 
 /** Life of the agent (Mesos' `Slave::State`, without recovery). */
 export type AgentPhase = 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
@@ -60,10 +63,12 @@ export class Agent extends Actor {
   private registrationTimer: Timer | undefined;
   /** Fires when no ping has come for `masterPingTimeoutMs`. */
   private pingTimer: Timer | undefined;
+  /** How long without a ping means the master is lost: what the master announced, else the flag (Mesos' `masterPingTimeout`). */
+  private masterPingTimeoutMs: number;
   /** Frameworks with executors here, by id. */
   private readonly frameworks = new Map<string, FrameworkRecord>();
-  /** Frameworks that had executors here and have none left, newest last (bounded). */
-  private readonly completedFrameworks: FrameworkRecord[] = [];
+  /** Frameworks that had executors here and have none left, by id, least recently completed first (bounded). */
+  private readonly completedFrameworks = new Map<string, FrameworkRecord>();
   /** Status update streams, one per task. */
   private readonly updates: TaskStatusUpdateManager;
   /** When the agent started, in seconds since the epoch (for /state). */
@@ -74,6 +79,7 @@ export class Agent extends Actor {
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
     this.master = masterPid(options.flags.master);
+    this.masterPingTimeoutMs = options.flags.masterPingTimeoutMs;
     this.updates = new TaskStatusUpdateManager({
       forward: (update) => this.forward(update),
       startTimer: (delayMs, callback) => this.delay(delayMs, callback),
@@ -130,16 +136,16 @@ export class Agent extends Actor {
 
   private registered(from: UPID, message: BodyOf<typeof AgentRegistered>): void {
     if (!this.fromMaster(from, 'AgentRegistered')) return;
-    this.connected(message.agentId, message.masterInfo, 'registered');
+    this.connected(message.agentId, message.masterInfo, 'registered', message.connection?.totalPingTimeoutSeconds);
   }
 
   private reregistered(from: UPID, message: BodyOf<typeof AgentReregistered>): void {
     if (!this.fromMaster(from, 'AgentReregistered')) return;
-    this.connected(message.agentId, message.masterInfo, 're-registered');
+    this.connected(message.agentId, message.masterInfo, 're-registered', message.connection?.totalPingTimeoutSeconds);
     if (this.phase === 'RUNNING') this.reconcile(message.reconciliations ?? []);
   }
 
-  private connected(agentId: string, masterInfo: MasterInfo, how: string): void {
+  private connected(agentId: string, masterInfo: MasterInfo, how: string, totalPingTimeoutSeconds: number | undefined): void {
     if (this.phase === 'TERMINATING') return;
     if (this.agentId !== undefined && this.agentId !== agentId) {
       this.log.error({ expected: this.agentId, got: agentId }, `${how} with a different agent id; shutting down`);
@@ -149,6 +155,8 @@ export class Agent extends Actor {
     this.log.info({ agentId, master: masterInfo.pid }, `agent ${how}`);
     this.agentId = agentId;
     this.masterInfo = masterInfo;
+    // As Mesos: the master says how long it waits for pongs; without it, the flag's value.
+    this.masterPingTimeoutMs = totalPingTimeoutSeconds !== undefined ? totalPingTimeoutSeconds * 1000 : this.options.flags.masterPingTimeoutMs;
     this.phase = 'RUNNING';
     this.registrationTimer?.cancel();
     this.registrationTimer = undefined;
@@ -166,8 +174,7 @@ export class Agent extends Actor {
       const framework = this.frameworks.get(frameworkId);
       if (framework?.executorForTask(taskId) !== undefined || framework?.phase === 'TERMINATING') continue;
       if (this.updates.pending(frameworkId, taskId).length > 0) continue;
-      const info = framework?.info ?? this.completedFrameworks.find((completed) => completed.id === frameworkId)?.info;
-      const state = info !== undefined && isPartitionAware(info) ? 'TASK_DROPPED' : 'TASK_LOST';
+      const state = droppedTaskState(framework?.info ?? this.completedFrameworks.get(frameworkId)?.info);
       this.log.warn({ frameworkId, taskId, state }, 'the master lists a task unknown to this agent; reporting it');
       this.agentUpdate(frameworkId, undefined, taskId, { state, reason: 'REASON_RECONCILIATION', message: 'Reconciliation: the agent does not know this task' });
     }
@@ -215,9 +222,10 @@ export class Agent extends Actor {
 
   private resetPingTimer(): void {
     this.pingTimer?.cancel();
-    this.pingTimer = this.delay(this.options.flags.masterPingTimeoutMs, () => {
+    const timeoutMs = this.masterPingTimeoutMs;
+    this.pingTimer = this.delay(timeoutMs, () => {
       this.pingTimer = undefined;
-      this.masterLost(`no ping from the master for ${this.options.flags.masterPingTimeoutMs} ms`);
+      this.masterLost(`no ping from the master for ${timeoutMs} ms`);
     });
   }
 
@@ -243,11 +251,13 @@ export class Agent extends Actor {
     for (const framework of this.frameworks.values()) {
       for (const executor of framework.executors.values()) {
         for (const queued of executor.queuedTasks.values()) {
-          tasks.push(newTask(queued, framework.id, executor.id, executor.agentId, 'TASK_STAGING'));
+          tasks.push(executor.task(queued, 'TASK_STAGING'));
         }
         tasks.push(...executor.launchedTasks.values(), ...executor.terminatedTasks.values());
         // An executor that has exited uses nothing, whatever its tasks still wait for (Mesos leaves it out too).
-        if (!executor.commandExecutor && executor.phase !== 'TERMINATED') executors.push({ frameworkId: framework.id, executorId: executor.id, info: executor.info });
+        if (!executor.commandExecutor && executor.phase !== 'TERMINATED') {
+          executors.push({ frameworkId: framework.id, executorId: executor.id, info: executor.info, ...(executor.role !== undefined ? { role: executor.role } : {}) });
+        }
       }
     }
     const frameworks = [...this.frameworks.values()].map((framework) => ({ ...framework.info, id: framework.id }));
@@ -259,8 +269,10 @@ export class Agent extends Actor {
   private runTask(from: UPID, message: BodyOf<typeof RunTask>): void {
     if (!this.fromMaster(from, 'RunTask')) return;
     const { task, frameworkId } = message;
-    if (this.phase !== 'RUNNING' || task.agentId !== this.agentId) {
-      this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent not running or task meant for another agent');
+    // As Mesos: only a terminating agent (or one that never registered) ignores tasks; while
+    // re-registering it launches them, and their updates wait for the master.
+    if (this.phase === 'TERMINATING' || this.agentId === undefined || task.agentId !== this.agentId) {
+      this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent terminating or unregistered, or task meant for another agent');
       return;
     }
     const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, this.options.commandExecutor);
@@ -276,11 +288,12 @@ export class Agent extends Actor {
       return;
     }
     if (message.launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, message.launchExecutor, task.taskId)) return;
-    const executor = framework.executors.get(executorInfo.executorId) ?? this.launchExecutor(framework, executorInfo, task.executor === undefined);
+    const executor = framework.executors.get(executorInfo.executorId) ?? this.launchExecutor(framework, executorInfo, task.executor === undefined, message.role);
     if (executor === undefined) {
       const reason = `the agent runs ${MAX_EXECUTORS} executors already`;
       return this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
     }
+    executor.setTaskRole(task.taskId, message.role);
     this.deliverTask(framework, executor, task);
   }
 
@@ -297,8 +310,7 @@ export class Agent extends Actor {
     if (launchExecutor === (existing === undefined)) return false;
     const message = launchExecutor ? 'Master wants to launch executor, but one already exists' : 'No executor is expected to launch and there is none running';
     this.log.warn({ frameworkId: framework.id, executorId, taskId, phase: existing?.phase }, `dropping a task: ${message}`);
-    const state = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
-    this.agentUpdate(framework.id, executorId, taskId, { state, reason: 'REASON_EXECUTOR_TERMINATED', message });
+    this.agentUpdate(framework.id, executorId, taskId, { state: droppedTaskState(framework.info), reason: 'REASON_EXECUTOR_TERMINATED', message });
     if (existing?.phase === 'TERMINATED' && this.agentId !== undefined) {
       this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
     } else if (existing !== undefined) {
@@ -313,8 +325,7 @@ export class Agent extends Actor {
       case 'TERMINATING':
       case 'TERMINATED': {
         // Never launched: TASK_DROPPED for partition-aware frameworks, TASK_LOST for the others (Mesos).
-        const state = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
-        const verdict = { state, reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${executor.phase.toLowerCase()}` } as const;
+        const verdict = { state: droppedTaskState(framework.info), reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${executor.phase.toLowerCase()}` } as const;
         return this.agentUpdate(framework.id, executor.id, task.taskId, verdict);
       }
       case 'REGISTERING':
@@ -338,8 +349,7 @@ export class Agent extends Actor {
     }
     const executor = framework.executorForTask(taskId);
     if (executor === undefined) {
-      const state = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
-      return this.agentUpdate(frameworkId, undefined, taskId, { state, reason: 'REASON_EXECUTOR_TERMINATED', message: 'Cannot find executor' });
+      return this.agentUpdate(frameworkId, undefined, taskId, { state: droppedTaskState(framework.info), reason: 'REASON_EXECUTOR_TERMINATED', message: 'Cannot find executor' });
     }
     if (executor.queuedTasks.has(taskId)) {
       const verdict = { state: 'TASK_KILLED', reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Killed before delivery to the executor' } as const;
@@ -388,9 +398,11 @@ export class Agent extends Actor {
     // Either is acknowledged, so the executor stops re-sending it, and dropped.
     const stale = executor?.staleStatus(update.status);
     if (stale !== undefined) this.log.warn({ taskId, state: update.status.state, uuid: message.update.uuid, reason: stale }, 'dropping an out-of-date executor update');
-    const result = stale !== undefined || (executor === undefined && framework.hasCompletedTask(taskId)) ? 'duplicate' : this.updates.update(update);
+    const duplicate = stale !== undefined || (executor === undefined && framework.hasCompletedTask(taskId)) || this.updates.seen(update);
+    // The task's state moves first (as in Mesos), so that the update forwarded now carries it as `latestState`.
+    if (!duplicate) executor?.updateTaskState(update.status);
+    const result = duplicate ? 'duplicate' : this.updates.update(update);
     if (result === 'refused') return;
-    if (result === 'accepted') executor?.updateTaskState(update.status);
     this.send(from, StatusUpdateAcknowledgement, { agentId: this.agentId, frameworkId: framework.id, taskId, uuid: message.update.uuid });
   }
 
@@ -428,8 +440,12 @@ export class Agent extends Actor {
   /** The status update manager's way out: to the master, with our pid for the acknowledgement. */
   private forward(update: StatusUpdate): void {
     if (this.phase !== 'RUNNING') return; // resent by `resume` after the next (re-)registration
-    this.frameworks.get(update.frameworkId)?.executorForTask(update.status.taskId)?.recordForwarded(update);
-    this.send(this.master, StatusUpdateMessage, { update, pid: this.self().toString() });
+    const executor = this.frameworks.get(update.frameworkId)?.executorForTask(update.status.taskId);
+    executor?.recordForwarded(update);
+    // Mesos' `latest_state`: the task may be further along than the head of its stream.
+    const latestState = executor?.taskState(update.status.taskId);
+    const forwarded = latestState === undefined ? update : { ...update, latestState };
+    this.send(this.master, StatusUpdateMessage, { update: forwarded, pid: this.self().toString() });
   }
 
   /** Sends an update the agent made itself through the status update manager (Mesos SOURCE_SLAVE). */
@@ -448,12 +464,13 @@ export class Agent extends Actor {
 
   // ---- executors ----------------------------------------------------------------------------
 
-  private launchExecutor(framework: FrameworkRecord, info: ExecutorInfo, commandExecutor: boolean): ExecutorRecord | undefined {
+  private launchExecutor(framework: FrameworkRecord, info: ExecutorInfo, commandExecutor: boolean, role: string | undefined): ExecutorRecord | undefined {
     if (this.executorCount() >= MAX_EXECUTORS) return undefined;
     const agentId = this.agentId as string;
     const runId = this.host.newId();
     const directory = executorRunDirectory(this.options.flags.workDir, { agentId, frameworkId: framework.id, executorId: info.executorId, runId });
     const executor = new ExecutorRecord({ ...info, frameworkId: framework.id }, framework.id, agentId, commandExecutor, runId, directory);
+    executor.role = role;
     framework.executors.set(executor.id, executor);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
     executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
@@ -582,6 +599,9 @@ export class Agent extends Actor {
   }
 
   private removeExecutor(framework: FrameworkRecord, executor: ExecutorRecord): void {
+    // Tasks still live here belong to a framework being shut down, which hears no more of them (Mesos):
+    // the books say how they ended, as the master's do.
+    executor.endLiveTasks({ ...FRAMEWORK_SHUT_DOWN, source: 'SOURCE_AGENT', agentId: executor.agentId, executorId: executor.id, timestamp: this.clock.now() / 1000 });
     for (const taskId of [...executor.terminatedTasks.keys()]) executor.completeTask(taskId);
     framework.removeExecutor(executor);
     if (framework.idle()) this.removeFramework(framework);
@@ -594,6 +614,10 @@ export class Agent extends Actor {
     if (framework === undefined) {
       framework = new FrameworkRecord(frameworkId, message.framework, message.pid);
       this.frameworks.set(frameworkId, framework);
+      // A framework that comes back leaves the completed list, taking its completed executors along (Mesos).
+      const completed = this.completedFrameworks.get(frameworkId);
+      if (completed !== undefined) framework.adoptCompletedExecutors(completed);
+      this.completedFrameworks.delete(frameworkId);
     } else {
       framework.info = message.framework;
       if (message.pid !== undefined) framework.schedulerPid = message.pid;
@@ -621,8 +645,12 @@ export class Agent extends Actor {
 
   private removeFramework(framework: FrameworkRecord): void {
     this.frameworks.delete(framework.id);
-    this.completedFrameworks.push(framework);
-    if (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
+    this.completedFrameworks.delete(framework.id);
+    this.completedFrameworks.set(framework.id, framework);
+    if (this.completedFrameworks.size > MAX_COMPLETED_FRAMEWORKS) {
+      const [oldest] = this.completedFrameworks.keys();
+      if (oldest !== undefined) this.completedFrameworks.delete(oldest);
+    }
     if (this.phase === 'TERMINATING' && this.frameworks.size === 0) this.terminate();
   }
 
@@ -675,7 +703,7 @@ export class Agent extends Actor {
       startTimeSeconds: this.startTimeSeconds,
       flags: this.options.flags,
       frameworks: [...this.frameworks.values()],
-      completedFrameworks: this.completedFrameworks,
+      completedFrameworks: [...this.completedFrameworks.values()],
     }));
   }
 }

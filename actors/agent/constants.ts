@@ -1,4 +1,9 @@
-/** Limits and defaults of the agent and its executors (DESIGN.md §10; values from Mesos' `slave/constants.hpp`). */
+/**
+ * Limits and defaults of the agent and its executors (DESIGN.md §10; values from Mesos'
+ * `slave/constants.hpp`). Those the master must agree with (ping timeouts, the id rule,
+ * completed-framework and status bounds) are defined once in `lib/protocol`.
+ */
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../lib/protocol/limits';
 
 /** An executor that has not registered with its agent within this long is killed (Mesos `--executor_registration_timeout`). */
 export const EXECUTOR_REGISTRATION_TIMEOUT_MS = 60_000;
@@ -27,26 +32,14 @@ export const REGISTRATION_BACKOFF_FACTOR_MS = 1_000;
 /** Registration retries never wait longer than this (Mesos `REGISTER_RETRY_INTERVAL_MAX`). */
 export const REGISTER_RETRY_INTERVAL_MAX_MS = 60_000;
 
-/** The master pings each agent this often at most (Mesos `--agent_ping_timeout`). */
-export const AGENT_PING_TIMEOUT_MS = 15_000;
-
-/** Pings missed before the master gives up on an agent (Mesos `--max_agent_ping_timeouts`). */
-export const MAX_AGENT_PING_TIMEOUTS = 5;
-
 /** Without a ping for this long the agent considers the master lost and re-registers (15 s × 5). */
 export const MASTER_PING_TIMEOUT_MS = AGENT_PING_TIMEOUT_MS * MAX_AGENT_PING_TIMEOUTS;
-
-/** Frameworks kept in `completed_frameworks` of /state (Mesos `MAX_COMPLETED_FRAMEWORKS`). */
-export const MAX_COMPLETED_FRAMEWORKS = 50;
 
 /** Executors kept per framework in `completed_executors` of /state (Mesos default). */
 export const MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK = 150;
 
 /** Tasks kept per executor in `completed_tasks` of /state (Mesos `MAX_COMPLETED_TASKS_PER_EXECUTOR`). */
 export const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
-
-/** Status updates kept per task in its `statuses` history (the latest ones). */
-export const MAX_STATUSES_PER_TASK = 100;
 
 /** Ports offered when `--resources` names none (Mesos `DEFAULT_PORTS`). */
 export const DEFAULT_PORTS = '[31000-32000]';
@@ -72,9 +65,6 @@ export const FILES_MAX_READ_BYTES = 16 * 4096;
 /** `/files/browse` lists at most this many entries of one directory. */
 export const FILES_MAX_BROWSE_ENTRIES = 10_000;
 
-/** Longest id (framework, executor, task, run) accepted as one sandbox path component (Mesos `MAX_CONTAINER_ID_LENGTH`). */
-export const MAX_ID_LENGTH = 242;
-
 /** Executors (and so executor processes) one agent runs at most; more RunTasks get TASK_FAILED. */
 export const MAX_EXECUTORS = 10_000;
 
@@ -86,3 +76,9 @@ export const AGENT_VERSION = '1.11.0-ts';
 
 /** The command executor exits this long after its terminal update even if the agent never acknowledges it. */
 export const COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS = 10_000;
+
+/** Name of the input a traced agent host records at start (flags, resources, host name), from which `replayAgent` builds the agent. */
+export const AGENT_START_INPUT = 'agent-start';
+
+/** Name of the input a traced agent host records when an executor process exits (which run, and how), fed back by `replayAgent`. */
+export const EXECUTOR_EXIT_INPUT = 'executor-exit';

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import * as path from 'node:path';
-import { dispatch, type UPID } from '../../lib/actor';
+import { dispatch, UPID } from '../../lib/actor';
 import { nodeDisk, type Disk } from '../../lib/disk';
 import type { ActorHost } from '../../lib/process';
 import type { CommandInfo } from '../../lib/protocol';
@@ -19,6 +19,8 @@ import { Agent } from './agent';
 import { checkAgentFlags, type AgentFlags } from './flags';
 import { FilesActor, FILES_ACTOR_ID } from './files';
 import { ProcessLauncher, type Launcher } from './launcher';
+import { AGENT_START_INPUT } from './constants';
+import { recordingLauncher, type AgentStartInput } from './replay';
 import { detectResources, parseAttributes, type SystemProbe } from './resources';
 
 export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
@@ -29,6 +31,7 @@ export { detectResources, parseAttributes, AttributeParseError, systemProbe, typ
 export { TaskStatusUpdateManager, type AcknowledgementResult, type UpdateResult, type StatusUpdateManagerOptions } from './status-update-manager';
 export { agentDirectory, executorRunDirectory, STDOUT_FILE, STDERR_FILE } from './paths';
 export * from './constants';
+export { ReplayLauncher, agentStartInput, recordingLauncher, replayAgent, type AgentStartInput, type ExecutorExitInput, type ReplayAgentOptions } from './replay';
 
 /** A running agent. */
 export interface AgentHandle {
@@ -79,7 +82,8 @@ export function commandExecutorCommand(flags: AgentFlags): CommandInfo {
 /**
  * Checks the flags (`checkAgentFlags`), creates the work dir, detects resources (merged with
  * `--resources`), parses `--attributes`, and spawns the agent and (unless `files: false`) the
- * files actor on `host`.
+ * files actor on `host`. A host that records a trace also gets what the agent started from and
+ * each executor's exit, as inputs for `replayAgent`.
  * Rejects on a bad flag, `--resources` or `--attributes` before spawning anything.
  */
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
@@ -91,14 +95,16 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   if (flags.resources !== undefined) detection.explicit = flags.resources;
   if (options.probe !== undefined) detection.probe = options.probe;
   const resources = await detectResources(detection);
+  const id = host.uniqueId('slave');
+  const start: AgentStartInput = {
+    id, flags, resources: resources.toJSON(), attributes, hostname: flags.hostname ?? osHostname(), commandExecutor: commandExecutorCommand(flags),
+  };
+  // A traced host records what the agent starts from and how its executors exit: what a replay feeds back.
+  host.recordInput(UPID.at(id, host.address), AGENT_START_INPUT, start);
   const agent = new Agent({
-    id: host.uniqueId('slave'),
-    flags,
+    ...start,
     resources,
-    attributes,
-    hostname: flags.hostname ?? osHostname(),
-    launcher: options.launcher ?? new ProcessLauncher(),
-    commandExecutor: commandExecutorCommand(flags),
+    launcher: recordingLauncher(options.launcher ?? new ProcessLauncher(), host, UPID.at(id, host.address)),
   });
   const pid = host.spawn(agent);
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir) : undefined;

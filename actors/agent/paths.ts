@@ -4,23 +4,24 @@
  *   <workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/<runId>/
  *
  * Each run directory is one executor's sandbox: its `stdout` and `stderr` (and those of its
- * tasks) land there. Every id becomes one path component, so ids are checked first.
+ * tasks) land there. Every id becomes one path component, so ids are checked first, by the
+ * rule the master validates them with (`idError` in lib/protocol).
  */
 import * as path from 'node:path';
-import { MAX_ID_LENGTH } from './constants';
+import { idError } from '../../lib/protocol/ids';
 
 /** The sandbox file that gets the executor's and its tasks' standard output. */
 export const STDOUT_FILE = 'stdout';
 /** The sandbox file that gets the executor's and its tasks' standard error. */
 export const STDERR_FILE = 'stderr';
 
-/** Why `id` cannot be a path component, or undefined when it can. */
+/**
+ * Why `id` cannot be a path component, or undefined when it can (the shared id rule).
+ * @example pathComponentError('task', '..') // "task id is invalid: '..' is disallowed"
+ */
 export function pathComponentError(kind: string, id: string): string | undefined {
-  if (id.length === 0) return `${kind} id is empty`;
-  if (id.length > MAX_ID_LENGTH) return `${kind} id is longer than ${MAX_ID_LENGTH} characters`;
-  if (id === '.' || id === '..') return `${kind} id '${id}' is not a valid directory name`;
-  if (/[/\\\0]/.test(id)) return `${kind} id '${id}' contains '/', '\\' or NUL`;
-  return undefined;
+  const error = idError(id);
+  return error === undefined ? undefined : `${kind} id is invalid: ${error}`;
 }
 
 /** `<workDir>/agents/<agentId>`. */

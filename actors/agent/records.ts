@@ -10,7 +10,8 @@ import type { UPID } from '../../lib/actor';
 import type { ExecutorInfo, FrameworkInfo, StatusUpdate, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
-import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR, MAX_STATUSES_PER_TASK } from './constants';
+import { MAX_STATUSES_PER_TASK } from '../../lib/protocol/limits';
+import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
 import type { LaunchedExecutor } from './launcher';
 
 /** Life of an executor on the agent (Mesos' `Executor::State`). */
@@ -55,6 +56,10 @@ export class ExecutorRecord {
   readonly completedTasks: Task[] = [];
   /** The TaskInfo of every task not yet completed (kill policies live there). */
   readonly taskInfos = new Map<string, TaskInfo>();
+  /** The allocation role of each task not yet completed, as the master sent it. */
+  readonly taskRoles = new Map<string, string>();
+  /** The role the executor's own resources were allocated to (from the RunTask that started it). */
+  role: string | undefined;
 
   constructor(
     /** The executor's description (synthesized for the command executor). */
@@ -79,11 +84,21 @@ export class ExecutorRecord {
     this.taskInfos.set(task.taskId, task);
   }
 
+  /** Notes the role a task's resources were allocated to. */
+  setTaskRole(taskId: string, role: string | undefined): void {
+    if (role !== undefined) this.taskRoles.set(taskId, role);
+  }
+
+  /** A protocol `Task` for a TaskInfo of this executor, with its role. */
+  task(info: TaskInfo, state: TaskState): Task {
+    return newTask(info, this.frameworkId, this.id, this.agentId, state, this.taskRoles.get(info.taskId));
+  }
+
   /** Moves a task to the launched set (state TASK_STAGING) and returns it. */
   launchTask(task: TaskInfo): Task {
     this.queuedTasks.delete(task.taskId);
     this.taskInfos.set(task.taskId, task);
-    const launched = newTask(task, this.frameworkId, this.id, this.agentId, 'TASK_STAGING');
+    const launched = this.task(task, 'TASK_STAGING');
     this.launchedTasks.set(task.taskId, launched);
     return launched;
   }
@@ -124,7 +139,7 @@ export class ExecutorRecord {
     const queued = this.queuedTasks.get(taskId);
     if (task === undefined && queued !== undefined) {
       this.queuedTasks.delete(taskId);
-      task = newTask(queued, this.frameworkId, this.id, this.agentId, status.state);
+      task = this.task(queued, status.state);
     }
     if (task === undefined) return;
     task.state = status.state;
@@ -145,10 +160,20 @@ export class ExecutorRecord {
     if (update.uuid !== undefined) task.statusUpdateUuid = update.uuid;
   }
 
+  /**
+   * Records `status` as the end of every task still queued or live, without any update being
+   * sent: for a framework being shut down, whose status update streams are gone (Mesos moves
+   * such tasks to the terminated set too).
+   */
+  endLiveTasks(status: Omit<TaskStatus, 'taskId'>): void {
+    for (const taskId of this.liveTaskIds()) this.updateTaskState({ ...status, taskId });
+  }
+
   /** The terminal update of a task was acknowledged: it is completed. */
   completeTask(taskId: string): void {
     const task = this.terminatedTasks.get(taskId);
     this.taskInfos.delete(taskId);
+    this.taskRoles.delete(taskId);
     if (task === undefined) return;
     this.terminatedTasks.delete(taskId);
     this.completedTasks.push(task);
@@ -206,8 +231,19 @@ export class FrameworkRecord {
   /** Moves an executor to the completed list. */
   removeExecutor(executor: ExecutorRecord): void {
     this.executors.delete(executor.id);
-    this.completedExecutors.push(executor);
-    if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) this.completedExecutors.shift();
+    this.addCompletedExecutors([executor]);
+  }
+
+  /** Takes over the completed executors of this framework's earlier, completed record (it came back). */
+  adoptCompletedExecutors(earlier: FrameworkRecord): void {
+    this.completedExecutors.splice(0, this.completedExecutors.length);
+    this.addCompletedExecutors(earlier.completedExecutors);
+  }
+
+  private addCompletedExecutors(executors: readonly ExecutorRecord[]): void {
+    this.completedExecutors.push(...executors);
+    const excess = this.completedExecutors.length - MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK;
+    if (excess > 0) this.completedExecutors.splice(0, excess);
   }
 
   /** True when no executor is left. */
@@ -216,9 +252,10 @@ export class FrameworkRecord {
   }
 }
 
-/** A protocol `Task` for a TaskInfo. */
-export function newTask(info: TaskInfo, frameworkId: string, executorId: string, agentId: string, state: TaskState): Task {
+/** A protocol `Task` for a TaskInfo (with its allocation role, when known). */
+export function newTask(info: TaskInfo, frameworkId: string, executorId: string, agentId: string, state: TaskState, role?: string): Task {
   const task: Task = { name: info.name, taskId: info.taskId, frameworkId, executorId, agentId, state, resources: info.resources, statuses: [] };
   if (info.command !== undefined) task.command = info.command;
+  if (role !== undefined) task.role = role;
   return task;
 }

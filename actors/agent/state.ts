@@ -75,9 +75,10 @@ function executorJson(executor: ExecutorRecord): Record<string, unknown> {
     type: executor.commandExecutor ? 'COMMAND' : 'CUSTOM',
     state: executor.phase,
     resources: renderResources(executor.usedResources()),
-    tasks: [...executor.launchedTasks.values(), ...executor.terminatedTasks.values()].map(renderTask),
+    tasks: [...executor.launchedTasks.values()].map(renderTask),
     queued_tasks: [...executor.queuedTasks.values()].map((task) => queuedTaskJson(task, executor)),
-    completed_tasks: executor.completedTasks.map(renderTask),
+    // Terminal tasks whose update awaits its acknowledgement are listed as completed already, as in Mesos.
+    completed_tasks: [...executor.completedTasks, ...executor.terminatedTasks.values()].map(renderTask),
   };
 }
 

@@ -106,6 +106,12 @@ export class TaskStatusUpdateManager {
     return 'accepted';
   }
 
+  /** Whether `update` (by uuid) was taken into its task's stream already, acknowledged or not. */
+  seen(update: StatusUpdate): boolean {
+    const stream = update.uuid === undefined ? undefined : this.streamFor(update.frameworkId, update.status.taskId, false);
+    return stream !== undefined && update.uuid !== undefined && (stream.received.has(update.uuid) || stream.acknowledged.has(update.uuid));
+  }
+
   /**
    * The framework acknowledged `uuid`: the head is dropped and the next update goes out. When
    * the acknowledged update was terminal, the stream is removed (`terminated: true`).

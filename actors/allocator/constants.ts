@@ -1,7 +1,7 @@
 /** Limits and defaults of the allocator (DESIGN.md §10; values from Mesos). */
 
-/** A declined offer's resources are not re-offered to that framework for this long (Mesos `Filters.refuse_seconds`). */
-export const DEFAULT_REFUSE_SECONDS = 5;
+/** The default refusal of `Filters` is the protocol's, shared with frameworks. */
+export { DEFAULT_REFUSE_SECONDS } from '../../lib/protocol/limits';
 
 /** Longer refusals are cut to a year, as Mesos does, so filter expiry stays a sane number. */
 export const MAX_REFUSE_SECONDS = 365 * 24 * 60 * 60;

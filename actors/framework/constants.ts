@@ -2,5 +2,5 @@
 export const SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS = 2_000;
 /** Registration retries back off (doubling) up to this interval (Mesos: 1 min). */
 export const SCHEDULER_REGISTRATION_RETRY_MAX_MS = 60_000;
-/** Offers returned without saying otherwise are filtered this long (Mesos' `Filters.refuse_seconds` default). */
-export const DEFAULT_REFUSE_SECONDS = 5;
+/** Offers returned without saying otherwise are filtered for the protocol's default refusal, shared with the allocator. */
+export { DEFAULT_REFUSE_SECONDS } from '../../lib/protocol/limits';

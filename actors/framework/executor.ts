@@ -185,9 +185,17 @@ export abstract class Executor extends Actor {
     return update.uuid as string;
   }
 
-  /** Sends `data` to the framework's scheduler (through the agent and the master). */
+  /**
+   * Sends `data` to the framework's scheduler (through the agent and the master). Before the
+   * executor has registered (it knows no agent id yet) the message is dropped with a warning,
+   * as Mesos' executor driver drops it while disconnected.
+   */
   protected sendFrameworkMessage(data: string): void {
-    const message = { agentId: this.agentId ?? '', frameworkId: this.options.frameworkId, executorId: this.options.executorId, data };
+    if (this.agentId === undefined) {
+      this.log.warn({ bytes: data.length }, 'dropping a framework message: the executor has not registered with its agent yet');
+      return;
+    }
+    const message = { agentId: this.agentId, frameworkId: this.options.frameworkId, executorId: this.options.executorId, data };
     this.send(this.agent, ExecutorToFramework, message);
   }
 

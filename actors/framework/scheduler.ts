@@ -56,6 +56,12 @@ export abstract class Scheduler extends Actor {
   private readonly backoffFactorMs: number;
   /** The pending registration retry, if any. */
   private retryTimer: { cancel(): void } | undefined;
+  /**
+   * Whether (re-)registration asks to take the framework over from another scheduler: true when
+   * started with a framework id, until a master answers (as Mesos' driver keeps it). A failover
+   * interrupted by a lost master goes on as a failover; once registered, reconnecting does not.
+   */
+  private failover = false;
 
   constructor(options: SchedulerOptions) {
     super(options.id ?? 'scheduler');
@@ -174,7 +180,8 @@ export abstract class Scheduler extends Actor {
   protected override initialize(): void {
     this.link(this.master);
     // A scheduler started with a framework id is taking over that framework: a failover.
-    this.register(this.backoffFactorMs, this.framework.id !== undefined);
+    this.failover = this.framework.id !== undefined;
+    this.register(this.backoffFactorMs);
   }
 
   protected override exited(pid: UPID): void {
@@ -186,17 +193,17 @@ export abstract class Scheduler extends Actor {
     this.retryTimer?.cancel();
     this.retryTimer = this.delay(this.random.next() * this.backoffFactorMs, () => {
       this.link(this.master);
-      this.register(this.backoffFactorMs, false);
+      this.register(this.backoffFactorMs);
     });
   }
 
   /** Sends (Re)RegisterFramework now and again after a random share of `backoffMs`, doubling, until answered. */
-  private register(backoffMs: number, failover: boolean): void {
+  private register(backoffMs: number): void {
     if (this.state === 'registered' || this.state === 'stopped') return;
-    if (this.framework.id) this.send(this.master, ReregisterFramework, { framework: this.framework, failover });
+    if (this.framework.id) this.send(this.master, ReregisterFramework, { framework: this.framework, failover: this.failover });
     else this.send(this.master, RegisterFramework, { framework: this.framework });
     const nextMs = Math.min(backoffMs * 2, SCHEDULER_REGISTRATION_RETRY_MAX_MS);
-    this.retryTimer = this.delay(this.random.next() * backoffMs, () => this.register(nextMs, failover));
+    this.retryTimer = this.delay(this.random.next() * backoffMs, () => this.register(nextMs));
   }
 
   private onRegistered(from: UPID, frameworkId: string, masterInfo: MasterInfo, again: boolean): void {
@@ -206,6 +213,7 @@ export abstract class Scheduler extends Actor {
     this.framework = { ...this.framework, id: frameworkId };
     this.masterInfo = masterInfo;
     this.state = 'registered';
+    this.failover = false;
     this.retryTimer?.cancel();
     if (again || known) this.reregistered(masterInfo);
     else this.registered(frameworkId, masterInfo);

@@ -13,16 +13,17 @@ import {
   AcceptOffers, AgentRegistered, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
   ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
-  ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask, Shutdown,
+  ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
-  UnregisterFramework, UpdateAgent, UpdateFramework, isTerminalState,
+  UnregisterFramework, UpdateAgent, UpdateFramework, droppedTaskState, isTerminalState,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
 import type { Allocator } from '../allocator/allocator';
 import type { Offer as Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID } from './constants';
+import { MAX_REFUSE_SECONDS } from '../allocator/constants';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
 import type { MasterFlags } from './flags';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
 import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
@@ -50,7 +51,7 @@ type ReregisterAgentBody = BodyOf<typeof ReregisterAgent>;
 /** What a recovered agent's report brings into the books (see `adoptableReport`). */
 interface AdoptableReport {
   readonly tasks: TrackedTask[];
-  readonly executors: Array<{ readonly frameworkId: string; readonly info: ExecutorInfo; readonly resources: Resources }>;
+  readonly executors: Array<{ readonly frameworkId: string; readonly info: ExecutorInfo; readonly resources: Resources; readonly role: string | undefined }>;
 }
 
 /**
@@ -77,6 +78,8 @@ export class Master extends Actor {
   private readonly admittingAgents = new Map<string, string>();
   /** Recovered agents whose removal (they did not re-register in time) is being written. */
   private readonly markingUnreachable = new Set<string>();
+  /** Removed agents that came back, whose re-admission is being written (Mesos' `slaves.reregistering`). */
+  private readonly readmittingAgents = new Set<string>();
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
 
@@ -130,8 +133,9 @@ export class Master extends Actor {
    */
   offer(allocations: readonly Allocation[]): void {
     const byFramework = new Map<string, Offer[]>();
+    const unfit: string[] = [];
     for (const allocation of allocations) {
-      const offer = this.makeOffer(allocation);
+      const offer = this.makeOffer(allocation, unfit);
       if (offer === undefined) continue;
       const offers = byFramework.get(offer.frameworkId) ?? [];
       offers.push(offer);
@@ -141,6 +145,8 @@ export class Master extends Actor {
       const pid = this.state.frameworks.get(frameworkId)?.pid;
       if (pid !== undefined) this.send(pid, ResourceOffers, { offers });
     }
+    // Every allocation was handled (offered or recovered) before the books' disagreement fails the test run.
+    if (unfit.length > 0 && this.flags.checkAllocatorInvariants === true) throw new Error(`master and allocator books diverge: ${unfit.join('; ')}`);
   }
 
   /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */
@@ -185,6 +191,17 @@ export class Master extends Actor {
     if (agent !== undefined) this.agentExited(agent);
   }
 
+  /**
+   * A framework call that failed validation at the boundary is answered with a FrameworkError
+   * naming the call and the bad field, never met with silence (its scheduler would wait for
+   * good). Agents' bad messages are only logged (by the host): agents retry what matters.
+   */
+  protected override invalidMessage(from: UPID, name: string, reason: string): void {
+    if (!FRAMEWORK_CALLS.has(name)) return;
+    this.counters.increment('invalid_framework_calls');
+    this.send(from, FrameworkError, { message: `Invalid ${name} call: ${boundedText(reason, MAX_ERROR_DETAIL_LENGTH)}` });
+  }
+
   // ---- frameworks -------------------------------------------------------------------------------
 
   private registerFramework(from: UPID, { framework: info }: BodyOf<typeof RegisterFramework>): void {
@@ -207,7 +224,14 @@ export class Master extends Actor {
     this.send(from, FrameworkRegistered, { frameworkId: framework.id, masterInfo: this.masterInfo() });
   }
 
-  private reregisterFramework(from: UPID, { framework: info }: BodyOf<typeof ReregisterFramework>): void {
+  /**
+   * Mesos' re-subscription. `failover` (Mesos' `force`) says the scheduler takes over from
+   * whoever holds the framework now; without it, only the framework's own pid may come back
+   * (a stale scheduler at another pid is told "Framework failed over", and the current one keeps
+   * the framework). Coming back from the same pid re-links, rescinds the offers the scheduler
+   * may have lost, and reactivates the framework.
+   */
+  private reregisterFramework(from: UPID, { framework: info, failover }: BodyOf<typeof ReregisterFramework>): void {
     const frameworkId = info.id;
     const invalid = validateFrameworkInfo(info)
       ?? (frameworkId === undefined ? "Framework reregistering without an 'id'" : undefined)
@@ -217,18 +241,47 @@ export class Master extends Actor {
       this.send(from, FrameworkError, { message: invalid ?? 'invalid re-registration' });
       return;
     }
+    const other = this.state.frameworkByPid(from);
+    if (other !== undefined && other.id !== frameworkId) {
+      // No reply: it would go to the framework already connected at that pid.
+      this.log.warn({ from: from.toString(), frameworkId, connected: other.id }, 'dropping ReregisterFramework: another framework is connected at that pid');
+      return;
+    }
     const framework = this.state.frameworks.get(frameworkId);
     if (framework === undefined) {
       // Unknown here (e.g. this master restarted): take it in with the id it has.
       this.addFramework({ ...info, id: frameworkId }, from);
-    } else {
-      this.updateFrameworkInfo(framework, info);
-      if (framework.pid === undefined || !framework.pid.equals(from)) this.failoverFramework(framework, from);
-      else if (!framework.connected) this.reconnectFramework(framework);
-      framework.reregisteredTimeMs = this.clock.now();
+    } else if (!this.takeBack(framework, from, info, failover)) {
+      return;
     }
-    this.log.info({ frameworkId, schedulerPid: from.toString() }, 'framework re-registered');
+    this.log.info({ frameworkId, schedulerPid: from.toString(), failover }, 'framework re-registered');
     this.send(from, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
+  }
+
+  /** A known framework's re-registration from `from`: refused (false, answered), a failover, or a re-subscription. */
+  private takeBack(framework: FrameworkRecord, from: UPID, info: FrameworkInfo, failover: boolean): boolean {
+    const refusal = this.rolesChangeError(framework, info)
+      ?? (!framework.recovered && framework.pid !== undefined && !framework.pid.equals(from) && !failover ? 'Framework failed over' : undefined);
+    if (refusal !== undefined) {
+      this.log.warn({ frameworkId: framework.id, from: from.toString(), current: framework.pid?.toString(), reason: refusal }, 'refusing framework re-registration');
+      this.send(from, FrameworkError, { message: refusal });
+      return false;
+    }
+    framework.info = { ...info, id: framework.id, roles: frameworkRoles(framework.info) };
+    framework.reregisteredTimeMs = this.clock.now();
+    if (failover || framework.recovered || framework.pid === undefined) this.failoverFramework(framework, from);
+    else this.resubscribeFramework(framework, from);
+    return true;
+  }
+
+  /**
+   * The same scheduler is back (after a link blip, or it retried): the offers it may have lost
+   * are rescinded, the master links to it again (the old link may be gone) and reactivates it.
+   */
+  private resubscribeFramework(framework: FrameworkRecord, pid: UPID): void {
+    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.link(pid);
+    this.reconnectFramework(framework);
   }
 
   private unregisterFramework(from: UPID, { frameworkId }: BodyOf<typeof UnregisterFramework>): void {
@@ -236,9 +289,10 @@ export class Master extends Actor {
     if (framework !== undefined) this.removeFramework(framework, 'the framework unregistered');
   }
 
+  /** Mesos: only stops offers (rescinding those out); the framework stays connected and no failover timer starts. */
   private deactivateFramework(from: UPID, { frameworkId }: BodyOf<typeof DeactivateFramework>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'DeactivateFramework');
-    if (framework !== undefined && framework.connected) this.disconnectFramework(framework);
+    if (framework !== undefined && framework.connected) this.deactivate(framework);
   }
 
   /** Records a new (or re-registering, unknown) framework, links to its scheduler and adds it to the allocator. */
@@ -250,13 +304,12 @@ export class Master extends Actor {
     return framework;
   }
 
-  /** Takes what a re-registration says, except the roles (the allocator's subscription is fixed). */
-  private updateFrameworkInfo(framework: FrameworkRecord, info: FrameworkInfo): void {
+  /** Why a re-registration may not take `info`: its roles differ (the allocator's subscription is fixed while registered). */
+  private rolesChangeError(framework: FrameworkRecord, info: FrameworkInfo): string | undefined {
     const roles = frameworkRoles(framework.info);
-    if (canonicalJson(frameworkRoles(info)) !== canonicalJson(roles)) {
-      this.log.warn({ frameworkId: framework.id, roles, requested: frameworkRoles(info) }, 'framework roles cannot change on re-registration; keeping the old ones');
-    }
-    framework.info = { ...info, id: framework.id, roles };
+    const requested = frameworkRoles(info);
+    if (canonicalJson([...requested].sort()) === canonicalJson([...roles].sort())) return undefined;
+    return `Framework roles cannot change on re-registration: registered with [${roles.join(', ')}], asked for [${requested.join(', ')}]`;
   }
 
   /**
@@ -265,7 +318,8 @@ export class Master extends Actor {
    */
   private failoverFramework(framework: FrameworkRecord, pid: UPID): void {
     const oldPid = framework.pid;
-    if (oldPid !== undefined && framework.connected) this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
+    // The same pid failing over is a new incarnation there (or a duplicate): nobody to tell.
+    if (oldPid !== undefined && !oldPid.equals(pid) && framework.connected) this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
     for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'discard');
     framework.pid = pid;
     framework.recovered = false;
@@ -287,14 +341,18 @@ export class Master extends Actor {
     }
   }
 
+  /** Stops offering to the framework and rescinds its offers (Mesos' `deactivate`). */
+  private deactivate(framework: FrameworkRecord): void {
+    if (!framework.active) return;
+    framework.active = false;
+    this.allocatorCall('deactivateFramework', this.allocator.deactivateFramework(framework.id));
+    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
+  }
+
   /** The scheduler went away: stop offering, rescind its offers, and tear it down after its failover timeout. */
   private disconnectFramework(framework: FrameworkRecord): void {
     framework.connected = false;
-    if (framework.active) {
-      framework.active = false;
-      this.allocatorCall('deactivateFramework', this.allocator.deactivateFramework(framework.id));
-      for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
-    }
+    this.deactivate(framework);
     const failoverTimeoutMs = (framework.info.failoverTimeout ?? 0) * 1000;
     framework.failoverTimer?.cancel();
     framework.failoverTimer = this.delay(failoverTimeoutMs, () => {
@@ -311,8 +369,11 @@ export class Master extends Actor {
     framework.failoverTimer = undefined;
     // The allocator releases everything the framework holds when it is removed below.
     for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'drop');
-    for (const agent of this.state.agentsOf(framework.id)) {
+    // Every agent is told, as in Mesos: one the master does not know runs its tasks may have them (a launch in flight).
+    for (const agent of this.state.agents.values()) {
       if (agent.connected && !agent.removing) this.send(agent.pid, ShutdownFramework, { frameworkId: framework.id });
+    }
+    for (const agent of this.state.agentsOf(framework.id)) {
       for (const executorId of [...(agent.executors.get(framework.id)?.keys() ?? [])]) this.state.removeExecutor(agent, framework.id, executorId);
     }
     const nowMs = this.clock.now();
@@ -351,7 +412,7 @@ export class Master extends Actor {
    * what the master sees free on the agent (total minus live tasks, executors and offers);
    * otherwise it is recovered. Two outstanding offers of the same resources are thus impossible.
    */
-  private makeOffer(allocation: Allocation): Offer | undefined {
+  private makeOffer(allocation: Allocation, unfitReasons: string[]): Offer | undefined {
     const framework = this.state.frameworks.get(allocation.frameworkId);
     const agent = this.state.agents.get(allocation.agentId);
     if (framework === undefined || agent === undefined) return undefined; // the allocator releases it (removed there too)
@@ -361,9 +422,12 @@ export class Master extends Actor {
     }
     const unfit = overcommitError(agent.total, [...this.state.agentHoldings(agent), allocation.resources]);
     if (unfit !== undefined) {
-      this.log.warn({ agentId: agent.id, frameworkId: framework.id, resources: allocation.resources.format(), reason: unfit },
+      // The allocator allocated what the master sees in use: their books disagree (a bug).
+      this.counters.increment('unfit_allocations');
+      this.log.error({ agentId: agent.id, frameworkId: framework.id, resources: allocation.resources.format(), reason: unfit },
         'allocation does not fit what is free on the agent; recovering it');
       this.recover(framework.id, agent.id, allocation.resources, undefined, allocation.role);
+      unfitReasons.push(`allocation of ${allocation.resources.format()} on ${agent.id} to ${framework.id}: ${unfit}`);
       return undefined;
     }
     const offer: Offer = {
@@ -476,7 +540,7 @@ export class Master extends Actor {
     for (const offerId of offerIds) {
       if (this.state.offers.get(offerId)?.offer.frameworkId === framework.id) this.removeOffer(offerId, 'discard');
     }
-    const state: TaskState = isPartitionAware(framework) ? 'TASK_DROPPED' : 'TASK_LOST';
+    const state: TaskState = droppedTaskState(framework.info);
     for (const task of tasks) {
       this.counters.taskReached(state);
       this.sendToFramework(framework, masterStatusUpdate({
@@ -514,7 +578,7 @@ export class Master extends Actor {
     if (launched.executor !== undefined && launchExecutor) this.state.addExecutor(agent, framework.id, trackExecutor(launched.executor, role));
     this.state.addTask(trackLaunchedTask(launched, framework.id, role), agent);
     this.send(agent.pid, RunTask, {
-      framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), task: launched,
+      framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), task: launched, role,
       ...(launched.executor !== undefined ? { launchExecutor } : {}),
     });
     return remaining;
@@ -570,7 +634,9 @@ export class Master extends Actor {
       this.counters.increment('invalid_status_updates');
       return;
     }
-    this.transitionTask(tracked, update.status, true);
+    // Mesos' `latest_state`: the agent sends one unacknowledged update per task at a time, so the
+    // task may be further along; its state and resources follow the latest.
+    this.transitionTask(tracked, update.status, true, update.latestState);
     this.counters.increment(forwarded ? 'valid_status_updates' : 'invalid_status_updates');
   }
 
@@ -623,9 +689,9 @@ export class Master extends Actor {
    * Records a status on a task. When the task first reaches a terminal (or unreachable) state
    * its terminal counter grows and, with `recover`, its resources go back to the allocator.
    */
-  private transitionTask(tracked: TrackedTask, status: TaskStatus, recover: boolean): void {
+  private transitionTask(tracked: TrackedTask, status: TaskStatus, recover: boolean, latestState: TaskState = status.state): void {
     const before = tracked.task.state;
-    this.state.recordStatus(tracked, status);
+    this.state.recordStatus(tracked, status, latestState);
     const after = tracked.task.state;
     if (isTerminalOrUnreachable(before) || !isTerminalOrUnreachable(after)) return;
     this.counters.taskReached(after);
@@ -727,7 +793,7 @@ export class Master extends Actor {
     this.link(pid);
     this.counters.increment('slave_registrations');
     this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: total.format() }, 'agent registered');
-    this.send(pid, AgentRegistered, { agentId: agent.id, masterInfo: this.masterInfo() });
+    this.send(pid, AgentRegistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection() });
     this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: info.attributes ?? {} }));
     this.startPinging(agent);
   }
@@ -740,17 +806,13 @@ export class Master extends Actor {
       return;
     }
     const known = this.state.agents.get(agentId);
-    if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId)) {
-      this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed');
-      return;
-    }
-    if (known === undefined && !this.state.recoveredAgents.has(agentId)) {
-      this.log.warn({ from: from.toString(), agentId }, 'agent not in the registry tried to re-register; shutting it down');
-      this.send(from, Shutdown, { message: `Agent ${agentId} is not registered with this master (it was removed)` });
+    if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId)) {
+      this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed or re-admitted');
       return;
     }
     if (known !== undefined) this.reregisterKnownAgent(known, from, message, total);
-    else this.reregisterRecoveredAgent(agentId, from, message, total);
+    else if (this.state.recoveredAgents.has(agentId)) this.reregisterRecoveredAgent(agentId, from, message, total);
+    else this.readmitAgent(agentId, from, message, total);
   }
 
   /**
@@ -769,10 +831,9 @@ export class Master extends Actor {
       this.dropReregistration(from, agent.id, unfit);
       return;
     }
-    if (!agent.pid.equals(from)) {
-      this.state.moveAgent(agent, from);
-      this.link(from);
-    }
+    if (!agent.pid.equals(from)) this.state.moveAgent(agent, from);
+    // Always: the old link may have broken (that is often why the agent re-registers).
+    this.link(from);
     for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
     this.removeUnreportedExecutors(agent, reported);
     const totalChanged = !total.equals(agent.total);
@@ -791,27 +852,80 @@ export class Master extends Actor {
    * frameworks, and it is added to the allocator with what they use.
    */
   private reregisterRecoveredAgent(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources): void {
+    const report = this.fittingReport(agentId, from, message, total);
+    if (report !== undefined) this.adoptAgent(agentId, from, message, total, report, false);
+  }
+
+  /**
+   * An agent the master removed (it was unreachable, or is unknown here) comes back (Mesos'
+   * `MarkSlaveReachable`): it is admitted again in the registry first; then it is adopted as a
+   * recovered agent is, and each framework hears that its tasks there are back.
+   */
+  private readmitAgent(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources): void {
+    if (this.fittingReport(agentId, from, message, total) === undefined) return;
+    this.readmittingAgents.add(agentId);
+    this.log.info({ agentId, from: from.toString() }, 'a removed agent re-registers; re-admitting it');
+    this.defer(this.registry.markReachable({ id: agentId, info: { ...message.agent, id: agentId } }), () => {
+      this.readmittingAgents.delete(agentId);
+      // The books may have changed during the write (a framework torn down): the report is read again.
+      const report = this.fittingReport(agentId, from, message, total);
+      if (report !== undefined) this.adoptAgent(agentId, from, message, total, report, true);
+    }, (error) => {
+      this.readmittingAgents.delete(agentId);
+      this.log.error({ agentId, error: error.message }, 'could not re-admit the agent; it will retry');
+    });
+  }
+
+  /** What the agent's report brings, if its total can hold it; else logs and returns undefined. */
+  private fittingReport(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources): AdoptableReport | undefined {
     const report = this.adoptableReport(agentId, message);
     const liveTasks = report.tasks.filter((tracked) => !isTerminalOrUnreachable(tracked.task.state));
     const unfit = overcommitError(total, [...liveTasks, ...report.executors].map((holding) => holding.resources));
-    if (unfit !== undefined) {
-      this.dropReregistration(from, agentId, unfit);
-      return;
-    }
+    if (unfit === undefined) return report;
+    this.dropReregistration(from, agentId, unfit);
+    return undefined;
+  }
+
+  /**
+   * Takes in an agent the allocator does not have (recovered after a restart, or re-admitted)
+   * with the tasks and executors it reports, their frameworks, and what they use. A re-admitted
+   * agent's tasks leave the unreachable (or completed) books, and their frameworks are told the
+   * tasks are back with their reported state (REASON_AGENT_REREGISTERED), as Mesos does.
+   */
+  private adoptAgent(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources, report: AdoptableReport, readmitted: boolean): void {
+    if (readmitted) this.forgetUnreachableTasks(agentId, report.tasks);
     const agent = this.recoverAgent(agentId, from, message, total);
     for (const tracked of report.tasks) {
-      this.ensureFramework(tracked.task.frameworkId, message.frameworks);
+      const framework = this.ensureFramework(tracked.task.frameworkId, message.frameworks);
       this.state.addTask(tracked, agent);
+      if (readmitted) this.sendToFramework(framework, this.taskUpdate(tracked.task, tracked.task.state, Reason.AGENT_REREGISTERED, 'Unreachable agent re-registered'));
     }
-    for (const { frameworkId, info } of report.executors) {
-      const framework = this.ensureFramework(frameworkId, message.frameworks);
-      this.state.addExecutor(agent, frameworkId, trackExecutor(info, frameworkRoles(framework.info)[0] ?? '*'));
+    for (const { frameworkId, info, role } of report.executors) {
+      const roles = frameworkRoles(this.ensureFramework(frameworkId, message.frameworks).info);
+      // The role the agent reports (a multi-role framework's executor keeps its own), if the framework still has it.
+      this.state.addExecutor(agent, frameworkId, trackExecutor(info, role !== undefined && roles.includes(role) ? role : roles[0] ?? '*'));
     }
     this.refreshAgent(agent, message, total);
     this.replyReregistered(agent, message);
     this.shutDownCompletedFrameworks(agent, message);
     const used = this.state.usedByFrameworkRole(agent);
     this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: agent.info.attributes ?? {}, used }));
+  }
+
+  /**
+   * A re-admitted agent's tasks leave the books of tasks the master gave up on: every unreachable
+   * one of the agent (those it reports come back live; the others are gone, as in Mesos), and the
+   * completed ones it reports (declared lost, they were not), so no task is both live and done.
+   */
+  private forgetUnreachableTasks(agentId: string, reported: readonly TrackedTask[]): void {
+    const back = new Set(reported.map(({ task }) => `${task.frameworkId}/${task.taskId}`));
+    for (const framework of this.state.frameworks.values()) {
+      for (const [taskId, task] of [...framework.unreachableTasks]) if (task.agentId === agentId) framework.unreachableTasks.delete(taskId);
+      const completed = framework.completedTasks.filter((task) => task.agentId !== agentId || !back.has(`${framework.id}/${task.taskId}`));
+      framework.completedTasks.splice(0, framework.completedTasks.length, ...completed);
+    }
+    this.state.unreachableAgents.delete(agentId);
+    this.state.removedAgents.delete(agentId);
   }
 
   /** A recovered agent (admitted before a restart) is back: record it, with nothing on it yet. */
@@ -835,7 +949,7 @@ export class Master extends Actor {
     const reconciliations = [...this.state.agentTasks(agent)]
       .filter((tracked) => !isTerminalOrUnreachable(tracked.task.state))
       .map(({ task }) => ({ frameworkId: task.frameworkId, taskId: task.taskId }));
-    this.send(agent.pid, AgentReregistered, { agentId: agent.id, masterInfo: this.masterInfo(), reconciliations });
+    this.send(agent.pid, AgentReregistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection(), reconciliations });
   }
 
   /**
@@ -856,7 +970,7 @@ export class Master extends Actor {
     for (const executor of message.executors) {
       if (this.state.isCompletedFramework(executor.frameworkId)) continue;
       const info = withFrameworkId(executor.info ?? { executorId: executor.executorId, command: { value: '' } }, executor.frameworkId);
-      report.executors.push({ frameworkId: executor.frameworkId, info, resources: trackExecutor(info, '*').resources });
+      report.executors.push({ frameworkId: executor.frameworkId, info, resources: trackExecutor(info, '*').resources, role: executor.role });
     }
     return report;
   }
@@ -1060,12 +1174,19 @@ export class Master extends Actor {
     }
   }
 
-  /** A task on a removed agent: TASK_UNREACHABLE for partition-aware frameworks when unreachable, else TASK_LOST. */
+  /**
+   * A task on a removed agent. Partition-aware frameworks hear TASK_UNREACHABLE when the agent is
+   * unreachable and TASK_GONE_BY_OPERATOR when it left for good (unregistered or replaced); the
+   * others hear TASK_LOST either way (Mesos' `__removeSlave`).
+   */
   private loseTask(tracked: TrackedTask, agent: AgentRecord, why: AgentRemoval, cause: string): void {
     const framework = this.state.frameworks.get(tracked.task.frameworkId);
-    const unreachable = why === 'unreachable' && framework !== undefined && isPartitionAware(framework);
-    const state: TaskState = unreachable ? 'TASK_UNREACHABLE' : 'TASK_LOST';
-    const update = this.taskUpdate(tracked.task, state, Reason.AGENT_REMOVED, `Agent ${agent.info.hostname} removed: ${cause}`);
+    const partitionAware = framework !== undefined && isPartitionAware(framework);
+    const unreachable = why === 'unreachable' && partitionAware;
+    const gone = why !== 'unreachable' && partitionAware;
+    const state: TaskState = unreachable ? 'TASK_UNREACHABLE' : gone ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';
+    const reason = gone ? Reason.AGENT_REMOVED_BY_OPERATOR : Reason.AGENT_REMOVED;
+    const update = this.taskUpdate(tracked.task, state, reason, `Agent ${agent.info.hostname} removed: ${cause}`);
     this.transitionTask(tracked, update.status, false);
     this.state.removeTask(tracked, unreachable ? 'unreachable' : 'completed');
     if (framework !== undefined) this.sendToFramework(framework, update);
@@ -1123,6 +1244,11 @@ export class Master extends Actor {
     }
   }
 
+  /** What the registration replies tell an agent of its health checks: how long it may go without a ping. */
+  private agentConnection(): { totalPingTimeoutSeconds: number } {
+    return { totalPingTimeoutSeconds: (this.flags.agentPingTimeoutMs * this.flags.maxAgentPingTimeouts) / 1000 };
+  }
+
   /** Installs a handler that first counts the message under `counter`. */
   private handle<T>(type: MessageType<T>, counter: MasterCounter, handler: (from: UPID, body: T) => void): void {
     this.install(type, (from, body) => {
@@ -1137,9 +1263,15 @@ export class Master extends Actor {
     this.allocatorCall('recoverResources', this.allocator.recoverResources(frameworkId, agentId, resources, filter, role));
   }
 
-  /** Allocator calls are fire-and-forget: they are ordered by its mailbox; a refusal is logged there and here. */
+  /**
+   * Allocator calls are fire-and-forget: they are ordered by its mailbox. A refusal means the two
+   * books disagree (a bug): it is counted, and logged at error level, which fails the tests.
+   */
   private allocatorCall(operation: string, call: Promise<void>): void {
-    call.catch((error: Error) => this.log.warn({ operation, error: error.message }, 'allocator refused a call from the master'));
+    call.catch((error: Error) => {
+      this.counters.increment('allocator_refusals');
+      this.log.error({ operation, error: error.message }, 'allocator refused a call from the master');
+    });
   }
 
   private tasksRoute(request: HttpRequest): HttpResponse {
@@ -1157,12 +1289,29 @@ export class Master extends Actor {
   }
 }
 
+/** Names of the messages frameworks send the master (their bad bodies are answered: `invalidMessage`). */
+const FRAMEWORK_CALLS: ReadonlySet<string> = new Set([
+  RegisterFramework, ReregisterFramework, UnregisterFramework, DeactivateFramework, AcceptOffers, LaunchTasks, DeclineOffers,
+  ReviveOffers, SuppressOffers, KillTask, StatusUpdateAcknowledgement, ReconcileTasks, FrameworkToExecutor,
+].map((type) => type.name));
+
+/** `text`, cut to `limit` characters (with a mark) so that a peer's input never grows what we send or log. */
+function boundedText(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
+}
+
 /** One key for an executor of a framework. */
 function executorKey(frameworkId: string, executorId: string): string {
   return `${frameworkId}/${executorId}`;
 }
 
-/** The allocator filter for what a framework declines or leaves unused: `refuseSeconds`, default 5 s. */
+/**
+ * The allocator filter for what a framework declines or leaves unused: `refuseSeconds`, default
+ * 5 s. As in Mesos, a negative (or non-finite) value means the default and a larger one than a
+ * year is capped, so a bad filter still declines.
+ */
 function refuseFilter(filters: Filters | undefined): RefuseFilter {
-  return filters?.refuseSeconds === undefined ? {} : { refuseSeconds: filters.refuseSeconds };
+  const seconds = filters?.refuseSeconds;
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return {};
+  return { refuseSeconds: Math.min(seconds, MAX_REFUSE_SECONDS) };
 }

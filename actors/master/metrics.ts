@@ -27,6 +27,10 @@ export const MASTER_COUNTERS = [
   'slave_unreachable_scheduled', 'slave_unreachable_completed',
   'tasks_finished', 'tasks_failed', 'tasks_killed', 'tasks_lost', 'tasks_error', 'tasks_dropped', 'tasks_gone',
   'tasks_gone_by_operator',
+  // Not in Mesos: the master's and the allocator's books disagreed (each is a bug; tests fail on them).
+  'allocator_refusals', 'unfit_allocations',
+  // Not in Mesos: framework calls whose body failed validation (each answered with a FrameworkError).
+  'invalid_framework_calls',
 ] as const;
 
 /** One counter name. */

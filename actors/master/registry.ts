@@ -34,6 +34,14 @@ export type RegistryData = z.infer<typeof RegistryDataSchema>;
 /** A change to a draft of the registry; throws (changing nothing) to refuse it. */
 type RegistryOperation = (draft: RegistryData) => void;
 
+/** Makes the registry's new contents durable (a disk's `writeFileAtomically` for a file). */
+type RegistryWriter = (filePath: string, contents: string) => Promise<void>;
+
+/** Writes the registry file on `disk`. */
+function writerOn(disk: Disk): RegistryWriter {
+  return (filePath, contents) => disk.writeFileAtomically(filePath, contents);
+}
+
 /** A change waiting for the next write. */
 interface PendingOperation {
   readonly apply: RegistryOperation;
@@ -61,19 +69,33 @@ export class Registry {
   /** Writes completed since load (tests and logs). */
   private writesCompleted = 0;
 
-  private constructor(readonly filePath: string, data: RegistryData, private readonly disk: Disk) {
+  private constructor(readonly filePath: string, data: RegistryData, private readonly writer: RegistryWriter) {
     this.committed = data;
   }
 
   /** Reads the registry at `filePath` on `disk` (empty if there is none); throws on a corrupt file. */
   static async load(filePath: string, disk: Disk = nodeDisk): Promise<Registry> {
     const text = await disk.readFile(filePath);
-    return new Registry(filePath, text === undefined ? emptyRegistry() : parseRegistry(text, filePath), disk);
+    return new Registry(filePath, text === undefined ? emptyRegistry() : parseRegistry(text, filePath), writerOn(disk));
   }
 
   /** An empty registry that writes to `filePath` on `disk` (tests). */
   static empty(filePath: string, disk: Disk = nodeDisk): Registry {
-    return new Registry(filePath, emptyRegistry(), disk);
+    return new Registry(filePath, emptyRegistry(), writerOn(disk));
+  }
+
+  /**
+   * A registry kept in memory only, starting from `data` (checked as a registry file's contents
+   * would be; throws naming the problem). A replay gives the master the registry it started
+   * with this way; changes are "durable" at once and written nowhere.
+   */
+  static inMemory(data: unknown = emptyRegistry()): Registry {
+    return new Registry('(in memory)', parseRegistryData(data, 'in-memory registry'), () => Promise.resolve());
+  }
+
+  /** A copy of what is durable now (a traced master records it at start). */
+  snapshot(): RegistryData {
+    return structuredClone(this.committed);
   }
 
   /** The admitted agents. */
@@ -124,6 +146,18 @@ export class Registry {
     });
   }
 
+  /**
+   * An agent re-registers after it was removed (Mesos' `MarkSlaveReachable`): it leaves the
+   * unreachable list and is admitted again; one found in neither list (its entry was trimmed, or
+   * it was removed for good) is admitted anyway, as Mesos does.
+   */
+  markReachable(agent: RegistryAgent): Promise<void> {
+    return this.apply((draft) => {
+      draft.unreachable = draft.unreachable.filter((entry) => entry.id !== agent.id);
+      if (!draft.agents.some((known) => known.id === agent.id)) draft.agents.push({ id: agent.id, info: agent.info });
+    });
+  }
+
   /** Forgets an admitted agent (it unregistered); it may not re-register. */
   remove(agentId: string): Promise<void> {
     return this.apply((draft) => {
@@ -146,7 +180,7 @@ export class Registry {
     const batch = this.queue.splice(0);
     const draft = structuredClone(this.committed);
     const accepted = batch.filter((pending) => tryApply(pending, draft));
-    this.disk.writeFileAtomically(this.filePath, `${JSON.stringify(draft, null, 1)}\n`)
+    this.writer(this.filePath, `${JSON.stringify(draft, null, 1)}\n`)
       .then(
         () => {
           this.committed = draft;
@@ -190,10 +224,15 @@ export function parseRegistry(text: string, filePath: string): RegistryData {
   } catch (error) {
     throw new Error(`registry ${filePath} is not JSON: ${(error as Error).message}`);
   }
+  return parseRegistryData(json, filePath);
+}
+
+/** Checks parsed registry contents; throws an Error naming where they came from and the problem. */
+function parseRegistryData(json: unknown, where: string): RegistryData {
   const result = RegistryDataSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new Error(`registry ${filePath} is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new Error(`registry ${where} is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   return result.data;
 }

@@ -7,8 +7,8 @@
 import type { Timer, UPID } from '../../lib/actor';
 import { Resources } from '../../lib/resources';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { isPartitionAware as protocolIsPartitionAware, isTerminalState } from '../../lib/protocol';
-import { MAX_REMOVED_AGENTS, MAX_STATUSES_PER_TASK } from './constants';
+import { isPartitionAware as protocolIsPartitionAware, isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
+import { MAX_REMOVED_AGENTS } from './constants';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
 export interface TrackedTask {
@@ -367,10 +367,14 @@ export class MasterState {
     return executor;
   }
 
-  /** Records a status on a task: the state (unless it is terminal already) and the status list. */
-  recordStatus(tracked: TrackedTask, status: TaskStatus): void {
+  /**
+   * Records a status on a task: its state becomes `latestState` (the agent's latest, which may be
+   * ahead of the status; by default the status' own) unless it is terminal already, and the
+   * status joins the status list.
+   */
+  recordStatus(tracked: TrackedTask, status: TaskStatus, latestState: TaskState = status.state): void {
     const task = tracked.task;
-    if (!isTerminalState(task.state)) task.state = status.state;
+    if (!isTerminalState(task.state)) task.state = latestState;
     const statuses = task.statuses ?? (task.statuses = []);
     // Mesos keeps one status per consecutive state, and drops the (possibly large) data.
     if (statuses.length > 0 && statuses[statuses.length - 1]?.state === status.state) statuses.pop();

@@ -9,8 +9,12 @@ export const Reason = {
   TASK_INVALID: 'REASON_TASK_INVALID',
   /** The offers used to launch the task were invalid. */
   INVALID_OFFERS: 'REASON_INVALID_OFFERS',
-  /** The agent was removed (unreachable, or unregistered). */
+  /** The agent was removed (unreachable, or unregistered); Mesos' `REASON_SLAVE_REMOVED`. */
   AGENT_REMOVED: 'REASON_AGENT_REMOVED',
+  /** The agent left for good (unregistered or replaced), told to partition-aware frameworks; Mesos' `REASON_SLAVE_REMOVED_BY_OPERATOR`. */
+  AGENT_REMOVED_BY_OPERATOR: 'REASON_AGENT_REMOVED_BY_OPERATOR',
+  /** An unreachable agent came back with the task; Mesos' `REASON_SLAVE_REREGISTERED`. */
+  AGENT_REREGISTERED: 'REASON_AGENT_REREGISTERED',
   /** The framework was torn down. */
   FRAMEWORK_REMOVED: 'REASON_FRAMEWORK_REMOVED',
 } as const;

@@ -4,8 +4,7 @@
  * when the input is valid. Checks run in Mesos' order, so the first problem is the one named.
  */
 import { Resources, roleError } from '../../lib/resources';
-import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../lib/protocol';
-import { MAX_ID_LENGTH } from './constants';
+import { idError, type ExecutorInfo, type FrameworkInfo, type TaskInfo } from '../../lib/protocol';
 
 /** What offer validation needs to know of one outstanding offer. */
 export interface OfferFacts {
@@ -128,19 +127,6 @@ export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
     const invalid = idError(info.id);
     if (invalid !== undefined) return `Framework ID is invalid: ${invalid}`;
   }
-  return undefined;
-}
-
-/**
- * Mesos' rules for ids that may become directory names: non-empty, at most 255 characters,
- * not `.` or `..`, no control characters and no path separators.
- */
-export function idError(id: string): string | undefined {
-  if (id.length === 0) return 'ID must not be empty';
-  if (id.length > MAX_ID_LENGTH) return `ID must not be greater than ${MAX_ID_LENGTH} characters`;
-  if (id === '.' || id === '..') return `'${id}' is disallowed`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f/\\]/.test(id)) return `'${id}' contains invalid characters`;
   return undefined;
 }
 

@@ -29,6 +29,33 @@ export const enum EventKind {
   Terminate = 3,
 }
 
+/** What a `Run` mailbox event is, as traces name it (see lib/process/trace.ts). */
+export type RunName = 'initialize' | 'timer' | 'defer' | 'dispatch' | 'http';
+
+/**
+ * @internal The label of a `Run` mailbox event: what kind of work it is and which one, so that a
+ * trace can record the order in which an actor ran its timers, deferred work and dispatches, and
+ * a scripted replay can run the same ones in the same order.
+ */
+export interface RunLabel {
+  readonly name: RunName;
+  /** Numbered per actor from 1: per kind for timers and deferred work, per source for dispatches; 0 otherwise. */
+  readonly seq: number;
+  /** For dispatches: the id of the local actor whose turn made it, '' when made outside any actor. */
+  readonly source: string;
+  /** For timers: the timer (one cancelled after it fired but before it ran does not run). */
+  readonly timer?: ActorTimer;
+  /** For deferred work: whether the promise resolved (`then` runs) or rejected (`onError` runs). */
+  readonly ok?: boolean;
+  /** For deferred work that failed: the error's message. */
+  readonly error?: string;
+  /**
+   * For deferred work, set by a scripted replay before it runs: run the failure path with this
+   * error whatever the promise did (the recording saw the work fail; the replay reproduces it).
+   */
+  forcedError?: Error;
+}
+
 /** @internal An entry in an actor's mailbox. One shape for every kind keeps the hot path monomorphic. */
 export class MailboxEvent {
   constructor(
@@ -59,6 +86,12 @@ export class ActorRuntime {
   logger: Logger | undefined;
   /** Async work started with `defer` and not yet re-entered. */
   pendingDeferred = 0;
+  /** Timers created so far (numbers them for traces). */
+  timerCount = 0;
+  /** Deferred work started so far (numbers it for traces). */
+  deferCount = 0;
+  /** Dispatches queued so far, per source actor id ('' for none) (numbers them for traces). */
+  readonly dispatchCounts = new Map<string, number>();
   readonly terminated: Promise<void>;
   resolveTerminated!: () => void;
 
@@ -71,7 +104,13 @@ export class ActorRuntime {
 export class ActorTimer implements Timer {
   handle: TimerHandle | undefined;
   cancelled = false;
-  constructor(private readonly owner: ActorRuntime) {}
+  /** Under a scripted replay the host keeps the timer off the clock; the replay fires it with this. */
+  fire: (() => void) | undefined;
+  /**
+   * @param seq the timer's number among its actor's timers, from 1.
+   * @param dueMs when it is due, by its host's clock.
+   */
+  constructor(private readonly owner: ActorRuntime, readonly seq: number, readonly dueMs: number) {}
   cancel(): void {
     this.cancelled = true;
     this.handle?.cancel();
@@ -117,6 +156,13 @@ export abstract class Actor {
 
   /** Called when a linked actor has gone: it terminated, its host died, or the link broke. */
   protected exited(_pid: UPID): void {}
+
+  /**
+   * Called (after the host has logged it) when a message from another host fails its body's
+   * validation and is dropped: override to answer the sender, so that a peer's bad call is never
+   * met with silence. `reason` names the first bad field.
+   */
+  protected invalidMessage(_from: UPID, _name: string, _reason: string): void {}
 
   /** This actor's address. Throws before `spawn`. */
   self(): UPID {
@@ -208,6 +254,10 @@ export abstract class Actor {
   /** @internal */
   static callExited(actor: Actor, pid: UPID): void {
     actor.exited(pid);
+  }
+  /** @internal */
+  static callInvalidMessage(actor: Actor, from: UPID, name: string, reason: string): void {
+    actor.invalidMessage(from, name, reason);
   }
 }
 

@@ -53,6 +53,13 @@ export interface SocketTraffic {
 /** Longest delay `setTimeout` honours (2^31-1 ms, about 24.8 days); longer timers are chained. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
+/**
+ * Largest early firing of a real timer (by `Date.now()`) that is corrected by waiting the rest.
+ * Early firings come from libuv's cached loop time and last milliseconds; a larger gap means the
+ * wall clock was set back, and the timer fires rather than wait for the wall clock to catch up.
+ */
+export const MAX_TIMER_EARLY_CORRECTION_MS = 1000;
+
 /** Wall-clock time. */
 export class RealClock implements Clock {
   now(): number {
@@ -63,10 +70,18 @@ export class RealClock implements Clock {
     // Node fires any setTimeout delay above 2^31-1 ms at once, so long timers are chained.
     let timer: NodeJS.Timeout;
     const dueMs = Date.now() + Math.max(0, delayMs);
+    const fire = (): void => {
+      // libuv counts from the event loop's cached time, which can lag Date.now(): a timer may come
+      // due a little early by this clock. It waits the rest, so `now()` in its callback is never
+      // before the due time (a replay checks that); a bigger gap is the wall clock stepping back.
+      const earlyMs = dueMs - Date.now();
+      if (earlyMs > 0 && earlyMs <= MAX_TIMER_EARLY_CORRECTION_MS) timer = setTimeout(fire, earlyMs);
+      else callback();
+    };
     const arm = (): void => {
       const remainingMs = dueMs - Date.now();
       if (remainingMs > MAX_TIMEOUT_MS) timer = setTimeout(arm, MAX_TIMEOUT_MS);
-      else timer = setTimeout(callback, Math.max(0, remainingMs));
+      else timer = setTimeout(fire, Math.max(0, remainingMs));
     };
     arm();
     return { cancel: () => clearTimeout(timer) };

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { customRandom, urlAlphabet } from 'nanoid';
-import { Actor, ActorTimer, EventKind, MailboxEvent, type Timer } from '../actor/actor';
+import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer } from '../actor/actor';
 import { UPID } from '../actor/upid';
 import { createLogger, type Logger } from '../logging';
 import { RealClock, VirtualClock, type Clock } from './clock';
@@ -11,7 +11,7 @@ import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse
 import { LINK_PATH, LinkManager, type LinkOptions } from './links';
 import { Prng, randomSeed } from './prng';
 import { Queue } from './queue';
-import { TraceRecorder, type TraceEvent } from './trace';
+import { TRACE_FORMAT_VERSION, TraceRecorder, type TraceEvent, type TraceRunBody, type TraceRunName } from './trace';
 
 /** Messages an actor handles per turn before the next ready actor gets its turn (fairness). */
 export const MAILBOX_BATCH = 256;
@@ -40,8 +40,10 @@ export interface ActorHostOptions {
   seed?: number;
   logger?: Logger;
   filters?: MessageFilters;
-  /** Record every delivered and sent message to this file. */
+  /** Record every delivered and sent message (and the order of timers, deferred work and dispatches) to this file. */
   tracePath?: string;
+  /** Record into this recorder instead (several hosts of one process sharing one file, as `mesos-local` does). */
+  traceRecorder?: TraceRecorder;
   maxMessageBytes?: number;
   maxHttpBodyBytes?: number;
   links?: LinkOptions;
@@ -49,8 +51,19 @@ export interface ActorHostOptions {
   offHost?: (envelope: WireEnvelope) => void;
   /** `link` does nothing: exits come only from `injectExited` (replay feeds them from the trace). */
   inertLinks?: boolean;
-  /** Sees every message a local actor sends and every message about to be handled (like a trace). */
+  /** Sees every record a trace would get: messages sent and about to be handled, runs, inputs. */
   observer?: (event: TraceEvent) => void;
+  /**
+   * Validate the bodies of messages between local actors too, as if each had crossed a link
+   * (simulations of several hosts in one: a body a real link would reject, or strip of unknown
+   * fields, must be rejected or stripped there as well). Off by default: local delivery is free.
+   */
+  validateLocalMessages?: boolean;
+  /**
+   * Scripted replay (replay.ts): mailboxes run only when `runScripted` picks an event, and timers
+   * stay off the clock until `fireTimer` fires them, so the replay decides the order of everything.
+   */
+  scripted?: boolean;
 }
 
 /**
@@ -89,6 +102,10 @@ export class ActorHost {
   private tracer: TraceRecorder | undefined;
   /** True when a tracer or an observer wants every message (checked on the hot path). */
   private observing: boolean;
+  /** Under a scripted replay nothing runs unless the replay says so (see `runScripted`). */
+  private scripted: boolean;
+  /** The actor whose mailbox event is running (the source of the dispatches it makes). */
+  private current: Actor | undefined;
   private readonly removeSettleProbe: () => void;
   /** Mailbox events handled so far (the work a virtual clock's `settle` counts). */
   private eventsHandled = 0;
@@ -117,6 +134,7 @@ export class ActorHost {
       socketTraffic: () => this.links?.socketTraffic() ?? [],
     });
     this.observing = options.observer !== undefined;
+    this.scripted = options.scripted ?? false;
   }
 
   /** Creates a host and starts listening (unless `listen: false`). */
@@ -153,15 +171,36 @@ export class ActorHost {
       onFrame: (address, frame) => this.receiveFrame(address, frame),
       onLinkDown: (address, reason) => this.linkDown(address, reason),
     }, this.options.links);
-    if (this.options.tracePath) this.startTrace(this.options.tracePath);
+    if (this.options.traceRecorder) this.startTrace(this.options.traceRecorder);
+    else if (this.options.tracePath) this.startTrace(this.options.tracePath);
   }
 
-  /** Records every delivered and sent message to `path` from now on. */
-  startTrace(path: string): void {
-    this.tracer?.close();
-    this.tracer = new TraceRecorder(path);
+  /**
+   * Records, from now on, every message delivered to and sent by this host's actors, and the
+   * order in which they run timers, deferred work and dispatches, to the file at `path` (or into
+   * a recorder shared with other hosts). A replay needs the trace to start before the actors it
+   * re-runs are spawned: the bins start it before anything else.
+   */
+  startTrace(target: string | TraceRecorder): void {
+    this.tracer?.release();
+    const recorder = typeof target === 'string' ? new TraceRecorder(target) : target;
+    recorder.retain();
+    this.tracer = recorder;
     this.observing = true;
-    this.tracer.record({ kind: 'header', version: 1, address: this.address, seed: this.random.seed, startMs: this.clock.now() });
+    recorder.record({
+      kind: 'header', version: TRACE_FORMAT_VERSION, address: this.address, seed: this.random.seed, startMs: this.clock.now(), draws: this.random.draws,
+    });
+  }
+
+  /**
+   * Records something from outside the actors that a replay of `to` will need (an executor
+   * process' exit, the registry a master started with), if this host records a trace.
+   */
+  recordInput(to: UPID, name: string, body: unknown): void {
+    if (!this.observing) return;
+    const event: TraceEvent = { kind: 'input', t: this.clock.now(), from: '', to: to.toString(), name, body };
+    this.tracer?.record(event);
+    this.options.observer?.(event);
   }
 
   /** Starts `actor`: gives it a UPID and runs its `initialize` as its first mailbox event. */
@@ -174,7 +213,8 @@ export class ActorHost {
     runtime.pid = new UPID(actor.id, ...splitAddress(this.address));
     runtime.state = 'running';
     this.actors.set(actor.id, actor);
-    this.enqueue(actor, new MailboxEvent(EventKind.Run, undefined, 'initialize', undefined, false, () => Actor.callInitialize(actor), undefined));
+    const label: RunLabel = { name: 'initialize', seq: 0, source: '' };
+    this.enqueue(actor, new MailboxEvent(EventKind.Run, undefined, 'initialize', label, false, () => Actor.callInitialize(actor), undefined));
     return runtime.pid;
   }
 
@@ -206,6 +246,39 @@ export class ActorHost {
     this.schedule(actor);
   }
 
+  // ---- scripted replay (see replay.ts) ------------------------------------------------------
+
+  /** @internal Scripted replay: runs the first event in `actor`'s mailbox that `match` accepts; false if none does. */
+  runScripted(actor: Actor, match: (event: MailboxEvent) => boolean): boolean {
+    const event = actor.runtime.mailbox.removeFirst(match);
+    if (event === undefined) return false;
+    this.handle(actor, event);
+    return true;
+  }
+
+  /** @internal Scripted replay: true if `actor`'s mailbox holds an event that `match` accepts. */
+  hasScripted(actor: Actor, match: (event: MailboxEvent) => boolean): boolean {
+    let found = false;
+    actor.runtime.mailbox.forEach((event) => { found ||= match(event); });
+    return found;
+  }
+
+  /**
+   * @internal Scripted replay: `actor`'s pending timer number `seq`, or undefined if it has none
+   * (never set, cancelled or fired). Its `fire` queues its callback in the mailbox.
+   */
+  pendingTimer(actor: Actor, seq: number): ActorTimer | undefined {
+    for (const timer of actor.runtime.timers) if (timer.seq === seq && !timer.cancelled) return timer;
+    return undefined;
+  }
+
+  /** @internal Ends scripted replay: from now on mailboxes run as usual (so `stop` can terminate the actors). */
+  endScript(): void {
+    if (!this.scripted) return;
+    this.scripted = false;
+    for (const actor of this.actors.values()) if (actor.runtime.mailbox.length > 0) this.schedule(actor);
+  }
+
   /** Resolves when the actor has terminated (at once if it is not running here). */
   wait(target: Actor | UPID): Promise<void> {
     const actor = target instanceof UPID ? this.actors.get(target.id) : target;
@@ -231,24 +304,40 @@ export class ActorHost {
     if (actor) this.notifyExited(actor, pid);
   }
 
-  /** @internal Runs `run` inside `actor`'s mailbox; `fail` is called instead if the actor is gone. */
-  enqueueRun(actor: Actor, run: () => void, fail?: (error: Error) => void): void {
-    if (actor.runtime.state !== 'running') {
-      fail?.(new Error(`actor '${actor.id}' is not running`));
-      return;
-    }
-    this.enqueue(actor, new MailboxEvent(EventKind.Run, undefined, 'run', undefined, false, run, fail));
+  /**
+   * Breaks the link between two local actors as a lost socket does (simulations of one host
+   * standing for several): each stops being linked to the other, and each that was linked gets
+   * `exited`, exactly once. A later `link` links them again, as a re-dialled socket would.
+   * Unlike `injectExited`, nothing is delivered to an actor that was not linked.
+   */
+  breakLink(one: UPID, other: UPID): void {
+    this.unlinkLocal(one, other);
+    this.unlinkLocal(other, one);
   }
 
-  /** @internal Timer for `Actor.delay`: fires on the host clock, runs in the actor's mailbox. */
+  /**
+   * @internal `dispatch`: runs `run` inside `actor`'s mailbox; `fail` is called instead if the
+   * actor is gone. Numbered per source (the actor whose turn dispatches, '' for none) for traces.
+   */
+  enqueueRun(actor: Actor, run: () => void, fail?: (error: Error) => void): void {
+    const source = this.current?.id ?? '';
+    const counts = actor.runtime.dispatchCounts;
+    const seq = (counts.get(source) ?? 0) + 1;
+    counts.set(source, seq);
+    this.enqueueLabeled(actor, { name: 'dispatch', seq, source }, run, fail);
+  }
+
+  /** @internal Timer for `Actor.delay`: fires on the host clock (or when a scripted replay says), runs in the actor's mailbox. */
   delay(actor: Actor, ms: number, callback: () => void): Timer {
-    const timer = new ActorTimer(actor.runtime);
+    const timer = new ActorTimer(actor.runtime, ++actor.runtime.timerCount, this.clock.now() + Math.max(0, ms));
     actor.runtime.timers.add(timer);
-    timer.handle = this.clock.setTimer(ms, () => {
+    const label: RunLabel = { name: 'timer', seq: timer.seq, source: '', timer };
+    timer.fire = (): void => {
       actor.runtime.timers.delete(timer);
       if (timer.cancelled) return;
-      this.enqueueRun(actor, () => { if (!timer.cancelled) callback.call(actor); });
-    });
+      this.enqueueLabeled(actor, label, () => { if (!timer.cancelled) callback.call(actor); });
+    };
+    if (!this.scripted) timer.handle = this.clock.setTimer(ms, timer.fire);
     return timer;
   }
 
@@ -256,19 +345,32 @@ export class ActorHost {
   defer<T>(actor: Actor, promise: Promise<T>, then: (value: T) => void, onError?: (error: Error) => void): void {
     this.pendingDeferred++;
     actor.runtime.pendingDeferred++;
-    const settle = (run: () => void): void => {
+    const seq = ++actor.runtime.deferCount;
+    const fail = (failure: Error): void => {
+      if (onError) onError.call(actor, failure);
+      else this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
+    };
+    const settle = (outcome: Pick<RunLabel, 'ok' | 'error'>, run: () => void): void => {
       this.pendingDeferred--;
       actor.runtime.pendingDeferred--;
-      this.enqueueRun(actor, run);
+      const label: RunLabel = { name: 'defer', seq, source: '', ...outcome };
+      this.enqueueLabeled(actor, label, () => (label.forcedError ? fail(label.forcedError) : run()));
     };
     promise.then(
-      (value) => settle(() => then.call(actor, value)),
-      (error: unknown) => settle(() => {
+      (value) => settle({ ok: true }, () => then.call(actor, value)),
+      (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
-        if (onError) onError.call(actor, failure);
-        else this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
-      }),
+        settle({ ok: false, error: failure.message }, () => fail(failure));
+      },
     );
+  }
+
+  private enqueueLabeled(actor: Actor, label: RunLabel, run: () => void, fail?: (error: Error) => void): void {
+    if (actor.runtime.state !== 'running') {
+      fail?.(new Error(`actor '${actor.id}' is not running`));
+      return;
+    }
+    this.enqueue(actor, new MailboxEvent(EventKind.Run, undefined, label.name, label, false, run, fail));
   }
 
   /** @internal `Actor.link`. */
@@ -318,6 +420,7 @@ export class ActorHost {
   }
 
   private async doStop(): Promise<void> {
+    this.endScript();
     const actors = [...this.actors.values()].reverse();
     for (const actor of actors) this.terminate(actor);
     await Promise.all(actors.map((actor) => actor.runtime.terminated));
@@ -327,7 +430,7 @@ export class ActorHost {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    this.tracer?.close();
+    this.tracer?.release();
     this.tracer = undefined;
     this.observing = this.options.observer !== undefined;
     this.removeSettleProbe();
@@ -341,7 +444,7 @@ export class ActorHost {
   }
 
   private schedule(actor: Actor): void {
-    if (actor.runtime.scheduled) return;
+    if (actor.runtime.scheduled || this.scripted) return;
     actor.runtime.scheduled = true;
     this.ready.push(actor);
     if (!this.drainScheduled) {
@@ -392,20 +495,26 @@ export class ActorHost {
   }
 
   private handle(actor: Actor, event: MailboxEvent): void {
+    const previous = this.current;
+    this.current = actor;
     try {
       switch (event.kind) {
         case EventKind.Message:
           return this.handleMessage(actor, event);
         case EventKind.Run:
+          if (this.observing) this.traceRun(actor, event.body as RunLabel);
           return (event.run as () => void)();
         case EventKind.Exited:
           if (this.observing) this.trace('deliver', event.from as UPID, actor.self(), 'exited', null);
           return Actor.callExited(actor, event.from as UPID);
         case EventKind.Terminate:
+          if (this.observing) this.traceRun(actor, { name: 'terminate', seq: 0, source: '' });
           return this.finishTerminate(actor);
       }
     } catch (error) {
       this.logger.error({ actor: actor.id, event: event.name, from: event.from?.toString(), error: describe(error) }, 'handler threw; actor continues');
+    } finally {
+      this.current = previous;
     }
   }
 
@@ -421,6 +530,7 @@ export class ActorHost {
         body = handler.validate(body);
       } catch (error) {
         this.logger.warn({ actor: actor.id, name: event.name, from: event.from?.toString(), error: describe(error) }, 'dropping message: invalid body');
+        Actor.callInvalidMessage(actor, event.from as UPID, event.name, describe(error));
         return;
       }
     }
@@ -461,7 +571,8 @@ export class ActorHost {
       this.logger.warn({ from: from.toString(), to: to.toString(), name }, 'dropping message for an unknown actor');
       return;
     }
-    this.enqueue(actor, new MailboxEvent(EventKind.Message, from, name, body, remote, undefined, undefined));
+    const validate = remote || this.options.validateLocalMessages === true;
+    this.enqueue(actor, new MailboxEvent(EventKind.Message, from, name, body, validate, undefined, undefined));
   }
 
   private sendRemote(envelope: WireEnvelope, address: string): void {
@@ -542,6 +653,15 @@ export class ActorHost {
     linkers.add(actor);
   }
 
+  /** Drops `linker`'s link to `target` (both local) and tells it, if it was linked. */
+  private unlinkLocal(linker: UPID, target: UPID): void {
+    const linkers = this.localLinks.get(target.id);
+    const actor = this.actors.get(linker.id);
+    if (linkers === undefined || actor === undefined || !linkers.delete(actor)) return;
+    if (linkers.size === 0) this.localLinks.delete(target.id);
+    this.notifyExited(actor, target);
+  }
+
   private remoteLinked(from: UPID, to: UPID): void {
     const target = this.actors.get(to.id);
     if (!target || target.runtime.state !== 'running') {
@@ -611,7 +731,7 @@ export class ActorHost {
     if (body === undefined) return httpError(413, `request body larger than ${this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES} bytes`);
     const routed: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers: request.headers, body };
     return new Promise<HttpResponse>((resolve, reject) => {
-      this.enqueueRun(actor, () => {
+      this.enqueueLabeled(actor, { name: 'http', seq: 0, source: '' }, () => {
         try {
           Promise.resolve(handler.call(actor, routed)).then(resolve, reject);
         } catch (error) {
@@ -642,6 +762,19 @@ export class ActorHost {
 
   private trace(kind: 'deliver' | 'send', from: UPID, to: UPID, name: string, body: unknown): void {
     const event: TraceEvent = { kind, t: this.clock.now(), from: from.toString(), to: to.toString(), name, body };
+    if (kind === 'deliver') event.r = this.random.draws;
+    this.tracer?.record(event);
+    this.options.observer?.(event);
+  }
+
+  /** Records that `actor` is about to run the work `label` names (a fired timer cancelled since is not run, so not recorded). */
+  private traceRun(actor: Actor, label: { name: TraceRunName } & Omit<RunLabel, 'name'>): void {
+    if (label.timer?.cancelled) return;
+    const body: TraceRunBody = { seq: label.seq };
+    if (label.ok !== undefined) body.ok = label.ok;
+    if (label.error !== undefined) body.error = label.error;
+    const from = label.source === '' ? '' : `${label.source}@${this.address}`;
+    const event: TraceEvent = { kind: 'run', t: this.clock.now(), from, to: actor.self().toString(), name: label.name, body, r: this.random.draws };
     this.tracer?.record(event);
     this.options.observer?.(event);
   }

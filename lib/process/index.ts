@@ -3,6 +3,12 @@ export { RealClock, VirtualClock, MAX_SETTLE_WORK, VIRTUAL_CLOCK_START_MS, type 
 export { MessageFilters, type MessagePattern, type DeliveredMessage, type FilterHandle } from './filters';
 export { ok, httpError, type HttpRequest, type HttpResponse, type HttpHandler, MAX_HTTP_BODY_BYTES } from './http';
 export { Prng } from './prng';
-export { TraceRecorder, readTrace, formatEvent, type TraceEvent, type TraceHeader } from './trace';
+export {
+  TraceRecorder, readTrace, formatEvent, traceFileError, TRACE_FORMAT_VERSION, READABLE_TRACE_VERSIONS, MAX_TRACE_FILE_BYTES, TRACE_FLUSH_BYTES,
+  type Trace, type TraceEvent, type TraceEventKind, type TraceHeader, type TraceRecord, type TraceRunBody, type TraceRunName,
+} from './trace';
 export { MAX_MESSAGE_BYTES, MAX_FRAME_BYTES } from './codec';
-export { replayTrace, describeDivergence, type ReplayOptions, type ReplayResult, type ReplayDivergence } from './replay';
+export {
+  replayTrace, describeDivergence, REPLAY_TIMER_EARLY_TOLERANCE_MS, REPLAY_WAIT_TURNS, REPLAY_OPTIONAL_WAIT_TURNS, REPLAY_SKIPPED_KEPT,
+  type ReplayOptions, type ReplayResult, type ReplayDivergence, type SkippedEvent,
+} from './replay';

@@ -7,6 +7,8 @@ export class Prng {
   private b: number;
   private c: number;
   private d: number;
+  /** Numbers drawn so far (traces record it, so a replay can check it draws the same). */
+  private drawn = 0;
 
   constructor(readonly seed: number) {
     // splitmix32 spreads a small integer seed over the four words of state.
@@ -23,10 +25,22 @@ export class Prng {
     this.c = next();
     this.d = next();
     for (let i = 0; i < 12; i++) this.nextUint32();
+    this.drawn = 0;
+  }
+
+  /** How many 32-bit numbers have been drawn since construction (every other method draws through `nextUint32`). */
+  get draws(): number {
+    return this.drawn;
+  }
+
+  /** Draws and discards `count` numbers (a replay catching up with draws made by actors it does not re-run). */
+  skip(count: number): void {
+    for (let i = 0; i < count; i++) this.nextUint32();
   }
 
   /** A uniformly distributed unsigned 32-bit integer. */
   nextUint32(): number {
+    this.drawn++;
     const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
     this.d = (this.d + 1) >>> 0;
     this.a = this.b ^ (this.b >>> 9);

@@ -35,6 +35,28 @@ export class Queue<T> {
     return item;
   }
 
+  /** Removes and returns the first item that satisfies `test` (O(n); scripted replay only). */
+  removeFirst(test: (item: T) => boolean): T | undefined {
+    for (let i = 0; i < this.size; i++) {
+      const index = (this.head + i) & (this.items.length - 1);
+      const item = this.items[index] as T;
+      if (!test(item)) continue;
+      // Close the gap by moving the items after it one slot forward.
+      for (let j = i; j < this.size - 1; j++) {
+        this.items[(this.head + j) & (this.items.length - 1)] = this.items[(this.head + j + 1) & (this.items.length - 1)];
+      }
+      this.items[(this.head + this.size - 1) & (this.items.length - 1)] = undefined;
+      this.size--;
+      return item;
+    }
+    return undefined;
+  }
+
+  /** Calls `visit` on each item, front to back, without removing any. */
+  forEach(visit: (item: T) => void): void {
+    for (let i = 0; i < this.size; i++) visit(this.items[(this.head + i) & (this.items.length - 1)] as T);
+  }
+
   /** Empties the queue and returns what it held, in order. */
   clear(): T[] {
     const rest: T[] = [];

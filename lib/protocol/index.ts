@@ -1,2 +1,4 @@
 export * from './types';
 export * from './messages';
+export * from './ids';
+export * from './limits';

@@ -79,7 +79,16 @@ export const UpdateAgent = message('UpdateAgent', z.object({ agentId: id, resour
 
 // ---- master → agent -----------------------------------------------------------------------
 
-export const AgentRegistered = message('AgentRegistered', z.object({ agentId: id, masterInfo: MasterInfoSchema }));
+/**
+ * How the master watches the agent (Mesos' `MasterSlaveConnection`): it pings every
+ * `agent_ping_timeout` and removes the agent after `max_agent_ping_timeouts` silent ones, so an
+ * agent without a ping for `totalPingTimeoutSeconds` knows the master has lost it.
+ */
+const MasterAgentConnectionSchema = z.object({ totalPingTimeoutSeconds: z.number().positive() });
+
+export const AgentRegistered = message('AgentRegistered', z.object({
+  agentId: id, masterInfo: MasterInfoSchema, connection: MasterAgentConnectionSchema.optional(),
+}));
 /**
  * Reply to ReregisterAgent. `reconciliations` lists the tasks the master believes run on the
  * agent (Mesos' `SlaveReregisteredMessage.reconciliations`): the agent answers each one it has
@@ -88,7 +97,7 @@ export const AgentRegistered = message('AgentRegistered', z.object({ agentId: id
  * tasks really unknown to it are reported.
  */
 export const AgentReregistered = message('AgentReregistered', z.object({
-  agentId: id, masterInfo: MasterInfoSchema,
+  agentId: id, masterInfo: MasterInfoSchema, connection: MasterAgentConnectionSchema.optional(),
   reconciliations: z.array(z.object({ frameworkId: id, taskId: id })).optional(),
 }));
 export const Ping = message('Ping', z.object({ connected: z.boolean() }));
@@ -99,6 +108,8 @@ export const Ping = message('Ping', z.object({ connected: z.boolean() }));
  */
 export const RunTask = message('RunTask', z.object({
   framework: FrameworkInfoSchema, frameworkId: id, pid: z.string().optional(), task: TaskInfoSchema, launchExecutor: z.boolean().optional(),
+  /** The role the task's (and a new executor's) resources were allocated to; the agent reports it back when re-registering. */
+  role: z.string().optional(),
 }));
 export const KillTaskOnAgent = message('KillTaskOnAgent', z.object({ frameworkId: id, taskId: id }));
 export const ShutdownFramework = message('ShutdownFramework', z.object({ frameworkId: id }));

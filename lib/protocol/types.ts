@@ -46,10 +46,20 @@ export type FrameworkInfo = z.infer<typeof FrameworkInfoSchema>;
 /**
  * True when the framework understands TASK_DROPPED, TASK_UNREACHABLE and friends (Mesos'
  * `PARTITION_AWARE` capability); others are told TASK_LOST instead.
- * @example const state = isPartitionAware(framework) ? 'TASK_DROPPED' : 'TASK_LOST';
+ * @example const state = isPartitionAware(framework) ? 'TASK_UNREACHABLE' : 'TASK_LOST'; // its agent was partitioned away
  */
 export function isPartitionAware(framework: FrameworkInfo): boolean {
   return framework.capabilities?.includes('PARTITION_AWARE') ?? false;
+}
+
+/**
+ * The state of a task that was never launched or is unknown where it should be (Mesos: "dropped"):
+ * TASK_DROPPED for a PARTITION_AWARE framework, TASK_LOST (which every framework understands) for
+ * the others and for a framework not known at all.
+ * @example this.agentUpdate(framework.id, executorId, taskId, { state: droppedTaskState(framework.info), ... });
+ */
+export function droppedTaskState(framework: FrameworkInfo | undefined): 'TASK_DROPPED' | 'TASK_LOST' {
+  return framework !== undefined && isPartitionAware(framework) ? 'TASK_DROPPED' : 'TASK_LOST';
 }
 
 /** A command to run: through `/bin/sh -c` when `shell` (the default), else `value` with `arguments`. */
@@ -63,7 +73,8 @@ export type CommandInfo = z.infer<typeof CommandInfoSchema>;
 
 /** A custom executor: a command the agent starts once per executor id, which then runs tasks. */
 export const ExecutorInfoSchema = z.object({
-  executorId: id,
+  /** Checked by the master's task validation (a bad one gets TASK_ERROR), not at the wire. */
+  executorId: z.string(),
   frameworkId: id.optional(),
   command: CommandInfoSchema,
   resources: ResourceListSchema.optional(),
@@ -78,7 +89,8 @@ export type KillPolicy = z.infer<typeof KillPolicySchema>;
 /** A task to launch: exactly one of `command` (the built-in command executor) or `executor`. */
 export const TaskInfoSchema = z.object({
   name: z.string(),
-  taskId: id,
+  /** Checked by the master's task validation, so that a bad id is answered with TASK_ERROR rather than the whole call dropped. */
+  taskId: z.string(),
   agentId: id,
   resources: ResourceListSchema,
   command: CommandInfoSchema.optional(),
@@ -140,6 +152,12 @@ export const StatusUpdateSchema = z.object({
   timestamp: z.number(),
   /** Unique per update; acknowledgements name it. Absent for updates that need no ack. */
   uuid: z.string().optional(),
+  /**
+   * The task's latest state at the agent when it forwarded this update (Mesos' `latest_state`):
+   * the agent forwards one unacknowledged update per task at a time, so the task may be further
+   * along than `status.state`. The master's task state and resource recovery follow this.
+   */
+  latestState: TaskStateSchema.optional(),
 });
 export type StatusUpdate = z.infer<typeof StatusUpdateSchema>;
 
@@ -198,8 +216,12 @@ export const OfferSchema = z.object({
 });
 export type Offer = z.infer<typeof OfferSchema>;
 
-/** Decline filters: do not offer these resources again to this framework for `refuseSeconds` (default 5). */
-export const FiltersSchema = z.object({ refuseSeconds: z.number().nonnegative().optional() });
+/**
+ * Decline filters: do not offer these resources again to this framework for `refuseSeconds`
+ * (default 5). As in Mesos, a negative value means the default, and a value over a year is capped
+ * (the master decides; the wire accepts any number, so a bad filter never drops the call).
+ */
+export const FiltersSchema = z.object({ refuseSeconds: z.number().optional() });
 export type Filters = z.infer<typeof FiltersSchema>;
 
 /** An operation in an ACCEPT call; only LAUNCH is supported so far. */
@@ -214,6 +236,8 @@ export const ExecutorStateSchema = z.object({
   frameworkId: id,
   executorId: id,
   info: ExecutorInfoSchema.optional(),
+  /** The role its resources were allocated to (a multi-role framework's executor keeps it across a master restart). */
+  role: z.string().optional(),
 });
 export type ExecutorState = z.infer<typeof ExecutorStateSchema>;
 

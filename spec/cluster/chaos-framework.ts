@@ -105,8 +105,19 @@ export function isReconciliationAnswer(status: Pick<TaskStatus, 'reason' | 'sour
 
 /** The master's update for a task on an agent it removed. */
 export function isAgentRemoval(status: Pick<Observation, 'state' | 'reason' | 'source'>): boolean {
-  return status.source === 'SOURCE_MASTER' && status.reason === 'REASON_AGENT_REMOVED'
-    && (status.state === 'TASK_LOST' || status.state === 'TASK_UNREACHABLE');
+  if (status.source !== 'SOURCE_MASTER') return false;
+  if (status.reason === 'REASON_AGENT_REMOVED') return status.state === 'TASK_LOST' || status.state === 'TASK_UNREACHABLE';
+  // An agent that left for good (unregistered, or replaced at its address), told to a partition-aware framework.
+  return status.reason === 'REASON_AGENT_REMOVED_BY_OPERATOR' && status.state === 'TASK_GONE_BY_OPERATOR';
+}
+
+/**
+ * The master's snapshot of a task on an agent that came back after it was removed (Mesos'
+ * REASON_SLAVE_REREGISTERED): the agent's latest state, outside the task's ordered stream (the
+ * agent then re-sends the updates the framework has not acknowledged, from the oldest).
+ */
+export function isAgentReregistration(status: Pick<Observation, 'reason' | 'source'>): boolean {
+  return status.source === 'SOURCE_MASTER' && status.reason === 'REASON_AGENT_REREGISTERED';
 }
 
 /** States after which the real state of a task may still surface. */
@@ -119,7 +130,8 @@ const PROGRESS: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_R
 
 /** Why `next` may not follow `settled` in a task's stream (rules 1-3 above), or undefined when it may. */
 export function streamOrderViolation(settled: Observation | undefined, next: Observation): string | undefined {
-  if (settled === undefined || isDoubtful(settled.state)) return undefined;
+  // After a re-registration snapshot the agent replays what was not acknowledged, from the oldest.
+  if (settled === undefined || isDoubtful(settled.state) || isAgentReregistration(settled)) return undefined;
   if (isTerminalState(settled.state)) {
     if (next.state === settled.state || isAgentRemoval(next)) return undefined;
     return `${next.state} (${next.reason ?? 'no reason'}, ${next.source ?? 'no source'}) after the terminal ${settled.state}`;
@@ -130,7 +142,9 @@ export function streamOrderViolation(settled: Observation | undefined, next: Obs
 }
 
 /** The state a stream settles in after `next` (rule 2: an agent removal does not undo a terminal state). */
-export function settleStream(settled: Observation | undefined, next: Observation): Observation {
+export function settleStream(settled: Observation | undefined, next: Observation): Observation | undefined {
+  // A re-registration snapshot is news only after the master gave the task up (a replay may follow it).
+  if (isAgentReregistration(next)) return settled === undefined || isDoubtful(settled.state) ? next : settled;
   const keep = settled !== undefined && isTerminalState(settled.state) && !isDoubtful(settled.state) && isAgentRemoval(next);
   return keep ? settled : next;
 }
@@ -247,6 +261,15 @@ export class FrameworkModel {
     if (this.droppedUpdates.has(taskId)) return true;
     if (sentAtMs === undefined) return false;
     return this.downWindows.some((window) => window.fromMs <= sentAtMs && (window.toMs === undefined || sentAtMs <= window.toMs));
+  }
+
+  /**
+   * Whether the framework may have missed an update about `taskId` sent at some time since
+   * `sinceMs`: one was dropped by a fault, or a scheduler was down at some point since.
+   */
+  mayHaveMissedSince(taskId: string, sinceMs: number): boolean {
+    if (this.droppedUpdates.has(taskId)) return true;
+    return this.downWindows.some((window) => window.toMs === undefined || window.toMs >= sinceMs);
   }
 
   /** Forgets the reconciliation answers collected so far. */

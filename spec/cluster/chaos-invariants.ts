@@ -32,7 +32,7 @@ import { Resources } from '../../lib/resources';
 import { renderResources } from '../../lib/state-json';
 import type { AgentView, HoldingView } from '../../actors/allocator';
 import type { Agent } from '../../actors/agent';
-import { describeStream, type FrameworkModel, type LaunchedTask, type ReconciliationAnswer } from './chaos-framework';
+import { describeStream, type FrameworkModel, type LaunchedTask, type Observation, type ReconciliationAnswer } from './chaos-framework';
 import type { Cluster } from './simulation';
 
 // ---- the snapshot -----------------------------------------------------------------------------
@@ -435,6 +435,7 @@ type MasterFramework = MasterView['frameworks'][number];
 function taskSettlement(snapshot: ClusterSnapshot, framework: MasterFramework, model: FrameworkModel, task: LaunchedTask, answer: ReconciliationAnswer | undefined): string | undefined {
   const settled = task.settled?.state;
   const live = framework.tasks.find((candidate) => candidate.id === task.taskId);
+  if (live !== undefined && task.settled !== undefined && missedComeback(model, task, task.settled, live, answer)) return undefined;
   if (settled !== undefined && isTerminalState(settled)) return live === undefined ? undefined : `settled ${settled}, but the master still has it live (${live.state})`;
   if (live !== undefined) return settled === 'TASK_RUNNING' ? runningSettlement(snapshot, framework.id, live) : `stuck in ${settled ?? 'nothing'} (the master has it ${live.state})`;
   // Kept as unreachable, its state may be terminal: the agent's last update reached the master, not the framework.
@@ -449,6 +450,17 @@ function taskSettlement(snapshot: ClusterSnapshot, framework: MasterFramework, m
   }
   if (answer === undefined || !UNKNOWN_TASK_ANSWERS.has(answer.status.state)) return `${stopped}, and reconciliation says ${answer?.status.state ?? 'nothing'}`;
   return undefined;
+}
+
+/**
+ * A task the master gave up on (TASK_LOST, TASK_UNREACHABLE) is live again because its agent came
+ * back, and the framework missed the master's news of it (REASON_AGENT_REREGISTERED is sent once,
+ * unreliably, as in Mesos: a fault dropped it, or no scheduler was registered). Its explicit
+ * reconciliation answer then says what the master has: that is how a framework learns.
+ */
+function missedComeback(model: FrameworkModel, task: LaunchedTask, settled: Observation, live: MasterTask, answer: ReconciliationAnswer | undefined): boolean {
+  if (settled.state !== 'TASK_LOST' && settled.state !== 'TASK_UNREACHABLE') return false;
+  return model.mayHaveMissedSince(task.taskId, settled.atMs) && answer?.status.state === live.state;
 }
 
 /** A task the master has RUNNING is RUNNING in its agent's books and in an executor there. */
@@ -477,9 +489,11 @@ export function reconciliationAgrees(snapshot: ClusterSnapshot, model: Framework
   }
   for (const answer of implicit) {
     const task = framework.tasks.find((candidate) => candidate.id === answer.taskId);
-    const settled = model.tasks.get(answer.taskId)?.settled?.state;
+    const launched = model.tasks.get(answer.taskId);
+    const settled = launched?.settled?.state;
+    const missed = task !== undefined && launched?.settled !== undefined && missedComeback(model, launched, launched.settled, task, answer);
     if (task === undefined) broken.push(`implicit reconciliation of ${model.name} answered ${answer.taskId}, which the master does not have live`);
-    else if (answer.status.state !== task.state || answer.status.state !== settled) {
+    else if (answer.status.state !== task.state || (answer.status.state !== settled && !missed)) {
       broken.push(`implicit reconciliation says ${answer.taskId} is ${answer.status.state}; the master has ${task.state}, its stream settled ${settled ?? 'nowhere'}`);
     }
   }

@@ -9,9 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { VIRTUAL_CLOCK_START_MS } from '../../lib/process';
-import { TraceRecorder } from '../../lib/process/trace';
-import { CHAOS_HOST_ADDRESS, runChaos } from './chaos';
+import { runChaos } from './chaos';
 
 /** One seed's outcome. */
 export interface SeedResult {
@@ -54,21 +52,14 @@ interface PoolJob {
 /** Runs one seed here and never rejects: a failure is a result. With `tracePath`, writes its message trace there. */
 export async function runSeed(seed: number, settings: SeedSettings, tracePath?: string): Promise<SeedResult> {
   const started = performance.now();
-  const recorder = tracePath !== undefined ? new TraceRecorder(tracePath) : undefined;
-  recorder?.record({ kind: 'header', version: 1, address: CHAOS_HOST_ADDRESS, seed, startMs: VIRTUAL_CLOCK_START_MS });
   try {
-    const report = await runChaos({
-      seed, steps: settings.steps, hashTrace: settings.hashTrace,
-      ...(recorder !== undefined ? { observer: (event) => recorder.record(event) } : {}),
-    });
+    const report = await runChaos({ seed, steps: settings.steps, hashTrace: settings.hashTrace, ...(tracePath !== undefined ? { tracePath } : {}) });
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
       tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started,
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings.steps, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };
-  } finally {
-    recorder?.close();
   }
 }
 

@@ -116,14 +116,25 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       expect(streamOrderViolation(observed('TASK_KILLED'), observed('TASK_FAILED'))).to.match(/after the terminal TASK_KILLED/);
       expect(streamOrderViolation(observed('TASK_FINISHED'), agentRemoved('TASK_LOST'))).to.equal(undefined);
       expect(streamOrderViolation(observed('TASK_FINISHED'), observed('TASK_LOST'))).to.match(/after the terminal/);
-      expect(settleStream(observed('TASK_FINISHED'), agentRemoved('TASK_UNREACHABLE')).state).to.equal('TASK_FINISHED');
+      expect(settleStream(observed('TASK_FINISHED'), agentRemoved('TASK_UNREACHABLE'))?.state).to.equal('TASK_FINISHED');
       expect(isAgentRemoval(agentRemoved('TASK_LOST'))).to.equal(true);
+      const gone = observed('TASK_GONE_BY_OPERATOR', { source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', uuid: undefined });
+      expect(streamOrderViolation(observed('TASK_KILLED'), gone)).to.equal(undefined);
+      expect(settleStream(observed('TASK_KILLED'), gone)?.state).to.equal('TASK_KILLED');
     });
 
     it('lets the real state follow TASK_LOST and TASK_UNREACHABLE, as partition-aware frameworks see it', () => {
       expect(streamOrderViolation(agentRemoved('TASK_LOST'), observed('TASK_RUNNING'))).to.equal(undefined);
       expect(streamOrderViolation(agentRemoved('TASK_UNREACHABLE'), observed('TASK_FINISHED'))).to.equal(undefined);
-      expect(settleStream(agentRemoved('TASK_UNREACHABLE'), observed('TASK_RUNNING')).state).to.equal('TASK_RUNNING');
+      expect(settleStream(agentRemoved('TASK_UNREACHABLE'), observed('TASK_RUNNING'))?.state).to.equal('TASK_RUNNING');
+    });
+
+    it('settles a lost task on the snapshot the master sends when its agent comes back, and lets the replayed stream follow it', () => {
+      const snapshot = observed('TASK_FINISHED', { source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REREGISTERED', uuid: undefined });
+      expect(streamOrderViolation(agentRemoved('TASK_LOST'), snapshot)).to.equal(undefined);
+      expect(settleStream(agentRemoved('TASK_LOST'), snapshot)?.state).to.equal('TASK_FINISHED');
+      expect(streamOrderViolation(settleStream(agentRemoved('TASK_LOST'), snapshot), observed('TASK_STARTING'))).to.equal(undefined);
+      expect(settleStream(observed('TASK_RUNNING'), snapshot)?.state).to.equal('TASK_RUNNING');
     });
 
     it('tells reconciliation answers (the master, REASON_RECONCILIATION, no uuid) from the stream', () => {

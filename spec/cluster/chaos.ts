@@ -39,9 +39,8 @@ import { dispatch, type UPID } from '../../lib/actor';
 import type { Logger } from '../../lib/logging';
 import { Prng, type DeliveredMessage, type TraceEvent } from '../../lib/process';
 import { encodeBytes } from '../../lib/process/trace';
-import { AcceptOffers, StatusUpdateMessage } from '../../lib/protocol';
+import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpdateMessage } from '../../lib/protocol';
 import { STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
-import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../actors/master/constants';
 import { Faults, pick } from './chaos-faults';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
 import { clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
@@ -112,8 +111,10 @@ export interface ChaosOptions {
   readonly workDir?: string;
   /** Hash every message sent and handled, bodies included, into `ChaosReport.trace` (costs time). */
   readonly hashTrace?: boolean;
-  /** Sees every message sent and handled on the host, in order (e.g. to write a trace file). */
+  /** Sees every message sent and handled on the host, in order. */
   readonly observer?: (event: TraceEvent) => void;
+  /** Records the host's trace to this file (read it with `mesos-trace`). */
+  readonly tracePath?: string;
 }
 
 /** The full message trace of a run, hashed: the same for the same seed. */
@@ -161,11 +162,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const observers = [trace?.observe, options.observer].filter((observer) => observer !== undefined);
   const observer = observers.length === 0 ? undefined : (event: TraceEvent): void => { for (const each of observers) each(event); };
   const run = await ChaosRun.start(options, observer);
+  let report: Omit<ChaosReport, 'trace'>;
   try {
-    return { ...(await run.run()), trace: trace?.digest() };
+    report = await run.run();
   } finally {
     await run.cluster.host.stop();
   }
+  return { ...report, trace: trace?.digest() }; // after the stop: the actors' termination is traced too
 }
 
 /** Hashes trace events as JSON lines (binary bodies as `{"$bytes": base64}`, as trace files have them). */
@@ -173,13 +176,18 @@ class TraceHasher {
   private readonly hash = createHash('sha256');
   private count = 0;
 
+  private result: TraceDigest | undefined;
+
   readonly observe = (event: TraceEvent): void => {
+    if (this.result !== undefined) throw new Error(`a trace event after the trace was hashed: ${event.kind} ${event.name} to ${event.to}`);
     this.count++;
     this.hash.update(`${JSON.stringify(event, encodeBytes)}\n`);
   };
 
+  /** The hash of every event so far; no event may come after. */
   digest(): TraceDigest {
-    return { events: this.count, digest: this.hash.digest('hex') };
+    this.result ??= { events: this.count, digest: this.hash.digest('hex') };
+    return this.result;
   }
 }
 
@@ -244,6 +252,7 @@ class ChaosRun {
       logger: catchingLogger(loggedErrors), masterFlags: { offerTimeoutMs: CHAOS_OFFER_TIMEOUT_MS },
       ...(options.workDir !== undefined ? { workDir: options.workDir } : {}),
       ...(observer !== undefined ? { observer } : {}),
+      ...(options.tracePath !== undefined ? { tracePath: options.tracePath } : {}),
     });
     const run = new ChaosRun(options, cluster, random, loggedErrors);
     run.log(`cluster: agents ${agents.join(' | ')}`);

@@ -171,9 +171,11 @@ describe('the cluster as real processes', function () {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })(), 30_000, 'five running tasks');
-    const tasks = state!.frameworks.flatMap((f) => f.tasks.map((t) => ({ framework: f.name, first: t.statuses[0]?.timestamp ?? 0 })));
-    const order = tasks.sort((a, b) => a.first - b.first).map((t) => t.framework);
-    expect(order).to.deep.equal(['A', 'B', 'B', 'A', 'B']);
+    // The DRF order (A, B, B, A, B) is checked where it is decided (the allocator's tests, under the
+    // virtual clock); here the first status times are when executor processes started, which a
+    // loaded machine reorders. What DRF leaves running is what this test checks: A 2 tasks, B 3.
+    const counts = Object.fromEntries(state!.frameworks.map((f) => [f.name, f.tasks.filter((t) => t.state === 'TASK_RUNNING').length]));
+    expect(counts).to.deep.equal({ A: 2, B: 3 });
     expect(state!.slaves[0]?.used_resources.cpus).to.equal(9);
     expect(state!.slaves[0]?.used_resources.mem).to.equal(19456);
   });

@@ -6,7 +6,7 @@ import { BatchScheduler } from '../../actors/framework/examples/batch';
 import { ServiceScheduler } from '../../actors/framework/examples/service';
 import { Scheduler } from '../../actors/framework/scheduler';
 import { fitResources } from '../../actors/framework/offers';
-import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../actors/master/constants';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../lib/protocol';
 import { startSimulation, type Simulation } from './simulation';
 
 interface MasterStateJson {

@@ -21,7 +21,7 @@ import type { Logger } from '../../lib/logging';
 import { VirtualClock, type ActorHost, type ActorHostOptions } from '../../lib/process';
 import type { StatusUpdate, TaskInfo } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
-import { startMaster, type MasterHandle } from '../../actors/master';
+import { Registry, registryPathOf, startMaster, type MasterHandle } from '../../actors/master';
 import { defaultMasterFlags, type MasterFlags } from '../../actors/master/flags';
 import { Agent, commandExecutorCommand, detectResources, startAgent, type AgentHandle, type SystemProbe } from '../../actors/agent';
 import { defaultAgentFlags, type AgentFlags } from '../../actors/agent/flags';
@@ -173,7 +173,7 @@ export async function startSimulation(resources: string, seed = 1): Promise<Simu
   const masterDisk = new MemoryDisk(clock);
   const agentDisk = new MemoryDisk(clock);
   const masterFlags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true };
-  const master = await startMaster({ flags: masterFlags, host, disk: masterDisk });
+  const master = await startMaster({ flags: masterFlags, host, registry: await Registry.load(registryPathOf(masterFlags), masterDisk) });
   const launcher = new InProcessLauncher(host);
   const agentFlags = defaultAgentFlags({
     master: host.address, workDir: `${SIMULATION_WORK_DIR}/agent`, resources, hostname: simulatedAgentHostname(0), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
@@ -296,6 +296,8 @@ export interface ClusterOptions {
   readonly logger?: Logger;
   /** Sees every message sent and handled on the host (see `ActorHostOptions.observer`). */
   readonly observer?: ActorHostOptions['observer'];
+  /** Records the host's trace to this file from the start (read it with `mesos-trace`). */
+  readonly tracePath?: string;
 }
 
 /** A running simulated cluster of several agents. */
@@ -319,12 +321,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.observer !== undefined ? { observer: options.observer } : {}),
   });
+  if (options.tracePath !== undefined) host.startTrace(options.tracePath); // before any actor, so a replay can follow it
   const workDir = options.workDir ?? SIMULATION_WORK_DIR;
   const masterDisk = new MemoryDisk(clock);
   const flags: MasterFlags = {
     ...defaultMasterFlags(`${workDir}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true, ...options.masterFlags,
   };
-  const master = await startMaster({ flags, host, disk: masterDisk });
+  const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), masterDisk) });
   const launcher = new InProcessLauncher(host);
   const agents = options.agents.map((resources, index) => new AgentSlot(
     host, launcher, host.address, resources, `${workDir}/agent-${index}`, simulatedAgentHostname(index), clock,

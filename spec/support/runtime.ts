@@ -7,9 +7,12 @@ export const quietLogger: Logger = createLogger('test', 'silent');
 
 let nextMemoryHost = 1;
 
-/** A host that does not listen: local delivery only (fast unit tests). */
+/**
+ * A host that does not listen: local delivery only (fast unit tests). Bodies are validated as
+ * if every message had crossed a link, so tests see what real peers would.
+ */
 export function memoryHost(options: ActorHostOptions = {}): ActorHost {
-  return new ActorHost({ listen: false, address: `memory-${nextMemoryHost++}:1`, logger: quietLogger, seed: 7, ...options });
+  return new ActorHost({ listen: false, address: `memory-${nextMemoryHost++}:1`, logger: quietLogger, seed: 7, validateLocalMessages: true, ...options });
 }
 
 /** A listening host on 127.0.0.1 and a free port. */

@@ -315,7 +315,8 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(harness.forwarded().map((update) => update.status.state)).to.deep.equal(['TASK_RUNNING', 'TASK_FAILED']);
       expect(executor.count('StatusUpdateAcknowledgement')).to.equal(5);
       const state = await harness.state();
-      const tasks = (state.frameworks as Array<{ executors: Array<{ tasks: Array<{ id: string; state: string }> }> }>)[0]?.executors[0]?.tasks;
+      // Terminal and awaiting its acknowledgement: listed under completed_tasks, as in Mesos.
+      const tasks = (state.frameworks as Array<{ executors: Array<{ completed_tasks: Array<{ id: string; state: string }> }> }>)[0]?.executors[0]?.completed_tasks;
       expect(tasks?.map((task) => [task.id, task.state])).to.deep.equal([['T1', 'TASK_FAILED']]);
     });
 
@@ -490,7 +491,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       await harness.clock.settle();
       const executor = await harness.registerExecutor('E1');
       harness.fromMaster('FrameworkToExecutor', { agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hi' });
-      executor.post(harness.agentPid, 'ExecutorToFramework', { agentId: '', frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hello' });
+      executor.post(harness.agentPid, 'ExecutorToFramework', { agentId: 'as-the-executor-knows-it', frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hello' });
       await harness.clock.settle();
       expect(executor.bodies<{ data: string }>('FrameworkToExecutor').map((body) => body.data)).to.deep.equal(['hi']);
       expect(harness.master.bodies('ExecutorToFramework')).to.deep.equal([{ agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1', data: 'hello' }]);

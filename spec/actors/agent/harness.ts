@@ -130,15 +130,15 @@ export class AgentHarness {
     return { name: taskId, taskId, agentId: AGENT_ID, resources: Resources.parse('cpus:1;mem:128').toJSON(), command: { value: command }, ...extra };
   }
 
-  runTask(task: TaskInfo, capabilities: Array<'PARTITION_AWARE' | 'TASK_KILLING_STATE'> = []): void {
-    this.fromMaster('RunTask', { framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u', capabilities }, frameworkId: FRAMEWORK_ID, task });
+  runTask(task: TaskInfo, capabilities: Array<'PARTITION_AWARE' | 'TASK_KILLING_STATE'> = [], frameworkId = FRAMEWORK_ID): void {
+    this.fromMaster('RunTask', { framework: { id: frameworkId, name: 'fw', user: 'u', capabilities }, frameworkId, task });
   }
 
   /** A Probe playing an executor, spawned and registered with the agent. */
-  async registerExecutor(executorId: string): Promise<TimedProbe> {
-    const executor = new TimedProbe(`executor-${executorId}`, EXECUTOR_MESSAGES);
+  async registerExecutor(executorId: string, frameworkId = FRAMEWORK_ID): Promise<TimedProbe> {
+    const executor = new TimedProbe(`executor-${frameworkId}-${executorId}`, EXECUTOR_MESSAGES);
     this.host.spawn(executor);
-    executor.post(this.agentPid, 'RegisterExecutor', { frameworkId: FRAMEWORK_ID, executorId });
+    executor.post(this.agentPid, 'RegisterExecutor', { frameworkId, executorId });
     await this.clock.settle();
     return executor;
   }

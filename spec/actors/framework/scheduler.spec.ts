@@ -131,6 +131,21 @@ describe('Scheduler', () => {
     expect(scheduler.events.at(-1)).to.equal('reregistered');
   });
 
+  it('a failover interrupted by a link break goes on as a failover (Mesos\' driver keeps `failover` until answered)', async () => {
+    const { clock, host, master, masterPid, scheduler } = await setup({ framework: { name: 'test', user: 'me', id: 'm1-0007' } });
+    host.breakLink(scheduler.self(), masterPid);
+    await clock.advance(SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS * 4);
+    const failovers = master.received.filter((r) => r.name === 'ReregisterFramework').map((r) => (r.body as { failover: boolean }).failover);
+    expect(failovers.length).to.be.greaterThan(1);
+    expect(failovers.every((failover) => failover)).to.equal(true);
+    master.post(scheduler.self(), 'FrameworkReregistered', { frameworkId: 'm1-0007', masterInfo: masterInfo(masterPid) });
+    await clock.settle();
+    host.injectExited(scheduler.self(), masterPid);
+    await clock.advance(SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS * 2);
+    const last = master.received.filter((r) => r.name === 'ReregisterFramework').at(-1)?.body as { failover: boolean };
+    expect(last.failover).to.equal(false);
+  });
+
   it('a scheduler started with a framework id fails over to it', async () => {
     const { master } = await setup({ framework: { name: 'test', user: 'me', id: 'm1-0007' } });
     const body = master.received[0]?.body as { failover: boolean; framework: { id: string } };

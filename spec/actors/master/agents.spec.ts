@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import type { Offer, StatusUpdate } from '../../../lib/protocol';
-import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../../actors/master';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, type Offer, type StatusUpdate } from '../../../lib/protocol';
 import {
   agentInfo, agentUpdate, all, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, masterState, metricsOf, offersOf,
   registerAgent, registerFramework, reportedTask, startHarness, statesOf, updatesOf, type Harness,
@@ -183,7 +182,7 @@ describe('actors/master: agents', () => {
       expect(resourcesOf(offers[offers.length - 1] as Offer)).to.deep.equal({ cpus: 3, mem: 3072 });
     });
 
-    it('answers Shutdown to an agent that is not in the registry', async () => {
+    it('re-admits an agent that is not in the registry (its unreachable entry may have been trimmed), registry first, as Mesos does', async () => {
       const harness = await startHarness();
       const stranger = new FakeAgent('agent-stranger');
       harness.host.spawn(stranger);
@@ -191,8 +190,9 @@ describe('actors/master: agents', () => {
         agent: agentInfo('cpus:1;mem:512', 'stranger', 'someone-S7'), version: '0.1.0', tasks: [], executors: [], frameworks: [],
       });
       await harness.clock.settle();
-      expect(all(stranger, 'Shutdown')).to.have.length(1);
-      expect(all(stranger, 'AgentReregistered')).to.have.length(0);
+      expect(all(stranger, 'Shutdown')).to.have.length(0);
+      expect(all(stranger, 'AgentReregistered')).to.have.length(1);
+      expect(harness.handle.registry.isAdmitted('someone-S7')).to.equal(true);
     });
   });
 
@@ -253,18 +253,6 @@ describe('actors/master: agents', () => {
       await harness.clock.advance(AGENT_PING_TIMEOUT_MS * MAX_AGENT_PING_TIMEOUTS * 3);
       expect(all(agent.probe, 'Ping').length).to.equal(MAX_AGENT_PING_TIMEOUTS * 3 + 1);
       expect(slaves(await masterState(harness))).to.have.length(1);
-    });
-
-    it('a removed agent that comes back is told to shut down', async () => {
-      const { harness, agentId } = await silentAgentWithTask(false);
-      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * MAX_AGENT_PING_TIMEOUTS);
-      const back = new FakeAgent('agent-back');
-      harness.host.spawn(back);
-      back.post(harness.masterPid, 'ReregisterAgent', {
-        agent: agentInfo('cpus:4;mem:4096', 'agent.local', agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [],
-      });
-      await harness.clock.settle();
-      expect(all(back, 'Shutdown')).to.have.length(1);
     });
   });
 

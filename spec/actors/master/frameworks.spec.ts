@@ -167,7 +167,7 @@ describe('actors/master: frameworks', () => {
   });
 
   describe('DeactivateFramework', () => {
-    it('disconnects the framework: its offers are rescinded and its failover timer starts', async () => {
+    it('deactivates the framework (offers rescinded); its failover timer starts once the scheduler goes away', async () => {
       const harness = await startHarness();
       await registerAgent(harness);
       const framework = await registerFramework(harness, { failoverTimeout: 5 });
@@ -175,6 +175,7 @@ describe('actors/master: frameworks', () => {
       framework.probe.post(harness.masterPid, 'DeactivateFramework', { frameworkId: framework.frameworkId });
       await harness.clock.settle();
       expect(last(framework.probe, 'RescindResourceOffer')?.body).to.deep.equal({ offerId: offer.id });
+      harness.host.terminate(framework.probe);
       await harness.clock.advance(5_000);
       expect((await masterState(harness)).completed_frameworks).to.have.length(1);
     });

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { captureLogger } from '../../../lib/logging';
 import { MemoryDisk, SIMULATED_WRITE_ERROR } from '../../../lib/disk';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
-import { defaultMasterFlags, Registry, REGISTRY_FILE_NAME, startMaster, type MasterFlags, type RegistryAgent } from '../../../actors/master';
+import { defaultMasterFlags, Registry, REGISTRY_FILE_NAME, registryPathOf, startMaster, type MasterFlags, type RegistryAgent } from '../../../actors/master';
 import { memoryHost } from '../../support/runtime';
 import {
   agentInfo, agentUpdate, all, commandTask, FakeAgent, last, latestOffer, launch, masterState, registerAgent, registerFramework, statesOf,
@@ -30,7 +30,7 @@ async function startOnMemoryDisk(flags: Partial<MasterFlags> = {}): Promise<{ ha
   hosts.push(host);
   const disk = new MemoryDisk(clock);
   const allFlags: MasterFlags = { ...defaultMasterFlags(WORK_DIR), checkAllocatorInvariants: true, ...flags };
-  const handle = await startMaster({ flags: allFlags, host, disk });
+  const handle = await startMaster({ flags: allFlags, host, registry: await Registry.load(registryPathOf(allFlags), disk) });
   await clock.settle();
   return { harness: { clock, host, handle, workDir: WORK_DIR, flags: allFlags, captured, masterPid: handle.pid }, disk };
 }

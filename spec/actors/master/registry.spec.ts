@@ -120,7 +120,7 @@ describe('actors/master/registry', () => {
       expect(second.handle.registry.agents().map((agent) => agent.id)).to.deep.equal([old.agentId, fresh.agentId]);
     });
 
-    it('a new master on the same work dir accepts an agent it knew, adopting its tasks, and shuts down one it did not', async () => {
+    it('a new master on the same work dir accepts an agent it knew, adopting its tasks, and re-admits one it did not (as Mesos does)', async () => {
       const first = await startHarness();
       const agent = await registerAgent(first);
       const framework = await registerFramework(first, { failoverTimeout: 3600, capabilities: ['PARTITION_AWARE'] });
@@ -141,7 +141,9 @@ describe('actors/master/registry', () => {
       const stranger = new FakeAgent('agent-stranger');
       second.host.spawn(stranger);
       await reregister(second, stranger, 'unknown-S3');
-      expect(all(stranger, 'Shutdown')).to.have.length(1);
+      expect(all(stranger, 'Shutdown')).to.have.length(0);
+      expect(last(stranger, 'AgentReregistered')?.body).to.include({ agentId: 'unknown-S3' });
+      expect(second.handle.registry.isAdmitted('unknown-S3')).to.equal(true);
 
       // The framework comes back with its id: it is connected again and its agent learns its pid.
       const scheduler = new Probe('scheduler-again', FRAMEWORK_MESSAGES);
@@ -204,8 +206,11 @@ describe('actors/master/registry', () => {
       const late = new FakeAgent('agent-late');
       second.host.spawn(late);
       await reregister(second, late, vanishes.agentId);
-      expect(all(late, 'Shutdown')).to.have.length(1);
-      expect(all(back, 'Shutdown')).to.have.length(0);
+      // Unreachable is not gone: the agent is re-admitted (registry first), as Mesos does.
+      expect(all(late, 'Shutdown')).to.have.length(0);
+      expect(last(late, 'AgentReregistered')?.body).to.include({ agentId: vanishes.agentId });
+      expect(second.handle.registry.unreachable()).to.deep.equal([]);
+      expect(second.handle.registry.agents().map((agent) => agent.id).sort()).to.deep.equal([stays.agentId, vanishes.agentId].sort());
     });
   });
 });

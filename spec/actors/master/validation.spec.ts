@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import {
-  canonicalJson, idError, launchResources, validateFrameworkInfo, validateOffers, validateTask, type OfferFacts, type TaskContext,
+  canonicalJson, launchResources, validateFrameworkInfo, validateOffers, validateTask, type OfferFacts, type TaskContext,
 } from '../../../actors/master';
 
 const json = (text: string): TaskInfo['resources'] => Resources.parse(text).toJSON();
@@ -112,11 +112,6 @@ describe('actors/master/validation', () => {
         else expect(reason).to.match(expected);
       });
     }
-  });
-
-  it('idError accepts ordinary ids', () => {
-    for (const id of ['t1', 'my-task.2', 'uuid:1234', 'a b']) expect(idError(id), id).to.equal(undefined);
-    expect(idError('')).to.equal('ID must not be empty');
   });
 
   it('canonicalJson ignores key order', () => {

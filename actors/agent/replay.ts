@@ -1,0 +1,141 @@
+/**
+ * Recording what an agent reads from outside its messages, and replaying a traced agent into a
+ * fresh one (see lib/process/replay.ts).
+ *
+ * An agent's world beyond messages is its machine: the resources it detected at start, and the
+ * executor processes it launches. A traced host records the first as the `agent-start` input
+ * and the second as one `executor-exit` input per executor process that ended (how it ended).
+ * The replay builds the agent from `agent-start`, gives it a `ReplayLauncher` that starts no
+ * process, and feeds each `executor-exit` to the agent where the recording saw it.
+ */
+import { UPID } from '../../lib/actor';
+import type { ActorHost, ReplayResult, Trace } from '../../lib/process';
+import { replayTrace } from '../../lib/process/replay';
+import type { Attributes, CommandInfo } from '../../lib/protocol';
+import { Resources } from '../../lib/resources';
+import { Agent } from './agent';
+import { AGENT_START_INPUT, EXECUTOR_EXIT_INPUT } from './constants';
+import { checkAgentFlags, type AgentFlags } from './flags';
+import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher } from './launcher';
+
+/** The body of the `agent-start` input: what a replay needs to build the same agent. */
+export interface AgentStartInput {
+  /** The agent's actor id, `slave(N)`. */
+  readonly id: string;
+  readonly flags: AgentFlags;
+  /** The resources it offered (detected and/or from `--resources`), in Mesos' JSON form. */
+  readonly resources: unknown;
+  readonly attributes: Attributes;
+  readonly hostname: string;
+  /** What ran the built-in command executor. */
+  readonly commandExecutor: CommandInfo;
+}
+
+/** The body of an `executor-exit` input: which executor run ended, and how. */
+export interface ExecutorExitInput {
+  readonly frameworkId: string;
+  readonly executorId: string;
+  readonly runId: string;
+  readonly exit: ExecutorExit;
+}
+
+/**
+ * Wraps `launcher` so that, when `host` records a trace, each executor process' exit is recorded
+ * (as an `executor-exit` input for `agent`) before the agent hears of it.
+ */
+export function recordingLauncher(launcher: Launcher, host: ActorHost, agent: UPID): Launcher {
+  return {
+    launch: (launch, onExit) => launcher.launch(launch, (exit) => {
+      const input: ExecutorExitInput = { frameworkId: launch.frameworkId, executorId: launch.executorId, runId: launch.runId, exit };
+      host.recordInput(agent, EXECUTOR_EXIT_INPUT, input);
+      onExit(exit);
+    }),
+  };
+}
+
+/**
+ * A launcher that starts no process (replays and harness tests): each launch succeeds at once,
+ * and `exit` reports a run's exit to the agent, as a real process' exit would.
+ */
+export class ReplayLauncher implements Launcher {
+  /** Every launch asked for, in order. */
+  readonly launches: ExecutorLaunch[] = [];
+  /** Exit callbacks of runs that have not exited, by run id. */
+  private readonly running = new Map<string, (exit: ExecutorExit) => void>();
+
+  launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
+    this.launches.push(launch);
+    this.running.set(launch.runId, onExit);
+    return Promise.resolve({ processId: undefined, destroy: () => undefined });
+  }
+
+  /** Reports that run `runId` exited; throws if no such run was launched or it already exited. */
+  exit(runId: string, exit: ExecutorExit): void {
+    const onExit = this.running.get(runId);
+    if (onExit === undefined) throw new Error(`no executor run '${runId}' was launched in the replay (or it already exited)`);
+    this.running.delete(runId);
+    onExit(exit);
+  }
+}
+
+/** Options of `replayAgent`. */
+export interface ReplayAgentOptions {
+  /** The recorded agent host (`ip:port`); by default the only one in the trace with an agent. */
+  readonly address?: string;
+  /** Builds the agent (default `new Agent(options)`): a test passes a subclass to see where it diverges. */
+  readonly createAgent?: (options: ConstructorParameters<typeof Agent>[0]) => Agent;
+}
+
+/**
+ * What the recorded agent started with, and its host's address and pid. Throws if the trace has
+ * no such input (it was not recorded from the agent host's start).
+ */
+export function agentStartInput(trace: Trace, address?: string): { pid: UPID; input: AgentStartInput } {
+  const inputs = trace.events.filter((event) => event.kind === 'input' && event.name === AGENT_START_INPUT &&
+    (address === undefined || event.to.endsWith(`@${address}`)));
+  const found = inputs[0];
+  if (found === undefined) throw new Error(`the trace has no '${AGENT_START_INPUT}' input${address ? ` for ${address}` : ''}: was it recorded from the agent host's start?`);
+  if (inputs.length > 1) throw new Error(`the trace has several agents (${inputs.map((event) => event.to).join(', ')}); pass the address of one`);
+  const body = found.body as Partial<AgentStartInput> | null;
+  if (typeof body !== 'object' || body === null || typeof body.id !== 'string' || typeof body.flags !== 'object' || body.flags === null ||
+      typeof body.hostname !== 'string' || typeof body.commandExecutor !== 'object' || body.attributes === undefined) {
+    throw new Error(`the '${AGENT_START_INPUT}' input of ${found.to} is incomplete`);
+  }
+  return { pid: UPID.parse(found.to), input: body as AgentStartInput };
+}
+
+/**
+ * Replays the recorded agent into a fresh one built from its recorded start, with a launcher
+ * that starts nothing and the recorded executor exits fed back, and compares what it sends with
+ * the recording.
+ *
+ * @example
+ *   const result = await replayAgent(readTrace('incident.trace'));
+ *   expect(result.divergence, result.divergence && describeDivergence(result.divergence)).to.equal(undefined);
+ */
+export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}): Promise<ReplayResult> {
+  const { pid, input } = agentStartInput(trace, options.address);
+  checkAgentFlags(input.flags);
+  const launcher = new ReplayLauncher();
+  const agentOptions = {
+    id: input.id,
+    flags: input.flags,
+    resources: Resources.fromJSON(input.resources),
+    attributes: input.attributes,
+    hostname: input.hostname,
+    launcher,
+    commandExecutor: input.commandExecutor,
+  };
+  const feedExit = (body: unknown): void => {
+    const exit = body as Partial<ExecutorExitInput> | null;
+    if (typeof exit?.runId !== 'string' || typeof exit.exit !== 'object' || exit.exit === null) throw new Error('an executor-exit input without runId and exit');
+    launcher.exit(exit.runId, exit.exit);
+  };
+  return replayTrace({
+    trace,
+    address: pid.address,
+    actorIds: [input.id],
+    setup: (host) => host.spawn(options.createAgent?.(agentOptions) ?? new Agent(agentOptions)),
+    inputs: { [AGENT_START_INPUT]: () => undefined, [EXECUTOR_EXIT_INPUT]: feedExit },
+  });
+}

@@ -1,0 +1,67 @@
+/** `startMaster`: what the bins call to run a master, with its allocator and metrics, on a host. */
+import { dispatch, UPID } from '../../lib/actor';
+import type { ActorHost } from '../../lib/process';
+import { Allocator } from '../allocator/allocator';
+import { MASTER_ACTOR_ID, MASTER_START_INPUT } from './constants';
+import { checkMasterFlags, registryPathOf, type MasterFlags } from './flags';
+import { Master } from './master';
+import { MetricsProcess } from './metrics';
+import { Registry } from './registry';
+import type { MasterStartInput } from './replay';
+
+/** What `startMaster` needs: the flags and a host to spawn on (the bins create it). */
+export interface StartMasterOptions {
+  readonly flags: MasterFlags;
+  readonly host: ActorHost;
+  /** The registry to use instead of loading `<workDir>/registry.json` (a replay passes an in-memory one). */
+  readonly registry?: Registry;
+  /** Builds the master actor (default `new Master(...)`; a test may pass a subclass). */
+  readonly createMaster?: (flags: MasterFlags, registry: Registry, allocator: Allocator) => Master;
+}
+
+/** A running master. */
+export interface MasterHandle {
+  /** The master actor (for `dispatch` in tests). */
+  readonly master: Master;
+  /** Its address, `master@ip:port`. */
+  readonly pid: UPID;
+  /** Its allocator's facade. */
+  readonly allocator: Allocator;
+  /** Its registry. */
+  readonly registry: Registry;
+  /** Terminates the metrics, master and allocator actors (the host keeps running). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Loads the registry (`<workDir>/registry.json`), then spawns the allocator, the master
+ * (`master`, serving `/master/...`) and the metrics actor (`/metrics/snapshot`) on `host`.
+ * Rejects on impossible flags or a corrupt registry file. A host that records a trace gets the
+ * flags and the registry as loaded, as the input a replay starts from (`replayMaster`).
+ */
+export async function startMaster(options: StartMasterOptions): Promise<MasterHandle> {
+  const { flags, host } = options;
+  checkMasterFlags(flags);
+  const registry = options.registry ?? await Registry.load(registryPathOf(flags));
+  const start: MasterStartInput = { flags, registry: registry.snapshot() };
+  host.recordInput(UPID.at(MASTER_ACTOR_ID, host.address), MASTER_START_INPUT, start);
+  const allocator = Allocator.spawnOn(host);
+  const master = options.createMaster?.(flags, registry, allocator) ?? new Master(flags, registry, allocator);
+  await allocator.initialize({
+    allocationIntervalMs: flags.allocationIntervalMs,
+    checkInvariants: flags.checkAllocatorInvariants ?? false,
+    offerCallback: (offers) => {
+      dispatch(master, (process) => process.offer(offers)).catch((error: Error) => {
+        host.logger.warn({ error: error.message, offers: offers.length }, 'offers not delivered to the master');
+      });
+    },
+  });
+  const pid = host.spawn(master);
+  const metrics = new MetricsProcess(master, allocator);
+  host.spawn(metrics);
+  const stop = async (): Promise<void> => {
+    for (const actor of [metrics, master, allocator.process]) host.terminate(actor);
+    await Promise.all([metrics, master, allocator.process].map((actor) => host.wait(actor)));
+  };
+  return { master, pid, allocator, registry, stop };
+}

@@ -1,0 +1,20 @@
+/**
+ * Limits and defaults that the master and the agent must agree on, defined once (values from
+ * Mesos' `master/constants.hpp` and `slave/constants.hpp`). The master's flags override some of
+ * them for the master; the agent derives its own timeouts from them.
+ */
+
+/** The master pings each agent this often and expects a pong before the next ping (Mesos `--agent_ping_timeout`). */
+export const AGENT_PING_TIMEOUT_MS = 15_000;
+
+/** Consecutive pings without a pong after which the master removes an agent (Mesos `--max_agent_ping_timeouts`). */
+export const MAX_AGENT_PING_TIMEOUTS = 5;
+
+/** Completed frameworks kept for the state endpoints, by the master and by each agent (Mesos: 50). */
+export const MAX_COMPLETED_FRAMEWORKS = 50;
+
+/** Offers declined or left unused are not offered again to that framework for this long, unless it says otherwise (Mesos `Filters.refuse_seconds`). */
+export const DEFAULT_REFUSE_SECONDS = 5;
+
+/** Statuses kept per task, the oldest dropped first, so a task that flaps does not grow without bound. */
+export const MAX_STATUSES_PER_TASK = 100;

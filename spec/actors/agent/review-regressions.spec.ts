@@ -1,0 +1,81 @@
+/**
+ * Regression tests for the protocol bugs a review against Apache Mesos 1.11 found in the agent
+ * (issue 7). Each test failed before its fix; the describe titles carry the bug's number.
+ */
+import { expect } from 'chai';
+import { UPID } from '../../../lib/actor';
+import type { StatusUpdate, Task } from '../../../lib/protocol';
+import { MASTER_PING_TIMEOUT_MS } from '../../../actors/agent/constants';
+import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
+
+describe('agent: regressions from the review against Mesos (issue 7)', () => {
+  let harness: AgentHarness;
+
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  /** The link to the master breaks as a lost socket breaks it. */
+  function breakMasterLink(): void {
+    harness.host.breakLink(harness.agentPid, UPID.at('master', harness.host.address));
+  }
+
+  describe('3. latest_state on forwarded updates', () => {
+    it('tells the master the task\'s latest state with the unacknowledged head it re-sends', async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      for (const state of ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'] as const) harness.sendUpdate(executor, harness.executorUpdate('T1', state));
+      await harness.clock.settle();
+      const first = harness.forwarded();
+      expect(first.map((update) => update.status.state)).to.deep.equal(['TASK_STARTING']);
+      await harness.clock.advance(10_000);
+      const retried = harness.forwarded()[1] as StatusUpdate & { latestState?: string };
+      expect(retried.status.state).to.equal('TASK_STARTING');
+      expect(retried.latestState).to.equal('TASK_FINISHED');
+    });
+  });
+
+  describe('5. the ping timeout the master announces', () => {
+    it('waits for the total ping timeout the master sends, not its own 75 s default', async () => {
+      harness = new AgentHarness({ masterPingTimeoutMs: MASTER_PING_TIMEOUT_MS });
+      await harness.clock.advance(harness.flags.registrationBackoffFactorMs);
+      harness.fromMaster('AgentRegistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, connection: { totalPingTimeoutSeconds: 600 } });
+      await harness.clock.settle();
+      await harness.clock.advance(MASTER_PING_TIMEOUT_MS + 60_000);
+      expect(harness.master.count('ReregisterAgent')).to.equal(0);
+      await harness.clock.advance(600_000);
+      expect(harness.master.count('ReregisterAgent')).to.be.greaterThan(0);
+    });
+  });
+
+  describe('8. RunTask while disconnected', () => {
+    it('launches a task that arrives while the agent is re-registering (only recovery or termination ignore it)', async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      breakMasterLink();
+      await harness.clock.settle();
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      expect(harness.launcher.runs.map((run) => run.launch.executorId)).to.deep.equal(['T1']);
+    });
+  });
+
+  describe('9. the allocation role of each task', () => {
+    it('reports each task\'s role (from RunTask) when re-registering', async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      harness.fromMaster('RunTask', {
+        framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u', roles: ['web', 'analytics'], capabilities: ['MULTI_ROLE'] },
+        frameworkId: FRAMEWORK_ID, task: AgentHarness.commandTask('T1'), role: 'analytics',
+      });
+      await harness.clock.settle();
+      breakMasterLink();
+      await harness.clock.advance(3_000);
+      const [reregistration] = harness.master.bodies<{ tasks: Task[] }>('ReregisterAgent');
+      expect(reregistration?.tasks.map((task) => [task.taskId, task.role])).to.deep.equal([['T1', 'analytics']]);
+    });
+  });
+});
