@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Resources } from '../lib/resources';
-import { HierarchicalAllocatorCore, MAX_REFUSE_SECONDS, createSeededRandom, type Offer } from '../actors/allocator';
+import { HierarchicalAllocatorCore, MAX_REFUSE_SECONDS, createSeededRandom, type Allocation } from '../actors/allocator';
 
 /** Agent counts measured (Mesos' benchmark uses the same scale). */
 const AGENT_COUNTS = [1_000, 10_000, 50_000];
@@ -71,7 +71,7 @@ function runCase(agentCount: number, frameworkCount: number, rounds: number): Ca
 
   const times: number[] = [];
   const offerCounts: number[] = [];
-  let offers: Offer[] = [];
+  let offers: Allocation[] = [];
   for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
     const nowMs = roundIndex * 1_000;
     for (const offer of offers) {

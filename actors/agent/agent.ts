@@ -19,7 +19,7 @@ import { AGENT_VERSION, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, REGISTER_R
 import { masterPid, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
-import { ExecutorRecord, FrameworkRecord } from './records';
+import { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { agentStateJson } from './state';
 import { TaskStatusUpdateManager } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
@@ -66,9 +66,9 @@ export class Agent extends Actor {
   /** How long without a ping means the master is lost: what the master announced, else the flag (Mesos' `masterPingTimeout`). */
   private masterPingTimeoutMs: number;
   /** Frameworks with executors here, by id. */
-  private readonly frameworks = new Map<string, FrameworkRecord>();
+  private readonly frameworks = new Map<string, AgentFrameworkRecord>();
   /** Frameworks that had executors here and have none left, by id, least recently completed first (bounded). */
-  private readonly completedFrameworks = new Map<string, FrameworkRecord>();
+  private readonly completedFrameworks = new Map<string, AgentFrameworkRecord>();
   /** Status update streams, one per task. */
   private readonly updates: TaskStatusUpdateManager;
   /** When the agent started, in seconds since the epoch (for /state). */
@@ -305,7 +305,7 @@ export class Agent extends Actor {
    * reported exited again, since the master tracks it anew; one still running that the master
    * no longer tracks is shut down. Returns true when the task was dropped.
    */
-  private executorDisagreement(framework: FrameworkRecord, executorId: string, launchExecutor: boolean, taskId: string): boolean {
+  private executorDisagreement(framework: AgentFrameworkRecord, executorId: string, launchExecutor: boolean, taskId: string): boolean {
     const existing = framework.executors.get(executorId);
     if (launchExecutor === (existing === undefined)) return false;
     const message = launchExecutor ? 'Master wants to launch executor, but one already exists' : 'No executor is expected to launch and there is none running';
@@ -320,7 +320,7 @@ export class Agent extends Actor {
     return true;
   }
 
-  private deliverTask(framework: FrameworkRecord, executor: ExecutorRecord, task: TaskInfo): void {
+  private deliverTask(framework: AgentFrameworkRecord, executor: ExecutorRecord, task: TaskInfo): void {
     switch (executor.phase) {
       case 'TERMINATING':
       case 'TERMINATED': {
@@ -407,7 +407,7 @@ export class Agent extends Actor {
   }
 
   /** Mesos refuses TASK_STAGING from executors (and shuts them down), and non-terminal updates for queued tasks. */
-  private acceptableExecutorUpdate(framework: FrameworkRecord, executor: ExecutorRecord, update: StatusUpdate): boolean {
+  private acceptableExecutorUpdate(framework: AgentFrameworkRecord, executor: ExecutorRecord, update: StatusUpdate): boolean {
     const { taskId, state } = update.status;
     if (state === 'TASK_STAGING') {
       this.log.error({ executor: executor.id, taskId }, 'an executor sent TASK_STAGING, which it may not; shutting it down');
@@ -464,7 +464,7 @@ export class Agent extends Actor {
 
   // ---- executors ----------------------------------------------------------------------------
 
-  private launchExecutor(framework: FrameworkRecord, info: ExecutorInfo, commandExecutor: boolean, role: string | undefined): ExecutorRecord | undefined {
+  private launchExecutor(framework: AgentFrameworkRecord, info: ExecutorInfo, commandExecutor: boolean, role: string | undefined): ExecutorRecord | undefined {
     if (this.executorCount() >= MAX_EXECUTORS) return undefined;
     const agentId = this.agentId as string;
     const runId = this.host.newId();
@@ -580,7 +580,7 @@ export class Agent extends Actor {
   }
 
   /** Asks the executor to shut down; its process tree is killed if it has not exited after the grace period. */
-  private shutdownExecutor(framework: FrameworkRecord, executor: ExecutorRecord): void {
+  private shutdownExecutor(framework: AgentFrameworkRecord, executor: ExecutorRecord): void {
     if (executor.phase === 'TERMINATING' || executor.phase === 'TERMINATED') return;
     this.log.info({ frameworkId: framework.id, executorId: executor.id }, 'shutting down executor');
     executor.phase = 'TERMINATING';
@@ -598,7 +598,7 @@ export class Agent extends Actor {
     });
   }
 
-  private removeExecutor(framework: FrameworkRecord, executor: ExecutorRecord): void {
+  private removeExecutor(framework: AgentFrameworkRecord, executor: ExecutorRecord): void {
     // Tasks still live here belong to a framework being shut down, which hears no more of them (Mesos):
     // the books say how they ended, as the master's do.
     executor.endLiveTasks({ ...FRAMEWORK_SHUT_DOWN, source: 'SOURCE_AGENT', agentId: executor.agentId, executorId: executor.id, timestamp: this.clock.now() / 1000 });
@@ -609,10 +609,10 @@ export class Agent extends Actor {
 
   // ---- frameworks and the agent's own shutdown ----------------------------------------------
 
-  private frameworkFor(frameworkId: string, message: BodyOf<typeof RunTask>): FrameworkRecord {
+  private frameworkFor(frameworkId: string, message: BodyOf<typeof RunTask>): AgentFrameworkRecord {
     let framework = this.frameworks.get(frameworkId);
     if (framework === undefined) {
-      framework = new FrameworkRecord(frameworkId, message.framework, message.pid);
+      framework = new AgentFrameworkRecord(frameworkId, message.framework, message.pid);
       this.frameworks.set(frameworkId, framework);
       // A framework that comes back leaves the completed list, taking its completed executors along (Mesos).
       const completed = this.completedFrameworks.get(frameworkId);
@@ -632,7 +632,7 @@ export class Agent extends Actor {
     this.terminateFramework(framework);
   }
 
-  private terminateFramework(framework: FrameworkRecord): void {
+  private terminateFramework(framework: AgentFrameworkRecord): void {
     this.log.info({ frameworkId: framework.id }, 'shutting down framework');
     framework.phase = 'TERMINATING';
     this.updates.cleanup(framework.id);
@@ -643,7 +643,7 @@ export class Agent extends Actor {
     if (framework.idle() && this.frameworks.has(framework.id)) this.removeFramework(framework);
   }
 
-  private removeFramework(framework: FrameworkRecord): void {
+  private removeFramework(framework: AgentFrameworkRecord): void {
     this.frameworks.delete(framework.id);
     this.completedFrameworks.delete(framework.id);
     this.completedFrameworks.set(framework.id, framework);

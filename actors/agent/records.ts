@@ -199,8 +199,11 @@ export class ExecutorRecord {
   }
 }
 
-/** A framework with executors on this agent. */
-export class FrameworkRecord {
+/**
+ * A framework with executors on this agent (Mesos' `Slave::Framework`). Not the master's
+ * `FrameworkRecord` (actors/master/state.ts), which is the framework's registration.
+ */
+export class AgentFrameworkRecord {
   /** TERMINATING after ShutdownFramework: no new tasks; removed once its executors are gone. */
   phase: 'RUNNING' | 'TERMINATING' = 'RUNNING';
   /** Live executors by id. */
@@ -235,7 +238,7 @@ export class FrameworkRecord {
   }
 
   /** Takes over the completed executors of this framework's earlier, completed record (it came back). */
-  adoptCompletedExecutors(earlier: FrameworkRecord): void {
+  adoptCompletedExecutors(earlier: AgentFrameworkRecord): void {
     this.completedExecutors.splice(0, this.completedExecutors.length);
     this.addCompletedExecutors(earlier.completedExecutors);
   }

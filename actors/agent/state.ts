@@ -5,7 +5,7 @@
 import type { Attributes, TaskInfo } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import type { AgentFlags } from './flags';
-import type { ExecutorRecord, FrameworkRecord } from './records';
+import type { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { renderResources, renderTask } from '../../lib/state-json';
 
 /** What /state shows, gathered by the agent. */
@@ -19,8 +19,8 @@ export interface AgentStateView {
   readonly masterHostname: string | undefined;
   readonly startTimeSeconds: number;
   readonly flags: AgentFlags;
-  readonly frameworks: readonly FrameworkRecord[];
-  readonly completedFrameworks: readonly FrameworkRecord[];
+  readonly frameworks: readonly AgentFrameworkRecord[];
+  readonly completedFrameworks: readonly AgentFrameworkRecord[];
 }
 
 /** The JSON body of `GET /slave(1)/state`. */
@@ -51,7 +51,7 @@ function flagsJson(flags: AgentFlags): Record<string, string> {
   return json;
 }
 
-function frameworkJson(framework: FrameworkRecord): Record<string, unknown> {
+function frameworkJson(framework: AgentFrameworkRecord): Record<string, unknown> {
   return {
     id: framework.id,
     name: framework.info.name,

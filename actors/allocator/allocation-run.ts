@@ -23,11 +23,18 @@ import { isUnreservedScalar, scalarsOf, toWholeUnits, type Quantities } from './
 import { HeadroomPlan, remainingLimit, unsatisfiedGuarantee, type QuotaState } from './quota';
 import { shuffleInPlace, type RandomSource } from './random';
 
-/** Resources offered to one framework, for one of its roles, on one agent. */
-export interface Offer {
+/**
+ * What one allocation run gives one framework, for one of its roles, on one agent. The master
+ * turns each into an offer.
+ */
+export interface Allocation {
+  /** The framework given the resources. */
   readonly frameworkId: string;
+  /** Which of its roles they are allocated to. */
   readonly role: string;
+  /** The agent they are on. */
   readonly agentId: string;
+  /** What is allocated. */
   readonly resources: Resources;
 }
 
@@ -51,20 +58,20 @@ export function runAllocation(
   quotas: ReadonlyMap<string, QuotaState>,
   policy: AllocationPolicy,
   nowMs: number,
-): Offer[] {
+): Allocation[] {
   return new AllocationRun(books, quotas, policy, nowMs).run();
 }
 
 class AllocationRun {
-  /** Offers made so far, in order. */
-  private readonly offers: Offer[] = [];
-  /** Position in `offers` by framework/role/agent, to merge stage 1 and 2 offers. */
-  private readonly offerIndex = new Map<string, number>();
+  /** Allocations made so far, in order. */
+  private readonly allocations: Allocation[] = [];
+  /** Position in `allocations` by framework/role/agent, to merge stage 1 and 2 allocations. */
+  private readonly allocationIndex = new Map<string, number>();
   /** Sorter updates of the current agent. */
   private readonly pending: PendingSorterUpdate[] = [];
   /** Headroom for unmet guarantees. */
   private readonly headroom: HeadroomPlan;
-  /** Whether stage 1 ran (so offers may need merging). */
+  /** Whether stage 1 ran (so allocations may need merging). */
   private stageOneRan = false;
   /** The agent being allocated. */
   private agent: AgentState | undefined;
@@ -85,7 +92,7 @@ class AllocationRun {
     this.minimums = policy.minAllocatable.map((minimum) => [...minimum].map(([name, units]) => ({ name, units })));
   }
 
-  run(): Offer[] {
+  run(): Allocation[] {
     const candidates = this.books.agentList.filter((agent) => agent.active && !agent.available.isEmpty());
     shuffleInPlace(candidates, this.policy.random);
     if (this.headroom.constrains) {
@@ -98,7 +105,7 @@ class AllocationRun {
     for (const agent of candidates) {
       this.allocateAgent(agent, this.visitRoleStageTwo);
     }
-    return this.offers;
+    return this.allocations;
   }
 
   private allocateAgent(agent: AgentState, visitRole: (role: string) => boolean): void {
@@ -231,18 +238,18 @@ class AllocationRun {
     this.record({ frameworkId: framework.id, role: role.name, agentId: agent.id, resources });
   }
 
-  private record(offer: Offer): void {
+  private record(allocation: Allocation): void {
     if (!this.stageOneRan) {
-      this.offers.push(offer);
+      this.allocations.push(allocation);
       return;
     }
-    const key = `${offer.frameworkId}\u0000${offer.role}\u0000${offer.agentId}`;
-    const index = this.offerIndex.get(key);
+    const key = `${allocation.frameworkId}\u0000${allocation.role}\u0000${allocation.agentId}`;
+    const index = this.allocationIndex.get(key);
     if (index === undefined) {
-      this.offerIndex.set(key, this.offers.length);
-      this.offers.push(offer);
+      this.allocationIndex.set(key, this.allocations.length);
+      this.allocations.push(allocation);
     } else {
-      this.offers[index] = { ...offer, resources: this.offers[index].resources.add(offer.resources) };
+      this.allocations[index] = { ...allocation, resources: this.allocations[index].resources.add(allocation.resources) };
     }
   }
 

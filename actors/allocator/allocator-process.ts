@@ -1,7 +1,7 @@
 /**
  * The allocator actor (Mesos' `HierarchicalAllocatorProcess`): it owns the books of one
  * `HierarchicalAllocatorCore`, runs a batched allocation every allocation interval and soon
- * after any change that could produce offers, and hands each run's offers to the master's
+ * after any change that could produce allocations, and hands each run's allocations to the master's
  * callback. Use it through the `Allocator` facade (allocator.ts).
  */
 import { Actor } from '../../lib/actor';
@@ -14,7 +14,7 @@ import {
   type AgentView,
   type FrameworkSubscription,
   type HoldingView,
-  type Offer,
+  type Allocation,
   type Quota,
 } from './hierarchical';
 
@@ -24,8 +24,11 @@ export const ALLOCATOR_ACTOR_ID = 'allocator';
 /** Shortest allocation interval accepted: with 0 the batch timer would re-arm at the same instant forever. */
 export const MIN_ALLOCATION_INTERVAL_MS = 1;
 
-/** Receives the offers of one allocation run (never an empty list); runs inside the allocator's mailbox. */
-export type OfferCallback = (offers: Offer[]) => void;
+/**
+ * Receives the allocations of one allocation run (never an empty list), for the master to turn
+ * into offers (Mesos' offer callback); runs inside the allocator's mailbox.
+ */
+export type OfferCallback = (allocations: Allocation[]) => void;
 
 /** Options of `Allocator.initialize` (Mesos' `Allocator::initialize` options and flags). */
 export interface AllocatorOptions {
@@ -33,7 +36,7 @@ export interface AllocatorOptions {
   readonly allocationIntervalMs?: number;
   /** Offers must hold one of these (whole units by name); default `cpus:0.01 | mem:32` (Mesos `--min_allocatable_resources`). */
   readonly minAllocatable?: readonly Readonly<Record<string, number>>[];
-  /** Called with the offers of each run that made any; the master passes one that re-enters it with `dispatch`. */
+  /** Called with the allocations of each run that made any; the master passes one that re-enters it with `dispatch`. */
   readonly offerCallback: OfferCallback;
   /** Check the books after every operation and run (tests); default false because it is O(agents). */
   readonly checkInvariants?: boolean;
@@ -78,7 +81,7 @@ export class AllocatorProcess extends Actor {
   private core: HierarchicalAllocatorCore | undefined;
   /** Time between batched runs; set by `start`. */
   private allocationIntervalMs = DEFAULT_ALLOCATION_INTERVAL_MS;
-  /** Where each run's offers go; set by `start` (no run happens before it). */
+  /** Where each run's allocations go; set by `start` (no run happens before it). */
   private offerCallback: OfferCallback = () => undefined;
   /** Check the books after every operation and run (tests). */
   private checkInvariantsAfterEach = false;
@@ -253,15 +256,15 @@ export class AllocatorProcess extends Actor {
     });
   }
 
-  /** One run (Mesos' `_allocate`): expire filters, allocate, hand the offers to the master. */
+  /** One run (Mesos' `_allocate`): expire filters, allocate, hand the allocations to the master. */
   private allocate(): void {
     this.allocationPending = false;
     const core = this.initialized();
     const startMs = this.clock.now();
-    let offers: Offer[];
+    let allocations: Allocation[];
     try {
       core.expireFilters(startMs);
-      offers = core.allocate(startMs);
+      allocations = core.allocate(startMs);
       if (this.checkInvariantsAfterEach) {
         core.checkInvariants();
       }
@@ -271,19 +274,19 @@ export class AllocatorProcess extends Actor {
     }
     this.allocationRuns++;
     this.lastAllocationRunMs = this.clock.now() - startMs;
-    this.offersMade += offers.length;
-    this.log.debug({ offers: offers.length, durationMs: this.lastAllocationRunMs }, 'allocation run');
-    if (offers.length > 0) {
-      this.deliver(offers);
+    this.offersMade += allocations.length;
+    this.log.debug({ offers: allocations.length, durationMs: this.lastAllocationRunMs }, 'allocation run');
+    if (allocations.length > 0) {
+      this.deliver(allocations);
     }
   }
 
   /** Calls the master's callback; a throwing callback is a master bug, logged and isolated. */
-  private deliver(offers: Offer[]): void {
+  private deliver(allocations: Allocation[]): void {
     try {
-      this.offerCallback(offers);
+      this.offerCallback(allocations);
     } catch (error) {
-      this.log.error({ offers: offers.length, error: describe(error) }, 'offer callback threw');
+      this.log.error({ offers: allocations.length, error: describe(error) }, 'offer callback threw');
     }
   }
 

@@ -20,14 +20,14 @@ export {
 /**
  * The hierarchical DRF allocator as the master sees it. Each method is one `dispatch` into the
  * allocator actor's mailbox and returns a Promise; bad input (an unknown agent, framework or
- * role, an over-recovery, a negative `refuseSeconds`...) rejects it with the `AllocatorError`
+ * that the actor logged, and changes nothing. Allocations come back through `offerCallback`, once per
  * that the actor logged, and changes nothing. Offers come back through `offerCallback`, once per
  * allocation run that made any, from inside the allocator's mailbox.
  *
  * @example
  *   const allocator = Allocator.spawnOn(host);
  *   await allocator.initialize({
- *     offerCallback: (offers) => void dispatch(master, (m) => m.offer(offers)),
+ *     offerCallback: (allocations) => void dispatch(master, (m) => m.offer(allocations)),
  *   });
  *   await allocator.addAgent('agent-1', Resources.parse('cpus:4;mem:8192'));
  *   await allocator.addFramework('framework-1', { roles: ['*'] });

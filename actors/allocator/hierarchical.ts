@@ -1,7 +1,7 @@
 /** The pure core of the hierarchical DRF allocator. */
 
 import { Resources, roleError, scalarError } from '../../lib/resources';
-import { runAllocation, type Offer } from './allocation-run';
+import { runAllocation, type Allocation } from './allocation-run';
 import { AllocatorBooks, type AgentAttributes, type AgentState, type FrameworkState, type Holding } from './books';
 import {
   DEFAULT_ALLOCATION_INTERVAL_MS,
@@ -16,7 +16,7 @@ import { fromRecord } from './quantities';
 import { validateQuota, type Quota, type QuotaState } from './quota';
 import type { RandomSource } from './random';
 
-export type { Offer } from './allocation-run';
+export type { Allocation } from './allocation-run';
 export type { AgentAttributes } from './books';
 export type { Quota } from './quota';
 
@@ -89,8 +89,8 @@ export interface HoldingView {
  * const core = new HierarchicalAllocatorCore({ random: createSeededRandom(7) });
  * core.addAgent('agent-1', Resources.parse('cpus:4;mem:8192'));
  * core.addFramework('framework-1', { roles: ['analytics'] });
- * const [offer] = core.allocate(0);          // cpus:4;mem:8192 to framework-1
- * core.recoverResources('framework-1', 'agent-1', offer.resources, { refuseSeconds: 5, nowMs: 0 });
+ * const [allocation] = core.allocate(0);     // cpus:4;mem:8192 to framework-1
+ * core.recoverResources('framework-1', 'agent-1', allocation.resources, { refuseSeconds: 5, nowMs: 0 });
  * core.allocate(1_000);                      // [] — declined for 5 s
  * core.allocate(5_000);                      // offered again
  */
@@ -307,7 +307,7 @@ export class HierarchicalAllocatorCore {
    * Runs one allocation at time `nowMs` and returns the offers made (one per framework,
    * role and agent). Offered resources count as allocated until recovered.
    */
-  allocate(nowMs: number): Offer[] {
+  allocate(nowMs: number): Allocation[] {
     this.checkTime(nowMs);
     const policy = { minAllocatable: this.minAllocatable, random: this.random };
     return runAllocation(this.books, this.quotas, policy, nowMs);

@@ -25,7 +25,7 @@ export type {
   FrameworkSubscription,
   HierarchicalAllocatorOptions,
   HoldingView,
-  Offer,
+  Allocation,
   Quota,
   UsedResources,
 } from './hierarchical';

@@ -14,10 +14,15 @@ import type { AgentRecord, FrameworkRecord, MasterState } from './state';
 
 /** Everything the renderers read. */
 export interface StateContext {
+  /** The master's books. */
   readonly state: MasterState;
+  /** Who the master is. */
   readonly info: MasterInfo;
+  /** Its flags (rendered under `flags`). */
   readonly flags: MasterFlags;
+  /** When it started (ms since the epoch). */
   readonly startTimeMs: number;
+  /** Now, on the master's clock (ms since the epoch). */
   readonly nowMs: number;
 }
 
@@ -137,8 +142,7 @@ function renderFramework(state: MasterState, framework: FrameworkRecord): Json {
       const record = state.offers.get(offerId);
       return record === undefined ? [] : [renderOffer(record.offer, record.resources)];
     }),
-    executors: [...state.agents.values()].flatMap((agent) =>
-      [...(agent.executors.get(framework.id)?.values() ?? [])].map((executor) => renderExecutor(executor.info, executor.resources, agent.id))),
+    executors: [...state.frameworkExecutors(framework.id)].map((executor) => renderExecutor(executor.info, executor.resources, executor.agentId)),
   };
 }
 

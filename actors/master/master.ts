@@ -3,7 +3,8 @@
  * frameworks, turns the allocator's allocations into offers, validates and launches tasks,
  * forwards status updates and acknowledgements, kills and reconciles tasks, and serves the
  * `/master/...` HTTP endpoints. Pure rules live next door: validation.ts, reconciliation.ts,
- * state.ts (the books), http.ts (the JSON), metrics.ts.
+ * state.ts (the books: plain records and their indexes), http.ts (the JSON), metrics.ts; each
+ * agent's health checks are an AgentObserver (agent-observer.ts). The master owns every timer.
  */
 import { Actor, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import { ok, type HttpRequest, type HttpResponse } from '../../lib/process';
@@ -15,23 +16,25 @@ import {
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
   ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
-  UnregisterFramework, UpdateAgent, UpdateFramework, droppedTaskState, isTerminalState,
+  UnregisterFramework, UpdateAgent, UpdateFramework, droppedTaskState, isPartitionAware, isTerminalState,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
 import type { Allocator } from '../allocator/allocator';
-import type { Offer as Allocation } from '../allocator/hierarchical';
+import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
+import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
 import type { MasterFlags } from './flags';
+import { KeyedTimers } from './keyed-timers';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
 import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
-  isPartitionAware, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, overcommitError, parseResources,
-  trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
+  isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, overcommitError, parseResources,
+  trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type TrackedTask,
 } from './state';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
@@ -39,8 +42,23 @@ import {
   type TaskContext,
 } from './validation';
 
-/** How an offer leaves the books: told to the framework and recovered, recovered silently, or just dropped. */
-type OfferRemoval = 'rescind' | 'discard' | 'drop';
+/**
+ * How an offer leaves the books (`retireOffer`). Every offer leaves by this one path, whichever
+ * combination applies: a timed-out offer is rescinded and recovered; a declined one is recovered
+ * with the decline's filter; an accepted one is neither (the launch takes its resources); an
+ * offer on a removed agent is rescinded but not recovered (the allocator released the agent).
+ */
+interface OfferRetirement {
+  /** Tell the framework (RescindResourceOffer): it may still be holding the offer. */
+  readonly rescind: boolean;
+  /**
+   * Give the resources back to the allocator. False when the allocator released them already
+   * (it removed the agent or the framework) or the caller takes them (a launch).
+   */
+  readonly recover: boolean;
+  /** The allocator filter for what is recovered (a decline's `refuseSeconds`); none by default. */
+  readonly filter?: RefuseFilter;
+}
 
 /** Why an agent is removed: it stopped answering pings or re-registering, it unregistered, or a new agent took its address. */
 type AgentRemoval = 'unreachable' | 'unregistered' | 'replaced';
@@ -82,6 +100,12 @@ export class Master extends Actor {
   private readonly readmittingAgents = new Set<string>();
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
+  /** Rescinds each outstanding offer at the offer timeout (when `offerTimeoutMs` is set), by offer id. */
+  private readonly offerTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
+  /** Removes each disconnected framework at its failover timeout, by framework id. */
+  private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
+  /** The health checks of each registered agent, by agent id (until its removal is durable). */
+  private readonly observers = new Map<string, AgentObserver>();
 
   constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator) {
     super(MASTER_ACTOR_ID);
@@ -279,7 +303,7 @@ export class Master extends Actor {
    * are rescinded, the master links to it again (the old link may be gone) and reactivates it.
    */
   private resubscribeFramework(framework: FrameworkRecord, pid: UPID): void {
-    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.retireOffers(framework.offerIds, { rescind: true, recover: true });
     this.link(pid);
     this.reconnectFramework(framework);
   }
@@ -298,7 +322,7 @@ export class Master extends Actor {
   /** Records a new (or re-registering, unknown) framework, links to its scheduler and adds it to the allocator. */
   private addFramework(info: FrameworkInfo & { id: string }, pid: UPID): FrameworkRecord {
     const framework = newFrameworkRecord(info, pid, this.clock.now());
-    this.state.frameworks.set(info.id, framework);
+    this.state.addFramework(framework);
     this.link(pid);
     this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [] }));
     return framework;
@@ -320,8 +344,8 @@ export class Master extends Actor {
     const oldPid = framework.pid;
     // The same pid failing over is a new incarnation there (or a duplicate): nobody to tell.
     if (oldPid !== undefined && !oldPid.equals(pid) && framework.connected) this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
-    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'discard');
-    framework.pid = pid;
+    this.retireOffers(framework.offerIds, { rescind: false, recover: true });
+    this.state.moveFramework(framework, pid);
     framework.recovered = false;
     this.link(pid);
     this.reconnectFramework(framework);
@@ -332,8 +356,7 @@ export class Master extends Actor {
 
   /** The scheduler is back: stop the failover timer and offer it resources again. */
   private reconnectFramework(framework: FrameworkRecord): void {
-    framework.failoverTimer?.cancel();
-    framework.failoverTimer = undefined;
+    this.failoverTimers.cancel(framework.id);
     framework.connected = true;
     if (!framework.active) {
       framework.active = true;
@@ -346,7 +369,7 @@ export class Master extends Actor {
     if (!framework.active) return;
     framework.active = false;
     this.allocatorCall('deactivateFramework', this.allocator.deactivateFramework(framework.id));
-    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.retireOffers(framework.offerIds, { rescind: true, recover: true });
   }
 
   /** The scheduler went away: stop offering, rescind its offers, and tear it down after its failover timeout. */
@@ -354,8 +377,7 @@ export class Master extends Actor {
     framework.connected = false;
     this.deactivate(framework);
     const failoverTimeoutMs = (framework.info.failoverTimeout ?? 0) * 1000;
-    framework.failoverTimer?.cancel();
-    framework.failoverTimer = this.delay(failoverTimeoutMs, () => {
+    this.failoverTimers.start(framework.id, failoverTimeoutMs, () => {
       if (framework.connected || this.state.frameworks.get(framework.id) !== framework) return;
       this.removeFramework(framework, `failover timeout of ${failoverTimeoutMs / 1000} s expired`);
     });
@@ -365,10 +387,9 @@ export class Master extends Actor {
   /** Tears a framework down: its agents shut it down, its tasks are killed, it becomes completed. */
   private removeFramework(framework: FrameworkRecord, cause: string): void {
     this.log.info({ frameworkId: framework.id, cause }, 'removing framework');
-    framework.failoverTimer?.cancel();
-    framework.failoverTimer = undefined;
+    this.failoverTimers.cancel(framework.id);
     // The allocator releases everything the framework holds when it is removed below.
-    for (const offerId of [...framework.offerIds]) this.removeOffer(offerId, 'drop');
+    this.retireOffers(framework.offerIds, { rescind: false, recover: false });
     // Every agent is told, as in Mesos: one the master does not know runs its tasks may have them (a launch in flight).
     for (const agent of this.state.agents.values()) {
       if (agent.connected && !agent.removing) this.send(agent.pid, ShutdownFramework, { frameworkId: framework.id });
@@ -440,25 +461,29 @@ export class Master extends Actor {
       allocationRole: allocation.role,
       executorIds: [...(agent.executors.get(framework.id)?.keys() ?? [])],
     };
-    const record: OfferRecord = { offer, resources: allocation.resources, timer: undefined };
     const timeoutMs = this.flags.offerTimeoutMs;
-    if (timeoutMs !== undefined) record.timer = this.delay(timeoutMs, () => this.removeOffer(offer.id, 'rescind'));
-    this.state.addOffer(record);
+    if (timeoutMs !== undefined) this.offerTimers.start(offer.id, timeoutMs, () => this.retireOffer(offer.id, { rescind: true, recover: true }));
+    this.state.addOffer({ offer, resources: allocation.resources });
     return offer;
   }
 
-  /** Takes an offer off the books; `rescind` tells the framework and recovers, `discard` recovers, `drop` does neither. */
-  private removeOffer(offerId: string, how: OfferRemoval): void {
+  /** Takes an offer off the books (if it is still there), telling the framework and recovering its resources as `how` says. */
+  private retireOffer(offerId: string, how: OfferRetirement): void {
     const record = this.state.offers.get(offerId);
     if (record === undefined) return;
-    record.timer?.cancel();
+    this.offerTimers.cancel(offerId);
     this.state.deleteOffer(record);
     const { frameworkId, agentId, allocationRole } = record.offer;
-    if (how === 'rescind') {
+    if (how.rescind) {
       const pid = this.state.frameworks.get(frameworkId)?.pid;
       if (pid !== undefined) this.send(pid, RescindResourceOffer, { offerId });
     }
-    if (how !== 'drop') this.recover(frameworkId, agentId, record.resources, undefined, allocationRole);
+    if (how.recover) this.recover(frameworkId, agentId, record.resources, how.filter, allocationRole);
+  }
+
+  /** Retires every offer in `offerIds` (a framework's or an agent's set, copied first since retiring changes it). */
+  private retireOffers(offerIds: ReadonlySet<string>, how: OfferRetirement): void {
+    for (const offerId of [...offerIds]) this.retireOffer(offerId, how);
   }
 
   private declineOffers(from: UPID, { frameworkId, offerIds, filters }: BodyOf<typeof DeclineOffers>): void {
@@ -474,8 +499,7 @@ export class Master extends Actor {
         this.log.warn({ frameworkId: framework.id, offerId }, 'ignoring decline of an offer that is no longer valid');
         continue;
       }
-      this.removeOffer(offerId, 'drop');
-      this.recover(framework.id, record.offer.agentId, record.resources, refuseFilter(filters), record.offer.allocationRole);
+      this.retireOffer(offerId, { rescind: false, recover: true, filter: refuseFilter(filters) });
     }
   }
 
@@ -526,7 +550,7 @@ export class Master extends Actor {
     }
     const role = first.offer.allocationRole;
     let available = records.reduce((sum, record) => sum.add(record.resources), Resources.EMPTY);
-    for (const record of records) this.removeOffer(record.offer.id, 'drop');
+    for (const record of records) this.retireOffer(record.offer.id, { rescind: false, recover: false });
     try {
       for (const task of tasks) available = this.launchTask(framework, agent, task, available, role);
     } finally {
@@ -538,7 +562,7 @@ export class Master extends Actor {
   private rejectLaunch(framework: FrameworkRecord, offerIds: readonly string[], tasks: readonly TaskInfo[], reason: string): void {
     this.log.warn({ frameworkId: framework.id, offerIds, reason }, 'launch with invalid offers');
     for (const offerId of offerIds) {
-      if (this.state.offers.get(offerId)?.offer.frameworkId === framework.id) this.removeOffer(offerId, 'discard');
+      if (this.state.offers.get(offerId)?.offer.frameworkId === framework.id) this.retireOffer(offerId, { rescind: false, recover: true });
     }
     const state: TaskState = droppedTaskState(framework.info);
     for (const task of tasks) {
@@ -672,7 +696,7 @@ export class Master extends Actor {
     const state = this.state;
     return {
       frameworkId: framework.id,
-      partitionAware: isPartitionAware(framework),
+      partitionAware: isPartitionAware(framework.info),
       nowMs: this.clock.now(),
       task: (taskId) => framework.tasks.get(taskId)?.task,
       tasks: () => [...framework.tasks.values()].map((tracked) => tracked.task),
@@ -795,7 +819,7 @@ export class Master extends Actor {
     this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: total.format() }, 'agent registered');
     this.send(pid, AgentRegistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection() });
     this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: info.attributes ?? {} }));
-    this.startPinging(agent);
+    this.observe(agent);
   }
 
   private reregisterAgent(from: UPID, message: ReregisterAgentBody): void {
@@ -834,7 +858,7 @@ export class Master extends Actor {
     if (!agent.pid.equals(from)) this.state.moveAgent(agent, from);
     // Always: the old link may have broken (that is often why the agent re-registers).
     this.link(from);
-    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     this.removeUnreportedExecutors(agent, reported);
     const totalChanged = !total.equals(agent.total);
     this.refreshAgent(agent, message, total);
@@ -1027,11 +1051,9 @@ export class Master extends Actor {
     agent.connected = true;
     agent.active = true;
     agent.reregisteredTimeMs = this.clock.now();
-    agent.reregisterTimer?.cancel();
-    agent.reregisterTimer = undefined;
-    agent.pinged = false;
-    agent.pingTimeouts = 0;
-    if (agent.pingTimer === undefined) this.startPinging(agent);
+    const observer = this.observers.get(agent.id);
+    if (observer === undefined) this.observe(agent);
+    else observer.reconnected();
   }
 
   /** The framework with this id, recovered (no scheduler yet, inactive) from an agent's report if unknown. */
@@ -1041,7 +1063,7 @@ export class Master extends Actor {
     const info = reported.find((framework) => framework.id === frameworkId) ?? { name: '', user: '' };
     const roles = validateFrameworkInfo(info) === undefined ? frameworkRoles(info) : ['*'];
     const framework = newFrameworkRecord({ ...info, id: frameworkId, roles }, undefined, this.clock.now());
-    this.state.frameworks.set(frameworkId, framework);
+    this.state.addFramework(framework);
     this.allocatorCall('addFramework', this.allocator.addFramework(frameworkId, { roles, capabilities: info.capabilities ?? [], active: false }));
     this.log.info({ frameworkId }, 'framework recovered from a re-registering agent');
     return framework;
@@ -1062,7 +1084,7 @@ export class Master extends Actor {
       this.log.warn({ agentId, reason }, 'dropping UpdateAgent');
       return;
     }
-    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
+    this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     agent.total = total;
     agent.info = { ...agent.info, resources };
     this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total));
@@ -1087,37 +1109,29 @@ export class Master extends Actor {
       this.log.debug({ from: from.toString() }, 'pong from an unknown agent');
       return;
     }
-    agent.pinged = false;
-    agent.pingTimeouts = 0;
+    this.observers.get(agent.id)?.pong();
   }
 
-  /** Starts the health check: a ping now and every `agentPingTimeoutMs`. */
-  private startPinging(agent: AgentRecord): void {
-    agent.pingTimer?.cancel();
-    agent.pinged = false;
-    agent.pingTimeouts = 0;
-    this.ping(agent);
+  /** Starts the agent's health checks (agent-observer.ts): a ping now and every `agentPingTimeoutMs`. */
+  private observe(agent: AgentRecord): void {
+    const observer = new AgentObserver({
+      pingTimeoutMs: this.flags.agentPingTimeoutMs,
+      maxPingTimeouts: this.flags.maxAgentPingTimeouts,
+      reregisterTimeoutMs: this.flags.agentReregisterTimeoutMs,
+    }, {
+      delay: (ms, callback) => this.delay(ms, callback),
+      ping: () => this.send(agent.pid, Ping, { connected: agent.connected }),
+      unreachable: (cause) => this.agentUnreachable(agent, cause),
+    });
+    this.observers.set(agent.id, observer);
+    observer.start();
   }
 
-  private ping(agent: AgentRecord): void {
-    this.send(agent.pid, Ping, { connected: agent.connected });
-    agent.pinged = true;
-    agent.pingTimer = this.delay(this.flags.agentPingTimeoutMs, () => this.pingTimedOut(agent));
-  }
-
-  /** No pong since the last ping counts as a timeout; `maxAgentPingTimeouts` in a row remove the agent. */
-  private pingTimedOut(agent: AgentRecord): void {
-    agent.pingTimer = undefined;
+  /** The agent's observer gave up on it: too many unanswered pings, or no re-registration in time after a disconnection. */
+  private agentUnreachable(agent: AgentRecord, cause: UnreachableCause): void {
     if (agent.removing || this.state.agents.get(agent.id) !== agent) return;
-    if (agent.pinged) {
-      agent.pingTimeouts++;
-      if (agent.pingTimeouts >= this.flags.maxAgentPingTimeouts) {
-        this.counters.increment('slave_removals/reason_unhealthy');
-        this.removeAgent(agent, 'unreachable', `health check timed out after ${agent.pingTimeouts} pings`);
-        return;
-      }
-    }
-    this.ping(agent);
+    if (cause.kind === 'ping-timeouts') this.counters.increment('slave_removals/reason_unhealthy');
+    this.removeAgent(agent, 'unreachable', describeUnreachable(cause));
   }
 
   /** The agent's link broke: stop offering it, and remove it unless it re-registers in time. */
@@ -1127,46 +1141,35 @@ export class Master extends Actor {
     agent.connected = false;
     agent.active = false;
     this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
-    for (const offerId of [...agent.offerIds]) this.removeOffer(offerId, 'rescind');
-    const timeoutMs = this.flags.agentReregisterTimeoutMs;
-    agent.reregisterTimer = this.delay(timeoutMs, () => {
-      agent.reregisterTimer = undefined;
-      if (agent.connected || this.state.agents.get(agent.id) !== agent) return;
-      this.removeAgent(agent, 'unreachable', `did not re-register within ${timeoutMs / 1000} s after disconnecting`);
-    });
+    this.retireOffers(agent.offerIds, { rescind: true, recover: true });
+    this.observers.get(agent.id)?.disconnected();
   }
 
   /** Removes an agent: first in the registry, then (when durable) from the books, the allocator and the frameworks' view. */
   private removeAgent(agent: AgentRecord, why: AgentRemoval, cause: string): void {
     if (agent.removing) return;
     agent.removing = true;
-    agent.pingTimer?.cancel();
-    agent.pingTimer = undefined;
-    agent.reregisterTimer?.cancel();
-    agent.reregisterTimer = undefined;
+    this.observers.get(agent.id)?.stop();
     if (why === 'unreachable') this.counters.increment('slave_unreachable_scheduled');
     this.log.warn({ agentId: agent.id, cause }, 'removing agent');
     const write = why === 'unreachable' ? this.registry.markUnreachable([agent.id], this.clock.now()) : this.registry.remove(agent.id);
     this.defer(write, () => this.agentRemoved(agent, why, cause), (error) => {
       this.log.error({ agentId: agent.id, error: error.message }, 'could not record the agent removal; keeping the agent');
       agent.removing = false;
-      this.startPinging(agent);
+      this.observers.get(agent.id)?.start();
     });
   }
 
   /** The removal is durable: the agent's tasks are lost (or unreachable), its offers rescinded, every framework told. */
   private agentRemoved(agent: AgentRecord, why: AgentRemoval, cause: string): void {
     this.counters.increment('slave_removals');
+    this.observers.delete(agent.id);
     if (why === 'unreachable') this.counters.increment('slave_unreachable_completed');
     if (why === 'unregistered') this.counters.increment('slave_removals/reason_unregistered');
     if (why === 'replaced') this.counters.increment('slave_removals/reason_registered');
     this.allocatorCall('removeAgent', this.allocator.removeAgent(agent.id));
     // The allocator released the offered resources with the agent: rescind without recovering.
-    for (const offerId of [...agent.offerIds]) {
-      const pid = this.state.frameworks.get(this.state.offers.get(offerId)?.offer.frameworkId ?? '')?.pid;
-      this.removeOffer(offerId, 'drop');
-      if (pid !== undefined) this.send(pid, RescindResourceOffer, { offerId });
-    }
+    this.retireOffers(agent.offerIds, { rescind: true, recover: false });
     for (const tracked of [...this.state.agentTasks(agent)]) this.loseTask(tracked, agent, why, cause);
     this.state.deleteAgent(agent, why === 'unreachable' ? 'unreachable' : 'removed', this.clock.now());
     for (const framework of this.state.frameworks.values()) {
@@ -1181,7 +1184,7 @@ export class Master extends Actor {
    */
   private loseTask(tracked: TrackedTask, agent: AgentRecord, why: AgentRemoval, cause: string): void {
     const framework = this.state.frameworks.get(tracked.task.frameworkId);
-    const partitionAware = framework !== undefined && isPartitionAware(framework);
+    const partitionAware = framework !== undefined && isPartitionAware(framework.info);
     const unreachable = why === 'unreachable' && partitionAware;
     const gone = why !== 'unreachable' && partitionAware;
     const state: TaskState = unreachable ? 'TASK_UNREACHABLE' : gone ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';

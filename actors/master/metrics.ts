@@ -132,12 +132,14 @@ function taskGauges(state: MasterState): Record<string, number> {
 /** `master/<name>_total`, `_used` and `_percent` for cpus, gpus, mem and disk over the registered agents. */
 function resourceGauges(state: MasterState): Record<string, number> {
   const gauges: Record<string, number> = {};
+  // What each agent uses, summed once per agent rather than once per resource name.
+  const agents = [...state.agents.values()].map((agent) => ({ total: agent.total, used: state.usedResources(agent) }));
   for (const name of ['cpus', 'gpus', 'mem', 'disk']) {
     let total = 0;
     let used = 0;
-    for (const agent of state.agents.values()) {
+    for (const agent of agents) {
       total += agent.total.scalar(name);
-      used += state.usedResources(agent).scalar(name);
+      used += agent.used.scalar(name);
     }
     gauges[`master/${name}_total`] = round(total);
     gauges[`master/${name}_used`] = round(used);

@@ -4,10 +4,10 @@
  * the master actor decides and sends; this module only keeps the records consistent, and the
  * HTTP endpoints and metrics read it.
  */
-import type { Timer, UPID } from '../../lib/actor';
+import type { UPID } from '../../lib/actor';
 import { Resources } from '../../lib/resources';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { isPartitionAware as protocolIsPartitionAware, isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
+import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
@@ -34,8 +34,8 @@ export interface FrameworkRecord {
   readonly id: string;
   /** What it registered with, `id` filled in. */
   info: FrameworkInfo;
-  /** The scheduler; undefined for a framework known only from its agents. */
-  pid: UPID | undefined;
+  /** The scheduler; undefined for a framework known only from its agents. Changed only by `MasterState.moveFramework`. */
+  readonly pid: UPID | undefined;
   /** The scheduler is linked and reachable. */
   connected: boolean;
   /** It may be offered resources. */
@@ -56,8 +56,6 @@ export interface FrameworkRecord {
   readonly unreachableTasks: Map<string, Task>;
   /** Its outstanding offers. */
   readonly offerIds: Set<string>;
-  /** Removes it if it does not re-register in time; set while it is disconnected. */
-  failoverTimer: Timer | undefined;
 }
 
 /** A registered agent. */
@@ -66,8 +64,8 @@ export interface AgentRecord {
   readonly id: string;
   /** What it registered with, `id` filled in. */
   info: AgentInfo;
-  /** Its address. */
-  pid: UPID;
+  /** Its address. Changed only by `MasterState.moveAgent`. */
+  readonly pid: UPID;
   /** The agent's software version. */
   version: string;
   /** Its total resources. */
@@ -88,14 +86,6 @@ export interface AgentRecord {
   readonly offerIds: Set<string>;
   /** `frameworkId/taskId` of tasks asked to be killed, re-killed if the agent re-registers with them alive. */
   readonly killedTasks: Set<string>;
-  /** A ping is out and no pong came back yet. */
-  pinged: boolean;
-  /** Consecutive pings that went unanswered. */
-  pingTimeouts: number;
-  /** The next ping-timeout check. */
-  pingTimer: Timer | undefined;
-  /** Removes it if it stays disconnected; set while it is disconnected. */
-  reregisterTimer: Timer | undefined;
   /** Its removal is being written to the registry: its messages are ignored. */
   removing: boolean;
 }
@@ -106,8 +96,6 @@ export interface OfferRecord {
   readonly offer: Offer;
   /** `offer.resources`, as the allocator gave them. */
   readonly resources: Resources;
-  /** Rescinds it when the offer timeout is set. */
-  timer: Timer | undefined;
 }
 
 /** Where a removed task goes: completed (terminal) or unreachable (its agent is unreachable). */
@@ -115,8 +103,11 @@ export type TaskDisposition = 'completed' | 'unreachable';
 
 /** Limits on what the books keep of the past. */
 export interface RetentionLimits {
+  /** Torn-down frameworks kept (the oldest go first). */
   readonly maxCompletedFrameworks: number;
+  /** Completed tasks kept per framework. */
   readonly maxCompletedTasksPerFramework: number;
+  /** Unreachable tasks kept per framework. */
   readonly maxUnreachableTasksPerFramework: number;
 }
 
@@ -124,19 +115,37 @@ export interface RetentionLimits {
 const ACTIVE_TASK_STATES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'];
 
 /**
- * The master's books. Every collection is keyed by id; agents are also found by pid. Methods
- * keep the cross-references consistent (a task is in its framework's and its agent's maps, or
- * in neither).
+ * The master's books. Every collection is keyed by id. Methods keep the cross-references
+ * consistent (a task is in its framework's and its agent's maps, or in neither) and the indexes
+ * up to date, so that the lookups on hot paths (messages found by their sender's pid, a
+ * framework's agents, whether an id belongs to a torn-down framework) never scan everything:
+ *
+ * - frameworks and agents by pid text;
+ * - framework id → the agents with its tasks or executors (`agentsOf`);
+ * - completed framework ids.
+ *
+ * Frameworks, agents, tasks and executors are therefore added, moved and removed only through
+ * these methods; the collections are exposed read-only.
  */
 export class MasterState {
   /** Registered (and recovered) frameworks by id. */
-  readonly frameworks = new Map<string, FrameworkRecord>();
+  private readonly frameworkMap = new Map<string, FrameworkRecord>();
+  /** Framework id by scheduler pid text (frameworks with a scheduler; one framework per pid). */
+  private readonly frameworkIdByPid = new Map<string, string>();
   /** Torn-down frameworks, oldest first (bounded). */
-  readonly completedFrameworks: FrameworkRecord[] = [];
+  private readonly completedFrameworkList: FrameworkRecord[] = [];
+  /** How many entries of `completedFrameworkList` have each id (one, unless an id was reused). */
+  private readonly completedFrameworkCounts = new Map<string, number>();
   /** Registered agents by id. */
-  readonly agents = new Map<string, AgentRecord>();
+  private readonly agentMap = new Map<string, AgentRecord>();
   /** Agent id by pid text, for messages identified by their sender. */
   private readonly agentIdByPid = new Map<string, string>();
+  /** Each registered agent's place in `agentMap`'s order, so that `agentsOf` lists agents in that order. */
+  private readonly agentOrder = new Map<string, number>();
+  /** The next place in `agentOrder`. */
+  private nextAgentOrder = 0;
+  /** Framework id → ids of the registered agents with its tasks or executors. */
+  private readonly agentIdsByFramework = new Map<string, Set<string>>();
   /** Agents admitted before a restart that have not re-registered yet, by id. */
   readonly recoveredAgents = new Map<string, AgentInfo>();
   /** Agents marked unreachable: id → time marked (ms), oldest first (bounded). */
@@ -148,19 +157,32 @@ export class MasterState {
 
   constructor(private readonly limits: RetentionLimits) {}
 
+  /** Registered (and recovered) frameworks by id, in registration order. */
+  get frameworks(): ReadonlyMap<string, FrameworkRecord> {
+    return this.frameworkMap;
+  }
+
+  /** Torn-down frameworks, oldest first (the last `maxCompletedFrameworks`). */
+  get completedFrameworks(): readonly FrameworkRecord[] {
+    return this.completedFrameworkList;
+  }
+
+  /** Registered agents by id, in registration order. */
+  get agents(): ReadonlyMap<string, AgentRecord> {
+    return this.agentMap;
+  }
+
   // ---- lookups --------------------------------------------------------------------------------
 
   /** The framework whose scheduler is `pid`, if any. */
   frameworkByPid(pid: UPID): FrameworkRecord | undefined {
-    for (const framework of this.frameworks.values()) {
-      if (framework.pid !== undefined && framework.pid.equals(pid)) return framework;
-    }
-    return undefined;
+    const frameworkId = this.frameworkIdByPid.get(pid.toString());
+    return frameworkId === undefined ? undefined : this.frameworkMap.get(frameworkId);
   }
 
-  /** Whether a completed framework has this id. */
+  /** Whether a completed framework (among those kept) has this id. */
   isCompletedFramework(frameworkId: string): boolean {
-    return this.completedFrameworks.some((framework) => framework.id === frameworkId);
+    return this.completedFrameworkCounts.has(frameworkId);
   }
 
   /** The agent at `pid`, if any. */
@@ -184,30 +206,40 @@ export class MasterState {
     for (const executors of agent.executors.values()) yield* executors.values();
   }
 
-  /** Agents that run tasks or executors of a framework. */
+  /** Registered agents that run tasks or executors of a framework, in registration order. */
   agentsOf(frameworkId: string): AgentRecord[] {
-    return [...this.agents.values()].filter((agent) => agent.tasks.has(frameworkId) || agent.executors.has(frameworkId));
+    const agentIds = this.agentIdsByFramework.get(frameworkId);
+    if (agentIds === undefined) return [];
+    const agents = [...agentIds].map((agentId) => this.agentMap.get(agentId)).filter((agent) => agent !== undefined);
+    return agents.sort((a, b) => (this.agentOrder.get(a.id) ?? 0) - (this.agentOrder.get(b.id) ?? 0));
   }
 
   // ---- agents ---------------------------------------------------------------------------------
 
   /** Adds a registered agent. */
   addAgent(agent: AgentRecord): void {
-    this.agents.set(agent.id, agent);
+    if (!this.agentMap.has(agent.id)) this.agentOrder.set(agent.id, this.nextAgentOrder++);
+    this.agentMap.set(agent.id, agent);
     this.agentIdByPid.set(agent.pid.toString(), agent.id);
     this.recoveredAgents.delete(agent.id);
+    for (const frameworkId of agentFrameworkIds(agent)) this.reindexAgent(agent, frameworkId);
   }
 
   /** Moves an agent to a new pid (it re-registered from another address). */
   moveAgent(agent: AgentRecord, pid: UPID): void {
     if (this.agentIdByPid.get(agent.pid.toString()) === agent.id) this.agentIdByPid.delete(agent.pid.toString());
-    agent.pid = pid;
+    (agent as Writable<AgentRecord>).pid = pid;
     this.agentIdByPid.set(pid.toString(), agent.id);
   }
 
-  /** Forgets an agent (its tasks, executors and offers must be gone already) and remembers why. */
+  /**
+   * Forgets an agent (its tasks and offers must be gone already; executors still on it go with
+   * it) and remembers why.
+   */
   deleteAgent(agent: AgentRecord, why: 'unreachable' | 'removed', nowMs: number): void {
-    this.agents.delete(agent.id);
+    this.agentMap.delete(agent.id);
+    this.agentOrder.delete(agent.id);
+    for (const frameworkId of agentFrameworkIds(agent)) this.reindexAgent(agent, frameworkId);
     if (this.agentIdByPid.get(agent.pid.toString()) === agent.id) this.agentIdByPid.delete(agent.pid.toString());
     if (why === 'unreachable') {
       this.unreachableAgents.set(agent.id, nowMs);
@@ -284,16 +316,41 @@ export class MasterState {
 
   // ---- frameworks -----------------------------------------------------------------------------
 
+  /**
+   * Adds a registered (or recovered) framework. A scheduler pid is held by one framework at a
+   * time: the master finds a framework by its pid before it adds one, so a second is a bug.
+   */
+  addFramework(framework: FrameworkRecord): void {
+    if (framework.pid !== undefined) {
+      this.checkPidFree(framework, framework.pid);
+      this.frameworkIdByPid.set(framework.pid.toString(), framework.id);
+    }
+    this.frameworkMap.set(framework.id, framework);
+  }
+
+  /** Moves a framework to a new scheduler pid (a failover; it may be the same pid); the old pid no longer finds it. */
+  moveFramework(framework: FrameworkRecord, pid: UPID): void {
+    this.checkPidFree(framework, pid);
+    this.releasePid(framework);
+    (framework as Writable<FrameworkRecord>).pid = pid;
+    this.frameworkIdByPid.set(pid.toString(), framework.id);
+  }
+
   /** What a framework's live tasks and executors use. */
   frameworkUsedResources(framework: FrameworkRecord): Resources {
     let used = Resources.EMPTY;
     for (const tracked of framework.tasks.values()) {
       if (!isTerminalOrUnreachable(tracked.task.state)) used = used.add(tracked.resources);
     }
-    for (const agent of this.agents.values()) {
-      for (const executor of agent.executors.get(framework.id)?.values() ?? []) used = used.add(executor.resources);
-    }
+    for (const executor of this.frameworkExecutors(framework.id)) used = used.add(executor.resources);
     return used;
+  }
+
+  /** A framework's executors on the registered agents, with their agents, in agent registration order. */
+  *frameworkExecutors(frameworkId: string): Iterable<TrackedExecutor & { readonly agentId: string }> {
+    for (const agent of this.agentsOf(frameworkId)) {
+      for (const executor of agent.executors.get(frameworkId)?.values() ?? []) yield { ...executor, agentId: agent.id };
+    }
   }
 
   /** What is offered to a framework. */
@@ -303,11 +360,31 @@ export class MasterState {
 
   /** Moves a framework to the completed ones (its tasks must be removed already). */
   completeFramework(framework: FrameworkRecord): void {
-    this.frameworks.delete(framework.id);
-    this.completedFrameworks.push(framework);
-    if (this.completedFrameworks.length > this.limits.maxCompletedFrameworks) {
-      this.completedFrameworks.splice(0, this.completedFrameworks.length - this.limits.maxCompletedFrameworks);
+    this.releasePid(framework);
+    this.frameworkMap.delete(framework.id);
+    this.completedFrameworkList.push(framework);
+    this.completedFrameworkCounts.set(framework.id, (this.completedFrameworkCounts.get(framework.id) ?? 0) + 1);
+    const excess = this.completedFrameworkList.length - this.limits.maxCompletedFrameworks;
+    for (const trimmed of excess > 0 ? this.completedFrameworkList.splice(0, excess) : []) {
+      const count = (this.completedFrameworkCounts.get(trimmed.id) ?? 1) - 1;
+      if (count > 0) this.completedFrameworkCounts.set(trimmed.id, count);
+      else this.completedFrameworkCounts.delete(trimmed.id);
     }
+  }
+
+  /** Throws (a bug in the master) if another live framework holds `pid`. */
+  private checkPidFree(framework: FrameworkRecord, pid: UPID): void {
+    const holder = this.frameworkIdByPid.get(pid.toString());
+    if (holder !== undefined && holder !== framework.id && this.frameworkMap.has(holder)) {
+      throw new Error(`master books: scheduler pid ${pid.toString()} is held by framework ${holder}, not ${framework.id}`);
+    }
+  }
+
+  /** Drops the index entry of `framework`'s current pid, if it is the framework's. */
+  private releasePid(framework: FrameworkRecord): void {
+    if (framework.pid === undefined) return;
+    const key = framework.pid.toString();
+    if (this.frameworkIdByPid.get(key) === framework.id) this.frameworkIdByPid.delete(key);
   }
 
   // ---- tasks and executors --------------------------------------------------------------------
@@ -319,6 +396,7 @@ export class MasterState {
     let tasks = agent.tasks.get(frameworkId);
     if (!tasks) agent.tasks.set(frameworkId, (tasks = new Map()));
     tasks.set(taskId, tracked);
+    this.reindexAgent(agent, frameworkId);
   }
 
   /** Removes a task from its agent and framework, keeping it as completed or unreachable. */
@@ -330,6 +408,7 @@ export class MasterState {
       tasks.delete(taskId);
       if (tasks.size === 0) agent.tasks.delete(frameworkId);
       agent.killedTasks.delete(`${frameworkId}/${taskId}`);
+      this.reindexAgent(agent, frameworkId);
     }
     const framework = this.frameworks.get(frameworkId);
     if (!framework || framework.tasks.get(taskId) !== tracked) return;
@@ -355,6 +434,7 @@ export class MasterState {
     let executors = agent.executors.get(frameworkId);
     if (!executors) agent.executors.set(frameworkId, (executors = new Map()));
     executors.set(executor.info.executorId, executor);
+    this.reindexAgent(agent, frameworkId);
   }
 
   /** Removes an executor from an agent; returns it, or undefined if it was not there. */
@@ -364,7 +444,20 @@ export class MasterState {
     if (!executors || !executor) return undefined;
     executors.delete(executorId);
     if (executors.size === 0) agent.executors.delete(frameworkId);
+    this.reindexAgent(agent, frameworkId);
     return executor;
+  }
+
+  /** Brings `agentsOf(frameworkId)`'s index up to date for `agent`: in it iff registered with the framework's tasks or executors. */
+  private reindexAgent(agent: AgentRecord, frameworkId: string): void {
+    const member = this.agentMap.get(agent.id) === agent && (agent.tasks.has(frameworkId) || agent.executors.has(frameworkId));
+    let agentIds = this.agentIdsByFramework.get(frameworkId);
+    if (member) {
+      if (agentIds === undefined) this.agentIdsByFramework.set(frameworkId, (agentIds = new Set()));
+      agentIds.add(agent.id);
+    } else if (agentIds?.delete(agent.id) === true && agentIds.size === 0) {
+      this.agentIdsByFramework.delete(frameworkId);
+    }
   }
 
   /**
@@ -392,7 +485,7 @@ export class MasterState {
     this.agents.get(record.offer.agentId)?.offerIds.add(record.offer.id);
   }
 
-  /** Removes an offer from the books (the caller cancels its timer and recovers or rescinds it). */
+  /** Removes an offer from the books (the master cancels its timer and recovers or rescinds it). */
   deleteOffer(record: OfferRecord): void {
     this.offers.delete(record.offer.id);
     this.frameworks.get(record.offer.frameworkId)?.offerIds.delete(record.offer.id);
@@ -448,7 +541,6 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     completedTasks: [],
     unreachableTasks: new Map(),
     offerIds: new Set(),
-    failoverTimer: undefined,
   };
 }
 
@@ -468,10 +560,6 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     executors: new Map(),
     offerIds: new Set(),
     killedTasks: new Set(),
-    pinged: false,
-    pingTimeouts: 0,
-    pingTimer: undefined,
-    reregisterTimer: undefined,
     removing: false,
   };
 }
@@ -528,14 +616,17 @@ export function overcommitError(total: Resources, parts: Iterable<Resources>): s
   return total.contains(sum) ? undefined : `${sum.format()} does not fit in ${total.format()}`;
 }
 
-/** Whether the framework has the PARTITION_AWARE capability. */
-export function isPartitionAware(framework: FrameworkRecord): boolean {
-  return protocolIsPartitionAware(framework.info);
-}
-
 /** Terminal, or unreachable: states whose resources are no longer allocated. */
 export function isTerminalOrUnreachable(state: TaskState): boolean {
   return isTerminalState(state) || state === 'TASK_UNREACHABLE';
+}
+
+/** `T` with its readonly fields writable: for the few fields only MasterState may change (pids). */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The frameworks with tasks or executors on an agent. */
+function agentFrameworkIds(agent: AgentRecord): Set<string> {
+  return new Set([...agent.tasks.keys(), ...agent.executors.keys()]);
 }
 
 /** Drops the oldest entries (insertion order) of a map or set beyond `limit`. */

@@ -10,7 +10,7 @@ import {
   DEFAULT_ALLOCATION_INTERVAL_MS,
   DEFAULT_REFUSE_SECONDS,
   type AllocatorOptions,
-  type Offer,
+  type Allocation,
 } from '../../../actors/allocator';
 import { memoryHost } from '../../support/runtime';
 
@@ -23,7 +23,7 @@ interface Harness {
   allocator: Allocator;
   captured: CapturedLogger;
   /** The offers of each callback, in order. */
-  runs: Offer[][];
+  runs: Allocation[][];
   /** Virtual time of each callback. */
   times: number[];
   startMs: number;
@@ -34,9 +34,9 @@ async function harness(options: Partial<AllocatorOptions> = {}, seed = 7): Promi
   const captured = captureLogger();
   const host = memoryHost({ clock, logger: captured.logger, seed });
   const allocator = Allocator.spawnOn(host);
-  const runs: Offer[][] = [];
+  const runs: Allocation[][] = [];
   const times: number[] = [];
-  const offerCallback = (offers: Offer[]): void => {
+  const offerCallback = (offers: Allocation[]): void => {
     runs.push(offers);
     times.push(clock.now());
   };
@@ -45,7 +45,7 @@ async function harness(options: Partial<AllocatorOptions> = {}, seed = 7): Promi
 }
 
 /** Offers as `framework/role@agent: resources`. */
-function describeOffers(offers: readonly Offer[]): string[] {
+function describeOffers(offers: readonly Allocation[]): string[] {
   return offers.map((offer) => `${offer.frameworkId}/${offer.role}@${offer.agentId}: ${offer.resources.format()}`).sort();
 }
 
@@ -186,7 +186,7 @@ describe('actors/allocator/allocator (actor and facade)', () => {
   });
 
   describe('decline filters', () => {
-    async function declined(refuse: { refuseSeconds?: number } | undefined): Promise<Harness & { offer: Offer }> {
+    async function declined(refuse: { refuseSeconds?: number } | undefined): Promise<Harness & { offer: Allocation }> {
       const made = await setup();
       await made.allocator.addAgent('agent-1', r('cpus:4;mem:4096'));
       await made.allocator.addFramework('framework-1', { roles: ['*'] });
@@ -345,7 +345,7 @@ describe('actors/allocator/allocator (actor and facade)', () => {
   });
 
   describe('bad input', () => {
-    async function busy(): Promise<Harness & { offer: Offer }> {
+    async function busy(): Promise<Harness & { offer: Allocation }> {
       const made = await setup();
       await made.allocator.addAgent('agent-1', r('cpus:4;mem:4096'));
       await made.allocator.addFramework('framework-1', { roles: ['web'] });
@@ -451,7 +451,7 @@ describe('actors/allocator/allocator (actor and facade)', () => {
         super('schedulers');
       }
 
-      resourceOffers(offers: readonly Offer[]): void {
+      resourceOffers(offers: readonly Allocation[]): void {
         for (const offer of offers) {
           const task = taskOf[offer.frameworkId];
           if (offer.resources.contains(task)) {

@@ -5,7 +5,7 @@ import {
   AllocatorError,
   HierarchicalAllocatorCore,
   createSeededRandom,
-  type Offer,
+  type Allocation,
 } from '../../../actors/allocator';
 
 /**
@@ -107,7 +107,7 @@ class Model {
   }
 }
 
-function apply(core: HierarchicalAllocatorCore, model: Model, step: Operation): Offer[] {
+function apply(core: HierarchicalAllocatorCore, model: Model, step: Operation): Allocation[] {
   switch (step.kind) {
     case 'addAgent': {
       const agentId = AGENTS[step.agent];
@@ -143,7 +143,7 @@ function apply(core: HierarchicalAllocatorCore, model: Model, step: Operation): 
   }
 }
 
-function applyFrameworkOperation(core: HierarchicalAllocatorCore, model: Model, step: Operation): Offer[] {
+function applyFrameworkOperation(core: HierarchicalAllocatorCore, model: Model, step: Operation): Allocation[] {
   switch (step.kind) {
     case 'addFramework': {
       const roles = [...new Set(step.roles.map((role) => ROLES[role]))];
@@ -189,7 +189,7 @@ function applyFrameworkOperation(core: HierarchicalAllocatorCore, model: Model, 
   }
 }
 
-function applyOtherOperation(core: HierarchicalAllocatorCore, model: Model, step: Operation): Offer[] {
+function applyOtherOperation(core: HierarchicalAllocatorCore, model: Model, step: Operation): Allocation[] {
   switch (step.kind) {
     case 'recover':
       recover(core, model, step);
@@ -282,7 +282,7 @@ function consumedCpus(core: HierarchicalAllocatorCore, role: string): number {
   return units;
 }
 
-function checkOffers(core: HierarchicalAllocatorCore, model: Model, offers: readonly Offer[], availableBefore: Map<string, Resources>, consumedBefore: Map<string, number>): void {
+function checkOffers(core: HierarchicalAllocatorCore, model: Model, offers: readonly Allocation[], availableBefore: Map<string, Resources>, consumedBefore: Map<string, number>): void {
   const offeredPerAgent = new Map<string, Resources>();
   for (const offer of offers) {
     const label = `${offer.frameworkId}/${offer.role}@${offer.agentId}: ${offer.resources.format()}`;
@@ -322,7 +322,7 @@ function runSequence(seed: number, operations: readonly Operation[]): void {
     const before = snapshot(core);
     const availableBefore = new Map(AGENTS.filter((id) => core.hasAgent(id)).map((id) => [id, core.agent(id)!.available]));
     const consumedBefore = new Map([...model.limits.keys()].map((role) => [role, consumedCpus(core, role)]));
-    let offers: Offer[] = [];
+    let offers: Allocation[] = [];
     try {
       offers = apply(core, model, step);
     } catch (error) {

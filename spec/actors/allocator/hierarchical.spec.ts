@@ -5,7 +5,7 @@ import {
   HierarchicalAllocatorCore,
   createSeededRandom,
   type HierarchicalAllocatorOptions,
-  type Offer,
+  type Allocation,
 } from '../../../actors/allocator';
 
 const r = (text: string): Resources => Resources.parse(text);
@@ -15,12 +15,12 @@ function core(options: Partial<HierarchicalAllocatorOptions> = {}): Hierarchical
 }
 
 /** Offers as readable strings, sorted: `framework/role@agent: resources`. */
-function describeOffers(offers: readonly Offer[]): string[] {
+function describeOffers(offers: readonly Allocation[]): string[] {
   return offers.map((offer) => `${offer.frameworkId}/${offer.role}@${offer.agentId}: ${offer.resources.format()}`).sort();
 }
 
 /** Declines every offer with a filter of `refuseSeconds` at `nowMs`. */
-function declineAll(allocator: HierarchicalAllocatorCore, offers: readonly Offer[], nowMs: number, refuseSeconds = 5): void {
+function declineAll(allocator: HierarchicalAllocatorCore, offers: readonly Allocation[], nowMs: number, refuseSeconds = 5): void {
   for (const offer of offers) {
     allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, { refuseSeconds, nowMs }, offer.role);
   }
@@ -351,7 +351,7 @@ describe('actors/allocator/hierarchical (core)', () => {
   });
 
   describe('bad input', () => {
-    function populated(): { allocator: HierarchicalAllocatorCore; offers: Offer[] } {
+    function populated(): { allocator: HierarchicalAllocatorCore; offers: Allocation[] } {
       const allocator = core();
       allocator.addFramework('f', { roles: ['a', 'b'] });
       allocator.addFramework('g', { roles: ['a'] });
@@ -366,7 +366,7 @@ describe('actors/allocator/hierarchical (core)', () => {
       return JSON.stringify({ agents, holdings, filters: allocator.filterCount() });
     }
 
-    const cases: Array<[string, (allocator: HierarchicalAllocatorCore, offers: Offer[]) => void, string]> = [
+    const cases: Array<[string, (allocator: HierarchicalAllocatorCore, offers: Allocation[]) => void, string]> = [
       ['an unknown framework', (allocator) => allocator.recoverResources('nope', 'agent-1', r('cpus:1')), "unknown framework 'nope'"],
       ['an unknown agent', (allocator) => allocator.recoverResources('f', 'nope', r('cpus:1')), "unknown agent 'nope'"],
       ['an over-recovery', (allocator, offers) => allocator.recoverResources(offers[0].frameworkId, offers[0].agentId, offers[0].resources.add(r('cpus:1')), undefined, offers[0].role), 'cannot recover'],

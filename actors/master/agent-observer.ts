@@ -1,0 +1,147 @@
+/**
+ * The master's watch over one agent's health (in the role of Mesos' `SlaveObserver`): it pings
+ * the agent every `pingTimeoutMs`, counts pings left unanswered by the time of the next one, and
+ * gives up on the agent after `maxPingTimeouts` in a row. While the agent's link is broken it
+ * also runs this master's re-registration timeout. It sends nothing and removes nothing itself:
+ * the master drives it (start, pong, disconnected, reconnected, stop) and acts on its two hooks,
+ * `ping` and `unreachable`. Time comes from the injected `delay`, so tests run it on a virtual
+ * clock without an actor.
+ */
+import type { Timer } from '../../lib/actor';
+import type { Delay } from './keyed-timers';
+
+/** Why an observer gave up on its agent. */
+export type UnreachableCause =
+  /** `pingTimeouts` pings in a row went unanswered (Mesos' health check failure). */
+  | { readonly kind: 'ping-timeouts'; readonly pingTimeouts: number }
+  /** The agent's link broke and it did not re-register within `timeoutMs`. */
+  | { readonly kind: 'reregister-timeout'; readonly timeoutMs: number };
+
+/** The limits an observer works to (the master's flags). */
+export interface AgentObserverOptions {
+  /** Time between pings, which is also how long a ping waits for its pong (`agent_ping_timeout`). */
+  readonly pingTimeoutMs: number;
+  /** Unanswered pings in a row after which the agent is unreachable (`max_agent_ping_timeouts`). */
+  readonly maxPingTimeouts: number;
+  /** How long an agent whose link broke has to re-register (`agent_reregister_timeout`). */
+  readonly reregisterTimeoutMs: number;
+}
+
+/** What an observer asks of the master. */
+export interface AgentObserverHooks {
+  /** Schedules a callback on the master's clock (the master's `delay`). */
+  readonly delay: Delay;
+  /** Send the agent a Ping now. */
+  ping(): void;
+  /** The agent is unreachable: remove it. The observer has stopped itself before this is called. */
+  unreachable(cause: UnreachableCause): void;
+}
+
+/**
+ * One agent's health checks. Each ping is sent at once and then every `pingTimeoutMs`; a ping
+ * still unanswered when the next is due counts as a timeout, and a pong clears the count. So an
+ * agent that goes silent right after answering a ping is unreachable
+ * `(maxPingTimeouts + 1) × pingTimeoutMs` later (90 s with Mesos' defaults).
+ *
+ * @example
+ *   const observer = new AgentObserver(
+ *     { pingTimeoutMs: 15_000, maxPingTimeouts: 5, reregisterTimeoutMs: 600_000 },
+ *     { delay: (ms, callback) => this.delay(ms, callback), ping: () => this.send(agent.pid, Ping, {...}),
+ *       unreachable: (cause) => this.removeAgent(agent, 'unreachable', describeUnreachable(cause)) },
+ *   );
+ *   observer.start();  // a Ping now, and every 15 s
+ *   observer.pong();   // the agent answered
+ */
+export class AgentObserver {
+  /** A ping is out and no pong came back yet. */
+  private pinged = false;
+  /** Consecutive pings that went unanswered. */
+  private pingTimeouts = 0;
+  /** The next ping-timeout check; undefined when stopped. */
+  private pingTimer: Timer | undefined;
+  /** Gives up on the agent if it stays disconnected; set while it is disconnected. */
+  private reregisterTimer: Timer | undefined;
+
+  constructor(private readonly options: AgentObserverOptions, private readonly hooks: AgentObserverHooks) {}
+
+  /** Whether the observer is pinging its agent (started and not stopped). */
+  get pinging(): boolean {
+    return this.pingTimer !== undefined;
+  }
+
+  /** Pings left unanswered in a row so far. */
+  get missedPings(): number {
+    return this.pingTimeouts;
+  }
+
+  /** Starts (or restarts, from a clean count) the health checks: a ping now, then every `pingTimeoutMs`. */
+  start(): void {
+    this.pingTimer?.cancel();
+    this.pinged = false;
+    this.pingTimeouts = 0;
+    this.ping();
+  }
+
+  /** The agent answered: it is healthy, whatever it missed before. */
+  pong(): void {
+    this.pinged = false;
+    this.pingTimeouts = 0;
+  }
+
+  /** The agent's link broke: pings go on, and it has `reregisterTimeoutMs` to re-register. */
+  disconnected(): void {
+    this.reregisterTimer?.cancel();
+    const timeoutMs = this.options.reregisterTimeoutMs;
+    this.reregisterTimer = this.hooks.delay(timeoutMs, () => {
+      this.reregisterTimer = undefined;
+      this.giveUp({ kind: 'reregister-timeout', timeoutMs });
+    });
+  }
+
+  /** The agent re-registered: it is connected and healthy again, and pinged if it was not. */
+  reconnected(): void {
+    this.reregisterTimer?.cancel();
+    this.reregisterTimer = undefined;
+    this.pong();
+    if (this.pingTimer === undefined) this.start();
+  }
+
+  /** Stops every timer: no more pings, no verdict (the agent is being removed). */
+  stop(): void {
+    this.pingTimer?.cancel();
+    this.pingTimer = undefined;
+    this.reregisterTimer?.cancel();
+    this.reregisterTimer = undefined;
+  }
+
+  private ping(): void {
+    this.hooks.ping();
+    this.pinged = true;
+    this.pingTimer = this.hooks.delay(this.options.pingTimeoutMs, () => this.pingTimedOut());
+  }
+
+  /** The next ping is due: if the last one is unanswered, that is one more timeout. */
+  private pingTimedOut(): void {
+    this.pingTimer = undefined;
+    if (this.pinged) {
+      this.pingTimeouts++;
+      if (this.pingTimeouts >= this.options.maxPingTimeouts) {
+        this.giveUp({ kind: 'ping-timeouts', pingTimeouts: this.pingTimeouts });
+        return;
+      }
+    }
+    this.ping();
+  }
+
+  private giveUp(cause: UnreachableCause): void {
+    this.stop();
+    this.hooks.unreachable(cause);
+  }
+}
+
+/** A cause as the master logs it, and as the tasks' updates say it ("Agent <host> removed: <cause>"). */
+export function describeUnreachable(cause: UnreachableCause): string {
+  return cause.kind === 'ping-timeouts'
+    ? `health check timed out after ${cause.pingTimeouts} pings`
+    : `did not re-register within ${cause.timeoutMs / 1000} s after disconnecting`;
+}

@@ -1,0 +1,247 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { UPID } from '../../../lib/actor';
+import { Resources } from '../../../lib/resources';
+import type { TaskState } from '../../../lib/protocol';
+import {
+  MasterState, newAgentRecord, newFrameworkRecord, trackExecutor, trackLaunchedTask,
+  type AgentRecord, type FrameworkRecord, type TaskDisposition, type TrackedTask,
+} from '../../../actors/master/state';
+
+/**
+ * The indexes of the master's books (frameworks by pid, a framework's agents, completed
+ * framework ids, a framework's executors and used resources) against a brute-force scan of the
+ * same books, over random sequences of the changes the master makes.
+ */
+
+const FRAMEWORK_IDS = ['F0', 'F1', 'F2', 'F3'];
+const AGENT_IDS = ['S0', 'S1', 'S2', 'S3'];
+const PIDS = ['scheduler-0@h:1', 'scheduler-1@h:1', 'scheduler-2@h:2', 'agent-0@h:3', 'agent-1@h:4'].map((text) => UPID.parse(text));
+const TASK_IDS = ['t0', 't1', 't2', 't3', 't4', 't5'];
+const EXECUTOR_IDS = ['e0', 'e1', 'e2'];
+const RESOURCES = ['cpus:1;mem:32', 'cpus:0.5;mem:128', 'cpus:2;mem:64;ports:[31000-31001]', 'mem:16'];
+const TASK_STATES: readonly TaskState[] = ['TASK_RUNNING', 'TASK_FINISHED', 'TASK_UNREACHABLE', 'TASK_STARTING'];
+/** Few, so that trimming the completed frameworks happens often. */
+const MAX_COMPLETED_FRAMEWORKS = 2;
+
+type Change =
+  | { kind: 'addFramework'; framework: number; pid: number | undefined }
+  | { kind: 'moveFramework' | 'completeFramework'; framework: number; pid: number }
+  | { kind: 'addAgent' | 'moveAgent'; agent: number; pid: number }
+  | { kind: 'deleteAgent'; agent: number; loseTasksFirst: boolean }
+  | { kind: 'addTask'; framework: number; task: number; agent: number; resources: number }
+  | { kind: 'removeTask'; pick: number; disposition: TaskDisposition }
+  | { kind: 'recordStatus'; pick: number; state: number }
+  | { kind: 'addExecutor' | 'removeExecutor'; agent: number; framework: number; executor: number; resources: number };
+
+const index = (values: readonly unknown[]): fc.Arbitrary<number> => fc.nat({ max: values.length - 1 });
+const change: fc.Arbitrary<Change> = fc.oneof(
+  fc.record({ kind: fc.constant('addFramework' as const), framework: index(FRAMEWORK_IDS), pid: fc.option(index(PIDS), { nil: undefined }) }),
+  fc.record({ kind: fc.constantFrom('moveFramework' as const, 'completeFramework' as const), framework: index(FRAMEWORK_IDS), pid: index(PIDS) }),
+  fc.record({ kind: fc.constantFrom('addAgent' as const, 'moveAgent' as const), agent: index(AGENT_IDS), pid: index(PIDS) }),
+  fc.record({ kind: fc.constant('deleteAgent' as const), agent: index(AGENT_IDS), loseTasksFirst: fc.boolean() }),
+  fc.record({ kind: fc.constant('addTask' as const), framework: index(FRAMEWORK_IDS), task: index(TASK_IDS), agent: index(AGENT_IDS), resources: index(RESOURCES) }),
+  fc.record({ kind: fc.constant('removeTask' as const), pick: fc.nat(), disposition: fc.constantFrom('completed' as const, 'unreachable' as const) }),
+  fc.record({ kind: fc.constant('recordStatus' as const), pick: fc.nat(), state: index(TASK_STATES) }),
+  fc.record({
+    kind: fc.constantFrom('addExecutor' as const, 'removeExecutor' as const),
+    agent: index(AGENT_IDS), framework: index(FRAMEWORK_IDS), executor: index(EXECUTOR_IDS), resources: index(RESOURCES),
+  }),
+);
+
+/** The books under test, and every task ever added (to pick from). */
+class Books {
+  readonly state = new MasterState({ maxCompletedFrameworks: MAX_COMPLETED_FRAMEWORKS, maxCompletedTasksPerFramework: 3, maxUnreachableTasksPerFramework: 3 });
+  readonly tasks: TrackedTask[] = [];
+  /** Wall time for the records, advanced by each change. */
+  nowMs = 0;
+
+  /** The live framework holding `pid`, if any (the master never gives one pid to two frameworks). */
+  pidHolder(pid: UPID): FrameworkRecord | undefined {
+    return [...this.state.frameworks.values()].find((framework) => framework.pid?.equals(pid) === true);
+  }
+}
+
+function apply(books: Books, step: Change): void {
+  books.nowMs += 1;
+  switch (step.kind) {
+    case 'addFramework':
+    case 'moveFramework':
+    case 'completeFramework':
+      return applyFrameworkChange(books, step);
+    case 'addAgent':
+    case 'moveAgent':
+    case 'deleteAgent':
+      return applyAgentChange(books, step);
+    default:
+      return applyTaskChange(books, step);
+  }
+}
+
+function applyFrameworkChange(books: Books, step: Extract<Change, { framework: number; pid: number | undefined }>): void {
+  const { state } = books;
+  const frameworkId = FRAMEWORK_IDS[step.framework] as string;
+  const framework = state.frameworks.get(frameworkId);
+  const pid = step.pid === undefined ? undefined : PIDS[step.pid];
+  const holder = pid === undefined ? undefined : books.pidHolder(pid);
+  if (step.kind === 'addFramework') {
+    if (framework !== undefined || (holder !== undefined && holder.id !== frameworkId)) return;
+    state.addFramework(newFrameworkRecord({ id: frameworkId, name: frameworkId, user: 'u', roles: ['*'] }, pid, books.nowMs));
+  } else if (framework === undefined) {
+    return;
+  } else if (step.kind === 'moveFramework' && pid !== undefined && (holder === undefined || holder === framework)) {
+    state.moveFramework(framework, pid);
+  } else if (step.kind === 'completeFramework') {
+    state.completeFramework(framework);
+  }
+}
+
+function applyAgentChange(books: Books, step: Extract<Change, { agent: number; kind: 'addAgent' | 'moveAgent' | 'deleteAgent' }>): void {
+  const { state } = books;
+  const agentId = AGENT_IDS[step.agent] as string;
+  const agent = state.agents.get(agentId);
+  if (step.kind === 'addAgent') {
+    if (agent !== undefined) return;
+    const pid = PIDS[step.pid] as UPID;
+    state.addAgent(newAgentRecord({ id: agentId, hostname: agentId, port: 1, resources: [] }, pid, '0', Resources.parse('cpus:8;mem:1024'), books.nowMs));
+  } else if (agent === undefined) {
+    return;
+  } else if (step.kind === 'moveAgent') {
+    state.moveAgent(agent, PIDS[step.pid] as UPID);
+  } else if (step.kind === 'deleteAgent') {
+    // The master loses every task of a removed agent first; executors go with the agent.
+    if (step.loseTasksFirst) for (const tracked of [...state.agentTasks(agent)]) state.removeTask(tracked, 'unreachable');
+    state.deleteAgent(agent, 'unreachable', books.nowMs);
+  }
+}
+
+function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' }>): void {
+  const { state } = books;
+  if (step.kind === 'removeTask' || step.kind === 'recordStatus') {
+    const tracked = books.tasks[step.pick % Math.max(1, books.tasks.length)];
+    if (tracked === undefined) return;
+    if (step.kind === 'removeTask') state.removeTask(tracked, step.disposition);
+    else state.recordStatus(tracked, { taskId: tracked.task.taskId, state: TASK_STATES[step.state] as TaskState, timestamp: books.nowMs });
+    return;
+  }
+  const agent = state.agents.get(AGENT_IDS[step.agent] as string);
+  const frameworkId = FRAMEWORK_IDS[step.framework] as string;
+  if (agent === undefined) return;
+  const resources = Resources.parse(RESOURCES[step.resources] as string).toJSON();
+  if (step.kind === 'addTask') {
+    const tracked = trackLaunchedTask({ name: 't', taskId: TASK_IDS[step.task] as string, agentId: agent.id, resources, command: { value: 'true' } }, frameworkId, '*');
+    state.addTask(tracked, agent);
+    books.tasks.push(tracked);
+  } else if (step.kind === 'addExecutor') {
+    const executorId = EXECUTOR_IDS[step.executor] as string;
+    state.addExecutor(agent, frameworkId, trackExecutor({ executorId, frameworkId, command: { value: 'e' }, resources }, '*'));
+  } else {
+    state.removeExecutor(agent, frameworkId, EXECUTOR_IDS[step.executor] as string);
+  }
+}
+
+// ---- the brute-force answers ------------------------------------------------------------------
+
+function bruteAgentsOf(state: MasterState, frameworkId: string): AgentRecord[] {
+  return [...state.agents.values()].filter((agent) => agent.tasks.has(frameworkId) || agent.executors.has(frameworkId));
+}
+
+function bruteUsed(state: MasterState, framework: FrameworkRecord): Resources {
+  let used = Resources.EMPTY;
+  for (const tracked of framework.tasks.values()) {
+    if (!['TASK_FINISHED', 'TASK_UNREACHABLE'].includes(tracked.task.state)) used = used.add(tracked.resources);
+  }
+  for (const agent of state.agents.values()) {
+    for (const executor of agent.executors.get(framework.id)?.values() ?? []) used = used.add(executor.resources);
+  }
+  return used;
+}
+
+function checkIndexes(books: Books, step: Change): void {
+  const { state } = books;
+  const context = `after ${JSON.stringify(step)}`;
+  for (const pid of PIDS) {
+    expect(state.frameworkByPid(pid)?.id, `frameworkByPid(${pid.toString()}) ${context}`).to.equal(books.pidHolder(pid)?.id);
+  }
+  for (const frameworkId of FRAMEWORK_IDS) {
+    const expected = bruteAgentsOf(state, frameworkId);
+    const actual = state.agentsOf(frameworkId);
+    expect(actual.map((agent) => agent.id), `agentsOf(${frameworkId}) ${context}`).to.deep.equal(expected.map((agent) => agent.id));
+    actual.forEach((agent, position) => expect(agent, `agentsOf(${frameworkId}) records ${context}`).to.equal(expected[position]));
+    const completed = state.completedFrameworks.some((framework) => framework.id === frameworkId);
+    expect(state.isCompletedFramework(frameworkId), `isCompletedFramework(${frameworkId}) ${context}`).to.equal(completed);
+  }
+  for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
+    expect(state.frameworkUsedResources(framework).equals(bruteUsed(state, framework)), `used resources of ${framework.id} ${context}`).to.equal(true);
+    const executors = [...state.frameworkExecutors(framework.id)].map((executor) => `${executor.agentId}/${executor.info.executorId}`);
+    const expected = bruteAgentsOf(state, framework.id).flatMap((agent) => [...(agent.executors.get(framework.id)?.keys() ?? [])].map((id) => `${agent.id}/${id}`));
+    expect(executors, `executors of ${framework.id} ${context}`).to.deep.equal(expected);
+  }
+}
+
+describe('actors/master/state: indexes (properties)', () => {
+  it('frameworkByPid, agentsOf, isCompletedFramework, frameworkExecutors and frameworkUsedResources agree with a full scan', () => {
+    fc.assert(
+      fc.property(fc.array(change, { minLength: 10, maxLength: 120, size: 'max' }), (changes) => {
+        const books = new Books();
+        for (const step of changes) {
+          apply(books, step);
+          checkIndexes(books, step);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  /** The seed of the vacuity check's sequences (the property above runs with fresh ones each time). */
+  const VACUITY_SEED = 20261201;
+
+  it('the generator reaches the interesting states (not vacuous)', () => {
+    let withAgents = 0;
+    let completedTrimmed = 0;
+    let reused = 0;
+    fc.assert(
+      fc.property(fc.array(change, { minLength: 60, maxLength: 120, size: 'max' }), (changes) => {
+        const books = new Books();
+        let completions = 0;
+        let spread = false;
+        for (const step of changes) {
+          const wasCompleted = FRAMEWORK_IDS.filter((id) => books.state.isCompletedFramework(id));
+          apply(books, step);
+          if (step.kind === 'completeFramework' && books.state.completedFrameworks.length === MAX_COMPLETED_FRAMEWORKS) completions++;
+          if (step.kind === 'addFramework' && wasCompleted.some((id) => books.state.frameworks.has(id))) reused++;
+          spread ||= FRAMEWORK_IDS.some((id) => books.state.agentsOf(id).length > 1);
+        }
+        if (spread) withAgents++;
+        if (completions > 1) completedTrimmed++;
+      }),
+      // A fixed seed: the counts below are about this generator, not about luck.
+      { numRuns: 100, seed: VACUITY_SEED },
+    );
+    expect(withAgents, 'sequences with a framework on several agents').to.be.greaterThan(10);
+    expect(completedTrimmed, 'sequences trimming completed frameworks').to.be.greaterThan(20);
+    expect(reused, 'framework ids reused after completion').to.be.greaterThan(5);
+  });
+
+  it('refuses to give one scheduler pid to two live frameworks (a bug in the master), and changes nothing', () => {
+    const books = new Books();
+    const pid = PIDS[0] as UPID;
+    books.state.addFramework(newFrameworkRecord({ id: 'F0', name: 'a', user: 'u' }, pid, 0));
+    expect(() => books.state.addFramework(newFrameworkRecord({ id: 'F1', name: 'b', user: 'u' }, pid, 0))).to.throw(/held by framework F0/);
+    const other = newFrameworkRecord({ id: 'F2', name: 'c', user: 'u' }, PIDS[1], 0);
+    books.state.addFramework(other);
+    expect(() => books.state.moveFramework(other, pid)).to.throw(/held by framework F0/);
+    expect(books.state.frameworkByPid(pid)?.id).to.equal('F0');
+    expect(books.state.frameworkByPid(PIDS[1] as UPID)?.id).to.equal('F2');
+    expect([...books.state.frameworks.keys()]).to.deep.equal(['F0', 'F2']);
+  });
+
+  it('a framework failing over to the pid it already has keeps it', () => {
+    const books = new Books();
+    const pid = PIDS[0] as UPID;
+    const framework = newFrameworkRecord({ id: 'F0', name: 'a', user: 'u' }, pid, 0);
+    books.state.addFramework(framework);
+    books.state.moveFramework(framework, UPID.parse(pid.toString()));
+    expect(books.state.frameworkByPid(pid)).to.equal(framework);
+  });
+});
