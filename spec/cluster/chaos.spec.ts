@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHook } from 'node:async_hooks';
 import { availableParallelism, hostname } from 'node:os';
 import * as path from 'node:path';
 import { isAgentRemoval, isReconciliationAnswer, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
@@ -23,6 +24,8 @@ const DEFAULT_LONG_STEPS = 300;
 const DEFAULT_LONG_BASE_SEED = 1_001;
 /** The seed the replay test runs twice. */
 const REPLAYED_SEED = 7;
+/** What a run without real I/O creates of Node's async resources: promises and turns of the event loop, no file, socket, process or timer. */
+const SIMULATION_ASYNC_RESOURCES: ReadonlySet<string> = new Set(['PROMISE', 'Immediate']);
 
 /**
  * `CHAOS_SEED=<n>` runs that one seed (to replay a failure) with `CHAOS_STEPS` steps and no
@@ -227,6 +230,20 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     });
     expect(messages).to.be.greaterThan(100);
     expect(leaks).to.deep.equal([]);
+  });
+
+  it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs', async () => {
+    await new Promise((resolve) => setImmediate(resolve)); // past mocha arming its own test timeout
+    const created = new Map<string, number>();
+    const hook = createHook({ init: (_id, type) => { created.set(type, (created.get(type) ?? 0) + 1); } });
+    hook.enable();
+    try {
+      await runChaos({ seed: REPLAYED_SEED, steps: 30 });
+    } finally {
+      hook.disable();
+    }
+    expect(created.get('Immediate'), 'event-loop turns').to.be.greaterThan(0);
+    expect([...created.keys()].filter((type) => !SIMULATION_ASYNC_RESOURCES.has(type))).to.deep.equal([]);
   });
 
   it(`replays a seed exactly on a worker thread: seed ${REPLAYED_SEED} gives the same trace there as here`, async () => {
