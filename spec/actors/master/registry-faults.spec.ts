@@ -196,6 +196,31 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
     });
   });
 
+  describe('re-admitting an agent that was marked unreachable', () => {
+    it('a failed re-admission write is never acknowledged: no AgentReregistered, still unreachable; the retry is re-admitted', async () => {
+      const { harness, disk } = await startOnMemoryDisk();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      agent.probe.answerPings = false;
+      await harness.clock.advance(pingTimeoutsMs(harness));
+      expect(harness.handle.registry.unreachable().map((marked) => marked.id)).to.deep.equal([agent.agentId]);
+      const comeback = {
+        agent: agentInfo('cpus:4;mem:4096', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [],
+      };
+      disk.failNextWrites(1);
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', comeback);
+      await harness.clock.settle();
+      expect(all(agent.probe, 'AgentReregistered')).to.have.length(0);
+      expect(harness.captured.find('could not re-admit the agent')).to.have.length(1);
+      expect(harness.handle.registry.unreachable().map((marked) => marked.id)).to.deep.equal([agent.agentId]);
+      expect(await agentsOf(harness)).to.deep.equal([]);
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', comeback); // the agent retries
+      await harness.clock.settle();
+      expect(all(agent.probe, 'AgentReregistered')).to.have.length(1);
+      expect(harness.handle.registry.unreachable()).to.deep.equal([]);
+      expect(harness.handle.registry.isAdmitted(agent.agentId)).to.equal(true);
+    });
+  });
+
   describe('re-registering an agent with new info', () => {
     it('AgentReregistered does not wait for the registry update, and a failed update leaves the registry with the old info', async () => {
       const { harness, disk } = await startOnMemoryDisk();
