@@ -167,16 +167,25 @@ export class Agent extends Actor {
   /**
    * Mesos' reconciliation on re-registration: each task the master lists that the agent has
    * never heard of (not queued, launched or terminated here, and not already being reported)
-   * gets TASK_LOST, or TASK_DROPPED for a partition-aware framework, so the master forgets it.
+   * gets TASK_LOST, or TASK_DROPPED for a partition-aware framework, so the master forgets it;
+   * and a custom executor named for such a task that does not run here is reported exited, so
+   * the master stops counting it.
    */
-  private reconcile(reconciliations: ReadonlyArray<{ frameworkId: string; taskId: string }>): void {
-    for (const { frameworkId, taskId } of reconciliations) {
+  private reconcile(reconciliations: ReadonlyArray<{ frameworkId: string; taskId: string; executorId?: string | undefined }>): void {
+    const neverLaunched = new Set<string>();
+    for (const { frameworkId, taskId, executorId } of reconciliations) {
       const framework = this.frameworks.get(frameworkId);
       if (framework?.executorForTask(taskId) !== undefined || framework?.phase === 'TERMINATING') continue;
       if (this.updates.pending(frameworkId, taskId).length > 0) continue;
       const state = droppedTaskState(framework?.info ?? this.completedFrameworks.get(frameworkId)?.info);
       this.log.warn({ frameworkId, taskId, state }, 'the master lists a task unknown to this agent; reporting it');
       this.agentUpdate(frameworkId, undefined, taskId, { state, reason: 'REASON_RECONCILIATION', message: 'Reconciliation: the agent does not know this task' });
+      // Its executor never started here either: the master, which counts it, learns it is gone (Mesos' MESOS-1720).
+      if (executorId !== undefined && framework?.executors.get(executorId) === undefined) neverLaunched.add(`${frameworkId}\u0000${executorId}`);
+    }
+    for (const key of neverLaunched) {
+      const [frameworkId, executorId] = key.split('\u0000') as [string, string];
+      if (this.agentId !== undefined) this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId, executorId, status: waitStatus({ code: null, signal: null }) });
     }
   }
 
@@ -301,9 +310,9 @@ export class Agent extends Actor {
    * Mesos' `launch_executor` check, for a task with a custom executor: when the master expects the
    * task to start its executor and one is still here, or expects one to run and none is, the task
    * is dropped (TASK_LOST, or TASK_DROPPED when partition-aware) and the master's books are put
-   * right: an executor that has exited (it waits for acknowledgements of its tasks' updates) is
-   * reported exited again, since the master tracks it anew; one still running that the master
-   * no longer tracks is shut down. Returns true when the task was dropped.
+   * right: an executor that is not here, or has exited (it waits for acknowledgements of its
+   * tasks' updates), is reported exited, since the master tracks it; one still running that the
+   * master no longer tracks is shut down. Returns true when the task was dropped.
    */
   private executorDisagreement(framework: AgentFrameworkRecord, executorId: string, launchExecutor: boolean, taskId: string): boolean {
     const existing = framework.executors.get(executorId);
@@ -311,7 +320,10 @@ export class Agent extends Actor {
     const message = launchExecutor ? 'Master wants to launch executor, but one already exists' : 'No executor is expected to launch and there is none running';
     this.log.warn({ frameworkId: framework.id, executorId, taskId, phase: existing?.phase }, `dropping a task: ${message}`);
     this.agentUpdate(framework.id, executorId, taskId, { state: droppedTaskState(framework.info), reason: 'REASON_EXECUTOR_TERMINATED', message });
-    if (existing?.phase === 'TERMINATED' && this.agentId !== undefined) {
+    // The master counts an executor that does not run here: it is told, unless it was told already
+    // (a completed run here means its ExitedExecutor went out; a second one could cross a new launch).
+    const neverRan = existing === undefined && !framework.completedExecutors.some((completed) => completed.id === executorId);
+    if ((neverRan || existing?.phase === 'TERMINATED') && this.agentId !== undefined) {
       this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
     } else if (existing !== undefined) {
       this.shutdownExecutor(framework, existing);

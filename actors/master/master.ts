@@ -642,26 +642,44 @@ export class Master extends Actor {
     }
     const framework = this.state.frameworks.get(update.frameworkId);
     const tracked = this.state.agentTask(agent, update.frameworkId, update.status.taskId);
+    if (tracked === undefined) return this.strayUpdate(agent, framework, update, uuid, pid ?? from.toString());
     const forwarded = framework !== undefined && framework.connected && framework.pid !== undefined;
     if (forwarded && framework.pid !== undefined) {
       this.send(framework.pid, StatusUpdateMessage, { update, pid: pid ?? from.toString() });
-      if (tracked !== undefined) {
-        tracked.task.statusUpdateState = update.status.state;
-        tracked.task.statusUpdateUuid = uuid;
-      }
+      tracked.task.statusUpdateState = update.status.state;
+      tracked.task.statusUpdateUuid = uuid;
     } else {
       // The agent retries until the framework is back and acknowledges.
       this.log.warn({ frameworkId: update.frameworkId, taskId: update.status.taskId }, 'not forwarding status update: framework unknown or disconnected');
-    }
-    if (tracked === undefined) {
-      this.log.warn({ frameworkId: update.frameworkId, taskId: update.status.taskId, agentId: agent.id }, 'status update for an unknown task');
-      this.counters.increment('invalid_status_updates');
-      return;
     }
     // Mesos' `latest_state`: the agent sends one unacknowledged update per task at a time, so the
     // task may be further along; its state and resources follow the latest.
     this.transitionTask(tracked, update.status, true, update.latestState);
     this.counters.increment(forwarded ? 'valid_status_updates' : 'invalid_status_updates');
+  }
+
+  /**
+   * An update about a task the master does not have on that agent. Either it is a late copy of
+   * one whose task the master already completed, or the task is one the master gave up on (its
+   * agent was removed; then the agent came back with it, or got its RunTask late) and whose
+   * resources it has given back. A task still live is killed, as Mesos' guide promises for tasks
+   * reported lost. A partition-aware framework hears the update (after TASK_UNREACHABLE it may
+   * hear the task's real state); the others, told TASK_LOST, never hear of the task again, so
+   * the master acknowledges for them and the agent stops re-sending it.
+   */
+  private strayUpdate(agent: AgentRecord, framework: FrameworkRecord | undefined, update: StatusUpdate, uuid: string, acknowledgee: string): void {
+    const { taskId, state } = update.status;
+    this.counters.increment('invalid_status_updates');
+    const live = !isTerminalState(update.latestState ?? state);
+    this.log.warn({ frameworkId: update.frameworkId, taskId, agentId: agent.id, state, live }, live
+      ? 'an agent runs a task the master does not have (it was declared lost); killing it'
+      : 'status update for a task the master does not have');
+    if (live) this.send(agent.pid, KillTaskOnAgent, { frameworkId: update.frameworkId, taskId });
+    if (framework !== undefined && isPartitionAware(framework.info)) {
+      if (framework.connected && framework.pid !== undefined) this.send(framework.pid, StatusUpdateMessage, { update, pid: acknowledgee });
+      return;
+    }
+    this.send(agent.pid, StatusUpdateAcknowledgement, { agentId: agent.id, frameworkId: update.frameworkId, taskId, uuid });
   }
 
   private acknowledge(from: UPID, body: BodyOf<typeof StatusUpdateAcknowledgement>): void {
@@ -972,7 +990,7 @@ export class Master extends Actor {
     this.log.info({ agentId: agent.id, agentPid: agent.pid.toString(), tasks: message.tasks.length }, 'agent re-registered');
     const reconciliations = [...this.state.agentTasks(agent)]
       .filter((tracked) => !isTerminalOrUnreachable(tracked.task.state))
-      .map(({ task }) => ({ frameworkId: task.frameworkId, taskId: task.taskId }));
+      .map(({ task }) => ({ frameworkId: task.frameworkId, taskId: task.taskId, ...(task.executorId !== undefined ? { executorId: task.executorId } : {}) }));
     this.send(agent.pid, AgentReregistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection(), reconciliations });
   }
 
@@ -1001,9 +1019,16 @@ export class Master extends Actor {
 
   /** Executors the master has on the agent that it no longer reports are removed, and their resources recovered. */
   private removeUnreportedExecutors(agent: AgentRecord, reported: ReadonlySet<string>): void {
+    // One whose task is still TASK_STAGING may only be late: its RunTask crossed the
+    // re-registration. The agent reports such a task lost if it never got it, with ExitedExecutor
+    // for its executor. (A task that was heard from ran, so its unreported executor is gone.)
+    const busy = new Set<string>();
+    for (const { task } of this.state.agentTasks(agent)) {
+      if (task.executorId !== undefined && task.state === 'TASK_STAGING') busy.add(executorKey(task.frameworkId, task.executorId));
+    }
     for (const [frameworkId, executors] of [...agent.executors]) {
       for (const executorId of [...executors.keys()]) {
-        if (reported.has(executorKey(frameworkId, executorId))) continue;
+        if (reported.has(executorKey(frameworkId, executorId)) || busy.has(executorKey(frameworkId, executorId))) continue;
         const executor = this.state.removeExecutor(agent, frameworkId, executorId);
         if (executor !== undefined) this.recover(frameworkId, agent.id, executor.resources, undefined, executor.role);
       }

@@ -98,7 +98,7 @@ export const AgentRegistered = message('AgentRegistered', z.object({
  */
 export const AgentReregistered = message('AgentReregistered', z.object({
   agentId: id, masterInfo: MasterInfoSchema, connection: MasterAgentConnectionSchema.optional(),
-  reconciliations: z.array(z.object({ frameworkId: id, taskId: id })).optional(),
+  reconciliations: z.array(z.object({ frameworkId: id, taskId: id, executorId: id.optional() })).optional(),
 }));
 export const Ping = message('Ping', z.object({ connected: z.boolean() }));
 /**

@@ -1,8 +1,22 @@
 /**
- * The message faults of the chaos simulation (chaos.ts): drops of one kind of message, a
- * fraction of them, for a while; partitions between the master and an agent; and the broken
- * link that goes with losing a message that nobody sends again. All of them are message filters
- * of the one host (`host.filters.drop`) and exits injected into the actors at both ends.
+ * The message faults of the chaos simulation (chaos.ts). One host stands for several machines
+ * (the master's, each agent's with its executors, each scheduler's), so a fault between two
+ * machines acts on the messages between their actors and on the link between them:
+ *   - drops of one kind of message, a fraction of them, for a while; losing one that nobody
+ *     sends again also breaks the link it travelled on (libprocess loses messages only so);
+ *   - partitions between the master and an agent or a scheduler: the link breaks and every
+ *     message between them is dropped for a while;
+ *   - a link that breaks by itself (no crash, nothing lost);
+ *   - a stalled peer (a paused process): the link stays up, and every message to or from it
+ *     waits, in order, until the stall ends;
+ *   - latency: messages between machines take a random time to arrive, each link keeping its
+ *     order, so that messages on different links overtake one another (reordered delivery
+ *     between hosts);
+ *   - duplicated delivery of a message its sender retries anyway (a retry that crossed a late
+ *     acknowledgement): it arrives a second time a little later.
+ * All of them are message filters of the one host (`host.filters.drop`), `ActorHost.breakLink`
+ * (a link break as a lost socket gives it: registrations dropped, `exited` to those linked),
+ * and host-clock timers that deliver held messages.
  */
 import type { UPID } from '../../lib/actor';
 import { Prng, type ActorHost, type DeliveredMessage, type FilterHandle } from '../../lib/process';
@@ -41,7 +55,7 @@ export const LINK_BREAKING_MESSAGES: ReadonlyMap<string, Receiver> = new Map<str
 /** Who receives a message, by the actor ids of the cluster (`master`, `slave(N)`, `executor-...`, `scheduler-...`). */
 export type Receiver = 'master' | 'agent' | 'executor' | 'scheduler';
 
-function receiver(pid: UPID): Receiver {
+export function receiver(pid: UPID): Receiver {
   if (pid.id === MASTER_ACTOR_ID) return 'master';
   if (pid.id.startsWith('slave(')) return 'agent';
   return pid.id.startsWith('executor-') ? 'executor' : 'scheduler';
@@ -57,6 +71,23 @@ export const LONG_FAULT_PROBABILITY = 0.1;
 export const MAX_LONG_FAULT_DURATION_MS = 15 * 60_000;
 /** Drops and partitions in force at once, at most. */
 export const MAX_ACTIVE_FAULTS = 3;
+/** Longest time a message between machines takes to arrive under a latency fault, one of these (ms). */
+export const LATENCIES_MS: readonly number[] = [50, 500, 3_000];
+/**
+ * Messages whose sender sends them again anyway (registrations, status updates and their
+ * acknowledgements, pings, reconciliation, kills), so the receiver must take a second copy:
+ * the only ones a duplicate fault repeats.
+ */
+export const RETRIED_MESSAGES: readonly string[] = [
+  'RegisterAgent', 'ReregisterAgent', 'RegisterFramework', 'ReregisterFramework', 'StatusUpdate', 'StatusUpdateAcknowledgement',
+  'Ping', 'Pong', 'ReconcileTasks', 'KillTask',
+];
+
+/** Whether a message crosses between machines: the master and an agent, or the master and a scheduler. */
+export function crossesMachines(message: Pick<DeliveredMessage, 'from' | 'to'>): boolean {
+  const ends = [receiver(message.from), receiver(message.to)];
+  return ends.includes('master') && (ends.includes('agent') || ends.includes('scheduler'));
+}
 
 /** What the faults act on and report to. */
 export interface FaultOptions {
@@ -68,13 +99,54 @@ export interface FaultOptions {
   readonly log: (line: string) => void;
   /** Told of each message a drop takes, before it is dropped. */
   readonly dropped: (name: string, message: DeliveredMessage) => void;
+  /** Told of each link a fault breaks, before it breaks. */
+  readonly linkBroke?: (one: UPID, other: UPID) => void;
 }
 
-/** A drop or a partition in force. */
+/**
+ * Delivers messages a fault took, past that fault's own filter (the other faults' filters still
+ * apply). A fault acts on a message once: one that another fault delays and delivers again is
+ * not taken a second time (else a duplicate of a duplicate of ... would never end).
+ */
+class Redelivery {
+  /** Bodies of the messages this fault has seen (a delivered copy keeps its body). */
+  private readonly seen = new WeakSet<object>();
+  /** True while delivering: the fault's filter lets the message through. */
+  private active = false;
+
+  constructor(private readonly host: ActorHost) {}
+
+  /** True the first time the fault sees this message (and not while it delivers it itself). */
+  firstPass(message: DeliveredMessage): boolean {
+    const body = message.body;
+    if (typeof body !== 'object' || body === null) return !this.active;
+    const fresh = !this.seen.has(body);
+    this.seen.add(body);
+    return fresh && !this.active;
+  }
+
+  deliver(message: DeliveredMessage): void {
+    this.active = true;
+    try {
+      this.host.inject(message.from, message.to, message.name, message.body);
+    } finally {
+      this.active = false;
+    }
+  }
+}
+
+/** Whether a message travels between `one` and `other`, either way. */
+function between(message: Pick<DeliveredMessage, 'from' | 'to'>, one: UPID, other: UPID): boolean {
+  return (message.from.equals(one) && message.to.equals(other)) || (message.from.equals(other) && message.to.equals(one));
+}
+
+/** A fault in force. */
 interface ActiveFault {
   readonly untilMs: number;
   readonly what: string;
   readonly filter: FilterHandle;
+  /** Runs when the fault ends, after its filter is gone (a stall delivers what it held). */
+  readonly onEnd?: () => void;
 }
 
 /** The drops and partitions in force, and how they start and end. */
@@ -106,13 +178,114 @@ export class Faults {
     this.add(`drop ${fraction * 100}% of ${name}`, filter);
   }
 
-  /** Cuts the master off from the agent at `agentPid`: the link breaks, and every message between them is dropped for a random while. */
-  startPartition(agentPid: UPID): void {
+  /**
+   * Cuts the master off from the agent or scheduler at `peer`: the link breaks, and every
+   * message between them is dropped for a random while.
+   */
+  startPartition(peer: UPID): void {
     const masterPid = this.options.masterPid;
-    const between = (a: UPID, b: UPID): boolean => (a.equals(masterPid) && b.equals(agentPid)) || (a.equals(agentPid) && b.equals(masterPid));
-    const filter = this.options.host.filters.drop({ where: (message) => between(message.from, message.to) }, 'always');
-    this.add(`partition master | ${agentPid.toString()}`, filter);
-    this.breakLink(masterPid, agentPid, 'partition');
+    const filter = this.options.host.filters.drop({
+      where: (message) => {
+        if (!between(message, masterPid, peer)) return false;
+        this.options.dropped(message.name, message);
+        return true;
+      },
+    }, 'always');
+    this.add(`partition master | ${peer.toString()}`, filter);
+    this.breakLink(masterPid, peer, 'partition');
+  }
+
+  /** The link between the master and `peer` breaks by itself: nothing is lost, both ends see the other exit, and links anew. */
+  breakLinkTo(peer: UPID): void {
+    this.breakLink(this.options.masterPid, peer, 'the connection was reset');
+  }
+
+  /**
+   * `peer` stalls (its process is paused, or its machine swaps) for a random while: its link
+   * stays up, and every message to or from it waits, in order, until the stall ends.
+   */
+  startStall(peer: UPID): void {
+    const held: DeliveredMessage[] = [];
+    const filter = this.options.host.filters.drop({
+      where: (message) => {
+        if (!(message.to.equals(peer) || message.from.equals(peer))) return false;
+        held.push(message);
+        return true;
+      },
+    }, 'always');
+    this.add(`stall of ${peer.toString()}`, filter, () => {
+      this.options.log(`stall of ${peer.toString()} ends: ${held.length} held message(s) delivered in order`);
+      const redelivery = new Redelivery(this.options.host);
+      for (const message of held) redelivery.deliver(message);
+    });
+  }
+
+  /**
+   * For a random while, every message between machines takes a random time to arrive, each link
+   * keeping its order (as TCP does): messages on different links overtake one another, as they do
+   * between real hosts, where the one-host simulation otherwise delivers everything at once, in
+   * the order it was sent. When the fault ends, each link drains what it holds before anything
+   * newer on it arrives.
+   */
+  startLatency(): void {
+    const { random, host } = this.options;
+    const maxMs = pick(random, LATENCIES_MS);
+    const draws = new Prng(random.nextUint32());
+    const redelivery = new Redelivery(host);
+    /** Per link (`from -> to`): when its last held message arrives, and how many it holds. */
+    const links = new Map<string, { lastAtMs: number; held: number }>();
+    let ending = false;
+    const filter = host.filters.drop({
+      where: (message) => {
+        if (!crossesMachines(message) || !redelivery.firstPass(message)) return false;
+        const key = `${message.from.toString()} -> ${message.to.toString()}`;
+        const link = links.get(key) ?? { lastAtMs: 0, held: 0 };
+        if (ending && link.held === 0) return false;
+        const nowMs = host.clock.now();
+        const atMs = Math.max(link.lastAtMs, nowMs + (ending ? 0 : draws.nextInt(maxMs + 1)));
+        links.set(key, { lastAtMs: atMs, held: link.held + 1 });
+        host.clock.setTimer(atMs - nowMs, () => {
+          const current = links.get(key);
+          if (current !== undefined) current.held--;
+          redelivery.deliver(message);
+          if (ending && [...links.values()].every((entry) => entry.held === 0)) filter.remove();
+        });
+        return true;
+      },
+    }, 'always');
+    const handle: FilterHandle = {
+      remove: () => {
+        ending = true;
+        if ([...links.values()].every((entry) => entry.held === 0)) filter.remove();
+      },
+    };
+    this.add(`latency of up to ${maxMs} ms between machines`, handle);
+  }
+
+  /**
+   * For a random while, a random share of one kind of retried message (`RETRIED_MESSAGES`)
+   * arrive twice: the copy comes right after the original and whatever its sender sent in the
+   * same turn, as a retry crossing a late acknowledgement does (a retry is never sent after the
+   * sender moved on, so it never overtakes later messages of its stream).
+   */
+  startDuplicates(): void {
+    const { random, host } = this.options;
+    const name = pick(random, RETRIED_MESSAGES);
+    const fraction = pick(random, DROP_FRACTIONS);
+    const draws = new Prng(random.nextUint32());
+    const redelivery = new Redelivery(host);
+    const filter = host.filters.drop({
+      name,
+      where: (message) => {
+        if (!redelivery.firstPass(message) || draws.next() >= fraction) return false;
+        // The original is taken and delivered twice in its place, so the copy is next in line; the
+        // copy is a message of its own (its own body) to the other faults, as a retry is.
+        redelivery.deliver(message);
+        redelivery.deliver({ ...message, body: structuredClone(message.body) });
+        return true;
+      },
+    }, 'always');
+    this.add(`duplicate ${fraction * 100}% of ${name}`, filter);
   }
 
   /** Ends the faults whose time is up (all of them with `all`). */
@@ -122,21 +295,23 @@ export class Faults {
     for (const fault of ending) {
       fault.filter.remove();
       this.options.log(`ends: ${fault.what}`);
+      fault.onEnd?.();
     }
     this.active = this.active.filter((fault) => !ending.includes(fault));
   }
 
-  /** The link between two actors breaks: each sees the other exit. */
+  /** The link between two actors breaks as a lost socket breaks it: each that was linked sees the other exit. */
   private breakLink(one: UPID, other: UPID, why: string): void {
     this.options.log(`link ${one.toString()} <-> ${other.toString()} breaks: ${why}`);
-    this.options.host.injectExited(one, other);
-    this.options.host.injectExited(other, one);
+    this.options.linkBroke?.(one, other);
+    this.options.host.breakLink(one, other);
   }
 
-  private add(what: string, filter: FilterHandle): void {
+
+  private add(what: string, filter: FilterHandle, onEnd?: () => void): void {
     const random = this.options.random;
     const untilMs = this.options.now() + random.nextInt(random.next() < LONG_FAULT_PROBABILITY ? MAX_LONG_FAULT_DURATION_MS : MAX_FAULT_DURATION_MS);
-    this.active.push({ untilMs, what, filter });
+    this.active.push({ untilMs, what, filter, ...(onEnd !== undefined ? { onEnd } : {}) });
     this.options.log(`${what}, for ${((untilMs - this.options.now()) / 1000).toFixed(1)} s`);
   }
 }

@@ -68,6 +68,8 @@ export const NAME_AGENT_PROBABILITY = 0.5;
 export const FAILOVER_TIMEOUTS_SECONDS: readonly number[] = [3_600, 3_600, 30];
 /** The message of the FrameworkError a scheduler gets when it fails over too late. */
 export const FRAMEWORK_REMOVED_ERROR = 'Framework has been removed';
+/** What the master tells a scheduler whose link to it broke (Mesos' driver then aborts). */
+export const FRAMEWORK_DISCONNECTED_ERROR = 'Framework disconnected';
 
 /** A status update as the model keeps it. */
 export interface Observation {
@@ -170,6 +172,12 @@ export class FrameworkModel {
   tornDown = false;
   /** Schedulers started for this framework so far. */
   incarnations = 0;
+  /**
+   * The link between the master and one of its schedulers broke: the master tells a live
+   * scheduler "Framework disconnected", and it aborts, as Mesos' driver does (a new scheduler then
+   * fails over). The message may come late (held across a reconnection), so it stays expected.
+   */
+  disconnectionExpected = false;
   /** Times no scheduler of it was registered (from a crash to the next re-registration). */
   private readonly downWindows: Array<{ fromMs: number; toMs: number | undefined }> = [];
   /** Tasks with a status update to one of its schedulers that a fault dropped. */
@@ -225,15 +233,38 @@ export class FrameworkModel {
       this.violations.push(`${status.taskId}: ${status.state} for a task this framework never launched`);
       return;
     }
-    const violation = streamOrderViolation(task.settled, observation);
+    const violation = streamOrderViolation(task.settled, observation) ?? this.lostViolation(task.taskId, task.settled, observation);
     if (violation !== undefined) this.violations.push(`${status.taskId}: ${violation} (stream: ${describeStream(task)})`);
     task.updates.push(observation);
     task.settled = settleStream(task.settled, observation);
   }
 
+  /**
+   * A framework that is not partition-aware hears nothing after TASK_LOST but TASK_LOST again,
+   * unless the master first tells it the task's agent came back (REASON_AGENT_REREGISTERED, as
+   * Mesos 1.5+ does for every framework), or it may have missed that news (it was away, or a
+   * fault dropped an update); then the task's stream resumes from there.
+   */
+  private lostViolation(taskId: string, settled: Observation | undefined, next: Observation): string | undefined {
+    if (this.partitionAware || settled?.state !== 'TASK_LOST' || next.state === 'TASK_LOST' || isAgentReregistration(next)) return undefined;
+    // The master's news of the comeback is sent once, unreliably: a framework that was away may have missed it.
+    if (this.mayHaveMissedSince(taskId, settled.atMs)) return undefined;
+    return `${next.state} (${next.reason ?? 'no reason'}, ${next.source ?? 'no source'}) after TASK_LOST, to a framework that is not partition-aware`;
+  }
+
+  /** The link between the master and its scheduler broke: the master's own updates may go nowhere until it re-registers. */
+  linkBroken(atMs: number): void {
+    this.disconnectionExpected = true;
+    const open = this.downWindows.at(-1);
+    if (open === undefined || open.toMs !== undefined) this.schedulerDown(atMs);
+  }
+
   /** Its scheduler crashed: until the next one re-registers, the master's own updates go nowhere. */
   schedulerDown(atMs: number): void {
     this.downWindows.push({ fromMs: atMs, toMs: undefined });
+    // A launch still on its way (delayed, or held by a stall) from a scheduler that is gone is
+    // dropped by the master, unanswered: the framework learns of it only by reconciling.
+    for (const task of this.tasks.values()) if (task.updates.length === 0) this.droppedUpdates.add(task.taskId);
   }
 
   /** A scheduler (re-)registered. */
@@ -411,6 +442,10 @@ export class ChaosScheduler extends Scheduler {
   }
 
   protected override error(message: string): void {
+    if (message === FRAMEWORK_DISCONNECTED_ERROR && this.model.disconnectionExpected) {
+      this.model.log(`${this.model.name}'s scheduler ${this.id} aborts: ${message} (its link to the master broke), as Mesos' driver does`);
+      return;
+    }
     this.model.errors.push(message);
   }
 

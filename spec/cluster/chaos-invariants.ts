@@ -445,7 +445,10 @@ function taskSettlement(snapshot: ClusterSnapshot, framework: MasterFramework, m
   const stopped = `its stream stopped at ${settled ?? 'nothing'}`;
   if (ended !== undefined && last?.source !== 'SOURCE_MASTER') return `${stopped}, but the agent ended it (${ended.state}), and agents retry until acknowledged`;
   const sentAtMs = last === undefined ? undefined : last.timestamp * 1000;
-  if (!model.mayHaveMissed(task.taskId, sentAtMs)) {
+  // A task the master gave up on whose agent came back without it leaves the master's books with
+  // no update (as in Mesos): the framework learns by reconciling, checked below.
+  const forgotten = ended === undefined && (settled === 'TASK_UNREACHABLE' || settled === 'TASK_LOST');
+  if (!forgotten && !model.mayHaveMissed(task.taskId, sentAtMs)) {
     return `${stopped}, though the master ended it (${ended?.state ?? 'refused the launch'}) while a scheduler was registered and no fault dropped the update`;
   }
   if (answer === undefined || !UNKNOWN_TASK_ANSWERS.has(answer.status.state)) return `${stopped}, and reconciliation says ${answer?.status.state ?? 'nothing'}`;

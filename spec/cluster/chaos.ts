@@ -75,6 +75,7 @@ export const CHAOS_OFFER_TIMEOUT_MS = 30_000;
 export const STEP_WEIGHTS = {
   idle: 30, kill: 10, reconcile: 8, revive: 4, suppress: 1, useHeldOffer: 4, drop: 12, partition: 5,
   crashAgent: 4, crashScheduler: 4, crashExecutor: 3, teardown: 1, pingTimeouts: 3,
+  partitionScheduler: 2, breakLink: 3, stall: 2, latency: 3, duplicate: 3,
 } as const;
 /** One kind of step. */
 export type StepKind = keyof typeof STEP_WEIGHTS;
@@ -239,6 +240,7 @@ class ChaosRun {
     this.faults = new Faults({
       host: cluster.host, masterPid: cluster.master.pid, random, now: () => this.now(), log: (line) => this.log(line),
       dropped: (name, message) => this.noteDropped(name, message),
+      linkBroke: (one, other) => this.noteLinkBroken(one, other),
     });
   }
 
@@ -333,7 +335,47 @@ class ChaosRun {
         return this.crashExecutor();
       case 'teardown':
         return this.tearDown();
+      case 'partitionScheduler':
+        return this.withSchedulerPid((pid) => this.faults.startPartition(pid));
+      case 'breakLink':
+        return this.breakSomeLink();
+      case 'stall':
+        return this.stallSomePeer();
+      case 'latency':
+        if (this.faults.roomForMore) this.faults.startLatency();
+        return;
+      case 'duplicate':
+        if (this.faults.roomForMore) this.faults.startDuplicates();
+        return;
     }
+  }
+
+  /** Runs `act` on the pid of a random registered scheduler, if there is room for another fault. */
+  private withSchedulerPid(act: (pid: UPID) => void): void {
+    const registered = this.registeredFrameworks();
+    if (registered.length === 0 || !this.faults.roomForMore) return;
+    act((this.schedulers.get(pick(this.random, registered)) as ChaosScheduler).self());
+  }
+
+  /** The link between the master and a random agent or scheduler breaks, with nothing lost. */
+  private breakSomeLink(): void {
+    const peers = [...this.agentsUp().map((slot) => slot.agent?.pid as UPID), ...this.registeredFrameworks().map((model) => (this.schedulers.get(model) as ChaosScheduler).self())];
+    if (peers.length > 0) this.faults.breakLinkTo(pick(this.random, peers));
+  }
+
+  /** A random agent or scheduler stalls for a while, its link up. */
+  private stallSomePeer(): void {
+    if (!this.faults.roomForMore) return;
+    const peers = [...this.agentsUp().map((slot) => slot.agent?.pid as UPID), ...this.registeredFrameworks().map((model) => (this.schedulers.get(model) as ChaosScheduler).self())];
+    if (peers.length > 0) this.faults.startStall(pick(this.random, peers));
+  }
+
+  /** A link between the master and a scheduler broke: its framework's model learns what follows. */
+  private noteLinkBroken(one: UPID, other: UPID): void {
+    const scheduler = [one, other].find((pid) => pid.id.startsWith('scheduler-'));
+    if (scheduler === undefined || ![one, other].some((pid) => pid.equals(this.cluster.master.pid))) return;
+    const model = this.models.find((candidate) => scheduler.id.startsWith(`scheduler-${candidate.name}-`));
+    model?.linkBroken(this.now());
   }
 
   /** One framework with a running scheduler does something. */
@@ -531,9 +573,14 @@ class ChaosRun {
     this.fail([
       ...stepInvariants(snapshot),
       ...this.models.flatMap((model) => model.violations.map((violation) => `${model.name} stream order: ${violation}`)),
-      ...this.models.flatMap((model) => model.errors.map((message) => `a live scheduler of ${model.name} got a FrameworkError: ${message}`)),
+      ...this.models.flatMap((model) => model.errors.filter((message) => !this.expectedRemoval(model, message)).map((message) => `a live scheduler of ${model.name} got a FrameworkError: ${message}`)),
       ...this.loggedErrors.map((line) => `an actor logged: ${line}`),
     ]);
+  }
+
+  /** The master tore the framework down after its failover timeout (no scheduler was registered that long): expected. */
+  private expectedRemoval(model: FrameworkModel, message: string): boolean {
+    return message === FRAMEWORK_REMOVED_ERROR && model.failoverTimedOut(this.now());
   }
 
   /** Reads the cluster, and notes the agent ids the master lists (to check later that the allocator forgot them too). */

@@ -78,4 +78,32 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
       expect(reregistration?.tasks.map((task) => [task.taskId, task.role])).to.deep.equal([['T1', 'analytics']]);
     });
   });
+
+  describe('found by the simulation\'s new faults', () => {
+    it('tells the master an executor it expects to run is not here (RunTask without launchExecutor, none running)', async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      const executor = { executorId: 'E1', command: { value: 'x' } };
+      harness.fromMaster('RunTask', {
+        framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u' }, frameworkId: FRAMEWORK_ID,
+        task: { ...AgentHarness.commandTask('T1'), command: undefined, executor }, launchExecutor: false,
+      });
+      await harness.clock.settle();
+      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E1']);
+      expect(harness.forwarded().map((update) => update.status.state)).to.deep.equal(['TASK_LOST']);
+    });
+
+    it('reports a custom executor the master counts but that never started here as exited, with the task it lists', async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      breakMasterLink();
+      await harness.clock.advance(3_000);
+      harness.fromMaster('AgentReregistered', {
+        agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [{ frameworkId: FRAMEWORK_ID, taskId: 'T9', executorId: 'E9' }],
+      });
+      await harness.clock.settle();
+      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E9']);
+      expect(harness.forwarded().map((update) => [update.status.taskId, update.status.state])).to.deep.equal([['T9', 'TASK_LOST']]);
+    });
+  });
 });

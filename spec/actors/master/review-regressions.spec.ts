@@ -317,6 +317,50 @@ describe('actors/master: regressions from the review against Mesos (issue 7)', (
   });
 });
 
+describe('actors/master: bugs the simulation\'s new faults found (issue 7)', () => {
+  afterEach(cleanUp);
+
+  it('keeps a custom executor an agent does not report while it has a live task there (its RunTask crossed the re-registration)', async () => {
+    const harness = await startHarness();
+    const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+    const framework = await registerFramework(harness);
+    const executor = { executorId: 'e1', command: { value: 'x' }, resources: Resources.parse('cpus:0.5;mem:64').toJSON() };
+    const task = { ...commandTask('t1', agent.agentId, 'cpus:1;mem:128'), command: undefined, executor };
+    await launch(harness, framework, [latestOffer(framework.probe).id], [task]);
+    harness.host.breakLink(harness.masterPid, agent.probe.self());
+    await harness.clock.settle();
+    agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+      agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [framework.info],
+    });
+    await harness.clock.settle();
+    const used = ((await masterState(harness)).slaves as Array<{ used_resources: { cpus: number } }>)[0]?.used_resources.cpus;
+    expect(used).to.equal(1.5);
+    expect(last(agent.probe, 'AgentReregistered')?.body).to.deep.include({ reconciliations: [{ frameworkId: framework.frameworkId, taskId: 't1', executorId: 'e1' }] });
+  });
+
+  it('kills a task it declared lost that turns up running on a registered agent; a framework told TASK_LOST never hears of it', async () => {
+    const harness = await startHarness();
+    const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+    const plain = await registerFramework(harness);
+    const aware = await registerFramework(harness, { capabilities: ['PARTITION_AWARE'] });
+    for (const [framework, taskId] of [[plain, 'tp'], [aware, 'ta']] as const) {
+      const timestamp = harness.clock.now() / 1000;
+      const update: StatusUpdate = {
+        frameworkId: framework.frameworkId, agentId: agent.agentId, timestamp, uuid: `${taskId}-u`,
+        status: { taskId, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agentId: agent.agentId, timestamp, uuid: `${taskId}-u` },
+      };
+      agent.probe.post(harness.masterPid, 'StatusUpdate', { update, pid: agent.probe.self().toString() });
+    }
+    await harness.clock.settle();
+    const kills = all(agent.probe, 'KillTaskOnAgent').map((received) => (received.body as { taskId: string }).taskId);
+    expect(kills.sort()).to.deep.equal(['ta', 'tp']);
+    expect(updatesOf(plain.probe)).to.deep.equal([]);
+    expect(updatesOf(aware.probe).map(({ update }) => update.status.taskId)).to.deep.equal(['ta']);
+    const acknowledged = all(agent.probe, 'StatusUpdateAcknowledgement').map((received) => (received.body as { taskId: string }).taskId);
+    expect(acknowledged).to.deep.equal(['tp']);
+  });
+});
+
 /** Launches one `cpus:1;mem:128` task of `framework` on `agent` from its latest offer there. */
 async function launchOn(harness: Harness, framework: FakeFramework, agent: AgentHandle, taskId: string): Promise<void> {
   const offer = offersOf(framework.probe).filter((candidate) => candidate.agentId === agent.agentId).at(-1);
