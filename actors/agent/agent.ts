@@ -117,6 +117,11 @@ export class Agent extends Actor {
     });
   }
 
+  /** The status updates the agent still waits to see acknowledged (for simulations and tests). */
+  pendingStatusUpdates(): StatusUpdate[] {
+    return this.updates.allPending();
+  }
+
   protected override initialize(): void {
     this.startTimeSeconds = this.clock.now() / 1000;
     this.log.info({ agent: this.self().toString(), master: this.master.toString() }, 'agent started');

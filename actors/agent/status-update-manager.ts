@@ -168,6 +168,11 @@ export class TaskStatusUpdateManager {
     return this.streamFor(frameworkId, taskId, false)?.pending ?? [];
   }
 
+  /** Every update not yet acknowledged, stream by stream (simulations check what is left). */
+  allPending(): StatusUpdate[] {
+    return [...this.allStreams()].flatMap((stream) => stream.pending);
+  }
+
   /** Number of task streams held. */
   get streamCount(): number {
     let count = 0;

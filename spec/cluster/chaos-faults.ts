@@ -18,7 +18,7 @@
  * (a link break as a lost socket gives it: registrations dropped, `exited` to those linked),
  * and host-clock timers that deliver held messages.
  */
-import type { UPID } from '../../lib/actor';
+import type { Actor, UPID } from '../../lib/actor';
 import { Prng, type ActorHost, type DeliveredMessage, type FilterHandle } from '../../lib/process';
 import { MASTER_ACTOR_ID } from '../../actors/master/constants';
 
@@ -125,6 +125,20 @@ class Redelivery {
     return fresh && !this.active;
   }
 
+  /**
+   * Delivers a message held back, if the process it goes to is the one that was there when it
+   * was held: one that ended (or restarted at the same address) took its connection, and the
+   * message, with it; it never reaches the next incarnation. A sender that ended meanwhile does
+   * not stop it (what it sent was on its way), unless `senderMustLive`: a stalled machine's
+   * connections die with a process that ends there.
+   */
+  deliverHeld(held: HeldMessage, log: (line: string) => void, senderMustLive = false): void {
+    const { message, sender, receiver } = held;
+    if (this.host.lookup(message.to.id) !== receiver) log(`a held ${message.name} for ${message.to.toString()} is lost: the process there ended`);
+    else if (senderMustLive && this.host.lookup(message.from.id) !== sender) log(`a held ${message.name} from ${message.from.toString()} is lost: its stalled sender ended`);
+    else this.deliver(message);
+  }
+
   deliver(message: DeliveredMessage): void {
     this.active = true;
     try {
@@ -133,6 +147,17 @@ class Redelivery {
       this.active = false;
     }
   }
+}
+
+/** A message a fault holds back, with the actors at its ends as they were when held. */
+interface HeldMessage {
+  readonly message: DeliveredMessage;
+  readonly sender: Actor | undefined;
+  readonly receiver: Actor | undefined;
+}
+
+function hold(host: ActorHost, message: DeliveredMessage): HeldMessage {
+  return { message, sender: host.lookup(message.from.id), receiver: host.lookup(message.to.id) };
 }
 
 /** Whether a message travels between `one` and `other`, either way. */
@@ -158,6 +183,11 @@ export class Faults {
   /** Whether another drop or partition may start. */
   get roomForMore(): boolean {
     return this.active.length < MAX_ACTIVE_FAULTS;
+  }
+
+  /** Whether no fault is in force. */
+  get quiet(): boolean {
+    return this.active.length === 0;
   }
 
   /** Starts dropping a random fraction of one random kind of message, for a random while. */
@@ -205,18 +235,18 @@ export class Faults {
    * stays up, and every message to or from it waits, in order, until the stall ends.
    */
   startStall(peer: UPID): void {
-    const held: DeliveredMessage[] = [];
+    const held: HeldMessage[] = [];
     const filter = this.options.host.filters.drop({
       where: (message) => {
         if (!(message.to.equals(peer) || message.from.equals(peer))) return false;
-        held.push(message);
+        held.push(hold(this.options.host, message));
         return true;
       },
     }, 'always');
     this.add(`stall of ${peer.toString()}`, filter, () => {
       this.options.log(`stall of ${peer.toString()} ends: ${held.length} held message(s) delivered in order`);
       const redelivery = new Redelivery(this.options.host);
-      for (const message of held) redelivery.deliver(message);
+      for (const message of held) redelivery.deliverHeld(message, this.options.log, true);
     });
   }
 
@@ -244,10 +274,11 @@ export class Faults {
         const nowMs = host.clock.now();
         const atMs = Math.max(link.lastAtMs, nowMs + (ending ? 0 : draws.nextInt(maxMs + 1)));
         links.set(key, { lastAtMs: atMs, held: link.held + 1 });
+        const held = hold(host, message);
         host.clock.setTimer(atMs - nowMs, () => {
           const current = links.get(key);
           if (current !== undefined) current.held--;
-          redelivery.deliver(message);
+          redelivery.deliverHeld(held, this.options.log);
           if (ending && [...links.values()].every((entry) => entry.held === 0)) filter.remove();
         });
         return true;
@@ -289,7 +320,7 @@ export class Faults {
   }
 
   /** Ends the faults whose time is up (all of them with `all`). */
-  endExpired(all = false): void {
+  endExpired(all = false): number {
     const nowMs = this.options.now();
     const ending = this.active.filter((fault) => all || fault.untilMs <= nowMs);
     for (const fault of ending) {
@@ -298,6 +329,7 @@ export class Faults {
       fault.onEnd?.();
     }
     this.active = this.active.filter((fault) => !ending.includes(fault));
+    return ending.length;
   }
 
   /** The link between two actors breaks as a lost socket breaks it: each that was linked sees the other exit. */

@@ -303,6 +303,11 @@ export class FrameworkModel {
     return this.downWindows.some((window) => window.toMs === undefined || window.toMs >= sinceMs);
   }
 
+  /** The uuids of every status update its schedulers heard (and so acknowledged). */
+  heardUuids(): string[] {
+    return [...this.tasks.values()].flatMap((task) => task.updates.flatMap((update) => (update.uuid === undefined ? [] : [update.uuid])));
+  }
+
   /** Forgets the reconciliation answers collected so far. */
   clearAnswers(): void {
     this.answers = [];

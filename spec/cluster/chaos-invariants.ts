@@ -56,6 +56,7 @@ const MasterAgentSchema = z.object({
 });
 const MasterStateSchema = z.object({
   frameworks: z.array(MasterFrameworkSchema), completed_frameworks: z.array(z.object({ id: z.string() })), slaves: z.array(MasterAgentSchema),
+  recovered_slaves: z.array(z.object({ id: z.string() })), unreachable_slaves: z.number(),
 });
 const AgentTaskSchema = z.object({ id: z.string(), framework_id: z.string(), state: TaskStateSchema });
 const AgentStateSchema = z.object({
@@ -106,6 +107,12 @@ export interface ClusterSnapshot {
   readonly executors: readonly ExecutorSnapshot[];
   /** Ids of agents that ran in the cluster and that the master no longer lists. */
   readonly goneAgentIds: readonly string[];
+  /** What the master's registry holds (durably). */
+  readonly registry: { readonly admitted: readonly string[]; readonly unreachable: readonly string[] };
+  /** The master's `/metrics/snapshot` values (its own, without the allocator's). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Updates each live agent still waits to see acknowledged, by agent id: their uuids. */
+  readonly pendingUpdates: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Reads a snapshot; `everAgentIds` are the ids of every agent that registered so far. */
@@ -131,7 +138,16 @@ export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<s
     agentPid: launch.agentPid, agentId: launch.agentId, frameworkId: launch.frameworkId, executorId: launch.executorId,
     custom: !launch.commandExecutor, runningTaskIds: executor.runningTaskIds(),
   }));
-  return { master, allocator, agents, executors, goneAgentIds };
+  const registry = {
+    admitted: cluster.master.registry.agents().map((agent) => agent.id),
+    unreachable: cluster.master.registry.unreachable().map((agent) => agent.id),
+  };
+  const metrics = await dispatch(cluster.master.master, (actor) => actor.metrics());
+  const pendingUpdates = new Map(await Promise.all(live.map(async (agent) => {
+    const pending = await dispatch(agent, (actor) => actor.pendingStatusUpdates());
+    return [pending[0]?.agentId ?? agent.id, pending.flatMap((update) => (update.uuid === undefined ? [] : [update.uuid]))] as const;
+  })));
+  return { master, allocator, agents, executors, goneAgentIds, registry, metrics, pendingUpdates };
 }
 
 function holdingsOrError(read: () => HoldingView[]): HoldingView[] | string {
@@ -328,7 +344,59 @@ export function stepInvariants(snapshot: ClusterSnapshot): string[] {
     ...nothingCountedTwice(snapshot),
     ...liveTasksOnRegisteredAgents(snapshot),
     ...agentsAgreeWithMaster(snapshot),
+    ...registryAgreesWithMaster(snapshot),
+    ...metricsAgreeWithState(snapshot),
   ];
+}
+
+/**
+ * At quiescence, an update a framework heard (and acknowledged) is no longer waiting at any
+ * agent: its acknowledgement got through, a retry's at the latest.
+ */
+export function acknowledgedUpdatesGone(snapshot: ClusterSnapshot, heard: ReadonlySet<string>): string[] {
+  const broken: string[] = [];
+  for (const [agentId, uuids] of snapshot.pendingUpdates) {
+    for (const uuid of uuids) if (heard.has(uuid)) broken.push(`agent ${agentId} still waits for an acknowledgement of update ${uuid}, which its framework heard`);
+  }
+  return broken;
+}
+
+/**
+ * With nothing in flight, the registry holds what the master's memory does: the agents it
+ * admitted are the registered and recovered ones, and it marks as many unreachable.
+ */
+export function registryAgreesWithMaster(snapshot: ClusterSnapshot): string[] {
+  const broken: string[] = [];
+  const inMemory = new Set([...snapshot.master.slaves, ...snapshot.master.recovered_slaves].map((agent) => agent.id));
+  const admitted = new Set(snapshot.registry.admitted);
+  for (const agentId of inMemory) if (!admitted.has(agentId)) broken.push(`agent ${agentId} is registered at the master but not admitted in its registry`);
+  for (const agentId of admitted) if (!inMemory.has(agentId)) broken.push(`the registry admits agent ${agentId}, which the master neither has registered nor expects back`);
+  if (snapshot.registry.unreachable.length !== snapshot.master.unreachable_slaves) {
+    broken.push(`the registry marks ${snapshot.registry.unreachable.length} agent(s) unreachable, the master ${snapshot.master.unreachable_slaves}`);
+  }
+  return broken;
+}
+
+/** `/metrics/snapshot` says what `/master/state` shows: tasks by state, agents, frameworks, offers. */
+export function metricsAgreeWithState(snapshot: ClusterSnapshot): string[] {
+  const { master, metrics } = snapshot;
+  const tasks = master.frameworks.flatMap((framework) => framework.tasks);
+  const count = <T>(items: readonly T[], test: (item: T) => boolean): number => items.filter(test).length;
+  const expected: Record<string, number> = {
+    'master/tasks_staging': count(tasks, (task) => task.state === 'TASK_STAGING'),
+    'master/tasks_starting': count(tasks, (task) => task.state === 'TASK_STARTING'),
+    'master/tasks_running': count(tasks, (task) => task.state === 'TASK_RUNNING'),
+    'master/tasks_killing': count(tasks, (task) => task.state === 'TASK_KILLING'),
+    'master/tasks_unreachable': master.frameworks.reduce((sum, framework) => sum + framework.unreachable_tasks.length, 0),
+    'master/slaves_connected': count(master.slaves, (agent) => agent.connected),
+    'master/slaves_active': count(master.slaves, (agent) => agent.active),
+    'master/slaves_unreachable': master.unreachable_slaves,
+    'master/recovered_slaves': master.recovered_slaves.length,
+    'master/frameworks_connected': count(master.frameworks, (framework) => framework.connected),
+    'master/frameworks_active': count(master.frameworks, (framework) => framework.active),
+    'master/outstanding_offers': master.frameworks.reduce((sum, framework) => sum + framework.offers.length, 0),
+  };
+  return Object.entries(expected).filter(([key, value]) => metrics[key] !== value).map(([key, value]) => `/metrics/snapshot says ${key} = ${metrics[key]}, the state ${value}`);
 }
 
 // ---- invariants at quiescence ------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { createHook } from 'node:async_hooks';
 import { availableParallelism, hostname } from 'node:os';
 import * as path from 'node:path';
 import { isAgentRemoval, isReconciliationAnswer, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
-import { stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
+import { acknowledgedUpdatesGone, stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
 import { runChaos, type ChaosReport } from './chaos';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
 import type { TaskState } from '../../lib/protocol';
@@ -70,7 +70,7 @@ const agentRemoved = (state: TaskState): Observation => observed(state, { source
  * A consistent snapshot: agent S0 (`cpus:4;mem:4096`) runs task t0 (`cpus:1;mem:128`) of
  * framework F, which also holds an offer of the rest; the allocator agrees. `change` breaks it.
  */
-function snapshot(change: { taskResources?: string; allocated?: string; agentTasks?: string[] } = {}): ClusterSnapshot {
+function snapshot(change: { taskResources?: string; allocated?: string; agentTasks?: string[]; admitted?: string[]; runningMetric?: number } = {}): ClusterSnapshot {
   const rendered = (text: string): Record<string, number | string> => renderResources(Resources.parse(text));
   const task: MasterTask = { id: 't0', framework_id: 'F', slave_id: 'S0', state: 'TASK_RUNNING', resources: rendered(change.taskResources ?? 'cpus:1;mem:128'), statuses: [] };
   const master: MasterView = {
@@ -83,6 +83,8 @@ function snapshot(change: { taskResources?: string; allocated?: string; agentTas
       id: 'S0', pid: 'slave(1)@chaos:5050', active: true, connected: true, resources: rendered('cpus:4;mem:4096'),
       used_resources: rendered(change.taskResources ?? 'cpus:1;mem:128'), offered_resources: rendered('cpus:3;mem:3968'),
     }],
+    recovered_slaves: [],
+    unreachable_slaves: 0,
   };
   const allocated = Resources.parse(change.allocated ?? 'cpus:4;mem:4096');
   return {
@@ -98,6 +100,13 @@ function snapshot(change: { taskResources?: string; allocated?: string; agentTas
     }],
     executors: [{ agentPid: 'slave(1)@chaos:5050', agentId: 'S0', frameworkId: 'F', executorId: 't0', custom: false, runningTaskIds: ['t0'] }],
     goneAgentIds: [],
+    registry: { admitted: change.admitted ?? ['S0'], unreachable: [] },
+    metrics: {
+      'master/tasks_staging': 0, 'master/tasks_starting': 0, 'master/tasks_running': change.runningMetric ?? 1, 'master/tasks_killing': 0,
+      'master/tasks_unreachable': 0, 'master/slaves_connected': 1, 'master/slaves_active': 1, 'master/slaves_unreachable': 0,
+      'master/recovered_slaves': 0, 'master/frameworks_connected': 1, 'master/frameworks_active': 1, 'master/outstanding_offers': 1,
+    },
+    pendingUpdates: new Map(),
   };
 }
 
@@ -155,6 +164,21 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
   describe('the invariants checked after each step', () => {
     it('hold for a consistent snapshot', () => {
       expect(stepInvariants(snapshot())).to.deep.equal([]);
+    });
+
+    it("catch the registry drifting from the master's memory", () => {
+      expect(stepInvariants(snapshot({ admitted: [] }))).to.include('agent S0 is registered at the master but not admitted in its registry');
+      expect(stepInvariants(snapshot({ admitted: ['S0', 'S9'] }))).to.include('the registry admits agent S9, which the master neither has registered nor expects back');
+    });
+
+    it('catch an update a framework heard still waiting for its acknowledgement at the agent', () => {
+      const pending = { ...snapshot(), pendingUpdates: new Map([['S0', ['u-1', 'u-2']]]) };
+      expect(acknowledgedUpdatesGone(pending, new Set(['u-2']))).to.deep.equal(['agent S0 still waits for an acknowledgement of update u-2, which its framework heard']);
+      expect(acknowledgedUpdatesGone(pending, new Set())).to.deep.equal([]);
+    });
+
+    it('catch /metrics/snapshot disagreeing with the state', () => {
+      expect(stepInvariants(snapshot({ runningMetric: 2 }))).to.include('/metrics/snapshot says master/tasks_running = 2, the state 1');
     });
 
     it('catch resources counted twice: a task and an offer of the same cpus', () => {

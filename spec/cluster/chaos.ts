@@ -43,7 +43,7 @@ import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpd
 import { STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
 import { Faults, pick } from './chaos-faults';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
-import { clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
+import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
 import { startCluster, type AgentSlot, type Cluster } from './simulation';
 
 /** Agent sizes a cluster is made of (one reserves resources for the `analytics` role). */
@@ -99,6 +99,16 @@ export const MAX_SCHEDULER_RESTART_DELAY_MS = 60_000;
 export const HEAL_DURATION_MS = STATUS_UPDATE_RETRY_INTERVAL_MAX_MS + 2 * 60_000;
 /** ... in rounds this long, with the step invariants checked after each. */
 export const HEAL_ROUND_MS = 60_000;
+/**
+ * A task the master still has TASK_STAGING this long after its launch is stuck, if nothing has
+ * disturbed the cluster since (no fault in force, no crash or restart): healthy, an executor
+ * starts and reports at once.
+ */
+export const STAGING_BOUND_MS = 60_000;
+/** Steps that disturb the cluster (faults, crashes, failovers); the others are a framework's own calls. */
+const DISTURBING_STEPS: ReadonlySet<StepKind> = new Set<StepKind>([
+  'drop', 'partition', 'crashAgent', 'crashScheduler', 'crashExecutor', 'teardown', 'pingTimeouts', 'partitionScheduler', 'breakLink', 'stall', 'latency', 'duplicate',
+]);
 /** Events shown with a failure. */
 export const EVENTS_SHOWN_ON_FAILURE = 40;
 /** What the Scheduler base logs (at error level) on a FrameworkError; the run checks those itself. */
@@ -227,6 +237,8 @@ class ChaosRun {
   private stepName = 'start';
   private readonly stepsByKind = Object.fromEntries(Object.keys(STEP_WEIGHTS).map((kind) => [kind, 0])) as Record<StepKind, number>;
   private schedulerStarts = 0;
+  /** When something last disturbed the cluster (a fault started or ended, a crash, a restart). */
+  private lastDisturbanceMs = 0;
 
   private constructor(
     private readonly options: ChaosOptions,
@@ -287,14 +299,35 @@ class ChaosRun {
   // ---- steps ------------------------------------------------------------------------------------
 
   private async step(): Promise<void> {
-    await this.runDueEvents();
-    this.faults.endExpired();
+    if (await this.runDueEvents()) this.disturbed();
+    if (this.faults.endExpired() > 0) this.disturbed();
     const kind = this.chooseStep();
     this.stepsByKind[kind]++;
     await this.apply(kind);
+    if (DISTURBING_STEPS.has(kind)) this.disturbed();
     await this.cluster.clock.advance(kind === 'pingTimeouts' ? PING_TIMEOUTS_ADVANCE_MS : pick(this.random, STEP_ADVANCES_MS));
-    await this.supervise();
+    if (await this.supervise()) this.disturbed();
     await this.checkStep();
+  }
+
+  /** Something just disturbed the cluster: tasks launched before now may be held up for a while. */
+  private disturbed(): void {
+    this.lastDisturbanceMs = this.now();
+  }
+
+  /** Tasks the master has had TASK_STAGING longer than `STAGING_BOUND_MS` though nothing disturbed the cluster since their launch. */
+  private stuckStaging(snapshot: ClusterSnapshot): string[] {
+    if (!this.faults.quiet) return [];
+    const broken: string[] = [];
+    for (const framework of snapshot.master.frameworks) {
+      const model = this.models.find((candidate) => candidate.frameworkId === framework.id);
+      for (const task of framework.tasks.filter((candidate) => candidate.state === 'TASK_STAGING')) {
+        const launchedAtMs = model?.tasks.get(task.id)?.launchedAtMs;
+        if (launchedAtMs === undefined || launchedAtMs <= this.lastDisturbanceMs || this.now() - launchedAtMs <= STAGING_BOUND_MS) continue;
+        broken.push(`${task.id} is still TASK_STAGING ${((this.now() - launchedAtMs) / 1000).toFixed(1)} s after its launch, with no fault since`);
+      }
+    }
+    return broken;
   }
 
   private chooseStep(): StepKind {
@@ -488,21 +521,25 @@ class ChaosRun {
     this.pending.push({ atMs: this.now() + delayMs, what, run });
   }
 
-  private async runDueEvents(all = false): Promise<void> {
+  /** Runs the restarts that are due (all of them with `all`); returns whether any ran. */
+  private async runDueEvents(all = false): Promise<boolean> {
     const due = this.pending.filter((event) => all || event.atMs <= this.now());
     this.pending = this.pending.filter((event) => !due.includes(event));
     for (const event of due) {
       this.log(event.what);
       await event.run();
     }
+    return due.length > 0;
   }
 
   /**
    * Agents the master told to shut down start again (later, or at once); a scheduler that
    * stopped by itself is replaced, unless it failed over too late and its framework is gone.
    */
-  private async supervise(immediately = false): Promise<void> {
+  private async supervise(immediately = false): Promise<boolean> {
+    let restarted = false;
     for (const slot of this.cluster.agents.filter((candidate) => candidate.terminated)) {
+      restarted = true;
       this.log(`agent ${slot.agent?.pid.toString()} shut down (told by the master)`);
       await slot.crash(); // clears the slot; nothing is left to kill
       if (immediately) await this.startAgent(slot);
@@ -510,6 +547,7 @@ class ChaosRun {
     }
     for (const [model, scheduler] of this.schedulers) {
       if (scheduler === undefined || !this.stoppedSchedulers.has(scheduler)) continue;
+      restarted = true;
       this.log(`scheduler ${scheduler.id} stopped by itself: ${model.errors.join('; ') || 'no error'}`);
       if (model.errors.length === 1 && model.errors[0] === FRAMEWORK_REMOVED_ERROR && model.failoverTimedOut(this.now())) {
         model.errors.length = 0; // expected: the master tore the framework down after its failover timeout
@@ -520,6 +558,7 @@ class ChaosRun {
         this.startScheduler(model);
       }
     }
+    return restarted;
   }
 
   // ---- the end ----------------------------------------------------------------------------------
@@ -528,6 +567,7 @@ class ChaosRun {
   private async heal(): Promise<void> {
     this.stepName = 'heal';
     this.log('faults stop; frameworks stop launching');
+    this.disturbed();
     this.faults.endExpired(true);
     await this.runDueEvents(true);
     for (const model of this.models) model.quiescing = true;
@@ -547,14 +587,16 @@ class ChaosRun {
       answers.set(model, { implicit: await this.reconcile(model, false), explicit: await this.reconcile(model, true) });
     }
     const snapshot = await this.snapshot();
-    const broken = [...stepInvariants(snapshot), ...clusterSettled(snapshot)];
+    const broken = [...stepInvariants(snapshot), ...clusterSettled(snapshot), ...this.stuckStaging(snapshot)];
+    const live = this.models.filter((candidate) => !candidate.tornDown);
+    broken.push(...acknowledgedUpdatesGone(snapshot, new Set(live.flatMap((model) => model.heardUuids()))));
     for (const model of this.models.filter((candidate) => candidate.tornDown)) broken.push(...frameworkGone(snapshot, model));
     for (const [model, { implicit, explicit }] of answers) {
       broken.push(...frameworkSettled(snapshot, model, explicit), ...reconciliationAgrees(snapshot, model, implicit, explicit));
     }
     this.fail(broken);
-    const live = snapshot.master.frameworks.map((framework) => `${framework.name} ${framework.tasks.length} live`).join(', ');
-    this.log(`settled: ${snapshot.master.slaves.length} agents, ${snapshot.executors.length} executors, ${live}`);
+    const liveTasks = snapshot.master.frameworks.map((framework) => `${framework.name} ${framework.tasks.length} live`).join(', ');
+    this.log(`settled: ${snapshot.master.slaves.length} agents, ${snapshot.executors.length} executors, ${liveTasks}`);
   }
 
   private async reconcile(model: FrameworkModel, explicit: boolean): Promise<ReconciliationAnswer[]> {
@@ -572,6 +614,7 @@ class ChaosRun {
     const snapshot = await this.snapshot();
     this.fail([
       ...stepInvariants(snapshot),
+      ...this.stuckStaging(snapshot),
       ...this.models.flatMap((model) => model.violations.map((violation) => `${model.name} stream order: ${violation}`)),
       ...this.models.flatMap((model) => model.errors.filter((message) => !this.expectedRemoval(model, message)).map((message) => `a live scheduler of ${model.name} got a FrameworkError: ${message}`)),
       ...this.loggedErrors.map((line) => `an actor logged: ${line}`),
