@@ -7,5 +7,6 @@ export { VERSION } from './version';
 export * from './actor';
 export * from './process';
 export { Resources, ResourceError, ResourceParseError } from './resources';
+export { MemoryDisk, nodeDisk, writeFileAtomically, SIMULATED_WRITE_ERROR, type Disk, type MemoryDiskWrites } from './disk';
 export * as protocol from './protocol';
 export { createLogger, captureLogger, type Logger, type LogLevel } from './logging';

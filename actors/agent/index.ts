@@ -9,10 +9,10 @@
  *   await agent.stop();
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import * as path from 'node:path';
 import { dispatch, UPID } from '../../lib/actor';
+import { nodeDisk, type Disk } from '../../lib/disk';
 import type { ActorHost } from '../../lib/process';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent } from './agent';
@@ -45,11 +45,13 @@ export interface AgentHandle {
   stop(): Promise<void>;
 }
 
-/** What `startAgent` needs; `launcher`, `probe` and `files` are for tests. */
+/** What `startAgent` needs; `launcher`, `probe`, `files` and `disk` are for tests and simulations. */
 export interface StartAgentOptions {
   readonly flags: AgentFlags;
   readonly host: ActorHost;
   readonly launcher?: Launcher;
+  /** Holds the work dir (default: the machine's file system; a simulation passes a `MemoryDisk`, and a launcher over it). */
+  readonly disk?: Disk;
   readonly probe?: SystemProbe;
   /**
    * Spawn the `files` actor (`/files/browse`, `/files/read` over this agent's work dir) if the
@@ -88,7 +90,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const { flags, host } = options;
   checkAgentFlags(flags);
   const attributes = parseAttributes(flags.attributes);
-  await mkdir(flags.workDir, { recursive: true });
+  await (options.disk ?? nodeDisk).makeDirectory(flags.workDir);
   const detection: Parameters<typeof detectResources>[0] = { workDir: flags.workDir };
   if (flags.resources !== undefined) detection.explicit = flags.resources;
   if (options.probe !== undefined) detection.probe = options.probe;

@@ -7,8 +7,9 @@
  * The agent takes a `Launcher`, so harness tests inject one that starts no process.
  */
 import { spawn, execFile } from 'node:child_process';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
+import { nodeDisk, type Disk } from '../../lib/disk';
 import type { CommandInfo } from '../../lib/protocol';
 import { STDERR_FILE, STDOUT_FILE } from './paths';
 
@@ -96,10 +97,13 @@ export function commandLine(command: CommandInfo): CommandLine {
   return argv0 === undefined ? { file: command.value, args } : { file: command.value, args, argv0 };
 }
 
-/** The launcher that starts real OS processes. */
+/** The launcher that starts real OS processes (their sandboxes, on a real disk, get their output). */
 export class ProcessLauncher implements Launcher {
+  /** @param disk creates the sandbox directories. */
+  constructor(private readonly disk: Disk = nodeDisk) {}
+
   async launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
-    await mkdir(launch.directory, { recursive: true });
+    await this.disk.makeDirectory(launch.directory);
     const stdout = await open(path.join(launch.directory, STDOUT_FILE), 'a');
     let stderr: FileHandle | undefined;
     try {

@@ -5,12 +5,14 @@
  * file, fsync, rename, fsync of the directory), so an acknowledged admission is never lost and
  * a crash mid-write leaves the previous file intact.
  *
+ * The file lives on a `Disk` (lib/disk.ts): the machine's file system by default, an in-memory
+ * disk in a simulation, where writes can be made to fail or to take virtual time.
+ *
  * The master calls it from inside its mailbox and re-enters through `defer` when a change is
  * durable. Changes queued while a write is in flight are written together in the next one.
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { z } from 'zod';
+import { nodeDisk, type Disk } from '../../lib/disk';
 import { AgentInfoSchema, type AgentInfo } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS, REGISTRY_FORMAT_VERSION } from './constants';
 
@@ -32,8 +34,13 @@ export type RegistryData = z.infer<typeof RegistryDataSchema>;
 /** A change to a draft of the registry; throws (changing nothing) to refuse it. */
 type RegistryOperation = (draft: RegistryData) => void;
 
-/** Makes the registry's new contents durable (`writeFileAtomically` for a file). */
+/** Makes the registry's new contents durable (a disk's `writeFileAtomically` for a file). */
 type RegistryWriter = (filePath: string, contents: string) => Promise<void>;
+
+/** Writes the registry file on `disk`. */
+function writerOn(disk: Disk): RegistryWriter {
+  return (filePath, contents) => disk.writeFileAtomically(filePath, contents);
+}
 
 /** A change waiting for the next write. */
 interface PendingOperation {
@@ -62,25 +69,19 @@ export class Registry {
   /** Writes completed since load (tests and logs). */
   private writesCompleted = 0;
 
-  private constructor(readonly filePath: string, data: RegistryData, private readonly writer: RegistryWriter = writeFileAtomically) {
+  private constructor(readonly filePath: string, data: RegistryData, private readonly writer: RegistryWriter) {
     this.committed = data;
   }
 
-  /** Reads the registry at `filePath` (empty if there is none); throws on a corrupt file. */
-  static async load(filePath: string): Promise<Registry> {
-    let text: string;
-    try {
-      text = await fs.readFile(filePath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Registry(filePath, emptyRegistry());
-      throw error;
-    }
-    return new Registry(filePath, parseRegistry(text, filePath));
+  /** Reads the registry at `filePath` on `disk` (empty if there is none); throws on a corrupt file. */
+  static async load(filePath: string, disk: Disk = nodeDisk): Promise<Registry> {
+    const text = await disk.readFile(filePath);
+    return new Registry(filePath, text === undefined ? emptyRegistry() : parseRegistry(text, filePath), writerOn(disk));
   }
 
-  /** An empty registry that writes to `filePath` (tests). */
-  static empty(filePath: string): Registry {
-    return new Registry(filePath, emptyRegistry());
+  /** An empty registry that writes to `filePath` on `disk` (tests). */
+  static empty(filePath: string, disk: Disk = nodeDisk): Registry {
+    return new Registry(filePath, emptyRegistry(), writerOn(disk));
   }
 
   /**
@@ -236,35 +237,5 @@ function parseRegistryData(json: unknown, where: string): RegistryData {
   return result.data;
 }
 
-/**
- * Replaces `filePath` with `contents` so that a crash at any point leaves either the old or
- * the new file: write a temp file next to it, fsync it, rename it over, fsync the directory.
- */
-export async function writeFileAtomically(filePath: string, contents: string): Promise<void> {
-  const directory = path.dirname(filePath);
-  await fs.mkdir(directory, { recursive: true });
-  const temporary = `${filePath}.tmp`;
-  const handle = await fs.open(temporary, 'w', 0o644);
-  try {
-    await handle.writeFile(contents, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(temporary, filePath);
-  await syncDirectory(directory);
-}
-
-/** Makes a rename durable; some platforms cannot fsync a directory, which is not an error there. */
-async function syncDirectory(directory: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(directory, 'r');
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM') throw error;
-  } finally {
-    await handle?.close();
-  }
-}
+/** The registry's atomic file write (it lives with the `Disk` it belongs to). */
+export { writeFileAtomically } from '../../lib/disk';

@@ -14,12 +14,41 @@ export interface Clock {
   now(): number;
   /** Runs `callback` once after `delayMs` of this clock's time. */
   setTimer(delayMs: number, callback: () => void): TimerHandle;
-  /** Registers something whose idleness `settle()` should wait for (virtual clocks only). */
-  addIdleProbe(probe: IdleProbe): () => void;
+  /** Registers something whose work `settle()` should wait for (virtual clocks only); returns its removal. */
+  addSettleProbe(probe: SettleProbe): () => void;
 }
 
-/** Returns true when its owner has no queued work (no queued messages, no pending async work). */
-export type IdleProbe = () => boolean;
+/**
+ * What an owner of work (an actor host) tells a virtual clock's `settle()`. Work that runs by
+ * itself (queued mailbox events, timers) is waited for and counted; work outside the process
+ * (a deferred promise, bytes on a socket) is waited for unless the clock simulates all I/O.
+ */
+export interface SettleProbe {
+  /** Units of work done so far, one per mailbox event handled; only grows. `settle` bounds one settle's share of it. */
+  workDone(): number;
+  /** Work queued that runs by itself on the next event-loop turns (ready mailboxes, a scheduled drain). */
+  hasQueuedWork(): boolean;
+  /** Promises handed to `defer` that have not settled yet. */
+  pendingDeferred(): number;
+  /** Messages queued for a link that are not yet written to its socket (or the link is still being dialed). */
+  linksBusy(): boolean;
+  /** It has sockets (a listening host): bytes it wrote may sit in the kernel, out of sight. */
+  usesNetwork(): boolean;
+  /** Frames sent and received on each of its open sockets (a host without sockets has none). */
+  socketTraffic(): readonly SocketTraffic[];
+}
+
+/**
+ * Frames sent and received on one open socket. Two hosts on one clock that report the same
+ * `connection` are the two ends of one TCP connection: a frame one sent that the other has not
+ * received is still in flight (in the kernel, or half read), and `settle` waits for it.
+ */
+export interface SocketTraffic {
+  /** Both ends' `ip:port`, sorted: the same text at either end. */
+  readonly connection: string;
+  readonly framesSent: number;
+  readonly framesReceived: number;
+}
 
 /** Longest delay `setTimeout` honours (2^31-1 ms, about 24.8 days); longer timers are chained. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -58,15 +87,50 @@ export class RealClock implements Clock {
     return { cancel: () => clearTimeout(timer) };
   }
 
-  addIdleProbe(): () => void {
+  addSettleProbe(): () => void {
     return () => undefined;
   }
 }
 
-/** How many event-loop turns `settle()` waits for quiescence before it gives up (a livelock). */
-export const MAX_SETTLE_TURNS = 200_000;
-/** Consecutive idle observations `settle()` needs, so a message in flight between turns is seen. */
-export const SETTLE_IDLE_TURNS = 3;
+/**
+ * Work (mailbox events handled plus timers fired) one `settle()` may see before it declares a
+ * livelock: actors that keep messaging each other, or a timer that keeps re-arming at zero
+ * delay, without virtual time passing. A chaos step does a few thousand.
+ */
+export const MAX_SETTLE_WORK = 5_000_000;
+/**
+ * Consecutive idle observations `settle()` needs when a host has sockets. Frames between two
+ * hosts on this clock are counted at both ends, so those in the kernel are seen; but a link
+ * that closes is noticed by its peer only when the close arrives, and a host on another clock
+ * (another process) is not counted at all. Each observation is one event-loop turn, with its
+ * poll phase.
+ */
+export const SETTLE_IDLE_TURNS_WITH_SOCKETS = 3;
+/** Turns `settle()` spins (setImmediate) while waiting on real I/O, before it polls on a real timer instead. */
+export const SETTLE_SPIN_TURNS = 64;
+/** How often `settle()` looks again while it waits on real I/O, once it stops spinning (real ms). */
+export const SETTLE_IO_POLL_MS = 1;
+
+/** Where a virtual clock starts unless told otherwise: 2026-01-01T00:00:00Z. */
+export const VIRTUAL_CLOCK_START_MS = Date.UTC(2026, 0, 1);
+
+/** Options of a virtual clock. */
+export interface VirtualClockOptions {
+  /** The virtual time to start at (default `VIRTUAL_CLOCK_START_MS`). */
+  readonly startMs?: number;
+  /**
+   * Everything under this clock is simulated (DESIGN §14: memory hosts, an in-memory disk): no
+   * real I/O. `settle()` then never waits on anything real: a deferred promise still pending
+   * after a turn can only be waiting for virtual time (a slow in-memory write), so it counts
+   * as idle, and a host with sockets is refused.
+   */
+  readonly simulated?: boolean;
+  /** Livelock bound of one `settle()` (default `MAX_SETTLE_WORK`). */
+  readonly maxSettleWork?: number;
+}
+
+/** What `settle()` saw in one turn. */
+type Observation = 'idle' | 'queued' | 'waiting';
 
 interface VirtualTimer {
   at: number;
@@ -77,8 +141,23 @@ interface VirtualTimer {
 
 /**
  * A clock whose time moves only when told (libprocess' paused Clock). Timers fire in time order
- * (then creation order) during `advance`; `settle` waits until every registered host is idle and
+ * (then creation order) during `advance`; `settle` runs until every registered host is idle and
  * no timer is due.
+ *
+ * `settle` is bounded by the work it sees, not by event-loop turns: it fails only when one
+ * settle handles more than `maxSettleWork` mailbox events and timers (a livelock). Turns spent
+ * waiting on real I/O (a registry file being fsynced, bytes on a socket) are not work and are
+ * not bounded; under a `simulated` clock there is no real I/O to wait on, so every turn of a
+ * settle does work, and the run is a pure function of its inputs.
+ *
+ * Why the old bound failed: `settle` gave up after 200,000 `setImmediate` turns. A turn with
+ * nothing to run takes a few microseconds, so that bound was in effect a wall-clock timeout of
+ * a fraction of a second. The simulation wrote the master's registry to a real file (write,
+ * fsync, rename, fsync of the directory) and created sandbox directories, and `settle` spun
+ * while those were in flight; on a loaded machine (npm test's other work, a slow disk) one
+ * fsync outlasted 200,000 empty turns, and settle reported a "message loop" that was only a
+ * slow disk. Replaying the seed on an idle machine passed. Now the simulation does no real I/O,
+ * and no clock counts waiting turns against its bound.
  *
  * @example
  *   const clock = new VirtualClock();
@@ -89,14 +168,22 @@ export class VirtualClock implements Clock {
   private current: number;
   private sequence = 0;
   private readonly timers: VirtualTimer[] = []; // binary min-heap by (at, sequence)
-  private readonly probes = new Set<IdleProbe>();
+  private readonly probes = new Set<SettleProbe>();
+  /** Timers fired so far (work, for the livelock bound). */
+  private timersFired = 0;
+  /** See `VirtualClockOptions.simulated`. */
+  readonly simulated: boolean;
+  private readonly maxSettleWork: number;
   // Real time flows while resumed (libprocess' Clock::resume); `resumedAt` is the wall time then.
   private resumedAt: number | undefined;
   private realTimer: NodeJS.Timeout | undefined;
 
-  /** @param startMs the virtual time to start at (default 2026-01-01T00:00:00Z). */
-  constructor(startMs = Date.UTC(2026, 0, 1)) {
-    this.current = startMs;
+  /** @param options the start time (ms), or options. */
+  constructor(options: number | VirtualClockOptions = {}) {
+    const resolved: VirtualClockOptions = typeof options === 'number' ? { startMs: options } : options;
+    this.current = resolved.startMs ?? VIRTUAL_CLOCK_START_MS;
+    this.simulated = resolved.simulated ?? false;
+    this.maxSettleWork = resolved.maxSettleWork ?? MAX_SETTLE_WORK;
   }
 
   now(): number {
@@ -115,7 +202,7 @@ export class VirtualClock implements Clock {
     return { cancel: () => { timer.cancelled = true; } };
   }
 
-  addIdleProbe(probe: IdleProbe): () => void {
+  addSettleProbe(probe: SettleProbe): () => void {
     this.probes.add(probe);
     return () => this.probes.delete(probe);
   }
@@ -132,6 +219,7 @@ export class VirtualClock implements Clock {
   /** Lets time flow with the wall clock again; due timers fire on real timers. */
   resume(): void {
     if (!this.paused) return;
+    if (this.simulated) throw new Error('VirtualClock.resume: a simulated clock never follows the wall clock');
     this.resumedAt = Date.now();
     this.armRealTimer();
   }
@@ -156,17 +244,27 @@ export class VirtualClock implements Clock {
     await this.settle();
   }
 
-  /** Resolves once no host has queued work and no timer is due, over several event-loop turns. */
+  /**
+   * Resolves once no host has queued work, no timer is due, and (unless `simulated`) nothing
+   * real is in flight. Rejects when one settle sees more than `maxSettleWork` units of work.
+   */
   async settle(): Promise<void> {
+    const workAtStart = this.workDone();
+    const idleNeeded = this.usesNetwork() ? SETTLE_IDLE_TURNS_WITH_SOCKETS : 1;
     let idleTurns = 0;
-    for (let turn = 0; turn < MAX_SETTLE_TURNS; turn++) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    let waitingTurns = 0;
+    for (;;) {
+      await (waitingTurns < SETTLE_SPIN_TURNS ? nextTurn() : realPause(SETTLE_IO_POLL_MS));
       const fired = this.fireDue();
-      const idle = !fired && this.allIdle();
-      idleTurns = idle ? idleTurns + 1 : 0;
-      if (idleTurns >= SETTLE_IDLE_TURNS) return;
+      const work = this.workDone() - workAtStart;
+      if (work > this.maxSettleWork) {
+        throw new Error(`VirtualClock.settle: ${work} mailbox events and timers without time passing, more than ${this.maxSettleWork} (a livelock?)`);
+      }
+      const seen = fired ? 'queued' : this.observe();
+      idleTurns = seen === 'idle' ? idleTurns + 1 : 0;
+      waitingTurns = seen === 'waiting' ? waitingTurns + 1 : 0;
+      if (idleTurns >= idleNeeded) return;
     }
-    throw new Error(`VirtualClock.settle: still busy after ${MAX_SETTLE_TURNS} turns (a message loop?)`);
   }
 
   /** Number of live (uncancelled) timers; for tests. */
@@ -174,9 +272,43 @@ export class VirtualClock implements Clock {
     return this.timers.filter((t) => !t.cancelled).length;
   }
 
-  private allIdle(): boolean {
-    for (const probe of this.probes) if (!probe()) return false;
-    return true;
+  /** Mailbox events handled by every registered host, plus timers fired, so far. */
+  workDone(): number {
+    let work = this.timersFired;
+    for (const probe of this.probes) work += probe.workDone();
+    return work;
+  }
+
+  /** Queued work runs by itself; waiting is on the world outside (never under a simulated clock). */
+  private observe(): Observation {
+    let waiting = false;
+    for (const probe of this.probes) {
+      if (probe.hasQueuedWork()) return 'queued';
+      if (this.simulated) continue;
+      waiting ||= probe.pendingDeferred() > 0 || probe.linksBusy();
+    }
+    if (!waiting && !this.simulated && this.framesInFlight()) waiting = true;
+    return waiting ? 'waiting' : 'idle';
+  }
+
+  /** A frame one host on this clock sent has not yet been received by the other end, also on this clock. */
+  private framesInFlight(): boolean {
+    const ends = new Map<string, SocketTraffic>();
+    for (const probe of this.probes) {
+      for (const traffic of probe.socketTraffic()) {
+        const other = ends.get(traffic.connection);
+        if (other === undefined) ends.set(traffic.connection, traffic);
+        else if (other.framesSent !== traffic.framesReceived || traffic.framesSent !== other.framesReceived) return true;
+      }
+    }
+    return false;
+  }
+
+  private usesNetwork(): boolean {
+    let sockets = false;
+    for (const probe of this.probes) sockets ||= probe.usesNetwork();
+    if (sockets && this.simulated) throw new Error('VirtualClock.settle: a simulated clock drives a host with sockets (real I/O)');
+    return sockets;
   }
 
   private fireDue(): boolean {
@@ -186,11 +318,11 @@ export class VirtualClock implements Clock {
       this.pop();
       if (next.cancelled) continue;
       fired = true;
+      this.timersFired++;
       next.callback();
     }
     return fired;
   }
-
   private armRealTimer(): void {
     if (this.realTimer) clearTimeout(this.realTimer);
     const next = this.peek();
@@ -239,6 +371,16 @@ export class VirtualClock implements Clock {
     }
     return top;
   }
+}
+
+/** One event-loop turn: what the turn's I/O and immediates started has run, and the microtasks they queued. */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** A real pause, for waiting on real I/O without spinning. */
+function realPause(ms: number): Promise<void> {
+  return new Promise<void>((resolve) => setTimeout(resolve, ms));
 }
 
 function earlier(a: VirtualTimer, b: VirtualTimer): boolean {

@@ -4,7 +4,7 @@ import { customRandom, urlAlphabet } from 'nanoid';
 import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer } from '../actor/actor';
 import { UPID } from '../actor/upid';
 import { createLogger, type Logger } from '../logging';
-import { RealClock, type Clock } from './clock';
+import { RealClock, VirtualClock, type Clock } from './clock';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
 import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse, type HttpRequest, type HttpResponse } from './http';
@@ -106,7 +106,9 @@ export class ActorHost {
   private scripted: boolean;
   /** The actor whose mailbox event is running (the source of the dispatches it makes). */
   private current: Actor | undefined;
-  private readonly removeIdleProbe: () => void;
+  private readonly removeSettleProbe: () => void;
+  /** Mailbox events handled so far (the work a virtual clock's `settle` counts). */
+  private eventsHandled = 0;
   private stopping: Promise<void> | undefined;
   /** Local actors linked to local actors: target id → linkers. */
   private readonly localLinks = new Map<string, Set<Actor>>();
@@ -123,7 +125,14 @@ export class ActorHost {
     this.incarnation = Buffer.from(this.random.bytes(8)).toString('hex');
     this.nanoid = customRandom(urlAlphabet, 21, (size) => this.random.bytes(size));
     this.addressText = options.address ?? `${options.ip ?? '127.0.0.1'}:${options.port ?? 0}`;
-    this.removeIdleProbe = this.clock.addIdleProbe(() => this.idle());
+    this.removeSettleProbe = this.clock.addSettleProbe({
+      workDone: () => this.eventsHandled,
+      hasQueuedWork: () => this.ready.length > 0 || this.drainScheduled,
+      pendingDeferred: () => this.pendingDeferred,
+      linksBusy: () => !(this.links?.idle() ?? true),
+      usesNetwork: () => this.links !== undefined,
+      socketTraffic: () => this.links?.socketTraffic() ?? [],
+    });
     this.observing = options.observer !== undefined;
     this.scripted = options.scripted ?? false;
   }
@@ -143,6 +152,7 @@ export class ActorHost {
 
   /** Starts serving links and HTTP on the configured ip:port. */
   async listen(): Promise<void> {
+    if (this.clock instanceof VirtualClock && this.clock.simulated) throw new Error('a host under a simulated clock cannot listen: a simulation does no real I/O');
     const ip = this.options.ip ?? '127.0.0.1';
     const server = http.createServer((request, response) => void this.serveHttp(request, response));
     server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
@@ -379,7 +389,7 @@ export class ActorHost {
     this.sendRemote({ from: actor.self().toString(), to: key, name: LINK_MESSAGE, body: null }, pid.address);
   }
 
-  /** True when nothing is queued, scheduled or deferred here (the virtual clock's idle probe). */
+  /** True when nothing is queued, scheduled or deferred here, and no link has unsent bytes. */
   idle(): boolean {
     return this.ready.length === 0 && !this.drainScheduled && this.pendingDeferred === 0 && (this.links?.idle() ?? true);
   }
@@ -423,7 +433,7 @@ export class ActorHost {
     this.tracer?.release();
     this.tracer = undefined;
     this.observing = this.options.observer !== undefined;
-    this.removeIdleProbe();
+    this.removeSettleProbe();
   }
 
   // ---- mailbox scheduling -------------------------------------------------------------------
@@ -477,6 +487,7 @@ export class ActorHost {
       const event = mailbox.shift();
       if (event === undefined) break;
       handled++;
+      this.eventsHandled++;
       this.handle(actor, event);
       if (actor.runtime.state === 'terminated') break;
     }

@@ -1,5 +1,5 @@
 export { ActorHost, type ActorHostOptions, MAILBOX_BATCH, DRAIN_BUDGET } from './host';
-export { RealClock, VirtualClock, type Clock, type TimerHandle } from './clock';
+export { RealClock, VirtualClock, MAX_SETTLE_WORK, VIRTUAL_CLOCK_START_MS, type Clock, type SettleProbe, type SocketTraffic, type TimerHandle, type VirtualClockOptions } from './clock';
 export { MessageFilters, type MessagePattern, type DeliveredMessage, type FilterHandle } from './filters';
 export { ok, httpError, type HttpRequest, type HttpResponse, type HttpHandler, MAX_HTTP_BODY_BYTES } from './http';
 export { Prng } from './prng';

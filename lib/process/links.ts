@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logging';
+import type { SocketTraffic } from './clock';
 import { MAX_FRAME_BYTES } from './codec';
 
 /** URL path on which hosts accept links from other hosts. */
@@ -42,6 +44,13 @@ export interface LinkEvents {
 
 type LinkState = 'connecting' | 'awaiting' | 'open';
 
+/** What a link manager counts of one socket. */
+interface TrafficCount {
+  connection: string | undefined;
+  framesSent: number;
+  framesReceived: number;
+}
+
 class Link {
   state: LinkState = 'connecting';
   socket: WebSocket | undefined;
@@ -65,6 +74,8 @@ export class LinkManager {
   private readonly dirty = new Set<Link>();
   /** Every socket this manager holds that is not yet closed (for tests: one per linked host). */
   readonly sockets = new Set<WebSocket>();
+  /** Frames sent and received on each socket not yet closed. */
+  private readonly traffic = new Map<WebSocket, TrafficCount>();
   private readonly server: WebSocketServer;
   private closing = false;
 
@@ -87,10 +98,27 @@ export class LinkManager {
     return this.options.maxFrameBytes ?? MAX_FRAME_BYTES;
   }
 
-  /** True when no link has unsent messages (for the virtual clock's `settle`). */
+  /**
+   * True when every message sent has reached the kernel (for the virtual clock's `settle`): no
+   * link holds queued messages (not yet flushed, or waiting for its dial), and no socket holds
+   * bytes it has not yet written. Bytes in the kernel are out of sight; `settle` gives them a
+   * few turns (`SETTLE_IDLE_TURNS_WITH_SOCKETS`).
+   */
   idle(): boolean {
-    for (const link of this.links.values()) if (link.queue.length > 0 && link.state === 'open') return false;
+    for (const link of this.links.values()) {
+      if (link.queue.length > 0) return false;
+      if (link.socket !== undefined && link.socket.bufferedAmount > 0) return false;
+    }
     return true;
+  }
+
+  /** Frames sent and received on each open socket whose connection is known. */
+  socketTraffic(): SocketTraffic[] {
+    const traffic: SocketTraffic[] = [];
+    for (const count of this.traffic.values()) {
+      if (count.connection !== undefined) traffic.push({ connection: count.connection, framesSent: count.framesSent, framesReceived: count.framesReceived });
+    }
+    return traffic;
   }
 
   /** Addresses of links currently open (for tests and state endpoints). */
@@ -203,7 +231,10 @@ export class LinkManager {
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, address: string, incarnation: string): void {
-    this.server.handleUpgrade(request, socket, head, (ws) => this.adopt(address, incarnation, ws));
+    this.server.handleUpgrade(request, socket, head, (ws) => {
+      this.countTraffic(ws, request.socket);
+      this.adopt(address, incarnation, ws);
+    });
   }
 
   private dial(address: string): Link {
@@ -216,7 +247,10 @@ export class LinkManager {
       handshakeTimeout: this.options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
     });
     link.socket = ws;
-    ws.on('upgrade', (response) => { link.peerIncarnation = headerValue(response, INCARNATION_HEADER); });
+    ws.on('upgrade', (response) => {
+      link.peerIncarnation = headerValue(response, INCARNATION_HEADER);
+      this.countTraffic(ws, response.socket);
+    });
     ws.on('open', () => {
       if (this.links.get(address) === link && link.socket === ws) this.opened(link);
     });
@@ -262,10 +296,24 @@ export class LinkManager {
     this.flush(link);
   }
 
+  /** Starts counting the frames of `ws`, whose TCP connection is `socket`. */
+  private countTraffic(ws: WebSocket, socket: Socket): void {
+    const ends = [`${socket.localAddress}:${socket.localPort}`, `${socket.remoteAddress}:${socket.remotePort}`].sort();
+    const count = this.traffic.get(ws);
+    if (count !== undefined) count.connection = ends.join(' ');
+    else this.traffic.set(ws, { connection: ends.join(' '), framesSent: 0, framesReceived: 0 });
+  }
+
   private watch(link: Link, ws: WebSocket): void {
     this.sockets.add(ws);
-    ws.on('close', () => this.sockets.delete(ws));
+    if (!this.traffic.has(ws)) this.traffic.set(ws, { connection: undefined, framesSent: 0, framesReceived: 0 });
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      this.traffic.delete(ws);
+    });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const count = this.traffic.get(ws);
+      if (count !== undefined) count.framesReceived++;
       if (link.socket !== ws) return;
       if (!isBinary) {
         this.logger.warn({ peer: link.address }, 'dropping a text frame: links carry binary msgpack frames');
@@ -290,9 +338,11 @@ export class LinkManager {
       this.down(link, `more than ${this.maxQueuedBytes} bytes waiting on the socket (peer too slow)`);
       return;
     }
-    if (link.queue.length === 1) socket.send(link.queue[0] as Buffer, { binary: true });
-    else if (link.queuedBytes <= this.maxFrameBytes) socket.send(Buffer.concat(link.queue, link.queuedBytes), { binary: true });
-    else for (const frame of packFrames(link.queue, this.maxFrameBytes)) socket.send(frame, { binary: true });
+    const count = this.traffic.get(socket);
+    const frames = link.queue.length === 1 ? [link.queue[0] as Buffer]
+      : link.queuedBytes <= this.maxFrameBytes ? [Buffer.concat(link.queue, link.queuedBytes)] : packFrames(link.queue, this.maxFrameBytes);
+    for (const frame of frames) socket.send(frame, { binary: true });
+    if (count !== undefined) count.framesSent += frames.length;
     link.queue = [];
     link.queuedBytes = 0;
   }

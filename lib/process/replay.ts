@@ -387,7 +387,7 @@ class ScriptedClock implements Clock {
   setTimer(): TimerHandle {
     return { cancel: () => undefined };
   }
-  addIdleProbe(): () => void {
+  addSettleProbe(): () => void {
     return () => undefined;
   }
 }

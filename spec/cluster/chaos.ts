@@ -37,7 +37,8 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { dispatch, type UPID } from '../../lib/actor';
 import type { Logger } from '../../lib/logging';
-import { Prng, type DeliveredMessage } from '../../lib/process';
+import { Prng, type DeliveredMessage, type TraceEvent } from '../../lib/process';
+import { encodeBytes } from '../../lib/process/trace';
 import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpdateMessage } from '../../lib/protocol';
 import { STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
 import { Faults, pick } from './chaos-faults';
@@ -123,8 +124,22 @@ const SCHEDULER_ERROR_LOG = 'framework error from the master';
 export interface ChaosOptions {
   readonly seed: number;
   readonly steps: number;
-  /** Holds the master's and the agents' work dirs. */
-  readonly workDir: string;
+  /** Holds the master's and the agents' work dirs, on the cluster's memory disks (default `SIMULATION_WORK_DIR`). */
+  readonly workDir?: string;
+  /** Hash every message sent and handled, bodies included, into `ChaosReport.trace` (costs time). */
+  readonly hashTrace?: boolean;
+  /** Sees every message sent and handled on the host, in order. */
+  readonly observer?: (event: TraceEvent) => void;
+  /** Records the host's trace to this file (read it with `mesos-trace`). */
+  readonly tracePath?: string;
+}
+
+/** The full message trace of a run, hashed: the same for the same seed. */
+export interface TraceDigest {
+  /** Messages sent and handled (trace events). */
+  readonly events: number;
+  /** sha256 of the events as JSON lines. */
+  readonly digest: string;
 }
 
 /** What a run did. */
@@ -139,6 +154,8 @@ export interface ChaosReport {
   readonly statusUpdates: number;
   readonly agentStarts: number;
   readonly schedulerStarts: number;
+  /** With `hashTrace`: the hash of every message sent and handled. */
+  readonly trace: TraceDigest | undefined;
 }
 
 /** A broken invariant, naming the seed and the step, with the events that led there. */
@@ -147,7 +164,8 @@ export class ChaosFailure extends Error {
     super([
       `chaos seed ${seed} broke ${broken.length} invariant(s) at ${step}:`,
       ...broken.map((line) => `  - ${line}`),
-      `Replay it with: CHAOS_SEED=${seed} CHAOS_STEPS=${steps} npx mocha --no-config dist/spec/cluster/chaos.spec.js`,
+      `Replay it with: npm run chaos -- --seed ${seed} --steps ${steps}`,
+      `  (or CHAOS_SEED=${seed} CHAOS_STEPS=${steps} npx mocha --no-config dist/spec/cluster/chaos.spec.js)`,
       `Last ${Math.min(events.length, EVENTS_SHOWN_ON_FAILURE)} events:`,
       ...events.slice(-EVENTS_SHOWN_ON_FAILURE).map((line) => `  ${line}`),
     ].join('\n'));
@@ -157,13 +175,39 @@ export class ChaosFailure extends Error {
 
 /** Runs one seeded simulation; rejects with a `ChaosFailure` at the first broken invariant. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
-  const run = await ChaosRun.start(options);
+  const trace = options.hashTrace === true ? new TraceHasher() : undefined;
+  const observers = [trace?.observe, options.observer].filter((observer) => observer !== undefined);
+  const observer = observers.length === 0 ? undefined : (event: TraceEvent): void => { for (const each of observers) each(event); };
+  const run = await ChaosRun.start(options, observer);
+  let report: Omit<ChaosReport, 'trace'>;
   try {
-    return await run.run();
+    report = await run.run();
   } finally {
     await run.cluster.host.stop();
   }
+  return { ...report, trace: trace?.digest() }; // after the stop: the actors' termination is traced too
 }
+
+/** Hashes trace events as JSON lines (binary bodies as `{"$bytes": base64}`, as trace files have them). */
+class TraceHasher {
+  private readonly hash = createHash('sha256');
+  private count = 0;
+
+  private result: TraceDigest | undefined;
+
+  readonly observe = (event: TraceEvent): void => {
+    if (this.result !== undefined) throw new Error(`a trace event after the trace was hashed: ${event.kind} ${event.name} to ${event.to}`);
+    this.count++;
+    this.hash.update(`${JSON.stringify(event, encodeBytes)}\n`);
+  };
+
+  /** The hash of every event so far; no event may come after. */
+  digest(): TraceDigest {
+    this.result ??= { events: this.count, digest: this.hash.digest('hex') };
+    return this.result;
+  }
+}
+
 
 /** Something the run will do at a virtual time (a restart). */
 interface PendingEvent {
@@ -179,7 +223,8 @@ function catchingLogger(caught: string[]): Logger {
       if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG)) caught.push(line.trim());
     },
   };
-  return pino({ level: 'warn' }, sink);
+  // No wall-clock time, pid or hostname in the lines: a failure's report is the same on every replay.
+  return pino({ level: 'warn', base: undefined, timestamp: false }, sink);
 }
 
 /** One run: the cluster, its frameworks, the faults in force, and what happened. */
@@ -218,13 +263,16 @@ class ChaosRun {
   }
 
   /** Builds the cluster from the seed and starts the frameworks. */
-  static async start(options: ChaosOptions): Promise<ChaosRun> {
+  static async start(options: ChaosOptions, observer: ((event: TraceEvent) => void) | undefined): Promise<ChaosRun> {
     const random = new Prng(options.seed);
     const loggedErrors: string[] = [];
     const agents = Array.from({ length: MIN_AGENTS + random.nextInt(MAX_AGENTS - MIN_AGENTS + 1) }, () => pick(random, AGENT_SHAPES));
     const cluster = await startCluster({
-      agents, workDir: options.workDir, seed: options.seed, address: CHAOS_HOST_ADDRESS,
+      agents, seed: options.seed, address: CHAOS_HOST_ADDRESS,
       logger: catchingLogger(loggedErrors), masterFlags: { offerTimeoutMs: CHAOS_OFFER_TIMEOUT_MS },
+      ...(options.workDir !== undefined ? { workDir: options.workDir } : {}),
+      ...(observer !== undefined ? { observer } : {}),
+      ...(options.tracePath !== undefined ? { tracePath: options.tracePath } : {}),
     });
     const run = new ChaosRun(options, cluster, random, loggedErrors);
     run.log(`cluster: agents ${agents.join(' | ')}`);
@@ -234,7 +282,7 @@ class ChaosRun {
     return run;
   }
 
-  async run(): Promise<ChaosReport> {
+  async run(): Promise<Omit<ChaosReport, 'trace'>> {
     for (let step = 1; step <= this.options.steps; step++) {
       this.stepName = `step ${step}`;
       await this.step();

@@ -1,7 +1,4 @@
 import { expect } from 'chai';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { dispatch } from '../../lib/actor';
 import { Resources } from '../../lib/resources';
 import type { Offer, TaskStatus } from '../../lib/protocol';
@@ -54,13 +51,10 @@ class Driver extends Scheduler {
 
 describe('a whole cluster in one host, under the virtual clock', function () {
   this.timeout(60_000);
-  let workDir: string;
   let simulation: Simulation;
 
-  beforeEach(() => { workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'simulation-')); });
   afterEach(async () => {
     await simulation?.host.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
   });
 
   async function state(): Promise<MasterStateJson> {
@@ -68,7 +62,7 @@ describe('a whole cluster in one host, under the virtual clock', function () {
   }
 
   it("runs the seed's DRF example: offers go A, B, B, A, B and A ends with 2 tasks, B with 3 (90% cpu, 95% mem)", async () => {
-    simulation = await startSimulation('cpus:10;mem:20480', workDir);
+    simulation = await startSimulation('cpus:10;mem:20480');
     const order: string[] = [];
     const batch = (name: string, resources: string): BatchScheduler => new BatchScheduler({
       master: simulation.masterAddress, id: `scheduler-${name}`, framework: { name, user: 'test' },
@@ -88,7 +82,7 @@ describe('a whole cluster in one host, under the virtual clock', function () {
   });
 
   it('takes a task through STARTING, RUNNING, FINISHED; its resources come back; the master keeps it as completed', async () => {
-    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    simulation = await startSimulation('cpus:4;mem:4096');
     const driver = new Driver({ master: simulation.masterAddress, framework: { name: 'd', user: 'test' } });
     simulation.host.spawn(driver);
     await simulation.clock.settle();
@@ -106,7 +100,7 @@ describe('a whole cluster in one host, under the virtual clock', function () {
   });
 
   it('kills a task for its framework', async () => {
-    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    simulation = await startSimulation('cpus:4;mem:4096');
     const driver = new Driver({ master: simulation.masterAddress, framework: { name: 'd', user: 'test' } });
     simulation.host.spawn(driver);
     await simulation.clock.settle();
@@ -118,7 +112,7 @@ describe('a whole cluster in one host, under the virtual clock', function () {
   });
 
   it('removes an agent that stops answering pings: its tasks are lost and frameworks are told', async () => {
-    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    simulation = await startSimulation('cpus:4;mem:4096');
     const driver = new Driver({ master: simulation.masterAddress, framework: { name: 'd', user: 'test' } });
     simulation.host.spawn(driver);
     await simulation.clock.settle();
@@ -135,7 +129,7 @@ describe('a whole cluster in one host, under the virtual clock', function () {
   });
 
   it('a new scheduler takes over a framework (failover) and gets its updates', async () => {
-    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    simulation = await startSimulation('cpus:4;mem:4096');
     const first = new Driver({ master: simulation.masterAddress, id: 'first', framework: { name: 'd', user: 'test', failoverTimeout: 3600 } });
     simulation.host.spawn(first);
     await simulation.clock.settle();
@@ -151,7 +145,7 @@ describe('a whole cluster in one host, under the virtual clock', function () {
   });
 
   it('answers implicit reconciliation with the latest state of every task', async () => {
-    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    simulation = await startSimulation('cpus:4;mem:4096');
     const driver = new Driver({ master: simulation.masterAddress, framework: { name: 'd', user: 'test' } });
     simulation.host.spawn(driver);
     await simulation.clock.settle();
@@ -167,7 +161,7 @@ describe('a whole cluster in one host, under the virtual clock', function () {
   });
 
   it('the service example keeps N instances running and relaunches failed ones', async () => {
-    simulation = await startSimulation('cpus:4;mem:4096', workDir);
+    simulation = await startSimulation('cpus:4;mem:4096');
     const service = new ServiceScheduler({
       master: simulation.masterAddress, framework: { name: 'web', user: 'test' }, instances: 3,
       taskResources: Resources.parse('cpus:0.5;mem:256'), command: 'sleep 20',

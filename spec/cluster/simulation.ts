@@ -8,21 +8,50 @@
  *
  * `startSimulation` is one master and one agent; `startCluster` is one master and several
  * agents, each in an `AgentSlot` that can crash it and start it again over the same work dir.
+ *
+ * Nothing real happens (DESIGN §14): the clock is a simulated `VirtualClock` (it never waits on
+ * real I/O and refuses a listening host), the master's registry is on a `MemoryDisk` of its own
+ * (`masterDisk`, whose writes the chaos run can fail or slow down), each agent's work dir and
+ * sandboxes are on its slot's `MemoryDisk`, and resource detection reads a fixed machine
+ * (`SIMULATED_MACHINE`), with fixed hostnames. So one seed gives one run, on any machine.
  */
-import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { dispatch, UPID } from '../../lib/actor';
+import { MemoryDisk } from '../../lib/disk';
 import type { Logger } from '../../lib/logging';
-import { VirtualClock, type ActorHost } from '../../lib/process';
+import { VirtualClock, type ActorHost, type ActorHostOptions } from '../../lib/process';
 import type { StatusUpdate, TaskInfo } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
-import { startMaster, type MasterHandle } from '../../actors/master';
+import { Registry, registryPathOf, startMaster, type MasterHandle } from '../../actors/master';
 import { defaultMasterFlags, type MasterFlags } from '../../actors/master/flags';
-import { Agent, commandExecutorCommand, detectResources, startAgent, type AgentHandle } from '../../actors/agent';
+import { Agent, commandExecutorCommand, detectResources, startAgent, type AgentHandle, type SystemProbe } from '../../actors/agent';
 import { defaultAgentFlags, type AgentFlags } from '../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher } from '../../actors/agent/launcher';
 import { Executor, type KillOptions } from '../../actors/framework/executor';
 import { memoryHost } from '../support/runtime';
+
+/** Where a simulated cluster's work dirs are, on its memory disks: `<dir>/master`, `<dir>/agent-<i>`. */
+export const SIMULATION_WORK_DIR = '/simulation';
+/**
+ * The command executor every simulated agent names in its tasks' ExecutorInfo (the in-process
+ * launcher never runs it). Fixed, so that no checkout's path, nor whether this machine built the
+ * native executor, gets into a run's messages.
+ */
+export const SIMULATED_COMMAND_EXECUTOR_PATH = '/simulation/bin/mesos-command-executor';
+/** The master's `--hostname` in a simulation. */
+export const SIMULATED_MASTER_HOSTNAME = 'master.simulation';
+/** GiB, in bytes. */
+const GIB = 1024 ** 3;
+/** The machine every simulated agent detects (for what its `--resources` leaves out): the same everywhere. */
+export const SIMULATED_MACHINE: SystemProbe = {
+  logicalCores: () => Promise.resolve(8),
+  totalMemoryBytes: () => Promise.resolve(16 * GIB),
+  filesystemBytes: () => Promise.resolve(100 * GIB),
+};
+
+/** A simulated agent's `--hostname`: the machine of its slot. */
+export function simulatedAgentHostname(slotIndex: number): string {
+  return `agent-${slotIndex}.simulation`;
+}
 
 /** An executor actor that pretends to run its task's command under the virtual clock. */
 export class SimulatedExecutor extends Executor {
@@ -68,7 +97,10 @@ export interface LiveExecutor {
   readonly launch: ExecutorLaunch;
 }
 
-/** Starts executors as actors on the cluster's host. */
+/**
+ * Starts executors as actors on the cluster's host. Each agent launches through `on(disk)`, which
+ * creates the sandbox on that agent's memory disk first, as the process launcher does on a real one.
+ */
 export class InProcessLauncher implements Launcher {
   /** Launches so far (what the agent asked for). */
   readonly launches: ExecutorLaunch[] = [];
@@ -94,6 +126,16 @@ export class InProcessLauncher implements Launcher {
     return Promise.resolve({ processId: undefined, destroy: () => { killed = true; this.host.terminate(executor); } });
   }
 
+  /** This launcher for an agent whose work dir is on `disk`: sandboxes are created there first. */
+  on(disk: MemoryDisk): Launcher {
+    return {
+      launch: async (launch, onExit) => {
+        await disk.makeDirectory(launch.directory);
+        return this.launch(launch, onExit);
+      },
+    };
+  }
+
   /** The executors alive now, in launch order. */
   executors(): LiveExecutor[] {
     return [...this.live].map(([executor, launch]) => ({ executor, launch }));
@@ -115,20 +157,30 @@ export interface Simulation {
   clock: VirtualClock;
   host: ActorHost;
   master: MasterHandle;
+  /** Holds the master's registry. */
+  masterDisk: MemoryDisk;
   agent: AgentHandle;
+  /** Holds the agent's work dir and sandboxes. */
+  agentDisk: MemoryDisk;
   launcher: InProcessLauncher;
   masterAddress: string;
 }
 
-/** Starts master + agent (with `resources`) on one memory host with a virtual clock. */
-export async function startSimulation(resources: string, workDir: string, seed = 1): Promise<Simulation> {
-  const clock = new VirtualClock();
+/** Starts master + agent (with `resources`) on one memory host with a simulated clock and memory disks. */
+export async function startSimulation(resources: string, seed = 1): Promise<Simulation> {
+  const clock = new VirtualClock({ simulated: true });
   const host = memoryHost({ clock, seed });
-  const master = await startMaster({ flags: { ...defaultMasterFlags(`${workDir}/master`), checkAllocatorInvariants: true }, host });
+  const masterDisk = new MemoryDisk(clock);
+  const agentDisk = new MemoryDisk(clock);
+  const masterFlags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true };
+  const master = await startMaster({ flags: masterFlags, host, registry: await Registry.load(registryPathOf(masterFlags), masterDisk) });
   const launcher = new InProcessLauncher(host);
-  const agent = await startAgent({ flags: defaultAgentFlags({ master: host.address, workDir: `${workDir}/agent`, resources }), host, launcher });
+  const agentFlags = defaultAgentFlags({
+    master: host.address, workDir: `${SIMULATION_WORK_DIR}/agent`, resources, hostname: simulatedAgentHostname(0), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
+  });
+  const agent = await startAgent({ flags: agentFlags, host, launcher: launcher.on(agentDisk), disk: agentDisk, probe: SIMULATED_MACHINE });
   await clock.advance(5_000); // registration, with its backoff
-  return { clock, host, master, agent, launcher, masterAddress: UPID.parse(master.pid.toString()).address };
+  return { clock, host, master, masterDisk, agent, agentDisk, launcher, masterAddress: UPID.parse(master.pid.toString()).address };
 }
 
 /** One agent's place in a cluster: the agent running there now, if any, over one work dir. */
@@ -141,6 +193,8 @@ export class AgentSlot {
   private starts = 0;
   /** The actor id of the agent that ran here last. */
   private lastActorId: string | undefined;
+  /** This machine's disk: the work dir and the sandboxes, kept across crashes. */
+  readonly disk: MemoryDisk;
 
   constructor(
     private readonly host: ActorHost,
@@ -151,7 +205,12 @@ export class AgentSlot {
     readonly resources: string,
     /** The work dir every agent started here uses. */
     readonly workDir: string,
-  ) {}
+    /** `--hostname` of every agent started here. */
+    readonly hostname: string,
+    clock: VirtualClock,
+  ) {
+    this.disk = new MemoryDisk(clock);
+  }
 
   /** The agent running here, if any (it may have terminated since: see `terminated`). */
   get agent(): AgentHandle | undefined {
@@ -176,10 +235,12 @@ export class AgentSlot {
    */
   async start(sameAddress = false): Promise<AgentHandle> {
     if (this.current !== undefined && !this.terminated) throw new Error(`an agent already runs over ${this.workDir}`);
-    const flags = defaultAgentFlags({ master: this.master, workDir: this.workDir, resources: this.resources });
+    const flags = defaultAgentFlags({
+      master: this.master, workDir: this.workDir, resources: this.resources, hostname: this.hostname, commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
+    });
     const handle = sameAddress && this.lastActorId !== undefined
       ? await this.startAt(this.lastActorId, flags)
-      : await startAgent({ flags, host: this.host, launcher: this.launcher, files: false });
+      : await startAgent({ flags, host: this.host, launcher: this.launcher.on(this.disk), files: false, disk: this.disk, probe: SIMULATED_MACHINE });
     this.lastActorId = handle.pid.id;
     this.current = handle;
     this.ended = false;
@@ -190,10 +251,10 @@ export class AgentSlot {
 
   /** Starts an agent as `startAgent` does (without the `files` actor), but at a given actor id. */
   private async startAt(id: string, flags: AgentFlags): Promise<AgentHandle> {
-    await mkdir(flags.workDir, { recursive: true });
-    const resources = await detectResources({ workDir: flags.workDir, explicit: this.resources });
+    await this.disk.makeDirectory(flags.workDir);
+    const resources = await detectResources({ workDir: flags.workDir, explicit: this.resources, probe: SIMULATED_MACHINE });
     const agent = new Agent({
-      id, flags, resources, attributes: {}, hostname: flags.hostname ?? hostname(), launcher: this.launcher, commandExecutor: commandExecutorCommand(flags),
+      id, flags, resources, attributes: {}, hostname: this.hostname, launcher: this.launcher.on(this.disk), commandExecutor: commandExecutorCommand(flags),
     });
     const pid = this.host.spawn(agent);
     const terminated = this.host.wait(agent);
@@ -224,8 +285,8 @@ export class AgentSlot {
 export interface ClusterOptions {
   /** `--resources` of each agent, one slot per entry. */
   readonly agents: readonly string[];
-  /** Holds `master/` and `agent-<i>/`. */
-  readonly workDir: string;
+  /** Holds `master/` and `agent-<i>/` on the memory disks (default `SIMULATION_WORK_DIR`). */
+  readonly workDir?: string;
   /** The host's PRNG seed. */
   readonly seed: number;
   /** Overrides of the master's flags (`checkAllocatorInvariants` is on unless overridden). */
@@ -233,6 +294,10 @@ export interface ClusterOptions {
   /** The host's address (default: a fresh `memory-N:1`); fix it to replay a run exactly. */
   readonly address?: string;
   readonly logger?: Logger;
+  /** Sees every message sent and handled on the host (see `ActorHostOptions.observer`). */
+  readonly observer?: ActorHostOptions['observer'];
+  /** Records the host's trace to this file from the start (read it with `mesos-trace`). */
+  readonly tracePath?: string;
 }
 
 /** A running simulated cluster of several agents. */
@@ -240,24 +305,34 @@ export interface Cluster {
   readonly clock: VirtualClock;
   readonly host: ActorHost;
   readonly master: MasterHandle;
+  /** Holds the master's registry. */
+  readonly masterDisk: MemoryDisk;
   readonly launcher: InProcessLauncher;
   readonly masterAddress: string;
   readonly agents: readonly AgentSlot[];
 }
 
-/** Starts a master and one agent per `options.agents` entry on one memory host with a virtual clock. */
+/** Starts a master and one agent per `options.agents` entry on one memory host with a simulated clock and memory disks. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const clock = new VirtualClock();
+  const clock = new VirtualClock({ simulated: true });
   const host = memoryHost({
     clock, seed: options.seed,
     ...(options.address !== undefined ? { address: options.address } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.observer !== undefined ? { observer: options.observer } : {}),
   });
-  const flags: MasterFlags = { ...defaultMasterFlags(`${options.workDir}/master`), checkAllocatorInvariants: true, ...options.masterFlags };
-  const master = await startMaster({ flags, host });
+  if (options.tracePath !== undefined) host.startTrace(options.tracePath); // before any actor, so a replay can follow it
+  const workDir = options.workDir ?? SIMULATION_WORK_DIR;
+  const masterDisk = new MemoryDisk(clock);
+  const flags: MasterFlags = {
+    ...defaultMasterFlags(`${workDir}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true, ...options.masterFlags,
+  };
+  const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), masterDisk) });
   const launcher = new InProcessLauncher(host);
-  const agents = options.agents.map((resources, index) => new AgentSlot(host, launcher, host.address, resources, `${options.workDir}/agent-${index}`));
+  const agents = options.agents.map((resources, index) => new AgentSlot(
+    host, launcher, host.address, resources, `${workDir}/agent-${index}`, simulatedAgentHostname(index), clock,
+  ));
   for (const slot of agents) await slot.start();
   await clock.advance(5_000); // registration, with its backoff
-  return { clock, host, master, launcher, masterAddress: UPID.parse(master.pid.toString()).address, agents };
+  return { clock, host, master, masterDisk, launcher, masterAddress: UPID.parse(master.pid.toString()).address, agents };
 }

@@ -1,5 +1,53 @@
 import { expect } from 'chai';
-import { RealClock, VirtualClock } from '../../../lib/process';
+import { Actor, dispatch, type UPID } from '../../../lib/actor';
+import { ActorHost, DRAIN_BUDGET, RealClock, VirtualClock } from '../../../lib/process';
+import { memoryHost, netHost, quietLogger } from '../../support/runtime';
+
+/** The bound the old settle had: event-loop turns, however little each did. */
+const OLD_MAX_SETTLE_TURNS = 200_000;
+
+/** Hands promises to `defer` and notes what they completed with. */
+class Deferring extends Actor {
+  readonly completed: string[] = [];
+  constructor() {
+    super('deferring');
+  }
+  await(promise: Promise<string>): void {
+    this.defer(promise, (value) => this.completed.push(value));
+  }
+}
+
+/** Bounces a Ball back to whoever sent it while its count is below `limit` (forever by default). */
+class Bouncer extends Actor {
+  bounces = 0;
+  constructor(id: string, private readonly limit = Infinity) {
+    super(id);
+    this.install('Ball', (from: UPID, ball: number | { n: number; padding: string }) => {
+      this.bounces++;
+      const n = typeof ball === 'number' ? ball : ball.n;
+      if (n < this.limit) this.send(from, 'Ball', typeof ball === 'number' ? n + 1 : { n: n + 1, padding: ball.padding });
+    });
+  }
+  serve(to: UPID): void {
+    this.send(to, 'Ball', 0);
+  }
+  serveWith(to: UPID, padding: string): void {
+    this.send(to, 'Ball', { n: 0, padding });
+  }
+}
+
+/** A promise that resolves after `turns` event-loop turns (setImmediate), with how many passed. */
+function afterTurns(turns: number): { promise: Promise<string>; elapsed: () => number } {
+  let elapsed = 0;
+  const promise = new Promise<string>((resolve) => {
+    const turn = (): void => {
+      if (++elapsed >= turns) resolve('done');
+      else setImmediate(turn);
+    };
+    setImmediate(turn);
+  });
+  return { promise, elapsed: () => elapsed };
+}
 
 describe('VirtualClock', () => {
   it('does not move unless advanced', async () => {
@@ -40,21 +88,98 @@ describe('VirtualClock', () => {
     expect(clock.pendingTimers()).to.equal(0);
   });
 
-  it('settle waits for registered work to finish', async () => {
-    const clock = new VirtualClock(0);
-    let busyTurns = 5;
-    clock.addIdleProbe(() => busyTurns-- <= 0);
-    await clock.settle();
-    expect(busyTurns).to.be.lessThan(0);
-  });
-
-  it('settle reports a livelock instead of hanging', async function () {
+  it('settle waits for a deferred completion that takes more event-loop turns than the old turn bound', async function () {
     this.timeout(60_000);
     const clock = new VirtualClock(0);
-    clock.addIdleProbe(() => false);
+    const host = memoryHost({ clock });
+    const actor = new Deferring();
+    host.spawn(actor);
+    // Real I/O under load looks like this to settle: a promise that takes many empty turns.
+    // The old settle gave up after 200,000 turns ("still busy"); turns are not work now.
+    const turns = afterTurns(OLD_MAX_SETTLE_TURNS + 50_000);
+    await dispatch(actor, (self) => self.await(turns.promise));
+    await clock.settle();
+    expect(turns.elapsed()).to.equal(OLD_MAX_SETTLE_TURNS + 50_000);
+    expect(actor.completed).to.deep.equal(['done']);
+    await host.stop();
+  });
+
+  it('settle reports a livelock once the work of one settle passes its bound', async () => {
+    const clock = new VirtualClock({ startMs: 0, maxSettleWork: 10_000 });
+    const host = memoryHost({ clock });
+    const [ping, pong] = [new Bouncer('ping'), new Bouncer('pong')];
+    host.spawn(ping);
+    const pongPid = host.spawn(pong);
+    await clock.settle();
+    await dispatch(ping, (self) => self.serve(pongPid));
+    const before = clock.workDone();
     let error: Error | undefined;
     await clock.settle().catch((e: Error) => { error = e; });
-    expect(error?.message).to.match(/still busy/);
+    expect(error?.message).to.match(/more than 10000 \(a livelock\?\)/);
+    const work = clock.workDone() - before;
+    expect(work).to.be.greaterThan(10_000);
+    // The check runs once per turn, so it stops within one turn's drain budget of the bound.
+    expect(work).to.be.at.most(10_000 + DRAIN_BUDGET + 1);
+    host.terminate(ping);
+    await host.stop();
+  });
+
+  it('settle does much more work than the bound of one turn when it comes to an end', async () => {
+    const clock = new VirtualClock({ startMs: 0, maxSettleWork: 300_000 });
+    const host = memoryHost({ clock });
+    const [ping, pong] = [new Bouncer('ping', 250_000), new Bouncer('pong', 250_000)];
+    host.spawn(ping);
+    const pongPid = host.spawn(pong);
+    await clock.settle();
+    await dispatch(ping, (self) => self.serve(pongPid));
+    await clock.settle();
+    expect(ping.bounces + pong.bounces).to.equal(250_001);
+    await host.stop();
+  });
+
+  it('a simulated clock counts deferred work waiting on virtual time as idle, and finishes it when time passes', async () => {
+    const clock = new VirtualClock({ startMs: 0, simulated: true });
+    const host = memoryHost({ clock });
+    const actor = new Deferring();
+    host.spawn(actor);
+    const slow = new Promise<string>((resolve) => clock.setTimer(5_000, () => resolve('done')));
+    await dispatch(actor, (self) => self.await(slow));
+    await clock.settle(); // would wait forever for the promise under a clock that waits on real I/O
+    expect(actor.completed).to.deep.equal([]);
+    await clock.advance(4_999);
+    expect(actor.completed).to.deep.equal([]);
+    await clock.advance(1);
+    expect(actor.completed).to.deep.equal(['done']);
+    await host.stop();
+  });
+
+  it('a simulated clock refuses real I/O: its hosts cannot listen, and it never resumes', async () => {
+    const clock = new VirtualClock({ simulated: true });
+    let error: Error | undefined;
+    await ActorHost.start({ clock, port: 0, logger: quietLogger }).catch((e: Error) => { error = e; });
+    expect(error?.message).to.match(/cannot listen/);
+    expect(() => clock.resume()).to.throw(/never follows the wall clock/);
+  });
+
+  it('settle over real sockets: returns only once every message, and every reply, has crossed between two listening hosts', async function () {
+    this.timeout(30_000);
+    const clock = new VirtualClock(0);
+    const [a, b] = [await netHost({ clock }), await netHost({ clock })];
+    try {
+      const [ping, pong] = [new Bouncer('ping', 1), new Bouncer('pong', 1)];
+      a.spawn(ping);
+      const pongPid = b.spawn(pong);
+      await clock.settle();
+      // 4,000 balls of ~4 KiB: 16 MiB, more than a socket takes at once, so some wait in the
+      // link's queue or the socket's buffer while settle looks, and some in the kernel.
+      const padding = 'x'.repeat(4_096);
+      await dispatch(ping, (self) => { for (let n = 0; n < 4_000; n++) self.serveWith(pongPid, padding); });
+      await clock.settle();
+      expect(pong.bounces, 'balls that reached pong').to.equal(4_000);
+      expect(ping.bounces, 'replies that came back').to.equal(4_000);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
   });
 
   it('follows real time when resumed and freezes when paused', async () => {

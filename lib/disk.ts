@@ -1,0 +1,198 @@
+/**
+ * Where the master's registry and the agents' work dirs live (DESIGN.md §14): the machine's
+ * file system (`nodeDisk`, the default everywhere), or an in-memory disk (`MemoryDisk`) that a
+ * simulation gives each of its machines, so that it does no real I/O and every seed replays.
+ *
+ * A `MemoryDisk` can be told to fail writes or to make them slow, in the time of the clock it
+ * is given (a simulation's virtual clock), so that the chaos run can put the registry under
+ * the faults a real disk has.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Clock } from './process/clock';
+
+/** The file operations the registry and the agents' sandboxes need. */
+export interface Disk {
+  /** The file's text, or undefined if there is no such file. */
+  readFile(filePath: string): Promise<string | undefined>;
+  /**
+   * Replaces the file (creating its directory) so that a crash or a failed write leaves either
+   * the old contents or the new, never a mix; resolves once the new contents are durable.
+   */
+  writeFileAtomically(filePath: string, contents: string): Promise<void>;
+  /** Creates a directory and its missing parents; an existing one is fine. */
+  makeDirectory(directory: string): Promise<void>;
+}
+
+/** The machine's file system. */
+export const nodeDisk: Disk = {
+  async readFile(filePath: string): Promise<string | undefined> {
+    try {
+      return await fs.readFile(filePath, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  },
+  writeFileAtomically,
+  async makeDirectory(directory: string): Promise<void> {
+    await fs.mkdir(directory, { recursive: true });
+  },
+};
+
+/**
+ * Replaces `filePath` with `contents` so that a crash at any point leaves either the old or
+ * the new file: write a temp file next to it, fsync it, rename it over, fsync the directory.
+ */
+export async function writeFileAtomically(filePath: string, contents: string): Promise<void> {
+  const directory = path.dirname(filePath);
+  await fs.mkdir(directory, { recursive: true });
+  const temporary = `${filePath}.tmp`;
+  const handle = await fs.open(temporary, 'w', 0o644);
+  try {
+    await handle.writeFile(contents, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(temporary, filePath);
+  await syncDirectory(directory);
+}
+
+/** Makes a rename durable; some platforms cannot fsync a directory, which is not an error there. */
+async function syncDirectory(directory: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(directory, 'r');
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM') throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** What `MemoryDisk.failNextWrites` rejects with unless told otherwise. */
+export const SIMULATED_WRITE_ERROR = 'EIO: simulated write failure';
+
+/** Counts of a memory disk's writes, for tests and the chaos run's log. */
+export interface MemoryDiskWrites {
+  /** Writes asked for. */
+  readonly started: number;
+  /** Writes whose contents are now on the disk. */
+  readonly completed: number;
+  /** Writes that failed on purpose, leaving the old contents. */
+  readonly failed: number;
+  /** Writes asked for that have neither completed nor failed yet (slow ones). */
+  readonly inFlight: number;
+}
+
+/**
+ * A disk in memory. Reads, writes and directories behave like `nodeDisk`'s; a write takes no
+ * time (it completes through promise callbacks only, in a fixed order) unless `delayWritesMs`
+ * says otherwise, and fails if `failNextWrites` says so.
+ *
+ * @example
+ *   const disk = new MemoryDisk(clock);
+ *   const registry = await Registry.load('/master/registry.json', disk);
+ *   disk.failNextWrites(1);        // the next registry write rejects; the file keeps its old contents
+ *   disk.delayWritesMs(2_000);     // later writes complete 2 s of clock time after they start
+ */
+export class MemoryDisk implements Disk {
+  /** File contents by normalized path. */
+  private readonly files = new Map<string, string>();
+  /** Directories that exist, by normalized path (the root always does). */
+  private readonly directories = new Set<string>(['/']);
+  /** Writes left to fail, and with what message. */
+  private failures: { left: number; message: string } = { left: 0, message: SIMULATED_WRITE_ERROR };
+  /** Clock time each write takes (0: none). */
+  private writeDelayMs = 0;
+  private counts = { started: 0, completed: 0, failed: 0 };
+
+  /** @param clock times slow writes (a simulation passes its virtual clock). */
+  constructor(private readonly clock?: Clock) {}
+
+  async readFile(filePath: string): Promise<string | undefined> {
+    return this.files.get(normalize(filePath));
+  }
+
+  async writeFileAtomically(filePath: string, contents: string): Promise<void> {
+    const file = normalize(filePath);
+    this.counts.started++;
+    const failure = this.failures.left > 0 ? this.failures.message : undefined;
+    if (failure !== undefined) this.failures.left--;
+    const finish = (): void => {
+      if (failure !== undefined) {
+        this.counts.failed++;
+        throw new Error(failure);
+      }
+      this.addDirectory(path.posix.dirname(file));
+      this.files.set(file, contents);
+      this.counts.completed++;
+    };
+    if (this.writeDelayMs > 0) await this.afterDelay(this.writeDelayMs);
+    finish();
+  }
+
+  async makeDirectory(directory: string): Promise<void> {
+    this.addDirectory(normalize(directory));
+  }
+
+  /**
+   * The next `count` writes fail (reject with `message`), leaving the files they would have
+   * replaced as they were. Calling it again replaces the count.
+   */
+  failNextWrites(count: number, message = SIMULATED_WRITE_ERROR): void {
+    if (!Number.isSafeInteger(count) || count < 0) throw new Error(`failNextWrites: count must be a non-negative integer, got ${count}`);
+    this.failures = { left: count, message };
+  }
+
+  /** Writes started from now on complete (or fail) `ms` of clock time later; 0 makes them immediate again. */
+  delayWritesMs(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error(`delayWritesMs: ms must be a finite number >= 0, got ${ms}`);
+    if (ms > 0 && this.clock === undefined) throw new Error('delayWritesMs: this disk has no clock to time slow writes by');
+    this.writeDelayMs = ms;
+  }
+
+  /** Writes still to fail on purpose. */
+  get failuresLeft(): number {
+    return this.failures.left;
+  }
+
+  /** Counts of writes so far. */
+  get writes(): MemoryDiskWrites {
+    return { ...this.counts, inFlight: this.counts.started - this.counts.completed - this.counts.failed };
+  }
+
+  /** Whether a file or directory exists at `target`. */
+  exists(target: string): boolean {
+    const normalized = normalize(target);
+    return this.files.has(normalized) || this.directories.has(normalized);
+  }
+
+  /** Every directory, sorted (tests). */
+  listDirectories(): string[] {
+    return [...this.directories].sort();
+  }
+
+  /** Every file path, sorted (tests). */
+  listFiles(): string[] {
+    return [...this.files.keys()].sort();
+  }
+
+  private afterDelay(ms: number): Promise<void> {
+    const clock = this.clock as Clock;
+    return new Promise<void>((resolve) => clock.setTimer(ms, resolve));
+  }
+
+  private addDirectory(directory: string): void {
+    for (let current = directory; !this.directories.has(current); current = path.posix.dirname(current)) this.directories.add(current);
+  }
+}
+
+/** An absolute, normalized POSIX path: the memory disk's key. */
+function normalize(target: string): string {
+  if (!path.posix.isAbsolute(target)) throw new Error(`a memory disk takes absolute paths, not '${target}'`);
+  return path.posix.normalize(target).replace(/\/+$/, '') || '/';
+}

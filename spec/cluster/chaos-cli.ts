@@ -1,0 +1,111 @@
+/**
+ * `npm run chaos`: runs seeded chaos simulations (chaos.ts) one after another, on one or more
+ * worker threads, and reports every failure with its seed and the command that replays it.
+ *
+ *   npm run chaos -- --seeds 500 --steps 300            # seeds 1..500
+ *   npm run chaos -- --seeds 200 --base-seed 1000       # seeds 1000..1199
+ *   npm run chaos -- --seed 1234 --steps 300            # replay one seed (prints its events on failure)
+ *   npm run chaos -- --seed 1234 --trace run.trace      # ... and write its message trace for mesos-trace
+ *
+ * A run depends on its seed and step count only, never on the worker, the order, or the
+ * machine's load, so `--jobs` changes the speed and nothing else (`--digests` prints each run's
+ * event-log and trace hashes, to check that). Exits 1 if any seed failed, 2 on bad flags.
+ */
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { createCommand, parseCount } from '../../lib/flags';
+import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
+
+/** Steps per seed unless `--steps` says otherwise (the same as the test suite's). */
+export const DEFAULT_STEPS = 100;
+/** Seeds run unless `--seeds` says otherwise. */
+export const DEFAULT_SEEDS = 100;
+/** The first seed unless `--base-seed` says otherwise. */
+export const DEFAULT_BASE_SEED = 1;
+
+/** What to run, from the command line. */
+interface ChaosCliFlags {
+  seeds: number;
+  steps: number;
+  baseSeed: number;
+  seed?: number;
+  jobs: number;
+  trace?: string;
+  digests?: boolean;
+  quiet?: boolean;
+}
+
+/** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
+async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true };
+  if (flags.jobs <= 1 || seeds.length <= 1) {
+    for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
+    return;
+  }
+  const pool = new ChaosPool(Math.min(flags.jobs, seeds.length));
+  try {
+    const results = seeds.map((seed) => pool.run(seed, settings));
+    for (const result of results) report(await result);
+  } finally {
+    await pool.close();
+  }
+}
+
+function parseFlags(argv: string[]): ChaosCliFlags {
+  const program = createCommand('chaos', 'Run seeded chaos simulations of the whole cluster and report failures with their seeds.')
+    .option('--seeds <n>', 'how many seeds to run', parseCount, DEFAULT_SEEDS)
+    .option('--steps <n>', 'random steps per seed', parseCount, DEFAULT_STEPS)
+    .option('--base-seed <s>', 'the first seed (then +1, +2, ...)', parseCount, DEFAULT_BASE_SEED)
+    .option('--seed <s>', 'run this one seed (a replay); overrides --seeds and --base-seed', parseCount)
+    .option('--jobs <n>', 'worker threads (default: the cores available)', parseCount, availableParallelism())
+    .option('--trace <file>', "with --seed: write the run's message trace there (read it with mesos-trace)")
+    .option('--digests', "print each seed's event-log and message-trace sha256 (to compare runs)")
+    .option('--quiet', 'print failures and the summary only')
+    .parse(argv);
+  const flags = program.opts<ChaosCliFlags>();
+  if (flags.trace !== undefined && flags.seed === undefined) program.error('--trace needs --seed');
+  if (flags.jobs < 1) program.error('--jobs must be at least 1');
+  return flags;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv);
+  const seeds = flags.seed !== undefined ? [flags.seed] : Array.from({ length: flags.seeds }, (_, index) => flags.baseSeed + index);
+  const failed: number[] = [];
+  const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  await runAll(seeds, flags, (result) => {
+    if (!result.passed) {
+      failed.push(result.seed);
+      process.stdout.write(`FAIL seed ${result.seed} (${(result.wallMs / 1000).toFixed(1)} s)\n${result.failure ?? ''}\n\n`);
+    } else if (flags.quiet !== true) {
+      const digests = flags.digests === true ? ` events ${result.eventsDigest ?? '?'} trace ${result.traceDigest ?? '?'}` : '';
+      process.stdout.write(`ok   seed ${result.seed} (${(result.wallMs / 1000).toFixed(2)} s)${digests}\n`);
+    }
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart); // every thread of this process, workers included
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  if (flags.trace !== undefined) process.stdout.write(`message trace written to ${flags.trace} (read it with: npx mesos-trace ${flags.trace})\n`);
+  process.stdout.write(
+    `${seeds.length} seeds run, ${seeds.length - failed.length} passed, ${failed.length} failed, ` +
+    `${(seeds.length / seconds).toFixed(2)} seeds/s (${flags.steps} steps, ${Math.min(flags.jobs, seeds.length)} job(s), ${seconds.toFixed(1)} s; ` +
+    `cpu ${cpuSeconds.toFixed(1)} s, ${(cpuSeconds / seeds.length).toFixed(2)} s per seed)\n`,
+  );
+  if (failed.length > 0) {
+    process.stdout.write(`failed seeds: ${failed.sort((a, b) => a - b).join(' ')}\n`);
+    process.stdout.write(`replay one with: npm run chaos -- --seed ${failed[0]} --steps ${flags.steps}\n`);
+    process.exitCode = 1;
+  }
+}
+
+// `npm run chaos ... | head` closes the pipe early: that is not an error worth a stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+main(process.argv).catch((error: unknown) => {
+  process.stderr.write(`chaos: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,166 @@
+/**
+ * Runs chaos seeds (chaos.ts) on worker threads, so that a many-seed run uses every core: the
+ * chaos spec and `npm run chaos` (chaos-cli.ts) both submit seeds here. A run depends on its
+ * seed and step count only, so a seed gives the same events and the same message trace on any
+ * worker, in any order, as in the main thread (chaos.spec.ts checks it).
+ *
+ * This module is also the workers' entry point: loaded in a worker started by a `ChaosPool`, it
+ * serves seeds until told to stop.
+ */
+import { performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { runChaos } from './chaos';
+
+/** One seed's outcome. */
+export interface SeedResult {
+  readonly seed: number;
+  readonly passed: boolean;
+  /** Why it failed: a `ChaosFailure`'s message (broken invariants, the replay command, the last events), or a crash's stack. */
+  readonly failure: string | undefined;
+  /** sha256 of the run's event log (set when it passed). */
+  readonly eventsDigest: string | undefined;
+  /** sha256 of every message sent and handled (set when it passed with `hashTrace`). */
+  readonly traceDigest: string | undefined;
+  readonly tasksLaunched: number;
+  readonly wallMs: number;
+}
+
+/** How a seed runs. */
+export interface SeedSettings {
+  readonly steps: number;
+  /** Hash the whole message trace (costs time). */
+  readonly hashTrace: boolean;
+}
+
+/** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
+const POOL_WORKER = 'chaos-pool-worker';
+
+interface PoolWorkerData {
+  readonly kind: typeof POOL_WORKER;
+}
+
+/** A job for a worker: one seed, or none left (the worker exits). */
+type WorkerJob = { readonly seed: number; readonly settings: SeedSettings } | { readonly done: true };
+
+/** A seed waiting for, or running on, a worker. */
+interface PoolJob {
+  readonly seed: number;
+  readonly settings: SeedSettings;
+  readonly resolve: (result: SeedResult) => void;
+}
+
+/** Runs one seed here and never rejects: a failure is a result. With `tracePath`, writes its message trace there. */
+export async function runSeed(seed: number, settings: SeedSettings, tracePath?: string): Promise<SeedResult> {
+  const started = performance.now();
+  try {
+    const report = await runChaos({ seed, steps: settings.steps, hashTrace: settings.hashTrace, ...(tracePath !== undefined ? { tracePath } : {}) });
+    return {
+      seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
+      tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started,
+    };
+  } catch (error) {
+    return { seed, passed: false, failure: describeFailure(seed, settings.steps, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };
+  }
+}
+
+function describeFailure(seed: number, steps: number, error: unknown): string {
+  if (error instanceof Error && error.name === 'ChaosFailure') return error.message;
+  const text = error instanceof Error ? error.stack ?? error.message : String(error);
+  return `chaos seed ${seed} crashed: ${text}\nReplay it with: npm run chaos -- --seed ${seed} --steps ${steps}`;
+}
+
+/** A worker and the seed it runs now. */
+interface PoolSlot {
+  readonly worker: Worker;
+  /** Resolves when the worker thread has exited. */
+  readonly exited: Promise<void>;
+  running: PoolJob | undefined;
+  /** The thread died (an uncaught error): it takes no more seeds. */
+  dead: boolean;
+}
+
+/**
+ * Worker threads that run seeds, one seed at a time each, in the order they were submitted.
+ *
+ * @example
+ *   const pool = new ChaosPool(2);
+ *   const results = await Promise.all([1, 2, 3].map((seed) => pool.run(seed, { steps: 100, hashTrace: false })));
+ *   await pool.close();
+ */
+export class ChaosPool {
+  private readonly slots: PoolSlot[];
+  /** Seeds waiting for a free worker. */
+  private readonly queue: PoolJob[] = [];
+  private closed = false;
+
+  constructor(jobs: number) {
+    if (!Number.isSafeInteger(jobs) || jobs < 1) throw new Error(`ChaosPool: jobs must be a positive integer, got ${jobs}`);
+    const data: PoolWorkerData = { kind: POOL_WORKER };
+    this.slots = Array.from({ length: jobs }, () => this.startSlot(new Worker(__filename, { workerData: data })));
+  }
+
+  /** Runs `seed` on the next free worker; resolves with its result (never rejects). */
+  run(seed: number, settings: SeedSettings): Promise<SeedResult> {
+    if (this.closed) return Promise.reject(new Error('ChaosPool: closed'));
+    return new Promise<SeedResult>((resolve) => {
+      this.queue.push({ seed, settings, resolve });
+      this.dispatch();
+    });
+  }
+
+  /** Lets the workers finish their seeds, then stops them; queued seeds fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiting of this.queue.splice(0)) waiting.resolve(lost(waiting, 'the pool closed first'));
+    for (const slot of this.slots) if (slot.running === undefined && !slot.dead) slot.worker.postMessage({ done: true } satisfies WorkerJob);
+    await Promise.all(this.slots.map((slot) => slot.exited));
+  }
+
+  private startSlot(worker: Worker): PoolSlot {
+    const slot: PoolSlot = { worker, exited: new Promise<void>((resolve) => worker.once('exit', () => resolve())), running: undefined, dead: false };
+    worker.on('message', (result: SeedResult) => {
+      const running = slot.running;
+      slot.running = undefined;
+      running?.resolve(result);
+      if (this.closed && this.queue.length === 0) worker.postMessage({ done: true } satisfies WorkerJob);
+      else this.dispatch();
+    });
+    worker.on('error', (error) => {
+      const running = slot.running;
+      slot.running = undefined;
+      slot.dead = true;
+      running?.resolve(lost(running, `its worker thread died: ${error.stack ?? error.message}`));
+      if (this.slots.every((each) => each.dead)) for (const waiting of this.queue.splice(0)) waiting.resolve(lost(waiting, 'every worker thread died'));
+    });
+    return slot;
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.running !== undefined || slot.dead) continue;
+      const next = this.queue.shift();
+      if (next === undefined) return;
+      slot.running = next;
+      slot.worker.postMessage({ seed: next.seed, settings: next.settings } satisfies WorkerJob);
+    }
+  }
+}
+
+/** The result of a seed that never ran to its end. */
+function lost(job: PoolJob, why: string): SeedResult {
+  return { seed: job.seed, passed: false, failure: describeFailure(job.seed, job.settings.steps, new Error(why)), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: 0 };
+}
+
+/** A pool worker's loop: run each seed it is sent and post the result, until told there is none left. */
+function serveSeeds(port: NonNullable<typeof parentPort>): void {
+  port.on('message', (job: WorkerJob) => {
+    if ('done' in job) {
+      port.close();
+      return;
+    }
+    void runSeed(job.seed, job.settings).then((result) => port.postMessage(result));
+  });
+}
+
+const setup = workerData as Partial<PoolWorkerData> | null;
+if (!isMainThread && parentPort !== null && setup?.kind === POOL_WORKER) serveSeeds(parentPort);

@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MemoryDisk, nodeDisk, SIMULATED_WRITE_ERROR } from '../../lib/disk';
+import { VirtualClock } from '../../lib/process';
+
+/** Resolves to the error a promise rejects with, or undefined if it resolves. */
+function failureOf(promise: Promise<unknown>): Promise<Error | undefined> {
+  return promise.then(() => undefined, (error: Error) => error);
+}
+
+describe('lib/disk', () => {
+  describe('MemoryDisk', () => {
+    it('reads back what it wrote, creating parent directories; a missing file reads as undefined', async () => {
+      const disk = new MemoryDisk();
+      expect(await disk.readFile('/master/registry.json')).to.equal(undefined);
+      await disk.writeFileAtomically('/master/registry.json', 'one');
+      await disk.writeFileAtomically('/master/registry.json', 'two');
+      expect(await disk.readFile('/master//registry.json')).to.equal('two');
+      expect(disk.listFiles()).to.deep.equal(['/master/registry.json']);
+      expect(disk.listDirectories()).to.deep.equal(['/', '/master']);
+      expect(disk.writes).to.deep.equal({ started: 2, completed: 2, failed: 0, inFlight: 0 });
+    });
+
+    it('makes directories with their parents, idempotently', async () => {
+      const disk = new MemoryDisk();
+      await disk.makeDirectory('/work/agents/S1/frameworks/F/executors/e/runs/r/');
+      await disk.makeDirectory('/work/agents/S1');
+      expect(disk.exists('/work/agents/S1/frameworks/F/executors/e/runs/r')).to.equal(true);
+      expect(disk.exists('/work/agents/S2')).to.equal(false);
+      expect(disk.listDirectories()).to.have.length(10); // the root, and 9 levels
+    });
+
+    it('refuses relative paths', async () => {
+      const disk = new MemoryDisk();
+      expect(await failureOf(disk.makeDirectory('work'))).to.match(/absolute paths/);
+    });
+
+    it('failNextWrites(n): the next n writes reject and leave the old contents; the one after succeeds', async () => {
+      const disk = new MemoryDisk();
+      await disk.writeFileAtomically('/r.json', 'old');
+      disk.failNextWrites(2);
+      expect(disk.failuresLeft).to.equal(2);
+      expect((await failureOf(disk.writeFileAtomically('/r.json', 'new-1')))?.message).to.equal(SIMULATED_WRITE_ERROR);
+      expect(await disk.readFile('/r.json')).to.equal('old');
+      expect((await failureOf(disk.writeFileAtomically('/other/r.json', 'new-2')))?.message).to.equal(SIMULATED_WRITE_ERROR);
+      expect(disk.exists('/other')).to.equal(false);
+      expect(disk.failuresLeft).to.equal(0);
+      expect(await failureOf(disk.writeFileAtomically('/r.json', 'new-3'))).to.equal(undefined);
+      expect(await disk.readFile('/r.json')).to.equal('new-3');
+      expect(disk.writes).to.deep.equal({ started: 4, completed: 2, failed: 2, inFlight: 0 });
+    });
+
+    it('failNextWrites takes a message, replaces the count, and refuses a bad count', async () => {
+      const disk = new MemoryDisk();
+      disk.failNextWrites(5);
+      disk.failNextWrites(1, 'ENOSPC: no space left');
+      expect((await failureOf(disk.writeFileAtomically('/a', 'x')))?.message).to.equal('ENOSPC: no space left');
+      expect(await failureOf(disk.writeFileAtomically('/a', 'y'))).to.equal(undefined);
+      expect(() => disk.failNextWrites(-1)).to.throw(/non-negative integer/);
+      expect(() => disk.failNextWrites(1.5)).to.throw(/non-negative integer/);
+    });
+
+    it('delayWritesMs: a write completes that much virtual time later, not before; reads see the old contents meanwhile', async () => {
+      const clock = new VirtualClock({ simulated: true });
+      const disk = new MemoryDisk(clock);
+      await disk.writeFileAtomically('/r.json', 'old');
+      disk.delayWritesMs(2_000);
+      let done = false;
+      const write = disk.writeFileAtomically('/r.json', 'new').then(() => { done = true; });
+      await clock.advance(1_999);
+      expect(done).to.equal(false);
+      expect(await disk.readFile('/r.json')).to.equal('old');
+      expect(disk.writes.inFlight).to.equal(1);
+      await clock.advance(1);
+      await write;
+      expect(done).to.equal(true);
+      expect(await disk.readFile('/r.json')).to.equal('new');
+      disk.delayWritesMs(0);
+      await disk.writeFileAtomically('/r.json', 'newer'); // no time needed
+      expect(await disk.readFile('/r.json')).to.equal('newer');
+    });
+
+    it('a slow write that fails fails when its time is up, not before', async () => {
+      const clock = new VirtualClock({ simulated: true });
+      const disk = new MemoryDisk(clock);
+      disk.delayWritesMs(500);
+      disk.failNextWrites(1);
+      let failure: Error | undefined;
+      const write = disk.writeFileAtomically('/r.json', 'new').catch((error: Error) => { failure = error; });
+      await clock.advance(499);
+      expect(failure).to.equal(undefined);
+      await clock.advance(1);
+      await write;
+      expect(failure?.message).to.equal(SIMULATED_WRITE_ERROR);
+      expect(await disk.readFile('/r.json')).to.equal(undefined);
+    });
+
+    it('delayWritesMs needs a clock and a finite, non-negative delay', () => {
+      expect(() => new MemoryDisk().delayWritesMs(10)).to.throw(/no clock/);
+      const disk = new MemoryDisk(new VirtualClock());
+      expect(() => disk.delayWritesMs(-1)).to.throw(/>= 0/);
+      expect(() => disk.delayWritesMs(Number.POSITIVE_INFINITY)).to.throw(/finite/);
+    });
+  });
+
+  describe('nodeDisk', () => {
+    it('reads a missing file as undefined, writes atomically, and makes directories', async () => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'disk-'));
+      try {
+        const file = path.join(root, 'a', 'b', 'registry.json');
+        expect(await nodeDisk.readFile(file)).to.equal(undefined);
+        await nodeDisk.writeFileAtomically(file, 'text');
+        expect(await nodeDisk.readFile(file)).to.equal('text');
+        await nodeDisk.makeDirectory(path.join(root, 'x', 'y'));
+        expect(fs.statSync(path.join(root, 'x', 'y')).isDirectory()).to.equal(true);
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+  });
+});
