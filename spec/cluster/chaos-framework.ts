@@ -170,6 +170,8 @@ export class FrameworkModel {
   quiescing = false;
   /** Its scheduler unregistered it: the master tore it down. */
   tornDown = false;
+  /** The UnregisterFramework of its teardown was lost (a fault took it): the master keeps it until its failover timeout. */
+  teardownLost = false;
   /** Schedulers started for this framework so far. */
   incarnations = 0;
   /**

@@ -453,7 +453,10 @@ export function frameworkGone(snapshot: ClusterSnapshot, model: FrameworkModel):
   const frameworkId = model.frameworkId;
   if (frameworkId === undefined) return [];
   const broken: string[] = [];
-  if (snapshot.master.frameworks.some((framework) => framework.id === frameworkId)) broken.push(`${model.name} (${frameworkId}) was torn down but is still registered`);
+  const lingering = snapshot.master.frameworks.find((framework) => framework.id === frameworkId);
+  // A lost teardown leaves it registered, disconnected, until its failover timeout: what Mesos does too.
+  if (lingering !== undefined && model.teardownLost && !lingering.connected) return broken;
+  if (lingering !== undefined) broken.push(`${model.name} (${frameworkId}) was torn down but is still registered`);
   if (!snapshot.master.completed_frameworks.some((framework) => framework.id === frameworkId)) broken.push(`${model.name} (${frameworkId}) was torn down but is not among the completed frameworks`);
   for (const executor of snapshot.executors.filter((candidate) => candidate.frameworkId === frameworkId)) {
     broken.push(`executor ${executor.executorId} of the torn-down ${model.name} still runs on ${executor.agentId}`);

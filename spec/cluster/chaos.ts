@@ -486,6 +486,8 @@ class ChaosRun {
     const model = this.models.find((candidate) => scheduler.id.startsWith(`scheduler-${candidate.name}-`));
     if (model === undefined) return;
     if (name === 'StatusUpdate') model.updateDropped(StatusUpdateMessage.validate(message.body).update.status.taskId);
+    // Mesos' teardown is not acknowledged: lost, the framework lingers (disconnected) for its failover timeout.
+    if (name === 'UnregisterFramework') model.teardownLost = true;
     if (name === 'AcceptOffers') {
       for (const operation of AcceptOffers.validate(message.body).operations) {
         for (const task of operation.launch.taskInfos) model.updateDropped(task.taskId);
