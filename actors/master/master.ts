@@ -680,7 +680,11 @@ export class Master extends Actor {
     this.log.warn({ frameworkId: update.frameworkId, taskId, agentId: agent.id, state, live }, live
       ? 'an agent runs a task the master does not have (it was declared lost); killing it'
       : 'status update for a task the master does not have');
-    if (live) this.send(agent.pid, KillTaskOnAgent, { frameworkId: update.frameworkId, taskId });
+    if (live) {
+      // Remembered like any kill: repeated if the agent re-registers with the task still alive.
+      agent.killedTasks.add(`${update.frameworkId}/${taskId}`);
+      this.send(agent.pid, KillTaskOnAgent, { frameworkId: update.frameworkId, taskId });
+    }
     if (framework !== undefined && isPartitionAware(framework.info)) {
       if (framework.connected && framework.pid !== undefined) this.send(framework.pid, StatusUpdateMessage, { update, pid: acknowledgee });
       return;

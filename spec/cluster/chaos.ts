@@ -595,7 +595,7 @@ class ChaosRun {
     for (const model of this.models.filter((candidate) => !candidate.tornDown)) {
       answers.set(model, { implicit: await this.reconcile(model, false), explicit: await this.reconcile(model, true) });
     }
-    const snapshot = await this.snapshot();
+    const snapshot = { ...(await this.snapshot()), quiescent: true };
     const broken = [...stepInvariants(snapshot), ...clusterSettled(snapshot), ...this.stuckStaging(snapshot)];
     const live = this.models.filter((candidate) => !candidate.tornDown);
     broken.push(...acknowledgedUpdatesGone(snapshot, new Set(live.flatMap((model) => model.heardUuids()))));
