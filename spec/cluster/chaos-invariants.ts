@@ -303,8 +303,9 @@ export function agentsAgreeWithMaster(snapshot: ClusterSnapshot): string[] {
     for (const task of agentLiveTasks(agent)) {
       const key = `${task.framework_id}/${task.id}`;
       if (registered === undefined || registered.pid !== agent.pid || tornDown.has(task.framework_id)) continue;
-      // A task the master gave up on that turns up is being killed; a fault may hold the kill up (checked at quiescence).
-      if (givenUp.has(key) && !snapshot.quiescent) continue;
+      // A task the master gave up on (or forgot: its agent came back without it) that turns up is
+      // killed when it speaks up; a fault may hold that up. Checked at quiescence.
+      if ((givenUp.has(key) || !hasRecord(snapshot.master, key)) && !snapshot.quiescent) continue;
       const known = masterLive.get(key);
       if (known === undefined || known.slave_id !== agent.id) broken.push(`agent ${agent.id} runs ${key} (${task.state}), which the master ${known === undefined ? 'does not have live' : `has on ${known.slave_id}`}`);
     }
@@ -313,7 +314,8 @@ export function agentsAgreeWithMaster(snapshot: ClusterSnapshot): string[] {
   for (const executor of snapshot.executors) {
     const books = snapshot.agents.find((agent) => agent.pid === executor.agentPid);
     const registered = snapshot.master.slaves.some((agent) => agent.id === executor.agentId && agent.pid === executor.agentPid);
-    if (executor.custom && registered && !tornDown.has(executor.frameworkId) && !masterTracks(snapshot.master, executor)) {
+    const stray = !snapshot.quiescent && executor.runningTaskIds.every((taskId) => givenUp.has(`${executor.frameworkId}/${taskId}`) || !hasRecord(snapshot.master, `${executor.frameworkId}/${taskId}`));
+    if (executor.custom && registered && !stray && !tornDown.has(executor.frameworkId) && !masterTracks(snapshot.master, executor)) {
       broken.push(`executor ${executor.frameworkId}/${executor.executorId} runs on ${executor.agentId}, but the master does not track it there`);
     }
     for (const taskId of executor.runningTaskIds) {
@@ -352,6 +354,12 @@ export function stepInvariants(snapshot: ClusterSnapshot): string[] {
     ...registryAgreesWithMaster(snapshot),
     ...metricsAgreeWithState(snapshot),
   ];
+}
+
+/** Whether the master has any record of the task `frameworkId/taskId` (live, unreachable or completed). */
+function hasRecord(master: MasterView, key: string): boolean {
+  return master.frameworks.some((framework) => [...framework.tasks, ...framework.unreachable_tasks, ...framework.completed_tasks]
+    .some((task) => `${framework.id}/${task.id}` === key));
 }
 
 /** Tasks the master gave up on (lost, unreachable, gone with their agent), by `frameworkId/taskId`. */
