@@ -172,6 +172,10 @@ export class FrameworkModel {
   tornDown = false;
   /** The UnregisterFramework of its teardown was lost (a fault took it): the master keeps it until its failover timeout. */
   teardownLost = false;
+  /** A master restarted after its teardown: the new master never heard of it (completed frameworks are not in the registry, as in Mesos). */
+  teardownForgotten = false;
+  /** When masters restarted, as the framework saw it (a new master knows only what the registry and the agents tell it). */
+  readonly masterRestartsMs: number[] = [];
   /** Schedulers started for this framework so far. */
   incarnations = 0;
   /**
@@ -308,6 +312,11 @@ export class FrameworkModel {
   /** The uuids of every status update its schedulers heard (and so acknowledged). */
   heardUuids(): string[] {
     return [...this.tasks.values()].flatMap((task) => task.updates.flatMap((update) => (update.uuid === undefined ? [] : [update.uuid])));
+  }
+
+  /** Whether a master restarted after `sinceMs`. */
+  masterRestartedSince(sinceMs: number): boolean {
+    return this.masterRestartsMs.some((atMs) => atMs >= sinceMs);
   }
 
   /** Forgets the reconciliation answers collected so far. */

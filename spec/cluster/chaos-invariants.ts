@@ -481,6 +481,9 @@ export function frameworkGone(snapshot: ClusterSnapshot, model: FrameworkModel):
   const lingering = snapshot.master.frameworks.find((framework) => framework.id === frameworkId);
   // A lost teardown leaves it registered, disconnected, until its failover timeout: what Mesos does too.
   if (lingering !== undefined && model.teardownLost && !lingering.connected) return broken;
+  // A master that restarted since knows nothing of completed frameworks (MESOS-1719); an agent
+  // that still had its tasks may even bring it back, recovered, without a scheduler.
+  if (model.teardownForgotten && (lingering === undefined || !lingering.connected)) return broken;
   if (lingering !== undefined) broken.push(`${model.name} (${frameworkId}) was torn down but is still registered`);
   if (!snapshot.master.completed_frameworks.some((framework) => framework.id === frameworkId)) broken.push(`${model.name} (${frameworkId}) was torn down but is not among the completed frameworks`);
   for (const executor of snapshot.executors.filter((candidate) => candidate.frameworkId === frameworkId)) {
@@ -543,7 +546,10 @@ function taskSettlement(snapshot: ClusterSnapshot, framework: MasterFramework, m
   const sentAtMs = last === undefined ? undefined : last.timestamp * 1000;
   // A task the master gave up on whose agent came back without it leaves the master's books with
   // no update (as in Mesos): the framework learns by reconciling, checked below.
-  const forgotten = ended === undefined && (settled === 'TASK_UNREACHABLE' || settled === 'TASK_LOST');
+  // A restarted master knows a task only if its agent came back with it (nothing of tasks is in
+  // the registry, as in Mesos): one whose agent did not, it never heard of.
+  const lastHeardMs = task.settled?.atMs ?? task.launchedAtMs;
+  const forgotten = ended === undefined && (settled === 'TASK_UNREACHABLE' || settled === 'TASK_LOST' || model.masterRestartedSince(lastHeardMs));
   if (!forgotten && !model.mayHaveMissed(task.taskId, sentAtMs)) {
     return `${stopped}, though the master ended it (${ended?.state ?? 'refused the launch'}) while a scheduler was registered and no fault dropped the update`;
   }

@@ -44,7 +44,7 @@ import { STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constant
 import { Faults, pick } from './chaos-faults';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
 import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
-import { startCluster, type AgentSlot, type Cluster } from './simulation';
+import { restartMaster, startCluster, type AgentSlot, type Cluster } from './simulation';
 
 /** Agent sizes a cluster is made of (one reserves resources for the `analytics` role). */
 export const AGENT_SHAPES: readonly string[] = [
@@ -75,7 +75,7 @@ export const CHAOS_OFFER_TIMEOUT_MS = 30_000;
 export const STEP_WEIGHTS = {
   idle: 30, kill: 10, reconcile: 8, revive: 4, suppress: 1, useHeldOffer: 4, drop: 12, partition: 5,
   crashAgent: 4, crashScheduler: 4, crashExecutor: 3, teardown: 1, pingTimeouts: 3,
-  partitionScheduler: 2, breakLink: 3, stall: 2, latency: 3, duplicate: 3,
+  partitionScheduler: 2, breakLink: 3, stall: 2, latency: 3, duplicate: 3, restartMaster: 1,
 } as const;
 /** One kind of step. */
 export type StepKind = keyof typeof STEP_WEIGHTS;
@@ -114,6 +114,7 @@ export const STAGING_BOUND_MS = 60_000;
 /** Steps that disturb the cluster (faults, crashes, failovers); the others are a framework's own calls. */
 const DISTURBING_STEPS: ReadonlySet<StepKind> = new Set<StepKind>([
   'drop', 'partition', 'crashAgent', 'crashScheduler', 'crashExecutor', 'teardown', 'pingTimeouts', 'partitionScheduler', 'breakLink', 'stall', 'latency', 'duplicate',
+  'restartMaster',
 ]);
 /** Events shown with a failure. */
 export const EVENTS_SHOWN_ON_FAILURE = 40;
@@ -386,6 +387,13 @@ class ChaosRun {
       case 'duplicate':
         if (this.faults.roomForMore) this.faults.startDuplicates();
         return;
+      case 'restartMaster':
+        this.log('the master crashes and starts again from its registry');
+        for (const model of this.models) {
+          model.masterRestartsMs.push(this.now());
+          if (model.tornDown) model.teardownForgotten = true;
+        }
+        return restartMaster(this.cluster);
     }
   }
 

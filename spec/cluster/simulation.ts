@@ -304,7 +304,10 @@ export interface ClusterOptions {
 export interface Cluster {
   readonly clock: VirtualClock;
   readonly host: ActorHost;
-  readonly master: MasterHandle;
+  /** The master running now (`restartMaster` replaces it). */
+  master: MasterHandle;
+  /** The flags every master of this cluster starts with. */
+  readonly masterFlags: MasterFlags;
   /** Holds the master's registry. */
   readonly masterDisk: MemoryDisk;
   readonly launcher: InProcessLauncher;
@@ -334,5 +337,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   ));
   for (const slot of agents) await slot.start();
   await clock.advance(5_000); // registration, with its backoff
-  return { clock, host, master, masterDisk, launcher, masterAddress: UPID.parse(master.pid.toString()).address, agents };
+  return { clock, host, master, masterFlags: flags, masterDisk, launcher, masterAddress: UPID.parse(master.pid.toString()).address, agents };
+}
+
+/**
+ * The master process crashes and starts again from its registry, at the same address: its
+ * master, allocator and metrics actors end (everyone linked to the master sees it exit), and new
+ * ones start over the registry on the master's disk, as a restarted `mesos-master` would.
+ */
+export async function restartMaster(cluster: Cluster): Promise<void> {
+  await cluster.master.stop();
+  cluster.master = await startMaster({
+    flags: cluster.masterFlags, host: cluster.host, registry: await Registry.load(registryPathOf(cluster.masterFlags), cluster.masterDisk),
+  });
 }
