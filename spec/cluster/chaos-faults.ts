@@ -107,24 +107,31 @@ export interface FaultOptions {
 
 /**
  * Delivers messages a fault took, past that fault's own filter (the other faults' filters still
- * apply). A fault acts on a message once: one that another fault delays and delivers again is
- * not taken a second time (else a duplicate of a duplicate of ... would never end).
+ * apply). One message is delayed or duplicated by one fault at most, whatever faults overlap:
+ * `acted` (shared by every fault of a run) holds the bodies some fault has acted on, copies
+ * included. Else a message one fault delays meets another when it is delivered again, and
+ * overlapping latency and duplicate faults multiply copies without end (seed 400682).
  */
 class Redelivery {
-  /** Bodies of the messages this fault has seen (a delivered copy keeps its body). */
-  private readonly seen = new WeakSet<object>();
   /** True while delivering: the fault's filter lets the message through. */
   private active = false;
 
-  constructor(private readonly host: ActorHost) {}
+  constructor(private readonly host: ActorHost, private readonly acted: WeakSet<object>) {}
 
-  /** True the first time the fault sees this message (and not while it delivers it itself). */
+  /** True when no fault has acted on this message yet (and this one is not delivering it): it is now this fault's. */
   firstPass(message: DeliveredMessage): boolean {
     const body = message.body;
-    if (typeof body !== 'object' || body === null) return !this.active;
-    const fresh = !this.seen.has(body);
-    this.seen.add(body);
-    return fresh && !this.active;
+    if (this.active) return false;
+    if (typeof body !== 'object' || body === null) return true;
+    if (this.acted.has(body)) return false;
+    this.acted.add(body);
+    return true;
+  }
+
+  /** Marks a copy this fault makes as acted on, so that no fault takes it again. */
+  own(body: unknown): unknown {
+    if (typeof body === 'object' && body !== null) this.acted.add(body);
+    return body;
   }
 
   /**
@@ -181,6 +188,8 @@ interface ActiveFault {
 /** The drops and partitions in force, and how they start and end. */
 export class Faults {
   private active: ActiveFault[] = [];
+  /** Bodies of the messages some fault has delayed or duplicated (see `Redelivery`). */
+  private readonly acted = new WeakSet<object>();
 
   constructor(private readonly options: FaultOptions) {}
 
@@ -249,7 +258,7 @@ export class Faults {
     }, 'always');
     this.add(`stall of ${peer.toString()}`, filter, () => {
       this.options.log(`stall of ${peer.toString()} ends: ${held.length} held message(s) delivered in order`);
-      const redelivery = new Redelivery(this.options.host);
+      const redelivery = new Redelivery(this.options.host, this.acted);
       for (const message of held) redelivery.deliverHeld(message, this.options, true);
     });
   }
@@ -265,7 +274,7 @@ export class Faults {
     const { random, host } = this.options;
     const maxMs = pick(random, LATENCIES_MS);
     const draws = new Prng(random.nextUint32());
-    const redelivery = new Redelivery(host);
+    const redelivery = new Redelivery(host, this.acted);
     /** Per link (`from -> to`): when its last held message arrives, and how many it holds. */
     const links = new Map<string, { lastAtMs: number; held: number }>();
     let ending = false;
@@ -308,7 +317,7 @@ export class Faults {
     const name = pick(random, RETRIED_MESSAGES);
     const fraction = pick(random, DROP_FRACTIONS);
     const draws = new Prng(random.nextUint32());
-    const redelivery = new Redelivery(host);
+    const redelivery = new Redelivery(host, this.acted);
     const filter = host.filters.drop({
       name,
       where: (message) => {
@@ -316,7 +325,7 @@ export class Faults {
         // The original is taken and delivered twice in its place, so the copy is next in line; the
         // copy is a message of its own (its own body) to the other faults, as a retry is.
         redelivery.deliver(message);
-        redelivery.deliver({ ...message, body: structuredClone(message.body) });
+        redelivery.deliver({ ...message, body: redelivery.own(structuredClone(message.body)) });
         return true;
       },
     }, 'always');

@@ -270,6 +270,13 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     expect(leaks).to.deep.equal([]);
   });
 
+  it('overlapping latency and duplicate faults act on a message once, not copy it without end (seed 400682)', async () => {
+    // Before one fault's copy was marked for every fault, this seed's master got one agent
+    // update about 15 times in 30 s, and its frameworks heard streams go back.
+    const report = await runChaos({ seed: 400_682, steps: 100 });
+    expect(report.stepsByKind.latency + report.stepsByKind.duplicate).to.be.greaterThan(0);
+  });
+
   it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs', async () => {
     await new Promise((resolve) => setImmediate(resolve)); // past mocha arming its own test timeout
     const created = new Map<string, number>();
