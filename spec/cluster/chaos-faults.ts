@@ -143,8 +143,12 @@ class Redelivery {
    */
   deliverHeld(held: HeldMessage, options: Pick<FaultOptions, 'log' | 'dropped'>, senderMustLive = false): void {
     const { message, sender, receiver } = held;
+    const senderNow = this.host.lookup(message.from.id);
     const lost = this.host.lookup(message.to.id) !== receiver ? 'the process there ended'
-      : senderMustLive && this.host.lookup(message.from.id) !== sender ? 'its stalled sender ended' : undefined;
+      // A peer restarted at the same address replaces the old connection (the runtime tells
+      // incarnations apart), and what was on it is gone: a late message would pass for the new one's.
+      : senderNow !== sender && senderNow !== undefined ? 'its sender restarted at the same address'
+        : senderMustLive && senderNow !== sender ? 'its stalled sender ended' : undefined;
     if (lost === undefined) return this.deliver(message);
     options.log(`a held ${message.name} from ${message.from.toString()} to ${message.to.toString()} is lost: ${lost}`);
     options.dropped(message.name, message);
