@@ -174,30 +174,24 @@ export class Agent extends Actor {
    * never heard of (not queued, launched or terminated here, and not already being reported)
    * gets TASK_LOST, or TASK_DROPPED for a partition-aware framework, so the master forgets it.
    * Executors too (beyond Mesos, whose MESOS-1466 leaves this open): each custom executor the
-   * master counts here, or names for such a task, that does not run here (never started, or
-   * exited with its ExitedExecutor lost) is reported exited, so the master stops counting it.
+   * master counts here that does not run here (never started, or exited with its ExitedExecutor
+   * lost) is reported exited, so the master stops counting it.
    */
   private reconcile(
-    reconciliations: ReadonlyArray<{ frameworkId: string; taskId: string; executorId?: string | undefined }>,
+    reconciliations: ReadonlyArray<{ frameworkId: string; taskId: string }>,
     counted: ReadonlyArray<{ frameworkId: string; executorId: string }>,
   ): void {
-    const neverLaunched = new Set<string>();
-    for (const { frameworkId, executorId } of counted) {
-      const executor = this.frameworks.get(frameworkId)?.executors.get(executorId);
-      if (executor === undefined || executor.phase === 'TERMINATED') neverLaunched.add(`${frameworkId}\u0000${executorId}`);
-    }
-    for (const { frameworkId, taskId, executorId } of reconciliations) {
+    for (const { frameworkId, taskId } of reconciliations) {
       const framework = this.frameworks.get(frameworkId);
       if (framework?.executorForTask(taskId) !== undefined || framework?.phase === 'TERMINATING') continue;
       if (this.updates.pending(frameworkId, taskId).length > 0) continue;
       const state = droppedTaskState(framework?.info ?? this.completedFrameworks.get(frameworkId)?.info);
       this.log.warn({ frameworkId, taskId, state }, 'the master lists a task unknown to this agent; reporting it');
       this.agentUpdate(frameworkId, undefined, taskId, { state, reason: 'REASON_RECONCILIATION', message: 'Reconciliation: the agent does not know this task' });
-      // Its executor never started here either: the master, which counts it, learns it is gone (Mesos' MESOS-1720).
-      if (executorId !== undefined && framework?.executors.get(executorId) === undefined) neverLaunched.add(`${frameworkId}\u0000${executorId}`);
     }
-    for (const key of neverLaunched) {
-      const [frameworkId, executorId] = key.split('\u0000') as [string, string];
+    for (const { frameworkId, executorId } of counted) {
+      const executor = this.frameworks.get(frameworkId)?.executors.get(executorId);
+      if (executor !== undefined && executor.phase !== 'TERMINATED') continue;
       if (this.agentId !== undefined) this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId, executorId, status: waitStatus({ code: null, signal: null }) });
     }
   }

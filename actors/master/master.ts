@@ -96,12 +96,6 @@ export class Master extends Actor {
   private readonly admittingAgents = new Map<string, string>();
   /** Recovered agents whose removal (they did not re-register in time) is being written. */
   private readonly markingUnreachable = new Set<string>();
-  /**
-   * Executors a re-registering agent did not report, kept because a task of theirs was still
-   * staging (its RunTask may have crossed the re-registration): `agentId/frameworkId/executorId`.
-   * Once none of their tasks is live, they are removed (the agent would have reported them).
-   */
-  private readonly unconfirmedExecutors = new Set<string>();
   /** Removed agents that came back, whose re-admission is being written (Mesos' `slaves.reregistering`). */
   private readonly readmittingAgents = new Set<string>();
   /** Removes recovered agents that do not re-register in time after a restart. */
@@ -748,22 +742,8 @@ export class Master extends Actor {
     if (isTerminalOrUnreachable(before) || !isTerminalOrUnreachable(after)) return;
     this.counters.taskReached(after);
     if (recover) this.recover(tracked.task.frameworkId, tracked.task.agentId, tracked.resources, undefined, this.state.taskRole(tracked.task));
-    this.settleUnconfirmedExecutor(tracked.task);
   }
 
-  /** An unconfirmed executor (see `unconfirmedExecutors`) whose last live task ended is gone: it leaves the books. */
-  private settleUnconfirmedExecutor(task: Task): void {
-    if (task.executorId === undefined) return;
-    const key = `${task.agentId}/${executorKey(task.frameworkId, task.executorId)}`;
-    const agent = this.state.agents.get(task.agentId);
-    if (!this.unconfirmedExecutors.has(key) || agent === undefined) return;
-    const live = [...this.state.agentTasks(agent)].some(({ task: other }) =>
-      other.frameworkId === task.frameworkId && other.executorId === task.executorId && !isTerminalOrUnreachable(other.state));
-    if (live) return;
-    this.unconfirmedExecutors.delete(key);
-    const executor = this.state.removeExecutor(agent, task.frameworkId, task.executorId);
-    if (executor !== undefined) this.recover(task.frameworkId, agent.id, executor.resources, undefined, executor.role);
-  }
 
   /** A master-generated update about a task it tracks. */
   private taskUpdate(task: Task, state: TaskState, reason: MasterReason, message: string): StatusUpdate {
@@ -784,7 +764,6 @@ export class Master extends Actor {
   private exitedExecutor(from: UPID, body: BodyOf<typeof ExitedExecutor>): void {
     const agent = this.agentFrom(from, body.agentId, 'ExitedExecutor');
     if (agent === undefined) return;
-    this.unconfirmedExecutors.delete(`${agent.id}/${executorKey(body.frameworkId, body.executorId)}`);
     const executor = this.state.removeExecutor(agent, body.frameworkId, body.executorId);
     if (executor === undefined) {
       // As in Mesos, frameworks hear only of executors they launched, never of the agent's command executors.
@@ -1016,7 +995,7 @@ export class Master extends Actor {
     this.log.info({ agentId: agent.id, agentPid: agent.pid.toString(), tasks: message.tasks.length }, 'agent re-registered');
     const reconciliations = [...this.state.agentTasks(agent)]
       .filter((tracked) => !isTerminalOrUnreachable(tracked.task.state))
-      .map(({ task }) => ({ frameworkId: task.frameworkId, taskId: task.taskId, ...(task.executorId !== undefined ? { executorId: task.executorId } : {}) }));
+      .map(({ task }) => ({ frameworkId: task.frameworkId, taskId: task.taskId }));
     const executors = [...agent.executors].flatMap(([frameworkId, byId]) => [...byId.keys()].map((executorId) => ({ frameworkId, executorId })));
     this.send(agent.pid, AgentReregistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection(), reconciliations, executors });
   }
@@ -1047,8 +1026,9 @@ export class Master extends Actor {
   /** Executors the master has on the agent that it no longer reports are removed, and their resources recovered. */
   private removeUnreportedExecutors(agent: AgentRecord, reported: ReadonlySet<string>): void {
     // One whose task is still TASK_STAGING may only be late: its RunTask crossed the
-    // re-registration. The agent reports such a task lost if it never got it, with ExitedExecutor
-    // for its executor. (A task that was heard from ran, so its unreported executor is gone.)
+    // re-registration. It stays in the executors AgentReregistered lists, and the agent reports
+    // it exited if it does not run there. (A task that was heard from ran, so its unreported
+    // executor is gone.)
     const busy = new Set<string>();
     for (const { task } of this.state.agentTasks(agent)) {
       if (task.executorId !== undefined && task.state === 'TASK_STAGING') busy.add(executorKey(task.frameworkId, task.executorId));
@@ -1056,8 +1036,6 @@ export class Master extends Actor {
     for (const [frameworkId, executors] of [...agent.executors]) {
       for (const executorId of [...executors.keys()]) {
         const key = executorKey(frameworkId, executorId);
-        if (reported.has(key)) this.unconfirmedExecutors.delete(`${agent.id}/${key}`);
-        if (busy.has(key) && !reported.has(key)) this.unconfirmedExecutors.add(`${agent.id}/${key}`);
         if (reported.has(key) || busy.has(key)) continue;
         const executor = this.state.removeExecutor(agent, frameworkId, executorId);
         if (executor !== undefined) this.recover(frameworkId, agent.id, executor.resources, undefined, executor.role);
@@ -1219,7 +1197,6 @@ export class Master extends Actor {
   private agentRemoved(agent: AgentRecord, why: AgentRemoval, cause: string): void {
     this.counters.increment('slave_removals');
     this.observers.delete(agent.id);
-    for (const key of [...this.unconfirmedExecutors]) if (key.startsWith(`${agent.id}/`)) this.unconfirmedExecutors.delete(key);
     if (why === 'unreachable') this.counters.increment('slave_unreachable_completed');
     if (why === 'unregistered') this.counters.increment('slave_removals/reason_unregistered');
     if (why === 'replaced') this.counters.increment('slave_removals/reason_registered');

@@ -98,7 +98,7 @@ export const AgentRegistered = message('AgentRegistered', z.object({
  */
 export const AgentReregistered = message('AgentReregistered', z.object({
   agentId: id, masterInfo: MasterInfoSchema, connection: MasterAgentConnectionSchema.optional(),
-  reconciliations: z.array(z.object({ frameworkId: id, taskId: id, executorId: id.optional() })).optional(),
+  reconciliations: z.array(z.object({ frameworkId: id, taskId: id })).optional(),
   /**
    * The custom executors the master counts on the agent: the agent reports each one it does not
    * run as exited (its report may have been older than an exit whose ExitedExecutor was lost).

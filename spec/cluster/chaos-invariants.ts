@@ -298,6 +298,7 @@ export function agentsAgreeWithMaster(snapshot: ClusterSnapshot): string[] {
   const masterLive = new Map(masterTasks(snapshot.master).filter((task) => holdsResources(task.state)).map((task) => [`${task.framework_id}/${task.id}`, task]));
   const tornDown = new Set(snapshot.master.completed_frameworks.map((framework) => framework.id));
   const givenUp = givenUpTasks(snapshot.master);
+  const recorded = recordedTasks(snapshot.master);
   for (const agent of snapshot.agents) {
     const registered = snapshot.master.slaves.find((candidate) => candidate.id === agent.id);
     for (const task of agentLiveTasks(agent)) {
@@ -305,7 +306,7 @@ export function agentsAgreeWithMaster(snapshot: ClusterSnapshot): string[] {
       if (registered === undefined || registered.pid !== agent.pid || tornDown.has(task.framework_id)) continue;
       // A task the master gave up on (or forgot: its agent came back without it) that turns up is
       // killed when it speaks up; a fault may hold that up. Checked at quiescence.
-      if ((givenUp.has(key) || !hasRecord(snapshot.master, key)) && !snapshot.quiescent) continue;
+      if ((givenUp.has(key) || !recorded.has(key)) && !snapshot.quiescent) continue;
       const known = masterLive.get(key);
       if (known === undefined || known.slave_id !== agent.id) broken.push(`agent ${agent.id} runs ${key} (${task.state}), which the master ${known === undefined ? 'does not have live' : `has on ${known.slave_id}`}`);
     }
@@ -314,7 +315,7 @@ export function agentsAgreeWithMaster(snapshot: ClusterSnapshot): string[] {
   for (const executor of snapshot.executors) {
     const books = snapshot.agents.find((agent) => agent.pid === executor.agentPid);
     const registered = snapshot.master.slaves.some((agent) => agent.id === executor.agentId && agent.pid === executor.agentPid);
-    const stray = !snapshot.quiescent && executor.runningTaskIds.every((taskId) => givenUp.has(`${executor.frameworkId}/${taskId}`) || !hasRecord(snapshot.master, `${executor.frameworkId}/${taskId}`));
+    const stray = !snapshot.quiescent && executor.runningTaskIds.every((taskId) => givenUp.has(`${executor.frameworkId}/${taskId}`) || !recorded.has(`${executor.frameworkId}/${taskId}`));
     if (executor.custom && registered && !stray && !tornDown.has(executor.frameworkId) && !masterTracks(snapshot.master, executor)) {
       broken.push(`executor ${executor.frameworkId}/${executor.executorId} runs on ${executor.agentId}, but the master does not track it there`);
     }
@@ -356,10 +357,10 @@ export function stepInvariants(snapshot: ClusterSnapshot): string[] {
   ];
 }
 
-/** Whether the master has any record of the task `frameworkId/taskId` (live, unreachable or completed). */
-function hasRecord(master: MasterView, key: string): boolean {
-  return master.frameworks.some((framework) => [...framework.tasks, ...framework.unreachable_tasks, ...framework.completed_tasks]
-    .some((task) => `${framework.id}/${task.id}` === key));
+/** Every task the master has any record of (live, unreachable or completed), by `frameworkId/taskId`. */
+function recordedTasks(master: MasterView): Set<string> {
+  return new Set(master.frameworks.flatMap((framework) =>
+    [...framework.tasks, ...framework.unreachable_tasks, ...framework.completed_tasks].map((task) => `${framework.id}/${task.id}`)));
 }
 
 /** Tasks the master gave up on (lost, unreachable, gone with their agent), by `frameworkId/taskId`. */

@@ -105,13 +105,14 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
       expect(harness.forwarded().map((update) => update.status.state)).to.deep.equal(['TASK_LOST']);
     });
 
-    it('reports a custom executor the master counts but that never started here as exited, with the task it lists', async () => {
+    it('reports a custom executor the master counts but that never started here as exited, and the task it lists lost', async () => {
       harness = new AgentHarness();
       await harness.register();
       breakMasterLink();
       await harness.clock.advance(3_000);
       harness.fromMaster('AgentReregistered', {
-        agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [{ frameworkId: FRAMEWORK_ID, taskId: 'T9', executorId: 'E9' }],
+        agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [{ frameworkId: FRAMEWORK_ID, taskId: 'T9' }],
+        executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'E9' }],
       });
       await harness.clock.settle();
       expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E9']);

@@ -335,7 +335,9 @@ describe('actors/master: bugs the simulation\'s new faults found (issue 7)', () 
     await harness.clock.settle();
     const used = ((await masterState(harness)).slaves as Array<{ used_resources: { cpus: number } }>)[0]?.used_resources.cpus;
     expect(used).to.equal(1.5);
-    expect(last(agent.probe, 'AgentReregistered')?.body).to.deep.include({ reconciliations: [{ frameworkId: framework.frameworkId, taskId: 't1', executorId: 'e1' }] });
+    expect(last(agent.probe, 'AgentReregistered')?.body).to.deep.include({
+      reconciliations: [{ frameworkId: framework.frameworkId, taskId: 't1' }], executors: [{ frameworkId: framework.frameworkId, executorId: 'e1' }],
+    });
   });
 
   it('kills a task it declared lost that turns up running on a registered agent; a framework told TASK_LOST never hears of it', async () => {
