@@ -116,7 +116,13 @@ class Redelivery {
   /** True while delivering: the fault's filter lets the message through. */
   private active = false;
 
-  constructor(private readonly host: ActorHost, private readonly acted: WeakSet<object>) {}
+  constructor(private readonly host: ActorHost, private readonly acted: WeakSet<object>, private readonly links: LinkBreaks) {}
+
+  /** Holds `message` back, noting who is at its ends and how often its link has broken. */
+  hold(message: DeliveredMessage): HeldMessage {
+    const { host } = this;
+    return { message, sender: host.lookup(message.from.id), receiver: host.lookup(message.to.id), linkBreaks: this.links.count(message.from, message.to) };
+  }
 
   /** True when no fault has acted on this message yet (and this one is not delivering it): it is now this fault's. */
   firstPass(message: DeliveredMessage): boolean {
@@ -139,7 +145,7 @@ class Redelivery {
    * was held: one that ended (or restarted at the same address) took its connection, and the
    * message, with it; it never reaches the next incarnation. A sender that ended meanwhile does
    * not stop it (what it sent was on its way), unless `senderMustLive`: a stalled machine's
-   * connections die with a process that ends there.
+   * connections die with a process that ends there. A link that broke since took it too.
    */
   deliverHeld(held: HeldMessage, options: Pick<FaultOptions, 'log' | 'dropped'>, senderMustLive = false): void {
     const { message, sender, receiver } = held;
@@ -148,7 +154,8 @@ class Redelivery {
       // A peer restarted at the same address replaces the old connection (the runtime tells
       // incarnations apart), and what was on it is gone: a late message would pass for the new one's.
       : senderNow !== sender && senderNow !== undefined ? 'its sender restarted at the same address'
-        : senderMustLive && senderNow !== sender ? 'its stalled sender ended' : undefined;
+        : senderMustLive && senderNow !== sender ? 'its stalled sender ended'
+          : this.links.count(message.from, message.to) !== held.linkBreaks ? 'its link broke' : undefined;
     if (lost === undefined) return this.deliver(message);
     options.log(`a held ${message.name} from ${message.from.toString()} to ${message.to.toString()} is lost: ${lost}`);
     options.dropped(message.name, message);
@@ -164,15 +171,36 @@ class Redelivery {
   }
 }
 
-/** A message a fault holds back, with the actors at its ends as they were when held. */
+/** A message a fault holds back, with the actors at its ends, and its link's break count, as they were when held. */
 interface HeldMessage {
   readonly message: DeliveredMessage;
   readonly sender: Actor | undefined;
   readonly receiver: Actor | undefined;
+  readonly linkBreaks: number;
 }
 
-function hold(host: ActorHost, message: DeliveredMessage): HeldMessage {
-  return { message, sender: host.lookup(message.from.id), receiver: host.lookup(message.to.id) };
+/**
+ * How many times each link (a pair of pids, either order) has broken: a message held on a link
+ * that then breaks is lost with the connection it was on, as unread data on a reset TCP
+ * connection is (seed 500002: a stalled scheduler's link was reset, and the held updates still
+ * arrived).
+ */
+class LinkBreaks {
+  private readonly counts = new Map<string, number>();
+
+  count(one: UPID, other: UPID): number {
+    return this.counts.get(LinkBreaks.key(one, other)) ?? 0;
+  }
+
+  broke(one: UPID, other: UPID): void {
+    const key = LinkBreaks.key(one, other);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  private static key(one: UPID, other: UPID): string {
+    const [a, b] = [one.toString(), other.toString()].sort();
+    return `${a} <-> ${b}`;
+  }
 }
 
 /** Whether a message travels between `one` and `other`, either way. */
@@ -194,6 +222,7 @@ export class Faults {
   private active: ActiveFault[] = [];
   /** Bodies of the messages some fault has delayed or duplicated (see `Redelivery`). */
   private readonly acted = new WeakSet<object>();
+  private readonly linkBreaks = new LinkBreaks();
 
   constructor(private readonly options: FaultOptions) {}
 
@@ -253,16 +282,16 @@ export class Faults {
    */
   startStall(peer: UPID): void {
     const held: HeldMessage[] = [];
+    const redelivery = this.redelivery();
     const filter = this.options.host.filters.drop({
       where: (message) => {
         if (!(message.to.equals(peer) || message.from.equals(peer))) return false;
-        held.push(hold(this.options.host, message));
+        held.push(redelivery.hold(message));
         return true;
       },
     }, 'always');
     this.add(`stall of ${peer.toString()}`, filter, () => {
       this.options.log(`stall of ${peer.toString()} ends: ${held.length} held message(s) delivered in order`);
-      const redelivery = new Redelivery(this.options.host, this.acted);
       for (const message of held) redelivery.deliverHeld(message, this.options, true);
     });
   }
@@ -278,7 +307,7 @@ export class Faults {
     const { random, host } = this.options;
     const maxMs = pick(random, LATENCIES_MS);
     const draws = new Prng(random.nextUint32());
-    const redelivery = new Redelivery(host, this.acted);
+    const redelivery = this.redelivery();
     /** Per link (`from -> to`): when its last held message arrives, and how many it holds. */
     const links = new Map<string, { lastAtMs: number; held: number }>();
     let ending = false;
@@ -291,7 +320,7 @@ export class Faults {
         const nowMs = host.clock.now();
         const atMs = Math.max(link.lastAtMs, nowMs + (ending ? 0 : draws.nextInt(maxMs + 1)));
         links.set(key, { lastAtMs: atMs, held: link.held + 1 });
-        const held = hold(host, message);
+        const held = redelivery.hold(message);
         host.clock.setTimer(atMs - nowMs, () => {
           const current = links.get(key);
           if (current !== undefined) current.held--;
@@ -321,7 +350,7 @@ export class Faults {
     const name = pick(random, RETRIED_MESSAGES);
     const fraction = pick(random, DROP_FRACTIONS);
     const draws = new Prng(random.nextUint32());
-    const redelivery = new Redelivery(host, this.acted);
+    const redelivery = this.redelivery();
     const filter = host.filters.drop({
       name,
       where: (message) => {
@@ -350,9 +379,15 @@ export class Faults {
   }
 
   /** The link between two actors breaks as a lost socket breaks it: each that was linked sees the other exit. */
+  /** A redelivery for one fault, sharing the run's books. */
+  private redelivery(): Redelivery {
+    return new Redelivery(this.options.host, this.acted, this.linkBreaks);
+  }
+
   private breakLink(one: UPID, other: UPID, why: string): void {
     this.options.log(`link ${one.toString()} <-> ${other.toString()} breaks: ${why}`);
     this.options.linkBroke?.(one, other);
+    this.linkBreaks.broke(one, other);
     this.options.host.breakLink(one, other);
   }
 

@@ -249,18 +249,30 @@ export class FrameworkModel {
    * A framework that is not partition-aware hears nothing after TASK_LOST but TASK_LOST again,
    * unless the master first tells it the task's agent came back (REASON_AGENT_REREGISTERED, as
    * Mesos 1.5+ does for every framework), or it may have missed that news (it was away, or a
-   * fault dropped an update); then the task's stream resumes from there.
+   * fault dropped an update), or a master restarted since: the new master does not know what the
+   * old one told the framework, so an agent it re-admits forwards its tasks' updates as they come
+   * (Mesos' documented caveat: after a master failover, TASK_LOST may be followed by another state).
+   * Then the task's stream resumes from there.
    */
   private lostViolation(taskId: string, settled: Observation | undefined, next: Observation): string | undefined {
     if (this.partitionAware || settled?.state !== 'TASK_LOST' || next.state === 'TASK_LOST' || isAgentReregistration(next)) return undefined;
     // The master's news of the comeback is sent once, unreliably: a framework that was away may have missed it.
-    if (this.mayHaveMissedSince(taskId, settled.atMs)) return undefined;
+    if (this.mayHaveMissedSince(taskId, settled.atMs) || this.masterRestartedSince(settled.atMs)) return undefined;
     return `${next.state} (${next.reason ?? 'no reason'}, ${next.source ?? 'no source'}) after TASK_LOST, to a framework that is not partition-aware`;
   }
 
   /** The link between the master and its scheduler broke: the master's own updates may go nowhere until it re-registers. */
   linkBroken(atMs: number): void {
     this.disconnectionExpected = true;
+    this.schedulerDisconnected(atMs);
+  }
+
+  /**
+   * Its scheduler saw the master go (a crash, a broken link): until it re-registers it ignores
+   * what the master sends, as Mesos' driver does, though the master may still think it connected
+   * (a re-registration answer that was lost keeps it so).
+   */
+  schedulerDisconnected(atMs: number): void {
     const open = this.downWindows.at(-1);
     if (open === undefined || open.toMs !== undefined) this.schedulerDown(atMs);
   }
@@ -439,6 +451,10 @@ export class ChaosScheduler extends Scheduler {
     const live = this.model.liveTasks().map((task) => ({ taskId: task.taskId, agentId: task.agentId }));
     this.model.log(`${this.model.name} re-registered (${this.id}); reconciles ${live.length} live task(s)`);
     if (live.length > 0) this.reconcile(live);
+  }
+
+  protected override disconnected(): void {
+    this.model.schedulerDisconnected(this.clock.now());
   }
 
   protected override resourceOffers(offers: Offer[]): void {

@@ -284,6 +284,28 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     expect(report.stepsByKind.restartMaster).to.be.greaterThan(0);
   });
 
+  it('a message held up on a link that breaks is lost with the connection (seed 500002)', async () => {
+    // Before, a stall held a master's TASK_LOST for a scheduler whose link was then reset, and
+    // delivered it after the scheduler had aborted: lost in fact, but the model had no fault to
+    // blame and reported the framework's stream as stopped short.
+    const report = await runChaos({ seed: 500_002, steps: 300 });
+    expect(report.stepsByKind.stall).to.be.greaterThan(0);
+  });
+
+  it("a scheduler that saw the master go ignores the master's updates until it re-registers, and the model knows (seed 500018)", async () => {
+    // Every FrameworkReregistered was dropped: the master thought the framework connected, the
+    // scheduler (as Mesos' driver) ignored the TASK_LOST it was sent, and the model blamed the master.
+    const report = await runChaos({ seed: 500_018, steps: 300 });
+    expect(report.stepsByKind.restartMaster + report.stepsByKind.drop).to.be.greaterThan(0);
+  });
+
+  it('after a master restart, a TASK_LOST the old master sent may be followed by the agent\'s own update (seed 500048)', async () => {
+    // The new master does not know what the old one told the framework (Mesos' caveat too); the
+    // model called the agent's TASK_FAILED after TASK_LOST a protocol violation.
+    const report = await runChaos({ seed: 500_048, steps: 300 });
+    expect(report.stepsByKind.restartMaster).to.be.greaterThan(0);
+  });
+
   it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs', async () => {
     await new Promise((resolve) => setImmediate(resolve)); // past mocha arming its own test timeout
     const created = new Map<string, number>();
