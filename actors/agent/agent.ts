@@ -264,7 +264,11 @@ export class Agent extends Actor {
   private reregistrationContents(): Pick<BodyOf<typeof ReregisterAgent>, 'tasks' | 'executors' | 'frameworks'> {
     const tasks: Task[] = [];
     const executors: ExecutorState[] = [];
-    for (const framework of this.frameworks.values()) {
+    // A framework it is shutting down is left out: a master said it is gone, and a new master
+    // (which may not know: completed frameworks are not in the registry) must not adopt tasks that
+    // are being killed, whose end no update will report (seed 400500). Mesos reports them.
+    const reported = [...this.frameworks.values()].filter((framework) => framework.phase !== 'TERMINATING');
+    for (const framework of reported) {
       for (const executor of framework.executors.values()) {
         for (const queued of executor.queuedTasks.values()) {
           tasks.push(executor.task(queued, 'TASK_STAGING'));
@@ -276,7 +280,7 @@ export class Agent extends Actor {
         }
       }
     }
-    const frameworks = [...this.frameworks.values()].map((framework) => ({ ...framework.info, id: framework.id }));
+    const frameworks = reported.map((framework) => ({ ...framework.info, id: framework.id }));
     return { tasks, executors, frameworks };
   }
 

@@ -98,6 +98,8 @@ export class Master extends Actor {
   private readonly markingUnreachable = new Set<string>();
   /** Removed agents that came back, whose re-admission is being written (Mesos' `slaves.reregistering`). */
   private readonly readmittingAgents = new Set<string>();
+  /** Agents whose re-registration brought new info that is being written to the registry (answered once it is durable). */
+  private readonly updatingAgents = new Set<string>();
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
   /** Rescinds each outstanding offer at the offer timeout (when `offerTimeoutMs` is set), by offer id. */
@@ -801,15 +803,27 @@ export class Master extends Actor {
 
   // ---- agents: registration ---------------------------------------------------------------------
 
-  private registerAgent(from: UPID, { agent: info, version }: BodyOf<typeof RegisterAgent>): void {
+  /**
+   * A new agent registers. One at the address of a disconnected agent replaces it: the old one is
+   * removed first, registry first, and the new one admitted only once that is durable (if the
+   * removal fails, neither happens and the agent's retry tries again), so two records never share
+   * a pid. Mesos removes the old one from memory first and aborts if the registry fails.
+   */
+  private registerAgent(from: UPID, body: BodyOf<typeof RegisterAgent>): void {
     const known = this.state.agentByPid(from);
-    if (known !== undefined && !known.removing) {
-      if (known.connected) {
-        this.send(from, AgentRegistered, { agentId: known.id, masterInfo: this.masterInfo() });
-        return;
-      }
-      this.removeAgent(known, 'replaced', 'a new agent registered at the same address');
+    if (known?.removing === true) {
+      this.log.info({ from: from.toString(), agentId: known.id }, 'ignoring RegisterAgent: the agent at this address is being removed');
+      return;
     }
+    if (known !== undefined && known.connected) {
+      this.send(from, AgentRegistered, { agentId: known.id, masterInfo: this.masterInfo() });
+      return;
+    }
+    if (known !== undefined) this.removeAgent(known, 'replaced', 'a new agent registered at the same address', () => this.admitAgent(from, body));
+    else this.admitAgent(from, body);
+  }
+
+  private admitAgent(from: UPID, { agent: info, version }: BodyOf<typeof RegisterAgent>): void {
     if (this.admittingAgents.has(from.toString())) {
       this.log.info({ from: from.toString() }, 'ignoring RegisterAgent: admission already in progress');
       return;
@@ -853,7 +867,7 @@ export class Master extends Actor {
       return;
     }
     const known = this.state.agents.get(agentId);
-    if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId)) {
+    if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId) || this.updatingAgents.has(agentId)) {
       this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed or re-admitted');
       return;
     }
@@ -878,6 +892,21 @@ export class Master extends Actor {
       this.dropReregistration(from, agent.id, unfit);
       return;
     }
+    const info: AgentInfo = { ...message.agent, id: agent.id };
+    if (canonicalJson(info) !== canonicalJson(agent.info)) {
+      // New info is durable before the agent hears it is back (Mesos' UpdateSlave); if the write
+      // fails, nothing changes and the agent's retry tries again.
+      this.updatingAgents.add(agent.id);
+      this.defer(this.registry.update(agent.id, info), () => {
+        this.updatingAgents.delete(agent.id);
+        agent.info = info;
+        if (this.state.agents.get(agent.id) === agent && !agent.removing) this.reregisterKnownAgent(agent, from, message, total);
+      }, (error) => {
+        this.updatingAgents.delete(agent.id);
+        this.log.error({ agentId: agent.id, error: error.message }, 'could not update the agent in the registry; it will retry');
+      });
+      return;
+    }
     if (!agent.pid.equals(from)) this.state.moveAgent(agent, from);
     // Always: the old link may have broken (that is often why the agent re-registers).
     this.link(from);
@@ -899,6 +928,26 @@ export class Master extends Actor {
    * frameworks, and it is added to the allocator with what they use.
    */
   private reregisterRecoveredAgent(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources): void {
+    if (this.fittingReport(agentId, from, message, total) === undefined) return;
+    const info: AgentInfo = { ...message.agent, id: agentId };
+    const recovered = this.state.recoveredAgents.get(agentId);
+    if (recovered !== undefined && canonicalJson(info) === canonicalJson(recovered)) {
+      this.adoptRecoveredAgent(agentId, from, message, total);
+      return;
+    }
+    // New info is durable before the agent hears it is back; if the write fails, the agent retries.
+    this.updatingAgents.add(agentId);
+    this.defer(this.registry.update(agentId, info), () => {
+      this.updatingAgents.delete(agentId);
+      if (this.state.recoveredAgents.has(agentId) && !this.markingUnreachable.has(agentId)) this.adoptRecoveredAgent(agentId, from, message, total);
+    }, (error) => {
+      this.updatingAgents.delete(agentId);
+      this.log.error({ agentId, error: error.message }, 'could not update the agent in the registry; it will retry');
+    });
+  }
+
+  /** Adopts a recovered agent whose info the registry has; the books may have changed since its report was first read. */
+  private adoptRecoveredAgent(agentId: string, from: UPID, message: ReregisterAgentBody, total: Resources): void {
     const report = this.fittingReport(agentId, from, message, total);
     if (report !== undefined) this.adoptAgent(agentId, from, message, total, report, false);
   }
@@ -1007,7 +1056,7 @@ export class Master extends Actor {
   private adoptableReport(agentId: string, message: ReregisterAgentBody): AdoptableReport {
     const report: AdoptableReport = { tasks: [], executors: [] };
     for (const task of message.tasks) {
-      if (this.state.isCompletedFramework(task.frameworkId)) continue;
+      if (this.state.isCompletedFramework(task.frameworkId) || this.alreadyCompleted(agentId, task)) continue;
       const resources = parseResources(task.resources);
       if (typeof resources === 'string') {
         this.log.warn({ agentId, taskId: task.taskId, reason: resources }, 'ignoring reported task with invalid resources');
@@ -1021,6 +1070,18 @@ export class Master extends Actor {
       report.executors.push({ frameworkId: executor.frameworkId, info, resources: trackExecutor(info, '*').resources, role: executor.role });
     }
     return report;
+  }
+
+  /**
+   * Whether a terminal task an agent reports already left the master's books through its
+   * acknowledged terminal update (not given up on by the master): the report crossed the
+   * acknowledgement, and the agent sends no more updates for it, so adopted it would stay live
+   * for good (seed 400998). A late copy of its update, if any, is answered as a stray one.
+   */
+  private alreadyCompleted(agentId: string, task: Task): boolean {
+    if (!isTerminalState(task.state)) return false;
+    const completed = this.state.frameworks.get(task.frameworkId)?.completedTasks ?? [];
+    return completed.some((done) => done.taskId === task.taskId && done.agentId === agentId && done.state === task.state && done.statuses?.at(-1)?.source !== 'SOURCE_MASTER');
   }
 
   /** Executors the master has on the agent that it no longer reports are removed, and their resources recovered. */
@@ -1072,13 +1133,7 @@ export class Master extends Actor {
 
   /** Takes the agent's new info and marks it connected, active and healthy. */
   private refreshAgent(agent: AgentRecord, message: ReregisterAgentBody, total: Resources): void {
-    const info: AgentInfo = { ...message.agent, id: agent.id };
-    if (canonicalJson(info) !== canonicalJson(agent.info)) {
-      this.defer(this.registry.update(agent.id, info), () => undefined, (error) => {
-        this.log.warn({ agentId: agent.id, error: error.message }, 'could not update the agent in the registry');
-      });
-    }
-    agent.info = info;
+    agent.info = { ...message.agent, id: agent.id };
     agent.total = total;
     agent.version = message.version;
     agent.connected = true;
@@ -1178,15 +1233,21 @@ export class Master extends Actor {
     this.observers.get(agent.id)?.disconnected();
   }
 
-  /** Removes an agent: first in the registry, then (when durable) from the books, the allocator and the frameworks' view. */
-  private removeAgent(agent: AgentRecord, why: AgentRemoval, cause: string): void {
+  /**
+   * Removes an agent: first in the registry, then (when durable) from the books, the allocator and
+   * the frameworks' view, and then runs `then`. If the write fails the agent stays, as it was.
+   */
+  private removeAgent(agent: AgentRecord, why: AgentRemoval, cause: string, then?: () => void): void {
     if (agent.removing) return;
     agent.removing = true;
     this.observers.get(agent.id)?.stop();
     if (why === 'unreachable') this.counters.increment('slave_unreachable_scheduled');
     this.log.warn({ agentId: agent.id, cause }, 'removing agent');
     const write = why === 'unreachable' ? this.registry.markUnreachable([agent.id], this.clock.now()) : this.registry.remove(agent.id);
-    this.defer(write, () => this.agentRemoved(agent, why, cause), (error) => {
+    this.defer(write, () => {
+      this.agentRemoved(agent, why, cause);
+      then?.();
+    }, (error) => {
       this.log.error({ agentId: agent.id, error: error.message }, 'could not record the agent removal; keeping the agent');
       agent.removing = false;
       this.observers.get(agent.id)?.start();
@@ -1238,8 +1299,12 @@ export class Master extends Actor {
 
   /** Recovered agents that did not re-register in time are marked unreachable (registry first). */
   private recoveredAgentsTimedOut(): void {
-    const agentIds = [...this.state.recoveredAgents.keys()];
-    if (agentIds.length === 0) return;
+    // One whose re-registration is being written is back; if that write fails, the next round marks it.
+    const agentIds = [...this.state.recoveredAgents.keys()].filter((agentId) => !this.updatingAgents.has(agentId));
+    if (agentIds.length === 0) {
+      if (this.state.recoveredAgents.size > 0) this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
+      return;
+    }
     const nowMs = this.clock.now();
     agentIds.forEach((agentId) => this.markingUnreachable.add(agentId));
     this.log.warn({ agentIds }, 'recovered agents did not re-register in time; marking them unreachable');
@@ -1249,6 +1314,7 @@ export class Master extends Actor {
         this.state.recoveredAgents.delete(agentId);
         this.state.unreachableAgents.set(agentId, nowMs);
       }
+      if (this.state.recoveredAgents.size > 0) this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
     }, (error) => {
       agentIds.forEach((agentId) => this.markingUnreachable.delete(agentId));
       this.log.error({ error: error.message }, 'could not mark recovered agents unreachable; retrying later');

@@ -33,11 +33,12 @@ interface ChaosCliFlags {
   trace?: string;
   digests?: boolean;
   quiet?: boolean;
+  registryFaults: boolean;
 }
 
 /** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
 async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
-  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true };
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults };
   if (flags.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
     return;
@@ -61,6 +62,7 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--trace <file>', "with --seed: write the run's message trace there (read it with mesos-trace)")
     .option('--digests', "print each seed's event-log and message-trace sha256 (to compare runs)")
     .option('--quiet', 'print failures and the summary only')
+    .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
     .parse(argv);
   const flags = program.opts<ChaosCliFlags>();
   if (flags.trace !== undefined && flags.seed === undefined) program.error('--trace needs --seed');

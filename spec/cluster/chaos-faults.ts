@@ -21,6 +21,7 @@
 import type { Actor, UPID } from '../../lib/actor';
 import { Prng, type ActorHost, type DeliveredMessage, type FilterHandle } from '../../lib/process';
 import { MASTER_ACTOR_ID } from '../../actors/master/constants';
+import type { MemoryDisk } from '../../lib/disk';
 
 /** Messages a drop may take (by name). */
 export const DROPPABLE_MESSAGES: readonly string[] = [
@@ -73,6 +74,8 @@ export const LONG_FAULT_PROBABILITY = 0.1;
 export const MAX_LONG_FAULT_DURATION_MS = 15 * 60_000;
 /** Drops and partitions in force at once, at most. */
 export const MAX_ACTIVE_FAULTS = 3;
+/** How long one registry write takes while the registry is slow (ms): a busy disk, a stalled one. */
+export const SLOW_REGISTRY_WRITES_MS: readonly number[] = [200, 2_000, 20_000];
 /** Longest time a message between machines takes to arrive under a latency fault, one of these (ms). */
 export const LATENCIES_MS: readonly number[] = [50, 500, 3_000];
 /**
@@ -103,6 +106,8 @@ export interface FaultOptions {
   readonly dropped: (name: string, message: DeliveredMessage) => void;
   /** Told of each link a fault breaks, before it breaks. */
   readonly linkBroke?: (one: UPID, other: UPID) => void;
+  /** The disk the master's registry is on, whose writes registry faults fail or slow down. */
+  readonly registryDisk?: MemoryDisk;
 }
 
 /**
@@ -379,6 +384,29 @@ export class Faults {
   }
 
   /** The link between two actors breaks as a lost socket breaks it: each that was linked sees the other exit. */
+  /**
+   * For a random while, every write of the master's registry fails (the disk is full, or gone):
+   * the file keeps what it had, and the master must acknowledge none of the changes it carried.
+   */
+  startRegistryFailures(): void {
+    const disk = this.registryDisk();
+    disk.failNextWrites(Number.MAX_SAFE_INTEGER);
+    this.add('every registry write fails', { remove: () => disk.failNextWrites(0) });
+  }
+
+  /** For a random while, each registry write takes one of `SLOW_REGISTRY_WRITES_MS` to be durable. */
+  startSlowRegistry(): void {
+    const disk = this.registryDisk();
+    const ms = pick(this.options.random, SLOW_REGISTRY_WRITES_MS);
+    disk.delayWritesMs(ms);
+    this.add(`each registry write takes ${ms} ms`, { remove: () => disk.delayWritesMs(0) });
+  }
+
+  private registryDisk(): MemoryDisk {
+    if (this.options.registryDisk === undefined) throw new Error('registry faults need the registry\'s disk (FaultOptions.registryDisk)');
+    return this.options.registryDisk;
+  }
+
   /** A redelivery for one fault, sharing the run's books. */
   private redelivery(): Redelivery {
     return new Redelivery(this.options.host, this.acted, this.linkBreaks);

@@ -30,6 +30,8 @@ export interface SeedSettings {
   readonly steps: number;
   /** Hash the whole message trace (costs time). */
   readonly hashTrace: boolean;
+  /** Fault the registry's writes too (`ChaosOptions.registryFaults`; default true). */
+  readonly registryFaults?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -53,7 +55,9 @@ interface PoolJob {
 export async function runSeed(seed: number, settings: SeedSettings, tracePath?: string): Promise<SeedResult> {
   const started = performance.now();
   try {
-    const report = await runChaos({ seed, steps: settings.steps, hashTrace: settings.hashTrace, ...(tracePath !== undefined ? { tracePath } : {}) });
+    const report = await runChaos({
+      seed, steps: settings.steps, hashTrace: settings.hashTrace, registryFaults: settings.registryFaults !== false, ...(tracePath !== undefined ? { tracePath } : {}),
+    });
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
       tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started,

@@ -37,6 +37,7 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { dispatch, type UPID } from '../../lib/actor';
 import type { Logger } from '../../lib/logging';
+import { SIMULATED_WRITE_ERROR } from '../../lib/disk';
 import { Prng, type DeliveredMessage, type TraceEvent } from '../../lib/process';
 import { encodeBytes } from '../../lib/process/trace';
 import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpdateMessage } from '../../lib/protocol';
@@ -76,7 +77,11 @@ export const STEP_WEIGHTS = {
   idle: 30, kill: 10, reconcile: 8, revive: 4, suppress: 1, useHeldOffer: 4, drop: 12, partition: 5,
   crashAgent: 4, crashScheduler: 4, crashExecutor: 3, teardown: 1, pingTimeouts: 3,
   partitionScheduler: 2, breakLink: 3, stall: 2, latency: 3, duplicate: 3, restartMaster: 1,
+  // Last, so that a run without them (`ChaosOptions.registryFaults: false`) draws as runs did before they existed.
+  registryFailures: 1, slowRegistry: 1,
 } as const;
+/** The steps that fault the registry's disk. */
+const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
 /** One kind of step. */
 export type StepKind = keyof typeof STEP_WEIGHTS;
 /** How far the clock moves after a step, one of these (ms). */
@@ -114,7 +119,7 @@ export const STAGING_BOUND_MS = 60_000;
 /** Steps that disturb the cluster (faults, crashes, failovers); the others are a framework's own calls. */
 const DISTURBING_STEPS: ReadonlySet<StepKind> = new Set<StepKind>([
   'drop', 'partition', 'crashAgent', 'crashScheduler', 'crashExecutor', 'teardown', 'pingTimeouts', 'partitionScheduler', 'breakLink', 'stall', 'latency', 'duplicate',
-  'restartMaster',
+  'restartMaster', 'registryFailures', 'slowRegistry',
 ]);
 /** Events shown with a failure. */
 export const EVENTS_SHOWN_ON_FAILURE = 40;
@@ -133,6 +138,11 @@ export interface ChaosOptions {
   readonly observer?: (event: TraceEvent) => void;
   /** Records the host's trace to this file (read it with `mesos-trace`). */
   readonly tracePath?: string;
+  /**
+   * Fail and slow down the registry's writes (default true). Off, a seed runs as it did before
+   * these faults existed: the regression tests of seeds found then keep their scenarios.
+   */
+  readonly registryFaults?: boolean;
 }
 
 /** The full message trace of a run, hashed: the same for the same seed. */
@@ -161,11 +171,14 @@ export interface ChaosReport {
 
 /** A broken invariant, naming the seed and the step, with the events that led there. */
 export class ChaosFailure extends Error {
-  constructor(readonly seed: number, readonly steps: number, readonly step: string, readonly broken: readonly string[], readonly events: readonly string[]) {
+  constructor(
+    readonly seed: number, readonly steps: number, readonly step: string, readonly broken: readonly string[], readonly events: readonly string[],
+    registryFaults = true,
+  ) {
     super([
       `chaos seed ${seed} broke ${broken.length} invariant(s) at ${step}:`,
       ...broken.map((line) => `  - ${line}`),
-      `Replay it with: npm run chaos -- --seed ${seed} --steps ${steps}`,
+      `Replay it with: npm run chaos -- --seed ${seed} --steps ${steps}${registryFaults ? '' : ' --no-registry-faults'}`,
       `  (or CHAOS_SEED=${seed} CHAOS_STEPS=${steps} npx mocha --no-config dist/spec/cluster/chaos.spec.js)`,
       `Last ${Math.min(events.length, EVENTS_SHOWN_ON_FAILURE)} events:`,
       ...events.slice(-EVENTS_SHOWN_ON_FAILURE).map((line) => `  ${line}`),
@@ -221,7 +234,8 @@ interface PendingEvent {
 function catchingLogger(caught: string[]): Logger {
   const sink = {
     write: (line: string): void => {
-      if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG)) caught.push(line.trim());
+      // A registry write the run failed on purpose is logged at error level, as a real one must be: expected here.
+      if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG) && !line.includes(SIMULATED_WRITE_ERROR)) caught.push(line.trim());
     },
   };
   // No wall-clock time, pid or hostname in the lines: a failure's report is the same on every replay.
@@ -260,6 +274,7 @@ class ChaosRun {
       host: cluster.host, masterPid: cluster.master.pid, random, now: () => this.now(), log: (line) => this.log(line),
       dropped: (name, message) => this.noteDropped(name, message),
       linkBroke: (one, other) => this.noteLinkBroken(one, other),
+      registryDisk: cluster.masterDisk,
     });
   }
 
@@ -338,7 +353,8 @@ class ChaosRun {
   }
 
   private chooseStep(): StepKind {
-    const entries = Object.entries(STEP_WEIGHTS) as Array<[StepKind, number]>;
+    const entries = (Object.entries(STEP_WEIGHTS) as Array<[StepKind, number]>)
+      .map(([kind, weight]): [StepKind, number] => [kind, this.options.registryFaults === false && REGISTRY_STEPS.has(kind) ? 0 : weight]);
     let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
     for (const [kind, weight] of entries) {
       draw -= weight;
@@ -383,6 +399,12 @@ class ChaosRun {
         return this.stallSomePeer();
       case 'latency':
         if (this.faults.roomForMore) this.faults.startLatency();
+        return;
+      case 'registryFailures':
+        if (this.faults.roomForMore) this.faults.startRegistryFailures();
+        return;
+      case 'slowRegistry':
+        if (this.faults.roomForMore) this.faults.startSlowRegistry();
         return;
       case 'duplicate':
         if (this.faults.roomForMore) this.faults.startDuplicates();
@@ -652,7 +674,7 @@ class ChaosRun {
 
   private fail(broken: readonly string[]): void {
     if (broken.length === 0) return;
-    throw new ChaosFailure(this.options.seed, this.options.steps, `${this.stepName} (t=${this.seconds(this.now())} s)`, broken, this.events);
+    throw new ChaosFailure(this.options.seed, this.options.steps, `${this.stepName} (t=${this.seconds(this.now())} s)`, broken, this.events, this.options.registryFaults !== false);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------

@@ -170,29 +170,47 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
       expect(await agentsOf(harness)).to.have.length(0);
     });
 
-    it('an agent registering anew at the address of a disconnected one whose removal fails: admitted, while the old record lingers at the same pid', async () => {
+    it('an agent registering anew at the address of a disconnected one whose removal fails: neither happens; the retry removes the old one, then admits the new one', async () => {
       const { harness, disk } = await startOnMemoryDisk();
       const old = await registerAgent(harness);
       const pid = old.probe.self().toString();
       harness.host.injectExited(harness.masterPid, old.probe.self()); // the link breaks: the old agent is disconnected
       await harness.clock.settle();
-      disk.failNextWrites(1); // the removal of the old agent fails; the admission of the new one (the next write) succeeds
-      old.probe.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '0.1.0' });
+      const registration = { agent: agentInfo('cpus:2;mem:1024'), version: '0.1.0' };
+      disk.failNextWrites(1); // the removal of the old agent fails
+      old.probe.post(harness.masterPid, 'RegisterAgent', registration);
+      await harness.clock.settle();
+      // Before, the new agent was admitted anyway and both records sat at one pid (the old one's
+      // health checks reaching the new agent). Now the admission waits for the removal.
+      expect(all(old.probe, 'AgentRegistered').map((message) => (message.body as { agentId: string }).agentId)).to.deep.equal([old.agentId]);
+      expect(await agentsOf(harness)).to.deep.equal([{ id: old.agentId, pid, connected: false }]);
+      expect(harness.handle.registry.agents().map((agent) => agent.id)).to.deep.equal([old.agentId]);
+      expect(harness.captured.find('could not record the agent removal')).to.have.length(1);
+      old.probe.post(harness.masterPid, 'RegisterAgent', registration); // the agent retries
       await harness.clock.settle();
       const fresh = (last(old.probe, 'AgentRegistered')?.body as { agentId: string }).agentId;
       expect(fresh).to.not.equal(old.agentId);
-      // What happens today (a finding, not a wish): both records sit at one pid, and the old
-      // one's health checks (Ping {connected: false}) reach the new agent, which a real agent
-      // takes as "the master lost me" and re-registers; ping timeouts remove the old record.
-      expect(await agentsOf(harness)).to.deep.equal([
-        { id: old.agentId, pid, connected: false },
-        { id: fresh, pid, connected: true },
-      ]);
-      expect(all(old.probe, 'Ping').map((ping) => (ping.body as { connected: boolean }).connected)).to.deep.equal([true, false, true]);
-      expect(harness.handle.registry.agents().map((agent) => agent.id)).to.deep.equal([old.agentId, fresh]);
-      await harness.clock.advance(pingTimeoutsMs(harness));
       expect(await agentsOf(harness)).to.deep.equal([{ id: fresh, pid, connected: true }]);
-      expect(harness.handle.registry.unreachable().map((marked) => marked.id)).to.deep.equal([old.agentId]);
+      expect(harness.handle.registry.agents().map((agent) => agent.id)).to.deep.equal([fresh]);
+    });
+
+    it('a RegisterAgent while the old agent at that address is being removed (a slow write) is ignored; the agent retries', async () => {
+      const { harness, disk } = await startOnMemoryDisk();
+      const old = await registerAgent(harness);
+      harness.host.injectExited(harness.masterPid, old.probe.self());
+      await harness.clock.settle();
+      disk.delayWritesMs(3_000);
+      const registration = { agent: agentInfo('cpus:2;mem:1024'), version: '0.1.0' };
+      old.probe.post(harness.masterPid, 'RegisterAgent', registration);
+      await harness.clock.advance(1_000);
+      old.probe.post(harness.masterPid, 'RegisterAgent', registration); // a retry while the removal is written
+      await harness.clock.advance(1_000);
+      expect(harness.captured.find('the agent at this address is being removed')).to.have.length(1);
+      await harness.clock.advance(10_000); // the removal, then the admission that waited for it
+      const ids = all(old.probe, 'AgentRegistered').map((message) => (message.body as { agentId: string }).agentId);
+      expect(ids).to.have.length(2);
+      expect(harness.handle.registry.agents().map((agent) => agent.id)).to.deep.equal([ids[1]]);
+      expect((await agentsOf(harness)).map((agent) => agent.id)).to.deep.equal([ids[1]]);
     });
   });
 
@@ -222,21 +240,27 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
   });
 
   describe('re-registering an agent with new info', () => {
-    it('AgentReregistered does not wait for the registry update, and a failed update leaves the registry with the old info', async () => {
+    it('new info is durable before AgentReregistered: a failed update is not acknowledged and changes nothing; the retry is', async () => {
       const { harness, disk } = await startOnMemoryDisk();
       const agent = await registerAgent(harness, 'cpus:4;mem:4096', 'old-name.local');
       harness.host.injectExited(harness.masterPid, agent.probe.self());
       await harness.clock.settle();
-      disk.failNextWrites(1);
-      agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+      const comeback = {
         agent: agentInfo('cpus:4;mem:4096', 'new-name.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [],
-      });
+      };
+      disk.failNextWrites(1);
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', comeback);
+      await harness.clock.settle();
+      expect(all(agent.probe, 'AgentReregistered')).to.have.length(0);
+      expect(harness.captured.find('could not update the agent in the registry')[0]).to.include({ level: 50 });
+      expect(harness.handle.registry.agents().map((admitted) => admitted.info.hostname)).to.deep.equal(['old-name.local']);
+      const slaves = () => masterState(harness).then((state) => (state.slaves as Json[]).map((slave) => ({ hostname: slave.hostname, connected: slave.connected })));
+      expect(await slaves()).to.deep.equal([{ hostname: 'old-name.local', connected: false }]);
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', comeback); // the agent retries
       await harness.clock.settle();
       expect(all(agent.probe, 'AgentReregistered')).to.have.length(1);
-      expect(harness.captured.find('could not update the agent in the registry')[0]).to.include({ level: 40 });
-      expect(harness.handle.registry.agents().map((admitted) => admitted.info.hostname)).to.deep.equal(['old-name.local']);
-      const hostnames = ((await masterState(harness)).slaves as Json[]).map((slave) => slave.hostname);
-      expect(hostnames).to.deep.equal(['new-name.local']);
+      expect(harness.handle.registry.agents().map((admitted) => admitted.info.hostname)).to.deep.equal(['new-name.local']);
+      expect(await slaves()).to.deep.equal([{ hostname: 'new-name.local', connected: true }]);
     });
   });
 });
