@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   // One file for every host of the cluster: each host writes its own header, then its records.
   const trace = openTraceFile('mesos-local', options.trace_file);
   const masterHost = await startServerHost('mesos-local', options.ip, options.port, options.log_level, trace);
-  const master = await startMaster({ flags: masterFlags, host: masterHost });
+  const master = await startMaster({ flags: masterFlags, host: masterHost }).catch((error: Error) => fail('mesos-local', error.message, 2));
   const hosts: ActorHost[] = [masterHost];
   process.stdout.write(`mesos-local: master ${master.pid}\n`);
   for (let i = 0; i < options.agents; i++) {

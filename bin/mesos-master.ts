@@ -25,7 +25,8 @@ async function main(): Promise<void> {
     fail('mesos-master', (error as Error).message, 2);
   }
   const host = await startServerHost('mesos-master', options.ip, options.port, options.log_level, openTraceFile('mesos-master', options.trace_file));
-  const master = await startMaster({ flags, host });
+  // A registry that cannot be read or written (corrupt, or a full or read-only disk) is fatal at start: one line, exit 2.
+  const master = await startMaster({ flags, host }).catch((error: Error) => fail('mesos-master', error.message, 2));
   host.installSignalHandlers();
   process.stdout.write(`mesos-master: ${master.pid} — http://${host.address}/master/state\n`);
 }

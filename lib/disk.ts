@@ -20,6 +20,12 @@ export interface Disk {
    * the old contents or the new, never a mix; resolves once the new contents are durable.
    */
   writeFileAtomically(filePath: string, contents: string): Promise<void>;
+  /**
+   * Appends `text` to the file (creating it and its directory) and resolves once it is durable.
+   * A crash or a failed append may leave part of `text` at the end: readers must tolerate a
+   * torn last line.
+   */
+  appendFile(filePath: string, text: string): Promise<void>;
   /** Creates a directory and its missing parents; an existing one is fine. */
   makeDirectory(directory: string): Promise<void>;
 }
@@ -35,6 +41,16 @@ export const nodeDisk: Disk = {
     }
   },
   writeFileAtomically,
+  async appendFile(filePath: string, text: string): Promise<void> {
+    await fs.mkdir(path.dirname(filePath), { recursive: true });
+    const handle = await fs.open(filePath, 'a', 0o644);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
   async makeDirectory(directory: string): Promise<void> {
     await fs.mkdir(directory, { recursive: true });
   },
@@ -118,21 +134,28 @@ export class MemoryDisk implements Disk {
   }
 
   async writeFileAtomically(filePath: string, contents: string): Promise<void> {
+    await this.write(filePath, () => contents);
+  }
+
+  /** Appends like `writeFileAtomically` writes: a failed append leaves the file as it was. */
+  async appendFile(filePath: string, text: string): Promise<void> {
+    await this.write(filePath, (old) => (old ?? '') + text);
+  }
+
+  /** One write (a replacement or an append), counted, failed or delayed as told. */
+  private async write(filePath: string, contentsAfter: (old: string | undefined) => string): Promise<void> {
     const file = normalize(filePath);
     this.counts.started++;
     const failure = this.failures.left > 0 ? this.failures.message : undefined;
     if (failure !== undefined) this.failures.left--;
-    const finish = (): void => {
-      if (failure !== undefined) {
-        this.counts.failed++;
-        throw new Error(failure);
-      }
-      this.addDirectory(path.posix.dirname(file));
-      this.files.set(file, contents);
-      this.counts.completed++;
-    };
     if (this.writeDelayMs > 0) await this.afterDelay(this.writeDelayMs);
-    finish();
+    if (failure !== undefined) {
+      this.counts.failed++;
+      throw new Error(failure);
+    }
+    this.addDirectory(path.posix.dirname(file));
+    this.files.set(file, contentsAfter(this.files.get(file)));
+    this.counts.completed++;
   }
 
   async makeDirectory(directory: string): Promise<void> {

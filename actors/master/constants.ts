@@ -33,6 +33,18 @@ export const MAX_REMOVED_AGENTS = 100_000;
 /** Name of the registry file inside the work dir. */
 export const REGISTRY_FILE_NAME = 'registry.json';
 
+/**
+ * The registry compacts its log into a new snapshot once the log holds this many operations
+ * and at least as many as the registry has agents (so a change costs O(1) amortized).
+ */
+export const REGISTRY_COMPACTION_MIN_OPS = 10_000;
+
+/** A failed registry write is retried after this long, doubling per failure in a row... */
+export const REGISTRY_RETRY_INITIAL_MS = 500;
+
+/** ... up to this long between attempts. Nothing waiting is acknowledged meanwhile. */
+export const REGISTRY_RETRY_MAX_MS = 30_000;
+
 /** Version of the registry file's format; a file with another version is refused. */
 export const REGISTRY_FORMAT_VERSION = 1;
 

@@ -13,7 +13,7 @@ export * from './constants';
 export { checkMasterFlags, defaultMasterFlags, registryPathOf, type MasterFlags } from './flags';
 export { Master } from './master';
 export { MASTER_COUNTERS, MasterCounters, MetricsProcess, type MasterCounter } from './metrics';
-export { Registry, parseRegistry, writeFileAtomically, type RegistryAgent, type RegistryData, type UnreachableAgent } from './registry';
+export { Registry, parseRegistry, registryLogPathOf, writeFileAtomically, type RegistryAgent, type RegistryData, type RegistryOperation, type RegistryOptions, type UnreachableAgent } from './registry';
 export { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 export {
   canonicalJson, frameworkRoles, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,

@@ -112,6 +112,8 @@ export class Master extends Actor {
   constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator) {
     super(MASTER_ACTOR_ID);
     this.state = new MasterState(flags);
+    // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
+    registry.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'registry write failed; retrying');
     // framework → master
     this.handle(RegisterFramework, 'messages_register_framework', this.registerFramework);
     this.handle(ReregisterFramework, 'messages_reregister_framework', this.reregisterFramework);
@@ -1337,11 +1339,11 @@ export class Master extends Actor {
 
   /** The next free agent id (skipping any the registry or the books know, as for framework ids). */
   private newAgentId(): string {
-    const admitting = new Set(this.admittingAgents.values());
+    // Every lookup is O(1); ids drawn in this run (admissions in flight too) are never drawn twice.
     for (;;) {
       const agentId = `${this.masterInfo().id}-S${this.nextAgentNumber++}`;
       const taken = this.state.agents.has(agentId) || this.state.recoveredAgents.has(agentId) || this.state.unreachableAgents.has(agentId)
-        || this.state.removedAgents.has(agentId) || this.registry.isAdmitted(agentId) || admitting.has(agentId);
+        || this.state.removedAgents.has(agentId) || this.registry.isAdmitted(agentId) || this.registry.isUnreachable(agentId);
       if (!taken) return agentId;
     }
   }

@@ -1,58 +1,175 @@
 /**
- * The registry (Mesos' registrar over a local file): the agents the master has admitted, and
- * those it marked unreachable, persisted so that a restarted master knows which agents may
- * re-register. Each change is written to disk before it is acknowledged, atomically (temp
- * file, fsync, rename, fsync of the directory), so an acknowledged admission is never lost and
- * a crash mid-write leaves the previous file intact.
+ * The registry (Mesos' registrar): the agents the master has admitted, and those it marked
+ * unreachable, persisted so that a restarted master knows which agents may re-register.
  *
- * The file lives on a `Disk` (lib/disk.ts): the machine's file system by default, an in-memory
- * disk in a simulation, where writes can be made to fail or to take virtual time.
+ * A change costs O(changes), not O(registry). The books live in memory (maps: every lookup is
+ * O(1)); on disk they are a snapshot plus a log of the operations since, each batch one
+ * appended, fsynced line. When the log has grown as large as the books (and at least
+ * `REGISTRY_COMPACTION_MIN_OPS`), the next write is a compaction: a new snapshot, written
+ * atomically (temp file, fsync, rename, fsync of the directory), then an empty log. Loading
+ * reads the snapshot, replays the batches logged after it (a torn last line is a batch that
+ * was never acknowledged) and compacts, which also proves the store writable before the master
+ * starts.
  *
- * The master calls it from inside its mailbox and re-enters through `defer` when a change is
- * durable. Changes queued while a write is in flight are written together in the next one.
+ * A change is acknowledged (its promise resolves) only once it is durable. A write that fails
+ * is retried, as a compaction that also carries the failed batch (a failed append may have
+ * left a torn line), after `REGISTRY_RETRY_INITIAL_MS`, doubling to `REGISTRY_RETRY_MAX_MS`;
+ * nothing else is written meanwhile, and nothing is acknowledged until it succeeds. Only a
+ * refused change (admitting an admitted id, updating an unknown one) rejects.
+ *
+ * The store is a `Disk` (lib/disk.ts): the machine's file system by default, an in-memory disk
+ * in a simulation, where writes can be made to fail or to take virtual time. The master calls
+ * the registry from inside its mailbox and re-enters through `defer` when a change is durable.
+ * Changes queued while a write is in flight are written together in the next one.
  */
 import { z } from 'zod';
 import { nodeDisk, type Disk } from '../../lib/disk';
+import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
 import { AgentInfoSchema, type AgentInfo } from '../../lib/protocol';
-import { MAX_REMOVED_AGENTS, REGISTRY_FORMAT_VERSION } from './constants';
+import { MAX_REMOVED_AGENTS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION, REGISTRY_RETRY_INITIAL_MS, REGISTRY_RETRY_MAX_MS } from './constants';
 
 const RegistryAgentSchema = z.object({ id: z.string().min(1), info: AgentInfoSchema });
 const UnreachableAgentSchema = z.object({ id: z.string().min(1), timeMs: z.number() });
 const RegistryDataSchema = z.object({
   version: z.literal(REGISTRY_FORMAT_VERSION),
+  /** The last logged batch this snapshot includes (absent in files written before the log existed: 0). */
+  seq: z.number().int().nonnegative().optional(),
   agents: z.array(RegistryAgentSchema),
   unreachable: z.array(UnreachableAgentSchema),
 });
+
+const RegistryOperationSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('admit'), agent: RegistryAgentSchema }),
+  z.object({ type: z.literal('update'), agentId: z.string().min(1), info: AgentInfoSchema }),
+  z.object({ type: z.literal('markUnreachable'), agentIds: z.array(z.string().min(1)), timeMs: z.number() }),
+  z.object({ type: z.literal('markReachable'), agent: RegistryAgentSchema }),
+  z.object({ type: z.literal('remove'), agentId: z.string().min(1) }),
+]);
+const LoggedBatchSchema = z.object({ seq: z.number().int().positive(), ops: z.array(RegistryOperationSchema) });
 
 /** An admitted agent as the registry keeps it. */
 export type RegistryAgent = z.infer<typeof RegistryAgentSchema>;
 /** An agent marked unreachable, with the time it was marked (ms since the epoch). */
 export type UnreachableAgent = z.infer<typeof UnreachableAgentSchema>;
-/** The whole registry file. */
+/** A snapshot of the registry (the snapshot file's contents). */
 export type RegistryData = z.infer<typeof RegistryDataSchema>;
+/** One change, as the log holds it. */
+export type RegistryOperation = z.infer<typeof RegistryOperationSchema>;
+/** One write's changes, as one line of the log. */
+type LoggedBatch = z.infer<typeof LoggedBatchSchema>;
 
-/** A change to a draft of the registry; throws (changing nothing) to refuse it. */
-type RegistryOperation = (draft: RegistryData) => void;
-
-/** Makes the registry's new contents durable (a disk's `writeFileAtomically` for a file). */
-type RegistryWriter = (filePath: string, contents: string) => Promise<void>;
-
-/** Writes the registry file on `disk`. */
-function writerOn(disk: Disk): RegistryWriter {
-  return (filePath, contents) => disk.writeFileAtomically(filePath, contents);
+/** Where the log of a registry whose snapshot is at `snapshotPath` lives. */
+export function registryLogPathOf(snapshotPath: string): string {
+  return `${snapshotPath}.log`;
 }
 
-/** A change waiting for the next write. */
+/** Where a registry's bytes go: a snapshot, and a log of batches after it. */
+interface RegistryStore {
+  /** Appends one batch; resolves once it is durable. */
+  append(batch: LoggedBatch): Promise<void>;
+  /** Replaces the snapshot with `data` (which holds every batch up to `data.seq`), then empties the log. */
+  compact(data: RegistryData): Promise<void>;
+}
+
+/** The snapshot file and its log on a `Disk`. */
+class DiskStore implements RegistryStore {
+  constructor(private readonly disk: Disk, private readonly snapshotPath: string) {}
+
+  append(batch: LoggedBatch): Promise<void> {
+    return this.disk.appendFile(registryLogPathOf(this.snapshotPath), `${JSON.stringify(batch)}\n`);
+  }
+
+  async compact(data: RegistryData): Promise<void> {
+    await this.disk.writeFileAtomically(this.snapshotPath, `${JSON.stringify(data)}\n`);
+    await this.disk.writeFileAtomically(registryLogPathOf(this.snapshotPath), '');
+  }
+}
+
+/** Writes nothing: every change is "durable" at once (a replay's registry). */
+const NOWHERE: RegistryStore = { append: () => Promise.resolve(), compact: () => Promise.resolve() };
+
+/** The registry's contents in memory: every lookup O(1); unreachable agents oldest first. */
+class RegistryBooks {
+  readonly agents = new Map<string, RegistryAgent>();
+  readonly unreachable = new Map<string, number>();
+
+  static from(data: RegistryData): RegistryBooks {
+    const books = new RegistryBooks();
+    for (const agent of data.agents) books.agents.set(agent.id, agent);
+    for (const entry of data.unreachable) books.unreachable.set(entry.id, entry.timeMs);
+    return books;
+  }
+
+  copy(): RegistryBooks {
+    const books = new RegistryBooks();
+    for (const [id, agent] of this.agents) books.agents.set(id, agent);
+    for (const [id, timeMs] of this.unreachable) books.unreachable.set(id, timeMs);
+    return books;
+  }
+
+  /** Applies a change that was checked (or that a log holds: it was checked when it was written). */
+  apply(op: RegistryOperation): void {
+    switch (op.type) {
+      case 'admit':
+        this.agents.set(op.agent.id, { id: op.agent.id, info: op.agent.info });
+        return;
+      case 'update': {
+        if (this.agents.has(op.agentId)) this.agents.set(op.agentId, { id: op.agentId, info: op.info });
+        return;
+      }
+      case 'markUnreachable':
+        for (const agentId of op.agentIds) {
+          if (!this.agents.delete(agentId)) continue;
+          this.unreachable.delete(agentId);
+          this.unreachable.set(agentId, op.timeMs);
+        }
+        for (const oldest of this.unreachable.keys()) {
+          if (this.unreachable.size <= MAX_REMOVED_AGENTS) break;
+          this.unreachable.delete(oldest);
+        }
+        return;
+      case 'markReachable':
+        this.unreachable.delete(op.agent.id);
+        if (!this.agents.has(op.agent.id)) this.agents.set(op.agent.id, { id: op.agent.id, info: op.agent.info });
+        return;
+      case 'remove':
+        this.agents.delete(op.agentId);
+        return;
+    }
+  }
+
+  toData(seq: number): RegistryData {
+    return {
+      version: REGISTRY_FORMAT_VERSION, seq,
+      agents: [...this.agents.values()],
+      unreachable: [...this.unreachable].map(([id, timeMs]) => ({ id, timeMs })),
+    };
+  }
+
+  get size(): number {
+    return this.agents.size + this.unreachable.size;
+  }
+}
+
+/** A change waiting to be written, and whom to tell. */
 interface PendingOperation {
-  readonly apply: RegistryOperation;
+  readonly op: RegistryOperation;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
 
+/** What `Registry.load` may be given. */
+export interface RegistryOptions {
+  /** Where the files are (default: the machine's file system). */
+  readonly disk?: Disk;
+  /** Times retries of failed writes (default: the wall clock; a simulation passes its virtual clock). */
+  readonly clock?: Clock;
+}
+
 /**
- * The registry of one master. Reads see what is durable; `admit`, `markUnreachable`, `remove`
- * and `update` resolve once their change is on disk, and reject (changing nothing) if it is
- * refused or the write fails.
+ * The registry of one master. Reads see what is durable; `admit`, `markUnreachable`,
+ * `markReachable`, `remove` and `update` resolve once their change is durable (retrying failed
+ * writes for as long as it takes), and reject only if the change is refused.
  *
  * @example
  *   const registry = await Registry.load('/var/lib/mesos/registry.json');
@@ -60,28 +177,59 @@ interface PendingOperation {
  *   registry.isAdmitted('M-S0');                     // true, also after a restart
  */
 export class Registry {
-  /** What is on disk. */
-  private committed: RegistryData;
+  /** What is durable. */
+  private readonly books: RegistryBooks;
   /** Changes waiting for the next write. */
-  private readonly queue: PendingOperation[] = [];
+  private queue: PendingOperation[] = [];
   /** A write is in flight. */
   private writing = false;
+  /** The last batch number written. */
+  private seq: number;
+  /** Operations logged since the last snapshot. */
+  private loggedOps = 0;
+  /** A batch whose append failed: the next write is a compaction that carries it. */
+  private carried: { readonly ops: RegistryOperation[]; readonly pending: PendingOperation[] } | undefined;
+  /** The next write must be a compaction (a write failed, or the log is as large as the books). */
+  private compactionDue = false;
+  /** Failed writes in a row, and the timer of the next attempt. */
+  private failures = 0;
+  private retryTimer: TimerHandle | undefined;
   /** Writes completed since load (tests and logs). */
   private writesCompleted = 0;
+  /** Told of each failed write, with the wait before the next attempt (the master logs it). */
+  onWriteFailure: ((error: Error, retryInMs: number) => void) | undefined;
 
-  private constructor(readonly filePath: string, data: RegistryData, private readonly writer: RegistryWriter) {
-    this.committed = data;
+  private constructor(readonly filePath: string, data: RegistryData, private readonly store: RegistryStore, private readonly clock: Clock) {
+    this.books = RegistryBooks.from(data);
+    this.seq = data.seq ?? 0;
   }
 
-  /** Reads the registry at `filePath` on `disk` (empty if there is none); throws on a corrupt file. */
-  static async load(filePath: string, disk: Disk = nodeDisk): Promise<Registry> {
+  /**
+   * Opens the registry at `filePath` (empty if there is none): reads the snapshot, replays the
+   * log after it, and compacts the two into a new snapshot. Throws on a corrupt file, or if the
+   * store cannot be written.
+   */
+  static async load(filePath: string, options: RegistryOptions = {}): Promise<Registry> {
+    const disk = options.disk ?? nodeDisk;
     const text = await disk.readFile(filePath);
-    return new Registry(filePath, text === undefined ? emptyRegistry() : parseRegistry(text, filePath), writerOn(disk));
-  }
-
-  /** An empty registry that writes to `filePath` on `disk` (tests). */
-  static empty(filePath: string, disk: Disk = nodeDisk): Registry {
-    return new Registry(filePath, emptyRegistry(), writerOn(disk));
+    const snapshot = text === undefined ? emptyRegistry() : parseRegistry(text, filePath);
+    const logPath = registryLogPathOf(filePath);
+    const batches = parseLog(await disk.readFile(logPath) ?? '', logPath);
+    const books = RegistryBooks.from(snapshot);
+    let seq = snapshot.seq ?? 0;
+    for (const batch of batches) {
+      if (batch.seq <= seq) continue;
+      for (const op of batch.ops) books.apply(op);
+      seq = batch.seq;
+    }
+    const data = books.toData(seq);
+    const store = new DiskStore(disk, filePath);
+    try {
+      await store.compact(data);
+    } catch (error) {
+      throw new Error(`cannot write the registry ${filePath}: ${(error as Error).message}`);
+    }
+    return new Registry(filePath, data, store, options.clock ?? new RealClock());
   }
 
   /**
@@ -90,60 +238,52 @@ export class Registry {
    * with this way; changes are "durable" at once and written nowhere.
    */
   static inMemory(data: unknown = emptyRegistry()): Registry {
-    return new Registry('(in memory)', parseRegistryData(data, 'in-memory registry'), () => Promise.resolve());
+    return new Registry('(in memory)', parseRegistryData(data, 'in-memory registry'), NOWHERE, new RealClock());
   }
 
   /** A copy of what is durable now (a traced master records it at start). */
   snapshot(): RegistryData {
-    return structuredClone(this.committed);
+    return structuredClone(this.books.toData(this.seq));
   }
 
-  /** The admitted agents. */
+  /** The admitted agents, in the order they were admitted (O(agents): for recovery and tests). */
   agents(): readonly RegistryAgent[] {
-    return this.committed.agents;
+    return [...this.books.agents.values()];
   }
 
-  /** The agents marked unreachable, oldest first. */
+  /** The agents marked unreachable, oldest first (O(agents): for recovery and tests). */
   unreachable(): readonly UnreachableAgent[] {
-    return this.committed.unreachable;
+    return [...this.books.unreachable].map(([id, timeMs]) => ({ id, timeMs }));
   }
 
   /** Whether `agentId` is admitted (durably). */
   isAdmitted(agentId: string): boolean {
-    return this.committed.agents.some((agent) => agent.id === agentId);
+    return this.books.agents.has(agentId);
   }
 
-  /** Number of writes completed since load. */
+  /** Whether `agentId` is marked unreachable (durably). */
+  isUnreachable(agentId: string): boolean {
+    return this.books.unreachable.has(agentId);
+  }
+
+  /** Number of writes (appends and compactions) completed since load. */
   get writes(): number {
     return this.writesCompleted;
   }
 
   /** Admits an agent; rejects if its id is already admitted. */
   admit(agent: RegistryAgent): Promise<void> {
-    return this.apply((draft) => {
-      if (draft.agents.some((known) => known.id === agent.id)) throw new Error(`agent ${agent.id} is already admitted`);
-      draft.agents.push({ id: agent.id, info: agent.info });
-    });
+    return this.enqueue({ type: 'admit', agent: { id: agent.id, info: agent.info } });
   }
 
-  /** Replaces the stored info of an admitted agent (it re-registered with new info). */
+  /** Replaces the stored info of an admitted agent (it re-registered with new info); rejects if it is not admitted. */
   update(agentId: string, info: AgentInfo): Promise<void> {
-    return this.apply((draft) => {
-      const known = draft.agents.find((agent) => agent.id === agentId);
-      if (!known) throw new Error(`agent ${agentId} is not admitted`);
-      known.info = info;
-    });
+    return this.enqueue({ type: 'update', agentId, info });
   }
 
-  /** Moves admitted agents to the unreachable list; ids not admitted are skipped. */
+  /** Moves admitted agents to the unreachable list (keeping the newest `MAX_REMOVED_AGENTS`); ids not admitted are skipped. */
   markUnreachable(agentIds: readonly string[], timeMs: number): Promise<void> {
-    const ids = new Set(agentIds);
-    return this.apply((draft) => {
-      const marked = draft.agents.filter((agent) => ids.has(agent.id));
-      draft.agents = draft.agents.filter((agent) => !ids.has(agent.id));
-      draft.unreachable.push(...marked.map((agent) => ({ id: agent.id, timeMs })));
-      if (draft.unreachable.length > MAX_REMOVED_AGENTS) draft.unreachable.splice(0, draft.unreachable.length - MAX_REMOVED_AGENTS);
-    });
+    return this.enqueue({ type: 'markUnreachable', agentIds: [...agentIds], timeMs });
   }
 
   /**
@@ -152,63 +292,119 @@ export class Registry {
    * it was removed for good) is admitted anyway, as Mesos does.
    */
   markReachable(agent: RegistryAgent): Promise<void> {
-    return this.apply((draft) => {
-      draft.unreachable = draft.unreachable.filter((entry) => entry.id !== agent.id);
-      if (!draft.agents.some((known) => known.id === agent.id)) draft.agents.push({ id: agent.id, info: agent.info });
-    });
+    return this.enqueue({ type: 'markReachable', agent: { id: agent.id, info: agent.info } });
   }
 
   /** Forgets an admitted agent (it unregistered); it may not re-register. */
   remove(agentId: string): Promise<void> {
-    return this.apply((draft) => {
-      draft.agents = draft.agents.filter((agent) => agent.id !== agentId);
-    });
+    return this.enqueue({ type: 'remove', agentId });
   }
 
   /** Queues a change and starts a write unless one is in flight. */
-  private apply(operation: RegistryOperation): Promise<void> {
+  private enqueue(op: RegistryOperation): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ apply: operation, resolve, reject });
-      this.writeQueued();
+      this.queue.push({ op, resolve, reject });
+      this.writeNext();
     });
   }
 
-  /** Applies every queued change to a draft and writes it; commits the draft once it is durable. */
-  private writeQueued(): void {
-    if (this.writing || this.queue.length === 0) return;
+  /** Starts the next write, if none is in flight or waiting to be retried. */
+  private writeNext(): void {
+    if (this.writing || this.retryTimer !== undefined) return;
+    if (this.compactionDue || this.carried !== undefined) return this.compact();
+    if (this.queue.length === 0) return;
+    const pending = this.checked(this.queue.splice(0));
+    if (pending.length === 0) return;
+    const ops = pending.map((entry) => entry.op);
+    const seq = this.seq + 1;
     this.writing = true;
-    const batch = this.queue.splice(0);
-    const draft = structuredClone(this.committed);
-    const accepted = batch.filter((pending) => tryApply(pending, draft));
-    this.writer(this.filePath, `${JSON.stringify(draft, null, 1)}\n`)
-      .then(
-        () => {
-          this.committed = draft;
-          this.writesCompleted++;
-          for (const pending of accepted) pending.resolve();
-        },
-        (error: unknown) => {
-          const failure = error instanceof Error ? error : new Error(String(error));
-          for (const pending of accepted) pending.reject(new Error(`registry write failed: ${failure.message}`));
-        },
-      )
-      .finally(() => {
-        this.writing = false;
-        this.writeQueued();
-      });
+    this.store.append({ seq, ops }).then(
+      () => {
+        this.seq = seq;
+        this.loggedOps += ops.length;
+        this.commit(ops, pending);
+        if (this.loggedOps >= Math.max(REGISTRY_COMPACTION_MIN_OPS, this.books.size)) this.compactionDue = true;
+      },
+      (error: unknown) => {
+        this.carried = { ops, pending };
+        this.failed(error);
+      },
+    ).finally(() => {
+      this.writing = false;
+      this.writeNext();
+    });
   }
-}
 
-/** Runs one queued change on the draft; a refused change is rejected and leaves the draft as it was. */
-function tryApply(pending: PendingOperation, draft: RegistryData): boolean {
-  const before = structuredClone(draft);
-  try {
-    pending.apply(draft);
-    return true;
-  } catch (error) {
-    Object.assign(draft, before);
-    pending.reject(error instanceof Error ? error : new Error(String(error)));
-    return false;
+  /** Writes a new snapshot (with a batch whose append failed, if any) and empties the log. */
+  private compact(): void {
+    const carried = this.carried;
+    const books = carried === undefined ? this.books : this.books.copy();
+    for (const op of carried?.ops ?? []) books.apply(op);
+    const seq = carried === undefined ? this.seq : this.seq + 1;
+    this.writing = true;
+    this.store.compact(books.toData(seq)).then(
+      () => {
+        this.seq = seq;
+        this.loggedOps = 0;
+        this.compactionDue = false;
+        this.carried = undefined;
+        if (carried !== undefined) return this.commit(carried.ops, carried.pending);
+        this.writesCompleted++;
+        this.failures = 0;
+      },
+      (error: unknown) => this.failed(error),
+    ).finally(() => {
+      this.writing = false;
+      this.writeNext();
+    });
+  }
+
+  /** A write is durable: the books take its changes, and each is acknowledged. */
+  private commit(ops: readonly RegistryOperation[], pending: readonly PendingOperation[]): void {
+    for (const op of ops) this.books.apply(op);
+    this.writesCompleted++;
+    this.failures = 0;
+    for (const entry of pending) entry.resolve();
+  }
+
+  /** A write failed: the next one is a compaction, after a backoff. */
+  private failed(error: unknown): void {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    this.compactionDue = true;
+    const retryInMs = Math.min(REGISTRY_RETRY_MAX_MS, REGISTRY_RETRY_INITIAL_MS * 2 ** this.failures);
+    this.failures++;
+    this.onWriteFailure?.(new Error(`registry write failed: ${failure.message}`), retryInMs);
+    this.retryTimer = this.clock.setTimer(retryInMs, () => {
+      this.retryTimer = undefined;
+      this.writeNext();
+    });
+  }
+
+  /**
+   * The changes of `batch` that may be written, each checked against what is durable and the
+   * batch's earlier changes; a refused one is rejected now and left out.
+   */
+  private checked(batch: readonly PendingOperation[]): PendingOperation[] {
+    /** Admitted or not, as the batch's earlier changes leave it. */
+    const admitted = new Map<string, boolean>();
+    const isAdmitted = (agentId: string): boolean => admitted.get(agentId) ?? this.books.agents.has(agentId);
+    const accepted: PendingOperation[] = [];
+    for (const entry of batch) {
+      const { op } = entry;
+      if (op.type === 'admit' && isAdmitted(op.agent.id)) {
+        entry.reject(new Error(`agent ${op.agent.id} is already admitted`));
+        continue;
+      }
+      if (op.type === 'update' && !isAdmitted(op.agentId)) {
+        entry.reject(new Error(`agent ${op.agentId} is not admitted`));
+        continue;
+      }
+      if (op.type === 'admit' || op.type === 'markReachable') admitted.set(op.agent.id, true);
+      if (op.type === 'markUnreachable') for (const agentId of op.agentIds) admitted.set(agentId, false);
+      if (op.type === 'remove') admitted.set(op.agentId, false);
+      accepted.push(entry);
+    }
+    return accepted;
   }
 }
 
@@ -216,7 +412,7 @@ function emptyRegistry(): RegistryData {
   return { version: REGISTRY_FORMAT_VERSION, agents: [], unreachable: [] };
 }
 
-/** Parses and checks a registry file's text; throws an Error naming the file and the problem. */
+/** Parses and checks a registry snapshot's text; throws an Error naming the file and the problem. */
 export function parseRegistry(text: string, filePath: string): RegistryData {
   let json: unknown;
   try {
@@ -225,6 +421,41 @@ export function parseRegistry(text: string, filePath: string): RegistryData {
     throw new Error(`registry ${filePath} is not JSON: ${(error as Error).message}`);
   }
   return parseRegistryData(json, filePath);
+}
+
+/**
+ * Parses a registry log: one batch per line. A last line without its newline that does not
+ * parse was torn by a crash or a failed append (it was never acknowledged) and is ignored; any
+ * other bad line makes the log corrupt (throws, naming the file and the line).
+ */
+function parseLog(text: string, logPath: string): LoggedBatch[] {
+  const lines = text.split('\n');
+  const torn = lines.pop() ?? '';
+  const batches: LoggedBatch[] = [];
+  lines.forEach((line, index) => {
+    const batch = parseBatch(line);
+    if (typeof batch === 'string') throw new Error(`registry log ${logPath} is corrupt at line ${index + 1}: ${batch}`);
+    batches.push(batch);
+  });
+  if (torn !== '') {
+    const batch = parseBatch(torn);
+    if (typeof batch !== 'string') batches.push(batch);
+  }
+  return batches;
+}
+
+/** One log line as a batch, or what is wrong with it. */
+function parseBatch(line: string): LoggedBatch | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  const result = LoggedBatchSchema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  return `invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`;
 }
 
 /** Checks parsed registry contents; throws an Error naming where they came from and the problem. */

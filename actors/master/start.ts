@@ -42,7 +42,7 @@ export interface MasterHandle {
 export async function startMaster(options: StartMasterOptions): Promise<MasterHandle> {
   const { flags, host } = options;
   checkMasterFlags(flags);
-  const registry = options.registry ?? await Registry.load(registryPathOf(flags));
+  const registry = options.registry ?? await Registry.load(registryPathOf(flags), { clock: host.clock });
   const start: MasterStartInput = { flags, registry: registry.snapshot() };
   host.recordInput(UPID.at(MASTER_ACTOR_ID, host.address), MASTER_START_INPUT, start);
   const allocator = Allocator.spawnOn(host);

@@ -215,6 +215,13 @@ describe('the cluster as real processes', function () {
     const ps = start('mesos-ps', ['--master', '127.0.0.1:1']);
     expect(await ps.exited).to.equal(1);
     expect(ps.stderr.trim().split('\n')).to.have.length(1);
+    // A registry that cannot be written (here its snapshot's temp file cannot be created) stops the master at start.
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-registry-'));
+    fs.mkdirSync(path.join(workDir, 'registry.json.tmp'));
+    const master = start('mesos-master', ['--port', '0', '--ip', '127.0.0.1', '--work_dir', workDir]);
+    expect(await within(master.exited, 10_000, 'mesos-master on an unwritable registry')).to.equal(2);
+    expect(master.stderr.trim()).to.match(/^mesos-master: cannot write the registry .*registry\.json: /);
+    fs.rmSync(workDir, { recursive: true, force: true });
   });
 });
 

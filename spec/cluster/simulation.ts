@@ -173,7 +173,7 @@ export async function startSimulation(resources: string, seed = 1): Promise<Simu
   const masterDisk = new MemoryDisk(clock);
   const agentDisk = new MemoryDisk(clock);
   const masterFlags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true };
-  const master = await startMaster({ flags: masterFlags, host, registry: await Registry.load(registryPathOf(masterFlags), masterDisk) });
+  const master = await startMaster({ flags: masterFlags, host, registry: await Registry.load(registryPathOf(masterFlags), { disk: masterDisk, clock }) });
   const launcher = new InProcessLauncher(host);
   const agentFlags = defaultAgentFlags({
     master: host.address, workDir: `${SIMULATION_WORK_DIR}/agent`, resources, hostname: simulatedAgentHostname(0), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
@@ -330,7 +330,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const flags: MasterFlags = {
     ...defaultMasterFlags(`${workDir}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true, ...options.masterFlags,
   };
-  const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), masterDisk) });
+  const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), { disk: masterDisk, clock }) });
   const launcher = new InProcessLauncher(host);
   const agents = options.agents.map((resources, index) => new AgentSlot(
     host, launcher, host.address, resources, `${workDir}/agent-${index}`, simulatedAgentHostname(index), clock,
@@ -348,6 +348,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 export async function restartMaster(cluster: Cluster): Promise<void> {
   await cluster.master.stop();
   cluster.master = await startMaster({
-    flags: cluster.masterFlags, host: cluster.host, registry: await Registry.load(registryPathOf(cluster.masterFlags), cluster.masterDisk),
+    flags: cluster.masterFlags, host: cluster.host, registry: await Registry.load(registryPathOf(cluster.masterFlags), { disk: cluster.masterDisk, clock: cluster.clock }),
   });
 }

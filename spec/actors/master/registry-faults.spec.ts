@@ -1,12 +1,14 @@
 /**
  * The registry on a memory disk whose writes fail or take (virtual) time, and what the master
- * does then. The rule under test: a change the registry failed to write is never acknowledged.
+ * does then. The rules under test: a change is acknowledged only once it is durable, and a
+ * failed write is retried (after a backoff, in virtual time) until it is.
  */
 import { expect } from 'chai';
 import { captureLogger } from '../../../lib/logging';
 import { MemoryDisk, SIMULATED_WRITE_ERROR } from '../../../lib/disk';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import { defaultMasterFlags, Registry, REGISTRY_FILE_NAME, registryPathOf, startMaster, type MasterFlags, type RegistryAgent } from '../../../actors/master';
+import { REGISTRY_RETRY_INITIAL_MS } from '../../../actors/master/constants';
 import { memoryHost } from '../../support/runtime';
 import {
   agentInfo, agentUpdate, all, commandTask, FakeAgent, last, latestOffer, launch, masterState, registerAgent, registerFramework, statesOf,
@@ -30,7 +32,7 @@ async function startOnMemoryDisk(flags: Partial<MasterFlags> = {}): Promise<{ ha
   hosts.push(host);
   const disk = new MemoryDisk(clock);
   const allFlags: MasterFlags = { ...defaultMasterFlags(WORK_DIR), checkAllocatorInvariants: true, ...flags };
-  const handle = await startMaster({ flags: allFlags, host, registry: await Registry.load(registryPathOf(allFlags), disk) });
+  const handle = await startMaster({ flags: allFlags, host, registry: await Registry.load(registryPathOf(allFlags), { disk, clock }) });
   await clock.settle();
   return { harness: { clock, host, handle, workDir: WORK_DIR, flags: allFlags, captured, masterPid: handle.pid }, disk };
 }
@@ -64,23 +66,38 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
   });
 
   describe('the registry over a memory disk', () => {
-    it('a failed write rejects every change it carried and commits none; the next write carries only new changes', async () => {
-      const disk = new MemoryDisk();
-      const registry = await Registry.load(REGISTRY_PATH, disk);
+    it('a failed write acknowledges none of its changes; it is retried after a backoff, and then all are durable', async () => {
+      const clock = new VirtualClock({ simulated: true });
+      const disk = new MemoryDisk(clock);
+      const registry = await Registry.load(REGISTRY_PATH, { disk, clock });
+      const failures: Array<{ message: string; retryInMs: number }> = [];
+      registry.onWriteFailure = (error, retryInMs) => failures.push({ message: error.message, retryInMs });
       await registry.admit(registryAgent('S1'));
-      disk.failNextWrites(1);
-      const failures = await Promise.all([registry.admit(registryAgent('S2')), registry.remove('S1')].map((write) => write.then(() => undefined, (error: Error) => error.message)));
-      expect(failures).to.deep.equal([`registry write failed: ${SIMULATED_WRITE_ERROR}`, `registry write failed: ${SIMULATED_WRITE_ERROR}`]);
+      disk.failNextWrites(2); // the append, then the first retry
+      const done: string[] = [];
+      const writes = [registry.admit(registryAgent('S2')), registry.remove('S1'), registry.admit(registryAgent('S2'))]
+        .map((write, index) => write.then(() => done.push(`ok ${index}`), (error: Error) => done.push(`refused ${index}: ${error.message}`)));
+      await clock.settle();
+      expect(done).to.deep.equal(['refused 2: agent S2 is already admitted']); // refused at once; the rest waits
       expect(registry.agents().map((agent) => agent.id)).to.deep.equal(['S1']);
-      await registry.admit(registryAgent('S3'));
-      expect((await Registry.load(REGISTRY_PATH, disk)).agents().map((agent) => agent.id)).to.deep.equal(['S1', 'S3']);
-      expect(registry.writes).to.equal(2);
+      await clock.advance(REGISTRY_RETRY_INITIAL_MS);
+      expect(done).to.have.length(1); // the first retry failed too
+      await clock.advance(2 * REGISTRY_RETRY_INITIAL_MS);
+      await Promise.all(writes);
+      expect(done).to.deep.equal(['refused 2: agent S2 is already admitted', 'ok 0', 'ok 1']);
+      expect(failures).to.deep.equal([
+        { message: `registry write failed: ${SIMULATED_WRITE_ERROR}`, retryInMs: REGISTRY_RETRY_INITIAL_MS },
+        { message: `registry write failed: ${SIMULATED_WRITE_ERROR}`, retryInMs: 2 * REGISTRY_RETRY_INITIAL_MS },
+      ]);
+      expect(registry.agents().map((agent) => agent.id)).to.deep.equal(['S2']);
+      expect((await Registry.load(REGISTRY_PATH, { disk, clock })).agents().map((agent) => agent.id)).to.deep.equal(['S2']);
     });
 
     it('a slow write holds back reads until it is durable, and changes queued meanwhile go in one next write', async () => {
       const clock = new VirtualClock({ simulated: true });
       const disk = new MemoryDisk(clock);
-      const registry = await Registry.load(REGISTRY_PATH, disk);
+      const registry = await Registry.load(REGISTRY_PATH, { disk, clock });
+      const before = disk.writes.completed;
       disk.delayWritesMs(1_000);
       const done: string[] = [];
       const first = registry.admit(registryAgent('S1')).then(() => done.push('S1'));
@@ -94,29 +111,32 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
       await clock.advance(1_000);
       await Promise.all(queued);
       expect(done).to.deep.equal(['S1', 'S2', 'S3']);
-      expect(disk.writes.completed).to.equal(2);
+      expect(disk.writes.completed - before).to.equal(2);
     });
   });
 
   describe('admitting an agent', () => {
-    it('a failed admission write is never acknowledged: no AgentRegistered, nothing admitted; the retry gets a fresh id', async () => {
+    it('a failed admission write is not acknowledged until its retry is durable: no AgentRegistered, no ping, retries ignored meanwhile', async () => {
       const { harness, disk } = await startOnMemoryDisk();
       const probe = new FakeAgent('agent-a');
       harness.host.spawn(probe);
       const registration = { agent: agentInfo('cpus:1;mem:512'), version: '0.1.0' };
-      disk.failNextWrites(1);
+      disk.failNextWrites(3);
       probe.post(harness.masterPid, 'RegisterAgent', registration);
-      await harness.clock.advance(60_000);
+      await harness.clock.advance(REGISTRY_RETRY_INITIAL_MS * 3); // the append and two retries fail
+      probe.post(harness.masterPid, 'RegisterAgent', registration); // the agent retries: its admission is in progress
+      await harness.clock.settle();
       expect(all(probe, 'AgentRegistered')).to.have.length(0);
-      expect(all(probe, 'Ping'), 'not pinged: the master has no such agent').to.have.length(0);
+      expect(all(probe, 'Ping'), 'not pinged: the master has no such agent yet').to.have.length(0);
       expect(harness.handle.registry.agents()).to.deep.equal([]);
       expect(await agentsOf(harness)).to.deep.equal([]);
-      expect(harness.captured.find('could not admit agent')[0]).to.include({ level: 50 }); // error level: the chaos run counts it as a bug
-      probe.post(harness.masterPid, 'RegisterAgent', registration); // the agent retries
-      await harness.clock.settle();
-      const agentId = (last(probe, 'AgentRegistered')?.body as { agentId: string }).agentId;
-      expect(agentId).to.match(/-S1$/); // S0 was drawn for the failed admission and is not reused
-      expect(harness.handle.registry.agents().map((agent) => agent.id)).to.deep.equal([agentId]);
+      expect(harness.captured.find('registry write failed; retrying').map((line) => line.level)).to.deep.equal([50, 50, 50]); // error level
+      expect(harness.captured.find('admission already in progress')).to.have.length(1);
+      await harness.clock.advance(REGISTRY_RETRY_INITIAL_MS * 4); // the third retry succeeds
+      const registered = all(probe, 'AgentRegistered').map((message) => (message.body as { agentId: string }).agentId);
+      expect(registered).to.have.length(1);
+      expect(registered[0]).to.match(/-S0$/);
+      expect(harness.handle.registry.agents().map((agent) => agent.id)).to.deep.equal(registered);
     });
 
     it('a slow admission write: AgentRegistered only once it is durable, in virtual time', async () => {
@@ -135,7 +155,7 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
   });
 
   describe('removing an agent', () => {
-    it('a failed unreachable mark keeps the agent and its task, tells frameworks nothing, and the next health check removes it', async () => {
+    it('a failed unreachable mark is retried: frameworks hear of the loss only once it is durable', async () => {
       const { harness, disk } = await startOnMemoryDisk();
       const agent = await registerAgent(harness);
       const framework = await registerFramework(harness);
@@ -143,16 +163,15 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
       await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_RUNNING');
       agent.probe.answerPings = false;
       disk.failNextWrites(1);
-      await harness.clock.advance(pingTimeoutsMs(harness));
-      expect(harness.captured.find('could not record the agent removal; keeping the agent')).to.have.length(1);
+      await advanceUntilLogged(harness, 'registry write failed; retrying');
       expect(all(framework.probe, 'LostAgent')).to.have.length(0);
       expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_RUNNING']);
       expect(harness.handle.registry.isAdmitted(agent.agentId)).to.equal(true);
-      expect(await agentsOf(harness)).to.deep.equal([{ id: agent.agentId, pid: agent.probe.self().toString(), connected: true }]);
-      await harness.clock.advance(pingTimeoutsMs(harness)); // pinged again from scratch; this removal's write succeeds
+      await harness.clock.advance(REGISTRY_RETRY_INITIAL_MS);
       expect(all(framework.probe, 'LostAgent')).to.have.length(1);
       expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_RUNNING', 'TASK_LOST']);
       expect(harness.handle.registry.unreachable().map((marked) => marked.id)).to.deep.equal([agent.agentId]);
+      expect(await agentsOf(harness)).to.deep.equal([]);
     });
 
     it('a slow unreachable mark: frameworks hear of the loss only once it is durable', async () => {
@@ -170,7 +189,7 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
       expect(await agentsOf(harness)).to.have.length(0);
     });
 
-    it('an agent registering anew at the address of a disconnected one whose removal fails: neither happens; the retry removes the old one, then admits the new one', async () => {
+    it('an agent registering anew at the address of a disconnected one whose removal fails: neither happens until the retry makes the removal durable, then the new one is admitted', async () => {
       const { harness, disk } = await startOnMemoryDisk();
       const old = await registerAgent(harness);
       const pid = old.probe.self().toString();
@@ -180,14 +199,12 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
       disk.failNextWrites(1); // the removal of the old agent fails
       old.probe.post(harness.masterPid, 'RegisterAgent', registration);
       await harness.clock.settle();
-      // Before, the new agent was admitted anyway and both records sat at one pid (the old one's
+      // Before, the new agent was admitted at once and both records sat at one pid (the old one's
       // health checks reaching the new agent). Now the admission waits for the removal.
       expect(all(old.probe, 'AgentRegistered').map((message) => (message.body as { agentId: string }).agentId)).to.deep.equal([old.agentId]);
       expect(await agentsOf(harness)).to.deep.equal([{ id: old.agentId, pid, connected: false }]);
       expect(harness.handle.registry.agents().map((agent) => agent.id)).to.deep.equal([old.agentId]);
-      expect(harness.captured.find('could not record the agent removal')).to.have.length(1);
-      old.probe.post(harness.masterPid, 'RegisterAgent', registration); // the agent retries
-      await harness.clock.settle();
+      await harness.clock.advance(REGISTRY_RETRY_INITIAL_MS);
       const fresh = (last(old.probe, 'AgentRegistered')?.body as { agentId: string }).agentId;
       expect(fresh).to.not.equal(old.agentId);
       expect(await agentsOf(harness)).to.deep.equal([{ id: fresh, pid, connected: true }]);
@@ -215,7 +232,7 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
   });
 
   describe('re-admitting an agent that was marked unreachable', () => {
-    it('a failed re-admission write is never acknowledged: no AgentReregistered, still unreachable; the retry is re-admitted', async () => {
+    it('a failed re-admission write is not acknowledged until its retry is durable: no AgentReregistered, still unreachable; retries ignored meanwhile', async () => {
       const { harness, disk } = await startOnMemoryDisk();
       const agent = await registerAgent(harness, 'cpus:4;mem:4096');
       agent.probe.answerPings = false;
@@ -227,12 +244,13 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
       disk.failNextWrites(1);
       agent.probe.post(harness.masterPid, 'ReregisterAgent', comeback);
       await harness.clock.settle();
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', comeback); // the agent retries while the write is retried
+      await harness.clock.settle();
       expect(all(agent.probe, 'AgentReregistered')).to.have.length(0);
-      expect(harness.captured.find('could not re-admit the agent')).to.have.length(1);
+      expect(harness.captured.find('ignoring ReregisterAgent: the agent is being removed or re-admitted')).to.have.length(1);
       expect(harness.handle.registry.unreachable().map((marked) => marked.id)).to.deep.equal([agent.agentId]);
       expect(await agentsOf(harness)).to.deep.equal([]);
-      agent.probe.post(harness.masterPid, 'ReregisterAgent', comeback); // the agent retries
-      await harness.clock.settle();
+      await harness.clock.advance(REGISTRY_RETRY_INITIAL_MS);
       expect(all(agent.probe, 'AgentReregistered')).to.have.length(1);
       expect(harness.handle.registry.unreachable()).to.deep.equal([]);
       expect(harness.handle.registry.isAdmitted(agent.agentId)).to.equal(true);
@@ -240,7 +258,7 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
   });
 
   describe('re-registering an agent with new info', () => {
-    it('new info is durable before AgentReregistered: a failed update is not acknowledged and changes nothing; the retry is', async () => {
+    it('new info is durable before AgentReregistered: while its write is retried nothing changes, then everything does', async () => {
       const { harness, disk } = await startOnMemoryDisk();
       const agent = await registerAgent(harness, 'cpus:4;mem:4096', 'old-name.local');
       harness.host.injectExited(harness.masterPid, agent.probe.self());
@@ -252,12 +270,10 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
       agent.probe.post(harness.masterPid, 'ReregisterAgent', comeback);
       await harness.clock.settle();
       expect(all(agent.probe, 'AgentReregistered')).to.have.length(0);
-      expect(harness.captured.find('could not update the agent in the registry')[0]).to.include({ level: 50 });
       expect(harness.handle.registry.agents().map((admitted) => admitted.info.hostname)).to.deep.equal(['old-name.local']);
-      const slaves = () => masterState(harness).then((state) => (state.slaves as Json[]).map((slave) => ({ hostname: slave.hostname, connected: slave.connected })));
+      const slaves = (): Promise<Json[]> => masterState(harness).then((state) => (state.slaves as Json[]).map((slave) => ({ hostname: slave.hostname, connected: slave.connected })));
       expect(await slaves()).to.deep.equal([{ hostname: 'old-name.local', connected: false }]);
-      agent.probe.post(harness.masterPid, 'ReregisterAgent', comeback); // the agent retries
-      await harness.clock.settle();
+      await harness.clock.advance(REGISTRY_RETRY_INITIAL_MS);
       expect(all(agent.probe, 'AgentReregistered')).to.have.length(1);
       expect(harness.handle.registry.agents().map((admitted) => admitted.info.hostname)).to.deep.equal(['new-name.local']);
       expect(await slaves()).to.deep.equal([{ hostname: 'new-name.local', connected: true }]);
