@@ -4,7 +4,7 @@ import { ActorHost, TraceRecorder, traceFileError } from '../lib/process';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { flag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
-import { defaultAgentFlags, type AgentFlags } from '../actors/agent/flags';
+import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 
 export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -74,7 +74,9 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--attributes <attributes>', 'attributes, e.g. "rack:r1;zone:z2"'))
     .addOption(flag('--executor_registration_timeout <duration>', 'kill executors that do not register within this').argParser(parseDurationFlag).default(defaults.executorRegistrationTimeoutMs, '1mins'))
     .addOption(flag('--executor_shutdown_grace_period <duration>', 'time executors get to exit when shut down').argParser(parseDurationFlag).default(defaults.executorShutdownGracePeriodMs, '5secs'))
-    .addOption(flag('--registration_backoff_factor <duration>', 'first registration retry within this, then doubling').argParser(parseDurationFlag).default(defaults.registrationBackoffFactorMs, '1secs'));
+    .addOption(flag('--registration_backoff_factor <duration>', 'first registration retry within this, then doubling').argParser(parseDurationFlag).default(defaults.registrationBackoffFactorMs, '1secs'))
+    .addOption(flag('--recover <mode>', 'after a restart: reconnect to the executors of checkpointing frameworks, or cleanup (kill them and start anew)').choices([...AGENT_RECOVERY_MODES]).default(defaults.recover))
+    .addOption(flag('--executor_reregistration_timeout <duration>', 'after a restart, kill checkpointed executors that do not re-register within this').argParser(parseDurationFlag).default(defaults.executorReregistrationTimeoutMs, '2secs'));
 }
 
 /** Reads the agent's flags back out of commander's options. */
@@ -88,6 +90,8 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     executorRegistrationTimeoutMs: options.executor_registration_timeout as number,
     executorShutdownGracePeriodMs: options.executor_shutdown_grace_period as number,
     registrationBackoffFactorMs: options.registration_backoff_factor as number,
+    recover: options.recover as AgentRecovery,
+    executorReregistrationTimeoutMs: options.executor_reregistration_timeout as number,
   });
 }
 

@@ -7,14 +7,15 @@
 import { Actor, dispatch, UPID, type BodyOf, type Timer } from '../../lib/actor';
 import { ok, type HttpResponse } from '../../lib/process';
 import {
-  AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
-  KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
+  AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
+  KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
   droppedTaskState, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
   type AgentInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
+import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
 import { AGENT_VERSION, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
 import { masterPid, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
@@ -38,13 +39,20 @@ export interface AgentOptions {
   readonly launcher: Launcher;
   /** What runs the command executor (default: node with `command-executor.js`). */
   readonly commandExecutor: ExecutorInfo['command'];
+  /** Where it checkpoints (`startAgent` opens the journal in the work dir); without it nothing is. */
+  readonly checkpoints?: AgentCheckpoints;
+  /** What a previous run checkpointed, to take back at start (`--recover=reconnect`). */
+  readonly recovered?: RecoveredAgent;
 }
 
 /** How the books end a task still live when its framework is shut down (the master kills it with the same reason). */
 const FRAMEWORK_SHUT_DOWN = { state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', message: 'The framework was shut down' } as const;
 
-/** Life of the agent (Mesos' `Slave::State`, without recovery). */
-export type AgentPhase = 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
+/**
+ * Life of the agent (Mesos' `Slave::State`): RECOVERING while a restarted agent waits for its
+ * checkpointed executors to re-register, DISCONNECTED until (re-)registered, RUNNING, TERMINATING.
+ */
+export type AgentPhase = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
 
 /**
  * The agent actor. Its protocol is the block of handlers in the constructor: first what the
@@ -125,7 +133,11 @@ export class Agent extends Actor {
   protected override initialize(): void {
     this.startTimeSeconds = this.clock.now() / 1000;
     this.log.info({ agent: this.self().toString(), master: this.master.toString() }, 'agent started');
-    this.startRegistration();
+    if (this.options.checkpoints !== undefined) {
+      this.options.checkpoints.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'checkpoint write failed; retrying');
+    }
+    if (this.options.recovered !== undefined) this.recover(this.options.recovered);
+    else this.startRegistration();
   }
 
   protected override finalize(): void {
@@ -146,6 +158,12 @@ export class Agent extends Actor {
 
   private reregistered(from: UPID, message: BodyOf<typeof AgentReregistered>): void {
     if (!this.fromMaster(from, 'AgentReregistered')) return;
+    if (this.agentId === undefined) {
+      // An answer to an earlier incarnation at this address (a late reply crossing a restart): a
+      // new agent registers, it does not re-register, and takes no id this way.
+      this.log.warn({ agentId: message.agentId }, 'ignoring AgentReregistered: this agent has no id yet (it registers anew)');
+      return;
+    }
     this.connected(message.agentId, message.masterInfo, 're-registered', message.connection?.totalPingTimeoutSeconds);
     if (this.phase === 'RUNNING') this.reconcile(message.reconciliations ?? [], message.executors ?? []);
   }
@@ -158,6 +176,7 @@ export class Agent extends Actor {
     }
     if (this.phase === 'RUNNING') return;
     this.log.info({ agentId, master: masterInfo.pid }, `agent ${how}`);
+    if (this.agentId === undefined) void this.options.checkpoints?.record({ t: 'agent', agentId });
     this.agentId = agentId;
     this.masterInfo = masterInfo;
     // As Mesos: the master says how long it waits for pongs; without it, the flag's value.
@@ -291,8 +310,8 @@ export class Agent extends Actor {
     const { task, frameworkId } = message;
     // As Mesos: only a terminating agent (or one that never registered) ignores tasks; while
     // re-registering it launches them, and their updates wait for the master.
-    if (this.phase === 'TERMINATING' || this.agentId === undefined || task.agentId !== this.agentId) {
-      this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent terminating or unregistered, or task meant for another agent');
+    if (this.phase === 'TERMINATING' || this.phase === 'RECOVERING' || this.agentId === undefined || task.agentId !== this.agentId) {
+      this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent terminating, recovering or unregistered, or task meant for another agent');
       return;
     }
     const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, this.options.commandExecutor);
@@ -314,6 +333,7 @@ export class Agent extends Actor {
       return this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
     }
     executor.setTaskRole(task.taskId, message.role);
+    this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
     this.deliverTask(framework, executor, task);
   }
 
@@ -366,8 +386,8 @@ export class Agent extends Actor {
     if (!this.fromMaster(from, 'KillTaskOnAgent')) return;
     const { frameworkId, taskId } = message;
     const framework = this.frameworks.get(frameworkId);
-    if (this.phase === 'TERMINATING' || framework === undefined || framework.phase === 'TERMINATING') {
-      this.log.warn({ frameworkId, taskId }, 'ignoring KillTask: agent or framework terminating, or framework unknown');
+    if (this.phase === 'TERMINATING' || this.phase === 'RECOVERING' || framework === undefined || framework.phase === 'TERMINATING') {
+      this.log.warn({ frameworkId, taskId }, 'ignoring KillTask: agent recovering, agent or framework terminating, or framework unknown');
       return;
     }
     const executor = framework.executorForTask(taskId);
@@ -426,7 +446,11 @@ export class Agent extends Actor {
     if (!duplicate) executor?.updateTaskState(update.status);
     const result = duplicate ? 'duplicate' : this.updates.update(update);
     if (result === 'refused') return;
-    this.send(from, StatusUpdateAcknowledgement, { agentId: this.agentId, frameworkId: framework.id, taskId, uuid: message.update.uuid });
+    const acknowledgement = { agentId: this.agentId, frameworkId: framework.id, taskId, uuid: message.update.uuid };
+    // A checkpointing framework's update is durable before the executor hears it arrived (Mesos).
+    const durable = result === 'accepted' ? this.checkpoint(framework, { t: 'update', update }) : undefined;
+    if (durable === undefined) this.send(from, StatusUpdateAcknowledgement, acknowledgement);
+    else this.defer(durable, () => this.send(from, StatusUpdateAcknowledgement, acknowledgement));
   }
 
   /** Mesos refuses TASK_STAGING from executors (and shuts them down), and non-terminal updates for queued tasks. */
@@ -452,6 +476,8 @@ export class Agent extends Actor {
       this.log.warn({ frameworkId, taskId, uuid, result: result.kind }, 'ignoring a status update acknowledgement');
       return;
     }
+    const acknowledgedFor = this.frameworks.get(frameworkId);
+    if (acknowledgedFor !== undefined) this.checkpoint(acknowledgedFor, { t: 'ack', frameworkId, taskId, uuid });
     if (!result.terminated) return;
     const framework = this.frameworks.get(frameworkId);
     const executor = framework?.executorForTask(taskId);
@@ -476,8 +502,9 @@ export class Agent extends Actor {
     const update = agentStatusUpdate({
       frameworkId, agentId: this.agentId ?? '', executorId, taskId, verdict, uuid: this.host.newId(), nowMs: this.clock.now(),
     });
-    this.frameworks.get(frameworkId)?.executors.get(executorId ?? '')?.updateTaskState(update.status);
-    this.updates.update(update);
+    const framework = this.frameworks.get(frameworkId);
+    framework?.executors.get(executorId ?? '')?.updateTaskState(update.status);
+    if (this.updates.update(update) === 'accepted' && framework !== undefined) this.checkpoint(framework, { t: 'update', update });
   }
 
   private failTask(frameworkId: string, executorId: string | undefined, taskId: string, reason: string, message: string): void {
@@ -505,6 +532,9 @@ export class Agent extends Actor {
     const onExit = (exit: ExecutorExit): void => {
       dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);
     };
+    this.checkpoint(framework, {
+      t: 'executor', frameworkId: framework.id, info: executor.info, runId, directory, commandExecutor, ...(role !== undefined ? { role } : {}),
+    });
     this.log.info({ frameworkId: framework.id, executorId: executor.id, directory }, 'launching executor');
     this.defer(this.options.launcher.launch(launch, onExit), (started) => this.executorStarted(executor, started), (error) => this.executorLaunchFailed(executor, error));
     return executor;
@@ -513,6 +543,10 @@ export class Agent extends Actor {
   private executorStarted(executor: ExecutorRecord, started: LaunchedExecutor): void {
     if (executor.phase === 'TERMINATED') return started.destroy(); // it exited before we heard it started: clear what it left
     executor.process = started;
+    const framework = this.frameworks.get(executor.frameworkId);
+    if (framework !== undefined && started.processId !== undefined) {
+      this.checkpoint(framework, { t: 'executorProcess', frameworkId: framework.id, executorId: executor.id, runId: executor.runId, processId: started.processId });
+    }
     if (executor.phase === 'TERMINATING' && executor.pid === undefined) started.destroy();
   }
 
@@ -547,6 +581,7 @@ export class Agent extends Actor {
     executor.registrationTimer?.cancel();
     executor.registrationTimer = undefined;
     this.link(from);
+    this.checkpoint(framework, { t: 'executorPid', frameworkId: framework.id, executorId: executor.id, runId: executor.runId, pid: from.toString() });
     this.send(from, ExecutorRegistered, {
       executorInfo: executor.info, frameworkId: framework.id, frameworkInfo: { ...framework.info, id: framework.id },
       agentId: executor.agentId, agentInfo: this.agentInfo(),
@@ -558,10 +593,29 @@ export class Agent extends Actor {
     for (const task of [...executor.queuedTasks.values()]) this.deliverTask(framework, executor, task);
   }
 
+  /**
+   * A checkpointed executor answers ReconnectExecutor (the agent is recovering): it is running
+   * again, at the pid it answers from, and the updates it has not seen acknowledged are taken as
+   * any executor update is (the stream drops those it has already). Outside recovery, or from an
+   * executor the agent is not waiting for, it is shut down (Mesos does the same).
+   */
   private reregisterExecutor(from: UPID, message: BodyOf<typeof ReregisterExecutor>): void {
-    // Executors re-register only with an agent recovering from checkpoints, which this agent never is (Mesos does the same outside recovery).
-    this.log.warn({ from: from.toString(), executorId: message.executorId }, 'shutting down a re-registering executor: the agent is not recovering');
-    this.send(from, ShutdownExecutorOnExecutor, {});
+    const framework = this.frameworks.get(message.frameworkId);
+    const executor = framework?.executors.get(message.executorId);
+    if (this.phase !== 'RECOVERING' || framework === undefined || executor === undefined || !executor.reconnecting || this.agentId === undefined) {
+      this.log.warn({ from: from.toString(), executorId: message.executorId, phase: this.phase }, 'shutting down a re-registering executor: the agent is not waiting for it');
+      this.send(from, ShutdownExecutorOnExecutor, {});
+      return;
+    }
+    this.log.info({ frameworkId: framework.id, executorId: executor.id, pid: from.toString() }, 'executor re-registered');
+    executor.reconnecting = false;
+    executor.phase = 'RUNNING';
+    executor.pid = from;
+    this.link(from);
+    this.checkpoint(framework, { t: 'executorPid', frameworkId: framework.id, executorId: executor.id, runId: executor.runId, pid: from.toString() });
+    this.send(from, ExecutorReregistered, { agentId: this.agentId, agentInfo: this.agentInfo() });
+    for (const update of message.updates) this.statusUpdate(from, { update });
+    this.finishRecoveryIfReady();
   }
 
   private executorToFramework(from: UPID, message: BodyOf<typeof ExecutorToFramework>): void {
@@ -585,8 +639,13 @@ export class Agent extends Actor {
     if (framework.phase !== 'TERMINATING') {
       for (const taskId of executor.liveTaskIds()) this.agentUpdate(framework.id, executor.id, taskId, verdict);
     }
-    if (this.agentId !== undefined) {
+    if (this.agentId !== undefined && this.phase !== 'RECOVERING') {
       this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId: executor.id, status: waitStatus(exit) });
+    }
+    this.checkpoint(framework, { t: 'executorEnded', frameworkId: framework.id, executorId: executor.id, runId: executor.runId });
+    if (executor.reconnecting) {
+      executor.reconnecting = false;
+      this.finishRecoveryIfReady();
     }
     if (this.phase === 'TERMINATING' || framework.phase === 'TERMINATING' || !executor.hasIncompleteTasks()) this.removeExecutor(framework, executor);
   }
@@ -634,6 +693,10 @@ export class Agent extends Actor {
 
   private frameworkFor(frameworkId: string, message: BodyOf<typeof RunTask>): AgentFrameworkRecord {
     let framework = this.frameworks.get(frameworkId);
+    const info = message.framework;
+    if (framework === undefined || framework.info !== info || (message.pid !== undefined && framework.schedulerPid !== message.pid)) {
+      if (info.checkpoint === true) this.checkpointRecord({ t: 'framework', frameworkId, info, ...(message.pid !== undefined ? { pid: message.pid } : {}) });
+    }
     if (framework === undefined) {
       framework = new AgentFrameworkRecord(frameworkId, message.framework, message.pid);
       this.frameworks.set(frameworkId, framework);
@@ -667,6 +730,7 @@ export class Agent extends Actor {
   }
 
   private removeFramework(framework: AgentFrameworkRecord): void {
+    this.checkpoint(framework, { t: 'frameworkEnded', frameworkId: framework.id });
     this.frameworks.delete(framework.id);
     this.completedFrameworks.delete(framework.id);
     this.completedFrameworks.set(framework.id, framework);
@@ -694,6 +758,116 @@ export class Agent extends Actor {
     if (this.frameworks.size === 0) return this.terminate();
     // Executors that outlive their grace period are killed; allow that kill time to be reported.
     this.delay(this.options.flags.executorShutdownGracePeriodMs * 2, () => this.terminate());
+  }
+
+  // ---- checkpoints and recovery -------------------------------------------------------------
+
+  /**
+   * Records a fact about a checkpointing framework (`FrameworkInfo.checkpoint`); resolves once it
+   * is durable. Undefined (nothing recorded) for other frameworks, or without checkpoints.
+   */
+  private checkpoint(framework: AgentFrameworkRecord, record: CheckpointRecord): Promise<void> | undefined {
+    return framework.info.checkpoint === true ? this.checkpointRecord(record) : undefined;
+  }
+
+  private checkpointRecord(record: CheckpointRecord): Promise<void> | undefined {
+    return this.options.checkpoints?.record(record);
+  }
+
+  /**
+   * Takes back what a previous run checkpointed (Mesos' `Slave::recover`, `--recover=reconnect`):
+   * its agent id, the checkpointing frameworks, their executors' latest runs with their tasks and
+   * unacknowledged updates (held until the agent is registered again). Each executor that had
+   * registered is asked to reconnect (ReconnectExecutor) and watched through its OS process;
+   * one that had not registered yet is killed, its tasks failed. Registration starts once every
+   * executor re-registered or ended, or `executorReregistrationTimeoutMs` passed (then the rest
+   * are killed, their tasks failed with REASON_EXECUTOR_REREGISTRATION_TIMEOUT).
+   */
+  private recover(recovered: RecoveredAgent): void {
+    this.phase = 'RECOVERING';
+    this.agentId = recovered.agentId;
+    this.updates.pause();
+    const agentId = this.agentId ?? '';
+    const waiting: ExecutorRecord[] = [];
+    for (const [frameworkId, saved] of recovered.frameworks) {
+      const framework = new AgentFrameworkRecord(frameworkId, saved.info, saved.pid);
+      this.frameworks.set(frameworkId, framework);
+      for (const run of saved.executors.values()) {
+        const executor = new ExecutorRecord({ ...run.info, frameworkId }, frameworkId, agentId, run.commandExecutor, run.runId, run.directory);
+        executor.role = run.role;
+        framework.executors.set(executor.id, executor);
+        for (const task of run.tasks.values()) {
+          executor.setTaskRole(task.info.taskId, task.role);
+          if (run.pid !== undefined || task.updates.length > 0) executor.launchTask(task.info);
+          else executor.queueTask(task.info);
+          for (const { update, acknowledged } of task.updates) {
+            executor.updateTaskState(update.status);
+            this.updates.recover(update, acknowledged);
+          }
+        }
+        if (run.ended) {
+          executor.phase = 'TERMINATED';
+          continue;
+        }
+        executor.reconnecting = true;
+        const onExit = (exit: ExecutorExit): void => {
+          dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);
+        };
+        if (run.processId !== undefined && this.options.launcher.recover !== undefined) {
+          executor.process = this.options.launcher.recover({ frameworkId, executorId: executor.id, runId: run.runId, processId: run.processId }, onExit);
+        }
+        waiting.push(executor);
+        if (run.pid === undefined) {
+          executor.pendingTermination = { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', message: 'The executor had not registered when the agent restarted' };
+          executor.reconnecting = false;
+          this.endUnrecoveredExecutor(executor);
+          continue;
+        }
+        this.link(UPID.parse(run.pid));
+        this.send(run.pid, ReconnectExecutor, { agentId });
+      }
+    }
+    this.log.info({ agentId, frameworks: recovered.frameworks.size, executors: waiting.length }, 'recovering from checkpoints');
+    this.delay(this.options.flags.executorReregistrationTimeoutMs, () => this.recoveryTimedOut());
+    this.finishRecoveryIfReady();
+  }
+
+  /** Executors that did not re-register in time are killed; their live tasks fail. */
+  private recoveryTimedOut(): void {
+    if (this.phase !== 'RECOVERING') return;
+    const timeoutMs = this.options.flags.executorReregistrationTimeoutMs;
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) {
+        if (!executor.reconnecting) continue;
+        this.log.warn({ frameworkId: framework.id, executorId: executor.id, timeoutMs }, 'executor did not re-register after the agent restarted; killing it');
+        executor.reconnecting = false;
+        executor.pendingTermination = { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', message: `Executor did not re-register within ${timeoutMs} ms of the agent's restart` };
+        this.endUnrecoveredExecutor(executor);
+      }
+    }
+    this.finishRecoveryIfReady();
+  }
+
+  /** Kills an executor the agent could not take back: its process if known, else it is ended at once. */
+  private endUnrecoveredExecutor(executor: ExecutorRecord): void {
+    if (executor.process !== undefined) {
+      executor.phase = 'TERMINATING';
+      executor.process.destroy();
+      return;
+    }
+    this.executorExited(executor, { code: null, signal: null });
+  }
+
+  /** Once no executor is awaited, recovery is over: the agent registers again, under its old id. */
+  private finishRecoveryIfReady(): void {
+    if (this.phase !== 'RECOVERING') return;
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) if (executor.reconnecting) return;
+    }
+    this.log.info({ agentId: this.agentId }, 'recovery finished; registering with the master');
+    this.phase = 'DISCONNECTED';
+    for (const framework of [...this.frameworks.values()]) if (framework.idle()) this.removeFramework(framework);
+    this.startRegistration();
   }
 
   // ---- helpers ------------------------------------------------------------------------------

@@ -82,3 +82,18 @@ export const AGENT_START_INPUT = 'agent-start';
 
 /** Name of the input a traced agent host records when an executor process exits (which run, and how), fed back by `replayAgent`. */
 export const EXECUTOR_EXIT_INPUT = 'executor-exit';
+
+/** After a restart, checkpointed executors have this long to re-register before they are killed (Mesos `--executor_reregistration_timeout`, 2 s). */
+export const EXECUTOR_REREGISTRATION_TIMEOUT_MS = 2_000;
+
+/** How often the agent checks that a recovered executor's process (not its child) still lives (Mesos' reaper polls too). */
+export const RECOVERED_PROCESS_POLL_MS = 1_000;
+
+/** The checkpoint journal is compacted once it holds this many records and twice what is live. */
+export const CHECKPOINT_COMPACTION_MIN_RECORDS = 10_000;
+
+/** A failed checkpoint write is retried after this long, doubling per failure in a row... */
+export const CHECKPOINT_RETRY_INITIAL_MS = 500;
+
+/** ... up to this long between attempts. */
+export const CHECKPOINT_RETRY_MAX_MS = 30_000;

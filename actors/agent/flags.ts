@@ -5,6 +5,7 @@
 import { UPID } from '../../lib/actor';
 import {
   EXECUTOR_REGISTRATION_TIMEOUT_MS,
+  EXECUTOR_REREGISTRATION_TIMEOUT_MS,
   EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS,
   MASTER_PING_TIMEOUT_MS,
   REGISTRATION_BACKOFF_FACTOR_MS,
@@ -32,7 +33,20 @@ export interface AgentFlags {
   masterPingTimeoutMs: number;
   /** The command executor: a `.js` script run with node, or a program run as is (default: `command-executor.js` beside the agent's code). */
   commandExecutorPath?: string;
+  /**
+   * What a restarted agent does with its checkpoints (Mesos `--recover`): `reconnect` (the
+   * default) takes back the executors of checkpointing frameworks and their tasks; `cleanup`
+   * kills them, forgets the checkpoints, and starts as a new agent.
+   */
+  recover: AgentRecovery;
+  /** After a restart, checkpointed executors that have not re-registered within this long are killed (Mesos `--executor_reregistration_timeout`, 2 s). */
+  executorReregistrationTimeoutMs: number;
 }
+
+/** The values of `--recover`. */
+export const AGENT_RECOVERY_MODES = ['reconnect', 'cleanup'] as const;
+/** What a restarted agent does with its checkpoints. */
+export type AgentRecovery = (typeof AGENT_RECOVERY_MODES)[number];
 
 /** The fields a caller must give; everything else defaults. */
 export type AgentFlagsInput = Pick<AgentFlags, 'master' | 'workDir'> & Partial<AgentFlags>;
@@ -47,6 +61,8 @@ export function defaultAgentFlags(input: AgentFlagsInput): AgentFlags {
     executorShutdownGracePeriodMs: EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS,
     registrationBackoffFactorMs: REGISTRATION_BACKOFF_FACTOR_MS,
     masterPingTimeoutMs: MASTER_PING_TIMEOUT_MS,
+    recover: 'reconnect',
+    executorReregistrationTimeoutMs: EXECUTOR_REREGISTRATION_TIMEOUT_MS,
     ...withoutUndefined(input),
   };
 }
@@ -71,6 +87,8 @@ export function checkAgentFlags(flags: AgentFlags): void {
   requirePositive('--executor_registration_timeout', flags.executorRegistrationTimeoutMs);
   requirePositive('--registration_backoff_factor', flags.registrationBackoffFactorMs);
   requirePositive('masterPingTimeoutMs', flags.masterPingTimeoutMs);
+  requirePositive('--executor_reregistration_timeout', flags.executorReregistrationTimeoutMs);
+  if (!AGENT_RECOVERY_MODES.includes(flags.recover)) throw new Error(`--recover: must be one of ${AGENT_RECOVERY_MODES.join(', ')}, not '${String(flags.recover)}'`);
   const graceMs = flags.executorShutdownGracePeriodMs;
   if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
     throw new Error(`--executor_shutdown_grace_period: must be a duration of 0 or more, not ${String(graceMs)} ms`);

@@ -16,6 +16,7 @@ import { nodeDisk, type Disk } from '../../lib/disk';
 import type { ActorHost } from '../../lib/process';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent } from './agent';
+import { AgentCheckpoints, checkpointRecords, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
 import { checkAgentFlags, type AgentFlags } from './flags';
 import { FilesActor, FILES_ACTOR_ID } from './files';
 import { ProcessLauncher, type Launcher } from './launcher';
@@ -24,14 +25,36 @@ import { recordingLauncher, type AgentStartInput } from './replay';
 import { detectResources, parseAttributes, type SystemProbe } from './resources';
 
 export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
-export { checkAgentFlags, defaultAgentFlags, type AgentFlags, type AgentFlagsInput } from './flags';
+export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, type AgentFlags, type AgentFlagsInput, type AgentRecovery } from './flags';
+export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRecords, recoverCheckpoints, recoveredFrom, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson } from './files';
-export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher } from './launcher';
+export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
 export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
 export { TaskStatusUpdateManager, type AcknowledgementResult, type UpdateResult, type StatusUpdateManagerOptions } from './status-update-manager';
 export { agentDirectory, executorRunDirectory, STDOUT_FILE, STDERR_FILE } from './paths';
 export * from './constants';
 export { ReplayLauncher, agentStartInput, recordingLauncher, replayAgent, type AgentStartInput, type ExecutorExitInput, type ReplayAgentOptions } from './replay';
+
+/**
+ * Reads the checkpoints of a previous run in the work dir. With `--recover=reconnect` (the
+ * default) they are returned for the agent to take back (undefined if there are none, or the
+ * previous run never registered). With `--recover=cleanup` every checkpointed executor still
+ * running is killed and nothing is returned: the agent starts anew, under a new id. Throws on a
+ * corrupt journal (the bin exits 2).
+ */
+async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launcher, host: ActorHost): Promise<RecoveredAgent | undefined> {
+  const recovered = await recoverCheckpoints(disk, flags.workDir);
+  if (recovered?.agentId === undefined) return undefined;
+  if (flags.recover === 'reconnect') return recovered;
+  for (const [frameworkId, framework] of recovered.frameworks) {
+    for (const executor of framework.executors.values()) {
+      if (executor.ended || executor.processId === undefined) continue;
+      host.logger.warn({ frameworkId, executorId: executor.info.executorId, processId: executor.processId }, '--recover=cleanup: killing a checkpointed executor');
+      launcher.recover?.({ frameworkId, executorId: executor.info.executorId, runId: executor.runId, processId: executor.processId }, () => undefined).destroy();
+    }
+  }
+  return undefined;
+}
 
 /** A running agent. */
 export interface AgentHandle {
@@ -60,6 +83,8 @@ export interface StartAgentOptions {
    * came first, confined to its work dir, and be terminated when that agent stops.
    */
   readonly files?: boolean;
+  /** The agent's actor id (default: the host's next `slave(N)`); a restarted agent takes its old one, so its pid is the same. */
+  readonly id?: string;
 }
 
 /** The native command executor, where `npm install` could compile it (scripts/build-native.js). */
@@ -90,21 +115,25 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const { flags, host } = options;
   checkAgentFlags(flags);
   const attributes = parseAttributes(flags.attributes);
-  await (options.disk ?? nodeDisk).makeDirectory(flags.workDir);
+  const disk = options.disk ?? nodeDisk;
+  await disk.makeDirectory(flags.workDir);
   const detection: Parameters<typeof detectResources>[0] = { workDir: flags.workDir };
   if (flags.resources !== undefined) detection.explicit = flags.resources;
   if (options.probe !== undefined) detection.probe = options.probe;
   const resources = await detectResources(detection);
-  const id = host.uniqueId('slave');
+  const id = options.id ?? host.uniqueId('slave');
+  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(), host, UPID.at(id, host.address));
+  const recovered = await recoverOrCleanUp(disk, flags, launcher, host);
+  const checkpoints = await AgentCheckpoints.open(disk, flags.workDir, recovered, (delayMs, callback) => host.clock.setTimer(delayMs, callback));
   const start: AgentStartInput = {
     id, flags, resources: resources.toJSON(), attributes, hostname: flags.hostname ?? osHostname(), commandExecutor: commandExecutorCommand(flags),
+    ...(recovered !== undefined ? { recovered: checkpointRecords(recovered) } : {}),
   };
   // A traced host records what the agent starts from and how its executors exit: what a replay feeds back.
   host.recordInput(UPID.at(id, host.address), AGENT_START_INPUT, start);
   const agent = new Agent({
-    ...start,
-    resources,
-    launcher: recordingLauncher(options.launcher ?? new ProcessLauncher(), host, UPID.at(id, host.address)),
+    id, flags, attributes: start.attributes, hostname: start.hostname, commandExecutor: start.commandExecutor, resources, launcher, checkpoints,
+    ...(recovered !== undefined ? { recovered } : {}),
   });
   const pid = host.spawn(agent);
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir) : undefined;

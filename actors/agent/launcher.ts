@@ -11,6 +11,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { nodeDisk, type Disk } from '../../lib/disk';
 import type { CommandInfo } from '../../lib/protocol';
+import { RECOVERED_PROCESS_POLL_MS } from './constants';
 import { STDERR_FILE, STDOUT_FILE } from './paths';
 
 /** Everything needed to start one executor run. */
@@ -48,9 +49,24 @@ export interface LaunchedExecutor {
   destroy(): void;
 }
 
+/** An executor process a previous run of the agent started, as its checkpoints name it. */
+export interface RecoveredProcess {
+  readonly frameworkId: string;
+  readonly executorId: string;
+  readonly runId: string;
+  readonly processId: number;
+}
+
 /** Starts executors; `onExit` is called once when the process ends (from outside any actor). */
 export interface Launcher {
   launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor>;
+  /**
+   * Takes back an executor process that a previous run of the agent started (after a restart):
+   * `onExit` is called once when it is gone (how it ended is not known: it is no child of this
+   * process). A launcher without this cannot recover executors; the agent then kills nothing
+   * and waits for the executor's own re-registration or its link to break.
+   */
+  recover?(process: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor;
 }
 
 /**
@@ -101,6 +117,28 @@ export function commandLine(command: CommandInfo): CommandLine {
 export class ProcessLauncher implements Launcher {
   /** @param disk creates the sandbox directories. */
   constructor(private readonly disk: Disk = nodeDisk) {}
+
+  /**
+   * Watches a process a previous agent started: its process group is polled every
+   * `RECOVERED_PROCESS_POLL_MS` (it is not our child, so no exit event comes), and `onExit`
+   * reports it gone with no code or signal.
+   */
+  recover(recovered: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor {
+    const { processId } = recovered;
+    let reported = false;
+    const report = (): void => {
+      if (reported) return;
+      reported = true;
+      clearInterval(poll);
+      onExit({ code: null, signal: null });
+    };
+    const poll = setInterval(() => {
+      if (!exists(processId)) report();
+    }, RECOVERED_PROCESS_POLL_MS);
+    poll.unref();
+    if (!exists(processId)) setImmediate(report);
+    return { processId, destroy: () => void killProcessTree(processId, 'SIGKILL') };
+  }
 
   async launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
     await this.disk.makeDirectory(launch.directory);

@@ -60,6 +60,8 @@ export class ExecutorRecord {
   readonly taskRoles = new Map<string, string>();
   /** The role the executor's own resources were allocated to (from the RunTask that started it). */
   role: string | undefined;
+  /** A restarted agent asked it to reconnect (ReconnectExecutor) and waits for its ReregisterExecutor. */
+  reconnecting = false;
 
   constructor(
     /** The executor's description (synthesized for the command executor). */

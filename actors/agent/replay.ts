@@ -15,8 +15,10 @@ import type { Attributes, CommandInfo } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { Agent } from './agent';
 import { AGENT_START_INPUT, EXECUTOR_EXIT_INPUT } from './constants';
+import { AgentCheckpoints, recoveredFrom, type CheckpointRecord } from './checkpoint';
 import { checkAgentFlags, type AgentFlags } from './flags';
-import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher } from './launcher';
+import { MemoryDisk } from '../../lib/disk';
+import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from './launcher';
 
 /** The body of the `agent-start` input: what a replay needs to build the same agent. */
 export interface AgentStartInput {
@@ -29,6 +31,8 @@ export interface AgentStartInput {
   readonly hostname: string;
   /** What ran the built-in command executor. */
   readonly commandExecutor: CommandInfo;
+  /** What it took back from a previous run's checkpoints, as records. */
+  readonly recovered?: CheckpointRecord[];
 }
 
 /** The body of an `executor-exit` input: which executor run ended, and how. */
@@ -44,12 +48,15 @@ export interface ExecutorExitInput {
  * (as an `executor-exit` input for `agent`) before the agent hears of it.
  */
 export function recordingLauncher(launcher: Launcher, host: ActorHost, agent: UPID): Launcher {
+  const recording = (run: { frameworkId: string; executorId: string; runId: string }, onExit: (exit: ExecutorExit) => void) => (exit: ExecutorExit): void => {
+    const input: ExecutorExitInput = { frameworkId: run.frameworkId, executorId: run.executorId, runId: run.runId, exit };
+    host.recordInput(agent, EXECUTOR_EXIT_INPUT, input);
+    onExit(exit);
+  };
+  const recover = launcher.recover?.bind(launcher);
   return {
-    launch: (launch, onExit) => launcher.launch(launch, (exit) => {
-      const input: ExecutorExitInput = { frameworkId: launch.frameworkId, executorId: launch.executorId, runId: launch.runId, exit };
-      host.recordInput(agent, EXECUTOR_EXIT_INPUT, input);
-      onExit(exit);
-    }),
+    launch: (launch, onExit) => launcher.launch(launch, recording(launch, onExit)),
+    ...(recover !== undefined ? { recover: (process: RecoveredProcess, onExit: (exit: ExecutorExit) => void) => recover(process, recording(process, onExit)) } : {}),
   };
 }
 
@@ -67,6 +74,12 @@ export class ReplayLauncher implements Launcher {
     this.launches.push(launch);
     this.running.set(launch.runId, onExit);
     return Promise.resolve({ processId: undefined, destroy: () => undefined });
+  }
+
+  /** Takes back a run a previous agent started (its exit is fed with `exit`, as a launched one's). */
+  recover(process: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor {
+    this.running.set(process.runId, onExit);
+    return { processId: process.processId, destroy: () => undefined };
   }
 
   /** Reports that run `runId` exited; throws if no such run was launched or it already exited. */
@@ -117,6 +130,9 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
   const { pid, input } = agentStartInput(trace, options.address);
   checkAgentFlags(input.flags);
   const launcher = new ReplayLauncher();
+  // Checkpoints on a memory disk: the same writes happen (and resolve) as in the recording, and go nowhere.
+  const recovered = input.recovered === undefined ? undefined : recoveredFrom(input.recovered);
+  const checkpoints = await AgentCheckpoints.open(new MemoryDisk(), input.flags.workDir, recovered, () => ({ cancel: () => undefined }));
   const agentOptions = {
     id: input.id,
     flags: input.flags,
@@ -125,6 +141,8 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     hostname: input.hostname,
     launcher,
     commandExecutor: input.commandExecutor,
+    checkpoints,
+    ...(recovered !== undefined ? { recovered } : {}),
   };
   const feedExit = (body: unknown): void => {
     const exit = body as Partial<ExecutorExitInput> | null;

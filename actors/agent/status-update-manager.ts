@@ -106,6 +106,21 @@ export class TaskStatusUpdateManager {
     return 'accepted';
   }
 
+  /**
+   * Puts back an update a restarted agent read from its checkpoints: an acknowledged one is only
+   * remembered (a retry of it is a duplicate), the others wait in order, unsent until `resume`.
+   * Call it while paused.
+   */
+  recover(update: StatusUpdate, acknowledged: boolean): void {
+    const uuid = update.uuid;
+    if (uuid === undefined) return;
+    const stream = this.streamFor(update.frameworkId, update.status.taskId, true) as TaskStream;
+    if (stream.received.has(uuid) || stream.acknowledged.has(uuid)) return;
+    stream.received.add(uuid);
+    if (acknowledged) stream.acknowledged.add(uuid);
+    else stream.pending.push(update);
+  }
+
   /** Whether `update` (by uuid) was taken into its task's stream already, acknowledged or not. */
   seen(update: StatusUpdate): boolean {
     const stream = update.uuid === undefined ? undefined : this.streamFor(update.frameworkId, update.status.taskId, false);

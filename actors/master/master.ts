@@ -1044,8 +1044,12 @@ export class Master extends Actor {
   private replyReregistered(agent: AgentRecord, message: ReregisterAgentBody): void {
     this.counters.increment('slave_reregistrations');
     this.log.info({ agentId: agent.id, agentPid: agent.pid.toString(), tasks: message.tasks.length }, 'agent re-registered');
+    // Every task the master has on the agent that the agent did not report, terminal ones
+    // (awaiting their acknowledgement) too, as Mesos' `reconcileKnownSlave`: an agent that
+    // restarted without its checkpoints lost their updates, and answers TASK_LOST for them.
+    const reported = new Set(message.tasks.map((task) => `${task.frameworkId}/${task.taskId}`));
     const reconciliations = [...this.state.agentTasks(agent)]
-      .filter((tracked) => !isTerminalOrUnreachable(tracked.task.state))
+      .filter(({ task }) => !reported.has(`${task.frameworkId}/${task.taskId}`))
       .map(({ task }) => ({ frameworkId: task.frameworkId, taskId: task.taskId }));
     const executors = [...agent.executors].flatMap(([frameworkId, byId]) => [...byId.keys()].map((executorId) => ({ frameworkId, executorId })));
     this.send(agent.pid, AgentReregistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection(), reconciliations, executors });

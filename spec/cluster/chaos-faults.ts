@@ -74,6 +74,8 @@ export const LONG_FAULT_PROBABILITY = 0.1;
 export const MAX_LONG_FAULT_DURATION_MS = 15 * 60_000;
 /** Drops and partitions in force at once, at most. */
 export const MAX_ACTIVE_FAULTS = 3;
+/** What the registry-failure fault is called in the log. */
+const REGISTRY_FAILURES = 'every registry write fails';
 /** How long one registry write takes while the registry is slow (ms): a busy disk, a stalled one. */
 export const SLOW_REGISTRY_WRITES_MS: readonly number[] = [200, 2_000, 20_000];
 /** Longest time a message between machines takes to arrive under a latency fault, one of these (ms). */
@@ -371,6 +373,19 @@ export class Faults {
   }
 
   /** Ends the faults whose time is up (all of them with `all`). */
+  /**
+   * Ends the registry write failures in force, if any: a master cannot start on a registry it
+   * cannot write (it exits 2), so the run frees the disk before it restarts one.
+   */
+  endRegistryFailures(): void {
+    const ending = this.active.filter((fault) => fault.what === REGISTRY_FAILURES);
+    for (const fault of ending) {
+      fault.filter.remove();
+      this.options.log(`ends: ${fault.what} (the disk is freed for the master's restart)`);
+    }
+    this.active = this.active.filter((fault) => !ending.includes(fault));
+  }
+
   endExpired(all = false): number {
     const nowMs = this.options.now();
     const ending = this.active.filter((fault) => all || fault.untilMs <= nowMs);
@@ -383,7 +398,6 @@ export class Faults {
     return ending.length;
   }
 
-  /** The link between two actors breaks as a lost socket breaks it: each that was linked sees the other exit. */
   /**
    * For a random while, every write of the master's registry fails (the disk is full, or gone):
    * the file keeps what it had, and the master must acknowledge none of the changes it carried.
@@ -391,7 +405,7 @@ export class Faults {
   startRegistryFailures(): void {
     const disk = this.registryDisk();
     disk.failNextWrites(Number.MAX_SAFE_INTEGER);
-    this.add('every registry write fails', { remove: () => disk.failNextWrites(0) });
+    this.add(REGISTRY_FAILURES, { remove: () => disk.failNextWrites(0) });
   }
 
   /** For a random while, each registry write takes one of `SLOW_REGISTRY_WRITES_MS` to be durable. */
@@ -412,6 +426,7 @@ export class Faults {
     return new Redelivery(this.options.host, this.acted, this.linkBreaks);
   }
 
+  /** The link between two actors breaks as a lost socket breaks it: each that was linked sees the other exit. */
   private breakLink(one: UPID, other: UPID, why: string): void {
     this.options.log(`link ${one.toString()} <-> ${other.toString()} breaks: ${why}`);
     this.options.linkBroke?.(one, other);

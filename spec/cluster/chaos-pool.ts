@@ -51,19 +51,38 @@ interface PoolJob {
   readonly resolve: (result: SeedResult) => void;
 }
 
-/** Runs one seed here and never rejects: a failure is a result. With `tracePath`, writes its message trace there. */
+/**
+ * Wall-clock time one seed may take before it is reported as stalled. A seed takes seconds; one
+ * that awaits something only virtual time would bring, with nothing left to advance the clock,
+ * would otherwise never end (and a lone CLI run would exit silently, its event loop empty).
+ */
+export const CHAOS_SEED_STALL_MS = 120_000;
+
+/** Rejects after `CHAOS_SEED_STALL_MS` of wall-clock time, unless cancelled (the timer keeps the process alive meanwhile). */
+function stallWatchdog(seed: number): { promise: Promise<never>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`seed ${seed} stalled: no result after ${CHAOS_SEED_STALL_MS / 1000} s of wall-clock time (a step awaits what no timer or message will bring)`)), CHAOS_SEED_STALL_MS);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/** Runs one seed here and never rejects: a failure (a stall too) is a result. With `tracePath`, writes its message trace there. */
 export async function runSeed(seed: number, settings: SeedSettings, tracePath?: string): Promise<SeedResult> {
   const started = performance.now();
+  const watchdog = stallWatchdog(seed);
   try {
-    const report = await runChaos({
+    const report = await Promise.race([watchdog.promise, runChaos({
       seed, steps: settings.steps, hashTrace: settings.hashTrace, registryFaults: settings.registryFaults !== false, ...(tracePath !== undefined ? { tracePath } : {}),
-    });
+    })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
       tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started,
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings.steps, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };
+  } finally {
+    watchdog.cancel();
   }
 }
 

@@ -411,6 +411,7 @@ class ChaosRun {
         return;
       case 'restartMaster':
         this.log('the master crashes and starts again from its registry');
+        this.faults.endRegistryFailures();
         for (const model of this.models) {
           model.masterRestartsMs.push(this.now());
           if (model.tornDown) model.teardownForgotten = true;

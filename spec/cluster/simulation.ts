@@ -235,8 +235,10 @@ export class AgentSlot {
    */
   async start(sameAddress = false): Promise<AgentHandle> {
     if (this.current !== undefined && !this.terminated) throw new Error(`an agent already runs over ${this.workDir}`);
+    // `cleanup`: a crash here takes the executors with it (see `crash`), so a restarted agent is a new one to the master.
     const flags = defaultAgentFlags({
       master: this.master, workDir: this.workDir, resources: this.resources, hostname: this.hostname, commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
+      recover: 'cleanup',
     });
     const handle = sameAddress && this.lastActorId !== undefined
       ? await this.startAt(this.lastActorId, flags)
@@ -347,7 +349,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
  */
 export async function restartMaster(cluster: Cluster): Promise<void> {
   await cluster.master.stop();
-  cluster.master = await startMaster({
-    flags: cluster.masterFlags, host: cluster.host, registry: await Registry.load(registryPathOf(cluster.masterFlags), { disk: cluster.masterDisk, clock: cluster.clock }),
-  });
+  // Loading compacts the registry: a write, which a slow disk completes only as virtual time
+  // passes. The clock is driven meanwhile (a restart takes that long), or this would wait forever.
+  const registry = await whileTimePasses(cluster.clock, Registry.load(registryPathOf(cluster.masterFlags), { disk: cluster.masterDisk, clock: cluster.clock }));
+  cluster.master = await startMaster({ flags: cluster.masterFlags, host: cluster.host, registry });
+}
+
+/** Virtual time moved per turn by `whileTimePasses`. */
+const DRIVE_STEP_MS = 100;
+
+/** Awaits `promise`, advancing the virtual clock in small steps until it settles. */
+async function whileTimePasses<T>(clock: VirtualClock, promise: Promise<T>): Promise<T> {
+  let settled = false;
+  const tracked = promise.finally(() => { settled = true; });
+  await clock.settle();
+  while (!settled) await clock.advance(DRIVE_STEP_MS);
+  return tracked;
 }

@@ -8,7 +8,7 @@ import type { MasterInfo, StatusUpdate, TaskInfo, TaskState } from '../../../lib
 import { Resources } from '../../../lib/resources';
 import { Agent } from '../../../actors/agent/agent';
 import { defaultAgentFlags, type AgentFlags } from '../../../actors/agent/flags';
-import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher } from '../../../actors/agent/launcher';
+import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../../actors/agent/launcher';
 import { memoryHost, Probe, type Received } from '../../support/runtime';
 
 /** A Probe that also notes the host-clock time of each message. */
@@ -65,6 +65,31 @@ export class FakeLauncher implements Launcher {
     return Promise.resolve({ processId: this.nextProcessId++, destroy });
   }
 
+  /** Processes a restarted agent took back, by run id; `destroy` makes one exit with SIGKILL. */
+  readonly recovered = new Map<string, FakeRun & { processId: number }>();
+
+  recover(process: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor {
+    let exited = false;
+    const run = {
+      launch: { frameworkId: process.frameworkId, executorId: process.executorId, runId: process.runId } as ExecutorLaunch,
+      processId: process.processId,
+      destroyed: false,
+      exit: (exit: ExecutorExit = { code: null, signal: null }) => {
+        if (exited) return;
+        exited = true;
+        onExit(exit);
+      },
+    };
+    this.recovered.set(process.runId, run);
+    return {
+      processId: process.processId,
+      destroy: () => {
+        run.destroyed = true;
+        run.exit({ code: null, signal: 'SIGKILL' });
+      },
+    };
+  }
+
   run(executorId: string): FakeRun {
     const run = this.runs.find((candidate) => candidate.launch.executorId === executorId);
     if (!run) throw new Error(`no executor '${executorId}' was launched`);
@@ -75,7 +100,7 @@ export class FakeLauncher implements Launcher {
 /** Names the fake master records. */
 export const MASTER_MESSAGES = ['RegisterAgent', 'ReregisterAgent', 'UnregisterAgent', 'Pong', 'StatusUpdate', 'ExitedExecutor', 'ExecutorToFramework'];
 /** Names a fake executor records. */
-export const EXECUTOR_MESSAGES = ['ExecutorRegistered', 'RunTaskOnExecutor', 'KillTaskOnExecutor', 'StatusUpdateAcknowledgement', 'ShutdownExecutorOnExecutor', 'FrameworkToExecutor'];
+export const EXECUTOR_MESSAGES = ['ExecutorRegistered', 'ExecutorReregistered', 'ReconnectExecutor', 'RunTaskOnExecutor', 'KillTaskOnExecutor', 'StatusUpdateAcknowledgement', 'ShutdownExecutorOnExecutor', 'FrameworkToExecutor'];
 
 export const FRAMEWORK_ID = 'F1';
 /** The harness' master never pings, so the agent waits a day before deciding it is lost. */

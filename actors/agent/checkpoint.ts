@@ -1,0 +1,369 @@
+/**
+ * The agent's checkpoints (Mesos' `slave/state.hpp` and `--recover=reconnect`): what a restarted
+ * agent needs to take its executors and their tasks back. They live in one journal,
+ * `<workDir>/meta/journal.log`: one JSON record per line, each batch of records appended and
+ * fsynced together, and rewritten (compacted, atomically) from what is still live once it has
+ * grown to `CHECKPOINT_COMPACTION_MIN_RECORDS` records and twice what is live.
+ *
+ * What is recorded: the agent's id (always), and, for frameworks that checkpoint
+ * (`FrameworkInfo.checkpoint`), the framework, each executor run (its info, sandbox, OS process
+ * and actor pid), each task given to it, each status update (before the executor hears it was
+ * received), each acknowledgement, and the ends of executors and frameworks.
+ *
+ * `recoverCheckpoints` replays the journal into `RecoveredAgent`; `AgentCheckpoints` keeps the
+ * same model up to date as it appends, so that a compaction writes it back as records.
+ */
+import * as path from 'node:path';
+import { z } from 'zod';
+import type { Disk } from '../../lib/disk';
+import { ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
+import { CHECKPOINT_COMPACTION_MIN_RECORDS, CHECKPOINT_RETRY_INITIAL_MS, CHECKPOINT_RETRY_MAX_MS } from './constants';
+import { metaDirectory } from './paths';
+
+const id = z.string().min(1);
+const CheckpointRecordSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('agent'), agentId: id }),
+  z.object({ t: z.literal('framework'), frameworkId: id, info: FrameworkInfoSchema, pid: z.string().optional() }),
+  z.object({
+    t: z.literal('executor'), frameworkId: id, info: ExecutorInfoSchema, runId: id, directory: z.string(), commandExecutor: z.boolean(), role: z.string().optional(),
+  }),
+  z.object({ t: z.literal('executorProcess'), frameworkId: id, executorId: id, runId: id, processId: z.number().int().positive() }),
+  z.object({ t: z.literal('executorPid'), frameworkId: id, executorId: id, runId: id, pid: z.string().min(1) }),
+  z.object({ t: z.literal('task'), frameworkId: id, executorId: id, task: TaskInfoSchema, role: z.string().optional() }),
+  z.object({ t: z.literal('update'), update: StatusUpdateSchema }),
+  z.object({ t: z.literal('ack'), frameworkId: id, taskId: id, uuid: id }),
+  z.object({ t: z.literal('executorEnded'), frameworkId: id, executorId: id, runId: id }),
+  z.object({ t: z.literal('frameworkEnded'), frameworkId: id }),
+]);
+
+/** One checkpointed fact, one line of the journal. */
+export type CheckpointRecord = z.infer<typeof CheckpointRecordSchema>;
+
+/** A task given to a checkpointed executor, and its status updates in order (acknowledged ones flagged). */
+export interface RecoveredTask {
+  readonly info: TaskInfo;
+  readonly role: string | undefined;
+  readonly updates: Array<{ readonly update: StatusUpdate; acknowledged: boolean }>;
+}
+
+/** One checkpointed executor run. */
+export interface RecoveredExecutor {
+  readonly info: ExecutorInfo;
+  readonly runId: string;
+  readonly directory: string;
+  readonly commandExecutor: boolean;
+  readonly role: string | undefined;
+  /** Its OS process, once it started. */
+  processId: number | undefined;
+  /** Its actor, once it registered. */
+  pid: string | undefined;
+  /** Its process ended (it stays while its tasks' terminal updates wait for acknowledgements). */
+  ended: boolean;
+  /** Tasks not yet completed (a task whose terminal update is acknowledged leaves). */
+  readonly tasks: Map<string, RecoveredTask>;
+}
+
+/** One checkpointing framework with executors here. */
+export interface RecoveredFramework {
+  info: FrameworkInfo;
+  pid: string | undefined;
+  /** Its executors' latest runs, by executor id. */
+  readonly executors: Map<string, RecoveredExecutor>;
+}
+
+/** What the journal says. */
+export interface RecoveredAgent {
+  agentId: string | undefined;
+  readonly frameworks: Map<string, RecoveredFramework>;
+}
+
+/** `<workDir>/meta/journal.log`. */
+export function checkpointJournalPath(workDir: string): string {
+  return path.join(metaDirectory(workDir), 'journal.log');
+}
+
+function emptyAgent(): RecoveredAgent {
+  return { agentId: undefined, frameworks: new Map() };
+}
+
+/** Applies one record to the model (replay and live mirror alike). Records about unknown things are ignored. */
+export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord): void {
+  const executorOf = (frameworkId: string, executorId: string, runId?: string): RecoveredExecutor | undefined => {
+    const executor = agent.frameworks.get(frameworkId)?.executors.get(executorId);
+    return runId === undefined || executor?.runId === runId ? executor : undefined;
+  };
+  switch (record.t) {
+    case 'agent':
+      agent.agentId = record.agentId;
+      return;
+    case 'framework': {
+      const known = agent.frameworks.get(record.frameworkId);
+      if (known !== undefined) {
+        known.info = record.info;
+        if (record.pid !== undefined) known.pid = record.pid;
+      } else {
+        agent.frameworks.set(record.frameworkId, { info: record.info, pid: record.pid, executors: new Map() });
+      }
+      return;
+    }
+    case 'executor':
+      agent.frameworks.get(record.frameworkId)?.executors.set(record.info.executorId, {
+        info: record.info, runId: record.runId, directory: record.directory, commandExecutor: record.commandExecutor, role: record.role,
+        processId: undefined, pid: undefined, ended: false, tasks: new Map(),
+      });
+      return;
+    case 'executorProcess': {
+      const executor = executorOf(record.frameworkId, record.executorId, record.runId);
+      if (executor !== undefined) executor.processId = record.processId;
+      return;
+    }
+    case 'executorPid': {
+      const executor = executorOf(record.frameworkId, record.executorId, record.runId);
+      if (executor !== undefined) executor.pid = record.pid;
+      return;
+    }
+    case 'task':
+      executorOf(record.frameworkId, record.executorId)?.tasks.set(record.task.taskId, { info: record.task, role: record.role, updates: [] });
+      return;
+    case 'update': {
+      const { update } = record;
+      const task = taskOf(agent, update.frameworkId, update.status.taskId);
+      if (task !== undefined && !task.updates.some((entry) => entry.update.uuid === update.uuid)) task.updates.push({ update, acknowledged: false });
+      return;
+    }
+    case 'ack': {
+      const framework = agent.frameworks.get(record.frameworkId);
+      for (const executor of framework?.executors.values() ?? []) {
+        const task = executor.tasks.get(record.taskId);
+        const entry = task?.updates.find((candidate) => candidate.update.uuid === record.uuid);
+        if (task === undefined || entry === undefined) continue;
+        entry.acknowledged = true;
+        if (isTerminalState(entry.update.status.state)) executor.tasks.delete(record.taskId);
+        if (executor.ended && executor.tasks.size === 0) framework?.executors.delete(executor.info.executorId);
+      }
+      return;
+    }
+    case 'executorEnded': {
+      const framework = agent.frameworks.get(record.frameworkId);
+      const executor = executorOf(record.frameworkId, record.executorId, record.runId);
+      if (executor === undefined) return;
+      executor.ended = true;
+      // Tasks that never reached a terminal update here get none now: they are forgotten with it,
+      // unless their terminal update waits for its acknowledgement.
+      for (const [taskId, task] of executor.tasks) {
+        if (!task.updates.some((entry) => isTerminalState(entry.update.status.state))) executor.tasks.delete(taskId);
+      }
+      if (executor.tasks.size === 0) framework?.executors.delete(record.executorId);
+      return;
+    }
+    case 'frameworkEnded':
+      agent.frameworks.delete(record.frameworkId);
+      return;
+  }
+}
+
+function taskOf(agent: RecoveredAgent, frameworkId: string, taskId: string): RecoveredTask | undefined {
+  for (const executor of agent.frameworks.get(frameworkId)?.executors.values() ?? []) {
+    const task = executor.tasks.get(taskId);
+    if (task !== undefined) return task;
+  }
+  return undefined;
+}
+
+/** The model rebuilt from records (`checkpointRecords` of one gives a copy). */
+export function recoveredFrom(records: readonly CheckpointRecord[]): RecoveredAgent {
+  const agent = emptyAgent();
+  for (const record of records) applyCheckpoint(agent, record);
+  return agent;
+}
+
+/** The model written back as records, in an order that replays to the same model. */
+export function checkpointRecords(agent: RecoveredAgent): CheckpointRecord[] {
+  return asRecords(agent);
+}
+
+function asRecords(agent: RecoveredAgent): CheckpointRecord[] {
+  const records: CheckpointRecord[] = [];
+  if (agent.agentId !== undefined) records.push({ t: 'agent', agentId: agent.agentId });
+  for (const [frameworkId, framework] of agent.frameworks) {
+    records.push({ t: 'framework', frameworkId, info: framework.info, ...(framework.pid !== undefined ? { pid: framework.pid } : {}) });
+    for (const executor of framework.executors.values()) {
+      const executorId = executor.info.executorId;
+      const { runId } = executor;
+      records.push({
+        t: 'executor', frameworkId, info: executor.info, runId, directory: executor.directory, commandExecutor: executor.commandExecutor,
+        ...(executor.role !== undefined ? { role: executor.role } : {}),
+      });
+      if (executor.processId !== undefined) records.push({ t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId });
+      if (executor.pid !== undefined) records.push({ t: 'executorPid', frameworkId, executorId, runId, pid: executor.pid });
+      for (const task of executor.tasks.values()) {
+        records.push({ t: 'task', frameworkId, executorId, task: task.info, ...(task.role !== undefined ? { role: task.role } : {}) });
+        for (const entry of task.updates) {
+          records.push({ t: 'update', update: entry.update });
+          if (entry.acknowledged && entry.update.uuid !== undefined) records.push({ t: 'ack', frameworkId, taskId: task.info.taskId, uuid: entry.update.uuid });
+        }
+      }
+      if (executor.ended) records.push({ t: 'executorEnded', frameworkId, executorId, runId });
+    }
+  }
+  return records;
+}
+
+/**
+ * Reads the journal in `workDir` (undefined if there is none). A torn last line (a crash
+ * mid-append; nothing waited on it) is ignored; any other bad line throws, naming the file and
+ * the line.
+ */
+export async function recoverCheckpoints(disk: Disk, workDir: string): Promise<RecoveredAgent | undefined> {
+  const file = checkpointJournalPath(workDir);
+  const text = await disk.readFile(file);
+  if (text === undefined) return undefined;
+  const agent = emptyAgent();
+  const lines = text.split('\n');
+  const torn = lines.pop() ?? '';
+  lines.forEach((line, index) => {
+    const record = parseRecord(line);
+    if (typeof record === 'string') throw new Error(`agent checkpoint ${file} is corrupt at line ${index + 1}: ${record}`);
+    applyCheckpoint(agent, record);
+  });
+  const last = torn === '' ? undefined : parseRecord(torn);
+  if (last !== undefined && typeof last !== 'string') applyCheckpoint(agent, last);
+  return agent;
+}
+
+function parseRecord(line: string): CheckpointRecord | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  const result = CheckpointRecordSchema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  return `invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`;
+}
+
+/** How the journal reaches a timer for its retries (the agent passes its `delay`). */
+export type CheckpointTimers = (delayMs: number, callback: () => void) => { cancel(): void };
+
+/**
+ * The journal writer. `record` appends (batched with whatever is queued while a write is in
+ * flight) and resolves once the record is durable; a failed write is retried with backoff, as a
+ * compaction (a failed append may have left a torn line), and nothing waiting resolves before.
+ */
+export class AgentCheckpoints {
+  private readonly file: string;
+  private queue: Array<{ readonly record: CheckpointRecord; readonly resolve: () => void }> = [];
+  private writing = false;
+  private compactionDue = false;
+  private carried: Array<{ readonly record: CheckpointRecord; readonly resolve: () => void }> = [];
+  private failures = 0;
+  private retrying = false;
+  /** Records in the journal file now. */
+  private recordsInFile: number;
+  /** When the file holds this many records, whether to compact is decided. */
+  private nextCompactionCheck = CHECKPOINT_COMPACTION_MIN_RECORDS;
+  /** Told of each failed write, with the wait before the next attempt (the agent logs it). */
+  onWriteFailure: ((error: Error, retryInMs: number) => void) | undefined;
+
+  private constructor(private readonly disk: Disk, workDir: string, private readonly model: RecoveredAgent, private readonly timers: CheckpointTimers) {
+    this.file = checkpointJournalPath(workDir);
+    this.recordsInFile = asRecords(model).length;
+  }
+
+  /**
+   * Opens the journal of `workDir` for writing, starting from `recovered` (what the agent took
+   * back; empty for a fresh agent), which it writes out at once: a compaction that also proves
+   * the work dir writable.
+   */
+  static async open(disk: Disk, workDir: string, recovered: RecoveredAgent | undefined, timers: CheckpointTimers): Promise<AgentCheckpoints> {
+    // A copy: the agent takes `recovered` back while the journal's model moves on.
+    const checkpoints = new AgentCheckpoints(disk, workDir, recovered === undefined ? emptyAgent() : recoveredFrom(asRecords(recovered)), timers);
+    await disk.makeDirectory(metaDirectory(workDir));
+    await disk.writeFileAtomically(checkpoints.file, lines(asRecords(checkpoints.model)));
+    return checkpoints;
+  }
+
+  /** The model the journal holds (what a restart would recover). */
+  get recovered(): RecoveredAgent {
+    return this.model;
+  }
+
+  /** Appends a record; resolves once it is durable. The model takes it at once. */
+  record(record: CheckpointRecord): Promise<void> {
+    applyCheckpoint(this.model, record);
+    return new Promise<void>((resolve) => {
+      this.queue.push({ record, resolve });
+      this.writeNext();
+    });
+  }
+
+  private writeNext(): void {
+    if (this.writing || this.retrying) return;
+    if (this.compactionDue) return this.compact();
+    if (this.queue.length === 0) return;
+    const batch = this.queue.splice(0);
+    this.writing = true;
+    this.disk.appendFile(this.file, lines(batch.map((entry) => entry.record))).then(
+      () => {
+        this.failures = 0;
+        this.recordsInFile += batch.length;
+        for (const entry of batch) entry.resolve();
+        // What is live is counted only when the file has outgrown the last count: O(1) amortized.
+        if (this.recordsInFile >= this.nextCompactionCheck) {
+          const live = asRecords(this.model).length;
+          if (this.recordsInFile >= 2 * live) this.compactionDue = true;
+          else this.nextCompactionCheck = 2 * live;
+        }
+      },
+      (error: unknown) => {
+        this.carried.push(...batch);
+        this.failed(error);
+      },
+    ).finally(() => {
+      this.writing = false;
+      this.writeNext();
+    });
+  }
+
+  /** Rewrites the journal from the model (which holds every record queued so far, carried ones too). */
+  private compact(): void {
+    const carried = [...this.carried, ...this.queue.splice(0)];
+    this.carried = [];
+    const records = asRecords(this.model);
+    this.writing = true;
+    this.disk.writeFileAtomically(this.file, lines(records)).then(
+      () => {
+        this.failures = 0;
+        this.compactionDue = false;
+        this.recordsInFile = records.length;
+        this.nextCompactionCheck = Math.max(CHECKPOINT_COMPACTION_MIN_RECORDS, 2 * records.length);
+        for (const entry of carried) entry.resolve();
+      },
+      (error: unknown) => {
+        this.carried.push(...carried);
+        this.failed(error);
+      },
+    ).finally(() => {
+      this.writing = false;
+      this.writeNext();
+    });
+  }
+
+  private failed(error: unknown): void {
+    this.compactionDue = true;
+    const retryInMs = Math.min(CHECKPOINT_RETRY_MAX_MS, CHECKPOINT_RETRY_INITIAL_MS * 2 ** this.failures);
+    this.failures++;
+    this.onWriteFailure?.(new Error(`checkpoint write failed: ${error instanceof Error ? error.message : String(error)}`), retryInMs);
+    this.retrying = true;
+    this.timers(retryInMs, () => {
+      this.retrying = false;
+      this.writeNext();
+    });
+  }
+}
+
+function lines(records: readonly CheckpointRecord[]): string {
+  return records.map((record) => `${JSON.stringify(record)}\n`).join('');
+}

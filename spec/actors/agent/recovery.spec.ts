@@ -1,0 +1,227 @@
+/**
+ * Agent checkpointing and recovery (Mesos `--recover=reconnect`): an agent restarted over the
+ * same work dir takes back its id, the executors of checkpointing frameworks and their tasks,
+ * and the status updates not yet acknowledged. Under a virtual clock, with a memory disk, a
+ * Probe as the master and Probes as executors.
+ */
+import { expect } from 'chai';
+import { MemoryDisk } from '../../../lib/disk';
+import { VirtualClock, type ActorHost } from '../../../lib/process';
+import type { StatusUpdate, TaskInfo } from '../../../lib/protocol';
+import { Resources } from '../../../lib/resources';
+import { checkpointJournalPath, defaultAgentFlags, recoverCheckpoints, startAgent, type AgentFlags, type AgentHandle } from '../../../actors/agent';
+import { SIMULATED_MACHINE } from '../../cluster/simulation';
+import { memoryHost } from '../../support/runtime';
+import { AgentHarness, EXECUTOR_MESSAGES, FakeLauncher, MASTER_MESSAGES, TimedProbe } from './harness';
+
+const WORK_DIR = '/agent';
+const AGENT_ID = 'A1';
+const FRAMEWORK = { id: 'F1', name: 'fw', user: 'u', checkpoint: true };
+
+/** One machine: a host, its disk and launcher (both outlive the agent), a fake master. */
+class Machine {
+  readonly clock = new VirtualClock({ simulated: true });
+  readonly host: ActorHost = memoryHost({ clock: this.clock });
+  readonly disk = new MemoryDisk(this.clock);
+  readonly launcher = new FakeLauncher();
+  readonly master = new TimedProbe('master', MASTER_MESSAGES);
+  agent: AgentHandle | undefined;
+  private updates = 0;
+
+  constructor() {
+    this.host.spawn(this.master);
+  }
+
+  flags(overrides: Partial<AgentFlags> = {}): AgentFlags {
+    return defaultAgentFlags({ master: this.host.address, workDir: WORK_DIR, resources: 'cpus:4;mem:4096', masterPingTimeoutMs: 24 * 3600_000, ...overrides });
+  }
+
+  /** Starts the agent (always as `slave(1)`: a restarted agent comes back at its old address). */
+  async start(overrides: Partial<AgentFlags> = {}): Promise<AgentHandle> {
+    this.agent = await startAgent({ id: 'slave(1)', flags: this.flags(overrides), host: this.host, launcher: this.launcher, disk: this.disk, probe: SIMULATED_MACHINE, files: false });
+    await this.clock.settle();
+    return this.agent;
+  }
+
+  /** `kill -9` of the agent: its actor ends, nothing is told; executors and their processes live on. */
+  async kill(): Promise<void> {
+    const agent = this.agent as AgentHandle;
+    this.host.terminate(agent.agent);
+    await agent.terminated;
+    await this.clock.settle();
+  }
+
+  fromMaster(name: string, body: unknown): void {
+    this.master.post(this.agent?.pid as never, name, body);
+  }
+
+  async register(): Promise<void> {
+    await this.clock.advance(1_000);
+    expect(this.master.count('RegisterAgent')).to.be.at.least(1);
+    this.fromMaster('AgentRegistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+    await this.clock.settle();
+  }
+
+  task(taskId: string): TaskInfo {
+    return { name: taskId, taskId, agentId: AGENT_ID, resources: Resources.parse('cpus:1;mem:128').toJSON(), command: { value: 'sleep 600' } };
+  }
+
+  /** RunTask for a task of `framework`, then its (command) executor registers; returns the executor Probe. */
+  async launch(taskId: string, framework: Record<string, unknown> = FRAMEWORK): Promise<TimedProbe> {
+    this.fromMaster('RunTask', { framework, frameworkId: framework.id, task: this.task(taskId) });
+    await this.clock.settle();
+    const executor = new TimedProbe(`executor-${taskId}`, EXECUTOR_MESSAGES);
+    this.host.spawn(executor);
+    executor.post(this.agent?.pid as never, 'RegisterExecutor', { frameworkId: framework.id, executorId: taskId });
+    await this.clock.settle();
+    expect(executor.count('RunTaskOnExecutor')).to.equal(1);
+    return executor;
+  }
+
+  update(taskId: string, state: StatusUpdate['status']['state'], frameworkId = FRAMEWORK.id): StatusUpdate {
+    return { frameworkId, executorId: taskId, status: { taskId, state }, timestamp: this.clock.now() / 1000, uuid: `${taskId}-u${++this.updates}` };
+  }
+
+  forwarded(): StatusUpdate[] {
+    return this.master.bodies<{ update: StatusUpdate }>('StatusUpdate').map((body) => body.update);
+  }
+
+  acknowledge(update: StatusUpdate): void {
+    this.fromMaster('StatusUpdateAcknowledgement', { agentId: AGENT_ID, frameworkId: update.frameworkId, taskId: update.status.taskId, uuid: update.uuid });
+  }
+}
+
+describe('actors/agent: checkpoints and recovery', () => {
+  const machines: Machine[] = [];
+  const machine = (): Machine => {
+    const created = new Machine();
+    machines.push(created);
+    return created;
+  };
+  afterEach(async () => {
+    await Promise.all(machines.splice(0).map((used) => used.host.stop()));
+  });
+
+  it('a checkpointing framework\'s update is acknowledged to its executor only once it is durable', async () => {
+    const m = machine();
+    await m.start();
+    await m.register();
+    const executor = await m.launch('t1');
+    m.disk.delayWritesMs(500);
+    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: m.update('t1', 'TASK_RUNNING'), pid: executor.self().toString() });
+    await m.clock.advance(499);
+    expect(executor.count('StatusUpdateAcknowledgement')).to.equal(0);
+    expect(m.forwarded().map((update) => update.status.state)).to.deep.equal(['TASK_RUNNING']); // forwarded at once all the same
+    await m.clock.advance(1);
+    expect(executor.count('StatusUpdateAcknowledgement')).to.equal(1);
+  });
+
+  it('after kill -9 and a restart: the same agent id, the executor reconnected, its tasks and unacknowledged updates taken back and sent on', async () => {
+    const m = machine();
+    await m.start();
+    await m.register();
+    const executor = await m.launch('t1');
+    const running = m.update('t1', 'TASK_RUNNING');
+    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: running, pid: executor.self().toString() });
+    await m.clock.settle();
+    m.acknowledge(m.forwarded()[0] as StatusUpdate);
+    await m.clock.settle();
+    const starting = m.forwarded().length;
+
+    await m.kill();
+    const registrations = m.master.count('RegisterAgent');
+    const finished = m.update('t1', 'TASK_FINISHED'); // produced while the agent was down: the executor keeps it
+    await m.start();
+    expect(executor.bodies<{ agentId: string }>('ReconnectExecutor')).to.deep.equal([{ agentId: AGENT_ID }]);
+    executor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: 'F1', executorId: 't1', tasks: [m.task('t1')], updates: [finished] });
+    await m.clock.settle();
+    expect(executor.count('ExecutorReregistered')).to.equal(1);
+    expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.include(finished.uuid);
+    await m.clock.advance(1_000); // registration backoff
+    const [reregistration] = m.master.bodies<{ agent: { id?: string }; tasks: Array<{ taskId: string; state: string }> }>('ReregisterAgent');
+    expect(reregistration?.agent.id).to.equal(AGENT_ID);
+    expect(reregistration?.tasks.map((task) => [task.taskId, task.state])).to.deep.equal([['t1', 'TASK_FINISHED']]);
+    expect(m.master.count('RegisterAgent'), 'no registration as a new agent').to.equal(registrations);
+    m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
+    await m.clock.settle();
+    expect(m.forwarded().slice(starting).map((update) => [update.status.state, update.uuid])).to.deep.equal([['TASK_FINISHED', finished.uuid]]);
+  });
+
+  it('an executor that does not re-register within the timeout is killed, and its task fails with REASON_EXECUTOR_REREGISTRATION_TIMEOUT', async () => {
+    const m = machine();
+    await m.start();
+    await m.register();
+    await m.launch('t1');
+    await m.kill();
+    await m.start();
+    const runId = [...m.launcher.runs].find((run) => run.launch.executorId === 't1')?.launch.runId as string;
+    await m.clock.advance(m.flags().executorReregistrationTimeoutMs);
+    expect(m.launcher.recovered.get(runId)?.destroyed).to.equal(true);
+    await m.clock.advance(1_000);
+    m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
+    await m.clock.settle();
+    const failed = m.forwarded().find((update) => update.status.taskId === 't1');
+    expect(failed?.status).to.include({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', source: 'SOURCE_AGENT' });
+  });
+
+  it('a framework that does not checkpoint is not recovered: the agent comes back under its id with nothing, and its executor is turned away', async () => {
+    const m = machine();
+    await m.start();
+    await m.register();
+    const executor = await m.launch('t1', { id: 'F2', name: 'fw', user: 'u' });
+    await m.kill();
+    await m.start();
+    expect(executor.count('ReconnectExecutor')).to.equal(0);
+    await m.clock.advance(1_000);
+    const [reregistration] = m.master.bodies<{ agent: { id?: string }; tasks: unknown[]; frameworks: unknown[] }>('ReregisterAgent');
+    expect(reregistration).to.deep.include({ tasks: [], frameworks: [] });
+    expect(reregistration?.agent.id).to.equal(AGENT_ID);
+    executor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: 'F2', executorId: 't1', tasks: [], updates: [] });
+    await m.clock.settle();
+    expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(1);
+  });
+
+  it('--recover=cleanup kills the checkpointed executors and starts as a new agent', async () => {
+    const m = machine();
+    await m.start();
+    await m.register();
+    await m.launch('t1');
+    await m.kill();
+    const registrations = m.master.count('RegisterAgent');
+    await m.start({ recover: 'cleanup' });
+    expect([...m.launcher.recovered.values()].map((run) => run.destroyed)).to.deep.equal([true]);
+    await m.clock.advance(1_000);
+    expect(m.master.count('RegisterAgent')).to.be.greaterThan(registrations);
+    expect(m.master.count('ReregisterAgent')).to.equal(0);
+    expect((await recoverCheckpoints(m.disk, WORK_DIR))?.agentId).to.equal(undefined);
+  });
+
+  it('a torn last journal line is ignored; a corrupt journal stops the agent from starting, naming the file and line', async () => {
+    const m = machine();
+    await m.start();
+    await m.register();
+    await m.kill();
+    const journal = checkpointJournalPath(WORK_DIR);
+    await m.disk.appendFile(journal, '{"t":"framework","frame');
+    expect((await recoverCheckpoints(m.disk, WORK_DIR))?.agentId).to.equal(AGENT_ID);
+    await m.disk.writeFileAtomically(journal, '{"t":"agent"}\n{"t":"agent","agentId":"A1"}\n');
+    const failure = await startAgent({ id: 'slave(1)', flags: m.flags(), host: m.host, launcher: m.launcher, disk: m.disk, probe: SIMULATED_MACHINE, files: false })
+      .then(() => 'started', (error: Error) => error.message);
+    expect(failure).to.match(/^agent checkpoint \/agent\/meta\/journal\.log is corrupt at line 1: invalid at agentId/);
+  });
+
+  it('a failed checkpoint write is retried; the executor hears its update arrived only once it is durable', async () => {
+    const m = machine();
+    await m.start();
+    await m.register();
+    const executor = await m.launch('t1');
+    m.disk.failNextWrites(2);
+    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: m.update('t1', 'TASK_RUNNING'), pid: executor.self().toString() });
+    await m.clock.advance(1_000);
+    expect(executor.count('StatusUpdateAcknowledgement')).to.equal(0);
+    await m.clock.advance(2_000);
+    expect(executor.count('StatusUpdateAcknowledgement')).to.equal(1);
+    const recovered = await recoverCheckpoints(m.disk, WORK_DIR);
+    expect(recovered?.frameworks.get('F1')?.executors.get('t1')?.tasks.get('t1')?.updates.map((entry) => entry.update.status.state)).to.deep.equal(['TASK_RUNNING']);
+  });
+});
