@@ -39,6 +39,12 @@ export interface AgentOptions {
   readonly launcher: Launcher;
   /** What runs the command executor (default: node with `command-executor.js`). */
   readonly commandExecutor: ExecutorInfo['command'];
+  /**
+   * What runs the command executor for checkpointing frameworks (default `commandExecutor`):
+   * one that outlives the agent and reconnects to a restarted one. The native executor cannot
+   * (it ends with its link to the agent), so `startAgent` gives the TypeScript one here.
+   */
+  readonly recoverableCommandExecutor?: ExecutorInfo['command'];
   /** Where it checkpoints (`startAgent` opens the journal in the work dir); without it nothing is. */
   readonly checkpoints?: AgentCheckpoints;
   /** What a previous run checkpointed, to take back at start (`--recover=reconnect`). */
@@ -184,6 +190,8 @@ export class Agent extends Actor {
     this.phase = 'RUNNING';
     this.registrationTimer?.cancel();
     this.registrationTimer = undefined;
+    // Linked again: a reply that outlived the master that sent it must not leave us registered with no one.
+    this.link(this.master);
     this.resetPingTimer();
     this.updates.resume();
   }
@@ -314,7 +322,9 @@ export class Agent extends Actor {
       this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent terminating, recovering or unregistered, or task meant for another agent');
       return;
     }
-    const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, this.options.commandExecutor);
+    // A checkpointing framework's command task gets the executor that can wait for a restarted agent.
+    const commandExecutor = message.framework.checkpoint === true ? this.options.recoverableCommandExecutor ?? this.options.commandExecutor : this.options.commandExecutor;
+    const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, commandExecutor);
     const invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('task', task.taskId) ?? pathComponentError('executor', executorInfo.executorId);
     if (invalid !== undefined) return this.failTask(frameworkId, undefined, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
     const framework = this.frameworkFor(frameworkId, message);

@@ -159,7 +159,20 @@ export class CommandExecutor extends Executor {
     if (this.terminated) return;
     this.terminated = true;
     this.terminalUuid = this.sendStatusUpdate({ taskId: (this.task as TaskInfo).taskId, state, message });
-    this.delay(COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS, () => this.stop());
+    this.stopAfterTerminalWait();
+  }
+
+  /**
+   * Stops after `COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS` unless the acknowledgement came first;
+   * but while a checkpointing framework's executor waits for its restarted agent, it keeps
+   * waiting (the update would be lost with it), until the agent reconnects or the base's
+   * recovery timeout shuts it down.
+   */
+  private stopAfterTerminalWait(): void {
+    this.delay(COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS, () => {
+      if (this.waitingForAgent) this.stopAfterTerminalWait();
+      else this.stop();
+    });
   }
 }
 

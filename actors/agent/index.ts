@@ -94,11 +94,13 @@ export const TYPESCRIPT_COMMAND_EXECUTOR_PATH = path.join(__dirname, 'command-ex
 
 /**
  * The command that runs the built-in command executor: `commandExecutorPath` if given (a `.js`
- * script runs with node, anything else as a program), else the native build when present,
- * else `node command-executor.js`.
+ * script runs with node, anything else as a program), else the native build when present
+ * (unless `recoverable`: the native executor cannot wait for a restarted agent), else
+ * `node command-executor.js`.
  */
-export function commandExecutorCommand(flags: AgentFlags): CommandInfo {
-  const program = flags.commandExecutorPath ?? (existsSync(NATIVE_COMMAND_EXECUTOR_PATH) ? NATIVE_COMMAND_EXECUTOR_PATH : TYPESCRIPT_COMMAND_EXECUTOR_PATH);
+export function commandExecutorCommand(flags: AgentFlags, recoverable = false): CommandInfo {
+  const native = !recoverable && existsSync(NATIVE_COMMAND_EXECUTOR_PATH);
+  const program = flags.commandExecutorPath ?? (native ? NATIVE_COMMAND_EXECUTOR_PATH : TYPESCRIPT_COMMAND_EXECUTOR_PATH);
   // `arguments` is the whole argv, argv[0] first (Mesos' rule for `shell: false`).
   if (!program.endsWith('.js')) return { value: program, shell: false, arguments: [program] };
   return { value: process.execPath, shell: false, arguments: [process.execPath, program] };
@@ -127,12 +129,14 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const checkpoints = await AgentCheckpoints.open(disk, flags.workDir, recovered, (delayMs, callback) => host.clock.setTimer(delayMs, callback));
   const start: AgentStartInput = {
     id, flags, resources: resources.toJSON(), attributes, hostname: flags.hostname ?? osHostname(), commandExecutor: commandExecutorCommand(flags),
+    recoverableCommandExecutor: commandExecutorCommand(flags, true),
     ...(recovered !== undefined ? { recovered: checkpointRecords(recovered) } : {}),
   };
   // A traced host records what the agent starts from and how its executors exit: what a replay feeds back.
   host.recordInput(UPID.at(id, host.address), AGENT_START_INPUT, start);
   const agent = new Agent({
     id, flags, attributes: start.attributes, hostname: start.hostname, commandExecutor: start.commandExecutor, resources, launcher, checkpoints,
+    recoverableCommandExecutor: start.recoverableCommandExecutor,
     ...(recovered !== undefined ? { recovered } : {}),
   });
   const pid = host.spawn(agent);

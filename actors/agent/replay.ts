@@ -31,6 +31,8 @@ export interface AgentStartInput {
   readonly hostname: string;
   /** What ran the built-in command executor. */
   readonly commandExecutor: CommandInfo;
+  /** ... and the one for checkpointing frameworks. */
+  readonly recoverableCommandExecutor?: CommandInfo;
   /** What it took back from a previous run's checkpoints, as records. */
   readonly recovered?: CheckpointRecord[];
 }
@@ -141,6 +143,7 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     hostname: input.hostname,
     launcher,
     commandExecutor: input.commandExecutor,
+    ...(input.recoverableCommandExecutor !== undefined ? { recoverableCommandExecutor: input.recoverableCommandExecutor } : {}),
     checkpoints,
     ...(recovered !== undefined ? { recovered } : {}),
   };

@@ -205,6 +205,11 @@ export abstract class Executor extends Actor {
     this.terminate();
   }
 
+  /** True while a checkpointing framework's executor waits for its agent to come back (reconnect). */
+  protected get waitingForAgent(): boolean {
+    return !this.connected && !this.aborted && this.options.checkpoint === true && this.agentId !== undefined;
+  }
+
   /** The agent's pid. */
   protected get agentPid(): UPID {
     return this.agent;

@@ -215,6 +215,9 @@ export abstract class Scheduler extends Actor {
     this.state = 'registered';
     this.failover = false;
     this.retryTimer?.cancel();
+    // Linked again: a reply that outlived the master that sent it (a late one crossing a
+    // restart) must not leave us registered with no one: a gone master is an exit at once.
+    this.link(this.master);
     if (again || known) this.reregistered(masterInfo);
     else this.registered(frameworkId, masterInfo);
   }

@@ -317,6 +317,14 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     expect(report.stepsByKind.partition + report.stepsByKind.pingTimeouts).to.be.greaterThan(0);
   });
 
+  it('a scheduler links to the master again when it is registered, so a late reply from a master that has since restarted leaves it re-registering (seed 82)', async () => {
+    // Before, a FrameworkReregistered from the master's previous incarnation arrived after the
+    // scheduler had seen that master exit: it took itself for registered, and the restarted
+    // master never heard of it again (its teardown went nowhere).
+    const report = await runChaos({ seed: 82, steps: 300 });
+    expect(report.stepsByKind.restartMaster).to.be.greaterThan(0);
+  });
+
   it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs', async () => {
     await new Promise((resolve) => setImmediate(resolve)); // past mocha arming its own test timeout
     const created = new Map<string, number>();

@@ -22,8 +22,8 @@ class OneTask extends Scheduler {
   readonly lostAgents: string[] = [];
   reregistrations = 0;
   private launched = false;
-  constructor(master: string, private readonly taskId: string, private readonly command: string, failoverTimeout = 0) {
-    super({ master, framework: { name: `test-${taskId}`, user: 'test', failoverTimeout }, registrationBackoffFactorMs: 200 });
+  constructor(master: string, private readonly taskId: string, private readonly command: string, failoverTimeout = 0, checkpoint = false) {
+    super({ master, framework: { name: `test-${taskId}`, user: 'test', failoverTimeout, ...(checkpoint ? { checkpoint } : {}) }, registrationBackoffFactorMs: 200 });
   }
   protected override reregistered(): void {
     this.reregistrations++;
@@ -121,6 +121,38 @@ describe('the cluster as real processes', function () {
     const lost = scheduler.statuses.find((s) => s.state === 'TASK_LOST')!;
     expect(lost.reason).to.equal('REASON_AGENT_REMOVED');
     expect(scheduler.lostAgents).to.have.length(1);
+  });
+
+  it("kill -9 of an agent running a checkpointing framework's task, then a restart: the task lives on, and its end (while the agent was down) reaches the framework", async () => {
+    const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')]);
+    const [, masterMatch] = await masterProcess.waitFor(/master@(\S+)/);
+    const master = masterMatch as string;
+    const agentArgs = ['--master', master, '--port', String(await freePort()), '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024', '--registration_backoff_factor', '100ms'];
+    let agentProcess = start('mesos-agent', agentArgs);
+    await agentProcess.waitFor(/slave\(1\)@/);
+    const host = await netHost();
+    hosts.push(host);
+    const scheduler = new OneTask(master, 'durable', 'echo $$ > pid; exec sleep 3', 3600, true);
+    host.spawn(scheduler);
+    await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
+    const pidFile = (await findFile(workDir, 'pid'))!;
+    await eventually(() => fs.readFileSync(pidFile, 'utf8').trim() !== '', 5_000, 'the pid file');
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    const agentId = (scheduler.statuses.at(-1) as TaskStatus).agentId;
+    agentProcess.kill('SIGKILL');
+    await agentProcess.exited;
+    expect(processExists(pid), 'the task outlives its agent').to.equal(true);
+    await eventually(() => !processExists(pid), 10_000, 'the task to end while its agent is down');
+    expect(scheduler.states()).to.not.include('TASK_FINISHED');
+    agentProcess = start('mesos-agent', agentArgs);
+    await eventually(() => scheduler.states().includes('TASK_FINISHED'), 30_000, 'TASK_FINISHED through the restarted agent');
+    // At least once, in order: updates whose acknowledgement the killed agent had not yet
+    // received are sent again by the restarted one (same uuids).
+    const distinct = [...new Map(scheduler.statuses.map((status) => [status.uuid, status.state])).values()];
+    expect(distinct, JSON.stringify(scheduler.statuses)).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+    expect((scheduler.statuses.at(-1) as TaskStatus).agentId, 'the same agent id').to.equal(agentId);
+    const slaves = (await (await fetch(`http://${master}/master/state`)).json() as { slaves: Array<{ id: string; active: boolean }> }).slaves;
+    expect(slaves.map((slave) => [slave.id, slave.active])).to.deep.equal([[agentId, true]]);
   });
 
   it('a restarted master (same port and registry) gets the agent and the framework back, with the running task', async () => {
