@@ -16,7 +16,7 @@ import {
 } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
-import { AGENT_VERSION, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
+import { AGENT_VERSION, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
 import { masterPid, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
@@ -87,6 +87,10 @@ export class Agent extends Actor {
   private readonly updates: TaskStatusUpdateManager;
   /** When the agent started, in seconds since the epoch (for /state). */
   private startTimeSeconds = 0;
+  /** Executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since. */
+  private readonly reportedNotRunning = new Set<string>();
+  /** RunTask messages that came before the first AgentRegistered (handled once it comes). */
+  private readonly runTasksBeforeRegistration: Array<{ from: UPID; message: BodyOf<typeof RunTask> }> = [];
   /** Callers of `stop` waiting for the agent to finish shutting down. */
   private readonly stopWaiters: Array<() => void> = [];
 
@@ -194,6 +198,7 @@ export class Agent extends Actor {
     this.link(this.master);
     this.resetPingTimer();
     this.updates.resume();
+    for (const early of this.runTasksBeforeRegistration.splice(0)) this.runTask(early.from, early.message);
   }
 
   /**
@@ -219,6 +224,12 @@ export class Agent extends Actor {
     for (const { frameworkId, executorId } of counted) {
       const executor = this.frameworks.get(frameworkId)?.executors.get(executorId);
       if (executor !== undefined && executor.phase !== 'TERMINATED') continue;
+      // Once per executor until it is launched here again: the master answers every retried
+      // ReregisterAgent, and a second report could cross a new launch of the executor and end it
+      // at the master while it runs here (seed 717).
+      const key = `${frameworkId}/${executorId}`;
+      if (this.reportedNotRunning.has(key)) continue;
+      this.reportedNotRunning.add(key);
       if (this.agentId !== undefined) this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId, executorId, status: waitStatus({ code: null, signal: null }) });
     }
   }
@@ -257,6 +268,8 @@ export class Agent extends Actor {
     if (this.phase !== 'RUNNING') return;
     this.log.warn({ master: this.master.toString(), reason }, 'master lost; re-registering');
     this.phase = 'DISCONNECTED';
+    // A new re-registration reports again what does not run here (a report may have been lost).
+    this.reportedNotRunning.clear();
     this.pingTimer?.cancel();
     this.pingTimer = undefined;
     this.updates.pause();
@@ -318,6 +331,15 @@ export class Agent extends Actor {
     const { task, frameworkId } = message;
     // As Mesos: only a terminating agent (or one that never registered) ignores tasks; while
     // re-registering it launches them, and their updates wait for the master.
+    if (this.agentId === undefined && this.phase === 'DISCONNECTED') {
+      // The master registered us and the reply is late (held, or lost and about to be sent
+      // again): the task waits for it, rather than staying TASK_STAGING at the master for good
+      // (seed 528). Mesos drops it, and the master learns of it only by reconciling.
+      if (this.runTasksBeforeRegistration.length < MAX_RUN_TASKS_BEFORE_REGISTRATION) {
+        this.runTasksBeforeRegistration.push({ from, message });
+        return;
+      }
+    }
     if (this.phase === 'TERMINATING' || this.phase === 'RECOVERING' || this.agentId === undefined || task.agentId !== this.agentId) {
       this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent terminating, recovering or unregistered, or task meant for another agent');
       return;
@@ -364,8 +386,11 @@ export class Agent extends Actor {
     // The master counts an executor that does not run here: it is told, unless it was told already
     // (a completed run here means its ExitedExecutor went out; a second one could cross a new launch).
     const neverRan = existing === undefined && !framework.completedExecutors.some((completed) => completed.id === executorId);
+    const key = `${framework.id}/${executorId}`;
     if ((neverRan || existing?.phase === 'TERMINATED') && this.agentId !== undefined) {
-      this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
+      // Told once (see `reconcile`): the report already on its way ends it at the master.
+      if (!this.reportedNotRunning.has(key)) this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
+      this.reportedNotRunning.add(key);
     } else if (existing !== undefined) {
       this.shutdownExecutor(framework, existing);
     }
@@ -532,6 +557,7 @@ export class Agent extends Actor {
     const executor = new ExecutorRecord({ ...info, frameworkId: framework.id }, framework.id, agentId, commandExecutor, runId, directory);
     executor.role = role;
     framework.executors.set(executor.id, executor);
+    this.reportedNotRunning.delete(`${framework.id}/${executor.id}`);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
     executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
     const launch = {

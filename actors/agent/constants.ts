@@ -97,3 +97,6 @@ export const CHECKPOINT_RETRY_INITIAL_MS = 500;
 
 /** ... up to this long between attempts. */
 export const CHECKPOINT_RETRY_MAX_MS = 30_000;
+
+/** RunTask messages an agent keeps while its first AgentRegistered is late; beyond this they are dropped (the master reconciles them). */
+export const MAX_RUN_TASKS_BEFORE_REGISTRATION = 1_000;

@@ -45,14 +45,16 @@ export const DROPPABLE_MESSAGES: readonly string[] = [
  *     learns it is registered, and then has nothing to reconcile (a Mesos agent without an id
  *     ignores them too);
  *   - a KillTaskOnAgent may be the master's own kill of a task it declared lost, which nobody
- *     asks for again (a framework's kills are repeated on the agent's re-registration too);
+ *     asks for again (a framework's kills are repeated on the agent's re-registration too); so
+ *     may the KillTaskOnExecutor the agent turns it into (seed 860: both copies of one were
+ *     dropped, and the task ran on for good);
  *   - an ExitedExecutor to the master would leave it counting a custom executor's resources until
  *     the agent re-registers (the master then drops the executors the agent no longer reports).
  *     (The master's copy to the scheduler is only news: it may be lost alone.)
  */
 export const LINK_BREAKING_MESSAGES: ReadonlyMap<string, Receiver> = new Map<string, Receiver>([
   ['RunTask', 'agent'], ['ShutdownFramework', 'agent'], ['AgentRegistered', 'agent'], ['KillTaskOnAgent', 'agent'],
-  ['RunTaskOnExecutor', 'executor'], ['ExecutorRegistered', 'executor'], ['ExitedExecutor', 'master'],
+  ['RunTaskOnExecutor', 'executor'], ['ExecutorRegistered', 'executor'], ['KillTaskOnExecutor', 'executor'], ['ExitedExecutor', 'master'],
 ]);
 
 /** Who receives a message, by the actor ids of the cluster (`master`, `slave(N)`, `executor-...`, `scheduler-...`). */

@@ -223,6 +223,9 @@ export class FrameworkModel {
   /** Records a launch (before the master has seen it). */
   launched(task: TaskInfo, command: string, resources: Resources, atMs: number): void {
     this.tasks.set(task.taskId, { taskId: task.taskId, agentId: task.agentId, command, resources, launchedAtMs: atMs, updates: [], settled: undefined });
+    // Launched by a scheduler the master has already lost (it answers offers a stall held, after
+    // its link broke, seed 61): the master drops the call unanswered; reconciling tells the rest.
+    if (this.downWindows.at(-1)?.toMs === undefined && this.downWindows.length > 0) this.droppedUpdates.add(task.taskId);
     this.log(`${this.name} launches ${task.taskId} on ${task.agentId}: ${command} (${resources.format()})`);
   }
 

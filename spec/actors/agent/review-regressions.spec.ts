@@ -118,5 +118,16 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
       expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E9']);
       expect(harness.forwarded().map((update) => [update.status.taskId, update.status.state])).to.deep.equal([['T9', 'TASK_LOST']]);
     });
+
+    it('a RunTask that arrives before the late AgentRegistered waits for it and is launched then, not dropped (chaos seed 528)', async () => {
+      harness = new AgentHarness();
+      await harness.clock.advance(harness.flags.registrationBackoffFactorMs); // it asked to register; the reply is late
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      expect(harness.launcher.runs).to.have.length(0);
+      harness.fromMaster('AgentRegistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+      await harness.clock.settle();
+      expect(harness.launcher.runs.map((run) => run.launch.executorId)).to.deep.equal(['T1']);
+    });
   });
 });
