@@ -16,6 +16,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { Disk } from '../../lib/disk';
+import { parseJournal } from '../../lib/journal';
 import { ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
 import { CHECKPOINT_COMPACTION_MIN_RECORDS, CHECKPOINT_RETRY_INITIAL_MS, CHECKPOINT_RETRY_MAX_MS } from './constants';
 import { metaDirectory } from './paths';
@@ -219,29 +220,8 @@ export async function recoverCheckpoints(disk: Disk, workDir: string): Promise<R
   const text = await disk.readFile(file);
   if (text === undefined) return undefined;
   const agent = emptyAgent();
-  const lines = text.split('\n');
-  const torn = lines.pop() ?? '';
-  lines.forEach((line, index) => {
-    const record = parseRecord(line);
-    if (typeof record === 'string') throw new Error(`agent checkpoint ${file} is corrupt at line ${index + 1}: ${record}`);
-    applyCheckpoint(agent, record);
-  });
-  const last = torn === '' ? undefined : parseRecord(torn);
-  if (last !== undefined && typeof last !== 'string') applyCheckpoint(agent, last);
+  for (const record of parseJournal(text, file, 'agent checkpoint', CheckpointRecordSchema)) applyCheckpoint(agent, record);
   return agent;
-}
-
-function parseRecord(line: string): CheckpointRecord | string {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch (error) {
-    return `not JSON: ${(error as Error).message}`;
-  }
-  const result = CheckpointRecordSchema.safeParse(json);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  return `invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`;
 }
 
 /** How the journal reaches a timer for its retries (the agent passes its `delay`). */

@@ -24,6 +24,7 @@
  */
 import { z } from 'zod';
 import { nodeDisk, type Disk } from '../../lib/disk';
+import { parseJournal } from '../../lib/journal';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
 import { AgentInfoSchema, type AgentInfo } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION, REGISTRY_RETRY_INITIAL_MS, REGISTRY_RETRY_MAX_MS } from './constants';
@@ -214,7 +215,7 @@ export class Registry {
     const text = await disk.readFile(filePath);
     const snapshot = text === undefined ? emptyRegistry() : parseRegistry(text, filePath);
     const logPath = registryLogPathOf(filePath);
-    const batches = parseLog(await disk.readFile(logPath) ?? '', logPath);
+    const batches = parseJournal(await disk.readFile(logPath) ?? '', logPath, 'registry log', LoggedBatchSchema);
     const books = RegistryBooks.from(snapshot);
     let seq = snapshot.seq ?? 0;
     for (const batch of batches) {
@@ -421,41 +422,6 @@ export function parseRegistry(text: string, filePath: string): RegistryData {
     throw new Error(`registry ${filePath} is not JSON: ${(error as Error).message}`);
   }
   return parseRegistryData(json, filePath);
-}
-
-/**
- * Parses a registry log: one batch per line. A last line without its newline that does not
- * parse was torn by a crash or a failed append (it was never acknowledged) and is ignored; any
- * other bad line makes the log corrupt (throws, naming the file and the line).
- */
-function parseLog(text: string, logPath: string): LoggedBatch[] {
-  const lines = text.split('\n');
-  const torn = lines.pop() ?? '';
-  const batches: LoggedBatch[] = [];
-  lines.forEach((line, index) => {
-    const batch = parseBatch(line);
-    if (typeof batch === 'string') throw new Error(`registry log ${logPath} is corrupt at line ${index + 1}: ${batch}`);
-    batches.push(batch);
-  });
-  if (torn !== '') {
-    const batch = parseBatch(torn);
-    if (typeof batch !== 'string') batches.push(batch);
-  }
-  return batches;
-}
-
-/** One log line as a batch, or what is wrong with it. */
-function parseBatch(line: string): LoggedBatch | string {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch (error) {
-    return `not JSON: ${(error as Error).message}`;
-  }
-  const result = LoggedBatchSchema.safeParse(json);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  return `invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`;
 }
 
 /** Checks parsed registry contents; throws an Error naming where they came from and the problem. */
