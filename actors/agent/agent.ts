@@ -386,11 +386,9 @@ export class Agent extends Actor {
     // The master counts an executor that does not run here: it is told, unless it was told already
     // (a completed run here means its ExitedExecutor went out; a second one could cross a new launch).
     const neverRan = existing === undefined && !framework.completedExecutors.some((completed) => completed.id === executorId);
-    const key = `${framework.id}/${executorId}`;
     if ((neverRan || existing?.phase === 'TERMINATED') && this.agentId !== undefined) {
-      // Told once (see `reconcile`): the report already on its way ends it at the master.
-      if (!this.reportedNotRunning.has(key)) this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
-      this.reportedNotRunning.add(key);
+      // Always: this RunTask shows the master counts the executor now, whatever was reported before (seed 563).
+      this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
     } else if (existing !== undefined) {
       this.shutdownExecutor(framework, existing);
     }

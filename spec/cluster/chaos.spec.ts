@@ -325,6 +325,13 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     expect(report.stepsByKind.restartMaster).to.be.greaterThan(0);
   });
 
+  it('an agent reports a not-running executor once per re-registration, but at every launch that disagrees (seeds 717, 563)', async () => {
+    // 717: a second report (answering a retried ReregisterAgent) crossed a new launch and ended
+    // the executor at the master while it ran; 563: deduplicating the launch-time reports too left
+    // the master counting an executor that never ran.
+    for (const seed of [717, 563]) expect((await runChaos({ seed, steps: 300 })).stepsByKind.drop, `seed ${seed}`).to.be.greaterThan(0);
+  });
+
   it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs', async () => {
     await new Promise((resolve) => setImmediate(resolve)); // past mocha arming its own test timeout
     const created = new Map<string, number>();
