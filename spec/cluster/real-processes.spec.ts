@@ -132,7 +132,7 @@ describe('the cluster as real processes', function () {
     await agentProcess.waitFor(/slave\(1\)@/);
     const host = await netHost();
     hosts.push(host);
-    const scheduler = new OneTask(master, 'durable', 'echo $$ > pid; exec sleep 3', 3600, true);
+    const scheduler = new OneTask(master, 'durable', 'echo $$ > pid; exec sleep 5', 3600, true);
     host.spawn(scheduler);
     await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
     const pidFile = (await findFile(workDir, 'pid'))!;
@@ -142,7 +142,7 @@ describe('the cluster as real processes', function () {
     agentProcess.kill('SIGKILL');
     await agentProcess.exited;
     expect(processExists(pid), 'the task outlives its agent').to.equal(true);
-    await eventually(() => !processExists(pid), 10_000, 'the task to end while its agent is down');
+    await eventually(() => !processExists(pid), 15_000, 'the task to end while its agent is down');
     expect(scheduler.states()).to.not.include('TASK_FINISHED');
     agentProcess = start('mesos-agent', agentArgs);
     await eventually(() => scheduler.states().includes('TASK_FINISHED'), 30_000, 'TASK_FINISHED through the restarted agent');
