@@ -9,6 +9,9 @@ import { createLogger, type LogLevel } from '../lib/logging';
 /** How long a client waits for the master's HTTP endpoint before giving up. */
 export const MASTER_CHECK_TIMEOUT_MS = 5_000;
 
+/** A client framework (mesos-execute, mesos-batch) gives up after this long without a master (`--master_timeout`). */
+export const CLIENT_MASTER_TIMEOUT_MS = 60_000;
+
 /** Prints `<bin>: <message>` on stderr and exits with `code`. */
 export function fail(bin: string, message: string, code = 1): never {
   process.stderr.write(`${bin}: ${message}\n`);

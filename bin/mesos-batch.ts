@@ -6,9 +6,9 @@
  *   mesos-batch --master 127.0.0.1:5050 --name A --tasks 5 --task-resources 'cpus:3;mem:2048' --command 'sleep 5'
  */
 import { Resources } from '../lib/resources';
-import { createCommand, flag, parseCount, parseHostPort, parseResourceFlag } from '../lib/flags';
+import { createCommand, flag, parseCount, parseDurationFlag, parseHostPort, parseResourceFlag } from '../lib/flags';
 import { BatchScheduler } from '../actors/framework/examples/batch';
-import { fail, requireMaster, startClientHost } from './client';
+import { CLIENT_MASTER_TIMEOUT_MS, fail, requireMaster, startClientHost } from './client';
 
 interface BatchFlags {
   master: string;
@@ -18,6 +18,14 @@ interface BatchFlags {
   command: string;
   role: string;
   ip: string;
+  master_timeout: number;
+}
+
+/** The batch framework, giving up (exit 1, one line) after `--master_timeout` without a master. */
+class ClientBatch extends BatchScheduler {
+  protected override noMaster(waitedMs: number): void {
+    fail('mesos-batch', `no master for ${waitedMs / 1000} s; giving up`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -29,13 +37,15 @@ async function main(): Promise<void> {
     .addOption(flag('--command <command>', 'shell command each task runs ($MESOS_TASK_ID names the task)').makeOptionMandatory())
     .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
     .addOption(flag('--ip <ip>', 'IP address to listen on for the master').default('127.0.0.1'))
+    .addOption(flag('--master_timeout <duration>', 'give up after this long without a master').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
     .parse(process.argv);
   const flags = program.opts<BatchFlags>();
   if (flags.tasks === 0) fail('mesos-batch', '--tasks must be at least 1', 2);
   await requireMaster('mesos-batch', flags.master);
   const host = await startClientHost(flags.ip);
-  const batch = new BatchScheduler({
+  const batch = new ClientBatch({
     master: flags.master,
+    masterTimeoutMs: flags.master_timeout,
     framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] },
     tasks: flags.tasks,
     taskResources: Resources.parse(flags.taskResources),

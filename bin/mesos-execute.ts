@@ -7,10 +7,10 @@
  */
 import { Resources } from '../lib/resources';
 import { isTerminalState, type Offer, type TaskStatus } from '../lib/protocol';
-import { createCommand, flag, parseHostPort, parseResourceFlag } from '../lib/flags';
+import { createCommand, flag, parseDurationFlag, parseHostPort, parseResourceFlag } from '../lib/flags';
 import { fitResources } from '../actors/framework/offers';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
-import { fail, getJson, requireMaster, startClientHost } from './client';
+import { CLIENT_MASTER_TIMEOUT_MS, fail, getJson, requireMaster, startClientHost } from './client';
 
 /** Task resources when `--resources` is not given (Mesos' mesos-execute uses cpus:1;mem:128; a tenth is plenty for a command). */
 export const DEFAULT_TASK_RESOURCES = 'cpus:0.1;mem:32';
@@ -24,6 +24,7 @@ interface ExecuteFlags {
   resources: string;
   role: string;
   ip: string;
+  master_timeout: number;
 }
 
 class Execute extends Scheduler {
@@ -64,6 +65,10 @@ class Execute extends Scheduler {
   protected override error(message: string): void {
     fail('mesos-execute', `framework error: ${message}`);
   }
+
+  protected override noMaster(waitedMs: number): void {
+    fail('mesos-execute', `no master at ${this.flags.master} for ${waitedMs / 1000} s; giving up`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -74,11 +79,12 @@ async function main(): Promise<void> {
     .addOption(flag('--resources <resources>', 'task resources').argParser(parseResourceFlag).default(DEFAULT_TASK_RESOURCES))
     .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
     .addOption(flag('--ip <ip>', 'IP address to listen on for the master').default('127.0.0.1'))
+    .addOption(flag('--master_timeout <duration>', 'give up after this long without a master').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
     .parse(process.argv);
   const flags = program.opts<ExecuteFlags>();
   await requireMaster('mesos-execute', flags.master);
   const host = await startClientHost(flags.ip);
-  const execute = new Execute({ master: flags.master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] } }, flags);
+  const execute = new Execute({ master: flags.master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] }, masterTimeoutMs: flags.master_timeout }, flags);
   host.spawn(execute);
   const status = await execute.done;
   await printStdout(flags.master, status).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's stdout: ${error.message}\n`));

@@ -19,6 +19,13 @@ export interface SchedulerOptions {
   /** Actor id (default `scheduler`); must be unique on its host. */
   id?: string;
   registrationBackoffFactorMs?: number;
+  /**
+   * Give up after this long without a master (from the start, or since the master was lost,
+   * until a (re-)registration is answered): `noMaster` is called. Unset, the scheduler waits for
+   * a master for as long as it runs, as Mesos' driver does. The client bins set it
+   * (`--master_timeout`).
+   */
+  masterTimeoutMs?: number;
 }
 
 /** Where a scheduler stands with the master. */
@@ -62,6 +69,10 @@ export abstract class Scheduler extends Actor {
    * interrupted by a lost master goes on as a failover; once registered, reconnecting does not.
    */
   private failover = false;
+  /** Fires `noMaster` after `masterTimeoutMs` without a master. */
+  private masterTimer: { cancel(): void } | undefined;
+  /** `SchedulerOptions.masterTimeoutMs`. */
+  private readonly masterTimeoutMs: number | undefined;
 
   constructor(options: SchedulerOptions) {
     super(options.id ?? 'scheduler');
@@ -69,6 +80,7 @@ export abstract class Scheduler extends Actor {
     this.framework = { ...options.framework, roles: options.framework.roles ?? ['*'] };
     this.implicitAcknowledgements = options.implicitAcknowledgements ?? true;
     this.backoffFactorMs = options.registrationBackoffFactorMs ?? SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS;
+    this.masterTimeoutMs = options.masterTimeoutMs;
     this.install(FrameworkRegistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, false));
     this.install(FrameworkReregistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, true));
     // Like Mesos' driver, these are ignored until (re-)registration is answered: the framework id
@@ -177,7 +189,23 @@ export abstract class Scheduler extends Actor {
 
   // ---- plumbing ------------------------------------------------------------------------------
 
+  /** Called once `masterTimeoutMs` has passed without a master; by default an `error`, and the scheduler stops. */
+  protected noMaster(waitedMs: number): void {
+    this.onError(`no master at ${this.master.toString()} for ${waitedMs / 1000} s`);
+  }
+
+  /** Starts the wait for a master, if a timeout is set and none is running. */
+  private startMasterTimer(): void {
+    const timeoutMs = this.masterTimeoutMs;
+    if (timeoutMs === undefined || this.masterTimer !== undefined) return;
+    this.masterTimer = this.delay(timeoutMs, () => {
+      this.masterTimer = undefined;
+      if (this.state !== 'registered' && this.state !== 'stopped') this.noMaster(timeoutMs);
+    });
+  }
+
   protected override initialize(): void {
+    this.startMasterTimer();
     this.link(this.master);
     // A scheduler started with a framework id is taking over that framework: a failover.
     this.failover = this.framework.id !== undefined;
@@ -186,7 +214,10 @@ export abstract class Scheduler extends Actor {
 
   protected override exited(pid: UPID): void {
     if (!pid.equals(this.master) || this.state === 'stopped') return;
-    this.log.warn({ master: pid.toString() }, 'lost the master; will re-register');
+    // Said once per loss: while no master is there, each retry's link breaks again at once.
+    if (this.state === 'disconnected') this.log.debug({ master: pid.toString() }, 'still no master; will re-register');
+    else this.log.warn({ master: pid.toString() }, 'lost the master; will re-register');
+    this.startMasterTimer();
     const wasRegistered = this.state === 'registered';
     this.state = 'disconnected';
     if (wasRegistered) this.disconnected();
@@ -215,6 +246,8 @@ export abstract class Scheduler extends Actor {
     this.state = 'registered';
     this.failover = false;
     this.retryTimer?.cancel();
+    this.masterTimer?.cancel();
+    this.masterTimer = undefined;
     // Linked again: a reply that outlived the master that sent it (a late one crossing a
     // restart) must not leave us registered with no one: a gone master is an exit at once.
     this.link(this.master);

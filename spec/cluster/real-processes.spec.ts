@@ -155,6 +155,19 @@ describe('the cluster as real processes', function () {
     expect(slaves.map((slave) => [slave.id, slave.active])).to.deep.equal([[agentId, true]]);
   });
 
+  it('mesos-execute gives up with one line and exit 1 once it has had no master for --master_timeout', async () => {
+    const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')]);
+    const [, master] = await masterProcess.waitFor(/master@(\S+)/);
+    start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024']);
+    const execute = start('mesos-execute', ['--master', master as string, '--name', 'orphan', '--command', 'sleep 60', '--master_timeout', '2secs']);
+    await execute.waitFor(/TASK_RUNNING/);
+    masterProcess.kill('SIGKILL');
+    expect(await within(execute.exited, 20_000, 'mesos-execute to give up')).to.equal(1);
+    const lines = execute.stderr.trim().split('\n');
+    expect(lines.at(-1)).to.equal(`mesos-execute: no master at ${master as string} for 2 s; giving up`);
+    expect(lines.filter((line) => line.includes('lost the master')), 'said once, not at every retry').to.have.length(1);
+  });
+
   it('a restarted master (same port and registry) gets the agent and the framework back, with the running task', async () => {
     const port = await freePort();
     const masterArgs = ['--port', String(port), '--work_dir', path.join(workDir, 'master'), '--agent_ping_timeout', '1secs'];

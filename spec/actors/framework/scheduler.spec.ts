@@ -53,6 +53,21 @@ describe('Scheduler', () => {
     return world;
   }
 
+  it('with masterTimeoutMs, gives up once after that long without a master, at the start or after losing it, and not while registered', async () => {
+    const { clock, host, master, masterPid, scheduler } = await setup({ masterTimeoutMs: 10_000 });
+    await clock.advance(9_000);
+    master.post(scheduler.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    await clock.advance(60_000);
+    expect(scheduler.events.filter((event) => event.startsWith('error'))).to.deep.equal([]); // registered in time
+    host.terminate(master); // the master goes, and no master comes back
+    await clock.advance(9_999);
+    expect(scheduler.events.filter((event) => event.startsWith('error'))).to.deep.equal([]);
+    await clock.advance(1);
+    expect(scheduler.events.filter((event) => event.startsWith('error'))).to.deep.equal([`error no master at ${masterPid.toString()} for 10 s`]);
+    await clock.advance(60_000);
+    expect(scheduler.events.filter((event) => event.startsWith('error'))).to.have.length(1);
+  });
+
   it('registers at start and retries with backoff until the master answers', async () => {
     const { clock, master, masterPid, scheduler } = await setup();
     expect(master.count('RegisterFramework')).to.equal(1);
