@@ -144,6 +144,9 @@ export class Master extends Actor {
     this.route('/slaves', () => ok(renderSlaves(this.stateContext())));
     this.route('/tasks', (request) => this.tasksRoute(request));
     this.route('/health', () => ({ status: 200, body: '' }));
+    // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative. This
+    // master always leads (one master; with several, issue 8's non-leaders will send the leader's).
+    this.route('/redirect', () => ({ status: 307, headers: { location: `//${this.masterInfo().hostname}:${this.masterInfo().port}` }, body: '' }));
   }
 
   // ---- public: allocator callback, metrics, tests -----------------------------------------------

@@ -105,6 +105,13 @@ describe('actors/master: HTTP endpoints (real listening host)', () => {
     expect(mine.tasks).to.have.length(1);
   });
 
+  it('GET /master/redirect answers 307 to the leading master\'s base URL, port included (this one: it leads)', async () => {
+    const response = await within(fetch(`${cluster.base}/master/redirect`, { redirect: 'manual' }), 5_000, 'redirect');
+    expect(response.status).to.equal(307);
+    const state = (await get(`${cluster.base}/master/state`)).json;
+    expect(response.headers.get('location')).to.equal(`//${String(state.hostname)}:${new URL(cluster.base).port}`);
+  });
+
   it('GET /master/health answers 200', async () => {
     expect((await get(`${cluster.base}/master/health`)).status).to.equal(200);
   });
