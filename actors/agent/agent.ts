@@ -11,8 +11,8 @@ import {
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
-  droppedTaskState, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
-  type AgentInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
+  droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
+  type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
@@ -49,6 +49,11 @@ export interface AgentOptions {
   readonly checkpoints?: AgentCheckpoints;
   /** What a previous run checkpointed, to take back at start (`--recover=reconnect`). */
   readonly recovered?: RecoveredAgent;
+}
+
+/** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
+function goneState(framework: FrameworkInfo): 'TASK_GONE' | 'TASK_LOST' {
+  return isPartitionAware(framework) ? 'TASK_GONE' : 'TASK_LOST';
 }
 
 /** How the books end a task still live when its framework is shut down (the master kills it with the same reason). */
@@ -89,6 +94,8 @@ export class Agent extends Actor {
   private startTimeSeconds = 0;
   /** Executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since. */
   private readonly reportedNotRunning = new Set<string>();
+  /** Checkpoint writes of status updates not yet durable, by uuid (a repeated update's acknowledgement waits for its write). */
+  private readonly updateWrites = new Map<string, Promise<void>>();
   /** RunTask messages that came before the first AgentRegistered (handled once it comes). */
   private readonly runTasksBeforeRegistration: Array<{ from: UPID; message: BodyOf<typeof RunTask> }> = [];
   /** Callers of `stop` waiting for the agent to finish shutting down. */
@@ -444,7 +451,9 @@ export class Agent extends Actor {
   private updateFramework(from: UPID, message: BodyOf<typeof UpdateFramework>): void {
     if (!this.fromMaster(from, 'UpdateFramework')) return;
     const framework = this.frameworks.get(message.frameworkId);
-    if (framework !== undefined) framework.schedulerPid = message.pid;
+    if (framework === undefined) return;
+    framework.schedulerPid = message.pid;
+    this.checkpoint(framework, { t: 'framework', frameworkId: framework.id, info: framework.info, pid: message.pid });
   }
 
   private frameworkToExecutor(from: UPID, message: BodyOf<typeof FrameworkToExecutor>): void {
@@ -479,11 +488,17 @@ export class Agent extends Actor {
     if (!duplicate) executor?.updateTaskState(update.status);
     const result = duplicate ? 'duplicate' : this.updates.update(update);
     if (result === 'refused') return;
-    const acknowledgement = { agentId: this.agentId, frameworkId: framework.id, taskId, uuid: message.update.uuid };
-    // A checkpointing framework's update is durable before the executor hears it arrived (Mesos).
-    const durable = result === 'accepted' ? this.checkpoint(framework, { t: 'update', update }) : undefined;
-    if (durable === undefined) this.send(from, StatusUpdateAcknowledgement, acknowledgement);
-    else this.defer(durable, () => this.send(from, StatusUpdateAcknowledgement, acknowledgement));
+    const uuid = message.update.uuid;
+    const acknowledgement = { agentId: this.agentId, frameworkId: framework.id, taskId, uuid };
+    // A checkpointing framework's update is durable before the executor hears it arrived (Mesos),
+    // a repeated one too: its acknowledgement waits for the first copy's write.
+    const durable = result === 'accepted' ? this.checkpoint(framework, { t: 'update', update }) : this.updateWrites.get(uuid);
+    if (durable === undefined) return this.send(from, StatusUpdateAcknowledgement, acknowledgement);
+    if (result === 'accepted') this.updateWrites.set(uuid, durable);
+    this.defer(durable, () => {
+      this.updateWrites.delete(uuid);
+      this.send(from, StatusUpdateAcknowledgement, acknowledgement);
+    });
   }
 
   /** Mesos refuses TASK_STAGING from executors (and shuts them down), and non-terminal updates for queued tasks. */
@@ -823,6 +838,7 @@ export class Agent extends Actor {
     this.updates.pause();
     const agentId = this.agentId ?? '';
     const waiting: ExecutorRecord[] = [];
+    const unregistered: ExecutorRecord[] = [];
     for (const [frameworkId, saved] of recovered.frameworks) {
       const framework = new AgentFrameworkRecord(frameworkId, saved.info, saved.pid);
       this.frameworks.set(frameworkId, framework);
@@ -852,15 +868,16 @@ export class Agent extends Actor {
         }
         waiting.push(executor);
         if (run.pid === undefined) {
-          executor.pendingTermination = { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', message: 'The executor had not registered when the agent restarted' };
+          executor.pendingTermination = { state: goneState(saved.info), reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', message: 'The executor had not registered when the agent restarted' };
           executor.reconnecting = false;
-          this.endUnrecoveredExecutor(executor);
+          unregistered.push(executor); // ended after the loop: ending one may remove its framework
           continue;
         }
         this.link(UPID.parse(run.pid));
         this.send(run.pid, ReconnectExecutor, { agentId });
       }
     }
+    for (const executor of unregistered) this.endUnrecoveredExecutor(executor);
     this.log.info({ agentId, frameworks: recovered.frameworks.size, executors: waiting.length }, 'recovering from checkpoints');
     this.delay(this.options.flags.executorReregistrationTimeoutMs, () => this.recoveryTimedOut());
     this.finishRecoveryIfReady();
@@ -875,7 +892,7 @@ export class Agent extends Actor {
         if (!executor.reconnecting) continue;
         this.log.warn({ frameworkId: framework.id, executorId: executor.id, timeoutMs }, 'executor did not re-register after the agent restarted; killing it');
         executor.reconnecting = false;
-        executor.pendingTermination = { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', message: `Executor did not re-register within ${timeoutMs} ms of the agent's restart` };
+        executor.pendingTermination = { state: goneState(framework.info), reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', message: `Executor did not re-register within ${timeoutMs} ms of the agent's restart` };
         this.endUnrecoveredExecutor(executor);
       }
     }

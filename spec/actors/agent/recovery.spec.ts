@@ -116,6 +116,22 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(executor.count('StatusUpdateAcknowledgement')).to.equal(1);
   });
 
+  it('a repeated update (a retry) is acknowledged only once the first copy is durable, not at once', async () => {
+    const m = machine();
+    await m.start();
+    await m.register();
+    const executor = await m.launch('t1');
+    m.disk.delayWritesMs(500);
+    const running = m.update('t1', 'TASK_RUNNING');
+    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: running, pid: executor.self().toString() });
+    await m.clock.advance(100);
+    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: running, pid: executor.self().toString() }); // the executor's retry
+    await m.clock.advance(399);
+    expect(executor.count('StatusUpdateAcknowledgement'), 'nothing acknowledged before the write').to.equal(0);
+    await m.clock.advance(1);
+    expect(executor.count('StatusUpdateAcknowledgement')).to.equal(2);
+  });
+
   it('after kill -9 and a restart: the same agent id, the executor reconnected, its tasks and unacknowledged updates taken back and sent on', async () => {
     const m = machine();
     await m.start();
@@ -147,7 +163,7 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(m.forwarded().slice(starting).map((update) => [update.status.state, update.uuid])).to.deep.equal([['TASK_FINISHED', finished.uuid]]);
   });
 
-  it('an executor that does not re-register within the timeout is killed, and its task fails with REASON_EXECUTOR_REREGISTRATION_TIMEOUT', async () => {
+  it('an executor that does not re-register within the timeout is killed, and its task is lost with REASON_EXECUTOR_REREGISTRATION_TIMEOUT (as Mesos)', async () => {
     const m = machine();
     await m.start();
     await m.register();
@@ -161,7 +177,7 @@ describe('actors/agent: checkpoints and recovery', () => {
     m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
     await m.clock.settle();
     const failed = m.forwarded().find((update) => update.status.taskId === 't1');
-    expect(failed?.status).to.include({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', source: 'SOURCE_AGENT' });
+    expect(failed?.status).to.include({ state: 'TASK_LOST', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', source: 'SOURCE_AGENT' });
   });
 
   it('a framework that does not checkpoint is not recovered: the agent comes back under its id with nothing, and its executor is turned away', async () => {
