@@ -49,6 +49,8 @@ export interface AgentOptions {
   readonly checkpoints?: AgentCheckpoints;
   /** What a previous run checkpointed, to take back at start (`--recover=reconnect`). */
   readonly recovered?: RecoveredAgent;
+  /** This machine's boot id (`currentBootId`), checkpointed with executor process ids. */
+  readonly bootId?: string;
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
@@ -594,7 +596,10 @@ export class Agent extends Actor {
     executor.process = started;
     const framework = this.frameworks.get(executor.frameworkId);
     if (framework !== undefined && started.processId !== undefined) {
-      this.checkpoint(framework, { t: 'executorProcess', frameworkId: framework.id, executorId: executor.id, runId: executor.runId, processId: started.processId });
+      const bootId = this.options.bootId;
+      this.checkpoint(framework, {
+        t: 'executorProcess', frameworkId: framework.id, executorId: executor.id, runId: executor.runId, processId: started.processId, ...(bootId !== undefined ? { bootId } : {}),
+      });
     }
     if (executor.phase === 'TERMINATING' && executor.pid === undefined) started.destroy();
   }
@@ -839,6 +844,8 @@ export class Agent extends Actor {
     const agentId = this.agentId ?? '';
     const waiting: ExecutorRecord[] = [];
     const unregistered: ExecutorRecord[] = [];
+    /** Executors whose process went with a reboot. */
+    const gone: ExecutorRecord[] = [];
     for (const [frameworkId, saved] of recovered.frameworks) {
       const framework = new AgentFrameworkRecord(frameworkId, saved.info, saved.pid);
       this.frameworks.set(frameworkId, framework);
@@ -863,6 +870,14 @@ export class Agent extends Actor {
         const onExit = (exit: ExecutorExit): void => {
           dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);
         };
+        // A process of another boot is gone, and its pid may name another process now: not adopted, never killed.
+        const sameBoot = run.bootId === undefined || this.options.bootId === undefined || run.bootId === this.options.bootId;
+        if (!sameBoot) {
+          this.log.warn({ frameworkId, executorId: executor.id, processId: run.processId }, 'the machine rebooted since the executor started; it is gone');
+          executor.reconnecting = false;
+          gone.push(executor);
+          continue;
+        }
         if (run.processId !== undefined && this.options.launcher.recover !== undefined) {
           executor.process = this.options.launcher.recover({ frameworkId, executorId: executor.id, runId: run.runId, processId: run.processId }, onExit);
         }
@@ -878,6 +893,7 @@ export class Agent extends Actor {
       }
     }
     for (const executor of unregistered) this.endUnrecoveredExecutor(executor);
+    for (const executor of gone) this.executorExited(executor, { code: null, signal: null });
     this.log.info({ agentId, frameworks: recovered.frameworks.size, executors: waiting.length }, 'recovering from checkpoints');
     this.delay(this.options.flags.executorReregistrationTimeoutMs, () => this.recoveryTimedOut());
     this.finishRecoveryIfReady();

@@ -13,6 +13,7 @@
  * `recoverCheckpoints` replays the journal into `RecoveredAgent`; `AgentCheckpoints` keeps the
  * same model up to date as it appends, so that a compaction writes it back as records.
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { Disk } from '../../lib/disk';
@@ -28,7 +29,11 @@ const CheckpointRecordSchema = z.discriminatedUnion('t', [
   z.object({
     t: z.literal('executor'), frameworkId: id, info: ExecutorInfoSchema, runId: id, directory: z.string(), commandExecutor: z.boolean(), role: z.string().optional(),
   }),
-  z.object({ t: z.literal('executorProcess'), frameworkId: id, executorId: id, runId: id, processId: z.number().int().positive() }),
+  z.object({
+    t: z.literal('executorProcess'), frameworkId: id, executorId: id, runId: id, processId: z.number().int().positive(),
+    /** The machine's boot id when the process started: after a reboot the pid names something else. */
+    bootId: z.string().optional(),
+  }),
   z.object({ t: z.literal('executorPid'), frameworkId: id, executorId: id, runId: id, pid: z.string().min(1) }),
   z.object({ t: z.literal('task'), frameworkId: id, executorId: id, task: TaskInfoSchema, role: z.string().optional() }),
   z.object({ t: z.literal('update'), update: StatusUpdateSchema }),
@@ -56,6 +61,8 @@ export interface RecoveredExecutor {
   readonly role: string | undefined;
   /** Its OS process, once it started. */
   processId: number | undefined;
+  /** The boot id of the machine when that process started (see `currentBootId`). */
+  bootId: string | undefined;
   /** Its actor, once it registered. */
   pid: string | undefined;
   /** Its process ended (it stays while its tasks' terminal updates wait for acknowledgements). */
@@ -76,6 +83,22 @@ export interface RecoveredFramework {
 export interface RecoveredAgent {
   agentId: string | undefined;
   readonly frameworks: Map<string, RecoveredFramework>;
+}
+
+/** Where Linux says which boot this is. */
+const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+
+/**
+ * This machine's boot id (Linux), or undefined where there is none. A process id checkpointed
+ * under another boot names some other process now: the agent neither adopts nor kills it (Mesos
+ * checkpoints the boot id for the same reason).
+ */
+export function currentBootId(): string | undefined {
+  try {
+    return readFileSync(BOOT_ID_FILE, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `<workDir>/meta/journal.log`. */
@@ -110,12 +133,15 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
     case 'executor':
       agent.frameworks.get(record.frameworkId)?.executors.set(record.info.executorId, {
         info: record.info, runId: record.runId, directory: record.directory, commandExecutor: record.commandExecutor, role: record.role,
-        processId: undefined, pid: undefined, ended: false, tasks: new Map(),
+        processId: undefined, bootId: undefined, pid: undefined, ended: false, tasks: new Map(),
       });
       return;
     case 'executorProcess': {
       const executor = executorOf(record.frameworkId, record.executorId, record.runId);
-      if (executor !== undefined) executor.processId = record.processId;
+      if (executor !== undefined) {
+        executor.processId = record.processId;
+        executor.bootId = record.bootId;
+      }
       return;
     }
     case 'executorPid': {
@@ -195,7 +221,9 @@ function asRecords(agent: RecoveredAgent): CheckpointRecord[] {
         t: 'executor', frameworkId, info: executor.info, runId, directory: executor.directory, commandExecutor: executor.commandExecutor,
         ...(executor.role !== undefined ? { role: executor.role } : {}),
       });
-      if (executor.processId !== undefined) records.push({ t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId });
+      if (executor.processId !== undefined) {
+        records.push({ t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId, ...(executor.bootId !== undefined ? { bootId: executor.bootId } : {}) });
+      }
       if (executor.pid !== undefined) records.push({ t: 'executorPid', frameworkId, executorId, runId, pid: executor.pid });
       for (const task of executor.tasks.values()) {
         records.push({ t: 'task', frameworkId, executorId, task: task.info, ...(task.role !== undefined ? { role: task.role } : {}) });

@@ -16,7 +16,7 @@ import { nodeDisk, type Disk } from '../../lib/disk';
 import type { ActorHost } from '../../lib/process';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent } from './agent';
-import { AgentCheckpoints, checkpointRecords, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
+import { AgentCheckpoints, checkpointRecords, currentBootId, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
 import { checkAgentFlags, type AgentFlags } from './flags';
 import { FilesActor, FILES_ACTOR_ID } from './files';
 import { ProcessLauncher, type Launcher } from './launcher';
@@ -42,13 +42,14 @@ export { ReplayLauncher, agentStartInput, recordingLauncher, replayAgent, type A
  * running is killed and nothing is returned: the agent starts anew, under a new id. Throws on a
  * corrupt journal (the bin exits 2).
  */
-async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launcher, host: ActorHost): Promise<RecoveredAgent | undefined> {
+async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launcher, host: ActorHost, bootId: string | undefined): Promise<RecoveredAgent | undefined> {
   const recovered = await recoverCheckpoints(disk, flags.workDir);
   if (recovered?.agentId === undefined) return undefined;
   if (flags.recover === 'reconnect') return recovered;
   for (const [frameworkId, framework] of recovered.frameworks) {
     for (const executor of framework.executors.values()) {
-      if (executor.ended || executor.processId === undefined) continue;
+      // A process of another boot is gone, and its pid may be another process's now.
+      if (executor.ended || executor.processId === undefined || (executor.bootId !== undefined && executor.bootId !== bootId)) continue;
       host.logger.warn({ frameworkId, executorId: executor.info.executorId, processId: executor.processId }, '--recover=cleanup: killing a checkpointed executor');
       launcher.recover?.({ frameworkId, executorId: executor.info.executorId, runId: executor.runId, processId: executor.processId }, () => undefined).destroy();
     }
@@ -85,6 +86,8 @@ export interface StartAgentOptions {
   readonly files?: boolean;
   /** The agent's actor id (default: the host's next `slave(N)`); a restarted agent takes its old one, so its pid is the same. */
   readonly id?: string;
+  /** The machine's boot id (default: Linux's; none with a memory `disk`, unless given: a test plays a reboot with it). */
+  readonly bootId?: string;
 }
 
 /** The native command executor, where `npm install` could compile it (scripts/build-native.js). */
@@ -125,11 +128,14 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const resources = await detectResources(detection);
   const id = options.id ?? host.uniqueId('slave');
   const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(), host, UPID.at(id, host.address));
-  const recovered = await recoverOrCleanUp(disk, flags, launcher, host);
+  // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
+  const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
+  const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId);
   const checkpoints = await AgentCheckpoints.open(disk, flags.workDir, recovered, (delayMs, callback) => host.clock.setTimer(delayMs, callback));
   const start: AgentStartInput = {
     id, flags, resources: resources.toJSON(), attributes, hostname: flags.hostname ?? osHostname(), commandExecutor: commandExecutorCommand(flags),
     recoverableCommandExecutor: commandExecutorCommand(flags, true),
+    ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered: checkpointRecords(recovered) } : {}),
   };
   // A traced host records what the agent starts from and how its executors exit: what a replay feeds back.
@@ -137,6 +143,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const agent = new Agent({
     id, flags, attributes: start.attributes, hostname: start.hostname, commandExecutor: start.commandExecutor, resources, launcher, checkpoints,
     recoverableCommandExecutor: start.recoverableCommandExecutor,
+    ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered } : {}),
   });
   const pid = host.spawn(agent);

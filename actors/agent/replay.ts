@@ -33,6 +33,8 @@ export interface AgentStartInput {
   readonly commandExecutor: CommandInfo;
   /** ... and the one for checkpointing frameworks. */
   readonly recoverableCommandExecutor?: CommandInfo;
+  /** The machine's boot id (checkpointed with executor process ids). */
+  readonly bootId?: string;
   /** What it took back from a previous run's checkpoints, as records. */
   readonly recovered?: CheckpointRecord[];
 }
@@ -144,6 +146,7 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     launcher,
     commandExecutor: input.commandExecutor,
     ...(input.recoverableCommandExecutor !== undefined ? { recoverableCommandExecutor: input.recoverableCommandExecutor } : {}),
+    ...(input.bootId !== undefined ? { bootId: input.bootId } : {}),
     checkpoints,
     ...(recovered !== undefined ? { recovered } : {}),
   };

@@ -36,9 +36,14 @@ class Machine {
     return defaultAgentFlags({ master: this.host.address, workDir: WORK_DIR, resources: 'cpus:4;mem:4096', masterPingTimeoutMs: 24 * 3600_000, ...overrides });
   }
 
+  /** The machine's boot id (a test changes it to play a reboot). */
+  bootId = 'boot-1';
+
   /** Starts the agent (always as `slave(1)`: a restarted agent comes back at its old address). */
   async start(overrides: Partial<AgentFlags> = {}): Promise<AgentHandle> {
-    this.agent = await startAgent({ id: 'slave(1)', flags: this.flags(overrides), host: this.host, launcher: this.launcher, disk: this.disk, probe: SIMULATED_MACHINE, files: false });
+    this.agent = await startAgent({
+      id: 'slave(1)', flags: this.flags(overrides), host: this.host, launcher: this.launcher, disk: this.disk, probe: SIMULATED_MACHINE, files: false, bootId: this.bootId,
+    });
     await this.clock.settle();
     return this.agent;
   }
@@ -178,6 +183,21 @@ describe('actors/agent: checkpoints and recovery', () => {
     await m.clock.settle();
     const failed = m.forwarded().find((update) => update.status.taskId === 't1');
     expect(failed?.status).to.include({ state: 'TASK_LOST', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', source: 'SOURCE_AGENT' });
+  });
+
+  it('after a reboot, a checkpointed executor process id is neither adopted nor killed (it may be another process now); its task fails', async () => {
+    const m = machine();
+    await m.start();
+    await m.register();
+    await m.launch('t1');
+    await m.kill();
+    m.bootId = 'boot-2';
+    await m.start();
+    expect(m.launcher.recovered.size, 'no process adopted, so none killed').to.equal(0);
+    await m.clock.advance(1_000);
+    m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
+    await m.clock.settle();
+    expect(m.forwarded().find((update) => update.status.taskId === 't1')?.status).to.include({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED' });
   });
 
   it('a framework that does not checkpoint is not recovered: the agent comes back under its id with nothing, and its executor is turned away', async () => {
