@@ -165,7 +165,21 @@ export class Agent extends Actor {
 
   protected override exited(pid: UPID): void {
     if (pid.equals(this.master)) return this.masterLost('the link to the master broke');
+    const executor = this.executorAt(pid);
+    if (executor !== undefined && executor.process === undefined && executor.phase !== 'TERMINATED') {
+      // Taken back after a restart with no process to watch: its link is all the agent has (review of issue 8).
+      this.log.warn({ executor: pid.toString() }, 'a recovered executor went away, and its process cannot be watched; it has exited');
+      return this.executorExited(executor, { code: null, signal: null });
+    }
     this.log.info({ executor: pid.toString() }, 'an executor actor went away; waiting for its process to exit');
+  }
+
+  /** The executor whose actor is at `pid`, if any. */
+  private executorAt(pid: UPID): ExecutorRecord | undefined {
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) if (executor.pid?.equals(pid) === true) return executor;
+    }
+    return undefined;
   }
 
   // ---- registration -------------------------------------------------------------------------

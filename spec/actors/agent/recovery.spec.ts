@@ -200,6 +200,24 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(m.forwarded().find((update) => update.status.taskId === 't1')?.status).to.include({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED' });
   });
 
+  it('a recovered executor whose process cannot be watched is taken as exited when its link breaks; its task fails', async () => {
+    const m = machine();
+    await m.start();
+    await m.register();
+    const executor = await m.launch('t1');
+    await m.kill();
+    (m.launcher as { recover?: unknown }).recover = undefined; // a launcher that cannot watch a process it did not start
+    await m.start();
+    executor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: 'F1', executorId: 't1', tasks: [m.task('t1')], updates: [] });
+    await m.clock.settle();
+    expect(executor.count('ExecutorReregistered')).to.equal(1);
+    m.host.terminate(executor); // the executor dies
+    await m.clock.advance(1_000);
+    m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
+    await m.clock.settle();
+    expect(m.forwarded().find((update) => update.status.taskId === 't1')?.status).to.include({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED' });
+  });
+
   it('a framework that does not checkpoint is not recovered: the agent comes back under its id with nothing, and its executor is turned away', async () => {
     const m = machine();
     await m.start();
