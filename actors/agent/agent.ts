@@ -502,7 +502,8 @@ export class Agent extends Actor {
     const duplicate = stale !== undefined || (executor === undefined && framework.hasCompletedTask(taskId)) || this.updates.seen(update);
     // The task's state moves first (as in Mesos), so that the update forwarded now carries it as `latestState`.
     if (!duplicate) executor?.updateTaskState(update.status);
-    const result = duplicate ? 'duplicate' : this.updates.update(update);
+    const checkpointing = framework.info.checkpoint === true && this.options.checkpoints !== undefined;
+    const result = duplicate ? 'duplicate' : this.updates.update(update, !checkpointing);
     if (result === 'refused') return;
     const uuid = message.update.uuid;
     const acknowledgement = { agentId: this.agentId, frameworkId: framework.id, taskId, uuid };
@@ -513,6 +514,7 @@ export class Agent extends Actor {
     if (result === 'accepted') this.updateWrites.set(uuid, durable);
     this.defer(durable, () => {
       this.updateWrites.delete(uuid);
+      if (result === 'accepted') this.updates.durable(framework.id, taskId, uuid);
       this.send(from, StatusUpdateAcknowledgement, acknowledgement);
     });
   }
@@ -568,7 +570,10 @@ export class Agent extends Actor {
     });
     const framework = this.frameworks.get(frameworkId);
     framework?.executors.get(executorId ?? '')?.updateTaskState(update.status);
-    if (this.updates.update(update) === 'accepted' && framework !== undefined) this.checkpoint(framework, { t: 'update', update });
+    const checkpointing = framework?.info.checkpoint === true && this.options.checkpoints !== undefined;
+    if (this.updates.update(update, !checkpointing) !== 'accepted' || framework === undefined) return;
+    const durable = this.checkpoint(framework, { t: 'update', update });
+    if (durable !== undefined) this.defer(durable, () => this.updates.durable(frameworkId, taskId, update.uuid as string));
   }
 
   private failTask(frameworkId: string, executorId: string | undefined, taskId: string, reason: string, message: string): void {

@@ -54,6 +54,8 @@ export type AcknowledgementResult =
 class TaskStream {
   /** Updates not yet acknowledged, oldest (the one in flight) first. */
   readonly pending: StatusUpdate[] = [];
+  /** Uuids of pending updates whose checkpoint is not yet durable: such a head waits (see `update`). */
+  readonly undurable = new Set<string>();
   /** Uuids of every update accepted into this stream. */
   readonly received = new Set<string>();
   /** Uuids acknowledged by the framework. */
@@ -83,8 +85,13 @@ export class TaskStatusUpdateManager {
     this.maxPendingPerTask = options.maxPendingPerTask ?? MAX_PENDING_UPDATES_PER_TASK;
   }
 
-  /** Appends `update` to its task's stream; forwards it at once when it is the stream's head. */
-  update(update: StatusUpdate): UpdateResult {
+  /**
+   * Appends `update` to its task's stream; forwards it at once when it is the stream's head.
+   * With `durable: false` (a checkpointing framework's update whose write is under way) it is
+   * not forwarded before `durable(...)` says it is on disk, as Mesos checkpoints an update before
+   * it forwards it: else a crash could show a framework an update the restarted agent never had.
+   */
+  update(update: StatusUpdate, durable = true): UpdateResult {
     const uuid = update.uuid;
     const taskId = update.status.taskId;
     if (uuid === undefined) {
@@ -102,8 +109,16 @@ export class TaskStatusUpdateManager {
     }
     stream.received.add(uuid);
     stream.pending.push(update);
+    if (!durable) stream.undurable.add(uuid);
     if (!this.paused && stream.pending.length === 1) this.forwardHead(stream, this.retryIntervalMinMs);
     return 'accepted';
+  }
+
+  /** The checkpoint of a pending update is on disk: if it heads its stream, it goes out now. */
+  durable(frameworkId: string, taskId: string, uuid: string): void {
+    const stream = this.streamFor(frameworkId, taskId, false);
+    if (stream === undefined || !stream.undurable.delete(uuid)) return;
+    if (!this.paused && stream.pending[0]?.uuid === uuid && stream.timer === undefined) this.forwardHead(stream, this.retryIntervalMinMs);
   }
 
   /**
@@ -197,7 +212,7 @@ export class TaskStatusUpdateManager {
 
   private forwardHead(stream: TaskStream, retryIntervalMs: number): void {
     const head = stream.pending[0];
-    if (head === undefined) return;
+    if (head === undefined || (head.uuid !== undefined && stream.undurable.has(head.uuid))) return;
     stream.retryIntervalMs = retryIntervalMs;
     stream.timer = this.options.startTimer(retryIntervalMs, () => this.retry(stream));
     this.options.forward(head);
