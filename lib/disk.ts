@@ -43,13 +43,7 @@ export const nodeDisk: Disk = {
   writeFileAtomically,
   async appendFile(filePath: string, text: string): Promise<void> {
     await fs.mkdir(path.dirname(filePath), { recursive: true });
-    const handle = await fs.open(filePath, 'a', 0o644);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeAndSync(filePath, 'a', text);
   },
   async makeDirectory(directory: string): Promise<void> {
     await fs.mkdir(directory, { recursive: true });
@@ -64,15 +58,20 @@ export async function writeFileAtomically(filePath: string, contents: string): P
   const directory = path.dirname(filePath);
   await fs.mkdir(directory, { recursive: true });
   const temporary = `${filePath}.tmp`;
-  const handle = await fs.open(temporary, 'w', 0o644);
+  await writeAndSync(temporary, 'w', contents);
+  await fs.rename(temporary, filePath);
+  await syncDirectory(directory);
+}
+
+/** Opens `filePath` with `flags` (`w` replaces, `a` appends), writes `text`, and fsyncs it. */
+async function writeAndSync(filePath: string, flags: 'w' | 'a', text: string): Promise<void> {
+  const handle = await fs.open(filePath, flags, 0o644);
   try {
-    await handle.writeFile(contents, 'utf8');
+    await handle.writeFile(text, 'utf8');
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await fs.rename(temporary, filePath);
-  await syncDirectory(directory);
 }
 
 /** Makes a rename durable; some platforms cannot fsync a directory, which is not an error there. */

@@ -206,10 +206,6 @@ export function recoveredFrom(records: readonly CheckpointRecord[]): RecoveredAg
 
 /** The model written back as records, in an order that replays to the same model. */
 export function checkpointRecords(agent: RecoveredAgent): CheckpointRecord[] {
-  return asRecords(agent);
-}
-
-function asRecords(agent: RecoveredAgent): CheckpointRecord[] {
   const records: CheckpointRecord[] = [];
   if (agent.agentId !== undefined) records.push({ t: 'agent', agentId: agent.agentId });
   for (const [frameworkId, framework] of agent.frameworks) {
@@ -247,9 +243,7 @@ export async function recoverCheckpoints(disk: Disk, workDir: string): Promise<R
   const file = checkpointJournalPath(workDir);
   const text = await disk.readFile(file);
   if (text === undefined) return undefined;
-  const agent = emptyAgent();
-  for (const record of parseJournal(text, file, 'agent checkpoint', CheckpointRecordSchema)) applyCheckpoint(agent, record);
-  return agent;
+  return recoveredFrom(parseJournal(text, file, 'agent checkpoint', CheckpointRecordSchema));
 }
 
 /** How the journal reaches a timer for its retries (the agent passes its `delay`). */
@@ -275,9 +269,9 @@ export class AgentCheckpoints {
   /** Told of each failed write, with the wait before the next attempt (the agent logs it). */
   onWriteFailure: ((error: Error, retryInMs: number) => void) | undefined;
 
-  private constructor(private readonly disk: Disk, workDir: string, private readonly model: RecoveredAgent, private readonly timers: CheckpointTimers) {
+  private constructor(private readonly disk: Disk, workDir: string, private readonly model: RecoveredAgent, private readonly timers: CheckpointTimers, recordsInFile: number) {
     this.file = checkpointJournalPath(workDir);
-    this.recordsInFile = asRecords(model).length;
+    this.recordsInFile = recordsInFile;
   }
 
   /**
@@ -286,10 +280,12 @@ export class AgentCheckpoints {
    * the work dir writable.
    */
   static async open(disk: Disk, workDir: string, recovered: RecoveredAgent | undefined, timers: CheckpointTimers): Promise<AgentCheckpoints> {
-    // A copy: the agent takes `recovered` back while the journal's model moves on.
-    const checkpoints = new AgentCheckpoints(disk, workDir, recovered === undefined ? emptyAgent() : recoveredFrom(asRecords(recovered)), timers);
+    // Serialized once: the file's contents, and (replayed) a copy of the model, since the agent
+    // takes `recovered` back while the journal's model moves on.
+    const records = recovered === undefined ? [] : checkpointRecords(recovered);
+    const checkpoints = new AgentCheckpoints(disk, workDir, recoveredFrom(records), timers, records.length);
     await disk.makeDirectory(metaDirectory(workDir));
-    await disk.writeFileAtomically(checkpoints.file, lines(asRecords(checkpoints.model)));
+    await disk.writeFileAtomically(checkpoints.file, lines(records));
     return checkpoints;
   }
 
@@ -320,7 +316,7 @@ export class AgentCheckpoints {
         for (const entry of batch) entry.resolve();
         // What is live is counted only when the file has outgrown the last count: O(1) amortized.
         if (this.recordsInFile >= this.nextCompactionCheck) {
-          const live = asRecords(this.model).length;
+          const live = checkpointRecords(this.model).length;
           if (this.recordsInFile >= 2 * live) this.compactionDue = true;
           else this.nextCompactionCheck = 2 * live;
         }
@@ -339,7 +335,7 @@ export class AgentCheckpoints {
   private compact(): void {
     const carried = [...this.carried, ...this.queue.splice(0)];
     this.carried = [];
-    const records = asRecords(this.model);
+    const records = checkpointRecords(this.model);
     this.writing = true;
     this.disk.writeFileAtomically(this.file, lines(records)).then(
       () => {

@@ -4,7 +4,7 @@ import { availableParallelism, hostname } from 'node:os';
 import * as path from 'node:path';
 import { isAgentRemoval, isReconciliationAnswer, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
 import { acknowledgedUpdatesGone, stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
-import { runChaos, type ChaosReport } from './chaos';
+import { runChaos, type ChaosReport, type StepKind } from './chaos';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
 import type { TaskState } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
@@ -266,71 +266,39 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     expect(leaks).to.deep.equal([]);
   });
 
-  it('overlapping latency and duplicate faults act on a message once, not copy it without end (seed 400682)', async () => {
-    // Before one fault's copy was marked for every fault, this seed's master got one agent
-    // update about 15 times in 30 s, and its frameworks heard streams go back.
-    const report = await runChaos({ seed: 400_682, steps: 100, registryFaults: false });
-    expect(report.stepsByKind.latency + report.stepsByKind.duplicate).to.be.greaterThan(0);
-  });
-
-  it('a message held up from a master that restarted at the same address is lost, not taken for the new one\'s (seed 400621)', async () => {
-    // Before, a FrameworkReregistered of the master's previous incarnation reached a scheduler
-    // after the restart, and the scheduler stopped re-registering: its framework stayed disconnected.
-    const report = await runChaos({ seed: 400_621, steps: 100, registryFaults: false });
-    expect(report.stepsByKind.restartMaster).to.be.greaterThan(0);
-  });
-
-  it('a message held up on a link that breaks is lost with the connection (seed 500002)', async () => {
-    // Before, a stall held a master's TASK_LOST for a scheduler whose link was then reset, and
-    // delivered it after the scheduler had aborted: lost in fact, but the model had no fault to
-    // blame and reported the framework's stream as stopped short.
-    const report = await runChaos({ seed: 500_002, steps: 300, registryFaults: false });
-    expect(report.stepsByKind.stall).to.be.greaterThan(0);
-  });
-
-  it("a scheduler that saw the master go ignores the master's updates until it re-registers, and the model knows (seed 500018)", async () => {
-    // Every FrameworkReregistered was dropped: the master thought the framework connected, the
-    // scheduler (as Mesos' driver) ignored the TASK_LOST it was sent, and the model blamed the master.
-    const report = await runChaos({ seed: 500_018, steps: 300, registryFaults: false });
-    expect(report.stepsByKind.restartMaster + report.stepsByKind.drop).to.be.greaterThan(0);
-  });
-
-  it('after a master restart, a TASK_LOST the old master sent may be followed by the agent\'s own update (seed 500048)', async () => {
-    // The new master does not know what the old one told the framework (Mesos' caveat too); the
-    // model called the agent's TASK_FAILED after TASK_LOST a protocol violation.
-    const report = await runChaos({ seed: 500_048, steps: 300, registryFaults: false });
-    expect(report.stepsByKind.restartMaster).to.be.greaterThan(0);
-  });
-
-  it('an agent shutting a framework down leaves it out of its re-registration, so a restarted master adopts no task no one will end (seed 400500)', async () => {
-    // Before, the restarted master adopted the torn-down framework's task from the agent's
-    // report; its executor then exited without an update (as Mesos' agent does for a framework
-    // it shuts down), and the master kept the task TASK_RUNNING for good.
-    const report = await runChaos({ seed: 400_500, steps: 100, registryFaults: false });
-    expect(report.stepsByKind.restartMaster).to.be.greaterThan(0);
-  });
-
-  it('a re-admitted agent\'s report that crossed the acknowledgement of a terminal update does not bring the task back (seed 400998)', async () => {
-    // Before, the master re-adopted the task (TASK_FINISHED) it had completed, and no update ever
-    // came to end it again: a terminal task stayed in the live books for good.
-    const report = await runChaos({ seed: 400_998, steps: 100, registryFaults: false });
-    expect(report.stepsByKind.partition + report.stepsByKind.pingTimeouts).to.be.greaterThan(0);
-  });
-
-  it('a scheduler links to the master again when it is registered, so a late reply from a master that has since restarted leaves it re-registering (seed 82)', async () => {
-    // Before, a FrameworkReregistered from the master's previous incarnation arrived after the
-    // scheduler had seen that master exit: it took itself for registered, and the restarted
-    // master never heard of it again (its teardown went nowhere).
-    const report = await runChaos({ seed: 82, steps: 300 });
-    expect(report.stepsByKind.restartMaster).to.be.greaterThan(0);
-  });
-
-  it('an agent reports a not-running executor once per re-registration, but at every launch that disagrees (seeds 717, 563)', async () => {
-    // 717: a second report (answering a retried ReregisterAgent) crossed a new launch and ended
-    // the executor at the master while it ran; 563: deduplicating the launch-time reports too left
-    // the master counting an executor that never ran.
-    for (const seed of [717, 563]) expect((await runChaos({ seed, steps: 300 })).stepsByKind.drop, `seed ${seed}`).to.be.greaterThan(0);
-  });
+  /**
+   * Seeds that failed before a fix, each replayed as it was found (seeds found before registry
+   * faults existed run without them). Each must still pass, and still meet the fault that made it
+   * fail (`faults`: at least one of these step kinds happens in the run).
+   */
+  const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; steps: number; registryFaults: boolean; faults: readonly StepKind[]; what: string }> = [
+    // Before, this seed's master got one agent update about 15 times in 30 s, and its frameworks heard streams go back.
+    { seed: 400_682, steps: 100, registryFaults: false, faults: ['latency', 'duplicate'], what: 'overlapping latency and duplicate faults act on a message once, not copy it without end' },
+    // Before, a FrameworkReregistered of the master's previous incarnation reached a scheduler after the restart, which then stopped re-registering.
+    { seed: 400_621, steps: 100, registryFaults: false, faults: ['restartMaster'], what: "a message held up from a master that restarted at the same address is lost, not taken for the new one's" },
+    // Before, a stall held a master's TASK_LOST for a scheduler whose link was then reset, and delivered it after the scheduler aborted.
+    { seed: 500_002, steps: 300, registryFaults: false, faults: ['stall'], what: 'a message held up on a link that breaks is lost with the connection' },
+    // Every FrameworkReregistered was dropped: the scheduler (as Mesos' driver) ignored the TASK_LOST it was sent, and the model blamed the master.
+    { seed: 500_018, steps: 300, registryFaults: false, faults: ['restartMaster', 'drop'], what: "a scheduler that saw the master go ignores the master's updates until it re-registers, and the model knows" },
+    // The new master does not know what the old one told the framework (Mesos' caveat too).
+    { seed: 500_048, steps: 300, registryFaults: false, faults: ['restartMaster'], what: "after a master restart, a TASK_LOST the old master sent may be followed by the agent's own update" },
+    // Before, the restarted master adopted the torn-down framework's task from the agent's report and kept it TASK_RUNNING for good.
+    { seed: 400_500, steps: 100, registryFaults: false, faults: ['restartMaster'], what: 'an agent shutting a framework down leaves it out of its re-registration, so a restarted master adopts no task no one will end' },
+    // Before, the master re-adopted a task (TASK_FINISHED) it had completed, and it stayed in the live books for good.
+    { seed: 400_998, steps: 100, registryFaults: false, faults: ['partition', 'pingTimeouts'], what: "a re-admitted agent's report that crossed the acknowledgement of a terminal update does not bring the task back" },
+    // Before, a late FrameworkReregistered from an ended master left the scheduler registered with no one; its teardown went nowhere.
+    { seed: 82, steps: 300, registryFaults: true, faults: ['restartMaster'], what: 'a scheduler links to the master again when it is registered, so a late reply from a master that has since restarted leaves it re-registering' },
+    // A second report of a not-running executor (answering a retried ReregisterAgent) crossed a new launch and ended it at the master while it ran.
+    { seed: 717, steps: 300, registryFaults: true, faults: ['drop'], what: 'an agent reports a not-running executor once per re-registration' },
+    // Deduplicating the launch-time reports too left the master counting an executor that never ran.
+    { seed: 563, steps: 300, registryFaults: true, faults: ['drop'], what: 'an agent reports a not-running executor at every launch that disagrees' },
+  ];
+  for (const { seed, steps, registryFaults, faults, what } of REGRESSION_SEEDS) {
+    it(`${what} (seed ${seed})`, async () => {
+      const report = await runChaos({ seed, steps, registryFaults });
+      expect(faults.reduce((sum, kind) => sum + report.stepsByKind[kind], 0), `one of ${faults.join(', ')} happens`).to.be.greaterThan(0);
+    });
+  }
 
   it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs', async () => {
     await new Promise((resolve) => setImmediate(resolve)); // past mocha arming its own test timeout

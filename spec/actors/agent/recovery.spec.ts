@@ -67,6 +67,24 @@ class Machine {
     await this.clock.settle();
   }
 
+  /** A started agent, registered as AGENT_ID. */
+  async registeredAgent(overrides: Partial<AgentFlags> = {}): Promise<void> {
+    await this.start(overrides);
+    await this.register();
+  }
+
+  /** Lets the restarted agent's re-registration go out (its backoff) and answers it. */
+  async reregister(): Promise<void> {
+    await this.clock.advance(1_000);
+    this.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
+    await this.clock.settle();
+  }
+
+  /** The status of the first update about `taskId` the master got. */
+  statusOf(taskId: string): StatusUpdate['status'] | undefined {
+    return this.forwarded().find((update) => update.status.taskId === taskId)?.status;
+  }
+
   task(taskId: string): TaskInfo {
     return { name: taskId, taskId, agentId: AGENT_ID, resources: Resources.parse('cpus:1;mem:128').toJSON(), command: { value: 'sleep 600' } };
   }
@@ -109,8 +127,7 @@ describe('actors/agent: checkpoints and recovery', () => {
 
   it('a checkpointing framework\'s update is forwarded to the master, and acknowledged to its executor, only once it is durable', async () => {
     const m = machine();
-    await m.start();
-    await m.register();
+    await m.registeredAgent();
     const executor = await m.launch('t1');
     m.disk.delayWritesMs(500);
     executor.post(m.agent?.pid as never, 'StatusUpdate', { update: m.update('t1', 'TASK_RUNNING'), pid: executor.self().toString() });
@@ -124,8 +141,7 @@ describe('actors/agent: checkpoints and recovery', () => {
 
   it('a repeated update (a retry) is acknowledged only once the first copy is durable, not at once', async () => {
     const m = machine();
-    await m.start();
-    await m.register();
+    await m.registeredAgent();
     const executor = await m.launch('t1');
     m.disk.delayWritesMs(500);
     const running = m.update('t1', 'TASK_RUNNING');
@@ -140,8 +156,7 @@ describe('actors/agent: checkpoints and recovery', () => {
 
   it('after kill -9 and a restart: the same agent id, the executor reconnected, its tasks and unacknowledged updates taken back and sent on', async () => {
     const m = machine();
-    await m.start();
-    await m.register();
+    await m.registeredAgent();
     const executor = await m.launch('t1');
     const running = m.update('t1', 'TASK_RUNNING');
     executor.post(m.agent?.pid as never, 'StatusUpdate', { update: running, pid: executor.self().toString() });
@@ -171,40 +186,32 @@ describe('actors/agent: checkpoints and recovery', () => {
 
   it('an executor that does not re-register within the timeout is killed, and its task is lost with REASON_EXECUTOR_REREGISTRATION_TIMEOUT (as Mesos)', async () => {
     const m = machine();
-    await m.start();
-    await m.register();
+    await m.registeredAgent();
     await m.launch('t1');
     await m.kill();
     await m.start();
     const runId = [...m.launcher.runs].find((run) => run.launch.executorId === 't1')?.launch.runId as string;
     await m.clock.advance(m.flags().executorReregistrationTimeoutMs);
     expect(m.launcher.recovered.get(runId)?.destroyed).to.equal(true);
-    await m.clock.advance(1_000);
-    m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
-    await m.clock.settle();
-    const failed = m.forwarded().find((update) => update.status.taskId === 't1');
-    expect(failed?.status).to.include({ state: 'TASK_LOST', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', source: 'SOURCE_AGENT' });
+    await m.reregister();
+    expect(m.statusOf('t1')).to.include({ state: 'TASK_LOST', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', source: 'SOURCE_AGENT' });
   });
 
   it('after a reboot, a checkpointed executor process id is neither adopted nor killed (it may be another process now); its task fails', async () => {
     const m = machine();
-    await m.start();
-    await m.register();
+    await m.registeredAgent();
     await m.launch('t1');
     await m.kill();
     m.bootId = 'boot-2';
     await m.start();
     expect(m.launcher.recovered.size, 'no process adopted, so none killed').to.equal(0);
-    await m.clock.advance(1_000);
-    m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
-    await m.clock.settle();
-    expect(m.forwarded().find((update) => update.status.taskId === 't1')?.status).to.include({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED' });
+    await m.reregister();
+    expect(m.statusOf('t1')).to.include({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED' });
   });
 
   it('a recovered executor whose process cannot be watched is taken as exited when its link breaks; its task fails', async () => {
     const m = machine();
-    await m.start();
-    await m.register();
+    await m.registeredAgent();
     const executor = await m.launch('t1');
     await m.kill();
     (m.launcher as { recover?: unknown }).recover = undefined; // a launcher that cannot watch a process it did not start
@@ -213,16 +220,13 @@ describe('actors/agent: checkpoints and recovery', () => {
     await m.clock.settle();
     expect(executor.count('ExecutorReregistered')).to.equal(1);
     m.host.terminate(executor); // the executor dies
-    await m.clock.advance(1_000);
-    m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
-    await m.clock.settle();
-    expect(m.forwarded().find((update) => update.status.taskId === 't1')?.status).to.include({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED' });
+    await m.reregister();
+    expect(m.statusOf('t1')).to.include({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED' });
   });
 
   it('a framework that does not checkpoint is not recovered: the agent comes back under its id with nothing, and its executor is turned away', async () => {
     const m = machine();
-    await m.start();
-    await m.register();
+    await m.registeredAgent();
     const executor = await m.launch('t1', { id: 'F2', name: 'fw', user: 'u' });
     await m.kill();
     await m.start();
@@ -238,8 +242,7 @@ describe('actors/agent: checkpoints and recovery', () => {
 
   it('--recover=cleanup kills the checkpointed executors and starts as a new agent', async () => {
     const m = machine();
-    await m.start();
-    await m.register();
+    await m.registeredAgent();
     await m.launch('t1');
     await m.kill();
     const registrations = m.master.count('RegisterAgent');
@@ -253,8 +256,7 @@ describe('actors/agent: checkpoints and recovery', () => {
 
   it('a torn last journal line is ignored; a corrupt journal stops the agent from starting, naming the file and line', async () => {
     const m = machine();
-    await m.start();
-    await m.register();
+    await m.registeredAgent();
     await m.kill();
     const journal = checkpointJournalPath(WORK_DIR);
     await m.disk.appendFile(journal, '{"t":"framework","frame');
@@ -267,8 +269,7 @@ describe('actors/agent: checkpoints and recovery', () => {
 
   it('a failed checkpoint write is retried; the executor hears its update arrived only once it is durable', async () => {
     const m = machine();
-    await m.start();
-    await m.register();
+    await m.registeredAgent();
     const executor = await m.launch('t1');
     m.disk.failNextWrites(2);
     executor.post(m.agent?.pid as never, 'StatusUpdate', { update: m.update('t1', 'TASK_RUNNING'), pid: executor.self().toString() });
