@@ -57,7 +57,8 @@ export interface ZooKeeperData {
 
 /**
  * A ZooKeeper session. Requests reject with `ZooKeeperError`. A watch fires once, on the next
- * change after it was set (ZooKeeper's one-shot watches), or when the session expires.
+ * change after it was set (ZooKeeper's one-shot watches); one set by a session that expires
+ * never fires (callers watch `state`).
  */
 export interface ZooKeeperClient {
   /** The session's state now. */

@@ -1,0 +1,322 @@
+/**
+ * Leader election and detection in ZooKeeper, as Mesos does it: each master contending creates
+ * an ephemeral sequential znode `<path>/json.info_<seq>` holding its MasterInfo as JSON; the
+ * lowest sequence leads. Agents, schedulers and clients read the same znodes to find the leader.
+ *
+ * Safety over availability: a leading contender gives up leadership the moment its session is
+ * `disconnected` (not only once it has expired), because a disconnected client cannot know
+ * whether the server has already expired its session and elected someone else. A real client
+ * notices a cut link after two thirds of the session timeout, the server expires the session
+ * after all of it, so the old leader has stepped down before a new one can be elected (a
+ * process paused for longer is fenced by the registry's versioned writes instead). A contender
+ * that has lost is spent: its owner starts a new one, which queues behind the others.
+ */
+import type { Clock, TimerHandle } from '../process/clock';
+import { MasterInfoSchema, type MasterInfo } from '../protocol';
+import { isZooKeeperError, type ZooKeeperClient, type ZooKeeperConnector, type ZooKeeperSessionState, type ZooKeeperUrl } from './zookeeper';
+
+/** ZooKeeper session timeout asked for by masters, agents and schedulers (Mesos `--zk_session_timeout`: 10 s). */
+export const ZOOKEEPER_SESSION_TIMEOUT_MS = 10_000;
+/** The label of the masters' znodes (Mesos' `json.info_`: readable by Mesos-aware tools). */
+export const MASTER_INFO_LABEL = 'json.info_';
+/** Wait before retrying a ZooKeeper read or write that failed while the session was still up. */
+export const ZOOKEEPER_RETRY_INTERVAL_MS = 1_000;
+/** Wait before opening a new session after one expired. */
+export const ZOOKEEPER_RECONNECT_INTERVAL_MS = 1_000;
+/** Largest MasterInfo a znode may hold; a bigger one (hostile or broken) is ignored. */
+export const MAX_MASTER_INFO_BYTES = 64 * 1024;
+
+/** The leading master as detected: its pid (`master@ip:port`) and the MasterInfo it published. */
+export interface DetectedMaster {
+  readonly pid: string;
+  readonly info: MasterInfo;
+}
+
+/** Follows the leading master. */
+export interface MasterDetector {
+  /** The leader now (undefined: none, or not known yet). */
+  readonly leader: DetectedMaster | undefined;
+  /** Called with each change of leader, `undefined` when there is none. */
+  onChange(listener: (leader: DetectedMaster | undefined) => void): void;
+  /** Stops following (closes any session). */
+  close(): Promise<void>;
+}
+
+/** What a detector or contender connects with. */
+export interface ZooKeeperElectionOptions {
+  readonly url: ZooKeeperUrl;
+  readonly connect: ZooKeeperConnector;
+  readonly clock: Clock;
+  /** Default `ZOOKEEPER_SESSION_TIMEOUT_MS`. */
+  readonly sessionTimeoutMs?: number;
+  /** Told of what happens (the owner logs it). */
+  readonly log?: (level: 'info' | 'warn', message: string, details?: Record<string, unknown>) => void;
+}
+
+/** The sequence number of a master's znode name, or undefined for other children. */
+export function masterSequenceOf(name: string): number | undefined {
+  if (!name.startsWith(MASTER_INFO_LABEL)) return undefined;
+  const digits = name.slice(MASTER_INFO_LABEL.length);
+  return /^\d{1,19}$/.test(digits) ? Number(digits) : undefined;
+}
+
+/** The child name of the leading master among `children` (lowest sequence), if any. */
+export function leadingChild(children: readonly string[]): string | undefined {
+  let best: { name: string; sequence: number } | undefined;
+  for (const name of children) {
+    const sequence = masterSequenceOf(name);
+    if (sequence !== undefined && (best === undefined || sequence < best.sequence)) best = { name, sequence };
+  }
+  return best?.name;
+}
+
+/** Parses a master znode's data; undefined (with the reason logged by the caller) if it is not a MasterInfo. */
+export function parseMasterInfo(data: Buffer): MasterInfo | string {
+  if (data.length > MAX_MASTER_INFO_BYTES) return `${data.length} bytes (at most ${MAX_MASTER_INFO_BYTES})`;
+  let json: unknown;
+  try {
+    json = JSON.parse(data.toString('utf8'));
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  const result = MasterInfoSchema.safeParse(json);
+  if (!result.success) return `not a MasterInfo: ${result.error.issues[0]?.path.join('.') ?? ''} ${result.error.issues[0]?.message ?? ''}`;
+  return result.data;
+}
+
+/**
+ * Watches `<path>` on one session: re-reads the children and the leader's MasterInfo each time
+ * the children change (one-shot watches) and calls `changed` after every read; retries failed
+ * reads while the session is connected.
+ */
+class LeaderWatch {
+  leader: DetectedMaster | undefined;
+  leaderNode: string | undefined;
+  /** The children as last read. */
+  children: readonly string[] = [];
+  private generation = 0;
+  private retryTimer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly client: ZooKeeperClient,
+    private readonly options: ZooKeeperElectionOptions,
+    private readonly changed: () => void,
+  ) {}
+
+  /** Reads the children and the leader's data again (drops the answers of earlier reads). */
+  refresh(): void {
+    if (this.stopped || this.client.state !== 'connected') return;
+    const generation = ++this.generation;
+    const path = this.options.url.path;
+    void this.read(path).then((result) => {
+      if (generation !== this.generation || this.stopped) return;
+      this.children = result.children;
+      this.leader = result.leader;
+      this.leaderNode = result.leaderNode;
+      this.changed();
+    }, (error: Error) => {
+      if (generation !== this.generation || this.stopped) return;
+      this.options.log?.('warn', 'reading the masters in ZooKeeper failed; retrying', { path, error: error.message });
+      this.retryTimer?.cancel();
+      this.retryTimer = this.options.clock.setTimer(ZOOKEEPER_RETRY_INTERVAL_MS, () => this.refresh());
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.retryTimer?.cancel();
+  }
+
+  private async read(path: string): Promise<{ children: string[]; leader: DetectedMaster | undefined; leaderNode: string | undefined }> {
+    await this.client.mkdirp(path);
+    // Several passes: the leader may go between listing and reading it.
+    for (;;) {
+      const children = await this.client.getChildren(path, () => this.refresh());
+      const leaderNode = leadingChild(children);
+      if (leaderNode === undefined) return { children, leader: undefined, leaderNode: undefined };
+      let data: Buffer;
+      try {
+        data = (await this.client.getData(`${path}/${leaderNode}`)).data;
+      } catch (error) {
+        if (isZooKeeperError(error, 'NO_NODE')) continue;
+        throw error;
+      }
+      const info = parseMasterInfo(data);
+      if (typeof info === 'string') {
+        // Mesos' detector fails on such a leader; here it is no leader until the znodes change.
+        this.options.log?.('warn', 'the leading znode does not hold a MasterInfo; no leader', { node: leaderNode, problem: info });
+        return { children, leader: undefined, leaderNode };
+      }
+      return { children, leader: { pid: info.pid, info }, leaderNode };
+    }
+  }
+}
+
+/**
+ * A `MasterDetector` over ZooKeeper for agents, schedulers and clients. It keeps a session open
+ * (a new one after expiry), keeps the last leader while disconnected (as Mesos' detector does:
+ * the leader may well still be there) and reports no leader once the session has expired.
+ */
+export class ZooKeeperMasterDetector implements MasterDetector {
+  leader: DetectedMaster | undefined;
+  private readonly listeners: Array<(leader: DetectedMaster | undefined) => void> = [];
+  private client: ZooKeeperClient | undefined;
+  private watch: LeaderWatch | undefined;
+  private reconnectTimer: TimerHandle | undefined;
+  private closed = false;
+
+  constructor(private readonly options: ZooKeeperElectionOptions) {
+    this.open();
+  }
+
+  onChange(listener: (leader: DetectedMaster | undefined) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.reconnectTimer?.cancel();
+    this.watch?.stop();
+    await this.client?.close();
+  }
+
+  private open(): void {
+    const client = this.options.connect(this.options.url, { sessionTimeoutMs: this.options.sessionTimeoutMs ?? ZOOKEEPER_SESSION_TIMEOUT_MS });
+    const watch = new LeaderWatch(client, this.options, () => this.report(watch.leader));
+    this.client = client;
+    this.watch = watch;
+    client.onStateChange((state) => this.sessionChanged(client, watch, state));
+  }
+
+  private sessionChanged(client: ZooKeeperClient, watch: LeaderWatch, state: ZooKeeperSessionState): void {
+    if (this.closed || client !== this.client) return;
+    if (state === 'connected') return watch.refresh();
+    if (state !== 'expired') return;
+    this.options.log?.('warn', 'ZooKeeper session expired; no leading master known until a new session reads it');
+    watch.stop();
+    void client.close();
+    this.report(undefined);
+    this.reconnectTimer = this.options.clock.setTimer(ZOOKEEPER_RECONNECT_INTERVAL_MS, () => {
+      this.reconnectTimer = undefined;
+      if (!this.closed) this.open();
+    });
+  }
+
+  private report(leader: DetectedMaster | undefined): void {
+    if (leader?.pid === this.leader?.pid && leader?.info.id === this.leader?.info.id) return;
+    this.leader = leader;
+    for (const listener of [...this.listeners]) listener(leader);
+  }
+}
+
+/** Where a contender stands. */
+export type ContenderState = 'contending' | 'leading' | 'lost';
+
+/**
+ * One master's candidacy: publishes its MasterInfo as `<path>/json.info_<seq>` and leads while
+ * its znode has the lowest sequence and its session is connected. Calls `onElected` once, when
+ * it becomes leader, and `onLost` once, when it can no longer lead (its session expired or was
+ * cut while leading, its znode went away, or it was withdrawn); then it is spent. It also
+ * reports the leader it sees (`onLeader`), for a non-leading master's redirects.
+ *
+ * @example
+ *   const contender = new ZooKeeperMasterContender({ url, connect: connectNodeZooKeeper, clock }, masterInfo);
+ *   contender.onElected(() => startLeading());
+ *   contender.onLost((reason) => stepDown(reason));
+ */
+export class ZooKeeperMasterContender {
+  state: ContenderState = 'contending';
+  /** The leader this contender sees (itself, once elected). */
+  leader: DetectedMaster | undefined;
+  /** This contender's znode name, once created. */
+  node: string | undefined;
+  private readonly client: ZooKeeperClient;
+  private readonly watch: LeaderWatch;
+  private electedListener: (() => void) | undefined;
+  private lostListener: ((reason: string) => void) | undefined;
+  private leaderListener: ((leader: DetectedMaster | undefined) => void) | undefined;
+  private retryTimer: TimerHandle | undefined;
+
+  constructor(private readonly options: ZooKeeperElectionOptions, private readonly info: MasterInfo) {
+    this.client = options.connect(options.url, { sessionTimeoutMs: options.sessionTimeoutMs ?? ZOOKEEPER_SESSION_TIMEOUT_MS });
+    this.watch = new LeaderWatch(this.client, options, () => this.leaderChanged());
+    this.client.onStateChange((state) => this.sessionChanged(state));
+  }
+
+  onElected(listener: () => void): void {
+    this.electedListener = listener;
+  }
+
+  onLost(listener: (reason: string) => void): void {
+    this.lostListener = listener;
+  }
+
+  onLeader(listener: (leader: DetectedMaster | undefined) => void): void {
+    this.leaderListener = listener;
+  }
+
+  /** Gives up the candidacy (and leadership): the session is closed, so the znode goes at once. */
+  async withdraw(): Promise<void> {
+    this.lose('withdrawn');
+    await this.client.close();
+  }
+
+  private sessionChanged(state: ZooKeeperSessionState): void {
+    if (this.state === 'lost') return;
+    if (state === 'connected') return this.node === undefined ? this.publish() : this.watch.refresh();
+    if (state === 'disconnected' && this.state === 'leading') return this.lose('the ZooKeeper session is disconnected: it may have expired, and another master may lead');
+    if (state === 'expired') return this.lose('the ZooKeeper session expired');
+    if (state === 'closed') return this.lose('the ZooKeeper session was closed');
+  }
+
+  /** Creates this master's znode (once; retried while the session is up). */
+  private publish(): void {
+    const path = this.options.url.path;
+    const data = Buffer.from(JSON.stringify(this.info));
+    void this.client.mkdirp(path)
+      .then(() => this.client.create(`${path}/${MASTER_INFO_LABEL}`, data, 'ephemeral-sequential'))
+      .then((created) => {
+        if (this.state === 'lost') return;
+        this.node = created.slice(created.lastIndexOf('/') + 1);
+        this.options.log?.('info', 'contending for leadership', { node: created });
+        this.watch.refresh();
+      }, (error: Error) => {
+        if (this.state === 'lost') return;
+        // A lost answer may hide a node that was created: it would never lead (nobody removes it
+        // before the session ends), so the session is given up and the owner contends again.
+        if (isZooKeeperError(error, 'CONNECTION_LOSS')) return this.lose(`creating the candidacy's znode failed: ${error.message}`);
+        this.options.log?.('warn', 'creating the candidacy znode failed; retrying', { error: error.message });
+        this.retryTimer = this.options.clock.setTimer(ZOOKEEPER_RETRY_INTERVAL_MS, () => { if (this.client.state === 'connected') this.publish(); });
+      });
+  }
+
+  private leaderChanged(): void {
+    if (this.state === 'lost') return;
+    const leader = this.watch.leader;
+    if (this.node !== undefined && !this.watch.children.includes(this.node)) return this.lose('its znode is gone');
+    const leading = this.node !== undefined && this.watch.leaderNode === this.node && this.client.state === 'connected';
+    if (leader?.pid !== this.leader?.pid || leader?.info.id !== this.leader?.info.id) {
+      this.leader = leader;
+      this.leaderListener?.(leader);
+    }
+    if (leading && this.state === 'contending') {
+      this.state = 'leading';
+      this.options.log?.('info', 'elected leader', { node: this.node });
+      this.electedListener?.();
+    } else if (!leading && this.state === 'leading') {
+      this.lose('another master leads');
+    }
+  }
+
+  private lose(reason: string): void {
+    if (this.state === 'lost') return;
+    const wasLeading = this.state === 'leading';
+    this.state = 'lost';
+    this.watch.stop();
+    this.retryTimer?.cancel();
+    this.options.log?.(wasLeading ? 'warn' : 'info', wasLeading ? 'lost leadership' : 'candidacy ended', { reason });
+    void this.client.close();
+    this.lostListener?.(reason);
+  }
+}

@@ -1,0 +1,197 @@
+import { expect } from 'chai';
+import { VirtualClock } from '../../../lib/process';
+import type { MasterInfo } from '../../../lib/protocol';
+import {
+  leadingChild,
+  MASTER_INFO_LABEL,
+  ZooKeeperMasterContender,
+  ZooKeeperMasterDetector,
+  type DetectedMaster,
+} from '../../../lib/ha/election';
+import { MemoryZooKeeper } from '../../../lib/ha/memory-zookeeper';
+import { isZooKeeperError, parseZooKeeperUrl, ZooKeeperError } from '../../../lib/ha/zookeeper';
+
+const URL = parseZooKeeperUrl('zk://sim:2181/mesos');
+const SESSION_MS = 10_000;
+
+function masterInfo(port: number): MasterInfo {
+  return { id: `m${port}`, ip: '127.0.0.1', port, pid: `master@127.0.0.1:${port}`, hostname: 'localhost', version: '1.11.0' };
+}
+
+function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(() => undefined, (error: unknown) => error);
+}
+
+describe('lib/ha: ZooKeeper election and detection (simulated server)', () => {
+  let clock: VirtualClock;
+  let zk: MemoryZooKeeper;
+  const options = (): { url: typeof URL; connect: MemoryZooKeeper['connect']; clock: VirtualClock; sessionTimeoutMs: number } =>
+    ({ url: URL, connect: zk.connect, clock, sessionTimeoutMs: SESSION_MS });
+
+  /** Lets the simulated server answer `promise` (its requests take virtual time). */
+  async function answered<T>(promise: Promise<T>): Promise<T> {
+    await clock.advance(50);
+    return promise;
+  }
+
+  beforeEach(() => {
+    clock = new VirtualClock({ simulated: true });
+    zk = new MemoryZooKeeper(clock);
+  });
+
+  /** A contender that records what it is told. */
+  function contend(port: number): { contender: ZooKeeperMasterContender; events: string[] } {
+    const contender = new ZooKeeperMasterContender(options(), masterInfo(port));
+    const events: string[] = [];
+    contender.onElected(() => events.push('elected'));
+    contender.onLost((reason) => events.push(`lost: ${reason}`));
+    return { contender, events };
+  }
+
+  describe('MemoryZooKeeper', () => {
+    it('versioned setData refuses a stale version; multi applies all or nothing', async () => {
+      const client = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
+      await clock.advance(10);
+      await answered(client.mkdirp('/a/b'));
+      const version = await answered(client.setData('/a/b', Buffer.from('x'), 0));
+      expect(version).to.equal(1);
+      const stale = await answered(failureOf(client.setData('/a/b', Buffer.from('y'), 0)));
+      expect(isZooKeeperError(stale, 'BAD_VERSION')).to.equal(true);
+      const failed = await answered(failureOf(client.multi([
+        { type: 'create', path: '/a/b/c', data: Buffer.from('1') },
+        { type: 'check', path: '/a/b', version: 0 },
+      ])));
+      expect(isZooKeeperError(failed, 'BAD_VERSION')).to.equal(true);
+      expect(zk.childrenOf('/a/b')).to.deep.equal([]);
+      await answered(client.multi([{ type: 'create', path: '/a/b/c', data: Buffer.from('1') }, { type: 'setData', path: '/a/b', data: Buffer.from('z'), version: 1 }]));
+      expect(zk.childrenOf('/a/b')).to.deep.equal(['c']);
+      expect(zk.dataOf('/a/b')).to.equal('z');
+    });
+
+    it('a partitioned client goes disconnected at 2/3 of its timeout; its session expires at the timeout, its ephemeral nodes go, and it learns it on heal', async () => {
+      const client = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
+      const states: string[] = [];
+      client.onStateChange((state) => states.push(state));
+      await clock.advance(10);
+      await answered(client.mkdirp('/mesos'));
+      await answered(client.create('/mesos/e_', Buffer.alloc(0), 'ephemeral-sequential'));
+      expect(zk.childrenOf('/mesos')).to.deep.equal(['e_0000000000']);
+      zk.partition(client);
+      await clock.advance(SESSION_MS * 2 / 3 + 1);
+      expect(states).to.deep.equal(['connected', 'disconnected']);
+      expect(zk.childrenOf('/mesos')).to.have.length(1);
+      expect(isZooKeeperError(await answered(failureOf(client.getChildren('/mesos'))), 'CONNECTION_LOSS')).to.equal(true);
+      await clock.advance(SESSION_MS / 3);
+      expect(zk.childrenOf('/mesos')).to.deep.equal([]);
+      zk.heal(client);
+      await clock.advance(10);
+      expect(states).to.deep.equal(['connected', 'disconnected', 'expired']);
+    });
+
+    it('a link cut while an answer travels loses the answer, not the change (the ambiguous outcome)', async () => {
+      const client = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
+      await clock.advance(10);
+      const created = failureOf(client.create('/x', Buffer.from('1')));
+      await clock.advance(1); // applied
+      zk.partition(client);
+      await clock.advance(1);
+      const error = await created;
+      expect(error).to.be.instanceOf(ZooKeeperError);
+      expect(isZooKeeperError(error, 'CONNECTION_LOSS')).to.equal(true);
+      expect(zk.dataOf('/x')).to.equal('1');
+    });
+  });
+
+  it('the lowest json.info_ sequence leads; other children are ignored', () => {
+    expect(leadingChild(['json.info_0000000003', 'info_0000000001', 'json.info_0000000002', 'log_1'])).to.equal('json.info_0000000002');
+    expect(leadingChild(['json.info_x', 'other'])).to.equal(undefined);
+  });
+
+  it('three contenders: the first leads, publishing its MasterInfo as JSON; detectors follow it, then its successor when it withdraws', async () => {
+    const a = contend(5050);
+    await clock.advance(10);
+    const b = contend(5051);
+    const c = contend(5052);
+    const detector = new ZooKeeperMasterDetector(options());
+    const seen: Array<string | undefined> = [];
+    detector.onChange((leader: DetectedMaster | undefined) => seen.push(leader?.pid));
+    await clock.advance(100);
+    expect(a.events).to.deep.equal(['elected']);
+    expect(b.events).to.deep.equal([]);
+    expect(c.events).to.deep.equal([]);
+    expect(zk.childrenOf('/mesos')).to.deep.equal([`${MASTER_INFO_LABEL}0000000000`, `${MASTER_INFO_LABEL}0000000001`, `${MASTER_INFO_LABEL}0000000002`]);
+    expect(JSON.parse(zk.dataOf(`/mesos/${MASTER_INFO_LABEL}0000000000`) ?? '')).to.deep.equal(masterInfo(5050));
+    expect(b.contender.leader?.pid).to.equal('master@127.0.0.1:5050');
+    expect(seen).to.deep.equal(['master@127.0.0.1:5050']);
+
+    await a.contender.withdraw();
+    await clock.advance(100);
+    expect(a.events).to.deep.equal(['elected', 'lost: withdrawn']);
+    expect(b.events).to.deep.equal(['elected']);
+    expect(c.events).to.deep.equal([]);
+    expect(seen).to.deep.equal(['master@127.0.0.1:5050', 'master@127.0.0.1:5051']);
+    await detector.close();
+  });
+
+  it('a leader cut off from ZooKeeper steps down when it notices (2/3 of the timeout), before its session expires and anyone else is elected', async () => {
+    const a = contend(5050);
+    await clock.advance(10);
+    const b = contend(5051);
+    await clock.advance(100);
+    const lostAt: number[] = [];
+    const electedAt: number[] = [];
+    a.contender.onLost(() => lostAt.push(clock.now()));
+    b.contender.onElected(() => electedAt.push(clock.now()));
+    // The simulated client behind the contender is the first session.
+    const start = clock.now();
+    zk.partition(clientOf(a.contender));
+    await clock.advance(SESSION_MS + 1_000);
+    expect(a.contender.state).to.equal('lost');
+    expect(b.contender.state).to.equal('leading');
+    expect(lostAt).to.have.length(1);
+    expect(electedAt).to.have.length(1);
+    expect(lostAt[0]! - start).to.be.at.most(SESSION_MS * 2 / 3 + 10);
+    expect(electedAt[0]! - start).to.be.at.least(SESSION_MS);
+  });
+
+  it('a leader whose session is expired by the server steps down; the detector reports the next leader', async () => {
+    const a = contend(5050);
+    await clock.advance(10);
+    const b = contend(5051);
+    const detector = new ZooKeeperMasterDetector(options());
+    await clock.advance(100);
+    zk.expire(clientOf(a.contender));
+    await clock.advance(100);
+    expect(a.events).to.deep.equal(['elected', 'lost: the ZooKeeper session expired']);
+    expect(b.events).to.deep.equal(['elected']);
+    expect(detector.leader?.pid).to.equal('master@127.0.0.1:5051');
+  });
+
+  it('a detector whose own session expires reports no leader, opens a new session and finds the leader again', async () => {
+    contend(5050);
+    const detector = new ZooKeeperMasterDetector(options());
+    const seen: Array<string | undefined> = [];
+    detector.onChange((leader) => seen.push(leader?.pid));
+    await clock.advance(100);
+    zk.expire(clientOf(detector));
+    await clock.advance(5_000);
+    expect(seen).to.deep.equal(['master@127.0.0.1:5050', undefined, 'master@127.0.0.1:5050']);
+  });
+
+  it('a znode that does not hold a MasterInfo leads no one (and is not trusted)', async () => {
+    const rogue = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
+    await clock.advance(10);
+    await answered(rogue.mkdirp('/mesos'));
+    await answered(rogue.create(`/mesos/${MASTER_INFO_LABEL}`, Buffer.from('{"pid": 5}'), 'ephemeral-sequential'));
+    const detector = new ZooKeeperMasterDetector(options());
+    await clock.advance(100);
+    expect(detector.leader).to.equal(undefined);
+  });
+});
+
+/** The simulated client a contender or detector holds (tests reach into it to inject faults). */
+function clientOf(owner: ZooKeeperMasterContender | ZooKeeperMasterDetector): Parameters<MemoryZooKeeper['partition']>[0] {
+  const client = (owner as unknown as { client: Parameters<MemoryZooKeeper['partition']>[0] }).client;
+  if (client === undefined) throw new Error('no client');
+  return client;
+}
