@@ -46,7 +46,7 @@ const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('markReachable'), agent: RegistryAgentSchema }),
   z.object({ type: z.literal('remove'), agentId: z.string().min(1) }),
 ]);
-const LoggedBatchSchema = z.object({ seq: z.number().int().positive(), ops: z.array(RegistryOperationSchema) });
+export const LoggedBatchSchema = z.object({ seq: z.number().int().positive(), ops: z.array(RegistryOperationSchema) });
 
 /** An admitted agent as the registry keeps it. */
 export type RegistryAgent = z.infer<typeof RegistryAgentSchema>;
@@ -57,37 +57,73 @@ export type RegistryData = z.infer<typeof RegistryDataSchema>;
 /** One change, as the log holds it. */
 export type RegistryOperation = z.infer<typeof RegistryOperationSchema>;
 /** One write's changes, as one line of the log. */
-type LoggedBatch = z.infer<typeof LoggedBatchSchema>;
+export type LoggedBatch = z.infer<typeof LoggedBatchSchema>;
 
 /** Where the log of a registry whose snapshot is at `snapshotPath` lives. */
 export function registryLogPathOf(snapshotPath: string): string {
   return `${snapshotPath}.log`;
 }
 
-/** Where a registry's bytes go: a snapshot, and a log of batches after it. */
-interface RegistryStore {
+/** What a store holds when it is opened: a snapshot, and the batches logged after it (in order). */
+export interface StoredRegistry {
+  readonly snapshot: RegistryData;
+  readonly batches: readonly LoggedBatch[];
+}
+
+/**
+ * A place for the registry's bytes (two backends: a file on a `Disk`, and ZooKeeper): a
+ * snapshot, and a log of batches after it. Writes resolve once durable and reject when they
+ * may not have been; a store that finds another writer has taken over rejects with
+ * `RegistryFencedError`, and the registry then writes nothing more.
+ */
+export interface RegistryStore {
+  /** Where it is, for messages (a file path, or `zk://.../registry`). */
+  readonly location: string;
+  /** Reads what is stored (an empty registry if nothing is). */
+  load(): Promise<StoredRegistry>;
   /** Appends one batch; resolves once it is durable. */
   append(batch: LoggedBatch): Promise<void>;
   /** Replaces the snapshot with `data` (which holds every batch up to `data.seq`), then empties the log. */
   compact(data: RegistryData): Promise<void>;
 }
 
+/** Another master has written the registry since this one opened it: this one no longer leads. */
+export class RegistryFencedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryFencedError';
+  }
+}
+
 /** The snapshot file and its log on a `Disk`. */
 class DiskStore implements RegistryStore {
-  constructor(private readonly disk: Disk, private readonly snapshotPath: string) {}
+  constructor(private readonly disk: Disk, readonly location: string) {}
+
+  async load(): Promise<StoredRegistry> {
+    const text = await this.disk.readFile(this.location);
+    const snapshot = text === undefined ? emptyRegistry() : parseRegistry(text, this.location);
+    const logPath = registryLogPathOf(this.location);
+    const batches = parseJournal(await this.disk.readFile(logPath) ?? '', logPath, 'registry log', LoggedBatchSchema);
+    return { snapshot, batches };
+  }
 
   append(batch: LoggedBatch): Promise<void> {
-    return this.disk.appendFile(registryLogPathOf(this.snapshotPath), `${JSON.stringify(batch)}\n`);
+    return this.disk.appendFile(registryLogPathOf(this.location), `${JSON.stringify(batch)}\n`);
   }
 
   async compact(data: RegistryData): Promise<void> {
-    await this.disk.writeFileAtomically(this.snapshotPath, `${JSON.stringify(data)}\n`);
-    await this.disk.writeFileAtomically(registryLogPathOf(this.snapshotPath), '');
+    await this.disk.writeFileAtomically(this.location, `${JSON.stringify(data)}\n`);
+    await this.disk.writeFileAtomically(registryLogPathOf(this.location), '');
   }
 }
 
 /** Writes nothing: every change is "durable" at once (a replay's registry). */
-const NOWHERE: RegistryStore = { append: () => Promise.resolve(), compact: () => Promise.resolve() };
+const NOWHERE: RegistryStore = {
+  location: '(in memory)',
+  load: () => Promise.resolve({ snapshot: emptyRegistry(), batches: [] }),
+  append: () => Promise.resolve(),
+  compact: () => Promise.resolve(),
+};
 
 /** The registry's contents in memory: every lookup O(1); unreachable agents oldest first. */
 class RegistryBooks {
@@ -199,6 +235,14 @@ export class Registry {
   private writesCompleted = 0;
   /** Told of each failed write, with the wait before the next attempt (the master logs it). */
   onWriteFailure: ((error: Error, retryInMs: number) => void) | undefined;
+  /** Set once another master has taken the registry over: nothing is written or acknowledged after. */
+  private fencedBy: RegistryFencedError | undefined;
+  /**
+   * Told once, when another master has written the registry since this one opened it (only a
+   * replicated store can tell). Changes still queued are never acknowledged: this master must
+   * stop leading (the bins step it down).
+   */
+  onFenced: ((error: RegistryFencedError) => void) | undefined;
 
   private constructor(readonly filePath: string, data: RegistryData, private readonly store: RegistryStore, private readonly clock: Clock) {
     this.books = RegistryBooks.from(data);
@@ -210,12 +254,17 @@ export class Registry {
    * log after it, and compacts the two into a new snapshot. Throws on a corrupt file, or if the
    * store cannot be written.
    */
-  static async load(filePath: string, options: RegistryOptions = {}): Promise<Registry> {
-    const disk = options.disk ?? nodeDisk;
-    const text = await disk.readFile(filePath);
-    const snapshot = text === undefined ? emptyRegistry() : parseRegistry(text, filePath);
-    const logPath = registryLogPathOf(filePath);
-    const batches = parseJournal(await disk.readFile(logPath) ?? '', logPath, 'registry log', LoggedBatchSchema);
+  static load(filePath: string, options: RegistryOptions = {}): Promise<Registry> {
+    return Registry.open(new DiskStore(options.disk ?? nodeDisk, filePath), options);
+  }
+
+  /**
+   * Opens the registry in `store` (the file's, or ZooKeeper's): reads the snapshot, replays the
+   * log after it, and compacts the two into a new snapshot (in ZooKeeper, that write also fences
+   * any master that wrote before). Throws on corrupt contents, or if the store cannot be written.
+   */
+  static async open(store: RegistryStore, options: Pick<RegistryOptions, 'clock'> = {}): Promise<Registry> {
+    const { snapshot, batches } = await store.load();
     const books = RegistryBooks.from(snapshot);
     let seq = snapshot.seq ?? 0;
     for (const batch of batches) {
@@ -224,13 +273,12 @@ export class Registry {
       seq = batch.seq;
     }
     const data = books.toData(seq);
-    const store = new DiskStore(disk, filePath);
     try {
       await store.compact(data);
     } catch (error) {
-      throw new Error(`cannot write the registry ${filePath}: ${(error as Error).message}`);
+      throw new Error(`cannot write the registry ${store.location}: ${(error as Error).message}`);
     }
-    return new Registry(filePath, data, store, options.clock ?? new RealClock());
+    return new Registry(store.location, data, store, options.clock ?? new RealClock());
   }
 
   /**
@@ -265,6 +313,11 @@ export class Registry {
   /** Whether `agentId` is marked unreachable (durably). */
   isUnreachable(agentId: string): boolean {
     return this.books.unreachable.has(agentId);
+  }
+
+  /** Whether another master has taken the registry over (see `onFenced`). */
+  get fenced(): boolean {
+    return this.fencedBy !== undefined;
   }
 
   /** Number of writes (appends and compactions) completed since load. */
@@ -311,7 +364,7 @@ export class Registry {
 
   /** Starts the next write, if none is in flight or waiting to be retried. */
   private writeNext(): void {
-    if (this.writing || this.retryTimer !== undefined) return;
+    if (this.writing || this.retryTimer !== undefined || this.fencedBy !== undefined) return;
     if (this.compactionDue || this.carried !== undefined) return this.compact();
     if (this.queue.length === 0) return;
     const pending = this.checked(this.queue.splice(0));
@@ -370,6 +423,11 @@ export class Registry {
 
   /** A write failed: the next one is a compaction, after a backoff. */
   private failed(error: unknown): void {
+    if (error instanceof RegistryFencedError) {
+      this.fencedBy = error;
+      this.onFenced?.(error);
+      return;
+    }
     const failure = error instanceof Error ? error : new Error(String(error));
     this.compactionDue = true;
     const retryInMs = Math.min(REGISTRY_RETRY_MAX_MS, REGISTRY_RETRY_INITIAL_MS * 2 ** this.failures);

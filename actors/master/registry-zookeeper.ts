@@ -1,0 +1,233 @@
+/**
+ * The registry in ZooKeeper, for masters that share it (`--zk`): the same snapshot-and-log as
+ * the file, as znodes under `<zk path>/registry`.
+ *
+ *   <path>/registry                      meta: { format, writer, snapshot: { name, parts, seq }, seq }
+ *   <path>/registry/<snapshot>-<i>-of-<n>  the snapshot's JSON, split into parts of at most REGISTRY_ZOOKEEPER_PART_BYTES
+ *   <path>/registry/log-<seq>-<i>-of-<n>   one logged batch's JSON, split the same way
+ *
+ * Every write ends by setting the meta node at the version this master last saw (ZooKeeper's
+ * compare-and-set), in the same atomic `multi` as the parts when they fit in one request. Parts
+ * only count once the meta node names them (a snapshot by name, a log entry by `seq`), so parts
+ * left by a write that failed are ignored, and removed at the next compaction. Two masters can
+ * therefore never both write: the first write of a new leader (its compaction when it opens the
+ * registry) moves the version, and the old leader's next write fails and fences it.
+ *
+ * A write whose answer was lost (CONNECTION_LOSS) may or may not have happened; before the next
+ * write the store reads the meta node again: if its writer is still this store, it takes the
+ * version found (the registry's retry is a compaction holding everything, so either outcome is
+ * fine); if another master wrote, this one is fenced.
+ */
+import { nanoid } from 'nanoid';
+import { z } from 'zod';
+import { isZooKeeperError, type ZooKeeperClient, type ZooKeeperOperation } from '../../lib/ha/zookeeper';
+import { parseJournalLine } from '../../lib/journal';
+import { REGISTRY_FORMAT_VERSION } from './constants';
+import {
+  LoggedBatchSchema,
+  parseRegistry,
+  RegistryFencedError,
+  type LoggedBatch,
+  type RegistryData,
+  type RegistryStore,
+  type StoredRegistry,
+} from './registry';
+
+/** Largest part a snapshot or log entry is split into (ZooKeeper refuses requests over 1 MB, `jute.maxbuffer`). */
+export const REGISTRY_ZOOKEEPER_PART_BYTES = 512 * 1024;
+/** The registry's znode under the `--zk` path. */
+export const REGISTRY_ZNODE = 'registry';
+
+const MetaSchema = z.object({
+  format: z.literal(REGISTRY_FORMAT_VERSION),
+  writer: z.string().min(1),
+  snapshot: z.object({ name: z.string().min(1), parts: z.number().int().positive(), seq: z.number().int().nonnegative() }).nullable(),
+  seq: z.number().int().nonnegative(),
+});
+type Meta = z.infer<typeof MetaSchema>;
+
+const PART_NAME = /^(.+)-(\d+)-of-(\d+)$/;
+const LOG_NAME = /^log-(\d+)$/;
+
+/**
+ * The registry's store in ZooKeeper. `zkPath` is the `--zk` URL's path (e.g. `/mesos`).
+ * @example const registry = await Registry.open(new ZooKeeperRegistryStore(client, '/mesos'), { clock });
+ */
+export class ZooKeeperRegistryStore implements RegistryStore {
+  readonly location: string;
+  /** Who this store is in the meta node (a new id for each master that opens it). */
+  private readonly writer = nanoid(12);
+  private readonly root: string;
+  /** The meta node as this store last wrote or read it, and its version (-1: it does not exist). */
+  private meta: Meta | undefined;
+  private version = -1;
+  /** A write's outcome is unknown: read the meta node before the next one. */
+  private uncertain = false;
+  private snapshots = 0;
+
+  /** @param partBytes largest part (tests make it small to see splitting). */
+  constructor(private readonly client: ZooKeeperClient, zkPath: string, private readonly partBytes = REGISTRY_ZOOKEEPER_PART_BYTES) {
+    this.root = `${zkPath}/${REGISTRY_ZNODE}`;
+    this.location = `zookeeper ${this.root}`;
+  }
+
+  async load(): Promise<StoredRegistry> {
+    await this.client.mkdirp(this.root.slice(0, this.root.lastIndexOf('/')) || '/');
+    if (!(await this.client.exists(this.root))) {
+      this.meta = undefined;
+      this.version = -1;
+      return { snapshot: { version: REGISTRY_FORMAT_VERSION, agents: [], unreachable: [] }, batches: [] };
+    }
+    const { data, version } = await this.client.getData(this.root);
+    const meta = this.parseMeta(data);
+    this.meta = meta;
+    this.version = version;
+    const snapshot = meta.snapshot === null
+      ? { version: REGISTRY_FORMAT_VERSION, agents: [], unreachable: [] } as RegistryData
+      : parseRegistry(await this.readParts(meta.snapshot.name, meta.snapshot.parts), `${this.root}/${meta.snapshot.name}`);
+    const children = await this.client.getChildren(this.root);
+    const batches: LoggedBatch[] = [];
+    for (let seq = (meta.snapshot?.seq ?? 0) + 1; seq <= meta.seq; seq++) {
+      const name = `log-${seq}`;
+      const parts = children.map((child) => PART_NAME.exec(child)).find((match) => match !== null && match[1] === name);
+      if (parts == null) throw new Error(`registry ${this.root}: logged batch ${seq} is missing`);
+      const text = await this.readParts(name, Number(parts[3]));
+      const batch = parseJournalLine(LoggedBatchSchema, text);
+      if (typeof batch === 'string') throw new Error(`registry ${this.root}: logged batch ${seq} is ${batch}`);
+      batches.push(batch);
+    }
+    return { snapshot, batches };
+  }
+
+  async append(batch: LoggedBatch): Promise<void> {
+    await this.settleUncertainty();
+    const meta = this.currentMeta();
+    await this.write(`log-${batch.seq}`, JSON.stringify(batch), { ...meta, writer: this.writer, seq: batch.seq });
+  }
+
+  async compact(data: RegistryData): Promise<void> {
+    await this.settleUncertainty();
+    const name = `snapshot-${data.seq ?? 0}-${this.writer}-${this.snapshots++}`;
+    const text = JSON.stringify(data);
+    const parts = splitText(text, this.partBytes).length;
+    await this.write(name, text, { format: REGISTRY_FORMAT_VERSION, writer: this.writer, snapshot: { name, parts, seq: data.seq ?? 0 }, seq: data.seq ?? 0 });
+    void this.collectGarbage();
+  }
+
+  /** Writes `text` as the parts of `name`, then the meta node (at the version last seen). */
+  private async write(name: string, text: string, meta: Meta): Promise<void> {
+    const parts = splitText(text, this.partBytes);
+    const creates: ZooKeeperOperation[] = parts.map((part, index) => ({ type: 'create', path: `${this.root}/${name}-${index}-of-${parts.length}`, data: Buffer.from(part) }));
+    const metaData = Buffer.from(JSON.stringify(meta));
+    const setMeta: ZooKeeperOperation = this.version === -1
+      ? { type: 'create', path: this.root, data: metaData }
+      : { type: 'setData', path: this.root, data: metaData, version: this.version };
+    try {
+      if (parts.length === 1) {
+        // The meta node first when it is created: the parts are its children.
+        await this.client.multi(this.version === -1 ? [setMeta, ...creates] : [...creates, setMeta]);
+      } else {
+        if (this.version === -1) await this.client.create(this.root, Buffer.from(JSON.stringify({ ...meta, snapshot: null, seq: 0 })));
+        if (this.version === -1) this.version = 0;
+        for (const create of creates) await this.createOrReplace(create);
+        await this.client.multi([{ type: 'setData', path: this.root, data: metaData, version: this.version }]);
+      }
+    } catch (error) {
+      throw this.writeFailed(error);
+    }
+    this.meta = meta;
+    this.version = this.version === -1 ? 0 : this.version + 1;
+  }
+
+  /** A part left by an earlier failed attempt under the same name is overwritten. */
+  private async createOrReplace(create: ZooKeeperOperation): Promise<void> {
+    if (create.type !== 'create') return;
+    try {
+      await this.client.create(create.path, create.data);
+    } catch (error) {
+      if (!isZooKeeperError(error, 'NODE_EXISTS')) throw error;
+      await this.client.setData(create.path, create.data, -1);
+    }
+  }
+
+  /** A failed write: fenced if another master moved the meta node; otherwise unknown until read again. */
+  private writeFailed(error: unknown): Error {
+    if (isZooKeeperError(error, 'BAD_VERSION') || (this.version === -1 && isZooKeeperError(error, 'NODE_EXISTS'))) {
+      return new RegistryFencedError(`another master has written the registry ${this.root} since this one opened it`);
+    }
+    this.uncertain = true;
+    return error instanceof Error ? error : new Error(String(error));
+  }
+
+  /** After a write with an unknown outcome: who wrote last, this store (take its version) or another master (fenced)? */
+  private async settleUncertainty(): Promise<void> {
+    if (!this.uncertain) return;
+    if (!(await this.client.exists(this.root))) {
+      if (this.version !== -1) throw new RegistryFencedError(`the registry ${this.root} was deleted`);
+      this.uncertain = false;
+      return;
+    }
+    const { data, version } = await this.client.getData(this.root);
+    const meta = this.parseMeta(data);
+    if (meta.writer !== this.writer && this.version !== -1) {
+      throw new RegistryFencedError(`another master (${meta.writer}) has written the registry ${this.root} since this one opened it`);
+    }
+    if (meta.writer !== this.writer) throw new RegistryFencedError(`another master (${meta.writer}) created the registry ${this.root} first`);
+    this.meta = meta;
+    this.version = version;
+    this.uncertain = false;
+  }
+
+  private currentMeta(): Meta {
+    return this.meta ?? { format: REGISTRY_FORMAT_VERSION, writer: this.writer, snapshot: null, seq: 0 };
+  }
+
+  private parseMeta(data: Buffer): Meta {
+    const meta = parseJournalLine(MetaSchema, data.toString('utf8'));
+    if (typeof meta === 'string') throw new Error(`registry ${this.root}: the meta node is ${meta}`);
+    return meta;
+  }
+
+  private async readParts(name: string, count: number): Promise<string> {
+    const texts: string[] = [];
+    for (let index = 0; index < count; index++) {
+      texts.push((await this.client.getData(`${this.root}/${name}-${index}-of-${count}`)).data.toString('utf8'));
+    }
+    return texts.join('');
+  }
+
+  /** Removes parts no longer named by the meta node (old snapshots, logs it holds, failed writes'); best effort. */
+  private async collectGarbage(): Promise<void> {
+    const meta = this.meta;
+    if (meta?.snapshot == null) return;
+    try {
+      const children = await this.client.getChildren(this.root);
+      for (const child of children) {
+        const part = PART_NAME.exec(child);
+        if (part === null) continue;
+        const [, name = ''] = part;
+        const logSeq = LOG_NAME.exec(name);
+        const stale = logSeq === null ? name !== meta.snapshot.name : Number(logSeq[1]) <= meta.snapshot.seq;
+        if (stale) await this.client.remove(`${this.root}/${child}`).catch(() => undefined);
+      }
+    } catch {
+      // Garbage only: the next compaction tries again.
+    }
+  }
+}
+
+/** `text` in parts of at most `REGISTRY_ZOOKEEPER_PART_BYTES` bytes of UTF-8 (at least one part). */
+export function splitText(text: string, partBytes = REGISTRY_ZOOKEEPER_PART_BYTES): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  do {
+    let end = Math.min(text.length, start + partBytes);
+    // Each UTF-16 unit is at least one byte: dropping `excess` units drops at least `excess` bytes.
+    for (let excess = Buffer.byteLength(text.slice(start, end)) - partBytes; excess > 0; excess = Buffer.byteLength(text.slice(start, end)) - partBytes) end -= excess;
+    // Never split a surrogate pair.
+    if (end < text.length && end - start > 1 && /[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end--;
+    parts.push(text.slice(start, end));
+    start = end;
+  } while (start < text.length);
+  return parts;
+}
