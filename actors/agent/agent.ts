@@ -58,6 +58,15 @@ function goneState(framework: FrameworkInfo): 'TASK_GONE' | 'TASK_LOST' {
   return isPartitionAware(framework) ? 'TASK_GONE' : 'TASK_LOST';
 }
 
+/**
+ * What becomes of a task the restarted agent had sent to its executor that the executor, re-registering, does
+ * not list and that has no update: the agent died before delivering it (Mesos' `REASON_SLAVE_RESTARTED`,
+ * "agent" for "slave" as elsewhere here).
+ */
+function launchedDuringRestart(framework: FrameworkInfo): AgentVerdict {
+  return { state: droppedTaskState(framework), reason: 'REASON_AGENT_RESTARTED', message: 'Task launched during agent restart' };
+}
+
 /** How the books end a task still live when its framework is shut down (the master kills it with the same reason). */
 const FRAMEWORK_SHUT_DOWN = { state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', message: 'The framework was shut down' } as const;
 
@@ -98,6 +107,8 @@ export class Agent extends Actor {
   private readonly reportedNotRunning = new Set<string>();
   /** Checkpoint writes of status updates not yet durable, by uuid (a repeated update's acknowledgement waits for its write). */
   private readonly updateWrites = new Map<string, Promise<void>>();
+  /** Checkpoint writes of tasks not yet durable, by `frameworkId/taskId` (the task is not sent to its executor before). */
+  private readonly taskWrites = new Map<string, Promise<void>>();
   /** RunTask messages that came before the first AgentRegistered (handled once it comes). */
   private readonly runTasksBeforeRegistration: Array<{ from: UPID; message: BodyOf<typeof RunTask> }> = [];
   /** Callers of `stop` waiting for the agent to finish shutting down. */
@@ -382,14 +393,36 @@ export class Agent extends Actor {
       return;
     }
     if (message.launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, message.launchExecutor, task.taskId)) return;
-    const executor = framework.executors.get(executorInfo.executorId) ?? this.launchExecutor(framework, executorInfo, task.executor === undefined, message.role);
+    const existing = framework.executors.get(executorInfo.executorId);
+    const executor = existing ?? this.addExecutor(framework, executorInfo, task.executor === undefined, message.role);
     if (executor === undefined) {
       const reason = `the agent runs ${MAX_EXECUTORS} executors already`;
       return this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
     }
     executor.setTaskRole(task.taskId, message.role);
-    this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
+    const durable = this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
+    if (durable !== undefined) this.noteTaskWrite(frameworkId, task.taskId, durable);
     this.deliverTask(framework, executor, task);
+    // As Mesos, a new executor starts only once it and its first task are checkpointed: a crash
+    // in between must not leave a process (and a task) the restarted agent knows nothing of. The
+    // journal is durable in order, so the task's record being durable covers the executor's.
+    if (existing === undefined) this.whenDurable(durable, () => this.launchExecutor(framework, executor));
+  }
+
+  /** Runs `then` now, or once `durable` (a checkpoint write) resolves when there is one. */
+  private whenDurable(durable: Promise<void> | undefined, then: () => void): void {
+    if (durable === undefined) return then();
+    this.defer(durable, then);
+  }
+
+  /** Holds a task's checkpoint write until it is durable, so that sending the task can wait for it. */
+  private noteTaskWrite(frameworkId: string, taskId: string, durable: Promise<void>): void {
+    const key = `${frameworkId}/${taskId}`;
+    this.taskWrites.set(key, durable);
+    this.defer(durable, () => {
+      // A task id used again since has a write of its own.
+      if (this.taskWrites.get(key) === durable) this.taskWrites.delete(key);
+    });
   }
 
   /**
@@ -433,9 +466,23 @@ export class Agent extends Actor {
         }
         return executor.queueTask(task);
       case 'RUNNING':
-        executor.launchTask(task);
-        this.send(executor.pid as UPID, RunTaskOnExecutor, { frameworkId: framework.id, framework: framework.info, task });
+        // Queued until its checkpoint is durable (at once when nothing is written): the executor
+        // must not run a task a restarted agent would not know of (Mesos checkpoints it first).
+        executor.queueTask(task);
+        return this.whenDurable(this.taskWrites.get(`${framework.id}/${task.taskId}`), () => this.sendTask(framework, executor, task.taskId));
     }
+  }
+
+  /**
+   * Sends a queued task to its running executor. A task killed while its checkpoint was written
+   * is no longer queued (its kill said how it ended); one whose executor is going, or whose
+   * framework is, stays queued, and the executor's end decides it.
+   */
+  private sendTask(framework: AgentFrameworkRecord, executor: ExecutorRecord, taskId: string): void {
+    const task = executor.queuedTasks.get(taskId);
+    if (task === undefined || executor.phase !== 'RUNNING' || framework.phase === 'TERMINATING' || !this.isCurrent(executor)) return;
+    executor.launchTask(task);
+    this.send(executor.pid as UPID, RunTaskOnExecutor, { frameworkId: framework.id, framework: framework.info, task });
   }
 
   private killTask(from: UPID, message: BodyOf<typeof KillTaskOnAgent>): void {
@@ -583,7 +630,12 @@ export class Agent extends Actor {
 
   // ---- executors ----------------------------------------------------------------------------
 
-  private launchExecutor(framework: AgentFrameworkRecord, info: ExecutorInfo, commandExecutor: boolean, role: string | undefined): ExecutorRecord | undefined {
+  /**
+   * Books a new run of an executor and checkpoints it; `launchExecutor` starts its process. The
+   * registration timeout runs from now: a checkpoint write that keeps failing does not hold its
+   * tasks for longer.
+   */
+  private addExecutor(framework: AgentFrameworkRecord, info: ExecutorInfo, commandExecutor: boolean, role: string | undefined): ExecutorRecord | undefined {
     if (this.executorCount() >= MAX_EXECUTORS) return undefined;
     const agentId = this.agentId as string;
     const runId = this.host.newId();
@@ -594,20 +646,33 @@ export class Agent extends Actor {
     this.reportedNotRunning.delete(`${framework.id}/${executor.id}`);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
     executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
+    this.checkpoint(framework, {
+      t: 'executor', frameworkId: framework.id, info: executor.info, runId, directory, commandExecutor, ...(role !== undefined ? { role } : {}),
+    });
+    return executor;
+  }
+
+  /**
+   * Starts the executor's process (Mesos' `launchExecutor`). One shut down, or timed out, while
+   * its checkpoint was written is never started: it ends here, its queued tasks failing with it.
+   */
+  private launchExecutor(framework: AgentFrameworkRecord, executor: ExecutorRecord): void {
+    if (!this.isCurrent(executor) || executor.phase === 'TERMINATED') return;
+    if (executor.phase !== 'REGISTERING') {
+      this.log.warn({ frameworkId: framework.id, executorId: executor.id, phase: executor.phase }, 'not launching an executor that is terminating');
+      executor.pendingTermination ??= { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: 'Executor terminating' };
+      return this.executorExited(executor, { code: null, signal: null });
+    }
     const launch = {
-      agentId, agentPid: this.self().toString(), frameworkId: framework.id, executorId: executor.id, runId, directory,
-      command: info.command, commandExecutor, checkpoint: framework.info.checkpoint ?? false,
+      agentId: executor.agentId, agentPid: this.self().toString(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
+      command: executor.info.command, commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
       shutdownGracePeriodMs: this.options.flags.executorShutdownGracePeriodMs,
     };
     const onExit = (exit: ExecutorExit): void => {
       dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);
     };
-    this.checkpoint(framework, {
-      t: 'executor', frameworkId: framework.id, info: executor.info, runId, directory, commandExecutor, ...(role !== undefined ? { role } : {}),
-    });
-    this.log.info({ frameworkId: framework.id, executorId: executor.id, directory }, 'launching executor');
+    this.log.info({ frameworkId: framework.id, executorId: executor.id, directory: executor.directory }, 'launching executor');
     this.defer(this.options.launcher.launch(launch, onExit), (started) => this.executorStarted(executor, started), (error) => this.executorLaunchFailed(executor, error));
-    return executor;
   }
 
   private executorStarted(executor: ExecutorRecord, started: LaunchedExecutor): void {
@@ -688,7 +753,24 @@ export class Agent extends Actor {
     this.checkpoint(framework, { t: 'executorPid', frameworkId: framework.id, executorId: executor.id, runId: executor.runId, pid: from.toString() });
     this.send(from, ExecutorReregistered, { agentId: this.agentId, agentInfo: this.agentInfo() });
     for (const update of message.updates) this.statusUpdate(from, { update });
+    this.dropUndeliveredTasks(framework, executor, message.tasks);
     this.finishRecoveryIfReady();
+  }
+
+  /**
+   * Mesos' `reregisterExecutor`: a task sent to the executor that is still TASK_STAGING here
+   * (its updates, just taken, moved it on otherwise), and that the executor does not list among
+   * the tasks it knows, never reached it: the agent died before delivering it. It is reported
+   * TASK_LOST, or TASK_DROPPED for a partition-aware framework. (An executor lists a task until
+   * one of its updates is acknowledged, and by then the task is past STAGING here.)
+   */
+  private dropUndeliveredTasks(framework: AgentFrameworkRecord, executor: ExecutorRecord, known: readonly TaskInfo[]): void {
+    const knownIds = new Set(known.map((task) => task.taskId));
+    for (const task of [...executor.launchedTasks.values()]) {
+      if (task.state !== 'TASK_STAGING' || knownIds.has(task.taskId)) continue;
+      this.log.warn({ frameworkId: framework.id, executorId: executor.id, taskId: task.taskId }, 'a task sent before the restart is unknown to its executor; it never got there');
+      this.agentUpdate(framework.id, executor.id, task.taskId, launchedDuringRestart(framework.info));
+    }
   }
 
   private executorToFramework(from: UPID, message: BodyOf<typeof ExecutorToFramework>): void {

@@ -9,7 +9,7 @@ import { MemoryDisk } from '../../../lib/disk';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { StatusUpdate, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { checkpointJournalPath, defaultAgentFlags, recoverCheckpoints, startAgent, type AgentFlags, type AgentHandle } from '../../../actors/agent';
+import { CHECKPOINT_RETRY_INITIAL_MS, checkpointJournalPath, defaultAgentFlags, recoverCheckpoints, startAgent, type AgentFlags, type AgentHandle, type RecoveredAgent } from '../../../actors/agent';
 import { SIMULATED_MACHINE } from '../../cluster/simulation';
 import { memoryHost } from '../../support/runtime';
 import { AgentHarness, EXECUTOR_MESSAGES, FakeLauncher, MASTER_MESSAGES, TimedProbe } from './harness';
@@ -17,6 +17,9 @@ import { AgentHarness, EXECUTOR_MESSAGES, FakeLauncher, MASTER_MESSAGES, TimedPr
 const WORK_DIR = '/agent';
 const AGENT_ID = 'A1';
 const FRAMEWORK = { id: 'F1', name: 'fw', user: 'u', checkpoint: true };
+const PARTITION_AWARE_FRAMEWORK = { ...FRAMEWORK, capabilities: ['PARTITION_AWARE'] };
+/** A custom executor, which takes several tasks. */
+const CUSTOM_EXECUTOR = 'e1';
 
 /** One machine: a host, its disk and launcher (both outlive the agent), a fake master. */
 class Machine {
@@ -99,6 +102,34 @@ class Machine {
     await this.clock.settle();
     expect(executor.count('RunTaskOnExecutor')).to.equal(1);
     return executor;
+  }
+
+  /** A task for the custom executor `executorId` (several tasks can share it, unlike a command executor). */
+  customTask(taskId: string, executorId = CUSTOM_EXECUTOR): TaskInfo {
+    return { ...this.task(taskId), command: undefined, executor: { executorId, command: { value: 'my-executor' } } };
+  }
+
+  runTask(task: TaskInfo, framework: Record<string, unknown> = FRAMEWORK): void {
+    this.fromMaster('RunTask', { framework, frameworkId: framework.id, task });
+  }
+
+  /** A Probe playing executor `executorId`, registered with the agent. */
+  async registerExecutor(executorId: string, frameworkId = FRAMEWORK.id): Promise<TimedProbe> {
+    const executor = new TimedProbe(`executor-${executorId}`, EXECUTOR_MESSAGES);
+    this.host.spawn(executor);
+    executor.post(this.agent?.pid as never, 'RegisterExecutor', { frameworkId, executorId });
+    await this.clock.settle();
+    return executor;
+  }
+
+  /** Ids of the tasks `executor` was sent, in order. */
+  static tasksSentTo(executor: TimedProbe): string[] {
+    return executor.bodies<{ task: TaskInfo }>('RunTaskOnExecutor').map((body) => body.task.taskId);
+  }
+
+  /** What a restart would recover now. */
+  async journal(): Promise<RecoveredAgent | undefined> {
+    return recoverCheckpoints(this.disk, WORK_DIR);
   }
 
   update(taskId: string, state: StatusUpdate['status']['state'], frameworkId = FRAMEWORK.id): StatusUpdate {
@@ -279,5 +310,151 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(executor.count('StatusUpdateAcknowledgement')).to.equal(1);
     const recovered = await recoverCheckpoints(m.disk, WORK_DIR);
     expect(recovered?.frameworks.get('F1')?.executors.get('t1')?.tasks.get('t1')?.updates.map((entry) => entry.update.status.state)).to.deep.equal(['TASK_RUNNING']);
+  });
+
+  describe('a task reaches its executor only once it is checkpointed (Mesos checkpoints the executor and task first)', () => {
+    /** The task ids the journal holds for executor `executorId` of F1. */
+    const journaledTasks = async (m: Machine, executorId: string): Promise<string[]> =>
+      [...((await m.journal())?.frameworks.get(FRAMEWORK.id)?.executors.get(executorId)?.tasks.keys() ?? [])];
+
+    it('a new executor is not launched before it and its task are durable: an agent killed before that leaves no process it does not know', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      m.disk.failNextWrites(1);
+      m.runTask(m.task('t1'));
+      await m.clock.settle();
+      expect(m.launcher.runs, 'no executor process while its checkpoint is not durable').to.have.length(0);
+      await m.kill();
+      expect((await m.journal())?.frameworks.get(FRAMEWORK.id)?.executors.size ?? 0).to.equal(0);
+      await m.start();
+      expect(m.launcher.runs).to.have.length(0);
+    });
+
+    it('the executor is launched once the (retried) write is durable, with its executor and task records in the journal', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      m.disk.failNextWrites(1);
+      m.runTask(m.task('t1'));
+      await m.clock.advance(CHECKPOINT_RETRY_INITIAL_MS);
+      expect(m.launcher.runs.map((run) => run.launch.executorId)).to.deep.equal(['t1']);
+      expect(await journaledTasks(m, 't1')).to.deep.equal(['t1']);
+    });
+
+    it('a task for a registered executor is sent once its record is durable, not before: an agent killed before that has not given it away', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      m.runTask(m.customTask('t1'));
+      await m.clock.settle();
+      const executor = await m.registerExecutor(CUSTOM_EXECUTOR);
+      expect(Machine.tasksSentTo(executor)).to.deep.equal(['t1']);
+      m.disk.failNextWrites(1);
+      m.runTask(m.customTask('t2'));
+      await m.clock.settle();
+      expect(Machine.tasksSentTo(executor), 'not sent while its record is not durable').to.deep.equal(['t1']);
+      await m.clock.advance(CHECKPOINT_RETRY_INITIAL_MS);
+      expect(Machine.tasksSentTo(executor)).to.deep.equal(['t1', 't2']);
+
+      m.disk.failNextWrites(1);
+      m.runTask(m.customTask('t3'));
+      await m.clock.settle();
+      await m.kill();
+      expect(await journaledTasks(m, CUSTOM_EXECUTOR)).to.deep.equal(['t1', 't2']);
+      expect(Machine.tasksSentTo(executor), 'the executor runs nothing the journal does not hold').to.deep.equal(['t1', 't2']);
+    });
+
+    it('a task queued for a registering executor is sent at its registration only once its record is durable', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      m.runTask(m.customTask('t1'));
+      await m.clock.settle();
+      m.disk.failNextWrites(1);
+      m.runTask(m.customTask('t2'));
+      await m.clock.settle();
+      const executor = await m.registerExecutor(CUSTOM_EXECUTOR);
+      expect(Machine.tasksSentTo(executor)).to.deep.equal(['t1']);
+      await m.clock.advance(CHECKPOINT_RETRY_INITIAL_MS);
+      expect(Machine.tasksSentTo(executor)).to.deep.equal(['t1', 't2']);
+    });
+
+    it('a task killed while its record is written is never sent: TASK_KILLED (REASON_TASK_KILLED_DURING_LAUNCH), no KillTask to the executor', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      m.runTask(m.customTask('t1'));
+      await m.clock.settle();
+      const executor = await m.registerExecutor(CUSTOM_EXECUTOR);
+      m.disk.delayWritesMs(500);
+      m.runTask(m.customTask('t2'));
+      await m.clock.advance(100);
+      m.fromMaster('KillTaskOnAgent', { frameworkId: FRAMEWORK.id, taskId: 't2' });
+      await m.clock.advance(2_000);
+      expect(Machine.tasksSentTo(executor)).to.deep.equal(['t1']);
+      expect(executor.count('KillTaskOnExecutor')).to.equal(0);
+      expect(m.statusOf('t2')).to.include({ state: 'TASK_KILLED', reason: 'REASON_TASK_KILLED_DURING_LAUNCH' });
+    });
+
+    it('an executor that exits while a task\'s record is written never gets the task, which fails with it', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      m.runTask(m.customTask('t1'));
+      await m.clock.settle();
+      const executor = await m.registerExecutor(CUSTOM_EXECUTOR);
+      m.disk.delayWritesMs(500);
+      m.runTask(m.customTask('t2'));
+      await m.clock.advance(100);
+      m.launcher.run(CUSTOM_EXECUTOR).exit({ code: 1, signal: null });
+      await m.clock.advance(2_000);
+      expect(Machine.tasksSentTo(executor)).to.deep.equal(['t1']);
+      expect(m.statusOf('t2')).to.include({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED' });
+    });
+
+    it('a framework shut down while its new executor\'s records are written: the executor is never launched, and the framework is ended', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      m.disk.failNextWrites(1);
+      m.runTask(m.task('t1'));
+      await m.clock.settle();
+      m.fromMaster('ShutdownFramework', { frameworkId: FRAMEWORK.id });
+      await m.clock.advance(CHECKPOINT_RETRY_INITIAL_MS * 4);
+      expect(m.launcher.runs).to.have.length(0);
+      expect((await m.journal())?.frameworks.has(FRAMEWORK.id)).to.equal(false);
+    });
+  });
+
+  describe('a re-registering executor\'s tasks (Mesos\' reregisterExecutor)', () => {
+    it('a task still STAGING that the executor does not report never reached it: TASK_LOST with REASON_AGENT_RESTARTED; tasks it reports, or that have updates, stay', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      for (const taskId of ['t1', 't2', 't3']) m.runTask(m.customTask(taskId));
+      await m.clock.settle();
+      const executor = await m.registerExecutor(CUSTOM_EXECUTOR);
+      expect(Machine.tasksSentTo(executor)).to.deep.equal(['t1', 't2', 't3']);
+      executor.post(m.agent?.pid as never, 'StatusUpdate', { update: { ...m.update('t3', 'TASK_RUNNING'), executorId: CUSTOM_EXECUTOR }, pid: executor.self().toString() });
+      await m.clock.settle();
+      m.acknowledge(m.forwarded()[0] as StatusUpdate);
+      await m.clock.settle();
+      const before = m.forwarded().length;
+
+      await m.kill();
+      await m.start();
+      // t2 was lost on its way (the agent died before delivering it); t3 was acknowledged, so the executor no longer lists it.
+      executor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: FRAMEWORK.id, executorId: CUSTOM_EXECUTOR, tasks: [m.customTask('t1')], updates: [] });
+      await m.clock.settle();
+      await m.reregister();
+      const after = m.forwarded().slice(before);
+      expect(after.map((update) => update.status.taskId)).to.deep.equal(['t2']);
+      expect(after[0]?.status).to.include({ state: 'TASK_LOST', reason: 'REASON_AGENT_RESTARTED', source: 'SOURCE_AGENT', executorId: CUSTOM_EXECUTOR });
+    });
+
+    it('for a partition-aware framework the task is TASK_DROPPED', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      const executor = await m.launch('t1', PARTITION_AWARE_FRAMEWORK);
+      await m.kill();
+      await m.start();
+      executor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: FRAMEWORK.id, executorId: 't1', tasks: [], updates: [] });
+      await m.clock.settle();
+      await m.reregister();
+      expect(m.statusOf('t1')).to.include({ state: 'TASK_DROPPED', reason: 'REASON_AGENT_RESTARTED' });
+    });
   });
 });
