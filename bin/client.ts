@@ -3,7 +3,10 @@
  * failing with one line, and an actor host for a scheduler.
  */
 import * as http from 'node:http';
-import { ActorHost } from '../lib/process';
+import { isZooKeeperMaster, masterDetector } from '../lib/ha/detector';
+import type { DetectedMaster } from '../lib/ha/election';
+import { connectNodeZooKeeper } from '../lib/ha/node-zookeeper';
+import { ActorHost, RealClock } from '../lib/process';
 import { createLogger, type LogLevel } from '../lib/logging';
 
 /** How long a client waits for the master's HTTP endpoint before giving up. */
@@ -57,13 +60,38 @@ export async function getJson<T>(address: string, path: string, timeoutMs = MAST
   }
 }
 
-/** Fails unless the master at `address` answers `/master/health`. */
-export async function requireMaster(bin: string, address: string): Promise<void> {
+/**
+ * The `host:port` of the leading master: `master` itself, or for `zk://...` the leader read from
+ * ZooKeeper, waiting up to `timeoutMs` for one (then exit 1, one line).
+ */
+export async function leadingMasterAddress(bin: string, master: string, timeoutMs: number): Promise<string> {
+  if (!isZooKeeperMaster(master)) return master;
+  const clock = new RealClock();
+  const detector = masterDetector(master, { clock, logger: createLogger(bin, 'silent') }, connectNodeZooKeeper);
+  try {
+    const leader = detector.leader ?? await new Promise<DetectedMaster | undefined>((resolve) => {
+      const timer = clock.setTimer(timeoutMs, () => resolve(undefined));
+      detector.onChange((found) => { if (found !== undefined) { timer.cancel(); resolve(found); } });
+    });
+    if (leader === undefined) fail(bin, `no leading master in ${master} within ${timeoutMs / 1000} s`);
+    return leader.pid.slice(leader.pid.indexOf('@') + 1);
+  } finally {
+    await detector.close();
+  }
+}
+
+/**
+ * Fails unless the (leading) master answers `/master/health`; returns its `host:port`. For a
+ * `zk://` master, waits up to `timeoutMs` for ZooKeeper to name a leader.
+ */
+export async function requireMaster(bin: string, master: string, timeoutMs = CLIENT_MASTER_TIMEOUT_MS): Promise<string> {
+  const address = await leadingMasterAddress(bin, master, timeoutMs);
   try {
     await get(address, '/master/health');
   } catch (error) {
     fail(bin, `no master at ${address}: ${(error as Error).message}`);
   }
+  return address;
 }
 
 /** An actor host for a client's scheduler, on `ip` and any free port. */

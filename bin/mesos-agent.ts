@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import type { LogLevel } from '../lib/logging';
-import { createCommand, flag, parseHostPort } from '../lib/flags';
+import { createCommand, flag, parseMasterFlag } from '../lib/flags';
 import { startAgent } from '../actors/agent';
 import { checkAgentFlags } from '../actors/agent/flags';
 import { addAgentOptions, addHostOptions, agentFlagsFrom, openTraceFile, startServerHost } from './server';
@@ -14,7 +14,7 @@ import { fail } from './client';
 
 async function main(): Promise<void> {
   const program = addAgentOptions(addHostOptions(createCommand('mesos-agent', 'Run a Mesos agent.'), 5051)
-    .addOption(flag('--master <host:port>', 'the master').argParser(parseHostPort).makeOptionMandatory())
+    .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory()));
   program.parse(process.argv);
   const options = program.opts<Record<string, unknown> & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();

@@ -6,7 +6,7 @@
  *   mesos-batch --master 127.0.0.1:5050 --name A --tasks 5 --task-resources 'cpus:3;mem:2048' --command 'sleep 5'
  */
 import { Resources } from '../lib/resources';
-import { createCommand, flag, parseCount, parseDurationFlag, parseHostPort, parseResourceFlag } from '../lib/flags';
+import { createCommand, flag, parseCount, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { BatchScheduler } from '../actors/framework/examples/batch';
 import { CLIENT_MASTER_TIMEOUT_MS, fail, requireMaster, startClientHost } from './client';
 
@@ -30,7 +30,7 @@ class ClientBatch extends BatchScheduler {
 
 async function main(): Promise<void> {
   const program = createCommand('mesos-batch', 'Run N copies of a command as tasks, one per offer.')
-    .addOption(flag('--master <host:port>', 'the master').argParser(parseHostPort).makeOptionMandatory())
+    .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--name <name>', 'framework name (tasks are <name>-0, <name>-1, ...)').makeOptionMandatory())
     .addOption(flag('--tasks <n>', 'how many tasks').argParser(parseCount).makeOptionMandatory())
     .addOption(flag('--task-resources <resources>', 'resources of each task').argParser(parseResourceFlag).makeOptionMandatory())
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     .parse(process.argv);
   const flags = program.opts<BatchFlags>();
   if (flags.tasks === 0) fail('mesos-batch', '--tasks must be at least 1', 2);
-  await requireMaster('mesos-batch', flags.master);
+  await requireMaster('mesos-batch', flags.master, flags.master_timeout);
   const host = await startClientHost(flags.ip);
   const batch = new ClientBatch({
     master: flags.master,

@@ -7,7 +7,7 @@
  */
 import { Resources } from '../lib/resources';
 import { isTerminalState, type Offer, type TaskStatus } from '../lib/protocol';
-import { createCommand, flag, parseDurationFlag, parseHostPort, parseResourceFlag } from '../lib/flags';
+import { createCommand, flag, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { fitResources } from '../actors/framework/offers';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
 import { CLIENT_MASTER_TIMEOUT_MS, fail, getJson, requireMaster, startClientHost } from './client';
@@ -73,7 +73,7 @@ class Execute extends Scheduler {
 
 async function main(): Promise<void> {
   const program = createCommand('mesos-execute', 'Run one shell command as a task and print what happens to it.')
-    .addOption(flag('--master <host:port>', 'the master').argParser(parseHostPort).makeOptionMandatory())
+    .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--name <name>', 'task (and framework) name').makeOptionMandatory())
     .addOption(flag('--command <command>', 'shell command to run').makeOptionMandatory())
     .addOption(flag('--resources <resources>', 'task resources').argParser(parseResourceFlag).default(DEFAULT_TASK_RESOURCES))
@@ -82,12 +82,12 @@ async function main(): Promise<void> {
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a master').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
     .parse(process.argv);
   const flags = program.opts<ExecuteFlags>();
-  await requireMaster('mesos-execute', flags.master);
+  const address = await requireMaster('mesos-execute', flags.master, flags.master_timeout);
   const host = await startClientHost(flags.ip);
   const execute = new Execute({ master: flags.master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] }, masterTimeoutMs: flags.master_timeout }, flags);
   host.spawn(execute);
   const status = await execute.done;
-  await printStdout(flags.master, status).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's stdout: ${error.message}\n`));
+  await printStdout(address, status).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's stdout: ${error.message}\n`));
   execute.stop();
   await host.stop();
   process.exit(status.state === 'TASK_FINISHED' ? 0 : 1);

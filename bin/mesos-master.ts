@@ -3,20 +3,36 @@
  * mesos-master: runs a master (with its allocator) in one actor host.
  *
  *   mesos-master --port 5050 --work_dir /var/lib/mesos/master [--ip 10.0.0.5]
+ *   mesos-master --port 5050 --work_dir /var/lib/mesos/master --zk zk://10.0.0.1:2181,10.0.0.2:2181/mesos --quorum 2
+ *
+ * With `--zk`, masters contend for leadership in ZooKeeper and keep the registry there; without
+ * it, one master runs with the registry file in its work dir.
  */
 import * as fs from 'node:fs';
 import type { LogLevel } from '../lib/logging';
-import { createCommand, flag } from '../lib/flags';
+import { createCommand, flag, parseCount, parseDurationFlag, parseZooKeeperFlag } from '../lib/flags';
 import { checkMasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
+import { ContendingMaster } from '../actors/master/contend';
+import { connectNodeZooKeeper } from '../lib/ha/node-zookeeper';
+import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../lib/ha/election';
+import { parseZooKeeperUrl } from '../lib/ha/zookeeper';
 import { addHostOptions, openTraceFile, addMasterOptions, masterFlagsFrom, startServerHost } from './server';
 import { fail } from './client';
 
 async function main(): Promise<void> {
   const program = addMasterOptions(addHostOptions(createCommand('mesos-master', 'Run a Mesos master.'), 5050)
-    .addOption(flag('--work_dir <dir>', 'where the registry is kept').makeOptionMandatory()));
+    .addOption(flag('--work_dir <dir>', 'where the registry is kept').makeOptionMandatory())
+    .addOption(flag('--zk <url>', 'contend for leadership, and keep the registry, in ZooKeeper: zk://host:port[,host:port...]/path').argParser(parseZooKeeperFlag))
+    .addOption(flag('--quorum <n>', 'masters in the ensemble (accepted as Mesos does; the registry in ZooKeeper is replicated by ZooKeeper itself)').argParser(parseCount))
+    .addOption(flag('--zk_session_timeout <duration>', 'ZooKeeper session timeout').argParser(parseDurationFlag).default(ZOOKEEPER_SESSION_TIMEOUT_MS, '10secs')));
   program.parse(process.argv);
-  const options = program.opts<Record<string, unknown> & { ip: string; port: number; work_dir: string; log_level: LogLevel; trace_file?: string }>();
+  const options = program.opts<Record<string, unknown> & {
+    ip: string; port: number; work_dir: string; log_level: LogLevel; trace_file?: string; zk?: string; quorum?: number; zk_session_timeout: number;
+  }>();
+  if (options.quorum !== undefined && options.quorum < 1) fail('mesos-master', '--quorum: must be at least 1', 2);
+  if (options.quorum !== undefined && options.zk === undefined) fail('mesos-master', '--quorum needs --zk (one master without ZooKeeper needs no quorum)', 2);
+  if (options.zk_session_timeout <= 0) fail('mesos-master', '--zk_session_timeout: must be positive', 2);
   const flags = masterFlagsFrom(options, options.work_dir);
   try {
     checkMasterFlags(flags);
@@ -25,6 +41,16 @@ async function main(): Promise<void> {
     fail('mesos-master', (error as Error).message, 2);
   }
   const host = await startServerHost('mesos-master', options.ip, options.port, options.log_level, openTraceFile('mesos-master', options.trace_file));
+  if (options.zk !== undefined) {
+    const contending = ContendingMaster.start({ flags, host, zk: { url: parseZooKeeperUrl(options.zk), connect: connectNodeZooKeeper, sessionTimeoutMs: options.zk_session_timeout } });
+    contending.onStateChange((state) => process.stdout.write(`mesos-master: ${state === 'leading' ? 'leading' : state === 'recovering' ? 'elected; recovering the registry' : state === 'standby' ? 'not leading' : state}\n`));
+    // A stopped master withdraws first: its znode goes at once, and another is elected without waiting for its session to expire.
+    const stop = (): void => { void contending.stop().then(() => host.stop()).then(() => process.exit(0)); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.stdout.write(`mesos-master: master@${host.address} contending in ${options.zk} — http://${host.address}/master/state\n`);
+    return;
+  }
   // A registry that cannot be read or written (corrupt, or a full or read-only disk) is fatal at start: one line, exit 2.
   const master = await startMaster({ flags, host }).catch((error: Error) => fail('mesos-master', error.message, 2));
   host.installSignalHandlers();

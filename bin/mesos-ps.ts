@@ -4,9 +4,10 @@
  * master's /master/state.
  *
  *   mesos-ps --master 127.0.0.1:5050 [--all]
+ *   mesos-ps --master zk://10.0.0.1:2181,10.0.0.2:2181/mesos [--master_timeout 1mins]
  */
-import { createCommand, flag, parseHostPort } from '../lib/flags';
-import { fail, getJson } from './client';
+import { createCommand, flag, parseDurationFlag, parseMasterFlag } from '../lib/flags';
+import { CLIENT_MASTER_TIMEOUT_MS, fail, getJson, leadingMasterAddress } from './client';
 
 interface StateTask {
   id: string;
@@ -53,15 +54,17 @@ export function formatTable(header: string[], rows: string[][]): string {
 
 async function main(): Promise<void> {
   const program = createCommand('mesos-ps', "List the cluster's tasks.")
-    .addOption(flag('--master <host:port>', 'the master').argParser(parseHostPort).makeOptionMandatory())
+    .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to ask the leader').argParser(parseMasterFlag).makeOptionMandatory())
+    .addOption(flag('--master_timeout <duration>', 'give up after this long without a leading master in ZooKeeper').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
     .addOption(flag('--all', 'include completed tasks and frameworks'))
     .parse(process.argv);
-  const flags = program.opts<{ master: string; all?: boolean }>();
+  const flags = program.opts<{ master: string; master_timeout: number; all?: boolean }>();
+  const address = await leadingMasterAddress('mesos-ps', flags.master, flags.master_timeout);
   let state: MasterState;
   try {
-    state = await getJson<MasterState>(flags.master, '/master/state');
+    state = await getJson<MasterState>(address, '/master/state');
   } catch (error) {
-    fail('mesos-ps', `no master at ${flags.master}: ${(error as Error).message}`);
+    fail('mesos-ps', `no master at ${address}: ${(error as Error).message}`);
   }
   process.stdout.write(formatTable(['FRAMEWORK', 'TASK', 'AGENT', 'STATE', 'RESOURCES'], taskRows(state, flags.all === true)));
 }

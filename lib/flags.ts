@@ -59,6 +59,23 @@ export function parseHostPort(value: string): string {
   return `${match[1]}:${match[2]}`;
 }
 
+/** Parses `--master`: `host:port`, or `zk://host:port[,host:port...]/path` (follow the leader in ZooKeeper). */
+export function parseMasterFlag(value: string): string {
+  if (!value.trim().startsWith('zk://')) return parseHostPort(value);
+  try {
+    (require('./ha/zookeeper') as typeof import('./ha/zookeeper')).parseZooKeeperUrl(value.trim());
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value.trim();
+}
+
+/** Parses `--zk`: a `zk://host:port[,host:port...]/path` URL. */
+export function parseZooKeeperFlag(value: string): string {
+  if (!value.trim().startsWith('zk://')) throw new InvalidArgumentError(`'${value}' is not a ZooKeeper URL (zk://host:port[,host:port...]/path)`);
+  return parseMasterFlag(value);
+}
+
 /** Parses a resource string (`cpus:1;mem:128`), failing with the resource parser's message. */
 export function parseResourceFlag(value: string): string {
   try {

@@ -4,7 +4,7 @@
  * relays their status updates to the master through the status update manager, which retries
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
-import { Actor, dispatch, UPID, type BodyOf, type Timer } from '../../lib/actor';
+import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import { ok, type HttpResponse } from '../../lib/process';
 import {
   AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
@@ -14,6 +14,7 @@ import {
   droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
   type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
+import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import type { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
 import { AGENT_VERSION, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
@@ -51,6 +52,16 @@ export interface AgentOptions {
   readonly recovered?: RecoveredAgent;
   /** This machine's boot id (`currentBootId`), checkpointed with executor process ids. */
   readonly bootId?: string;
+  /** Follows the leading master (`--master zk://...`); without it the master is `flags.master`, fixed. */
+  readonly detector?: MasterDetector;
+}
+
+/** Stands for the master while none is known (nothing is sent to it). */
+const NO_MASTER = UPID.parse('master@0.0.0.0:0');
+
+/** A detected leader's pid; undefined if there is none or its pid does not parse. */
+function leaderPid(leader: DetectedMaster | undefined): UPID | undefined {
+  return leader === undefined ? undefined : UPID.tryParse(leader.pid);
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
@@ -82,7 +93,10 @@ export type AgentPhase = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATIN
  */
 export class Agent extends Actor {
   /** The master's pid, `master@<flags.master>`. */
-  private readonly master: UPID;
+  /** The leading master (`NO_MASTER` while none is known). */
+  private master: UPID;
+  /** Whether a leading master is known (always, without a detector). */
+  private leaderKnown: boolean;
   /** DISCONNECTED until (re-)registered; RUNNING while the master is believed alive. */
   private phase: AgentPhase = 'DISCONNECTED';
   /** Assigned by the master at the first registration; kept across re-registrations. */
@@ -116,7 +130,8 @@ export class Agent extends Actor {
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
-    this.master = masterPid(options.flags.master);
+    this.master = options.detector === undefined ? masterPid(options.flags.master) : leaderPid(options.detector.leader) ?? NO_MASTER;
+    this.leaderKnown = options.detector === undefined || !this.master.equals(NO_MASTER);
     this.masterPingTimeoutMs = options.flags.masterPingTimeoutMs;
     this.updates = new TaskStatusUpdateManager({
       forward: (update) => this.forward(update),
@@ -150,7 +165,7 @@ export class Agent extends Actor {
   stop(reason = 'the agent is stopping'): Promise<void> {
     return new Promise<void>((resolve) => {
       this.stopWaiters.push(resolve);
-      if (this.phase === 'RUNNING' && this.agentId !== undefined) this.send(this.master, UnregisterAgent, { agentId: this.agentId });
+      if (this.phase === 'RUNNING' && this.agentId !== undefined) this.sendToMaster(UnregisterAgent, { agentId: this.agentId });
       this.shutdownAgent(reason);
     });
   }
@@ -160,8 +175,36 @@ export class Agent extends Actor {
     return this.updates.allPending();
   }
 
+  /**
+   * The detector saw a new leading master, or none (`--master zk://...`): a running agent
+   * re-registers with the new one; with none, it waits, disconnected, and sends nothing.
+   */
+  detected(leader: DetectedMaster | undefined): void {
+    const pid = leaderPid(leader);
+    if (pid === undefined) {
+      if (!this.leaderKnown) return;
+      this.leaderKnown = false;
+      this.log.warn({ previous: this.master.toString() }, 'no master is leading; waiting for one to be elected');
+      this.masterLost('no master is leading');
+      return;
+    }
+    if (this.leaderKnown && pid.equals(this.master)) return;
+    const previous = this.master;
+    this.master = pid;
+    this.leaderKnown = true;
+    this.log.info({ master: pid.toString(), previous: previous.toString() }, 'detected a new leading master');
+    if (this.phase === 'RUNNING') this.masterLost('a new master leads');
+    else if (this.phase === 'DISCONNECTED') this.startRegistration();
+  }
+
   protected override initialize(): void {
     this.startTimeSeconds = this.clock.now() / 1000;
+    const detector = this.options.detector;
+    detector?.onChange((leader) => {
+      dispatch(this, (agent) => agent.detected(leader)).catch(() => undefined); // terminated: nothing to tell
+    });
+    // It may have found the leader between this agent's construction and now.
+    if (detector?.leader !== undefined) this.detected(detector.leader);
     this.log.info({ agent: this.self().toString(), master: this.master.toString() }, 'agent started');
     if (this.options.checkpoints !== undefined) {
       this.options.checkpoints.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'checkpoint write failed; retrying');
@@ -264,7 +307,7 @@ export class Agent extends Actor {
       const key = `${frameworkId}/${executorId}`;
       if (this.reportedNotRunning.has(key)) continue;
       this.reportedNotRunning.add(key);
-      if (this.agentId !== undefined) this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId, executorId, status: waitStatus({ code: null, signal: null }) });
+      if (this.agentId !== undefined) this.sendToMaster(ExitedExecutor, { agentId: this.agentId, frameworkId, executorId, status: waitStatus({ code: null, signal: null }) });
     }
   }
 
@@ -287,12 +330,13 @@ export class Agent extends Actor {
 
   private attemptRegistration(maxBackoffMs: number): void {
     this.registrationTimer = undefined;
-    if (this.phase !== 'DISCONNECTED') return;
+    // With no leader known, `detected` starts registering again once there is one.
+    if (this.phase !== 'DISCONNECTED' || !this.leaderKnown) return;
     this.link(this.master);
     if (this.agentId === undefined) {
-      this.send(this.master, RegisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION });
+      this.sendToMaster(RegisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION });
     } else {
-      this.send(this.master, ReregisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION, ...this.reregistrationContents() });
+      this.sendToMaster(ReregisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION, ...this.reregistrationContents() });
     }
     const boundMs = Math.min(maxBackoffMs, REGISTER_RETRY_INTERVAL_MAX_MS);
     this.registrationTimer = this.delay(this.random.next() * boundMs, () => this.attemptRegistration(boundMs * 2));
@@ -444,7 +488,7 @@ export class Agent extends Actor {
     const neverRan = existing === undefined && !framework.completedExecutors.some((completed) => completed.id === executorId);
     if ((neverRan || existing?.phase === 'TERMINATED') && this.agentId !== undefined) {
       // Always: this RunTask shows the master counts the executor now, whatever was reported before (seed 563).
-      this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
+      this.sendToMaster(ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
     } else if (existing !== undefined) {
       this.shutdownExecutor(framework, existing);
     }
@@ -607,7 +651,7 @@ export class Agent extends Actor {
     // Mesos' `latest_state`: the task may be further along than the head of its stream.
     const latestState = executor?.taskState(update.status.taskId);
     const forwarded = latestState === undefined ? update : { ...update, latestState };
-    this.send(this.master, StatusUpdateMessage, { update: forwarded, pid: this.self().toString() });
+    this.sendToMaster(StatusUpdateMessage, { update: forwarded, pid: this.self().toString() });
   }
 
   /** Sends an update the agent made itself through the status update manager (Mesos SOURCE_SLAVE). */
@@ -778,7 +822,7 @@ export class Agent extends Actor {
       this.log.warn({ from: from.toString() }, 'dropping an executor message: not registered with a master');
       return;
     }
-    this.send(this.master, ExecutorToFramework, { ...message, agentId: this.agentId });
+    this.sendToMaster(ExecutorToFramework, { ...message, agentId: this.agentId });
   }
 
   private executorExited(executor: ExecutorRecord, exit: ExecutorExit): void {
@@ -795,7 +839,7 @@ export class Agent extends Actor {
       for (const taskId of executor.liveTaskIds()) this.agentUpdate(framework.id, executor.id, taskId, verdict);
     }
     if (this.agentId !== undefined && this.phase !== 'RECOVERING') {
-      this.send(this.master, ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId: executor.id, status: waitStatus(exit) });
+      this.sendToMaster(ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId: executor.id, status: waitStatus(exit) });
     }
     this.checkpoint(framework, { t: 'executorEnded', frameworkId: framework.id, executorId: executor.id, runId: executor.runId });
     if (executor.reconnecting) {
@@ -1039,6 +1083,11 @@ export class Agent extends Actor {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  /** Sends to the leading master; nothing while none is known. */
+  private sendToMaster<T>(type: MessageType<T>, body: T): void {
+    if (this.leaderKnown) this.send(this.master, type, body);
+  }
 
   private fromMaster(from: UPID, name: string): boolean {
     if (from.equals(this.master)) return true;

@@ -2,6 +2,7 @@
  * The agent's configuration (Mesos' `slave/flags.hpp`, in camelCase with units last). The bins
  * parse the command line into an `AgentFlags` with `defaultAgentFlags` filling in the rest.
  */
+import { parseZooKeeperUrl } from '../../lib/ha/zookeeper';
 import { UPID } from '../../lib/actor';
 import {
   EXECUTOR_REGISTRATION_TIMEOUT_MS,
@@ -13,7 +14,10 @@ import {
 
 /** What an agent is told at start; every field but `master` and `workDir` has a default. */
 export interface AgentFlags {
-  /** `host:port` of the master (its pid is `master@<host:port>`); a full `master@host:port` is accepted too. */
+  /**
+   * `host:port` of the master (its pid is `master@<host:port>`); a full `master@host:port` is
+   * accepted too; or `zk://host:port[,host:port...]/path` to follow the leader in ZooKeeper.
+   */
   master: string;
   /** Root of the sandboxes (`<workDir>/agents/<agentId>/...`); created if missing. */
   workDir: string;
@@ -80,7 +84,15 @@ function withoutUndefined<T extends object>(input: T): T {
  */
 export function checkAgentFlags(flags: AgentFlags): void {
   requireText('--master', flags.master);
-  if (UPID.tryParse(masterPidText(flags.master)) === undefined) throw new Error(`--master: '${flags.master}' is not host:port`);
+  if (flags.master.startsWith('zk://')) {
+    try {
+      parseZooKeeperUrl(flags.master);
+    } catch (error) {
+      throw new Error(`--master: ${(error as Error).message}`);
+    }
+  } else if (UPID.tryParse(masterPidText(flags.master)) === undefined) {
+    throw new Error(`--master: '${flags.master}' is not host:port or zk://host:port[,host:port...]/path`);
+  }
   requireText('--work_dir', flags.workDir);
   if (flags.hostname !== undefined) requireText('--hostname', flags.hostname);
   if (flags.commandExecutorPath !== undefined) requireText('commandExecutorPath', flags.commandExecutorPath);

@@ -13,6 +13,9 @@ import { hostname as osHostname } from 'node:os';
 import * as path from 'node:path';
 import { dispatch, UPID } from '../../lib/actor';
 import { nodeDisk, type Disk } from '../../lib/disk';
+import { masterDetector } from '../../lib/ha/detector';
+import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
+import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
 import type { ActorHost } from '../../lib/process';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent } from './agent';
@@ -88,6 +91,8 @@ export interface StartAgentOptions {
   readonly id?: string;
   /** The machine's boot id (default: Linux's; none with a memory `disk`, unless given: a test plays a reboot with it). */
   readonly bootId?: string;
+  /** How to reach ZooKeeper for `--master zk://...` (default: a real server; a simulation passes its own). */
+  readonly zooKeeper?: ZooKeeperConnector;
 }
 
 /** The native command executor, where `npm install` could compile it (scripts/build-native.js). */
@@ -140,16 +145,18 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   };
   // A traced host records what the agent starts from and how its executors exit: what a replay feeds back.
   host.recordInput(UPID.at(id, host.address), AGENT_START_INPUT, start);
+  const detector = flags.master.startsWith('zk://') ? masterDetector(flags.master, host, options.zooKeeper ?? connectNodeZooKeeper) : undefined;
   const agent = new Agent({
     id, flags, attributes: start.attributes, hostname: start.hostname, commandExecutor: start.commandExecutor, resources, launcher, checkpoints,
     recoverableCommandExecutor: start.recoverableCommandExecutor,
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered } : {}),
+    ...(detector !== undefined ? { detector } : {}),
   });
   const pid = host.spawn(agent);
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir) : undefined;
   if (files !== undefined) host.spawn(files);
-  const terminated = host.wait(agent);
+  const terminated = host.wait(agent).then(async () => { await detector?.close(); });
   const stop = async (): Promise<void> => {
     await dispatch(agent, (actor) => actor.stop()).catch(() => undefined);
     await terminated;

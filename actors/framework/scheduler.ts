@@ -1,4 +1,8 @@
-import { Actor, UPID } from '../../lib/actor';
+import { Actor, dispatch, UPID } from '../../lib/actor';
+import { isZooKeeperMaster, masterDetector } from '../../lib/ha/detector';
+import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
+import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
+import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
 import {
   AcceptOffers, DeclineOffers, ExecutorToFramework, ExitedExecutor, FrameworkError, FrameworkRegistered,
   FrameworkReregistered, FrameworkToExecutor, KillTask, LostAgent, ReconcileTasks, RegisterFramework,
@@ -10,8 +14,15 @@ import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, SCHEDULER_REGISTRATION_RETRY_
 
 /** How a scheduler finds its master and introduces itself. */
 export interface SchedulerOptions {
-  /** The master: `host:port`, or its full UPID (`master@host:port`). */
+  /**
+   * The master: `host:port`, or its full UPID (`master@host:port`), or
+   * `zk://host:port[,host:port...]/path` to follow the leading master in ZooKeeper.
+   */
   master: string;
+  /** Follows the leading master instead of `master` (a test or simulation passes its own). */
+  detector?: MasterDetector;
+  /** How to reach ZooKeeper for a `zk://` master (default: a real server). */
+  zooKeeper?: ZooKeeperConnector;
   /** The framework. Set `id` to take over a registered framework (failover). */
   framework: FrameworkInfo;
   /** Acknowledge each status update after `statusUpdate` returns (default true, as in Mesos). */
@@ -53,8 +64,15 @@ export type SchedulerState = 'registering' | 'registered' | 'disconnected' | 'st
 export abstract class Scheduler extends Actor {
   /** Where we stand with the master. */
   protected state: SchedulerState = 'registering';
-  /** The master's pid. */
-  protected readonly master: UPID;
+  /** The leading master's pid (a placeholder no message goes to while none is known). */
+  protected master: UPID;
+  /** Whether a leading master is known (always, for a `host:port` master). */
+  private leaderKnown: boolean;
+  /** Follows the leader for a `zk://` master (created at `initialize` unless given). */
+  private detector: MasterDetector | undefined;
+  /** Whether this scheduler opened `detector` (and closes it). */
+  private ownsDetector = false;
+  private readonly options: SchedulerOptions;
   /** Our framework, with `id` once registered. */
   protected framework: FrameworkInfo;
   /** The master that registered us, once it has. */
@@ -76,7 +94,11 @@ export abstract class Scheduler extends Actor {
 
   constructor(options: SchedulerOptions) {
     super(options.id ?? 'scheduler');
-    this.master = UPID.parse(options.master.includes('@') ? options.master : `master@${options.master}`);
+    this.options = options;
+    this.detector = options.detector;
+    const zk = options.detector !== undefined || isZooKeeperMaster(options.master);
+    this.master = zk ? leaderPid(options.detector?.leader) ?? NO_MASTER : UPID.parse(options.master.includes('@') ? options.master : `master@${options.master}`);
+    this.leaderKnown = !this.master.equals(NO_MASTER);
     this.framework = { ...options.framework, roles: options.framework.roles ?? ['*'] };
     this.implicitAcknowledgements = options.implicitAcknowledgements ?? true;
     this.backoffFactorMs = options.registrationBackoffFactorMs ?? SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS;
@@ -179,7 +201,8 @@ export abstract class Scheduler extends Actor {
     if (this.state === 'stopped') return;
     if (this.framework.id) {
       const frameworkId = this.framework.id;
-      if (failover) this.send(this.master, DeactivateFramework, { frameworkId });
+      if (!this.leaderKnown) this.log.warn({ frameworkId }, 'stopping with no leading master known: the master is not told');
+      else if (failover) this.send(this.master, DeactivateFramework, { frameworkId });
       else this.send(this.master, UnregisterFramework, { frameworkId });
     }
     this.state = 'stopped';
@@ -191,7 +214,8 @@ export abstract class Scheduler extends Actor {
 
   /** Called once `masterTimeoutMs` has passed without a master; by default an `error`, and the scheduler stops. */
   protected noMaster(waitedMs: number): void {
-    this.onError(`no master at ${this.master.toString()} for ${waitedMs / 1000} s`);
+    const where = isZooKeeperMaster(this.options.master) ? `leading in ${this.options.master}` : `at ${this.master.toString()}`;
+    this.onError(`no master ${where} for ${waitedMs / 1000} s`);
   }
 
   /** Starts the wait for a master, if a timeout is set and none is running. */
@@ -204,16 +228,58 @@ export abstract class Scheduler extends Actor {
     });
   }
 
-  protected override initialize(): void {
+  /**
+   * The detector saw a new leading master, or none (`zk://` masters): the scheduler re-registers
+   * with the new one (keeping its framework id and tasks); with none it waits, disconnected.
+   */
+  detected(leader: DetectedMaster | undefined): void {
+    if (this.state === 'stopped') return;
+    const pid = leaderPid(leader);
+    if (pid !== undefined && this.leaderKnown && pid.equals(this.master)) return;
+    if (pid === undefined && !this.leaderKnown) return;
+    if (pid === undefined) this.log.warn({ previous: this.master.toString() }, 'no master is leading; waiting for one to be elected');
+    else this.log.info({ master: pid.toString(), previous: this.leaderKnown ? this.master.toString() : undefined }, 'detected a new leading master');
+    this.leaderKnown = pid !== undefined;
+    if (pid !== undefined) this.master = pid;
     this.startMasterTimer();
+    const wasRegistered = this.state === 'registered';
+    if (this.state !== 'registering') this.state = 'disconnected';
+    if (wasRegistered) this.disconnected();
+    this.retryTimer?.cancel();
+    if (pid === undefined) return;
     this.link(this.master);
+    this.register(this.backoffFactorMs);
+  }
+
+  protected override initialize(): void {
+    if (this.detector === undefined && isZooKeeperMaster(this.options.master)) {
+      this.detector = masterDetector(this.options.master, { clock: this.clock, logger: this.log }, this.options.zooKeeper ?? connectNodeZooKeeper);
+      this.ownsDetector = true;
+      this.master = leaderPid(this.detector.leader) ?? NO_MASTER;
+      this.leaderKnown = !this.master.equals(NO_MASTER);
+    }
+    const detector = this.detector;
+    detector?.onChange((leader) => {
+      dispatch(this, (scheduler) => scheduler.detected(leader)).catch(() => undefined); // terminated: nothing to tell
+    });
+    // A detector given at construction may have found the leader since.
+    if (detector?.leader !== undefined && !this.leaderKnown) {
+      this.master = leaderPid(detector.leader) ?? NO_MASTER;
+      this.leaderKnown = !this.master.equals(NO_MASTER);
+    }
+    this.startMasterTimer();
+    if (this.leaderKnown) this.link(this.master);
     // A scheduler started with a framework id is taking over that framework: a failover.
     this.failover = this.framework.id !== undefined;
     this.register(this.backoffFactorMs);
   }
 
+  protected override finalize(): void {
+    if (this.ownsDetector) void this.detector?.close();
+  }
+
   protected override exited(pid: UPID): void {
-    if (!pid.equals(this.master) || this.state === 'stopped') return;
+    if (!pid.equals(this.master) || !this.leaderKnown || this.state === 'stopped') return;
     // Said once per loss: while no master is there, each retry's link breaks again at once.
     if (this.state === 'disconnected') this.log.debug({ master: pid.toString() }, 'still no master; will re-register');
     else this.log.warn({ master: pid.toString() }, 'lost the master; will re-register');
@@ -230,7 +296,8 @@ export abstract class Scheduler extends Actor {
 
   /** Sends (Re)RegisterFramework now and again after a random share of `backoffMs`, doubling, until answered. */
   private register(backoffMs: number): void {
-    if (this.state === 'registered' || this.state === 'stopped') return;
+    // With no leader known, `detected` registers once there is one.
+    if (this.state === 'registered' || this.state === 'stopped' || !this.leaderKnown) return;
     if (this.framework.id) this.send(this.master, ReregisterFramework, { framework: this.framework, failover: this.failover });
     else this.send(this.master, RegisterFramework, { framework: this.framework });
     const nextMs = Math.min(backoffMs * 2, SCHEDULER_REGISTRATION_RETRY_MAX_MS);
@@ -285,13 +352,21 @@ export abstract class Scheduler extends Actor {
 
   private toMaster<T>(type: { name: string; validate(body: unknown): T }, body: T): void {
     if (this.state === 'stopped') throw new Error('scheduler is stopped');
-    this.send(this.master, type, body);
+    if (this.leaderKnown) this.send(this.master, type, body);
   }
 
   private requireId(): string {
     if (!this.framework.id) throw new Error('the framework is not registered yet');
     return this.framework.id;
   }
+}
+
+/** Stands for the master while none is known (nothing is sent to it). */
+const NO_MASTER = UPID.parse('master@0.0.0.0:0');
+
+/** A detected leader's pid; undefined if there is none or its pid does not parse. */
+function leaderPid(leader: DetectedMaster | undefined): UPID | undefined {
+  return leader === undefined ? undefined : UPID.tryParse(leader.pid);
 }
 
 function list(ids: string | string[]): string[] {

@@ -193,7 +193,7 @@ function renderExecutor(info: ExecutorInfo, resources: Resources, agentId: strin
 }
 
 /** MasterInfo in Mesos' JSON form: `ip` as the packed IPv4 number, plus `address`. */
-function renderMasterInfo(info: MasterInfo): Json {
+export function renderMasterInfo(info: MasterInfo): Json {
   return {
     id: info.id,
     pid: info.pid,

@@ -109,7 +109,8 @@ export class Master extends Actor {
   /** The health checks of each registered agent, by agent id (until its removal is durable). */
   private readonly observers = new Map<string, AgentObserver>();
 
-  constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator) {
+  /** @param masterId this master's id (default: a new one at `initialize`); a contending master passes the id it published. */
+  constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator, private readonly masterId?: string) {
     super(MASTER_ACTOR_ID);
     this.state = new MasterState(flags);
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
@@ -196,7 +197,7 @@ export class Master extends Actor {
     const self = this.self();
     this.startTimeMs = this.clock.now();
     this.info = {
-      id: this.host.newId(),
+      id: this.masterId ?? this.host.newId(),
       ip: self.host,
       port: self.port,
       pid: self.toString(),

@@ -15,6 +15,8 @@ export interface StartMasterOptions {
   readonly host: ActorHost;
   /** The registry to use instead of loading `<workDir>/registry.json` (a replay passes an in-memory one). */
   readonly registry?: Registry;
+  /** The master's id (default: a new one); a contending master passes the one it published in ZooKeeper. */
+  readonly masterId?: string;
   /** Builds the master actor (default `new Master(...)`; a test may pass a subclass). */
   readonly createMaster?: (flags: MasterFlags, registry: Registry, allocator: Allocator) => Master;
 }
@@ -46,7 +48,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   const start: MasterStartInput = { flags, registry: registry.snapshot() };
   host.recordInput(UPID.at(MASTER_ACTOR_ID, host.address), MASTER_START_INPUT, start);
   const allocator = Allocator.spawnOn(host);
-  const master = options.createMaster?.(flags, registry, allocator) ?? new Master(flags, registry, allocator);
+  const master = options.createMaster?.(flags, registry, allocator) ?? new Master(flags, registry, allocator, options.masterId);
   await allocator.initialize({
     allocationIntervalMs: flags.allocationIntervalMs,
     checkInvariants: flags.checkAllocatorInvariants ?? false,

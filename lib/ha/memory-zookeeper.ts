@@ -57,6 +57,11 @@ interface ServerSession {
 
 /** Options of `MemoryZooKeeper`. */
 export interface MemoryZooKeeperOptions {
+  /**
+   * Default `SIMULATED_ZOOKEEPER_LATENCY_MS`. Pass 0 under a virtual clock that is not
+   * `simulated` (hosts with real sockets): its `settle` waits for deferred work, such as a
+   * registry write, before moving time, so that work must not need time to pass.
+   */
   readonly latencyMs?: number;
 }
 

@@ -130,3 +130,26 @@ export interface ZooKeeperConnectOptions {
 
 /** Opens a session: what the contender, detector and registry are given (real or simulated). */
 export type ZooKeeperConnector = (url: ZooKeeperUrl, options: ZooKeeperConnectOptions) => ZooKeeperClient;
+
+/**
+ * Resolves once `client` is connected; rejects if it is not within `timeoutMs` (or its session
+ * ends first), naming the servers.
+ */
+export function whenConnected(client: ZooKeeperClient, url: ZooKeeperUrl, timeoutMs: number, clock: { setTimer(ms: number, callback: () => void): { cancel(): void } }): Promise<void> {
+  if (client.state === 'connected') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const timer = clock.setTimer(timeoutMs, () => finish(new Error(`no ZooKeeper session with ${url.servers} within ${timeoutMs} ms`)));
+    const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      timer.cancel();
+      if (error) reject(error);
+      else resolve();
+    };
+    client.onStateChange((state) => {
+      if (state === 'connected') finish();
+      else if (state === 'expired' || state === 'closed') finish(new Error(`the ZooKeeper session with ${url.servers} ended (${state})`));
+    });
+  });
+}

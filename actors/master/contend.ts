@@ -1,0 +1,200 @@
+/**
+ * A master that contends for leadership in ZooKeeper (`mesos-master --zk`). While it does not
+ * lead, a `StandbyMaster` holds its address. Once elected, it opens the registry in ZooKeeper
+ * (which fences any master that wrote before), then replaces the standby with a full `Master`
+ * that recovers the registry's agents and gives them `agent_reregister_timeout` to come back.
+ * When it loses leadership (session cut or expired, its znode gone, or the registry fenced by a
+ * newer leader), the master is stopped at once, the standby takes the address back, and a new
+ * candidacy queues behind the other masters: Mesos exits the process instead and relies on a
+ * supervisor to restart it; staying up keeps the HTTP endpoints answering with the leader.
+ */
+import { dispatch } from '../../lib/actor';
+import {
+  ZooKeeperMasterContender,
+  ZOOKEEPER_RECONNECT_INTERVAL_MS,
+  ZOOKEEPER_SESSION_TIMEOUT_MS,
+  type DetectedMaster,
+} from '../../lib/ha/election';
+import { whenConnected, type ZooKeeperClient, type ZooKeeperConnector, type ZooKeeperUrl } from '../../lib/ha/zookeeper';
+import type { ActorHost } from '../../lib/process';
+import type { MasterInfo } from '../../lib/protocol';
+import { VERSION } from '../../lib/version';
+import { MASTER_ACTOR_ID } from './constants';
+import type { MasterFlags } from './flags';
+import { Registry } from './registry';
+import { ZooKeeperRegistryStore } from './registry-zookeeper';
+import { StandbyMaster } from './standby';
+import { startMaster, type MasterHandle } from './start';
+
+/** Where a contending master stands. */
+export type ContendingMasterState = 'standby' | 'recovering' | 'leading' | 'stopped';
+
+/** How a contending master reaches ZooKeeper. */
+export interface ContendingMasterOptions {
+  readonly flags: MasterFlags;
+  readonly host: ActorHost;
+  readonly zk: {
+    readonly url: ZooKeeperUrl;
+    readonly connect: ZooKeeperConnector;
+    /** Default `ZOOKEEPER_SESSION_TIMEOUT_MS` (Mesos `--zk_session_timeout`). */
+    readonly sessionTimeoutMs?: number;
+  };
+}
+
+/**
+ * One contending master on `host`.
+ * @example
+ *   const master = ContendingMaster.start({ flags, host, zk: { url: parseZooKeeperUrl(flags.zk), connect: connectNodeZooKeeper } });
+ *   master.onStateChange((state) => console.log(state)); // standby → recovering → leading
+ */
+export class ContendingMaster {
+  state: ContendingMasterState = 'standby';
+  /** The running master while this one leads. */
+  leading: MasterHandle | undefined;
+  /** The leader as this master last saw it. */
+  leader: DetectedMaster | undefined;
+  /** Times this master was elected (tests, logs). */
+  elections = 0;
+  private standby: StandbyMaster | undefined;
+  private contender: ZooKeeperMasterContender | undefined;
+  private registryClient: ZooKeeperClient | undefined;
+  /** Transitions run one at a time, in order. */
+  private transitions: Promise<void> = Promise.resolve();
+  private readonly listeners: Array<(state: ContendingMasterState) => void> = [];
+
+  private constructor(private readonly options: ContendingMasterOptions) {}
+
+  /** Spawns the standby and starts contending. */
+  static start(options: ContendingMasterOptions): ContendingMaster {
+    const master = new ContendingMaster(options);
+    master.spawnStandby();
+    master.contend();
+    return master;
+  }
+
+  /** Called on each change of `state`. */
+  onStateChange(listener: (state: ContendingMasterState) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Withdraws from the election and stops whichever master actor runs. */
+  async stop(): Promise<void> {
+    this.setState('stopped');
+    const contender = this.contender;
+    this.contender = undefined;
+    await contender?.withdraw();
+    await this.transitions;
+    await this.stopLeading();
+    await this.stopStandby();
+  }
+
+  private get sessionTimeoutMs(): number {
+    return this.options.zk.sessionTimeoutMs ?? ZOOKEEPER_SESSION_TIMEOUT_MS;
+  }
+
+  private contend(): void {
+    if (this.state === 'stopped') return;
+    const { host, flags, zk } = this.options;
+    const info: MasterInfo = {
+      id: host.newId(),
+      ip: host.address.slice(0, host.address.lastIndexOf(':')),
+      port: Number(host.address.slice(host.address.lastIndexOf(':') + 1)),
+      pid: `${MASTER_ACTOR_ID}@${host.address}`,
+      hostname: flags.hostname ?? host.address.slice(0, host.address.lastIndexOf(':')),
+      version: VERSION,
+    };
+    const log = (level: 'info' | 'warn', message: string, details?: Record<string, unknown>): void => host.logger[level]({ ...details, masterId: info.id }, message);
+    const contender = new ZooKeeperMasterContender({ url: zk.url, connect: zk.connect, clock: host.clock, sessionTimeoutMs: this.sessionTimeoutMs, log }, info);
+    this.contender = contender;
+    contender.onLeader((leader) => {
+      this.leader = leader;
+      const standby = this.standby;
+      if (standby !== undefined) void dispatch(standby, (actor) => actor.leaderChanged(leader)).catch(() => undefined);
+    });
+    contender.onElected(() => this.enqueue(() => this.elected(contender, info)));
+    contender.onLost((reason) => this.enqueue(() => this.lost(contender, reason)));
+  }
+
+  private enqueue(transition: () => Promise<void>): void {
+    this.transitions = this.transitions.then(transition).catch((error: Error) => {
+      this.options.host.logger.error({ error: error.message }, 'master leadership transition failed');
+    });
+  }
+
+  /** Elected: open the registry (fencing the previous leader's writes), then run a full master. */
+  private async elected(contender: ZooKeeperMasterContender, info: MasterInfo): Promise<void> {
+    if (contender !== this.contender || contender.state !== 'leading') return;
+    const { host, flags, zk } = this.options;
+    this.elections++;
+    this.setState('recovering');
+    const client = zk.connect(zk.url, { sessionTimeoutMs: this.sessionTimeoutMs });
+    this.registryClient = client;
+    let registry: Registry;
+    try {
+      await whenConnected(client, zk.url, this.sessionTimeoutMs, host.clock);
+      registry = await Registry.open(new ZooKeeperRegistryStore(client, zk.url.path), { clock: host.clock });
+    } catch (error) {
+      host.logger.error({ error: (error as Error).message }, 'elected, but the registry in ZooKeeper cannot be opened; stepping down');
+      await contender.withdraw();
+      return;
+    }
+    if (contender !== this.contender || contender.state !== 'leading') return;
+    client.onStateChange((state) => {
+      if (state === 'expired' || state === 'disconnected') void contender.withdraw();
+    });
+    registry.onFenced = (error) => {
+      host.logger.error({ error: error.message }, 'another master took the registry over; stepping down');
+      void contender.withdraw();
+    };
+    await this.stopStandby();
+    this.leading = await startMaster({ flags, host, registry, masterId: info.id });
+    this.setState('leading');
+    host.logger.info({ masterId: info.id, recoveredAgents: registry.agents().length }, 'leading: the master is running');
+  }
+
+  /** Lost leadership (or candidacy): stop the master at once, stand by, and contend again. */
+  private async lost(contender: ZooKeeperMasterContender, reason: string): Promise<void> {
+    if (contender !== this.contender) return;
+    this.contender = undefined;
+    if (this.state === 'stopped') return;
+    if (this.leading !== undefined || this.state === 'recovering') {
+      this.options.host.logger.warn({ reason }, 'stepping down: this master no longer leads');
+    }
+    await this.stopLeading();
+    this.spawnStandby();
+    this.setState('standby');
+    this.options.host.clock.setTimer(ZOOKEEPER_RECONNECT_INTERVAL_MS, () => this.contend());
+  }
+
+  private async stopLeading(): Promise<void> {
+    const leading = this.leading;
+    this.leading = undefined;
+    await leading?.stop();
+    const client = this.registryClient;
+    this.registryClient = undefined;
+    await client?.close();
+  }
+
+  private spawnStandby(): void {
+    if (this.standby !== undefined || this.state === 'stopped') return;
+    const { host, flags } = this.options;
+    const standby = new StandbyMaster({ pid: `${MASTER_ACTOR_ID}@${host.address}`, hostname: flags.hostname ?? host.address.slice(0, host.address.lastIndexOf(':')) }, host.clock.now());
+    host.spawn(standby);
+    standby.leaderChanged(this.leader);
+    this.standby = standby;
+  }
+
+  private async stopStandby(): Promise<void> {
+    const standby = this.standby;
+    this.standby = undefined;
+    if (standby === undefined) return;
+    this.options.host.terminate(standby);
+    await this.options.host.wait(standby);
+  }
+
+  private setState(state: ContendingMasterState): void {
+    if (this.state === state || this.state === 'stopped') return;
+    this.state = state;
+    for (const listener of [...this.listeners]) listener(state);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * A master that does not lead (`--zk`): it holds the master's address while it contends, serves
+ * `/master/state` saying who leads, redirects the other endpoints to the leader (307, or 503
+ * when no master leads), and drops what agents and schedulers send it (Mesos' non-elected
+ * master ignores them too; their detectors take them to the leader). Once elected, the bin
+ * replaces it with a `Master` at the same address.
+ */
+import { Actor } from '../../lib/actor';
+import type { DetectedMaster } from '../../lib/ha/election';
+import type { HttpResponse } from '../../lib/process';
+import * as Messages from '../../lib/protocol/messages';
+import { VERSION } from '../../lib/version';
+import { MASTER_ACTOR_ID } from './constants';
+import { renderMasterInfo } from './http';
+
+/** Senders a standby names in its log when it drops their messages (the rest are logged at debug). */
+export const MAX_STANDBY_LOGGED_SENDERS = 1_000;
+
+/** What agents and schedulers send a master; a standby drops each of them. */
+const MASTER_BOUND_MESSAGES = [
+  Messages.RegisterFramework, Messages.ReregisterFramework, Messages.UnregisterFramework, Messages.DeactivateFramework,
+  Messages.AcceptOffers, Messages.LaunchTasks, Messages.DeclineOffers, Messages.ReviveOffers, Messages.SuppressOffers,
+  Messages.KillTask, Messages.StatusUpdateAcknowledgement, Messages.ReconcileTasks, Messages.FrameworkToExecutor,
+  Messages.RegisterAgent, Messages.ReregisterAgent, Messages.UnregisterAgent, Messages.Pong, Messages.StatusUpdateMessage,
+  Messages.ExitedExecutor, Messages.ExecutorToFramework, Messages.UpdateAgent,
+] as const;
+
+/** The endpoints a leading master serves under `/master`, redirected to the leader by a standby. */
+const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks'] as const;
+
+/**
+ * The non-leading master actor (id `master`).
+ * @example host.spawn(new StandbyMaster(info)); standby.leaderChanged(detected);
+ */
+export class StandbyMaster extends Actor {
+  private leader: DetectedMaster | undefined;
+  private readonly loggedSenders = new Set<string>();
+  private readonly startTimeMs: number;
+
+  /** @param pid this master's own pid text; @param hostname what it advertises */
+  constructor(private readonly own: { readonly pid: string; readonly hostname: string }, nowMs: number) {
+    super(MASTER_ACTOR_ID);
+    this.startTimeMs = nowMs;
+    // By name: the bodies are not read, so they need no checking.
+    for (const type of MASTER_BOUND_MESSAGES) this.install(type.name, (from) => this.notLeading(from.toString(), type.name));
+    this.route('/state', () => ({ status: 200, body: this.state() }));
+    this.route('/state.json', () => ({ status: 200, body: this.state() }));
+    this.route('/health', () => ({ status: 200, body: '' }));
+    this.route('/redirect', () => this.redirect(''));
+    for (const path of REDIRECTED_ROUTES) this.route(path, () => this.redirect(`/master${path}`));
+  }
+
+  /** The leader changed (the contender's view); `undefined`: none. */
+  leaderChanged(leader: DetectedMaster | undefined): void {
+    this.leader = leader;
+  }
+
+  private notLeading(from: string, name: string): void {
+    const first = !this.loggedSenders.has(from) && this.loggedSenders.size < MAX_STANDBY_LOGGED_SENDERS;
+    if (first) this.loggedSenders.add(from);
+    const details = { from, name, leader: this.leader?.pid };
+    if (first) this.log.info(details, 'dropping a message: this master is not the leader');
+    else this.log.debug(details, 'dropping a message: this master is not the leader');
+  }
+
+  /** 307 to the leader (Mesos: protocol-relative `//host:port`), 503 when none leads. */
+  private redirect(path: string): HttpResponse {
+    const leader = this.leader;
+    if (leader === undefined || leader.pid === this.own.pid) return { status: 503, body: 'no master is leading\n' };
+    return { status: 307, headers: { location: `//${leader.info.hostname}:${leader.info.port}${path}` }, body: '' };
+  }
+
+  private state(): Record<string, unknown> {
+    return {
+      version: VERSION,
+      build_user: 'mesos-ts',
+      start_time: this.startTimeMs / 1000,
+      pid: this.own.pid,
+      hostname: this.own.hostname,
+      elected: false,
+      ...(this.leader ? { leader: this.leader.pid, leader_info: renderMasterInfo(this.leader.info) } : {}),
+      activated_slaves: 0,
+      deactivated_slaves: 0,
+      unreachable_slaves: 0,
+      frameworks: [],
+      slaves: [],
+    };
+  }
+}

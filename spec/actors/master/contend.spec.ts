@@ -1,0 +1,199 @@
+/**
+ * Masters contending in ZooKeeper (`--zk`): three masters on real links, a simulated ZooKeeper,
+ * an agent and a framework following the leader, all under the virtual clock.
+ */
+import { expect } from 'chai';
+import * as http from 'node:http';
+import { dispatch } from '../../../lib/actor';
+import { MemoryZooKeeper } from '../../../lib/ha/memory-zookeeper';
+import type { ZooKeeperClient, ZooKeeperConnector } from '../../../lib/ha/zookeeper';
+import { MemoryDisk } from '../../../lib/disk';
+import { VirtualClock, type ActorHost } from '../../../lib/process';
+import type { Offer, TaskStatus } from '../../../lib/protocol';
+import { Resources } from '../../../lib/resources';
+import { defaultAgentFlags, startAgent, type AgentHandle } from '../../../actors/agent';
+import { Scheduler } from '../../../actors/framework';
+import { ContendingMaster } from '../../../actors/master/contend';
+import { defaultMasterFlags } from '../../../actors/master/flags';
+import { InProcessLauncher, SIMULATED_COMMAND_EXECUTOR_PATH, SIMULATED_MACHINE } from '../../cluster/simulation';
+import { createLogger } from '../../../lib/logging';
+import { netHost } from '../../support/runtime';
+
+/** `CONTEND_LOG=debug npx mocha ...` shows what the hosts log. */
+const logger = createLogger('contend', (process.env.CONTEND_LOG as 'debug' | undefined) ?? 'silent');
+
+const ZK = 'zk://sim:2181/mesos';
+const SESSION_MS = 10_000;
+
+/** Launches one task on its first offer, and records every status. */
+class OneTask extends Scheduler {
+  readonly statuses: TaskStatus[] = [];
+  private launched = false;
+
+  protected override resourceOffers(offers: Offer[]): void {
+    for (const offer of offers) {
+      if (this.launched) { this.decline(offer.id); continue; }
+      this.launched = true;
+      this.launch(offer.id, [{ name: 'sleep', taskId: 't1', agentId: offer.agentId, resources: Resources.parse('cpus:1;mem:64').toJSON(), command: { value: 'sleep 1000' } }]);
+    }
+  }
+
+  protected override statusUpdate(status: TaskStatus): void {
+    this.statuses.push(status);
+  }
+
+  get registeredId(): string | undefined {
+    return this.state === 'registered' ? this.frameworkId : undefined;
+  }
+}
+
+interface MasterMachine {
+  readonly host: ActorHost;
+  readonly contending: ContendingMaster;
+  /** Every ZooKeeper session this master opened (a test cuts them to play a crash or a partition). */
+  readonly sessions: ZooKeeperClient[];
+}
+
+/** GETs `path` without following redirects: the status and the Location header. */
+function rawGet(address: string, path: string): Promise<{ status: number; location: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(`http://${address}${path}`, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, location: response.headers.location, body }));
+    }).on('error', reject);
+  });
+}
+
+describe('actors/master/contend: masters contending in ZooKeeper (real links, simulated ZooKeeper, virtual clock)', () => {
+  let clock: VirtualClock;
+  let zk: MemoryZooKeeper;
+  let hosts: ActorHost[];
+
+  beforeEach(() => {
+    clock = new VirtualClock();
+    // No latency: with real sockets the clock is not `simulated`, and its settle waits for the
+    // master's deferred registry writes before it moves time, so they must not need time to pass.
+    zk = new MemoryZooKeeper(clock, { latencyMs: 0 });
+    hosts = [];
+  });
+
+  afterEach(async () => {
+    for (const host of hosts) await host.stop().catch(() => undefined);
+  });
+
+  async function startMasterMachine(): Promise<MasterMachine> {
+    const host = await netHost({ clock, logger });
+    hosts.push(host);
+    const sessions: ZooKeeperClient[] = [];
+    const connect: ZooKeeperConnector = (url, options) => {
+      const client = zk.connect(url, options);
+      sessions.push(client);
+      return client;
+    };
+    const flags = { ...defaultMasterFlags('/unused'), hostname: 'localhost' };
+    const contending = ContendingMaster.start({ flags, host, zk: { url: { servers: 'sim:2181', path: '/mesos' }, connect, sessionTimeoutMs: SESSION_MS } });
+    return { host, contending, sessions };
+  }
+
+  async function startAgentMachine(): Promise<AgentHandle> {
+    const host = await netHost({ clock, logger });
+    hosts.push(host);
+    const disk = new MemoryDisk(clock);
+    const flags = defaultAgentFlags({
+      master: ZK, workDir: '/agent', resources: 'cpus:4;mem:4096', hostname: 'agent-1', commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH, recover: 'cleanup',
+    });
+    return startAgent({ flags, host, launcher: new InProcessLauncher(host).on(disk), disk, probe: SIMULATED_MACHINE, files: false, zooKeeper: zk.connect });
+  }
+
+  async function startFramework(): Promise<OneTask> {
+    const host = await netHost({ clock, logger });
+    hosts.push(host);
+    const scheduler = new OneTask({ master: ZK, zooKeeper: zk.connect, framework: { name: 'one', user: 'u', failoverTimeout: 3600 } });
+    host.spawn(scheduler);
+    return scheduler;
+  }
+
+  /** The master's agents and the framework's tasks as the leading master has them. */
+  async function leaderView(machine: MasterMachine): Promise<{ agents: number; tasks: string[] }> {
+    const leading = machine.contending.leading;
+    if (leading === undefined) throw new Error('not leading');
+    return dispatch(leading.master, (master) => {
+      const state = (master as unknown as { state: { agents: Map<string, unknown>; frameworks: Map<string, { tasks: Map<string, { task: { state: string } }> }> } }).state;
+      const tasks: string[] = [];
+      for (const framework of state.frameworks.values()) for (const [id, tracked] of framework.tasks) tasks.push(`${id}:${tracked.task.state}`);
+      return { agents: state.agents.size, tasks };
+    });
+  }
+
+  it('the first master leads; the others stand by, redirect to it (307 with the port) and say in /master/state who leads', async () => {
+    const first = await startMasterMachine();
+    await clock.advance(100);
+    const second = await startMasterMachine();
+    await clock.advance(1_000);
+    expect(first.contending.state).to.equal('leading');
+    expect(second.contending.state).to.equal('standby');
+    const redirect = await rawGet(second.host.address, '/master/redirect');
+    expect(redirect.status).to.equal(307);
+    expect(redirect.location).to.equal(`//localhost:${first.host.address.split(':')[1]}`);
+    const state = JSON.parse((await rawGet(second.host.address, '/master/state')).body) as { leader: string; elected: boolean };
+    expect(state.leader).to.equal(`master@${first.host.address}`);
+    expect(state.elected).to.equal(false);
+    const leaderState = JSON.parse((await rawGet(first.host.address, '/master/state')).body) as { leader: string };
+    expect(leaderState.leader).to.equal(`master@${first.host.address}`);
+  });
+
+  it('the leader dies (kill -9): once its session expires another is elected, and the agent and framework re-register with it, the task still running', async () => {
+    const masters = [await startMasterMachine()];
+    await clock.advance(100);
+    masters.push(await startMasterMachine(), await startMasterMachine());
+    const agent = await startAgentMachine();
+    const framework = await startFramework();
+    await clock.advance(10_000);
+    const [first, second, third] = masters as [MasterMachine, MasterMachine, MasterMachine];
+    expect(first.contending.state).to.equal('leading');
+    const frameworkId = framework.registeredId;
+    expect(frameworkId).to.be.a('string');
+    expect(framework.statuses.map((status) => status.state), JSON.stringify(framework.statuses)).to.include('TASK_RUNNING');
+    expect(await leaderView(first)).to.deep.equal({ agents: 1, tasks: ['t1:TASK_RUNNING'] });
+
+    // kill -9: the process is gone without a word; ZooKeeper learns it only when the session expires.
+    for (const session of first.sessions) zk.partition(session);
+    await first.host.stop();
+    await clock.advance(SESSION_MS - 1_000);
+    expect(second.contending.state).to.equal('standby');
+    await clock.advance(2_000 + 5_000);
+    expect(second.contending.state).to.equal('leading');
+    expect(third.contending.state).to.equal('standby');
+    await clock.advance(10_000);
+    expect(framework.registeredId).to.equal(frameworkId);
+    expect(await leaderView(second)).to.deep.equal({ agents: 1, tasks: ['t1:TASK_RUNNING'] });
+    expect(framework.statuses.filter((status) => status.state !== 'TASK_RUNNING' && status.state !== 'TASK_STARTING')).to.deep.equal([]);
+    expect(await dispatch(agent.agent, (actor) => (actor as unknown as { phase: string }).phase)).to.equal('RUNNING');
+  });
+
+  it('a leader cut off from ZooKeeper steps down before another is elected: never two leaders at once', async () => {
+    const masters = [await startMasterMachine()];
+    await clock.advance(100);
+    masters.push(await startMasterMachine());
+    await startAgentMachine();
+    await clock.advance(5_000);
+    const [first, second] = masters as [MasterMachine, MasterMachine];
+    expect(first.contending.state).to.equal('leading');
+    for (const session of first.sessions) zk.partition(session);
+    let mostLeaders = 0;
+    for (let step = 0; step < 300; step++) {
+      await clock.advance(100);
+      mostLeaders = Math.max(mostLeaders, masters.filter((machine) => machine.contending.state === 'leading' || machine.contending.state === 'recovering').length);
+    }
+    expect(mostLeaders).to.equal(1);
+    expect(first.contending.state).to.equal('standby');
+    expect(second.contending.state).to.equal('leading');
+    // Healed, the old leader contends again, behind the new one.
+    for (const session of first.sessions) zk.heal(session);
+    await clock.advance(5_000);
+    expect(first.contending.state).to.equal('standby');
+    expect(first.contending.elections).to.equal(1);
+    expect(first.contending.leader?.pid).to.equal(`master@${second.host.address}`);
+  });
+});
