@@ -385,11 +385,16 @@ export class Master extends Actor {
     framework.connected = false;
     this.deactivate(framework);
     const failoverTimeoutMs = (framework.info.failoverTimeout ?? 0) * 1000;
-    this.failoverTimers.start(framework.id, failoverTimeoutMs, () => {
-      if (framework.connected || this.state.frameworks.get(framework.id) !== framework) return;
-      this.removeFramework(framework, `failover timeout of ${failoverTimeoutMs / 1000} s expired`);
-    });
+    this.startFailoverTimer(framework, failoverTimeoutMs);
     this.log.info({ frameworkId: framework.id, failoverTimeoutMs }, 'framework disconnected; waiting for it to fail over');
+  }
+
+  /** Tears the framework down unless its scheduler is back within `timeoutMs`. */
+  private startFailoverTimer(framework: FrameworkRecord, timeoutMs: number): void {
+    this.failoverTimers.start(framework.id, timeoutMs, () => {
+      if (framework.connected || this.state.frameworks.get(framework.id) !== framework) return;
+      this.removeFramework(framework, `failover timeout of ${timeoutMs / 1000} s expired`);
+    });
   }
 
   /** Tears a framework down: its agents shut it down, its tasks are killed, it becomes completed. */
@@ -1163,7 +1168,12 @@ export class Master extends Actor {
     const framework = newFrameworkRecord({ ...info, id: frameworkId, roles }, undefined, this.clock.now());
     this.state.addFramework(framework);
     this.allocatorCall('addFramework', this.allocator.addFramework(frameworkId, { roles, capabilities: info.capabilities ?? [], active: false }));
-    this.log.info({ frameworkId }, 'framework recovered from a re-registering agent');
+    // After a failover the scheduler has its failover timeout to come back, as if it had just
+    // disconnected, but at least agent_reregister_timeout to find the new master (Mesos keeps a
+    // recovered framework until its scheduler returns, however long that takes).
+    const failoverTimeoutMs = Math.max((info.failoverTimeout ?? 0) * 1000, this.flags.agentReregisterTimeoutMs);
+    this.startFailoverTimer(framework, failoverTimeoutMs);
+    this.log.info({ frameworkId, failoverTimeoutMs }, 'framework recovered from a re-registering agent; waiting for its scheduler');
     return framework;
   }
 
