@@ -2,9 +2,10 @@
  * `ZooKeeperClient` over a real ensemble, through `node-zookeeper-client` (a pure JavaScript
  * client). What the adapter adds to the library:
  *
- * - Requests become promises that reject with `ZooKeeperError`, and are bounded
- *   (`ZOOKEEPER_REQUEST_TIMEOUT_MS`): the library queues a request made while disconnected
- *   until it reconnects, which may be never.
+ * - Requests become promises that reject with `ZooKeeperError`. As with ZooKeeper's Java client,
+ *   those pending when the link breaks, and those made while disconnected, fail with
+ *   CONNECTION_LOSS (the library would hold them until it reconnects, which may be never); and
+ *   every request is bounded by `ZOOKEEPER_REQUEST_TIMEOUT_MS` (e.g. while first connecting).
  * - A read timeout, as ZooKeeper's own clients have: the library notices a broken link only when
  *   TCP reports it, so a server that stops answering (hung, partitioned behind a firewall that
  *   drops packets) would leave it `connected` forever, and its session expiry unseen. The adapter
@@ -39,8 +40,10 @@ import {
 
 /**
  * A request unanswered this long rejects with CONNECTION_LOSS (it may still be applied later).
- * Mesos' default session timeout is 10 s: a request outstanding longer than that belongs to a
- * session the server has likely expired, and the caller should look at `state` instead.
+ * Without it, a request made before the session is first established would wait as long as the
+ * library keeps trying to connect: forever. (Once connected, a broken or silent link fails the
+ * pending requests within a read timeout.) 10 s is Mesos' default session timeout: a request
+ * outstanding longer than a session would last is not worth waiting for.
  */
 export const ZOOKEEPER_REQUEST_TIMEOUT_MS = 10_000;
 /** A connection silent for this share of the session timeout is dropped (ZooKeeper's clients' read timeout). */
@@ -68,6 +71,9 @@ const ERROR_CODES: ReadonlyMap<number, ZooKeeperErrorCode> = new Map<number, Zoo
   [zookeeper.Exception.CONNECTION_LOSS, 'CONNECTION_LOSS'],
   [zookeeper.Exception.SESSION_EXPIRED, 'SESSION_EXPIRED'],
 ]);
+
+/** How the requests still pending fail when the link or the session ends. */
+type EndingCode = 'CONNECTION_LOSS' | 'SESSION_EXPIRED' | 'CLOSED';
 
 /** Options of the adapter itself (the session's are `ZooKeeperConnectOptions`). */
 export interface NodeZooKeeperOptions {
@@ -97,7 +103,7 @@ class NodeZooKeeperClient implements ZooKeeperClient {
   private current: ZooKeeperSessionState = 'connecting';
   private readonly listeners: Array<(state: ZooKeeperSessionState) => void> = [];
   /** Requests not answered yet: they fail at once when the session ends (the library forgets the queued ones). */
-  private readonly pendingRequests = new Set<(code: 'SESSION_EXPIRED' | 'CLOSED') => void>();
+  private readonly pendingRequests = new Set<(code: EndingCode) => void>();
   /** Child watches set and not fired yet; they fire if the session expires. */
   private readonly pendingWatches = new Set<() => void>();
   /** The next liveness check, while the session lives. */
@@ -180,7 +186,8 @@ class NodeZooKeeperClient implements ZooKeeperClient {
     };
     return this.request<string[]>(path, (done) =>
       this.library.getChildren(path, fire, (error, children) => {
-        // The library registers the watch only for a successful request.
+        // The library registers the watch (only for a successful request), then calls back at
+        // once: no notification can come in between.
         if (error === null || error === undefined) this.pendingWatches.add(fire);
         done(error, children ?? []);
       }));
@@ -208,8 +215,10 @@ class NodeZooKeeperClient implements ZooKeeperClient {
     this.stopLivenessChecks();
     this.setState('closed');
     if (libraryState === zookeeper.State.EXPIRED) return;
-    // Connected: the server ends the session (deleting its ephemeral nodes), then closes the link.
-    const linkClosed = libraryState === zookeeper.State.SYNC_CONNECTED ? this.libraryDisconnected() : Promise.resolve();
+    // Connected: the server ends the session (deleting its ephemeral nodes), then closes the link;
+    // one that does not within a read timeout is not answering anyway.
+    const answerTimeoutMs = Math.min(this.requestTimeoutMs, this.readTimeoutMs());
+    const linkClosed = libraryState === zookeeper.State.SYNC_CONNECTED ? this.libraryDisconnected(answerTimeoutMs) : Promise.resolve();
     this.library.close();
     await linkClosed;
     // Not connected, or no answer: stop the library's reconnecting; the server expires the session.
@@ -221,6 +230,7 @@ class NodeZooKeeperClient implements ZooKeeperClient {
   private request<T>(path: string, issue: (done: (error: unknown, value: T) => void) => void): Promise<T> {
     if (this.current === 'closed') return Promise.reject(new ZooKeeperError('CLOSED', path));
     if (this.current === 'expired') return Promise.reject(new ZooKeeperError('SESSION_EXPIRED', path));
+    if (this.current === 'disconnected') return Promise.reject(new ZooKeeperError('CONNECTION_LOSS', path, 'disconnected'));
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const timer = this.clock.setTimer(this.requestTimeoutMs, () => fail(new ZooKeeperError('CONNECTION_LOSS', path, `no answer within ${this.requestTimeoutMs} ms`)));
@@ -238,7 +248,7 @@ class NodeZooKeeperClient implements ZooKeeperClient {
         if (error !== null && error !== undefined) fail(error);
         else if (settle()) resolve(value);
       };
-      const end = (code: 'SESSION_EXPIRED' | 'CLOSED'): void => fail(new ZooKeeperError(code, path));
+      const end = (code: EndingCode): void => fail(new ZooKeeperError(code, path, code === 'CONNECTION_LOSS' ? 'disconnected' : undefined));
       this.pendingRequests.add(end);
       try {
         issue(done);
@@ -290,12 +300,13 @@ class NodeZooKeeperClient implements ZooKeeperClient {
     this.current = state;
     if (state === 'expired') this.stopLivenessChecks();
     for (const listener of [...this.listeners]) listener(state);
+    if (state === 'disconnected') this.failPendingRequests('CONNECTION_LOSS');
     if (state !== 'expired') return;
     this.failPendingRequests('SESSION_EXPIRED');
     for (const fire of [...this.pendingWatches]) fire();
   }
 
-  private failPendingRequests(code: 'SESSION_EXPIRED' | 'CLOSED'): void {
+  private failPendingRequests(code: EndingCode): void {
     for (const end of [...this.pendingRequests]) end(code);
   }
 
@@ -350,8 +361,8 @@ class NodeZooKeeperClient implements ZooKeeperClient {
     return this.library.getSessionTimeout() * READ_TIMEOUT_SHARE;
   }
 
-  /** Resolves once the library reports its link closed, or after a request timeout. */
-  private libraryDisconnected(): Promise<void> {
+  /** Resolves once the library reports its link closed, or after `timeoutMs`. */
+  private libraryDisconnected(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       const finish = (): void => {
         timer.cancel();
@@ -361,7 +372,7 @@ class NodeZooKeeperClient implements ZooKeeperClient {
       const listener = (state: zookeeper.State): void => {
         if (state === zookeeper.State.DISCONNECTED) finish();
       };
-      const timer = this.clock.setTimer(this.requestTimeoutMs, finish);
+      const timer = this.clock.setTimer(timeoutMs, finish);
       this.library.on('state', listener);
     });
   }
