@@ -303,7 +303,8 @@ class NodeZooKeeperClient implements ZooKeeperClient {
     if (state === 'disconnected') this.failPendingRequests('CONNECTION_LOSS');
     if (state !== 'expired') return;
     this.failPendingRequests('SESSION_EXPIRED');
-    for (const fire of [...this.pendingWatches]) fire();
+    // The interface's rule: an expired session's watches never fire (callers watch `state`).
+    this.pendingWatches.clear();
   }
 
   private failPendingRequests(code: EndingCode): void {

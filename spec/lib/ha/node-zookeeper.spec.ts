@@ -322,7 +322,7 @@ const skipReason = zooKeeperSkipReason();
     expect(await sameUser.setData(`${root}/secured`, Buffer.from('ok'), 0)).to.equal(1);
   });
 
-  it('a partitioned session expires on the server; the client sees disconnected, then expired once it is back; its watches fire', async () => {
+  it('a partitioned session expires on the server; the client sees disconnected, then expired once it is back; its watches never fire', async () => {
     const proxy = await BlackholeProxy.start(server.port);
     try {
       const partitioned = await connected({ servers: proxy.connectString });
@@ -332,7 +332,7 @@ const skipReason = zooKeeperSkipReason();
       await partitioned.mkdirp(`${root}/quiet`);
       await partitioned.create(`${root}/group/member`, Buffer.alloc(0), 'ephemeral');
       const watch = signal();
-      await partitioned.getChildren(`${root}/quiet`, watch.fire); // nothing changes there: only expiry fires it
+      await partitioned.getChildren(`${root}/quiet`, watch.fire); // nothing changes there: only expiry could fire it
       const statesBefore = log.states.length;
       proxy.partition();
       // No TCP error reaches the client: only the adapter's read timeout (2/3 of the session timeout) notices.
@@ -343,8 +343,7 @@ const skipReason = zooKeeperSkipReason();
       proxy.heal();
       await log.reach(['expired']);
       expect(log.states.slice(statesBefore)).to.deep.equal(['disconnected', 'expired']);
-      await within('the watch on expiry', watch.promise);
-      expect(watch.count()).to.equal(1);
+      expect(watch.count()).to.equal(0);
       await expectCode(partitioned.getData(`${root}/group`), 'SESSION_EXPIRED', `${root}/group`);
     } finally {
       await proxy.stop();
