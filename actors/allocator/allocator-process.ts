@@ -94,8 +94,9 @@ export class AllocatorProcess extends Actor {
   /** Offers made since start. */
   private offersMade = 0;
 
-  constructor() {
-    super(ALLOCATOR_ACTOR_ID);
+  /** @param id the actor id (default `allocator`; a simulation running several masters on one host gives each its own). */
+  constructor(id: string = ALLOCATOR_ACTOR_ID) {
+    super(id);
   }
 
   /** Creates the core and starts the batch timer; once only (Mesos' `initialize`). */

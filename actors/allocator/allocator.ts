@@ -36,8 +36,8 @@ export {
  */
 export class Allocator {
   /** Spawns a fresh allocator actor (id `allocator`) on `host` and returns its facade. */
-  static spawnOn(host: ActorHost): Allocator {
-    const process = new AllocatorProcess();
+  static spawnOn(host: ActorHost, id?: string): Allocator {
+    const process = new AllocatorProcess(id);
     host.spawn(process);
     return new Allocator(process);
   }

@@ -19,12 +19,11 @@ import { whenConnected, type ZooKeeperClient, type ZooKeeperConnector, type ZooK
 import type { ActorHost } from '../../lib/process';
 import type { MasterInfo } from '../../lib/protocol';
 import { VERSION } from '../../lib/version';
-import { MASTER_ACTOR_ID } from './constants';
 import type { MasterFlags } from './flags';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
 import { StandbyMaster } from './standby';
-import { startMaster, type MasterHandle } from './start';
+import { DEFAULT_MASTER_ACTOR_IDS, startMaster, type MasterActorIds, type MasterHandle } from './start';
 
 /** Where a contending master stands. */
 export type ContendingMasterState = 'standby' | 'recovering' | 'leading' | 'stopped';
@@ -39,6 +38,8 @@ export interface ContendingMasterOptions {
     /** Default `ZOOKEEPER_SESSION_TIMEOUT_MS` (Mesos `--zk_session_timeout`). */
     readonly sessionTimeoutMs?: number;
   };
+  /** The actors' ids (default `master`, `allocator`, `metrics`): a simulation running several masters on one host gives each its own. */
+  readonly actorIds?: MasterActorIds;
 }
 
 /**
@@ -88,6 +89,27 @@ export class ContendingMaster {
     await this.stopStandby();
   }
 
+  /**
+   * The process dies (`kill -9`; for simulations): every actor ends at once and nothing is told
+   * to ZooKeeper, whose sessions end only when they expire (a simulation cuts them off first).
+   * Spent afterwards: a restarted master is a new `ContendingMaster`.
+   */
+  async crash(): Promise<void> {
+    this.setState('stopped');
+    this.contender = undefined;
+    const leading = this.leading;
+    this.leading = undefined;
+    this.registryClient = undefined;
+    leading?.registry.close(); // a dead process writes nothing more
+    // Terminating is all a crash does to the actors (a master's `finalize` tells no one).
+    await leading?.stop();
+    await this.stopStandby();
+  }
+
+  private get actorIds(): MasterActorIds {
+    return this.options.actorIds ?? DEFAULT_MASTER_ACTOR_IDS;
+  }
+
   private get sessionTimeoutMs(): number {
     return this.options.zk.sessionTimeoutMs ?? ZOOKEEPER_SESSION_TIMEOUT_MS;
   }
@@ -99,7 +121,7 @@ export class ContendingMaster {
       id: host.newId(),
       ip: host.address.slice(0, host.address.lastIndexOf(':')),
       port: Number(host.address.slice(host.address.lastIndexOf(':') + 1)),
-      pid: `${MASTER_ACTOR_ID}@${host.address}`,
+      pid: `${this.actorIds.master}@${host.address}`,
       hostname: flags.hostname ?? host.address.slice(0, host.address.lastIndexOf(':')),
       version: VERSION,
     };
@@ -132,7 +154,7 @@ export class ContendingMaster {
     let registry: Registry;
     try {
       await whenConnected(client, zk.url, this.sessionTimeoutMs, host.clock);
-      registry = await Registry.open(new ZooKeeperRegistryStore(client, zk.url.path), { clock: host.clock });
+      registry = await Registry.open(new ZooKeeperRegistryStore(client, zk.url.path, info.id), { clock: host.clock });
     } catch (error) {
       host.logger.error({ error: (error as Error).message }, 'elected, but the registry in ZooKeeper cannot be opened; stepping down');
       await contender.withdraw();
@@ -147,7 +169,13 @@ export class ContendingMaster {
       void contender.withdraw();
     };
     await this.stopStandby();
-    this.leading = await startMaster({ flags, host, registry, masterId: info.id });
+    const leading = await startMaster({ flags, host, registry, masterId: info.id, actorIds: this.actorIds });
+    if (contender !== this.contender || contender.state !== 'leading') {
+      // Lost (or stopped, or crashed) while the master was starting.
+      await leading.stop();
+      return;
+    }
+    this.leading = leading;
     this.setState('leading');
     host.logger.info({ masterId: info.id, recoveredAgents: registry.agents().length }, 'leading: the master is running');
   }
@@ -169,6 +197,7 @@ export class ContendingMaster {
   private async stopLeading(): Promise<void> {
     const leading = this.leading;
     this.leading = undefined;
+    leading?.registry.close(); // no retried write after this master is gone
     await leading?.stop();
     const client = this.registryClient;
     this.registryClient = undefined;
@@ -178,7 +207,7 @@ export class ContendingMaster {
   private spawnStandby(): void {
     if (this.standby !== undefined || this.state === 'stopped') return;
     const { host, flags } = this.options;
-    const standby = new StandbyMaster({ pid: `${MASTER_ACTOR_ID}@${host.address}`, hostname: flags.hostname ?? host.address.slice(0, host.address.lastIndexOf(':')) }, host.clock.now());
+    const standby = new StandbyMaster({ pid: `${this.actorIds.master}@${host.address}`, hostname: flags.hostname ?? host.address.slice(0, host.address.lastIndexOf(':')) }, host.clock.now(), this.actorIds.master);
     host.spawn(standby);
     standby.leaderChanged(this.leader);
     this.standby = standby;

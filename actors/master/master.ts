@@ -110,8 +110,8 @@ export class Master extends Actor {
   private readonly observers = new Map<string, AgentObserver>();
 
   /** @param masterId this master's id (default: a new one at `initialize`); a contending master passes the id it published. */
-  constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator, private readonly masterId?: string) {
-    super(MASTER_ACTOR_ID);
+  constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator, private readonly masterId?: string, actorId: string = MASTER_ACTOR_ID) {
+    super(actorId);
     this.state = new MasterState(flags);
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
     registry.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'registry write failed; retrying');

@@ -163,8 +163,9 @@ export interface MetricsSource extends Actor {
  * the allocator's metrics, asked of each through its mailbox.
  */
 export class MetricsProcess extends Actor {
-  constructor(private readonly master: MetricsSource, private readonly allocator: Allocator) {
-    super(METRICS_ACTOR_ID);
+  /** @param id the actor id (default `metrics`, serving `/metrics/snapshot`). */
+  constructor(private readonly master: MetricsSource, private readonly allocator: Allocator, id: string = METRICS_ACTOR_ID) {
+    super(id);
     this.route('/snapshot', () => this.snapshot());
   }
 

@@ -56,7 +56,7 @@ const LOG_NAME = /^log-(\d+)$/;
 export class ZooKeeperRegistryStore implements RegistryStore {
   readonly location: string;
   /** Who this store is in the meta node (a new id for each master that opens it). */
-  private readonly writer = nanoid(12);
+  private readonly writer: string;
   private readonly root: string;
   /** The meta node as this store last wrote or read it, and its version (-1: it does not exist). */
   private meta: Meta | undefined;
@@ -65,8 +65,13 @@ export class ZooKeeperRegistryStore implements RegistryStore {
   private uncertain = false;
   private snapshots = 0;
 
-  /** @param partBytes largest part (tests make it small to see splitting). */
-  constructor(private readonly client: ZooKeeperClient, zkPath: string, private readonly partBytes = REGISTRY_ZOOKEEPER_PART_BYTES) {
+  /**
+   * @param writerId who this master is in the meta node: unique to each master that opens the
+   *   registry (default a random id; a master passes its own id, from its host's generator)
+   * @param partBytes largest part (tests make it small to see splitting)
+   */
+  constructor(private readonly client: ZooKeeperClient, zkPath: string, writerId: string = nanoid(), private readonly partBytes = REGISTRY_ZOOKEEPER_PART_BYTES) {
+    this.writer = writerId;
     this.root = `${zkPath}/${REGISTRY_ZNODE}`;
     this.location = `zookeeper ${this.root}`;
   }

@@ -235,6 +235,8 @@ export class Registry {
   private writesCompleted = 0;
   /** Told of each failed write, with the wait before the next attempt (the master logs it). */
   onWriteFailure: ((error: Error, retryInMs: number) => void) | undefined;
+  /** Set by `close`: nothing is written after. */
+  private closed = false;
   /** Set once another master has taken the registry over: nothing is written or acknowledged after. */
   private fencedBy: RegistryFencedError | undefined;
   /**
@@ -315,6 +317,16 @@ export class Registry {
     return this.books.unreachable.has(agentId);
   }
 
+  /**
+   * Stops writing: no retry is scheduled any more, and changes still queued are never
+   * acknowledged (a master stepping down leaves its registry this way).
+   */
+  close(): void {
+    this.closed = true;
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+  }
+
   /** Whether another master has taken the registry over (see `onFenced`). */
   get fenced(): boolean {
     return this.fencedBy !== undefined;
@@ -364,7 +376,7 @@ export class Registry {
 
   /** Starts the next write, if none is in flight or waiting to be retried. */
   private writeNext(): void {
-    if (this.writing || this.retryTimer !== undefined || this.fencedBy !== undefined) return;
+    if (this.writing || this.retryTimer !== undefined || this.fencedBy !== undefined || this.closed) return;
     if (this.compactionDue || this.carried !== undefined) return this.compact();
     if (this.queue.length === 0) return;
     const pending = this.checked(this.queue.splice(0));

@@ -38,8 +38,9 @@ export class StandbyMaster extends Actor {
   private readonly startTimeMs: number;
 
   /** @param pid this master's own pid text; @param hostname what it advertises */
-  constructor(private readonly own: { readonly pid: string; readonly hostname: string }, nowMs: number) {
-    super(MASTER_ACTOR_ID);
+  /** @param actorId default `master` (a simulation running several masters on one host gives each its own) */
+  constructor(private readonly own: { readonly pid: string; readonly hostname: string }, nowMs: number, actorId: string = MASTER_ACTOR_ID) {
+    super(actorId);
     this.startTimeMs = nowMs;
     // By name: the bodies are not read, so they need no checking.
     for (const type of MASTER_BOUND_MESSAGES) this.install(type.name, (from) => this.notLeading(from.toString(), type.name));

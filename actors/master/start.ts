@@ -2,7 +2,8 @@
 import { dispatch, UPID } from '../../lib/actor';
 import type { ActorHost } from '../../lib/process';
 import { Allocator } from '../allocator/allocator';
-import { MASTER_ACTOR_ID, MASTER_START_INPUT } from './constants';
+import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
+import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
 import { checkMasterFlags, registryPathOf, type MasterFlags } from './flags';
 import { Master } from './master';
 import { MetricsProcess } from './metrics';
@@ -17,9 +18,21 @@ export interface StartMasterOptions {
   readonly registry?: Registry;
   /** The master's id (default: a new one); a contending master passes the one it published in ZooKeeper. */
   readonly masterId?: string;
+  /** The actors' ids (default `master`, `allocator`, `metrics`): a simulation running several masters on one host gives each its own. */
+  readonly actorIds?: MasterActorIds;
   /** Builds the master actor (default `new Master(...)`; a test may pass a subclass). */
   readonly createMaster?: (flags: MasterFlags, registry: Registry, allocator: Allocator) => Master;
 }
+
+/** The ids of a master's actors. */
+export interface MasterActorIds {
+  readonly master: string;
+  readonly allocator: string;
+  readonly metrics: string;
+}
+
+/** The ids of the one master of a host. */
+export const DEFAULT_MASTER_ACTOR_IDS: MasterActorIds = { master: MASTER_ACTOR_ID, allocator: ALLOCATOR_ACTOR_ID, metrics: METRICS_ACTOR_ID };
 
 /** A running master. */
 export interface MasterHandle {
@@ -46,9 +59,10 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   checkMasterFlags(flags);
   const registry = options.registry ?? await Registry.load(registryPathOf(flags), { clock: host.clock });
   const start: MasterStartInput = { flags, registry: registry.snapshot() };
-  host.recordInput(UPID.at(MASTER_ACTOR_ID, host.address), MASTER_START_INPUT, start);
-  const allocator = Allocator.spawnOn(host);
-  const master = options.createMaster?.(flags, registry, allocator) ?? new Master(flags, registry, allocator, options.masterId);
+  const ids = options.actorIds ?? DEFAULT_MASTER_ACTOR_IDS;
+  host.recordInput(UPID.at(ids.master, host.address), MASTER_START_INPUT, start);
+  const allocator = Allocator.spawnOn(host, ids.allocator);
+  const master = options.createMaster?.(flags, registry, allocator) ?? new Master(flags, registry, allocator, options.masterId, ids.master);
   await allocator.initialize({
     allocationIntervalMs: flags.allocationIntervalMs,
     checkInvariants: flags.checkAllocatorInvariants ?? false,
@@ -59,7 +73,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     },
   });
   const pid = host.spawn(master);
-  const metrics = new MetricsProcess(master, allocator);
+  const metrics = new MetricsProcess(master, allocator, ids.metrics);
   host.spawn(metrics);
   const stop = async (): Promise<void> => {
     for (const actor of [metrics, master, allocator.process]) host.terminate(actor);

@@ -115,6 +115,8 @@ export class MemoryZooKeeper {
   heal(client: ZooKeeperClient): void {
     const session = this.sessionOf(client);
     if (session === undefined || session.cutAtMs === undefined) return;
+    // A client closed while cut off sends nothing any more: its session still expires on time.
+    if (session.client.state === 'closed') return;
     session.cutAtMs = undefined;
     session.noticeTimer?.cancel();
     session.expiryTimer?.cancel();

@@ -34,11 +34,13 @@ interface ChaosCliFlags {
   digests?: boolean;
   quiet?: boolean;
   registryFaults: boolean;
+  masters: number;
+  agentRecovery?: boolean;
 }
 
 /** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
 async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
-  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults };
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true };
   if (flags.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
     return;
@@ -62,11 +64,14 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--trace <file>', "with --seed: write the run's message trace there (read it with mesos-trace)")
     .option('--digests', "print each seed's event-log and message-trace sha256 (to compare runs)")
     .option('--quiet', 'print failures and the summary only')
+    .option('--masters <n>', 'masters contending in a simulated ZooKeeper: the leader crashes, is cut off from ZooKeeper, loses its session (default 1: one master, restarted)', parseCount, 1)
+    .option('--agent-recovery', 'frameworks checkpoint; half the agent crashes are of the agent process alone, which restarts and takes its executors back')
     .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
     .parse(argv);
   const flags = program.opts<ChaosCliFlags>();
   if (flags.trace !== undefined && flags.seed === undefined) program.error('--trace needs --seed');
   if (flags.jobs < 1) program.error('--jobs must be at least 1');
+  if (flags.masters < 1) program.error('--masters must be at least 1');
   return flags;
 }
 
@@ -96,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
   );
   if (failed.length > 0) {
     process.stdout.write(`failed seeds: ${failed.sort((a, b) => a - b).join(' ')}\n`);
-    process.stdout.write(`replay one with: npm run chaos -- --seed ${failed[0]} --steps ${flags.steps}\n`);
+    process.stdout.write(`replay one with: npm run chaos -- --seed ${failed[0]} --steps ${flags.steps}${flags.masters > 1 ? ` --masters ${flags.masters}` : ''}${flags.agentRecovery === true ? ' --agent-recovery' : ''}\n`);
     process.exitCode = 1;
   }
 }

@@ -61,7 +61,8 @@ export const LINK_BREAKING_MESSAGES: ReadonlyMap<string, Receiver> = new Map<str
 export type Receiver = 'master' | 'agent' | 'executor' | 'scheduler';
 
 export function receiver(pid: UPID): Receiver {
-  if (pid.id === MASTER_ACTOR_ID) return 'master';
+  // `master-2`, `master-3`: the other masters of an HA cluster.
+  if (pid.id === MASTER_ACTOR_ID || pid.id.startsWith(`${MASTER_ACTOR_ID}-`)) return 'master';
   if (pid.id.startsWith('slave(')) return 'agent';
   return pid.id.startsWith('executor-') ? 'executor' : 'scheduler';
 }
@@ -101,7 +102,8 @@ export function crossesMachines(message: Pick<DeliveredMessage, 'from' | 'to'>):
 /** What the faults act on and report to. */
 export interface FaultOptions {
   readonly host: ActorHost;
-  readonly masterPid: UPID;
+  /** The (leading) master's pid now. */
+  readonly masterPid: () => UPID;
   /** Draws every choice (each drop also gets a PRNG of its own, seeded from it). */
   readonly random: Prng;
   readonly now: () => number;
@@ -213,8 +215,9 @@ class LinkBreaks {
 }
 
 /** Whether a message travels between `one` and `other`, either way. */
-function between(message: Pick<DeliveredMessage, 'from' | 'to'>, one: UPID, other: UPID): boolean {
-  return (message.from.equals(one) && message.to.equals(other)) || (message.from.equals(other) && message.to.equals(one));
+/** Whether a message goes between a master (any, in an HA cluster) and `peer`. */
+function betweenMastersAnd(message: Pick<DeliveredMessage, 'from' | 'to'>, peer: UPID): boolean {
+  return (receiver(message.from) === 'master' && message.to.equals(peer)) || (message.from.equals(peer) && receiver(message.to) === 'master');
 }
 
 /** A fault in force. */
@@ -268,21 +271,21 @@ export class Faults {
    * message between them is dropped for a random while.
    */
   startPartition(peer: UPID): void {
-    const masterPid = this.options.masterPid;
+    // Between the peer and the master's machine(s): a partition outlasts a failover to another master.
     const filter = this.options.host.filters.drop({
       where: (message) => {
-        if (!between(message, masterPid, peer)) return false;
+        if (!betweenMastersAnd(message, peer)) return false;
         this.options.dropped(message.name, message);
         return true;
       },
     }, 'always');
     this.add(`partition master | ${peer.toString()}`, filter);
-    this.breakLink(masterPid, peer, 'partition');
+    this.breakLink(this.options.masterPid(), peer, 'partition');
   }
 
   /** The link between the master and `peer` breaks by itself: nothing is lost, both ends see the other exit, and links anew. */
   breakLinkTo(peer: UPID): void {
-    this.breakLink(this.options.masterPid, peer, 'the connection was reset');
+    this.breakLink(this.options.masterPid(), peer, 'the connection was reset');
   }
 
   /**

@@ -18,6 +18,7 @@
  *      later, as Mesos allows for partition-aware frameworks. Rules 1 and 2 then start again
  *      from that state.
  */
+import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
 import type { ExecutorInfo, FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import type { Prng } from '../../lib/process';
@@ -199,6 +200,8 @@ export class FrameworkModel {
     readonly random: Prng,
     /** Where notable events go (the run's log). */
     readonly log: (line: string) => void,
+    /** It checkpoints: its executors outlive an agent restart, and the restarted agent takes them back. */
+    readonly checkpoint = false,
   ) {}
 
   /** The FrameworkInfo a scheduler registers (or fails over) with. */
@@ -206,6 +209,7 @@ export class FrameworkModel {
     return {
       name: this.name, user: 'chaos', roles: [this.role], failoverTimeout: this.failoverTimeoutSeconds,
       ...(this.partitionAware ? { capabilities: ['PARTITION_AWARE'] } : {}),
+      ...(this.checkpoint ? { checkpoint: true } : {}),
       ...(this.frameworkId !== undefined ? { id: this.frameworkId } : {}),
     };
   }
@@ -352,8 +356,10 @@ export function describeStream(task: LaunchedTask): string {
 
 /** What a scheduler of the chaos run needs. */
 export interface ChaosSchedulerOptions {
-  /** The master's `host:port`. */
+  /** The master's `host:port`, or the simulated ZooKeeper's `zk://` URL. */
   readonly master: string;
+  /** With a `zk://` master: the simulated ZooKeeper. */
+  readonly zooKeeper?: ZooKeeperConnector;
   /** Actor id; one per incarnation. */
   readonly id: string;
   readonly model: FrameworkModel;
@@ -372,7 +378,7 @@ export class ChaosScheduler extends Scheduler {
   private readonly heldOffers = new Map<string, Offer>();
 
   constructor(options: ChaosSchedulerOptions) {
-    super({ master: options.master, id: options.id, framework: options.model.frameworkInfo() });
+    super({ master: options.master, id: options.id, framework: options.model.frameworkInfo(), ...(options.zooKeeper !== undefined ? { zooKeeper: options.zooKeeper } : {}) });
     this.model = options.model;
   }
 

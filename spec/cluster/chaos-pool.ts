@@ -32,6 +32,10 @@ export interface SeedSettings {
   readonly hashTrace: boolean;
   /** Fault the registry's writes too (`ChaosOptions.registryFaults`; default true). */
   readonly registryFaults?: boolean;
+  /** Masters contending in a simulated ZooKeeper (`ChaosOptions.masters`; default 1). */
+  readonly masters?: number;
+  /** Agents restart keeping their executors (`ChaosOptions.agentRecovery`). */
+  readonly agentRecovery?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -74,22 +78,25 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
   try {
     const report = await Promise.race([watchdog.promise, runChaos({
       seed, steps: settings.steps, hashTrace: settings.hashTrace, registryFaults: settings.registryFaults !== false, ...(tracePath !== undefined ? { tracePath } : {}),
+      ...(settings.masters !== undefined ? { masters: settings.masters } : {}),
+      ...(settings.agentRecovery === true ? { agentRecovery: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
       tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started,
     };
   } catch (error) {
-    return { seed, passed: false, failure: describeFailure(seed, settings.steps, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };
+    return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };
   } finally {
     watchdog.cancel();
   }
 }
 
-function describeFailure(seed: number, steps: number, error: unknown): string {
+function describeFailure(seed: number, settings: SeedSettings, error: unknown): string {
   if (error instanceof Error && error.name === 'ChaosFailure') return error.message;
   const text = error instanceof Error ? error.stack ?? error.message : String(error);
-  return `chaos seed ${seed} crashed: ${text}\nReplay it with: npm run chaos -- --seed ${seed} --steps ${steps}`;
+  const flags = `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}${settings.agentRecovery === true ? ' --agent-recovery' : ''}`;
+  return `chaos seed ${seed} crashed: ${text}\nReplay it with: npm run chaos -- --seed ${seed} --steps ${settings.steps}${flags}`;
 }
 
 /** A worker and the seed it runs now. */
@@ -171,7 +178,7 @@ export class ChaosPool {
 
 /** The result of a seed that never ran to its end. */
 function lost(job: PoolJob, why: string): SeedResult {
-  return { seed: job.seed, passed: false, failure: describeFailure(job.seed, job.settings.steps, new Error(why)), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: 0 };
+  return { seed: job.seed, passed: false, failure: describeFailure(job.seed, job.settings, new Error(why)), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: 0 };
 }
 
 /** A pool worker's loop: run each seed it is sent and post the result, until told there is none left. */

@@ -45,7 +45,8 @@ import { STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constant
 import { Faults, pick } from './chaos-faults';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
 import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
-import { restartMaster, startCluster, type AgentSlot, type Cluster } from './simulation';
+import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
+import { restartMaster, startCluster, type AgentSlot, type Cluster, type HaMasters, type MasterMachine } from './simulation';
 
 /** Agent sizes a cluster is made of (one reserves resources for the `analytics` role). */
 export const AGENT_SHAPES: readonly string[] = [
@@ -90,6 +91,10 @@ export const STEP_ADVANCES_MS: readonly number[] = [0, 100, 1_000, 3_000, 10_000
 export const PING_TIMEOUTS_ADVANCE_MS = (MAX_AGENT_PING_TIMEOUTS + 1) * AGENT_PING_TIMEOUT_MS;
 /** Chance that an agent starts again at the address (pid) of the one before it, as a restarted agent does; else at a new one, as a new machine would. */
 export const SAME_ADDRESS_RESTART_PROBABILITY = 0.5;
+/** A restarted agent process is back within this long (a supervisor restarts it; mostly before the master gives up on it, 75 s). */
+export const MAX_AGENT_PROCESS_RESTART_DELAY_MS = 60_000;
+/** With `agentRecovery`: chance that an agent crash is of its process alone (its executors live on). */
+export const AGENT_PROCESS_RESTART_PROBABILITY = 0.5;
 /** Chance that a scheduler stops for a failover (DeactivateFramework) rather than crashing. */
 export const GRACEFUL_FAILOVER_PROBABILITY = 0.3;
 /** A crashed agent starts again within this long. */
@@ -143,6 +148,17 @@ export interface ChaosOptions {
    * these faults existed: the regression tests of seeds found then keep their scenarios.
    */
   readonly registryFaults?: boolean;
+  /**
+   * Masters contending in a simulated ZooKeeper (default 1). With several, the steps that crash
+   * or restart the master crash the leader instead (it starts again later, as a standby), and
+   * the registry's faults become ZooKeeper's: the leader cut off from it, a session expired.
+   */
+  readonly masters?: number;
+  /**
+   * Frameworks checkpoint, and half the agent crashes are of the agent process alone: its
+   * executors live on, and it starts again at its address with `--recover=reconnect`.
+   */
+  readonly agentRecovery?: boolean;
 }
 
 /** The full message trace of a run, hashed: the same for the same seed. */
@@ -174,11 +190,13 @@ export class ChaosFailure extends Error {
   constructor(
     readonly seed: number, readonly steps: number, readonly step: string, readonly broken: readonly string[], readonly events: readonly string[],
     registryFaults = true,
+    masters = 1,
+    agentRecovery = false,
   ) {
     super([
       `chaos seed ${seed} broke ${broken.length} invariant(s) at ${step}:`,
       ...broken.map((line) => `  - ${line}`),
-      `Replay it with: npm run chaos -- --seed ${seed} --steps ${steps}${registryFaults ? '' : ' --no-registry-faults'}`,
+      `Replay it with: npm run chaos -- --seed ${seed} --steps ${steps}${registryFaults ? '' : ' --no-registry-faults'}${masters > 1 ? ` --masters ${masters}` : ''}${agentRecovery ? ' --agent-recovery' : ''}`,
       `  (or CHAOS_SEED=${seed} CHAOS_STEPS=${steps} npx mocha --no-config dist/spec/cluster/chaos.spec.js)`,
       `Last ${Math.min(events.length, EVENTS_SHOWN_ON_FAILURE)} events:`,
       ...events.slice(-EVENTS_SHOWN_ON_FAILURE).map((line) => `  ${line}`),
@@ -234,13 +252,17 @@ interface PendingEvent {
 function catchingLogger(caught: string[]): Logger {
   const sink = {
     write: (line: string): void => {
-      // A registry write the run failed on purpose is logged at error level, as a real one must be: expected here.
-      if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG) && !line.includes(SIMULATED_WRITE_ERROR)) caught.push(line.trim());
+      // A registry write the run failed on purpose is logged at error level, as a real one must be: expected
+      // here; so is one of a master cut off from ZooKeeper (several masters), until it steps down.
+      if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG) && !line.includes(SIMULATED_WRITE_ERROR) && !line.includes(ZOOKEEPER_LINK_LOST)) caught.push(line.trim());
     },
   };
   // No wall-clock time, pid or hostname in the lines: a failure's report is the same on every replay.
   return pino({ level: 'warn', base: undefined, timestamp: false }, sink);
 }
+
+/** How a registry write fails when the master's link to ZooKeeper is cut (`ZooKeeperError` CONNECTION_LOSS). */
+const ZOOKEEPER_LINK_LOST = 'registry write failed: zookeeper: CONNECTION_LOSS';
 
 /** The agent's fatal error when a master registers it under a new id while it has one (it shuts down, as Mesos' agent exits). */
 const AGENT_ID_MISMATCH = 'registered with a different agent id; shutting down';
@@ -279,6 +301,8 @@ class ChaosRun {
   private errorLinesChecked = 0;
   /** When something last disturbed the cluster (a fault started or ended, a crash, a restart). */
   private lastDisturbanceMs = 0;
+  /** The last leading master's pid (several masters: faults aimed at "the master" while none leads touch it). */
+  private lastMasterPid: UPID | undefined;
 
   private constructor(
     private readonly options: ChaosOptions,
@@ -289,8 +313,9 @@ class ChaosRun {
     private readonly loggedErrors: readonly string[],
   ) {
     this.startMs = cluster.clock.now();
+    this.lastMasterPid = cluster.ha?.leader()?.contending.leading?.pid;
     this.faults = new Faults({
-      host: cluster.host, masterPid: cluster.master.pid, random, now: () => this.now(), log: (line) => this.log(line),
+      host: cluster.host, masterPid: () => this.masterPid(), random, now: () => this.now(), log: (line) => this.log(line),
       dropped: (name, message) => this.noteDropped(name, message),
       linkBroke: (one, other) => this.noteLinkBroken(one, other),
       registryDisk: cluster.masterDisk,
@@ -308,8 +333,11 @@ class ChaosRun {
       ...(options.workDir !== undefined ? { workDir: options.workDir } : {}),
       ...(observer !== undefined ? { observer } : {}),
       ...(options.tracePath !== undefined ? { tracePath: options.tracePath } : {}),
+      ...(options.masters !== undefined ? { masters: options.masters } : {}),
+      ...(options.agentRecovery === true ? { agentRecovery: true } : {}),
     });
     const run = new ChaosRun(options, cluster, random, loggedErrors);
+    cluster.ha?.onLeading((machine) => run.newLeader(machine));
     run.log(`cluster: agents ${agents.join(' | ')}`);
     const frameworks = MIN_FRAMEWORKS + random.nextInt(MAX_FRAMEWORKS - MIN_FRAMEWORKS + 1);
     for (let index = 0; index < frameworks; index++) run.addFramework();
@@ -420,15 +448,18 @@ class ChaosRun {
         if (this.faults.roomForMore) this.faults.startLatency();
         return;
       case 'registryFailures':
+        if (this.cluster.ha !== undefined) return this.partitionFromZooKeeper(this.cluster.ha);
         if (this.faults.roomForMore) this.faults.startRegistryFailures();
         return;
       case 'slowRegistry':
+        if (this.cluster.ha !== undefined) return this.expireSession(this.cluster.ha);
         if (this.faults.roomForMore) this.faults.startSlowRegistry();
         return;
       case 'duplicate':
         if (this.faults.roomForMore) this.faults.startDuplicates();
         return;
       case 'restartMaster':
+        if (this.cluster.ha !== undefined) return this.crashLeader(this.cluster.ha);
         this.log('the master crashes and starts again from its registry');
         this.faults.endRegistryFailures();
         for (const model of this.models) {
@@ -437,6 +468,63 @@ class ChaosRun {
         }
         return restartMaster(this.cluster);
     }
+  }
+
+  // ---- several masters (`ChaosOptions.masters`) ----------------------------------------------
+
+  /** A master started leading: to every framework, a new master (it knows only the registry and what agents report). */
+  newLeader(machine: MasterMachine): void {
+    this.log(`${machine.actorIds.master} leads`);
+    this.lastMasterPid = machine.contending.leading?.pid ?? this.lastMasterPid;
+    this.disturbed();
+    for (const model of this.models) {
+      model.masterRestartsMs.push(this.now());
+      if (model.tornDown) model.teardownForgotten = true;
+    }
+  }
+
+  /** The leading master's process dies (`kill -9`); it starts again later, and stands by. */
+  private async crashLeader(ha: HaMasters): Promise<void> {
+    const leader = ha.leader();
+    if (leader === undefined) return;
+    this.log(`the leading master ${leader.actorIds.master} crashes; its ZooKeeper session expires`);
+    await ha.crash(leader);
+    this.later(MIN_RESTART_DELAY_MS + this.random.nextInt(MAX_AGENT_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS), `master ${leader.actorIds.master} starts again`, async () => {
+      ha.start(leader);
+      await this.cluster.clock.settle();
+    });
+  }
+
+  /** A random master is cut off from ZooKeeper for a while (a leader steps down when it notices). */
+  private partitionFromZooKeeper(ha: HaMasters): void {
+    const up = ha.machines.filter((machine) => machine.contending.state !== 'stopped');
+    if (up.length === 0) return;
+    const machine = pick(this.random, up);
+    const forMs = ZOOKEEPER_SESSION_TIMEOUT_MS * (0.2 + 2 * this.random.next());
+    this.log(`${machine.actorIds.master} is cut off from ZooKeeper for ${(forMs / 1000).toFixed(1)} s`);
+    ha.partition(machine);
+    this.later(forMs, `${machine.actorIds.master} reaches ZooKeeper again`, async () => {
+      ha.heal(machine);
+      await this.cluster.clock.settle();
+    });
+  }
+
+  /** ZooKeeper expires the session of a random master (a leader steps down at once). */
+  private expireSession(ha: HaMasters): void {
+    const up = ha.machines.filter((machine) => machine.contending.state !== 'stopped' && machine.sessions.length > 0);
+    if (up.length === 0) return;
+    const machine = pick(this.random, up);
+    this.log(`ZooKeeper expires the sessions of ${machine.actorIds.master}`);
+    for (const session of machine.sessions) ha.zooKeeper.expire(session);
+  }
+
+  /** The leading master's pid, or the last leader's while none leads (faults between it and a peer then touch no one). */
+  private masterPid(): UPID {
+    const ha = this.cluster.ha;
+    if (ha === undefined) return this.cluster.master.pid;
+    const leading = ha.leader()?.contending.leading;
+    if (leading !== undefined) this.lastMasterPid = leading.pid;
+    return this.lastMasterPid as UPID;
   }
 
   /** Runs `act` on the pid of a random registered scheduler, if there is room for another fault. */
@@ -462,7 +550,7 @@ class ChaosRun {
   /** A link between the master and a scheduler broke: its framework's model learns what follows. */
   private noteLinkBroken(one: UPID, other: UPID): void {
     const scheduler = [one, other].find((pid) => pid.id.startsWith('scheduler-'));
-    if (scheduler === undefined || ![one, other].some((pid) => pid.equals(this.cluster.master.pid))) return;
+    if (scheduler === undefined || ![one, other].some((pid) => pid.equals(this.masterPid()))) return;
     const model = this.models.find((candidate) => scheduler.id.startsWith(`scheduler-${candidate.name}-`));
     model?.linkBroken(this.now());
   }
@@ -484,6 +572,16 @@ class ChaosRun {
     const up = this.agentsUp();
     if (up.length <= 1) return; // keep one agent up
     const slot = pick(this.random, up);
+    if (this.options.agentRecovery === true && this.random.next() < AGENT_PROCESS_RESTART_PROBABILITY) {
+      this.log(`agent ${slot.agent?.pid.toString()} process dies; its executors live on`);
+      await slot.restartProcess();
+      const delayMs = MIN_RESTART_DELAY_MS + this.random.nextInt(MAX_AGENT_PROCESS_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS);
+      this.later(delayMs, `agent over ${path.basename(slot.workDir)} starts again and recovers`, async () => {
+        const handle = await slot.start(true, 'reconnect');
+        this.log(`agent ${handle.pid.toString()} recovers over ${path.basename(slot.workDir)}`);
+      });
+      return;
+    }
     this.log(`agent ${slot.agent?.pid.toString()} crashes`);
     await slot.crash();
     this.restartLater(slot);
@@ -550,8 +648,8 @@ class ChaosRun {
   /** A new framework, with a random role, failover timeout and capabilities, and its first scheduler. */
   private addFramework(): void {
     const model = new FrameworkModel(`fw${this.models.length}`, pick(this.random, FRAMEWORK_ROLES), this.random.next() < PARTITION_AWARE_PROBABILITY,
-      pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line));
-    this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}`);
+      pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line), this.options.agentRecovery === true);
+    this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}`);
     this.models.push(model);
     this.startScheduler(model);
   }
@@ -559,7 +657,7 @@ class ChaosRun {
   private startScheduler(model: FrameworkModel): void {
     model.incarnations++;
     this.schedulerStarts++;
-    const scheduler = new ChaosScheduler({ master: this.cluster.masterAddress, id: `scheduler-${model.name}-${model.incarnations}`, model });
+    const scheduler = new ChaosScheduler({ ...this.cluster.schedulerMaster, id: `scheduler-${model.name}-${model.incarnations}`, model });
     this.schedulers.set(model, scheduler);
     this.cluster.host.spawn(scheduler);
     void this.cluster.host.wait(scheduler).then(() => this.stoppedSchedulers.add(scheduler));
@@ -641,6 +739,10 @@ class ChaosRun {
   /** The cluster has settled, every framework's tasks too, and reconciliation agrees with the master. */
   private async checkSettled(): Promise<void> {
     this.stepName = 'quiescence';
+    const ha = this.cluster.ha;
+    if (ha !== undefined && ha.leader() === undefined) {
+      this.fail([`no master leads once the faults have stopped: ${ha.machines.map((machine) => `${machine.actorIds.master} ${machine.contending.state}`).join(', ')}`]);
+    }
     const answers = new Map<FrameworkModel, { implicit: ReconciliationAnswer[]; explicit: ReconciliationAnswer[] }>();
     for (const model of this.models.filter((candidate) => !candidate.tornDown)) {
       answers.set(model, { implicit: await this.reconcile(model, false), explicit: await this.reconcile(model, true) });
@@ -670,6 +772,13 @@ class ChaosRun {
 
   private async checkStep(): Promise<void> {
     await this.cluster.clock.settle(); // what a restart started is done: nothing is in flight
+    const ha = this.cluster.ha;
+    if (ha !== undefined) {
+      const leaders = ha.leaders();
+      if (leaders.length > 1) this.fail([`${leaders.length} masters lead at once: ${leaders.map((machine) => machine.actorIds.master).join(', ')}`]);
+      // Between a leader's end and the next one's election, there is no master to read.
+      if (ha.leader() === undefined) return;
+    }
     const snapshot = await this.snapshot();
     this.fail([
       ...stepInvariants(snapshot),
@@ -704,7 +813,7 @@ class ChaosRun {
 
   private fail(broken: readonly string[]): void {
     if (broken.length === 0) return;
-    throw new ChaosFailure(this.options.seed, this.options.steps, `${this.stepName} (t=${this.seconds(this.now())} s)`, broken, this.events, this.options.registryFaults !== false);
+    throw new ChaosFailure(this.options.seed, this.options.steps, `${this.stepName} (t=${this.seconds(this.now())} s)`, broken, this.events, this.options.registryFaults !== false, this.options.masters ?? 1, this.options.agentRecovery === true);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------

@@ -25,8 +25,14 @@ import { Registry, registryPathOf, startMaster, type MasterHandle } from '../../
 import { defaultMasterFlags, type MasterFlags } from '../../actors/master/flags';
 import { Agent, commandExecutorCommand, detectResources, startAgent, type AgentHandle, type SystemProbe } from '../../actors/agent';
 import { defaultAgentFlags, type AgentFlags } from '../../actors/agent/flags';
-import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher } from '../../actors/agent/launcher';
+import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../actors/agent/launcher';
 import { Executor, type KillOptions } from '../../actors/framework/executor';
+import { masterDetector } from '../../lib/ha/detector';
+import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
+import { MemoryZooKeeper } from '../../lib/ha/memory-zookeeper';
+import type { ZooKeeperClient, ZooKeeperConnector } from '../../lib/ha/zookeeper';
+import { ContendingMaster } from '../../actors/master/contend';
+import { DEFAULT_MASTER_ACTOR_IDS, type MasterActorIds } from '../../actors/master/start';
 import { memoryHost } from '../support/runtime';
 
 /** Where a simulated cluster's work dirs are, on its memory disks: `<dir>/master`, `<dir>/agent-<i>`. */
@@ -52,6 +58,9 @@ export const SIMULATED_MACHINE: SystemProbe = {
 export function simulatedAgentHostname(slotIndex: number): string {
   return `agent-${slotIndex}.simulation`;
 }
+
+/** The first process id an `InProcessLauncher` hands out. */
+export const SIMULATED_FIRST_PROCESS_ID = 10_000;
 
 /** An executor actor that pretends to run its task's command under the virtual clock. */
 export class SimulatedExecutor extends Executor {
@@ -106,6 +115,10 @@ export class InProcessLauncher implements Launcher {
   readonly launches: ExecutorLaunch[] = [];
   /** Executors not yet terminated, in launch order. */
   private readonly live = new Map<SimulatedExecutor, ExecutorLaunch>();
+  /** Each executor's "process": its id, and whom to tell when it ends (the agent watching it now). */
+  private readonly processes = new Map<number, { readonly executor: SimulatedExecutor; onExit: (exit: ExecutorExit) => void; killed: boolean }>();
+  /** Process ids, numbered from here in launch order (the same in every run of a seed). */
+  private nextProcessId = SIMULATED_FIRST_PROCESS_ID;
 
   constructor(private readonly host: ActorHost) {}
 
@@ -114,16 +127,34 @@ export class InProcessLauncher implements Launcher {
     const executor = new SimulatedExecutor({
       id: `executor-${launch.frameworkId}-${launch.executorId}-${launch.runId}`.replace(/[^A-Za-z0-9_.()\-/:]/g, '_'),
       agentPid: launch.agentPid, frameworkId: launch.frameworkId, executorId: launch.executorId,
-      agentId: launch.agentId, directory: launch.directory,
+      agentId: launch.agentId, directory: launch.directory, checkpoint: launch.checkpoint,
     });
-    let killed = false;
+    const processId = this.nextProcessId++;
+    const process = { executor, onExit, killed: false };
+    this.processes.set(processId, process);
     this.host.spawn(executor);
     this.live.set(executor, launch);
     void this.host.wait(executor).then(() => {
       this.live.delete(executor);
-      onExit(killed ? { code: null, signal: 'SIGKILL' } : { code: 0, signal: null });
+      this.processes.delete(processId);
+      process.onExit(process.killed ? { code: null, signal: 'SIGKILL' } : { code: 0, signal: null });
     });
-    return Promise.resolve({ processId: undefined, destroy: () => { killed = true; this.host.terminate(executor); } });
+    return Promise.resolve({ processId, destroy: () => this.kill(processId) });
+  }
+
+  /** A restarted agent takes back an executor process: it is told when it ends (at once if it already has). */
+  recover(recovered: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor {
+    const process = this.processes.get(recovered.processId);
+    if (process === undefined) queueMicrotask(() => onExit({ code: null, signal: null }));
+    else process.onExit = (exit) => onExit({ ...exit, code: null, signal: exit.signal === 'SIGKILL' ? 'SIGKILL' : null });
+    return { processId: recovered.processId, destroy: () => this.kill(recovered.processId) };
+  }
+
+  private kill(processId: number): void {
+    const process = this.processes.get(processId);
+    if (process === undefined) return;
+    process.killed = true;
+    this.host.terminate(process.executor);
   }
 
   /** This launcher for an agent whose work dir is on `disk`: sandboxes are created there first. */
@@ -133,6 +164,7 @@ export class InProcessLauncher implements Launcher {
         await disk.makeDirectory(launch.directory);
         return this.launch(launch, onExit);
       },
+      recover: (recovered, onExit) => this.recover(recovered, onExit),
     };
   }
 
@@ -208,6 +240,13 @@ export class AgentSlot {
     /** `--hostname` of every agent started here. */
     readonly hostname: string,
     clock: VirtualClock,
+    /** With a `zk://` master: the simulated ZooKeeper the agents follow the leader in. */
+    private readonly zooKeeper?: ZooKeeperConnector,
+    /**
+     * Agents checkpoint and recover (`ClusterOptions.agentRecovery`): every agent here starts as
+     * `startAgent` starts it (its journal kept), and `restartProcess` keeps the executors.
+     */
+    private readonly recovery = false,
   ) {
     this.disk = new MemoryDisk(clock);
   }
@@ -233,16 +272,21 @@ export class AgentSlot {
    * restarted `mesos-agent` comes back at its old `ip:port`; otherwise it gets a new one, as an
    * agent on another machine would.
    */
-  async start(sameAddress = false): Promise<AgentHandle> {
+  async start(sameAddress = false, recover: AgentFlags['recover'] = 'cleanup'): Promise<AgentHandle> {
     if (this.current !== undefined && !this.terminated) throw new Error(`an agent already runs over ${this.workDir}`);
     // `cleanup`: a crash here takes the executors with it (see `crash`), so a restarted agent is a new one to the master.
+    // `reconnect` (after `restartProcess`): the executors live on, and the agent takes them back from its checkpoints.
     const flags = defaultAgentFlags({
       master: this.master, workDir: this.workDir, resources: this.resources, hostname: this.hostname, commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
-      recover: 'cleanup',
+      recover,
     });
-    const handle = sameAddress && this.lastActorId !== undefined
+    const handle = sameAddress && this.lastActorId !== undefined && !this.recovery
       ? await this.startAt(this.lastActorId, flags)
-      : await startAgent({ flags, host: this.host, launcher: this.launcher.on(this.disk), files: false, disk: this.disk, probe: SIMULATED_MACHINE });
+      : await startAgent({
+        flags, host: this.host, launcher: this.launcher.on(this.disk), files: false, disk: this.disk, probe: SIMULATED_MACHINE,
+        ...(this.zooKeeper !== undefined ? { zooKeeper: this.zooKeeper } : {}),
+        ...(sameAddress && this.lastActorId !== undefined ? { id: this.lastActorId } : {}),
+      });
     this.lastActorId = handle.pid.id;
     this.current = handle;
     this.ended = false;
@@ -255,11 +299,13 @@ export class AgentSlot {
   private async startAt(id: string, flags: AgentFlags): Promise<AgentHandle> {
     await this.disk.makeDirectory(flags.workDir);
     const resources = await detectResources({ workDir: flags.workDir, explicit: this.resources, probe: SIMULATED_MACHINE });
+    const detector = this.zooKeeper !== undefined ? masterDetector(flags.master, this.host, this.zooKeeper) : undefined;
     const agent = new Agent({
       id, flags, resources, attributes: {}, hostname: this.hostname, launcher: this.launcher.on(this.disk), commandExecutor: commandExecutorCommand(flags),
+      ...(detector !== undefined ? { detector } : {}),
     });
     const pid = this.host.spawn(agent);
-    const terminated = this.host.wait(agent);
+    const terminated = this.host.wait(agent).then(async () => { await detector?.close(); });
     const stop = async (): Promise<void> => {
       await dispatch(agent, (actor) => actor.stop()).catch(() => undefined);
       await terminated;
@@ -272,6 +318,20 @@ export class AgentSlot {
    * anyone (no UnregisterAgent, no status update); linked actors see it exit. Nothing is
    * checkpointed, so an agent started here again is a new agent to the master.
    */
+  /**
+   * The agent process dies (`kill -9`, or an upgrade) and its machine stays up: its actor ends
+   * without a word; its executors live on, waiting for it (their frameworks checkpoint). Start it
+   * again with `start(true, 'reconnect')`.
+   */
+  async restartProcess(): Promise<void> {
+    const handle = this.current;
+    this.current = undefined;
+    this.ended = false;
+    if (handle === undefined) return;
+    this.host.terminate(handle.agent);
+    await handle.terminated;
+  }
+
   async crash(): Promise<void> {
     const handle = this.current;
     this.current = undefined;
@@ -300,6 +360,95 @@ export interface ClusterOptions {
   readonly observer?: ActorHostOptions['observer'];
   /** Records the host's trace to this file from the start (read it with `mesos-trace`). */
   readonly tracePath?: string;
+  /** Agents checkpoint and can restart keeping their executors (see `AgentSlot.restartProcess`). */
+  readonly agentRecovery?: boolean;
+  /**
+   * Masters contending in a simulated ZooKeeper (default 1: one master, the registry on
+   * `masterDisk`). With more, agents and schedulers follow the leader (`zk://`), the registry is
+   * in ZooKeeper, and `ha` drives failovers.
+   */
+  readonly masters?: number;
+}
+
+/** The simulated ZooKeeper URL of an HA cluster. */
+export const SIMULATED_ZOOKEEPER_URL = 'zk://zookeeper.simulation:2181/mesos';
+
+/** One contending master of an HA cluster, and the ZooKeeper sessions it opened. */
+export interface MasterMachine {
+  /** Its actors' ids: `master`, `allocator`, `metrics`, then `master-2`, ... */
+  readonly actorIds: MasterActorIds;
+  /** The master process running there now. */
+  contending: ContendingMaster;
+  /** Every session its processes opened (a crash or a partition cuts them). */
+  readonly sessions: ZooKeeperClient[];
+  /** Starts counted, for logs. */
+  starts: number;
+}
+
+/** Several masters contending in a simulated ZooKeeper. */
+export class HaMasters {
+  readonly machines: MasterMachine[] = [];
+  /** Told each time a master starts leading (a new master, as the frameworks see it). */
+  private readonly leadingListeners: Array<(machine: MasterMachine) => void> = [];
+
+  constructor(readonly zooKeeper: MemoryZooKeeper, private readonly host: ActorHost, private readonly flags: MasterFlags) {}
+
+  /** Calls `listener` each time a master starts leading. */
+  onLeading(listener: (machine: MasterMachine) => void): void {
+    this.leadingListeners.push(listener);
+  }
+
+  /** The leading master now, if one leads. */
+  leader(): MasterMachine | undefined {
+    return this.machines.find((machine) => machine.contending.state === 'leading' && machine.contending.leading !== undefined);
+  }
+
+  /** Masters that say they lead or are taking over (at most one, ever). */
+  leaders(): MasterMachine[] {
+    return this.machines.filter((machine) => machine.contending.state === 'leading' || machine.contending.state === 'recovering');
+  }
+
+  /** Adds a master machine and starts its master. */
+  add(): MasterMachine {
+    const index = this.machines.length;
+    const actorIds = index === 0 ? DEFAULT_MASTER_ACTOR_IDS : { master: `master-${index + 1}`, allocator: `allocator-${index + 1}`, metrics: `metrics-${index + 1}` };
+    const machine = { actorIds, sessions: [], starts: 0 } as unknown as MasterMachine;
+    this.machines.push(machine);
+    this.start(machine);
+    return machine;
+  }
+
+  /** Starts (again) the master process of `machine`. */
+  start(machine: MasterMachine): void {
+    const connect: ZooKeeperConnector = (url, options) => {
+      const client = this.zooKeeper.connect(url, options);
+      machine.sessions.push(client);
+      return client;
+    };
+    machine.starts++;
+    machine.contending = ContendingMaster.start({
+      flags: this.flags, host: this.host, actorIds: machine.actorIds,
+      zk: { url: { servers: 'zookeeper.simulation:2181', path: '/mesos' }, connect, sessionTimeoutMs: ZOOKEEPER_SESSION_TIMEOUT_MS },
+    });
+    machine.contending.onStateChange((state) => {
+      if (state === 'leading') for (const listener of this.leadingListeners) listener(machine);
+    });
+  }
+
+  /** `kill -9` of the master process of `machine`: its actors end, ZooKeeper hears nothing (its sessions expire). */
+  async crash(machine: MasterMachine): Promise<void> {
+    for (const session of machine.sessions.splice(0)) this.zooKeeper.partition(session);
+    await machine.contending.crash();
+  }
+
+  /** Cuts `machine` off from ZooKeeper (its sessions); `heal` ends it. */
+  partition(machine: MasterMachine): void {
+    for (const session of machine.sessions) this.zooKeeper.partition(session);
+  }
+
+  heal(machine: MasterMachine): void {
+    for (const session of machine.sessions) this.zooKeeper.heal(session);
+  }
 }
 
 /** A running simulated cluster of several agents. */
@@ -315,6 +464,10 @@ export interface Cluster {
   readonly launcher: InProcessLauncher;
   readonly masterAddress: string;
   readonly agents: readonly AgentSlot[];
+  /** With several masters: them, and the simulated ZooKeeper (`master` is then the leader's, and throws while none leads). */
+  readonly ha?: HaMasters;
+  /** What schedulers are given to find the master: its `host:port`, or the ZooKeeper URL and connector. */
+  readonly schedulerMaster: { readonly master: string; readonly zooKeeper?: ZooKeeperConnector };
 }
 
 /** Starts a master and one agent per `options.agents` entry on one memory host with a simulated clock and memory disks. */
@@ -332,14 +485,47 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const flags: MasterFlags = {
     ...defaultMasterFlags(`${workDir}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true, ...options.masterFlags,
   };
-  const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), { disk: masterDisk, clock }) });
   const launcher = new InProcessLauncher(host);
+  if ((options.masters ?? 1) > 1) return startHaCluster(options, { clock, host, flags, masterDisk, launcher, workDir });
+  const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), { disk: masterDisk, clock }) });
   const agents = options.agents.map((resources, index) => new AgentSlot(
-    host, launcher, host.address, resources, `${workDir}/agent-${index}`, simulatedAgentHostname(index), clock,
+    host, launcher, host.address, resources, `${workDir}/agent-${index}`, simulatedAgentHostname(index), clock, undefined, options.agentRecovery === true,
   ));
   for (const slot of agents) await slot.start();
   await clock.advance(5_000); // registration, with its backoff
-  return { clock, host, master, masterFlags: flags, masterDisk, launcher, masterAddress: UPID.parse(master.pid.toString()).address, agents };
+  const masterAddress = UPID.parse(master.pid.toString()).address;
+  return { clock, host, master, masterFlags: flags, masterDisk, launcher, masterAddress, agents, schedulerMaster: { master: masterAddress } };
+}
+
+/** `startCluster` with `masters` > 1: masters contending in a simulated ZooKeeper, the first leading at the start. */
+async function startHaCluster(
+  options: ClusterOptions,
+  parts: { clock: VirtualClock; host: ActorHost; flags: MasterFlags; masterDisk: MemoryDisk; launcher: InProcessLauncher; workDir: string },
+): Promise<Cluster> {
+  const { clock, host, flags, masterDisk, launcher, workDir } = parts;
+  const zooKeeper = new MemoryZooKeeper(clock);
+  const ha = new HaMasters(zooKeeper, host, flags);
+  ha.add();
+  await clock.advance(1_000); // the first master leads
+  for (let index = 1; index < (options.masters ?? 1); index++) ha.add();
+  await clock.advance(1_000);
+  const agents = options.agents.map((resources, index) => new AgentSlot(
+    host, launcher, SIMULATED_ZOOKEEPER_URL, resources, `${workDir}/agent-${index}`, simulatedAgentHostname(index), clock, zooKeeper.connect, options.agentRecovery === true,
+  ));
+  for (const slot of agents) await slot.start();
+  await clock.advance(5_000); // registration, with its backoff
+  const leaderOf = (): MasterHandle => {
+    const leading = ha.leader()?.contending.leading;
+    if (leading === undefined) throw new Error('no master leads now');
+    return leading;
+  };
+  return {
+    clock, host, masterFlags: flags, masterDisk, launcher, agents, ha,
+    get master(): MasterHandle { return leaderOf(); },
+    set master(_handle: MasterHandle) { throw new Error('an HA cluster\'s master is whichever leads (see `ha`)'); },
+    get masterAddress(): string { return leaderOf().pid.address; },
+    schedulerMaster: { master: SIMULATED_ZOOKEEPER_URL, zooKeeper: zooKeeper.connect },
+  };
 }
 
 /**

@@ -28,7 +28,7 @@ describe('actors/master/registry-zookeeper: the registry in ZooKeeper', () => {
   }
 
   async function open(client: ZooKeeperClient, partBytes?: number): Promise<Registry> {
-    return Registry.open(new ZooKeeperRegistryStore(client, '/mesos', partBytes), { clock });
+    return Registry.open(new ZooKeeperRegistryStore(client, '/mesos', undefined, partBytes), { clock });
   }
 
   it('keeps admitted, updated, unreachable and removed agents across masters (snapshot and log)', async () => {

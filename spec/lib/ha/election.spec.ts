@@ -88,6 +88,19 @@ describe('lib/ha: ZooKeeper election and detection (simulated server)', () => {
       expect(states).to.deep.equal(['connected', 'disconnected', 'expired']);
     });
 
+    it('a client closed while cut off says nothing more: its session expires on time, even once the link is back (chaos seed 257 --masters 3)', async () => {
+      const client = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
+      await clock.advance(10);
+      await answered(client.mkdirp('/mesos'));
+      await answered(client.create('/mesos/e_', Buffer.alloc(0), 'ephemeral-sequential'));
+      zk.partition(client);
+      await clock.advance(SESSION_MS * 2 / 3 + 1);
+      await client.close();
+      zk.heal(client);
+      await clock.advance(SESSION_MS / 2);
+      expect(zk.childrenOf('/mesos')).to.deep.equal([]);
+    });
+
     it('a link cut while an answer travels loses the answer, not the change (the ambiguous outcome)', async () => {
       const client = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
       await clock.advance(10);
