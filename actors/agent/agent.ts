@@ -798,6 +798,12 @@ export class Agent extends Actor {
     this.send(from, ExecutorReregistered, { agentId: this.agentId, agentInfo: this.agentInfo() });
     for (const update of message.updates) this.statusUpdate(from, { update });
     this.dropUndeliveredTasks(framework, executor, message.tasks);
+    // Mesos: an executor that has nothing to run and was never sent a task (its tasks were all
+    // just dropped) is shut down; the command executor would otherwise wait for one for good.
+    if (!executor.everSentTask() && executor.queuedTasks.size === 0) {
+      this.log.warn({ frameworkId: framework.id, executorId: executor.id }, 'shutting down a re-registering executor: it has no task to run and was never sent one');
+      this.shutdownExecutor(framework, executor);
+    }
     this.finishRecoveryIfReady();
   }
 

@@ -105,6 +105,17 @@ export class ExecutorRecord {
     return launched;
   }
 
+  /**
+   * Mesos' `everSentTask`: a task is live here, or one that ended had reached the executor (an
+   * update came from it). Tasks the agent itself ended (dropped, killed before delivery) do not
+   * count.
+   */
+  everSentTask(): boolean {
+    if (this.launchedTasks.size > 0) return true;
+    const fromExecutor = (task: Task): boolean => (task.statuses ?? []).some((status) => status.source === 'SOURCE_EXECUTOR');
+    return [...this.terminatedTasks.values()].some(fromExecutor) || this.completedTasks.some(fromExecutor);
+  }
+
   /** True when the task is queued, launched or terminated (not completed) here. */
   hasTask(taskId: string): boolean {
     return this.queuedTasks.has(taskId) || this.launchedTasks.has(taskId) || this.terminatedTasks.has(taskId);

@@ -42,6 +42,7 @@ import { Prng, type DeliveredMessage, type TraceEvent } from '../../lib/process'
 import { encodeBytes } from '../../lib/process/trace';
 import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpdateMessage } from '../../lib/protocol';
 import { STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
+import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
 import { Faults, pick } from './chaos-faults';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
 import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
@@ -113,6 +114,13 @@ export const MAX_SCHEDULER_RESTART_DELAY_MS = 60_000;
  * notice (75 s), be told to shut down, and start again.
  */
 export const HEAL_DURATION_MS = STATUS_UPDATE_RETRY_INTERVAL_MAX_MS + 2 * 60_000;
+/**
+ * With `agentRecovery`, past an executor's `EXECUTOR_RECOVERY_TIMEOUT_MS` (15 min) too: an
+ * executor of a checkpointing framework whose link to its agent broke while the agent ran on
+ * (a lost RunTaskOnExecutor breaks it) waits that long for the agent to reconnect, as Mesos'
+ * does, then exits, and its agent fails what it had.
+ */
+export const RECOVERY_HEAL_DURATION_MS = Math.max(HEAL_DURATION_MS, EXECUTOR_RECOVERY_TIMEOUT_MS + 2 * 60_000);
 /** ... in rounds this long, with the step invariants checked after each. */
 export const HEAL_ROUND_MS = 60_000;
 /**
@@ -728,7 +736,8 @@ class ChaosRun {
     this.faults.endExpired(true);
     await this.runDueEvents(true);
     for (const model of this.models) model.quiescing = true;
-    for (let elapsedMs = 0; elapsedMs < HEAL_DURATION_MS; elapsedMs += HEAL_ROUND_MS) {
+    const healMs = this.options.agentRecovery === true ? RECOVERY_HEAL_DURATION_MS : HEAL_DURATION_MS;
+    for (let elapsedMs = 0; elapsedMs < healMs; elapsedMs += HEAL_ROUND_MS) {
       this.stepName = `heal, t+${elapsedMs / 1000} s`;
       await this.cluster.clock.advance(HEAL_ROUND_MS);
       await this.supervise(true);
