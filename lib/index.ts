@@ -9,4 +9,5 @@ export * from './process';
 export { Resources, ResourceError, ResourceParseError } from './resources';
 export { MemoryDisk, nodeDisk, writeFileAtomically, SIMULATED_WRITE_ERROR, type Disk, type MemoryDiskWrites } from './disk';
 export * as protocol from './protocol';
+export * as ha from './ha';
 export { createLogger, captureLogger, type Logger, type LogLevel } from './logging';

@@ -13,7 +13,7 @@ export * from './constants';
 export { checkMasterFlags, defaultMasterFlags, registryPathOf, type MasterFlags } from './flags';
 export { Master } from './master';
 export { MASTER_COUNTERS, MasterCounters, MetricsProcess, type MasterCounter } from './metrics';
-export { Registry, parseRegistry, registryLogPathOf, writeFileAtomically, type RegistryAgent, type RegistryData, type RegistryOperation, type RegistryOptions, type UnreachableAgent } from './registry';
+export { Registry, RegistryFencedError, parseRegistry, registryLogPathOf, writeFileAtomically, type RegistryAgent, type RegistryData, type RegistryOperation, type RegistryOptions, type RegistryStore, type StoredRegistry, type UnreachableAgent } from './registry';
 export { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 export {
   canonicalJson, frameworkRoles, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
@@ -22,6 +22,9 @@ export {
 export { DEFAULT_TASKS_LIMIT, renderState, type StateContext } from './http';
 export { renderResources, renderTask } from '../../lib/state-json';
 export { masterStatusUpdate, Reason, type MasterReason, type MasterUpdateFields } from './updates';
-export { startMaster, type MasterHandle, type StartMasterOptions } from './start';
+export { DEFAULT_MASTER_ACTOR_IDS, startMaster, type MasterActorIds, type MasterHandle, type StartMasterOptions } from './start';
+export { ContendingMaster, type ContendingMasterOptions, type ContendingMasterState } from './contend';
+export { StandbyMaster } from './standby';
+export { REGISTRY_ZOOKEEPER_PART_BYTES, ZooKeeperRegistryStore } from './registry-zookeeper';
 export { masterStartInput, replayMaster, type MasterStartInput, type ReplayMasterOptions } from './replay';
 
