@@ -376,7 +376,8 @@ describe('actors/agent: checkpoints and recovery', () => {
       expect(Machine.tasksSentTo(executor)).to.deep.equal(['t1', 't2']);
     });
 
-    it('a task killed while its record is written is never sent: TASK_KILLED (REASON_TASK_KILLED_DURING_LAUNCH), no KillTask to the executor', async () => {
+    /** A registered custom executor running t1, and t2 sent to it while the disk is slow: its record is not durable yet. */
+    async function secondTaskInFlight(): Promise<{ m: Machine; executor: TimedProbe }> {
       const m = machine();
       await m.registeredAgent();
       m.runTask(m.customTask('t1'));
@@ -385,6 +386,11 @@ describe('actors/agent: checkpoints and recovery', () => {
       m.disk.delayWritesMs(500);
       m.runTask(m.customTask('t2'));
       await m.clock.advance(100);
+      return { m, executor };
+    }
+
+    it('a task killed while its record is written is never sent: TASK_KILLED (REASON_TASK_KILLED_DURING_LAUNCH), no KillTask to the executor', async () => {
+      const { m, executor } = await secondTaskInFlight();
       m.fromMaster('KillTaskOnAgent', { frameworkId: FRAMEWORK.id, taskId: 't2' });
       await m.clock.advance(2_000);
       expect(Machine.tasksSentTo(executor)).to.deep.equal(['t1']);
@@ -393,14 +399,7 @@ describe('actors/agent: checkpoints and recovery', () => {
     });
 
     it('an executor that exits while a task\'s record is written never gets the task, which fails with it', async () => {
-      const m = machine();
-      await m.registeredAgent();
-      m.runTask(m.customTask('t1'));
-      await m.clock.settle();
-      const executor = await m.registerExecutor(CUSTOM_EXECUTOR);
-      m.disk.delayWritesMs(500);
-      m.runTask(m.customTask('t2'));
-      await m.clock.advance(100);
+      const { m, executor } = await secondTaskInFlight();
       m.launcher.run(CUSTOM_EXECUTOR).exit({ code: 1, signal: null });
       await m.clock.advance(2_000);
       expect(Machine.tasksSentTo(executor)).to.deep.equal(['t1']);
