@@ -147,7 +147,7 @@ export class ContendingMaster {
       void contender.withdraw();
     };
     await this.stopStandby();
-    this.leading = await startMaster({ flags, host, registry, masterId: info.id });
+    this.leading = await startMaster({ flags, host, registry, masterId: info.id, leading: () => contender.surelyLeading(host.clock.now()) });
     this.setState('leading');
     host.logger.info({ masterId: info.id, recoveredAgents: registry.agents().length }, 'leading: the master is running');
   }

@@ -109,8 +109,18 @@ export class Master extends Actor {
   /** The health checks of each registered agent, by agent id (until its removal is durable). */
   private readonly observers = new Map<string, AgentObserver>();
 
-  /** @param masterId this master's id (default: a new one at `initialize`); a contending master passes the id it published. */
-  constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator, private readonly masterId?: string) {
+  /**
+   * @param masterId this master's id (default: a new one at `initialize`); a contending master passes the id it published.
+   * @param leading whether it may still say it leads (a contending master checks its ZooKeeper session); while not, the
+   *   endpoints that speak as the leader answer 503
+   */
+  constructor(
+    private readonly flags: MasterFlags,
+    private readonly registry: Registry,
+    private readonly allocator: Allocator,
+    private readonly masterId?: string,
+    private readonly leading: () => boolean = () => true,
+  ) {
     super(MASTER_ACTOR_ID);
     this.state = new MasterState(flags);
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
@@ -139,15 +149,15 @@ export class Master extends Actor {
     this.handle(ExecutorToFramework, 'messages_executor_to_framework', this.executorToFramework);
     this.handle(UpdateAgent, 'messages_update_slave', this.updateAgent);
     // HTTP: /master/<route>
-    this.route('/state', () => ok(renderState(this.stateContext())));
-    this.route('/state.json', () => ok(renderState(this.stateContext())));
-    this.route('/frameworks', () => ok(renderFrameworks(this.stateContext())));
-    this.route('/slaves', () => ok(renderSlaves(this.stateContext())));
-    this.route('/tasks', (request) => this.tasksRoute(request));
+    this.route('/state', () => this.asLeader(() => ok(renderState(this.stateContext()))));
+    this.route('/state.json', () => this.asLeader(() => ok(renderState(this.stateContext()))));
+    this.route('/frameworks', () => this.asLeader(() => ok(renderFrameworks(this.stateContext()))));
+    this.route('/slaves', () => this.asLeader(() => ok(renderSlaves(this.stateContext()))));
+    this.route('/tasks', (request) => this.asLeader(() => this.tasksRoute(request)));
     this.route('/health', () => ({ status: 200, body: '' }));
-    // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative. This
-    // master always leads (one master; with several, issue 8's non-leaders will send the leader's).
-    this.route('/redirect', () => ({ status: 307, headers: { location: `//${this.masterInfo().hostname}:${this.masterInfo().port}` }, body: '' }));
+    // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
+    // (a master that does not lead is a StandbyMaster, which sends the leader's).
+    this.route('/redirect', () => this.asLeader(() => ({ status: 307, headers: { location: `//${this.masterInfo().hostname}:${this.masterInfo().port}` }, body: '' })));
   }
 
   // ---- public: allocator callback, metrics, tests -----------------------------------------------
@@ -183,7 +193,8 @@ export class Master extends Actor {
 
   /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */
   metrics(): Record<string, number> {
-    return masterMetrics(this.counters, { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now() });
+    const metrics = masterMetrics(this.counters, { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now() });
+    return { ...metrics, 'master/elected': this.leading() ? 1 : 0 };
   }
 
   /** The `/master/state` JSON (tests read it without HTTP). */
@@ -1394,6 +1405,13 @@ export class Master extends Actor {
       this.counters.increment('allocator_refusals');
       this.log.error({ operation, error: error.message }, 'allocator refused a call from the master');
     });
+  }
+
+  /** `respond()` while this master may say it leads; else 503 (it may have lost its session without knowing yet). */
+  private asLeader(respond: () => HttpResponse): HttpResponse {
+    if (this.leading()) return respond();
+    this.log.warn('leadership unconfirmed (the ZooKeeper session may have expired): answering 503');
+    return { status: 503, body: 'this master cannot confirm that it still leads\n' };
   }
 
   private tasksRoute(request: HttpRequest): HttpResponse {

@@ -17,6 +17,8 @@ export interface StartMasterOptions {
   readonly registry?: Registry;
   /** The master's id (default: a new one); a contending master passes the one it published in ZooKeeper. */
   readonly masterId?: string;
+  /** Whether the master may still say it leads (a contending master's check of its ZooKeeper session; default always). */
+  readonly leading?: () => boolean;
   /** Builds the master actor (default `new Master(...)`; a test may pass a subclass). */
   readonly createMaster?: (flags: MasterFlags, registry: Registry, allocator: Allocator) => Master;
 }
@@ -48,7 +50,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   const start: MasterStartInput = { flags, registry: registry.snapshot() };
   host.recordInput(UPID.at(MASTER_ACTOR_ID, host.address), MASTER_START_INPUT, start);
   const allocator = Allocator.spawnOn(host);
-  const master = options.createMaster?.(flags, registry, allocator) ?? new Master(flags, registry, allocator, options.masterId);
+  const master = options.createMaster?.(flags, registry, allocator) ?? new Master(flags, registry, allocator, options.masterId, options.leading);
   await allocator.initialize({
     allocationIntervalMs: flags.allocationIntervalMs,
     checkInvariants: flags.checkAllocatorInvariants ?? false,
