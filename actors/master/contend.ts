@@ -161,6 +161,9 @@ export class ContendingMaster {
       this.options.host.logger.warn({ reason }, 'stepping down: this master no longer leads');
     }
     await this.stopLeading();
+    // It knows it does not lead; who does, its next candidacy reads. Meanwhile its standby must
+    // not name it leader (clients following `leader` would come back here; /redirect would say 503).
+    if (this.leader?.pid === `${MASTER_ACTOR_ID}@${this.options.host.address}`) this.leader = undefined;
     this.spawnStandby();
     this.setState('standby');
     this.options.host.clock.setTimer(ZOOKEEPER_RECONNECT_INTERVAL_MS, () => this.contend());
