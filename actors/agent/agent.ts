@@ -561,6 +561,9 @@ export class Agent extends Actor {
     if (framework === undefined) return;
     framework.schedulerPid = message.pid;
     this.checkpoint(framework, { t: 'framework', frameworkId: framework.id, info: framework.info, pid: message.pid });
+    // Its scheduler is back (Mesos' Slave::updateFramework): updates a master dropped while it was
+    // away (e.g. after a failover that brought this agent back first) go again now, not at the next retry.
+    if (this.phase === 'RUNNING') this.updates.resume();
   }
 
   private frameworkToExecutor(from: UPID, message: BodyOf<typeof FrameworkToExecutor>): void {

@@ -169,7 +169,9 @@ export class ContendingMaster {
       void contender.withdraw();
     };
     await this.stopStandby();
-    const leading = await startMaster({ flags, host, registry, masterId: info.id, actorIds: this.actorIds });
+    const leading = await startMaster({ flags, host, registry, masterId: info.id, actorIds: this.actorIds,
+      leading: () => contender.surelyLeading(host.clock.now()),
+    });
     if (contender !== this.contender || contender.state !== 'leading') {
       // Lost (or stopped, or crashed) while the master was starting.
       await leading.stop();
@@ -189,6 +191,9 @@ export class ContendingMaster {
       this.options.host.logger.warn({ reason }, 'stepping down: this master no longer leads');
     }
     await this.stopLeading();
+    // It knows it does not lead; who does, its next candidacy reads. Meanwhile its standby must
+    // not name it leader (clients following `leader` would come back here; /redirect would say 503).
+    if (this.leader?.pid === `${this.actorIds.master}@${this.options.host.address}`) this.leader = undefined;
     this.spawnStandby();
     this.setState('standby');
     this.options.host.clock.setTimer(ZOOKEEPER_RECONNECT_INTERVAL_MS, () => this.contend());

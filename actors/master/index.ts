@@ -11,7 +11,7 @@
 
 export * from './constants';
 export { checkMasterFlags, defaultMasterFlags, registryPathOf, type MasterFlags } from './flags';
-export { Master } from './master';
+export { Master, type MasterIdentity } from './master';
 export { MASTER_COUNTERS, MasterCounters, MetricsProcess, type MasterCounter } from './metrics';
 export { Registry, RegistryFencedError, parseRegistry, registryLogPathOf, writeFileAtomically, type RegistryAgent, type RegistryData, type RegistryOperation, type RegistryOptions, type RegistryStore, type StoredRegistry, type UnreachableAgent } from './registry';
 export { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';

@@ -72,6 +72,16 @@ interface AdoptableReport {
   readonly executors: Array<{ readonly frameworkId: string; readonly info: ExecutorInfo; readonly resources: Resources; readonly role: string | undefined }>;
 }
 
+/** Who a master is, beyond its flags (all optional: a lone master needs none). */
+export interface MasterIdentity {
+  /** Its id (default: a new one at `initialize`); a contending master passes the one it published in ZooKeeper. */
+  readonly masterId?: string;
+  /** Its actor id (default `master`). */
+  readonly actorId?: string;
+  /** Whether it may still say it leads (default: always); see `ContendingMaster`. */
+  readonly leading?: () => boolean;
+}
+
 /**
  * The master. Spawn it with `startMaster` (index.ts), which also creates its allocator, its
  * registry and the metrics actor. Its protocol is the handler block in the constructor; the
@@ -108,10 +118,26 @@ export class Master extends Actor {
   private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
   /** The health checks of each registered agent, by agent id (until its removal is durable). */
   private readonly observers = new Map<string, AgentObserver>();
+  /** See `MasterIdentity`. */
+  private readonly masterId: string | undefined;
+  private readonly leading: () => boolean;
 
-  /** @param masterId this master's id (default: a new one at `initialize`); a contending master passes the id it published. */
-  constructor(private readonly flags: MasterFlags, private readonly registry: Registry, private readonly allocator: Allocator, private readonly masterId?: string, actorId: string = MASTER_ACTOR_ID) {
-    super(actorId);
+  /**
+   * @param identity `masterId`: this master's id (default: a new one at `initialize`; a
+   *   contending master passes the id it published); `actorId` (default `master`; a simulation
+   *   running several masters on one host gives each its own); `leading`: whether it may still
+   *   say it leads (a contending master checks its ZooKeeper session; default always): while
+   *   not, the endpoints that speak as the leader answer 503
+   */
+  constructor(
+    private readonly flags: MasterFlags,
+    private readonly registry: Registry,
+    private readonly allocator: Allocator,
+    identity: MasterIdentity = {},
+  ) {
+    super(identity.actorId ?? MASTER_ACTOR_ID);
+    this.masterId = identity.masterId;
+    this.leading = identity.leading ?? ((): boolean => true);
     this.state = new MasterState(flags);
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
     registry.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'registry write failed; retrying');
@@ -139,15 +165,15 @@ export class Master extends Actor {
     this.handle(ExecutorToFramework, 'messages_executor_to_framework', this.executorToFramework);
     this.handle(UpdateAgent, 'messages_update_slave', this.updateAgent);
     // HTTP: /master/<route>
-    this.route('/state', () => ok(renderState(this.stateContext())));
-    this.route('/state.json', () => ok(renderState(this.stateContext())));
-    this.route('/frameworks', () => ok(renderFrameworks(this.stateContext())));
-    this.route('/slaves', () => ok(renderSlaves(this.stateContext())));
-    this.route('/tasks', (request) => this.tasksRoute(request));
+    this.route('/state', () => this.asLeader(() => ok(renderState(this.stateContext()))));
+    this.route('/state.json', () => this.asLeader(() => ok(renderState(this.stateContext()))));
+    this.route('/frameworks', () => this.asLeader(() => ok(renderFrameworks(this.stateContext()))));
+    this.route('/slaves', () => this.asLeader(() => ok(renderSlaves(this.stateContext()))));
+    this.route('/tasks', (request) => this.asLeader(() => this.tasksRoute(request)));
     this.route('/health', () => ({ status: 200, body: '' }));
-    // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative. This
-    // master always leads (one master; with several, issue 8's non-leaders will send the leader's).
-    this.route('/redirect', () => ({ status: 307, headers: { location: `//${this.masterInfo().hostname}:${this.masterInfo().port}` }, body: '' }));
+    // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
+    // (a master that does not lead is a StandbyMaster, which sends the leader's).
+    this.route('/redirect', () => this.asLeader(() => ({ status: 307, headers: { location: `//${this.masterInfo().hostname}:${this.masterInfo().port}` }, body: '' })));
   }
 
   // ---- public: allocator callback, metrics, tests -----------------------------------------------
@@ -183,7 +209,8 @@ export class Master extends Actor {
 
   /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */
   metrics(): Record<string, number> {
-    return masterMetrics(this.counters, { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now() });
+    const metrics = masterMetrics(this.counters, { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now() });
+    return { ...metrics, 'master/elected': this.leading() ? 1 : 0 };
   }
 
   /** The `/master/state` JSON (tests read it without HTTP). */
@@ -1394,6 +1421,13 @@ export class Master extends Actor {
       this.counters.increment('allocator_refusals');
       this.log.error({ operation, error: error.message }, 'allocator refused a call from the master');
     });
+  }
+
+  /** `respond()` while this master may say it leads; else 503 (it may have lost its session without knowing yet). */
+  private asLeader(respond: () => HttpResponse): HttpResponse {
+    if (this.leading()) return respond();
+    this.log.warn('leadership unconfirmed (the ZooKeeper session may have expired): answering 503');
+    return { status: 503, body: 'this master cannot confirm that it still leads\n' };
   }
 
   private tasksRoute(request: HttpRequest): HttpResponse {

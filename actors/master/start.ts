@@ -20,6 +20,8 @@ export interface StartMasterOptions {
   readonly masterId?: string;
   /** The actors' ids (default `master`, `allocator`, `metrics`): a simulation running several masters on one host gives each its own. */
   readonly actorIds?: MasterActorIds;
+  /** Whether the master may still say it leads (a contending master's check of its ZooKeeper session; default always). */
+  readonly leading?: () => boolean;
   /** Builds the master actor (default `new Master(...)`; a test may pass a subclass). */
   readonly createMaster?: (flags: MasterFlags, registry: Registry, allocator: Allocator) => Master;
 }
@@ -62,7 +64,11 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   const ids = options.actorIds ?? DEFAULT_MASTER_ACTOR_IDS;
   host.recordInput(UPID.at(ids.master, host.address), MASTER_START_INPUT, start);
   const allocator = Allocator.spawnOn(host, ids.allocator);
-  const master = options.createMaster?.(flags, registry, allocator) ?? new Master(flags, registry, allocator, options.masterId, ids.master);
+  const master = options.createMaster?.(flags, registry, allocator) ?? new Master(flags, registry, allocator, {
+    actorId: ids.master,
+    ...(options.masterId !== undefined ? { masterId: options.masterId } : {}),
+    ...(options.leading !== undefined ? { leading: options.leading } : {}),
+  });
   await allocator.initialize({
     allocationIntervalMs: flags.allocationIntervalMs,
     checkInvariants: flags.checkAllocatorInvariants ?? false,

@@ -256,6 +256,18 @@ export class ZooKeeperMasterContender {
     this.leaderListener = listener;
   }
 
+  /**
+   * Whether this contender may say at `nowMs` that it leads: it was elected, its session is
+   * connected, and the server answered recently enough that the session cannot have expired
+   * yet. A process stopped (or starved) past its session timeout learns that it lost only once
+   * it reads its socket; meanwhile it must not answer as the leader.
+   */
+  surelyLeading(nowMs: number): boolean {
+    if (this.state !== 'leading' || this.client.state !== 'connected') return false;
+    const aliveUntilMs = this.client.sessionSurelyAliveUntilMs;
+    return aliveUntilMs === undefined || nowMs < aliveUntilMs;
+  }
+
   /** Gives up the candidacy (and leadership): the session is closed, so the znode goes at once. */
   async withdraw(): Promise<void> {
     this.lose('withdrawn');

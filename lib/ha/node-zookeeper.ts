@@ -113,6 +113,8 @@ class NodeZooKeeperClient implements ZooKeeperClient {
   private probesSent = 0;
   /** While not connected: the library's connection attempt being timed, and since when. */
   private attempt: { readonly socket: object; readonly sinceMs: number } | undefined;
+  /** When the latest request the server answered was sent (see `sessionSurelyAliveUntilMs`). */
+  private answeredSentAtMs: number | undefined;
 
   constructor(
     url: ZooKeeperUrl,
@@ -143,6 +145,10 @@ class NodeZooKeeperClient implements ZooKeeperClient {
 
   get sessionTimeoutMs(): number {
     return this.library.getSessionTimeout();
+  }
+
+  get sessionSurelyAliveUntilMs(): number | undefined {
+    return this.answeredSentAtMs === undefined ? undefined : this.answeredSentAtMs + this.sessionTimeoutMs;
   }
 
   onStateChange(listener: (state: ZooKeeperSessionState) => void): void {
@@ -231,6 +237,7 @@ class NodeZooKeeperClient implements ZooKeeperClient {
     if (this.current === 'closed') return Promise.reject(new ZooKeeperError('CLOSED', path));
     if (this.current === 'expired') return Promise.reject(new ZooKeeperError('SESSION_EXPIRED', path));
     if (this.current === 'disconnected') return Promise.reject(new ZooKeeperError('CONNECTION_LOSS', path, 'disconnected'));
+    const sentAtMs = this.clock.now();
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const timer = this.clock.setTimer(this.requestTimeoutMs, () => fail(new ZooKeeperError('CONNECTION_LOSS', path, `no answer within ${this.requestTimeoutMs} ms`)));
@@ -245,8 +252,9 @@ class NodeZooKeeperClient implements ZooKeeperClient {
         if (settle()) reject(this.current === 'closed' ? new ZooKeeperError('CLOSED', path) : toZooKeeperError(error, path));
       };
       const done = (error: unknown, value: T): void => {
-        if (error !== null && error !== undefined) fail(error);
-        else if (settle()) resolve(value);
+        if (error !== null && error !== undefined) return fail(error);
+        this.answered(sentAtMs);
+        if (settle()) resolve(value);
       };
       const end = (code: EndingCode): void => fail(new ZooKeeperError(code, path, code === 'CONNECTION_LOSS' ? 'disconnected' : undefined));
       this.pendingRequests.add(end);
@@ -348,9 +356,15 @@ class NodeZooKeeperClient implements ZooKeeperClient {
     const probe = { id: ++this.probesSent, sentAtMs: nowMs };
     this.probe = probe;
     // Any answer, even an error, shows the link works; CONNECTION_LOSS comes when it is dropped.
-    this.library.exists(LIVENESS_PROBE_PATH, () => {
+    this.library.exists(LIVENESS_PROBE_PATH, (error) => {
+      if (error === null || error === undefined) this.answered(probe.sentAtMs);
       if (this.probe?.id === probe.id) this.probe = undefined;
     });
+  }
+
+  /** The server answered a request sent at `sentAtMs`: the session lives at least a timeout past it. */
+  private answered(sentAtMs: number): void {
+    if (this.answeredSentAtMs === undefined || sentAtMs > this.answeredSentAtMs) this.answeredSentAtMs = sentAtMs;
   }
 
   /** Closes the library's socket: it fails the requests in flight with CONNECTION_LOSS and reconnects (unless closing). */

@@ -65,6 +65,14 @@ export interface ZooKeeperClient {
   readonly state: ZooKeeperSessionState;
   /** The session timeout the server granted (ms). */
   readonly sessionTimeoutMs: number;
+  /**
+   * Until when (ms since the epoch) the session surely lives: the server answered a request sent
+   * at `t`, and it expires a session only a whole timeout after it last heard from it, so not
+   * before `t + sessionTimeoutMs`. Undefined when not known (no answer yet, or a client that
+   * does not track it). A process that was stopped or starved past it may have lost its session
+   * without having been told yet.
+   */
+  readonly sessionSurelyAliveUntilMs?: number;
   /** Called on every change of `state`. */
   onStateChange(listener: (state: ZooKeeperSessionState) => void): void;
   /** Creates a node; resolves with its path (with the sequence number, for sequential modes). */

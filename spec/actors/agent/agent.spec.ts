@@ -105,6 +105,23 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       await harness.clock.settle();
       expect(harness.forwarded()).to.have.length(2);
     });
+
+    it("re-sends unacknowledged status updates at once when the master says the framework's scheduler is back (UpdateFramework), as Mesos' agent does", async () => {
+      // After a master failover the agent may re-register before the framework: the new master
+      // drops the updates it re-sends (no scheduler yet), and tells the agent once the framework
+      // is back. Waiting for the 10 s retry would hold the framework's updates back for nothing.
+      await harness.register();
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
+      await harness.clock.settle();
+      expect(harness.forwarded()).to.have.length(1);
+      await harness.clock.advance(1_000);
+      harness.fromMaster('UpdateFramework', { frameworkId: FRAMEWORK_ID, pid: 'scheduler@127.0.0.1:9999' });
+      await harness.clock.settle();
+      expect(harness.forwarded().map((update) => update.status.state)).to.deep.equal(['TASK_RUNNING', 'TASK_RUNNING']);
+    });
   });
 
   describe('reconciliation on re-registration', () => {

@@ -196,4 +196,16 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     expect(first.contending.elections).to.equal(1);
     expect(first.contending.leader?.pid).to.equal(`master@${second.host.address}`);
   });
+
+  it('a leader that stepped down does not name itself leader while it stands by (clients following `leader` would come back to it)', async () => {
+    const first = await startMasterMachine();
+    await clock.advance(5_000);
+    expect(first.contending.state).to.equal('leading');
+    for (const session of first.sessions) zk.partition(session);
+    for (let step = 0; step < 300 && first.contending.state !== 'standby'; step++) await clock.advance(100);
+    expect(first.contending.state).to.equal('standby');
+    const state = JSON.parse((await rawGet(first.host.address, '/master/state')).body) as { elected: boolean; leader?: string };
+    expect(state.elected).to.equal(false);
+    expect(state.leader, 'the leader named by the master that stepped down').to.not.equal(`master@${first.host.address}`);
+  });
 });

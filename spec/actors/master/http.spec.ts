@@ -160,3 +160,31 @@ describe('actors/master: HTTP endpoints (real listening host)', () => {
     expect(renderResources(parsed)).to.deep.equal({ cpus: 3, gpus: 0, mem: 0, disk: 0, ports: '[1-2, 5-6]', disks: '{x, y}' });
   });
 });
+
+describe('actors/master: HTTP endpoints while leadership is unconfirmed', () => {
+  it('a master that cannot confirm it still leads (its ZooKeeper session may have expired while it was stopped) answers 503 where it would speak as the leader, and /metrics says elected 0', async () => {
+    const clock = new VirtualClock();
+    const host = await netHost({ clock, logger: captureLogger().logger });
+    let leading = true;
+    try {
+      await startMaster({ flags: defaultMasterFlags(makeWorkDir()), host, leading: () => leading });
+      await clock.settle();
+      const base = `http://${host.address}`;
+      expect((await get(`${base}/master/state`)).status).to.equal(200);
+      expect((await get(`${base}/metrics/snapshot`)).json['master/elected']).to.equal(1);
+      leading = false;
+      for (const route of ['/master/state', '/master/state.json', '/master/frameworks', '/master/slaves', '/master/tasks', '/master/redirect']) {
+        const response = await within(fetch(`${base}${route}`, { redirect: 'manual' }), 5_000, route);
+        expect(response.status, route).to.equal(503);
+        expect(await response.text(), route).to.equal('this master cannot confirm that it still leads\n');
+      }
+      expect((await get(`${base}/master/health`)).status).to.equal(200);
+      expect((await get(`${base}/metrics/snapshot`)).json['master/elected']).to.equal(0);
+      leading = true;
+      expect((await get(`${base}/master/state`)).status).to.equal(200);
+    } finally {
+      await host.stop();
+      await cleanUp();
+    }
+  });
+});

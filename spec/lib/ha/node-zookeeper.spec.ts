@@ -368,6 +368,27 @@ const skipReason = zooKeeperSkipReason();
     expect(await log.reach(['connected', 'expired'])).to.be.oneOf(['connected', 'expired']);
   });
 
+  it('says until when the session surely lives: a timeout past the latest answered request; it stops advancing while the server hangs', async () => {
+    const client = connect();
+    expect(client.sessionSurelyAliveUntilMs, 'before any answer').to.equal(undefined);
+    await new StateLog(client).reach(['connected']);
+    const sentAtMs = Date.now();
+    await client.getData('/');
+    const aliveUntilMs = client.sessionSurelyAliveUntilMs as number;
+    expect(aliveUntilMs).to.be.within(sentAtMs + client.sessionTimeoutMs, Date.now() + client.sessionTimeoutMs);
+    // The liveness probes keep it a timeout ahead while the server answers...
+    await eventually('a probe to renew it', async () => (client.sessionSurelyAliveUntilMs as number) > aliveUntilMs);
+    await server.pause();
+    const pausedAtMs = Date.now();
+    try {
+      // ...and nothing renews it while the server does not answer.
+      await eventually('the client to drop the silent link', async () => client.state !== 'connected', SESSION_TIMEOUT_MS * 4);
+      expect(client.sessionSurelyAliveUntilMs as number).to.be.at.most(pausedAtMs + client.sessionTimeoutMs);
+    } finally {
+      server.resume();
+    }
+  });
+
   it('close() on a hung server returns after a read timeout at most', async () => {
     const client = await connected();
     await server.pause();
