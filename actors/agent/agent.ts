@@ -17,7 +17,7 @@ import {
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import type { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
-import { AGENT_VERSION, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
+import { AGENT_VERSION, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
 import { masterPid, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
@@ -200,11 +200,17 @@ export class Agent extends Actor {
   protected override initialize(): void {
     this.startTimeSeconds = this.clock.now() / 1000;
     const detector = this.options.detector;
-    detector?.onChange((leader) => {
-      dispatch(this, (agent) => agent.detected(leader)).catch(() => undefined); // terminated: nothing to tell
-    });
-    // It may have found the leader between this agent's construction and now.
-    if (detector?.leader !== undefined) this.detected(detector.leader);
+    if (detector !== undefined) {
+      // Told from outside the mailbox, and recorded first: a replay feeds the input back the same way (`replayAgent`).
+      const tell = (leader: DetectedMaster | undefined): void => {
+        this.host.recordInput(this.self(), MASTER_DETECTED_INPUT, leader ?? null);
+        dispatch(this, (agent) => agent.detected(leader)).catch(() => undefined); // terminated: nothing to tell
+      };
+      detector.onChange(tell);
+      // It may have found the leader between this agent's construction and now.
+      const known = detector.leader;
+      if (known !== undefined) queueMicrotask(() => tell(known));
+    }
     this.log.info({ agent: this.self().toString(), master: this.master.toString() }, 'agent started');
     if (this.options.checkpoints !== undefined) {
       this.options.checkpoints.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'checkpoint write failed; retrying');

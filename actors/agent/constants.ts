@@ -82,6 +82,8 @@ export const AGENT_START_INPUT = 'agent-start';
 
 /** Name of the input a traced agent host records when an executor process exits (which run, and how), fed back by `replayAgent`. */
 export const EXECUTOR_EXIT_INPUT = 'executor-exit';
+/** Name of the trace input recorded each time a `zk://` agent learns of a new leading master (or none): its body is the `DetectedMaster`, or null. */
+export const MASTER_DETECTED_INPUT = 'master-detected';
 
 /** After a restart, checkpointed executors have this long to re-register before they are killed (Mesos `--executor_reregistration_timeout`, 2 s). */
 export const EXECUTOR_REREGISTRATION_TIMEOUT_MS = 2_000;

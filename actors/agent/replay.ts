@@ -8,13 +8,14 @@
  * The replay builds the agent from `agent-start`, gives it a `ReplayLauncher` that starts no
  * process, and feeds each `executor-exit` to the agent where the recording saw it.
  */
-import { UPID } from '../../lib/actor';
+import { dispatch, UPID } from '../../lib/actor';
+import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import type { ActorHost, ReplayResult, Trace } from '../../lib/process';
 import { replayTrace } from '../../lib/process/replay';
 import type { Attributes, CommandInfo } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { Agent } from './agent';
-import { AGENT_START_INPUT, EXECUTOR_EXIT_INPUT } from './constants';
+import { AGENT_START_INPUT, EXECUTOR_EXIT_INPUT, MASTER_DETECTED_INPUT } from './constants';
 import { AgentCheckpoints, recoveredFrom, type CheckpointRecord } from './checkpoint';
 import { checkAgentFlags, type AgentFlags } from './flags';
 import { MemoryDisk } from '../../lib/disk';
@@ -149,6 +150,14 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     ...(input.bootId !== undefined ? { bootId: input.bootId } : {}),
     checkpoints,
     ...(recovered !== undefined ? { recovered } : {}),
+    // A `zk://` agent started knowing no master: the recorded detections are fed to it.
+    ...(input.flags.master.startsWith('zk://') ? { detector: new ReplayDetector() } : {}),
+  };
+  let agent: Agent | undefined;
+  const feedDetection = (body: unknown): void => {
+    const leader = body === null ? undefined : body as DetectedMaster;
+    if (leader !== undefined && (typeof leader !== 'object' || typeof leader.pid !== 'string')) throw new Error('a master-detected input without a pid');
+    if (agent !== undefined) void dispatch(agent, (actor) => actor.detected(leader)).catch(() => undefined);
   };
   const feedExit = (body: unknown): void => {
     const exit = body as Partial<ExecutorExitInput> | null;
@@ -159,7 +168,16 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     trace,
     address: pid.address,
     actorIds: [input.id],
-    setup: (host) => host.spawn(options.createAgent?.(agentOptions) ?? new Agent(agentOptions)),
-    inputs: { [AGENT_START_INPUT]: () => undefined, [EXECUTOR_EXIT_INPUT]: feedExit },
+    setup: (host) => host.spawn(agent = options.createAgent?.(agentOptions) ?? new Agent(agentOptions)),
+    inputs: { [AGENT_START_INPUT]: () => undefined, [EXECUTOR_EXIT_INPUT]: feedExit, [MASTER_DETECTED_INPUT]: feedDetection },
   });
+}
+
+/** The detector of a replayed `zk://` agent: it knows no master; the recorded detections are fed through `detected`. */
+class ReplayDetector implements MasterDetector {
+  readonly leader: DetectedMaster | undefined = undefined;
+  onChange(): void {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

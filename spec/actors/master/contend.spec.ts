@@ -3,15 +3,18 @@
  * an agent and a framework following the leader, all under the virtual clock.
  */
 import { expect } from 'chai';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { dispatch } from '../../../lib/actor';
 import { MemoryZooKeeper } from '../../../lib/ha/memory-zookeeper';
 import type { ZooKeeperClient, ZooKeeperConnector } from '../../../lib/ha/zookeeper';
 import { MemoryDisk } from '../../../lib/disk';
-import { VirtualClock, type ActorHost } from '../../../lib/process';
+import { describeDivergence, readTrace, VirtualClock, type ActorHost } from '../../../lib/process';
 import type { Offer, TaskStatus } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { defaultAgentFlags, startAgent, type AgentHandle } from '../../../actors/agent';
+import { defaultAgentFlags, MASTER_DETECTED_INPUT, replayAgent, startAgent, type AgentHandle } from '../../../actors/agent';
 import { Scheduler } from '../../../actors/framework';
 import { ContendingMaster } from '../../../actors/master/contend';
 import { defaultMasterFlags } from '../../../actors/master/flags';
@@ -96,9 +99,10 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     return { host, contending, sessions };
   }
 
-  async function startAgentMachine(): Promise<AgentHandle> {
+  async function startAgentMachine(tracePath?: string): Promise<AgentHandle> {
     const host = await netHost({ clock, logger });
     hosts.push(host);
+    if (tracePath !== undefined) host.startTrace(tracePath);
     const disk = new MemoryDisk(clock);
     const flags = defaultAgentFlags({
       master: ZK, workDir: '/agent', resources: 'cpus:4;mem:4096', hostname: 'agent-1', commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH, recover: 'cleanup',
@@ -170,6 +174,27 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     expect(await leaderView(second)).to.deep.equal({ agents: 1, tasks: ['t1:TASK_RUNNING'] });
     expect(framework.statuses.filter((status) => status.state !== 'TASK_RUNNING' && status.state !== 'TASK_STARTING')).to.deep.equal([]);
     expect(await dispatch(agent.agent, (actor) => (actor as unknown as { phase: string }).phase)).to.equal('RUNNING');
+  });
+
+  it('a traced zk:// agent replays with zero divergence: each leader it detected is a recorded input, fed back', async () => {
+    const tracePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'contend-trace-')), 'agent.trace');
+    const masters = [await startMasterMachine()];
+    await clock.advance(100);
+    masters.push(await startMasterMachine());
+    const agent = await startAgentMachine(tracePath);
+    await clock.advance(5_000);
+    const [first] = masters as [MasterMachine];
+    for (const session of first.sessions) zk.partition(session);
+    await first.host.stop();
+    await clock.advance(SESSION_MS + 10_000);
+    expect(await dispatch(agent.agent, (actor) => (actor as unknown as { master: { toString(): string } }).master.toString())).to.equal(`master@${masters[1]?.host.address}`);
+    for (const host of hosts.splice(0)) await host.stop();
+    const trace = readTrace(tracePath);
+    const detections = trace.events.filter((event) => event.kind === 'input' && event.name === MASTER_DETECTED_INPUT);
+    expect(detections.length, 'leaders detected').to.be.at.least(2);
+    const result = await replayAgent(trace);
+    expect(result.divergence, result.divergence ? describeDivergence(result.divergence) : '').to.equal(undefined);
+    expect(result.matched).to.be.greaterThan(5);
   });
 
   it('a leader cut off from ZooKeeper steps down before another is elected: never two leaders at once', async () => {
