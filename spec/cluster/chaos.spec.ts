@@ -303,7 +303,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
    * faults existed run without them). Each must still pass, and still meet the fault that made it
    * fail (`faults`: at least one of these step kinds happens in the run).
    */
-  const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; steps: number; registryFaults: boolean; faults: readonly StepKind[]; what: string; masters?: number }> = [
+  const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; steps: number; registryFaults: boolean; faults: readonly StepKind[]; what: string; masters?: number; agentRecovery?: boolean }> = [
     // Before, this seed's master got one agent update about 15 times in 30 s, and its frameworks heard streams go back.
     { seed: 400_682, steps: 100, registryFaults: false, faults: ['latency', 'duplicate'], what: 'overlapping latency and duplicate faults act on a message once, not copy it without end' },
     // Before, a FrameworkReregistered of the master's previous incarnation reached a scheduler after the restart, which then stopped re-registering.
@@ -327,10 +327,14 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     // Before, a leader cut off from ZooKeeper (`registryFailures` with several masters) stepped down and closed its session, the
     // simulated server revived that session when the link healed, and its znode led for good with no master behind it.
     { seed: 257, steps: 300, registryFaults: true, faults: ['registryFailures'], masters: 3, what: "a ZooKeeper session closed while cut off expires on time: its znode does not lead for good (the simulated server's bug)" },
+    // Before, a command executor whose only task was dropped at re-registration (its RunTaskOnExecutor was lost) waited for one for good.
+    { seed: 281, steps: 300, registryFaults: true, faults: ['crashAgent', 'drop'], masters: 3, agentRecovery: true, what: 'a re-registering executor that was never sent a task is shut down' },
+    // Before, the simulated server expired a cut-off leader's session at once, and another master led before it could notice.
+    { seed: 3_013, steps: 300, registryFaults: true, faults: ['slowRegistry'], masters: 3, agentRecovery: true, what: "a cut-off session expires when its timeout has passed, not sooner (the simulated server's bug)" },
   ];
-  for (const { seed, steps, registryFaults, faults, what, masters } of REGRESSION_SEEDS) {
-    it(`${what} (seed ${seed}${masters !== undefined ? `, ${masters} masters` : ''})`, async () => {
-      const report = await runChaos({ seed, steps, registryFaults, ...(masters !== undefined ? { masters } : {}) });
+  for (const { seed, steps, registryFaults, faults, what, masters, agentRecovery } of REGRESSION_SEEDS) {
+    it(`${what} (seed ${seed}${masters !== undefined ? `, ${masters} masters` : ''}${agentRecovery === true ? ', recovering agents' : ''})`, async () => {
+      const report = await runChaos({ seed, steps, registryFaults, ...(masters !== undefined ? { masters } : {}), ...(agentRecovery === true ? { agentRecovery } : {}) });
       expect(faults.reduce((sum, kind) => sum + report.stepsByKind[kind], 0), `one of ${faults.join(', ')} happens`).to.be.greaterThan(0);
     });
   }

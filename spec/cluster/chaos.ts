@@ -522,7 +522,8 @@ class ChaosRun {
     const up = ha.machines.filter((machine) => machine.contending.state !== 'stopped' && machine.sessions.length > 0);
     if (up.length === 0) return;
     const machine = pick(this.random, up);
-    this.log(`ZooKeeper expires the sessions of ${machine.actorIds.master}`);
+    const cutOff = machine.sessions.some((session) => ha.zooKeeper.isPartitioned(session));
+    this.log(`ZooKeeper expires the sessions of ${machine.actorIds.master}${cutOff ? ' not cut off (the others expire on time)' : ''}`);
     for (const session of machine.sessions) ha.zooKeeper.expire(session);
   }
 

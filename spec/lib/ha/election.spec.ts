@@ -101,6 +101,20 @@ describe('lib/ha: ZooKeeper election and detection (simulated server)', () => {
       expect(zk.childrenOf('/mesos')).to.deep.equal([]);
     });
 
+    it('a cut-off session is not expired early: it expires when its timeout has passed (chaos seed 3013 --masters 3)', async () => {
+      const client = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
+      await clock.advance(10);
+      await answered(client.mkdirp('/mesos'));
+      await answered(client.create('/mesos/e_', Buffer.alloc(0), 'ephemeral-sequential'));
+      zk.partition(client);
+      await clock.advance(1_000);
+      zk.expire(client);
+      await clock.advance(1_000);
+      expect(zk.childrenOf('/mesos'), 'before the timeout').to.have.length(1);
+      await clock.advance(SESSION_MS);
+      expect(zk.childrenOf('/mesos'), 'after it').to.deep.equal([]);
+    });
+
     it('a link cut while an answer travels loses the answer, not the change (the ambiguous outcome)', async () => {
       const client = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
       await clock.advance(10);
