@@ -262,15 +262,15 @@ function catchingLogger(caught: string[]): Logger {
     write: (line: string): void => {
       // A registry write the run failed on purpose is logged at error level, as a real one must be: expected
       // here; so is one of a master cut off from ZooKeeper (several masters), until it steps down.
-      if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG) && !line.includes(SIMULATED_WRITE_ERROR) && !line.includes(ZOOKEEPER_LINK_LOST)) caught.push(line.trim());
+      if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG) && !line.includes(SIMULATED_WRITE_ERROR) && !ZOOKEEPER_SESSION_LOST.test(line)) caught.push(line.trim());
     },
   };
   // No wall-clock time, pid or hostname in the lines: a failure's report is the same on every replay.
   return pino({ level: 'warn', base: undefined, timestamp: false }, sink);
 }
 
-/** How a registry write fails when the master's link to ZooKeeper is cut (`ZooKeeperError` CONNECTION_LOSS). */
-const ZOOKEEPER_LINK_LOST = 'registry write failed: zookeeper: CONNECTION_LOSS';
+/** How a registry write fails when the master's link to ZooKeeper is cut, or its session expired (it then steps down). */
+const ZOOKEEPER_SESSION_LOST = /registry write failed: zookeeper: (CONNECTION_LOSS|SESSION_EXPIRED)/;
 
 /** The agent's fatal error when a master registers it under a new id while it has one (it shuts down, as Mesos' agent exits). */
 const AGENT_ID_MISMATCH = 'registered with a different agent id; shutting down';
