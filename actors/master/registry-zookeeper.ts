@@ -35,6 +35,8 @@ import {
 
 /** Largest part a snapshot or log entry is split into (ZooKeeper refuses requests over 1 MB, `jute.maxbuffer`). */
 export const REGISTRY_ZOOKEEPER_PART_BYTES = 512 * 1024;
+/** Reads a master loading the registry keeps outstanding at once on its session (they are pipelined). */
+export const REGISTRY_ZOOKEEPER_MAX_READS_IN_FLIGHT = 64;
 /** The registry's znode under the `--zk` path. */
 export const REGISTRY_ZNODE = 'registry';
 
@@ -87,20 +89,26 @@ export class ZooKeeperRegistryStore implements RegistryStore {
     const meta = this.parseMeta(data);
     this.meta = meta;
     this.version = version;
-    const snapshot = meta.snapshot === null
-      ? { version: REGISTRY_FORMAT_VERSION, agents: [], unreachable: [] } as RegistryData
-      : parseRegistry(await this.readParts(meta.snapshot.name, meta.snapshot.parts), `${this.root}/${meta.snapshot.name}`);
-    const children = await this.client.getChildren(this.root);
-    const batches: LoggedBatch[] = [];
+    const children = meta.seq > (meta.snapshot?.seq ?? 0) ? await this.client.getChildren(this.root) : [];
+    const logged: Array<{ name: string; parts: number }> = [];
     for (let seq = (meta.snapshot?.seq ?? 0) + 1; seq <= meta.seq; seq++) {
       const name = `log-${seq}`;
       const parts = children.map((child) => PART_NAME.exec(child)).find((match) => match !== null && match[1] === name);
       if (parts == null) throw new Error(`registry ${this.root}: logged batch ${seq} is missing`);
-      const text = await this.readParts(name, Number(parts[3]));
-      const batch = parseJournalLine(LoggedBatchSchema, text);
-      if (typeof batch === 'string') throw new Error(`registry ${this.root}: logged batch ${seq} is ${batch}`);
-      batches.push(batch);
+      logged.push({ name, parts: Number(parts[3]) });
     }
+    // Every part is read at once (bounded): a new leader loads the registry while every agent's and
+    // scheduler's detector is reading ZooKeeper too, and one read after another would wait behind
+    // them once per part.
+    const texts = await this.readEntries([...(meta.snapshot === null ? [] : [meta.snapshot]), ...logged]);
+    const snapshot = meta.snapshot === null
+      ? { version: REGISTRY_FORMAT_VERSION, agents: [], unreachable: [] } as RegistryData
+      : parseRegistry(texts.shift() as string, `${this.root}/${meta.snapshot.name}`);
+    const batches = texts.map((text, index) => {
+      const batch = parseJournalLine(LoggedBatchSchema, text);
+      if (typeof batch === 'string') throw new Error(`registry ${this.root}: logged batch ${(meta.snapshot?.seq ?? 0) + index + 1} is ${batch}`);
+      return batch;
+    });
     return { snapshot, batches };
   }
 
@@ -193,12 +201,12 @@ export class ZooKeeperRegistryStore implements RegistryStore {
     return meta;
   }
 
-  private async readParts(name: string, count: number): Promise<string> {
-    const texts: string[] = [];
-    for (let index = 0; index < count; index++) {
-      texts.push((await this.client.getData(`${this.root}/${name}-${index}-of-${count}`)).data.toString('utf8'));
-    }
-    return texts.join('');
+  /** The text of each of `entries` (a snapshot or a logged batch, in parts), read with at most `REGISTRY_ZOOKEEPER_MAX_READS_IN_FLIGHT` requests outstanding. */
+  private async readEntries(entries: ReadonlyArray<{ name: string; parts: number }>): Promise<string[]> {
+    const paths = entries.flatMap(({ name, parts }) => Array.from({ length: parts }, (_, index) => `${this.root}/${name}-${index}-of-${parts}`));
+    const texts = await mapWithin(paths, REGISTRY_ZOOKEEPER_MAX_READS_IN_FLIGHT, async (part) => (await this.client.getData(part)).data.toString('utf8'));
+    let next = 0;
+    return entries.map(({ parts }) => texts.slice(next, (next += parts)).join(''));
   }
 
   /** Removes parts no longer named by the meta node (old snapshots, logs it holds, failed writes'); best effort. */
@@ -219,6 +227,20 @@ export class ZooKeeperRegistryStore implements RegistryStore {
       // Garbage only: the next compaction tries again.
     }
   }
+}
+
+/** `map` over `items`, at most `limit` at a time; the results in the order of `items`. */
+async function mapWithin<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** `text` in parts of at most `REGISTRY_ZOOKEEPER_PART_BYTES` bytes of UTF-8 (at least one part). */

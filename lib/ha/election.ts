@@ -129,10 +129,9 @@ class LeaderWatch {
   }
 
   private async read(path: string): Promise<{ children: string[]; leader: DetectedMaster | undefined; leaderNode: string | undefined }> {
-    await this.client.mkdirp(path);
     // Several passes: the leader may go between listing and reading it.
     for (;;) {
-      const children = await this.client.getChildren(path, () => this.refresh());
+      const children = await this.watchChildren(path);
       const leaderNode = leadingChild(children);
       if (leaderNode === undefined) return { children, leader: undefined, leaderNode: undefined };
       let data: Buffer;
@@ -150,6 +149,21 @@ class LeaderWatch {
       }
       return { children, leader: { pid: info.pid, info }, leaderNode };
     }
+  }
+
+  /**
+   * The children of `path`, watched; the path is created first only if it is missing (no master
+   * has contended yet). Not at every read: creating a node, even one that exists, is a write that
+   * ZooKeeper logs, and every detector reads at once each time the leader changes.
+   */
+  private async watchChildren(path: string): Promise<string[]> {
+    try {
+      return await this.client.getChildren(path, () => this.refresh());
+    } catch (error) {
+      if (!isZooKeeperError(error, 'NO_NODE')) throw error;
+    }
+    await this.client.mkdirp(path);
+    return this.client.getChildren(path, () => this.refresh());
   }
 }
 

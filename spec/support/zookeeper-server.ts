@@ -48,10 +48,17 @@ export interface ZooKeeperServerOptions {
   readonly tickTimeMs?: number;
   /** The largest session timeout it grants. */
   readonly maxSessionTimeoutMs?: number;
+  /**
+   * Connections it accepts from one IP address (`maxClientCnxns`; 0: no limit). Every client
+   * here connects from 127.0.0.1, so a test or bench with many sessions (one per agent) raises it.
+   */
+  readonly maxClientConnectionsPerAddress?: number;
 }
 
 const DEFAULT_TICK_TIME_MS = 200;
 const DEFAULT_MAX_SESSION_TIMEOUT_MS = 10_000;
+/** ZooKeeper's own default `maxClientCnxns`. */
+const DEFAULT_MAX_CLIENT_CONNECTIONS_PER_ADDRESS = 60;
 
 /** Why ZooKeeper tests cannot run here, or undefined if they can. */
 export function zooKeeperSkipReason(): string | undefined {
@@ -191,6 +198,7 @@ export class ZooKeeperServer {
       'clientPortAddress=127.0.0.1',
       `minSessionTimeout=${2 * tickTimeMs}`,
       `maxSessionTimeout=${options.maxSessionTimeoutMs ?? DEFAULT_MAX_SESSION_TIMEOUT_MS}`,
+      `maxClientCnxns=${options.maxClientConnectionsPerAddress ?? DEFAULT_MAX_CLIENT_CONNECTIONS_PER_ADDRESS}`,
       'admin.enableServer=false',
       '4lw.commands.whitelist=srvr,ruok,stat,cons',
       // Snapshots and log preallocation make no difference to a test but cost disk and time.

@@ -106,6 +106,30 @@ describe('actors/master/registry-zookeeper: the registry in ZooKeeper', () => {
     expect((await reading).agents().map((agent) => agent.id)).to.deep.equal(['S1']);
   });
 
+  it('a new master reads the logged batches all at once, not one round trip after another (its load races every detector re-reading ZooKeeper)', async () => {
+    zk = new MemoryZooKeeper(clock, { latencyMs: 1 });
+    const writer = zk.connect(URL, { sessionTimeoutMs: 10_000 });
+    await clock.advance(5);
+    const opening = open(writer);
+    await clock.advance(100);
+    const registry = await opening;
+    for (let index = 0; index < 40; index++) {
+      const admitted = registry.admit({ id: `S${index}`, info: info(`host-${index}`) });
+      await clock.advance(10);
+      await admitted;
+    }
+    expect(zk.childrenOf('/mesos/registry').filter((name) => name.startsWith('log-'))).to.have.length(40);
+    const reader = zk.connect(URL, { sessionTimeoutMs: 10_000 });
+    await clock.advance(5);
+    let loaded: Awaited<ReturnType<ZooKeeperRegistryStore['load']>> | undefined;
+    void new ZooKeeperRegistryStore(reader, '/mesos').load().then((stored) => { loaded = stored; });
+    const startMs = clock.now();
+    while (loaded === undefined && clock.now() - startMs < 1_000) await clock.advance(1);
+    // mkdirp, the meta node, the children, then the 40 batches together: a handful of 1 ms round trips, not 40.
+    expect(clock.now() - startMs).to.be.at.most(10);
+    expect(loaded?.batches.flatMap((batch) => batch.ops.map((op) => (op.type === 'admit' ? op.agent.id : op.type)))).to.deep.equal(Array.from({ length: 40 }, (_, index) => `S${index}`));
+  });
+
   it('splitText: parts of at most the given bytes that join back, never splitting a surrogate pair', () => {
     const text = `${'a'.repeat(10)}é😀${'b'.repeat(7)}😀`;
     const parts = splitText(text, 5);

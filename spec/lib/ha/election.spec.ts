@@ -9,7 +9,7 @@ import {
   type DetectedMaster,
 } from '../../../lib/ha/election';
 import { MemoryZooKeeper } from '../../../lib/ha/memory-zookeeper';
-import { isZooKeeperError, parseZooKeeperUrl, ZooKeeperError } from '../../../lib/ha/zookeeper';
+import { isZooKeeperError, parseZooKeeperUrl, ZooKeeperError, type ZooKeeperConnector } from '../../../lib/ha/zookeeper';
 
 const URL = parseZooKeeperUrl('zk://sim:2181/mesos');
 const SESSION_MS = 10_000;
@@ -203,6 +203,32 @@ describe('lib/ha: ZooKeeper election and detection (simulated server)', () => {
     zk.expire(clientOf(detector));
     await clock.advance(5_000);
     expect(seen).to.deep.equal(['master@127.0.0.1:5050', undefined, 'master@127.0.0.1:5050']);
+  });
+
+  it('a detector creates the masters\' path only when it is missing, not at each read (each create is a write ZooKeeper logs)', async () => {
+    const created: string[] = [];
+    const counting: ZooKeeperConnector = (url, connectOptions) => {
+      const client = zk.connect(url, connectOptions);
+      const mkdirp = client.mkdirp.bind(client);
+      client.mkdirp = (path) => { created.push(path); return mkdirp(path); };
+      return client;
+    };
+    const detector = new ZooKeeperMasterDetector({ ...options(), connect: counting });
+    const seen: Array<string | undefined> = [];
+    detector.onChange((leader) => seen.push(leader?.pid));
+    await clock.advance(100);
+    expect(created).to.deep.equal(['/mesos']); // no master had contended yet
+    const a = contend(5050);
+    await clock.advance(100);
+    const b = contend(5051);
+    await clock.advance(100);
+    await a.contender.withdraw();
+    await clock.advance(100);
+    await b.contender.withdraw();
+    await clock.advance(100);
+    expect(seen).to.deep.equal(['master@127.0.0.1:5050', 'master@127.0.0.1:5051', undefined]);
+    expect(created).to.deep.equal(['/mesos']);
+    await detector.close();
   });
 
   it('a znode that does not hold a MasterInfo leads no one (and is not trusted)', async () => {
