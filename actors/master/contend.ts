@@ -8,7 +8,7 @@
  * candidacy queues behind the other masters: Mesos exits the process instead and relies on a
  * supervisor to restart it; staying up keeps the HTTP endpoints answering with the leader.
  */
-import { dispatch } from '../../lib/actor';
+import { dispatch, UPID } from '../../lib/actor';
 import {
   ZooKeeperMasterContender,
   ZOOKEEPER_RECONNECT_INTERVAL_MS,
@@ -22,7 +22,7 @@ import { VERSION } from '../../lib/version';
 import type { MasterFlags } from './flags';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
-import { StandbyMaster } from './standby';
+import { StandbyMaster, type HeldRegistration } from './standby';
 import { DEFAULT_MASTER_ACTOR_IDS, startMaster, type MasterActorIds, type MasterHandle } from './start';
 
 /** Where a contending master stands. */
@@ -133,7 +133,12 @@ export class ContendingMaster {
       const standby = this.standby;
       if (standby !== undefined) void dispatch(standby, (actor) => actor.leaderChanged(leader)).catch(() => undefined);
     });
-    contender.onElected(() => this.enqueue(() => this.elected(contender, info)));
+    contender.onElected(() => {
+      // At once, not in turn: agents and schedulers see the same election and register right
+      // away; what reaches the standby from now on is held for the master it is about to start.
+      this.standby?.hold();
+      this.enqueue(() => this.elected(contender, info));
+    });
     contender.onLost((reason) => this.enqueue(() => this.lost(contender, reason)));
   }
 
@@ -168,6 +173,7 @@ export class ContendingMaster {
       host.logger.error({ error: error.message }, 'another master took the registry over; stepping down');
       void contender.withdraw();
     };
+    const held = this.standby === undefined ? [] : await dispatch(this.standby, (actor) => actor.release()).catch((): HeldRegistration[] => []);
     await this.stopStandby();
     const leading = await startMaster({ flags, host, registry, masterId: info.id, actorIds: this.actorIds,
       leading: () => contender.surelyLeading(host.clock.now()),
@@ -178,6 +184,11 @@ export class ContendingMaster {
       return;
     }
     this.leading = leading;
+    // What came while it recovered, as if it had just arrived (each body was checked when held).
+    for (const message of held) {
+      const from = UPID.tryParse(message.from);
+      if (from !== undefined) host.inject(from, leading.pid, message.name, message.body);
+    }
     this.setState('leading');
     host.logger.info({ masterId: info.id, recoveredAgents: registry.agents().length }, 'leading: the master is running');
   }

@@ -15,6 +15,22 @@ import { renderMasterInfo } from './http';
 
 /** Senders a standby names in its log when it drops their messages (the rest are logged at debug). */
 export const MAX_STANDBY_LOGGED_SENDERS = 1_000;
+/** Registrations an elected master holds while it recovers (one per sender and kind; beyond this they are dropped, and retried by their senders). */
+export const MAX_HELD_REGISTRATIONS = 50_000;
+
+/**
+ * What a master elected but still recovering holds for the master it is about to start: the
+ * registrations of the agents and schedulers that already follow it. Anything else from before
+ * the master runs (updates, pongs, calls) is dropped: their senders re-send once registered.
+ */
+const HELD_WHILE_RECOVERING = [Messages.RegisterAgent, Messages.ReregisterAgent, Messages.RegisterFramework, Messages.ReregisterFramework] as const;
+
+/** A registration held for the starting master, its body checked. */
+export interface HeldRegistration {
+  readonly from: string;
+  readonly name: string;
+  readonly body: unknown;
+}
 
 /** What agents and schedulers send a master; a standby drops each of them. */
 const MASTER_BOUND_MESSAGES = [
@@ -35,6 +51,8 @@ const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks'] as const;
 export class StandbyMaster extends Actor {
   private leader: DetectedMaster | undefined;
   private readonly loggedSenders = new Set<string>();
+  /** While elected and recovering: the registrations to hand to the master (by sender and kind: the latest). */
+  private held: Map<string, HeldRegistration> | undefined;
   private readonly startTimeMs: number;
 
   /** @param pid this master's own pid text; @param hostname what it advertises */
@@ -43,7 +61,7 @@ export class StandbyMaster extends Actor {
     super(actorId);
     this.startTimeMs = nowMs;
     // By name: the bodies are not read, so they need no checking.
-    for (const type of MASTER_BOUND_MESSAGES) this.install(type.name, (from) => this.notLeading(from.toString(), type.name));
+    for (const type of MASTER_BOUND_MESSAGES) this.install(type.name, (from, body) => this.notLeading(from.toString(), type.name, body));
     this.route('/state', () => ({ status: 200, body: this.state() }));
     this.route('/state.json', () => ({ status: 200, body: this.state() }));
     this.route('/health', () => ({ status: 200, body: '' }));
@@ -56,12 +74,44 @@ export class StandbyMaster extends Actor {
     this.leader = leader;
   }
 
-  private notLeading(from: string, name: string): void {
+  /** This master was elected and recovers: from now on registrations are held for it (`release`). */
+  hold(): void {
+    this.held ??= new Map();
+  }
+
+  /** The registrations held since `hold`, oldest first; holding stops. */
+  release(): HeldRegistration[] {
+    const held = [...(this.held?.values() ?? [])];
+    this.held = undefined;
+    return held;
+  }
+
+  private notLeading(from: string, name: string, body: unknown): void {
+    if (this.held !== undefined && this.holdRegistration(from, name, body)) return;
     const first = !this.loggedSenders.has(from) && this.loggedSenders.size < MAX_STANDBY_LOGGED_SENDERS;
     if (first) this.loggedSenders.add(from);
     const details = { from, name, leader: this.leader?.pid };
     if (first) this.log.info(details, 'dropping a message: this master is not the leader');
     else this.log.debug(details, 'dropping a message: this master is not the leader');
+  }
+
+  /** Keeps a registration for the starting master, if it is one and its body is valid; true if kept. */
+  private holdRegistration(from: string, name: string, body: unknown): boolean {
+    const type = HELD_WHILE_RECOVERING.find((candidate) => candidate.name === name);
+    const held = this.held;
+    if (type === undefined || held === undefined) return false;
+    const key = `${name} ${from}`;
+    if (!held.has(key) && held.size >= MAX_HELD_REGISTRATIONS) return false;
+    let checked: unknown;
+    try {
+      checked = type.validate(body);
+    } catch (error) {
+      this.log.warn({ from, name, error: (error as Error).message }, 'dropping an invalid registration');
+      return true;
+    }
+    held.delete(key); // the latest last: a retry moves to the end
+    held.set(key, { from, name, body: checked });
+    return true;
   }
 
   /** 307 to the leader (Mesos: protocol-relative `//host:port`), 503 when none leads. */

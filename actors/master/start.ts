@@ -69,7 +69,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     ...(options.masterId !== undefined ? { masterId: options.masterId } : {}),
     ...(options.leading !== undefined ? { leading: options.leading } : {}),
   });
-  await allocator.initialize({
+  const initialized = allocator.initialize({
     allocationIntervalMs: flags.allocationIntervalMs,
     checkInvariants: flags.checkAllocatorInvariants ?? false,
     offerCallback: (offers) => {
@@ -78,7 +78,11 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
       });
     },
   });
+  // Spawned at once (the allocator handles its initialization before anything the master asks):
+  // a contending master's address has no actor between its standby and this master, and what
+  // arrives then is lost.
   const pid = host.spawn(master);
+  await initialized;
   const metrics = new MetricsProcess(master, allocator, ids.metrics);
   host.spawn(metrics);
   const stop = async (): Promise<void> => {
