@@ -263,6 +263,9 @@ export class FrameworkModel {
    */
   private lostViolation(taskId: string, settled: Observation | undefined, next: Observation): string | undefined {
     if (this.partitionAware || settled?.state !== 'TASK_LOST' || next.state === 'TASK_LOST' || isAgentReregistration(next)) return undefined;
+    // The master's news of the comeback may itself say TASK_LOST: a restarted agent that could not
+    // take the task's executor back reports it lost, then replays its stream (seed 7189 --masters 3 --agent-recovery).
+    if (isAgentReregistration(settled)) return undefined;
     // The master's news of the comeback is sent once, unreliably: a framework that was away may have missed it.
     if (this.mayHaveMissedSince(taskId, settled.atMs) || this.masterRestartedSince(settled.atMs)) return undefined;
     return `${next.state} (${next.reason ?? 'no reason'}, ${next.source ?? 'no source'}) after TASK_LOST, to a framework that is not partition-aware`;

@@ -41,6 +41,7 @@ import type { Cluster } from './simulation';
 const RenderedResourcesSchema = z.record(z.string(), z.union([z.number(), z.string()]));
 const MasterTaskSchema = z.object({
   id: z.string(), framework_id: z.string(), slave_id: z.string(), state: TaskStateSchema, resources: RenderedResourcesSchema,
+  executor_id: z.string().optional(),
   statuses: z.array(z.object({ state: TaskStateSchema, timestamp: z.number(), source: z.string().optional(), reason: z.string().optional() })),
 });
 const MasterOfferSchema = z.object({ id: z.string(), framework_id: z.string(), slave_id: z.string(), resources: RenderedResourcesSchema });
@@ -96,6 +97,8 @@ export interface ExecutorSnapshot {
   /** A framework's own executor (the master tracks those), not the agent's command executor. */
   readonly custom: boolean;
   readonly runningTaskIds: readonly string[];
+  /** Its link to its agent broke and, its framework checkpointing, it waits for the agent to reconnect (ignoring what it is sent meanwhile). */
+  readonly waitingForAgent?: boolean;
 }
 
 /** Everything the invariants read. */
@@ -138,7 +141,7 @@ export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<s
   const agents = await Promise.all(live.map(readAgentState));
   const executors = cluster.launcher.executors().map(({ executor, launch }) => ({
     agentPid: launch.agentPid, agentId: launch.agentId, frameworkId: launch.frameworkId, executorId: launch.executorId,
-    custom: !launch.commandExecutor, runningTaskIds: executor.runningTaskIds(),
+    custom: !launch.commandExecutor, runningTaskIds: executor.runningTaskIds(), waitingForAgent: executor.isWaitingForAgent(),
   }));
   const registry = {
     admitted: cluster.master.registry.agents().map((agent) => agent.id),

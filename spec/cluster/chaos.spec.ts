@@ -331,6 +331,11 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     { seed: 281, steps: 300, registryFaults: true, faults: ['crashAgent', 'drop'], masters: 3, agentRecovery: true, what: 'a re-registering executor that was never sent a task is shut down' },
     // Before, the simulated server expired a cut-off leader's session at once, and another master led before it could notice.
     { seed: 3_013, steps: 300, registryFaults: true, faults: ['slowRegistry'], masters: 3, agentRecovery: true, what: "a cut-off session expires when its timeout has passed, not sooner (the simulated server's bug)" },
+    // The model's: a restarted agent that could not take an executor back reports its task TASK_LOST, the master's
+    // comeback news says so, and the agent then replays the task's unacknowledged stream (RUNNING, then LOST).
+    { seed: 7_189, steps: 300, registryFaults: true, faults: ['crashAgent'], masters: 3, agentRecovery: true, what: 'after the news that its agent came back, a task\'s stream may resume, even when the news itself said TASK_LOST' },
+    // The model's: a task sent to an executor whose agent link broke waits, ignored, as in Mesos, until the executor's recovery timeout.
+    { seed: 7_074, steps: 300, registryFaults: true, faults: ['drop'], masters: 3, agentRecovery: true, what: 'a task sent to an executor waiting for its agent to reconnect is not stuck for the staging bound' },
   ];
   for (const { seed, steps, registryFaults, faults, what, masters, agentRecovery } of REGRESSION_SEEDS) {
     it(`${what} (seed ${seed}${masters !== undefined ? `, ${masters} masters` : ''}${agentRecovery === true ? ', recovering agents' : ''})`, async () => {

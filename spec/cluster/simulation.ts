@@ -67,6 +67,11 @@ export class SimulatedExecutor extends Executor {
   /** Tasks running, by id, with the timer that ends them. */
   private readonly running = new Map<string, { cancel(): void } | undefined>();
 
+  /** Whether it waits for its agent to reconnect (a checkpointing framework's executor whose agent link broke). */
+  isWaitingForAgent(): boolean {
+    return this.waitingForAgent;
+  }
+
   /** Ids of the tasks it runs now (what a `ps` on the machine would show). */
   runningTaskIds(): string[] {
     return [...this.running.keys()];
