@@ -205,6 +205,10 @@ export class ContendingMaster {
     // It knows it does not lead; who does, its next candidacy reads. Meanwhile its standby must
     // not name it leader (clients following `leader` would come back here; /redirect would say 503).
     if (this.leader?.pid === `${this.actorIds.master}@${this.options.host.address}`) this.leader = undefined;
+    // A standby still there (the election failed before its master started) holds nothing more:
+    // what it held was for a master that will not run, and must not reach a later one.
+    this.standby?.release();
+    this.standby?.leaderChanged(this.leader);
     this.spawnStandby();
     this.setState('standby');
     this.options.host.clock.setTimer(ZOOKEEPER_RECONNECT_INTERVAL_MS, () => this.contend());
