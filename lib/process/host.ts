@@ -21,6 +21,13 @@ export const DRAIN_BUDGET = 50_000;
 export const UPID_CACHE_LIMIT = 10_000;
 /** While decoding a frame, run mailboxes after this many envelopes (keeps decoded objects short-lived). */
 export const RECEIVE_DRAIN_EVERY = 64;
+/** Forged-sender drops logged per peer in full; after that, one line every `FORGED_SENDER_LOG_EVERY`, with the count. */
+export const FORGED_SENDER_LOGS_PER_PEER = 5;
+export const FORGED_SENDER_LOG_EVERY = 1_000;
+/** Peers whose forged-sender drops are counted apart (beyond this, they share one count). */
+export const MAX_FORGED_SENDER_PEERS = 1_000;
+/** Longest peer-controlled text put in a log line. */
+export const MAX_LOGGED_PEER_TEXT = 200;
 /** Reserved message names the hosts use to carry links between them. */
 const LINK_MESSAGE = '__link__';
 const EXITED_MESSAGE = '__exited__';
@@ -95,6 +102,9 @@ export class ActorHost {
   private lastFromPid: UPID | undefined;
   private lastToText = '';
   private lastToPid: UPID | undefined;
+  /** Forged-sender drops, in all and per peer (see `forgedSender`). */
+  private forgedSenders = 0;
+  private readonly forgedByPeer = new Map<string, number>();
   private readonly idCounters = new Map<string, number>();
   private readonly nanoid: () => string;
   private server: http.Server | undefined;
@@ -635,12 +645,33 @@ export class ActorHost {
       return;
     }
     if (to.address !== this.address) {
-      this.logger.warn({ peer: address, to: envelope.to }, 'dropping envelope addressed to another host');
+      this.logger.warn({ peer: address, to: truncated(envelope.to) }, 'dropping envelope addressed to another host');
       return;
     }
+    // A sender is bound to the link its message came over: a peer speaks only for actors of its own host
+    // (its exits and link requests too), never in another host's name.
+    if (from.address !== address) return this.forgedSender(address, envelope);
     if (envelope.name === LINK_MESSAGE) return this.remoteLinked(from, to);
     if (envelope.name === EXITED_MESSAGE) return this.remoteExited(from);
     this.deliverLocal(from, to, envelope.name, envelope.body, true);
+  }
+
+  /** Drops a message whose `from` names another host than the link's peer: counted, logged (rate-limited per peer). */
+  private forgedSender(address: string, envelope: WireEnvelope): void {
+    this.forgedSenders++;
+    const key = this.forgedByPeer.has(address) || this.forgedByPeer.size < MAX_FORGED_SENDER_PEERS ? address : '(other peers)';
+    const count = (this.forgedByPeer.get(key) ?? 0) + 1;
+    this.forgedByPeer.set(key, count);
+    if (count > FORGED_SENDER_LOGS_PER_PEER && count % FORGED_SENDER_LOG_EVERY !== 0) return;
+    this.logger.warn(
+      { peer: address, from: truncated(envelope.from), to: truncated(envelope.to), name: truncated(envelope.name), droppedFromPeer: count },
+      "dropping a message whose sender is not on the link's host (a forged sender)",
+    );
+  }
+
+  /** Messages dropped because their `from` named another host than the link they came over. */
+  get forgedSenderDrops(): number {
+    return this.forgedSenders;
   }
 
   // ---- links between actors -----------------------------------------------------------------
@@ -787,4 +818,9 @@ function splitAddress(address: string): [string, number] {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Peer-controlled text cut to `MAX_LOGGED_PEER_TEXT` characters for a log line. */
+function truncated(text: string): string {
+  return text.length <= MAX_LOGGED_PEER_TEXT ? text : `${text.slice(0, MAX_LOGGED_PEER_TEXT)}… (${text.length} chars)`;
 }

@@ -82,6 +82,42 @@ describe('bad input to a host', () => {
     socket.close();
   });
 
+  describe('a sender is bound to its link (issue 9)', () => {
+    it("drops a message whose sender names another host than the link's peer: counted, logged, nothing delivered; the real sender still gets through", async () => {
+      const socket = await rawPeer(host);
+      // The raw peer says it is 127.0.0.1:1, and speaks in the name of `sender` on `other`.
+      socket.send(packr.pack({ from: sender.self().toString(), to: receiver.self().toString(), name: 'Ok', body: 'forged' }), { binary: true });
+      await eventually(() => captured.find('forged sender').length > 0, 5000, 'the log');
+      expect(receiver.count('Ok')).to.equal(0);
+      expect(host.forgedSenderDrops).to.equal(1);
+      await stillServing();
+      expect(receiver.received.map((message) => message.body)).to.deep.equal([1]);
+      socket.close();
+    });
+
+    it("drops a forged exit: an actor linked to the victim does not hear it exit", async () => {
+      const watcher = new Probe('watcher');
+      host.spawn(watcher);
+      watcher.watch(sender.self());
+      await stillServing(); // the link is up and the watch registered
+      const socket = await rawPeer(host);
+      socket.send(packr.pack({ from: sender.self().toString(), to: watcher.self().toString(), name: '__exited__', body: null }), { binary: true });
+      await eventually(() => host.forgedSenderDrops === 1, 5000, 'the drop');
+      expect(watcher.exits).to.deep.equal([]);
+      socket.close();
+    });
+
+    it('logs the first drops from one peer in full, then one line in a thousand, with the count', async () => {
+      const socket = await rawPeer(host);
+      const forged = packr.pack({ from: sender.self().toString(), to: receiver.self().toString(), name: 'Ok', body: 'x' });
+      for (let index = 0; index < 1_000; index++) socket.send(forged, { binary: true });
+      await eventually(() => host.forgedSenderDrops === 1_000, 10_000, 'every drop counted');
+      expect(captured.find('forged sender')).to.have.length(6);
+      await stillServing();
+      socket.close();
+    });
+  });
+
   it('drops text frames with a logged reason', async () => {
     const socket = await rawPeer(host);
     socket.send('hello');
