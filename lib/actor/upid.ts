@@ -1,3 +1,6 @@
+/** Longest UPID text accepted (`id@host:port`): a peer's UPIDs are bounded like every string it sends. */
+export const MAX_UPID_LENGTH = 1_024;
+
 /**
  * UPID: the address of an actor, `id@host:port` (libprocess' process id).
  *
@@ -31,6 +34,7 @@ export class UPID {
   /** Parses `id@host:port`; throws an `InvalidUPIDError` naming the bad part. */
   static parse(text: string): UPID {
     if (typeof text !== 'string') throw new InvalidUPIDError(String(text), 'not a string');
+    if (text.length > MAX_UPID_LENGTH) throw new InvalidUPIDError(`${text.slice(0, 64)}…`, `longer than ${MAX_UPID_LENGTH} characters`);
     const at = text.indexOf('@');
     if (at < 0) throw new InvalidUPIDError(text, "missing '@'");
     const colon = text.lastIndexOf(':');

@@ -10,6 +10,8 @@ export interface WireEnvelope {
 
 /** Largest single encoded message; a bigger one is refused at `send` with a logged reason. */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+/** Longest message name in an envelope (names are protocol words like `StatusUpdate`). */
+export const MAX_MESSAGE_NAME_LENGTH = 256;
 /** Largest WebSocket frame (one or more coalesced messages) a host sends or accepts. */
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
@@ -43,6 +45,7 @@ export function checkEnvelope(value: unknown): WireEnvelope | string {
   if (typeof envelope.from !== 'string') return "envelope field 'from' is missing or not a string";
   if (typeof envelope.to !== 'string') return "envelope field 'to' is missing or not a string";
   if (typeof envelope.name !== 'string') return "envelope field 'name' is missing or not a string";
+  if (envelope.name.length > MAX_MESSAGE_NAME_LENGTH) return `envelope field 'name' is longer than ${MAX_MESSAGE_NAME_LENGTH} characters`;
   if (envelope.body === undefined && !('body' in envelope)) return "envelope field 'body' is missing";
   return envelope as unknown as WireEnvelope;
 }

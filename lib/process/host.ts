@@ -531,7 +531,7 @@ export class ActorHost {
   private handleMessage(actor: Actor, event: MailboxEvent): void {
     const handler = actor.runtime.handlers.get(event.name);
     if (handler === undefined) {
-      this.logger.warn({ actor: actor.id, name: event.name, from: event.from?.toString() }, 'dropping message: no handler installed');
+      this.logger.warn({ actor: actor.id, name: truncated(event.name), from: event.from?.toString() }, 'dropping message: no handler installed');
       return;
     }
     let body = event.body;
@@ -539,7 +539,7 @@ export class ActorHost {
       try {
         body = handler.validate(body);
       } catch (error) {
-        this.logger.warn({ actor: actor.id, name: event.name, from: event.from?.toString(), error: describe(error) }, 'dropping message: invalid body');
+        this.logger.warn({ actor: actor.id, name: truncated(event.name), from: event.from?.toString(), error: truncated(describe(error)) }, 'dropping message: invalid body');
         Actor.callInvalidMessage(actor, event.from as UPID, event.name, describe(error));
         return;
       }
@@ -641,7 +641,7 @@ export class ActorHost {
       this.lastToPid = to;
     }
     if (!from || !to) {
-      this.logger.warn({ peer: address, from: envelope.from, to: envelope.to }, 'dropping envelope: bad UPID');
+      this.logger.warn({ peer: address, from: truncated(envelope.from), to: truncated(envelope.to) }, 'dropping envelope: bad UPID');
       return;
     }
     if (to.address !== this.address) {

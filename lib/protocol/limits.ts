@@ -18,3 +18,12 @@ export const DEFAULT_REFUSE_SECONDS = 5;
 
 /** Statuses kept per task, the oldest dropped first, so a task that flaps does not grow without bound. */
 export const MAX_STATUSES_PER_TASK = 100;
+
+/** Longest framework or task name. */
+export const MAX_NAME_LENGTH = 1_024;
+/** Longest host name (DNS: 253 characters, plus room for a trailing dot). */
+export const MAX_HOSTNAME_LENGTH = 255;
+/** Longest role, user, principal, version, reason, uuid, address or attribute. */
+export const MAX_SHORT_TEXT_LENGTH = 1_024;
+/** Longest status update message (an executor's words about a task). */
+export const MAX_STATUS_MESSAGE_LENGTH = 64 * 1024;

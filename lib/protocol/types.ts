@@ -8,17 +8,27 @@
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
+import { MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 
-const id = z.string().min(1, 'must be a non-empty string');
+/** Roles, users, principals, versions, reasons, uuids, addresses, attribute names. */
+const shortText = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
+/**
+ * Every string a peer sends is bounded at the boundary (issue 9). Ids get the short-text bound,
+ * not `MAX_ID_LENGTH`: a task id a little too long is answered by launch validation (TASK_ERROR
+ * naming the rule), not dropped with its whole message.
+ */
+const id = z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
+const name = z.string().max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`);
+const hostname = z.string().max(MAX_HOSTNAME_LENGTH, `must be at most ${MAX_HOSTNAME_LENGTH} characters`);
 
 /** Mesos JSON resources; checked structurally here, semantically by `Resources.fromJSON`. */
 export const ResourceListSchema: z.ZodType<ResourceJSON[]> = z.array(
-  z.object({ name: z.string(), type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough(),
+  z.object({ name: shortText, type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough(),
 ) as unknown as z.ZodType<ResourceJSON[]>;
 export type ResourceList = ResourceJSON[];
 
 /** Agent attributes, e.g. `{rack: 'r1', zone: 'z2', level: 3}` (from `--attributes "rack:r1;zone:z2;level:3"`). */
-export const AttributesSchema = z.record(z.string(), z.union([z.string(), z.number()]));
+export const AttributesSchema = z.record(shortText, z.union([shortText, z.number()]));
 export type Attributes = z.infer<typeof AttributesSchema>;
 
 export const FrameworkCapabilitySchema = z.enum(['MULTI_ROLE', 'GPU_RESOURCES', 'PARTITION_AWARE', 'TASK_KILLING_STATE', 'REVOCABLE_RESOURCES', 'SHARED_RESOURCES', 'REGION_AWARE', 'RESERVATION_REFINEMENT']);
@@ -28,17 +38,17 @@ export type FrameworkCapability = z.infer<typeof FrameworkCapabilitySchema>;
 export const FrameworkInfoSchema = z.object({
   /** Assigned by the master (`<masterId>-<n>`); set when re-registering. */
   id: id.optional(),
-  name: z.string(),
+  name,
   /** OS user tasks run as (informational here: tasks run as the agent's user). */
-  user: z.string(),
+  user: shortText,
   /** Roles to be offered resources for; default `['*']`. */
-  roles: z.array(z.string()).optional(),
+  roles: z.array(shortText).optional(),
   /** Seconds the master keeps a disconnected framework's tasks before tearing it down (Mesos default 0). */
   failoverTimeout: z.number().nonnegative().optional(),
   checkpoint: z.boolean().optional(),
-  hostname: z.string().optional(),
-  principal: z.string().optional(),
-  webuiUrl: z.string().optional(),
+  hostname: hostname.optional(),
+  principal: shortText.optional(),
+  webuiUrl: z.string().max(MAX_NAME_LENGTH).optional(),
   capabilities: z.array(FrameworkCapabilitySchema).optional(),
 });
 export type FrameworkInfo = z.infer<typeof FrameworkInfoSchema>;
@@ -74,12 +84,12 @@ export type CommandInfo = z.infer<typeof CommandInfoSchema>;
 /** A custom executor: a command the agent starts once per executor id, which then runs tasks. */
 export const ExecutorInfoSchema = z.object({
   /** Checked by the master's task validation (a bad one gets TASK_ERROR), not at the wire. */
-  executorId: z.string(),
+  executorId: shortText,
   frameworkId: id.optional(),
   command: CommandInfoSchema,
   resources: ResourceListSchema.optional(),
-  name: z.string().optional(),
-  source: z.string().optional(),
+  name: name.optional(),
+  source: shortText.optional(),
 });
 export type ExecutorInfo = z.infer<typeof ExecutorInfoSchema>;
 
@@ -88,9 +98,9 @@ export type KillPolicy = z.infer<typeof KillPolicySchema>;
 
 /** A task to launch: exactly one of `command` (the built-in command executor) or `executor`. */
 export const TaskInfoSchema = z.object({
-  name: z.string(),
+  name,
   /** Checked by the master's task validation, so that a bad id is answered with TASK_ERROR rather than the whole call dropped. */
-  taskId: z.string(),
+  taskId: shortText,
   agentId: id,
   resources: ResourceListSchema,
   command: CommandInfoSchema.optional(),
@@ -125,19 +135,19 @@ export type StatusSource = z.infer<typeof StatusSourceSchema>;
 
 /** A task's status as reported by its executor, the agent or the master. */
 export const TaskStatusSchema = z.object({
-  taskId: id,
+  taskId: shortText,
   state: TaskStateSchema,
-  message: z.string().optional(),
+  message: z.string().max(MAX_STATUS_MESSAGE_LENGTH, `must be at most ${MAX_STATUS_MESSAGE_LENGTH} characters`).optional(),
   source: StatusSourceSchema.optional(),
   /** Mesos' `TaskStatus.Reason` name, e.g. `REASON_COMMAND_EXECUTOR_FAILED`, `REASON_AGENT_REMOVED`. */
-  reason: z.string().optional(),
+  reason: shortText.optional(),
   data: z.string().optional(),
   agentId: id.optional(),
   executorId: id.optional(),
   /** Seconds since the epoch. */
   timestamp: z.number().optional(),
   /** Set on updates that need an acknowledgement; reconciliation answers carry none. */
-  uuid: z.string().optional(),
+  uuid: shortText.optional(),
   healthy: z.boolean().optional(),
 });
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
@@ -151,7 +161,7 @@ export const StatusUpdateSchema = z.object({
   /** Seconds since the epoch. */
   timestamp: z.number(),
   /** Unique per update; acknowledgements name it. Absent for updates that need no ack. */
-  uuid: z.string().optional(),
+  uuid: shortText.optional(),
   /**
    * The task's latest state at the agent when it forwarded this update (Mesos' `latest_state`):
    * the agent forwards one unacknowledged update per task at a time, so the task may be further
@@ -163,8 +173,8 @@ export type StatusUpdate = z.infer<typeof StatusUpdateSchema>;
 
 /** A task as the master and agent track it (Mesos' `Task`). */
 export const TaskSchema = z.object({
-  name: z.string(),
-  taskId: id,
+  name,
+  taskId: shortText,
   frameworkId: id,
   executorId: id.optional(),
   agentId: id,
@@ -173,9 +183,9 @@ export const TaskSchema = z.object({
   statuses: z.array(TaskStatusSchema).optional(),
   /** Latest state the framework has acknowledged (or been sent). */
   statusUpdateState: TaskStateSchema.optional(),
-  statusUpdateUuid: z.string().optional(),
+  statusUpdateUuid: shortText.optional(),
   command: CommandInfoSchema.optional(),
-  role: z.string().optional(),
+  role: shortText.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
@@ -183,7 +193,7 @@ export type Task = z.infer<typeof TaskSchema>;
 export const AgentInfoSchema = z.object({
   /** Assigned by the master (`<masterId>-S<n>`); set when re-registering. */
   id: id.optional(),
-  hostname: z.string(),
+  hostname,
   port: z.number().int().min(0).max(65535),
   resources: ResourceListSchema,
   attributes: AttributesSchema.optional(),
@@ -193,11 +203,11 @@ export type AgentInfo = z.infer<typeof AgentInfoSchema>;
 /** Who the master is (sent to frameworks and agents, and shown in /master/state). */
 export const MasterInfoSchema = z.object({
   id: id,
-  ip: z.string(),
+  ip: shortText,
   port: z.number().int(),
-  pid: z.string(),
-  hostname: z.string(),
-  version: z.string(),
+  pid: shortText,
+  hostname,
+  version: shortText,
 });
 export type MasterInfo = z.infer<typeof MasterInfoSchema>;
 
@@ -206,13 +216,13 @@ export const OfferSchema = z.object({
   id: id,
   frameworkId: id,
   agentId: id,
-  hostname: z.string(),
+  hostname,
   resources: ResourceListSchema,
   attributes: AttributesSchema.optional(),
   /** The role the offer was allocated to. */
-  allocationRole: z.string(),
+  allocationRole: shortText,
   /** Executors of this framework already running on the agent. */
-  executorIds: z.array(z.string()).optional(),
+  executorIds: z.array(shortText).optional(),
 });
 export type Offer = z.infer<typeof OfferSchema>;
 
@@ -234,10 +244,10 @@ export type Operation = z.infer<typeof OperationSchema>;
 /** An executor an agent runs, as it reports it when re-registering. */
 export const ExecutorStateSchema = z.object({
   frameworkId: id,
-  executorId: id,
+  executorId: shortText,
   info: ExecutorInfoSchema.optional(),
   /** The role its resources were allocated to (a multi-role framework's executor keeps it across a master restart). */
-  role: z.string().optional(),
+  role: shortText.optional(),
 });
 export type ExecutorState = z.infer<typeof ExecutorStateSchema>;
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, type Offer, type StatusUpdate } from '../../../lib/protocol';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_HOSTNAME_LENGTH, type Offer, type StatusUpdate } from '../../../lib/protocol';
 import {
   agentInfo, agentUpdate, all, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, masterState, metricsOf, offersOf,
   registerAgent, registerFramework, reportedTask, startHarness, statesOf, updatesOf, type Harness,
@@ -28,6 +28,19 @@ describe('actors/master: agents', () => {
       const [slave] = slaves(await masterState(harness));
       expect(slave).to.include({ id: agent.agentId, hostname: 'agent.local', port: 5051, active: true });
       expect(slave?.resources).to.deep.equal({ cpus: 2, gpus: 0, mem: 1024, disk: 0 });
+    });
+
+    it('refuses at the boundary an agent whose host name is longer than MAX_HOSTNAME_LENGTH, naming the limit; nothing is admitted (issue 9)', async () => {
+      const harness = await startHarness();
+      const probe = new FakeAgent('agent-long-name');
+      harness.host.spawn(probe);
+      probe.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:1;mem:512', 'h'.repeat(10_000)), version: '0.1.0' });
+      await harness.clock.settle();
+      expect(last(probe, 'AgentRegistered')).to.equal(undefined);
+      expect(harness.handle.registry.agents()).to.deep.equal([]);
+      const logged = harness.captured.find('invalid body');
+      expect(logged).to.have.length(1);
+      expect(JSON.stringify(logged[0])).to.match(new RegExp(`at most ${MAX_HOSTNAME_LENGTH} characters`));
     });
 
     it('a retried RegisterAgent from the same pid, pending or done, does not create a second agent', async () => {

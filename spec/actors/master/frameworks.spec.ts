@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { MAX_NAME_LENGTH } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import { Probe } from '../../support/runtime';
 import {
@@ -10,6 +11,18 @@ describe('actors/master: frameworks', () => {
   afterEach(cleanUp);
 
   describe('registration', () => {
+    it('answers a registration whose name is longer than MAX_NAME_LENGTH with a FrameworkError naming the limit; no framework is added (issue 9)', async () => {
+      const harness = await startHarness();
+      const probe = new Probe('scheduler-long-name', FRAMEWORK_MESSAGES);
+      harness.host.spawn(probe);
+      probe.post(harness.masterPid, 'RegisterFramework', { framework: { name: 'n'.repeat(MAX_NAME_LENGTH + 1), user: 'u' } });
+      await harness.clock.settle();
+      const error = last(probe, 'FrameworkError')?.body as { message: string } | undefined;
+      expect(error?.message).to.match(new RegExp(`Invalid RegisterFramework call: .*at most ${MAX_NAME_LENGTH} characters`));
+      expect(last(probe, 'FrameworkRegistered')).to.equal(undefined);
+      expect((await masterState(harness)).frameworks).to.deep.equal([]);
+    });
+
     it('assigns ids <masterId>-0000, -0001, ... and replies FrameworkRegistered with the MasterInfo', async () => {
       const harness = await startHarness();
       const first = await registerFramework(harness);

@@ -63,6 +63,8 @@ describe('bad input to a host', () => {
     ['an envelope missing its name', () => packr.pack({ from: 'a@127.0.0.1:1', to: 'receiver@127.0.0.1:1', body: 1 }), "field 'name' is missing"],
     ['an envelope missing its body', () => packr.pack({ from: 'a@127.0.0.1:1', to: 'receiver@127.0.0.1:1', name: 'Ok' }), "field 'body' is missing"],
     ['an envelope with a bad UPID', () => packr.pack({ from: 'nobody', to: 'receiver@127.0.0.1:1', name: 'Ok', body: 1 }), 'bad UPID'],
+    ['an envelope whose UPID is longer than MAX_UPID_LENGTH', () => packr.pack({ from: `${'a'.repeat(5_000)}@127.0.0.1:1`, to: 'receiver@127.0.0.1:1', name: 'Ok', body: 1 }), 'bad UPID'],
+    ['an envelope whose name is longer than MAX_MESSAGE_NAME_LENGTH', () => packr.pack({ from: 'a@127.0.0.1:1', to: 'receiver@127.0.0.1:1', name: 'N'.repeat(5_000), body: 1 }), 'longer than 256 characters'],
   ];
   for (const [what, frame, reason] of frames) {
     it(`drops ${what} with a logged reason and stays up`, async () => {
