@@ -8,7 +8,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
 import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse, type HttpRequest, type HttpResponse } from './http';
-import { LINK_PATH, LinkManager, type LinkOptions } from './links';
+import { LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { Prng, randomSeed } from './prng';
 import { Queue } from './queue';
 import { TRACE_FORMAT_VERSION, TraceRecorder, type TraceEvent, type TraceRunBody, type TraceRunName } from './trace';
@@ -750,6 +750,11 @@ export class ActorHost {
 
   private async routeHttp(request: http.IncomingMessage): Promise<HttpResponse> {
     const url = request.url ?? '/';
+    if (url.split('?')[0] === LINK_VERIFY_PATH && this.links !== undefined) {
+      request.resume();
+      const query = Object.fromEntries(new URL(url, 'http://host').searchParams);
+      return { status: this.links.confirmDial(query), body: '' };
+    }
     const target = splitActorPath(url);
     const actor = target ? this.actors.get(target.actorId) : undefined;
     const handler = target && actor ? actor.runtime.routes.get(target.path) : undefined;

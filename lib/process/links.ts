@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -12,6 +14,17 @@ export const LINK_PATH = '/__actors__/link';
 export const HOST_HEADER = 'x-actor-host';
 /** Header carrying a host's incarnation (random per process start), to tell a restarted peer from a duplicate dial. */
 export const INCARNATION_HEADER = 'x-actor-incarnation';
+/** Header carrying a dial's nonce, which the dialer confirms when the acceptor asks (`LINK_VERIFY_PATH`). */
+export const NONCE_HEADER = 'x-actor-link-nonce';
+/**
+ * HTTP path on which a host confirms that it is dialing a peer with a nonce: `GET
+ * <path>?peer=<acceptor host:port>&nonce=<nonce>` answers 204 if so, else 403. An acceptor asks
+ * the address a dialer claims before it takes the link, so a peer can only link in its own name
+ * (issue 9: a sender is bound to the link it came over, and the link to an address it proved).
+ */
+export const LINK_VERIFY_PATH = '/__actors__/verify';
+/** How long an acceptor waits for the claimed address to confirm a dial. */
+export const LINK_VERIFY_TIMEOUT_MS = 2_000;
 /** How long a dial may take before the link is declared down. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
 /** Bytes queued for one link (unsent, or written but not yet taken by the kernel) beyond which the link is declared down rather than grow without bound. */
@@ -53,6 +66,8 @@ interface TrafficCount {
 
 class Link {
   state: LinkState = 'connecting';
+  /** The nonce of our dial (undefined for a link the peer dialed). */
+  dialNonce: string | undefined;
   socket: WebSocket | undefined;
   peerIncarnation: string | undefined;
   queue: Buffer[] = [];
@@ -166,6 +181,41 @@ export class LinkManager {
       return refuse(socket, 400, 'Bad Request');
     }
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
+    const nonce = headerValue(request, NONCE_HEADER);
+    if (!nonce || !/^[0-9a-f]{16,64}$/.test(nonce)) {
+      this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, `link refused: missing or bad '${NONCE_HEADER}' header`);
+      return refuse(socket, 400, 'Bad Request');
+    }
+    void this.dialerConfirms(address, nonce).then((confirmed) => {
+      if (socket.destroyed || this.closing) return;
+      if (!confirmed) {
+        this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, 'link refused: the claimed address did not confirm the dial (a peer may only link in its own name)');
+        return refuse(socket, 403, 'Forbidden');
+      }
+      this.acceptProven(request, socket, head, address, incarnation);
+    });
+  }
+
+  /** Whether the host at `address` says it dialed us with `nonce`. */
+  private dialerConfirms(address: string, nonce: string): Promise<boolean> {
+    const query = `peer=${encodeURIComponent(this.localAddress)}&nonce=${nonce}`;
+    return new Promise<boolean>((resolve) => {
+      const request = http.get(`http://${address}${LINK_VERIFY_PATH}?${query}`, { timeout: LINK_VERIFY_TIMEOUT_MS }, (response) => {
+        response.resume();
+        resolve(response.statusCode === 204);
+      });
+      request.on('timeout', () => request.destroy(new Error('timed out')));
+      request.on('error', () => resolve(false));
+    });
+  }
+
+  /** Answers `LINK_VERIFY_PATH`: 204 when we are dialing (or linked by our dial to) `peer` with `nonce`. */
+  confirmDial(query: Record<string, string>): number {
+    const link = query.peer === undefined ? undefined : this.links.get(query.peer);
+    return link?.dialNonce !== undefined && link.dialNonce === query.nonce ? 204 : 403;
+  }
+
+  private acceptProven(request: IncomingMessage, socket: Duplex, head: Buffer, address: string, incarnation: string): void {
     const existing = this.links.get(address);
     if (existing?.state === 'open' && existing.socket) return this.probeThenAccept(existing, existing.socket, request, socket, head, incarnation);
     if (existing && this.keepExisting(existing)) return refuse(socket, 409, 'Conflict');
@@ -239,9 +289,10 @@ export class LinkManager {
 
   private dial(address: string): Link {
     const link = new Link(address);
+    link.dialNonce = randomBytes(16).toString('hex');
     this.links.set(address, link);
     const ws = new WebSocket(`ws://${address}${LINK_PATH}`, {
-      headers: { [HOST_HEADER]: this.localAddress, [INCARNATION_HEADER]: this.incarnation },
+      headers: { [HOST_HEADER]: this.localAddress, [INCARNATION_HEADER]: this.incarnation, [NONCE_HEADER]: link.dialNonce },
       perMessageDeflate: false,
       maxPayload: this.maxFrameBytes,
       handshakeTimeout: this.options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,

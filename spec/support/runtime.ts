@@ -1,4 +1,7 @@
+import * as http from 'node:http';
+import { WebSocket } from 'ws';
 import { Actor, UPID } from '../../lib/actor';
+import { HOST_HEADER, INCARNATION_HEADER, LINK_PATH, LINK_VERIFY_PATH, NONCE_HEADER } from '../../lib/process/links';
 import { ActorHost, type ActorHostOptions } from '../../lib/process';
 import { createLogger, type Logger } from '../../lib/logging';
 
@@ -104,4 +107,45 @@ export function processExists(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A raw link into a host, posing as a host of its own: what tests use to send any bytes or envelopes a peer could. */
+export interface RawLinkPeer {
+  readonly socket: WebSocket;
+  /** The address it claimed, and proved (a tiny HTTP server there confirms its dial). */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Dials `host`'s link path as a peer would, claiming the address of a small HTTP server of its
+ * own that confirms the dial (`LINK_VERIFY_PATH`), so the host takes the link. `headers`
+ * replaces the handshake's headers (e.g. `{}` to send none).
+ */
+export async function rawLinkPeer(host: { readonly address: string }, headers?: Record<string, string>): Promise<RawLinkPeer> {
+  const verifier = http.createServer((request, response) => {
+    response.statusCode = (request.url ?? '').startsWith(LINK_VERIFY_PATH) ? 204 : 404;
+    response.end();
+  });
+  await new Promise<void>((resolve) => verifier.listen(0, '127.0.0.1', () => resolve()));
+  const port = (verifier.address() as { port: number }).port;
+  const address = `127.0.0.1:${port}`;
+  const socket = new WebSocket(`ws://${host.address}${LINK_PATH}`, {
+    headers: headers ?? { [HOST_HEADER]: address, [INCARNATION_HEADER]: 'raw-peer', [NONCE_HEADER]: '00112233445566778899aabbccddeeff' },
+  });
+  const close = async (): Promise<void> => {
+    socket.close();
+    verifier.closeAllConnections();
+    await new Promise<void>((resolve) => verifier.close(() => resolve()));
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { socket, address, close };
 }

@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,19 +81,59 @@ static int connect_to(link_t *link, const char *host, int port) {
   return 0;
 }
 
+/*
+ * The agent asks the address we claim to confirm our dial (GET /__actors__/verify?...&nonce=N)
+ * before it takes the link: answer one such request on our listener, 204 if it names our nonce.
+ */
+static void answer_verification(link_t *link, const char *nonce) {
+  int peer = accept(link->listener, NULL, NULL);
+  if (peer < 0) return;
+  char request[LINK_MAX_HANDSHAKE_BYTES + 1];
+  size_t got = 0;
+  struct pollfd readable = {peer, POLLIN, 0};
+  while (got < LINK_MAX_HANDSHAKE_BYTES && poll(&readable, 1, 2000) > 0) {
+    ssize_t n = read(peer, request + got, LINK_MAX_HANDSHAKE_BYTES - got);
+    if (n <= 0) break;
+    got += (size_t)n;
+    request[got] = '\0';
+    if (strstr(request, "\r\n\r\n") != NULL) break;
+  }
+  request[got] = '\0';
+  char expected[64];
+  snprintf(expected, sizeof expected, "nonce=%s", nonce);
+  int confirmed = strncmp(request, "GET /__actors__/verify?", 23) == 0 && strstr(request, expected) != NULL;
+  const char *answer = confirmed
+    ? "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    : "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  write_all(peer, (const uint8_t *)answer, strlen(answer));
+  close(peer);
+}
+
 static int handshake(link_t *link, const char *host, int port) {
-  uint8_t key[16], incarnation[8];
-  char key_text[32], request[1024], response[LINK_MAX_HANDSHAKE_BYTES + 1];
+  uint8_t key[16], incarnation[8], nonce_bytes[16];
+  char key_text[32], nonce[33], request[1024], response[LINK_MAX_HANDSHAKE_BYTES + 1];
   random_bytes(key, sizeof key);
   random_bytes(incarnation, sizeof incarnation);
+  random_bytes(nonce_bytes, sizeof nonce_bytes);
+  for (size_t i = 0; i < sizeof nonce_bytes; i++) snprintf(nonce + 2 * i, 3, "%02x", nonce_bytes[i]);
   base64(key, sizeof key, key_text);
   int length = snprintf(request, sizeof request,
     "GET /__actors__/link HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nx-actor-host: %s\r\n"
-    "x-actor-incarnation: %02x%02x%02x%02x%02x%02x%02x%02x\r\n\r\n",
+    "x-actor-incarnation: %02x%02x%02x%02x%02x%02x%02x%02x\r\nx-actor-link-nonce: %s\r\n\r\n",
     host, port, key_text, link->local_address, incarnation[0], incarnation[1], incarnation[2], incarnation[3],
-    incarnation[4], incarnation[5], incarnation[6], incarnation[7]);
+    incarnation[4], incarnation[5], incarnation[6], incarnation[7], nonce);
   if (write_all(link->socket, (const uint8_t *)request, (size_t)length) < 0) return -1;
+  /* Until the agent answers, it may ask our listener to confirm the dial. */
+  for (;;) {
+    struct pollfd fds[2] = {{link->socket, POLLIN, 0}, {link->listener, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (fds[1].revents & POLLIN) answer_verification(link, nonce);
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) break;
+  }
   size_t got = 0;
   while (got < LINK_MAX_HANDSHAKE_BYTES) {
     ssize_t n = read(link->socket, response + got, 1); /* byte by byte: frames may follow the headers */

@@ -6,12 +6,11 @@
  */
 import { expect } from 'chai';
 import { Packr } from 'msgpackr';
-import { WebSocket } from 'ws';
 import { dispatch } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
-import { HOST_HEADER, INCARNATION_HEADER, LINK_PATH } from '../../../lib/process/links';
+import { HOST_HEADER, INCARNATION_HEADER, NONCE_HEADER } from '../../../lib/process/links';
 import { defaultMasterFlags, Registry, startMaster, type MasterHandle } from '../../../actors/master';
-import { eventually, netHost, Probe } from '../../support/runtime';
+import { eventually, netHost, Probe, rawLinkPeer, type RawLinkPeer } from '../../support/runtime';
 
 const packr = new Packr({ useRecords: false });
 
@@ -20,7 +19,7 @@ describe('actors/master: forged senders are dropped by the link (issue 9)', () =
   let victimHost: ActorHost;
   let master: MasterHandle;
   let victim: Probe;
-  let attacker: WebSocket | undefined;
+  let attacker: RawLinkPeer | undefined;
 
   beforeEach(async () => {
     masterHost = await netHost();
@@ -33,29 +32,31 @@ describe('actors/master: forged senders are dropped by the link (issue 9)', () =
   });
 
   afterEach(async () => {
-    attacker?.close();
+    await attacker?.close();
     await victimHost.stop();
     await masterHost.stop();
   });
-
-  /** A peer that dials the master as a host of its own (127.0.0.1:1) and writes raw envelopes. */
-  async function dialAsAttacker(): Promise<WebSocket> {
-    const socket = new WebSocket(`ws://${masterHost.address}${LINK_PATH}`, { headers: { [HOST_HEADER]: '127.0.0.1:1', [INCARNATION_HEADER]: 'attacker' } });
-    await new Promise<void>((resolve, reject) => { socket.once('open', () => resolve()); socket.once('error', reject); });
-    return socket;
-  }
 
   async function frameworks(): Promise<Array<{ name: string; active: boolean; connected: boolean }>> {
     const state = await dispatch(master.master, (actor) => actor.stateJson()) as unknown as { frameworks: Array<{ name: string; active: boolean; connected: boolean }> };
     return state.frameworks;
   }
 
+  it("a peer that claims the victim's host address at the handshake is refused (403): that host does not confirm the dial", async () => {
+    const refusal = await rawLinkPeer(masterHost, { [HOST_HEADER]: victimHost.address, [INCARNATION_HEADER]: 'attacker', [NONCE_HEADER]: '0123456789abcdef0123456789abcdef' })
+      .then(() => undefined, (error: Error) => error);
+    expect(refusal?.message).to.match(/403/);
+    const [framework] = await frameworks();
+    expect(framework).to.include({ name: 'victim', active: true, connected: true });
+  });
+
   it("an UnregisterFramework and an exit in the victim scheduler's name tear nothing down", async () => {
     const frameworkId = (victim.received.find((message) => message.name === 'FrameworkRegistered')?.body as { frameworkId: string }).frameworkId;
-    attacker = await dialAsAttacker();
+    // The attacker dials the master as a host of its own (proving its own address) and writes envelopes in the victim's name.
+    attacker = await rawLinkPeer(masterHost);
     const from = victim.self().toString();
-    attacker.send(packr.pack({ from, to: master.pid.toString(), name: 'UnregisterFramework', body: { frameworkId } }), { binary: true });
-    attacker.send(packr.pack({ from, to: master.pid.toString(), name: '__exited__', body: null }), { binary: true });
+    attacker.socket.send(packr.pack({ from, to: master.pid.toString(), name: 'UnregisterFramework', body: { frameworkId } }), { binary: true });
+    attacker.socket.send(packr.pack({ from, to: master.pid.toString(), name: '__exited__', body: null }), { binary: true });
     await eventually(() => masterHost.forgedSenderDrops === 2, 10_000, 'both forged messages dropped');
     const [framework] = await frameworks();
     expect(framework).to.include({ name: 'victim', active: true, connected: true });

@@ -3,19 +3,18 @@ import { Packr } from 'msgpackr';
 import { WebSocket } from 'ws';
 import { ok, type ActorHost } from '../../../lib/process';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
-import { HOST_HEADER, INCARNATION_HEADER, LINK_PATH } from '../../../lib/process/links';
-import { eventually, netHost, Probe, within } from '../../support/runtime';
+import { eventually, netHost, Probe, rawLinkPeer, within, type RawLinkPeer } from '../../support/runtime';
 
 const packr = new Packr({ useRecords: false });
 
-/** A raw WebSocket client posing as a host, to send whatever bytes a test wants. */
-async function rawPeer(host: ActorHost, headers: Record<string, string> = { [HOST_HEADER]: '127.0.0.1:1', [INCARNATION_HEADER]: 'abc' }): Promise<WebSocket> {
-  const socket = new WebSocket(`ws://${host.address}${LINK_PATH}`, { headers });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  return socket;
+/** Raw peers opened by a test (closed after it). */
+const peers: RawLinkPeer[] = [];
+
+/** A raw WebSocket client posing as a host (a proven one), to send whatever bytes a test wants. */
+async function rawPeer(host: ActorHost, headers?: Record<string, string>): Promise<WebSocket> {
+  const peer = await rawLinkPeer(host, headers);
+  peers.push(peer);
+  return peer.socket;
 }
 
 describe('bad input to a host', () => {
@@ -43,6 +42,7 @@ describe('bad input to a host', () => {
   });
 
   afterEach(async () => {
+    for (const peer of peers.splice(0)) await peer.close();
     await other.stop();
     await host.stop();
   });
@@ -78,7 +78,7 @@ describe('bad input to a host', () => {
 
   it('drops messages for unknown actors with a logged reason', async () => {
     const socket = await rawPeer(host);
-    socket.send(packr.pack({ from: 'a@127.0.0.1:1', to: `nobody@${host.address}`, name: 'Ok', body: 1 }), { binary: true });
+    socket.send(packr.pack({ from: `a@${peers[0]?.address ?? ''}`, to: `nobody@${host.address}`, name: 'Ok', body: 1 }), { binary: true });
     await eventually(() => captured.find('unknown actor').length > 0, 5000, 'the log');
     await stillServing();
     socket.close();
@@ -87,7 +87,7 @@ describe('bad input to a host', () => {
   describe('a sender is bound to its link (issue 9)', () => {
     it("drops a message whose sender names another host than the link's peer: counted, logged, nothing delivered; the real sender still gets through", async () => {
       const socket = await rawPeer(host);
-      // The raw peer says it is 127.0.0.1:1, and speaks in the name of `sender` on `other`.
+      // The raw peer proved an address of its own, and speaks in the name of `sender` on `other`.
       socket.send(packr.pack({ from: sender.self().toString(), to: receiver.self().toString(), name: 'Ok', body: 'forged' }), { binary: true });
       await eventually(() => captured.find('forged sender').length > 0, 5000, 'the log');
       expect(receiver.count('Ok')).to.equal(0);

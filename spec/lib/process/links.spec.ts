@@ -4,7 +4,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { Actor, defineMessage, dispatch, UPID } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
 import { decodeFrame, type WireEnvelope } from '../../../lib/process/codec';
-import { HOST_HEADER, INCARNATION_HEADER, LINK_PATH } from '../../../lib/process/links';
+import { HOST_HEADER, INCARNATION_HEADER, LINK_PATH, NONCE_HEADER } from '../../../lib/process/links';
 import { eventually, netHost, Probe, within } from '../../support/runtime';
 
 describe('links between hosts', () => {
@@ -125,9 +125,10 @@ describe('links between hosts', () => {
     await dispatch(watcher, (w) => w.watch(targetPid));
     target.post(watcherPid, 'Hi', 'before');
     await within(watcher.until(() => watcher.count('Hi') === 1), 5000, 'the link');
-    const forged = new WebSocket(`ws://${a.address}${LINK_PATH}`, { headers: { [HOST_HEADER]: b.address, [INCARNATION_HEADER]: 'forged' } });
+    // The forger cannot make b confirm its dial (it is not b): refused before anything else is looked at.
+    const forged = new WebSocket(`ws://${a.address}${LINK_PATH}`, { headers: { [HOST_HEADER]: b.address, [INCARNATION_HEADER]: 'forged', [NONCE_HEADER]: '0123456789abcdef' } });
     const refusal = await within(new Promise<Error>((resolve) => forged.once('error', resolve)), 5000, 'the refusal');
-    expect(refusal.message).to.match(/409/);
+    expect(refusal.message).to.match(/403/);
     target.post(watcherPid, 'Hi', 'after');
     watcher.post(targetPid, 'Hi', 'back');
     await within(Promise.all([watcher.until(() => watcher.count('Hi') === 2), target.until(() => target.count('Hi') === 1)]), 5000, 'messages both ways');
@@ -145,7 +146,9 @@ describe('links between hosts', () => {
     // A half-open link: b stops reading (and answering pings) without closing the socket.
     const bLinks = (b as unknown as { links: { sockets: Set<WebSocket> } }).links;
     for (const socket of bLinks.sockets) (socket as unknown as { _socket: { pause(): void } })._socket.pause();
-    const restarted = new WebSocket(`ws://${a.address}${LINK_PATH}`, { headers: { [HOST_HEADER]: b.address, [INCARNATION_HEADER]: 'new-incarnation' } });
+    // b's restarted process would confirm its own dial; b's stands in for it here.
+    (bLinks as unknown as { confirmDial(): number }).confirmDial = () => 204;
+    const restarted = new WebSocket(`ws://${a.address}${LINK_PATH}`, { headers: { [HOST_HEADER]: b.address, [INCARNATION_HEADER]: 'new-incarnation', [NONCE_HEADER]: 'fedcba9876543210' } });
     await within(new Promise((resolve, reject) => { restarted.once('open', resolve); restarted.once('error', reject); }), 5000, 'the new link');
     await within(watcher.until(() => watcher.exits.length === 1), 5000, 'exited for the old incarnation');
     restarted.close();
