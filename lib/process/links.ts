@@ -25,6 +25,11 @@ export const NONCE_HEADER = 'x-actor-link-nonce';
 export const LINK_VERIFY_PATH = '/__actors__/verify';
 /** How long an acceptor waits for the claimed address to confirm a dial. */
 export const LINK_VERIFY_TIMEOUT_MS = 2_000;
+/**
+ * Handshakes whose claimed address is being asked at once; more are refused (503) until some
+ * end, so a flood of handshakes cannot make a host send a flood of verification requests.
+ */
+export const MAX_PENDING_LINK_VERIFICATIONS = 64;
 /** How long a dial may take before the link is declared down. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
 /** Bytes queued for one link (unsent, or written but not yet taken by the kernel) beyond which the link is declared down rather than grow without bound. */
@@ -42,6 +47,10 @@ export const LINK_LIVENESS_PROBE_MS = 1_000;
 const CLOSE_REPLACED = 4001;
 
 export interface LinkOptions {
+  /** Default `MAX_PENDING_LINK_VERIFICATIONS`. */
+  maxPendingVerifications?: number;
+  /** Default `LINK_VERIFY_TIMEOUT_MS`. */
+  verifyTimeoutMs?: number;
   maxFrameBytes?: number;
   dialTimeoutMs?: number;
   maxQueuedBytes?: number;
@@ -93,6 +102,8 @@ export class LinkManager {
   private readonly traffic = new Map<WebSocket, TrafficCount>();
   private readonly server: WebSocketServer;
   private closing = false;
+  /** Handshakes whose claimed address is being asked now. */
+  private pendingVerifications = 0;
 
   constructor(
     private readonly localAddress: string,
@@ -186,7 +197,13 @@ export class LinkManager {
       this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, `link refused: missing or bad '${NONCE_HEADER}' header`);
       return refuse(socket, 400, 'Bad Request');
     }
+    if (this.pendingVerifications >= (this.options.maxPendingVerifications ?? MAX_PENDING_LINK_VERIFICATIONS)) {
+      this.logger.warn({ remote: request.socket.remoteAddress, claimed: address, pending: this.pendingVerifications }, 'link refused: too many handshakes are being verified');
+      return refuse(socket, 503, 'Service Unavailable');
+    }
+    this.pendingVerifications++;
     void this.dialerConfirms(address, nonce).then((confirmed) => {
+      this.pendingVerifications--;
       if (socket.destroyed || this.closing) return;
       if (!confirmed) {
         this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, 'link refused: the claimed address did not confirm the dial (a peer may only link in its own name)');
@@ -200,7 +217,7 @@ export class LinkManager {
   private dialerConfirms(address: string, nonce: string): Promise<boolean> {
     const query = `peer=${encodeURIComponent(this.localAddress)}&nonce=${nonce}`;
     return new Promise<boolean>((resolve) => {
-      const request = http.get(`http://${address}${LINK_VERIFY_PATH}?${query}`, { timeout: LINK_VERIFY_TIMEOUT_MS }, (response) => {
+      const request = http.get(`http://${address}${LINK_VERIFY_PATH}?${query}`, { timeout: this.options.verifyTimeoutMs ?? LINK_VERIFY_TIMEOUT_MS }, (response) => {
         response.resume();
         resolve(response.statusCode === 204);
       });

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { Packr } from 'msgpackr';
+import * as http from 'node:http';
 import { WebSocket } from 'ws';
 import { ok, type ActorHost } from '../../../lib/process';
+import { HOST_HEADER, INCARNATION_HEADER, NONCE_HEADER } from '../../../lib/process/links';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { eventually, netHost, Probe, rawLinkPeer, within, type RawLinkPeer } from '../../support/runtime';
 
@@ -118,6 +120,32 @@ describe('bad input to a host', () => {
       await stillServing();
       socket.close();
     });
+  });
+
+  it('refuses handshakes beyond MAX_PENDING_LINK_VERIFICATIONS being verified at once (503), and takes the others', async () => {
+    // A long verification timeout: the first handshake must not time out however slow this machine is.
+    const limited = await netHost({ logger: captured.logger, links: { maxPendingVerifications: 1, verifyTimeoutMs: 120_000, dialTimeoutMs: 120_000 } });
+    // A verifier that answers only when the test lets it: the first handshake stays pending until then.
+    const held: http.ServerResponse[] = [];
+    const slow = http.createServer((_request, response) => { held.push(response); });
+    const release = (): void => { for (const response of held.splice(0)) { response.statusCode = 204; response.end(); } };
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', () => resolve()));
+    const claimed = `127.0.0.1:${(slow.address() as { port: number }).port}`;
+    const headers = (nonce: string): Record<string, string> => ({ [HOST_HEADER]: claimed, [INCARNATION_HEADER]: 'flood', [NONCE_HEADER]: nonce });
+    try {
+      const first = rawLinkPeer(limited, headers('00000000000000000000000000000001'));
+      await eventually(() => (limited as unknown as { links: { pendingVerifications: number } }).links.pendingVerifications === 1, 5000, 'the first handshake pending');
+      const second = await rawLinkPeer(limited, headers('00000000000000000000000000000002')).then(() => undefined, (error: Error) => error);
+      expect(second?.message).to.match(/503/);
+      expect(captured.find('too many handshakes are being verified')).to.have.length(1);
+      release();
+      const opened = await first;
+      peers.push(opened);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+      await limited.stop();
+    }
   });
 
   it('drops text frames with a logged reason', async () => {
