@@ -90,7 +90,8 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(harness.master.count('ReregisterAgent')).to.be.greaterThan(0);
     });
 
-    it('re-sends unacknowledged status updates at once after re-registering', async () => {
+    /** A registered agent whose executor of T1 sent TASK_RUNNING, forwarded once and not acknowledged. */
+    async function forwardedRunningUpdate(): Promise<void> {
       await harness.register();
       harness.runTask(AgentHarness.commandTask('T1'));
       await harness.clock.settle();
@@ -98,6 +99,10 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
       await harness.clock.settle();
       expect(harness.forwarded()).to.have.length(1);
+    }
+
+    it('re-sends unacknowledged status updates at once after re-registering', async () => {
+      await forwardedRunningUpdate();
       harness.host.injectExited(harness.agentPid, UPID.at('master', harness.host.address));
       await harness.clock.advance(3_000);
       expect(harness.forwarded()).to.have.length(1);
@@ -110,13 +115,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       // After a master failover the agent may re-register before the framework: the new master
       // drops the updates it re-sends (no scheduler yet), and tells the agent once the framework
       // is back. Waiting for the 10 s retry would hold the framework's updates back for nothing.
-      await harness.register();
-      harness.runTask(AgentHarness.commandTask('T1'));
-      await harness.clock.settle();
-      const executor = await harness.registerExecutor('T1');
-      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
-      await harness.clock.settle();
-      expect(harness.forwarded()).to.have.length(1);
+      await forwardedRunningUpdate();
       await harness.clock.advance(1_000);
       harness.fromMaster('UpdateFramework', { frameworkId: FRAMEWORK_ID, pid: 'scheduler@127.0.0.1:9999' });
       await harness.clock.settle();
