@@ -14,6 +14,7 @@ import {
   droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
   type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
+import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import type { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
@@ -56,14 +57,6 @@ export interface AgentOptions {
   readonly detector?: MasterDetector;
 }
 
-/** Stands for the master while none is known (nothing is sent to it). */
-const NO_MASTER = UPID.parse('master@0.0.0.0:0');
-
-/** A detected leader's pid; undefined if there is none or its pid does not parse. */
-function leaderPid(leader: DetectedMaster | undefined): UPID | undefined {
-  return leader === undefined ? undefined : UPID.tryParse(leader.pid);
-}
-
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
 function goneState(framework: FrameworkInfo): 'TASK_GONE' | 'TASK_LOST' {
   return isPartitionAware(framework) ? 'TASK_GONE' : 'TASK_LOST';
@@ -95,8 +88,6 @@ export class Agent extends Actor {
   /** The master's pid, `master@<flags.master>`. */
   /** The leading master (`NO_MASTER` while none is known). */
   private master: UPID;
-  /** Whether a leading master is known (always, without a detector). */
-  private leaderKnown: boolean;
   /** DISCONNECTED until (re-)registered; RUNNING while the master is believed alive. */
   private phase: AgentPhase = 'DISCONNECTED';
   /** Assigned by the master at the first registration; kept across re-registrations. */
@@ -130,8 +121,7 @@ export class Agent extends Actor {
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
-    this.master = options.detector === undefined ? masterPid(options.flags.master) : leaderPid(options.detector.leader) ?? NO_MASTER;
-    this.leaderKnown = options.detector === undefined || !this.master.equals(NO_MASTER);
+    this.master = options.detector === undefined ? masterPid(options.flags.master) : leaderPid(options.detector.leader);
     this.masterPingTimeoutMs = options.flags.masterPingTimeoutMs;
     this.updates = new TaskStatusUpdateManager({
       forward: (update) => this.forward(update),
@@ -181,17 +171,15 @@ export class Agent extends Actor {
    */
   detected(leader: DetectedMaster | undefined): void {
     const pid = leaderPid(leader);
-    if (pid === undefined) {
-      if (!this.leaderKnown) return;
-      this.leaderKnown = false;
+    if (pid.equals(this.master)) return;
+    if (pid.equals(NO_MASTER)) {
       this.log.warn({ previous: this.master.toString() }, 'no master is leading; waiting for one to be elected');
       this.masterLost('no master is leading');
+      this.master = NO_MASTER;
       return;
     }
-    if (this.leaderKnown && pid.equals(this.master)) return;
     const previous = this.master;
     this.master = pid;
-    this.leaderKnown = true;
     this.log.info({ master: pid.toString(), previous: previous.toString() }, 'detected a new leading master');
     if (this.phase === 'RUNNING') this.masterLost('a new master leads');
     else if (this.phase === 'DISCONNECTED') this.startRegistration();
@@ -1098,6 +1086,11 @@ export class Agent extends Actor {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  /** Whether a leading master is known (always, for a `host:port` master). */
+  private get leaderKnown(): boolean {
+    return !this.master.equals(NO_MASTER);
+  }
 
   /** Sends to the leading master; nothing while none is known. */
   private sendToMaster<T>(type: MessageType<T>, body: T): void {

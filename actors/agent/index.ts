@@ -13,7 +13,7 @@ import { hostname as osHostname } from 'node:os';
 import * as path from 'node:path';
 import { dispatch, UPID } from '../../lib/actor';
 import { nodeDisk, type Disk } from '../../lib/disk';
-import { masterDetector } from '../../lib/ha/detector';
+import { isZooKeeperMaster, masterDetector } from '../../lib/ha/detector';
 import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
 import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
 import type { ActorHost } from '../../lib/process';
@@ -145,7 +145,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   };
   // A traced host records what the agent starts from and how its executors exit: what a replay feeds back.
   host.recordInput(UPID.at(id, host.address), AGENT_START_INPUT, start);
-  const detector = flags.master.startsWith('zk://') ? masterDetector(flags.master, host, options.zooKeeper ?? connectNodeZooKeeper) : undefined;
+  const detector = isZooKeeperMaster(flags.master) ? masterDetector(flags.master, host, options.zooKeeper ?? connectNodeZooKeeper) : undefined;
   const agent = new Agent({
     id, flags, attributes: start.attributes, hostname: start.hostname, commandExecutor: start.commandExecutor, resources, launcher, checkpoints,
     recoverableCommandExecutor: start.recoverableCommandExecutor,

@@ -1,5 +1,5 @@
 import { Actor, dispatch, UPID } from '../../lib/actor';
-import { isZooKeeperMaster, masterDetector } from '../../lib/ha/detector';
+import { isZooKeeperMaster, leaderPid, masterDetector, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
 import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
@@ -66,8 +66,6 @@ export abstract class Scheduler extends Actor {
   protected state: SchedulerState = 'registering';
   /** The leading master's pid (a placeholder no message goes to while none is known). */
   protected master: UPID;
-  /** Whether a leading master is known (always, for a `host:port` master). */
-  private leaderKnown: boolean;
   /** Follows the leader for a `zk://` master (created at `initialize` unless given). */
   private detector: MasterDetector | undefined;
   /** Whether this scheduler opened `detector` (and closes it). */
@@ -97,8 +95,7 @@ export abstract class Scheduler extends Actor {
     this.options = options;
     this.detector = options.detector;
     const zk = options.detector !== undefined || isZooKeeperMaster(options.master);
-    this.master = zk ? leaderPid(options.detector?.leader) ?? NO_MASTER : UPID.parse(options.master.includes('@') ? options.master : `master@${options.master}`);
-    this.leaderKnown = !this.master.equals(NO_MASTER);
+    this.master = zk ? leaderPid(options.detector?.leader) : UPID.parse(options.master.includes('@') ? options.master : `master@${options.master}`);
     this.framework = { ...options.framework, roles: options.framework.roles ?? ['*'] };
     this.implicitAcknowledgements = options.implicitAcknowledgements ?? true;
     this.backoffFactorMs = options.registrationBackoffFactorMs ?? SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS;
@@ -235,18 +232,16 @@ export abstract class Scheduler extends Actor {
   detected(leader: DetectedMaster | undefined): void {
     if (this.state === 'stopped') return;
     const pid = leaderPid(leader);
-    if (pid !== undefined && this.leaderKnown && pid.equals(this.master)) return;
-    if (pid === undefined && !this.leaderKnown) return;
-    if (pid === undefined) this.log.warn({ previous: this.master.toString() }, 'no master is leading; waiting for one to be elected');
+    if (pid.equals(this.master)) return;
+    if (pid.equals(NO_MASTER)) this.log.warn({ previous: this.master.toString() }, 'no master is leading; waiting for one to be elected');
     else this.log.info({ master: pid.toString(), previous: this.leaderKnown ? this.master.toString() : undefined }, 'detected a new leading master');
-    this.leaderKnown = pid !== undefined;
-    if (pid !== undefined) this.master = pid;
+    this.master = pid;
     this.startMasterTimer();
     const wasRegistered = this.state === 'registered';
     if (this.state !== 'registering') this.state = 'disconnected';
     if (wasRegistered) this.disconnected();
     this.retryTimer?.cancel();
-    if (pid === undefined) return;
+    if (!this.leaderKnown) return;
     this.link(this.master);
     this.register(this.backoffFactorMs);
   }
@@ -255,23 +250,23 @@ export abstract class Scheduler extends Actor {
     if (this.detector === undefined && isZooKeeperMaster(this.options.master)) {
       this.detector = masterDetector(this.options.master, { clock: this.clock, logger: this.log }, this.options.zooKeeper ?? connectNodeZooKeeper);
       this.ownsDetector = true;
-      this.master = leaderPid(this.detector.leader) ?? NO_MASTER;
-      this.leaderKnown = !this.master.equals(NO_MASTER);
     }
     const detector = this.detector;
     detector?.onChange((leader) => {
       dispatch(this, (scheduler) => scheduler.detected(leader)).catch(() => undefined); // terminated: nothing to tell
     });
-    // A detector given at construction may have found the leader since.
-    if (detector?.leader !== undefined && !this.leaderKnown) {
-      this.master = leaderPid(detector.leader) ?? NO_MASTER;
-      this.leaderKnown = !this.master.equals(NO_MASTER);
-    }
+    // It may have found the leader since this scheduler was built (or it was just opened).
+    if (detector !== undefined && !this.leaderKnown) this.master = leaderPid(detector.leader);
     this.startMasterTimer();
     if (this.leaderKnown) this.link(this.master);
     // A scheduler started with a framework id is taking over that framework: a failover.
     this.failover = this.framework.id !== undefined;
     this.register(this.backoffFactorMs);
+  }
+
+  /** Whether a leading master is known (always, for a `host:port` master). */
+  private get leaderKnown(): boolean {
+    return !this.master.equals(NO_MASTER);
   }
 
   protected override finalize(): void {
@@ -359,14 +354,6 @@ export abstract class Scheduler extends Actor {
     if (!this.framework.id) throw new Error('the framework is not registered yet');
     return this.framework.id;
   }
-}
-
-/** Stands for the master while none is known (nothing is sent to it). */
-const NO_MASTER = UPID.parse('master@0.0.0.0:0');
-
-/** A detected leader's pid; undefined if there is none or its pid does not parse. */
-function leaderPid(leader: DetectedMaster | undefined): UPID | undefined {
-  return leader === undefined ? undefined : UPID.tryParse(leader.pid);
 }
 
 function list(ids: string | string[]): string[] {

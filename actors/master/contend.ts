@@ -18,8 +18,8 @@ import {
 import { whenConnected, type ZooKeeperClient, type ZooKeeperConnector, type ZooKeeperUrl } from '../../lib/ha/zookeeper';
 import type { ActorHost } from '../../lib/process';
 import type { MasterInfo } from '../../lib/protocol';
-import { VERSION } from '../../lib/version';
 import type { MasterFlags } from './flags';
+import { masterInfoOf } from './master';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
 import { StandbyMaster, type HeldRegistration } from './standby';
@@ -106,6 +106,11 @@ export class ContendingMaster {
     await this.stopStandby();
   }
 
+  /** Where its master (or standby) answers. */
+  private get ownPid(): UPID {
+    return UPID.at(this.actorIds.master, this.options.host.address);
+  }
+
   private get actorIds(): MasterActorIds {
     return this.options.actorIds ?? DEFAULT_MASTER_ACTOR_IDS;
   }
@@ -117,14 +122,7 @@ export class ContendingMaster {
   private contend(): void {
     if (this.state === 'stopped') return;
     const { host, flags, zk } = this.options;
-    const info: MasterInfo = {
-      id: host.newId(),
-      ip: host.address.slice(0, host.address.lastIndexOf(':')),
-      port: Number(host.address.slice(host.address.lastIndexOf(':') + 1)),
-      pid: `${this.actorIds.master}@${host.address}`,
-      hostname: flags.hostname ?? host.address.slice(0, host.address.lastIndexOf(':')),
-      version: VERSION,
-    };
+    const info = masterInfoOf(this.ownPid, flags, host.newId());
     const log = (level: 'info' | 'warn', message: string, details?: Record<string, unknown>): void => host.logger[level]({ ...details, masterId: info.id }, message);
     const contender = new ZooKeeperMasterContender({ url: zk.url, connect: zk.connect, clock: host.clock, sessionTimeoutMs: this.sessionTimeoutMs, log }, info);
     this.contender = contender;
@@ -165,7 +163,10 @@ export class ContendingMaster {
       await contender.withdraw();
       return;
     }
-    if (contender !== this.contender || contender.state !== 'leading') return;
+    if (contender !== this.contender || contender.state !== 'leading') {
+      registry.close();
+      return;
+    }
     client.onStateChange((state) => {
       if (state === 'expired' || state === 'disconnected') void contender.withdraw();
     });
@@ -204,7 +205,7 @@ export class ContendingMaster {
     await this.stopLeading();
     // It knows it does not lead; who does, its next candidacy reads. Meanwhile its standby must
     // not name it leader (clients following `leader` would come back here; /redirect would say 503).
-    if (this.leader?.pid === `${this.actorIds.master}@${this.options.host.address}`) this.leader = undefined;
+    if (this.leader?.pid === this.ownPid.toString()) this.leader = undefined;
     // A standby still there (the election failed before its master started) holds nothing more:
     // what it held was for a master that will not run, and must not reach a later one.
     this.standby?.release();
@@ -227,7 +228,8 @@ export class ContendingMaster {
   private spawnStandby(): void {
     if (this.standby !== undefined || this.state === 'stopped') return;
     const { host, flags } = this.options;
-    const standby = new StandbyMaster({ pid: `${this.actorIds.master}@${host.address}`, hostname: flags.hostname ?? host.address.slice(0, host.address.lastIndexOf(':')) }, host.clock.now(), this.actorIds.master);
+    const own = this.ownPid;
+    const standby = new StandbyMaster({ pid: own.toString(), hostname: flags.hostname ?? own.host }, host.clock.now(), own.id);
     host.spawn(standby);
     standby.leaderChanged(this.leader);
     this.standby = standby;

@@ -72,6 +72,11 @@ interface AdoptableReport {
   readonly executors: Array<{ readonly frameworkId: string; readonly info: ExecutorInfo; readonly resources: Resources; readonly role: string | undefined }>;
 }
 
+/** The MasterInfo of the master at `pid` with id `id` (what it tells peers, and publishes in ZooKeeper). */
+export function masterInfoOf(pid: UPID, flags: Pick<MasterFlags, 'hostname'>, id: string): MasterInfo {
+  return { id, ip: pid.host, port: pid.port, pid: pid.toString(), hostname: flags.hostname ?? pid.host, version: VERSION };
+}
+
 /** Who a master is, beyond its flags (all optional: a lone master needs none). */
 export interface MasterIdentity {
   /** Its id (default: a new one at `initialize`); a contending master passes the one it published in ZooKeeper. */
@@ -221,16 +226,8 @@ export class Master extends Actor {
   // ---- lifecycle --------------------------------------------------------------------------------
 
   protected override initialize(): void {
-    const self = this.self();
     this.startTimeMs = this.clock.now();
-    this.info = {
-      id: this.masterId ?? this.host.newId(),
-      ip: self.host,
-      port: self.port,
-      pid: self.toString(),
-      hostname: this.flags.hostname ?? self.host,
-      version: VERSION,
-    };
+    this.info = masterInfoOf(this.self(), this.flags, this.masterId ?? this.host.newId());
     this.recoverAgents();
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
   }

@@ -70,7 +70,12 @@ export function leadingChild(children: readonly string[]): string | undefined {
   return best?.name;
 }
 
-/** Parses a master znode's data; undefined (with the reason logged by the caller) if it is not a MasterInfo. */
+/** Whether two detections name the same master (same pid and id: a master restarted at an address is another). */
+function sameLeader(one: DetectedMaster | undefined, other: DetectedMaster | undefined): boolean {
+  return one?.pid === other?.pid && one?.info.id === other?.info.id;
+}
+
+/** Parses a master znode's data: its MasterInfo, or why it is none (the caller logs it). */
 export function parseMasterInfo(data: Buffer): MasterInfo | string {
   if (data.length > MAX_MASTER_INFO_BYTES) return `${data.length} bytes (at most ${MAX_MASTER_INFO_BYTES})`;
   let json: unknown;
@@ -218,7 +223,7 @@ export class ZooKeeperMasterDetector implements MasterDetector {
   }
 
   private report(leader: DetectedMaster | undefined): void {
-    if (leader?.pid === this.leader?.pid && leader?.info.id === this.leader?.info.id) return;
+    if (sameLeader(leader, this.leader)) return;
     this.leader = leader;
     for (const listener of [...this.listeners]) listener(leader);
   }
@@ -322,7 +327,7 @@ export class ZooKeeperMasterContender {
     const leader = this.watch.leader;
     if (this.node !== undefined && !this.watch.children.includes(this.node)) return this.lose('its znode is gone');
     const leading = this.node !== undefined && this.watch.leaderNode === this.node && this.client.state === 'connected';
-    if (leader?.pid !== this.leader?.pid || leader?.info.id !== this.leader?.info.id) {
+    if (!sameLeader(leader, this.leader)) {
       this.leader = leader;
       this.leaderListener?.(leader);
     }
