@@ -319,31 +319,32 @@ export class AgentSlot {
   }
 
   /**
-   * Crashes the agent: its actor, its executors and their tasks end at once, without telling
-   * anyone (no UnregisterAgent, no status update); linked actors see it exit. Nothing is
-   * checkpointed, so an agent started here again is a new agent to the master.
-   */
-  /**
    * The agent process dies (`kill -9`, or an upgrade) and its machine stays up: its actor ends
    * without a word; its executors live on, waiting for it (their frameworks checkpoint). Start it
    * again with `start(true, 'reconnect')`.
    */
-  async restartProcess(): Promise<void> {
-    const handle = this.current;
-    this.current = undefined;
-    this.ended = false;
-    if (handle === undefined) return;
-    this.host.terminate(handle.agent);
-    await handle.terminated;
+  restartProcess(): Promise<void> {
+    return this.end(false);
   }
 
-  async crash(): Promise<void> {
+  /**
+   * Crashes the agent: its actor, its executors and their tasks end at once, without telling
+   * anyone (no UnregisterAgent, no status update); linked actors see it exit. Unless its
+   * frameworks checkpoint (`agentRecovery`), nothing is checkpointed, so an agent started here
+   * again is a new agent to the master.
+   */
+  crash(): Promise<void> {
+    return this.end(true);
+  }
+
+  /** Ends the agent running here without a word, and its executors with it if `machine` (the whole machine went down). */
+  private async end(machine: boolean): Promise<void> {
     const handle = this.current;
     this.current = undefined;
     this.ended = false;
     if (handle === undefined) return;
     this.host.terminate(handle.agent);
-    const executors = this.launcher.crashExecutorsOf(handle.pid.toString());
+    const executors = machine ? this.launcher.crashExecutorsOf(handle.pid.toString()) : [];
     await Promise.all([handle.terminated, ...executors.map((executor) => this.host.wait(executor))]);
   }
 }
