@@ -115,21 +115,20 @@ export class ZooKeeperRegistryStore implements RegistryStore {
   async append(batch: LoggedBatch): Promise<void> {
     await this.settleUncertainty();
     const meta = this.currentMeta();
-    await this.write(`log-${batch.seq}`, JSON.stringify(batch), { ...meta, writer: this.writer, seq: batch.seq });
+    await this.write(`log-${batch.seq}`, splitText(JSON.stringify(batch), this.partBytes), { ...meta, writer: this.writer, seq: batch.seq });
   }
 
   async compact(data: RegistryData): Promise<void> {
     await this.settleUncertainty();
     const name = `snapshot-${data.seq ?? 0}-${this.writer}-${this.snapshots++}`;
     const text = JSON.stringify(data);
-    const parts = splitText(text, this.partBytes).length;
-    await this.write(name, text, { format: REGISTRY_FORMAT_VERSION, writer: this.writer, snapshot: { name, parts, seq: data.seq ?? 0 }, seq: data.seq ?? 0 });
+    const parts = splitText(text, this.partBytes);
+    await this.write(name, parts, { format: REGISTRY_FORMAT_VERSION, writer: this.writer, snapshot: { name, parts: parts.length, seq: data.seq ?? 0 }, seq: data.seq ?? 0 });
     void this.collectGarbage();
   }
 
-  /** Writes `text` as the parts of `name`, then the meta node (at the version last seen). */
-  private async write(name: string, text: string, meta: Meta): Promise<void> {
-    const parts = splitText(text, this.partBytes);
+  /** Writes `parts` (one text split by `splitText`) as the parts of `name`, then the meta node (at the version last seen). */
+  private async write(name: string, parts: readonly string[], meta: Meta): Promise<void> {
     const creates: ZooKeeperOperation[] = parts.map((part, index) => ({ type: 'create', path: `${this.root}/${name}-${index}-of-${parts.length}`, data: Buffer.from(part) }));
     const metaData = Buffer.from(JSON.stringify(meta));
     const setMeta: ZooKeeperOperation = this.version === -1
