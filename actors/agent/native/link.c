@@ -16,6 +16,8 @@
 
 /* Longest HTTP upgrade response accepted. */
 #define LINK_MAX_HANDSHAKE_BYTES 8192
+/* How long the executor waits for the agent's verification request to arrive whole (the agent gives up after 2 s). */
+#define LINK_VERIFY_READ_TIMEOUT_MS 2000
 
 static void random_bytes(uint8_t *out, size_t length) {
   int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -91,7 +93,7 @@ static void answer_verification(link_t *link, const char *nonce) {
   char request[LINK_MAX_HANDSHAKE_BYTES + 1];
   size_t got = 0;
   struct pollfd readable = {peer, POLLIN, 0};
-  while (got < LINK_MAX_HANDSHAKE_BYTES && poll(&readable, 1, 2000) > 0) {
+  while (got < LINK_MAX_HANDSHAKE_BYTES && poll(&readable, 1, LINK_VERIFY_READ_TIMEOUT_MS) > 0) {
     ssize_t n = read(peer, request + got, LINK_MAX_HANDSHAKE_BYTES - got);
     if (n <= 0) break;
     got += (size_t)n;
