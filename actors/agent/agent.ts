@@ -4,10 +4,12 @@
  * relays their status updates to the master through the status update manager, which retries
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
+import type { Credential } from '../../lib/authentication';
+import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import { ok, type HttpResponse } from '../../lib/process';
 import {
-  AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
+  AgentRegistered, AgentReregistered, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
@@ -55,6 +57,12 @@ export interface AgentOptions {
   readonly bootId?: string;
   /** Follows the leading master (`--master zk://...`); without it the master is `flags.master`, fixed. */
   readonly detector?: MasterDetector;
+  /**
+   * Authenticate to each master with this principal and secret before registering (Mesos'
+   * `--credential`; needed when the master runs with `--authenticate_agents`). A master that
+   * refuses it shuts the agent down with the master's reason.
+   */
+  readonly credential?: Credential;
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
@@ -118,6 +126,10 @@ export class Agent extends Actor {
   private readonly runTasksBeforeRegistration: Array<{ from: UPID; message: BodyOf<typeof RunTask> }> = [];
   /** Callers of `stop` waiting for the agent to finish shutting down. */
   private readonly stopWaiters: Array<() => void> = [];
+  /** Authenticates with each master before registering (with `AgentOptions.credential`). */
+  private readonly authenticatee: Authenticatee | undefined;
+  /** Whether the current master has authenticated us (since we last lost it). */
+  private authenticated = false;
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
@@ -127,6 +139,15 @@ export class Agent extends Actor {
       forward: (update) => this.forward(update),
       startTimer: (delayMs, callback) => this.delay(delayMs, callback),
     });
+    if (options.credential !== undefined) {
+      const authenticatee = new Authenticatee(options.credential, {
+        self: () => this.self(), send: (to, type, body) => this.send(to, type, body), delay: (ms, callback) => this.delay(ms, callback),
+      });
+      this.authenticatee = authenticatee;
+      this.install(AuthenticationChallenge, (from, body) => authenticatee.challenge(from, body));
+      this.install(AuthenticationCompleted, (from, body) => authenticatee.completed(from, body));
+      this.install(AuthenticationFailed, (from, body) => authenticatee.failed(from, body));
+    }
     // From the master.
     this.install(AgentRegistered, this.registered);
     this.install(AgentReregistered, this.reregistered);
@@ -180,6 +201,7 @@ export class Agent extends Actor {
     }
     const previous = this.master;
     this.master = pid;
+    this.forgetAuthentication();
     this.log.info({ master: pid.toString(), previous: previous.toString() }, 'detected a new leading master');
     if (this.phase === 'RUNNING') this.masterLost('a new master leads');
     else if (this.phase === 'DISCONNECTED') this.startRegistration();
@@ -327,6 +349,7 @@ export class Agent extends Actor {
     // With no leader known, `detected` starts registering again once there is one.
     if (this.phase !== 'DISCONNECTED' || !this.leaderKnown) return;
     this.link(this.master);
+    if (this.authenticatee !== undefined && !this.authenticated) return this.authenticate(this.authenticatee, maxBackoffMs);
     if (this.agentId === undefined) {
       this.sendToMaster(RegisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION });
     } else {
@@ -336,10 +359,42 @@ export class Agent extends Actor {
     this.registrationTimer = this.delay(this.random.next() * boundMs, () => this.attemptRegistration(boundMs * 2));
   }
 
+  /**
+   * Authenticates with the current master, then registers at once. A refusal shuts the agent
+   * down with the master's reason (Mesos' agent exits); no answer in time is retried with the
+   * registration's backoff.
+   */
+  private authenticate(authenticatee: Authenticatee, maxBackoffMs: number): void {
+    if (authenticatee.inProgress) return;
+    const master = this.master;
+    authenticatee.start(master, (result) => {
+      if (!master.equals(this.master) || this.phase !== 'DISCONNECTED') return;
+      if (result.kind === 'authenticated') {
+        this.log.info({ master: master.toString(), principal: authenticatee.principal }, 'authenticated with the master');
+        this.authenticated = true;
+        this.attemptRegistration(maxBackoffMs);
+      } else if (result.kind === 'refused') {
+        this.log.error({ master: master.toString(), principal: authenticatee.principal, reason: result.reason }, 'the master refused authentication');
+        this.shutdownAgent(`the master refused authentication as '${authenticatee.principal}': ${result.reason}`);
+      } else {
+        this.log.warn({ master: master.toString() }, 'authentication timed out; retrying');
+        const boundMs = Math.min(maxBackoffMs, REGISTER_RETRY_INTERVAL_MAX_MS);
+        this.registrationTimer = this.delay(this.random.next() * boundMs, () => this.attemptRegistration(boundMs * 2));
+      }
+    });
+  }
+
+  /** The master must authenticate us again (we lost it, or another leads). */
+  private forgetAuthentication(): void {
+    this.authenticated = false;
+    this.authenticatee?.cancel();
+  }
+
   private masterLost(reason: string): void {
     if (this.phase !== 'RUNNING') return;
     this.log.warn({ master: this.master.toString(), reason }, 'master lost; re-registering');
     this.phase = 'DISCONNECTED';
+    this.forgetAuthentication();
     // A new re-registration reports again what does not run here (a report may have been lost).
     this.reportedNotRunning.clear();
     this.pingTimer?.cancel();
@@ -954,6 +1009,7 @@ export class Agent extends Actor {
     this.log.warn({ reason }, 'agent shutting down');
     this.phase = 'TERMINATING';
     this.registrationTimer?.cancel();
+    this.authenticatee?.cancel();
     this.pingTimer?.cancel();
     this.updates.pause();
     for (const framework of [...this.frameworks.values()]) this.terminateFramework(framework);

@@ -10,6 +10,9 @@ import {
   StatusUpdateMessage, SuppressOffers, UnregisterFramework, DeactivateFramework,
   type Filters, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
 } from '../../lib/protocol';
+import type { Credential } from '../../lib/authentication';
+import { Authenticatee } from '../../lib/authenticatee';
+import { AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed } from '../../lib/protocol/messages';
 import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, SCHEDULER_REGISTRATION_RETRY_MAX_MS } from './constants';
 
 /** How a scheduler finds its master and introduces itself. */
@@ -37,6 +40,12 @@ export interface SchedulerOptions {
    * (`--master_timeout`).
    */
   masterTimeoutMs?: number;
+  /**
+   * Authenticate to the master with this principal and secret before registering (needed when
+   * the master runs with `--authenticate_frameworks`). The framework's `principal` defaults to
+   * this principal; a master that refuses the secret is an `error`, and the scheduler stops.
+   */
+  credential?: Credential;
 }
 
 /** Where a scheduler stands with the master. */
@@ -89,6 +98,10 @@ export abstract class Scheduler extends Actor {
   private masterTimer: { cancel(): void } | undefined;
   /** `SchedulerOptions.masterTimeoutMs`. */
   private readonly masterTimeoutMs: number | undefined;
+  /** Authenticates with each master before registering (when given a credential). */
+  private readonly authenticatee: Authenticatee | undefined;
+  /** Whether the current master has authenticated us (since our link to it last broke). */
+  private authenticated = false;
 
   constructor(options: SchedulerOptions) {
     super(options.id ?? 'scheduler');
@@ -96,10 +109,22 @@ export abstract class Scheduler extends Actor {
     this.detector = options.detector;
     const zk = options.detector !== undefined || isZooKeeperMaster(options.master);
     this.master = zk ? leaderPid(options.detector?.leader) : UPID.parse(options.master.includes('@') ? options.master : `master@${options.master}`);
-    this.framework = { ...options.framework, roles: options.framework.roles ?? ['*'] };
+    this.framework = {
+      ...options.framework, roles: options.framework.roles ?? ['*'],
+      ...(options.credential !== undefined && options.framework.principal === undefined ? { principal: options.credential.principal } : {}),
+    };
     this.implicitAcknowledgements = options.implicitAcknowledgements ?? true;
     this.backoffFactorMs = options.registrationBackoffFactorMs ?? SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS;
     this.masterTimeoutMs = options.masterTimeoutMs;
+    if (options.credential !== undefined) {
+      const authenticatee = new Authenticatee(options.credential, {
+        self: () => this.self(), send: (to, type, body) => this.send(to, type, body), delay: (ms, callback) => this.delay(ms, callback),
+      });
+      this.authenticatee = authenticatee;
+      this.install(AuthenticationChallenge, (from, body) => authenticatee.challenge(from, body));
+      this.install(AuthenticationCompleted, (from, body) => authenticatee.completed(from, body));
+      this.install(AuthenticationFailed, (from, body) => authenticatee.failed(from, body));
+    }
     this.install(FrameworkRegistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, false));
     this.install(FrameworkReregistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, true));
     // Like Mesos' driver, these are ignored until (re-)registration is answered: the framework id
@@ -204,6 +229,7 @@ export abstract class Scheduler extends Actor {
     }
     this.state = 'stopped';
     this.retryTimer?.cancel();
+    this.authenticatee?.cancel();
     this.terminate();
   }
 
@@ -236,6 +262,7 @@ export abstract class Scheduler extends Actor {
     if (pid.equals(NO_MASTER)) this.log.warn({ previous: this.master.toString() }, 'no master is leading; waiting for one to be elected');
     else this.log.info({ master: pid.toString(), previous: this.leaderKnown ? this.master.toString() : undefined }, 'detected a new leading master');
     this.master = pid;
+    this.forgetAuthentication();
     this.startMasterTimer();
     const wasRegistered = this.state === 'registered';
     if (this.state !== 'registering') this.state = 'disconnected';
@@ -279,6 +306,7 @@ export abstract class Scheduler extends Actor {
     if (this.state === 'disconnected') this.log.debug({ master: pid.toString() }, 'still no master; will re-register');
     else this.log.warn({ master: pid.toString() }, 'lost the master; will re-register');
     this.startMasterTimer();
+    this.forgetAuthentication();
     const wasRegistered = this.state === 'registered';
     this.state = 'disconnected';
     if (wasRegistered) this.disconnected();
@@ -293,10 +321,41 @@ export abstract class Scheduler extends Actor {
   private register(backoffMs: number): void {
     // With no leader known, `detected` registers once there is one.
     if (this.state === 'registered' || this.state === 'stopped' || !this.leaderKnown) return;
+    if (this.authenticatee !== undefined && !this.authenticated) return this.authenticate(this.authenticatee, backoffMs);
     if (this.framework.id) this.send(this.master, ReregisterFramework, { framework: this.framework, failover: this.failover });
     else this.send(this.master, RegisterFramework, { framework: this.framework });
     const nextMs = Math.min(backoffMs * 2, SCHEDULER_REGISTRATION_RETRY_MAX_MS);
     this.retryTimer = this.delay(this.random.next() * backoffMs, () => this.register(nextMs));
+  }
+
+  /**
+   * Authenticates with the current master, then registers. A refusal (wrong secret, or a master
+   * that cannot prove it knows ours) is an `error`: retrying would not help. No answer in time
+   * is retried with the registration's backoff.
+   */
+  private authenticate(authenticatee: Authenticatee, backoffMs: number): void {
+    if (authenticatee.inProgress) return;
+    const master = this.master;
+    authenticatee.start(master, (result) => {
+      if (!master.equals(this.master) || this.state === 'stopped') return;
+      if (result.kind === 'authenticated') {
+        this.log.info({ master: master.toString(), principal: authenticatee.principal }, 'authenticated with the master');
+        this.authenticated = true;
+        this.register(backoffMs);
+      } else if (result.kind === 'refused') {
+        this.onError(`Master refused authentication as '${authenticatee.principal}': ${result.reason}`);
+      } else {
+        this.log.warn({ master: master.toString() }, 'authentication timed out; retrying');
+        const nextMs = Math.min(backoffMs * 2, SCHEDULER_REGISTRATION_RETRY_MAX_MS);
+        this.retryTimer = this.delay(this.random.next() * backoffMs, () => this.register(nextMs));
+      }
+    });
+  }
+
+  /** The master must authenticate us again (a new master, or our link to it broke). */
+  private forgetAuthentication(): void {
+    this.authenticated = false;
+    this.authenticatee?.cancel();
   }
 
   private onRegistered(from: UPID, frameworkId: string, masterInfo: MasterInfo, again: boolean): void {

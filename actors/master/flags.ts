@@ -44,6 +44,19 @@ export interface MasterFlags {
   maxUnreachableTasksPerFramework: number;
   /** Check the allocator's books after every operation (tests; O(agents) per call). */
   checkAllocatorInvariants?: boolean;
+  /** Only authenticated frameworks may register (Mesos `--authenticate_frameworks`); needs `credentials`. */
+  authenticateFrameworks?: boolean;
+  /** Only authenticated agents may register (Mesos `--authenticate_agents`); needs `credentials`. */
+  authenticateAgents?: boolean;
+  /** Read-only HTTP endpoints (state, metrics) need HTTP Basic credentials (Mesos `--authenticate_http_readonly`). */
+  authenticateHttpReadonly?: boolean;
+  /** Endpoints that change state need HTTP Basic credentials (Mesos `--authenticate_http_readwrite`). */
+  authenticateHttpReadwrite?: boolean;
+  /**
+   * Principal → secret, from the credentials file (Mesos `--credentials`). Never rendered in
+   * `/master/state` nor recorded in a trace.
+   */
+  credentials?: ReadonlyMap<string, string>;
 }
 
 /** The defaults of every flag, for a master whose work dir is `workDir`. */
@@ -95,6 +108,8 @@ export function checkMasterFlags(flags: MasterFlags): void {
     if (!Number.isInteger(value) || value < 0) throw new Error(`master flag ${name} must be a non-negative integer, not ${value}`);
   }
   if (flags.workDir.length === 0) throw new Error('master flag workDir must not be empty');
+  const requiring = (['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadonly', 'authenticateHttpReadwrite'] as const).filter((name) => flags[name] === true);
+  if (requiring.length > 0 && flags.credentials === undefined) throw new Error(`master flag ${requiring.join(', ')} needs credentials (--credentials): nobody could authenticate`);
   checkRegistryPath(flags);
 }
 

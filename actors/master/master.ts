@@ -11,7 +11,8 @@ import { ok, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { VERSION } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import {
-  AcceptOffers, AgentRegistered, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
+  AcceptOffers, AgentRegistered, Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
+  AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
   ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
   ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask,
@@ -24,6 +25,7 @@ import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
+import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
 import type { MasterFlags } from './flags';
@@ -123,6 +125,8 @@ export class Master extends Actor {
   private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
   /** The health checks of each registered agent, by agent id (until its removal is durable). */
   private readonly observers = new Map<string, AgentObserver>();
+  /** Authentication exchanges and authenticated pids; set by `initialize` when the master has credentials. */
+  private authentication: AuthenticationSessions | undefined;
   /** See `MasterIdentity`. */
   private readonly masterId: string | undefined;
   private readonly leading: () => boolean;
@@ -146,6 +150,9 @@ export class Master extends Actor {
     this.state = new MasterState(flags);
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
     registry.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'registry write failed; retrying');
+    // framework or agent → master: authentication (lib/authentication.ts)
+    this.handle(Authenticate, 'messages_authenticate', this.authenticate);
+    this.handle(AuthenticationResponse, 'messages_authentication_response', this.authenticationResponse);
     // framework → master
     this.handle(RegisterFramework, 'messages_register_framework', this.registerFramework);
     this.handle(ReregisterFramework, 'messages_reregister_framework', this.reregisterFramework);
@@ -228,11 +235,14 @@ export class Master extends Actor {
   protected override initialize(): void {
     this.startTimeMs = this.clock.now();
     this.info = masterInfoOf(this.self(), this.flags, this.masterId ?? this.host.newId());
+    if (this.flags.credentials !== undefined) this.authentication = new AuthenticationSessions(this.flags.credentials, this.info.pid);
     this.recoverAgents();
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
   }
 
   protected override exited(pid: UPID): void {
+    // Whoever comes back at this pid authenticates again (its link, which its proof was bound to, broke).
+    this.authentication?.forget(pid.toString());
     const framework = this.state.frameworkByPid(pid);
     if (framework !== undefined) {
       this.log.info({ frameworkId: framework.id, schedulerPid: pid.toString() }, 'framework link broke');
@@ -258,10 +268,89 @@ export class Master extends Actor {
     this.send(from, FrameworkError, { message: `Invalid ${name} call: ${boundedText(reason, MAX_ERROR_DETAIL_LENGTH)}` });
   }
 
+  // ---- authentication ---------------------------------------------------------------------------
+
+  /**
+   * A framework or an agent starts authenticating (lib/authentication.ts): it gets a challenge,
+   * also for an unknown principal (refused only at its proof, in the same words as a wrong
+   * secret). A master without credentials refuses at once.
+   */
+  private authenticate(from: UPID, { principal, clientNonce }: BodyOf<typeof Authenticate>): void {
+    const sessions = this.authentication;
+    if (sessions === undefined) {
+      this.send(from, AuthenticationFailed, { reason: 'this master has no credentials (--credentials): it authenticates nobody' });
+      return;
+    }
+    const started = sessions.start(from.toString(), from.address, principal, clientNonce, this.clock.now());
+    if ('reason' in started) {
+      this.counters.increment('authentication_failures');
+      this.log.warn({ from: from.toString(), principal, reason: started.reason }, 'refusing to authenticate');
+      this.send(from, AuthenticationFailed, { reason: started.reason });
+      return;
+    }
+    this.send(from, AuthenticationChallenge, { serverNonce: started.serverNonce });
+  }
+
+  /** The client's proof: authenticated (the master proves itself back) or refused with a reason. */
+  private authenticationResponse(from: UPID, { clientProof }: BodyOf<typeof AuthenticationResponse>): void {
+    const outcome = this.authentication?.respond(from.toString(), clientProof, this.clock.now());
+    if (outcome === undefined || !outcome.ok) {
+      const reason = outcome?.reason ?? 'no authentication in progress';
+      this.counters.increment('authentication_failures');
+      this.log.warn({ from: from.toString(), reason }, 'authentication failed');
+      this.send(from, AuthenticationFailed, { reason });
+      return;
+    }
+    this.counters.increment('authentication_successes');
+    // Linked, so that the principal is forgotten when the link its proof was bound to breaks.
+    this.link(from);
+    this.log.info({ from: from.toString(), principal: outcome.principal }, 'authenticated');
+    this.send(from, AuthenticationCompleted, { serverProof: outcome.serverProof });
+  }
+
+  /** The principal `from` authenticated as, if it did. */
+  private authenticatedPrincipal(from: UPID): string | undefined {
+    return this.authentication?.principalOf(from.toString());
+  }
+
+  /**
+   * Why a framework at `from` may not (re-)register, as Mesos words it, or undefined: it must
+   * have authenticated when the master asks for it, and a framework that authenticated must
+   * register under the principal it proved (a claimed principal without authentication is kept
+   * but trusted for nothing: ACLs and rate limits see no principal).
+   */
+  private frameworkAuthenticationError(from: UPID, info: FrameworkInfo): string | undefined {
+    const principal = this.authenticatedPrincipal(from);
+    if (principal === undefined) {
+      if (this.flags.authenticateFrameworks !== true) return undefined;
+      this.counters.increment('unauthenticated_registrations_refused');
+      return `Framework at ${from.toString()} is not authenticated (this master requires --authenticate_frameworks)`;
+    }
+    if (info.principal !== principal) return `Framework principal '${info.principal ?? ''}' does not match authenticated principal '${principal}'`;
+    return undefined;
+  }
+
+  /**
+   * Whether an agent at `from` may (re-)register: always, unless the master requires agents to
+   * authenticate and it did not. Mesos drops such a registration. This master also tells a new
+   * agent (RegisterAgent: it has no tasks to lose) with a Shutdown naming the flag, so that a
+   * misconfigured agent exits with a reason instead of retrying in silence; a re-registering one
+   * is only dropped (it had authenticated before, and does again once it notices it lost us).
+   */
+  private agentAuthenticated(from: UPID, name: 'RegisterAgent' | 'ReregisterAgent'): boolean {
+    if (this.flags.authenticateAgents !== true || this.authenticatedPrincipal(from) !== undefined) return true;
+    this.counters.increment('unauthenticated_registrations_refused');
+    this.log.warn({ from: from.toString(), name }, 'refusing an agent that is not authenticated');
+    if (name === 'RegisterAgent') {
+      this.send(from, Shutdown, { message: 'Agent is not authenticated: this master requires --authenticate_agents; start the agent with --credential (or --principal and --secret)' });
+    }
+    return false;
+  }
+
   // ---- frameworks -------------------------------------------------------------------------------
 
   private registerFramework(from: UPID, { framework: info }: BodyOf<typeof RegisterFramework>): void {
-    const invalid = validateFrameworkInfo(info) ?? (info.id !== undefined ? "Registering with 'id' already set" : undefined);
+    const invalid = validateFrameworkInfo(info) ?? (info.id !== undefined ? "Registering with 'id' already set" : undefined) ?? this.frameworkAuthenticationError(from, info);
     if (invalid !== undefined) {
       this.log.warn({ from: from.toString(), reason: invalid }, 'refusing framework registration');
       this.send(from, FrameworkError, { message: invalid });
@@ -291,7 +380,8 @@ export class Master extends Actor {
     const frameworkId = info.id;
     const invalid = validateFrameworkInfo(info)
       ?? (frameworkId === undefined ? "Framework reregistering without an 'id'" : undefined)
-      ?? (frameworkId !== undefined && this.state.isCompletedFramework(frameworkId) ? 'Framework has been removed' : undefined);
+      ?? (frameworkId !== undefined && this.state.isCompletedFramework(frameworkId) ? 'Framework has been removed' : undefined)
+      ?? this.frameworkAuthenticationError(from, info);
     if (invalid !== undefined || frameworkId === undefined) {
       this.log.warn({ from: from.toString(), frameworkId, reason: invalid }, 'refusing framework re-registration');
       this.send(from, FrameworkError, { message: invalid ?? 'invalid re-registration' });
@@ -845,6 +935,7 @@ export class Master extends Actor {
    * a pid. Mesos removes the old one from memory first and aborts if the registry fails.
    */
   private registerAgent(from: UPID, body: BodyOf<typeof RegisterAgent>): void {
+    if (!this.agentAuthenticated(from, 'RegisterAgent')) return;
     const known = this.state.agentByPid(from);
     if (known?.removing === true) {
       this.log.info({ from: from.toString(), agentId: known.id }, 'ignoring RegisterAgent: the agent at this address is being removed');
@@ -895,6 +986,7 @@ export class Master extends Actor {
   }
 
   private reregisterAgent(from: UPID, message: ReregisterAgentBody): void {
+    if (!this.agentAuthenticated(from, 'ReregisterAgent')) return;
     const agentId = message.agent.id;
     const total = parseResources(message.agent.resources);
     if (agentId === undefined || typeof total === 'string') {

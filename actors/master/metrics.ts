@@ -31,6 +31,9 @@ export const MASTER_COUNTERS = [
   'allocator_refusals', 'unfit_allocations',
   // Not in Mesos: framework calls whose body failed validation (each answered with a FrameworkError).
   'invalid_framework_calls',
+  // Authentication (issue 9): exchanges started, completed and failed; registrations refused for want of it.
+  'messages_authenticate', 'messages_authentication_response', 'authentication_successes', 'authentication_failures',
+  'unauthenticated_registrations_refused',
 ] as const;
 
 /** One counter name. */

@@ -60,7 +60,9 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   const { flags, host } = options;
   checkMasterFlags(flags);
   const registry = options.registry ?? await Registry.load(registryPathOf(flags), { clock: host.clock });
-  const start: MasterStartInput = { flags, registry: registry.snapshot() };
+  // A trace must not carry secrets: the replayed master gets the flags without them.
+  const { credentials: _secrets, ...traced } = flags;
+  const start: MasterStartInput = { flags: traced, registry: registry.snapshot() };
   const ids = options.actorIds ?? DEFAULT_MASTER_ACTOR_IDS;
   host.recordInput(UPID.at(ids.master, host.address), MASTER_START_INPUT, start);
   const allocator = Allocator.spawnOn(host, ids.allocator);

@@ -12,8 +12,11 @@ import {
   AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, MasterInfoSchema,
   OfferSchema, OperationSchema, StatusUpdateSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
 } from './types';
+import { MAX_SHORT_TEXT_LENGTH } from './limits';
 
-const id = z.string().min(1, 'must be a non-empty string');
+const id = z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
+/** Longest reason text in a refusal. */
+const MAX_REASON_LENGTH = 4_096;
 
 function message<S extends z.ZodType>(name: string, schema: S): MessageType<z.infer<S>> {
   return defineMessage(name, validator(schema) as (body: unknown) => z.infer<S>);
@@ -48,6 +51,21 @@ export const ReconcileTasks = message('ReconcileTasks', z.object({
 export const FrameworkToExecutor = message('FrameworkToExecutor', z.object({
   agentId: id, frameworkId: id, executorId: id, data: z.string(),
 }));
+
+// ---- authentication: framework or agent ↔ master (lib/authentication.ts) -----------------
+
+/** A 32-byte nonce or an HMAC-SHA256 proof, in hex. */
+const hex256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits');
+/** Client → master: start authenticating as `principal`. */
+export const Authenticate = message('Authenticate', z.object({ principal: id, clientNonce: hex256 }));
+/** Master → client: the nonce to prove the secret over. */
+export const AuthenticationChallenge = message('AuthenticationChallenge', z.object({ serverNonce: hex256 }));
+/** Client → master: the client's proof. */
+export const AuthenticationResponse = message('AuthenticationResponse', z.object({ clientProof: hex256 }));
+/** Master → client: authenticated; the master's own proof, which the client checks. */
+export const AuthenticationCompleted = message('AuthenticationCompleted', z.object({ serverProof: hex256 }));
+/** Master → client: refused (wrong principal or secret, an expired or replayed exchange, too many at once). */
+export const AuthenticationFailed = message('AuthenticationFailed', z.object({ reason: z.string().max(MAX_REASON_LENGTH) }));
 
 // ---- master → framework -------------------------------------------------------------------
 

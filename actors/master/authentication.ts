@@ -1,0 +1,116 @@
+/**
+ * The master's side of authentication (issue 9): the exchanges in progress and the principal
+ * each authenticated pid proved. The master installs the handlers and owns this; the protocol
+ * and the proofs are in `lib/authentication.ts`. Pure apart from the nonces (crypto randomness):
+ * "now" is passed in.
+ */
+import { authenticationProof, newNonce, verifyProof } from '../../lib/authentication';
+
+/** How long a client has between the challenge and its proof (Mesos' `--authentication_v0_timeout`: 15 s). */
+export const AUTHENTICATION_TIMEOUT_MS = 15_000;
+/** Exchanges in progress at once; beyond it, expired ones are swept and then new ones refused. */
+export const MAX_PENDING_AUTHENTICATIONS = 1_024;
+/** Exchanges in progress at once from one peer host, so that one peer cannot take every slot. */
+export const MAX_PENDING_AUTHENTICATIONS_PER_PEER = 16;
+
+/** Why an authentication failed (the same words whether the principal is unknown or the secret wrong, so principals cannot be probed). */
+export const WRONG_CREDENTIALS = 'wrong principal or secret';
+
+/** An exchange waiting for the client's proof. */
+interface PendingAuthentication {
+  readonly principal: string;
+  readonly clientNonce: string;
+  readonly serverNonce: string;
+  readonly expiresAtMs: number;
+  /** The peer host (`host:port`), for the per-peer bound. */
+  readonly peer: string;
+}
+
+/** What `respond` decides. */
+export type AuthenticationOutcome =
+  | { readonly ok: true; readonly principal: string; readonly serverProof: string }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Authentication sessions, keyed by the client's pid (text). Secrets come from the credentials
+ * file (`--credentials`), principal → secret.
+ *
+ * @example
+ *   const sessions = new AuthenticationSessions(credentials, master.toString());
+ *   const challenge = sessions.start(from, peer, principal, clientNonce, now);   // → AuthenticationChallenge
+ *   const outcome = sessions.respond(from, clientProof, now);                    // → Completed / Failed
+ */
+export class AuthenticationSessions {
+  /** Exchanges waiting for a proof, by client pid. */
+  private readonly pending = new Map<string, PendingAuthentication>();
+  /** Authenticated clients: pid → principal. */
+  private readonly authenticated = new Map<string, string>();
+
+  /**
+   * @param credentials principal → secret
+   * @param masterPid the master's pid (text), covered by every proof
+   */
+  constructor(private readonly credentials: ReadonlyMap<string, string>, private readonly masterPid: string) {}
+
+  /**
+   * A client at `clientPid` on host `peer` starts authenticating as `principal`: the server
+   * nonce to send back, or why not. A new start replaces the client's previous exchange and its
+   * authentication (Mesos does the same for a client that authenticates again).
+   */
+  start(clientPid: string, peer: string, principal: string, clientNonce: string, nowMs: number): { serverNonce: string } | { reason: string } {
+    this.authenticated.delete(clientPid);
+    this.pending.delete(clientPid);
+    if (this.pending.size >= MAX_PENDING_AUTHENTICATIONS) this.sweep(nowMs);
+    if (this.pending.size >= MAX_PENDING_AUTHENTICATIONS) return { reason: `too many authentications in progress (at most ${MAX_PENDING_AUTHENTICATIONS}); try again later` };
+    if (this.pendingFrom(peer, nowMs) >= MAX_PENDING_AUTHENTICATIONS_PER_PEER) {
+      return { reason: `too many authentications in progress from ${peer} (at most ${MAX_PENDING_AUTHENTICATIONS_PER_PEER}); try again later` };
+    }
+    const serverNonce = newNonce();
+    this.pending.set(clientPid, { principal, clientNonce, serverNonce, expiresAtMs: nowMs + AUTHENTICATION_TIMEOUT_MS, peer });
+    return { serverNonce };
+  }
+
+  /** The client's proof: authenticated (the master's proof to send back) or refused. The exchange is used up either way. */
+  respond(clientPid: string, clientProof: string, nowMs: number): AuthenticationOutcome {
+    const exchange = this.pending.get(clientPid);
+    this.pending.delete(clientPid);
+    if (exchange === undefined) return { ok: false, reason: 'no authentication in progress (it expired, or was answered already)' };
+    if (nowMs > exchange.expiresAtMs) return { ok: false, reason: `the exchange expired (${AUTHENTICATION_TIMEOUT_MS} ms)` };
+    const secret = this.credentials.get(exchange.principal);
+    if (secret === undefined) return { ok: false, reason: WRONG_CREDENTIALS };
+    const input = { principal: exchange.principal, secret, clientPid, masterPid: this.masterPid, clientNonce: exchange.clientNonce, serverNonce: exchange.serverNonce };
+    if (!verifyProof('client', input, clientProof)) return { ok: false, reason: WRONG_CREDENTIALS };
+    this.authenticated.set(clientPid, exchange.principal);
+    return { ok: true, principal: exchange.principal, serverProof: authenticationProof('server', input) };
+  }
+
+  /** The principal `clientPid` authenticated as, if it did (and has not been forgotten since). */
+  principalOf(clientPid: string): string | undefined {
+    return this.authenticated.get(clientPid);
+  }
+
+  /** Forgets `clientPid` (its link broke): it authenticates again before it may register again. */
+  forget(clientPid: string): void {
+    this.authenticated.delete(clientPid);
+    this.pending.delete(clientPid);
+  }
+
+  /** Exchanges in progress (for metrics and tests). */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  private pendingFrom(peer: string, nowMs: number): number {
+    let count = 0;
+    for (const [pid, exchange] of this.pending) {
+      if (exchange.peer !== peer) continue;
+      if (nowMs > exchange.expiresAtMs) this.pending.delete(pid);
+      else count += 1;
+    }
+    return count;
+  }
+
+  private sweep(nowMs: number): void {
+    for (const [pid, exchange] of this.pending) if (nowMs > exchange.expiresAtMs) this.pending.delete(pid);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The client's side of authentication (issue 9), for the actors that register with a master:
+ * the scheduler base actor and the agent. The actor installs the master's three answers and
+ * hands them to its `Authenticatee`, which runs one exchange at a time (see
+ * `lib/authentication.ts` for the protocol) and reports the outcome once.
+ */
+import type { UPID } from './actor';
+import { AUTHENTICATION_NONCE_BYTES, authenticationProof, newNonce, verifyProof, type Credential } from './authentication';
+import {
+  Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed, AuthenticationResponse,
+} from './protocol/messages';
+import type { BodyOf, MessageType } from './actor';
+
+/** How long a client waits for the master to finish an exchange before it tries again (Mesos' scheduler driver: 15 s). */
+export const CLIENT_AUTHENTICATION_TIMEOUT_MS = 15_000;
+
+/** How an exchange ended. */
+export type AuthenticationResult =
+  | { readonly kind: 'authenticated' }
+  /** The master said no (wrong credentials), or could not prove it knows our secret: not worth retrying. */
+  | { readonly kind: 'refused'; readonly reason: string }
+  /** No answer in time, or a transient refusal (too many in progress): retry. */
+  | { readonly kind: 'timeout' };
+
+/** What an authenticatee needs of its actor. */
+export interface AuthenticateePort {
+  self(): UPID;
+  send<T>(to: UPID, type: MessageType<T>, body: T): void;
+  delay(ms: number, callback: () => void): { cancel(): void };
+}
+
+/** An exchange in progress. */
+interface Exchange {
+  readonly master: UPID;
+  readonly clientNonce: string;
+  serverNonce: string | undefined;
+  readonly timer: { cancel(): void };
+  readonly done: (result: AuthenticationResult) => void;
+}
+
+/**
+ * One client's authentication with its master.
+ *
+ * @example
+ *   // in the actor's constructor:
+ *   this.authenticatee = new Authenticatee(credential, this);
+ *   this.install(AuthenticationChallenge, (from, body) => this.authenticatee.challenge(from, body));
+ *   this.install(AuthenticationCompleted, (from, body) => this.authenticatee.completed(from, body));
+ *   this.install(AuthenticationFailed, (from, body) => this.authenticatee.failed(from, body));
+ *   // before registering:
+ *   this.authenticatee.start(master, (result) => result.kind === 'authenticated' ? this.register() : ...);
+ */
+export class Authenticatee {
+  private exchange: Exchange | undefined;
+
+  constructor(private readonly credential: Credential, private readonly port: AuthenticateePort, private readonly timeoutMs = CLIENT_AUTHENTICATION_TIMEOUT_MS) {}
+
+  /** The principal we authenticate as. */
+  get principal(): string {
+    return this.credential.principal;
+  }
+
+  /** Whether an exchange is in progress. */
+  get inProgress(): boolean {
+    return this.exchange !== undefined;
+  }
+
+  /** Starts an exchange with `master` (abandoning any in progress, whose outcome is never reported). */
+  start(master: UPID, done: (result: AuthenticationResult) => void): void {
+    this.cancel();
+    const clientNonce = newNonce();
+    const timer = this.port.delay(this.timeoutMs, () => this.finish({ kind: 'timeout' }));
+    this.exchange = { master, clientNonce, serverNonce: undefined, timer, done };
+    this.port.send(master, Authenticate, { principal: this.credential.principal, clientNonce });
+  }
+
+  /** Abandons the exchange in progress, if any (the master changed, or the actor stops). */
+  cancel(): void {
+    this.exchange?.timer.cancel();
+    this.exchange = undefined;
+  }
+
+  /** The master's challenge: answer it with our proof. */
+  challenge(from: UPID, { serverNonce }: BodyOf<typeof AuthenticationChallenge>): void {
+    const exchange = this.current(from);
+    if (exchange === undefined || exchange.serverNonce !== undefined || serverNonce.length !== AUTHENTICATION_NONCE_BYTES * 2) return;
+    exchange.serverNonce = serverNonce;
+    this.port.send(exchange.master, AuthenticationResponse, { clientProof: authenticationProof('client', this.proofInput(exchange, serverNonce)) });
+  }
+
+  /** The master accepted our proof: check its own before trusting it. */
+  completed(from: UPID, { serverProof }: BodyOf<typeof AuthenticationCompleted>): void {
+    const exchange = this.current(from);
+    if (exchange?.serverNonce === undefined) return;
+    if (verifyProof('server', this.proofInput(exchange, exchange.serverNonce), serverProof)) this.finish({ kind: 'authenticated' });
+    else this.finish({ kind: 'refused', reason: `the master at ${from.toString()} could not prove it knows the secret of '${this.credential.principal}'` });
+  }
+
+  /** The master refused. Too many exchanges in progress is worth retrying; anything else is not. */
+  failed(from: UPID, { reason }: BodyOf<typeof AuthenticationFailed>): void {
+    if (this.current(from) === undefined) return;
+    this.finish(/too many authentications in progress/.test(reason) ? { kind: 'timeout' } : { kind: 'refused', reason });
+  }
+
+  private current(from: UPID): Exchange | undefined {
+    const exchange = this.exchange;
+    return exchange !== undefined && from.equals(exchange.master) ? exchange : undefined;
+  }
+
+  private proofInput(exchange: Exchange, serverNonce: string): Parameters<typeof authenticationProof>[1] {
+    return {
+      principal: this.credential.principal, secret: this.credential.secret, clientPid: this.port.self().toString(),
+      masterPid: exchange.master.toString(), clientNonce: exchange.clientNonce, serverNonce,
+    };
+  }
+
+  private finish(result: AuthenticationResult): void {
+    const exchange = this.exchange;
+    if (exchange === undefined) return;
+    this.cancel();
+    exchange.done(result);
+  }
+}

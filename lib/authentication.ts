@@ -1,0 +1,167 @@
+/**
+ * Authentication of frameworks and agents to the master (issue 9), shared by both ends: the
+ * credentials files (Mesos' JSON formats), and the proofs of a mutual challenge–response in
+ * which the secret never crosses the wire.
+ *
+ * The exchange (messages in `lib/protocol/messages.ts`), for a client at pid C and a master at M:
+ *
+ *   C → M  Authenticate { principal, clientNonce }
+ *   M → C  AuthenticationChallenge { serverNonce }            (also for an unknown principal)
+ *   C → M  AuthenticationResponse { clientProof }              clientProof = HMAC(secret, client ‖ …)
+ *   M → C  AuthenticationCompleted { serverProof }             serverProof = HMAC(secret, server ‖ …)
+ *       or AuthenticationFailed { reason }
+ *
+ * Each proof is an HMAC-SHA256 keyed with the secret over the principal, both pids and both
+ * nonces, and which side is proving. Binding the pids means a proof is good for one link only
+ * (and the runtime binds each pid to the link it came over); a fresh server nonce per attempt,
+ * used once, makes a replayed proof worthless. The client proves first, so the master never
+ * hands an HMAC of its secrets to a peer that has not proven it knows one; the client checks the
+ * master's proof before it registers, so a rogue master is found out.
+ *
+ * @example
+ *   const credentials = parseCredentials(fs.readFileSync('/etc/mesos/credentials', 'utf8'), '--credentials');
+ *   const proof = authenticationProof('client', { principal, secret, clientPid, masterPid, clientNonce, serverNonce });
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import * as fs from 'node:fs';
+import { MAX_SHORT_TEXT_LENGTH } from './protocol/limits';
+
+/** One principal and its secret (Mesos' `Credential`). */
+export interface Credential {
+  readonly principal: string;
+  readonly secret: string;
+}
+
+/** Bytes of randomness in each nonce (hex on the wire). */
+export const AUTHENTICATION_NONCE_BYTES = 32;
+/** Longest secret accepted in a credentials file or flag. */
+export const MAX_SECRET_LENGTH = 4_096;
+/** Largest credentials file read (the master reads it at start). */
+export const MAX_CREDENTIALS_FILE_BYTES = 16 * 1024 * 1024;
+/** What the proofs are domain-separated with, so they cannot be mistaken for any other HMAC of the secret. */
+const PROOF_CONTEXT = 'mesos-ts authentication v1';
+
+/** Which side proves knowledge of the secret. */
+export type ProvingSide = 'client' | 'server';
+
+/** Everything a proof covers. */
+export interface ProofInput {
+  readonly principal: string;
+  readonly secret: string;
+  /** The authenticating client's pid (scheduler or agent), as text. */
+  readonly clientPid: string;
+  /** The master's pid, as text. */
+  readonly masterPid: string;
+  readonly clientNonce: string;
+  readonly serverNonce: string;
+}
+
+/** A fresh nonce (hex). */
+export function newNonce(): string {
+  return randomBytes(AUTHENTICATION_NONCE_BYTES).toString('hex');
+}
+
+/** The proof that `side` knows the secret, for this exchange (hex HMAC-SHA256). */
+export function authenticationProof(side: ProvingSide, input: ProofInput): string {
+  // A JSON array is an unambiguous encoding of the fields (no field can run into the next).
+  const covered = JSON.stringify([PROOF_CONTEXT, side, input.principal, input.clientPid, input.masterPid, input.clientNonce, input.serverNonce]);
+  return createHmac('sha256', input.secret).update(covered).digest('hex');
+}
+
+/** Whether `proof` is `side`'s proof for this exchange (compared in constant time). */
+export function verifyProof(side: ProvingSide, input: ProofInput, proof: string): boolean {
+  const expected = Buffer.from(authenticationProof(side, input), 'utf8');
+  const given = Buffer.from(proof, 'utf8');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Parses Mesos' credentials file (`--credentials`): `{"credentials": [{"principal": "ops",
+ * "secret": "..."}]}`. Throws an Error naming `source` and the bad entry.
+ */
+export function parseCredentials(text: string, source: string): Map<string, string> {
+  const json = parseJson(text, source);
+  const list = isObject(json) ? json.credentials : undefined;
+  if (!Array.isArray(list)) throw new Error(`${source}: expected {"credentials": [{"principal": ..., "secret": ...}, ...]}`);
+  const credentials = new Map<string, string>();
+  list.forEach((entry: unknown, index) => {
+    const credential = checkCredential(entry, `${source}: credentials[${index}]`);
+    if (credentials.has(credential.principal)) throw new Error(`${source}: credentials[${index}]: principal '${credential.principal}' appears twice`);
+    credentials.set(credential.principal, credential.secret);
+  });
+  return credentials;
+}
+
+/**
+ * Parses Mesos' single-credential file (the agent's `--credential`, a client's secret file):
+ * `{"principal": "agent", "secret": "..."}`. Throws an Error naming `source`.
+ */
+export function parseCredential(text: string, source: string): Credential {
+  return checkCredential(parseJson(text, source), source);
+}
+
+/** Reads a credentials file (`path`, or `file:///path`); throws an Error naming `flag` and the problem. */
+export function readCredentialsFile(pathOrUrl: string, flag: string): Map<string, string> {
+  return parseCredentials(readSmallFile(pathOrUrl, flag), `${flag} ${pathOrUrl}`);
+}
+
+/** Reads a single-credential file (`path`, or `file:///path`); throws an Error naming `flag`. */
+export function readCredentialFile(pathOrUrl: string, flag: string): Credential {
+  return parseCredential(readSmallFile(pathOrUrl, flag), `${flag} ${pathOrUrl}`);
+}
+
+/**
+ * A secret from a file (`--secret_file`): the file's text without a trailing newline, so that
+ * `echo secret > file` works. Throws an Error naming `flag`.
+ */
+export function readSecretFile(pathOrUrl: string, flag: string): string {
+  const secret = readSmallFile(pathOrUrl, flag).replace(/\r?\n$/, '');
+  checkSecret(secret, `${flag} ${pathOrUrl}`);
+  return secret;
+}
+
+/** Throws naming `source` if `principal` is not a usable principal. */
+export function checkPrincipal(principal: string, source: string): void {
+  if (principal.length === 0) throw new Error(`${source}: the principal must not be empty`);
+  if (principal.length > MAX_SHORT_TEXT_LENGTH) throw new Error(`${source}: the principal must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
+}
+
+/** Throws naming `source` if `secret` is not a usable secret. */
+export function checkSecret(secret: string, source: string): void {
+  if (secret.length === 0) throw new Error(`${source}: the secret must not be empty`);
+  if (secret.length > MAX_SECRET_LENGTH) throw new Error(`${source}: the secret must be at most ${MAX_SECRET_LENGTH} characters`);
+}
+
+function checkCredential(entry: unknown, source: string): Credential {
+  if (!isObject(entry) || typeof entry.principal !== 'string' || typeof entry.secret !== 'string') {
+    throw new Error(`${source}: expected {"principal": "<text>", "secret": "<text>"}`);
+  }
+  checkPrincipal(entry.principal, source);
+  checkSecret(entry.secret, source);
+  return { principal: entry.principal, secret: entry.secret };
+}
+
+function readSmallFile(pathOrUrl: string, flag: string): string {
+  const path = pathOrUrl.startsWith('file://') ? pathOrUrl.slice('file://'.length) : pathOrUrl;
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(path);
+  } catch (error) {
+    throw new Error(`${flag}: cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (!stats.isFile()) throw new Error(`${flag}: ${path} is not a file`);
+  if (stats.size > MAX_CREDENTIALS_FILE_BYTES) throw new Error(`${flag}: ${path} is larger than ${MAX_CREDENTIALS_FILE_BYTES} bytes`);
+  return fs.readFileSync(path, 'utf8');
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`${source}: not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

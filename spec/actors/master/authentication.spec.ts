@@ -1,0 +1,259 @@
+/**
+ * Issue 9: frameworks and agents authenticate to the master by a mutual HMAC challenge–response
+ * (lib/authentication.ts) before they may register, when the master asks for it. Under the
+ * virtual clock, with the real Scheduler base and the real Agent against a real master.
+ */
+import { expect } from 'chai';
+import type { UPID } from '../../../lib/actor';
+import { authenticationProof, newNonce, parseCredentials } from '../../../lib/authentication';
+import { Resources } from '../../../lib/resources';
+import type { FrameworkInfo } from '../../../lib/protocol';
+import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
+import { Agent, defaultAgentFlags } from '../../../actors/agent';
+import { AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS_PER_PEER, WRONG_CREDENTIALS } from '../../../actors/master/authentication';
+import { Probe } from '../../support/runtime';
+import { FakeLauncher } from '../agent/harness';
+import { cleanUp, FRAMEWORK_MESSAGES, startHarness, type Harness } from './harness';
+
+const CREDENTIALS = new Map([['ops', 'kitesurf'], ['agent', 'agent-secret']]);
+const AUTHENTICATION_ANSWERS = ['AuthenticationChallenge', 'AuthenticationCompleted', 'AuthenticationFailed'];
+
+/** A scheduler that records what it is told. */
+class Recording extends Scheduler {
+  readonly events: string[] = [];
+  protected override registered(frameworkId: string): void { this.events.push(`registered ${frameworkId}`); }
+  protected override error(message: string): void { this.events.push(`error ${message}`); }
+}
+
+let nextScheduler = 1;
+
+function schedulerFor(harness: Harness, options: Partial<SchedulerOptions> = {}): Recording {
+  const scheduler = new Recording({ master: harness.masterPid.toString(), framework: { name: 'secure', user: 'nobody' }, id: `scheduler-${nextScheduler++}`, ...options });
+  harness.host.spawn(scheduler);
+  return scheduler;
+}
+
+/** A raw client that speaks the exchange by hand, to try what a real client never would. */
+class RawClient extends Probe {
+  constructor(id: string) {
+    super(id, [...AUTHENTICATION_ANSWERS, ...FRAMEWORK_MESSAGES]);
+  }
+
+  last(name: string): Record<string, string> | undefined {
+    return [...this.received].reverse().find((received) => received.name === name)?.body as Record<string, string> | undefined;
+  }
+
+  proof(master: UPID, principal: string, secret: string, clientNonce: string, serverNonce: string): string {
+    return authenticationProof('client', { principal, secret, clientPid: this.self().toString(), masterPid: master.toString(), clientNonce, serverNonce });
+  }
+}
+
+describe('actors/master: authentication (issue 9)', () => {
+  afterEach(cleanUp);
+
+  it('a scheduler with the right credential authenticates, then registers under its principal; the master counts it', async () => {
+    const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
+    const scheduler = schedulerFor(harness, { credential: { principal: 'ops', secret: 'kitesurf' } });
+    await harness.clock.settle();
+    expect(scheduler.events).to.have.length(1);
+    expect(scheduler.events[0]).to.match(/^registered /);
+    const state = harness.handle.master.stateJson() as { frameworks: Array<{ principal?: string }> };
+    expect(state.frameworks.map((framework) => framework.principal)).to.deep.equal(['ops']);
+    expect(harness.handle.master.metrics()).to.include({ 'master/authentication_successes': 1, 'master/authentication_failures': 0 });
+  });
+
+  it('a wrong secret is an error naming the refusal, and the scheduler stops instead of waiting', async () => {
+    const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
+    const scheduler = schedulerFor(harness, { credential: { principal: 'ops', secret: 'guess' } });
+    await harness.clock.settle();
+    expect(scheduler.events).to.deep.equal([`error Master refused authentication as 'ops': ${WRONG_CREDENTIALS}`]);
+    expect(harness.handle.master.stateJson()).to.have.property('frameworks').that.is.empty;
+  });
+
+  it('an unknown principal is refused in the same words as a wrong secret (principals cannot be probed)', async () => {
+    const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
+    const scheduler = schedulerFor(harness, { credential: { principal: 'nobody-knows', secret: 'x' } });
+    await harness.clock.settle();
+    expect(scheduler.events).to.deep.equal([`error Master refused authentication as 'nobody-knows': ${WRONG_CREDENTIALS}`]);
+  });
+
+  it('a framework that did not authenticate is refused with a FrameworkError naming the flag', async () => {
+    const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
+    const scheduler = schedulerFor(harness);
+    await harness.clock.settle();
+    expect(scheduler.events).to.have.length(1);
+    expect(scheduler.events[0]).to.match(/^error Framework at scheduler-.* is not authenticated \(this master requires --authenticate_frameworks\)$/);
+    expect(harness.handle.master.metrics()['master/unauthenticated_registrations_refused']).to.equal(1);
+  });
+
+  it('without --authenticate_frameworks an unauthenticated framework registers, and an authenticated one still must use its own principal', async () => {
+    const harness = await startHarness({ credentials: CREDENTIALS });
+    const open = schedulerFor(harness);
+    const lying = schedulerFor(harness, { credential: { principal: 'ops', secret: 'kitesurf' }, framework: { name: 'liar', user: 'nobody', principal: 'agent' } });
+    await harness.clock.settle();
+    expect(open.events[0]).to.match(/^registered /);
+    expect(lying.events).to.deep.equal(["error Framework principal 'agent' does not match authenticated principal 'ops'"]);
+  });
+
+  it('a replayed proof is refused: each challenge is answered once, and a new one has a new nonce', async () => {
+    const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
+    const client = new RawClient('raw-client');
+    harness.host.spawn(client);
+    const clientNonce = newNonce();
+    client.post(harness.masterPid, 'Authenticate', { principal: 'ops', clientNonce });
+    await harness.clock.settle();
+    const first = client.last('AuthenticationChallenge')?.serverNonce as string;
+    const proof = client.proof(harness.masterPid, 'ops', 'kitesurf', clientNonce, first);
+    client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: proof });
+    await harness.clock.settle();
+    expect(client.count('AuthenticationCompleted')).to.equal(1);
+    // The same proof again, with no exchange in progress, then against a fresh challenge.
+    client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: proof });
+    client.post(harness.masterPid, 'Authenticate', { principal: 'ops', clientNonce });
+    await harness.clock.settle();
+    const second = client.last('AuthenticationChallenge')?.serverNonce as string;
+    expect(second).to.not.equal(first);
+    client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: proof });
+    await harness.clock.settle();
+    expect(client.received.filter((r) => r.name === 'AuthenticationFailed').map((r) => (r.body as { reason: string }).reason)).to.deep.equal([
+      'no authentication in progress (it expired, or was answered already)', WRONG_CREDENTIALS,
+    ]);
+    // A new Authenticate also dropped the earlier authentication: the pid must complete the new one to register.
+    client.post(harness.masterPid, 'RegisterFramework', { framework: { name: 'raw', user: 'u', principal: 'ops' } as FrameworkInfo });
+    await harness.clock.settle();
+    expect(client.count('FrameworkError')).to.equal(1);
+  });
+
+  it('a proof made for another pid is refused (a proof is bound to the client and the master it names)', async () => {
+    const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
+    const client = new RawClient('raw-client');
+    harness.host.spawn(client);
+    const clientNonce = newNonce();
+    client.post(harness.masterPid, 'Authenticate', { principal: 'ops', clientNonce });
+    await harness.clock.settle();
+    const serverNonce = client.last('AuthenticationChallenge')?.serverNonce as string;
+    const proof = authenticationProof('client', { principal: 'ops', secret: 'kitesurf', clientPid: 'someone-else@127.0.0.1:1', masterPid: harness.masterPid.toString(), clientNonce, serverNonce });
+    client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: proof });
+    await harness.clock.settle();
+    expect(client.last('AuthenticationFailed')).to.deep.equal({ reason: WRONG_CREDENTIALS });
+  });
+
+  it(`an exchange expires after AUTHENTICATION_TIMEOUT_MS (${AUTHENTICATION_TIMEOUT_MS} ms of virtual time)`, async () => {
+    const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
+    const client = new RawClient('raw-client');
+    harness.host.spawn(client);
+    const clientNonce = newNonce();
+    client.post(harness.masterPid, 'Authenticate', { principal: 'ops', clientNonce });
+    await harness.clock.settle();
+    const serverNonce = client.last('AuthenticationChallenge')?.serverNonce as string;
+    await harness.clock.advance(AUTHENTICATION_TIMEOUT_MS + 1);
+    client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: client.proof(harness.masterPid, 'ops', 'kitesurf', clientNonce, serverNonce) });
+    await harness.clock.settle();
+    expect(client.last('AuthenticationFailed')?.reason).to.match(/expired/);
+  });
+
+  it(`one peer may have at most MAX_PENDING_AUTHENTICATIONS_PER_PEER (${MAX_PENDING_AUTHENTICATIONS_PER_PEER}) exchanges in progress`, async () => {
+    const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
+    const clients = Array.from({ length: MAX_PENDING_AUTHENTICATIONS_PER_PEER + 1 }, (_, index) => new RawClient(`raw-${index}`));
+    for (const client of clients) {
+      harness.host.spawn(client);
+      client.post(harness.masterPid, 'Authenticate', { principal: 'ops', clientNonce: newNonce() });
+    }
+    await harness.clock.settle();
+    expect(clients.filter((client) => client.count('AuthenticationChallenge') === 1)).to.have.length(MAX_PENDING_AUTHENTICATIONS_PER_PEER);
+    expect(clients.at(-1)?.last('AuthenticationFailed')?.reason).to.match(/too many authentications in progress from/);
+  });
+
+  it('a scheduler refuses a master that cannot prove it knows the secret (a rogue master)', async () => {
+    const harness = await startHarness();
+    const rogue = new Probe('rogue-master', ['Authenticate', 'AuthenticationResponse', 'RegisterFramework']);
+    const roguePid = harness.host.spawn(rogue);
+    const scheduler = new Recording({ master: roguePid.toString(), framework: { name: 'f', user: 'u' }, credential: { principal: 'ops', secret: 'kitesurf' } });
+    harness.host.spawn(scheduler);
+    await harness.clock.settle();
+    rogue.post(scheduler.self(), 'AuthenticationChallenge', { serverNonce: newNonce() });
+    await harness.clock.settle();
+    expect(rogue.count('AuthenticationResponse')).to.equal(1);
+    rogue.post(scheduler.self(), 'AuthenticationCompleted', { serverProof: newNonce() });
+    await harness.clock.settle();
+    expect(scheduler.events).to.deep.equal([`error Master refused authentication as 'ops': the master at ${roguePid.toString()} could not prove it knows the secret of 'ops'`]);
+    expect(rogue.count('RegisterFramework')).to.equal(0);
+  });
+
+  it('the master forgets a principal when the link its proof was bound to breaks: a newcomer at that pid must authenticate', async () => {
+    const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
+    const scheduler = schedulerFor(harness, { credential: { principal: 'ops', secret: 'kitesurf' } });
+    await harness.clock.settle();
+    expect(scheduler.events[0]).to.match(/^registered /);
+    // The scheduler's actor goes (as its link would): the master is told it exited.
+    harness.host.terminate(scheduler);
+    await harness.clock.settle();
+    const newcomer = new RawClient(scheduler.self().id);
+    harness.host.spawn(newcomer);
+    newcomer.post(harness.masterPid, 'RegisterFramework', { framework: { name: 'newcomer', user: 'u', principal: 'ops' } as FrameworkInfo });
+    await harness.clock.settle();
+    expect(newcomer.last('FrameworkError')?.message).to.match(/is not authenticated/);
+    const again = schedulerFor(harness, { credential: { principal: 'ops', secret: 'kitesurf' } });
+    await harness.clock.settle();
+    expect(again.events[0]).to.match(/^registered /);
+  });
+
+  describe('agents', () => {
+    function agentFor(harness: Harness, credential?: { principal: string; secret: string }): Agent {
+      const agent = new Agent({
+        id: harness.host.uniqueId('slave'),
+        flags: defaultAgentFlags({ master: harness.masterPid.toString(), workDir: '/unused' }),
+        resources: Resources.parse('cpus:2;mem:1024'), attributes: {}, hostname: 'agent-host',
+        launcher: new FakeLauncher(), commandExecutor: { value: '/bin/true', shell: false },
+        ...(credential !== undefined ? { credential } : {}),
+      });
+      harness.host.spawn(agent);
+      return agent;
+    }
+
+    it('an agent with its credential authenticates and is admitted', async () => {
+      const harness = await startHarness({ authenticateAgents: true, credentials: CREDENTIALS });
+      agentFor(harness, { principal: 'agent', secret: 'agent-secret' });
+      await harness.clock.advance(5_000);
+      const state = harness.handle.master.stateJson() as { slaves: unknown[] };
+      expect(state.slaves).to.have.length(1);
+    });
+
+    it('an agent without a credential is refused and told why (Shutdown naming the flag), and nothing is admitted', async () => {
+      const harness = await startHarness({ authenticateAgents: true, credentials: CREDENTIALS });
+      const agent = agentFor(harness);
+      await harness.clock.advance(5_000);
+      expect((harness.handle.master.stateJson() as { slaves: unknown[] }).slaves).to.have.length(0);
+      expect(harness.host.lookup(agent.self().id)).to.equal(undefined);
+      expect(harness.captured.find('agent shutting down').map((line) => line.reason)).to.deep.equal([
+        'the master asked: Agent is not authenticated: this master requires --authenticate_agents; start the agent with --credential (or --principal and --secret)',
+      ]);
+    });
+
+    it('an agent with a wrong secret shuts down with the master\'s reason', async () => {
+      const harness = await startHarness({ authenticateAgents: true, credentials: CREDENTIALS });
+      const agent = agentFor(harness, { principal: 'agent', secret: 'wrong' });
+      await harness.clock.advance(5_000);
+      expect(harness.host.lookup(agent.self().id)).to.equal(undefined);
+      expect(harness.captured.find('agent shutting down').map((line) => line.reason)).to.deep.equal([`the master refused authentication as 'agent': ${WRONG_CREDENTIALS}`]);
+    });
+  });
+
+  describe('credentials files (Mesos format)', () => {
+    it('parses {"credentials": [{principal, secret}]}', () => {
+      expect([...parseCredentials('{"credentials": [{"principal": "a", "secret": "s"}]}', 'test')]).to.deep.equal([['a', 's']]);
+    });
+
+    for (const [text, error] of [
+      ['not json', /test: not valid JSON/],
+      ['{"credential": []}', /test: expected \{"credentials"/],
+      ['{"credentials": [{"principal": "a"}]}', /credentials\[0\]: expected \{"principal"/],
+      ['{"credentials": [{"principal": "", "secret": "s"}]}', /credentials\[0\]: the principal must not be empty/],
+      ['{"credentials": [{"principal": "a", "secret": "s"}, {"principal": "a", "secret": "t"}]}', /credentials\[1\]: principal 'a' appears twice/],
+    ] as const) {
+      it(`refuses ${text} naming the problem`, () => {
+        expect(() => parseCredentials(text, 'test')).to.throw(error);
+      });
+    }
+  });
+});
