@@ -3,6 +3,10 @@
  * failing with one line, and an actor host for a scheduler.
  */
 import * as http from 'node:http';
+import type { Command } from 'commander';
+import { checkPrincipal, checkSecret, readCredentialFile, readSecretFile, type Credential } from '../lib/authentication';
+import { flag } from '../lib/flags';
+import { basicAuthorization } from '../lib/process/http-authentication';
 import { isZooKeeperMaster, masterDetector } from '../lib/ha/detector';
 import type { DetectedMaster } from '../lib/ha/election';
 import { connectNodeZooKeeper } from '../lib/ha/node-zookeeper';
@@ -24,13 +28,70 @@ export function fail(bin: string, message: string, code = 1): never {
 /** Largest response body a client reads (a big cluster's /master/state). */
 export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
+/** The credential the client's HTTP requests carry (HTTP Basic), once `useHttpCredential` set it. */
+let httpCredential: Credential | undefined;
+
+/** Makes every later `get` carry `credential` (for masters and agents with `--authenticate_http_readonly`). */
+export function useHttpCredential(credential: Credential | undefined): void {
+  httpCredential = credential;
+}
+
+/**
+ * Adds `--principal`, `--secret` and `--secret_file` (and, with `credentialFile`, Mesos'
+ * `--credential <file>`): what a client or an agent authenticates with.
+ */
+export function addCredentialOptions(program: Command, credentialFile = false): Command {
+  program
+    .addOption(flag('--principal <principal>', 'authenticate to the master as this principal (with --secret or --secret_file)'))
+    .addOption(flag('--secret <secret>', "the principal's secret (visible in the process list: prefer --secret_file)"))
+    .addOption(flag('--secret_file <path>', "a file holding the principal's secret"));
+  if (credentialFile) program.addOption(flag('--credential <path>', 'a JSON file {"principal": ..., "secret": ...} (Mesos\' format), instead of --principal and --secret'));
+  return program;
+}
+
+/** The flags of `addCredentialOptions`, as commander reads them. */
+export interface CredentialOptions {
+  principal?: string | undefined;
+  secret?: string | undefined;
+  secret_file?: string | undefined;
+  credential?: string | undefined;
+}
+
+/**
+ * The credential the flags of `addCredentialOptions` name, or undefined for none; exits 2 with
+ * one line naming the flag when they are incomplete, contradictory or unreadable.
+ */
+export function credentialFrom(bin: string, given: CredentialOptions | Record<string, unknown>): Credential | undefined {
+  const text = (name: keyof CredentialOptions): string | undefined => (typeof given[name] === 'string' ? given[name] as string : undefined);
+  const options: CredentialOptions = { principal: text('principal'), secret: text('secret'), secret_file: text('secret_file'), credential: text('credential') };
+  try {
+    if (options.credential !== undefined) {
+      if (options.principal !== undefined || options.secret !== undefined || options.secret_file !== undefined) throw new Error('--credential: give either it or --principal with --secret/--secret_file, not both');
+      return readCredentialFile(options.credential, '--credential');
+    }
+    if (options.principal === undefined) {
+      if (options.secret !== undefined || options.secret_file !== undefined) throw new Error('--secret and --secret_file need --principal');
+      return undefined;
+    }
+    checkPrincipal(options.principal, '--principal');
+    if (options.secret !== undefined && options.secret_file !== undefined) throw new Error('--secret and --secret_file: give one, not both');
+    if (options.secret_file !== undefined) return { principal: options.principal, secret: readSecretFile(options.secret_file, '--secret_file') };
+    if (options.secret === undefined) throw new Error('--principal needs --secret or --secret_file');
+    checkSecret(options.secret, '--secret');
+    return { principal: options.principal, secret: options.secret };
+  } catch (error) {
+    return fail(bin, (error as Error).message, 2);
+  }
+}
+
 /**
  * GETs `path` from `address` and returns the body; throws with a one-line reason unless it
  * answers 2xx. Uses node:http rather than fetch, which refuses some ports (e.g. 6000).
  */
 export function get(address: string, path: string, timeoutMs = MASTER_CHECK_TIMEOUT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
-    const request = http.get(`http://${address}${path}`, { timeout: timeoutMs }, (response) => {
+    const headers = httpCredential === undefined ? {} : { authorization: basicAuthorization(httpCredential.principal, httpCredential.secret) };
+    const request = http.get(`http://${address}${path}`, { timeout: timeoutMs, headers }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -95,6 +156,6 @@ export async function requireMaster(bin: string, master: string, timeoutMs = CLI
 }
 
 /** An actor host for a client's scheduler, on `ip` and any free port. */
-export function startClientHost(ip: string, level: LogLevel = 'warn'): Promise<ActorHost> {
+export function startClientHost(ip: string, level: LogLevel = 'error'): Promise<ActorHost> {
   return ActorHost.start({ ip, port: 0, logger: createLogger('client', (process.env.MESOS_LOG_LEVEL as LogLevel | undefined) ?? level) });
 }

@@ -10,15 +10,16 @@ import { createCommand, flag, parseMasterFlag } from '../lib/flags';
 import { startAgent } from '../actors/agent';
 import { checkAgentFlags } from '../actors/agent/flags';
 import { addAgentOptions, addHostOptions, agentFlagsFrom, openTraceFile, startServerHost } from './server';
-import { fail } from './client';
+import { addCredentialOptions, credentialFrom, fail } from './client';
 
 async function main(): Promise<void> {
-  const program = addAgentOptions(addHostOptions(createCommand('mesos-agent', 'Run a Mesos agent.'), 5051)
+  const program = addCredentialOptions(addAgentOptions(addHostOptions(createCommand('mesos-agent', 'Run a Mesos agent.'), 5051)
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
-    .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory()));
+    .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory())), true);
   program.parse(process.argv);
   const options = program.opts<Record<string, unknown> & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();
   const flags = agentFlagsFrom(options, options.master, options.work_dir);
+  const credential = credentialFrom('mesos-agent', options);
   try {
     checkAgentFlags(flags); // before anything is created on disk
     fs.mkdirSync(options.work_dir, { recursive: true });
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level, openTraceFile('mesos-agent', options.trace_file));
   let agent;
   try {
-    agent = await startAgent({ flags, host });
+    agent = await startAgent({ flags, host, ...(credential !== undefined ? { credential } : {}) });
   } catch (error) {
     await host.stop();
     fail('mesos-agent', (error as Error).message, 2);

@@ -8,7 +8,7 @@
 import { Resources } from '../lib/resources';
 import { createCommand, flag, parseCount, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { BatchScheduler } from '../actors/framework/examples/batch';
-import { CLIENT_MASTER_TIMEOUT_MS, fail, requireMaster, startClientHost } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, requireMaster, startClientHost, useHttpCredential } from './client';
 
 interface BatchFlags {
   master: string;
@@ -19,17 +19,24 @@ interface BatchFlags {
   role: string;
   ip: string;
   master_timeout: number;
+  principal?: string;
+  secret?: string;
+  secret_file?: string;
 }
 
-/** The batch framework, giving up (exit 1, one line) after `--master_timeout` without a master. */
+/** The batch framework, giving up (exit 1, one line) after `--master_timeout` without a master, or when the master refuses it. */
 class ClientBatch extends BatchScheduler {
+  protected override error(message: string): void {
+    fail('mesos-batch', `framework error: ${message}`);
+  }
+
   protected override noMaster(waitedMs: number): void {
     fail('mesos-batch', `no master for ${waitedMs / 1000} s; giving up`);
   }
 }
 
 async function main(): Promise<void> {
-  const program = createCommand('mesos-batch', 'Run N copies of a command as tasks, one per offer.')
+  const program = addCredentialOptions(createCommand('mesos-batch', 'Run N copies of a command as tasks, one per offer.'))
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--name <name>', 'framework name (tasks are <name>-0, <name>-1, ...)').makeOptionMandatory())
     .addOption(flag('--tasks <n>', 'how many tasks').argParser(parseCount).makeOptionMandatory())
@@ -41,11 +48,14 @@ async function main(): Promise<void> {
     .parse(process.argv);
   const flags = program.opts<BatchFlags>();
   if (flags.tasks === 0) fail('mesos-batch', '--tasks must be at least 1', 2);
+  const credential = credentialFrom('mesos-batch', flags);
+  useHttpCredential(credential);
   await requireMaster('mesos-batch', flags.master, flags.master_timeout);
   const host = await startClientHost(flags.ip);
   const batch = new ClientBatch({
     master: flags.master,
     masterTimeoutMs: flags.master_timeout,
+    ...(credential !== undefined ? { credential } : {}),
     framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] },
     tasks: flags.tasks,
     taskResources: Resources.parse(flags.taskResources),

@@ -10,7 +10,7 @@ import { isTerminalState, type Offer, type TaskStatus } from '../lib/protocol';
 import { createCommand, flag, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { fitResources } from '../actors/framework/offers';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
-import { CLIENT_MASTER_TIMEOUT_MS, fail, getJson, requireMaster, startClientHost } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, requireMaster, startClientHost, useHttpCredential } from './client';
 
 /** Task resources when `--resources` is not given (Mesos' mesos-execute uses cpus:1;mem:128; a tenth is plenty for a command). */
 export const DEFAULT_TASK_RESOURCES = 'cpus:0.1;mem:32';
@@ -25,6 +25,9 @@ interface ExecuteFlags {
   role: string;
   ip: string;
   master_timeout: number;
+  principal?: string;
+  secret?: string;
+  secret_file?: string;
 }
 
 class Execute extends Scheduler {
@@ -72,7 +75,7 @@ class Execute extends Scheduler {
 }
 
 async function main(): Promise<void> {
-  const program = createCommand('mesos-execute', 'Run one shell command as a task and print what happens to it.')
+  const program = addCredentialOptions(createCommand('mesos-execute', 'Run one shell command as a task and print what happens to it.'))
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--name <name>', 'task (and framework) name').makeOptionMandatory())
     .addOption(flag('--command <command>', 'shell command to run').makeOptionMandatory())
@@ -82,9 +85,11 @@ async function main(): Promise<void> {
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a master').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
     .parse(process.argv);
   const flags = program.opts<ExecuteFlags>();
+  const credential = credentialFrom('mesos-execute', flags);
+  useHttpCredential(credential);
   const address = await requireMaster('mesos-execute', flags.master, flags.master_timeout);
   const host = await startClientHost(flags.ip);
-  const execute = new Execute({ master: flags.master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] }, masterTimeoutMs: flags.master_timeout }, flags);
+  const execute = new Execute({ master: flags.master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
   host.spawn(execute);
   const status = await execute.done;
   await printStdout(address, status).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's stdout: ${error.message}\n`));

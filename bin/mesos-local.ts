@@ -12,11 +12,11 @@ import * as path from 'node:path';
 import type { ActorHost } from '../lib/process';
 import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseCount } from '../lib/flags';
-import { checkMasterFlags } from '../actors/master/flags';
+import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
 import { startAgent } from '../actors/agent';
 import { addAgentOptions, addHostOptions, addMasterOptions, agentFlagsFrom, masterFlagsFrom, openTraceFile, startServerHost } from './server';
-import { fail } from './client';
+import { addCredentialOptions, credentialFrom, fail } from './client';
 
 /** Agents mesos-local starts when `--agents` is not given. */
 export const DEFAULT_LOCAL_AGENTS = 1;
@@ -24,14 +24,17 @@ export const DEFAULT_LOCAL_AGENTS = 1;
 type LocalOptions = Record<string, unknown> & { ip: string; port: number; agents: number; work_dir?: string; log_level: LogLevel; trace_file?: string };
 
 async function main(): Promise<void> {
-  const program = addAgentOptions(addMasterOptions(addHostOptions(createCommand('mesos-local', 'Run a master and N agents in one process.'), 5050)
+  const program = addCredentialOptions(addAgentOptions(addMasterOptions(addHostOptions(createCommand('mesos-local', 'Run a master and N agents in one process.'), 5050)
     .addOption(flag('--agents <n>', 'how many agents').argParser(parseCount).default(DEFAULT_LOCAL_AGENTS))
-    .addOption(flag('--work_dir <dir>', 'work dir for the master and the agents (default: a new temporary dir)'))));
+    .addOption(flag('--work_dir <dir>', 'work dir for the master and the agents (default: a new temporary dir)')))), true);
   program.parse(process.argv);
   const options = program.opts<LocalOptions>();
   const workDir = options.work_dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-local-'));
-  const masterFlags = masterFlagsFrom(options, path.join(workDir, 'master'));
+  // The agents authenticate with --credential (or --principal and --secret), if given.
+  const credential = credentialFrom('mesos-local', options);
+  let masterFlags: MasterFlags;
   try {
+    masterFlags = masterFlagsFrom(options, path.join(workDir, 'master'));
     checkMasterFlags(masterFlags);
     fs.mkdirSync(masterFlags.workDir, { recursive: true });
   } catch (error) {
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
     const host = await startServerHost('mesos-local', options.ip, 0, options.log_level, trace);
     hosts.push(host);
     const agentFlags = agentFlagsFrom(options, masterHost.address, path.join(workDir, `agent-${i + 1}`));
-    const agent = await startAgent({ flags: agentFlags, host }).catch((error: Error) => fail('mesos-local', error.message, 2));
+    const agent = await startAgent({ flags: agentFlags, host, ...(credential !== undefined ? { credential } : {}) }).catch((error: Error) => fail('mesos-local', error.message, 2));
     process.stdout.write(`mesos-local: agent ${agent.pid} — http://${host.address}/${agent.pid.id}/state\n`);
   }
   process.stdout.write(`mesos-local: work dir ${workDir}\n`);

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseCount, parseDurationFlag, parseZooKeeperFlag } from '../lib/flags';
-import { checkMasterFlags } from '../actors/master/flags';
+import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
 import { ContendingMaster } from '../actors/master/contend';
 import { connectNodeZooKeeper } from '../lib/ha/node-zookeeper';
@@ -33,8 +33,9 @@ async function main(): Promise<void> {
   if (options.quorum !== undefined && options.quorum < 1) fail('mesos-master', '--quorum: must be at least 1', 2);
   if (options.quorum !== undefined && options.zk === undefined) fail('mesos-master', '--quorum needs --zk (one master without ZooKeeper needs no quorum)', 2);
   if (options.zk_session_timeout <= 0) fail('mesos-master', '--zk_session_timeout: must be positive', 2);
-  const flags = masterFlagsFrom(options, options.work_dir);
+  let flags: MasterFlags;
   try {
+    flags = masterFlagsFrom(options, options.work_dir);
     checkMasterFlags(flags);
     fs.mkdirSync(flags.workDir, { recursive: true });
   } catch (error) {

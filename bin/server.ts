@@ -2,7 +2,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ActorHost, TraceRecorder, traceFileError } from '../lib/process';
 import { createLogger, type LogLevel } from '../lib/logging';
-import { flag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
+import { readCredentialsFile } from '../lib/authentication';
+import { flag, parseBooleanFlag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 
@@ -47,7 +48,12 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--offer_timeout <duration>', 'rescind offers unused this long (default: never)').argParser(parseDurationFlag))
     .addOption(flag('--max_completed_frameworks <n>', 'completed frameworks kept for the web endpoints').argParser(parseCount).default(defaults.maxCompletedFrameworks))
     .addOption(flag('--max_completed_tasks_per_framework <n>', 'completed tasks kept per framework').argParser(parseCount).default(defaults.maxCompletedTasksPerFramework))
-    .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json)'));
+    .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json)'))
+    .addOption(flag('--credentials <path>', 'principals and secrets that may authenticate, Mesos\' JSON: {"credentials": [{"principal": ..., "secret": ...}]}'))
+    .addOption(flag('--authenticate_frameworks [bool]', 'only authenticated frameworks may register').argParser(parseBooleanFlag).default(false))
+    .addOption(flag('--authenticate_agents [bool]', 'only authenticated agents may register').argParser(parseBooleanFlag).default(false))
+    .addOption(flag('--authenticate_http_readonly [bool]', 'read-only HTTP endpoints (state, metrics) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
+    .addOption(flag('--authenticate_http_readwrite [bool]', 'HTTP endpoints that change state (teardown) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false));
 }
 
 /** Reads the master's flags back out of commander's options. */
@@ -63,6 +69,11 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     maxCompletedFrameworks: options.max_completed_frameworks as number,
     maxCompletedTasksPerFramework: options.max_completed_tasks_per_framework as number,
     ...(options.registry !== undefined ? { registryPath: String(options.registry) } : {}),
+    ...(options.credentials !== undefined ? { credentials: readCredentialsFile(String(options.credentials), '--credentials') } : {}),
+    authenticateFrameworks: options.authenticate_frameworks === true,
+    authenticateAgents: options.authenticate_agents === true,
+    authenticateHttpReadonly: options.authenticate_http_readonly === true,
+    authenticateHttpReadwrite: options.authenticate_http_readwrite === true,
   };
 }
 

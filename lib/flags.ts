@@ -24,6 +24,18 @@ export function flag(flags: string, description: string): Option {
   return option;
 }
 
+/**
+ * Parses a boolean flag as Mesos writes them: `--flag` alone (true), `--flag=true|false`,
+ * `1|0`, `yes|no`.
+ */
+export function parseBooleanFlag(value: string | undefined): boolean {
+  if (value === undefined) return true;
+  const lower = value.toLowerCase();
+  if (['true', '1', 'yes'].includes(lower)) return true;
+  if (['false', '0', 'no'].includes(lower)) return false;
+  throw new InvalidArgumentError(`'${value}' is not a boolean (true or false)`);
+}
+
 /** Parses a TCP port (0..65535). */
 export function parsePort(value: string): number {
   const port = Number(value);

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import * as path from 'node:path';
 import { dispatch, UPID } from '../../lib/actor';
+import type { Credential } from '../../lib/authentication';
 import { nodeDisk, type Disk } from '../../lib/disk';
 import { isZooKeeperMaster, masterDetector } from '../../lib/ha/detector';
 import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
@@ -93,6 +94,8 @@ export interface StartAgentOptions {
   readonly bootId?: string;
   /** How to reach ZooKeeper for `--master zk://...` (default: a real server; a simulation passes its own). */
   readonly zooKeeper?: ZooKeeperConnector;
+  /** Authenticate to the master with this (`--credential`, or `--principal` and `--secret`); never traced. */
+  readonly credential?: Credential;
 }
 
 /** The native command executor, where `npm install` could compile it (scripts/build-native.js). */
@@ -152,6 +155,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered } : {}),
     ...(detector !== undefined ? { detector } : {}),
+    ...(options.credential !== undefined ? { credential: options.credential } : {}),
   });
   const pid = host.spawn(agent);
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir) : undefined;

@@ -383,7 +383,7 @@ export abstract class Scheduler extends Actor {
   }
 
   private onError(message: string): void {
-    this.log.error({ message }, 'framework error from the master');
+    this.log.warn({ message }, 'framework error from the master');
     this.error(message);
     this.state = 'stopped';
     this.retryTimer?.cancel();

@@ -1,6 +1,7 @@
 /** The master's flags (Mesos `mesos-master` flags that this master supports), with their defaults. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { HttpAuthentication } from '../../lib/process';
 import { MIN_ALLOCATION_INTERVAL_MS } from '../allocator/allocator-process';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_COMPLETED_FRAMEWORKS } from '../../lib/protocol/limits';
 import {
@@ -72,6 +73,11 @@ export function defaultMasterFlags(workDir: string): MasterFlags {
     maxCompletedTasksPerFramework: MAX_COMPLETED_TASKS_PER_FRAMEWORK,
     maxUnreachableTasksPerFramework: MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
   };
+}
+
+/** What the master's HTTP routes authenticate against (`--credentials`, `--authenticate_http_*`). */
+export function httpAuthenticationOf(flags: MasterFlags): HttpAuthentication {
+  return { credentials: flags.credentials, readonly: flags.authenticateHttpReadonly === true, readwrite: flags.authenticateHttpReadwrite === true };
 }
 
 /** The registry file these flags name. */

@@ -7,7 +7,9 @@
  * agent's health checks are an AgentObserver (agent-observer.ts). The master owns every timer.
  */
 import { Actor, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { ok, type HttpRequest, type HttpResponse } from '../../lib/process';
+import {
+  authenticateRequest, httpError, isResponse, ok, type HttpAccess, type HttpCaller, type HttpRequest, type HttpResponse,
+} from '../../lib/process';
 import { VERSION } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import {
@@ -28,7 +30,7 @@ import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
-import type { MasterFlags } from './flags';
+import { httpAuthenticationOf, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
 import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
@@ -177,11 +179,14 @@ export class Master extends Actor {
     this.handle(ExecutorToFramework, 'messages_executor_to_framework', this.executorToFramework);
     this.handle(UpdateAgent, 'messages_update_slave', this.updateAgent);
     // HTTP: /master/<route>
-    this.route('/state', () => this.asLeader(() => ok(renderState(this.stateContext()))));
-    this.route('/state.json', () => this.asLeader(() => ok(renderState(this.stateContext()))));
-    this.route('/frameworks', () => this.asLeader(() => ok(renderFrameworks(this.stateContext()))));
-    this.route('/slaves', () => this.asLeader(() => ok(renderSlaves(this.stateContext()))));
-    this.route('/tasks', (request) => this.asLeader(() => this.tasksRoute(request)));
+    // Read-only routes need credentials with --authenticate_http_readonly, read-write ones with
+    // --authenticate_http_readwrite; /health and /redirect never do (as in Mesos).
+    this.authenticatedRoute('/state', 'readonly', () => this.asLeader(() => ok(renderState(this.stateContext()))));
+    this.authenticatedRoute('/state.json', 'readonly', () => this.asLeader(() => ok(renderState(this.stateContext()))));
+    this.authenticatedRoute('/frameworks', 'readonly', () => this.asLeader(() => ok(renderFrameworks(this.stateContext()))));
+    this.authenticatedRoute('/slaves', 'readonly', () => this.asLeader(() => ok(renderSlaves(this.stateContext()))));
+    this.authenticatedRoute('/tasks', 'readonly', (request) => this.asLeader(() => this.tasksRoute(request)));
+    this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.asLeader(() => this.teardownRoute(request, caller)));
     this.route('/health', () => ({ status: 200, body: '' }));
     // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
     // (a master that does not lead is a StandbyMaster, which sends the leader's).
@@ -1513,10 +1518,35 @@ export class Master extends Actor {
   }
 
   /** `respond()` while this master may say it leads; else 503 (it may have lost its session without knowing yet). */
+  /** Serves `path` to callers that authenticate as `access` asks (see `authenticateRequest`); the handler learns who asks. */
+  private authenticatedRoute(path: string, access: HttpAccess, handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse): void {
+    this.route(path, (request) => {
+      const caller = authenticateRequest(request, access, httpAuthenticationOf(this.flags));
+      return isResponse(caller) ? caller : handler(request, caller);
+    });
+  }
+
   private asLeader(respond: () => HttpResponse): HttpResponse {
     if (this.leading()) return respond();
     this.log.warn('leadership unconfirmed (the ZooKeeper session may have expired): answering 503');
     return { status: 503, body: 'this master cannot confirm that it still leads\n' };
+  }
+
+  /**
+   * Mesos' `POST /master/teardown` with `frameworkId=<id>` (form body or query): removes the
+   * framework, killing its tasks; its scheduler, if connected, is told with a FrameworkError.
+   */
+  private teardownRoute(request: HttpRequest, caller: HttpCaller): HttpResponse {
+    if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
+    const form = new URLSearchParams(request.body.toString('utf8'));
+    const frameworkId = form.get('frameworkId') ?? request.query.frameworkId;
+    if (frameworkId === undefined || frameworkId.length === 0) return httpError(400, "Missing 'frameworkId' in the request");
+    const framework = this.state.frameworks.get(frameworkId);
+    if (framework === undefined) return httpError(400, `No framework found with specified ID '${boundedText(frameworkId, MAX_ERROR_DETAIL_LENGTH)}'`);
+    this.log.info({ frameworkId, principal: caller.principal }, 'tearing down a framework at an operator\'s request');
+    if (framework.connected && framework.pid !== undefined) this.send(framework.pid, FrameworkError, { message: 'Framework torn down by the operator (/master/teardown)' });
+    this.removeFramework(framework, 'torn down by the operator');
+    return ok('');
   }
 
   private tasksRoute(request: HttpRequest): HttpResponse {

@@ -3,7 +3,7 @@
  * ...), and the `metrics` actor that serves them, with the allocator's, at `/metrics/snapshot`.
  */
 import { Actor, dispatch } from '../../lib/actor';
-import { ok, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, isResponse, ok, type HttpAuthentication, type HttpResponse } from '../../lib/process';
 import type { Allocator } from '../allocator/allocator';
 import type { TaskState } from '../../lib/protocol';
 import { METRICS_ACTOR_ID } from './constants';
@@ -166,10 +166,21 @@ export interface MetricsSource extends Actor {
  * the allocator's metrics, asked of each through its mailbox.
  */
 export class MetricsProcess extends Actor {
-  /** @param id the actor id (default `metrics`, serving `/metrics/snapshot`). */
-  constructor(private readonly master: MetricsSource, private readonly allocator: Allocator, id: string = METRICS_ACTOR_ID) {
+  /**
+   * @param id the actor id (default `metrics`, serving `/metrics/snapshot`)
+   * @param authentication what the snapshot authenticates against (a read-only endpoint; default: anyone may read it)
+   */
+  constructor(
+    private readonly master: MetricsSource,
+    private readonly allocator: Allocator,
+    id: string = METRICS_ACTOR_ID,
+    authentication: HttpAuthentication = { credentials: undefined, readonly: false, readwrite: false },
+  ) {
     super(id);
-    this.route('/snapshot', () => this.snapshot());
+    this.route('/snapshot', (request) => {
+      const caller = authenticateRequest(request, 'readonly', authentication);
+      return isResponse(caller) ? caller : this.snapshot();
+    });
   }
 
   /** Both snapshots, merged (the allocator's keys start with `allocator/`). */

@@ -4,7 +4,7 @@ import type { ActorHost } from '../../lib/process';
 import { Allocator } from '../allocator/allocator';
 import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
-import { checkMasterFlags, registryPathOf, type MasterFlags } from './flags';
+import { checkMasterFlags, httpAuthenticationOf, registryPathOf, type MasterFlags } from './flags';
 import { Master } from './master';
 import { MetricsProcess } from './metrics';
 import { Registry } from './registry';
@@ -85,7 +85,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   // arrives then is lost.
   const pid = host.spawn(master);
   await initialized;
-  const metrics = new MetricsProcess(master, allocator, ids.metrics);
+  const metrics = new MetricsProcess(master, allocator, ids.metrics, httpAuthenticationOf(flags));
   host.spawn(metrics);
   const stop = async (): Promise<void> => {
     for (const actor of [metrics, master, allocator.process]) host.terminate(actor);
