@@ -5,6 +5,7 @@ import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
 import { flag, parseBooleanFlag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
+import { parseAclsFlag } from '../actors/master/acls';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 
 export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -49,6 +50,7 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--max_completed_frameworks <n>', 'completed frameworks kept for the web endpoints').argParser(parseCount).default(defaults.maxCompletedFrameworks))
     .addOption(flag('--max_completed_tasks_per_framework <n>', 'completed tasks kept per framework').argParser(parseCount).default(defaults.maxCompletedTasksPerFramework))
     .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json)'))
+    .addOption(flag('--acls <json|path>', "who may do what, Mesos' ACL JSON inline or a file (file:///path or a path); default: everything is allowed"))
     .addOption(flag('--credentials <path>', 'principals and secrets that may authenticate, Mesos\' JSON: {"credentials": [{"principal": ..., "secret": ...}]}'))
     .addOption(flag('--authenticate_frameworks [bool]', 'only authenticated frameworks may register').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--authenticate_agents [bool]', 'only authenticated agents may register').argParser(parseBooleanFlag).default(false))
@@ -70,6 +72,7 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     maxCompletedTasksPerFramework: options.max_completed_tasks_per_framework as number,
     ...(options.registry !== undefined ? { registryPath: String(options.registry) } : {}),
     ...(options.credentials !== undefined ? { credentials: readCredentialsFile(String(options.credentials), '--credentials') } : {}),
+    ...(options.acls !== undefined ? { acls: parseAclsFlag(String(options.acls)) } : {}),
     authenticateFrameworks: options.authenticate_frameworks === true,
     authenticateAgents: options.authenticate_agents === true,
     authenticateHttpReadonly: options.authenticate_http_readonly === true,

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HttpAuthentication } from '../../lib/process';
+import type { Acls } from './acls';
 import { MIN_ALLOCATION_INTERVAL_MS } from '../allocator/allocator-process';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_COMPLETED_FRAMEWORKS } from '../../lib/protocol/limits';
 import {
@@ -58,6 +59,11 @@ export interface MasterFlags {
    * `/master/state` nor recorded in a trace.
    */
   credentials?: ReadonlyMap<string, string>;
+  /**
+   * Who may do what (Mesos `--acls`, its JSON; see acls.ts): register_frameworks,
+   * run_tasks, teardown_frameworks, view_frameworks, view_tasks, view_executors. None: all is allowed.
+   */
+  acls?: Acls;
 }
 
 /** The defaults of every flag, for a master whose work dir is `workDir`. */

@@ -24,7 +24,23 @@ export interface StateContext {
   readonly startTimeMs: number;
   /** Now, on the master's clock (ms since the epoch). */
   readonly nowMs: number;
+  /** What the caller may see (the ACLs' view_* actions); default: everything. */
+  readonly viewer?: StateViewer;
 }
+
+/**
+ * What an HTTP caller may see, by the OS user a framework runs as (Mesos' `view_frameworks`,
+ * `view_tasks`, `view_executors`): frameworks it may not view are left out, as are tasks and
+ * executors it may not view of those it may.
+ */
+export interface StateViewer {
+  framework(user: string): boolean;
+  tasks(user: string): boolean;
+  executors(user: string): boolean;
+}
+
+/** A viewer who sees everything. */
+const SEE_ALL: StateViewer = { framework: () => true, tasks: () => true, executors: () => true };
 
 /** A JSON object. */
 type Json = Record<string, unknown>;
@@ -63,9 +79,11 @@ export function renderState(context: StateContext): Json {
 /** `GET /master/frameworks`: `{frameworks, completed_frameworks, unregistered_frameworks}`. */
 export function renderFrameworks(context: StateContext): Json {
   const { state } = context;
+  const viewer = context.viewer ?? SEE_ALL;
+  const visible = (framework: FrameworkRecord): boolean => viewer.framework(framework.info.user);
   return {
-    frameworks: [...state.frameworks.values()].map((framework) => renderFramework(state, framework)),
-    completed_frameworks: state.completedFrameworks.map((framework) => renderFramework(state, framework)),
+    frameworks: [...state.frameworks.values()].filter(visible).map((framework) => renderFramework(state, framework, viewer)),
+    completed_frameworks: state.completedFrameworks.filter(visible).map((framework) => renderFramework(state, framework, viewer)),
     unregistered_frameworks: [],
   };
 }
@@ -95,7 +113,9 @@ export interface TasksQuery {
  */
 export function renderTasks(context: StateContext, query: TasksQuery): Json {
   const frameworks = [...context.state.frameworks.values(), ...context.state.completedFrameworks];
+  const viewer = context.viewer ?? SEE_ALL;
   const tasks = frameworks
+    .filter((framework) => viewer.framework(framework.info.user) && viewer.tasks(framework.info.user))
     .filter((framework) => query.framework_id === undefined || framework.id === query.framework_id)
     .flatMap((framework) => [
       ...[...framework.tasks.values()].map((tracked) => tracked.task),
@@ -110,8 +130,10 @@ export function renderTasks(context: StateContext, query: TasksQuery): Json {
   return { tasks: tasks.slice(offset, offset + limit).map(renderTask) };
 }
 
-function renderFramework(state: MasterState, framework: FrameworkRecord): Json {
+function renderFramework(state: MasterState, framework: FrameworkRecord, viewer: StateViewer): Json {
   const info = framework.info;
+  const tasksVisible = viewer.tasks(info.user);
+  const executorsVisible = viewer.executors(info.user);
   const used = state.frameworkUsedResources(framework);
   const offered = state.frameworkOfferedResources(framework);
   return {
@@ -135,14 +157,14 @@ function renderFramework(state: MasterState, framework: FrameworkRecord): Json {
     resources: renderResources(used.add(offered)),
     used_resources: renderResources(used),
     offered_resources: renderResources(offered),
-    tasks: [...framework.tasks.values()].map((tracked) => renderTask(tracked.task)),
-    unreachable_tasks: [...framework.unreachableTasks.values()].map(renderTask),
-    completed_tasks: framework.completedTasks.map(renderTask),
+    tasks: tasksVisible ? [...framework.tasks.values()].map((tracked) => renderTask(tracked.task)) : [],
+    unreachable_tasks: tasksVisible ? [...framework.unreachableTasks.values()].map(renderTask) : [],
+    completed_tasks: tasksVisible ? framework.completedTasks.map(renderTask) : [],
     offers: [...framework.offerIds].flatMap((offerId) => {
       const record = state.offers.get(offerId);
       return record === undefined ? [] : [renderOffer(record.offer, record.resources)];
     }),
-    executors: [...state.frameworkExecutors(framework.id)].map((executor) => renderExecutor(executor.info, executor.resources, executor.agentId)),
+    executors: !executorsVisible ? [] : [...state.frameworkExecutors(framework.id)].map((executor) => renderExecutor(executor.info, executor.resources, executor.agentId)),
   };
 }
 

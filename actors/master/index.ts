@@ -12,6 +12,11 @@
 export * from './constants';
 export { checkMasterFlags, defaultMasterFlags, registryPathOf, type MasterFlags } from './flags';
 export { Master, type MasterIdentity } from './master';
+export {
+  Authorizer, PERMISSIVE_AUTHORIZER, describeDenial, loadAcls, parseAcls, parseAclsFlag, unenforcedActionsIn,
+  type AclAction, type AclDecision, type AclEntity, type AclRule, type Acls,
+} from './acls';
+export { AuthenticationSessions, AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS, MAX_PENDING_AUTHENTICATIONS_PER_PEER } from './authentication';
 export { MASTER_COUNTERS, MasterCounters, MetricsProcess, type MasterCounter } from './metrics';
 export { Registry, RegistryFencedError, parseRegistry, registryLogPathOf, writeFileAtomically, type RegistryAgent, type RegistryData, type RegistryOperation, type RegistryOptions, type RegistryStore, type StoredRegistry, type UnreachableAgent } from './registry';
 export { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
@@ -19,7 +24,7 @@ export {
   canonicalJson, frameworkRoles, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type OfferFacts, type TaskContext,
 } from './validation';
-export { DEFAULT_TASKS_LIMIT, renderState, type StateContext } from './http';
+export { DEFAULT_TASKS_LIMIT, renderState, type StateContext, type StateViewer } from './http';
 export { renderResources, renderTask } from '../../lib/state-json';
 export { masterStatusUpdate, Reason, type MasterReason, type MasterUpdateFields } from './updates';
 export { DEFAULT_MASTER_ACTOR_IDS, startMaster, type MasterActorIds, type MasterHandle, type StartMasterOptions } from './start';

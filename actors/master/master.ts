@@ -27,12 +27,13 @@ import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
+import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from './acls';
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
 import { httpAuthenticationOf, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
-import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
+import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext, type StateViewer } from './http';
 import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
@@ -129,6 +130,8 @@ export class Master extends Actor {
   private readonly observers = new Map<string, AgentObserver>();
   /** Authentication exchanges and authenticated pids; set by `initialize` when the master has credentials. */
   private authentication: AuthenticationSessions | undefined;
+  /** Decides what the ACLs allow (`--acls`; everything without them). */
+  private readonly authorizer: Authorizer;
   /** See `MasterIdentity`. */
   private readonly masterId: string | undefined;
   private readonly leading: () => boolean;
@@ -150,6 +153,7 @@ export class Master extends Actor {
     this.masterId = identity.masterId;
     this.leading = identity.leading ?? ((): boolean => true);
     this.state = new MasterState(flags);
+    this.authorizer = flags.acls !== undefined ? new Authorizer(flags.acls) : PERMISSIVE_AUTHORIZER;
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
     registry.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'registry write failed; retrying');
     // framework or agent → master: authentication (lib/authentication.ts)
@@ -181,11 +185,11 @@ export class Master extends Actor {
     // HTTP: /master/<route>
     // Read-only routes need credentials with --authenticate_http_readonly, read-write ones with
     // --authenticate_http_readwrite; /health and /redirect never do (as in Mesos).
-    this.authenticatedRoute('/state', 'readonly', () => this.asLeader(() => ok(renderState(this.stateContext()))));
-    this.authenticatedRoute('/state.json', 'readonly', () => this.asLeader(() => ok(renderState(this.stateContext()))));
-    this.authenticatedRoute('/frameworks', 'readonly', () => this.asLeader(() => ok(renderFrameworks(this.stateContext()))));
+    this.authenticatedRoute('/state', 'readonly', (_request, caller) => this.asLeader(() => ok(renderState(this.stateContext(caller)))));
+    this.authenticatedRoute('/state.json', 'readonly', (_request, caller) => this.asLeader(() => ok(renderState(this.stateContext(caller)))));
+    this.authenticatedRoute('/frameworks', 'readonly', (_request, caller) => this.asLeader(() => ok(renderFrameworks(this.stateContext(caller)))));
     this.authenticatedRoute('/slaves', 'readonly', () => this.asLeader(() => ok(renderSlaves(this.stateContext()))));
-    this.authenticatedRoute('/tasks', 'readonly', (request) => this.asLeader(() => this.tasksRoute(request)));
+    this.authenticatedRoute('/tasks', 'readonly', (request, caller) => this.asLeader(() => ok(renderTasks(this.stateContext(caller), request.query))));
     this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.asLeader(() => this.teardownRoute(request, caller)));
     this.route('/health', () => ({ status: 200, body: '' }));
     // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
@@ -240,6 +244,8 @@ export class Master extends Actor {
   protected override initialize(): void {
     this.startTimeMs = this.clock.now();
     this.info = masterInfoOf(this.self(), this.flags, this.masterId ?? this.host.newId());
+    const ignored = this.flags.acls !== undefined ? unenforcedActionsIn(this.flags.acls) : [];
+    if (ignored.length > 0) this.log.warn({ actions: ignored }, 'the ACLs have rules for actions this master does not authorize; they are ignored');
     if (this.flags.credentials !== undefined) this.authentication = new AuthenticationSessions(this.flags.credentials, this.info.pid);
     this.recoverAgents();
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
@@ -326,13 +332,19 @@ export class Master extends Actor {
    */
   private frameworkAuthenticationError(from: UPID, info: FrameworkInfo): string | undefined {
     const principal = this.authenticatedPrincipal(from);
-    if (principal === undefined) {
-      if (this.flags.authenticateFrameworks !== true) return undefined;
+    if (principal === undefined && this.flags.authenticateFrameworks === true) {
       this.counters.increment('unauthenticated_registrations_refused');
       return `Framework at ${from.toString()} is not authenticated (this master requires --authenticate_frameworks)`;
     }
-    if (info.principal !== principal) return `Framework principal '${info.principal ?? ''}' does not match authenticated principal '${principal}'`;
-    return undefined;
+    if (principal !== undefined && info.principal !== principal) return `Framework principal '${info.principal ?? ''}' does not match authenticated principal '${principal}'`;
+    // The ACLs' register_frameworks: every role the framework subscribes to.
+    const denied = frameworkRoles(info).find((role) => !this.authorizer.authorized('register_frameworks', principal, role));
+    return denied === undefined ? undefined : `Not authorized to register: ${describeDenial('register_frameworks', principal, denied)}`;
+  }
+
+  /** The principal a framework proved (undefined if it did not authenticate: a claimed principal is trusted for nothing). */
+  private frameworkPrincipal(framework: FrameworkRecord): string | undefined {
+    return framework.pid === undefined ? undefined : this.authenticatedPrincipal(framework.pid);
   }
 
   /**
@@ -706,6 +718,17 @@ export class Master extends Actor {
     }
   }
 
+  /**
+   * Why the ACLs' run_tasks do not let the framework's principal run `task` as the framework's
+   * user (tasks have no user of their own here), or undefined if they do.
+   */
+  private runTaskDenial(framework: FrameworkRecord, task: TaskInfo): string | undefined {
+    const principal = this.frameworkPrincipal(framework);
+    const user = framework.info.user;
+    if (this.authorizer.authorized('run_tasks', principal, user)) return undefined;
+    return `Task '${task.taskId}' is not authorized to launch: ${describeDenial('run_tasks', principal, user)}`;
+  }
+
   /** Validates and launches one task; returns what remains of the offered resources. */
   private launchTask(framework: FrameworkRecord, agent: AgentRecord, task: TaskInfo, available: Resources, role: string): Resources {
     const context: TaskContext = {
@@ -717,12 +740,13 @@ export class Master extends Actor {
       available,
     };
     const invalid = validateTask(task, context);
-    if (invalid !== undefined) {
-      this.log.info({ frameworkId: framework.id, taskId: task.taskId, reason: invalid }, 'task invalid');
+    const unauthorized = invalid === undefined ? this.runTaskDenial(framework, task) : undefined;
+    if (invalid !== undefined || unauthorized !== undefined) {
+      this.log.info({ frameworkId: framework.id, taskId: task.taskId, reason: invalid ?? unauthorized }, invalid !== undefined ? 'task invalid' : 'task not authorized');
       this.counters.taskReached('TASK_ERROR');
       this.sendToFramework(framework, masterStatusUpdate({
         frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state: 'TASK_ERROR',
-        reason: Reason.TASK_INVALID, message: invalid, nowMs: this.clock.now(),
+        reason: invalid !== undefined ? Reason.TASK_INVALID : Reason.TASK_UNAUTHORIZED, message: invalid ?? unauthorized ?? '', nowMs: this.clock.now(),
       }));
       return available;
     }
@@ -1543,23 +1567,30 @@ export class Master extends Actor {
     if (frameworkId === undefined || frameworkId.length === 0) return httpError(400, "Missing 'frameworkId' in the request");
     const framework = this.state.frameworks.get(frameworkId);
     if (framework === undefined) return httpError(400, `No framework found with specified ID '${boundedText(frameworkId, MAX_ERROR_DETAIL_LENGTH)}'`);
+    if (!this.authorizer.authorized('teardown_frameworks', caller.principal, framework.info.principal)) {
+      return httpError(403, `Forbidden: ${describeDenial('teardown_frameworks', caller.principal, framework.info.principal)}`);
+    }
     this.log.info({ frameworkId, principal: caller.principal }, 'tearing down a framework at an operator\'s request');
     if (framework.connected && framework.pid !== undefined) this.send(framework.pid, FrameworkError, { message: 'Framework torn down by the operator (/master/teardown)' });
     this.removeFramework(framework, 'torn down by the operator');
     return ok('');
   }
 
-  private tasksRoute(request: HttpRequest): HttpResponse {
-    return ok(renderTasks(this.stateContext(), request.query));
-  }
-
-  private stateContext(): StateContext {
+  /** What the renderers read; with a `caller`, only what the ACLs let it view. */
+  private stateContext(caller?: HttpCaller): StateContext {
+    const principal = caller?.principal;
+    const viewer: StateViewer = {
+      framework: (user) => this.authorizer.authorized('view_frameworks', principal, user),
+      tasks: (user) => this.authorizer.authorized('view_tasks', principal, user),
+      executors: (user) => this.authorizer.authorized('view_executors', principal, user),
+    };
     return {
       state: this.state,
       info: this.masterInfo(),
       flags: this.flags,
       startTimeMs: this.startTimeMs,
       nowMs: this.clock.now(),
+      ...(caller !== undefined && this.flags.acls !== undefined ? { viewer } : {}),
     };
   }
 }

@@ -7,6 +7,8 @@ export const Reason = {
   RECONCILIATION: 'REASON_RECONCILIATION',
   /** The task failed validation. */
   TASK_INVALID: 'REASON_TASK_INVALID',
+  /** The ACLs do not let the framework's principal run the task as its user (`run_tasks`). */
+  TASK_UNAUTHORIZED: 'REASON_TASK_UNAUTHORIZED',
   /** The offers used to launch the task were invalid. */
   INVALID_OFFERS: 'REASON_INVALID_OFFERS',
   /** The agent was removed (unreachable, or unregistered); Mesos' `REASON_SLAVE_REMOVED`. */
