@@ -4,6 +4,7 @@
  * relays their status updates to the master through the status update manager, which retries
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
@@ -20,7 +21,7 @@ import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import type { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
-import { AGENT_VERSION, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
+import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
 import { masterPid, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
@@ -63,6 +64,8 @@ export interface AgentOptions {
    * refuses it shuts the agent down with the master's reason.
    */
   readonly credential?: Credential;
+  /** Makes each executor run's token (default: 32 random bytes, hex); a replay passes the recorded ones. */
+  readonly executorToken?: () => string;
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
@@ -635,6 +638,10 @@ export class Agent extends Actor {
       return;
     }
     const executor = framework.executorForTask(taskId);
+    if (!this.fromExecutorOf(framework, executor, from)) {
+      this.log.warn({ from: from.toString(), frameworkId: framework.id, taskId }, 'ignoring a status update that did not come from the task\'s executor');
+      return;
+    }
     const update = stampExecutorUpdate(message.update, this.agentId, executor?.id);
     if (executor !== undefined && !this.acceptableExecutorUpdate(framework, executor, update)) return;
     // A retried update for a task already completed here would open a new stream; one older than
@@ -660,6 +667,16 @@ export class Agent extends Actor {
       if (result === 'accepted') this.updates.durable(framework.id, taskId, uuid);
       this.send(from, StatusUpdateAcknowledgement, acknowledgement);
     });
+  }
+
+  /**
+   * Whether `from` is the task's executor (or, for a task no executor has any more, whose retried
+   * update is answered as a duplicate, one of the framework's executors).
+   */
+  private fromExecutorOf(framework: AgentFrameworkRecord, executor: ExecutorRecord | undefined, from: UPID): boolean {
+    if (executor !== undefined) return executor.pid?.equals(from) === true;
+    for (const other of framework.executors.values()) if (other.pid?.equals(from) === true) return true;
+    return false;
   }
 
   /** Mesos refuses TASK_STAGING from executors (and shuts them down), and non-terminal updates for queued tasks. */
@@ -738,6 +755,7 @@ export class Agent extends Actor {
     const directory = executorRunDirectory(this.options.flags.workDir, { agentId, frameworkId: framework.id, executorId: info.executorId, runId });
     const executor = new ExecutorRecord({ ...info, frameworkId: framework.id }, framework.id, agentId, commandExecutor, runId, directory);
     executor.role = role;
+    executor.token = this.newExecutorToken();
     framework.executors.set(executor.id, executor);
     this.reportedNotRunning.delete(`${framework.id}/${executor.id}`);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
@@ -763,6 +781,7 @@ export class Agent extends Actor {
       agentId: executor.agentId, agentPid: this.self().toString(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
       command: executor.info.command, commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
       shutdownGracePeriodMs: this.options.flags.executorShutdownGracePeriodMs,
+      ...(executor.token !== undefined ? { token: executor.token } : {}),
     };
     const onExit = (exit: ExecutorExit): void => {
       dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);
@@ -802,9 +821,26 @@ export class Agent extends Actor {
     executor.process?.destroy();
   }
 
+  /** A fresh token for an executor run, recorded (a replay feeds it back). */
+  private newExecutorToken(): string {
+    const token = this.options.executorToken?.() ?? randomBytes(EXECUTOR_TOKEN_BYTES).toString('hex');
+    this.host.recordInput(this.self(), EXECUTOR_TOKEN_INPUT, token);
+    return token;
+  }
+
+  /**
+   * An executor registers. Only with its run's token (which the agent put in its environment):
+   * whoever else knows the framework and executor ids (they are public in the state endpoints)
+   * cannot register in its place and take its tasks.
+   */
   private registerExecutor(from: UPID, message: BodyOf<typeof RegisterExecutor>): void {
     const framework = this.frameworks.get(message.frameworkId);
     const executor = framework?.executors.get(message.executorId);
+    if (executor !== undefined && executor.phase === 'REGISTERING' && !sameToken(executor.token, message.token)) {
+      this.log.warn({ from: from.toString(), frameworkId: message.frameworkId, executorId: message.executorId, token: message.token === undefined ? 'none' : 'wrong' }, 'refusing an executor registration without the run\'s token');
+      this.send(from, ShutdownExecutorOnExecutor, {});
+      return;
+    }
     if (framework === undefined || executor === undefined || framework.phase === 'TERMINATING' || this.phase === 'TERMINATING' || executor.phase !== 'REGISTERING') {
       this.log.warn({ from: from.toString(), ...message, phase: executor?.phase }, 'shutting down an executor that may not register');
       this.send(from, ShutdownExecutorOnExecutor, {});
@@ -836,7 +872,9 @@ export class Agent extends Actor {
   private reregisterExecutor(from: UPID, message: BodyOf<typeof ReregisterExecutor>): void {
     const framework = this.frameworks.get(message.frameworkId);
     const executor = framework?.executors.get(message.executorId);
-    if (this.phase !== 'RECOVERING' || framework === undefined || executor === undefined || !executor.reconnecting || this.agentId === undefined) {
+    // A recovered executor answers from the pid it registered at (checkpointed), and nobody else may.
+    const impostor = executor?.pid !== undefined && !executor.pid.equals(from);
+    if (this.phase !== 'RECOVERING' || framework === undefined || executor === undefined || !executor.reconnecting || this.agentId === undefined || impostor) {
       this.log.warn({ from: from.toString(), executorId: message.executorId, phase: this.phase }, 'shutting down a re-registering executor: the agent is not waiting for it');
       this.send(from, ShutdownExecutorOnExecutor, {});
       return;
@@ -876,6 +914,11 @@ export class Agent extends Actor {
   }
 
   private executorToFramework(from: UPID, message: BodyOf<typeof ExecutorToFramework>): void {
+    const executor = this.frameworks.get(message.frameworkId)?.executors.get(message.executorId);
+    if (executor?.pid?.equals(from) !== true) {
+      this.log.warn({ from: from.toString(), frameworkId: message.frameworkId, executorId: message.executorId }, 'dropping an executor message that did not come from that executor');
+      return;
+    }
     if (this.phase !== 'RUNNING' || this.agentId === undefined) {
       this.log.warn({ from: from.toString() }, 'dropping an executor message: not registered with a master');
       return;
@@ -1187,3 +1230,11 @@ export class Agent extends Actor {
 }
 
 export { masterPid } from './flags';
+
+/** Whether an executor's registration carries its run's token (compared in constant time). */
+function sameToken(expected: string | undefined, given: string | undefined): boolean {
+  if (expected === undefined || given === undefined) return false;
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(given, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -84,6 +84,10 @@ export const AGENT_START_INPUT = 'agent-start';
 export const EXECUTOR_EXIT_INPUT = 'executor-exit';
 /** Name of the trace input recorded each time a `zk://` agent learns of a new leading master (or none): its body is the `DetectedMaster`, or null. */
 export const MASTER_DETECTED_INPUT = 'master-detected';
+/** Input name of a token the agent gave an executor run (crypto randomness, fed back in a replay). */
+export const EXECUTOR_TOKEN_INPUT = 'executor-token';
+/** Bytes of randomness in an executor's token (hex in its environment). */
+export const EXECUTOR_TOKEN_BYTES = 32;
 
 /** After a restart, checkpointed executors have this long to re-register before they are killed (Mesos `--executor_reregistration_timeout`, 2 s). */
 export const EXECUTOR_REREGISTRATION_TIMEOUT_MS = 2_000;

@@ -96,6 +96,8 @@ export interface StartAgentOptions {
   readonly zooKeeper?: ZooKeeperConnector;
   /** Authenticate to the master with this (`--credential`, or `--principal` and `--secret`); never traced. */
   readonly credential?: Credential;
+  /** Makes each executor run's token (default: crypto randomness); a simulation passes its seeded PRNG's. */
+  readonly executorToken?: () => string;
 }
 
 /** The native command executor, where `npm install` could compile it (scripts/build-native.js). */
@@ -156,6 +158,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(recovered !== undefined ? { recovered } : {}),
     ...(detector !== undefined ? { detector } : {}),
     ...(options.credential !== undefined ? { credential: options.credential } : {}),
+    ...(options.executorToken !== undefined ? { executorToken: options.executorToken } : {}),
   });
   const pid = host.spawn(agent);
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir) : undefined;

@@ -33,6 +33,8 @@ export interface ExecutorLaunch {
   readonly checkpoint: boolean;
   /** The executor's share of the shutdown grace period (Mesos `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD`). */
   readonly shutdownGracePeriodMs: number;
+  /** What the executor registers with (`MESOS_EXECUTOR_AUTHENTICATION_TOKEN`): the agent vouches for this run only. */
+  readonly token?: string;
 }
 
 /** How an executor process ended: an exit code, or the signal that killed it. */
@@ -88,6 +90,7 @@ export function executorEnvironment(launch: ExecutorLaunch, base: NodeJS.Process
     MESOS_SANDBOX: launch.directory,
     MESOS_CHECKPOINT: launch.checkpoint ? '1' : '0',
     MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: `${launch.shutdownGracePeriodMs}ms`,
+    ...(launch.token !== undefined ? { MESOS_EXECUTOR_AUTHENTICATION_TOKEN: launch.token } : {}),
   });
   return environment;
 }

@@ -62,6 +62,8 @@ export class ExecutorRecord {
   role: string | undefined;
   /** A restarted agent asked it to reconnect (ReconnectExecutor) and waits for its ReregisterExecutor. */
   reconnecting = false;
+  /** What this run must register with (`MESOS_EXECUTOR_AUTHENTICATION_TOKEN`); undefined for a run recovered after a restart. */
+  token: string | undefined;
 
   constructor(
     /** The executor's description (synthesized for the command executor). */

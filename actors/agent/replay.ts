@@ -15,7 +15,7 @@ import { replayTrace } from '../../lib/process/replay';
 import type { Attributes, CommandInfo } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { Agent } from './agent';
-import { AGENT_START_INPUT, EXECUTOR_EXIT_INPUT, MASTER_DETECTED_INPUT } from './constants';
+import { AGENT_START_INPUT, EXECUTOR_EXIT_INPUT, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT } from './constants';
 import { AgentCheckpoints, recoveredFrom, type CheckpointRecord } from './checkpoint';
 import { checkAgentFlags, type AgentFlags } from './flags';
 import { MemoryDisk } from '../../lib/disk';
@@ -150,6 +150,8 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     ...(input.bootId !== undefined ? { bootId: input.bootId } : {}),
     checkpoints,
     ...(recovered !== undefined ? { recovered } : {}),
+    // The executors' tokens were random: the recorded ones, in order.
+    executorToken: recordedTokens(trace, pid.toString()),
     // A `zk://` agent started knowing no master: the recorded detections are fed to it.
     ...(input.flags.master.startsWith('zk://') ? { detector: new ReplayDetector() } : {}),
   };
@@ -169,7 +171,7 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     address: pid.address,
     actorIds: [input.id],
     setup: (host) => host.spawn(agent = options.createAgent?.(agentOptions) ?? new Agent(agentOptions)),
-    inputs: { [AGENT_START_INPUT]: () => undefined, [EXECUTOR_EXIT_INPUT]: feedExit, [MASTER_DETECTED_INPUT]: feedDetection },
+    inputs: { [AGENT_START_INPUT]: () => undefined, [EXECUTOR_EXIT_INPUT]: feedExit, [MASTER_DETECTED_INPUT]: feedDetection, [EXECUTOR_TOKEN_INPUT]: () => undefined },
   });
 }
 
@@ -180,4 +182,13 @@ class ReplayDetector implements MasterDetector {
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** The executor tokens the agent at `pid` made in the recording, handed out in order (then fresh ones, were the replay to diverge). */
+function recordedTokens(trace: Trace, pid: string): () => string {
+  const tokens = trace.events
+    .filter((event) => event.kind === 'input' && event.name === EXECUTOR_TOKEN_INPUT && event.to === pid)
+    .map((event) => String((event as { body?: unknown }).body));
+  let next = 0;
+  return () => tokens[next++] ?? `unrecorded-token-${next}`;
 }

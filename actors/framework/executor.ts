@@ -62,6 +62,8 @@ export interface ExecutorOptions {
   /** Time from `shutdown()` to the forced exit (`MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD`). */
   readonly shutdownGracePeriodMs?: number;
   readonly statusUpdateRetryIntervalMs?: number;
+  /** The agent's token for this run (`MESOS_EXECUTOR_AUTHENTICATION_TOKEN`), sent with the registration. */
+  readonly token?: string;
 }
 
 /** What `sendStatusUpdate` takes: a TaskStatus with at least the task id and state. */
@@ -94,6 +96,7 @@ export function executorOptionsFromEnvironment(environment: NodeJS.ProcessEnv = 
   if (environment.MESOS_DIRECTORY) options.directory = environment.MESOS_DIRECTORY;
   const grace = environment.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD;
   if (grace) options.shutdownGracePeriodMs = durationFromEnvironment('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', grace);
+  if (environment.MESOS_EXECUTOR_AUTHENTICATION_TOKEN) options.token = environment.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
   const recovery = environment.MESOS_RECOVERY_TIMEOUT;
   if (recovery) options.recoveryTimeoutMs = durationFromEnvironment('MESOS_RECOVERY_TIMEOUT', recovery);
   return options;
@@ -224,7 +227,9 @@ export abstract class Executor extends Actor {
 
   protected override initialize(): void {
     this.link(this.agent);
-    this.send(this.agent, RegisterExecutor, { frameworkId: this.options.frameworkId, executorId: this.options.executorId });
+    this.send(this.agent, RegisterExecutor, {
+      frameworkId: this.options.frameworkId, executorId: this.options.executorId, ...(this.options.token !== undefined ? { token: this.options.token } : {}),
+    });
   }
 
   protected override exited(pid: UPID): void {

@@ -143,7 +143,11 @@ export const UpdateFramework = message('UpdateFramework', z.object({ frameworkId
 
 // ---- executor ↔ agent ---------------------------------------------------------------------
 
-export const RegisterExecutor = message('RegisterExecutor', z.object({ frameworkId: id, executorId: id }));
+/**
+ * `token`: the one the agent gave this run of the executor (`MESOS_EXECUTOR_AUTHENTICATION_TOKEN`);
+ * the agent takes a registration only with it, so no other process can register as the executor.
+ */
+export const RegisterExecutor = message('RegisterExecutor', z.object({ frameworkId: id, executorId: id, token: z.string().max(MAX_SHORT_TEXT_LENGTH).optional() }));
 export const ReregisterExecutor = message('ReregisterExecutor', z.object({
   frameworkId: id, executorId: id, tasks: z.array(TaskInfoSchema), updates: z.array(StatusUpdateSchema),
 }));

@@ -133,6 +133,7 @@ export class InProcessLauncher implements Launcher {
       id: `executor-${launch.frameworkId}-${launch.executorId}-${launch.runId}`.replace(/[^A-Za-z0-9_.()\-/:]/g, '_'),
       agentPid: launch.agentPid, frameworkId: launch.frameworkId, executorId: launch.executorId,
       agentId: launch.agentId, directory: launch.directory, checkpoint: launch.checkpoint,
+      ...(launch.token !== undefined ? { token: launch.token } : {}),
     });
     const processId = this.nextProcessId++;
     const process = { executor, onExit, killed: false };
@@ -215,7 +216,7 @@ export async function startSimulation(resources: string, seed = 1): Promise<Simu
   const agentFlags = defaultAgentFlags({
     master: host.address, workDir: `${SIMULATION_WORK_DIR}/agent`, resources, hostname: simulatedAgentHostname(0), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
   });
-  const agent = await startAgent({ flags: agentFlags, host, launcher: launcher.on(agentDisk), disk: agentDisk, probe: SIMULATED_MACHINE });
+  const agent = await startAgent({ flags: agentFlags, host, launcher: launcher.on(agentDisk), disk: agentDisk, probe: SIMULATED_MACHINE, executorToken: simulatedToken(host) });
   await clock.advance(5_000); // registration, with its backoff
   return { clock, host, master, masterDisk, agent, agentDisk, launcher, masterAddress: UPID.parse(master.pid.toString()).address };
 }
@@ -289,6 +290,7 @@ export class AgentSlot {
       ? await this.startAt(this.lastActorId, flags)
       : await startAgent({
         flags, host: this.host, launcher: this.launcher.on(this.disk), files: false, disk: this.disk, probe: SIMULATED_MACHINE,
+        executorToken: simulatedToken(this.host),
         ...(this.zooKeeper !== undefined ? { zooKeeper: this.zooKeeper } : {}),
         ...(sameAddress && this.lastActorId !== undefined ? { id: this.lastActorId } : {}),
       });
@@ -307,6 +309,7 @@ export class AgentSlot {
     const detector = this.zooKeeper !== undefined ? masterDetector(flags.master, this.host, this.zooKeeper) : undefined;
     const agent = new Agent({
       id, flags, resources, attributes: {}, hostname: this.hostname, launcher: this.launcher.on(this.disk), commandExecutor: commandExecutorCommand(flags),
+      executorToken: simulatedToken(this.host),
       ...(detector !== undefined ? { detector } : {}),
     });
     const pid = this.host.spawn(agent);
@@ -557,4 +560,9 @@ async function whileTimePasses<T>(clock: VirtualClock, promise: Promise<T>): Pro
   await clock.settle();
   while (!settled) await clock.advance(DRIVE_STEP_MS);
   return tracked;
+}
+
+/** Executor tokens drawn from the host's seeded PRNG, so that a seed replays byte for byte (real agents use crypto randomness). */
+export function simulatedToken(host: ActorHost): () => string {
+  return () => host.newId();
 }

@@ -12,7 +12,8 @@
  * TASK_KILLING for frameworks that ask for it, a repeated kill only shortens the grace), and
  * nothing the task started outlives it.
  *
- * Environment: MESOS_AGENT_PID, MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID, MESOS_DIRECTORY.
+ * Environment: MESOS_AGENT_PID, MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID, MESOS_DIRECTORY,
+ * MESOS_EXECUTOR_AUTHENTICATION_TOKEN.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -429,9 +430,12 @@ int main(void) {
   snprintf(executor.self, sizeof executor.self, "executor@%s", executor.link.local_address);
   mp_buffer body;
   mp_init(&body);
-  mp_map(&body, 2);
+  /* The agent's token for this run (issue 9): the agent takes the registration only with it. */
+  const char *token = getenv("MESOS_EXECUTOR_AUTHENTICATION_TOKEN");
+  mp_map(&body, token ? 3 : 2);
   mp_str(&body, "frameworkId"); mp_str(&body, executor.framework_id);
   mp_str(&body, "executorId"); mp_str(&body, executor.executor_id);
+  if (token) { mp_str(&body, "token"); mp_str(&body, token); }
   send_message(&executor, "RegisterExecutor", &body);
   mp_free(&body);
   int code = run(&executor);

@@ -90,6 +90,12 @@ export class FakeLauncher implements Launcher {
     };
   }
 
+  /** `{token}` of the latest launch of the executor (what a real one finds in its environment), or nothing. */
+  tokenOf(frameworkId: string, executorId: string): { token?: string } {
+    const token = this.runs.filter((run) => run.launch.frameworkId === frameworkId && run.launch.executorId === executorId).at(-1)?.launch.token;
+    return token === undefined ? {} : { token };
+  }
+
   run(executorId: string): FakeRun {
     const run = this.runs.find((candidate) => candidate.launch.executorId === executorId);
     if (!run) throw new Error(`no executor '${executorId}' was launched`);
@@ -163,7 +169,7 @@ export class AgentHarness {
   async registerExecutor(executorId: string, frameworkId = FRAMEWORK_ID): Promise<TimedProbe> {
     const executor = new TimedProbe(`executor-${frameworkId}-${executorId}`, EXECUTOR_MESSAGES);
     this.host.spawn(executor);
-    executor.post(this.agentPid, 'RegisterExecutor', { frameworkId, executorId });
+    executor.post(this.agentPid, 'RegisterExecutor', { frameworkId, executorId, ...this.launcher.tokenOf(frameworkId, executorId) });
     await this.clock.settle();
     return executor;
   }

@@ -98,7 +98,7 @@ class Machine {
     await this.clock.settle();
     const executor = new TimedProbe(`executor-${taskId}`, EXECUTOR_MESSAGES);
     this.host.spawn(executor);
-    executor.post(this.agent?.pid as never, 'RegisterExecutor', { frameworkId: framework.id, executorId: taskId });
+    executor.post(this.agent?.pid as never, 'RegisterExecutor', { frameworkId: framework.id, executorId: taskId, ...this.launcher.tokenOf(framework.id as string, taskId) });
     await this.clock.settle();
     expect(executor.count('RunTaskOnExecutor')).to.equal(1);
     return executor;
@@ -117,7 +117,7 @@ class Machine {
   async registerExecutor(executorId: string, frameworkId = FRAMEWORK.id): Promise<TimedProbe> {
     const executor = new TimedProbe(`executor-${executorId}`, EXECUTOR_MESSAGES);
     this.host.spawn(executor);
-    executor.post(this.agent?.pid as never, 'RegisterExecutor', { frameworkId, executorId });
+    executor.post(this.agent?.pid as never, 'RegisterExecutor', { frameworkId, executorId, ...this.launcher.tokenOf(frameworkId as string, executorId) });
     await this.clock.settle();
     return executor;
   }
