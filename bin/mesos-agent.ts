@@ -6,22 +6,27 @@
  */
 import * as fs from 'node:fs';
 import type { LogLevel } from '../lib/logging';
-import { createCommand, flag, parseMasterFlag } from '../lib/flags';
+import { createCommand, flag, parseBooleanFlag, parseMasterFlag } from '../lib/flags';
 import { startAgent } from '../actors/agent';
 import { checkAgentFlags } from '../actors/agent/flags';
-import { addAgentOptions, addHostOptions, agentFlagsFrom, openTraceFile, startServerHost } from './server';
+import { addAgentOptions, addHostOptions, agentFlagsFrom, agentHttpFrom, openTraceFile, startServerHost } from './server';
 import { addCredentialOptions, credentialFrom, fail } from './client';
 
 async function main(): Promise<void> {
   const program = addCredentialOptions(addAgentOptions(addHostOptions(createCommand('mesos-agent', 'Run a Mesos agent.'), 5051)
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
-    .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory())), true);
+    .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory())
+    .addOption(flag('--http_credentials <path>', 'principals and secrets for HTTP Basic on /state and /files, Mesos\' JSON {"credentials": [...]}'))
+    .addOption(flag('--authenticate_http_readonly [bool]', '/state and /files need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
+    .addOption(flag('--acls <json|path>', "Mesos' ACL JSON; access_sandboxes decides who may read which framework's sandboxes"))), true);
   program.parse(process.argv);
   const options = program.opts<Record<string, unknown> & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();
   const flags = agentFlagsFrom(options, options.master, options.work_dir);
   const credential = credentialFrom('mesos-agent', options);
+  let http: ReturnType<typeof agentHttpFrom>;
   try {
     checkAgentFlags(flags); // before anything is created on disk
+    http = agentHttpFrom(options, 'http_credentials');
     fs.mkdirSync(options.work_dir, { recursive: true });
   } catch (error) {
     fail('mesos-agent', (error as Error).message, 2);
@@ -29,7 +34,7 @@ async function main(): Promise<void> {
   const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level, openTraceFile('mesos-agent', options.trace_file));
   let agent;
   try {
-    agent = await startAgent({ flags, host, ...(credential !== undefined ? { credential } : {}) });
+    agent = await startAgent({ flags, host, ...(credential !== undefined ? { credential } : {}), ...(http !== undefined ? { http } : {}) });
   } catch (error) {
     await host.stop();
     fail('mesos-agent', (error as Error).message, 2);

@@ -15,7 +15,7 @@ import { createCommand, flag, parseCount } from '../lib/flags';
 import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
 import { startAgent } from '../actors/agent';
-import { addAgentOptions, addHostOptions, addMasterOptions, agentFlagsFrom, masterFlagsFrom, openTraceFile, startServerHost } from './server';
+import { addAgentOptions, addHostOptions, addMasterOptions, agentFlagsFrom, agentHttpFrom, masterFlagsFrom, openTraceFile, startServerHost } from './server';
 import { addCredentialOptions, credentialFrom, fail } from './client';
 
 /** Agents mesos-local starts when `--agents` is not given. */
@@ -33,8 +33,10 @@ async function main(): Promise<void> {
   // The agents authenticate with --credential (or --principal and --secret), if given.
   const credential = credentialFrom('mesos-local', options);
   let masterFlags: MasterFlags;
+  let agentHttp: ReturnType<typeof agentHttpFrom>;
   try {
     masterFlags = masterFlagsFrom(options, path.join(workDir, 'master'));
+    agentHttp = agentHttpFrom(options, 'credentials');
     checkMasterFlags(masterFlags);
     fs.mkdirSync(masterFlags.workDir, { recursive: true });
   } catch (error) {
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
     const host = await startServerHost('mesos-local', options.ip, 0, options.log_level, trace);
     hosts.push(host);
     const agentFlags = agentFlagsFrom(options, masterHost.address, path.join(workDir, `agent-${i + 1}`));
-    const agent = await startAgent({ flags: agentFlags, host, ...(credential !== undefined ? { credential } : {}) }).catch((error: Error) => fail('mesos-local', error.message, 2));
+    const agent = await startAgent({ flags: agentFlags, host, ...(credential !== undefined ? { credential } : {}), ...(agentHttp !== undefined ? { http: agentHttp } : {}) }).catch((error: Error) => fail('mesos-local', error.message, 2));
     process.stdout.write(`mesos-local: agent ${agent.pid} — http://${host.address}/${agent.pid.id}/state\n`);
   }
   process.stdout.write(`mesos-local: work dir ${workDir}\n`);

@@ -5,7 +5,8 @@ import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
 import { flag, parseBooleanFlag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
-import { parseAclsFlag } from '../actors/master/acls';
+import { parseAclsFlag } from '../lib/acls';
+import type { StartAgentOptions } from '../actors/agent';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 
 export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -120,4 +121,20 @@ export async function startServerHost(bin: string, ip: string, port: number, lev
     process.stderr.write(`${bin}: cannot listen on ${ip}:${port}: ${(error as Error).message}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * What an agent's HTTP endpoints authenticate and authorize against: the credentials file
+ * (`--http_credentials` for mesos-agent, the master's `--credentials` for mesos-local),
+ * `--authenticate_http_readonly`, and `--acls` (`access_sandboxes` guards `/files`). Undefined
+ * when none is given (anyone may read anything). Throws naming the flag.
+ */
+export function agentHttpFrom(options: Record<string, unknown>, credentialsFlag: 'http_credentials' | 'credentials'): StartAgentOptions['http'] {
+  const file = options[credentialsFlag];
+  const credentials = file !== undefined ? readCredentialsFile(String(file), `--${credentialsFlag}`) : undefined;
+  const readonly = options.authenticate_http_readonly === true;
+  if (readonly && credentials === undefined) throw new Error(`--authenticate_http_readonly needs --${credentialsFlag}: nobody could authenticate`);
+  const acls = options.acls !== undefined ? parseAclsFlag(String(options.acls)) : undefined;
+  if (credentials === undefined && acls === undefined) return undefined;
+  return { authentication: { credentials, readonly, readwrite: false }, ...(acls !== undefined ? { acls } : {}) };
 }

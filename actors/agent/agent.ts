@@ -8,7 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { ok, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, isResponse, ok, type HttpAuthentication, type HttpResponse } from '../../lib/process';
 import {
   AgentRegistered, AgentReregistered, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
@@ -66,6 +66,8 @@ export interface AgentOptions {
   readonly credential?: Credential;
   /** Makes each executor run's token (default: 32 random bytes, hex); a replay passes the recorded ones. */
   readonly executorToken?: () => string;
+  /** What `/state` authenticates against (`--http_credentials`, `--authenticate_http_readonly`; default: anyone may read it). */
+  readonly httpAuthentication?: HttpAuthentication;
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
@@ -168,7 +170,10 @@ export class Agent extends Actor {
     this.install(ReregisterExecutor, this.reregisterExecutor);
     this.install(StatusUpdateMessage, this.statusUpdate);
     this.install(ExecutorToFramework, this.executorToFramework);
-    this.route('/state', () => this.stateResponse());
+    this.route('/state', (request) => {
+      const caller = options.httpAuthentication === undefined ? undefined : authenticateRequest(request, 'readonly', options.httpAuthentication);
+      return caller !== undefined && isResponse(caller) ? caller : this.stateResponse();
+    });
     this.route('/health', () => ok(''));
   }
 
@@ -182,6 +187,11 @@ export class Agent extends Actor {
       if (this.phase === 'RUNNING' && this.agentId !== undefined) this.sendToMaster(UnregisterAgent, { agentId: this.agentId });
       this.shutdownAgent(reason);
     });
+  }
+
+  /** The OS user framework `frameworkId` runs as, if it has (or had) executors here (for the `/files` ACLs). */
+  frameworkUser(frameworkId: string): string | undefined {
+    return (this.frameworks.get(frameworkId) ?? this.completedFrameworks.get(frameworkId))?.info.user;
   }
 
   /** The status updates the agent still waits to see acknowledged (for simulations and tests). */

@@ -21,7 +21,9 @@ import { constants as fsConstants, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { userInfo } from 'node:os';
 import { Actor } from '../../lib/actor';
-import { httpError, ok, type HttpRequest, type HttpResponse } from '../../lib/process';
+import {
+  authenticateRequest, httpError, isResponse, ok, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
+} from '../../lib/process';
 import { FILES_MAX_BROWSE_ENTRIES, FILES_MAX_READ_BYTES } from './constants';
 
 /** The files actor's id: its routes are `/files/browse` and `/files/read`. */
@@ -47,21 +49,38 @@ class FilesError extends Error {
   }
 }
 
+/**
+ * Who may read what (issue 9): HTTP Basic credentials for these read-only endpoints, and the
+ * ACLs' `access_sandboxes` by the user of the framework whose sandbox a path lies in.
+ */
+export interface FilesAccess {
+  readonly authentication: HttpAuthentication;
+  /**
+   * Undefined if `principal` may read under the sandboxes of framework `frameworkId` (undefined
+   * for a path in no framework's sandbox), else why not.
+   */
+  readonly denial: (principal: string | undefined, frameworkId: string | undefined) => Promise<string | undefined>;
+}
+
+/** Everyone may read everything (no credentials asked, no ACLs). */
+const OPEN_ACCESS: FilesAccess = { authentication: { credentials: undefined, readonly: false, readwrite: false }, denial: () => Promise.resolve(undefined) };
+
 /** Serves sandbox files under one root directory. */
 export class FilesActor extends Actor {
   /** The directory everything served must lie in (the agent's work dir). */
   private readonly root: string;
 
-  constructor(root: string) {
+  /** @param access who may read what (default: anyone, anything under `root`) */
+  constructor(root: string, private readonly access: FilesAccess = OPEN_ACCESS) {
     super(FILES_ACTOR_ID);
     this.root = path.resolve(root);
-    this.route('/browse', (request) => this.guard(() => this.browse(request)));
-    this.route('/read', (request) => this.guard(() => this.read(request)));
+    this.route('/browse', (request) => this.guard(request, (caller) => this.browse(request, caller)));
+    this.route('/read', (request) => this.guard(request, (caller) => this.read(request, caller)));
   }
 
-  private async browse(request: HttpRequest): Promise<HttpResponse> {
+  private async browse(request: HttpRequest, caller: HttpCaller): Promise<HttpResponse> {
     const requested = requiredPath(request);
-    const opened = await this.openInside(requested);
+    const opened = await this.openInside(requested, caller);
     try {
       if (!opened.stats.isDirectory()) return ok([]);
       const names = (await readdir(opened.access)).sort().slice(0, FILES_MAX_BROWSE_ENTRIES);
@@ -76,13 +95,13 @@ export class FilesActor extends Actor {
     }
   }
 
-  private async read(request: HttpRequest): Promise<HttpResponse> {
+  private async read(request: HttpRequest, caller: HttpCaller): Promise<HttpResponse> {
     const requested = requiredPath(request);
     const offset = integerParameter(request, 'offset', -1);
     const length = integerParameter(request, 'length', -1);
     if (offset < -1) throw new FilesError(400, `negative offset ${offset}`);
     if (length < -1) throw new FilesError(400, `negative length ${length}`);
-    const { handle, stats } = await this.openInside(requested);
+    const { handle, stats } = await this.openInside(requested, caller);
     try {
       if (stats.isDirectory()) throw new FilesError(400, 'cannot read a directory');
       if (offset === -1 || offset >= stats.size || length === 0) return ok({ data: '', offset: offset === -1 ? stats.size : offset });
@@ -100,7 +119,7 @@ export class FilesActor extends Actor {
    * missing, 403 when outside the root. A path that already resolves outside is refused before
    * it is opened (opening a device or a FIFO elsewhere is not harmless).
    */
-  private async openInside(requested: string): Promise<OpenedInside> {
+  private async openInside(requested: string, caller: HttpCaller): Promise<OpenedInside> {
     const root = await realpath(this.root).catch(() => this.root);
     const absolute = path.resolve(root, requested);
     if (!isInside(root, absolute)) throw new FilesError(403, `'${requested}' is outside the work dir`);
@@ -108,6 +127,8 @@ export class FilesActor extends Actor {
       throw new FilesError(404, `'${requested}' does not exist`);
     });
     if (!isInside(root, real)) throw new FilesError(403, `'${requested}' resolves outside the work dir`);
+    const denial = await this.access.denial(caller.principal, sandboxFrameworkOf(root, real));
+    if (denial !== undefined) throw new FilesError(403, `Forbidden: ${denial}`);
     const handle = await open(absolute, OPEN_FLAGS);
     try {
       const stats = await handle.stat();
@@ -120,9 +141,11 @@ export class FilesActor extends Actor {
     }
   }
 
-  private async guard(work: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  private async guard(request: HttpRequest, work: (caller: HttpCaller) => Promise<HttpResponse>): Promise<HttpResponse> {
+    const caller = authenticateRequest(request, 'readonly', this.access.authentication);
+    if (isResponse(caller)) return caller;
     try {
-      return await work();
+      return await work(caller);
     } catch (error) {
       if (error instanceof FilesError) return httpError(error.status, error.message);
       const code = (error as NodeJS.ErrnoException).code;
@@ -132,6 +155,15 @@ export class FilesActor extends Actor {
       return httpError(500, (error as Error).message);
     }
   }
+}
+
+/**
+ * The framework whose sandboxes `real` lies in (`<root>/agents/<agentId>/frameworks/<frameworkId>/...`,
+ * see paths.ts), or undefined for a path in none (the work dir itself, the agents' directories).
+ */
+function sandboxFrameworkOf(root: string, real: string): string | undefined {
+  const parts = path.relative(root, real).split(path.sep);
+  return parts[0] === 'agents' && parts[2] === 'frameworks' && parts[3] !== undefined && parts[3] !== '' ? parts[3] : undefined;
 }
 
 /** Read-only; a FIFO must not block the open, and a terminal must not become ours. */

@@ -17,12 +17,13 @@ import { nodeDisk, type Disk } from '../../lib/disk';
 import { isZooKeeperMaster, masterDetector } from '../../lib/ha/detector';
 import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
 import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
-import type { ActorHost } from '../../lib/process';
+import type { ActorHost, HttpAuthentication } from '../../lib/process';
+import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, type Acls } from '../../lib/acls';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent } from './agent';
 import { AgentCheckpoints, checkpointRecords, currentBootId, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
 import { checkAgentFlags, type AgentFlags } from './flags';
-import { FilesActor, FILES_ACTOR_ID } from './files';
+import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ProcessLauncher, type Launcher } from './launcher';
 import { AGENT_START_INPUT } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
@@ -31,7 +32,7 @@ import { detectResources, parseAttributes, type SystemProbe } from './resources'
 export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
 export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, type AgentFlags, type AgentFlagsInput, type AgentRecovery } from './flags';
 export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRecords, recoverCheckpoints, recoveredFrom, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
-export { FilesActor, FILES_ACTOR_ID, type FileInfoJson } from './files';
+export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess } from './files';
 export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
 export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
 export { TaskStatusUpdateManager, type AcknowledgementResult, type UpdateResult, type StatusUpdateManagerOptions } from './status-update-manager';
@@ -98,6 +99,12 @@ export interface StartAgentOptions {
   readonly credential?: Credential;
   /** Makes each executor run's token (default: crypto randomness); a simulation passes its seeded PRNG's. */
   readonly executorToken?: () => string;
+  /**
+   * Who may read the agent's endpoints: HTTP Basic credentials for `/state` and `/files/*`
+   * (`--http_credentials`, `--authenticate_http_readonly`), and the ACLs' `access_sandboxes`
+   * (by the framework's user) for `/files/*` (`--acls`). Default: anyone, anything.
+   */
+  readonly http?: { readonly authentication: HttpAuthentication; readonly acls?: Acls };
 }
 
 /** The native command executor, where `npm install` could compile it (scripts/build-native.js). */
@@ -117,6 +124,23 @@ export function commandExecutorCommand(flags: AgentFlags, recoverable = false): 
   // `arguments` is the whole argv, argv[0] first (Mesos' rule for `shell: false`).
   if (!program.endsWith('.js')) return { value: program, shell: false, arguments: [program] };
   return { value: process.execPath, shell: false, arguments: [process.execPath, program] };
+}
+
+/**
+ * What the files actor lets whom read: the agent's HTTP credentials, and `access_sandboxes` by
+ * the user of the framework whose sandbox a path is in (a framework this agent does not know
+ * has no user: only rules for any user decide for it).
+ */
+function filesAccess(agent: Agent, http: StartAgentOptions['http']): FilesAccess | undefined {
+  if (http === undefined) return undefined;
+  const authorizer = http.acls !== undefined ? new Authorizer(http.acls) : PERMISSIVE_AUTHORIZER;
+  return {
+    authentication: http.authentication,
+    denial: async (principal, frameworkId) => {
+      const user = frameworkId === undefined ? undefined : await dispatch(agent, (actor) => actor.frameworkUser(frameworkId)).catch(() => undefined);
+      return authorizer.authorized('access_sandboxes', principal, user) ? undefined : describeDenial('access_sandboxes', principal, user);
+    },
+  };
 }
 
 /**
@@ -159,9 +183,10 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(detector !== undefined ? { detector } : {}),
     ...(options.credential !== undefined ? { credential: options.credential } : {}),
     ...(options.executorToken !== undefined ? { executorToken: options.executorToken } : {}),
+    ...(options.http !== undefined ? { httpAuthentication: options.http.authentication } : {}),
   });
   const pid = host.spawn(agent);
-  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir) : undefined;
+  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http)) : undefined;
   if (files !== undefined) host.spawn(files);
   const terminated = host.wait(agent).then(async () => { await detector?.close(); });
   const stop = async (): Promise<void> => {

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HttpAuthentication } from '../../lib/process';
-import type { Acls } from './acls';
+import type { Acls } from '../../lib/acls';
 import { MIN_ALLOCATION_INTERVAL_MS } from '../allocator/allocator-process';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_COMPLETED_FRAMEWORKS } from '../../lib/protocol/limits';
 import {

@@ -15,7 +15,7 @@ export { Master, type MasterIdentity } from './master';
 export {
   Authorizer, PERMISSIVE_AUTHORIZER, describeDenial, loadAcls, parseAcls, parseAclsFlag, unenforcedActionsIn,
   type AclAction, type AclDecision, type AclEntity, type AclRule, type Acls,
-} from './acls';
+} from '../../lib/acls';
 export { AuthenticationSessions, AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS, MAX_PENDING_AUTHENTICATIONS_PER_PEER } from './authentication';
 export { MASTER_COUNTERS, MasterCounters, MetricsProcess, type MasterCounter } from './metrics';
 export { Registry, RegistryFencedError, parseRegistry, registryLogPathOf, writeFileAtomically, type RegistryAgent, type RegistryData, type RegistryOperation, type RegistryOptions, type RegistryStore, type StoredRegistry, type UnreachableAgent } from './registry';

@@ -15,6 +15,8 @@ describe('a secured cluster as real processes (issue 9)', function () {
   this.timeout(60_000);
   const processes: BinProcess[] = [];
   let workDir: string;
+  /** `http://host:port` of the secured cluster's agent. */
+  let agentBase: string;
 
   beforeEach(() => { workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'secure-')); });
   afterEach(() => {
@@ -44,8 +46,14 @@ describe('a secured cluster as real processes (issue 9)', function () {
     ]);
     const [, address] = await master.waitFor(/master@(\S+) —/);
     const agentCredential = file('agent.json', JSON.stringify({ principal: 'agent', secret: 'agent-secret' }));
-    const agent = start('mesos-agent', ['--master', address as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024', '--credential', agentCredential]);
-    await agent.waitFor(/mesos-agent: slave/);
+    // The agent's HTTP readers: ops may read every sandbox, anyone else none (ACLs' access_sandboxes).
+    const acls = JSON.stringify({ access_sandboxes: [{ principals: { values: ['ops'] }, users: { type: 'ANY' } }, { principals: { type: 'ANY' }, users: { type: 'NONE' } }] });
+    const agent = start('mesos-agent', [
+      '--master', address as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024', '--credential', agentCredential,
+      '--http_credentials', credentials, '--authenticate_http_readonly', '--acls', acls,
+    ]);
+    const [, agentAddress] = await agent.waitFor(/mesos-agent: slave\(1\)@(\S+) —/);
+    agentBase = `http://${agentAddress as string}`;
     return address as string;
   }
 
@@ -71,6 +79,18 @@ describe('a secured cluster as real processes (issue 9)', function () {
     const body = await state.json() as { slaves: unknown[]; completed_frameworks: Array<{ principal?: string }> };
     expect(body.slaves).to.have.length(1);
     expect(body.completed_frameworks.map((framework) => framework.principal)).to.deep.equal(['ops']);
+
+    // The agent's endpoints: /state needs credentials; /files serves ops the task's sandbox (mesos-execute printed it above), and refuses another principal.
+    expect((await fetch(`${agentBase}/slave(1)/state`)).status).to.equal(401);
+    const agentState = await (await fetch(`${agentBase}/slave(1)/state`, { headers: { authorization: basicAuthorization('ops', 'ops-secret') } })).json() as {
+      completed_frameworks: Array<{ completed_executors: Array<{ directory: string }> }>;
+    };
+    const sandbox = agentState.completed_frameworks[0]?.completed_executors[0]?.directory as string;
+    const stdout = `${agentBase}/files/read?path=${encodeURIComponent(`${sandbox}/stdout`)}&offset=0`;
+    expect((await fetch(stdout, { headers: { authorization: basicAuthorization('ops', 'ops-secret') } })).status).to.equal(200);
+    const refused = await fetch(stdout, { headers: { authorization: basicAuthorization('agent', 'agent-secret') } });
+    expect(refused.status).to.equal(403);
+    expect(((await refused.json()) as { error: string }).error).to.match(/^Forbidden: principal 'agent' is not authorized to access sandboxes of user '/);
 
     const ps = start('mesos-ps', ['--master', master, '--all', '--principal', 'ops', '--secret', 'ops-secret']);
     expect(await within(ps.exited, 30_000, 'mesos-ps'), ps.stderr).to.equal(0);

@@ -2,11 +2,11 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Prng } from '../../../lib/process/prng';
+import { Prng } from '../../lib/process/prng';
 import {
   ACL_ACTION_OBJECTS, AUTHORIZABLE_ENDPOINTS, Authorizer, MAX_ACLS_FILE_BYTES, PERMISSIVE_AUTHORIZER, UNENFORCED_ACL_ACTIONS,
   describeDenial, loadAcls, parseAcls, parseAclsFlag, unenforcedActionsIn, type AclAction, type AclEntity, type Acls,
-} from '../../../actors/master/acls';
+} from '../../lib/acls';
 
 const ANY = { type: 'ANY' } as const;
 const NONE = { type: 'NONE' } as const;
