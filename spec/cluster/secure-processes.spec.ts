@@ -103,6 +103,11 @@ describe('a secured cluster as real processes (issue 9)', function () {
     expect(await within(agent.exited, 30_000, 'mesos-agent')).to.equal(1);
     expect(agent.stderr).to.match(/the agent was shut down/);
 
+    // mesos-batch used to hang on a FrameworkError (issue 9): now it exits 1 with the reason.
+    const batch = start('mesos-batch', ['--master', master, '--name', 'b', '--tasks', '1', '--task-resources', 'cpus:0.1;mem:16', '--command', 'true']);
+    expect(await within(batch.exited, 30_000, 'mesos-batch')).to.equal(1);
+    expect(batch.stderr.trim()).to.match(/^mesos-batch: framework error: Framework at \S+ is not authenticated/);
+
     const halfCredential = start('mesos-execute', ['--master', master, '--name', 'x', '--command', 'true', '--principal', 'ops']);
     expect(await within(halfCredential.exited, 10_000, 'mesos-execute')).to.equal(2);
     expect(halfCredential.stderr.trim()).to.equal('mesos-execute: --principal needs --secret or --secret_file');
