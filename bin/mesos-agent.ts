@@ -11,13 +11,16 @@ import { startAgent } from '../actors/agent';
 import { checkAgentFlags } from '../actors/agent/flags';
 import { addAgentOptions, addHostOptions, agentFlagsFrom, openTraceFile, startServerHost } from './server';
 import { fail } from './client';
+import { tlsFromOptions } from './tls';
+import type { TlsFlags } from '../lib/process/tls';
 
 async function main(): Promise<void> {
   const program = addAgentOptions(addHostOptions(createCommand('mesos-agent', 'Run a Mesos agent.'), 5051)
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory()));
   program.parse(process.argv);
-  const options = program.opts<Record<string, unknown> & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();
+  const options = program.opts<Record<string, unknown> & TlsFlags & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();
+  const tls = tlsFromOptions('mesos-agent', options);
   const flags = agentFlagsFrom(options, options.master, options.work_dir);
   try {
     checkAgentFlags(flags); // before anything is created on disk
@@ -25,7 +28,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail('mesos-agent', (error as Error).message, 2);
   }
-  const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level, openTraceFile('mesos-agent', options.trace_file));
+  const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level, openTraceFile('mesos-agent', options.trace_file), tls);
   let agent;
   try {
     agent = await startAgent({ flags, host });
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
     fail('mesos-agent', (error as Error).message, 2);
   }
   host.installSignalHandlers();
-  process.stdout.write(`mesos-agent: ${agent.pid} — http://${host.address}/${agent.pid.id}/state\n`);
+  process.stdout.write(`mesos-agent: ${agent.pid} — ${host.scheme}://${host.address}/${agent.pid.id}/state\n`);
   // The master can shut an agent down (e.g. after removing it): then the process ends too.
   void agent.terminated.then(async () => {
     process.stderr.write('mesos-agent: the agent was shut down\n');

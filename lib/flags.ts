@@ -91,3 +91,10 @@ export function parseResourceFlag(value: string): string {
 export function parseDurationFlag(value: string): number {
   return parseDuration(value);
 }
+
+/** Parses a boolean flag value (`true`/`false`, `1`/`0`, `yes`/`no`; Mesos' syntax). */
+export function parseBooleanFlag(value: string): boolean {
+  if (/^(true|1|yes)$/i.test(value.trim())) return true;
+  if (/^(false|0|no)$/i.test(value.trim())) return false;
+  throw new InvalidArgumentError(`'${value}' is not a boolean (true or false)`);
+}

@@ -194,12 +194,18 @@ export class ActorHost {
     const tls = this.options.tls;
     const server = tls === undefined ? http.createServer(serve) : https.createServer(tlsServerOptions(tls), serve);
     server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+    // An https server reports a failed TLS handshake as a client error too: `tlsRefused` has logged those (rate-limited).
+    const failedHandshakes = new WeakSet<Duplex>();
     server.on('clientError', (error, socket) => {
+      if (failedHandshakes.has(socket)) return socket.destroy();
       this.logger.warn({ error: error.message }, 'bad HTTP request');
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
     if (tls !== undefined) {
-      server.on('tlsClientError', (error: Error, socket: TLSSocket) => this.tlsRefused(error, socket.remoteAddress));
+      server.prependListener('tlsClientError', (error: Error, socket: TLSSocket) => {
+        failedHandshakes.add(socket);
+        this.tlsRefused(error, socket.remoteAddress);
+      });
       // Before the HTTP server sees the socket: under mutual TLS a peer without a valid certificate gets nothing.
       if (tls.requireClientCert) server.prependListener('secureConnection', (socket: TLSSocket) => this.checkClientCertificate(socket));
     }
