@@ -4,9 +4,11 @@
  *
  *   mesos-master --port 5050 --work_dir /var/lib/mesos/master [--ip 10.0.0.5]
  *   mesos-master --port 5050 --work_dir /var/lib/mesos/master --zk zk://10.0.0.1:2181,10.0.0.2:2181/mesos --quorum 2
+ *   mesos-master --port 5050 --work_dir /var/lib/mesos/master --ssl_cert_file node.crt --ssl_key_file node.key --ssl_ca_file ca.crt --ssl_require_client_cert
  *
  * With `--zk`, masters contend for leadership in ZooKeeper and keep the registry there; without
- * it, one master runs with the registry file in its work dir.
+ * it, one master runs with the registry file in its work dir. With the `--ssl_*` flags (or
+ * `LIBPROCESS_SSL_*` variables) it serves TLS only (docs/security.md).
  */
 import * as fs from 'node:fs';
 import type { LogLevel } from '../lib/logging';

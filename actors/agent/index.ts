@@ -138,6 +138,7 @@ function executorTlsFiles(host: ActorHost): TlsFiles | undefined {
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
   const { flags, host } = options;
   checkAgentFlags(flags);
+  const executorTls = options.launcher === undefined ? executorTlsFiles(host) : undefined;
   const attributes = parseAttributes(flags.attributes);
   const disk = options.disk ?? nodeDisk;
   await disk.makeDirectory(flags.workDir);
@@ -146,7 +147,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   if (options.probe !== undefined) detection.probe = options.probe;
   const resources = await detectResources(detection);
   const id = options.id ?? host.uniqueId('slave');
-  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTlsFiles(host))), host, UPID.at(id, host.address));
+  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls)), host, UPID.at(id, host.address));
   // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
   const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
   const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId);

@@ -93,10 +93,14 @@ export interface ActorHostOptions {
  * HTTP routes of its actors (`/<actorId>/<route>`). It owns the actors' mailboxes and runs them
  * one message at a time.
  *
+ * With `tls`, the port serves TLS only (`https://`, `wss://`) and the host dials peers over TLS.
+ *
  * @example
  *   const host = await ActorHost.start({ port: 5050 });
  *   const pid = host.spawn(new Master(flags));      // master@127.0.0.1:5050
  *   host.installSignalHandlers();                   // SIGINT/SIGTERM: finalize actors, close links
+ *   // Over mutual TLS (see tls.ts):
+ *   const secure = await ActorHost.start({ port: 5051, tls: loadTlsOptions({ certFile, keyFile, caFile, requireClientCert: true }) });
  */
 export class ActorHost {
   readonly clock: Clock;
