@@ -3,6 +3,7 @@
  * failing with one line, and an actor host for a scheduler.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { Command } from 'commander';
 import { checkPrincipal, checkSecret, readCredentialFile, readSecretFile, type Credential } from '../lib/authentication';
 import { flag } from '../lib/flags';
@@ -11,6 +12,7 @@ import { isZooKeeperMaster, masterDetector } from '../lib/ha/detector';
 import type { DetectedMaster } from '../lib/ha/election';
 import { connectNodeZooKeeper } from '../lib/ha/node-zookeeper';
 import { ActorHost, RealClock } from '../lib/process';
+import { describeTlsFailure, tlsClientOptions, type TlsOptions } from '../lib/process/tls';
 import { createLogger, type LogLevel } from '../lib/logging';
 
 /** How long a client waits for the master's HTTP endpoint before giving up. */
@@ -84,14 +86,23 @@ export function credentialFrom(bin: string, given: CredentialOptions | Record<st
   }
 }
 
+/** How a client GETs: the deadline, and TLS (https, presenting the client certificate) if on. */
+export interface GetOptions {
+  /** Default `MASTER_CHECK_TIMEOUT_MS`. */
+  readonly timeoutMs?: number;
+  readonly tls?: TlsOptions;
+}
+
 /**
  * GETs `path` from `address` and returns the body; throws with a one-line reason unless it
- * answers 2xx. Uses node:http rather than fetch, which refuses some ports (e.g. 6000).
+ * answers 2xx. Uses node:http(s) rather than fetch, which refuses some ports (e.g. 6000) and
+ * cannot be given a CA or client certificate.
  */
-export function get(address: string, path: string, timeoutMs = MASTER_CHECK_TIMEOUT_MS): Promise<string> {
+export function get(address: string, path: string, options: GetOptions = {}): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? MASTER_CHECK_TIMEOUT_MS;
+  const url = `${options.tls ? 'https' : 'http'}://${address}${path}`;
   return new Promise((resolve, reject) => {
-    const headers = httpCredential === undefined ? {} : { authorization: basicAuthorization(httpCredential.principal, httpCredential.secret) };
-    const request = http.get(`http://${address}${path}`, { timeout: timeoutMs, headers }, (response) => {
+    const onResponse = (response: http.IncomingMessage): void => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -101,23 +112,37 @@ export function get(address: string, path: string, timeoutMs = MASTER_CHECK_TIME
       });
       response.on('end', () => {
         const status = response.statusCode ?? 0;
-        if (status < 200 || status > 299) reject(new Error(`GET http://${address}${path} answered ${status}`));
+        if (status < 200 || status > 299) reject(new Error(`GET ${url} answered ${status}`));
         else resolve(Buffer.concat(chunks).toString('utf8'));
       });
       response.on('error', (error) => reject(error));
-    });
+    };
+    const headers = httpCredential === undefined ? {} : { authorization: basicAuthorization(httpCredential.principal, httpCredential.secret) };
+    const request = options.tls
+      ? https.get(url, { timeout: timeoutMs, headers, ...tlsClientOptions(options.tls) }, onResponse)
+      : http.get(url, { timeout: timeoutMs, headers }, onResponse);
     request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot reach ${address} (${error.code ?? error.message})`)));
+    request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot reach ${address} (${error.code ?? error.message}${connectionHint(error, options.tls !== undefined)})`)));
   });
 }
 
+/** What a failed connection may mean, for the one line a client prints (TLS mismatches look like resets). */
+function connectionHint(error: NodeJS.ErrnoException, tls: boolean): string {
+  if (tls) {
+    const failure = describeTlsFailure(error);
+    if (failure !== undefined) return `: ${failure}`;
+    return error.code === 'ECONNRESET' ? ': reset during TLS; a peer requiring client certificates refuses one its CA did not sign' : '';
+  }
+  return error.code === 'ECONNRESET' ? ': reset; if it serves TLS only, give the --ssl_* flags' : '';
+}
+
 /** GETs a JSON document (see `get`). */
-export async function getJson<T>(address: string, path: string, timeoutMs = MASTER_CHECK_TIMEOUT_MS): Promise<T> {
-  const body = await get(address, path, timeoutMs);
+export async function getJson<T>(address: string, path: string, options: GetOptions = {}): Promise<T> {
+  const body = await get(address, path, options);
   try {
     return JSON.parse(body) as T;
   } catch {
-    throw new Error(`GET http://${address}${path} did not answer JSON`);
+    throw new Error(`GET ${options.tls ? 'https' : 'http'}://${address}${path} did not answer JSON`);
   }
 }
 
@@ -142,20 +167,21 @@ export async function leadingMasterAddress(bin: string, master: string, timeoutM
 }
 
 /**
- * Fails unless the (leading) master answers `/master/health`; returns its `host:port`. For a
- * `zk://` master, waits up to `timeoutMs` for ZooKeeper to name a leader.
+ * Fails unless the (leading) master answers `/master/health` (over https under `tls`); returns
+ * its `host:port`. For a `zk://` master, waits up to `timeoutMs` for ZooKeeper to name a leader.
  */
-export async function requireMaster(bin: string, master: string, timeoutMs = CLIENT_MASTER_TIMEOUT_MS): Promise<string> {
+export async function requireMaster(bin: string, master: string, timeoutMs = CLIENT_MASTER_TIMEOUT_MS, tls?: TlsOptions): Promise<string> {
   const address = await leadingMasterAddress(bin, master, timeoutMs);
   try {
-    await get(address, '/master/health');
+    await get(address, '/master/health', tls ? { tls } : {});
   } catch (error) {
     fail(bin, `no master at ${address}: ${(error as Error).message}`);
   }
   return address;
 }
 
-/** An actor host for a client's scheduler, on `ip` and any free port. */
-export function startClientHost(ip: string, level: LogLevel = 'error'): Promise<ActorHost> {
-  return ActorHost.start({ ip, port: 0, logger: createLogger('client', (process.env.MESOS_LOG_LEVEL as LogLevel | undefined) ?? level) });
+/** An actor host for a client's scheduler, on `ip` and any free port (over TLS under `tls`). */
+export function startClientHost(ip: string, level: LogLevel = 'error', tls?: TlsOptions): Promise<ActorHost> {
+  const logger = createLogger('client', (process.env.MESOS_LOG_LEVEL as LogLevel | undefined) ?? level);
+  return ActorHost.start({ ip, port: 0, logger, ...(tls ? { tls } : {}) });
 }

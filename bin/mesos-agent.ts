@@ -11,6 +11,8 @@ import { startAgent } from '../actors/agent';
 import { checkAgentFlags } from '../actors/agent/flags';
 import { addAgentOptions, addHostOptions, agentFlagsFrom, agentHttpFrom, openTraceFile, startServerHost } from './server';
 import { addCredentialOptions, credentialFrom, fail } from './client';
+import { tlsFromOptions } from './tls';
+import type { TlsFlags } from '../lib/process/tls';
 
 async function main(): Promise<void> {
   const program = addCredentialOptions(addAgentOptions(addHostOptions(createCommand('mesos-agent', 'Run a Mesos agent.'), 5051)
@@ -20,7 +22,8 @@ async function main(): Promise<void> {
     .addOption(flag('--authenticate_http_readonly [bool]', '/state and /files need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--acls <json|path>', "Mesos' ACL JSON; access_sandboxes decides who may read which framework's sandboxes"))), true);
   program.parse(process.argv);
-  const options = program.opts<Record<string, unknown> & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();
+  const options = program.opts<Record<string, unknown> & TlsFlags & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();
+  const tls = tlsFromOptions('mesos-agent', options);
   const flags = agentFlagsFrom(options, options.master, options.work_dir);
   const credential = credentialFrom('mesos-agent', options);
   let http: ReturnType<typeof agentHttpFrom>;
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail('mesos-agent', (error as Error).message, 2);
   }
-  const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level, openTraceFile('mesos-agent', options.trace_file));
+  const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level, openTraceFile('mesos-agent', options.trace_file), tls);
   let agent;
   try {
     agent = await startAgent({ flags, host, ...(credential !== undefined ? { credential } : {}), ...(http !== undefined ? { http } : {}) });
@@ -40,7 +43,7 @@ async function main(): Promise<void> {
     fail('mesos-agent', (error as Error).message, 2);
   }
   host.installSignalHandlers();
-  process.stdout.write(`mesos-agent: ${agent.pid} — http://${host.address}/${agent.pid.id}/state\n`);
+  process.stdout.write(`mesos-agent: ${agent.pid} — ${host.scheme}://${host.address}/${agent.pid.id}/state\n`);
   // The master can shut an agent down (e.g. after removing it): then the process ends too.
   void agent.terminated.then(async () => {
     process.stderr.write('mesos-agent: the agent was shut down\n');

@@ -8,9 +8,11 @@
 import { Resources } from '../lib/resources';
 import { createCommand, flag, parseCount, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { BatchScheduler } from '../actors/framework/examples/batch';
+import type { TlsFlags } from '../lib/process/tls';
 import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, requireMaster, startClientHost, useHttpCredential } from './client';
+import { addTlsOptions, tlsFromOptions } from './tls';
 
-interface BatchFlags {
+interface BatchFlags extends TlsFlags {
   master: string;
   name: string;
   tasks: number;
@@ -36,7 +38,7 @@ class ClientBatch extends BatchScheduler {
 }
 
 async function main(): Promise<void> {
-  const program = addCredentialOptions(createCommand('mesos-batch', 'Run N copies of a command as tasks, one per offer.'))
+  const program = addTlsOptions(addCredentialOptions(createCommand('mesos-batch', 'Run N copies of a command as tasks, one per offer.')))
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--name <name>', 'framework name (tasks are <name>-0, <name>-1, ...)').makeOptionMandatory())
     .addOption(flag('--tasks <n>', 'how many tasks').argParser(parseCount).makeOptionMandatory())
@@ -50,8 +52,9 @@ async function main(): Promise<void> {
   if (flags.tasks === 0) fail('mesos-batch', '--tasks must be at least 1', 2);
   const credential = credentialFrom('mesos-batch', flags);
   useHttpCredential(credential);
-  await requireMaster('mesos-batch', flags.master, flags.master_timeout);
-  const host = await startClientHost(flags.ip);
+  const tls = tlsFromOptions('mesos-batch', flags);
+  await requireMaster('mesos-batch', flags.master, flags.master_timeout, tls);
+  const host = await startClientHost(flags.ip, 'error', tls);
   const batch = new ClientBatch({
     master: flags.master,
     masterTimeoutMs: flags.master_timeout,

@@ -10,14 +10,16 @@ import { isTerminalState, type Offer, type TaskStatus } from '../lib/protocol';
 import { createCommand, flag, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { fitResources } from '../actors/framework/offers';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
+import type { TlsFlags, TlsOptions } from '../lib/process/tls';
 import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, requireMaster, startClientHost, useHttpCredential } from './client';
+import { addTlsOptions, tlsFromOptions } from './tls';
 
 /** Task resources when `--resources` is not given (Mesos' mesos-execute uses cpus:1;mem:128; a tenth is plenty for a command). */
 export const DEFAULT_TASK_RESOURCES = 'cpus:0.1;mem:32';
 /** Longest stdout printed after the task ends. */
 export const MAX_STDOUT_BYTES = 1024 * 1024;
 
-interface ExecuteFlags {
+interface ExecuteFlags extends TlsFlags {
   master: string;
   name: string;
   command: string;
@@ -75,7 +77,7 @@ class Execute extends Scheduler {
 }
 
 async function main(): Promise<void> {
-  const program = addCredentialOptions(createCommand('mesos-execute', 'Run one shell command as a task and print what happens to it.'))
+  const program = addTlsOptions(addCredentialOptions(createCommand('mesos-execute', 'Run one shell command as a task and print what happens to it.')))
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--name <name>', 'task (and framework) name').makeOptionMandatory())
     .addOption(flag('--command <command>', 'shell command to run').makeOptionMandatory())
@@ -87,31 +89,33 @@ async function main(): Promise<void> {
   const flags = program.opts<ExecuteFlags>();
   const credential = credentialFrom('mesos-execute', flags);
   useHttpCredential(credential);
-  const address = await requireMaster('mesos-execute', flags.master, flags.master_timeout);
-  const host = await startClientHost(flags.ip);
+  const tls = tlsFromOptions('mesos-execute', flags);
+  const address = await requireMaster('mesos-execute', flags.master, flags.master_timeout, tls);
+  const host = await startClientHost(flags.ip, 'error', tls);
   const execute = new Execute({ master: flags.master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
   host.spawn(execute);
   const status = await execute.done;
-  await printStdout(address, status).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's stdout: ${error.message}\n`));
+  await printStdout(address, status, tls).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's stdout: ${error.message}\n`));
   execute.stop();
   await host.stop();
   process.exit(status.state === 'TASK_FINISHED' ? 0 : 1);
 }
 
 /** Finds the task's sandbox through the master and agent state, and prints its stdout. */
-async function printStdout(master: string, status: TaskStatus): Promise<void> {
+async function printStdout(master: string, status: TaskStatus, tls: TlsOptions | undefined): Promise<void> {
   if (!status.agentId) return;
-  const state = await getJson<{ slaves: Array<{ id: string; pid: string }> }>(master, '/master/state');
+  const options = tls ? { tls } : {};
+  const state = await getJson<{ slaves: Array<{ id: string; pid: string }> }>(master, '/master/state', options);
   const agent = state.slaves.find((slave) => slave.id === status.agentId);
   if (!agent) return;
   const [agentId, agentAddress] = agent.pid.split('@') as [string, string];
-  const agentState = await getJson<AgentState>(agentAddress, `/${agentId}/state`);
+  const agentState = await getJson<AgentState>(agentAddress, `/${agentId}/state`, options);
   const directory = findDirectory(agentState, status.taskId);
   if (!directory) return;
   // The agent serves at most a page per read (FILES_MAX_READ_BYTES): read until done or the cap.
   const file = encodeURIComponent(`${directory}/stdout`);
   for (let offset = 0; offset < MAX_STDOUT_BYTES;) {
-    const read = await getJson<{ data: string }>(agentAddress, `/files/read?path=${file}&offset=${offset}&length=${MAX_STDOUT_BYTES - offset}`);
+    const read = await getJson<{ data: string }>(agentAddress, `/files/read?path=${file}&offset=${offset}&length=${MAX_STDOUT_BYTES - offset}`, options);
     if (read.data.length === 0) return;
     process.stdout.write(read.data);
     offset += Buffer.byteLength(read.data);

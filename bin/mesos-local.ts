@@ -17,11 +17,13 @@ import { startMaster } from '../actors/master';
 import { startAgent } from '../actors/agent';
 import { addAgentOptions, addHostOptions, addMasterOptions, agentFlagsFrom, agentHttpFrom, masterFlagsFrom, openTraceFile, startServerHost } from './server';
 import { addCredentialOptions, credentialFrom, fail } from './client';
+import { tlsFromOptions } from './tls';
+import type { TlsFlags } from '../lib/process/tls';
 
 /** Agents mesos-local starts when `--agents` is not given. */
 export const DEFAULT_LOCAL_AGENTS = 1;
 
-type LocalOptions = Record<string, unknown> & { ip: string; port: number; agents: number; work_dir?: string; log_level: LogLevel; trace_file?: string };
+type LocalOptions = Record<string, unknown> & TlsFlags & { ip: string; port: number; agents: number; work_dir?: string; log_level: LogLevel; trace_file?: string };
 
 async function main(): Promise<void> {
   const program = addCredentialOptions(addAgentOptions(addMasterOptions(addHostOptions(createCommand('mesos-local', 'Run a master and N agents in one process.'), 5050)
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     .addOption(flag('--work_dir <dir>', 'work dir for the master and the agents (default: a new temporary dir)')))), true);
   program.parse(process.argv);
   const options = program.opts<LocalOptions>();
+  const tls = tlsFromOptions('mesos-local', options);
   const workDir = options.work_dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-local-'));
   // The agents authenticate with --credential (or --principal and --secret), if given.
   const credential = credentialFrom('mesos-local', options);
@@ -44,19 +47,19 @@ async function main(): Promise<void> {
   }
   // One file for every host of the cluster: each host writes its own header, then its records.
   const trace = openTraceFile('mesos-local', options.trace_file);
-  const masterHost = await startServerHost('mesos-local', options.ip, options.port, options.log_level, trace);
+  const masterHost = await startServerHost('mesos-local', options.ip, options.port, options.log_level, trace, tls);
   const master = await startMaster({ flags: masterFlags, host: masterHost }).catch((error: Error) => fail('mesos-local', error.message, 2));
   const hosts: ActorHost[] = [masterHost];
   process.stdout.write(`mesos-local: master ${master.pid}\n`);
   for (let i = 0; i < options.agents; i++) {
-    const host = await startServerHost('mesos-local', options.ip, 0, options.log_level, trace);
+    const host = await startServerHost('mesos-local', options.ip, 0, options.log_level, trace, tls);
     hosts.push(host);
     const agentFlags = agentFlagsFrom(options, masterHost.address, path.join(workDir, `agent-${i + 1}`));
     const agent = await startAgent({ flags: agentFlags, host, ...(credential !== undefined ? { credential } : {}), ...(agentHttp !== undefined ? { http: agentHttp } : {}) }).catch((error: Error) => fail('mesos-local', error.message, 2));
-    process.stdout.write(`mesos-local: agent ${agent.pid} — http://${host.address}/${agent.pid.id}/state\n`);
+    process.stdout.write(`mesos-local: agent ${agent.pid} — ${host.scheme}://${host.address}/${agent.pid.id}/state\n`);
   }
   process.stdout.write(`mesos-local: work dir ${workDir}\n`);
-  process.stdout.write(`mesos-local: web UI http://${masterHost.address}/master/state (Ctrl-C to stop)\n`);
+  process.stdout.write(`mesos-local: web UI ${masterHost.scheme}://${masterHost.address}/master/state (Ctrl-C to stop)\n`);
   stopAllOnSignal(hosts);
 }
 

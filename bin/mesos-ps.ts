@@ -7,7 +7,9 @@
  *   mesos-ps --master zk://10.0.0.1:2181,10.0.0.2:2181/mesos [--master_timeout 1mins]
  */
 import { createCommand, flag, parseDurationFlag, parseMasterFlag } from '../lib/flags';
+import type { TlsFlags } from '../lib/process/tls';
 import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, leadingMasterAddress, useHttpCredential } from './client';
+import { addTlsOptions, tlsFromOptions } from './tls';
 
 interface StateTask {
   id: string;
@@ -53,17 +55,18 @@ export function formatTable(header: string[], rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
-  const program = addCredentialOptions(createCommand('mesos-ps', "List the cluster's tasks."))
+  const program = addTlsOptions(addCredentialOptions(createCommand('mesos-ps', "List the cluster's tasks.")))
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to ask the leader').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a leading master in ZooKeeper').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
     .addOption(flag('--all', 'include completed tasks and frameworks'))
     .parse(process.argv);
-  const flags = program.opts<{ master: string; master_timeout: number; all?: boolean; principal?: string; secret?: string; secret_file?: string }>();
+  const flags = program.opts<TlsFlags & { master: string; master_timeout: number; all?: boolean; principal?: string; secret?: string; secret_file?: string }>();
   useHttpCredential(credentialFrom('mesos-ps', flags));
+  const tls = tlsFromOptions('mesos-ps', flags);
   const address = await leadingMasterAddress('mesos-ps', flags.master, flags.master_timeout);
   let state: MasterState;
   try {
-    state = await getJson<MasterState>(address, '/master/state');
+    state = await getJson<MasterState>(address, '/master/state', tls ? { tls } : {});
   } catch (error) {
     fail('mesos-ps', `no master at ${address}: ${(error as Error).message}`);
   }

@@ -1,6 +1,7 @@
 /** What the server bins (mesos-master, mesos-agent, mesos-local) share. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { ActorHost, TraceRecorder, traceFileError } from '../lib/process';
+import type { TlsOptions } from '../lib/process/tls';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
 import { flag, parseBooleanFlag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
@@ -8,12 +9,13 @@ import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { parseAclsFlag } from '../lib/acls';
 import type { StartAgentOptions } from '../actors/agent';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
+import { addTlsOptions } from './tls';
 
 export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-/** Options every server bin has. */
+/** Options every server bin has (the TLS flags among them, see bin/tls.ts). */
 export function addHostOptions(program: Command, defaultPort: number): Command {
-  return program
+  return addTlsOptions(program)
     .addOption(flag('--ip <ip>', 'IP address to listen on and advertise').default('127.0.0.1'))
     .addOption(flag('--hostname <name>', 'host name advertised (default: the IP for a master, the OS host name for an agent)'))
     .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser(parsePort).default(defaultPort))
@@ -112,11 +114,12 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
 
 /**
  * Starts an actor host on ip:port, failing with one line if the port is taken. With `trace`
- * (from `openTraceFile`), the host records into it from before its first actor is spawned.
+ * (from `openTraceFile`), the host records into it from before its first actor is spawned; with
+ * `tls` (from `tlsFromOptions`), it serves and dials over TLS.
  */
-export async function startServerHost(bin: string, ip: string, port: number, level: LogLevel, trace?: TraceRecorder): Promise<ActorHost> {
+export async function startServerHost(bin: string, ip: string, port: number, level: LogLevel, trace?: TraceRecorder, tls?: TlsOptions): Promise<ActorHost> {
   try {
-    return await ActorHost.start({ ip, port, logger: createLogger(bin, level), ...(trace ? { traceRecorder: trace } : {}) });
+    return await ActorHost.start({ ip, port, logger: createLogger(bin, level), ...(trace ? { traceRecorder: trace } : {}), ...(tls ? { tls } : {}) });
   } catch (error) {
     process.stderr.write(`${bin}: cannot listen on ${ip}:${port}: ${(error as Error).message}\n`);
     process.exit(1);

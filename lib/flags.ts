@@ -103,3 +103,4 @@ export function parseResourceFlag(value: string): string {
 export function parseDurationFlag(value: string): number {
   return parseDuration(value);
 }
+

@@ -19,6 +19,7 @@ import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
 import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
 import type { ActorHost, HttpAuthentication } from '../../lib/process';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, type Acls } from '../../lib/acls';
+import { tlsEnvironment, type TlsFiles } from '../../lib/process/tls';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent } from './agent';
 import { AgentCheckpoints, checkpointRecords, currentBootId, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
@@ -115,11 +116,11 @@ export const TYPESCRIPT_COMMAND_EXECUTOR_PATH = path.join(__dirname, 'command-ex
 /**
  * The command that runs the built-in command executor: `commandExecutorPath` if given (a `.js`
  * script runs with node, anything else as a program), else the native build when present
- * (unless `recoverable`: the native executor cannot wait for a restarted agent), else
- * `node command-executor.js`.
+ * (unless `recoverable`: the native executor cannot wait for a restarted agent; nor under `tls`:
+ * it speaks plain WebSocket only), else `node command-executor.js`.
  */
-export function commandExecutorCommand(flags: AgentFlags, recoverable = false): CommandInfo {
-  const native = !recoverable && existsSync(NATIVE_COMMAND_EXECUTOR_PATH);
+export function commandExecutorCommand(flags: AgentFlags, recoverable = false, tls = false): CommandInfo {
+  const native = !recoverable && !tls && existsSync(NATIVE_COMMAND_EXECUTOR_PATH);
   const program = flags.commandExecutorPath ?? (native ? NATIVE_COMMAND_EXECUTOR_PATH : TYPESCRIPT_COMMAND_EXECUTOR_PATH);
   // `arguments` is the whole argv, argv[0] first (Mesos' rule for `shell: false`).
   if (!program.endsWith('.js')) return { value: program, shell: false, arguments: [program] };
@@ -144,6 +145,19 @@ function filesAccess(agent: Agent, http: StartAgentOptions['http']): FilesAccess
 }
 
 /**
+ * The TLS files an agent's executor processes are given (as `LIBPROCESS_SSL_*`), so they can
+ * link back to an agent whose host serves TLS only; undefined when the host does not use TLS.
+ * Throws when the host's TLS was not loaded from files (`loadTlsOptions`): there is nothing to
+ * hand an executor process.
+ */
+function executorTlsFiles(host: ActorHost): TlsFiles | undefined {
+  const tls = host.tls;
+  if (tls === undefined) return undefined;
+  if (tls.files === undefined) throw new Error("the agent's host uses TLS given as PEM text, not files: executors need the files (load them with loadTlsOptions)");
+  return tls.files;
+}
+
+/**
  * Checks the flags (`checkAgentFlags`), creates the work dir, detects resources (merged with
  * `--resources`), parses `--attributes`, and spawns the agent and (unless `files: false`) the
  * files actor on `host`. A host that records a trace also gets what the agent started from and
@@ -153,6 +167,7 @@ function filesAccess(agent: Agent, http: StartAgentOptions['http']): FilesAccess
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
   const { flags, host } = options;
   checkAgentFlags(flags);
+  const executorTls = options.launcher === undefined ? executorTlsFiles(host) : undefined;
   const attributes = parseAttributes(flags.attributes);
   const disk = options.disk ?? nodeDisk;
   await disk.makeDirectory(flags.workDir);
@@ -161,14 +176,14 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   if (options.probe !== undefined) detection.probe = options.probe;
   const resources = await detectResources(detection);
   const id = options.id ?? host.uniqueId('slave');
-  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(), host, UPID.at(id, host.address));
+  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls)), host, UPID.at(id, host.address));
   // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
   const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
   const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId);
   const checkpoints = await AgentCheckpoints.open(disk, flags.workDir, recovered, (delayMs, callback) => host.clock.setTimer(delayMs, callback));
   const start: AgentStartInput = {
-    id, flags, resources: resources.toJSON(), attributes, hostname: flags.hostname ?? osHostname(), commandExecutor: commandExecutorCommand(flags),
-    recoverableCommandExecutor: commandExecutorCommand(flags, true),
+    id, flags, resources: resources.toJSON(), attributes, hostname: flags.hostname ?? osHostname(), commandExecutor: commandExecutorCommand(flags, false, host.tls !== undefined),
+    recoverableCommandExecutor: commandExecutorCommand(flags, true, host.tls !== undefined),
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered: checkpointRecords(recovered) } : {}),
   };

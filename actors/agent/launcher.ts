@@ -118,8 +118,12 @@ export function commandLine(command: CommandInfo): CommandLine {
 
 /** The launcher that starts real OS processes (their sandboxes, on a real disk, get their output). */
 export class ProcessLauncher implements Launcher {
-  /** @param disk creates the sandbox directories. */
-  constructor(private readonly disk: Disk = nodeDisk) {}
+  /**
+   * @param disk creates the sandbox directories.
+   * @param environment added to every executor's environment, over everything else (the agent
+   *   passes its TLS settings as `LIBPROCESS_SSL_*` this way, so executors can link back).
+   */
+  constructor(private readonly disk: Disk = nodeDisk, private readonly environment: Readonly<Record<string, string>> = {}) {}
 
   /**
    * Watches a process a previous agent started: its process group is polled every
@@ -149,7 +153,7 @@ export class ProcessLauncher implements Launcher {
     let stderr: FileHandle | undefined;
     try {
       stderr = await open(path.join(launch.directory, STDERR_FILE), 'a');
-      return await startProcess(launch, stdout.fd, stderr.fd, onExit);
+      return await startProcess(launch, this.environment, stdout.fd, stderr.fd, onExit);
     } finally {
       await stdout.close();
       await stderr?.close();
@@ -157,12 +161,12 @@ export class ProcessLauncher implements Launcher {
   }
 }
 
-function startProcess(launch: ExecutorLaunch, stdoutFd: number, stderrFd: number, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
+function startProcess(launch: ExecutorLaunch, environment: Readonly<Record<string, string>>, stdoutFd: number, stderrFd: number, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
   const { file, args, argv0 } = commandLine(launch.command);
   const child = spawn(file, args, {
     ...(argv0 === undefined ? {} : { argv0 }),
     cwd: launch.directory,
-    env: executorEnvironment(launch),
+    env: { ...executorEnvironment(launch), ...environment },
     detached: true,
     stdio: ['ignore', stdoutFd, stderrFd],
   });

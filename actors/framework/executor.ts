@@ -24,6 +24,7 @@
  */
 import { Actor, UPID, type BodyOf, type Timer } from '../../lib/actor';
 import { ActorHost } from '../../lib/process';
+import { tlsOptionsFromEnvironment } from '../../lib/process/tls';
 import { parseDuration } from '../../lib/flags';
 import {
   ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, FrameworkToExecutor, KillTaskOnExecutor, ReconnectExecutor,
@@ -365,15 +366,17 @@ export abstract class Executor extends Actor {
 
 /**
  * The `main()` of an executor program: starts an actor host on a free port (on the agent's IP,
- * from `MESOS_AGENT_PID`), spawns the executor, and exits the process when it terminates (code 0)
- * or on SIGINT/SIGTERM. Resolves once the executor is spawned.
+ * from `MESOS_AGENT_PID`; over TLS when the agent passes `LIBPROCESS_SSL_*` variables), spawns
+ * the executor, and exits the process when it terminates (code 0) or on SIGINT/SIGTERM.
+ * Resolves once the executor is spawned.
  *
  * @example runExecutor(() => new MyExecutor());
  */
 export async function runExecutor(create: () => Executor): Promise<void> {
   const agentPid = process.env.MESOS_AGENT_PID ?? process.env.MESOS_SLAVE_PID;
   const ip = agentPid === undefined ? undefined : UPID.tryParse(agentPid)?.host;
-  const host = await ActorHost.start(ip === undefined ? { port: 0 } : { ip, port: 0 });
+  const tls = tlsOptionsFromEnvironment();
+  const host = await ActorHost.start({ port: 0, ...(ip === undefined ? {} : { ip }), ...(tls === undefined ? {} : { tls }) });
   const executor = create();
   host.spawn(executor);
   host.installSignalHandlers();

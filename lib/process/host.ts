@@ -1,5 +1,7 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { customRandom, urlAlphabet } from 'nanoid';
 import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer } from '../actor/actor';
 import { UPID } from '../actor/upid';
@@ -9,8 +11,10 @@ import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type
 import { MessageFilters } from './filters';
 import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse, type HttpRequest, type HttpResponse } from './http';
 import { LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
+import { PeerLog } from './peer-log';
 import { Prng, randomSeed } from './prng';
 import { Queue } from './queue';
+import { describeTlsFailure, tlsServerOptions, type TlsOptions } from './tls';
 import { TRACE_FORMAT_VERSION, TraceRecorder, type TraceEvent, type TraceRunBody, type TraceRunName } from './trace';
 
 /** Messages an actor handles per turn before the next ready actor gets its turn (fairness). */
@@ -26,6 +30,11 @@ export const FORGED_SENDER_LOGS_PER_PEER = 5;
 export const FORGED_SENDER_LOG_EVERY = 1_000;
 /** Peers whose forged-sender drops are counted apart (beyond this, they share one count). */
 export const MAX_FORGED_SENDER_PEERS = 1_000;
+/** Failed TLS handshakes (plaintext peers, bad certificates) logged per peer in full; after that, one line every `TLS_REFUSAL_LOG_EVERY`. */
+export const TLS_REFUSALS_LOGGED_PER_PEER = 5;
+export const TLS_REFUSAL_LOG_EVERY = 1_000;
+/** Peers (by IP) whose failed TLS handshakes are counted apart (beyond this, they share one count). */
+export const MAX_TLS_REFUSAL_PEERS = 1_000;
 /** Longest peer-controlled text put in a log line. */
 export const MAX_LOGGED_PEER_TEXT = 200;
 /** Reserved message names the hosts use to carry links between them. */
@@ -54,6 +63,12 @@ export interface ActorHostOptions {
   maxMessageBytes?: number;
   maxHttpBodyBytes?: number;
   links?: LinkOptions;
+  /**
+   * Serve links and HTTP over TLS only, and dial peers with `wss://` and `https://`, checking
+   * their certificates against `tls.ca` (see tls.ts; `loadTlsOptions` reads the files). With
+   * `requireClientCert`, peers must present a certificate, and it proves a link's address.
+   */
+  tls?: TlsOptions;
   /** Called for messages to other hosts when this host does not listen (replay discards them here). */
   offHost?: (envelope: WireEnvelope) => void;
   /** `link` does nothing: exits come only from `injectExited` (replay feeds them from the trace). */
@@ -78,10 +93,14 @@ export interface ActorHostOptions {
  * HTTP routes of its actors (`/<actorId>/<route>`). It owns the actors' mailboxes and runs them
  * one message at a time.
  *
+ * With `tls`, the port serves TLS only (`https://`, `wss://`) and the host dials peers over TLS.
+ *
  * @example
  *   const host = await ActorHost.start({ port: 5050 });
  *   const pid = host.spawn(new Master(flags));      // master@127.0.0.1:5050
  *   host.installSignalHandlers();                   // SIGINT/SIGTERM: finalize actors, close links
+ *   // Over mutual TLS (see tls.ts):
+ *   const secure = await ActorHost.start({ port: 5051, tls: loadTlsOptions({ certFile, keyFile, caFile, requireClientCert: true }) });
  */
 export class ActorHost {
   readonly clock: Clock;
@@ -103,11 +122,12 @@ export class ActorHost {
   private lastToText = '';
   private lastToPid: UPID | undefined;
   /** Forged-sender drops, in all and per peer (see `forgedSender`). */
-  private forgedSenders = 0;
-  private readonly forgedByPeer = new Map<string, number>();
+  private readonly forgedSenders = new PeerLog({ inFull: FORGED_SENDER_LOGS_PER_PEER, every: FORGED_SENDER_LOG_EVERY, maxPeers: MAX_FORGED_SENDER_PEERS });
+  /** Connections refused in the TLS handshake, in all and per peer IP (see `tlsRefused`). */
+  private readonly tlsRefusals = new PeerLog({ inFull: TLS_REFUSALS_LOGGED_PER_PEER, every: TLS_REFUSAL_LOG_EVERY, maxPeers: MAX_TLS_REFUSAL_PEERS });
   private readonly idCounters = new Map<string, number>();
   private readonly nanoid: () => string;
-  private server: http.Server | undefined;
+  private server: http.Server | https.Server | undefined;
   private links: LinkManager | undefined;
   private tracer: TraceRecorder | undefined;
   /** True when a tracer or an observer wants every message (checked on the hot path). */
@@ -160,16 +180,39 @@ export class ActorHost {
     return this.addressText;
   }
 
+  /** The host's TLS settings, if it serves and dials over TLS. */
+  get tls(): TlsOptions | undefined {
+    return this.options.tls;
+  }
+
+  /** The scheme of this host's HTTP routes: `https` under TLS, else `http` (e.g. for printing URLs). */
+  get scheme(): 'http' | 'https' {
+    return this.options.tls === undefined ? 'http' : 'https';
+  }
+
   /** Starts serving links and HTTP on the configured ip:port. */
   async listen(): Promise<void> {
     if (this.clock instanceof VirtualClock && this.clock.simulated) throw new Error('a host under a simulated clock cannot listen: a simulation does no real I/O');
     const ip = this.options.ip ?? '127.0.0.1';
-    const server = http.createServer((request, response) => void this.serveHttp(request, response));
+    const serve = (request: http.IncomingMessage, response: http.ServerResponse): void => void this.serveHttp(request, response);
+    const tls = this.options.tls;
+    const server = tls === undefined ? http.createServer(serve) : https.createServer(tlsServerOptions(tls), serve);
     server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+    // An https server reports a failed TLS handshake as a client error too: `tlsRefused` has logged those (rate-limited).
+    const failedHandshakes = new WeakSet<Duplex>();
     server.on('clientError', (error, socket) => {
+      if (failedHandshakes.has(socket)) return socket.destroy();
       this.logger.warn({ error: error.message }, 'bad HTTP request');
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
+    if (tls !== undefined) {
+      server.prependListener('tlsClientError', (error: Error, socket: TLSSocket) => {
+        failedHandshakes.add(socket);
+        this.tlsRefused(error, socket.remoteAddress);
+      });
+      // Before the HTTP server sees the socket: under mutual TLS a peer without a valid certificate gets nothing.
+      if (tls.requireClientCert) server.prependListener('secureConnection', (socket: TLSSocket) => this.checkClientCertificate(socket));
+    }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port ?? 0, ip, () => resolve());
@@ -180,7 +223,7 @@ export class ActorHost {
     this.links = new LinkManager(this.addressText, this.incarnation, this.logger, {
       onFrame: (address, frame) => this.receiveFrame(address, frame),
       onLinkDown: (address, reason) => this.linkDown(address, reason),
-    }, this.options.links);
+    }, this.options.links, this.options.tls);
     if (this.options.traceRecorder) this.startTrace(this.options.traceRecorder);
     else if (this.options.tracePath) this.startTrace(this.options.tracePath);
   }
@@ -658,11 +701,8 @@ export class ActorHost {
 
   /** Drops a message whose `from` names another host than the link's peer: counted, logged (rate-limited per peer). */
   private forgedSender(address: string, envelope: WireEnvelope): void {
-    this.forgedSenders++;
-    const key = this.forgedByPeer.has(address) || this.forgedByPeer.size < MAX_FORGED_SENDER_PEERS ? address : '(other peers)';
-    const count = (this.forgedByPeer.get(key) ?? 0) + 1;
-    this.forgedByPeer.set(key, count);
-    if (count > FORGED_SENDER_LOGS_PER_PEER && count % FORGED_SENDER_LOG_EVERY !== 0) return;
+    const count = this.forgedSenders.count(address);
+    if (count === undefined) return;
     this.logger.warn(
       { peer: address, from: truncated(envelope.from), to: truncated(envelope.to), name: truncated(envelope.name), droppedFromPeer: count },
       "dropping a message whose sender is not on the link's host (a forged sender)",
@@ -671,7 +711,37 @@ export class ActorHost {
 
   /** Messages dropped because their `from` named another host than the link they came over. */
   get forgedSenderDrops(): number {
-    return this.forgedSenders;
+    return this.forgedSenders.total;
+  }
+
+  /**
+   * A connection failed its TLS handshake (a plaintext peer, no or a bad client certificate):
+   * the TLS server has closed it; counted and logged, rate-limited per peer IP.
+   */
+  private tlsRefused(error: Error & { code?: string }, remoteAddress: string | undefined): void {
+    const peer = remoteAddress ?? '(unknown)';
+    const count = this.tlsRefusals.count(peer);
+    if (count === undefined) return;
+    this.logger.warn(
+      { peer, reason: describeTlsFailure(error) ?? 'the TLS handshake failed', error: truncated(`${error.code ?? ''} ${error.message}`.trim()), refusedFromPeer: count },
+      'refused a connection: its TLS handshake failed (this port serves TLS only)',
+    );
+  }
+
+  /** Mutual TLS: a secure connection whose client certificate is missing or not signed by the CA is refused at once. */
+  private checkClientCertificate(socket: TLSSocket): void {
+    if (socket.authorized) return;
+    const presented = Object.keys(socket.getPeerCertificate()).length > 0;
+    const error = presented
+      ? Object.assign(new Error(`client certificate rejected: ${String(socket.authorizationError)}`), { code: String(socket.authorizationError) })
+      : Object.assign(new Error('peer did not return a certificate'), { code: 'NO_CLIENT_CERTIFICATE' });
+    this.tlsRefused(error, socket.remoteAddress);
+    socket.destroy();
+  }
+
+  /** Connections refused because their TLS handshake failed (plaintext peers, missing or bad client certificates). */
+  get tlsHandshakeRefusals(): number {
+    return this.tlsRefusals.total;
   }
 
   // ---- links between actors -----------------------------------------------------------------

@@ -8,6 +8,10 @@ export {
   type HttpAccess, type HttpAuthentication, type HttpCaller,
 } from './http-authentication';
 export {
+  loadTlsOptions, resolveTlsFiles, tlsOptionsFromEnvironment, tlsEnvironment, certificateNames, certificateNamesHost, describeTlsFailure,
+  TLS_FLAGS, TLS_ENVIRONMENT, MAX_TLS_FILE_BYTES, type TlsOptions, type TlsFiles, type TlsFlags, type TlsFileSetting,
+} from './tls';
+export {
   TraceRecorder, readTrace, formatEvent, traceFileError, TRACE_FORMAT_VERSION, READABLE_TRACE_VERSIONS, MAX_TRACE_FILE_BYTES, TRACE_FLUSH_BYTES,
   type Trace, type TraceEvent, type TraceEventKind, type TraceHeader, type TraceRecord, type TraceRunBody, type TraceRunName,
 } from './trace';

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logging';
 import type { SocketTraffic } from './clock';
 import { MAX_FRAME_BYTES } from './codec';
+import { certificateNames, certificateNamesHost, describeTlsFailure, tlsClientOptions, type TlsOptions } from './tls';
 
 /** URL path on which hosts accept links from other hosts. */
 export const LINK_PATH = '/__actors__/link';
@@ -21,6 +24,7 @@ export const NONCE_HEADER = 'x-actor-link-nonce';
  * <path>?peer=<acceptor host:port>&nonce=<nonce>` answers 204 if so, else 403. An acceptor asks
  * the address a dialer claims before it takes the link, so a peer can only link in its own name
  * (issue 9: a sender is bound to the link it came over, and the link to an address it proved).
+ * Under mutual TLS the dialer's certificate proves its address instead, and nobody is asked.
  */
 export const LINK_VERIFY_PATH = '/__actors__/verify';
 /** How long an acceptor waits for the claimed address to confirm a dial. */
@@ -43,6 +47,10 @@ export const LINK_CLOSE_TIMEOUT_MS = 2_000;
  * claiming its address.
  */
 export const LINK_LIVENESS_PROBE_MS = 1_000;
+/** Names of a refused peer's certificate put in the log line (a certificate may name many). */
+const MAX_LOGGED_CERTIFICATE_NAMES = 8;
+/** Characters of each certificate name put in the log line. */
+const MAX_LOGGED_CERTIFICATE_NAME_CHARS = 100;
 /** WebSocket close code for a link replaced by a newer one (duplicate dial, restarted peer). */
 const CLOSE_REPLACED = 4001;
 
@@ -105,12 +113,17 @@ export class LinkManager {
   /** Handshakes whose claimed address is being asked now. */
   private pendingVerifications = 0;
 
+  /**
+   * @param tls dial `wss://` (and verify dials over `https://`) with these; with
+   *   `requireClientCert`, a dialer's certificate must name the address it claims.
+   */
   constructor(
     private readonly localAddress: string,
     private readonly incarnation: string,
     private readonly logger: Logger,
     private readonly events: LinkEvents,
     private readonly options: LinkOptions = {},
+    private readonly tls?: TlsOptions,
   ) {
     this.server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.maxFrameBytes });
     this.server.on('headers', (headers) => headers.push(`${INCARNATION_HEADER}: ${this.incarnation}`));
@@ -192,6 +205,7 @@ export class LinkManager {
       return refuse(socket, 400, 'Bad Request');
     }
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
+    if (this.tls?.requireClientCert === true) return this.acceptCertified(request, socket, head, address, incarnation);
     const nonce = headerValue(request, NONCE_HEADER);
     if (!nonce || !/^[0-9a-f]{16,64}$/.test(nonce)) {
       this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, `link refused: missing or bad '${NONCE_HEADER}' header`);
@@ -213,16 +227,46 @@ export class LinkManager {
     });
   }
 
+  /**
+   * Mutual TLS: the TLS server took the connection only with a client certificate signed by our
+   * CA, so the dialer holds the key of a certificate our CA issued. It proves the address it
+   * claims if that certificate names the claimed host (an IP or DNS subjectAltName, or the CN):
+   * then the link is taken at once, with no verification round trip; else it is refused (403).
+   */
+  private acceptCertified(request: IncomingMessage, socket: Duplex, head: Buffer, address: string, incarnation: string): void {
+    const tlsSocket = request.socket as TLSSocket;
+    const certificate = typeof tlsSocket.getPeerCertificate === 'function' ? tlsSocket.getPeerCertificate() : undefined;
+    const claimedHost = address.slice(0, address.lastIndexOf(':'));
+    if (tlsSocket.authorized !== true || certificate === undefined || Object.keys(certificate).length === 0) {
+      this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, 'link refused: no verified client certificate');
+      return refuse(socket, 403, 'Forbidden');
+    }
+    if (!certificateNamesHost(certificate, claimedHost)) {
+      const names = certificateNames(certificate).slice(0, MAX_LOGGED_CERTIFICATE_NAMES).map((name) => name.slice(0, MAX_LOGGED_CERTIFICATE_NAME_CHARS));
+      this.logger.warn({ remote: request.socket.remoteAddress, claimed: address, certificateNames: names },
+        "link refused: the claimed address is not named by the peer's certificate (a peer may only link in its own name)");
+      return refuse(socket, 403, 'Forbidden');
+    }
+    this.acceptProven(request, socket, head, address, incarnation);
+  }
+
   /** Whether the host at `address` says it dialed us with `nonce`. */
   private dialerConfirms(address: string, nonce: string): Promise<boolean> {
     const query = `peer=${encodeURIComponent(this.localAddress)}&nonce=${nonce}`;
+    const timeout = this.options.verifyTimeoutMs ?? LINK_VERIFY_TIMEOUT_MS;
     return new Promise<boolean>((resolve) => {
-      const request = http.get(`http://${address}${LINK_VERIFY_PATH}?${query}`, { timeout: this.options.verifyTimeoutMs ?? LINK_VERIFY_TIMEOUT_MS }, (response) => {
+      const url = `${this.tls ? 'https' : 'http'}://${address}${LINK_VERIFY_PATH}?${query}`;
+      const onResponse = (response: IncomingMessage): void => {
         response.resume();
         resolve(response.statusCode === 204);
-      });
+      };
+      const request = this.tls ? https.get(url, { timeout, ...tlsClientOptions(this.tls) }, onResponse) : http.get(url, { timeout }, onResponse);
       request.on('timeout', () => request.destroy(new Error('timed out')));
-      request.on('error', () => resolve(false));
+      request.on('error', (error: Error & { code?: string }) => {
+        const tlsFailure = this.tls ? describeTlsFailure(error) : undefined;
+        if (tlsFailure !== undefined) this.logger.warn({ peer: address, reason: tlsFailure, error: error.message }, 'could not verify a dial: TLS to the claimed address failed');
+        resolve(false);
+      });
     });
   }
 
@@ -308,11 +352,12 @@ export class LinkManager {
     const link = new Link(address);
     link.dialNonce = randomBytes(16).toString('hex');
     this.links.set(address, link);
-    const ws = new WebSocket(`ws://${address}${LINK_PATH}`, {
+    const ws = new WebSocket(`${this.tls ? 'wss' : 'ws'}://${address}${LINK_PATH}`, {
       headers: { [HOST_HEADER]: this.localAddress, [INCARNATION_HEADER]: this.incarnation, [NONCE_HEADER]: link.dialNonce },
       perMessageDeflate: false,
       maxPayload: this.maxFrameBytes,
       handshakeTimeout: this.options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+      ...(this.tls ? tlsClientOptions(this.tls) : {}),
     });
     link.socket = ws;
     ws.on('upgrade', (response) => {
@@ -337,7 +382,10 @@ export class LinkManager {
       link.timeout = setTimeout(() => this.down(link, `no link from the peer within ${timeoutMs} ms`), timeoutMs);
       return;
     }
-    this.down(link, error.message);
+    const tlsFailure = this.tls ? describeTlsFailure(error) : undefined;
+    if (tlsFailure === undefined) return this.down(link, error.message);
+    this.logger.warn({ peer: link.address, reason: tlsFailure, error: error.message }, 'dial failed: TLS handshake with the peer failed');
+    this.down(link, `TLS handshake failed: ${tlsFailure} (${error.message})`);
   }
 
   private adopt(address: string, incarnation: string, ws: WebSocket): void {

@@ -76,4 +76,16 @@ describe('agent flags (checkAgentFlags)', () => {
       fs.rmSync(workDir, { recursive: true, force: true });
     }
   });
+
+  it('makes startAgent reject on a TLS host whose settings are PEM text, not files: its executors could not be given them', async () => {
+    const host = memoryHost({ tls: { cert: 'cert', key: 'key', requireClientCert: false } });
+    const workDir = path.join(fs.realpathSync(os.tmpdir()), `agent-tls-${process.pid}-${Date.now()}`);
+    try {
+      const error = await startAgent({ flags: defaultAgentFlags({ master: '127.0.0.1:5050', workDir }), host, probe: untouchableProbe }).then(() => undefined, (caught: unknown) => caught);
+      expect((error as Error).message).to.match(/executors need the files/);
+      expect(fs.existsSync(workDir)).to.equal(false);
+    } finally {
+      await host.stop();
+    }
+  });
 });

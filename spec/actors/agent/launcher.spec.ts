@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandInfo } from '../../../lib/protocol';
-import { commandExecutorCommand, defaultAgentFlags } from '../../../actors/agent';
+import { commandExecutorCommand, defaultAgentFlags, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
 import { commandLine, ProcessLauncher, type ExecutorExit, type LaunchedExecutor } from '../../../actors/agent/launcher';
 import { eventually, processExists, within } from '../../support/runtime';
 
@@ -27,6 +27,12 @@ describe('launcher', () => {
       const native = commandExecutorCommand(defaultAgentFlags({ master: 'm:1', workDir: '/w', commandExecutorPath: '/opt/mesos-command-executor' }));
       expect(commandLine(native)).to.deep.equal({ file: '/opt/mesos-command-executor', args: [], argv0: '/opt/mesos-command-executor' });
     });
+
+    it('runs the TypeScript command executor under TLS (the native one speaks plain WebSocket only)', () => {
+      const flags = defaultAgentFlags({ master: 'm:1', workDir: '/w' });
+      expect(commandLine(commandExecutorCommand(flags, false, true))).to.deep.equal({ file: process.execPath, args: [TYPESCRIPT_COMMAND_EXECUTOR_PATH], argv0: process.execPath });
+      expect(commandLine(commandExecutorCommand(flags, true, true)).args).to.deep.equal([TYPESCRIPT_COMMAND_EXECUTOR_PATH]);
+    });
   });
 
   describe('ProcessLauncher (real processes)', function () {
@@ -41,15 +47,22 @@ describe('launcher', () => {
       fs.rmSync(sandbox, { recursive: true, force: true });
     });
 
-    async function launch(command: CommandInfo): Promise<{ started: LaunchedExecutor; exited: Promise<ExecutorExit> }> {
+    async function launch(command: CommandInfo, launcher = new ProcessLauncher()): Promise<{ started: LaunchedExecutor; exited: Promise<ExecutorExit> }> {
       let reportExit: (exit: ExecutorExit) => void = () => undefined;
       const exited = new Promise<ExecutorExit>((resolve) => { reportExit = resolve; });
-      const started = await new ProcessLauncher().launch({
+      const started = await launcher.launch({
         agentId: 'A1', agentPid: 'slave(1)@127.0.0.1:5051', frameworkId: 'F1', executorId: 'E1', runId: 'R1', directory: sandbox,
         command, commandExecutor: false, checkpoint: false, shutdownGracePeriodMs: 5_000,
       }, reportExit);
       return { started, exited };
     }
+
+    it("gives every executor the launcher's environment, over the command's (an agent's TLS settings)", async () => {
+      const launcher = new ProcessLauncher(undefined, { LIBPROCESS_SSL_ENABLED: 'true' });
+      const { exited } = await launch({ value: 'echo "$LIBPROCESS_SSL_ENABLED $MESOS_EXECUTOR_ID"', environment: { LIBPROCESS_SSL_ENABLED: 'false' } }, launcher);
+      expect(await within(exited, 5_000, 'echo to exit')).to.deep.equal({ code: 0, signal: null });
+      expect(fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8')).to.equal('true E1\n');
+    });
 
     function pidIn(file: string): number {
       return Number(fs.readFileSync(path.join(sandbox, file), 'utf8'));
