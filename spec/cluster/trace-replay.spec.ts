@@ -127,11 +127,13 @@ describe('traces of the real actors (mesos-local --trace_file, replayed)', funct
     expect(result.matched).to.equal(masterSends);
   });
 
-  it('replays into a fresh agent, its executors\' exits fed from the trace, with zero divergence', async () => {
+  it('replays into a fresh agent, its executors\' exits and tokens fed from the trace, with zero divergence', async () => {
     const trace = readTrace(clusterTraceFile);
     const result = await replayAgent(trace);
     expect(result.divergence, explain(result)).to.equal(undefined);
-    expect(result.inputs).to.equal(1 + trace.events.filter((event) => event.name === 'executor-exit').length);
+    const tokens = trace.events.filter((event) => event.name === 'executor-token').length;
+    expect(tokens, 'one token per executor run').to.be.greaterThan(0);
+    expect(result.inputs).to.equal(1 + trace.events.filter((event) => event.name === 'executor-exit').length + tokens);
     expect(result.matched).to.equal(countSends(trace, `@${result.address}`, ['slave(1)']));
     expect(result.matched).to.be.greaterThan(10);
   });
