@@ -43,7 +43,7 @@ import {
 } from './state';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
-  canonicalJson, frameworkRoles, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkRoles, frameworkUpdateError, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type TaskContext,
 } from './validation';
 
@@ -423,7 +423,8 @@ export class Master extends Actor {
 
   /** A known framework's re-registration from `from`: refused (false, answered), a failover, or a re-subscription. */
   private takeBack(framework: FrameworkRecord, from: UPID, info: FrameworkInfo, failover: boolean): boolean {
-    const refusal = this.rolesChangeError(framework, info)
+    const refusal = frameworkUpdateError(framework.info, info)
+      ?? this.rolesChangeError(framework, info)
       ?? (!framework.recovered && framework.pid !== undefined && !framework.pid.equals(from) && !failover ? 'Framework failed over' : undefined);
     if (refusal !== undefined) {
       this.log.warn({ frameworkId: framework.id, from: from.toString(), current: framework.pid?.toString(), reason: refusal }, 'refusing framework re-registration');

@@ -198,6 +198,73 @@ describe('actors/master: authentication (issue 9)', () => {
     expect(again.events[0]).to.match(/^registered /);
   });
 
+  describe('failover keeps the principal (review)', () => {
+    const TWO = new Map([...CREDENTIALS, ['eve', 'eve-secret']]);
+
+    /** A raw client at `id` that authenticated as `principal`. */
+    async function authenticatedClient(harness: Harness, id: string, principal: string, secret: string): Promise<RawClient> {
+      const client = new RawClient(id);
+      harness.host.spawn(client);
+      const clientNonce = newNonce();
+      client.post(harness.masterPid, 'Authenticate', { principal, clientNonce });
+      await harness.clock.settle();
+      const serverNonce = client.last('AuthenticationChallenge')?.serverNonce as string;
+      client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: client.proof(harness.masterPid, principal, secret, clientNonce, serverNonce) });
+      await harness.clock.settle();
+      expect(client.count('AuthenticationCompleted')).to.equal(1);
+      return client;
+    }
+
+    async function victim(harness: Harness): Promise<{ scheduler: Recording; frameworkId: string }> {
+      const scheduler = schedulerFor(harness, { credential: { principal: 'ops', secret: 'kitesurf' }, framework: { name: 'victim', user: 'nobody', principal: 'ops', failoverTimeout: 3600 } });
+      await harness.clock.settle();
+      const frameworkId = /^registered (.*)$/.exec(scheduler.events[0] ?? '')?.[1] as string;
+      expect(frameworkId).to.be.a('string');
+      return { scheduler, frameworkId };
+    }
+
+    function schedulerPidOf(harness: Harness, frameworkId: string): string | undefined {
+      const state = harness.handle.master.stateJson() as { frameworks: Array<{ id: string; pid?: string; principal?: string; user?: string }> };
+      return state.frameworks.find((framework) => framework.id === frameworkId)?.pid;
+    }
+
+    it("another principal cannot fail over (take over) a framework: Mesos' \"Changing framework's principal is not allowed.\"", async () => {
+      const harness = await startHarness({ credentials: TWO });
+      const { scheduler, frameworkId } = await victim(harness);
+      const eve = await authenticatedClient(harness, 'eve-scheduler', 'eve', 'eve-secret');
+      eve.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'nobody', principal: 'eve', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
+      await harness.clock.settle();
+      expect(eve.count('FrameworkReregistered')).to.equal(0);
+      expect(eve.last('FrameworkError')?.message).to.equal("Changing framework's principal is not allowed.");
+      expect(schedulerPidOf(harness, frameworkId)).to.equal(scheduler.self().toString());
+      expect(scheduler.events).to.have.length(1);
+    });
+
+    it('an unauthenticated scheduler cannot drop the principal of a framework by failing it over', async () => {
+      const harness = await startHarness({ credentials: TWO });
+      const { scheduler, frameworkId } = await victim(harness);
+      const anonymous = new RawClient('anonymous-scheduler');
+      harness.host.spawn(anonymous);
+      anonymous.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'nobody', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
+      await harness.clock.settle();
+      expect(anonymous.last('FrameworkError')?.message).to.equal("Changing framework's principal is not allowed.");
+      expect(schedulerPidOf(harness, frameworkId)).to.equal(scheduler.self().toString());
+    });
+
+    it("a re-registration cannot change the framework's user (Mesos: \"Updating 'FrameworkInfo.user' is unsupported\")", async () => {
+      const harness = await startHarness({ credentials: TWO });
+      const { frameworkId } = await victim(harness);
+      const same = await authenticatedClient(harness, 'ops-failover', 'ops', 'kitesurf');
+      same.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'root', principal: 'ops', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
+      await harness.clock.settle();
+      expect(same.last('FrameworkError')?.message).to.equal("Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'nobody' to 'root'");
+      same.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'nobody', principal: 'ops', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
+      await harness.clock.settle();
+      expect(same.count('FrameworkReregistered'), 'the same principal and user may fail over').to.equal(1);
+      expect(schedulerPidOf(harness, frameworkId)).to.equal(same.self().toString());
+    });
+  });
+
   describe('agents', () => {
     function agentFor(harness: Harness, credential?: { principal: string; secret: string }): Agent {
       const agent = new Agent({
