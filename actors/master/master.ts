@@ -342,9 +342,14 @@ export class Master extends Actor {
     return denied === undefined ? undefined : `Not authorized to register: ${describeDenial('register_frameworks', principal, denied)}`;
   }
 
-  /** The principal a framework proved (undefined if it did not authenticate: a claimed principal is trusted for nothing). */
+  /**
+   * The principal a framework proved (undefined if it did not authenticate: a claimed principal
+   * is trusted for nothing). Only its registered principal counts: a scheduler pid that
+   * authenticated again as another principal does not bring that one's rights to the framework.
+   */
   private frameworkPrincipal(framework: FrameworkRecord): string | undefined {
-    return framework.pid === undefined ? undefined : this.authenticatedPrincipal(framework.pid);
+    const principal = framework.pid === undefined ? undefined : this.authenticatedPrincipal(framework.pid);
+    return principal !== undefined && principal === framework.info.principal ? principal : undefined;
   }
 
   /**

@@ -13,7 +13,8 @@ import { Agent, defaultAgentFlags } from '../../../actors/agent';
 import { AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS_PER_PEER, WRONG_CREDENTIALS } from '../../../actors/master/authentication';
 import { Probe } from '../../support/runtime';
 import { FakeLauncher } from '../agent/harness';
-import { cleanUp, FRAMEWORK_MESSAGES, startHarness, type Harness } from './harness';
+import { cleanUp, commandTask, FRAMEWORK_MESSAGES, registerAgent, startHarness, type Harness } from './harness';
+import { parseAcls } from '../../../actors/master';
 
 const CREDENTIALS = new Map([['ops', 'kitesurf'], ['agent', 'agent-secret']]);
 const AUTHENTICATION_ANSWERS = ['AuthenticationChallenge', 'AuthenticationCompleted', 'AuthenticationFailed'];
@@ -249,6 +250,30 @@ describe('actors/master: authentication (issue 9)', () => {
       await harness.clock.settle();
       expect(anonymous.last('FrameworkError')?.message).to.equal("Changing framework's principal is not allowed.");
       expect(schedulerPidOf(harness, frameworkId)).to.equal(scheduler.self().toString());
+    });
+
+    it('a registered pid that re-authenticates as another principal is not authorized as either for its tasks (run_tasks sees no principal)', async () => {
+      // eve may run tasks as 'nobody'; ops may not. ops's framework must not pick up eve's rights.
+      const acls = parseAcls({ permissive: false, register_frameworks: [{ principals: { type: 'ANY' }, roles: { type: 'ANY' } }], run_tasks: [{ principals: { values: ['eve'] }, users: { values: ['nobody'] } }] });
+      const harness = await startHarness({ credentials: TWO, acls });
+      const client = await authenticatedClient(harness, 'two-faced', 'ops', 'kitesurf');
+      client.post(harness.masterPid, 'RegisterFramework', { framework: { name: 'two-faced', user: 'nobody', principal: 'ops' } as FrameworkInfo });
+      await harness.clock.settle();
+      const frameworkId = (client.last('FrameworkRegistered') as unknown as { frameworkId: string }).frameworkId;
+      // The same pid authenticates again, now as eve, and launches in ops's framework.
+      const clientNonce = newNonce();
+      client.post(harness.masterPid, 'Authenticate', { principal: 'eve', clientNonce });
+      await harness.clock.settle();
+      const serverNonce = client.last('AuthenticationChallenge')?.serverNonce as string;
+      client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: client.proof(harness.masterPid, 'eve', 'eve-secret', clientNonce, serverNonce) });
+      const agent = await registerAgent(harness);
+      const offer = (client.received.filter((r) => r.name === 'ResourceOffers').flatMap((r) => (r.body as { offers: Array<{ id: string }> }).offers))[0];
+      expect(offer).to.not.equal(undefined);
+      client.post(harness.masterPid, 'LaunchTasks', { frameworkId, offerIds: [offer?.id], tasks: [commandTask('t1', agent.agentId)] });
+      await harness.clock.settle();
+      const statuses = client.received.filter((r) => r.name === 'StatusUpdate').map((r) => (r.body as { update: { status: { state: string; reason?: string } } }).update.status);
+      expect(agent.probe.received.filter((r) => r.name === 'RunTask'), "eve's rights launched the task").to.have.length(0);
+      expect(statuses.map((status) => [status.state, status.reason])).to.deep.equal([['TASK_ERROR', 'REASON_TASK_UNAUTHORIZED']]);
     });
 
     it("a re-registration cannot change the framework's user (Mesos: \"Updating 'FrameworkInfo.user' is unsupported\")", async () => {
