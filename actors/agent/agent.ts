@@ -1145,8 +1145,10 @@ export class Agent extends Actor {
           unregistered.push(executor); // ended after the loop: ending one may remove its framework
           continue;
         }
-        this.link(UPID.parse(run.pid));
-        this.send(run.pid, ReconnectExecutor, { agentId });
+        // Only the executor at its checkpointed pid may re-register (ids are public; see reregisterExecutor).
+        executor.pid = UPID.parse(run.pid);
+        this.link(executor.pid);
+        this.send(executor.pid, ReconnectExecutor, { agentId });
       }
     }
     for (const executor of unregistered) this.endUnrecoveredExecutor(executor);

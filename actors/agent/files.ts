@@ -13,7 +13,7 @@
  * *opened* file really is (`/proc/self/fd/N`; without /proc, its device and inode against a
  * symlink-free walk from the root), and the answer is served from that same handle, so a task
  * that swaps a directory of its sandbox for a symlink between a path check and the open gains
- * nothing. Listings describe entries with `lstat` (symlinks are not followed). Missing files
+ * nothing. The agent's checkpoints (`meta/`) are refused the same way (403). Listings describe entries with `lstat` (symlinks are not followed). Missing files
  * give 404; bad parameters and reading a directory give 400. Errors are JSON `{error}`.
  */
 import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
@@ -25,6 +25,10 @@ import {
   authenticateRequest, httpError, isResponse, ok, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { FILES_MAX_BROWSE_ENTRIES, FILES_MAX_READ_BYTES } from './constants';
+import { metaDirectory } from './paths';
+
+/** The checkpoints' directory, relative to the work dir (see paths.ts). */
+const META_DIRECTORY = path.relative('/', metaDirectory('/'));
 
 /** The files actor's id: its routes are `/files/browse` and `/files/read`. */
 export const FILES_ACTOR_ID = 'files';
@@ -127,6 +131,7 @@ export class FilesActor extends Actor {
       throw new FilesError(404, `'${requested}' does not exist`);
     });
     if (!isInside(root, real)) throw new FilesError(403, `'${requested}' resolves outside the work dir`);
+    if (isCheckpoint(root, real)) throw new FilesError(403, `'${requested}' is in the agent's checkpoints, which are not served`);
     const denial = await this.access.denial(caller.principal, sandboxFrameworkOf(root, real));
     if (denial !== undefined) throw new FilesError(403, `Forbidden: ${denial}`);
     const handle = await open(absolute, OPEN_FLAGS);
@@ -185,15 +190,25 @@ interface OpenedInside {
 async function confine(root: string, handle: FileHandle, candidate: string, stats: Stats): Promise<string | undefined> {
   const link = `/proc/self/fd/${handle.fd}`;
   const location = await readlink(link).catch(() => undefined);
-  if (location !== undefined) return isInside(root, location) ? link : undefined;
+  if (location !== undefined) return isInside(root, location) && !isCheckpoint(root, location) ? link : undefined;
   let current = root;
   for (const part of path.relative(root, candidate).split(path.sep)) {
     if (part === '') continue;
     current = path.join(current, part);
     if ((await lstat(current)).isSymbolicLink()) return undefined;
   }
+  if (isCheckpoint(root, candidate)) return undefined;
   const found = await lstat(candidate);
   return found.dev === stats.dev && found.ino === stats.ino ? candidate : undefined;
+}
+
+/**
+ * Whether `real` is in the agent's checkpoints (`<root>/meta`): they hold every checkpointing
+ * framework's task infos, outside any sandbox, so access_sandboxes could not guard them. Mesos
+ * serves only sandboxes; so does this, for them.
+ */
+function isCheckpoint(root: string, real: string): boolean {
+  return isInside(path.join(root, META_DIRECTORY), real);
 }
 
 function isInside(root: string, candidate: string): boolean {

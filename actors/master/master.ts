@@ -43,7 +43,7 @@ import {
 } from './state';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
-  canonicalJson, frameworkRoles, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkRoles, frameworkUpdateError, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type TaskContext,
 } from './validation';
 
@@ -342,9 +342,14 @@ export class Master extends Actor {
     return denied === undefined ? undefined : `Not authorized to register: ${describeDenial('register_frameworks', principal, denied)}`;
   }
 
-  /** The principal a framework proved (undefined if it did not authenticate: a claimed principal is trusted for nothing). */
+  /**
+   * The principal a framework proved (undefined if it did not authenticate: a claimed principal
+   * is trusted for nothing). Only its registered principal counts: a scheduler pid that
+   * authenticated again as another principal does not bring that one's rights to the framework.
+   */
   private frameworkPrincipal(framework: FrameworkRecord): string | undefined {
-    return framework.pid === undefined ? undefined : this.authenticatedPrincipal(framework.pid);
+    const principal = framework.pid === undefined ? undefined : this.authenticatedPrincipal(framework.pid);
+    return principal !== undefined && principal === framework.info.principal ? principal : undefined;
   }
 
   /**
@@ -423,7 +428,8 @@ export class Master extends Actor {
 
   /** A known framework's re-registration from `from`: refused (false, answered), a failover, or a re-subscription. */
   private takeBack(framework: FrameworkRecord, from: UPID, info: FrameworkInfo, failover: boolean): boolean {
-    const refusal = this.rolesChangeError(framework, info)
+    const refusal = frameworkUpdateError(framework.info, info)
+      ?? this.rolesChangeError(framework, info)
       ?? (!framework.recovered && framework.pid !== undefined && !framework.pid.equals(from) && !failover ? 'Framework failed over' : undefined);
     if (refusal !== undefined) {
       this.log.warn({ frameworkId: framework.id, from: from.toString(), current: framework.pid?.toString(), reason: refusal }, 'refusing framework re-registration');

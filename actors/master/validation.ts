@@ -111,6 +111,18 @@ export function frameworkRoles(info: FrameworkInfo): string[] {
 }
 
 /**
+ * Why a known framework may not be re-registered with `next` (Mesos' `validateUpdate`): its
+ * principal and user are fixed. Without this, a scheduler that proved another principal (or
+ * none) could fail the framework over to itself and take its tasks, run as a new user, or
+ * change whose teardown ACLs apply. As in Mesos, the old principal is not named to the caller.
+ */
+export function frameworkUpdateError(current: FrameworkInfo, next: FrameworkInfo): string | undefined {
+  if (current.principal !== next.principal) return "Changing framework's principal is not allowed.";
+  if (current.user !== next.user) return `Updating 'FrameworkInfo.user' is unsupported; attempted to update from '${current.user}' to '${next.user}'`;
+  return undefined;
+}
+
+/**
  * Checks what a framework (re-)registers with: at least one role, each valid and named once,
  * a finite failover timeout, and a valid id when one is given.
  */

@@ -125,6 +125,19 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     }
   });
 
+  it("does not serve the agent's checkpoints (meta/: every checkpointing framework's tasks, whatever access_sandboxes says), nor through a symlink (review)", async () => {
+    fs.mkdirSync(path.join(workDir, 'meta'));
+    fs.writeFileSync(path.join(workDir, 'meta', 'journal.log'), '{"t":"task","info":{"command":{"environment":"API_KEY=hunter2"}}}\n');
+    fs.symlinkSync(path.join(workDir, 'meta', 'journal.log'), path.join(workDir, 'sandbox', 'journal'));
+    for (const bad of ['meta/journal.log', path.join(workDir, 'meta', 'journal.log'), 'sandbox/../meta/journal.log', 'sandbox/journal', 'meta']) {
+      const read = await get('read', { path: bad, offset: '0' });
+      expect(read.status, bad).to.equal(403);
+      expect(JSON.stringify(read.body), bad).to.not.contain('hunter2');
+      expect((await get('browse', { path: bad })).status, bad).to.equal(403);
+    }
+    expect((await get('read', { path: 'sandbox/stdout', offset: '0' })).status, 'sandboxes are still served').to.equal(200);
+  });
+
   describe('a directory swapped for a symlink between the path check and the open', () => {
     let secretDirectory: string;
     let swapped: string;

@@ -215,6 +215,28 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(m.forwarded().slice(starting).map((update) => [update.status.state, update.uuid])).to.deep.equal([['TASK_FINISHED', finished.uuid]]);
   });
 
+  it('after a restart only the executor at its checkpointed pid may re-register; an impostor that knows the ids is shut down (review)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    const executor = await m.launch('t1');
+    await m.kill();
+    await m.start();
+    expect(executor.count('ReconnectExecutor')).to.equal(1);
+    // Framework and executor ids are public (state endpoints); the impostor answers first.
+    const impostor = new TimedProbe('impostor', EXECUTOR_MESSAGES);
+    m.host.spawn(impostor);
+    impostor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: 'F1', executorId: 't1', tasks: [m.task('t1')], updates: [m.update('t1', 'TASK_FINISHED')] });
+    await m.clock.settle();
+    expect(impostor.count('ExecutorReregistered')).to.equal(0);
+    expect(impostor.count('ShutdownExecutorOnExecutor')).to.equal(1);
+    executor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: 'F1', executorId: 't1', tasks: [m.task('t1')], updates: [] });
+    await m.clock.settle();
+    expect(executor.count('ExecutorReregistered'), 'the real executor is taken back').to.equal(1);
+    expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(0);
+    await m.reregister();
+    expect(m.forwarded().filter((update) => update.status.state === 'TASK_FINISHED'), "the impostor's update was not taken").to.deep.equal([]);
+  });
+
   it('an executor that does not re-register within the timeout is killed, and its task is lost with REASON_EXECUTOR_REREGISTRATION_TIMEOUT (as Mesos)', async () => {
     const m = machine();
     await m.registeredAgent();

@@ -13,7 +13,8 @@ import { Agent, defaultAgentFlags } from '../../../actors/agent';
 import { AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS_PER_PEER, WRONG_CREDENTIALS } from '../../../actors/master/authentication';
 import { Probe } from '../../support/runtime';
 import { FakeLauncher } from '../agent/harness';
-import { cleanUp, FRAMEWORK_MESSAGES, startHarness, type Harness } from './harness';
+import { cleanUp, commandTask, FRAMEWORK_MESSAGES, registerAgent, startHarness, type Harness } from './harness';
+import { parseAcls } from '../../../actors/master';
 
 const CREDENTIALS = new Map([['ops', 'kitesurf'], ['agent', 'agent-secret']]);
 const AUTHENTICATION_ANSWERS = ['AuthenticationChallenge', 'AuthenticationCompleted', 'AuthenticationFailed'];
@@ -196,6 +197,97 @@ describe('actors/master: authentication (issue 9)', () => {
     const again = schedulerFor(harness, { credential: { principal: 'ops', secret: 'kitesurf' } });
     await harness.clock.settle();
     expect(again.events[0]).to.match(/^registered /);
+  });
+
+  describe('failover keeps the principal (review)', () => {
+    const TWO = new Map([...CREDENTIALS, ['eve', 'eve-secret']]);
+
+    /** A raw client at `id` that authenticated as `principal`. */
+    async function authenticatedClient(harness: Harness, id: string, principal: string, secret: string): Promise<RawClient> {
+      const client = new RawClient(id);
+      harness.host.spawn(client);
+      const clientNonce = newNonce();
+      client.post(harness.masterPid, 'Authenticate', { principal, clientNonce });
+      await harness.clock.settle();
+      const serverNonce = client.last('AuthenticationChallenge')?.serverNonce as string;
+      client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: client.proof(harness.masterPid, principal, secret, clientNonce, serverNonce) });
+      await harness.clock.settle();
+      expect(client.count('AuthenticationCompleted')).to.equal(1);
+      return client;
+    }
+
+    async function victim(harness: Harness): Promise<{ scheduler: Recording; frameworkId: string }> {
+      const scheduler = schedulerFor(harness, { credential: { principal: 'ops', secret: 'kitesurf' }, framework: { name: 'victim', user: 'nobody', principal: 'ops', failoverTimeout: 3600 } });
+      await harness.clock.settle();
+      const frameworkId = /^registered (.*)$/.exec(scheduler.events[0] ?? '')?.[1] as string;
+      expect(frameworkId).to.be.a('string');
+      return { scheduler, frameworkId };
+    }
+
+    function schedulerPidOf(harness: Harness, frameworkId: string): string | undefined {
+      const state = harness.handle.master.stateJson() as { frameworks: Array<{ id: string; pid?: string; principal?: string; user?: string }> };
+      return state.frameworks.find((framework) => framework.id === frameworkId)?.pid;
+    }
+
+    it("another principal cannot fail over (take over) a framework: Mesos' \"Changing framework's principal is not allowed.\"", async () => {
+      const harness = await startHarness({ credentials: TWO });
+      const { scheduler, frameworkId } = await victim(harness);
+      const eve = await authenticatedClient(harness, 'eve-scheduler', 'eve', 'eve-secret');
+      eve.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'nobody', principal: 'eve', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
+      await harness.clock.settle();
+      expect(eve.count('FrameworkReregistered')).to.equal(0);
+      expect(eve.last('FrameworkError')?.message).to.equal("Changing framework's principal is not allowed.");
+      expect(schedulerPidOf(harness, frameworkId)).to.equal(scheduler.self().toString());
+      expect(scheduler.events).to.have.length(1);
+    });
+
+    it('an unauthenticated scheduler cannot drop the principal of a framework by failing it over', async () => {
+      const harness = await startHarness({ credentials: TWO });
+      const { scheduler, frameworkId } = await victim(harness);
+      const anonymous = new RawClient('anonymous-scheduler');
+      harness.host.spawn(anonymous);
+      anonymous.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'nobody', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
+      await harness.clock.settle();
+      expect(anonymous.last('FrameworkError')?.message).to.equal("Changing framework's principal is not allowed.");
+      expect(schedulerPidOf(harness, frameworkId)).to.equal(scheduler.self().toString());
+    });
+
+    it('a registered pid that re-authenticates as another principal is not authorized as either for its tasks (run_tasks sees no principal)', async () => {
+      // eve may run tasks as 'nobody'; ops may not. ops's framework must not pick up eve's rights.
+      const acls = parseAcls({ permissive: false, register_frameworks: [{ principals: { type: 'ANY' }, roles: { type: 'ANY' } }], run_tasks: [{ principals: { values: ['eve'] }, users: { values: ['nobody'] } }] });
+      const harness = await startHarness({ credentials: TWO, acls });
+      const client = await authenticatedClient(harness, 'two-faced', 'ops', 'kitesurf');
+      client.post(harness.masterPid, 'RegisterFramework', { framework: { name: 'two-faced', user: 'nobody', principal: 'ops' } as FrameworkInfo });
+      await harness.clock.settle();
+      const frameworkId = (client.last('FrameworkRegistered') as unknown as { frameworkId: string }).frameworkId;
+      // The same pid authenticates again, now as eve, and launches in ops's framework.
+      const clientNonce = newNonce();
+      client.post(harness.masterPid, 'Authenticate', { principal: 'eve', clientNonce });
+      await harness.clock.settle();
+      const serverNonce = client.last('AuthenticationChallenge')?.serverNonce as string;
+      client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: client.proof(harness.masterPid, 'eve', 'eve-secret', clientNonce, serverNonce) });
+      const agent = await registerAgent(harness);
+      const offer = (client.received.filter((r) => r.name === 'ResourceOffers').flatMap((r) => (r.body as { offers: Array<{ id: string }> }).offers))[0];
+      expect(offer).to.not.equal(undefined);
+      client.post(harness.masterPid, 'LaunchTasks', { frameworkId, offerIds: [offer?.id], tasks: [commandTask('t1', agent.agentId)] });
+      await harness.clock.settle();
+      const statuses = client.received.filter((r) => r.name === 'StatusUpdate').map((r) => (r.body as { update: { status: { state: string; reason?: string } } }).update.status);
+      expect(agent.probe.received.filter((r) => r.name === 'RunTask'), "eve's rights launched the task").to.have.length(0);
+      expect(statuses.map((status) => [status.state, status.reason])).to.deep.equal([['TASK_ERROR', 'REASON_TASK_UNAUTHORIZED']]);
+    });
+
+    it("a re-registration cannot change the framework's user (Mesos: \"Updating 'FrameworkInfo.user' is unsupported\")", async () => {
+      const harness = await startHarness({ credentials: TWO });
+      const { frameworkId } = await victim(harness);
+      const same = await authenticatedClient(harness, 'ops-failover', 'ops', 'kitesurf');
+      same.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'root', principal: 'ops', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
+      await harness.clock.settle();
+      expect(same.last('FrameworkError')?.message).to.equal("Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'nobody' to 'root'");
+      same.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'nobody', principal: 'ops', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
+      await harness.clock.settle();
+      expect(same.count('FrameworkReregistered'), 'the same principal and user may fail over').to.equal(1);
+      expect(schedulerPidOf(harness, frameworkId)).to.equal(same.self().toString());
+    });
   });
 
   describe('agents', () => {
