@@ -69,3 +69,26 @@ export function renderStatus(status: TaskStatus): StateJson {
 function formatRanges(ranges: readonly Range[]): string {
   return `[${ranges.map((range) => `${range.begin}-${range.end}`).join(', ')}]`;
 }
+
+/**
+ * What an HTTP caller may see, by the OS user a framework runs as (the ACLs' `view_frameworks`,
+ * `view_tasks`, `view_executors`), on the master's and the agents' state endpoints: frameworks
+ * it may not view are left out, as are the tasks and executors it may not view of those it may.
+ */
+export interface StateViewer {
+  framework(user: string): boolean;
+  tasks(user: string): boolean;
+  executors(user: string): boolean;
+}
+
+/** A viewer who sees everything (no ACLs). */
+export const SEE_ALL: StateViewer = { framework: () => true, tasks: () => true, executors: () => true };
+
+/** The viewer the ACLs make of `principal` (undefined: an anonymous caller). */
+export function aclViewer(authorizer: { authorized(action: 'view_frameworks' | 'view_tasks' | 'view_executors', subject: string | undefined, object?: string): boolean }, principal: string | undefined): StateViewer {
+  return {
+    framework: (user) => authorizer.authorized('view_frameworks', principal, user),
+    tasks: (user) => authorizer.authorized('view_tasks', principal, user),
+    executors: (user) => authorizer.authorized('view_executors', principal, user),
+  };
+}

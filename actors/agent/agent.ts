@@ -5,6 +5,8 @@
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { Authorizer, type Acls } from '../../lib/acls';
+import { aclViewer, type StateViewer } from '../../lib/state-json';
 import type { Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
@@ -68,6 +70,8 @@ export interface AgentOptions {
   readonly executorToken?: () => string;
   /** What `/state` authenticates against (`--http_credentials`, `--authenticate_http_readonly`; default: anyone may read it). */
   readonly httpAuthentication?: HttpAuthentication;
+  /** The ACLs whose view_frameworks, view_tasks and view_executors filter `/state` (default: all is shown). */
+  readonly acls?: Acls;
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
@@ -170,9 +174,11 @@ export class Agent extends Actor {
     this.install(ReregisterExecutor, this.reregisterExecutor);
     this.install(StatusUpdateMessage, this.statusUpdate);
     this.install(ExecutorToFramework, this.executorToFramework);
+    const authorizer = options.acls !== undefined ? new Authorizer(options.acls) : undefined;
     this.route('/state', (request) => {
-      const caller = options.httpAuthentication === undefined ? undefined : authenticateRequest(request, 'readonly', options.httpAuthentication);
-      return caller !== undefined && isResponse(caller) ? caller : this.stateResponse();
+      const caller = options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', options.httpAuthentication);
+      if (isResponse(caller)) return caller;
+      return this.stateResponse(authorizer === undefined ? undefined : aclViewer(authorizer, caller.principal));
     });
     this.route('/health', () => ok(''));
   }
@@ -1224,8 +1230,9 @@ export class Agent extends Actor {
     return count;
   }
 
-  private stateResponse(): HttpResponse {
+  private stateResponse(viewer: StateViewer | undefined): HttpResponse {
     return ok(agentStateJson({
+      ...(viewer !== undefined ? { viewer } : {}),
       version: AGENT_VERSION,
       agentId: this.agentId,
       pid: this.self().toString(),

@@ -103,7 +103,8 @@ export interface StartAgentOptions {
   /**
    * Who may read the agent's endpoints: HTTP Basic credentials for `/state` and `/files/*`
    * (`--http_credentials`, `--authenticate_http_readonly`), and the ACLs' `access_sandboxes`
-   * (by the framework's user) for `/files/*` (`--acls`). Default: anyone, anything.
+   * (by the framework's user) for `/files/*` and `view_frameworks`/`view_tasks`/`view_executors`
+   * for `/state` (`--acls`). Default: anyone, anything.
    */
   readonly http?: { readonly authentication: HttpAuthentication; readonly acls?: Acls };
 }
@@ -199,6 +200,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(options.credential !== undefined ? { credential: options.credential } : {}),
     ...(options.executorToken !== undefined ? { executorToken: options.executorToken } : {}),
     ...(options.http !== undefined ? { httpAuthentication: options.http.authentication } : {}),
+    ...(options.http?.acls !== undefined ? { acls: options.http.acls } : {}),
   });
   const pid = host.spawn(agent);
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http)) : undefined;

@@ -6,7 +6,7 @@ import type { Attributes, TaskInfo } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import type { AgentFlags } from './flags';
 import type { ExecutorRecord, AgentFrameworkRecord } from './records';
-import { renderResources, renderTask } from '../../lib/state-json';
+import { renderResources, renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
 
 /** What /state shows, gathered by the agent. */
 export interface AgentStateView {
@@ -21,10 +21,13 @@ export interface AgentStateView {
   readonly flags: AgentFlags;
   readonly frameworks: readonly AgentFrameworkRecord[];
   readonly completedFrameworks: readonly AgentFrameworkRecord[];
+  /** What the caller may see (the ACLs' view_* actions); default: everything. */
+  readonly viewer?: StateViewer;
 }
 
 /** The JSON body of `GET /slave(1)/state`. */
 export function agentStateJson(view: AgentStateView): Record<string, unknown> {
+  const viewer = view.viewer ?? SEE_ALL;
   let used = Resources.EMPTY;
   for (const framework of view.frameworks) for (const executor of framework.executors.values()) used = used.add(executor.usedResources());
   return {
@@ -38,8 +41,8 @@ export function agentStateJson(view: AgentStateView): Record<string, unknown> {
     attributes: view.attributes,
     master_hostname: view.masterHostname,
     flags: flagsJson(view.flags),
-    frameworks: view.frameworks.map(frameworkJson),
-    completed_frameworks: view.completedFrameworks.map(frameworkJson),
+    frameworks: view.frameworks.filter(visibleTo(viewer)).map((framework) => frameworkJson(framework, viewer)),
+    completed_frameworks: view.completedFrameworks.filter(visibleTo(viewer)).map((framework) => frameworkJson(framework, viewer)),
   };
 }
 
@@ -51,7 +54,13 @@ function flagsJson(flags: AgentFlags): Record<string, string> {
   return json;
 }
 
-function frameworkJson(framework: AgentFrameworkRecord): Record<string, unknown> {
+function visibleTo(viewer: StateViewer): (framework: AgentFrameworkRecord) => boolean {
+  return (framework) => viewer.framework(framework.info.user);
+}
+
+function frameworkJson(framework: AgentFrameworkRecord, viewer: StateViewer): Record<string, unknown> {
+  const executors = viewer.executors(framework.info.user);
+  const tasks = viewer.tasks(framework.info.user);
   return {
     id: framework.id,
     name: framework.info.name,
@@ -60,12 +69,13 @@ function frameworkJson(framework: AgentFrameworkRecord): Record<string, unknown>
     checkpoint: framework.info.checkpoint ?? false,
     hostname: framework.info.hostname ?? '',
     roles: framework.info.roles ?? ['*'],
-    executors: [...framework.executors.values()].map(executorJson),
-    completed_executors: framework.completedExecutors.map(executorJson),
+    executors: executors ? [...framework.executors.values()].map((executor) => executorJson(executor, tasks)) : [],
+    completed_executors: executors ? framework.completedExecutors.map((executor) => executorJson(executor, tasks)) : [],
   };
 }
 
-function executorJson(executor: ExecutorRecord): Record<string, unknown> {
+function executorJson(executor: ExecutorRecord, tasksVisible: boolean): Record<string, unknown> {
+  if (!tasksVisible) return { ...executorJson(executor, true), tasks: [], queued_tasks: [], completed_tasks: [] };
   return {
     id: executor.id,
     name: executor.info.name ?? '',

@@ -7,7 +7,9 @@
  */
 import { VERSION } from '../../lib/version';
 import { Resources } from '../../lib/resources';
-import { renderResources, renderTask, resourcesOrEmpty } from '../../lib/state-json';
+import { renderResources, renderTask, resourcesOrEmpty, SEE_ALL, type StateViewer } from '../../lib/state-json';
+
+export type { StateViewer } from '../../lib/state-json';
 import type { ExecutorInfo, MasterInfo, Offer, Task } from '../../lib/protocol';
 import type { MasterFlags } from './flags';
 import type { AgentRecord, FrameworkRecord, MasterState } from './state';
@@ -28,19 +30,6 @@ export interface StateContext {
   readonly viewer?: StateViewer;
 }
 
-/**
- * What an HTTP caller may see, by the OS user a framework runs as (Mesos' `view_frameworks`,
- * `view_tasks`, `view_executors`): frameworks it may not view are left out, as are tasks and
- * executors it may not view of those it may.
- */
-export interface StateViewer {
-  framework(user: string): boolean;
-  tasks(user: string): boolean;
-  executors(user: string): boolean;
-}
-
-/** A viewer who sees everything. */
-const SEE_ALL: StateViewer = { framework: () => true, tasks: () => true, executors: () => true };
 
 /** A JSON object. */
 type Json = Record<string, unknown>;

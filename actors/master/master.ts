@@ -33,7 +33,8 @@ import { AgentObserver, describeUnreachable, type UnreachableCause } from './age
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
 import { httpAuthenticationOf, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
-import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext, type StateViewer } from './http';
+import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
+import { aclViewer } from '../../lib/state-json';
 import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
@@ -1584,12 +1585,7 @@ export class Master extends Actor {
 
   /** What the renderers read; with a `caller`, only what the ACLs let it view. */
   private stateContext(caller?: HttpCaller): StateContext {
-    const principal = caller?.principal;
-    const viewer: StateViewer = {
-      framework: (user) => this.authorizer.authorized('view_frameworks', principal, user),
-      tasks: (user) => this.authorizer.authorized('view_tasks', principal, user),
-      executors: (user) => this.authorizer.authorized('view_executors', principal, user),
-    };
+    const viewer = aclViewer(this.authorizer, caller?.principal);
     return {
       state: this.state,
       info: this.masterInfo(),

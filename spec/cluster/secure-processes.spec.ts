@@ -46,8 +46,9 @@ describe('a secured cluster as real processes (issue 9)', function () {
     ]);
     const [, address] = await master.waitFor(/master@(\S+) —/);
     const agentCredential = file('agent.json', JSON.stringify({ principal: 'agent', secret: 'agent-secret' }));
-    // The agent's HTTP readers: ops may read every sandbox, anyone else none (ACLs' access_sandboxes).
-    const acls = JSON.stringify({ access_sandboxes: [{ principals: { values: ['ops'] }, users: { type: 'ANY' } }, { principals: { type: 'ANY' }, users: { type: 'NONE' } }] });
+    // The agent's HTTP readers: ops may read every sandbox and see every framework, anyone else none (ACLs' access_sandboxes, view_frameworks).
+    const onlyOps = [{ principals: { values: ['ops'] }, users: { type: 'ANY' } }, { principals: { type: 'ANY' }, users: { type: 'NONE' } }];
+    const acls = JSON.stringify({ access_sandboxes: onlyOps, view_frameworks: onlyOps });
     const agent = start('mesos-agent', [
       '--master', address as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024', '--credential', agentCredential,
       '--http_credentials', credentials, '--authenticate_http_readonly', '--acls', acls,
@@ -86,6 +87,8 @@ describe('a secured cluster as real processes (issue 9)', function () {
       completed_frameworks: Array<{ completed_executors: Array<{ directory: string }> }>;
     };
     const sandbox = agentState.completed_frameworks[0]?.completed_executors[0]?.directory as string;
+    const hidden = await (await fetch(`${agentBase}/slave(1)/state`, { headers: { authorization: basicAuthorization('agent', 'agent-secret') } })).json() as typeof agentState;
+    expect(hidden.completed_frameworks).to.deep.equal([]);
     const stdout = `${agentBase}/files/read?path=${encodeURIComponent(`${sandbox}/stdout`)}&offset=0`;
     expect((await fetch(stdout, { headers: { authorization: basicAuthorization('ops', 'ops-secret') } })).status).to.equal(200);
     const refused = await fetch(stdout, { headers: { authorization: basicAuthorization('agent', 'agent-secret') } });
