@@ -29,13 +29,14 @@ import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from '.
 import type { MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
-import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
+import { MasterCounters, masterMetrics, PrincipalCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
   isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, overcommitError, parseResources,
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type TrackedTask,
 } from './state';
+import { MessageThrottle } from './throttle';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
   canonicalJson, frameworkRoles, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
@@ -97,6 +98,10 @@ export class Master extends Actor {
   private readonly state: MasterState;
   /** Counters for `/metrics/snapshot`. */
   private readonly counters = new MasterCounters();
+  /** `frameworks/<principal>/messages_received` and `_processed`, for `/metrics/snapshot`. */
+  private readonly principalCounters = new PrincipalCounters();
+  /** Framework calls waiting for their principal's rate limit (`--rate_limits`), and the timers that let them through. */
+  private readonly throttle: MessageThrottle;
   /** Who this master is; set by `initialize`. */
   private info: MasterInfo | undefined;
   /** When this master started (ms since the epoch, host clock). */
@@ -144,11 +149,12 @@ export class Master extends Actor {
     this.masterId = identity.masterId;
     this.leading = identity.leading ?? ((): boolean => true);
     this.state = new MasterState(flags);
+    this.throttle = new MessageThrottle(flags.rateLimits, () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
     registry.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'registry write failed; retrying');
     // framework → master
-    this.handle(RegisterFramework, 'messages_register_framework', this.registerFramework);
-    this.handle(ReregisterFramework, 'messages_reregister_framework', this.reregisterFramework);
+    this.handle(RegisterFramework, 'messages_register_framework', this.registerFramework, (body) => body.framework);
+    this.handle(ReregisterFramework, 'messages_reregister_framework', this.reregisterFramework, (body) => body.framework);
     this.handle(UnregisterFramework, 'messages_unregister_framework', this.unregisterFramework);
     this.handle(DeactivateFramework, 'messages_deactivate_framework', this.deactivateFramework);
     this.handle(AcceptOffers, 'messages_accept_offers', this.acceptOffers);
@@ -215,7 +221,8 @@ export class Master extends Actor {
   /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */
   metrics(): Record<string, number> {
     const metrics = masterMetrics(this.counters, { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now() });
-    return { ...metrics, 'master/elected': this.leading() ? 1 : 0 };
+    const principals = this.principalCounters.snapshot((principal) => this.state.hasPrincipal(principal));
+    return { ...metrics, ...principals, 'master/elected': this.leading() ? 1 : 0 };
   }
 
   /** The `/master/state` JSON (tests read it without HTTP). */
@@ -233,18 +240,26 @@ export class Master extends Actor {
   }
 
   protected override exited(pid: UPID): void {
-    const framework = this.state.frameworkByPid(pid);
-    if (framework !== undefined) {
-      this.log.info({ frameworkId: framework.id, schedulerPid: pid.toString() }, 'framework link broke');
-      if (framework.connected) {
-        // As Mesos does: a scheduler that is still alive learns that the master lost it.
-        this.send(pid, FrameworkError, { message: 'Framework disconnected' });
-        this.disconnectFramework(framework);
-      }
+    const sender = this.principalOf(pid, undefined);
+    if (sender !== undefined) {
+      // In line behind the framework's throttled calls, without counting against the capacity (as Mesos does).
+      this.throttle.submit(sender.principal, () => this.frameworkExited(pid), false);
       return;
     }
     const agent = this.state.agentByPid(pid);
     if (agent !== undefined) this.agentExited(agent);
+  }
+
+  /** A scheduler's link broke. */
+  private frameworkExited(pid: UPID): void {
+    const framework = this.state.frameworkByPid(pid);
+    if (framework === undefined) return;
+    this.log.info({ frameworkId: framework.id, schedulerPid: pid.toString() }, 'framework link broke');
+    if (framework.connected) {
+      // As Mesos does: a scheduler that is still alive learns that the master lost it.
+      this.send(pid, FrameworkError, { message: 'Framework disconnected' });
+      this.disconnectFramework(framework);
+    }
   }
 
   /**
@@ -272,6 +287,12 @@ export class Master extends Actor {
       // A retry (the reply was lost): same pid, same framework, same id.
       if (!existing.connected) this.reconnectFramework(existing);
       this.send(from, FrameworkRegistered, { frameworkId: existing.id, masterInfo: this.masterInfo() });
+      return;
+    }
+    const crowded = this.peerLimitError(from);
+    if (crowded !== undefined) {
+      this.log.warn({ from: from.toString(), reason: crowded }, 'refusing framework registration');
+      this.send(from, FrameworkError, { message: crowded });
       return;
     }
     const frameworkId = this.newFrameworkId();
@@ -304,6 +325,13 @@ export class Master extends Actor {
       return;
     }
     const framework = this.state.frameworks.get(frameworkId);
+    // A framework new to the peer host counts against its cap (a re-registration could otherwise bypass it).
+    const crowded = framework?.pid?.address === from.address ? undefined : this.peerLimitError(from);
+    if (crowded !== undefined) {
+      this.log.warn({ from: from.toString(), frameworkId, reason: crowded }, 'refusing framework re-registration');
+      this.send(from, FrameworkError, { message: crowded });
+      return;
+    }
     if (framework === undefined) {
       // Unknown here (e.g. this master restarted): take it in with the id it has.
       this.addFramework({ ...info, id: frameworkId }, from);
@@ -316,14 +344,14 @@ export class Master extends Actor {
 
   /** A known framework's re-registration from `from`: refused (false, answered), a failover, or a re-subscription. */
   private takeBack(framework: FrameworkRecord, from: UPID, info: FrameworkInfo, failover: boolean): boolean {
-    const refusal = this.rolesChangeError(framework, info)
+    const refusal = this.rolesChangeError(framework, info) ?? this.principalChangeError(framework, info)
       ?? (!framework.recovered && framework.pid !== undefined && !framework.pid.equals(from) && !failover ? 'Framework failed over' : undefined);
     if (refusal !== undefined) {
       this.log.warn({ frameworkId: framework.id, from: from.toString(), current: framework.pid?.toString(), reason: refusal }, 'refusing framework re-registration');
       this.send(from, FrameworkError, { message: refusal });
       return false;
     }
-    framework.info = { ...info, id: framework.id, roles: frameworkRoles(framework.info) };
+    this.state.updateFrameworkInfo(framework, { ...info, id: framework.id, roles: frameworkRoles(framework.info) });
     framework.reregisteredTimeMs = this.clock.now();
     if (failover || framework.recovered || framework.pid === undefined) this.failoverFramework(framework, from);
     else this.resubscribeFramework(framework, from);
@@ -366,6 +394,16 @@ export class Master extends Actor {
     const requested = frameworkRoles(info);
     if (canonicalJson([...requested].sort()) === canonicalJson([...roles].sort())) return undefined;
     return `Framework roles cannot change on re-registration: registered with [${roles.join(', ')}], asked for [${requested.join(', ')}]`;
+  }
+
+  /**
+   * Why a re-registration may not take `info`: it names another principal (Mesos refuses it too:
+   * a framework could otherwise move to a laxer rate limit). A framework recovered from agents'
+   * reports may not know its principal yet, so its scheduler's is taken.
+   */
+  private principalChangeError(framework: FrameworkRecord, info: FrameworkInfo): string | undefined {
+    if (framework.recovered || framework.info.principal === info.principal) return undefined;
+    return "Changing framework's principal is not allowed";
   }
 
   /**
@@ -444,6 +482,8 @@ export class Master extends Actor {
     framework.active = false;
     framework.unregisteredTimeMs = nowMs;
     this.state.completeFramework(framework);
+    const principal = framework.info.principal;
+    if (principal !== undefined && !this.state.hasPrincipal(principal)) this.principalCounters.forget(principal);
     this.allocatorCall('removeFramework', this.allocator.removeFramework(framework.id));
   }
 
@@ -1395,12 +1435,80 @@ export class Master extends Actor {
     return { totalPingTimeoutSeconds: (this.flags.agentPingTimeoutMs * this.flags.maxAgentPingTimeouts) / 1000 };
   }
 
-  /** Installs a handler that first counts the message under `counter`. */
-  private handle<T>(type: MessageType<T>, counter: MasterCounter, handler: (from: UPID, body: T) => void): void {
+  /**
+   * Installs a handler that first counts the message under `counter`. A framework call then
+   * goes through its sender's rate limit (`throttled`); `registering` reads the FrameworkInfo
+   * of a (re-)registration, whose sender may have no framework yet.
+   */
+  private handle<T>(type: MessageType<T>, counter: MasterCounter, handler: (from: UPID, body: T) => void, registering?: (body: T) => FrameworkInfo): void {
+    const frameworkCall = FRAMEWORK_CALLS.has(type.name);
     this.install(type, (from, body) => {
       this.counters.increment(counter);
-      handler.call(this, from, body);
+      if (frameworkCall) this.throttled(from, type.name, registering?.(body), () => handler.call(this, from, body));
+      else handler.call(this, from, body);
     });
+  }
+
+  /**
+   * Runs a framework call now, or in its turn behind its principal's rate limit (`--rate_limits`),
+   * or drops it when that limit's capacity is full, answering with a FrameworkError (as Mesos
+   * does). Calls from a sender that is no framework (nor registering) are not throttled. A
+   * registered framework's messages with a principal count in its principal's metrics.
+   */
+  private throttled(from: UPID, name: string, registering: FrameworkInfo | undefined, run: () => void): void {
+    const sender = this.principalOf(from, registering);
+    if (sender === undefined) return run();
+    const counted = this.state.frameworkByPid(from) !== undefined ? sender.principal : undefined;
+    if (counted !== undefined) this.principalCounters.received(counted);
+    const outcome = this.throttle.submit(sender.principal, () => {
+      run();
+      if (counted !== undefined && this.state.hasPrincipal(counted)) this.principalCounters.processed(counted);
+    });
+    if (outcome.kind !== 'dropped') return;
+    const message = `Message ${name} dropped: capacity(${outcome.capacity}) exceeded`;
+    this.log.warn({ from: from.toString(), principal: sender.principal, message: name, capacity: outcome.capacity }, 'dropping framework message: rate limit capacity exceeded');
+    this.send(from, FrameworkError, { message });
+  }
+
+  /**
+   * Whose rate limit a framework call from `from` counts against: the principal of the
+   * framework registered at `from`; else, for a (re-)registration, the principal its
+   * FrameworkInfo claims; undefined when `from` is no framework (not throttled).
+   *
+   * AUTHENTICATION: this is the one place the master decides a sender's principal. Once
+   * schedulers authenticate, return the principal bound to `from` by authentication instead of
+   * what the framework claims (and refuse a claim that differs, as Mesos does).
+   */
+  private principalOf(from: UPID, registering: FrameworkInfo | undefined): { readonly principal: string | undefined } | undefined {
+    const framework = this.state.frameworkByPid(from);
+    if (framework !== undefined) return { principal: framework.info.principal };
+    return registering === undefined ? undefined : { principal: registering.principal };
+  }
+
+  /**
+   * Whether `from` authenticated (its principal is proven, so the per-peer cap does not apply).
+   *
+   * AUTHENTICATION: nobody authenticates yet, so this is always false. The engineer adding
+   * authentication makes it say whether `from` completed authentication with this master.
+   */
+  private isAuthenticated(_from: UPID): boolean {
+    return false;
+  }
+
+  /**
+   * Why `from` may not add a framework: its peer host (`host:port`) already has
+   * `maxFrameworksPerPeer` frameworks without an authenticated principal. Disconnected ones
+   * count too: they keep their books until their failover timeout, which the peer chooses.
+   */
+  private peerLimitError(from: UPID): string | undefined {
+    if (this.isAuthenticated(from)) return undefined;
+    const limit = this.flags.maxFrameworksPerPeer;
+    let count = 0;
+    for (const framework of this.state.frameworksOnPeer(from.address)) {
+      if (framework.pid !== undefined && !this.isAuthenticated(framework.pid) && ++count >= limit) break;
+    }
+    if (count < limit) return undefined;
+    return `Too many frameworks from ${from.address}: max_frameworks_per_peer(${limit}) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer`;
   }
 
   /** Returns resources to the allocator (optionally filtered). */
