@@ -25,7 +25,7 @@ import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import type { MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
@@ -379,12 +379,17 @@ export class Master extends Actor {
     if (framework !== undefined && framework.connected) this.deactivate(framework);
   }
 
-  /** Records a new (or re-registering, unknown) framework, links to its scheduler and adds it to the allocator. */
+  /**
+   * Records a new (or re-registering, unknown) framework, links to its scheduler and adds it to
+   * the allocator; an unauthenticated one in its peer host's group (the allocator's DRF
+   * tie-break takes the group's turns as one client's).
+   */
   private addFramework(info: FrameworkInfo & { id: string }, pid: UPID): FrameworkRecord {
     const framework = newFrameworkRecord(info, pid, this.clock.now());
     this.state.addFramework(framework);
     this.link(pid);
-    this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [] }));
+    const group = this.isAuthenticated(pid) ? {} : { group: pid.address };
+    this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [], ...group }));
     return framework;
   }
 
@@ -538,7 +543,7 @@ export class Master extends Actor {
       allocationRole: allocation.role,
       executorIds: [...(agent.executors.get(framework.id)?.keys() ?? [])],
     };
-    const timeoutMs = this.flags.offerTimeoutMs;
+    const timeoutMs = this.flags.offerTimeoutMs ?? (this.isAuthenticated(framework.pid) ? undefined : UNAUTHENTICATED_OFFER_TIMEOUT_MS);
     if (timeoutMs !== undefined) this.offerTimers.start(offer.id, timeoutMs, () => this.retireOffer(offer.id, { rescind: true, recover: true }));
     this.state.addOffer({ offer, resources: allocation.resources });
     return offer;
@@ -1499,15 +1504,15 @@ export class Master extends Actor {
    * Why `from` may not add a framework: its peer host (`host:port`) already has
    * `maxFrameworksPerPeer` frameworks without an authenticated principal. Disconnected ones
    * count too: they keep their books until their failover timeout, which the peer chooses.
+   * O(1): it runs for every registration of a flood.
+   *
+   * AUTHENTICATION: every framework counts while none authenticates; once some do, have
+   * MasterState count only the unauthenticated ones per peer.
    */
   private peerLimitError(from: UPID): string | undefined {
     if (this.isAuthenticated(from)) return undefined;
     const limit = this.flags.maxFrameworksPerPeer;
-    let count = 0;
-    for (const framework of this.state.frameworksOnPeer(from.address)) {
-      if (framework.pid !== undefined && !this.isAuthenticated(framework.pid) && ++count >= limit) break;
-    }
-    if (count < limit) return undefined;
+    if (this.state.frameworkCountOnPeer(from.address) < limit) return undefined;
     return `Too many frameworks from ${from.address}: max_frameworks_per_peer(${limit}) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer`;
   }
 

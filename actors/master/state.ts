@@ -189,14 +189,6 @@ export class MasterState {
     return this.frameworkIdsByPeer.get(address)?.size ?? 0;
   }
 
-  /** The registered frameworks whose scheduler is on the peer host `address`. */
-  *frameworksOnPeer(address: string): Iterable<FrameworkRecord> {
-    for (const frameworkId of this.frameworkIdsByPeer.get(address) ?? []) {
-      const framework = this.frameworkMap.get(frameworkId);
-      if (framework !== undefined) yield framework;
-    }
-  }
-
   /** Whether a registered framework has this principal. */
   hasPrincipal(principal: string): boolean {
     return this.frameworkCountByPrincipal.has(principal);
