@@ -4,6 +4,7 @@ import { ActorHost, TraceRecorder, traceFileError } from '../lib/process';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { flag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
+import { loadRateLimits, type RateLimits } from '../actors/master/rate-limits';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 
 export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -23,6 +24,15 @@ export function parseTraceFileFlag(value: string): string {
   const problem = traceFileError(value);
   if (problem !== undefined) throw new InvalidArgumentError(problem);
   return value;
+}
+
+/** Parses `--rate_limits` (inline JSON, `file:///path` or a path): a bad value is one line naming the flag and the field, and exit 2. */
+export function parseRateLimitsFlag(value: string): RateLimits {
+  try {
+    return loadRateLimits(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** Opens the trace file for `--trace_file`, or exits 2 with one line if it cannot be written. */
@@ -47,7 +57,9 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--offer_timeout <duration>', 'rescind offers unused this long (default: never)').argParser(parseDurationFlag))
     .addOption(flag('--max_completed_frameworks <n>', 'completed frameworks kept for the web endpoints').argParser(parseCount).default(defaults.maxCompletedFrameworks))
     .addOption(flag('--max_completed_tasks_per_framework <n>', 'completed tasks kept per framework').argParser(parseCount).default(defaults.maxCompletedTasksPerFramework))
-    .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json)'));
+    .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json)'))
+    .addOption(flag('--rate_limits <json>', 'throttle framework messages by principal: inline JSON, file:///path or a path (Mesos\' RateLimits: {"limits": [{"principal": "foo", "qps": 55.5, "capacity": 100000}], "aggregate_default_qps": 33.3})').argParser(parseRateLimitsFlag))
+    .addOption(flag('--max_frameworks_per_peer <n>', 'frameworks one peer host may have registered without an authenticated principal').argParser(parseCount).default(defaults.maxFrameworksPerPeer));
 }
 
 /** Reads the master's flags back out of commander's options. */
@@ -63,6 +75,8 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     maxCompletedFrameworks: options.max_completed_frameworks as number,
     maxCompletedTasksPerFramework: options.max_completed_tasks_per_framework as number,
     ...(options.registry !== undefined ? { registryPath: String(options.registry) } : {}),
+    ...(options.rate_limits !== undefined ? { rateLimits: options.rate_limits as RateLimits } : {}),
+    maxFrameworksPerPeer: options.max_frameworks_per_peer as number,
   };
 }
 
