@@ -240,14 +240,14 @@ function parseLimit(entry: unknown, field: string): RateLimit {
   if (!isRecord(entry)) throw new Error(`${field} must be an object with "principal", not ${describe(entry)}`);
   refuseUnknownFields(entry, LIMIT_FIELDS, `${field}.`);
   if (typeof entry.principal !== 'string') throw new Error(`${field}.principal must be a string, not ${describe(entry.principal)}`);
-  return { principal: entry.principal, ...optionalField(entry, 'qps', 'qps'), ...optionalField(entry, 'capacity', 'capacity') };
+  return { principal: entry.principal, ...optionalField(entry, 'qps', 'qps', `${field}.`), ...optionalField(entry, 'capacity', 'capacity', `${field}.`) };
 }
 
-/** `{ [to]: value[from] }` if present (a number), `{}` if absent; throws naming `from` otherwise. */
-function optionalField<K extends string>(value: Record<string, unknown>, from: string, to: K): Partial<Record<K, number>> {
+/** `{ [to]: value[from] }` if present (a number), `{}` if absent; throws naming `prefix` + `from` otherwise. */
+function optionalField<K extends string>(value: Record<string, unknown>, from: string, to: K, prefix = ''): Partial<Record<K, number>> {
   const field = value[from];
   if (field === undefined) return {};
-  if (typeof field !== 'number') throw new Error(`${from} must be a number, not ${describe(field)}`);
+  if (typeof field !== 'number') throw new Error(`${prefix}${from} must be a number, not ${describe(field)}`);
   return { [to]: field } as Partial<Record<K, number>>;
 }
 
