@@ -38,7 +38,10 @@ class FloodFramework extends Actor {
   constructor(id: string, private readonly master: UPID, tally: FloodTally) {
     super(id);
     this.install(FrameworkRegistered, () => { tally.registered++; });
-    this.install(FrameworkError, () => { tally.refused++; });
+    this.install(FrameworkError, (_from, body) => {
+      tally.refused++;
+      tally.lastError = body.message;
+    });
     this.install(ResourceOffers, (_from, body) => { tally.offersHeld += body.offers.length; });
     this.install(RescindResourceOffer, () => { tally.offersRescinded++; });
     this.install(LostAgent, () => undefined);
@@ -52,7 +55,9 @@ class FloodFramework extends Actor {
 /** What the flood's frameworks heard. */
 export interface FloodTally {
   registered: number;
+  /** FrameworkErrors received, and the last one's message. */
   refused: number;
+  lastError?: string;
   offersHeld: number;
   offersRescinded: number;
 }
