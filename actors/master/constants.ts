@@ -22,10 +22,10 @@ export const DEFAULT_OFFER_TIMEOUT_MS: number | undefined = undefined;
  * ... except offers to a framework without an authenticated principal, which are rescinded
  * after this long when `--offer_timeout` is not set (not in Mesos). Without it, frameworks that
  * never answer an offer hold the cluster for good (issue 9); with it, a newcomer waits at most
- * this plus an allocation interval for resources they hold. Half a minute leaves a scheduler
- * ample time to answer (they answer in milliseconds) while bounding what a flood costs others.
+ * this plus an allocation interval for resources they hold. Schedulers answer offers in
+ * milliseconds, so 10 s is ample headroom, and it keeps that wait short.
  */
-export const UNAUTHENTICATED_OFFER_TIMEOUT_MS = 30_000;
+export const UNAUTHENTICATED_OFFER_TIMEOUT_MS = 10_000;
 
 /**
  * Frameworks one peer host (`host:port`) may have registered at once without an authenticated
