@@ -105,6 +105,9 @@ export function checkRateLimits(rateLimits: RateLimits): void {
   checkCapacity(rateLimits.aggregateDefaultCapacity, 'aggregate_default_capacity');
 }
 
+/** A timer set for a permit may fire this much (ms) before it by rounding; it still counts as due. */
+export const PERMIT_TOLERANCE_MS = 0.001;
+
 /** What `RateLimiter.submit` decided for a message. */
 export type Admission = 'now' | 'queued' | 'dropped';
 
@@ -195,9 +198,6 @@ export class RateLimiter<T> {
     this.nextPermitMs = Math.max(nowMs, this.nextPermitMs) + this.permitIntervalMs;
   }
 }
-
-/** A timer set for a permit may fire this much (ms) before it by rounding; it still counts as due. */
-export const PERMIT_TOLERANCE_MS = 0.001;
 
 /**
  * The limiters of one configuration, by principal (Mesos' `frameworks.limiters` and

@@ -49,7 +49,10 @@ export class MessageThrottle {
       run();
       return { kind: 'ran' };
     }
-    if (admission === 'dropped') return { kind: 'dropped', capacity: limiter.capacity ?? Number.POSITIVE_INFINITY };
+    if (admission === 'dropped') {
+      if (limiter.capacity === undefined) throw new Error('rate limiter: dropped a message without a capacity');
+      return { kind: 'dropped', capacity: limiter.capacity };
+    }
     this.arm(limiter);
     return { kind: 'queued' };
   }
