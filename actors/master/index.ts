@@ -11,6 +11,7 @@
 
 export * from './constants';
 export { checkMasterFlags, defaultMasterFlags, registryPathOf, type MasterFlags } from './flags';
+export { checkRateLimits, loadRateLimits, parseRateLimits, RateLimiter, type RateLimit, type RateLimits } from './rate-limits';
 export { Master, type MasterIdentity } from './master';
 export { MASTER_COUNTERS, MasterCounters, MetricsProcess, type MasterCounter } from './metrics';
 export { Registry, RegistryFencedError, parseRegistry, registryLogPathOf, writeFileAtomically, type RegistryAgent, type RegistryData, type RegistryOperation, type RegistryOptions, type RegistryStore, type StoredRegistry, type UnreachableAgent } from './registry';
