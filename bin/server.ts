@@ -8,6 +8,7 @@ import { flag, parseBooleanFlag, parseCount, parseDurationFlag, parsePort, parse
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { parseAclsFlag } from '../lib/acls';
 import type { StartAgentOptions } from '../actors/agent';
+import { loadRateLimits, type RateLimits } from '../actors/master/rate-limits';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 import { addTlsOptions } from './tls';
 
@@ -28,6 +29,15 @@ export function parseTraceFileFlag(value: string): string {
   const problem = traceFileError(value);
   if (problem !== undefined) throw new InvalidArgumentError(problem);
   return value;
+}
+
+/** Parses `--rate_limits` (inline JSON, `file:///path` or a path): a bad value is one line naming the flag and the field, and exit 2. */
+export function parseRateLimitsFlag(value: string): RateLimits {
+  try {
+    return loadRateLimits(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** Opens the trace file for `--trace_file`, or exits 2 with one line if it cannot be written. */
@@ -58,7 +68,9 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--authenticate_frameworks [bool]', 'only authenticated frameworks may register').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--authenticate_agents [bool]', 'only authenticated agents may register').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--authenticate_http_readonly [bool]', 'read-only HTTP endpoints (state, metrics) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
-    .addOption(flag('--authenticate_http_readwrite [bool]', 'HTTP endpoints that change state (teardown) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false));
+    .addOption(flag('--authenticate_http_readwrite [bool]', 'HTTP endpoints that change state (teardown) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
+    .addOption(flag('--rate_limits <json>', 'throttle framework messages by principal: inline JSON, file:///path or a path (Mesos\' RateLimits: {"limits": [{"principal": "foo", "qps": 55.5, "capacity": 100000}], "aggregate_default_qps": 33.3})').argParser(parseRateLimitsFlag))
+    .addOption(flag('--max_frameworks_per_peer <n>', 'frameworks one peer host may have registered without an authenticated principal').argParser(parseCount).default(defaults.maxFrameworksPerPeer));
 }
 
 /** Reads the master's flags back out of commander's options. */
@@ -80,6 +92,8 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     authenticateAgents: options.authenticate_agents === true,
     authenticateHttpReadonly: options.authenticate_http_readonly === true,
     authenticateHttpReadwrite: options.authenticate_http_readwrite === true,
+    ...(options.rate_limits !== undefined ? { rateLimits: options.rate_limits as RateLimits } : {}),
+    maxFrameworksPerPeer: options.max_frameworks_per_peer as number,
   };
 }
 

@@ -55,6 +55,13 @@ export interface FrameworkSubscription {
   readonly active?: boolean;
   /** Roles it starts suppressed in. */
   readonly suppressedRoles?: readonly string[];
+  /**
+   * Frameworks with the same group take turns as one client in DRF's tie-break (see
+   * `DRFSorter`). The master gives each unauthenticated peer host's frameworks one group: it
+   * cannot tell them apart, so a flood of them must not all go ahead of everyone else. Fixed
+   * while registered.
+   */
+  readonly group?: string;
 }
 
 /** A decline filter: refuse these resources from `nowMs` for `refuseSeconds` (default 5; 0 = none). */
@@ -193,7 +200,7 @@ export class HierarchicalAllocatorCore {
     for (const roleName of roles) {
       const role = this.books.ensureRole(roleName);
       role.frameworks.add(frameworkId);
-      role.frameworkSorter.add(frameworkId);
+      role.frameworkSorter.add(frameworkId, subscription.group);
       this.books.syncFrameworkActivation(framework, roleName);
     }
   }

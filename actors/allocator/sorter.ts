@@ -23,6 +23,19 @@ export interface DRFSorterOptions {
   readonly hierarchical?: boolean;
 }
 
+/**
+ * Clients that take turns as one in DRF's tie-break (see `DRFSorter.add`): how many times any
+ * of them was allocated to, and how many there are.
+ */
+interface SorterGroup {
+  /** Its name (`DRFSorter.add`'s `group`). */
+  readonly name: string;
+  /** Allocations to any member since the group formed. */
+  allocationCount: number;
+  /** Clients in the group. */
+  members: number;
+}
+
 /** A visitor of clients in DRF order; returning `true` stops the walk. */
 export type SorterVisitor = (client: string) => boolean | void;
 
@@ -43,6 +56,8 @@ class SorterNode {
   weight = DEFAULT_WEIGHT;
   /** Leaves only: whether the client is offered anything. */
   active = true;
+  /** Leaves only: the group whose allocation count breaks ties before the client's own. */
+  group: SorterGroup | undefined;
 
   constructor(
     readonly name: string,
@@ -61,6 +76,11 @@ class SorterNode {
  * - Ties break by allocation count (how many times the client was allocated to, lowest
  *   first, so equal-share clients take turns), then by path (string order). This is
  *   the same rule as Mesos, and it is total, so the order is deterministic.
+ * - Not in Mesos: clients added with a group (the frameworks of one unauthenticated peer
+ *   host, which the master cannot tell apart) break ties first by the group's allocation
+ *   count, so a group takes its turn as one client: a thousand never-offered frameworks of
+ *   one host do not all go ahead of a newcomer from elsewhere. Clients without a group are
+ *   each their own group, which leaves the order exactly as above.
  * - Hierarchical mode (for roles): `eng/web` is a child of `eng`; a node's allocation
  *   includes its whole subtree, siblings are sorted by share, and the order is a
  *   depth-first walk of the sorted tree. A client that also has subroles competes with
@@ -89,6 +109,8 @@ export class DRFSorter {
   private readonly hierarchical: boolean;
   /** Set when shares or order may be stale for a reason other than totals. */
   private dirty = true;
+  /** Groups by name (see `add`). */
+  private readonly groups = new Map<string, SorterGroup>();
   /** `totals.version` when the tree was last sorted. */
   private sortedTotalsVersion = -1;
 
@@ -106,8 +128,12 @@ export class DRFSorter {
     return this.leaves.has(client);
   }
 
-  /** Adds an active client with no allocation. */
-  add(client: string): void {
+  /**
+   * Adds an active client with no allocation. Clients added with the same `group` take turns
+   * as one in the tie-break (non-hierarchical sorters; see the class comment).
+   */
+  add(client: string, group?: string): void {
+    if (group !== undefined && this.hierarchical) throw new SorterError(`client '${client}': groups are for non-hierarchical sorters`);
     if (client.length === 0 || this.leaves.has(client)) {
       throw new SorterError(`cannot add client '${client}': empty or already present`);
     }
@@ -121,6 +147,7 @@ export class DRFSorter {
     const path = this.hierarchical ? `${client}${ROLE_SEPARATOR}${SELF_NODE_NAME}` : client;
     const leaf = new SorterNode(name, path, parent, client);
     leaf.weight = this.weights.get(client) ?? DEFAULT_WEIGHT;
+    leaf.group = group === undefined ? undefined : this.joinGroup(group);
     parent.children.set(name, leaf);
     this.insertOrdered(parent, leaf);
     this.leaves.set(client, leaf);
@@ -145,6 +172,7 @@ export class DRFSorter {
       node = parent;
     }
     this.leaves.delete(client);
+    if (leaf.group !== undefined) this.leaveGroup(leaf.group);
     this.dirty = true;
   }
 
@@ -311,6 +339,11 @@ export class DRFSorter {
   }
 
   private updateAllocation(leaf: SorterNode, delta: readonly number[], counts: boolean): void {
+    if (counts && leaf.group !== undefined) {
+      leaf.group.allocationCount++;
+      // The other members' place changed too: the next walk re-sorts.
+      if (leaf.group.members > 1) this.dirty = true;
+    }
     const clean = this.isClean();
     for (let node: SorterNode = leaf; node !== this.root; node = node.parent!) {
       const apply = (): void => applyDelta(node, delta, counts);
@@ -380,6 +413,20 @@ export class DRFSorter {
     parent.ordered.splice(insertionPoint(parent.ordered, node), 0, node);
   }
 
+  /** The group named `name`, created empty if new, with one more member. */
+  private joinGroup(name: string): SorterGroup {
+    let group = this.groups.get(name);
+    if (group === undefined) this.groups.set(name, (group = { name, allocationCount: 0, members: 0 }));
+    group.members++;
+    return group;
+  }
+
+  /** One member fewer; a group without members is forgotten (a new one starts its count at 0). */
+  private leaveGroup(group: SorterGroup): void {
+    group.members--;
+    if (group.members === 0) this.groups.delete(group.name);
+  }
+
   private isClean(): boolean {
     return !this.dirty && this.sortedTotalsVersion === this.totals.version;
   }
@@ -429,10 +476,15 @@ export class DRFSorter {
   }
 }
 
-/** DRF order: share, then allocation count, then path. */
+/** DRF order: share, then the group's allocation count (a client without a group is its own), then allocation count, then path. */
 function compareNodes(left: SorterNode, right: SorterNode): number {
   if (left.share !== right.share) {
     return left.share < right.share ? -1 : 1;
+  }
+  const leftGroupCount = left.group?.allocationCount ?? left.allocationCount;
+  const rightGroupCount = right.group?.allocationCount ?? right.allocationCount;
+  if (leftGroupCount !== rightGroupCount) {
+    return leftGroupCount < rightGroupCount ? -1 : 1;
   }
   if (left.allocationCount !== right.allocationCount) {
     return left.allocationCount < right.allocationCount ? -1 : 1;

@@ -18,6 +18,25 @@ export const AGENT_REREGISTER_TIMEOUT_MS = 10 * 60 * 1000;
 /** Offers are not rescinded after a while unless a timeout is set, as in Mesos (`--offer_timeout` has no default). */
 export const DEFAULT_OFFER_TIMEOUT_MS: number | undefined = undefined;
 
+/**
+ * ... except offers to a framework without an authenticated principal, which are rescinded
+ * after this long when `--offer_timeout` is not set (not in Mesos). Without it, frameworks that
+ * never answer an offer hold the cluster for good (issue 9); with it, a newcomer waits at most
+ * this plus an allocation interval for resources they hold. Schedulers answer offers in
+ * milliseconds, so 10 s is ample headroom, and it keeps that wait short.
+ */
+export const UNAUTHENTICATED_OFFER_TIMEOUT_MS = 10_000;
+
+/**
+ * Frameworks one peer host (`host:port`) may have registered at once without an authenticated
+ * principal (`--max_frameworks_per_peer`; not in Mesos). Every framework costs the master books
+ * and the allocator a sorter entry, and each never-offered one goes ahead of a newer framework
+ * in DRF's tie-break, so a flood from one host could otherwise starve everyone (issue 9). A
+ * host legitimately running many schedulers (a gateway submitting one framework per job) needs
+ * tens, not thousands; a bigger one can authenticate, or the operator raises the flag.
+ */
+export const MAX_FRAMEWORKS_PER_UNAUTHENTICATED_PEER = 100;
+
 /** Time between batched allocation runs (Mesos `--allocation_interval`, 1 s). */
 export const DEFAULT_MASTER_ALLOCATION_INTERVAL_MS = DEFAULT_ALLOCATION_INTERVAL_MS;
 

@@ -9,10 +9,12 @@ import {
   AGENT_REREGISTER_TIMEOUT_MS,
   DEFAULT_MASTER_ALLOCATION_INTERVAL_MS,
   DEFAULT_OFFER_TIMEOUT_MS,
+  MAX_FRAMEWORKS_PER_UNAUTHENTICATED_PEER,
   MAX_COMPLETED_TASKS_PER_FRAMEWORK,
   MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
   REGISTRY_FILE_NAME,
 } from './constants';
+import { checkRateLimits, type RateLimits } from './rate-limits';
 
 /**
  * What a master is configured with. Durations are in milliseconds (the bins parse Mesos'
@@ -44,6 +46,10 @@ export interface MasterFlags {
   maxCompletedTasksPerFramework: number;
   /** Unreachable tasks kept per framework (Mesos `--max_unreachable_tasks_per_framework`). */
   maxUnreachableTasksPerFramework: number;
+  /** Per-principal limits on framework messages; undefined: none (Mesos `--rate_limits`; see rate-limits.ts). */
+  rateLimits?: RateLimits;
+  /** Frameworks one peer host may have registered without an authenticated principal (`--max_frameworks_per_peer`, not in Mesos). */
+  maxFrameworksPerPeer: number;
   /** Check the allocator's books after every operation (tests; O(agents) per call). */
   checkAllocatorInvariants?: boolean;
   /** Only authenticated frameworks may register (Mesos `--authenticate_frameworks`); needs `credentials`. */
@@ -78,6 +84,7 @@ export function defaultMasterFlags(workDir: string): MasterFlags {
     maxCompletedFrameworks: MAX_COMPLETED_FRAMEWORKS,
     maxCompletedTasksPerFramework: MAX_COMPLETED_TASKS_PER_FRAMEWORK,
     maxUnreachableTasksPerFramework: MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
+    maxFrameworksPerPeer: MAX_FRAMEWORKS_PER_UNAUTHENTICATED_PEER,
   };
 }
 
@@ -115,9 +122,17 @@ export function checkMasterFlags(flags: MasterFlags): void {
     ['maxCompletedFrameworks', flags.maxCompletedFrameworks],
     ['maxCompletedTasksPerFramework', flags.maxCompletedTasksPerFramework],
     ['maxUnreachableTasksPerFramework', flags.maxUnreachableTasksPerFramework],
+    ['maxFrameworksPerPeer', flags.maxFrameworksPerPeer],
   ];
   for (const [name, value] of counts) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`master flag ${name} must be a non-negative integer, not ${value}`);
+  }
+  if (flags.rateLimits !== undefined) {
+    try {
+      checkRateLimits(flags.rateLimits);
+    } catch (error) {
+      throw new Error(`master flag rateLimits: ${(error as Error).message}`);
+    }
   }
   if (flags.workDir.length === 0) throw new Error('master flag workDir must not be empty');
   const requiring = (['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadonly', 'authenticateHttpReadwrite'] as const).filter((name) => flags[name] === true);

@@ -11,6 +11,7 @@
 
 export * from './constants';
 export { checkMasterFlags, defaultMasterFlags, registryPathOf, type MasterFlags } from './flags';
+export { checkRateLimits, loadRateLimits, parseRateLimits, RateLimiter, type RateLimit, type RateLimits } from './rate-limits';
 export { Master, type MasterIdentity } from './master';
 export {
   Authorizer, PERMISSIVE_AUTHORIZER, describeDenial, loadAcls, parseAcls, parseAclsFlag, unenforcedActionsIn,

@@ -30,18 +30,19 @@ import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
 import { aclViewer } from '../../lib/state-json';
-import { MasterCounters, masterMetrics, type MasterCounter } from './metrics';
+import { MasterCounters, masterMetrics, PrincipalCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
   isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, overcommitError, parseResources,
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type TrackedTask,
 } from './state';
+import { MessageThrottle } from './throttle';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
   canonicalJson, frameworkRoles, frameworkUpdateError, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
@@ -103,6 +104,10 @@ export class Master extends Actor {
   private readonly state: MasterState;
   /** Counters for `/metrics/snapshot`. */
   private readonly counters = new MasterCounters();
+  /** `frameworks/<principal>/messages_received` and `_processed`, for `/metrics/snapshot`. */
+  private readonly principalCounters = new PrincipalCounters();
+  /** Framework calls waiting for their principal's rate limit (`--rate_limits`), and the timers that let them through. */
+  private readonly throttle: MessageThrottle;
   /** Who this master is; set by `initialize`. */
   private info: MasterInfo | undefined;
   /** When this master started (ms since the epoch, host clock). */
@@ -155,14 +160,15 @@ export class Master extends Actor {
     this.leading = identity.leading ?? ((): boolean => true);
     this.state = new MasterState(flags);
     this.authorizer = flags.acls !== undefined ? new Authorizer(flags.acls) : PERMISSIVE_AUTHORIZER;
+    this.throttle = new MessageThrottle(flags.rateLimits, () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
     registry.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'registry write failed; retrying');
     // framework or agent → master: authentication (lib/authentication.ts)
     this.handle(Authenticate, 'messages_authenticate', this.authenticate);
     this.handle(AuthenticationResponse, 'messages_authentication_response', this.authenticationResponse);
     // framework → master
-    this.handle(RegisterFramework, 'messages_register_framework', this.registerFramework);
-    this.handle(ReregisterFramework, 'messages_reregister_framework', this.reregisterFramework);
+    this.handle(RegisterFramework, 'messages_register_framework', this.registerFramework, (body) => body.framework);
+    this.handle(ReregisterFramework, 'messages_reregister_framework', this.reregisterFramework, (body) => body.framework);
     this.handle(UnregisterFramework, 'messages_unregister_framework', this.unregisterFramework);
     this.handle(DeactivateFramework, 'messages_deactivate_framework', this.deactivateFramework);
     this.handle(AcceptOffers, 'messages_accept_offers', this.acceptOffers);
@@ -232,7 +238,8 @@ export class Master extends Actor {
   /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */
   metrics(): Record<string, number> {
     const metrics = masterMetrics(this.counters, { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now() });
-    return { ...metrics, 'master/elected': this.leading() ? 1 : 0 };
+    const principals = this.principalCounters.snapshot((principal) => this.state.hasPrincipal(principal));
+    return { ...metrics, ...principals, 'master/elected': this.leading() ? 1 : 0 };
   }
 
   /** The `/master/state` JSON (tests read it without HTTP). */
@@ -253,20 +260,28 @@ export class Master extends Actor {
   }
 
   protected override exited(pid: UPID): void {
+    const sender = this.principalOf(pid, undefined);
     // Whoever comes back at this pid authenticates again (its link, which its proof was bound to, broke).
     this.authentication?.forget(pid.toString());
-    const framework = this.state.frameworkByPid(pid);
-    if (framework !== undefined) {
-      this.log.info({ frameworkId: framework.id, schedulerPid: pid.toString() }, 'framework link broke');
-      if (framework.connected) {
-        // As Mesos does: a scheduler that is still alive learns that the master lost it.
-        this.send(pid, FrameworkError, { message: 'Framework disconnected' });
-        this.disconnectFramework(framework);
-      }
+    if (sender !== undefined) {
+      // In line behind the framework's throttled calls, without counting against the capacity (as Mesos does).
+      this.throttle.submit(sender.principal, () => this.frameworkExited(pid), false);
       return;
     }
     const agent = this.state.agentByPid(pid);
     if (agent !== undefined) this.agentExited(agent);
+  }
+
+  /** A scheduler's link broke. */
+  private frameworkExited(pid: UPID): void {
+    const framework = this.state.frameworkByPid(pid);
+    if (framework === undefined) return;
+    this.log.info({ frameworkId: framework.id, schedulerPid: pid.toString() }, 'framework link broke');
+    if (framework.connected) {
+      // As Mesos does: a scheduler that is still alive learns that the master lost it.
+      this.send(pid, FrameworkError, { message: 'Framework disconnected' });
+      this.disconnectFramework(framework);
+    }
   }
 
   /**
@@ -386,6 +401,12 @@ export class Master extends Actor {
       this.send(from, FrameworkRegistered, { frameworkId: existing.id, masterInfo: this.masterInfo() });
       return;
     }
+    const crowded = this.peerLimitError(from);
+    if (crowded !== undefined) {
+      this.log.warn({ from: from.toString(), reason: crowded }, 'refusing framework registration');
+      this.send(from, FrameworkError, { message: crowded });
+      return;
+    }
     const frameworkId = this.newFrameworkId();
     const framework = this.addFramework({ ...info, id: frameworkId }, from);
     this.log.info({ frameworkId, frameworkName: info.name, schedulerPid: from.toString() }, 'framework registered');
@@ -417,6 +438,13 @@ export class Master extends Actor {
       return;
     }
     const framework = this.state.frameworks.get(frameworkId);
+    // A framework new to the peer host counts against its cap (a re-registration could otherwise bypass it).
+    const crowded = framework?.pid?.address === from.address ? undefined : this.peerLimitError(from);
+    if (crowded !== undefined) {
+      this.log.warn({ from: from.toString(), frameworkId, reason: crowded }, 'refusing framework re-registration');
+      this.send(from, FrameworkError, { message: crowded });
+      return;
+    }
     if (framework === undefined) {
       // Unknown here (e.g. this master restarted): take it in with the id it has.
       this.addFramework({ ...info, id: frameworkId }, from);
@@ -437,7 +465,7 @@ export class Master extends Actor {
       this.send(from, FrameworkError, { message: refusal });
       return false;
     }
-    framework.info = { ...info, id: framework.id, roles: frameworkRoles(framework.info) };
+    this.state.updateFrameworkInfo(framework, { ...info, id: framework.id, roles: frameworkRoles(framework.info) });
     framework.reregisteredTimeMs = this.clock.now();
     if (failover || framework.recovered || framework.pid === undefined) this.failoverFramework(framework, from);
     else this.resubscribeFramework(framework, from);
@@ -465,12 +493,17 @@ export class Master extends Actor {
     if (framework !== undefined && framework.connected) this.deactivate(framework);
   }
 
-  /** Records a new (or re-registering, unknown) framework, links to its scheduler and adds it to the allocator. */
+  /**
+   * Records a new (or re-registering, unknown) framework, links to its scheduler and adds it to
+   * the allocator; an unauthenticated one in its peer host's group (the allocator's DRF
+   * tie-break takes the group's turns as one client's).
+   */
   private addFramework(info: FrameworkInfo & { id: string }, pid: UPID): FrameworkRecord {
     const framework = newFrameworkRecord(info, pid, this.clock.now());
     this.state.addFramework(framework);
     this.link(pid);
-    this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [] }));
+    const group = this.isAuthenticated(pid) ? {} : { group: pid.address };
+    this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [], ...group }));
     return framework;
   }
 
@@ -481,6 +514,7 @@ export class Master extends Actor {
     if (canonicalJson([...requested].sort()) === canonicalJson([...roles].sort())) return undefined;
     return `Framework roles cannot change on re-registration: registered with [${roles.join(', ')}], asked for [${requested.join(', ')}]`;
   }
+
 
   /**
    * A scheduler at a new pid took over (Mesos' failover): the old one is told, offers made to
@@ -558,6 +592,8 @@ export class Master extends Actor {
     framework.active = false;
     framework.unregisteredTimeMs = nowMs;
     this.state.completeFramework(framework);
+    const principal = framework.info.principal;
+    if (principal !== undefined && !this.state.hasPrincipal(principal)) this.principalCounters.forget(principal);
     this.allocatorCall('removeFramework', this.allocator.removeFramework(framework.id));
   }
 
@@ -612,7 +648,7 @@ export class Master extends Actor {
       allocationRole: allocation.role,
       executorIds: [...(agent.executors.get(framework.id)?.keys() ?? [])],
     };
-    const timeoutMs = this.flags.offerTimeoutMs;
+    const timeoutMs = this.flags.offerTimeoutMs ?? (this.isAuthenticated(framework.pid) ? undefined : UNAUTHENTICATED_OFFER_TIMEOUT_MS);
     if (timeoutMs !== undefined) this.offerTimers.start(offer.id, timeoutMs, () => this.retireOffer(offer.id, { rescind: true, recover: true }));
     this.state.addOffer({ offer, resources: allocation.resources });
     return offer;
@@ -1523,12 +1559,78 @@ export class Master extends Actor {
     return { totalPingTimeoutSeconds: (this.flags.agentPingTimeoutMs * this.flags.maxAgentPingTimeouts) / 1000 };
   }
 
-  /** Installs a handler that first counts the message under `counter`. */
-  private handle<T>(type: MessageType<T>, counter: MasterCounter, handler: (from: UPID, body: T) => void): void {
+  /**
+   * Installs a handler that first counts the message under `counter`. A framework call then
+   * goes through its sender's rate limit (`throttled`); `registering` reads the FrameworkInfo
+   * of a (re-)registration, whose sender may have no framework yet.
+   */
+  private handle<T>(type: MessageType<T>, counter: MasterCounter, handler: (from: UPID, body: T) => void, registering?: (body: T) => FrameworkInfo): void {
+    const frameworkCall = FRAMEWORK_CALLS.has(type.name);
     this.install(type, (from, body) => {
       this.counters.increment(counter);
-      handler.call(this, from, body);
+      if (frameworkCall) this.throttled(from, type.name, registering?.(body), () => handler.call(this, from, body));
+      else handler.call(this, from, body);
     });
+  }
+
+  /**
+   * Runs a framework call now, or in its turn behind its principal's rate limit (`--rate_limits`),
+   * or drops it when that limit's capacity is full, answering with a FrameworkError (as Mesos
+   * does). Calls from a sender that is no framework (nor registering) are not throttled. A
+   * registered framework's messages with a principal count in its principal's metrics.
+   */
+  private throttled(from: UPID, name: string, registering: FrameworkInfo | undefined, run: () => void): void {
+    const sender = this.principalOf(from, registering);
+    if (sender === undefined) return run();
+    const counted = this.state.frameworkByPid(from) !== undefined ? sender.principal : undefined;
+    if (counted !== undefined) this.principalCounters.received(counted);
+    const outcome = this.throttle.submit(sender.principal, () => {
+      run();
+      if (counted !== undefined && this.state.hasPrincipal(counted)) this.principalCounters.processed(counted);
+    });
+    if (outcome.kind !== 'dropped') return;
+    const message = `Message ${name} dropped: capacity(${outcome.capacity}) exceeded`;
+    this.log.warn({ from: from.toString(), principal: sender.principal, message: name, capacity: outcome.capacity }, 'dropping framework message: rate limit capacity exceeded');
+    this.send(from, FrameworkError, { message });
+  }
+
+  /**
+   * Whose rate limit a framework call from `from` counts against (undefined when `from` is no
+   * framework: not throttled): the principal of the framework registered at `from`, else, for
+   * a (re-)registration, the principal its FrameworkInfo claims. A master with credentials
+   * counts only a principal `from` proved: a framework that did not authenticate (or claims
+   * another principal) has none, and shares the aggregate default limit. Without credentials
+   * nobody can prove one, and the claim is taken, as Mesos does.
+   */
+  private principalOf(from: UPID, registering: FrameworkInfo | undefined): { readonly principal: string | undefined } | undefined {
+    const framework = this.state.frameworkByPid(from);
+    if (framework === undefined && registering === undefined) return undefined;
+    const claimed = framework?.info.principal ?? registering?.principal;
+    // Where nobody can authenticate (no --credentials), a claimed principal is all there is, as in Mesos.
+    if (this.authentication === undefined) return { principal: claimed };
+    const proven = this.authenticatedPrincipal(from);
+    return { principal: proven !== undefined && proven === claimed ? proven : undefined };
+  }
+
+  /** Whether `from` authenticated (its principal is proven, so the per-peer cap, the offer timeout and the peer's DRF group do not apply). */
+  private isAuthenticated(from: UPID): boolean {
+    return this.authenticatedPrincipal(from) !== undefined;
+  }
+
+  /**
+   * Why `from` may not add a framework: its peer host (`host:port`) already has
+   * `maxFrameworksPerPeer` frameworks without an authenticated principal. Disconnected ones
+   * count too: they keep their books until their failover timeout, which the peer chooses.
+   * O(1): it runs for every registration of a flood.
+   *
+   * Every framework of the peer counts, authenticated ones too (an authenticated sender is not
+   * capped at all): a peer mixing both is capped a little early, never late.
+   */
+  private peerLimitError(from: UPID): string | undefined {
+    if (this.isAuthenticated(from)) return undefined;
+    const limit = this.flags.maxFrameworksPerPeer;
+    if (this.state.frameworkCountOnPeer(from.address) < limit) return undefined;
+    return `Too many frameworks from ${from.address}: max_frameworks_per_peer(${limit}) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer`;
   }
 
   /** Returns resources to the allocator (optionally filtered). */

@@ -78,6 +78,54 @@ export class MasterCounters {
   }
 }
 
+/**
+ * Mesos' per-principal framework counters, `frameworks/<principal>/messages_received` and
+ * `.../messages_processed` (no `master/` prefix, as in Mesos): messages from registered
+ * frameworks with that principal that reached the master, and that it handled (with
+ * `--rate_limits`, the difference is what waits). A principal's counters exist while a
+ * registered framework has it, so peers cannot grow this table past the frameworks the master
+ * holds anyway.
+ */
+export class PrincipalCounters {
+  /** Counts by principal. */
+  private readonly counts = new Map<string, { received: number; processed: number }>();
+
+  /** Counts a message received from a framework of `principal` (registered: see `hasPrincipal`). */
+  received(principal: string): void {
+    this.entry(principal).received++;
+  }
+
+  /** Counts a message of `principal` handled. */
+  processed(principal: string): void {
+    this.entry(principal).processed++;
+  }
+
+  /** Every principal's counters; those of principals no registered framework has any more are dropped first. */
+  snapshot(isRegistered: (principal: string) => boolean): Record<string, number> {
+    const snapshot: Record<string, number> = {};
+    for (const [principal, { received, processed }] of this.counts) {
+      if (!isRegistered(principal)) {
+        this.counts.delete(principal);
+        continue;
+      }
+      snapshot[`frameworks/${principal}/messages_received`] = received;
+      snapshot[`frameworks/${principal}/messages_processed`] = processed;
+    }
+    return snapshot;
+  }
+
+  /** Drops the counters of `principal` (its last framework is gone; Mesos removes them then). */
+  forget(principal: string): void {
+    this.counts.delete(principal);
+  }
+
+  private entry(principal: string): { received: number; processed: number } {
+    let entry = this.counts.get(principal);
+    if (entry === undefined) this.counts.set(principal, (entry = { received: 0, processed: 0 }));
+    return entry;
+  }
+}
+
 /** What the gauges are computed from. */
 export interface GaugeContext {
   readonly state: MasterState;

@@ -32,7 +32,7 @@ export interface TrackedExecutor {
 export interface FrameworkRecord {
   /** `<masterId>-<NNNN>`, or the id it re-registered with. */
   readonly id: string;
-  /** What it registered with, `id` filled in. */
+  /** What it registered with, `id` filled in. Changed only by `MasterState.updateFrameworkInfo`. */
   info: FrameworkInfo;
   /** The scheduler; undefined for a framework known only from its agents. Changed only by `MasterState.moveFramework`. */
   readonly pid: UPID | undefined;
@@ -132,6 +132,10 @@ export class MasterState {
   private readonly frameworkMap = new Map<string, FrameworkRecord>();
   /** Framework id by scheduler pid text (frameworks with a scheduler; one framework per pid). */
   private readonly frameworkIdByPid = new Map<string, string>();
+  /** Ids of the frameworks whose scheduler is on each peer host (`host:port`): the per-peer cap counts them. */
+  private readonly frameworkIdsByPeer = new Map<string, Set<string>>();
+  /** How many registered frameworks have each principal (a principal's metrics exist while one does, as in Mesos). */
+  private readonly frameworkCountByPrincipal = new Map<string, number>();
   /** Torn-down frameworks, oldest first (bounded). */
   private readonly completedFrameworkList: FrameworkRecord[] = [];
   /** How many entries of `completedFrameworkList` have each id (one, unless an id was reused). */
@@ -178,6 +182,16 @@ export class MasterState {
   frameworkByPid(pid: UPID): FrameworkRecord | undefined {
     const frameworkId = this.frameworkIdByPid.get(pid.toString());
     return frameworkId === undefined ? undefined : this.frameworkMap.get(frameworkId);
+  }
+
+  /** How many registered frameworks have their scheduler on the peer host `address` (`host:port`). */
+  frameworkCountOnPeer(address: string): number {
+    return this.frameworkIdsByPeer.get(address)?.size ?? 0;
+  }
+
+  /** Whether a registered framework has this principal. */
+  hasPrincipal(principal: string): boolean {
+    return this.frameworkCountByPrincipal.has(principal);
   }
 
   /** Whether a completed framework (among those kept) has this id. */
@@ -324,8 +338,17 @@ export class MasterState {
     if (framework.pid !== undefined) {
       this.checkPidFree(framework, framework.pid);
       this.frameworkIdByPid.set(framework.pid.toString(), framework.id);
+      this.indexPeer(framework, framework.pid);
     }
     this.frameworkMap.set(framework.id, framework);
+    this.countPrincipal(framework.info.principal, 1);
+  }
+
+  /** Replaces a framework's info (a re-registration), keeping the principal index in step. */
+  updateFrameworkInfo(framework: FrameworkRecord, info: FrameworkInfo): void {
+    this.countPrincipal(framework.info.principal, -1);
+    framework.info = info;
+    this.countPrincipal(info.principal, 1);
   }
 
   /** Moves a framework to a new scheduler pid (a failover; it may be the same pid); the old pid no longer finds it. */
@@ -334,6 +357,7 @@ export class MasterState {
     this.releasePid(framework);
     (framework as Writable<FrameworkRecord>).pid = pid;
     this.frameworkIdByPid.set(pid.toString(), framework.id);
+    this.indexPeer(framework, pid);
   }
 
   /** What a framework's live tasks and executors use. */
@@ -362,6 +386,7 @@ export class MasterState {
   completeFramework(framework: FrameworkRecord): void {
     this.releasePid(framework);
     this.frameworkMap.delete(framework.id);
+    this.countPrincipal(framework.info.principal, -1);
     this.completedFrameworkList.push(framework);
     this.completedFrameworkCounts.set(framework.id, (this.completedFrameworkCounts.get(framework.id) ?? 0) + 1);
     const excess = this.completedFrameworkList.length - this.limits.maxCompletedFrameworks;
@@ -380,11 +405,30 @@ export class MasterState {
     }
   }
 
-  /** Drops the index entry of `framework`'s current pid, if it is the framework's. */
+  /** Drops the index entries of `framework`'s current pid (by pid, and by peer), if they are the framework's. */
   private releasePid(framework: FrameworkRecord): void {
     if (framework.pid === undefined) return;
     const key = framework.pid.toString();
     if (this.frameworkIdByPid.get(key) === framework.id) this.frameworkIdByPid.delete(key);
+    const peer = this.frameworkIdsByPeer.get(framework.pid.address);
+    peer?.delete(framework.id);
+    if (peer?.size === 0) this.frameworkIdsByPeer.delete(framework.pid.address);
+  }
+
+  /** Files `framework` under the peer host of `pid`. */
+  private indexPeer(framework: FrameworkRecord, pid: UPID): void {
+    let peer = this.frameworkIdsByPeer.get(pid.address);
+    if (peer === undefined) this.frameworkIdsByPeer.set(pid.address, (peer = new Set()));
+    peer.add(framework.id);
+  }
+
+  /** Adds `delta` to the frameworks counted for `principal` (none: nothing to count). */
+  private countPrincipal(principal: string | undefined, delta: 1 | -1): void {
+    if (principal === undefined) return;
+    const count = (this.frameworkCountByPrincipal.get(principal) ?? 0) + delta;
+    if (count < 0) throw new Error(`master books: principal '${principal}' counted below zero`);
+    if (count === 0) this.frameworkCountByPrincipal.delete(principal);
+    else this.frameworkCountByPrincipal.set(principal, count);
   }
 
   // ---- tasks and executors --------------------------------------------------------------------

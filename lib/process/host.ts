@@ -351,6 +351,15 @@ export class ActorHost {
     this.deliverLocal(from, to, name, body, false);
   }
 
+  /**
+   * Takes an envelope that came over a simulated link from the host at `peerAddress` (hosts
+   * that do not listen, joined by a virtual network on one clock through their `offHost`): it is
+   * handled as one from a real link is, its sender bound to that peer, links and exits included.
+   */
+  receiveFromPeer(peerAddress: string, envelope: WireEnvelope): void {
+    this.receiveEnvelope(peerAddress, envelope);
+  }
+
   /** Delivers `exited(pid)` to a local actor as if a link to `pid` broke (tests, replay). */
   injectExited(to: UPID, pid: UPID): void {
     const actor = this.actors.get(to.id);

@@ -254,6 +254,9 @@ describe('the cluster as real processes', function () {
     expect(await badResources.exited).to.equal(2);
     expect(badResources.stderr.trim().split('\n')).to.have.length(1);
     expect(badResources.stderr).to.match(/cpus:-1/);
+    const badRateLimits = start('mesos-master', ['--work_dir', os.tmpdir(), '--rate_limits', '{"limits": [{"principal": "foo", "qps": -1}]}']);
+    expect(await within(badRateLimits.exited, 10_000, 'mesos-master --rate_limits')).to.equal(2);
+    expect(badRateLimits.stderr.trim()).to.match(/^error: option '--rate_limits <json>' argument .* is invalid\. limits\[0\]\.qps must be a positive number, not -1$/);
     const unreachable = start('mesos-execute', ['--master', '127.0.0.1:1', '--name', 'x', '--command', 'true']);
     expect(await unreachable.exited).to.equal(1);
     expect(unreachable.stderr.trim()).to.match(/^mesos-execute: no master at 127\.0\.0\.1:1: cannot reach 127\.0\.0\.1:1 \(ECONNREFUSED\)$/);

@@ -34,6 +34,37 @@ describe('actors/allocator/sorter (DRF)', () => {
     expect(sorter.sort()).to.deep.equal(['b', 'c', 'a']);
   });
 
+  it('takes the turns of a group of clients as one in the tie-break (a flood of clients does not all go first)', () => {
+    const { sorter } = sorterWith('cpus:10', false);
+    ['flood-1', 'flood-2', 'flood-3'].forEach((client) => sorter.add(client, 'hostile:7000'));
+    sorter.add('newcomer');
+    expect(sorter.sort()).to.deep.equal(['flood-1', 'flood-2', 'flood-3', 'newcomer']);
+    sorter.allocated('flood-1', r('cpus:10'));
+    sorter.unallocated('flood-1', r('cpus:10')); // its offer timed out
+    // Without the group, flood-2 and flood-3 (never allocated to, older) would go before the newcomer.
+    expect(sorter.sort()).to.deep.equal(['newcomer', 'flood-2', 'flood-3', 'flood-1']);
+    sorter.allocated('newcomer', r('cpus:1'));
+    sorter.unallocated('newcomer', r('cpus:1'));
+    // One turn each: the group's and the newcomer's counts tie again, so the group's next member goes first.
+    expect(sorter.sort()).to.deep.equal(['flood-2', 'flood-3', 'flood-1', 'newcomer']);
+    sorter.allocated('flood-2', r('cpus:1'));
+    sorter.unallocated('flood-2', r('cpus:1'));
+    expect(sorter.sort()[0]).to.equal('newcomer');
+  });
+
+  it('forgets a group with its last client (a new one starts counting at 0), and refuses groups in a hierarchical sorter', () => {
+    const { sorter } = sorterWith('cpus:10', false);
+    sorter.add('x', 'g');
+    sorter.allocated('x', r('cpus:1'));
+    sorter.remove('x');
+    sorter.add('a');
+    sorter.allocated('a', r('cpus:1'));
+    sorter.unallocated('a', r('cpus:1'));
+    sorter.add('y', 'g');
+    expect(sorter.sort()).to.deep.equal(['y', 'a']);
+    expect(() => sorterWith('cpus:10').sorter.add('z', 'g')).to.throw(SorterError, /groups are for non-hierarchical sorters/);
+  });
+
   it('divides shares by weights', () => {
     const { sorter } = sorterWith('cpus:10');
     sorter.add('heavy');
@@ -155,13 +186,16 @@ describe('actors/allocator/sorter (DRF)', () => {
       fc.record({ kind: fc.constant('sort' as const) }),
     );
 
-    for (const hierarchical of [true, false]) {
-      it(hierarchical ? 'hierarchical' : 'flat', () => {
+    /** Groups of the flat, grouped variant (the rest are each their own). */
+    const groups = new Map([['a', 'g1'], ['a/x', 'g1'], ['b', 'g2'], ['b/z/w', 'g2'], ['c', 'g2']]);
+    const variants: Array<[string, boolean, ReadonlyMap<string, string>]> = [['hierarchical', true, new Map()], ['flat', false, new Map()], ['flat, grouped', false, groups]];
+    for (const [name, hierarchical, grouping] of variants) {
+      it(name, () => {
         fc.assert(
           fc.property(fc.array(operation, { maxLength: 60 }), (operations) => {
             const { sorter, totals } = sorterWith('cpus:20;mem:200;disk:50', hierarchical);
-            const model = new ModelSorter(hierarchical, clients);
-            clients.forEach((client) => sorter.add(client));
+            const model = new ModelSorter(hierarchical, clients, grouping);
+            clients.forEach((client) => sorter.add(client, grouping.get(client)));
             for (const step of operations) {
               applyOperation(step, sorter, totals, model, clients, resources);
               expect(sorter.sort()).to.deep.equal(model.sort(totals));
@@ -231,10 +265,13 @@ class ModelSorter {
   private readonly allocations = new Map<string, Resources>();
   private readonly counts = new Map<string, number>();
   private readonly inactive = new Set<string>();
+  private readonly groupCounts = new Map<string, number>();
 
   constructor(
     private readonly hierarchical: boolean,
     private readonly clients: readonly string[],
+    /** Flat only: each grouped client's group (see `DRFSorter.add`). */
+    private readonly groups: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   allocate(client: string, resources: Resources): void {
@@ -242,6 +279,14 @@ class ModelSorter {
     for (const path of this.pathsOf(client)) {
       this.counts.set(path, (this.counts.get(path) ?? 0) + 1);
     }
+    const group = this.groups.get(client);
+    if (group !== undefined) this.groupCounts.set(group, (this.groupCounts.get(group) ?? 0) + 1);
+  }
+
+  /** A client's group's allocation count, or its own when it has none. */
+  private groupCount(path: string): number {
+    const group = this.groups.get(path);
+    return group === undefined ? this.counts.get(path) ?? 0 : this.groupCounts.get(group) ?? 0;
   }
 
   release(client: string, resources: Resources): void {
@@ -275,11 +320,13 @@ class ModelSorter {
 
   private walk(prefix: string, totals: ScalarTotals): string[] {
     const children = this.childrenOf(prefix);
-    const keyed = children.map((child) => ({ child, share: this.share(child, totals), count: this.counts.get(child.path) ?? 0 }));
+    const keyed = children.map((child) => ({ child, share: this.share(child, totals), groupCount: this.groupCount(child.path), count: this.counts.get(child.path) ?? 0 }));
     keyed.sort((left, right) =>
       left.share !== right.share
         ? left.share - right.share
-        : left.count !== right.count
+        : left.groupCount !== right.groupCount
+          ? left.groupCount - right.groupCount
+          : left.count !== right.count
           ? left.count - right.count
           : left.child.path < right.child.path
             ? -1

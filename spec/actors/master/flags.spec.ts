@@ -19,6 +19,8 @@ describe('actors/master/flags: checkMasterFlags', () => {
     ['an allocation interval below the allocator minimum', { allocationIntervalMs: MIN_ALLOCATION_INTERVAL_MS / 2 }, /allocationIntervalMs must be at least 1 ms, not 0.5/],
     ['a fractional ping timeout count', { maxAgentPingTimeouts: 2.5 }, /maxAgentPingTimeouts must be a positive integer, not 2.5/],
     ['an empty registry path', { registryPath: '' }, /registryPath must not be empty/],
+    ['a negative per-peer framework cap', { maxFrameworksPerPeer: -1 }, /maxFrameworksPerPeer must be a non-negative integer, not -1/],
+    ['rate limits with a bad qps (built in code, not parsed)', { rateLimits: { limits: [{ principal: 'a', qps: 0 }] } }, /master flag rateLimits: limits\[0\]\.qps must be a positive number, not 0/],
   ];
   for (const [what, flags, expected] of rows) {
     it(`rejects ${what}`, () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Offer, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
+import { UNAUTHENTICATED_OFFER_TIMEOUT_MS } from '../../../actors/master/constants';
 import {
   all, cleanUp, commandTask, last, latestOffer, launch, masterState, metricsOf, offersOf, registerAgent,
   registerFramework, startHarness, updatesOf, type FakeFramework, type Harness,
@@ -144,11 +145,22 @@ describe('actors/master: offers', () => {
     expect(latestOffer(framework.probe).id).to.not.equal(offer.id);
   });
 
-  it('without an offer timeout (the default), offers stay outstanding', async () => {
+  it('without an offer timeout (the default), offers to an unauthenticated framework are rescinded after UNAUTHENTICATED_OFFER_TIMEOUT_MS', async () => {
     const harness = await startHarness();
     await registerAgent(harness);
     const framework = await registerFramework(harness);
-    await harness.clock.advance(3_600_000);
+    const offer = latestOffer(framework.probe);
+    await harness.clock.advance(UNAUTHENTICATED_OFFER_TIMEOUT_MS - 1);
+    expect(all(framework.probe, 'RescindResourceOffer')).to.have.length(0);
+    await harness.clock.advance(1);
+    expect(last(framework.probe, 'RescindResourceOffer')?.body).to.deep.equal({ offerId: offer.id });
+  });
+
+  it('an offer timeout set by flag applies to unauthenticated frameworks instead of the default', async () => {
+    const harness = await startHarness({ offerTimeoutMs: 3_600_000 });
+    await registerAgent(harness);
+    const framework = await registerFramework(harness);
+    await harness.clock.advance(3_600_000 - 1);
     expect(all(framework.probe, 'RescindResourceOffer')).to.have.length(0);
     expect(offersOf(framework.probe)).to.have.length(1);
   });

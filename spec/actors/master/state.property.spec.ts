@@ -10,13 +10,18 @@ import {
 
 /**
  * The indexes of the master's books (frameworks by pid, a framework's agents, completed
- * framework ids, a framework's executors and used resources) against a brute-force scan of the
+ * framework ids, a framework's executors and used resources, frameworks per peer host and per
+ * principal) against a brute-force scan of the
  * same books, over random sequences of the changes the master makes.
  */
 
 const FRAMEWORK_IDS = ['F0', 'F1', 'F2', 'F3'];
 const AGENT_IDS = ['S0', 'S1', 'S2', 'S3'];
 const PIDS = ['scheduler-0@h:1', 'scheduler-1@h:1', 'scheduler-2@h:2', 'agent-0@h:3', 'agent-1@h:4'].map((text) => UPID.parse(text));
+/** Principals frameworks register with (undefined: none). */
+const PRINCIPALS = [undefined, 'p0', 'p1'];
+/** The peer hosts of `PIDS`. */
+const PEERS = [...new Set(PIDS.map((pid) => pid.address))];
 const TASK_IDS = ['t0', 't1', 't2', 't3', 't4', 't5'];
 const EXECUTOR_IDS = ['e0', 'e1', 'e2'];
 const RESOURCES = ['cpus:1;mem:32', 'cpus:0.5;mem:128', 'cpus:2;mem:64;ports:[31000-31001]', 'mem:16'];
@@ -25,7 +30,8 @@ const TASK_STATES: readonly TaskState[] = ['TASK_RUNNING', 'TASK_FINISHED', 'TAS
 const MAX_COMPLETED_FRAMEWORKS = 2;
 
 type Change =
-  | { kind: 'addFramework'; framework: number; pid: number | undefined }
+  | { kind: 'addFramework'; framework: number; pid: number | undefined; principal: number }
+  | { kind: 'updateFrameworkInfo'; framework: number; principal: number }
   | { kind: 'moveFramework' | 'completeFramework'; framework: number; pid: number }
   | { kind: 'addAgent' | 'moveAgent'; agent: number; pid: number }
   | { kind: 'deleteAgent'; agent: number; loseTasksFirst: boolean }
@@ -36,7 +42,8 @@ type Change =
 
 const index = (values: readonly unknown[]): fc.Arbitrary<number> => fc.nat({ max: values.length - 1 });
 const change: fc.Arbitrary<Change> = fc.oneof(
-  fc.record({ kind: fc.constant('addFramework' as const), framework: index(FRAMEWORK_IDS), pid: fc.option(index(PIDS), { nil: undefined }) }),
+  fc.record({ kind: fc.constant('addFramework' as const), framework: index(FRAMEWORK_IDS), pid: fc.option(index(PIDS), { nil: undefined }), principal: index(PRINCIPALS) }),
+  fc.record({ kind: fc.constant('updateFrameworkInfo' as const), framework: index(FRAMEWORK_IDS), principal: index(PRINCIPALS) }),
   fc.record({ kind: fc.constantFrom('moveFramework' as const, 'completeFramework' as const), framework: index(FRAMEWORK_IDS), pid: index(PIDS) }),
   fc.record({ kind: fc.constantFrom('addAgent' as const, 'moveAgent' as const), agent: index(AGENT_IDS), pid: index(PIDS) }),
   fc.record({ kind: fc.constant('deleteAgent' as const), agent: index(AGENT_IDS), loseTasksFirst: fc.boolean() }),
@@ -69,6 +76,11 @@ function apply(books: Books, step: Change): void {
     case 'moveFramework':
     case 'completeFramework':
       return applyFrameworkChange(books, step);
+    case 'updateFrameworkInfo': {
+      const framework = books.state.frameworks.get(FRAMEWORK_IDS[step.framework] as string);
+      if (framework !== undefined) books.state.updateFrameworkInfo(framework, { ...framework.info, principal: PRINCIPALS[step.principal] });
+      return;
+    }
     case 'addAgent':
     case 'moveAgent':
     case 'deleteAgent':
@@ -78,7 +90,7 @@ function apply(books: Books, step: Change): void {
   }
 }
 
-function applyFrameworkChange(books: Books, step: Extract<Change, { framework: number; pid: number | undefined }>): void {
+function applyFrameworkChange(books: Books, step: Extract<Change, { kind: 'addFramework' | 'moveFramework' | 'completeFramework' }>): void {
   const { state } = books;
   const frameworkId = FRAMEWORK_IDS[step.framework] as string;
   const framework = state.frameworks.get(frameworkId);
@@ -86,7 +98,8 @@ function applyFrameworkChange(books: Books, step: Extract<Change, { framework: n
   const holder = pid === undefined ? undefined : books.pidHolder(pid);
   if (step.kind === 'addFramework') {
     if (framework !== undefined || (holder !== undefined && holder.id !== frameworkId)) return;
-    state.addFramework(newFrameworkRecord({ id: frameworkId, name: frameworkId, user: 'u', roles: ['*'] }, pid, books.nowMs));
+    const principal = PRINCIPALS[step.principal];
+    state.addFramework(newFrameworkRecord({ id: frameworkId, name: frameworkId, user: 'u', roles: ['*'], ...(principal !== undefined ? { principal } : {}) }, pid, books.nowMs));
   } else if (framework === undefined) {
     return;
   } else if (step.kind === 'moveFramework' && pid !== undefined && (holder === undefined || holder === framework)) {
@@ -115,7 +128,7 @@ function applyAgentChange(books: Books, step: Extract<Change, { agent: number; k
   }
 }
 
-function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' }>): void {
+function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'updateFrameworkInfo' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' }>): void {
   const { state } = books;
   if (step.kind === 'removeTask' || step.kind === 'recordStatus') {
     const tracked = books.tasks[step.pick % Math.max(1, books.tasks.length)];
@@ -171,6 +184,13 @@ function checkIndexes(books: Books, step: Change): void {
     const completed = state.completedFrameworks.some((framework) => framework.id === frameworkId);
     expect(state.isCompletedFramework(frameworkId), `isCompletedFramework(${frameworkId}) ${context}`).to.equal(completed);
   }
+  const live = [...state.frameworks.values()];
+  for (const peer of PEERS) {
+    expect(state.frameworkCountOnPeer(peer), `frameworkCountOnPeer(${peer}) ${context}`).to.equal(live.filter((framework) => framework.pid?.address === peer).length);
+  }
+  for (const principal of PRINCIPALS.filter((name) => name !== undefined)) {
+    expect(state.hasPrincipal(principal), `hasPrincipal(${principal}) ${context}`).to.equal(live.some((framework) => framework.info.principal === principal));
+  }
   for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
     expect(state.frameworkUsedResources(framework).equals(bruteUsed(state, framework)), `used resources of ${framework.id} ${context}`).to.equal(true);
     const executors = [...state.frameworkExecutors(framework.id)].map((executor) => `${executor.agentId}/${executor.info.executorId}`);
@@ -180,7 +200,7 @@ function checkIndexes(books: Books, step: Change): void {
 }
 
 describe('actors/master/state: indexes (properties)', () => {
-  it('frameworkByPid, agentsOf, isCompletedFramework, frameworkExecutors and frameworkUsedResources agree with a full scan', () => {
+  it('frameworkByPid, agentsOf, isCompletedFramework, frameworkExecutors, frameworkUsedResources, frameworkCountOnPeer and hasPrincipal agree with a full scan', () => {
     fc.assert(
       fc.property(fc.array(change, { minLength: 10, maxLength: 120, size: 'max' }), (changes) => {
         const books = new Books();

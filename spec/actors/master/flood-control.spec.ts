@@ -1,0 +1,179 @@
+import { expect } from 'chai';
+import type { FrameworkInfo } from '../../../lib/protocol';
+import type { RateLimits } from '../../../actors/master/rate-limits';
+import { Probe } from '../../support/runtime';
+import {
+  all, cleanUp, FRAMEWORK_MESSAGES, last, metricsOf, registerAgent, registerFramework, startHarness, updatesOf, type FakeFramework, type Harness,
+} from './harness';
+
+/** Task ids a framework was answered about (each KillTask of an unknown task is answered by reconciliation), in order. */
+function answeredTasks(framework: FakeFramework): string[] {
+  return updatesOf(framework.probe).map(({ update }) => update.status.taskId);
+}
+
+/** The framework asks to kill each of `taskIds` (unknown tasks: each is answered with one status update when handled). */
+function killAll(harness: Harness, framework: FakeFramework, taskIds: string[]): void {
+  for (const taskId of taskIds) framework.probe.post(harness.masterPid, 'KillTask', { frameworkId: framework.frameworkId, taskId });
+}
+
+/** The FrameworkError messages a probe received. */
+function errorsOf(probe: Probe): string[] {
+  return all(probe, 'FrameworkError').map((received) => (received.body as { message: string }).message);
+}
+
+let nextScheduler = 1;
+
+/** A scheduler probe on the harness host that has sent RegisterFramework (not waiting for the answer). */
+function startRegistering(harness: Harness, info: Partial<FrameworkInfo> = {}): Probe {
+  const probe = new Probe(`flood-scheduler-${nextScheduler++}`, FRAMEWORK_MESSAGES);
+  harness.host.spawn(probe);
+  probe.post(harness.masterPid, 'RegisterFramework', { framework: { name: 'f', user: 'u', ...info } });
+  return probe;
+}
+
+describe('actors/master: flood control', () => {
+  afterEach(cleanUp);
+
+  describe('--rate_limits', () => {
+    const fooLimit: RateLimits = { limits: [{ principal: 'foo', qps: 1, capacity: 2 }] };
+
+    it('processes a principal\'s calls at its qps, in order, and drops those beyond capacity with a FrameworkError naming it', async () => {
+      const harness = await startHarness({ rateLimits: fooLimit });
+      const framework = await registerFramework(harness, { principal: 'foo' });
+      await harness.clock.advance(1_000); // the registration used the last permit
+      killAll(harness, framework, ['t1', 't2', 't3', 't4', 't5']);
+      await harness.clock.settle();
+      expect(answeredTasks(framework)).to.deep.equal(['t1']);
+      expect(errorsOf(framework.probe)).to.deep.equal(['Message KillTask dropped: capacity(2) exceeded', 'Message KillTask dropped: capacity(2) exceeded']);
+      let metrics = await metricsOf(harness);
+      expect(metrics['frameworks/foo/messages_received']).to.equal(5);
+      expect(metrics['frameworks/foo/messages_processed']).to.equal(1);
+      await harness.clock.advance(999);
+      expect(answeredTasks(framework)).to.deep.equal(['t1']);
+      await harness.clock.advance(1);
+      expect(answeredTasks(framework)).to.deep.equal(['t1', 't2']);
+      await harness.clock.advance(10_000);
+      expect(answeredTasks(framework)).to.deep.equal(['t1', 't2', 't3']);
+      metrics = await metricsOf(harness);
+      expect(metrics['frameworks/foo/messages_processed']).to.equal(3);
+      expect(harness.captured.find('rate limit capacity exceeded')).to.have.length(2);
+    });
+
+    it('does not throttle a principal listed without qps, nor agents', async () => {
+      const harness = await startHarness({ rateLimits: { limits: [{ principal: 'free' }], aggregateDefaultQps: 0.001, aggregateDefaultCapacity: 0 } });
+      await registerAgent(harness); // throws unless registered at once
+      const framework = await registerFramework(harness, { principal: 'free' });
+      killAll(harness, framework, ['t1', 't2', 't3']);
+      await harness.clock.settle();
+      expect(answeredTasks(framework)).to.deep.equal(['t1', 't2', 't3']);
+      const metrics = await metricsOf(harness);
+      expect([metrics['frameworks/free/messages_received'], metrics['frameworks/free/messages_processed']]).to.deep.equal([3, 3]);
+    });
+
+    it('puts principals without an entry, and frameworks without a principal, through one shared default limiter, in arrival order', async () => {
+      const harness = await startHarness({ rateLimits: { limits: [], aggregateDefaultQps: 2 } });
+      const first = await registerFramework(harness, { principal: 'qux' });
+      await harness.clock.advance(500);
+      const second = await registerFramework(harness);
+      await harness.clock.advance(500);
+      killAll(harness, first, ['a1', 'a2']);
+      killAll(harness, second, ['b1']);
+      killAll(harness, first, ['a3']);
+      await harness.clock.settle();
+      expect([answeredTasks(first), answeredTasks(second)]).to.deep.equal([['a1'], []]);
+      await harness.clock.advance(500);
+      expect([answeredTasks(first), answeredTasks(second)]).to.deep.equal([['a1', 'a2'], []]);
+      await harness.clock.advance(500);
+      expect([answeredTasks(first), answeredTasks(second)]).to.deep.equal([['a1', 'a2'], ['b1']]);
+      await harness.clock.advance(500);
+      expect(answeredTasks(first)).to.deep.equal(['a1', 'a2', 'a3']);
+    });
+
+    it('throttles registrations by the principal they claim: a flood of them is dropped beyond capacity, answered', async () => {
+      const harness = await startHarness({ rateLimits: { limits: [], aggregateDefaultQps: 1, aggregateDefaultCapacity: 1 } });
+      const probes = [startRegistering(harness), startRegistering(harness), startRegistering(harness, { principal: 'anyone' })];
+      await harness.clock.settle();
+      expect(probes.map((probe) => probe.count('FrameworkRegistered'))).to.deep.equal([1, 0, 0]);
+      expect(errorsOf(probes[2]!)).to.deep.equal(['Message RegisterFramework dropped: capacity(1) exceeded']);
+      await harness.clock.advance(1_000);
+      expect(probes.map((probe) => probe.count('FrameworkRegistered'))).to.deep.equal([1, 1, 0]);
+    });
+
+    it("keeps a framework's broken link in line behind its waiting calls: it is disconnected only after them", async () => {
+      const harness = await startHarness({ rateLimits: fooLimit });
+      const framework = await registerFramework(harness, { principal: 'foo' });
+      killAll(harness, framework, ['t1']);
+      await harness.clock.settle();
+      harness.host.terminate(framework.probe);
+      await harness.clock.settle();
+      expect((await metricsOf(harness))['master/frameworks_connected']).to.equal(1);
+      await harness.clock.advance(1_000);
+      expect((await metricsOf(harness))['master/frameworks_connected']).to.equal(1); // t1 went first
+      await harness.clock.advance(1_000);
+      expect((await metricsOf(harness))['master/frameworks_connected']).to.equal(0);
+    });
+
+    it("drops a principal's counters with its last framework, as Mesos does", async () => {
+      const harness = await startHarness({ rateLimits: { limits: [{ principal: 'foo' }] } });
+      const framework = await registerFramework(harness, { principal: 'foo' });
+      killAll(harness, framework, ['t1']);
+      await harness.clock.settle();
+      expect((await metricsOf(harness))['frameworks/foo/messages_received']).to.equal(1);
+      framework.probe.post(harness.masterPid, 'UnregisterFramework', { frameworkId: framework.frameworkId });
+      await harness.clock.settle();
+      expect(Object.keys(await metricsOf(harness)).filter((key) => key.startsWith('frameworks/'))).to.deep.equal([]);
+    });
+
+    it('refuses a re-registration that changes the principal (it would move to another limit)', async () => {
+      const harness = await startHarness({ rateLimits: fooLimit });
+      const framework = await registerFramework(harness, { principal: 'foo' });
+      await harness.clock.advance(1_000);
+      framework.probe.post(harness.masterPid, 'ReregisterFramework', { framework: { ...framework.info, principal: 'bar' }, failover: false });
+      await harness.clock.settle();
+      expect(errorsOf(framework.probe)).to.deep.equal(["Changing framework's principal is not allowed."]);
+    });
+  });
+
+  describe('--max_frameworks_per_peer', () => {
+    it('refuses registrations from a peer host that has that many frameworks, naming the limit; a retry or a freed place is fine', async () => {
+      const harness = await startHarness({ maxFrameworksPerPeer: 2 });
+      const first = await registerFramework(harness);
+      await registerFramework(harness);
+      const third = startRegistering(harness);
+      await harness.clock.settle();
+      expect(third.count('FrameworkRegistered')).to.equal(0);
+      const address = harness.host.address;
+      expect(errorsOf(third)).to.deep.equal([
+        `Too many frameworks from ${address}: max_frameworks_per_peer(2) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer`,
+      ]);
+      // A registered scheduler's retry is answered as before.
+      first.probe.post(harness.masterPid, 'RegisterFramework', { framework: { name: 'test-framework', user: 'tester' } });
+      await harness.clock.settle();
+      expect(all(first.probe, 'FrameworkRegistered')).to.have.length(2);
+      first.probe.post(harness.masterPid, 'UnregisterFramework', { frameworkId: first.frameworkId });
+      await harness.clock.settle();
+      third.post(harness.masterPid, 'RegisterFramework', { framework: { name: 'f', user: 'u' } });
+      await harness.clock.settle();
+      expect(third.count('FrameworkRegistered')).to.equal(1);
+    });
+
+    it('counts a framework re-registering with an id this master does not know, and a disconnected one', async () => {
+      const harness = await startHarness({ maxFrameworksPerPeer: 1 });
+      const framework = await registerFramework(harness, { failoverTimeout: 3600 });
+      harness.host.terminate(framework.probe);
+      await harness.clock.settle();
+      expect((await metricsOf(harness))['master/frameworks_disconnected']).to.equal(1);
+      const stranger = new Probe(`flood-scheduler-${nextScheduler++}`, FRAMEWORK_MESSAGES);
+      harness.host.spawn(stranger);
+      stranger.post(harness.masterPid, 'ReregisterFramework', { framework: { name: 'f', user: 'u', id: 'made-up-0001' }, failover: true });
+      await harness.clock.settle();
+      expect(last(stranger, 'FrameworkError')?.body).to.deep.include({ message: `Too many frameworks from ${harness.host.address}: max_frameworks_per_peer(1) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer` });
+      // The framework's own scheduler may still fail over to a new pid on the same host.
+      const successor = new Probe(`flood-scheduler-${nextScheduler++}`, FRAMEWORK_MESSAGES);
+      harness.host.spawn(successor);
+      successor.post(harness.masterPid, 'ReregisterFramework', { framework: framework.info, failover: true });
+      await harness.clock.settle();
+      expect(successor.count('FrameworkReregistered')).to.equal(1);
+    });
+  });
+});
