@@ -11,6 +11,7 @@ import type { FrameworkInfo } from '../../../lib/protocol';
 import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
 import { Agent, defaultAgentFlags } from '../../../actors/agent';
 import { AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS_PER_PEER, WRONG_CREDENTIALS } from '../../../actors/master/authentication';
+import { UNAUTHENTICATED_OFFER_TIMEOUT_MS } from '../../../actors/master/constants';
 import { Probe } from '../../support/runtime';
 import { FakeLauncher } from '../agent/harness';
 import { cleanUp, commandTask, FRAMEWORK_MESSAGES, registerAgent, startHarness, type Harness } from './harness';
@@ -32,6 +33,14 @@ function schedulerFor(harness: Harness, options: Partial<SchedulerOptions> = {})
   const scheduler = new Recording({ master: harness.masterPid.toString(), framework: { name: 'secure', user: 'nobody' }, id: `scheduler-${nextScheduler++}`, ...options });
   harness.host.spawn(scheduler);
   return scheduler;
+}
+
+/** A scheduler that holds every offer it gets, and counts offers and rescinds. */
+class OfferHolder extends Scheduler {
+  offers = 0;
+  rescinded = 0;
+  protected override resourceOffers(offers: unknown[]): void { this.offers += offers.length; }
+  protected override offerRescinded(): void { this.rescinded += 1; }
 }
 
 /** A raw client that speaks the exchange by hand, to try what a real client never would. */
@@ -287,6 +296,35 @@ describe('actors/master: authentication (issue 9)', () => {
       await harness.clock.settle();
       expect(same.count('FrameworkReregistered'), 'the same principal and user may fail over').to.equal(1);
       expect(schedulerPidOf(harness, frameworkId)).to.equal(same.self().toString());
+    });
+  });
+
+  describe('flood control knows who authenticated', () => {
+    it('the per-peer cap applies only to frameworks that did not authenticate', async () => {
+      const harness = await startHarness({ credentials: CREDENTIALS, maxFrameworksPerPeer: 1 });
+      const first = schedulerFor(harness);
+      const second = schedulerFor(harness);
+      const proven = schedulerFor(harness, { credential: { principal: 'ops', secret: 'kitesurf' } });
+      await harness.clock.settle();
+      expect(first.events[0]).to.match(/^registered /);
+      expect(second.events[0]).to.match(/^error Too many frameworks from .*max_frameworks_per_peer\(1\) reached/);
+      expect(proven.events[0]).to.match(/^registered /);
+    });
+
+    it(`offers to an authenticated framework do not time out; to others after UNAUTHENTICATED_OFFER_TIMEOUT_MS (${UNAUTHENTICATED_OFFER_TIMEOUT_MS} ms)`, async () => {
+      const harness = await startHarness({ credentials: CREDENTIALS, offerTimeoutMs: undefined });
+      await registerAgent(harness, 'cpus:2;mem:512');
+      const proven = new OfferHolder({ master: harness.masterPid.toString(), id: 'holder-proven', framework: { name: 'p', user: 'u' }, credential: { principal: 'ops', secret: 'kitesurf' } });
+      harness.host.spawn(proven);
+      await harness.clock.advance(UNAUTHENTICATED_OFFER_TIMEOUT_MS * 3);
+      expect(proven.rescinded).to.equal(0);
+      expect(proven.offers).to.equal(1);
+      harness.host.terminate(proven);
+      await harness.clock.settle();
+      const anonymous = new OfferHolder({ master: harness.masterPid.toString(), id: 'holder-anonymous', framework: { name: 'a', user: 'u' } });
+      harness.host.spawn(anonymous);
+      await harness.clock.advance(UNAUTHENTICATED_OFFER_TIMEOUT_MS * 3);
+      expect(anonymous.rescinded).to.be.at.least(2);
     });
   });
 
