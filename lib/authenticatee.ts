@@ -29,6 +29,11 @@ export interface AuthenticateePort {
   delay(ms: number, callback: () => void): { cancel(): void };
 }
 
+/** What `Authenticatee.install` needs of its actor: the port, and installing handlers. */
+export interface AuthenticateeActor extends AuthenticateePort {
+  install<T>(type: MessageType<T>, handler: (from: UPID, body: T) => void): void;
+}
+
 /** An exchange in progress. */
 interface Exchange {
   readonly master: UPID;
@@ -42,16 +47,25 @@ interface Exchange {
  * One client's authentication with its master.
  *
  * @example
- *   // in the actor's constructor:
- *   this.authenticatee = new Authenticatee(credential, this);
- *   this.install(AuthenticationChallenge, (from, body) => this.authenticatee.challenge(from, body));
- *   this.install(AuthenticationCompleted, (from, body) => this.authenticatee.completed(from, body));
- *   this.install(AuthenticationFailed, (from, body) => this.authenticatee.failed(from, body));
+ *   // in the actor's constructor (Actor's methods are protected, so it passes them):
+ *   this.authenticatee = Authenticatee.install(credential, {
+ *     self: () => this.self(), send: (to, type, body) => this.send(to, type, body),
+ *     delay: (ms, callback) => this.delay(ms, callback), install: (type, handler) => this.install(type, handler),
+ *   });
  *   // before registering:
  *   this.authenticatee.start(master, (result) => result.kind === 'authenticated' ? this.register() : ...);
  */
 export class Authenticatee {
   private exchange: Exchange | undefined;
+
+  /** An authenticatee for `actor`, with the master's three answers installed on it. */
+  static install(credential: Credential, actor: AuthenticateeActor): Authenticatee {
+    const authenticatee = new Authenticatee(credential, actor);
+    actor.install(AuthenticationChallenge, (from, body) => authenticatee.challenge(from, body));
+    actor.install(AuthenticationCompleted, (from, body) => authenticatee.completed(from, body));
+    actor.install(AuthenticationFailed, (from, body) => authenticatee.failed(from, body));
+    return authenticatee;
+  }
 
   constructor(private readonly credential: Credential, private readonly port: AuthenticateePort, private readonly timeoutMs = CLIENT_AUTHENTICATION_TIMEOUT_MS) {}
 

@@ -12,7 +12,7 @@ import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import { authenticateRequest, isResponse, ok, type HttpAuthentication, type HttpResponse } from '../../lib/process';
 import {
-  AgentRegistered, AgentReregistered, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
+  AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
@@ -148,15 +148,10 @@ export class Agent extends Actor {
       forward: (update) => this.forward(update),
       startTimer: (delayMs, callback) => this.delay(delayMs, callback),
     });
-    if (options.credential !== undefined) {
-      const authenticatee = new Authenticatee(options.credential, {
-        self: () => this.self(), send: (to, type, body) => this.send(to, type, body), delay: (ms, callback) => this.delay(ms, callback),
-      });
-      this.authenticatee = authenticatee;
-      this.install(AuthenticationChallenge, (from, body) => authenticatee.challenge(from, body));
-      this.install(AuthenticationCompleted, (from, body) => authenticatee.completed(from, body));
-      this.install(AuthenticationFailed, (from, body) => authenticatee.failed(from, body));
-    }
+    this.authenticatee = options.credential === undefined ? undefined : Authenticatee.install(options.credential, {
+      self: () => this.self(), send: (to, type, body) => this.send(to, type, body),
+      delay: (ms, callback) => this.delay(ms, callback), install: (type, handler) => this.install(type, handler),
+    });
     // From the master.
     this.install(AgentRegistered, this.registered);
     this.install(AgentReregistered, this.reregistered);

@@ -12,7 +12,6 @@ import {
 } from '../../lib/protocol';
 import type { Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
-import { AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed } from '../../lib/protocol/messages';
 import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, SCHEDULER_REGISTRATION_RETRY_MAX_MS } from './constants';
 
 /** How a scheduler finds its master and introduces itself. */
@@ -116,15 +115,10 @@ export abstract class Scheduler extends Actor {
     this.implicitAcknowledgements = options.implicitAcknowledgements ?? true;
     this.backoffFactorMs = options.registrationBackoffFactorMs ?? SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS;
     this.masterTimeoutMs = options.masterTimeoutMs;
-    if (options.credential !== undefined) {
-      const authenticatee = new Authenticatee(options.credential, {
-        self: () => this.self(), send: (to, type, body) => this.send(to, type, body), delay: (ms, callback) => this.delay(ms, callback),
-      });
-      this.authenticatee = authenticatee;
-      this.install(AuthenticationChallenge, (from, body) => authenticatee.challenge(from, body));
-      this.install(AuthenticationCompleted, (from, body) => authenticatee.completed(from, body));
-      this.install(AuthenticationFailed, (from, body) => authenticatee.failed(from, body));
-    }
+    this.authenticatee = options.credential === undefined ? undefined : Authenticatee.install(options.credential, {
+      self: () => this.self(), send: (to, type, body) => this.send(to, type, body),
+      delay: (ms, callback) => this.delay(ms, callback), install: (type, handler) => this.install(type, handler),
+    });
     this.install(FrameworkRegistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, false));
     this.install(FrameworkReregistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, true));
     // Like Mesos' driver, these are ignored until (re-)registration is answered: the framework id

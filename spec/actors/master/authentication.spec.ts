@@ -53,6 +53,14 @@ class RawClient extends Probe {
     return [...this.received].reverse().find((received) => received.name === name)?.body as Record<string, string> | undefined;
   }
 
+  /** Starts an exchange as `principal`; resolves the client's nonce and the master's challenge. */
+  async start(harness: Harness, principal = 'ops'): Promise<{ clientNonce: string; serverNonce: string }> {
+    const clientNonce = newNonce();
+    this.post(harness.masterPid, 'Authenticate', { principal, clientNonce });
+    await harness.clock.settle();
+    return { clientNonce, serverNonce: this.last('AuthenticationChallenge')?.serverNonce as string };
+  }
+
   proof(master: UPID, principal: string, secret: string, clientNonce: string, serverNonce: string): string {
     return authenticationProof('client', { principal, secret, clientPid: this.self().toString(), masterPid: master.toString(), clientNonce, serverNonce });
   }
@@ -109,10 +117,7 @@ describe('actors/master: authentication (issue 9)', () => {
     const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
     const client = new RawClient('raw-client');
     harness.host.spawn(client);
-    const clientNonce = newNonce();
-    client.post(harness.masterPid, 'Authenticate', { principal: 'ops', clientNonce });
-    await harness.clock.settle();
-    const first = client.last('AuthenticationChallenge')?.serverNonce as string;
+    const { clientNonce, serverNonce: first } = await client.start(harness);
     const proof = client.proof(harness.masterPid, 'ops', 'kitesurf', clientNonce, first);
     client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: proof });
     await harness.clock.settle();
@@ -138,10 +143,7 @@ describe('actors/master: authentication (issue 9)', () => {
     const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
     const client = new RawClient('raw-client');
     harness.host.spawn(client);
-    const clientNonce = newNonce();
-    client.post(harness.masterPid, 'Authenticate', { principal: 'ops', clientNonce });
-    await harness.clock.settle();
-    const serverNonce = client.last('AuthenticationChallenge')?.serverNonce as string;
+    const { clientNonce, serverNonce } = await client.start(harness);
     const proof = authenticationProof('client', { principal: 'ops', secret: 'kitesurf', clientPid: 'someone-else@127.0.0.1:1', masterPid: harness.masterPid.toString(), clientNonce, serverNonce });
     client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: proof });
     await harness.clock.settle();
@@ -152,10 +154,7 @@ describe('actors/master: authentication (issue 9)', () => {
     const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
     const client = new RawClient('raw-client');
     harness.host.spawn(client);
-    const clientNonce = newNonce();
-    client.post(harness.masterPid, 'Authenticate', { principal: 'ops', clientNonce });
-    await harness.clock.settle();
-    const serverNonce = client.last('AuthenticationChallenge')?.serverNonce as string;
+    const { clientNonce, serverNonce } = await client.start(harness);
     await harness.clock.advance(AUTHENTICATION_TIMEOUT_MS + 1);
     client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: client.proof(harness.masterPid, 'ops', 'kitesurf', clientNonce, serverNonce) });
     await harness.clock.settle();
