@@ -9,7 +9,9 @@
  * session timeout (a real client's read timeout) and goes `disconnected`; the server expires
  * the session once the full timeout has passed without it, deleting its ephemeral nodes. After
  * `heal`, the client finds its session `connected` again or `expired`. Watches set by a session
- * are delivered in order once it is connected; a session that expires loses them.
+ * are delivered in order once it is connected and its link is up (a watch fired while the link
+ * was cut arrives on `heal`, whether or not the client had noticed); a session that expires
+ * loses them.
  */
 import type { Clock, TimerHandle } from '../process/clock';
 import {
@@ -122,7 +124,11 @@ export class MemoryZooKeeper {
     session.expiryTimer?.cancel();
     session.noticeTimer = session.expiryTimer = undefined;
     if (!session.live) return this.later(() => session.client.setState('expired'));
-    if (session.client.state === 'disconnected') this.later(() => session.client.setState('connected'));
+    if (session.client.state === 'disconnected') return this.later(() => session.client.setState('connected'));
+    // Back before the client noticed the cut: what the server sent meanwhile arrives now, as it
+    // would over a real link (chaos seed 30 --masters 3: a contender whose watch fired while it
+    // was cut off never re-read the masters, and its znode, the lowest, never led).
+    this.later(() => session.client.deliverHeldWatches());
   }
 
   /**
@@ -342,6 +348,12 @@ class MemoryZooKeeperClient implements ZooKeeperClient {
     if (state === 'expired') this.heldWatches.length = 0;
     for (const listener of [...this.listeners]) listener(state);
     if (state === 'connected') for (const watch of this.heldWatches.splice(0)) watch();
+  }
+
+  /** @internal The link is back and the client still connected: the watches held while it was cut off fire now, in order. */
+  deliverHeldWatches(): void {
+    if (this.state !== 'connected' || this.server.isPartitioned(this)) return;
+    for (const watch of this.heldWatches.splice(0)) watch();
   }
 
   /** @internal */

@@ -115,6 +115,25 @@ describe('lib/ha: ZooKeeper election and detection (simulated server)', () => {
       expect(zk.childrenOf('/mesos'), 'after it').to.deep.equal([]);
     });
 
+    it('a watch fired while a client is cut off, before it notices, is delivered once the link is back (chaos seed 30 --masters 3 --agent-recovery)', async () => {
+      const watcher = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
+      const other = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
+      await clock.advance(10);
+      await answered(other.mkdirp('/mesos'));
+      await answered(other.create('/mesos/e_', Buffer.alloc(0), 'ephemeral-sequential'));
+      const fired: number[] = [];
+      await answered(watcher.getChildren('/mesos', () => fired.push(clock.now())));
+      zk.partition(watcher);
+      await clock.advance(1_000);
+      await other.close(); // its node goes: the watch fires while the link is cut
+      await clock.advance(1_000);
+      expect(fired, 'while cut off').to.deep.equal([]);
+      zk.heal(watcher); // well before 2/3 of the timeout: the client never noticed, it stays connected
+      await clock.advance(10);
+      expect(watcher.state).to.equal('connected');
+      expect(fired, 'once the link is back').to.have.length(1);
+    });
+
     it('a link cut while an answer travels loses the answer, not the change (the ambiguous outcome)', async () => {
       const client = zk.connect(URL, { sessionTimeoutMs: SESSION_MS });
       await clock.advance(10);
@@ -179,6 +198,22 @@ describe('lib/ha: ZooKeeper election and detection (simulated server)', () => {
     expect(electedAt).to.have.length(1);
     expect(lostAt[0]! - start).to.be.at.most(SESSION_MS * 2 / 3 + 10);
     expect(electedAt[0]! - start).to.be.at.least(SESSION_MS);
+  });
+
+  it('a contender cut off briefly while the leader goes is elected once its link is back (chaos seed 30 --masters 3 --agent-recovery)', async () => {
+    const a = contend(5050);
+    await clock.advance(10);
+    const b = contend(5051);
+    await clock.advance(100);
+    // b is cut off for less than 2/3 of its timeout: it never notices, and is connected throughout.
+    zk.partition(clientOf(b.contender));
+    await clock.advance(1_000);
+    await a.contender.withdraw();
+    await clock.advance(1_000);
+    zk.heal(clientOf(b.contender));
+    await clock.advance(100);
+    expect(b.events).to.deep.equal(['elected']);
+    expect(b.contender.state).to.equal('leading');
   });
 
   it('a leader whose session is expired by the server steps down; the detector reports the next leader', async () => {
