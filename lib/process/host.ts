@@ -308,6 +308,16 @@ export class ActorHost {
     this.deliverLocal(from, to, name, body, false);
   }
 
+  /**
+   * Takes `frame` as if it had come over a link from the host at `peer` (an address the link's
+   * handshake proved): decoded, checked and delivered exactly as a socket's frames are, its
+   * senders bound to `peer`. For simulations of several hosts without sockets (the wire fuzzer
+   * joins memory hosts with it); a listening host gets its frames from its links.
+   */
+  receiveSimulatedFrame(peer: string, frame: Buffer): void {
+    this.receiveFrame(peer, frame);
+  }
+
   /** Delivers `exited(pid)` to a local actor as if a link to `pid` broke (tests, replay). */
   injectExited(to: UPID, pid: UPID): void {
     const actor = this.actors.get(to.id);
