@@ -579,6 +579,12 @@ export class Agent extends Actor {
       this.log.warn({ from: from.toString(), taskId }, 'ignoring a status update: unknown or terminating framework, or no uuid');
       return;
     }
+    // Any executor of the framework here may report on its tasks (as in Mesos), no one else: an
+    // actor of another host must not end a task that runs, nor get its executor shut down (wire fuzzer, seed 1).
+    if (this.executorAt(from)?.frameworkId !== framework.id) {
+      this.log.warn({ from: from.toString(), frameworkId: framework.id, taskId }, 'ignoring a status update not sent by an executor of its framework on this agent');
+      return;
+    }
     const executor = framework.executorForTask(taskId);
     const update = stampExecutorUpdate(message.update, this.agentId, executor?.id);
     if (executor !== undefined && !this.acceptableExecutorUpdate(framework, executor, update)) return;
