@@ -542,12 +542,25 @@ export class Master extends Actor {
 
   private reviveOffers(from: UPID, { frameworkId, roles }: BodyOf<typeof ReviveOffers>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'ReviveOffers');
-    if (framework !== undefined) this.allocatorCall('revive', this.allocator.revive(framework.id, roles));
+    if (framework !== undefined && this.subscribed(framework, roles, 'ReviveOffers')) this.allocatorCall('revive', this.allocator.revive(framework.id, roles));
   }
 
   private suppressOffers(from: UPID, { frameworkId, roles }: BodyOf<typeof SuppressOffers>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'SuppressOffers');
-    if (framework !== undefined) this.allocatorCall('suppress', this.allocator.suppress(framework.id, roles));
+    if (framework !== undefined && this.subscribed(framework, roles, 'SuppressOffers')) this.allocatorCall('suppress', this.allocator.suppress(framework.id, roles));
+  }
+
+  /**
+   * Whether every role a call names is one the framework subscribes to. A call naming another is
+   * the framework's mistake, dropped with a warning; passed on, the allocator would refuse it, as
+   * it refuses what only a disagreement of the books could cause (wire fuzzer, seed 1).
+   */
+  private subscribed(framework: FrameworkRecord, roles: readonly string[] | undefined, what: string): boolean {
+    const subscribed = frameworkRoles(framework.info);
+    const other = roles?.find((role) => !subscribed.includes(role));
+    if (other === undefined) return true;
+    this.log.warn({ frameworkId: framework.id, role: other, message: what }, 'dropping a call for a role the framework does not subscribe to');
+    return false;
   }
 
   // ---- launching tasks --------------------------------------------------------------------------
