@@ -1107,8 +1107,18 @@ export class Master extends Actor {
    */
   private adoptableReport(agentId: string, message: ReregisterAgentBody): AdoptableReport {
     const report: AdoptableReport = { tasks: [], executors: [] };
+    const reported = new Set<string>();
     for (const task of message.tasks) {
       if (this.state.isCompletedFramework(task.frameworkId) || this.alreadyCompleted(agentId, task)) continue;
+      // A task id the framework has live on another agent (or that the report names twice) is not
+      // taken: adopted, it would replace the live task in the books (wire fuzzer, seed 2).
+      const live = this.state.frameworks.get(task.frameworkId)?.tasks.get(task.taskId);
+      const key = `${task.frameworkId}/${task.taskId}`;
+      if ((live !== undefined && live.task.agentId !== agentId) || reported.has(key)) {
+        this.log.warn({ agentId, frameworkId: task.frameworkId, taskId: task.taskId, liveOn: live?.task.agentId }, 'ignoring reported task: its id is taken');
+        continue;
+      }
+      reported.add(key);
       const resources = parseResources(task.resources);
       if (typeof resources === 'string') {
         this.log.warn({ agentId, taskId: task.taskId, reason: resources }, 'ignoring reported task with invalid resources');
