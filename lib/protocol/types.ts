@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import { MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
+import { plainDataError } from './plain';
 
 /** Roles, users, principals, versions, reasons, uuids, addresses, attribute names. */
 const shortText = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
@@ -252,11 +253,14 @@ export const ExecutorStateSchema = z.object({
 export type ExecutorState = z.infer<typeof ExecutorStateSchema>;
 
 /**
- * Returns a validator for `defineMessage`: parses with `schema`, or throws an Error naming the
- * first bad field, e.g. `task.resources.0.name: expected string, received number`.
+ * Returns a validator for `defineMessage`: checks that the body is plain data (plain.ts), then
+ * parses it with `schema`; throws an Error naming the first bad field, e.g.
+ * `task.resources.0.name: expected string, received number`.
  */
 export function validator<T>(schema: z.ZodType<T>): (body: unknown) => T {
   return (body: unknown): T => {
+    const notPlain = plainDataError(body);
+    if (notPlain !== undefined) throw new Error(notPlain);
     const result = schema.safeParse(body);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
