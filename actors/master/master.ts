@@ -25,7 +25,7 @@ import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH } from './constants';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH } from './constants';
 import type { MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
@@ -38,7 +38,7 @@ import {
 } from './state';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
-  canonicalJson, frameworkRoles, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkRoles, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type TaskContext,
 } from './validation';
 
@@ -365,7 +365,7 @@ export class Master extends Actor {
     const roles = frameworkRoles(framework.info);
     const requested = frameworkRoles(info);
     if (canonicalJson([...requested].sort()) === canonicalJson([...roles].sort())) return undefined;
-    return `Framework roles cannot change on re-registration: registered with [${roles.join(', ')}], asked for [${requested.join(', ')}]`;
+    return `Framework roles cannot change on re-registration: registered with [${listedRoles(roles)}], asked for [${listedRoles(requested)}]`;
   }
 
   /**
@@ -610,7 +610,7 @@ export class Master extends Actor {
 
   /** Invalid offers (Mesos): the framework's offers among them are recovered; every task is TASK_LOST (TASK_DROPPED if partition-aware). */
   private rejectLaunch(framework: FrameworkRecord, offerIds: readonly string[], tasks: readonly TaskInfo[], reason: string): void {
-    this.log.warn({ frameworkId: framework.id, offerIds, reason }, 'launch with invalid offers');
+    this.log.warn({ frameworkId: framework.id, offerIds: offerIds.slice(0, MAX_LOGGED_IDS), offerCount: offerIds.length, reason }, 'launch with invalid offers');
     for (const offerId of offerIds) {
       if (this.state.offers.get(offerId)?.offer.frameworkId === framework.id) this.retireOffer(offerId, { rescind: false, recover: true });
     }
@@ -634,7 +634,8 @@ export class Master extends Actor {
       executor: (executorId) => agent.executors.get(framework.id)?.get(executorId)?.info,
       available,
     };
-    const invalid = validateTask(task, context);
+    const reason = validateTask(task, context);
+    const invalid = reason === undefined ? undefined : boundedText(reason, MAX_TASK_ERROR_LENGTH);
     if (invalid !== undefined) {
       this.log.info({ frameworkId: framework.id, taskId: task.taskId, reason: invalid }, 'task invalid');
       this.counters.taskReached('TASK_ERROR');
@@ -901,7 +902,7 @@ export class Master extends Actor {
     this.state.addAgent(agent);
     this.link(pid);
     this.counters.increment('slave_registrations');
-    this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: total.format() }, 'agent registered');
+    this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: boundedText(total.format(), MAX_LOGGED_RESOURCES_LENGTH) }, 'agent registered');
     this.send(pid, AgentRegistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection() });
     this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: info.attributes ?? {} }));
     this.observe(agent);
@@ -1083,7 +1084,7 @@ export class Master extends Actor {
 
   /** A re-registration whose total cannot hold what runs on the agent: bad peer input, checked before anything changes. */
   private dropReregistration(from: UPID, agentId: string, reason: string): void {
-    this.log.warn({ from: from.toString(), agentId, reason }, 'dropping ReregisterAgent: its resources cannot hold what its tasks and executors use');
+    this.log.warn({ from: from.toString(), agentId, reason: boundedText(reason, MAX_TASK_ERROR_LENGTH) }, 'dropping ReregisterAgent: its resources cannot hold what its tasks and executors use');
   }
 
   /** Counts and logs the re-registration, and answers it with the agent's live tasks for the agent to reconcile. */
@@ -1236,7 +1237,7 @@ export class Master extends Actor {
     const used = this.state.usedResources(agent);
     if (typeof total === 'string' || !total.contains(used)) {
       const reason = typeof total === 'string' ? total : `new total ${total.format()} does not contain what is used, ${used.format()}`;
-      this.log.warn({ agentId, reason }, 'dropping UpdateAgent');
+      this.log.warn({ agentId, reason: boundedText(reason, MAX_TASK_ERROR_LENGTH) }, 'dropping UpdateAgent');
       return;
     }
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
