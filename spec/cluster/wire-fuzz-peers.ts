@@ -6,10 +6,10 @@
  */
 import { Actor, type UPID } from '../../lib/actor';
 import {
-  AgentRegistered, AgentReregistered, ExecutorToFramework, ExitedExecutor, Ping, Pong, RegisterAgent, ReregisterAgent, StatusUpdateAcknowledgement,
+  AgentRegistered, AgentReregistered, ExecutorToFramework, ExitedExecutor, Ping, Pong, RegisterAgent, ReregisterAgent, RunTask, StatusUpdateAcknowledgement,
   StatusUpdateMessage, UnregisterAgent, UpdateAgent, type MasterInfo, type StatusUpdate,
 } from '../../lib/protocol';
-import type { FuzzIds } from './wire-fuzz';
+import type { FuzzIds, FuzzRun } from './wire-fuzz';
 
 /** What the master sends frameworks, agents and executors (the names a `FuzzPeer` hears). */
 export const PEER_HEARS: readonly string[] = [
@@ -32,10 +32,20 @@ export class FuzzPeer extends Actor {
     for (const name of PEER_HEARS) this.install(name, (from, body) => this.hear(from, name, body));
   }
 
+  /** The master gave this agent (one of the fuzzer's) a task: updates about it from here go deep. */
+  private ran(body: unknown): void {
+    const run = runOf(body, this.self().toString());
+    if (run !== undefined) this.ids.addRun(run);
+  }
+
   private hear(from: UPID, name: string, body: unknown): void {
     this.heard.set(name, (this.heard.get(name) ?? 0) + 1);
     this.ids.addFromMessage(name, body);
+    const registered = (body as { frameworkId?: unknown; agentId?: unknown } | null) ?? {};
+    if (name === 'FrameworkRegistered' || name === 'FrameworkReregistered') this.ids.own('framework', text(registered.frameworkId), this.self().toString());
+    if (name === AgentRegistered.name || name === AgentReregistered.name) this.ids.own('agent', text(registered.agentId), this.self().toString());
     if (name === Ping.name) this.send(from, Pong, {});
+    if (name === RunTask.name) this.ran(body);
   }
 }
 
@@ -75,4 +85,18 @@ export class FuzzMaster extends Actor {
     if (update.uuid === undefined) return;
     this.send(from, StatusUpdateAcknowledgement, { agentId: FUZZ_MASTER_AGENT_ID, frameworkId: update.frameworkId, taskId: update.status.taskId, uuid: update.uuid });
   }
+}
+
+/** What a RunTask names, if it has the fields. */
+function runOf(body: unknown, agentPid: string): FuzzRun | undefined {
+  const message = body as { frameworkId?: unknown; task?: { taskId?: unknown; agentId?: unknown; executor?: { executorId?: unknown } } } | null;
+  const frameworkId = text(message?.frameworkId);
+  const taskId = text(message?.task?.taskId);
+  const agentId = text(message?.task?.agentId);
+  if (frameworkId === undefined || taskId === undefined || agentId === undefined) return undefined;
+  return { frameworkId, taskId, agentId, executorId: text(message?.task?.executor?.executorId), agentPid };
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

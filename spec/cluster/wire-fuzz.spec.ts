@@ -52,10 +52,20 @@ const FUZZER_ADDRESS = 'fuzzer.simulation:9000';
 const CLUSTER_ADDRESS = 'cluster.simulation:5050';
 /** Actor ids the fuzzer speaks as, on its own host (each a `FuzzPeer`). */
 const FUZZER_IDS: readonly string[] = ['fuzzer', 'scheduler', 'slave(1)', 'executor', 'master'];
+/** The role of the legitimate framework that comes at the end. */
+const LEGIT_ROLE = 'legit';
 /** The master's offer timeout (Mesos `--offer_timeout`): offers to the fuzzer's frameworks come back after it. */
 const FUZZ_OFFER_TIMEOUT_MS = 10_000;
+/**
+ * Each agent's resources. The frameworks the fuzzer registers may fill the unreserved ones with
+ * tasks, as any tenant may; the legitimate framework of the last check has its own role's
+ * reservation, as an operator guarantees a tenant capacity.
+ */
+const AGENT_RESOURCES = `cpus:4;mem:4096;cpus(${LEGIT_ROLE}):1;mem(${LEGIT_ROLE}):256`;
 /** Tasks the victim framework keeps running through the fuzzing. */
 const VICTIM_TASKS = 3;
+/** Their ids start with this. */
+const VICTIM_TASK_PREFIX = 'victim-';
 
 /** `name` from the environment as a non-negative integer, or `fallback`. */
 function integerFromEnvironment(name: string, fallback: number): number {
@@ -159,7 +169,7 @@ async function startFuzzedCluster(seed: number): Promise<FuzzedCluster> {
   const meter = new LogMeter();
   let wire: SimulatedWire | undefined;
   const cluster = await startCluster({
-    agents: ['cpus:4;mem:4096', 'cpus:4;mem:4096'], seed, address: CLUSTER_ADDRESS, logger: meter.logger,
+    agents: [AGENT_RESOURCES, AGENT_RESOURCES], seed, address: CLUSTER_ADDRESS, logger: meter.logger,
     // The frameworks the fuzzer registers never answer an offer: as against any hoarder, an operator sets an offer timeout.
     masterFlags: { offerTimeoutMs: FUZZ_OFFER_TIMEOUT_MS },
     offHost: (envelope) => wire?.carrier(envelope),
@@ -176,7 +186,7 @@ async function startFuzzedCluster(seed: number): Promise<FuzzedCluster> {
   victim.agentIds = realAgentIds;
   cluster.host.spawn(victim);
   await cluster.clock.settle();
-  await dispatch(victim, (scheduler) => { for (let index = 0; index < VICTIM_TASKS; index++) scheduler.run(`victim-${index}`, 'serve'); });
+  await dispatch(victim, (scheduler) => { for (let index = 0; index < VICTIM_TASKS; index++) scheduler.run(`${VICTIM_TASK_PREFIX}${index}`, 'serve'); });
   await cluster.clock.advance(5_000);
   expect([...victim.latest().values()]).to.deep.equal(Array.from({ length: VICTIM_TASKS }, () => 'TASK_RUNNING'));
   if (victim.frameworkId !== undefined) ids.protectedFrameworks.add(victim.frameworkId);
@@ -189,9 +199,9 @@ function clusterTargets(cluster: Cluster): FuzzTarget[] {
   const masterNames = installedNames(cluster.master.master);
   const agents = cluster.agents.flatMap((slot) => (slot.agent === undefined ? [] : [slot.agent.agent]));
   return [
-    { pid: cluster.master.pid.toString(), names: masterNames },
-    ...agents.map((agent) => ({ pid: agent.self().toString(), names: installedNames(agent) })),
-    { pid: cluster.master.allocator.process.self().toString(), names: masterNames },
+    { pid: cluster.master.pid.toString(), names: masterNames, weight: 6 },
+    ...agents.map((agent) => ({ pid: agent.self().toString(), names: installedNames(agent), weight: 1.5 })),
+    { pid: cluster.master.allocator.process.self().toString(), names: masterNames, weight: 1 },
   ];
 }
 
@@ -211,6 +221,8 @@ async function brokenAfterBatch(fuzzed: FuzzedCluster, everAgentIds: Set<string>
   const broken: string[] = [];
   if (await route(cluster.master.master, '/health') !== 200) broken.push('the master does not answer /master/health');
   const state = await dispatch(cluster.master.master, (master) => master.stateJson());
+  // As /master/state writes it: whatever the books took from peers must still be JSON.
+  JSON.stringify(state);
   fuzzed.ids.addFromState(state);
   for (const agent of state.slaves as Array<{ id: string }>) everAgentIds.add(agent.id);
   broken.push(...stepInvariants(await readSnapshot(cluster, everAgentIds)));
@@ -274,10 +286,11 @@ describe('wire fuzzing (issue 9)', function () {
       const growth = heapUsed() - (heapAtStart ?? 0);
       expect(growth, `heap growth in bytes (bound ${MAX_FUZZ_HEAP_GROWTH_BYTES})`).to.be.below(MAX_FUZZ_HEAP_GROWTH_BYTES);
       // The victim's tasks were never the fuzzer's to end.
-      const ended = victim.statuses.filter((status) => status.state !== 'TASK_RUNNING' && status.state !== 'TASK_STARTING');
+      // (Only its own tasks: an agent may report tasks of any framework, which the framework then hears of.)
+      const ended = victim.statuses.filter((status) => status.taskId.startsWith(VICTIM_TASK_PREFIX) && status.state !== 'TASK_RUNNING' && status.state !== 'TASK_STARTING');
       expect(ended, 'what the victim heard of its tasks ending').to.deep.equal([]);
       // A framework that comes now launches a task and sees it finish.
-      const legit = new QueueScheduler({ master: cluster.masterAddress, id: 'legit', framework: { name: 'legit', user: 'legit' } });
+      const legit = new QueueScheduler({ master: cluster.masterAddress, id: 'legit', framework: { name: 'legit', user: 'legit', roles: [LEGIT_ROLE] } });
       legit.agentIds = fuzzed.realAgentIds;
       cluster.host.spawn(legit);
       await cluster.clock.settle();
@@ -285,8 +298,11 @@ describe('wire fuzzing (issue 9)', function () {
       await cluster.clock.advance(30_000);
       expect(legit.statuses.map((status) => status.state)).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
       expect(await brokenAfterBatch(fuzzed, everAgentIds, sent)).to.deep.equal([]);
+      const metrics = await dispatch(cluster.master.master, (master) => master.metrics());
+      const reached = ['messages_register_framework', 'messages_launch_tasks', 'messages_register_slave', 'messages_reregister_slave', 'valid_status_updates', 'tasks_error', 'tasks_lost', 'slave_removals']
+        .map((name) => `${name}=${metrics[`master/${name}`] ?? 0}`).join(' ');
       console.log(`      wire fuzz: ${sent} envelopes in ${wire.frames} frames; ${cluster.host.forgedSenderDrops} forged senders dropped; `
-        + `${meter.bytes} log bytes in ${meter.lines} lines (longest ${meter.longestLineBytes}); slowest frame ${Math.round(wire.slowestFrames()[0]?.ms ?? 0)} ms`);
+        + `${meter.bytes} log bytes in ${meter.lines} lines (longest ${meter.longestLineBytes}: '${meter.longestMessage}'); slowest frame ${Math.round(wire.slowestFrames()[0]?.ms ?? 0)} ms; master: ${reached}`);
     } catch (error) {
       if (error instanceof Error) error.message = `seed ${SEED}: ${error.message}\n${replayHint(SEED, ENVELOPES, fuzzer.stats)}`;
       throw error;

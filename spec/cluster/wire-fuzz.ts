@@ -54,6 +54,8 @@ export const LONG_ARRAY_LENGTHS: readonly number[] = [100, 1_000, 20_000];
 export const MAX_FUZZ_STRING_LENGTH = 1_000_000;
 /** A rare draw: about one in this many bodies gets the costliest variants (a megabyte string, the deepest nesting, the longest arrays). */
 export const RARE_DRAW = 50;
+/** How often a body naming one of the fuzzer's own frameworks or agents is sent by the pid it is registered at (so that it gets past the master's sender checks). */
+export const OWNER_SENDS = 0.8;
 /** Encoded bytes of one long array, at most (its length is cut to fit: a long array of big elements is a big frame, not a long array). */
 export const MAX_LONG_ARRAY_BYTES = 512 * 1024;
 
@@ -96,6 +98,15 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSiz
 
 // ---- real ids ----------------------------------------------------------------------------------
 
+/** A task the master sent one of the fuzzer's agents, and the pid of that agent. */
+export interface FuzzRun {
+  readonly frameworkId: string;
+  readonly taskId: string;
+  readonly agentId: string;
+  readonly executorId: string | undefined;
+  readonly agentPid: string;
+}
+
 /** What kinds of real ids the fuzzer remembers. */
 export type IdKind = 'framework' | 'agent' | 'task' | 'offer' | 'executor' | 'uuid' | 'role';
 
@@ -116,6 +127,36 @@ export class FuzzIds {
    */
   readonly protectedFrameworks = new Set<string>();
   readonly protectedAgents = new Set<string>();
+  /** Tasks the master sent one of the fuzzer's agents (RunTask): updates about them go deepest. */
+  private readonly runs: FuzzRun[] = [];
+
+  /** Remembers a task the master sent one of the fuzzer's agents. */
+  addRun(run: FuzzRun): void {
+    this.runs.push(run);
+    if (this.runs.length > MAX_POOLED_IDS_PER_KIND) this.runs.shift();
+  }
+
+  /** A task the master sent one of the fuzzer's agents, if any. */
+  pickRun(random: Prng): FuzzRun | undefined {
+    return this.runs.length === 0 ? undefined : this.runs[random.nextInt(this.runs.length)];
+  }
+
+  /** The fuzzer's own frameworks and agents: the pid (on its host) the master registered each at. */
+  private readonly owners = new Map<string, string>();
+
+  /** Remembers that the master registered framework or agent `id` at `pid`, one of the fuzzer's own. */
+  own(kind: 'framework' | 'agent', id: string | undefined, pid: string): void {
+    if (id === undefined) return;
+    this.add(kind, id);
+    this.owners.delete(id);
+    this.owners.set(id, pid);
+    if (this.owners.size > MAX_POOLED_IDS_PER_KIND) this.owners.delete(this.owners.keys().next().value as string);
+  }
+
+  /** The fuzzer's pid that a framework or agent of its own is registered at, if it is one. */
+  ownerOf(id: string): string | undefined {
+    return this.owners.get(id);
+  }
 
   /** Remembers `id` as a real id of `kind` (once; the oldest goes when the pool is full). */
   add(kind: IdKind, id: string | undefined): void {
@@ -204,6 +245,8 @@ export interface SampleIds {
   /** A pid of an actor on the fuzzer's own host. */
   ownPid(): string;
   masterInfo(): MasterInfo;
+  /** A task the master sent one of the fuzzer's agents, if any (its sender is then that agent). */
+  run(): FuzzRun | undefined;
   /** A float in [0, 1), for choices inside a sample. */
   chance(): number;
 }
@@ -236,9 +279,12 @@ function taskInfo(ids: SampleIds): TaskInfo {
 function statusUpdate(ids: SampleIds): StatusUpdate {
   const uuid = ids.uuid();
   const state = TASK_STATES[Math.floor(ids.chance() * TASK_STATES.length)] ?? 'TASK_RUNNING';
+  // Half the time about a task the fuzzer's agent was given: from that agent, it is one the master tracks there.
+  const run = ids.chance() < 0.5 ? ids.run() : undefined;
+  const agentId = run?.agentId ?? ids.agent();
   return {
-    frameworkId: ids.framework(), agentId: ids.agent(), executorId: ids.executor(), timestamp: 1_767_225_600, uuid,
-    status: { taskId: ids.task(), state, source: 'SOURCE_EXECUTOR', agentId: ids.agent(), uuid, message: 'fuzz', timestamp: 1_767_225_600 },
+    frameworkId: run?.frameworkId ?? ids.framework(), agentId, executorId: run?.executorId ?? ids.executor(), timestamp: 1_767_225_600, uuid,
+    status: { taskId: run?.taskId ?? ids.task(), state, source: 'SOURCE_EXECUTOR', agentId, uuid, message: 'fuzz', timestamp: 1_767_225_600 },
     ...(ids.chance() < 0.3 ? { latestState: 'TASK_FINISHED' as const } : {}),
   };
 }
@@ -313,6 +359,8 @@ export const SAMPLES: ReadonlyMap<string, (ids: SampleIds) => unknown> = new Map
 export interface FuzzTarget {
   readonly pid: string;
   readonly names: readonly string[];
+  /** How often it is written to, relative to the others (default 1). */
+  readonly weight?: number;
 }
 
 /** What a `WireFuzzer` needs. */
@@ -347,6 +395,8 @@ export class WireFuzzer {
   readonly random: Prng;
   readonly stats: FuzzStats = new Map();
   private readonly sampleIds: SampleIds;
+  /** The pid of the first of its own frameworks or agents the body being built names, if any: the sender that gets past the master's checks. */
+  private owner: string | undefined;
 
   constructor(private readonly options: WireFuzzerOptions) {
     this.random = new Prng(options.seed);
@@ -394,10 +444,11 @@ export class WireFuzzer {
   /** One envelope, encoded; deep nesting is spliced in as bytes (an encoder would recurse as deep). */
   private envelopeBytes(): { bytes: Buffer; description: string } {
     const targets = this.options.targets();
-    const target = targets[this.random.nextInt(targets.length)] as FuzzTarget;
+    const target = this.weightedTarget(targets);
     const name = this.messageName(target, targets);
+    this.owner = undefined;
     const { body, description: bodyDescription } = this.body(name);
-    const from = this.sender();
+    const from = this.owner !== undefined && this.random.next() < OWNER_SENDS ? { pid: this.owner, kind: 'owner' as const } : this.sender();
     const to = this.random.next() < 0.92 ? target.pid : this.garbagePid(target.pid);
     const description = `${name.length > 40 ? `${name.slice(0, 40)}…` : name} ${from.kind} → ${to === target.pid ? to : 'garbage to'}: ${bodyDescription}`;
     const encoded = packr.pack({ from: from.pid, to, name, body: body.value });
@@ -418,25 +469,25 @@ export class WireFuzzer {
     return this.random.next() < 0.7 ? this.pick(ODD_NAMES) : this.randomString(1 + this.random.nextInt(40));
   }
 
-  /** A body for `name`: its sample, mutated most of the time, or a random value. */
+  /**
+   * A body for `name`: a random value, its sample as is, the sample changed in meaning only
+   * (other real ids, other task states: it passes validation, and goes deep), or broken.
+   */
   private body(name: string): { body: Body; description: string } {
     const build = SAMPLES.get(name);
-    const draw = this.random.next();
-    if (build === undefined || draw < 0.12) {
-      this.count('body:random');
-      return { body: { value: this.randomValue(MAX_RANDOM_VALUE_DEPTH) }, description: 'random body' };
-    }
+    const kind = build === undefined ? 'random' : this.weighted(BODY_KINDS);
+    this.count(`body:${kind}`);
+    if (build === undefined || kind === 'random') return { body: { value: this.randomValue(MAX_RANDOM_VALUE_DEPTH) }, description: 'random body' };
     // A copy: samples share constant parts (resources), which mutations must not change for good.
     const body: Body = { value: structuredClone(build(this.sampleIds)) };
-    const description = draw < 0.3 ? 'valid body' : this.mutated(body);
-    this.count(draw < 0.3 ? 'body:valid' : 'body:mutated');
+    const description = kind === 'valid' ? 'valid body' : this.mutated(body, kind === 'semantic' ? SEMANTIC_MUTATIONS : MUTATIONS);
     this.unprotect(name, body);
     return { body, description };
   }
 
-  /** Applies one to `MAX_MUTATIONS_PER_BODY` mutations to `body`; returns what they did. */
-  private mutated(body: Body): string {
-    const mutations = Array.from({ length: 1 + this.random.nextInt(MAX_MUTATIONS_PER_BODY) }, () => this.weighted(MUTATIONS));
+  /** Applies one to `MAX_MUTATIONS_PER_BODY` mutations drawn from `mutations` to `body`; returns what they did. */
+  private mutated(body: Body, choices: ReadonlyArray<readonly [Mutation, number]>): string {
+    const mutations = Array.from({ length: 1 + this.random.nextInt(MAX_MUTATIONS_PER_BODY) }, () => this.weighted(choices));
     // A long array repeats one element: one at most, and last, so that nothing multiplies its copies.
     const longArray = mutations.includes('long-array');
     const ordered: Mutation[] = [...mutations.filter((mutation) => mutation !== 'long-array'), ...(longArray ? ['long-array' as const] : [])];
@@ -487,6 +538,9 @@ export class WireFuzzer {
         if (container !== undefined) Object.defineProperty(container, this.random.next() < 0.6 ? this.pick(EXTRA_KEYS) : this.randomString(8), { value: this.randomValue(2), enumerable: true, configurable: true, writable: true });
         break;
       }
+      case 'state':
+        body.value = replaced(body.value, path, this.pick(TASK_STATES));
+        break;
       case 'real-id':
         body.value = replaced(body.value, path, this.sampleIds[this.pick(ID_KINDS)]());
         break;
@@ -494,9 +548,9 @@ export class WireFuzzer {
         const element = Array.isArray(current) && current.length > 0 ? current[0] : current;
         const drawn = this.rare() ? this.pick(LONG_ARRAY_LENGTHS) : this.pick(LONG_ARRAY_LENGTHS.slice(0, 2));
         const length = Math.max(1, Math.min(drawn, Math.floor(MAX_LONG_ARRAY_BYTES / encodedSize(element))));
-        // Distinct elements where they are strings (ids): duplicates are a cheaper case, also drawn.
-        const distinct = typeof element === 'string' && this.random.next() < 0.5;
-        body.value = replaced(body.value, path, Array.from({ length }, (_, index) => (distinct ? `${element}-${index}` : element)));
+        // Distinct elements half the time (ids, resources of as many names): duplicates are a cheaper case, also drawn.
+        const distinct = this.random.next() < 0.5;
+        body.value = replaced(body.value, path, Array.from({ length }, (_, index) => (distinct ? distinctCopy(element, index) : element)));
         return `long-array (${length}${distinct ? ', distinct' : ''}) at ${where}`;
       }
       case 'empty':
@@ -597,9 +651,14 @@ export class WireFuzzer {
   private makeSampleIds(): SampleIds {
     const ids = this.options.ids;
     const real = (kind: IdKind, made: () => string) => (): string => (this.random.next() < 0.85 ? ids.pick(kind, this.random) : undefined) ?? made();
+    const owned = (pick: () => string) => (): string => {
+      const id = pick();
+      this.owner ??= ids.ownerOf(id);
+      return id;
+    };
     return {
-      framework: real('framework', () => `fuzz-framework-${this.random.nextInt(8)}`),
-      agent: real('agent', () => `fuzz-agent-${this.random.nextInt(8)}`),
+      framework: owned(real('framework', () => `fuzz-framework-${this.random.nextInt(8)}`)),
+      agent: owned(real('agent', () => `fuzz-agent-${this.random.nextInt(8)}`)),
       task: real('task', () => `fuzz-task-${this.random.nextInt(64)}`),
       offer: real('offer', () => `fuzz-offer-${this.random.nextInt(64)}`),
       executor: real('executor', () => `fuzz-executor-${this.random.nextInt(8)}`),
@@ -607,8 +666,23 @@ export class WireFuzzer {
       role: real('role', () => this.pick(['*', 'fuzz', 'a/b', 'web'])),
       ownPid: () => this.ownPid(),
       masterInfo: () => ids.masterInfo ?? { id: 'fuzz-master', ip: '10.0.0.1', port: 5050, pid: 'master@10.0.0.1:5050', hostname: 'fuzz.master', version: '0.1.0' },
+      run: () => {
+        const run = ids.pickRun(this.random);
+        if (run !== undefined) this.owner ??= run.agentPid;
+        return run;
+      },
       chance: () => this.random.next(),
     };
+  }
+
+  private weightedTarget(targets: readonly FuzzTarget[]): FuzzTarget {
+    const total = targets.reduce((sum, target) => sum + (target.weight ?? 1), 0);
+    let draw = this.random.next() * total;
+    for (const target of targets) {
+      draw -= target.weight ?? 1;
+      if (draw < 0) return target;
+    }
+    return targets[targets.length - 1] as FuzzTarget;
   }
 
   private rare(): boolean {
@@ -634,11 +708,15 @@ export class WireFuzzer {
   }
 }
 
-/** Mutations and their weights: the costly ones (big frames) are drawn less often. */
-const MUTATIONS = [
+type Mutation = 'drop' | 'retype' | 'huge-string' | 'deep' | 'number' | 'enum' | 'extra' | 'real-id' | 'long-array' | 'empty' | 'state';
+/** Mutations that break a body, and their weights: the costly ones (big frames) are drawn less often. */
+const MUTATIONS: ReadonlyArray<readonly [Mutation, number]> = [
   ['drop', 3], ['retype', 3], ['huge-string', 1], ['deep', 1], ['number', 3], ['enum', 3], ['extra', 3], ['real-id', 3], ['long-array', 1], ['empty', 2],
-] as const;
-type Mutation = (typeof MUTATIONS)[number][0];
+];
+/** Mutations that mostly keep a body valid and change what it means. */
+const SEMANTIC_MUTATIONS: ReadonlyArray<readonly [Mutation, number]> = [['real-id', 4], ['state', 2], ['drop', 1], ['number', 1]];
+/** Kinds of bodies, and their weights (see `WireFuzzer.body`). */
+const BODY_KINDS = [['random', 10], ['valid', 25], ['semantic', 30], ['broken', 35]] as const;
 const ID_KINDS = ['framework', 'agent', 'task', 'offer', 'executor', 'uuid', 'role'] as const;
 
 // ---- bodies as trees ---------------------------------------------------------------------------
@@ -681,6 +759,14 @@ function remove(root: unknown, path: Path): void {
   const key = path[path.length - 1] as string | number;
   if (Array.isArray(parent)) parent.splice(key as number, 1);
   else delete (parent as Record<string | number, unknown>)[key];
+}
+
+/** `element` made the `index`th of distinct copies: a string suffixed, an object with its first string field suffixed. */
+function distinctCopy(element: unknown, index: number): unknown {
+  if (typeof element === 'string') return `${element}-${index}`;
+  const object = record(element);
+  const key = object === undefined ? undefined : Object.keys(object).find((candidate) => typeof object[candidate] === 'string');
+  return object === undefined || key === undefined ? element : { ...object, [key]: `${String(object[key])}-${index}` };
 }
 
 /** Bytes `value` takes encoded (1 for what cannot be encoded alone). */
