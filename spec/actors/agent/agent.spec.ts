@@ -216,6 +216,19 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(frameworks[0]?.executors[0]?.directory).to.equal(launch.directory);
     });
 
+    it('fails a task whose resources cannot be counted, and launches nothing for it: its /state still renders (found by the wire fuzzer, seed 3)', async () => {
+      const bad = { ...AgentHarness.commandTask('T1'), resources: [{ name: 'mem', type: 'SCALAR' as const }] };
+      const executorInfo = { executorId: 'E1', command: { value: './executor' }, resources: [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1 } }] };
+      const conflicting = { ...AgentHarness.commandTask('T2'), command: undefined, executor: executorInfo, resources: [{ name: 'cpus', type: 'SET' as const, set: { item: ['a'] } }] };
+      harness.runTask(bad);
+      harness.runTask(conflicting);
+      await harness.clock.settle();
+      expect(harness.launcher.runs).to.have.length(0);
+      expect(harness.forwarded().map((update) => [update.status.taskId, update.status.state])).to.deep.equal([['T1', 'TASK_FAILED'], ['T2', 'TASK_FAILED']]);
+      expect(harness.forwarded().every((update) => update.status.message?.startsWith('Task uses invalid resources: '))).to.equal(true);
+      expect((await harness.state()).id).to.equal(AGENT_ID);
+    });
+
     it('starts a custom executor once per executor id; later tasks go to the running executor', async () => {
       const executorInfo = { executorId: 'E1', command: { value: 'node my-executor.js' } };
       harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
