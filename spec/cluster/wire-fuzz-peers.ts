@@ -4,7 +4,7 @@
  * fuzzer's bodies. `FuzzPeer` is any of those identities (a framework, an agent, an executor,
  * as the master takes it); `FuzzMaster` is the master of an agent the fuzzer runs against.
  */
-import { Actor, type UPID } from '../../lib/actor';
+import { Actor, type BodyOf, type UPID } from '../../lib/actor';
 import {
   AgentRegistered, AgentReregistered, ExecutorToFramework, ExitedExecutor, Ping, Pong, RegisterAgent, ReregisterAgent, RunTask, StatusUpdateAcknowledgement,
   StatusUpdateMessage, UnregisterAgent, UpdateAgent, type MasterInfo, type StatusUpdate,
@@ -69,6 +69,11 @@ export class FuzzMaster extends Actor {
     this.install(ReregisterAgent, (from) => this.admit(from, true));
     this.install(StatusUpdateMessage, (from, { update }) => this.statusUpdate(from, update));
     for (const type of [Pong, ExitedExecutor, ExecutorToFramework, UnregisterAgent, UpdateAgent]) this.install(type.name, () => undefined);
+  }
+
+  /** Sends the agent a task, as its master (the last check's legitimate work). */
+  runTask(agent: UPID, body: BodyOf<typeof RunTask>): void {
+    this.send(agent, RunTask, body);
   }
 
   private admit(from: UPID, again: boolean): void {

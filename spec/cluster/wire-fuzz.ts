@@ -375,6 +375,12 @@ export interface WireFuzzerOptions {
   /** Pids of actors on other hosts than its own, whose names it forges. */
   readonly forgeable: () => readonly string[];
   readonly ids: FuzzIds;
+  /**
+   * The subject's last say over a sample-based body, changed in place: it keeps out what would
+   * only end the run's own setting (the lone agent's master never contradicts itself about the
+   * agent's id, which would shut the agent down).
+   */
+  readonly amend?: (name: string, body: Record<string, unknown>) => void;
 }
 
 /** One frame to write, with how many envelopes it holds and what it is (for a failure's report). */
@@ -403,16 +409,16 @@ export class WireFuzzer {
     this.sampleIds = this.makeSampleIds();
   }
 
-  /** The next frame. */
+  /** The next frame (random bytes while there is no target). */
   next(): FuzzFrame {
-    const kind = this.weighted(FRAME_KINDS);
+    const kind = this.options.targets().length === 0 ? 'garbage' : this.weighted(FRAME_KINDS);
     this.count(`frame:${kind}`);
     return this.frameOf(kind);
   }
 
-  /** A valid envelope of `name` to `to`, in the fuzzer's own name (the spec's legit traffic, e.g. a marker). */
-  envelope(to: string, name: string, body: unknown): Buffer {
-    return packr.pack({ from: this.ownPid(), to, name, body });
+  /** An envelope of `name` to `to`, from `from` (default: one of the fuzzer's own pids), as the spec's own traffic (a marker). */
+  envelope(to: string, name: string, body: unknown, from?: string): Buffer {
+    return packr.pack({ from: from ?? this.ownPid(), to, name, body });
   }
 
   private frameOf(kind: FrameKind): FuzzFrame {
@@ -482,6 +488,8 @@ export class WireFuzzer {
     const body: Body = { value: structuredClone(build(this.sampleIds)) };
     const description = kind === 'valid' ? 'valid body' : this.mutated(body, kind === 'semantic' ? SEMANTIC_MUTATIONS : MUTATIONS);
     this.unprotect(name, body);
+    const amended = record(body.value);
+    if (amended !== undefined) this.options.amend?.(name, amended);
     return { body, description };
   }
 

@@ -32,6 +32,8 @@ export class LogMeter {
   errorCount = 0;
   /** The first `ERROR_RECORDS_KEPT` of them. */
   readonly errors: Array<Record<string, unknown>> = [];
+  /** Records at error level or above by message (`msg`), counted. */
+  readonly errorMessages = new Map<string, number>();
   /** Lines by message (`msg`), for a report of what was logged most. */
   private readonly byMessage = new Map<string, { lines: number; bytes: number }>();
 
@@ -69,6 +71,7 @@ export class LogMeter {
       this.byMessage.set(record.msg ?? '', totals);
       if (record.level < ERROR_LEVEL) continue;
       this.errorCount++;
+      this.errorMessages.set(record.msg ?? '', (this.errorMessages.get(record.msg ?? '') ?? 0) + 1);
       if (this.errors.length < ERROR_RECORDS_KEPT) this.errors.push(record);
     }
   }
