@@ -532,7 +532,7 @@ export class ActorHost {
           return this.finishTerminate(actor);
       }
     } catch (error) {
-      this.logger.error({ actor: actor.id, event: event.name, from: event.from?.toString(), error: describe(error) }, 'handler threw; actor continues');
+      this.logger.error({ actor: actor.id, event: truncated(event.name), from: event.from?.toString(), error: truncated(describe(error)) }, 'handler threw; actor continues');
     } finally {
       this.current = previous;
     }
@@ -557,7 +557,7 @@ export class ActorHost {
     if (this.observing) this.trace('deliver', event.from as UPID, actor.self(), event.name, body);
     const result: unknown = handler.run.call(actor, event.from as UPID, body);
     if (result instanceof Promise) {
-      result.catch((error: unknown) => this.logger.error({ actor: actor.id, name: event.name, error: describe(error) }, 'async handler failed'));
+      result.catch((error: unknown) => this.logger.error({ actor: actor.id, name: truncated(event.name), error: truncated(describe(error)) }, 'async handler failed'));
     }
   }
 
@@ -745,7 +745,7 @@ export class ActorHost {
     socket.on('error', (error) => this.logger.debug({ error: error.message }, 'upgrade socket error'));
     const path = (request.url ?? '').split('?')[0];
     if (path === LINK_PATH && this.links) return this.links.accept(request, socket, head);
-    this.logger.warn({ url: request.url }, 'refusing WebSocket upgrade on an unknown path');
+    this.logger.warn({ url: truncated(request.url ?? '') }, 'refusing WebSocket upgrade on an unknown path');
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
 
@@ -753,7 +753,7 @@ export class ActorHost {
     try {
       writeResponse(response, await this.routeHttp(request));
     } catch (error) {
-      this.logger.error({ url: request.url, error: describe(error) }, 'HTTP handler failed');
+      this.logger.error({ url: truncated(request.url ?? ''), error: truncated(describe(error)) }, 'HTTP handler failed');
       if (!response.headersSent) writeResponse(response, httpError(500, describe(error)));
     }
   }
@@ -769,7 +769,7 @@ export class ActorHost {
     const actor = target ? this.actors.get(target.actorId) : undefined;
     const handler = target && actor ? actor.runtime.routes.get(target.path) : undefined;
     if (!target || !actor || !handler) {
-      this.logger.debug({ url }, 'HTTP 404');
+      this.logger.debug({ url: truncated(url) }, 'HTTP 404');
       request.resume();
       return httpError(404, `no route '${url.split('?')[0]}' on ${this.address}`);
     }
