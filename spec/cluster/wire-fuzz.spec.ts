@@ -26,6 +26,8 @@ const DEFAULT_WIRE_FUZZ_ENVELOPES = 20_000;
 const WEBSOCKET_SHARE = 0.1;
 /** Envelopes between two checks. */
 const FUZZ_BATCH_ENVELOPES = 1_000;
+/** Envelopes of each run of the replay test. */
+const REPLAY_ENVELOPES = 2_000;
 /** How much the heap may grow from the first batch to the last (after a full collection). */
 const MAX_FUZZ_HEAP_GROWTH_BYTES = 64 * 1024 * 1024;
 
@@ -63,9 +65,10 @@ function replayHint(seed: number, envelopes: number, stats: FuzzStats): string {
 
 /**
  * Sends `envelopes` fuzzed envelopes to `subject` in batches, checking it after each, then runs
- * its last check; prints a summary. A failure names the seed, and what was sent so far.
+ * its last check; prints a summary (unless `quiet`) and returns the subject's fingerprint, if it
+ * has one. A failure names the seed, and what was sent so far.
  */
-async function fuzz(subject: FuzzSubject, seed: number, envelopes: number): Promise<void> {
+async function fuzz(subject: FuzzSubject, seed: number, envelopes: number, quiet = false): Promise<string | undefined> {
   let sent = 0;
   let heapAtFirstBatch: number | undefined;
   try {
@@ -84,7 +87,8 @@ async function fuzz(subject: FuzzSubject, seed: number, envelopes: number): Prom
     expect(growth, `heap growth in bytes (bound ${MAX_FUZZ_HEAP_GROWTH_BYTES})`).to.be.below(MAX_FUZZ_HEAP_GROWTH_BYTES);
     await subject.finish();
     expect(await subject.broken(sent), 'after the last check').to.deep.equal([]);
-    console.log(`      ${sent} envelopes; ${await subject.summary()}`);
+    if (!quiet) console.log(`      ${sent} envelopes; ${await subject.summary()}`);
+    return await subject.fingerprint?.();
   } catch (error) {
     if (error instanceof Error) error.message = `seed ${seed}, after ${sent} envelopes: ${error.message}\n${replayHint(seed, envelopes, subject.fuzzer.stats)}`;
     throw error;
@@ -121,6 +125,15 @@ describe('wire fuzzing (issue 9)', function () {
 
   it(`an agent takes ${ENVELOPES} fuzzed envelopes from a fuzzer that is its master, over a simulated wire (seed ${SEED})`, async () => {
     await fuzz(await fuzzedAgent(SEED), SEED, ENVELOPES);
+  });
+
+  it(`replays a seed exactly: two runs of ${REPLAY_ENVELOPES} envelopes end with the same books and the same log, for the cluster and the lone agent (seed ${SEED})`, async () => {
+    for (const subject of [fuzzedCluster, fuzzedAgent]) {
+      const first = await fuzz(await subject(SEED), SEED, REPLAY_ENVELOPES, true);
+      const second = await fuzz(await subject(SEED), SEED, REPLAY_ENVELOPES, true);
+      expect(first).to.be.a('string');
+      expect(second === first, `${subject.name}: the replay ended elsewhere`).to.equal(true);
+    }
   });
 
   it(`a real master host takes ${WEBSOCKET_ENVELOPES} fuzzed envelopes and raw frames over a real WebSocket link (seed ${SEED})`, async () => {
