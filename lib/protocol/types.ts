@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
-import { MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
+import { MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import { plainDataError } from './plain';
 
 /** Roles, users, principals, versions, reasons, uuids, addresses, attribute names. */
@@ -25,7 +25,7 @@ const hostname = z.string().max(MAX_HOSTNAME_LENGTH, `must be at most ${MAX_HOST
 /** Mesos JSON resources; checked structurally here, semantically by `Resources.fromJSON`. */
 export const ResourceListSchema: z.ZodType<ResourceJSON[]> = z.array(
   z.object({ name: shortText, type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough(),
-) as unknown as z.ZodType<ResourceJSON[]>;
+).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`) as unknown as z.ZodType<ResourceJSON[]>;
 export type ResourceList = ResourceJSON[];
 
 /** Agent attributes, e.g. `{rack: 'r1', zone: 'z2', level: 3}` (from `--attributes "rack:r1;zone:z2;level:3"`). */
