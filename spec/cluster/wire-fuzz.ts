@@ -29,7 +29,7 @@ import {
   type FrameworkInfo, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
 import { MAX_ID_LENGTH } from '../../lib/protocol/ids';
-import { MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from '../../lib/protocol/limits';
+import { MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from '../../lib/protocol/limits';
 import { Resources, type ResourceJSON } from '../../lib/resources';
 
 // ---- limits of the fuzzer itself ----------------------------------------------------------------
@@ -48,8 +48,11 @@ export const MAX_RANDOM_VALUE_DEPTH = 4;
 export const MAX_RANDOM_VALUE_WIDTH = 6;
 /** Nesting depths the deep-nesting mutation uses: beyond any schema, and beyond a recursive decoder's stack at the end. */
 export const DEEP_NESTING_DEPTHS: readonly number[] = [64, 1_000, 10_000, 100_000];
-/** Lengths of the long-array mutation (`offerIds`, `tasks`, `resources`... have no count limit, only the frame's size). */
-export const LONG_ARRAY_LENGTHS: readonly number[] = [100, 1_000, 20_000];
+/**
+ * Lengths of the long-array mutation: `offerIds`, `tasks`, `roles`... have no count limit but the
+ * frame's size; resource lists have one (`MAX_RESOURCE_ENTRIES`), pushed just past. The first two are common, the others rare.
+ */
+export const LONG_ARRAY_LENGTHS: readonly number[] = [100, 1_000, MAX_RESOURCE_ENTRIES + 1, 20_000];
 /** The longest string the fuzzer sends (a megabyte: beyond every limit, well within a frame). */
 export const MAX_FUZZ_STRING_LENGTH = 1_000_000;
 /** A rare draw: about one in this many bodies gets the costliest variants (a megabyte string, the deepest nesting, the longest arrays). */
@@ -115,7 +118,6 @@ export type IdKind = 'framework' | 'agent' | 'task' | 'offer' | 'executor' | 'uu
  * pool per kind, and the master's MasterInfo: bodies built from them reach past the lookups.
  */
 export class FuzzIds {
-  private readonly pools = new Map<IdKind, string[]>();
   /** The real master's MasterInfo, once seen (a master's replies carry it). */
   masterInfo: MasterInfo | undefined;
   /**
@@ -126,9 +128,14 @@ export class FuzzIds {
    * keep its tasks is kept out of that.
    */
   readonly protectedFrameworks = new Set<string>();
+  /** Agents the fuzzer does not take over (see `protectedFrameworks`). */
   readonly protectedAgents = new Set<string>();
+  /** Ids by kind, each pool bounded. */
+  private readonly pools = new Map<IdKind, string[]>();
   /** Tasks the master sent one of the fuzzer's agents (RunTask): updates about them go deepest. */
   private readonly runs: FuzzRun[] = [];
+  /** The fuzzer's own frameworks and agents: the pid (on its host) the master registered each at. */
+  private readonly owners = new Map<string, string>();
 
   /** Remembers a task the master sent one of the fuzzer's agents. */
   addRun(run: FuzzRun): void {
@@ -140,9 +147,6 @@ export class FuzzIds {
   pickRun(random: Prng): FuzzRun | undefined {
     return this.runs.length === 0 ? undefined : this.runs[random.nextInt(this.runs.length)];
   }
-
-  /** The fuzzer's own frameworks and agents: the pid (on its host) the master registered each at. */
-  private readonly owners = new Map<string, string>();
 
   /** Remembers that the master registered framework or agent `id` at `pid`, one of the fuzzer's own. */
   own(kind: 'framework' | 'agent', id: string | undefined, pid: string): void {
