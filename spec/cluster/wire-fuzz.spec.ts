@@ -87,7 +87,7 @@ async function fuzz(subject: FuzzSubject, seed: number, envelopes: number, quiet
     expect(growth, `heap growth in bytes (bound ${MAX_FUZZ_HEAP_GROWTH_BYTES})`).to.be.below(MAX_FUZZ_HEAP_GROWTH_BYTES);
     await subject.finish();
     expect(await subject.broken(sent), 'after the last check').to.deep.equal([]);
-    if (!quiet) console.log(`      ${sent} envelopes; ${await subject.summary()}`);
+    if (!quiet) console.log(`      ${sent} envelopes; heap +${(growth / 2 ** 20).toFixed(1)} MiB; ${await subject.summary()}`);
     return await subject.fingerprint?.();
   } catch (error) {
     if (error instanceof Error) error.message = `seed ${seed}, after ${sent} envelopes: ${error.message}\n${replayHint(seed, envelopes, subject.fuzzer.stats)}`;
