@@ -54,11 +54,15 @@ export function renderTask(task: Task): StateJson {
   };
 }
 
-/** A task status in a task's `statuses`. */
+/**
+ * A task status in a task's `statuses`. Its timestamp is always there: a status a peer sent
+ * without one shows 0, as Mesos writes an unset protobuf field (wire fuzzer: the key was left
+ * out of /master/state).
+ */
 export function renderStatus(status: TaskStatus): StateJson {
   return {
     state: status.state,
-    timestamp: status.timestamp,
+    timestamp: status.timestamp ?? 0,
     ...(status.message !== undefined ? { message: status.message } : {}),
     ...(status.reason !== undefined ? { reason: status.reason } : {}),
     ...(status.source !== undefined ? { source: status.source } : {}),

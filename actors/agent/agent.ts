@@ -21,7 +21,7 @@ import {
 } from '../../lib/protocol';
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
-import type { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
 import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
 import { masterPid, type AgentFlags } from './flags';
@@ -86,6 +86,20 @@ function goneState(framework: FrameworkInfo): 'TASK_GONE' | 'TASK_LOST' {
  */
 function launchedDuringRestart(framework: FrameworkInfo): AgentVerdict {
   return { state: droppedTaskState(framework), reason: 'REASON_AGENT_RESTARTED', message: 'Task launched during agent restart' };
+}
+
+/**
+ * Why a task's resources cannot be counted with its executor's (and those of the executor's other
+ * tasks), or undefined. The master checks them; an agent that took bad ones anyway could not
+ * render its /state again (wire fuzzer, seed 3, with the fuzzer as the agent's master).
+ */
+function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined): string | undefined {
+  try {
+    (existing?.usedResources() ?? Resources.fromJSON(executorInfo.resources ?? [])).add(Resources.fromJSON(task.resources));
+    return undefined;
+  } catch (error) {
+    return `Task uses invalid resources: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 /** How the books end a task still live when its framework is shut down (the master kills it with the same reason). */
@@ -488,7 +502,8 @@ export class Agent extends Actor {
     // A checkpointing framework's command task gets the executor that can wait for a restarted agent.
     const commandExecutor = message.framework.checkpoint === true ? this.options.recoverableCommandExecutor ?? this.options.commandExecutor : this.options.commandExecutor;
     const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, commandExecutor);
-    const invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('task', task.taskId) ?? pathComponentError('executor', executorInfo.executorId);
+    const invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('task', task.taskId) ?? pathComponentError('executor', executorInfo.executorId)
+      ?? resourcesError(task, executorInfo, this.frameworks.get(frameworkId)?.executors.get(executorInfo.executorId));
     if (invalid !== undefined) return this.failTask(frameworkId, undefined, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
     const framework = this.frameworkFor(frameworkId, message);
     if (framework.phase === 'TERMINATING') {
@@ -648,6 +663,8 @@ export class Agent extends Actor {
       this.log.warn({ from: from.toString(), taskId }, 'ignoring a status update: unknown or terminating framework, or no uuid');
       return;
     }
+    // Only the task's executor may report on it: an actor of another host must not end a task
+    // that runs, nor get its executor shut down (issue 9; also found by the wire fuzzer, seed 1).
     const executor = framework.executorForTask(taskId);
     if (!this.fromExecutorOf(framework, executor, from)) {
       this.log.warn({ from: from.toString(), frameworkId: framework.id, taskId }, 'ignoring a status update that did not come from the task\'s executor');

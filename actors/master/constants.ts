@@ -70,6 +70,15 @@ export const REGISTRY_FORMAT_VERSION = 1;
 /** Longest detail (e.g. a validation error naming a peer's field) the master puts in a FrameworkError. */
 export const MAX_ERROR_DETAIL_LENGTH = 512;
 
+/** Longest reason the master gives for a task it refuses (TASK_ERROR), and logs: one naming a peer's resources is as long as they are. */
+export const MAX_TASK_ERROR_LENGTH = 1_024;
+
+/** Longest rendering of a peer's resources in a log line (a resource list, a set's items, ranges are as long as a message). */
+export const MAX_LOGGED_RESOURCES_LENGTH = 512;
+
+/** Ids of one list a log line names, at most (a peer's list is as long as its message); the rest are counted. */
+export const MAX_LOGGED_IDS = 10;
+
 /** Framework ids are `<masterId>-<NNNN>`: the counter is zero-padded to this many digits, as in Mesos. */
 export const FRAMEWORK_ID_DIGITS = 4;
 

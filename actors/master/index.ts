@@ -22,7 +22,7 @@ export { MASTER_COUNTERS, MasterCounters, MetricsProcess, type MasterCounter } f
 export { Registry, RegistryFencedError, parseRegistry, registryLogPathOf, writeFileAtomically, type RegistryAgent, type RegistryData, type RegistryOperation, type RegistryOptions, type RegistryStore, type StoredRegistry, type UnreachableAgent } from './registry';
 export { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 export {
-  canonicalJson, frameworkRoles, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkRoles, launchResources, listedRoles, MAX_ROLES_IN_REASON, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type OfferFacts, type TaskContext,
 } from './validation';
 export { DEFAULT_TASKS_LIMIT, renderState, type StateContext, type StateViewer } from './http';

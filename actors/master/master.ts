@@ -30,7 +30,7 @@ import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
@@ -45,7 +45,7 @@ import {
 import { MessageThrottle } from './throttle';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
-  canonicalJson, frameworkRoles, frameworkUpdateError, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkRoles, frameworkUpdateError, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type TaskContext,
 } from './validation';
 
@@ -512,7 +512,7 @@ export class Master extends Actor {
     const roles = frameworkRoles(framework.info);
     const requested = frameworkRoles(info);
     if (canonicalJson([...requested].sort()) === canonicalJson([...roles].sort())) return undefined;
-    return `Framework roles cannot change on re-registration: registered with [${roles.join(', ')}], asked for [${requested.join(', ')}]`;
+    return `Framework roles cannot change on re-registration: registered with [${listedRoles(roles)}], asked for [${listedRoles(requested)}]`;
   }
 
 
@@ -692,12 +692,25 @@ export class Master extends Actor {
 
   private reviveOffers(from: UPID, { frameworkId, roles }: BodyOf<typeof ReviveOffers>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'ReviveOffers');
-    if (framework !== undefined) this.allocatorCall('revive', this.allocator.revive(framework.id, roles));
+    if (framework !== undefined && this.subscribed(framework, roles, 'ReviveOffers')) this.allocatorCall('revive', this.allocator.revive(framework.id, roles));
   }
 
   private suppressOffers(from: UPID, { frameworkId, roles }: BodyOf<typeof SuppressOffers>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'SuppressOffers');
-    if (framework !== undefined) this.allocatorCall('suppress', this.allocator.suppress(framework.id, roles));
+    if (framework !== undefined && this.subscribed(framework, roles, 'SuppressOffers')) this.allocatorCall('suppress', this.allocator.suppress(framework.id, roles));
+  }
+
+  /**
+   * Whether every role a call names is one the framework subscribes to. A call naming another is
+   * the framework's mistake, dropped with a warning; passed on, the allocator would refuse it, as
+   * it refuses what only a disagreement of the books could cause (wire fuzzer, seed 1).
+   */
+  private subscribed(framework: FrameworkRecord, roles: readonly string[] | undefined, what: string): boolean {
+    const subscribed = frameworkRoles(framework.info);
+    const other = roles?.find((role) => !subscribed.includes(role));
+    if (other === undefined) return true;
+    this.log.warn({ frameworkId: framework.id, role: other, message: what }, 'dropping a call for a role the framework does not subscribe to');
+    return false;
   }
 
   // ---- launching tasks --------------------------------------------------------------------------
@@ -747,7 +760,7 @@ export class Master extends Actor {
 
   /** Invalid offers (Mesos): the framework's offers among them are recovered; every task is TASK_LOST (TASK_DROPPED if partition-aware). */
   private rejectLaunch(framework: FrameworkRecord, offerIds: readonly string[], tasks: readonly TaskInfo[], reason: string): void {
-    this.log.warn({ frameworkId: framework.id, offerIds, reason }, 'launch with invalid offers');
+    this.log.warn({ frameworkId: framework.id, offerIds: offerIds.slice(0, MAX_LOGGED_IDS), offerCount: offerIds.length, reason }, 'launch with invalid offers');
     for (const offerId of offerIds) {
       if (this.state.offers.get(offerId)?.offer.frameworkId === framework.id) this.retireOffer(offerId, { rescind: false, recover: true });
     }
@@ -782,7 +795,8 @@ export class Master extends Actor {
       executor: (executorId) => agent.executors.get(framework.id)?.get(executorId)?.info,
       available,
     };
-    const invalid = validateTask(task, context);
+    const reason = validateTask(task, context);
+    const invalid = reason === undefined ? undefined : boundedText(reason, MAX_TASK_ERROR_LENGTH);
     const unauthorized = invalid === undefined ? this.runTaskDenial(framework, task) : undefined;
     if (invalid !== undefined || unauthorized !== undefined) {
       this.log.info({ frameworkId: framework.id, taskId: task.taskId, reason: invalid ?? unauthorized }, invalid !== undefined ? 'task invalid' : 'task not authorized');
@@ -1051,7 +1065,7 @@ export class Master extends Actor {
     this.state.addAgent(agent);
     this.link(pid);
     this.counters.increment('slave_registrations');
-    this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: total.format() }, 'agent registered');
+    this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: boundedText(total.format(), MAX_LOGGED_RESOURCES_LENGTH) }, 'agent registered');
     this.send(pid, AgentRegistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection() });
     this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: info.attributes ?? {} }));
     this.observe(agent);
@@ -1234,7 +1248,7 @@ export class Master extends Actor {
 
   /** A re-registration whose total cannot hold what runs on the agent: bad peer input, checked before anything changes. */
   private dropReregistration(from: UPID, agentId: string, reason: string): void {
-    this.log.warn({ from: from.toString(), agentId, reason }, 'dropping ReregisterAgent: its resources cannot hold what its tasks and executors use');
+    this.log.warn({ from: from.toString(), agentId, reason: boundedText(reason, MAX_TASK_ERROR_LENGTH) }, 'dropping ReregisterAgent: its resources cannot hold what its tasks and executors use');
   }
 
   /** Counts and logs the re-registration, and answers it with the agent's live tasks for the agent to reconcile. */
@@ -1258,8 +1272,18 @@ export class Master extends Actor {
    */
   private adoptableReport(agentId: string, message: ReregisterAgentBody): AdoptableReport {
     const report: AdoptableReport = { tasks: [], executors: [] };
+    const reported = new Set<string>();
     for (const task of message.tasks) {
       if (this.state.isCompletedFramework(task.frameworkId) || this.alreadyCompleted(agentId, task)) continue;
+      // A task id the framework has live on another agent (or that the report names twice) is not
+      // taken: adopted, it would replace the live task in the books (wire fuzzer, seed 2).
+      const live = this.state.frameworks.get(task.frameworkId)?.tasks.get(task.taskId);
+      const key = `${task.frameworkId}/${task.taskId}`;
+      if ((live !== undefined && live.task.agentId !== agentId) || reported.has(key)) {
+        this.log.warn({ agentId, frameworkId: task.frameworkId, taskId: task.taskId, liveOn: live?.task.agentId }, 'ignoring reported task: its id is taken');
+        continue;
+      }
+      reported.add(key);
       const resources = parseResources(task.resources);
       if (typeof resources === 'string') {
         this.log.warn({ agentId, taskId: task.taskId, reason: resources }, 'ignoring reported task with invalid resources');
@@ -1377,7 +1401,7 @@ export class Master extends Actor {
     const used = this.state.usedResources(agent);
     if (typeof total === 'string' || !total.contains(used)) {
       const reason = typeof total === 'string' ? total : `new total ${total.format()} does not contain what is used, ${used.format()}`;
-      this.log.warn({ agentId, reason }, 'dropping UpdateAgent');
+      this.log.warn({ agentId, reason: boundedText(reason, MAX_TASK_ERROR_LENGTH) }, 'dropping UpdateAgent');
       return;
     }
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });

@@ -27,7 +27,9 @@ export function validateOffers(
   lookup: (offerId: string) => OfferFacts | undefined,
 ): string | undefined {
   if (offerIds.length === 0) return 'No offers specified';
-  const duplicate = offerIds.find((offerId, index) => offerIds.indexOf(offerId) !== index);
+  // With a set: a peer's list is as long as its message (quadratic, 20,000 ids took a second).
+  const seen = new Set<string>();
+  const duplicate = offerIds.find((offerId) => seen.has(offerId) || (seen.add(offerId), false));
   if (duplicate !== undefined) return `Duplicate offer ${duplicate} in offer list`;
   const offers: Array<[string, OfferFacts]> = [];
   for (const offerId of offerIds) {
@@ -129,7 +131,7 @@ export function frameworkUpdateError(current: FrameworkInfo, next: FrameworkInfo
 export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
   const roles = frameworkRoles(info);
   if (roles.length === 0) return 'Framework must subscribe to at least one role';
-  if (new Set(roles).size !== roles.length) return `Framework roles must be unique: ${roles.join(', ')}`;
+  if (new Set(roles).size !== roles.length) return `Framework roles must be unique: ${listedRoles(roles)}`;
   for (const role of roles) {
     const invalid = roleError(role);
     if (invalid !== undefined) return `Framework role '${role}' is invalid: ${invalid}`;
@@ -140,6 +142,20 @@ export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
     if (invalid !== undefined) return `Framework ID is invalid: ${invalid}`;
   }
   return undefined;
+}
+
+/** Roles a reason names, at most (the rest are counted): a framework's list is as long as it likes. */
+export const MAX_ROLES_IN_REASON = 10;
+
+/**
+ * `roles` for a reason the framework is told and the master logs: the first
+ * `MAX_ROLES_IN_REASON`, then how many more (wire fuzzer, seed 7: a 7 KB log line).
+ *
+ * @example listedRoles(['a', 'b']) // 'a, b'
+ */
+export function listedRoles(roles: readonly string[]): string {
+  const listed = roles.slice(0, MAX_ROLES_IN_REASON).join(', ');
+  return roles.length <= MAX_ROLES_IN_REASON ? listed : `${listed}, … (${roles.length - MAX_ROLES_IN_REASON} more)`;
 }
 
 function taskIdError(task: TaskInfo, context: TaskContext): string | undefined {

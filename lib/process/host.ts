@@ -360,6 +360,16 @@ export class ActorHost {
     this.receiveEnvelope(peerAddress, envelope);
   }
 
+  /**
+   * Takes `frame` as if it had come over a link from the host at `peer` (an address the link's
+   * handshake proved): decoded, checked and delivered exactly as a socket's frames are, its
+   * senders bound to `peer`. For simulations of several hosts without sockets (the wire fuzzer
+   * joins memory hosts with it); a listening host gets its frames from its links.
+   */
+  receiveSimulatedFrame(peer: string, frame: Buffer): void {
+    this.receiveFrame(peer, frame);
+  }
+
   /** Delivers `exited(pid)` to a local actor as if a link to `pid` broke (tests, replay). */
   injectExited(to: UPID, pid: UPID): void {
     const actor = this.actors.get(to.id);
@@ -574,7 +584,7 @@ export class ActorHost {
           return this.finishTerminate(actor);
       }
     } catch (error) {
-      this.logger.error({ actor: actor.id, event: event.name, from: event.from?.toString(), error: describe(error) }, 'handler threw; actor continues');
+      this.logger.error({ actor: actor.id, event: truncated(event.name), from: event.from?.toString(), error: truncated(describe(error)) }, 'handler threw; actor continues');
     } finally {
       this.current = previous;
     }
@@ -599,7 +609,7 @@ export class ActorHost {
     if (this.observing) this.trace('deliver', event.from as UPID, actor.self(), event.name, body);
     const result: unknown = handler.run.call(actor, event.from as UPID, body);
     if (result instanceof Promise) {
-      result.catch((error: unknown) => this.logger.error({ actor: actor.id, name: event.name, error: describe(error) }, 'async handler failed'));
+      result.catch((error: unknown) => this.logger.error({ actor: actor.id, name: truncated(event.name), error: truncated(describe(error)) }, 'async handler failed'));
     }
   }
 
@@ -814,7 +824,7 @@ export class ActorHost {
     socket.on('error', (error) => this.logger.debug({ error: error.message }, 'upgrade socket error'));
     const path = (request.url ?? '').split('?')[0];
     if (path === LINK_PATH && this.links) return this.links.accept(request, socket, head);
-    this.logger.warn({ url: request.url }, 'refusing WebSocket upgrade on an unknown path');
+    this.logger.warn({ url: truncated(request.url ?? '') }, 'refusing WebSocket upgrade on an unknown path');
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
 
@@ -822,7 +832,7 @@ export class ActorHost {
     try {
       writeResponse(response, await this.routeHttp(request));
     } catch (error) {
-      this.logger.error({ url: request.url, error: describe(error) }, 'HTTP handler failed');
+      this.logger.error({ url: truncated(request.url ?? ''), error: truncated(describe(error)) }, 'HTTP handler failed');
       if (!response.headersSent) writeResponse(response, httpError(500, describe(error)));
     }
   }
@@ -838,7 +848,7 @@ export class ActorHost {
     const actor = target ? this.actors.get(target.actorId) : undefined;
     const handler = target && actor ? actor.runtime.routes.get(target.path) : undefined;
     if (!target || !actor || !handler) {
-      this.logger.debug({ url }, 'HTTP 404');
+      this.logger.debug({ url: truncated(url) }, 'HTTP 404');
       request.resume();
       return httpError(404, `no route '${url.split('?')[0]}' on ${this.address}`);
     }

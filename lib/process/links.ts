@@ -34,6 +34,8 @@ export const LINK_VERIFY_TIMEOUT_MS = 2_000;
  * end, so a flood of handshakes cannot make a host send a flood of verification requests.
  */
 export const MAX_PENDING_LINK_VERIFICATIONS = 64;
+/** Longest `host:port` a peer may claim at the handshake (a DNS name is at most 253 characters, a port 5 digits). */
+export const MAX_CLAIMED_ADDRESS_LENGTH = 253 + 1 + 5;
 /** How long a dial may take before the link is declared down. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
 /** Bytes queued for one link (unsent, or written but not yet taken by the kernel) beyond which the link is declared down rather than grow without bound. */
@@ -200,7 +202,7 @@ export class LinkManager {
   accept(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const address = headerValue(request, HOST_HEADER);
     const incarnation = headerValue(request, INCARNATION_HEADER);
-    if (!address || !/^[^\s:@]+:[0-9]{1,5}$/.test(address) || !incarnation) {
+    if (!address || address.length > MAX_CLAIMED_ADDRESS_LENGTH || !/^[^\s:@]+:[0-9]{1,5}$/.test(address) || !incarnation) {
       this.logger.warn({ remote: request.socket.remoteAddress }, `link refused: missing or bad '${HOST_HEADER}'/'${INCARNATION_HEADER}' header`);
       return refuse(socket, 400, 'Bad Request');
     }

@@ -2,3 +2,4 @@ export * from './types';
 export * from './messages';
 export * from './ids';
 export * from './limits';
+export * from './plain';

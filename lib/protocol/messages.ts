@@ -7,14 +7,22 @@
  *   this.send(schedulerPid, FrameworkRegistered, { frameworkId, masterInfo });
  */
 import { z } from 'zod';
-import { defineMessage, type MessageType } from '../actor';
+import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
+import { MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
   AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, MasterInfoSchema,
   OfferSchema, OperationSchema, StatusUpdateSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
 } from './types';
-import { MAX_SHORT_TEXT_LENGTH } from './limits';
 
-const id = z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
+/**
+ * Every string a peer sends is bounded at the boundary (issue 9), the messages' own fields as
+ * the value types' are (types.ts): ids, uuids, pids, roles and versions to the short-text limit,
+ * messages to the status-message limit. Payloads (`data`) are the frameworks' own, and never logged.
+ */
+const shortText = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
+const id = shortText.min(1, 'must be a non-empty string');
+const pid = z.string().max(MAX_UPID_LENGTH, `must be at most ${MAX_UPID_LENGTH} characters`);
+const messageText = z.string().max(MAX_STATUS_MESSAGE_LENGTH, `must be at most ${MAX_STATUS_MESSAGE_LENGTH} characters`);
 /** Longest reason text in a refusal. */
 const MAX_REASON_LENGTH = 4_096;
 
@@ -37,12 +45,12 @@ export const LaunchTasks = message('LaunchTasks', z.object({
   frameworkId: id, offerIds: z.array(id), tasks: z.array(TaskInfoSchema), filters: FiltersSchema.optional(),
 }));
 export const DeclineOffers = message('DeclineOffers', z.object({ frameworkId: id, offerIds: z.array(id), filters: FiltersSchema.optional() }));
-export const ReviveOffers = message('ReviveOffers', z.object({ frameworkId: id, roles: z.array(z.string()).optional() }));
-export const SuppressOffers = message('SuppressOffers', z.object({ frameworkId: id, roles: z.array(z.string()).optional() }));
+export const ReviveOffers = message('ReviveOffers', z.object({ frameworkId: id, roles: z.array(shortText).optional() }));
+export const SuppressOffers = message('SuppressOffers', z.object({ frameworkId: id, roles: z.array(shortText).optional() }));
 export const KillTask = message('KillTask', z.object({ frameworkId: id, taskId: id, agentId: id.optional() }));
 /** Framework → master → agent (and agent → executor): the update with this uuid was handled. */
 export const StatusUpdateAcknowledgement = message('StatusUpdateAcknowledgement', z.object({
-  agentId: id, frameworkId: id, taskId: id, uuid: z.string(),
+  agentId: id, frameworkId: id, taskId: id, uuid: shortText,
 }));
 /** Explicit reconciliation names tasks; an empty list asks for all (implicit reconciliation). */
 export const ReconcileTasks = message('ReconcileTasks', z.object({
@@ -74,7 +82,7 @@ export const FrameworkReregistered = message('FrameworkReregistered', z.object({
 export const ResourceOffers = message('ResourceOffers', z.object({ offers: z.array(OfferSchema) }));
 export const RescindResourceOffer = message('RescindResourceOffer', z.object({ offerId: id }));
 /** A status update; `pid` is the agent to acknowledge through (absent for master-generated updates). */
-export const StatusUpdateMessage = message('StatusUpdate', z.object({ update: StatusUpdateSchema, pid: z.string().optional() }));
+export const StatusUpdateMessage = message('StatusUpdate', z.object({ update: StatusUpdateSchema, pid: pid.optional() }));
 export const LostAgent = message('LostAgent', z.object({ agentId: id }));
 export const ExitedExecutor = message('ExitedExecutor', z.object({
   agentId: id, frameworkId: id, executorId: id, status: z.number(),
@@ -82,13 +90,13 @@ export const ExitedExecutor = message('ExitedExecutor', z.object({
 export const ExecutorToFramework = message('ExecutorToFramework', z.object({
   agentId: id, frameworkId: id, executorId: id, data: z.string(),
 }));
-export const FrameworkError = message('FrameworkError', z.object({ message: z.string() }));
+export const FrameworkError = message('FrameworkError', z.object({ message: messageText }));
 
 // ---- agent → master -----------------------------------------------------------------------
 
-export const RegisterAgent = message('RegisterAgent', z.object({ agent: AgentInfoSchema, version: z.string() }));
+export const RegisterAgent = message('RegisterAgent', z.object({ agent: AgentInfoSchema, version: shortText }));
 export const ReregisterAgent = message('ReregisterAgent', z.object({
-  agent: AgentInfoSchema, version: z.string(), tasks: z.array(TaskSchema), executors: z.array(ExecutorStateSchema),
+  agent: AgentInfoSchema, version: shortText, tasks: z.array(TaskSchema), executors: z.array(ExecutorStateSchema),
   frameworks: z.array(FrameworkInfoSchema),
 }));
 export const UnregisterAgent = message('UnregisterAgent', z.object({ agentId: id }));
@@ -130,16 +138,16 @@ export const Ping = message('Ping', z.object({ connected: z.boolean() }));
  * executor (Mesos' `launch_executor`: the master tracks none with that id on the agent).
  */
 export const RunTask = message('RunTask', z.object({
-  framework: FrameworkInfoSchema, frameworkId: id, pid: z.string().optional(), task: TaskInfoSchema, launchExecutor: z.boolean().optional(),
+  framework: FrameworkInfoSchema, frameworkId: id, pid: pid.optional(), task: TaskInfoSchema, launchExecutor: z.boolean().optional(),
   /** The role the task's (and a new executor's) resources were allocated to; the agent reports it back when re-registering. */
-  role: z.string().optional(),
+  role: shortText.optional(),
 }));
 export const KillTaskOnAgent = message('KillTaskOnAgent', z.object({ frameworkId: id, taskId: id }));
 export const ShutdownFramework = message('ShutdownFramework', z.object({ frameworkId: id }));
 export const ShutdownExecutor = message('ShutdownExecutor', z.object({ frameworkId: id, executorId: id }));
-export const Shutdown = message('Shutdown', z.object({ message: z.string() }));
+export const Shutdown = message('Shutdown', z.object({ message: messageText }));
 /** The framework failed over to a new scheduler pid. */
-export const UpdateFramework = message('UpdateFramework', z.object({ frameworkId: id, pid: z.string() }));
+export const UpdateFramework = message('UpdateFramework', z.object({ frameworkId: id, pid }));
 
 // ---- executor ↔ agent ---------------------------------------------------------------------
 

@@ -8,7 +8,8 @@
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
-import { MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
+import { MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
+import { plainDataError } from './plain';
 
 /** Roles, users, principals, versions, reasons, uuids, addresses, attribute names. */
 const shortText = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
@@ -24,7 +25,7 @@ const hostname = z.string().max(MAX_HOSTNAME_LENGTH, `must be at most ${MAX_HOST
 /** Mesos JSON resources; checked structurally here, semantically by `Resources.fromJSON`. */
 export const ResourceListSchema: z.ZodType<ResourceJSON[]> = z.array(
   z.object({ name: shortText, type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough(),
-) as unknown as z.ZodType<ResourceJSON[]>;
+).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`) as unknown as z.ZodType<ResourceJSON[]>;
 export type ResourceList = ResourceJSON[];
 
 /** Agent attributes, e.g. `{rack: 'r1', zone: 'z2', level: 3}` (from `--attributes "rack:r1;zone:z2;level:3"`). */
@@ -252,11 +253,14 @@ export const ExecutorStateSchema = z.object({
 export type ExecutorState = z.infer<typeof ExecutorStateSchema>;
 
 /**
- * Returns a validator for `defineMessage`: parses with `schema`, or throws an Error naming the
- * first bad field, e.g. `task.resources.0.name: expected string, received number`.
+ * Returns a validator for `defineMessage`: checks that the body is plain data (plain.ts), then
+ * parses it with `schema`; throws an Error naming the first bad field, e.g.
+ * `task.resources.0.name: expected string, received number`.
  */
 export function validator<T>(schema: z.ZodType<T>): (body: unknown) => T {
   return (body: unknown): T => {
+    const notPlain = plainDataError(body);
+    if (notPlain !== undefined) throw new Error(notPlain);
     const result = schema.safeParse(body);
     if (result.success) return result.data;
     const issue = result.error.issues[0];

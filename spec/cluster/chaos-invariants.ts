@@ -164,7 +164,7 @@ function holdingsOrError(read: () => HoldingView[]): HoldingView[] | string {
 }
 
 /** An agent's `/state`, read through its route inside its mailbox (as `GET /slave(N)/state` would). */
-async function readAgentState(agent: Agent): Promise<AgentStateView> {
+export async function readAgentState(agent: Agent): Promise<AgentStateView> {
   const body = await dispatch(agent, async (actor) => {
     const route = actor.runtime.routes.get('/state');
     if (route === undefined) throw new Error('the agent has no /state route');

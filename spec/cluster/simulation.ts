@@ -367,6 +367,8 @@ export interface ClusterOptions {
   readonly logger?: Logger;
   /** Sees every message sent and handled on the host (see `ActorHostOptions.observer`). */
   readonly observer?: ActorHostOptions['observer'];
+  /** Takes the messages for other hosts (see `ActorHostOptions.offHost`): a simulated wire to them. */
+  readonly offHost?: ActorHostOptions['offHost'];
   /** Records the host's trace to this file from the start (read it with `mesos-trace`). */
   readonly tracePath?: string;
   /** Agents checkpoint and can restart keeping their executors (see `AgentSlot.restartProcess`). */
@@ -487,6 +489,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...(options.address !== undefined ? { address: options.address } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.observer !== undefined ? { observer: options.observer } : {}),
+    ...(options.offHost !== undefined ? { offHost: options.offHost } : {}),
   });
   if (options.tracePath !== undefined) host.startTrace(options.tracePath); // before any actor, so a replay can follow it
   const workDir = options.workDir ?? SIMULATION_WORK_DIR;

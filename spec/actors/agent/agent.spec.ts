@@ -3,7 +3,7 @@ import { dispatch, UPID } from '../../../lib/actor';
 import type { StatusUpdate, Task, TaskInfo } from '../../../lib/protocol';
 import { MASTER_PING_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../../actors/agent/constants';
 import { Probe } from '../../support/runtime';
-import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
+import { AGENT_ID, AgentHarness, EXECUTOR_MESSAGES, FRAMEWORK_ID, TimedProbe } from './harness';
 
 describe('agent (harness: virtual clock, fake master, fake executors)', () => {
   let harness: AgentHarness;
@@ -216,6 +216,19 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(frameworks[0]?.executors[0]?.directory).to.equal(launch.directory);
     });
 
+    it('fails a task whose resources cannot be counted, and launches nothing for it: its /state still renders (found by the wire fuzzer, seed 3)', async () => {
+      const bad = { ...AgentHarness.commandTask('T1'), resources: [{ name: 'mem', type: 'SCALAR' as const }] };
+      const executorInfo = { executorId: 'E1', command: { value: './executor' }, resources: [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1 } }] };
+      const conflicting = { ...AgentHarness.commandTask('T2'), command: undefined, executor: executorInfo, resources: [{ name: 'cpus', type: 'SET' as const, set: { item: ['a'] } }] };
+      harness.runTask(bad);
+      harness.runTask(conflicting);
+      await harness.clock.settle();
+      expect(harness.launcher.runs).to.have.length(0);
+      expect(harness.forwarded().map((update) => [update.status.taskId, update.status.state])).to.deep.equal([['T1', 'TASK_FAILED'], ['T2', 'TASK_FAILED']]);
+      expect(harness.forwarded().every((update) => update.status.message?.startsWith('Task uses invalid resources: '))).to.equal(true);
+      expect((await harness.state()).id).to.equal(AGENT_ID);
+    });
+
     it('starts a custom executor once per executor id; later tasks go to the running executor', async () => {
       const executorInfo = { executorId: 'E1', command: { value: 'node my-executor.js' } };
       harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
@@ -294,6 +307,33 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       harness.acknowledge(update);
       await harness.clock.advance(60_000);
       expect(harness.forwarded()).to.have.length(1);
+    });
+
+    it("ignores status updates not sent by an executor of the task's framework here (found by the wire fuzzer, seed 1)", async () => {
+      // Issue 9: another host's actor sent TASK_FINISHED for a running task (the master freed its
+      // resources while it ran) and TASK_STAGING for another (the agent shut its executor down).
+      harness.runTask(AgentHarness.commandTask('T1'));
+      harness.runTask(AgentHarness.commandTask('T2'));
+      harness.runTask(AgentHarness.commandTask('O1'), [], 'F2');
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      const second = await harness.registerExecutor('T2');
+      const otherFrameworks = await harness.registerExecutor('O1', 'F2');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING', 'u-running'));
+      await harness.clock.settle();
+      const stranger = new TimedProbe('stranger', EXECUTOR_MESSAGES);
+      harness.host.spawn(stranger);
+      harness.sendUpdate(stranger, harness.executorUpdate('T1', 'TASK_FINISHED', 'u-forged'));
+      harness.sendUpdate(stranger, harness.executorUpdate('T2', 'TASK_STAGING', 'u-staging'));
+      harness.sendUpdate(otherFrameworks, harness.executorUpdate('T1', 'TASK_FAILED', 'u-other'));
+      await harness.clock.settle();
+      expect(harness.forwarded().map((update) => update.uuid)).to.deep.equal(['u-running']);
+      expect(stranger.count('StatusUpdateAcknowledgement') + otherFrameworks.count('StatusUpdateAcknowledgement')).to.equal(0);
+      expect(second.count('ShutdownExecutorOnExecutor')).to.equal(0);
+      const state = await harness.state();
+      const executors = (state.frameworks as Array<{ id: string; executors: Array<{ id: string; tasks: Array<{ id: string; state: string }> }> }>)
+        .find((framework) => framework.id === FRAMEWORK_ID)?.executors ?? [];
+      expect(executors.flatMap((record) => record.tasks.map((task) => [task.id, task.state])).sort()).to.deep.equal([['T1', 'TASK_RUNNING'], ['T2', 'TASK_STAGING']]);
     });
 
     it('acknowledges but does not forward a retried update of a task already completed', async () => {

@@ -209,6 +209,33 @@ describe('actors/master: agents', () => {
     });
   });
 
+  describe('a re-admitted agent reporting a task id that is taken (found by the wire fuzzer, seed 2)', () => {
+    it('does not adopt it: the live task stays on its agent, and the allocator agrees', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      const framework = await registerFramework(harness);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId)], 0);
+      await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_RUNNING');
+      framework.probe.post(harness.masterPid, 'SuppressOffers', { frameworkId: framework.frameworkId }); // so that it holds its tasks only
+      const impostor = new FakeAgent('agent-impostor');
+      harness.host.spawn(impostor);
+      impostor.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo('cpus:4;mem:4096', 'impostor', 'someone-S7'), version: '0.1.0', executors: [], frameworks: [framework.info],
+        tasks: [reportedTask('t1', framework.frameworkId, 'someone-S7'), reportedTask('t2', framework.frameworkId, 'someone-S7'), reportedTask('t2', framework.frameworkId, 'someone-S7')],
+      });
+      await harness.clock.advance(2_000);
+      expect(all(impostor, 'AgentReregistered')).to.have.length(1);
+      const tasks = ((await masterState(harness)).frameworks as Json[]).flatMap((entry) => entry.tasks as Json[]);
+      expect(tasks.map((task) => [task.id, task.slave_id]).sort()).to.deep.equal([['t1', agent.agentId], ['t2', 'someone-S7']]);
+      // (The report is read before and after the re-admission's registry write: each refusal is logged twice.)
+      expect([...new Set(harness.captured.find('ignoring reported task: its id is taken').map((record) => record.taskId))]).to.deep.equal(['t1', 't2']);
+      // The allocator holds each task once, where the master has it (no offers: suppressed).
+      const holdings = await harness.handle.allocator.holdings(framework.frameworkId);
+      const held = (agentId: string): string => holdings.filter((holding) => holding.agentId === agentId).map((holding) => holding.resources.format()).join(';');
+      expect([held(agent.agentId), held('someone-S7')]).to.deep.equal(['cpus:1;mem:128', 'cpus:1;mem:128']);
+    });
+  });
+
   describe('health checks (virtual clock)', () => {
     async function silentAgentWithTask(partitionAware: boolean): Promise<{ harness: Harness; agentId: string; frameworkProbe: FakeFrameworkProbe; offerId: string }> {
       const harness = await startHarness();

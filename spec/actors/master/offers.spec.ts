@@ -133,6 +133,19 @@ describe('actors/master: offers', () => {
     expect(offersOf(framework.probe)).to.have.length(2);
   });
 
+  it('drops a suppress or revive naming a role the framework does not subscribe to, rather than pass it to the allocator (found by the wire fuzzer, seed 1)', async () => {
+    const harness = await startHarness();
+    await registerAgent(harness);
+    const framework = await registerFramework(harness);
+    framework.probe.post(harness.masterPid, 'SuppressOffers', { frameworkId: framework.frameworkId, roles: ['*', 'TASK_FINISHED'] });
+    framework.probe.post(harness.masterPid, 'ReviveOffers', { frameworkId: framework.frameworkId, roles: ['other'] });
+    await decline(harness, framework, [latestOffer(framework.probe).id], 0);
+    await harness.clock.advance(2_000);
+    expect(offersOf(framework.probe)).to.have.length(2); // not suppressed: the whole call was dropped
+    expect(harness.captured.find('dropping a call for a role the framework does not subscribe to').map((record) => record.role)).to.deep.equal(['TASK_FINISHED', 'other']);
+    expect(harness.captured.find('allocator refused a call')).to.deep.equal([]);
+  });
+
   it('with an offer timeout, an unused offer is rescinded and its resources offered again', async () => {
     const harness = await startHarness({ offerTimeoutMs: 10_000 });
     await registerAgent(harness);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import {
-  canonicalJson, launchResources, validateFrameworkInfo, validateOffers, validateTask, type OfferFacts, type TaskContext,
+  canonicalJson, launchResources, listedRoles, MAX_ROLES_IN_REASON, validateFrameworkInfo, validateOffers, validateTask, type OfferFacts, type TaskContext,
 } from '../../../actors/master';
 
 const json = (text: string): TaskInfo['resources'] => Resources.parse(text).toJSON();
@@ -82,6 +82,7 @@ describe('actors/master/validation', () => {
       [['O1', 'O2'], undefined],
       [[], 'No offers specified'],
       [['O1', 'O1'], 'Duplicate offer O1 in offer list'],
+      [['O2', 'O1', 'O1', 'O2'], 'Duplicate offer O1 in offer list'],
       [['O1', 'O9'], 'Offer O9 is no longer valid'],
       [['O4'], 'Offer O4 has invalid framework F1 while framework F0 is expected'],
       [['O1', 'O5'], "Aggregated offers must be allocated to the same role. Offer O5 uses role 'web' but another is using role '*'"],
@@ -112,6 +113,13 @@ describe('actors/master/validation', () => {
         else expect(reason).to.match(expected);
       });
     }
+  });
+
+  it('names at most MAX_ROLES_IN_REASON roles in a reason, and counts the rest (found by the wire fuzzer, seed 7: a 7 KB log line)', () => {
+    const roles = Array.from({ length: MAX_ROLES_IN_REASON + 20 }, (_, index) => `r${index % (MAX_ROLES_IN_REASON + 19)}`);
+    expect(listedRoles(['a', 'b'])).to.equal('a, b');
+    const reason = validateFrameworkInfo({ name: 'f', user: 'u', roles });
+    expect(reason).to.equal(`Framework roles must be unique: ${roles.slice(0, MAX_ROLES_IN_REASON).join(', ')}, … (20 more)`);
   });
 
   it('canonicalJson ignores key order', () => {

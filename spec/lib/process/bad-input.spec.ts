@@ -3,6 +3,7 @@ import { Packr } from 'msgpackr';
 import * as http from 'node:http';
 import { WebSocket } from 'ws';
 import { ok, type ActorHost } from '../../../lib/process';
+import { MAX_LOGGED_PEER_TEXT } from '../../../lib/process/host';
 import { HOST_HEADER, INCARNATION_HEADER, NONCE_HEADER } from '../../../lib/process/links';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { eventually, netHost, Probe, rawLinkPeer, within, type RawLinkPeer } from '../../support/runtime';
@@ -177,6 +178,26 @@ describe('bad input to a host', () => {
     const error = await rawPeer(host, {}).catch((e: Error) => e);
     expect((error as Error).message).to.match(/400/);
     expect(captured.find('link refused')).to.have.length(1);
+    await stillServing();
+  });
+
+  it('refuses a handshake claiming an address longer than MAX_CLAIMED_ADDRESS_LENGTH (400), and logs no part of it', async () => {
+    const claimed = `${'h'.repeat(10_000)}:5050`;
+    const error = await rawPeer(host, { [HOST_HEADER]: claimed, [INCARNATION_HEADER]: 'x', [NONCE_HEADER]: '00112233445566778899aabbccddeeff' }).catch((e: Error) => e);
+    expect((error as Error).message).to.match(/400/);
+    expect(captured.find('link refused')).to.have.length(1);
+    expect(captured.find('hhhh')).to.deep.equal([]);
+    await stillServing();
+  });
+
+  it('logs at most MAX_LOGGED_PEER_TEXT characters of an unknown upgrade path or route', async () => {
+    const path = `/${'p'.repeat(10_000)}`;
+    const upgrade = await new Promise<Error>((resolve) => new WebSocket(`ws://${host.address}${path}`).once('error', resolve));
+    expect(upgrade.message).to.match(/404/);
+    expect((await fetch(`http://${host.address}${path}`)).status).to.equal(404);
+    const lines = [...captured.find('refusing WebSocket upgrade'), ...captured.find('HTTP 404')];
+    expect(lines).to.have.length(2);
+    for (const line of lines) expect((line.url as string).length).to.be.below(MAX_LOGGED_PEER_TEXT + 32);
     await stillServing();
   });
 

@@ -1,0 +1,53 @@
+/**
+ * Protocol bodies are JSON-shaped data. A peer's msgpack can carry more: 64-bit integers that
+ * decode as BigInt, and extension types that decode as Date, Error, RegExp, Set, Map or typed
+ * arrays, nested as deep as its frame allows. Where a schema takes any value (a field typed
+ * `unknown`, a passthrough object), such a value would reach the books, and later fail or
+ * overflow the stack where they are compared or written as JSON (wire fuzzer, seed 1: a BigInt
+ * in a ReregisterAgent's resources made the master's handler throw). Every body is checked here
+ * before its schema (`validator` in types.ts).
+ */
+
+/** Deepest nesting of arrays and objects in a body (the protocol's own are a dozen levels deep at most). */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * Why `value` is not plain data, or undefined when it is: only null, undefined, booleans,
+ * finite numbers, strings, arrays and plain objects, nested at most `MAX_BODY_DEPTH` deep.
+ * Walks with its own stack, so that no nesting overflows the call stack.
+ *
+ * @example
+ *   plainDataError({ a: [1, 'x', null] })   // undefined
+ *   plainDataError({ a: 2n ** 64n })        // 'a: a bigint is not plain data'
+ */
+export function plainDataError(value: unknown): string | undefined {
+  const pending: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: '', depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const error = leafError(next.value);
+    if (error !== undefined) return `${next.path || '(body)'}: ${error}`;
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth >= MAX_BODY_DEPTH) return `${next.path || '(body)'}: nested deeper than ${MAX_BODY_DEPTH} levels`;
+    const entries: Array<[string, unknown]> = Array.isArray(next.value) ? next.value.map((item, index) => [String(index), item]) : Object.entries(next.value);
+    for (const [key, item] of entries) pending.push({ value: item, path: next.path === '' ? key : `${next.path}.${key}`, depth: next.depth + 1 });
+  }
+  return undefined;
+}
+
+/** Why one value (not its contents) is not plain data. */
+function leafError(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'undefined':
+    case 'boolean':
+    case 'string':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${value} is not a finite number`;
+    case 'object': {
+      if (value === null || Array.isArray(value)) return undefined;
+      const prototype: unknown = Object.getPrototypeOf(value);
+      return prototype === Object.prototype || prototype === null ? undefined : `a ${(value as object).constructor?.name ?? 'non-plain object'} is not plain data`;
+    }
+    default:
+      return `a ${typeof value} is not plain data`;
+  }
+}
