@@ -376,7 +376,7 @@ export class LinkManager {
 
   private dialFailed(link: Link, ws: WebSocket, error: Error): void {
     if (link.socket !== ws || this.links.get(link.address) !== link) return;
-    if (link.state === 'connecting' && error.message.includes('409')) {
+    if (link.state === 'connecting' && isConflictRefusal(error)) {
       // The peer dialed us too and its dial wins: wait for it, bounded.
       link.state = 'awaiting';
       link.socket = undefined;
@@ -478,6 +478,17 @@ export class LinkManager {
     this.logger.info({ peer: link.address, reason, dropped }, 'link down');
     this.events.onLinkDown(link.address, reason);
   }
+}
+
+/**
+ * The peer refused our dial with 409 (its own dial to us wins, see `keepExisting`). `ws` reports
+ * a refused handshake as `Unexpected server response: <status>`; the whole message is matched,
+ * since other errors carry numbers too: `connect ECONNREFUSED 127.0.0.1:40911` names a dead
+ * peer whose port holds "409", and taking that for a 409 left the link waiting a whole dial
+ * timeout of real time for a dial that never comes (while `settle` waited on it).
+ */
+function isConflictRefusal(error: Error): boolean {
+  return error.message === 'Unexpected server response: 409';
 }
 
 function headerValue(message: IncomingMessage, name: string): string | undefined {

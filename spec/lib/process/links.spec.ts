@@ -93,6 +93,19 @@ describe('links between hosts', () => {
     await within(watcher.until(() => watcher.exits.length === 1), 5000, 'exited');
   });
 
+  it('gives exited at once when linking to a dead host whose port holds "409" (a refused connection is no 409 Conflict)', async () => {
+    // Taken for a peer's 409, `connect ECONNREFUSED 127.0.0.1:40911` left the link waiting for the
+    // peer's own dial for the whole dial timeout (here 10 minutes), and a virtual clock's settle with it.
+    const a = await netHost({ links: { dialTimeoutMs: 600_000 } });
+    hosts.push(a);
+    const watcher = new Probe('watcher');
+    a.spawn(watcher);
+    const address = await freeAddressHolding('409');
+    await dispatch(watcher, (w) => w.watch(UPID.at('master', address)));
+    await within(watcher.until(() => watcher.exits.length === 1), 20_000, 'exited');
+    expect(a.idle()).to.equal(true);
+  });
+
   it('ends with one link when two hosts dial each other at once', async () => {
     for (let round = 0; round < 5; round++) {
       const [a, b] = [await start(), await start()];
@@ -200,3 +213,20 @@ function openSockets(host: ActorHost): number {
 }
 
 export { HOST_HEADER, INCARNATION_HEADER, LINK_PATH };
+
+/** `127.0.0.1:<port>` of a free port whose digits hold `digits` (nothing listens there). */
+async function freeAddressHolding(digits: string): Promise<string> {
+  const candidates: number[] = [];
+  for (let port = 1024; port < 65536; port++) if (String(port).includes(digits)) candidates.push(port);
+  for (const port of candidates) {
+    const server = http.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return `127.0.0.1:${port}`;
+  }
+  throw new Error(`no free port holding '${digits}'`);
+}
