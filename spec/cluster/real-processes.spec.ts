@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dispatch } from '../../lib/actor';
+import { VERSION } from '../../lib/version';
 import type { ActorHost } from '../../lib/process';
 import { Resources } from '../../lib/resources';
 import type { Offer, TaskStatus } from '../../lib/protocol';
@@ -241,11 +242,14 @@ describe('the cluster as real processes', function () {
     expect(executors).to.have.length(1); // one executor process ran all five tasks
   });
 
-  it('every bin answers --help, and a bad flag, a bad resource string or an unreachable master with one line', async () => {
-    for (const name of ['mesos-master', 'mesos-agent', 'mesos-local', 'mesos-execute', 'mesos-batch', 'mesos-ps', 'mesos-trace']) {
+  it('every bin answers --help and --version, and a bad flag, a bad resource string or an unreachable master with one line', async () => {
+    for (const name of ['mesos-master', 'mesos-agent', 'mesos-local', 'mesos-execute', 'mesos-batch', 'mesos-ps', 'mesos-trace', 'mesos-demo']) {
       const help = start(name, ['--help']);
       expect(await within(help.exited, 10_000, `${name} --help`), name).to.equal(0);
       expect(help.stdout, name).to.match(/^Usage: /);
+      const version = start(name, ['--version']);
+      expect(await within(version.exited, 10_000, `${name} --version`), name).to.equal(0);
+      expect(version.stdout.trim(), name).to.equal(`${name} ${VERSION}`);
       const bad = start(name, ['--no-such-flag']);
       expect(await within(bad.exited, 10_000, `${name} --no-such-flag`), name).to.equal(2);
       expect(bad.stderr.trim().split('\n'), name).to.have.length(1);
