@@ -201,7 +201,7 @@ describe('the cluster as real processes', function () {
     const [, masterMatch] = await masterProcess.waitFor(/master@(\S+)/);
     const master = masterMatch as string;
     const batch = (name: string, resources: string): BinProcess =>
-      start('mesos-batch', ['--master', master, '--name', name, '--tasks', '10', '--task-resources', resources, '--command', 'sleep 120']);
+      start('mesos-batch', ['--master', master, '--name', name, '--tasks', '10', '--tasks_per_offer', '1', '--task-resources', resources, '--command', 'sleep 120']);
     batch('A', 'cpus:3;mem:2048');
     await waitForFrameworks(master, 1);
     batch('B', 'cpus:1;mem:5120');
