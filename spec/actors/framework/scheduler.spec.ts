@@ -5,7 +5,7 @@ import { Resources } from '../../../lib/resources';
 import type { MasterInfo, Offer, StatusUpdate, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
 import { BatchScheduler } from '../../../actors/framework/examples/batch';
-import { fitResources } from '../../../actors/framework/offers';
+import { fitResources, shortfall } from '../../../actors/framework/offers';
 import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS } from '../../../actors/framework/constants';
 import { memoryHost, Probe } from '../../support/runtime';
 
@@ -279,5 +279,12 @@ describe('BatchScheduler', () => {
     master.post(batch.self(), 'ResourceOffers', { offers: [offer('o2', 'cpus:4;mem:1000')] });
     await clock.settle();
     expect(launched(1).map((t) => t.taskId)).to.deep.equal(['b-2']);
+  });
+});
+
+describe('shortfall', () => {
+  it('names the scalars an offer lacks for a task, and nothing when they fit', () => {
+    expect(shortfall(offer('o', 'cpus:4;mem:4096'), Resources.parse('cpus:100;mem:32')).format()).to.equal('cpus:96');
+    expect(shortfall(offer('o', 'cpus:4;mem:4096'), Resources.parse('cpus:1;mem:32')).isEmpty()).to.equal(true);
   });
 });
