@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * mesos-batch: launches N copies of a command as offers allow, one task per offer used, the rest
- * of each offer returned unfiltered; prints each state change; exits 0 when all N finished.
+ * mesos-batch: launches N copies of a command as offers allow, as many per offer as fit (at most
+ * `--tasks_per_offer`), the rest of each offer returned unfiltered; prints each state change;
+ * exits 0 when all N finished.
  *
  *   mesos-batch --master 127.0.0.1:5050 --name A --tasks 5 --task-resources 'cpus:3;mem:2048' --command 'sleep 5'
  */
@@ -18,6 +19,7 @@ interface BatchFlags extends TlsFlags {
   tasks: number;
   taskResources: string;
   command: string;
+  tasks_per_offer?: number;
   role: string;
   ip: string;
   master_timeout: number;
@@ -38,18 +40,20 @@ class ClientBatch extends BatchScheduler {
 }
 
 async function main(): Promise<void> {
-  const program = addTlsOptions(addCredentialOptions(createCommand('mesos-batch', 'Run N copies of a command as tasks, one per offer.')))
+  const program = addTlsOptions(addCredentialOptions(createCommand('mesos-batch', 'Run N copies of a command as tasks, as many per offer as fit.')))
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--name <name>', 'framework name (tasks are <name>-0, <name>-1, ...)').makeOptionMandatory())
     .addOption(flag('--tasks <n>', 'how many tasks').argParser(parseCount).makeOptionMandatory())
     .addOption(flag('--task-resources <resources>', 'resources of each task').argParser(parseResourceFlag).makeOptionMandatory())
     .addOption(flag('--command <command>', 'shell command each task runs ($MESOS_TASK_ID names the task)').makeOptionMandatory())
+    .addOption(flag('--tasks_per_offer <n>', 'launch at most this many tasks from one offer (default: as many as fit; the seed\'s DRF example uses 1)').argParser(parseCount))
     .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
     .addOption(flag('--ip <ip>', 'IP address to listen on for the master').default('127.0.0.1'))
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a master').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
     .parse(process.argv);
   const flags = program.opts<BatchFlags>();
   if (flags.tasks === 0) fail('mesos-batch', '--tasks must be at least 1', 2);
+  if (flags.tasks_per_offer === 0) fail('mesos-batch', '--tasks_per_offer must be at least 1', 2);
   const credential = credentialFrom('mesos-batch', flags);
   useHttpCredential(credential);
   const tls = tlsFromOptions('mesos-batch', flags);
@@ -63,6 +67,7 @@ async function main(): Promise<void> {
     tasks: flags.tasks,
     taskResources: Resources.parse(flags.taskResources),
     command: flags.command,
+    ...(flags.tasks_per_offer !== undefined ? { tasksPerOffer: flags.tasks_per_offer } : {}),
     onUpdate: (status) => {
       const message = status.message ? ` (${status.message})` : '';
       process.stdout.write(`${status.taskId} ${status.state}${message}\n`);

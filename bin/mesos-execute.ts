@@ -1,23 +1,36 @@
 #!/usr/bin/env node
 /**
- * mesos-execute: runs one shell command as a task, prints each state change and the task's
- * stdout, and exits 0 on TASK_FINISHED (1 otherwise).
+ * mesos-execute: runs one shell command as a task, prints each state change, then the task's
+ * stdout (on stdout) and stderr (on stderr, after a label line), and exits 0 on TASK_FINISHED
+ * (1 otherwise). Ctrl-C kills the task and exits 130. When no offer can hold the task it says
+ * what is missing, and gives up after `--offer_wait_timeout` (exit 1).
  *
  *   mesos-execute --master 127.0.0.1:5050 --name hello --command 'echo hello' [--resources 'cpus:0.1;mem:32']
  */
+import * as path from 'node:path';
 import { Resources } from '../lib/resources';
 import { isTerminalState, type Offer, type TaskStatus } from '../lib/protocol';
 import { createCommand, flag, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
-import { fitResources } from '../actors/framework/offers';
+import { fitResources, shortfall } from '../actors/framework/offers';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
+import { dispatch, type Timer } from '../lib/actor';
+import type { ActorHost } from '../lib/process';
 import type { TlsFlags, TlsOptions } from '../lib/process/tls';
 import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, requireMaster, startClientHost, useHttpCredential } from './client';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 /** Task resources when `--resources` is not given (Mesos' mesos-execute uses cpus:1;mem:128; a tenth is plenty for a command). */
 export const DEFAULT_TASK_RESOURCES = 'cpus:0.1;mem:32';
-/** Longest stdout printed after the task ends. */
+/** Longest stdout (and, separately, stderr) printed after the task ends: a terminal, not a log store. */
 export const MAX_STDOUT_BYTES = 1024 * 1024;
+/** After Ctrl-C, how long to wait for TASK_KILLED before exiting anyway (the executor's kill grace is shorter). */
+export const INTERRUPT_KILL_WAIT_MS = 5_000;
+/** Exit code after Ctrl-C (128 + SIGINT), as a shell reports an interrupted command. */
+export const INTERRUPTED_EXIT_CODE = 130;
+/** Declining offers that cannot hold the task for this long gets one line saying what is missing (a few allocation intervals). */
+export const UNFIT_OFFERS_EXPLAIN_AFTER_MS = 5_000;
+/** Default `--offer_wait_timeout`: long enough for busy resources to free up, short enough not to hang a script forever. */
+export const DEFAULT_OFFER_WAIT_TIMEOUT_MS = 2 * 60_000;
 
 interface ExecuteFlags extends TlsFlags {
   master: string;
@@ -27,10 +40,14 @@ interface ExecuteFlags extends TlsFlags {
   role: string;
   ip: string;
   master_timeout: number;
+  offer_wait_timeout: number;
   principal?: string;
   secret?: string;
   secret_file?: string;
 }
+
+/** How a Ctrl-C ended: the task's state then, if it had been launched. */
+export type Interrupted = { launched: false } | { launched: true; taskId: string };
 
 class Execute extends Scheduler {
   /** The task's terminal status, once it has one. */
@@ -38,24 +55,44 @@ class Execute extends Scheduler {
   private resolveDone!: (status: TaskStatus) => void;
   /** True once the task has been launched. */
   private launched = false;
+  /** The task's resources. */
+  private readonly wanted: Resources;
+  /** Of the offers declined for being too small, the one that came closest (for explaining). */
+  private closest: { offer: Offer; missing: Resources } | undefined;
+  /** Says once what is missing, `UNFIT_OFFERS_EXPLAIN_AFTER_MS` after the first offer that could not fit. */
+  private explainTimer: Timer | undefined;
+  /** Gives up `--offer_wait_timeout` after subscribing if the task was never launched. */
+  private offerWaitTimer: Timer | undefined;
 
   constructor(options: SchedulerOptions, private readonly flags: ExecuteFlags) {
     super(options);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+    this.wanted = Resources.parse(flags.resources);
+  }
+
+  /** Ctrl-C: kills the task if it was launched (the caller waits for `done`). */
+  interrupt(): Interrupted {
+    this.cancelTimers();
+    if (!this.launched) return { launched: false };
+    this.kill(this.flags.name);
+    return { launched: true, taskId: this.flags.name };
   }
 
   protected override registered(frameworkId: string): void {
     process.stdout.write(`Subscribed with ID ${frameworkId}\n`);
+    this.offerWaitTimer ??= this.delay(this.flags.offer_wait_timeout, () => this.giveUpWaiting());
   }
 
   protected override resourceOffers(offers: Offer[]): void {
     for (const offer of offers) {
-      const picked = this.launched ? undefined : fitResources(offer, Resources.parse(this.flags.resources));
+      const picked = this.launched ? undefined : fitResources(offer, this.wanted);
       if (!picked) {
+        if (!this.launched) this.noteUnfit(offer);
         this.decline(offer.id);
         continue;
       }
       this.launched = true;
+      this.cancelTimers();
       this.launch(offer.id, [{ name: this.flags.name, taskId: this.flags.name, agentId: offer.agentId, resources: picked.toJSON(), command: { value: this.flags.command } }]);
       process.stdout.write(`Submitted task '${this.flags.name}' to agent '${offer.agentId}'\n`);
     }
@@ -65,6 +102,31 @@ class Execute extends Scheduler {
     const message = status.message ? ` (${status.message})` : '';
     process.stdout.write(`Received status update ${status.state} for task '${status.taskId}'${message}\n`);
     if (isTerminalState(status.state)) this.resolveDone(status);
+  }
+
+  /** Remembers the declined offer that comes closest to holding the task, and starts the explain timer. */
+  private noteUnfit(offer: Offer): void {
+    const missing = shortfall(offer, this.wanted);
+    if (!this.closest || missingFraction(missing, this.wanted) < missingFraction(this.closest.missing, this.wanted)) this.closest = { offer, missing };
+    this.explainTimer ??= this.delay(UNFIT_OFFERS_EXPLAIN_AFTER_MS, () => process.stderr.write(`mesos-execute: ${this.explanation()}\n`));
+  }
+
+  /** One sentence: what the task wants and what the closest offer lacks. */
+  private explanation(): string {
+    if (!this.closest) return `no offers yet for task '${this.flags.name}' (${this.wanted.format()})`;
+    const offered = Resources.fromJSON(this.closest.offer.resources).format();
+    const lacking = this.closest.missing.isEmpty() ? 'its ranges or sets do not match' : `it lacks ${this.closest.missing.format()}`;
+    return `no offer can hold task '${this.flags.name}' (${this.wanted.format()}); the largest, ${offered} on agent '${this.closest.offer.agentId}': ${lacking}`;
+  }
+
+  private giveUpWaiting(): void {
+    if (this.launched) return;
+    fail('mesos-execute', `${this.explanation()}; gave up after --offer_wait_timeout ${this.flags.offer_wait_timeout / 1000} s`);
+  }
+
+  private cancelTimers(): void {
+    this.explainTimer?.cancel();
+    this.offerWaitTimer?.cancel();
   }
 
   protected override error(message: string): void {
@@ -85,6 +147,7 @@ async function main(): Promise<void> {
     .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
     .addOption(flag('--ip <ip>', 'IP address to listen on for the master').default('127.0.0.1'))
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a master').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
+    .addOption(flag('--offer_wait_timeout <duration>', 'give up (exit 1) if no offer could hold the task this long after subscribing').argParser(parseDurationFlag).default(DEFAULT_OFFER_WAIT_TIMEOUT_MS, '2mins'))
     .parse(process.argv);
   const flags = program.opts<ExecuteFlags>();
   const credential = credentialFrom('mesos-execute', flags);
@@ -94,15 +157,38 @@ async function main(): Promise<void> {
   const host = await startClientHost(flags.ip, 'error', tls);
   const execute = new Execute({ master: flags.master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
   host.spawn(execute);
+  process.once('SIGINT', () => { void interrupted(execute, host); });
   const status = await execute.done;
-  await printStdout(address, status, tls).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's stdout: ${error.message}\n`));
+  await printOutput(address, status, tls).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's output: ${error.message}\n`));
   execute.stop();
   await host.stop();
   process.exit(status.state === 'TASK_FINISHED' ? 0 : 1);
 }
 
-/** Finds the task's sandbox through the master and agent state, and prints its stdout. */
-async function printStdout(master: string, status: TaskStatus, tls: TlsOptions | undefined): Promise<void> {
+/**
+ * Ctrl-C: kills the task, waits up to `INTERRUPT_KILL_WAIT_MS` for its terminal state, says so in
+ * one line and exits 130. A second Ctrl-C exits at once.
+ */
+async function interrupted(execute: Execute, host: ActorHost): Promise<void> {
+  process.once('SIGINT', () => process.exit(INTERRUPTED_EXIT_CODE));
+  const result = await dispatch(execute, (e) => e.interrupt());
+  if (!result.launched) {
+    process.stderr.write('mesos-execute: interrupted before the task was launched\n');
+    process.exit(INTERRUPTED_EXIT_CODE);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), INTERRUPT_KILL_WAIT_MS); });
+  const status = await Promise.race([execute.done, waited]);
+  clearTimeout(timer);
+  if (status) process.stdout.write(`Killed task '${result.taskId}' on interrupt (${status.state})\n`);
+  else process.stderr.write(`mesos-execute: asked to kill task '${result.taskId}'; no terminal state within ${INTERRUPT_KILL_WAIT_MS / 1000} s\n`);
+  execute.stop(); // unregisters the framework, as after a task that ended by itself
+  await host.stop();
+  process.exit(INTERRUPTED_EXIT_CODE);
+}
+
+/** Finds the task's sandbox through the master and agent state, and prints its stdout, then its stderr. */
+async function printOutput(master: string, status: TaskStatus, tls: TlsOptions | undefined): Promise<void> {
   if (!status.agentId) return;
   const options = tls ? { tls } : {};
   const state = await getJson<{ slaves: Array<{ id: string; pid: string }> }>(master, '/master/state', options);
@@ -112,15 +198,35 @@ async function printStdout(master: string, status: TaskStatus, tls: TlsOptions |
   const agentState = await getJson<AgentState>(agentAddress, `/${agentId}/state`, options);
   const directory = findDirectory(agentState, status.taskId);
   if (!directory) return;
+  await printFile(agentAddress, `${directory}/stdout`, process.stdout, undefined, options);
+  await printFile(agentAddress, `${directory}/stderr`, process.stderr, `--- stderr of task '${status.taskId}' ---\n`, options);
+}
+
+/**
+ * Copies a sandbox file to `out`, up to `MAX_STDOUT_BYTES`, after `label` if the file is not
+ * empty; a cut file gets a notice on stderr, on its own line.
+ */
+async function printFile(agentAddress: string, filePath: string, out: NodeJS.WriteStream, label: string | undefined, options: { tls?: TlsOptions }): Promise<void> {
   // The agent serves at most a page per read (FILES_MAX_READ_BYTES): read until done or the cap.
-  const file = encodeURIComponent(`${directory}/stdout`);
+  const file = encodeURIComponent(filePath);
+  let last = '\n';
   for (let offset = 0; offset < MAX_STDOUT_BYTES;) {
     const read = await getJson<{ data: string }>(agentAddress, `/files/read?path=${file}&offset=${offset}&length=${MAX_STDOUT_BYTES - offset}`, options);
     if (read.data.length === 0) return;
-    process.stdout.write(read.data);
+    if (offset === 0 && label) out.write(label);
+    out.write(read.data);
+    last = read.data;
     offset += Buffer.byteLength(read.data);
   }
-  process.stdout.write(`mesos-execute: (stdout cut at ${MAX_STDOUT_BYTES} bytes)\n`);
+  if (!last.endsWith('\n')) out.write('\n');
+  process.stderr.write(`mesos-execute: (${path.basename(filePath)} cut at ${MAX_STDOUT_BYTES} bytes)\n`);
+}
+
+/** How much of `wanted` is missing, as a sum of fractions per scalar (0 when it fits). */
+function missingFraction(missing: Resources, wanted: Resources): number {
+  let total = 0;
+  for (const [name, amount] of missing.scalarTotals()) total += amount / Math.max(wanted.scalar(name), Number.MIN_VALUE);
+  return total;
 }
 
 interface AgentState {

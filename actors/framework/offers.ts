@@ -33,3 +33,13 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
   }
   return picked;
 }
+
+/**
+ * What `offer` lacks to hold `wanted`, scalars only, ignoring roles (empty when the scalars fit).
+ * Lets a scheduler that keeps declining say why, e.g. `cpus:96` for a `cpus:100` task offered `cpus:4`.
+ *
+ *   shortfall(offer, Resources.parse('cpus:100;mem:32')).format()   // 'cpus:96'
+ */
+export function shortfall(offer: Offer, wanted: Resources): Resources {
+  return wanted.flatten().scalars().subtractSaturating(Resources.fromJSON(offer.resources).flatten().scalars());
+}

@@ -15,7 +15,8 @@ import { eventually, netHost, within, processExists } from '../support/runtime';
 import { startBin, type BinProcess } from './processes';
 
 interface StateTask { id: string; name: string; state: string; statuses: Array<{ state: string; timestamp: number }> }
-interface MasterState { frameworks: Array<{ name: string; tasks: StateTask[] }>; slaves: Array<{ used_resources: { cpus: number; mem: number } }> }
+interface StateFramework { name: string; tasks: StateTask[]; completed_tasks?: StateTask[] }
+interface MasterState { frameworks: StateFramework[]; completed_frameworks?: StateFramework[]; slaves: Array<{ used_resources: { cpus: number; mem: number } }> }
 
 /** Launches `command` as task `taskId` on the first offer; records statuses and lost agents. */
 class OneTask extends Scheduler {
@@ -90,6 +91,37 @@ describe('the cluster as real processes', function () {
     const failing = start('mesos-execute', ['--master', master, '--name', 'nope', '--command', 'exit 3']);
     expect(await within(failing.exited, 30_000, 'mesos-execute')).to.equal(1);
     expect(failing.stdout).to.match(/TASK_FAILED for task 'nope' \(Command exited with status 3\)/);
+  });
+
+  it("mesos-execute shows the task's stderr after its stdout, under a label line on stderr", async () => {
+    const master = await localCluster();
+    const execute = start('mesos-execute', ['--master', master, '--name', 'noisy', '--command', 'echo out; echo oops >&2; exit 2']);
+    expect(await within(execute.exited, 30_000, 'mesos-execute')).to.equal(1);
+    expect(execute.stdout).to.match(/^out$/m);
+    expect(execute.stderr).to.match(/^--- stderr of task 'noisy' ---\noops$/m);
+  });
+
+  it('mesos-execute on Ctrl-C kills its task, says so in one line and exits 130; the master has it TASK_KILLED', async () => {
+    const master = await localCluster();
+    const execute = start('mesos-execute', ['--master', master, '--name', 'sleeper', '--command', 'sleep 60']);
+    await execute.waitFor(/TASK_RUNNING/, 30_000);
+    execute.kill('SIGINT');
+    expect(await within(execute.exited, 20_000, 'mesos-execute to exit')).to.equal(130);
+    expect(execute.stdout).to.match(/^Killed task 'sleeper' on interrupt \(TASK_KILLED\)$/m);
+    const state = await masterState(master);
+    const tasks = [...state.frameworks, ...(state.completed_frameworks ?? [])].flatMap((f) => [...f.tasks, ...(f.completed_tasks ?? [])]);
+    expect(tasks.find((t) => t.id === 'sleeper')?.state).to.equal('TASK_KILLED');
+  });
+
+  it('mesos-execute with a task no agent can hold says what is missing, then gives up after --offer_wait_timeout', async () => {
+    const master = await localCluster('cpus:4;mem:4096');
+    const execute = start('mesos-execute', ['--master', master, '--name', 'huge', '--command', 'true', '--resources', 'cpus:100;mem:32', '--offer_wait_timeout', '8secs']);
+    expect(await within(execute.exited, 30_000, 'mesos-execute to give up')).to.equal(1);
+    const lines = execute.stderr.trim().split('\n');
+    const explained = "mesos-execute: no offer can hold task 'huge' (cpus:100;mem:32); the largest, cpus:4;mem:4096";
+    expect(lines).to.have.length(2);
+    expect(lines[0]).to.include(explained).and.match(/it lacks cpus:96$/);
+    expect(lines[1]).to.include(explained).and.match(/gave up after --offer_wait_timeout 8 s$/);
   });
 
   it('a framework kills its task: TASK_KILLED, and the process is gone', async () => {
@@ -202,7 +234,7 @@ describe('the cluster as real processes', function () {
     const [, masterMatch] = await masterProcess.waitFor(/master@(\S+)/);
     const master = masterMatch as string;
     const batch = (name: string, resources: string): BinProcess =>
-      start('mesos-batch', ['--master', master, '--name', name, '--tasks', '10', '--task-resources', resources, '--command', 'sleep 120']);
+      start('mesos-batch', ['--master', master, '--name', name, '--tasks', '10', '--tasks_per_offer', '1', '--task-resources', resources, '--command', 'sleep 120']);
     batch('A', 'cpus:3;mem:2048');
     await waitForFrameworks(master, 1);
     batch('B', 'cpus:1;mem:5120');

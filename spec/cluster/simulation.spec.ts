@@ -66,7 +66,7 @@ describe('a whole cluster in one host, under the virtual clock', function () {
     const order: string[] = [];
     const batch = (name: string, resources: string): BatchScheduler => new BatchScheduler({
       master: simulation.masterAddress, id: `scheduler-${name}`, framework: { name, user: 'test' },
-      tasks: 10, taskResources: Resources.parse(resources), command: 'sleep 3600',
+      tasks: 10, tasksPerOffer: 1, taskResources: Resources.parse(resources), command: 'sleep 3600',
       onUpdate: (status) => { if (status.state === 'TASK_STARTING') order.push(name); },
     });
     simulation.host.spawn(batch('A', 'cpus:3;mem:2048'));
@@ -79,6 +79,23 @@ describe('a whole cluster in one host, under the virtual clock', function () {
     expect([running('A'), running('B')]).to.deep.equal([2, 3]);
     expect(cluster.slaves[0]?.used_resources.cpus).to.equal(9);
     expect(cluster.slaves[0]?.used_resources.mem).to.equal(19456);
+  });
+
+  it('mesos-batch fills offers: 20 quick one-cpu tasks on a cpus:2 agent finish within 10 allocation intervals, two per offer', async () => {
+    simulation = await startSimulation('cpus:2;mem:4096');
+    const startedAt = new Map<number, number>(); // virtual time -> tasks started then
+    const batch = new BatchScheduler({
+      master: simulation.masterAddress, framework: { name: 'fill', user: 'test' },
+      tasks: 20, taskResources: Resources.parse('cpus:1;mem:64'), command: 'exit 0',
+      onUpdate: (status) => { if (status.state === 'TASK_STARTING') startedAt.set(simulation.clock.now(), (startedAt.get(simulation.clock.now()) ?? 0) + 1); },
+    });
+    simulation.host.spawn(batch);
+    let result: { finished: number } | undefined;
+    void batch.done.then((done) => { result = done; });
+    // One task per offer took 19 s here (one per allocation interval); two per offer take 9 s.
+    await simulation.clock.advance(10_000);
+    expect(result?.finished).to.equal(20);
+    expect([...startedAt.values()]).to.deep.equal(Array<number>(10).fill(2)); // ten offers, two tasks each
   });
 
   it('takes a task through STARTING, RUNNING, FINISHED; its resources come back; the master keeps it as completed', async () => {

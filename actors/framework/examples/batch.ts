@@ -1,6 +1,6 @@
 import { Resources } from '../../../lib/resources';
-import { isTerminalState, type Offer, type TaskStatus } from '../../../lib/protocol';
-import { fitResources } from '../offers';
+import { isTerminalState, type Offer, type TaskInfo, type TaskStatus } from '../../../lib/protocol';
+import { fitInto } from '../offers';
 import { Scheduler, type SchedulerOptions } from '../scheduler';
 
 /** Offers a batch framework does not need are declined for this long once all tasks are launched. */
@@ -14,6 +14,11 @@ export interface BatchOptions extends SchedulerOptions {
   taskResources: Resources;
   /** Shell command each task runs; `$MESOS_TASK_ID` names the task. */
   command: string;
+  /**
+   * Most tasks launched from one offer; unset fills each offer with as many tasks as fit. The
+   * seed document's DRF example uses 1, so that each allocation hands out one task's worth.
+   */
+  tasksPerOffer?: number;
   /** Called on every state change (for printing). */
   onUpdate?: (status: TaskStatus) => void;
 }
@@ -28,9 +33,14 @@ export interface BatchResult {
 
 /**
  * The batch framework behind `mesos-batch`: launches `tasks` copies of a command as offers
- * allow, one task per offer, returning the rest of each offer unfiltered (refuse 0 s), and
- * resolves `done` when every task has reached a terminal state. This is the framework of the
- * seed document's DRF example.
+ * allow, as many per offer as fit (or at most `tasksPerOffer`), returning the rest of each offer
+ * unfiltered (refuse 0 s), and resolves `done` when every task has reached a terminal state.
+ * With `tasksPerOffer: 1` it is the framework of the seed document's DRF example.
+ *
+ *   const batch = new BatchScheduler({ master, framework: { name: 'crunch', user: 'me' }, tasks: 20,
+ *     taskResources: Resources.parse('cpus:1;mem:128'), command: 'sleep 2' });
+ *   host.spawn(batch);
+ *   const { finished, failed } = await batch.done;
  */
 export class BatchScheduler extends Scheduler {
   /** Resolves when every task is terminal. */
@@ -48,19 +58,33 @@ export class BatchScheduler extends Scheduler {
 
   protected override resourceOffers(offers: Offer[]): void {
     for (const offer of offers) {
-      const picked = this.launches.length < this.batch.tasks ? fitResources(offer, this.batch.taskResources) : undefined;
-      if (!picked) {
+      const tasks = this.fill(offer);
+      if (tasks.length === 0) {
         const allLaunched = this.launches.length >= this.batch.tasks;
         this.decline(offer.id, { refuseSeconds: allLaunched ? BATCH_DONE_REFUSE_SECONDS : 0 });
         continue;
       }
+      this.launch(offer.id, tasks, { refuseSeconds: 0 });
+    }
+  }
+
+  /** Takes tasks out of what remains of `offer` while they fit, are still to launch and are under `tasksPerOffer`. */
+  private fill(offer: Offer): TaskInfo[] {
+    const tasks: TaskInfo[] = [];
+    const limit = this.batch.tasksPerOffer ?? Number.POSITIVE_INFINITY;
+    let remaining = Resources.fromJSON(offer.resources);
+    while (this.launches.length < this.batch.tasks && tasks.length < limit) {
+      const picked = fitInto(remaining, this.batch.taskResources, offer.allocationRole);
+      if (!picked) break;
+      remaining = remaining.subtract(picked);
       const taskId = `${this.framework.name}-${this.launches.length}`;
       this.launches.push({ taskId, agentId: offer.agentId });
-      this.launch(offer.id, [{
+      tasks.push({
         name: taskId, taskId, agentId: offer.agentId, resources: picked.toJSON(),
         command: { value: this.batch.command, environment: { MESOS_TASK_ID: taskId } },
-      }], { refuseSeconds: 0 });
+      });
     }
+    return tasks;
   }
 
   protected override statusUpdate(status: TaskStatus): void {

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { dispatch, UPID } from '../../../lib/actor';
 import { VirtualClock } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
-import type { MasterInfo, Offer, StatusUpdate, TaskStatus } from '../../../lib/protocol';
+import type { MasterInfo, Offer, StatusUpdate, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
 import { BatchScheduler } from '../../../actors/framework/examples/batch';
-import { fitResources } from '../../../actors/framework/offers';
+import { fitResources, shortfall } from '../../../actors/framework/offers';
 import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS } from '../../../actors/framework/constants';
 import { memoryHost, Probe } from '../../support/runtime';
 
@@ -231,13 +231,13 @@ describe('fitResources', () => {
 });
 
 describe('BatchScheduler', () => {
-  it('launches one task per offer, declines what does not fit unfiltered, and resolves when all are terminal', async () => {
+  it('with tasksPerOffer 1, launches one task per offer, declines what does not fit unfiltered, and resolves when all are terminal', async () => {
     const clock = new VirtualClock();
     const host = memoryHost({ clock });
     const master = new Probe('master', MASTER_MESSAGES);
     const masterPid = host.spawn(master);
     const batch = new BatchScheduler({
-      master: masterPid.toString(), framework: { name: 'b', user: 'me' }, tasks: 2,
+      master: masterPid.toString(), framework: { name: 'b', user: 'me' }, tasks: 2, tasksPerOffer: 1,
       taskResources: Resources.parse('cpus:1;mem:100'), command: 'true',
     });
     host.spawn(batch);
@@ -254,5 +254,37 @@ describe('BatchScheduler', () => {
     expect(result.finished).to.equal(1);
     expect(result.failed).to.equal(1);
     expect(result.launches.map((l) => l.taskId)).to.deep.equal(['b-0', 'b-1']);
+  });
+
+  it('fills one offer of cpus:2 with two one-cpu tasks at once, from what remains of it', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const master = new Probe('master', MASTER_MESSAGES);
+    const masterPid = host.spawn(master);
+    const batch = new BatchScheduler({
+      master: masterPid.toString(), framework: { name: 'b', user: 'me' }, tasks: 3,
+      taskResources: Resources.parse('cpus:1;mem:100'), command: 'true',
+    });
+    host.spawn(batch);
+    master.post(batch.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:2;mem:1000')] });
+    await clock.settle();
+    const accepts = master.received.filter((r) => r.name === 'AcceptOffers');
+    expect(accepts).to.have.length(1);
+    const launched = (index: number): TaskInfo[] => (master.received.filter((r) => r.name === 'AcceptOffers')[index]?.body as { operations: Array<{ launch: { taskInfos: TaskInfo[] } }> }).operations.flatMap((o) => o.launch.taskInfos);
+    const tasks = launched(0);
+    expect(tasks.map((t) => t.taskId)).to.deep.equal(['b-0', 'b-1']);
+    for (const task of tasks) expect(Resources.fromJSON(task.resources).equals(Resources.parse('cpus:1;mem:100'))).to.equal(true);
+    // The third task waits for the next offer; a later offer with room for more takes only it.
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o2', 'cpus:4;mem:1000')] });
+    await clock.settle();
+    expect(launched(1).map((t) => t.taskId)).to.deep.equal(['b-2']);
+  });
+});
+
+describe('shortfall', () => {
+  it('names the scalars an offer lacks for a task, and nothing when they fit', () => {
+    expect(shortfall(offer('o', 'cpus:4;mem:4096'), Resources.parse('cpus:100;mem:32')).format()).to.equal('cpus:96');
+    expect(shortfall(offer('o', 'cpus:4;mem:4096'), Resources.parse('cpus:1;mem:32')).isEmpty()).to.equal(true);
   });
 });
