@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ActorHost } from '../lib/process';
 import type { LogLevel } from '../lib/logging';
-import { createCommand, flag, parseCount } from '../lib/flags';
+import { createCommand, flag, parseBooleanFlag, parseCount } from '../lib/flags';
 import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
 import { startAgent } from '../actors/agent';
@@ -23,16 +23,21 @@ import type { TlsFlags } from '../lib/process/tls';
 /** Agents mesos-local starts when `--agents` is not given. */
 export const DEFAULT_LOCAL_AGENTS = 1;
 
-type LocalOptions = Record<string, unknown> & TlsFlags & { ip: string; port: number; agents: number; work_dir?: string; log_level: LogLevel; trace_file?: string };
+type LocalOptions = Record<string, unknown> & TlsFlags & {
+  ip: string; port: number; agents: number; work_dir?: string; keep_work_dir?: boolean; log_level: LogLevel; trace_file?: string;
+};
 
 async function main(): Promise<void> {
   const program = addCredentialOptions(addAgentOptions(addMasterOptions(addHostOptions(createCommand('mesos-local', 'Run a master and N agents in one process.'), 5050)
     .addOption(flag('--agents <n>', 'how many agents').argParser(parseCount).default(DEFAULT_LOCAL_AGENTS))
-    .addOption(flag('--work_dir <dir>', 'work dir for the master and the agents (default: a new temporary dir)')))), true);
+    .addOption(flag('--work_dir <dir>', 'work dir for the master and the agents (default: a new temporary dir, removed on exit)'))
+    .addOption(flag('--keep_work_dir [bool]', 'keep the temporary work dir on exit (a --work_dir given is always kept)').argParser(parseBooleanFlag).default(false)))), true);
   program.parse(process.argv);
   const options = program.opts<LocalOptions>();
   const tls = tlsFromOptions('mesos-local', options);
   const workDir = options.work_dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-local-'));
+  // A temporary work dir this process made is its own to remove, once every host has stopped.
+  const temporary = options.work_dir === undefined && options.keep_work_dir !== true ? workDir : undefined;
   // The agents authenticate with --credential (or --principal and --secret), if given.
   const credential = credentialFrom('mesos-local', options);
   let masterFlags: MasterFlags;
@@ -60,10 +65,11 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`mesos-local: work dir ${workDir}\n`);
   process.stdout.write(`mesos-local: web UI ${masterHost.scheme}://${masterHost.address}/master/state (Ctrl-C to stop)\n`);
-  stopAllOnSignal(hosts);
+  stopAllOnSignal(hosts, temporary);
 }
 
-function stopAllOnSignal(hosts: ActorHost[]): void {
+/** On SIGINT/SIGTERM: stops the agents, then the master, removes the temporary work dir (if any), and exits 0. */
+function stopAllOnSignal(hosts: ActorHost[], temporaryWorkDir: string | undefined): void {
   let stopping = false;
   const stop = (): void => {
     if (stopping) process.exit(1);
@@ -71,6 +77,7 @@ function stopAllOnSignal(hosts: ActorHost[]): void {
     // Agents first, so their executors are told before the master goes.
     void Promise.all(hosts.slice(1).map((host) => host.stop()))
       .then(() => hosts[0]?.stop())
+      .then(() => { if (temporaryWorkDir !== undefined) fs.rmSync(temporaryWorkDir, { recursive: true, force: true }); })
       .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);

@@ -82,6 +82,18 @@ describe('the cluster as real processes', function () {
     return master as string;
   }
 
+  it('mesos-local without --work_dir removes the temporary work dir it made when stopped; with --keep_work_dir it keeps it', async () => {
+    for (const keep of [false, true]) {
+      const local = start('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:1;mem:256', ...(keep ? ['--keep_work_dir'] : [])]);
+      const [, made] = await local.waitFor(/work dir (\S+)/);
+      expect(fs.existsSync(made as string)).to.equal(true);
+      local.kill('SIGTERM');
+      expect(await within(local.exited, 20_000, 'mesos-local')).to.equal(0);
+      expect(fs.existsSync(made as string), `kept with --keep_work_dir=${keep}`).to.equal(keep);
+      if (keep) fs.rmSync(made as string, { recursive: true, force: true });
+    }
+  });
+
   it('mesos-local + mesos-execute runs `echo hello` end to end', async () => {
     const master = await localCluster();
     const execute = start('mesos-execute', ['--master', master, '--name', 'hello', '--command', 'echo hello']);
