@@ -48,16 +48,17 @@ export function parsePort(value: string): number {
 /** Parses a non-negative integer. */
 export function parseCount(value: string): number {
   const count = Number(value);
-  if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`'${value}' is not a non-negative integer`);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(count)) throw new InvalidArgumentError(`'${value}' is not a non-negative integer (at most ${Number.MAX_SAFE_INTEGER})`);
   return count;
 }
 
 /** Parses a duration such as `500ms`, `15secs`, `1mins`, `2hrs` or a bare number of seconds (Mesos' syntax); returns ms. */
 export function parseDuration(value: string): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)\s*(ns|us|ms|secs?|s|mins?|m|hrs?|h|days?|d|weeks?|w)?$/.exec(value.trim());
-  if (!match) throw new InvalidArgumentError(`'${value}' is not a duration (e.g. 500ms, 15secs, 1mins)`);
+  const match = /^([0-9]+(?:\.[0-9]+)?)\s*(ns|us|ms|secs?|s|mins?|m|hrs?|h|days?|d|weeks?|w)$/.exec(value.trim());
+  // As in Mesos, a unit is required: a bare `30` could mean seconds or milliseconds.
+  if (!match) throw new InvalidArgumentError(`'${value}' is not a duration: a number and a unit (e.g. 500ms, 15secs, 1mins)`);
   const amount = Number(match[1]);
-  const unit = match[2] ?? 'secs';
+  const unit = match[2] as string;
   const scale: Record<string, number> = {
     ns: 1e-6, us: 1e-3, ms: 1, s: 1000, sec: 1000, secs: 1000, m: 60_000, min: 60_000, mins: 60_000,
     h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, d: 86_400_000, day: 86_400_000, days: 86_400_000,

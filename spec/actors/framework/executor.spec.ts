@@ -180,11 +180,13 @@ describe('Executor base actor (harness: virtual clock, a Probe as the agent)', (
 
   it('reads durations in the syntax of the agent flags (lib/flags parseDuration), naming a bad variable', () => {
     const identity = { MESOS_AGENT_PID: 'slave(1)@127.0.0.1:5051', MESOS_FRAMEWORK_ID: 'F1', MESOS_EXECUTOR_ID: 'E1' };
-    const durations: Array<[string, number]> = [['500ms', 500], ['5secs', 5_000], ['2', 2_000], ['1mins', 60_000], ['2hrs', 7_200_000], ['1days', 86_400_000], ['1weeks', 604_800_000]];
+    const durations: Array<[string, number]> = [['500ms', 500], ['5secs', 5_000], ['1mins', 60_000], ['2hrs', 7_200_000], ['1days', 86_400_000], ['1weeks', 604_800_000]];
     for (const [text, ms] of durations) {
       const options = executorOptionsFromEnvironment({ ...identity, MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: text, MESOS_RECOVERY_TIMEOUT: text });
       expect([options.shutdownGracePeriodMs, options.recoveryTimeoutMs], text).to.deep.equal([ms, ms]);
     }
     expect(() => executorOptionsFromEnvironment({ ...identity, MESOS_RECOVERY_TIMEOUT: 'soon' })).to.throw(/^executor: MESOS_RECOVERY_TIMEOUT: 'soon' is not a duration/);
+    // A unit is required, as in Mesos.
+    expect(() => executorOptionsFromEnvironment({ ...identity, MESOS_RECOVERY_TIMEOUT: '2' })).to.throw(/'2' is not a duration: a number and a unit/);
   });
 });
