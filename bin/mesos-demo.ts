@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import { Actor, UPID } from '../lib/actor';
 import { ActorHost, ok } from '../lib/process';
 import { createLogger } from '../lib/logging';
-import { createCommand, flag, parseCount, parsePort } from '../lib/flags';
+import { createCommand, flag, parseBooleanFlag, parseCount, parsePort } from '../lib/flags';
 
 /** Pings the demo sends before it stays idle. */
 const DEFAULT_PINGS = 5;
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const program = createCommand('mesos-demo', 'Two actor hosts in two processes exchanging messages.')
     .addOption(flag('--port <port>', 'port of the first host').argParser(parsePort).default(0))
     .addOption(flag('--pings <n>', 'pings to send').argParser(parseCount).default(DEFAULT_PINGS))
-    .addOption(flag('--exit', 'exit after the exchange instead of serving HTTP'))
+    .addOption(flag('--exit [bool]', 'exit after the exchange instead of serving HTTP').argParser(parseBooleanFlag).default(false))
     .parse(process.argv);
   const options = program.opts<{ port: number; pings: number; exit?: boolean }>();
   const child = fork(__filename, ['--peer'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

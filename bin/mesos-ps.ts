@@ -6,7 +6,7 @@
  *   mesos-ps --master 127.0.0.1:5050 [--all]
  *   mesos-ps --master zk://10.0.0.1:2181,10.0.0.2:2181/mesos [--master_timeout 1mins]
  */
-import { createCommand, flag, parseDurationFlag, parseMasterFlag } from '../lib/flags';
+import { createCommand, flag, parseBooleanFlag, parseDurationFlag, parseMasterFlag } from '../lib/flags';
 import type { TlsFlags } from '../lib/process/tls';
 import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, leadingMasterAddress, useHttpCredential } from './client';
 import { addTlsOptions, tlsFromOptions } from './tls';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const program = addTlsOptions(addCredentialOptions(createCommand('mesos-ps', "List the cluster's tasks.")))
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to ask the leader').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a leading master in ZooKeeper').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
-    .addOption(flag('--all', 'include completed tasks and frameworks'))
+    .addOption(flag('--all [bool]', 'include completed tasks and frameworks (MESOS_ALL=false is false)').argParser(parseBooleanFlag).default(false))
     .parse(process.argv);
   const flags = program.opts<TlsFlags & { master: string; master_timeout: number; all?: boolean; principal?: string; secret?: string; secret_file?: string }>();
   useHttpCredential(credentialFrom('mesos-ps', flags));

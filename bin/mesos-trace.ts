@@ -7,7 +7,8 @@
  * A trace whose last line was cut short (the recording process died mid-write) is printed up to
  * that line, with a warning on stderr; any other bad line is an error naming it (exit 1).
  */
-import { createCommand, flag } from '../lib/flags';
+import { Option } from 'commander';
+import { createCommand, parseBooleanFlag } from '../lib/flags';
 import { formatEvent, readTrace, type Trace, type TraceEvent, type TraceEventKind } from '../lib/process/trace';
 
 /** Body characters shown per line unless `--full`. */
@@ -26,10 +27,11 @@ interface TraceFlags {
 function main(argv: string[]): void {
   const program = createCommand('mesos-trace', 'Print a recorded message trace (from a host started with a trace path, or a bin run with --trace_file).')
     .argument('<file>', 'trace file (JSON lines)')
-    .addOption(flag('--actor <id>', 'only records from or to this actor (an id, or a full UPID)'))
-    .addOption(flag('--name <name>', 'only records with this name (a message, a run such as timer, or an input)'))
-    .addOption(flag('--kind <kind>', "only 'send', 'deliver', 'run' or 'input' records").choices(KINDS))
-    .addOption(flag('--full', 'print whole bodies'))
+    // Filters of one reading, not settings: no MESOS_* variable (MESOS_NAME would collide with the clients' --name).
+    .addOption(new Option('--actor <id>', 'only records from or to this actor (an id, or a full UPID)'))
+    .addOption(new Option('--name <name>', 'only records with this name (a message, a run such as timer, or an input)'))
+    .addOption(new Option('--kind <kind>', "only 'send', 'deliver', 'run' or 'input' records").choices(KINDS))
+    .addOption(new Option('--full [bool]', 'print whole bodies').argParser(parseBooleanFlag).default(false))
     .parse(argv);
   const [file] = program.args as [string];
   const options = program.opts<TraceFlags>();

@@ -100,6 +100,15 @@ describe('the cluster as real processes', function () {
     expect(await within(execute.exited, 30_000, 'mesos-execute')).to.equal(0);
     expect(execute.stdout).to.match(/TASK_STARTING/).and.match(/TASK_RUNNING/).and.match(/TASK_FINISHED/);
     expect(execute.stdout).to.match(/^hello$/m);
+    // A boolean flag's variable parses as a boolean: MESOS_ALL=false is false.
+    const notAll = startBin('mesos-ps', ['--master', master], { MESOS_ALL: 'false' });
+    processes.push(notAll);
+    expect(await within(notAll.exited, 10_000, 'mesos-ps')).to.equal(0);
+    expect(notAll.stdout).to.not.match(/hello/);
+    const all = startBin('mesos-ps', ['--master', master], { MESOS_ALL: 'true' });
+    processes.push(all);
+    expect(await within(all.exited, 10_000, 'mesos-ps')).to.equal(0);
+    expect(all.stdout).to.match(/hello\s+.*TASK_FINISHED/);
     const failing = start('mesos-execute', ['--master', master, '--name', 'nope', '--command', 'exit 3']);
     expect(await within(failing.exited, 30_000, 'mesos-execute')).to.equal(1);
     expect(failing.stdout).to.match(/TASK_FAILED for task 'nope' \(Command exited with status 3\)/);
