@@ -4,7 +4,7 @@
  *
  *   mesos-agent --master 127.0.0.1:5050 --port 5051 --work_dir /var/lib/mesos/agent [--resources "cpus:4;mem:4096"] [--attributes "rack:r1"]
  */
-import * as fs from 'node:fs';
+import { makeDirectoriesSync } from '../lib/disk';
 import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseBooleanFlag, parseMasterFlag } from '../lib/flags';
 import { startAgent } from '../actors/agent';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   try {
     checkAgentFlags(flags); // before anything is created on disk
     http = agentHttpFrom(options, 'http_credentials');
-    fs.mkdirSync(options.work_dir, { recursive: true });
+    makeDirectoriesSync(options.work_dir);
   } catch (error) {
     fail('mesos-agent', (error as Error).message, 2);
   }

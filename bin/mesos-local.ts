@@ -7,6 +7,7 @@
  *   mesos-local --port 5050 --agents 2 --resources "cpus:4;mem:4096"
  */
 import * as fs from 'node:fs';
+import { makeDirectoriesSync } from '../lib/disk';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ActorHost } from '../lib/process';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
     masterFlags = masterFlagsFrom(options, path.join(workDir, 'master'));
     agentHttp = agentHttpFrom(options, 'credentials');
     checkMasterFlags(masterFlags);
-    fs.mkdirSync(masterFlags.workDir, { recursive: true });
+    makeDirectoriesSync(masterFlags.workDir);
   } catch (error) {
     fail('mesos-local', (error as Error).message, 2);
   }

@@ -10,7 +10,7 @@
  * it, one master runs with the registry file in its work dir. With the `--ssl_*` flags (or
  * `LIBPROCESS_SSL_*` variables) it serves TLS only (docs/security.md).
  */
-import * as fs from 'node:fs';
+import { makeDirectoriesSync } from '../lib/disk';
 import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseCount, parseDurationFlag, parseZooKeeperFlag } from '../lib/flags';
 import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   try {
     flags = masterFlagsFrom(options, options.work_dir);
     checkMasterFlags(flags);
-    fs.mkdirSync(flags.workDir, { recursive: true });
+    makeDirectoriesSync(flags.workDir);
   } catch (error) {
     fail('mesos-master', (error as Error).message, 2);
   }

@@ -8,6 +8,7 @@
  * the faults a real disk has.
  */
 import { promises as fs } from 'node:fs';
+import * as fsSync from 'node:fs';
 import * as path from 'node:path';
 import type { Clock } from './process/clock';
 
@@ -42,13 +43,53 @@ export const nodeDisk: Disk = {
   },
   writeFileAtomically,
   async appendFile(filePath: string, text: string): Promise<void> {
-    await fs.mkdir(path.dirname(filePath), { recursive: true });
+    await makeDirectories(path.dirname(filePath));
     await writeAndSync(filePath, 'a', text);
   },
   async makeDirectory(directory: string): Promise<void> {
-    await fs.mkdir(directory, { recursive: true });
+    await makeDirectories(directory);
   },
 };
+
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir spins forever where a level
+ * cannot be made and does not exist either (e.g. under /proc); this fails with the path and the
+ * reason instead.
+ */
+export async function makeDirectories(directory: string): Promise<void> {
+  for (const level of levels(directory)) {
+    try {
+      await fs.mkdir(level);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotMake(level, error);
+      if (!(await fs.stat(level)).isDirectory()) throw new Error(`cannot create directory ${level}: a file is in the way`);
+    }
+  }
+}
+
+/** `makeDirectories`, synchronously (for the bins, before anything starts). */
+export function makeDirectoriesSync(directory: string): void {
+  for (const level of levels(directory)) {
+    try {
+      fsSync.mkdirSync(level);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotMake(level, error);
+      if (!fsSync.statSync(level).isDirectory()) throw new Error(`cannot create directory ${level}: a file is in the way`);
+    }
+  }
+}
+
+/** `/a/b/c` → `/a`, `/a/b`, `/a/b/c` (absolute). */
+function levels(directory: string): string[] {
+  const absolute = path.resolve(directory);
+  const parts = absolute.split(path.sep).filter((part) => part.length > 0);
+  return parts.map((_, index) => path.sep + parts.slice(0, index + 1).join(path.sep));
+}
+
+function cannotMake(level: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new Error(`cannot create directory ${level} (${code})`);
+}
 
 /**
  * Replaces `filePath` with `contents` so that a crash at any point leaves either the old or
@@ -56,7 +97,7 @@ export const nodeDisk: Disk = {
  */
 export async function writeFileAtomically(filePath: string, contents: string): Promise<void> {
   const directory = path.dirname(filePath);
-  await fs.mkdir(directory, { recursive: true });
+  await makeDirectories(directory);
   const temporary = `${filePath}.tmp`;
   await writeAndSync(temporary, 'w', contents);
   await fs.rename(temporary, filePath);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MemoryDisk, nodeDisk, SIMULATED_WRITE_ERROR } from '../../lib/disk';
+import { makeDirectories, makeDirectoriesSync, MemoryDisk, nodeDisk, SIMULATED_WRITE_ERROR } from '../../lib/disk';
 import { VirtualClock } from '../../lib/process';
 
 /** Resolves to the error a promise rejects with, or undefined if it resolves. */
@@ -119,5 +119,27 @@ describe('lib/disk', () => {
         fs.rmSync(root, { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe('lib/disk: makeDirectories (mkdir -p that cannot spin)', () => {
+  it('makes every level, and leaves existing ones alone', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mkdirs-'));
+    try {
+      await makeDirectories(path.join(root, 'a', 'b', 'c'));
+      makeDirectoriesSync(path.join(root, 'a', 'b', 'd'));
+      expect(fs.readdirSync(path.join(root, 'a', 'b')).sort()).to.deep.equal(['c', 'd']);
+      fs.writeFileSync(path.join(root, 'file'), 'x');
+      expect(() => makeDirectoriesSync(path.join(root, 'file', 'below'))).to.throw(/cannot create directory .*file\/below \(ENOTDIR\)|a file is in the way/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("fails naming the level where Node's recursive mkdir would spin forever (/proc/x)", async () => {
+    expect(() => makeDirectoriesSync('/proc/x/y')).to.throw('cannot create directory /proc/x (ENOENT)');
+    let error: Error | undefined;
+    await makeDirectories('/proc/x').catch((caught: Error) => { error = caught; });
+    expect(error?.message).to.equal('cannot create directory /proc/x (ENOENT)');
   });
 });
