@@ -183,7 +183,7 @@ export class LinkManager {
   /** Queues one encoded message for `address`, dialing if there is no link. */
   send(address: string, message: Buffer): void {
     if (this.closing) return;
-    const link = this.links.get(address) ?? this.dial(address);
+    const link = this.links.get(address) ?? this.spelledOtherwise(address) ?? this.dial(address);
     link.queue.push(message);
     link.queuedBytes += message.length;
     if (link.queuedBytes > this.maxQueuedBytes) {
@@ -208,7 +208,23 @@ export class LinkManager {
 
   /** Makes sure a link to `address` exists (dialing if needed), without sending anything. */
   ensure(address: string): void {
-    if (!this.closing && !this.links.has(address)) this.dial(address);
+    if (!this.closing && !this.links.has(address) && this.spelledOtherwise(address) === undefined) this.dial(address);
+  }
+
+  /**
+   * A link we have to another spelling of `address` on this machine (`sameHost`), now found
+   * under `address` too: a second dial to the same host would be refused while the first is up.
+   * Scans the links, but only when `address` has none (about to dial, which is rare).
+   */
+  private spelledOtherwise(address: string): Link | undefined {
+    if (this.events.sameHost === undefined) return undefined;
+    for (const link of this.links.values()) {
+      if (this.events.sameHost(address, link.peerAddress) || this.events.sameHost(address, link.address)) {
+        this.links.set(address, link);
+        return link;
+      }
+    }
+    return undefined;
   }
 
   /** Handles an HTTP upgrade on `LINK_PATH` from another host. */
@@ -507,8 +523,10 @@ export class LinkManager {
   }
 
   private down(link: Link, reason: string): void {
-    if (this.links.get(link.address) === link) this.links.delete(link.address);
-    if (this.links.get(link.peerAddress) === link) this.links.delete(link.peerAddress);
+    // Every address it is found under: the one dialed or proved, the advertised one, other spellings (`spelledOtherwise`).
+    const addresses = new Set([link.address, link.peerAddress]);
+    for (const [key, value] of this.links) if (value === link) addresses.add(key);
+    for (const address of addresses) if (this.links.get(address) === link) this.links.delete(address);
     if (link.timeout) clearTimeout(link.timeout);
     const dropped = link.queue.length;
     link.queue = [];
@@ -518,9 +536,9 @@ export class LinkManager {
     socket?.terminate();
     if (this.closing) return;
     this.logger.info({ peer: link.address, reason, dropped }, 'link down');
-    this.events.onLinkDown(link.address, reason);
-    if (link.peerAddress !== link.address) this.events.onLinkDown(link.peerAddress, reason);
+    for (const address of addresses) this.events.onLinkDown(address, reason);
   }
+
 }
 
 /**
