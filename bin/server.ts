@@ -11,17 +11,41 @@ import type { StartAgentOptions } from '../actors/agent';
 import { loadRateLimits, type RateLimits } from '../actors/master/rate-limits';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 import { addTlsOptions } from './tls';
+import { advertiseIpError } from '../lib/process/addresses';
 
 export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Options every server bin has (the TLS flags among them, see bin/tls.ts). */
 export function addHostOptions(program: Command, defaultPort: number): Command {
   return addTlsOptions(program)
-    .addOption(flag('--ip <ip>', 'IP address to listen on and advertise').default('127.0.0.1'))
+    .addOption(flag('--ip <ip>', 'IP address to listen on and advertise (0.0.0.0 or ::: every interface, advertising the first non-internal IPv4)').default('127.0.0.1'))
+    .addOption(flag('--advertise_ip <ip>', 'IP address advertised in this process\' pids instead of --ip (e.g. behind NAT)').env('LIBPROCESS_ADVERTISE_IP').argParser(parseAdvertiseIpFlag))
+    .addOption(flag('--advertise_port <port>', 'port advertised in this process\' pids instead of --port').env('LIBPROCESS_ADVERTISE_PORT').argParser(parsePort))
     .addOption(flag('--hostname <name>', 'host name advertised (default: the IP for a master, the OS host name for an agent)'))
     .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser(parsePort).default(defaultPort))
     .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(flag('--trace_file <path>', 'record every message the actors handle and send to this file (read it with mesos-trace)').argParser(parseTraceFileFlag));
+}
+
+/** Checks `--advertise_ip`: an IP address peers can dial (a bad one is one line naming the flag, and exit 2). */
+export function parseAdvertiseIpFlag(value: string): string {
+  const problem = advertiseIpError(value);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return value;
+}
+
+/** What a server host advertises, from `--advertise_ip` / `--advertise_port` (undefined: what it binds). */
+export interface HostAdvertise {
+  advertiseIp?: string;
+  advertisePort?: number;
+}
+
+/** Reads `--advertise_ip` / `--advertise_port` back out of commander's options. */
+export function advertiseFrom(options: Record<string, unknown>): HostAdvertise {
+  return {
+    ...(options.advertise_ip !== undefined ? { advertiseIp: String(options.advertise_ip) } : {}),
+    ...(options.advertise_port !== undefined ? { advertisePort: options.advertise_port as number } : {}),
+  };
 }
 
 /** Checks `--trace_file` before anything starts: its directory must exist and be writable. */
@@ -129,11 +153,12 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
 /**
  * Starts an actor host on ip:port, failing with one line if the port is taken. With `trace`
  * (from `openTraceFile`), the host records into it from before its first actor is spawned; with
- * `tls` (from `tlsFromOptions`), it serves and dials over TLS.
+ * `tls` (from `tlsFromOptions`), it serves and dials over TLS; with `advertise` (from
+ * `advertiseFrom`), its pids name that IP and port instead of the bound ones.
  */
-export async function startServerHost(bin: string, ip: string, port: number, level: LogLevel, trace?: TraceRecorder, tls?: TlsOptions): Promise<ActorHost> {
+export async function startServerHost(bin: string, ip: string, port: number, level: LogLevel, trace?: TraceRecorder, tls?: TlsOptions, advertise: HostAdvertise = {}): Promise<ActorHost> {
   try {
-    return await ActorHost.start({ ip, port, logger: createLogger(bin, level), ...(trace ? { traceRecorder: trace } : {}), ...(tls ? { tls } : {}) });
+    return await ActorHost.start({ ip, port, ...advertise, logger: createLogger(bin, level), ...(trace ? { traceRecorder: trace } : {}), ...(tls ? { tls } : {}) });
   } catch (error) {
     process.stderr.write(`${bin}: cannot listen on ${ip}:${port}: ${(error as Error).message}\n`);
     process.exit(1);

@@ -23,7 +23,7 @@ import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
-import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS } from './constants';
+import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS } from './constants';
 import { masterPid, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
@@ -127,6 +127,10 @@ export class Agent extends Actor {
   private masterInfo: MasterInfo | undefined;
   /** The next registration attempt. */
   private registrationTimer: Timer | undefined;
+  /** Warns, every `AGENT_NO_MASTER_WARNING_MS` while registering, that no master has answered. */
+  private noMasterTimer: Timer | undefined;
+  /** Registration attempts sent since the agent last started registering (for the no-master warning). */
+  private registrationAttempts = 0;
   /** Fires when no ping has come for `masterPingTimeoutMs`. */
   private pingTimer: Timer | undefined;
   /** How long without a ping means the master is lost: what the master announced, else the flag (Mesos' `masterPingTimeout`). */
@@ -315,6 +319,8 @@ export class Agent extends Actor {
     this.phase = 'RUNNING';
     this.registrationTimer?.cancel();
     this.registrationTimer = undefined;
+    this.noMasterTimer?.cancel();
+    this.noMasterTimer = undefined;
     // Linked again: a reply that outlived the master that sent it must not leave us registered with no one.
     this.link(this.master);
     this.resetPingTimer();
@@ -370,6 +376,29 @@ export class Agent extends Actor {
     const factorMs = this.options.flags.registrationBackoffFactorMs;
     this.registrationTimer?.cancel();
     this.registrationTimer = this.delay(this.random.next() * factorMs, () => this.attemptRegistration(factorMs * 2));
+    if (this.noMasterTimer === undefined) {
+      this.registrationAttempts = 0;
+      this.armNoMasterWarning(this.clock.now());
+    }
+  }
+
+  private armNoMasterWarning(sinceMs: number): void {
+    this.noMasterTimer = this.delay(AGENT_NO_MASTER_WARNING_MS, () => this.warnNoMaster(sinceMs));
+  }
+
+  /**
+   * Still registering `AGENT_NO_MASTER_WARNING_MS` after the last warning (or the start): says so,
+   * naming the master, and keeps retrying. Silence here hid agents pointed at another agent's
+   * port or a dead one (issue 10). With no leader known there is nobody to name: the detector says so.
+   */
+  private warnNoMaster(sinceMs: number): void {
+    this.noMasterTimer = undefined;
+    if (this.phase !== 'DISCONNECTED' || !this.leaderKnown) return;
+    this.log.warn(
+      { master: this.master.toString(), waitedMs: this.clock.now() - sinceMs, attempts: this.registrationAttempts },
+      `no master answered at ${this.master.toString()}: is a master running there (not an agent or another service)? still retrying`,
+    );
+    this.armNoMasterWarning(sinceMs);
   }
 
   private attemptRegistration(maxBackoffMs: number): void {
@@ -378,6 +407,7 @@ export class Agent extends Actor {
     if (this.phase !== 'DISCONNECTED' || !this.leaderKnown) return;
     this.link(this.master);
     if (this.authenticatee !== undefined && !this.authenticated) return this.authenticate(this.authenticatee, maxBackoffMs);
+    this.registrationAttempts++;
     if (this.agentId === undefined) {
       this.sendToMaster(RegisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION });
     } else {
@@ -1080,6 +1110,7 @@ export class Agent extends Actor {
     this.log.warn({ reason }, 'agent shutting down');
     this.phase = 'TERMINATING';
     this.registrationTimer?.cancel();
+    this.noMasterTimer?.cancel();
     this.authenticatee?.cancel();
     this.pingTimer?.cancel();
     this.updates.pause();
@@ -1228,6 +1259,12 @@ export class Agent extends Actor {
 
   private fromMaster(from: UPID, name: string): boolean {
     if (from.equals(this.master)) return true;
+    if (this.options.detector === undefined && this.samePid(from, this.master)) {
+      // `--master localhost:5050` and a master advertising 127.0.0.1:5050: one master, its own pid from now on.
+      this.log.info({ configured: this.master.toString(), advertised: from.toString() }, 'the master advertises another address of this machine; using it');
+      this.master = from;
+      return true;
+    }
     this.log.warn({ from: from.toString(), name, master: this.master.toString() }, 'ignoring a message that did not come from the master');
     return false;
   }

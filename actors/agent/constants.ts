@@ -32,6 +32,14 @@ export const REGISTRATION_BACKOFF_FACTOR_MS = 1_000;
 /** Registration retries never wait longer than this (Mesos `REGISTER_RETRY_INTERVAL_MAX`). */
 export const REGISTER_RETRY_INTERVAL_MAX_MS = 60_000;
 
+/**
+ * An agent still registering this long after it started trying says, at warn level, that no
+ * master answered (and again every this long): longer than the first few retries (backoff factor
+ * 1 s: within 2, 4, 8 s) so a master that is just starting does not trigger it, short enough
+ * that an operator watching a new agent sees why it is not in the cluster.
+ */
+export const AGENT_NO_MASTER_WARNING_MS = 10_000;
+
 /** Without a ping for this long the agent considers the master lost and re-registers (15 s × 5). */
 export const MASTER_PING_TIMEOUT_MS = AGENT_PING_TIMEOUT_MS * MAX_AGENT_PING_TIMEOUTS;
 

@@ -386,6 +386,12 @@ export abstract class Scheduler extends Actor {
 
   private fromMaster(from: UPID): boolean {
     if (from.equals(this.master)) return true;
+    if (this.detector === undefined && this.samePid(from, this.master)) {
+      // `--master localhost:5050` and a master advertising 127.0.0.1:5050: one master, its own pid from now on.
+      this.log.info({ configured: this.master.toString(), advertised: from.toString() }, 'the master advertises another address of this machine; using it');
+      this.master = from;
+      return true;
+    }
     this.log.warn({ from: from.toString() }, 'ignoring a scheduler message that did not come from the master');
     return false;
   }

@@ -202,6 +202,14 @@ export abstract class Actor {
     return this.host.delay(this, ms, callback);
   }
 
+  /**
+   * Whether `first` and `second` are one actor under two spellings of one address on this
+   * machine (`master@localhost:5050`, `master@127.0.0.1:5050`; see `ActorHost.samePid`).
+   */
+  protected samePid(first: UPID, second: UPID): boolean {
+    return this.host.samePid(first, second);
+  }
+
   /** Asks to be told (via `exited`) when `pid` goes away. */
   protected link(pid: UPID | string): void {
     this.host.link(this, typeof pid === 'string' ? UPID.parse(pid) : pid);

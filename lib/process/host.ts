@@ -7,6 +7,7 @@ import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer }
 import { UPID } from '../actor/upid';
 import { createLogger, type Logger } from '../logging';
 import { RealClock, VirtualClock, type Clock } from './clock';
+import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, ownHostNames, routableIp, sameLocalEndpoint, upidHost, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
 import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse, type HttpRequest, type HttpResponse } from './http';
@@ -43,10 +44,20 @@ const EXITED_MESSAGE = '__exited__';
 
 /** Options of an actor host; every limit has a default named in this module or its neighbours. */
 export interface ActorHostOptions {
-  /** IP address to listen on and advertise in UPIDs (default 127.0.0.1). */
+  /**
+   * IP address to listen on (default 127.0.0.1), and to advertise in UPIDs unless `advertiseIp`
+   * says otherwise. A wildcard (`0.0.0.0`, `::`) advertises the machine's first non-internal
+   * IPv4 (127.0.0.1 if it has none): peers cannot dial a wildcard.
+   */
   ip?: string;
   /** TCP port (default 0: any free port). */
   port?: number;
+  /** IP advertised in UPIDs instead of the bound one (Mesos' `--advertise_ip`, e.g. behind NAT). */
+  advertiseIp?: string;
+  /** Port advertised in UPIDs instead of the bound one (Mesos' `--advertise_port`). */
+  advertisePort?: number;
+  /** The machine's names and interfaces (default: `machineAddresses()` at listen; tests pass their own). */
+  machine?: MachineAddresses;
   /** Listen for links and HTTP (default true). A host that does not listen needs `address`. */
   listen?: boolean;
   /** Address to use when not listening (e.g. a recorded host's address during replay). */
@@ -110,6 +121,16 @@ export class ActorHost {
   /** Random per process start; peers use it to tell a restarted host from a duplicate dial. */
   readonly incarnation: string;
   private addressText: string;
+  /**
+   * Host parts that name this machine (see addresses.ts), once listening: an envelope to any of
+   * them at our port is ours. Undefined for a host that does not listen (simulated hosts are
+   * told apart by their exact addresses).
+   */
+  private ownNames: ReadonlySet<string> | undefined;
+  /** The port the server is bound to (the advertised one may differ, with `advertisePort`). */
+  private boundPort: number | undefined;
+  /** The port in this host's UPIDs (the bound one unless `advertisePort`). */
+  private advertisedPort: number | undefined;
   private readonly actors = new Map<string, Actor>();
   private readonly ready = new Queue<Actor>();
   private drainScheduled = false;
@@ -218,11 +239,18 @@ export class ActorHost {
       server.listen(this.options.port ?? 0, ip, () => resolve());
     });
     const port = (server.address() as { port: number }).port;
-    this.addressText = `${ip}:${port}`;
+    const machine = this.options.machine ?? machineAddresses();
+    const advertisedIp = this.options.advertiseIp ?? (isWildcardIp(ip) ? routableIp(machine) : ip);
+    this.addressText = `${upidHost(normalizeHost(advertisedIp))}:${this.options.advertisePort ?? port}`;
+    this.boundPort = port;
+    this.advertisedPort = this.options.advertisePort ?? port;
+    const ownNames = ownHostNames(machine, [ip, advertisedIp]);
+    this.ownNames = ownNames;
     this.server = server;
     this.links = new LinkManager(this.addressText, this.incarnation, this.logger, {
       onFrame: (address, frame) => this.receiveFrame(address, frame),
       onLinkDown: (address, reason) => this.linkDown(address, reason),
+      sameHost: (dialed, advertised) => sameLocalEndpoint(dialed, advertised, ownNames),
     }, this.options.links, this.options.tls);
     if (this.options.traceRecorder) this.startTrace(this.options.traceRecorder);
     else if (this.options.tracePath) this.startTrace(this.options.tracePath);
@@ -342,7 +370,7 @@ export class ActorHost {
   send(from: UPID, to: UPID | string, name: string, body: unknown): void {
     const target = typeof to === 'string' ? this.parseUpid(to) : to;
     if (this.observing) this.trace('send', from, target, name, body);
-    if (target.address === this.address) this.deliverLocal(from, target, name, body, false);
+    if (this.namesThisHost(target)) this.deliverLocal(from, target, name, body, false);
     else this.sendRemote({ from: from.toString(), to: target.toString(), name, body }, target.address);
   }
 
@@ -448,7 +476,7 @@ export class ActorHost {
   /** @internal `Actor.link`. */
   link(actor: Actor, pid: UPID): void {
     if (this.options.inertLinks) return;
-    if (pid.address === this.address) return this.linkLocal(actor, pid);
+    if (this.namesThisHost(pid)) return this.linkLocal(actor, pid);
     let targets = this.remoteLinks.get(pid.address);
     if (!targets) this.remoteLinks.set(pid.address, (targets = new Map()));
     const key = pid.toString();
@@ -706,7 +734,7 @@ export class ActorHost {
       this.logger.warn({ peer: address, from: truncated(envelope.from), to: truncated(envelope.to) }, 'dropping envelope: bad UPID');
       return;
     }
-    if (to.address !== this.address) {
+    if (!this.namesThisHost(to)) {
       this.logger.warn({ peer: address, to: truncated(envelope.to) }, 'dropping envelope addressed to another host');
       return;
     }
@@ -716,6 +744,30 @@ export class ActorHost {
     if (envelope.name === LINK_MESSAGE) return this.remoteLinked(from, to);
     if (envelope.name === EXITED_MESSAGE) return this.remoteExited(from);
     this.deliverLocal(from, to, envelope.name, envelope.body, true);
+  }
+
+  /**
+   * Whether `first` and `second` name one actor: equal, or the same id at two spellings of one
+   * socket on this machine (same port, both host parts this machine's names; see addresses.ts).
+   * A host that does not listen knows no other spellings: only equal pids are the same there.
+   */
+  samePid(first: UPID, second: UPID): boolean {
+    if (first.equals(second)) return true;
+    if (this.ownNames === undefined || first.id !== second.id) return false;
+    return sameLocalEndpoint(first.address, second.address, this.ownNames);
+  }
+
+  /**
+   * Whether `pid` lives on this host: its address is the advertised one, or (for a listening
+   * host) its port is ours and its host part one of this machine's names (`localhost`,
+   * loopback, the host name, an interface IP), so `master@localhost:5050` reaches a master that
+   * advertises `master@10.0.0.5:5050`.
+   */
+  private namesThisHost(pid: UPID): boolean {
+    if (pid.address === this.address) return true;
+    if (this.ownNames === undefined) return false;
+    const ourPort = pid.port === this.boundPort || pid.port === this.advertisedPort;
+    return ourPort && isOwnHost(pid.host, this.ownNames);
   }
 
   /** Drops a message whose `from` names another host than the link's peer: counted, logged (rate-limited per peer). */

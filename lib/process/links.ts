@@ -13,7 +13,7 @@ import { certificateNames, certificateNamesHost, describeTlsFailure, tlsClientOp
 
 /** URL path on which hosts accept links from other hosts. */
 export const LINK_PATH = '/__actors__/link';
-/** Header naming the dialing host's listen address (`host:port`). */
+/** Header naming a host's advertised address (`host:port`): the dialer's in a dial, the acceptor's in its answer. */
 export const HOST_HEADER = 'x-actor-host';
 /** Header carrying a host's incarnation (random per process start), to tell a restarted peer from a duplicate dial. */
 export const INCARNATION_HEADER = 'x-actor-incarnation';
@@ -72,6 +72,12 @@ export interface LinkEvents {
   onFrame(address: string, frame: Buffer): void;
   /** The link to `address` is gone (closed, failed, timed out, replaced by a restarted peer). */
   onLinkDown(address: string, reason: string): void;
+  /**
+   * Whether `advertised` (what a peer we dialed at `dialed` calls itself) is another spelling of
+   * `dialed` on this machine (`localhost:5050` and `127.0.0.1:5050`): then the peer's frames are
+   * bound to its advertised address. Without it, only the exact address dialed is.
+   */
+  sameHost?(dialed: string, advertised: string): boolean;
 }
 
 type LinkState = 'connecting' | 'awaiting' | 'open';
@@ -93,7 +99,14 @@ class Link {
   queuedBytes = 0;
   flushScheduled = false;
   timeout: NodeJS.Timeout | undefined;
-  constructor(readonly address: string) {}
+  /**
+   * The address the peer advertises, when we dialed it under another spelling of it
+   * (`sameHost`): its frames are bound to this address, and the link is found under both.
+   */
+  peerAddress: string;
+  constructor(readonly address: string) {
+    this.peerAddress = address;
+  }
 }
 
 /**
@@ -128,7 +141,7 @@ export class LinkManager {
     private readonly tls?: TlsOptions,
   ) {
     this.server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.maxFrameBytes });
-    this.server.on('headers', (headers) => headers.push(`${INCARNATION_HEADER}: ${this.incarnation}`));
+    this.server.on('headers', (headers) => headers.push(`${INCARNATION_HEADER}: ${this.incarnation}`, `${HOST_HEADER}: ${this.localAddress}`));
   }
 
   private get maxQueuedBytes(): number {
@@ -164,13 +177,13 @@ export class LinkManager {
 
   /** Addresses of links currently open (for tests and state endpoints). */
   openLinks(): string[] {
-    return [...this.links.values()].filter((l) => l.state === 'open').map((l) => l.address);
+    return [...new Set(this.links.values())].filter((l) => l.state === 'open').map((l) => l.address);
   }
 
   /** Queues one encoded message for `address`, dialing if there is no link. */
   send(address: string, message: Buffer): void {
     if (this.closing) return;
-    const link = this.links.get(address) ?? this.dial(address);
+    const link = this.links.get(address) ?? this.spelledOtherwise(address) ?? this.dial(address);
     link.queue.push(message);
     link.queuedBytes += message.length;
     if (link.queuedBytes > this.maxQueuedBytes) {
@@ -195,7 +208,23 @@ export class LinkManager {
 
   /** Makes sure a link to `address` exists (dialing if needed), without sending anything. */
   ensure(address: string): void {
-    if (!this.closing && !this.links.has(address)) this.dial(address);
+    if (!this.closing && !this.links.has(address) && this.spelledOtherwise(address) === undefined) this.dial(address);
+  }
+
+  /**
+   * A link we have to another spelling of `address` on this machine (`sameHost`), now found
+   * under `address` too: a second dial to the same host would be refused while the first is up.
+   * Scans the links, but only when `address` has none (about to dial, which is rare).
+   */
+  private spelledOtherwise(address: string): Link | undefined {
+    if (this.events.sameHost === undefined) return undefined;
+    for (const link of this.links.values()) {
+      if (this.events.sameHost(address, link.peerAddress) || this.events.sameHost(address, link.address)) {
+        this.links.set(address, link);
+        return link;
+      }
+    }
+    return undefined;
   }
 
   /** Handles an HTTP upgrade on `LINK_PATH` from another host. */
@@ -274,8 +303,18 @@ export class LinkManager {
 
   /** Answers `LINK_VERIFY_PATH`: 204 when we are dialing (or linked by our dial to) `peer` with `nonce`. */
   confirmDial(query: Record<string, string>): number {
-    const link = query.peer === undefined ? undefined : this.links.get(query.peer);
+    const peer = query.peer;
+    if (peer === undefined || query.nonce === undefined) return 403;
+    const link = this.links.get(peer) ?? this.dialedAs(peer, query.nonce);
     return link?.dialNonce !== undefined && link.dialNonce === query.nonce ? 204 : 403;
+  }
+
+  /** Our dial with `nonce` to another spelling of `peer` on this machine (we dialed `localhost:5050`; it asks as `127.0.0.1:5050`). */
+  private dialedAs(peer: string, nonce: string): Link | undefined {
+    for (const link of this.links.values()) {
+      if (link.dialNonce === nonce && this.events.sameHost?.(link.address, peer) === true) return link;
+    }
+    return undefined;
   }
 
   private acceptProven(request: IncomingMessage, socket: Duplex, head: Buffer, address: string, incarnation: string): void {
@@ -364,6 +403,7 @@ export class LinkManager {
     link.socket = ws;
     ws.on('upgrade', (response) => {
       link.peerIncarnation = headerValue(response, INCARNATION_HEADER);
+      this.bindAdvertised(link, headerValue(response, HOST_HEADER));
       this.countTraffic(ws, response.socket);
     });
     ws.on('open', () => {
@@ -372,6 +412,23 @@ export class LinkManager {
     ws.on('error', (error) => this.dialFailed(link, ws, error));
     this.watch(link, ws);
     return link;
+  }
+
+  /**
+   * The peer we dialed at `link.address` calls itself `advertised`. Another spelling of the same
+   * socket on this machine (`sameHost`) binds the link to it: its frames come from it, and sends
+   * to it take this link (a second dial would be refused: the peer already has a link with us).
+   * Another machine's address is not believed: its messages stay bound to the address dialed.
+   */
+  private bindAdvertised(link: Link, advertised: string | undefined): void {
+    if (advertised === undefined || advertised === link.address) return;
+    if (advertised.length > MAX_CLAIMED_ADDRESS_LENGTH || this.events.sameHost?.(link.address, advertised) !== true) {
+      this.logger.warn({ peer: link.address, advertised: advertised.slice(0, MAX_CLAIMED_ADDRESS_LENGTH) },
+        'the peer advertises an address that is not the one dialed: messages it sends in that name will be refused');
+      return;
+    }
+    link.peerAddress = advertised;
+    if (!this.links.has(advertised)) this.links.set(advertised, link);
   }
 
   private dialFailed(link: Link, ws: WebSocket, error: Error): void {
@@ -437,7 +494,7 @@ export class LinkManager {
         this.logger.warn({ peer: link.address }, 'dropping a text frame: links carry binary msgpack frames');
         return;
       }
-      this.events.onFrame(link.address, data);
+      this.events.onFrame(link.peerAddress, data);
     });
     ws.on('close', (code: number, reason: Buffer) => {
       if (link.socket === ws && this.links.get(link.address) === link) {
@@ -466,7 +523,10 @@ export class LinkManager {
   }
 
   private down(link: Link, reason: string): void {
-    if (this.links.get(link.address) === link) this.links.delete(link.address);
+    // Every address it is found under: the one dialed or proved, the advertised one, other spellings (`spelledOtherwise`).
+    const addresses = new Set([link.address, link.peerAddress]);
+    for (const [key, value] of this.links) if (value === link) addresses.add(key);
+    for (const address of addresses) if (this.links.get(address) === link) this.links.delete(address);
     if (link.timeout) clearTimeout(link.timeout);
     const dropped = link.queue.length;
     link.queue = [];
@@ -476,8 +536,9 @@ export class LinkManager {
     socket?.terminate();
     if (this.closing) return;
     this.logger.info({ peer: link.address, reason, dropped }, 'link down');
-    this.events.onLinkDown(link.address, reason);
+    for (const address of addresses) this.events.onLinkDown(address, reason);
   }
+
 }
 
 /**

@@ -9,6 +9,7 @@ import { Resources } from '../../../lib/resources';
 import { Agent } from '../../../actors/agent/agent';
 import { defaultAgentFlags, type AgentFlags } from '../../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../../actors/agent/launcher';
+import type { Logger } from '../../../lib/logging';
 import { memoryHost, Probe, type Received } from '../../support/runtime';
 
 /** A Probe that also notes the host-clock time of each message. */
@@ -124,8 +125,9 @@ export class AgentHarness {
   readonly flags: AgentFlags;
   private updateCounter = 0;
 
-  constructor(overrides: Partial<AgentFlags> = {}) {
-    this.host = memoryHost({ clock: this.clock });
+  /** @param logger the host's logger (e.g. `captureLogger().logger`, to assert on what the agent logs); silent by default. */
+  constructor(overrides: Partial<AgentFlags> = {}, logger?: Logger) {
+    this.host = memoryHost({ clock: this.clock, ...(logger !== undefined ? { logger } : {}) });
     this.master = new TimedProbe('master', MASTER_MESSAGES);
     this.host.spawn(this.master);
     // The fake master does not ping: without a long ping timeout the agent would re-register every 75 s.

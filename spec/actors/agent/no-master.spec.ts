@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { AGENT_NO_MASTER_WARNING_MS } from '../../../actors/agent/constants';
+import { captureLogger, type CapturedLogger } from '../../../lib/logging';
+import { AgentHarness } from './harness';
+
+/** pino's number for `warn`. */
+const WARN_LEVEL = 40;
+
+describe('an agent no master answers', () => {
+  let harness: AgentHarness;
+  let captured: CapturedLogger;
+  const warnings = (): Array<Record<string, unknown>> => captured.find('no master answered').filter((record) => record.level === WARN_LEVEL);
+
+  beforeEach(() => {
+    captured = captureLogger('agent');
+    harness = new AgentHarness({}, captured.logger);
+  });
+  afterEach(() => harness.stop());
+
+  it(`warns within AGENT_NO_MASTER_WARNING_MS (${AGENT_NO_MASTER_WARNING_MS} ms), naming the master, and keeps retrying`, async () => {
+    await harness.clock.advance(AGENT_NO_MASTER_WARNING_MS - 1);
+    expect(warnings()).to.have.length(0);
+    await harness.clock.advance(1);
+    expect(warnings()).to.have.length(1);
+    const master = harness.master.self().toString();
+    expect(warnings()[0]).to.include({ master });
+    expect(String(warnings()[0]?.msg)).to.include(master);
+    const attempts = harness.master.count('RegisterAgent');
+    await harness.clock.advance(5 * 60_000);
+    expect(harness.master.count('RegisterAgent')).to.be.greaterThan(attempts);
+  });
+
+  it('warns once per interval, not once per retry', async () => {
+    await harness.stop();
+    captured = captureLogger('agent');
+    harness = new AgentHarness({ registrationBackoffFactorMs: 10 }, captured.logger);
+    await harness.clock.advance(3 * AGENT_NO_MASTER_WARNING_MS);
+    expect(warnings()).to.have.length(3);
+    expect(harness.master.count('RegisterAgent')).to.be.greaterThan(3);
+    expect(warnings().map((record) => record.waitedMs)).to.deep.equal([1, 2, 3].map((n) => n * AGENT_NO_MASTER_WARNING_MS));
+  });
+
+  it('stops warning once a master registers it', async () => {
+    await harness.register();
+    await harness.clock.advance(10 * AGENT_NO_MASTER_WARNING_MS);
+    expect(warnings()).to.have.length(0);
+  });
+});

@@ -1,0 +1,133 @@
+import { expect } from 'chai';
+import { UPID } from '../../../lib/actor';
+import type { ActorHost } from '../../../lib/process';
+import {
+  advertiseIpError, isOwnHost, ownHostNames, routableIp, sameLocalEndpoint, FALLBACK_ADVERTISE_IP, type MachineAddresses,
+} from '../../../lib/process/addresses';
+import { encodeEnvelope } from '../../../lib/process/codec';
+import { eventually, netHost, Probe, rawLinkPeer, within } from '../../support/runtime';
+
+/** A machine with loopback and one routable interface, 10.99.0.1, that the tests pretend is this one. */
+const MACHINE: MachineAddresses = {
+  hostname: 'TestBox',
+  interfaces: [
+    { address: '127.0.0.1', family: 'IPv4', internal: true },
+    { address: '::1', family: 'IPv6', internal: true },
+    { address: 'fd00::9', family: 'IPv6', internal: false },
+    { address: '10.99.0.1', family: 'IPv4', internal: false },
+  ],
+};
+
+describe('addresses of this machine (pure)', () => {
+  const names = ownHostNames(MACHINE, ['192.0.2.77']);
+
+  it('counts localhost, loopback, the host name, interface IPs and the advertised IP as ours', () => {
+    for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '::1', '[::1]', 'testbox', '10.99.0.1', '[fd00::9]', '192.0.2.77']) {
+      expect(isOwnHost(host, names), host).to.equal(true);
+    }
+  });
+
+  it('does not count other machines (or almost-loopback spellings) as ours', () => {
+    for (const host of ['10.99.0.2', 'otherbox', '128.0.0.1', '127.0.0.256', '0.0.0.0']) {
+      expect(isOwnHost(host, names), host).to.equal(false);
+    }
+  });
+
+  it('takes two spellings of one port on this machine as one endpoint, and nothing else', () => {
+    expect(sameLocalEndpoint('localhost:5050', '10.99.0.1:5050', names)).to.equal(true);
+    expect(sameLocalEndpoint('localhost:5050', '127.0.0.1:5051', names)).to.equal(false);
+    expect(sameLocalEndpoint('localhost:5050', '10.99.0.2:5050', names)).to.equal(false);
+  });
+
+  it('advertises the first non-internal IPv4 for a wildcard, else 127.0.0.1', () => {
+    expect(routableIp(MACHINE)).to.equal('10.99.0.1');
+    expect(routableIp({ hostname: 'lonely', interfaces: [{ address: '127.0.0.1', family: 'IPv4', internal: true }] })).to.equal(FALLBACK_ADVERTISE_IP);
+  });
+
+  it('refuses wildcards and non-IPs as an advertised IP', () => {
+    expect(advertiseIpError('10.0.0.5')).to.equal(undefined);
+    expect(advertiseIpError('fd00::1')).to.equal(undefined);
+    expect(advertiseIpError('0.0.0.0')).to.match(/wildcard/);
+    expect(advertiseIpError('master.example.com')).to.match(/not an IP address/);
+    expect(advertiseIpError('300.1.1.1')).to.match(/not an IP address/);
+  });
+});
+
+describe('a host takes messages for any of its addresses', () => {
+  const hosts: ActorHost[] = [];
+  const start = async (options: Parameters<typeof netHost>[0] = {}): Promise<ActorHost> => {
+    const host = await netHost({ machine: MACHINE, ...options });
+    hosts.push(host);
+    return host;
+  };
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map((h) => h.stop()));
+  });
+
+  it('delivers to actor@localhost:<port> and actor@127.0.0.1:<port> on a host advertising another spelling, and replies come back', async () => {
+    const receiverHost = await start({ advertiseIp: '10.99.0.1' });
+    const senderHost = await start();
+    const port = receiverHost.address.split(':')[1] as string;
+    expect(receiverHost.address).to.equal(`10.99.0.1:${port}`);
+    const receiver = new ReplyingProbe('receiver');
+    receiverHost.spawn(receiver);
+    const sender = new Probe('sender', ['Pong']);
+    senderHost.spawn(sender);
+    sender.post(`receiver@localhost:${port}`, 'Ping', 1);
+    sender.post(`receiver@127.0.0.1:${port}`, 'Ping', 2);
+    await within(sender.until(() => sender.count('Pong') === 2), 5_000, 'two pongs');
+    expect(receiver.received.map((r) => r.body)).to.deep.equal([1, 2]);
+    expect(sender.received.map((r) => r.from.toString())).to.deep.equal([`receiver@10.99.0.1:${port}`, `receiver@10.99.0.1:${port}`]);
+    expect(senderHost.forgedSenderDrops).to.equal(0);
+    expect(receiverHost.forgedSenderDrops).to.equal(0);
+  });
+
+  it("still refuses a message addressed to another host's address (another port, or an IP not of this machine)", async () => {
+    const host = await start();
+    const port = Number(host.address.split(':')[1]);
+    const receiver = new Probe('receiver', ['Ping']);
+    host.spawn(receiver);
+    const peer = await rawLinkPeer(host);
+    try {
+      const from = `sender@${peer.address}`;
+      for (const to of [`receiver@127.0.0.1:${port === 65535 ? 1 : port + 1}`, `receiver@10.99.0.2:${port}`, `receiver@otherbox:${port}`]) {
+        peer.socket.send(encodeEnvelope({ from, to, name: 'Ping', body: to }));
+      }
+      peer.socket.send(encodeEnvelope({ from, to: `receiver@localhost:${port}`, name: 'Ping', body: 'mine' }));
+      await eventually(() => receiver.received.length > 0, 5_000, 'the message addressed to us');
+      expect(receiver.received.map((r) => r.body)).to.deep.equal(['mine']);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('a host bound to 0.0.0.0 advertises a routable IP, and the one --advertise_ip names when given', async () => {
+    const wildcard = await start({ ip: '0.0.0.0' });
+    expect(wildcard.address).to.match(/^10\.99\.0\.1:[0-9]+$/);
+    const advertised = await start({ ip: '0.0.0.0', advertiseIp: '127.0.0.1' });
+    expect(advertised.address).to.match(/^127\.0\.0\.1:[0-9]+$/);
+    expect(advertised.spawn(new Probe('probe')).toString()).to.equal(`probe@${advertised.address}`);
+  });
+
+  it('advertises --advertise_port instead of the bound one, and takes messages at both', async () => {
+    const host = await start({ advertisePort: 65_000 });
+    expect(host.address).to.equal('127.0.0.1:65000');
+    const receiver = new Probe('receiver', ['Ping']);
+    host.spawn(receiver);
+    const local = new Probe('local');
+    host.spawn(local);
+    local.post(UPID.parse('receiver@localhost:65000'), 'Ping', 'advertised port');
+    await within(receiver.until(() => receiver.count('Ping') === 1), 5_000, 'the message to the advertised port');
+  });
+});
+
+/** Answers each Ping with a Pong to its sender. */
+class ReplyingProbe extends Probe {
+  constructor(id: string) {
+    super(id, []);
+    this.install('Ping', (from, body) => {
+      this.record({ from, name: 'Ping', body });
+      this.send(from, 'Pong', body);
+    });
+  }
+}
