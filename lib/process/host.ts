@@ -11,7 +11,7 @@ import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, ownHostNames,
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
 import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse, type HttpRequest, type HttpResponse } from './http';
-import { LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
+import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { Prng, randomSeed } from './prng';
 import { Queue } from './queue';
@@ -891,6 +891,10 @@ export class ActorHost {
 
   private async routeHttp(request: http.IncomingMessage): Promise<HttpResponse> {
     const url = request.url ?? '/';
+    if (url.split('?')[0] === LINK_INCARNATION_PATH && this.links !== undefined) {
+      request.resume();
+      return { status: 200, body: this.incarnation };
+    }
     if (url.split('?')[0] === LINK_VERIFY_PATH && this.links !== undefined) {
       request.resume();
       const query = Object.fromEntries(new URL(url, 'http://host').searchParams);

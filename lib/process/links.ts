@@ -27,6 +27,13 @@ export const NONCE_HEADER = 'x-actor-link-nonce';
  * Under mutual TLS the dialer's certificate proves its address instead, and nobody is asked.
  */
 export const LINK_VERIFY_PATH = '/__actors__/verify';
+/**
+ * HTTP path on which a host tells its incarnation (`GET` → 200, the incarnation as text). A
+ * dialer asks it of the address a peer advertises under another spelling of the one dialed
+ * (`localhost` for `127.0.0.1`) before it believes the peer is that address: two processes on
+ * one machine may listen on one port at two local IPs.
+ */
+export const LINK_INCARNATION_PATH = '/__actors__/incarnation';
 /** How long an acceptor waits for the claimed address to confirm a dial. */
 export const LINK_VERIFY_TIMEOUT_MS = 2_000;
 /**
@@ -401,13 +408,23 @@ export class LinkManager {
       ...(this.tls ? tlsClientOptions(this.tls) : {}),
     });
     link.socket = ws;
+    let advertised: string | undefined;
     ws.on('upgrade', (response) => {
       link.peerIncarnation = headerValue(response, INCARNATION_HEADER);
-      this.bindAdvertised(link, headerValue(response, HOST_HEADER));
+      advertised = this.otherSpelling(link, headerValue(response, HOST_HEADER));
       this.countTraffic(ws, response.socket);
     });
     ws.on('open', () => {
-      if (this.links.get(address) === link && link.socket === ws) this.opened(link);
+      if (this.links.get(address) !== link || link.socket !== ws) return;
+      if (advertised === undefined) return this.opened(link);
+      // Nothing is sent before the peer's advertised address is confirmed, so it answers nothing in that name before either.
+      const claimed = advertised;
+      void this.incarnationAt(claimed).then((incarnation) => {
+        if (this.links.get(address) !== link || link.socket !== ws) return;
+        if (incarnation !== undefined && incarnation === link.peerIncarnation) this.bindAdvertised(link, claimed);
+        else this.logger.warn({ peer: link.address, advertised: claimed }, 'the peer advertises another local address, whose host is another process: messages it sends in that name will be refused');
+        this.opened(link);
+      });
     });
     ws.on('error', (error) => this.dialFailed(link, ws, error));
     this.watch(link, ws);
@@ -415,20 +432,46 @@ export class LinkManager {
   }
 
   /**
-   * The peer we dialed at `link.address` calls itself `advertised`. Another spelling of the same
-   * socket on this machine (`sameHost`) binds the link to it: its frames come from it, and sends
-   * to it take this link (a second dial would be refused: the peer already has a link with us).
-   * Another machine's address is not believed: its messages stay bound to the address dialed.
+   * The address the peer we dialed at `link.address` advertises, when it is another spelling of
+   * the same port on this machine (`sameHost`), to be confirmed (`incarnationAt`) before it is
+   * believed; undefined when it is the address dialed, or not believable at all (another
+   * machine's: its messages stay bound to the address dialed).
    */
-  private bindAdvertised(link: Link, advertised: string | undefined): void {
-    if (advertised === undefined || advertised === link.address) return;
+  private otherSpelling(link: Link, advertised: string | undefined): string | undefined {
+    if (advertised === undefined || advertised === link.address) return undefined;
     if (advertised.length > MAX_CLAIMED_ADDRESS_LENGTH || this.events.sameHost?.(link.address, advertised) !== true) {
       this.logger.warn({ peer: link.address, advertised: advertised.slice(0, MAX_CLAIMED_ADDRESS_LENGTH) },
         'the peer advertises an address that is not the one dialed: messages it sends in that name will be refused');
-      return;
+      return undefined;
     }
+    return advertised;
+  }
+
+  /**
+   * Binds the link to the peer's confirmed `advertised` address: its frames come from it, and
+   * sends to it take this link (a second dial would be refused: the peer already has a link with us).
+   */
+  private bindAdvertised(link: Link, advertised: string): void {
     link.peerAddress = advertised;
     if (!this.links.has(advertised)) this.links.set(advertised, link);
+  }
+
+  /** The incarnation of the host listening at `address` (`LINK_INCARNATION_PATH`), or undefined if it does not say in time. */
+  private incarnationAt(address: string): Promise<string | undefined> {
+    const timeout = this.options.verifyTimeoutMs ?? LINK_VERIFY_TIMEOUT_MS;
+    return new Promise((resolve) => {
+      const url = `${this.tls ? 'https' : 'http'}://${address}${LINK_INCARNATION_PATH}`;
+      const onResponse = (response: IncomingMessage): void => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => { if (body.length < MAX_CLAIMED_ADDRESS_LENGTH) body += chunk; });
+        response.on('end', () => resolve(response.statusCode === 200 ? body : undefined));
+        response.on('error', () => resolve(undefined));
+      };
+      const request = this.tls ? https.get(url, { timeout, ...tlsClientOptions(this.tls) }, onResponse) : http.get(url, { timeout }, onResponse);
+      request.on('timeout', () => request.destroy(new Error('timed out')));
+      request.on('error', () => resolve(undefined));
+    });
   }
 
   private dialFailed(link: Link, ws: WebSocket, error: Error): void {

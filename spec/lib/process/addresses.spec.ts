@@ -64,11 +64,11 @@ describe('a host takes messages for any of its addresses', () => {
     await Promise.all(hosts.splice(0).map((h) => h.stop()));
   });
 
-  it('delivers to actor@localhost:<port> and actor@127.0.0.1:<port> on a host advertising another spelling, and replies come back', async () => {
-    const receiverHost = await start({ advertiseIp: '10.99.0.1' });
+  it('delivers to actor@localhost:<port> and actor@127.0.0.1:<port>, and replies from the advertised spelling come back once it is confirmed', async () => {
+    const receiverHost = await start({ advertiseIp: '127.0.0.1' });
     const senderHost = await start();
     const port = receiverHost.address.split(':')[1] as string;
-    expect(receiverHost.address).to.equal(`10.99.0.1:${port}`);
+    expect(receiverHost.address).to.equal(`127.0.0.1:${port}`);
     const receiver = new ReplyingProbe('receiver');
     receiverHost.spawn(receiver);
     const sender = new Probe('sender', ['Pong']);
@@ -77,9 +77,24 @@ describe('a host takes messages for any of its addresses', () => {
     sender.post(`receiver@127.0.0.1:${port}`, 'Ping', 2);
     await within(sender.until(() => sender.count('Pong') === 2), 5_000, 'two pongs');
     expect(receiver.received.map((r) => r.body)).to.deep.equal([1, 2]);
-    expect(sender.received.map((r) => r.from.toString())).to.deep.equal([`receiver@10.99.0.1:${port}`, `receiver@10.99.0.1:${port}`]);
+    expect(sender.received.map((r) => r.from.toString())).to.deep.equal([`receiver@127.0.0.1:${port}`, `receiver@127.0.0.1:${port}`]);
     expect(senderHost.forgedSenderDrops).to.equal(0);
     expect(receiverHost.forgedSenderDrops).to.equal(0);
+  });
+
+  it("a peer dialed as localhost that advertises another local IP's address (where another process listens on the same port) is not believed", async () => {
+    const victim = await start({ ip: '127.0.0.2' });
+    const port = Number(victim.address.split(':')[1]);
+    const impostor = await start({ ip: '127.0.0.1', port, advertiseIp: '127.0.0.2' });
+    expect(impostor.address).to.equal(victim.address);
+    const senderHost = await start();
+    impostor.spawn(new ReplyingProbe('receiver'));
+    const sender = new Probe('sender', ['Pong']);
+    senderHost.spawn(sender);
+    sender.post(`receiver@localhost:${port}`, 'Ping', 1);
+    // The impostor answers in the victim's name; the sender asked 127.0.0.2 who it is, and drops the answer.
+    await eventually(() => senderHost.forgedSenderDrops === 1, 5_000, 'the reply in the victim\'s name dropped');
+    expect(sender.count('Pong')).to.equal(0);
   });
 
   it("still refuses a message addressed to another host's address (another port, or an IP not of this machine)", async () => {
