@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   let agentHttp: ReturnType<typeof agentHttpFrom>;
   try {
     masterFlags = masterFlagsFrom(options, path.join(workDir, 'master'));
-    agentHttp = agentHttpFrom(options, 'credentials');
+    agentHttp = agentHttpFrom(options, 'credentials', masterFlags);
     checkMasterFlags(masterFlags);
     makeDirectoriesSync(masterFlags.workDir);
   } catch (error) {

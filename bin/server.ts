@@ -171,12 +171,17 @@ export async function startServerHost(bin: string, ip: string, port: number, lev
  * `--authenticate_http_readonly`, and `--acls` (`access_sandboxes` guards `/files`). Undefined
  * when none is given (anyone may read anything). Throws naming the flag.
  */
-export function agentHttpFrom(options: Record<string, unknown>, credentialsFlag: 'http_credentials' | 'credentials'): StartAgentOptions['http'] {
+export function agentHttpFrom(
+  options: Record<string, unknown>,
+  credentialsFlag: 'http_credentials' | 'credentials',
+  /** What the master's flags already read from the same files (mesos-local), so they are not read twice. */
+  read: Pick<MasterFlags, 'credentials' | 'acls'> = {},
+): StartAgentOptions['http'] {
   const file = options[credentialsFlag];
-  const credentials = file !== undefined ? readCredentialsFile(String(file), `--${credentialsFlag}`) : undefined;
+  const credentials = read.credentials ?? (file !== undefined ? readCredentialsFile(String(file), `--${credentialsFlag}`) : undefined);
   const readonly = options.authenticate_http_readonly === true;
   if (readonly && credentials === undefined) throw new Error(`--authenticate_http_readonly needs --${credentialsFlag}: nobody could authenticate`);
-  const acls = options.acls !== undefined ? parseAclsFlag(String(options.acls)) : undefined;
+  const acls = read.acls ?? (options.acls !== undefined ? parseAclsFlag(String(options.acls)) : undefined);
   if (credentials === undefined && acls === undefined) return undefined;
   return { authentication: { credentials, readonly, readwrite: false }, ...(acls !== undefined ? { acls } : {}) };
 }

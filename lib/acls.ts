@@ -23,7 +23,7 @@
  *   authorizer.authorized('run_tasks', 'ops', 'root');   // false
  *   describeDenial('run_tasks', 'ops', 'root');          // "principal 'ops' is not authorized to run tasks as user 'root'"
  */
-import * as fs from 'node:fs';
+import { flagFilePath, readBoundedFile } from './flag-file';
 
 /** Mesos' default for `permissive` when the ACLs leave it out (acls.proto: `default = true`). */
 export const DEFAULT_PERMISSIVE = true;
@@ -31,8 +31,7 @@ export const DEFAULT_PERMISSIVE = true;
 /** The largest ACL file read; an operator's ACLs are kilobytes, so anything bigger is the wrong file. */
 export const MAX_ACLS_FILE_BYTES = 1024 * 1024;
 
-/** The prefix of a flag value naming a file (Mesos' flags fetch `file://` values from disk). */
-export const FILE_URL_PREFIX = 'file://';
+export { FILE_URL_PREFIX } from './flag-file';
 
 /** The suffix of a role value that also matches every role nested under it (`"eng/%"` matches `eng/a`, `eng/a/b`). */
 export const RECURSIVE_ROLE_SUFFIX = '/%';
@@ -482,10 +481,7 @@ function parseAclsText(text: string): Acls {
 export function loadAcls(path: string): Acls {
   let text: string;
   try {
-    const stat = fs.statSync(path);
-    if (!stat.isFile()) throw new Error('not a regular file');
-    if (stat.size > MAX_ACLS_FILE_BYTES) throw new Error(`${stat.size} bytes, more than the ${MAX_ACLS_FILE_BYTES} allowed`);
-    text = fs.readFileSync(path, 'utf8');
+    text = readBoundedFile(path, MAX_ACLS_FILE_BYTES);
   } catch (error) {
     throw new Error(`acls: cannot read '${path}': ${(error as Error).message}`);
   }
@@ -508,8 +504,7 @@ export function loadAcls(path: string): Acls {
 export function parseAclsFlag(value: string): Acls {
   const trimmed = value.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parseAclsText(trimmed);
-  if (trimmed.startsWith(FILE_URL_PREFIX)) return loadAcls(trimmed.slice(FILE_URL_PREFIX.length));
-  return loadAcls(trimmed);
+  return loadAcls(flagFilePath(trimmed));
 }
 
 /** The unenforced actions that have rules in `acls`, so a master can warn that they are ignored. */

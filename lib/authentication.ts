@@ -19,11 +19,11 @@
  * master's proof before it registers, so a rogue master is found out.
  *
  * @example
- *   const credentials = parseCredentials(fs.readFileSync('/etc/mesos/credentials', 'utf8'), '--credentials');
+ *   const credentials = readCredentialsFile('/etc/mesos/credentials', '--credentials');
  *   const proof = authenticationProof('client', { principal, secret, clientPid, masterPid, clientNonce, serverNonce });
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import * as fs from 'node:fs';
+import { flagFilePath, readBoundedFile } from './flag-file';
 import { MAX_SHORT_TEXT_LENGTH } from './protocol/limits';
 
 /** One principal and its secret (Mesos' `Credential`). */
@@ -70,9 +70,17 @@ export function authenticationProof(side: ProvingSide, input: ProofInput): strin
 
 /** Whether `proof` is `side`'s proof for this exchange (compared in constant time). */
 export function verifyProof(side: ProvingSide, input: ProofInput, proof: string): boolean {
-  const expected = Buffer.from(authenticationProof(side, input), 'utf8');
-  const given = Buffer.from(proof, 'utf8');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(authenticationProof(side, input), proof);
+}
+
+/**
+ * Whether `given` is `expected` (a secret, a proof, a token), compared in constant time so that
+ * the time taken does not tell how much of it matched (only its length shows).
+ */
+export function sameSecret(expected: string, given: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(given, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**
@@ -142,16 +150,12 @@ function checkCredential(entry: unknown, source: string): Credential {
 }
 
 function readSmallFile(pathOrUrl: string, flag: string): string {
-  const path = pathOrUrl.startsWith('file://') ? pathOrUrl.slice('file://'.length) : pathOrUrl;
-  let stats: fs.Stats;
+  const path = flagFilePath(pathOrUrl);
   try {
-    stats = fs.statSync(path);
+    return readBoundedFile(path, MAX_CREDENTIALS_FILE_BYTES);
   } catch (error) {
     throw new Error(`${flag}: cannot read ${path}: ${(error as Error).message}`);
   }
-  if (!stats.isFile()) throw new Error(`${flag}: ${path} is not a file`);
-  if (stats.size > MAX_CREDENTIALS_FILE_BYTES) throw new Error(`${flag}: ${path} is larger than ${MAX_CREDENTIALS_FILE_BYTES} bytes`);
-  return fs.readFileSync(path, 'utf8');
 }
 
 function parseJson(text: string, source: string): unknown {

@@ -57,6 +57,8 @@ export const nodeDisk: Disk = {
  * reason instead.
  */
 export async function makeDirectories(directory: string): Promise<void> {
+  // The common case (every journal append): it is there already, one stat.
+  if ((await fs.stat(directory).catch(() => undefined))?.isDirectory() === true) return;
   for (const level of levels(directory)) {
     try {
       await fs.mkdir(level);
@@ -69,6 +71,7 @@ export async function makeDirectories(directory: string): Promise<void> {
 
 /** `makeDirectories`, synchronously (for the bins, before anything starts). */
 export function makeDirectoriesSync(directory: string): void {
+  if (isDirectorySync(directory)) return;
   for (const level of levels(directory)) {
     try {
       fsSync.mkdirSync(level);
@@ -76,6 +79,15 @@ export function makeDirectoriesSync(directory: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotMake(level, error);
       if (!fsSync.statSync(level).isDirectory()) throw new Error(`cannot create directory ${level}: a file is in the way`);
     }
+  }
+}
+
+/** Whether `directory` is one (any error: not known to be; the level-by-level walk says why). */
+function isDirectorySync(directory: string): boolean {
+  try {
+    return fsSync.statSync(directory).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -4,10 +4,10 @@
  * relays their status updates to the master through the status update manager, which retries
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Authorizer, type Acls } from '../../lib/acls';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
-import type { Credential } from '../../lib/authentication';
+import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import { authenticateRequest, isResponse, ok, type HttpAuthentication, type HttpResponse } from '../../lib/process';
@@ -413,6 +413,11 @@ export class Agent extends Actor {
     } else {
       this.sendToMaster(ReregisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION, ...this.reregistrationContents() });
     }
+    this.retryRegistration(maxBackoffMs);
+  }
+
+  /** The next registration attempt, after a random share of `maxBackoffMs` (capped), the bound doubling each time. */
+  private retryRegistration(maxBackoffMs: number): void {
     const boundMs = Math.min(maxBackoffMs, REGISTER_RETRY_INTERVAL_MAX_MS);
     this.registrationTimer = this.delay(this.random.next() * boundMs, () => this.attemptRegistration(boundMs * 2));
   }
@@ -436,8 +441,7 @@ export class Agent extends Actor {
         this.shutdownAgent(`the master refused authentication as '${authenticatee.principal}': ${result.reason}`);
       } else {
         this.log.warn({ master: master.toString() }, 'authentication timed out; retrying');
-        const boundMs = Math.min(maxBackoffMs, REGISTER_RETRY_INTERVAL_MAX_MS);
-        this.registrationTimer = this.delay(this.random.next() * boundMs, () => this.attemptRegistration(boundMs * 2));
+        this.retryRegistration(maxBackoffMs);
       }
     });
   }
@@ -894,13 +898,13 @@ export class Agent extends Actor {
   private registerExecutor(from: UPID, message: BodyOf<typeof RegisterExecutor>): void {
     const framework = this.frameworks.get(message.frameworkId);
     const executor = framework?.executors.get(message.executorId);
-    if (executor !== undefined && executor.phase === 'REGISTERING' && !sameToken(executor.token, message.token)) {
-      this.log.warn({ from: from.toString(), frameworkId: message.frameworkId, executorId: message.executorId, token: message.token === undefined ? 'none' : 'wrong' }, 'refusing an executor registration without the run\'s token');
+    if (framework === undefined || executor === undefined || framework.phase === 'TERMINATING' || this.phase === 'TERMINATING' || executor.phase !== 'REGISTERING') {
+      this.log.warn({ from: from.toString(), ...message, phase: executor?.phase }, 'shutting down an executor that may not register');
       this.send(from, ShutdownExecutorOnExecutor, {});
       return;
     }
-    if (framework === undefined || executor === undefined || framework.phase === 'TERMINATING' || this.phase === 'TERMINATING' || executor.phase !== 'REGISTERING') {
-      this.log.warn({ from: from.toString(), ...message, phase: executor?.phase }, 'shutting down an executor that may not register');
+    if (executor !== undefined && executor.phase === 'REGISTERING' && (executor.token === undefined || message.token === undefined || !sameSecret(executor.token, message.token))) {
+      this.log.warn({ from: from.toString(), frameworkId: message.frameworkId, executorId: message.executorId, token: message.token === undefined ? 'none' : 'wrong' }, 'refusing an executor registration without the run\'s token');
       this.send(from, ShutdownExecutorOnExecutor, {});
       return;
     }
@@ -1299,10 +1303,3 @@ export class Agent extends Actor {
 
 export { masterPid } from './flags';
 
-/** Whether an executor's registration carries its run's token (compared in constant time). */
-function sameToken(expected: string | undefined, given: string | undefined): boolean {
-  if (expected === undefined || given === undefined) return false;
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(given, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}

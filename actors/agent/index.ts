@@ -18,7 +18,7 @@ import { isZooKeeperMaster, masterDetector } from '../../lib/ha/detector';
 import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
 import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
 import type { ActorHost, HttpAuthentication } from '../../lib/process';
-import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, type Acls } from '../../lib/acls';
+import { Authorizer, describeDenial, type Acls } from '../../lib/acls';
 import { tlsEnvironment, type TlsFiles } from '../../lib/process/tls';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent } from './agent';
@@ -135,7 +135,9 @@ export function commandExecutorCommand(flags: AgentFlags, recoverable = false, t
  */
 function filesAccess(agent: Agent, http: StartAgentOptions['http']): FilesAccess | undefined {
   if (http === undefined) return undefined;
-  const authorizer = http.acls !== undefined ? new Authorizer(http.acls) : PERMISSIVE_AUTHORIZER;
+  // Without ACLs everyone may read every sandbox: no need to ask the agent whose a path is.
+  if (http.acls === undefined) return { authentication: http.authentication, denial: () => Promise.resolve(undefined) };
+  const authorizer = new Authorizer(http.acls);
   return {
     authentication: http.authentication,
     denial: async (principal, frameworkId) => {

@@ -15,6 +15,7 @@ import { replayTrace } from '../../lib/process/replay';
 import type { Attributes, CommandInfo } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { Agent } from './agent';
+import { isZooKeeperMaster } from '../../lib/ha/detector';
 import { AGENT_START_INPUT, EXECUTOR_EXIT_INPUT, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT } from './constants';
 import { AgentCheckpoints, recoveredFrom, type CheckpointRecord } from './checkpoint';
 import { checkAgentFlags, type AgentFlags } from './flags';
@@ -153,7 +154,7 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     // The executors' tokens were random: the recorded ones, in order.
     executorToken: recordedTokens(trace, pid.toString()),
     // A `zk://` agent started knowing no master: the recorded detections are fed to it.
-    ...(input.flags.master.startsWith('zk://') ? { detector: new ReplayDetector() } : {}),
+    ...(isZooKeeperMaster(input.flags.master) ? { detector: new ReplayDetector() } : {}),
   };
   let agent: Agent | undefined;
   const feedDetection = (body: unknown): void => {

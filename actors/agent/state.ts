@@ -75,7 +75,6 @@ function frameworkJson(framework: AgentFrameworkRecord, viewer: StateViewer): Re
 }
 
 function executorJson(executor: ExecutorRecord, tasksVisible: boolean): Record<string, unknown> {
-  if (!tasksVisible) return { ...executorJson(executor, true), tasks: [], queued_tasks: [], completed_tasks: [] };
   return {
     id: executor.id,
     name: executor.info.name ?? '',
@@ -85,10 +84,10 @@ function executorJson(executor: ExecutorRecord, tasksVisible: boolean): Record<s
     type: executor.commandExecutor ? 'COMMAND' : 'CUSTOM',
     state: executor.phase,
     resources: renderResources(executor.usedResources()),
-    tasks: [...executor.launchedTasks.values()].map(renderTask),
-    queued_tasks: [...executor.queuedTasks.values()].map((task) => queuedTaskJson(task, executor)),
+    tasks: tasksVisible ? [...executor.launchedTasks.values()].map(renderTask) : [],
+    queued_tasks: tasksVisible ? [...executor.queuedTasks.values()].map((task) => queuedTaskJson(task, executor)) : [],
     // Terminal tasks whose update awaits its acknowledgement are listed as completed already, as in Mesos.
-    completed_tasks: [...executor.completedTasks, ...executor.terminatedTasks.values()].map(renderTask),
+    completed_tasks: tasksVisible ? [...executor.completedTasks, ...executor.terminatedTasks.values()].map(renderTask) : [],
   };
 }
 

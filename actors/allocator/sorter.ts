@@ -339,14 +339,17 @@ export class DRFSorter {
   }
 
   private updateAllocation(leaf: SorterNode, delta: readonly number[], counts: boolean): void {
-    if (counts && leaf.group !== undefined) {
-      leaf.group.allocationCount++;
-      // The other members' place changed too: the next walk re-sorts.
-      if (leaf.group.members > 1) this.dirty = true;
-    }
+    const group = counts ? leaf.group : undefined;
+    // The other members' place changes too: the next walk re-sorts.
+    if (group !== undefined && group.members > 1) this.dirty = true;
     const clean = this.isClean();
     for (let node: SorterNode = leaf; node !== this.root; node = node.parent!) {
-      const apply = (): void => applyDelta(node, delta, counts);
+      // The group's count is part of the leaf's sort key: it changes with the rest of the key,
+      // after `reposition` has found the leaf by its old key.
+      const apply = (): void => {
+        applyDelta(node, delta, counts);
+        if (node === leaf && group !== undefined) group.allocationCount++;
+      };
       if (clean) {
         this.reposition(node, apply);
       } else {

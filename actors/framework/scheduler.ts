@@ -318,6 +318,11 @@ export abstract class Scheduler extends Actor {
     if (this.authenticatee !== undefined && !this.authenticated) return this.authenticate(this.authenticatee, backoffMs);
     if (this.framework.id) this.send(this.master, ReregisterFramework, { framework: this.framework, failover: this.failover });
     else this.send(this.master, RegisterFramework, { framework: this.framework });
+    this.retryRegister(backoffMs);
+  }
+
+  /** Registers again after a random share of `backoffMs`, the backoff doubling (capped). */
+  private retryRegister(backoffMs: number): void {
     const nextMs = Math.min(backoffMs * 2, SCHEDULER_REGISTRATION_RETRY_MAX_MS);
     this.retryTimer = this.delay(this.random.next() * backoffMs, () => this.register(nextMs));
   }
@@ -340,8 +345,7 @@ export abstract class Scheduler extends Actor {
         this.onError(`Master refused authentication as '${authenticatee.principal}': ${result.reason}`);
       } else {
         this.log.warn({ master: master.toString() }, 'authentication timed out; retrying');
-        const nextMs = Math.min(backoffMs * 2, SCHEDULER_REGISTRATION_RETRY_MAX_MS);
-        this.retryTimer = this.delay(this.random.next() * backoffMs, () => this.register(nextMs));
+        this.retryRegister(backoffMs);
       }
     });
   }

@@ -60,9 +60,9 @@ export class AuthenticationSessions {
   start(clientPid: string, peer: string, principal: string, clientNonce: string, nowMs: number): { serverNonce: string } | { reason: string } {
     this.authenticated.delete(clientPid);
     this.pending.delete(clientPid);
-    if (this.pending.size >= MAX_PENDING_AUTHENTICATIONS) this.sweep(nowMs);
+    const fromPeer = this.sweep(nowMs, peer);
     if (this.pending.size >= MAX_PENDING_AUTHENTICATIONS) return { reason: `too many authentications in progress (at most ${MAX_PENDING_AUTHENTICATIONS}); try again later` };
-    if (this.pendingFrom(peer, nowMs) >= MAX_PENDING_AUTHENTICATIONS_PER_PEER) {
+    if (fromPeer >= MAX_PENDING_AUTHENTICATIONS_PER_PEER) {
       return { reason: `too many authentications in progress from ${peer} (at most ${MAX_PENDING_AUTHENTICATIONS_PER_PEER}); try again later` };
     }
     const serverNonce = newNonce();
@@ -95,22 +95,13 @@ export class AuthenticationSessions {
     this.pending.delete(clientPid);
   }
 
-  /** Exchanges in progress (for metrics and tests). */
-  get pendingCount(): number {
-    return this.pending.size;
-  }
-
-  private pendingFrom(peer: string, nowMs: number): number {
-    let count = 0;
+  /** Drops the expired exchanges; returns how many of `peer`'s remain (one pass, bounded by `MAX_PENDING_AUTHENTICATIONS`). */
+  private sweep(nowMs: number, peer: string): number {
+    let fromPeer = 0;
     for (const [pid, exchange] of this.pending) {
-      if (exchange.peer !== peer) continue;
       if (nowMs > exchange.expiresAtMs) this.pending.delete(pid);
-      else count += 1;
+      else if (exchange.peer === peer) fromPeer += 1;
     }
-    return count;
-  }
-
-  private sweep(nowMs: number): void {
-    for (const [pid, exchange] of this.pending) if (nowMs > exchange.expiresAtMs) this.pending.delete(pid);
+    return fromPeer;
   }
 }

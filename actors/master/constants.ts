@@ -72,6 +72,8 @@ export const MAX_ERROR_DETAIL_LENGTH = 512;
 
 /** Longest reason the master gives for a task it refuses (TASK_ERROR), and logs: one naming a peer's resources is as long as they are. */
 export const MAX_TASK_ERROR_LENGTH = 1_024;
+/** Longest reason (naming a peer's resources) an agent-refusal log line carries. */
+export const MAX_LOGGED_REASON_LENGTH = 1_024;
 
 /** Longest rendering of a peer's resources in a log line (a resource list, a set's items, ranges are as long as a message). */
 export const MAX_LOGGED_RESOURCES_LENGTH = 512;

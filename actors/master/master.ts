@@ -30,7 +30,7 @@ import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
@@ -192,12 +192,12 @@ export class Master extends Actor {
     // HTTP: /master/<route>
     // Read-only routes need credentials with --authenticate_http_readonly, read-write ones with
     // --authenticate_http_readwrite; /health and /redirect never do (as in Mesos).
-    this.authenticatedRoute('/state', 'readonly', (_request, caller) => this.asLeader(() => ok(renderState(this.stateContext(caller)))));
-    this.authenticatedRoute('/state.json', 'readonly', (_request, caller) => this.asLeader(() => ok(renderState(this.stateContext(caller)))));
-    this.authenticatedRoute('/frameworks', 'readonly', (_request, caller) => this.asLeader(() => ok(renderFrameworks(this.stateContext(caller)))));
-    this.authenticatedRoute('/slaves', 'readonly', () => this.asLeader(() => ok(renderSlaves(this.stateContext()))));
-    this.authenticatedRoute('/tasks', 'readonly', (request, caller) => this.asLeader(() => ok(renderTasks(this.stateContext(caller), request.query))));
-    this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.asLeader(() => this.teardownRoute(request, caller)));
+    this.authenticatedRoute('/state', 'readonly', (_request, caller) => ok(renderState(this.stateContext(caller))));
+    this.authenticatedRoute('/state.json', 'readonly', (_request, caller) => ok(renderState(this.stateContext(caller))));
+    this.authenticatedRoute('/frameworks', 'readonly', (_request, caller) => ok(renderFrameworks(this.stateContext(caller))));
+    this.authenticatedRoute('/slaves', 'readonly', () => ok(renderSlaves(this.stateContext())));
+    this.authenticatedRoute('/tasks', 'readonly', (request, caller) => ok(renderTasks(this.stateContext(caller), request.query)));
+    this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.teardownRoute(request, caller));
     this.route('/health', () => ({ status: 200, body: '' }));
     // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
     // (a master that does not lead is a StandbyMaster, which sends the leader's).
@@ -238,7 +238,7 @@ export class Master extends Actor {
   /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */
   metrics(): Record<string, number> {
     const metrics = masterMetrics(this.counters, { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now() });
-    const principals = this.principalCounters.snapshot((principal) => this.state.hasPrincipal(principal));
+    const principals = this.principalCounters.snapshot();
     return { ...metrics, ...principals, 'master/elected': this.leading() ? 1 : 0 };
   }
 
@@ -1248,7 +1248,7 @@ export class Master extends Actor {
 
   /** A re-registration whose total cannot hold what runs on the agent: bad peer input, checked before anything changes. */
   private dropReregistration(from: UPID, agentId: string, reason: string): void {
-    this.log.warn({ from: from.toString(), agentId, reason: boundedText(reason, MAX_TASK_ERROR_LENGTH) }, 'dropping ReregisterAgent: its resources cannot hold what its tasks and executors use');
+    this.log.warn({ from: from.toString(), agentId, reason: boundedText(reason, MAX_LOGGED_REASON_LENGTH) }, 'dropping ReregisterAgent: its resources cannot hold what its tasks and executors use');
   }
 
   /** Counts and logs the re-registration, and answers it with the agent's live tasks for the agent to reconcile. */
@@ -1401,7 +1401,7 @@ export class Master extends Actor {
     const used = this.state.usedResources(agent);
     if (typeof total === 'string' || !total.contains(used)) {
       const reason = typeof total === 'string' ? total : `new total ${total.format()} does not contain what is used, ${used.format()}`;
-      this.log.warn({ agentId, reason: boundedText(reason, MAX_TASK_ERROR_LENGTH) }, 'dropping UpdateAgent');
+      this.log.warn({ agentId, reason: boundedText(reason, MAX_LOGGED_REASON_LENGTH) }, 'dropping UpdateAgent');
       return;
     }
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
@@ -1606,7 +1606,8 @@ export class Master extends Actor {
   private throttled(from: UPID, name: string, registering: FrameworkInfo | undefined, run: () => void): void {
     const sender = this.principalOf(from, registering);
     if (sender === undefined) return run();
-    const counted = this.state.frameworkByPid(from) !== undefined ? sender.principal : undefined;
+    // Counted for registered frameworks only, as Mesos does: a registration's principal is not a framework's yet.
+    const counted = sender.registered ? sender.principal : undefined;
     if (counted !== undefined) this.principalCounters.received(counted);
     const outcome = this.throttle.submit(sender.principal, () => {
       run();
@@ -1626,14 +1627,16 @@ export class Master extends Actor {
    * another principal) has none, and shares the aggregate default limit. Without credentials
    * nobody can prove one, and the claim is taken, as Mesos does.
    */
-  private principalOf(from: UPID, registering: FrameworkInfo | undefined): { readonly principal: string | undefined } | undefined {
+  private principalOf(from: UPID, registering: FrameworkInfo | undefined): { readonly principal: string | undefined; readonly registered: boolean } | undefined {
     const framework = this.state.frameworkByPid(from);
     if (framework === undefined && registering === undefined) return undefined;
-    const claimed = framework?.info.principal ?? registering?.principal;
+    // A registered framework's principal is its own (a re-registration may not change it), not what the message claims.
+    const claimed = framework !== undefined ? framework.info.principal : registering?.principal;
+    const registered = framework !== undefined;
     // Where nobody can authenticate (no --credentials), a claimed principal is all there is, as in Mesos.
-    if (this.authentication === undefined) return { principal: claimed };
+    if (this.authentication === undefined) return { principal: claimed, registered };
     const proven = this.authenticatedPrincipal(from);
-    return { principal: proven !== undefined && proven === claimed ? proven : undefined };
+    return { principal: proven !== undefined && proven === claimed ? proven : undefined, registered };
   }
 
   /** Whether `from` authenticated (its principal is proven, so the per-peer cap, the offer timeout and the peer's DRF group do not apply). */
@@ -1674,15 +1677,19 @@ export class Master extends Actor {
     });
   }
 
-  /** `respond()` while this master may say it leads; else 503 (it may have lost its session without knowing yet). */
-  /** Serves `path` to callers that authenticate as `access` asks (see `authenticateRequest`); the handler learns who asks. */
+  /**
+   * Serves `path` to callers that authenticate as `access` asks (see `authenticateRequest`),
+   * while this master may say it leads (`asLeader`); the handler learns who asks.
+   */
   private authenticatedRoute(path: string, access: HttpAccess, handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse): void {
+    const authentication = httpAuthenticationOf(this.flags);
     this.route(path, (request) => {
-      const caller = authenticateRequest(request, access, httpAuthenticationOf(this.flags));
-      return isResponse(caller) ? caller : handler(request, caller);
+      const caller = authenticateRequest(request, access, authentication);
+      return isResponse(caller) ? caller : this.asLeader(() => handler(request, caller));
     });
   }
 
+  /** `respond()` while this master may say it leads; else 503 (it may have lost its session without knowing yet). */
   private asLeader(respond: () => HttpResponse): HttpResponse {
     if (this.leading()) return respond();
     this.log.warn('leadership unconfirmed (the ZooKeeper session may have expired): answering 503');

@@ -100,14 +100,10 @@ export class PrincipalCounters {
     this.entry(principal).processed++;
   }
 
-  /** Every principal's counters; those of principals no registered framework has any more are dropped first. */
-  snapshot(isRegistered: (principal: string) => boolean): Record<string, number> {
+  /** Every principal's counters (a principal is counted only while a registered framework has it: `forget`). */
+  snapshot(): Record<string, number> {
     const snapshot: Record<string, number> = {};
     for (const [principal, { received, processed }] of this.counts) {
-      if (!isRegistered(principal)) {
-        this.counts.delete(principal);
-        continue;
-      }
       snapshot[`frameworks/${principal}/messages_received`] = received;
       snapshot[`frameworks/${principal}/messages_processed`] = processed;
     }

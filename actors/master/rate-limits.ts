@@ -5,7 +5,7 @@
  * limiter of a principal. Nothing here reads a clock or sets a timer: the caller passes the
  * time in and arms the timers (see throttle.ts, which the master uses).
  */
-import * as fs from 'node:fs';
+import { flagFilePath, readBoundedFile } from '../../lib/flag-file';
 import { Queue } from '../../lib/process/queue';
 
 /** One principal's limit (Mesos' `RateLimit`). */
@@ -28,8 +28,9 @@ export interface RateLimits {
   readonly aggregateDefaultCapacity?: number;
 }
 
-/** Prefix of a `--rate_limits` value that names a file (Mesos' convention for JSON flags). */
-export const FILE_URL_PREFIX = 'file://';
+
+/** Characters of a bad string value that an error message quotes. */
+const MAX_QUOTED_VALUE_LENGTH = 40;
 
 /** Fields of the flag's top-level object (Mesos' JSON names). */
 const TOP_LEVEL_FIELDS: ReadonlySet<string> = new Set(['limits', 'aggregate_default_qps', 'aggregate_default_capacity']);
@@ -69,10 +70,10 @@ export function parseRateLimits(text: string): RateLimits {
  * The value of `--rate_limits`: inline JSON (it starts with `{`), or `file:///path`, or a path
  * to a file holding the JSON. Errors name the file when there is one.
  */
-export function loadRateLimits(value: string, readFile: (path: string) => string = (path) => fs.readFileSync(path, 'utf8')): RateLimits {
+export function loadRateLimits(value: string, readFile: (path: string) => string = (path) => readBoundedFile(path)): RateLimits {
   const trimmed = value.trim();
   if (trimmed.startsWith('{')) return parseRateLimits(trimmed);
-  const path = trimmed.startsWith(FILE_URL_PREFIX) ? trimmed.slice(FILE_URL_PREFIX.length) : trimmed;
+  const path = flagFilePath(trimmed);
   let text: string;
   try {
     text = readFile(path);
@@ -275,6 +276,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string') return JSON.stringify(value.length > MAX_QUOTED_VALUE_LENGTH ? `${value.slice(0, MAX_QUOTED_VALUE_LENGTH)}…` : value);
   return typeof value === 'object' ? 'an object' : String(value);
 }

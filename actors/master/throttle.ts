@@ -57,11 +57,6 @@ export class MessageThrottle {
     return { kind: 'queued' };
   }
 
-  /** Messages waiting now, over every limiter (for tests and logs). */
-  waiting(): number {
-    return this.limiters?.limiters().reduce((sum, limiter) => sum + limiter.waitingCount, 0) ?? 0;
-  }
-
   /** Sets the limiter's timer for its next permit, unless one is pending or nothing waits. */
   private arm(limiter: RateLimiter<() => void>): void {
     const dueMs = limiter.nextReleaseMs();

@@ -12,9 +12,6 @@ export const FALLBACK_ADVERTISE_IP = '127.0.0.1';
 /** Host parts that bind every interface: a host bound to one must advertise something routable instead. */
 const WILDCARD_IPS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]']);
 
-/** Loopback IPv4 (127.0.0.0/8, the whole block is the local host). */
-const IPV4_LOOPBACK = /^127\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])$/;
-
 /** One network interface address, as `os.networkInterfaces()` reports it (only what is used here). */
 export interface InterfaceAddress {
   address: string;
@@ -68,7 +65,7 @@ export function ownHostNames(machine: MachineAddresses, extra: readonly string[]
 /** Whether `host` is one of `names` or a loopback address (127.0.0.0/8, ::1). */
 export function isOwnHost(host: string, names: ReadonlySet<string>): boolean {
   const normal = normalizeHost(host);
-  return names.has(normal) || IPV4_LOOPBACK.test(normal);
+  return names.has(normal) || (net.isIPv4(normal) && normal.startsWith('127.'));
 }
 
 /** Splits `host:port` at its last colon (a bracketed IPv6 host keeps its brackets). */

@@ -7,7 +7,7 @@ import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer }
 import { UPID } from '../actor/upid';
 import { createLogger, type Logger } from '../logging';
 import { RealClock, VirtualClock, type Clock } from './clock';
-import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, ownHostNames, routableIp, sameLocalEndpoint, upidHost, type MachineAddresses } from './addresses';
+import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
 import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse, type HttpRequest, type HttpResponse } from './http';
@@ -291,7 +291,8 @@ export class ActorHost {
     if (this.actors.has(actor.id)) throw new Error(`an actor '${actor.id}' already runs on ${this.address}`);
     if (this.stopping) throw new Error(`host ${this.address} is stopping`);
     runtime.host = this;
-    runtime.pid = new UPID(actor.id, ...splitAddress(this.address));
+    const { host, port } = splitHostPort(this.address);
+    runtime.pid = new UPID(actor.id, host, port);
     runtime.state = 'running';
     this.actors.set(actor.id, actor);
     const label: RunLabel = { name: 'initialize', seq: 0, source: '' };
@@ -891,11 +892,12 @@ export class ActorHost {
 
   private async routeHttp(request: http.IncomingMessage): Promise<HttpResponse> {
     const url = request.url ?? '/';
-    if (url.split('?')[0] === LINK_INCARNATION_PATH && this.links !== undefined) {
+    const urlPath = url.split('?')[0];
+    if (urlPath === LINK_INCARNATION_PATH && this.links !== undefined) {
       request.resume();
       return { status: 200, body: this.incarnation };
     }
-    if (url.split('?')[0] === LINK_VERIFY_PATH && this.links !== undefined) {
+    if (urlPath === LINK_VERIFY_PATH && this.links !== undefined) {
       request.resume();
       const query = Object.fromEntries(new URL(url, 'http://host').searchParams);
       return { status: this.links.confirmDial(query), body: '' };
@@ -906,7 +908,7 @@ export class ActorHost {
     if (!target || !actor || !handler) {
       this.logger.debug({ url: truncated(url) }, 'HTTP 404');
       request.resume();
-      return httpError(404, `no route '${url.split('?')[0]}' on ${this.address}`);
+      return httpError(404, `no route '${urlPath}' on ${this.address}`);
     }
     const body = await readBody(request, this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES);
     if (body === undefined) return httpError(413, `request body larger than ${this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES} bytes`);
@@ -961,10 +963,6 @@ export class ActorHost {
   }
 }
 
-function splitAddress(address: string): [string, number] {
-  const colon = address.lastIndexOf(':');
-  return [address.slice(0, colon), Number(address.slice(colon + 1))];
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

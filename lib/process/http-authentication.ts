@@ -4,7 +4,7 @@
  * answers 401 with `WWW-Authenticate` unless the request carries a principal and secret from the
  * credentials, and otherwise knows who is asking.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../authentication';
 import { httpError, type HttpRequest, type HttpResponse } from './http';
 
 /** The realm named in `WWW-Authenticate` (Mesos' default realm for its endpoints). */
@@ -38,7 +38,7 @@ export function authenticateRequest(request: HttpRequest, access: HttpAccess, au
   const given = parseBasic(Array.isArray(header) ? header[0] ?? '' : header);
   if (given === undefined) return unauthorized('the Authorization header is not HTTP Basic credentials');
   const secret = authentication.credentials?.get(given.principal);
-  if (secret === undefined || !sameText(secret, given.secret)) return unauthorized('wrong principal or secret');
+  if (secret === undefined || !sameSecret(secret, given.secret)) return unauthorized('wrong principal or secret');
   return { principal: given.principal };
 }
 
@@ -61,11 +61,6 @@ function parseBasic(header: string): { principal: string; secret: string } | und
   return { principal: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
-function sameText(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(given, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 function unauthorized(reason: string): HttpResponse {
   const response = httpError(401, `Unauthorized: ${reason}`);

@@ -34,6 +34,10 @@ export const LINK_VERIFY_PATH = '/__actors__/verify';
  * one machine may listen on one port at two local IPs.
  */
 export const LINK_INCARNATION_PATH = '/__actors__/incarnation';
+/** Longest incarnation read from a peer's answer (ours are 16 hex digits). */
+export const MAX_INCARNATION_LENGTH = 64;
+/** Random bytes in a dial's nonce (sent as hex). */
+const LINK_NONCE_BYTES = 16;
 /** How long an acceptor waits for the claimed address to confirm a dial. */
 export const LINK_VERIFY_TIMEOUT_MS = 2_000;
 /**
@@ -291,21 +295,25 @@ export class LinkManager {
   /** Whether the host at `address` says it dialed us with `nonce`. */
   private dialerConfirms(address: string, nonce: string): Promise<boolean> {
     const query = `peer=${encodeURIComponent(this.localAddress)}&nonce=${nonce}`;
-    const timeout = this.options.verifyTimeoutMs ?? LINK_VERIFY_TIMEOUT_MS;
     return new Promise<boolean>((resolve) => {
-      const url = `${this.tls ? 'https' : 'http'}://${address}${LINK_VERIFY_PATH}?${query}`;
-      const onResponse = (response: IncomingMessage): void => {
+      this.getFromPeer(address, `${LINK_VERIFY_PATH}?${query}`, (response) => {
         response.resume();
         resolve(response.statusCode === 204);
-      };
-      const request = this.tls ? https.get(url, { timeout, ...tlsClientOptions(this.tls) }, onResponse) : http.get(url, { timeout }, onResponse);
-      request.on('timeout', () => request.destroy(new Error('timed out')));
-      request.on('error', (error: Error & { code?: string }) => {
+      }, (error) => {
         const tlsFailure = this.tls ? describeTlsFailure(error) : undefined;
         if (tlsFailure !== undefined) this.logger.warn({ peer: address, reason: tlsFailure, error: error.message }, 'could not verify a dial: TLS to the claimed address failed');
         resolve(false);
       });
     });
+  }
+
+  /** GETs `path` from the host at `address` (https under TLS), within the verification timeout: for `dialerConfirms` and `incarnationAt`. */
+  private getFromPeer(address: string, path: string, onResponse: (response: IncomingMessage) => void, onFailure: (error: Error & { code?: string }) => void): void {
+    const timeout = this.options.verifyTimeoutMs ?? LINK_VERIFY_TIMEOUT_MS;
+    const url = `${this.tls ? 'https' : 'http'}://${address}${path}`;
+    const request = this.tls ? https.get(url, { timeout, ...tlsClientOptions(this.tls) }, onResponse) : http.get(url, { timeout }, onResponse);
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', onFailure);
   }
 
   /** Answers `LINK_VERIFY_PATH`: 204 when we are dialing (or linked by our dial to) `peer` with `nonce`. */
@@ -398,7 +406,7 @@ export class LinkManager {
 
   private dial(address: string): Link {
     const link = new Link(address);
-    link.dialNonce = randomBytes(16).toString('hex');
+    link.dialNonce = randomBytes(LINK_NONCE_BYTES).toString('hex');
     this.links.set(address, link);
     const ws = new WebSocket(`${this.tls ? 'wss' : 'ws'}://${address}${LINK_PATH}`, {
       headers: { [HOST_HEADER]: this.localAddress, [INCARNATION_HEADER]: this.incarnation, [NONCE_HEADER]: link.dialNonce },
@@ -458,19 +466,14 @@ export class LinkManager {
 
   /** The incarnation of the host listening at `address` (`LINK_INCARNATION_PATH`), or undefined if it does not say in time. */
   private incarnationAt(address: string): Promise<string | undefined> {
-    const timeout = this.options.verifyTimeoutMs ?? LINK_VERIFY_TIMEOUT_MS;
     return new Promise((resolve) => {
-      const url = `${this.tls ? 'https' : 'http'}://${address}${LINK_INCARNATION_PATH}`;
-      const onResponse = (response: IncomingMessage): void => {
+      this.getFromPeer(address, LINK_INCARNATION_PATH, (response) => {
         let body = '';
         response.setEncoding('utf8');
-        response.on('data', (chunk: string) => { if (body.length < MAX_CLAIMED_ADDRESS_LENGTH) body += chunk; });
+        response.on('data', (chunk: string) => { if (body.length < MAX_INCARNATION_LENGTH) body += chunk; });
         response.on('end', () => resolve(response.statusCode === 200 ? body : undefined));
         response.on('error', () => resolve(undefined));
-      };
-      const request = this.tls ? https.get(url, { timeout, ...tlsClientOptions(this.tls) }, onResponse) : http.get(url, { timeout }, onResponse);
-      request.on('timeout', () => request.destroy(new Error('timed out')));
-      request.on('error', () => resolve(undefined));
+      }, () => resolve(undefined));
     });
   }
 
@@ -566,8 +569,10 @@ export class LinkManager {
   }
 
   private down(link: Link, reason: string): void {
-    // Every address it is found under: the one dialed or proved, the advertised one, other spellings (`spelledOtherwise`).
-    const addresses = new Set([link.address, link.peerAddress]);
+    // Every address it is found under: the one dialed or proved, and the advertised one and other
+    // spellings where they lead to it (`bindAdvertised`, `spelledOtherwise`); not an advertised
+    // address another link holds, whose actors are still reachable.
+    const addresses = new Set([link.address]);
     for (const [key, value] of this.links) if (value === link) addresses.add(key);
     for (const address of addresses) if (this.links.get(address) === link) this.links.delete(address);
     if (link.timeout) clearTimeout(link.timeout);

@@ -21,16 +21,36 @@ export const MAX_BODY_DEPTH = 64;
  *   plainDataError({ a: 2n ** 64n })        // 'a: a bigint is not plain data'
  */
 export function plainDataError(value: unknown): string | undefined {
-  const pending: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: '', depth: 0 }];
+  // Each node keeps its key and parent; a path is spelled only for the error (this runs on every remote body).
+  const pending: PendingNode[] = [{ value, key: '', parent: undefined, depth: 0 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const error = leafError(next.value);
-    if (error !== undefined) return `${next.path || '(body)'}: ${error}`;
-    if (typeof next.value !== 'object' || next.value === null) continue;
-    if (next.depth >= MAX_BODY_DEPTH) return `${next.path || '(body)'}: nested deeper than ${MAX_BODY_DEPTH} levels`;
-    const entries: Array<[string, unknown]> = Array.isArray(next.value) ? next.value.map((item, index) => [String(index), item]) : Object.entries(next.value);
-    for (const [key, item] of entries) pending.push({ value: item, path: next.path === '' ? key : `${next.path}.${key}`, depth: next.depth + 1 });
+    if (error !== undefined) return `${pathOf(next)}: ${error}`;
+    const node = next.value;
+    if (typeof node !== 'object' || node === null) continue;
+    if (next.depth >= MAX_BODY_DEPTH) return `${pathOf(next)}: nested deeper than ${MAX_BODY_DEPTH} levels`;
+    if (Array.isArray(node)) {
+      for (let index = 0; index < node.length; index++) pending.push({ value: node[index], key: String(index), parent: next, depth: next.depth + 1 });
+    } else {
+      for (const key of Object.keys(node)) pending.push({ value: (node as Record<string, unknown>)[key], key, parent: next, depth: next.depth + 1 });
+    }
   }
   return undefined;
+}
+
+/** A value still to check, with the way to it. */
+interface PendingNode {
+  readonly value: unknown;
+  readonly key: string;
+  readonly parent: PendingNode | undefined;
+  readonly depth: number;
+}
+
+/** `a.b.0.c` for a node, `(body)` for the body itself. */
+function pathOf(node: PendingNode): string {
+  const keys: string[] = [];
+  for (let at: PendingNode | undefined = node; at?.parent !== undefined; at = at.parent) keys.push(at.key);
+  return keys.length === 0 ? '(body)' : keys.reverse().join('.');
 }
 
 /** Why one value (not its contents) is not plain data. */

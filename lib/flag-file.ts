@@ -1,0 +1,29 @@
+/**
+ * Files that flags name (Mesos' convention): a value `file:///path` or a plain path, read whole
+ * but bounded, for the credentials, ACLs and rate limits. One reader, so that each of those
+ * flags refuses a directory, a device or a huge file the same way.
+ */
+import * as fs from 'node:fs';
+
+/** The prefix of a flag value naming a file (Mesos' flags fetch `file://` values from disk). */
+export const FILE_URL_PREFIX = 'file://';
+
+/** Largest file a flag may name by default: an operator's JSON is kilobytes, so anything bigger is the wrong file. */
+export const MAX_FLAG_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The path a flag value names: `file:///path` → `/path`; anything else is a path already. */
+export function flagFilePath(value: string): string {
+  return value.startsWith(FILE_URL_PREFIX) ? value.slice(FILE_URL_PREFIX.length) : value;
+}
+
+/**
+ * The text of the regular file at `path`, at most `maxBytes` long. Throws an Error whose message
+ * says what is wrong (the file system's reason, `not a regular file`, or the size); callers add
+ * which flag and file.
+ */
+export function readBoundedFile(path: string, maxBytes = MAX_FLAG_FILE_BYTES): string {
+  const stat = fs.statSync(path);
+  if (!stat.isFile()) throw new Error('not a regular file');
+  if (stat.size > maxBytes) throw new Error(`${stat.size} bytes, more than the ${maxBytes} allowed`);
+  return fs.readFileSync(path, 'utf8');
+}
