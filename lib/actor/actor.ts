@@ -181,7 +181,12 @@ export abstract class Actor {
     });
   }
 
-  /** Serves HTTP `path` (e.g. `/state`) of this actor at `/<id><path>` on its host's port. */
+  /**
+   * Serves HTTP `path` (e.g. `/state`) of this actor at `/<id><path>` on its host's port
+   * (`/<id><path>/` too). A path ending in `/*` (e.g. `/static/*`) serves every path below it;
+   * the handler sees the whole path. The host's delegate actor (`ActorHost.setDelegate`) also
+   * serves, under its own routes, the paths that name no actor (e.g. `/` for the web UI).
+   */
   protected route(path: string, handler: HttpHandler): void {
     if (!path.startsWith('/')) throw new Error(`route '${path}' must start with '/'`);
     this.runtime.routes.set(path, handler);

@@ -10,7 +10,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, writeResponse, type HttpRequest, type HttpResponse } from './http';
+import { findRoute, httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, withJsonp, writeResponse, type HttpRequest, type HttpResponse } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { Prng, randomSeed } from './prng';
@@ -132,6 +132,8 @@ export class ActorHost {
   /** The port in this host's UPIDs (the bound one unless `advertisePort`). */
   private advertisedPort: number | undefined;
   private readonly actors = new Map<string, Actor>();
+  /** The actor serving paths that name no actor (`setDelegate`). */
+  private delegate: string | undefined;
   private readonly ready = new Queue<Actor>();
   private drainScheduled = false;
   /** True while the host runs mailboxes (the drain is not re-entered). */
@@ -902,9 +904,17 @@ export class ActorHost {
       const query = Object.fromEntries(new URL(url, 'http://host').searchParams);
       return { status: this.links.confirmDial(query), body: '' };
     }
-    const target = splitActorPath(url);
-    const actor = target ? this.actors.get(target.actorId) : undefined;
-    const handler = target && actor ? actor.runtime.routes.get(target.path) : undefined;
+    let target = splitActorPath(url);
+    let actor = target ? this.actors.get(target.actorId) : undefined;
+    let handler = target && actor ? findRoute(actor.runtime.routes, target.path) : undefined;
+    const delegate = this.delegate === undefined ? undefined : this.actors.get(this.delegate);
+    if (handler === undefined && delegate !== undefined && (target === undefined || actor === undefined)) {
+      // libprocess' delegate: a path that names no actor is the delegate's (`/` serves the web UI).
+      const parsed = new URL(url, 'http://host');
+      target = { actorId: delegate.id, path: parsed.pathname, query: Object.fromEntries(parsed.searchParams) };
+      actor = delegate;
+      handler = findRoute(delegate.runtime.routes, parsed.pathname);
+    }
     if (!target || !actor || !handler) {
       this.logger.debug({ url: truncated(url) }, 'HTTP 404');
       request.resume();
@@ -913,15 +923,26 @@ export class ActorHost {
     const body = await readBody(request, this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES);
     if (body === undefined) return httpError(413, `request body larger than ${this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES} bytes`);
     const routed: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers: request.headers, body };
-    return new Promise<HttpResponse>((resolve, reject) => {
-      this.enqueueLabeled(actor, { name: 'http', seq: 0, source: '' }, () => {
+    const chosen = actor;
+    const run = handler;
+    const response = await new Promise<HttpResponse>((resolve, reject) => {
+      this.enqueueLabeled(chosen, { name: 'http', seq: 0, source: '' }, () => {
         try {
-          Promise.resolve(handler.call(actor, routed)).then(resolve, reject);
+          Promise.resolve(run.call(chosen, routed)).then(resolve, reject);
         } catch (error) {
           reject(error);
         }
       }, reject);
     });
+    return withJsonp(response, target.query.jsonp);
+  }
+
+  /**
+   * Makes actor `actorId` this host's delegate (libprocess' `initialize(delegate)`): HTTP
+   * requests whose path names no actor (`/`, `/app.js`) go to its routes with their whole path.
+   */
+  setDelegate(actorId: string): void {
+    this.delegate = actorId;
   }
 
   // ---- helpers ------------------------------------------------------------------------------

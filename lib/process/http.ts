@@ -64,6 +64,47 @@ export function writeResponse(out: ServerResponse, response: HttpResponse): void
   out.end(payload);
 }
 
+/**
+ * The handler of `path` among `routes`: an exact match, else the match without a trailing `/`
+ * (`/master/state/` is `/master/state`, as in libprocess), else the longest prefix route
+ * (`/static/*` serves `/static/app.js`).
+ */
+export function findRoute(routes: ReadonlyMap<string, HttpHandler>, path: string): HttpHandler | undefined {
+  const exact = routes.get(path);
+  if (exact !== undefined) return exact;
+  if (path.length > 1 && path.endsWith('/')) {
+    const trimmed = routes.get(path.slice(0, -1));
+    if (trimmed !== undefined) return trimmed;
+  }
+  let best: { length: number; handler: HttpHandler } | undefined;
+  for (const [route, handler] of routes) {
+    if (!route.endsWith('/*')) continue;
+    const prefix = route.slice(0, -1);
+    if (path.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = { length: prefix.length, handler };
+  }
+  return best?.handler;
+}
+
+/** What a JSONP callback name may be: a dotted JavaScript identifier path (nothing a page could abuse). */
+const JSONP_CALLBACK = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+/** Longest JSONP callback name accepted. */
+export const MAX_JSONP_CALLBACK_CHARS = 128;
+
+/**
+ * `response` wrapped for `?jsonp=<callback>` as Mesos does (`callback(<json>);`, served as
+ * JavaScript); JSON bodies only. A callback that is not a plain identifier path gets 400.
+ */
+export function withJsonp(response: HttpResponse, callback: string | undefined): HttpResponse {
+  if (callback === undefined) return response;
+  if (callback.length > MAX_JSONP_CALLBACK_CHARS || !JSONP_CALLBACK.test(callback)) {
+    return { status: 400, body: `invalid 'jsonp' callback: expected a JavaScript identifier such as 'handle' or 'app.handle' of at most ${MAX_JSONP_CALLBACK_CHARS} characters` };
+  }
+  const body = response.body;
+  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return response;
+  return { ...response, headers: { ...(response.headers ?? {}), 'content-type': 'text/javascript' }, body: `${callback}(${JSON.stringify(body)});` };
+}
+
 /** Splits `/actorId/rest?x=1` into the (decoded) actor id, the rest of the path and the query. */
 export function splitActorPath(url: string): { actorId: string; path: string; query: Record<string, string> } | undefined {
   const parsed = new URL(url, 'http://localhost');
