@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { FILE_URL_PREFIX, flagFilePath, readBoundedFile } from './flag-file';
 import { VERSION } from './version';
 
 /**
@@ -18,11 +19,43 @@ export function createCommand(name: string, description: string): Command {
     });
 }
 
-/** An option whose value may also come from `MESOS_<LONG_NAME>`. */
+/** Placeholders of flags whose value is itself a path (or a boolean): `file://` is not read for them. */
+const PATH_PLACEHOLDER = /<(path|dir)>|\[bool\]/;
+
+/**
+ * The value of a flag that may be given as `file:///path` (Mesos' flags: any value but a path
+ * may be read from a file, e.g. `--master=file:///etc/mesos/zk`, `--resources=file:///etc/mesos/resources`):
+ * the file's text without its trailing whitespace, bounded by `MAX_FLAG_FILE_BYTES`. Other values
+ * are returned as they are.
+ */
+export function flagValue(value: string): string {
+  if (!value.startsWith(FILE_URL_PREFIX)) return value;
+  try {
+    return readBoundedFile(flagFilePath(value)).trimEnd();
+  } catch (error) {
+    throw new InvalidArgumentError(`cannot read ${value}: ${(error as Error).message}`);
+  }
+}
+
+/** A flag whose parser, if any, sees the value after `file://` is read (see `flagValue`). */
+class FlagOption extends Option {
+  /** Whether a `file://` value is read (not for paths and booleans). */
+  readonly readsFiles = !PATH_PLACEHOLDER.test(this.flags);
+
+  override argParser<T>(parse: (value: string, previous: T) => T): this {
+    return super.argParser((value: string, previous: T) => parse(this.readsFiles ? flagValue(value) : value, previous));
+  }
+}
+
+/**
+ * An option whose value may also come from `MESOS_<LONG_NAME>`, and, unless it names a path or
+ * is a boolean, from a file: `--flag=file:///path` (see `flagValue`).
+ */
 export function flag(flags: string, description: string): Option {
-  const option = new Option(flags, description);
+  const option = new FlagOption(flags, description);
   const long = option.long?.replace(/^--/, '');
   if (long) option.env(`MESOS_${long.toUpperCase().replace(/-/g, '_')}`);
+  if (option.readsFiles) option.argParser((value: string) => value);
   return option;
 }
 

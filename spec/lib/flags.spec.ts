@@ -1,6 +1,9 @@
 /** Flags as strict as Mesos' (issue 10): durations need a unit, counts are safe integers, booleans parse as Mesos writes them. */
 import { expect } from 'chai';
-import { parseBooleanFlag, parseCount, parseDuration } from '../../lib/flags';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createCommand, flag, parseBooleanFlag, parseCount, parseDuration, parseResourceFlag } from '../../lib/flags';
 
 describe('lib/flags', () => {
   it('a duration needs a unit', () => {
@@ -20,5 +23,46 @@ describe('lib/flags', () => {
     for (const yes of ['true', 'TRUE', '1', 'yes']) expect(parseBooleanFlag(yes), yes).to.equal(true);
     for (const no of ['false', '0', 'no']) expect(parseBooleanFlag(no), no).to.equal(false);
     expect(() => parseBooleanFlag('maybe')).to.throw(/'maybe' is not a boolean/);
+  });
+
+  describe('file:// values (Mesos: any flag but a path may be read from a file)', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flags-'));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    /** Parses `argv` with a command of three flags: resources (parsed), a plain string, and a path. */
+    function parse(argv: string[]): Record<string, unknown> {
+      const command = createCommand('test', 'test')
+        .addOption(flag('--resources <resources>', 'resources').argParser(parseResourceFlag))
+        .addOption(flag('--name <name>', 'a name'))
+        .addOption(flag('--trace_file <path>', 'a path'))
+        .configureOutput({ writeErr: () => undefined })
+        .exitOverride((error) => {
+          throw error;
+        });
+      command.parse(argv, { from: 'user' });
+      return command.opts();
+    }
+
+    it('reads a resources file and parses its text, and a plain flag from a file', () => {
+      fs.writeFileSync(path.join(dir, 'resources'), 'cpus:2;mem:512\n');
+      fs.writeFileSync(path.join(dir, 'name'), 'from-a-file\n\n');
+      const options = parse(['--resources', `file://${dir}/resources`, '--name', `file://${dir}/name`]);
+      expect(options).to.include({ resources: 'cpus:2;mem:512', name: 'from-a-file' });
+    });
+
+    it('keeps a path flag as the path it names', () => {
+      expect(parse(['--trace_file', `file://${dir}/trace`])).to.include({ trace_file: `file://${dir}/trace` });
+    });
+
+    it('names the flag and the file when the file cannot be read or its text is bad', () => {
+      expect(() => parse(['--name', `file://${dir}/missing`])).to.throw(/--name.*cannot read file:\/\/.*missing: ENOENT/);
+      fs.mkdirSync(path.join(dir, 'adir'));
+      expect(() => parse(['--name', `file://${dir}/adir`])).to.throw(/not a regular file/);
+      fs.writeFileSync(path.join(dir, 'bad'), 'cpus:lots');
+      expect(() => parse(['--resources', `file://${dir}/bad`])).to.throw(/--resources.*cpus/);
+    });
   });
 });
