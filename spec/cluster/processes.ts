@@ -39,9 +39,19 @@ export class BinProcess {
   }
 }
 
+/** Path of a compiled example framework (`actors/framework/examples/<name>.js`). */
+export function examplePath(name: string): string {
+  return path.resolve(__dirname, `../../actors/framework/examples/${name}.js`);
+}
+
 /** Starts bin `name` with `args` (stdout and stderr captured). */
 export function startBin(name: string, args: string[], env: NodeJS.ProcessEnv = {}): BinProcess {
-  return new BinProcess(spawn(process.execPath, [binPath(name), ...args], {
+  return startScript(binPath(name), args, env);
+}
+
+/** Starts the Node.js program at `script` with `args` (stdout and stderr captured), as `startBin` does. */
+export function startScript(script: string, args: string[], env: NodeJS.ProcessEnv = {}): BinProcess {
+  return new BinProcess(spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, MESOS_LOG_LEVEL: 'warn', ...env },
   }));

@@ -12,7 +12,7 @@ import { Scheduler } from '../../actors/framework/scheduler';
 import { fitResources } from '../../actors/framework/offers';
 import { PiScheduler } from '../../actors/framework/examples/pi';
 import { eventually, netHost, within, processExists } from '../support/runtime';
-import { startBin, type BinProcess } from './processes';
+import { examplePath, startBin, startScript, type BinProcess } from './processes';
 
 interface StateTask { id: string; name: string; state: string; statuses: Array<{ state: string; timestamp: number }> }
 interface StateFramework { name: string; tasks: StateTask[]; completed_tasks?: StateTask[] }
@@ -70,7 +70,11 @@ describe('the cluster as real processes', function () {
   });
 
   function start(name: string, args: string[]): BinProcess {
-    const bin = startBin(name, args);
+    return track(startBin(name, args));
+  }
+
+  /** Kills `bin` after the test. */
+  function track(bin: BinProcess): BinProcess {
     processes.push(bin);
     return bin;
   }
@@ -293,6 +297,30 @@ describe('the cluster as real processes', function () {
     expect(tasks).to.have.length(0); // all completed
     const executors = (await findAll(workDir, 'stdout')).filter((file) => file.includes(`${path.sep}executors${path.sep}pi-executor${path.sep}`));
     expect(executors).to.have.length(1); // one executor process ran all five tasks
+  });
+
+  it('the examples answer --help, and run as the README says: batch is mesos-batch; service keeps N instances, relaunches them, and Ctrl-C tears it down', async () => {
+    for (const name of ['service', 'batch', 'pi']) {
+      const help = track(startScript(examplePath(name), ['--help']));
+      expect(await within(help.exited, 10_000, `${name} --help`), name).to.equal(0);
+      expect(help.stdout, name).to.match(/^Usage: /);
+    }
+    const master = await localCluster('cpus:2;mem:1024');
+    const batch = track(startScript(examplePath('batch'), ['--master', master, '--name', 'ex', '--tasks', '2', '--task-resources', 'cpus:0.5;mem:32', '--command', 'true']));
+    expect(await within(batch.exited, 30_000, 'the batch example')).to.equal(0);
+    expect(batch.stdout).to.match(/ex: 2 of 2 tasks finished/);
+    // Instances end after a moment; the service relaunches them (ids count up) until interrupted.
+    const service = track(startScript(examplePath('service'), ['--master', master, '--name', 'svc', '--instances', '2', '--resources', 'cpus:0.5;mem:32', '--command', 'sleep 0.3']));
+    await service.waitFor(/svc-3 TASK_RUNNING/, 30_000);
+    service.kill('SIGINT');
+    expect(await within(service.exited, 10_000, 'the service example after SIGINT')).to.equal(130);
+    expect(service.stdout).to.match(/svc: interrupted; tearing the framework down/);
+    // The master handles the unregistration a moment after the client has sent it and exited.
+    let active = Infinity;
+    for (const deadline = Date.now() + 10_000; active > 0 && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      active = (await masterState(master)).frameworks.filter((framework) => framework.name === 'svc').length;
+    }
+    expect(active, 'the service framework torn down').to.equal(0);
   });
 
   it('every bin answers --help and --version, and a bad flag, a bad resource string or an unreachable master with one line', async () => {

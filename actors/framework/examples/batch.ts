@@ -96,3 +96,6 @@ export class BatchScheduler extends Scheduler {
     this.resolveDone({ finished, failed: this.outcomes.size - finished, launches: [...this.launches] });
   }
 }
+
+// Run as a program, this example is `mesos-batch` (bin/mesos-batch.ts): same flags, same output.
+if (require.main === module) require('../../../bin/mesos-batch');
