@@ -13,7 +13,7 @@ import { fitInto } from '../offers';
 import { Scheduler, type SchedulerOptions } from '../scheduler';
 import type { PiResult } from './pi-executor';
 import { createCommand, flag, parseCount, parseHostPort } from '../../../lib/flags';
-import { fail, requireMaster, startClientHost } from '../../../bin/client';
+import { addCredentialOptions, credentialFrom, fail, requireMaster, startClientHost, useHttpCredential } from '../../../bin/client';
 import { addTlsOptions, tlsFromOptions } from '../../../bin/tls';
 import type { TlsFlags } from '../../../lib/process/tls';
 
@@ -101,17 +101,19 @@ export class PiScheduler extends Scheduler {
 }
 
 async function main(): Promise<void> {
-  const program = addTlsOptions(createCommand('pi', 'Estimate π with a custom executor.'))
+  const program = addTlsOptions(addCredentialOptions(createCommand('pi', 'Estimate π with a custom executor.')))
     .addOption(flag('--master <host:port>', 'the master').argParser(parseHostPort).makeOptionMandatory())
     .addOption(flag('--tasks <n>', 'tasks').argParser(parseCount).default(4))
     .addOption(flag('--samples <n>', 'darts per task').argParser(parseCount).default(1_000_000))
     .parse(process.argv);
-  const options = program.opts<TlsFlags & { master: string; tasks: number; samples: number }>();
+  const options = program.opts<TlsFlags & { master: string; tasks: number; samples: number; principal?: string; secret?: string; secret_file?: string }>();
   if (options.tasks === 0 || options.samples === 0) fail('pi', '--tasks and --samples must be at least 1', 2);
+  const credential = credentialFrom('pi', options);
+  useHttpCredential(credential);
   const tls = tlsFromOptions('pi', options);
   await requireMaster('pi', options.master, undefined, tls);
   const host = await startClientHost('127.0.0.1', 'warn', tls);
-  const scheduler = new PiScheduler({ master: options.master, framework: { name: 'pi', user: process.env.USER ?? 'root' }, tasks: options.tasks, samples: options.samples });
+  const scheduler = new PiScheduler({ master: options.master, ...(credential !== undefined ? { credential } : {}), framework: { name: 'pi', user: process.env.USER ?? 'root' }, tasks: options.tasks, samples: options.samples });
   host.spawn(scheduler);
   const result = await scheduler.done;
   process.stdout.write(`π ≈ ${result.estimate.toFixed(6)} from ${result.samples} samples${result.failedTasks ? ` (${result.failedTasks} tasks failed)` : ''}\n`);
