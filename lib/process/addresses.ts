@@ -3,6 +3,7 @@
  * of ours, and which IP a host bound to a wildcard advertises. Pure functions over a snapshot of
  * the machine's names (`machineAddresses`), so tests can pass their own.
  */
+import * as dns from 'node:dns';
 import * as net from 'node:net';
 import * as os from 'node:os';
 
@@ -96,4 +97,74 @@ export function advertiseIpError(ip: string): string | undefined {
 /** `ip` as the host part of a UPID: IPv6 in brackets. */
 export function upidHost(ip: string): string {
   return net.isIPv6(ip) ? `[${ip}]` : ip;
+}
+
+/** Most DNS names a host learns are its own (`OwnNameResolver`); more are not looked up. */
+export const MAX_LEARNED_HOST_NAMES = 64;
+
+/** Longest a lookup of a name a dialer used may take; past it the name is taken as not ours. */
+export const HOST_NAME_LOOKUP_TIMEOUT_MS = 2_000;
+
+/** Longest DNS name looked up (RFC 1035: 253 characters). */
+const MAX_HOST_NAME_CHARS = 253;
+
+/** Resolves a DNS name to its addresses (`dns.promises.lookup` with `all`; tests pass their own). */
+export type LookupAll = (name: string) => Promise<readonly string[]>;
+
+/** `dns.promises.lookup(name, { all: true })`, addresses only. */
+export const systemLookup: LookupAll = async (name) => (await dns.promises.lookup(name, { all: true })).map((entry) => entry.address);
+
+/**
+ * Learns the DNS names by which peers reach this machine (issue 10): a dialer's HTTP `Host`
+ * header says what it dialed (`mesos-master.example.com:5050`, a CNAME, another machine's view
+ * of our name). A name that is not already one of `names` is looked up once; if it resolves to
+ * one of this machine's addresses it is added to `names`, so messages addressed to
+ * `master@mesos-master.example.com:5050` are delivered. Names that resolve elsewhere (or not at
+ * all, or too slowly) are remembered as not ours. At most `MAX_LEARNED_HOST_NAMES` names are
+ * looked up, so a hostile dialer cannot make the host resolve without end.
+ */
+export class OwnNameResolver {
+  /** Lookups done or under way, by name: resolves true if the name is ours. */
+  private readonly lookups = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly names: Set<string>,
+    private readonly lookup: LookupAll = systemLookup,
+    private readonly timeoutMs = HOST_NAME_LOOKUP_TIMEOUT_MS,
+  ) {}
+
+  /**
+   * Resolves once `host` (an HTTP `Host` header: `name:port` or `name`) is known to be ours or
+   * not; adds it to the names if ours. IPs, our names and malformed values resolve at once.
+   */
+  learn(hostHeader: string | undefined): Promise<void> {
+    if (hostHeader === undefined) return Promise.resolve();
+    const colon = hostHeader.lastIndexOf(':');
+    const host = normalizeHost(colon > 0 && !hostHeader.endsWith(']') ? hostHeader.slice(0, colon) : hostHeader);
+    if (host.length === 0 || host.length > MAX_HOST_NAME_CHARS || net.isIP(host) !== 0 || !/^[a-z0-9.-]+$/.test(host) || isOwnHost(host, this.names)) return Promise.resolve();
+    let known = this.lookups.get(host);
+    if (known === undefined) {
+      if (this.lookups.size >= MAX_LEARNED_HOST_NAMES) return Promise.resolve();
+      known = this.isOurs(host);
+      this.lookups.set(host, known);
+    }
+    return known.then(() => undefined);
+  }
+
+  private async isOurs(host: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<readonly string[]>((resolve) => {
+      timer = setTimeout(() => resolve([]), this.timeoutMs);
+    });
+    try {
+      const addresses = await Promise.race([this.lookup(host), timedOut]);
+      const ours = addresses.some((address) => isOwnHost(address, this.names));
+      if (ours) this.names.add(host);
+      return ours;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }

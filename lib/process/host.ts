@@ -7,7 +7,7 @@ import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer }
 import { UPID } from '../actor/upid';
 import { createLogger, type Logger } from '../logging';
 import { RealClock, VirtualClock, type Clock } from './clock';
-import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type MachineAddresses } from './addresses';
+import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
 import { findRoute, httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, withJsonp, writeResponse, type HttpRequest, type HttpResponse } from './http';
@@ -58,6 +58,11 @@ export interface ActorHostOptions {
   advertisePort?: number;
   /** The machine's names and interfaces (default: `machineAddresses()` at listen; tests pass their own). */
   machine?: MachineAddresses;
+  /**
+   * Resolves the DNS names dialers reach this host by (default: the system's resolver): a name
+   * that resolves to one of this machine's addresses is one of its own (`OwnNameResolver`).
+   */
+  lookupHostName?: LookupAll;
   /** Listen for links and HTTP (default true). A host that does not listen needs `address`. */
   listen?: boolean;
   /** Address to use when not listening (e.g. a recorded host's address during replay). */
@@ -248,11 +253,13 @@ export class ActorHost {
     this.advertisedPort = this.options.advertisePort ?? port;
     const ownNames = ownHostNames(machine, [ip, advertisedIp]);
     this.ownNames = ownNames;
+    const resolver = new OwnNameResolver(ownNames, this.options.lookupHostName);
     this.server = server;
     this.links = new LinkManager(this.addressText, this.incarnation, this.logger, {
       onFrame: (address, frame) => this.receiveFrame(address, frame),
       onLinkDown: (address, reason) => this.linkDown(address, reason),
       sameHost: (dialed, advertised) => sameLocalEndpoint(dialed, advertised, ownNames),
+      learnHostName: (hostHeader) => resolver.learn(hostHeader),
     }, this.options.links, this.options.tls);
     if (this.options.traceRecorder) this.startTrace(this.options.traceRecorder);
     else if (this.options.tracePath) this.startTrace(this.options.tracePath);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import * as dns from 'node:dns';
 import * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import * as https from 'node:https';
-import type { Socket } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -75,6 +76,8 @@ export interface LinkOptions {
   maxFrameBytes?: number;
   dialTimeoutMs?: number;
   maxQueuedBytes?: number;
+  /** Resolves the host names dialed (default: the system's resolver; tests map names of their own). */
+  lookup?: LookupFunction;
 }
 
 /** What the link manager reports back to its host. */
@@ -89,6 +92,12 @@ export interface LinkEvents {
    * bound to its advertised address. Without it, only the exact address dialed is.
    */
   sameHost?(dialed: string, advertised: string): boolean;
+  /**
+   * Resolves once the name a dialer used to reach us (its HTTP `Host` header) is known to be
+   * ours or not (`OwnNameResolver.learn`); the link is taken only after, so the dialer's first
+   * messages, addressed under that name, are delivered.
+   */
+  learnHostName?(hostHeader: string | undefined): Promise<void>;
 }
 
 type LinkState = 'connecting' | 'awaiting' | 'open';
@@ -115,6 +124,8 @@ class Link {
    * (`sameHost`): its frames are bound to this address, and the link is found under both.
    */
   peerAddress: string;
+  /** The IPs the name we dialed resolved to (our dial reached one of them). */
+  readonly resolvedIps = new Set<string>();
   constructor(readonly address: string) {
     this.peerAddress = address;
   }
@@ -138,6 +149,8 @@ export class LinkManager {
   private closing = false;
   /** Handshakes whose claimed address is being asked now. */
   private pendingVerifications = 0;
+  /** Sockets of handshakes still being verified (destroyed when the manager closes). */
+  private readonly handshaking = new Set<Duplex>();
 
   /**
    * @param tls dial `wss://` (and verify dials over `https://`) with these; with
@@ -247,7 +260,15 @@ export class LinkManager {
       return refuse(socket, 400, 'Bad Request');
     }
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
-    if (this.tls?.requireClientCert === true) return this.acceptCertified(request, socket, head, address, incarnation);
+    const named = this.events.learnHostName?.(request.headers.host) ?? Promise.resolve();
+    if (this.tls?.requireClientCert === true) {
+      this.handshaking.add(socket);
+      void named.then(() => {
+        this.handshaking.delete(socket);
+        if (!socket.destroyed && !this.closing) this.acceptCertified(request, socket, head, address, incarnation);
+      });
+      return;
+    }
     const nonce = headerValue(request, NONCE_HEADER);
     if (!nonce || !/^[0-9a-f]{16,64}$/.test(nonce)) {
       this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, `link refused: missing or bad '${NONCE_HEADER}' header`);
@@ -258,8 +279,10 @@ export class LinkManager {
       return refuse(socket, 503, 'Service Unavailable');
     }
     this.pendingVerifications++;
-    void this.dialerConfirms(address, nonce).then((confirmed) => {
+    this.handshaking.add(socket);
+    void Promise.all([this.dialerConfirms(address, nonce), named]).then(([confirmed]) => {
       this.pendingVerifications--;
+      this.handshaking.delete(socket);
       if (socket.destroyed || this.closing) return;
       if (!confirmed) {
         this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, 'link refused: the claimed address did not confirm the dial (a peer may only link in its own name)');
@@ -316,6 +339,23 @@ export class LinkManager {
     request.on('error', onFailure);
   }
 
+  /**
+   * The resolver for dialing `link` (`LinkOptions.lookup`, else the system's), noting the IPs the
+   * dialed name resolved to: a peer that asks us to confirm the dial from one of them, at the
+   * port dialed, is the host we reached by that name (`reachedBy`).
+   */
+  private recordingLookup(link: Link): LookupFunction {
+    const lookup = this.options.lookup ?? (dns.lookup as LookupFunction);
+    return (hostname, options, callback) => {
+      lookup(hostname, options, (error, address, family) => {
+        if (error === null) {
+          for (const entry of typeof address === 'string' ? [address] : address) link.resolvedIps.add(typeof entry === 'string' ? entry : entry.address);
+        }
+        (callback as (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void)(error, address, family);
+      });
+    };
+  }
+
   /** Answers `LINK_VERIFY_PATH`: 204 when we are dialing (or linked by our dial to) `peer` with `nonce`. */
   confirmDial(query: Record<string, string>): number {
     const peer = query.peer;
@@ -327,7 +367,8 @@ export class LinkManager {
   /** Our dial with `nonce` to another spelling of `peer` on this machine (we dialed `localhost:5050`; it asks as `127.0.0.1:5050`). */
   private dialedAs(peer: string, nonce: string): Link | undefined {
     for (const link of this.links.values()) {
-      if (link.dialNonce === nonce && this.events.sameHost?.(link.address, peer) === true) return link;
+      if (link.dialNonce !== nonce) continue;
+      if (this.events.sameHost?.(link.address, peer) === true || reachedBy(link, peer)) return link;
     }
     return undefined;
   }
@@ -342,6 +383,9 @@ export class LinkManager {
   /** Flushes every link, closes the sockets, and waits (bounded) for them to close. */
   async close(): Promise<void> {
     this.closing = true;
+    // A handshake still being verified holds its socket open; the server could not close under it.
+    for (const socket of this.handshaking) socket.destroy();
+    this.handshaking.clear();
     const closed: Array<Promise<void>> = [];
     for (const link of this.links.values()) {
       this.flush(link);
@@ -413,13 +457,14 @@ export class LinkManager {
       perMessageDeflate: false,
       maxPayload: this.maxFrameBytes,
       handshakeTimeout: this.options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+      lookup: this.recordingLookup(link),
       ...(this.tls ? tlsClientOptions(this.tls) : {}),
     });
     link.socket = ws;
     let advertised: string | undefined;
     ws.on('upgrade', (response) => {
       link.peerIncarnation = headerValue(response, INCARNATION_HEADER);
-      advertised = this.otherSpelling(link, headerValue(response, HOST_HEADER));
+      advertised = this.otherSpelling(link, headerValue(response, HOST_HEADER), response.socket);
       this.countTraffic(ws, response.socket);
     });
     ws.on('open', () => {
@@ -440,14 +485,16 @@ export class LinkManager {
   }
 
   /**
-   * The address the peer we dialed at `link.address` advertises, when it is another spelling of
-   * the same port on this machine (`sameHost`), to be confirmed (`incarnationAt`) before it is
-   * believed; undefined when it is the address dialed, or not believable at all (another
-   * machine's: its messages stay bound to the address dialed).
+   * The address the peer we dialed at `link.address` advertises, when it is the very socket we
+   * reached (dialed `master.example.com:5050`, connected to 10.0.0.5:5050, which advertises
+   * `10.0.0.5:5050`), or another spelling of the same port on this machine (`sameHost`); to be
+   * confirmed (`incarnationAt`) before it is believed. Undefined when it is the address dialed,
+   * or not believable at all (another socket's: its messages stay bound to the address dialed).
    */
-  private otherSpelling(link: Link, advertised: string | undefined): string | undefined {
+  private otherSpelling(link: Link, advertised: string | undefined, socket: { remoteAddress?: string; remotePort?: number }): string | undefined {
     if (advertised === undefined || advertised === link.address) return undefined;
-    if (advertised.length > MAX_CLAIMED_ADDRESS_LENGTH || this.events.sameHost?.(link.address, advertised) !== true) {
+    const reached = advertised.length <= MAX_CLAIMED_ADDRESS_LENGTH && isSocketAddress(advertised, socket);
+    if (!reached && (advertised.length > MAX_CLAIMED_ADDRESS_LENGTH || this.events.sameHost?.(link.address, advertised) !== true)) {
       this.logger.warn({ peer: link.address, advertised: advertised.slice(0, MAX_CLAIMED_ADDRESS_LENGTH) },
         'the peer advertises an address that is not the one dialed: messages it sends in that name will be refused');
       return undefined;
@@ -625,4 +672,23 @@ function packFrames(messages: Buffer[], maxBytes: number): Buffer[] {
   }
   if (group.length > 0) frames.push(Buffer.concat(group, size));
   return frames;
+}
+
+/** Whether `peer` (`ip:port`) is where our dial of `link` went: an IP its name resolved to, at the port dialed. */
+function reachedBy(link: Link, peer: string): boolean {
+  const colon = peer.lastIndexOf(':');
+  if (peer.slice(colon + 1) !== link.address.slice(link.address.lastIndexOf(':') + 1)) return false;
+  return link.resolvedIps.has(peer.slice(0, colon).replace(/^\[(.*)\]$/, '$1').toLowerCase());
+}
+
+/**
+ * Whether `address` (`ip:port`, IPv6 bracketed) is the remote end of `socket` (an IPv4 peer
+ * reached over an IPv6 socket shows as `::ffff:a.b.c.d`).
+ */
+function isSocketAddress(address: string, socket: { remoteAddress?: string; remotePort?: number }): boolean {
+  if (socket.remoteAddress === undefined || socket.remotePort === undefined) return false;
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const remote = socket.remoteAddress.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  return host === remote && address.slice(colon + 1) === String(socket.remotePort);
 }

@@ -2,8 +2,10 @@ import { expect } from 'chai';
 import { UPID } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
 import {
-  advertiseIpError, isOwnHost, ownHostNames, routableIp, sameLocalEndpoint, FALLBACK_ADVERTISE_IP, type MachineAddresses,
+  advertiseIpError, isOwnHost, ownHostNames, routableIp, sameLocalEndpoint, FALLBACK_ADVERTISE_IP, MAX_LEARNED_HOST_NAMES, OwnNameResolver, type MachineAddresses,
 } from '../../../lib/process/addresses';
+import type { LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import { encodeEnvelope } from '../../../lib/process/codec';
 import { eventually, netHost, Probe, rawLinkPeer, within } from '../../support/runtime';
 
@@ -95,6 +97,60 @@ describe('a host takes messages for any of its addresses', () => {
     // The impostor answers in the victim's name; the sender asked 127.0.0.2 who it is, and drops the answer.
     await eventually(() => senderHost.forgedSenderDrops === 1, 5_000, 'the reply in the victim\'s name dropped');
     expect(sender.count('Pong')).to.equal(0);
+  });
+
+  it('takes messages addressed under a DNS name that resolves to this machine, not under one that resolves elsewhere; the dialer believes the socket it reached', async () => {
+    // Names of a pretend DNS: the dialer resolves both to the receiver's loopback; the receiver
+    // finds that one resolves to it and the other to a machine that is not it.
+    const dialerDns = new Map([['master.example', '127.0.0.1'], ['alias.example', '127.0.0.1']]);
+    const receiverDns = new Map([['master.example', ['127.0.0.1']], ['alias.example', ['10.7.7.7']]]);
+    const lookups: string[] = [];
+    const receiverHost = await start({
+      advertiseIp: '127.0.0.1',
+      lookupHostName: async (name) => {
+        lookups.push(name);
+        return receiverDns.get(name) ?? [];
+      },
+    });
+    const lookup: LookupFunction = (hostname, _options, callback) => {
+      const address = dialerDns.get(hostname);
+      if (address === undefined) (callback as (error: Error | null, address: string, family: number) => void)(new Error(`no such name ${hostname}`), '', 4);
+      else (callback as (error: Error | null, address: string | LookupAddress[], family?: number) => void)(null, [{ address, family: 4 }]);
+    };
+    const senderHost = await start({ links: { lookup } });
+    const port = receiverHost.address.split(':')[1] as string;
+    const receiver = new ReplyingProbe('receiver');
+    receiverHost.spawn(receiver);
+    const sender = new Probe('sender', ['Pong']);
+    senderHost.spawn(sender);
+    sender.post(`receiver@master.example:${port}`, 'Ping', 1);
+    await within(sender.until(() => sender.count('Pong') === 1), 5_000, 'the pong');
+    // The reply comes from the advertised address, which is the socket the sender reached: believed.
+    expect(sender.received.map((r) => r.from.toString())).to.deep.equal([`receiver@127.0.0.1:${port}`]);
+    expect(senderHost.forgedSenderDrops).to.equal(0);
+    // A name that resolves to another machine is not ours, even if a dialer reached us by it.
+    sender.post(`receiver@alias.example:${port}`, 'Ping', 2);
+    sender.post(`receiver@master.example:${port}`, 'Ping', 3);
+    await within(sender.until(() => sender.count('Pong') === 2), 5_000, 'the second pong');
+    expect(receiver.received.map((r) => r.body)).to.deep.equal([1, 3]);
+    expect(lookups.filter((name) => name === 'master.example'), 'a name is looked up once').to.have.length(1);
+  });
+
+  it('looks up at most MAX_LEARNED_HOST_NAMES names, and takes an unanswered lookup as not ours', async () => {
+    const names = new Set(['localhost']);
+    let asked = 0;
+    const resolver = new OwnNameResolver(names, (name) => {
+      asked++;
+      return name === 'slow.example' ? new Promise<readonly string[]>(() => undefined) : Promise.resolve(['127.0.0.1']);
+    }, 20);
+    await resolver.learn('slow.example:5050');
+    expect(names.has('slow.example')).to.equal(false);
+    for (let i = 0; i < MAX_LEARNED_HOST_NAMES + 10; i++) await resolver.learn(`n${i}.example:5050`);
+    expect(asked).to.equal(MAX_LEARNED_HOST_NAMES);
+    expect(names.has('n0.example')).to.equal(true);
+    // IPs, our own names and malformed values are never looked up.
+    for (const header of ['10.1.2.3:5050', '[::1]:5050', 'localhost:5050', 'bad name:1', undefined]) await resolver.learn(header);
+    expect(asked).to.equal(MAX_LEARNED_HOST_NAMES);
   });
 
   it("still refuses a message addressed to another host's address (another port, or an IP not of this machine)", async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Actor, defineMessage, dispatch, UPID } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
@@ -146,6 +147,26 @@ describe('links between hosts', () => {
     watcher.post(targetPid, 'Hi', 'back');
     await within(Promise.all([watcher.until(() => watcher.count('Hi') === 2), target.until(() => target.count('Hi') === 1)]), 5000, 'messages both ways');
     expect(watcher.exits).to.deep.equal([]);
+  });
+
+  it('a host stops at once while a dial to it is still being verified (the claimed address never answers)', async () => {
+    // A claimed address that takes the connection and never answers: the verification would wait its whole timeout.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const a = await netHost();
+      const claimed = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+      const dialer = new WebSocket(`ws://${a.address}${LINK_PATH}`, { headers: { [HOST_HEADER]: claimed, [INCARNATION_HEADER]: 'x', [NONCE_HEADER]: '0123456789abcdef' } });
+      const ended = new Promise<void>((resolve) => {
+        dialer.once('error', () => resolve());
+        dialer.once('close', () => resolve());
+      });
+      await eventually(() => silent.listening && (a as unknown as { links: { pendingVerifications: number } }).links.pendingVerifications === 1, 5000, 'the verification under way');
+      await within(a.stop(), 1_000, 'the host to stop with a handshake pending');
+      await within(ended, 1_000, "the dialer's socket to be closed");
+    } finally {
+      silent.close();
+    }
   });
 
   it('accepts a restarted host at a linked address once the old link stops answering', async () => {
