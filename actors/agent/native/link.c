@@ -12,12 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Longest HTTP upgrade response accepted. */
 #define LINK_MAX_HANDSHAKE_BYTES 8192
 /* How long the executor waits for the agent's verification request to arrive whole (the agent gives up after 2 s). */
 #define LINK_VERIFY_READ_TIMEOUT_MS 2000
+/* Longest the agent may take to answer our link handshake (it verifies our address first: the
+   agent's LINK_VERIFY_TIMEOUT_MS, 2 s, and a busy agent's mailbox: ample margin); past it the executor gives up with a line. */
+#define LINK_HANDSHAKE_TIMEOUT_MS 30000
+/* The request line of the agent's dial verification (lib/process/links.ts LINK_VERIFY_PATH). */
+static const char VERIFY_REQUEST_PREFIX[] = "GET /__actors__/verify?";
 
 static void random_bytes(uint8_t *out, size_t length) {
   int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -67,6 +73,12 @@ static int reserve_address(link_t *link) {
   return 0;
 }
 
+static long long monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 static int connect_to(link_t *link, const char *host, int port) {
   struct addrinfo hints = {0}, *found = NULL;
   char port_text[16];
@@ -103,7 +115,7 @@ static void answer_verification(link_t *link, const char *nonce) {
   request[got] = '\0';
   char expected[64];
   snprintf(expected, sizeof expected, "nonce=%s", nonce);
-  int confirmed = strncmp(request, "GET /__actors__/verify?", 23) == 0 && strstr(request, expected) != NULL;
+  int confirmed = strncmp(request, VERIFY_REQUEST_PREFIX, sizeof VERIFY_REQUEST_PREFIX - 1) == 0 && strstr(request, expected) != NULL;
   const char *answer = confirmed
     ? "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     : "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -126,11 +138,18 @@ static int handshake(link_t *link, const char *host, int port) {
     host, port, key_text, link->local_address, incarnation[0], incarnation[1], incarnation[2], incarnation[3],
     incarnation[4], incarnation[5], incarnation[6], incarnation[7], nonce);
   if (write_all(link->socket, (const uint8_t *)request, (size_t)length) < 0) return -1;
-  /* Until the agent answers, it may ask our listener to confirm the dial. */
+  /* Until the agent answers, it may ask our listener to confirm the dial; it must answer in time. */
+  long long deadline = monotonic_ms() + LINK_HANDSHAKE_TIMEOUT_MS;
   for (;;) {
     struct pollfd fds[2] = {{link->socket, POLLIN, 0}, {link->listener, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
+    long long left = deadline - monotonic_ms();
+    int ready = left > 0 ? poll(fds, 2, (int)left) : 0;
+    if (ready < 0) {
       if (errno == EINTR) continue;
+      return -1;
+    }
+    if (ready == 0) {
+      fprintf(stderr, "link: the agent did not answer the link handshake within %d ms\n", LINK_HANDSHAKE_TIMEOUT_MS);
       return -1;
     }
     if (fds[1].revents & POLLIN) answer_verification(link, nonce);
