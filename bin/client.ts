@@ -63,9 +63,7 @@ export interface CredentialOptions {
  * The credential the flags of `addCredentialOptions` name, or undefined for none; exits 2 with
  * one line naming the flag when they are incomplete, contradictory or unreadable.
  */
-export function credentialFrom(bin: string, given: CredentialOptions | Record<string, unknown>): Credential | undefined {
-  const text = (name: keyof CredentialOptions): string | undefined => (typeof given[name] === 'string' ? given[name] as string : undefined);
-  const options: CredentialOptions = { principal: text('principal'), secret: text('secret'), secret_file: text('secret_file'), credential: text('credential') };
+export function credentialFrom(bin: string, options: CredentialOptions): Credential | undefined {
   try {
     if (options.credential !== undefined) {
       if (options.principal !== undefined || options.secret !== undefined || options.secret_file !== undefined) throw new Error('--credential: give either it or --principal with --secret/--secret_file, not both');

@@ -10,7 +10,7 @@ import { createCommand, flag, parseBooleanFlag, parseMasterFlag } from '../lib/f
 import { startAgent } from '../actors/agent';
 import { checkAgentFlags } from '../actors/agent/flags';
 import { addAgentOptions, addHostOptions, advertiseFrom, agentFlagsFrom, agentHttpFrom, openTraceFile, startServerHost } from './server';
-import { addCredentialOptions, credentialFrom, fail } from './client';
+import { addCredentialOptions, credentialFrom, fail, type CredentialOptions } from './client';
 import { tlsFromOptions } from './tls';
 import type { TlsFlags } from '../lib/process/tls';
 
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     .addOption(flag('--authenticate_http_readonly [bool]', '/state and /files need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--acls <json|path>', "Mesos' ACL JSON; access_sandboxes decides who may read which framework's sandboxes"))), true);
   program.parse(process.argv);
-  const options = program.opts<Record<string, unknown> & TlsFlags & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();
+  const options = program.opts<Record<string, unknown> & TlsFlags & CredentialOptions & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();
   const tls = tlsFromOptions('mesos-agent', options);
   const flags = agentFlagsFrom(options, options.master, options.work_dir);
   const credential = credentialFrom('mesos-agent', options);

@@ -10,10 +10,10 @@ import { Resources } from '../lib/resources';
 import { createCommand, flag, parseCount, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { BatchScheduler } from '../actors/framework/examples/batch';
 import type { TlsFlags } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, requireMaster, startClientHost, useHttpCredential } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
-interface BatchFlags extends TlsFlags {
+interface BatchFlags extends TlsFlags, CredentialOptions {
   master: string;
   name: string;
   tasks: number;
@@ -23,9 +23,6 @@ interface BatchFlags extends TlsFlags {
   role: string;
   ip: string;
   master_timeout: number;
-  principal?: string;
-  secret?: string;
-  secret_file?: string;
 }
 
 /** The batch framework, giving up (exit 1, one line) after `--master_timeout` without a master, or when the master refuses it. */

@@ -16,7 +16,7 @@ import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler'
 import { dispatch, type Timer } from '../lib/actor';
 import type { ActorHost } from '../lib/process';
 import type { TlsFlags, TlsOptions } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, requireMaster, startClientHost, useHttpCredential } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 /** Task resources when `--resources` is not given (Mesos' mesos-execute uses cpus:1;mem:128; a tenth is plenty for a command). */
@@ -32,7 +32,7 @@ export const UNFIT_OFFERS_EXPLAIN_AFTER_MS = 5_000;
 /** Default `--offer_wait_timeout`: long enough for busy resources to free up, short enough not to hang a script forever. */
 export const DEFAULT_OFFER_WAIT_TIMEOUT_MS = 2 * 60_000;
 
-interface ExecuteFlags extends TlsFlags {
+interface ExecuteFlags extends TlsFlags, CredentialOptions {
   master: string;
   name: string;
   command: string;
@@ -41,9 +41,6 @@ interface ExecuteFlags extends TlsFlags {
   ip: string;
   master_timeout: number;
   offer_wait_timeout: number;
-  principal?: string;
-  secret?: string;
-  secret_file?: string;
 }
 
 /** How a Ctrl-C ended: the task's state then, if it had been launched. */

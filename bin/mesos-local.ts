@@ -17,14 +17,14 @@ import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
 import { startAgent } from '../actors/agent';
 import { addAgentOptions, addHostOptions, advertiseFrom, addMasterOptions, agentFlagsFrom, agentHttpFrom, masterFlagsFrom, openTraceFile, startServerHost } from './server';
-import { addCredentialOptions, credentialFrom, fail } from './client';
+import { addCredentialOptions, credentialFrom, fail, type CredentialOptions } from './client';
 import { tlsFromOptions } from './tls';
 import type { TlsFlags } from '../lib/process/tls';
 
 /** Agents mesos-local starts when `--agents` is not given. */
 export const DEFAULT_LOCAL_AGENTS = 1;
 
-type LocalOptions = Record<string, unknown> & TlsFlags & {
+type LocalOptions = Record<string, unknown> & TlsFlags & CredentialOptions & {
   ip: string; port: number; agents: number; work_dir?: string; keep_work_dir?: boolean; log_level: LogLevel; trace_file?: string;
 };
 

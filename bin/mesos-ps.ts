@@ -8,7 +8,7 @@
  */
 import { createCommand, flag, parseBooleanFlag, parseDurationFlag, parseMasterFlag } from '../lib/flags';
 import type { TlsFlags } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, leadingMasterAddress, useHttpCredential } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, leadingMasterAddress, useHttpCredential, type CredentialOptions } from './client';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 interface StateTask {
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a leading master in ZooKeeper').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
     .addOption(flag('--all [bool]', 'include completed tasks and frameworks (MESOS_ALL=false is false)').argParser(parseBooleanFlag).default(false))
     .parse(process.argv);
-  const flags = program.opts<TlsFlags & { master: string; master_timeout: number; all?: boolean; principal?: string; secret?: string; secret_file?: string }>();
+  const flags = program.opts<TlsFlags & { master: string; master_timeout: number; all?: boolean } & CredentialOptions>();
   useHttpCredential(credentialFrom('mesos-ps', flags));
   const tls = tlsFromOptions('mesos-ps', flags);
   const address = await leadingMasterAddress('mesos-ps', flags.master, flags.master_timeout);

@@ -13,7 +13,7 @@ import { fitInto } from '../offers';
 import { Scheduler, type SchedulerOptions } from '../scheduler';
 import type { PiResult } from './pi-executor';
 import { createCommand, flag, parseCount, parseHostPort } from '../../../lib/flags';
-import { addCredentialOptions, credentialFrom, fail, requireMaster, startClientHost, useHttpCredential } from '../../../bin/client';
+import { addCredentialOptions, credentialFrom, fail, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from '../../../bin/client';
 import { addTlsOptions, tlsFromOptions } from '../../../bin/tls';
 import type { TlsFlags } from '../../../lib/process/tls';
 
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     .addOption(flag('--tasks <n>', 'tasks').argParser(parseCount).default(4))
     .addOption(flag('--samples <n>', 'darts per task').argParser(parseCount).default(1_000_000))
     .parse(process.argv);
-  const options = program.opts<TlsFlags & { master: string; tasks: number; samples: number; principal?: string; secret?: string; secret_file?: string }>();
+  const options = program.opts<TlsFlags & { master: string; tasks: number; samples: number } & CredentialOptions>();
   if (options.tasks === 0 || options.samples === 0) fail('pi', '--tasks and --samples must be at least 1', 2);
   const credential = credentialFrom('pi', options);
   useHttpCredential(credential);

@@ -62,7 +62,7 @@ export class ServiceScheduler extends Scheduler {
 }
 
 /** What `service.js` does when run as a program (see `main`). */
-interface ServiceFlags extends TlsFlags {
+interface ServiceFlags extends TlsFlags, client.CredentialOptions {
   master: string;
   name: string;
   instances: number;
@@ -71,9 +71,6 @@ interface ServiceFlags extends TlsFlags {
   role: string;
   ip: string;
   master_timeout: number;
-  principal?: string;
-  secret?: string;
-  secret_file?: string;
 }
 
 /**
