@@ -144,6 +144,12 @@ export function checkMasterFlags(flags: MasterFlags): void {
 function checkRegistryPath(flags: MasterFlags): void {
   if (flags.registryPath !== undefined && flags.registryPath.length === 0) throw new Error('master flag registryPath must not be empty');
   const registryPath = registryPathOf(flags);
-  const stats = fs.statSync(registryPath, { throwIfNoEntry: false });
+  let stats: fs.Stats | undefined;
+  try {
+    stats = fs.statSync(registryPath, { throwIfNoEntry: false });
+  } catch (error) {
+    // ENOTDIR (a file where a directory of the path should be), EACCES, ELOOP: one line that names the path.
+    throw new Error(`master flag registryPath: cannot use ${registryPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
   if (stats !== undefined && !stats.isFile()) throw new Error(`master flag registryPath: ${registryPath} is not a file`);
 }

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { MIN_ALLOCATION_INTERVAL_MS } from '../../../actors/allocator/allocator';
 import { checkMasterFlags, defaultMasterFlags, startMaster, type MasterFlags } from '../../../actors/master';
 import { memoryHost } from '../../support/runtime';
@@ -32,6 +34,12 @@ describe('actors/master/flags: checkMasterFlags', () => {
     const workDir = makeWorkDir();
     expect(() => checkMasterFlags({ ...defaultMasterFlags(workDir), registryPath: workDir })).to.throw(/registryPath: .* is not a file/);
     expect(() => checkMasterFlags(defaultMasterFlags(workDir))).to.not.throw(); // registry.json not there yet: fine
+  });
+
+  it('names the registry path and the reason when a file stands where a directory of it should be', () => {
+    const workDir = makeWorkDir();
+    fs.writeFileSync(path.join(workDir, 'file'), '');
+    expect(() => checkMasterFlags(defaultMasterFlags(path.join(workDir, 'file', 'sub')))).to.throw(/registryPath: cannot use .*file\/sub\/registry\.json \(ENOTDIR\)$/);
   });
 
   it('startMaster rejects a too short allocation interval before spawning anything', async () => {
