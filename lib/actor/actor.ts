@@ -2,7 +2,7 @@ import type { ActorHost } from '../process/host';
 import type { Clock, TimerHandle } from '../process/clock';
 import type { Prng } from '../process/prng';
 import type { Logger } from '../logging';
-import type { HttpHandler } from '../process/http';
+import type { HttpHandler, HttpStream } from '../process/http';
 import { Queue } from '../process/queue';
 import type { MessageType } from './message';
 import { UPID } from './upid';
@@ -75,6 +75,8 @@ export class MailboxEvent {
 export class ActorRuntime {
   readonly handlers = new Map<string, InstalledHandler>();
   readonly routes = new Map<string, HttpHandler>();
+  /** Streaming responses of this actor still open (ended when it terminates). */
+  readonly streams = new Set<HttpStream>();
   readonly mailbox = new Queue<MailboxEvent>();
   readonly timers = new Set<ActorTimer>();
   host: ActorHost | undefined;

@@ -10,7 +10,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { findRoute, httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, withJsonp, writeResponse, type HttpRequest, type HttpResponse } from './http';
+import { findRoute, httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, withJsonp, writeResponse, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { Prng, randomSeed } from './prng';
@@ -660,6 +660,9 @@ export class ActorHost {
       this.logger.error({ actor: actor.id, error: describe(error) }, 'finalize threw');
     }
     runtime.state = 'terminated';
+    // A client never waits on a stream nobody will write to again.
+    for (const stream of [...runtime.streams]) stream.end();
+    runtime.streams.clear();
     for (const timer of [...runtime.timers]) timer.cancel();
     for (const event of runtime.mailbox.clear()) event.fail?.(new Error(`actor '${actor.id}' terminated`));
     this.actors.delete(actor.id);
@@ -892,14 +895,43 @@ export class ActorHost {
 
   private async serveHttp(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     try {
-      writeResponse(response, await this.routeHttp(request));
+      const routed = await this.routeHttp(request);
+      if (routed.stream !== undefined && routed.actor !== undefined) this.startStream(response, routed, routed.stream, routed.actor);
+      else writeResponse(response, routed);
     } catch (error) {
       this.logger.error({ url: truncated(request.url ?? ''), error: truncated(describe(error)) }, 'HTTP handler failed');
       if (!response.headersSent) writeResponse(response, httpError(500, describe(error)));
     }
   }
 
-  private async routeHttp(request: http.IncomingMessage): Promise<HttpResponse> {
+  /**
+   * Starts a streaming response: headers now, then each chunk the actor writes, until it ends
+   * the stream or the client goes away (then the stream's `onClose` runs in the actor's mailbox).
+   */
+  private startStream(out: http.ServerResponse, response: HttpResponse, stream: HttpStream, actor: Actor): void {
+    if (actor.runtime.state !== 'running') {
+      writeResponse(out, httpError(503, `actor '${actor.id}' is not running`));
+      return;
+    }
+    actor.runtime.streams.add(stream);
+    out.on('close', () => {
+      actor.runtime.streams.delete(stream);
+      if (stream.closed) return;
+      this.enqueueLabeled(actor, { name: 'http', seq: 0, source: '' }, () => stream.closedByPeer());
+    });
+    out.writeHead(response.status, { ...(response.headers ?? {}) });
+    out.flushHeaders();
+    stream.attach({
+      write: (chunk) => out.write(chunk),
+      end: () => out.end(),
+      get buffered() {
+        return out.writableLength;
+      },
+      destroy: () => out.destroy(),
+    });
+  }
+
+  private async routeHttp(request: http.IncomingMessage): Promise<HttpResponse & { actor?: Actor }> {
     const url = request.url ?? '/';
     const urlPath = url.split('?')[0];
     if (urlPath === LINK_INCARNATION_PATH && this.links !== undefined) {
@@ -941,6 +973,7 @@ export class ActorHost {
         }
       }, reject);
     });
+    if (response.stream !== undefined) return { ...response, actor: chosen };
     return withJsonp(response, target.query.jsonp);
   }
 

@@ -10,11 +10,111 @@ export interface HttpRequest {
   body: Buffer;
 }
 
-/** What a route handler returns; an object `body` is sent as JSON. */
+/**
+ * What a route handler returns; an object `body` is sent as JSON. With `stream`, the body is
+ * the stream's chunks, sent as they are written (chunked transfer encoding), until either side
+ * closes it: Mesos' streaming endpoints (the v1 scheduler and operator `SUBSCRIBE`).
+ */
 export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
   body?: string | Buffer | object;
+  stream?: HttpStream;
+}
+
+/** Bytes a streaming response may have waiting for a slow client before it is cut off. */
+export const MAX_STREAM_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+/** Where an `HttpStream` writes once its response has started (the host supplies it). */
+export interface StreamSink {
+  write(chunk: string | Buffer): void;
+  end(): void;
+  /** Bytes written and not yet taken by the client. */
+  readonly buffered: number;
+  /** Drops the connection (a client too slow to read). */
+  destroy(): void;
+}
+
+/**
+ * The body of a streaming response. A handler makes one, may write to it at once (chunks wait
+ * until the response starts), returns it as `HttpResponse.stream`, and keeps it to write more
+ * later from its mailbox. `onClose` runs in the actor's mailbox once, when the client goes away,
+ * the actor ends the stream, the client is too slow (`maxBufferedBytes`), or the actor stops.
+ */
+export class HttpStream {
+  private sink: StreamSink | undefined;
+  private pending: Array<string | Buffer> = [];
+  private ended = false;
+  private closeNotified = false;
+
+  constructor(
+    private readonly onClose: () => void = () => undefined,
+    /** Default `MAX_STREAM_BUFFERED_BYTES`. */
+    private readonly maxBufferedBytes = MAX_STREAM_BUFFERED_BYTES,
+  ) {}
+
+  /** Whether the stream is over (ended by the actor, or its client gone): writes do nothing. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Writes one chunk; false (and nothing written) once the stream is closed. */
+  write(chunk: string | Buffer): boolean {
+    if (this.ended) return false;
+    if (this.sink === undefined) {
+      this.pending.push(chunk);
+      return true;
+    }
+    this.sink.write(chunk);
+    if (this.sink.buffered > this.maxBufferedBytes) {
+      this.sink.destroy();
+      this.closedByPeer();
+      return false;
+    }
+    return true;
+  }
+
+  /** Ends the response (the client sees the end of the body); `onClose` follows. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.pending = [];
+    this.sink?.end();
+    this.notifyClose();
+  }
+
+  /** @internal The host: the response has started; chunks go to `sink` from now on. */
+  attach(sink: StreamSink): void {
+    if (this.ended) {
+      sink.end();
+      return;
+    }
+    this.sink = sink;
+    for (const chunk of this.pending.splice(0)) sink.write(chunk);
+  }
+
+  /** @internal The host (in the actor's mailbox): the client went away, or the actor stopped. */
+  closedByPeer(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.pending = [];
+    this.notifyClose();
+  }
+
+  private notifyClose(): void {
+    if (this.closeNotified) return;
+    this.closeNotified = true;
+    this.onClose();
+  }
+}
+
+/**
+ * One record of Mesos' RecordIO framing, as its streaming endpoints write them: the byte length
+ * of the record in decimal, a newline, then the record (`42\n{"type":"HEARTBEAT"}`...).
+ */
+export function recordIo(record: string | object): string {
+  const text = typeof record === 'string' ? record : JSON.stringify(record);
+  return `${Buffer.byteLength(text)}\n${text}`;
 }
 
 /** A route handler; it runs inside the actor's mailbox like a message handler. */

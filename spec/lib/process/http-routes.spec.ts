@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { ok, type ActorHost } from '../../../lib/process';
-import { netHost, Probe } from '../../support/runtime';
+import * as http from 'node:http';
+import { dispatch } from '../../../lib/actor';
+import { HttpStream, ok, recordIo, type ActorHost } from '../../../lib/process';
+import { eventually, netHost, Probe, within } from '../../support/runtime';
 
 describe('HTTP routing on a host', () => {
   let host: ActorHost;
@@ -61,5 +63,110 @@ describe('HTTP routing on a host', () => {
     const hostile = await get(`/web/state?jsonp=${encodeURIComponent('alert(1)//')}`);
     expect(hostile.status).to.equal(400);
     expect(hostile.text).to.match(/invalid 'jsonp' callback/);
+  });
+});
+
+/** An actor with a streaming route: each GET /events opens a stream that gets `hello` at once. */
+class Streamer extends Probe {
+  readonly streams: HttpStream[] = [];
+  closes = 0;
+  constructor(maxBufferedBytes?: number) {
+    super('streamer');
+    this.route('/events', () => {
+      const stream = new HttpStream(() => this.closes++, maxBufferedBytes);
+      stream.write(recordIo({ type: 'SUBSCRIBED' }));
+      this.streams.push(stream);
+      return { status: 200, headers: { 'content-type': 'application/json' }, stream };
+    });
+  }
+}
+
+/** An open GET whose body chunks are collected as they come. */
+function openStream(address: string): Promise<{ request: http.ClientRequest; response: http.IncomingMessage; text: () => string; ended: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(`http://${address}/streamer/events`, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { body += chunk; });
+      const ended = new Promise<void>((done) => {
+        response.once('end', () => done());
+        response.once('close', () => done());
+        response.socket.once('close', () => done());
+      });
+      resolve({ request, response, text: () => body, ended });
+    });
+    request.once('error', reject);
+  });
+}
+
+describe('streaming HTTP responses (RecordIO, as Mesos streams events)', () => {
+  let host: ActorHost | undefined;
+  afterEach(async () => {
+    await host?.stop();
+    host = undefined;
+  });
+
+  it('frames a record with its byte length', () => {
+    expect(recordIo({ type: 'HEARTBEAT' })).to.equal('20\n{"type":"HEARTBEAT"}');
+    expect(recordIo('é')).to.equal('2\né');
+  });
+
+  it('sends chunks as the actor writes them, and ends when the actor ends the stream', async () => {
+    const started = await netHost();
+    host = started;
+    const streamer = new Streamer();
+    started.spawn(streamer);
+    const client = await openStream(started.address);
+    expect(client.response.headers['transfer-encoding']).to.equal('chunked');
+    await eventually(() => client.text() === '21\n{"type":"SUBSCRIBED"}', 5_000, 'the first record');
+    await dispatch(streamer, (actor) => actor.streams[0]?.write(recordIo({ type: 'HEARTBEAT' })));
+    await eventually(() => client.text().endsWith('20\n{"type":"HEARTBEAT"}'), 5_000, 'the second record');
+    await dispatch(streamer, (actor) => actor.streams[0]?.end());
+    await within(client.ended, 5_000, 'the end of the body');
+    expect(streamer.closes).to.equal(1);
+    expect(await dispatch(streamer, (actor) => actor.streams[0]?.write('more'))).to.equal(false);
+  });
+
+  it('tells the actor, in its mailbox, when the client goes away', async () => {
+    const started = await netHost();
+    host = started;
+    const streamer = new Streamer();
+    started.spawn(streamer);
+    const client = await openStream(started.address);
+    await eventually(() => client.text().length > 0, 5_000, 'the first record');
+    client.request.destroy();
+    await eventually(() => streamer.closes === 1, 5_000, 'onClose');
+    expect(await dispatch(streamer, (actor) => actor.streams[0]?.closed)).to.equal(true);
+  });
+
+  it('ends its streams when the actor terminates, so no client waits forever', async () => {
+    const started = await netHost();
+    host = started;
+    const streamer = new Streamer();
+    started.spawn(streamer);
+    const client = await openStream(started.address);
+    await eventually(() => client.text().length > 0, 5_000, 'the first record');
+    started.terminate(streamer.self());
+    await within(client.ended, 5_000, 'the end of the body');
+    expect(streamer.closes).to.equal(1);
+  });
+
+  it('cuts off a client that does not read once more than maxBufferedBytes wait for it', async () => {
+    const started = await netHost();
+    host = started;
+    const streamer = new Streamer(64 * 1024);
+    started.spawn(streamer);
+    const client = await openStream(started.address);
+    client.response.pause();
+    const chunk = 'x'.repeat(16 * 1024);
+    let written = 0;
+    await eventually(() => {
+      void dispatch(streamer, (actor) => actor.streams[0]?.write(chunk)).then((more) => { if (more === true) written++; });
+      return streamer.closes === 1;
+    }, 10_000, 'the slow client cut off');
+    expect(written).to.be.greaterThan(3);
+    // Once it reads again, the client drains what was sent and finds the connection closed.
+    client.response.resume();
+    await within(client.ended, 5_000, 'the connection closed');
   });
 });
