@@ -1,0 +1,173 @@
+/**
+ * Mesos' v1 JSON (issue 11): the protobuf messages of `include/mesos/v1/mesos.proto` as Mesos'
+ * HTTP APIs encode them in JSON — snake_case fields, enums as their names, ids as
+ * `{"value": ...}`, `bytes` as base64, unset fields omitted — converted to and from this
+ * project's own types. Pure functions; the HTTP APIs (scheduler, executor, operator) share them.
+ *
+ * Bytes (`data`, `uuid`) are carried inside the cluster as text: a v1 client's base64 is
+ * decoded as UTF-8, and text is encoded back as base64 of its UTF-8 bytes.
+ */
+import type { ResourceJSON } from '../resources/types';
+import type { Attributes, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, MasterInfo, Offer, TaskInfo, TaskStatus } from '../protocol';
+
+/** A JSON object as Mesos writes one. */
+export type V1Json = Record<string, unknown>;
+
+/** A Mesos id message: `{"value": "..."}`. */
+export interface V1Id {
+  value: string;
+}
+
+/** `value` as a Mesos id message. */
+export function v1Id(value: string): V1Id {
+  return { value };
+}
+
+/** Text as a protobuf `bytes` field in JSON: base64 of its UTF-8 bytes. */
+export function v1Bytes(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/** A protobuf `bytes` field from JSON (base64) as text; undefined when it is not base64. */
+export function textOfV1Bytes(base64: string): string | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 === 1) return undefined;
+  return Buffer.from(base64, 'base64').toString('utf8');
+}
+
+/** Where an agent serves its HTTP API: an offer's `url` (Mesos: scheme, address, path). */
+export interface AgentEndpoint {
+  readonly hostname: string;
+  readonly ip: string;
+  readonly port: number;
+  /** The agent actor's id (`slave(1)`): Mesos' offers carry `/slave(1)` as the path. */
+  readonly actorId: string;
+  /** `https` under TLS. */
+  readonly scheme?: 'http' | 'https';
+}
+
+/** Resources in v1 JSON: what Mesos' JSON already is, with the allocation role on each (as Mesos' offers have). */
+export function v1Resources(resources: readonly ResourceJSON[], allocationRole?: string): V1Json[] {
+  return resources.map((resource) => {
+    const out: V1Json = { name: resource.name, type: resource.type };
+    if (resource.scalar !== undefined) out.scalar = { value: resource.scalar.value };
+    if (resource.ranges !== undefined) out.ranges = { range: resource.ranges.range.map((range) => ({ begin: range.begin, end: range.end })) };
+    if (resource.set !== undefined) out.set = { item: [...resource.set.item] };
+    if (resource.reservations !== undefined && resource.reservations.length > 0) out.reservations = resource.reservations.map((reservation) => ({ ...reservation }));
+    else if (resource.role !== undefined && resource.role !== '*') out.reservations = [{ type: 'STATIC', role: resource.role }];
+    if (allocationRole !== undefined) out.allocation_info = { role: allocationRole };
+    return out;
+  });
+}
+
+/** Attributes in v1 JSON: `[{name, type: TEXT, text: {value}}]` or `SCALAR` for numbers. */
+export function v1Attributes(attributes: Attributes | undefined): V1Json[] {
+  return Object.entries(attributes ?? {}).map(([name, value]) =>
+    typeof value === 'number' ? { name, type: 'SCALAR', scalar: { value } } : { name, type: 'TEXT', text: { value } });
+}
+
+/** An offer as a v1 scheduler sees it in an OFFERS event. */
+export function v1Offer(offer: Offer, agent: AgentEndpoint): V1Json {
+  const out: V1Json = {
+    id: v1Id(offer.id),
+    framework_id: v1Id(offer.frameworkId),
+    agent_id: v1Id(offer.agentId),
+    hostname: offer.hostname,
+    url: {
+      scheme: agent.scheme ?? 'http',
+      address: { hostname: agent.hostname, ip: agent.ip, port: agent.port },
+      path: `/${agent.actorId}`,
+    },
+    resources: v1Resources(offer.resources, offer.allocationRole),
+    allocation_info: { role: offer.allocationRole },
+  };
+  if (offer.attributes !== undefined && Object.keys(offer.attributes).length > 0) out.attributes = v1Attributes(offer.attributes);
+  if (offer.executorIds !== undefined && offer.executorIds.length > 0) out.executor_ids = offer.executorIds.map(v1Id);
+  return out;
+}
+
+/** A task status in v1 JSON (`uuid` and `data` as base64). */
+export function v1TaskStatus(status: TaskStatus): V1Json {
+  const out: V1Json = { task_id: v1Id(status.taskId), state: status.state };
+  if (status.message !== undefined) out.message = status.message;
+  if (status.source !== undefined) out.source = status.source;
+  if (status.reason !== undefined) out.reason = status.reason;
+  if (status.data !== undefined) out.data = v1Bytes(status.data);
+  if (status.agentId !== undefined) out.agent_id = v1Id(status.agentId);
+  if (status.executorId !== undefined) out.executor_id = v1Id(status.executorId);
+  if (status.timestamp !== undefined) out.timestamp = status.timestamp;
+  if (status.uuid !== undefined) out.uuid = v1Bytes(status.uuid);
+  if (status.healthy !== undefined) out.healthy = status.healthy;
+  return out;
+}
+
+/** MasterInfo in v1 JSON: `ip` packed as Mesos packs it, plus `address`. */
+export function v1MasterInfo(info: MasterInfo): V1Json {
+  return {
+    id: info.id,
+    ip: packedIpv4(info.ip),
+    port: info.port,
+    pid: info.pid,
+    hostname: info.hostname,
+    version: info.version,
+    address: { hostname: info.hostname, ip: info.ip, port: info.port },
+  };
+}
+
+/** FrameworkInfo in v1 JSON. */
+export function v1FrameworkInfo(info: FrameworkInfo): V1Json {
+  const out: V1Json = { user: info.user, name: info.name };
+  if (info.id !== undefined) out.id = v1Id(info.id);
+  const roles = info.roles ?? ['*'];
+  if (info.capabilities?.includes('MULTI_ROLE') === true) out.roles = roles;
+  else out.role = roles[0] ?? '*';
+  if (info.failoverTimeout !== undefined) out.failover_timeout = info.failoverTimeout;
+  if (info.checkpoint !== undefined) out.checkpoint = info.checkpoint;
+  if (info.hostname !== undefined) out.hostname = info.hostname;
+  if (info.principal !== undefined) out.principal = info.principal;
+  if (info.webuiUrl !== undefined) out.webui_url = info.webuiUrl;
+  if (info.capabilities !== undefined) out.capabilities = info.capabilities.map((type) => ({ type }));
+  return out;
+}
+
+/** A command in v1 JSON (`environment.variables` as name/value pairs). */
+export function v1Command(command: CommandInfo): V1Json {
+  const out: V1Json = { value: command.value };
+  if (command.shell !== undefined) out.shell = command.shell;
+  if (command.arguments !== undefined) out.arguments = [...command.arguments];
+  if (command.environment !== undefined) out.environment = { variables: Object.entries(command.environment).map(([name, value]) => ({ name, type: 'VALUE', value })) };
+  return out;
+}
+
+/** An executor in v1 JSON. */
+export function v1ExecutorInfo(info: ExecutorInfo): V1Json {
+  const out: V1Json = { executor_id: v1Id(info.executorId), command: v1Command(info.command) };
+  if (info.frameworkId !== undefined) out.framework_id = v1Id(info.frameworkId);
+  if (info.resources !== undefined) out.resources = v1Resources(info.resources);
+  if (info.name !== undefined) out.name = info.name;
+  if (info.source !== undefined) out.source = info.source;
+  return out;
+}
+
+/** A task to launch in v1 JSON (what a LAUNCH event to an executor carries). */
+export function v1TaskInfo(task: TaskInfo): V1Json {
+  const out: V1Json = { name: task.name, task_id: v1Id(task.taskId), agent_id: v1Id(task.agentId), resources: v1Resources(task.resources) };
+  if (task.command !== undefined) out.command = v1Command(task.command);
+  if (task.executor !== undefined) out.executor = v1ExecutorInfo(task.executor);
+  if (task.data !== undefined) out.data = v1Bytes(task.data);
+  if (task.killPolicy !== undefined) out.kill_policy = { grace_period: { nanoseconds: Math.round(task.killPolicy.gracePeriodSeconds * 1e9) } };
+  if (task.labels !== undefined) out.labels = { labels: Object.entries(task.labels).map(([key, value]) => ({ key, value })) };
+  return out;
+}
+
+/** Capabilities Mesos defines that this cluster knows (others in a v1 FrameworkInfo are dropped, as unknown enum values are). */
+export const KNOWN_CAPABILITIES: ReadonlySet<FrameworkCapability> = new Set<FrameworkCapability>([
+  'MULTI_ROLE', 'GPU_RESOURCES', 'PARTITION_AWARE', 'TASK_KILLING_STATE', 'REVOCABLE_RESOURCES', 'SHARED_RESOURCES', 'REGION_AWARE', 'RESERVATION_REFINEMENT',
+]);
+
+/** `a.b.c.d` packed as Mesos packs `MasterInfo.ip` (network byte order read as a little-endian integer); 0 if not IPv4. */
+export function packedIpv4(ip: string): number {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((part) => !Number.isInteger(part) || part < 0 || part > 255)) return 0;
+  const [a, b, c, d] = parts as [number, number, number, number];
+  return ((d << 24) >>> 0) + (c << 16) + (b << 8) + a;
+}

@@ -1,0 +1,301 @@
+/**
+ * The v1 scheduler API's calls and events (issue 11; Mesos' `v1/scheduler/scheduler.proto` in
+ * JSON): `parseSchedulerCall` checks a POSTed call and turns it into this project's types, with
+ * an error naming the first bad field; the `*Event` functions build the events a subscribed
+ * scheduler reads from its RecordIO stream. Unknown fields are ignored, as protobuf's JSON
+ * parser ignores them; unknown call types are refused.
+ */
+import { z } from 'zod';
+import type { ResourceJSON } from '../resources/types';
+import {
+  MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH,
+  type CommandInfo, type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
+} from '../protocol';
+import { plainDataError } from '../protocol/plain';
+import { KNOWN_CAPABILITIES, textOfV1Bytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
+
+/** Most entries a call's lists (offer ids, operations, tasks, reconciled tasks) may have. */
+export const MAX_CALL_LIST_ENTRIES = 10_000;
+
+const text = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
+const idValue = z.object({ value: z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`) });
+const list = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_CALL_LIST_ENTRIES, `must have at most ${MAX_CALL_LIST_ENTRIES} entries`);
+const bytes = z.string().max(16 * 1024 * 1024);
+
+const resource = z.object({
+  name: text,
+  type: z.enum(['SCALAR', 'RANGES', 'SET']),
+  scalar: z.object({ value: z.number() }).optional(),
+  ranges: z.object({ range: list(z.object({ begin: z.number(), end: z.number() })) }).optional(),
+  set: z.object({ item: list(text) }).optional(),
+  role: text.optional(),
+  reservations: list(z.object({ type: text.optional(), role: text, principal: text.optional() })).optional(),
+});
+const resources = z.array(resource).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`);
+
+const command = z.object({
+  value: z.string().max(MAX_NAME_LENGTH * 64).optional(),
+  shell: z.boolean().optional(),
+  arguments: list(z.string()).optional(),
+  environment: z.object({ variables: list(z.object({ name: text, type: text.optional(), value: z.string().optional() })).optional() }).optional(),
+});
+
+const executorInfo = z.object({
+  executor_id: idValue,
+  framework_id: idValue.optional(),
+  command: command.optional(),
+  resources: resources.optional(),
+  name: z.string().max(MAX_NAME_LENGTH).optional(),
+  source: text.optional(),
+});
+
+const taskInfo = z.object({
+  name: z.string().max(MAX_NAME_LENGTH),
+  task_id: idValue,
+  agent_id: idValue,
+  resources: resources.default([]),
+  command: command.optional(),
+  executor: executorInfo.optional(),
+  data: bytes.optional(),
+  kill_policy: z.object({ grace_period: z.object({ nanoseconds: z.number() }).optional() }).optional(),
+  labels: z.object({ labels: list(z.object({ key: text, value: z.string().max(MAX_SHORT_TEXT_LENGTH).optional() })).optional() }).optional(),
+});
+
+const frameworkInfo = z.object({
+  user: text,
+  name: z.string().max(MAX_NAME_LENGTH),
+  id: idValue.optional(),
+  failover_timeout: z.number().nonnegative().optional(),
+  checkpoint: z.boolean().optional(),
+  role: text.optional(),
+  roles: list(text).optional(),
+  hostname: z.string().max(MAX_HOSTNAME_LENGTH).optional(),
+  principal: text.optional(),
+  webui_url: z.string().max(MAX_NAME_LENGTH).optional(),
+  capabilities: list(z.object({ type: text.optional() })).optional(),
+});
+
+const filters = z.object({ refuse_seconds: z.number().optional() });
+
+const operation = z.object({
+  type: text,
+  launch: z.object({ task_infos: list(taskInfo) }).optional(),
+});
+
+const callSchema = z.object({
+  type: text,
+  framework_id: idValue.optional(),
+  subscribe: z.object({ framework_info: frameworkInfo, suppressed_roles: list(text).optional() }).optional(),
+  accept: z.object({ offer_ids: list(idValue).default([]), operations: list(operation).default([]), filters: filters.optional() }).optional(),
+  decline: z.object({ offer_ids: list(idValue).default([]), filters: filters.optional() }).optional(),
+  revive: z.object({ roles: list(text).optional() }).optional(),
+  suppress: z.object({ roles: list(text).optional() }).optional(),
+  kill: z.object({ task_id: idValue, agent_id: idValue.optional(), kill_policy: z.unknown().optional() }).optional(),
+  shutdown: z.object({ executor_id: idValue, agent_id: idValue }).optional(),
+  acknowledge: z.object({ agent_id: idValue, task_id: idValue, uuid: bytes }).optional(),
+  reconcile: z.object({ tasks: list(z.object({ task_id: idValue, agent_id: idValue.optional() })).default([]) }).optional(),
+  message: z.object({ agent_id: idValue, executor_id: idValue, data: bytes }).optional(),
+  request: z.object({ requests: z.array(z.unknown()).max(MAX_CALL_LIST_ENTRIES).optional() }).optional(),
+});
+
+/** A v1 scheduler call, checked and in this project's types. */
+export type SchedulerCall =
+  | { type: 'SUBSCRIBE'; frameworkId?: string; framework: FrameworkInfo; suppressedRoles: string[] }
+  | { type: 'TEARDOWN'; frameworkId: string }
+  | { type: 'ACCEPT'; frameworkId: string; offerIds: string[]; tasks: TaskInfo[]; filters?: Filters }
+  | { type: 'DECLINE'; frameworkId: string; offerIds: string[]; filters?: Filters }
+  | { type: 'REVIVE'; frameworkId: string; roles?: string[] }
+  | { type: 'SUPPRESS'; frameworkId: string; roles?: string[] }
+  | { type: 'KILL'; frameworkId: string; taskId: string; agentId?: string }
+  | { type: 'SHUTDOWN'; frameworkId: string; executorId: string; agentId: string }
+  | { type: 'ACKNOWLEDGE'; frameworkId: string; agentId: string; taskId: string; uuid: string }
+  | { type: 'RECONCILE'; frameworkId: string; tasks: Array<{ taskId: string; agentId?: string }> }
+  | { type: 'MESSAGE'; frameworkId: string; agentId: string; executorId: string; data: string }
+  | { type: 'REQUEST'; frameworkId: string };
+
+/** The call types served; the rest of Mesos' (inverse offers, operations, UPDATE_FRAMEWORK) are refused by name. */
+export const SCHEDULER_CALL_TYPES = ['SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'REQUEST'] as const;
+
+/** A checked call, or the reason (for a 400) naming the first bad field. */
+export type ParsedCall = { ok: true; call: SchedulerCall } | { ok: false; error: string };
+
+/**
+ * Checks a v1 scheduler call (already parsed from JSON) and converts it. Errors read like
+ * `accept.operations.0.launch.task_infos.0.task_id.value: must be a non-empty string`, or
+ * `Expecting 'framework_id' to be present` as Mesos says it.
+ */
+export function parseSchedulerCall(body: unknown): ParsedCall {
+  const notPlain = plainDataError(body);
+  if (notPlain !== undefined) return { ok: false, error: notPlain };
+  const parsed = callSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, error: `${issue && issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue?.message ?? 'invalid'}` };
+  }
+  const call = parsed.data;
+  const type = call.type;
+  if (!(SCHEDULER_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `call type '${type}' is not supported (supported: ${SCHEDULER_CALL_TYPES.join(', ')})` };
+  if (type === 'SUBSCRIBE') {
+    if (call.subscribe === undefined) return { ok: false, error: "Expecting 'subscribe' to be present" };
+    const framework = frameworkInfoOf(call.subscribe.framework_info);
+    if (call.framework_id !== undefined && framework.id !== undefined && call.framework_id.value !== framework.id) {
+      return { ok: false, error: "'framework_id' differs from 'subscribe.framework_info.id'" };
+    }
+    const frameworkId = call.framework_id?.value ?? framework.id;
+    return { ok: true, call: { type, ...(frameworkId !== undefined ? { frameworkId } : {}), framework: { ...framework, ...(frameworkId !== undefined ? { id: frameworkId } : {}) }, suppressedRoles: call.subscribe.suppressed_roles ?? [] } };
+  }
+  if (call.framework_id === undefined) return { ok: false, error: "Expecting 'framework_id' to be present" };
+  const frameworkId = call.framework_id.value;
+  const missing = (field: string): ParsedCall => ({ ok: false, error: `Expecting '${field}' to be present` });
+  switch (type) {
+    case 'TEARDOWN':
+      return { ok: true, call: { type, frameworkId } };
+    case 'ACCEPT': {
+      if (call.accept === undefined) return missing('accept');
+      const tasks: TaskInfo[] = [];
+      for (const [index, op] of call.accept.operations.entries()) {
+        if (op.type !== 'LAUNCH') return { ok: false, error: `accept.operations.${index}.type: operation '${op.type}' is not supported (only LAUNCH)` };
+        if (op.launch === undefined) return { ok: false, error: `accept.operations.${index}: Expecting 'launch' to be present` };
+        for (const [taskIndex, task] of op.launch.task_infos.entries()) {
+          const converted = taskInfoOf(task);
+          if (typeof converted === 'string') return { ok: false, error: `accept.operations.${index}.launch.task_infos.${taskIndex}.${converted}` };
+          tasks.push(converted);
+        }
+      }
+      return { ok: true, call: { type, frameworkId, offerIds: call.accept.offer_ids.map((offerId) => offerId.value), tasks, ...filtersOf(call.accept.filters) } };
+    }
+    case 'DECLINE':
+      if (call.decline === undefined) return missing('decline');
+      return { ok: true, call: { type, frameworkId, offerIds: call.decline.offer_ids.map((offerId) => offerId.value), ...filtersOf(call.decline.filters) } };
+    case 'REVIVE':
+    case 'SUPPRESS': {
+      const roles = (type === 'REVIVE' ? call.revive : call.suppress)?.roles;
+      return { ok: true, call: { type, frameworkId, ...(roles !== undefined && roles.length > 0 ? { roles } : {}) } };
+    }
+    case 'KILL':
+      if (call.kill === undefined) return missing('kill');
+      return { ok: true, call: { type, frameworkId, taskId: call.kill.task_id.value, ...(call.kill.agent_id !== undefined ? { agentId: call.kill.agent_id.value } : {}) } };
+    case 'SHUTDOWN':
+      if (call.shutdown === undefined) return missing('shutdown');
+      return { ok: true, call: { type, frameworkId, executorId: call.shutdown.executor_id.value, agentId: call.shutdown.agent_id.value } };
+    case 'ACKNOWLEDGE': {
+      if (call.acknowledge === undefined) return missing('acknowledge');
+      const uuid = textOfV1Bytes(call.acknowledge.uuid);
+      if (uuid === undefined || uuid.length === 0) return { ok: false, error: 'acknowledge.uuid: must be the base64 of the update\'s uuid' };
+      return { ok: true, call: { type, frameworkId, agentId: call.acknowledge.agent_id.value, taskId: call.acknowledge.task_id.value, uuid } };
+    }
+    case 'RECONCILE':
+      return { ok: true, call: { type, frameworkId, tasks: (call.reconcile?.tasks ?? []).map((task) => ({ taskId: task.task_id.value, ...(task.agent_id !== undefined ? { agentId: task.agent_id.value } : {}) })) } };
+    case 'MESSAGE': {
+      if (call.message === undefined) return missing('message');
+      const data = textOfV1Bytes(call.message.data);
+      if (data === undefined) return { ok: false, error: 'message.data: must be base64' };
+      return { ok: true, call: { type, frameworkId, agentId: call.message.agent_id.value, executorId: call.message.executor_id.value, data } };
+    }
+    case 'REQUEST':
+      return { ok: true, call: { type, frameworkId } };
+  }
+  return { ok: false, error: `call type '${type}' is not supported` };
+}
+
+function filtersOf(given: z.infer<typeof filters> | undefined): { filters?: Filters } {
+  return given?.refuse_seconds !== undefined ? { filters: { refuseSeconds: given.refuse_seconds } } : {};
+}
+
+function frameworkInfoOf(info: z.infer<typeof frameworkInfo>): FrameworkInfo {
+  const capabilities = (info.capabilities ?? [])
+    .map((capability) => capability.type)
+    .filter((type): type is FrameworkCapability => type !== undefined && KNOWN_CAPABILITIES.has(type as FrameworkCapability));
+  const roles = info.roles !== undefined && info.roles.length > 0 ? info.roles : [info.role ?? '*'];
+  const out: FrameworkInfo = { user: info.user, name: info.name, roles };
+  if (info.id !== undefined) out.id = info.id.value;
+  if (info.failover_timeout !== undefined) out.failoverTimeout = info.failover_timeout;
+  if (info.checkpoint !== undefined) out.checkpoint = info.checkpoint;
+  if (info.hostname !== undefined) out.hostname = info.hostname;
+  if (info.principal !== undefined) out.principal = info.principal;
+  if (info.webui_url !== undefined) out.webuiUrl = info.webui_url;
+  if (capabilities.length > 0) out.capabilities = capabilities;
+  return out;
+}
+
+function commandOf(given: z.infer<typeof command>): CommandInfo {
+  const out: CommandInfo = { value: given.value ?? '' };
+  if (given.shell !== undefined) out.shell = given.shell;
+  if (given.arguments !== undefined) out.arguments = given.arguments;
+  const variables = given.environment?.variables ?? [];
+  if (variables.length > 0) out.environment = Object.fromEntries(variables.map((variable) => [variable.name, variable.value ?? '']));
+  return out;
+}
+
+/** A v1 TaskInfo in this project's form, or the bad field's path and reason. */
+function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
+  const out: TaskInfo = { name: task.name, taskId: task.task_id.value, agentId: task.agent_id.value, resources: task.resources as ResourceJSON[] };
+  if (task.command !== undefined) out.command = commandOf(task.command);
+  if (task.executor !== undefined) {
+    const executor: ExecutorInfo = { executorId: task.executor.executor_id.value, command: commandOf(task.executor.command ?? {}) };
+    if (task.executor.framework_id !== undefined) executor.frameworkId = task.executor.framework_id.value;
+    if (task.executor.resources !== undefined) executor.resources = task.executor.resources as ResourceJSON[];
+    if (task.executor.name !== undefined) executor.name = task.executor.name;
+    if (task.executor.source !== undefined) executor.source = task.executor.source;
+    out.executor = executor;
+  }
+  if (task.data !== undefined) {
+    const data = textOfV1Bytes(task.data);
+    if (data === undefined) return 'data: must be base64';
+    out.data = data;
+  }
+  const nanoseconds = task.kill_policy?.grace_period?.nanoseconds;
+  if (nanoseconds !== undefined) {
+    if (nanoseconds < 0) return 'kill_policy.grace_period.nanoseconds: must not be negative';
+    out.killPolicy = { gracePeriodSeconds: nanoseconds / 1e9 };
+  }
+  const labels = task.labels?.labels ?? [];
+  if (labels.length > 0) out.labels = Object.fromEntries(labels.map((label) => [label.key, label.value ?? '']));
+  return out;
+}
+
+// ---- events ----------------------------------------------------------------------------------
+
+/** SUBSCRIBED: the framework's id, the heartbeat interval, and who the master is. */
+export function subscribedEvent(frameworkId: string, heartbeatIntervalSeconds: number, masterInfo: MasterInfo): V1Json {
+  return { type: 'SUBSCRIBED', subscribed: { framework_id: v1Id(frameworkId), heartbeat_interval_seconds: heartbeatIntervalSeconds, master_info: v1MasterInfo(masterInfo) } };
+}
+
+/** OFFERS: each offer with its agent's endpoint (`endpointOf` says where each agent serves). */
+export function offersEvent(offers: readonly Offer[], endpointOf: (agentId: string) => AgentEndpoint): V1Json {
+  return { type: 'OFFERS', offers: { offers: offers.map((offer) => v1Offer(offer, endpointOf(offer.agentId))) } };
+}
+
+/** RESCIND: an offer is withdrawn. */
+export function rescindEvent(offerId: string): V1Json {
+  return { type: 'RESCIND', rescind: { offer_id: v1Id(offerId) } };
+}
+
+/** UPDATE: a task's status (with `uuid` when it needs an ACKNOWLEDGE). */
+export function updateEvent(status: TaskStatus): V1Json {
+  return { type: 'UPDATE', update: { status: v1TaskStatus(status) } };
+}
+
+/** MESSAGE: data from an executor. */
+export function messageEvent(agentId: string, executorId: string, data: string): V1Json {
+  return { type: 'MESSAGE', message: { agent_id: v1Id(agentId), executor_id: v1Id(executorId), data: Buffer.from(data, 'utf8').toString('base64') } };
+}
+
+/** FAILURE: an agent was lost (no executor), or an executor ended (with its exit status when known). */
+export function failureEvent(failure: { agentId?: string; executorId?: string; status?: number }): V1Json {
+  const body: V1Json = {};
+  if (failure.agentId !== undefined) body.agent_id = v1Id(failure.agentId);
+  if (failure.executorId !== undefined) body.executor_id = v1Id(failure.executorId);
+  if (failure.status !== undefined) body.status = failure.status;
+  return { type: 'FAILURE', failure: body };
+}
+
+/** ERROR: the master refuses the framework (the stream ends after it). */
+export function errorEvent(message: string): V1Json {
+  return { type: 'ERROR', error: { message } };
+}
+
+/** HEARTBEAT. */
+export function heartbeatEvent(): V1Json {
+  return { type: 'HEARTBEAT' };
+}

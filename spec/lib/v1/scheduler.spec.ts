@@ -1,0 +1,148 @@
+/** The v1 scheduler API's JSON (issue 11): calls checked and converted, events built as Mesos writes them. */
+import { expect } from 'chai';
+import { parseSchedulerCall, offersEvent, subscribedEvent, updateEvent, messageEvent, failureEvent, type SchedulerCall } from '../../../lib/v1/scheduler';
+import { textOfV1Bytes, v1Bytes, v1FrameworkInfo } from '../../../lib/v1/json';
+
+function call(body: unknown): SchedulerCall {
+  const parsed = parseSchedulerCall(body);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.call;
+}
+
+function error(body: unknown): string {
+  const parsed = parseSchedulerCall(body);
+  if (parsed.ok) throw new Error(`accepted: ${JSON.stringify(parsed.call)}`);
+  return parsed.error;
+}
+
+const FRAMEWORK_ID = { value: '12220-3440-12532-2345-0000' };
+
+describe('v1 scheduler calls', () => {
+  it('takes a SUBSCRIBE as Mesos documents it, ignoring fields it does not know', () => {
+    const subscribe = call({
+      type: 'SUBSCRIBE',
+      subscribe: {
+        framework_info: { user: 'foo', name: 'Example HTTP Framework', roles: ['test'], capabilities: [{ type: 'MULTI_ROLE' }, { type: 'SOMETHING_NEW' }], failover_timeout: 60, labels: { labels: [] } },
+        suppressed_roles: [],
+      },
+      not_a_field: 1,
+    });
+    expect(subscribe).to.deep.equal({
+      type: 'SUBSCRIBE',
+      framework: { user: 'foo', name: 'Example HTTP Framework', roles: ['test'], capabilities: ['MULTI_ROLE'], failoverTimeout: 60 },
+      suppressedRoles: [],
+    });
+  });
+
+  it('takes the framework id of a re-SUBSCRIBE from either place, and refuses two that differ', () => {
+    const framework_info = { user: 'foo', name: 'f', role: 'eng' };
+    expect(call({ type: 'SUBSCRIBE', framework_id: FRAMEWORK_ID, subscribe: { framework_info } })).to.deep.include({ frameworkId: FRAMEWORK_ID.value });
+    const both = call({ type: 'SUBSCRIBE', subscribe: { framework_info: { ...framework_info, id: FRAMEWORK_ID } } });
+    expect(both).to.deep.include({ frameworkId: FRAMEWORK_ID.value });
+    expect((both as { framework: { roles: string[] } }).framework.roles).to.deep.equal(['eng']);
+    expect(error({ type: 'SUBSCRIBE', framework_id: { value: 'other' }, subscribe: { framework_info: { ...framework_info, id: FRAMEWORK_ID } } })).to.match(/differs/);
+  });
+
+  it('takes an ACCEPT with LAUNCH operations and converts the tasks', () => {
+    const accept = call({
+      framework_id: FRAMEWORK_ID,
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [{ value: 'o1' }, { value: 'o2' }],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+          name: 'web', task_id: { value: 't1' }, agent_id: { value: 'a1' },
+          resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31000 }] } }],
+          command: { value: 'echo hi', environment: { variables: [{ name: 'A', type: 'VALUE', value: 'b' }] } },
+          data: v1Bytes('payload'), kill_policy: { grace_period: { nanoseconds: 2_500_000_000 } }, labels: { labels: [{ key: 'k', value: 'v' }] },
+        }] } }],
+        filters: { refuse_seconds: 10 },
+      },
+    });
+    expect(accept).to.deep.equal({
+      type: 'ACCEPT', frameworkId: FRAMEWORK_ID.value, offerIds: ['o1', 'o2'], filters: { refuseSeconds: 10 },
+      tasks: [{
+        name: 'web', taskId: 't1', agentId: 'a1',
+        resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31000 }] } }],
+        command: { value: 'echo hi', environment: { A: 'b' } }, data: 'payload', killPolicy: { gracePeriodSeconds: 2.5 }, labels: { k: 'v' },
+      }],
+    });
+  });
+
+  it('decodes an ACKNOWLEDGE uuid from base64, as the UPDATE event encoded it', () => {
+    const event = updateEvent({ taskId: 't1', state: 'TASK_RUNNING', uuid: 'f1e2-uuid', agentId: 'a1', source: 'SOURCE_EXECUTOR', timestamp: 1.5 });
+    const status = (event.update as { status: { uuid: string } }).status;
+    expect(event).to.deep.equal({ type: 'UPDATE', update: { status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agent_id: { value: 'a1' }, timestamp: 1.5, uuid: v1Bytes('f1e2-uuid') } } });
+    const ack = call({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a1' }, task_id: { value: 't1' }, uuid: status.uuid } });
+    expect(ack).to.deep.equal({ type: 'ACKNOWLEDGE', frameworkId: FRAMEWORK_ID.value, agentId: 'a1', taskId: 't1', uuid: 'f1e2-uuid' });
+  });
+
+  it('takes DECLINE, REVIVE, SUPPRESS, KILL, SHUTDOWN, RECONCILE, MESSAGE, REQUEST and TEARDOWN', () => {
+    const base = { framework_id: FRAMEWORK_ID };
+    expect(call({ ...base, type: 'DECLINE', decline: { offer_ids: [{ value: 'o1' }], filters: { refuse_seconds: 5 } } })).to.deep.include({ offerIds: ['o1'], filters: { refuseSeconds: 5 } });
+    expect(call({ ...base, type: 'REVIVE' })).to.deep.equal({ type: 'REVIVE', frameworkId: FRAMEWORK_ID.value });
+    expect(call({ ...base, type: 'SUPPRESS', suppress: { roles: ['a'] } })).to.deep.include({ roles: ['a'] });
+    expect(call({ ...base, type: 'KILL', kill: { task_id: { value: 't' } } })).to.deep.equal({ type: 'KILL', frameworkId: FRAMEWORK_ID.value, taskId: 't' });
+    expect(call({ ...base, type: 'SHUTDOWN', shutdown: { executor_id: { value: 'e' }, agent_id: { value: 'a' } } })).to.deep.include({ executorId: 'e', agentId: 'a' });
+    expect(call({ ...base, type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 't' } }] } })).to.deep.include({ tasks: [{ taskId: 't' }] });
+    expect(call({ ...base, type: 'RECONCILE' })).to.deep.include({ tasks: [] });
+    expect(call({ ...base, type: 'MESSAGE', message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: v1Bytes('hi') } })).to.deep.include({ data: 'hi' });
+    expect(call({ ...base, type: 'REQUEST', request: { requests: [] } })).to.deep.equal({ type: 'REQUEST', frameworkId: FRAMEWORK_ID.value });
+    expect(call({ ...base, type: 'TEARDOWN' })).to.deep.equal({ type: 'TEARDOWN', frameworkId: FRAMEWORK_ID.value });
+  });
+
+  it('refuses a bad call with a reason that names the field', () => {
+    expect(error({ type: 'ACCEPT', accept: {} })).to.equal("Expecting 'framework_id' to be present");
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'KILL' })).to.equal("Expecting 'kill' to be present");
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'SUBSCRIBE' })).to.equal("Expecting 'subscribe' to be present");
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'UPDATE_FRAMEWORK' })).to.match(/call type 'UPDATE_FRAMEWORK' is not supported/);
+    expect(error({ framework_id: FRAMEWORK_ID })).to.match(/^type: /);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [], operations: [{ type: 'RESERVE' }] } })).to.match(/accept\.operations\.0\.type: operation 'RESERVE' is not supported/);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: '' }, agent_id: { value: 'a' } }] } }] } }))
+      .to.equal('accept.operations.0.launch.task_infos.0.task_id.value: must be a non-empty string');
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: 'not base64!' } })).to.match(/acknowledge\.uuid/);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'DECLINE', decline: { offer_ids: 'o1' } })).to.match(/^decline\.offer_ids: /);
+    expect(error([1, 2])).to.match(/\(body\)|expected object/);
+  });
+});
+
+describe('v1 scheduler events', () => {
+  it('SUBSCRIBED carries the framework id, the heartbeat interval and the master as Mesos packs it', () => {
+    const event = subscribedEvent('fw-1', 15, { id: 'm1', ip: '10.0.0.5', port: 5050, pid: 'master@10.0.0.5:5050', hostname: 'master', version: '1.11.0' });
+    expect(event).to.deep.equal({ type: 'SUBSCRIBED', subscribed: { framework_id: { value: 'fw-1' }, heartbeat_interval_seconds: 15, master_info: {
+      id: 'm1', ip: 83886090, port: 5050, pid: 'master@10.0.0.5:5050', hostname: 'master', version: '1.11.0', address: { hostname: 'master', ip: '10.0.0.5', port: 5050 },
+    } } });
+  });
+
+  it('OFFERS carry ids as {value}, the agent url, resources with their allocation role, and attributes', () => {
+    const event = offersEvent([{
+      id: 'o1', frameworkId: 'fw', agentId: 'a1', hostname: 'agent1', allocationRole: 'eng',
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 2 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 512 }, role: 'eng' }],
+      attributes: { rack: 'r1', level: 3 }, executorIds: ['e1'],
+    }], () => ({ hostname: 'agent1', ip: '10.0.0.6', port: 5051, actorId: 'slave(1)' }));
+    expect(event).to.deep.equal({ type: 'OFFERS', offers: { offers: [{
+      id: { value: 'o1' }, framework_id: { value: 'fw' }, agent_id: { value: 'a1' }, hostname: 'agent1',
+      url: { scheme: 'http', address: { hostname: 'agent1', ip: '10.0.0.6', port: 5051 }, path: '/slave(1)' },
+      resources: [
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, allocation_info: { role: 'eng' } },
+        { name: 'mem', type: 'SCALAR', scalar: { value: 512 }, reservations: [{ type: 'STATIC', role: 'eng' }], allocation_info: { role: 'eng' } },
+      ],
+      allocation_info: { role: 'eng' },
+      attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }, { name: 'level', type: 'SCALAR', scalar: { value: 3 } }],
+      executor_ids: [{ value: 'e1' }],
+    }] } });
+  });
+
+  it('MESSAGE data and FAILURE fields are encoded as Mesos does', () => {
+    expect(messageEvent('a', 'e', 'hé')).to.deep.equal({ type: 'MESSAGE', message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: v1Bytes('hé') } });
+    expect(textOfV1Bytes(v1Bytes('hé'))).to.equal('hé');
+    expect(failureEvent({ agentId: 'a' })).to.deep.equal({ type: 'FAILURE', failure: { agent_id: { value: 'a' } } });
+    expect(failureEvent({ agentId: 'a', executorId: 'e', status: 9 })).to.deep.equal({ type: 'FAILURE', failure: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, status: 9 } });
+  });
+
+  it('a FrameworkInfo round-trips: single role as `role`, MULTI_ROLE as `roles`', () => {
+    expect(v1FrameworkInfo({ user: 'u', name: 'n', roles: ['eng'], id: 'fw' })).to.deep.equal({ user: 'u', name: 'n', id: { value: 'fw' }, role: 'eng' });
+    const multi = v1FrameworkInfo({ user: 'u', name: 'n', roles: ['a', 'b'], capabilities: ['MULTI_ROLE'] });
+    expect(multi).to.deep.equal({ user: 'u', name: 'n', roles: ['a', 'b'], capabilities: [{ type: 'MULTI_ROLE' }] });
+    expect(call({ type: 'SUBSCRIBE', subscribe: { framework_info: multi } })).to.deep.include({ framework: { user: 'u', name: 'n', roles: ['a', 'b'], capabilities: ['MULTI_ROLE'] } });
+  });
+});
