@@ -36,6 +36,11 @@ export interface MasterFlags {
   agentReregisterTimeoutMs: number;
   /** Rescind offers not used within this long; undefined: never (Mesos `--offer_timeout`). */
   offerTimeoutMs?: number;
+  /**
+   * Interval between HEARTBEAT events on a v1 scheduler's stream; default 15 s (Mesos'
+   * `DEFAULT_HEARTBEAT_INTERVAL`, a constant there; `--http_framework_heartbeat_interval` here).
+   */
+  httpFrameworkHeartbeatIntervalMs?: number;
   /** Time between batched allocation runs (Mesos `--allocation_interval`). */
   allocationIntervalMs: number;
   /** The registry file; default `<workDir>/registry.json`. */
@@ -109,6 +114,7 @@ export function checkMasterFlags(flags: MasterFlags): void {
     ['agentReregisterTimeoutMs', flags.agentReregisterTimeoutMs],
   ];
   if (flags.offerTimeoutMs !== undefined) positive.push(['offerTimeoutMs', flags.offerTimeoutMs]);
+  if (flags.httpFrameworkHeartbeatIntervalMs !== undefined) positive.push(['httpFrameworkHeartbeatIntervalMs', flags.httpFrameworkHeartbeatIntervalMs]);
   for (const [name, value] of positive) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`master flag ${name} must be a positive number, not ${value}`);
   }

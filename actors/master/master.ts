@@ -23,6 +23,7 @@ import {
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
+import type { AgentEndpoint } from '../../lib/v1/json';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
@@ -233,6 +234,16 @@ export class Master extends Actor {
     }
     // Every allocation was handled (offered or recovered) before the books' disagreement fails the test run.
     if (unfit.length > 0 && this.flags.checkAllocatorInvariants === true) throw new Error(`master and allocator books diverge: ${unfit.join('; ')}`);
+  }
+
+  /**
+   * Where a registered agent serves HTTP (its pid's address and actor id, its host name): the
+   * `url` of its offers to v1 schedulers. Undefined for an agent not (or no longer) registered.
+   */
+  agentEndpoint(agentId: string): AgentEndpoint | undefined {
+    const agent = this.state.agents.get(agentId);
+    if (agent === undefined) return undefined;
+    return { hostname: agent.info.hostname, ip: agent.pid.host, port: agent.pid.port, actorId: agent.pid.id, ...(this.host.scheme === 'https' ? { scheme: 'https' as const } : {}) };
   }
 
   /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */

@@ -6,6 +6,7 @@ import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
 import { checkMasterFlags, httpAuthenticationOf, registryPathOf, type MasterFlags } from './flags';
 import { Master } from './master';
+import { SchedulerApi, V1_API_ACTOR_ID } from './v1-scheduler';
 import { MetricsProcess } from './metrics';
 import { Registry } from './registry';
 import type { MasterStartInput } from './replay';
@@ -87,9 +88,18 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   await initialized;
   const metrics = new MetricsProcess(master, allocator, ids.metrics, httpAuthenticationOf(flags));
   host.spawn(metrics);
+  // The v1 scheduler API (`/api/v1/scheduler`): HTTP frameworks, each served by a scheduler actor here.
+  const api = new SchedulerApi({
+    master: pid.toString(),
+    agentEndpoint: (agentId) => master.agentEndpoint(agentId),
+    ...(flags.httpFrameworkHeartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: flags.httpFrameworkHeartbeatIntervalMs } : {}),
+    // A second master on one host (a simulation) has ids of its own: its API's follows its master's.
+    id: ids.master === MASTER_ACTOR_ID ? V1_API_ACTOR_ID : `${ids.master}-api`,
+  });
+  host.spawn(api);
   const stop = async (): Promise<void> => {
-    for (const actor of [metrics, master, allocator.process]) host.terminate(actor);
-    await Promise.all([metrics, master, allocator.process].map((actor) => host.wait(actor)));
+    for (const actor of [api, metrics, master, allocator.process]) host.terminate(actor);
+    await Promise.all([api, metrics, master, allocator.process].map((actor) => host.wait(actor)));
   };
   return { master, pid, allocator, registry, stop };
 }

@@ -1,0 +1,313 @@
+/**
+ * Mesos' v1 scheduler HTTP API (issue 11): `POST /api/v1/scheduler` on the leading master's
+ * host. A SUBSCRIBE answers 200 at once with a chunked RecordIO stream of JSON events and a
+ * `Mesos-Stream-Id`; every other call answers 202 (or 400/403 with a plain-text reason, as
+ * Mesos does) and must carry that stream id.
+ *
+ * Each subscription is served by an `HttpFramework`: a `Scheduler` actor on the master's host
+ * that registers with the master like any actor framework, turns what the master sends it into
+ * v1 events on the stream, and turns the calls into the master's messages. So an HTTP
+ * framework and an actor framework are one thing to the master and its allocator: the same
+ * validation, offers, DRF, acknowledgements (explicit, as v1 requires), failover and failover
+ * timeout. When the stream closes, the adapter ends; the master sees its framework disconnect,
+ * and `failover_timeout` runs as for an actor framework whose scheduler died.
+ */
+import { randomUUID } from 'node:crypto';
+import { Actor, dispatch } from '../../lib/actor';
+import { HttpStream, recordIo, type HttpRequest, type HttpResponse } from '../../lib/process';
+import type { FrameworkInfo, MasterInfo, Offer, TaskStatus } from '../../lib/protocol';
+import type { AgentEndpoint, V1Json } from '../../lib/v1/json';
+import {
+  errorEvent, failureEvent, heartbeatEvent, messageEvent, offersEvent, parseSchedulerCall, rescindEvent, subscribedEvent, updateEvent, type SchedulerCall,
+} from '../../lib/v1/scheduler';
+import { Scheduler } from '../framework/scheduler';
+
+/** The actor serving `/api/...` on the master's host (`/api/v1/scheduler` is its route `/v1/scheduler`). */
+export const V1_API_ACTOR_ID = 'api';
+
+/** Mesos' default interval between HEARTBEAT events (`DEFAULT_HEARTBEAT_INTERVAL`); `--http_framework_heartbeat_interval` sets it here. */
+export const DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS = 15_000;
+
+/** Longest JSON body of a call (an ACCEPT with many tasks is the largest). */
+export const MAX_SCHEDULER_CALL_BYTES = 4 * 1024 * 1024;
+
+/** The header that ties calls to their subscription (Mesos'). */
+export const STREAM_ID_HEADER = 'mesos-stream-id';
+
+/** What the API needs from the master it fronts. */
+export interface SchedulerApiOptions {
+  /** The master's pid (`master@host:port`): the adapters register with it. */
+  readonly master: string;
+  /** Where agent `agentId` serves HTTP (offers carry it as `url`); undefined for an agent no longer known. */
+  readonly agentEndpoint: (agentId: string) => AgentEndpoint | undefined;
+  /** Default `DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS`. */
+  readonly heartbeatIntervalMs?: number;
+  /** Actor id; default `V1_API_ACTOR_ID`. */
+  readonly id?: string;
+}
+
+/** The `/api/v1/scheduler` endpoint; one `HttpFramework` per subscribed framework. */
+export class SchedulerApi extends Actor {
+  /** Subscribed frameworks by id (a subscription not yet answered is in `pending`). */
+  private readonly subscribed = new Map<string, HttpFramework>();
+
+  constructor(private readonly options: SchedulerApiOptions) {
+    super(options.id ?? V1_API_ACTOR_ID);
+    this.route('/v1/scheduler', (request) => this.serve(request));
+  }
+
+  /** Answers one request to `/api/v1/scheduler` (the master serves `/master/api/v1/scheduler` through this too). */
+  serve(request: HttpRequest): HttpResponse {
+    if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
+    const contentType = headerOf(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (contentType === undefined) return badRequest("Expecting 'Content-Type' to be present");
+    if (contentType === 'application/x-protobuf') return { status: 415, body: "Expecting 'Content-Type' of application/json: this master speaks the v1 API in JSON only, not protobuf" };
+    if (contentType !== 'application/json') return { status: 415, body: "Expecting 'Content-Type' of application/json" };
+    if (request.body.length > MAX_SCHEDULER_CALL_BYTES) return { status: 413, body: `a call is at most ${MAX_SCHEDULER_CALL_BYTES} bytes` };
+    let json: unknown;
+    try {
+      json = JSON.parse(request.body.toString('utf8'));
+    } catch (error) {
+      return badRequest(`Failed to parse body into JSON: ${(error as Error).message}`);
+    }
+    const parsed = parseSchedulerCall(json);
+    if (!parsed.ok) return badRequest(`Failed to validate scheduler::Call: ${parsed.error}`);
+    const call = parsed.call;
+    if (call.type === 'SUBSCRIBE') return this.subscribe(request, call);
+    const framework = this.subscribed.get(call.frameworkId);
+    if (framework === undefined) return badRequest('Framework cannot be found');
+    if (!framework.connected) return { status: 403, body: 'Framework is not subscribed' };
+    const streamId = headerOf(request, STREAM_ID_HEADER);
+    if (streamId === undefined) return badRequest("All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+    if (streamId !== framework.streamId) {
+      return badRequest(`The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${call.frameworkId}`);
+    }
+    return framework.call(call);
+  }
+
+  private subscribe(request: HttpRequest, call: Extract<SchedulerCall, { type: 'SUBSCRIBE' }>): HttpResponse {
+    if (headerOf(request, STREAM_ID_HEADER) !== undefined) return badRequest("Subscribe calls should not include the 'Mesos-Stream-Id' header");
+    const accept = headerOf(request, 'accept');
+    if (accept !== undefined && !/application\/json|\*\/\*|application\/\*/i.test(accept)) {
+      return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
+    }
+    const streamId = randomUUID();
+    const framework = new HttpFramework({
+      master: this.options.master,
+      framework: call.framework,
+      streamId,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS,
+      agentEndpoint: this.options.agentEndpoint,
+      id: this.host.uniqueId('scheduler-http'),
+      onSubscribed: (frameworkId) => this.adopt(frameworkId, framework),
+      onEnded: (frameworkId) => {
+        if (frameworkId !== undefined && this.subscribed.get(frameworkId) === framework) this.subscribed.delete(frameworkId);
+      },
+    });
+    this.host.spawn(framework);
+    return { status: 200, headers: { 'content-type': 'application/json', 'mesos-stream-id': streamId }, stream: framework.stream };
+  }
+
+  /** A subscription was answered: `framework` serves `frameworkId` now; an older subscription of it is ended. */
+  private adopt(frameworkId: string, framework: HttpFramework): void {
+    const previous = this.subscribed.get(frameworkId);
+    this.subscribed.set(frameworkId, framework);
+    if (previous !== undefined && previous !== framework) previous.end('Framework failed over');
+  }
+}
+
+/** What an `HttpFramework` is told at its start. */
+interface HttpFrameworkOptions {
+  readonly master: string;
+  readonly framework: FrameworkInfo;
+  readonly streamId: string;
+  readonly heartbeatIntervalMs: number;
+  readonly agentEndpoint: (agentId: string) => AgentEndpoint | undefined;
+  readonly id: string;
+  /** Called (from its mailbox) once the master has answered the subscription. */
+  readonly onSubscribed: (frameworkId: string) => void;
+  /** Called when the stream is over (client gone, refused, torn down). */
+  readonly onEnded: (frameworkId: string | undefined) => void;
+}
+
+/**
+ * One v1 subscription: a scheduler actor that speaks to the master for an HTTP framework and
+ * writes what it hears to the framework's event stream.
+ */
+export class HttpFramework extends Scheduler {
+  /** The event stream (RecordIO of JSON events). */
+  readonly stream: HttpStream;
+  /** The `Mesos-Stream-Id` of the subscription. */
+  readonly streamId: string;
+  private heartbeats: { cancel(): void } | undefined;
+  private ended = false;
+
+  constructor(private readonly http: HttpFrameworkOptions) {
+    super({ master: http.master, framework: http.framework, implicitAcknowledgements: false, id: http.id });
+    this.streamId = http.streamId;
+    // Its close is told in the API actor's mailbox (that actor answered the request); handled in ours.
+    this.stream = new HttpStream(() => {
+      dispatch(this, (framework) => framework.streamClosed()).catch(() => undefined); // already terminated: nothing to do
+    });
+  }
+
+  /** Whether the master has answered the subscription and the stream is open. */
+  get connected(): boolean {
+    return !this.ended && this.frameworkId !== undefined;
+  }
+
+  /** Runs a non-subscribe call (validated already): 202, or the reason it cannot run. */
+  call(call: Exclude<SchedulerCall, { type: 'SUBSCRIBE' }>): HttpResponse {
+    switch (call.type) {
+      case 'TEARDOWN':
+        this.end(undefined, false);
+        break;
+      case 'ACCEPT':
+        this.launch(call.offerIds, call.tasks, call.filters);
+        break;
+      case 'DECLINE':
+        this.decline(call.offerIds, call.filters);
+        break;
+      case 'REVIVE':
+        this.revive(call.roles);
+        break;
+      case 'SUPPRESS':
+        this.suppress(call.roles);
+        break;
+      case 'KILL':
+        this.kill(call.taskId, call.agentId);
+        break;
+      case 'ACKNOWLEDGE':
+        this.acknowledge({ taskId: call.taskId, agentId: call.agentId, uuid: call.uuid, state: 'TASK_RUNNING' });
+        break;
+      case 'RECONCILE':
+        this.reconcile(call.tasks);
+        break;
+      case 'MESSAGE':
+        this.sendFrameworkMessage(call.executorId, call.agentId, call.data);
+        break;
+      case 'REQUEST':
+        break; // Mesos passes requests to an allocator that ignores them; so does this one.
+      case 'SHUTDOWN':
+        return { status: 501, body: 'SHUTDOWN is not served yet: kill the executor\'s tasks instead (its executor then exits)' };
+    }
+    return { status: 202, body: '' };
+  }
+
+  /**
+   * Ends the subscription: an ERROR event first when `error` is given, then the end of the
+   * stream. With `failover` (the default) the framework stays for its failover timeout; without,
+   * it is torn down (TEARDOWN).
+   */
+  end(error?: string, failover = true): void {
+    if (this.ended) return;
+    if (error !== undefined) this.write(errorEvent(error));
+    this.ended = true;
+    this.heartbeats?.cancel();
+    this.http.onEnded(this.frameworkId);
+    if (!failover && this.frameworkId !== undefined) this.stop(false);
+    else this.terminate();
+    this.stream.end();
+  }
+
+  // ---- the master's messages, as events ------------------------------------------------------
+
+  protected override registered(frameworkId: string, masterInfo: MasterInfo): void {
+    this.subscribed(frameworkId, masterInfo);
+  }
+
+  protected override reregistered(masterInfo: MasterInfo): void {
+    const frameworkId = this.frameworkId;
+    if (frameworkId !== undefined) this.subscribed(frameworkId, masterInfo);
+  }
+
+  protected override resourceOffers(offers: Offer[]): void {
+    const known = offers.filter((offer) => this.http.agentEndpoint(offer.agentId) !== undefined);
+    if (known.length < offers.length) {
+      // An agent removed since the allocation: its offers are being rescinded; return them now.
+      const gone = offers.filter((offer) => !known.includes(offer)).map((offer) => offer.id);
+      this.decline(gone, { refuseSeconds: 0 });
+    }
+    if (known.length > 0) this.write(offersEvent(known, (agentId) => this.http.agentEndpoint(agentId) as AgentEndpoint));
+  }
+
+  protected override offerRescinded(offerId: string): void {
+    this.write(rescindEvent(offerId));
+  }
+
+  protected override statusUpdate(status: TaskStatus): void {
+    this.write(updateEvent(status));
+  }
+
+  protected override frameworkMessage(agentId: string, executorId: string, data: string): void {
+    this.write(messageEvent(agentId, executorId, data));
+  }
+
+  protected override agentLost(agentId: string): void {
+    this.write(failureEvent({ agentId }));
+  }
+
+  protected override executorLost(executorId: string, agentId: string, status: number): void {
+    this.write(failureEvent({ agentId, executorId, status }));
+  }
+
+  protected override error(message: string): void {
+    // The master refused or removed the framework (the base has stopped this scheduler).
+    if (this.ended) return;
+    this.write(errorEvent(message));
+    this.ended = true;
+    this.heartbeats?.cancel();
+    this.http.onEnded(this.frameworkId);
+    this.stream.end();
+  }
+
+  protected override finalize(): void {
+    super.finalize();
+    this.heartbeats?.cancel();
+    if (!this.ended) {
+      this.ended = true;
+      this.http.onEnded(this.frameworkId);
+      this.stream.end();
+    }
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  private subscribed(frameworkId: string, masterInfo: MasterInfo): void {
+    if (this.ended) return;
+    this.http.onSubscribed(frameworkId);
+    this.write(subscribedEvent(frameworkId, this.http.heartbeatIntervalMs / 1000, masterInfo));
+    this.heartbeats?.cancel();
+    this.scheduleHeartbeat();
+  }
+
+  private scheduleHeartbeat(): void {
+    this.heartbeats = this.delay(this.http.heartbeatIntervalMs, () => {
+      if (this.ended) return;
+      this.write(heartbeatEvent());
+      this.scheduleHeartbeat();
+    });
+  }
+
+  /** @internal The client went away: the framework disconnects (its failover timeout starts at the master). */
+  streamClosed(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.heartbeats?.cancel();
+    this.http.onEnded(this.frameworkId);
+    this.terminate();
+  }
+
+  private write(event: V1Json): void {
+    this.stream.write(recordIo(event));
+  }
+}
+
+function headerOf(request: HttpRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function badRequest(message: string): HttpResponse {
+  return { status: 400, body: message };
+}

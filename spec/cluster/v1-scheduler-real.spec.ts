@@ -1,0 +1,174 @@
+/**
+ * The v1 scheduler HTTP API against a real cluster (mesos-local as a child process), driven by
+ * a scheduler written with nothing but Node's `http` (spec/support/v1-client.ts): issue 11.
+ */
+import { expect } from 'chai';
+import { within } from '../support/runtime';
+import { v1Call, V1Subscription, type V1Event } from '../support/v1-client';
+import { startBin, type BinProcess } from './processes';
+
+interface StateFramework { id: string; name: string; active: boolean; connected: boolean }
+interface MasterState { frameworks: StateFramework[]; completed_frameworks: StateFramework[] }
+
+async function masterState(master: string): Promise<MasterState> {
+  return (await (await fetch(`http://${master}/master/state`)).json()) as MasterState;
+}
+
+/** Polls `check` on the master's state until it holds (the master acts a moment after a call). */
+async function untilState(master: string, check: (state: MasterState) => boolean, what: string, ms = 10_000): Promise<MasterState> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const state = await masterState(master);
+    if (check(state)) return state;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(state.frameworks)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+type Offer = { id: { value: string }; agent_id: { value: string }; resources: Array<{ name: string; scalar?: { value: number } }>; url: { address: { port: number }; path: string } };
+
+const offersOf = (event: V1Event): Offer[] => (event.offers as { offers: Offer[] }).offers;
+const statusOf = (event: V1Event): { task_id: { value: string }; state: string; uuid?: string; agent_id?: { value: string }; message?: string } =>
+  (event.update as { status: { task_id: { value: string }; state: string; uuid?: string; agent_id?: { value: string } } }).status;
+
+describe('the v1 scheduler API (a plain-http framework on a real cluster)', function () {
+  this.timeout(90_000);
+  let local: BinProcess;
+  let master: string;
+  const subscriptions: V1Subscription[] = [];
+
+  before(async () => {
+    local = startBin('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:2;mem:1024']);
+    const [, pid] = await local.waitFor(/master master@(\S+)/);
+    master = pid as string;
+  });
+
+  after(async () => {
+    for (const subscription of subscriptions) subscription.close();
+    local.kill('SIGTERM');
+    await within(local.exited, 20_000, 'mesos-local');
+  });
+
+  async function subscribe(frameworkInfo: object, frameworkId?: string): Promise<V1Subscription> {
+    const subscription = new V1Subscription(master);
+    subscriptions.push(subscription);
+    await subscription.open({ type: 'SUBSCRIBE', ...(frameworkId !== undefined ? { framework_id: { value: frameworkId } } : {}), subscribe: { framework_info: frameworkInfo } });
+    return subscription;
+  }
+
+  function call(subscription: V1Subscription, frameworkId: string, body: object): Promise<{ status: number; text: string }> {
+    return v1Call(master, { framework_id: { value: frameworkId }, ...body }, subscription.streamId);
+  }
+
+  /** Launches `command` on the first offer that has room; returns the task id. */
+  async function launch(subscription: V1Subscription, frameworkId: string, taskId: string, command: string): Promise<void> {
+    const offers = offersOf(await subscription.next((event) => event.type === 'OFFERS' && offersOf(event).length > 0, 15_000, subscription.events.length));
+    const offer = offers[0] as Offer;
+    const accepted = await call(subscription, frameworkId, {
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+          name: taskId, task_id: { value: taskId }, agent_id: offer.agent_id,
+          resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+          command: { value: command },
+        }] } }],
+        filters: { refuse_seconds: 0 },
+      },
+    });
+    expect(accepted.status, accepted.text).to.equal(202);
+  }
+
+  /** Waits for `state` of `taskId` and acknowledges every update with a uuid on the way. */
+  async function until(subscription: V1Subscription, frameworkId: string, taskId: string, state: string): Promise<void> {
+    for (let from = 0; ;) {
+      const event = await subscription.next((candidate) => candidate.type === 'UPDATE' && statusOf(candidate).task_id.value === taskId, 30_000, from);
+      from = subscription.events.indexOf(event) + 1;
+      const status = statusOf(event);
+      if (status.uuid !== undefined) {
+        const acked = await call(subscription, frameworkId, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+        expect(acked.status, acked.text).to.equal(202);
+      }
+      if (status.state === state) return;
+    }
+  }
+
+  it('subscribes, gets offers with the agent url, launches, sees RUNNING then FINISHED, acknowledges, reconciles, kills and tears down', async () => {
+    const subscription = await subscribe({ user: 'root', name: 'v1-plain-http' });
+    expect(subscription.status).to.equal(200);
+    expect(subscription.headers['content-type']).to.equal('application/json');
+    expect(subscription.streamId).to.match(/^[0-9a-f-]{36}$/);
+    const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED');
+    const { framework_id: { value: frameworkId }, heartbeat_interval_seconds: heartbeat } = subscribed.subscribed as { framework_id: { value: string }; heartbeat_interval_seconds: number };
+    expect(heartbeat).to.equal(15);
+    const offers = offersOf(await subscription.next((event) => event.type === 'OFFERS'));
+    expect(offers[0]?.url.path).to.equal('/slave(1)');
+    expect(offers[0]?.resources.find((resource) => resource.name === 'cpus')?.scalar?.value).to.equal(2);
+
+    await launch(subscription, frameworkId, 'hello', 'echo v1-hello');
+    await until(subscription, frameworkId, 'hello', 'TASK_FINISHED');
+    expect(subscription.events.filter((event) => event.type === 'UPDATE').map((event) => statusOf(event).state)).to.include('TASK_RUNNING');
+
+    // Decline with a filter, then run a long task.
+    const offer = offersOf(await subscription.next((event) => event.type === 'OFFERS', 15_000, subscription.events.length))[0] as Offer;
+    expect((await call(subscription, frameworkId, { type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 0 } } })).status).to.equal(202);
+    await launch(subscription, frameworkId, 'sleeper', 'sleep 60');
+    await until(subscription, frameworkId, 'sleeper', 'TASK_RUNNING');
+
+    // Explicit reconciliation answers with the latest state, which needs no acknowledgement
+    // (a finished task is unknown to reconciliation, as in Mesos: TASK_LOST).
+    const seen = subscription.events.length;
+    expect((await call(subscription, frameworkId, { type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'sleeper' } }, { task_id: { value: 'hello' } }] } })).status).to.equal(202);
+    const reconciled = await subscription.next((event) => event.type === 'UPDATE' && statusOf(event).task_id.value === 'sleeper', 10_000, seen);
+    expect(statusOf(reconciled)).to.deep.include({ state: 'TASK_RUNNING' });
+    expect(statusOf(reconciled).uuid).to.equal(undefined);
+    const forgotten = await subscription.next((event) => event.type === 'UPDATE' && statusOf(event).task_id.value === 'hello', 10_000, seen);
+    expect(statusOf(forgotten)).to.deep.include({ state: 'TASK_LOST' });
+
+    expect((await call(subscription, frameworkId, { type: 'KILL', kill: { task_id: { value: 'sleeper' } } })).status).to.equal(202);
+    await until(subscription, frameworkId, 'sleeper', 'TASK_KILLED');
+
+    expect((await call(subscription, frameworkId, { type: 'TEARDOWN' })).status).to.equal(202);
+    await within(subscription.ended, 10_000, 'the stream to end after TEARDOWN');
+    await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.id === frameworkId), 'the framework completed');
+  });
+
+  it('answers bad calls as Mesos does: no or a wrong stream id, an unknown framework, protobuf, GET', async () => {
+    const subscription = await subscribe({ user: 'root', name: 'v1-bad-calls' });
+    const { framework_id: { value: frameworkId } } = (await subscription.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
+    const revive = { framework_id: { value: frameworkId }, type: 'REVIVE' };
+    expect(await v1Call(master, revive, undefined)).to.deep.equal({ status: 400, text: "All non-subscribe calls should include the 'Mesos-Stream-Id' header" });
+    const wrong = await v1Call(master, revive, 'not-the-stream');
+    expect(wrong.status).to.equal(400);
+    expect(wrong.text).to.match(/stream ID 'not-the-stream' .* didn't match/);
+    expect(await v1Call(master, { framework_id: { value: 'nobody' }, type: 'REVIVE' }, subscription.streamId)).to.deep.equal({ status: 400, text: 'Framework cannot be found' });
+    expect((await v1Call(master, revive, subscription.streamId)).status).to.equal(202);
+    const bad = await v1Call(master, { framework_id: { value: frameworkId }, type: 'KILL' }, subscription.streamId);
+    expect(bad).to.deep.equal({ status: 400, text: "Failed to validate scheduler::Call: Expecting 'kill' to be present" });
+    const protobuf = await fetch(`http://${master}/api/v1/scheduler`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: 'x' });
+    expect(protobuf.status).to.equal(415);
+    expect(await protobuf.text()).to.match(/JSON only/);
+    const get = await fetch(`http://${master}/api/v1/scheduler`);
+    expect(get.status).to.equal(405);
+    expect(get.headers.get('allow')).to.equal('POST');
+  });
+
+  it('a closed stream disconnects the framework; re-subscribing with its id fails over; with failover_timeout 0 it is removed', async () => {
+    const first = await subscribe({ user: 'root', name: 'v1-failover', failover_timeout: 3600 });
+    const { framework_id: { value: frameworkId } } = (await first.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
+    first.close();
+    await untilState(master, (state) => state.frameworks.some((framework) => framework.id === frameworkId && !framework.connected), 'the framework disconnected');
+    const second = await subscribe({ user: 'root', name: 'v1-failover', failover_timeout: 3600, id: { value: frameworkId } }, frameworkId);
+    const again = (await second.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
+    expect(again.framework_id.value).to.equal(frameworkId);
+    await untilState(master, (state) => state.frameworks.some((framework) => framework.id === frameworkId && framework.connected && framework.active), 'the framework back');
+    // The old stream id is no longer the framework's.
+    expect((await v1Call(master, { framework_id: { value: frameworkId }, type: 'REVIVE' }, first.streamId)).status).to.equal(400);
+    expect((await v1Call(master, { framework_id: { value: frameworkId }, type: 'REVIVE' }, second.streamId)).status).to.equal(202);
+
+    const transient = await subscribe({ user: 'root', name: 'v1-no-failover', failover_timeout: 0 });
+    const { framework_id: { value: transientId } } = (await transient.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
+    transient.close();
+    await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.id === transientId), 'the framework removed');
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * A v1 HTTP scheduler client made of nothing but Node's `http` (issue 11's tests must not use
+ * the product's code to speak the API): SUBSCRIBE, read RecordIO events as they come, POST calls.
+ */
+import * as http from 'node:http';
+
+/** One event as the master sent it (JSON). */
+export type V1Event = { type: string } & Record<string, unknown>;
+
+/** A subscription: its stream id, the events so far, and the raw response. */
+export class V1Subscription {
+  readonly events: V1Event[] = [];
+  streamId = '';
+  status = 0;
+  headers: http.IncomingHttpHeaders = {};
+  /** Resolves when the stream ends (by either side). */
+  readonly ended: Promise<void>;
+  private buffer = Buffer.alloc(0);
+  private request: http.ClientRequest | undefined;
+  private resolveEnded!: () => void;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly master: string) {
+    this.ended = new Promise((resolve) => {
+      this.resolveEnded = resolve;
+    });
+  }
+
+  /** POSTs SUBSCRIBE with `body`; resolves once the response's headers are in. */
+  open(body: object, headers: Record<string, string> = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const payload = JSON.stringify(body);
+      this.request = http.request(`http://${this.master}/api/v1/scheduler`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(payload), ...headers },
+      }, (response) => {
+        this.status = response.statusCode ?? 0;
+        this.headers = response.headers;
+        this.streamId = String(response.headers['mesos-stream-id'] ?? '');
+        response.on('data', (chunk: Buffer) => this.take(chunk));
+        response.on('end', () => this.resolveEnded());
+        response.on('close', () => this.resolveEnded());
+        resolve();
+      });
+      this.request.on('error', (error) => {
+        this.resolveEnded();
+        reject(error);
+      });
+      this.request.end(payload);
+    });
+  }
+
+  /** Closes the connection (the framework goes away). */
+  close(): void {
+    this.request?.destroy();
+  }
+
+  /** Resolves with the first event after `from` that `match` accepts, within `ms`. */
+  async next(match: (event: V1Event) => boolean, ms = 15_000, from = 0): Promise<V1Event> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.events.slice(from).find(match);
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching event within ${ms} ms; got ${this.events.map((event) => event.type).join(', ')}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Parses RecordIO: `<length>\n<record>`, records possibly split across chunks. */
+  private take(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const newline = this.buffer.indexOf(10);
+      if (newline < 0) return;
+      const length = Number(this.buffer.subarray(0, newline).toString('ascii'));
+      if (!Number.isInteger(length) || length < 0) throw new Error(`bad RecordIO length '${this.buffer.subarray(0, newline).toString()}'`);
+      if (this.buffer.length < newline + 1 + length) return;
+      const record = this.buffer.subarray(newline + 1, newline + 1 + length).toString('utf8');
+      this.buffer = this.buffer.subarray(newline + 1 + length);
+      this.events.push(JSON.parse(record) as V1Event);
+      for (const wake of this.waiters.splice(0)) wake();
+    }
+  }
+}
+
+/** POSTs a non-subscribe call; resolves with the status and the body's text. */
+export function v1Call(master: string, body: object, streamId: string | undefined, path = '/api/v1/scheduler'): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const request = http.request(`http://${master}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...(streamId !== undefined ? { 'mesos-stream-id': streamId } : {}) },
+    }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { text += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
