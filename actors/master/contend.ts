@@ -23,6 +23,7 @@ import { masterInfoOf } from './master';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
 import { StandbyMaster, type HeldRegistration } from './standby';
+import { apiActorId, StandbyApi } from './v1-scheduler';
 import { DEFAULT_MASTER_ACTOR_IDS, startMaster, type MasterActorIds, type MasterHandle } from './start';
 
 /** Where a contending master stands. */
@@ -57,6 +58,7 @@ export class ContendingMaster {
   /** Times this master was elected (tests, logs). */
   elections = 0;
   private standby: StandbyMaster | undefined;
+  private standbyApi: StandbyApi | undefined;
   private contender: ZooKeeperMasterContender | undefined;
   private registryClient: ZooKeeperClient | undefined;
   /** Transitions run one at a time, in order. */
@@ -233,11 +235,21 @@ export class ContendingMaster {
     host.spawn(standby);
     standby.leaderChanged(this.leader);
     this.standby = standby;
+    // `/api/v1/scheduler` here redirects to the leader too (the leading master's API replaces it).
+    const api = new StandbyApi(apiActorId(own.id), (path) => standby.redirectTo(path));
+    host.spawn(api);
+    this.standbyApi = api;
   }
 
   private async stopStandby(): Promise<void> {
     const standby = this.standby;
+    const api = this.standbyApi;
     this.standby = undefined;
+    this.standbyApi = undefined;
+    if (api !== undefined) {
+      this.options.host.terminate(api);
+      await this.options.host.wait(api);
+    }
     if (standby === undefined) return;
     this.options.host.terminate(standby);
     await this.options.host.wait(standby);

@@ -236,6 +236,11 @@ export class Master extends Actor {
     if (unfit.length > 0 && this.flags.checkAllocatorInvariants === true) throw new Error(`master and allocator books diverge: ${unfit.join('; ')}`);
   }
 
+  /** Serves `/master/api/v1/scheduler` (Mesos serves the API there too) with the API actor's `handler`. */
+  serveSchedulerApi(handler: (request: HttpRequest) => Promise<HttpResponse>): void {
+    this.route('/api/v1/scheduler', (request) => (this.leading() ? handler(request) : this.asLeader(() => ({ status: 503, body: '' }))));
+  }
+
   /**
    * Where a registered agent serves HTTP (its pid's address and actor id, its host name): the
    * `url` of its offers to v1 schedulers. Undefined for an agent not (or no longer) registered.

@@ -42,7 +42,7 @@ const MASTER_BOUND_MESSAGES = [
 ] as const;
 
 /** The endpoints a leading master serves under `/master`, redirected to the leader by a standby. */
-const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks'] as const;
+const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks', '/api/v1/scheduler'] as const;
 
 /**
  * The non-leading master actor (id `master`).
@@ -112,6 +112,11 @@ export class StandbyMaster extends Actor {
     held.delete(key); // the latest last: a retry moves to the end
     held.set(key, { from, name, body: checked });
     return true;
+  }
+
+  /** 307 to `path` at the leader (Mesos: protocol-relative `//host:port/path`), 503 when none leads. */
+  redirectTo(path: string): HttpResponse {
+    return this.redirect(path);
   }
 
   /** 307 to the leader (Mesos: protocol-relative `//host:port`), 503 when none leads. */

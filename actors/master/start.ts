@@ -6,7 +6,7 @@ import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
 import { checkMasterFlags, httpAuthenticationOf, registryPathOf, type MasterFlags } from './flags';
 import { Master } from './master';
-import { SchedulerApi, V1_API_ACTOR_ID } from './v1-scheduler';
+import { apiActorId, SchedulerApi } from './v1-scheduler';
 import { MetricsProcess } from './metrics';
 import { Registry } from './registry';
 import type { MasterStartInput } from './replay';
@@ -94,9 +94,11 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     agentEndpoint: (agentId) => master.agentEndpoint(agentId),
     ...(flags.httpFrameworkHeartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: flags.httpFrameworkHeartbeatIntervalMs } : {}),
     // A second master on one host (a simulation) has ids of its own: its API's follows its master's.
-    id: ids.master === MASTER_ACTOR_ID ? V1_API_ACTOR_ID : `${ids.master}-api`,
+    id: apiActorId(ids.master),
+    ...(options.leading !== undefined ? { leading: options.leading } : {}),
   });
   host.spawn(api);
+  master.serveSchedulerApi((request) => dispatch(api, (served) => served.serve(request)));
   const stop = async (): Promise<void> => {
     for (const actor of [api, metrics, master, allocator.process]) host.terminate(actor);
     await Promise.all([api, metrics, master, allocator.process].map((actor) => host.wait(actor)));

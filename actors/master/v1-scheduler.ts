@@ -25,6 +25,23 @@ import { Scheduler } from '../framework/scheduler';
 /** The actor serving `/api/...` on the master's host (`/api/v1/scheduler` is its route `/v1/scheduler`). */
 export const V1_API_ACTOR_ID = 'api';
 
+/** The API actor's id beside master actor `masterActorId` (a second master on one host, in a simulation, has its own). */
+export function apiActorId(masterActorId: string): string {
+  return masterActorId === 'master' ? V1_API_ACTOR_ID : `${masterActorId}-api`;
+}
+
+/**
+ * The API actor of a master that does not lead: every call is redirected to the leader (307 to
+ * `//host:port/api/v1/scheduler`, as Mesos does), or answered 503 when no master leads.
+ */
+export class StandbyApi extends Actor {
+  /** @param redirect answers with the leader's URL for a path, or 503 (`StandbyMaster.redirectTo`) */
+  constructor(id: string, redirect: (path: string) => HttpResponse) {
+    super(id);
+    this.route('/v1/scheduler', () => redirect('/api/v1/scheduler'));
+  }
+}
+
 /** Mesos' default interval between HEARTBEAT events (`DEFAULT_HEARTBEAT_INTERVAL`); `--http_framework_heartbeat_interval` sets it here. */
 export const DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS = 15_000;
 
@@ -44,6 +61,8 @@ export interface SchedulerApiOptions {
   readonly heartbeatIntervalMs?: number;
   /** Actor id; default `V1_API_ACTOR_ID`. */
   readonly id?: string;
+  /** Whether the master may still say it leads (a contending master's session check); default always. */
+  readonly leading?: () => boolean;
 }
 
 /** The `/api/v1/scheduler` endpoint; one `HttpFramework` per subscribed framework. */
@@ -58,6 +77,7 @@ export class SchedulerApi extends Actor {
 
   /** Answers one request to `/api/v1/scheduler` (the master serves `/master/api/v1/scheduler` through this too). */
   serve(request: HttpRequest): HttpResponse {
+    if (this.options.leading?.() === false) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
     if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
     const contentType = headerOf(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
     if (contentType === undefined) return badRequest("Expecting 'Content-Type' to be present");

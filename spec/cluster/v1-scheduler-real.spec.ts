@@ -143,6 +143,7 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     expect(wrong.text).to.match(/stream ID 'not-the-stream' .* didn't match/);
     expect(await v1Call(master, { framework_id: { value: 'nobody' }, type: 'REVIVE' }, subscription.streamId)).to.deep.equal({ status: 400, text: 'Framework cannot be found' });
     expect((await v1Call(master, revive, subscription.streamId)).status).to.equal(202);
+    expect((await v1Call(master, revive, subscription.streamId, '/master/api/v1/scheduler')).status, 'the API under /master too').to.equal(202);
     const bad = await v1Call(master, { framework_id: { value: frameworkId }, type: 'KILL' }, subscription.streamId);
     expect(bad).to.deep.equal({ status: 400, text: "Failed to validate scheduler::Call: Expecting 'kill' to be present" });
     const protobuf = await fetch(`http://${master}/api/v1/scheduler`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: 'x' });

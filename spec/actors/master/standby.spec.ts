@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { VirtualClock } from '../../../lib/process';
 import { StandbyMaster } from '../../../actors/master/standby';
+import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
+import { netHost } from '../../support/runtime';
 import { memoryHost, Probe } from '../../support/runtime';
 
 describe('actors/master/standby: a master that does not lead', () => {
@@ -30,5 +32,24 @@ describe('actors/master/standby: a master that does not lead', () => {
     agent.post(standby.self(), 'RegisterAgent', { agent: info, version: '1' });
     await clock.settle();
     expect(await dispatch(standby, (actor) => actor.release()), 'holding ends with release').to.deep.equal([]);
+  });
+
+  it('redirects the v1 scheduler API to the leader (307 with its host and port), and answers 503 while none leads', async () => {
+    const host = await netHost();
+    try {
+      const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'me.local' }, Date.now());
+      host.spawn(standby);
+      host.spawn(new StandbyApi(apiActorId('master'), (path) => standby.redirectTo(path)));
+      const post = (path: string): Promise<Response> => fetch(`http://${host.address}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect((await post('/api/v1/scheduler')).status).to.equal(503);
+      standby.leaderChanged({ pid: 'master@10.0.0.7:5050', info: { id: 'm', ip: '10.0.0.7', port: 5050, pid: 'master@10.0.0.7:5050', hostname: 'leader.local', version: '1' } });
+      for (const path of ['/api/v1/scheduler', '/master/api/v1/scheduler']) {
+        const response = await post(path);
+        expect(response.status, path).to.equal(307);
+        expect(response.headers.get('location'), path).to.equal('//leader.local:5050' + (path.startsWith('/master') ? '/master/api/v1/scheduler' : '/api/v1/scheduler'));
+      }
+    } finally {
+      await host.stop();
+    }
   });
 });
