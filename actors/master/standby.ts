@@ -9,7 +9,7 @@ import { Actor } from '../../lib/actor';
 import type { DetectedMaster } from '../../lib/ha/election';
 import type { HttpResponse } from '../../lib/process';
 import * as Messages from '../../lib/protocol/messages';
-import { VERSION } from '../../lib/version';
+import { buildInfo, VERSION } from '../../lib/version';
 import { MASTER_ACTOR_ID } from './constants';
 import { renderMasterInfo } from './http';
 
@@ -42,7 +42,7 @@ const MASTER_BOUND_MESSAGES = [
 ] as const;
 
 /** The endpoints a leading master serves under `/master`, redirected to the leader by a standby. */
-const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks'] as const;
+const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/weights', '/quota', '/teardown'] as const;
 
 /**
  * The non-leading master actor (id `master`).
@@ -124,7 +124,7 @@ export class StandbyMaster extends Actor {
   private state(): Record<string, unknown> {
     return {
       version: VERSION,
-      build_user: 'mesos-ts',
+      ...buildInfo(),
       start_time: this.startTimeMs / 1000,
       pid: this.own.pid,
       hostname: this.own.hostname,

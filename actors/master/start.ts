@@ -4,7 +4,9 @@ import type { ActorHost } from '../../lib/process';
 import { Allocator } from '../allocator/allocator';
 import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
-import { checkMasterFlags, httpAuthenticationOf, registryPathOf, type MasterFlags } from './flags';
+import { checkMasterFlags, httpAuthenticationOf, registryPathOf, renderMasterFlags, type MasterFlags } from './flags';
+import { spawnInfoActors } from '../../lib/info-actors';
+import { Authorizer, describeDenial } from '../../lib/acls';
 import { Master } from './master';
 import { MetricsProcess } from './metrics';
 import { Registry } from './registry';
@@ -87,9 +89,16 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   await initialized;
   const metrics = new MetricsProcess(master, allocator, ids.metrics, httpAuthenticationOf(flags));
   host.spawn(metrics);
+  // `/version` and `/flags` (this master's), unless the host serves them already.
+  const authorizer = flags.acls === undefined ? undefined : new Authorizer(flags.acls);
+  const info = spawnInfoActors(host, () => renderMasterFlags(flags), {
+    authentication: httpAuthenticationOf(flags),
+    denial: (principal) => (authorizer === undefined || authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
+  });
   const stop = async (): Promise<void> => {
-    for (const actor of [metrics, master, allocator.process]) host.terminate(actor);
-    await Promise.all([metrics, master, allocator.process].map((actor) => host.wait(actor)));
+    const actors = [...info, metrics, master, allocator.process];
+    for (const actor of actors) host.terminate(actor);
+    await Promise.all(actors.map((actor) => host.wait(actor)));
   };
   return { master, pid, allocator, registry, stop };
 }
