@@ -73,6 +73,12 @@ export const FILES_MAX_READ_BYTES = 16 * 4096;
 /** `/files/browse` lists at most this many entries of one directory. */
 export const FILES_MAX_BROWSE_ENTRIES = 10_000;
 
+/**
+ * Largest file `/files/download` serves (responses are held in memory; Mesos streams). Larger
+ * files get 413: read them in pieces with `/files/read`.
+ */
+export const FILES_MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024;
+
 /** Executors (and so executor processes) one agent runs at most; more RunTasks get TASK_FAILED. */
 export const MAX_EXECUTORS = 10_000;
 

@@ -106,7 +106,7 @@ export function renderSlaves(context: StateContext, query: SlavesQuery): Json {
   const viewer = context.viewer ?? SEE_ALL;
   const selected = (id: string): boolean => query.slave_id === undefined || id === query.slave_id;
   return {
-    slaves: [...state.agents.values()].filter((agent) => selected(agent.id)).map((agent) => renderAgent(state, agent, viewer)),
+    slaves: [...state.agents.values()].filter((agent) => selected(agent.id)).map((agent) => ({ ...renderAgent(state, agent, viewer), ...renderFullResources(state, agent, viewer) })),
     recovered_slaves: [...state.recoveredAgents].filter(([id]) => selected(id)).map(([id, agentInfo]) => renderAgentInfo(id, agentInfo)),
   };
 }
@@ -212,6 +212,22 @@ function roleFields(info: FrameworkInfo): Json {
   const roles = info.roles ?? ['*'];
   if (info.capabilities?.includes('MULTI_ROLE') === true) return { roles };
   return { role: roles[0] ?? '*', roles };
+}
+
+/**
+ * The `*_full` resources `/master/slaves` adds to each agent (Mesos: the Resource objects, for
+ * operators who reserve and unreserve): reserved per role (the roles the caller may view),
+ * unreserved, used and offered.
+ */
+function renderFullResources(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
+  const reserved: Record<string, unknown> = {};
+  for (const role of agent.total.reserved().roles()) if (viewer.role(role)) reserved[role] = agent.total.reserved(role).toJSON();
+  return {
+    reserved_resources_full: reserved,
+    unreserved_resources_full: agent.total.unreserved().toJSON(),
+    used_resources_full: state.usedResources(agent).toJSON(),
+    offered_resources_full: state.offeredResources(agent).toJSON(),
+  };
 }
 
 /** An agent's SlaveInfo in Mesos' JSON (`recovered_slaves`, and the start of each of `slaves`). */
