@@ -32,13 +32,13 @@ import { recordingLauncher, type AgentStartInput } from './replay';
 import { detectResources, parseAttributes, type SystemProbe } from './resources';
 
 export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
-export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, type AgentFlags, type AgentFlagsInput, type AgentRecovery } from './flags';
+export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, renderAgentFlags, type AgentFlags, type AgentFlagsInput, type AgentRecovery } from './flags';
 export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRecords, recoverCheckpoints, recoveredFrom, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess } from './files';
 export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
 export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
 export { TaskStatusUpdateManager, type AcknowledgementResult, type UpdateResult, type StatusUpdateManagerOptions } from './status-update-manager';
-export { agentDirectory, executorRunDirectory, STDOUT_FILE, STDERR_FILE } from './paths';
+export { agentDirectory, executorRunDirectory, LATEST_RUN_LINK, RUNS_DIRECTORY, STDOUT_FILE, STDERR_FILE } from './paths';
 export * from './constants';
 export { ReplayLauncher, agentStartInput, recordingLauncher, replayAgent, type AgentStartInput, type ExecutorExitInput, type ReplayAgentOptions } from './replay';
 

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { nodeDisk, type Disk } from '../../lib/disk';
 import type { CommandInfo } from '../../lib/protocol';
 import { RECOVERED_PROCESS_POLL_MS } from './constants';
-import { LATEST_RUN_LINK, STDERR_FILE, STDOUT_FILE } from './paths';
+import { LATEST_RUN_LINK, RUNS_DIRECTORY, STDERR_FILE, STDOUT_FILE } from './paths';
 
 /** Everything needed to start one executor run. */
 export interface ExecutorLaunch {
@@ -166,10 +166,12 @@ export class ProcessLauncher implements Launcher {
  * Points `runs/latest` (beside the run directory `runDirectory`) at this run, as Mesos does for
  * each new executor run: a relative symlink made under a temporary name and renamed over the
  * old one, so a reader always finds one of the two runs. A failure is not the launch's: the
- * sandbox is still reachable by its run id.
+ * sandbox is still reachable by its run id. A directory outside the layout (not in a `runs/`
+ * directory: a test's scratch directory) gets no link.
  */
 export async function linkLatestRun(runDirectory: string): Promise<void> {
   const runs = path.dirname(runDirectory);
+  if (path.basename(runs) !== RUNS_DIRECTORY) return;
   const staging = path.join(runs, `.${LATEST_RUN_LINK}-${path.basename(runDirectory)}`);
   try {
     await rm(staging, { force: true });

@@ -14,6 +14,9 @@ import { idError } from '../../lib/protocol/ids';
 
 /** The sandbox file that gets the executor's and its tasks' standard output. */
 export const STDOUT_FILE = 'stdout';
+/** The directory of an executor's runs (`.../executors/<executorId>/runs/<runId>`). */
+export const RUNS_DIRECTORY = 'runs';
+
 /** The symlink in an executor's `runs/` directory to its current run (Mesos' `LATEST_SYMLINK`). */
 export const LATEST_RUN_LINK = 'latest';
 
@@ -40,7 +43,7 @@ export function executorRunDirectory(workDir: string, ids: { agentId: string; fr
     agentDirectory(workDir, ids.agentId),
     'frameworks', component('framework', ids.frameworkId),
     'executors', component('executor', ids.executorId),
-    'runs', component('run', ids.runId),
+    RUNS_DIRECTORY, component('run', ids.runId),
   );
 }
 
