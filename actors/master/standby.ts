@@ -67,6 +67,8 @@ export class StandbyMaster extends Actor {
     this.route('/health', () => ({ status: 200, body: '' }));
     this.route('/redirect', () => this.redirect(''));
     for (const path of REDIRECTED_ROUTES) this.route(path, () => this.redirect(`/master${path}`));
+    // `DELETE /master/quota/<role>`: the role goes along.
+    this.route('/quota/*', (request) => this.redirect(`/master${request.path}`));
   }
 
   /** The leader changed (the contender's view); `undefined`: none. */
