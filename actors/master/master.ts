@@ -145,13 +145,12 @@ export class Master extends Actor {
   /** See `MasterIdentity`. */
   private readonly masterId: string | undefined;
   private readonly leading: () => boolean;
-  /**
-   * Role weights set through `/master/weights` (Mesos' `master->weights`). In memory only: the
-   * registry does not keep them yet, so a new leader starts without them (docs/master.md).
-   */
+  /** Role weights set through `/master/weights` (Mesos' `master->weights`): the registry's, once durable. */
   private readonly weights = new Map<string, number>();
-  /** Quotas set through `/master/quota`, by role; in memory only, as `weights`. */
+  /** Quotas set through `/master/quota`, by role: the registry's, once durable. */
   private readonly quotas = new Map<string, RoleQuota>();
+  /** Roles whose quota change is being written to the registry (another change of theirs waits: 409). */
+  private readonly changingQuotas = new Set<string>();
 
   /**
    * @param identity `masterId`: this master's id (default: a new one at `initialize`; a
@@ -276,6 +275,7 @@ export class Master extends Actor {
     if (ignored.length > 0) this.log.warn({ actions: ignored }, 'the ACLs have rules for actions this master does not authorize; they are ignored');
     if (this.flags.credentials !== undefined) this.authentication = new AuthenticationSessions(this.flags.credentials, this.info.pid);
     this.recoverAgents();
+    this.recoverRoles();
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
   }
 
@@ -1549,6 +1549,17 @@ export class Master extends Actor {
     this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
   }
 
+  /** The weights and quotas the registry holds go to the allocator (set by an earlier leader, or before a restart). */
+  private recoverRoles(): void {
+    const weights = this.registry.weights();
+    for (const [role, weight] of weights) this.weights.set(role, weight);
+    if (weights.size > 0) this.allocatorCall('updateWeights', this.allocator.updateWeights(weights));
+    for (const [role, quota] of this.registry.quotas()) {
+      this.quotas.set(role, quota);
+      this.allocatorCall('setQuota', this.allocator.setQuota(role, { guarantee: quota.guarantees, limit: quota.limits }));
+    }
+  }
+
   /** Recovered agents that did not re-register in time are marked unreachable (registry first). */
   private recoveredAgentsTimedOut(): void {
     // One whose re-registration is being written is back; if that write fails, the next round marks it.
@@ -1701,7 +1712,7 @@ export class Master extends Actor {
    * Serves `path` to callers that authenticate as `access` asks (see `authenticateRequest`),
    * while this master may say it leads (`asLeader`); the handler learns who asks.
    */
-  private authenticatedRoute(path: string, access: HttpAccess, handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse): void {
+  private authenticatedRoute(path: string, access: HttpAccess, handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse | Promise<HttpResponse>): void {
     const authentication = httpAuthenticationOf(this.flags);
     this.route(path, (request) => {
       const caller = authenticateRequest(request, access, authentication);
@@ -1710,7 +1721,7 @@ export class Master extends Actor {
   }
 
   /** `respond()` while this master may say it leads; else 503 (it may have lost its session without knowing yet). */
-  private asLeader(respond: () => HttpResponse): HttpResponse {
+  private asLeader<R extends HttpResponse | Promise<HttpResponse>>(respond: () => R): R | HttpResponse {
     if (this.leading()) return respond();
     this.log.warn('leadership unconfirmed (the ZooKeeper session may have expired): answering 503');
     return { status: 503, body: 'this master cannot confirm that it still leads\n' };
@@ -1728,7 +1739,7 @@ export class Master extends Actor {
    * sets weights (read-write credentials, the ACLs' `update_weights` for every role) and hands
    * them to the allocator. Other methods: 405 naming the allowed ones.
    */
-  private weightsRoute(request: HttpRequest, caller: HttpCaller): HttpResponse {
+  private weightsRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (request.method === 'GET') {
       const viewer = aclViewer(this.authorizer, caller.principal);
       return ok([...this.weights].filter(([role]) => viewer.role(role)).map(([role, weight]) => ({ role, weight })));
@@ -1740,10 +1751,28 @@ export class Master extends Actor {
     if (isBadRequest(weights)) return httpError(400, weights.error);
     const denied = [...weights.keys()].find((role) => !this.authorizer.authorized('update_weights', writer.principal, role));
     if (denied !== undefined) return httpError(403, `Forbidden: ${describeDenial('update_weights', writer.principal, denied)}`);
-    for (const [role, weight] of weights) this.weights.set(role, weight);
     this.log.info({ weights: Object.fromEntries(weights), principal: writer.principal }, 'updating role weights at an operator\'s request');
-    this.allocatorCall('updateWeights', this.allocator.updateWeights(weights));
-    return ok('');
+    // Durable first, as Mesos' registrar has it; then the books and the allocator.
+    return this.durably(this.registry.updateWeights(weights), () => {
+      for (const [role, weight] of weights) this.weights.set(role, weight);
+      this.allocatorCall('updateWeights', this.allocator.updateWeights(weights));
+    });
+  }
+
+  /**
+   * 200 once `write` (a registry change) is durable and `apply` has run, inside this actor's
+   * mailbox; 500 if the registry refused the change (a bug: these changes are never refused).
+   */
+  private durably(write: Promise<void>, apply: () => void): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve) => {
+      this.defer(write, () => {
+        apply();
+        resolve(ok(''));
+      }, (error) => {
+        this.log.error({ error: error.message }, 'the registry refused a change of weights or quota');
+        resolve(httpError(500, `the registry refused the change: ${error.message}`));
+      });
+    });
   }
 
   /**
@@ -1752,7 +1781,7 @@ export class Master extends Actor {
    * QuotaRequest: guarantees, limits equal to them) through the allocator, refusing a role that
    * has one (400) and guarantees the cluster cannot hold (409, unless `force`).
    */
-  private quotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse {
+  private quotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (request.method === 'GET') {
       const visible = [...this.quotas].filter(([role]) => this.authorizer.authorized('get_quotas', caller.principal, role));
       return ok({
@@ -1769,6 +1798,7 @@ export class Master extends Actor {
     const quota = parseQuotaRequest(request.body.toString('utf8'));
     if (isBadRequest(quota)) return httpError(400, quota.error);
     if (this.quotas.has(quota.role)) return httpError(400, `Failed to validate set quota request: Cannot set quota for role '${quota.role}' which already has quota`);
+    if (this.changingQuotas.has(quota.role)) return httpError(409, `The quota of role '${quota.role}' is being changed; try again`);
     if (!this.authorizer.authorized('update_quotas', writer.principal, quota.role)) {
       return httpError(403, `Forbidden: ${describeDenial('update_quotas', writer.principal, quota.role)}`);
     }
@@ -1778,14 +1808,17 @@ export class Master extends Actor {
       const overcommit = quotaOvercommitError([...this.quotas.values(), quota.quota], total);
       if (overcommit !== undefined) return httpError(409, `Quota guarantees overcommit the cluster (use 'force' to bypass this check): ${overcommit}`);
     }
-    this.quotas.set(quota.role, quota.quota);
     this.log.info({ role: quota.role, guarantees: quota.quota.guarantees, principal: writer.principal }, 'setting a quota at an operator\'s request');
-    this.allocatorCall('setQuota', this.allocator.setQuota(quota.role, { guarantee: quota.quota.guarantees, limit: quota.quota.limits }));
-    return ok('');
+    this.changingQuotas.add(quota.role);
+    return this.durably(this.registry.updateQuota(quota.role, quota.quota), () => {
+      this.changingQuotas.delete(quota.role);
+      this.quotas.set(quota.role, quota.quota);
+      this.allocatorCall('setQuota', this.allocator.setQuota(quota.role, { guarantee: quota.quota.guarantees, limit: quota.quota.limits }));
+    });
   }
 
   /** Mesos' `DELETE /master/quota/<role>`: removes a role's quota (the ACLs' `update_quotas`). */
-  private removeQuotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse {
+  private removeQuotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (request.method !== 'DELETE') return { ...httpError(405, `Expecting 'DELETE', received '${request.method}'`), headers: { allow: 'DELETE' } };
     let role: string;
     try {
@@ -1797,10 +1830,14 @@ export class Master extends Actor {
     if (invalid !== undefined) return httpError(400, `Failed to remove quota: ${invalid}`);
     if (!this.quotas.has(role)) return httpError(400, `Failed to remove quota: Role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' has no quota set`);
     if (!this.authorizer.authorized('update_quotas', caller.principal, role)) return httpError(403, `Forbidden: ${describeDenial('update_quotas', caller.principal, role)}`);
-    this.quotas.delete(role);
+    if (this.changingQuotas.has(role)) return httpError(409, `The quota of role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' is being changed; try again`);
     this.log.info({ role, principal: caller.principal }, 'removing a quota at an operator\'s request');
-    this.allocatorCall('removeQuota', this.allocator.removeQuota(role));
-    return ok('');
+    this.changingQuotas.add(role);
+    return this.durably(this.registry.removeQuota(role), () => {
+      this.changingQuotas.delete(role);
+      this.quotas.delete(role);
+      this.allocatorCall('removeQuota', this.allocator.removeQuota(role));
+    });
   }
 
   /** The caller of a request that changes state, or the 401 to answer (`--authenticate_http_readwrite`). */

@@ -10,6 +10,7 @@ import { PACKAGE_VERSION, VERSION } from '../../../lib/version';
 import { parseAcls } from '../../../lib/acls';
 import { defaultMasterFlags, startMaster, type MasterFlags, type MasterHandle } from '../../../actors/master';
 import type { Quota } from '../../../actors/allocator/quota';
+import { Allocator } from '../../../actors/allocator/allocator';
 import { within } from '../../support/runtime';
 import {
   agentUpdate, cleanUp, commandTask, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, type AgentHandle, type FakeFramework, type Harness,
@@ -323,5 +324,38 @@ describe('actors/master: who may read flags and change weights and quota', () =>
     expect((await request(`${cluster.base}/master/quota/web`, { method: 'DELETE' })).status).to.equal(401);
     expect((await request(`${cluster.base}/master/quota/web`, { method: 'DELETE', headers: viewer })).status).to.equal(403);
     expect((await request(`${cluster.base}/master/quota/web`, { method: 'DELETE', headers: ops })).status).to.equal(200);
+  });
+});
+
+describe('actors/master: weights and quota outlive the master (registry)', () => {
+  it('a master started on the same registry serves the weights and quota set before, and hands them to its allocator', async () => {
+    const cluster = await startCluster();
+    const { harness } = cluster;
+    const calls: string[] = [];
+    const prototype = Allocator.prototype;
+    const [updateWeights, setQuota] = [prototype.updateWeights, prototype.setQuota];
+    try {
+      expect((await request(`${cluster.base}/master/weights`, { method: 'PUT', body: JSON.stringify([{ role: 'web', weight: 4 }]) })).status).to.equal(200);
+      const quota = { role: 'web', guarantee: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }] };
+      expect((await request(`${cluster.base}/master/quota`, { method: 'POST', body: JSON.stringify(quota) })).status).to.equal(200);
+      await harness.handle.stop();
+      prototype.updateWeights = function (this: Allocator, weights) {
+        calls.push(`updateWeights ${JSON.stringify(Object.fromEntries(weights))}`);
+        return updateWeights.call(this, weights);
+      };
+      prototype.setQuota = function (this: Allocator, role, value) {
+        calls.push(`setQuota ${role} ${JSON.stringify(value)}`);
+        return setQuota.call(this, role, value);
+      };
+      await startMaster({ flags: harness.flags, host: harness.host });
+      await harness.clock.settle();
+      expect(calls).to.deep.equal(['updateWeights {"web":4}', 'setQuota web {"guarantee":{"cpus":1},"limit":{"cpus":1}}']);
+      expect((await request(`${cluster.base}/master/weights`)).json).to.deep.equal([{ role: 'web', weight: 4 }]);
+      expect(((await request(`${cluster.base}/master/quota`)).json as Json).configs).to.deep.equal([{ role: 'web', guarantees: { cpus: 1 }, limits: { cpus: 1 } }]);
+    } finally {
+      Object.assign(prototype, { updateWeights, setQuota });
+      await harness.host.stop();
+      await cleanUp();
+    }
   });
 });
