@@ -1,5 +1,5 @@
 /** `startMaster`: what the bins call to run a master, with its allocator and metrics, on a host. */
-import { dispatch, UPID } from '../../lib/actor';
+import { dispatch, UPID, type Actor } from '../../lib/actor';
 import type { ActorHost } from '../../lib/process';
 import { Allocator } from '../allocator/allocator';
 import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
@@ -90,15 +90,25 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   const metrics = new MetricsProcess(master, allocator, ids.metrics, httpAuthenticationOf(flags));
   host.spawn(metrics);
   // `/version` and `/flags` (this master's), unless the host serves them already.
-  const authorizer = flags.acls === undefined ? undefined : new Authorizer(flags.acls);
-  const info = spawnInfoActors(host, () => renderMasterFlags(flags), {
-    authentication: httpAuthenticationOf(flags),
-    denial: (principal) => (authorizer === undefined || authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
-  });
+  const info = spawnMasterInfoActors(host, flags);
   const stop = async (): Promise<void> => {
     const actors = [...info, metrics, master, allocator.process];
     for (const actor of actors) host.terminate(actor);
     await Promise.all(actors.map((actor) => host.wait(actor)));
   };
   return { master, pid, allocator, registry, stop };
+}
+
+/**
+ * Spawns the host's `version` and `flags` actors (`/version`, and `/flags` with these flags,
+ * behind the read-only credentials and the ACLs' `view_flags`) unless it has them; returns the
+ * ones spawned, for the caller to terminate. `startMaster` calls it, and a contending master
+ * at its start, so that a standby's host answers them too.
+ */
+export function spawnMasterInfoActors(host: ActorHost, flags: MasterFlags): Actor[] {
+  const authorizer = flags.acls === undefined ? undefined : new Authorizer(flags.acls);
+  return spawnInfoActors(host, () => renderMasterFlags(flags), {
+    authentication: httpAuthenticationOf(flags),
+    denial: (principal) => (authorizer === undefined || authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
+  });
 }
