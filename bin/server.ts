@@ -4,6 +4,7 @@ import { ActorHost, TraceRecorder, traceFileError } from '../lib/process';
 import type { TlsOptions } from '../lib/process/tls';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
+import { formatDuration } from '../lib/mesos-format';
 import { flag, parseBooleanFlag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { parseAclsFlag } from '../lib/acls';
@@ -95,6 +96,7 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--authenticate_http_readonly [bool]', 'read-only HTTP endpoints (state, metrics) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--authenticate_http_readwrite [bool]', 'HTTP endpoints that change state (teardown) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--rate_limits <json>', 'throttle framework messages by principal: inline JSON, file:///path or a path (Mesos\' RateLimits: {"limits": [{"principal": "foo", "qps": 55.5, "capacity": 100000}], "aggregate_default_qps": 33.3})').argParser(parseRateLimitsFlag))
+    .addOption(flag('--cluster <name>', 'a name for the cluster, shown in /master/state and /master/state-summary'))
     .addOption(flag('--max_frameworks_per_peer <n>', 'frameworks one peer host may have registered without an authenticated principal').argParser(parseCount).default(defaults.maxFrameworksPerPeer));
 }
 
@@ -112,7 +114,9 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     maxCompletedFrameworks: options.max_completed_frameworks as number,
     maxCompletedTasksPerFramework: options.max_completed_tasks_per_framework as number,
     ...(options.registry !== undefined ? { registryPath: String(options.registry) } : {}),
-    ...(options.credentials !== undefined ? { credentials: readCredentialsFile(String(options.credentials), '--credentials') } : {}),
+    ...(options.credentials !== undefined ? { credentials: readCredentialsFile(String(options.credentials), '--credentials'), credentialsPath: String(options.credentials) } : {}),
+    ...(options.cluster !== undefined ? { cluster: String(options.cluster) } : {}),
+    commandLine: commandLineFlags(options),
     ...(options.acls !== undefined ? { acls: parseAclsFlag(String(options.acls)) } : {}),
     authenticateFrameworks: options.authenticate_frameworks === true,
     authenticateAgents: options.authenticate_agents === true,
@@ -149,7 +153,29 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     registrationBackoffFactorMs: options.registration_backoff_factor as number,
     recover: options.recover as AgentRecovery,
     executorReregistrationTimeoutMs: options.executor_reregistration_timeout as number,
+    commandLine: commandLineFlags(options),
   });
+}
+
+/** Options parsed into milliseconds that the master's and agent's flags do not hold themselves. */
+const DURATION_OPTIONS: ReadonlySet<string> = new Set(['zk_session_timeout']);
+/** Options never shown in `/flags` (secrets; files of secrets are shown by their path, which is all the options hold). */
+const SECRET_OPTION = /secret|password|token/i;
+
+/**
+ * The command line as Mesos prints flags (`{name: "value"}`; durations such as `10secs`), for
+ * `/master/flags`, `/slave(1)/flags` and `/flags`: every option commander parsed, secrets left
+ * out. The master's and agent's own flags are rendered over these from their typed values.
+ */
+export function commandLineFlags(options: Record<string, unknown>): Record<string, string> {
+  const rendered: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined || SECRET_OPTION.test(name)) continue;
+    if (DURATION_OPTIONS.has(name) && typeof value === 'number') rendered[name] = formatDuration(value);
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') rendered[name] = String(value);
+    else rendered[name] = JSON.stringify(value);
+  }
+  return rendered;
 }
 
 /**

@@ -50,7 +50,8 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * framework subscribes to; run_tasks, the user a task or executor runs as; teardown_frameworks,
  * the principal of the framework torn down; view_frameworks / view_tasks / view_executors /
  * access_sandboxes, the user the framework / task / executor runs as; reserve_resources, the
- * reservation's role; unreserve_resources, the principal that reserved; get_endpoints, the path.
+ * reservation's role; unreserve_resources, the principal that reserved; get_endpoints, the path;
+ * view_roles / update_weights / get_quotas / update_quotas, the role.
  * access_mesos_logs and view_flags have no object (Mesos: "given implicitly").
  */
 export const ACL_ACTION_OBJECTS = {
@@ -66,6 +67,10 @@ export const ACL_ACTION_OBJECTS = {
   access_mesos_logs: 'logs',
   view_flags: 'flags',
   get_endpoints: 'paths',
+  view_roles: 'roles',
+  update_weights: 'roles',
+  get_quotas: 'roles',
+  update_quotas: 'roles',
 } as const;
 
 /**
@@ -76,10 +81,6 @@ export const UNENFORCED_ACL_ACTION_OBJECTS = {
   create_volumes: 'roles',
   destroy_volumes: 'creator_principals',
   resize_volumes: 'roles',
-  update_weights: 'roles',
-  get_quotas: 'roles',
-  update_quotas: 'roles',
-  view_roles: 'roles',
   launch_nested_containers_as_user: 'users',
   launch_nested_containers_under_parent_with_user: 'users',
   kill_nested_containers: 'users',
@@ -304,6 +305,10 @@ const WORDING: Readonly<Record<AclAction, ActionWording>> = {
   access_mesos_logs: { does: 'access the Mesos logs' },
   view_flags: { does: 'view the flags' },
   get_endpoints: { does: 'GET', noun: 'endpoint' },
+  view_roles: { does: 'view', noun: 'role' },
+  update_weights: { does: 'update the weight of', noun: 'role' },
+  get_quotas: { does: 'get the quota of', noun: 'role' },
+  update_quotas: { does: 'update the quota of', noun: 'role' },
 };
 
 /**

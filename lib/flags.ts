@@ -1,17 +1,20 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FILE_URL_PREFIX, flagFilePath, readBoundedFile } from './flag-file';
-import { VERSION } from './version';
+import { PACKAGE_VERSION, VERSION } from './version';
 
 /**
  * Command-line flags for the bins, on top of commander. Every flag `--some_flag` can also be
  * set with the environment variable `MESOS_SOME_FLAG` (Mesos' convention); the command line wins.
  */
 
-/** A command whose errors are one line on stderr and exit code 2; `--version` prints `<name> <VERSION>`. */
+/**
+ * A command whose errors are one line on stderr and exit code 2; `--version` prints
+ * `<name> <VERSION> (mesos-ts <PACKAGE_VERSION>)`: the Mesos version it emulates, then its own.
+ */
 export function createCommand(name: string, description: string): Command {
   return new Command(name)
     .description(description)
-    .version(`${name} ${VERSION}`, '--version', 'print the version and exit')
+    .version(`${name} ${VERSION} (mesos-ts ${PACKAGE_VERSION})`, '--version', 'print the version and exit')
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') })
     .exitOverride((error) => {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);

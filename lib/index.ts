@@ -3,7 +3,8 @@
  * the protocol. Framework authors also want `actors/framework` (Scheduler, Executor); the
  * master, agent and allocator are in `actors/master`, `actors/agent` and `actors/allocator`.
  */
-export { VERSION } from './version';
+export { BUILD_USER, MESOS_API_VERSION, PACKAGE_VERSION, VERSION, buildInfo, versionJson, type BuildInfo, type VersionJson } from './version';
+export { formatBytes, formatDuration } from './mesos-format';
 export * from './actor';
 export * from './process';
 export { Resources, ResourceError, ResourceParseError } from './resources';

@@ -83,16 +83,25 @@ export interface StateViewer {
   framework(user: string): boolean;
   tasks(user: string): boolean;
   executors(user: string): boolean;
+  /** Whether the caller may see the process's flags (the ACLs' `view_flags`). */
+  flags(): boolean;
+  /** Whether the caller may see a role's reservations, weight and quota (the ACLs' `view_roles`). */
+  role(role: string): boolean;
 }
 
 /** A viewer who sees everything (no ACLs). */
-export const SEE_ALL: StateViewer = { framework: () => true, tasks: () => true, executors: () => true };
+export const SEE_ALL: StateViewer = { framework: () => true, tasks: () => true, executors: () => true, flags: () => true, role: () => true };
 
 /** The viewer the ACLs make of `principal` (undefined: an anonymous caller). */
-export function aclViewer(authorizer: { authorized(action: 'view_frameworks' | 'view_tasks' | 'view_executors', subject: string | undefined, object?: string): boolean }, principal: string | undefined): StateViewer {
+export function aclViewer(
+  authorizer: { authorized(action: 'view_frameworks' | 'view_tasks' | 'view_executors' | 'view_flags' | 'view_roles', subject: string | undefined, object?: string): boolean },
+  principal: string | undefined,
+): StateViewer {
   return {
     framework: (user) => authorizer.authorized('view_frameworks', principal, user),
     tasks: (user) => authorizer.authorized('view_tasks', principal, user),
     executors: (user) => authorizer.authorized('view_executors', principal, user),
+    flags: () => authorizer.authorized('view_flags', principal),
+    role: (role) => authorizer.authorized('view_roles', principal, role),
   };
 }

@@ -5,7 +5,8 @@
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
 import { randomBytes } from 'node:crypto';
-import { Authorizer, type Acls } from '../../lib/acls';
+import { Authorizer, describeDenial, type Acls } from '../../lib/acls';
+import { flagsResponse } from '../../lib/info-actors';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
@@ -24,7 +25,7 @@ import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
 import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS } from './constants';
-import { masterPid, type AgentFlags } from './flags';
+import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
@@ -194,6 +195,11 @@ export class Agent extends Actor {
       return this.stateResponse(authorizer === undefined ? undefined : aclViewer(authorizer, caller.principal));
     });
     this.route('/health', () => ok(''));
+    // Mesos' `/slave(1)/flags`: read-only credentials, and the ACLs' `view_flags`.
+    this.route('/flags', (request) => flagsResponse(request, {
+      ...(options.httpAuthentication !== undefined ? { authentication: options.httpAuthentication } : {}),
+      denial: (principal) => (authorizer === undefined || authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
+    }, () => renderAgentFlags(options.flags)));
   }
 
   /**

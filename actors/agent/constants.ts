@@ -73,14 +73,20 @@ export const FILES_MAX_READ_BYTES = 16 * 4096;
 /** `/files/browse` lists at most this many entries of one directory. */
 export const FILES_MAX_BROWSE_ENTRIES = 10_000;
 
+/**
+ * Largest file `/files/download` serves (responses are held in memory; Mesos streams). Larger
+ * files get 413: read them in pieces with `/files/read`.
+ */
+export const FILES_MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024;
+
 /** Executors (and so executor processes) one agent runs at most; more RunTasks get TASK_FAILED. */
 export const MAX_EXECUTORS = 10_000;
 
 /** Tasks waiting in one executor's queue for it to register; more get TASK_FAILED. */
 export const MAX_QUEUED_TASKS_PER_EXECUTOR = 10_000;
 
-/** The version the agent reports to the master. */
-export const AGENT_VERSION = '1.11.0-ts';
+/** The version the agent reports to the master and in `/state`: the one version of lib/version.ts. */
+export { VERSION as AGENT_VERSION } from '../../lib/version';
 
 /** The command executor exits this long after its terminal update even if the agent never acknowledges it. */
 export const COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS = 10_000;

@@ -7,6 +7,12 @@
  * - `GET /files/read?path=P&offset=N&length=M` returns `{data, offset}`: at most 64 KiB from
  *   `offset`; `offset=-1` (or none) returns `{data: "", offset: <size>}`, the way to ask a
  *   file's size.
+ * - `GET /files/download?path=P` returns the whole file as `application/octet-stream` with
+ *   `Content-Disposition: attachment; filename=<name>` (at most `FILES_MAX_DOWNLOAD_BYTES`;
+ *   a directory is 400).
+ *
+ * Listings give `uid` and `gid` as the user and group names (`/etc/passwd`, `/etc/group`),
+ * the number where there is none, as Mesos does.
  *
  * P is absolute or relative to the work dir; anything outside the work dir is refused with 403:
  * `..` escapes, absolute paths elsewhere, symlinks pointing out. What decides is where the
@@ -24,13 +30,14 @@ import { Actor } from '../../lib/actor';
 import {
   authenticateRequest, httpError, isResponse, ok, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
-import { FILES_MAX_BROWSE_ENTRIES, FILES_MAX_READ_BYTES } from './constants';
+import { FILES_MAX_BROWSE_ENTRIES, FILES_MAX_DOWNLOAD_BYTES, FILES_MAX_READ_BYTES } from './constants';
+import { GROUP_NAMES, USER_NAMES } from '../../lib/os-names';
 import { metaDirectory } from './paths';
 
 /** The checkpoints' directory, relative to the work dir (see paths.ts). */
 const META_DIRECTORY = path.relative('/', metaDirectory('/'));
 
-/** The files actor's id: its routes are `/files/browse` and `/files/read`. */
+/** The files actor's id: its routes are `/files/browse`, `/files/read` and `/files/download`. */
 export const FILES_ACTOR_ID = 'files';
 
 /** One entry of a browse listing (Mesos' `FileInfo` JSON). */
@@ -80,6 +87,7 @@ export class FilesActor extends Actor {
     this.root = path.resolve(root);
     this.route('/browse', (request) => this.guard(request, (caller) => this.browse(request, caller)));
     this.route('/read', (request) => this.guard(request, (caller) => this.read(request, caller)));
+    this.route('/download', (request) => this.guard(request, (caller) => this.download(request, caller)));
   }
 
   private async browse(request: HttpRequest, caller: HttpCaller): Promise<HttpResponse> {
@@ -91,7 +99,7 @@ export class FilesActor extends Actor {
       const listing: FileInfoJson[] = [];
       for (const name of names) {
         const entryStats = await lstat(path.join(opened.access, name)).catch(() => undefined);
-        if (entryStats !== undefined) listing.push(fileInfo(path.join(requested, name), entryStats));
+        if (entryStats !== undefined) listing.push(await fileInfo(path.join(requested, name), entryStats));
       }
       return ok(listing);
     } finally {
@@ -113,6 +121,27 @@ export class FilesActor extends Actor {
       const buffer = Buffer.alloc(wanted);
       const { bytesRead } = await handle.read(buffer, 0, wanted, offset);
       return ok({ data: buffer.subarray(0, bytesRead).toString('utf8'), offset });
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async download(request: HttpRequest, caller: HttpCaller): Promise<HttpResponse> {
+    const requested = requiredPath(request);
+    const { handle, stats } = await this.openInside(requested, caller);
+    try {
+      if (stats.isDirectory()) throw new FilesError(400, 'cannot download a directory');
+      if (!stats.isFile()) throw new FilesError(400, `'${requested}' is not a regular file`);
+      if (stats.size > FILES_MAX_DOWNLOAD_BYTES) {
+        throw new FilesError(413, `'${requested}' is ${stats.size} bytes, more than the ${FILES_MAX_DOWNLOAD_BYTES} bytes /files/download serves; read it in pieces with /files/read`);
+      }
+      const buffer = Buffer.alloc(stats.size);
+      const { bytesRead } = await handle.read(buffer, 0, stats.size, 0);
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/octet-stream', 'content-disposition': attachment(path.basename(requested)) },
+        body: buffer.subarray(0, bytesRead),
+      };
     } finally {
       await handle.close();
     }
@@ -229,31 +258,45 @@ function integerParameter(request: HttpRequest, name: string, fallback: number):
   return Number(text);
 }
 
-function fileInfo(shownPath: string, stats: Stats): FileInfoJson {
+async function fileInfo(shownPath: string, stats: Stats): Promise<FileInfoJson> {
   return {
     path: shownPath,
     size: stats.size,
     mode: modeString(stats),
     mtime: Math.floor(stats.mtimeMs / 1000),
     nlink: stats.nlink,
-    uid: ownerName(stats.uid),
-    gid: String(stats.gid),
+    uid: await ownerName(stats.uid),
+    gid: await GROUP_NAMES.nameOf(stats.gid),
   };
 }
 
+/**
+ * `attachment; filename=...` for `name`: quoted, with characters a header cannot carry (quotes,
+ * backslashes, control and non-ASCII characters) replaced, and the exact name in `filename*`.
+ */
+function attachment(name: string): string {
+  const plain = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${plain}"; filename*=UTF-8''${encoded}`;
+}
+
 function modeString(stats: Stats): string {
-  const kind = stats.isDirectory() ? 'd' : stats.isSymbolicLink() ? 'l' : '-';
+  const kind = stats.isDirectory() ? 'd' : stats.isSymbolicLink() ? 'l' : stats.isCharacterDevice() ? 'c' : stats.isBlockDevice() ? 'b'
+    : stats.isFIFO() ? 'p' : stats.isSocket() ? 's' : '-';
   const letters = 'rwxrwxrwx';
   let permissions = '';
   for (let bit = 0; bit < 9; bit++) permissions += stats.mode & (1 << (8 - bit)) ? letters[bit] : '-';
   return kind + permissions;
 }
 
-function ownerName(uid: number): string {
+/** The user name of `uid` (`/etc/passwd`; this process's own user is known even without an entry there). */
+async function ownerName(uid: number): Promise<string> {
+  const name = await USER_NAMES.nameOf(uid);
+  if (name !== String(uid)) return name;
   try {
     const me = userInfo();
-    return me.uid === uid ? me.username : String(uid);
+    return me.uid === uid ? me.username : name;
   } catch {
-    return String(uid);
+    return name;
   }
 }

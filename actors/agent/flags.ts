@@ -11,6 +11,7 @@ import {
   MASTER_PING_TIMEOUT_MS,
   REGISTRATION_BACKOFF_FACTOR_MS,
 } from './constants';
+import { formatDuration } from '../../lib/mesos-format';
 
 /** What an agent is told at start; every field but `master` and `workDir` has a default. */
 export interface AgentFlags {
@@ -45,6 +46,12 @@ export interface AgentFlags {
   recover: AgentRecovery;
   /** After a restart, checkpointed executors that have not re-registered within this long are killed (Mesos `--executor_reregistration_timeout`, 2 s). */
   executorReregistrationTimeoutMs: number;
+  /**
+   * Flags of the command line that the agent itself does not read (`ip`, `port`, `log_level`,
+   * `http_credentials` by path...), already as Mesos prints them; rendered beside the agent's own
+   * in `/slave(1)/flags` (see `commandLineFlags` in bin/server.ts). Never secrets.
+   */
+  commandLine?: Readonly<Record<string, string>>;
 }
 
 /** The values of `--recover`. */
@@ -124,4 +131,31 @@ function requirePositive(name: string, valueMs: unknown): void {
   if (typeof valueMs !== 'number' || !Number.isFinite(valueMs) || valueMs <= 0) {
     throw new Error(`${name}: must be a positive duration, not ${String(valueMs)} ms`);
   }
+}
+
+/**
+ * Every flag of `flags` under its Mesos name (`work_dir`, `executor_registration_timeout`...),
+ * each value as Mesos prints it (durations such as `1mins`), for `/slave(1)/flags` and the
+ * `flags` of `/slave(1)/state`. Flags Mesos does not have keep their own snake_case names
+ * (`master_ping_timeout`, `command_executor_path`).
+ * @example renderAgentFlags(defaultAgentFlags({ master: 'm:5050', workDir: '/w' })).executor_shutdown_grace_period // '5secs'
+ */
+export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
+  const rendered: Record<string, string> = { ...(flags.commandLine ?? {}) };
+  const set = (name: string, value: string | undefined): void => {
+    if (value !== undefined) rendered[name] = value;
+  };
+  set('master', flags.master);
+  set('work_dir', flags.workDir);
+  set('resources', flags.resources);
+  set('attributes', flags.attributes);
+  set('hostname', flags.hostname);
+  set('executor_registration_timeout', formatDuration(flags.executorRegistrationTimeoutMs));
+  set('executor_shutdown_grace_period', formatDuration(flags.executorShutdownGracePeriodMs));
+  set('registration_backoff_factor', formatDuration(flags.registrationBackoffFactorMs));
+  set('master_ping_timeout', formatDuration(flags.masterPingTimeoutMs));
+  set('command_executor_path', flags.commandExecutorPath);
+  set('recover', flags.recover);
+  set('executor_reregistration_timeout', formatDuration(flags.executorReregistrationTimeoutMs));
+  return rendered;
 }

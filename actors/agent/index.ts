@@ -23,7 +23,8 @@ import { tlsEnvironment, type TlsFiles } from '../../lib/process/tls';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent } from './agent';
 import { AgentCheckpoints, checkpointRecords, currentBootId, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
-import { checkAgentFlags, type AgentFlags } from './flags';
+import { checkAgentFlags, renderAgentFlags, type AgentFlags } from './flags';
+import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ProcessLauncher, type Launcher } from './launcher';
 import { AGENT_START_INPUT } from './constants';
@@ -31,13 +32,13 @@ import { recordingLauncher, type AgentStartInput } from './replay';
 import { detectResources, parseAttributes, type SystemProbe } from './resources';
 
 export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
-export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, type AgentFlags, type AgentFlagsInput, type AgentRecovery } from './flags';
+export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, renderAgentFlags, type AgentFlags, type AgentFlagsInput, type AgentRecovery } from './flags';
 export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRecords, recoverCheckpoints, recoveredFrom, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess } from './files';
 export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
 export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
 export { TaskStatusUpdateManager, type AcknowledgementResult, type UpdateResult, type StatusUpdateManagerOptions } from './status-update-manager';
-export { agentDirectory, executorRunDirectory, STDOUT_FILE, STDERR_FILE } from './paths';
+export { agentDirectory, executorRunDirectory, LATEST_RUN_LINK, RUNS_DIRECTORY, STDOUT_FILE, STDERR_FILE } from './paths';
 export * from './constants';
 export { ReplayLauncher, agentStartInput, recordingLauncher, replayAgent, type AgentStartInput, type ExecutorExitInput, type ReplayAgentOptions } from './replay';
 
@@ -147,6 +148,16 @@ function filesAccess(agent: Agent, http: StartAgentOptions['http']): FilesAccess
   };
 }
 
+/** Who may read the agent's flags: its HTTP credentials (read-only endpoints) and the ACLs' `view_flags`. */
+export function agentFlagsAccess(http: StartAgentOptions['http']): FlagsAccess {
+  if (http === undefined) return {};
+  const authorizer = http.acls === undefined ? undefined : new Authorizer(http.acls);
+  return {
+    authentication: http.authentication,
+    denial: (principal) => (authorizer === undefined || authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
+  };
+}
+
 /**
  * The TLS files an agent's executor processes are given (as `LIBPROCESS_SSL_*`), so they can
  * link back to an agent whose host serves TLS only; undefined when the host does not use TLS.
@@ -207,14 +218,16 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const pid = host.spawn(agent);
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http)) : undefined;
   if (files !== undefined) host.spawn(files);
+  // `/version` and `/flags` (this agent's) where no master on the host serves them; not for the
+  // many agents of a simulation (`files: false`), as with the files actor.
+  const info = options.files === false ? [] : spawnInfoActors(host, () => renderAgentFlags(flags), agentFlagsAccess(options.http));
   const terminated = host.wait(agent).then(async () => { await detector?.close(); });
   const stop = async (): Promise<void> => {
     await dispatch(agent, (actor) => actor.stop()).catch(() => undefined);
     await terminated;
-    if (files !== undefined) {
-      host.terminate(files);
-      await host.wait(files);
-    }
+    const helpers = [...(files !== undefined ? [files] : []), ...info];
+    for (const actor of helpers) host.terminate(actor);
+    await Promise.all(helpers.map((actor) => host.wait(actor)));
   };
   return { agent, pid, terminated, stop };
 }

@@ -7,12 +7,12 @@
  * The agent takes a `Launcher`, so harness tests inject one that starts no process.
  */
 import { spawn, execFile } from 'node:child_process';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, symlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { nodeDisk, type Disk } from '../../lib/disk';
 import type { CommandInfo } from '../../lib/protocol';
 import { RECOVERED_PROCESS_POLL_MS } from './constants';
-import { STDERR_FILE, STDOUT_FILE } from './paths';
+import { LATEST_RUN_LINK, RUNS_DIRECTORY, STDERR_FILE, STDOUT_FILE } from './paths';
 
 /** Everything needed to start one executor run. */
 export interface ExecutorLaunch {
@@ -149,6 +149,7 @@ export class ProcessLauncher implements Launcher {
 
   async launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
     await this.disk.makeDirectory(launch.directory);
+    await linkLatestRun(launch.directory);
     const stdout = await open(path.join(launch.directory, STDOUT_FILE), 'a');
     let stderr: FileHandle | undefined;
     try {
@@ -158,6 +159,26 @@ export class ProcessLauncher implements Launcher {
       await stdout.close();
       await stderr?.close();
     }
+  }
+}
+
+/**
+ * Points `runs/latest` (beside the run directory `runDirectory`) at this run, as Mesos does for
+ * each new executor run: a relative symlink made under a temporary name and renamed over the
+ * old one, so a reader always finds one of the two runs. A failure is not the launch's: the
+ * sandbox is still reachable by its run id. A directory outside the layout (not in a `runs/`
+ * directory: a test's scratch directory) gets no link.
+ */
+export async function linkLatestRun(runDirectory: string): Promise<void> {
+  const runs = path.dirname(runDirectory);
+  if (path.basename(runs) !== RUNS_DIRECTORY) return;
+  const staging = path.join(runs, `.${LATEST_RUN_LINK}-${path.basename(runDirectory)}`);
+  try {
+    await rm(staging, { force: true });
+    await symlink(path.basename(runDirectory), staging);
+    await rename(staging, path.join(runs, LATEST_RUN_LINK));
+  } catch {
+    await rm(staging, { force: true }).catch(() => undefined);
   }
 }
 

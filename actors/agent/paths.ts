@@ -4,7 +4,9 @@
  *   <workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/<runId>/
  *
  * Each run directory is one executor's sandbox: its `stdout` and `stderr` (and those of its
- * tasks) land there. Every id becomes one path component, so ids are checked first, by the
+ * tasks) land there. `runs/latest` is a symlink to the executor's current run (made by the
+ * launcher at each launch), so `.../executors/<id>/runs/latest/stdout` always names the
+ * current output. Every id becomes one path component, so ids are checked first, by the
  * rule the master validates them with (`idError` in lib/protocol).
  */
 import * as path from 'node:path';
@@ -12,6 +14,12 @@ import { idError } from '../../lib/protocol/ids';
 
 /** The sandbox file that gets the executor's and its tasks' standard output. */
 export const STDOUT_FILE = 'stdout';
+/** The directory of an executor's runs (`.../executors/<executorId>/runs/<runId>`). */
+export const RUNS_DIRECTORY = 'runs';
+
+/** The symlink in an executor's `runs/` directory to its current run (Mesos' `LATEST_SYMLINK`). */
+export const LATEST_RUN_LINK = 'latest';
+
 /** The sandbox file that gets the executor's and its tasks' standard error. */
 export const STDERR_FILE = 'stderr';
 
@@ -35,7 +43,7 @@ export function executorRunDirectory(workDir: string, ids: { agentId: string; fr
     agentDirectory(workDir, ids.agentId),
     'frameworks', component('framework', ids.frameworkId),
     'executors', component('executor', ids.executorId),
-    'runs', component('run', ids.runId),
+    RUNS_DIRECTORY, component('run', ids.runId),
   );
 }
 

@@ -2,9 +2,10 @@
  * The agent's `/state` document, in Mesos' field names (snake_case, resources as scalar
  * objects such as `{"cpus":4,"mem":4096,"ports":"[31000-32000]"}`).
  */
-import type { Attributes, TaskInfo } from '../../lib/protocol';
+import type { Attributes, FrameworkInfo, TaskInfo } from '../../lib/protocol';
+import { buildInfo } from '../../lib/version';
 import { Resources } from '../../lib/resources';
-import type { AgentFlags } from './flags';
+import { renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { renderResources, renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
 
@@ -30,28 +31,30 @@ export function agentStateJson(view: AgentStateView): Record<string, unknown> {
   const viewer = view.viewer ?? SEE_ALL;
   let used = Resources.EMPTY;
   for (const framework of view.frameworks) for (const executor of framework.executors.values()) used = used.add(executor.usedResources());
+  const visibleRoles = (resources: Resources): string[] => resources.reserved().roles().filter((role) => viewer.role(role));
   return {
     version: view.version,
+    ...buildInfo(),
     start_time: view.startTimeSeconds,
     id: view.agentId ?? '',
     pid: view.pid,
     hostname: view.hostname,
+    capabilities: [],
     resources: renderResources(view.resources),
+    reserved_resources: Object.fromEntries(visibleRoles(view.resources).map((role) => [role, renderResources(view.resources.reserved(role))])),
+    unreserved_resources: renderResources(view.resources.unreserved()),
+    reserved_resources_full: Object.fromEntries(visibleRoles(view.resources).map((role) => [role, view.resources.reserved(role).toJSON()])),
+    unreserved_resources_full: view.resources.unreserved().toJSON(),
+    reserved_resources_allocated: Object.fromEntries(visibleRoles(used).map((role) => [role, renderResources(used.reserved(role))])),
+    unreserved_resources_allocated: renderResources(used.unreserved()),
+    resource_providers: [],
     used_resources: renderResources(used),
     attributes: view.attributes,
     master_hostname: view.masterHostname,
-    flags: flagsJson(view.flags),
+    ...(viewer.flags() ? { flags: renderAgentFlags(view.flags) } : {}),
     frameworks: view.frameworks.filter(visibleTo(viewer)).map((framework) => frameworkJson(framework, viewer)),
     completed_frameworks: view.completedFrameworks.filter(visibleTo(viewer)).map((framework) => frameworkJson(framework, viewer)),
   };
-}
-
-function flagsJson(flags: AgentFlags): Record<string, string> {
-  const json: Record<string, string> = {};
-  for (const [name, value] of Object.entries(flags)) {
-    if (value !== undefined) json[name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)] = String(value);
-  }
-  return json;
 }
 
 function visibleTo(viewer: StateViewer): (framework: AgentFrameworkRecord) => boolean {
@@ -68,10 +71,18 @@ function frameworkJson(framework: AgentFrameworkRecord, viewer: StateViewer): Re
     failover_timeout: framework.info.failoverTimeout ?? 0,
     checkpoint: framework.info.checkpoint ?? false,
     hostname: framework.info.hostname ?? '',
-    roles: framework.info.roles ?? ['*'],
+    ...(framework.info.principal !== undefined ? { principal: framework.info.principal } : {}),
+    ...roleFields(framework.info),
     executors: executors ? [...framework.executors.values()].map((executor) => executorJson(executor, tasks)) : [],
     completed_executors: executors ? framework.completedExecutors.map((executor) => executorJson(executor, tasks)) : [],
   };
+}
+
+/** `roles` for a MULTI_ROLE framework, else `role` (Mesos) and `roles` (kept for tools reading it). */
+function roleFields(info: FrameworkInfo): Record<string, unknown> {
+  const roles = info.roles ?? ['*'];
+  if (info.capabilities?.includes('MULTI_ROLE') === true) return { roles };
+  return { role: roles[0] ?? '*', roles };
 }
 
 function executorJson(executor: ExecutorRecord, tasksVisible: boolean): Record<string, unknown> {

@@ -24,7 +24,8 @@ import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
 import { StandbyMaster, type HeldRegistration } from './standby';
 import { apiActorId, StandbyApi } from './v1-scheduler';
-import { DEFAULT_MASTER_ACTOR_IDS, startMaster, type MasterActorIds, type MasterHandle } from './start';
+import { DEFAULT_MASTER_ACTOR_IDS, spawnMasterInfoActors, startMaster, type MasterActorIds, type MasterHandle } from './start';
+import type { Actor } from '../../lib/actor';
 
 /** Where a contending master stands. */
 export type ContendingMasterState = 'standby' | 'recovering' | 'leading' | 'stopped';
@@ -64,12 +65,15 @@ export class ContendingMaster {
   /** Transitions run one at a time, in order. */
   private transitions: Promise<void> = Promise.resolve();
   private readonly listeners: Array<(state: ContendingMasterState) => void> = [];
+  /** The host's `version` and `flags` actors, if this master spawned them (they serve while it stands by, too). */
+  private infoActors: Actor[] = [];
 
   private constructor(private readonly options: ContendingMasterOptions) {}
 
   /** Spawns the standby and starts contending. */
   static start(options: ContendingMasterOptions): ContendingMaster {
     const master = new ContendingMaster(options);
+    master.infoActors = spawnMasterInfoActors(options.host, options.flags);
     master.spawnStandby();
     master.contend();
     return master;
@@ -89,6 +93,7 @@ export class ContendingMaster {
     await this.transitions;
     await this.stopLeading();
     await this.stopStandby();
+    await this.stopInfoActors();
   }
 
   /**
@@ -106,6 +111,7 @@ export class ContendingMaster {
     // Terminating is all a crash does to the actors (a master's `finalize` tells no one).
     await leading?.stop();
     await this.stopStandby();
+    await this.stopInfoActors();
   }
 
   /** Where its master (or standby) answers. */
@@ -253,6 +259,13 @@ export class ContendingMaster {
     if (standby === undefined) return;
     this.options.host.terminate(standby);
     await this.options.host.wait(standby);
+  }
+
+  private async stopInfoActors(): Promise<void> {
+    const actors = this.infoActors;
+    this.infoActors = [];
+    for (const actor of actors) this.options.host.terminate(actor);
+    await Promise.all(actors.map((actor) => this.options.host.wait(actor)));
   }
 
   private setState(state: ContendingMasterState): void {

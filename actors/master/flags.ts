@@ -15,6 +15,7 @@ import {
   REGISTRY_FILE_NAME,
 } from './constants';
 import { checkRateLimits, type RateLimits } from './rate-limits';
+import { formatDuration } from '../../lib/mesos-format';
 
 /**
  * What a master is configured with. Durations are in milliseconds (the bins parse Mesos'
@@ -28,6 +29,8 @@ export interface MasterFlags {
   workDir: string;
   /** Hostname advertised in MasterInfo and `/master/state`; default: the host's IP. */
   hostname?: string;
+  /** A name for the cluster, shown in `/master/state` and `/master/state-summary` (Mesos `--cluster`). */
+  cluster?: string;
   /** Ping interval, and how long a pong may take (Mesos `--agent_ping_timeout`). */
   agentPingTimeoutMs: number;
   /** Missed pongs in a row before an agent is removed (Mesos `--max_agent_ping_timeouts`). */
@@ -75,6 +78,14 @@ export interface MasterFlags {
    * run_tasks, teardown_frameworks, view_frameworks, view_tasks, view_executors. None: all is allowed.
    */
   acls?: Acls;
+  /** The credentials file `credentials` was read from (rendered in `/master/flags` instead of the secrets). */
+  credentialsPath?: string;
+  /**
+   * Flags of the command line that the master itself does not read (`ip`, `port`, `zk`,
+   * `quorum`, `log_level`, the `ssl_*` files...), already as Mesos prints them; rendered beside
+   * the master's own in `/master/flags` and `/flags` (see `commandLineFlags` in bin/server.ts).
+   */
+  commandLine?: Readonly<Record<string, string>>;
 }
 
 /** The defaults of every flag, for a master whose work dir is `workDir`. */
@@ -158,4 +169,39 @@ function checkRegistryPath(flags: MasterFlags): void {
     throw new Error(`master flag registryPath: cannot use ${registryPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   if (stats !== undefined && !stats.isFile()) throw new Error(`master flag registryPath: ${registryPath} is not a file`);
+}
+
+/**
+ * Every flag of `flags` under its Mesos name, each value as Mesos prints it (durations such as
+ * `10mins`, booleans `true`/`false`, JSON flags as JSON), for `/master/flags`, `/flags` and the
+ * `flags` of `/master/state`. Secrets never appear: the credentials only by their file's path.
+ * @example renderMasterFlags(defaultMasterFlags('/var/lib/mesos')).agent_reregister_timeout // '10mins'
+ */
+export function renderMasterFlags(flags: MasterFlags): Record<string, string> {
+  const rendered: Record<string, string> = { ...(flags.commandLine ?? {}) };
+  const set = (name: string, value: string | number | boolean | undefined): void => {
+    if (value !== undefined) rendered[name] = String(value);
+  };
+  set('work_dir', flags.workDir);
+  set('hostname', flags.hostname);
+  set('cluster', flags.cluster);
+  set('agent_ping_timeout', formatDuration(flags.agentPingTimeoutMs));
+  set('max_agent_ping_timeouts', flags.maxAgentPingTimeouts);
+  set('agent_reregister_timeout', formatDuration(flags.agentReregisterTimeoutMs));
+  set('offer_timeout', flags.offerTimeoutMs === undefined ? undefined : formatDuration(flags.offerTimeoutMs));
+  set('allocation_interval', formatDuration(flags.allocationIntervalMs));
+  set('registry', registryPathOf(flags));
+  set('max_completed_frameworks', flags.maxCompletedFrameworks);
+  set('max_completed_tasks_per_framework', flags.maxCompletedTasksPerFramework);
+  set('max_unreachable_tasks_per_framework', flags.maxUnreachableTasksPerFramework);
+  set('rate_limits', flags.rateLimits === undefined ? undefined : JSON.stringify(flags.rateLimits));
+  set('max_frameworks_per_peer', flags.maxFrameworksPerPeer);
+  set('authenticate_frameworks', flags.authenticateFrameworks === true);
+  set('authenticate_agents', flags.authenticateAgents === true);
+  set('authenticate_http_readonly', flags.authenticateHttpReadonly === true);
+  set('authenticate_http_readwrite', flags.authenticateHttpReadwrite === true);
+  set('credentials', flags.credentialsPath);
+  set('acls', flags.acls === undefined ? undefined : JSON.stringify(flags.acls));
+  set('check_allocator_invariants', flags.checkAllocatorInvariants);
+  return rendered;
 }

@@ -5,13 +5,13 @@
  * `{"cpus": 4, "gpus": 0, "mem": 4096, "disk": 1000, "ports": "[31000-32000]"}`.
  * Pure functions of the master's books.
  */
-import { VERSION } from '../../lib/version';
+import { buildInfo, VERSION } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import { renderResources, renderTask, resourcesOrEmpty, SEE_ALL, type StateViewer } from '../../lib/state-json';
 
 export type { StateViewer } from '../../lib/state-json';
-import type { ExecutorInfo, MasterInfo, Offer, Task } from '../../lib/protocol';
-import type { MasterFlags } from './flags';
+import type { ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
+import { renderMasterFlags, type MasterFlags } from './flags';
 import type { AgentRecord, FrameworkRecord, MasterState } from './state';
 
 /** Everything the renderers read. */
@@ -28,7 +28,20 @@ export interface StateContext {
   readonly nowMs: number;
   /** What the caller may see (the ACLs' view_* actions); default: everything. */
   readonly viewer?: StateViewer;
+  /** Role weights set through `/master/weights` (roles not listed weigh `DEFAULT_ROLE_WEIGHT`). */
+  readonly weights?: ReadonlyMap<string, number>;
+  /** Quotas set through `/master/quota`, by role. */
+  readonly quotas?: ReadonlyMap<string, RoleQuota>;
 }
+
+/** A role's quota as the master keeps it: resource name → amount (Mesos' `QuotaConfig`). */
+export interface RoleQuota {
+  readonly guarantees: Readonly<Record<string, number>>;
+  readonly limits: Readonly<Record<string, number>>;
+}
+
+/** A role's weight when none was set (Mesos' `DEFAULT_WEIGHT`). */
+export const DEFAULT_ROLE_WEIGHT = 1;
 
 
 /** A JSON object. */
@@ -40,36 +53,41 @@ export const DEFAULT_TASKS_LIMIT = 100;
 /** `GET /master/state`: the whole cluster as Mesos' `state.json` shows it. */
 export function renderState(context: StateContext): Json {
   const { state, info } = context;
+  const viewer = context.viewer ?? SEE_ALL;
   const agents = [...state.agents.values()];
   return {
     version: VERSION,
-    build_user: 'mesos-ts',
+    ...buildInfo(),
     start_time: seconds(context.startTimeMs),
     elected_time: seconds(context.startTimeMs),
     id: info.id,
     pid: info.pid,
     hostname: info.hostname,
+    capabilities: [],
     activated_slaves: agents.filter((agent) => agent.active).length,
     deactivated_slaves: agents.filter((agent) => !agent.active).length,
     unreachable_slaves: state.unreachableAgents.size,
     leader: info.pid,
     leader_info: renderMasterInfo(info),
-    flags: renderFlags(context.flags),
-    ...renderFrameworks(context),
+    ...(viewer.flags() ? { ...clusterField(context.flags), flags: renderMasterFlags(context.flags) } : {}),
+    slaves: agents.map((agent) => renderAgent(state, agent, viewer)),
+    recovered_slaves: [...state.recoveredAgents].map(([id, agentInfo]) => renderAgentInfo(id, agentInfo)),
+    ...renderFrameworks(context, {}),
     orphan_tasks: [],
-    slaves: agents.map((agent) => renderAgent(state, agent)),
-    recovered_slaves: [...state.recoveredAgents].map(([id, agentInfo]) => ({
-      id, hostname: agentInfo.hostname, port: agentInfo.port, resources: renderResources(resourcesOrEmpty(agentInfo.resources)),
-      attributes: agentInfo.attributes ?? {},
-    })),
   };
 }
 
-/** `GET /master/frameworks`: `{frameworks, completed_frameworks, unregistered_frameworks}`. */
-export function renderFrameworks(context: StateContext): Json {
+/** Query parameters of `/master/frameworks` (Mesos: `framework_id`). */
+export interface FrameworksQuery {
+  readonly framework_id?: string;
+}
+
+/** `GET /master/frameworks`: `{frameworks, completed_frameworks, unregistered_frameworks}`, of one framework with `framework_id`. */
+export function renderFrameworks(context: StateContext, query: FrameworksQuery): Json {
   const { state } = context;
   const viewer = context.viewer ?? SEE_ALL;
-  const visible = (framework: FrameworkRecord): boolean => viewer.framework(framework.info.user);
+  const visible = (framework: FrameworkRecord): boolean =>
+    viewer.framework(framework.info.user) && (query.framework_id === undefined || framework.id === query.framework_id);
   return {
     frameworks: [...state.frameworks.values()].filter(visible).map((framework) => renderFramework(state, framework, viewer)),
     completed_frameworks: state.completedFrameworks.filter(visible).map((framework) => renderFramework(state, framework, viewer)),
@@ -77,12 +95,19 @@ export function renderFrameworks(context: StateContext): Json {
   };
 }
 
-/** `GET /master/slaves`: `{slaves, recovered_slaves}`. */
-export function renderSlaves(context: StateContext): Json {
+/** Query parameters of `/master/slaves` (Mesos: `slave_id`). */
+export interface SlavesQuery {
+  readonly slave_id?: string;
+}
+
+/** `GET /master/slaves`: `{slaves, recovered_slaves}`, of one agent with `slave_id`. */
+export function renderSlaves(context: StateContext, query: SlavesQuery): Json {
   const { state } = context;
+  const viewer = context.viewer ?? SEE_ALL;
+  const selected = (id: string): boolean => query.slave_id === undefined || id === query.slave_id;
   return {
-    slaves: [...state.agents.values()].map((agent) => renderAgent(state, agent)),
-    recovered_slaves: [...state.recoveredAgents.keys()].map((id) => ({ id })),
+    slaves: [...state.agents.values()].filter((agent) => selected(agent.id)).map((agent) => ({ ...renderAgent(state, agent, viewer), ...renderFullResources(state, agent, viewer) })),
+    recovered_slaves: [...state.recoveredAgents].filter(([id]) => selected(id)).map(([id, agentInfo]) => renderAgentInfo(id, agentInfo)),
   };
 }
 
@@ -95,12 +120,36 @@ export interface TasksQuery {
   readonly order?: string;
 }
 
+/** What `/master/tasks` was asked for, checked (`checkTasksQuery`). */
+export interface TasksPage {
+  readonly limit: number;
+  readonly offset: number;
+  readonly ascending: boolean;
+}
+
+/**
+ * The paging of a `/master/tasks` query, or why it is bad (a message naming the parameter):
+ * `limit` and `offset` must be non-negative integers, `order` `asc` or `des`. Mesos silently
+ * takes the default for a bad value; this master answers 400 instead, so a typo is not
+ * mistaken for an empty or a default page.
+ */
+export function checkTasksQuery(query: TasksQuery): TasksPage | { readonly error: string } {
+  const limit = nonNegativeInteger('limit', query.limit, DEFAULT_TASKS_LIMIT);
+  if (typeof limit === 'string') return { error: limit };
+  const offset = nonNegativeInteger('offset', query.offset, 0);
+  if (typeof offset === 'string') return { error: offset };
+  if (query.order !== undefined && query.order !== 'asc' && query.order !== 'des') {
+    return { error: `Invalid 'order': expected 'asc' or 'des', not '${boundedQueryValue(query.order)}'` };
+  }
+  return { limit, offset, ascending: query.order === 'asc' };
+}
+
 /**
  * `GET /master/tasks`: `{tasks}`, flat over all frameworks (live, unreachable and completed
  * tasks, of live and completed frameworks), optionally of one framework or task; at most
  * `limit` (default 100) after skipping `offset`; `order=asc` (default `des`) by first status time.
  */
-export function renderTasks(context: StateContext, query: TasksQuery): Json {
+export function renderTasks(context: StateContext, query: TasksQuery, page: TasksPage): Json {
   const frameworks = [...context.state.frameworks.values(), ...context.state.completedFrameworks];
   const viewer = context.viewer ?? SEE_ALL;
   const tasks = frameworks
@@ -112,11 +161,8 @@ export function renderTasks(context: StateContext, query: TasksQuery): Json {
       ...framework.completedTasks,
     ])
     .filter((task) => query.task_id === undefined || task.taskId === query.task_id);
-  const ascending = query.order === 'asc';
-  tasks.sort((a, b) => (ascending ? 1 : -1) * (startTime(a) - startTime(b)));
-  const offset = nonNegativeInteger(query.offset, 0);
-  const limit = nonNegativeInteger(query.limit, DEFAULT_TASKS_LIMIT);
-  return { tasks: tasks.slice(offset, offset + limit).map(renderTask) };
+  tasks.sort((a, b) => (page.ascending ? 1 : -1) * (startTime(a) - startTime(b)));
+  return { tasks: tasks.slice(page.offset, page.offset + page.limit).map(renderTask) };
 }
 
 function renderFramework(state: MasterState, framework: FrameworkRecord, viewer: StateViewer): Json {
@@ -130,7 +176,7 @@ function renderFramework(state: MasterState, framework: FrameworkRecord, viewer:
     name: info.name,
     pid: framework.pid?.toString(),
     user: info.user,
-    roles: info.roles ?? ['*'],
+    ...roleFields(info),
     principal: info.principal,
     hostname: info.hostname ?? '',
     webui_url: info.webuiUrl ?? '',
@@ -154,12 +200,44 @@ function renderFramework(state: MasterState, framework: FrameworkRecord, viewer:
       return record === undefined ? [] : [renderOffer(record.offer, record.resources)];
     }),
     executors: !executorsVisible ? [] : [...state.frameworkExecutors(framework.id)].map((executor) => renderExecutor(executor.info, executor.resources, executor.agentId)),
+    offer_constraints: {},
   };
 }
 
-function renderAgent(state: MasterState, agent: AgentRecord): Json {
+/**
+ * A framework's role fields: Mesos writes `roles` for a MULTI_ROLE framework and `role` for
+ * the others; `roles` is kept for the others too (tools written for either find theirs).
+ */
+function roleFields(info: FrameworkInfo): Json {
+  const roles = info.roles ?? ['*'];
+  if (info.capabilities?.includes('MULTI_ROLE') === true) return { roles };
+  return { role: roles[0] ?? '*', roles };
+}
+
+/**
+ * The `*_full` resources `/master/slaves` adds to each agent (Mesos: the Resource objects, for
+ * operators who reserve and unreserve): reserved per role (the roles the caller may view),
+ * unreserved, used and offered.
+ */
+function renderFullResources(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
+  const reserved: Record<string, unknown> = {};
+  for (const role of agent.total.reserved().roles()) if (viewer.role(role)) reserved[role] = agent.total.reserved(role).toJSON();
+  return {
+    reserved_resources_full: reserved,
+    unreserved_resources_full: agent.total.unreserved().toJSON(),
+    used_resources_full: state.usedResources(agent).toJSON(),
+    offered_resources_full: state.offeredResources(agent).toJSON(),
+  };
+}
+
+/** An agent's SlaveInfo in Mesos' JSON (`recovered_slaves`, and the start of each of `slaves`). */
+function renderAgentInfo(id: string, info: { readonly hostname: string; readonly port: number; readonly attributes?: Record<string, string | number> | undefined; readonly resources?: unknown }): Json {
+  return { id, hostname: info.hostname, port: info.port, attributes: info.attributes ?? {}, resources: renderResources(resourcesOrEmpty(info.resources)) };
+}
+
+function renderAgent(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
   const reserved: Record<string, Json> = {};
-  for (const role of agent.total.reserved().roles()) reserved[role] = renderResources(agent.total.reserved(role));
+  for (const role of agent.total.reserved().roles()) if (viewer.role(role)) reserved[role] = renderResources(agent.total.reserved(role));
   return {
     id: agent.id,
     pid: agent.pid.toString(),
@@ -216,21 +294,9 @@ export function renderMasterInfo(info: MasterInfo): Json {
   };
 }
 
-function renderFlags(flags: MasterFlags): Json {
-  const duration = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : `${ms / 1000}secs`);
-  return {
-    work_dir: flags.workDir,
-    hostname: flags.hostname,
-    agent_ping_timeout: duration(flags.agentPingTimeoutMs),
-    max_agent_ping_timeouts: String(flags.maxAgentPingTimeouts),
-    agent_reregister_timeout: duration(flags.agentReregisterTimeoutMs),
-    offer_timeout: duration(flags.offerTimeoutMs),
-    allocation_interval: duration(flags.allocationIntervalMs),
-    registry: 'local_file',
-    max_completed_frameworks: String(flags.maxCompletedFrameworks),
-    max_completed_tasks_per_framework: String(flags.maxCompletedTasksPerFramework),
-    max_unreachable_tasks_per_framework: String(flags.maxUnreachableTasksPerFramework),
-  };
+/** `cluster` (Mesos writes it only when `--cluster` is set). */
+function clusterField(flags: MasterFlags): Json {
+  return flags.cluster === undefined ? {} : { cluster: flags.cluster };
 }
 
 /** `a.b.c.d` as Mesos packs it into `MasterInfo.ip` (network byte order read as a little-endian integer); 0 if not IPv4. */
@@ -249,7 +315,178 @@ function startTime(task: Task): number {
   return task.statuses?.[0]?.timestamp ?? 0;
 }
 
-function nonNegativeInteger(text: string | undefined, fallback: number): number {
+/** Longest query value quoted back in an error message. */
+const MAX_QUOTED_QUERY_VALUE = 64;
+
+function boundedQueryValue(text: string): string {
+  return text.length <= MAX_QUOTED_QUERY_VALUE ? text : `${text.slice(0, MAX_QUOTED_QUERY_VALUE)}…`;
+}
+
+/** The value of query parameter `name` (`fallback` when absent), or an error message naming it. */
+function nonNegativeInteger(name: string, text: string | undefined, fallback: number): number | string {
+  if (text === undefined) return fallback;
   const value = Number(text);
-  return text !== undefined && Number.isInteger(value) && value >= 0 ? value : fallback;
+  if (/^[0-9]+$/.test(text) && Number.isSafeInteger(value)) return value;
+  return `Invalid '${name}': expected a non-negative integer, not '${boundedQueryValue(text)}'`;
+}
+
+/** The task states `/master/state-summary` counts, per agent and per framework (Mesos 1.11's list). */
+export const SUMMARY_TASK_STATES: readonly TaskState[] = [
+  'TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_KILLED', 'TASK_FAILED',
+  'TASK_LOST', 'TASK_ERROR', 'TASK_UNREACHABLE',
+];
+
+/** Tasks by state, and who ran where, over the registered frameworks' tasks (live, unreachable, completed). */
+class TaskSummaries {
+  readonly byFramework = new Map<string, Map<TaskState, number>>();
+  readonly byAgent = new Map<string, Map<TaskState, number>>();
+  readonly agentsOf = new Map<string, Set<string>>();
+  readonly frameworksOn = new Map<string, Set<string>>();
+
+  constructor(frameworks: Iterable<FrameworkRecord>) {
+    for (const framework of frameworks) {
+      const tasks = [...[...framework.tasks.values()].map((tracked) => tracked.task), ...framework.unreachableTasks.values(), ...framework.completedTasks];
+      for (const task of tasks) this.count(framework.id, task);
+    }
+  }
+
+  private count(frameworkId: string, task: Task): void {
+    bump(this.byFramework, frameworkId, task.state);
+    bump(this.byAgent, task.agentId, task.state);
+    setOf(this.agentsOf, frameworkId).add(task.agentId);
+    setOf(this.frameworksOn, task.agentId).add(frameworkId);
+  }
+}
+
+function bump(counts: Map<string, Map<TaskState, number>>, key: string, state: TaskState): void {
+  const byState = counts.get(key) ?? new Map<TaskState, number>();
+  byState.set(state, (byState.get(state) ?? 0) + 1);
+  counts.set(key, byState);
+}
+
+function setOf(sets: Map<string, Set<string>>, key: string): Set<string> {
+  const set = sets.get(key) ?? new Set<string>();
+  sets.set(key, set);
+  return set;
+}
+
+function stateCounts(counts: ReadonlyMap<TaskState, number> | undefined): Json {
+  return Object.fromEntries(SUMMARY_TASK_STATES.map((state) => [state, counts?.get(state) ?? 0]));
+}
+
+/**
+ * `GET /master/state-summary`: `{hostname, cluster?, slaves, frameworks}`: each agent as in
+ * `/master/state` plus its task counts by state and `framework_ids`; each registered framework
+ * in summary (id, name, pid, resources, capabilities, hostname, webui_url, active, connected,
+ * recovered) plus its task counts and `slave_ids` (Mesos' fields).
+ */
+export function renderStateSummary(context: StateContext): Json {
+  const { state } = context;
+  const viewer = context.viewer ?? SEE_ALL;
+  const summaries = new TaskSummaries(state.frameworks.values());
+  return {
+    hostname: context.info.hostname,
+    ...clusterField(context.flags),
+    slaves: [...state.agents.values()].map((agent) => ({
+      ...renderAgent(state, agent, viewer),
+      ...stateCounts(summaries.byAgent.get(agent.id)),
+      framework_ids: [...(summaries.frameworksOn.get(agent.id) ?? [])],
+    })),
+    frameworks: [...state.frameworks.values()].filter((framework) => viewer.framework(framework.info.user)).map((framework) => ({
+      ...renderFrameworkSummary(state, framework),
+      ...stateCounts(summaries.byFramework.get(framework.id)),
+      slave_ids: [...(summaries.agentsOf.get(framework.id) ?? [])],
+    })),
+  };
+}
+
+function renderFrameworkSummary(state: MasterState, framework: FrameworkRecord): Json {
+  const info = framework.info;
+  return {
+    id: framework.id,
+    name: info.name,
+    ...(framework.pid !== undefined ? { pid: framework.pid.toString() } : {}),
+    used_resources: renderResources(state.frameworkUsedResources(framework)),
+    offered_resources: renderResources(state.frameworkOfferedResources(framework)),
+    capabilities: info.capabilities ?? [],
+    hostname: info.hostname ?? '',
+    webui_url: info.webuiUrl ?? '',
+    active: framework.active,
+    connected: framework.connected,
+    recovered: framework.recovered,
+  };
+}
+
+/**
+ * `GET /master/roles`: `{roles: [...]}`, one entry per known role (one a framework subscribes
+ * to, that has a weight, a quota or a reservation), each with Mesos 1.11's fields: `name`,
+ * `weight`, `quota` (`role`, `guarantee`, `limit`, `consumed`), `resources` (allocated +
+ * offered), `allocated`, `offered`, `reserved` (quantities: scalars by name) and `frameworks`
+ * (ids). Roles the caller may not view (the ACLs' `view_roles`) are left out.
+ */
+export function renderRoles(context: StateContext): Json {
+  const { state } = context;
+  const viewer = context.viewer ?? SEE_ALL;
+  const breakdowns = roleBreakdowns(state);
+  const names = new Set<string>([...breakdowns.keys(), ...(context.weights?.keys() ?? []), ...(context.quotas?.keys() ?? [])]);
+  const roles = [...names].filter((name) => viewer.role(name)).sort().map((name) => {
+    const breakdown = breakdowns.get(name) ?? emptyBreakdown();
+    const quota = context.quotas?.get(name);
+    const allocated = quantities(breakdown.allocated);
+    const offered = quantities(breakdown.offered);
+    return {
+      name,
+      weight: context.weights?.get(name) ?? DEFAULT_ROLE_WEIGHT,
+      quota: { role: name, guarantee: quota?.guarantees ?? {}, limit: quota?.limits ?? {}, consumed: quantities(breakdown.allocated.add(breakdown.reserved.subtractSaturating(breakdown.allocatedReserved))) },
+      resources: quantities(breakdown.allocated.add(breakdown.offered)),
+      allocated,
+      offered,
+      reserved: quantities(breakdown.reserved),
+      frameworks: [...breakdown.frameworks],
+    };
+  });
+  return { roles };
+}
+
+/** What one role holds across the cluster. */
+interface RoleBreakdown {
+  allocated: Resources;
+  /** The part of `allocated` that is reserved to the role (counted once in quota consumption). */
+  allocatedReserved: Resources;
+  offered: Resources;
+  reserved: Resources;
+  readonly frameworks: Set<string>;
+}
+
+function emptyBreakdown(): RoleBreakdown {
+  return { allocated: Resources.EMPTY, allocatedReserved: Resources.EMPTY, offered: Resources.EMPTY, reserved: Resources.EMPTY, frameworks: new Set() };
+}
+
+/** Allocated, offered and reserved resources, and subscribed frameworks, by role. */
+function roleBreakdowns(state: MasterState): Map<string, RoleBreakdown> {
+  const breakdowns = new Map<string, RoleBreakdown>();
+  const of = (role: string): RoleBreakdown => {
+    const breakdown = breakdowns.get(role) ?? emptyBreakdown();
+    breakdowns.set(role, breakdown);
+    return breakdown;
+  };
+  for (const framework of state.frameworks.values()) for (const role of framework.info.roles ?? ['*']) of(role).frameworks.add(framework.id);
+  for (const agent of state.agents.values()) {
+    for (const role of agent.total.reserved().roles()) of(role).reserved = of(role).reserved.add(agent.total.reserved(role));
+    for (const used of state.usedByFrameworkRole(agent)) {
+      const breakdown = of(used.role);
+      breakdown.allocated = breakdown.allocated.add(used.resources);
+      breakdown.allocatedReserved = breakdown.allocatedReserved.add(used.resources.reserved(used.role));
+    }
+    for (const offerId of agent.offerIds) {
+      const record = state.offers.get(offerId);
+      if (record !== undefined) of(record.offer.allocationRole).offered = of(record.offer.allocationRole).offered.add(record.resources);
+    }
+  }
+  return breakdowns;
+}
+
+/** Scalar quantities by name (Mesos' `ResourceQuantities` JSON): `{"cpus": 1, "mem": 128}`. */
+function quantities(resources: Resources): Record<string, number> {
+  return Object.fromEntries(resources.scalarTotals());
 }

@@ -10,7 +10,7 @@
  */
 
 export * from './constants';
-export { checkMasterFlags, defaultMasterFlags, registryPathOf, type MasterFlags } from './flags';
+export { checkMasterFlags, defaultMasterFlags, registryPathOf, renderMasterFlags, type MasterFlags } from './flags';
 export { checkRateLimits, loadRateLimits, parseRateLimits, RateLimiter, type RateLimit, type RateLimits } from './rate-limits';
 export { Master, type MasterIdentity } from './master';
 export {
@@ -25,7 +25,11 @@ export {
   canonicalJson, frameworkRoles, launchResources, listedRoles, MAX_ROLES_IN_REASON, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type OfferFacts, type TaskContext,
 } from './validation';
-export { DEFAULT_TASKS_LIMIT, renderState, type StateContext, type StateViewer } from './http';
+export {
+  DEFAULT_ROLE_WEIGHT, DEFAULT_TASKS_LIMIT, SUMMARY_TASK_STATES, checkTasksQuery, renderRoles, renderState, renderStateSummary,
+  type RoleQuota, type StateContext, type StateViewer, type TasksPage,
+} from './http';
+export { MAX_WEIGHTS_PER_REQUEST, parseQuotaRequest, parseWeights, quotaRoleError, type QuotaRequest } from './roles-http';
 export { renderResources, renderTask } from '../../lib/state-json';
 export { masterStatusUpdate, Reason, type MasterReason, type MasterUpdateFields } from './updates';
 export { DEFAULT_MASTER_ACTOR_IDS, startMaster, type MasterActorIds, type MasterHandle, type StartMasterOptions } from './start';

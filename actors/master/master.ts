@@ -32,9 +32,13 @@ import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn 
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
-import { httpAuthenticationOf, type MasterFlags } from './flags';
+import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
-import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
+import {
+  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, renderTasks, type RoleQuota, type StateContext,
+} from './http';
+import { flagsResponse } from '../../lib/info-actors';
+import { isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
 import { MasterCounters, masterMetrics, PrincipalCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
@@ -142,6 +146,12 @@ export class Master extends Actor {
   /** See `MasterIdentity`. */
   private readonly masterId: string | undefined;
   private readonly leading: () => boolean;
+  /** Role weights set through `/master/weights` (Mesos' `master->weights`): the registry's, once durable. */
+  private readonly weights = new Map<string, number>();
+  /** Quotas set through `/master/quota`, by role: the registry's, once durable. */
+  private readonly quotas = new Map<string, RoleQuota>();
+  /** Roles whose quota change is being written to the registry (another change of theirs waits: 409). */
+  private readonly changingQuotas = new Set<string>();
 
   /**
    * @param identity `masterId`: this master's id (default: a new one at `initialize`; a
@@ -195,9 +205,18 @@ export class Master extends Actor {
     // --authenticate_http_readwrite; /health and /redirect never do (as in Mesos).
     this.authenticatedRoute('/state', 'readonly', (_request, caller) => ok(renderState(this.stateContext(caller))));
     this.authenticatedRoute('/state.json', 'readonly', (_request, caller) => ok(renderState(this.stateContext(caller))));
-    this.authenticatedRoute('/frameworks', 'readonly', (_request, caller) => ok(renderFrameworks(this.stateContext(caller))));
-    this.authenticatedRoute('/slaves', 'readonly', () => ok(renderSlaves(this.stateContext())));
-    this.authenticatedRoute('/tasks', 'readonly', (request, caller) => ok(renderTasks(this.stateContext(caller), request.query)));
+    this.authenticatedRoute('/state-summary', 'readonly', (_request, caller) => ok(renderStateSummary(this.stateContext(caller))));
+    this.authenticatedRoute('/frameworks', 'readonly', (request, caller) => ok(renderFrameworks(this.stateContext(caller), request.query)));
+    this.authenticatedRoute('/slaves', 'readonly', (request, caller) => ok(renderSlaves(this.stateContext(caller), request.query)));
+    this.authenticatedRoute('/tasks', 'readonly', (request, caller) => this.tasksRoute(request, caller));
+    this.authenticatedRoute('/roles', 'readonly', (_request, caller) => ok(renderRoles(this.stateContext(caller))));
+    this.authenticatedRoute('/weights', 'readonly', (request, caller) => this.weightsRoute(request, caller));
+    this.authenticatedRoute('/quota', 'readonly', (request, caller) => this.quotaRoute(request, caller));
+    this.authenticatedRoute('/quota/*', 'readwrite', (request, caller) => this.removeQuotaRoute(request, caller));
+    this.route('/flags', (request) => this.asLeader(() => flagsResponse(request, {
+      authentication: httpAuthenticationOf(this.flags),
+      denial: (principal) => (this.authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
+    }, () => renderMasterFlags(this.flags))));
     this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.teardownRoute(request, caller));
     this.route('/health', () => ({ status: 200, body: '' }));
     // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
@@ -272,6 +291,7 @@ export class Master extends Actor {
     if (ignored.length > 0) this.log.warn({ actions: ignored }, 'the ACLs have rules for actions this master does not authorize; they are ignored');
     if (this.flags.credentials !== undefined) this.authentication = new AuthenticationSessions(this.flags.credentials, this.info.pid);
     this.recoverAgents();
+    this.recoverRoles();
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
   }
 
@@ -1545,6 +1565,17 @@ export class Master extends Actor {
     this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
   }
 
+  /** The weights and quotas the registry holds go to the allocator (set by an earlier leader, or before a restart). */
+  private recoverRoles(): void {
+    const weights = this.registry.weights();
+    for (const [role, weight] of weights) this.weights.set(role, weight);
+    if (weights.size > 0) this.allocatorCall('updateWeights', this.allocator.updateWeights(weights));
+    for (const [role, quota] of this.registry.quotas()) {
+      this.quotas.set(role, quota);
+      this.allocatorCall('setQuota', this.allocator.setQuota(role, { guarantee: quota.guarantees, limit: quota.limits }));
+    }
+  }
+
   /** Recovered agents that did not re-register in time are marked unreachable (registry first). */
   private recoveredAgentsTimedOut(): void {
     // One whose re-registration is being written is back; if that write fails, the next round marks it.
@@ -1697,7 +1728,7 @@ export class Master extends Actor {
    * Serves `path` to callers that authenticate as `access` asks (see `authenticateRequest`),
    * while this master may say it leads (`asLeader`); the handler learns who asks.
    */
-  private authenticatedRoute(path: string, access: HttpAccess, handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse): void {
+  private authenticatedRoute(path: string, access: HttpAccess, handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse | Promise<HttpResponse>): void {
     const authentication = httpAuthenticationOf(this.flags);
     this.route(path, (request) => {
       const caller = authenticateRequest(request, access, authentication);
@@ -1706,10 +1737,128 @@ export class Master extends Actor {
   }
 
   /** `respond()` while this master may say it leads; else 503 (it may have lost its session without knowing yet). */
-  private asLeader(respond: () => HttpResponse): HttpResponse {
+  private asLeader<R extends HttpResponse | Promise<HttpResponse>>(respond: () => R): R | HttpResponse {
     if (this.leading()) return respond();
     this.log.warn('leadership unconfirmed (the ZooKeeper session may have expired): answering 503');
     return { status: 503, body: 'this master cannot confirm that it still leads\n' };
+  }
+
+  /** `GET /master/tasks`: 400 naming the parameter when `limit`, `offset` or `order` is bad. */
+  private tasksRoute(request: HttpRequest, caller: HttpCaller): HttpResponse {
+    const page = checkTasksQuery(request.query);
+    if ('error' in page) return httpError(400, page.error);
+    return ok(renderTasks(this.stateContext(caller), request.query, page));
+  }
+
+  /**
+   * Mesos' `/master/weights`: GET lists `[{role, weight}]` (the roles the caller may view); PUT
+   * sets weights (read-write credentials, the ACLs' `update_weights` for every role) and hands
+   * them to the allocator. Other methods: 405 naming the allowed ones.
+   */
+  private weightsRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
+    if (request.method === 'GET') {
+      const viewer = aclViewer(this.authorizer, caller.principal);
+      return ok([...this.weights].filter(([role]) => viewer.role(role)).map(([role, weight]) => ({ role, weight })));
+    }
+    if (request.method !== 'PUT') return { ...httpError(405, `Expecting 'GET' or 'PUT', received '${request.method}'`), headers: { allow: 'GET, PUT' } };
+    const writer = this.readwriteCaller(request);
+    if (isResponse(writer)) return writer;
+    const weights = parseWeights(request.body.toString('utf8'));
+    if (isBadRequest(weights)) return httpError(400, weights.error);
+    const denied = [...weights.keys()].find((role) => !this.authorizer.authorized('update_weights', writer.principal, role));
+    if (denied !== undefined) return httpError(403, `Forbidden: ${describeDenial('update_weights', writer.principal, denied)}`);
+    this.log.info({ weights: Object.fromEntries(weights), principal: writer.principal }, 'updating role weights at an operator\'s request');
+    // Durable first, as Mesos' registrar has it; then the books and the allocator.
+    return this.durably(this.registry.updateWeights(weights), () => {
+      for (const [role, weight] of weights) this.weights.set(role, weight);
+      this.allocatorCall('updateWeights', this.allocator.updateWeights(weights));
+    });
+  }
+
+  /**
+   * 200 once `write` (a registry change) is durable and `apply` has run, inside this actor's
+   * mailbox; 500 if the registry refused the change (a bug: these changes are never refused).
+   */
+  private durably(write: Promise<void>, apply: () => void): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve) => {
+      this.defer(write, () => {
+        apply();
+        resolve(ok(''));
+      }, (error) => {
+        this.log.error({ error: error.message }, 'the registry refused a change of weights or quota');
+        resolve(httpError(500, `the registry refused the change: ${error.message}`));
+      });
+    });
+  }
+
+  /**
+   * Mesos' `/master/quota`: GET answers `{infos, configs}` (Mesos' QuotaStatus, the roles the
+   * caller may see by the ACLs' `get_quotas`); POST sets a role's quota (Mesos' legacy
+   * QuotaRequest: guarantees, limits equal to them) through the allocator, refusing a role that
+   * has one (400) and guarantees the cluster cannot hold (409, unless `force`).
+   */
+  private quotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
+    if (request.method === 'GET') {
+      const visible = [...this.quotas].filter(([role]) => this.authorizer.authorized('get_quotas', caller.principal, role));
+      return ok({
+        infos: visible.map(([role, quota]) => ({
+          role,
+          guarantee: Object.entries(quota.guarantees).map(([name, value]) => ({ name, type: 'SCALAR', scalar: { value } })),
+        })),
+        configs: visible.map(([role, quota]) => ({ role, guarantees: quota.guarantees, limits: quota.limits })),
+      });
+    }
+    if (request.method !== 'POST') return { ...httpError(405, `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`), headers: { allow: 'GET, POST' } };
+    const writer = this.readwriteCaller(request);
+    if (isResponse(writer)) return writer;
+    const quota = parseQuotaRequest(request.body.toString('utf8'));
+    if (isBadRequest(quota)) return httpError(400, quota.error);
+    if (this.quotas.has(quota.role)) return httpError(400, `Failed to validate set quota request: Cannot set quota for role '${quota.role}' which already has quota`);
+    if (this.changingQuotas.has(quota.role)) return httpError(409, `The quota of role '${quota.role}' is being changed; try again`);
+    if (!this.authorizer.authorized('update_quotas', writer.principal, quota.role)) {
+      return httpError(403, `Forbidden: ${describeDenial('update_quotas', writer.principal, quota.role)}`);
+    }
+    if (!quota.force) {
+      let total = Resources.EMPTY;
+      for (const agent of this.state.agents.values()) total = total.add(agent.total);
+      const overcommit = quotaOvercommitError([...this.quotas.values(), quota.quota], total);
+      if (overcommit !== undefined) return httpError(409, `Quota guarantees overcommit the cluster (use 'force' to bypass this check): ${overcommit}`);
+    }
+    this.log.info({ role: quota.role, guarantees: quota.quota.guarantees, principal: writer.principal }, 'setting a quota at an operator\'s request');
+    this.changingQuotas.add(quota.role);
+    return this.durably(this.registry.updateQuota(quota.role, quota.quota), () => {
+      this.changingQuotas.delete(quota.role);
+      this.quotas.set(quota.role, quota.quota);
+      this.allocatorCall('setQuota', this.allocator.setQuota(quota.role, { guarantee: quota.quota.guarantees, limit: quota.quota.limits }));
+    });
+  }
+
+  /** Mesos' `DELETE /master/quota/<role>`: removes a role's quota (the ACLs' `update_quotas`). */
+  private removeQuotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
+    if (request.method !== 'DELETE') return { ...httpError(405, `Expecting 'DELETE', received '${request.method}'`), headers: { allow: 'DELETE' } };
+    let role: string;
+    try {
+      role = decodeURIComponent(request.path.slice('/quota/'.length));
+    } catch {
+      return httpError(400, 'Failed to remove quota: the role in the path is not URL-encoded text');
+    }
+    const invalid = quotaRoleError(role);
+    if (invalid !== undefined) return httpError(400, `Failed to remove quota: ${invalid}`);
+    if (!this.quotas.has(role)) return httpError(400, `Failed to remove quota: Role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' has no quota set`);
+    if (!this.authorizer.authorized('update_quotas', caller.principal, role)) return httpError(403, `Forbidden: ${describeDenial('update_quotas', caller.principal, role)}`);
+    if (this.changingQuotas.has(role)) return httpError(409, `The quota of role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' is being changed; try again`);
+    this.log.info({ role, principal: caller.principal }, 'removing a quota at an operator\'s request');
+    this.changingQuotas.add(role);
+    return this.durably(this.registry.removeQuota(role), () => {
+      this.changingQuotas.delete(role);
+      this.quotas.delete(role);
+      this.allocatorCall('removeQuota', this.allocator.removeQuota(role));
+    });
+  }
+
+  /** The caller of a request that changes state, or the 401 to answer (`--authenticate_http_readwrite`). */
+  private readwriteCaller(request: HttpRequest): HttpCaller | HttpResponse {
+    return authenticateRequest(request, 'readwrite', httpAuthenticationOf(this.flags));
   }
 
   /**
@@ -1741,6 +1890,8 @@ export class Master extends Actor {
       flags: this.flags,
       startTimeMs: this.startTimeMs,
       nowMs: this.clock.now(),
+      weights: this.weights,
+      quotas: this.quotas,
       ...(caller !== undefined && this.flags.acls !== undefined ? { viewer } : {}),
     };
   }

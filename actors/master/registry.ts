@@ -1,6 +1,8 @@
 /**
  * The registry (Mesos' registrar): the agents the master has admitted, and those it marked
- * unreachable, persisted so that a restarted master knows which agents may re-register.
+ * unreachable, persisted so that a restarted master knows which agents may re-register; and
+ * the role weights and quotas set through `/master/weights` and `/master/quota`, so that they
+ * outlive the master that was told them.
  *
  * A change costs O(changes), not O(registry). The books live in memory (maps: every lookup is
  * O(1)); on disk they are a snapshot plus a log of the operations since, each batch one
@@ -31,12 +33,19 @@ import { MAX_REMOVED_AGENTS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSIO
 
 const RegistryAgentSchema = z.object({ id: z.string().min(1), info: AgentInfoSchema });
 const UnreachableAgentSchema = z.object({ id: z.string().min(1), timeMs: z.number() });
+/** Resource name → amount (Mesos' `QuotaConfig` guarantees and limits). */
+const QuantitiesSchema = z.record(z.string().min(1), z.number().nonnegative());
+const RoleQuotaSchema = z.object({ guarantees: QuantitiesSchema, limits: QuantitiesSchema });
 const RegistryDataSchema = z.object({
   version: z.literal(REGISTRY_FORMAT_VERSION),
   /** The last logged batch this snapshot includes (absent in files written before the log existed: 0). */
   seq: z.number().int().nonnegative().optional(),
   agents: z.array(RegistryAgentSchema),
   unreachable: z.array(UnreachableAgentSchema),
+  /** Role → weight (absent when none is set, and in files written before weights were kept). */
+  weights: z.record(z.string().min(1), z.number().positive()).optional(),
+  /** Role → quota (absent when none is set). */
+  quotas: z.record(z.string().min(1), RoleQuotaSchema).optional(),
 });
 
 const RegistryOperationSchema = z.discriminatedUnion('type', [
@@ -45,6 +54,9 @@ const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('markUnreachable'), agentIds: z.array(z.string().min(1)), timeMs: z.number() }),
   z.object({ type: z.literal('markReachable'), agent: RegistryAgentSchema }),
   z.object({ type: z.literal('remove'), agentId: z.string().min(1) }),
+  z.object({ type: z.literal('updateWeights'), weights: z.record(z.string().min(1), z.number().positive()) }),
+  z.object({ type: z.literal('updateQuota'), role: z.string().min(1), quota: RoleQuotaSchema }),
+  z.object({ type: z.literal('removeQuota'), role: z.string().min(1) }),
 ]);
 export const LoggedBatchSchema = z.object({ seq: z.number().int().positive(), ops: z.array(RegistryOperationSchema) });
 
@@ -52,6 +64,8 @@ export const LoggedBatchSchema = z.object({ seq: z.number().int().positive(), op
 export type RegistryAgent = z.infer<typeof RegistryAgentSchema>;
 /** An agent marked unreachable, with the time it was marked (ms since the epoch). */
 export type UnreachableAgent = z.infer<typeof UnreachableAgentSchema>;
+/** A role's quota as the registry keeps it. */
+export type StoredQuota = z.infer<typeof RoleQuotaSchema>;
 /** A snapshot of the registry (the snapshot file's contents). */
 export type RegistryData = z.infer<typeof RegistryDataSchema>;
 /** One change, as the log holds it. */
@@ -129,11 +143,15 @@ const NOWHERE: RegistryStore = {
 class RegistryBooks {
   readonly agents = new Map<string, RegistryAgent>();
   readonly unreachable = new Map<string, number>();
+  readonly weights = new Map<string, number>();
+  readonly quotas = new Map<string, StoredQuota>();
 
   static from(data: RegistryData): RegistryBooks {
     const books = new RegistryBooks();
     for (const agent of data.agents) books.agents.set(agent.id, agent);
     for (const entry of data.unreachable) books.unreachable.set(entry.id, entry.timeMs);
+    for (const [role, weight] of Object.entries(data.weights ?? {})) books.weights.set(role, weight);
+    for (const [role, quota] of Object.entries(data.quotas ?? {})) books.quotas.set(role, quota);
     return books;
   }
 
@@ -141,6 +159,8 @@ class RegistryBooks {
     const books = new RegistryBooks();
     for (const [id, agent] of this.agents) books.agents.set(id, agent);
     for (const [id, timeMs] of this.unreachable) books.unreachable.set(id, timeMs);
+    for (const [role, weight] of this.weights) books.weights.set(role, weight);
+    for (const [role, quota] of this.quotas) books.quotas.set(role, quota);
     return books;
   }
 
@@ -172,19 +192,31 @@ class RegistryBooks {
       case 'remove':
         this.agents.delete(op.agentId);
         return;
+      case 'updateWeights':
+        for (const [role, weight] of Object.entries(op.weights)) this.weights.set(role, weight);
+        return;
+      case 'updateQuota':
+        this.quotas.set(op.role, op.quota);
+        return;
+      case 'removeQuota':
+        this.quotas.delete(op.role);
+        return;
     }
   }
 
+  /** The snapshot; `weights` and `quotas` only when there are some (files without them stay as they were). */
   toData(seq: number): RegistryData {
     return {
       version: REGISTRY_FORMAT_VERSION, seq,
       agents: [...this.agents.values()],
       unreachable: [...this.unreachable].map(([id, timeMs]) => ({ id, timeMs })),
+      ...(this.weights.size > 0 ? { weights: Object.fromEntries(this.weights) } : {}),
+      ...(this.quotas.size > 0 ? { quotas: Object.fromEntries(this.quotas) } : {}),
     };
   }
 
   get size(): number {
-    return this.agents.size + this.unreachable.size;
+    return this.agents.size + this.unreachable.size + this.weights.size + this.quotas.size;
   }
 }
 
@@ -205,8 +237,9 @@ export interface RegistryOptions {
 
 /**
  * The registry of one master. Reads see what is durable; `admit`, `markUnreachable`,
- * `markReachable`, `remove` and `update` resolve once their change is durable (retrying failed
- * writes for as long as it takes), and reject only if the change is refused.
+ * `markReachable`, `remove`, `update`, `updateWeights`, `updateQuota` and `removeQuota` resolve
+ * once their change is durable (retrying failed writes for as long as it takes), and reject
+ * only if the change is refused.
  *
  * @example
  *   const registry = await Registry.load('/var/lib/mesos/registry.json');
@@ -307,6 +340,16 @@ export class Registry {
     return [...this.books.unreachable].map(([id, timeMs]) => ({ id, timeMs }));
   }
 
+  /** The role weights set through `/master/weights` (durably). */
+  weights(): ReadonlyMap<string, number> {
+    return new Map(this.books.weights);
+  }
+
+  /** The quotas set through `/master/quota`, by role (durably). */
+  quotas(): ReadonlyMap<string, StoredQuota> {
+    return new Map(this.books.quotas);
+  }
+
   /** Whether `agentId` is admitted (durably). */
   isAdmitted(agentId: string): boolean {
     return this.books.agents.has(agentId);
@@ -364,6 +407,21 @@ export class Registry {
   /** Forgets an admitted agent (it unregistered); it may not re-register. */
   remove(agentId: string): Promise<void> {
     return this.enqueue({ type: 'remove', agentId });
+  }
+
+  /** Sets the weights of the roles listed (others keep theirs). */
+  updateWeights(weights: ReadonlyMap<string, number>): Promise<void> {
+    return this.enqueue({ type: 'updateWeights', weights: Object.fromEntries(weights) });
+  }
+
+  /** Sets the quota of `role`. */
+  updateQuota(role: string, quota: StoredQuota): Promise<void> {
+    return this.enqueue({ type: 'updateQuota', role, quota: { guarantees: { ...quota.guarantees }, limits: { ...quota.limits } } });
+  }
+
+  /** Removes the quota of `role` (nothing if it has none). */
+  removeQuota(role: string): Promise<void> {
+    return this.enqueue({ type: 'removeQuota', role });
   }
 
   /** Queues a change and starts a write unless one is in flight. */

@@ -9,7 +9,7 @@ import { Actor } from '../../lib/actor';
 import type { DetectedMaster } from '../../lib/ha/election';
 import type { HttpResponse } from '../../lib/process';
 import * as Messages from '../../lib/protocol/messages';
-import { VERSION } from '../../lib/version';
+import { buildInfo, VERSION } from '../../lib/version';
 import { MASTER_ACTOR_ID } from './constants';
 import { renderMasterInfo } from './http';
 
@@ -42,7 +42,7 @@ const MASTER_BOUND_MESSAGES = [
 ] as const;
 
 /** The endpoints a leading master serves under `/master`, redirected to the leader by a standby. */
-const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks', '/api/v1/scheduler'] as const;
+const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/weights', '/quota', '/teardown', '/api/v1/scheduler'] as const;
 
 /**
  * The non-leading master actor (id `master`).
@@ -67,6 +67,8 @@ export class StandbyMaster extends Actor {
     this.route('/health', () => ({ status: 200, body: '' }));
     this.route('/redirect', () => this.redirect(''));
     for (const path of REDIRECTED_ROUTES) this.route(path, () => this.redirect(`/master${path}`));
+    // `DELETE /master/quota/<role>`: the role goes along.
+    this.route('/quota/*', (request) => this.redirect(`/master${request.path}`));
   }
 
   /** The leader changed (the contender's view); `undefined`: none. */
@@ -129,7 +131,7 @@ export class StandbyMaster extends Actor {
   private state(): Record<string, unknown> {
     return {
       version: VERSION,
-      build_user: 'mesos-ts',
+      ...buildInfo(),
       start_time: this.startTimeMs / 1000,
       pid: this.own.pid,
       hostname: this.own.hostname,

@@ -1,10 +1,12 @@
 /** `startMaster`: what the bins call to run a master, with its allocator and metrics, on a host. */
-import { dispatch, UPID } from '../../lib/actor';
+import { dispatch, UPID, type Actor } from '../../lib/actor';
 import type { ActorHost } from '../../lib/process';
 import { Allocator } from '../allocator/allocator';
 import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
-import { checkMasterFlags, httpAuthenticationOf, registryPathOf, type MasterFlags } from './flags';
+import { checkMasterFlags, httpAuthenticationOf, registryPathOf, renderMasterFlags, type MasterFlags } from './flags';
+import { spawnInfoActors } from '../../lib/info-actors';
+import { Authorizer, describeDenial } from '../../lib/acls';
 import { Master } from './master';
 import { apiActorId, SchedulerApi } from './v1-scheduler';
 import { MetricsProcess } from './metrics';
@@ -99,9 +101,26 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   });
   host.spawn(api);
   master.serveSchedulerApi((request) => dispatch(api, (served) => served.serve(request)));
+  // `/version` and `/flags` (this master's), unless the host serves them already.
+  const info = spawnMasterInfoActors(host, flags);
   const stop = async (): Promise<void> => {
-    for (const actor of [api, metrics, master, allocator.process]) host.terminate(actor);
-    await Promise.all([api, metrics, master, allocator.process].map((actor) => host.wait(actor)));
+    const actors = [...info, api, metrics, master, allocator.process];
+    for (const actor of actors) host.terminate(actor);
+    await Promise.all(actors.map((actor) => host.wait(actor)));
   };
   return { master, pid, allocator, registry, stop };
+}
+
+/**
+ * Spawns the host's `version` and `flags` actors (`/version`, and `/flags` with these flags,
+ * behind the read-only credentials and the ACLs' `view_flags`) unless it has them; returns the
+ * ones spawned, for the caller to terminate. `startMaster` calls it, and a contending master
+ * at its start, so that a standby's host answers them too.
+ */
+export function spawnMasterInfoActors(host: ActorHost, flags: MasterFlags): Actor[] {
+  const authorizer = flags.acls === undefined ? undefined : new Authorizer(flags.acls);
+  return spawnInfoActors(host, () => renderMasterFlags(flags), {
+    authentication: httpAuthenticationOf(flags),
+    denial: (principal) => (authorizer === undefined || authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
+  });
 }

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dispatch } from '../../lib/actor';
-import { VERSION } from '../../lib/version';
+import { PACKAGE_VERSION, VERSION } from '../../lib/version';
 import type { ActorHost } from '../../lib/process';
 import { Resources } from '../../lib/resources';
 import type { Offer, TaskStatus } from '../../lib/protocol';
@@ -330,7 +330,7 @@ describe('the cluster as real processes', function () {
       expect(help.stdout, name).to.match(/^Usage: /);
       const version = start(name, ['--version']);
       expect(await within(version.exited, 10_000, `${name} --version`), name).to.equal(0);
-      expect(version.stdout.trim(), name).to.equal(`${name} ${VERSION}`);
+      expect(version.stdout.trim(), name).to.equal(`${name} ${VERSION} (mesos-ts ${PACKAGE_VERSION})`);
       const bad = start(name, ['--no-such-flag']);
       expect(await within(bad.exited, 10_000, `${name} --no-such-flag`), name).to.equal(2);
       expect(bad.stderr.trim().split('\n'), name).to.have.length(1);

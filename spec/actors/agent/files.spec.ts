@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -196,4 +197,55 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     expect((await get('read', { path: path.join(workDir, 'sandbox', 'stdout'), offset: '-5' })).status).to.equal(400);
     expect((await get('read', {})).status).to.equal(400);
   });
+
+  describe('GET /files/download', () => {
+    async function download(query: Record<string, string>): Promise<Response> {
+      return fetch(`http://${host.address}/files/download?${new URLSearchParams(query)}`);
+    }
+
+    it('serves the whole file as an octet-stream attachment named after it', async () => {
+      const binary = Buffer.from([0, 1, 2, 255, 254, 10]);
+      fs.writeFileSync(path.join(workDir, 'sandbox', 'data.bin'), binary);
+      const response = await download({ path: path.join(workDir, 'sandbox', 'data.bin') });
+      expect(response.status).to.equal(200);
+      expect(response.headers.get('content-type')).to.equal('application/octet-stream');
+      expect(response.headers.get('content-disposition')).to.equal(`attachment; filename="data.bin"; filename*=UTF-8''data.bin`);
+      expect(Buffer.from(await response.arrayBuffer())).to.deep.equal(binary);
+    });
+
+    it('a name a header cannot carry is replaced in filename and exact in filename*', async () => {
+      const name = 'résumé "x".txt';
+      fs.writeFileSync(path.join(workDir, 'sandbox', name), 'cv');
+      const response = await download({ path: path.join(workDir, 'sandbox', name) });
+      expect(response.headers.get('content-disposition')).to.equal(`attachment; filename="r_sum_ _x_.txt"; filename*=UTF-8''${encodeURIComponent(name)}`);
+    });
+
+    it('refuses as browse and read do: 404 missing, 403 outside the work dir or through a symlink out, 400 for a directory or no path', async () => {
+      expect((await download({ path: path.join(workDir, 'nope') })).status).to.equal(404);
+      expect((await download({ path: outside })).status).to.equal(403);
+      expect((await download({ path: path.join(workDir, 'sandbox', 'escape') })).status).to.equal(403);
+      expect((await download({ path: path.join(workDir, '..', 'secret') })).status).to.equal(403);
+      const directory = await download({ path: path.join(workDir, 'sandbox') });
+      expect(directory.status).to.equal(400);
+      expect(((await directory.json()) as { error: string }).error).to.equal('cannot download a directory');
+      expect((await download({})).status).to.equal(400);
+    });
+  });
+
+  it('browse gives owners and groups by name, as getent knows them', async () => {
+    const { body } = await get('browse', { path: path.join(workDir, 'sandbox') });
+    const stdout = (body as Array<{ path: string; uid: string; gid: string }>).find((entry) => entry.path.endsWith('stdout'));
+    const stats = fs.statSync(path.join(workDir, 'sandbox', 'stdout'));
+    expect(stdout?.uid).to.equal(getent('passwd', stats.uid));
+    expect(stdout?.gid).to.equal(getent('group', stats.gid));
+  });
 });
+
+/** The name `getent` gives an id (a lookup independent of lib/os-names), or the number. */
+function getent(database: 'passwd' | 'group', id: number): string {
+  try {
+    return execFileSync('getent', [database, String(id)], { encoding: 'utf8' }).split(':')[0] ?? String(id);
+  } catch {
+    return String(id);
+  }
+}

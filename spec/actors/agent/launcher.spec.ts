@@ -68,6 +68,29 @@ describe('launcher', () => {
       return Number(fs.readFileSync(path.join(sandbox, file), 'utf8'));
     }
 
+    it("points runs/latest at each new run of an executor (Mesos' layout), replacing the link of the run before", async () => {
+      const runs = path.join(sandbox, 'executors', 'E1', 'runs');
+      const launcher = new ProcessLauncher();
+      for (const runId of ['R1', 'R2']) {
+        let reportExit: (exit: ExecutorExit) => void = () => undefined;
+        const exited = new Promise<ExecutorExit>((resolve) => { reportExit = resolve; });
+        await launcher.launch({
+          agentId: 'A1', agentPid: 'slave(1)@127.0.0.1:5051', frameworkId: 'F1', executorId: 'E1', runId, directory: path.join(runs, runId),
+          command: { value: `echo ${runId}` }, commandExecutor: false, checkpoint: false, shutdownGracePeriodMs: 5_000,
+        }, reportExit);
+        await within(exited, 5_000, `run ${runId} to exit`);
+        expect(fs.readlinkSync(path.join(runs, 'latest')), runId).to.equal(runId);
+        expect(fs.readFileSync(path.join(runs, 'latest', 'stdout'), 'utf8')).to.equal(`${runId}\n`);
+      }
+      expect(fs.readdirSync(runs).sort()).to.deep.equal(['R1', 'R2', 'latest']);
+    });
+
+    it('makes no latest link beside a directory outside the layout', async () => {
+      const { exited } = await launch({ value: 'true' });
+      await within(exited, 5_000, 'true to exit');
+      expect(fs.existsSync(path.join(path.dirname(sandbox), 'latest'))).to.equal(false);
+    });
+
     it('passes arguments[1..] to the program with shell false', async () => {
       const { exited } = await launch({ value: '/bin/echo', shell: false, arguments: ['echo', 'a b', 'c'] });
       expect(await within(exited, 5_000, 'echo to exit')).to.deep.equal({ code: 0, signal: null });

@@ -21,6 +21,7 @@ import { defaultMasterFlags } from '../../../actors/master/flags';
 import { InProcessLauncher, SIMULATED_COMMAND_EXECUTOR_PATH, SIMULATED_MACHINE } from '../../cluster/simulation';
 import { createLogger } from '../../../lib/logging';
 import { netHost } from '../../support/runtime';
+import { VERSION } from '../../../lib/version';
 
 /** `CONTEND_LOG=debug npx mocha ...` shows what the hosts log. */
 const logger = createLogger('contend', (process.env.CONTEND_LOG as 'debug' | undefined) ?? 'silent');
@@ -145,6 +146,21 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     expect(state.elected).to.equal(false);
     const leaderState = JSON.parse((await rawGet(first.host.address, '/master/state')).body) as { leader: string };
     expect(leaderState.leader).to.equal(`master@${first.host.address}`);
+  });
+
+  it('a standby\'s host answers /version and /flags itself (its own flags), and redirects /master/flags to the leader', async () => {
+    const first = await startMasterMachine();
+    await clock.advance(100);
+    const second = await startMasterMachine();
+    await clock.advance(1_000);
+    const version = JSON.parse((await rawGet(second.host.address, '/version')).body) as { version: string };
+    expect(version.version).to.equal(VERSION);
+    const flags = JSON.parse((await rawGet(second.host.address, '/flags')).body) as { flags: Record<string, string> };
+    expect(flags.flags).to.include({ hostname: 'localhost', agent_ping_timeout: '15secs' });
+    const redirect = await rawGet(second.host.address, '/master/flags');
+    expect([redirect.status, redirect.location]).to.deep.equal([307, `//localhost:${first.host.address.split(':')[1]}/master/flags`]);
+    await second.contending.stop();
+    expect((await rawGet(second.host.address, '/version')).status, 'a stopped master leaves no actor behind').to.equal(404);
   });
 
   it('the leader dies (kill -9): once its session expires another is elected, and the agent and framework re-register with it, the task still running', async () => {

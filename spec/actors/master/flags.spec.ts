@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MIN_ALLOCATION_INTERVAL_MS } from '../../../actors/allocator/allocator';
 import { checkMasterFlags, defaultMasterFlags, startMaster, type MasterFlags } from '../../../actors/master';
+import { renderMasterFlags } from '../../../actors/master/flags';
+import { commandLineFlags } from '../../../bin/server';
 import { memoryHost } from '../../support/runtime';
 import { cleanUp, makeWorkDir } from './harness';
 
@@ -53,5 +55,29 @@ describe('actors/master/flags: checkMasterFlags', () => {
     } finally {
       await host.stop();
     }
+  });
+});
+
+describe('actors/master/flags: renderMasterFlags and the command line (what /master/flags shows)', () => {
+  it('renders every flag under its Mesos name, durations Mesos-style, booleans and JSON flags as text', () => {
+    const flags: MasterFlags = {
+      ...defaultMasterFlags('/var/lib/mesos/master'), hostname: 'm1', cluster: 'prod', offerTimeoutMs: 30_000,
+      rateLimits: { limits: [{ principal: 'a', qps: 2 }] }, credentials: new Map([['ops', 'hunter2']]), credentialsPath: '/etc/mesos/credentials',
+      commandLine: { ip: '10.0.0.5', port: '5050', agent_ping_timeout: 'overridden by the typed value' },
+    };
+    const rendered = renderMasterFlags(flags);
+    expect(rendered).to.include({
+      ip: '10.0.0.5', port: '5050', work_dir: '/var/lib/mesos/master', hostname: 'm1', cluster: 'prod',
+      agent_ping_timeout: '15secs', max_agent_ping_timeouts: '5', agent_reregister_timeout: '10mins', offer_timeout: '30secs', allocation_interval: '1secs',
+      registry: '/var/lib/mesos/master/registry.json', authenticate_frameworks: 'false', credentials: '/etc/mesos/credentials',
+      rate_limits: '{"limits":[{"principal":"a","qps":2}]}',
+    });
+    expect(JSON.stringify(rendered)).not.to.contain('hunter2');
+    expect(Object.values(rendered).every((value) => typeof value === 'string')).to.equal(true);
+  });
+
+  it('commandLineFlags: every option as text, durations Mesos-style, never a secret', () => {
+    const options = { ip: '0.0.0.0', port: 5050, zk_session_timeout: 10_000, authenticate_agents: true, principal: 'agent', secret: 'hunter2', credential: '/etc/cred', missing: undefined };
+    expect(commandLineFlags(options)).to.deep.equal({ ip: '0.0.0.0', port: '5050', zk_session_timeout: '10secs', authenticate_agents: 'true', principal: 'agent', credential: '/etc/cred' });
   });
 });

@@ -59,6 +59,33 @@ describe('actors/master/registry', () => {
       expect(loaded.isAdmitted('S2')).to.equal(false);
     });
 
+    it('persists role weights and quotas (log, then snapshot), and a file without them loads as before', async () => {
+      const file = path.join(makeWorkDir(), REGISTRY_FILE_NAME);
+      const registry = await Registry.load(file);
+      expect(registry.snapshot()).not.to.have.any.keys('weights', 'quotas');
+      await registry.updateWeights(new Map([['eng', 2], ['ops', 0.5]]));
+      await registry.updateWeights(new Map([['eng', 3]]));
+      await registry.updateQuota('eng', { guarantees: { cpus: 4 }, limits: { cpus: 4 } });
+      await registry.updateQuota('ops', { guarantees: { mem: 1024 }, limits: { mem: 1024 } });
+      await registry.removeQuota('ops');
+      const lines = fs.readFileSync(registryLogPathOf(file), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { ops: Array<{ type: string }> }).ops[0]?.type);
+      expect(lines).to.deep.equal(['updateWeights', 'updateWeights', 'updateQuota', 'updateQuota', 'removeQuota']);
+      const loaded = await Registry.load(file); // replays the log, then compacts it into the snapshot
+      expect([...loaded.weights()]).to.deep.equal([['eng', 3], ['ops', 0.5]]);
+      expect([...loaded.quotas()]).to.deep.equal([['eng', { guarantees: { cpus: 4 }, limits: { cpus: 4 } }]]);
+      const snapshot = JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
+      expect(snapshot).to.deep.include({ weights: { eng: 3, ops: 0.5 }, quotas: { eng: { guarantees: { cpus: 4 }, limits: { cpus: 4 } } } });
+      expect([...(await Registry.load(file)).weights()]).to.deep.equal([['eng', 3], ['ops', 0.5]]);
+    });
+
+    it('refuses a snapshot with a weight that is not positive', async () => {
+      const file = path.join(makeWorkDir(), REGISTRY_FILE_NAME);
+      fs.writeFileSync(file, JSON.stringify({ version: 1, agents: [], unreachable: [], weights: { eng: 0 } }));
+      let error: Error | undefined;
+      await Registry.load(file).catch((caught: Error) => { error = caught; });
+      expect(error?.message).to.contain('weights');
+    });
+
     it('batches changes queued during a write into the next one, and refuses a duplicate admission alone', async () => {
       const registry = await Registry.load(path.join(makeWorkDir(), REGISTRY_FILE_NAME));
       const results = await Promise.allSettled([

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
-import { VirtualClock } from '../../../lib/process';
+import { VirtualClock, type HttpResponse } from '../../../lib/process';
+import { VERSION } from '../../../lib/version';
 import { StandbyMaster } from '../../../actors/master/standby';
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
 import { netHost } from '../../support/runtime';
@@ -51,5 +52,35 @@ describe('actors/master/standby: a master that does not lead', () => {
     } finally {
       await host.stop();
     }
+  });
+
+  it("redirects the leader's endpoints, the new ones too, to the leader (307), or answers 503 while none leads; its state has the version and build fields", async () => {
+    const clock = new VirtualClock({ simulated: true });
+    const host = memoryHost({ clock });
+    const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'master.local' }, clock.now());
+    host.spawn(standby);
+    const call = (path: string): Promise<HttpResponse> => dispatch(standby, async (actor) => {
+      const handler = actor.runtime.routes.get(path);
+      if (handler === undefined) throw new Error(`no route ${path}`);
+      return handler({ method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
+    });
+    const routes = ['/state-summary', '/roles', '/flags', '/weights', '/quota', '/frameworks', '/slaves', '/tasks', '/teardown'];
+    for (const path of routes) expect((await call(path)).status, path).to.equal(503);
+    const leaderInfo = { id: 'L', ip: '10.0.0.9', port: 5050, pid: 'master@10.0.0.9:5050', hostname: 'leader.example', version: VERSION };
+    await dispatch(standby, (actor) => actor.leaderChanged({ pid: leaderInfo.pid, info: leaderInfo }));
+    for (const path of routes) {
+      const response = await call(path);
+      expect(response.status, path).to.equal(307);
+      expect(response.headers?.location, path).to.equal(`//leader.example:5050/master${path}`);
+    }
+    const quota = await dispatch(standby, async (actor) => {
+      const handler = actor.runtime.routes.get('/quota/*');
+      if (handler === undefined) throw new Error('no route /quota/*');
+      return handler({ method: 'DELETE', path: '/quota/eng', query: {}, headers: {}, body: Buffer.alloc(0) });
+    });
+    expect([quota.status, quota.headers?.location]).to.deep.equal([307, '//leader.example:5050/master/quota/eng']);
+    const state = (await call('/state')).body as Record<string, unknown>;
+    expect(state).to.include({ version: VERSION, build_user: 'mesos-ts', leader: leaderInfo.pid });
+    expect(state.build_time).to.be.a('number');
   });
 });

@@ -1,0 +1,123 @@
+/**
+ * The bodies of Mesos' `/master/weights` and `/master/quota` requests, checked (pure: the master
+ * applies what these return). Mesos' formats:
+ *
+ *   PUT  /master/weights   [{"role": "eng", "weight": 2.5}, ...]
+ *   POST /master/quota     {"role": "eng", "guarantee": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 4}}], "force": false}
+ *   DELETE /master/quota/eng
+ *
+ * A quota set through the legacy `POST /quota` has its limits equal to its guarantees, as in
+ * Mesos 1.11. Every error names what is wrong; the master answers it with 400.
+ */
+import { Resources, roleError, ROLE_SEPARATOR, UNRESERVED_ROLE } from '../../lib/resources';
+import type { RoleQuota } from './http';
+
+/** Entries one weights request may carry. */
+export const MAX_WEIGHTS_PER_REQUEST = 1_000;
+/** Longest role name quoted back in an error. */
+const MAX_QUOTED_ROLE_CHARS = 128;
+
+/** An error to answer with 400. */
+export interface BadRequest {
+  readonly error: string;
+}
+
+/** Whether `value` is a `BadRequest`. */
+export function isBadRequest(value: unknown): value is BadRequest {
+  return typeof value === 'object' && value !== null && 'error' in value && typeof (value as BadRequest).error === 'string';
+}
+
+/**
+ * The weights of a `PUT /master/weights` body: role → positive weight.
+ * @example parseWeights('[{"role":"eng","weight":2}]') // Map { 'eng' => 2 }
+ */
+export function parseWeights(body: string): Map<string, number> | BadRequest {
+  const parsed = parseJson(body, 'weights');
+  if (isBadRequest(parsed)) return parsed;
+  const json = parsed.json;
+  if (!Array.isArray(json)) return { error: 'Invalid weights: expected a JSON array of {"role": ..., "weight": ...}' };
+  if (json.length > MAX_WEIGHTS_PER_REQUEST) return { error: `Invalid weights: at most ${MAX_WEIGHTS_PER_REQUEST} entries per request` };
+  const weights = new Map<string, number>();
+  for (const [index, entry] of json.entries()) {
+    if (typeof entry !== 'object' || entry === null) return { error: `Invalid weights: entry ${index} is not an object` };
+    const { role, weight } = entry as { role?: unknown; weight?: unknown };
+    if (typeof role !== 'string') return { error: `Invalid weights: entry ${index} has no 'role' string` };
+    const invalid = role === UNRESERVED_ROLE ? "the role '*' has no weight" : roleError(role);
+    if (invalid !== undefined) return { error: `Invalid weights: entry ${index}: ${invalid}` };
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) {
+      return { error: `Invalid weights: entry ${index} (role '${quoted(role)}'): 'weight' must be a positive number` };
+    }
+    if (weights.has(role)) return { error: `Invalid weights: role '${quoted(role)}' is listed twice` };
+    weights.set(role, weight);
+  }
+  return weights;
+}
+
+/** A checked `POST /master/quota` request. */
+export interface QuotaRequest {
+  readonly role: string;
+  readonly quota: RoleQuota;
+  /** Skip the check that all guarantees fit in the cluster (Mesos' `force`). */
+  readonly force: boolean;
+}
+
+/**
+ * The quota a `POST /master/quota` body sets (Mesos' `QuotaRequest`): a top-level role other
+ * than `*`, and scalar guarantees (Resource JSON, or the text form `cpus:4;mem:4096`).
+ */
+export function parseQuotaRequest(body: string): QuotaRequest | BadRequest {
+  const parsed = parseJson(body, 'set quota request');
+  if (isBadRequest(parsed)) return parsed;
+  const json = parsed.json;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { error: 'Invalid set quota request: expected a JSON object {"role": ..., "guarantee": [...]}' };
+  const { role, guarantee, force } = json as { role?: unknown; guarantee?: unknown; force?: unknown };
+  const invalidRole = quotaRoleError(role);
+  if (invalidRole !== undefined) return { error: `Invalid set quota request: ${invalidRole}` };
+  if (force !== undefined && typeof force !== 'boolean') return { error: "Invalid set quota request: 'force' must be a boolean" };
+  let resources: Resources;
+  try {
+    resources = typeof guarantee === 'string' ? Resources.parse(guarantee) : Resources.fromJSON(guarantee ?? []);
+  } catch (error) {
+    return { error: `Invalid set quota request: 'guarantee': ${(error as Error).message}` };
+  }
+  if (!resources.nonScalars().isEmpty()) return { error: "Invalid set quota request: 'guarantee' may hold scalar resources only" };
+  if (resources.hasReservations()) return { error: "Invalid set quota request: 'guarantee' may not hold reserved resources" };
+  const guarantees = Object.fromEntries(resources.scalarTotals());
+  return { role: role as string, quota: { guarantees, limits: guarantees }, force: force === true };
+}
+
+/** Why `role` cannot have a quota (must be a valid, top-level role other than `*`), or undefined. */
+export function quotaRoleError(role: unknown): string | undefined {
+  if (typeof role !== 'string') return "'role' must be a string";
+  if (role === UNRESERVED_ROLE) return "the role '*' cannot have a quota";
+  const invalid = roleError(role);
+  if (invalid !== undefined) return invalid;
+  if (role.includes(ROLE_SEPARATOR)) return `setting quota on nested role '${quoted(role)}' is not supported`;
+  return undefined;
+}
+
+/**
+ * The first resource of which `guarantees` (all quotas' guarantees) ask more than `total` (the
+ * agents' resources) holds, as Mesos' overcommit check words it, or undefined when they fit.
+ */
+export function overcommitError(guarantees: Iterable<RoleQuota>, total: Resources): string | undefined {
+  const asked = new Map<string, number>();
+  for (const quota of guarantees) for (const [name, value] of Object.entries(quota.guarantees)) asked.set(name, (asked.get(name) ?? 0) + value);
+  for (const [name, value] of asked) {
+    const available = total.scalar(name);
+    if (value > available) return `total quota guarantees of '${name}' (${value}) exceed the cluster's ${available}`;
+  }
+  return undefined;
+}
+
+function parseJson(body: string, what: string): { readonly json: unknown } | BadRequest {
+  try {
+    return { json: JSON.parse(body) as unknown };
+  } catch (error) {
+    return { error: `Invalid ${what}: the body is not JSON: ${(error as Error).message}` };
+  }
+}
+
+function quoted(role: string): string {
+  return role.length <= MAX_QUOTED_ROLE_CHARS ? role : `${role.slice(0, MAX_QUOTED_ROLE_CHARS)}…`;
+}
