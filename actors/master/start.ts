@@ -9,6 +9,7 @@ import { Master } from './master';
 import { MetricsProcess } from './metrics';
 import { Registry } from './registry';
 import type { MasterStartInput } from './replay';
+import { loadWebUiBundle, WEBUI_ACTOR_ID, WebUiActor } from './webui';
 
 /** What `startMaster` needs: the flags and a host to spawn on (the bins create it). */
 export interface StartMasterOptions {
@@ -24,6 +25,11 @@ export interface StartMasterOptions {
   readonly leading?: () => boolean;
   /** Builds the master actor (default `new Master(...)`; a test may pass a subclass). */
   readonly createMaster?: (flags: MasterFlags, registry: Registry, allocator: Allocator) => Master;
+  /**
+   * The directory of the built web UI, served at `/` (default `dist/webui/`); `false`: no UI.
+   * Only the host's one master (default actor ids) serves it, and only if no UI runs there yet.
+   */
+  readonly webUiDirectory?: string | false;
 }
 
 /** The ids of a master's actors. */
@@ -87,9 +93,20 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   await initialized;
   const metrics = new MetricsProcess(master, allocator, ids.metrics, httpAuthenticationOf(flags));
   host.spawn(metrics);
+  const webUi = spawnWebUi(host, ids, options.webUiDirectory);
+  const actors = [...(webUi === undefined ? [] : [webUi]), metrics, master, allocator.process];
   const stop = async (): Promise<void> => {
-    for (const actor of [metrics, master, allocator.process]) host.terminate(actor);
-    await Promise.all([metrics, master, allocator.process].map((actor) => host.wait(actor)));
+    for (const actor of actors) host.terminate(actor);
+    await Promise.all(actors.map((actor) => host.wait(actor)));
   };
   return { master, pid, allocator, registry, stop };
+}
+
+/** Spawns the web UI (`/`) as the host's delegate, for the host's one master when none serves it yet. */
+function spawnWebUi(host: ActorHost, ids: MasterActorIds, directory: string | false | undefined): WebUiActor | undefined {
+  if (directory === false || ids.master !== MASTER_ACTOR_ID || host.lookup(WEBUI_ACTOR_ID) !== undefined) return undefined;
+  const webUi = new WebUiActor(loadWebUiBundle(directory));
+  host.spawn(webUi);
+  host.setDelegate(WEBUI_ACTOR_ID);
+  return webUi;
 }
