@@ -23,19 +23,68 @@ export class RequestError extends Error {
   }
 }
 
-/** `GET /master/state`; rejects with a RequestError saying why. */
+/** Where the credentials typed into the page are kept: this tab's session storage (gone when the tab closes). */
+const CREDENTIALS_STORAGE_KEY = 'mesos-ts.credentials';
+
+/** The principal signed in with, if any. */
+export function signedInPrincipal(): string | undefined {
+  const stored = storedCredentials();
+  return stored === undefined ? undefined : stored.principal;
+}
+
+/** Keeps `principal` and `secret` for this tab; `/master/state` is then asked with HTTP Basic credentials. */
+export function signIn(principal: string, secret: string): void {
+  window.sessionStorage.setItem(CREDENTIALS_STORAGE_KEY, JSON.stringify({ principal, secret }));
+}
+
+/** Forgets the credentials typed into the page. */
+export function signOut(): void {
+  window.sessionStorage.removeItem(CREDENTIALS_STORAGE_KEY);
+}
+
+function storedCredentials(): { principal: string; secret: string } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(window.sessionStorage.getItem(CREDENTIALS_STORAGE_KEY) ?? 'null');
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { principal, secret } = parsed as { principal?: unknown; secret?: unknown };
+    return typeof principal === 'string' && typeof secret === 'string' ? { principal, secret } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Basic base64(principal:secret)`, UTF-8 (what Mesos' authenticator decodes). */
+function basicAuthorization(principal: string, secret: string): string {
+  const bytes = new TextEncoder().encode(`${principal}:${secret}`);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `Basic ${btoa(binary)}`;
+}
+
+/**
+ * `GET /master/state`; rejects with a RequestError saying why. The browser's own credentials
+ * are not used (`credentials: 'omit'`), so a 401 comes back to the page, which asks for a
+ * principal and secret itself (`signIn`), instead of a browser prompt the page cannot see.
+ */
 export async function fetchMasterState(): Promise<MasterStateJson> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), STATE_TIMEOUT_MS);
+  const stored = storedCredentials();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (stored !== undefined) headers.authorization = basicAuthorization(stored.principal, stored.secret);
   let response: Response;
   try {
-    response = await fetch('/master/state', { cache: 'no-store', signal: controller.signal, headers: { accept: 'application/json' } });
+    response = await fetch('/master/state', { cache: 'no-store', credentials: 'omit', signal: controller.signal, headers });
   } catch (error) {
     throw new RequestError('unreachable', `the master did not answer (${(error as Error).message})`);
   } finally {
     clearTimeout(timer);
   }
-  if (response.status === 401) throw new RequestError('unauthorized', 'the master asks for credentials (HTTP 401): reload the page and sign in with a principal and secret it knows');
+  if (response.status === 401) {
+    throw new RequestError('unauthorized', stored === undefined
+      ? 'the master asks for credentials (HTTP 401): sign in with a principal and secret it knows'
+      : `the master does not accept the credentials of '${stored.principal}' (HTTP 401)`);
+  }
   if (response.status === 403) throw new RequestError('forbidden', 'the master refuses to show its state to these credentials (HTTP 403)');
   if (!response.ok) throw new RequestError('http', `the master answered HTTP ${response.status} ${response.statusText}`);
   let json: unknown;

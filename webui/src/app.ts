@@ -1,7 +1,10 @@
 /** The whole page: header and navigation, the master's liveness banner, and the routed page. */
+import { useState } from 'preact/hooks';
+import { signedInPrincipal, signIn, signOut } from './api';
 import { html, type Html } from './html';
 import { useMasterState, useNow, useRoute, type MasterPoll } from './hooks';
 import { agentEndpoint } from './model/state';
+import { STATE_POLL_INTERVAL_MS } from './model/backoff';
 import { formatAgo } from './model/format';
 import { routeHash, type Route } from './model/routes';
 import { Agent, Agents } from './pages/agents';
@@ -37,7 +40,8 @@ function Header(props: { route: Route; poll: MasterPoll; nowMs: number }): Html 
   return html`<header class="top">
     <a class="brand" href="#/">mesos-ts</a>
     <nav>${tab('overview', 'Overview')}${tab('agents', 'Agents')}${tab('frameworks', 'Frameworks')}${tab('tasks', 'Tasks')}</nav>
-    <span class=${live ? 'pulse live' : 'pulse down'} data-testid="liveness" title="The page reads /master/state every 2 s">
+    ${signedInPrincipal() === undefined ? null : html`<span class="principal">${signedInPrincipal()} · <a href="#/" onClick=${() => { signOut(); poll.retry(); }}>sign out</a></span>`}
+    <span class=${live ? 'pulse live' : 'pulse down'} data-testid="liveness" title=${`The page reads /master/state every ${STATE_POLL_INTERVAL_MS / 1000} s`}>
       ${live ? `live · updated ${formatAgo((poll.updatedAtMs ?? 0) / 1000, nowMs)}` : poll.updatedAtMs === undefined ? 'connecting…' : 'master unreachable'}
     </span>
   </header>`;
@@ -53,9 +57,31 @@ function Banner(props: { poll: MasterPoll; nowMs: number }): Html | null {
       <b>${title}:</b> ${poll.error.message}.
       ${poll.state === undefined ? '' : ' What is shown is from the last answer.'}
       ${' '}Retrying in ${seconds} s (attempt ${poll.failures}). <button type="button" onClick=${poll.retry}>Retry now</button>
+      ${poll.error.kind === 'unauthorized' || poll.error.kind === 'forbidden' ? html`<${SignIn} onDone=${poll.retry} />` : null}
     </div>`;
   }
   return poll.state === undefined ? null : html`<${LeaderNotice} state=${poll.state} />`;
+}
+
+/**
+ * HTTP Basic credentials for the master (kept for this tab only). The agents' sandboxes are read
+ * by JSONP, which cannot carry them: with authentication on the agents too, open an agent's
+ * address once in this browser so it knows the credentials for it.
+ */
+function SignIn(props: { onDone: () => void }): Html {
+  const [principal, setPrincipal] = useState(signedInPrincipal() ?? '');
+  const [secret, setSecret] = useState('');
+  const submit = (event: Event): void => {
+    event.preventDefault();
+    signIn(principal, secret);
+    setSecret('');
+    props.onDone();
+  };
+  return html`<form class="sign-in" onSubmit=${submit} data-testid="sign-in">
+    <input name="principal" placeholder="principal" autocomplete="username" value=${principal} onInput=${(event: Event) => setPrincipal((event.target as HTMLInputElement).value)} required />
+    <input name="secret" type="password" placeholder="secret" autocomplete="current-password" value=${secret} onInput=${(event: Event) => setSecret((event.target as HTMLInputElement).value)} required />
+    <button type="submit">Sign in</button>
+  </form>`;
 }
 
 /** A standby master's state names another leader: say so, with a link to its UI. */

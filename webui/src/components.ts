@@ -84,7 +84,7 @@ export function sandboxHash(entry: TaskEntry): string {
 export function TaskTable(props: { entries: readonly TaskEntry[]; agents: readonly AgentJson[]; nowMs: number; limit: number; showFramework?: boolean; showAgent?: boolean; testId?: string }): Html {
   const { entries, limit } = props;
   if (entries.length === 0) return html`<${Empty} text="No tasks." />`;
-  const hostOf = new Map(props.agents.map((agent) => [agent.id, agent.hostname]));
+  const hostOf = new Map(props.agents.map((agent) => [agent.id, `${agent.hostname}:${agent.port}`]));
   const shown = entries.slice(0, limit);
   return html`<div class="table-wrap"><table class="tasks" data-testid=${props.testId}>
     <thead><tr><th>Task</th><th>Name</th><th>State</th>${props.showFramework === false ? null : html`<th>Framework</th>`}${props.showAgent === false ? null : html`<th>Agent</th>`}<th>cpus</th><th>mem</th><th>Updated</th><th></th></tr></thead>

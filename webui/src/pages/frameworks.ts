@@ -48,7 +48,7 @@ export function Framework(props: { state: MasterStateJson; nowMs: number; framew
   const entries = (tasks: readonly FrameworkJson['tasks'][number][], list: TaskEntry['list']): TaskEntry[] => newestFirst(tasks.map((task) => ({ task, framework, list })));
   const active = entries([...framework.tasks, ...framework.unreachable_tasks], 'active');
   const done = entries(framework.completed_tasks, 'completed');
-  const hostOf = new Map(state.slaves.map((agent) => [agent.id, agent.hostname]));
+  const hostOf = new Map(state.slaves.map((agent) => [agent.id, `${agent.hostname}:${agent.port}`]));
   return html`<div class="page" data-testid="framework-page">
     <h1>Framework ${framework.name} <${Id} id=${framework.id} keep=${40} /></h1>
     <dl class="facts">

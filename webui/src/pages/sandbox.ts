@@ -31,7 +31,7 @@ export function Sandbox(props: { state: MasterStateJson; route: SandboxRoute }):
   const endpoint = agent === undefined ? undefined : agentEndpoint(agent.pid);
   const located = useSandbox(endpoint, route.frameworkId, route.executorId);
   const heading = html`<h1>Sandbox of <code>${route.executorId}</code></h1>
-    <p class="muted">Framework <a href=${routeHash({ page: 'framework', frameworkId: route.frameworkId })}><${Id} id=${route.frameworkId} /></a> on agent
+    <p class="muted">Framework <a href=${routeHash({ page: 'framework', frameworkId: route.frameworkId })}><${Id} id=${route.frameworkId} /></a> on agent${' '}
       ${agent === undefined ? html`<${Id} id=${route.agentId} />` : html`<a href=${routeHash({ page: 'agent', agentId: agent.id })}>${agent.hostname}:${agent.port}</a>`}</p>`;
   if (endpoint === undefined) return html`<div class="page">${heading}<${Empty} text="The master does not list this agent now, so its files cannot be read." /></div>`;
   if (located.status === 'locating') return html`<div class="page">${heading}<p class="muted">Asking the agent where the sandbox is…</p></div>`;
