@@ -39,10 +39,10 @@ export function ResourceBar(props: { name: string; used: number; offered: number
   </div>`;
 }
 
-/** A share in [0, 1] as a small bar with a percentage. */
-export function ShareBar(props: { share: number; title?: string }): Html {
+/** A share in [0, 1] as a small bar with a percentage (and the resource it is of, if given). */
+export function ShareBar(props: { share: number; resource?: string | undefined; title?: string }): Html {
   const width = `${Math.min(100, Math.max(0, props.share * 100))}%`;
-  return html`<span class="share" title=${props.title}><span class="share-bar"><span class="share-fill" style=${{ width }}></span></span><span class="share-text">${formatPercent(props.share)}</span></span>`;
+  return html`<span class="share" title=${props.title}><span class="share-bar"><span class="share-fill" style=${{ width }}></span></span><span class="share-text">${formatPercent(props.share)}${props.resource === undefined ? null : html` <span class="muted">${props.resource}</span>`}</span></span>`;
 }
 
 /** `used / total` of one scalar, for table cells. */

@@ -62,8 +62,8 @@ export function ShareTable(props: { rows: readonly ShareRow[]; kind: 'role' | 'f
   return html`<div class="table-wrap"><table class="shares" data-kind=${props.kind}>
     <thead><tr><th>${props.kind === 'role' ? 'Role' : 'Framework'}</th><th title="max over resources of allocated / total">Dominant share</th><th title="max over resources of used / total">Used share</th>${props.compared.map((name) => html`<th>${name}</th>`)}</tr></thead>
     <tbody>${props.rows.map((row) => html`<tr key=${row.id} data-share-id=${row.id}>
-      <td class="nowrap">${props.kind === 'framework' ? html`<a href=${routeHash({ page: 'framework', frameworkId: row.id })}>${row.name}</a>` : html`<code>${row.name}</code> <span class="muted">(${row.frameworks} framework${row.frameworks === 1 ? '' : 's'})</span>`}</td>
-      <td class="nowrap"><${ShareBar} share=${row.dominantShare} title=${row.dominantResource === undefined ? 'nothing allocated' : `dominant resource: ${row.dominantResource}`} />${row.dominantResource === undefined ? null : html` <span class="muted">${row.dominantResource}</span>`}</td>
+      <td>${props.kind === 'framework' ? html`<a href=${routeHash({ page: 'framework', frameworkId: row.id })}>${row.name}</a>` : html`<code title=${`${row.frameworks} framework${row.frameworks === 1 ? '' : 's'}`}>${row.name}</code>`}</td>
+      <td class="nowrap"><${ShareBar} share=${row.dominantShare} resource=${row.dominantResource} title=${row.dominantResource === undefined ? 'nothing allocated' : `dominant resource: ${row.dominantResource}`} /></td>
       <td><${ShareBar} share=${row.usedShare} /></td>
       ${props.compared.map((name) => html`<td class="num">${formatScalar(name, row.allocated[name as keyof ShareRow['allocated']])}</td>`)}
     </tr>`)}</tbody></table></div>`;
