@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { VirtualClock } from '../../../lib/process';
 import { StandbyMaster } from '../../../actors/master/standby';
-import { memoryHost, Probe } from '../../support/runtime';
+import { memoryHost, netHost, Probe, within } from '../../support/runtime';
 
 describe('actors/master/standby: a master that does not lead', () => {
   it('drops registrations while it stands by; elected and recovering, it holds the latest valid one per sender and kind for its master, and nothing else', async () => {
@@ -30,5 +30,22 @@ describe('actors/master/standby: a master that does not lead', () => {
     agent.post(standby.self(), 'RegisterAgent', { agent: info, version: '1' });
     await clock.settle();
     expect(await dispatch(standby, (actor) => actor.release()), 'holding ends with release').to.deep.equal([]);
+  });
+
+  it('sends the web UI (its host\'s /, delegated to it) to the leader\'s, or says none leads', async () => {
+    const host = await netHost();
+    try {
+      const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'standby.local' }, host.clock.now());
+      host.spawn(standby);
+      host.setDelegate(standby.id);
+      const get = (): Promise<Response> => within(fetch(`http://${host.address}/`, { redirect: 'manual' }), 5_000, 'GET /');
+      expect((await get()).status).to.equal(503);
+      const leader = { id: 'm2', pid: 'master@10.0.0.2:5050', ip: '10.0.0.2', port: 5050, hostname: 'leader.local', version: '1' };
+      await dispatch(standby, (actor) => actor.leaderChanged({ pid: leader.pid, info: leader }));
+      const response = await get();
+      expect([response.status, response.headers.get('location')]).to.deep.equal([307, '//leader.local:5050/']);
+    } finally {
+      await host.stop();
+    }
   });
 });
