@@ -1,6 +1,6 @@
 /** `startMaster`: what the bins call to run a master, with its allocator and metrics, on a host. */
 import { dispatch, UPID } from '../../lib/actor';
-import type { ActorHost } from '../../lib/process';
+import { VirtualClock, type ActorHost } from '../../lib/process';
 import { Allocator } from '../allocator/allocator';
 import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
@@ -27,7 +27,8 @@ export interface StartMasterOptions {
   readonly createMaster?: (flags: MasterFlags, registry: Registry, allocator: Allocator) => Master;
   /**
    * The directory of the built web UI, served at `/` (default `dist/webui/`); `false`: no UI.
-   * Only the host's one master (default actor ids) serves it, and only if no UI runs there yet.
+   * Only the host's one master (default actor ids) serves it, only if no UI runs there yet, and
+   * not in a simulation (a simulated clock).
    */
   readonly webUiDirectory?: string | false;
 }
@@ -102,9 +103,13 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   return { master, pid, allocator, registry, stop };
 }
 
-/** Spawns the web UI (`/`) as the host's delegate, for the host's one master when none serves it yet. */
+/**
+ * Spawns the web UI (`/`) as the host's delegate, for the host's one master when none serves it
+ * yet. A simulation (a simulated clock: no real I/O, no one to serve) gets none.
+ */
 function spawnWebUi(host: ActorHost, ids: MasterActorIds, directory: string | false | undefined): WebUiActor | undefined {
   if (directory === false || ids.master !== MASTER_ACTOR_ID || host.lookup(WEBUI_ACTOR_ID) !== undefined) return undefined;
+  if (host.clock instanceof VirtualClock && host.clock.simulated) return undefined;
   const webUi = new WebUiActor(loadWebUiBundle(directory));
   host.spawn(webUi);
   host.setDelegate(WEBUI_ACTOR_ID);

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ActorHost } from '../../../lib/process';
-import { defaultMasterFlags, loadWebUiBundle, MAX_WEBUI_FILE_BYTES, startMaster, WEBUI_ACTOR_ID, WebUiActor } from '../../../actors/master';
-import { netHost, within } from '../../support/runtime';
+import { VirtualClock, type ActorHost } from '../../../lib/process';
+import { defaultMasterFlags, loadWebUiBundle, MAX_WEBUI_FILE_BYTES, Registry, startMaster, WEBUI_ACTOR_ID, WebUiActor } from '../../../actors/master';
+import { memoryHost, netHost, within } from '../../support/runtime';
 
 /** A bundle as scripts/build-webui.js writes it, in a new temporary directory. */
 function fakeBundle(): string {
@@ -129,5 +129,13 @@ describe('actors/master/webui: the web UI actor', () => {
     expect(host.lookup(WEBUI_ACTOR_ID)).to.equal(undefined);
     await startMaster({ flags: defaultMasterFlags(workDir), host, actorIds: { master: 'master-2', allocator: 'allocator-2', metrics: 'metrics-2' } });
     expect(host.lookup(WEBUI_ACTOR_ID)).to.equal(undefined);
+  });
+
+  it('is not started in a simulation (a simulated clock: no real I/O)', async () => {
+    const clock = new VirtualClock({ simulated: true });
+    const simulated = memoryHost({ clock });
+    const master = await startMaster({ flags: defaultMasterFlags('/unused'), host: simulated, registry: Registry.inMemory() });
+    expect(simulated.lookup(WEBUI_ACTOR_ID)).to.equal(undefined);
+    await master.stop();
   });
 });

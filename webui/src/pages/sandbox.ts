@@ -129,29 +129,32 @@ function Tail(props: { endpoint: AgentEndpoint; path: string; name: string }): H
     let timer: ReturnType<typeof setTimeout> | undefined;
     let current: TailState | undefined;
     const poll = async (): Promise<void> => {
-      try {
-        const size = (await readFile(endpoint, path, -1, 0)).offset;
-        if (current === undefined || fileShrank(current, size)) current = startTail(size);
-        for (let reads = 0; reads < MAX_TAIL_READS_PER_POLL && current.offset < size && !stopped; reads++) {
-          const chunk = await readFile(endpoint, path, current.offset, TAIL_READ_CHUNK_BYTES);
-          const next = appendChunk(current, chunk);
-          if (next === current) break;
-          current = next;
+      // Paused: nothing is read, and what is shown stays; following again reads on from there.
+      if (followingRef.current || current === undefined) {
+        try {
+          const size = (await readFile(endpoint, path, -1, 0)).offset;
+          if (current === undefined || fileShrank(current, size)) current = startTail(size);
+          for (let reads = 0; reads < MAX_TAIL_READS_PER_POLL && current.offset < size && !stopped; reads++) {
+            const chunk = await readFile(endpoint, path, current.offset, TAIL_READ_CHUNK_BYTES);
+            const next = appendChunk(current, chunk);
+            if (next === current) break;
+            current = next;
+          }
+          if (stopped) return;
+          setTail(current);
+          setError(undefined);
+        } catch (failure) {
+          if (!stopped) setError((failure as Error).message);
         }
-        if (stopped) return;
-        setTail(current);
-        setError(undefined);
-      } catch (failure) {
-        if (!stopped) setError((failure as Error).message);
       }
-      if (!stopped && followingRef.current) timer = setTimeout(() => void poll(), TAIL_POLL_INTERVAL_MS);
+      if (!stopped) timer = setTimeout(() => void poll(), TAIL_POLL_INTERVAL_MS);
     };
     void poll();
     return () => {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
     };
-  }, [endpoint.address, path, following]);
+  }, [endpoint.address, path]);
   useEffect(() => {
     const element = output.current;
     if (element !== null && following) element.scrollTop = element.scrollHeight;
