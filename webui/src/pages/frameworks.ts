@@ -61,7 +61,7 @@ export function Framework(props: { state: MasterStateJson; nowMs: number; framew
       <dt>Checkpoint</dt><dd>${framework.checkpoint ? 'yes' : 'no'}</dd>
       <dt>Failover timeout</dt><dd>${framework.failover_timeout} s</dd>
       <dt>Registered</dt><dd><${Ago} seconds=${framework.registered_time} nowMs=${nowMs} /></dd>
-      ${framework.webui_url ? html`<dt>Web UI</dt><dd><a href=${framework.webui_url} target="_blank" rel="noopener">${framework.webui_url}</a></dd>` : null}
+      ${framework.webui_url ? html`<dt>Web UI</dt><dd>${/^https?:\/\//i.test(framework.webui_url) ? html`<a href=${framework.webui_url} target="_blank" rel="noopener noreferrer">${framework.webui_url}</a>` : html`<code>${framework.webui_url}</code>`}</dd>` : null}
       ${share === undefined ? null : html`<dt title=${DRF_HINT}>Dominant share</dt><dd><${ShareBar} share=${share.dominantShare} resource=${share.dominantResource} /></dd>`}
     </dl>
     <div class="columns">
