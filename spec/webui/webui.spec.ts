@@ -129,15 +129,17 @@ if (skipReason !== undefined) {
       const states = await page.locator('[data-testid="task-statuses"] [data-state]').evaluateAll((badges) => badges.map((badge) => badge.getAttribute('data-state')));
       expect(states).to.include.members(['TASK_RUNNING', 'TASK_FINISHED']);
 
+      await page.locator('[data-testid="task-stdout-output"]', { hasText: 'hello-ui' }).waitFor({ timeout: UI_WAIT_MS });
+
       await page.locator('[data-testid="task-sandbox-link"]').click();
-      await page.locator('[data-testid="tail-output"]', { hasText: 'hello-ui' }).waitFor({ timeout: UI_WAIT_MS });
-      expect(await page.locator('[data-testid="tail-output"]').textContent()).to.equal('hello-ui\n');
+      await page.locator('[data-testid="sandbox-tail-output"]', { hasText: 'hello-ui' }).waitFor({ timeout: UI_WAIT_MS });
+      expect(await page.locator('[data-testid="sandbox-tail-output"]').textContent()).to.equal('hello-ui\n');
       const files = await page.locator('[data-testid="sandbox-listing"] tr[data-file]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-file')));
       expect(files).to.include.members(['stdout', 'stderr']);
       expect(await page.locator('[data-testid="sandbox-directory"]').textContent()).to.match(/\/executors\/hello-ui\/runs\//);
 
       await page.locator('[data-testid="sandbox-listing"] tr[data-file="stderr"] a').click();
-      await page.locator('[data-testid="tail-output"][data-path$="/stderr"]').waitFor({ timeout: UI_WAIT_MS });
+      await page.locator('[data-testid="sandbox-tail-output"][data-path$="/stderr"]').waitFor({ timeout: UI_WAIT_MS });
     });
 
     it('tails a running task\'s output as it grows', async () => {
@@ -145,7 +147,7 @@ if (skipReason !== undefined) {
       await page.goto(ui);
       await page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="counter"] [data-state="TASK_RUNNING"]').waitFor({ timeout: UI_WAIT_MS });
       await page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="counter"] .sandbox-link').click();
-      const tail = page.locator('[data-testid="tail-output"]');
+      const tail = page.locator('[data-testid="sandbox-tail-output"]');
       await tail.filter({ hasText: 'tick-1' }).waitFor({ timeout: UI_WAIT_MS });
       await tail.filter({ hasText: 'tick-8' }).waitFor({ timeout: UI_WAIT_MS });
       expect((await tail.textContent())?.trim().split('\n')).to.deep.equal(['tick-1', 'tick-2', 'tick-3', 'tick-4', 'tick-5', 'tick-6', 'tick-7', 'tick-8']);

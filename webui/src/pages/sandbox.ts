@@ -19,7 +19,7 @@ export const LISTING_REFRESH_MS = 5_000;
 type SandboxRoute = Extract<Route, { page: 'sandbox' }>;
 
 /** Where the sandbox is, once the agent said. */
-type Located =
+export type Located =
   | { readonly status: 'locating' }
   | { readonly status: 'failed'; readonly message: string }
   | { readonly status: 'found'; readonly directory: string; readonly executorName: string };
@@ -46,24 +46,43 @@ export function Sandbox(props: { state: MasterStateJson; route: SandboxRoute }):
   </div>`;
 }
 
-/** Asks the agent's `/state` for the executor's sandbox directory. */
-function useSandbox(endpoint: AgentEndpoint | undefined, frameworkId: string, executorId: string): Located {
+/** While the agent does not list the executor (a task still launching), it is asked again this often (ms). */
+export const SANDBOX_LOOKUP_RETRY_MS = 2_000;
+
+/** ... at most this many times in all (a minute), then the page says why it gave up. */
+export const MAX_SANDBOX_LOOKUPS = 30;
+
+/** Asks the agent's `/state` for the executor's sandbox directory, again while it is not there yet. */
+export function useSandbox(endpoint: AgentEndpoint | undefined, frameworkId: string, executorId: string): Located {
   const [located, setLocated] = useState<Located>({ status: 'locating' });
   const address = endpoint?.address;
   useEffect(() => {
     if (endpoint === undefined) return undefined;
     let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let lookups = 0;
+    const again = (message: string): void => {
+      const retrying = lookups < MAX_SANDBOX_LOOKUPS;
+      setLocated({ status: 'failed', message: retrying ? `${message} Asking again in ${SANDBOX_LOOKUP_RETRY_MS / 1000} s.` : message });
+      if (retrying) timer = setTimeout(lookup, SANDBOX_LOOKUP_RETRY_MS);
+    };
+    const lookup = (): void => {
+      lookups++;
+      fetchAgentState(endpoint).then((agentState) => {
+        if (stopped) return;
+        const found = findExecutor(agentState, frameworkId, executorId);
+        if (found !== undefined) setLocated({ status: 'found', directory: found.executor.directory, executorName: found.executor.name });
+        else again(`The agent lists no executor ${executorId} of framework ${frameworkId} (not launched yet, or its sandbox was garbage collected).`);
+      }, (error: Error) => {
+        if (!stopped) again(`Could not read the agent's state: ${error.message}.`);
+      });
+    };
     setLocated({ status: 'locating' });
-    fetchAgentState(endpoint).then((agentState) => {
-      if (stopped) return;
-      const found = findExecutor(agentState, frameworkId, executorId);
-      setLocated(found === undefined
-        ? { status: 'failed', message: `The agent lists no executor ${executorId} of framework ${frameworkId} (its sandbox may have been garbage collected).` }
-        : { status: 'found', directory: found.executor.directory, executorName: found.executor.name });
-    }, (error: Error) => {
-      if (!stopped) setLocated({ status: 'failed', message: `Could not read the agent's state: ${error.message}` });
-    });
-    return () => { stopped = true; };
+    lookup();
+    return () => {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    };
   }, [address, frameworkId, executorId]);
   return located;
 }
@@ -115,8 +134,8 @@ function Listing(props: { endpoint: AgentEndpoint; directory: string; route: San
   <//>`;
 }
 
-/** A live tail of one file: the end of it, then what is appended, polled. */
-function Tail(props: { endpoint: AgentEndpoint; path: string; name: string }): Html {
+/** A live tail of one file: the end of it, then what is appended, polled (`testId` names its box). */
+export function Tail(props: { endpoint: AgentEndpoint; path: string; name: string; testId?: string }): Html {
   const { endpoint, path, name } = props;
   const [tail, setTail] = useState<TailState | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -159,12 +178,12 @@ function Tail(props: { endpoint: AgentEndpoint; path: string; name: string }): H
     const element = output.current;
     if (element !== null && following) element.scrollTop = element.scrollHeight;
   }, [tail?.text, following]);
-  return html`<${Section} title=${name} testId="sandbox-tail">
+  return html`<${Section} title=${name} testId=${props.testId ?? 'sandbox-tail'}>
     <p class="tail-controls">
       <button type="button" onClick=${() => setFollowing(!following)} data-testid="tail-toggle">${following ? 'Pause' : 'Follow'}</button>
       <span class="muted">${following ? `following: read every ${TAIL_POLL_INTERVAL_MS / 1000} s` : 'paused'} · ${tail === undefined ? '' : formatBytes(tail.offset)}${tail?.truncated ? ' (showing the end)' : ''}</span>
     </p>
     ${error === undefined ? null : html`<p class="error">${error}</p>`}
-    <pre class="tail" ref=${output} data-testid="tail-output" data-path=${path}>${tail === undefined ? 'Reading…' : tail.text === '' ? '(empty)' : tail.text}</pre>
+    <pre class="tail" ref=${output} data-testid=${`${props.testId ?? 'sandbox-tail'}-output`} data-path=${path}>${tail === undefined ? 'Reading…' : tail.text === '' ? '(empty)' : tail.text}</pre>
   <//>`;
 }

@@ -3,7 +3,10 @@ import { Ago, Empty, Id, ResourceList, Section, StateBadge, TaskTable, sandboxHa
 import { html, type Html } from '../html';
 import { formatTimestamp, stateLabel } from '../model/format';
 import { routeHash } from '../model/routes';
-import { allTasks, findAgent, findTask, newestFirst, startTime, taskCountsByState } from '../model/state';
+import { sandboxPath } from '../model/sandbox';
+import { agentEndpoint, allTasks, findAgent, findTask, newestFirst, startTime, taskCountsByState, type TaskEntry } from '../model/state';
+import type { AgentJson } from '../model/types';
+import { Tail, useSandbox } from './sandbox';
 import type { MasterStateJson } from '../model/types';
 
 /** Rows the tasks page shows at most (the master keeps up to 1000 completed tasks per framework). */
@@ -27,7 +30,7 @@ export function Tasks(props: { state: MasterStateJson; nowMs: number; filter: st
   </div>`;
 }
 
-/** One task: its state and history, where it runs, and a link to its sandbox. */
+/** One task: its state and history, where it runs, its stdout followed live, and a link to its sandbox. */
 export function Task(props: { state: MasterStateJson; nowMs: number; frameworkId: string; taskId: string }): Html {
   const { state, nowMs } = props;
   const entry = findTask(state, props.frameworkId, props.taskId);
@@ -56,5 +59,17 @@ export function Task(props: { state: MasterStateJson; nowMs: number; frameworkId
         ${status.message === undefined || status.message === '' ? null : html`<div class="status-message">${status.message}</div>`}
       </li>`)}</ol>`}
     <//>
+    <${Output} entry=${entry} agent=${agent} />
   </div>`;
+}
+
+/** The task's stdout, followed live, read from its sandbox on the agent (as the sandbox page does). */
+function Output(props: { entry: TaskEntry; agent: AgentJson | undefined }): Html {
+  const { entry, agent } = props;
+  const endpoint = agent === undefined ? undefined : agentEndpoint(agent.pid);
+  const located = useSandbox(endpoint, entry.framework.id, entry.task.executor_id || entry.task.id);
+  if (endpoint === undefined) return html`<${Section} title="stdout"><${Empty} text="The task's agent is not registered now, so its output cannot be read." /><//>`;
+  if (located.status === 'locating') return html`<${Section} title="stdout"><p class="muted">Asking the agent where the sandbox is…</p><//>`;
+  if (located.status === 'failed') return html`<${Section} title="stdout"><p class="error">${located.message}</p><//>`;
+  return html`<${Tail} endpoint=${endpoint} path=${sandboxPath(located.directory, 'stdout')} name="stdout" testId="task-stdout" />`;
 }
