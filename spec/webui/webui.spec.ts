@@ -104,7 +104,7 @@ if (skipReason !== undefined) {
     it('follows a task from launch to TASK_FINISHED without reloading', async () => {
       await page.goto(ui);
       await page.evaluate('window.notReloaded = true');
-      const execute = start('mesos-execute', ['--master', master, '--name', 'hello-ui', '--command', 'echo hello-ui; sleep 3']);
+      const execute = start('mesos-execute', ['--master', master, '--name', 'hello-ui', '--command', 'echo hello-ui; sleep 4']);
       const row = page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="hello-ui"]');
       await row.locator('[data-state="TASK_RUNNING"]').waitFor({ timeout: UI_WAIT_MS });
       expect(await page.locator('[data-testid="live-tasks"]').textContent()).to.equal('1');
@@ -143,14 +143,17 @@ if (skipReason !== undefined) {
     });
 
     it('tails a running task\'s output as it grows', async () => {
-      start('mesos-execute', ['--master', master, '--name', 'counter', '--command', 'for i in 1 2 3 4 5 6 7 8; do echo tick-$i; sleep 0.5; done']);
+      const ticks = Array.from({ length: 12 }, (_, index) => `tick-${index + 1}`);
+      start('mesos-execute', ['--master', master, '--name', 'counter', '--command', `for i in $(seq 1 ${ticks.length}); do echo tick-$i; sleep 1; done`]);
       await page.goto(ui);
       await page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="counter"] [data-state="TASK_RUNNING"]').waitFor({ timeout: UI_WAIT_MS });
       await page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="counter"] .sandbox-link').click();
       const tail = page.locator('[data-testid="sandbox-tail-output"]');
       await tail.filter({ hasText: 'tick-1' }).waitFor({ timeout: UI_WAIT_MS });
-      await tail.filter({ hasText: 'tick-8' }).waitFor({ timeout: UI_WAIT_MS });
-      expect((await tail.textContent())?.trim().split('\n')).to.deep.equal(['tick-1', 'tick-2', 'tick-3', 'tick-4', 'tick-5', 'tick-6', 'tick-7', 'tick-8']);
+      const early = await tail.textContent() ?? '';
+      expect(early, 'the first lines show before the task has written them all').not.to.contain(ticks[ticks.length - 1]);
+      await tail.filter({ hasText: ticks[ticks.length - 1] as string }).waitFor({ timeout: UI_WAIT_MS });
+      expect((await tail.textContent())?.trim().split('\n')).to.deep.equal(ticks);
     });
 
     it('lists the agents and shows one with its tasks', async () => {
