@@ -192,6 +192,7 @@ if (skipReason !== undefined) {
         const banner = securedPage.locator('[data-testid="banner"][data-kind="unauthorized"]');
         await banner.waitFor({ timeout: UI_WAIT_MS });
         expect(await banner.textContent()).to.contain('asks for credentials');
+        expect(await securedPage.locator('[data-testid="liveness"]').textContent()).to.contain('credentials needed');
         await securedPage.fill('[data-testid="sign-in"] input[name="principal"]', 'ops');
         await securedPage.fill('[data-testid="sign-in"] input[name="secret"]', 'wrong');
         await securedPage.click('[data-testid="sign-in"] button[type="submit"]');

@@ -1,6 +1,6 @@
 /** The whole page: header and navigation, the master's liveness banner, and the routed page. */
 import { useState } from 'preact/hooks';
-import { signedInPrincipal, signIn, signOut } from './api';
+import { signedInPrincipal, signIn, signOut, type FailureKind } from './api';
 import { html, type Html } from './html';
 import { useMasterState, useNow, useRoute, type MasterPoll } from './hooks';
 import { agentEndpoint } from './model/state';
@@ -16,6 +16,16 @@ import type { MasterStateJson } from './model/types';
 
 /** How often "updated 3s ago" and the retry countdown are redrawn (ms). */
 const CLOCK_TICK_MS = 1_000;
+
+/** What the header says, by why the last poll failed. */
+const LIVENESS_BY_FAILURE: Readonly<Record<FailureKind, string>> = {
+  unauthorized: 'credentials needed', forbidden: 'not allowed', unreachable: 'master unreachable', http: 'master error', invalid: 'master error',
+};
+
+/** The banner's title, by why the last poll failed. */
+const BANNER_TITLE_BY_FAILURE: Readonly<Record<FailureKind, string>> = {
+  unauthorized: 'Credentials needed', forbidden: 'Not allowed', unreachable: 'The master is unreachable', http: 'The master answered an error', invalid: 'The master answered an error',
+};
 
 /** The application root. */
 export function App(): Html {
@@ -42,7 +52,7 @@ function Header(props: { route: Route; poll: MasterPoll; nowMs: number }): Html 
     <nav>${tab('overview', 'Overview')}${tab('agents', 'Agents')}${tab('frameworks', 'Frameworks')}${tab('tasks', 'Tasks')}</nav>
     ${signedInPrincipal() === undefined ? null : html`<span class="principal">${signedInPrincipal()} · <a href="#/" onClick=${() => { signOut(); poll.retry(); }}>sign out</a></span>`}
     <span class=${live ? 'pulse live' : 'pulse down'} data-testid="liveness" title=${`The page reads /master/state every ${STATE_POLL_INTERVAL_MS / 1000} s`}>
-      ${live ? `live · updated ${formatAgo((poll.updatedAtMs ?? 0) / 1000, nowMs)}` : poll.updatedAtMs === undefined ? 'connecting…' : 'master unreachable'}
+      ${live ? `live · updated ${formatAgo((poll.updatedAtMs ?? 0) / 1000, nowMs)}` : poll.error === undefined ? 'connecting…' : LIVENESS_BY_FAILURE[poll.error.kind]}
     </span>
   </header>`;
 }
@@ -52,7 +62,7 @@ function Banner(props: { poll: MasterPoll; nowMs: number }): Html | null {
   const { poll, nowMs } = props;
   if (poll.error !== undefined) {
     const seconds = Math.max(0, Math.ceil((poll.nextPollAtMs - nowMs) / 1000));
-    const title = poll.error.kind === 'unauthorized' ? 'Credentials needed' : poll.error.kind === 'forbidden' ? 'Not allowed' : 'The master is unreachable';
+    const title = BANNER_TITLE_BY_FAILURE[poll.error.kind];
     return html`<div class="banner banner-error" role="alert" data-testid="banner" data-kind=${poll.error.kind}>
       <b>${title}:</b> ${poll.error.message}.
       ${poll.state === undefined ? '' : ' What is shown is from the last answer.'}
