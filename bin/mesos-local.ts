@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     process.stdout.write(`mesos-local: agent ${agent.pid} — ${host.scheme}://${host.address}/${agent.pid.id}/state\n`);
   }
   process.stdout.write(`mesos-local: work dir ${workDir}\n`);
-  process.stdout.write(`mesos-local: web UI ${masterHost.scheme}://${masterHost.address}/master/state (Ctrl-C to stop)\n`);
+  process.stdout.write(`mesos-local: web UI ${masterHost.scheme}://${masterHost.address}/ (Ctrl-C to stop)\n`);
   stopAllOnSignal(hosts, temporary);
 }
 

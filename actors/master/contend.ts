@@ -18,6 +18,7 @@ import {
 import { whenConnected, type ZooKeeperClient, type ZooKeeperConnector, type ZooKeeperUrl } from '../../lib/ha/zookeeper';
 import type { ActorHost } from '../../lib/process';
 import type { MasterInfo } from '../../lib/protocol';
+import { MASTER_ACTOR_ID } from './constants';
 import type { MasterFlags } from './flags';
 import { masterInfoOf } from './master';
 import { Registry } from './registry';
@@ -239,6 +240,9 @@ export class ContendingMaster {
     const own = this.ownPid;
     const standby = new StandbyMaster({ pid: own.toString(), hostname: flags.hostname ?? own.host }, host.clock.now(), own.id);
     host.spawn(standby);
+    // The host's one master sends the web UI's `/` to the leader's while it stands by (a leading
+    // master's start makes its web UI actor the delegate instead).
+    if (own.id === MASTER_ACTOR_ID) host.setDelegate(own.id);
     standby.leaderChanged(this.leader);
     this.standby = standby;
     // `/api/v1/scheduler` here redirects to the leader too (the leading master's API replaces it).

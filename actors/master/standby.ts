@@ -2,8 +2,9 @@
  * A master that does not lead (`--zk`): it holds the master's address while it contends, serves
  * `/master/state` saying who leads, redirects the other endpoints to the leader (307, or 503
  * when no master leads), and drops what agents and schedulers send it (Mesos' non-elected
- * master ignores them too; their detectors take them to the leader). Once elected, the bin
- * replaces it with a `Master` at the same address.
+ * master ignores them too; their detectors take them to the leader). Its host's `/` (the web
+ * UI) redirects to the leader's. Once elected, the bin replaces it with a `Master` at the same
+ * address.
  */
 import { Actor } from '../../lib/actor';
 import type { DetectedMaster } from '../../lib/ha/election';
@@ -69,6 +70,9 @@ export class StandbyMaster extends Actor {
     for (const path of REDIRECTED_ROUTES) this.route(path, () => this.redirect(`/master${path}`));
     // `DELETE /master/quota/<role>`: the role goes along.
     this.route('/quota/*', (request) => this.redirect(`/master${request.path}`));
+    // The web UI: a standby's host delegates `/` here (ContendingMaster), and it sends the
+    // browser to the leader's UI.
+    this.route('/', () => this.redirect('/'));
   }
 
   /** The leader changed (the contender's view); `undefined`: none. */

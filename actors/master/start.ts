@@ -1,6 +1,6 @@
 /** `startMaster`: what the bins call to run a master, with its allocator and metrics, on a host. */
 import { dispatch, UPID, type Actor } from '../../lib/actor';
-import type { ActorHost } from '../../lib/process';
+import { VirtualClock, type ActorHost } from '../../lib/process';
 import { Allocator } from '../allocator/allocator';
 import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
@@ -12,6 +12,7 @@ import { apiActorId, SchedulerApi } from './v1-scheduler';
 import { MetricsProcess } from './metrics';
 import { Registry } from './registry';
 import type { MasterStartInput } from './replay';
+import { loadWebUiBundle, WEBUI_ACTOR_ID, WebUiActor } from './webui';
 
 /** What `startMaster` needs: the flags and a host to spawn on (the bins create it). */
 export interface StartMasterOptions {
@@ -27,6 +28,12 @@ export interface StartMasterOptions {
   readonly leading?: () => boolean;
   /** Builds the master actor (default `new Master(...)`; a test may pass a subclass). */
   readonly createMaster?: (flags: MasterFlags, registry: Registry, allocator: Allocator) => Master;
+  /**
+   * The directory of the built web UI, served at `/` (default `dist/webui/`); `false`: no UI.
+   * Only the host's one master (default actor ids) serves it, only if no UI runs there yet, and
+   * not in a simulation (a simulated clock).
+   */
+  readonly webUiDirectory?: string | false;
 }
 
 /** The ids of a master's actors. */
@@ -103,8 +110,9 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   master.serveSchedulerApi((request) => dispatch(api, (served) => served.serve(request)));
   // `/version` and `/flags` (this master's), unless the host serves them already.
   const info = spawnMasterInfoActors(host, flags);
+  const webUi = spawnWebUi(host, ids, options.webUiDirectory);
+  const actors = [...(webUi === undefined ? [] : [webUi]), ...info, api, metrics, master, allocator.process];
   const stop = async (): Promise<void> => {
-    const actors = [...info, api, metrics, master, allocator.process];
     for (const actor of actors) host.terminate(actor);
     await Promise.all(actors.map((actor) => host.wait(actor)));
   };
@@ -123,4 +131,17 @@ export function spawnMasterInfoActors(host: ActorHost, flags: MasterFlags): Acto
     authentication: httpAuthenticationOf(flags),
     denial: (principal) => (authorizer === undefined || authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
   });
+}
+
+/**
+ * Spawns the web UI (`/`) as the host's delegate, for the host's one master when none serves it
+ * yet. A simulation (a simulated clock: no real I/O, no one to serve) gets none.
+ */
+function spawnWebUi(host: ActorHost, ids: MasterActorIds, directory: string | false | undefined): WebUiActor | undefined {
+  if (directory === false || ids.master !== MASTER_ACTOR_ID || host.lookup(WEBUI_ACTOR_ID) !== undefined) return undefined;
+  if (host.clock instanceof VirtualClock && host.clock.simulated) return undefined;
+  const webUi = new WebUiActor(loadWebUiBundle(directory));
+  host.spawn(webUi);
+  host.setDelegate(WEBUI_ACTOR_ID);
+  return webUi;
 }

@@ -4,8 +4,7 @@ import { VirtualClock, type HttpResponse } from '../../../lib/process';
 import { VERSION } from '../../../lib/version';
 import { StandbyMaster } from '../../../actors/master/standby';
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
-import { netHost } from '../../support/runtime';
-import { memoryHost, Probe } from '../../support/runtime';
+import { memoryHost, netHost, Probe, within } from '../../support/runtime';
 
 describe('actors/master/standby: a master that does not lead', () => {
   it('drops registrations while it stands by; elected and recovering, it holds the latest valid one per sender and kind for its master, and nothing else', async () => {
@@ -49,6 +48,23 @@ describe('actors/master/standby: a master that does not lead', () => {
         expect(response.status, path).to.equal(307);
         expect(response.headers.get('location'), path).to.equal('//leader.local:5050' + (path.startsWith('/master') ? '/master/api/v1/scheduler' : '/api/v1/scheduler'));
       }
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('sends the web UI (its host\'s /, delegated to it) to the leader\'s, or says none leads', async () => {
+    const host = await netHost();
+    try {
+      const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'standby.local' }, host.clock.now());
+      host.spawn(standby);
+      host.setDelegate(standby.id);
+      const get = (): Promise<Response> => within(fetch(`http://${host.address}/`, { redirect: 'manual' }), 5_000, 'GET /');
+      expect((await get()).status).to.equal(503);
+      const leader = { id: 'm2', pid: 'master@10.0.0.2:5050', ip: '10.0.0.2', port: 5050, hostname: 'leader.local', version: '1' };
+      await dispatch(standby, (actor) => actor.leaderChanged({ pid: leader.pid, info: leader }));
+      const response = await get();
+      expect([response.status, response.headers.get('location')]).to.deep.equal([307, '//leader.local:5050/']);
     } finally {
       await host.stop();
     }

@@ -1,0 +1,157 @@
+import { expect } from 'chai';
+import { nextPollDelayMs, MAX_POLL_BACKOFF_MS, STATE_POLL_INTERVAL_MS } from '../../webui/src/model/backoff';
+import { formatMegabytes, formatPercent } from '../../webui/src/model/format';
+import { parseRoute, routeHash, type Route } from '../../webui/src/model/routes';
+import { findExecutor, relativeToSandbox, sandboxPath } from '../../webui/src/model/sandbox';
+import { computeShares, dominantShare } from '../../webui/src/model/shares';
+import { agentEndpoint, allTasks, clusterResources, parseMasterState, taskCountsByState } from '../../webui/src/model/state';
+import { appendChunk, startTail } from '../../webui/src/model/tail';
+import type { AgentStateJson, FrameworkJson, MasterStateJson, ResourcesJson, TaskJson } from '../../webui/src/model/types';
+
+function resources(cpus: number, mem: number, disk = 0): ResourcesJson {
+  return { cpus, mem, disk, gpus: 0 };
+}
+
+function task(id: string, state: string, cpus: number, mem: number, role?: string): TaskJson {
+  return { id, name: id, framework_id: 'f', executor_id: '', slave_id: 'a1', state, resources: resources(cpus, mem), ...(role === undefined ? {} : { role }), statuses: [{ state, timestamp: 100 }] };
+}
+
+function framework(id: string, roles: string[], used: ResourcesJson, offered: ResourcesJson, extra: Partial<FrameworkJson> = {}): FrameworkJson {
+  const sum = (name: string): number => (used[name] as number) + (offered[name] as number);
+  return {
+    id, name: `name-${id}`, user: 'u', roles, hostname: '', webui_url: '', checkpoint: false, failover_timeout: 0, active: true, connected: true,
+    registered_time: 1, unregistered_time: 0, resources: { cpus: sum('cpus'), mem: sum('mem'), disk: sum('disk'), gpus: 0 }, used_resources: used, offered_resources: offered,
+    tasks: [], unreachable_tasks: [], completed_tasks: [], offers: [], executors: [], ...extra,
+  };
+}
+
+/** Two agents: cpus 10, mem 1000, disk 100 in all. */
+function cluster(frameworks: FrameworkJson[]): MasterStateJson {
+  const agent = (id: string, total: ResourcesJson, used: ResourcesJson) => ({
+    id, pid: `slave(1)@127.0.0.1:${id === 'a1' ? 5051 : 5052}`, hostname: 'h', port: 5051, registered_time: 1, resources: total, used_resources: used,
+    offered_resources: resources(0, 0), reserved_resources: {}, unreserved_resources: total, attributes: {}, active: true,
+  });
+  return parseMasterState({
+    version: 'v', id: 'm', pid: 'master@127.0.0.1:5050', hostname: 'h', start_time: 1, elected_time: 1, activated_slaves: 2, deactivated_slaves: 0, unreachable_slaves: 0,
+    frameworks, slaves: [agent('a1', resources(6, 600, 50), resources(3, 100)), agent('a2', resources(4, 400, 50), resources(0, 0))],
+  });
+}
+
+describe('webui/model: what the UI computes from /master/state', () => {
+  describe('DRF dominant shares', () => {
+    it('takes the largest of allocated/total over cpus, mem and disk', () => {
+      expect(dominantShare({ cpus: 2, mem: 500, disk: 10, gpus: 0 }, { cpus: 10, mem: 1000, disk: 100, gpus: 0 })).to.deep.equal({ share: 0.5, resource: 'mem' });
+      expect(dominantShare({ cpus: 0, mem: 0, disk: 0, gpus: 0 }, { cpus: 10, mem: 1000, disk: 100, gpus: 0 })).to.deep.equal({ share: 0, resource: undefined });
+      expect(dominantShare({ cpus: 1, mem: 1, disk: 1, gpus: 0 }, { cpus: 0, mem: 0, disk: 0, gpus: 0 }).share).to.equal(0);
+    });
+
+    it('ignores gpus in a cluster without any, and counts them in one with some', () => {
+      expect(dominantShare({ cpus: 1, mem: 0, disk: 0, gpus: 5 }, { cpus: 10, mem: 1, disk: 1, gpus: 0 }).resource).to.equal('cpus');
+      expect(dominantShare({ cpus: 1, mem: 0, disk: 0, gpus: 1 }, { cpus: 10, mem: 1, disk: 1, gpus: 2 })).to.deep.equal({ share: 0.5, resource: 'gpus' });
+    });
+
+    it('ranks frameworks and roles by dominant share of used plus offered, against all agents\' totals', () => {
+      const state = cluster([
+        framework('f1', ['web'], resources(3, 100), resources(0, 0)),         // cpus 3/10 = 0.3
+        framework('f2', ['web'], resources(1, 0), resources(0, 400)),         // mem 400/1000 = 0.4 (offered)
+        framework('f3', ['batch'], resources(0.5, 50), resources(0, 0)),      // cpus 0.05
+      ]);
+      const shares = computeShares(state);
+      expect(shares.frameworks.map((row) => [row.id, row.dominantShare, row.dominantResource])).to.deep.equal([['f2', 0.4, 'mem'], ['f1', 0.3, 'cpus'], ['f3', 0.05, 'cpus']]);
+      expect(shares.frameworks[0]?.usedShare).to.equal(0.1);
+      // web: cpus 4/10, mem 500/1000 -> 0.5 (mem); batch: 0.05.
+      expect(shares.roles.map((row) => [row.id, row.dominantShare, row.dominantResource, row.frameworks])).to.deep.equal([['web', 0.5, 'mem', 2], ['batch', 0.05, 'cpus', 1]]);
+    });
+
+    it('splits a multi-role framework by its tasks\' and offers\' roles', () => {
+      const multi = framework('f1', ['a', 'b'], resources(3, 30), resources(1, 0), {
+        tasks: [task('t1', 'TASK_RUNNING', 2, 20, 'b'), task('t2', 'TASK_RUNNING', 1, 10, 'a')],
+        offers: [{ id: 'o1', framework_id: 'f1', slave_id: 'a2', allocation_info: { role: 'b' }, resources: resources(1, 0) }],
+      });
+      const roles = computeShares(cluster([multi])).roles;
+      expect(roles.map((row) => [row.id, row.allocated.cpus, row.used.cpus])).to.deep.equal([['b', 3, 2], ['a', 1, 1]]);
+    });
+  });
+
+  it('sums the cluster\'s resources over the agents and counts tasks by state, in lifecycle order', () => {
+    const f = framework('f1', ['*'], resources(3, 100), resources(0, 0), {
+      tasks: [task('t1', 'TASK_RUNNING', 1, 1), task('t2', 'TASK_STAGING', 1, 1)],
+      completed_tasks: [task('t3', 'TASK_FINISHED', 1, 1), task('t4', 'TASK_FINISHED', 1, 1), task('t5', 'TASK_FAILED', 1, 1)],
+    });
+    const state = cluster([f]);
+    expect(clusterResources(state).total).to.deep.equal({ cpus: 10, mem: 1000, disk: 100, gpus: 0 });
+    expect(clusterResources(state).used.cpus).to.equal(3);
+    expect(taskCountsByState(allTasks(state))).to.deep.equal([['TASK_STAGING', 1], ['TASK_RUNNING', 1], ['TASK_FINISHED', 2], ['TASK_FAILED', 1]]);
+  });
+
+  it('reads a state with missing lists, and refuses what is not a state', () => {
+    const state = parseMasterState({ version: 'v', frameworks: [{ id: 'f', name: 'n' }] });
+    expect(state.slaves).to.deep.equal([]);
+    expect(state.frameworks[0]?.tasks).to.deep.equal([]);
+    expect(() => parseMasterState('<html>')).to.throw(/JSON object/);
+    expect(() => parseMasterState([])).to.throw(/JSON object/);
+  });
+
+  it('finds an agent\'s actor and address from its pid', () => {
+    expect(agentEndpoint('slave(1)@10.0.0.7:5051')).to.deep.equal({ actorId: 'slave(1)', address: '10.0.0.7:5051' });
+    expect(agentEndpoint('no-address')).to.equal(undefined);
+  });
+
+  it('routes hashes to pages and back', () => {
+    const routes: Route[] = [
+      { page: 'overview' }, { page: 'agents' }, { page: 'agent', agentId: 'S0' }, { page: 'frameworks' }, { page: 'framework', frameworkId: 'F-1' },
+      { page: 'tasks', state: undefined }, { page: 'tasks', state: 'TASK_RUNNING' }, { page: 'task', frameworkId: 'F', taskId: 'task/with slash' },
+      { page: 'sandbox', agentId: 'S0', frameworkId: 'F', executorId: 'e 1', path: 'sub/dir', file: 'sub/dir/out.log' },
+      { page: 'sandbox', agentId: 'S0', frameworkId: 'F', executorId: 'e', path: '', file: undefined },
+    ];
+    for (const route of routes) expect(parseRoute(routeHash(route))).to.deep.equal(route);
+    expect(parseRoute('')).to.deep.equal({ page: 'overview' });
+    expect(parseRoute('#/agents/S0/')).to.deep.equal({ page: 'agent', agentId: 'S0' });
+    expect(parseRoute('#/nowhere').page).to.equal('not-found');
+    expect(parseRoute('#/tasks/%E0%A4%A').page).to.equal('not-found');
+  });
+
+  it('finds a task\'s sandbox in the agent\'s state: by executor id, else by the task it runs; live runs first', () => {
+    const executor = (id: string, directory: string, taskIds: string[]) => ({
+      id, name: id, container: 'c', directory, tasks: [], queued_tasks: [], completed_tasks: taskIds.map((taskId) => task(taskId, 'TASK_FINISHED', 0, 0)),
+    });
+    const state: AgentStateJson = {
+      id: 'S0', hostname: 'h',
+      frameworks: [{ id: 'F', name: 'f', executors: [executor('custom', '/w/custom-2', ['t9'])], completed_executors: [executor('t1', '/w/t1-old', ['t1']), executor('t1', '/w/t1-new', ['t1'])] }],
+      completed_frameworks: [{ id: 'G', name: 'g', executors: [], completed_executors: [executor('x', '/w/x', [])] }],
+    };
+    expect(findExecutor(state, 'F', 't1')?.executor.directory).to.equal('/w/t1-new');
+    expect(findExecutor(state, 'F', 't9')?.executor.directory).to.equal('/w/custom-2');
+    expect(findExecutor(state, 'G', 'x')?.executor.directory).to.equal('/w/x');
+    expect(findExecutor(state, 'G', 't1')).to.equal(undefined);
+    expect(sandboxPath('/w/run/', 'a//b/./c')).to.equal('/w/run/a/b/c');
+    expect(sandboxPath('/w/run', '')).to.equal('/w/run');
+    expect(relativeToSandbox('/w/run', '/w/run/a/b')).to.equal('a/b');
+    expect(relativeToSandbox('/w/run', '/w/runner/a')).to.equal(undefined);
+  });
+
+  it('tails a file: starts near its end, appends in order, counts bytes in UTF-8, stays bounded', () => {
+    expect(startTail(100, 30)).to.deep.equal({ offset: 70, text: '', truncated: true });
+    let tail = startTail(0);
+    tail = appendChunk(tail, { data: 'héllo\n', offset: 0 });
+    expect(tail.offset).to.equal(7);
+    expect(appendChunk(tail, { data: 'stale', offset: 3 })).to.equal(tail);
+    tail = appendChunk(tail, { data: 'line two\nline three\n', offset: 7 }, 16);
+    expect(tail.text).to.equal('line three\n');
+    expect(tail.truncated).to.equal(true);
+  });
+
+  it('polls every interval while the master answers, backing off to a cap while it does not', () => {
+    expect(nextPollDelayMs(0)).to.equal(STATE_POLL_INTERVAL_MS);
+    expect(nextPollDelayMs(1)).to.equal(2 * STATE_POLL_INTERVAL_MS);
+    expect(nextPollDelayMs(3)).to.equal(8 * STATE_POLL_INTERVAL_MS);
+    expect(nextPollDelayMs(1_000)).to.equal(MAX_POLL_BACKOFF_MS);
+  });
+
+  it('writes sizes and shares readably', () => {
+    expect(formatMegabytes(512)).to.equal('512 MB');
+    expect(formatMegabytes(1536)).to.equal('1.5 GB');
+    expect(formatPercent(0.25)).to.equal('25%');
+    expect(formatPercent(0.035)).to.equal('3.5%');
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * The web UI in headless Chromium (Debian's `chromium`, driven by playwright-core) against a real
+ * local cluster (`mesos-local` as a child process): every page loads; a task run with
+ * `mesos-execute` appears, runs and finishes on the page without a reload; its sandbox shows its
+ * stdout; the page says when the master asks for credentials and when it goes away. A screenshot
+ * of the overview is written to $TEST_ARTIFACTS_DIR (default: the OS temp dir).
+ */
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startBin, type BinProcess } from '../cluster/processes';
+
+/** The browser the tests drive (Debian's package; `.ci/run` installs it). */
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags for a quiet headless Chromium in a container. */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** How long the page may take to show a change (a few of the UI's 2 s polls). */
+const UI_WAIT_MS = 20_000;
+
+/** The bundle the master serves; `npm test` builds it before the tests run. */
+const BUNDLE_INDEX = path.resolve(__dirname, '../../webui/index.html');
+
+/** Why the browser tests cannot run here, if they cannot. */
+const skipReason = fs.existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH}: install Debian's chromium package or set CHROMIUM_PATH`;
+
+/** Errors the page threw, and Content Security Policy violations it reported. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Uncaught/.test(message.text())) errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}
+
+if (skipReason !== undefined) {
+  describe(`web UI in headless Chromium (skipped: ${skipReason})`, () => {
+    it('loads every page against a local cluster, follows a task to TASK_FINISHED and reads its sandbox');
+  });
+} else {
+  describe('web UI in headless Chromium', function () {
+    this.timeout(90_000);
+    const processes: BinProcess[] = [];
+    const workDirs: string[] = [];
+    let browser: Browser;
+    let context: BrowserContext;
+    let page: Page;
+    let errors: string[];
+    let local: BinProcess;
+    let master: string;
+    let ui: string;
+
+    function start(name: string, args: string[]): BinProcess {
+      const bin = startBin(name, args);
+      processes.push(bin);
+      return bin;
+    }
+
+    function workDir(): string {
+      const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'webui-spec-'));
+      workDirs.push(directory);
+      return directory;
+    }
+
+    before(async () => {
+      expect(fs.existsSync(BUNDLE_INDEX), `${BUNDLE_INDEX} is missing: run npm run build`).to.equal(true);
+      local = start('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:4;mem:4096;disk:8192', '--work_dir', workDir()]);
+      [, master] = await local.waitFor(/master master@(\S+)/) as unknown as [string, string];
+      [, ui] = await local.waitFor(/web UI (\S+)/) as unknown as [string, string];
+      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+      context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+      page = await context.newPage();
+      errors = watchErrors(page);
+    });
+
+    after(async () => {
+      await browser?.close();
+      for (const bin of processes.splice(0)) bin.kill('SIGKILL');
+      for (const directory of workDirs.splice(0)) fs.rmSync(directory, { recursive: true, force: true });
+    });
+
+    afterEach(() => {
+      expect(errors.splice(0), 'errors on the page').to.deep.equal([]);
+    });
+
+    it('is announced by mesos-local, at / of the master', () => {
+      expect(ui).to.equal(`http://${master}/`);
+    });
+
+    it('shows the overview: the agent, the resources, the DRF tables', async () => {
+      await page.goto(ui);
+      await page.locator('[data-testid="agents-count"]', { hasText: /^1$/ }).waitFor({ timeout: UI_WAIT_MS });
+      await page.locator('[data-testid="liveness"]', { hasText: 'live' }).waitFor({ timeout: UI_WAIT_MS });
+      expect(await page.locator('[data-testid="resources"] [data-resource="cpus"] .resource-figures').textContent()).to.contain('4 total');
+      expect(await page.locator('[data-testid="resources"] [data-resource="mem"] .resource-figures').textContent()).to.contain('4 GB total');
+      expect(await page.locator('[data-testid="role-shares"]').textContent()).to.contain('Dominant shares by role');
+      expect(await page.title()).to.equal('mesos-ts');
+    });
+
+    it('follows a task from launch to TASK_FINISHED without reloading', async () => {
+      await page.goto(ui);
+      await page.evaluate('window.notReloaded = true');
+      const execute = start('mesos-execute', ['--master', master, '--name', 'hello-ui', '--command', 'echo hello-ui; sleep 4']);
+      const row = page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="hello-ui"]');
+      await row.locator('[data-state="TASK_RUNNING"]').waitFor({ timeout: UI_WAIT_MS });
+      expect(await page.locator('[data-testid="live-tasks"]').textContent()).to.equal('1');
+      await row.locator('[data-state="TASK_FINISHED"]').waitFor({ timeout: UI_WAIT_MS });
+      await page.locator('[data-testid="count-TASK_FINISHED"]', { hasText: /^1$/ }).waitFor({ timeout: UI_WAIT_MS });
+      expect(await execute.exited).to.equal(0);
+      expect(await page.evaluate('window.notReloaded')).to.equal(true);
+
+      const artifacts = process.env.TEST_ARTIFACTS_DIR ?? os.tmpdir();
+      fs.mkdirSync(artifacts, { recursive: true });
+      const screenshot = path.join(artifacts, 'webui-overview.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      expect(fs.statSync(screenshot).size).to.be.greaterThan(10_000);
+      process.stdout.write(`      screenshot of the overview: ${screenshot}\n`);
+    });
+
+    it('shows the task page, with its status updates, and opens its sandbox to read its stdout', async () => {
+      await page.goto(ui);
+      await page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="hello-ui"] td a').first().click();
+      await page.locator('[data-testid="task-page"]').waitFor({ timeout: UI_WAIT_MS });
+      expect(await page.locator('[data-testid="task-state"]').textContent()).to.equal('TASK_FINISHED');
+      const states = await page.locator('[data-testid="task-statuses"] [data-state]').evaluateAll((badges) => badges.map((badge) => badge.getAttribute('data-state')));
+      expect(states).to.include.members(['TASK_RUNNING', 'TASK_FINISHED']);
+
+      await page.locator('[data-testid="task-stdout-output"]', { hasText: 'hello-ui' }).waitFor({ timeout: UI_WAIT_MS });
+
+      await page.locator('[data-testid="task-sandbox-link"]').click();
+      await page.locator('[data-testid="sandbox-tail-output"]', { hasText: 'hello-ui' }).waitFor({ timeout: UI_WAIT_MS });
+      expect(await page.locator('[data-testid="sandbox-tail-output"]').textContent()).to.equal('hello-ui\n');
+      const files = await page.locator('[data-testid="sandbox-listing"] tr[data-file]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-file')));
+      expect(files).to.include.members(['stdout', 'stderr']);
+      expect(await page.locator('[data-testid="sandbox-directory"]').textContent()).to.match(/\/executors\/hello-ui\/runs\//);
+
+      await page.locator('[data-testid="sandbox-listing"] tr[data-file="stderr"] a').click();
+      await page.locator('[data-testid="sandbox-tail-output"][data-path$="/stderr"]').waitFor({ timeout: UI_WAIT_MS });
+    });
+
+    it('tails a running task\'s output as it grows', async () => {
+      const ticks = Array.from({ length: 12 }, (_, index) => `tick-${index + 1}`);
+      start('mesos-execute', ['--master', master, '--name', 'counter', '--command', `for i in $(seq 1 ${ticks.length}); do echo tick-$i; sleep 1; done`]);
+      await page.goto(ui);
+      await page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="counter"] [data-state="TASK_RUNNING"]').waitFor({ timeout: UI_WAIT_MS });
+      await page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="counter"] .sandbox-link').click();
+      const tail = page.locator('[data-testid="sandbox-tail-output"]');
+      await tail.filter({ hasText: 'tick-1' }).waitFor({ timeout: UI_WAIT_MS });
+      const early = await tail.textContent() ?? '';
+      expect(early, 'the first lines show before the task has written them all').not.to.contain(ticks[ticks.length - 1]);
+      await tail.filter({ hasText: ticks[ticks.length - 1] as string }).waitFor({ timeout: UI_WAIT_MS });
+      expect((await tail.textContent())?.trim().split('\n')).to.deep.equal(ticks);
+    });
+
+    it('lists the agents and shows one with its tasks', async () => {
+      await page.goto(`${ui}#/agents`);
+      const link = page.locator('[data-testid="agents-table"] tr[data-agent-id] td a').first();
+      await link.click();
+      await page.locator('[data-testid="agent-page"]').waitFor({ timeout: UI_WAIT_MS });
+      await page.locator('[data-testid="agent-tasks"] tr[data-task-id="hello-ui"]').waitFor({ timeout: UI_WAIT_MS });
+    });
+
+    it('lists the frameworks and shows one with its completed tasks', async () => {
+      await page.goto(`${ui}#/frameworks`);
+      const row = page.locator('[data-testid="completed-frameworks-table"] tr', { hasText: 'hello-ui' });
+      await row.locator('a').first().click();
+      await page.locator('[data-testid="framework-page"]').waitFor({ timeout: UI_WAIT_MS });
+      await page.locator('[data-testid="framework-completed-tasks"] tr[data-task-id="hello-ui"] [data-state="TASK_FINISHED"]').waitFor({ timeout: UI_WAIT_MS });
+    });
+
+    it('filters the tasks page by state', async () => {
+      await page.goto(`${ui}#/tasks?state=TASK_FINISHED`);
+      await page.locator('[data-testid="tasks-table"] tr[data-task-id="hello-ui"]').waitFor({ timeout: UI_WAIT_MS });
+      const states = await page.locator('[data-testid="tasks-table"] tbody [data-state]').evaluateAll((badges) => badges.map((badge) => badge.getAttribute('data-state')));
+      expect(new Set(states)).to.deep.equal(new Set(['TASK_FINISHED']));
+    });
+
+    it('asks for credentials when the master wants HTTP authentication, and refuses wrong ones', async () => {
+      const directory = workDir();
+      const credentials = path.join(directory, 'credentials.json');
+      fs.writeFileSync(credentials, JSON.stringify({ credentials: [{ principal: 'ops', secret: 'secret-ops' }] }));
+      const secured = start('mesos-local', ['--port', '0', '--agents', '0', '--work_dir', path.join(directory, 'cluster'), '--credentials', credentials, '--authenticate_http_readonly']);
+      const [, address] = await secured.waitFor(/web UI (\S+)/) as unknown as [string, string];
+      const securedPage = await context.newPage();
+      const securedErrors = watchErrors(securedPage);
+      try {
+        await securedPage.goto(address);
+        const banner = securedPage.locator('[data-testid="banner"][data-kind="unauthorized"]');
+        await banner.waitFor({ timeout: UI_WAIT_MS });
+        expect(await banner.textContent()).to.contain('asks for credentials');
+        expect(await securedPage.locator('[data-testid="liveness"]').textContent()).to.contain('credentials needed');
+        await securedPage.fill('[data-testid="sign-in"] input[name="principal"]', 'ops');
+        await securedPage.fill('[data-testid="sign-in"] input[name="secret"]', 'wrong');
+        await securedPage.click('[data-testid="sign-in"] button[type="submit"]');
+        await banner.filter({ hasText: "does not accept the credentials of 'ops'" }).waitFor({ timeout: UI_WAIT_MS });
+        await securedPage.fill('[data-testid="sign-in"] input[name="secret"]', 'secret-ops');
+        await securedPage.click('[data-testid="sign-in"] button[type="submit"]');
+        await securedPage.locator('[data-testid="liveness"]', { hasText: 'live' }).waitFor({ timeout: UI_WAIT_MS });
+        expect(await securedPage.locator('[data-testid="banner"]').count()).to.equal(0);
+        expect(await securedPage.locator('[data-testid="agents-count"]').textContent()).to.equal('0');
+        expect(securedErrors).to.deep.equal([]);
+      } finally {
+        await securedPage.close();
+      }
+    });
+
+    it('shows a banner, and keeps the last state, when the master goes away', async () => {
+      await page.goto(ui);
+      await page.locator('[data-testid="agents-count"]', { hasText: /^1$/ }).waitFor({ timeout: UI_WAIT_MS });
+      local.kill('SIGKILL');
+      await page.locator('[data-testid="banner"][data-kind="unreachable"]').waitFor({ timeout: UI_WAIT_MS });
+      expect(await page.locator('[data-testid="banner"]').textContent()).to.contain('Retrying in');
+      expect(await page.locator('[data-testid="agents-count"]').textContent()).to.equal('1');
+      expect(await page.locator('[data-testid="liveness"]').textContent()).to.contain('unreachable');
+    });
+  });
+}

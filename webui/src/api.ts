@@ -1,0 +1,174 @@
+/**
+ * What the page asks of the cluster: the master's `/master/state` by `fetch` (same origin), and
+ * the agents' `/state` and `/files` by JSONP (`?jsonp=<callback>`, answered as a script), as
+ * Mesos' UI does, since the agents are other origins and send no CORS headers.
+ */
+import { parseMasterState } from './model/state';
+import type { AgentStateJson, FileChunkJson, FileInfoJson, MasterStateJson } from './model/types';
+import type { AgentEndpoint } from './model/state';
+
+/** A JSONP request that has not answered within this long fails (ms). */
+export const JSONP_TIMEOUT_MS = 10_000;
+
+/** A `/master/state` request that has not answered within this long fails (ms). */
+export const STATE_TIMEOUT_MS = 10_000;
+
+/** Why a request failed, for the page to say. */
+export type FailureKind = 'unauthorized' | 'forbidden' | 'unreachable' | 'http' | 'invalid';
+
+/** A failed request. */
+export class RequestError extends Error {
+  constructor(readonly kind: FailureKind, message: string) {
+    super(message);
+  }
+}
+
+/** Where the credentials typed into the page are kept: this tab's session storage (gone when the tab closes). */
+const CREDENTIALS_STORAGE_KEY = 'mesos-ts.credentials';
+
+/** The principal signed in with, if any. */
+export function signedInPrincipal(): string | undefined {
+  const stored = storedCredentials();
+  return stored === undefined ? undefined : stored.principal;
+}
+
+/** Keeps `principal` and `secret` for this tab; `/master/state` is then asked with HTTP Basic credentials. */
+export function signIn(principal: string, secret: string): void {
+  window.sessionStorage.setItem(CREDENTIALS_STORAGE_KEY, JSON.stringify({ principal, secret }));
+}
+
+/** Forgets the credentials typed into the page. */
+export function signOut(): void {
+  window.sessionStorage.removeItem(CREDENTIALS_STORAGE_KEY);
+}
+
+function storedCredentials(): { principal: string; secret: string } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(window.sessionStorage.getItem(CREDENTIALS_STORAGE_KEY) ?? 'null');
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { principal, secret } = parsed as { principal?: unknown; secret?: unknown };
+    return typeof principal === 'string' && typeof secret === 'string' ? { principal, secret } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Basic base64(principal:secret)`, UTF-8 (what Mesos' authenticator decodes). */
+function basicAuthorization(principal: string, secret: string): string {
+  const bytes = new TextEncoder().encode(`${principal}:${secret}`);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `Basic ${btoa(binary)}`;
+}
+
+/**
+ * `GET /master/state`; rejects with a RequestError saying why. The browser's own credentials
+ * are not used (`credentials: 'omit'`), so a 401 comes back to the page, which asks for a
+ * principal and secret itself (`signIn`), instead of a browser prompt the page cannot see.
+ */
+export async function fetchMasterState(): Promise<MasterStateJson> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), STATE_TIMEOUT_MS);
+  const stored = storedCredentials();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (stored !== undefined) headers.authorization = basicAuthorization(stored.principal, stored.secret);
+  let response: Response;
+  try {
+    response = await fetch('/master/state', { cache: 'no-store', credentials: 'omit', signal: controller.signal, headers });
+  } catch (error) {
+    throw new RequestError('unreachable', `the master did not answer (${(error as Error).message})`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response.status === 401) {
+    throw new RequestError('unauthorized', stored === undefined
+      ? 'the master asks for credentials (HTTP 401): sign in with a principal and secret it knows'
+      : `the master does not accept the credentials of '${stored.principal}' (HTTP 401)`);
+  }
+  if (response.status === 403) throw new RequestError('forbidden', 'the master refuses to show its state to these credentials (HTTP 403)');
+  if (!response.ok) throw new RequestError('http', `the master answered HTTP ${response.status} ${response.statusText}`);
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch {
+    throw new RequestError('invalid', 'the master answered something other than JSON');
+  }
+  try {
+    return parseMasterState(json);
+  } catch (error) {
+    throw new RequestError('invalid', (error as Error).message);
+  }
+}
+
+/** The callbacks of pending JSONP requests live here (`__mesosJsonp.c<N>`: a name the agents accept). */
+interface JsonpRegistry {
+  next: number;
+  [callback: string]: ((json: unknown) => void) | number;
+}
+
+declare global {
+  interface Window {
+    __mesosJsonp?: JsonpRegistry;
+  }
+}
+
+/**
+ * `url` answered as JSONP: a `<script>` whose source calls back with the JSON. Rejects when the
+ * script fails to load (the agent is down, or answered an error status: a script cannot tell
+ * which) or after `JSONP_TIMEOUT_MS`.
+ */
+export function jsonp(url: string, timeoutMs: number = JSONP_TIMEOUT_MS): Promise<unknown> {
+  const registry: JsonpRegistry = window.__mesosJsonp ??= { next: 0 };
+  const name = `c${registry.next++}`;
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      delete registry[name];
+      script.remove();
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new RequestError('unreachable', `no answer from ${url} within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    registry[name] = (json: unknown) => {
+      cleanup();
+      resolve(json);
+    };
+    script.onerror = () => {
+      cleanup();
+      reject(new RequestError('unreachable', `${url} could not be loaded (the agent is down, or refused: it may ask for credentials or deny access)`));
+    };
+    script.src = `${url}${url.includes('?') ? '&' : '?'}jsonp=__mesosJsonp.${name}`;
+    document.head.appendChild(script);
+  });
+}
+
+/** The base URL of an agent's host, in the scheme the UI was loaded with. */
+export function agentBase(endpoint: AgentEndpoint): string {
+  return `${window.location.protocol}//${endpoint.address}`;
+}
+
+/** `GET /<slave(1)>/state` of an agent. */
+export async function fetchAgentState(endpoint: AgentEndpoint): Promise<AgentStateJson> {
+  const json = await jsonp(`${agentBase(endpoint)}/${encodeURIComponent(endpoint.actorId)}/state`);
+  if (typeof json !== 'object' || json === null) throw new RequestError('invalid', 'the agent answered something other than its state');
+  return json as AgentStateJson;
+}
+
+/** `GET /files/browse?path=` on an agent: the entries of directory `path`. */
+export async function browseFiles(endpoint: AgentEndpoint, path: string): Promise<FileInfoJson[]> {
+  const json = await jsonp(`${agentBase(endpoint)}/files/browse?path=${encodeURIComponent(path)}`);
+  if (!Array.isArray(json)) throw new RequestError('invalid', 'the agent answered something other than a listing');
+  return json as FileInfoJson[];
+}
+
+/** `GET /files/read?path=&offset=&length=` on an agent (`offset` -1: the size, as `offset`). */
+export async function readFile(endpoint: AgentEndpoint, path: string, offset: number, length: number): Promise<FileChunkJson> {
+  const json = await jsonp(`${agentBase(endpoint)}/files/read?path=${encodeURIComponent(path)}&offset=${offset}&length=${length}`);
+  if (typeof json !== 'object' || json === null || typeof (json as FileChunkJson).offset !== 'number') {
+    throw new RequestError('invalid', 'the agent answered something other than file data');
+  }
+  const chunk = json as FileChunkJson;
+  return { data: typeof chunk.data === 'string' ? chunk.data : '', offset: chunk.offset };
+}

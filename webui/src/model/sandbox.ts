@@ -1,0 +1,43 @@
+/** Finding a task's sandbox in an agent's `/state`, and naming paths in it. Pure. */
+import type { AgentExecutorJson, AgentStateJson } from './types';
+
+/** An executor of the agent, with its framework. */
+export interface SandboxLocation {
+  readonly frameworkId: string;
+  readonly executor: AgentExecutorJson;
+}
+
+/**
+ * The executor of framework `frameworkId` whose id is `id`, or, failing that, that runs (or
+ * ran) a task with id `id` (a command task's executor has the task's id, and the master lists
+ * it without one). Live executors are preferred to completed ones, and among completed ones
+ * the last listed (the newest run).
+ */
+export function findExecutor(state: AgentStateJson, frameworkId: string, id: string): SandboxLocation | undefined {
+  const frameworks = [...(state.frameworks ?? []), ...(state.completed_frameworks ?? [])].filter((framework) => framework.id === frameworkId);
+  const executors = frameworks.flatMap((framework) => [...(framework.executors ?? []), ...[...(framework.completed_executors ?? [])].reverse()]);
+  const runs = (executor: AgentExecutorJson): boolean =>
+    [...(executor.tasks ?? []), ...(executor.queued_tasks ?? []), ...(executor.completed_tasks ?? [])].some((task) => task.id === id);
+  const found = executors.find((executor) => executor.id === id) ?? executors.find(runs);
+  return found === undefined ? undefined : { frameworkId, executor: found };
+}
+
+/** `relative` (a path in the sandbox, '' for the sandbox) under the sandbox `directory`. */
+export function sandboxPath(directory: string, relative: string): string {
+  const base = directory.endsWith('/') ? directory.slice(0, -1) : directory;
+  const rest = relative.split('/').filter((part) => part !== '' && part !== '.').join('/');
+  return rest === '' ? base : `${base}/${rest}`;
+}
+
+/** `absolute` relative to the sandbox `directory` ('' for the sandbox itself); undefined when outside it. */
+export function relativeToSandbox(directory: string, absolute: string): string | undefined {
+  const base = directory.endsWith('/') ? directory.slice(0, -1) : directory;
+  if (absolute === base) return '';
+  return absolute.startsWith(`${base}/`) ? absolute.slice(base.length + 1) : undefined;
+}
+
+/** The parent of a sandbox-relative path ('' for a top-level entry). */
+export function parentPath(relative: string): string {
+  const at = relative.lastIndexOf('/');
+  return at === -1 ? '' : relative.slice(0, at);
+}
