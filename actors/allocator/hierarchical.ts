@@ -20,6 +20,14 @@ export type { Allocation } from './allocation-run';
 export type { AgentAttributes } from './books';
 export type { Quota } from './quota';
 
+/** What `HierarchicalAllocatorCore.metricsView` returns (whole units; names, roles as keys). */
+export interface AllocatorMetricsView {
+  readonly totals: ReadonlyMap<string, number>;
+  readonly offeredOrAllocated: ReadonlyMap<string, number>;
+  readonly dominantShares: ReadonlyMap<string, number>;
+  readonly activeFilters: ReadonlyMap<string, number>;
+}
+
 /** Construction options. */
 export interface HierarchicalAllocatorOptions {
   /** Seeded randomness for the agent order of each run (never Math.random). */
@@ -401,6 +409,26 @@ export class HierarchicalAllocatorCore {
       count += framework.filters.count();
     }
     return count;
+  }
+
+  /**
+   * What the allocator's Mesos metrics are computed from: cluster totals and what is offered or
+   * allocated (scalars by name), each role's dominant share as Mesos reports it (unweighted:
+   * its weight divides it only for sorting), and the decline filters held per role (expired
+   * ones not yet dropped included). O(agents + roles).
+   */
+  metricsView(): AllocatorMetricsView {
+    const offeredOrAllocated = new Map<string, number>();
+    for (const agent of this.books.agentList) {
+      for (const [name, value] of agent.allocated.scalarTotals()) offeredOrAllocated.set(name, (offeredOrAllocated.get(name) ?? 0) + value);
+    }
+    const dominantShares = new Map<string, number>();
+    for (const role of this.books.roles.keys()) {
+      if (this.books.roleSorter.contains(role)) dominantShares.set(role, this.books.roleSorter.share(role) * this.books.roleSorter.weight(role));
+    }
+    const activeFilters = new Map<string, number>([...this.books.roles.keys()].map((role) => [role, 0]));
+    for (const framework of this.books.frameworks.values()) framework.filters.countByRole(activeFilters);
+    return { totals: this.books.totals.quantities(), offeredOrAllocated, dominantShares, activeFilters };
   }
 
   private agentOrThrow(agentId: string): AgentState {

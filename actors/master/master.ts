@@ -235,11 +235,12 @@ export class Master extends Actor {
     if (unfit.length > 0 && this.flags.checkAllocatorInvariants === true) throw new Error(`master and allocator books diverge: ${unfit.join('; ')}`);
   }
 
-  /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */
+  /** The master's metrics and its registrar's (Mesos key names; ours under `mesos_ts/master/`); the metrics actor adds the allocator's. */
   metrics(): Record<string, number> {
-    const metrics = masterMetrics(this.counters, { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now() });
+    const context = { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now(), eventQueue: this.eventQueueCounts() };
+    const metrics = masterMetrics(this.counters, context);
     const principals = this.principalCounters.snapshot();
-    return { ...metrics, ...principals, 'master/elected': this.leading() ? 1 : 0 };
+    return { ...metrics, ...principals, ...this.registry.metrics(), 'master/elected': this.leading() ? 1 : 0 };
   }
 
   /** The `/master/state` JSON (tests read it without HTTP). */
@@ -1481,6 +1482,7 @@ export class Master extends Actor {
       then?.();
     }, (error) => {
       this.log.error({ agentId: agent.id, error: error.message }, 'could not record the agent removal; keeping the agent');
+      if (why === 'unreachable') this.counters.increment('slave_unreachable_canceled');
       agent.removing = false;
       this.observers.get(agent.id)?.start();
     });
@@ -1542,6 +1544,7 @@ export class Master extends Actor {
     this.log.warn({ agentIds }, 'recovered agents did not re-register in time; marking them unreachable');
     this.defer(this.registry.markUnreachable(agentIds, nowMs), () => {
       for (const agentId of agentIds) {
+        this.counters.increment('recovery_slave_removals');
         this.markingUnreachable.delete(agentId);
         this.state.recoveredAgents.delete(agentId);
         this.state.unreachableAgents.set(agentId, nowMs);

@@ -6,7 +6,8 @@ import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
 import { checkMasterFlags, httpAuthenticationOf, registryPathOf, type MasterFlags } from './flags';
 import { Master } from './master';
-import { MetricsProcess } from './metrics';
+import { masterMetricsSource } from './metrics';
+import { attachMetricsSource } from '../../lib/metrics';
 import { Registry } from './registry';
 import type { MasterStartInput } from './replay';
 
@@ -52,7 +53,8 @@ export interface MasterHandle {
 
 /**
  * Loads the registry (`<workDir>/registry.json`), then spawns the allocator, the master
- * (`master`, serving `/master/...`) and the metrics actor (`/metrics/snapshot`) on `host`.
+ * (`master`, serving `/master/...`) and the metrics actor (`/metrics/snapshot`, `/metrics`; an
+ * existing one of the host serves the master's metrics too) on `host`.
  * Rejects on impossible flags or a corrupt registry file. A host that records a trace gets the
  * flags and the registry as loaded, as the input a replay starts from (`replayMaster`).
  */
@@ -85,11 +87,11 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   // arrives then is lost.
   const pid = host.spawn(master);
   await initialized;
-  const metrics = new MetricsProcess(master, allocator, ids.metrics, httpAuthenticationOf(flags));
-  host.spawn(metrics);
+  const detachMetrics = attachMetricsSource(host, masterMetricsSource(master, allocator), ids.metrics, httpAuthenticationOf(flags));
   const stop = async (): Promise<void> => {
-    for (const actor of [metrics, master, allocator.process]) host.terminate(actor);
-    await Promise.all([metrics, master, allocator.process].map((actor) => host.wait(actor)));
+    await detachMetrics();
+    for (const actor of [master, allocator.process]) host.terminate(actor);
+    await Promise.all([master, allocator.process].map((actor) => host.wait(actor)));
   };
   return { master, pid, allocator, registry, stop };
 }

@@ -5,6 +5,7 @@ import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { Resources } from '../../../lib/resources';
 import {
   ALLOCATOR_METRICS,
+  allocatorRoleFiltersKey,
   Allocator,
   AllocatorError,
   DEFAULT_ALLOCATION_INTERVAL_MS,
@@ -201,7 +202,7 @@ describe('actors/allocator/allocator (actor and facade)', () => {
     it('with refuseSeconds 5, keeps the resources from the framework until 5 s have passed', async () => {
       const { clock, allocator, runs, times, startMs } = await declined({ refuseSeconds: 5 });
       expect(runs).to.have.length(1); // the triggered run after the decline offered nothing
-      expect((await allocator.metrics())[ALLOCATOR_METRICS.activeFilters]).to.equal(1);
+      expect((await allocator.metrics())[allocatorRoleFiltersKey('*')]).to.equal(1);
       expect((await allocator.agent('agent-1'))!.available.format()).to.equal('cpus:4;mem:4096');
       await clock.advance(4_999);
       expect(runs).to.have.length(1);
@@ -209,14 +210,14 @@ describe('actors/allocator/allocator (actor and facade)', () => {
       expect(runs).to.have.length(2);
       expect(times[1]).to.equal(startMs + 5_000);
       expect(describeOffers(runs[1])).to.deep.equal(['framework-1/*@agent-1: cpus:4;mem:4096']);
-      expect((await allocator.metrics())[ALLOCATOR_METRICS.activeFilters]).to.equal(0);
+      expect((await allocator.metrics())[allocatorRoleFiltersKey('*')]).to.equal(0);
     });
 
     it('with refuseSeconds 0, installs no filter: the resources are offered again on the next batch run', async () => {
       const { clock, allocator, runs, times, startMs } = await declined({ refuseSeconds: 0 });
       // Like Mesos (MESOS-3078), recovery does not trigger a run: no offer loop within a turn.
       expect(runs).to.have.length(1);
-      expect((await allocator.metrics())[ALLOCATOR_METRICS.activeFilters]).to.equal(0);
+      expect((await allocator.metrics())[allocatorRoleFiltersKey('*')]).to.equal(0);
       await clock.advance(DEFAULT_ALLOCATION_INTERVAL_MS);
       expect(runs).to.have.length(2);
       expect(times).to.deep.equal([startMs, startMs + DEFAULT_ALLOCATION_INTERVAL_MS]);
@@ -233,7 +234,7 @@ describe('actors/allocator/allocator (actor and facade)', () => {
     it('with an empty filter, refuses for the default 5 s', async () => {
       const { clock, allocator, runs, times, startMs } = await declined({});
       expect(DEFAULT_REFUSE_SECONDS).to.equal(5);
-      expect((await allocator.metrics())[ALLOCATOR_METRICS.activeFilters]).to.equal(1);
+      expect((await allocator.metrics())[allocatorRoleFiltersKey('*')]).to.equal(1);
       await clock.advance(10_000);
       expect(times.slice(0, 2)).to.deep.equal([startMs, startMs + 5_000]);
       expect(runs).to.have.length(2);
@@ -277,7 +278,7 @@ describe('actors/allocator/allocator (actor and facade)', () => {
       await allocator.revive('framework-1');
       await clock.settle();
       expect(runs).to.have.length(2);
-      expect((await allocator.metrics())[ALLOCATOR_METRICS.activeFilters]).to.equal(0);
+      expect((await allocator.metrics())[allocatorRoleFiltersKey('*')]).to.equal(0);
     });
 
     it('suppresses and revives one role of a multi-role framework', async () => {
