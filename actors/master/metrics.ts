@@ -177,7 +177,8 @@ function agentGauges(state: MasterState): Record<string, number> {
     'master/slaves_active': active,
     'master/slaves_inactive': agents.length - active,
     'master/slaves_unreachable': state.unreachableAgents.size,
-    'master/recovered_slaves': state.recoveredAgents.size,
+    // Not in Mesos: agents of the registry that have not re-registered since this master started.
+    'mesos_ts/master/recovered_slaves': state.recoveredAgents.size,
   };
 }
 
@@ -240,7 +241,7 @@ export function masterMetricKind(key: string): MetricKind {
 }
 
 const COUNTER_KEYS: ReadonlySet<string> = new Set([...MASTER_COUNTERS, ...OWN_MASTER_COUNTERS].map(masterCounterKey));
-const PRINCIPAL_COUNTER_KEY = /^frameworks\/.+\/messages_(received|processed)$/;
+const PRINCIPAL_COUNTER_KEY = /^frameworks\/.+\/messages_(received|processed)$/s;
 
 /**
  * The master's metrics as a source of the host's `metrics` actor: the master's (with its

@@ -53,19 +53,19 @@ interface LabelledKey {
 /** The Mesos keys with variable parts, and their labels. Roles and principals may hold '/', so they match greedily against a fixed suffix. */
 export const LABELLED_KEYS: readonly LabelledKey[] = [
   {
-    match: /^allocator\/mesos\/roles\/(.+)\/shares\/dominant$/,
+    match: /^allocator\/mesos\/roles\/(.+)\/shares\/dominant$/s,
     series: ([role = '']) => ({ family: 'allocator/mesos/roles/shares/dominant', labels: { role }, pattern: 'allocator/mesos/roles/<role>/shares/dominant' }),
   },
   {
-    match: /^allocator\/mesos\/offer_filters\/roles\/(.+)\/active$/,
+    match: /^allocator\/mesos\/offer_filters\/roles\/(.+)\/active$/s,
     series: ([role = '']) => ({ family: 'allocator/mesos/offer_filters/roles/active', labels: { role }, pattern: 'allocator/mesos/offer_filters/roles/<role>/active' }),
   },
   {
-    match: /^allocator\/mesos\/resources\/([^/]+)\/(total|offered_or_allocated)$/,
+    match: /^allocator\/mesos\/resources\/([^/]+)\/(total|offered_or_allocated)$/s,
     series: ([resource = '', which = '']) => ({ family: `allocator/mesos/resources/${which}`, labels: { resource }, pattern: `allocator/mesos/resources/<resource>/${which}` }),
   },
   {
-    match: /^frameworks\/(.+)\/messages_(received|processed)$/,
+    match: /^frameworks\/(.+)\/messages_(received|processed)$/s,
     series: ([principal = '', which = '']) => ({ family: `frameworks/messages_${which}`, labels: { principal }, pattern: `frameworks/<principal>/messages_${which}` }),
   },
 ];
