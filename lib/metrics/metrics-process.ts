@@ -100,8 +100,9 @@ export type DetachMetrics = () => Promise<void>;
 /**
  * Serves `source` from the host's metrics actor `id` (default `metrics`), spawning it (with
  * `authentication`) if the host has none: like libprocess, one metrics process per host serves
- * every component on it. The returned function removes the source again, and terminates the
- * actor if it was spawned here and serves nothing else. Throws if `id` names another kind of actor.
+ * every component on it (with the authentication of the one that spawned it). The returned
+ * function removes the source again, and terminates the actor once it serves nothing. Throws if
+ * `id` names another kind of actor.
  */
 export function attachMetricsSource(host: ActorHost, source: MetricsSource, id: string = METRICS_ACTOR_ID, authentication: HttpAuthentication = OPEN): DetachMetrics {
   const existing = host.lookup(id);
@@ -111,7 +112,7 @@ export function attachMetricsSource(host: ActorHost, source: MetricsSource, id: 
   metrics.addSource(source);
   return async () => {
     metrics.removeSource(source);
-    if (existing !== undefined || metrics.sourceCount > 0) return;
+    if (metrics.sourceCount > 0) return;
     host.terminate(metrics);
     await host.wait(metrics);
   };
