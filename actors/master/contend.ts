@@ -18,7 +18,8 @@ import {
 import { whenConnected, type ZooKeeperClient, type ZooKeeperConnector, type ZooKeeperUrl } from '../../lib/ha/zookeeper';
 import type { ActorHost } from '../../lib/process';
 import type { MasterInfo } from '../../lib/protocol';
-import type { MasterFlags } from './flags';
+import { httpAuthenticationOf, type MasterFlags } from './flags';
+import { attachMetricsSource, type DetachMetrics, type MetricsSource } from '../../lib/metrics';
 import { masterInfoOf } from './master';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
@@ -57,6 +58,8 @@ export class ContendingMaster {
   /** Times this master was elected (tests, logs). */
   elections = 0;
   private standby: StandbyMaster | undefined;
+  /** Takes the standby's metrics off the host's metrics actor. */
+  private detachStandbyMetrics: DetachMetrics | undefined;
   private contender: ZooKeeperMasterContender | undefined;
   private registryClient: ZooKeeperClient | undefined;
   /** Transitions run one at a time, in order. */
@@ -233,12 +236,17 @@ export class ContendingMaster {
     host.spawn(standby);
     standby.leaderChanged(this.leader);
     this.standby = standby;
+    const source: MetricsSource = { read: () => dispatch(standby, (actor) => actor.metrics()), kindOf: () => 'gauge' };
+    this.detachStandbyMetrics = attachMetricsSource(host, source, this.actorIds.metrics, httpAuthenticationOf(flags));
   }
 
   private async stopStandby(): Promise<void> {
     const standby = this.standby;
     this.standby = undefined;
     if (standby === undefined) return;
+    const detach = this.detachStandbyMetrics;
+    this.detachStandbyMetrics = undefined;
+    await detach?.();
     this.options.host.terminate(standby);
     await this.options.host.wait(standby);
   }

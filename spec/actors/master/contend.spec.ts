@@ -145,6 +145,11 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     expect(state.elected).to.equal(false);
     const leaderState = JSON.parse((await rawGet(first.host.address, '/master/state')).body) as { leader: string };
     expect(leaderState.leader).to.equal(`master@${first.host.address}`);
+    // A standby serves metrics too, saying it is not elected (as Mesos' non-elected master does).
+    const standbyMetrics = JSON.parse((await rawGet(second.host.address, '/metrics/snapshot')).body) as Record<string, number>;
+    expect(standbyMetrics['master/elected']).to.equal(0);
+    expect(standbyMetrics['system/cpus_total']).to.be.greaterThan(0);
+    expect(JSON.parse((await rawGet(first.host.address, '/metrics/snapshot')).body)).to.include({ 'master/elected': 1 });
   });
 
   it('the leader dies (kill -9): once its session expires another is elected, and the agent and framework re-register with it, the task still running', async () => {
