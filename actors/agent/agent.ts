@@ -160,6 +160,8 @@ export class Agent extends Actor {
   private authenticated = false;
   /** The `slave/*` counters of `/metrics/snapshot`. */
   private readonly counters = new AgentCounters();
+  /** Seconds from start until recovery finished (`slave/recovery_time_secs`; 0 for an agent with nothing to recover); undefined while recovering. */
+  private recoveryTimeSecs: number | undefined;
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
@@ -218,10 +220,12 @@ export class Agent extends Actor {
 
   /** The agent's metrics, Mesos' `slave/*` (the host's metrics actor serves them, with `system/*`). */
   metrics(): Record<string, number> {
-    return agentMetrics({
+    const metrics = agentMetrics({
       counters: this.counters, frameworks: this.frameworks.values(), total: this.options.resources, registered: this.phase === 'RUNNING',
       startTimeMs: this.startTimeSeconds * 1000, nowMs: this.clock.now(),
     });
+    // Mesos adds this gauge once recovery has finished.
+    return this.recoveryTimeSecs === undefined ? metrics : { ...metrics, 'slave/recovery_time_secs': this.recoveryTimeSecs };
   }
 
   /** The status updates the agent still waits to see acknowledged (for simulations and tests). */
@@ -269,7 +273,10 @@ export class Agent extends Actor {
       this.options.checkpoints.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'checkpoint write failed; retrying');
     }
     if (this.options.recovered !== undefined) this.recover(this.options.recovered);
-    else this.startRegistration();
+    else {
+      this.recoveryTimeSecs = 0;
+      this.startRegistration();
+    }
   }
 
   protected override finalize(): void {
@@ -1271,6 +1278,7 @@ export class Agent extends Actor {
     }
     this.log.info({ agentId: this.agentId }, 'recovery finished; registering with the master');
     this.phase = 'DISCONNECTED';
+    this.recoveryTimeSecs = this.clock.now() / 1000 - this.startTimeSeconds;
     for (const framework of [...this.frameworks.values()]) if (framework.idle()) this.removeFramework(framework);
     this.startRegistration();
   }

@@ -61,7 +61,7 @@ export function allocatorNames(role: string): string[] {
 
 /** The agent's Mesos names. */
 export const AGENT_NAMES = [
-  'slave/uptime_secs', 'slave/registered', 'slave/recovery_errors', 'slave/frameworks_active',
+  'slave/uptime_secs', 'slave/registered', 'slave/recovery_errors', 'slave/recovery_time_secs', 'slave/frameworks_active',
   'slave/tasks_staging', 'slave/tasks_starting', 'slave/tasks_running', 'slave/tasks_killing',
   'slave/tasks_finished', 'slave/tasks_failed', 'slave/tasks_killed', 'slave/tasks_lost', 'slave/tasks_gone',
   'slave/executors_registering', 'slave/executors_running', 'slave/executors_terminating', 'slave/executors_terminated', 'slave/executors_preempted',

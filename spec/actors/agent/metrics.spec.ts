@@ -22,6 +22,7 @@ describe('agent metrics: slave/* (harness: virtual clock, fake master, fake exec
   it('moves with the agent: registered, tasks and executors by state, status updates, terminal counters, resources used', async () => {
     const fresh = await metrics();
     expect(fresh).to.include({ 'slave/registered': 0, 'slave/tasks_running': 0, 'slave/cpus_total': 4, 'slave/mem_total': 4096, 'slave/cpus_used': 0 });
+    expect(fresh['slave/recovery_time_secs'], 'nothing to recover').to.equal(0);
     await harness.register();
     harness.runTask(AgentHarness.commandTask('T1'));
     await harness.clock.settle();
