@@ -90,6 +90,11 @@ export function allocatorResourceKey(name: string, which: 'total' | 'offered_or_
   return `allocator/mesos/resources/${name}/${which}`;
 }
 
+/** `allocator/mesos/quota/roles/<role>/resources/<name>/<which>`: a quota role's guarantee, limit, consumption, or what it is offered or allocated. */
+export function allocatorQuotaKey(role: string, name: string, which: 'guarantee' | 'limit' | 'consumed' | 'offered_or_allocated'): string {
+  return `allocator/mesos/quota/roles/${role}/resources/${name}/${which}`;
+}
+
 /** The allocator's counters; every other key of `metrics()` is a gauge. */
 export const ALLOCATOR_COUNTERS: ReadonlySet<string> = new Set([ALLOCATOR_METRICS.allocationRuns, ALLOCATOR_METRICS.offersMade]);
 
@@ -277,6 +282,11 @@ export class AllocatorProcess extends Actor {
     }
     for (const [role, share] of view.dominantShares) metrics[allocatorRoleShareKey(role)] = share;
     for (const [role, count] of view.activeFilters) metrics[allocatorRoleFiltersKey(role)] = count;
+    for (const [role, quota] of view.quotas) {
+      for (const [which, quantities] of [['guarantee', quota.guarantee], ['limit', quota.limit], ['consumed', quota.consumed], ['offered_or_allocated', quota.offeredOrAllocated]] as const) {
+        for (const [name, value] of quantities) metrics[allocatorQuotaKey(role, name, which)] = value;
+      }
+    }
     return metrics;
   }
 

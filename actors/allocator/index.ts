@@ -8,6 +8,7 @@ export {
   ALLOCATOR_COUNTERS,
   ALLOCATOR_RESOURCE_METRICS,
   ALLOCATION_RUN_TIMER_WINDOW_MS,
+  allocatorQuotaKey,
   allocatorResourceKey,
   allocatorRoleFiltersKey,
   allocatorRoleShareKey,

@@ -65,6 +65,12 @@ export const LABELLED_KEYS: readonly LabelledKey[] = [
     series: ([resource = '', which = '']) => ({ family: `allocator/mesos/resources/${which}`, labels: { resource }, pattern: `allocator/mesos/resources/<resource>/${which}` }),
   },
   {
+    match: /^allocator\/mesos\/quota\/roles\/(.+)\/resources\/([^/]+)\/(guarantee|limit|consumed|offered_or_allocated)$/s,
+    series: ([role = '', resource = '', which = '']) => ({
+      family: `allocator/mesos/quota/roles/resources/${which}`, labels: { role, resource }, pattern: `allocator/mesos/quota/roles/<role>/resources/<resource>/${which}`,
+    }),
+  },
+  {
     match: /^frameworks\/(.+)\/messages_(received|processed)$/s,
     series: ([principal = '', which = '']) => ({ family: `frameworks/messages_${which}`, labels: { principal }, pattern: `frameworks/<principal>/messages_${which}` }),
   },
