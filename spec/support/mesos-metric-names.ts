@@ -87,7 +87,12 @@ export function missingFromPrometheus(names: readonly string[], snapshot: Readon
     const kind: MetricKind = MESOS_COUNTERS.has(name) ? 'counter' : 'gauge';
     const series = prometheusSeries(name);
     const family = families.get(prometheusName(series.family, kind));
-    const sample = family?.samples.find((candidate) => JSON.stringify(candidate.labels) === JSON.stringify(series.labels));
+    const sample = family?.samples.find((candidate) => sameLabels(candidate.labels, series.labels));
     return family?.type !== kind || sample === undefined || sample.value !== snapshot[name];
   });
+}
+
+function sameLabels(left: Readonly<Record<string, string>>, right: Readonly<Record<string, string>>): boolean {
+  const sorted = (labels: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+  return sorted(left) === sorted(right);
 }

@@ -31,6 +31,7 @@ describe('lib/metrics/prometheus: a snapshot as Prometheus text', () => {
       'allocator/mesos/resources/mem/offered_or_allocated': 1024,
       'allocator/mesos/offer_filters/roles/*/active': 1,
       'frameworks/ops/messages_received': 7,
+      'allocator/mesos/quota/roles/eng/resources/cpus/limit': 2,
     };
     const families = parsePrometheusText(await renderPrometheus(snapshot, (key) => (key.startsWith('frameworks/') ? 'counter' : 'gauge')));
     expect(families.get('mesos_allocator_mesos_roles_shares_dominant')?.samples).to.deep.equal([
@@ -41,6 +42,7 @@ describe('lib/metrics/prometheus: a snapshot as Prometheus text', () => {
     expect(families.get('mesos_allocator_mesos_resources_offered_or_allocated')?.samples).to.deep.equal([{ labels: { resource: 'mem' }, value: 1024 }]);
     expect(families.get('mesos_allocator_mesos_offer_filters_roles_active')?.samples).to.deep.equal([{ labels: { role: '*' }, value: 1 }]);
     expect(families.get('mesos_frameworks_messages_received_total')).to.deep.include({ type: 'counter', samples: [{ labels: { principal: 'ops' }, value: 7 }] });
+    expect(families.get('mesos_allocator_mesos_quota_roles_resources_limit')?.samples).to.deep.equal([{ labels: { role: 'eng', resource: 'cpus' }, value: 2 }]);
   });
 
   it('escapes a label value with quotes, backslashes and newlines (a principal may hold them), and a strict parser reads it back', async () => {
