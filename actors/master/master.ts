@@ -1451,8 +1451,9 @@ export class Master extends Actor {
   /** The agent's observer gave up on it: too many unanswered pings, or no re-registration in time after a disconnection. */
   private agentUnreachable(agent: AgentRecord, cause: UnreachableCause): void {
     if (agent.removing || this.state.agents.get(agent.id) !== agent) return;
-    if (cause.kind === 'ping-timeouts') this.counters.increment('slave_removals/reason_unhealthy');
-    this.removeAgent(agent, 'unreachable', describeUnreachable(cause));
+    // Counted once the removal is durable, as Mesos does.
+    const unhealthy = cause.kind === 'ping-timeouts' ? () => this.counters.increment('slave_removals/reason_unhealthy') : undefined;
+    this.removeAgent(agent, 'unreachable', describeUnreachable(cause), unhealthy);
   }
 
   /** The agent's link broke: stop offering it, and remove it unless it re-registers in time. */
@@ -1542,9 +1543,11 @@ export class Master extends Actor {
     const nowMs = this.clock.now();
     agentIds.forEach((agentId) => this.markingUnreachable.add(agentId));
     this.log.warn({ agentIds }, 'recovered agents did not re-register in time; marking them unreachable');
+    this.countRecoveredRemovals(agentIds.length, ['slave_unreachable_scheduled']);
     this.defer(this.registry.markUnreachable(agentIds, nowMs), () => {
+      // As Mesos counts an agent marked unreachable after a master failover.
+      this.countRecoveredRemovals(agentIds.length, ['slave_unreachable_completed', 'slave_removals', 'slave_removals/reason_unhealthy', 'recovery_slave_removals']);
       for (const agentId of agentIds) {
-        this.counters.increment('recovery_slave_removals');
         this.markingUnreachable.delete(agentId);
         this.state.recoveredAgents.delete(agentId);
         this.state.unreachableAgents.set(agentId, nowMs);
@@ -1552,12 +1555,18 @@ export class Master extends Actor {
       if (this.state.recoveredAgents.size > 0) this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
     }, (error) => {
       agentIds.forEach((agentId) => this.markingUnreachable.delete(agentId));
+      this.countRecoveredRemovals(agentIds.length, ['slave_unreachable_canceled']);
       this.log.error({ error: error.message }, 'could not mark recovered agents unreachable; retrying later');
       this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
     });
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
+
+  /** Adds `count` to each of `counters` (recovered agents are marked unreachable in one batch). */
+  private countRecoveredRemovals(count: number, counters: readonly MasterCounter[]): void {
+    for (const counter of counters) for (let index = 0; index < count; index++) this.counters.increment(counter);
+  }
 
   /**
    * The next free framework id. Ids of this master's run cannot collide with an earlier run's
