@@ -35,7 +35,7 @@ import { httpAuthenticationOf, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { renderFrameworks, renderSlaves, renderState, renderTasks, type StateContext } from './http';
 import { aclViewer } from '../../lib/state-json';
-import { MasterCounters, masterMetrics, PrincipalCounters, type MasterCounter } from './metrics';
+import { MasterCounters, masterMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
@@ -106,6 +106,8 @@ export class Master extends Actor {
   private readonly counters = new MasterCounters();
   /** `frameworks/<principal>/messages_received` and `_processed`, for `/metrics/snapshot`. */
   private readonly principalCounters = new PrincipalCounters();
+  /** `master/<state>/<source>/<reason>`, for `/metrics/snapshot`. */
+  private readonly taskReasonCounters = new TaskReasonCounters();
   /** Framework calls waiting for their principal's rate limit (`--rate_limits`), and the timers that let them through. */
   private readonly throttle: MessageThrottle;
   /** Who this master is; set by `initialize`. */
@@ -240,7 +242,7 @@ export class Master extends Actor {
     const context = { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now(), eventQueue: this.eventQueueCounts() };
     const metrics = masterMetrics(this.counters, context);
     const principals = this.principalCounters.snapshot();
-    return { ...metrics, ...principals, ...this.registry.metrics(), 'master/elected': this.leading() ? 1 : 0 };
+    return { ...metrics, ...principals, ...this.taskReasonCounters.snapshot(), ...this.registry.metrics(), 'master/elected': this.leading() ? 1 : 0 };
   }
 
   /** The `/master/state` JSON (tests read it without HTTP). */
@@ -768,6 +770,7 @@ export class Master extends Actor {
     const state: TaskState = droppedTaskState(framework.info);
     for (const task of tasks) {
       this.counters.taskReached(state);
+      this.taskReasonCounters.reached(state, 'SOURCE_MASTER', Reason.INVALID_OFFERS);
       this.sendToFramework(framework, masterStatusUpdate({
         frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state,
         reason: Reason.INVALID_OFFERS, message: `Task launched with invalid offers: ${reason}`, nowMs: this.clock.now(),
@@ -802,6 +805,7 @@ export class Master extends Actor {
     if (invalid !== undefined || unauthorized !== undefined) {
       this.log.info({ frameworkId: framework.id, taskId: task.taskId, reason: invalid ?? unauthorized }, invalid !== undefined ? 'task invalid' : 'task not authorized');
       this.counters.taskReached('TASK_ERROR');
+      this.taskReasonCounters.reached('TASK_ERROR', 'SOURCE_MASTER', invalid !== undefined ? Reason.TASK_INVALID : Reason.TASK_UNAUTHORIZED);
       this.sendToFramework(framework, masterStatusUpdate({
         frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state: 'TASK_ERROR',
         reason: invalid !== undefined ? Reason.TASK_INVALID : Reason.TASK_UNAUTHORIZED, message: invalid ?? unauthorized ?? '', nowMs: this.clock.now(),
@@ -955,6 +959,8 @@ export class Master extends Actor {
     const after = tracked.task.state;
     if (isTerminalOrUnreachable(before) || !isTerminalOrUnreachable(after)) return;
     this.counters.taskReached(after);
+    // The reason is the status's: counted when the status is the one that made the task terminal.
+    if (status.state === after) this.taskReasonCounters.reached(after, status.source, status.reason);
     if (recover) this.recover(tracked.task.frameworkId, tracked.task.agentId, tracked.resources, undefined, this.state.taskRole(tracked.task));
   }
 

@@ -102,6 +102,52 @@ export class MasterCounters {
 }
 
 /**
+ * Distinct `master/<state>/<source>/<reason>` counters kept at most. Reasons come from peers
+ * (bounded text, not an enum as in Mesos), so their number is bounded too: beyond this, new
+ * combinations are not counted (the per-state counters still are).
+ */
+export const MAX_TASK_REASON_COUNTERS = 512;
+
+/** What a status reason must look like to be counted (Mesos' `TaskStatus.Reason` names). */
+const REASON_NAME = /^REASON_[A-Z0-9_]+$/;
+
+/**
+ * Mesos' `master/<state>/<source>/<reason>` counters (e.g.
+ * `master/task_failed/source_slave/reason_executor_terminated`): tasks that reached a terminal
+ * state with a reason, by the state, the status's source and its reason, lowercased. Mesos'
+ * spelling is kept: `SOURCE_AGENT` and `REASON_AGENT_*` (this project's "agent" for "slave")
+ * count as `source_slave` and `reason_slave_*`.
+ */
+export class TaskReasonCounters {
+  /** Count by key. */
+  private readonly counts = new Map<string, number>();
+
+  /** Counts a task that reached terminal `state` through a status with `source` and `reason` (none without both). */
+  reached(state: TaskState, source: string | undefined, reason: string | undefined): void {
+    if (source === undefined || reason === undefined || !REASON_NAME.test(reason)) return;
+    const key = taskReasonKey(state, source, reason);
+    const count = this.counts.get(key);
+    if (count === undefined && this.counts.size >= MAX_TASK_REASON_COUNTERS) return;
+    this.counts.set(key, (count ?? 0) + 1);
+  }
+
+  /** Every counter, by its Mesos key. */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+}
+
+/** `master/<state>/<source>/<reason>`, lowercased, in Mesos' spelling. */
+export function taskReasonKey(state: TaskState, source: string, reason: string): string {
+  const mesosSource = source === 'SOURCE_AGENT' ? 'SOURCE_SLAVE' : source;
+  const mesosReason = reason.startsWith('REASON_AGENT_') ? `REASON_SLAVE_${reason.slice('REASON_AGENT_'.length)}` : reason;
+  return `master/${state.toLowerCase()}/${mesosSource.toLowerCase()}/${mesosReason.toLowerCase()}`;
+}
+
+/** Keys of `TaskReasonCounters` (counters). */
+const TASK_REASON_KEY = /^master\/task_[a-z_]+\/source_[a-z]+\/reason_[a-z0-9_]+$/;
+
+/**
  * Mesos' per-principal framework counters, `frameworks/<principal>/messages_received` and
  * `.../messages_processed` (no `master/` prefix, as in Mesos): messages from registered
  * frameworks with that principal that reached the master, and that it handled (with
@@ -237,7 +283,7 @@ export interface MasterMetricsProvider extends Actor {
 /** Whether a key of the master's, its registrar's or its allocator's metrics is a counter. */
 export function masterMetricKind(key: string): MetricKind {
   if (COUNTER_KEYS.has(key) || ALLOCATOR_COUNTERS.has(key)) return 'counter';
-  return PRINCIPAL_COUNTER_KEY.test(key) ? 'counter' : 'gauge';
+  return PRINCIPAL_COUNTER_KEY.test(key) || TASK_REASON_KEY.test(key) ? 'counter' : 'gauge';
 }
 
 const COUNTER_KEYS: ReadonlySet<string> = new Set([...MASTER_COUNTERS, ...OWN_MASTER_COUNTERS].map(masterCounterKey));

@@ -71,6 +71,10 @@ export const LABELLED_KEYS: readonly LabelledKey[] = [
     }),
   },
   {
+    match: /^master\/(task_[a-z_]+)\/(source_[a-z]+)\/(reason_[a-z0-9_]+)$/s,
+    series: ([state = '', source = '', reason = '']) => ({ family: 'master/task_state_reasons', labels: { state, source, reason }, pattern: 'master/<state>/<source>/<reason>' }),
+  },
+  {
     match: /^frameworks\/(.+)\/messages_(received|processed)$/s,
     series: ([principal = '', which = '']) => ({ family: `frameworks/messages_${which}`, labels: { principal }, pattern: `frameworks/<principal>/messages_${which}` }),
   },

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { MemoryDisk } from '../../../lib/disk';
 import { VirtualClock } from '../../../lib/process';
 import { Registry, REGISTRAR_METRICS, type RegistryAgent } from '../../../actors/master';
+import { MAX_TASK_REASON_COUNTERS, TaskReasonCounters, taskReasonKey } from '../../../actors/master/metrics';
 import { agentUpdate, cleanUp, commandTask, latestOffer, launch, metricsOf, registerAgent, registerFramework, startHarness } from './harness';
 import { dispatch } from '../../../lib/actor';
 
@@ -65,5 +66,47 @@ describe('actors/master: master/event_queue_* and counters that move (harness)',
     expect(await metricsOf(harness)).to.include({ 'master/tasks_staging': 0, 'master/tasks_running': 1 });
     await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_FINISHED');
     expect(await metricsOf(harness)).to.include({ 'master/tasks_running': 0, 'master/tasks_finished': 1, 'master/slave_shutdowns_scheduled': 0 });
+  });
+});
+
+describe('actors/master: master/<state>/<source>/<reason> counters', () => {
+  afterEach(cleanUp);
+
+  it("count terminal tasks by the status's source and reason, in Mesos' spelling", async () => {
+    const harness = await startHarness();
+    const agent = await registerAgent(harness);
+    const framework = await registerFramework(harness);
+    // A task that asks for more than offered is invalid: TASK_ERROR from the master.
+    await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('too-big', agent.agentId, 'cpus:100'), commandTask('t1', agent.agentId)]);
+    // Launching on an offer already used: TASK_LOST (the framework is not partition-aware) for invalid offers.
+    await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('late', agent.agentId)]);
+    const uuid = 'agent-made-1';
+    const timestamp = harness.clock.now() / 1000;
+    agent.probe.post(harness.masterPid, 'StatusUpdate', {
+      update: {
+        frameworkId: framework.frameworkId, agentId: agent.agentId, timestamp, uuid,
+        status: { taskId: 't1', state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_AGENT_RESTARTED', agentId: agent.agentId, timestamp, uuid },
+      },
+      pid: agent.probe.self().toString(),
+    });
+    await harness.clock.settle();
+    const metrics = await metricsOf(harness);
+    expect(metrics).to.include({
+      'master/task_error/source_master/reason_task_invalid': 1,
+      'master/task_failed/source_slave/reason_slave_restarted': 1,
+      'master/task_lost/source_master/reason_invalid_offers': 1,
+      'master/tasks_error': 1, 'master/tasks_failed': 1, 'master/tasks_lost': 1,
+    });
+  });
+
+  it('keep at most MAX_TASK_REASON_COUNTERS combinations, and ignore reasons that are not reason names', () => {
+    const counters = new TaskReasonCounters();
+    for (let index = 0; index < MAX_TASK_REASON_COUNTERS + 10; index++) counters.reached('TASK_FAILED', 'SOURCE_EXECUTOR', `REASON_X${index}`);
+    counters.reached('TASK_FAILED', 'SOURCE_EXECUTOR', 'REASON_X0');
+    counters.reached('TASK_FAILED', 'SOURCE_EXECUTOR', 'not a reason');
+    const snapshot = counters.snapshot();
+    expect(Object.keys(snapshot)).to.have.length(MAX_TASK_REASON_COUNTERS);
+    expect(snapshot['master/task_failed/source_executor/reason_x0']).to.equal(2);
+    expect(taskReasonKey('TASK_LOST', 'SOURCE_MASTER', 'REASON_AGENT_REMOVED')).to.equal('master/task_lost/source_master/reason_slave_removed');
   });
 });

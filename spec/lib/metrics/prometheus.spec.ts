@@ -45,6 +45,15 @@ describe('lib/metrics/prometheus: a snapshot as Prometheus text', () => {
     expect(families.get('mesos_allocator_mesos_quota_roles_resources_limit')?.samples).to.deep.equal([{ labels: { role: 'eng', resource: 'cpus' }, value: 2 }]);
   });
 
+  it("renders master/<state>/<source>/<reason> as one labelled counter family", async () => {
+    const key = 'master/task_failed/source_slave/reason_executor_terminated';
+    const families = parsePrometheusText(await renderPrometheus({ [key]: 2 }, () => 'counter'));
+    expect(families.get('mesos_master_task_state_reasons_total')).to.deep.equal({
+      type: 'counter', help: "Mesos' master/<state>/<source>/<reason>",
+      samples: [{ labels: { state: 'task_failed', source: 'source_slave', reason: 'reason_executor_terminated' }, value: 2 }],
+    });
+  });
+
   it('escapes a label value with quotes, backslashes and newlines (a principal may hold them), and a strict parser reads it back', async () => {
     const principal = 'we"ird\\prin/cipal\nnext';
     const text = await renderPrometheus({ [`frameworks/${principal}/messages_processed`]: 1 }, () => 'counter');
