@@ -15,7 +15,8 @@ export interface SystemProbe {
 
 /** The machine this process runs on. */
 export const osSystemProbe: SystemProbe = {
-  cpus: () => os.availableParallelism(),
+  // The machine's online CPUs, as Mesos' `os::cpus()` (not this process's affinity); some platforms list none.
+  cpus: () => os.cpus().length || os.availableParallelism(),
   loadAverages: () => os.loadavg(),
   totalMemoryBytes: () => os.totalmem(),
   freeMemoryBytes: () => os.freemem(),
