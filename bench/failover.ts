@@ -340,7 +340,7 @@ async function failover(agents: number, frameworks: number, hostCount: number): 
     // Every agent and framework heard it is back: the new leader must count them all, active.
     await until(async () => {
       const metrics = await metricsOf(elected);
-      return metrics?.['master/slaves_active'] === agents && metrics['master/recovered_slaves'] === 0 && metrics['master/frameworks_active'] === frameworks;
+      return metrics?.['master/slaves_active'] === agents && metrics['mesos_ts/master/recovered_slaves'] === 0 && metrics['master/frameworks_active'] === frameworks;
     }, LEADER_COUNTS_TIMEOUT_MS, async () => `the new leader's counts disagree: ${JSON.stringify(await metricsOf(elected))}`);
 
     const agentsBackAfterMs = cluster.agentHosts

@@ -29,6 +29,7 @@ import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
+import { AgentCounters, agentMetrics } from './metrics';
 import { agentStateJson } from './state';
 import { TaskStatusUpdateManager } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
@@ -158,6 +159,10 @@ export class Agent extends Actor {
   private readonly authenticatee: Authenticatee | undefined;
   /** Whether the current master has authenticated us (since we last lost it). */
   private authenticated = false;
+  /** The `slave/*` counters of `/metrics/snapshot`. */
+  private readonly counters = new AgentCounters();
+  /** Seconds from start until recovery finished (`slave/recovery_time_secs`; 0 for an agent with nothing to recover); undefined while recovering. */
+  private recoveryTimeSecs: number | undefined;
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
@@ -219,6 +224,16 @@ export class Agent extends Actor {
     return (this.frameworks.get(frameworkId) ?? this.completedFrameworks.get(frameworkId))?.info.user;
   }
 
+  /** The agent's metrics, Mesos' `slave/*` (the host's metrics actor serves them, with `system/*`). */
+  metrics(): Record<string, number> {
+    const metrics = agentMetrics({
+      counters: this.counters, frameworks: this.frameworks.values(), total: this.options.resources, registered: this.phase === 'RUNNING',
+      startTimeMs: this.startTimeSeconds * 1000, nowMs: this.clock.now(),
+    });
+    // Mesos adds this gauge once recovery has finished.
+    return this.recoveryTimeSecs === undefined ? metrics : { ...metrics, 'slave/recovery_time_secs': this.recoveryTimeSecs };
+  }
+
   /** The status updates the agent still waits to see acknowledged (for simulations and tests). */
   pendingStatusUpdates(): StatusUpdate[] {
     return this.updates.allPending();
@@ -264,7 +279,10 @@ export class Agent extends Actor {
       this.options.checkpoints.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'checkpoint write failed; retrying');
     }
     if (this.options.recovered !== undefined) this.recover(this.options.recovered);
-    else this.startRegistration();
+    else {
+      this.recoveryTimeSecs = 0;
+      this.startRegistration();
+    }
   }
 
   protected override finalize(): void {
@@ -689,8 +707,10 @@ export class Agent extends Actor {
     const executor = this.frameworks.get(message.frameworkId)?.executors.get(message.executorId);
     if (executor === undefined || executor.phase !== 'RUNNING') {
       this.log.warn({ frameworkId: message.frameworkId, executorId: message.executorId }, 'dropping a framework message: executor not running');
+      this.counters.increment('invalid_framework_messages');
       return;
     }
+    this.counters.increment('valid_framework_messages');
     this.send(executor.pid as UPID, FrameworkToExecutor, message);
   }
 
@@ -701,6 +721,7 @@ export class Agent extends Actor {
     const taskId = message.update.status.taskId;
     if (framework === undefined || framework.phase === 'TERMINATING' || message.update.uuid === undefined || this.agentId === undefined) {
       this.log.warn({ from: from.toString(), taskId }, 'ignoring a status update: unknown or terminating framework, or no uuid');
+      this.counters.increment('invalid_status_updates');
       return;
     }
     // Only the task's executor may report on it: an actor of another host must not end a task
@@ -708,10 +729,15 @@ export class Agent extends Actor {
     const executor = framework.executorForTask(taskId);
     if (!this.fromExecutorOf(framework, executor, from)) {
       this.log.warn({ from: from.toString(), frameworkId: framework.id, taskId }, 'ignoring a status update that did not come from the task\'s executor');
+      this.counters.increment('invalid_status_updates');
       return;
     }
     const update = stampExecutorUpdate(message.update, this.agentId, executor?.id);
-    if (executor !== undefined && !this.acceptableExecutorUpdate(framework, executor, update)) return;
+    if (executor !== undefined && !this.acceptableExecutorUpdate(framework, executor, update)) {
+      this.counters.increment('invalid_status_updates');
+      return;
+    }
+    this.counters.increment('valid_status_updates');
     // A retried update for a task already completed here would open a new stream; one older than
     // the task's state here (re-sent after later ones got through) would take the task back.
     // Either is acknowledged, so the executor stops re-sending it, and dropped.
@@ -822,6 +848,7 @@ export class Agent extends Actor {
     const runId = this.host.newId();
     const directory = executorRunDirectory(this.options.flags.workDir, { agentId, frameworkId: framework.id, executorId: info.executorId, runId });
     const executor = new ExecutorRecord({ ...info, frameworkId: framework.id }, framework.id, agentId, commandExecutor, runId, directory);
+    executor.onTaskTerminal = (state) => this.counters.taskReached(state);
     executor.role = role;
     executor.token = this.newExecutorToken();
     framework.executors.set(executor.id, executor);
@@ -873,6 +900,7 @@ export class Agent extends Actor {
 
   private executorLaunchFailed(executor: ExecutorRecord, error: Error): void {
     this.log.error({ executorId: executor.id, error: error.message }, 'failed to launch executor');
+    this.counters.increment('container_launch_errors');
     executor.pendingTermination = { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch executor: ${error.message}` };
     this.executorExited(executor, { code: null, signal: null });
   }
@@ -985,12 +1013,15 @@ export class Agent extends Actor {
     const executor = this.frameworks.get(message.frameworkId)?.executors.get(message.executorId);
     if (executor?.pid?.equals(from) !== true) {
       this.log.warn({ from: from.toString(), frameworkId: message.frameworkId, executorId: message.executorId }, 'dropping an executor message that did not come from that executor');
+      this.counters.increment('invalid_framework_messages');
       return;
     }
     if (this.phase !== 'RUNNING' || this.agentId === undefined) {
       this.log.warn({ from: from.toString() }, 'dropping an executor message: not registered with a master');
+      this.counters.increment('invalid_framework_messages');
       return;
     }
+    this.counters.increment('valid_framework_messages');
     this.sendToMaster(ExecutorToFramework, { ...message, agentId: this.agentId });
   }
 
@@ -1001,6 +1032,7 @@ export class Agent extends Actor {
     if (executor.phase === 'TERMINATED' || framework === undefined || !this.isCurrent(executor)) return;
     this.log.info({ executorId: executor.id, exit: describeExit(exit) }, 'executor exited');
     executor.phase = 'TERMINATED';
+    this.counters.increment('executors_terminated');
     executor.registrationTimer?.cancel();
     executor.shutdownTimer?.cancel();
     const verdict = executor.pendingTermination ?? { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${describeExit(exit)}` };
@@ -1167,6 +1199,7 @@ export class Agent extends Actor {
       this.frameworks.set(frameworkId, framework);
       for (const run of saved.executors.values()) {
         const executor = new ExecutorRecord({ ...run.info, frameworkId }, frameworkId, agentId, run.commandExecutor, run.runId, run.directory);
+        executor.onTaskTerminal = (state) => this.counters.taskReached(state);
         executor.role = run.role;
         framework.executors.set(executor.id, executor);
         for (const task of run.tasks.values()) {
@@ -1251,6 +1284,7 @@ export class Agent extends Actor {
     }
     this.log.info({ agentId: this.agentId }, 'recovery finished; registering with the master');
     this.phase = 'DISCONNECTED';
+    this.recoveryTimeSecs = this.clock.now() / 1000 - this.startTimeSeconds;
     for (const framework of [...this.frameworks.values()]) if (framework.idle()) this.removeFramework(framework);
     this.startRegistration();
   }

@@ -29,6 +29,8 @@ import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ProcessLauncher, type Launcher } from './launcher';
 import { AGENT_START_INPUT } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
+import { agentMetricsSource } from './metrics';
+import { attachMetricsSource, METRICS_ACTOR_ID } from '../../lib/metrics';
 import { detectResources, parseAttributes, type SystemProbe } from './resources';
 
 export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
@@ -36,6 +38,7 @@ export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, renderAgentFl
 export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRecords, recoverCheckpoints, recoveredFrom, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess } from './files';
 export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
+export { AGENT_COUNTERS, AGENT_RESOURCE_METRICS, AgentCounters, agentMetricKind, agentMetrics, agentMetricsSource, type AgentCounter } from './metrics';
 export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
 export { TaskStatusUpdateManager, type AcknowledgementResult, type UpdateResult, type StatusUpdateManagerOptions } from './status-update-manager';
 export { agentDirectory, executorRunDirectory, LATEST_RUN_LINK, RUNS_DIRECTORY, STDOUT_FILE, STDERR_FILE } from './paths';
@@ -91,6 +94,12 @@ export interface StartAgentOptions {
    * came first, confined to its work dir, and be terminated when that agent stops.
    */
   readonly files?: boolean;
+  /**
+   * Serve the agent's `slave/*` metrics from the host's `metrics` actor (`/metrics/snapshot`,
+   * `/metrics`), spawning it if the host has none (default: as `files`). Like Mesos, one agent
+   * per host: several agents sharing a host (a simulation) would report under the same keys.
+   */
+  readonly metrics?: boolean;
   /** The agent's actor id (default: the host's next `slave(N)`); a restarted agent takes its old one, so its pid is the same. */
   readonly id?: string;
   /** The machine's boot id (default: Linux's; none with a memory `disk`, unless given: a test plays a reboot with it). */
@@ -174,8 +183,9 @@ function executorTlsFiles(host: ActorHost): TlsFiles | undefined {
 /**
  * Checks the flags (`checkAgentFlags`), creates the work dir, detects resources (merged with
  * `--resources`), parses `--attributes`, and spawns the agent and (unless `files: false`) the
- * files actor on `host`. A host that records a trace also gets what the agent started from and
- * each executor's exit, as inputs for `replayAgent`.
+ * files actor on `host`; serves its metrics from the host's `metrics` actor (unless `metrics:
+ * false`). A host that records a trace also gets what the agent started from and each
+ * executor's exit, as inputs for `replayAgent`.
  * Rejects on a bad flag, `--resources` or `--attributes` before spawning anything.
  */
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
@@ -221,7 +231,13 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // `/version` and `/flags` (this agent's) where no master on the host serves them; not for the
   // many agents of a simulation (`files: false`), as with the files actor.
   const info = options.files === false ? [] : spawnInfoActors(host, () => renderAgentFlags(flags), agentFlagsAccess(options.http));
-  const terminated = host.wait(agent).then(async () => { await detector?.close(); });
+  const detachMetrics = (options.metrics ?? options.files) !== false
+    ? attachMetricsSource(host, agentMetricsSource(agent), METRICS_ACTOR_ID, options.http?.authentication)
+    : undefined;
+  const terminated = host.wait(agent).then(async () => {
+    await detachMetrics?.();
+    await detector?.close();
+  });
   const stop = async (): Promise<void> => {
     await dispatch(agent, (actor) => actor.stop()).catch(() => undefined);
     await terminated;

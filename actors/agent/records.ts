@@ -64,6 +64,8 @@ export class ExecutorRecord {
   reconnecting = false;
   /** What this run must register with (`MESOS_EXECUTOR_AUTHENTICATION_TOKEN`); undefined for a run recovered after a restart. */
   token: string | undefined;
+  /** Told once per task that reaches a terminal state (the agent's `slave/tasks_*` counters). */
+  onTaskTerminal: ((state: TaskState) => void) | undefined;
 
   constructor(
     /** The executor's description (synthesized for the command executor). */
@@ -151,6 +153,8 @@ export class ExecutorRecord {
   updateTaskState(status: TaskStatus): void {
     const taskId = status.taskId;
     let task = this.launchedTasks.get(taskId) ?? this.terminatedTasks.get(taskId);
+    // A queued task has not reached any state yet.
+    const wasTerminal = task !== undefined && isTerminalState(task.state);
     const queued = this.queuedTasks.get(taskId);
     if (task === undefined && queued !== undefined) {
       this.queuedTasks.delete(taskId);
@@ -164,6 +168,7 @@ export class ExecutorRecord {
     if (isTerminalState(status.state)) {
       this.launchedTasks.delete(taskId);
       this.terminatedTasks.set(taskId, task);
+      if (!wasTerminal) this.onTaskTerminal?.(status.state);
     }
   }
 

@@ -5,6 +5,7 @@
  * callback. Use it through the `Allocator` facade (allocator.ts).
  */
 import { Actor } from '../../lib/actor';
+import { MetricTimer } from '../../lib/metrics/timer';
 import type { Resources } from '../../lib/resources';
 import { DEFAULT_ALLOCATION_INTERVAL_MS } from './constants';
 import { AllocatorError } from './errors';
@@ -48,23 +49,57 @@ export interface RefuseFilter {
   readonly refuseSeconds?: number;
 }
 
-/** Keys of `metrics()`, named in the spirit of Mesos' `/metrics/snapshot`. */
+/**
+ * Keys of `metrics()`: Mesos' (`allocator/mesos/...`, as its hierarchical allocator reports
+ * them) and, under `mesos_ts/`, ours. Keys with a role or resource name in them are built by
+ * `allocatorRoleShareKey` and friends.
+ */
 export const ALLOCATOR_METRICS = {
-  /** Allocation runs completed since start. */
+  /** Allocation runs completed since start (counter). */
   allocationRuns: 'allocator/mesos/allocation_runs',
-  /** Duration of the last run by the host clock, in ms (Mesos reports a timer of the same name). */
+  /** Duration of the last run by the host clock, in ms, with its window statistics (`/p50` ...; Mesos' timer). */
   allocationRunMs: 'allocator/mesos/allocation_run_ms',
-  /** Offers made since start (one per framework, role and agent). */
-  offersMade: 'allocator/mesos/offers_made',
-  /** Decline filters in force now, over all frameworks and roles. */
-  activeFilters: 'allocator/mesos/offer_filters/active',
+  /** From the first request for a run to its start, in ms, with its window statistics (Mesos' batch latency timer). */
+  allocationRunLatencyMs: 'allocator/mesos/allocation_run_latency_ms',
+  /** Dispatches waiting in the allocator's mailbox. */
+  eventQueueDispatches: 'allocator/mesos/event_queue_dispatches',
+  /** The same, under the older name Mesos still reports. */
+  legacyEventQueueDispatches: 'allocator/event_queue_dispatches',
+  /** Offers made since start, one per framework, role and agent (counter; not a Mesos metric). */
+  offersMade: 'mesos_ts/allocator/offers_made',
 } as const;
 
-/** One metric key of the allocator. */
-export type AllocatorMetricKey = (typeof ALLOCATOR_METRICS)[keyof typeof ALLOCATOR_METRICS];
+/** The resources whose totals and allocations Mesos' allocator reports (`allocator/mesos/resources/<name>/...`). */
+export const ALLOCATOR_RESOURCE_METRICS = ['cpus', 'mem', 'disk'] as const;
 
-/** A snapshot of the allocator's metrics, keyed as in `ALLOCATOR_METRICS`. */
-export type AllocatorMetrics = { readonly [key in AllocatorMetricKey]: number };
+/** Mesos' window of the allocation run timers (one hour). */
+export const ALLOCATION_RUN_TIMER_WINDOW_MS = 60 * 60 * 1000;
+
+/** `allocator/mesos/roles/<role>/shares/dominant`: the role's dominant share, 0.0 to 1.0. */
+export function allocatorRoleShareKey(role: string): string {
+  return `allocator/mesos/roles/${role}/shares/dominant`;
+}
+
+/** `allocator/mesos/offer_filters/roles/<role>/active`: decline filters in force for the role. */
+export function allocatorRoleFiltersKey(role: string): string {
+  return `allocator/mesos/offer_filters/roles/${role}/active`;
+}
+
+/** `allocator/mesos/resources/<name>/total` or `.../offered_or_allocated`. */
+export function allocatorResourceKey(name: string, which: 'total' | 'offered_or_allocated'): string {
+  return `allocator/mesos/resources/${name}/${which}`;
+}
+
+/** `allocator/mesos/quota/roles/<role>/resources/<name>/<which>`: a quota role's guarantee, limit, consumption, or what it is offered or allocated. */
+export function allocatorQuotaKey(role: string, name: string, which: 'guarantee' | 'limit' | 'consumed' | 'offered_or_allocated'): string {
+  return `allocator/mesos/quota/roles/${role}/resources/${name}/${which}`;
+}
+
+/** The allocator's counters; every other key of `metrics()` is a gauge. */
+export const ALLOCATOR_COUNTERS: ReadonlySet<string> = new Set([ALLOCATOR_METRICS.allocationRuns, ALLOCATOR_METRICS.offersMade]);
+
+/** A snapshot of the allocator's metrics (keys: `ALLOCATOR_METRICS` and the per-role and per-resource keys). */
+export type AllocatorMetrics = Readonly<Record<string, number>>;
 
 /** Fields logged with a rejected operation. */
 type LogContext = Readonly<Record<string, unknown>>;
@@ -89,8 +124,12 @@ export class AllocatorProcess extends Actor {
   private allocationPending = false;
   /** Allocation runs completed. */
   private allocationRuns = 0;
-  /** Duration of the last run by the host clock, in ms. */
-  private lastAllocationRunMs = 0;
+  /** Durations of the runs, by the host clock. */
+  private readonly allocationRunTimer = new MetricTimer(ALLOCATOR_METRICS.allocationRunMs, ALLOCATION_RUN_TIMER_WINDOW_MS);
+  /** Waits from a run's first request to its start. */
+  private readonly allocationLatencyTimer = new MetricTimer(ALLOCATOR_METRICS.allocationRunLatencyMs, ALLOCATION_RUN_TIMER_WINDOW_MS);
+  /** When the pending run was first asked for (host clock). */
+  private allocationRequestedAtMs = 0;
   /** Offers made since start. */
   private offersMade = 0;
 
@@ -217,16 +256,38 @@ export class AllocatorProcess extends Actor {
     return this.read('holdings', { frameworkId }, (core) => core.holdings(frameworkId));
   }
 
-  /** Counters for the master's `/metrics/snapshot` (zeros before `start`). */
+  /**
+   * The allocator's metrics for `/metrics/snapshot`: counters, the run timers (absent until the
+   * first run, as in Mesos), resource totals and allocations, each role's dominant share and
+   * decline filters in force.
+   */
   metrics(): AllocatorMetrics {
-    // Filters are dropped lazily; drop the expired ones so the count is of filters in force.
-    this.core?.expireFilters(this.clock.now());
-    return {
+    const nowMs = this.clock.now();
+    const queue = this.eventQueueCounts();
+    const metrics: Record<string, number> = {
       [ALLOCATOR_METRICS.allocationRuns]: this.allocationRuns,
-      [ALLOCATOR_METRICS.allocationRunMs]: this.lastAllocationRunMs,
+      ...this.allocationRunTimer.snapshot(nowMs),
+      ...this.allocationLatencyTimer.snapshot(nowMs),
+      [ALLOCATOR_METRICS.eventQueueDispatches]: queue.dispatches,
+      [ALLOCATOR_METRICS.legacyEventQueueDispatches]: queue.dispatches,
       [ALLOCATOR_METRICS.offersMade]: this.offersMade,
-      [ALLOCATOR_METRICS.activeFilters]: this.core?.filterCount() ?? 0,
     };
+    if (this.core === undefined) return metrics;
+    // Filters are dropped lazily; drop the expired ones so the counts are of filters in force.
+    this.core.expireFilters(nowMs);
+    const view = this.core.metricsView();
+    for (const name of ALLOCATOR_RESOURCE_METRICS) {
+      metrics[allocatorResourceKey(name, 'total')] = view.totals.get(name) ?? 0;
+      metrics[allocatorResourceKey(name, 'offered_or_allocated')] = view.offeredOrAllocated.get(name) ?? 0;
+    }
+    for (const [role, share] of view.dominantShares) metrics[allocatorRoleShareKey(role)] = share;
+    for (const [role, count] of view.activeFilters) metrics[allocatorRoleFiltersKey(role)] = count;
+    for (const [role, quota] of view.quotas) {
+      for (const [which, quantities] of [['guarantee', quota.guarantee], ['limit', quota.limit], ['consumed', quota.consumed], ['offered_or_allocated', quota.offeredOrAllocated]] as const) {
+        for (const [name, value] of quantities) metrics[allocatorQuotaKey(role, name, which)] = value;
+      }
+    }
+    return metrics;
   }
 
   /** Throws `AllocatorInvariantError` if the books are inconsistent (a bug); for tests. */
@@ -251,6 +312,7 @@ export class AllocatorProcess extends Actor {
       return;
     }
     this.allocationPending = true;
+    this.allocationRequestedAtMs = this.clock.now();
     this.dispatch(this, (self) => self.allocate()).catch((error: Error) => {
       // Only when the actor terminated with the run still queued: nothing is left to allocate.
       this.log.debug({ error: error.message }, 'queued allocation run dropped');
@@ -262,6 +324,7 @@ export class AllocatorProcess extends Actor {
     this.allocationPending = false;
     const core = this.initialized();
     const startMs = this.clock.now();
+    this.allocationLatencyTimer.record(startMs - this.allocationRequestedAtMs, startMs);
     let allocations: Allocation[];
     try {
       core.expireFilters(startMs);
@@ -274,9 +337,10 @@ export class AllocatorProcess extends Actor {
       return;
     }
     this.allocationRuns++;
-    this.lastAllocationRunMs = this.clock.now() - startMs;
+    const endMs = this.clock.now();
+    this.allocationRunTimer.record(endMs - startMs, endMs);
     this.offersMade += allocations.length;
-    this.log.debug({ offers: allocations.length, durationMs: this.lastAllocationRunMs }, 'allocation run');
+    this.log.debug({ offers: allocations.length, durationMs: endMs - startMs }, 'allocation run');
     if (allocations.length > 0) {
       this.deliver(allocations);
     }

@@ -8,9 +8,15 @@ import type { AddAgentOptions, AgentView, FrameworkSubscription, HoldingView, Qu
 export {
   ALLOCATOR_ACTOR_ID,
   ALLOCATOR_METRICS,
+  ALLOCATOR_COUNTERS,
+  ALLOCATOR_RESOURCE_METRICS,
+  ALLOCATION_RUN_TIMER_WINDOW_MS,
+  allocatorQuotaKey,
+  allocatorResourceKey,
+  allocatorRoleFiltersKey,
+  allocatorRoleShareKey,
   MIN_ALLOCATION_INTERVAL_MS,
   AllocatorProcess,
-  type AllocatorMetricKey,
   type AllocatorMetrics,
   type AllocatorOptions,
   type OfferCallback,
@@ -139,7 +145,7 @@ export class Allocator {
     return dispatch(this.process, (process) => process.holdings(frameworkId));
   }
 
-  /** Counters for the master's `/metrics/snapshot` (keys in `ALLOCATOR_METRICS`). */
+  /** The allocator's metrics for `/metrics/snapshot` (keys: `ALLOCATOR_METRICS` and the per-role and per-resource keys). */
   metrics(): Promise<AllocatorMetrics> {
     return dispatch(this.process, (process) => process.metrics());
   }

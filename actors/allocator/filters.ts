@@ -90,6 +90,15 @@ export class OfferFilters {
     return dropped;
   }
 
+  /** Adds the number of filters held for each role to `counts`. */
+  countByRole(counts: Map<string, number>): void {
+    for (const [role, byAgent] of this.byRole) {
+      let count = 0;
+      for (const filters of byAgent.values()) count += filters.length;
+      if (count > 0) counts.set(role, (counts.get(role) ?? 0) + count);
+    }
+  }
+
   /** Number of live-or-unexpired filters held. */
   count(): number {
     let count = 0;

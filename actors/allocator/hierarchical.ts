@@ -1,6 +1,6 @@
 /** The pure core of the hierarchical DRF allocator. */
 
-import { Resources, roleError, scalarError } from '../../lib/resources';
+import { fromUnits, Resources, roleError, scalarError } from '../../lib/resources';
 import { runAllocation, type Allocation } from './allocation-run';
 import { AllocatorBooks, type AgentAttributes, type AgentState, type FrameworkState, type Holding } from './books';
 import {
@@ -19,6 +19,26 @@ import type { RandomSource } from './random';
 export type { Allocation } from './allocation-run';
 export type { AgentAttributes } from './books';
 export type { Quota } from './quota';
+
+/** What `HierarchicalAllocatorCore.metricsView` returns (whole units; names, roles as keys). */
+export interface AllocatorMetricsView {
+  readonly totals: ReadonlyMap<string, number>;
+  readonly offeredOrAllocated: ReadonlyMap<string, number>;
+  readonly dominantShares: ReadonlyMap<string, number>;
+  readonly activeFilters: ReadonlyMap<string, number>;
+  /** Each role with a quota: its guarantee, its limit, what it consumes, and what of the quota's resources it is offered or allocated (whole units by name). */
+  readonly quotas: ReadonlyMap<string, QuotaMetricsView>;
+}
+
+/** One quota role in `AllocatorMetricsView`. */
+export interface QuotaMetricsView {
+  readonly guarantee: ReadonlyMap<string, number>;
+  readonly limit: ReadonlyMap<string, number>;
+  /** Reservations plus unreserved allocations (what quota counts). */
+  readonly consumed: ReadonlyMap<string, number>;
+  /** Offered or allocated to the role and its subroles, for each name its guarantee or limit names. */
+  readonly offeredOrAllocated: ReadonlyMap<string, number>;
+}
 
 /** Construction options. */
 export interface HierarchicalAllocatorOptions {
@@ -403,6 +423,45 @@ export class HierarchicalAllocatorCore {
     return count;
   }
 
+  /**
+   * What the allocator's Mesos metrics are computed from: cluster totals and what is offered or
+   * allocated (scalars by name), each role's dominant share as Mesos reports it (unweighted:
+   * its weight divides it only for sorting), and the decline filters held per role (expired
+   * ones not yet dropped included). O(agents + roles).
+   */
+  metricsView(): AllocatorMetricsView {
+    const offeredOrAllocated = new Map<string, number>();
+    for (const agent of this.books.agentList) {
+      for (const [name, value] of agent.allocated.scalarTotals()) offeredOrAllocated.set(name, (offeredOrAllocated.get(name) ?? 0) + value);
+    }
+    const dominantShares = new Map<string, number>();
+    for (const role of this.books.roles.keys()) {
+      if (this.books.roleSorter.contains(role)) dominantShares.set(role, this.books.roleSorter.share(role) * this.books.roleSorter.weight(role));
+    }
+    const activeFilters = new Map<string, number>([...this.books.roles.keys()].map((role) => [role, 0]));
+    for (const framework of this.books.frameworks.values()) framework.filters.countByRole(activeFilters);
+    return { totals: this.books.totals.quantities(), offeredOrAllocated, dominantShares, activeFilters, quotas: this.quotaMetricsViews() };
+  }
+
+  /** `metricsView().quotas`: O(quota roles × holdings). */
+  private quotaMetricsViews(): Map<string, QuotaMetricsView> {
+    const views = new Map<string, QuotaMetricsView>();
+    for (const [role, quota] of this.quotas) {
+      const names = new Set([...quota.guarantee.keys(), ...(quota.limit?.keys() ?? [])]);
+      const held = new Map<string, number>([...names].map((name) => [name, 0]));
+      for (const agent of this.books.agentList) {
+        for (const holding of agent.holdings) {
+          if (holding.role.name !== role && !holding.role.name.startsWith(`${role}/`)) continue;
+          for (const name of names) held.set(name, (held.get(name) ?? 0) + holding.resources.scalar(name));
+        }
+      }
+      views.set(role, {
+        guarantee: wholeUnits(quota.guarantee), limit: wholeUnits(quota.limit ?? new Map()), consumed: wholeUnits(this.books.consumptionOf(role)), offeredOrAllocated: held,
+      });
+    }
+    return views;
+  }
+
   private agentOrThrow(agentId: string): AgentState {
     const agent = this.books.agents.get(agentId);
     if (agent === undefined) {
@@ -492,4 +551,9 @@ export class HierarchicalAllocatorCore {
     const durationMs = Math.max(Math.min(refuseSeconds, MAX_REFUSE_SECONDS) * 1_000, this.allocationIntervalMs);
     return filter.nowMs + durationMs;
   }
+}
+
+/** Thousandths by name as whole units by name. */
+function wholeUnits(quantities: ReadonlyMap<string, number>): Map<string, number> {
+  return new Map([...quantities].map(([name, units]) => [name, fromUnits(units)]));
 }

@@ -19,7 +19,8 @@ import { whenConnected, type ZooKeeperClient, type ZooKeeperConnector, type ZooK
 import type { ActorHost } from '../../lib/process';
 import type { MasterInfo } from '../../lib/protocol';
 import { MASTER_ACTOR_ID } from './constants';
-import type { MasterFlags } from './flags';
+import { httpAuthenticationOf, type MasterFlags } from './flags';
+import { attachMetricsSource, type DetachMetrics, type MetricsSource } from '../../lib/metrics';
 import { masterInfoOf } from './master';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
@@ -61,6 +62,8 @@ export class ContendingMaster {
   elections = 0;
   private standby: StandbyMaster | undefined;
   private standbyApi: StandbyApi | undefined;
+  /** Takes the standby's metrics off the host's metrics actor. */
+  private detachStandbyMetrics: DetachMetrics | undefined;
   private contender: ZooKeeperMasterContender | undefined;
   private registryClient: ZooKeeperClient | undefined;
   /** Transitions run one at a time, in order. */
@@ -249,6 +252,8 @@ export class ContendingMaster {
     const api = new StandbyApi(apiActorId(own.id), (path) => standby.redirectTo(path));
     host.spawn(api);
     this.standbyApi = api;
+    const source: MetricsSource = { read: () => dispatch(standby, (actor) => actor.metrics()), kindOf: () => 'gauge' };
+    this.detachStandbyMetrics = attachMetricsSource(host, source, this.actorIds.metrics, httpAuthenticationOf(flags));
   }
 
   private async stopStandby(): Promise<void> {
@@ -261,6 +266,9 @@ export class ContendingMaster {
       await this.options.host.wait(api);
     }
     if (standby === undefined) return;
+    const detach = this.detachStandbyMetrics;
+    this.detachStandbyMetrics = undefined;
+    await detach?.();
     this.options.host.terminate(standby);
     await this.options.host.wait(standby);
   }

@@ -18,7 +18,9 @@ export {
   type AclAction, type AclDecision, type AclEntity, type AclRule, type Acls,
 } from '../../lib/acls';
 export { AuthenticationSessions, AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS, MAX_PENDING_AUTHENTICATIONS_PER_PEER } from './authentication';
-export { MASTER_COUNTERS, MasterCounters, MetricsProcess, type MasterCounter } from './metrics';
+export { MASTER_COUNTERS, MasterCounters, masterCounterKey, masterMetricKind, masterMetricsSource, OWN_MASTER_COUNTERS, OWN_MASTER_PREFIX, type MasterCounter } from './metrics';
+export { MetricsProcess } from '../../lib/metrics';
+export { REGISTRAR_METRICS } from './registry';
 export { Registry, RegistryFencedError, parseRegistry, registryLogPathOf, writeFileAtomically, type RegistryAgent, type RegistryData, type RegistryOperation, type RegistryOptions, type RegistryStore, type StoredRegistry, type UnreachableAgent } from './registry';
 export { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 export {

@@ -40,7 +40,7 @@ import {
 import { flagsResponse } from '../../lib/info-actors';
 import { isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
-import { MasterCounters, masterMetrics, PrincipalCounters, type MasterCounter } from './metrics';
+import { MasterCounters, masterMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
@@ -111,6 +111,8 @@ export class Master extends Actor {
   private readonly counters = new MasterCounters();
   /** `frameworks/<principal>/messages_received` and `_processed`, for `/metrics/snapshot`. */
   private readonly principalCounters = new PrincipalCounters();
+  /** `master/<state>/<source>/<reason>`, for `/metrics/snapshot`. */
+  private readonly taskReasonCounters = new TaskReasonCounters();
   /** Framework calls waiting for their principal's rate limit (`--rate_limits`), and the timers that let them through. */
   private readonly throttle: MessageThrottle;
   /** Who this master is; set by `initialize`. */
@@ -270,11 +272,12 @@ export class Master extends Actor {
     return { hostname: agent.info.hostname, ip: agent.pid.host, port: agent.pid.port, actorId: agent.pid.id, ...(this.host.scheme === 'https' ? { scheme: 'https' as const } : {}) };
   }
 
-  /** The master's metrics (Mesos key names); the metrics actor adds the allocator's. */
+  /** The master's metrics and its registrar's (Mesos key names; ours under `mesos_ts/master/`); the metrics actor adds the allocator's. */
   metrics(): Record<string, number> {
-    const metrics = masterMetrics(this.counters, { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now() });
+    const context = { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now(), eventQueue: this.eventQueueCounts() };
+    const metrics = masterMetrics(this.counters, context);
     const principals = this.principalCounters.snapshot();
-    return { ...metrics, ...principals, 'master/elected': this.leading() ? 1 : 0 };
+    return { ...metrics, ...principals, ...this.taskReasonCounters.snapshot(), ...this.registry.metrics(), 'master/elected': this.leading() ? 1 : 0 };
   }
 
   /** The `/master/state` JSON (tests read it without HTTP). */
@@ -803,6 +806,7 @@ export class Master extends Actor {
     const state: TaskState = droppedTaskState(framework.info);
     for (const task of tasks) {
       this.counters.taskReached(state);
+      this.taskReasonCounters.reached(state, 'SOURCE_MASTER', Reason.INVALID_OFFERS);
       this.sendToFramework(framework, masterStatusUpdate({
         frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state,
         reason: Reason.INVALID_OFFERS, message: `Task launched with invalid offers: ${reason}`, nowMs: this.clock.now(),
@@ -837,6 +841,7 @@ export class Master extends Actor {
     if (invalid !== undefined || unauthorized !== undefined) {
       this.log.info({ frameworkId: framework.id, taskId: task.taskId, reason: invalid ?? unauthorized }, invalid !== undefined ? 'task invalid' : 'task not authorized');
       this.counters.taskReached('TASK_ERROR');
+      this.taskReasonCounters.reached('TASK_ERROR', 'SOURCE_MASTER', invalid !== undefined ? Reason.TASK_INVALID : Reason.TASK_UNAUTHORIZED);
       this.sendToFramework(framework, masterStatusUpdate({
         frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state: 'TASK_ERROR',
         reason: invalid !== undefined ? Reason.TASK_INVALID : Reason.TASK_UNAUTHORIZED, message: invalid ?? unauthorized ?? '', nowMs: this.clock.now(),
@@ -990,6 +995,8 @@ export class Master extends Actor {
     const after = tracked.task.state;
     if (isTerminalOrUnreachable(before) || !isTerminalOrUnreachable(after)) return;
     this.counters.taskReached(after);
+    // The reason is the status's: counted when the status is the one that made the task terminal.
+    if (status.state === after) this.taskReasonCounters.reached(after, status.source, status.reason);
     if (recover) this.recover(tracked.task.frameworkId, tracked.task.agentId, tracked.resources, undefined, this.state.taskRole(tracked.task));
   }
 
@@ -1486,8 +1493,9 @@ export class Master extends Actor {
   /** The agent's observer gave up on it: too many unanswered pings, or no re-registration in time after a disconnection. */
   private agentUnreachable(agent: AgentRecord, cause: UnreachableCause): void {
     if (agent.removing || this.state.agents.get(agent.id) !== agent) return;
-    if (cause.kind === 'ping-timeouts') this.counters.increment('slave_removals/reason_unhealthy');
-    this.removeAgent(agent, 'unreachable', describeUnreachable(cause));
+    // Counted once the removal is durable, as Mesos does.
+    const unhealthy = cause.kind === 'ping-timeouts' ? () => this.counters.increment('slave_removals/reason_unhealthy') : undefined;
+    this.removeAgent(agent, 'unreachable', describeUnreachable(cause), unhealthy);
   }
 
   /** The agent's link broke: stop offering it, and remove it unless it re-registers in time. */
@@ -1517,6 +1525,7 @@ export class Master extends Actor {
       then?.();
     }, (error) => {
       this.log.error({ agentId: agent.id, error: error.message }, 'could not record the agent removal; keeping the agent');
+      if (why === 'unreachable') this.counters.increment('slave_unreachable_canceled');
       agent.removing = false;
       this.observers.get(agent.id)?.start();
     });
@@ -1587,7 +1596,10 @@ export class Master extends Actor {
     const nowMs = this.clock.now();
     agentIds.forEach((agentId) => this.markingUnreachable.add(agentId));
     this.log.warn({ agentIds }, 'recovered agents did not re-register in time; marking them unreachable');
+    this.countRecoveredRemovals(agentIds.length, ['slave_unreachable_scheduled']);
     this.defer(this.registry.markUnreachable(agentIds, nowMs), () => {
+      // As Mesos counts an agent marked unreachable after a master failover.
+      this.countRecoveredRemovals(agentIds.length, ['slave_unreachable_completed', 'slave_removals', 'slave_removals/reason_unhealthy', 'recovery_slave_removals']);
       for (const agentId of agentIds) {
         this.markingUnreachable.delete(agentId);
         this.state.recoveredAgents.delete(agentId);
@@ -1596,12 +1608,18 @@ export class Master extends Actor {
       if (this.state.recoveredAgents.size > 0) this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
     }, (error) => {
       agentIds.forEach((agentId) => this.markingUnreachable.delete(agentId));
+      this.countRecoveredRemovals(agentIds.length, ['slave_unreachable_canceled']);
       this.log.error({ error: error.message }, 'could not mark recovered agents unreachable; retrying later');
       this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
     });
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
+
+  /** Adds `count` to each of `counters` (recovered agents are marked unreachable in one batch). */
+  private countRecoveredRemovals(count: number, counters: readonly MasterCounter[]): void {
+    for (const counter of counters) for (let index = 0; index < count; index++) this.counters.increment(counter);
+  }
 
   /**
    * The next free framework id. Ids of this master's run cannot collide with an earlier run's

@@ -1,22 +1,24 @@
 /**
  * The master's metrics, under Mesos' key names (`master/tasks_running`, `master/slaves_active`,
- * ...), and the `metrics` actor that serves them, with the allocator's, at `/metrics/snapshot`.
+ * ...), those Mesos does not have under `mesos_ts/master/...`, and the source through which the
+ * host's `metrics` actor (lib/metrics) serves them, with the registrar's and the allocator's, at
+ * `/metrics/snapshot` and `/metrics`.
  */
-import { Actor, dispatch } from '../../lib/actor';
-import { authenticateRequest, isResponse, ok, type HttpAuthentication, type HttpResponse } from '../../lib/process';
-import type { Allocator } from '../allocator/allocator';
+import { dispatch, type Actor, type EventQueueCounts } from '../../lib/actor';
+import type { MetricKind, MetricsSource } from '../../lib/metrics';
 import type { TaskState } from '../../lib/protocol';
-import { METRICS_ACTOR_ID } from './constants';
+import { ALLOCATOR_COUNTERS } from '../allocator/allocator-process';
+import type { Allocator } from '../allocator/allocator';
 import type { MasterState } from './state';
 
-/** The master's counters (Mesos' names, without the `master/` prefix). */
+/** The master's counters that Mesos has (its names, without the `master/` prefix). */
 export const MASTER_COUNTERS = [
   'messages_register_framework', 'messages_reregister_framework', 'messages_unregister_framework',
-  'messages_deactivate_framework', 'messages_launch_tasks', 'messages_accept_offers', 'messages_decline_offers',
+  'messages_deactivate_framework', 'messages_launch_tasks', 'messages_decline_offers',
   'messages_revive_offers', 'messages_suppress_offers', 'messages_kill_task', 'messages_status_update_acknowledgement',
   'messages_reconcile_tasks', 'messages_framework_to_executor', 'messages_register_slave', 'messages_reregister_slave',
-  'messages_unregister_slave', 'messages_pong', 'messages_status_update', 'messages_exited_executor',
-  'messages_executor_to_framework', 'messages_update_slave',
+  'messages_unregister_slave', 'messages_status_update', 'messages_exited_executor',
+  'messages_executor_to_framework', 'messages_update_slave', 'messages_authenticate',
   'valid_status_updates', 'invalid_status_updates',
   'valid_status_update_acknowledgements', 'invalid_status_update_acknowledgements',
   'valid_framework_to_executor_messages', 'invalid_framework_to_executor_messages',
@@ -24,20 +26,41 @@ export const MASTER_COUNTERS = [
   'dropped_messages',
   'slave_registrations', 'slave_reregistrations', 'slave_removals',
   'slave_removals/reason_unhealthy', 'slave_removals/reason_unregistered', 'slave_removals/reason_registered',
-  'slave_unreachable_scheduled', 'slave_unreachable_completed',
+  'slave_unreachable_scheduled', 'slave_unreachable_completed', 'slave_unreachable_canceled',
+  // Mesos keeps these for compatibility and never counts them (since 1.1 an unhealthy agent is
+  // marked unreachable, not shut down: slave_unreachable_*); neither does this master.
+  'slave_shutdowns_scheduled', 'slave_shutdowns_completed', 'slave_shutdowns_canceled',
+  // Agents of the registry that did not re-register within --agent_reregister_timeout after a master restart.
+  'recovery_slave_removals',
   'tasks_finished', 'tasks_failed', 'tasks_killed', 'tasks_lost', 'tasks_error', 'tasks_dropped', 'tasks_gone',
   'tasks_gone_by_operator',
-  // Not in Mesos: the master's and the allocator's books disagreed (each is a bug; tests fail on them).
+] as const;
+
+/** The master's counters that Mesos does not have: reported as `mesos_ts/master/<name>`. */
+export const OWN_MASTER_COUNTERS = [
+  // Messages Mesos handles without counting them (its Accept call counts under no message metric; pongs go to the agent's observer).
+  'messages_accept_offers', 'messages_pong',
+  // The master's and the allocator's books disagreed (each is a bug; tests fail on them).
   'allocator_refusals', 'unfit_allocations',
-  // Not in Mesos: framework calls whose body failed validation (each answered with a FrameworkError).
+  // Framework calls whose body failed validation (each answered with a FrameworkError).
   'invalid_framework_calls',
-  // Authentication (issue 9): exchanges started, completed and failed; registrations refused for want of it.
-  'messages_authenticate', 'messages_authentication_response', 'authentication_successes', 'authentication_failures',
+  // Authentication (issue 9): responses received, exchanges completed and failed; registrations refused for want of it.
+  'messages_authentication_response', 'authentication_successes', 'authentication_failures',
   'unauthenticated_registrations_refused',
 ] as const;
 
+/** The prefix of the master's own (non-Mesos) metrics. */
+export const OWN_MASTER_PREFIX = 'mesos_ts/master/';
+
+/** The snapshot key of counter `name`: `master/<name>`, or `mesos_ts/master/<name>` for ours. */
+export function masterCounterKey(name: MasterCounter): string {
+  return OWN_COUNTER_NAMES.has(name) ? `${OWN_MASTER_PREFIX}${name}` : `master/${name}`;
+}
+
+const OWN_COUNTER_NAMES: ReadonlySet<string> = new Set(OWN_MASTER_COUNTERS);
+
 /** One counter name. */
-export type MasterCounter = (typeof MASTER_COUNTERS)[number];
+export type MasterCounter = (typeof MASTER_COUNTERS)[number] | (typeof OWN_MASTER_COUNTERS)[number];
 
 /** Counters of terminal task states, by state. */
 const TERMINAL_STATE_COUNTERS: Partial<Record<TaskState, MasterCounter>> = {
@@ -54,7 +77,7 @@ const TERMINAL_STATE_COUNTERS: Partial<Record<TaskState, MasterCounter>> = {
 /** The master's counters; they only grow. */
 export class MasterCounters {
   /** Value by counter name. */
-  private readonly values = new Map<MasterCounter, number>(MASTER_COUNTERS.map((name) => [name, 0]));
+  private readonly values = new Map<MasterCounter, number>([...MASTER_COUNTERS, ...OWN_MASTER_COUNTERS].map((name) => [name, 0]));
 
   /** Adds one to `name`. */
   increment(name: MasterCounter): void {
@@ -72,11 +95,57 @@ export class MasterCounters {
     return this.values.get(name) ?? 0;
   }
 
-  /** Every counter, keyed `master/<name>`. */
+  /** Every counter, keyed `master/<name>` (Mesos') or `mesos_ts/master/<name>` (ours). */
   snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.values].map(([name, value]) => [`master/${name}`, value]));
+    return Object.fromEntries([...this.values].map(([name, value]) => [masterCounterKey(name), value]));
   }
 }
+
+/**
+ * Distinct `master/<state>/<source>/<reason>` counters kept at most. Reasons come from peers
+ * (bounded text, not an enum as in Mesos), so their number is bounded too: beyond this, new
+ * combinations are not counted (the per-state counters still are).
+ */
+export const MAX_TASK_REASON_COUNTERS = 512;
+
+/** What a status reason must look like to be counted (Mesos' `TaskStatus.Reason` names). */
+const REASON_NAME = /^REASON_[A-Z0-9_]+$/;
+
+/**
+ * Mesos' `master/<state>/<source>/<reason>` counters (e.g.
+ * `master/task_failed/source_slave/reason_executor_terminated`): tasks that reached a terminal
+ * state with a reason, by the state, the status's source and its reason, lowercased. Mesos'
+ * spelling is kept: `SOURCE_AGENT` and `REASON_AGENT_*` (this project's "agent" for "slave")
+ * count as `source_slave` and `reason_slave_*`.
+ */
+export class TaskReasonCounters {
+  /** Count by key. */
+  private readonly counts = new Map<string, number>();
+
+  /** Counts a task that reached terminal `state` through a status with `source` and `reason` (none without both). */
+  reached(state: TaskState, source: string | undefined, reason: string | undefined): void {
+    if (source === undefined || reason === undefined || !REASON_NAME.test(reason)) return;
+    const key = taskReasonKey(state, source, reason);
+    const count = this.counts.get(key);
+    if (count === undefined && this.counts.size >= MAX_TASK_REASON_COUNTERS) return;
+    this.counts.set(key, (count ?? 0) + 1);
+  }
+
+  /** Every counter, by its Mesos key. */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+}
+
+/** `master/<state>/<source>/<reason>`, lowercased, in Mesos' spelling. */
+export function taskReasonKey(state: TaskState, source: string, reason: string): string {
+  const mesosSource = source === 'SOURCE_AGENT' ? 'SOURCE_SLAVE' : source;
+  const mesosReason = reason.startsWith('REASON_AGENT_') ? `REASON_SLAVE_${reason.slice('REASON_AGENT_'.length)}` : reason;
+  return `master/${state.toLowerCase()}/${mesosSource.toLowerCase()}/${mesosReason.toLowerCase()}`;
+}
+
+/** Keys of `TaskReasonCounters` (counters). */
+const TASK_REASON_KEY = /^master\/task_[a-z_]+\/source_[a-z]+\/reason_[a-z0-9_]+$/;
 
 /**
  * Mesos' per-principal framework counters, `frameworks/<principal>/messages_received` and
@@ -127,6 +196,8 @@ export interface GaugeContext {
   readonly state: MasterState;
   readonly startTimeMs: number;
   readonly nowMs: number;
+  /** What waits in the master's mailbox (`master/event_queue_*`). */
+  readonly eventQueue: EventQueueCounts;
 }
 
 /** The master's metrics: counters plus gauges computed from its books. */
@@ -136,6 +207,9 @@ export function masterMetrics(counters: MasterCounters, context: GaugeContext): 
     'master/uptime_secs': (context.nowMs - context.startTimeMs) / 1000,
     'master/elected': 1,
     'master/outstanding_offers': context.state.offers.size,
+    'master/event_queue_messages': context.eventQueue.messages,
+    'master/event_queue_dispatches': context.eventQueue.dispatches,
+    'master/event_queue_http_requests': context.eventQueue.httpRequests,
   };
 }
 
@@ -149,7 +223,8 @@ function agentGauges(state: MasterState): Record<string, number> {
     'master/slaves_active': active,
     'master/slaves_inactive': agents.length - active,
     'master/slaves_unreachable': state.unreachableAgents.size,
-    'master/recovered_slaves': state.recoveredAgents.size,
+    // Not in Mesos: agents of the registry that have not re-registered since this master started.
+    'mesos_ts/master/recovered_slaves': state.recoveredAgents.size,
   };
 }
 
@@ -199,40 +274,35 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** Where the metrics actor gets the master's metrics. */
-export interface MetricsSource extends Actor {
-  /** The master's metrics (runs inside its mailbox). */
+/** Where `masterMetricsSource` gets the master's metrics. */
+export interface MasterMetricsProvider extends Actor {
+  /** The master's metrics with its registrar's (runs inside its mailbox). */
   metrics(): Record<string, number>;
 }
 
-/**
- * The `metrics` actor: serves `GET /metrics/snapshot`, a flat JSON object of the master's and
- * the allocator's metrics, asked of each through its mailbox.
- */
-export class MetricsProcess extends Actor {
-  /**
-   * @param id the actor id (default `metrics`, serving `/metrics/snapshot`)
-   * @param authentication what the snapshot authenticates against (a read-only endpoint; default: anyone may read it)
-   */
-  constructor(
-    private readonly master: MetricsSource,
-    private readonly allocator: Allocator,
-    id: string = METRICS_ACTOR_ID,
-    authentication: HttpAuthentication = { credentials: undefined, readonly: false, readwrite: false },
-  ) {
-    super(id);
-    this.route('/snapshot', (request) => {
-      const caller = authenticateRequest(request, 'readonly', authentication);
-      return isResponse(caller) ? caller : this.snapshot();
-    });
-  }
+/** Whether a key of the master's, its registrar's or its allocator's metrics is a counter. */
+export function masterMetricKind(key: string): MetricKind {
+  if (COUNTER_KEYS.has(key) || ALLOCATOR_COUNTERS.has(key)) return 'counter';
+  return PRINCIPAL_COUNTER_KEY.test(key) || TASK_REASON_KEY.test(key) ? 'counter' : 'gauge';
+}
 
-  /** Both snapshots, merged (the allocator's keys start with `allocator/`). */
-  private async snapshot(): Promise<HttpResponse> {
-    const [master, allocator] = await Promise.all([
-      dispatch(this.master, (process) => process.metrics()),
-      this.allocator.metrics().catch((): Record<string, number> => ({})),
-    ]);
-    return ok({ ...master, ...allocator });
-  }
+const COUNTER_KEYS: ReadonlySet<string> = new Set([...MASTER_COUNTERS, ...OWN_MASTER_COUNTERS].map(masterCounterKey));
+const PRINCIPAL_COUNTER_KEY = /^frameworks\/.+\/messages_(received|processed)$/s;
+
+/**
+ * The master's metrics as a source of the host's `metrics` actor: the master's (with its
+ * registrar's) and the allocator's, each asked through its mailbox. The allocator's are left out
+ * if it fails to answer.
+ */
+export function masterMetricsSource(master: MasterMetricsProvider, allocator: Allocator): MetricsSource {
+  return {
+    read: async () => {
+      const [own, allocation] = await Promise.all([
+        dispatch(master, (process) => process.metrics()),
+        allocator.metrics().catch((): Record<string, number> => ({})),
+      ]);
+      return { ...own, ...allocation };
+    },
+    kindOf: masterMetricKind,
+  };
 }

@@ -27,6 +27,7 @@
 import { z } from 'zod';
 import { nodeDisk, type Disk } from '../../lib/disk';
 import { parseJournal } from '../../lib/journal';
+import { MetricTimer } from '../../lib/metrics/timer';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
 import { AgentInfoSchema, type AgentInfo } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION, REGISTRY_RETRY_INITIAL_MS, REGISTRY_RETRY_MAX_MS } from './constants';
@@ -59,6 +60,21 @@ const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('removeQuota'), role: z.string().min(1) }),
 ]);
 export const LoggedBatchSchema = z.object({ seq: z.number().int().positive(), ops: z.array(RegistryOperationSchema) });
+
+/** Mesos' window of the registrar's store timer (one day); the fetch timer has libprocess' default window. */
+export const REGISTRAR_STATE_STORE_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** The registrar's metric keys (Mesos' names, all gauges; the timers with their window statistics). */
+export const REGISTRAR_METRICS = {
+  /** Changes waiting for the next write. */
+  queuedOperations: 'registrar/queued_operations',
+  /** Bytes the registry occupies in its store: the last snapshot written plus the batches logged since. */
+  registrySizeBytes: 'registrar/registry_size_bytes',
+  /** Time to read the registry when the master opened it, in ms. */
+  stateFetchMs: 'registrar/state_fetch_ms',
+  /** Time of each write (an append, or a compaction), in ms. */
+  stateStoreMs: 'registrar/state_store_ms',
+} as const;
 
 /** An admitted agent as the registry keeps it. */
 export type RegistryAgent = z.infer<typeof RegistryAgentSchema>;
@@ -266,6 +282,13 @@ export class Registry {
   private retryTimer: TimerHandle | undefined;
   /** Writes completed since load (tests and logs). */
   private writesCompleted = 0;
+  /** Bytes of the last snapshot written, and of the batches logged since (`registrar/registry_size_bytes`). */
+  private snapshotBytes = 0;
+  private logBytes = 0;
+  /** Durations of writes (`registrar/state_store_ms`). */
+  private readonly storeTimer = new MetricTimer(REGISTRAR_METRICS.stateStoreMs, REGISTRAR_STATE_STORE_WINDOW_MS);
+  /** Duration of the read when the registry was opened (`registrar/state_fetch_ms`). */
+  private readonly fetchTimer = new MetricTimer(REGISTRAR_METRICS.stateFetchMs);
   /** Told of each failed write, with the wait before the next attempt (the master logs it). */
   onWriteFailure: ((error: Error, retryInMs: number) => void) | undefined;
   /** Set by `close`: nothing is written after. */
@@ -279,9 +302,14 @@ export class Registry {
    */
   onFenced: ((error: RegistryFencedError) => void) | undefined;
 
-  private constructor(readonly filePath: string, data: RegistryData, private readonly store: RegistryStore, private readonly clock: Clock) {
+  private constructor(readonly filePath: string, data: RegistryData, private readonly store: RegistryStore, private readonly clock: Clock, opened?: OpenTimes) {
     this.books = RegistryBooks.from(data);
     this.seq = data.seq ?? 0;
+    this.snapshotBytes = serializedBytes(data);
+    if (opened !== undefined) {
+      this.fetchTimer.record(opened.fetchMs, opened.atMs);
+      this.storeTimer.record(opened.storeMs, opened.atMs);
+    }
   }
 
   /**
@@ -299,7 +327,10 @@ export class Registry {
    * any master that wrote before). Throws on corrupt contents, or if the store cannot be written.
    */
   static async open(store: RegistryStore, options: Pick<RegistryOptions, 'clock'> = {}): Promise<Registry> {
+    const clock = options.clock ?? new RealClock();
+    const fetchStartMs = clock.now();
     const { snapshot, batches } = await store.load();
+    const fetchMs = clock.now() - fetchStartMs;
     const books = RegistryBooks.from(snapshot);
     let seq = snapshot.seq ?? 0;
     for (const batch of batches) {
@@ -308,12 +339,14 @@ export class Registry {
       seq = batch.seq;
     }
     const data = books.toData(seq);
+    const storeStartMs = clock.now();
     try {
       await store.compact(data);
     } catch (error) {
       throw new Error(`cannot write the registry ${store.location}: ${(error as Error).message}`);
     }
-    return new Registry(store.location, data, store, options.clock ?? new RealClock());
+    const atMs = clock.now();
+    return new Registry(store.location, data, store, clock, { fetchMs, storeMs: atMs - storeStartMs, atMs });
   }
 
   /**
@@ -380,6 +413,17 @@ export class Registry {
     return this.writesCompleted;
   }
 
+  /** The registrar's metrics (`REGISTRAR_METRICS`), Mesos' names; the timers with their window statistics. */
+  metrics(): Record<string, number> {
+    const nowMs = this.clock.now();
+    return {
+      [REGISTRAR_METRICS.queuedOperations]: this.queue.length,
+      [REGISTRAR_METRICS.registrySizeBytes]: this.snapshotBytes + this.logBytes,
+      ...this.fetchTimer.snapshot(nowMs),
+      ...this.storeTimer.snapshot(nowMs),
+    };
+  }
+
   /** Admits an agent; rejects if its id is already admitted. */
   admit(agent: RegistryAgent): Promise<void> {
     return this.enqueue({ type: 'admit', agent: { id: agent.id, info: agent.info } });
@@ -441,9 +485,13 @@ export class Registry {
     if (pending.length === 0) return;
     const ops = pending.map((entry) => entry.op);
     const seq = this.seq + 1;
+    const batch: LoggedBatch = { seq, ops };
+    const startMs = this.clock.now();
     this.writing = true;
-    this.store.append({ seq, ops }).then(
+    this.store.append(batch).then(
       () => {
+        this.stored(startMs);
+        this.logBytes += serializedBytes(batch);
         this.seq = seq;
         this.loggedOps += ops.length;
         this.commit(ops, pending);
@@ -465,9 +513,14 @@ export class Registry {
     const books = carried === undefined ? this.books : this.books.copy();
     for (const op of carried?.ops ?? []) books.apply(op);
     const seq = carried === undefined ? this.seq : this.seq + 1;
+    const data = books.toData(seq);
+    const startMs = this.clock.now();
     this.writing = true;
-    this.store.compact(books.toData(seq)).then(
+    this.store.compact(data).then(
       () => {
+        this.stored(startMs);
+        this.snapshotBytes = serializedBytes(data);
+        this.logBytes = 0;
         this.seq = seq;
         this.loggedOps = 0;
         this.compactionDue = false;
@@ -481,6 +534,12 @@ export class Registry {
       this.writing = false;
       this.writeNext();
     });
+  }
+
+  /** A write that started at `startMs` is durable: its duration goes to `registrar/state_store_ms`. */
+  private stored(startMs: number): void {
+    const nowMs = this.clock.now();
+    this.storeTimer.record(nowMs - startMs, nowMs);
   }
 
   /** A write is durable: the books take its changes, and each is acknowledged. */
@@ -535,6 +594,18 @@ export class Registry {
     }
     return accepted;
   }
+}
+
+/** When a registry was opened, and how long its read and first compaction took (ms). */
+interface OpenTimes {
+  readonly fetchMs: number;
+  readonly storeMs: number;
+  readonly atMs: number;
+}
+
+/** Bytes of `value` as the stores write it (JSON and a newline). */
+function serializedBytes(value: RegistryData | LoggedBatch): number {
+  return Buffer.byteLength(JSON.stringify(value)) + 1;
 }
 
 function emptyRegistry(): RegistryData {

@@ -75,6 +75,14 @@ export class StandbyMaster extends Actor {
     this.route('/', () => this.redirect('/'));
   }
 
+  /**
+   * What a master that does not lead reports at `/metrics/snapshot` (Mesos' non-elected master
+   * reports `master/elected` 0 too); the master's other metrics come with leadership.
+   */
+  metrics(): Record<string, number> {
+    return { 'master/elected': 0, 'master/uptime_secs': (this.clock.now() - this.startTimeMs) / 1000 };
+  }
+
   /** The leader changed (the contender's view); `undefined`: none. */
   leaderChanged(leader: DetectedMaster | undefined): void {
     this.leader = leader;

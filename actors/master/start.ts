@@ -9,7 +9,8 @@ import { spawnInfoActors } from '../../lib/info-actors';
 import { Authorizer, describeDenial } from '../../lib/acls';
 import { Master } from './master';
 import { apiActorId, SchedulerApi } from './v1-scheduler';
-import { MetricsProcess } from './metrics';
+import { masterMetricsSource } from './metrics';
+import { attachMetricsSource } from '../../lib/metrics';
 import { Registry } from './registry';
 import type { MasterStartInput } from './replay';
 import { loadWebUiBundle, WEBUI_ACTOR_ID, WebUiActor } from './webui';
@@ -62,7 +63,8 @@ export interface MasterHandle {
 
 /**
  * Loads the registry (`<workDir>/registry.json`), then spawns the allocator, the master
- * (`master`, serving `/master/...`) and the metrics actor (`/metrics/snapshot`) on `host`.
+ * (`master`, serving `/master/...`) and the metrics actor (`/metrics/snapshot`, `/metrics`; an
+ * existing one of the host serves the master's metrics too) on `host`.
  * Rejects on impossible flags or a corrupt registry file. A host that records a trace gets the
  * flags and the registry as loaded, as the input a replay starts from (`replayMaster`).
  */
@@ -95,8 +97,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   // arrives then is lost.
   const pid = host.spawn(master);
   await initialized;
-  const metrics = new MetricsProcess(master, allocator, ids.metrics, httpAuthenticationOf(flags));
-  host.spawn(metrics);
+  const detachMetrics = attachMetricsSource(host, masterMetricsSource(master, allocator), ids.metrics, httpAuthenticationOf(flags));
   // The v1 scheduler API (`/api/v1/scheduler`): HTTP frameworks, each served by a scheduler actor here.
   const api = new SchedulerApi({
     master: pid.toString(),
@@ -111,8 +112,9 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   // `/version` and `/flags` (this master's), unless the host serves them already.
   const info = spawnMasterInfoActors(host, flags);
   const webUi = spawnWebUi(host, ids, options.webUiDirectory);
-  const actors = [...(webUi === undefined ? [] : [webUi]), ...info, api, metrics, master, allocator.process];
+  const actors = [...(webUi === undefined ? [] : [webUi]), ...info, api, master, allocator.process];
   const stop = async (): Promise<void> => {
+    await detachMetrics();
     for (const actor of actors) host.terminate(actor);
     await Promise.all(actors.map((actor) => host.wait(actor)));
   };

@@ -21,6 +21,13 @@ export interface InstalledHandler {
   validate: ((body: unknown) => unknown) | undefined;
 }
 
+/** Events waiting in an actor's mailbox, by kind (see `Actor.eventQueueCounts`). */
+export interface EventQueueCounts {
+  readonly messages: number;
+  readonly dispatches: number;
+  readonly httpRequests: number;
+}
+
 /** Kinds of mailbox events. */
 export const enum EventKind {
   Message = 0,
@@ -233,6 +240,22 @@ export abstract class Actor {
   /** Terminates this actor: queued messages are dropped, `finalize` runs, linked actors get `exited`. */
   protected terminate(): void {
     this.host.terminate(this);
+  }
+
+  /**
+   * What waits in this actor's mailbox now, by kind (libprocess' `eventCount`, behind Mesos'
+   * `event_queue_*` gauges): messages from actors, dispatches (timers, deferred work and
+   * dispatches: libprocess runs all three as dispatch events) and HTTP requests. O(mailbox):
+   * read it for metrics, not on a hot path.
+   */
+  protected eventQueueCounts(): EventQueueCounts {
+    const counts = { messages: 0, dispatches: 0, httpRequests: 0 };
+    this.runtime.mailbox.forEach((event) => {
+      if (event.kind === EventKind.Message) counts.messages++;
+      else if (event.kind === EventKind.Run && event.name === 'http') counts.httpRequests++;
+      else if (event.kind === EventKind.Run) counts.dispatches++;
+    });
+    return counts;
   }
 
   /** The host clock: the only source of time actor code may use. */

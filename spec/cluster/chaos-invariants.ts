@@ -420,7 +420,7 @@ export function metricsAgreeWithState(snapshot: ClusterSnapshot): string[] {
     'master/slaves_connected': count(master.slaves, (agent) => agent.connected),
     'master/slaves_active': count(master.slaves, (agent) => agent.active),
     'master/slaves_unreachable': master.unreachable_slaves,
-    'master/recovered_slaves': master.recovered_slaves.length,
+    'mesos_ts/master/recovered_slaves': master.recovered_slaves.length,
     'master/frameworks_connected': count(master.frameworks, (framework) => framework.connected),
     'master/frameworks_active': count(master.frameworks, (framework) => framework.active),
     'master/outstanding_offers': master.frameworks.reduce((sum, framework) => sum + framework.offers.length, 0),

@@ -122,7 +122,7 @@ function snapshot(change: { taskResources?: string; allocated?: string; agentTas
     metrics: {
       'master/tasks_staging': 0, 'master/tasks_starting': 0, 'master/tasks_running': change.runningMetric ?? 1, 'master/tasks_killing': 0,
       'master/tasks_unreachable': 0, 'master/slaves_connected': 1, 'master/slaves_active': 1, 'master/slaves_unreachable': 0,
-      'master/recovered_slaves': 0, 'master/frameworks_connected': 1, 'master/frameworks_active': 1, 'master/outstanding_offers': 1,
+      'mesos_ts/master/recovered_slaves': 0, 'master/frameworks_connected': 1, 'master/frameworks_active': 1, 'master/outstanding_offers': 1,
     },
     pendingUpdates: new Map(),
   };

@@ -5,6 +5,7 @@
  * Probe as the master and Probes as executors.
  */
 import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
 import { MemoryDisk } from '../../../lib/disk';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { StatusUpdate, TaskInfo } from '../../../lib/protocol';
@@ -200,10 +201,13 @@ describe('actors/agent: checkpoints and recovery', () => {
     const registrations = m.master.count('RegisterAgent');
     const finished = m.update('t1', 'TASK_FINISHED'); // produced while the agent was down: the executor keeps it
     await m.start();
+    const recoveryTime = async (): Promise<number | undefined> => (await dispatch((m.agent as AgentHandle).agent, (agent) => agent.metrics()))['slave/recovery_time_secs'];
+    expect(await recoveryTime(), 'no recovery time while recovering (as Mesos)').to.equal(undefined);
     expect(executor.bodies<{ agentId: string }>('ReconnectExecutor')).to.deep.equal([{ agentId: AGENT_ID }]);
     executor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: 'F1', executorId: 't1', tasks: [m.task('t1')], updates: [finished] });
     await m.clock.settle();
     expect(executor.count('ExecutorReregistered')).to.equal(1);
+    expect(await recoveryTime()).to.be.a('number').and.at.least(0);
     expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.include(finished.uuid);
     await m.clock.advance(1_000); // registration backoff
     const [reregistration] = m.master.bodies<{ agent: { id?: string }; tasks: Array<{ taskId: string; state: string }> }>('ReregisterAgent');

@@ -5,6 +5,10 @@ import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { Resources } from '../../../lib/resources';
 import {
   ALLOCATOR_METRICS,
+  allocatorQuotaKey,
+  allocatorResourceKey,
+  allocatorRoleFiltersKey,
+  allocatorRoleShareKey,
   Allocator,
   AllocatorError,
   DEFAULT_ALLOCATION_INTERVAL_MS,
@@ -201,7 +205,7 @@ describe('actors/allocator/allocator (actor and facade)', () => {
     it('with refuseSeconds 5, keeps the resources from the framework until 5 s have passed', async () => {
       const { clock, allocator, runs, times, startMs } = await declined({ refuseSeconds: 5 });
       expect(runs).to.have.length(1); // the triggered run after the decline offered nothing
-      expect((await allocator.metrics())[ALLOCATOR_METRICS.activeFilters]).to.equal(1);
+      expect((await allocator.metrics())[allocatorRoleFiltersKey('*')]).to.equal(1);
       expect((await allocator.agent('agent-1'))!.available.format()).to.equal('cpus:4;mem:4096');
       await clock.advance(4_999);
       expect(runs).to.have.length(1);
@@ -209,14 +213,14 @@ describe('actors/allocator/allocator (actor and facade)', () => {
       expect(runs).to.have.length(2);
       expect(times[1]).to.equal(startMs + 5_000);
       expect(describeOffers(runs[1])).to.deep.equal(['framework-1/*@agent-1: cpus:4;mem:4096']);
-      expect((await allocator.metrics())[ALLOCATOR_METRICS.activeFilters]).to.equal(0);
+      expect((await allocator.metrics())[allocatorRoleFiltersKey('*')]).to.equal(0);
     });
 
     it('with refuseSeconds 0, installs no filter: the resources are offered again on the next batch run', async () => {
       const { clock, allocator, runs, times, startMs } = await declined({ refuseSeconds: 0 });
       // Like Mesos (MESOS-3078), recovery does not trigger a run: no offer loop within a turn.
       expect(runs).to.have.length(1);
-      expect((await allocator.metrics())[ALLOCATOR_METRICS.activeFilters]).to.equal(0);
+      expect((await allocator.metrics())[allocatorRoleFiltersKey('*')]).to.equal(0);
       await clock.advance(DEFAULT_ALLOCATION_INTERVAL_MS);
       expect(runs).to.have.length(2);
       expect(times).to.deep.equal([startMs, startMs + DEFAULT_ALLOCATION_INTERVAL_MS]);
@@ -233,7 +237,7 @@ describe('actors/allocator/allocator (actor and facade)', () => {
     it('with an empty filter, refuses for the default 5 s', async () => {
       const { clock, allocator, runs, times, startMs } = await declined({});
       expect(DEFAULT_REFUSE_SECONDS).to.equal(5);
-      expect((await allocator.metrics())[ALLOCATOR_METRICS.activeFilters]).to.equal(1);
+      expect((await allocator.metrics())[allocatorRoleFiltersKey('*')]).to.equal(1);
       await clock.advance(10_000);
       expect(times.slice(0, 2)).to.deep.equal([startMs, startMs + 5_000]);
       expect(runs).to.have.length(2);
@@ -277,7 +281,7 @@ describe('actors/allocator/allocator (actor and facade)', () => {
       await allocator.revive('framework-1');
       await clock.settle();
       expect(runs).to.have.length(2);
-      expect((await allocator.metrics())[ALLOCATOR_METRICS.activeFilters]).to.equal(0);
+      expect((await allocator.metrics())[allocatorRoleFiltersKey('*')]).to.equal(0);
     });
 
     it('suppresses and revives one role of a multi-role framework', async () => {
@@ -502,6 +506,60 @@ describe('actors/allocator/allocator (actor and facade)', () => {
       expect(await held('A')).to.equal('cpus:6;mem:4096');
       expect(await held('B')).to.equal('cpus:3;mem:15360');
       expect((await allocator.agent('agent-1'))!.available.format()).to.equal('cpus:1;mem:1024');
+    });
+  });
+  describe("metrics (Mesos' allocator/mesos/* names)", () => {
+    it('resources total and offered_or_allocated, and each role\'s dominant share, unweighted as Mesos reports it', async () => {
+      const { clock, allocator } = await setup();
+      await allocator.addAgent('agent-1', r('cpus:4;mem:1000;disk:100'));
+      await allocator.updateWeights(new Map([['eng', 2]]));
+      await allocator.addFramework('framework-1', { roles: ['eng'] });
+      await clock.settle();
+      const [offered] = await allocator.holdings('framework-1');
+      // Keep cpus:1;mem:500 of the offer; the rest goes back, refused for a while.
+      await allocator.recoverResources('framework-1', 'agent-1', offered!.resources.subtract(r('cpus:1;mem:500')), { refuseSeconds: 60 });
+      await clock.settle();
+      const metrics = await allocator.metrics();
+      expect(metrics).to.include({
+        [allocatorResourceKey('cpus', 'total')]: 4, [allocatorResourceKey('mem', 'total')]: 1000, [allocatorResourceKey('disk', 'total')]: 100,
+        [allocatorResourceKey('cpus', 'offered_or_allocated')]: 1, [allocatorResourceKey('mem', 'offered_or_allocated')]: 500,
+        [allocatorResourceKey('disk', 'offered_or_allocated')]: 0,
+        [allocatorRoleShareKey('eng')]: 0.5, // mem 500/1000; the weight 2 orders roles but does not halve the share
+        [allocatorRoleFiltersKey('eng')]: 1,
+      });
+    });
+
+    it("a quota role's guarantee, limit, consumption and what it is offered or allocated", async () => {
+      const { clock, allocator } = await setup();
+      await allocator.addAgent('agent-1', r('cpus:4;mem:1000'));
+      await allocator.setQuota('eng', { guarantee: { cpus: 1 }, limit: { cpus: 2, mem: 600 } });
+      await allocator.addFramework('framework-1', { roles: ['eng/web'] });
+      await clock.settle();
+      const metrics = await allocator.metrics();
+      expect(metrics).to.include({
+        [allocatorQuotaKey('eng', 'cpus', 'guarantee')]: 1,
+        [allocatorQuotaKey('eng', 'cpus', 'limit')]: 2, [allocatorQuotaKey('eng', 'mem', 'limit')]: 600,
+        // The subrole was offered up to the limit.
+        [allocatorQuotaKey('eng', 'cpus', 'offered_or_allocated')]: 2, [allocatorQuotaKey('eng', 'mem', 'offered_or_allocated')]: 600,
+        [allocatorQuotaKey('eng', 'cpus', 'consumed')]: 2,
+      });
+      expect(metrics[allocatorQuotaKey('eng', 'mem', 'guarantee')]).to.equal(undefined);
+    });
+
+    it('times every run: allocation_run_ms and allocation_run_latency_ms with their window statistics from the second run on', async () => {
+      const { clock, allocator } = await setup();
+      await clock.settle();
+      const first = await allocator.metrics();
+      await clock.advance(3 * DEFAULT_ALLOCATION_INTERVAL_MS);
+      const later = await allocator.metrics();
+      const runs = later[ALLOCATOR_METRICS.allocationRuns] ?? 0;
+      expect(runs).to.be.greaterThan(first[ALLOCATOR_METRICS.allocationRuns] ?? 0);
+      expect(later[`${ALLOCATOR_METRICS.allocationRunMs}/count`]).to.equal(runs);
+      expect(later[`${ALLOCATOR_METRICS.allocationRunLatencyMs}/count`]).to.equal(runs);
+      for (const suffix of ['min', 'max', 'p50', 'p90', 'p95', 'p99', 'p999', 'p9999']) {
+        expect(later[`${ALLOCATOR_METRICS.allocationRunMs}/${suffix}`], suffix).to.equal(0); // the virtual clock stands still during a run
+      }
+      expect(later[ALLOCATOR_METRICS.eventQueueDispatches]).to.equal(0);
     });
   });
 });

@@ -77,7 +77,7 @@ describe('actors/master: authentication (issue 9)', () => {
     expect(scheduler.events[0]).to.match(/^registered /);
     const state = harness.handle.master.stateJson() as { frameworks: Array<{ principal?: string }> };
     expect(state.frameworks.map((framework) => framework.principal)).to.deep.equal(['ops']);
-    expect(harness.handle.master.metrics()).to.include({ 'master/authentication_successes': 1, 'master/authentication_failures': 0 });
+    expect(harness.handle.master.metrics()).to.include({ 'mesos_ts/master/authentication_successes': 1, 'mesos_ts/master/authentication_failures': 0 });
   });
 
   it('a wrong secret is an error naming the refusal, and the scheduler stops instead of waiting', async () => {
@@ -101,7 +101,7 @@ describe('actors/master: authentication (issue 9)', () => {
     await harness.clock.settle();
     expect(scheduler.events).to.have.length(1);
     expect(scheduler.events[0]).to.match(/^error Framework at scheduler-.* is not authenticated \(this master requires --authenticate_frameworks\)$/);
-    expect(harness.handle.master.metrics()['master/unauthenticated_registrations_refused']).to.equal(1);
+    expect(harness.handle.master.metrics()['mesos_ts/master/unauthenticated_registrations_refused']).to.equal(1);
   });
 
   it('without --authenticate_frameworks an unauthenticated framework registers, and an authenticated one still must use its own principal', async () => {

@@ -146,6 +146,11 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     expect(state.elected).to.equal(false);
     const leaderState = JSON.parse((await rawGet(first.host.address, '/master/state')).body) as { leader: string };
     expect(leaderState.leader).to.equal(`master@${first.host.address}`);
+    // A standby serves metrics too, saying it is not elected (as Mesos' non-elected master does).
+    const standbyMetrics = JSON.parse((await rawGet(second.host.address, '/metrics/snapshot')).body) as Record<string, number>;
+    expect(standbyMetrics['master/elected']).to.equal(0);
+    expect(standbyMetrics['system/cpus_total']).to.be.greaterThan(0);
+    expect(JSON.parse((await rawGet(first.host.address, '/metrics/snapshot')).body)).to.include({ 'master/elected': 1 });
   });
 
   it('a standby\'s host answers /version and /flags itself (its own flags), and redirects /master/flags to the leader', async () => {

@@ -5,7 +5,7 @@ import type { StatusUpdate } from '../../../lib/protocol';
 import { Registry, REGISTRY_FILE_NAME, registryLogPathOf, writeFileAtomically, type RegistryAgent } from '../../../actors/master';
 import { Probe } from '../../support/runtime';
 import {
-  agentInfo, all, cleanUp, commandTask, FakeAgent, FRAMEWORK_MESSAGES, last, latestOffer, launch, makeWorkDir, masterState,
+  agentInfo, all, cleanUp, commandTask, FakeAgent, FRAMEWORK_MESSAGES, last, latestOffer, launch, makeWorkDir, masterState, metricsOf,
   registerAgent, registerFramework, reportedTask, startHarness, updatesOf, type Harness,
 } from './harness';
 
@@ -242,6 +242,11 @@ describe('actors/master/registry', () => {
       await second.clock.advance(60_000);
       expect(second.handle.registry.agents().map((agent) => agent.id)).to.deep.equal([stays.agentId]);
       expect(second.handle.registry.unreachable().map((agent) => agent.id)).to.deep.equal([vanishes.agentId]);
+      // Counted as Mesos counts an agent that did not re-register after a master failover.
+      expect(await metricsOf(second)).to.include({
+        'master/recovery_slave_removals': 1, 'master/slave_unreachable_scheduled': 1, 'master/slave_unreachable_completed': 1,
+        'master/slave_removals': 1, 'master/slave_removals/reason_unhealthy': 1, 'mesos_ts/master/recovered_slaves': 0,
+      });
       framework.probe.post(second.masterPid, 'ReconcileTasks', { frameworkId: framework.frameworkId, statuses: [{ taskId: 'x', agentId: vanishes.agentId }] });
       await second.clock.settle();
       const [answer] = updatesOf(framework.probe).map(({ update }) => update as StatusUpdate);

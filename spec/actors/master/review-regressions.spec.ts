@@ -300,7 +300,7 @@ describe('actors/master: regressions from the review against Mesos (issue 7)', (
       const allocation = { frameworkId: framework.frameworkId, agentId: agent.agentId, role: '*', resources: Resources.fromJSON(latestOffer(framework.probe).resources) };
       const outcome = await dispatch(harness.handle.master, (master) => master.offer([allocation])).then(() => 'offered', (error: Error) => error.message);
       expect(outcome).to.match(/books diverge.*does not fit/);
-      expect((await metricsOf(harness))['master/unfit_allocations']).to.equal(1);
+      expect((await metricsOf(harness))['mesos_ts/master/unfit_allocations']).to.equal(1);
       harness.captured.records.length = 0; // the divergence is this test's point
     });
 
@@ -311,7 +311,7 @@ describe('actors/master: regressions from the review against Mesos (issue 7)', (
       await harness.handle.allocator.removeFramework(framework.frameworkId);
       framework.probe.post(harness.masterPid, 'ReviveOffers', { frameworkId: framework.frameworkId });
       await harness.clock.settle();
-      expect((await metricsOf(harness))['master/allocator_refusals']).to.equal(1);
+      expect((await metricsOf(harness))['mesos_ts/master/allocator_refusals']).to.equal(1);
       harness.captured.records.length = 0; // the refusal is this test's point, not a failure of it
     });
   });

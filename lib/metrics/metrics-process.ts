@@ -1,0 +1,119 @@
+/**
+ * The `metrics` actor (libprocess' `MetricsProcess`): one per host, serving the metrics of every
+ * component on it. `GET /metrics/snapshot` answers Mesos' flat JSON object; `GET /metrics`
+ * answers the same values as Prometheus text (lib/metrics/prometheus.ts). Components add
+ * themselves as sources (the master with its allocator and registrar, an agent); the host's
+ * `system/*` gauges are always there.
+ */
+import { Actor } from '../actor';
+import type { ActorHost } from '../process/host';
+import { authenticateRequest, isResponse, type HttpAuthentication } from '../process/http-authentication';
+import { ok, type HttpResponse } from '../process/http';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricKind } from './prometheus';
+import { osSystemProbe, systemMetrics, type SystemProbe } from './system';
+
+/** The metrics actor's id; `/metrics/snapshot` and `/metrics` are its routes. */
+export const METRICS_ACTOR_ID = 'metrics';
+
+/** One component's metrics. */
+export interface MetricsSource {
+  /** Its current values by Mesos key (or `mesos_ts/...` for ours); a component asks its actor through its mailbox. */
+  read(): Promise<Record<string, number>>;
+  /** Whether `key` (one of its keys) is a counter; the rest are gauges. */
+  kindOf(key: string): MetricKind;
+}
+
+/** Anyone may read the metrics (Mesos' default: `--authenticate_http_readonly` off). */
+const OPEN: HttpAuthentication = { credentials: undefined, readonly: false, readwrite: false };
+
+/**
+ * Serves `/metrics/snapshot` (JSON) and `/metrics` (Prometheus text) for the sources added to
+ * it. Both are read-only endpoints: with `authentication.readonly` they need HTTP Basic
+ * credentials. A source that fails to answer is left out of that snapshot.
+ *
+ * @example
+ *   const metrics = new MetricsProcess();
+ *   metrics.addSource({ read: () => dispatch(master, (m) => m.metrics()), kindOf: masterMetricKind });
+ *   host.spawn(metrics); // GET /metrics/snapshot, GET /metrics
+ */
+export class MetricsProcess extends Actor {
+  /** The components whose metrics are served, in the order added. */
+  private readonly sources = new Set<MetricsSource>();
+
+  /**
+   * @param id the actor id (default `metrics`; a simulation running several masters on one host gives each its own)
+   * @param authentication what both endpoints authenticate against (default: anyone may read them)
+   * @param system where `system/*` is read (default: this machine)
+   */
+  constructor(id: string = METRICS_ACTOR_ID, authentication: HttpAuthentication = OPEN, private readonly system: SystemProbe = osSystemProbe) {
+    super(id);
+    this.route('/snapshot', (request) => {
+      const caller = authenticateRequest(request, 'readonly', authentication);
+      return isResponse(caller) ? caller : this.snapshotResponse();
+    });
+    this.route('/', (request) => {
+      const caller = authenticateRequest(request, 'readonly', authentication);
+      return isResponse(caller) ? caller : this.prometheusResponse();
+    });
+  }
+
+  /** Serves `source`'s metrics from now on. */
+  addSource(source: MetricsSource): void {
+    this.sources.add(source);
+  }
+
+  /** Stops serving `source`'s metrics (its component stopped). */
+  removeSource(source: MetricsSource): void {
+    this.sources.delete(source);
+  }
+
+  /** How many sources it serves. */
+  get sourceCount(): number {
+    return this.sources.size;
+  }
+
+  /** Every source's values and `system/*`, merged. */
+  async snapshot(): Promise<Record<string, number>> {
+    const values = await Promise.all([...this.sources].map((source) => source.read().catch((): Record<string, number> => ({}))));
+    return Object.assign(systemMetrics(this.system), ...values) as Record<string, number>;
+  }
+
+  /** The kind of `key`: a counter if any source says so. */
+  private kindOf(key: string): MetricKind {
+    for (const source of this.sources) if (source.kindOf(key) === 'counter') return 'counter';
+    return 'gauge';
+  }
+
+  private async snapshotResponse(): Promise<HttpResponse> {
+    return ok(await this.snapshot());
+  }
+
+  private async prometheusResponse(): Promise<HttpResponse> {
+    const text = await renderPrometheus(await this.snapshot(), (key) => this.kindOf(key));
+    return { status: 200, headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body: text };
+  }
+}
+
+/** Detaches a source attached by `attachMetricsSource`. */
+export type DetachMetrics = () => Promise<void>;
+
+/**
+ * Serves `source` from the host's metrics actor `id` (default `metrics`), spawning it (with
+ * `authentication`) if the host has none: like libprocess, one metrics process per host serves
+ * every component on it (with the authentication of the one that spawned it). The returned
+ * function removes the source again, and terminates the actor once it serves nothing. Throws if
+ * `id` names another kind of actor.
+ */
+export function attachMetricsSource(host: ActorHost, source: MetricsSource, id: string = METRICS_ACTOR_ID, authentication: HttpAuthentication = OPEN): DetachMetrics {
+  const existing = host.lookup(id);
+  if (existing !== undefined && !(existing instanceof MetricsProcess)) throw new Error(`actor '${id}' on ${host.address} is not a metrics actor`);
+  const metrics = existing ?? new MetricsProcess(id, authentication);
+  if (existing === undefined) host.spawn(metrics);
+  metrics.addSource(source);
+  return async () => {
+    metrics.removeSource(source);
+    if (metrics.sourceCount > 0) return;
+    host.terminate(metrics);
+    await host.wait(metrics);
+  };
+}

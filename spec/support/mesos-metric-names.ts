@@ -1,0 +1,98 @@
+/**
+ * Fixtures: the Mesos metric names this project claims to report (checked against Mesos'
+ * `src/master/metrics.cpp`, `src/slave/metrics.cpp`, `src/master/allocator/mesos/metrics.cpp`,
+ * `src/master/registrar.cpp` and libprocess' `system` process). The specs check each one against
+ * both `/metrics/snapshot` and `/metrics`.
+ */
+import { prometheusName, prometheusSeries, type MetricKind } from '../../lib/metrics';
+import type { PrometheusFamily } from './prometheus-text';
+
+/** The percentile and window suffixes of a Mesos timer. */
+export const TIMER_SUFFIXES = ['count', 'min', 'max', 'p50', 'p90', 'p95', 'p99', 'p999', 'p9999'] as const;
+
+/** `libprocess`' system gauges (on every host with a metrics actor). */
+export const SYSTEM_NAMES = ['system/cpus_total', 'system/load_1min', 'system/load_5min', 'system/load_15min', 'system/mem_total_bytes', 'system/mem_free_bytes'];
+
+/** The master's Mesos names (gauges and counters, role- and principal-free). */
+export const MASTER_NAMES = [
+  'master/uptime_secs', 'master/elected',
+  'master/slaves_connected', 'master/slaves_disconnected', 'master/slaves_active', 'master/slaves_inactive', 'master/slaves_unreachable',
+  'master/frameworks_connected', 'master/frameworks_disconnected', 'master/frameworks_active', 'master/frameworks_inactive',
+  'master/outstanding_offers',
+  'master/tasks_staging', 'master/tasks_starting', 'master/tasks_running', 'master/tasks_killing', 'master/tasks_unreachable',
+  'master/tasks_finished', 'master/tasks_failed', 'master/tasks_killed', 'master/tasks_lost', 'master/tasks_error', 'master/tasks_dropped',
+  'master/tasks_gone', 'master/tasks_gone_by_operator',
+  'master/dropped_messages',
+  'master/messages_register_framework', 'master/messages_reregister_framework', 'master/messages_unregister_framework',
+  'master/messages_deactivate_framework', 'master/messages_kill_task', 'master/messages_status_update_acknowledgement',
+  'master/messages_launch_tasks', 'master/messages_decline_offers', 'master/messages_revive_offers', 'master/messages_suppress_offers',
+  'master/messages_reconcile_tasks', 'master/messages_framework_to_executor', 'master/messages_executor_to_framework',
+  'master/messages_register_slave', 'master/messages_reregister_slave', 'master/messages_unregister_slave', 'master/messages_status_update',
+  'master/messages_exited_executor', 'master/messages_update_slave', 'master/messages_authenticate',
+  'master/valid_framework_to_executor_messages', 'master/invalid_framework_to_executor_messages',
+  'master/valid_executor_to_framework_messages', 'master/invalid_executor_to_framework_messages',
+  'master/valid_status_updates', 'master/invalid_status_updates',
+  'master/valid_status_update_acknowledgements', 'master/invalid_status_update_acknowledgements',
+  'master/recovery_slave_removals',
+  'master/event_queue_messages', 'master/event_queue_dispatches', 'master/event_queue_http_requests',
+  'master/slave_registrations', 'master/slave_reregistrations', 'master/slave_removals',
+  'master/slave_removals/reason_unhealthy', 'master/slave_removals/reason_unregistered', 'master/slave_removals/reason_registered',
+  'master/slave_shutdowns_scheduled', 'master/slave_shutdowns_completed', 'master/slave_shutdowns_canceled',
+  'master/slave_unreachable_scheduled', 'master/slave_unreachable_completed', 'master/slave_unreachable_canceled',
+  ...['cpus', 'gpus', 'mem', 'disk'].flatMap((name) => [`master/${name}_total`, `master/${name}_used`, `master/${name}_percent`]),
+];
+
+/** The registrar's Mesos names (the store timer with its statistics once two writes happened). */
+export const REGISTRAR_NAMES = [
+  'registrar/queued_operations', 'registrar/registry_size_bytes', 'registrar/state_fetch_ms', 'registrar/state_store_ms',
+  ...TIMER_SUFFIXES.map((suffix) => `registrar/state_store_ms/${suffix}`),
+];
+
+/** The allocator's Mesos names, given a role with frameworks (after two allocation runs). */
+export function allocatorNames(role: string): string[] {
+  return [
+    'allocator/mesos/allocation_runs', 'allocator/mesos/event_queue_dispatches', 'allocator/event_queue_dispatches',
+    'allocator/mesos/allocation_run_ms', ...TIMER_SUFFIXES.map((suffix) => `allocator/mesos/allocation_run_ms/${suffix}`),
+    'allocator/mesos/allocation_run_latency_ms', ...TIMER_SUFFIXES.map((suffix) => `allocator/mesos/allocation_run_latency_ms/${suffix}`),
+    ...['cpus', 'mem', 'disk'].flatMap((name) => [`allocator/mesos/resources/${name}/total`, `allocator/mesos/resources/${name}/offered_or_allocated`]),
+    `allocator/mesos/roles/${role}/shares/dominant`, `allocator/mesos/offer_filters/roles/${role}/active`,
+  ];
+}
+
+/** The agent's Mesos names. */
+export const AGENT_NAMES = [
+  'slave/uptime_secs', 'slave/registered', 'slave/recovery_errors', 'slave/recovery_time_secs', 'slave/frameworks_active',
+  'slave/tasks_staging', 'slave/tasks_starting', 'slave/tasks_running', 'slave/tasks_killing',
+  'slave/tasks_finished', 'slave/tasks_failed', 'slave/tasks_killed', 'slave/tasks_lost', 'slave/tasks_gone',
+  'slave/executors_registering', 'slave/executors_running', 'slave/executors_terminating', 'slave/executors_terminated', 'slave/executors_preempted',
+  'slave/valid_status_updates', 'slave/invalid_status_updates', 'slave/valid_framework_messages', 'slave/invalid_framework_messages',
+  'slave/container_launch_errors',
+  ...['cpus', 'gpus', 'mem', 'disk'].flatMap((name) => [`slave/${name}_total`, `slave/${name}_used`, `slave/${name}_percent`]),
+];
+
+/** Mesos' counters among the names above (everything else is a gauge, as in Mesos). */
+export const MESOS_COUNTERS = new Set([
+  ...MASTER_NAMES.filter((name) => /^master\/(messages_|valid_|invalid_|dropped_|slave_(registrations|reregistrations|removals|shutdowns|unreachable)|recovery_slave_removals|tasks_(finished|failed|killed|lost|error|dropped|gone))/.test(name)),
+  'allocator/mesos/allocation_runs',
+  ...AGENT_NAMES.filter((name) => /^slave\/(tasks_(finished|failed|killed|lost|gone)|executors_(terminated|preempted)|valid_|invalid_|recovery_errors|container_launch_errors)/.test(name)),
+]);
+
+/**
+ * The names of `names` missing from the Prometheus families, each looked for under its
+ * Prometheus name (with `_total` for Mesos' counters) and labels, with the value of `snapshot`
+ * and the TYPE its Mesos kind gives.
+ */
+export function missingFromPrometheus(names: readonly string[], snapshot: Readonly<Record<string, number>>, families: ReadonlyMap<string, PrometheusFamily>): string[] {
+  return names.filter((name) => {
+    const kind: MetricKind = MESOS_COUNTERS.has(name) ? 'counter' : 'gauge';
+    const series = prometheusSeries(name);
+    const family = families.get(prometheusName(series.family, kind));
+    const sample = family?.samples.find((candidate) => sameLabels(candidate.labels, series.labels));
+    return family?.type !== kind || sample === undefined || sample.value !== snapshot[name];
+  });
+}
+
+function sameLabels(left: Readonly<Record<string, string>>, right: Readonly<Record<string, string>>): boolean {
+  const sorted = (labels: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+  return sorted(left) === sorted(right);
+}
