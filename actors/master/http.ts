@@ -5,6 +5,7 @@
  * `{"cpus": 4, "gpus": 0, "mem": 4096, "disk": 1000, "ports": "[31000-32000]"}`.
  * Pure functions of the master's books.
  */
+import { packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import { renderResources, renderTask, resourcesOrEmpty, SEE_ALL, type StateViewer } from '../../lib/state-json';
@@ -297,14 +298,6 @@ export function renderMasterInfo(info: MasterInfo): Json {
 /** `cluster` (Mesos writes it only when `--cluster` is set). */
 function clusterField(flags: MasterFlags): Json {
   return flags.cluster === undefined ? {} : { cluster: flags.cluster };
-}
-
-/** `a.b.c.d` as Mesos packs it into `MasterInfo.ip` (network byte order read as a little-endian integer); 0 if not IPv4. */
-function packedIpv4(ip: string): number {
-  const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((part) => !Number.isInteger(part) || part < 0 || part > 255)) return 0;
-  const [a, b, c, d] = parts as [number, number, number, number];
-  return ((d << 24) >>> 0) + (c << 16) + (b << 8) + a;
 }
 
 function seconds(ms: number): number {
