@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { VERSION } from '../../lib/version';
+import { PACKAGE_VERSION, VERSION } from '../../lib/version';
 import { within } from '../support/runtime';
 import { BinProcess } from './processes';
 
@@ -60,7 +60,7 @@ describe('the npm package, installed globally into a temporary prefix', function
     for (const name of Object.keys(pkg.bin)) {
       const version = installed(name, ['--version']);
       expect(await within(version.exited, 20_000, `${name} --version`), `${name}: ${version.stderr}`).to.equal(0);
-      expect(version.stdout.trim()).to.equal(`${name} ${VERSION}`);
+      expect(version.stdout.trim()).to.equal(`${name} ${VERSION} (mesos-ts ${PACKAGE_VERSION})`);
     }
   });
 

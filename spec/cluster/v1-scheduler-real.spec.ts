@@ -5,10 +5,14 @@
 import { expect } from 'chai';
 import { within } from '../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../support/v1-client';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { startBin, type BinProcess } from './processes';
 
 interface StateFramework { id: string; name: string; active: boolean; connected: boolean }
-interface MasterState { frameworks: StateFramework[]; completed_frameworks: StateFramework[] }
+interface StateTask { state: string }
+interface MasterState { frameworks: Array<StateFramework & { tasks: StateTask[] }>; completed_frameworks: StateFramework[]; slaves: Array<{ used_resources: { cpus: number; mem: number } }> }
 
 async function masterState(master: string): Promise<MasterState> {
   return (await (await fetch(`http://${master}/master/state`)).json()) as MasterState;
@@ -171,5 +175,75 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     const { framework_id: { value: transientId } } = (await transient.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
     transient.close();
     await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.id === transientId), 'the framework removed');
+  });
+});
+
+describe("the seed's DRF example with one framework of each kind: an actor framework (mesos-batch) and a v1 HTTP framework", function () {
+  this.timeout(90_000);
+  const processes: BinProcess[] = [];
+  let workDir: string;
+  let subscription: V1Subscription | undefined;
+
+  before(() => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-v1-drf-'));
+  });
+
+  after(async () => {
+    subscription?.close();
+    for (const bin of processes) bin.kill('SIGKILL');
+    await Promise.all(processes.map((bin) => within(bin.exited, 10_000, 'a bin to exit')));
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('DRF divides the agent between them as the seed says: A (actor, 3 cpus/2 GB tasks) 2 tasks, B (HTTP, 1 cpu/5 GB tasks) 3', async () => {
+    const start = (name: string, args: string[]): BinProcess => {
+      const bin = startBin(name, args);
+      processes.push(bin);
+      return bin;
+    };
+    const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master'), '--allocation_interval', '500ms']);
+    const [, masterMatch] = await masterProcess.waitFor(/master@(\S+)/);
+    const master = masterMatch as string;
+    start('mesos-batch', ['--master', master, '--name', 'A', '--tasks', '10', '--tasks_per_offer', '1', '--task-resources', 'cpus:3;mem:2048', '--command', 'sleep 120']);
+    await untilState(master, (state) => state.frameworks.length === 1, 'framework A');
+    // B: one 1-cpu/5-GB task per offer while it fits (as mesos-batch --tasks_per_offer 1 does), the rest returned unfiltered.
+    const b = new V1Subscription(master);
+    subscription = b;
+    await b.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name: 'B' } } });
+    const { framework_id: frameworkId } = (await b.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
+    let launched = 0;
+    let handled = 0;
+    const serve = async (): Promise<void> => {
+      for (;;) {
+        const event = await b.next(() => true, 60_000, handled);
+        handled = b.events.indexOf(event) + 1;
+        if (event.type === 'UPDATE') {
+          const status = statusOf(event);
+          if (status.uuid !== undefined) await v1Call(master, { framework_id: frameworkId, type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } }, b.streamId);
+        }
+        if (event.type !== 'OFFERS') continue;
+        for (const offer of offersOf(event)) {
+          const scalar = (name: string): number => offer.resources.find((resource) => resource.name === name)?.scalar?.value ?? 0;
+          if (launched < 10 && scalar('cpus') >= 1 && scalar('mem') >= 5120) {
+            const taskId = `B-${launched++}`;
+            await v1Call(master, { framework_id: frameworkId, type: 'ACCEPT', accept: { offer_ids: [offer.id], filters: { refuse_seconds: 0 }, operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+              name: taskId, task_id: { value: taskId }, agent_id: offer.agent_id, command: { value: 'sleep 120' },
+              resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 5120 } }],
+            }] } }] } }, b.streamId);
+          } else {
+            await v1Call(master, { framework_id: frameworkId, type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 0 } } }, b.streamId);
+          }
+        }
+      }
+    };
+    const serving = serve().catch(() => undefined); // ends when the stream does (after the test)
+    await untilState(master, (state) => state.frameworks.length === 2, 'framework B');
+    start('mesos-agent', ['--master', master, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:10;mem:20480']);
+    const state = await untilState(master, (current) => current.frameworks.flatMap((framework) => framework.tasks).filter((task) => task.state === 'TASK_RUNNING').length === 5, 'five running tasks', 30_000);
+    const counts = Object.fromEntries(state.frameworks.map((framework) => [framework.name, framework.tasks.filter((task) => task.state === 'TASK_RUNNING').length]));
+    expect(counts).to.deep.equal({ A: 2, B: 3 });
+    expect(state.slaves[0]?.used_resources).to.include({ cpus: 9, mem: 19456 });
+    b.close();
+    await serving;
   });
 });

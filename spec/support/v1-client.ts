@@ -20,9 +20,16 @@ export class V1Subscription {
   private resolveEnded!: () => void;
   private waiters: Array<() => void> = [];
 
+  /** Whether the stream has ended. */
+  finished = false;
+
   constructor(readonly master: string) {
     this.ended = new Promise((resolve) => {
-      this.resolveEnded = resolve;
+      this.resolveEnded = () => {
+        this.finished = true;
+        for (const wake of this.waiters.splice(0)) wake();
+        resolve();
+      };
     });
   }
 
@@ -55,12 +62,13 @@ export class V1Subscription {
     this.request?.destroy();
   }
 
-  /** Resolves with the first event after `from` that `match` accepts, within `ms`. */
+  /** Resolves with the first event after `from` that `match` accepts, within `ms`; rejects once the stream has ended without one. */
   async next(match: (event: V1Event) => boolean, ms = 15_000, from = 0): Promise<V1Event> {
     const deadline = Date.now() + ms;
     for (;;) {
       const found = this.events.slice(from).find(match);
       if (found !== undefined) return found;
+      if (this.finished) throw new Error(`the stream ended with no matching event; got ${this.events.map((event) => event.type).join(', ')}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching event within ${ms} ms; got ${this.events.map((event) => event.type).join(', ')}`);
       await new Promise<void>((resolve) => {

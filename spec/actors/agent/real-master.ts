@@ -80,7 +80,8 @@ export class RealCluster {
   /** The sandbox of the executor `executorId` (its one run). */
   sandbox(executorId: string): string {
     const runs = path.join(this.workDir, 'agents', 'A1', 'frameworks', REAL_FRAMEWORK_ID, 'executors', executorId, 'runs');
-    const [run] = fs.readdirSync(runs);
+    // The run's own directory, not the `latest` symlink to it (readdir's order is the file system's).
+    const [run] = fs.readdirSync(runs).filter((name) => name !== 'latest');
     if (run === undefined) throw new Error(`no run of ${executorId}`);
     return path.join(runs, run);
   }
