@@ -257,6 +257,18 @@ export class Master extends Actor {
     if (unfit.length > 0 && this.flags.checkAllocatorInvariants === true) throw new Error(`master and allocator books diverge: ${unfit.join('; ')}`);
   }
 
+  /**
+   * Takes the actor at `pid`, on this master's own host, as authenticated as `principal`: the
+   * v1 scheduler API checked the HTTP framework's credentials, and `pid` is the actor it made to
+   * speak for that framework. Forgotten when that actor ends. Ignored for another host's pid,
+   * and without `--credentials` (nobody can be authenticated then).
+   */
+  vouchForLocalFramework(pid: UPID, principal: string): void {
+    if (this.authentication === undefined || pid.address !== this.self().address) return;
+    this.authentication.vouch(pid.toString(), principal);
+    this.link(pid);
+  }
+
   /** Serves `/master/api/v1/scheduler` (Mesos serves the API there too) with the API actor's `handler`. */
   serveSchedulerApi(handler: (request: HttpRequest) => Promise<HttpResponse>): void {
     this.route('/api/v1/scheduler', (request) => (this.leading() ? handler(request) : this.asLeader(() => ({ status: 503, body: '' }))));

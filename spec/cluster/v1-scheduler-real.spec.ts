@@ -247,3 +247,62 @@ describe("the seed's DRF example with one framework of each kind: an actor frame
     await serving;
   });
 });
+
+describe('the v1 scheduler API on a master that requires framework authentication (--authenticate_frameworks)', function () {
+  this.timeout(60_000);
+  let local: BinProcess;
+  let master: string;
+  let workDir: string;
+  const subscriptions: V1Subscription[] = [];
+  const basic = (principal: string, secret: string): string => `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}`;
+
+  before(async () => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-v1-auth-'));
+    const credentials = path.join(workDir, 'credentials.json');
+    fs.writeFileSync(credentials, JSON.stringify({ credentials: [{ principal: 'ops', secret: 'ops-secret' }, { principal: 'dev', secret: 'dev-secret' }] }));
+    local = startBin('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:1;mem:512', '--work_dir', workDir, '--credentials', credentials, '--authenticate_frameworks']);
+    const [, pid] = await local.waitFor(/master master@(\S+)/);
+    master = pid as string;
+  });
+
+  after(async () => {
+    for (const subscription of subscriptions) subscription.close();
+    local.kill('SIGTERM');
+    await within(local.exited, 20_000, 'mesos-local');
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function subscribe(headers: Record<string, string>, frameworkInfo: object = { user: 'root', name: 'secured' }): Promise<V1Subscription> {
+    const subscription = new V1Subscription(master);
+    subscriptions.push(subscription);
+    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo } }, headers);
+    return subscription;
+  }
+
+  it('refuses a subscription without credentials or with a wrong secret (401), and one naming another principal (400)', async () => {
+    const anonymous = await subscribe({});
+    expect(anonymous.status).to.equal(401);
+    expect(anonymous.headers['www-authenticate']).to.match(/^Basic realm=/);
+    expect((await subscribe({ authorization: basic('ops', 'wrong') })).status).to.equal(401);
+    const other = await subscribe({ authorization: basic('ops', 'ops-secret') }, { user: 'root', name: 'x', principal: 'dev' });
+    expect(other.status).to.equal(400);
+  });
+
+  it('takes one with credentials: the framework has the principal it proved, and a call with another principal is refused', async () => {
+    const subscription = await subscribe({ authorization: basic('ops', 'ops-secret') });
+    expect(subscription.status).to.equal(200);
+    const { framework_id: { value: frameworkId } } = (await subscription.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
+    const state = (await (await fetch(`http://${master}/master/frameworks`)).json()) as { frameworks: Array<{ id: string; principal?: string }> };
+    expect(state.frameworks.find((framework) => framework.id === frameworkId)?.principal).to.equal('ops');
+    const revive = { framework_id: { value: frameworkId }, type: 'REVIVE' };
+    const call = (authorization?: string): Promise<Response> => fetch(`http://${master}/api/v1/scheduler`, {
+      method: 'POST', body: JSON.stringify(revive),
+      headers: { 'content-type': 'application/json', 'mesos-stream-id': subscription.streamId, ...(authorization !== undefined ? { authorization } : {}) },
+    });
+    expect((await call(basic('ops', 'ops-secret'))).status).to.equal(202);
+    expect((await call()).status).to.equal(401);
+    const impostor = await call(basic('dev', 'dev-secret'));
+    expect(impostor.status).to.equal(400);
+    expect(await impostor.text()).to.match(/Authenticated principal 'dev' does not match principal 'ops'/);
+  });
+});
