@@ -244,7 +244,8 @@ export class HttpFramework extends Scheduler {
       case 'REQUEST':
         break; // Mesos passes requests to an allocator that ignores them; so does this one.
       case 'SHUTDOWN':
-        return { status: 501, body: 'SHUTDOWN is not served yet: kill the executor\'s tasks instead (its executor then exits)' };
+        this.shutdownExecutor(call.executorId, call.agentId);
+        break;
     }
     return { status: 202, body: '' };
   }

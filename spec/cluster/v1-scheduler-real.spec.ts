@@ -132,6 +132,13 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     expect((await call(subscription, frameworkId, { type: 'KILL', kill: { task_id: { value: 'sleeper' } } })).status).to.equal(202);
     await until(subscription, frameworkId, 'sleeper', 'TASK_KILLED');
 
+    // SHUTDOWN of a task's executor (a command task's executor is named after it) ends the task with it.
+    await launch(subscription, frameworkId, 'doomed', 'sleep 60');
+    await until(subscription, frameworkId, 'doomed', 'TASK_RUNNING');
+    const agentId = (offersOf(subscription.events.find((event) => event.type === 'OFFERS') as V1Event)[0] as Offer).agent_id;
+    expect((await call(subscription, frameworkId, { type: 'SHUTDOWN', shutdown: { executor_id: { value: 'doomed' }, agent_id: agentId } })).status).to.equal(202);
+    await until(subscription, frameworkId, 'doomed', 'TASK_KILLED');
+
     expect((await call(subscription, frameworkId, { type: 'TEARDOWN' })).status).to.equal(202);
     await within(subscription.ended, 10_000, 'the stream to end after TEARDOWN');
     await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.id === frameworkId), 'the framework completed');
