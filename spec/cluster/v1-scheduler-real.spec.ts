@@ -8,7 +8,8 @@ import { v1Call, V1Subscription, type V1Event } from '../support/v1-client';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startBin, type BinProcess } from './processes';
+import { spawn, spawnSync } from 'node:child_process';
+import { BinProcess, startBin } from './processes';
 
 interface StateFramework { id: string; name: string; active: boolean; connected: boolean }
 interface StateTask { state: string }
@@ -142,6 +143,16 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     expect((await call(subscription, frameworkId, { type: 'TEARDOWN' })).status).to.equal(202);
     await within(subscription.ended, 10_000, 'the stream to end after TEARDOWN');
     await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.id === frameworkId), 'the framework completed');
+  });
+
+  const python = spawnSync('python3', ['--version']).status === 0;
+  (python ? it : it.skip)(`a framework in Python (the standard library only: actors/framework/examples/v1_hello.py) runs a task${python ? '' : ' (skipped: no python3 on this machine)'}`, async () => {
+    const script = path.resolve(__dirname, '../../../actors/framework/examples/v1_hello.py');
+    const run = new BinProcess(spawn('python3', [script, '--master', master, '--command', 'echo hello-from-python'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(await within(run.exited, 60_000, 'the Python framework'), run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^subscribed as \S+$/m);
+    expect(run.stdout.trim().split('\n').slice(-2)).to.deep.equal(['hello TASK_RUNNING', 'hello TASK_FINISHED']);
+    await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.name === 'v1-hello-python'), 'the Python framework torn down');
   });
 
   it('answers bad calls as Mesos does: no or a wrong stream id, an unknown framework, protobuf, GET', async () => {
