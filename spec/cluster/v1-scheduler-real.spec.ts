@@ -170,6 +170,7 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     expect(bad).to.deep.equal({ status: 400, text: "Failed to validate scheduler::Call: Expecting 'kill' to be present" });
     const protobuf = await fetch(`http://${master}/api/v1/scheduler`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: 'x' });
     expect(protobuf.status).to.equal(415);
+    expect(protobuf.headers.get('content-type'), 'a reason in words').to.equal('text/plain; charset=utf-8');
     expect(await protobuf.text()).to.match(/JSON only/);
     const get = await fetch(`http://${master}/api/v1/scheduler`);
     expect(get.status).to.equal(405);
