@@ -107,6 +107,8 @@ export interface MasterIdentity {
 export class Master extends Actor {
   /** The books: frameworks, agents, tasks, offers. */
   private readonly state: MasterState;
+  /** Actors of this host speaking for v1 HTTP frameworks → their clients' peer keys (`http:<ip>`; `adoptHttpFramework`). */
+  private readonly httpClients = new Map<string, string>();
   /** Counters for `/metrics/snapshot`. */
   private readonly counters = new MasterCounters();
   /** `frameworks/<principal>/messages_received` and `_processed`, for `/metrics/snapshot`. */
@@ -259,15 +261,17 @@ export class Master extends Actor {
   }
 
   /**
-   * Takes the actor at `pid`, on this master's own host, as authenticated as `principal`: the
-   * v1 scheduler API checked the HTTP framework's credentials, and `pid` is the actor it made to
-   * speak for that framework. Forgotten when that actor ends. Ignored for another host's pid,
-   * and without `--credentials` (nobody can be authenticated then).
+   * The actor at `pid`, on this master's own host, speaks for a v1 HTTP framework whose client
+   * is at IP `client`; with `principal`, the API checked the client's credentials, and the actor
+   * is taken as authenticated as that principal (without `--credentials` nobody can be). Called
+   * before the actor registers; forgotten when it ends. Ignored for another host's pid.
    */
-  vouchForLocalFramework(pid: UPID, principal: string): void {
-    if (this.authentication === undefined || pid.address !== this.self().address) return;
-    this.authentication.vouch(pid.toString(), principal);
+  adoptHttpFramework(pid: UPID, client: string, principal: string | undefined): void {
+    if (pid.address !== this.self().address) return;
+    // Its peer, for the per-peer cap and the DRF group, is the HTTP client, not this host.
+    this.httpClients.set(pid.toString(), `http:${client}`);
     this.link(pid);
+    if (principal !== undefined) this.authentication?.vouch(pid.toString(), principal);
   }
 
   /** Serves `/master/api/v1/scheduler` (Mesos serves the API there too) with the API actor's `handler`. */
@@ -306,6 +310,7 @@ export class Master extends Actor {
     const ignored = this.flags.acls !== undefined ? unenforcedActionsIn(this.flags.acls) : [];
     if (ignored.length > 0) this.log.warn({ actions: ignored }, 'the ACLs have rules for actions this master does not authorize; they are ignored');
     if (this.flags.credentials !== undefined) this.authentication = new AuthenticationSessions(this.flags.credentials, this.info.pid);
+    this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? pid.address;
     this.recoverAgents();
     this.recoverRoles();
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
@@ -315,6 +320,7 @@ export class Master extends Actor {
     const sender = this.principalOf(pid, undefined);
     // Whoever comes back at this pid authenticates again (its link, which its proof was bound to, broke).
     this.authentication?.forget(pid.toString());
+    this.httpClients.delete(pid.toString());
     if (sender !== undefined) {
       // In line behind the framework's throttled calls, without counting against the capacity (as Mesos does).
       this.throttle.submit(sender.principal, () => this.frameworkExited(pid), false);
@@ -491,7 +497,7 @@ export class Master extends Actor {
     }
     const framework = this.state.frameworks.get(frameworkId);
     // A framework new to the peer host counts against its cap (a re-registration could otherwise bypass it).
-    const crowded = framework?.pid?.address === from.address ? undefined : this.peerLimitError(from);
+    const crowded = framework?.peerKey !== undefined && framework.peerKey === this.state.peerOf(from) ? undefined : this.peerLimitError(from);
     if (crowded !== undefined) {
       this.log.warn({ from: from.toString(), frameworkId, reason: crowded }, 'refusing framework re-registration');
       this.send(from, FrameworkError, { message: crowded });
@@ -554,7 +560,7 @@ export class Master extends Actor {
     const framework = newFrameworkRecord(info, pid, this.clock.now());
     this.state.addFramework(framework);
     this.link(pid);
-    const group = this.isAuthenticated(pid) ? {} : { group: pid.address };
+    const group = this.isAuthenticated(pid) ? {} : { group: this.state.peerOf(pid) };
     this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [], ...group }));
     return framework;
   }
@@ -1746,8 +1752,9 @@ export class Master extends Actor {
   private peerLimitError(from: UPID): string | undefined {
     if (this.isAuthenticated(from)) return undefined;
     const limit = this.flags.maxFrameworksPerPeer;
-    if (this.state.frameworkCountOnPeer(from.address) < limit) return undefined;
-    return `Too many frameworks from ${from.address}: max_frameworks_per_peer(${limit}) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer`;
+    const peer = this.state.peerOf(from);
+    if (this.state.frameworkCountOnPeer(peer) < limit) return undefined;
+    return `Too many frameworks from ${peer}: max_frameworks_per_peer(${limit}) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer`;
   }
 
   /** Returns resources to the allocator (optionally filtered). */
