@@ -1829,12 +1829,15 @@ export class Master extends Actor {
    * 200 once `write` (a registry change) is durable and `apply` has run, inside this actor's
    * mailbox; 500 if the registry refused the change (a bug: these changes are never refused).
    */
-  private durably(write: Promise<void>, apply: () => void): Promise<HttpResponse> {
+  private durably(write: Promise<void>, apply: () => void, settled: () => void = () => undefined): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve) => {
       this.defer(write, () => {
+        settled();
         apply();
         resolve(ok(''));
       }, (error) => {
+        // A failed write changes nothing, and must not leave the change marked as under way.
+        settled();
         this.log.error({ error: error.message }, 'the registry refused a change of weights or quota');
         resolve(httpError(500, `the registry refused the change: ${error.message}`));
       });
@@ -1877,10 +1880,9 @@ export class Master extends Actor {
     this.log.info({ role: quota.role, guarantees: quota.quota.guarantees, principal: writer.principal }, 'setting a quota at an operator\'s request');
     this.changingQuotas.add(quota.role);
     return this.durably(this.registry.updateQuota(quota.role, quota.quota), () => {
-      this.changingQuotas.delete(quota.role);
       this.quotas.set(quota.role, quota.quota);
       this.allocatorCall('setQuota', this.allocator.setQuota(quota.role, { guarantee: quota.quota.guarantees, limit: quota.quota.limits }));
-    });
+    }, () => this.changingQuotas.delete(quota.role));
   }
 
   /** Mesos' `DELETE /master/quota/<role>`: removes a role's quota (the ACLs' `update_quotas`). */
@@ -1900,10 +1902,9 @@ export class Master extends Actor {
     this.log.info({ role, principal: caller.principal }, 'removing a quota at an operator\'s request');
     this.changingQuotas.add(role);
     return this.durably(this.registry.removeQuota(role), () => {
-      this.changingQuotas.delete(role);
       this.quotas.delete(role);
       this.allocatorCall('removeQuota', this.allocator.removeQuota(role));
-    });
+    }, () => this.changingQuotas.delete(role));
   }
 
   /** The caller of a request that changes state, or the 401 to answer (`--authenticate_http_readwrite`). */

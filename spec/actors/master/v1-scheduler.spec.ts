@@ -119,3 +119,27 @@ describe('actors/master/v1-scheduler: limits on unauthenticated HTTP frameworks'
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, new Promise<T>((_resolve, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 5_000))]);
 }
+
+describe('actors/master: a quota change whose registry write fails (review)', () => {
+  it('answers 500 and leaves the role free to change again, not "being changed" (409) for ever', async () => {
+    const host = await netHost();
+    const registry = Registry.inMemory();
+    const original = registry.updateQuota.bind(registry);
+    let failing = true;
+    registry.updateQuota = (role, quota) => (failing ? Promise.reject(new Error('fenced: another master took the registry over')) : original(role, quota));
+    const master = await startMaster({ flags: defaultMasterFlags('/unused'), host, registry });
+    try {
+      const post = (): Promise<Response> => fetch(`http://${host.address}/master/quota`, {
+        method: 'POST', body: JSON.stringify({ role: 'eng', force: true, guarantee: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }] }),
+      });
+      const refused = await post();
+      expect(refused.status).to.equal(500);
+      expect(await refused.text()).to.match(/the registry refused the change: fenced/);
+      failing = false;
+      expect((await post()).status).to.equal(200);
+    } finally {
+      await master.stop();
+      await host.stop();
+    }
+  });
+});
