@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import * as dns from 'node:dns';
 import * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { LookupFunction, Socket } from 'node:net';
+import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -124,8 +125,8 @@ class Link {
    * (`sameHost`): its frames are bound to this address, and the link is found under both.
    */
   peerAddress: string;
-  /** The IPs the name we dialed resolved to (our dial reached one of them). */
-  readonly resolvedIps = new Set<string>();
+  /** The socket our dial reached (its remote IP and port), once connected. */
+  reached: { ip: string; port: number } | undefined;
   constructor(readonly address: string) {
     this.peerAddress = address;
   }
@@ -260,6 +261,10 @@ export class LinkManager {
       return refuse(socket, 400, 'Bad Request');
     }
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
+    if (this.isOwnAddress(address)) {
+      this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, "link refused: the dialer claims this host's own address");
+      return refuse(socket, 403, 'Forbidden');
+    }
     const named = this.events.learnHostName?.(request.headers.host) ?? Promise.resolve();
     if (this.tls?.requireClientCert === true) {
       this.handshaking.add(socket);
@@ -340,26 +345,40 @@ export class LinkManager {
   }
 
   /**
-   * The resolver for dialing `link` (`LinkOptions.lookup`, else the system's), noting the IPs the
-   * dialed name resolved to: a peer that asks us to confirm the dial from one of them, at the
-   * port dialed, is the host we reached by that name (`reachedBy`).
+   * Opens the TCP (or TLS) connection of a dial of `link` as ws would, noting the socket it
+   * reached (`link.reached`): a peer asking us to confirm the dial is the host our dial reached
+   * only if it asks from exactly that IP and port (`reachedBy`). Not any address the dialed
+   * name resolves to: a name can resolve to several hosts, and the dial's nonce goes to
+   * whichever one answers, which could replay it to the others.
    */
-  private recordingLookup(link: Link): LookupFunction {
-    const lookup = this.options.lookup ?? (dns.lookup as LookupFunction);
-    return (hostname, options, callback) => {
-      lookup(hostname, options, (error, address, family) => {
-        if (error === null) {
-          for (const entry of typeof address === 'string' ? [address] : address) link.resolvedIps.add(typeof entry === 'string' ? entry : entry.address);
-        }
-        (callback as (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void)(error, address, family);
+  private connector(link: Link): NonNullable<http.ClientRequestArgs['createConnection']> {
+    return (requestOptions) => {
+      // What http hands a connection factory: the request's options (host, port, and the TLS ones we gave).
+      const options = requestOptions as net.NetConnectOpts & tls.ConnectionOptions & { socketPath?: string; servername?: string; host?: string };
+      let socket: net.Socket;
+      if (this.tls) {
+        // As ws connects: a server name for SNI unless the host is an IP.
+        const host = options.host ?? '';
+        socket = tls.connect({ ...options, path: undefined, servername: options.servername ?? (net.isIP(host) !== 0 ? '' : host) } as tls.ConnectionOptions);
+      } else {
+        socket = net.connect({ ...options, ...(options.socketPath !== undefined ? { path: options.socketPath } : {}) } as net.NetConnectOpts);
+      }
+      socket.once('connect', () => {
+        if (socket.remoteAddress !== undefined && socket.remotePort !== undefined) link.reached = { ip: socket.remoteAddress, port: socket.remotePort };
       });
+      return socket;
     };
+  }
+
+  /** Whether `address` is this host's own (any spelling of its port on this machine): no peer may claim it. */
+  private isOwnAddress(address: string): boolean {
+    return address === this.localAddress || this.events.sameHost?.(address, this.localAddress) === true;
   }
 
   /** Answers `LINK_VERIFY_PATH`: 204 when we are dialing (or linked by our dial to) `peer` with `nonce`. */
   confirmDial(query: Record<string, string>): number {
     const peer = query.peer;
-    if (peer === undefined || query.nonce === undefined) return 403;
+    if (peer === undefined || query.nonce === undefined || this.isOwnAddress(peer)) return 403;
     const link = this.links.get(peer) ?? this.dialedAs(peer, query.nonce);
     return link?.dialNonce !== undefined && link.dialNonce === query.nonce ? 204 : 403;
   }
@@ -457,7 +476,8 @@ export class LinkManager {
       perMessageDeflate: false,
       maxPayload: this.maxFrameBytes,
       handshakeTimeout: this.options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
-      lookup: this.recordingLookup(link),
+      ...(this.options.lookup !== undefined ? { lookup: this.options.lookup } : {}),
+      createConnection: this.connector(link),
       ...(this.tls ? tlsClientOptions(this.tls) : {}),
     });
     link.socket = ws;
@@ -674,11 +694,10 @@ function packFrames(messages: Buffer[], maxBytes: number): Buffer[] {
   return frames;
 }
 
-/** Whether `peer` (`ip:port`) is where our dial of `link` went: an IP its name resolved to, at the port dialed. */
+/** Whether `peer` (`ip:port`) is exactly the socket our dial of `link` reached. */
 function reachedBy(link: Link, peer: string): boolean {
-  const colon = peer.lastIndexOf(':');
-  if (peer.slice(colon + 1) !== link.address.slice(link.address.lastIndexOf(':') + 1)) return false;
-  return link.resolvedIps.has(peer.slice(0, colon).replace(/^\[(.*)\]$/, '$1').toLowerCase());
+  if (link.reached === undefined) return false;
+  return isSocketAddress(peer, { remoteAddress: link.reached.ip, remotePort: link.reached.port });
 }
 
 /**

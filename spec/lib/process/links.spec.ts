@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
+import type { LookupAddress } from 'node:dns';
 import * as net from 'node:net';
+import type { LookupFunction } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Actor, defineMessage, dispatch, UPID } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
@@ -147,6 +150,80 @@ describe('links between hosts', () => {
     watcher.post(targetPid, 'Hi', 'back');
     await within(Promise.all([watcher.until(() => watcher.count('Hi') === 2), target.until(() => target.count('Hi') === 1)]), 5000, 'messages both ways');
     expect(watcher.exits).to.deep.equal([]);
+  });
+
+  describe('a dial to a DNS name that resolves to several hosts (review: the nonce of a dial reaches whoever answers it)', () => {
+    /** A resolver for the dialer: `name` → every address given (as a name with several A records). */
+    const resolver = (name: string, addresses: string[]): LookupFunction => (hostname, options, callback) => {
+      const found = hostname === name ? addresses : [hostname];
+      const done = callback as (error: Error | null, address: string | LookupAddress[], family?: number) => void;
+      if ((options as { all?: boolean }).all === true) done(null, found.map((address) => ({ address, family: 4 })));
+      else done(null, found[0] as string, 4);
+    };
+    const closers: Array<() => Promise<void>> = [];
+    afterEach(async () => {
+      for (const close of closers.splice(0).reverse()) await close();
+    });
+
+    /** An attacker listening at 127.0.0.2:`port` that keeps the nonce and claimed address of whatever dials it. */
+    async function attacker(port: number): Promise<() => { nonce: string; host: string } | undefined> {
+      let captured: { nonce: string; host: string } | undefined;
+      const server = http.createServer();
+      const held: Duplex[] = [];
+      server.on('upgrade', (request: http.IncomingMessage, socket: Duplex) => {
+        captured = { nonce: String(request.headers[NONCE_HEADER]), host: String(request.headers[HOST_HEADER]) };
+        held.push(socket); // the dial is held open, unanswered
+      });
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.2', () => resolve()));
+      closers.push(async () => {
+        for (const socket of held) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      });
+      return () => captured;
+    }
+
+    /** The attacker replays the nonce to `target`, claiming `claimed`: the answer's status, or 101 once linked. */
+    function replay(target: string, claimed: string, nonce: string): Promise<number> {
+      return new Promise((resolve) => {
+        const ws = new WebSocket(`ws://${target}${LINK_PATH}`, { localAddress: '127.0.0.2', headers: { [HOST_HEADER]: claimed, [INCARNATION_HEADER]: 'mallory', [NONCE_HEADER]: nonce } });
+        ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        ws.on('error', () => resolve(0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+      });
+    }
+
+    it('a victim resolving among the names does not take a replayed nonce in the dialer\'s name', async () => {
+      const victim = await netHost({ ip: '127.0.0.3' });
+      closers.push(() => victim.stop());
+      const port = Number(victim.address.split(':')[1]);
+      const captured = await attacker(port);
+      const dialer = await netHost({ ip: '127.0.0.4', links: { lookup: resolver('evil.test', ['127.0.0.2', '127.0.0.3']) } });
+      closers.push(() => dialer.stop());
+      const probe = new Probe('d');
+      dialer.spawn(probe);
+      probe.post(`x@evil.test:${port}`, 'Hi', 1);
+      await eventually(() => captured() !== undefined, 5_000, 'the dial reaching the attacker');
+      const { nonce, host } = captured() as { nonce: string; host: string };
+      expect(host).to.equal(dialer.address);
+      expect(await replay(victim.address, host, nonce)).to.equal(403);
+    });
+
+    it("no one may link to a host in that host's own name, even with a nonce of its own dial", async () => {
+      const victim = await netHost({ ip: '127.0.0.3', links: { lookup: resolver('m.test', ['127.0.0.2', '127.0.0.3']) } });
+      closers.push(() => victim.stop());
+      const port = Number(victim.address.split(':')[1]);
+      const captured = await attacker(port);
+      const master = new Probe('master');
+      victim.spawn(master);
+      master.post(`scheduler@m.test:${port}`, 'Hi', 1);
+      await eventually(() => captured() !== undefined, 5_000, 'the dial reaching the attacker');
+      const { nonce, host } = captured() as { nonce: string; host: string };
+      expect(host).to.equal(victim.address);
+      expect(await replay(victim.address, host, nonce)).to.equal(403);
+    });
   });
 
   it('a host stops at once while a dial to it is still being verified (the claimed address never answers)', async () => {
