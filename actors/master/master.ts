@@ -48,7 +48,7 @@ import {
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type TrackedTask,
 } from './state';
 import { MessageThrottle } from './throttle';
-import { OperatorApi, type MasterEvent, type OperatorPort } from './v1-operator';
+import { OperatorApi, type MasterEvent, type OperatorLimits, type OperatorPort } from './v1-operator';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
@@ -273,10 +273,12 @@ export class Master extends Actor {
    * `metrics` reads the host's metrics (GET_METRICS). The API actor's `/v1` route calls
    * `operatorCall` through `dispatch`.
    */
-  serveOperatorApi(options: { readonly metrics: () => Promise<Record<string, number>>; readonly heartbeatIntervalMs?: number }): void {
-    const api = new OperatorApi(this.operatorPort(options.metrics), options.heartbeatIntervalMs);
+  serveOperatorApi(options: { readonly metrics: () => Promise<Record<string, number>> } & OperatorLimits): void {
+    const api = new OperatorApi(this.operatorPort(options.metrics), options);
     this.operatorApi = api;
     this.onEvent((event) => api.observe(event));
+    // Mesos serves it under the master's own path too.
+    this.route('/api/v1', (request) => this.operatorCall(request));
   }
 
   /** Answers one request to `/api/v1` (503 until `serveOperatorApi`). */

@@ -112,6 +112,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   master.serveOperatorApi({
     metrics: () => metricsSnapshot(host, ids.metrics),
     ...(flags.httpFrameworkHeartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: flags.httpFrameworkHeartbeatIntervalMs } : {}),
+    ...(flags.maxOperatorEventStreamSubscribers !== undefined ? { maxSubscribers: flags.maxOperatorEventStreamSubscribers } : {}),
   });
   host.spawn(api);
   master.serveSchedulerApi((request) => dispatch(api, (served) => served.serve(request)));

@@ -32,7 +32,7 @@ import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
 /** Mesos' interval between an operator stream's HEARTBEAT events (`DEFAULT_HEARTBEAT_INTERVAL`, 15 s). */
 export const DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS = 15_000;
 
-/** Most operator event streams open at once (Mesos' `--max_operator_event_stream_subscribers` default). */
+/** Most operator event streams open at once; a new one past it ends the oldest (Mesos' `--max_operator_event_stream_subscribers` default). */
 export const MAX_OPERATOR_SUBSCRIBERS = 1_000;
 
 /** Longest JSON body of an operator call. */
@@ -76,6 +76,14 @@ export interface OperatorPort {
   markAgentGone(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse>;
 }
 
+/** The operator API's limits (the master's flags). */
+export interface OperatorLimits {
+  /** Between HEARTBEAT events; default `DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS`. */
+  readonly heartbeatIntervalMs?: number;
+  /** Event streams open at once; default `MAX_OPERATOR_SUBSCRIBERS`. */
+  readonly maxSubscribers?: number;
+}
+
 /** One open event stream. */
 interface OperatorSubscriber {
   readonly stream: HttpStream;
@@ -91,8 +99,14 @@ const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['UPDATE_WEIGHTS'
 export class OperatorApi {
   /** The open event streams. */
   private readonly subscribers = new Set<OperatorSubscriber>();
+  /** See `OperatorLimits`. */
+  private readonly heartbeatIntervalMs: number;
+  private readonly maxSubscribers: number;
 
-  constructor(private readonly port: OperatorPort, private readonly heartbeatIntervalMs = DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS) {}
+  constructor(private readonly port: OperatorPort, limits: OperatorLimits = {}) {
+    this.heartbeatIntervalMs = limits.heartbeatIntervalMs ?? DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS;
+    this.maxSubscribers = limits.maxSubscribers ?? MAX_OPERATOR_SUBSCRIBERS;
+  }
 
   /** How many event streams are open. */
   get subscriberCount(): number {
@@ -191,8 +205,11 @@ export class OperatorApi {
   }
 
   private subscribe(caller: HttpCaller): HttpResponse {
-    if (this.subscribers.size >= MAX_OPERATOR_SUBSCRIBERS) {
-      return { status: 503, body: `Operator event stream limit (${MAX_OPERATOR_SUBSCRIBERS}) reached: close a stream and try again` };
+    // As Mesos' bounded map of subscribers: the oldest stream makes room (sets iterate in insertion order).
+    const oldest = this.subscribers.size >= this.maxSubscribers ? this.subscribers.values().next().value : undefined;
+    if (oldest !== undefined) {
+      this.port.log.warn({ maxSubscribers: this.maxSubscribers }, 'operator event stream limit reached: ending the oldest stream');
+      this.drop(oldest);
     }
     const context = this.port.context(caller);
     const subscriber: OperatorSubscriber = {

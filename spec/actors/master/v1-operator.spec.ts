@@ -313,7 +313,25 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         if (Date.now() > deadline) throw new Error('the master did not notice the closed stream');
         await new Promise((resolve) => setImmediate(resolve));
       }
-      expect(MAX_OPERATOR_SUBSCRIBERS).to.be.greaterThan(0);
+    });
+
+    it('ends the oldest stream when a new one passes --max_operator_event_stream_subscribers (Mesos\' bounded subscribers)', async () => {
+      expect(MAX_OPERATOR_SUBSCRIBERS).to.equal(1_000);
+      const { harness, address } = await listening({ maxOperatorEventStreamSubscribers: 1 });
+      const first = new V1Subscription(address, '/api/v1');
+      const second = new V1Subscription(address, '/master/api/v1'); // Mesos serves it under the master's path too
+      await first.open({ type: 'SUBSCRIBE' });
+      await first.next((event) => event.type === 'SUBSCRIBED');
+      await second.open({ type: 'SUBSCRIBE' });
+      try {
+        await second.next((event) => event.type === 'SUBSCRIBED');
+        await first.ended;
+        await registerAgent(harness, 'cpus:1;mem:256');
+        await second.next((event) => event.type === 'AGENT_ADDED');
+        expect(first.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED']);
+      } finally {
+        second.close();
+      }
     });
 
     it('leaves out the events of frameworks the subscriber may not view (view_frameworks, view_tasks)', async () => {
