@@ -31,7 +31,7 @@ import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import {
@@ -158,6 +158,8 @@ export class Master extends Actor {
   private readonly changingQuotas = new Set<string>();
   /** Who is told of each change of the books (`onEvent`): the v1 operator API's event streams. */
   private readonly eventListeners: Array<(event: MasterEvent) => void> = [];
+  /** Agents an operator marked gone (MARK_AGENT_GONE), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
+  private readonly goneAgents = new Set<string>();
   /** The v1 operator API (`/api/v1`), run in this mailbox; set by `serveOperatorApi`. */
   private operatorApi: OperatorApi | undefined;
 
@@ -1164,6 +1166,12 @@ export class Master extends Actor {
       this.log.warn({ from: from.toString(), agentId, reason: typeof total === 'string' ? total : 'no agent id' }, 'dropping invalid ReregisterAgent');
       return;
     }
+    if (this.goneAgents.has(agentId)) {
+      // Mesos: a gone agent is told to shut down, never re-admitted.
+      this.log.warn({ from: from.toString(), agentId }, 'refusing ReregisterAgent: the agent was marked gone');
+      this.send(from, Shutdown, { message: 'Agent has been marked gone by the operator' });
+      return;
+    }
     const known = this.state.agents.get(agentId);
     if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId) || this.updatingAgents.has(agentId)) {
       this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed or re-admitted');
@@ -2029,6 +2037,8 @@ export class Master extends Actor {
     this.log.info({ agentId, principal: caller.principal }, 'marking an agent gone at an operator\'s request');
     return new Promise<HttpResponse>((resolve) => {
       this.removeAgent(agent, 'gone', 'marked gone by the operator', () => {
+        this.goneAgents.add(agentId);
+        if (this.goneAgents.size > MAX_REMOVED_AGENTS) this.goneAgents.delete(this.goneAgents.values().next().value as string);
         this.send(agent.pid, Shutdown, { message: 'Agent marked gone by the operator' });
         resolve(ok(''));
       }, (error) => resolve(httpError(500, `could not record the agent as gone: ${error.message}`)));

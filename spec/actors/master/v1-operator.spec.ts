@@ -13,7 +13,7 @@ import { MAX_OPERATOR_SUBSCRIBERS } from '../../../actors/master/v1-operator';
 import { netHost } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
 import {
-  agentUpdate, cleanUp, commandTask, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, statesOf, type Harness,
+  agentInfo, agentUpdate, cleanUp, commandTask, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, statesOf, type Harness,
 } from './harness';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
@@ -198,6 +198,11 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     await harness.clock.settle();
     expect(last(agent.probe, 'Shutdown')?.body).to.deep.equal({ message: 'Agent marked gone by the operator' });
     expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_GONE_BY_OPERATOR']);
+    // It is not taken back (until the master restarts: the registry does not record it as gone).
+    agent.probe.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:2;mem:512', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+    await harness.clock.settle();
+    expect(last(agent.probe, 'Shutdown')?.body).to.deep.equal({ message: 'Agent has been marked gone by the operator' });
+    expect(last(agent.probe, 'AgentReregistered')).to.equal(undefined);
   });
 
   it('answers bad calls with the reason: unknown type, missing field, protobuf, GET, not JSON, unserved, files', async () => {
