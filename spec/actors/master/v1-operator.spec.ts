@@ -10,10 +10,10 @@ import { basicAuthorization, VirtualClock } from '../../../lib/process';
 import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
 import { StandbyApi } from '../../../actors/master/v1-scheduler';
 import { MAX_OPERATOR_SUBSCRIBERS } from '../../../actors/master/v1-operator';
-import { netHost } from '../../support/runtime';
+import { netHost, Probe } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
 import {
-  agentInfo, agentUpdate, cleanUp, commandTask, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, statesOf, type Harness,
+  agentInfo, agentUpdate, cleanUp, FRAMEWORK_MESSAGES, commandTask, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, statesOf, type Harness,
 } from './harness';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
@@ -138,6 +138,23 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     const roles = (await call(address, { type: 'GET_ROLES' })).json.get_roles.roles;
     expect(roles[0]).to.deep.include({ name: '*', weight: 1, frameworks: [{ value: frameworkId }] });
     expect(roles[0].resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } });
+  });
+
+  it('answers GET_EXECUTORS with each executor the master tracks and its agent', async () => {
+    const { harness, address } = await listening();
+    const agent = await registerAgent(harness, 'cpus:4;mem:1024');
+    const framework = await registerFramework(harness, { name: 'with-executor' });
+    await harness.clock.advance(1_000);
+    const { command: _command, ...task } = commandTask('t1', agent.agentId, 'cpus:1;mem:128');
+    const executor = { executorId: 'e1', name: 'custom', command: { value: './executor' }, resources: commandTask('x', agent.agentId, 'cpus:0.5;mem:64').resources };
+    await launch(harness, framework, [latestOffer(framework.probe).id], [{ ...task, executor }]);
+    const executors = (await call(address, { type: 'GET_EXECUTORS' })).json.get_executors.executors as Json[];
+    expect(executors).to.have.length(1);
+    expect(executors[0]?.agent_id).to.deep.equal({ value: agent.agentId });
+    expect(executors[0]?.executor_info).to.deep.include({ executor_id: { value: 'e1' }, framework_id: { value: framework.frameworkId }, name: 'custom', command: { value: './executor' } });
+    expect(executors[0]?.executor_info.resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } });
+    const tasks = (await call(address, { type: 'GET_TASKS' })).json.get_tasks.tasks as Json[];
+    expect(tasks[0]?.executor_id).to.deep.equal({ value: 'e1' });
   });
 
   it('UPDATE_WEIGHTS and UPDATE_QUOTA change what GET_WEIGHTS, GET_QUOTA and /master/weights answer', async () => {
@@ -297,6 +314,32 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         expect(types).to.deep.equal([
           'SUBSCRIBED', 'AGENT_ADDED', 'FRAMEWORK_ADDED', 'TASK_ADDED', 'TASK_UPDATED', 'TASK_UPDATED', 'FRAMEWORK_REMOVED', 'AGENT_REMOVED',
         ]);
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('streams FRAMEWORK_UPDATED when a framework disconnects, and when its scheduler comes back', async () => {
+      const { harness, address } = await listening();
+      const framework = await registerFramework(harness, { name: 'flaky', failoverTimeout: 600 });
+      const stream = new V1Subscription(address, '/api/v1');
+      await stream.open({ type: 'SUBSCRIBE' });
+      try {
+        await stream.next((event) => event.type === 'SUBSCRIBED');
+        harness.host.terminate(framework.probe);
+        await harness.clock.settle();
+        const disconnected = await stream.next((event) => event.type === 'FRAMEWORK_UPDATED');
+        expect((disconnected.framework_updated as Json).framework).to.deep.include({ active: false, connected: false });
+        expect((disconnected.framework_updated as Json).framework.framework_info.id).to.deep.equal({ value: framework.frameworkId });
+        // A new scheduler takes the framework over (failover): it is connected and active again.
+        const scheduler = new Probe('flaky-again', FRAMEWORK_MESSAGES);
+        harness.host.spawn(scheduler);
+        scheduler.post(harness.masterPid, 'ReregisterFramework', { framework: framework.info, failover: true });
+        await harness.clock.settle();
+        const reconnected = await stream.next((event) => event.type === 'FRAMEWORK_UPDATED', 15_000, stream.events.indexOf(disconnected) + 1);
+        expect((reconnected.framework_updated as Json).framework).to.deep.include({ active: true, connected: true });
+        expect((reconnected.framework_updated as Json).framework.reregistered_time.nanoseconds).to.be.a('number');
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'FRAMEWORK_UPDATED', 'FRAMEWORK_UPDATED']);
       } finally {
         stream.close();
       }
