@@ -1300,6 +1300,7 @@ export class Master extends Actor {
     for (const tracked of report.tasks) {
       const framework = this.ensureFramework(tracked.task.frameworkId, message.frameworks);
       this.state.addTask(tracked, agent);
+      this.emit({ type: 'TASK_ADDED', task: tracked });
       if (readmitted) this.sendToFramework(framework, this.taskUpdate(tracked.task, tracked.task.state, Reason.AGENT_REREGISTERED, 'Unreachable agent re-registered'));
     }
     for (const { frameworkId, info, role } of report.executors) {

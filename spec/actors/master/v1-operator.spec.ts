@@ -13,7 +13,7 @@ import { MAX_OPERATOR_SUBSCRIBERS } from '../../../actors/master/v1-operator';
 import { netHost, Probe } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
 import {
-  agentInfo, agentUpdate, cleanUp, FRAMEWORK_MESSAGES, commandTask, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, statesOf, type Harness,
+  agentInfo, agentUpdate, cleanUp, FakeAgent, FRAMEWORK_MESSAGES, reportedTask, commandTask, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, statesOf, type Harness,
 } from './harness';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
@@ -340,6 +340,27 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         expect((reconnected.framework_updated as Json).framework).to.deep.include({ active: true, connected: true });
         expect((reconnected.framework_updated as Json).framework.reregistered_time.nanoseconds).to.be.a('number');
         expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'FRAMEWORK_UPDATED', 'FRAMEWORK_UPDATED']);
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('streams AGENT_ADDED, FRAMEWORK_ADDED and TASK_ADDED for an agent that comes back with a task the master did not know', async () => {
+      const { harness, address } = await listening();
+      const stream = new V1Subscription(address, '/api/v1');
+      await stream.open({ type: 'SUBSCRIBE' });
+      try {
+        await stream.next((event) => event.type === 'SUBSCRIBED');
+        const agent = new FakeAgent('returning-agent');
+        harness.host.spawn(agent);
+        agent.post(harness.masterPid, 'ReregisterAgent', {
+          agent: agentInfo('cpus:2;mem:512', 'agent.local', 'old-S0'), version: '0.1.0',
+          tasks: [reportedTask('t9', 'old-0000', 'old-S0')], executors: [], frameworks: [{ id: 'old-0000', name: 'old', user: 'tester' }],
+        });
+        await harness.clock.settle();
+        const added = await stream.next((event) => event.type === 'TASK_ADDED');
+        expect((added.task_added as Json).task).to.deep.include({ task_id: { value: 't9' }, framework_id: { value: 'old-0000' }, agent_id: { value: 'old-S0' }, state: 'TASK_RUNNING' });
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'AGENT_ADDED', 'FRAMEWORK_ADDED', 'TASK_ADDED']);
       } finally {
         stream.close();
       }
