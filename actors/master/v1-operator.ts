@@ -17,7 +17,7 @@ import type { Timer } from '../../lib/actor';
 import {
   authenticateRequest, HttpStream, isResponse, recordIo, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
-import type { Authorizer } from '../../lib/acls';
+import { describeDenial, type Authorizer } from '../../lib/acls';
 import type { Logger } from '../../lib/logging';
 import type { TaskStatus } from '../../lib/protocol';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
@@ -144,8 +144,9 @@ export class OperatorApi {
   observe(event: MasterEvent): void {
     if (this.subscribers.size === 0) return;
     const rendered = this.render(event);
+    const user = this.userOf(event);
     for (const subscriber of this.subscribers) {
-      if (this.visible(event, subscriber.viewer)) this.write(subscriber, rendered);
+      if (visible(event, user, subscriber.viewer)) this.write(subscriber, rendered);
     }
   }
 
@@ -159,7 +160,7 @@ export class OperatorApi {
       case 'GET_HEALTH':
         return answer('GET_HEALTH', 'get_health', { healthy: true });
       case 'GET_FLAGS':
-        if (!this.port.authorizer.authorized('view_flags', caller.principal)) return { status: 403, body: 'Forbidden: the ACLs do not let this principal view the flags' };
+        if (!this.port.authorizer.authorized('view_flags', caller.principal)) return { status: 403, body: `Forbidden: ${describeDenial('view_flags', caller.principal, undefined)}` };
         return answer('GET_FLAGS', 'get_flags', { flags: Object.entries(this.port.flags()).map(([name, value]) => ({ name, value })) });
       case 'GET_VERSION': {
         const { mesos_ts_version: _ours, ...version } = versionJson();
@@ -265,21 +266,19 @@ export class OperatorApi {
     }
   }
 
-  /** Whether a subscriber may see `event`: task events by view_tasks, framework events by view_frameworks (of the framework's user). */
-  private visible(event: MasterEvent, viewer: StateViewer): boolean {
+  /** The OS user of the framework an event is about (what the ACLs' view_* rules name); undefined for agent events. */
+  private userOf(event: MasterEvent): string | undefined {
     switch (event.type) {
       case 'TASK_ADDED':
-      case 'TASK_UPDATED': {
-        const user = this.port.context(undefined).state.frameworks.get(event.task.task.frameworkId)?.info.user;
-        return user !== undefined && viewer.framework(user) && viewer.tasks(user);
-      }
+      case 'TASK_UPDATED':
+        return this.port.context(undefined).state.frameworks.get(event.task.task.frameworkId)?.info.user;
       case 'FRAMEWORK_ADDED':
       case 'FRAMEWORK_UPDATED':
       case 'FRAMEWORK_REMOVED':
-        return viewer.framework(event.framework.info.user);
+        return event.framework.info.user;
       case 'AGENT_ADDED':
       case 'AGENT_REMOVED':
-        return true;
+        return undefined;
     }
   }
 
@@ -305,6 +304,17 @@ export class OperatorApi {
       });
     });
   }
+}
+
+/**
+ * Whether a subscriber may see `event`: task events by view_frameworks and view_tasks, framework
+ * events by view_frameworks, of the framework's `user`; agent events always.
+ */
+function visible(event: MasterEvent, user: string | undefined, viewer: StateViewer): boolean {
+  if (event.type === 'AGENT_ADDED' || event.type === 'AGENT_REMOVED') return true;
+  if (user === undefined) return false;
+  if (event.type === 'TASK_ADDED' || event.type === 'TASK_UPDATED') return viewer.framework(user) && viewer.tasks(user);
+  return viewer.framework(user);
 }
 
 /** 200 with a `Response` of `type` whose `field` is `body`. */

@@ -425,6 +425,14 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         await admin.next((event) => event.type === 'FRAMEWORK_ADDED');
         await ops.next((event) => event.type === 'AGENT_ADDED');
         expect(ops.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'AGENT_ADDED']);
+        // The same views on the calls: GET_FRAMEWORKS as /master/frameworks, GET_FLAGS by view_flags.
+        const asOps = { authorization: basicAuthorization('ops', 'o') };
+        const asAdmin = { authorization: basicAuthorization('admin', 'a') };
+        expect((await call(address, { type: 'GET_FRAMEWORKS' }, asOps)).json.get_frameworks).to.deep.equal({});
+        expect((await call(address, { type: 'GET_FRAMEWORKS' }, asAdmin)).json.get_frameworks.frameworks).to.have.length(1);
+        const flags = await call(address, { type: 'GET_FLAGS' }, asOps);
+        expect(flags.status).to.equal(403);
+        expect(flags.text).to.match(/^Forbidden: .*ops/);
         const anonymous = await call(address, { type: 'SUBSCRIBE' });
         expect(anonymous.status).to.equal(401);
       } finally {
