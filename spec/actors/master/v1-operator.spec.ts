@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import { captureLogger } from '../../../lib/logging';
 import { basicAuthorization, VirtualClock } from '../../../lib/process';
 import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
-import { StandbyApi } from '../../../actors/master/v1-scheduler';
+import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
+import { StandbyMaster } from '../../../actors/master/standby';
 import { MAX_OPERATOR_SUBSCRIBERS } from '../../../actors/master/v1-operator';
 import { netHost, Probe } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
@@ -442,16 +443,19 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     });
   });
 
-  it('on a master that does not lead: 307 to the leader\'s /api/v1 with its port, or 503 when none leads', async () => {
+  it('on a master that does not lead: 307 to the leader\'s /api/v1 (and /master/api/v1) with its port, or 503 when none leads', async () => {
     const host = await netHost();
     try {
-      let leader: string | undefined = 'leader.example:5050';
-      host.spawn(new StandbyApi('api', (path) => (leader === undefined ? { status: 503, body: 'no master is leading\n' } : { status: 307, headers: { location: `//${leader}${path}` }, body: '' })));
-      const redirected = await call(host.address, { type: 'GET_STATE' });
-      expect(redirected.status).to.equal(307);
-      expect(redirected.headers.location).to.equal('//leader.example:5050/api/v1');
-      leader = undefined;
+      const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'me.local' }, Date.now());
+      host.spawn(standby);
+      host.spawn(new StandbyApi(apiActorId('master'), (path) => standby.redirectTo(path)));
       expect((await call(host.address, { type: 'GET_STATE' })).status).to.equal(503);
+      standby.leaderChanged({ pid: 'master@10.0.0.7:5050', info: { id: 'm', ip: '10.0.0.7', port: 5050, pid: 'master@10.0.0.7:5050', hostname: 'leader.local', version: '1' } });
+      for (const path of ['/api/v1', '/master/api/v1']) {
+        const redirected = await call(host.address, { type: 'GET_STATE' }, {}, 'POST', path);
+        expect(redirected.status, path).to.equal(307);
+        expect(redirected.headers.location, path).to.equal(`//leader.local:5050${path}`);
+      }
     } finally {
       await host.stop();
     }
