@@ -1973,6 +1973,7 @@ export class Master extends Actor {
       later: (callback) => {
         dispatch(this, () => callback()).catch(() => undefined); // the master stopped: its streams are over anyway
       },
+      // The PUT of `/master/weights` itself: it checks the request's read-write credentials and the ACLs.
       updateWeights: (request, weights) => this.weightsRoute({ ...request, method: 'PUT', body: Buffer.from(JSON.stringify(weights)) }, { principal: undefined }),
       updateQuota: (caller, configs, force) => this.updateQuotaConfigs(caller, configs, force),
       teardown: (caller, frameworkId) => this.teardownRoute({ method: 'POST', path: '/teardown', query: {}, headers: {}, body: Buffer.from(new URLSearchParams({ frameworkId }).toString()) }, caller),
