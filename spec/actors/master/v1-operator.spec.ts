@@ -249,6 +249,11 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     const files = await call(address, { type: 'LIST_FILES', list_files: { path: '/master/log' } });
     expect(files.status).to.equal(404);
     expect(files.text).to.match(/'\/master\/log' not found: this master serves no files/);
+    const protobufOnly = await call(address, { type: 'GET_HEALTH' }, { accept: 'application/x-protobuf' });
+    expect(protobufOnly.status).to.equal(406);
+    expect(protobufOnly.text).to.match(/Expecting 'Accept' to allow 'application\/json'/);
+    const noType = await call(address, 'null');
+    expect(noType.status).to.equal(400);
     const unknownFields = await call(address, { type: 'GET_HEALTH', get_health_please: true });
     expect(unknownFields.status).to.equal(200);
   });
@@ -263,6 +268,9 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     const authenticated = await call(address, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: 2 }] } }, { authorization });
     expect(authenticated.status).to.equal(200);
     expect((await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: 'x' } } })).status).to.equal(401);
+    expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'x' } } })).status).to.equal(401);
+    expect((await call(address, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [] } })).status).to.equal(401);
+    expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'x' } } }, { authorization })).status).to.equal(404);
   });
 
   describe('SUBSCRIBE', () => {
@@ -362,6 +370,26 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         const added = await stream.next((event) => event.type === 'TASK_ADDED');
         expect((added.task_added as Json).task).to.deep.include({ task_id: { value: 't9' }, framework_id: { value: 'old-0000' }, agent_id: { value: 'old-S0' }, state: 'TASK_RUNNING' });
         expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'AGENT_ADDED', 'FRAMEWORK_ADDED', 'TASK_ADDED']);
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('sends heartbeats at --http_framework_heartbeat_interval, and says so in SUBSCRIBED', async () => {
+      const { harness, address } = await listening({ httpFrameworkHeartbeatIntervalMs: 5_000 });
+      const stream = new V1Subscription(address, '/api/v1');
+      await stream.open({ type: 'SUBSCRIBE' });
+      try {
+        const subscribed = await stream.next((event) => event.type === 'SUBSCRIBED');
+        expect((subscribed.subscribed as Json).heartbeat_interval_seconds).to.equal(5);
+        await harness.clock.advance(4_999);
+        await call(address, { type: 'GET_HEALTH' }); // a round trip through the master's mailbox: anything due was written
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED']);
+        await harness.clock.advance(1);
+        await stream.next((event) => event.type === 'HEARTBEAT');
+        await harness.clock.advance(10_000);
+        await stream.next((event) => event.type === 'HEARTBEAT', 15_000, 3); // at 10 s and 15 s
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT', 'HEARTBEAT', 'HEARTBEAT']);
       } finally {
         stream.close();
       }
