@@ -5,7 +5,7 @@ import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
 import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
 import {
   AcceptOffers, DeclineOffers, ExecutorToFramework, ExitedExecutor, FrameworkError, FrameworkRegistered,
-  FrameworkReregistered, FrameworkToExecutor, KillTask, LostAgent, ReconcileTasks, RegisterFramework,
+  FrameworkReregistered, FrameworkToExecutor, KillTask, LostAgent, ShutdownExecutorCall, ReconcileTasks, RegisterFramework,
   ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, StatusUpdateAcknowledgement,
   StatusUpdateMessage, SuppressOffers, UnregisterFramework, DeactivateFramework,
   type Filters, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
@@ -180,6 +180,11 @@ export abstract class Scheduler extends Actor {
   /** Asks the task's executor to kill it. */
   kill(taskId: string, agentId?: string): void {
     this.toMaster(KillTask, { frameworkId: this.requireId(), taskId, ...(agentId ? { agentId } : {}) });
+  }
+
+  /** Asks for one of our executors to be shut down (its tasks are killed with it; Mesos' v1 SHUTDOWN call). */
+  shutdownExecutor(executorId: string, agentId: string): void {
+    this.toMaster(ShutdownExecutorCall, { frameworkId: this.requireId(), executorId, agentId });
   }
 
   /** Clears our decline filters and resumes offers (for `roles`, default all). */

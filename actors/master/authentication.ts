@@ -89,6 +89,16 @@ export class AuthenticationSessions {
     return this.authenticated.get(clientPid);
   }
 
+  /**
+   * Takes `clientPid` as authenticated as `principal` without an exchange: for an actor of the
+   * master's own host that speaks for a client whose credentials were checked another way (a v1
+   * HTTP framework's HTTP Basic credentials). Replaces any exchange of that pid.
+   */
+  vouch(clientPid: string, principal: string): void {
+    this.pending.delete(clientPid);
+    this.authenticated.set(clientPid, principal);
+  }
+
   /** Forgets `clientPid` (its link broke): it authenticates again before it may register again. */
   forget(clientPid: string): void {
     this.authenticated.delete(clientPid);

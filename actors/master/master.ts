@@ -18,7 +18,7 @@ import {
   ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
   ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask,
-  ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
+  ShutdownExecutor, ShutdownExecutorCall, ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
   UnregisterFramework, UpdateAgent, UpdateFramework, droppedTaskState, isPartitionAware, isTerminalState,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Task, type TaskInfo, type TaskState, type TaskStatus,
@@ -198,6 +198,7 @@ export class Master extends Actor {
     this.handle(ReviveOffers, 'messages_revive_offers', this.reviveOffers);
     this.handle(SuppressOffers, 'messages_suppress_offers', this.suppressOffers);
     this.handle(KillTask, 'messages_kill_task', this.killTask);
+    this.handle(ShutdownExecutorCall, 'messages_shutdown_executor', this.shutdownExecutorCall);
     this.handle(StatusUpdateAcknowledgement, 'messages_status_update_acknowledgement', this.acknowledge);
     this.handle(ReconcileTasks, 'messages_reconcile_tasks', this.reconcileTasks);
     this.handle(FrameworkToExecutor, 'messages_framework_to_executor', this.frameworkToExecutor);
@@ -263,6 +264,18 @@ export class Master extends Actor {
     }
     // Every allocation was handled (offered or recovered) before the books' disagreement fails the test run.
     if (unfit.length > 0 && this.flags.checkAllocatorInvariants === true) throw new Error(`master and allocator books diverge: ${unfit.join('; ')}`);
+  }
+
+  /**
+   * Takes the actor at `pid`, on this master's own host, as authenticated as `principal`: the
+   * v1 scheduler API checked the HTTP framework's credentials, and `pid` is the actor it made to
+   * speak for that framework. Forgotten when that actor ends. Ignored for another host's pid,
+   * and without `--credentials` (nobody can be authenticated then).
+   */
+  vouchForLocalFramework(pid: UPID, principal: string): void {
+    if (this.authentication === undefined || pid.address !== this.self().address) return;
+    this.authentication.vouch(pid.toString(), principal);
+    this.link(pid);
   }
 
   /** Serves `/master/api/v1/scheduler` (Mesos serves the API there too) with the API actor's `handler`. */
@@ -926,6 +939,18 @@ export class Master extends Actor {
     agent.killedTasks.add(`${frameworkId}/${taskId}`);
     if (agent.connected) this.send(agent.pid, KillTaskOnAgent, { frameworkId, taskId });
     else this.log.warn({ frameworkId, taskId, agentId: agent.id }, 'agent disconnected; the kill is repeated when it re-registers');
+  }
+
+  /** A framework's SHUTDOWN of one of its executors: passed to the executor's agent, if it is connected (Mesos drops it otherwise). */
+  private shutdownExecutorCall(from: UPID, { frameworkId, executorId, agentId }: BodyOf<typeof ShutdownExecutorCall>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'ShutdownExecutorCall');
+    if (framework === undefined) return;
+    const agent = this.state.agents.get(agentId);
+    if (agent === undefined || !agent.connected) {
+      this.log.warn({ frameworkId, executorId, agentId }, `cannot shut down the executor: its agent is ${agent === undefined ? 'unknown' : 'disconnected'}`);
+      return;
+    }
+    this.send(agent.pid, ShutdownExecutor, { frameworkId, executorId });
   }
 
   private statusUpdate(from: UPID, { update, pid }: BodyOf<typeof StatusUpdateMessage>): void {
@@ -2066,7 +2091,7 @@ export class Master extends Actor {
 /** Names of the messages frameworks send the master (their bad bodies are answered: `invalidMessage`). */
 const FRAMEWORK_CALLS: ReadonlySet<string> = new Set([
   RegisterFramework, ReregisterFramework, UnregisterFramework, DeactivateFramework, AcceptOffers, LaunchTasks, DeclineOffers,
-  ReviveOffers, SuppressOffers, KillTask, StatusUpdateAcknowledgement, ReconcileTasks, FrameworkToExecutor,
+  ReviveOffers, SuppressOffers, KillTask, ShutdownExecutorCall, StatusUpdateAcknowledgement, ReconcileTasks, FrameworkToExecutor,
 ].map((type) => type.name));
 
 /** `text`, cut to `limit` characters (with a mark) so that a peer's input never grows what we send or log. */

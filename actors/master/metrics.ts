@@ -40,6 +40,8 @@ export const MASTER_COUNTERS = [
 export const OWN_MASTER_COUNTERS = [
   // Messages Mesos handles without counting them (its Accept call counts under no message metric; pongs go to the agent's observer).
   'messages_accept_offers', 'messages_pong',
+  // The v1 SHUTDOWN call (Mesos has no message, so no metric, for it).
+  'messages_shutdown_executor',
   // The master's and the allocator's books disagreed (each is a bug; tests fail on them).
   'allocator_refusals', 'unfit_allocations',
   // Framework calls whose body failed validation (each answered with a FrameworkError).

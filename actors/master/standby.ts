@@ -37,7 +37,7 @@ export interface HeldRegistration {
 const MASTER_BOUND_MESSAGES = [
   Messages.RegisterFramework, Messages.ReregisterFramework, Messages.UnregisterFramework, Messages.DeactivateFramework,
   Messages.AcceptOffers, Messages.LaunchTasks, Messages.DeclineOffers, Messages.ReviveOffers, Messages.SuppressOffers,
-  Messages.KillTask, Messages.StatusUpdateAcknowledgement, Messages.ReconcileTasks, Messages.FrameworkToExecutor,
+  Messages.KillTask, Messages.ShutdownExecutorCall, Messages.StatusUpdateAcknowledgement, Messages.ReconcileTasks, Messages.FrameworkToExecutor,
   Messages.RegisterAgent, Messages.ReregisterAgent, Messages.UnregisterAgent, Messages.Pong, Messages.StatusUpdateMessage,
   Messages.ExitedExecutor, Messages.ExecutorToFramework, Messages.UpdateAgent,
 ] as const;

@@ -106,6 +106,10 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     // A second master on one host (a simulation) has ids of its own: its API's follows its master's.
     id: apiActorId(ids.master),
     ...(options.leading !== undefined ? { leading: options.leading } : {}),
+    authentication: { credentials: flags.credentials, required: flags.authenticateFrameworks === true },
+    vouch: (adapter, principal) => {
+      dispatch(master, (process) => process.vouchForLocalFramework(adapter, principal)).catch(() => undefined); // the master is gone: so is the framework
+    },
     // The v1 operator API (`/api/v1`), run in the master's mailbox.
     operator: (request) => dispatch(master, (process) => process.operatorCall(request)),
   });

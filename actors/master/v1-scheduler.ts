@@ -13,8 +13,8 @@
  * and `failover_timeout` runs as for an actor framework whose scheduler died.
  */
 import { randomUUID } from 'node:crypto';
-import { Actor, dispatch } from '../../lib/actor';
-import { HttpStream, recordIo, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { Actor, dispatch, UPID } from '../../lib/actor';
+import { authenticateRequest, HttpStream, isResponse, recordIo, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import type { FrameworkInfo, MasterInfo, Offer, TaskStatus } from '../../lib/protocol';
 import type { AgentEndpoint, V1Json } from '../../lib/v1/json';
 import {
@@ -64,6 +64,14 @@ export interface SchedulerApiOptions {
   readonly id?: string;
   /** Whether the master may still say it leads (a contending master's session check); default always. */
   readonly leading?: () => boolean;
+  /**
+   * HTTP Basic against the master's credentials. With `required` (the master's
+   * `--authenticate_frameworks`), every call needs them (401 otherwise); without, credentials
+   * given are still checked, and make the framework's principal a proven one.
+   */
+  readonly authentication?: { readonly credentials: ReadonlyMap<string, string> | undefined; readonly required: boolean };
+  /** Tells the master that the actor at `pid` speaks for a framework proven to be `principal` (`Master.vouchForLocalFramework`). */
+  readonly vouch?: (pid: UPID, principal: string) => void;
   /** Serves the v1 operator API, `/api/v1` (route `/v1`: actors/master/v1-operator.ts); none: 404. */
   readonly operator?: (request: HttpRequest) => Promise<HttpResponse>;
 }
@@ -98,9 +106,15 @@ export class SchedulerApi extends Actor {
     const parsed = parseSchedulerCall(json);
     if (!parsed.ok) return badRequest(`Failed to validate scheduler::Call: ${parsed.error}`);
     const call = parsed.call;
-    if (call.type === 'SUBSCRIBE') return this.subscribe(request, call);
+    const caller = this.caller(request);
+    if (isResponse(caller)) return caller;
+    if (call.type === 'SUBSCRIBE') return this.subscribe(request, call, caller.principal);
     const framework = this.subscribed.get(call.frameworkId);
     if (framework === undefined) return badRequest('Framework cannot be found');
+    const principal = framework.principal;
+    if (caller.principal !== undefined && caller.principal !== principal) {
+      return badRequest(`Authenticated principal '${caller.principal}' does not match principal '${principal ?? ''}' set in \`FrameworkInfo\``);
+    }
     if (!framework.connected) return { status: 403, body: 'Framework is not subscribed' };
     const streamId = headerOf(request, STREAM_ID_HEADER);
     if (streamId === undefined) return badRequest("All non-subscribe calls should include the 'Mesos-Stream-Id' header");
@@ -110,27 +124,43 @@ export class SchedulerApi extends Actor {
     return framework.call(call);
   }
 
-  private subscribe(request: HttpRequest, call: Extract<SchedulerCall, { type: 'SUBSCRIBE' }>): HttpResponse {
+  /** Who is calling: a principal proven by HTTP Basic, anonymous, or the 401 to answer. */
+  private caller(request: HttpRequest): HttpCaller | HttpResponse {
+    const authentication = this.options.authentication;
+    if (authentication === undefined) return { principal: undefined };
+    return authenticateRequest(request, 'readwrite', { credentials: authentication.credentials, readonly: false, readwrite: authentication.required });
+  }
+
+  private subscribe(request: HttpRequest, call: Extract<SchedulerCall, { type: 'SUBSCRIBE' }>, principal: string | undefined): HttpResponse {
     if (headerOf(request, STREAM_ID_HEADER) !== undefined) return badRequest("Subscribe calls should not include the 'Mesos-Stream-Id' header");
+    let framework = call.framework;
+    if (principal !== undefined) {
+      // As Mesos: a framework that authenticated without naming its principal gets it; one naming another is refused.
+      if (framework.principal === undefined) framework = { ...framework, principal };
+      else if (framework.principal !== principal) return badRequest(`Authenticated principal '${principal}' does not match principal '${framework.principal}' set in \`FrameworkInfo\``);
+    }
     const accept = headerOf(request, 'accept');
     if (accept !== undefined && !/application\/json|\*\/\*|application\/\*/i.test(accept)) {
       return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
     }
     const streamId = randomUUID();
-    const framework = new HttpFramework({
+    const id = this.host.uniqueId('scheduler-http');
+    // The master takes the adapter as authenticated before it hears the adapter's registration (one mailbox, in order).
+    if (principal !== undefined) this.options.vouch?.(UPID.at(id, this.host.address), principal);
+    const adapter = new HttpFramework({
       master: this.options.master,
-      framework: call.framework,
+      framework,
       streamId,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS,
       agentEndpoint: this.options.agentEndpoint,
-      id: this.host.uniqueId('scheduler-http'),
-      onSubscribed: (frameworkId) => this.adopt(frameworkId, framework),
+      id,
+      onSubscribed: (frameworkId) => this.adopt(frameworkId, adapter),
       onEnded: (frameworkId) => {
-        if (frameworkId !== undefined && this.subscribed.get(frameworkId) === framework) this.subscribed.delete(frameworkId);
+        if (frameworkId !== undefined && this.subscribed.get(frameworkId) === adapter) this.subscribed.delete(frameworkId);
       },
     });
-    this.host.spawn(framework);
-    return { status: 200, headers: { 'content-type': 'application/json', 'mesos-stream-id': streamId }, stream: framework.stream };
+    this.host.spawn(adapter);
+    return { status: 200, headers: { 'content-type': 'application/json', 'mesos-stream-id': streamId }, stream: adapter.stream };
   }
 
   /** A subscription was answered: `framework` serves `frameworkId` now; an older subscription of it is ended. */
@@ -176,6 +206,11 @@ export class HttpFramework extends Scheduler {
     });
   }
 
+  /** The framework's principal (from its FrameworkInfo, filled in from its credentials). */
+  get principal(): string | undefined {
+    return this.http.framework.principal;
+  }
+
   /** Whether the master has answered the subscription and the stream is open. */
   get connected(): boolean {
     return !this.ended && this.frameworkId !== undefined;
@@ -214,7 +249,8 @@ export class HttpFramework extends Scheduler {
       case 'REQUEST':
         break; // Mesos passes requests to an allocator that ignores them; so does this one.
       case 'SHUTDOWN':
-        return { status: 501, body: 'SHUTDOWN is not served yet: kill the executor\'s tasks instead (its executor then exits)' };
+        this.shutdownExecutor(call.executorId, call.agentId);
+        break;
     }
     return { status: 202, body: '' };
   }

@@ -154,7 +154,11 @@ export function writeResponse(out: ServerResponse, response: HttpResponse): void
   const headers: Record<string, string> = { ...(response.headers ?? {}) };
   let payload: string | Buffer;
   if (response.body === undefined) payload = '';
-  else if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) payload = response.body;
+  else if (typeof response.body === 'string') {
+    payload = response.body;
+    // A reason in words (Mesos answers its errors as text/plain too).
+    if (payload.length > 0) headers['content-type'] ??= 'text/plain; charset=utf-8';
+  } else if (Buffer.isBuffer(response.body)) payload = response.body;
   else {
     payload = JSON.stringify(response.body);
     headers['content-type'] ??= 'application/json';

@@ -48,6 +48,8 @@ export const DeclineOffers = message('DeclineOffers', z.object({ frameworkId: id
 export const ReviveOffers = message('ReviveOffers', z.object({ frameworkId: id, roles: z.array(shortText).optional() }));
 export const SuppressOffers = message('SuppressOffers', z.object({ frameworkId: id, roles: z.array(shortText).optional() }));
 export const KillTask = message('KillTask', z.object({ frameworkId: id, taskId: id, agentId: id.optional() }));
+/** A framework asks that one of its executors be shut down (Mesos' v1 `SHUTDOWN` call); the master tells its agent. */
+export const ShutdownExecutorCall = message('ShutdownExecutorCall', z.object({ frameworkId: id, executorId: id, agentId: id }));
 /** Framework → master → agent (and agent → executor): the update with this uuid was handled. */
 export const StatusUpdateAcknowledgement = message('StatusUpdateAcknowledgement', z.object({
   agentId: id, frameworkId: id, taskId: id, uuid: shortText,

@@ -8,7 +8,8 @@ import { v1Call, V1Subscription, type V1Event } from '../support/v1-client';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startBin, type BinProcess } from './processes';
+import { spawn, spawnSync } from 'node:child_process';
+import { BinProcess, startBin } from './processes';
 
 interface StateFramework { id: string; name: string; active: boolean; connected: boolean }
 interface StateTask { state: string }
@@ -132,9 +133,26 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     expect((await call(subscription, frameworkId, { type: 'KILL', kill: { task_id: { value: 'sleeper' } } })).status).to.equal(202);
     await until(subscription, frameworkId, 'sleeper', 'TASK_KILLED');
 
+    // SHUTDOWN of a task's executor (a command task's executor is named after it) ends the task with it.
+    await launch(subscription, frameworkId, 'doomed', 'sleep 60');
+    await until(subscription, frameworkId, 'doomed', 'TASK_RUNNING');
+    const agentId = (offersOf(subscription.events.find((event) => event.type === 'OFFERS') as V1Event)[0] as Offer).agent_id;
+    expect((await call(subscription, frameworkId, { type: 'SHUTDOWN', shutdown: { executor_id: { value: 'doomed' }, agent_id: agentId } })).status).to.equal(202);
+    await until(subscription, frameworkId, 'doomed', 'TASK_KILLED');
+
     expect((await call(subscription, frameworkId, { type: 'TEARDOWN' })).status).to.equal(202);
     await within(subscription.ended, 10_000, 'the stream to end after TEARDOWN');
     await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.id === frameworkId), 'the framework completed');
+  });
+
+  const python = spawnSync('python3', ['--version']).status === 0;
+  (python ? it : it.skip)(`a framework in Python (the standard library only: actors/framework/examples/v1_hello.py) runs a task${python ? '' : ' (skipped: no python3 on this machine)'}`, async () => {
+    const script = path.resolve(__dirname, '../../../actors/framework/examples/v1_hello.py');
+    const run = new BinProcess(spawn('python3', [script, '--master', master, '--command', 'echo hello-from-python'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(await within(run.exited, 60_000, 'the Python framework'), run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^subscribed as \S+$/m);
+    expect(run.stdout.trim().split('\n').slice(-2)).to.deep.equal(['hello TASK_RUNNING', 'hello TASK_FINISHED']);
+    await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.name === 'v1-hello-python'), 'the Python framework torn down');
   });
 
   it('answers bad calls as Mesos does: no or a wrong stream id, an unknown framework, protobuf, GET', async () => {
@@ -152,6 +170,7 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     expect(bad).to.deep.equal({ status: 400, text: "Failed to validate scheduler::Call: Expecting 'kill' to be present" });
     const protobuf = await fetch(`http://${master}/api/v1/scheduler`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: 'x' });
     expect(protobuf.status).to.equal(415);
+    expect(protobuf.headers.get('content-type'), 'a reason in words').to.equal('text/plain; charset=utf-8');
     expect(await protobuf.text()).to.match(/JSON only/);
     const get = await fetch(`http://${master}/api/v1/scheduler`);
     expect(get.status).to.equal(405);
@@ -245,5 +264,64 @@ describe("the seed's DRF example with one framework of each kind: an actor frame
     expect(state.slaves[0]?.used_resources).to.include({ cpus: 9, mem: 19456 });
     b.close();
     await serving;
+  });
+});
+
+describe('the v1 scheduler API on a master that requires framework authentication (--authenticate_frameworks)', function () {
+  this.timeout(60_000);
+  let local: BinProcess;
+  let master: string;
+  let workDir: string;
+  const subscriptions: V1Subscription[] = [];
+  const basic = (principal: string, secret: string): string => `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}`;
+
+  before(async () => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-v1-auth-'));
+    const credentials = path.join(workDir, 'credentials.json');
+    fs.writeFileSync(credentials, JSON.stringify({ credentials: [{ principal: 'ops', secret: 'ops-secret' }, { principal: 'dev', secret: 'dev-secret' }] }));
+    local = startBin('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:1;mem:512', '--work_dir', workDir, '--credentials', credentials, '--authenticate_frameworks']);
+    const [, pid] = await local.waitFor(/master master@(\S+)/);
+    master = pid as string;
+  });
+
+  after(async () => {
+    for (const subscription of subscriptions) subscription.close();
+    local.kill('SIGTERM');
+    await within(local.exited, 20_000, 'mesos-local');
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function subscribe(headers: Record<string, string>, frameworkInfo: object = { user: 'root', name: 'secured' }): Promise<V1Subscription> {
+    const subscription = new V1Subscription(master);
+    subscriptions.push(subscription);
+    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo } }, headers);
+    return subscription;
+  }
+
+  it('refuses a subscription without credentials or with a wrong secret (401), and one naming another principal (400)', async () => {
+    const anonymous = await subscribe({});
+    expect(anonymous.status).to.equal(401);
+    expect(anonymous.headers['www-authenticate']).to.match(/^Basic realm=/);
+    expect((await subscribe({ authorization: basic('ops', 'wrong') })).status).to.equal(401);
+    const other = await subscribe({ authorization: basic('ops', 'ops-secret') }, { user: 'root', name: 'x', principal: 'dev' });
+    expect(other.status).to.equal(400);
+  });
+
+  it('takes one with credentials: the framework has the principal it proved, and a call with another principal is refused', async () => {
+    const subscription = await subscribe({ authorization: basic('ops', 'ops-secret') });
+    expect(subscription.status).to.equal(200);
+    const { framework_id: { value: frameworkId } } = (await subscription.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
+    const state = (await (await fetch(`http://${master}/master/frameworks`)).json()) as { frameworks: Array<{ id: string; principal?: string }> };
+    expect(state.frameworks.find((framework) => framework.id === frameworkId)?.principal).to.equal('ops');
+    const revive = { framework_id: { value: frameworkId }, type: 'REVIVE' };
+    const call = (authorization?: string): Promise<Response> => fetch(`http://${master}/api/v1/scheduler`, {
+      method: 'POST', body: JSON.stringify(revive),
+      headers: { 'content-type': 'application/json', 'mesos-stream-id': subscription.streamId, ...(authorization !== undefined ? { authorization } : {}) },
+    });
+    expect((await call(basic('ops', 'ops-secret'))).status).to.equal(202);
+    expect((await call()).status).to.equal(401);
+    const impostor = await call(basic('dev', 'dev-secret'));
+    expect(impostor.status).to.equal(400);
+    expect(await impostor.text()).to.match(/Authenticated principal 'dev' does not match principal 'ops'/);
   });
 });
