@@ -158,7 +158,7 @@ export class Master extends Actor {
   private readonly changingQuotas = new Set<string>();
   /** Who is told of each change of the books (`onEvent`): the v1 operator API's event streams. */
   private readonly eventListeners: Array<(event: MasterEvent) => void> = [];
-  /** Agents an operator marked gone (MARK_AGENT_GONE), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
+  /** Agents an operator marked gone (MARK_AGENT_GONE; the registry's, once durable), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
   private readonly goneAgents = new Set<string>();
   /** The v1 operator API (`/api/v1`), run in this mailbox; set by `serveOperatorApi`. */
   private operatorApi: OperatorApi | undefined;
@@ -1597,7 +1597,8 @@ export class Master extends Actor {
     this.observers.get(agent.id)?.stop();
     if (why === 'unreachable') this.counters.increment('slave_unreachable_scheduled');
     this.log.warn({ agentId: agent.id, cause }, 'removing agent');
-    const write = why === 'unreachable' ? this.registry.markUnreachable([agent.id], this.clock.now()) : this.registry.remove(agent.id);
+    const write = why === 'unreachable' ? this.registry.markUnreachable([agent.id], this.clock.now())
+      : why === 'gone' ? this.registry.markGone(agent.id, this.clock.now()) : this.registry.remove(agent.id);
     this.defer(write, () => {
       this.agentRemoved(agent, why, cause);
       then?.();
@@ -1650,6 +1651,7 @@ export class Master extends Actor {
   private recoverAgents(): void {
     for (const agent of this.registry.agents()) this.state.recoveredAgents.set(agent.id, agent.info);
     for (const agent of this.registry.unreachable()) this.state.unreachableAgents.set(agent.id, agent.timeMs);
+    for (const agent of this.registry.gone()) this.goneAgents.add(agent.id);
     if (this.state.recoveredAgents.size === 0) return;
     this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
   }

@@ -22,11 +22,10 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 /** Hosts started here, stopped after each test. */
 const started: Harness[] = [];
 
-async function listening(extra: Partial<MasterFlags> = {}): Promise<{ harness: Harness; address: string }> {
+async function listening(extra: Partial<MasterFlags> = {}, workDir = makeWorkDir()): Promise<{ harness: Harness; address: string }> {
   const clock = new VirtualClock();
   const captured = captureLogger();
   const host = await netHost({ clock, logger: captured.logger });
-  const workDir = makeWorkDir();
   const flags: MasterFlags = { ...defaultMasterFlags(workDir), ...extra };
   const handle = await startMaster({ flags, host, webUiDirectory: false });
   await clock.settle();
@@ -216,11 +215,30 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     await harness.clock.settle();
     expect(last(agent.probe, 'Shutdown')?.body).to.deep.equal({ message: 'Agent marked gone by the operator' });
     expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_GONE_BY_OPERATOR']);
-    // It is not taken back (until the master restarts: the registry does not record it as gone).
+    // It is not taken back.
     agent.probe.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:2;mem:512', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
     await harness.clock.settle();
     expect(last(agent.probe, 'Shutdown')?.body).to.deep.equal({ message: 'Agent has been marked gone by the operator' });
     expect(last(agent.probe, 'AgentReregistered')).to.equal(undefined);
+  });
+
+  it('remembers a gone agent across a master restart: the registry records it, and the agent is refused', async () => {
+    const first = await listening();
+    const agent = await registerAgent(first.harness, 'cpus:1;mem:256');
+    expect((await call(first.address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agent.agentId } } })).status).to.equal(200);
+    expect(first.harness.handle.registry.gone().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+    expect(first.harness.handle.registry.agents()).to.deep.equal([]);
+    started.splice(started.indexOf(first.harness), 1);
+    await first.harness.host.stop();
+
+    const second = await listening({}, first.harness.workDir);
+    expect(second.harness.handle.registry.gone().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+    const back = new FakeAgent('gone-agent-back');
+    second.harness.host.spawn(back);
+    back.post(second.harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:1;mem:256', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+    await second.harness.clock.settle();
+    expect(last(back, 'Shutdown')?.body).to.deep.equal({ message: 'Agent has been marked gone by the operator' });
+    expect((await call(second.address, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({});
   });
 
   it('answers bad calls with the reason: unknown type, missing field, protobuf, GET, not JSON, unserved, files', async () => {
