@@ -21,7 +21,11 @@ const text = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_
 const idValue = z.object({ value: z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`) });
 const list = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_OPERATOR_CALL_ENTRIES, `must have at most ${MAX_OPERATOR_CALL_ENTRIES} entries`);
 const path = z.string().max(MAX_FILE_PATH_CHARS, `must be at most ${MAX_FILE_PATH_CHARS} characters`);
-const nonNegative = z.number().int('must be an integer').nonnegative('must not be negative');
+/** A protobuf (u)int64: a JSON number, or its decimal text (as protobuf's JSON mapping writes 64-bit integers). */
+const nonNegative = z.union([
+  z.number().int('must be an integer').nonnegative('must not be negative'),
+  z.string().regex(/^[0-9]{1,16}$/, 'must be a non-negative integer').transform(Number),
+], { error: 'must be a non-negative integer' });
 /** A map of resource name to `Value.Scalar` (`{"cpus": {"value": 1}}`), as protobuf maps are in JSON. */
 const scalarMap = z.record(text, z.object({ value: z.number().nonnegative('must not be negative') }));
 

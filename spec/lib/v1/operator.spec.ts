@@ -25,6 +25,7 @@ describe('v1 operator calls', () => {
   it('converts GET_METRICS timeout, LIST_FILES, READ_FILE, UPDATE_WEIGHTS, UPDATE_QUOTA, TEARDOWN and MARK_AGENT_GONE', () => {
     expect(call({ type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 2_500_000_000 } } })).to.deep.equal({ type: 'GET_METRICS', timeoutMs: 2500 });
     expect(call({ type: 'GET_METRICS' })).to.deep.equal({ type: 'GET_METRICS' });
+    expect(call({ type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: '1000000' } } })).to.deep.equal({ type: 'GET_METRICS', timeoutMs: 1 });
     expect(call({ type: 'LIST_FILES', list_files: { path: '/master/log' } })).to.deep.equal({ type: 'LIST_FILES', path: '/master/log' });
     expect(call({ type: 'READ_FILE', read_file: { path: '/a', offset: 10, length: 5 } })).to.deep.equal({ type: 'READ_FILE', path: '/a', offset: 10, length: 5 });
     expect(call({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: 2 }] } })).to.deep.equal({ type: 'UPDATE_WEIGHTS', weights: [{ role: 'eng', weight: 2 }] });
@@ -39,6 +40,7 @@ describe('v1 operator calls', () => {
     expect(error({ type: 'MARK_AGENT_GONE' }).error).to.equal("Expecting 'mark_agent_gone' to be present");
     expect(error({ type: 'READ_FILE', read_file: { path: '/a' } }).error).to.match(/^read_file\.offset: /);
     expect(error({ type: 'READ_FILE', read_file: { path: '/a', offset: -1 } }).error).to.equal('read_file.offset: must not be negative');
+    expect(error({ type: 'READ_FILE', read_file: { path: '/a', offset: 'ten' } }).error).to.equal('read_file.offset: must be a non-negative integer');
     expect(error({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ weight: 2 }] } }).error).to.equal("update_weights.weight_infos.0: Expecting 'role' to be present");
     expect(error({ type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'eng', guarantees: { cpus: { value: -1 } } }] } }).error).to.match(/^update_quota\.quota_configs\.0\.guarantees\.cpus\.value: must not be negative/);
     expect(error({ type: 'NOPE' }).error).to.match(/^type: unknown call type 'NOPE'/);
