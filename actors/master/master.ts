@@ -109,6 +109,8 @@ export interface MasterIdentity {
 export class Master extends Actor {
   /** The books: frameworks, agents, tasks, offers. */
   private readonly state: MasterState;
+  /** Actors of this host speaking for v1 HTTP frameworks → their clients' peer keys (`http:<ip>`; `adoptHttpFramework`). */
+  private readonly httpClients = new Map<string, string>();
   /** Counters for `/metrics/snapshot`. */
   private readonly counters = new MasterCounters();
   /** `frameworks/<principal>/messages_received` and `_processed`, for `/metrics/snapshot`. */
@@ -267,15 +269,17 @@ export class Master extends Actor {
   }
 
   /**
-   * Takes the actor at `pid`, on this master's own host, as authenticated as `principal`: the
-   * v1 scheduler API checked the HTTP framework's credentials, and `pid` is the actor it made to
-   * speak for that framework. Forgotten when that actor ends. Ignored for another host's pid,
-   * and without `--credentials` (nobody can be authenticated then).
+   * The actor at `pid`, on this master's own host, speaks for a v1 HTTP framework whose client
+   * is at IP `client`; with `principal`, the API checked the client's credentials, and the actor
+   * is taken as authenticated as that principal (without `--credentials` nobody can be). Called
+   * before the actor registers; forgotten when it ends. Ignored for another host's pid.
    */
-  vouchForLocalFramework(pid: UPID, principal: string): void {
-    if (this.authentication === undefined || pid.address !== this.self().address) return;
-    this.authentication.vouch(pid.toString(), principal);
+  adoptHttpFramework(pid: UPID, client: string, principal: string | undefined): void {
+    if (pid.address !== this.self().address) return;
+    // Its peer, for the per-peer cap and the DRF group, is the HTTP client, not this host.
+    this.httpClients.set(pid.toString(), `http:${client}`);
     this.link(pid);
+    if (principal !== undefined) this.authentication?.vouch(pid.toString(), principal);
   }
 
   /** Serves `/master/api/v1/scheduler` (Mesos serves the API there too) with the API actor's `handler`. */
@@ -341,6 +345,7 @@ export class Master extends Actor {
     const ignored = this.flags.acls !== undefined ? unenforcedActionsIn(this.flags.acls) : [];
     if (ignored.length > 0) this.log.warn({ actions: ignored }, 'the ACLs have rules for actions this master does not authorize; they are ignored');
     if (this.flags.credentials !== undefined) this.authentication = new AuthenticationSessions(this.flags.credentials, this.info.pid);
+    this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? pid.address;
     this.recoverAgents();
     this.recoverRoles();
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
@@ -350,6 +355,7 @@ export class Master extends Actor {
     const sender = this.principalOf(pid, undefined);
     // Whoever comes back at this pid authenticates again (its link, which its proof was bound to, broke).
     this.authentication?.forget(pid.toString());
+    this.httpClients.delete(pid.toString());
     if (sender !== undefined) {
       // In line behind the framework's throttled calls, without counting against the capacity (as Mesos does).
       this.throttle.submit(sender.principal, () => this.frameworkExited(pid), false);
@@ -526,7 +532,7 @@ export class Master extends Actor {
     }
     const framework = this.state.frameworks.get(frameworkId);
     // A framework new to the peer host counts against its cap (a re-registration could otherwise bypass it).
-    const crowded = framework?.pid?.address === from.address ? undefined : this.peerLimitError(from);
+    const crowded = framework?.peerKey !== undefined && framework.peerKey === this.state.peerOf(from) ? undefined : this.peerLimitError(from);
     if (crowded !== undefined) {
       this.log.warn({ from: from.toString(), frameworkId, reason: crowded }, 'refusing framework re-registration');
       this.send(from, FrameworkError, { message: crowded });
@@ -590,7 +596,7 @@ export class Master extends Actor {
     this.state.addFramework(framework);
     this.emit({ type: 'FRAMEWORK_ADDED', framework });
     this.link(pid);
-    const group = this.isAuthenticated(pid) ? {} : { group: pid.address };
+    const group = this.isAuthenticated(pid) ? {} : { group: this.state.peerOf(pid) };
     this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [], ...group }));
     return framework;
   }
@@ -1803,8 +1809,9 @@ export class Master extends Actor {
   private peerLimitError(from: UPID): string | undefined {
     if (this.isAuthenticated(from)) return undefined;
     const limit = this.flags.maxFrameworksPerPeer;
-    if (this.state.frameworkCountOnPeer(from.address) < limit) return undefined;
-    return `Too many frameworks from ${from.address}: max_frameworks_per_peer(${limit}) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer`;
+    const peer = this.state.peerOf(from);
+    if (this.state.frameworkCountOnPeer(peer) < limit) return undefined;
+    return `Too many frameworks from ${peer}: max_frameworks_per_peer(${limit}) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer`;
   }
 
   /** Returns resources to the allocator (optionally filtered). */
@@ -1879,12 +1886,15 @@ export class Master extends Actor {
    * 200 once `write` (a registry change) is durable and `apply` has run, inside this actor's
    * mailbox; 500 if the registry refused the change (a bug: these changes are never refused).
    */
-  private durably(write: Promise<void>, apply: () => void): Promise<HttpResponse> {
+  private durably(write: Promise<void>, apply: () => void, settled: () => void = () => undefined): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve) => {
       this.defer(write, () => {
+        settled();
         apply();
         resolve(ok(''));
       }, (error) => {
+        // A failed write changes nothing, and must not leave the change marked as under way.
+        settled();
         this.log.error({ error: error.message }, 'the registry refused a change of weights or quota');
         resolve(httpError(500, `the registry refused the change: ${error.message}`));
       });
@@ -1927,10 +1937,9 @@ export class Master extends Actor {
     this.log.info({ role: quota.role, guarantees: quota.quota.guarantees, principal: writer.principal }, 'setting a quota at an operator\'s request');
     this.changingQuotas.add(quota.role);
     return this.durably(this.registry.updateQuota(quota.role, quota.quota), () => {
-      this.changingQuotas.delete(quota.role);
       this.quotas.set(quota.role, quota.quota);
       this.allocatorCall('setQuota', this.allocator.setQuota(quota.role, { guarantee: quota.quota.guarantees, limit: quota.quota.limits }));
-    });
+    }, () => this.changingQuotas.delete(quota.role));
   }
 
   /** Mesos' `DELETE /master/quota/<role>`: removes a role's quota (the ACLs' `update_quotas`). */
@@ -1950,10 +1959,9 @@ export class Master extends Actor {
     this.log.info({ role, principal: caller.principal }, 'removing a quota at an operator\'s request');
     this.changingQuotas.add(role);
     return this.durably(this.registry.removeQuota(role), () => {
-      this.changingQuotas.delete(role);
       this.quotas.delete(role);
       this.allocatorCall('removeQuota', this.allocator.removeQuota(role));
-    });
+    }, () => this.changingQuotas.delete(role));
   }
 
   /** The caller of a request that changes state, or the 401 to answer (`--authenticate_http_readwrite`). */
@@ -2043,7 +2051,6 @@ export class Master extends Actor {
     const writes = configs.map((config) => (updated.has(config.role) ? this.registry.updateQuota(config.role, updated.get(config.role) as RoleQuota) : this.registry.removeQuota(config.role)));
     return this.durably(Promise.all(writes).then(() => undefined), () => {
       for (const role of roles) {
-        this.changingQuotas.delete(role);
         const quota = updated.get(role);
         if (quota === undefined) {
           if (this.quotas.delete(role)) this.allocatorCall('removeQuota', this.allocator.removeQuota(role));
@@ -2052,6 +2059,8 @@ export class Master extends Actor {
           this.allocatorCall('setQuota', this.allocator.setQuota(role, { guarantee: quota.guarantees, limit: quota.limits }));
         }
       }
+    }, () => {
+      for (const role of roles) this.changingQuotas.delete(role);
     });
   }
 

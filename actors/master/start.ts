@@ -107,8 +107,9 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     id: apiActorId(ids.master),
     ...(options.leading !== undefined ? { leading: options.leading } : {}),
     authentication: { credentials: flags.credentials, required: flags.authenticateFrameworks === true },
-    vouch: (adapter, principal) => {
-      dispatch(master, (process) => process.vouchForLocalFramework(adapter, principal)).catch(() => undefined); // the master is gone: so is the framework
+    maxSubscriptionsPerPeer: flags.maxFrameworksPerPeer,
+    adopt: (adapter, client, principal) => {
+      dispatch(master, (process) => process.adoptHttpFramework(adapter, client, principal)).catch(() => undefined); // the master is gone: so is the framework
     },
     // The v1 operator API (`/api/v1`), run in the master's mailbox.
     operator: (request) => dispatch(master, (process) => process.operatorCall(request)),

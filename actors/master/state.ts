@@ -56,6 +56,8 @@ export interface FrameworkRecord {
   readonly unreachableTasks: Map<string, Task>;
   /** Its outstanding offers. */
   readonly offerIds: Set<string>;
+  /** The peer its scheduler's pid was filed under (`MasterState.peerOf` when it was indexed). */
+  peerKey?: string;
 }
 
 /** A registered agent. */
@@ -184,7 +186,14 @@ export class MasterState {
     return frameworkId === undefined ? undefined : this.frameworkMap.get(frameworkId);
   }
 
-  /** How many registered frameworks have their scheduler on the peer host `address` (`host:port`). */
+  /**
+   * The peer a scheduler pid counts under for the per-peer cap and DRF groups: its host
+   * (`host:port`) by default; the master maps the actors that speak for v1 HTTP frameworks to
+   * their HTTP clients (`http:<ip>`), which are the real peers.
+   */
+  peerOf: (pid: UPID) => string = (pid) => pid.address;
+
+  /** How many registered frameworks have their scheduler on the peer `address` (`host:port`, or `http:<ip>`; see `peerOf`). */
   frameworkCountOnPeer(address: string): number {
     return this.frameworkIdsByPeer.get(address)?.size ?? 0;
   }
@@ -410,15 +419,18 @@ export class MasterState {
     if (framework.pid === undefined) return;
     const key = framework.pid.toString();
     if (this.frameworkIdByPid.get(key) === framework.id) this.frameworkIdByPid.delete(key);
-    const peer = this.frameworkIdsByPeer.get(framework.pid.address);
+    const peerKey = framework.peerKey ?? framework.pid.address;
+    const peer = this.frameworkIdsByPeer.get(peerKey);
     peer?.delete(framework.id);
-    if (peer?.size === 0) this.frameworkIdsByPeer.delete(framework.pid.address);
+    if (peer?.size === 0) this.frameworkIdsByPeer.delete(peerKey);
   }
 
   /** Files `framework` under the peer host of `pid`. */
   private indexPeer(framework: FrameworkRecord, pid: UPID): void {
-    let peer = this.frameworkIdsByPeer.get(pid.address);
-    if (peer === undefined) this.frameworkIdsByPeer.set(pid.address, (peer = new Set()));
+    const peerKey = this.peerOf(pid);
+    framework.peerKey = peerKey;
+    let peer = this.frameworkIdsByPeer.get(peerKey);
+    if (peer === undefined) this.frameworkIdsByPeer.set(peerKey, (peer = new Set()));
     peer.add(framework.id);
   }
 

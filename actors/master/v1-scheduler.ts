@@ -49,6 +49,13 @@ export const DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS = 15_000;
 /** Longest JSON body of a call (an ACCEPT with many tasks is the largest). */
 export const MAX_SCHEDULER_CALL_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Most HTTP frameworks subscribed (or subscribing) through one master at once; more are
+ * answered 429. Each is an actor and a framework in the master, so an open door would let
+ * anyone grow the master without bound.
+ */
+export const MAX_HTTP_SUBSCRIPTIONS = 10_000;
+
 /** The header that ties calls to their subscription (Mesos'). */
 export const STREAM_ID_HEADER = 'mesos-stream-id';
 
@@ -70,16 +77,30 @@ export interface SchedulerApiOptions {
    * given are still checked, and make the framework's principal a proven one.
    */
   readonly authentication?: { readonly credentials: ReadonlyMap<string, string> | undefined; readonly required: boolean };
-  /** Tells the master that the actor at `pid` speaks for a framework proven to be `principal` (`Master.vouchForLocalFramework`). */
-  readonly vouch?: (pid: UPID, principal: string) => void;
+  /**
+   * Tells the master, before the actor registers, that the actor at `pid` speaks for an HTTP
+   * client at IP `client`, proven to be `principal` if defined (`Master.adoptHttpFramework`).
+   */
+  readonly adopt?: (pid: UPID, client: string, principal: string | undefined) => void;
+  /**
+   * Subscriptions without a proven principal one client IP may hold at once (the master's
+   * `--max_frameworks_per_peer`, as for actor frameworks); more are answered 429.
+   */
+  readonly maxSubscriptionsPerPeer?: number;
+  /** Default `MAX_HTTP_SUBSCRIPTIONS`. */
+  readonly maxSubscriptions?: number;
   /** Serves the v1 operator API, `/api/v1` (route `/v1`: actors/master/v1-operator.ts); none: 404. */
   readonly operator?: (request: HttpRequest) => Promise<HttpResponse>;
 }
 
 /** The `/api/v1/scheduler` endpoint; one `HttpFramework` per subscribed framework. */
 export class SchedulerApi extends Actor {
-  /** Subscribed frameworks by id (a subscription not yet answered is in `pending`). */
+  /** Subscribed frameworks by id. */
   private readonly subscribed = new Map<string, HttpFramework>();
+  /** Every adapter alive (subscribed or still subscribing), with the client IP of an unauthenticated one. */
+  private readonly alive = new Map<HttpFramework, string | undefined>();
+  /** Unauthenticated adapters alive, by client IP. */
+  private readonly perPeer = new Map<string, number>();
 
   constructor(private readonly options: SchedulerApiOptions) {
     super(options.id ?? V1_API_ACTOR_ID);
@@ -143,10 +164,17 @@ export class SchedulerApi extends Actor {
     if (accept !== undefined && !/application\/json|\*\/\*|application\/\*/i.test(accept)) {
       return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
     }
+    const limit = this.options.maxSubscriptions ?? MAX_HTTP_SUBSCRIPTIONS;
+    if (this.alive.size >= limit) return { status: 429, body: `too many HTTP frameworks subscribed to this master (at most ${limit})` };
+    const peer = principal === undefined ? request.remoteAddress ?? '' : undefined;
+    const perPeerLimit = this.options.maxSubscriptionsPerPeer;
+    if (peer !== undefined && perPeerLimit !== undefined && (this.perPeer.get(peer) ?? 0) >= perPeerLimit) {
+      return { status: 429, body: `too many unauthenticated HTTP frameworks from ${peer} (at most ${perPeerLimit}, --max_frameworks_per_peer)` };
+    }
     const streamId = randomUUID();
     const id = this.host.uniqueId('scheduler-http');
-    // The master takes the adapter as authenticated before it hears the adapter's registration (one mailbox, in order).
-    if (principal !== undefined) this.options.vouch?.(UPID.at(id, this.host.address), principal);
+    // The master learns the adapter's client (and principal) before it hears the adapter's registration (one mailbox, in order).
+    this.options.adopt?.(UPID.at(id, this.host.address), request.remoteAddress ?? 'unknown', principal);
     const adapter = new HttpFramework({
       master: this.options.master,
       framework,
@@ -157,10 +185,24 @@ export class SchedulerApi extends Actor {
       onSubscribed: (frameworkId) => this.adopt(frameworkId, adapter),
       onEnded: (frameworkId) => {
         if (frameworkId !== undefined && this.subscribed.get(frameworkId) === adapter) this.subscribed.delete(frameworkId);
+        this.release(adapter);
       },
     });
+    this.alive.set(adapter, peer);
+    if (peer !== undefined) this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1);
     this.host.spawn(adapter);
     return { status: 200, headers: { 'content-type': 'application/json', 'mesos-stream-id': streamId }, stream: adapter.stream };
+  }
+
+  /** `adapter` has ended: it no longer counts against the limits. */
+  private release(adapter: HttpFramework): void {
+    if (!this.alive.has(adapter)) return;
+    const peer = this.alive.get(adapter);
+    this.alive.delete(adapter);
+    if (peer === undefined) return;
+    const left = (this.perPeer.get(peer) ?? 1) - 1;
+    if (left > 0) this.perPeer.set(peer, left);
+    else this.perPeer.delete(peer);
   }
 
   /** A subscription was answered: `framework` serves `frameworkId` now; an older subscription of it is ended. */

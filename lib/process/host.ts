@@ -962,6 +962,7 @@ export class ActorHost {
     const body = await readBody(request, this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES);
     if (body === undefined) return httpError(413, `request body larger than ${this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES} bytes`);
     const routed: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers: request.headers, body };
+    if (request.socket.remoteAddress !== undefined) routed.remoteAddress = request.socket.remoteAddress;
     const chosen = actor;
     const run = handler;
     const response = await new Promise<HttpResponse>((resolve, reject) => {

@@ -8,6 +8,8 @@ export interface HttpRequest {
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** The client's IP, as the socket sees it (undefined when not served from a socket). */
+  remoteAddress?: string;
 }
 
 /**
@@ -78,19 +80,16 @@ export class HttpStream {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.pending = [];
+    // Ended before the response started (an ERROR at once): what was written still goes out first.
     this.sink?.end();
     this.notifyClose();
   }
 
   /** @internal The host: the response has started; chunks go to `sink` from now on. */
   attach(sink: StreamSink): void {
-    if (this.ended) {
-      sink.end();
-      return;
-    }
     this.sink = sink;
     for (const chunk of this.pending.splice(0)) sink.write(chunk);
+    if (this.ended) sink.end();
   }
 
   /** @internal The host (in the actor's mailbox): the client went away, or the actor stopped. */

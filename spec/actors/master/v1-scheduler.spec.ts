@@ -19,7 +19,7 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
   beforeEach(async () => {
     clock = new VirtualClock();
     host = await netHost({ clock });
-    master = await startMaster({ flags: { ...defaultMasterFlags('/unused'), httpFrameworkHeartbeatIntervalMs: 10_000 }, host, registry: Registry.inMemory() });
+    master = await startMaster({ flags: { ...defaultMasterFlags('/unused'), httpFrameworkHeartbeatIntervalMs: 10_000, maxFrameworksPerPeer: 2 }, host, registry: Registry.inMemory() });
   });
 
   afterEach(async () => {
@@ -68,7 +68,78 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
   });
 });
 
+describe('actors/master/v1-scheduler: limits on unauthenticated HTTP frameworks', () => {
+  let host: ActorHost;
+  let master: MasterHandle;
+  const subscriptions: V1Subscription[] = [];
+
+  beforeEach(async () => {
+    host = await netHost();
+    master = await startMaster({ flags: { ...defaultMasterFlags('/unused'), maxFrameworksPerPeer: 2 }, host, registry: Registry.inMemory() });
+  });
+
+  afterEach(async () => {
+    for (const subscription of subscriptions.splice(0)) subscription.close();
+    await master.stop();
+    await host.stop();
+  });
+
+  async function subscribe(name: string): Promise<V1Subscription> {
+    const subscription = new V1Subscription(host.address);
+    subscriptions.push(subscription);
+    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name, failover_timeout: 3600 } } });
+    return subscription;
+  }
+
+  it('a client IP holds at most --max_frameworks_per_peer of them, streams open (429) or frameworks kept for failover (ERROR): the client is the peer, not the master\'s host', async () => {
+    const first = await subscribe('one');
+    await first.next((event) => event.type === 'SUBSCRIBED');
+    const second = await subscribe('two');
+    await second.next((event) => event.type === 'SUBSCRIBED');
+    const third = await subscribe('three');
+    expect(third.status).to.equal(429);
+    // A closed stream frees its slot in the API, but its framework stays for its failover timeout and still counts.
+    first.close();
+    await within(first.ended, 'the first stream closed');
+    let refused: V1Subscription | undefined;
+    for (const deadline = Date.now() + 5_000; refused === undefined && Date.now() < deadline;) {
+      const attempt = await subscribe('four');
+      if (attempt.status === 200) refused = attempt;
+      else await new Promise((resolve) => setTimeout(resolve, 20)); // the API has not seen the first stream end yet
+    }
+    const error = await (refused as V1Subscription).next((event) => event.type === 'ERROR');
+    expect((error.error as { message: string }).message).to.match(/Too many frameworks from http:(::ffff:)?127\.0\.0\.1: max_frameworks_per_peer\(2\)/);
+    // An actor framework on the master's own host is not crowded out by the HTTP ones.
+    const state = await (await fetch(`http://${host.address}/master/frameworks`)).json() as { frameworks: unknown[] };
+    expect(state.frameworks).to.have.length(2);
+  });
+});
+
 /** `promise`, or a rejection naming `what` after 5 real seconds. */
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, new Promise<T>((_resolve, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 5_000))]);
 }
+
+describe('actors/master: a quota change whose registry write fails (review)', () => {
+  it('answers 500 and leaves the role free to change again, not "being changed" (409) for ever', async () => {
+    const host = await netHost();
+    const registry = Registry.inMemory();
+    const original = registry.updateQuota.bind(registry);
+    let failing = true;
+    registry.updateQuota = (role, quota) => (failing ? Promise.reject(new Error('fenced: another master took the registry over')) : original(role, quota));
+    const master = await startMaster({ flags: defaultMasterFlags('/unused'), host, registry });
+    try {
+      const post = (): Promise<Response> => fetch(`http://${host.address}/master/quota`, {
+        method: 'POST', body: JSON.stringify({ role: 'eng', force: true, guarantee: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }] }),
+      });
+      const refused = await post();
+      expect(refused.status).to.equal(500);
+      expect(await refused.text()).to.match(/the registry refused the change: fenced/);
+      failing = false;
+      expect((await post()).status).to.equal(200);
+    } finally {
+      await master.stop();
+      await host.stop();
+    }
+  });
+});

@@ -106,6 +106,21 @@ describe('streaming HTTP responses (RecordIO, as Mesos streams events)', () => {
     host = undefined;
   });
 
+  it('a stream ended before its response starts still sends what was written, then ends', () => {
+    let closes = 0;
+    const stream = new HttpStream(() => closes++);
+    stream.write('a');
+    stream.write('b');
+    stream.end();
+    expect(stream.write('c')).to.equal(false);
+    const sent: string[] = [];
+    let ended = false;
+    stream.attach({ write: (chunk) => sent.push(String(chunk)), end: () => { ended = true; }, buffered: 0, destroy: () => undefined });
+    expect(sent).to.deep.equal(['a', 'b']);
+    expect(ended).to.equal(true);
+    expect(closes).to.equal(1);
+  });
+
   it('frames a record with its byte length', () => {
     expect(recordIo({ type: 'HEARTBEAT' })).to.equal('20\n{"type":"HEARTBEAT"}');
     expect(recordIo('é')).to.equal('2\né');
