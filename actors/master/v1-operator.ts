@@ -108,11 +108,6 @@ export class OperatorApi {
     this.maxSubscribers = limits.maxSubscribers ?? MAX_OPERATOR_SUBSCRIBERS;
   }
 
-  /** How many event streams are open. */
-  get subscriberCount(): number {
-    return this.subscribers.size;
-  }
-
   /** Answers one request to `/api/v1` (Mesos' `Master::Http::api`). */
   serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
     if (!this.port.leading()) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
@@ -148,11 +143,6 @@ export class OperatorApi {
     for (const subscriber of this.subscribers) {
       if (visible(event, user, subscriber.viewer)) this.write(subscriber, rendered);
     }
-  }
-
-  /** Ends every stream (the master stops leading or stops). */
-  close(): void {
-    for (const subscriber of [...this.subscribers]) this.drop(subscriber);
   }
 
   private run(call: OperatorCall, caller: HttpCaller, request: HttpRequest): HttpResponse | Promise<HttpResponse> {
