@@ -85,7 +85,8 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--agent_reregister_timeout <duration>', 'how long agents have to re-register after a master restart').argParser(parseDurationFlag).default(defaults.agentReregisterTimeoutMs, '10mins'))
     .addOption(flag('--allocation_interval <duration>', 'time between batched allocation runs').argParser(parseDurationFlag).default(defaults.allocationIntervalMs, '1secs'))
     .addOption(flag('--offer_timeout <duration>', 'rescind offers unused this long (default: never)').argParser(parseDurationFlag))
-    .addOption(flag('--http_framework_heartbeat_interval <duration>', 'interval between HEARTBEAT events to v1 HTTP schedulers (default 15secs, as Mesos)').argParser(parseDurationFlag))
+    .addOption(flag('--http_framework_heartbeat_interval <duration>', 'interval between HEARTBEAT events to v1 HTTP schedulers and operator event streams (default 15secs, as Mesos)').argParser(parseDurationFlag))
+    .addOption(flag('--max_operator_event_stream_subscribers <n>', 'v1 operator event streams open at once; a new one past it ends the oldest (default 1000, as Mesos)').argParser(parseCount))
     .addOption(flag('--max_completed_frameworks <n>', 'completed frameworks kept for the web endpoints').argParser(parseCount).default(defaults.maxCompletedFrameworks))
     .addOption(flag('--max_completed_tasks_per_framework <n>', 'completed tasks kept per framework').argParser(parseCount).default(defaults.maxCompletedTasksPerFramework))
     .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json)'))
@@ -111,6 +112,7 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     allocationIntervalMs: options.allocation_interval as number,
     ...(options.offer_timeout !== undefined ? { offerTimeoutMs: options.offer_timeout as number } : {}),
     ...(options.http_framework_heartbeat_interval !== undefined ? { httpFrameworkHeartbeatIntervalMs: options.http_framework_heartbeat_interval as number } : {}),
+    ...(options.max_operator_event_stream_subscribers !== undefined ? { maxOperatorEventStreamSubscribers: options.max_operator_event_stream_subscribers as number } : {}),
     maxCompletedFrameworks: options.max_completed_frameworks as number,
     maxCompletedTasksPerFramework: options.max_completed_tasks_per_framework as number,
     ...(options.registry !== undefined ? { registryPath: String(options.registry) } : {}),

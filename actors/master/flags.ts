@@ -44,6 +44,11 @@ export interface MasterFlags {
    * `DEFAULT_HEARTBEAT_INTERVAL`, a constant there; `--http_framework_heartbeat_interval` here).
    */
   httpFrameworkHeartbeatIntervalMs?: number;
+  /**
+   * Most v1 operator event streams (`/api/v1` SUBSCRIBE) open at once; a new one past it ends the
+   * oldest, as Mesos does. Default `MAX_OPERATOR_SUBSCRIBERS`, 1000 (Mesos `--max_operator_event_stream_subscribers`).
+   */
+  maxOperatorEventStreamSubscribers?: number;
   /** Time between batched allocation runs (Mesos `--allocation_interval`). */
   allocationIntervalMs: number;
   /** The registry file; default `<workDir>/registry.json`. */
@@ -129,6 +134,10 @@ export function checkMasterFlags(flags: MasterFlags): void {
   for (const [name, value] of positive) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`master flag ${name} must be a positive number, not ${value}`);
   }
+  const subscribers = flags.maxOperatorEventStreamSubscribers;
+  if (subscribers !== undefined && (!Number.isInteger(subscribers) || subscribers < 1)) {
+    throw new Error(`master flag maxOperatorEventStreamSubscribers must be a positive integer, not ${subscribers}`);
+  }
   if (!Number.isFinite(flags.allocationIntervalMs) || flags.allocationIntervalMs < MIN_ALLOCATION_INTERVAL_MS) {
     throw new Error(`master flag allocationIntervalMs must be at least ${MIN_ALLOCATION_INTERVAL_MS} ms, not ${flags.allocationIntervalMs}`);
   }
@@ -196,6 +205,7 @@ export function renderMasterFlags(flags: MasterFlags): Record<string, string> {
   set('max_unreachable_tasks_per_framework', flags.maxUnreachableTasksPerFramework);
   set('rate_limits', flags.rateLimits === undefined ? undefined : JSON.stringify(flags.rateLimits));
   set('max_frameworks_per_peer', flags.maxFrameworksPerPeer);
+  set('max_operator_event_stream_subscribers', flags.maxOperatorEventStreamSubscribers);
   set('authenticate_frameworks', flags.authenticateFrameworks === true);
   set('authenticate_agents', flags.authenticateAgents === true);
   set('authenticate_http_readonly', flags.authenticateHttpReadonly === true);

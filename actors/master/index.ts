@@ -37,6 +37,7 @@ export { masterStatusUpdate, Reason, type MasterReason, type MasterUpdateFields 
 export { DEFAULT_MASTER_ACTOR_IDS, startMaster, type MasterActorIds, type MasterHandle, type StartMasterOptions } from './start';
 export { ContendingMaster, type ContendingMasterOptions, type ContendingMasterState } from './contend';
 export { StandbyMaster } from './standby';
+export { DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS, MAX_OPERATOR_SUBSCRIBERS, OperatorApi, type MasterEvent, type OperatorPort } from './v1-operator';
 export { loadWebUiBundle, MAX_WEBUI_ASSET_FILES, MAX_WEBUI_FILE_BYTES, WEBUI_ACTOR_ID, WEBUI_BUNDLE_DIRECTORY, WebUiActor, type WebUiBundle, type WebUiFile } from './webui';
 export { REGISTRY_ZOOKEEPER_PART_BYTES, ZooKeeperRegistryStore } from './registry-zookeeper';
 export { masterStartInput, replayMaster, type MasterStartInput, type ReplayMasterOptions } from './replay';

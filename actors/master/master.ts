@@ -6,7 +6,7 @@
  * state.ts (the books: plain records and their indexes), http.ts (the JSON), metrics.ts; each
  * agent's health checks are an AgentObserver (agent-observer.ts). The master owns every timer.
  */
-import { Actor, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
+import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
   authenticateRequest, httpError, isResponse, ok, type HttpAccess, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
@@ -31,7 +31,7 @@ import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
+import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import {
@@ -48,6 +48,8 @@ import {
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type TrackedTask,
 } from './state';
 import { MessageThrottle } from './throttle';
+import { OperatorApi, type MasterEvent, type OperatorLimits, type OperatorPort } from './v1-operator';
+import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
   canonicalJson, frameworkRoles, frameworkUpdateError, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
@@ -73,7 +75,7 @@ interface OfferRetirement {
 }
 
 /** Why an agent is removed: it stopped answering pings or re-registering, it unregistered, or a new agent took its address. */
-type AgentRemoval = 'unreachable' | 'unregistered' | 'replaced';
+type AgentRemoval = 'unreachable' | 'unregistered' | 'replaced' | 'gone';
 
 /** The body of a ReregisterAgent message. */
 type ReregisterAgentBody = BodyOf<typeof ReregisterAgent>;
@@ -156,6 +158,12 @@ export class Master extends Actor {
   private readonly quotas = new Map<string, RoleQuota>();
   /** Roles whose quota change is being written to the registry (another change of theirs waits: 409). */
   private readonly changingQuotas = new Set<string>();
+  /** Who is told of each change of the books (`onEvent`): the v1 operator API's event streams. */
+  private readonly eventListeners: Array<(event: MasterEvent) => void> = [];
+  /** Agents an operator marked gone (MARK_AGENT_GONE; the registry's, once durable), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
+  private readonly goneAgents = new Set<string>();
+  /** The v1 operator API (`/api/v1`), run in this mailbox; set by `serveOperatorApi`. */
+  private operatorApi: OperatorApi | undefined;
 
   /**
    * @param identity `masterId`: this master's id (default: a new one at `initialize`; a
@@ -277,6 +285,33 @@ export class Master extends Actor {
   /** Serves `/master/api/v1/scheduler` (Mesos serves the API there too) with the API actor's `handler`. */
   serveSchedulerApi(handler: (request: HttpRequest) => Promise<HttpResponse>): void {
     this.route('/api/v1/scheduler', (request) => (this.leading() ? handler(request) : this.asLeader(() => ({ status: 503, body: '' }))));
+  }
+
+  /**
+   * Serves Mesos' v1 operator API (`/api/v1`, actors/master/v1-operator.ts) in this mailbox;
+   * `metrics` reads the host's metrics (GET_METRICS). The API actor's `/v1` route calls
+   * `operatorCall` through `dispatch`.
+   */
+  serveOperatorApi(options: { readonly metrics: () => Promise<Record<string, number>> } & OperatorLimits): void {
+    const api = new OperatorApi(this.operatorPort(options.metrics), options);
+    this.operatorApi = api;
+    this.onEvent((event) => api.observe(event));
+    // Mesos serves it under the master's own path too.
+    this.route('/api/v1', (request) => this.operatorCall(request));
+  }
+
+  /** Answers one request to `/api/v1` (503 until `serveOperatorApi`). */
+  operatorCall(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
+    return this.operatorApi?.serve(request) ?? { status: 503, body: 'the operator API is not served by this master\n' };
+  }
+
+  /**
+   * Calls `listener` (in this mailbox, synchronously) at each change of the books an operator
+   * stream reports: a task launched or changing state, an agent added or removed, a framework
+   * added, updated (reconnected, disconnected, deactivated, failed over) or removed.
+   */
+  onEvent(listener: (event: MasterEvent) => void): void {
+    this.eventListeners.push(listener);
   }
 
   /**
@@ -559,6 +594,7 @@ export class Master extends Actor {
   private addFramework(info: FrameworkInfo & { id: string }, pid: UPID): FrameworkRecord {
     const framework = newFrameworkRecord(info, pid, this.clock.now());
     this.state.addFramework(framework);
+    this.emit({ type: 'FRAMEWORK_ADDED', framework });
     this.link(pid);
     const group = this.isAuthenticated(pid) ? {} : { group: this.state.peerOf(pid) };
     this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [], ...group }));
@@ -600,6 +636,7 @@ export class Master extends Actor {
       framework.active = true;
       this.allocatorCall('activateFramework', this.allocator.activateFramework(framework.id));
     }
+    this.emit({ type: 'FRAMEWORK_UPDATED', framework });
   }
 
   /** Stops offering to the framework and rescinds its offers (Mesos' `deactivate`). */
@@ -608,12 +645,14 @@ export class Master extends Actor {
     framework.active = false;
     this.allocatorCall('deactivateFramework', this.allocator.deactivateFramework(framework.id));
     this.retireOffers(framework.offerIds, { rescind: true, recover: true });
+    if (framework.connected) this.emit({ type: 'FRAMEWORK_UPDATED', framework });
   }
 
   /** The scheduler went away: stop offering, rescind its offers, and tear it down after its failover timeout. */
   private disconnectFramework(framework: FrameworkRecord): void {
     framework.connected = false;
     this.deactivate(framework);
+    this.emit({ type: 'FRAMEWORK_UPDATED', framework });
     const failoverTimeoutMs = (framework.info.failoverTimeout ?? 0) * 1000;
     this.startFailoverTimer(framework, failoverTimeoutMs);
     this.log.info({ frameworkId: framework.id, failoverTimeoutMs }, 'framework disconnected; waiting for it to fail over');
@@ -650,6 +689,7 @@ export class Master extends Actor {
     framework.active = false;
     framework.unregisteredTimeMs = nowMs;
     this.state.completeFramework(framework);
+    this.emit({ type: 'FRAMEWORK_REMOVED', framework });
     const principal = framework.info.principal;
     if (principal !== undefined && !this.state.hasPrincipal(principal)) this.principalCounters.forget(principal);
     this.allocatorCall('removeFramework', this.allocator.removeFramework(framework.id));
@@ -873,7 +913,9 @@ export class Master extends Actor {
     // The agent is told whether this task starts its executor: the one the master tracks may have exited meanwhile.
     const launchExecutor = launched.executor !== undefined && context.executor(launched.executor.executorId) === undefined;
     if (launched.executor !== undefined && launchExecutor) this.state.addExecutor(agent, framework.id, trackExecutor(launched.executor, role));
-    this.state.addTask(trackLaunchedTask(launched, framework.id, role), agent);
+    const tracked = trackLaunchedTask(launched, framework.id, role);
+    this.state.addTask(tracked, agent);
+    this.emit({ type: 'TASK_ADDED', task: tracked });
     this.send(agent.pid, RunTask, {
       framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), task: launched, role,
       ...(launched.executor !== undefined ? { launchExecutor } : {}),
@@ -1024,6 +1066,7 @@ export class Master extends Actor {
     const before = tracked.task.state;
     this.state.recordStatus(tracked, status, latestState);
     const after = tracked.task.state;
+    if (after !== before) this.emit({ type: 'TASK_UPDATED', task: tracked, status });
     if (isTerminalOrUnreachable(before) || !isTerminalOrUnreachable(after)) return;
     this.counters.taskReached(after);
     // The reason is the status's: counted when the status is the one that made the task terminal.
@@ -1137,6 +1180,7 @@ export class Master extends Actor {
     this.admittingAgents.delete(pid.toString());
     const agent = newAgentRecord(info, pid, version, total, this.clock.now());
     this.state.addAgent(agent);
+    this.emit({ type: 'AGENT_ADDED', agent });
     this.link(pid);
     this.counters.increment('slave_registrations');
     this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: boundedText(total.format(), MAX_LOGGED_RESOURCES_LENGTH) }, 'agent registered');
@@ -1151,6 +1195,12 @@ export class Master extends Actor {
     const total = parseResources(message.agent.resources);
     if (agentId === undefined || typeof total === 'string') {
       this.log.warn({ from: from.toString(), agentId, reason: typeof total === 'string' ? total : 'no agent id' }, 'dropping invalid ReregisterAgent');
+      return;
+    }
+    if (this.goneAgents.has(agentId)) {
+      // Mesos: a gone agent is told to shut down, never re-admitted.
+      this.log.warn({ from: from.toString(), agentId }, 'refusing ReregisterAgent: the agent was marked gone');
+      this.send(from, Shutdown, { message: 'Agent has been marked gone by the operator' });
       return;
     }
     const known = this.state.agents.get(agentId);
@@ -1281,6 +1331,7 @@ export class Master extends Actor {
     for (const tracked of report.tasks) {
       const framework = this.ensureFramework(tracked.task.frameworkId, message.frameworks);
       this.state.addTask(tracked, agent);
+      this.emit({ type: 'TASK_ADDED', task: tracked });
       if (readmitted) this.sendToFramework(framework, this.taskUpdate(tracked.task, tracked.task.state, Reason.AGENT_REREGISTERED, 'Unreachable agent re-registered'));
     }
     for (const { frameworkId, info, role } of report.executors) {
@@ -1315,6 +1366,7 @@ export class Master extends Actor {
   private recoverAgent(agentId: string, pid: UPID, message: ReregisterAgentBody, total: Resources): AgentRecord {
     const agent = newAgentRecord({ ...message.agent, id: agentId }, pid, message.version, total, this.clock.now());
     this.state.addAgent(agent);
+    this.emit({ type: 'AGENT_ADDED', agent });
     this.link(pid);
     if (this.state.recoveredAgents.size === 0) this.recoveredAgentsTimer?.cancel();
     return agent;
@@ -1453,6 +1505,7 @@ export class Master extends Actor {
     const roles = validateFrameworkInfo(info) === undefined ? frameworkRoles(info) : ['*'];
     const framework = newFrameworkRecord({ ...info, id: frameworkId, roles }, undefined, this.clock.now());
     this.state.addFramework(framework);
+    this.emit({ type: 'FRAMEWORK_ADDED', framework });
     this.allocatorCall('addFramework', this.allocator.addFramework(frameworkId, { roles, capabilities: info.capabilities ?? [], active: false }));
     // After a failover the scheduler has its failover timeout to come back, as if it had just
     // disconnected, but at least agent_reregister_timeout to find the new master (Mesos keeps a
@@ -1544,13 +1597,14 @@ export class Master extends Actor {
    * Removes an agent: first in the registry, then (when durable) from the books, the allocator and
    * the frameworks' view, and then runs `then`. If the write fails the agent stays, as it was.
    */
-  private removeAgent(agent: AgentRecord, why: AgentRemoval, cause: string, then?: () => void): void {
+  private removeAgent(agent: AgentRecord, why: AgentRemoval, cause: string, then?: () => void, failed?: (error: Error) => void): void {
     if (agent.removing) return;
     agent.removing = true;
     this.observers.get(agent.id)?.stop();
     if (why === 'unreachable') this.counters.increment('slave_unreachable_scheduled');
     this.log.warn({ agentId: agent.id, cause }, 'removing agent');
-    const write = why === 'unreachable' ? this.registry.markUnreachable([agent.id], this.clock.now()) : this.registry.remove(agent.id);
+    const write = why === 'unreachable' ? this.registry.markUnreachable([agent.id], this.clock.now())
+      : why === 'gone' ? this.registry.markGone(agent.id, this.clock.now()) : this.registry.remove(agent.id);
     this.defer(write, () => {
       this.agentRemoved(agent, why, cause);
       then?.();
@@ -1559,6 +1613,7 @@ export class Master extends Actor {
       if (why === 'unreachable') this.counters.increment('slave_unreachable_canceled');
       agent.removing = false;
       this.observers.get(agent.id)?.start();
+      failed?.(error);
     });
   }
 
@@ -1574,6 +1629,7 @@ export class Master extends Actor {
     this.retireOffers(agent.offerIds, { rescind: true, recover: false });
     for (const tracked of [...this.state.agentTasks(agent)]) this.loseTask(tracked, agent, why, cause);
     this.state.deleteAgent(agent, why === 'unreachable' ? 'unreachable' : 'removed', this.clock.now());
+    this.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     for (const framework of this.state.frameworks.values()) {
       if (framework.connected && framework.pid !== undefined) this.send(framework.pid, LostAgent, { agentId: agent.id });
     }
@@ -1601,6 +1657,7 @@ export class Master extends Actor {
   private recoverAgents(): void {
     for (const agent of this.registry.agents()) this.state.recoveredAgents.set(agent.id, agent.info);
     for (const agent of this.registry.unreachable()) this.state.unreachableAgents.set(agent.id, agent.timeMs);
+    for (const agent of this.registry.gone()) this.goneAgents.add(agent.id);
     if (this.state.recoveredAgents.size === 0) return;
     this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
   }
@@ -1930,6 +1987,100 @@ export class Master extends Actor {
     if (framework.connected && framework.pid !== undefined) this.send(framework.pid, FrameworkError, { message: 'Framework torn down by the operator (/master/teardown)' });
     this.removeFramework(framework, 'torn down by the operator');
     return ok('');
+  }
+
+  /** Tells the `onEvent` listeners of a change of the books. */
+  private emit(event: MasterEvent): void {
+    for (const listener of this.eventListeners) listener(event);
+  }
+
+  /** What the v1 operator API reads and changes, in this mailbox (the paths the `/master/...` routes take). */
+  private operatorPort(metrics: () => Promise<Record<string, number>>): OperatorPort {
+    return {
+      authentication: httpAuthenticationOf(this.flags),
+      authorizer: this.authorizer,
+      log: this.log,
+      leading: () => this.leading(),
+      context: (caller) => ({ ...this.stateContext(caller), agentEndpoint: (agentId) => this.agentEndpoint(agentId) }),
+      flags: () => renderMasterFlags(this.flags),
+      metrics,
+      delay: (ms, callback) => this.delay(ms, callback),
+      later: (callback) => {
+        dispatch(this, () => callback()).catch(() => undefined); // the master stopped: its streams are over anyway
+      },
+      // The PUT of `/master/weights` itself: it checks the request's read-write credentials and the ACLs.
+      updateWeights: (request, weights) => this.weightsRoute({ ...request, method: 'PUT', body: Buffer.from(JSON.stringify(weights)) }, { principal: undefined }),
+      updateQuota: (caller, configs, force) => this.updateQuotaConfigs(caller, configs, force),
+      teardown: (caller, frameworkId) => this.teardownRoute({ method: 'POST', path: '/teardown', query: {}, headers: {}, body: Buffer.from(new URLSearchParams({ frameworkId }).toString()) }, caller),
+      markAgentGone: (caller, agentId) => this.markAgentGone(caller, agentId),
+    };
+  }
+
+  /**
+   * The v1 operator API's UPDATE_QUOTA (Mesos' `QuotaConfig`s): each role's guarantees and
+   * limits replace its quota (none of either removes it), written to the registry first, then
+   * given to the allocator, as `POST /master/quota` does. Every role is checked before any is
+   * changed: a valid top-level role, limits at least the guarantees, the ACLs' `update_quotas`,
+   * and (unless `force`) guarantees the cluster can hold.
+   */
+  private updateQuotaConfigs(caller: HttpCaller, configs: readonly QuotaConfig[], force: boolean): HttpResponse | Promise<HttpResponse> {
+    const roles = new Set<string>();
+    for (const config of configs) {
+      const invalid = quotaRoleError(config.role);
+      if (invalid !== undefined) return httpError(400, `Invalid QuotaConfig: ${invalid}`);
+      if (roles.has(config.role)) return httpError(400, `Invalid QuotaConfig: role '${boundedText(config.role, MAX_ERROR_DETAIL_LENGTH)}' is listed twice`);
+      roles.add(config.role);
+      const below = Object.entries(config.guarantees).find(([name, value]) => config.limits[name] !== undefined && (config.limits[name] as number) < value);
+      if (below !== undefined) return httpError(400, `Invalid QuotaConfig: role '${config.role}': the limit of '${below[0]}' is below its guarantee`);
+      if (!this.authorizer.authorized('update_quotas', caller.principal, config.role)) return httpError(403, `Forbidden: ${describeDenial('update_quotas', caller.principal, config.role)}`);
+      if (this.changingQuotas.has(config.role)) return httpError(409, `The quota of role '${config.role}' is being changed; try again`);
+    }
+    const updated = new Map(this.quotas);
+    for (const config of configs) {
+      if (Object.keys(config.guarantees).length === 0 && Object.keys(config.limits).length === 0) updated.delete(config.role);
+      else updated.set(config.role, { guarantees: config.guarantees, limits: config.limits });
+    }
+    if (!force) {
+      let total = Resources.EMPTY;
+      for (const agent of this.state.agents.values()) total = total.add(agent.total);
+      const overcommit = quotaOvercommitError(updated.values(), total);
+      if (overcommit !== undefined) return httpError(409, `Quota guarantees overcommit the cluster (use 'force' to bypass this check): ${overcommit}`);
+    }
+    this.log.info({ roles: [...roles], principal: caller.principal }, 'updating quotas at an operator\'s request (v1 UPDATE_QUOTA)');
+    for (const role of roles) this.changingQuotas.add(role);
+    const writes = configs.map((config) => (updated.has(config.role) ? this.registry.updateQuota(config.role, updated.get(config.role) as RoleQuota) : this.registry.removeQuota(config.role)));
+    return this.durably(Promise.all(writes).then(() => undefined), () => {
+      for (const role of roles) {
+        const quota = updated.get(role);
+        if (quota === undefined) {
+          if (this.quotas.delete(role)) this.allocatorCall('removeQuota', this.allocator.removeQuota(role));
+        } else {
+          this.quotas.set(role, quota);
+          this.allocatorCall('setQuota', this.allocator.setQuota(role, { guarantee: quota.guarantees, limit: quota.limits }));
+        }
+      }
+    }, () => {
+      for (const role of roles) this.changingQuotas.delete(role);
+    });
+  }
+
+  /**
+   * The v1 operator API's MARK_AGENT_GONE (Mesos' `markAgentGone`): the agent is removed from
+   * the registry, its tasks become TASK_GONE_BY_OPERATOR (TASK_LOST for frameworks that are not
+   * partition-aware), and it is told to shut down. Answered once the removal is durable.
+   */
+  private markAgentGone(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse> {
+    const agent = this.state.agents.get(agentId);
+    if (agent === undefined || agent.removing) return httpError(404, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' not found`);
+    this.log.info({ agentId, principal: caller.principal }, 'marking an agent gone at an operator\'s request');
+    return new Promise<HttpResponse>((resolve) => {
+      this.removeAgent(agent, 'gone', 'marked gone by the operator', () => {
+        this.goneAgents.add(agentId);
+        if (this.goneAgents.size > MAX_REMOVED_AGENTS) this.goneAgents.delete(this.goneAgents.values().next().value as string);
+        this.send(agent.pid, Shutdown, { message: 'Agent marked gone by the operator' });
+        resolve(ok(''));
+      }, (error) => resolve(httpError(500, `could not record the agent as gone: ${error.message}`)));
+    });
   }
 
   /** What the renderers read; with a `caller`, only what the ACLs let it view. */

@@ -47,6 +47,8 @@ const RegistryDataSchema = z.object({
   weights: z.record(z.string().min(1), z.number().positive()).optional(),
   /** Role → quota (absent when none is set). */
   quotas: z.record(z.string().min(1), RoleQuotaSchema).optional(),
+  /** Agents an operator marked gone, oldest first, with when (absent when none is, and in older files). */
+  gone: z.array(UnreachableAgentSchema).optional(),
 });
 
 const RegistryOperationSchema = z.discriminatedUnion('type', [
@@ -58,6 +60,7 @@ const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('updateWeights'), weights: z.record(z.string().min(1), z.number().positive()) }),
   z.object({ type: z.literal('updateQuota'), role: z.string().min(1), quota: RoleQuotaSchema }),
   z.object({ type: z.literal('removeQuota'), role: z.string().min(1) }),
+  z.object({ type: z.literal('markGone'), agentId: z.string().min(1), timeMs: z.number() }),
 ]);
 export const LoggedBatchSchema = z.object({ seq: z.number().int().positive(), ops: z.array(RegistryOperationSchema) });
 
@@ -161,6 +164,8 @@ class RegistryBooks {
   readonly unreachable = new Map<string, number>();
   readonly weights = new Map<string, number>();
   readonly quotas = new Map<string, StoredQuota>();
+  /** Agents marked gone (MARK_AGENT_GONE) → when, oldest first. */
+  readonly gone = new Map<string, number>();
 
   static from(data: RegistryData): RegistryBooks {
     const books = new RegistryBooks();
@@ -168,6 +173,7 @@ class RegistryBooks {
     for (const entry of data.unreachable) books.unreachable.set(entry.id, entry.timeMs);
     for (const [role, weight] of Object.entries(data.weights ?? {})) books.weights.set(role, weight);
     for (const [role, quota] of Object.entries(data.quotas ?? {})) books.quotas.set(role, quota);
+    for (const entry of data.gone ?? []) books.gone.set(entry.id, entry.timeMs);
     return books;
   }
 
@@ -177,6 +183,7 @@ class RegistryBooks {
     for (const [id, timeMs] of this.unreachable) books.unreachable.set(id, timeMs);
     for (const [role, weight] of this.weights) books.weights.set(role, weight);
     for (const [role, quota] of this.quotas) books.quotas.set(role, quota);
+    for (const [id, timeMs] of this.gone) books.gone.set(id, timeMs);
     return books;
   }
 
@@ -217,6 +224,16 @@ class RegistryBooks {
       case 'removeQuota':
         this.quotas.delete(op.role);
         return;
+      case 'markGone':
+        this.agents.delete(op.agentId);
+        this.unreachable.delete(op.agentId);
+        this.gone.delete(op.agentId);
+        this.gone.set(op.agentId, op.timeMs);
+        for (const oldest of this.gone.keys()) {
+          if (this.gone.size <= MAX_REMOVED_AGENTS) break;
+          this.gone.delete(oldest);
+        }
+        return;
     }
   }
 
@@ -228,11 +245,12 @@ class RegistryBooks {
       unreachable: [...this.unreachable].map(([id, timeMs]) => ({ id, timeMs })),
       ...(this.weights.size > 0 ? { weights: Object.fromEntries(this.weights) } : {}),
       ...(this.quotas.size > 0 ? { quotas: Object.fromEntries(this.quotas) } : {}),
+      ...(this.gone.size > 0 ? { gone: [...this.gone].map(([id, timeMs]) => ({ id, timeMs })) } : {}),
     };
   }
 
   get size(): number {
-    return this.agents.size + this.unreachable.size + this.weights.size + this.quotas.size;
+    return this.agents.size + this.unreachable.size + this.weights.size + this.quotas.size + this.gone.size;
   }
 }
 
@@ -373,6 +391,11 @@ export class Registry {
     return [...this.books.unreachable].map(([id, timeMs]) => ({ id, timeMs }));
   }
 
+  /** The agents an operator marked gone, oldest first (for recovery and tests). */
+  gone(): readonly UnreachableAgent[] {
+    return [...this.books.gone].map(([id, timeMs]) => ({ id, timeMs }));
+  }
+
   /** The role weights set through `/master/weights` (durably). */
   weights(): ReadonlyMap<string, number> {
     return new Map(this.books.weights);
@@ -451,6 +474,15 @@ export class Registry {
   /** Forgets an admitted agent (it unregistered); it may not re-register. */
   remove(agentId: string): Promise<void> {
     return this.enqueue({ type: 'remove', agentId });
+  }
+
+  /**
+   * Marks an agent gone for good (Mesos' `MarkSlaveGone`, the operator's MARK_AGENT_GONE): it
+   * leaves the admitted and unreachable lists, and the master refuses it if it comes back
+   * (the newest `MAX_REMOVED_AGENTS` are kept).
+   */
+  markGone(agentId: string, timeMs: number): Promise<void> {
+    return this.enqueue({ type: 'markGone', agentId, timeMs });
   }
 
   /** Sets the weights of the roles listed (others keep theirs). */
@@ -589,7 +621,7 @@ export class Registry {
       }
       if (op.type === 'admit' || op.type === 'markReachable') admitted.set(op.agent.id, true);
       if (op.type === 'markUnreachable') for (const agentId of op.agentIds) admitted.set(agentId, false);
-      if (op.type === 'remove') admitted.set(op.agentId, false);
+      if (op.type === 'remove' || op.type === 'markGone') admitted.set(op.agentId, false);
       accepted.push(entry);
     }
     return accepted;

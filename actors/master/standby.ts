@@ -43,7 +43,7 @@ const MASTER_BOUND_MESSAGES = [
 ] as const;
 
 /** The endpoints a leading master serves under `/master`, redirected to the leader by a standby. */
-const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/weights', '/quota', '/teardown', '/api/v1/scheduler'] as const;
+const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/weights', '/quota', '/teardown', '/api/v1/scheduler', '/api/v1'] as const;
 
 /**
  * The non-leading master actor (id `master`).

@@ -10,7 +10,7 @@ import { Authorizer, describeDenial } from '../../lib/acls';
 import { Master } from './master';
 import { apiActorId, SchedulerApi } from './v1-scheduler';
 import { masterMetricsSource } from './metrics';
-import { attachMetricsSource } from '../../lib/metrics';
+import { attachMetricsSource, MetricsProcess } from '../../lib/metrics';
 import { Registry } from './registry';
 import type { MasterStartInput } from './replay';
 import { loadWebUiBundle, WEBUI_ACTOR_ID, WebUiActor } from './webui';
@@ -111,6 +111,13 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     adopt: (adapter, client, principal) => {
       dispatch(master, (process) => process.adoptHttpFramework(adapter, client, principal)).catch(() => undefined); // the master is gone: so is the framework
     },
+    // The v1 operator API (`/api/v1`), run in the master's mailbox.
+    operator: (request) => dispatch(master, (process) => process.operatorCall(request)),
+  });
+  master.serveOperatorApi({
+    metrics: () => metricsSnapshot(host, ids.metrics),
+    ...(flags.httpFrameworkHeartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: flags.httpFrameworkHeartbeatIntervalMs } : {}),
+    ...(flags.maxOperatorEventStreamSubscribers !== undefined ? { maxSubscribers: flags.maxOperatorEventStreamSubscribers } : {}),
   });
   host.spawn(api);
   master.serveSchedulerApi((request) => dispatch(api, (served) => served.serve(request)));
@@ -124,6 +131,13 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     await Promise.all(actors.map((actor) => host.wait(actor)));
   };
   return { master, pid, allocator, registry, stop };
+}
+
+/** The host's metrics (every source's, as `/metrics/snapshot` has them), read through its metrics actor `id`. */
+function metricsSnapshot(host: ActorHost, id: string): Promise<Record<string, number>> {
+  const metrics = host.lookup(id);
+  if (!(metrics instanceof MetricsProcess)) return Promise.reject(new Error(`no metrics actor '${id}' on this host`));
+  return dispatch(metrics, (process) => process.snapshot());
 }
 
 /**

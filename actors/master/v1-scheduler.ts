@@ -39,6 +39,7 @@ export class StandbyApi extends Actor {
   constructor(id: string, redirect: (path: string) => HttpResponse) {
     super(id);
     this.route('/v1/scheduler', () => redirect('/api/v1/scheduler'));
+    this.route('/v1', () => redirect('/api/v1'));
   }
 }
 
@@ -88,6 +89,8 @@ export interface SchedulerApiOptions {
   readonly maxSubscriptionsPerPeer?: number;
   /** Default `MAX_HTTP_SUBSCRIPTIONS`. */
   readonly maxSubscriptions?: number;
+  /** Serves the v1 operator API, `/api/v1` (route `/v1`: actors/master/v1-operator.ts); none: 404. */
+  readonly operator?: (request: HttpRequest) => Promise<HttpResponse>;
 }
 
 /** The `/api/v1/scheduler` endpoint; one `HttpFramework` per subscribed framework. */
@@ -102,6 +105,8 @@ export class SchedulerApi extends Actor {
   constructor(private readonly options: SchedulerApiOptions) {
     super(options.id ?? V1_API_ACTOR_ID);
     this.route('/v1/scheduler', (request) => this.serve(request));
+    const operator = options.operator;
+    if (operator !== undefined) this.route('/v1', (request) => operator(request));
   }
 
   /** Answers one request to `/api/v1/scheduler` (the master serves `/master/api/v1/scheduler` through this too). */

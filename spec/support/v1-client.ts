@@ -23,7 +23,8 @@ export class V1Subscription {
   /** Whether the stream has ended. */
   finished = false;
 
-  constructor(readonly master: string) {
+  /** @param path where to POST SUBSCRIBE: the scheduler API (default) or the operator API (`/api/v1`) */
+  constructor(readonly master: string, readonly path = '/api/v1/scheduler') {
     this.ended = new Promise((resolve) => {
       this.resolveEnded = () => {
         this.finished = true;
@@ -37,7 +38,7 @@ export class V1Subscription {
   open(body: object, headers: Record<string, string> = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       const payload = JSON.stringify(body);
-      this.request = http.request(`http://${this.master}/api/v1/scheduler`, {
+      this.request = http.request(`http://${this.master}${this.path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(payload), ...headers },
       }, (response) => {

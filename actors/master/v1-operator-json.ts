@@ -1,0 +1,204 @@
+/**
+ * The master's books as the v1 operator API answers them (Mesos' `v1/master/master.proto`
+ * `Response` and `Event` messages in JSON): `Agent`, `Framework`, `Task`, `Executor`,
+ * `GetState`, `Role`... These are protobuf messages, not `/master/state`'s JSON: ids are
+ * `{value}`, resources are `Resource` messages, times `TimeInfo`s, empty repeated fields and
+ * unset optional ones left out. Pure functions of the books, filtered by what the caller may view.
+ */
+import { SEE_ALL } from '../../lib/state-json';
+import { v1Attributes, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
+import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
+import type { AgentInfo, MasterInfo, Task, TaskStatus } from '../../lib/protocol';
+import type { Resources } from '../../lib/resources';
+import { renderRoles, type StateContext } from './http';
+import type { AgentRecord, FrameworkRecord, MasterState } from './state';
+
+/** What the v1 renderers read beyond `/master/state`'s context. */
+export interface V1Context extends StateContext {
+  /** Where an agent serves HTTP (an offer's `url`); undefined for one no longer registered. */
+  readonly agentEndpoint: (agentId: string) => AgentEndpoint | undefined;
+}
+
+/** `GetAgents`: the registered agents and the recovered ones not yet back. */
+export function v1GetAgents(context: V1Context): V1Json {
+  const { state } = context;
+  return compact({
+    agents: [...state.agents.values()].map((agent) => v1Agent(state, agent)),
+    recovered_agents: [...state.recoveredAgents].map(([id, info]) => v1AgentInfo(id, info)),
+  });
+}
+
+/** `GetFrameworks`: the live frameworks and the completed ones the caller may view. */
+export function v1GetFrameworks(context: V1Context): V1Json {
+  const viewer = context.viewer ?? SEE_ALL;
+  const visible = (framework: FrameworkRecord): boolean => viewer.framework(framework.info.user);
+  return compact({
+    frameworks: [...context.state.frameworks.values()].filter(visible).map((framework) => v1Framework(context, framework)),
+    completed_frameworks: context.state.completedFrameworks.filter(visible).map((framework) => v1Framework(context, framework)),
+  });
+}
+
+/** `GetExecutors`: the executors of the frameworks whose executors the caller may view. */
+export function v1GetExecutors(context: V1Context): V1Json {
+  const viewer = context.viewer ?? SEE_ALL;
+  const executors = [...context.state.frameworks.values()]
+    .filter((framework) => viewer.framework(framework.info.user) && viewer.executors(framework.info.user))
+    .flatMap((framework) => [...context.state.frameworkExecutors(framework.id)])
+    .map((executor) => ({ executor_info: v1ExecutorInfo(executor.info), agent_id: v1Id(executor.agentId) }));
+  return compact({ executors });
+}
+
+/** `GetTasks`: live, unreachable and completed tasks of the frameworks whose tasks the caller may view. */
+export function v1GetTasks(context: V1Context): V1Json {
+  const viewer = context.viewer ?? SEE_ALL;
+  const frameworks = [...context.state.frameworks.values(), ...context.state.completedFrameworks]
+    .filter((framework) => viewer.framework(framework.info.user) && viewer.tasks(framework.info.user));
+  return compact({
+    tasks: frameworks.flatMap((framework) => [...framework.tasks.values()].map((tracked) => v1Task(tracked.task))),
+    unreachable_tasks: frameworks.flatMap((framework) => [...framework.unreachableTasks.values()].map(v1Task)),
+    completed_tasks: frameworks.flatMap((framework) => framework.completedTasks.map(v1Task)),
+  });
+}
+
+/** `GetState`: tasks, executors, frameworks and agents in one answer (also SUBSCRIBED's). */
+export function v1GetState(context: V1Context): V1Json {
+  return {
+    get_tasks: v1GetTasks(context),
+    get_executors: v1GetExecutors(context),
+    get_frameworks: v1GetFrameworks(context),
+    get_agents: v1GetAgents(context),
+  };
+}
+
+/** `GetRoles`: Mesos' `Role` messages (name, weight, frameworks, resources allocated and offered) of the roles the caller may view. */
+export function v1GetRoles(context: StateContext): V1Json {
+  const rendered = renderRoles(context).roles as Array<{ name: string; weight: number; frameworks: string[]; resources: Record<string, number> }>;
+  const roles = rendered.map((role) => compact({
+    name: role.name,
+    weight: role.weight,
+    frameworks: role.frameworks.map(v1Id),
+    resources: Object.entries(role.resources).map(([name, value]) => ({ name, type: 'SCALAR', scalar: { value } })),
+  }));
+  return compact({ roles });
+}
+
+/** `GetWeights`: the weights set, of the roles the caller may view. */
+export function v1GetWeights(context: StateContext): V1Json {
+  const viewer = context.viewer ?? SEE_ALL;
+  const infos = [...(context.weights ?? new Map<string, number>())].filter(([role]) => viewer.role(role)).map(([role, weight]) => ({ weight, role }));
+  return compact({ weight_infos: infos });
+}
+
+/** `GetQuota`: Mesos' `QuotaStatus` of the roles `visible` lets through (the ACLs' `get_quotas`). */
+export function v1GetQuota(context: StateContext, visible: (role: string) => boolean): V1Json {
+  const quotas = [...(context.quotas ?? new Map())].filter(([role]) => visible(role));
+  return {
+    status: compact({
+      infos: quotas.map(([role, quota]) => ({ role, guarantee: Object.entries(quota.guarantees).map(([name, value]) => ({ name, type: 'SCALAR', scalar: { value } })) })),
+      configs: quotas.map(([role, quota]) => compact({ role, guarantees: v1ScalarMap(quota.guarantees), limits: v1ScalarMap(quota.limits) })),
+    }),
+  };
+}
+
+/** `GetMaster`: who the master is, and since when (seconds). */
+export function v1GetMaster(info: MasterInfo, startTimeMs: number): V1Json {
+  return { master_info: v1MasterInfo(info), start_time: startTimeMs / 1000, elected_time: startTimeMs / 1000 };
+}
+
+/** An agent as `GetAgents.Agent`. */
+export function v1Agent(state: MasterState, agent: AgentRecord): V1Json {
+  return compact({
+    agent_info: v1AgentInfo(agent.id, agent.info),
+    active: agent.active,
+    deactivated: false,
+    version: agent.version,
+    pid: agent.pid.toString(),
+    registered_time: v1TimeInfo(agent.registeredTimeMs),
+    reregistered_time: agent.reregisteredTimeMs === undefined ? undefined : v1TimeInfo(agent.reregisteredTimeMs),
+    total_resources: v1Resources(agent.total.toJSON()),
+    allocated_resources: v1Resources(state.usedResources(agent).toJSON()),
+    offered_resources: v1Resources(state.offeredResources(agent).toJSON()),
+  });
+}
+
+/** An agent's `AgentInfo`. */
+export function v1AgentInfo(id: string, info: AgentInfo): V1Json {
+  return compact({
+    hostname: info.hostname,
+    port: info.port,
+    resources: v1Resources(info.resources),
+    attributes: v1Attributes(info.attributes),
+    id: v1Id(id),
+  });
+}
+
+/** A framework as `GetFrameworks.Framework` (FRAMEWORK_ADDED and FRAMEWORK_UPDATED carry it too). */
+export function v1Framework(context: V1Context, framework: FrameworkRecord): V1Json {
+  const { state } = context;
+  const offers = [...framework.offerIds].flatMap((offerId) => {
+    const record = state.offers.get(offerId);
+    const endpoint = record === undefined ? undefined : context.agentEndpoint(record.offer.agentId);
+    return record === undefined || endpoint === undefined ? [] : [v1Offer(record.offer, endpoint)];
+  });
+  return compact({
+    framework_info: v1FrameworkInfo(framework.info),
+    active: framework.active,
+    connected: framework.connected,
+    recovered: framework.recovered,
+    registered_time: v1TimeInfo(framework.registeredTimeMs),
+    reregistered_time: framework.reregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.reregisteredTimeMs),
+    unregistered_time: framework.unregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.unregisteredTimeMs),
+    offers,
+    allocated_resources: v1AllocatedResources(state.frameworkUsedResources(framework), framework),
+    offered_resources: v1Resources(state.frameworkOfferedResources(framework).toJSON()),
+  });
+}
+
+function v1AllocatedResources(resources: Resources, framework: FrameworkRecord): V1Json[] {
+  const roles = framework.info.roles ?? ['*'];
+  return v1Resources(resources.toJSON(), roles.length === 1 ? roles[0] : undefined);
+}
+
+/** The operator events of this master (`master.proto`'s `Event`), built from the books as they change. */
+export const v1Events = {
+  /** SUBSCRIBED: the whole state the subscriber may view, and how often heartbeats come. */
+  subscribed(context: V1Context, heartbeatIntervalSeconds: number): V1Json {
+    return { type: 'SUBSCRIBED', subscribed: { get_state: v1GetState(context), heartbeat_interval_seconds: heartbeatIntervalSeconds } };
+  },
+  taskAdded(task: Task): V1Json {
+    return { type: 'TASK_ADDED', task_added: { task: v1Task(task) } };
+  },
+  /** TASK_UPDATED: `status` just recorded, `state` the task's latest state. */
+  taskUpdated(task: Task, status: TaskStatus): V1Json {
+    return { type: 'TASK_UPDATED', task_updated: { framework_id: v1Id(task.frameworkId), status: v1TaskStatus(status), state: task.state } };
+  },
+  frameworkAdded(context: V1Context, framework: FrameworkRecord): V1Json {
+    return { type: 'FRAMEWORK_ADDED', framework_added: { framework: v1Framework(context, framework) } };
+  },
+  frameworkUpdated(context: V1Context, framework: FrameworkRecord): V1Json {
+    return { type: 'FRAMEWORK_UPDATED', framework_updated: { framework: v1Framework(context, framework) } };
+  },
+  frameworkRemoved(framework: FrameworkRecord): V1Json {
+    return { type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: v1FrameworkInfo(framework.info) } };
+  },
+  agentAdded(state: MasterState, agent: AgentRecord): V1Json {
+    return { type: 'AGENT_ADDED', agent_added: { agent: v1Agent(state, agent) } };
+  },
+  agentRemoved(agentId: string): V1Json {
+    return { type: 'AGENT_REMOVED', agent_removed: { agent_id: v1Id(agentId) } };
+  },
+  heartbeat(): V1Json {
+    return { type: 'HEARTBEAT' };
+  },
+};
+
+/** `fields` without the unset (undefined) ones and the empty repeated ones, as Mesos' protobuf JSON leaves them out. */
+function compact(fields: Record<string, unknown>): V1Json {
+  const out: V1Json = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value) && value.length === 0) continue;
+    out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,345 @@
+/**
+ * Mesos' v1 operator HTTP API (`POST /api/v1` on the leading master): one JSON call per request,
+ * answered `{"type": "GET_STATE", "get_state": {...}}` as master.proto's `Response` in JSON, and
+ * SUBSCRIBE, answered 200 with a RecordIO stream of `Event`s: SUBSCRIBED with the whole state,
+ * then TASK_ADDED, TASK_UPDATED, AGENT_ADDED, AGENT_REMOVED, FRAMEWORK_ADDED/UPDATED/REMOVED as
+ * the master's books change, and HEARTBEAT every `heartbeatIntervalMs`.
+ *
+ * `OperatorApi` is not an actor: the master owns one and runs it in its own mailbox (the API
+ * actor's `/v1` route dispatches each request there), so that every answer and every event is
+ * read from the books as they are at that point of the master's protocol, and a subscriber's
+ * SUBSCRIBED state and the events after it never overlap or leave a gap. The master tells it of
+ * changes through `MasterEvent`s (its `onEvent` hook); what changes state goes through the
+ * master's own paths (the `OperatorPort`), the same ones `/master/weights`, `/master/quota` and
+ * `/master/teardown` take.
+ */
+import type { Timer } from '../../lib/actor';
+import {
+  authenticateRequest, HttpStream, isResponse, recordIo, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
+} from '../../lib/process';
+import { describeDenial, type Authorizer } from '../../lib/acls';
+import type { Logger } from '../../lib/logging';
+import type { TaskStatus } from '../../lib/protocol';
+import { aclViewer, type StateViewer } from '../../lib/state-json';
+import { versionJson } from '../../lib/version';
+import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
+import type { V1Json } from '../../lib/v1/json';
+import {
+  v1Events, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetMaster, v1GetQuota, v1GetRoles, v1GetState, v1GetTasks, v1GetWeights, type V1Context,
+} from './v1-operator-json';
+import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
+
+/** Mesos' interval between an operator stream's HEARTBEAT events (`DEFAULT_HEARTBEAT_INTERVAL`, 15 s). */
+export const DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS = 15_000;
+
+/** Most operator event streams open at once; a new one past it ends the oldest (Mesos' `--max_operator_event_stream_subscribers` default). */
+export const MAX_OPERATOR_SUBSCRIBERS = 1_000;
+
+/** Longest JSON body of an operator call. */
+export const MAX_OPERATOR_CALL_BYTES = 1024 * 1024;
+
+/** How long GET_METRICS waits for the metrics when the call gives no `timeout` (Mesos waits without bound; this bounds it). */
+export const DEFAULT_METRICS_TIMEOUT_MS = 5_000;
+
+/** A change of the master's books, as its `onEvent` hook tells it (in the master's mailbox). */
+export type MasterEvent =
+  | { readonly type: 'TASK_ADDED'; readonly task: TrackedTask }
+  | { readonly type: 'TASK_UPDATED'; readonly task: TrackedTask; readonly status: TaskStatus }
+  | { readonly type: 'FRAMEWORK_ADDED' | 'FRAMEWORK_UPDATED' | 'FRAMEWORK_REMOVED'; readonly framework: FrameworkRecord }
+  | { readonly type: 'AGENT_ADDED'; readonly agent: AgentRecord }
+  | { readonly type: 'AGENT_REMOVED'; readonly agentId: string };
+
+/** What the operator API needs of the master it runs in (all called in the master's mailbox). */
+export interface OperatorPort {
+  readonly authentication: HttpAuthentication;
+  readonly authorizer: Authorizer;
+  readonly log: Logger;
+  /** Whether the master may still say it leads. */
+  leading(): boolean;
+  /** The books as `caller` may view them (everything with no ACLs). */
+  context(caller: HttpCaller | undefined): V1Context;
+  /** The master's flags as Mesos prints them (name → value). */
+  flags(): Record<string, string>;
+  /** Every metric of the host (the metrics actor's snapshot). */
+  metrics(): Promise<Record<string, number>>;
+  /** A timer in the master's mailbox. */
+  delay(ms: number, callback: () => void): Timer;
+  /** Runs `callback` later in the master's mailbox (from another actor's). */
+  later(callback: () => void): void;
+  /** `PUT /master/weights` with these weights, by `request`'s caller. */
+  updateWeights(request: HttpRequest, weights: ReadonlyArray<{ role: string; weight: number }>): HttpResponse | Promise<HttpResponse>;
+  /** Sets (or, empty, removes) each role's quota, as `POST /master/quota` does: registry first, then the allocator. */
+  updateQuota(caller: HttpCaller, configs: readonly QuotaConfig[], force: boolean): HttpResponse | Promise<HttpResponse>;
+  /** `POST /master/teardown` of `frameworkId`, by `caller`. */
+  teardown(caller: HttpCaller, frameworkId: string): HttpResponse;
+  /** Removes agent `agentId` for good: its tasks are gone, it is shut down. */
+  markAgentGone(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse>;
+}
+
+/** The operator API's limits (the master's flags). */
+export interface OperatorLimits {
+  /** Between HEARTBEAT events; default `DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS`. */
+  readonly heartbeatIntervalMs?: number;
+  /** Event streams open at once; default `MAX_OPERATOR_SUBSCRIBERS`. */
+  readonly maxSubscribers?: number;
+}
+
+/** One open event stream. */
+interface OperatorSubscriber {
+  readonly stream: HttpStream;
+  /** What its caller may view (events of frameworks it may not view are not sent). */
+  readonly viewer: StateViewer;
+  heartbeat: Timer | undefined;
+}
+
+/** The calls that change the cluster: they need read-write credentials (`--authenticate_http_readwrite`). */
+const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE']);
+
+/** Serves `/api/v1` from inside the master's mailbox; see the file's comment. */
+export class OperatorApi {
+  /** The open event streams. */
+  private readonly subscribers = new Set<OperatorSubscriber>();
+  /** See `OperatorLimits`. */
+  private readonly heartbeatIntervalMs: number;
+  private readonly maxSubscribers: number;
+
+  constructor(private readonly port: OperatorPort, limits: OperatorLimits = {}) {
+    this.heartbeatIntervalMs = limits.heartbeatIntervalMs ?? DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS;
+    this.maxSubscribers = limits.maxSubscribers ?? MAX_OPERATOR_SUBSCRIBERS;
+  }
+
+  /** Answers one request to `/api/v1` (Mesos' `Master::Http::api`). */
+  serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
+    if (!this.port.leading()) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
+    if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
+    const contentType = headerOf(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (contentType === undefined) return badRequest("Expecting 'Content-Type' to be present");
+    if (contentType === 'application/x-protobuf') return { status: 415, body: "Expecting 'Content-Type' of application/json: this master speaks the v1 operator API in JSON only, not protobuf" };
+    if (contentType !== 'application/json') return { status: 415, body: "Expecting 'Content-Type' of application/json" };
+    const accept = headerOf(request, 'accept');
+    if (accept !== undefined && !/application\/json|\*\/\*|application\/\*/i.test(accept)) {
+      return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
+    }
+    if (request.body.length > MAX_OPERATOR_CALL_BYTES) return { status: 413, body: `a call is at most ${MAX_OPERATOR_CALL_BYTES} bytes` };
+    let json: unknown;
+    try {
+      json = JSON.parse(request.body.toString('utf8'));
+    } catch (error) {
+      return badRequest(`Failed to parse body into JSON: ${(error as Error).message}`);
+    }
+    const parsed = parseOperatorCall(json);
+    if (!parsed.ok) return parsed.unserved === true ? { status: 501, body: parsed.error } : badRequest(`Failed to validate master::Call: ${parsed.error}`);
+    const call = parsed.call;
+    const caller = authenticateRequest(request, WRITE_CALLS.has(call.type) ? 'readwrite' : 'readonly', this.port.authentication);
+    if (isResponse(caller)) return caller;
+    return this.run(call, caller, request);
+  }
+
+  /** Tells the subscribers of a change of the books (the master's `onEvent` hook). */
+  observe(event: MasterEvent): void {
+    if (this.subscribers.size === 0) return;
+    const rendered = this.render(event);
+    const user = this.userOf(event);
+    for (const subscriber of this.subscribers) {
+      if (visible(event, user, subscriber.viewer)) this.write(subscriber, rendered);
+    }
+  }
+
+  private run(call: OperatorCall, caller: HttpCaller, request: HttpRequest): HttpResponse | Promise<HttpResponse> {
+    switch (call.type) {
+      case 'GET_HEALTH':
+        return answer('GET_HEALTH', 'get_health', { healthy: true });
+      case 'GET_FLAGS':
+        if (!this.port.authorizer.authorized('view_flags', caller.principal)) return { status: 403, body: `Forbidden: ${describeDenial('view_flags', caller.principal, undefined)}` };
+        return answer('GET_FLAGS', 'get_flags', { flags: Object.entries(this.port.flags()).map(([name, value]) => ({ name, value })) });
+      case 'GET_VERSION': {
+        const { mesos_ts_version: _ours, ...version } = versionJson();
+        return answer('GET_VERSION', 'get_version', { version_info: version });
+      }
+      case 'GET_METRICS':
+        return this.metrics(call.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS);
+      case 'GET_STATE':
+        return answer('GET_STATE', 'get_state', v1GetState(this.port.context(caller)));
+      case 'GET_AGENTS':
+        return answer('GET_AGENTS', 'get_agents', v1GetAgents(this.port.context(caller)));
+      case 'GET_FRAMEWORKS':
+        return answer('GET_FRAMEWORKS', 'get_frameworks', v1GetFrameworks(this.port.context(caller)));
+      case 'GET_EXECUTORS':
+        return answer('GET_EXECUTORS', 'get_executors', v1GetExecutors(this.port.context(caller)));
+      case 'GET_TASKS':
+        return answer('GET_TASKS', 'get_tasks', v1GetTasks(this.port.context(caller)));
+      case 'GET_ROLES':
+        return answer('GET_ROLES', 'get_roles', v1GetRoles(this.port.context(caller)));
+      case 'GET_WEIGHTS':
+        return answer('GET_WEIGHTS', 'get_weights', v1GetWeights(this.port.context(caller)));
+      case 'GET_QUOTA':
+        return answer('GET_QUOTA', 'get_quota', v1GetQuota(this.port.context(caller), (role) => this.port.authorizer.authorized('get_quotas', caller.principal, role)));
+      case 'GET_MASTER': {
+        const context = this.port.context(caller);
+        return answer('GET_MASTER', 'get_master', v1GetMaster(context.info, context.startTimeMs));
+      }
+      case 'LIST_FILES':
+      case 'READ_FILE':
+        // Mesos' master serves its log directory only (`--log_dir`); this one logs to stdout and has none.
+        return { status: 404, body: `'${boundedPath(call.path)}' not found: this master serves no files (Mesos attaches '/master/log' only with --log_dir; this master logs to its standard output)` };
+      case 'UPDATE_WEIGHTS':
+        return textual(this.port.updateWeights(request, call.weights));
+      case 'UPDATE_QUOTA':
+        return textual(this.port.updateQuota(caller, call.configs, call.force));
+      case 'TEARDOWN':
+        return textual(this.port.teardown(caller, call.frameworkId));
+      case 'MARK_AGENT_GONE':
+        return textual(this.port.markAgentGone(caller, call.agentId));
+      case 'SUBSCRIBE':
+        return this.subscribe(caller);
+    }
+  }
+
+  private subscribe(caller: HttpCaller): HttpResponse {
+    // As Mesos' bounded map of subscribers: the oldest stream makes room (sets iterate in insertion order).
+    const oldest = this.subscribers.size >= this.maxSubscribers ? this.subscribers.values().next().value : undefined;
+    if (oldest !== undefined) {
+      this.port.log.warn({ maxSubscribers: this.maxSubscribers }, 'operator event stream limit reached: ending the oldest stream');
+      this.drop(oldest);
+    }
+    const context = this.port.context(caller);
+    const subscriber: OperatorSubscriber = {
+      // Its close is told in the API actor's mailbox (it answered the request); the books are the master's.
+      stream: new HttpStream(() => this.port.later(() => this.drop(subscriber))),
+      viewer: context.viewer ?? aclViewer(this.port.authorizer, caller.principal),
+      heartbeat: undefined,
+    };
+    this.subscribers.add(subscriber);
+    this.port.log.info({ principal: caller.principal, subscribers: this.subscribers.size }, 'operator event stream subscribed');
+    this.write(subscriber, v1Events.subscribed(context, this.heartbeatIntervalMs / 1000));
+    this.scheduleHeartbeat(subscriber);
+    return { status: 200, headers: { 'content-type': 'application/json' }, stream: subscriber.stream };
+  }
+
+  private scheduleHeartbeat(subscriber: OperatorSubscriber): void {
+    subscriber.heartbeat = this.port.delay(this.heartbeatIntervalMs, () => {
+      if (!this.subscribers.has(subscriber)) return;
+      this.write(subscriber, v1Events.heartbeat());
+      this.scheduleHeartbeat(subscriber);
+    });
+  }
+
+  private drop(subscriber: OperatorSubscriber): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    subscriber.heartbeat?.cancel();
+    subscriber.stream.end();
+    this.port.log.info({ subscribers: this.subscribers.size }, 'operator event stream closed');
+  }
+
+  private write(subscriber: OperatorSubscriber, event: V1Json): void {
+    // A stream cut off (its client gone or too slow) is dropped when its close is told.
+    subscriber.stream.write(recordIo(event));
+  }
+
+  private render(event: MasterEvent): V1Json {
+    const context = this.port.context(undefined);
+    switch (event.type) {
+      case 'TASK_ADDED':
+        return v1Events.taskAdded(event.task.task);
+      case 'TASK_UPDATED':
+        return v1Events.taskUpdated(event.task.task, event.status);
+      case 'FRAMEWORK_ADDED':
+        return v1Events.frameworkAdded(context, event.framework);
+      case 'FRAMEWORK_UPDATED':
+        return v1Events.frameworkUpdated(context, event.framework);
+      case 'FRAMEWORK_REMOVED':
+        return v1Events.frameworkRemoved(event.framework);
+      case 'AGENT_ADDED':
+        return v1Events.agentAdded(context.state, event.agent);
+      case 'AGENT_REMOVED':
+        return v1Events.agentRemoved(event.agentId);
+    }
+  }
+
+  /** The OS user of the framework an event is about (what the ACLs' view_* rules name); undefined for agent events. */
+  private userOf(event: MasterEvent): string | undefined {
+    switch (event.type) {
+      case 'TASK_ADDED':
+      case 'TASK_UPDATED':
+        return this.port.context(undefined).state.frameworks.get(event.task.task.frameworkId)?.info.user;
+      case 'FRAMEWORK_ADDED':
+      case 'FRAMEWORK_UPDATED':
+      case 'FRAMEWORK_REMOVED':
+        return event.framework.info.user;
+      case 'AGENT_ADDED':
+      case 'AGENT_REMOVED':
+        return undefined;
+    }
+  }
+
+  private metrics(timeoutMs: number): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve) => {
+      let done = false;
+      const timer = this.port.delay(timeoutMs, () => {
+        if (done) return;
+        done = true;
+        resolve({ status: 503, body: `the metrics were not ready within the timeout of ${timeoutMs} ms` });
+      });
+      this.port.metrics().then((snapshot) => {
+        if (done) return;
+        done = true;
+        timer.cancel();
+        const metrics = Object.entries(snapshot).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }));
+        resolve(answer('GET_METRICS', 'get_metrics', metrics.length > 0 ? { metrics } : {}));
+      }, (error: Error) => {
+        if (done) return;
+        done = true;
+        timer.cancel();
+        resolve({ status: 500, body: `the metrics could not be read: ${error.message}` });
+      });
+    });
+  }
+}
+
+/**
+ * Whether a subscriber may see `event`: task events by view_frameworks and view_tasks, framework
+ * events by view_frameworks, of the framework's `user`; agent events always.
+ */
+function visible(event: MasterEvent, user: string | undefined, viewer: StateViewer): boolean {
+  if (event.type === 'AGENT_ADDED' || event.type === 'AGENT_REMOVED') return true;
+  if (user === undefined) return false;
+  if (event.type === 'TASK_ADDED' || event.type === 'TASK_UPDATED') return viewer.framework(user) && viewer.tasks(user);
+  return viewer.framework(user);
+}
+
+/** 200 with a `Response` of `type` whose `field` is `body`. */
+function answer(type: string, field: string, body: V1Json): HttpResponse {
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: { type, [field]: body } };
+}
+
+/**
+ * A write call's answer as Mesos gives it: 200 with an empty body, or the error as plain text
+ * (the `/master/...` routes it shares answer `{"error": ...}` JSON).
+ */
+function textual(response: HttpResponse | Promise<HttpResponse>): HttpResponse | Promise<HttpResponse> {
+  const convert = (result: HttpResponse): HttpResponse => {
+    if (result.status === 200) return { status: 200, body: '' };
+    const body = result.body;
+    if (typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && typeof (body as { error?: unknown }).error === 'string') {
+      return { ...result, body: (body as { error: string }).error };
+    }
+    return result;
+  };
+  return response instanceof Promise ? response.then(convert) : convert(response);
+}
+
+/** Longest path quoted back in an error. */
+const MAX_QUOTED_PATH_CHARS = 256;
+
+function boundedPath(path: string): string {
+  return path.length <= MAX_QUOTED_PATH_CHARS ? path : `${path.slice(0, MAX_QUOTED_PATH_CHARS)}…`;
+}
+
+function headerOf(request: HttpRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function badRequest(message: string): HttpResponse {
+  return { status: 400, body: message };
+}

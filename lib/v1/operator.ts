@@ -1,0 +1,169 @@
+/**
+ * The v1 operator API's calls and the pieces of its answers that are plain protocol types
+ * (Mesos' `v1/master/master.proto` in JSON): `parseOperatorCall` checks a POSTed call and turns
+ * it into this project's types, with an error naming the first bad field (Mesos' words where it
+ * has them: "Expecting 'teardown' to be present"). Unknown fields are ignored, as protobuf's
+ * JSON parser ignores them; a type Mesos defines but this master does not serve is told apart
+ * from one Mesos does not define (501 against 400).
+ */
+import { z } from 'zod';
+import { MAX_SHORT_TEXT_LENGTH, type Task } from '../protocol';
+import { plainDataError } from '../protocol/plain';
+import { v1Bytes, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
+
+/** Most entries a call's lists (weight infos, quota configs) may have. */
+export const MAX_OPERATOR_CALL_ENTRIES = 1_000;
+
+/** Longest path a LIST_FILES or READ_FILE call may name. */
+export const MAX_FILE_PATH_CHARS = 4_096;
+
+const text = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
+const idValue = z.object({ value: z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`) });
+const list = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_OPERATOR_CALL_ENTRIES, `must have at most ${MAX_OPERATOR_CALL_ENTRIES} entries`);
+const path = z.string().max(MAX_FILE_PATH_CHARS, `must be at most ${MAX_FILE_PATH_CHARS} characters`);
+/** A protobuf (u)int64: a JSON number, or its decimal text (as protobuf's JSON mapping writes 64-bit integers). */
+const nonNegative = z.union([
+  z.number().int('must be an integer').nonnegative('must not be negative'),
+  z.string().regex(/^[0-9]{1,16}$/, 'must be a non-negative integer').transform(Number),
+], { error: 'must be a non-negative integer' });
+/** A map of resource name to `Value.Scalar` (`{"cpus": {"value": 1}}`), as protobuf maps are in JSON. */
+const scalarMap = z.record(text, z.object({ value: z.number().nonnegative('must not be negative') }));
+
+const callSchema = z.object({
+  type: text,
+  get_metrics: z.object({ timeout: z.object({ nanoseconds: nonNegative }).optional() }).optional(),
+  list_files: z.object({ path }).optional(),
+  read_file: z.object({ path, offset: nonNegative, length: nonNegative.optional() }).optional(),
+  update_weights: z.object({ weight_infos: list(z.object({ weight: z.number(), role: text.optional() })).default([]) }).optional(),
+  update_quota: z.object({
+    force: z.boolean().optional(),
+    quota_configs: list(z.object({ role: text, guarantees: scalarMap.optional(), limits: scalarMap.optional() })).default([]),
+  }).optional(),
+  teardown: z.object({ framework_id: idValue }).optional(),
+  mark_agent_gone: z.object({ agent_id: idValue }).optional(),
+});
+
+/** One role's quota as an UPDATE_QUOTA call sets it (Mesos' `QuotaConfig`): resource name → amount. */
+export interface QuotaConfig {
+  readonly role: string;
+  readonly guarantees: Readonly<Record<string, number>>;
+  readonly limits: Readonly<Record<string, number>>;
+}
+
+/** A v1 operator call, checked and in this project's types. */
+export type OperatorCall =
+  | { type: 'GET_HEALTH' | 'GET_FLAGS' | 'GET_VERSION' | 'GET_STATE' | 'GET_AGENTS' | 'GET_FRAMEWORKS' | 'GET_EXECUTORS' | 'GET_TASKS' | 'GET_ROLES' | 'GET_WEIGHTS' | 'GET_QUOTA' | 'GET_MASTER' | 'SUBSCRIBE' }
+  | { type: 'GET_METRICS'; timeoutMs?: number }
+  | { type: 'LIST_FILES'; path: string }
+  | { type: 'READ_FILE'; path: string; offset: number; length?: number }
+  | { type: 'UPDATE_WEIGHTS'; weights: Array<{ role: string; weight: number }> }
+  | { type: 'UPDATE_QUOTA'; force: boolean; configs: QuotaConfig[] }
+  | { type: 'TEARDOWN'; frameworkId: string }
+  | { type: 'MARK_AGENT_GONE'; agentId: string };
+
+/** The call types this master serves. */
+export const OPERATOR_CALL_TYPES = [
+  'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS',
+  'GET_ROLES', 'GET_WEIGHTS', 'UPDATE_WEIGHTS', 'GET_QUOTA', 'UPDATE_QUOTA', 'GET_MASTER', 'TEARDOWN', 'MARK_AGENT_GONE', 'LIST_FILES',
+  'READ_FILE', 'SUBSCRIBE',
+] as const;
+
+/** Call types Mesos' master defines that this one does not serve (answered 501, naming the type). */
+export const UNSERVED_OPERATOR_CALL_TYPES: ReadonlySet<string> = new Set([
+  'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'GET_OPERATIONS', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES',
+  'GROW_VOLUME', 'SHRINK_VOLUME', 'GET_MAINTENANCE_STATUS', 'GET_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE',
+  'STOP_MAINTENANCE', 'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT', 'SET_QUOTA', 'REMOVE_QUOTA',
+]);
+
+/** A checked call; a bad one (400) with the reason naming the first bad field; an unserved one (501). */
+export type ParsedOperatorCall =
+  | { ok: true; call: OperatorCall }
+  | { ok: false; error: string; unserved?: true };
+
+/**
+ * Checks a v1 operator call (already parsed from JSON) and converts it.
+ * @example parseOperatorCall({ type: 'TEARDOWN', teardown: { framework_id: { value: 'f-0000' } } })
+ *   // { ok: true, call: { type: 'TEARDOWN', frameworkId: 'f-0000' } }
+ */
+export function parseOperatorCall(body: unknown): ParsedOperatorCall {
+  const notPlain = plainDataError(body);
+  if (notPlain !== undefined) return { ok: false, error: notPlain };
+  const parsed = callSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, error: `${issue && issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue?.message ?? 'invalid'}` };
+  }
+  const call = parsed.data;
+  const type = call.type;
+  if (UNSERVED_OPERATOR_CALL_TYPES.has(type)) return { ok: false, unserved: true, error: `call type '${type}' is not served by this master (served: ${OPERATOR_CALL_TYPES.join(', ')})` };
+  if (!(OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `type: unknown call type '${type}' (served: ${OPERATOR_CALL_TYPES.join(', ')})` };
+  const missing = (field: string): ParsedOperatorCall => ({ ok: false, error: `Expecting '${field}' to be present` });
+  switch (type) {
+    case 'GET_METRICS': {
+      const nanoseconds = call.get_metrics?.timeout?.nanoseconds;
+      return { ok: true, call: { type, ...(nanoseconds !== undefined ? { timeoutMs: nanoseconds / 1e6 } : {}) } };
+    }
+    case 'LIST_FILES':
+      return call.list_files === undefined ? missing('list_files') : { ok: true, call: { type, path: call.list_files.path } };
+    case 'READ_FILE': {
+      const read = call.read_file;
+      if (read === undefined) return missing('read_file');
+      return { ok: true, call: { type, path: read.path, offset: read.offset, ...(read.length !== undefined ? { length: read.length } : {}) } };
+    }
+    case 'UPDATE_WEIGHTS': {
+      if (call.update_weights === undefined) return missing('update_weights');
+      const weights: Array<{ role: string; weight: number }> = [];
+      for (const [index, info] of call.update_weights.weight_infos.entries()) {
+        if (info.role === undefined) return { ok: false, error: `update_weights.weight_infos.${index}: Expecting 'role' to be present` };
+        weights.push({ role: info.role, weight: info.weight });
+      }
+      return { ok: true, call: { type, weights } };
+    }
+    case 'UPDATE_QUOTA': {
+      const update = call.update_quota;
+      if (update === undefined) return missing('update_quota');
+      const configs = update.quota_configs.map((config) => ({ role: config.role, guarantees: scalars(config.guarantees), limits: scalars(config.limits) }));
+      return { ok: true, call: { type, force: update.force ?? false, configs } };
+    }
+    case 'TEARDOWN':
+      return call.teardown === undefined ? missing('teardown') : { ok: true, call: { type, frameworkId: call.teardown.framework_id.value } };
+    case 'MARK_AGENT_GONE':
+      return call.mark_agent_gone === undefined ? missing('mark_agent_gone') : { ok: true, call: { type, agentId: call.mark_agent_gone.agent_id.value } };
+    default:
+      return { ok: true, call: { type: type as Extract<OperatorCall, { type: 'GET_HEALTH' }>['type'] } };
+  }
+}
+
+function scalars(map: Record<string, { value: number }> | undefined): Record<string, number> {
+  return Object.fromEntries(Object.entries(map ?? {}).map(([name, scalar]) => [name, scalar.value]));
+}
+
+/** Milliseconds as a v1 `TimeInfo` (`{"nanoseconds": ...}`). */
+export function v1TimeInfo(ms: number): V1Json {
+  return { nanoseconds: Math.round(ms * 1e6) };
+}
+
+/**
+ * A task as Mesos' `Task` message in JSON (what GET_TASKS and TASK_ADDED carry): its resources
+ * carry the role they are allocated to, its statuses are v1 `TaskStatus`es.
+ */
+export function v1Task(task: Task): V1Json {
+  const out: V1Json = {
+    name: task.name,
+    task_id: v1Id(task.taskId),
+    framework_id: v1Id(task.frameworkId),
+    agent_id: v1Id(task.agentId),
+    state: task.state,
+  };
+  if (task.executorId !== undefined) out.executor_id = v1Id(task.executorId);
+  if (task.resources.length > 0) out.resources = v1Resources(task.resources, task.role);
+  if (task.statuses !== undefined && task.statuses.length > 0) out.statuses = task.statuses.map(v1TaskStatus);
+  if (task.statusUpdateState !== undefined) out.status_update_state = task.statusUpdateState;
+  if (task.statusUpdateUuid !== undefined) out.status_update_uuid = v1Bytes(task.statusUpdateUuid);
+  return out;
+}
+
+/** `value` as a Mesos `Value.Scalar` map (`{"cpus": {"value": 1}}`): QuotaConfig's guarantees and limits. */
+export function v1ScalarMap(values: Readonly<Record<string, number>>): V1Json {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { value }]));
+}

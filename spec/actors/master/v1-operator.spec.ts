@@ -1,0 +1,509 @@
+/**
+ * The v1 operator API (`POST /api/v1`) against a real master on a network host (virtual clock),
+ * spoken with nothing but Node's `http`: each call's JSON against Mesos' field names, the write
+ * calls, bad calls, and the SUBSCRIBE event stream.
+ */
+import * as http from 'node:http';
+import { expect } from 'chai';
+import { captureLogger } from '../../../lib/logging';
+import { basicAuthorization, VirtualClock } from '../../../lib/process';
+import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
+import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
+import { StandbyMaster } from '../../../actors/master/standby';
+import { MAX_OPERATOR_SUBSCRIBERS } from '../../../actors/master/v1-operator';
+import { netHost, Probe } from '../../support/runtime';
+import { V1Subscription, type V1Event } from '../../support/v1-client';
+import {
+  agentInfo, agentUpdate, cleanUp, FakeAgent, FRAMEWORK_MESSAGES, reportedTask, commandTask, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, statesOf, type Harness,
+} from './harness';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
+
+/** Hosts started here, stopped after each test. */
+const started: Harness[] = [];
+
+async function listening(extra: Partial<MasterFlags> = {}, workDir = makeWorkDir()): Promise<{ harness: Harness; address: string }> {
+  const clock = new VirtualClock();
+  const captured = captureLogger();
+  const host = await netHost({ clock, logger: captured.logger });
+  const flags: MasterFlags = { ...defaultMasterFlags(workDir), ...extra };
+  const handle = await startMaster({ flags, host, webUiDirectory: false });
+  await clock.settle();
+  const harness: Harness = { clock, host, handle, workDir, flags, captured, masterPid: handle.pid };
+  started.push(harness);
+  return { harness, address: host.address };
+}
+
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly json: Json;
+}
+
+/** POSTs (or `method`s) `body` to `/api/v1` with JSON content type unless `headers` say otherwise. */
+function call(address: string, body: object | string, headers: Record<string, string> = {}, method = 'POST', path = '/api/v1'): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const payload = typeof body === 'string' ? body : JSON.stringify(body);
+    const request = http.request(`http://${address}${path}`, {
+      method, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers },
+    }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { text += chunk; });
+      response.on('end', () => {
+        let json: Json = {};
+        try { json = text.startsWith('{') ? JSON.parse(text) as Json : {}; } catch { json = {}; }
+        resolve({ status: response.statusCode ?? 0, text, headers: response.headers, json });
+      });
+    });
+    request.on('error', reject);
+    request.end(method === 'GET' ? undefined : payload);
+  });
+}
+
+/** A master with one agent and one framework whose task runs. */
+async function withRunningTask(extra: Partial<MasterFlags> = {}): Promise<{ harness: Harness; address: string; frameworkId: string; agentId: string }> {
+  const { harness, address } = await listening(extra);
+  const agent = await registerAgent(harness, 'cpus:4;mem:1024;disk:100;ports:[31000-31010]');
+  const framework = await registerFramework(harness, { name: 'operator-test', user: 'tester', capabilities: ['PARTITION_AWARE'] });
+  await harness.clock.advance(1_000);
+  await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:128')]);
+  await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_RUNNING');
+  return { harness, address, frameworkId: framework.frameworkId, agentId: agent.agentId };
+}
+
+describe('actors/master: the v1 operator API (POST /api/v1)', () => {
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
+    await cleanUp();
+  });
+
+  it('answers GET_HEALTH, GET_VERSION, GET_FLAGS, GET_MASTER and GET_METRICS as master.proto Responses', async () => {
+    const { address, harness } = await listening();
+    expect((await call(address, { type: 'GET_HEALTH' })).json).to.deep.equal({ type: 'GET_HEALTH', get_health: { healthy: true } });
+    const version = (await call(address, { type: 'GET_VERSION' })).json;
+    expect(version.type).to.equal('GET_VERSION');
+    expect(version.get_version.version_info.version).to.equal('1.11.0');
+    expect(version.get_version.version_info).to.have.property('build_time');
+    const flags = (await call(address, { type: 'GET_FLAGS' })).json.get_flags.flags as Array<{ name: string; value: string }>;
+    expect(flags.find((flag) => flag.name === 'work_dir')?.value).to.equal(harness.workDir);
+    const master = (await call(address, { type: 'GET_MASTER' })).json.get_master;
+    expect(master.master_info.id).to.equal(harness.handle.master.masterInfo().id);
+    expect(master.master_info.address.port).to.equal(harness.handle.pid.port);
+    expect(master.start_time).to.be.a('number');
+    const metrics = (await call(address, { type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 5e9 } } })).json;
+    expect(metrics.type).to.equal('GET_METRICS');
+    const names = (metrics.get_metrics.metrics as Array<{ name: string; value: number }>).map((metric) => metric.name);
+    expect(names).to.include.members(['master/elected', 'master/tasks_running', 'allocator/event_queue_dispatches']);
+  });
+
+  it('answers GET_STATE (and each GET_* of its parts) with v1 Task, Agent, Framework and Executor messages', async () => {
+    const { address, frameworkId, agentId } = await withRunningTask();
+    const state = (await call(address, { type: 'GET_STATE' })).json;
+    expect(state.type).to.equal('GET_STATE');
+    const task = state.get_state.get_tasks.tasks[0];
+    expect(task).to.include({ name: 'task t1', state: 'TASK_RUNNING' });
+    expect(task.task_id).to.deep.equal({ value: 't1' });
+    expect(task.framework_id).to.deep.equal({ value: frameworkId });
+    expect(task.agent_id).to.deep.equal({ value: agentId });
+    expect(task.resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: '*' } });
+    expect(task.statuses[0]).to.include({ state: 'TASK_RUNNING' });
+    expect(task.statuses[0].task_id).to.deep.equal({ value: 't1' });
+    expect(state.get_state.get_tasks).to.not.have.property('completed_tasks'); // empty repeated fields are left out, as Mesos does
+
+    const agent = state.get_state.get_agents.agents[0];
+    expect(agent.agent_info.id).to.deep.equal({ value: agentId });
+    expect(agent.agent_info).to.include({ hostname: 'agent.local', port: 5051 });
+    expect(agent.agent_info.attributes).to.deep.equal([{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }]);
+    expect(agent).to.include({ active: true, version: '0.1.0' });
+    expect(agent.registered_time.nanoseconds).to.be.a('number');
+    expect(agent.total_resources).to.deep.include({ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31010 }] } });
+    expect(agent.allocated_resources).to.deep.include({ name: 'mem', type: 'SCALAR', scalar: { value: 128 } });
+
+    const framework = state.get_state.get_frameworks.frameworks[0];
+    expect(framework.framework_info.id).to.deep.equal({ value: frameworkId });
+    expect(framework.framework_info).to.include({ name: 'operator-test', user: 'tester', role: '*' });
+    expect(framework.framework_info.capabilities).to.deep.equal([{ type: 'PARTITION_AWARE' }]);
+    expect(framework).to.include({ active: true, connected: true, recovered: false });
+    expect(framework.allocated_resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: '*' } });
+
+    const executor = state.get_state.get_executors;
+    expect(executor).to.deep.equal({}); // a command task has no executor the master tracks
+
+    expect((await call(address, { type: 'GET_TASKS' })).json).to.deep.equal({ type: 'GET_TASKS', get_tasks: state.get_state.get_tasks });
+    expect((await call(address, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal(state.get_state.get_agents);
+    expect((await call(address, { type: 'GET_FRAMEWORKS' })).json.get_frameworks).to.deep.equal(state.get_state.get_frameworks);
+    expect((await call(address, { type: 'GET_EXECUTORS' })).json).to.deep.equal({ type: 'GET_EXECUTORS', get_executors: {} });
+    const roles = (await call(address, { type: 'GET_ROLES' })).json.get_roles.roles;
+    expect(roles[0]).to.deep.include({ name: '*', weight: 1, frameworks: [{ value: frameworkId }] });
+    expect(roles[0].resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } });
+  });
+
+  it('answers GET_EXECUTORS with each executor the master tracks and its agent', async () => {
+    const { harness, address } = await listening();
+    const agent = await registerAgent(harness, 'cpus:4;mem:1024');
+    const framework = await registerFramework(harness, { name: 'with-executor' });
+    await harness.clock.advance(1_000);
+    const { command: _command, ...task } = commandTask('t1', agent.agentId, 'cpus:1;mem:128');
+    const executor = { executorId: 'e1', name: 'custom', command: { value: './executor' }, resources: commandTask('x', agent.agentId, 'cpus:0.5;mem:64').resources };
+    await launch(harness, framework, [latestOffer(framework.probe).id], [{ ...task, executor }]);
+    const executors = (await call(address, { type: 'GET_EXECUTORS' })).json.get_executors.executors as Json[];
+    expect(executors).to.have.length(1);
+    expect(executors[0]?.agent_id).to.deep.equal({ value: agent.agentId });
+    expect(executors[0]?.executor_info).to.deep.include({ executor_id: { value: 'e1' }, framework_id: { value: framework.frameworkId }, name: 'custom', command: { value: './executor' } });
+    expect(executors[0]?.executor_info.resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } });
+    const tasks = (await call(address, { type: 'GET_TASKS' })).json.get_tasks.tasks as Json[];
+    expect(tasks[0]?.executor_id).to.deep.equal({ value: 'e1' });
+  });
+
+  it('UPDATE_WEIGHTS and UPDATE_QUOTA change what GET_WEIGHTS, GET_QUOTA and /master/weights answer', async () => {
+    const { address, harness } = await withRunningTask();
+    expect((await call(address, { type: 'GET_WEIGHTS' })).json).to.deep.equal({ type: 'GET_WEIGHTS', get_weights: {} });
+    const updated = await call(address, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: 2.5 }] } });
+    expect(updated.status).to.equal(200);
+    expect((await call(address, { type: 'GET_WEIGHTS' })).json.get_weights).to.deep.equal({ weight_infos: [{ weight: 2.5, role: 'eng' }] });
+    expect((await call(address, '', {}, 'GET', '/master/weights')).text).to.equal('[{"role":"eng","weight":2.5}]');
+    const badWeight = await call(address, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: -1 }] } });
+    expect(badWeight.status).to.equal(400);
+    expect(badWeight.text).to.match(/'weight' must be a positive number/);
+
+    const quota = { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'eng', guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 2 } } }] } };
+    expect((await call(address, quota)).status).to.equal(200);
+    const status = (await call(address, { type: 'GET_QUOTA' })).json.get_quota.status;
+    expect(status.configs).to.deep.equal([{ role: 'eng', guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 2 } } }]);
+    expect(status.infos).to.deep.equal([{ role: 'eng', guarantee: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }] }]);
+    const overcommit = await call(address, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'eng', guarantees: { cpus: { value: 100 } } }] } });
+    expect(overcommit.status).to.equal(409);
+    expect(overcommit.text).to.match(/overcommit/);
+    const inverted = await call(address, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'eng', guarantees: { cpus: { value: 2 } }, limits: { cpus: { value: 1 } } }] } });
+    expect(inverted.status).to.equal(400);
+    expect(inverted.text).to.match(/limit of 'cpus' is below its guarantee/);
+    expect((await call(address, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'eng' }] } })).status).to.equal(200);
+    expect((await call(address, { type: 'GET_QUOTA' })).json.get_quota).to.deep.equal({ status: {} });
+    expect(harness.captured.find('allocator refused a call')).to.deep.equal([]);
+  });
+
+  it('TEARDOWN removes a framework as /master/teardown does; MARK_AGENT_GONE makes its tasks TASK_GONE_BY_OPERATOR and shuts it down', async () => {
+    const { address, harness, frameworkId, agentId } = await withRunningTask();
+    const unknown = await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: 'no-such-framework' } } });
+    expect(unknown.status).to.equal(400);
+    expect(unknown.text).to.match(/No framework found with specified ID 'no-such-framework'/);
+
+    const gone = await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } });
+    expect(gone.status).to.equal(200);
+    await harness.clock.settle();
+    const tasks = (await call(address, { type: 'GET_TASKS' })).json.get_tasks;
+    expect(tasks.completed_tasks[0]).to.include({ state: 'TASK_GONE_BY_OPERATOR' });
+    expect((await call(address, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({});
+    expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } })).status).to.equal(404);
+
+    expect((await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: frameworkId } } })).status).to.equal(200);
+    const frameworks = (await call(address, { type: 'GET_FRAMEWORKS' })).json.get_frameworks;
+    expect(frameworks.frameworks).to.equal(undefined);
+    expect(frameworks.completed_frameworks[0].framework_info.id).to.deep.equal({ value: frameworkId });
+    expect(frameworks.completed_frameworks[0]).to.include({ active: false, connected: false });
+  });
+
+  it('tells the agent marked gone to shut down, and its partition-aware framework TASK_GONE_BY_OPERATOR', async () => {
+    const { harness, address } = await listening();
+    const agent = await registerAgent(harness, 'cpus:2;mem:512');
+    const framework = await registerFramework(harness, { capabilities: ['PARTITION_AWARE'] });
+    await harness.clock.advance(1_000);
+    await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId)]);
+    expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agent.agentId } } })).status).to.equal(200);
+    await harness.clock.settle();
+    expect(last(agent.probe, 'Shutdown')?.body).to.deep.equal({ message: 'Agent marked gone by the operator' });
+    expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_GONE_BY_OPERATOR']);
+    // It is not taken back.
+    agent.probe.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:2;mem:512', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+    await harness.clock.settle();
+    expect(last(agent.probe, 'Shutdown')?.body).to.deep.equal({ message: 'Agent has been marked gone by the operator' });
+    expect(last(agent.probe, 'AgentReregistered')).to.equal(undefined);
+  });
+
+  it('remembers a gone agent across a master restart: the registry records it, and the agent is refused', async () => {
+    const first = await listening();
+    const agent = await registerAgent(first.harness, 'cpus:1;mem:256');
+    expect((await call(first.address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agent.agentId } } })).status).to.equal(200);
+    expect(first.harness.handle.registry.gone().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+    expect(first.harness.handle.registry.agents()).to.deep.equal([]);
+    started.splice(started.indexOf(first.harness), 1);
+    await first.harness.host.stop();
+
+    const second = await listening({}, first.harness.workDir);
+    expect(second.harness.handle.registry.gone().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+    const back = new FakeAgent('gone-agent-back');
+    second.harness.host.spawn(back);
+    back.post(second.harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:1;mem:256', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+    await second.harness.clock.settle();
+    expect(last(back, 'Shutdown')?.body).to.deep.equal({ message: 'Agent has been marked gone by the operator' });
+    expect((await call(second.address, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({});
+  });
+
+  it('answers bad calls with the reason: unknown type, missing field, protobuf, GET, not JSON, unserved, files', async () => {
+    const { address } = await listening();
+    const unknown = await call(address, { type: 'GET_EVERYTHING' });
+    expect(unknown.status).to.equal(400);
+    expect(unknown.text).to.match(/unknown call type 'GET_EVERYTHING'/);
+    const missing = await call(address, { type: 'TEARDOWN' });
+    expect(missing.status).to.equal(400);
+    expect(missing.text).to.equal("Failed to validate master::Call: Expecting 'teardown' to be present");
+    const badField = await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: '' } } });
+    expect(badField.status).to.equal(400);
+    expect(badField.text).to.match(/teardown\.framework_id\.value: must be a non-empty string/);
+    const protobuf = await call(address, 'binary', { 'content-type': 'application/x-protobuf' });
+    expect(protobuf.status).to.equal(415);
+    expect(protobuf.text).to.match(/JSON only, not protobuf/);
+    const get = await call(address, '', {}, 'GET');
+    expect(get.status).to.equal(405);
+    expect(get.headers.allow).to.equal('POST');
+    const notJson = await call(address, '{"type":');
+    expect(notJson.status).to.equal(400);
+    expect(notJson.text).to.match(/^Failed to parse body into JSON/);
+    const unserved = await call(address, { type: 'GET_MAINTENANCE_STATUS' });
+    expect(unserved.status).to.equal(501);
+    expect(unserved.text).to.match(/'GET_MAINTENANCE_STATUS' is not served/);
+    const files = await call(address, { type: 'LIST_FILES', list_files: { path: '/master/log' } });
+    expect(files.status).to.equal(404);
+    expect(files.text).to.match(/'\/master\/log' not found: this master serves no files/);
+    const protobufOnly = await call(address, { type: 'GET_HEALTH' }, { accept: 'application/x-protobuf' });
+    expect(protobufOnly.status).to.equal(406);
+    expect(protobufOnly.text).to.match(/Expecting 'Accept' to allow 'application\/json'/);
+    const noType = await call(address, 'null');
+    expect(noType.status).to.equal(400);
+    const unknownFields = await call(address, { type: 'GET_HEALTH', get_health_please: true });
+    expect(unknownFields.status).to.equal(200);
+  });
+
+  it('asks for credentials as Mesos does: read-only ones for GET_*, read-write ones for TEARDOWN and UPDATE_*', async () => {
+    const credentials = new Map([['ops', 'secret']]);
+    const { address } = await listening({ credentials, authenticateHttpReadwrite: true });
+    expect((await call(address, { type: 'GET_STATE' })).status).to.equal(200);
+    const anonymous = await call(address, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: 2 }] } });
+    expect(anonymous.status).to.equal(401);
+    const authorization = basicAuthorization('ops', 'secret');
+    const authenticated = await call(address, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: 2 }] } }, { authorization });
+    expect(authenticated.status).to.equal(200);
+    expect((await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: 'x' } } })).status).to.equal(401);
+    expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'x' } } })).status).to.equal(401);
+    expect((await call(address, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [] } })).status).to.equal(401);
+    expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'x' } } }, { authorization })).status).to.equal(404);
+  });
+
+  describe('SUBSCRIBE', () => {
+    it('streams SUBSCRIBED with the state, then AGENT_ADDED, FRAMEWORK_ADDED, TASK_ADDED, TASK_UPDATED, FRAMEWORK_REMOVED, AGENT_REMOVED and heartbeats', async () => {
+      const { harness, address } = await listening();
+      const stream = new V1Subscription(address, '/api/v1');
+      await stream.open({ type: 'SUBSCRIBE' });
+      try {
+        expect(stream.status).to.equal(200);
+        expect(stream.headers['content-type']).to.equal('application/json');
+        const subscribed = await stream.next((event) => event.type === 'SUBSCRIBED');
+        expect((subscribed.subscribed as Json).heartbeat_interval_seconds).to.equal(15);
+        expect((subscribed.subscribed as Json).get_state).to.deep.equal({ get_tasks: {}, get_executors: {}, get_frameworks: {}, get_agents: {} });
+
+        const agent = await registerAgent(harness, 'cpus:2;mem:512');
+        const agentAdded = await stream.next((event) => event.type === 'AGENT_ADDED');
+        expect((agentAdded.agent_added as Json).agent.agent_info.id).to.deep.equal({ value: agent.agentId });
+
+        const framework = await registerFramework(harness, { name: 'streamed' });
+        const frameworkAdded = await stream.next((event) => event.type === 'FRAMEWORK_ADDED');
+        expect((frameworkAdded.framework_added as Json).framework.framework_info).to.include({ name: 'streamed' });
+        expect((frameworkAdded.framework_added as Json).framework.framework_info.id).to.deep.equal({ value: framework.frameworkId });
+
+        await harness.clock.advance(1_000);
+        await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId)]);
+        const taskAdded = await stream.next((event) => event.type === 'TASK_ADDED');
+        expect((taskAdded.task_added as Json).task).to.deep.include({ task_id: { value: 't1' }, state: 'TASK_STAGING' });
+
+        await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_RUNNING');
+        const taskUpdated = await stream.next((event) => event.type === 'TASK_UPDATED');
+        expect(taskUpdated.task_updated).to.deep.include({ framework_id: { value: framework.frameworkId }, state: 'TASK_RUNNING' });
+        expect((taskUpdated.task_updated as Json).status).to.deep.include({ task_id: { value: 't1' }, state: 'TASK_RUNNING' });
+
+        const heartbeatsBefore = stream.events.filter((event) => event.type === 'HEARTBEAT').length;
+        expect(heartbeatsBefore).to.equal(0); // 1 s of virtual time has passed, not 15
+        await harness.clock.advance(15_000);
+        await stream.next((event) => event.type === 'HEARTBEAT');
+
+        expect((await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: framework.frameworkId } } })).status).to.equal(200);
+        const killed = await stream.next((event: V1Event) => event.type === 'TASK_UPDATED' && (event.task_updated as Json).state === 'TASK_KILLED');
+        expect((killed.task_updated as Json).status.reason).to.equal('REASON_FRAMEWORK_REMOVED');
+        const removed = await stream.next((event) => event.type === 'FRAMEWORK_REMOVED');
+        expect((removed.framework_removed as Json).framework_info.id).to.deep.equal({ value: framework.frameworkId });
+
+        expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agent.agentId } } })).status).to.equal(200);
+        const agentRemoved = await stream.next((event) => event.type === 'AGENT_REMOVED');
+        expect(agentRemoved.agent_removed).to.deep.equal({ agent_id: { value: agent.agentId } });
+
+        const types = stream.events.map((event) => event.type).filter((type) => type !== 'HEARTBEAT');
+        expect(types).to.deep.equal([
+          'SUBSCRIBED', 'AGENT_ADDED', 'FRAMEWORK_ADDED', 'TASK_ADDED', 'TASK_UPDATED', 'TASK_UPDATED', 'FRAMEWORK_REMOVED', 'AGENT_REMOVED',
+        ]);
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('streams FRAMEWORK_UPDATED when a framework disconnects, and when its scheduler comes back', async () => {
+      const { harness, address } = await listening();
+      const framework = await registerFramework(harness, { name: 'flaky', failoverTimeout: 600 });
+      const stream = new V1Subscription(address, '/api/v1');
+      await stream.open({ type: 'SUBSCRIBE' });
+      try {
+        await stream.next((event) => event.type === 'SUBSCRIBED');
+        harness.host.terminate(framework.probe);
+        await harness.clock.settle();
+        const disconnected = await stream.next((event) => event.type === 'FRAMEWORK_UPDATED');
+        expect((disconnected.framework_updated as Json).framework).to.deep.include({ active: false, connected: false });
+        expect((disconnected.framework_updated as Json).framework.framework_info.id).to.deep.equal({ value: framework.frameworkId });
+        // A new scheduler takes the framework over (failover): it is connected and active again.
+        const scheduler = new Probe('flaky-again', FRAMEWORK_MESSAGES);
+        harness.host.spawn(scheduler);
+        scheduler.post(harness.masterPid, 'ReregisterFramework', { framework: framework.info, failover: true });
+        await harness.clock.settle();
+        const reconnected = await stream.next((event) => event.type === 'FRAMEWORK_UPDATED', 15_000, stream.events.indexOf(disconnected) + 1);
+        expect((reconnected.framework_updated as Json).framework).to.deep.include({ active: true, connected: true });
+        expect((reconnected.framework_updated as Json).framework.reregistered_time.nanoseconds).to.be.a('number');
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'FRAMEWORK_UPDATED', 'FRAMEWORK_UPDATED']);
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('streams AGENT_ADDED, FRAMEWORK_ADDED and TASK_ADDED for an agent that comes back with a task the master did not know', async () => {
+      const { harness, address } = await listening();
+      const stream = new V1Subscription(address, '/api/v1');
+      await stream.open({ type: 'SUBSCRIBE' });
+      try {
+        await stream.next((event) => event.type === 'SUBSCRIBED');
+        const agent = new FakeAgent('returning-agent');
+        harness.host.spawn(agent);
+        agent.post(harness.masterPid, 'ReregisterAgent', {
+          agent: agentInfo('cpus:2;mem:512', 'agent.local', 'old-S0'), version: '0.1.0',
+          tasks: [reportedTask('t9', 'old-0000', 'old-S0')], executors: [], frameworks: [{ id: 'old-0000', name: 'old', user: 'tester' }],
+        });
+        await harness.clock.settle();
+        const added = await stream.next((event) => event.type === 'TASK_ADDED');
+        expect((added.task_added as Json).task).to.deep.include({ task_id: { value: 't9' }, framework_id: { value: 'old-0000' }, agent_id: { value: 'old-S0' }, state: 'TASK_RUNNING' });
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'AGENT_ADDED', 'FRAMEWORK_ADDED', 'TASK_ADDED']);
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('sends heartbeats at --http_framework_heartbeat_interval, and says so in SUBSCRIBED', async () => {
+      const { harness, address } = await listening({ httpFrameworkHeartbeatIntervalMs: 5_000 });
+      const stream = new V1Subscription(address, '/api/v1');
+      await stream.open({ type: 'SUBSCRIBE' });
+      try {
+        const subscribed = await stream.next((event) => event.type === 'SUBSCRIBED');
+        expect((subscribed.subscribed as Json).heartbeat_interval_seconds).to.equal(5);
+        await harness.clock.advance(4_999);
+        await call(address, { type: 'GET_HEALTH' }); // a round trip through the master's mailbox: anything due was written
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED']);
+        await harness.clock.advance(1);
+        await stream.next((event) => event.type === 'HEARTBEAT');
+        await harness.clock.advance(10_000);
+        await stream.next((event) => event.type === 'HEARTBEAT', 15_000, 3); // at 10 s and 15 s
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT', 'HEARTBEAT', 'HEARTBEAT']);
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('sends a new subscriber the state as it is, and forgets a subscriber whose client went away', async () => {
+      const { harness, address } = await withRunningTask();
+      const stream = new V1Subscription(address, '/api/v1');
+      await stream.open({ type: 'SUBSCRIBE' });
+      const subscribed = await stream.next((event) => event.type === 'SUBSCRIBED');
+      const state = (subscribed.subscribed as Json).get_state;
+      expect(state.get_tasks.tasks[0]).to.deep.include({ task_id: { value: 't1' }, state: 'TASK_RUNNING' });
+      expect(state.get_agents.agents).to.have.length(1);
+      expect(state.get_frameworks.frameworks).to.have.length(1);
+      stream.close();
+      await stream.ended;
+      const deadline = Date.now() + 5_000;
+      while (harness.captured.find('operator event stream closed').length === 0) {
+        if (Date.now() > deadline) throw new Error('the master did not notice the closed stream');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+
+    it('ends the oldest stream when a new one passes --max_operator_event_stream_subscribers (Mesos\' bounded subscribers)', async () => {
+      expect(MAX_OPERATOR_SUBSCRIBERS).to.equal(1_000);
+      const { harness, address } = await listening({ maxOperatorEventStreamSubscribers: 1 });
+      const first = new V1Subscription(address, '/api/v1');
+      const second = new V1Subscription(address, '/master/api/v1'); // Mesos serves it under the master's path too
+      await first.open({ type: 'SUBSCRIBE' });
+      await first.next((event) => event.type === 'SUBSCRIBED');
+      await second.open({ type: 'SUBSCRIBE' });
+      try {
+        await second.next((event) => event.type === 'SUBSCRIBED');
+        await first.ended;
+        await registerAgent(harness, 'cpus:1;mem:256');
+        await second.next((event) => event.type === 'AGENT_ADDED');
+        expect(first.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED']);
+      } finally {
+        second.close();
+      }
+    });
+
+    it('leaves out the events of frameworks the subscriber may not view (view_frameworks, view_tasks)', async () => {
+      const credentials = new Map([['admin', 'a'], ['ops', 'o']]);
+      const acls = {
+        permissive: false,
+        register_frameworks: [{ principals: { type: 'ANY' }, roles: { type: 'ANY' } }],
+        run_tasks: [{ principals: { type: 'ANY' }, users: { type: 'ANY' } }],
+        view_frameworks: [{ principals: { values: ['admin'] }, users: { type: 'ANY' } }],
+        view_tasks: [{ principals: { values: ['admin'] }, users: { type: 'ANY' } }],
+      };
+      const { harness, address } = await listening({ credentials, authenticateHttpReadonly: true, acls: parseAcls(acls) });
+      const admin = new V1Subscription(address, '/api/v1');
+      const ops = new V1Subscription(address, '/api/v1');
+      await admin.open({ type: 'SUBSCRIBE' }, { authorization: basicAuthorization('admin', 'a') });
+      await ops.open({ type: 'SUBSCRIBE' }, { authorization: basicAuthorization('ops', 'o') });
+      try {
+        await admin.next((event) => event.type === 'SUBSCRIBED');
+        await ops.next((event) => event.type === 'SUBSCRIBED');
+        await registerAgent(harness, 'cpus:2;mem:512');
+        await registerFramework(harness, { name: 'hidden' });
+        await admin.next((event) => event.type === 'FRAMEWORK_ADDED');
+        await ops.next((event) => event.type === 'AGENT_ADDED');
+        expect(ops.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'AGENT_ADDED']);
+        // The same views on the calls: GET_FRAMEWORKS as /master/frameworks, GET_FLAGS by view_flags.
+        const asOps = { authorization: basicAuthorization('ops', 'o') };
+        const asAdmin = { authorization: basicAuthorization('admin', 'a') };
+        expect((await call(address, { type: 'GET_FRAMEWORKS' }, asOps)).json.get_frameworks).to.deep.equal({});
+        expect((await call(address, { type: 'GET_FRAMEWORKS' }, asAdmin)).json.get_frameworks.frameworks).to.have.length(1);
+        const flags = await call(address, { type: 'GET_FLAGS' }, asOps);
+        expect(flags.status).to.equal(403);
+        expect(flags.text).to.match(/^Forbidden: .*ops/);
+        const anonymous = await call(address, { type: 'SUBSCRIBE' });
+        expect(anonymous.status).to.equal(401);
+      } finally {
+        admin.close();
+        ops.close();
+      }
+    });
+  });
+
+  it('on a master that does not lead: 307 to the leader\'s /api/v1 (and /master/api/v1) with its port, or 503 when none leads', async () => {
+    const host = await netHost();
+    try {
+      const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'me.local' }, Date.now());
+      host.spawn(standby);
+      host.spawn(new StandbyApi(apiActorId('master'), (path) => standby.redirectTo(path)));
+      expect((await call(host.address, { type: 'GET_STATE' })).status).to.equal(503);
+      standby.leaderChanged({ pid: 'master@10.0.0.7:5050', info: { id: 'm', ip: '10.0.0.7', port: 5050, pid: 'master@10.0.0.7:5050', hostname: 'leader.local', version: '1' } });
+      for (const path of ['/api/v1', '/master/api/v1']) {
+        const redirected = await call(host.address, { type: 'GET_STATE' }, {}, 'POST', path);
+        expect(redirected.status, path).to.equal(307);
+        expect(redirected.headers.location, path).to.equal(`//leader.local:5050${path}`);
+      }
+    } finally {
+      await host.stop();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+/** The v1 operator API's calls checked and converted, and its Task as Mesos writes one (pure). */
+import { expect } from 'chai';
+import { MAX_OPERATOR_CALL_ENTRIES, OPERATOR_CALL_TYPES, parseOperatorCall, UNSERVED_OPERATOR_CALL_TYPES, v1Task, v1TimeInfo, type OperatorCall } from '../../../lib/v1/operator';
+import { Resources } from '../../../lib/resources';
+
+function call(body: unknown): OperatorCall {
+  const parsed = parseOperatorCall(body);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.call;
+}
+
+function error(body: unknown): { error: string; unserved: boolean } {
+  const parsed = parseOperatorCall(body);
+  if (parsed.ok) throw new Error(`accepted: ${JSON.stringify(parsed.call)}`);
+  return { error: parsed.error, unserved: parsed.unserved === true };
+}
+
+describe('v1 operator calls', () => {
+  it('takes every served call without a body of its own, ignoring fields it does not know', () => {
+    for (const type of ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS', 'GET_ROLES', 'GET_WEIGHTS', 'GET_QUOTA', 'GET_MASTER', 'SUBSCRIBE']) {
+      expect(call({ type, something_new: { x: 1 } })).to.deep.equal({ type });
+    }
+  });
+
+  it('converts GET_METRICS timeout, LIST_FILES, READ_FILE, UPDATE_WEIGHTS, UPDATE_QUOTA, TEARDOWN and MARK_AGENT_GONE', () => {
+    expect(call({ type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 2_500_000_000 } } })).to.deep.equal({ type: 'GET_METRICS', timeoutMs: 2500 });
+    expect(call({ type: 'GET_METRICS' })).to.deep.equal({ type: 'GET_METRICS' });
+    expect(call({ type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: '1000000' } } })).to.deep.equal({ type: 'GET_METRICS', timeoutMs: 1 });
+    expect(call({ type: 'LIST_FILES', list_files: { path: '/master/log' } })).to.deep.equal({ type: 'LIST_FILES', path: '/master/log' });
+    expect(call({ type: 'READ_FILE', read_file: { path: '/a', offset: 10, length: 5 } })).to.deep.equal({ type: 'READ_FILE', path: '/a', offset: 10, length: 5 });
+    expect(call({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: 2 }] } })).to.deep.equal({ type: 'UPDATE_WEIGHTS', weights: [{ role: 'eng', weight: 2 }] });
+    expect(call({ type: 'UPDATE_QUOTA', update_quota: { force: true, quota_configs: [{ role: 'eng', guarantees: { cpus: { value: 1 } }, limits: { mem: { value: 512 } } }] } }))
+      .to.deep.equal({ type: 'UPDATE_QUOTA', force: true, configs: [{ role: 'eng', guarantees: { cpus: 1 }, limits: { mem: 512 } }] });
+    expect(call({ type: 'TEARDOWN', teardown: { framework_id: { value: 'f-1' } } })).to.deep.equal({ type: 'TEARDOWN', frameworkId: 'f-1' });
+    expect(call({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'a-S1' } } })).to.deep.equal({ type: 'MARK_AGENT_GONE', agentId: 'a-S1' });
+  });
+
+  it('names what is missing or wrong, as Mesos words it where it has words', () => {
+    expect(error({ type: 'TEARDOWN' }).error).to.equal("Expecting 'teardown' to be present");
+    expect(error({ type: 'MARK_AGENT_GONE' }).error).to.equal("Expecting 'mark_agent_gone' to be present");
+    expect(error({ type: 'READ_FILE', read_file: { path: '/a' } }).error).to.match(/^read_file\.offset: /);
+    expect(error({ type: 'READ_FILE', read_file: { path: '/a', offset: -1 } }).error).to.equal('read_file.offset: must not be negative');
+    expect(error({ type: 'READ_FILE', read_file: { path: '/a', offset: 'ten' } }).error).to.equal('read_file.offset: must be a non-negative integer');
+    expect(error({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ weight: 2 }] } }).error).to.equal("update_weights.weight_infos.0: Expecting 'role' to be present");
+    expect(error({ type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'eng', guarantees: { cpus: { value: -1 } } }] } }).error).to.match(/^update_quota\.quota_configs\.0\.guarantees\.cpus\.value: must not be negative/);
+    expect(error({ type: 'NOPE' }).error).to.match(/^type: unknown call type 'NOPE'/);
+    expect(error({}).error).to.match(/^type: /);
+    expect(error([]).error).to.match(/^\(body\)/);
+    const tooMany = Array.from({ length: MAX_OPERATOR_CALL_ENTRIES + 1 }, (_, index) => ({ role: `r${index}`, weight: 1 }));
+    expect(error({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: tooMany } }).error).to.match(/at most 1000 entries/);
+  });
+
+  it('tells a call type Mesos defines but this master does not serve (501) from an unknown one (400)', () => {
+    expect(error({ type: 'START_MAINTENANCE' })).to.deep.include({ unserved: true });
+    expect(error({ type: 'START_MAINTENANCE' }).error).to.match(/'START_MAINTENANCE' is not served/);
+    expect(error({ type: 'START_MAINTAINANCE' }).unserved).to.equal(false);
+    for (const type of OPERATOR_CALL_TYPES) expect(UNSERVED_OPERATOR_CALL_TYPES.has(type)).to.equal(false);
+  });
+});
+
+describe('v1 Task', () => {
+  it('writes ids as {value}, resources with their allocation role, statuses as v1 TaskStatus, bytes as base64; leaves out what is unset', () => {
+    const task = v1Task({
+      name: 'web', taskId: 't1', frameworkId: 'f1', agentId: 'a1', executorId: 'e1', state: 'TASK_RUNNING', role: 'eng',
+      resources: Resources.parse('cpus:1').toJSON(),
+      statuses: [{ taskId: 't1', state: 'TASK_RUNNING', timestamp: 12.5, uuid: 'u-1', source: 'SOURCE_EXECUTOR' }],
+      statusUpdateState: 'TASK_RUNNING', statusUpdateUuid: 'u-1',
+    });
+    expect(task).to.deep.equal({
+      name: 'web', task_id: { value: 't1' }, framework_id: { value: 'f1' }, agent_id: { value: 'a1' }, executor_id: { value: 'e1' }, state: 'TASK_RUNNING',
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: 'eng' } }],
+      statuses: [{ task_id: { value: 't1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', timestamp: 12.5, uuid: Buffer.from('u-1').toString('base64') }],
+      status_update_state: 'TASK_RUNNING', status_update_uuid: Buffer.from('u-1').toString('base64'),
+    });
+    expect(v1Task({ name: 'x', taskId: 't', frameworkId: 'f', agentId: 'a', state: 'TASK_STAGING', resources: [] })).to.deep.equal({
+      name: 'x', task_id: { value: 't' }, framework_id: { value: 'f' }, agent_id: { value: 'a' }, state: 'TASK_STAGING',
+    });
+    expect(v1TimeInfo(1.5)).to.deep.equal({ nanoseconds: 1_500_000 });
+  });
+});
