@@ -11,7 +11,7 @@ import { aclViewer, type StateViewer } from '../../lib/state-json';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { authenticateRequest, isResponse, ok, type HttpAuthentication, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, isResponse, ok, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import {
   AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
@@ -75,6 +75,25 @@ export interface AgentOptions {
   /** The ACLs whose view_frameworks, view_tasks and view_executors filter `/state` (default: all is shown). */
   readonly acls?: Acls;
 }
+
+/**
+ * What the v1 executor API learns from the agent about the executor run a call names
+ * (`Agent.executorForApi`): the run, or the answer to give (Mesos' `Http::executor` checks).
+ */
+export type ExecutorApiLookup =
+  | {
+    readonly ok: true;
+    /** The run's id: the executor's `container_id`. */
+    readonly runId: string;
+    readonly phase: 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
+    /** The actor the executor registered as (an actor executor, or the API's adapter), once registered. */
+    readonly pid: string | undefined;
+    /** The framework checkpoints (the executor retries subscribing for `MESOS_RECOVERY_TIMEOUT`). */
+    readonly checkpoint: boolean;
+    /** The framework, or the agent, is shutting down: a subscription gets SHUTDOWN. */
+    readonly shuttingDown: boolean;
+  }
+  | { readonly ok: false; readonly status: 400 | 403 | 503; readonly message: string };
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
 function goneState(framework: FrameworkInfo): 'TASK_GONE' | 'TASK_LOST' {
@@ -232,6 +251,34 @@ export class Agent extends Actor {
     });
     // Mesos adds this gauge once recovery has finished.
     return this.recoveryTimeSecs === undefined ? metrics : { ...metrics, 'slave/recovery_time_secs': this.recoveryTimeSecs };
+  }
+
+  /**
+   * The v1 executor API asks about the run a call names, with the token the call carried (its
+   * `Authorization: Bearer`): Mesos' answers when the agent is recovering (503), the framework
+   * or executor is unknown (400), or the token is not that run's (403: nobody acts in another
+   * executor's name). `onEnded`, when given, is told once when the run ends. Through `dispatch`.
+   */
+  executorForApi(frameworkId: string, executorId: string, token: string, onEnded?: () => void): ExecutorApiLookup {
+    if (this.phase === 'RECOVERING') return { ok: false, status: 503, message: 'Agent has not finished recovery' };
+    const framework = this.frameworks.get(frameworkId);
+    if (framework === undefined) return { ok: false, status: 400, message: 'Framework cannot be found' };
+    const executor = framework.executors.get(executorId);
+    if (executor === undefined) return { ok: false, status: 400, message: 'Executor cannot be found' };
+    if (executor.token === undefined || !sameSecret(executor.token, token)) {
+      this.log.warn({ frameworkId, executorId }, 'refusing a v1 executor call whose token is not the run\'s');
+      return { ok: false, status: 403, message: `The bearer token is not the one of executor '${executorId}' of framework '${frameworkId}'` };
+    }
+    if (onEnded !== undefined && executor.phase !== 'TERMINATED') executor.onEnded = onEnded;
+    return {
+      ok: true, runId: executor.runId, phase: executor.phase, pid: executor.pid?.toString(), checkpoint: framework.info.checkpoint === true,
+      shuttingDown: this.phase === 'TERMINATING' || framework.phase === 'TERMINATING',
+    };
+  }
+
+  /** Serves `/slave(N)/api/v1/executor` (where Mesos' own executor library posts) with the executor API actor's `handler`. */
+  serveExecutorApi(handler: (request: HttpRequest) => Promise<HttpResponse>): void {
+    this.route('/api/v1/executor', handler);
   }
 
   /** The status updates the agent still waits to see acknowledged (for simulations and tests). */
@@ -1033,6 +1080,8 @@ export class Agent extends Actor {
     if (executor.phase === 'TERMINATED' || framework === undefined || !this.isCurrent(executor)) return;
     this.log.info({ executorId: executor.id, exit: describeExit(exit) }, 'executor exited');
     executor.phase = 'TERMINATED';
+    executor.onEnded?.();
+    executor.onEnded = undefined;
     this.counters.increment('executors_terminated');
     executor.registrationTimer?.cancel();
     executor.shutdownTimer?.cancel();
