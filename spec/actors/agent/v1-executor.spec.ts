@@ -11,6 +11,8 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type { StatusUpdate, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
+import { dispatch } from '../../../lib/actor';
+import type { HttpExecutor } from '../../../actors/agent';
 import { eventually } from '../../support/runtime';
 import { REAL_FRAMEWORK_ID, RealCluster } from './real-master';
 
@@ -18,6 +20,15 @@ const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'v1-executor.js');
 const WAIT_MS = 20_000;
 
 type Json = Record<string, unknown>;
+
+/** Polls an asynchronous condition until it holds, within `WAIT_MS`. */
+async function until(test: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 /** A task for the fixture executor `executorId`. */
 function v1Task(taskId: string, executorId: string, data?: string): TaskInfo {
@@ -146,7 +157,7 @@ describe('actors/agent: the v1 executor HTTP API, with an executor written in pl
     expect(events('E1').find((event) => event.type === 'KILL')?.kill).to.deep.equal({ task_id: { value: 'T1' } });
   });
 
-  it('a closed stream is a disconnection: the executor subscribes again, and what was sent meanwhile reaches it', async () => {
+  it('a closed stream is a disconnection, not an exit: the executor subscribes again, its task still runs, a new one runs on the new stream', async () => {
     cluster.runTask(v1Task('T1', 'E1', 'stay'));
     await eventually(() => cluster.master.states('T1').includes('TASK_RUNNING'), WAIT_MS, 'T1 to run');
     cluster.master.post(cluster.agentPid, 'FrameworkToExecutor', { agentId: 'A1', frameworkId: REAL_FRAMEWORK_ID, executorId: 'E1', data: 'reconnect' });
@@ -158,6 +169,28 @@ describe('actors/agent: the v1 executor HTTP API, with an executor written in pl
     expect(cluster.master.count('ExitedExecutor')).to.equal(0);
     const calls = fs.readFileSync(sandboxFile('E1', 'v1-calls.log'), 'utf8');
     expect(calls.match(/"SUBSCRIBE","status":200/g)).to.have.length(2);
+  });
+
+  it('keeps what the agent sends while the executor is disconnected, and gives it on its next subscription', async () => {
+    cluster.runTask(v1Task('T1', 'E1', 'stay'));
+    await eventually(() => cluster.master.states('T1').includes('TASK_RUNNING'), WAIT_MS, 'T1 to run');
+    cluster.master.post(cluster.agentPid, 'FrameworkToExecutor', { agentId: 'A1', frameworkId: REAL_FRAMEWORK_ID, executorId: 'E1', data: 'disconnect' });
+    await eventually(() => eventTypes('E1').includes('DISCONNECTED'), WAIT_MS, 'the executor to drop its stream');
+    const adapter = cluster.host.lookup('executor-http(1)') as HttpExecutor;
+    await until(async () => (await dispatch(adapter, (executor) => executor.stream === undefined)), 'the adapter to see the stream closed');
+    // While it is away: a message and a task.
+    cluster.master.post(cluster.agentPid, 'FrameworkToExecutor', { agentId: 'A1', frameworkId: REAL_FRAMEWORK_ID, executorId: 'E1', data: 'while away' });
+    cluster.runTask(v1Task('T2', 'E1'));
+    await until(async () => JSON.stringify(await (await fetch(`http://${cluster.host.address}/${cluster.agentPid.id}/state`)).json()).includes('"T2"'), 'the agent to send T2');
+    fs.writeFileSync(sandboxFile('E1', 'resubscribe'), '');
+    await eventually(() => cluster.master.states('T2').includes('TASK_FINISHED'), WAIT_MS, 'T2 to finish');
+    await eventually(() => messagesToFramework().includes('echo: while away'), WAIT_MS, 'the echo of the message sent while away');
+    const types = eventTypes('E1');
+    const back = types.lastIndexOf('SUBSCRIBED');
+    expect(back).to.be.greaterThan(types.indexOf('DISCONNECTED'));
+    expect(types.slice(back + 1, back + 3).sort()).to.deep.equal(['LAUNCH', 'MESSAGE']);
+    expect(events('E1').filter((event) => event.type === 'LAUNCH').map((event) => ((event.launch as Json).task as { task_id: { value: string } }).task_id.value)).to.deep.equal(['T1', 'T2']);
+    expect(cluster.master.count('ExitedExecutor')).to.equal(0);
   });
 
   it('answers bad calls with the reason: no token 401, another run\'s token 403, wrong method, content type, JSON or fields', async () => {
