@@ -141,7 +141,7 @@ export class ExecutorApi extends Actor {
     }
     if (adapter !== undefined) return dispatch(adapter, (executor) => executor.resubscribe(call)).catch((): HttpResponse => ({ status: 503, body: 'the executor\'s subscription is ending; subscribe again' }));
     if (lookup.phase === 'RUNNING') {
-      return { status: 403, body: `Executor '${call.executorId}' is registered already (as an actor executor at ${lookup.pid ?? 'an unknown pid'}), not through this API` };
+      return { status: 403, body: `Executor '${call.executorId}' is registered already (at ${lookup.pid ?? 'an unknown pid'}), not through a subscription to this API` };
     }
     const created = new HttpExecutor({
       id: this.host.uniqueId('executor-http'),
