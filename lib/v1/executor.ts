@@ -16,6 +16,12 @@ import { textOfV1Bytes, textOfV1OpaqueBytes, v1AgentInfo, v1Bytes, v1ExecutorInf
 /** Most unacknowledged tasks or updates a re-subscription may list. */
 export const MAX_UNACKNOWLEDGED_ENTRIES = 10_000;
 
+/**
+ * Longest `uuid` of a status, in characters of base64 (Mesos' are 16 bytes, 24 characters): so
+ * that even bytes kept as `base64:<base64>` fit the cluster's id limit (`MAX_SHORT_TEXT_LENGTH`).
+ */
+export const MAX_UUID_BASE64_CHARS = 256;
+
 /** Largest `data` of a MESSAGE call, or of a status, in bytes of base64. */
 export const MAX_EXECUTOR_DATA_BASE64_CHARS = 4 * 1024 * 1024;
 
@@ -34,7 +40,7 @@ const taskStatus = z.object({
   agent_id: idValue.optional(),
   executor_id: idValue.optional(),
   timestamp: z.number().optional(),
-  uuid: z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters of base64`).optional(),
+  uuid: z.string().max(MAX_UUID_BASE64_CHARS, `must be at most ${MAX_UUID_BASE64_CHARS} characters of base64`).optional(),
   healthy: z.boolean().optional(),
 });
 

@@ -1,7 +1,7 @@
 /** The v1 executor API's JSON: calls checked (as Mesos' `validateExecutorCall`) and converted, events built as Mesos writes them. */
 import { expect } from 'chai';
 import {
-  acknowledgedEvent, killEvent, launchEvent, messageEvent, parseExecutorCall, shutdownEvent, subscribedEvent, MAX_UNACKNOWLEDGED_ENTRIES, type ExecutorCall,
+  acknowledgedEvent, killEvent, launchEvent, messageEvent, parseExecutorCall, shutdownEvent, subscribedEvent, MAX_UNACKNOWLEDGED_ENTRIES, MAX_UUID_BASE64_CHARS, type ExecutorCall,
 } from '../../../lib/v1/executor';
 import { textOfV1OpaqueBytes, v1OpaqueBytes, V1_OPAQUE_BYTES_PREFIX } from '../../../lib/v1/json';
 
@@ -75,6 +75,8 @@ describe('v1 executor calls', () => {
     expect(error({ type: 'TELEPORT', ...IDS })).to.equal("call type 'TELEPORT' is not supported (supported: SUBSCRIBE, UPDATE, MESSAGE, HEARTBEAT)");
     expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: undefined } } })).to.equal("update.status.uuid: Expecting 'uuid' to be present");
     expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: '%%%' } } })).to.equal('update.status.uuid: must be non-empty base64');
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: 'A'.repeat(MAX_UUID_BASE64_CHARS + 4) } } }))
+      .to.equal(`update.status.uuid: must be at most ${MAX_UUID_BASE64_CHARS} characters of base64`);
     expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, state: 'TASK_DONE' } } })).to.match(/^update\.status\.state: must be one of TASK_STAGING, /);
     expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, state: 'TASK_STAGING' } } }))
       .to.equal('update.status.state: Received TASK_STAGING from executor E1 of framework F1 which is not allowed');
