@@ -4,7 +4,7 @@
  * relays their status updates to the master through the status update manager, which retries
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Authorizer, describeDenial, type Acls } from '../../lib/acls';
 import { flagsResponse } from '../../lib/info-actors';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
@@ -92,8 +92,26 @@ export type ExecutorApiLookup =
     readonly checkpoint: boolean;
     /** The framework, or the agent, is shutting down: a subscription gets SHUTDOWN. */
     readonly shuttingDown: boolean;
+    /** The agent is recovering and waits for this run to re-register from `pid` (an actor of this host). */
+    readonly reconnect: boolean;
+    readonly executorInfo: ExecutorInfo;
+    readonly frameworkInfo: FrameworkInfo;
+    /** The tasks the agent sent the run (for a re-registration). */
+    readonly tasks: TaskInfo[];
   }
   | { readonly ok: false; readonly status: 400 | 403 | 503; readonly message: string };
+
+/** What the v1 executor API asks the agent about a call (`Agent.executorForApi`). */
+export interface ExecutorApiCall {
+  readonly frameworkId: string;
+  readonly executorId: string;
+  /** The call's `Authorization: Bearer` token. */
+  readonly token: string;
+  /** A SUBSCRIBE (the only call a recovering agent takes). */
+  readonly subscribe: boolean;
+  /** Told once when the run ends. */
+  readonly onEnded?: () => void;
+}
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
 function goneState(framework: FrameworkInfo): 'TASK_GONE' | 'TASK_LOST' {
@@ -257,22 +275,33 @@ export class Agent extends Actor {
    * The v1 executor API asks about the run a call names, with the token the call carried (its
    * `Authorization: Bearer`): Mesos' answers when the agent is recovering (503), the framework
    * or executor is unknown (400), or the token is not that run's (403: nobody acts in another
-   * executor's name). `onEnded`, when given, is told once when the run ends. Through `dispatch`.
+   * executor's name). While recovering, a SUBSCRIBE is let through for a run the agent waits
+   * for whose checkpointed pid is on this host (an HTTP executor's adapter before the restart):
+   * `reconnect` is then true. `onEnded`, when given, is told once when the run ends. Through `dispatch`.
    */
-  executorForApi(frameworkId: string, executorId: string, token: string, onEnded?: () => void): ExecutorApiLookup {
-    if (this.phase === 'RECOVERING') return { ok: false, status: 503, message: 'Agent has not finished recovery' };
+  executorForApi(call: ExecutorApiCall): ExecutorApiLookup {
+    const { frameworkId, executorId, token } = call;
+    const recovering: ExecutorApiLookup = { ok: false, status: 503, message: 'Agent has not finished recovery' };
+    if (this.phase === 'RECOVERING' && !call.subscribe) return recovering;
     const framework = this.frameworks.get(frameworkId);
-    if (framework === undefined) return { ok: false, status: 400, message: 'Framework cannot be found' };
+    if (framework === undefined) return this.phase === 'RECOVERING' ? recovering : { ok: false, status: 400, message: 'Framework cannot be found' };
     const executor = framework.executors.get(executorId);
-    if (executor === undefined) return { ok: false, status: 400, message: 'Executor cannot be found' };
-    if (executor.token === undefined || !sameSecret(executor.token, token)) {
+    if (executor === undefined) return this.phase === 'RECOVERING' ? recovering : { ok: false, status: 400, message: 'Executor cannot be found' };
+    const tokenMatches = executor.token !== undefined
+      ? sameSecret(executor.token, token)
+      : executor.tokenSha256 !== undefined && sameSecret(executor.tokenSha256, createHash('sha256').update(token).digest('hex'));
+    if (!tokenMatches) {
       this.log.warn({ frameworkId, executorId }, 'refusing a v1 executor call whose token is not the run\'s');
       return { ok: false, status: 403, message: `The bearer token is not the one of executor '${executorId}' of framework '${frameworkId}'` };
     }
-    if (onEnded !== undefined && executor.phase !== 'TERMINATED') executor.onEnded = onEnded;
+    const reconnect = this.phase === 'RECOVERING' && executor.reconnecting && executor.pid !== undefined && executor.pid.address === this.self().address;
+    if (this.phase === 'RECOVERING' && !reconnect) return recovering;
+    if (call.onEnded !== undefined && executor.phase !== 'TERMINATED') executor.onEnded = call.onEnded;
     return {
       ok: true, runId: executor.runId, phase: executor.phase, pid: executor.pid?.toString(), checkpoint: framework.info.checkpoint === true,
-      shuttingDown: this.phase === 'TERMINATING' || framework.phase === 'TERMINATING',
+      shuttingDown: this.phase === 'TERMINATING' || framework.phase === 'TERMINATING', reconnect,
+      executorInfo: executor.info, frameworkInfo: { ...framework.info, id: framework.id },
+      tasks: [...executor.launchedTasks.keys()].flatMap((taskId) => { const info = executor.taskInfos.get(taskId); return info === undefined ? [] : [info]; }),
     };
   }
 
@@ -898,12 +927,14 @@ export class Agent extends Actor {
     executor.onTaskTerminal = (state) => this.counters.taskReached(state);
     executor.role = role;
     executor.token = this.newExecutorToken();
+    executor.tokenSha256 = createHash('sha256').update(executor.token).digest('hex');
     framework.executors.set(executor.id, executor);
     this.reportedNotRunning.delete(`${framework.id}/${executor.id}`);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
     executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
     this.checkpoint(framework, {
       t: 'executor', frameworkId: framework.id, info: executor.info, runId, directory, commandExecutor, ...(role !== undefined ? { role } : {}),
+      tokenSha256: executor.tokenSha256,
     });
     return executor;
   }
@@ -1251,6 +1282,7 @@ export class Agent extends Actor {
         const executor = new ExecutorRecord({ ...run.info, frameworkId }, frameworkId, agentId, run.commandExecutor, run.runId, run.directory);
         executor.onTaskTerminal = (state) => this.counters.taskReached(state);
         executor.role = run.role;
+        executor.tokenSha256 = run.tokenSha256;
         framework.executors.set(executor.id, executor);
         for (const task of run.tasks.values()) {
           executor.setTaskRole(task.info.taskId, task.role);

@@ -20,16 +20,16 @@
  * and has not reported on is sent again). It waits `MESOS_RECOVERY_TIMEOUT` for that; the run's
  * end (the process exits) ends it at once.
  */
-import { Actor, dispatch, type Timer } from '../../lib/actor';
+import { Actor, dispatch, UPID, type Timer } from '../../lib/actor';
 import { HttpStream, recordIo, type HttpRequest, type HttpResponse } from '../../lib/process';
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, StatusUpdate, TaskInfo, TaskStatus } from '../../lib/protocol';
+import { ReregisterExecutor, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus } from '../../lib/protocol';
 import type { V1Json } from '../../lib/v1/json';
 import {
   acknowledgedEvent, heartbeatEvent, killEvent, launchEvent, messageEvent, parseExecutorCall, shutdownEvent, subscribedEvent,
   type ExecutorCall,
 } from '../../lib/v1/executor';
 import { Executor, type KillOptions } from '../framework/executor';
-import type { Agent, ExecutorApiLookup } from './agent';
+import type { Agent, ExecutorApiCall, ExecutorApiLookup } from './agent';
 import { RECOVERY_TIMEOUT_MS } from './constants';
 
 /** The namespace `/api/...` shares on a host: the executor API serves `/api/v1/executor` under it (`Actor.routeUnder`). */
@@ -46,6 +46,9 @@ export const MAX_EXECUTOR_CALL_BYTES = 8 * 1024 * 1024;
 
 /** Events an adapter keeps for its executor while it is disconnected; older ones are dropped beyond it. */
 export const MAX_EVENTS_WHILE_DISCONNECTED = 1_000;
+
+/** An adapter's actor id is this and its run's id (unique across the agent's restarts, so a restarted agent's adapter can take its old pid). */
+export const HTTP_EXECUTOR_ID_PREFIX = 'executor-http-';
 
 /** The realm a 401 names (`WWW-Authenticate: Bearer realm=...`). */
 export const EXECUTOR_AUTHENTICATION_REALM = 'mesos-agent-executor';
@@ -108,8 +111,12 @@ export class ExecutorApi extends Actor {
         return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
       }
     }
-    const onEnded = call.type === 'SUBSCRIBE' ? this.endedCallback(call.frameworkId, call.executorId) : undefined;
-    return dispatch(this.options.agent, (agent) => agent.executorForApi(call.frameworkId, call.executorId, token, onEnded))
+    const subscribe = call.type === 'SUBSCRIBE';
+    const asked: ExecutorApiCall = {
+      frameworkId: call.frameworkId, executorId: call.executorId, token, subscribe,
+      ...(subscribe ? { onEnded: this.endedCallback(call.frameworkId, call.executorId) } : {}),
+    };
+    return dispatch(this.options.agent, (agent) => agent.executorForApi(asked))
       .then((lookup) => dispatch(this, (api) => api.run(call, token, lookup)))
       .catch((): HttpResponse => ({ status: 503, body: 'the agent is not running' }));
   }
@@ -139,12 +146,19 @@ export class ExecutorApi extends Actor {
       this.log.warn({ frameworkId: call.frameworkId, executorId: call.executorId, phase: lookup.phase }, 'a subscribing executor is told to shut down');
       return { status: 200, headers: { 'content-type': 'application/json' }, body: recordIo(shutdownEvent()) };
     }
-    if (adapter !== undefined) return dispatch(adapter, (executor) => executor.resubscribe(call)).catch((): HttpResponse => ({ status: 503, body: 'the executor\'s subscription is ending; subscribe again' }));
-    if (lookup.phase === 'RUNNING') {
+    // A restarted agent waits for this run at its adapter's old pid: a new adapter there re-registers it.
+    const reconnectAt = lookup.reconnect && lookup.pid !== undefined ? UPID.tryParse(lookup.pid)?.id : undefined;
+    const existing = adapter ?? (reconnectAt === undefined ? undefined : this.host.lookup(reconnectAt));
+    if (existing instanceof HttpExecutor) {
+      return dispatch(existing, (executor) => executor.resubscribe(call)).catch((): HttpResponse => ({ status: 503, body: 'the executor\'s subscription is ending; subscribe again' }));
+    }
+    if (existing !== undefined) return { status: 503, body: `actor '${existing.id}' of this host is not an executor API adapter; cannot re-register the executor there` };
+    if (lookup.phase === 'RUNNING' && reconnectAt === undefined) {
       return { status: 403, body: `Executor '${call.executorId}' is registered already (at ${lookup.pid ?? 'an unknown pid'}), not through a subscription to this API` };
     }
+    const known = new Set(call.unacknowledgedTaskIds);
     const created = new HttpExecutor({
-      id: this.host.uniqueId('executor-http'),
+      id: reconnectAt ?? `${HTTP_EXECUTOR_ID_PREFIX}${lookup.runId}`,
       agentPid: this.options.agent.self().toString(),
       frameworkId: call.frameworkId,
       executorId: call.executorId,
@@ -154,6 +168,9 @@ export class ExecutorApi extends Actor {
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS,
       reconnectTimeoutMs: this.options.reconnectTimeoutMs ?? RECOVERY_TIMEOUT_MS,
       ...(this.options.shutdownGracePeriodMs !== undefined ? { shutdownGracePeriodMs: this.options.shutdownGracePeriodMs } : {}),
+      ...(reconnectAt !== undefined ? {
+        reregister: { executorInfo: lookup.executorInfo, frameworkInfo: lookup.frameworkInfo, tasks: lookup.tasks.filter((task) => known.has(task.taskId)) },
+      } : {}),
       onFinalized: (finished) => {
         dispatch(this, (api) => api.forget(finished)).catch(() => undefined); // the API is gone too
       },
@@ -203,6 +220,11 @@ interface HttpExecutorOptions {
   readonly heartbeatIntervalMs: number;
   readonly reconnectTimeoutMs: number;
   readonly shutdownGracePeriodMs?: number;
+  /**
+   * The agent restarted and waits for this run at this adapter's pid: re-register (with the
+   * tasks the executor listed and its unacknowledged updates) instead of registering.
+   */
+  readonly reregister?: { readonly executorInfo: ExecutorInfo; readonly frameworkInfo: FrameworkInfo; readonly tasks: readonly TaskInfo[] };
   /** Called from its `finalize`. */
   readonly onFinalized: (adapter: HttpExecutor) => void;
 }
@@ -256,7 +278,7 @@ export class HttpExecutor extends Executor {
       this.sendFrameworkMessage(call.data);
       return { status: 202, body: '' };
     }
-    if (!this.relay(call.status)) return { status: 503, body: 'too many status updates wait for acknowledgement; send this one again later' };
+    if (this.relay(call.status) === undefined) return { status: 503, body: 'too many status updates wait for acknowledgement; send this one again later' };
     return { status: 202, body: '' };
   }
 
@@ -295,6 +317,26 @@ export class HttpExecutor extends Executor {
   }
 
   // ---- the agent's messages, as events -------------------------------------------------------
+
+  protected override initialize(): void {
+    const reregister = this.http.reregister;
+    if (reregister === undefined) return super.initialize();
+    // Kept (and re-sent until acknowledged) as any relayed update, and given with the re-registration, as an actor executor gives them.
+    const updates = this.initialUpdates.map((status) => this.relay(status));
+    this.initialUpdates = [];
+    this.link(this.agentPid);
+    this.send(this.agentPid, ReregisterExecutor, {
+      frameworkId: this.http.frameworkId, executorId: this.http.executorId, tasks: [...reregister.tasks], updates: updates.flatMap((update) => (update === undefined ? [] : [update])),
+    });
+  }
+
+  protected override reregistered(agentInfo: AgentInfo): void {
+    const reregister = this.http.reregister;
+    if (reregister === undefined) return;
+    this.log.info({ executorId: this.http.executorId }, 'HTTP executor re-registered with the restarted agent');
+    this.subscription = { executorInfo: reregister.executorInfo, frameworkInfo: reregister.frameworkInfo, agentInfo };
+    this.writeSubscribed();
+  }
 
   protected override registered(executorInfo: ExecutorInfo, frameworkInfo: FrameworkInfo, agentInfo: AgentInfo): void {
     this.subscription = { executorInfo, frameworkInfo, agentInfo };
@@ -345,8 +387,8 @@ export class HttpExecutor extends Executor {
 
   // ---- plumbing ------------------------------------------------------------------------------
 
-  /** Relays one of the executor's statuses to the agent, with its uuid; false when too many wait. */
-  private relay(status: TaskStatus): boolean {
+  /** Relays one of the executor's statuses to the agent, with its uuid: the update, or undefined when too many wait. */
+  private relay(status: TaskStatus): (StatusUpdate & { uuid: string }) | undefined {
     const agentId = this.subscription?.agentInfo.id;
     const timestamp = this.clock.now() / 1000;
     const stamped: TaskStatus = { ...status, timestamp: status.timestamp ?? timestamp, ...(agentId !== undefined ? { agentId } : {}) };
@@ -355,7 +397,7 @@ export class HttpExecutor extends Executor {
       ...(agentId !== undefined ? { agentId } : {}),
     };
     this.delivered.delete(status.taskId);
-    return this.forwardStatusUpdate(update);
+    return this.forwardStatusUpdate(update) ? update : undefined;
   }
 
   private writeSubscribed(): void {

@@ -83,7 +83,7 @@ describe('actors/agent: v1 executor API adapters over time (harness)', () => {
   }
 
   function adapter(): HttpExecutor | undefined {
-    return harness.host.lookup('executor-http(1)') as HttpExecutor | undefined;
+    return harness.host.lookup(`executor-http-${harness.launcher.run('E1').launch.runId}`) as HttpExecutor | undefined;
   }
 
   it('answers a MESSAGE before SUBSCRIBE with 403, then subscribes: SUBSCRIBED, LAUNCH, and a HEARTBEAT every 30 minutes', async () => {
@@ -134,7 +134,8 @@ describe('actors/agent: v1 executor API adapters over time (harness)', () => {
     const second = new Reader(again.stream as HttpStream);
     await harness.clock.settle();
     expect(second.types()).to.deep.equal(['SUBSCRIBED', 'LAUNCH']);
-    expect(harness.host.lookup('executor-http(2)')).to.not.equal(undefined);
+    expect(harness.host.lookup(`executor-http-${harness.launcher.runs.at(-1)?.launch.runId ?? ''}`)).to.not.equal(undefined);
+    expect(adapter(), 'the first run\'s adapter').to.equal(undefined);
   });
 
   it('SHUTDOWN from the agent: the event, then the adapter ends once the executor has closed its stream', async () => {

@@ -13,8 +13,10 @@ import type { StatusUpdate, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import { dispatch } from '../../../lib/actor';
 import type { HttpExecutor } from '../../../actors/agent';
-import { eventually } from '../../support/runtime';
-import { REAL_FRAMEWORK_ID, RealCluster } from './real-master';
+import { defaultAgentFlags, startAgent } from '../../../actors/agent';
+import { eventually, netHost, quietLogger } from '../../support/runtime';
+import { AgentHarness } from './harness';
+import { AckingMaster, REAL_FRAMEWORK_ID, RealCluster } from './real-master';
 
 const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'v1-executor.js');
 const WAIT_MS = 20_000;
@@ -176,7 +178,8 @@ describe('actors/agent: the v1 executor HTTP API, with an executor written in pl
     await eventually(() => cluster.master.states('T1').includes('TASK_RUNNING'), WAIT_MS, 'T1 to run');
     cluster.master.post(cluster.agentPid, 'FrameworkToExecutor', { agentId: 'A1', frameworkId: REAL_FRAMEWORK_ID, executorId: 'E1', data: 'disconnect' });
     await eventually(() => eventTypes('E1').includes('DISCONNECTED'), WAIT_MS, 'the executor to drop its stream');
-    const adapter = cluster.host.lookup('executor-http(1)') as HttpExecutor;
+    const adapter = cluster.host.lookup(`executor-http-${path.basename(cluster.sandbox('E1'))}`) as HttpExecutor;
+    expect(adapter, 'the run\'s adapter').to.not.equal(undefined);
     await until(async () => (await dispatch(adapter, (executor) => executor.stream === undefined)), 'the adapter to see the stream closed');
     // While it is away: a message and a task.
     cluster.master.post(cluster.agentPid, 'FrameworkToExecutor', { agentId: 'A1', frameworkId: REAL_FRAMEWORK_ID, executorId: 'E1', data: 'while away' });
@@ -190,6 +193,30 @@ describe('actors/agent: the v1 executor HTTP API, with an executor written in pl
     expect(back).to.be.greaterThan(types.indexOf('DISCONNECTED'));
     expect(types.slice(back + 1, back + 3).sort()).to.deep.equal(['LAUNCH', 'MESSAGE']);
     expect(events('E1').filter((event) => event.type === 'LAUNCH').map((event) => ((event.launch as Json).task as { task_id: { value: string } }).task_id.value)).to.deep.equal(['T1', 'T2']);
+    expect(cluster.master.count('ExitedExecutor')).to.equal(0);
+  });
+
+  it('a checkpointing framework\'s HTTP executor outlives an agent restart: it subscribes again, is re-registered, and runs on', async () => {
+    const framework = { id: REAL_FRAMEWORK_ID, name: 'fw', user: 'u', checkpoint: true };
+    cluster.master.post(cluster.agentPid, 'RunTask', { framework, frameworkId: REAL_FRAMEWORK_ID, task: v1Task('T1', 'E1', 'stay') });
+    await eventually(() => cluster.master.states('T1').includes('TASK_RUNNING'), WAIT_MS, 'T1 to run');
+    await eventually(() => eventTypes('E1').includes('ACKNOWLEDGED'), WAIT_MS, 'its update acknowledged');
+    const env = environment('E1');
+    expect(env).to.include({ MESOS_CHECKPOINT: '1', MESOS_RECOVERY_TIMEOUT: '15mins', MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs' });
+    // The agent's process dies (its host stops; nothing is shut down) and starts again at the same address.
+    const [ip, port] = [cluster.host.address.split(':')[0] as string, Number(cluster.host.address.split(':')[1])];
+    await cluster.host.stop();
+    cluster.host = await netHost({ ip, port, logger: quietLogger });
+    cluster.master = new AckingMaster();
+    cluster.host.spawn(cluster.master);
+    cluster.agent = await startAgent({ flags: defaultAgentFlags({ master: cluster.host.address, workDir: cluster.workDir, resources: 'cpus:2;mem:1024;disk:1024' }), host: cluster.host });
+    await eventually(() => eventTypes('E1').filter((type) => type === 'SUBSCRIBED').length === 2, WAIT_MS, 'the executor to subscribe to the restarted agent');
+    await eventually(() => cluster.master.count('ReregisterAgent') > 0, WAIT_MS, 'the recovered agent to re-register');
+    const [reregistration] = cluster.master.received.filter((r) => r.name === 'ReregisterAgent').map((r) => r.body as { tasks: Array<{ taskId: string; state: string }> });
+    expect(reregistration?.tasks.map((task) => [task.taskId, task.state])).to.deep.equal([['T1', 'TASK_RUNNING']]);
+    cluster.master.post(cluster.agentPid, 'AgentReregistered', { agentId: 'A1', masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
+    cluster.master.post(cluster.agentPid, 'RunTask', { framework, frameworkId: REAL_FRAMEWORK_ID, task: v1Task('T2', 'E1') });
+    await eventually(() => cluster.master.states('T2').includes('TASK_FINISHED'), WAIT_MS, 'T2 to finish on the re-registered executor');
     expect(cluster.master.count('ExitedExecutor')).to.equal(0);
   });
 
