@@ -336,6 +336,9 @@ export class HttpExecutor extends Executor {
     this.log.info({ executorId: this.http.executorId }, 'HTTP executor re-registered with the restarted agent');
     this.subscription = { executorInfo: reregister.executorInfo, frameworkInfo: reregister.frameworkInfo, agentInfo };
     this.writeSubscribed();
+    // Those of a subscription that came again while the re-registration was on its way.
+    for (const status of this.initialUpdates) this.relay(status);
+    this.initialUpdates = [];
   }
 
   protected override registered(executorInfo: ExecutorInfo, frameworkInfo: FrameworkInfo, agentInfo: AgentInfo): void {

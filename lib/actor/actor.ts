@@ -208,7 +208,7 @@ export abstract class Actor {
    * namespace that several components share on one host. `/api/v1/scheduler` is the master's
    * API actor's own route (its id is `api`); the agent's executor API serves `/api/v1/executor`
    * under `api` with `routeUnder('api', '/v1/executor', ...)`, so both answer on a host that
-   * runs both (`mesos-local`), in either order of starting. An actor with id `namespace` serves
+   * runs both a master and an agent, in either order of starting. An actor with id `namespace` serves
    * its own routes first; exact paths only (and with a trailing `/`). Two running actors may not
    * share one path: the second's spawn throws.
    */
