@@ -116,9 +116,10 @@ export class ExecutorApi extends Actor {
       frameworkId: call.frameworkId, executorId: call.executorId, token, subscribe,
       ...(subscribe ? { onEnded: this.endedCallback(call.frameworkId, call.executorId) } : {}),
     };
-    return dispatch(this.options.agent, (agent) => agent.executorForApi(asked))
-      .then((lookup) => dispatch(this, (api) => api.run(call, token, lookup)))
-      .catch((): HttpResponse => ({ status: 503, body: 'the agent is not running' }));
+    return dispatch(this.options.agent, (agent) => agent.executorForApi(asked)).then(
+      (lookup) => dispatch(this, (api) => api.run(call, token, lookup)),
+      (): HttpResponse => ({ status: 503, body: 'the agent is not running' }),
+    );
   }
 
   /** @internal (in this actor's mailbox) The agent has answered who the call's executor is: serve it. */
@@ -175,6 +176,7 @@ export class ExecutorApi extends Actor {
         dispatch(this, (api) => api.forget(finished)).catch(() => undefined); // the API is gone too
       },
     });
+    if (this.host.lookup(created.id) !== undefined) return { status: 503, body: `the adapter of this run is still ending; subscribe again` };
     this.adapters.set(`${call.frameworkId}/${call.executorId}`, created);
     this.host.spawn(created);
     return { status: 200, headers: { 'content-type': 'application/json' }, stream: created.stream };
