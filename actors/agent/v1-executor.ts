@@ -332,6 +332,18 @@ export class HttpExecutor extends Executor {
     });
   }
 
+  /**
+   * The agent actor is gone (its process is ending or restarting): the stream ends, and the
+   * executor sees a disconnection; it subscribes again to a restarted agent (checkpointing) or
+   * exits, as Mesos' executors do. No SHUTDOWN (the base's way for an actor executor): that would
+   * end an executor a restarted agent could take back.
+   */
+  protected override exited(pid: UPID): void {
+    if (!pid.equals(this.agentPid)) return;
+    this.log.warn({ executorId: this.http.executorId }, 'the agent went away; ending the HTTP executor\'s stream');
+    this.stop();
+  }
+
   protected override reregistered(agentInfo: AgentInfo): void {
     const reregister = this.http.reregister;
     if (reregister === undefined) return;

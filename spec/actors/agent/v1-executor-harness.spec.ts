@@ -151,6 +151,16 @@ describe('actors/agent: v1 executor API adapters over time (harness)', () => {
     expect(adapter()).to.equal(undefined);
   });
 
+  it('when the agent goes away (ending or restarting), the stream just ends: no SHUTDOWN, so a checkpointing executor can come back', async () => {
+    const reader = await subscribe();
+    harness.host.terminate(harness.agent);
+    await harness.host.wait(harness.agent);
+    await harness.clock.settle();
+    expect(reader.ended).to.equal(true);
+    expect(reader.types()).to.deep.equal(['SUBSCRIBED', 'LAUNCH']);
+    expect(adapter()).to.equal(undefined);
+  });
+
   it('relays UPDATE with the executor\'s uuid, and writes ACKNOWLEDGED once the agent has it', async () => {
     const reader = await subscribe();
     const uuid = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]).toString('base64');
