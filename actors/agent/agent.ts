@@ -4,14 +4,14 @@
  * relays their status updates to the master through the status update manager, which retries
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Authorizer, describeDenial, type Acls } from '../../lib/acls';
 import { flagsResponse } from '../../lib/info-actors';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { authenticateRequest, isResponse, ok, type HttpAuthentication, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, isResponse, ok, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import {
   AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
@@ -24,7 +24,7 @@ import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
-import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS } from './constants';
+import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import { executorRunDirectory, pathComponentError } from './paths';
@@ -74,6 +74,43 @@ export interface AgentOptions {
   readonly httpAuthentication?: HttpAuthentication;
   /** The ACLs whose view_frameworks, view_tasks and view_executors filter `/state` (default: all is shown). */
   readonly acls?: Acls;
+}
+
+/**
+ * What the v1 executor API learns from the agent about the executor run a call names
+ * (`Agent.executorForApi`): the run, or the answer to give (Mesos' `Http::executor` checks).
+ */
+export type ExecutorApiLookup =
+  | {
+    readonly ok: true;
+    /** The run's id: the executor's `container_id`. */
+    readonly runId: string;
+    readonly phase: 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
+    /** The actor the executor registered as (an actor executor, or the API's adapter), once registered. */
+    readonly pid: string | undefined;
+    /** The framework checkpoints (the executor retries subscribing for `MESOS_RECOVERY_TIMEOUT`). */
+    readonly checkpoint: boolean;
+    /** The framework, or the agent, is shutting down: a subscription gets SHUTDOWN. */
+    readonly shuttingDown: boolean;
+    /** The agent is recovering and waits for this run to re-register from `pid` (an actor of this host). */
+    readonly reconnect: boolean;
+    readonly executorInfo: ExecutorInfo;
+    readonly frameworkInfo: FrameworkInfo;
+    /** The tasks the agent sent the run (for a re-registration). */
+    readonly tasks: TaskInfo[];
+  }
+  | { readonly ok: false; readonly status: 400 | 403 | 503; readonly message: string };
+
+/** What the v1 executor API asks the agent about a call (`Agent.executorForApi`). */
+export interface ExecutorApiCall {
+  readonly frameworkId: string;
+  readonly executorId: string;
+  /** The call's `Authorization: Bearer` token. */
+  readonly token: string;
+  /** A SUBSCRIBE (the only call a recovering agent takes). */
+  readonly subscribe: boolean;
+  /** Told once when the run ends. */
+  readonly onEnded?: () => void;
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
@@ -232,6 +269,45 @@ export class Agent extends Actor {
     });
     // Mesos adds this gauge once recovery has finished.
     return this.recoveryTimeSecs === undefined ? metrics : { ...metrics, 'slave/recovery_time_secs': this.recoveryTimeSecs };
+  }
+
+  /**
+   * The v1 executor API asks about the run a call names, with the token the call carried (its
+   * `Authorization: Bearer`): Mesos' answers when the agent is recovering (503), the framework
+   * or executor is unknown (400), or the token is not that run's (403: nobody acts in another
+   * executor's name). While recovering, a SUBSCRIBE is let through for a run the agent waits
+   * for whose checkpointed pid is on this host (an HTTP executor's adapter before the restart):
+   * `reconnect` is then true. `onEnded`, when given, is told once when the run ends. Through `dispatch`.
+   */
+  executorForApi(call: ExecutorApiCall): ExecutorApiLookup {
+    const { frameworkId, executorId, token } = call;
+    const recovering: ExecutorApiLookup = { ok: false, status: 503, message: 'Agent has not finished recovery' };
+    if (this.phase === 'RECOVERING' && !call.subscribe) return recovering;
+    const framework = this.frameworks.get(frameworkId);
+    if (framework === undefined) return this.phase === 'RECOVERING' ? recovering : { ok: false, status: 400, message: 'Framework cannot be found' };
+    const executor = framework.executors.get(executorId);
+    if (executor === undefined) return this.phase === 'RECOVERING' ? recovering : { ok: false, status: 400, message: 'Executor cannot be found' };
+    const tokenMatches = executor.token !== undefined
+      ? sameSecret(executor.token, token)
+      : executor.tokenSha256 !== undefined && sameSecret(executor.tokenSha256, createHash('sha256').update(token).digest('hex'));
+    if (!tokenMatches) {
+      this.log.warn({ frameworkId, executorId }, 'refusing a v1 executor call whose token is not the run\'s');
+      return { ok: false, status: 403, message: `The bearer token is not the one of executor '${executorId}' of framework '${frameworkId}'` };
+    }
+    const reconnect = this.phase === 'RECOVERING' && executor.reconnecting && executor.pid !== undefined && executor.pid.address === this.self().address;
+    if (this.phase === 'RECOVERING' && !reconnect) return recovering;
+    if (call.onEnded !== undefined && executor.phase !== 'TERMINATED') executor.onEnded = call.onEnded;
+    return {
+      ok: true, runId: executor.runId, phase: executor.phase, pid: executor.pid?.toString(), checkpoint: framework.info.checkpoint === true,
+      shuttingDown: this.phase === 'TERMINATING' || framework.phase === 'TERMINATING', reconnect,
+      executorInfo: executor.info, frameworkInfo: { ...framework.info, id: framework.id },
+      tasks: [...executor.launchedTasks.keys()].flatMap((taskId) => { const info = executor.taskInfos.get(taskId); return info === undefined ? [] : [info]; }),
+    };
+  }
+
+  /** Serves `/slave(N)/api/v1/executor` (where Mesos' own executor library posts) with the executor API actor's `handler`. */
+  serveExecutorApi(handler: (request: HttpRequest) => Promise<HttpResponse>): void {
+    this.route('/api/v1/executor', handler);
   }
 
   /** The status updates the agent still waits to see acknowledged (for simulations and tests). */
@@ -851,12 +927,14 @@ export class Agent extends Actor {
     executor.onTaskTerminal = (state) => this.counters.taskReached(state);
     executor.role = role;
     executor.token = this.newExecutorToken();
+    executor.tokenSha256 = createHash('sha256').update(executor.token).digest('hex');
     framework.executors.set(executor.id, executor);
     this.reportedNotRunning.delete(`${framework.id}/${executor.id}`);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
     executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
     this.checkpoint(framework, {
       t: 'executor', frameworkId: framework.id, info: executor.info, runId, directory, commandExecutor, ...(role !== undefined ? { role } : {}),
+      tokenSha256: executor.tokenSha256,
     });
     return executor;
   }
@@ -876,6 +954,7 @@ export class Agent extends Actor {
       agentId: executor.agentId, agentPid: this.self().toString(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
       command: executor.info.command, commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
       shutdownGracePeriodMs: this.options.flags.executorShutdownGracePeriodMs,
+      recovery: { timeoutMs: RECOVERY_TIMEOUT_MS, subscriptionBackoffMaxMs: this.options.flags.executorReregistrationTimeoutMs },
       ...(executor.token !== undefined ? { token: executor.token } : {}),
     };
     const onExit = (exit: ExecutorExit): void => {
@@ -1032,6 +1111,8 @@ export class Agent extends Actor {
     if (executor.phase === 'TERMINATED' || framework === undefined || !this.isCurrent(executor)) return;
     this.log.info({ executorId: executor.id, exit: describeExit(exit) }, 'executor exited');
     executor.phase = 'TERMINATED';
+    executor.onEnded?.();
+    executor.onEnded = undefined;
     this.counters.increment('executors_terminated');
     executor.registrationTimer?.cancel();
     executor.shutdownTimer?.cancel();
@@ -1201,6 +1282,7 @@ export class Agent extends Actor {
         const executor = new ExecutorRecord({ ...run.info, frameworkId }, frameworkId, agentId, run.commandExecutor, run.runId, run.directory);
         executor.onTaskTerminal = (state) => this.counters.taskReached(state);
         executor.role = run.role;
+        executor.tokenSha256 = run.tokenSha256;
         framework.executors.set(executor.id, executor);
         for (const task of run.tasks.values()) {
           executor.setTaskRole(task.info.taskId, task.role);

@@ -28,6 +28,8 @@ const CheckpointRecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('framework'), frameworkId: id, info: FrameworkInfoSchema, pid: z.string().optional() }),
   z.object({
     t: z.literal('executor'), frameworkId: id, info: ExecutorInfoSchema, runId: id, directory: z.string(), commandExecutor: z.boolean(), role: z.string().optional(),
+    /** SHA-256 (hex) of the run's token: a restarted agent can still tell the run's executor (v1 executor API), yet the token is nowhere on disk. */
+    tokenSha256: z.string().optional(),
   }),
   z.object({
     t: z.literal('executorProcess'), frameworkId: id, executorId: id, runId: id, processId: z.number().int().positive(),
@@ -59,6 +61,8 @@ export interface RecoveredExecutor {
   readonly directory: string;
   readonly commandExecutor: boolean;
   readonly role: string | undefined;
+  /** SHA-256 (hex) of the run's token, if checkpointed. */
+  readonly tokenSha256: string | undefined;
   /** Its OS process, once it started. */
   processId: number | undefined;
   /** The boot id of the machine when that process started (see `currentBootId`). */
@@ -133,7 +137,7 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
     case 'executor':
       agent.frameworks.get(record.frameworkId)?.executors.set(record.info.executorId, {
         info: record.info, runId: record.runId, directory: record.directory, commandExecutor: record.commandExecutor, role: record.role,
-        processId: undefined, bootId: undefined, pid: undefined, ended: false, tasks: new Map(),
+        tokenSha256: record.tokenSha256, processId: undefined, bootId: undefined, pid: undefined, ended: false, tasks: new Map(),
       });
       return;
     case 'executorProcess': {
@@ -216,6 +220,7 @@ export function checkpointRecords(agent: RecoveredAgent): CheckpointRecord[] {
       records.push({
         t: 'executor', frameworkId, info: executor.info, runId, directory: executor.directory, commandExecutor: executor.commandExecutor,
         ...(executor.role !== undefined ? { role: executor.role } : {}),
+        ...(executor.tokenSha256 !== undefined ? { tokenSha256: executor.tokenSha256 } : {}),
       });
       if (executor.processId !== undefined) {
         records.push({ t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId, ...(executor.bootId !== undefined ? { bootId: executor.bootId } : {}) });

@@ -120,3 +120,10 @@ export const CHECKPOINT_RETRY_MAX_MS = 30_000;
 
 /** RunTask messages an agent keeps while its first AgentRegistered is late; beyond this they are dropped (the master reconciles them). */
 export const MAX_RUN_TASKS_BEFORE_REGISTRATION = 1_000;
+
+/**
+ * How long a checkpointing framework's executor, disconnected from its agent, keeps trying to
+ * reconnect before it shuts itself down (Mesos `--recovery_timeout`, 15 min; given to executors
+ * as `MESOS_RECOVERY_TIMEOUT`). The v1 executor API's adapter waits as long for a re-subscription.
+ */
+export const RECOVERY_TIMEOUT_MS = 15 * 60_000;

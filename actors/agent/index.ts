@@ -32,6 +32,7 @@ import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
 import { attachMetricsSource, METRICS_ACTOR_ID } from '../../lib/metrics';
 import { detectResources, parseAttributes, type SystemProbe } from './resources';
+import { ExecutorApi, V1_API_NAMESPACE, V1_EXECUTOR_ROUTE } from './v1-executor';
 
 export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
 export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, renderAgentFlags, type AgentFlags, type AgentFlagsInput, type AgentRecovery } from './flags';
@@ -39,6 +40,7 @@ export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRec
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess } from './files';
 export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
 export { AGENT_COUNTERS, AGENT_RESOURCE_METRICS, AgentCounters, agentMetricKind, agentMetrics, agentMetricsSource, type AgentCounter } from './metrics';
+export { ExecutorApi, HttpExecutor, V1_API_NAMESPACE, V1_EXECUTOR_ROUTE, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS, MAX_EXECUTOR_CALL_BYTES, type ExecutorApiOptions } from './v1-executor';
 export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
 export { TaskStatusUpdateManager, type AcknowledgementResult, type UpdateResult, type StatusUpdateManagerOptions } from './status-update-manager';
 export { agentDirectory, executorRunDirectory, LATEST_RUN_LINK, RUNS_DIRECTORY, STDOUT_FILE, STDERR_FILE } from './paths';
@@ -226,6 +228,15 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(options.http?.acls !== undefined ? { acls: options.http.acls } : {}),
   });
   const pid = host.spawn(agent);
+  // The v1 executor API (`/api/v1/executor`, and `/slave(N)/api/v1/executor`): HTTP executors, each served by an executor actor here.
+  const executorApi = new ExecutorApi({
+    agent,
+    // One per host at the top level (a simulation's further agents: at their own path only).
+    topLevel: options.files !== false && !host.servesShared(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE),
+    shutdownGracePeriodMs: flags.executorShutdownGracePeriodMs,
+  });
+  host.spawn(executorApi);
+  agent.serveExecutorApi((request) => dispatch(executorApi, (api) => api.serve(request)));
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http)) : undefined;
   if (files !== undefined) host.spawn(files);
   // `/version` and `/flags` (this agent's) where no master on the host serves them; not for the
@@ -235,6 +246,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ? attachMetricsSource(host, agentMetricsSource(agent), METRICS_ACTOR_ID, options.http?.authentication)
     : undefined;
   const terminated = host.wait(agent).then(async () => {
+    // Its executor API goes with it (a restarted agent on this host brings its own).
+    host.terminate(executorApi);
+    await host.wait(executorApi);
     await detachMetrics?.();
     await detector?.close();
   });

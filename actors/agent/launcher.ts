@@ -9,7 +9,9 @@
 import { spawn, execFile } from 'node:child_process';
 import { open, rename, rm, symlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
+import { UPID } from '../../lib/actor';
 import { nodeDisk, type Disk } from '../../lib/disk';
+import { formatDuration } from '../../lib/mesos-format';
 import type { CommandInfo } from '../../lib/protocol';
 import { RECOVERED_PROCESS_POLL_MS } from './constants';
 import { LATEST_RUN_LINK, RUNS_DIRECTORY, STDERR_FILE, STDOUT_FILE } from './paths';
@@ -35,6 +37,12 @@ export interface ExecutorLaunch {
   readonly shutdownGracePeriodMs: number;
   /** What the executor registers with (`MESOS_EXECUTOR_AUTHENTICATION_TOKEN`): the agent vouches for this run only. */
   readonly token?: string;
+  /**
+   * For a checkpointing framework: how long a disconnected executor keeps trying to subscribe
+   * again (`MESOS_RECOVERY_TIMEOUT`, Mesos' `--recovery_timeout`) and the longest wait between
+   * two tries (`MESOS_SUBSCRIPTION_BACKOFF_MAX`, Mesos' `--executor_reregistration_timeout`).
+   */
+  readonly recovery?: { readonly timeoutMs: number; readonly subscriptionBackoffMaxMs: number };
 }
 
 /** How an executor process ended: an exit code, or the signal that killed it. */
@@ -72,16 +80,22 @@ export interface Launcher {
 }
 
 /**
- * The environment of an executor: the agent's own, the command's, and Mesos' variables naming
- * the agent (`MESOS_AGENT_PID`, also as `MESOS_SLAVE_PID`), the framework, the executor and the
- * sandbox (`MESOS_DIRECTORY`, `MESOS_SANDBOX`).
+ * The environment of an executor, as Mesos gives it (`executorEnvironment` in its agent; the
+ * v1 executor API's "Executor Environment Variables"): the agent's own, the command's, and
+ * Mesos' variables naming the agent (`MESOS_AGENT_PID`, also as `MESOS_SLAVE_PID`, and
+ * `MESOS_AGENT_ENDPOINT`, the `ip:port` that serves `/api/v1/executor`), the framework, the
+ * executor, the sandbox (`MESOS_DIRECTORY`, `MESOS_SANDBOX`), checkpointing (`MESOS_CHECKPOINT`
+ * `1`/`0`, and with `1` `MESOS_RECOVERY_TIMEOUT` and `MESOS_SUBSCRIPTION_BACKOFF_MAX`), the
+ * shutdown grace period and the run's token. Durations are in Mesos' format (`5secs`, `15mins`).
  */
 export function executorEnvironment(launch: ExecutorLaunch, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) if (value !== undefined) environment[name] = value;
+  const endpoint = UPID.tryParse(launch.agentPid);
   Object.assign(environment, launch.command.environment ?? {}, {
     MESOS_AGENT_PID: launch.agentPid,
     MESOS_SLAVE_PID: launch.agentPid,
+    ...(endpoint !== undefined ? { MESOS_AGENT_ENDPOINT: endpoint.address } : {}),
     MESOS_AGENT_ID: launch.agentId,
     MESOS_SLAVE_ID: launch.agentId,
     MESOS_FRAMEWORK_ID: launch.frameworkId,
@@ -89,7 +103,13 @@ export function executorEnvironment(launch: ExecutorLaunch, base: NodeJS.Process
     MESOS_DIRECTORY: launch.directory,
     MESOS_SANDBOX: launch.directory,
     MESOS_CHECKPOINT: launch.checkpoint ? '1' : '0',
-    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: `${launch.shutdownGracePeriodMs}ms`,
+    // This agent has no HTTP command executor (Mesos' `--http_command_executor`): its command executor is an actor.
+    MESOS_HTTP_COMMAND_EXECUTOR: '0',
+    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: formatDuration(launch.shutdownGracePeriodMs),
+    ...(launch.checkpoint && launch.recovery !== undefined ? {
+      MESOS_RECOVERY_TIMEOUT: formatDuration(launch.recovery.timeoutMs),
+      MESOS_SUBSCRIPTION_BACKOFF_MAX: formatDuration(launch.recovery.subscriptionBackoffMaxMs),
+    } : {}),
     ...(launch.token !== undefined ? { MESOS_EXECUTOR_AUTHENTICATION_TOKEN: launch.token } : {}),
   });
   return environment;

@@ -64,6 +64,10 @@ export class ExecutorRecord {
   reconnecting = false;
   /** What this run must register with (`MESOS_EXECUTOR_AUTHENTICATION_TOKEN`); undefined for a run recovered after a restart. */
   token: string | undefined;
+  /** SHA-256 (hex) of the token, checkpointed: what a restarted agent checks a recovered HTTP executor's token against. */
+  tokenSha256: string | undefined;
+  /** Told once when this run ends (the v1 executor API's adapter of the run, to end with it). */
+  onEnded: (() => void) | undefined;
   /** Told once per task that reaches a terminal state (the agent's `slave/tasks_*` counters). */
   onTaskTerminal: ((state: TaskState) => void) | undefined;
 

@@ -190,6 +190,20 @@ export abstract class Executor extends Actor {
   }
 
   /**
+   * Keeps and sends a status update made elsewhere, with its own uuid, as `sendStatusUpdate`
+   * keeps and sends its own: re-sent until the agent acknowledges it (then `acknowledged` is
+   * called with it). The v1 executor API's adapter relays an HTTP executor's UPDATE calls so.
+   * Returns false (nothing sent) when `MAX_UNACKNOWLEDGED_UPDATES` are waiting already.
+   */
+  protected forwardStatusUpdate(update: StatusUpdate & { uuid: string }): boolean {
+    if (!this.unacknowledged.has(update.uuid) && this.unacknowledged.size >= MAX_UNACKNOWLEDGED_UPDATES) return false;
+    this.unacknowledged.set(update.uuid, update);
+    if (this.connected) this.send(this.agent, StatusUpdateMessage, { update, pid: this.self().toString() });
+    this.armRetry();
+    return true;
+  }
+
+  /**
    * Sends `data` to the framework's scheduler (through the agent and the master). Before the
    * executor has registered (it knows no agent id yet) the message is dropped with a warning,
    * as Mesos' executor driver drops it while disconnected.

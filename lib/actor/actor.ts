@@ -82,6 +82,8 @@ export class MailboxEvent {
 export class ActorRuntime {
   readonly handlers = new Map<string, InstalledHandler>();
   readonly routes = new Map<string, HttpHandler>();
+  /** Routes this actor serves under another id (`routeUnder`): namespace → path → handler. */
+  readonly sharedRoutes = new Map<string, Map<string, HttpHandler>>();
   /** Streaming responses of this actor still open (ended when it terminates). */
   readonly streams = new Set<HttpStream>();
   readonly mailbox = new Queue<MailboxEvent>();
@@ -199,6 +201,26 @@ export abstract class Actor {
   protected route(path: string, handler: HttpHandler): void {
     if (!path.startsWith('/')) throw new Error(`route '${path}' must start with '/'`);
     this.runtime.routes.set(path, handler);
+  }
+
+  /**
+   * Serves HTTP `path` at `/<namespace><path>` though this actor's id is not `namespace`: for a
+   * namespace that several components share on one host. `/api/v1/scheduler` is the master's
+   * API actor's own route (its id is `api`); the agent's executor API serves `/api/v1/executor`
+   * under `api` with `routeUnder('api', '/v1/executor', ...)`, so both answer on a host that
+   * runs both a master and an agent, in either order of starting. An actor with id `namespace` serves
+   * its own routes first; exact paths only (and with a trailing `/`). Two running actors may not
+   * share one path: the second's spawn throws.
+   */
+  protected routeUnder(namespace: string, path: string, handler: HttpHandler): void {
+    if (!path.startsWith('/')) throw new Error(`route '${path}' must start with '/'`);
+    if (namespace.length === 0 || namespace.includes('/')) throw new Error(`route namespace '${namespace}' must be one non-empty path segment`);
+    let routes = this.runtime.sharedRoutes.get(namespace);
+    if (routes === undefined) {
+      routes = new Map();
+      this.runtime.sharedRoutes.set(namespace, routes);
+    }
+    routes.set(path, handler);
   }
 
   /** Sends a message; delivery is asynchronous and unacknowledged (like libprocess `send`). */

@@ -10,7 +10,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { findRoute, httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, withJsonp, writeResponse, type HttpRequest, type HttpResponse, type HttpStream } from './http';
+import { findRoute, httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { Prng, randomSeed } from './prng';
@@ -139,6 +139,8 @@ export class ActorHost {
   private readonly actors = new Map<string, Actor>();
   /** The actor serving paths that name no actor (`setDelegate`). */
   private delegate: string | undefined;
+  /** Actors serving routes under another id (`Actor.routeUnder`), by that namespace. */
+  private readonly sharedRoutes = new Map<string, Actor[]>();
   private readonly ready = new Queue<Actor>();
   private drainScheduled = false;
   /** True while the host runs mailboxes (the drain is not re-entered). */
@@ -299,6 +301,7 @@ export class ActorHost {
     if (runtime.state !== 'created') throw new Error(`actor '${actor.id}' was already spawned`);
     if (this.actors.has(actor.id)) throw new Error(`an actor '${actor.id}' already runs on ${this.address}`);
     if (this.stopping) throw new Error(`host ${this.address} is stopping`);
+    this.claimSharedRoutes(actor);
     runtime.host = this;
     const { host, port } = splitHostPort(this.address);
     runtime.pid = new UPID(actor.id, host, port);
@@ -666,6 +669,7 @@ export class ActorHost {
     for (const timer of [...runtime.timers]) timer.cancel();
     for (const event of runtime.mailbox.clear()) event.fail?.(new Error(`actor '${actor.id}' terminated`));
     this.actors.delete(actor.id);
+    this.releaseSharedRoutes(actor);
     for (const linker of this.localLinks.get(actor.id) ?? []) this.notifyExited(linker, pid);
     this.localLinks.delete(actor.id);
     for (const remote of this.remoteLinkers.get(actor.id)?.values() ?? []) {
@@ -946,6 +950,10 @@ export class ActorHost {
     let target = splitActorPath(url);
     let actor = target ? this.actors.get(target.actorId) : undefined;
     let handler = target && actor ? findRoute(actor.runtime.routes, target.path) : undefined;
+    if (handler === undefined && target !== undefined) {
+      const shared = this.sharedRoute(target.actorId, target.path);
+      if (shared !== undefined) [actor, handler] = shared;
+    }
     const delegate = this.delegate === undefined ? undefined : this.actors.get(this.delegate);
     if (handler === undefined && delegate !== undefined && (target === undefined || actor === undefined)) {
       // libprocess' delegate: a path that names no actor is the delegate's (`/` serves the web UI).
@@ -976,6 +984,44 @@ export class ActorHost {
     });
     if (response.stream !== undefined) return { ...response, actor: chosen };
     return withJsonp(response, target.query.jsonp);
+  }
+
+  /** The actor and handler serving `path` under namespace `namespace` (`Actor.routeUnder`), if any. */
+  private sharedRoute(namespace: string, path: string): [Actor, HttpHandler] | undefined {
+    for (const actor of this.sharedRoutes.get(namespace) ?? []) {
+      const routes = actor.runtime.sharedRoutes.get(namespace);
+      const handler = routes?.get(path) ?? (path.length > 1 && path.endsWith('/') ? routes?.get(path.slice(0, -1)) : undefined);
+      if (handler !== undefined) return [actor, handler];
+    }
+    return undefined;
+  }
+
+  /** Indexes `actor`'s shared routes at its spawn; throws when a running actor serves one of them already. */
+  private claimSharedRoutes(actor: Actor): void {
+    for (const [namespace, routes] of actor.runtime.sharedRoutes) {
+      for (const path of routes.keys()) {
+        const holder = this.sharedRoute(namespace, path);
+        if (holder !== undefined) throw new Error(`'/${namespace}${path}' is served by actor '${holder[0].id}' on ${this.address} already`);
+      }
+    }
+    for (const namespace of actor.runtime.sharedRoutes.keys()) {
+      const actors = this.sharedRoutes.get(namespace) ?? [];
+      actors.push(actor);
+      this.sharedRoutes.set(namespace, actors);
+    }
+  }
+
+  private releaseSharedRoutes(actor: Actor): void {
+    for (const namespace of actor.runtime.sharedRoutes.keys()) {
+      const actors = (this.sharedRoutes.get(namespace) ?? []).filter((other) => other !== actor);
+      if (actors.length > 0) this.sharedRoutes.set(namespace, actors);
+      else this.sharedRoutes.delete(namespace);
+    }
+  }
+
+  /** Whether a running actor serves `/<namespace><path>` through `Actor.routeUnder`. */
+  servesShared(namespace: string, path: string): boolean {
+    return this.sharedRoute(namespace, path) !== undefined;
   }
 
   /**

@@ -8,7 +8,7 @@
  * decoded as UTF-8, and text is encoded back as base64 of its UTF-8 bytes.
  */
 import type { ResourceJSON } from '../resources/types';
-import type { Attributes, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, MasterInfo, Offer, TaskInfo, TaskStatus } from '../protocol';
+import type { AgentInfo, Attributes, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, MasterInfo, Offer, TaskInfo, TaskStatus } from '../protocol';
 
 /** A JSON object as Mesos writes one. */
 export type V1Json = Record<string, unknown>;
@@ -32,6 +32,28 @@ export function v1Bytes(text: string): string {
 export function textOfV1Bytes(base64: string): string | undefined {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 === 1) return undefined;
   return Buffer.from(base64, 'base64').toString('utf8');
+}
+
+/** How an opaque id (a status update's `uuid`) that is not UTF-8 text travels inside the cluster: this prefix, then its base64. */
+export const V1_OPAQUE_BYTES_PREFIX = 'base64:';
+
+/**
+ * An opaque `bytes` id from JSON (base64), such as a status update's `uuid`, as text that
+ * `v1OpaqueBytes` turns back into the very same bytes: UTF-8 text where the bytes are that (and
+ * do not start with `V1_OPAQUE_BYTES_PREFIX`), else the prefix and the base64 (Mesos' own
+ * executors send 16 random bytes). Undefined when it is not base64 or is empty.
+ */
+export function textOfV1OpaqueBytes(base64: string): string | undefined {
+  const text = textOfV1Bytes(base64);
+  if (text === undefined || text.length === 0) return undefined;
+  const bytes = Buffer.from(base64, 'base64');
+  if (Buffer.from(text, 'utf8').equals(bytes) && !text.startsWith(V1_OPAQUE_BYTES_PREFIX)) return text;
+  return `${V1_OPAQUE_BYTES_PREFIX}${bytes.toString('base64')}`;
+}
+
+/** An opaque id kept by `textOfV1OpaqueBytes` (or made here as text) as base64 again. */
+export function v1OpaqueBytes(text: string): string {
+  return text.startsWith(V1_OPAQUE_BYTES_PREFIX) ? text.slice(V1_OPAQUE_BYTES_PREFIX.length) : v1Bytes(text);
 }
 
 /** Where an agent serves its HTTP API: an offer's `url` (Mesos: scheme, address, path). */
@@ -95,8 +117,16 @@ export function v1TaskStatus(status: TaskStatus): V1Json {
   if (status.agentId !== undefined) out.agent_id = v1Id(status.agentId);
   if (status.executorId !== undefined) out.executor_id = v1Id(status.executorId);
   if (status.timestamp !== undefined) out.timestamp = status.timestamp;
-  if (status.uuid !== undefined) out.uuid = v1Bytes(status.uuid);
+  if (status.uuid !== undefined) out.uuid = v1OpaqueBytes(status.uuid);
   if (status.healthy !== undefined) out.healthy = status.healthy;
+  return out;
+}
+
+/** AgentInfo in v1 JSON (what an executor's SUBSCRIBED carries). */
+export function v1AgentInfo(info: AgentInfo): V1Json {
+  const out: V1Json = { hostname: info.hostname, port: info.port, resources: v1Resources(info.resources) };
+  if (info.id !== undefined) out.id = v1Id(info.id);
+  if (info.attributes !== undefined && Object.keys(info.attributes).length > 0) out.attributes = v1Attributes(info.attributes);
   return out;
 }
 

@@ -12,7 +12,7 @@ import {
   type CommandInfo, type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
 import { plainDataError } from '../protocol/plain';
-import { KNOWN_CAPABILITIES, textOfV1Bytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
+import { KNOWN_CAPABILITIES, textOfV1Bytes, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
 
 /** Most entries a call's lists (offer ids, operations, tasks, reconciled tasks) may have. */
 export const MAX_CALL_LIST_ENTRIES = 10_000;
@@ -180,8 +180,8 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       return { ok: true, call: { type, frameworkId, executorId: call.shutdown.executor_id.value, agentId: call.shutdown.agent_id.value } };
     case 'ACKNOWLEDGE': {
       if (call.acknowledge === undefined) return missing('acknowledge');
-      const uuid = textOfV1Bytes(call.acknowledge.uuid);
-      if (uuid === undefined || uuid.length === 0) return { ok: false, error: 'acknowledge.uuid: must be the base64 of the update\'s uuid' };
+      const uuid = textOfV1OpaqueBytes(call.acknowledge.uuid);
+      if (uuid === undefined) return { ok: false, error: 'acknowledge.uuid: must be the base64 of the update\'s uuid' };
       return { ok: true, call: { type, frameworkId, agentId: call.acknowledge.agent_id.value, taskId: call.acknowledge.task_id.value, uuid } };
     }
     case 'RECONCILE':

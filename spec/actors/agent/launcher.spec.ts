@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandInfo } from '../../../lib/protocol';
 import { commandExecutorCommand, defaultAgentFlags, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
-import { commandLine, ProcessLauncher, type ExecutorExit, type LaunchedExecutor } from '../../../actors/agent/launcher';
+import { commandLine, executorEnvironment, ProcessLauncher, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
 import { eventually, processExists, within } from '../../support/runtime';
 
 describe('launcher', () => {
@@ -32,6 +32,28 @@ describe('launcher', () => {
       const flags = defaultAgentFlags({ master: 'm:1', workDir: '/w' });
       expect(commandLine(commandExecutorCommand(flags, false, true))).to.deep.equal({ file: process.execPath, args: [TYPESCRIPT_COMMAND_EXECUTOR_PATH], argv0: process.execPath });
       expect(commandLine(commandExecutorCommand(flags, true, true)).args).to.deep.equal([TYPESCRIPT_COMMAND_EXECUTOR_PATH]);
+    });
+  });
+
+  describe('executorEnvironment (Mesos\' executor environment, for executors in any language)', () => {
+    const launch: ExecutorLaunch = {
+      agentId: 'A1', agentPid: 'slave(1)@10.0.0.7:5051', frameworkId: 'F1', executorId: 'E1', runId: 'R1', directory: '/w/sandbox',
+      command: { value: 'x' }, commandExecutor: false, checkpoint: false, shutdownGracePeriodMs: 5_000,
+      recovery: { timeoutMs: 15 * 60_000, subscriptionBackoffMaxMs: 2_000 }, token: 'secret',
+    };
+
+    it('names the agent\'s endpoint, the ids, the sandbox, and durations in Mesos\' format', () => {
+      expect(executorEnvironment(launch, {})).to.deep.equal({
+        MESOS_AGENT_PID: 'slave(1)@10.0.0.7:5051', MESOS_SLAVE_PID: 'slave(1)@10.0.0.7:5051', MESOS_AGENT_ENDPOINT: '10.0.0.7:5051',
+        MESOS_AGENT_ID: 'A1', MESOS_SLAVE_ID: 'A1', MESOS_FRAMEWORK_ID: 'F1', MESOS_EXECUTOR_ID: 'E1',
+        MESOS_DIRECTORY: '/w/sandbox', MESOS_SANDBOX: '/w/sandbox', MESOS_CHECKPOINT: '0', MESOS_HTTP_COMMAND_EXECUTOR: '0',
+        MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5secs', MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 'secret',
+      });
+    });
+
+    it('tells a checkpointing framework\'s executor how long, and how often, to retry subscribing', () => {
+      const environment = executorEnvironment({ ...launch, checkpoint: true, shutdownGracePeriodMs: 90_000 }, {});
+      expect(environment).to.include({ MESOS_CHECKPOINT: '1', MESOS_RECOVERY_TIMEOUT: '15mins', MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs', MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '90secs' });
     });
   });
 

@@ -1,0 +1,126 @@
+/** The v1 executor API's JSON: calls checked (as Mesos' `validateExecutorCall`) and converted, events built as Mesos writes them. */
+import { expect } from 'chai';
+import {
+  acknowledgedEvent, killEvent, launchEvent, messageEvent, parseExecutorCall, shutdownEvent, subscribedEvent, MAX_UNACKNOWLEDGED_ENTRIES, MAX_UUID_BASE64_CHARS, type ExecutorCall,
+} from '../../../lib/v1/executor';
+import { textOfV1OpaqueBytes, v1OpaqueBytes, V1_OPAQUE_BYTES_PREFIX } from '../../../lib/v1/json';
+
+function call(body: unknown): ExecutorCall {
+  const parsed = parseExecutorCall(body);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.call;
+}
+
+function error(body: unknown): string {
+  const parsed = parseExecutorCall(body);
+  if (parsed.ok) throw new Error(`accepted: ${JSON.stringify(parsed.call)}`);
+  return parsed.error;
+}
+
+const IDS = { framework_id: { value: 'F1' }, executor_id: { value: 'E1' } };
+/** 16 bytes that are not UTF-8 (as Mesos' own uuids mostly are not). */
+const BINARY_UUID = Buffer.from([0xff, 0xfe, 0x00, 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]).toString('base64');
+
+describe('v1 executor calls', () => {
+  it('takes a SUBSCRIBE as Mesos documents it, with the unacknowledged tasks\' ids and updates', () => {
+    expect(call({
+      type: 'SUBSCRIBE', ...IDS,
+      subscribe: {
+        unacknowledged_tasks: [{ name: 'dummy-task', task_id: { value: 'T1' }, agent_id: { value: 'A1' }, command: { value: 'ls' } }],
+        unacknowledged_updates: [{ framework_id: { value: 'F1' }, status: { source: 'SOURCE_EXECUTOR', task_id: { value: 'T1' }, state: 'TASK_RUNNING', uuid: 'dXVpZC0x' } }],
+      },
+      unknown_field: true,
+    })).to.deep.equal({
+      type: 'SUBSCRIBE', frameworkId: 'F1', executorId: 'E1', unacknowledgedTaskIds: ['T1'],
+      unacknowledgedUpdates: [{ taskId: 'T1', state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', executorId: 'E1', uuid: 'uuid-1' }],
+    });
+    expect(call({ type: 'SUBSCRIBE', ...IDS, subscribe: {} })).to.deep.include({ unacknowledgedTaskIds: [], unacknowledgedUpdates: [] });
+  });
+
+  it('takes an UPDATE, keeping a binary uuid byte for byte', () => {
+    const update = call({
+      type: 'UPDATE', ...IDS,
+      update: { status: { task_id: { value: 'T1' }, state: 'TASK_FINISHED', message: 'done', data: 'aGk=', uuid: BINARY_UUID, executor_id: { value: 'E1' }, healthy: true } },
+    });
+    expect(update).to.deep.equal({
+      type: 'UPDATE', frameworkId: 'F1', executorId: 'E1',
+      status: { taskId: 'T1', state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', executorId: 'E1', uuid: `${V1_OPAQUE_BYTES_PREFIX}${BINARY_UUID}`, message: 'done', data: 'hi', healthy: true },
+    });
+    const uuid = (update as Extract<ExecutorCall, { type: 'UPDATE' }>).status.uuid as string;
+    expect(v1OpaqueBytes(uuid)).to.equal(BINARY_UUID);
+    expect((acknowledgedEvent('T1', uuid).acknowledged as { uuid: string }).uuid).to.equal(BINARY_UUID);
+  });
+
+  it('keeps text uuids as text, and text that looks like the marker apart from it', () => {
+    expect(textOfV1OpaqueBytes(Buffer.from('uuid-1').toString('base64'))).to.equal('uuid-1');
+    const tricky = Buffer.from(`${V1_OPAQUE_BYTES_PREFIX}abc`).toString('base64');
+    expect(v1OpaqueBytes(textOfV1OpaqueBytes(tricky) as string)).to.equal(tricky);
+    expect(textOfV1OpaqueBytes('')).to.equal(undefined);
+    expect(textOfV1OpaqueBytes('not base64!')).to.equal(undefined);
+  });
+
+  it('takes MESSAGE (data from base64) and HEARTBEAT', () => {
+    expect(call({ type: 'MESSAGE', ...IDS, message: { data: 'aGVsbG8=' } })).to.deep.equal({ type: 'MESSAGE', frameworkId: 'F1', executorId: 'E1', data: 'hello' });
+    expect(call({ type: 'HEARTBEAT', ...IDS })).to.deep.equal({ type: 'HEARTBEAT', frameworkId: 'F1', executorId: 'E1' });
+  });
+
+  it('refuses a bad call with Mesos\' words or the bad field\'s path', () => {
+    const status = { task_id: { value: 'T1' }, state: 'TASK_RUNNING', uuid: 'dXVpZA==' };
+    expect(error({ ...IDS })).to.equal("Expecting 'type' to be present");
+    expect(error({ type: 'SUBSCRIBE', framework_id: { value: 'F1' }, subscribe: {} })).to.equal("Expecting 'executor_id' to be present");
+    expect(error({ type: 'SUBSCRIBE', executor_id: { value: 'E1' }, subscribe: {} })).to.equal("Expecting 'framework_id' to be present");
+    expect(error({ type: 'SUBSCRIBE', ...IDS })).to.equal("Expecting 'subscribe' to be present");
+    expect(error({ type: 'UPDATE', ...IDS })).to.equal("Expecting 'update' to be present");
+    expect(error({ type: 'MESSAGE', ...IDS })).to.equal("Expecting 'message' to be present");
+    expect(error({ type: 'TELEPORT', ...IDS })).to.equal("call type 'TELEPORT' is not supported (supported: SUBSCRIBE, UPDATE, MESSAGE, HEARTBEAT)");
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: undefined } } })).to.equal("update.status.uuid: Expecting 'uuid' to be present");
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: '%%%' } } })).to.equal('update.status.uuid: must be non-empty base64');
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: 'A'.repeat(MAX_UUID_BASE64_CHARS + 4) } } }))
+      .to.equal(`update.status.uuid: must be at most ${MAX_UUID_BASE64_CHARS} characters of base64`);
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, state: 'TASK_DONE' } } })).to.match(/^update\.status\.state: must be one of TASK_STAGING, /);
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, state: 'TASK_STAGING' } } }))
+      .to.equal('update.status.state: Received TASK_STAGING from executor E1 of framework F1 which is not allowed');
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, executor_id: { value: 'E2' } } } }))
+      .to.equal('update.status.executor_id: ExecutorID in Call: E1 does not match ExecutorID in TaskStatus: E2');
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, source: 'SOURCE_MASTER' } } }))
+      .to.equal("update.status.source: Received Call from executor E1 of framework F1 with invalid source, expecting 'SOURCE_EXECUTOR'");
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, task_id: { value: '' } } } })).to.equal('update.status.task_id.value: must be a non-empty string');
+    expect(error({ type: 'MESSAGE', ...IDS, message: { data: '%%%' } })).to.equal('message.data: must be base64');
+    expect(error({ type: 'SUBSCRIBE', ...IDS, subscribe: { unacknowledged_updates: [{ status: { ...status, state: 'TASK_STAGING' } }] } }))
+      .to.equal('subscribe.unacknowledged_updates.0.status.state: Received TASK_STAGING from executor E1 of framework F1 which is not allowed');
+    const tooMany = Array.from({ length: MAX_UNACKNOWLEDGED_ENTRIES + 1 }, (_, index) => ({ task_id: { value: `T${index}` } }));
+    expect(error({ type: 'SUBSCRIBE', ...IDS, subscribe: { unacknowledged_tasks: tooMany } })).to.equal(`subscribe.unacknowledged_tasks: must have at most ${MAX_UNACKNOWLEDGED_ENTRIES} entries`);
+    expect(error([1])).to.match(/^\(body\): /);
+  });
+});
+
+describe('v1 executor events', () => {
+  it('SUBSCRIBED carries the executor, its framework, its agent and its container', () => {
+    const event = subscribedEvent(
+      { executorId: 'E1', frameworkId: 'F1', command: { value: '/path/to/executor' } },
+      { id: 'F1', user: 'foo', name: 'my_framework', roles: ['*'] },
+      { id: 'A1', hostname: 'agenthost', port: 5051, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 2 } }] },
+      'run-1',
+    );
+    expect(event).to.deep.equal({
+      type: 'SUBSCRIBED',
+      subscribed: {
+        executor_info: { executor_id: { value: 'E1' }, framework_id: { value: 'F1' }, command: { value: '/path/to/executor' } },
+        framework_info: { id: { value: 'F1' }, user: 'foo', name: 'my_framework', role: '*' },
+        agent_info: { id: { value: 'A1' }, hostname: 'agenthost', port: 5051, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 2 } }] },
+        container_id: { value: 'run-1' },
+      },
+    });
+  });
+
+  it('LAUNCH, KILL, MESSAGE and SHUTDOWN are written as Mesos writes them', () => {
+    expect(launchEvent({ name: 't', taskId: 'T1', agentId: 'A1', resources: [], data: 'x' })).to.deep.equal({
+      type: 'LAUNCH', launch: { task: { name: 't', task_id: { value: 'T1' }, agent_id: { value: 'A1' }, resources: [], data: 'eA==' } },
+    });
+    expect(killEvent('T1')).to.deep.equal({ type: 'KILL', kill: { task_id: { value: 'T1' } } });
+    expect(killEvent('T1', 2.5)).to.deep.equal({ type: 'KILL', kill: { task_id: { value: 'T1' }, kill_policy: { grace_period: { nanoseconds: 2_500_000_000 } } } });
+    expect(messageEvent('sample data')).to.deep.equal({ type: 'MESSAGE', message: { data: 'c2FtcGxlIGRhdGE=' } });
+    expect(shutdownEvent()).to.deep.equal({ type: 'SHUTDOWN' });
+    expect(acknowledgedEvent('T1', 'uuid-1')).to.deep.equal({ type: 'ACKNOWLEDGED', acknowledged: { task_id: { value: 'T1' }, uuid: 'dXVpZC0x' } });
+  });
+});
