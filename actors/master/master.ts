@@ -552,6 +552,7 @@ export class Master extends Actor {
   private takeBack(framework: FrameworkRecord, from: UPID, info: FrameworkInfo, failover: boolean): boolean {
     const refusal = frameworkUpdateError(framework.info, info)
       ?? this.rolesChangeError(framework, info)
+      ?? this.takeoverAuthenticationError(framework, from)
       ?? (!framework.recovered && framework.pid !== undefined && !framework.pid.equals(from) && !failover ? 'Framework failed over' : undefined);
     if (refusal !== undefined) {
       this.log.warn({ frameworkId: framework.id, from: from.toString(), current: framework.pid?.toString(), reason: refusal }, 'refusing framework re-registration');
@@ -560,6 +561,7 @@ export class Master extends Actor {
     }
     this.state.updateFrameworkInfo(framework, { ...info, id: framework.id, roles: frameworkRoles(framework.info) });
     framework.reregisteredTimeMs = this.clock.now();
+    this.noteProvenPrincipal(framework, from);
     if (failover || framework.recovered || framework.pid === undefined) this.failoverFramework(framework, from);
     else this.resubscribeFramework(framework, from);
     return true;
@@ -594,11 +596,29 @@ export class Master extends Actor {
   private addFramework(info: FrameworkInfo & { id: string }, pid: UPID): FrameworkRecord {
     const framework = newFrameworkRecord(info, pid, this.clock.now());
     this.state.addFramework(framework);
+    this.noteProvenPrincipal(framework, pid);
     this.emit({ type: 'FRAMEWORK_ADDED', framework });
     this.link(pid);
     const group = this.isAuthenticated(pid) ? {} : { group: this.state.peerOf(pid) };
     this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [], ...group }));
     return framework;
+  }
+
+  /**
+   * Why the scheduler at `from` may not take `framework` over: a scheduler of it proved its
+   * principal, and `from` has not proved the same one (a framework id is no secret: it is in
+   * `/master/state`, so knowing it must not be enough to take a proven framework).
+   */
+  private takeoverAuthenticationError(framework: FrameworkRecord, from: UPID): string | undefined {
+    const proven = framework.provenPrincipal;
+    if (proven === undefined || this.authenticatedPrincipal(from) === proven) return undefined;
+    return `Framework ${framework.id} was registered by a scheduler authenticated as '${proven}': a scheduler taking it over must authenticate as '${proven}'`;
+  }
+
+  /** Remembers the principal the scheduler at `pid` proved for `framework`, if it proved the one it registered under. */
+  private noteProvenPrincipal(framework: FrameworkRecord, pid: UPID): void {
+    const principal = this.authenticatedPrincipal(pid);
+    if (principal !== undefined && principal === framework.info.principal) framework.provenPrincipal = principal;
   }
 
   /** Why a re-registration may not take `info`: its roles differ (the allocator's subscription is fixed while registered). */

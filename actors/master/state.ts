@@ -58,6 +58,11 @@ export interface FrameworkRecord {
   readonly offerIds: Set<string>;
   /** The peer its scheduler's pid was filed under (`MasterState.peerOf` when it was indexed). */
   peerKey?: string;
+  /**
+   * The principal a scheduler of it proved (authenticated as, and registered under); kept after
+   * that scheduler goes, so that only a scheduler proving the same principal may take it over.
+   */
+  provenPrincipal?: string;
 }
 
 /** A registered agent. */

@@ -260,6 +260,25 @@ describe('actors/master: authentication (issue 9)', () => {
       expect(schedulerPidOf(harness, frameworkId)).to.equal(scheduler.self().toString());
     });
 
+    it('an unauthenticated scheduler claiming the proven principal cannot take the framework over, even once its scheduler is gone (review)', async () => {
+      const harness = await startHarness({ credentials: TWO });
+      const { scheduler, frameworkId } = await victim(harness);
+      const anonymous = new RawClient('claims-ops');
+      harness.host.spawn(anonymous);
+      const takeOver = (): void => anonymous.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'nobody', principal: 'ops', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
+      takeOver();
+      await harness.clock.settle();
+      expect(anonymous.last('FrameworkError')?.message).to.match(/was registered by a scheduler authenticated as 'ops': a scheduler taking it over must authenticate as 'ops'/);
+      expect(schedulerPidOf(harness, frameworkId)).to.equal(scheduler.self().toString());
+      // The scheduler goes away (its authentication with it); the framework waits for its failover: still not for the taking.
+      harness.host.terminate(scheduler.self());
+      await harness.clock.settle();
+      takeOver();
+      await harness.clock.settle();
+      expect(anonymous.count('FrameworkError')).to.equal(2);
+      expect(anonymous.count('FrameworkReregistered')).to.equal(0);
+    });
+
     it('a registered pid that re-authenticates as another principal is not authorized as either for its tasks (run_tasks sees no principal)', async () => {
       // eve may run tasks as 'nobody'; ops may not. ops's framework must not pick up eve's rights.
       const acls = parseAcls({ permissive: false, register_frameworks: [{ principals: { type: 'ANY' }, roles: { type: 'ANY' } }], run_tasks: [{ principals: { values: ['eve'] }, users: { values: ['nobody'] } }] });
