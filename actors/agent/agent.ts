@@ -11,7 +11,7 @@ import { aclViewer, type StateViewer } from '../../lib/state-json';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { authenticateRequest, isResponse, ok, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, isResponse, ok, withCors, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import {
   AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
@@ -233,8 +233,9 @@ export class Agent extends Actor {
     const authorizer = options.acls !== undefined ? new Authorizer(options.acls) : undefined;
     this.route('/state', (request) => {
       const caller = options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', options.httpAuthentication);
-      if (isResponse(caller)) return caller;
-      return this.stateResponse(authorizer === undefined ? undefined : aclViewer(authorizer, caller.principal));
+      if (isResponse(caller)) return withCors(caller);
+      // The master's web UI reads it from its own origin (as data: CORS, not JSONP).
+      return withCors(this.stateResponse(authorizer === undefined ? undefined : aclViewer(authorizer, caller.principal)));
     });
     this.route('/health', () => ok(''));
     // Mesos' `/slave(1)/flags`: read-only credentials, and the ACLs' `view_flags`.

@@ -28,7 +28,7 @@ import * as path from 'node:path';
 import { userInfo } from 'node:os';
 import { Actor } from '../../lib/actor';
 import {
-  authenticateRequest, httpError, isResponse, ok, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
+  authenticateRequest, httpError, isResponse, ok, withCors, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { FILES_MAX_BROWSE_ENTRIES, FILES_MAX_DOWNLOAD_BYTES, FILES_MAX_READ_BYTES } from './constants';
 import { GROUP_NAMES, USER_NAMES } from '../../lib/os-names';
@@ -85,8 +85,9 @@ export class FilesActor extends Actor {
   constructor(root: string, private readonly access: FilesAccess = OPEN_ACCESS) {
     super(FILES_ACTOR_ID);
     this.root = path.resolve(root);
-    this.route('/browse', (request) => this.guard(request, (caller) => this.browse(request, caller)));
-    this.route('/read', (request) => this.guard(request, (caller) => this.read(request, caller)));
+    // The master's web UI reads these from its own origin (as data: CORS, not JSONP).
+    this.route('/browse', async (request) => withCors(await this.guard(request, (caller) => this.browse(request, caller))));
+    this.route('/read', async (request) => withCors(await this.guard(request, (caller) => this.read(request, caller))));
     this.route('/download', (request) => this.guard(request, (caller) => this.download(request, caller)));
   }
 

@@ -33,10 +33,10 @@ const INDEX_CACHE_CONTROL = 'no-cache';
 const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 /**
- * What the page may load: its own files, plus scripts from any agent (JSONP of the agents'
- * `/state` and `/files`, which live on other ports and hosts).
+ * What the page may load: its own files only (no script from anywhere else), and data from the
+ * agents (their `/state` and `/files`, on other ports and hosts, read by `fetch` with CORS).
  */
-const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self' http: https:; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' http: https:; frame-ancestors 'none'";
 
 /** Content types by file extension; files of other extensions are not served. */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

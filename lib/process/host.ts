@@ -969,7 +969,11 @@ export class ActorHost {
     }
     const body = await readBody(request, this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES);
     if (body === undefined) return httpError(413, `request body larger than ${this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES} bytes`);
-    const routed: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers: request.headers, body };
+    // A JSONP request is a <script> any page can include, and the browser sends its stored
+    // credentials with it: answered as if it carried none, so that only what anyone may read
+    // can be read across sites that way.
+    const headers = target.query.jsonp === undefined ? request.headers : withoutCredentials(request.headers);
+    const routed: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers, body };
     if (request.socket.remoteAddress !== undefined) routed.remoteAddress = request.socket.remoteAddress;
     const chosen = actor;
     const run = handler;
@@ -1071,6 +1075,12 @@ export class ActorHost {
   }
 }
 
+
+/** `headers` without `Authorization`. */
+function withoutCredentials(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
+  const { authorization: _dropped, ...rest } = headers;
+  return rest;
+}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -127,6 +127,16 @@ export function ok(body: object | string): HttpResponse {
   return { status: 200, body };
 }
 
+/**
+ * `response` readable by a page of another origin (CORS `Access-Control-Allow-Origin: *`): for
+ * the agent's read-only endpoints the master's web UI reads as data (`fetch`, never a script).
+ * A request with credentials is not let through by `*`: where the agent asks for them, a page
+ * cannot use the browser's stored ones.
+ */
+export function withCors<R extends HttpResponse>(response: R): R {
+  return { ...response, headers: { ...(response.headers ?? {}), 'access-control-allow-origin': '*' } };
+}
+
 /** A JSON error body `{error}` with the given status. */
 export function httpError(status: number, message: string): HttpResponse {
   return { status, body: { error: message } };

@@ -1,14 +1,15 @@
 /**
  * What the page asks of the cluster: the master's `/master/state` by `fetch` (same origin), and
- * the agents' `/state` and `/files` by JSONP (`?jsonp=<callback>`, answered as a script), as
- * Mesos' UI does, since the agents are other origins and send no CORS headers.
+ * the agents' `/state` and `/files` by `fetch` too, across origins: the agents answer those with
+ * CORS (`Access-Control-Allow-Origin: *`). Mesos' UI reads agents by JSONP, which runs whatever
+ * an agent answers as a script in the master's origin; an agent here is only ever read as data.
  */
 import { parseMasterState } from './model/state';
 import type { AgentStateJson, FileChunkJson, FileInfoJson, MasterStateJson } from './model/types';
 import type { AgentEndpoint } from './model/state';
 
-/** A JSONP request that has not answered within this long fails (ms). */
-export const JSONP_TIMEOUT_MS = 10_000;
+/** A request to an agent that has not answered within this long fails (ms). */
+export const AGENT_TIMEOUT_MS = 10_000;
 
 /** A `/master/state` request that has not answered within this long fails (ms). */
 export const STATE_TIMEOUT_MS = 10_000;
@@ -100,48 +101,32 @@ export async function fetchMasterState(): Promise<MasterStateJson> {
   }
 }
 
-/** The callbacks of pending JSONP requests live here (`__mesosJsonp.c<N>`: a name the agents accept). */
-interface JsonpRegistry {
-  next: number;
-  [callback: string]: ((json: unknown) => void) | number;
-}
-
-declare global {
-  interface Window {
-    __mesosJsonp?: JsonpRegistry;
-  }
-}
-
 /**
- * `url` answered as JSONP: a `<script>` whose source calls back with the JSON. Rejects when the
- * script fails to load (the agent is down, or answered an error status: a script cannot tell
- * which) or after `JSONP_TIMEOUT_MS`.
+ * `url` on an agent, read as JSON across origins (the agent answers with CORS). No credentials
+ * go with it: a page must not lend the browser's stored ones to another origin. Rejects with a
+ * RequestError saying why (unreachable, refused, not JSON) or after `timeoutMs`.
  */
-export function jsonp(url: string, timeoutMs: number = JSONP_TIMEOUT_MS): Promise<unknown> {
-  const registry: JsonpRegistry = window.__mesosJsonp ??= { next: 0 };
-  const name = `c${registry.next++}`;
-  return new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      delete registry[name];
-      script.remove();
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new RequestError('unreachable', `no answer from ${url} within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    registry[name] = (json: unknown) => {
-      cleanup();
-      resolve(json);
-    };
-    script.onerror = () => {
-      cleanup();
-      reject(new RequestError('unreachable', `${url} could not be loaded (the agent is down, or refused: it may ask for credentials or deny access)`));
-    };
-    script.src = `${url}${url.includes('?') ? '&' : '?'}jsonp=__mesosJsonp.${name}`;
-    document.head.appendChild(script);
-  });
+export async function agentJson(url: string, timeoutMs: number = AGENT_TIMEOUT_MS): Promise<unknown> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(url, { mode: 'cors', credentials: 'omit', signal: controller.signal });
+  } catch (error) {
+    throw new RequestError('unreachable', controller.signal.aborted
+      ? `no answer from ${url} within ${timeoutMs / 1000} s`
+      : `${url} could not be read (the agent is down, or not reachable from this browser): ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response.status === 401) throw new RequestError('unauthorized', 'the agent asks for credentials (--authenticate_http_readonly): its sandboxes cannot be read from this page');
+  if (response.status === 403) throw new RequestError('forbidden', 'the agent refuses these files to this page (HTTP 403)');
+  if (!response.ok) throw new RequestError('http', `the agent answered HTTP ${response.status} ${response.statusText}`);
+  try {
+    return await response.json();
+  } catch {
+    throw new RequestError('invalid', 'the agent answered something other than JSON');
+  }
 }
 
 /** The base URL of an agent's host, in the scheme the UI was loaded with. */
@@ -151,21 +136,21 @@ export function agentBase(endpoint: AgentEndpoint): string {
 
 /** `GET /<slave(1)>/state` of an agent. */
 export async function fetchAgentState(endpoint: AgentEndpoint): Promise<AgentStateJson> {
-  const json = await jsonp(`${agentBase(endpoint)}/${encodeURIComponent(endpoint.actorId)}/state`);
+  const json = await agentJson(`${agentBase(endpoint)}/${encodeURIComponent(endpoint.actorId)}/state`);
   if (typeof json !== 'object' || json === null) throw new RequestError('invalid', 'the agent answered something other than its state');
   return json as AgentStateJson;
 }
 
 /** `GET /files/browse?path=` on an agent: the entries of directory `path`. */
 export async function browseFiles(endpoint: AgentEndpoint, path: string): Promise<FileInfoJson[]> {
-  const json = await jsonp(`${agentBase(endpoint)}/files/browse?path=${encodeURIComponent(path)}`);
+  const json = await agentJson(`${agentBase(endpoint)}/files/browse?path=${encodeURIComponent(path)}`);
   if (!Array.isArray(json)) throw new RequestError('invalid', 'the agent answered something other than a listing');
   return json as FileInfoJson[];
 }
 
 /** `GET /files/read?path=&offset=&length=` on an agent (`offset` -1: the size, as `offset`). */
 export async function readFile(endpoint: AgentEndpoint, path: string, offset: number, length: number): Promise<FileChunkJson> {
-  const json = await jsonp(`${agentBase(endpoint)}/files/read?path=${encodeURIComponent(path)}&offset=${offset}&length=${length}`);
+  const json = await agentJson(`${agentBase(endpoint)}/files/read?path=${encodeURIComponent(path)}&offset=${offset}&length=${length}`);
   if (typeof json !== 'object' || json === null || typeof (json as FileChunkJson).offset !== 'number') {
     throw new RequestError('invalid', 'the agent answered something other than file data');
   }

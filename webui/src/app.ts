@@ -75,8 +75,8 @@ function Banner(props: { poll: MasterPoll; nowMs: number }): Html | null {
 
 /**
  * HTTP Basic credentials for the master (kept for this tab only). The agents' sandboxes are read
- * by JSONP, which cannot carry them: with authentication on the agents too, open an agent's
- * address once in this browser so it knows the credentials for it.
+ * across origins without credentials: agents that ask for them (`--authenticate_http_readonly`)
+ * cannot be read from this page.
  */
 function SignIn(props: { onDone: () => void }): Html {
   const [principal, setPrincipal] = useState(signedInPrincipal() ?? '');

@@ -117,14 +117,19 @@ suite(`agent with the ${commandExecutor.name} command executor, and custom execu
     cluster.runTask(RealCluster.commandTask('T1', 'echo hello'));
     await eventually(() => cluster.master.states('T1').includes('TASK_FINISHED'), 15_000, 'TASK_FINISHED');
     const base = `http://${cluster.host.address}`;
-    const state = (await (await fetch(`${base}/${cluster.agentPid.id}/state`)).json()) as { frameworks: unknown[]; completed_frameworks: unknown[] };
+    const stateResponse = await fetch(`${base}/${cluster.agentPid.id}/state`);
+    // The master's web UI reads these from another origin, as data (CORS).
+    expect(stateResponse.headers.get('access-control-allow-origin')).to.equal('*');
+    const state = (await stateResponse.json()) as { frameworks: unknown[]; completed_frameworks: unknown[] };
     const text = JSON.stringify(state);
     expect(text).to.contain('"id":"T1"');
     const sandbox = cluster.sandbox('T1');
     expect(text).to.contain(JSON.stringify(sandbox));
     const listing = (await (await fetch(`${base}/files/browse?path=${encodeURIComponent(sandbox)}`)).json()) as Array<{ path: string; size: number }>;
     expect(listing.map((entry) => path.basename(entry.path))).to.include.members(['stdout', 'stderr']);
-    const read = await (await fetch(`${base}/files/read?path=${encodeURIComponent(`${sandbox}/stdout`)}&offset=0`)).json();
+    const readResponse = await fetch(`${base}/files/read?path=${encodeURIComponent(`${sandbox}/stdout`)}&offset=0`);
+    expect(readResponse.headers.get('access-control-allow-origin')).to.equal('*');
+    const read = await readResponse.json();
     expect(read).to.deep.equal({ data: 'hello\n', offset: 0 });
     expect((await fetch(`${base}/${cluster.agentPid.id}/health`)).status).to.equal(200);
   });

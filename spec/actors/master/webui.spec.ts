@@ -50,6 +50,8 @@ describe('actors/master/webui: the web UI actor', () => {
     expect(page.text).to.contain('<title>mesos-ts</title>');
     const response = await fetch(`${base}/`);
     expect(response.headers.get('content-security-policy')).to.contain("default-src 'self'");
+    // Scripts from this origin only: an agent's answer is never run as a script in the master's origin.
+    expect(response.headers.get('content-security-policy')).to.contain("script-src 'self';");
     expect((await get(`${base}/index.html`)).text).to.equal(page.text);
   });
 

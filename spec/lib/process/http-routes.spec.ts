@@ -14,6 +14,7 @@ describe('HTTP routing on a host', () => {
         super(id);
         this.route('/state', () => ok({ id, answer: 42 }));
         this.route('/text', () => ok('plain'));
+        this.route('/who', (request) => ok({ credentials: request.headers.authorization !== undefined }));
         this.route('/', (request) => ok({ root: request.path }));
         this.route('/static/*', (request) => ok({ file: request.path }));
         this.route('/static/deep/*', (request) => ok({ deep: request.path }));
@@ -60,6 +61,10 @@ describe('HTTP routing on a host', () => {
     expect(wrapped.type).to.equal('text/javascript');
     expect(wrapped.text).to.equal('app.handle({"id":"web","answer":42});');
     expect((await get('/web/text?jsonp=cb')).text).to.equal('plain');
+    // A JSONP request is answered as if it carried no credentials (a script tag sends the browser's stored ones).
+    const withCredentials = { headers: { authorization: 'Basic b3BzOnNlY3JldA==' } };
+    expect(await (await fetch(`http://${host.address}/web/who`, withCredentials)).json()).to.deep.equal({ credentials: true });
+    expect(await (await fetch(`http://${host.address}/web/who?jsonp=cb`, withCredentials)).text()).to.equal('cb({"credentials":false});');
     const hostile = await get(`/web/state?jsonp=${encodeURIComponent('alert(1)//')}`);
     expect(hostile.status).to.equal(400);
     expect(hostile.text).to.match(/invalid 'jsonp' callback/);

@@ -1,6 +1,6 @@
 /**
  * `#/sandbox/<agent>/<framework>/<executor>?path=&file=`: a task's sandbox on its agent, read
- * through the agent's `/files` by JSONP: the directory listing, and a live tail of one file.
+ * through the agent's `/files` (CORS): the directory listing, and a live tail of one file.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { browseFiles, fetchAgentState, readFile } from '../api';
