@@ -114,41 +114,75 @@ export type LookupAll = (name: string) => Promise<readonly string[]>;
 /** `dns.promises.lookup(name, { all: true })`, addresses only. */
 export const systemLookup: LookupAll = async (name) => (await dns.promises.lookup(name, { all: true })).map((entry) => entry.address);
 
+/** A name found to be ours is looked up again after this long (DNS changes: a name may move to another machine). */
+export const OWN_NAME_TTL_MS = 10 * 60_000;
+
+/** A name found not to be ours (or not resolved in time) may be looked up again after this long. */
+export const NOT_OWN_NAME_TTL_MS = 60_000;
+
+/** What a resolver knows of one name: the lookup (under way or done) and, once done, until when it holds. */
+interface LearnedName {
+  result: Promise<boolean>;
+  expiresAtMs: number | undefined;
+}
+
 /**
  * Learns the DNS names by which peers reach this machine (issue 10): a dialer's HTTP `Host`
  * header says what it dialed (`mesos-master.example.com:5050`, a CNAME, another machine's view
- * of our name). A name that is not already one of `names` is looked up once; if it resolves to
- * one of this machine's addresses it is added to `names`, so messages addressed to
- * `master@mesos-master.example.com:5050` are delivered. Names that resolve elsewhere (or not at
- * all, or too slowly) are remembered as not ours. At most `MAX_LEARNED_HOST_NAMES` names are
- * looked up, so a hostile dialer cannot make the host resolve without end.
+ * of our name). A name that is not one of `names` is looked up; if it resolves to one of this
+ * machine's addresses it is added to `names`, so messages addressed to
+ * `master@mesos-master.example.com:5050` are delivered. What a lookup found holds for
+ * `OWN_NAME_TTL_MS` (ours) or `NOT_OWN_NAME_TTL_MS` (not ours, failed or too slow), then the
+ * name is looked up again (a name that moved away stops being ours). At most
+ * `MAX_LEARNED_HOST_NAMES` names are known at once (expired ones make room), so a dialer cannot
+ * make the host resolve without end; the links learn a name only once a dialer has proven its
+ * own address.
  */
 export class OwnNameResolver {
-  /** Lookups done or under way, by name: resolves true if the name is ours. */
-  private readonly lookups = new Map<string, Promise<boolean>>();
+  /** Names looked up (under way or done), by name. The machine's own names are never here. */
+  private readonly learned = new Map<string, LearnedName>();
 
   constructor(
     private readonly names: Set<string>,
     private readonly lookup: LookupAll = systemLookup,
     private readonly timeoutMs = HOST_NAME_LOOKUP_TIMEOUT_MS,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
    * Resolves once `host` (an HTTP `Host` header: `name:port` or `name`) is known to be ours or
-   * not; adds it to the names if ours. IPs, our names and malformed values resolve at once.
+   * not; adds it to the names if ours. IPs, the machine's names and malformed values resolve at once.
    */
   learn(hostHeader: string | undefined): Promise<void> {
     if (hostHeader === undefined) return Promise.resolve();
     const colon = hostHeader.lastIndexOf(':');
     const host = normalizeHost(colon > 0 && !hostHeader.endsWith(']') ? hostHeader.slice(0, colon) : hostHeader);
-    if (host.length === 0 || host.length > MAX_HOST_NAME_CHARS || net.isIP(host) !== 0 || !/^[a-z0-9.-]+$/.test(host) || isOwnHost(host, this.names)) return Promise.resolve();
-    let known = this.lookups.get(host);
-    if (known === undefined) {
-      if (this.lookups.size >= MAX_LEARNED_HOST_NAMES) return Promise.resolve();
-      known = this.isOurs(host);
-      this.lookups.set(host, known);
-    }
-    return known.then(() => undefined);
+    if (host.length === 0 || host.length > MAX_HOST_NAME_CHARS || net.isIP(host) !== 0 || !/^[a-z0-9.-]+$/.test(host)) return Promise.resolve();
+    const known = this.learned.get(host);
+    if (known !== undefined && (known.expiresAtMs === undefined || this.now() < known.expiresAtMs)) return known.result.then(() => undefined);
+    if (known === undefined && isOwnHost(host, this.names)) return Promise.resolve();
+    if (known !== undefined) this.forget(host);
+    this.sweep();
+    if (this.learned.size >= MAX_LEARNED_HOST_NAMES) return Promise.resolve();
+    const entry: LearnedName = { result: Promise.resolve(false), expiresAtMs: undefined };
+    entry.result = this.isOurs(host).then((ours) => {
+      entry.expiresAtMs = this.now() + (ours ? OWN_NAME_TTL_MS : NOT_OWN_NAME_TTL_MS);
+      return ours;
+    });
+    this.learned.set(host, entry);
+    return entry.result.then(() => undefined);
+  }
+
+  /** Drops what is known of `host` (it stops being ours until looked up again). */
+  private forget(host: string): void {
+    this.learned.delete(host);
+    this.names.delete(host);
+  }
+
+  /** Drops the expired names. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [host, entry] of this.learned) if (entry.expiresAtMs !== undefined && now >= entry.expiresAtMs) this.forget(host);
   }
 
   private async isOurs(host: string): Promise<boolean> {

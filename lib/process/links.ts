@@ -265,15 +265,7 @@ export class LinkManager {
       this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, "link refused: the dialer claims this host's own address");
       return refuse(socket, 403, 'Forbidden');
     }
-    const named = this.events.learnHostName?.(request.headers.host) ?? Promise.resolve();
-    if (this.tls?.requireClientCert === true) {
-      this.handshaking.add(socket);
-      void named.then(() => {
-        this.handshaking.delete(socket);
-        if (!socket.destroyed && !this.closing) this.acceptCertified(request, socket, head, address, incarnation);
-      });
-      return;
-    }
+    if (this.tls?.requireClientCert === true) return this.acceptCertified(request, socket, head, address, incarnation);
     const nonce = headerValue(request, NONCE_HEADER);
     if (!nonce || !/^[0-9a-f]{16,64}$/.test(nonce)) {
       this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, `link refused: missing or bad '${NONCE_HEADER}' header`);
@@ -285,15 +277,15 @@ export class LinkManager {
     }
     this.pendingVerifications++;
     this.handshaking.add(socket);
-    void Promise.all([this.dialerConfirms(address, nonce), named]).then(([confirmed]) => {
+    void this.dialerConfirms(address, nonce).then((confirmed) => {
       this.pendingVerifications--;
-      this.handshaking.delete(socket);
-      if (socket.destroyed || this.closing) return;
+      if (socket.destroyed || this.closing) return this.handshaking.delete(socket);
       if (!confirmed) {
+        this.handshaking.delete(socket);
         this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, 'link refused: the claimed address did not confirm the dial (a peer may only link in its own name)');
         return refuse(socket, 403, 'Forbidden');
       }
-      this.acceptProven(request, socket, head, address, incarnation);
+      this.acceptLearning(request, socket, head, address, incarnation);
     });
   }
 
@@ -317,7 +309,22 @@ export class LinkManager {
         "link refused: the claimed address is not named by the peer's certificate (a peer may only link in its own name)");
       return refuse(socket, 403, 'Forbidden');
     }
-    this.acceptProven(request, socket, head, address, incarnation);
+    this.handshaking.add(socket);
+    this.acceptLearning(request, socket, head, address, incarnation);
+  }
+
+  /**
+   * A proven dialer: learns the name it dialed us by (its `Host` header; see
+   * `OwnNameResolver`), then takes the link, so that its first messages, addressed under that
+   * name, are delivered. Only proven dialers make the host look names up.
+   */
+  private acceptLearning(request: IncomingMessage, socket: Duplex, head: Buffer, address: string, incarnation: string): void {
+    const named = this.events.learnHostName?.(request.headers.host) ?? Promise.resolve();
+    void named.then(() => {
+      this.handshaking.delete(socket);
+      if (socket.destroyed || this.closing) return;
+      this.acceptProven(request, socket, head, address, incarnation);
+    });
   }
 
   /** Whether the host at `address` says it dialed us with `nonce`. */

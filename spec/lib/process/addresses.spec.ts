@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { UPID } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
 import {
-  advertiseIpError, isOwnHost, ownHostNames, routableIp, sameLocalEndpoint, FALLBACK_ADVERTISE_IP, MAX_LEARNED_HOST_NAMES, OwnNameResolver, type MachineAddresses,
+  advertiseIpError, isOwnHost, ownHostNames, routableIp, sameLocalEndpoint, FALLBACK_ADVERTISE_IP, MAX_LEARNED_HOST_NAMES, NOT_OWN_NAME_TTL_MS, OWN_NAME_TTL_MS, OwnNameResolver, type MachineAddresses,
 } from '../../../lib/process/addresses';
 import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
@@ -134,6 +134,29 @@ describe('a host takes messages for any of its addresses', () => {
     await within(sender.until(() => sender.count('Pong') === 2), 5_000, 'the second pong');
     expect(receiver.received.map((r) => r.body)).to.deep.equal([1, 3]);
     expect(lookups.filter((name) => name === 'master.example'), 'a name is looked up once').to.have.length(1);
+  });
+
+  it('what a lookup found holds for its time: a name that moved away stops being ours, one that failed is looked up again (review)', async () => {
+    const names = new Set(['localhost']);
+    const dns = new Map<string, string[]>([['moving.example', ['127.0.0.1']]]);
+    let now = 0;
+    const resolver = new OwnNameResolver(names, (name) => Promise.resolve(dns.get(name) ?? []), 1_000, () => now);
+    await resolver.learn('moving.example:5050');
+    expect(names.has('moving.example')).to.equal(true);
+    dns.set('moving.example', ['10.9.9.9']); // the name now points at another machine
+    now += OWN_NAME_TTL_MS - 1;
+    await resolver.learn('moving.example:5050');
+    expect(names.has('moving.example'), 'still within its time').to.equal(true);
+    now += 1;
+    await resolver.learn('moving.example:5050');
+    expect(names.has('moving.example'), 'looked up again: no longer ours').to.equal(false);
+    // Not ours now; once that has expired and the name is back here, it is ours again.
+    dns.set('moving.example', ['127.0.0.1']);
+    await resolver.learn('moving.example:5050');
+    expect(names.has('moving.example')).to.equal(false);
+    now += NOT_OWN_NAME_TTL_MS;
+    await resolver.learn('moving.example:5050');
+    expect(names.has('moving.example')).to.equal(true);
   });
 
   it('looks up at most MAX_LEARNED_HOST_NAMES names, and takes an unanswered lookup as not ours', async () => {
