@@ -282,6 +282,11 @@ export class Master extends Actor {
     if (principal !== undefined) this.authentication?.vouch(pid.toString(), principal);
   }
 
+  /** Whether framework `frameworkId` is registered here (connected or waiting for its failover). */
+  knowsFramework(frameworkId: string): boolean {
+    return this.state.frameworks.has(frameworkId);
+  }
+
   /** Serves `/master/api/v1/scheduler` (Mesos serves the API there too) with the API actor's `handler`. */
   serveSchedulerApi(handler: (request: HttpRequest) => Promise<HttpResponse>): void {
     this.route('/api/v1/scheduler', (request) => (this.leading() ? handler(request) : this.asLeader(() => ({ status: 503, body: '' }))));

@@ -108,6 +108,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     ...(options.leading !== undefined ? { leading: options.leading } : {}),
     authentication: { credentials: flags.credentials, required: flags.authenticateFrameworks === true },
     maxSubscriptionsPerPeer: flags.maxFrameworksPerPeer,
+    frameworkKnown: (frameworkId) => dispatch(master, (process) => process.knowsFramework(frameworkId)),
     adopt: (adapter, client, principal) => {
       dispatch(master, (process) => process.adoptHttpFramework(adapter, client, principal)).catch(() => undefined); // the master is gone: so is the framework
     },

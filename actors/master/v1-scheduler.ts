@@ -91,6 +91,8 @@ export interface SchedulerApiOptions {
   readonly maxSubscriptions?: number;
   /** Serves the v1 operator API, `/api/v1` (route `/v1`: actors/master/v1-operator.ts); none: 404. */
   readonly operator?: (request: HttpRequest) => Promise<HttpResponse>;
+  /** Whether the master knows framework `frameworkId` (a call for one no stream here serves is then 403, not 400). */
+  readonly frameworkKnown?: (frameworkId: string) => Promise<boolean>;
 }
 
 /** The `/api/v1/scheduler` endpoint; one `HttpFramework` per subscribed framework. */
@@ -110,7 +112,7 @@ export class SchedulerApi extends Actor {
   }
 
   /** Answers one request to `/api/v1/scheduler` (the master serves `/master/api/v1/scheduler` through this too). */
-  serve(request: HttpRequest): HttpResponse {
+  serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
     if (this.options.leading?.() === false) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
     if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
     const contentType = headerOf(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
@@ -118,6 +120,9 @@ export class SchedulerApi extends Actor {
     if (contentType === 'application/x-protobuf') return { status: 415, body: "Expecting 'Content-Type' of application/json: this master speaks the v1 API in JSON only, not protobuf" };
     if (contentType !== 'application/json') return { status: 415, body: "Expecting 'Content-Type' of application/json" };
     if (request.body.length > MAX_SCHEDULER_CALL_BYTES) return { status: 413, body: `a call is at most ${MAX_SCHEDULER_CALL_BYTES} bytes` };
+    // Who asks, before anything of the body is read (as Mesos authenticates first).
+    const caller = this.caller(request);
+    if (isResponse(caller)) return caller;
     let json: unknown;
     try {
       json = JSON.parse(request.body.toString('utf8'));
@@ -127,11 +132,9 @@ export class SchedulerApi extends Actor {
     const parsed = parseSchedulerCall(json);
     if (!parsed.ok) return badRequest(`Failed to validate scheduler::Call: ${parsed.error}`);
     const call = parsed.call;
-    const caller = this.caller(request);
-    if (isResponse(caller)) return caller;
     if (call.type === 'SUBSCRIBE') return this.subscribe(request, call, caller.principal);
     const framework = this.subscribed.get(call.frameworkId);
-    if (framework === undefined) return badRequest('Framework cannot be found');
+    if (framework === undefined) return this.notSubscribed(call.frameworkId);
     const principal = framework.principal;
     if (caller.principal !== undefined && caller.principal !== principal) {
       return badRequest(`Authenticated principal '${caller.principal}' does not match principal '${principal ?? ''}' set in \`FrameworkInfo\``);
@@ -143,6 +146,16 @@ export class SchedulerApi extends Actor {
       return badRequest(`The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${call.frameworkId}`);
     }
     return framework.call(call);
+  }
+
+  /**
+   * The answer to a call for a framework no open stream here serves: 403 `Framework is not
+   * subscribed` when the master knows it (its stream closed, or it is an actor framework), 400
+   * `Framework cannot be found` when it does not, as Mesos answers.
+   */
+  private async notSubscribed(frameworkId: string): Promise<HttpResponse> {
+    const known = (await this.options.frameworkKnown?.(frameworkId)) ?? false;
+    return known ? { status: 403, body: 'Framework is not subscribed' } : badRequest('Framework cannot be found');
   }
 
   /** Who is calling: a principal proven by HTTP Basic, anonymous, or the 401 to answer. */
@@ -380,6 +393,8 @@ export class HttpFramework extends Scheduler {
     if (this.ended) return;
     this.http.onSubscribed(frameworkId);
     this.write(subscribedEvent(frameworkId, this.http.heartbeatIntervalMs / 1000, masterInfo));
+    // As Mesos' heartbeater: one at once, then one per interval.
+    this.write(heartbeatEvent());
     this.heartbeats?.cancel();
     this.scheduleHeartbeat();
   }

@@ -137,6 +137,8 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
   if (!(SCHEDULER_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `call type '${type}' is not supported (supported: ${SCHEDULER_CALL_TYPES.join(', ')})` };
   if (type === 'SUBSCRIBE') {
     if (call.subscribe === undefined) return { ok: false, error: "Expecting 'subscribe' to be present" };
+    const rolesError = rolesFieldError(call.subscribe.framework_info);
+    if (rolesError !== undefined) return { ok: false, error: `subscribe.framework_info: ${rolesError}` };
     const framework = frameworkInfoOf(call.subscribe.framework_info);
     if (call.framework_id !== undefined && framework.id !== undefined && call.framework_id.value !== framework.id) {
       return { ok: false, error: "'framework_id' differs from 'subscribe.framework_info.id'" };
@@ -196,6 +198,14 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       return { ok: true, call: { type, frameworkId } };
   }
   return { ok: false, error: `call type '${type}' is not supported` };
+}
+
+/** Mesos' rule: a MULTI_ROLE framework names its roles in `roles`, any other its one role in `role`. */
+function rolesFieldError(info: z.infer<typeof frameworkInfo>): string | undefined {
+  const multiRole = (info.capabilities ?? []).some((capability) => capability.type === 'MULTI_ROLE');
+  if (multiRole && info.role !== undefined) return "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable";
+  if (!multiRole && info.roles !== undefined && info.roles.length > 0) return "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable";
+  return undefined;
 }
 
 function filtersOf(given: z.infer<typeof filters> | undefined): { filters?: Filters } {

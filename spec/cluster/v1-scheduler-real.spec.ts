@@ -164,6 +164,8 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     expect(wrong.status).to.equal(400);
     expect(wrong.text).to.match(/stream ID 'not-the-stream' .* didn't match/);
     expect(await v1Call(master, { framework_id: { value: 'nobody' }, type: 'REVIVE' }, subscription.streamId)).to.deep.equal({ status: 400, text: 'Framework cannot be found' });
+    expect(await v1Call(master, { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'x', role: 'a', capabilities: [{ type: 'MULTI_ROLE' }] } } }, undefined))
+      .to.deep.equal({ status: 400, text: "Failed to validate scheduler::Call: subscribe.framework_info: 'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable" });
     expect((await v1Call(master, revive, subscription.streamId)).status).to.equal(202);
     expect((await v1Call(master, revive, subscription.streamId, '/master/api/v1/scheduler')).status, 'the API under /master too').to.equal(202);
     const bad = await v1Call(master, { framework_id: { value: frameworkId }, type: 'KILL' }, subscription.streamId);
@@ -182,6 +184,8 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     const { framework_id: { value: frameworkId } } = (await first.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
     first.close();
     await untilState(master, (state) => state.frameworks.some((framework) => framework.id === frameworkId && !framework.connected), 'the framework disconnected');
+    // Known to the master, but no stream serves it: 403, as Mesos answers (an unknown one is 400).
+    expect(await v1Call(master, { framework_id: { value: frameworkId }, type: 'REVIVE' }, first.streamId)).to.deep.equal({ status: 403, text: 'Framework is not subscribed' });
     const second = await subscribe({ user: 'root', name: 'v1-failover', failover_timeout: 3600, id: { value: frameworkId } }, frameworkId);
     const again = (await second.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
     expect(again.framework_id.value).to.equal(frameworkId);
