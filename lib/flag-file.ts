@@ -25,5 +25,21 @@ export function readBoundedFile(path: string, maxBytes = MAX_FLAG_FILE_BYTES): s
   const stat = fs.statSync(path);
   if (!stat.isFile()) throw new Error('not a regular file');
   if (stat.size > maxBytes) throw new Error(`${stat.size} bytes, more than the ${maxBytes} allowed`);
-  return fs.readFileSync(path, 'utf8');
+  // Read with the bound itself, not the size the file system reports: files of /proc report 0.
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(stat.size + 1, 64 * 1024)));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const read = fs.readSync(fd, buffer, 0, buffer.length, null);
+      if (read === 0) break;
+      total += read;
+      if (total > maxBytes) throw new Error(`more than the ${maxBytes} bytes allowed`);
+      chunks.push(Buffer.from(buffer.subarray(0, read)));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }

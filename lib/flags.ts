@@ -48,6 +48,14 @@ class FlagOption extends Option {
   override argParser<T>(parse: (value: string, previous: T) => T): this {
     return super.argParser((value: string, previous: T) => parse(this.readsFiles ? flagValue(value) : value, previous));
   }
+
+  /** Commander's `choices` replaces the parser: the choice is checked after `file://` is read. */
+  override choices(values: readonly string[]): this {
+    super.choices(values);
+    const check = this.parseArg;
+    if (this.readsFiles && check !== undefined) this.parseArg = <T>(value: string, previous: T): T => check(flagValue(value), previous);
+    return this;
+  }
 }
 
 /**

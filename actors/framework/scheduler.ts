@@ -29,6 +29,8 @@ export interface SchedulerOptions {
   framework: FrameworkInfo;
   /** Acknowledge each status update after `statusUpdate` returns (default true, as in Mesos). */
   implicitAcknowledgements?: boolean;
+  /** Roles (of `framework.roles`) to start suppressed in, sent with each (re-)registration (Mesos' `suppressed_roles`). */
+  suppressedRoles?: string[];
   /** Actor id (default `scheduler`); must be unique on its host. */
   id?: string;
   registrationBackoffFactorMs?: number;
@@ -321,8 +323,9 @@ export abstract class Scheduler extends Actor {
     // With no leader known, `detected` registers once there is one.
     if (this.state === 'registered' || this.state === 'stopped' || !this.leaderKnown) return;
     if (this.authenticatee !== undefined && !this.authenticated) return this.authenticate(this.authenticatee, backoffMs);
-    if (this.framework.id) this.send(this.master, ReregisterFramework, { framework: this.framework, failover: this.failover });
-    else this.send(this.master, RegisterFramework, { framework: this.framework });
+    const suppressed = this.options.suppressedRoles !== undefined && this.options.suppressedRoles.length > 0 ? { suppressedRoles: this.options.suppressedRoles } : {};
+    if (this.framework.id) this.send(this.master, ReregisterFramework, { framework: this.framework, failover: this.failover, ...suppressed });
+    else this.send(this.master, RegisterFramework, { framework: this.framework, ...suppressed });
     this.retryRegister(backoffMs);
   }
 

@@ -485,8 +485,9 @@ export class Master extends Actor {
 
   // ---- frameworks -------------------------------------------------------------------------------
 
-  private registerFramework(from: UPID, { framework: info }: BodyOf<typeof RegisterFramework>): void {
-    const invalid = validateFrameworkInfo(info) ?? (info.id !== undefined ? "Registering with 'id' already set" : undefined) ?? this.frameworkAuthenticationError(from, info);
+  private registerFramework(from: UPID, { framework: info, suppressedRoles }: BodyOf<typeof RegisterFramework>): void {
+    const invalid = validateFrameworkInfo(info) ?? (info.id !== undefined ? "Registering with 'id' already set" : undefined)
+      ?? suppressedRolesError(info, suppressedRoles) ?? this.frameworkAuthenticationError(from, info);
     if (invalid !== undefined) {
       this.log.warn({ from: from.toString(), reason: invalid }, 'refusing framework registration');
       this.send(from, FrameworkError, { message: invalid });
@@ -506,7 +507,7 @@ export class Master extends Actor {
       return;
     }
     const frameworkId = this.newFrameworkId();
-    const framework = this.addFramework({ ...info, id: frameworkId }, from);
+    const framework = this.addFramework({ ...info, id: frameworkId }, from, suppressedRoles);
     this.log.info({ frameworkId, frameworkName: info.name, schedulerPid: from.toString() }, 'framework registered');
     this.send(from, FrameworkRegistered, { frameworkId: framework.id, masterInfo: this.masterInfo() });
   }
@@ -518,9 +519,10 @@ export class Master extends Actor {
    * the framework). Coming back from the same pid re-links, rescinds the offers the scheduler
    * may have lost, and reactivates the framework.
    */
-  private reregisterFramework(from: UPID, { framework: info, failover }: BodyOf<typeof ReregisterFramework>): void {
+  private reregisterFramework(from: UPID, { framework: info, failover, suppressedRoles }: BodyOf<typeof ReregisterFramework>): void {
     const frameworkId = info.id;
     const invalid = validateFrameworkInfo(info)
+      ?? suppressedRolesError(info, suppressedRoles)
       ?? (frameworkId === undefined ? "Framework reregistering without an 'id'" : undefined)
       ?? (frameworkId !== undefined && this.state.isCompletedFramework(frameworkId) ? 'Framework has been removed' : undefined)
       ?? this.frameworkAuthenticationError(from, info);
@@ -545,9 +547,12 @@ export class Master extends Actor {
     }
     if (framework === undefined) {
       // Unknown here (e.g. this master restarted): take it in with the id it has.
-      this.addFramework({ ...info, id: frameworkId }, from);
+      this.addFramework({ ...info, id: frameworkId }, from, suppressedRoles);
     } else if (!this.takeBack(framework, from, info, failover)) {
       return;
+    } else if (suppressedRoles !== undefined && suppressedRoles.length > 0) {
+      // Offers stop for these roles as the scheduler asked (none are revived: its filters stand).
+      this.allocatorCall('suppress', this.allocator.suppress(frameworkId, suppressedRoles));
     }
     this.log.info({ frameworkId, schedulerPid: from.toString(), failover }, 'framework re-registered');
     this.send(from, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
@@ -598,14 +603,15 @@ export class Master extends Actor {
    * the allocator; an unauthenticated one in its peer host's group (the allocator's DRF
    * tie-break takes the group's turns as one client's).
    */
-  private addFramework(info: FrameworkInfo & { id: string }, pid: UPID): FrameworkRecord {
+  private addFramework(info: FrameworkInfo & { id: string }, pid: UPID, suppressedRoles?: readonly string[]): FrameworkRecord {
     const framework = newFrameworkRecord(info, pid, this.clock.now());
     this.state.addFramework(framework);
     this.noteProvenPrincipal(framework, pid);
     this.emit({ type: 'FRAMEWORK_ADDED', framework });
     this.link(pid);
     const group = this.isAuthenticated(pid) ? {} : { group: this.state.peerOf(pid) };
-    this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [], ...group }));
+    const suppressed = suppressedRoles !== undefined && suppressedRoles.length > 0 ? { suppressedRoles } : {};
+    this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [], ...group, ...suppressed }));
     return framework;
   }
 
@@ -2122,6 +2128,13 @@ export class Master extends Actor {
       ...(caller !== undefined && this.flags.acls !== undefined ? { viewer } : {}),
     };
   }
+}
+
+/** Why `suppressedRoles` cannot go with `info`, as Mesos words it: each must be one of the framework's roles. */
+function suppressedRolesError(info: FrameworkInfo, suppressedRoles: readonly string[] | undefined): string | undefined {
+  const roles = frameworkRoles(info);
+  const stranger = suppressedRoles?.find((role) => !roles.includes(role));
+  return stranger === undefined ? undefined : `Suppressed role '${boundedText(stranger, MAX_ERROR_DETAIL_LENGTH)}' is not contained in the list of roles`;
 }
 
 /** Names of the messages frameworks send the master (their bad bodies are answered: `invalidMessage`). */

@@ -145,7 +145,8 @@ export class SchedulerApi extends Actor {
     if (streamId !== framework.streamId) {
       return badRequest(`The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${call.frameworkId}`);
     }
-    return framework.call(call);
+    // Run in the adapter's own mailbox: it is the actor that speaks to the master for the framework.
+    return dispatch(framework, (adapter) => adapter.call(call)).catch(() => ({ status: 403, body: 'Framework is not subscribed' }));
   }
 
   /**
@@ -191,6 +192,7 @@ export class SchedulerApi extends Actor {
     const adapter = new HttpFramework({
       master: this.options.master,
       framework,
+      suppressedRoles: call.suppressedRoles,
       streamId,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS,
       agentEndpoint: this.options.agentEndpoint,
@@ -230,6 +232,8 @@ export class SchedulerApi extends Actor {
 interface HttpFrameworkOptions {
   readonly master: string;
   readonly framework: FrameworkInfo;
+  /** The subscription's `suppressed_roles`. */
+  readonly suppressedRoles: string[];
   readonly streamId: string;
   readonly heartbeatIntervalMs: number;
   readonly agentEndpoint: (agentId: string) => AgentEndpoint | undefined;
@@ -253,7 +257,7 @@ export class HttpFramework extends Scheduler {
   private ended = false;
 
   constructor(private readonly http: HttpFrameworkOptions) {
-    super({ master: http.master, framework: http.framework, implicitAcknowledgements: false, id: http.id });
+    super({ master: http.master, framework: http.framework, implicitAcknowledgements: false, id: http.id, ...(http.suppressedRoles.length > 0 ? { suppressedRoles: http.suppressedRoles } : {}) });
     this.streamId = http.streamId;
     // Its close is told in the API actor's mailbox (that actor answered the request); handled in ours.
     this.stream = new HttpStream(() => {

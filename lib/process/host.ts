@@ -915,6 +915,8 @@ export class ActorHost {
   private startStream(out: http.ServerResponse, response: HttpResponse, stream: HttpStream, actor: Actor): void {
     if (actor.runtime.state !== 'running') {
       writeResponse(out, httpError(503, `actor '${actor.id}' is not running`));
+      // Nobody will write to it: its owner learns at once (there is no mailbox left to tell it in).
+      stream.closedByPeer();
       return;
     }
     actor.runtime.streams.add(stream);

@@ -41,7 +41,8 @@ export interface StreamSink {
  * The body of a streaming response. A handler makes one, may write to it at once (chunks wait
  * until the response starts), returns it as `HttpResponse.stream`, and keeps it to write more
  * later from its mailbox. `onClose` runs in the actor's mailbox once, when the client goes away,
- * the actor ends the stream, the client is too slow (`maxBufferedBytes`), or the actor stops.
+ * the actor ends the stream, the client is too slow (`maxBufferedBytes`), or the actor stops
+ * (at once, when the actor had stopped before the response could start).
  */
 export class HttpStream {
   private sink: StreamSink | undefined;

@@ -25,6 +25,8 @@ const pid = z.string().max(MAX_UPID_LENGTH, `must be at most ${MAX_UPID_LENGTH} 
 const messageText = z.string().max(MAX_STATUS_MESSAGE_LENGTH, `must be at most ${MAX_STATUS_MESSAGE_LENGTH} characters`);
 /** Longest reason text in a refusal. */
 const MAX_REASON_LENGTH = 4_096;
+/** Most roles a (re-)registration may name as suppressed. */
+export const MAX_SUPPRESSED_ROLES = 1_024;
 
 function message<S extends z.ZodType>(name: string, schema: S): MessageType<z.infer<S>> {
   return defineMessage(name, validator(schema) as (body: unknown) => z.infer<S>);
@@ -32,8 +34,9 @@ function message<S extends z.ZodType>(name: string, schema: S): MessageType<z.in
 
 // ---- framework → master -------------------------------------------------------------------
 
-export const RegisterFramework = message('RegisterFramework', z.object({ framework: FrameworkInfoSchema }));
-export const ReregisterFramework = message('ReregisterFramework', z.object({ framework: FrameworkInfoSchema, failover: z.boolean() }));
+/** `suppressedRoles`: roles of the framework it starts suppressed in (Mesos' `Subscribe.suppressed_roles`; each must be one of its roles). */
+export const RegisterFramework = message('RegisterFramework', z.object({ framework: FrameworkInfoSchema, suppressedRoles: z.array(shortText).max(MAX_SUPPRESSED_ROLES).optional() }));
+export const ReregisterFramework = message('ReregisterFramework', z.object({ framework: FrameworkInfoSchema, failover: z.boolean(), suppressedRoles: z.array(shortText).max(MAX_SUPPRESSED_ROLES).optional() }));
 export const UnregisterFramework = message('UnregisterFramework', z.object({ frameworkId: id }));
 export const DeactivateFramework = message('DeactivateFramework', z.object({ frameworkId: id }));
 /** ACCEPT: use offers (all on one agent) for operations; what is left returns, filtered. */

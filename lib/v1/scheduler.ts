@@ -20,7 +20,13 @@ export const MAX_CALL_LIST_ENTRIES = 10_000;
 const text = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
 const idValue = z.object({ value: z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`) });
 const list = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_CALL_LIST_ENTRIES, `must have at most ${MAX_CALL_LIST_ENTRIES} entries`);
-const bytes = z.string().max(16 * 1024 * 1024);
+/** Longest `bytes` field (base64) of a call: a whole call is bounded by the API's body limit anyway. */
+export const MAX_CALL_BYTES_FIELD_CHARS = 4 * 1024 * 1024;
+/** Longest command line, argument or environment value of a task's command. */
+export const MAX_COMMAND_TEXT_CHARS = 64 * 1024;
+
+const bytes = z.string().max(MAX_CALL_BYTES_FIELD_CHARS, `must be at most ${MAX_CALL_BYTES_FIELD_CHARS} characters`);
+const commandText = z.string().max(MAX_COMMAND_TEXT_CHARS, `must be at most ${MAX_COMMAND_TEXT_CHARS} characters`);
 
 const resource = z.object({
   name: text,
@@ -34,10 +40,10 @@ const resource = z.object({
 const resources = z.array(resource).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`);
 
 const command = z.object({
-  value: z.string().max(MAX_NAME_LENGTH * 64).optional(),
+  value: commandText.optional(),
   shell: z.boolean().optional(),
-  arguments: list(z.string()).optional(),
-  environment: z.object({ variables: list(z.object({ name: text, type: text.optional(), value: z.string().optional() })).optional() }).optional(),
+  arguments: list(commandText).optional(),
+  environment: z.object({ variables: list(z.object({ name: text, type: text.optional(), value: commandText.optional() })).optional() }).optional(),
 });
 
 const executorInfo = z.object({

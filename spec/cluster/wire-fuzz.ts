@@ -23,7 +23,7 @@ import { MAX_FRAME_BYTES, MAX_MESSAGE_NAME_LENGTH } from '../../lib/process/code
 import {
   AcceptOffers, AgentRegistered, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework, ExitedExecutor,
   Authenticate, AuthenticationResponse, FrameworkToExecutor, KillTask, KillTaskOnAgent, LaunchTasks, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterExecutor,
-  RegisterFramework, ReregisterAgent, ReregisterExecutor, ReregisterFramework, ReviveOffers, RunTask, Shutdown, ShutdownExecutor,
+  RegisterFramework, ReregisterAgent, ReregisterExecutor, ReregisterFramework, ReviveOffers, RunTask, Shutdown, ShutdownExecutor, ShutdownExecutorCall,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, TASK_STATES, UnregisterAgent,
   UnregisterFramework, UpdateAgent, UpdateFramework,
   type FrameworkInfo, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
@@ -327,6 +327,7 @@ export const SAMPLES: ReadonlyMap<string, (ids: SampleIds) => unknown> = new Map
   [ReviveOffers.name, sample(ReviveOffers, (ids) => ({ frameworkId: ids.framework(), roles: [ids.role()] }))],
   [SuppressOffers.name, sample(SuppressOffers, (ids) => ({ frameworkId: ids.framework(), roles: [ids.role()] }))],
   [KillTask.name, sample(KillTask, (ids) => ({ frameworkId: ids.framework(), taskId: ids.task(), agentId: ids.agent() }))],
+  [ShutdownExecutorCall.name, sample(ShutdownExecutorCall, (ids) => ({ frameworkId: ids.framework(), executorId: ids.executor(), agentId: ids.agent() }))],
   [StatusUpdateAcknowledgement.name, sample(StatusUpdateAcknowledgement, (ids) => ({ agentId: ids.agent(), frameworkId: ids.framework(), taskId: ids.task(), uuid: ids.uuid() }))],
   [ReconcileTasks.name, sample(ReconcileTasks, (ids) => ({ frameworkId: ids.framework(), statuses: ids.chance() < 0.3 ? [] : [{ taskId: ids.task(), agentId: ids.agent() }] }))],
   [FrameworkToExecutor.name, sample(FrameworkToExecutor, (ids) => ({ agentId: ids.agent(), frameworkId: ids.framework(), executorId: ids.executor(), data: 'hello' }))],

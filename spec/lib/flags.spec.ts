@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createCommand, flag, parseBooleanFlag, parseCount, parseDuration, parseResourceFlag } from '../../lib/flags';
+import { readBoundedFile } from '../../lib/flag-file';
 
 describe('lib/flags', () => {
   it('a duration needs a unit', () => {
@@ -51,6 +52,20 @@ describe('lib/flags', () => {
       fs.writeFileSync(path.join(dir, 'name'), 'from-a-file\n\n');
       const options = parse(['--resources', `file://${dir}/resources`, '--name', `file://${dir}/name`]);
       expect(options).to.include({ resources: 'cpus:2;mem:512', name: 'from-a-file' });
+    });
+
+    it('reads the file before checking a choice, and bounds a file whose size the file system does not report (/proc)', () => {
+      fs.writeFileSync(path.join(dir, 'level'), 'debug\n');
+      const command = createCommand('test', 'test')
+        .addOption(flag('--log_level <level>', 'level').choices(['info', 'debug']))
+        .configureOutput({ writeErr: () => undefined })
+        .exitOverride((error) => {
+          throw error;
+        });
+      command.parse(['--log_level', `file://${dir}/level`], { from: 'user' });
+      expect(command.opts()).to.include({ log_level: 'debug' });
+      expect(readBoundedFile('/proc/self/status')).to.match(/^Name:/);
+      expect(() => readBoundedFile('/proc/self/status', 16)).to.throw(/more than the 16 bytes allowed/);
     });
 
     it('keeps a path flag as the path it names', () => {

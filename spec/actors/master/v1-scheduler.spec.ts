@@ -8,6 +8,7 @@ import { VirtualClock, type ActorHost } from '../../../lib/process';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
 import { Registry } from '../../../actors/master/registry';
 import { netHost } from '../../support/runtime';
+import { agentInfo, FakeAgent } from './harness';
 import { v1Call, V1Subscription } from '../../support/v1-client';
 
 describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
@@ -53,6 +54,31 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
     await clock.advance(20_000);
     await subscription.next(() => heartbeats(subscription) === 4, 5_000);
     expect(heartbeats(subscription)).to.equal(4);
+  });
+
+  it('a SUBSCRIBE with suppressed_roles gets no offers for them until it revives', async () => {
+    const agent = new FakeAgent('agent-1');
+    host.spawn(agent);
+    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '1' });
+    const subscription = new V1Subscription(host.address);
+    subscriptions.push(subscription);
+    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'quiet' }, suppressed_roles: ['*'] } });
+    await clock.settle();
+    const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED', 5_000);
+    const frameworkId = (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value;
+    for (let interval = 0; interval < 5; interval++) await clock.advance(1_000);
+    // A marker on the same stream: the answer to reconciling an unknown task comes after anything sent before it.
+    expect((await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'marker' } }] } }, subscription.streamId)).status).to.equal(202);
+    await clock.settle();
+    const marker = await subscription.next((event) => event.type === 'UPDATE', 5_000);
+    expect(subscription.events.slice(0, subscription.events.indexOf(marker)).filter((event) => event.type === 'OFFERS')).to.have.length(0);
+    expect((await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'REVIVE' }, subscription.streamId)).status).to.equal(202);
+    await clock.settle();
+    await clock.advance(1_000);
+    await subscription.next((event) => event.type === 'OFFERS', 5_000);
+    const refused = await v1Call(host.address, { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'x', role: 'a' }, suppressed_roles: ['b'] } }, undefined);
+    expect(refused.status, 'the stream opens, then ERROR').to.equal(200);
+    expect(refused.text).to.match(/Suppressed role 'b' is not contained in the list of roles/);
   });
 
   it("a disconnected HTTP framework is kept for its failover_timeout, then removed", async () => {
