@@ -20,9 +20,9 @@ import { fitInto } from '../actors/framework/offers';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
 import { startClientHost } from '../bin/client';
 
-const DEFAULT_TASKS = 500;
+export const DEFAULT_TASKS = 500;
 /** Tasks in flight (launched, not yet finished) in the windowed run. */
-const DEFAULT_WINDOW = 20;
+export const DEFAULT_WINDOW = 20;
 const TASK_RESOURCES = Resources.parse('cpus:0.01;mem:1');
 /** Declared (not detected) agent resources: room for every task at once. */
 const AGENT_RESOURCES = 'cpus:64;mem:65536;disk:65536;ports:[31000-32000]';
@@ -101,15 +101,16 @@ class Launcher extends Scheduler {
   }
 }
 
-interface RunFigures {
+/** What one run measured. */
+export interface RunFigures {
   tasks_per_s: number;
   running_p50_ms: number;
   running_p99_ms: number;
   failed: number;
 }
 
-/** Runs `total` tasks through a fresh framework, at most `window` in flight. */
-async function run(master: string, name: string, total: number, window: number): Promise<RunFigures> {
+/** Runs `total` tasks through a fresh (actor) framework, at most `window` in flight. */
+export async function run(master: string, name: string, total: number, window: number): Promise<RunFigures> {
   const host = await startClientHost('127.0.0.1');
   const launcher = new Launcher({ master, framework: { name, user: 'bench' } }, total, window);
   host.spawn(launcher);
@@ -127,11 +128,13 @@ async function run(master: string, name: string, total: number, window: number):
   };
 }
 
-function percentile(sorted: number[], q: number): number {
+/** The `q` quantile of `sorted` (ascending). */
+export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-async function startLocalCluster(workDir: string): Promise<{ child: ChildProcess; master: string }> {
+/** Starts `mesos-local` with one agent of `AGENT_RESOURCES` in `workDir`; resolves with its master's address. */
+export async function startLocalCluster(workDir: string): Promise<{ child: ChildProcess; master: string }> {
   const bin = path.resolve(__dirname, '../bin/mesos-local.js');
   const child = spawn(process.execPath, [bin, '--port', '0', '--agents', '1', '--resources', AGENT_RESOURCES, '--work_dir', workDir, '--log_level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -148,7 +151,8 @@ async function startLocalCluster(workDir: string): Promise<{ child: ChildProcess
   return { child, master };
 }
 
-function numberFlag(name: string, fallback: number): number {
+/** The number after `--name` on the command line, or `fallback`. */
+export function numberFlag(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
   return at > 0 ? Number(process.argv[at + 1]) : fallback;
 }
@@ -179,4 +183,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(() => process.exit(0), (error: Error) => { console.error(error); process.exit(1); });
+if (require.main === module) void main().then(() => process.exit(0), (error: Error) => { console.error(error); process.exit(1); });

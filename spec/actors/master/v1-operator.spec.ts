@@ -157,6 +157,24 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect(tasks[0]?.executor_id).to.deep.equal({ value: 'e1' });
   });
 
+  it('UPDATE_WEIGHTS changes the allocation: a role of weight 3 is offered 3 agents for each 1 of a role of weight 1', async () => {
+    const { harness, address } = await listening();
+    expect((await call(address, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'heavy', weight: 3 }] } })).status).to.equal(200);
+    await harness.clock.settle();
+    // Two frameworks that hold every offer they get (never decline): DRF decides who gets each agent.
+    const heavy = await registerFramework(harness, { name: 'heavy', roles: ['heavy'] });
+    const light = await registerFramework(harness, { name: 'light', roles: ['light'] });
+    for (let index = 0; index < 8; index++) {
+      await registerAgent(harness, 'cpus:1;mem:1024', `agent-${index}.local`);
+      await harness.clock.advance(1_000);
+    }
+    const agentsOffered = (framework: typeof heavy): number => new Set(framework.probe.received
+      .filter((received) => received.name === 'ResourceOffers')
+      .flatMap((received) => (received.body as { offers: Array<{ agentId: string }> }).offers.map((offer) => offer.agentId))).size;
+    // Equal weights would split them 4 and 4; with weight 3, shares/weight even out at 6 and 2.
+    expect([agentsOffered(heavy), agentsOffered(light)]).to.deep.equal([6, 2]);
+  });
+
   it('UPDATE_WEIGHTS and UPDATE_QUOTA change what GET_WEIGHTS, GET_QUOTA and /master/weights answer', async () => {
     const { address, harness } = await withRunningTask();
     expect((await call(address, { type: 'GET_WEIGHTS' })).json).to.deep.equal({ type: 'GET_WEIGHTS', get_weights: {} });
