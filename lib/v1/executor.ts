@@ -10,8 +10,7 @@ import {
   MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, TASK_STATES,
   type AgentInfo, type ExecutorInfo, type FrameworkInfo, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { plainDataError } from '../protocol/plain';
-import { textOfV1Bytes, textOfV1OpaqueBytes, v1AgentInfo, v1Bytes, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
+import { checkedCall, textOfV1Bytes, textOfV1OpaqueBytes, v1AgentInfo, v1Bytes, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
 
 /** Most unacknowledged tasks or updates a re-subscription may list. */
 export const MAX_UNACKNOWLEDGED_ENTRIES = 10_000;
@@ -83,14 +82,9 @@ export type ParsedExecutorCall = { ok: true; call: ExecutorCall } | { ok: false;
  *   // { ok: true, call: { type: 'MESSAGE', frameworkId: 'F', executorId: 'E', data: 'hi' } }
  */
 export function parseExecutorCall(body: unknown): ParsedExecutorCall {
-  const notPlain = plainDataError(body);
-  if (notPlain !== undefined) return { ok: false, error: notPlain };
-  const parsed = callSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, error: `${issue && issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue?.message ?? 'invalid'}` };
-  }
-  const call = parsed.data;
+  const checked = checkedCall(callSchema, body);
+  if (!checked.ok) return checked;
+  const call = checked.value;
   if (call.type === undefined) return { ok: false, error: "Expecting 'type' to be present" };
   if (call.executor_id === undefined) return { ok: false, error: "Expecting 'executor_id' to be present" };
   if (call.framework_id === undefined) return { ok: false, error: "Expecting 'framework_id' to be present" };

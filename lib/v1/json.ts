@@ -7,7 +7,9 @@
  * Bytes (`data`, `uuid`) are carried inside the cluster as text: a v1 client's base64 is
  * decoded as UTF-8, and text is encoded back as base64 of its UTF-8 bytes.
  */
+import type { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
+import { plainDataError } from '../protocol/plain';
 import type { AgentInfo, Attributes, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, MasterInfo, Offer, TaskInfo, TaskStatus } from '../protocol';
 
 /** A JSON object as Mesos writes one. */
@@ -200,4 +202,18 @@ export function packedIpv4(ip: string): number {
   if (parts.length !== 4 || parts.some((part) => !Number.isInteger(part) || part < 0 || part > 255)) return 0;
   const [a, b, c, d] = parts as [number, number, number, number];
   return ((d << 24) >>> 0) + (c << 16) + (b << 8) + a;
+}
+
+/**
+ * `body` (already parsed from JSON) checked against a call's schema: its value, or the reason
+ * naming the first bad field (`accept.offer_ids.0.value: must be a non-empty string`). Shared by
+ * the scheduler, executor and operator APIs.
+ */
+export function checkedCall<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; error: string } {
+  const notPlain = plainDataError(body);
+  if (notPlain !== undefined) return { ok: false, error: notPlain };
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, error: `${issue && issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue?.message ?? 'invalid'}` };
 }

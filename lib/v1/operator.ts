@@ -8,8 +8,7 @@
  */
 import { z } from 'zod';
 import { MAX_SHORT_TEXT_LENGTH, type Task } from '../protocol';
-import { plainDataError } from '../protocol/plain';
-import { v1Bytes, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
+import { checkedCall, v1Bytes, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
 export const MAX_OPERATOR_CALL_ENTRIES = 1_000;
@@ -86,14 +85,9 @@ export type ParsedOperatorCall =
  *   // { ok: true, call: { type: 'TEARDOWN', frameworkId: 'f-0000' } }
  */
 export function parseOperatorCall(body: unknown): ParsedOperatorCall {
-  const notPlain = plainDataError(body);
-  if (notPlain !== undefined) return { ok: false, error: notPlain };
-  const parsed = callSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, error: `${issue && issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue?.message ?? 'invalid'}` };
-  }
-  const call = parsed.data;
+  const checked = checkedCall(callSchema, body);
+  if (!checked.ok) return checked;
+  const call = checked.value;
   const type = call.type;
   if (UNSERVED_OPERATOR_CALL_TYPES.has(type)) return { ok: false, unserved: true, error: `call type '${type}' is not served by this master (served: ${OPERATOR_CALL_TYPES.join(', ')})` };
   if (!(OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `type: unknown call type '${type}' (served: ${OPERATOR_CALL_TYPES.join(', ')})` };

@@ -11,8 +11,7 @@ import {
   MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH,
   type CommandInfo, type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { plainDataError } from '../protocol/plain';
-import { KNOWN_CAPABILITIES, textOfV1Bytes, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
+import { checkedCall, KNOWN_CAPABILITIES, textOfV1Bytes, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
 
 /** Most entries a call's lists (offer ids, operations, tasks, reconciled tasks) may have. */
 export const MAX_CALL_LIST_ENTRIES = 10_000;
@@ -131,14 +130,9 @@ export type ParsedCall = { ok: true; call: SchedulerCall } | { ok: false; error:
  * `Expecting 'framework_id' to be present` as Mesos says it.
  */
 export function parseSchedulerCall(body: unknown): ParsedCall {
-  const notPlain = plainDataError(body);
-  if (notPlain !== undefined) return { ok: false, error: notPlain };
-  const parsed = callSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, error: `${issue && issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue?.message ?? 'invalid'}` };
-  }
-  const call = parsed.data;
+  const checked = checkedCall(callSchema, body);
+  if (!checked.ok) return checked;
+  const call = checked.value;
   const type = call.type;
   if (!(SCHEDULER_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `call type '${type}' is not supported (supported: ${SCHEDULER_CALL_TYPES.join(', ')})` };
   if (type === 'SUBSCRIBE') {
