@@ -180,7 +180,8 @@ export class SchedulerApi extends Actor {
     }
     const limit = this.options.maxSubscriptions ?? MAX_HTTP_SUBSCRIPTIONS;
     if (this.alive.size >= limit) return { status: 429, body: `too many HTTP frameworks subscribed to this master (at most ${limit})` };
-    const peer = principal === undefined ? request.remoteAddress ?? '' : undefined;
+    const client = clientOf(request.remoteAddress);
+    const peer = principal === undefined ? client : undefined;
     const perPeerLimit = this.options.maxSubscriptionsPerPeer;
     if (peer !== undefined && perPeerLimit !== undefined && (this.perPeer.get(peer) ?? 0) >= perPeerLimit) {
       return { status: 429, body: `too many unauthenticated HTTP frameworks from ${peer} (at most ${perPeerLimit}, --max_frameworks_per_peer)` };
@@ -188,7 +189,7 @@ export class SchedulerApi extends Actor {
     const streamId = randomUUID();
     const id = this.host.uniqueId('scheduler-http');
     // The master learns the adapter's client (and principal) before it hears the adapter's registration (one mailbox, in order).
-    this.options.adopt?.(UPID.at(id, this.host.address), request.remoteAddress ?? 'unknown', principal);
+    this.options.adopt?.(UPID.at(id, this.host.address), client, principal);
     const adapter = new HttpFramework({
       master: this.options.master,
       framework,
@@ -423,6 +424,23 @@ export class HttpFramework extends Scheduler {
   private write(event: V1Json): void {
     this.stream.write(recordIo(event));
   }
+}
+
+/**
+ * Who a client is, for the per-client limits: its IPv4 address (also when it reaches an IPv6
+ * socket as `::ffff:a.b.c.d`), or its IPv6 /64 (one machine may hold a whole /64 and could
+ * otherwise take a new address per subscription).
+ */
+export function clientOf(remoteAddress: string | undefined): string {
+  if (remoteAddress === undefined) return 'unknown';
+  const address = remoteAddress.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  if (!address.includes(':')) return address;
+  // Expand `::` so that the first four groups are the /64.
+  const [head = '', tail = ''] = address.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 function headerOf(request: HttpRequest, name: string): string | undefined {

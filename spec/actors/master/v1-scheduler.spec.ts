@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
 import { Registry } from '../../../actors/master/registry';
+import { clientOf } from '../../../actors/master/v1-scheduler';
 import { netHost } from '../../support/runtime';
 import { agentInfo, FakeAgent } from './harness';
 import { v1Call, V1Subscription } from '../../support/v1-client';
@@ -170,5 +171,17 @@ describe('actors/master: a quota change whose registry write fails (review)', ()
       await master.stop();
       await host.stop();
     }
+  });
+});
+
+describe('actors/master/v1-scheduler: clientOf (who a client is, for its limits)', () => {
+  it('is the IPv4 address, also behind an IPv4-mapped IPv6 socket, and the /64 of an IPv6 one', () => {
+    expect(clientOf('::ffff:127.0.0.1')).to.equal('127.0.0.1');
+    expect(clientOf('10.0.0.1')).to.equal('10.0.0.1');
+    // Two addresses of one /64 are one client: a machine may hold the whole /64.
+    expect(clientOf('2001:db8:1:2:3:4:5:6')).to.equal('2001:db8:1:2::/64');
+    expect(clientOf('2001:db8:1:2::ffff')).to.equal('2001:db8:1:2::/64');
+    expect(clientOf('2001:db8::1')).to.equal('2001:db8:0:0::/64');
+    expect(clientOf(undefined)).to.equal('unknown');
   });
 });
