@@ -1,0 +1,371 @@
+/**
+ * Linux control groups for containers (issue 12): one cgroup per executor container under a
+ * named root (`mesos` by default, Mesos' `--cgroups_root`), in the v1 hierarchies (one mount per
+ * controller: cpu, cpuacct, memory, pids, freezer) or the v2 unified one. This module creates
+ * and destroys them, places processes in them, sets their limits and reads their usage; the
+ * isolators decide what to set and when.
+ *
+ * Everything is plain file I/O on the cgroup file systems; errors say which file and why.
+ */
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+
+/** The cgroup under which every container's cgroup lives (Mesos' `--cgroups_root`). */
+export const DEFAULT_CGROUPS_ROOT = 'mesos';
+
+/** `cpu.shares` per whole CPU (Mesos: 1024), and the least a container gets (the kernel's minimum, 2). */
+export const CPU_SHARES_PER_CPU = 1024;
+export const MIN_CPU_SHARES = 2;
+
+/** The CFS period (Mesos: 100 ms); the quota is `cpus` × this. */
+export const CFS_PERIOD_US = 100_000;
+/** The least CFS quota the kernel takes (1 ms). */
+export const MIN_CFS_QUOTA_US = 1_000;
+
+/** How often `destroy` looks again for processes left in a cgroup while killing them. */
+export const DESTROY_POLL_MS = 10;
+/** Most rounds `destroy` tries to empty a cgroup before it gives up with an error. */
+export const DESTROY_MAX_ROUNDS = 500;
+
+/** The controllers containers use. */
+export type Controller = 'cpu' | 'cpuacct' | 'memory' | 'pids' | 'freezer';
+
+/** Where this machine's cgroups are. */
+export type CgroupsLayout =
+  | { readonly version: 1; readonly hierarchies: ReadonlyMap<Controller, string> }
+  | { readonly version: 2; readonly mount: string; readonly controllers: ReadonlySet<string> };
+
+/**
+ * This machine's cgroups, from `/proc/mounts` (v1: a `cgroup` mount per controller; v2: the
+ * `cgroup2` mount and its `cgroup.controllers`), or undefined when there are none to use. A v2
+ * mount is used only when no v1 hierarchy has the memory controller (a hybrid machine keeps its
+ * controllers in v1).
+ */
+export function detectCgroups(mounts: string = readOrEmpty('/proc/mounts')): CgroupsLayout | undefined {
+  const hierarchies = new Map<Controller, string>();
+  let unified: string | undefined;
+  for (const line of mounts.split('\n')) {
+    const [, mountPoint, type, options] = line.split(' ');
+    if (mountPoint === undefined || options === undefined) continue;
+    if (type === 'cgroup2') unified ??= mountPoint;
+    if (type !== 'cgroup') continue;
+    for (const option of options.split(',')) {
+      if (['cpu', 'cpuacct', 'memory', 'pids', 'freezer'].includes(option)) hierarchies.set(option as Controller, mountPoint);
+    }
+  }
+  if (hierarchies.has('memory')) return { version: 1, hierarchies };
+  if (unified !== undefined) {
+    const controllers = new Set(readOrEmpty(path.join(unified, 'cgroup.controllers')).trim().split(/\s+/).filter((name) => name.length > 0));
+    if (controllers.size > 0) return { version: 2, mount: unified, controllers };
+  }
+  return undefined;
+}
+
+/** Usage of one container's cgroup, in Mesos' `ResourceStatistics` terms. */
+export interface CgroupStatistics {
+  /** `cpus_user_time_secs` / `cpus_system_time_secs`. */
+  readonly cpusUserTimeSecs?: number;
+  readonly cpusSystemTimeSecs?: number;
+  /** `cpus_nr_periods` / `cpus_nr_throttled` / `cpus_throttled_time_secs` (CFS). */
+  readonly cpusNrPeriods?: number;
+  readonly cpusNrThrottled?: number;
+  readonly cpusThrottledTimeSecs?: number;
+  /** `mem_rss_bytes` (v1: `memory.stat` rss; v2: anon), `mem_total_bytes` (usage), and the peak. */
+  readonly memRssBytes?: number;
+  readonly memTotalBytes?: number;
+  readonly memMaxBytes?: number;
+  /** `mem_limit_bytes`. */
+  readonly memLimitBytes?: number;
+  /** Times the memory limit made the kernel kill a process (v1: `under_oom`/`oom_kill`; v2: `memory.events` oom_kill). */
+  readonly oomKills?: number;
+  /** `processes`: how many processes the cgroup holds. */
+  readonly processes: number;
+}
+
+/**
+ * The cgroups of containers under one root. Container ids must be safe path components (the
+ * agent's run ids are).
+ */
+export class Cgroups {
+  constructor(
+    readonly layout: CgroupsLayout,
+    readonly root: string = DEFAULT_CGROUPS_ROOT,
+  ) {
+    if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(root) || root.split('/').some((part) => part === '.' || part === '..')) {
+      throw new Error(`cgroups root '${root}' must be a relative path of plain names`);
+    }
+  }
+
+  /** The controllers this layout has, of those containers use. */
+  controllers(): Controller[] {
+    const all: Controller[] = ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'];
+    const layout = this.layout;
+    if (layout.version === 1) return all.filter((controller) => layout.hierarchies.has(controller));
+    // v2: cpu accounting is part of `cpu`; freezing and killing (`cgroup.freeze`, `cgroup.kill`) are always there.
+    return all.filter((controller) => (controller === 'freezer' ? true : layout.controllers.has(controller === 'cpuacct' ? 'cpu' : controller)));
+  }
+
+  /** Creates the container's cgroup (in every hierarchy, for v1); an existing one is kept. */
+  async create(containerId: string): Promise<void> {
+    if (this.layout.version === 2) {
+      await this.enableV2Controllers();
+      await fsp.mkdir(this.v2Path(containerId), { recursive: true });
+      return;
+    }
+    for (const directory of this.v1Paths(containerId).values()) await fsp.mkdir(directory, { recursive: true });
+  }
+
+  /** Whether the container's cgroup exists (in the memory hierarchy for v1). */
+  exists(containerId: string): boolean {
+    return fs.existsSync(this.layout.version === 2 ? this.v2Path(containerId) : (this.v1Path('memory', containerId) ?? ''));
+  }
+
+  /** Moves process `pid` (and, from then on, its children) into the container's cgroup. */
+  async assign(containerId: string, pid: number): Promise<void> {
+    if (this.layout.version === 2) return this.write(path.join(this.v2Path(containerId), 'cgroup.procs'), String(pid));
+    for (const directory of this.v1Paths(containerId).values()) await this.write(path.join(directory, 'cgroup.procs'), String(pid));
+  }
+
+  /** CPU weight proportional to `cpus` (v1 `cpu.shares` = 1024 × cpus; v2 `cpu.weight` scaled from the same shares). */
+  async setCpuShares(containerId: string, cpus: number): Promise<void> {
+    const shares = Math.max(MIN_CPU_SHARES, Math.round(CPU_SHARES_PER_CPU * cpus));
+    if (this.layout.version === 2) {
+      // The kernel's own conversion between v1 shares and v2 weights (2..262144 → 1..10000).
+      const weight = Math.max(1, Math.min(10_000, 1 + Math.round(((shares - 2) * 9_999) / 262_142)));
+      return this.write(path.join(this.v2Path(containerId), 'cpu.weight'), String(weight));
+    }
+    return this.writeV1('cpu', containerId, 'cpu.shares', String(shares));
+  }
+
+  /** A hard CPU cap of `cpus` (CFS bandwidth: quota = cpus × period). */
+  async setCfsQuota(containerId: string, cpus: number): Promise<void> {
+    const quota = Math.max(MIN_CFS_QUOTA_US, Math.round(cpus * CFS_PERIOD_US));
+    if (this.layout.version === 2) return this.write(path.join(this.v2Path(containerId), 'cpu.max'), `${quota} ${CFS_PERIOD_US}`);
+    await this.writeV1('cpu', containerId, 'cpu.cfs_period_us', String(CFS_PERIOD_US));
+    await this.writeV1('cpu', containerId, 'cpu.cfs_quota_us', String(quota));
+  }
+
+  /** The hard memory limit (v1 `memory.limit_in_bytes`; v2 `memory.max`); past it, the kernel kills. */
+  async setMemoryLimit(containerId: string, bytes: number): Promise<void> {
+    const value = String(Math.max(0, Math.floor(bytes)));
+    if (this.layout.version === 2) {
+      await this.write(path.join(this.v2Path(containerId), 'memory.max'), value);
+      // No swap to escape to (Mesos' default: the limit is on memory and swap together).
+      await this.write(path.join(this.v2Path(containerId), 'memory.swap.max'), '0').catch(() => undefined);
+      return;
+    }
+    await this.writeV1('memory', containerId, 'memory.limit_in_bytes', value);
+    // memsw exists only with swap accounting; its limit must not be below the memory limit.
+    await this.writeV1('memory', containerId, 'memory.memsw.limit_in_bytes', value).catch(() => undefined);
+  }
+
+  /** Most processes (threads) the container may hold: a fork bomb stops there. */
+  async setPidsLimit(containerId: string, limit: number): Promise<void> {
+    if (this.layout.version === 2) return this.write(path.join(this.v2Path(containerId), 'pids.max'), String(limit));
+    return this.writeV1('pids', containerId, 'pids.max', String(limit));
+  }
+
+  /**
+   * The processes in the container's cgroup: in v1, those in any of its hierarchies (a process
+   * may have been moved in one hierarchy and not another, by someone else).
+   */
+  async pids(containerId: string): Promise<number[]> {
+    const directories = this.layout.version === 2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
+    const pids = new Set<number>();
+    for (const directory of directories) {
+      const text = await fsp.readFile(path.join(directory, 'cgroup.procs'), 'utf8').catch(() => '');
+      for (const line of text.split('\n')) if (line.trim().length > 0) pids.add(Number(line));
+    }
+    return [...pids].sort((a, b) => a - b);
+  }
+
+  /** The container's usage now. */
+  async statistics(containerId: string): Promise<CgroupStatistics> {
+    const processes = (await this.pids(containerId)).length;
+    if (this.layout.version === 2) {
+      const directory = this.v2Path(containerId);
+      const cpu = parseKeyed(await readOptional(path.join(directory, 'cpu.stat')));
+      const memory = parseKeyed(await readOptional(path.join(directory, 'memory.stat')));
+      const events = parseKeyed(await readOptional(path.join(directory, 'memory.events')));
+      const current = numberOrUndefined(await readOptional(path.join(directory, 'memory.current')));
+      const peak = numberOrUndefined(await readOptional(path.join(directory, 'memory.peak')));
+      const limit = numberOrUndefined(await readOptional(path.join(directory, 'memory.max')));
+      return compact({
+        cpusUserTimeSecs: microseconds(cpu.get('user_usec')), cpusSystemTimeSecs: microseconds(cpu.get('system_usec')),
+        cpusNrPeriods: cpu.get('nr_periods'), cpusNrThrottled: cpu.get('nr_throttled'), cpusThrottledTimeSecs: microseconds(cpu.get('throttled_usec')),
+        memRssBytes: memory.get('anon'), memTotalBytes: current, memMaxBytes: peak, memLimitBytes: limit, oomKills: events.get('oom_kill'), processes,
+      });
+    }
+    const cpuacct = this.v1Path('cpuacct', containerId);
+    const cpu = this.v1Path('cpu', containerId);
+    const memory = this.v1Path('memory', containerId);
+    const ticks = parseKeyed(cpuacct === undefined ? '' : await readOptional(path.join(cpuacct, 'cpuacct.stat')));
+    const cfs = parseKeyed(cpu === undefined ? '' : await readOptional(path.join(cpu, 'cpu.stat')));
+    const stat = parseKeyed(memory === undefined ? '' : await readOptional(path.join(memory, 'memory.stat')));
+    const oom = parseKeyed(memory === undefined ? '' : await readOptional(path.join(memory, 'memory.oom_control')));
+    const read = async (file: string): Promise<number | undefined> => (memory === undefined ? undefined : numberOrUndefined(await readOptional(path.join(memory, file))));
+    return compact({
+      cpusUserTimeSecs: userHz(ticks.get('user')), cpusSystemTimeSecs: userHz(ticks.get('system')),
+      cpusNrPeriods: cfs.get('nr_periods'), cpusNrThrottled: cfs.get('nr_throttled'), cpusThrottledTimeSecs: nanoseconds(cfs.get('throttled_time')),
+      memRssBytes: stat.get('total_rss') ?? stat.get('rss'), memTotalBytes: await read('memory.usage_in_bytes'), memMaxBytes: await read('memory.max_usage_in_bytes'),
+      memLimitBytes: await read('memory.limit_in_bytes'), oomKills: oom.get('oom_kill'), processes,
+    });
+  }
+
+  /**
+   * Kills every process of the container and removes its cgroup. v2: `cgroup.kill`; v1: the
+   * freezer stops them all (none can fork away while they are killed), each gets SIGKILL, then
+   * they are thawed so they die. Resolves once the cgroup is gone; rejects naming what is left
+   * after `DESTROY_MAX_ROUNDS` tries. A cgroup that does not exist is already destroyed.
+   */
+  async destroy(containerId: string): Promise<void> {
+    if (!this.exists(containerId) && !this.anyV1Exists(containerId)) return;
+    const v2 = this.layout.version === 2;
+    const freezer = v2 ? undefined : this.v1Path('freezer', containerId);
+    for (let round = 0; ; round++) {
+      const pids = await this.pids(containerId);
+      if (pids.length === 0) break;
+      if (round >= DESTROY_MAX_ROUNDS) throw new Error(`cgroup of container ${containerId} still holds processes ${pids.slice(0, 10).join(', ')} after ${round} rounds of SIGKILL`);
+      if (v2) {
+        await this.write(path.join(this.v2Path(containerId), 'cgroup.kill'), '1').catch(() => killAll(pids));
+      } else {
+        if (freezer !== undefined) await this.write(path.join(freezer, 'freezer.state'), 'FROZEN').catch(() => undefined);
+        killAll(await this.pids(containerId));
+        if (freezer !== undefined) await this.write(path.join(freezer, 'freezer.state'), 'THAWED').catch(() => undefined);
+      }
+      await new Promise((resolve) => setTimeout(resolve, DESTROY_POLL_MS));
+    }
+    const directories = v2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
+    for (const directory of directories) {
+      for (let round = 0; fs.existsSync(directory); round++) {
+        try {
+          await fsp.rmdir(directory);
+        } catch (error) {
+          // EBUSY while the last exited process is still being reaped by the kernel.
+          if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || round >= DESTROY_MAX_ROUNDS) throw new Error(`cannot remove cgroup ${directory}: ${(error as Error).message}`);
+          await new Promise((resolve) => setTimeout(resolve, DESTROY_POLL_MS));
+        }
+      }
+    }
+  }
+
+  /** The container ids that have a cgroup under the root now (recovery: the known ones are kept, the rest destroyed). */
+  async containers(): Promise<string[]> {
+    const directory = this.layout.version === 2 ? path.join(this.layout.mount, this.root) : this.v1RootPath('memory') ?? this.v1RootPath('cpu');
+    if (directory === undefined) return [];
+    const entries = await fsp.readdir(directory, { withFileTypes: true }).catch(() => []);
+    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  }
+
+  // ---- paths and files ---------------------------------------------------------------------
+
+  private v2Path(containerId: string): string {
+    if (this.layout.version !== 2) throw new Error('not a cgroups v2 layout');
+    return path.join(this.layout.mount, this.root, checkedId(containerId));
+  }
+
+  private v1RootPath(controller: Controller): string | undefined {
+    if (this.layout.version !== 1) return undefined;
+    const mount = this.layout.hierarchies.get(controller);
+    return mount === undefined ? undefined : path.join(mount, this.root);
+  }
+
+  private v1Path(controller: Controller, containerId: string): string | undefined {
+    const rootPath = this.v1RootPath(controller);
+    return rootPath === undefined ? undefined : path.join(rootPath, checkedId(containerId));
+  }
+
+  /** The container's directory in each v1 hierarchy (a hierarchy mounted with several controllers counted once). */
+  private v1Paths(containerId: string): Map<string, string> {
+    const directories = new Map<string, string>();
+    if (this.layout.version !== 1) return directories;
+    for (const mount of new Set(this.layout.hierarchies.values())) directories.set(mount, path.join(mount, this.root, checkedId(containerId)));
+    return directories;
+  }
+
+  private anyV1Exists(containerId: string): boolean {
+    return [...this.v1Paths(containerId).values()].some((directory) => fs.existsSync(directory));
+  }
+
+  private async writeV1(controller: Controller, containerId: string, file: string, value: string): Promise<void> {
+    const directory = this.v1Path(controller, containerId);
+    if (directory === undefined) throw new Error(`no cgroups v1 hierarchy has the ${controller} controller`);
+    return this.write(path.join(directory, file), value);
+  }
+
+  /** v2: a child gets a controller only if every ancestor's `cgroup.subtree_control` enables it. */
+  private async enableV2Controllers(): Promise<void> {
+    if (this.layout.version !== 2) return;
+    const wanted = ['cpu', 'memory', 'pids'].filter((controller) => this.layout.version === 2 && this.layout.controllers.has(controller));
+    let directory = this.layout.mount;
+    for (const part of this.root.split('/')) {
+      await this.write(path.join(directory, 'cgroup.subtree_control'), wanted.map((controller) => `+${controller}`).join(' ')).catch(() => undefined);
+      directory = path.join(directory, part);
+      await fsp.mkdir(directory, { recursive: true });
+    }
+    await this.write(path.join(directory, 'cgroup.subtree_control'), wanted.map((controller) => `+${controller}`).join(' ')).catch(() => undefined);
+  }
+
+  private async write(file: string, value: string): Promise<void> {
+    try {
+      await fsp.writeFile(file, value);
+    } catch (error) {
+      throw new Error(`cannot write '${value}' to ${file}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Clock ticks per second of `cpuacct.stat` (USER_HZ; 100 on every Linux Node.js runs on). */
+const USER_HZ = 100;
+
+function checkedId(containerId: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(containerId) || containerId === '.' || containerId === '..') throw new Error(`container id '${containerId}' is not a plain name`);
+  return containerId;
+}
+
+function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function readOptional(file: string): Promise<string> {
+  return fsp.readFile(file, 'utf8').catch(() => '');
+}
+
+/** `key value` lines (cpu.stat, memory.stat, memory.events, cpuacct.stat, memory.oom_control). */
+function parseKeyed(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key !== undefined && value !== undefined && /^\d+$/.test(value)) values.set(key, Number(value));
+  }
+  return values;
+}
+
+function numberOrUndefined(text: string): number | undefined {
+  const trimmed = text.trim();
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : undefined;
+}
+
+const microseconds = (value: number | undefined): number | undefined => (value === undefined ? undefined : value / 1e6);
+const nanoseconds = (value: number | undefined): number | undefined => (value === undefined ? undefined : value / 1e9);
+const userHz = (value: number | undefined): number | undefined => (value === undefined ? undefined : value / USER_HZ);
+
+/** `statistics` without its undefined fields. */
+function compact(statistics: { [K in keyof CgroupStatistics]: CgroupStatistics[K] | undefined }): CgroupStatistics {
+  return Object.fromEntries(Object.entries(statistics).filter(([, value]) => value !== undefined)) as unknown as CgroupStatistics;
+}
