@@ -250,6 +250,15 @@ export class Cgroups {
     }
   }
 
+  /**
+   * The `cgroup.procs` files a process writes its pid into to enter the container's cgroup (one
+   * per v1 hierarchy, one for v2): see `confinedCommand`.
+   */
+  procsFiles(containerId: string): string[] {
+    const directories = this.layout.version === 2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
+    return directories.map((directory) => path.join(directory, 'cgroup.procs'));
+  }
+
   /** The container ids that have a cgroup under the root now (recovery: the known ones are kept, the rest destroyed). */
   async containers(): Promise<string[]> {
     const directory = this.layout.version === 2 ? path.join(this.layout.mount, this.root) : this.v1RootPath('memory') ?? this.v1RootPath('cpu');
@@ -368,4 +377,19 @@ const userHz = (value: number | undefined): number | undefined => (value === und
 /** `statistics` without its undefined fields. */
 function compact(statistics: { [K in keyof CgroupStatistics]: CgroupStatistics[K] | undefined }): CgroupStatistics {
   return Object.fromEntries(Object.entries(statistics).filter(([, value]) => value !== undefined)) as unknown as CgroupStatistics;
+}
+
+/** The exit status of a confined command that could not enter its cgroup (it runs nothing then). */
+export const CONFINE_FAILED_STATUS = 125;
+
+/**
+ * `file args...` run so that the process enters its cgroup before it runs anything of its own:
+ * a shell writes its pid (`$$`) into each of `procsFiles`, then `exec`s the command in place, so
+ * the command's first instruction already runs confined, and everything it forks stays inside.
+ * If a write fails the shell exits with `CONFINE_FAILED_STATUS` and runs nothing.
+ * @example spawn(...confinedCommand(['/bin/sh', '-c', 'echo hi'], cgroups.procsFiles('run-1')))
+ */
+export function confinedCommand(command: readonly [string, ...string[]], procsFiles: readonly string[]): [string, string[]] {
+  const script = `n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit ${CONFINE_FAILED_STATUS}; shift; n=$((n - 1)); done; exec "$@"`;
+  return ['/bin/sh', ['-c', script, 'mesos-confine', String(procsFiles.length), ...procsFiles, ...command]];
 }

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Cgroups, detectCgroups, CPU_SHARES_PER_CPU, CFS_PERIOD_US } from '../../../actors/agent/cgroups';
+import { Cgroups, confinedCommand, detectCgroups, CONFINE_FAILED_STATUS, CPU_SHARES_PER_CPU, CFS_PERIOD_US } from '../../../actors/agent/cgroups';
 import { within } from '../../support/runtime';
 
 describe('actors/agent/cgroups: finding the hierarchies', () => {
@@ -120,6 +120,30 @@ describeReal(`actors/agent/cgroups on this machine's cgroups${reason === undefin
     const statistics = await cgroups.statistics('c3');
     expect(statistics.oomKills ?? 0).to.be.at.least(1);
     expect(statistics.memMaxBytes ?? 0).to.be.at.least(16 * 1024 * 1024);
+  });
+
+  it('a confined command is in its cgroup from its first instruction: what it forks at once is inside too', async () => {
+    await cgroups.create('c4');
+    // The command forks a child as the very first thing it does, and both then wait.
+    const [file, args] = confinedCommand(['/bin/sh', '-c', 'sleep 60 & cat /proc/self/cgroup; wait'], cgroups.procsFiles('c4'));
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    await within(new Promise<void>((resolve) => {
+      const check = (): void => (output.includes(`/${root}/c4`) ? resolve() : void setTimeout(check, 10));
+      check();
+    }), 5_000, "the command's own view of its cgroup");
+    const pids = await cgroups.pids('c4');
+    expect(pids, 'the shell (now the command) and the sleep it forked').to.include(child.pid as number);
+    expect(pids.length).to.be.at.least(2);
+    // A cgroup it cannot enter: it runs nothing, and says so by its exit status.
+    const [badFile, badArgs] = confinedCommand(['/bin/sh', '-c', 'echo ran'], ['/nonexistent/cgroup.procs']);
+    const refused = spawn(badFile, badArgs, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let ran = '';
+    refused.stdout?.on('data', (chunk: Buffer) => { ran += chunk.toString(); });
+    const status = await within(new Promise<number | null>((resolve) => refused.once('exit', resolve)), 5_000, 'the refused command');
+    expect([status, ran]).to.deep.equal([CONFINE_FAILED_STATUS, '']);
   });
 
   it('refuses a container id or a root that is not a plain name', () => {
