@@ -155,9 +155,14 @@ export class Cgroups {
       await this.write(path.join(this.v2Path(containerId), 'memory.swap.max'), '0').catch(() => undefined);
       return;
     }
+    // memsw (memory + swap) exists only with swap accounting, and the kernel keeps it at or above
+    // the memory limit: raising both, memsw goes first; lowering both, memory goes first.
+    const directory = this.v1Path('memory', containerId);
+    const current = directory === undefined ? undefined : numberOrUndefined(await readOptional(path.join(directory, 'memory.limit_in_bytes')));
+    const raising = current !== undefined && Number(value) > current;
+    if (raising) await this.writeV1('memory', containerId, 'memory.memsw.limit_in_bytes', value).catch(() => undefined);
     await this.writeV1('memory', containerId, 'memory.limit_in_bytes', value);
-    // memsw exists only with swap accounting; its limit must not be below the memory limit.
-    await this.writeV1('memory', containerId, 'memory.memsw.limit_in_bytes', value).catch(() => undefined);
+    if (!raising) await this.writeV1('memory', containerId, 'memory.memsw.limit_in_bytes', value).catch(() => undefined);
   }
 
   /** Most processes (threads) the container may hold: a fork bomb stops there. */
