@@ -52,7 +52,7 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * access_sandboxes, the user the framework / task / executor runs as; reserve_resources, the
  * reservation's role; unreserve_resources, the principal that reserved; get_endpoints, the path;
  * view_roles / update_weights / get_quotas / update_quotas, the role.
- * access_mesos_logs and view_flags have no object (Mesos: "given implicitly").
+ * access_mesos_logs, view_flags and mark_agents_gone have no object (Mesos: "given implicitly").
  */
 export const ACL_ACTION_OBJECTS = {
   register_frameworks: 'roles',
@@ -71,6 +71,7 @@ export const ACL_ACTION_OBJECTS = {
   update_weights: 'roles',
   get_quotas: 'roles',
   update_quotas: 'roles',
+  mark_agents_gone: 'agents',
 } as const;
 
 /**
@@ -101,7 +102,6 @@ export const UNENFORCED_ACL_ACTION_OBJECTS = {
   drain_agents: 'agents',
   deactivate_agents: 'agents',
   reactivate_agents: 'agents',
-  mark_agents_gone: 'agents',
   launch_standalone_containers: 'users',
   kill_standalone_containers: 'users',
   wait_standalone_containers: 'users',
@@ -309,6 +309,7 @@ const WORDING: Readonly<Record<AclAction, ActionWording>> = {
   update_weights: { does: 'update the weight of', noun: 'role' },
   get_quotas: { does: 'get the quota of', noun: 'role' },
   update_quotas: { does: 'update the quota of', noun: 'role' },
+  mark_agents_gone: { does: 'mark agents gone' },
 };
 
 /**

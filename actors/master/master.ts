@@ -2101,8 +2101,15 @@ export class Master extends Actor {
    * partition-aware), and it is told to shut down. Answered once the removal is durable.
    */
   private markAgentGone(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse> {
+    // The ACLs' mark_agents_gone (its object is implicit), as Mesos approves MARK_AGENT_GONE.
+    if (!this.authorizer.authorized('mark_agents_gone', caller.principal)) {
+      return httpError(403, `Forbidden: ${describeDenial('mark_agents_gone', caller.principal, undefined)}`);
+    }
+    // Idempotent, as Mesos: an agent marked gone already is gone.
+    if (this.goneAgents.has(agentId)) return ok('');
     const agent = this.state.agents.get(agentId);
-    if (agent === undefined || agent.removing) return httpError(404, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' not found`);
+    if (agent !== undefined && agent.removing) return httpError(503, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' is being removed; try again`);
+    if (agent === undefined) return httpError(404, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' not found`);
     this.log.info({ agentId, principal: caller.principal }, 'marking an agent gone at an operator\'s request');
     return new Promise<HttpResponse>((resolve) => {
       this.removeAgent(agent, 'gone', 'marked gone by the operator', () => {

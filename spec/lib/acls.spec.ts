@@ -16,7 +16,7 @@ const values = (...items: string[]): AclEntity => ({ values: items });
 const ACTIONS = Object.keys(ACL_ACTION_OBJECTS) as AclAction[];
 
 /** The actions whose object is implicit (their rules take only ANY or NONE objects). */
-const IMPLICIT: readonly AclAction[] = ['access_mesos_logs', 'view_flags'];
+const IMPLICIT: readonly AclAction[] = ['access_mesos_logs', 'view_flags', 'mark_agents_gone'];
 
 /** A rule of `action` in Mesos' JSON. */
 function rule(action: AclAction, principals: AclEntity, objects: AclEntity): Record<string, AclEntity> {
@@ -339,7 +339,7 @@ describe('actors/master/acls', () => {
       json['set_log_level'] = [{ principals: ANY, level: NONE }];
       const acls = parseAcls(json);
       // view_roles, update_weights, get_quotas and update_quotas are enforced (/master/roles, /weights, /quota), the rest of acls.proto is not.
-      expect(UNENFORCED_ACL_ACTIONS).to.have.length(38);
+      expect(UNENFORCED_ACL_ACTIONS).to.have.length(37);
       expect(unenforcedActionsIn(acls)).to.deep.equal(['create_volumes', 'set_log_level']);
       expect(new Authorizer(acls).authorized('run_tasks', 'ops', 'root')).to.equal(false);
     });

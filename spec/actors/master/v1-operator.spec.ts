@@ -214,13 +214,25 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     const tasks = (await call(address, { type: 'GET_TASKS' })).json.get_tasks;
     expect(tasks.completed_tasks[0]).to.include({ state: 'TASK_GONE_BY_OPERATOR' });
     expect((await call(address, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({});
-    expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } })).status).to.equal(404);
+    // Idempotent, as Mesos: the agent is gone already.
+    expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } })).status).to.equal(200);
+    expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'never-registered' } } })).status).to.equal(404);
 
     expect((await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: frameworkId } } })).status).to.equal(200);
     const frameworks = (await call(address, { type: 'GET_FRAMEWORKS' })).json.get_frameworks;
     expect(frameworks.frameworks).to.equal(undefined);
     expect(frameworks.completed_frameworks[0].framework_info.id).to.deep.equal({ value: frameworkId });
     expect(frameworks.completed_frameworks[0]).to.include({ active: false, connected: false });
+  });
+
+  it("MARK_AGENT_GONE obeys the ACLs' mark_agents_gone (review: it was not enforced)", async () => {
+    const acls = parseAcls({ mark_agents_gone: [{ principals: { type: 'ANY' }, agents: { type: 'NONE' } }] });
+    const { address, harness, agentId } = await withRunningTask({ acls });
+    const refused = await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } });
+    expect(refused.status).to.equal(403);
+    expect(refused.text).to.match(/mark agents gone/);
+    await harness.clock.settle();
+    expect(Object.keys((await call(address, { type: 'GET_AGENTS' })).json.get_agents.agents ?? {})).to.have.length(1);
   });
 
   it('tells the agent marked gone to shut down, and its partition-aware framework TASK_GONE_BY_OPERATOR', async () => {
