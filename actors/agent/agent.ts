@@ -98,6 +98,8 @@ export type ExecutorApiLookup =
     readonly frameworkInfo: FrameworkInfo;
     /** The tasks the agent sent the run (for a re-registration). */
     readonly tasks: TaskInfo[];
+    /** Every task of the run the agent knows (queued, launched or ended here): an UPDATE for any other is refused. */
+    readonly taskIds: readonly string[];
   }
   | { readonly ok: false; readonly status: 400 | 403 | 503; readonly message: string };
 
@@ -303,7 +305,24 @@ export class Agent extends Actor {
       shuttingDown: this.phase === 'TERMINATING' || framework.phase === 'TERMINATING', reconnect,
       executorInfo: executor.info, frameworkInfo: { ...framework.info, id: framework.id },
       tasks: [...executor.launchedTasks.keys()].flatMap((taskId) => { const info = executor.taskInfos.get(taskId); return info === undefined ? [] : [info]; }),
+      taskIds: [...executor.taskInfos.keys(), ...executor.completedTasks.map((task) => task.taskId)],
     };
+  }
+
+  /**
+   * The v1 executor API gave up on run `runId` of an HTTP executor (it did not subscribe again
+   * within its recovery timeout): the run is shut down, as an executor that is gone (its process
+   * killed after the grace period), so that its tasks end and its framework hears why, instead
+   * of the run staying RUNNING at an actor that is no more.
+   */
+  httpExecutorGone(frameworkId: string, executorId: string, runId: string): void {
+    const framework = this.frameworks.get(frameworkId);
+    const executor = framework?.executors.get(executorId);
+    if (framework === undefined || executor === undefined || executor.runId !== runId) return;
+    if (executor.phase !== 'RUNNING' && executor.phase !== 'REGISTERING') return;
+    this.log.warn({ frameworkId, executorId, runId }, 'the HTTP executor did not subscribe again in time; shutting its run down');
+    executor.pendingTermination ??= { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: 'The HTTP executor disconnected and did not subscribe again in time' };
+    this.shutdownExecutor(framework, executor);
   }
 
   /** Serves `/slave(N)/api/v1/executor` (where Mesos' own executor library posts) with the executor API actor's `handler`. */

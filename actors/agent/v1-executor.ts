@@ -135,6 +135,10 @@ export class ExecutorApi extends Actor {
     }
     if (call.type === 'SUBSCRIBE') return this.subscribe(call, token, lookup, adapter);
     if (adapter === undefined || lookup.phase === 'REGISTERING') return { status: 403, body: 'Executor is not subscribed' };
+    if (call.type === 'UPDATE' && !lookup.taskIds.includes(call.status.taskId)) {
+      // The agent would drop it unacknowledged, and the executor would send it again for ever.
+      return { status: 403, body: `Task '${call.status.taskId}' is not a task of executor '${call.executorId}' of framework '${call.frameworkId}'` };
+    }
     const served = adapter;
     return dispatch(served, (executor) => executor.call(call)).catch((): HttpResponse => ({ status: 403, body: 'Executor is not subscribed' }));
   }
@@ -172,6 +176,9 @@ export class ExecutorApi extends Actor {
       ...(reconnectAt !== undefined ? {
         reregister: { executorInfo: lookup.executorInfo, frameworkInfo: lookup.frameworkInfo, tasks: lookup.tasks.filter((task) => known.has(task.taskId)) },
       } : {}),
+      onGaveUp: () => {
+        dispatch(this.options.agent, (agent) => agent.httpExecutorGone(call.frameworkId, call.executorId, lookup.runId)).catch(() => undefined); // the agent is gone
+      },
       onFinalized: (finished) => {
         dispatch(this, (api) => api.forget(finished)).catch(() => undefined); // the API is gone too
       },
@@ -229,6 +236,8 @@ interface HttpExecutorOptions {
   readonly reregister?: { readonly executorInfo: ExecutorInfo; readonly frameworkInfo: FrameworkInfo; readonly tasks: readonly TaskInfo[] };
   /** Called from its `finalize`. */
   readonly onFinalized: (adapter: HttpExecutor) => void;
+  /** Called when the executor did not subscribe again within `reconnectTimeoutMs` (the agent then shuts the run down). */
+  readonly onGaveUp?: () => void;
 }
 
 /**
@@ -466,6 +475,8 @@ export class HttpExecutor extends Executor {
     this.log.warn({ executorId: this.http.executorId, timeoutMs }, 'the HTTP executor disconnected; waiting for it to subscribe again');
     this.reconnectTimer = this.delay(timeoutMs, () => {
       this.log.warn({ executorId: this.http.executorId, timeoutMs }, 'the HTTP executor did not subscribe again in time');
+      // The agent ends the run (its tasks with it), rather than keep it RUNNING at this actor, gone.
+      this.http.onGaveUp?.();
       this.stop();
     });
   }

@@ -98,16 +98,30 @@ describe('actors/agent: v1 executor API adapters over time (harness)', () => {
     expect(reader.types().filter((type) => type === 'HEARTBEAT')).to.have.length(2);
   });
 
-  it('a disconnected executor that does not subscribe again within the recovery timeout loses its adapter', async () => {
+  it('a disconnected executor that does not subscribe again within the recovery timeout loses its adapter, and its run is shut down (review: it stayed RUNNING at a gone actor)', async () => {
     const reader = await subscribe();
     await dispatch(api, () => reader.stream.closedByPeer());
     await harness.clock.settle();
     expect(adapter(), 'the adapter waits for the executor').to.not.equal(undefined);
     await harness.clock.advance(RECOVERY_TIMEOUT_MS - 1);
     expect(adapter()).to.not.equal(undefined);
+    expect(harness.launcher.run('E1').destroyed).to.equal(false);
     await harness.clock.advance(1);
     await harness.clock.settle();
     expect(adapter()).to.equal(undefined);
+    // No executor answers the shutdown: its process is killed after the grace period, and its task ends.
+    await harness.clock.advance(60_000);
+    expect(harness.launcher.run('E1').destroyed, 'the run ended').to.equal(true);
+    expect(harness.forwarded().map((update) => update.status.state)).to.include('TASK_FAILED');
+  });
+
+  it("refuses an UPDATE for a task that is not the run's (403), rather than relay what the agent would drop for ever", async () => {
+    await subscribe();
+    const foreign = await serve({ type: 'UPDATE', ...IDS, update: { status: { task_id: { value: 'T-of-another' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: Buffer.from('0123456789abcdef').toString('base64') } } });
+    expect(foreign.status).to.equal(403);
+    expect(String(foreign.body)).to.match(/'T-of-another' is not a task of executor 'E1'/);
+    const own = await serve({ type: 'UPDATE', ...IDS, update: { status: { task_id: { value: 'T1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: Buffer.from('fedcba9876543210').toString('base64') } } });
+    expect(own.status).to.equal(202);
   });
 
   it('the run\'s end (its process exits) ends the adapter and its stream; the tasks are failed as for any executor', async () => {
