@@ -11,7 +11,7 @@ import {
   authenticateRequest, httpError, isResponse, ok, type HttpAccess, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { Resources } from '../../lib/resources';
+import { MAX_SCALAR_VALUE, Resources } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
@@ -2061,6 +2061,9 @@ export class Master extends Actor {
       if (invalid !== undefined) return httpError(400, `Invalid QuotaConfig: ${invalid}`);
       if (roles.has(config.role)) return httpError(400, `Invalid QuotaConfig: role '${boundedText(config.role, MAX_ERROR_DETAIL_LENGTH)}' is listed twice`);
       roles.add(config.role);
+      // Values the allocator would refuse are refused here, before anything is written (review: they were kept).
+      const tooBig = [...Object.entries(config.guarantees), ...Object.entries(config.limits)].find(([, value]) => !Number.isFinite(value) || value > MAX_SCALAR_VALUE);
+      if (tooBig !== undefined) return httpError(400, `Invalid QuotaConfig: role '${boundedText(config.role, MAX_ERROR_DETAIL_LENGTH)}': '${boundedText(tooBig[0], MAX_ERROR_DETAIL_LENGTH)}' ${tooBig[1]} exceeds the maximum ${MAX_SCALAR_VALUE}`);
       const below = Object.entries(config.guarantees).find(([name, value]) => config.limits[name] !== undefined && (config.limits[name] as number) < value);
       if (below !== undefined) return httpError(400, `Invalid QuotaConfig: role '${config.role}': the limit of '${below[0]}' is below its guarantee`);
       if (!this.authorizer.authorized('update_quotas', caller.principal, config.role)) return httpError(403, `Forbidden: ${describeDenial('update_quotas', caller.principal, config.role)}`);
