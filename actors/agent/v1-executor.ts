@@ -47,6 +47,9 @@ export const MAX_EXECUTOR_CALL_BYTES = 8 * 1024 * 1024;
 /** Events an adapter keeps for its executor while it is disconnected; older ones are dropped beyond it. */
 export const MAX_EVENTS_WHILE_DISCONNECTED = 1_000;
 
+/** Bytes of events an adapter keeps while its executor is disconnected (a MESSAGE may be MiBs); older ones are dropped beyond it. */
+export const MAX_BYTES_WHILE_DISCONNECTED = 16 * 1024 * 1024;
+
 /** An adapter's actor id is this and its run's id (unique across the agent's restarts, so a restarted agent's adapter can take its old pid). */
 export const HTTP_EXECUTOR_ID_PREFIX = 'executor-http-';
 
@@ -250,7 +253,9 @@ export class HttpExecutor extends Executor {
   /** What SUBSCRIBED carries, once the agent has accepted the registration. */
   private subscription: { executorInfo: ExecutorInfo; frameworkInfo: FrameworkInfo; agentInfo: AgentInfo } | undefined;
   /** Events the agent sent while no stream was open, oldest first (at most `MAX_EVENTS_WHILE_DISCONNECTED`). */
-  private readonly missed: Array<{ event: V1Json; taskId?: string }> = [];
+  private readonly missed: Array<{ event: V1Json; taskId?: string; bytes: number }> = [];
+  /** The bytes of `missed` (at most `MAX_BYTES_WHILE_DISCONNECTED`). */
+  private missedBytes = 0;
   /** Tasks written as LAUNCH that the executor has not reported on yet. */
   private readonly delivered = new Map<string, TaskInfo>();
   /** Updates of the first subscription, relayed once registered. */
@@ -317,7 +322,9 @@ export class HttpExecutor extends Executor {
       // Written while the connection was failing: it never got there.
       if (!known.has(task.taskId) && !waiting.has(task.taskId)) this.write(launchEvent(task));
     }
-    for (const missed of this.missed.splice(0)) this.write(missed.event, missed.taskId);
+    const replayed = this.missed.splice(0);
+    this.missedBytes = 0;
+    for (const missed of replayed) this.write(missed.event, missed.taskId);
     return this.streamResponse(this.stream);
   }
 
@@ -444,12 +451,16 @@ export class HttpExecutor extends Executor {
 
   /** Writes an event to the stream, or keeps it for the executor's next subscription. */
   private write(event: V1Json, taskId?: string): void {
-    if (this.stream !== undefined && this.stream.write(recordIo(event))) return;
-    if (this.missed.length >= MAX_EVENTS_WHILE_DISCONNECTED) {
+    const record = recordIo(event);
+    if (this.stream !== undefined && this.stream.write(record)) return;
+    const bytes = Buffer.byteLength(record);
+    while (this.missed.length > 0 && (this.missed.length >= MAX_EVENTS_WHILE_DISCONNECTED || this.missedBytes + bytes > MAX_BYTES_WHILE_DISCONNECTED)) {
       const dropped = this.missed.shift();
+      if (dropped !== undefined) this.missedBytes -= dropped.bytes;
       this.log.warn({ executorId: this.http.executorId, dropped: dropped?.event.type }, 'too many events for a disconnected HTTP executor; dropping the oldest');
     }
-    this.missed.push(taskId === undefined ? { event } : { event, taskId });
+    this.missedBytes += bytes;
+    this.missed.push(taskId === undefined ? { event, bytes } : { event, taskId, bytes });
   }
 
   private newStream(): HttpStream {

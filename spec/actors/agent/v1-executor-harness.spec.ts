@@ -8,7 +8,7 @@ import { dispatch } from '../../../lib/actor';
 import type { HttpRequest, HttpResponse, HttpStream } from '../../../lib/process';
 import type { StatusUpdate, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS, ExecutorApi, type HttpExecutor } from '../../../actors/agent/v1-executor';
+import { DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS, ExecutorApi, MAX_BYTES_WHILE_DISCONNECTED, type HttpExecutor } from '../../../actors/agent/v1-executor';
 import { RECOVERY_TIMEOUT_MS } from '../../../actors/agent/constants';
 import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
 
@@ -113,6 +113,21 @@ describe('actors/agent: v1 executor API adapters over time (harness)', () => {
     await harness.clock.advance(60_000);
     expect(harness.launcher.run('E1').destroyed, 'the run ended').to.equal(true);
     expect(harness.forwarded().map((update) => update.status.state)).to.include('TASK_FAILED');
+  });
+
+  it('keeps at most MAX_BYTES_WHILE_DISCONNECTED of events for a disconnected executor, the newest (review: counted in events only)', async () => {
+    const first = await subscribe();
+    await dispatch(api, () => first.stream.closedByPeer());
+    await harness.clock.settle();
+    const data = 'x'.repeat(3 * 1024 * 1024);
+    for (let index = 0; index < 10; index++) harness.fromMaster('FrameworkToExecutor', { agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1', data: `${index}${data}` });
+    await harness.clock.settle();
+    const again = await subscribe();
+    const messages = again.types().filter((type) => type === 'MESSAGE').length;
+    expect(messages * 3 * 1024 * 1024 * 4 / 3, 'base64 of what was kept fits the bound').to.be.at.most(MAX_BYTES_WHILE_DISCONNECTED);
+    expect(messages).to.be.at.least(1);
+    // The newest is kept: the last message's data (base64 of "9xxx...") starts with "OX".
+    expect(again.text.lastIndexOf('"data":"OX')).to.be.greaterThan(-1);
   });
 
   it("refuses an UPDATE for a task that is not the run's (403), rather than relay what the agent would drop for ever", async () => {
