@@ -23,7 +23,7 @@ import type { TaskStatus } from '../../lib/protocol';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
 import { versionJson } from '../../lib/version';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
-import type { V1Json } from '../../lib/v1/json';
+import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
   v1Events, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetMaster, v1GetQuota, v1GetRoles, v1GetState, v1GetTasks, v1GetWeights, type V1Context,
 } from './v1-operator-json';
@@ -34,6 +34,13 @@ export const DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS = 15_000;
 
 /** Most operator event streams open at once; a new one past it ends the oldest (Mesos' `--max_operator_event_stream_subscribers` default). */
 export const MAX_OPERATOR_SUBSCRIBERS = 1_000;
+
+/**
+ * Event streams one client (an IPv4 address or IPv6 /64) may hold open without credentials; more
+ * are answered 429 (ours: otherwise one client could end everyone's streams, and hold
+ * `MAX_OPERATOR_SUBSCRIBERS` × the stream buffer in the master).
+ */
+export const MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT = 16;
 
 /** Longest JSON body of an operator call. */
 export const MAX_OPERATOR_CALL_BYTES = 1024 * 1024;
@@ -87,6 +94,8 @@ export interface OperatorLimits {
 /** One open event stream. */
 interface OperatorSubscriber {
   readonly stream: HttpStream;
+  /** The client of a stream opened without credentials (`MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT`). */
+  readonly client?: string;
   /** What its caller may view (events of frameworks it may not view are not sent). */
   readonly viewer: StateViewer;
   heartbeat: Timer | undefined;
@@ -191,11 +200,14 @@ export class OperatorApi {
       case 'MARK_AGENT_GONE':
         return textual(this.port.markAgentGone(caller, call.agentId));
       case 'SUBSCRIBE':
-        return this.subscribe(caller);
+        return this.subscribe(caller, caller.principal === undefined ? clientOf(request.remoteAddress) : undefined);
     }
   }
 
-  private subscribe(caller: HttpCaller): HttpResponse {
+  private subscribe(caller: HttpCaller, client: string | undefined): HttpResponse {
+    if (client !== undefined && [...this.subscribers].filter((other) => other.client === client).length >= MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT) {
+      return { status: 429, body: `too many operator event streams from ${client} without credentials (at most ${MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT})` };
+    }
     // As Mesos' bounded map of subscribers: the oldest stream makes room (sets iterate in insertion order).
     const oldest = this.subscribers.size >= this.maxSubscribers ? this.subscribers.values().next().value : undefined;
     if (oldest !== undefined) {
@@ -208,6 +220,7 @@ export class OperatorApi {
       stream: new HttpStream(() => this.port.later(() => this.drop(subscriber))),
       viewer: context.viewer ?? aclViewer(this.port.authorizer, caller.principal),
       heartbeat: undefined,
+      ...(client !== undefined ? { client } : {}),
     };
     this.subscribers.add(subscriber);
     this.port.log.info({ principal: caller.principal, subscribers: this.subscribers.size }, 'operator event stream subscribed');

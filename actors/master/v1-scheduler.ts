@@ -16,7 +16,9 @@ import { randomUUID } from 'node:crypto';
 import { Actor, dispatch, UPID } from '../../lib/actor';
 import { authenticateRequest, HttpStream, isResponse, recordIo, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import type { FrameworkInfo, MasterInfo, Offer, TaskStatus } from '../../lib/protocol';
-import type { AgentEndpoint, V1Json } from '../../lib/v1/json';
+import { clientOf, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
+
+export { clientOf } from '../../lib/v1/json';
 import {
   errorEvent, failureEvent, heartbeatEvent, messageEvent, offersEvent, parseSchedulerCall, rescindEvent, subscribedEvent, updateEvent, type SchedulerCall,
 } from '../../lib/v1/scheduler';
@@ -424,23 +426,6 @@ export class HttpFramework extends Scheduler {
   private write(event: V1Json): void {
     this.stream.write(recordIo(event));
   }
-}
-
-/**
- * Who a client is, for the per-client limits: its IPv4 address (also when it reaches an IPv6
- * socket as `::ffff:a.b.c.d`), or its IPv6 /64 (one machine may hold a whole /64 and could
- * otherwise take a new address per subscription).
- */
-export function clientOf(remoteAddress: string | undefined): string {
-  if (remoteAddress === undefined) return 'unknown';
-  const address = remoteAddress.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-  if (!address.includes(':')) return address;
-  // Expand `::` so that the first four groups are the /64.
-  const [head = '', tail = ''] = address.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
-  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 function headerOf(request: HttpRequest, name: string): string | undefined {

@@ -217,3 +217,20 @@ export function checkedCall<T>(schema: z.ZodType<T>, body: unknown): { ok: true;
   const issue = parsed.error.issues[0];
   return { ok: false, error: `${issue && issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue?.message ?? 'invalid'}` };
 }
+
+/**
+ * Who a client is, for the per-client limits: its IPv4 address (also when it reaches an IPv6
+ * socket as `::ffff:a.b.c.d`), or its IPv6 /64 (one machine may hold a whole /64 and could
+ * otherwise take a new address per subscription).
+ */
+export function clientOf(remoteAddress: string | undefined): string {
+  if (remoteAddress === undefined) return 'unknown';
+  const address = remoteAddress.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  if (!address.includes(':')) return address;
+  // Expand `::` so that the first four groups are the /64.
+  const [head = '', tail = ''] = address.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}

@@ -10,7 +10,7 @@ import { basicAuthorization, VirtualClock } from '../../../lib/process';
 import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
 import { StandbyMaster } from '../../../actors/master/standby';
-import { MAX_OPERATOR_SUBSCRIBERS } from '../../../actors/master/v1-operator';
+import { MAX_OPERATOR_SUBSCRIBERS, MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT } from '../../../actors/master/v1-operator';
 import { netHost, Probe } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
 import {
@@ -482,6 +482,24 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         expect(first.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED']);
       } finally {
         second.close();
+      }
+    });
+
+    it('one client without credentials holds at most MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT streams (429 beyond), so it cannot end everyone else\'s (review)', async () => {
+      const { address } = await listening();
+      const streams: V1Subscription[] = [];
+      try {
+        for (let index = 0; index < MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT; index++) {
+          const stream = new V1Subscription(address, '/api/v1');
+          streams.push(stream);
+          await stream.open({ type: 'SUBSCRIBE' });
+          expect(stream.status).to.equal(200);
+        }
+        const refused = await call(address, { type: 'SUBSCRIBE' });
+        expect(refused.status).to.equal(429);
+        expect(refused.text).to.match(/too many operator event streams from .* without credentials/);
+      } finally {
+        for (const stream of streams) stream.close();
       }
     });
 
