@@ -2022,7 +2022,14 @@ export class Master extends Actor {
 
   /** Tells the `onEvent` listeners of a change of the books. */
   private emit(event: MasterEvent): void {
-    for (const listener of this.eventListeners) listener(event);
+    for (const listener of this.eventListeners) {
+      // An observer's failure must not stop the master halfway through a change of its books.
+      try {
+        listener(event);
+      } catch (error) {
+        this.log.error({ event: event.type, error: (error as Error).message }, 'an observer of the master\'s events failed');
+      }
+    }
   }
 
   /** What the v1 operator API reads and changes, in this mailbox (the paths the `/master/...` routes take). */
