@@ -139,7 +139,10 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--executor_shutdown_grace_period <duration>', 'time executors get to exit when shut down').argParser(parseDurationFlag).default(defaults.executorShutdownGracePeriodMs, '5secs'))
     .addOption(flag('--registration_backoff_factor <duration>', 'first registration retry within this, then doubling').argParser(parseDurationFlag).default(defaults.registrationBackoffFactorMs, '1secs'))
     .addOption(flag('--recover <mode>', 'after a restart: reconnect to the executors of checkpointing frameworks, or cleanup (kill them and start anew)').choices([...AGENT_RECOVERY_MODES]).default(defaults.recover))
-    .addOption(flag('--executor_reregistration_timeout <duration>', 'after a restart, kill checkpointed executors that do not re-register within this').argParser(parseDurationFlag).default(defaults.executorReregistrationTimeoutMs, '2secs'));
+    .addOption(flag('--executor_reregistration_timeout <duration>', 'after a restart, kill checkpointed executors that do not re-register within this').argParser(parseDurationFlag).default(defaults.executorReregistrationTimeoutMs, '2secs'))
+    .addOption(flag('--isolation <isolators>', 'hold each executor to its resources, e.g. cgroups/cpu,cgroups/mem,cgroups/pids (needs root and cgroups; default: none)'))
+    .addOption(flag('--cgroups_root <name>', 'the cgroup under which containers\' cgroups are made').default('mesos'))
+    .addOption(flag('--cgroups_enable_cfs [bool]', 'cap each container\'s CPU at its cpus (CFS quota), besides the shares').argParser(parseBooleanFlag).default(false));
 }
 
 /** Reads the agent's flags back out of commander's options. */
@@ -155,6 +158,9 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     registrationBackoffFactorMs: options.registration_backoff_factor as number,
     recover: options.recover as AgentRecovery,
     executorReregistrationTimeoutMs: options.executor_reregistration_timeout as number,
+    isolation: options.isolation as string | undefined,
+    cgroupsRoot: options.cgroups_root as string | undefined,
+    cgroupsEnableCfs: options.cgroups_enable_cfs as boolean | undefined,
     commandLine: commandLineFlags(options),
   });
 }

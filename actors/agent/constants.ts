@@ -127,3 +127,11 @@ export const MAX_RUN_TASKS_BEFORE_REGISTRATION = 1_000;
  * as `MESOS_RECOVERY_TIMEOUT`). The v1 executor API's adapter waits as long for a re-subscription.
  */
 export const RECOVERY_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * What a container may use beyond its executor's and tasks' resources: the executor process
+ * itself (Mesos counts 0.1 cpus and 32 MB for its command executor; a Node.js executor needs
+ * some 50 MB), so that an isolated task gets the memory it asked for.
+ */
+export const CONTAINER_CPUS_HEADROOM = 0.1;
+export const CONTAINER_MEM_HEADROOM_BYTES = 64 * 1024 * 1024;

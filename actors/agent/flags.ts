@@ -47,6 +47,15 @@ export interface AgentFlags {
   /** After a restart, checkpointed executors that have not re-registered within this long are killed (Mesos `--executor_reregistration_timeout`, 2 s). */
   executorReregistrationTimeoutMs: number;
   /**
+   * Mesos' `--isolation`, e.g. `cgroups/cpu,cgroups/mem,cgroups/pids`: each executor runs in a
+   * cgroup of its own, held to its resources. Unset: no isolation (for now; see the README).
+   */
+  isolation?: string;
+  /** Mesos' `--cgroups_root`: the cgroup under which containers' cgroups are made (default `mesos`). */
+  cgroupsRoot?: string;
+  /** Mesos' `--cgroups_enable_cfs`: a hard CPU cap (CFS quota) besides the CPU shares. */
+  cgroupsEnableCfs?: boolean;
+  /**
    * Flags of the command line that the agent itself does not read (`ip`, `port`, `log_level`,
    * `http_credentials` by path...), already as Mesos prints them; rendered beside the agent's own
    * in `/slave(1)/flags` (see `commandLineFlags` in bin/server.ts). Never secrets.

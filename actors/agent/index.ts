@@ -27,6 +27,7 @@ import { checkAgentFlags, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ProcessLauncher, type Launcher } from './launcher';
+import { chooseCgroupsIsolator } from './isolator';
 import { AGENT_START_INPUT } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
@@ -202,7 +203,12 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   if (options.probe !== undefined) detection.probe = options.probe;
   const resources = await detectResources(detection);
   const id = options.id ?? host.uniqueId('slave');
-  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls)), host, UPID.at(id, host.address));
+  // `--isolation` (and its cgroups flags): each run in a cgroup of its own; a bad value stops the start, naming it.
+  const isolator = options.launcher === undefined && flags.isolation !== undefined
+    ? chooseCgroupsIsolator(flags.isolation, { log: host.logger, ...(flags.cgroupsRoot !== undefined ? { root: flags.cgroupsRoot } : {}), ...(flags.cgroupsEnableCfs !== undefined ? { enableCfs: flags.cgroupsEnableCfs } : {}) })
+    : undefined;
+  if (isolator !== undefined) host.logger.info({ isolation: isolator.names.join(',') }, 'isolation: each executor runs in a cgroup of its own');
+  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger), host, UPID.at(id, host.address));
   // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
   const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
   const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId);

@@ -15,6 +15,12 @@ import { formatDuration } from '../../lib/mesos-format';
 import type { CommandInfo } from '../../lib/protocol';
 import { RECOVERED_PROCESS_POLL_MS } from './constants';
 import { LATEST_RUN_LINK, RUNS_DIRECTORY, STDERR_FILE, STDOUT_FILE } from './paths';
+import { confinedCommand } from './cgroups';
+import type { ContainerLimits, Isolator } from './isolator';
+import type { Logger } from '../../lib/logging';
+
+/** A container's limits when its launch names none (a launch from a test). */
+export const DEFAULT_CONTAINER_LIMITS: ContainerLimits = { cpus: 0.1, memBytes: 128 * 1024 * 1024 };
 
 /** Everything needed to start one executor run. */
 export interface ExecutorLaunch {
@@ -43,6 +49,8 @@ export interface ExecutorLaunch {
    * two tries (`MESOS_SUBSCRIPTION_BACKOFF_MAX`, Mesos' `--executor_reregistration_timeout`).
    */
   readonly recovery?: { readonly timeoutMs: number; readonly subscriptionBackoffMaxMs: number };
+  /** What the container (the executor and its tasks) may use, for an isolating launcher. */
+  readonly limits?: ContainerLimits;
 }
 
 /** How an executor process ended: an exit code, or the signal that killed it. */
@@ -77,6 +85,8 @@ export interface Launcher {
    * and waits for the executor's own re-registration or its link to break.
    */
   recover?(process: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor;
+  /** The resources of run `runId` changed (a task added to its executor): an isolating launcher holds it to them. */
+  update?(runId: string, limits: ContainerLimits): void;
 }
 
 /**
@@ -143,7 +153,17 @@ export class ProcessLauncher implements Launcher {
    * @param environment added to every executor's environment, over everything else (the agent
    *   passes its TLS settings as `LIBPROCESS_SSL_*` this way, so executors can link back).
    */
-  constructor(private readonly disk: Disk = nodeDisk, private readonly environment: Readonly<Record<string, string>> = {}) {}
+  constructor(
+    private readonly disk: Disk = nodeDisk,
+    private readonly environment: Readonly<Record<string, string>> = {},
+    /** Holds each run to its resources (`--isolation`); none: executors run unconfined. */
+    private readonly isolator?: Isolator,
+    private readonly log?: Logger,
+  ) {}
+
+  update(runId: string, limits: ContainerLimits): void {
+    this.isolator?.update(runId, limits).catch((error: Error) => this.log?.warn({ runId, error: error.message }, 'could not update a container\'s limits'));
+  }
 
   /**
    * Watches a process a previous agent started: its process group is polled every
@@ -174,7 +194,23 @@ export class ProcessLauncher implements Launcher {
     let stderr: FileHandle | undefined;
     try {
       stderr = await open(path.join(launch.directory, STDERR_FILE), 'a');
-      return await startProcess(launch, this.environment, stdout.fd, stderr.fd, onExit);
+      const isolator = this.isolator;
+      if (isolator === undefined) return await startProcess(launch, this.environment, stdout.fd, stderr.fd, onExit);
+      // The run's cgroup first; the executor enters it before its first instruction.
+      const procsFiles = await isolator.prepare(launch.runId, launch.limits ?? DEFAULT_CONTAINER_LIMITS);
+      const cleanup = (): void => {
+        isolator.cleanup(launch.runId).catch((error: Error) => this.log?.warn({ runId: launch.runId, error: error.message }, 'could not remove a container\'s cgroup'));
+      };
+      try {
+        const started = await startProcess(launch, this.environment, stdout.fd, stderr.fd, (exit) => {
+          onExit(exit);
+          cleanup();
+        }, procsFiles);
+        return { processId: started.processId, destroy: () => { started.destroy(); cleanup(); } };
+      } catch (error) {
+        cleanup();
+        throw error;
+      }
     } finally {
       await stdout.close();
       await stderr?.close();
@@ -202,8 +238,13 @@ export async function linkLatestRun(runDirectory: string): Promise<void> {
   }
 }
 
-function startProcess(launch: ExecutorLaunch, environment: Readonly<Record<string, string>>, stdoutFd: number, stderrFd: number, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
-  const { file, args, argv0 } = commandLine(launch.command);
+function startProcess(
+  launch: ExecutorLaunch, environment: Readonly<Record<string, string>>, stdoutFd: number, stderrFd: number, onExit: (exit: ExecutorExit) => void, procsFiles?: readonly string[],
+): Promise<LaunchedExecutor> {
+  const line = commandLine(launch.command);
+  // Confined: a shell enters the run's cgroup, then execs the executor (argv[0] is then the program's path).
+  const [file, args] = procsFiles === undefined ? [line.file, line.args] : confinedCommand([line.file, ...line.args], procsFiles);
+  const argv0 = procsFiles === undefined ? line.argv0 : undefined;
   const child = spawn(file, args, {
     ...(argv0 === undefined ? {} : { argv0 }),
     cwd: launch.directory,

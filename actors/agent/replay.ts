@@ -60,9 +60,11 @@ export function recordingLauncher(launcher: Launcher, host: ActorHost, agent: UP
     onExit(exit);
   };
   const recover = launcher.recover?.bind(launcher);
+  const update = launcher.update?.bind(launcher);
   return {
     launch: (launch, onExit) => launcher.launch(launch, recording(launch, onExit)),
     ...(recover !== undefined ? { recover: (process: RecoveredProcess, onExit: (exit: ExecutorExit) => void) => recover(process, recording(process, onExit)) } : {}),
+    ...(update !== undefined ? { update } : {}),
   };
 }
 
