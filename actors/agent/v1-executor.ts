@@ -20,6 +20,7 @@
  * and has not reported on is sent again). It waits `MESOS_RECOVERY_TIMEOUT` for that; the run's
  * end (the process exits) ends it at once.
  */
+import { badRequest, headerOf, notAcceptable, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import { Actor, dispatch, UPID, type Timer } from '../../lib/actor';
 import { HttpStream, recordIo, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { ReregisterExecutor, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus } from '../../lib/protocol';
@@ -92,27 +93,18 @@ export class ExecutorApi extends Actor {
     if (token === undefined) {
       return { status: 401, headers: { 'www-authenticate': `Bearer realm="${EXECUTOR_AUTHENTICATION_REALM}"` }, body: "Expecting 'Authorization: Bearer <token>' with the executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN" };
     }
-    const contentType = headerOf(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-    if (contentType === undefined) return badRequest("Expecting 'Content-Type' to be present");
-    if (contentType === 'application/x-protobuf') return { status: 415, body: "Expecting 'Content-Type' of application/json: this agent speaks the v1 executor API in JSON only, not protobuf" };
-    if (contentType !== 'application/json') return { status: 415, body: "Expecting 'Content-Type' of application/json" };
-    if (request.body.length > MAX_EXECUTOR_CALL_BYTES) return { status: 413, body: `a call is at most ${MAX_EXECUTOR_CALL_BYTES} bytes` };
-    let json: unknown;
-    try {
-      json = JSON.parse(request.body.toString('utf8'));
-    } catch (error) {
-      return badRequest(`Failed to parse body into JSON: ${(error as Error).message}`);
-    }
-    const parsed = parseExecutorCall(json);
+    const refused = v1RequestError(request, MAX_EXECUTOR_CALL_BYTES, 'this agent speaks the v1 executor API');
+    if (refused !== undefined) return refused;
+    const body = v1RequestJson(request);
+    if (!('json' in body)) return body;
+    const parsed = parseExecutorCall(body.json);
     if (!parsed.ok) return badRequest(`Failed to validate executor::Call: ${parsed.error}`);
     const call = parsed.call;
     // As Mesos: a heartbeat is answered before anything is looked up.
     if (call.type === 'HEARTBEAT') return { status: 202, body: '' };
     if (call.type === 'SUBSCRIBE') {
-      const accept = headerOf(request, 'accept');
-      if (accept !== undefined && !/application\/json|\*\/\*|application\/\*/i.test(accept)) {
-        return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
-      }
+      const unacceptable = notAcceptable(request);
+      if (unacceptable !== undefined) return unacceptable;
     }
     const subscribe = call.type === 'SUBSCRIBE';
     const asked: ExecutorApiCall = {
@@ -497,13 +489,4 @@ export class HttpExecutor extends Executor {
 function bearerToken(request: HttpRequest): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(headerOf(request, 'authorization') ?? '');
   return match?.[1];
-}
-
-function headerOf(request: HttpRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function badRequest(message: string): HttpResponse {
-  return { status: 400, body: message };
 }

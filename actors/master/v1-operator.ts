@@ -13,6 +13,7 @@
  * master's own paths (the `OperatorPort`), the same ones `/master/weights`, `/master/quota` and
  * `/master/teardown` take.
  */
+import { badRequest, notAcceptable, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import type { Timer } from '../../lib/actor';
 import {
   authenticateRequest, HttpStream, isResponse, recordIo, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
@@ -120,23 +121,11 @@ export class OperatorApi {
   /** Answers one request to `/api/v1` (Mesos' `Master::Http::api`). */
   serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
     if (!this.port.leading()) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
-    if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
-    const contentType = headerOf(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-    if (contentType === undefined) return badRequest("Expecting 'Content-Type' to be present");
-    if (contentType === 'application/x-protobuf') return { status: 415, body: "Expecting 'Content-Type' of application/json: this master speaks the v1 operator API in JSON only, not protobuf" };
-    if (contentType !== 'application/json') return { status: 415, body: "Expecting 'Content-Type' of application/json" };
-    const accept = headerOf(request, 'accept');
-    if (accept !== undefined && !/application\/json|\*\/\*|application\/\*/i.test(accept)) {
-      return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
-    }
-    if (request.body.length > MAX_OPERATOR_CALL_BYTES) return { status: 413, body: `a call is at most ${MAX_OPERATOR_CALL_BYTES} bytes` };
-    let json: unknown;
-    try {
-      json = JSON.parse(request.body.toString('utf8'));
-    } catch (error) {
-      return badRequest(`Failed to parse body into JSON: ${(error as Error).message}`);
-    }
-    const parsed = parseOperatorCall(json);
+    const refused = v1RequestError(request, MAX_OPERATOR_CALL_BYTES, 'this master speaks the v1 operator API') ?? notAcceptable(request);
+    if (refused !== undefined) return refused;
+    const body = v1RequestJson(request);
+    if (!('json' in body)) return body;
+    const parsed = parseOperatorCall(body.json);
     if (!parsed.ok) return parsed.unserved === true ? { status: 501, body: parsed.error } : badRequest(`Failed to validate master::Call: ${parsed.error}`);
     const call = parsed.call;
     const caller = authenticateRequest(request, WRITE_CALLS.has(call.type) ? 'readwrite' : 'readonly', this.port.authentication);
@@ -346,13 +335,4 @@ const MAX_QUOTED_PATH_CHARS = 256;
 
 function boundedPath(path: string): string {
   return path.length <= MAX_QUOTED_PATH_CHARS ? path : `${path.slice(0, MAX_QUOTED_PATH_CHARS)}…`;
-}
-
-function headerOf(request: HttpRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function badRequest(message: string): HttpResponse {
-  return { status: 400, body: message };
 }

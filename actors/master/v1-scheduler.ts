@@ -12,6 +12,7 @@
  * timeout. When the stream closes, the adapter ends; the master sees its framework disconnect,
  * and `failover_timeout` runs as for an actor framework whose scheduler died.
  */
+import { badRequest, headerOf, notAcceptable, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import { randomUUID } from 'node:crypto';
 import { Actor, dispatch, UPID } from '../../lib/actor';
 import { authenticateRequest, HttpStream, isResponse, recordIo, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
@@ -116,22 +117,14 @@ export class SchedulerApi extends Actor {
   /** Answers one request to `/api/v1/scheduler` (the master serves `/master/api/v1/scheduler` through this too). */
   serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
     if (this.options.leading?.() === false) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
-    if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
-    const contentType = headerOf(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-    if (contentType === undefined) return badRequest("Expecting 'Content-Type' to be present");
-    if (contentType === 'application/x-protobuf') return { status: 415, body: "Expecting 'Content-Type' of application/json: this master speaks the v1 API in JSON only, not protobuf" };
-    if (contentType !== 'application/json') return { status: 415, body: "Expecting 'Content-Type' of application/json" };
-    if (request.body.length > MAX_SCHEDULER_CALL_BYTES) return { status: 413, body: `a call is at most ${MAX_SCHEDULER_CALL_BYTES} bytes` };
+    const refused = v1RequestError(request, MAX_SCHEDULER_CALL_BYTES, 'this master speaks the v1 scheduler API');
+    if (refused !== undefined) return refused;
     // Who asks, before anything of the body is read (as Mesos authenticates first).
     const caller = this.caller(request);
     if (isResponse(caller)) return caller;
-    let json: unknown;
-    try {
-      json = JSON.parse(request.body.toString('utf8'));
-    } catch (error) {
-      return badRequest(`Failed to parse body into JSON: ${(error as Error).message}`);
-    }
-    const parsed = parseSchedulerCall(json);
+    const body = v1RequestJson(request);
+    if (!('json' in body)) return body;
+    const parsed = parseSchedulerCall(body.json);
     if (!parsed.ok) return badRequest(`Failed to validate scheduler::Call: ${parsed.error}`);
     const call = parsed.call;
     if (call.type === 'SUBSCRIBE') return this.subscribe(request, call, caller.principal);
@@ -176,10 +169,8 @@ export class SchedulerApi extends Actor {
       if (framework.principal === undefined) framework = { ...framework, principal };
       else if (framework.principal !== principal) return badRequest(`Authenticated principal '${principal}' does not match principal '${framework.principal}' set in \`FrameworkInfo\``);
     }
-    const accept = headerOf(request, 'accept');
-    if (accept !== undefined && !/application\/json|\*\/\*|application\/\*/i.test(accept)) {
-      return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
-    }
+    const unacceptable = notAcceptable(request);
+    if (unacceptable !== undefined) return unacceptable;
     const limit = this.options.maxSubscriptions ?? MAX_HTTP_SUBSCRIPTIONS;
     if (this.alive.size >= limit) return { status: 429, body: `too many HTTP frameworks subscribed to this master (at most ${limit})` };
     const client = clientOf(request.remoteAddress);
@@ -426,13 +417,4 @@ export class HttpFramework extends Scheduler {
   private write(event: V1Json): void {
     this.stream.write(recordIo(event));
   }
-}
-
-function headerOf(request: HttpRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function badRequest(message: string): HttpResponse {
-  return { status: 400, body: message };
 }

@@ -1,0 +1,49 @@
+/**
+ * What the v1 HTTP APIs (scheduler, executor, operator) check of a request before its call, in
+ * Mesos' words: POST only (405), a JSON content type (400 without one, 415 for protobuf or
+ * anything else), a bounded body (413), a body that is JSON (400), and for a streaming call an
+ * `Accept` that allows JSON (406). One place, so the three APIs answer alike.
+ */
+import type { HttpRequest, HttpResponse } from '../process/http';
+
+/** The first value of header `name` (lower-case) of `request`. */
+export function headerOf(request: HttpRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** 400 with a reason in words. */
+export function badRequest(message: string): HttpResponse {
+  return { status: 400, body: message };
+}
+
+/**
+ * Why `request` cannot carry a call of an API whose calls are at most `maxBytes` (405, 400, 415,
+ * 413), or undefined. `speaker` names who answers in the protobuf refusal (e.g. `this master
+ * speaks the v1 scheduler API`).
+ */
+export function v1RequestError(request: HttpRequest, maxBytes: number, speaker: string): HttpResponse | undefined {
+  if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
+  const contentType = headerOf(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (contentType === undefined) return badRequest("Expecting 'Content-Type' to be present");
+  if (contentType === 'application/x-protobuf') return { status: 415, body: `Expecting 'Content-Type' of application/json: ${speaker} in JSON only, not protobuf` };
+  if (contentType !== 'application/json') return { status: 415, body: "Expecting 'Content-Type' of application/json" };
+  if (request.body.length > maxBytes) return { status: 413, body: `a call is at most ${maxBytes} bytes` };
+  return undefined;
+}
+
+/** The request's body as JSON, or the 400 saying why it is not. */
+export function v1RequestJson(request: HttpRequest): { readonly json: unknown } | HttpResponse {
+  try {
+    return { json: JSON.parse(request.body.toString('utf8')) as unknown };
+  } catch (error) {
+    return badRequest(`Failed to parse body into JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The 406 for a streaming call whose `Accept` allows no JSON (protobuf is not served), or undefined. */
+export function notAcceptable(request: HttpRequest): HttpResponse | undefined {
+  const accept = headerOf(request, 'accept');
+  if (accept === undefined || /application\/json|\*\/\*|application\/\*/i.test(accept)) return undefined;
+  return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
+}
