@@ -11,6 +11,9 @@ export const FILE_URL_PREFIX = 'file://';
 /** Largest file a flag may name by default: an operator's JSON is kilobytes, so anything bigger is the wrong file. */
 export const MAX_FLAG_FILE_BYTES = 16 * 1024 * 1024;
 
+/** The least a read of a flag's file asks for at once (files of /proc report their size as 0). */
+const FLAG_FILE_READ_CHUNK_BYTES = 64 * 1024;
+
 /** The path a flag value names: `file:///path` → `/path`; anything else is a path already. */
 export function flagFilePath(value: string): string {
   return value.startsWith(FILE_URL_PREFIX) ? value.slice(FILE_URL_PREFIX.length) : value;
@@ -28,7 +31,7 @@ export function readBoundedFile(path: string, maxBytes = MAX_FLAG_FILE_BYTES): s
   // Read with the bound itself, not the size the file system reports: files of /proc report 0.
   const fd = fs.openSync(path, 'r');
   try {
-    const buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(stat.size + 1, 64 * 1024)));
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(stat.size + 1, FLAG_FILE_READ_CHUNK_BYTES)));
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {

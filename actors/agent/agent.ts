@@ -24,7 +24,7 @@ import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
-import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES } from './constants';
+import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
@@ -144,13 +144,13 @@ function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: Ex
   }
 }
 
-/** How the books end a task still live when its framework is shut down (the master kills it with the same reason). */
 /** What a run's container may use: its executor's and tasks' resources, plus the executor process' headroom. */
 function containerLimits(executor: ExecutorRecord): ContainerLimits {
   const used = executor.usedResources();
-  return { cpus: used.scalar('cpus') + CONTAINER_CPUS_HEADROOM, memBytes: used.scalar('mem') * 1024 * 1024 + CONTAINER_MEM_HEADROOM_BYTES };
+  return { cpus: used.scalar('cpus') + CONTAINER_CPUS_HEADROOM, memBytes: used.scalar('mem') * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES };
 }
 
+/** How the books end a task still live when its framework is shut down (the master kills it with the same reason). */
 const FRAMEWORK_SHUT_DOWN = { state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', message: 'The framework was shut down' } as const;
 
 /**

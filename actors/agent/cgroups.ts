@@ -17,6 +17,12 @@ export const DEFAULT_CGROUPS_ROOT = 'mesos';
 /** `cpu.shares` per whole CPU (Mesos: 1024), and the least a container gets (the kernel's minimum, 2). */
 export const CPU_SHARES_PER_CPU = 1024;
 export const MIN_CPU_SHARES = 2;
+/** The kernel's range of v1 `cpu.shares` (above) and of v2 `cpu.weight`, which it maps onto each other linearly. */
+export const MAX_CPU_SHARES = 262_144;
+export const MIN_CPU_WEIGHT = 1;
+export const MAX_CPU_WEIGHT = 10_000;
+/** Processes named in the error of a cgroup that could not be emptied. */
+const MAX_NAMED_LEFTOVER_PIDS = 10;
 
 /** The CFS period (Mesos: 100 ms); the quota is `cpus` × this. */
 export const CFS_PERIOD_US = 100_000;
@@ -132,7 +138,7 @@ export class Cgroups {
     const shares = Math.max(MIN_CPU_SHARES, Math.round(CPU_SHARES_PER_CPU * cpus));
     if (this.layout.version === 2) {
       // The kernel's own conversion between v1 shares and v2 weights (2..262144 → 1..10000).
-      const weight = Math.max(1, Math.min(10_000, 1 + Math.round(((shares - 2) * 9_999) / 262_142)));
+      const weight = Math.max(MIN_CPU_WEIGHT, Math.min(MAX_CPU_WEIGHT, MIN_CPU_WEIGHT + Math.round(((shares - MIN_CPU_SHARES) * (MAX_CPU_WEIGHT - MIN_CPU_WEIGHT)) / (MAX_CPU_SHARES - MIN_CPU_SHARES))));
       return this.write(path.join(this.v2Path(containerId), 'cpu.weight'), String(weight));
     }
     return this.writeV1('cpu', containerId, 'cpu.shares', String(shares));
@@ -231,7 +237,7 @@ export class Cgroups {
     for (let round = 0; ; round++) {
       const pids = await this.pids(containerId);
       if (pids.length === 0) break;
-      if (round >= DESTROY_MAX_ROUNDS) throw new Error(`cgroup of container ${containerId} still holds processes ${pids.slice(0, 10).join(', ')} after ${round} rounds of SIGKILL`);
+      if (round >= DESTROY_MAX_ROUNDS) throw new Error(`cgroup of container ${containerId} still holds processes ${pids.slice(0, MAX_NAMED_LEFTOVER_PIDS).join(', ')} after ${round} rounds of SIGKILL`);
       if (v2) {
         await this.write(path.join(this.v2Path(containerId), 'cgroup.kill'), '1').catch(() => killAll(pids));
       } else {

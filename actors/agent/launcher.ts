@@ -198,8 +198,10 @@ export class ProcessLauncher implements Launcher {
       if (isolator === undefined) return await startProcess(launch, this.environment, stdout.fd, stderr.fd, onExit);
       // The run's cgroup first; the executor enters it before its first instruction.
       const procsFiles = await isolator.prepare(launch.runId, launch.limits ?? DEFAULT_CONTAINER_LIMITS);
+      // Once: `destroy` and the process' exit both end the container, and two destroys would race over its rmdir.
+      let cleaned: Promise<void> | undefined;
       const cleanup = (): void => {
-        isolator.cleanup(launch.runId).catch((error: Error) => this.log?.warn({ runId: launch.runId, error: error.message }, 'could not remove a container\'s cgroup'));
+        cleaned ??= isolator.cleanup(launch.runId).catch((error: Error) => this.log?.warn({ runId: launch.runId, error: error.message }, 'could not remove a container\'s cgroup'));
       };
       try {
         const started = await startProcess(launch, this.environment, stdout.fd, stderr.fd, (exit) => {

@@ -7,10 +7,10 @@
  */
 import { z } from 'zod';
 import {
-  MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, TASK_STATES,
+  MAX_STATUS_MESSAGE_LENGTH, TASK_STATES,
   type AgentInfo, type ExecutorInfo, type FrameworkInfo, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { checkedCall, textOfV1Bytes, textOfV1OpaqueBytes, v1AgentInfo, v1Bytes, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
+import { checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Bytes, textOfV1OpaqueBytes, v1AgentInfo, v1Bytes, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
 
 /** Most unacknowledged tasks or updates a re-subscription may list. */
 export const MAX_UNACKNOWLEDGED_ENTRIES = 10_000;
@@ -21,13 +21,10 @@ export const MAX_UNACKNOWLEDGED_ENTRIES = 10_000;
  */
 export const MAX_UUID_BASE64_CHARS = 256;
 
-/** Largest `data` of a MESSAGE call, or of a status, in bytes of base64. */
-export const MAX_EXECUTOR_DATA_BASE64_CHARS = 4 * 1024 * 1024;
-
-const idValue = z.object({ value: z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`) });
-const list = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_UNACKNOWLEDGED_ENTRIES, `must have at most ${MAX_UNACKNOWLEDGED_ENTRIES} entries`);
-const bytes = z.string().max(MAX_EXECUTOR_DATA_BASE64_CHARS, `must be at most ${MAX_EXECUTOR_DATA_BASE64_CHARS} characters of base64`);
-const text = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
+const idValue = v1IdValue;
+const list = <T extends z.ZodType>(item: T): z.ZodArray<T> => v1List(item, MAX_UNACKNOWLEDGED_ENTRIES);
+const bytes = v1BytesField;
+const text = v1Text;
 
 const taskStatus = z.object({
   task_id: idValue,

@@ -7,9 +7,10 @@
  * Bytes (`data`, `uuid`) are carried inside the cluster as text: a v1 client's base64 is
  * decoded as UTF-8, and text is encoded back as base64 of its UTF-8 bytes.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import { plainDataError } from '../protocol/plain';
+import { MAX_SHORT_TEXT_LENGTH } from '../protocol/limits';
 import type { AgentInfo, Attributes, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, MasterInfo, Offer, TaskInfo, TaskStatus } from '../protocol';
 
 /** A JSON object as Mesos writes one. */
@@ -233,4 +234,20 @@ export function clientOf(remoteAddress: string | undefined): string {
   const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
   const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
   return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+// ---- schema pieces the APIs' call parsers share ---------------------------------------------
+
+/** Longest `bytes` field (base64) of a call (`data`): a whole call is bounded by its API's body limit anyway. */
+export const MAX_V1_BYTES_FIELD_CHARS = 4 * 1024 * 1024;
+
+/** Short text (names, roles, types). */
+export const v1Text = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
+/** An id message, `{"value": "..."}`. */
+export const v1IdValue = z.object({ value: z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`) });
+/** A `bytes` field, in base64. */
+export const v1BytesField = z.string().max(MAX_V1_BYTES_FIELD_CHARS, `must be at most ${MAX_V1_BYTES_FIELD_CHARS} characters of base64`);
+/** A repeated field of at most `max` entries. */
+export function v1List<T extends z.ZodType>(item: T, max: number): z.ZodArray<T> {
+  return z.array(item).max(max, `must have at most ${max} entries`);
 }

@@ -7,8 +7,8 @@
  * from one Mesos does not define (501 against 400).
  */
 import { z } from 'zod';
-import { MAX_SHORT_TEXT_LENGTH, type Task } from '../protocol';
-import { checkedCall, v1Bytes, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
+import type { Task } from '../protocol';
+import { checkedCall, v1IdValue, v1List, v1Text, v1Bytes, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
 export const MAX_OPERATOR_CALL_ENTRIES = 1_000;
@@ -16,9 +16,9 @@ export const MAX_OPERATOR_CALL_ENTRIES = 1_000;
 /** Longest path a LIST_FILES or READ_FILE call may name. */
 export const MAX_FILE_PATH_CHARS = 4_096;
 
-const text = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
-const idValue = z.object({ value: z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`) });
-const list = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_OPERATOR_CALL_ENTRIES, `must have at most ${MAX_OPERATOR_CALL_ENTRIES} entries`);
+const text = v1Text;
+const idValue = v1IdValue;
+const list = <T extends z.ZodType>(item: T): z.ZodArray<T> => v1List(item, MAX_OPERATOR_CALL_ENTRIES);
 const path = z.string().max(MAX_FILE_PATH_CHARS, `must be at most ${MAX_FILE_PATH_CHARS} characters`);
 /** A protobuf (u)int64: a JSON number, or its decimal text (as protobuf's JSON mapping writes 64-bit integers). */
 const nonNegative = z.union([

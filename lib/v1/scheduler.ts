@@ -11,20 +11,18 @@ import {
   MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH,
   type CommandInfo, type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { checkedCall, KNOWN_CAPABILITIES, textOfV1Bytes, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
+import { checkedCall, v1Bytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Bytes, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
 
 /** Most entries a call's lists (offer ids, operations, tasks, reconciled tasks) may have. */
 export const MAX_CALL_LIST_ENTRIES = 10_000;
 
-const text = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
-const idValue = z.object({ value: z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`) });
-const list = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_CALL_LIST_ENTRIES, `must have at most ${MAX_CALL_LIST_ENTRIES} entries`);
-/** Longest `bytes` field (base64) of a call: a whole call is bounded by the API's body limit anyway. */
-export const MAX_CALL_BYTES_FIELD_CHARS = 4 * 1024 * 1024;
+const text = v1Text;
+const idValue = v1IdValue;
+const list = <T extends z.ZodType>(item: T): z.ZodArray<T> => v1List(item, MAX_CALL_LIST_ENTRIES);
 /** Longest command line, argument or environment value of a task's command. */
 export const MAX_COMMAND_TEXT_CHARS = 64 * 1024;
 
-const bytes = z.string().max(MAX_CALL_BYTES_FIELD_CHARS, `must be at most ${MAX_CALL_BYTES_FIELD_CHARS} characters`);
+const bytes = v1BytesField;
 const commandText = z.string().max(MAX_COMMAND_TEXT_CHARS, `must be at most ${MAX_COMMAND_TEXT_CHARS} characters`);
 
 const resource = z.object({
@@ -288,7 +286,7 @@ export function updateEvent(status: TaskStatus): V1Json {
 
 /** MESSAGE: data from an executor. */
 export function messageEvent(agentId: string, executorId: string, data: string): V1Json {
-  return { type: 'MESSAGE', message: { agent_id: v1Id(agentId), executor_id: v1Id(executorId), data: Buffer.from(data, 'utf8').toString('base64') } };
+  return { type: 'MESSAGE', message: { agent_id: v1Id(agentId), executor_id: v1Id(executorId), data: v1Bytes(data) } };
 }
 
 /** FAILURE: an agent was lost (no executor), or an executor ended (with its exit status when known). */

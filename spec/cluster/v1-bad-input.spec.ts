@@ -4,6 +4,10 @@
  * reason in words, and the master and the agent stay up and keep serving good calls.
  */
 import { expect } from 'chai';
+import { MAX_EXECUTOR_CALL_BYTES } from '../../actors/agent/v1-executor';
+import { MAX_OPERATOR_CALL_BYTES } from '../../actors/master/v1-operator';
+import { MAX_SCHEDULER_CALL_BYTES } from '../../actors/master/v1-scheduler';
+import { MAX_HTTP_BODY_BYTES } from '../../lib/process';
 import { within } from '../support/runtime';
 import { startBin, type BinProcess } from './processes';
 
@@ -15,8 +19,8 @@ interface BadCase {
   readonly body: string;
 }
 
-/** Bodies bigger than every v1 API's own limit (4 MiB scheduler, 1 MiB operator, 8 MiB executor), below the host's 16 MiB. */
-const OVERSIZED_BYTES = 9 * 1024 * 1024;
+/** Bodies bigger than every v1 API's own limit, and below the host's (which would refuse them before any API sees them). */
+const OVERSIZED_BYTES = Math.max(MAX_SCHEDULER_CALL_BYTES, MAX_OPERATOR_CALL_BYTES, MAX_EXECUTOR_CALL_BYTES) + 1;
 
 const CASES: readonly BadCase[] = [
   { what: 'malformed JSON', body: '{"type": "SUBSCRIBE",' },
@@ -32,6 +36,10 @@ const CASES: readonly BadCase[] = [
 ];
 
 describe('the v1 endpoints answer bad input with a 4xx and a reason, and stay up', function () {
+  it('sends an oversized body the APIs see (below the host\'s own limit)', () => {
+    expect(OVERSIZED_BYTES + 64).to.be.below(MAX_HTTP_BODY_BYTES);
+  });
+
   this.timeout(60_000);
   let local: BinProcess;
   let master: string;

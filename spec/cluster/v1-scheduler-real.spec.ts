@@ -3,6 +3,7 @@
  * a scheduler written with nothing but Node's `http` (spec/support/v1-client.ts): issue 11.
  */
 import { expect } from 'chai';
+import { DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS } from '../../actors/master/v1-scheduler';
 import { within } from '../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../support/v1-client';
 import * as fs from 'node:fs';
@@ -105,7 +106,7 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     expect(subscription.streamId).to.match(/^[0-9a-f-]{36}$/);
     const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED');
     const { framework_id: { value: frameworkId }, heartbeat_interval_seconds: heartbeat } = subscribed.subscribed as { framework_id: { value: string }; heartbeat_interval_seconds: number };
-    expect(heartbeat).to.equal(15);
+    expect(heartbeat).to.equal(DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS / 1000);
     const offers = offersOf(await subscription.next((event) => event.type === 'OFFERS'));
     expect(offers[0]?.url.path).to.equal('/slave(1)');
     expect(offers[0]?.resources.find((resource) => resource.name === 'cpus')?.scalar?.value).to.equal(2);

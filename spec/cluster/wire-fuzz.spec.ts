@@ -111,6 +111,8 @@ describe('wire fuzzing (issue 9)', function () {
         for (const [name, handler] of actor.runtime.handlers) {
           const build = SAMPLES.get(name);
           expect(build, `a sample body for ${name} (installed by ${actor.id})`).to.not.equal(undefined);
+          // Every message off the wire is checked: a handler without a validator would take any body.
+          expect(handler.validate, `the validator of ${name}`).to.be.a('function');
           for (let draw = 0; draw < 20; draw++) expect(() => handler.validate?.(build?.(sampleIds)), name).to.not.throw();
         }
       }
