@@ -314,11 +314,7 @@ export class HttpFramework extends Scheduler {
    * it is torn down (TEARDOWN).
    */
   end(error?: string, failover = true): void {
-    if (this.ended) return;
-    if (error !== undefined) this.write(errorEvent(error));
-    this.ended = true;
-    this.heartbeats?.cancel();
-    this.http.onEnded(this.frameworkId);
+    if (!this.finish(error)) return;
     if (!failover && this.frameworkId !== undefined) this.stop(false);
     else this.terminate();
     this.stream.end();
@@ -336,13 +332,17 @@ export class HttpFramework extends Scheduler {
   }
 
   protected override resourceOffers(offers: Offer[]): void {
-    const known = offers.filter((offer) => this.http.agentEndpoint(offer.agentId) !== undefined);
-    if (known.length < offers.length) {
-      // An agent removed since the allocation: its offers are being rescinded; return them now.
-      const gone = offers.filter((offer) => !known.includes(offer)).map((offer) => offer.id);
-      this.decline(gone, { refuseSeconds: 0 });
+    // One look-up per agent; an agent removed since the allocation has its offers rescinded: return them now.
+    const endpoints = new Map<string, AgentEndpoint>();
+    const gone: string[] = [];
+    for (const offer of offers) {
+      const endpoint = endpoints.get(offer.agentId) ?? this.http.agentEndpoint(offer.agentId);
+      if (endpoint === undefined) gone.push(offer.id);
+      else endpoints.set(offer.agentId, endpoint);
     }
-    if (known.length > 0) this.write(offersEvent(known, (agentId) => this.http.agentEndpoint(agentId) as AgentEndpoint));
+    if (gone.length > 0) this.decline(gone, { refuseSeconds: 0 });
+    const known = gone.length === 0 ? offers : offers.filter((offer) => endpoints.has(offer.agentId));
+    if (known.length > 0) this.write(offersEvent(known, (agentId) => endpoints.get(agentId) as AgentEndpoint));
   }
 
   protected override offerRescinded(offerId: string): void {
@@ -367,22 +367,13 @@ export class HttpFramework extends Scheduler {
 
   protected override error(message: string): void {
     // The master refused or removed the framework (the base has stopped this scheduler).
-    if (this.ended) return;
-    this.write(errorEvent(message));
-    this.ended = true;
-    this.heartbeats?.cancel();
-    this.http.onEnded(this.frameworkId);
-    this.stream.end();
+    if (this.finish(message)) this.stream.end();
   }
 
   protected override finalize(): void {
     super.finalize();
     this.heartbeats?.cancel();
-    if (!this.ended) {
-      this.ended = true;
-      this.http.onEnded(this.frameworkId);
-      this.stream.end();
-    }
+    if (this.finish()) this.stream.end();
   }
 
   // ---- plumbing ------------------------------------------------------------------------------
@@ -407,11 +398,20 @@ export class HttpFramework extends Scheduler {
 
   /** @internal The client went away: the framework disconnects (its failover timeout starts at the master). */
   streamClosed(): void {
-    if (this.ended) return;
+    if (this.finish()) this.terminate();
+  }
+
+  /**
+   * Ends the subscription once (an ERROR event first when `error` is given): no more heartbeats,
+   * and the API forgets it. False when it had ended already; the caller then does nothing more.
+   */
+  private finish(error?: string): boolean {
+    if (this.ended) return false;
+    if (error !== undefined) this.write(errorEvent(error));
     this.ended = true;
     this.heartbeats?.cancel();
     this.http.onEnded(this.frameworkId);
-    this.terminate();
+    return true;
   }
 
   private write(event: V1Json): void {
