@@ -31,8 +31,16 @@ export class AccountNames {
    * @example await new AccountNames('/etc/passwd').nameOf(0) // 'root'
    */
   async nameOf(id: number): Promise<string> {
+    return (await this.lookup())(id);
+  }
+
+  /**
+   * Names as the file is now (one `stat`, and a read if it changed): for naming many ids at once,
+   * e.g. every entry of a directory listing.
+   */
+  async lookup(): Promise<(id: number) => string> {
     const names = await this.names();
-    return names.get(id) ?? String(id);
+    return (id) => names.get(id) ?? String(id);
   }
 
   private async names(): Promise<ReadonlyMap<number, string>> {

@@ -98,9 +98,11 @@ export class FilesActor extends Actor {
       if (!opened.stats.isDirectory()) return ok([]);
       const names = (await readdir(opened.access)).sort().slice(0, FILES_MAX_BROWSE_ENTRIES);
       const listing: FileInfoJson[] = [];
+      // The account files are looked at once per listing, not twice per entry.
+      const owners = { user: ownerNames(await USER_NAMES.lookup()), group: await GROUP_NAMES.lookup() };
       for (const name of names) {
         const entryStats = await lstat(path.join(opened.access, name)).catch(() => undefined);
-        if (entryStats !== undefined) listing.push(await fileInfo(path.join(requested, name), entryStats));
+        if (entryStats !== undefined) listing.push(fileInfo(path.join(requested, name), entryStats, owners));
       }
       return ok(listing);
     } finally {
@@ -259,15 +261,15 @@ function integerParameter(request: HttpRequest, name: string, fallback: number):
   return Number(text);
 }
 
-async function fileInfo(shownPath: string, stats: Stats): Promise<FileInfoJson> {
+function fileInfo(shownPath: string, stats: Stats, owners: { readonly user: (uid: number) => string; readonly group: (gid: number) => string }): FileInfoJson {
   return {
     path: shownPath,
     size: stats.size,
     mode: modeString(stats),
     mtime: Math.floor(stats.mtimeMs / 1000),
     nlink: stats.nlink,
-    uid: await ownerName(stats.uid),
-    gid: await GROUP_NAMES.nameOf(stats.gid),
+    uid: owners.user(stats.uid),
+    gid: owners.group(stats.gid),
   };
 }
 
@@ -290,14 +292,19 @@ function modeString(stats: Stats): string {
   return kind + permissions;
 }
 
-/** The user name of `uid` (`/etc/passwd`; this process's own user is known even without an entry there). */
-async function ownerName(uid: number): Promise<string> {
-  const name = await USER_NAMES.nameOf(uid);
-  if (name !== String(uid)) return name;
+/** This process's own user, which has a name even without an entry in `/etc/passwd` (undefined if the system cannot say). */
+const OWN_USER: { readonly uid: number; readonly username: string } | undefined = (() => {
   try {
-    const me = userInfo();
-    return me.uid === uid ? me.username : name;
+    return userInfo();
   } catch {
-    return name;
+    return undefined;
   }
+})();
+
+/** User names by uid (`/etc/passwd` as `names` read it), this process's own user named too. */
+function ownerNames(names: (uid: number) => string): (uid: number) => string {
+  return (uid) => {
+    const name = names(uid);
+    return name === String(uid) && OWN_USER?.uid === uid ? OWN_USER.username : name;
+  };
 }
