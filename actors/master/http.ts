@@ -5,6 +5,7 @@
  * `{"cpus": 4, "gpus": 0, "mem": 4096, "disk": 1000, "ports": "[31000-32000]"}`.
  * Pure functions of the master's books.
  */
+import { boundedText } from '../../lib/protocol/plain';
 import { packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
 import { Resources } from '../../lib/resources';
@@ -312,7 +313,7 @@ function startTime(task: Task): number {
 const MAX_QUOTED_QUERY_VALUE = 64;
 
 function boundedQueryValue(text: string): string {
-  return text.length <= MAX_QUOTED_QUERY_VALUE ? text : `${text.slice(0, MAX_QUOTED_QUERY_VALUE)}…`;
+  return boundedText(text, MAX_QUOTED_QUERY_VALUE);
 }
 
 /** The value of query parameter `name` (`fallback` when absent), or an error message naming it. */

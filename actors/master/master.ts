@@ -6,6 +6,7 @@
  * state.ts (the books: plain records and their indexes), http.ts (the JSON), metrics.ts; each
  * agent's health checks are an AgentObserver (agent-observer.ts). The master owns every timer.
  */
+import { boundedText } from '../../lib/protocol/plain';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
   authenticateRequest, httpError, isResponse, ok, type HttpAccess, type HttpCaller, type HttpRequest, type HttpResponse,
@@ -2160,10 +2161,6 @@ const FRAMEWORK_CALLS: ReadonlySet<string> = new Set([
   ReviveOffers, SuppressOffers, KillTask, ShutdownExecutorCall, StatusUpdateAcknowledgement, ReconcileTasks, FrameworkToExecutor,
 ].map((type) => type.name));
 
-/** `text`, cut to `limit` characters (with a mark) so that a peer's input never grows what we send or log. */
-function boundedText(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
-}
 
 /** One key for an executor of a framework. */
 function executorKey(frameworkId: string, executorId: string): string {

@@ -9,6 +9,7 @@
  * A quota set through the legacy `POST /quota` has its limits equal to its guarantees, as in
  * Mesos 1.11. Every error names what is wrong; the master answers it with 400.
  */
+import { boundedText } from '../../lib/protocol/plain';
 import { Resources, roleError, ROLE_SEPARATOR, UNRESERVED_ROLE } from '../../lib/resources';
 import type { RoleQuota } from './http';
 
@@ -119,5 +120,5 @@ function parseJson(body: string, what: string): { readonly json: unknown } | Bad
 }
 
 function quoted(role: string): string {
-  return role.length <= MAX_QUOTED_ROLE_CHARS ? role : `${role.slice(0, MAX_QUOTED_ROLE_CHARS)}…`;
+  return boundedText(role, MAX_QUOTED_ROLE_CHARS);
 }

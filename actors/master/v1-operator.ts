@@ -13,6 +13,7 @@
  * master's own paths (the `OperatorPort`), the same ones `/master/weights`, `/master/quota` and
  * `/master/teardown` take.
  */
+import { boundedText } from '../../lib/protocol/plain';
 import { badRequest, notAcceptable, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import type { Timer } from '../../lib/actor';
 import {
@@ -334,5 +335,5 @@ function textual(response: HttpResponse | Promise<HttpResponse>): HttpResponse |
 const MAX_QUOTED_PATH_CHARS = 256;
 
 function boundedPath(path: string): string {
-  return path.length <= MAX_QUOTED_PATH_CHARS ? path : `${path.slice(0, MAX_QUOTED_PATH_CHARS)}…`;
+  return boundedText(path, MAX_QUOTED_PATH_CHARS);
 }

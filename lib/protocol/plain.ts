@@ -71,3 +71,12 @@ function leafError(value: unknown): string | undefined {
       return `a ${typeof value} is not plain data`;
   }
 }
+
+/**
+ * `text`, cut to `limit` characters (with a mark saying how much more there was), so that a
+ * peer's or a caller's input never grows what is sent back or logged.
+ * @example boundedText('abcdef', 3) // 'abc… (3 more characters)'
+ */
+export function boundedText(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
+}
