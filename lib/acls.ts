@@ -218,6 +218,11 @@ export class Authorizer {
     return objects.every((object) => this.authorized(action, subject, object));
   }
 
+  /** Why `subject` may not perform `action` (on `object`), in `describeDenial`'s words, or undefined when it may. */
+  denial(action: AclAction, subject: string | undefined, object?: string): string | undefined {
+    return this.authorized(action, subject, object) ? undefined : describeDenial(action, subject, object);
+  }
+
   /** `authorized`, also naming the rule that decided (for logs and error messages). */
   decide(action: AclAction, subject: string | undefined, object?: string): AclDecision {
     const rules = this.rules.get(action);

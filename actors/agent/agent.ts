@@ -5,7 +5,7 @@
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Authorizer, describeDenial, type Acls } from '../../lib/acls';
+import { Authorizer, type Acls } from '../../lib/acls';
 import { flagsResponse } from '../../lib/info-actors';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
 import { sameSecret, type Credential } from '../../lib/authentication';
@@ -250,7 +250,7 @@ export class Agent extends Actor {
     // Mesos' `/slave(1)/flags`: read-only credentials, and the ACLs' `view_flags`.
     this.route('/flags', (request) => flagsResponse(request, {
       ...(options.httpAuthentication !== undefined ? { authentication: options.httpAuthentication } : {}),
-      denial: (principal) => (authorizer === undefined || authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
+      denial: (principal) => authorizer?.denial('view_flags', principal),
     }, () => renderAgentFlags(options.flags)));
   }
 

@@ -18,7 +18,7 @@ import { isZooKeeperMaster, masterDetector } from '../../lib/ha/detector';
 import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
 import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
 import type { ActorHost, HttpAuthentication } from '../../lib/process';
-import { Authorizer, describeDenial, type Acls } from '../../lib/acls';
+import { Authorizer, type Acls } from '../../lib/acls';
 import { tlsEnvironment, type TlsFiles } from '../../lib/process/tls';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent } from './agent';
@@ -155,7 +155,7 @@ function filesAccess(agent: Agent, http: StartAgentOptions['http']): FilesAccess
     authentication: http.authentication,
     denial: async (principal, frameworkId) => {
       const user = frameworkId === undefined ? undefined : await dispatch(agent, (actor) => actor.frameworkUser(frameworkId)).catch(() => undefined);
-      return authorizer.authorized('access_sandboxes', principal, user) ? undefined : describeDenial('access_sandboxes', principal, user);
+      return authorizer.denial('access_sandboxes', principal, user);
     },
   };
 }
@@ -166,7 +166,7 @@ export function agentFlagsAccess(http: StartAgentOptions['http']): FlagsAccess {
   const authorizer = http.acls === undefined ? undefined : new Authorizer(http.acls);
   return {
     authentication: http.authentication,
-    denial: (principal) => (authorizer === undefined || authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
+    denial: (principal) => authorizer?.denial('view_flags', principal),
   };
 }
 

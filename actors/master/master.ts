@@ -229,7 +229,7 @@ export class Master extends Actor {
     this.authenticatedRoute('/quota/*', 'readwrite', (request, caller) => this.removeQuotaRoute(request, caller));
     this.route('/flags', (request) => this.asLeader(() => flagsResponse(request, {
       authentication: httpAuthenticationOf(this.flags),
-      denial: (principal) => (this.authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
+      denial: (principal) => this.authorizer.denial('view_flags', principal),
     }, () => renderMasterFlags(this.flags))));
     this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.teardownRoute(request, caller));
     this.route('/health', () => ({ status: 200, body: '' }));

@@ -6,7 +6,7 @@ import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
 import { checkMasterFlags, httpAuthenticationOf, registryPathOf, renderMasterFlags, type MasterFlags } from './flags';
 import { spawnInfoActors } from '../../lib/info-actors';
-import { Authorizer, describeDenial } from '../../lib/acls';
+import { Authorizer } from '../../lib/acls';
 import { Master } from './master';
 import { apiActorId, SchedulerApi } from './v1-scheduler';
 import { masterMetricsSource } from './metrics';
@@ -151,7 +151,7 @@ export function spawnMasterInfoActors(host: ActorHost, flags: MasterFlags): Acto
   const authorizer = flags.acls === undefined ? undefined : new Authorizer(flags.acls);
   return spawnInfoActors(host, () => renderMasterFlags(flags), {
     authentication: httpAuthenticationOf(flags),
-    denial: (principal) => (authorizer === undefined || authorizer.authorized('view_flags', principal) ? undefined : describeDenial('view_flags', principal, undefined)),
+    denial: (principal) => authorizer?.denial('view_flags', principal),
   });
 }
 

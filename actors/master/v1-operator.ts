@@ -19,7 +19,7 @@ import type { Timer } from '../../lib/actor';
 import {
   authenticateRequest, HttpStream, isResponse, recordIo, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
-import { describeDenial, type Authorizer } from '../../lib/acls';
+import type { Authorizer } from '../../lib/acls';
 import type { Logger } from '../../lib/logging';
 import type { TaskStatus } from '../../lib/protocol';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
@@ -149,7 +149,10 @@ export class OperatorApi {
       case 'GET_HEALTH':
         return answer('GET_HEALTH', 'get_health', { healthy: true });
       case 'GET_FLAGS':
-        if (!this.port.authorizer.authorized('view_flags', caller.principal)) return { status: 403, body: `Forbidden: ${describeDenial('view_flags', caller.principal, undefined)}` };
+        {
+          const denied = this.port.authorizer.denial('view_flags', caller.principal);
+          if (denied !== undefined) return { status: 403, body: `Forbidden: ${denied}` };
+        }
         return answer('GET_FLAGS', 'get_flags', { flags: Object.entries(this.port.flags()).map(([name, value]) => ({ name, value })) });
       case 'GET_VERSION': {
         const { mesos_ts_version: _ours, ...version } = versionJson();
