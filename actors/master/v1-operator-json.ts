@@ -6,9 +6,9 @@
  * unset optional ones left out. Pure functions of the books, filtered by what the caller may view.
  */
 import { SEE_ALL } from '../../lib/state-json';
-import { v1Attributes, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
+import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
 import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
-import type { AgentInfo, MasterInfo, Task, TaskStatus } from '../../lib/protocol';
+import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
 import { renderRoles, type StateContext } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState } from './state';
@@ -24,7 +24,7 @@ export function v1GetAgents(context: V1Context): V1Json {
   const { state } = context;
   return compact({
     agents: [...state.agents.values()].map((agent) => v1Agent(state, agent)),
-    recovered_agents: [...state.recoveredAgents].map(([id, info]) => v1AgentInfo(id, info)),
+    recovered_agents: [...state.recoveredAgents].map(([id, info]) => v1AgentInfo({ ...info, id })),
   });
 }
 
@@ -108,7 +108,7 @@ export function v1GetMaster(info: MasterInfo, startTimeMs: number): V1Json {
 /** An agent as `GetAgents.Agent`. */
 export function v1Agent(state: MasterState, agent: AgentRecord): V1Json {
   return compact({
-    agent_info: v1AgentInfo(agent.id, agent.info),
+    agent_info: v1AgentInfo({ ...agent.info, id: agent.id }),
     active: agent.active,
     deactivated: false,
     version: agent.version,
@@ -118,17 +118,6 @@ export function v1Agent(state: MasterState, agent: AgentRecord): V1Json {
     total_resources: v1Resources(agent.total.toJSON()),
     allocated_resources: v1Resources(state.usedResources(agent).toJSON()),
     offered_resources: v1Resources(state.offeredResources(agent).toJSON()),
-  });
-}
-
-/** An agent's `AgentInfo`. */
-export function v1AgentInfo(id: string, info: AgentInfo): V1Json {
-  return compact({
-    hostname: info.hostname,
-    port: info.port,
-    resources: v1Resources(info.resources),
-    attributes: v1Attributes(info.attributes),
-    id: v1Id(id),
   });
 }
 
