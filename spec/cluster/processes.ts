@@ -56,3 +56,52 @@ export function startScript(script: string, args: string[], env: NodeJS.ProcessE
     env: { ...process.env, MESOS_LOG_LEVEL: 'warn', ...env },
   }));
 }
+
+/** A `mesos-local` run by `localClusterHooks`: its master's and first agent's addresses, once started. */
+export interface LocalCluster {
+  readonly process: BinProcess;
+  readonly master: string;
+  readonly agent: string;
+}
+
+/**
+ * Registers mocha `before`/`after` hooks that run `mesos-local --port 0 --agents 1` with `args`
+ * (`args()` is read in `before`, so it may name files made there) and stop it after; resolves
+ * the returned holder's `cluster` once the master and the agent are up. `closers` run first in
+ * `after` (streams to close before the cluster goes).
+ */
+export function localClusterHooks(args: () => string[], closers: Array<() => void> = []): { cluster: () => LocalCluster } {
+  let started: LocalCluster | undefined;
+  before(async () => {
+    const process = startBin('mesos-local', ['--port', '0', '--agents', '1', ...args()]);
+    const [, master] = await process.waitFor(/master master@(\S+)/);
+    const [, agent] = await process.waitFor(/agent slave\(1\)@(\S+)/);
+    started = { process, master: master as string, agent: agent as string };
+  });
+  after(async () => {
+    for (const close of closers) close();
+    if (started === undefined) return;
+    started.process.kill('SIGTERM');
+    await within(started.process.exited, 20_000, 'mesos-local');
+  });
+  return {
+    cluster: () => {
+      if (started === undefined) throw new Error('mesos-local has not started (localClusterHooks)');
+      return started;
+    },
+  };
+}
+
+/**
+ * Polls the master's `/master/state` until `check` holds (the master acts a moment after a
+ * call); resolves with that state, or rejects after `ms` naming `what` and the last state seen.
+ */
+export async function untilMasterState<T>(master: string, check: (state: T) => boolean, what: string, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const state = (await (await fetch(`http://${master}/master/state`)).json()) as T;
+    if (check(state)) return state;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(state).slice(0, 2_000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

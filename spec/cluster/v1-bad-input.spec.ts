@@ -8,8 +8,7 @@ import { MAX_EXECUTOR_CALL_BYTES } from '../../actors/agent/v1-executor';
 import { MAX_OPERATOR_CALL_BYTES } from '../../actors/master/v1-operator';
 import { MAX_SCHEDULER_CALL_BYTES } from '../../actors/master/v1-scheduler';
 import { MAX_HTTP_BODY_BYTES } from '../../lib/process';
-import { within } from '../support/runtime';
-import { startBin, type BinProcess } from './processes';
+import { localClusterHooks } from './processes';
 
 /** One bad request and what kind of answer it must get. */
 interface BadCase {
@@ -41,21 +40,11 @@ describe('the v1 endpoints answer bad input with a 4xx and a reason, and stay up
   });
 
   this.timeout(60_000);
-  let local: BinProcess;
-  let master: string;
-  let agent: string;
-
-  before(async () => {
-    local = startBin('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:1;mem:256']);
-    const [, masterPid] = await local.waitFor(/master master@(\S+)/);
-    const [, agentPid] = await local.waitFor(/agent slave\(1\)@(\S+)/);
-    master = masterPid as string;
-    agent = agentPid as string;
-  });
-
-  after(async () => {
-    local.kill('SIGTERM');
-    await within(local.exited, 20_000, 'mesos-local');
+  const hooks = localClusterHooks(() => ['--resources', 'cpus:1;mem:256']);
+  let master = '';
+  let agent = '';
+  before(() => {
+    ({ master, agent } = hooks.cluster());
   });
 
   /** Each endpoint's URL, and a call of its own with a field of the wrong type. */
@@ -83,6 +72,6 @@ describe('the v1 endpoints answer bad input with a 4xx and a reason, and stay up
     expect(health.status).to.equal(200);
     expect(await health.json()).to.deep.equal({ type: 'GET_HEALTH', get_health: { healthy: true } });
     expect((await fetch(`http://${agent}/slave(1)/health`)).status).to.equal(200);
-    expect(local.child.exitCode).to.equal(null);
+    expect(hooks.cluster().process.child.exitCode).to.equal(null);
   });
 });

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { within } from '../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../support/v1-client';
-import { startBin, type BinProcess } from './processes';
+import { localClusterHooks } from './processes';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
 
@@ -16,20 +16,11 @@ const offersOf = (event: V1Event): Offer[] => (event.offers as { offers: Offer[]
 
 describe('the v1 operator API (an operator watching a real cluster)', function () {
   this.timeout(90_000);
-  let local: BinProcess;
-  let master: string;
   const subscriptions: V1Subscription[] = [];
-
-  before(async () => {
-    local = startBin('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:2;mem:1024']);
-    const [, pid] = await local.waitFor(/master master@(\S+)/);
-    master = pid as string;
-  });
-
-  after(async () => {
-    for (const subscription of subscriptions) subscription.close();
-    local.kill('SIGTERM');
-    await within(local.exited, 20_000, 'mesos-local');
+  const hooks = localClusterHooks(() => ['--resources', 'cpus:2;mem:1024'], [() => subscriptions.forEach((subscription) => subscription.close())]);
+  let master = '';
+  before(() => {
+    master = hooks.cluster().master;
   });
 
   async function operatorCall(body: object): Promise<{ status: number; json: Json }> {

@@ -10,26 +10,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { BinProcess, startBin } from './processes';
+import { BinProcess, localClusterHooks, startBin, untilMasterState } from './processes';
 
 interface StateFramework { id: string; name: string; active: boolean; connected: boolean }
 interface StateTask { state: string }
 interface MasterState { frameworks: Array<StateFramework & { tasks: StateTask[] }>; completed_frameworks: StateFramework[]; slaves: Array<{ used_resources: { cpus: number; mem: number } }> }
 
-async function masterState(master: string): Promise<MasterState> {
-  return (await (await fetch(`http://${master}/master/state`)).json()) as MasterState;
-}
-
-/** Polls `check` on the master's state until it holds (the master acts a moment after a call). */
-async function untilState(master: string, check: (state: MasterState) => boolean, what: string, ms = 10_000): Promise<MasterState> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const state = await masterState(master);
-    if (check(state)) return state;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(state.frameworks)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Polls the master's state until `check` holds (the master acts a moment after a call). */
+const untilState = (master: string, check: (state: MasterState) => boolean, what: string, ms?: number): Promise<MasterState> => untilMasterState<MasterState>(master, check, what, ms);
 
 type Offer = { id: { value: string }; agent_id: { value: string }; resources: Array<{ name: string; scalar?: { value: number } }>; url: { address: { port: number }; path: string } };
 
@@ -39,20 +27,11 @@ const statusOf = (event: V1Event): { task_id: { value: string }; state: string; 
 
 describe('the v1 scheduler API (a plain-http framework on a real cluster)', function () {
   this.timeout(90_000);
-  let local: BinProcess;
-  let master: string;
   const subscriptions: V1Subscription[] = [];
-
-  before(async () => {
-    local = startBin('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:2;mem:1024']);
-    const [, pid] = await local.waitFor(/master master@(\S+)/);
-    master = pid as string;
-  });
-
-  after(async () => {
-    for (const subscription of subscriptions) subscription.close();
-    local.kill('SIGTERM');
-    await within(local.exited, 20_000, 'mesos-local');
+  const hooks = localClusterHooks(() => ['--resources', 'cpus:2;mem:1024'], [() => subscriptions.forEach((subscription) => subscription.close())]);
+  let master = '';
+  before(() => {
+    master = hooks.cluster().master;
   });
 
   async function subscribe(frameworkInfo: object, frameworkId?: string): Promise<V1Subscription> {
@@ -274,26 +253,21 @@ describe("the seed's DRF example with one framework of each kind: an actor frame
 
 describe('the v1 scheduler API on a master that requires framework authentication (--authenticate_frameworks)', function () {
   this.timeout(60_000);
-  let local: BinProcess;
-  let master: string;
-  let workDir: string;
   const subscriptions: V1Subscription[] = [];
   const basic = (principal: string, secret: string): string => `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}`;
-
-  before(async () => {
+  let workDir = '';
+  const hooks = localClusterHooks(() => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-v1-auth-'));
     const credentials = path.join(workDir, 'credentials.json');
     fs.writeFileSync(credentials, JSON.stringify({ credentials: [{ principal: 'ops', secret: 'ops-secret' }, { principal: 'dev', secret: 'dev-secret' }] }));
-    local = startBin('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:1;mem:512', '--work_dir', workDir, '--credentials', credentials, '--authenticate_frameworks']);
-    const [, pid] = await local.waitFor(/master master@(\S+)/);
-    master = pid as string;
+    return ['--resources', 'cpus:1;mem:512', '--work_dir', workDir, '--credentials', credentials, '--authenticate_frameworks'];
+  }, [() => subscriptions.forEach((subscription) => subscription.close())]);
+  let master = '';
+  before(() => {
+    master = hooks.cluster().master;
   });
-
-  after(async () => {
-    for (const subscription of subscriptions) subscription.close();
-    local.kill('SIGTERM');
-    await within(local.exited, 20_000, 'mesos-local');
-    fs.rmSync(workDir, { recursive: true, force: true });
+  after(() => {
+    if (workDir !== '') fs.rmSync(workDir, { recursive: true, force: true });
   });
 
   async function subscribe(headers: Record<string, string>, frameworkInfo: object = { user: 'root', name: 'secured' }): Promise<V1Subscription> {
