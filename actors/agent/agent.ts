@@ -147,7 +147,12 @@ function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: Ex
 /** What a run's container may use: its executor's and tasks' resources, plus the executor process' headroom. */
 function containerLimits(executor: ExecutorRecord): ContainerLimits {
   const used = executor.usedResources();
-  return { cpus: used.scalar('cpus') + CONTAINER_CPUS_HEADROOM, memBytes: used.scalar('mem') * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES };
+  const disk = used.scalar('disk');
+  return {
+    cpus: used.scalar('cpus') + CONTAINER_CPUS_HEADROOM,
+    memBytes: used.scalar('mem') * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES,
+    ...(disk > 0 ? { diskBytes: disk * BYTES_PER_MB } : {}),
+  };
 }
 
 /** How the books end a task still live when its framework is shut down (the master kills it with the same reason). */
@@ -1139,14 +1144,17 @@ export class Agent extends Actor {
     executor.process?.destroy();
     const framework = this.frameworks.get(executor.frameworkId);
     if (executor.phase === 'TERMINATED' || framework === undefined || !this.isCurrent(executor)) return;
-    this.log.info({ executorId: executor.id, exit: describeExit(exit) }, 'executor exited');
+    this.log.info({ executorId: executor.id, exit: describeExit(exit), ...(exit.limitation !== undefined ? { limitation: exit.limitation.message } : {}) }, 'executor exited');
     executor.phase = 'TERMINATED';
     executor.onEnded?.();
     executor.onEnded = undefined;
     this.counters.increment('executors_terminated');
     executor.registrationTimer?.cancel();
     executor.shutdownTimer?.cancel();
-    const verdict = executor.pendingTermination ?? { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${describeExit(exit)}` };
+    // A container destroyed at a limit fails its tasks with the limitation (Mesos' ContainerTermination reason and message).
+    const verdict = exit.limitation !== undefined
+      ? { state: 'TASK_FAILED', reason: exit.limitation.reason, message: exit.limitation.message } as const
+      : executor.pendingTermination ?? { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${describeExit(exit)}` };
     if (framework.phase !== 'TERMINATING') {
       for (const taskId of executor.liveTaskIds()) this.agentUpdate(framework.id, executor.id, taskId, verdict);
     }
@@ -1340,7 +1348,8 @@ export class Agent extends Actor {
           continue;
         }
         if (run.processId !== undefined && this.options.launcher.recover !== undefined) {
-          executor.process = this.options.launcher.recover({ frameworkId, executorId: executor.id, runId: run.runId, processId: run.processId }, onExit);
+          executor.process = this.options.launcher.recover({ frameworkId, executorId: executor.id, runId: run.runId, processId: run.processId, directory: run.directory }, onExit);
+          this.options.launcher.update?.(run.runId, containerLimits(executor));
         }
         waiting.push(executor);
         if (run.pid === undefined) {

@@ -171,6 +171,37 @@ export class Cgroups {
     if (!raising) await this.writeV1('memory', containerId, 'memory.memsw.limit_in_bytes', value).catch(() => undefined);
   }
 
+  /**
+   * What the kernel does when the container reaches its memory limit. v1: it pauses the
+   * container's processes instead of killing one (`memory.oom_control` `oom_kill_disable`), so
+   * that the isolator sees the OOM (`oomState`) and destroys the whole container, executor
+   * included, before the executor could report its task's death as its own. v2 (no pausing):
+   * `memory.oom.group`, so the kernel kills the container's processes together.
+   */
+  async setOomKillsWholeContainer(containerId: string): Promise<void> {
+    if (this.layout.version === 2) return this.write(path.join(this.v2Path(containerId), 'memory.oom.group'), '1');
+    return this.writeV1('memory', containerId, 'memory.oom_control', '1');
+  }
+
+  /**
+   * Whether the container is out of memory now (v1 `under_oom`: its processes are paused) and
+   * how many times the kernel has killed in it for that (v1 `oom_kill`, v2 `memory.events`
+   * `oom_kill` or `oom_group_kill`). Undefined for a container with no memory cgroup.
+   */
+  async oomState(containerId: string): Promise<{ readonly underOom: boolean; readonly oomKills: number } | undefined> {
+    if (this.layout.version === 2) {
+      const text = await readOptional(path.join(this.v2Path(containerId), 'memory.events'));
+      if (text === '') return undefined;
+      const events = parseKeyed(text);
+      return { underOom: false, oomKills: Math.max(events.get('oom_kill') ?? 0, events.get('oom_group_kill') ?? 0) };
+    }
+    const memory = this.v1Path('memory', containerId);
+    const text = memory === undefined ? '' : await readOptional(path.join(memory, 'memory.oom_control'));
+    if (text === '') return undefined;
+    const control = parseKeyed(text);
+    return { underOom: control.get('under_oom') === 1, oomKills: control.get('oom_kill') ?? 0 };
+  }
+
   /** Most processes (threads) the container may hold: a fork bomb stops there. */
   async setPidsLimit(containerId: string, limit: number): Promise<void> {
     if (this.layout.version === 2) return this.write(path.join(this.v2Path(containerId), 'pids.max'), String(limit));

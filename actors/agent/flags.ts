@@ -47,14 +47,19 @@ export interface AgentFlags {
   /** After a restart, checkpointed executors that have not re-registered within this long are killed (Mesos `--executor_reregistration_timeout`, 2 s). */
   executorReregistrationTimeoutMs: number;
   /**
-   * Mesos' `--isolation`, e.g. `cgroups/cpu,cgroups/mem,cgroups/pids`: each executor runs in a
-   * cgroup of its own, held to its resources. Unset: no isolation (for now; see the README).
+   * Mesos' `--isolation`, e.g. `cgroups/cpu,cgroups/mem,cgroups/pids`: what holds each executor
+   * container to its resources. Unset: the best this machine allows (cgroups cpu, mem and pids as
+   * root with cgroups mounted, else `posix/cpu,posix/mem`), logged at start.
    */
   isolation?: string;
   /** Mesos' `--cgroups_root`: the cgroup under which containers' cgroups are made (default `mesos`). */
   cgroupsRoot?: string;
   /** Mesos' `--cgroups_enable_cfs`: a hard CPU cap (CFS quota) besides the CPU shares. */
   cgroupsEnableCfs?: boolean;
+  /** Mesos' `--enforce_container_disk_quota` (disk/du): a sandbox over its `disk` fails its tasks (default false). */
+  enforceContainerDiskQuota?: boolean;
+  /** Mesos' `--container_disk_watch_interval` (disk/du): how often each sandbox is measured (default 15 s). */
+  containerDiskWatchIntervalMs?: number;
   /**
    * Flags of the command line that the agent itself does not read (`ip`, `port`, `log_level`,
    * `http_credentials` by path...), already as Mesos prints them; rendered beside the agent's own
@@ -116,6 +121,7 @@ export function checkAgentFlags(flags: AgentFlags): void {
   requirePositive('--registration_backoff_factor', flags.registrationBackoffFactorMs);
   requirePositive('masterPingTimeoutMs', flags.masterPingTimeoutMs);
   requirePositive('--executor_reregistration_timeout', flags.executorReregistrationTimeoutMs);
+  if (flags.containerDiskWatchIntervalMs !== undefined) requirePositive('--container_disk_watch_interval', flags.containerDiskWatchIntervalMs);
   if (!AGENT_RECOVERY_MODES.includes(flags.recover)) throw new Error(`--recover: must be one of ${AGENT_RECOVERY_MODES.join(', ')}, not '${String(flags.recover)}'`);
   const graceMs = flags.executorShutdownGracePeriodMs;
   if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
@@ -166,5 +172,10 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('command_executor_path', flags.commandExecutorPath);
   set('recover', flags.recover);
   set('executor_reregistration_timeout', formatDuration(flags.executorReregistrationTimeoutMs));
+  set('isolation', flags.isolation);
+  set('cgroups_root', flags.cgroupsRoot);
+  set('cgroups_enable_cfs', flags.cgroupsEnableCfs === undefined ? undefined : String(flags.cgroupsEnableCfs));
+  set('enforce_container_disk_quota', flags.enforceContainerDiskQuota === undefined ? undefined : String(flags.enforceContainerDiskQuota));
+  set('container_disk_watch_interval', flags.containerDiskWatchIntervalMs === undefined ? undefined : formatDuration(flags.containerDiskWatchIntervalMs));
   return rendered;
 }

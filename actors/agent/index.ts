@@ -27,7 +27,7 @@ import { checkAgentFlags, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ProcessLauncher, type Launcher } from './launcher';
-import { chooseCgroupsIsolator } from './isolator';
+import { chooseIsolator } from './isolator';
 import { AGENT_START_INPUT } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
@@ -57,17 +57,23 @@ export { ReplayLauncher, agentStartInput, recordingLauncher, replayAgent, type A
  */
 async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launcher, host: ActorHost, bootId: string | undefined): Promise<RecoveredAgent | undefined> {
   const recovered = await recoverCheckpoints(disk, flags.workDir);
-  if (recovered?.agentId === undefined) return undefined;
-  if (flags.recover === 'reconnect') return recovered;
-  for (const [frameworkId, framework] of recovered.frameworks) {
+  const known = new Set<string>();
+  const reconnect = recovered?.agentId !== undefined && flags.recover === 'reconnect';
+  for (const [frameworkId, framework] of recovered?.agentId === undefined ? [] : recovered.frameworks) {
     for (const executor of framework.executors.values()) {
       // A process of another boot is gone, and its pid may be another process's now.
       if (executor.ended || executor.processId === undefined || (executor.bootId !== undefined && executor.bootId !== bootId)) continue;
+      if (reconnect) {
+        known.add(executor.runId);
+        continue;
+      }
       host.logger.warn({ frameworkId, executorId: executor.info.executorId, processId: executor.processId }, '--recover=cleanup: killing a checkpointed executor');
       launcher.recover?.({ frameworkId, executorId: executor.info.executorId, runId: executor.runId, processId: executor.processId }, () => undefined).destroy();
     }
   }
-  return undefined;
+  // The containers taken back keep their isolation (their cgroups); any other left from before is destroyed.
+  await launcher.recoverContainers?.(known);
+  return reconnect ? recovered : undefined;
 }
 
 /** A running agent. */
@@ -203,11 +209,14 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   if (options.probe !== undefined) detection.probe = options.probe;
   const resources = await detectResources(detection);
   const id = options.id ?? host.uniqueId('slave');
-  // `--isolation` (and its cgroups flags): each run in a cgroup of its own; a bad value stops the start, naming it.
-  const isolator = options.launcher === undefined && flags.isolation !== undefined
-    ? chooseCgroupsIsolator(flags.isolation, { log: host.logger, ...(flags.cgroupsRoot !== undefined ? { root: flags.cgroupsRoot } : {}), ...(flags.cgroupsEnableCfs !== undefined ? { enableCfs: flags.cgroupsEnableCfs } : {}) })
-    : undefined;
-  if (isolator !== undefined) host.logger.info({ isolation: isolator.names.join(',') }, 'isolation: each executor runs in a cgroup of its own');
+  // `--isolation` (and its cgroups and disk flags), or the best this machine allows; a bad value stops the start, naming it.
+  const isolator = options.launcher === undefined ? chooseIsolator(flags.isolation, {
+    log: host.logger,
+    ...(flags.cgroupsRoot !== undefined ? { root: flags.cgroupsRoot } : {}),
+    ...(flags.cgroupsEnableCfs !== undefined ? { enableCfs: flags.cgroupsEnableCfs } : {}),
+    ...(flags.enforceContainerDiskQuota !== undefined ? { enforceDiskQuota: flags.enforceContainerDiskQuota } : {}),
+    ...(flags.containerDiskWatchIntervalMs !== undefined ? { diskWatchIntervalMs: flags.containerDiskWatchIntervalMs } : {}),
+  }) : undefined;
   const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger), host, UPID.at(id, host.address));
   // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
   const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);

@@ -5,7 +5,12 @@
  * change (a task added to a running executor), reads its usage, and cleans it up once the
  * executor has exited. `--isolation` names the isolators as Mesos does.
  */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
 import type { Logger } from '../../lib/logging';
+import { formatBytes } from '../../lib/mesos-format';
 import { Cgroups, detectCgroups, type CgroupStatistics, type CgroupsLayout } from './cgroups';
 
 /** Most processes (threads) one container may hold: a fork bomb stops here (Mesos has no default; this is ours). */
@@ -17,6 +22,23 @@ export interface ContainerLimits {
   readonly cpus: number;
   /** Memory in bytes (the hard limit). */
   readonly memBytes: number;
+  /** The sandbox's quota in bytes (disk/du); undefined: none. */
+  readonly diskBytes?: number;
+}
+
+/** Why a container was destroyed for going past one of its limits (Mesos' `ContainerLimitation`). */
+export interface ContainerLimitation {
+  /** `REASON_CONTAINER_LIMITATION_MEMORY` or `REASON_CONTAINER_LIMITATION_DISK`: the reason its live tasks fail with. */
+  readonly reason: 'REASON_CONTAINER_LIMITATION_MEMORY' | 'REASON_CONTAINER_LIMITATION_DISK';
+  /** What was exceeded, naming the limit and the use (`Memory limit exceeded: Requested: 96MB Maximum Used: 96MB`). */
+  readonly message: string;
+}
+
+/** A container's usage, in Mesos' `ResourceStatistics` terms (what each isolator measures). */
+export interface ContainerUsage extends Partial<CgroupStatistics> {
+  /** `disk_used_bytes` (disk/du) and `disk_limit_bytes`. */
+  readonly diskUsedBytes?: number;
+  readonly diskLimitBytes?: number;
 }
 
 /** Holds containers to their resources. */
@@ -24,14 +46,25 @@ export interface Isolator {
   /** The isolators it stands for, as `--isolation` names them (e.g. `cgroups/cpu,cgroups/mem,cgroups/pids`). */
   readonly names: readonly string[];
   /**
-   * Makes the container's isolation ready before its executor starts; resolves with the
-   * `cgroup.procs` files the executor must enter before it runs anything (`confinedCommand`).
+   * Makes the container's isolation ready before its executor starts (in `directory`, its
+   * sandbox); resolves with the `cgroup.procs` files the executor must enter before it runs
+   * anything (`confinedCommand`), none for an isolator without cgroups.
    */
-  prepare(containerId: string, limits: ContainerLimits): Promise<string[]>;
+  prepare(containerId: string, limits: ContainerLimits, directory: string): Promise<string[]>;
+  /** The container's executor process has started (or, after an agent restart, been found) as `pid`. */
+  isolate(containerId: string, pid: number, directory: string): void;
   /** The container's resources changed (tasks added or gone). */
   update(containerId: string, limits: ContainerLimits): Promise<void>;
   /** The container's usage now; undefined for a container it does not hold. */
-  usage(containerId: string): Promise<CgroupStatistics | undefined>;
+  usage(containerId: string): Promise<ContainerUsage | undefined>;
+  /**
+   * Whether the container has gone past a limit it enforces (checked every `checkIntervalMs`
+   * while the container lives, and once when its executor has exited): the launcher then
+   * destroys the container and reports the limitation with the executor's exit.
+   */
+  limitation(containerId: string): Promise<ContainerLimitation | undefined>;
+  /** How often the launcher asks for `limitation`; undefined: it enforces nothing. */
+  readonly checkIntervalMs: number | undefined;
   /** Kills what is left of the container and removes its isolation. */
   cleanup(containerId: string): Promise<void>;
   /** After an agent restart: keeps the containers in `known`, destroys every other one it finds (orphans). */
@@ -50,14 +83,24 @@ export interface CgroupsIsolatorOptions {
   readonly pidsLimit?: number;
 }
 
+/**
+ * How often the memory isolators look for a container out of memory (cgroups: paused by the
+ * kernel, v1, or killed, v2; posix: its processes' resident memory over the limit). Mesos
+ * listens for the kernel's OOM event instead; Node.js has no eventfd, and reading one small file
+ * per container this often costs little.
+ */
+export const MEMORY_LIMITATION_CHECK_INTERVAL_MS = 250;
+
 /** The cgroups isolators (`cgroups/cpu`, `cgroups/mem`, `cgroups/pids`): one cgroup per container. */
 export class CgroupsIsolator implements Isolator {
   readonly names: readonly string[];
+  readonly checkIntervalMs: number | undefined;
   private readonly cgroups: Cgroups;
 
   constructor(layout: CgroupsLayout, private readonly options: CgroupsIsolatorOptions) {
     this.cgroups = new Cgroups(layout, options.root);
     this.names = [...options.controllers].map((controller) => `cgroups/${controller}`);
+    this.checkIntervalMs = options.controllers.has('mem') ? MEMORY_LIMITATION_CHECK_INTERVAL_MS : undefined;
     const available = new Set<string>(this.cgroups.controllers());
     const needed: Record<'cpu' | 'mem' | 'pids', string> = { cpu: 'cpu', mem: 'memory', pids: 'pids' };
     for (const controller of options.controllers) {
@@ -68,8 +111,13 @@ export class CgroupsIsolator implements Isolator {
   async prepare(containerId: string, limits: ContainerLimits): Promise<string[]> {
     await this.cgroups.create(containerId);
     await this.update(containerId, limits);
+    if (this.options.controllers.has('mem')) await this.cgroups.setOomKillsWholeContainer(containerId);
     if (this.options.controllers.has('pids')) await this.cgroups.setPidsLimit(containerId, this.options.pidsLimit ?? DEFAULT_CONTAINER_PIDS_LIMIT);
     return this.cgroups.procsFiles(containerId);
+  }
+
+  isolate(): void {
+    // The executor entered its cgroup itself, before its first instruction (`confinedCommand`).
   }
 
   async update(containerId: string, limits: ContainerLimits): Promise<void> {
@@ -80,9 +128,17 @@ export class CgroupsIsolator implements Isolator {
     if (this.options.controllers.has('mem')) await this.cgroups.setMemoryLimit(containerId, limits.memBytes);
   }
 
-  async usage(containerId: string): Promise<CgroupStatistics | undefined> {
+  async usage(containerId: string): Promise<ContainerUsage | undefined> {
     if (!this.cgroups.exists(containerId)) return undefined;
     return this.cgroups.statistics(containerId);
+  }
+
+  async limitation(containerId: string): Promise<ContainerLimitation | undefined> {
+    if (!this.options.controllers.has('mem')) return undefined;
+    const oom = await this.cgroups.oomState(containerId);
+    if (oom === undefined || (!oom.underOom && oom.oomKills === 0)) return undefined;
+    const usage = await this.cgroups.statistics(containerId);
+    return memoryLimitation(usage.memLimitBytes, usage.memMaxBytes ?? usage.memTotalBytes);
   }
 
   cleanup(containerId: string): Promise<void> {
@@ -96,38 +152,379 @@ export class CgroupsIsolator implements Isolator {
   }
 }
 
+/** Mesos' message for a container destroyed at its memory limit, naming the limit and the peak. */
+export function memoryLimitation(limitBytes: number | undefined, usedBytes: number | undefined): ContainerLimitation {
+  const requested = limitBytes === undefined ? '' : ` Requested: ${formatBytes(limitBytes)}`;
+  const used = usedBytes === undefined ? '' : ` Maximum Used: ${formatBytes(usedBytes)}`;
+  return { reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: `Memory limit exceeded:${requested}${used}` };
+}
+
+/** What the posix isolators know of one container. */
+interface PosixContainer {
+  pid: number | undefined;
+  limits: ContainerLimits;
+  /** The most resident memory seen, for the limitation's message. */
+  peakRssBytes: number;
+}
+
+/**
+ * The posix isolators (`posix/cpu`, `posix/mem`), for machines without cgroups (or an agent not
+ * run as root): the container's usage is summed over its executor's process tree from `/proc`,
+ * and with `posix/mem` a container whose resident memory goes over its limit is destroyed (the
+ * same REASON_CONTAINER_LIMITATION_MEMORY as cgroups). Weaker than cgroups, and said so in the
+ * README: nothing caps CPU, a process that leaves the tree (double fork and `setsid`) escapes,
+ * and memory is caught only at the next check, so a fast allocation can take the machine's
+ * memory for up to `MEMORY_LIMITATION_CHECK_INTERVAL_MS` first.
+ */
+export class PosixIsolator implements Isolator {
+  readonly names: readonly string[];
+  readonly checkIntervalMs: number | undefined;
+  private readonly containers = new Map<string, PosixContainer>();
+
+  constructor(private readonly enforced: ReadonlySet<'cpu' | 'mem'>, private readonly processes: ProcessTable = procProcessTable()) {
+    this.names = [...enforced].map((what) => `posix/${what}`);
+    this.checkIntervalMs = enforced.has('mem') ? MEMORY_LIMITATION_CHECK_INTERVAL_MS : undefined;
+  }
+
+  async prepare(containerId: string, limits: ContainerLimits): Promise<string[]> {
+    this.containers.set(containerId, { pid: undefined, limits, peakRssBytes: 0 });
+    return [];
+  }
+
+  isolate(containerId: string, pid: number): void {
+    const container = this.containers.get(containerId);
+    if (container !== undefined) container.pid = pid;
+    else this.containers.set(containerId, { pid, limits: { cpus: 0, memBytes: Number.POSITIVE_INFINITY }, peakRssBytes: 0 });
+  }
+
+  async update(containerId: string, limits: ContainerLimits): Promise<void> {
+    const container = this.containers.get(containerId);
+    if (container !== undefined) container.limits = limits;
+  }
+
+  async usage(containerId: string): Promise<ContainerUsage | undefined> {
+    const container = this.containers.get(containerId);
+    if (container === undefined) return undefined;
+    const tree = container.pid === undefined ? [] : await this.processes.tree(container.pid);
+    let rss = 0;
+    let user = 0;
+    let system = 0;
+    for (const process of tree) {
+      rss += process.rssBytes;
+      user += process.userSecs;
+      system += process.systemSecs;
+    }
+    container.peakRssBytes = Math.max(container.peakRssBytes, rss);
+    return {
+      processes: tree.length, memRssBytes: rss, memTotalBytes: rss, memMaxBytes: container.peakRssBytes, cpusUserTimeSecs: user, cpusSystemTimeSecs: system,
+      ...(Number.isFinite(container.limits.memBytes) ? { memLimitBytes: container.limits.memBytes } : {}),
+    };
+  }
+
+  async limitation(containerId: string): Promise<ContainerLimitation | undefined> {
+    const container = this.containers.get(containerId);
+    if (!this.enforced.has('mem') || container === undefined) return undefined;
+    const usage = await this.usage(containerId);
+    const rss = usage?.memRssBytes ?? 0;
+    return rss > container.limits.memBytes ? memoryLimitation(container.limits.memBytes, container.peakRssBytes) : undefined;
+  }
+
+  async cleanup(containerId: string): Promise<void> {
+    this.containers.delete(containerId);
+  }
+
+  async recover(): Promise<string[]> {
+    return []; // nothing of a posix container outlives its processes
+  }
+}
+
+/** One process of a container's tree, as `/proc/<pid>/stat` tells it. */
+export interface ProcessUsage {
+  readonly pid: number;
+  readonly rssBytes: number;
+  readonly userSecs: number;
+  readonly systemSecs: number;
+}
+
+/** The processes below (and including) a root pid: the executor and what it started. */
+export interface ProcessTable {
+  tree(rootPid: number): Promise<ProcessUsage[]>;
+}
+
+/** How long one scan of `/proc` serves every container's question (all checks in one tick share it). */
+const PROC_SCAN_REUSE_MS = 50;
+/** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ). */
+const PROC_CLOCK_TICKS = 100;
+
+/**
+ * The process table from `/proc`: each process' parent, group, resident pages and CPU ticks. A
+ * container's tree is its root's descendants and the members of their process groups (a task
+ * that leads a group of its own and forks stays counted).
+ */
+export function procProcessTable(proc = '/proc'): ProcessTable {
+  let scan: { atMs: number; rows: Promise<ProcRow[]> } | undefined;
+  const pageSize = pageSizeBytes(proc);
+  const rows = (): Promise<ProcRow[]> => {
+    const now = Date.now();
+    if (scan === undefined || now - scan.atMs > PROC_SCAN_REUSE_MS) scan = { atMs: now, rows: readProc(proc) };
+    return scan.rows;
+  };
+  return {
+    async tree(rootPid: number): Promise<ProcessUsage[]> {
+      const table = await rows();
+      const children = new Map<number, ProcRow[]>();
+      const groups = new Map<number, ProcRow[]>();
+      for (const row of table) {
+        children.set(row.parentPid, [...(children.get(row.parentPid) ?? []), row]);
+        groups.set(row.groupId, [...(groups.get(row.groupId) ?? []), row]);
+      }
+      const found = new Map<number, ProcRow>();
+      const queue = table.filter((row) => row.pid === rootPid);
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        if (found.has(next.pid)) continue;
+        found.set(next.pid, next);
+        queue.push(...(children.get(next.pid) ?? []));
+        if (next.groupId === next.pid) queue.push(...(groups.get(next.pid) ?? []));
+      }
+      return [...found.values()].map((row) => ({ pid: row.pid, rssBytes: row.rssPages * pageSize, userSecs: row.userTicks / PROC_CLOCK_TICKS, systemSecs: row.systemTicks / PROC_CLOCK_TICKS }));
+    },
+  };
+}
+
+interface ProcRow {
+  pid: number;
+  parentPid: number;
+  groupId: number;
+  userTicks: number;
+  systemTicks: number;
+  rssPages: number;
+}
+
+async function readProc(proc: string): Promise<ProcRow[]> {
+  const entries = await fsp.readdir(proc).catch(() => [] as string[]);
+  const rows: ProcRow[] = [];
+  await Promise.all(entries.filter((entry) => /^\d+$/.test(entry)).map(async (entry) => {
+    const row = parseProcStat(await fsp.readFile(path.join(proc, entry, 'stat'), 'utf8').catch(() => ''));
+    if (row !== undefined) rows.push(row);
+  }));
+  return rows;
+}
+
+/** One `/proc/<pid>/stat` line; the command name (field 2) may hold spaces and parentheses, so fields are counted from its last `)`. */
+export function parseProcStat(line: string): ProcRow | undefined {
+  const close = line.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const pid = Number(line.slice(0, line.indexOf(' ')));
+  // After ')': state(3) ppid(4) pgrp(5) session(6) tty(7) tpgid(8) flags(9) minflt(10) cminflt(11) majflt(12) cmajflt(13) utime(14) stime(15) ... rss(24)
+  const fields = line.slice(close + 2).trim().split(/\s+/);
+  const field = (n: number): number => Number(fields[n - 3]);
+  const row = { pid, parentPid: field(4), groupId: field(5), userTicks: field(14), systemTicks: field(15), rssPages: field(24) };
+  return Object.values(row).every((value) => Number.isSafeInteger(value)) ? row : undefined;
+}
+
+/** The memory page size: `/proc/self/statm`'s resident pages against `/proc/self/status`' VmRSS (4 KiB if unreadable). */
+function pageSizeBytes(proc: string): number {
+  try {
+    const pages = Number(fs.readFileSync(path.join(proc, 'self', 'statm'), 'utf8').split(' ')[1]);
+    const kib = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(path.join(proc, 'self', 'status'), 'utf8'))?.[1]);
+    const size = Math.round((kib * 1024) / pages / 4096) * 4096;
+    return size > 0 ? size : 4096;
+  } catch {
+    return 4096;
+  }
+}
+
+/** Mesos' `--container_disk_watch_interval` default: how often `disk/du` measures each sandbox. */
+export const DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS = 15_000;
+/** A `du` that takes longer than this is abandoned (the sandbox is measured again next time). */
+export const DU_TIMEOUT_MS = 60_000;
+
+/** What `disk/du` knows of one container. */
+interface DiskContainer {
+  directory: string;
+  limitBytes: number | undefined;
+  usedBytes: number | undefined;
+  /** When `du` last ran (ms since the epoch); undefined: never. */
+  measuredAtMs: number | undefined;
+}
+
+/**
+ * The `disk/du` isolator: each sandbox's size measured with `du -k -s` every
+ * `--container_disk_watch_interval`; with `--enforce_container_disk_quota`, a container whose
+ * sandbox outgrows its tasks' and executor's `disk` is destroyed (its live tasks fail with
+ * REASON_CONTAINER_LIMITATION_DISK). A container with no `disk` resource has no quota.
+ */
+export class DiskIsolator implements Isolator {
+  readonly names = ['disk/du'] as const;
+  readonly checkIntervalMs: number | undefined;
+  private readonly containers = new Map<string, DiskContainer>();
+
+  constructor(private readonly options: { readonly enforce: boolean; readonly watchIntervalMs?: number; readonly du?: (directory: string) => Promise<number> }) {
+    this.checkIntervalMs = options.watchIntervalMs ?? DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS;
+  }
+
+  async prepare(containerId: string, limits: ContainerLimits, directory: string): Promise<string[]> {
+    this.containers.set(containerId, { directory, limitBytes: limits.diskBytes, usedBytes: undefined, measuredAtMs: undefined });
+    return [];
+  }
+
+  isolate(containerId: string, _pid: number, directory: string): void {
+    if (!this.containers.has(containerId)) this.containers.set(containerId, { directory, limitBytes: undefined, usedBytes: undefined, measuredAtMs: undefined });
+  }
+
+  async update(containerId: string, limits: ContainerLimits): Promise<void> {
+    const container = this.containers.get(containerId);
+    if (container !== undefined) container.limitBytes = limits.diskBytes;
+  }
+
+  async usage(containerId: string): Promise<ContainerUsage | undefined> {
+    const container = this.containers.get(containerId);
+    if (container === undefined) return undefined;
+    return { ...(container.usedBytes !== undefined ? { diskUsedBytes: container.usedBytes } : {}), ...(container.limitBytes !== undefined ? { diskLimitBytes: container.limitBytes } : {}) };
+  }
+
+  /** Measures the sandbox when the last measure is a watch interval old (its size is what `usage` reports until the next). */
+  async limitation(containerId: string): Promise<ContainerLimitation | undefined> {
+    const container = this.containers.get(containerId);
+    if (container === undefined) return undefined;
+    const now = Date.now();
+    if (container.measuredAtMs === undefined || now - container.measuredAtMs >= (this.checkIntervalMs ?? 0)) {
+      container.measuredAtMs = now;
+      container.usedBytes = await (this.options.du ?? du)(container.directory).catch(() => container.usedBytes);
+    }
+    const { usedBytes, limitBytes } = container;
+    if (!this.options.enforce || usedBytes === undefined || limitBytes === undefined || usedBytes <= limitBytes) return undefined;
+    return { reason: 'REASON_CONTAINER_LIMITATION_DISK', message: `Disk usage (${formatBytes(usedBytes)}) exceeds quota (${formatBytes(limitBytes)})` };
+  }
+
+  async cleanup(containerId: string): Promise<void> {
+    this.containers.delete(containerId);
+  }
+
+  async recover(): Promise<string[]> {
+    return [];
+  }
+}
+
+/** A directory's size on disk in bytes, as `du -k -s` counts it (what Mesos' disk/du runs). */
+export function du(directory: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile('du', ['-k', '-s', directory], { timeout: DU_TIMEOUT_MS }, (error, output) => {
+      const kib = Number(output.split(/\s/)[0]);
+      if (!Number.isSafeInteger(kib)) return reject(error ?? new Error(`du ${directory}: unreadable output`));
+      resolve(kib * 1024); // a file vanishing during the walk makes du exit 1 with a good total
+    });
+  });
+}
+
+/** Several isolators as one: each prepares, measures and cleans up; the first limitation found wins. */
+export class Isolators implements Isolator {
+  readonly names: readonly string[];
+  readonly checkIntervalMs: number | undefined;
+
+  constructor(private readonly isolators: readonly Isolator[]) {
+    this.names = isolators.flatMap((isolator) => isolator.names);
+    const intervals = isolators.map((isolator) => isolator.checkIntervalMs).filter((interval): interval is number => interval !== undefined);
+    this.checkIntervalMs = intervals.length === 0 ? undefined : Math.min(...intervals);
+  }
+
+  async prepare(containerId: string, limits: ContainerLimits, directory: string): Promise<string[]> {
+    const procsFiles: string[] = [];
+    for (const isolator of this.isolators) procsFiles.push(...(await isolator.prepare(containerId, limits, directory)));
+    return procsFiles;
+  }
+
+  isolate(containerId: string, pid: number, directory: string): void {
+    for (const isolator of this.isolators) isolator.isolate(containerId, pid, directory);
+  }
+
+  async update(containerId: string, limits: ContainerLimits): Promise<void> {
+    for (const isolator of this.isolators) await isolator.update(containerId, limits);
+  }
+
+  async usage(containerId: string): Promise<ContainerUsage | undefined> {
+    const usages = await Promise.all(this.isolators.map((isolator) => isolator.usage(containerId)));
+    if (usages.every((usage) => usage === undefined)) return undefined;
+    return Object.assign({}, ...usages) as ContainerUsage;
+  }
+
+  /** Asked at the shortest interval of all; each isolator measures at its own (disk/du: `du` every 15 s, not every 250 ms). */
+  async limitation(containerId: string): Promise<ContainerLimitation | undefined> {
+    for (const isolator of this.isolators) {
+      const limitation = await isolator.limitation(containerId);
+      if (limitation !== undefined) return limitation;
+    }
+    return undefined;
+  }
+
+  async cleanup(containerId: string): Promise<void> {
+    const failures: string[] = [];
+    for (const isolator of this.isolators) await isolator.cleanup(containerId).catch((error: Error) => failures.push(error.message));
+    if (failures.length > 0) throw new Error(failures.join('; '));
+  }
+
+  async recover(known: ReadonlySet<string>): Promise<string[]> {
+    const orphans: string[] = [];
+    for (const isolator of this.isolators) orphans.push(...(await isolator.recover(known)));
+    return [...new Set(orphans)];
+  }
+}
+
 /** The isolators `--isolation` may name, in Mesos' spelling. */
 export const KNOWN_ISOLATORS = ['cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'posix/cpu', 'posix/mem', 'disk/du'] as const;
 
+/** What `chooseIsolator` needs besides the flag. */
+export interface ChooseIsolatorOptions {
+  readonly log: Logger;
+  /** `--cgroups_root`, `--cgroups_enable_cfs`. */
+  readonly root?: string;
+  readonly enableCfs?: boolean;
+  /** `--enforce_container_disk_quota`, `--container_disk_watch_interval` (for disk/du). */
+  readonly enforceDiskQuota?: boolean;
+  readonly diskWatchIntervalMs?: number;
+  /** This machine's cgroups (default: detected); tests pass one. */
+  readonly layout?: CgroupsLayout | undefined;
+  readonly isRoot?: boolean;
+}
+
 /**
- * The cgroups isolator `--isolation` asks for (undefined when it names none of `cgroups/*`),
- * or, with no flag, the best this machine allows: cgroups (cpu, mem, pids) as root with cgroups
- * mounted, else none (logged, either way). A flag naming an unknown isolator, or cgroups the
- * machine cannot give, is an Error naming it.
+ * The isolators `--isolation` asks for, or, with no flag, the best this machine allows:
+ * cgroups (cpu, mem and pids, as far as mounted) as root with cgroups, else `posix/cpu,posix/mem`
+ * (Mesos' own default), logged either way. `disk/du` only when named. A flag naming an unknown
+ * isolator, or cgroups the machine cannot give, is an Error naming it.
  */
-export function chooseCgroupsIsolator(
-  isolation: string | undefined,
-  options: { readonly root?: string; readonly enableCfs?: boolean; readonly log: Logger; readonly layout?: CgroupsLayout | undefined; readonly isRoot?: boolean },
-): CgroupsIsolator | undefined {
+export function chooseIsolator(isolation: string | undefined, options: ChooseIsolatorOptions): Isolator {
   const layout = 'layout' in options ? options.layout : detectCgroups();
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  const cgroupsOptions = { ...(options.root !== undefined ? { root: options.root } : {}), ...(options.enableCfs !== undefined ? { enableCfs: options.enableCfs } : {}) };
   if (isolation === undefined) {
     if (layout === undefined || !isRoot) {
-      options.log.info({ reason: layout === undefined ? 'no cgroups mounted' : 'not root' }, 'isolation: none available (tasks are not held to their resources)');
-      return undefined;
+      const isolator = new PosixIsolator(new Set(['cpu', 'mem']));
+      options.log.info({ isolation: isolator.names.join(','), reason: layout === undefined ? 'no cgroups mounted' : 'not root' }, 'isolation: chosen for this machine (posix: memory enforced by kill, CPU not capped)');
+      return isolator;
     }
     const available = new Set<string>(new Cgroups(layout, options.root).controllers());
     const controllers = new Set((['cpu', 'mem', 'pids'] as const).filter((controller) => available.has(controller === 'mem' ? 'memory' : controller)));
-    const isolator = new CgroupsIsolator(layout, { controllers, ...(options.root !== undefined ? { root: options.root } : {}), ...(options.enableCfs !== undefined ? { enableCfs: options.enableCfs } : {}) });
+    const isolator = new CgroupsIsolator(layout, { controllers, ...cgroupsOptions });
     options.log.info({ isolation: isolator.names.join(','), cgroups: `v${layout.version}` }, 'isolation: chosen for this machine');
     return isolator;
   }
   const names = isolation.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
   const unknown = names.find((name) => !(KNOWN_ISOLATORS as readonly string[]).includes(name));
   if (unknown !== undefined) throw new Error(`--isolation: unknown isolator '${unknown}' (known: ${KNOWN_ISOLATORS.join(', ')})`);
+  const members: Isolator[] = [];
   const controllers = new Set(names.filter((name) => name.startsWith('cgroups/')).map((name) => name.slice('cgroups/'.length) as 'cpu' | 'mem' | 'pids'));
-  if (controllers.size === 0) return undefined;
-  if (layout === undefined) throw new Error(`--isolation ${isolation}: this machine has no cgroups mounted`);
-  if (!isRoot) throw new Error(`--isolation ${isolation}: cgroups need the agent to run as root`);
-  return new CgroupsIsolator(layout, { controllers, ...(options.root !== undefined ? { root: options.root } : {}), ...(options.enableCfs !== undefined ? { enableCfs: options.enableCfs } : {}) });
+  if (controllers.size > 0) {
+    if (layout === undefined) throw new Error(`--isolation ${isolation}: this machine has no cgroups mounted`);
+    if (!isRoot) throw new Error(`--isolation ${isolation}: cgroups need the agent to run as root`);
+    members.push(new CgroupsIsolator(layout, { controllers, ...cgroupsOptions }));
+  }
+  const posix = new Set(names.filter((name) => name.startsWith('posix/')).map((name) => name.slice('posix/'.length) as 'cpu' | 'mem'));
+  if (posix.size > 0) members.push(new PosixIsolator(posix));
+  if (names.includes('disk/du')) {
+    members.push(new DiskIsolator({ enforce: options.enforceDiskQuota ?? false, ...(options.diskWatchIntervalMs !== undefined ? { watchIntervalMs: options.diskWatchIntervalMs } : {}) }));
+  }
+  const isolator = members.length === 1 ? members[0] as Isolator : new Isolators(members);
+  options.log.info({ isolation: isolator.names.join(',') }, 'isolation: as --isolation names it');
+  return isolator;
 }

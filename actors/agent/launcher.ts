@@ -16,7 +16,7 @@ import type { CommandInfo } from '../../lib/protocol';
 import { RECOVERED_PROCESS_POLL_MS } from './constants';
 import { LATEST_RUN_LINK, RUNS_DIRECTORY, STDERR_FILE, STDOUT_FILE } from './paths';
 import { confinedCommand } from './cgroups';
-import type { ContainerLimits, Isolator } from './isolator';
+import type { ContainerLimitation, ContainerLimits, ContainerUsage, Isolator } from './isolator';
 import type { Logger } from '../../lib/logging';
 
 /** A container's limits when its launch names none (a launch from a test). */
@@ -57,6 +57,8 @@ export interface ExecutorLaunch {
 export interface ExecutorExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
+  /** The container was destroyed for going past a limit (its live tasks fail with this reason and message). */
+  readonly limitation?: ContainerLimitation;
 }
 
 /** A started executor process. */
@@ -73,6 +75,8 @@ export interface RecoveredProcess {
   readonly executorId: string;
   readonly runId: string;
   readonly processId: number;
+  /** The run's sandbox (its isolation is taken back with it: disk/du measures it again). */
+  readonly directory?: string;
 }
 
 /** Starts executors; `onExit` is called once when the process ends (from outside any actor). */
@@ -87,6 +91,14 @@ export interface Launcher {
   recover?(process: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor;
   /** The resources of run `runId` changed (a task added to its executor): an isolating launcher holds it to them. */
   update?(runId: string, limits: ContainerLimits): void;
+  /** Run `runId`'s usage now (`/monitor/statistics`); undefined when nothing measures it. */
+  usage?(runId: string): Promise<ContainerUsage | undefined>;
+  /**
+   * After an agent restart, once every run it takes back is known (`known`, by run id): the
+   * isolation of any other container left from before (an orphan) is destroyed, with whatever
+   * still runs in it. Resolves with the orphans' ids.
+   */
+  recoverContainers?(known: ReadonlySet<string>): Promise<string[]>;
 }
 
 /**
@@ -165,26 +177,51 @@ export class ProcessLauncher implements Launcher {
     this.isolator?.update(runId, limits).catch((error: Error) => this.log?.warn({ runId, error: error.message }, 'could not update a container\'s limits'));
   }
 
+  usage(runId: string): Promise<ContainerUsage | undefined> {
+    return this.isolator?.usage(runId) ?? Promise.resolve(undefined);
+  }
+
+  async recoverContainers(known: ReadonlySet<string>): Promise<string[]> {
+    if (this.isolator === undefined) return [];
+    const orphans = await this.isolator.recover(known);
+    if (orphans.length > 0) this.log?.warn({ orphans }, 'destroyed the isolation of containers no checkpoint names (orphans)');
+    return orphans;
+  }
+
   /**
    * Watches a process a previous agent started: its process group is polled every
    * `RECOVERED_PROCESS_POLL_MS` (it is not our child, so no exit event comes), and `onExit`
-   * reports it gone with no code or signal.
+   * reports it gone with no code or signal. Its container's isolation is taken back (not made
+   * again), watched for limitations as before, and cleaned up when it is gone.
    */
   recover(recovered: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor {
     const { processId } = recovered;
+    const container = this.isolator === undefined ? undefined : new WatchedContainer(this.isolator, recovered.runId, this.log);
     let reported = false;
     const report = (): void => {
       if (reported) return;
       reported = true;
       clearInterval(poll);
-      onExit({ code: null, signal: null });
+      if (container === undefined) return onExit({ code: null, signal: null });
+      void container.ended().then((limitation) => {
+        onExit({ code: null, signal: null, ...(limitation !== undefined ? { limitation } : {}) });
+        void container.cleanup();
+      });
     };
     const poll = setInterval(() => {
       if (!exists(processId)) report();
     }, RECOVERED_PROCESS_POLL_MS);
     poll.unref();
     if (!exists(processId)) setImmediate(report);
-    return { processId, destroy: () => void killProcessTree(processId, 'SIGKILL') };
+    const destroy = (): void => {
+      void killProcessTree(processId, 'SIGKILL');
+      void container?.cleanup();
+    };
+    if (container !== undefined) {
+      this.isolator?.isolate(recovered.runId, processId, recovered.directory ?? '');
+      container.watch(destroy);
+    }
+    return { processId, destroy };
   }
 
   async launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
@@ -196,26 +233,88 @@ export class ProcessLauncher implements Launcher {
       stderr = await open(path.join(launch.directory, STDERR_FILE), 'a');
       const isolator = this.isolator;
       if (isolator === undefined) return await startProcess(launch, this.environment, stdout.fd, stderr.fd, onExit);
-      // The run's cgroup first; the executor enters it before its first instruction.
-      const procsFiles = await isolator.prepare(launch.runId, launch.limits ?? DEFAULT_CONTAINER_LIMITS);
-      // Once: `destroy` and the process' exit both end the container, and two destroys would race over its rmdir.
-      let cleaned: Promise<void> | undefined;
-      const cleanup = (): void => {
-        cleaned ??= isolator.cleanup(launch.runId).catch((error: Error) => this.log?.warn({ runId: launch.runId, error: error.message }, 'could not remove a container\'s cgroup'));
-      };
+      // The run's isolation first (its cgroup); the executor enters it before its first instruction.
+      const container = new WatchedContainer(isolator, launch.runId, this.log);
       try {
+        const procsFiles = await isolator.prepare(launch.runId, launch.limits ?? DEFAULT_CONTAINER_LIMITS, launch.directory);
         const started = await startProcess(launch, this.environment, stdout.fd, stderr.fd, (exit) => {
-          onExit(exit);
-          cleanup();
+          // How the container ended (a limitation found now, or before) goes with the exit; then it is cleaned up.
+          void container.ended().then((limitation) => {
+            onExit(limitation === undefined ? exit : { ...exit, limitation });
+            void container.cleanup();
+          });
         }, procsFiles);
-        return { processId: started.processId, destroy: () => { started.destroy(); cleanup(); } };
+        const destroy = (): void => {
+          started.destroy();
+          void container.cleanup();
+        };
+        if (started.processId !== undefined) isolator.isolate(launch.runId, started.processId, launch.directory);
+        container.watch(destroy);
+        return { processId: started.processId, destroy };
       } catch (error) {
-        cleanup();
+        void container.cleanup();
         throw error;
       }
     } finally {
       await stdout.close();
       await stderr?.close();
+    }
+  }
+}
+
+/**
+ * One isolated container's life in the launcher: its limitations checked every
+ * `isolator.checkIntervalMs` while it runs (the first found destroys it), checked once more when
+ * its executor has exited (a v2 OOM kills the whole container at once, before any check), and
+ * its isolation cleaned up once (a `destroy` and the exit both end it; two cleanups would race
+ * over a cgroup's rmdir).
+ */
+class WatchedContainer {
+  private limitation: ContainerLimitation | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private checking = false;
+  private finished = false;
+  private cleaned: Promise<void> | undefined;
+
+  constructor(private readonly isolator: Isolator, private readonly containerId: string, private readonly log: Logger | undefined) {}
+
+  /** Starts the checks; `destroy` kills the container when one finds a limitation. */
+  watch(destroy: () => void): void {
+    const interval = this.isolator.checkIntervalMs;
+    if (interval === undefined || this.finished) return;
+    this.timer = setInterval(() => void this.check(destroy), interval);
+    this.timer.unref();
+  }
+
+  /** The executor has exited: stops the checks and resolves with the limitation, if any (checked once more now). */
+  async ended(): Promise<ContainerLimitation | undefined> {
+    this.finished = true;
+    clearInterval(this.timer);
+    this.limitation ??= await this.isolator.limitation(this.containerId).catch(() => undefined);
+    return this.limitation;
+  }
+
+  /** Removes the container's isolation, once; a failure is logged (the orphan is destroyed at the next recovery). */
+  cleanup(): Promise<void> {
+    this.finished = true;
+    clearInterval(this.timer);
+    this.cleaned ??= this.isolator.cleanup(this.containerId).catch((error: Error) => this.log?.warn({ runId: this.containerId, error: error.message }, 'could not clean up a container\'s isolation'));
+    return this.cleaned;
+  }
+
+  private async check(destroy: () => void): Promise<void> {
+    if (this.checking || this.finished || this.limitation !== undefined) return;
+    this.checking = true;
+    try {
+      const limitation = await this.isolator.limitation(this.containerId);
+      if (limitation === undefined || this.finished || this.limitation !== undefined) return;
+      this.limitation = limitation;
+      this.log?.warn({ runId: this.containerId, reason: limitation.reason, message: limitation.message }, 'destroying a container that went past its limit');
+      destroy();
+    } catch (error) {
+      this.log?.warn({ runId: this.containerId, error: (error as Error).message }, 'could not check a container\'s limits');
+    } finally {
+      this.checking = false;
     }
   }
 }

@@ -61,10 +61,14 @@ export function recordingLauncher(launcher: Launcher, host: ActorHost, agent: UP
   };
   const recover = launcher.recover?.bind(launcher);
   const update = launcher.update?.bind(launcher);
+  const usage = launcher.usage?.bind(launcher);
+  const recoverContainers = launcher.recoverContainers?.bind(launcher);
   return {
     launch: (launch, onExit) => launcher.launch(launch, recording(launch, onExit)),
     ...(recover !== undefined ? { recover: (process: RecoveredProcess, onExit: (exit: ExecutorExit) => void) => recover(process, recording(process, onExit)) } : {}),
     ...(update !== undefined ? { update } : {}),
+    ...(usage !== undefined ? { usage } : {}),
+    ...(recoverContainers !== undefined ? { recoverContainers } : {}),
   };
 }
 

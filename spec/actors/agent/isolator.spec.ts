@@ -1,35 +1,41 @@
-/** Choosing and using the cgroups isolator (issue 12; not yet wired into the launcher). */
+/** Choosing and using the isolators (issue 12). */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { captureLogger } from '../../../lib/logging';
 import { confinedCommand, detectCgroups, type CgroupsLayout } from '../../../actors/agent/cgroups';
-import { chooseCgroupsIsolator, DEFAULT_CONTAINER_PIDS_LIMIT } from '../../../actors/agent/isolator';
+import { chooseIsolator, DEFAULT_CONTAINER_PIDS_LIMIT } from '../../../actors/agent/isolator';
 import { within } from '../../support/runtime';
 
 /** A v1 layout with every controller (files are never touched by the choice). */
 const V1: CgroupsLayout = { version: 1, hierarchies: new Map([['cpu', '/x/cpu'], ['cpuacct', '/x/cpuacct'], ['memory', '/x/memory'], ['pids', '/x/pids'], ['freezer', '/x/freezer']]) };
 
 describe('actors/agent/isolator: choosing the isolators', () => {
-  it('with no --isolation: cgroups cpu, mem and pids as root with cgroups, else none, and says which', () => {
+  it('with no --isolation: cgroups cpu, mem and pids as root with cgroups, else posix cpu and mem (Mesos\' default), and says which', () => {
     const captured = captureLogger();
-    expect(chooseCgroupsIsolator(undefined, { log: captured.logger, layout: V1, isRoot: true })?.names).to.deep.equal(['cgroups/cpu', 'cgroups/mem', 'cgroups/pids']);
-    expect(chooseCgroupsIsolator(undefined, { log: captured.logger, layout: V1, isRoot: false })).to.equal(undefined);
-    expect(chooseCgroupsIsolator(undefined, { log: captured.logger, layout: undefined, isRoot: true })).to.equal(undefined);
+    expect(chooseIsolator(undefined, { log: captured.logger, layout: V1, isRoot: true }).names).to.deep.equal(['cgroups/cpu', 'cgroups/mem', 'cgroups/pids']);
+    expect(chooseIsolator(undefined, { log: captured.logger, layout: V1, isRoot: false }).names).to.deep.equal(['posix/cpu', 'posix/mem']);
+    expect(chooseIsolator(undefined, { log: captured.logger, layout: undefined, isRoot: true }).names).to.deep.equal(['posix/cpu', 'posix/mem']);
     const said = captured.records.map((line) => `${String(line.msg)} ${JSON.stringify(line.reason ?? line.isolation ?? '')}`);
-    expect(said).to.deep.equal(['isolation: chosen for this machine "cgroups/cpu,cgroups/mem,cgroups/pids"', 'isolation: none available (tasks are not held to their resources) "not root"', 'isolation: none available (tasks are not held to their resources) "no cgroups mounted"']);
+    expect(said).to.deep.equal([
+      'isolation: chosen for this machine "cgroups/cpu,cgroups/mem,cgroups/pids"',
+      'isolation: chosen for this machine (posix: memory enforced by kill, CPU not capped) "not root"',
+      'isolation: chosen for this machine (posix: memory enforced by kill, CPU not capped) "no cgroups mounted"',
+    ]);
   });
 
   it('takes what --isolation names, and refuses what is unknown or what this machine cannot give, naming it', () => {
     const log = captureLogger().logger;
-    expect(chooseCgroupsIsolator('cgroups/mem', { log, layout: V1, isRoot: true })?.names).to.deep.equal(['cgroups/mem']);
-    expect(chooseCgroupsIsolator('posix/cpu,posix/mem', { log, layout: V1, isRoot: true })).to.equal(undefined);
-    expect(() => chooseCgroupsIsolator('cgroups/cpu,cgroups/gpu', { log, layout: V1, isRoot: true })).to.throw("--isolation: unknown isolator 'cgroups/gpu'");
-    expect(() => chooseCgroupsIsolator('cgroups/mem', { log, layout: undefined, isRoot: true })).to.throw(/no cgroups mounted/);
-    expect(() => chooseCgroupsIsolator('cgroups/mem', { log, layout: V1, isRoot: false })).to.throw(/need the agent to run as root/);
+    expect(chooseIsolator('cgroups/mem', { log, layout: V1, isRoot: true }).names).to.deep.equal(['cgroups/mem']);
+    expect(chooseIsolator('posix/cpu,posix/mem', { log, layout: V1, isRoot: true }).names).to.deep.equal(['posix/cpu', 'posix/mem']);
+    expect(chooseIsolator('cgroups/cpu,cgroups/mem,disk/du', { log, layout: V1, isRoot: true }).names).to.deep.equal(['cgroups/cpu', 'cgroups/mem', 'disk/du']);
+    expect(chooseIsolator('posix/mem,disk/du', { log, layout: undefined, isRoot: false }).names).to.deep.equal(['posix/mem', 'disk/du']);
+    expect(() => chooseIsolator('cgroups/cpu,cgroups/gpu', { log, layout: V1, isRoot: true })).to.throw("--isolation: unknown isolator 'cgroups/gpu'");
+    expect(() => chooseIsolator('cgroups/mem', { log, layout: undefined, isRoot: true })).to.throw(/no cgroups mounted/);
+    expect(() => chooseIsolator('cgroups/mem', { log, layout: V1, isRoot: false })).to.throw(/need the agent to run as root/);
     const noPids: CgroupsLayout = { version: 1, hierarchies: new Map([['cpu', '/x/cpu'], ['memory', '/x/memory']]) };
-    expect(() => chooseCgroupsIsolator('cgroups/pids', { log, layout: noPids, isRoot: true })).to.throw(/no pids controller/);
+    expect(() => chooseIsolator('cgroups/pids', { log, layout: noPids, isRoot: true })).to.throw(/no pids controller/);
   });
 });
 
@@ -49,9 +55,9 @@ const real = process.platform === 'linux' && process.getuid?.() === 0 && detectC
   });
 
   it('prepares a container with its limits, runs a confined process in it, reports its usage, and cleans up; orphans are destroyed on recovery', async () => {
-    const isolator = chooseCgroupsIsolator(undefined, { log: captureLogger().logger, root }) as NonNullable<ReturnType<typeof chooseCgroupsIsolator>>;
+    const isolator = chooseIsolator(undefined, { log: captureLogger().logger, root });
     cleanups.push(() => isolator.recover(new Set()));
-    const procsFiles = await isolator.prepare('run-1', { cpus: 0.5, memBytes: 64 * 1024 * 1024 });
+    const procsFiles = await isolator.prepare('run-1', { cpus: 0.5, memBytes: 64 * 1024 * 1024 }, '/tmp');
     const [file, args] = confinedCommand(['/bin/sleep', '60'], procsFiles);
     const child = spawn(file, args, { stdio: 'ignore' });
     children.push(child);
@@ -69,7 +75,7 @@ const real = process.platform === 'linux' && process.getuid?.() === 0 && detectC
     await isolator.update('run-1', { cpus: 1, memBytes: 128 * 1024 * 1024 });
     expect((await isolator.usage('run-1'))?.memLimitBytes).to.equal(128 * 1024 * 1024);
     // An orphan (a container the restarted agent does not know) goes; a known one stays.
-    await isolator.prepare('orphan', { cpus: 0.1, memBytes: 16 * 1024 * 1024 });
+    await isolator.prepare('orphan', { cpus: 0.1, memBytes: 16 * 1024 * 1024 }, '/tmp');
     expect(await isolator.recover(new Set(['run-1']))).to.deep.equal(['orphan']);
     expect(await isolator.usage('orphan')).to.equal(undefined);
     await isolator.cleanup('run-1');
