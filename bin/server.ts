@@ -10,7 +10,7 @@ import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { parseAclsFlag } from '../lib/acls';
 import type { StartAgentOptions } from '../actors/agent';
 import { loadRateLimits, type RateLimits } from '../actors/master/rate-limits';
-import { DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS } from '../actors/agent/isolator';
+import { DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, DEFAULT_CONTAINER_PIDS_LIMIT } from '../actors/agent/isolator';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 import { addTlsOptions } from './tls';
 import { advertiseIpError } from '../lib/process/addresses';
@@ -144,6 +144,7 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--isolation <isolators>', 'hold each executor to its resources: cgroups/cpu,cgroups/mem,cgroups/pids (root and cgroups), posix/cpu,posix/mem, disk/du (default: cgroups where possible, else posix)'))
     .addOption(flag('--cgroups_root <name>', 'the cgroup under which containers\' cgroups are made').default('mesos'))
     .addOption(flag('--cgroups_enable_cfs [bool]', 'cap each container\'s CPU at its cpus (CFS quota), besides the shares').argParser(parseBooleanFlag).default(false))
+    .addOption(flag('--container_pids_limit <n>', 'with cgroups/pids: most processes (threads) one container may hold').argParser(parseCount).default(DEFAULT_CONTAINER_PIDS_LIMIT))
     .addOption(flag('--enforce_container_disk_quota [bool]', 'with disk/du: fail the tasks of a sandbox that outgrows its disk resource').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--container_disk_watch_interval <duration>', 'with disk/du: how often each sandbox is measured').argParser(parseDurationFlag).default(DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, '15secs'));
 }
@@ -164,6 +165,7 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     isolation: options.isolation as string | undefined,
     cgroupsRoot: options.cgroups_root as string | undefined,
     cgroupsEnableCfs: options.cgroups_enable_cfs as boolean | undefined,
+    containerPidsLimit: options.container_pids_limit as number | undefined,
     enforceContainerDiskQuota: options.enforce_container_disk_quota as boolean | undefined,
     containerDiskWatchIntervalMs: options.container_disk_watch_interval as number | undefined,
     commandLine: commandLineFlags(options),

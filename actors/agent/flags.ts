@@ -56,6 +56,8 @@ export interface AgentFlags {
   cgroupsRoot?: string;
   /** Mesos' `--cgroups_enable_cfs`: a hard CPU cap (CFS quota) besides the CPU shares. */
   cgroupsEnableCfs?: boolean;
+  /** Most processes (threads) one container may hold under `cgroups/pids` (our flag; default `DEFAULT_CONTAINER_PIDS_LIMIT`, 4096). */
+  containerPidsLimit?: number;
   /** Mesos' `--enforce_container_disk_quota` (disk/du): a sandbox over its `disk` fails its tasks (default false). */
   enforceContainerDiskQuota?: boolean;
   /** Mesos' `--container_disk_watch_interval` (disk/du): how often each sandbox is measured (default 15 s). */
@@ -121,6 +123,9 @@ export function checkAgentFlags(flags: AgentFlags): void {
   requirePositive('--registration_backoff_factor', flags.registrationBackoffFactorMs);
   requirePositive('masterPingTimeoutMs', flags.masterPingTimeoutMs);
   requirePositive('--executor_reregistration_timeout', flags.executorReregistrationTimeoutMs);
+  if (flags.containerPidsLimit !== undefined && (!Number.isSafeInteger(flags.containerPidsLimit) || flags.containerPidsLimit < 1)) {
+    throw new Error(`--container_pids_limit: must be a whole number of 1 or more, not ${String(flags.containerPidsLimit)}`);
+  }
   if (flags.containerDiskWatchIntervalMs !== undefined) requirePositive('--container_disk_watch_interval', flags.containerDiskWatchIntervalMs);
   if (!AGENT_RECOVERY_MODES.includes(flags.recover)) throw new Error(`--recover: must be one of ${AGENT_RECOVERY_MODES.join(', ')}, not '${String(flags.recover)}'`);
   const graceMs = flags.executorShutdownGracePeriodMs;
@@ -175,6 +180,7 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('isolation', flags.isolation);
   set('cgroups_root', flags.cgroupsRoot);
   set('cgroups_enable_cfs', flags.cgroupsEnableCfs === undefined ? undefined : String(flags.cgroupsEnableCfs));
+  set('container_pids_limit', flags.containerPidsLimit === undefined ? undefined : String(flags.containerPidsLimit));
   set('enforce_container_disk_quota', flags.enforceContainerDiskQuota === undefined ? undefined : String(flags.enforceContainerDiskQuota));
   set('container_disk_watch_interval', flags.containerDiskWatchIntervalMs === undefined ? undefined : formatDuration(flags.containerDiskWatchIntervalMs));
   return rendered;

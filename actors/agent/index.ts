@@ -214,6 +214,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     log: host.logger,
     ...(flags.cgroupsRoot !== undefined ? { root: flags.cgroupsRoot } : {}),
     ...(flags.cgroupsEnableCfs !== undefined ? { enableCfs: flags.cgroupsEnableCfs } : {}),
+    ...(flags.containerPidsLimit !== undefined ? { pidsLimit: flags.containerPidsLimit } : {}),
     ...(flags.enforceContainerDiskQuota !== undefined ? { enforceDiskQuota: flags.enforceContainerDiskQuota } : {}),
     ...(flags.containerDiskWatchIntervalMs !== undefined ? { diskWatchIntervalMs: flags.containerDiskWatchIntervalMs } : {}),
   }) : undefined;

@@ -479,6 +479,8 @@ export interface ChooseIsolatorOptions {
   /** `--cgroups_root`, `--cgroups_enable_cfs`. */
   readonly root?: string;
   readonly enableCfs?: boolean;
+  /** `--container_pids_limit` (cgroups/pids). */
+  readonly pidsLimit?: number;
   /** `--enforce_container_disk_quota`, `--container_disk_watch_interval` (for disk/du). */
   readonly enforceDiskQuota?: boolean;
   readonly diskWatchIntervalMs?: number;
@@ -496,7 +498,11 @@ export interface ChooseIsolatorOptions {
 export function chooseIsolator(isolation: string | undefined, options: ChooseIsolatorOptions): Isolator {
   const layout = 'layout' in options ? options.layout : detectCgroups();
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
-  const cgroupsOptions = { ...(options.root !== undefined ? { root: options.root } : {}), ...(options.enableCfs !== undefined ? { enableCfs: options.enableCfs } : {}) };
+  const cgroupsOptions = {
+    ...(options.root !== undefined ? { root: options.root } : {}),
+    ...(options.enableCfs !== undefined ? { enableCfs: options.enableCfs } : {}),
+    ...(options.pidsLimit !== undefined ? { pidsLimit: options.pidsLimit } : {}),
+  };
   if (isolation === undefined) {
     if (layout === undefined || !isRoot) {
       const isolator = new PosixIsolator(new Set(['cpu', 'mem']));

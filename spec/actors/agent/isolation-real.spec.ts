@@ -1,8 +1,10 @@
 /**
- * `--isolation cgroups/...` on a real agent (issue 12, first wiring): each executor runs in a
- * cgroup of its own from its first instruction, held to its executor's and tasks' resources
- * plus the executor's headroom, and the cgroup goes when the run ends. Needs root and cgroups;
- * skipped, saying why, elsewhere.
+ * `--isolation cgroups/...` on a real agent (issue 12): each executor runs in a cgroup of its
+ * own from its first instruction, held to its executor's and tasks' resources plus the
+ * executor's headroom; a container at its memory limit is destroyed and its task fails with the
+ * reason while its neighbour runs on; CPU is shared by `cpus`; a fork bomb stops at the pids
+ * limit; and no process and no cgroup is left once a container is destroyed. Needs root and
+ * cgroups; skipped, saying why, elsewhere.
  */
 import { expect } from 'chai';
 import * as fs from 'node:fs';
@@ -10,6 +12,7 @@ import * as path from 'node:path';
 import { detectCgroups } from '../../../actors/agent/cgroups';
 import { CONTAINER_MEM_HEADROOM_BYTES } from '../../../actors/agent/constants';
 import { eventually } from '../../support/runtime';
+import type { AgentFlags } from '../../../actors/agent';
 import { RealCluster } from './real-master';
 
 const layout = detectCgroups();
@@ -20,25 +23,46 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
   const root = `mesos-isolation-test-${process.pid}`;
   let cluster: RealCluster;
 
-  /** The containers' cgroups (directories; a cgroup's files are listed beside them). */
-  const containers = (): string[] => (fs.existsSync(memoryRoot()) ? fs.readdirSync(memoryRoot(), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : []);
+  /** The containers' cgroups (directories; a cgroup's files are listed beside them), in every hierarchy. */
+  const containers = (): string[] => {
+    const roots = layout === undefined ? [] : layout.version === 1 ? [...new Set(layout.hierarchies.values())].map((mount) => path.join(mount, root)) : [path.join(layout.mount, root)];
+    const names = roots.flatMap((directory) => (fs.existsSync(directory) ? fs.readdirSync(directory, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : []));
+    return [...new Set(names)];
+  };
 
   /** Where the memory hierarchy keeps this test's containers. */
   const memoryRoot = (): string => (layout?.version === 1 ? path.join(layout.hierarchies.get('memory') as string, root) : path.join(layout?.version === 2 ? layout.mount : '', root));
 
-  beforeEach(async () => {
-    cluster = await RealCluster.start({ isolation: 'cgroups/cpu,cgroups/mem,cgroups/pids', cgroupsRoot: root });
-  });
+  /** Processes anywhere on the machine that are in one of this test's cgroups. */
+  const confinedProcesses = (): number[] => fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(`/${root}/`);
+    } catch {
+      return false; // gone meanwhile
+    }
+  }).map(Number);
+
+  /** The cgroup directory of `taskId`'s run in `controller`'s hierarchy (v1), or the unified one (v2). */
+  const cgroupOf = (taskId: string, controller: 'cpuacct' | 'pids' | 'memory'): string => {
+    const runId = path.basename(cluster.sandbox(taskId));
+    return layout?.version === 1 ? path.join(layout.hierarchies.get(controller) as string, root, runId) : path.join(layout?.version === 2 ? layout.mount : '', root, runId);
+  };
+
+  const start = async (overrides: Partial<AgentFlags> = {}): Promise<void> => {
+    cluster = await RealCluster.start({ isolation: 'cgroups/cpu,cgroups/mem,cgroups/pids', cgroupsRoot: root, ...overrides });
+  };
 
   afterEach(async () => {
-    await cluster.stop();
-    // A run's cgroup goes once its executor is gone (the agent's stop kills it).
+    await cluster?.stop();
+    // A run's cgroup goes once its executor is gone (the agent's stop kills it), and nothing it ran survives it.
     await eventually(() => containers().length === 0, 10_000, 'every container cgroup removed');
+    expect(confinedProcesses()).to.deep.equal([]);
     const mounts = layout === undefined ? [] : layout.version === 1 ? [...new Set(layout.hierarchies.values())] : [layout.mount];
     for (const mount of mounts) if (fs.existsSync(path.join(mount, root))) fs.rmdirSync(path.join(mount, root));
   });
 
   it('runs the executor and its task inside the run\'s cgroup, with the memory limit of the task plus the headroom, and removes it when the run ends', async () => {
+    await start();
     cluster.runTask(RealCluster.commandTask('T1', 'cat /proc/self/cgroup; sleep 1'));
     // While it runs: one container cgroup, limited to the task's 32 MB plus the executor's headroom.
     await eventually(() => containers().length === 1, 10_000, 'the run\'s cgroup');
@@ -53,5 +77,59 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     const stdout = fs.readFileSync(path.join(cluster.sandbox('T1'), 'stdout'), 'utf8');
     expect(stdout).to.contain(`/${root}/${runId as string}`);
     await eventually(() => containers().length === 0, 10_000, 'the run\'s cgroup removed');
+  });
+
+  it('a task that allocates far more than its mem is destroyed at the limit and fails with REASON_CONTAINER_LIMITATION_MEMORY, naming the limit and the peak; its neighbour runs on', async () => {
+    await start();
+    cluster.runTask(RealCluster.commandTask('neighbour', 'sleep 60'));
+    await eventually(() => cluster.master.states('neighbour').includes('TASK_RUNNING'), 15_000, 'the neighbour running');
+    // 32 MB asked for; 1 GB taken, a MB at a time, each page touched.
+    cluster.runTask(RealCluster.commandTask('hog', `${JSON.stringify(process.execPath)} -e "const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1))"`));
+    await eventually(() => cluster.master.states('hog').includes('TASK_FAILED'), 20_000, 'the hog failed');
+    const failed = cluster.master.updates('hog').find((update) => update.status.state === 'TASK_FAILED');
+    expect(failed?.status.reason).to.equal('REASON_CONTAINER_LIMITATION_MEMORY');
+    const limit = 32 * 1024 * 1024 + CONTAINER_MEM_HEADROOM_BYTES;
+    expect(failed?.status.message).to.match(new RegExp(`^Memory limit exceeded: Requested: ${limit / 1024 / 1024}MB Maximum Used: \\d+(\\.\\d+)?[KMG]?B$`));
+    // The neighbour's container was not touched.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(cluster.master.states('neighbour')).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING']);
+    expect(containers()).to.have.length(1);
+  });
+
+  it('shares the CPU by cpus: two busy tasks with cpus 0.5 and 1.5 on one core get CPU time in about that ratio (CFS enforced)', async function () {
+    if (layout?.version !== 1) this.skip(); // v2 accounting is cpu.stat's usage_usec; this machine's cgroups are v1
+    await start({ cgroupsEnableCfs: true });
+    // Both on core 0, so that they contend whatever the machine's size: the kernel then splits
+    // that core by the containers' shares (1024 per cpu, each with the executor's 0.1 headroom).
+    const busy = 'exec taskset -c 0 sh -c "while :; do :; done"';
+    cluster.runTask(RealCluster.commandTask('small', busy, { resources: RealCluster.commandTask('x', '').resources.map((resource) => (resource.name === 'cpus' ? { ...resource, scalar: { value: 0.5 } } : resource)) }));
+    cluster.runTask(RealCluster.commandTask('large', busy, { resources: RealCluster.commandTask('x', '').resources.map((resource) => (resource.name === 'cpus' ? { ...resource, scalar: { value: 1.5 } } : resource)) }));
+    await eventually(() => ['small', 'large'].every((taskId) => cluster.master.states(taskId).includes('TASK_RUNNING')), 15_000, 'both running');
+    const usage = (taskId: string): number => Number(fs.readFileSync(path.join(cgroupOf(taskId, 'cpuacct'), 'cpuacct.usage'), 'utf8'));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // both loops started
+    const before = { small: usage('small'), large: usage('large') };
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const ratio = (usage('large') - before.large) / (usage('small') - before.small);
+    // Shares 1638 : 614 = 2.67 (3 without the headroom); tolerance ±25% of that.
+    const expected = (1.5 + 0.1) / (0.5 + 0.1);
+    expect(ratio, `CPU time large/small ${ratio.toFixed(2)}, expected ${expected.toFixed(2)}`).to.be.within(expected * 0.75, expected * 1.25);
+    // And the CFS quota is in place: cpus plus the headroom, per 100 ms period.
+    expect(fs.readFileSync(path.join(cgroupOf('small', 'cpuacct').replace(layout.hierarchies.get('cpuacct') as string, layout.hierarchies.get('cpu') as string), 'cpu.cfs_quota_us'), 'utf8').trim()).to.equal('60000');
+  });
+
+  it('holds a fork bomb at the pids limit and kills it cleanly: no process and no cgroup remain', async function () {
+    if (layout?.version === 1 && !layout.hierarchies.has('pids')) this.skip();
+    await start({ containerPidsLimit: 64 });
+    cluster.runTask(RealCluster.commandTask('bomb', 'b() { b | b & }; b; sleep 60', { killPolicy: { gracePeriodSeconds: 1 } }));
+    await eventually(() => cluster.master.states('bomb').includes('TASK_RUNNING'), 15_000, 'the bomb running');
+    const current = (): number => Number(fs.readFileSync(path.join(cgroupOf('bomb', 'pids'), 'pids.current'), 'utf8'));
+    // It fills the container up to the limit, and no further.
+    await eventually(() => current() >= 60, 10_000, 'the bomb at the limit');
+    expect(current()).to.be.at.most(64);
+    expect(Number(fs.readFileSync(path.join(cgroupOf('bomb', 'pids'), 'pids.max'), 'utf8'))).to.equal(64);
+    cluster.master.post(cluster.agentPid, 'KillTaskOnAgent', { frameworkId: 'F1', taskId: 'bomb' });
+    await eventually(() => cluster.master.states('bomb').some((state) => state === 'TASK_KILLED' || state === 'TASK_FAILED'), 20_000, 'the bomb ended');
+    await eventually(() => containers().length === 0, 10_000, 'its cgroup removed');
+    expect(confinedProcesses()).to.deep.equal([]);
   });
 });
