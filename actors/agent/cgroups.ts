@@ -137,8 +137,8 @@ export class Cgroups {
   async setCpuShares(containerId: string, cpus: number): Promise<void> {
     const shares = Math.max(MIN_CPU_SHARES, Math.round(CPU_SHARES_PER_CPU * cpus));
     if (this.layout.version === 2) {
-      // The kernel's own conversion between v1 shares and v2 weights (2..262144 → 1..10000).
-      const weight = Math.max(MIN_CPU_WEIGHT, Math.min(MAX_CPU_WEIGHT, MIN_CPU_WEIGHT + Math.round(((shares - MIN_CPU_SHARES) * (MAX_CPU_WEIGHT - MIN_CPU_WEIGHT)) / (MAX_CPU_SHARES - MIN_CPU_SHARES))));
+      // The usual conversion of v1 shares to v2 weights (2..262144 → 1..10000, integer division), as runc and systemd do it.
+      const weight = Math.max(MIN_CPU_WEIGHT, Math.min(MAX_CPU_WEIGHT, MIN_CPU_WEIGHT + Math.floor(((shares - MIN_CPU_SHARES) * (MAX_CPU_WEIGHT - MIN_CPU_WEIGHT)) / (MAX_CPU_SHARES - MIN_CPU_SHARES))));
       return this.write(path.join(this.v2Path(containerId), 'cpu.weight'), String(weight));
     }
     return this.writeV1('cpu', containerId, 'cpu.shares', String(shares));

@@ -108,7 +108,7 @@ export class CgroupsIsolator implements Isolator {
     }
   }
 
-  async prepare(containerId: string, limits: ContainerLimits): Promise<string[]> {
+  async prepare(containerId: string, limits: ContainerLimits, _directory?: string): Promise<string[]> {
     await this.cgroups.create(containerId);
     await this.update(containerId, limits);
     if (this.options.controllers.has('mem')) await this.cgroups.setOomKillsWholeContainer(containerId);
@@ -186,7 +186,7 @@ export class PosixIsolator implements Isolator {
     this.checkIntervalMs = enforced.has('mem') ? MEMORY_LIMITATION_CHECK_INTERVAL_MS : undefined;
   }
 
-  async prepare(containerId: string, limits: ContainerLimits): Promise<string[]> {
+  async prepare(containerId: string, limits: ContainerLimits, _directory?: string): Promise<string[]> {
     this.containers.set(containerId, { pid: undefined, limits, peakRssBytes: 0 });
     return [];
   }
@@ -380,18 +380,14 @@ export class DiskIsolator implements Isolator {
   async usage(containerId: string): Promise<ContainerUsage | undefined> {
     const container = this.containers.get(containerId);
     if (container === undefined) return undefined;
+    await this.measure(container);
     return { ...(container.usedBytes !== undefined ? { diskUsedBytes: container.usedBytes } : {}), ...(container.limitBytes !== undefined ? { diskLimitBytes: container.limitBytes } : {}) };
   }
 
-  /** Measures the sandbox when the last measure is a watch interval old (its size is what `usage` reports until the next). */
   async limitation(containerId: string): Promise<ContainerLimitation | undefined> {
     const container = this.containers.get(containerId);
     if (container === undefined) return undefined;
-    const now = Date.now();
-    if (container.measuredAtMs === undefined || now - container.measuredAtMs >= (this.checkIntervalMs ?? 0)) {
-      container.measuredAtMs = now;
-      container.usedBytes = await (this.options.du ?? du)(container.directory).catch(() => container.usedBytes);
-    }
+    await this.measure(container);
     const { usedBytes, limitBytes } = container;
     if (!this.options.enforce || usedBytes === undefined || limitBytes === undefined || usedBytes <= limitBytes) return undefined;
     return { reason: 'REASON_CONTAINER_LIMITATION_DISK', message: `Disk usage (${formatBytes(usedBytes)}) exceeds quota (${formatBytes(limitBytes)})` };
@@ -403,6 +399,14 @@ export class DiskIsolator implements Isolator {
 
   async recover(): Promise<string[]> {
     return [];
+  }
+
+  /** Runs `du` on the sandbox when the last measure is a watch interval old (until then, that one stands). */
+  private async measure(container: DiskContainer): Promise<void> {
+    const now = Date.now();
+    if (container.measuredAtMs !== undefined && now - container.measuredAtMs < (this.checkIntervalMs ?? 0)) return;
+    container.measuredAtMs = now;
+    container.usedBytes = await (this.options.du ?? du)(container.directory).catch(() => container.usedBytes);
   }
 }
 
