@@ -11,7 +11,7 @@ import { aclViewer, type StateViewer } from '../../lib/state-json';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { authenticateRequest, isResponse, ok, withCors, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, isResponse, ok, withCors, type HttpAuthentication, type HttpHandler, type HttpRequest, type HttpResponse } from '../../lib/process';
 import {
   AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
@@ -28,6 +28,8 @@ import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETEC
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
+import { serveAgentOperatorCall, type AgentOperatorPort } from './v1-operator';
+import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
 import { executorRunDirectory, pathComponentError } from './paths';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { AgentCounters, agentMetrics } from './metrics';
@@ -214,6 +216,10 @@ export class Agent extends Actor {
   private readonly counters = new AgentCounters();
   /** Seconds from start until recovery finished (`slave/recovery_time_secs`; 0 for an agent with nothing to recover); undefined while recovering. */
   private recoveryTimeSecs: number | undefined;
+  /** What the v1 operator API reads of this agent. */
+  private readonly operatorPort: AgentOperatorPort;
+  /** The containers' usage being measured (concurrent monitor requests share it). */
+  private usageInFlight: Promise<Array<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>> | undefined;
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
@@ -252,6 +258,24 @@ export class Agent extends Actor {
       return withCors(this.stateResponse(authorizer === undefined ? undefined : aclViewer(authorizer, caller.principal)));
     });
     this.route('/health', () => ok(''));
+    // Mesos' `/slave(1)/monitor/statistics` (and its old `.json` name) and `/slave(1)/containers`:
+    // each live container's usage, as read-only as `/state`; the ACLs' `view_executors` filters them.
+    const usageRoute = (render: (container: MonitoredContainer, statistics: ResourceStatisticsJson) => unknown): HttpHandler => async (request) => {
+      const caller = options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', options.httpAuthentication);
+      if (isResponse(caller)) return withCors(caller);
+      const visible = (container: MonitoredContainer): boolean => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, this.frameworkUser(container.frameworkId));
+      const usages = await this.containersUsage();
+      return withCors(ok(usages.filter(({ container }) => visible(container)).map(({ container, statistics }) => render(container, statistics))));
+    };
+    this.route('/monitor/statistics', usageRoute(statisticsEntry));
+    this.route('/monitor/statistics.json', usageRoute(statisticsEntry));
+    this.route('/containers', usageRoute(containerEntry));
+    // The v1 operator API's calls that read the agent (`/slave(1)/api/v1`; `/api/v1` through the executor API's actor).
+    this.route('/api/v1', (request) => this.serveOperatorApi(request));
+    this.operatorPort = {
+      authentication: options.httpAuthentication, authorizer, flags: () => renderAgentFlags(options.flags),
+      frameworkUser: (frameworkId) => this.frameworkUser(frameworkId), containersUsage: () => this.containersUsage(),
+    };
     // Mesos' `/slave(1)/flags`: read-only credentials, and the ACLs' `view_flags`.
     this.route('/flags', (request) => flagsResponse(request, {
       ...(options.httpAuthentication !== undefined ? { authentication: options.httpAuthentication } : {}),
@@ -337,9 +361,50 @@ export class Agent extends Actor {
     this.shutdownExecutor(framework, executor);
   }
 
+  /** Answers one call to the agent's v1 operator API (`/api/v1`). */
+  serveOperatorApi(request: HttpRequest): Promise<HttpResponse> {
+    return serveAgentOperatorCall(this.operatorPort, request);
+  }
+
   /** Serves `/slave(N)/api/v1/executor` (where Mesos' own executor library posts) with the executor API actor's `handler`. */
   serveExecutorApi(handler: (request: HttpRequest) => Promise<HttpResponse>): void {
     this.route('/api/v1/executor', handler);
+  }
+
+  /**
+   * Every live executor container and its usage now (`/monitor/statistics`, `/containers`, v1
+   * `GET_CONTAINERS`): the containers are read from the agent's books at once; their usage is
+   * measured outside the mailbox, and requests that come while a measure runs share it.
+   */
+  containersUsage(): Promise<Array<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>> {
+    if (this.usageInFlight !== undefined) return this.usageInFlight;
+    const containers = this.monitoredContainers();
+    const launcher = this.options.launcher;
+    const measured = Promise.all(containers.map(async (container) => {
+      const usage = await launcher.usage?.(container.containerId).catch(() => undefined);
+      return { container, statistics: resourceStatistics(usage, container.limits, this.clock.now()) };
+    }));
+    this.usageInFlight = measured;
+    const done = (): void => {
+      if (this.usageInFlight === measured) this.usageInFlight = undefined;
+    };
+    measured.then(done, done);
+    return measured;
+  }
+
+  /** The live executor containers, as the monitor shows them. */
+  private monitoredContainers(): MonitoredContainer[] {
+    const containers: MonitoredContainer[] = [];
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) {
+        if (executor.phase === 'TERMINATED') continue;
+        containers.push({
+          frameworkId: framework.id, executorId: executor.id, executorName: executor.info.name ?? '', source: executor.info.source ?? '',
+          containerId: executor.runId, processId: executor.process?.processId, limits: containerLimits(executor),
+        });
+      }
+    }
+    return containers;
   }
 
   /** The status updates the agent still waits to see acknowledged (for simulations and tests). */

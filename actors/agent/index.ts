@@ -249,6 +249,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     agent,
     // One per host at the top level (a simulation's further agents: at their own path only).
     topLevel: options.files !== false && !host.servesShared(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE),
+    operatorApi: (request) => dispatch(agent, (actor) => actor.serveOperatorApi(request)),
     shutdownGracePeriodMs: flags.executorShutdownGracePeriodMs,
   });
   host.spawn(executorApi);

@@ -39,6 +39,9 @@ export const V1_API_NAMESPACE = 'api';
 /** Its route there. */
 export const V1_EXECUTOR_ROUTE = '/v1/executor';
 
+/** The agent's v1 operator API's route there (`/api/v1`). */
+export const V1_OPERATOR_ROUTE = '/v1';
+
 /** Mesos' interval between HEARTBEAT events to an HTTP executor (`DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL`, 30 min). */
 export const DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS = 30 * 60_000;
 
@@ -68,6 +71,11 @@ export interface ExecutorApiOptions {
    * one agent per host can: a simulation's further agents are reached at `/slave(N)/api/v1/executor`.
    */
   readonly topLevel?: boolean;
+  /**
+   * With `topLevel`: also serve the agent's v1 operator API at `/api/v1` (under the same shared
+   * namespace, so that a master on the same host keeps its own `/api/v1`, which it serves first).
+   */
+  readonly operatorApi?: (request: HttpRequest) => Promise<HttpResponse>;
   /** Default `DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS`. */
   readonly heartbeatIntervalMs?: number;
   /** How long a disconnected executor's adapter waits for it to subscribe again; default `RECOVERY_TIMEOUT_MS`. */
@@ -84,6 +92,8 @@ export class ExecutorApi extends Actor {
   constructor(private readonly options: ExecutorApiOptions) {
     super(options.id ?? `${options.agent.id}-executor-api`);
     if (options.topLevel !== false) this.routeUnder(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE, (request) => this.serve(request));
+    const operatorApi = options.operatorApi;
+    if (options.topLevel !== false && operatorApi !== undefined) this.routeUnder(V1_API_NAMESPACE, V1_OPERATOR_ROUTE, operatorApi);
   }
 
   /** Answers one request to `/api/v1/executor` (the agent serves `/slave(N)/api/v1/executor` through this too). */

@@ -14,7 +14,7 @@
  * `/master/teardown` take.
  */
 import { boundedText } from '../../lib/protocol/plain';
-import { badRequest, notAcceptable, v1RequestError, v1RequestJson } from '../../lib/v1/http';
+import { badRequest, notAcceptable, v1Answer as answer, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import type { Timer } from '../../lib/actor';
 import {
   authenticateRequest, HttpStream, isResponse, recordIo, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
@@ -311,11 +311,6 @@ function visible(event: MasterEvent, user: string | undefined, viewer: StateView
   if (user === undefined) return false;
   if (event.type === 'TASK_ADDED' || event.type === 'TASK_UPDATED') return viewer.framework(user) && viewer.tasks(user);
   return viewer.framework(user);
-}
-
-/** 200 with a `Response` of `type` whose `field` is `body`. */
-function answer(type: string, field: string, body: V1Json): HttpResponse {
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: { type, [field]: body } };
 }
 
 /**

@@ -47,3 +47,8 @@ export function notAcceptable(request: HttpRequest): HttpResponse | undefined {
   if (accept === undefined || /application\/json|\*\/\*|application\/\*/i.test(accept)) return undefined;
   return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
 }
+
+/** 200 with a v1 `Response` of `type` whose `field` is `body` (`{"type": "GET_HEALTH", "get_health": {...}}`). */
+export function v1Answer(type: string, field: string, body: unknown): HttpResponse {
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: { type, [field]: body } };
+}

@@ -99,6 +99,15 @@ export async function eventually(test: () => boolean, ms: number, what: string):
   }
 }
 
+/** Polls the asynchronous `test` every `pollMs` until it holds or `ms` of real time pass (an HTTP endpoint's answer, say). */
+export async function eventuallyAsync(test: () => Promise<boolean>, ms: number, what: string, pollMs = 50): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
 /** True while a process with this pid exists (a zombie counts). */
 export function processExists(pid: number): boolean {
   try {

@@ -1,0 +1,97 @@
+/**
+ * The agent's v1 operator API (`POST /slave(1)/api/v1`, and `/api/v1` on an agent's own host;
+ * Mesos' `v1/agent/agent.proto` in JSON), the calls that read the agent: GET_HEALTH,
+ * GET_VERSION, GET_FLAGS and GET_CONTAINERS (each container's `resource_statistics`, as
+ * `/slave(1)/containers`). Calls Mesos' agent defines that this one does not serve are 501,
+ * naming the type; unknown ones 400. Read-only credentials as for `/state`
+ * (`--authenticate_http_readonly`); the ACLs' `view_flags` for GET_FLAGS and `view_executors`
+ * for each container.
+ */
+import { z } from 'zod';
+import type { Authorizer } from '../../lib/acls';
+import { authenticateRequest, isResponse, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { badRequest, notAcceptable, v1Answer, v1RequestError, v1RequestJson } from '../../lib/v1/http';
+import { checkedCall, v1Id } from '../../lib/v1/json';
+import { versionJson } from '../../lib/version';
+import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
+
+/** Largest call the agent's operator API reads (its calls are small). */
+export const MAX_AGENT_OPERATOR_CALL_BYTES = 64 * 1024;
+
+/** The call types this agent serves. */
+export const AGENT_OPERATOR_CALL_TYPES = ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_CONTAINERS'] as const;
+
+/** Call types Mesos' agent defines that this one does not serve (501). */
+const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
+  'GET_METRICS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'LIST_FILES', 'READ_FILE', 'GET_STATE', 'GET_FRAMEWORKS', 'GET_EXECUTORS',
+  'GET_OPERATIONS', 'GET_TASKS', 'GET_AGENT', 'GET_RESOURCE_PROVIDERS', 'LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER',
+  'KILL_NESTED_CONTAINER', 'REMOVE_NESTED_CONTAINER', 'LAUNCH_NESTED_CONTAINER_SESSION', 'ATTACH_CONTAINER_INPUT',
+  'ATTACH_CONTAINER_OUTPUT', 'LAUNCH_CONTAINER', 'WAIT_CONTAINER', 'KILL_CONTAINER', 'REMOVE_CONTAINER', 'ADD_RESOURCE_PROVIDER_CONFIG',
+  'UPDATE_RESOURCE_PROVIDER_CONFIG', 'REMOVE_RESOURCE_PROVIDER_CONFIG', 'MARK_RESOURCE_PROVIDER_GONE', 'PRUNE_IMAGES',
+]);
+
+const callSchema = z.object({
+  type: z.string().max(64),
+  get_containers: z.object({ show_nested: z.boolean().optional(), show_standalone: z.boolean().optional() }).optional(),
+});
+
+/** What the API reads of its agent. */
+export interface AgentOperatorPort {
+  readonly authentication: HttpAuthentication | undefined;
+  readonly authorizer: Authorizer | undefined;
+  /** The agent's flags as `/slave(1)/flags` renders them. */
+  flags(): Record<string, string>;
+  /** The OS user of a framework (for the ACLs). */
+  frameworkUser(frameworkId: string): string | undefined;
+  /** Every live container and its statistics now. */
+  containersUsage(): Promise<ReadonlyArray<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>>;
+}
+
+/** Answers one request to the agent's `/api/v1`. */
+export async function serveAgentOperatorCall(port: AgentOperatorPort, request: HttpRequest): Promise<HttpResponse> {
+  const refused = v1RequestError(request, MAX_AGENT_OPERATOR_CALL_BYTES, 'this agent speaks the v1 operator API') ?? notAcceptable(request);
+  if (refused !== undefined) return refused;
+  const body = v1RequestJson(request);
+  if (!('json' in body)) return body;
+  const checked = checkedCall(callSchema, body.json);
+  if (!checked.ok) return badRequest(`Failed to validate agent::Call: ${checked.error}`);
+  const { type } = checked.value;
+  const served = AGENT_OPERATOR_CALL_TYPES.join(', ');
+  if (UNSERVED_AGENT_CALL_TYPES.has(type)) return { status: 501, body: `call type '${type}' is not served by this agent (served: ${served})` };
+  if (!(AGENT_OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return badRequest(`Failed to validate agent::Call: type: unknown call type '${type}' (served: ${served})`);
+  const caller = port.authentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', port.authentication);
+  if (isResponse(caller)) return caller;
+  switch (type as (typeof AGENT_OPERATOR_CALL_TYPES)[number]) {
+    case 'GET_HEALTH':
+      return v1Answer('GET_HEALTH', 'get_health', { healthy: true });
+    case 'GET_VERSION': {
+      const { mesos_ts_version: _ours, ...version } = versionJson();
+      return v1Answer('GET_VERSION', 'get_version', { version_info: version });
+    }
+    case 'GET_FLAGS': {
+      const denied = port.authorizer?.denial('view_flags', caller.principal);
+      if (denied !== undefined) return { status: 403, body: `Forbidden: ${denied}` };
+      return v1Answer('GET_FLAGS', 'get_flags', { flags: Object.entries(port.flags()).map(([name, value]) => ({ name, value })) });
+    }
+    case 'GET_CONTAINERS': {
+      const authorizer = port.authorizer;
+      const usages = await port.containersUsage();
+      const containers = usages
+        .filter(({ container }) => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, port.frameworkUser(container.frameworkId)))
+        .map(({ container, statistics }) => v1Container(container, statistics));
+      return v1Answer('GET_CONTAINERS', 'get_containers', { containers });
+    }
+  }
+}
+
+/** A `GetContainers.Container`. */
+function v1Container(container: MonitoredContainer, statistics: ResourceStatisticsJson): Record<string, unknown> {
+  return {
+    framework_id: v1Id(container.frameworkId),
+    executor_id: v1Id(container.executorId),
+    executor_name: container.executorName,
+    container_id: v1Id(container.containerId),
+    container_status: { container_id: v1Id(container.containerId), ...(container.processId !== undefined ? { executor_pid: container.processId } : {}) },
+    resource_statistics: statistics,
+  };
+}

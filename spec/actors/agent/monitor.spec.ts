@@ -1,0 +1,87 @@
+/**
+ * The agent's resource monitor (issue 12): `/slave(1)/monitor/statistics`, `/slave(1)/containers`
+ * and the v1 operator API's GET_CONTAINERS, with Mesos' `ResourceStatistics` field names, on a
+ * real agent running a real task (cgroups where this machine gives them, else posix).
+ */
+import { expect } from 'chai';
+import { resourceStatistics } from '../../../actors/agent/monitor';
+import { CONTAINER_MEM_HEADROOM_BYTES } from '../../../actors/agent/constants';
+import { eventually, eventuallyAsync } from '../../support/runtime';
+import { RealCluster } from './real-master';
+
+const MB = 1024 * 1024;
+
+describe('actors/agent/monitor: ResourceStatistics', () => {
+  it('renders usage under Mesos\' names, with the container\'s limits, leaving out what was not measured', () => {
+    expect(resourceStatistics({ processes: 3, memRssBytes: 10 * MB, cpusUserTimeSecs: 1.5, cpusNrThrottled: 4, diskUsedBytes: 2048 }, { cpus: 1.1, memBytes: 96 * MB, diskBytes: 10 * MB }, 1_700_000_000_500))
+      .to.deep.equal({ timestamp: 1_700_000_000.5, cpus_limit: 1.1, mem_limit_bytes: 96 * MB, disk_limit_bytes: 10 * MB, processes: 3, mem_rss_bytes: 10 * MB, cpus_user_time_secs: 1.5, cpus_nr_throttled: 4, disk_used_bytes: 2048 });
+    // Nothing measured (no isolator): the limits still show.
+    expect(resourceStatistics(undefined, { cpus: 0.2, memBytes: 96 * MB }, 1000)).to.deep.equal({ timestamp: 1, cpus_limit: 0.2, mem_limit_bytes: 96 * MB });
+  });
+});
+
+describe('an agent\'s /monitor/statistics, /containers and v1 GET_CONTAINERS', function () {
+  this.timeout(30_000);
+  let cluster: RealCluster;
+
+  before(async () => {
+    cluster = await RealCluster.start();
+    cluster.runTask(RealCluster.commandTask('T1', 'sleep 60 & sleep 60; wait'));
+    await eventually(() => cluster.master.states('T1').includes('TASK_RUNNING'), 15_000, 'TASK_RUNNING');
+  });
+
+  after(() => cluster.stop());
+
+  const url = (path: string): string => `http://${cluster.host.address}${path}`;
+
+  it('/slave(1)/monitor/statistics: each live executor with its usage and limits', async () => {
+    let entries: Array<{ executor_id: string; framework_id: string; executor_name: string; source: string; statistics: Record<string, number> }> = [];
+    await eventuallyAsync(async () => {
+      entries = await (await fetch(url('/slave(1)/monitor/statistics'))).json() as typeof entries;
+      return (entries[0]?.statistics.processes ?? 0) >= 3;
+    }, 10_000, 'the executor, the shell and its sleeps counted');
+    expect(entries).to.have.length(1);
+    const [entry] = entries;
+    expect(entry).to.deep.include({ executor_id: 'T1', framework_id: 'F1', source: 'T1' }); // a command executor's source is its task (Mesos)
+    const statistics = entry?.statistics ?? {};
+    expect(statistics.cpus_limit).to.be.closeTo(0.2, 1e-9); // the task's 0.1 and the executor's headroom
+    expect(statistics.mem_limit_bytes).to.equal(32 * MB + CONTAINER_MEM_HEADROOM_BYTES);
+    expect(statistics.mem_rss_bytes).to.be.greaterThan(0);
+    expect(statistics.timestamp).to.be.closeTo(Date.now() / 1000, 30);
+    for (const field of ['cpus_user_time_secs', 'cpus_system_time_secs']) expect(statistics[field], field).to.be.a('number');
+    // Mesos' old name too.
+    expect(await (await fetch(url('/slave(1)/monitor/statistics.json'))).json()).to.have.length(1);
+  });
+
+  it('/slave(1)/containers: the same, with the container id and status', async () => {
+    const [entry] = await (await fetch(url('/slave(1)/containers'))).json() as Array<Record<string, unknown>>;
+    const runId = cluster.sandbox('T1').split('/').at(-1);
+    expect(entry).to.deep.include({ container_id: runId, executor_id: 'T1', framework_id: 'F1' });
+    expect((entry?.status as { container_id: { value: string }; executor_pid: number }).container_id).to.deep.equal({ value: runId });
+    expect((entry?.status as { executor_pid: number }).executor_pid).to.be.a('number');
+  });
+
+  it('v1 operator API (/api/v1 and /slave(1)/api/v1): GET_CONTAINERS with resource_statistics; Mesos\' other agent calls are 501; unknown ones 400', async () => {
+    const call = (path: string, body: unknown): Promise<Response> => fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const path of ['/api/v1', '/slave(1)/api/v1']) {
+      const response = await call(path, { type: 'GET_CONTAINERS' });
+      expect(response.status, path).to.equal(200);
+      const body = await response.json() as { type: string; get_containers: { containers: Array<Record<string, unknown>> } };
+      expect(body.type).to.equal('GET_CONTAINERS');
+      const [container] = body.get_containers.containers;
+      expect(container).to.deep.include({ framework_id: { value: 'F1' }, executor_id: { value: 'T1' } });
+      expect((container?.resource_statistics as Record<string, number>).mem_limit_bytes).to.equal(32 * MB + CONTAINER_MEM_HEADROOM_BYTES);
+    }
+    expect(await (await call('/api/v1', { type: 'GET_HEALTH' })).json()).to.deep.equal({ type: 'GET_HEALTH', get_health: { healthy: true } });
+    expect((await (await call('/api/v1', { type: 'GET_VERSION' })).json() as { get_version: { version_info: { version: string } } }).get_version.version_info.version).to.equal('1.11.0');
+    const flags = (await (await call('/api/v1', { type: 'GET_FLAGS' })).json() as { get_flags: { flags: Array<{ name: string; value: string }> } }).get_flags.flags;
+    expect(flags.find((flag) => flag.name === 'work_dir')?.value).to.equal(cluster.workDir);
+    const unserved = await call('/api/v1', { type: 'GET_TASKS' });
+    expect([unserved.status, await unserved.text()]).to.deep.equal([501, "call type 'GET_TASKS' is not served by this agent (served: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_CONTAINERS)"]);
+    const unknown = await call('/api/v1', { type: 'MAKE_COFFEE' });
+    expect(unknown.status).to.equal(400);
+    expect(await unknown.text()).to.contain("unknown call type 'MAKE_COFFEE'");
+    expect((await call('/api/v1', { nope: 1 })).status).to.equal(400);
+    expect((await fetch(url('/api/v1'))).status).to.equal(405);
+  });
+});
