@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import { Resources } from '../lib/resources';
 import { isTerminalState, type Offer, type TaskStatus } from '../lib/protocol';
-import { createCommand, flag, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
+import { createCommand, flag, parseBooleanFlag, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { fitResources, shortfall } from '../actors/framework/offers';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
 import { dispatch, type Timer } from '../lib/actor';
@@ -41,6 +41,8 @@ interface ExecuteFlags extends TlsFlags, CredentialOptions {
   ip: string;
   master_timeout: number;
   offer_wait_timeout: number;
+  /** Mesos' `--checkpoint`: the framework checkpoints (its task outlives an agent restart). */
+  checkpoint: boolean;
 }
 
 /** How a Ctrl-C ended: the task's state then, if it had been launched. */
@@ -142,6 +144,7 @@ async function main(): Promise<void> {
     .addOption(flag('--command <command>', 'shell command to run').makeOptionMandatory())
     .addOption(flag('--resources <resources>', 'task resources').argParser(parseResourceFlag).default(DEFAULT_TASK_RESOURCES))
     .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
+    .addOption(flag('--checkpoint [bool]', 'checkpoint the task on its agent, so that it survives the agent\'s restart').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--ip <ip>', 'IP address to listen on for the master').default('127.0.0.1'))
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a master').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
     .addOption(flag('--offer_wait_timeout <duration>', 'give up (exit 1) if no offer could hold the task this long after subscribing').argParser(parseDurationFlag).default(DEFAULT_OFFER_WAIT_TIMEOUT_MS, '2mins'))
@@ -152,7 +155,7 @@ async function main(): Promise<void> {
   const tls = tlsFromOptions('mesos-execute', flags);
   const address = await requireMaster('mesos-execute', flags.master, flags.master_timeout, tls);
   const host = await startClientHost(flags.ip, 'error', tls);
-  const execute = new Execute({ master: flags.master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
+  const execute = new Execute({ master: flags.master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role], ...(flags.checkpoint === true ? { checkpoint: true } : {}) }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
   host.spawn(execute);
   process.once('SIGINT', () => { void interrupted(execute, host); });
   const status = await execute.done;

@@ -1,5 +1,6 @@
 /** Starting the bins as real child processes in tests, and waiting on what they print. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { within } from '../support/runtime';
 
@@ -104,4 +105,16 @@ export async function untilMasterState<T>(master: string, check: (state: T) => b
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(state).slice(0, 2_000)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A TCP port that was free a moment ago (to restart a master or an agent on the same address). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
 }

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dispatch } from '../../lib/actor';
@@ -12,7 +11,7 @@ import { Scheduler } from '../../actors/framework/scheduler';
 import { fitResources } from '../../actors/framework/offers';
 import { PiScheduler } from '../../actors/framework/examples/pi';
 import { eventually, netHost, within, processExists } from '../support/runtime';
-import { examplePath, startBin, startScript, type BinProcess } from './processes';
+import { examplePath, freePort, startBin, startScript, type BinProcess } from './processes';
 
 interface StateTask { id: string; name: string; state: string; statuses: Array<{ state: string; timestamp: number }> }
 interface StateFramework { name: string; tasks: StateTask[]; completed_tasks?: StateTask[] }
@@ -357,18 +356,6 @@ describe('the cluster as real processes', function () {
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 });
-
-/** A TCP port that was free a moment ago (to restart a master on the same address). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 async function waitForFrameworks(master: string, count: number): Promise<void> {
   await within((async () => {

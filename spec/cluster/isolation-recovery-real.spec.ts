@@ -1,0 +1,94 @@
+/**
+ * Isolation across an agent restart (issue 12), with the real bins: a checkpointing framework's
+ * task keeps its cgroup through `kill -9` of its agent and a restart (taken back, not made
+ * again: the same directory), the restarted agent measures it again, a cgroup no checkpoint
+ * names (an orphan) is destroyed with what runs in it, and the recovered container's cgroup goes
+ * when its task ends. Needs root and cgroups v1 (what CI has); skipped, saying why, elsewhere.
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Cgroups, detectCgroups } from '../../actors/agent/cgroups';
+import { eventually, eventuallyAsync, processExists, within } from '../support/runtime';
+import { freePort, startBin, type BinProcess } from './processes';
+
+const layout = detectCgroups();
+const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !== 0 ? 'not root' : layout?.version !== 1 ? 'needs cgroups v1 (this machine has none or v2)' : undefined;
+
+(reason === undefined ? describe : describe.skip)(`isolation across an agent restart (real bins)${reason === undefined ? '' : ` (skipped: ${reason})`}`, function () {
+  this.timeout(90_000);
+  const root = `mesos-recovery-test-${process.pid}`;
+  const bins: BinProcess[] = [];
+  let orphanProcess: ChildProcess | undefined;
+  let workDir: string;
+
+  /** This test's containers in the memory hierarchy. */
+  const memoryRoot = (): string => (layout?.version === 1 ? path.join(layout.hierarchies.get('memory') as string, root) : '');
+  const containers = (): string[] => (fs.existsSync(memoryRoot()) ? fs.readdirSync(memoryRoot(), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : []);
+
+  beforeEach(() => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'isolation-recovery-'));
+  });
+
+  afterEach(async () => {
+    for (const bin of bins.splice(0)) bin.kill('SIGKILL');
+    orphanProcess?.kill('SIGKILL');
+    if (layout !== undefined) {
+      const cgroups = new Cgroups(layout, root);
+      for (const container of await cgroups.containers()) await cgroups.destroy(container);
+      for (const mount of layout.version === 1 ? new Set(layout.hierarchies.values()) : []) if (fs.existsSync(path.join(mount, root))) fs.rmdirSync(path.join(mount, root));
+    }
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const start = (name: string, args: string[]): BinProcess => {
+    const bin = startBin(name, args);
+    bins.push(bin);
+    return bin;
+  };
+
+  it('keeps a recovered container\'s cgroup, measures it again, destroys orphans, and removes the cgroup when the task ends', async () => {
+    const master = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')]);
+    const [, masterAddress] = await master.waitFor(/master@(\S+)/);
+    const agentPort = await freePort();
+    const agentArgs = [
+      '--master', masterAddress as string, '--port', String(agentPort), '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024',
+      '--registration_backoff_factor', '100ms', '--isolation', 'cgroups/cpu,cgroups/mem,cgroups/pids', '--cgroups_root', root,
+    ];
+    let agent = start('mesos-agent', agentArgs);
+    await agent.waitFor(/slave\(1\)@/);
+    const execute = start('mesos-execute', ['--master', masterAddress as string, '--name', 'durable', '--command', 'sleep 600', '--resources', 'cpus:0.1;mem:32', '--checkpoint']);
+    await execute.waitFor(/TASK_RUNNING/, 30_000);
+    await eventually(() => containers().length === 1, 10_000, 'the task\'s cgroup');
+    const [runId] = containers();
+    const inode = fs.statSync(path.join(memoryRoot(), runId as string)).ino;
+
+    // An orphan: a cgroup under the root that no checkpoint names, with a process in it.
+    const cgroups = new Cgroups(layout as NonNullable<typeof layout>, root);
+    await cgroups.create('orphan');
+    orphanProcess = spawn('sleep', ['600'], { stdio: 'ignore' });
+    await cgroups.assign('orphan', orphanProcess.pid as number);
+
+    agent.kill('SIGKILL');
+    await agent.exited;
+    agent = start('mesos-agent', agentArgs);
+    await agent.waitFor(/slave\(1\)@/);
+
+    // The orphan and what ran in it are gone; the task's cgroup is the same one, measured again.
+    await eventually(() => !containers().includes('orphan'), 15_000, 'the orphan destroyed');
+    await eventually(() => !processExists(orphanProcess?.pid as number) || orphanProcess?.signalCode === 'SIGKILL', 5_000, 'the orphan\'s process killed');
+    expect(containers()).to.deep.equal([runId]);
+    expect(fs.statSync(path.join(memoryRoot(), runId as string)).ino, 'taken back, not made again').to.equal(inode);
+    await eventuallyAsync(async () => {
+      const entries = await (await fetch(`http://127.0.0.1:${agentPort}/slave(1)/containers`)).json() as Array<{ container_id: string; statistics: { processes?: number; mem_limit_bytes: number } }>;
+      return entries.length === 1 && entries[0]?.container_id === runId && (entries[0]?.statistics.processes ?? 0) >= 2;
+    }, 20_000, 'the recovered container measured by the restarted agent');
+
+    // Its end (Ctrl-C kills the task) removes the recovered cgroup.
+    execute.kill('SIGINT');
+    expect(await within(execute.exited, 30_000, 'mesos-execute to kill the task')).to.equal(130);
+    await eventually(() => containers().length === 0, 20_000, 'the recovered container\'s cgroup removed');
+  });
+});
