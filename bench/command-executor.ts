@@ -1,19 +1,28 @@
 /**
  * Launch latency of command tasks: RunTask → TASK_RUNNING (at the master), for the TypeScript
- * and the native command executor, on a real agent with an acking master Probe.
+ * and the native command executor, on a real agent with an acking master Probe; then the cost of
+ * isolation (issue 12): the native executor's launch latency and throughput under
+ * `cgroups/cpu,cgroups/mem` against `posix/cpu,posix/mem`, in the same run (cgroups where this
+ * machine gives them: root and cgroups mounted).
  *
- *   node dist/bench/command-executor.js [--tasks N] [--json]
+ *   node dist/bench/command-executor.js [--tasks N] [--throughput-tasks N] [--json]
  */
 import { existsSync } from 'node:fs';
-import { NATIVE_COMMAND_EXECUTOR_PATH, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../actors/agent';
+import { NATIVE_COMMAND_EXECUTOR_PATH, TYPESCRIPT_COMMAND_EXECUTOR_PATH, type AgentFlags } from '../actors/agent';
+import { detectCgroups } from '../actors/agent/cgroups';
 import { RealCluster } from '../spec/actors/agent/real-master';
 import { eventually } from '../spec/support/runtime';
 
 /** Tasks launched one after another per executor kind (unless --tasks says otherwise). */
 const DEFAULT_TASKS = 20;
+/** Tasks of the throughput run per isolation (unless --throughput-tasks says otherwise), and how many run at once. */
+const DEFAULT_THROUGHPUT_TASKS = 200;
+const THROUGHPUT_IN_FLIGHT = 20;
+/** The isolation every executor-kind measure runs under, so that runs on different machines compare. */
+const BASELINE_ISOLATION = 'posix/cpu,posix/mem';
 
-async function measure(path: string, tasks: number): Promise<number[]> {
-  const cluster = await RealCluster.start({ commandExecutorPath: path });
+async function measure(path: string, tasks: number, flags: Partial<AgentFlags> = { isolation: BASELINE_ISOLATION }): Promise<number[]> {
+  const cluster = await RealCluster.start({ commandExecutorPath: path, ...flags });
   const latencies: number[] = [];
   try {
     for (let index = 0; index < tasks; index++) {
@@ -34,9 +43,31 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? NaN;
 }
 
+/** `tasks` `true` tasks, `THROUGHPUT_IN_FLIGHT` at a time, until all have finished: tasks per second. */
+async function throughput(path: string, tasks: number, flags: Partial<AgentFlags>): Promise<number> {
+  const cluster = await RealCluster.start({ commandExecutorPath: path, resources: 'cpus:64;mem:65536;disk:1024', ...flags });
+  try {
+    const started = process.hrtime.bigint();
+    let launched = 0;
+    const finished = (): number => cluster.master.updates().filter((update) => update.status.state === 'TASK_FINISHED').length;
+    while (finished() < tasks) {
+      while (launched < tasks && launched - finished() < THROUGHPUT_IN_FLIGHT) cluster.runTask(RealCluster.commandTask(`P${launched++}`, 'true'));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return tasks / (Number(process.hrtime.bigint() - started) / 1e9);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
 async function main(): Promise<void> {
-  const tasksFlag = process.argv.indexOf('--tasks');
-  const tasks = tasksFlag > 0 ? Number(process.argv[tasksFlag + 1]) : DEFAULT_TASKS;
+  const tasks = option('--tasks', DEFAULT_TASKS);
+  const throughputTasks = option('--throughput-tasks', DEFAULT_THROUGHPUT_TASKS);
   const results: Record<string, number> = {};
   for (const [name, path] of [['typescript', TYPESCRIPT_COMMAND_EXECUTOR_PATH], ['native', NATIVE_COMMAND_EXECUTOR_PATH]] as const) {
     if (!existsSync(path)) {
@@ -47,6 +78,24 @@ async function main(): Promise<void> {
     results[`${name}_launch_to_running_p50_ms`] = percentile(sorted, 0.5);
     results[`${name}_launch_to_running_p99_ms`] = percentile(sorted, 0.99);
     process.stdout.write(`${name}: launch → TASK_RUNNING p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${percentile(sorted, 0.99).toFixed(1)} ms over ${tasks} tasks\n`);
+  }
+  // The cost of isolation: the native executor under posix (nothing made per launch) and under cgroups.
+  const cgroups = process.getuid?.() === 0 && detectCgroups() !== undefined;
+  const isolations = [['posix', BASELINE_ISOLATION], ...(cgroups ? [['cgroups', 'cgroups/cpu,cgroups/mem']] : [])] as const;
+  if (!cgroups) process.stdout.write('cgroups: not available here (needs root and cgroups), only posix measured\n');
+  for (const [name, isolation] of isolations) {
+    const sorted = await measure(NATIVE_COMMAND_EXECUTOR_PATH, tasks, { isolation, cgroupsRoot: `mesos-bench-${process.pid}` });
+    const perSecond = await throughput(NATIVE_COMMAND_EXECUTOR_PATH, throughputTasks, { isolation, cgroupsRoot: `mesos-bench-${process.pid}` });
+    results[`isolation_${name}_launch_to_running_p50_ms`] = percentile(sorted, 0.5);
+    results[`isolation_${name}_launch_to_running_p99_ms`] = percentile(sorted, 0.99);
+    results[`isolation_${name}_tasks_per_s`] = perSecond;
+    process.stdout.write(`isolation ${isolation}: launch → TASK_RUNNING p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${percentile(sorted, 0.99).toFixed(1)} ms; ${perSecond.toFixed(1)} tasks/s (${throughputTasks} tasks, ${THROUGHPUT_IN_FLIGHT} in flight)\n`);
+  }
+  if (cgroups) {
+    const costMs = (results.isolation_cgroups_launch_to_running_p50_ms ?? NaN) - (results.isolation_posix_launch_to_running_p50_ms ?? NaN);
+    results.isolation_cgroups_cost_per_launch_ms = costMs;
+    results.isolation_cgroups_over_posix_tasks_per_s = (results.isolation_cgroups_tasks_per_s ?? NaN) / (results.isolation_posix_tasks_per_s ?? NaN);
+    process.stdout.write(`cgroups cost per launch (p50 against posix): ${costMs.toFixed(2)} ms (goal < 2 ms); throughput cgroups/posix ${results.isolation_cgroups_over_posix_tasks_per_s.toFixed(2)}x\n`);
   }
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(results)}\n`);
 }

@@ -284,6 +284,8 @@ export class Cgroups {
         try {
           await fsp.rmdir(directory);
         } catch (error) {
+          // Someone else removed it meanwhile: it is gone, as wanted.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') break;
           // EBUSY while the last exited process is still being reaped by the kernel.
           if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || round >= DESTROY_MAX_ROUNDS) throw new Error(`cannot remove cgroup ${directory}: ${(error as Error).message}`);
           await new Promise((resolve) => setTimeout(resolve, DESTROY_POLL_MS));

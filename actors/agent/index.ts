@@ -8,6 +8,7 @@
  *   // GET http://127.0.0.1:5051/slave(1)/state ... later:
  *   await agent.stop();
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import * as path from 'node:path';
@@ -28,6 +29,7 @@ import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ProcessLauncher, type Launcher } from './launcher';
 import { chooseIsolator } from './isolator';
+import { DEFAULT_CGROUPS_ROOT } from './cgroups';
 import { AGENT_START_INPUT } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
@@ -75,6 +77,21 @@ async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launche
   await launcher.recoverContainers?.(known);
   return reconnect ? recovered : undefined;
 }
+
+/**
+ * Where this agent's containers' cgroups go: `<--cgroups_root>/agent-<hash of the work dir>`. An
+ * agent destroys, at start, every cgroup under its root that its checkpoints do not name
+ * (orphans); under a root of its own it never takes another agent's containers on the same
+ * machine for its orphans (Mesos needs a `--cgroups_root` per agent for that), while a restarted
+ * agent, with the same work dir, finds its own again.
+ * @example agentCgroupsRoot('mesos', '/var/lib/mesos') // 'mesos/agent-' + 12 hex digits
+ */
+export function agentCgroupsRoot(cgroupsRoot: string, workDir: string): string {
+  return `${cgroupsRoot}/agent-${createHash('sha256').update(path.resolve(workDir)).digest('hex').slice(0, AGENT_CGROUP_HASH_CHARS)}`;
+}
+
+/** Hex digits of the work dir's hash in an agent's cgroup name (48 bits: no two work dirs of one machine meet). */
+const AGENT_CGROUP_HASH_CHARS = 12;
 
 /** A running agent. */
 export interface AgentHandle {
@@ -212,7 +229,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // `--isolation` (and its cgroups and disk flags), or the best this machine allows; a bad value stops the start, naming it.
   const isolator = options.launcher === undefined ? chooseIsolator(flags.isolation, {
     log: host.logger,
-    ...(flags.cgroupsRoot !== undefined ? { root: flags.cgroupsRoot } : {}),
+    root: agentCgroupsRoot(flags.cgroupsRoot ?? DEFAULT_CGROUPS_ROOT, flags.workDir),
     ...(flags.cgroupsEnableCfs !== undefined ? { enableCfs: flags.cgroupsEnableCfs } : {}),
     ...(flags.containerPidsLimit !== undefined ? { pidsLimit: flags.containerPidsLimit } : {}),
     ...(flags.enforceContainerDiskQuota !== undefined ? { enforceDiskQuota: flags.enforceContainerDiskQuota } : {}),

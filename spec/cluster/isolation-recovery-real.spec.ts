@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { agentCgroupsRoot } from '../../actors/agent';
 import { Cgroups, detectCgroups } from '../../actors/agent/cgroups';
 import { eventually, eventuallyAsync, processExists, within } from '../support/runtime';
 import { freePort, startBin, type BinProcess } from './processes';
@@ -24,8 +25,9 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
   let orphanProcess: ChildProcess | undefined;
   let workDir: string;
 
-  /** This test's containers in the memory hierarchy. */
-  const memoryRoot = (): string => (layout?.version === 1 ? path.join(layout.hierarchies.get('memory') as string, root) : '');
+  /** The agent's containers in the memory hierarchy (under its own cgroup below the root). */
+  const agentRoot = (): string => agentCgroupsRoot(root, path.join(workDir, 'agent'));
+  const memoryRoot = (): string => (layout?.version === 1 ? path.join(layout.hierarchies.get('memory') as string, agentRoot()) : '');
   const containers = (): string[] => (fs.existsSync(memoryRoot()) ? fs.readdirSync(memoryRoot(), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : []);
 
   beforeEach(() => {
@@ -36,9 +38,11 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     for (const bin of bins.splice(0)) bin.kill('SIGKILL');
     orphanProcess?.kill('SIGKILL');
     if (layout !== undefined) {
-      const cgroups = new Cgroups(layout, root);
+      const cgroups = new Cgroups(layout, agentRoot());
       for (const container of await cgroups.containers()) await cgroups.destroy(container);
-      for (const mount of layout.version === 1 ? new Set(layout.hierarchies.values()) : []) if (fs.existsSync(path.join(mount, root))) fs.rmdirSync(path.join(mount, root));
+      for (const mount of layout.version === 1 ? new Set(layout.hierarchies.values()) : []) {
+        for (const directory of [path.join(mount, agentRoot()), path.join(mount, root)]) if (fs.existsSync(directory)) fs.rmdirSync(directory);
+      }
     }
     fs.rmSync(workDir, { recursive: true, force: true });
   });
@@ -65,8 +69,11 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     const [runId] = containers();
     const inode = fs.statSync(path.join(memoryRoot(), runId as string)).ino;
 
-    // An orphan: a cgroup under the root that no checkpoint names, with a process in it.
-    const cgroups = new Cgroups(layout as NonNullable<typeof layout>, root);
+    // An orphan: a cgroup under the agent's root that no checkpoint names, with a process in it;
+    // and another agent's container (under its own root beside this agent's), which is not this agent's to touch.
+    const cgroups = new Cgroups(layout as NonNullable<typeof layout>, agentRoot());
+    const neighbour = new Cgroups(layout as NonNullable<typeof layout>, agentCgroupsRoot(root, path.join(workDir, 'another-agent')));
+    await neighbour.create('theirs');
     await cgroups.create('orphan');
     orphanProcess = spawn('sleep', ['600'], { stdio: 'ignore' });
     await cgroups.assign('orphan', orphanProcess.pid as number);
@@ -80,6 +87,9 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     await eventually(() => !containers().includes('orphan'), 15_000, 'the orphan destroyed');
     await eventually(() => !processExists(orphanProcess?.pid as number) || orphanProcess?.signalCode === 'SIGKILL', 5_000, 'the orphan\'s process killed');
     expect(containers()).to.deep.equal([runId]);
+    expect(neighbour.exists('theirs'), 'another agent\'s container is left alone').to.equal(true);
+    await neighbour.destroy('theirs');
+    for (const mount of layout?.version === 1 ? new Set(layout.hierarchies.values()) : []) fs.rmdirSync(path.join(mount, agentCgroupsRoot(root, path.join(workDir, 'another-agent'))));
     expect(fs.statSync(path.join(memoryRoot(), runId as string)).ino, 'taken back, not made again').to.equal(inode);
     await eventuallyAsync(async () => {
       const entries = await (await fetch(`http://127.0.0.1:${agentPort}/slave(1)/containers`)).json() as Array<{ container_id: string; statistics: { processes?: number; mem_limit_bytes: number } }>;

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { detectCgroups } from '../../../actors/agent/cgroups';
 import { CONTAINER_MEM_HEADROOM_BYTES } from '../../../actors/agent/constants';
 import { eventually } from '../../support/runtime';
-import type { AgentFlags } from '../../../actors/agent';
+import { agentCgroupsRoot, type AgentFlags } from '../../../actors/agent';
 import { RealCluster } from './real-master';
 
 const layout = detectCgroups();
@@ -21,17 +21,19 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
 (reason === undefined ? describe : describe.skip)(`an agent with --isolation cgroups/cpu,cgroups/mem,cgroups/pids${reason === undefined ? '' : ` (skipped: ${reason})`}`, function () {
   this.timeout(30_000);
   const root = `mesos-isolation-test-${process.pid}`;
+  /** The agent's own cgroup under the root (`<root>/agent-<hash of its work dir>`), where its containers go. */
+  const agentRoot = (): string => agentCgroupsRoot(root, cluster.workDir);
   let cluster: RealCluster;
 
   /** The containers' cgroups (directories; a cgroup's files are listed beside them), in every hierarchy. */
   const containers = (): string[] => {
-    const roots = layout === undefined ? [] : layout.version === 1 ? [...new Set(layout.hierarchies.values())].map((mount) => path.join(mount, root)) : [path.join(layout.mount, root)];
+    const roots = layout === undefined ? [] : layout.version === 1 ? [...new Set(layout.hierarchies.values())].map((mount) => path.join(mount, agentRoot())) : [path.join(layout.mount, agentRoot())];
     const names = roots.flatMap((directory) => (fs.existsSync(directory) ? fs.readdirSync(directory, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : []));
     return [...new Set(names)];
   };
 
   /** Where the memory hierarchy keeps this test's containers. */
-  const memoryRoot = (): string => (layout?.version === 1 ? path.join(layout.hierarchies.get('memory') as string, root) : path.join(layout?.version === 2 ? layout.mount : '', root));
+  const memoryRoot = (): string => (layout?.version === 1 ? path.join(layout.hierarchies.get('memory') as string, agentRoot()) : path.join(layout?.version === 2 ? layout.mount : '', agentRoot()));
 
   /** Processes anywhere on the machine that are in one of this test's cgroups. */
   const confinedProcesses = (): number[] => fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
@@ -45,7 +47,7 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
   /** The cgroup directory of `taskId`'s run in `controller`'s hierarchy (v1), or the unified one (v2). */
   const cgroupOf = (taskId: string, controller: 'cpuacct' | 'pids' | 'memory'): string => {
     const runId = path.basename(cluster.sandbox(taskId));
-    return layout?.version === 1 ? path.join(layout.hierarchies.get(controller) as string, root, runId) : path.join(layout?.version === 2 ? layout.mount : '', root, runId);
+    return layout?.version === 1 ? path.join(layout.hierarchies.get(controller) as string, agentRoot(), runId) : path.join(layout?.version === 2 ? layout.mount : '', agentRoot(), runId);
   };
 
   const start = async (overrides: Partial<AgentFlags> = {}): Promise<void> => {
@@ -58,7 +60,9 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     await eventually(() => containers().length === 0, 10_000, 'every container cgroup removed');
     expect(confinedProcesses()).to.deep.equal([]);
     const mounts = layout === undefined ? [] : layout.version === 1 ? [...new Set(layout.hierarchies.values())] : [layout.mount];
-    for (const mount of mounts) if (fs.existsSync(path.join(mount, root))) fs.rmdirSync(path.join(mount, root));
+    for (const mount of mounts) {
+      for (const directory of [path.join(mount, agentRoot()), path.join(mount, root)]) if (fs.existsSync(directory)) fs.rmdirSync(directory);
+    }
   });
 
   it('runs the executor and its task inside the run\'s cgroup, with the memory limit of the task plus the headroom, and removes it when the run ends', async () => {
@@ -69,13 +73,13 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     const [runId] = containers();
     if (layout?.version === 1) {
       // The limit is written right after the cgroup is made (and before the executor starts).
-      const limit = (): number => Number(fs.readFileSync(path.join(memoryRoot(), runId as string, 'memory.limit_in_bytes'), 'utf8'));
+      const limit = (): number => { try { return Number(fs.readFileSync(path.join(memoryRoot(), runId as string, 'memory.limit_in_bytes'), 'utf8')); } catch { return -1; } }; // made in one hierarchy after another
       await eventually(() => limit() === 32 * 1024 * 1024 + CONTAINER_MEM_HEADROOM_BYTES, 5_000, 'the memory limit');
     }
     await eventually(() => cluster.master.states('T1').includes('TASK_FINISHED'), 15_000, 'TASK_FINISHED');
     // The task saw itself in the run's cgroup.
     const stdout = fs.readFileSync(path.join(cluster.sandbox('T1'), 'stdout'), 'utf8');
-    expect(stdout).to.contain(`/${root}/${runId as string}`);
+    expect(stdout).to.contain(`/${agentRoot()}/${runId as string}`);
     await eventually(() => containers().length === 0, 10_000, 'the run\'s cgroup removed');
   });
 
