@@ -6,6 +6,7 @@ import { findExecutor, relativeToSandbox, sandboxPath } from '../../webui/src/mo
 import { computeShares, dominantShare } from '../../webui/src/model/shares';
 import { agentEndpoint, allTasks, clusterResources, parseMasterState, taskCountsByState } from '../../webui/src/model/state';
 import { appendChunk, startTail } from '../../webui/src/model/tail';
+import { containerUsage, parseStatistics, totalUsage } from '../../webui/src/model/usage';
 import type { AgentStateJson, FrameworkJson, MasterStateJson, ResourcesJson, TaskJson } from '../../webui/src/model/types';
 
 function resources(cpus: number, mem: number, disk = 0): ResourcesJson {
@@ -153,5 +154,19 @@ describe('webui/model: what the UI computes from /master/state', () => {
     expect(formatMegabytes(1536)).to.equal('1.5 GB');
     expect(formatPercent(0.25)).to.equal('25%');
     expect(formatPercent(0.035)).to.equal('3.5%');
+  });
+  it('turns an agent\'s /monitor/statistics into CPUs in use (CPU time over time between reports) and memory against limits', () => {
+    const report = (timestamp: number, cpuSecs: number, rss: number): unknown => ({
+      executor_id: 'e1', framework_id: 'f1', source: '', executor_name: '',
+      statistics: { timestamp, cpus_limit: 1.1, cpus_user_time_secs: cpuSecs * 0.75, cpus_system_time_secs: cpuSecs * 0.25, mem_rss_bytes: rss, mem_limit_bytes: 1000, processes: 2 },
+    });
+    const first = parseStatistics([report(100, 10, 200), { bogus: true }]);
+    expect(first).to.have.length(1);
+    expect(containerUsage(first)[0]?.cpusUsed, 'one report: no rate yet').to.equal(undefined);
+    const second = parseStatistics([report(102, 11, 300)]);
+    const [usage] = containerUsage(second, first);
+    expect(usage).to.deep.equal({ frameworkId: 'f1', executorId: 'e1', cpusUsed: 0.5, cpusLimit: 1.1, memBytes: 300, memLimitBytes: 1000, diskBytes: undefined, diskLimitBytes: undefined, processes: 2 });
+    expect(totalUsage([usage as NonNullable<typeof usage>, usage as NonNullable<typeof usage>])).to.deep.equal({ cpusUsed: 1, cpusLimit: 2.2, memBytes: 600, memLimitBytes: 2000 });
+    expect(() => parseStatistics({})).to.throw('a list of containers');
   });
 });

@@ -164,6 +164,20 @@ if (skipReason !== undefined) {
       await page.locator('[data-testid="agent-tasks"] tr[data-task-id="hello-ui"]').waitFor({ timeout: UI_WAIT_MS });
     });
 
+    it('shows a running task\'s usage against its limits, on its page and its agent\'s', async () => {
+      start('mesos-execute', ['--master', master, '--name', 'busy-ui', '--command', 'sleep 30', '--resources', 'cpus:0.5;mem:64']);
+      await page.goto(ui);
+      await page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="busy-ui"] [data-state="TASK_RUNNING"]').waitFor({ timeout: UI_WAIT_MS });
+      await page.locator('[data-testid="recent-tasks-table"] tr[data-task-id="busy-ui"] td a').first().click();
+      // Its container: memory in use of the limit (64 MB and the executor's 64 MB headroom).
+      const memory = page.locator('[data-testid="task-mem"]', { hasText: 'of 128 MB' });
+      await memory.waitFor({ timeout: UI_WAIT_MS });
+      expect(await memory.textContent()).to.match(/^\s*\d+(\.\d+)? (B|KB|MB) of 128 MB\s*$/);
+      await page.goto(`${ui}#/agents`);
+      await page.locator('[data-testid="agents-table"] tr[data-agent-id] td a').first().click();
+      await page.locator('[data-testid="agent-usage"] tr[data-executor-id="busy-ui"] [data-testid="container-mem"]', { hasText: 'of 128 MB' }).waitFor({ timeout: UI_WAIT_MS });
+    });
+
     it('lists the frameworks and shows one with its completed tasks', async () => {
       await page.goto(`${ui}#/frameworks`);
       const row = page.locator('[data-testid="completed-frameworks-table"] tr', { hasText: 'hello-ui' });

@@ -5,6 +5,7 @@ import { html, type Html } from '../html';
 import { routeHash } from '../model/routes';
 import { agentEndpoint, allTasks, findAgent, isTerminal, newestFirst, scalar } from '../model/state';
 import type { MasterStateJson } from '../model/types';
+import { AgentUsage } from './usage';
 
 /** Tasks listed on an agent's page. */
 export const AGENT_PAGE_TASKS = 100;
@@ -33,7 +34,7 @@ export function Agents(props: { state: MasterStateJson; nowMs: number }): Html {
   </div>`;
 }
 
-/** One agent: resources, reservations, attributes, tasks. */
+/** One agent: resources, reservations, attributes, its containers' usage, tasks. */
 export function Agent(props: { state: MasterStateJson; nowMs: number; agentId: string }): Html {
   const { state, nowMs } = props;
   const agent = findAgent(state, props.agentId);
@@ -66,6 +67,7 @@ export function Agent(props: { state: MasterStateJson; nowMs: number; agentId: s
         ${attributes.length === 0 ? html`<${Empty} text="None." />` : html`<table class="kv">${attributes.map(([name, value]) => html`<tr><th>${name}</th><td><code>${typeof value === 'string' ? value : JSON.stringify(value)}</code></td></tr>`)}</table>`}
       <//>
     </div>
+    <${AgentUsage} endpoint=${endpoint} />
     <${Section} title=${`Tasks (${tasks.length})`}>
       <${TaskTable} entries=${tasks} agents=${state.slaves} nowMs=${nowMs} limit=${AGENT_PAGE_TASKS} showAgent=${false} testId="agent-tasks" />
     <//>

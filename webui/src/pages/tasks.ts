@@ -4,9 +4,10 @@ import { html, type Html } from '../html';
 import { formatTimestamp, stateLabel } from '../model/format';
 import { routeHash } from '../model/routes';
 import { sandboxPath } from '../model/sandbox';
-import { agentEndpoint, allTasks, findAgent, findTask, newestFirst, startTime, taskCountsByState, type TaskEntry } from '../model/state';
+import { agentEndpoint, allTasks, findAgent, findTask, isTerminal, newestFirst, startTime, taskCountsByState, type TaskEntry } from '../model/state';
 import type { AgentJson } from '../model/types';
 import { Tail, useSandbox } from './sandbox';
+import { TaskUsage } from './usage';
 import type { MasterStateJson } from '../model/types';
 
 /** Rows the tasks page shows at most (the master keeps up to 1000 completed tasks per framework). */
@@ -59,6 +60,7 @@ export function Task(props: { state: MasterStateJson; nowMs: number; frameworkId
         ${status.message === undefined || status.message === '' ? null : html`<div class="status-message">${status.message}</div>`}
       </li>`)}</ol>`}
     <//>
+    ${isTerminal(task.state) ? null : html`<${TaskUsage} endpoint=${agent === undefined ? undefined : agentEndpoint(agent.pid)} frameworkId=${framework.id} executorId=${task.executor_id || task.id} />`}
     <${Output} entry=${entry} agent=${agent} />
   </div>`;
 }
