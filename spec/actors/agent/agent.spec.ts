@@ -440,6 +440,30 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(harness.master.bodies('ExitedExecutor')).to.deep.equal([{ agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1', status: 256 }]);
     });
 
+    it('fails live tasks with the container\'s limitation (reason and message) when its isolation destroyed it, before any pending termination (issue 12)', async () => {
+      const executorInfo = { executorId: 'E1', command: { value: 'x' } };
+      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
+      harness.runTask({ ...AgentHarness.commandTask('T2'), command: undefined, executor: executorInfo });
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('E1');
+      const finished = { ...harness.executorUpdate('T1', 'TASK_FINISHED'), executorId: 'E1' };
+      harness.sendUpdate(executor, finished);
+      await harness.clock.settle();
+      // The agent was shutting it down when it went past its memory limit: the limitation is what its tasks hear.
+      harness.fromMaster('ShutdownExecutor', { frameworkId: FRAMEWORK_ID, executorId: 'E1' });
+      await harness.clock.settle();
+      const limitation = { reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: 'Memory limit exceeded: Requested: 96MB Maximum Used: 96MB' } as const;
+      harness.launcher.run('E1').exit({ code: null, signal: 'SIGKILL', limitation });
+      await harness.clock.settle();
+      harness.acknowledge(finished);
+      await harness.clock.settle();
+      const updates = harness.forwarded().map((update) => [update.status.taskId, update.status.state, update.status.reason, update.status.message, update.status.source]);
+      expect(updates).to.deep.equal([
+        ['T1', 'TASK_FINISHED', undefined, undefined, 'SOURCE_EXECUTOR'],
+        ['T2', 'TASK_FAILED', 'REASON_CONTAINER_LIMITATION_MEMORY', limitation.message, 'SOURCE_AGENT'],
+      ]);
+    });
+
     it('destroys what is left of the process tree of an executor that exits, normally or not', async () => {
       const executorInfo = { executorId: 'E1', command: { value: 'x' } };
       harness.runTask(AgentHarness.commandTask('T1'));
