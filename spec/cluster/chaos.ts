@@ -618,13 +618,22 @@ class ChaosRun {
     });
   }
 
-  /** An executor dies by itself (its process crashed); its agent fails the tasks it ran. */
+  /**
+   * An executor dies by itself (its process crashed), or its container is destroyed at its
+   * memory limit (issue 12: the exit then carries the limitation); its agent fails the tasks it ran.
+   */
   private async crashExecutor(): Promise<void> {
     const executors = this.cluster.launcher.executors();
     if (executors.length === 0) return;
     const { executor, launch } = pick(this.random, executors);
-    this.log(`executor ${launch.frameworkId}/${launch.executorId} on ${launch.agentId} crashes`);
-    this.cluster.host.terminate(executor);
+    // Which of the two, from the run's id: drawing it from the seed's random stream would change what every later step of every seed does.
+    if (launch.runId.charCodeAt(launch.runId.length - 1) % 2 === 0) {
+      this.log(`executor ${launch.frameworkId}/${launch.executorId} on ${launch.agentId} crashes`);
+      this.cluster.host.terminate(executor);
+    } else {
+      this.log(`executor ${launch.frameworkId}/${launch.executorId} on ${launch.agentId} is destroyed at its memory limit`);
+      this.cluster.launcher.destroyAtLimit(executor, { reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: 'Memory limit exceeded: Requested: 96MB Maximum Used: 96MB' });
+    }
     await this.cluster.host.wait(executor);
   }
 

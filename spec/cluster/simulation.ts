@@ -26,6 +26,7 @@ import { defaultMasterFlags, type MasterFlags } from '../../actors/master/flags'
 import { Agent, commandExecutorCommand, detectResources, startAgent, type AgentHandle, type SystemProbe } from '../../actors/agent';
 import { defaultAgentFlags, type AgentFlags } from '../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../actors/agent/launcher';
+import type { ContainerLimitation } from '../../actors/agent/isolator';
 import { Executor, type KillOptions } from '../../actors/framework/executor';
 import { masterDetector } from '../../lib/ha/detector';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
@@ -121,7 +122,7 @@ export class InProcessLauncher implements Launcher {
   /** Executors not yet terminated, in launch order. */
   private readonly live = new Map<SimulatedExecutor, ExecutorLaunch>();
   /** Each executor's "process": its id, and whom to tell when it ends (the agent watching it now). */
-  private readonly processes = new Map<number, { readonly executor: SimulatedExecutor; onExit: (exit: ExecutorExit) => void; killed: boolean }>();
+  private readonly processes = new Map<number, { readonly executor: SimulatedExecutor; onExit: (exit: ExecutorExit) => void; killed: boolean; limitation?: ContainerLimitation }>();
   /** Process ids, numbered from here in launch order (the same in every run of a seed). */
   private nextProcessId = SIMULATED_FIRST_PROCESS_ID;
 
@@ -136,14 +137,15 @@ export class InProcessLauncher implements Launcher {
       ...(launch.token !== undefined ? { token: launch.token } : {}),
     });
     const processId = this.nextProcessId++;
-    const process = { executor, onExit, killed: false };
+    const process: { readonly executor: SimulatedExecutor; onExit: (exit: ExecutorExit) => void; killed: boolean; limitation?: ContainerLimitation } = { executor, onExit, killed: false };
     this.processes.set(processId, process);
     this.host.spawn(executor);
     this.live.set(executor, launch);
     void this.host.wait(executor).then(() => {
       this.live.delete(executor);
       this.processes.delete(processId);
-      process.onExit(process.killed ? { code: null, signal: 'SIGKILL' } : { code: 0, signal: null });
+      const limitation = process.limitation === undefined ? {} : { limitation: process.limitation };
+      process.onExit(process.killed ? { code: null, signal: 'SIGKILL', ...limitation } : { code: 0, signal: null });
     });
     return Promise.resolve({ processId, destroy: () => this.kill(processId) });
   }
@@ -161,6 +163,18 @@ export class InProcessLauncher implements Launcher {
     if (process === undefined) return;
     process.killed = true;
     this.host.terminate(process.executor);
+  }
+
+  /**
+   * The executor's container goes past a limit: its isolation destroys it (executor and tasks at
+   * once, none reporting anything) and the exit carries the limitation, as `ProcessLauncher` reports it.
+   */
+  destroyAtLimit(executor: SimulatedExecutor, limitation: ContainerLimitation): void {
+    for (const [processId, process] of this.processes) {
+      if (process.executor !== executor) continue;
+      process.limitation = limitation;
+      this.kill(processId);
+    }
   }
 
   /** This launcher for an agent whose work dir is on `disk`: sandboxes are created there first. */
