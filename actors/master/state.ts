@@ -639,6 +639,8 @@ export function trackLaunchedTask(task: TaskInfo, frameworkId: string, role: str
       statuses: [],
       ...(task.command !== undefined ? { command: task.command } : {}),
       role,
+      ...(task.healthCheck !== undefined ? { healthCheck: task.healthCheck } : {}),
+      ...(task.check !== undefined ? { check: task.check } : {}),
     },
     resources: Resources.fromJSON(task.resources),
   };
