@@ -130,6 +130,13 @@ export type HttpCheck = z.infer<typeof HttpCheckSchema>;
 export const TcpCheckSchema = z.object({ port: z.number() });
 export type TcpCheck = z.infer<typeof TcpCheckSchema>;
 
+/** When a check probes (seconds; judged by the master's validation, not at the wire), shared by health checks and checks. */
+const checkTimingFields = {
+  delaySeconds: z.number().optional(),
+  intervalSeconds: z.number().optional(),
+  timeoutSeconds: z.number().optional(),
+};
+
 /**
  * A task's health check (Mesos' `HealthCheck`): one of `command`, `http` or `tcp` by `type`.
  * Unset timings take Mesos' defaults (`HEALTH_CHECK_DEFAULTS` in `checks.ts`): first check 15 s
@@ -141,9 +148,7 @@ export const HealthCheckSchema = z.object({
   command: CommandInfoSchema.optional(),
   http: HttpCheckSchema.optional(),
   tcp: TcpCheckSchema.optional(),
-  delaySeconds: z.number().optional(),
-  intervalSeconds: z.number().optional(),
-  timeoutSeconds: z.number().optional(),
+  ...checkTimingFields,
   consecutiveFailures: z.number().optional(),
   gracePeriodSeconds: z.number().optional(),
 });
@@ -158,9 +163,7 @@ export const CheckInfoSchema = z.object({
   command: z.object({ command: CommandInfoSchema }).optional(),
   http: HttpCheckSchema.pick({ port: true, path: true }).optional(),
   tcp: TcpCheckSchema.optional(),
-  delaySeconds: z.number().optional(),
-  intervalSeconds: z.number().optional(),
-  timeoutSeconds: z.number().optional(),
+  ...checkTimingFields,
 });
 export type CheckInfo = z.infer<typeof CheckInfoSchema>;
 

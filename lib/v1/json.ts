@@ -205,18 +205,33 @@ function v1HttpCheck(http: HttpCheck): V1Json {
   return out;
 }
 
+/** The number fields of health checks and checks (checks have the first three), here and in Mesos' JSON. */
+const CHECK_NUMBER_FIELDS = [
+  ['delaySeconds', 'delay_seconds'], ['intervalSeconds', 'interval_seconds'], ['timeoutSeconds', 'timeout_seconds'],
+  ['consecutiveFailures', 'consecutive_failures'], ['gracePeriodSeconds', 'grace_period_seconds'],
+] as const;
+type CheckNumbers = { -readonly [F in (typeof CHECK_NUMBER_FIELDS)[number][0]]?: number };
+type V1CheckNumbers = { readonly [F in (typeof CHECK_NUMBER_FIELDS)[number][1]]?: number | undefined };
+
+/** Copies the number fields `given` has into `out`, in Mesos' JSON names; returns `out`. */
+function checkNumbersToV1(given: CheckNumbers, out: V1Json): V1Json {
+  for (const [field, v1Field] of CHECK_NUMBER_FIELDS) if (given[field] !== undefined) out[v1Field] = given[field];
+  return out;
+}
+
+/** Copies the number fields `given` (Mesos' JSON) has into `out`, in this project's names; returns `out`. */
+function checkNumbersOfV1<T extends CheckNumbers>(given: V1CheckNumbers, out: T): T {
+  for (const [field, v1Field] of CHECK_NUMBER_FIELDS) if (given[v1Field] !== undefined) out[field] = given[v1Field];
+  return out;
+}
+
 /** A HealthCheck in v1 JSON (`delay_seconds`, `grace_period_seconds`, ...; the command is a CommandInfo). */
 export function v1HealthCheck(healthCheck: HealthCheck): V1Json {
   const out: V1Json = { type: healthCheck.type };
   if (healthCheck.command !== undefined) out.command = v1Command(healthCheck.command);
   if (healthCheck.http !== undefined) out.http = v1HttpCheck(healthCheck.http);
   if (healthCheck.tcp !== undefined) out.tcp = { port: healthCheck.tcp.port };
-  if (healthCheck.delaySeconds !== undefined) out.delay_seconds = healthCheck.delaySeconds;
-  if (healthCheck.intervalSeconds !== undefined) out.interval_seconds = healthCheck.intervalSeconds;
-  if (healthCheck.timeoutSeconds !== undefined) out.timeout_seconds = healthCheck.timeoutSeconds;
-  if (healthCheck.consecutiveFailures !== undefined) out.consecutive_failures = healthCheck.consecutiveFailures;
-  if (healthCheck.gracePeriodSeconds !== undefined) out.grace_period_seconds = healthCheck.gracePeriodSeconds;
-  return out;
+  return checkNumbersToV1(healthCheck, out);
 }
 
 /** A CheckInfo in v1 JSON (the command as `command.command`, as in Mesos). */
@@ -225,10 +240,7 @@ export function v1CheckInfo(check: CheckInfo): V1Json {
   if (check.command !== undefined) out.command = { command: v1Command(check.command.command) };
   if (check.http !== undefined) out.http = v1HttpCheck(check.http);
   if (check.tcp !== undefined) out.tcp = { port: check.tcp.port };
-  if (check.delaySeconds !== undefined) out.delay_seconds = check.delaySeconds;
-  if (check.intervalSeconds !== undefined) out.interval_seconds = check.intervalSeconds;
-  if (check.timeoutSeconds !== undefined) out.timeout_seconds = check.timeoutSeconds;
-  return out;
+  return checkNumbersToV1(check, out);
 }
 
 /** A CheckStatusInfo in v1 JSON: `{type, command: {exit_code}}`, `{type, http: {status_code}}` or `{type, tcp: {succeeded}}`. */
@@ -336,6 +348,11 @@ const v1HttpCheckSchema = z.object({
   statuses: v1List(z.number(), MAX_CHECK_STATUSES).optional(),
 });
 const v1TcpCheckSchema = z.object({ port: z.number() });
+const v1CheckTimingFields = {
+  delay_seconds: z.number().optional(),
+  interval_seconds: z.number().optional(),
+  timeout_seconds: z.number().optional(),
+};
 
 /** A HealthCheck in a call. */
 export const v1HealthCheckSchema = z.object({
@@ -343,9 +360,7 @@ export const v1HealthCheckSchema = z.object({
   command: v1CommandSchema.optional(),
   http: v1HttpCheckSchema.optional(),
   tcp: v1TcpCheckSchema.optional(),
-  delay_seconds: z.number().optional(),
-  interval_seconds: z.number().optional(),
-  timeout_seconds: z.number().optional(),
+  ...v1CheckTimingFields,
   consecutive_failures: z.number().optional(),
   grace_period_seconds: z.number().optional(),
 });
@@ -356,9 +371,7 @@ export const v1CheckInfoSchema = z.object({
   command: z.object({ command: v1CommandSchema }).optional(),
   http: v1HttpCheckSchema.pick({ port: true, path: true }).optional(),
   tcp: v1TcpCheckSchema.optional(),
-  delay_seconds: z.number().optional(),
-  interval_seconds: z.number().optional(),
-  timeout_seconds: z.number().optional(),
+  ...v1CheckTimingFields,
 });
 
 /** A CheckStatusInfo in a call (an executor's UPDATE). */
@@ -384,12 +397,7 @@ export function healthCheckOfV1(given: z.infer<typeof v1HealthCheckSchema>): Hea
   if (given.command !== undefined) out.command = commandOfV1(given.command);
   if (given.http !== undefined) out.http = httpCheckOfV1(given.http);
   if (given.tcp !== undefined) out.tcp = { port: given.tcp.port };
-  if (given.delay_seconds !== undefined) out.delaySeconds = given.delay_seconds;
-  if (given.interval_seconds !== undefined) out.intervalSeconds = given.interval_seconds;
-  if (given.timeout_seconds !== undefined) out.timeoutSeconds = given.timeout_seconds;
-  if (given.consecutive_failures !== undefined) out.consecutiveFailures = given.consecutive_failures;
-  if (given.grace_period_seconds !== undefined) out.gracePeriodSeconds = given.grace_period_seconds;
-  return out;
+  return checkNumbersOfV1(given, out);
 }
 
 /** A CheckInfo from a call, in this project's form. */
@@ -398,10 +406,7 @@ export function checkInfoOfV1(given: z.infer<typeof v1CheckInfoSchema>): CheckIn
   if (given.command !== undefined) out.command = { command: commandOfV1(given.command.command) };
   if (given.http !== undefined) out.http = httpCheckOfV1(given.http);
   if (given.tcp !== undefined) out.tcp = { port: given.tcp.port };
-  if (given.delay_seconds !== undefined) out.delaySeconds = given.delay_seconds;
-  if (given.interval_seconds !== undefined) out.intervalSeconds = given.interval_seconds;
-  if (given.timeout_seconds !== undefined) out.timeoutSeconds = given.timeout_seconds;
-  return out;
+  return checkNumbersOfV1(given, out);
 }
 
 /** A CheckStatusInfo from a call, in this project's form. */

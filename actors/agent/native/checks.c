@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "checks.h"
+#include "child.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -264,21 +264,9 @@ static void finish(checker_t *checker, probe_result result, double now_ms, check
   else check_result(checker, result, report, context);
 }
 
-/* In the child: its own process group, the sandbox, no stdio, the environment, exec. */
+/* In the child: its own process group in the sandbox (child.c), no stdio, the environment, exec. */
 static void exec_probe(const checker_t *checker, pid_t parent) {
-  setpgid(0, 0);
-#ifdef __linux__
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) _exit(1);
-#else
-  (void)parent;
-#endif
-  signal(SIGPIPE, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  if (checker->sandbox && chdir(checker->sandbox) < 0) _exit(126);
+  child_prepare(parent, checker->sandbox);
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) _exit(126);
   for (size_t i = 0; checker->environment[i]; i++) putenv(checker->environment[i]);

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "child.h"
 #include "link.h"
 #include "msgpack.h"
 
@@ -212,17 +213,7 @@ static void acknowledged(executor_t *executor, const mp_node *uuid) {
 
 /* In the child: its own session and process group, the sandbox, stdout/stderr files, then exec. */
 static void exec_task(executor_t *executor, const mp_node *command, pid_t parent) {
-  setpgid(0, 0); /* the parent does the same: whoever runs first, a kill never misses the group */
-#ifdef __linux__
-  prctl(PR_SET_PDEATHSIG, SIGKILL); /* do not outlive a killed executor */
-  if (getppid() != parent) _exit(1); /* it died before prctl took effect */
-#endif
-  signal(SIGPIPE, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  if (executor->directory && chdir(executor->directory) < 0) _exit(126);
+  child_prepare(parent, executor->directory);
   /* O_CLOEXEC: after dup2 onto 0, 1 and 2 these originals must not leak into the task. */
   int out = open("stdout", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644), err = open("stderr", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int in = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -3,9 +3,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { HealthCheck, StatusUpdate, TaskStatus } from '../../../lib/protocol';
-import { NATIVE_COMMAND_EXECUTOR_PATH, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
 import { eventually, processExists } from '../../support/runtime';
-import { RealCluster } from './real-master';
+import { describeWithEachCommandExecutor, RealCluster } from './real-master';
 
 /** A port nobody listens on right now (the kernel's choice, released at once). */
 async function freePort(): Promise<number> {
@@ -25,36 +24,18 @@ function httpServerCommand(port: number): string {
 /** Probes quickly, so that real-process tests take a second or two. */
 const FAST = { delaySeconds: 0, intervalSeconds: 0.2, timeoutSeconds: 5 } as const;
 
-const COMMAND_EXECUTORS = [
-  { name: 'TypeScript', path: TYPESCRIPT_COMMAND_EXECUTOR_PATH, built: true },
-  { name: 'native', path: NATIVE_COMMAND_EXECUTOR_PATH, built: fs.existsSync(NATIVE_COMMAND_EXECUTOR_PATH) },
-];
-
-for (const commandExecutor of COMMAND_EXECUTORS) {
-const suite = commandExecutor.built ? describe : describe.skip;
-suite(`health checks and checks with the ${commandExecutor.name} command executor (real processes)${commandExecutor.built ? '' : ' (skipped: the native executor is not built)'}`, function () {
-  this.timeout(30_000);
-  let cluster: RealCluster;
-
-  beforeEach(async () => {
-    cluster = await RealCluster.start({ executorRegistrationTimeoutMs: 10_000, commandExecutorPath: commandExecutor.path });
-  });
-
-  afterEach(async () => {
-    await cluster.stop();
-  });
-
+describeWithEachCommandExecutor('health checks and checks', (current) => {
   function statuses(taskId: string): TaskStatus[] {
-    return cluster.master.updates(taskId).map((update: StatusUpdate) => update.status);
+    return current().master.updates(taskId).map((update: StatusUpdate) => update.status);
   }
 
   function killTask(taskId: string): void {
-    cluster.master.post(cluster.agentPid, 'KillTaskOnAgent', { frameworkId: 'F1', taskId });
+    current().master.post(current().agentPid, 'KillTaskOnAgent', { frameworkId: 'F1', taskId });
   }
 
   it('passes an HTTP health check against a task serving HTTP, and reports an HTTP check\'s status code', async () => {
     const port = await freePort();
-    cluster.runTask(RealCluster.commandTask('web', httpServerCommand(port), {
+    current().runTask(RealCluster.commandTask('web', httpServerCommand(port), {
       healthCheck: { type: 'HTTP', http: { port, path: '/' }, ...FAST, gracePeriodSeconds: 10 },
       check: { type: 'HTTP', http: { port, path: '/missing' }, ...FAST },
     }));
@@ -73,14 +54,14 @@ suite(`health checks and checks with the ${commandExecutor.name} command executo
 
   it('kills a task whose command health check starts failing: healthy, unhealthy, then TASK_KILLED with the reason', async () => {
     const healthCheck: HealthCheck = { type: 'COMMAND', command: { value: 'test ! -f unhealthy' }, ...FAST, consecutiveFailures: 2, gracePeriodSeconds: 0 };
-    cluster.runTask(RealCluster.commandTask('T1', 'echo $$ > task.pid; exec sleep 60', { healthCheck }));
+    current().runTask(RealCluster.commandTask('T1', 'echo $$ > task.pid; exec sleep 60', { healthCheck }));
     await eventually(() => statuses('T1').some((status) => status.healthy === true), 15_000, 'a healthy update');
-    fs.writeFileSync(path.join(cluster.sandbox('T1'), 'unhealthy'), '');
+    fs.writeFileSync(path.join(current().sandbox('T1'), 'unhealthy'), '');
     await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
     const summary = statuses('T1').map((status) => `${status.state}${status.healthy === undefined ? '' : ` healthy=${status.healthy}`}`);
     expect(summary).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING healthy=true', 'TASK_RUNNING healthy=false', 'TASK_KILLED healthy=false']);
     expect(statuses('T1').at(-1)).to.include({ reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', source: 'SOURCE_EXECUTOR' });
-    const taskPid = Number(fs.readFileSync(path.join(cluster.sandbox('T1'), 'task.pid'), 'utf8'));
+    const taskPid = Number(fs.readFileSync(path.join(current().sandbox('T1'), 'task.pid'), 'utf8'));
     await eventually(() => !processExists(taskPid), 5_000, 'the task process to be gone');
   });
 
@@ -88,17 +69,17 @@ suite(`health checks and checks with the ${commandExecutor.name} command executo
     const healthCheck: HealthCheck = {
       type: 'COMMAND', command: { value: 'sleep 30 & echo $! > probe.pid; wait' }, delaySeconds: 0, intervalSeconds: 0.2, timeoutSeconds: 0.5, consecutiveFailures: 1, gracePeriodSeconds: 0,
     };
-    cluster.runTask(RealCluster.commandTask('T1', 'exec sleep 60', { healthCheck }));
+    current().runTask(RealCluster.commandTask('T1', 'exec sleep 60', { healthCheck }));
     await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
     expect(statuses('T1').map((status) => status.state)).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING', 'TASK_KILLED']);
     expect(statuses('T1')[2]).to.include({ healthy: false });
-    const probePid = Number(fs.readFileSync(path.join(cluster.sandbox('T1'), 'probe.pid'), 'utf8'));
+    const probePid = Number(fs.readFileSync(path.join(current().sandbox('T1'), 'probe.pid'), 'utf8'));
     await eventually(() => !processExists(probePid), 5_000, 'the timed-out probe\'s sleep to be gone');
   });
 
   it('fails a TCP health check on a port nobody listens on, after the grace period', async () => {
     const port = await freePort();
-    cluster.runTask(RealCluster.commandTask('T1', 'exec sleep 60', { healthCheck: { type: 'TCP', tcp: { port }, ...FAST, consecutiveFailures: 3, gracePeriodSeconds: 0.5 } }));
+    current().runTask(RealCluster.commandTask('T1', 'exec sleep 60', { healthCheck: { type: 'TCP', tcp: { port }, ...FAST, consecutiveFailures: 3, gracePeriodSeconds: 0.5 } }));
     await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
     const unhealthy = statuses('T1').find((status) => status.healthy === false) as TaskStatus;
     expect(unhealthy.state).to.equal('TASK_RUNNING');
@@ -107,11 +88,10 @@ suite(`health checks and checks with the ${commandExecutor.name} command executo
 
   it('reports a TCP check\'s result when it changes and never kills the task', async () => {
     const port = await freePort();
-    cluster.runTask(RealCluster.commandTask('T1', `sleep 1; ${httpServerCommand(port)}`, { check: { type: 'TCP', tcp: { port }, ...FAST } }));
+    current().runTask(RealCluster.commandTask('T1', `sleep 1; ${httpServerCommand(port)}`, { check: { type: 'TCP', tcp: { port }, ...FAST } }));
     await eventually(() => statuses('T1').some((status) => status.checkStatus?.tcp?.succeeded === true), 15_000, 'a check status that succeeded');
     const results = statuses('T1').filter((status) => status.reason === 'REASON_TASK_CHECK_STATUS_UPDATED').map((status) => status.checkStatus?.tcp?.succeeded);
     expect(results).to.deep.equal([false, true]);
     expect(statuses('T1').map((status) => status.state)).to.not.include('TASK_KILLED');
   });
 });
-}
