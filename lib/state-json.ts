@@ -4,7 +4,7 @@
  */
 import { Resources, type Range } from './resources';
 import type { Task, TaskStatus } from './protocol';
-import { v1CheckInfo, v1CheckStatus, v1HealthCheck } from './v1/json';
+import { v1CheckStatus, v1HealthCheck } from './v1/json';
 
 /** JSON as the state endpoints return it. */
 export type StateJson = Record<string, unknown>;
@@ -53,7 +53,6 @@ export function renderTask(task: Task): StateJson {
     ...(task.role !== undefined ? { role: task.role } : {}),
     statuses: (task.statuses ?? []).map(renderStatus),
     ...(task.healthCheck !== undefined ? { health_check: v1HealthCheck(task.healthCheck) } : {}),
-    ...(task.check !== undefined ? { check: v1CheckInfo(task.check) } : {}),
   };
 }
 

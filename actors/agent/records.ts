@@ -285,6 +285,5 @@ export function newTask(info: TaskInfo, frameworkId: string, executorId: string,
   if (info.command !== undefined) task.command = info.command;
   if (role !== undefined) task.role = role;
   if (info.healthCheck !== undefined) task.healthCheck = info.healthCheck;
-  if (info.check !== undefined) task.check = info.check;
   return task;
 }

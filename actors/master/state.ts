@@ -640,7 +640,6 @@ export function trackLaunchedTask(task: TaskInfo, frameworkId: string, role: str
       ...(task.command !== undefined ? { command: task.command } : {}),
       role,
       ...(task.healthCheck !== undefined ? { healthCheck: task.healthCheck } : {}),
-      ...(task.check !== undefined ? { check: task.check } : {}),
     },
     resources: Resources.fromJSON(task.resources),
   };

@@ -276,9 +276,8 @@ export const TaskSchema = z.object({
   statusUpdateUuid: shortText.optional(),
   command: CommandInfoSchema.optional(),
   role: shortText.optional(),
-  /** From the task's TaskInfo (shown by the state endpoints, as Mesos shows it). */
+  /** From the task's TaskInfo (shown by the state endpoints, as Mesos shows it; Mesos' Task has no `check`). */
   healthCheck: HealthCheckSchema.optional(),
-  check: CheckInfoSchema.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

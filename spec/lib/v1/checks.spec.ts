@@ -1,6 +1,7 @@
 /** Health checks, checks and check statuses in Mesos' v1 JSON: both ways, and in the state endpoints' JSON. */
 import { expect } from 'chai';
-import type { CheckInfo, HealthCheck, TaskInfo, TaskStatus } from '../../../lib/protocol';
+import type { HealthCheck, TaskInfo, TaskStatus } from '../../../lib/protocol';
+import { v1Task } from '../../../lib/v1/operator';
 import { emptyCheckStatus, resolveCheck, resolveHealthCheck } from '../../../lib/protocol';
 import { renderStatus, renderTask } from '../../../lib/state-json';
 import { parseExecutorCall, launchEvent } from '../../../lib/v1/executor';
@@ -87,9 +88,10 @@ describe('health checks and checks in v1 JSON', () => {
     expect(update({ type: 'NOPE', tcp: {} })).to.deep.equal({ ok: false, error: "update.status.check_status: 'NOPE' is not a valid check's status type" });
   });
 
-  it('shows a task\'s health_check and check in state JSON', () => {
-    const rendered = renderTask({ name: 'web', taskId: 'web-1', frameworkId: 'F1', agentId: 'S0', state: 'TASK_RUNNING', resources: TASK.resources, healthCheck: TASK.healthCheck as HealthCheck, check: TASK.check as CheckInfo });
-    expect(rendered).to.deep.include({ health_check: V1_TASK.health_check, check: V1_TASK.check });
+  it('shows a task\'s health_check (as Mesos\' Task has it) in state JSON and the operator API', () => {
+    const rendered = renderTask({ name: 'web', taskId: 'web-1', frameworkId: 'F1', agentId: 'S0', state: 'TASK_RUNNING', resources: TASK.resources, healthCheck: TASK.healthCheck as HealthCheck });
+    expect(rendered).to.deep.include({ health_check: V1_TASK.health_check });
+    expect(v1Task({ name: 'web', taskId: 'web-1', frameworkId: 'F1', agentId: 'S0', state: 'TASK_RUNNING', resources: [], healthCheck: TASK.healthCheck as HealthCheck }).health_check).to.deep.equal(V1_TASK.health_check);
   });
 });
 
