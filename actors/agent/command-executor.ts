@@ -10,6 +10,12 @@
  * SIGKILLed before the terminal update goes out. The executor exits once its terminal update is
  * acknowledged (or after COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS).
  *
+ * The task's health check and check run from TASK_RUNNING on (`Executor.startChecks`): each
+ * change of health is a TASK_RUNNING update with `healthy`, and a task that fails its health
+ * check `consecutiveFailures` times in a row is killed, its TASK_KILLED carrying `healthy: false`
+ * and reason REASON_TASK_HEALTH_CHECK_STATUS_UPDATED. Every update of a task with a check
+ * carries its latest `checkStatus`.
+ *
  * Its startup is on the critical path of every command task, so it imports only what it needs.
  */
 import { spawn } from 'node:child_process';
