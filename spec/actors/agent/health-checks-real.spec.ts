@@ -86,6 +86,18 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
     expect(statuses('T1').at(-1)).to.include({ reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false });
   });
 
+  it('fails an HTTP health check against a server that answers no HTTP (an endless line, then a close), and gives an HTTP check no status code', async () => {
+    const port = await freePort();
+    const script = `require('net').createServer((socket) => { socket.on('error', () => {}); socket.end('x'.repeat(100000)); }).listen(${port}, '127.0.0.1')`;
+    current().runTask(RealCluster.commandTask('T1', `exec '${process.execPath}' -e "${script}"`, {
+      healthCheck: { type: 'HTTP', http: { port }, ...FAST, consecutiveFailures: 3, gracePeriodSeconds: 0 },
+      check: { type: 'HTTP', http: { port }, ...FAST },
+    }));
+    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    expect(statuses('T1').at(-1)).to.include({ reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false });
+    expect(statuses('T1').every((status) => status.checkStatus?.http?.statusCode === undefined), 'no status code from garbage').to.equal(true);
+  });
+
   it('reports a TCP check\'s result when it changes and never kills the task', async () => {
     const port = await freePort();
     current().runTask(RealCluster.commandTask('T1', `sleep 1; ${httpServerCommand(port)}`, { check: { type: 'TCP', tcp: { port }, ...FAST } }));
