@@ -4,6 +4,7 @@
  */
 import { Resources, type Range } from './resources';
 import type { Task, TaskStatus } from './protocol';
+import { v1CheckStatus, v1HealthCheck } from './v1/json';
 
 /** JSON as the state endpoints return it. */
 export type StateJson = Record<string, unknown>;
@@ -51,6 +52,7 @@ export function renderTask(task: Task): StateJson {
     resources: renderResources(resourcesOrEmpty(task.resources)),
     ...(task.role !== undefined ? { role: task.role } : {}),
     statuses: (task.statuses ?? []).map(renderStatus),
+    ...(task.healthCheck !== undefined ? { health_check: v1HealthCheck(task.healthCheck) } : {}),
   };
 }
 
@@ -67,6 +69,7 @@ export function renderStatus(status: TaskStatus): StateJson {
     ...(status.reason !== undefined ? { reason: status.reason } : {}),
     ...(status.source !== undefined ? { source: status.source } : {}),
     ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
+    ...(status.checkStatus !== undefined ? { check_status: v1CheckStatus(status.checkStatus) } : {}),
   };
 }
 

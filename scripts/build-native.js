@@ -6,7 +6,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const root = path.resolve(__dirname, '..');
-const sources = ['command-executor.c', 'link.c', 'msgpack.c'].map((file) => path.join(root, 'actors/agent/native', file));
+const sources = ['command-executor.c', 'checks.c', 'child.c', 'link.c', 'msgpack.c'].map((file) => path.join(root, 'actors/agent/native', file));
 const output = path.join(root, 'dist/actors/agent/mesos-command-executor');
 const compiler = process.env.CC || 'cc';
 const newest = Math.max(...sources.concat(sources.map((s) => s.replace(/\.c$/, '.h')).filter(fs.existsSync)).map((f) => fs.statSync(f).mtimeMs));

@@ -730,8 +730,10 @@ export class Agent extends Actor {
       this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent terminating, recovering or unregistered, or task meant for another agent');
       return;
     }
-    // A checkpointing framework's command task gets the executor that can wait for a restarted agent.
-    const commandExecutor = message.framework.checkpoint === true ? this.options.recoverableCommandExecutor ?? this.options.commandExecutor : this.options.commandExecutor;
+    // A checkpointing framework's command task gets the executor that can wait for a restarted
+    // agent; so does an HTTPS health check, which the native executor cannot probe (no TLS).
+    const needsTypeScript = message.framework.checkpoint === true || task.healthCheck?.http?.scheme === 'https';
+    const commandExecutor = needsTypeScript ? this.options.recoverableCommandExecutor ?? this.options.commandExecutor : this.options.commandExecutor;
     const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, commandExecutor);
     const invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('task', task.taskId) ?? pathComponentError('executor', executorInfo.executorId)
       ?? resourcesError(task, executorInfo, this.frameworks.get(frameworkId)?.executors.get(executorInfo.executorId));

@@ -10,14 +10,21 @@
  * SIGKILLed before the terminal update goes out. The executor exits once its terminal update is
  * acknowledged (or after COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS).
  *
+ * The task's health check and check run from TASK_RUNNING on (`Executor.startChecks`): each
+ * change of health is a TASK_RUNNING update with `healthy`, and a task that fails its health
+ * check `consecutiveFailures` times in a row is killed, its TASK_KILLED carrying `healthy: false`
+ * and reason REASON_TASK_HEALTH_CHECK_STATUS_UPDATED. Every update of a task with a check
+ * carries its latest `checkStatus`.
+ *
  * Its startup is on the critical path of every command task, so it imports only what it needs.
  */
 import { spawn } from 'node:child_process';
 import { open, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Timer } from '../../lib/actor';
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, StatusUpdate, TaskInfo } from '../../lib/protocol';
-import { Executor, runExecutor, type ExecutorOptions, type KillOptions } from '../framework/executor';
+import { emptyCheckStatus, isCheckType, type AgentInfo, type CheckStatusInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
+import type { TaskChecks } from '../framework/checks';
+import { Executor, runExecutor, type ExecutorOptions, type ExecutorStatus, type KillOptions } from '../framework/executor';
 import { COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS, COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS, DEFAULT_KILL_GRACE_PERIOD_MS } from './constants';
 import { commandLine } from './launcher';
 import { STDERR_FILE, STDOUT_FILE } from './paths';
@@ -29,11 +36,34 @@ interface TaskExit {
 }
 
 /** A started task process. */
-interface StartedTask {
+export interface StartedTask {
   readonly processId: number;
   /** Resolves when the process exits. */
   readonly exited: Promise<TaskExit>;
 }
+
+/**
+ * How the command executor starts and signals task processes: real OS processes by default
+ * (`realTaskProcesses`); tests under a virtual clock pass scripted ones.
+ */
+export interface TaskProcesses {
+  /** Starts the task's command in `sandbox`, leading its own process group. */
+  start(task: TaskInfo, sandbox: string): Promise<StartedTask>;
+  /** Signals the process group `processId` leads; a group that is gone already is no error. */
+  signal(processId: number, signal: NodeJS.Signals): void;
+}
+
+/** Real task processes: `startTask` below, and `kill(-group)`. */
+export const realTaskProcesses: TaskProcesses = {
+  start: (task, sandbox) => startTask(task, sandbox),
+  signal: (processId, signal) => {
+    try {
+      process.kill(-processId, signal);
+    } catch {
+      // the group is gone already; the exit is on its way
+    }
+  },
+};
 
 /** The command executor: one task, run as an OS process group of its own. */
 export class CommandExecutor extends Executor {
@@ -55,8 +85,16 @@ export class CommandExecutor extends Executor {
   private pendingKillGraceMs: number | undefined;
   /** Uuid of the terminal update; its acknowledgement ends the executor. */
   private terminalUuid: string | undefined;
+  /** The task's health check and check, while they run. */
+  private checks: TaskChecks | undefined;
+  /** The kill came from a failing health check: the terminal update says so. */
+  private killedByHealthCheck = false;
 
-  constructor(options?: ExecutorOptions) {
+  /**
+   * @param options identity and timeouts; default: from the environment the agent set.
+   * @param processes how task processes start and are signalled (default: real ones).
+   */
+  constructor(options?: ExecutorOptions, private readonly processes: TaskProcesses = realTaskProcesses) {
     super(options);
   }
 
@@ -71,9 +109,9 @@ export class CommandExecutor extends Executor {
     }
     this.task = task;
     if (task.command === undefined) return this.finish('TASK_FAILED', 'The task has no command');
-    this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_STARTING' });
+    this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_STARTING', ...this.checkFields() });
     const sandbox = this.options.directory ?? process.cwd();
-    this.defer(startTask(task, sandbox), (started) => this.started(started), (error) => this.finish('TASK_FAILED', `Failed to launch the command: ${error.message}`));
+    this.defer(this.processes.start(task, sandbox), (started) => this.started(started), (error) => this.finish('TASK_FAILED', `Failed to launch the command: ${error.message}`));
   }
 
   protected override killTask(taskId: string, options: KillOptions): void {
@@ -94,6 +132,12 @@ export class CommandExecutor extends Executor {
     if (update.uuid === this.terminalUuid) this.stop();
   }
 
+  /** Killed for failing its health check: TASK_KILLED will carry the reason and `healthy: false`. */
+  protected override taskUnhealthy(taskId: string): void {
+    this.killedByHealthCheck = true;
+    super.taskUnhealthy(taskId);
+  }
+
   private started(started: StartedTask): void {
     this.processId = started.processId;
     this.defer(started.exited, (exit) => this.reaped(exit));
@@ -102,7 +146,9 @@ export class CommandExecutor extends Executor {
       this.scheduleEscalation(this.pendingKillGraceMs);
       return;
     }
-    this.sendStatusUpdate({ taskId: (this.task as TaskInfo).taskId, state: 'TASK_RUNNING' });
+    const task = this.task as TaskInfo;
+    this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_RUNNING', ...this.checkFields() });
+    this.checks = this.startChecks(task, task.command?.environment ?? {});
   }
 
   /** SIGTERM now, SIGKILL after `gracePeriodMs`; a repeated kill can only shorten the grace period (Mesos). */
@@ -114,6 +160,7 @@ export class CommandExecutor extends Executor {
       return;
     }
     this.killed = true;
+    this.stopChecks();
     if (this.frameworkInfo?.capabilities?.includes('TASK_KILLING_STATE')) {
       this.sendStatusUpdate({ taskId: (this.task as TaskInfo).taskId, state: 'TASK_KILLING' });
     }
@@ -136,16 +183,25 @@ export class CommandExecutor extends Executor {
   }
 
   private signalTask(signal: NodeJS.Signals): void {
-    if (this.processId === undefined) return;
-    try {
-      process.kill(-this.processId, signal);
-    } catch {
-      // the group is gone already; the exit is on its way
-    }
+    if (this.processId !== undefined) this.processes.signal(this.processId, signal);
+  }
+
+  private stopChecks(): void {
+    this.checks?.stop();
+  }
+
+  /** A task with a check has `checkStatus` on every update: the latest result, empty before the first (Mesos). */
+  private checkFields(): Pick<ExecutorStatus, 'checkStatus'> {
+    const latest = this.checks?.statusFields().checkStatus;
+    if (latest !== undefined) return { checkStatus: latest };
+    const type = this.task?.check?.type;
+    const checkStatus: CheckStatusInfo | undefined = type !== undefined && isCheckType(type) ? emptyCheckStatus(type) : undefined;
+    return checkStatus === undefined ? {} : { checkStatus };
   }
 
   private reaped(exit: TaskExit): void {
     this.escalationTimer?.cancel();
+    this.stopChecks();
     // What the task left running in its group (`sleep 60 &`) ends with it, before the terminal update.
     this.signalTask('SIGKILL');
     const message = exit.signal !== null ? `Command terminated with signal ${exit.signal}` : `Command exited with status ${exit.code}`;
@@ -158,7 +214,11 @@ export class CommandExecutor extends Executor {
   private finish(state: 'TASK_FINISHED' | 'TASK_FAILED' | 'TASK_KILLED', message: string): void {
     if (this.terminated) return;
     this.terminated = true;
-    this.terminalUuid = this.sendStatusUpdate({ taskId: (this.task as TaskInfo).taskId, state, message });
+    this.stopChecks();
+    const status: ExecutorStatus = { taskId: (this.task as TaskInfo).taskId, state, message, ...this.checkFields() };
+    // Mesos sets `healthy: false` here and leaves the reason unset; the reason says why the task was killed.
+    if (state === 'TASK_KILLED' && this.killedByHealthCheck) Object.assign(status, { reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false });
+    this.terminalUuid = this.sendStatusUpdate(status);
     this.stopAfterTerminalWait();
   }
 

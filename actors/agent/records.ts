@@ -284,5 +284,6 @@ export function newTask(info: TaskInfo, frameworkId: string, executorId: string,
   const task: Task = { name: info.name, taskId: info.taskId, frameworkId, executorId, agentId, state, resources: info.resources, statuses: [] };
   if (info.command !== undefined) task.command = info.command;
   if (role !== undefined) task.role = role;
+  if (info.healthCheck !== undefined) task.healthCheck = info.healthCheck;
   return task;
 }

@@ -32,6 +32,7 @@ import {
   StatusUpdateMessage,
   type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus,
 } from '../../lib/protocol';
+import { TaskChecks, type CheckHost, type ProbeRunner } from './checks';
 
 /** The executor re-sends unacknowledged status updates this often (the agent ignores duplicates). */
 export const EXECUTOR_STATUS_UPDATE_RETRY_INTERVAL_MS = 10_000;
@@ -65,6 +66,8 @@ export interface ExecutorOptions {
   readonly statusUpdateRetryIntervalMs?: number;
   /** The agent's token for this run (`MESOS_EXECUTOR_AUTHENTICATION_TOKEN`), sent with the registration. */
   readonly token?: string;
+  /** Runs the probes of `startChecks` (default `runProbe`: real commands and sockets); tests script outcomes with it. */
+  readonly checkProbes?: ProbeRunner;
 }
 
 /** What `sendStatusUpdate` takes: a TaskStatus with at least the task id and state. */
@@ -217,6 +220,56 @@ export abstract class Executor extends Actor {
     this.send(this.agent, ExecutorToFramework, message);
   }
 
+  /**
+   * Starts the task's health check and general check, if its TaskInfo has any (Mesos' command
+   * executor semantics, see `checks.ts`), on this actor's clock; returns them so the caller can
+   * `stop()` them when the task is killed or ends, or undefined when the task has none. Call it
+   * once the task runs (the grace period counts from now). Each change of health is sent as
+   * TASK_RUNNING with `healthy` (reason `REASON_TASK_HEALTH_CHECK_STATUS_UPDATED`), each new check
+   * result as TASK_RUNNING with `checkStatus` (reason `REASON_TASK_CHECK_STATUS_UPDATED`); after
+   * the health check's `consecutiveFailures`, `taskUnhealthy` is called (by default: `killTask`).
+   *
+   * @param environment the task's environment, which command probes inherit.
+   * @example
+   *   protected override launchTask(task: TaskInfo): void {
+   *     startMyServer(task);
+   *     this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_RUNNING' });
+   *     this.checks.set(task.taskId, this.startChecks(task)); // stop them in killTask
+   *   }
+   */
+  protected startChecks(task: TaskInfo, environment: Readonly<Record<string, string>> = {}): TaskChecks | undefined {
+    if (task.healthCheck === undefined && task.check === undefined) return undefined;
+    const taskId = task.taskId;
+    const checks: TaskChecks = new TaskChecks(task, {
+      host: this.checkHost(),
+      sandbox: this.options.directory ?? process.cwd(),
+      environment,
+      ...(this.options.checkProbes === undefined ? {} : { probes: this.options.checkProbes }),
+    }, {
+      healthChanged: (healthy) => {
+        this.log.info({ taskId, healthy }, 'task health changed');
+        this.sendStatusUpdate({ taskId, state: 'TASK_RUNNING', reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', ...checks.statusFields(), healthy });
+      },
+      checkUpdated: (checkStatus) => {
+        this.sendStatusUpdate({ taskId, state: 'TASK_RUNNING', reason: 'REASON_TASK_CHECK_STATUS_UPDATED', ...checks.statusFields(), checkStatus });
+      },
+      unhealthy: (consecutiveFailures) => {
+        this.log.warn({ taskId, consecutiveFailures }, 'the task failed its health check too often; killing it');
+        this.taskUnhealthy(taskId);
+      },
+    }, (reason) => this.log.info({ taskId, reason }, 'a check failed'));
+    checks.start();
+    return checks;
+  }
+
+  /**
+   * A task's health check failed its `consecutiveFailures` times in a row (see `startChecks`);
+   * the default kills it with `killTask`. The command executor also marks its terminal update.
+   */
+  protected taskUnhealthy(taskId: string): void {
+    this.killTask(taskId, {});
+  }
+
   /** Stops the executor: the actor terminates and `runExecutor` exits the process. */
   protected stop(): void {
     this.aborted = true;
@@ -344,6 +397,15 @@ export abstract class Executor extends Actor {
     } finally {
       this.aborted = true;
     }
+  }
+
+  /** This actor's clock, timers and deferral, for checkers. */
+  private checkHost(): CheckHost {
+    return {
+      now: () => this.clock.now(),
+      delay: (ms, callback) => this.delay(ms, callback),
+      defer: (promise, then, onError) => this.defer(promise, then, onError),
+    };
   }
 
   /** Effective shutdown grace period (what the agent set, or the default). */

@@ -639,6 +639,7 @@ export function trackLaunchedTask(task: TaskInfo, frameworkId: string, role: str
       statuses: [],
       ...(task.command !== undefined ? { command: task.command } : {}),
       role,
+      ...(task.healthCheck !== undefined ? { healthCheck: task.healthCheck } : {}),
     },
     resources: Resources.fromJSON(task.resources),
   };

@@ -4,7 +4,7 @@
  * when the input is valid. Checks run in Mesos' order, so the first problem is the one named.
  */
 import { Resources, roleError } from '../../lib/resources';
-import { idError, type ExecutorInfo, type FrameworkInfo, type TaskInfo } from '../../lib/protocol';
+import { checkInfoError, healthCheckError, idError, type ExecutorInfo, type FrameworkInfo, type TaskInfo } from '../../lib/protocol';
 
 /** What offer validation needs to know of one outstanding offer. */
 export interface OfferFacts {
@@ -74,8 +74,8 @@ export interface TaskContext {
 /**
  * Checks one task of a LAUNCH against the framework, the agent and the remaining offered
  * resources: a valid, unique task id; the offers' agent; non-empty, valid resources; exactly
- * one of command or executor; a valid, compatible executor; task and (new) executor resources
- * that can be added together; and their sum within what remains.
+ * one of command or executor; a valid, compatible executor; a valid check and health check;
+ * task and (new) executor resources that can be added together; and their sum within what remains.
  *
  * @example
  *   validateTask({ ...task, agentId: 'other' }, context) // 'Task uses invalid agent other while agent S0 is expected'
@@ -87,6 +87,7 @@ export function validateTask(task: TaskInfo, context: TaskContext): string | und
     resourcesError(task) ??
     commandOrExecutorError(task) ??
     executorError(task, context) ??
+    checksError(task) ??
     combinationError(task, context) ??
     fitError(task, context)
   );
@@ -182,6 +183,15 @@ function resourcesError(task: TaskInfo): string | undefined {
 function commandOrExecutorError(task: TaskInfo): string | undefined {
   if ((task.command === undefined) !== (task.executor === undefined)) return undefined;
   return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
+}
+
+/** A bad check or health check (Mesos' `validateCheck` and `validateHealthCheck`). */
+function checksError(task: TaskInfo): string | undefined {
+  const check = task.check === undefined ? undefined : checkInfoError(task.check);
+  if (check !== undefined) return `Task uses invalid check: ${check}`;
+  const health = task.healthCheck === undefined ? undefined : healthCheckError(task.healthCheck);
+  if (health !== undefined) return `Task uses invalid health check: ${health}`;
+  return undefined;
 }
 
 function executorError(task: TaskInfo, context: TaskContext): string | undefined {

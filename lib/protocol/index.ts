@@ -3,3 +3,4 @@ export * from './messages';
 export * from './ids';
 export * from './limits';
 export * from './plain';
+export * from './checks';

@@ -19,6 +19,9 @@ export const DEFAULT_REFUSE_SECONDS = 5;
 /** Statuses kept per task, the oldest dropped first, so a task that flaps does not grow without bound. */
 export const MAX_STATUSES_PER_TASK = 100;
 
+/** Most HTTP statuses an HTTP health check may list (`HealthCheck.http.statuses`). */
+export const MAX_CHECK_STATUSES = 1_024;
+
 /** Longest framework or task name. */
 export const MAX_NAME_LENGTH = 1_024;
 /** Longest host name (DNS: 253 characters, plus room for a trailing dot). */

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
-import { MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
+import { MAX_CHECK_STATUSES, MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import { plainDataError } from './plain';
 
 /** Roles, users, principals, versions, reasons, uuids, addresses, attribute names. */
@@ -97,6 +97,88 @@ export type ExecutorInfo = z.infer<typeof ExecutorInfoSchema>;
 export const KillPolicySchema = z.object({ gracePeriodSeconds: z.number().nonnegative() });
 export type KillPolicy = z.infer<typeof KillPolicySchema>;
 
+/**
+ * The kinds of health check and check (Mesos' `HealthCheck.Type` / `CheckInfo.Type`). The wire
+ * takes any short text (`HealthCheckSchema.type`), so that a task naming another kind is
+ * answered by the master's validation with TASK_ERROR rather than its whole ACCEPT dropped.
+ */
+export const CHECK_TYPES = ['COMMAND', 'HTTP', 'TCP'] as const;
+export type CheckType = (typeof CHECK_TYPES)[number];
+
+/** True when `type` is one of `CHECK_TYPES`. */
+export function isCheckType(type: string): type is CheckType {
+  return (CHECK_TYPES as readonly string[]).includes(type);
+}
+
+/**
+ * Where an HTTP check sends its GET: `scheme://127.0.0.1:port/path` (Mesos'
+ * `HealthCheck.HTTPCheckInfo`; `statuses` is carried for custom executors, the command executors
+ * ignore it and pass 200–399, as Mesos' do).
+ */
+export const HttpCheckSchema = z.object({
+  /** Checked by validation (an integer 1–65535), not at the wire. */
+  port: z.number(),
+  /** Must start with `/`; default `/`. */
+  path: z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`).optional(),
+  /** `http` (default) or `https` (the certificate is not verified, as Mesos' `curl -k`). */
+  scheme: shortText.optional(),
+  statuses: z.array(z.number()).max(MAX_CHECK_STATUSES, `must have at most ${MAX_CHECK_STATUSES} entries`).optional(),
+});
+export type HttpCheck = z.infer<typeof HttpCheckSchema>;
+
+/** A TCP check: passes when a connection to `127.0.0.1:port` opens. */
+export const TcpCheckSchema = z.object({ port: z.number() });
+export type TcpCheck = z.infer<typeof TcpCheckSchema>;
+
+/** When a check probes (seconds; judged by the master's validation, not at the wire), shared by health checks and checks. */
+const checkTimingFields = {
+  delaySeconds: z.number().optional(),
+  intervalSeconds: z.number().optional(),
+  timeoutSeconds: z.number().optional(),
+};
+
+/**
+ * A task's health check (Mesos' `HealthCheck`): one of `command`, `http` or `tcp` by `type`.
+ * Unset timings take Mesos' defaults (`HEALTH_CHECK_DEFAULTS` in `checks.ts`): first check 15 s
+ * after launch, every 10 s, each failing after 20 s (0: never), the task killed after 3
+ * consecutive failures; failures in the first 10 s are ignored until one check has passed.
+ */
+export const HealthCheckSchema = z.object({
+  type: shortText,
+  command: CommandInfoSchema.optional(),
+  http: HttpCheckSchema.optional(),
+  tcp: TcpCheckSchema.optional(),
+  ...checkTimingFields,
+  consecutiveFailures: z.number().optional(),
+  gracePeriodSeconds: z.number().optional(),
+});
+export type HealthCheck = z.infer<typeof HealthCheckSchema>;
+
+/**
+ * A task's general check (Mesos' `CheckInfo`): its result is reported (`TaskStatus.checkStatus`)
+ * and never kills the task. As in Mesos, a command check's command sits in `command.command`.
+ */
+export const CheckInfoSchema = z.object({
+  type: shortText,
+  command: z.object({ command: CommandInfoSchema }).optional(),
+  http: HttpCheckSchema.pick({ port: true, path: true }).optional(),
+  tcp: TcpCheckSchema.optional(),
+  ...checkTimingFields,
+});
+export type CheckInfo = z.infer<typeof CheckInfoSchema>;
+
+/**
+ * The latest result of a task's general check (Mesos' `CheckStatusInfo`): the part named by
+ * `type` is always there, empty until a check has completed (or when the last one timed out).
+ */
+export const CheckStatusInfoSchema = z.object({
+  type: shortText,
+  command: z.object({ exitCode: z.number().int().optional() }).optional(),
+  http: z.object({ statusCode: z.number().int().optional() }).optional(),
+  tcp: z.object({ succeeded: z.boolean().optional() }).optional(),
+});
+export type CheckStatusInfo = z.infer<typeof CheckStatusInfoSchema>;
+
 /** A task to launch: exactly one of `command` (the built-in command executor) or `executor`. */
 export const TaskInfoSchema = z.object({
   name,
@@ -110,6 +192,10 @@ export const TaskInfoSchema = z.object({
   data: z.string().optional(),
   killPolicy: KillPolicySchema.optional(),
   labels: z.record(z.string(), z.string()).optional(),
+  /** Run by the command executor (or a custom executor that calls `Executor.startChecks`); a failing one kills the task. */
+  healthCheck: HealthCheckSchema.optional(),
+  /** Run like `healthCheck`, but only reported (`TaskStatus.checkStatus`), never acted on. */
+  check: CheckInfoSchema.optional(),
 });
 export type TaskInfo = z.infer<typeof TaskInfoSchema>;
 
@@ -149,7 +235,10 @@ export const TaskStatusSchema = z.object({
   timestamp: z.number().optional(),
   /** Set on updates that need an acknowledgement; reconciliation answers carry none. */
   uuid: shortText.optional(),
+  /** The task's health, on updates of a task with a health check (set from its first result on). */
   healthy: z.boolean().optional(),
+  /** The task's latest general check result, on updates of a task with a check. */
+  checkStatus: CheckStatusInfoSchema.optional(),
 });
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 
@@ -187,6 +276,8 @@ export const TaskSchema = z.object({
   statusUpdateUuid: shortText.optional(),
   command: CommandInfoSchema.optional(),
   role: shortText.optional(),
+  /** From the task's TaskInfo (shown by the state endpoints, as Mesos shows it; Mesos' Task has no `check`). */
+  healthCheck: HealthCheckSchema.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

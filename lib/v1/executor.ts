@@ -8,9 +8,9 @@
 import { z } from 'zod';
 import {
   MAX_STATUS_MESSAGE_LENGTH, TASK_STATES,
-  type AgentInfo, type ExecutorInfo, type FrameworkInfo, type TaskInfo, type TaskStatus,
+  checkStatusInfoError, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Bytes, textOfV1OpaqueBytes, v1AgentInfo, v1Bytes, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
+import { checkStatusOfV1, v1CheckStatusSchema, checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Bytes, textOfV1OpaqueBytes, v1AgentInfo, v1Bytes, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
 
 /** Most unacknowledged tasks or updates a re-subscription may list. */
 export const MAX_UNACKNOWLEDGED_ENTRIES = 10_000;
@@ -38,6 +38,7 @@ const taskStatus = z.object({
   timestamp: z.number().optional(),
   uuid: z.string().max(MAX_UUID_BASE64_CHARS, `must be at most ${MAX_UUID_BASE64_CHARS} characters of base64`).optional(),
   healthy: z.boolean().optional(),
+  check_status: v1CheckStatusSchema.optional(),
 });
 
 const update = z.object({ status: taskStatus });
@@ -145,6 +146,12 @@ function statusOf(given: z.infer<typeof taskStatus>, frameworkId: string, execut
   if (given.agent_id !== undefined) status.agentId = given.agent_id.value;
   if (given.timestamp !== undefined) status.timestamp = given.timestamp;
   if (given.healthy !== undefined) status.healthy = given.healthy;
+  if (given.check_status !== undefined) {
+    const checkStatus = checkStatusOfV1(given.check_status);
+    const invalid = checkStatusInfoError(checkStatus);
+    if (invalid !== undefined) return `check_status: ${invalid}`;
+    status.checkStatus = checkStatus;
+  }
   return status;
 }
 

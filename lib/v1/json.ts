@@ -11,7 +11,8 @@ import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import { plainDataError } from '../protocol/plain';
 import { MAX_SHORT_TEXT_LENGTH } from '../protocol/limits';
-import type { AgentInfo, Attributes, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, MasterInfo, Offer, TaskInfo, TaskStatus } from '../protocol';
+import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, TaskInfo, TaskStatus } from '../protocol';
+import { MAX_CHECK_STATUSES } from '../protocol/limits';
 
 /** A JSON object as Mesos writes one. */
 export type V1Json = Record<string, unknown>;
@@ -122,6 +123,7 @@ export function v1TaskStatus(status: TaskStatus): V1Json {
   if (status.timestamp !== undefined) out.timestamp = status.timestamp;
   if (status.uuid !== undefined) out.uuid = v1OpaqueBytes(status.uuid);
   if (status.healthy !== undefined) out.healthy = status.healthy;
+  if (status.checkStatus !== undefined) out.check_status = v1CheckStatus(status.checkStatus);
   return out;
 }
 
@@ -189,6 +191,64 @@ export function v1TaskInfo(task: TaskInfo): V1Json {
   if (task.data !== undefined) out.data = v1Bytes(task.data);
   if (task.killPolicy !== undefined) out.kill_policy = { grace_period: { nanoseconds: Math.round(task.killPolicy.gracePeriodSeconds * 1e9) } };
   if (task.labels !== undefined) out.labels = { labels: Object.entries(task.labels).map(([key, value]) => ({ key, value })) };
+  if (task.healthCheck !== undefined) out.health_check = v1HealthCheck(task.healthCheck);
+  if (task.check !== undefined) out.check = v1CheckInfo(task.check);
+  return out;
+}
+
+/** An HTTP check's target in v1 JSON. */
+function v1HttpCheck(http: HttpCheck): V1Json {
+  const out: V1Json = { port: http.port };
+  if (http.path !== undefined) out.path = http.path;
+  if (http.scheme !== undefined) out.scheme = http.scheme;
+  if (http.statuses !== undefined) out.statuses = [...http.statuses];
+  return out;
+}
+
+/** The number fields of health checks and checks (checks have the first three), here and in Mesos' JSON. */
+const CHECK_NUMBER_FIELDS = [
+  ['delaySeconds', 'delay_seconds'], ['intervalSeconds', 'interval_seconds'], ['timeoutSeconds', 'timeout_seconds'],
+  ['consecutiveFailures', 'consecutive_failures'], ['gracePeriodSeconds', 'grace_period_seconds'],
+] as const;
+type CheckNumbers = { -readonly [F in (typeof CHECK_NUMBER_FIELDS)[number][0]]?: number };
+type V1CheckNumbers = { readonly [F in (typeof CHECK_NUMBER_FIELDS)[number][1]]?: number | undefined };
+
+/** Copies the number fields `given` has into `out`, in Mesos' JSON names; returns `out`. */
+function checkNumbersToV1(given: CheckNumbers, out: V1Json): V1Json {
+  for (const [field, v1Field] of CHECK_NUMBER_FIELDS) if (given[field] !== undefined) out[v1Field] = given[field];
+  return out;
+}
+
+/** Copies the number fields `given` (Mesos' JSON) has into `out`, in this project's names; returns `out`. */
+function checkNumbersOfV1<T extends CheckNumbers>(given: V1CheckNumbers, out: T): T {
+  for (const [field, v1Field] of CHECK_NUMBER_FIELDS) if (given[v1Field] !== undefined) out[field] = given[v1Field];
+  return out;
+}
+
+/** A HealthCheck in v1 JSON (`delay_seconds`, `grace_period_seconds`, ...; the command is a CommandInfo). */
+export function v1HealthCheck(healthCheck: HealthCheck): V1Json {
+  const out: V1Json = { type: healthCheck.type };
+  if (healthCheck.command !== undefined) out.command = v1Command(healthCheck.command);
+  if (healthCheck.http !== undefined) out.http = v1HttpCheck(healthCheck.http);
+  if (healthCheck.tcp !== undefined) out.tcp = { port: healthCheck.tcp.port };
+  return checkNumbersToV1(healthCheck, out);
+}
+
+/** A CheckInfo in v1 JSON (the command as `command.command`, as in Mesos). */
+export function v1CheckInfo(check: CheckInfo): V1Json {
+  const out: V1Json = { type: check.type };
+  if (check.command !== undefined) out.command = { command: v1Command(check.command.command) };
+  if (check.http !== undefined) out.http = v1HttpCheck(check.http);
+  if (check.tcp !== undefined) out.tcp = { port: check.tcp.port };
+  return checkNumbersToV1(check, out);
+}
+
+/** A CheckStatusInfo in v1 JSON: `{type, command: {exit_code}}`, `{type, http: {status_code}}` or `{type, tcp: {succeeded}}`. */
+export function v1CheckStatus(status: CheckStatusInfo): V1Json {
+  const out: V1Json = { type: status.type };
+  if (status.command !== undefined) out.command = status.command.exitCode === undefined ? {} : { exit_code: status.command.exitCode };
+  if (status.http !== undefined) out.http = status.http.statusCode === undefined ? {} : { status_code: status.http.statusCode };
+  if (status.tcp !== undefined) out.tcp = status.tcp.succeeded === undefined ? {} : { succeeded: status.tcp.succeeded };
   return out;
 }
 
@@ -250,4 +310,110 @@ export const v1BytesField = z.string().max(MAX_V1_BYTES_FIELD_CHARS, `must be at
 /** A repeated field of at most `max` entries. */
 export function v1List<T extends z.ZodType>(item: T, max: number): z.ZodArray<T> {
   return z.array(item).max(max, `must have at most ${max} entries`);
+}
+
+/** Most entries a call's lists (offer ids, operations, tasks, reconciled tasks, a command's arguments) may have. */
+export const MAX_CALL_LIST_ENTRIES = 10_000;
+/** Longest command line, argument or environment value of a task's command. */
+export const MAX_COMMAND_TEXT_CHARS = 64 * 1024;
+
+const commandText = z.string().max(MAX_COMMAND_TEXT_CHARS, `must be at most ${MAX_COMMAND_TEXT_CHARS} characters`);
+
+/** A CommandInfo in a call (a task's, an executor's, a command check's). */
+export const v1CommandSchema = z.object({
+  value: commandText.optional(),
+  shell: z.boolean().optional(),
+  arguments: v1List(commandText, MAX_CALL_LIST_ENTRIES).optional(),
+  environment: z.object({ variables: v1List(z.object({ name: v1Text, type: v1Text.optional(), value: commandText.optional() }), MAX_CALL_LIST_ENTRIES).optional() }).optional(),
+});
+
+/** A CommandInfo from a call, in this project's form (`environment.variables` as a record). */
+export function commandOfV1(given: z.infer<typeof v1CommandSchema>): CommandInfo {
+  const out: CommandInfo = { value: given.value ?? '' };
+  if (given.shell !== undefined) out.shell = given.shell;
+  if (given.arguments !== undefined) out.arguments = given.arguments;
+  const variables = given.environment?.variables ?? [];
+  if (variables.length > 0) out.environment = Object.fromEntries(variables.map((variable) => [variable.name, variable.value ?? '']));
+  return out;
+}
+
+/**
+ * Check types and numbers are taken as given and judged by the master's task validation (a bad
+ * one is a TASK_ERROR naming it, as in Mesos), so these schemas only bound sizes and kinds.
+ */
+const v1HttpCheckSchema = z.object({
+  port: z.number(),
+  path: v1Text.optional(),
+  scheme: v1Text.optional(),
+  statuses: v1List(z.number(), MAX_CHECK_STATUSES).optional(),
+});
+const v1TcpCheckSchema = z.object({ port: z.number() });
+const v1CheckTimingFields = {
+  delay_seconds: z.number().optional(),
+  interval_seconds: z.number().optional(),
+  timeout_seconds: z.number().optional(),
+};
+
+/** A HealthCheck in a call. */
+export const v1HealthCheckSchema = z.object({
+  type: v1Text,
+  command: v1CommandSchema.optional(),
+  http: v1HttpCheckSchema.optional(),
+  tcp: v1TcpCheckSchema.optional(),
+  ...v1CheckTimingFields,
+  consecutive_failures: z.number().optional(),
+  grace_period_seconds: z.number().optional(),
+});
+
+/** A CheckInfo in a call. */
+export const v1CheckInfoSchema = z.object({
+  type: v1Text,
+  command: z.object({ command: v1CommandSchema }).optional(),
+  http: v1HttpCheckSchema.pick({ port: true, path: true }).optional(),
+  tcp: v1TcpCheckSchema.optional(),
+  ...v1CheckTimingFields,
+});
+
+/** A CheckStatusInfo in a call (an executor's UPDATE). */
+export const v1CheckStatusSchema = z.object({
+  type: v1Text,
+  command: z.object({ exit_code: z.number().int().optional() }).optional(),
+  http: z.object({ status_code: z.number().int().optional() }).optional(),
+  tcp: z.object({ succeeded: z.boolean().optional() }).optional(),
+});
+
+/** An HTTP check's target from a call. */
+function httpCheckOfV1(given: z.infer<typeof v1HttpCheckSchema>): HttpCheck {
+  const out: HttpCheck = { port: given.port };
+  if (given.path !== undefined) out.path = given.path;
+  if (given.scheme !== undefined) out.scheme = given.scheme;
+  if (given.statuses !== undefined) out.statuses = given.statuses;
+  return out;
+}
+
+/** A HealthCheck from a call, in this project's form. */
+export function healthCheckOfV1(given: z.infer<typeof v1HealthCheckSchema>): HealthCheck {
+  const out: HealthCheck = { type: given.type };
+  if (given.command !== undefined) out.command = commandOfV1(given.command);
+  if (given.http !== undefined) out.http = httpCheckOfV1(given.http);
+  if (given.tcp !== undefined) out.tcp = { port: given.tcp.port };
+  return checkNumbersOfV1(given, out);
+}
+
+/** A CheckInfo from a call, in this project's form. */
+export function checkInfoOfV1(given: z.infer<typeof v1CheckInfoSchema>): CheckInfo {
+  const out: CheckInfo = { type: given.type };
+  if (given.command !== undefined) out.command = { command: commandOfV1(given.command.command) };
+  if (given.http !== undefined) out.http = httpCheckOfV1(given.http);
+  if (given.tcp !== undefined) out.tcp = { port: given.tcp.port };
+  return checkNumbersOfV1(given, out);
+}
+
+/** A CheckStatusInfo from a call, in this project's form. */
+export function checkStatusOfV1(given: z.infer<typeof v1CheckStatusSchema>): CheckStatusInfo {
+  const out: CheckStatusInfo = { type: given.type };
+  if (given.command !== undefined) out.command = given.command.exit_code === undefined ? {} : { exitCode: given.command.exit_code };
+  if (given.http !== undefined) out.http = given.http.status_code === undefined ? {} : { statusCode: given.http.status_code };
+  if (given.tcp !== undefined) out.tcp = given.tcp.succeeded === undefined ? {} : { succeeded: given.tcp.succeeded };
+  return out;
 }

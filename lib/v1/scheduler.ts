@@ -9,21 +9,16 @@ import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import {
   MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH,
-  type CommandInfo, type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
+  type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { checkedCall, v1Bytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Bytes, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
+import { MAX_CALL_LIST_ENTRIES, checkedCall, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1Bytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Bytes, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
 
-/** Most entries a call's lists (offer ids, operations, tasks, reconciled tasks) may have. */
-export const MAX_CALL_LIST_ENTRIES = 10_000;
+export { MAX_CALL_LIST_ENTRIES, MAX_COMMAND_TEXT_CHARS } from './json';
 
 const text = v1Text;
 const idValue = v1IdValue;
 const list = <T extends z.ZodType>(item: T): z.ZodArray<T> => v1List(item, MAX_CALL_LIST_ENTRIES);
-/** Longest command line, argument or environment value of a task's command. */
-export const MAX_COMMAND_TEXT_CHARS = 64 * 1024;
-
 const bytes = v1BytesField;
-const commandText = z.string().max(MAX_COMMAND_TEXT_CHARS, `must be at most ${MAX_COMMAND_TEXT_CHARS} characters`);
 
 const resource = z.object({
   name: text,
@@ -36,12 +31,7 @@ const resource = z.object({
 });
 const resources = z.array(resource).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`);
 
-const command = z.object({
-  value: commandText.optional(),
-  shell: z.boolean().optional(),
-  arguments: list(commandText).optional(),
-  environment: z.object({ variables: list(z.object({ name: text, type: text.optional(), value: commandText.optional() })).optional() }).optional(),
-});
+const command = v1CommandSchema;
 
 const executorInfo = z.object({
   executor_id: idValue,
@@ -62,6 +52,8 @@ const taskInfo = z.object({
   data: bytes.optional(),
   kill_policy: z.object({ grace_period: z.object({ nanoseconds: z.number() }).optional() }).optional(),
   labels: z.object({ labels: list(z.object({ key: text, value: z.string().max(MAX_SHORT_TEXT_LENGTH).optional() })).optional() }).optional(),
+  health_check: v1HealthCheckSchema.optional(),
+  check: v1CheckInfoSchema.optional(),
 });
 
 const frameworkInfo = z.object({
@@ -226,21 +218,12 @@ function frameworkInfoOf(info: z.infer<typeof frameworkInfo>): FrameworkInfo {
   return out;
 }
 
-function commandOf(given: z.infer<typeof command>): CommandInfo {
-  const out: CommandInfo = { value: given.value ?? '' };
-  if (given.shell !== undefined) out.shell = given.shell;
-  if (given.arguments !== undefined) out.arguments = given.arguments;
-  const variables = given.environment?.variables ?? [];
-  if (variables.length > 0) out.environment = Object.fromEntries(variables.map((variable) => [variable.name, variable.value ?? '']));
-  return out;
-}
-
 /** A v1 TaskInfo in this project's form, or the bad field's path and reason. */
 function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
   const out: TaskInfo = { name: task.name, taskId: task.task_id.value, agentId: task.agent_id.value, resources: task.resources as ResourceJSON[] };
-  if (task.command !== undefined) out.command = commandOf(task.command);
+  if (task.command !== undefined) out.command = commandOfV1(task.command);
   if (task.executor !== undefined) {
-    const executor: ExecutorInfo = { executorId: task.executor.executor_id.value, command: commandOf(task.executor.command ?? {}) };
+    const executor: ExecutorInfo = { executorId: task.executor.executor_id.value, command: commandOfV1(task.executor.command ?? {}) };
     if (task.executor.framework_id !== undefined) executor.frameworkId = task.executor.framework_id.value;
     if (task.executor.resources !== undefined) executor.resources = task.executor.resources as ResourceJSON[];
     if (task.executor.name !== undefined) executor.name = task.executor.name;
@@ -259,6 +242,8 @@ function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
   }
   const labels = task.labels?.labels ?? [];
   if (labels.length > 0) out.labels = Object.fromEntries(labels.map((label) => [label.key, label.value ?? '']));
+  if (task.health_check !== undefined) out.healthCheck = healthCheckOfV1(task.health_check);
+  if (task.check !== undefined) out.check = checkInfoOfV1(task.check);
   return out;
 }
 

@@ -177,6 +177,29 @@ describe('a whole cluster in one host, under the virtual clock', function () {
     expect(answers.every((s) => s.uuid === undefined)).to.equal(true);
   });
 
+  it('the service example relaunches an instance its executor killed for failing its HTTP health check (virtual time)', async () => {
+    simulation = await startSimulation('cpus:4;mem:4096;ports:[31000-31010]');
+    // web-0 answers 500 from 60 s on; every other instance stays healthy.
+    const unhealthyFromMs = simulation.clock.now() + 60_000;
+    simulation.launcher.checkProbes = (probe, context) => Promise.resolve({
+      type: 'HTTP', statusCode: context.sandbox.includes('/executors/web-0/') && simulation.clock.now() >= unhealthyFromMs ? 500 : 200,
+    });
+    const updates: TaskStatus[] = [];
+    const service = new ServiceScheduler({
+      master: simulation.masterAddress, framework: { name: 'web', user: 'test' }, instances: 2,
+      taskResources: Resources.parse('cpus:0.5;mem:256'), command: 'serve', healthCheck: { path: '/health' }, onUpdate: (status) => updates.push(status),
+    });
+    simulation.host.spawn(service);
+    await simulation.clock.advance(30_000);
+    expect(updates.filter((status) => status.healthy === true).map((status) => status.taskId).sort()).to.deep.equal(['web-0', 'web-1']);
+    await simulation.clock.advance(60_000); // web-0 fails three probes in a row, 10 s apart (Mesos' defaults), and is killed
+    expect(service.unhealthyRelaunches).to.equal(1);
+    expect(updates.find((status) => status.state === 'TASK_KILLED')).to.include({ taskId: 'web-0', reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false });
+    await simulation.clock.advance(30_000);
+    expect(service.instances().sort()).to.deep.equal(['web-1', 'web-2']);
+    expect(updates.some((status) => status.taskId === 'web-2' && status.healthy === true)).to.equal(true);
+  });
+
   it('the service example keeps N instances running and relaunches failed ones', async () => {
     simulation = await startSimulation('cpus:4;mem:4096');
     const service = new ServiceScheduler({

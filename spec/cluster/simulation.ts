@@ -19,7 +19,7 @@ import { dispatch, UPID } from '../../lib/actor';
 import { MemoryDisk } from '../../lib/disk';
 import type { Logger } from '../../lib/logging';
 import { VirtualClock, type ActorHost, type ActorHostOptions } from '../../lib/process';
-import type { StatusUpdate, TaskInfo } from '../../lib/protocol';
+import type { StatusUpdate, TaskInfo, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import { Registry, registryPathOf, startMaster, type MasterHandle } from '../../actors/master';
 import { defaultMasterFlags, type MasterFlags } from '../../actors/master/flags';
@@ -28,6 +28,7 @@ import { defaultAgentFlags, type AgentFlags } from '../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../actors/agent/launcher';
 import type { ContainerLimitation } from '../../actors/agent/isolator';
 import { Executor, type KillOptions } from '../../actors/framework/executor';
+import type { ProbeRunner, TaskChecks } from '../../actors/framework/checks';
 import { masterDetector } from '../../lib/ha/detector';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
 import { MemoryZooKeeper } from '../../lib/ha/memory-zookeeper';
@@ -63,10 +64,16 @@ export function simulatedAgentHostname(slotIndex: number): string {
 /** The first process id an `InProcessLauncher` hands out. */
 export const SIMULATED_FIRST_PROCESS_ID = 10_000;
 
-/** An executor actor that pretends to run its task's command under the virtual clock. */
+/**
+ * An executor actor that pretends to run its task's command under the virtual clock. It runs
+ * the task's health check and check as the command executor does (`startChecks`), with the
+ * launcher's `checkProbes` deciding each probe's outcome.
+ */
 export class SimulatedExecutor extends Executor {
   /** Tasks running, by id, with the timer that ends them. */
   private readonly running = new Map<string, { cancel(): void } | undefined>();
+  /** The checks of running tasks that have any. */
+  private readonly checks = new Map<string, TaskChecks>();
 
   /** Whether it waits for its agent to reconnect (a checkpointing framework's executor whose agent link broke). */
   isWaitingForAgent(): boolean {
@@ -87,13 +94,30 @@ export class SimulatedExecutor extends Executor {
     if (exit) return this.finish(task.taskId, Number(exit[1]));
     const timer = sleep ? this.delay(Number(sleep[1]) * 1000, () => this.finish(task.taskId, 0)) : undefined;
     this.running.set(task.taskId, timer);
+    const checks = this.startChecks(task);
+    if (checks !== undefined) this.checks.set(task.taskId, checks);
   }
 
   protected override killTask(taskId: string, _options: KillOptions): void {
+    this.kill(taskId, {});
+  }
+
+  /** As the command executor: killed for failing its health check, the TASK_KILLED says so. */
+  protected override taskUnhealthy(taskId: string): void {
+    this.kill(taskId, { reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false });
+  }
+
+  private kill(taskId: string, why: Pick<TaskStatus, 'reason' | 'healthy'>): void {
     if (!this.running.has(taskId)) return;
     this.running.get(taskId)?.cancel();
     this.running.delete(taskId);
-    this.sendStatusUpdate({ taskId, state: 'TASK_KILLED', message: 'Command terminated with signal SIGTERM' });
+    this.stopChecks(taskId);
+    this.sendStatusUpdate({ taskId, state: 'TASK_KILLED', message: 'Command terminated with signal SIGTERM', ...why });
+  }
+
+  private stopChecks(taskId: string): void {
+    this.checks.get(taskId)?.stop();
+    this.checks.delete(taskId);
   }
 
   protected override acknowledged(update: StatusUpdate): void {
@@ -102,6 +126,7 @@ export class SimulatedExecutor extends Executor {
 
   private finish(taskId: string, code: number): void {
     this.running.delete(taskId);
+    this.stopChecks(taskId);
     this.sendStatusUpdate({ taskId, state: code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED', message: `Command exited with status ${code}` });
   }
 }
@@ -125,6 +150,8 @@ export class InProcessLauncher implements Launcher {
   private readonly processes = new Map<number, { readonly executor: SimulatedExecutor; onExit: (exit: ExecutorExit) => void; killed: boolean; limitation?: ContainerLimitation }>();
   /** Process ids, numbered from here in launch order (the same in every run of a seed). */
   private nextProcessId = SIMULATED_FIRST_PROCESS_ID;
+  /** How executors launched from now on probe their tasks' health checks and checks (default: real probes, which a simulation should not make). */
+  checkProbes: ProbeRunner | undefined;
 
   constructor(private readonly host: ActorHost) {}
 
@@ -135,6 +162,7 @@ export class InProcessLauncher implements Launcher {
       agentPid: launch.agentPid, frameworkId: launch.frameworkId, executorId: launch.executorId,
       agentId: launch.agentId, directory: launch.directory, checkpoint: launch.checkpoint,
       ...(launch.token !== undefined ? { token: launch.token } : {}),
+      ...(this.checkProbes !== undefined ? { checkProbes: this.checkProbes } : {}),
     });
     const processId = this.nextProcessId++;
     const process: { readonly executor: SimulatedExecutor; onExit: (exit: ExecutorExit) => void; killed: boolean; limitation?: ContainerLimitation } = { executor, onExit, killed: false };

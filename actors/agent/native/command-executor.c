@@ -12,6 +12,11 @@
  * TASK_KILLING for frameworks that ask for it, a repeated kill only shortens the grace), and
  * nothing the task started outlives it.
  *
+ * Health checks and general checks (checks.c) run as the TypeScript executor's do: each change
+ * of health is a TASK_RUNNING update with `healthy`, each new check result one with
+ * `checkStatus`; after the health check's `consecutiveFailures` the task is killed, and its
+ * TASK_KILLED says so (reason REASON_TASK_HEALTH_CHECK_STATUS_UPDATED, healthy false).
+ *
  * Environment: MESOS_AGENT_PID, MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID, MESOS_DIRECTORY,
  * MESOS_EXECUTOR_AUTHENTICATION_TOKEN.
  */
@@ -28,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks.h"
+#include "child.h"
 #include "link.h"
 #include "msgpack.h"
 
@@ -52,8 +59,16 @@ static double env_ms(const char *name, double fallback) {
   double value = text ? strtod(text, &end) : 0;
   return text && end && *end == '\0' && value > 0 ? value : fallback;
 }
-/* Unacknowledged updates kept at most (a task has at most four: STARTING, RUNNING, a terminal one, and a spare). */
-#define MAX_PENDING_UPDATES 8
+/*
+ * Unacknowledged updates kept at most: STARTING, RUNNING, a terminal one, and room for health
+ * and check updates (one per change, each acknowledged within milliseconds by a live agent).
+ */
+#define MAX_PENDING_UPDATES 32
+/* Reasons of health and check updates (Mesos' TaskStatus.Reason). */
+#define REASON_HEALTH "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
+#define REASON_CHECK "REASON_TASK_CHECK_STATUS_UPDATED"
+/* No `healthy` field on an update. */
+#define HEALTH_UNSET (-1)
 
 typedef struct {
   char uuid[40];
@@ -78,6 +93,10 @@ typedef struct {
   double exit_deadline_ms; /* when to exit without an ack, 0 before the terminal update */
   int terminal_sent;
   int shutdown_requested;
+  checker_t health;        /* the task's health check, kind CHECK_NONE when it has none */
+  checker_t check;         /* the task's general check, likewise */
+  int killed_by_health;    /* the kill came from a failing health check */
+  double task_grace_ms;    /* the task's kill policy grace period, or the default */
   pending_update pending[MAX_PENDING_UPDATES];
   int pending_count;
 } executor_t;
@@ -121,9 +140,24 @@ static void send_message(executor_t *executor, const char *name, const mp_buffer
   }
 }
 
-/* Writes the TaskStatus map. */
-static void write_status(executor_t *executor, mp_buffer *body, const char *state, const char *message, const char *reason, const char *uuid, double timestamp) {
-  int pairs = 6 + (message != NULL) + (reason != NULL) + (executor->agent_id != NULL);
+/* Writes a CheckStatusInfo: {type, command|http|tcp: {exitCode|statusCode|succeeded}}, the inner map empty without a result. */
+static void write_check_status(mp_buffer *body, const checker_t *check) {
+  static const char *const parts[] = {"", "command", "http", "tcp"};
+  static const char *const fields[] = {"", "exitCode", "statusCode", "succeeded"};
+  mp_map(body, 2);
+  mp_str(body, "type"); mp_str(body, checker_type_name(check));
+  mp_str(body, parts[check->kind]);
+  mp_map(body, check->has_result ? 1 : 0);
+  if (!check->has_result) return;
+  mp_str(body, fields[check->kind]);
+  if (check->kind == CHECK_TCP) mp_bool(body, check->result != 0);
+  else mp_int(body, check->result);
+}
+
+/* Writes the TaskStatus map; `healthy` is 0, 1 or HEALTH_UNSET; a task with a check has its latest status on every update. */
+static void write_status(executor_t *executor, mp_buffer *body, const char *state, const char *message, const char *reason, int healthy, const char *uuid, double timestamp) {
+  int has_check = executor->check.kind != CHECK_NONE;
+  int pairs = 6 + (message != NULL) + (reason != NULL) + (executor->agent_id != NULL) + (healthy != HEALTH_UNSET) + has_check;
   mp_map(body, (uint32_t)pairs);
   mp_str(body, "taskId"); mp_str(body, executor->task_id);
   mp_str(body, "state"); mp_str(body, state);
@@ -134,10 +168,12 @@ static void write_status(executor_t *executor, mp_buffer *body, const char *stat
   if (message) { mp_str(body, "message"); mp_str(body, message); }
   if (reason) { mp_str(body, "reason"); mp_str(body, reason); }
   if (executor->agent_id) { mp_str(body, "agentId"); mp_str(body, executor->agent_id); }
+  if (healthy != HEALTH_UNSET) { mp_str(body, "healthy"); mp_bool(body, healthy); }
+  if (has_check) { mp_str(body, "checkStatus"); write_check_status(body, &executor->check); }
 }
 
 /* Sends a StatusUpdate {update: {...}} and keeps it until the agent acknowledges its uuid. */
-static void send_status(executor_t *executor, const char *state, const char *message, const char *reason) {
+static void send_status_with_health(executor_t *executor, const char *state, const char *message, const char *reason, int healthy) {
   if (executor->pending_count == MAX_PENDING_UPDATES) {
     fprintf(stderr, "command-executor: too many unacknowledged updates; dropping %s\n", state);
     return;
@@ -154,10 +190,14 @@ static void send_status(executor_t *executor, const char *state, const char *mes
   mp_str(body, "executorId"); mp_str(body, executor->executor_id);
   mp_str(body, "timestamp"); mp_double(body, timestamp);
   mp_str(body, "uuid"); mp_str(body, update->uuid);
-  mp_str(body, "status"); write_status(executor, body, state, message, reason, update->uuid, timestamp);
+  mp_str(body, "status"); write_status(executor, body, state, message, reason, healthy, update->uuid, timestamp);
   if (executor->agent_id) { mp_str(body, "agentId"); mp_str(body, executor->agent_id); }
   update->retry_at_ms = monotonic_ms() + STATUS_UPDATE_RETRY_MS;
   send_message(executor, "StatusUpdate", body);
+}
+
+static void send_status(executor_t *executor, const char *state, const char *message, const char *reason) {
+  send_status_with_health(executor, state, message, reason, HEALTH_UNSET);
 }
 
 static void acknowledged(executor_t *executor, const mp_node *uuid) {
@@ -173,17 +213,7 @@ static void acknowledged(executor_t *executor, const mp_node *uuid) {
 
 /* In the child: its own session and process group, the sandbox, stdout/stderr files, then exec. */
 static void exec_task(executor_t *executor, const mp_node *command, pid_t parent) {
-  setpgid(0, 0); /* the parent does the same: whoever runs first, a kill never misses the group */
-#ifdef __linux__
-  prctl(PR_SET_PDEATHSIG, SIGKILL); /* do not outlive a killed executor */
-  if (getppid() != parent) _exit(1); /* it died before prctl took effect */
-#endif
-  signal(SIGPIPE, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  if (executor->directory && chdir(executor->directory) < 0) _exit(126);
+  child_prepare(parent, executor->directory);
   /* O_CLOEXEC: after dup2 onto 0, 1 and 2 these originals must not leak into the task. */
   int out = open("stdout", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644), err = open("stderr", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -214,6 +244,8 @@ static int has_capability(const mp_node *framework, const char *capability) {
   return 0;
 }
 
+static double grace_of(const mp_node *body);
+
 static void launch(executor_t *executor, const mp_node *task) {
   if (executor->task_id) {
     fprintf(stderr, "command-executor: ignoring a second task: one task per command executor\n");
@@ -228,6 +260,11 @@ static void launch(executor_t *executor, const mp_node *task) {
     executor->exit_deadline_ms = monotonic_ms() + EXIT_AFTER_TERMINAL_MS;
     return;
   }
+  const mp_node *kill_policy = mp_get(task, "killPolicy");
+  executor->task_grace_ms = kill_policy ? grace_of(kill_policy) : DEFAULT_KILL_GRACE_PERIOD_MS;
+  const mp_node *environment = mp_get(command, "environment");
+  if (mp_get(task, "healthCheck")) checker_configure(&executor->health, mp_get(task, "healthCheck"), 1, environment, executor->directory);
+  if (mp_get(task, "check")) checker_configure(&executor->check, mp_get(task, "check"), 0, environment, executor->directory);
   send_status(executor, "TASK_STARTING", NULL, NULL);
   pid_t parent = getpid();
   pid_t pid = fork();
@@ -241,6 +278,14 @@ static void launch(executor_t *executor, const mp_node *task) {
   }
   executor->child = pid;
   send_status(executor, "TASK_RUNNING", NULL, NULL);
+  double now = monotonic_ms();
+  checker_start(&executor->health, now);
+  checker_start(&executor->check, now);
+}
+
+static void stop_checks(executor_t *executor) {
+  checker_stop(&executor->health);
+  checker_stop(&executor->check);
 }
 
 /* SIGTERM now, SIGKILL after `grace_ms`; a repeated kill can only shorten the grace period (Mesos). */
@@ -252,6 +297,7 @@ static void kill_task(executor_t *executor, double grace_ms) {
     return;
   }
   executor->kill_requested = 1;
+  stop_checks(executor);
   if (executor->killing_state) send_status(executor, "TASK_KILLING", NULL, NULL);
   kill(-executor->child, SIGTERM);
   executor->kill_deadline_ms = deadline;
@@ -288,13 +334,16 @@ static void task_exited(executor_t *executor, int status) {
     const char *name = sigabbrev_np(WTERMSIG(status));
     snprintf(message, sizeof message, "Command terminated with signal SIG%s", name ? name : "?");
   }
+  int healthy = HEALTH_UNSET;
+  if (executor->kill_requested && executor->killed_by_health) { reason = REASON_HEALTH; healthy = 0; }
   if (executor->kill_requested) state = "TASK_KILLED";
   else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) state = "TASK_FINISHED";
   else reason = "REASON_COMMAND_EXECUTOR_FAILED";
+  stop_checks(executor);
   kill_leftovers(executor->child);
   executor->child = 0;
   executor->kill_deadline_ms = 0;
-  send_status(executor, state, message, reason);
+  send_status_with_health(executor, state, message, reason, healthy);
   executor->terminal_sent = 1;
   executor->exit_deadline_ms = monotonic_ms() + EXIT_AFTER_TERMINAL_MS;
 }
@@ -325,10 +374,27 @@ static void on_envelope(void *context, const mp_node *envelope) {
   }
 }
 
+/* What a checker reports, as updates (never after a kill or the terminal update: the checkers are stopped then). */
+static void on_check_event(void *context, checker_t *checker, check_event event) {
+  executor_t *executor = context;
+  if (executor->kill_requested || executor->terminal_sent) return;
+  if (event == CHECK_EVENT_KILL) {
+    fprintf(stderr, "command-executor: the task failed its health check %ld times in a row; killing it\n", checker->failures);
+    executor->killed_by_health = 1;
+    kill_task(executor, executor->task_grace_ms);
+    return;
+  }
+  int healthy = executor->health.kind != CHECK_NONE && executor->health.healthy >= 0 ? executor->health.healthy : HEALTH_UNSET;
+  send_status_with_health(executor, "TASK_RUNNING", NULL, event == CHECK_EVENT_HEALTH ? REASON_HEALTH : REASON_CHECK, healthy);
+}
+
 static void reap(executor_t *executor) {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    double now = monotonic_ms();
+    if (checker_on_exit(&executor->health, pid, status, now, on_check_event, executor)) continue;
+    if (checker_on_exit(&executor->check, pid, status, now, on_check_event, executor)) continue;
     if (pid == executor->child) task_exited(executor, status);
   }
 }
@@ -338,6 +404,9 @@ static int poll_timeout_ms(executor_t *executor, double now) {
   if (executor->kill_deadline_ms && executor->kill_deadline_ms < next) next = executor->kill_deadline_ms;
   if (executor->exit_deadline_ms && executor->exit_deadline_ms < next) next = executor->exit_deadline_ms;
   for (int i = 0; i < executor->pending_count; i++) if (executor->pending[i].retry_at_ms < next) next = executor->pending[i].retry_at_ms;
+  double health_due = checker_next_deadline(&executor->health), check_due = checker_next_deadline(&executor->check);
+  if (health_due > 0 && health_due < next) next = health_due;
+  if (check_due > 0 && check_due < next) next = check_due;
   return next <= now ? 0 : (int)(next - now) + 1;
 }
 
@@ -346,6 +415,8 @@ static void on_timers(executor_t *executor, double now) {
     kill(-executor->child, SIGKILL);
     executor->kill_deadline_ms = 0;
   }
+  checker_on_timers(&executor->health, now, on_check_event, executor);
+  checker_on_timers(&executor->check, now, on_check_event, executor);
   for (int i = 0; i < executor->pending_count; i++) {
     if (executor->pending[i].retry_at_ms > now) continue;
     executor->pending[i].retry_at_ms = now + STATUS_UPDATE_RETRY_MS;
@@ -358,8 +429,10 @@ static int run(executor_t *executor) {
     double now = monotonic_ms();
     if (executor->terminal_sent && (executor->pending_count == 0 || now >= executor->exit_deadline_ms)) return 0;
     if (executor->shutdown_requested && !executor->child && !executor->task_id) return 0;
-    struct pollfd fds[2] = {{executor->link.socket, POLLIN, 0}, {signal_pipe[0], POLLIN, 0}};
-    int ready = poll(fds, 2, poll_timeout_ms(executor, now));
+    struct pollfd fds[4] = {{executor->link.socket, POLLIN, 0}, {signal_pipe[0], POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
+    fds[2].fd = checker_poll_fd(&executor->health, &fds[2].events);
+    fds[3].fd = checker_poll_fd(&executor->check, &fds[3].events);
+    int ready = poll(fds, 4, poll_timeout_ms(executor, now));
     if (ready < 0 && errno != EINTR) return 1;
     if (ready > 0 && (fds[1].revents & POLLIN)) {
       uint8_t signals[64];
@@ -372,6 +445,8 @@ static int run(executor_t *executor) {
       if (executor->child) kill(-executor->child, SIGKILL);
       return 1;
     }
+    if (ready > 0 && fds[2].fd >= 0 && fds[2].revents) checker_on_socket(&executor->health, fds[2].revents, monotonic_ms(), on_check_event, executor);
+    if (ready > 0 && fds[3].fd >= 0 && fds[3].revents) checker_on_socket(&executor->check, fds[3].revents, monotonic_ms(), on_check_event, executor);
     on_timers(executor, monotonic_ms());
   }
 }
@@ -438,7 +513,11 @@ int main(void) {
   if (token) { mp_str(&body, "token"); mp_str(&body, token); }
   send_message(&executor, "RegisterExecutor", &body);
   mp_free(&body);
+  executor.health.fd = executor.check.fd = -1;
   int code = run(&executor);
+  stop_checks(&executor);
+  checker_free(&executor.health);
+  checker_free(&executor.check);
   link_close(&executor.link);
   return code;
 }

@@ -59,6 +59,8 @@ void mp_str(mp_buffer *buffer, const char *text) {
 void mp_int(mp_buffer *buffer, int64_t value) {
   if (value >= 0 && value < 128) put_byte(buffer, (uint8_t)value);
   else if (value < 0 && value >= -32) put_byte(buffer, (uint8_t)(0xe0 | (value + 32)));
+  /* int32 when it fits: JavaScript readers decode int64 as BigInt, which a number field refuses. */
+  else if (value >= INT32_MIN && value <= INT32_MAX) { put_byte(buffer, 0xd2); put_be(buffer, (uint64_t)(uint32_t)(int32_t)value, 4); }
   else { put_byte(buffer, 0xd3); put_be(buffer, (uint64_t)value, 8); }
 }
 

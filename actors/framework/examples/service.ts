@@ -1,5 +1,5 @@
 import { Resources } from '../../../lib/resources';
-import { isTerminalState, type Offer, type TaskStatus } from '../../../lib/protocol';
+import { isTerminalState, type HealthCheck, type Offer, type TaskInfo, type TaskStatus } from '../../../lib/protocol';
 import { fitResources } from '../offers';
 import { Scheduler, type SchedulerOptions } from '../scheduler';
 import { createCommand, flag, parseCount, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../../../lib/flags';
@@ -10,11 +10,27 @@ import type { TlsFlags } from '../../../lib/process/tls';
 /** How long offers a full service does not need are refused (it revives when an instance dies). */
 export const SERVICE_FULL_REFUSE_SECONDS = 3600;
 
+/** The reason of a TASK_KILLED sent because the task failed its health check. */
+export const UNHEALTHY_KILL_REASON = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
+
+/**
+ * An HTTP health check of each instance: the instance is given one port of its offer (in `$PORT`)
+ * and must answer `GET http://127.0.0.1:$PORT<path>` with 200–399. Unset timings take Mesos'
+ * defaults (first check after 15 s, every 10 s, 20 s timeout, killed after 3 failures in a
+ * row, failures in the first 10 s ignored until one check has passed).
+ */
+export interface ServiceHealthCheck extends Pick<HealthCheck, 'delaySeconds' | 'intervalSeconds' | 'timeoutSeconds' | 'consecutiveFailures' | 'gracePeriodSeconds'> {
+  /** The path to GET, e.g. `/health`. */
+  path: string;
+}
+
 /** A long-running service: `instances` copies of a command, kept running. */
 export interface ServiceOptions extends SchedulerOptions {
   instances: number;
   taskResources: Resources;
   command: string;
+  /** Health-check each instance over HTTP on a port from its offer; an unhealthy instance is killed by its executor and relaunched. */
+  healthCheck?: ServiceHealthCheck;
   onUpdate?: (status: TaskStatus) => void;
 }
 
@@ -22,6 +38,15 @@ export interface ServiceOptions extends SchedulerOptions {
  * A long-running service framework: keeps `instances` copies of a command running, one per
  * offer, and relaunches any that finish, fail, are killed or lost. When it has all it needs it
  * declines offers for an hour; when an instance dies it revives.
+ *
+ * With `healthCheck`, each instance gets a port of its offer in `$PORT` and an HTTP health check
+ * on it; the command executor kills an instance that fails it `consecutiveFailures` times in a
+ * row (TASK_KILLED, reason `REASON_TASK_HEALTH_CHECK_STATUS_UPDATED`), and the service launches
+ * a new one in its place (counted in `unhealthyRelaunches`).
+ *
+ * @example
+ *   new ServiceScheduler({ master, framework: { name: 'web', user: 'me' }, instances: 2, taskResources: Resources.parse('cpus:0.1;mem:32'),
+ *     command: 'python3 -m http.server $PORT', healthCheck: { path: '/' } });
  */
 export class ServiceScheduler extends Scheduler {
   /** Task ids launched and not yet terminal. */
@@ -30,6 +55,8 @@ export class ServiceScheduler extends Scheduler {
   private launchCount = 0;
   /** Relaunches after an instance died. */
   relaunches = 0;
+  /** Of `relaunches`, those of instances killed for failing their health check. */
+  unhealthyRelaunches = 0;
 
   constructor(private readonly service: ServiceOptions) {
     super(service);
@@ -42,14 +69,13 @@ export class ServiceScheduler extends Scheduler {
 
   protected override resourceOffers(offers: Offer[]): void {
     for (const offer of offers) {
-      const picked = this.live.size < this.service.instances ? fitResources(offer, this.service.taskResources) : undefined;
-      if (!picked) {
+      const task = this.live.size < this.service.instances ? this.instanceFor(offer) : undefined;
+      if (task === undefined) {
         this.decline(offer.id, { refuseSeconds: this.live.size >= this.service.instances ? SERVICE_FULL_REFUSE_SECONDS : 0 });
         continue;
       }
-      const taskId = `${this.framework.name}-${this.launchCount++}`;
-      this.live.add(taskId);
-      this.launch(offer.id, [{ name: taskId, taskId, agentId: offer.agentId, resources: picked.toJSON(), command: { value: this.service.command } }], { refuseSeconds: 0 });
+      this.live.add(task.taskId);
+      this.launch(offer.id, [task], { refuseSeconds: 0 });
     }
   }
 
@@ -57,7 +83,28 @@ export class ServiceScheduler extends Scheduler {
     this.service.onUpdate?.(status);
     if (!isTerminalState(status.state) || !this.live.delete(status.taskId)) return;
     this.relaunches++;
+    if (status.state === 'TASK_KILLED' && status.reason === UNHEALTHY_KILL_REASON) {
+      this.unhealthyRelaunches++;
+      this.log.warn({ taskId: status.taskId }, 'an instance was killed for failing its health check; launching another');
+    }
     this.revive();
+  }
+
+  /** The next instance, on resources of `offer` (plus one of its ports with a health check), or undefined when it does not fit. */
+  private instanceFor(offer: Offer): TaskInfo | undefined {
+    const check = this.service.healthCheck;
+    const port = check === undefined ? undefined : Resources.fromJSON(offer.resources).unreserved().ranges('ports')[0]?.begin;
+    if (check !== undefined && port === undefined) return undefined;
+    const wanted = port === undefined ? this.service.taskResources : this.service.taskResources.add(Resources.parse(`ports:[${port}-${port}]`));
+    const picked = fitResources(offer, wanted);
+    if (picked === undefined) return undefined;
+    const taskId = `${this.framework.name}-${this.launchCount++}`;
+    const task: TaskInfo = { name: taskId, taskId, agentId: offer.agentId, resources: picked.toJSON(), command: { value: this.service.command } };
+    if (check === undefined || port === undefined) return task;
+    const { path, ...timings } = check;
+    task.command = { value: this.service.command, environment: { PORT: String(port) } };
+    task.healthCheck = { type: 'HTTP', http: { port, path }, ...timings };
+    return task;
   }
 }
 
@@ -71,6 +118,8 @@ interface ServiceFlags extends TlsFlags, client.CredentialOptions {
   role: string;
   ip: string;
   master_timeout: number;
+  health_check_path?: string;
+  health_check_grace_period?: number;
 }
 
 /**
@@ -88,6 +137,8 @@ async function main(): Promise<void> {
     .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
     .addOption(flag('--ip <ip>', 'IP address to listen on for the master').default('127.0.0.1'))
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a master').argParser(parseDurationFlag).default(client.CLIENT_MASTER_TIMEOUT_MS, '1mins'))
+    .addOption(flag('--health_check_path <path>', 'health-check each instance with GET http://127.0.0.1:$PORT<path> ($PORT: a port of its offer); relaunch unhealthy ones'))
+    .addOption(flag('--health_check_grace_period <duration>', 'ignore health check failures this long after launch, until one passes').argParser(parseDurationFlag))
     .parse(process.argv);
   const flags = program.opts<ServiceFlags>();
   if (flags.instances === 0) client.fail('service', '--instances must be at least 1', 2);
@@ -113,7 +164,13 @@ async function main(): Promise<void> {
     instances: flags.instances,
     taskResources: Resources.parse(flags.resources),
     command: flags.command,
-    onUpdate: (status) => process.stdout.write(`${status.taskId} ${status.state}${status.message ? ` (${status.message})` : ''}\n`),
+    ...(flags.health_check_path === undefined ? {} : {
+      healthCheck: {
+        path: flags.health_check_path,
+        ...(flags.health_check_grace_period === undefined ? {} : { gracePeriodSeconds: flags.health_check_grace_period / 1000 }),
+      },
+    }),
+    onUpdate: (status) => process.stdout.write(`${status.taskId} ${status.state}${status.healthy === undefined ? '' : status.healthy ? ' healthy' : ' unhealthy'}${status.message ? ` (${status.message})` : ''}\n`),
   });
   host.spawn(service);
   process.once('SIGINT', () => {

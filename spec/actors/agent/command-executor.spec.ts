@@ -2,8 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { eventually, processExists } from '../../support/runtime';
-import { NATIVE_COMMAND_EXECUTOR_PATH, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
-import { RealCluster, REAL_FRAMEWORK_ID } from './real-master';
+import { COMMAND_EXECUTORS, RealCluster, REAL_FRAMEWORK_ID } from './real-master';
 
 const TEST_EXECUTOR = path.resolve(__dirname, '../../fixtures/test-executor.js');
 
@@ -23,10 +22,6 @@ async function pidWritten(file: string): Promise<number> {
   return Number(fs.readFileSync(file, 'utf8'));
 }
 
-const COMMAND_EXECUTORS = [
-  { name: 'TypeScript', path: TYPESCRIPT_COMMAND_EXECUTOR_PATH, built: true },
-  { name: 'native', path: NATIVE_COMMAND_EXECUTOR_PATH, built: fs.existsSync(NATIVE_COMMAND_EXECUTOR_PATH) },
-];
 
 for (const commandExecutor of COMMAND_EXECUTORS) {
 const suite = commandExecutor.built ? describe : describe.skip;

@@ -6,7 +6,7 @@ import { dispatch, type UPID } from '../../../lib/actor';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { MasterInfo, StatusUpdate, TaskInfo, TaskState } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { Agent } from '../../../actors/agent/agent';
+import { Agent, type AgentOptions } from '../../../actors/agent/agent';
 import { defaultAgentFlags, type AgentFlags } from '../../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../../actors/agent/launcher';
 import type { Logger } from '../../../lib/logging';
@@ -125,8 +125,11 @@ export class AgentHarness {
   readonly flags: AgentFlags;
   private updateCounter = 0;
 
-  /** @param logger the host's logger (e.g. `captureLogger().logger`, to assert on what the agent logs); silent by default. */
-  constructor(overrides: Partial<AgentFlags> = {}, logger?: Logger) {
+  /**
+   * @param logger the host's logger (e.g. `captureLogger().logger`, to assert on what the agent logs); silent by default.
+   * @param recoverableCommandExecutor the agent's command executor for checkpointing frameworks (default: the same `/bin/true`).
+   */
+  constructor(overrides: Partial<AgentFlags> = {}, logger?: Logger, recoverableCommandExecutor?: AgentOptions['recoverableCommandExecutor']) {
     this.host = memoryHost({ clock: this.clock, ...(logger !== undefined ? { logger } : {}) });
     this.master = new TimedProbe('master', MASTER_MESSAGES);
     this.host.spawn(this.master);
@@ -140,6 +143,7 @@ export class AgentHarness {
       hostname: 'agent-host',
       launcher: this.launcher,
       commandExecutor: { value: '/bin/true', shell: false },
+      ...(recoverableCommandExecutor === undefined ? {} : { recoverableCommandExecutor }),
     });
     this.agentPid = this.host.spawn(this.agent);
   }

@@ -9,7 +9,7 @@ import type { UPID } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
 import type { StatusUpdate, TaskInfo, TaskState } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { defaultAgentFlags, startAgent, type AgentFlags, type AgentHandle } from '../../../actors/agent';
+import { defaultAgentFlags, NATIVE_COMMAND_EXECUTOR_PATH, startAgent, TYPESCRIPT_COMMAND_EXECUTOR_PATH, type AgentFlags, type AgentHandle } from '../../../actors/agent';
 import { eventually, netHost, Probe, quietLogger, type Received } from '../../support/runtime';
 import { AgentHarness, MASTER_MESSAGES } from './harness';
 
@@ -90,5 +90,44 @@ export class RealCluster {
     await this.agent.stop();
     await this.host.stop();
     fs.rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+/** A command executor real-process specs run with: its name, program, and whether it is built. */
+export interface CommandExecutorUnderTest {
+  readonly name: string;
+  readonly path: string;
+  readonly built: boolean;
+}
+
+/** The TypeScript command executor, and the native one (built when a C compiler was found). */
+export const COMMAND_EXECUTORS: readonly CommandExecutorUnderTest[] = [
+  { name: 'TypeScript', path: TYPESCRIPT_COMMAND_EXECUTOR_PATH, built: true },
+  { name: 'native', path: NATIVE_COMMAND_EXECUTOR_PATH, built: fs.existsSync(NATIVE_COMMAND_EXECUTOR_PATH) },
+];
+
+/**
+ * One suite per command executor, titled `<what> with the <name> command executor (real
+ * processes)` (skipped, saying why, when it is not built), each test on a fresh RealCluster
+ * started with that executor and stopped after.
+ */
+export function describeWithEachCommandExecutor(what: string, body: (cluster: () => RealCluster) => void): void {
+  for (const executor of COMMAND_EXECUTORS) {
+    const suite = executor.built ? describe : describe.skip;
+    suite(`${what} with the ${executor.name} command executor (real processes)${executor.built ? '' : ' (skipped: not built)'}`, function () {
+      this.timeout(30_000);
+      let cluster: RealCluster | undefined;
+      beforeEach(async () => {
+        cluster = await RealCluster.start({ executorRegistrationTimeoutMs: 10_000, commandExecutorPath: executor.path });
+      });
+      afterEach(async () => {
+        await cluster?.stop();
+        cluster = undefined;
+      });
+      body(() => {
+        if (cluster === undefined) throw new Error('no cluster outside a test');
+        return cluster;
+      });
+    });
   }
 }

@@ -7,6 +7,7 @@ import {
   type ExecutorOptions, type ExecutorStatus, type KillOptions,
 } from '../../../actors/framework/executor';
 import { memoryHost, Probe } from '../../support/runtime';
+import { ScriptedProbes } from '../../support/scripted-checks';
 
 /** An executor that records every callback. */
 class RecordingExecutor extends Executor {
@@ -32,6 +33,9 @@ class RecordingExecutor extends Executor {
   }
   update(status: ExecutorStatus): string {
     return this.sendStatusUpdate(status);
+  }
+  checks(task: TaskInfo): boolean {
+    return this.startChecks(task) !== undefined;
   }
   message(data: string): void {
     this.sendFrameworkMessage(data);
@@ -104,6 +108,22 @@ describe('Executor base actor (harness: virtual clock, a Probe as the agent)', (
     stranger.post(executor.self(), 'ExecutorRegistered', { executorInfo: EXECUTOR_INFO, frameworkId: 'F1', frameworkInfo: FRAMEWORK, agentId: 'A1', agentInfo: AGENT_INFO });
     await clock.settle();
     expect(executor.calls).to.deep.equal([]);
+  });
+
+  it('startChecks: a custom executor gets health updates, and killTask once the health check failed consecutive_failures times', async () => {
+    const probes = new ScriptedProbes();
+    probes.play({ type: 'TCP', succeeded: true }, { type: 'TCP', succeeded: false });
+    await registered({ checkProbes: probes.runner });
+    const task: TaskInfo = { name: 't', taskId: 'T1', agentId: 'A1', resources: [], healthCheck: { type: 'TCP', tcp: { port: 7 }, delaySeconds: 1, intervalSeconds: 1, consecutiveFailures: 2, gracePeriodSeconds: 0 } };
+    expect(await dispatch(executor, (e) => e.checks({ ...task, healthCheck: undefined })), 'no checks: nothing started').to.equal(false);
+    expect(await dispatch(executor, (e) => e.checks(task))).to.equal(true);
+    await clock.advance(3_000);
+    expect(sentUpdates().map((update) => [update.status.state, update.status.healthy, update.status.reason])).to.deep.equal([
+      ['TASK_RUNNING', true, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED'],
+      ['TASK_RUNNING', false, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED'],
+    ]);
+    expect(executor.calls.slice(1)).to.deep.equal([['killTask', { taskId: 'T1' }]]);
+    expect(probes.calls).to.have.length(3);
   });
 
   it('stamps status updates (uuid, timestamps, executor id, SOURCE_EXECUTOR) and retries them until acknowledged', async () => {

@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import type { HealthCheck, StatusUpdate, TaskStatus } from '../../../lib/protocol';
+import { eventually, processExists } from '../../support/runtime';
+import { describeWithEachCommandExecutor, RealCluster } from './real-master';
+
+/** A port nobody listens on right now (the kernel's choice, released at once). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A task command serving HTTP on `port`: 200 on `/`, 404 elsewhere. */
+function httpServerCommand(port: number): string {
+  const script = `require('http').createServer((q, s) => { s.statusCode = q.url === '/' ? 200 : 404; s.end('x'); }).listen(${port}, '127.0.0.1')`;
+  return `exec '${process.execPath}' -e "${script}"`;
+}
+
+/** Probes quickly, so that real-process tests take a second or two. */
+const FAST = { delaySeconds: 0, intervalSeconds: 0.2, timeoutSeconds: 5 } as const;
+
+describeWithEachCommandExecutor('health checks and checks', (current) => {
+  function statuses(taskId: string): TaskStatus[] {
+    return current().master.updates(taskId).map((update: StatusUpdate) => update.status);
+  }
+
+  function killTask(taskId: string): void {
+    current().master.post(current().agentPid, 'KillTaskOnAgent', { frameworkId: 'F1', taskId });
+  }
+
+  it('passes an HTTP health check against a task serving HTTP, and reports an HTTP check\'s status code', async () => {
+    const port = await freePort();
+    current().runTask(RealCluster.commandTask('web', httpServerCommand(port), {
+      healthCheck: { type: 'HTTP', http: { port, path: '/' }, ...FAST, gracePeriodSeconds: 10 },
+      check: { type: 'HTTP', http: { port, path: '/missing' }, ...FAST },
+    }));
+    await eventually(() => statuses('web').some((status) => status.healthy === true), 15_000, 'a healthy update');
+    await eventually(() => statuses('web').some((status) => status.checkStatus?.http?.statusCode === 404), 15_000, 'a check status of 404');
+    const healthy = statuses('web').find((status) => status.healthy === true) as TaskStatus;
+    expect(healthy).to.include({ state: 'TASK_RUNNING', reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' });
+    const checked = statuses('web').find((status) => status.checkStatus?.http?.statusCode === 404) as TaskStatus;
+    expect(checked).to.deep.include({ state: 'TASK_RUNNING', reason: 'REASON_TASK_CHECK_STATUS_UPDATED', checkStatus: { type: 'HTTP', http: { statusCode: 404 } } });
+    expect(statuses('web')[0]?.checkStatus, 'an update before any result carries an empty check status').to.deep.equal({ type: 'HTTP', http: {} });
+    expect(statuses('web').filter((status) => status.healthy !== undefined && status.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED'), 'one health update: health did not change').to.have.length(1);
+    killTask('web');
+    await eventually(() => statuses('web').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    expect(statuses('web').at(-1)?.reason, 'killed by the framework, not the health check').to.equal(undefined);
+  });
+
+  it('kills a task whose command health check starts failing: healthy, unhealthy, then TASK_KILLED with the reason', async () => {
+    const healthCheck: HealthCheck = { type: 'COMMAND', command: { value: 'test ! -f unhealthy' }, ...FAST, consecutiveFailures: 2, gracePeriodSeconds: 0 };
+    current().runTask(RealCluster.commandTask('T1', 'echo $$ > task.pid; exec sleep 60', { healthCheck }));
+    await eventually(() => statuses('T1').some((status) => status.healthy === true), 15_000, 'a healthy update');
+    fs.writeFileSync(path.join(current().sandbox('T1'), 'unhealthy'), '');
+    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    const summary = statuses('T1').map((status) => `${status.state}${status.healthy === undefined ? '' : ` healthy=${status.healthy}`}`);
+    expect(summary).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING healthy=true', 'TASK_RUNNING healthy=false', 'TASK_KILLED healthy=false']);
+    expect(statuses('T1').at(-1)).to.include({ reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', source: 'SOURCE_EXECUTOR' });
+    const taskPid = Number(fs.readFileSync(path.join(current().sandbox('T1'), 'task.pid'), 'utf8'));
+    await eventually(() => !processExists(taskPid), 5_000, 'the task process to be gone');
+  });
+
+  it('fails a command health check that outlives its timeout, and kills the probe\'s process group', async () => {
+    const healthCheck: HealthCheck = {
+      type: 'COMMAND', command: { value: 'sleep 30 & echo $! > probe.pid; wait' }, delaySeconds: 0, intervalSeconds: 0.2, timeoutSeconds: 0.5, consecutiveFailures: 1, gracePeriodSeconds: 0,
+    };
+    current().runTask(RealCluster.commandTask('T1', 'exec sleep 60', { healthCheck }));
+    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    expect(statuses('T1').map((status) => status.state)).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING', 'TASK_KILLED']);
+    expect(statuses('T1')[2]).to.include({ healthy: false });
+    const probePid = Number(fs.readFileSync(path.join(current().sandbox('T1'), 'probe.pid'), 'utf8'));
+    await eventually(() => !processExists(probePid), 5_000, 'the timed-out probe\'s sleep to be gone');
+  });
+
+  it('fails a TCP health check on a port nobody listens on, after the grace period', async () => {
+    const port = await freePort();
+    current().runTask(RealCluster.commandTask('T1', 'exec sleep 60', { healthCheck: { type: 'TCP', tcp: { port }, ...FAST, consecutiveFailures: 3, gracePeriodSeconds: 0.5 } }));
+    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    const unhealthy = statuses('T1').find((status) => status.healthy === false) as TaskStatus;
+    expect(unhealthy.state).to.equal('TASK_RUNNING');
+    expect(statuses('T1').at(-1)).to.include({ reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false });
+  });
+
+  it('fails an HTTP health check against a server that answers no HTTP (an endless line, then a close), and gives an HTTP check no status code', async () => {
+    const port = await freePort();
+    const script = `require('net').createServer((socket) => { socket.on('error', () => {}); socket.end('x'.repeat(100000)); }).listen(${port}, '127.0.0.1')`;
+    current().runTask(RealCluster.commandTask('T1', `exec '${process.execPath}' -e "${script}"`, {
+      healthCheck: { type: 'HTTP', http: { port }, ...FAST, consecutiveFailures: 3, gracePeriodSeconds: 0 },
+      check: { type: 'HTTP', http: { port }, ...FAST },
+    }));
+    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    expect(statuses('T1').at(-1)).to.include({ reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false });
+    expect(statuses('T1').every((status) => status.checkStatus?.http?.statusCode === undefined), 'no status code from garbage').to.equal(true);
+  });
+
+  it('reports a TCP check\'s result when it changes and never kills the task', async () => {
+    const port = await freePort();
+    current().runTask(RealCluster.commandTask('T1', `sleep 1; ${httpServerCommand(port)}`, { check: { type: 'TCP', tcp: { port }, ...FAST } }));
+    await eventually(() => statuses('T1').some((status) => status.checkStatus?.tcp?.succeeded === true), 15_000, 'a check status that succeeded');
+    const results = statuses('T1').filter((status) => status.reason === 'REASON_TASK_CHECK_STATUS_UPDATED').map((status) => status.checkStatus?.tcp?.succeeded);
+    expect(results).to.deep.equal([false, true]);
+    expect(statuses('T1').map((status) => status.state)).to.not.include('TASK_KILLED');
+  });
+});
