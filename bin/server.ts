@@ -5,7 +5,7 @@ import type { TlsOptions } from '../lib/process/tls';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
 import { formatDuration } from '../lib/mesos-format';
-import { flag, parseBooleanFlag, parseCount, parseDurationFlag, parsePort, parseResourceFlag } from '../lib/flags';
+import { flag, parseBooleanFlag, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { parseAclsFlag } from '../lib/acls';
 import type { StartAgentOptions } from '../actors/agent';
@@ -142,7 +142,10 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--executor_reregistration_timeout <duration>', 'after a restart, kill checkpointed executors that do not re-register within this').argParser(parseDurationFlag).default(defaults.executorReregistrationTimeoutMs, '2secs'))
     .addOption(flag('--isolation <isolators>', 'hold each executor to its resources, e.g. cgroups/cpu,cgroups/mem,cgroups/pids (needs root and cgroups; default: none)'))
     .addOption(flag('--cgroups_root <name>', 'the cgroup under which containers\' cgroups are made').default('mesos'))
-    .addOption(flag('--cgroups_enable_cfs [bool]', 'cap each container\'s CPU at its cpus (CFS quota), besides the shares').argParser(parseBooleanFlag).default(false));
+    .addOption(flag('--cgroups_enable_cfs [bool]', 'cap each container\'s CPU at its cpus (CFS quota), besides the shares').argParser(parseBooleanFlag).default(false))
+    .addOption(flag('--gc_delay <duration>', 'remove completed sandboxes this long after they completed (sooner as the disk fills)').argParser(parseDurationFlag).default(defaults.gcDelayMs, '1weeks'))
+    .addOption(flag('--disk_watch_interval <duration>', 'how often the work dir\'s disk usage is checked, pruning sandboxes by it').argParser(parseDurationFlag).default(defaults.diskWatchIntervalMs, '1mins'))
+    .addOption(flag('--gc_disk_headroom <fraction>', 'disk fraction to keep free: sandboxes older than gc_delay × max(0, 1 − usage − headroom) are removed').argParser(parseFractionFlag).default(defaults.gcDiskHeadroom, '0.1'));
 }
 
 /** Reads the agent's flags back out of commander's options. */
@@ -161,6 +164,9 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     isolation: options.isolation as string | undefined,
     cgroupsRoot: options.cgroups_root as string | undefined,
     cgroupsEnableCfs: options.cgroups_enable_cfs as boolean | undefined,
+    gcDelayMs: options.gc_delay as number,
+    diskWatchIntervalMs: options.disk_watch_interval as number,
+    gcDiskHeadroom: options.gc_disk_headroom as number,
     commandLine: commandLineFlags(options),
   });
 }
