@@ -1458,7 +1458,9 @@ export class Agent extends Actor {
     this.defer(sandboxDirectories(this.sandboxFileSystem, this.options.flags.workDir), (found) => {
       const scheduled: string[] = [];
       for (const directory of found) {
-        if (scheduled.some((parent) => contains(parent, directory.path)) || !this.completedOnDisk(directory)) continue;
+        // What completed since the start is scheduled already, from its completion.
+        if (this.gc.scheduledAt(directory.path) !== undefined || scheduled.some((parent) => contains(parent, directory.path))) continue;
+        if (!this.completedOnDisk(directory)) continue;
         scheduled.push(directory.path);
         this.gc.schedule(directory.path, this.options.flags.gcDelayMs - (this.clock.now() - directory.modifiedMs));
       }

@@ -122,7 +122,7 @@ export class GarbageCollector {
     const dueMs = this.options.now() + Math.max(0, delayMs);
     this.dueMs.set(target, dueMs);
     this.removed.delete(target);
-    this.options.log().info({ path: target, delayMs: Math.max(0, delayMs) }, 'scheduled for garbage collection');
+    this.options.log().debug({ path: target, delayMs: Math.max(0, delayMs) }, 'scheduled for garbage collection');
     if (this.timer === undefined || dueMs < this.timer.atMs) this.arm(dueMs);
   }
 
