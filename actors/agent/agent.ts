@@ -25,7 +25,7 @@ import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
-import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
+import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
@@ -1456,6 +1456,8 @@ export class Agent extends Actor {
    */
   private collectOldSandboxes(): void {
     this.defer(sandboxDirectories(this.sandboxFileSystem, this.options.flags.workDir), (found) => {
+      // Recorded: a replay finds the same (`replayAgent`).
+      this.host.recordInput(this.self(), SANDBOX_SCAN_INPUT, found);
       const scheduled: string[] = [];
       for (const directory of found) {
         // What completed since the start is scheduled already, from its completion.
@@ -1496,11 +1498,13 @@ export class Agent extends Actor {
       this.delay(diskWatchIntervalMs, () => this.checkDiskUsage());
     };
     this.defer(this.sandboxFileSystem.usage(workDir), (usage) => {
+      this.host.recordInput(this.self(), DISK_USAGE_INPUT, usage);
       const maxAgeMs = maxAllowedAgeMs(gcDelayMs, usage, gcDiskHeadroom);
       this.log.debug({ usage, maxAgeMs }, 'disk usage checked');
       this.gc.prune(gcDelayMs - maxAgeMs);
       next();
     }, (error) => {
+      this.host.recordInput(this.self(), DISK_USAGE_INPUT, null);
       this.log.error({ workDir, error: error.message }, 'could not read the disk usage of the work dir');
       next();
     });

@@ -150,3 +150,8 @@ export const GC_MAX_CONCURRENT_REMOVALS = 4;
 
 /** Removed paths the agent remembers, so that `/files` can say a sandbox was garbage-collected rather than never there. */
 export const GC_MAX_REMEMBERED_REMOVALS = 10_000;
+
+/** Input name of what the agent found in its work dir at start (`sandboxDirectories`), fed back in a replay. */
+export const SANDBOX_SCAN_INPUT = 'sandbox-scan';
+/** Input name of each disk usage reading of the work dir (a fraction, or null when it failed), fed back in a replay. */
+export const DISK_USAGE_INPUT = 'disk-usage';

@@ -10,9 +10,13 @@ import { recoveredFrom } from '../../../actors/agent/checkpoint';
 import { GC_DELAY_MS, GC_MAX_CONCURRENT_REMOVALS } from '../../../actors/agent/constants';
 import { FilesActor } from '../../../actors/agent/files';
 import type { AgentFlags } from '../../../actors/agent/flags';
-import { GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, type SandboxFileSystem } from '../../../actors/agent/gc';
+import { GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxFileSystem } from '../../../actors/agent/gc';
+import { recordedSandboxFileSystem } from '../../../actors/agent/replay';
+import type { Trace } from '../../../lib/process';
 import { agentDirectory, executorRunDirectory, LATEST_RUN_LINK } from '../../../actors/agent/paths';
-import { AGENT_ID, AgentHarness, FRAMEWORK_ID, TimedProbe } from './harness';
+import { defaultAgentFlags, FILES_ACTOR_ID, startAgent } from '../../../actors/agent';
+import { memoryHost } from '../../support/runtime';
+import { AGENT_ID, AgentHarness, FakeLauncher, FRAMEWORK_ID, TimedProbe } from './harness';
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -134,6 +138,27 @@ describe('actors/agent/gc: GarbageCollector (virtual clock, fake file system)', 
     await clock.advance(HOUR_MS);
     expect(disk.started).to.deep.equal([]);
     expect(gc.metrics()['gc/path_removals_pending']).to.equal(0);
+  });
+
+  it('a replay sees the disk the recording saw: the same scan, the usage readings in order, nothing removed', async () => {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-gc-replay-'));
+    try {
+      for (const runId of ['R1', 'R2']) fs.mkdirSync(executorRunDirectory(workDir, { agentId: 'A1', frameworkId: 'F1', executorId: 'E1', runId }), { recursive: true });
+      fs.mkdirSync(path.join(agentDirectory(workDir, 'A0'), 'frameworks', 'F0'), { recursive: true });
+      const found = await sandboxDirectories(nodeSandboxFileSystem, workDir);
+      expect(found.map((directory) => directory.kind)).to.deep.equal(['agent', 'framework', 'agent', 'framework', 'run', 'run']);
+      const pid = 'slave(1)@127.0.0.1:5051';
+      const input = (name: string, body: unknown): Trace['events'][number] => ({ kind: 'input', t: 0, from: '', to: pid, name, body });
+      const trace = { events: [input('sandbox-scan', found), input('disk-usage', 0.25), input('disk-usage', null), input('disk-usage', 0.5)] } as Trace;
+      const replayed = recordedSandboxFileSystem(trace, pid);
+      fs.rmSync(workDir, { recursive: true, force: true });
+      expect(await sandboxDirectories(replayed, workDir)).to.deep.equal(found);
+      expect(await replayed.usage(workDir)).to.equal(0.25);
+      await replayed.usage(workDir).then(() => expect.fail('the second reading failed in the recording'), (error: Error) => expect(error.message).to.equal('failed in the recording'));
+      expect(await replayed.usage(workDir)).to.equal(0.5);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
   });
 
   it("Mesos' formula: gc_delay × max(0, 1 − usage − headroom)", () => {
@@ -305,5 +330,46 @@ describe('actors/agent: sandbox garbage collection (harness: virtual clock, real
     const never = await get('/browse', path.join(workDir, 'never-there'));
     expect(never.status).to.equal(404);
     expect((never.body as { error: string }).error).to.equal(`'${path.join(workDir, 'never-there')}' does not exist`);
+  });
+});
+
+describe('actors/agent: startAgent and sandbox garbage collection (memory host, virtual clock, real work dir)', () => {
+  let workDir: string;
+  const disk = fakeUsage(0.2);
+
+  beforeEach(() => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-gc-start-'));
+  });
+
+  afterEach(() => {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('startAgent wires it: an old agent\'s directory goes at start, and its files actor says so', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const oldAgent = agentDirectory(workDir, 'A0');
+    fs.mkdirSync(path.join(oldAgent, 'frameworks'), { recursive: true });
+    fs.utimesSync(oldAgent, (clock.now() - 2 * GC_DELAY_MS) / 1000, (clock.now() - 2 * GC_DELAY_MS) / 1000);
+    const handle = await startAgent({
+      flags: defaultAgentFlags({ master: '127.0.0.1:5050', workDir, resources: 'cpus:1;mem:128;disk:100;ports:[31000-31001]' }),
+      host, launcher: new FakeLauncher(), sandboxFileSystem: disk,
+    });
+    try {
+      await clock.settle();
+      expect(fs.existsSync(oldAgent)).to.equal(false);
+      const files = host.lookup(FILES_ACTOR_ID);
+      if (!(files instanceof FilesActor)) throw new Error('no files actor');
+      const response = await dispatch(files, async (actor) => {
+        const handler = actor.runtime.routes.get('/browse');
+        if (handler === undefined) throw new Error('no /browse route');
+        return handler({ method: 'GET', path: '/files/browse', query: { path: 'agents/A0/frameworks' }, headers: {}, body: Buffer.alloc(0) });
+      });
+      expect(response.status).to.equal(404);
+      expect((response.body as { error: string }).error).to.match(/^'agents\/A0\/frameworks' does not exist: its sandbox was garbage-collected at /);
+    } finally {
+      await handle.stop().catch(() => undefined);
+      await host.stop();
+    }
   });
 });
