@@ -1449,10 +1449,13 @@ export class Agent extends Actor {
   }
 
   /**
-   * At start: what lies in the work dir from before is scheduled, aged by its modification time
-   * (Mesos' recovery does so): other agents' directories (this agent had another id, or none
-   * yet), directories of frameworks it does not run, and runs that are not an executor's current
-   * one. Looked through once, asynchronously; what became live meanwhile is left alone.
+   * At start: what lies in the work dir from before is scheduled. Runs of this agent's
+   * frameworks that are not an executor's current one are aged by their modification time, set
+   * when they completed (Mesos' recovery does so). Other agents' directories (this agent had
+   * another id, or none yet) and directories of frameworks it did not recover get a whole
+   * `--gc_delay` from now: their modification time says nothing of when they were last used
+   * (Mesos touches old agents' directories the same way). Looked through once, asynchronously;
+   * what became live meanwhile is left alone.
    */
   private collectOldSandboxes(): void {
     this.defer(sandboxDirectories(this.sandboxFileSystem, this.options.flags.workDir), (found) => {
@@ -1464,7 +1467,11 @@ export class Agent extends Actor {
         if (this.gc.scheduledAt(directory.path) !== undefined || scheduled.some((parent) => contains(parent, directory.path))) continue;
         if (!this.completedOnDisk(directory)) continue;
         scheduled.push(directory.path);
-        this.gc.schedule(directory.path, this.options.flags.gcDelayMs - (this.clock.now() - directory.modifiedMs));
+        if (directory.kind === 'run' && directory.agentId === this.agentId) {
+          this.gc.schedule(directory.path, this.options.flags.gcDelayMs - (this.clock.now() - directory.modifiedMs));
+        } else {
+          this.garbageCollect(directory.path);
+        }
       }
       if (scheduled.length > 0) this.log.info({ directories: scheduled.length }, 'scheduled sandboxes left by a previous run for garbage collection');
     }, (error) => this.log.error({ workDir: this.options.flags.workDir, error: error.message }, 'could not look through the work dir for old sandboxes'));

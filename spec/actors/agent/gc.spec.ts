@@ -7,7 +7,7 @@ import { captureLogger } from '../../../lib/logging';
 import { VirtualClock, type HttpResponse } from '../../../lib/process';
 import type { StatusUpdate } from '../../../lib/protocol';
 import { recoveredFrom } from '../../../actors/agent/checkpoint';
-import { GC_DELAY_MS, GC_MAX_CONCURRENT_REMOVALS } from '../../../actors/agent/constants';
+import { DISK_WATCH_INTERVAL_MS, GC_DELAY_MS, GC_MAX_CONCURRENT_REMOVALS } from '../../../actors/agent/constants';
 import { FilesActor } from '../../../actors/agent/files';
 import type { AgentFlags } from '../../../actors/agent/flags';
 import { GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxFileSystem } from '../../../actors/agent/gc';
@@ -267,7 +267,8 @@ describe('actors/agent: sandbox garbage collection (harness: virtual clock, real
     expect(fs.existsSync(frameworkDirectory()), 'the live framework\'s directory').to.equal(true);
   });
 
-  it('at start, schedules what a previous run left by its modification time: old agents, unknown frameworks, old runs; never the current run or latest', async () => {
+  it('at start, schedules what a previous run left: old runs by their modification time, old agents and unknown frameworks a whole gc_delay ahead; never the current run or latest', async () => {
+    disk.fraction = 0;
     // What the previous run left on disk (times on the harness' virtual clock, which starts where every VirtualClock does).
     const now = new VirtualClock().now();
     const ids = { agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1' };
@@ -290,22 +291,23 @@ describe('actors/agent: sandbox garbage collection (harness: virtual clock, real
       { t: 'task', frameworkId: FRAMEWORK_ID, executorId: 'E1', task },
       { t: 'executorPid', frameworkId: FRAMEWORK_ID, executorId: 'E1', runId: 'R-current', pid },
     ]);
-    harness = new AgentHarness({ workDir, diskWatchIntervalMs: HOUR_MS }, undefined, { sandboxFileSystem: disk, recovered: (address) => recovered(`executor-E1@${address}`) });
+    harness = new AgentHarness({ workDir, diskWatchIntervalMs: HOUR_MS, gcDiskHeadroom: 0 }, undefined, { sandboxFileSystem: disk, recovered: (address) => recovered(`executor-E1@${address}`) });
     const executor = new TimedProbe('executor-E1', ['ReconnectExecutor', 'ShutdownExecutorOnExecutor']);
     harness.host.spawn(executor);
     await harness.clock.settle();
     expect(executor.count('ReconnectExecutor')).to.equal(1);
     executor.post(harness.agentPid, 'ReregisterExecutor', { frameworkId: FRAMEWORK_ID, executorId: 'E1', tasks: [task], updates: [] });
     await harness.clock.settle();
-    expect(fs.existsSync(oldAgent), 'an old agent\'s directory, older than gc_delay, goes at once').to.equal(false);
     await harness.clock.advance(2 * HOUR_MS);
     expect(fs.existsSync(oldRun), 'the old run, due an hour after the start').to.equal(false);
-    expect(fs.existsSync(otherFramework), 'a framework not recovered, a day old').to.equal(true);
+    expect(fs.existsSync(oldAgent), 'an old agent\'s directory, however old').to.equal(true);
+    expect(fs.existsSync(otherFramework), 'a framework not recovered').to.equal(true);
     expect(fs.existsSync(currentRun), 'the current run').to.equal(true);
     expect(fs.lstatSync(path.join(path.dirname(currentRun), LATEST_RUN_LINK)).isSymbolicLink()).to.equal(true);
     expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(0);
-    await harness.clock.advance(GC_DELAY_MS - DAY_MS);
-    expect(fs.existsSync(otherFramework), 'the unknown framework, gc_delay after its last change').to.equal(false);
+    await harness.clock.advance(GC_DELAY_MS - 2 * HOUR_MS);
+    expect(fs.existsSync(oldAgent), 'the old agent, gc_delay after the start').to.equal(false);
+    expect(fs.existsSync(otherFramework), 'the unknown framework, gc_delay after the start').to.equal(false);
     expect(fs.existsSync(currentRun), 'the current run, still').to.equal(true);
   });
 
@@ -345,7 +347,7 @@ describe('actors/agent: startAgent and sandbox garbage collection (memory host, 
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('startAgent wires it: an old agent\'s directory goes at start, and its files actor says so', async () => {
+  it('startAgent wires it: an old agent\'s directory goes at the first disk check under pressure, and its files actor says so', async () => {
     const clock = new VirtualClock();
     const host = memoryHost({ clock });
     const oldAgent = agentDirectory(workDir, 'A0');
@@ -357,6 +359,9 @@ describe('actors/agent: startAgent and sandbox garbage collection (memory host, 
     });
     try {
       await clock.settle();
+      expect(fs.existsSync(oldAgent), 'scheduled a gc_delay ahead').to.equal(true);
+      disk.fraction = 0.95;
+      await clock.advance(DISK_WATCH_INTERVAL_MS);
       expect(fs.existsSync(oldAgent)).to.equal(false);
       const files = host.lookup(FILES_ACTOR_ID);
       if (!(files instanceof FilesActor)) throw new Error('no files actor');
