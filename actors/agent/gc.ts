@@ -117,12 +117,12 @@ export class GarbageCollector {
    * scheduled gets the new time. A path removed before and scheduled again (it came back) is
    * no longer reported as removed.
    */
-  schedule(scheduled: string, delayMs: number): void {
-    const target = path.resolve(scheduled);
+  schedule(target: string, delayMs: number): void {
+    const resolved = path.resolve(target);
     const dueMs = this.options.now() + Math.max(0, delayMs);
-    this.dueMs.set(target, dueMs);
-    this.removed.delete(target);
-    this.options.log().debug({ path: target, delayMs: Math.max(0, delayMs) }, 'scheduled for garbage collection');
+    this.dueMs.set(resolved, dueMs);
+    this.removed.delete(resolved);
+    this.options.log().debug({ path: resolved, delayMs: Math.max(0, delayMs) }, 'scheduled for garbage collection');
     if (this.timer === undefined || dueMs < this.timer.atMs) this.arm(dueMs);
   }
 
@@ -130,21 +130,22 @@ export class GarbageCollector {
    * Takes `target` off the schedule (Mesos' `unschedule`): it is live again. False when it was
    * not scheduled, or its removal has already started (too late).
    */
-  unschedule(scheduled: string): boolean {
-    const target = path.resolve(scheduled);
-    if (!this.dueMs.delete(target)) return false;
-    this.options.log().info({ path: target }, 'unscheduled from garbage collection');
+  unschedule(target: string): boolean {
+    const resolved = path.resolve(target);
+    if (!this.dueMs.delete(resolved)) return false;
+    this.options.log().info({ path: resolved }, 'unscheduled from garbage collection');
     return true;
   }
 
   /**
    * Unschedules `target` and every directory holding it: something live is about to be made
    * there (a new executor run in the directory of a completed framework). What lies beside it
-   * (older runs) stays scheduled.
+   * (older runs) stays scheduled. Removals of those directories are forgotten: they exist again.
    */
   unscheduleAncestors(target: string): void {
     for (let current = path.resolve(target); ; current = path.dirname(current)) {
       this.unschedule(current);
+      this.removed.delete(current);
       if (path.dirname(current) === current) return;
     }
   }

@@ -87,6 +87,9 @@ describe('actors/agent/gc: GarbageCollector (virtual clock, fake file system)', 
     expect(gc.metrics()).to.deep.equal({ 'gc/path_removals_succeeded': 1, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
     expect(gc.removedAt('/w/a/stdout')).to.equal(clock.now());
     expect(gc.removedAt('/w/b')).to.equal(undefined);
+    // Something live is made there again: it is no longer a collected path.
+    gc.unscheduleAncestors('/w/a/runs/new');
+    expect(gc.removedAt('/w/a/stdout')).to.equal(undefined);
   });
 
   it('prune removes at once what is due within the given time, oldest first, and leaves the rest scheduled', async () => {
