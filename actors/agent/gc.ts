@@ -107,7 +107,9 @@ export class GarbageCollector {
   private timer: { readonly atMs: number; readonly handle: { cancel(): void } } | undefined;
   /** Paths removed (by this collector), with when, oldest first and bounded: what `/files` tells a reader looking for them. */
   private readonly removed = new Map<string, number>();
+  /** Removals that succeeded (`gc/path_removals_succeeded`). */
   private succeeded = 0;
+  /** Removals that failed (`gc/path_removals_failed`). */
   private failed = 0;
 
   constructor(private readonly options: GarbageCollectorOptions) {}
