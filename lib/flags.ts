@@ -96,6 +96,13 @@ export function parseCount(value: string): number {
   return count;
 }
 
+/** Parses a fraction between 0 and 1 inclusive, e.g. `0.1` (Mesos' `--gc_disk_headroom`). */
+export function parseFractionFlag(value: string): number {
+  const fraction = Number(value);
+  if (!/^[0-9]*\.?[0-9]+$/.test(value.trim()) || !(fraction >= 0 && fraction <= 1)) throw new InvalidArgumentError(`'${value}' is not a fraction between 0.0 and 1.0`);
+  return fraction;
+}
+
 /** Parses a duration such as `500ms`, `15secs`, `1mins`, `2hrs` or a bare number of seconds (Mesos' syntax); returns ms. */
 export function parseDuration(value: string): number {
   const match = /^([0-9]+(?:\.[0-9]+)?)\s*(ns|us|ms|secs?|s|mins?|m|hrs?|h|days?|d|weeks?|w)$/.exec(value.trim());

@@ -5,6 +5,7 @@
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import { Authorizer, type Acls } from '../../lib/acls';
 import { flagsResponse } from '../../lib/info-actors';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
@@ -24,13 +25,14 @@ import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
-import { AGENT_VERSION, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
+import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
 import { serveAgentOperatorCall, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
-import { executorRunDirectory, pathComponentError } from './paths';
+import { agentDirectory, executorRunDirectory, pathComponentError } from './paths';
+import { contains, GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxDirectory, type SandboxFileSystem } from './gc';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { AgentCounters, agentMetrics } from './metrics';
 import { agentStateJson } from './state';
@@ -77,6 +79,11 @@ export interface AgentOptions {
   readonly httpAuthentication?: HttpAuthentication;
   /** The ACLs whose view_frameworks, view_tasks and view_executors filter `/state` (default: all is shown). */
   readonly acls?: Acls;
+  /**
+   * What sandbox garbage collection reads and removes (default: the machine's file system); a
+   * test fakes the disk usage with it, a simulation on a memory disk passes `inertSandboxFileSystem`.
+   */
+  readonly sandboxFileSystem?: SandboxFileSystem;
 }
 
 /**
@@ -220,6 +227,10 @@ export class Agent extends Actor {
   private readonly operatorPort: AgentOperatorPort;
   /** The containers' usage being measured (concurrent monitor requests share it). */
   private usageInFlight: Promise<Array<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>> | undefined;
+  /** Removes completed sandboxes after `--gc_delay`, sooner as the disk fills (gc.ts). */
+  private readonly gc: GarbageCollector;
+  /** What the garbage collector and the disk watch read and remove. */
+  private readonly sandboxFileSystem: SandboxFileSystem;
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
@@ -228,6 +239,12 @@ export class Agent extends Actor {
     this.updates = new TaskStatusUpdateManager({
       forward: (update) => this.forward(update),
       startTimer: (delayMs, callback) => this.delay(delayMs, callback),
+    });
+    this.sandboxFileSystem = options.sandboxFileSystem ?? nodeSandboxFileSystem;
+    this.gc = new GarbageCollector({
+      now: () => this.clock.now(), delay: (delayMs, callback) => this.delay(delayMs, callback),
+      defer: (promise, then, onError) => this.defer(promise, then, onError),
+      fileSystem: this.sandboxFileSystem, isLive: (target) => this.holdsCurrentRun(target), log: () => this.log,
     });
     this.authenticatee = options.credential === undefined ? undefined : Authenticatee.install(options.credential, {
       self: () => this.self(), send: (to, type, body) => this.send(to, type, body),
@@ -306,8 +323,18 @@ export class Agent extends Actor {
       counters: this.counters, frameworks: this.frameworks.values(), total: this.options.resources, registered: this.phase === 'RUNNING',
       startTimeMs: this.startTimeSeconds * 1000, nowMs: this.clock.now(),
     });
+    Object.assign(metrics, this.gc.metrics());
     // Mesos adds this gauge once recovery has finished.
     return this.recoveryTimeSecs === undefined ? metrics : { ...metrics, 'slave/recovery_time_secs': this.recoveryTimeSecs };
+  }
+
+  /**
+   * When the garbage collector removed the sandbox (or the directory holding it) at `relative`
+   * (a path under the work dir), if it did: what `/files` tells a reader of a collected
+   * sandbox. Through `dispatch`.
+   */
+  garbageCollectedAt(relative: string): number | undefined {
+    return this.gc.removedAt(path.resolve(this.options.flags.workDir, relative));
   }
 
   /**
@@ -456,9 +483,12 @@ export class Agent extends Actor {
       this.recoveryTimeSecs = 0;
       this.startRegistration();
     }
+    this.collectOldSandboxes();
+    this.delay(this.options.flags.diskWatchIntervalMs, () => this.checkDiskUsage());
   }
 
   protected override finalize(): void {
+    this.gc.stop();
     for (const resolve of this.stopWaiters.splice(0)) resolve();
   }
 
@@ -1030,6 +1060,8 @@ export class Agent extends Actor {
     executor.token = this.newExecutorToken();
     executor.tokenSha256 = createHash('sha256').update(executor.token).digest('hex');
     framework.executors.set(executor.id, executor);
+    // Its framework's directory may be scheduled for removal (the framework had completed here): it is live again (Mesos' unschedule).
+    this.gc.unscheduleAncestors(directory);
     this.reportedNotRunning.delete(`${framework.id}/${executor.id}`);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
     executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
@@ -1272,6 +1304,8 @@ export class Agent extends Actor {
     executor.endLiveTasks({ ...FRAMEWORK_SHUT_DOWN, source: 'SOURCE_AGENT', agentId: executor.agentId, executorId: executor.id, timestamp: this.clock.now() / 1000 });
     for (const taskId of [...executor.terminatedTasks.keys()]) executor.completeTask(taskId);
     framework.removeExecutor(executor);
+    // The sandbox is garbage from now (its checkpoint records leave the journal at its next compaction).
+    this.garbageCollect(executor.directory);
     if (framework.idle()) this.removeFramework(framework);
   }
 
@@ -1317,6 +1351,7 @@ export class Agent extends Actor {
 
   private removeFramework(framework: AgentFrameworkRecord): void {
     this.checkpoint(framework, { t: 'frameworkEnded', frameworkId: framework.id });
+    if (this.agentId !== undefined) this.garbageCollect(path.join(agentDirectory(this.options.flags.workDir, this.agentId), 'frameworks', framework.id));
     this.frameworks.delete(framework.id);
     this.completedFrameworks.delete(framework.id);
     this.completedFrameworks.set(framework.id, framework);
@@ -1475,6 +1510,87 @@ export class Agent extends Actor {
     this.recoveryTimeSecs = this.clock.now() / 1000 - this.startTimeSeconds;
     for (const framework of [...this.frameworks.values()]) if (framework.idle()) this.removeFramework(framework);
     this.startRegistration();
+  }
+
+  // ---- sandbox garbage collection ---------------------------------------------------------
+
+  /**
+   * Schedules a completed directory for removal after `--gc_delay`, first setting its
+   * modification time to now: a restarted agent ages it from there (Mesos' `utime`, then
+   * `garbageCollect`). A directory never made (no process was started) is scheduled all the same.
+   */
+  private garbageCollect(directory: string): void {
+    this.gc.schedule(directory, this.options.flags.gcDelayMs);
+    this.defer(this.sandboxFileSystem.touch(directory, this.clock.now()), () => undefined, () => undefined);
+  }
+
+  /**
+   * At start: what lies in the work dir from before is scheduled. Runs of this agent's
+   * frameworks that are not an executor's current one are aged by their modification time, set
+   * when they completed (Mesos' recovery does so). Other agents' directories (this agent had
+   * another id, or none yet) and directories of frameworks it did not recover get a whole
+   * `--gc_delay` from now: their modification time says nothing of when they were last used
+   * (Mesos touches old agents' directories the same way). Looked through once, asynchronously;
+   * what became live meanwhile is left alone.
+   */
+  private collectOldSandboxes(): void {
+    this.defer(sandboxDirectories(this.sandboxFileSystem, this.options.flags.workDir), (found) => {
+      // Recorded: a replay finds the same (`replayAgent`).
+      this.host.recordInput(this.self(), SANDBOX_SCAN_INPUT, found);
+      const scheduled: string[] = [];
+      for (const directory of found) {
+        // What completed since the start is scheduled already, from its completion.
+        if (this.gc.scheduledAt(directory.path) !== undefined || scheduled.some((parent) => contains(parent, directory.path))) continue;
+        if (!this.completedOnDisk(directory)) continue;
+        scheduled.push(directory.path);
+        if (directory.kind === 'run' && directory.agentId === this.agentId) {
+          this.gc.schedule(directory.path, this.options.flags.gcDelayMs - (this.clock.now() - directory.modifiedMs));
+        } else {
+          this.garbageCollect(directory.path);
+        }
+      }
+      if (scheduled.length > 0) this.log.info({ directories: scheduled.length }, 'scheduled sandboxes left by a previous run for garbage collection');
+    }, (error) => this.log.error({ workDir: this.options.flags.workDir, error: error.message }, 'could not look through the work dir for old sandboxes'));
+  }
+
+  /** Whether a directory found in the work dir at start is garbage: nothing this agent runs lies in it. */
+  private completedOnDisk(directory: SandboxDirectory): boolean {
+    if (directory.agentId !== this.agentId) return true;
+    if (directory.kind === 'agent') return false;
+    if (directory.kind === 'framework') return !this.frameworks.has(directory.frameworkId) && !this.holdsCurrentRun(directory.path);
+    return !this.holdsCurrentRun(directory.path);
+  }
+
+  /** Whether a run of an executor this agent has now lies in `target` (such a directory is never removed). */
+  private holdsCurrentRun(target: string): boolean {
+    const resolved = path.resolve(target);
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) if (contains(resolved, path.resolve(executor.directory))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Every `--disk_watch_interval`: how full the work dir's file system is decides how old a
+   * completed sandbox may get, `gc_delay × max(0, 1 − usage − gc_disk_headroom)`; older ones are
+   * removed now (Mesos' `checkDiskUsage`).
+   */
+  private checkDiskUsage(): void {
+    const { workDir, gcDelayMs, gcDiskHeadroom, diskWatchIntervalMs } = this.options.flags;
+    const next = (): void => {
+      this.delay(diskWatchIntervalMs, () => this.checkDiskUsage());
+    };
+    this.defer(this.sandboxFileSystem.usage(workDir), (usage) => {
+      this.host.recordInput(this.self(), DISK_USAGE_INPUT, usage);
+      const maxAgeMs = maxAllowedAgeMs(gcDelayMs, usage, gcDiskHeadroom);
+      this.log.debug({ usage, maxAgeMs }, 'disk usage checked');
+      this.gc.prune(gcDelayMs - maxAgeMs);
+      next();
+    }, (error) => {
+      this.host.recordInput(this.self(), DISK_USAGE_INPUT, null);
+      this.log.error({ workDir, error: error.message }, 'could not read the disk usage of the work dir');
+      next();
+    });
   }
 
   // ---- helpers ------------------------------------------------------------------------------

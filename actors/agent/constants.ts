@@ -135,3 +135,23 @@ export const RECOVERY_TIMEOUT_MS = 15 * 60_000;
  */
 export const CONTAINER_CPUS_HEADROOM = 0.1;
 export const CONTAINER_MEM_HEADROOM_BYTES = 64 * 1024 * 1024;
+
+/** A completed executor's sandbox (and a completed framework's directory) is removed this long after it completed, unless the disk fills first (Mesos `--gc_delay`, 1 week). */
+export const GC_DELAY_MS = 7 * 24 * 3600_000;
+
+/** How often the agent checks how full its work dir's file system is, pruning sandboxes by it (Mesos `--disk_watch_interval`, 1 min). */
+export const DISK_WATCH_INTERVAL_MS = 60_000;
+
+/** The fraction of the work dir's file system the garbage collector aims to keep free (Mesos `--gc_disk_headroom`, 0.1). */
+export const GC_DISK_HEADROOM = 0.1;
+
+/** Sandbox removals under way at once: a prune of thousands of sandboxes must not open thousands of directory walks together. */
+export const GC_MAX_CONCURRENT_REMOVALS = 4;
+
+/** Removed paths the agent remembers, so that `/files` can say a sandbox was garbage-collected rather than never there. */
+export const GC_MAX_REMEMBERED_REMOVALS = 10_000;
+
+/** Input name of what the agent found in its work dir at start (`sandboxDirectories`), fed back in a replay. */
+export const SANDBOX_SCAN_INPUT = 'sandbox-scan';
+/** Input name of each disk usage reading of the work dir (a fraction, or null when it failed), fed back in a replay. */
+export const DISK_USAGE_INPUT = 'disk-usage';

@@ -20,7 +20,9 @@
  * symlink-free walk from the root), and the answer is served from that same handle, so a task
  * that swaps a directory of its sandbox for a symlink between a path check and the open gains
  * nothing. The agent's checkpoints (`meta/`) are refused the same way (403). Listings describe entries with `lstat` (symlinks are not followed). Missing files
- * give 404; bad parameters and reading a directory give 400. Errors are JSON `{error}`.
+ * give 404, saying so explicitly when the agent's garbage collector removed the sandbox
+ * (`--gc_delay`, or sooner under disk pressure); bad parameters and reading a directory give
+ * 400. Errors are JSON `{error}`.
  */
 import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { constants as fsConstants, type Stats } from 'node:fs';
@@ -73,6 +75,13 @@ export interface FilesAccess {
   readonly denial: (principal: string | undefined, frameworkId: string | undefined) => Promise<string | undefined>;
 }
 
+/**
+ * When the agent's garbage collector removed the path `relative` (to the work dir), or a
+ * directory holding it: ms on the agent's clock, or undefined when it did not (as far as it
+ * remembers).
+ */
+export type GarbageCollectedAt = (relative: string) => Promise<number | undefined>;
+
 /** Everyone may read everything (no credentials asked, no ACLs). */
 const OPEN_ACCESS: FilesAccess = { authentication: { credentials: undefined, readonly: false, readwrite: false }, denial: () => Promise.resolve(undefined) };
 
@@ -81,8 +90,11 @@ export class FilesActor extends Actor {
   /** The directory everything served must lie in (the agent's work dir). */
   private readonly root: string;
 
-  /** @param access who may read what (default: anyone, anything under `root`) */
-  constructor(root: string, private readonly access: FilesAccess = OPEN_ACCESS) {
+  /**
+   * @param access who may read what (default: anyone, anything under `root`)
+   * @param garbageCollectedAt asked about a missing path, to answer "garbage-collected" rather than "does not exist"
+   */
+  constructor(root: string, private readonly access: FilesAccess = OPEN_ACCESS, private readonly garbageCollectedAt?: GarbageCollectedAt) {
     super(FILES_ACTOR_ID);
     this.root = path.resolve(root);
     // The master's web UI reads these from its own origin (as data: CORS, not JSONP).
@@ -159,8 +171,8 @@ export class FilesActor extends Actor {
     const root = await realpath(this.root).catch(() => this.root);
     const absolute = path.resolve(root, requested);
     if (!isInside(root, absolute)) throw new FilesError(403, `'${requested}' is outside the work dir`);
-    const real = await realpath(absolute).catch(() => {
-      throw new FilesError(404, `'${requested}' does not exist`);
+    const real = await realpath(absolute).catch(async () => {
+      throw new FilesError(404, await this.missing(requested, path.relative(root, absolute)));
     });
     if (!isInside(root, real)) throw new FilesError(403, `'${requested}' resolves outside the work dir`);
     if (isCheckpoint(root, real)) throw new FilesError(403, `'${requested}' is in the agent's checkpoints, which are not served`);
@@ -176,6 +188,13 @@ export class FilesActor extends Actor {
       await handle.close();
       throw error;
     }
+  }
+
+  /** Why `requested` is not there: its sandbox was garbage-collected (and when), or it does not exist. */
+  private async missing(requested: string, relative: string): Promise<string> {
+    const removedMs = await this.garbageCollectedAt?.(relative).catch(() => undefined);
+    if (removedMs === undefined) return `'${requested}' does not exist`;
+    return `'${requested}' does not exist: its sandbox was garbage-collected at ${new Date(removedMs).toISOString()} (completed sandboxes are removed after --gc_delay, sooner as the disk fills)`;
   }
 
   private async guard(request: HttpRequest, work: (caller: HttpCaller) => Promise<HttpResponse>): Promise<HttpResponse> {

@@ -8,6 +8,9 @@ import {
   EXECUTOR_REGISTRATION_TIMEOUT_MS,
   EXECUTOR_REREGISTRATION_TIMEOUT_MS,
   EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS,
+  DISK_WATCH_INTERVAL_MS,
+  GC_DELAY_MS,
+  GC_DISK_HEADROOM,
   MASTER_PING_TIMEOUT_MS,
   REGISTRATION_BACKOFF_FACTOR_MS,
 } from './constants';
@@ -62,6 +65,12 @@ export interface AgentFlags {
   enforceContainerDiskQuota?: boolean;
   /** Mesos' `--container_disk_watch_interval` (disk/du): how often each sandbox is measured (default 15 s). */
   containerDiskWatchIntervalMs?: number;
+  /** Completed sandboxes (and completed frameworks' directories) are removed this long after they completed, sooner as the disk fills (Mesos `--gc_delay`, 1 week). */
+  gcDelayMs: number;
+  /** How often the work dir's file system usage is checked, pruning sandboxes by it (Mesos `--disk_watch_interval`, 1 min). */
+  diskWatchIntervalMs: number;
+  /** The fraction of the disk to keep free: sandboxes older than `gcDelay × max(0, 1 − usage − headroom)` go (Mesos `--gc_disk_headroom`, 0.1). */
+  gcDiskHeadroom: number;
   /**
    * Flags of the command line that the agent itself does not read (`ip`, `port`, `log_level`,
    * `http_credentials` by path...), already as Mesos prints them; rendered beside the agent's own
@@ -90,6 +99,9 @@ export function defaultAgentFlags(input: AgentFlagsInput): AgentFlags {
     masterPingTimeoutMs: MASTER_PING_TIMEOUT_MS,
     recover: 'reconnect',
     executorReregistrationTimeoutMs: EXECUTOR_REREGISTRATION_TIMEOUT_MS,
+    gcDelayMs: GC_DELAY_MS,
+    diskWatchIntervalMs: DISK_WATCH_INTERVAL_MS,
+    gcDiskHeadroom: GC_DISK_HEADROOM,
     ...withoutUndefined(input),
   };
 }
@@ -102,7 +114,8 @@ function withoutUndefined<T extends object>(input: T): T {
  * Rejects flags the agent cannot run with, throwing an Error that names the flag: an empty or
  * malformed master, an empty work dir, host name or command executor path, a timeout or backoff
  * factor that is not a positive number (a zero backoff factor would re-dial the master in a
- * tight loop), or a negative shutdown grace period. `startAgent` calls it before anything starts.
+ * tight loop), a negative shutdown grace period or gc delay, a disk watch interval that is not
+ * positive, or a gc disk headroom outside 0..1 (as Mesos). `startAgent` calls it before anything starts.
  * @example checkAgentFlags(defaultAgentFlags({ master: '127.0.0.1:5050', workDir: '/tmp/mesos', registrationBackoffFactorMs: 0 })) // throws
  */
 export function checkAgentFlags(flags: AgentFlags): void {
@@ -128,10 +141,11 @@ export function checkAgentFlags(flags: AgentFlags): void {
   }
   if (flags.containerDiskWatchIntervalMs !== undefined) requirePositive('--container_disk_watch_interval', flags.containerDiskWatchIntervalMs);
   if (!AGENT_RECOVERY_MODES.includes(flags.recover)) throw new Error(`--recover: must be one of ${AGENT_RECOVERY_MODES.join(', ')}, not '${String(flags.recover)}'`);
-  const graceMs = flags.executorShutdownGracePeriodMs;
-  if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
-    throw new Error(`--executor_shutdown_grace_period: must be a duration of 0 or more, not ${String(graceMs)} ms`);
-  }
+  requireNonNegative('--executor_shutdown_grace_period', flags.executorShutdownGracePeriodMs);
+  requireNonNegative('--gc_delay', flags.gcDelayMs);
+  requirePositive('--disk_watch_interval', flags.diskWatchIntervalMs);
+  const headroom = flags.gcDiskHeadroom;
+  if (typeof headroom !== 'number' || !(headroom >= 0 && headroom <= 1)) throw new Error(`--gc_disk_headroom: must be between 0.0 and 1.0, not ${String(headroom)}`);
 }
 
 /** `master@<host:port>` from the `--master` flag (a full UPID is accepted as is). */
@@ -145,6 +159,12 @@ function masterPidText(master: string): string {
 
 function requireText(name: string, value: unknown): void {
   if (typeof value !== 'string' || value.trim() === '') throw new Error(`${name}: must not be empty`);
+}
+
+function requireNonNegative(name: string, valueMs: unknown): void {
+  if (typeof valueMs !== 'number' || !Number.isFinite(valueMs) || valueMs < 0) {
+    throw new Error(`${name}: must be a duration of 0 or more, not ${String(valueMs)} ms`);
+  }
 }
 
 function requirePositive(name: string, valueMs: unknown): void {
@@ -183,5 +203,8 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('container_pids_limit', flags.containerPidsLimit === undefined ? undefined : String(flags.containerPidsLimit));
   set('enforce_container_disk_quota', flags.enforceContainerDiskQuota === undefined ? undefined : String(flags.enforceContainerDiskQuota));
   set('container_disk_watch_interval', flags.containerDiskWatchIntervalMs === undefined ? undefined : formatDuration(flags.containerDiskWatchIntervalMs));
+  set('gc_delay', formatDuration(flags.gcDelayMs));
+  set('disk_watch_interval', formatDuration(flags.diskWatchIntervalMs));
+  set('gc_disk_headroom', String(flags.gcDiskHeadroom));
   return rendered;
 }

@@ -36,11 +36,13 @@ import { agentMetricsSource } from './metrics';
 import { attachMetricsSource, METRICS_ACTOR_ID } from '../../lib/metrics';
 import { detectResources, parseAttributes, type SystemProbe } from './resources';
 import { ExecutorApi, V1_API_NAMESPACE, V1_EXECUTOR_ROUTE } from './v1-executor';
+import { inertSandboxFileSystem, nodeSandboxFileSystem, type SandboxFileSystem } from './gc';
 
 export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
 export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, renderAgentFlags, type AgentFlags, type AgentFlagsInput, type AgentRecovery } from './flags';
 export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRecords, recoverCheckpoints, recoveredFrom, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
-export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess } from './files';
+export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess, type GarbageCollectedAt } from './files';
+export { GarbageCollector, inertSandboxFileSystem, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type GarbageCollectorMetrics, type GarbageCollectorOptions, type SandboxDirectory, type SandboxFileSystem } from './gc';
 export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
 export { AGENT_COUNTERS, AGENT_RESOURCE_METRICS, AgentCounters, agentMetricKind, agentMetrics, agentMetricsSource, type AgentCounter } from './metrics';
 export { ExecutorApi, HttpExecutor, V1_API_NAMESPACE, V1_EXECUTOR_ROUTE, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS, MAX_EXECUTOR_CALL_BYTES, type ExecutorApiOptions } from './v1-executor';
@@ -143,6 +145,8 @@ export interface StartAgentOptions {
    * for `/state` (`--acls`). Default: anyone, anything.
    */
   readonly http?: { readonly authentication: HttpAuthentication; readonly acls?: Acls };
+  /** What sandbox garbage collection reads and removes (default: the machine's file system, or nothing with a memory `disk`); tests fake the disk usage. */
+  readonly sandboxFileSystem?: SandboxFileSystem;
 }
 
 /** The native command executor, where `npm install` could compile it (scripts/build-native.js). */
@@ -259,6 +263,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(options.executorToken !== undefined ? { executorToken: options.executorToken } : {}),
     ...(options.http !== undefined ? { httpAuthentication: options.http.authentication } : {}),
     ...(options.http?.acls !== undefined ? { acls: options.http.acls } : {}),
+    // A simulated work dir (memory disk) has no sandboxes on the machine's disk to collect.
+    sandboxFileSystem: options.sandboxFileSystem ?? (options.disk === undefined ? nodeSandboxFileSystem : inertSandboxFileSystem),
   });
   const pid = host.spawn(agent);
   // The v1 executor API (`/api/v1/executor`, and `/slave(N)/api/v1/executor`): HTTP executors, each served by an executor actor here.
@@ -271,7 +277,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   });
   host.spawn(executorApi);
   agent.serveExecutorApi((request) => dispatch(executorApi, (api) => api.serve(request)));
-  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http)) : undefined;
+  const garbageCollectedAt = (relative: string): Promise<number | undefined> => dispatch(agent, (actor) => actor.garbageCollectedAt(relative));
+  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http), garbageCollectedAt) : undefined;
   if (files !== undefined) host.spawn(files);
   // `/version` and `/flags` (this agent's) where no master on the host serves them; not for the
   // many agents of a simulation (`files: false`), as with the files actor.

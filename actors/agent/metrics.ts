@@ -1,5 +1,6 @@
 /**
- * The agent's metrics under Mesos' names (`slave/*`, from Mesos' `src/slave/metrics.cpp`):
+ * The agent's metrics under Mesos' names (`slave/*`, from Mesos' `src/slave/metrics.cpp`, and
+ * its garbage collector's `gc/*`):
  * counters kept by the agent, gauges computed from its books when a snapshot is taken, and the
  * source through which the host's `metrics` actor (lib/metrics) serves them at
  * `/metrics/snapshot` and `/metrics`.
@@ -135,7 +136,10 @@ export function agentMetricKind(key: string): MetricKind {
   return COUNTER_KEYS.has(key) ? 'counter' : 'gauge';
 }
 
-const COUNTER_KEYS: ReadonlySet<string> = new Set(AGENT_COUNTERS.map((name) => `slave/${name}`));
+/** The garbage collector's counters (gc.ts; Mesos' `gc/*`); `gc/path_removals_pending` is a gauge. */
+const GC_COUNTER_KEYS = ['gc/path_removals_succeeded', 'gc/path_removals_failed'] as const;
+
+const COUNTER_KEYS: ReadonlySet<string> = new Set([...AGENT_COUNTERS.map((name) => `slave/${name}`), ...GC_COUNTER_KEYS]);
 
 /** Where `agentMetricsSource` gets the agent's metrics. */
 export interface AgentMetricsProvider extends Actor {

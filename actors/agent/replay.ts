@@ -6,7 +6,10 @@
  * executor processes it launches. A traced host records the first as the `agent-start` input
  * and the second as one `executor-exit` input per executor process that ended (how it ended).
  * The replay builds the agent from `agent-start`, gives it a `ReplayLauncher` that starts no
- * process, and feeds each `executor-exit` to the agent where the recording saw it.
+ * process, and feeds each `executor-exit` to the agent where the recording saw it. What its
+ * sandbox garbage collection read from the disk (`sandbox-scan` at start, each `disk-usage`
+ * reading) is handed back in order by a file system that touches nothing
+ * (`recordedSandboxFileSystem`): a replay never removes anything.
  */
 import { dispatch, UPID } from '../../lib/actor';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
@@ -16,7 +19,9 @@ import type { Attributes, CommandInfo } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { Agent } from './agent';
 import { isZooKeeperMaster } from '../../lib/ha/detector';
-import { AGENT_START_INPUT, EXECUTOR_EXIT_INPUT, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT } from './constants';
+import * as path from 'node:path';
+import { AGENT_START_INPUT, DISK_USAGE_INPUT, EXECUTOR_EXIT_INPUT, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, SANDBOX_SCAN_INPUT } from './constants';
+import type { SandboxDirectory, SandboxFileSystem } from './gc';
 import { AgentCheckpoints, recoveredFrom, type CheckpointRecord } from './checkpoint';
 import { checkAgentFlags, type AgentFlags } from './flags';
 import { MemoryDisk } from '../../lib/disk';
@@ -159,6 +164,8 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     ...(recovered !== undefined ? { recovered } : {}),
     // The executors' tokens were random: the recorded ones, in order.
     executorToken: recordedTokens(trace, pid.toString()),
+    // Its disk as the recording saw it; nothing is removed.
+    sandboxFileSystem: recordedSandboxFileSystem(trace, pid.toString()),
     // A `zk://` agent started knowing no master: the recorded detections are fed to it.
     ...(isZooKeeperMaster(input.flags.master) ? { detector: new ReplayDetector() } : {}),
   };
@@ -178,7 +185,11 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     address: pid.address,
     actorIds: [input.id],
     setup: (host) => host.spawn(agent = options.createAgent?.(agentOptions) ?? new Agent(agentOptions)),
-    inputs: { [AGENT_START_INPUT]: () => undefined, [EXECUTOR_EXIT_INPUT]: feedExit, [MASTER_DETECTED_INPUT]: feedDetection, [EXECUTOR_TOKEN_INPUT]: () => undefined },
+    inputs: {
+      [AGENT_START_INPUT]: () => undefined, [EXECUTOR_EXIT_INPUT]: feedExit, [MASTER_DETECTED_INPUT]: feedDetection, [EXECUTOR_TOKEN_INPUT]: () => undefined,
+      // Handed out by the replay's file system when the agent asks.
+      [SANDBOX_SCAN_INPUT]: () => undefined, [DISK_USAGE_INPUT]: () => undefined,
+    },
   });
 }
 
@@ -193,9 +204,44 @@ class ReplayDetector implements MasterDetector {
 
 /** The executor tokens the agent at `pid` made in the recording, handed out in order (then fresh ones, were the replay to diverge). */
 function recordedTokens(trace: Trace, pid: string): () => string {
-  const tokens = trace.events
-    .filter((event) => event.kind === 'input' && event.name === EXECUTOR_TOKEN_INPUT && event.to === pid)
-    .map((event) => String((event as { body?: unknown }).body));
+  const tokens = recordedInputs(trace, pid, EXECUTOR_TOKEN_INPUT).map(String);
   let next = 0;
   return () => tokens[next++] ?? `unrecorded-token-${next}`;
+}
+
+/** The bodies of the inputs named `name` recorded for the actor at `pid`, in order. */
+function recordedInputs(trace: Trace, pid: string, name: string): unknown[] {
+  return trace.events
+    .filter((event) => event.kind === 'input' && event.name === name && event.to === pid)
+    .map((event) => (event as { body?: unknown }).body);
+}
+
+/**
+ * The disk the recorded agent at `pid` saw, for its garbage collection: the directories of its
+ * recorded `sandbox-scan` (a tree made of their paths), and its `disk-usage` readings in order
+ * (a null one fails, as it did). Removals and touches do nothing.
+ */
+export function recordedSandboxFileSystem(trace: Trace, pid: string): SandboxFileSystem {
+  const usages = recordedInputs(trace, pid, DISK_USAGE_INPUT);
+  let nextUsage = 0;
+  const found = (recordedInputs(trace, pid, SANDBOX_SCAN_INPUT)[0] ?? []) as SandboxDirectory[];
+  const modifiedMs = new Map(found.map((directory) => [directory.path, directory.modifiedMs]));
+  const children = new Map<string, Set<string>>();
+  for (const directory of found) {
+    for (let current = directory.path; path.dirname(current) !== current; current = path.dirname(current)) {
+      const names = children.get(path.dirname(current)) ?? new Set<string>();
+      names.add(path.basename(current));
+      children.set(path.dirname(current), names);
+    }
+  }
+  return {
+    usage: () => {
+      const usage = usages[nextUsage++];
+      return typeof usage === 'number' ? Promise.resolve(usage) : Promise.reject(new Error(usage === null ? 'failed in the recording' : 'no disk usage was recorded'));
+    },
+    remove: () => Promise.resolve(),
+    subdirectories: (directory) => Promise.resolve([...(children.get(directory) ?? [])].sort()),
+    modifiedMs: (target) => Promise.resolve(modifiedMs.get(target)),
+    touch: () => Promise.resolve(),
+  };
 }

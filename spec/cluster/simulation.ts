@@ -23,7 +23,7 @@ import type { StatusUpdate, TaskInfo, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import { Registry, registryPathOf, startMaster, type MasterHandle } from '../../actors/master';
 import { defaultMasterFlags, type MasterFlags } from '../../actors/master/flags';
-import { Agent, commandExecutorCommand, detectResources, startAgent, type AgentHandle, type SystemProbe } from '../../actors/agent';
+import { Agent, commandExecutorCommand, detectResources, inertSandboxFileSystem, startAgent, type AgentHandle, type SystemProbe } from '../../actors/agent';
 import { defaultAgentFlags, type AgentFlags } from '../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../actors/agent/launcher';
 import type { ContainerLimitation } from '../../actors/agent/isolator';
@@ -352,6 +352,8 @@ export class AgentSlot {
     const agent = new Agent({
       id, flags, resources, attributes: {}, hostname: this.hostname, launcher: this.launcher.on(this.disk), commandExecutor: commandExecutorCommand(flags),
       executorToken: simulatedToken(this.host),
+      // The work dir is a memory disk: nothing of the machine's is collected, and nothing real is waited for.
+      sandboxFileSystem: inertSandboxFileSystem,
       ...(detector !== undefined ? { detector } : {}),
     });
     const pid = this.host.spawn(agent);

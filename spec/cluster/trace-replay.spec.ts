@@ -133,7 +133,10 @@ describe('traces of the real actors (mesos-local --trace_file, replayed)', funct
     expect(result.divergence, explain(result)).to.equal(undefined);
     const tokens = trace.events.filter((event) => event.name === 'executor-token').length;
     expect(tokens, 'one token per executor run').to.be.greaterThan(0);
-    expect(result.inputs).to.equal(1 + trace.events.filter((event) => event.name === 'executor-exit').length + tokens);
+    // Besides: what its sandbox garbage collection read from the disk (the start's scan, each disk usage reading).
+    const diskReadings = trace.events.filter((event) => event.kind === 'input' && (event.name === 'sandbox-scan' || event.name === 'disk-usage')).length;
+    expect(diskReadings, 'the scan of the work dir at start').to.be.greaterThan(0);
+    expect(result.inputs).to.equal(1 + trace.events.filter((event) => event.name === 'executor-exit').length + tokens + diskReadings);
     expect(result.matched).to.equal(countSends(trace, `@${result.address}`, ['slave(1)']));
     expect(result.matched).to.be.greaterThan(10);
   });

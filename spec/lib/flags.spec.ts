@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createCommand, flag, parseBooleanFlag, parseCount, parseDuration, parseResourceFlag } from '../../lib/flags';
+import { createCommand, flag, parseBooleanFlag, parseCount, parseDuration, parseFractionFlag, parseResourceFlag } from '../../lib/flags';
 import { readBoundedFile } from '../../lib/flag-file';
 
 describe('lib/flags', () => {
@@ -24,6 +24,11 @@ describe('lib/flags', () => {
     for (const yes of ['true', 'TRUE', '1', 'yes']) expect(parseBooleanFlag(yes), yes).to.equal(true);
     for (const no of ['false', '0', 'no']) expect(parseBooleanFlag(no), no).to.equal(false);
     expect(() => parseBooleanFlag('maybe')).to.throw(/'maybe' is not a boolean/);
+  });
+
+  it('a fraction is a number from 0 to 1 (--gc_disk_headroom)', () => {
+    for (const [text, value] of [['0', 0], ['0.1', 0.1], ['.5', 0.5], ['1', 1], ['1.0', 1]] as const) expect(parseFractionFlag(text), text).to.equal(value);
+    for (const bad of ['-0.1', '1.5', '', 'abc', '1e-1']) expect(() => parseFractionFlag(bad), bad).to.throw(/is not a fraction between 0.0 and 1.0/);
   });
 
   describe('file:// values (Mesos: any flag but a path may be read from a file)', () => {

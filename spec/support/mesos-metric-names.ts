@@ -68,6 +68,8 @@ export const AGENT_NAMES = [
   'slave/valid_status_updates', 'slave/invalid_status_updates', 'slave/valid_framework_messages', 'slave/invalid_framework_messages',
   'slave/container_launch_errors',
   ...['cpus', 'gpus', 'mem', 'disk'].flatMap((name) => [`slave/${name}_total`, `slave/${name}_used`, `slave/${name}_percent`]),
+  // The agent's garbage collector (Mesos' src/slave/gc.cpp).
+  'gc/path_removals_succeeded', 'gc/path_removals_failed', 'gc/path_removals_pending',
 ];
 
 /** Mesos' counters among the names above (everything else is a gauge, as in Mesos). */
@@ -75,6 +77,7 @@ export const MESOS_COUNTERS = new Set([
   ...MASTER_NAMES.filter((name) => /^master\/(messages_|valid_|invalid_|dropped_|slave_(registrations|reregistrations|removals|shutdowns|unreachable)|recovery_slave_removals|tasks_(finished|failed|killed|lost|error|dropped|gone))/.test(name)),
   'allocator/mesos/allocation_runs',
   ...AGENT_NAMES.filter((name) => /^slave\/(tasks_(finished|failed|killed|lost|gone)|executors_(terminated|preempted)|valid_|invalid_|recovery_errors|container_launch_errors)/.test(name)),
+  'gc/path_removals_succeeded', 'gc/path_removals_failed',
 ]);
 
 /**

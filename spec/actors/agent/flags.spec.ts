@@ -35,6 +35,10 @@ describe('agent flags (checkAgentFlags)', () => {
     ['an empty work dir', { workDir: ' ' }, /^--work_dir: must not be empty/],
     ['an empty host name', { hostname: '' }, /^--hostname: must not be empty/],
     ['an empty command executor path', { commandExecutorPath: '' }, /^commandExecutorPath: must not be empty/],
+    ['a negative gc delay', { gcDelayMs: -1 }, /^--gc_delay: must be a duration of 0 or more/],
+    ['a zero disk watch interval (it would check the disk in a tight loop)', { diskWatchIntervalMs: 0 }, /^--disk_watch_interval: must be a positive duration/],
+    ['a gc disk headroom above 1', { gcDiskHeadroom: 1.5 }, /^--gc_disk_headroom: must be between 0.0 and 1.0/],
+    ['a negative gc disk headroom', { gcDiskHeadroom: -0.1 }, /^--gc_disk_headroom: /],
   ];
   for (const [what, override, message] of bad) {
     it(`rejects ${what}, naming the flag`, () => {

@@ -7,6 +7,7 @@ import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { MasterInfo, StatusUpdate, TaskInfo, TaskState } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import { Agent, type AgentOptions } from '../../../actors/agent/agent';
+import type { RecoveredAgent } from '../../../actors/agent/checkpoint';
 import { defaultAgentFlags, type AgentFlags } from '../../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../../actors/agent/launcher';
 import type { Logger } from '../../../lib/logging';
@@ -114,6 +115,15 @@ export const FRAMEWORK_ID = 'F1';
 export const HARNESS_PING_TIMEOUT_MS = 24 * 3600_000;
 export const AGENT_ID = 'A1';
 
+/** Options of the harness' agent beyond its flags. */
+export interface HarnessAgentOptions {
+  readonly sandboxFileSystem?: AgentOptions['sandboxFileSystem'];
+  /** What a previous run checkpointed, given the address of the harness' host. */
+  readonly recovered?: (address: string) => RecoveredAgent;
+  /** The agent's command executor for checkpointing frameworks. */
+  readonly recoverableCommandExecutor?: AgentOptions['recoverableCommandExecutor'];
+}
+
 /** The agent, its fake master and launcher, on one memory host under a virtual clock. */
 export class AgentHarness {
   readonly clock = new VirtualClock();
@@ -127,9 +137,11 @@ export class AgentHarness {
 
   /**
    * @param logger the host's logger (e.g. `captureLogger().logger`, to assert on what the agent logs); silent by default.
-   * @param recoverableCommandExecutor the agent's command executor for checkpointing frameworks (default: the same `/bin/true`).
+   * @param options more of the agent's options: the file system its garbage collector uses, what a previous run
+   *   checkpointed (given the host's address, which executor pids in it name), and the command executor for
+   *   checkpointing frameworks (default: the same `/bin/true`)
    */
-  constructor(overrides: Partial<AgentFlags> = {}, logger?: Logger, recoverableCommandExecutor?: AgentOptions['recoverableCommandExecutor']) {
+  constructor(overrides: Partial<AgentFlags> = {}, logger?: Logger, options: HarnessAgentOptions = {}) {
     this.host = memoryHost({ clock: this.clock, ...(logger !== undefined ? { logger } : {}) });
     this.master = new TimedProbe('master', MASTER_MESSAGES);
     this.host.spawn(this.master);
@@ -143,7 +155,9 @@ export class AgentHarness {
       hostname: 'agent-host',
       launcher: this.launcher,
       commandExecutor: { value: '/bin/true', shell: false },
-      ...(recoverableCommandExecutor === undefined ? {} : { recoverableCommandExecutor }),
+      ...(options.recoverableCommandExecutor === undefined ? {} : { recoverableCommandExecutor: options.recoverableCommandExecutor }),
+      ...(options.sandboxFileSystem !== undefined ? { sandboxFileSystem: options.sandboxFileSystem } : {}),
+      ...(options.recovered !== undefined ? { recovered: options.recovered(this.host.address) } : {}),
     });
     this.agentPid = this.host.spawn(this.agent);
   }

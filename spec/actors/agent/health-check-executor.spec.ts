@@ -8,7 +8,7 @@ describe('agent: the command executor of a task with a health check (harness: vi
   let harness: AgentHarness;
 
   beforeEach(async () => {
-    harness = new AgentHarness({}, undefined, TYPESCRIPT_EXECUTOR);
+    harness = new AgentHarness({}, undefined, { recoverableCommandExecutor: TYPESCRIPT_EXECUTOR });
     await harness.register();
   });
 

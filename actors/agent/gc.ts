@@ -1,0 +1,310 @@
+/**
+ * Sandbox garbage collection (Mesos' `slave/gc.cpp`): the agent schedules the directories of
+ * completed executor runs and frameworks for removal `--gc_delay` after they complete; the
+ * collector removes each when it is due, sooner when the agent prunes under disk pressure
+ * (`--disk_watch_interval`, `--gc_disk_headroom`), and never a path the agent unscheduled
+ * because it became live again (a framework back with a new executor).
+ *
+ * `GarbageCollector` is not an actor: the agent owns it and lends it its clock, its timers and
+ * its `defer` (so removals re-enter the agent's mailbox and a virtual clock's `settle` waits for
+ * them), as the status update manager does. The file system it acts on is injected
+ * (`SandboxFileSystem`), so tests fake the disk usage while the agent runs under a virtual clock.
+ *
+ * @example
+ *   const gc = new GarbageCollector({ now: () => clock.now(), delay, defer, fileSystem: nodeSandboxFileSystem, log: () => logger });
+ *   gc.schedule('/var/lib/mesos/agents/A1/frameworks/F1/executors/E1/runs/R1', 7 * 24 * 3600_000);
+ *   gc.prune(gcDelayMs - maxAllowedAgeMs); // disk filling: what is at least that old goes now
+ */
+import { lstat, readdir, rm, statfs, utimes } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Logger } from '../../lib/logging';
+import { GC_MAX_CONCURRENT_REMOVALS, GC_MAX_REMEMBERED_REMOVALS } from './constants';
+import { RUNS_DIRECTORY } from './paths';
+
+/** What the collector (and the agent's disk watch and recovery) do to the disk. */
+export interface SandboxFileSystem {
+  /** The fraction (0..1) of the file system holding `directory` that is in use (Mesos' `fs::usage`). */
+  usage(directory: string): Promise<number>;
+  /** Removes `target` and all under it; a path already gone is no error. */
+  remove(target: string): Promise<void>;
+  /** The names of the directories (not symlinks) in `directory`; none when it does not exist. */
+  subdirectories(directory: string): Promise<string[]>;
+  /** When `target` was last modified (ms since the epoch), or undefined when it does not exist. */
+  modifiedMs(target: string): Promise<number | undefined>;
+  /** Sets `target`'s modification time to `atMs` (a sandbox's completion, which a restarted agent ages it from). */
+  touch(target: string, atMs: number): Promise<void>;
+}
+
+/** The machine's file system. */
+export const nodeSandboxFileSystem: SandboxFileSystem = {
+  async usage(directory) {
+    const stats = await statfs(directory);
+    // As Mesos: blocks not free (to anyone, root included) over all blocks.
+    return stats.blocks > 0 ? (stats.blocks - stats.bfree) / stats.blocks : 0;
+  },
+  remove: (target) => rm(target, { recursive: true, force: true }),
+  async subdirectories(directory) {
+    const entries = await readdir(directory, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  },
+  async modifiedMs(target) {
+    return (await lstat(target).catch(() => undefined))?.mtimeMs;
+  },
+  touch: (target, atMs) => utimes(target, atMs / 1000, atMs / 1000),
+};
+
+/**
+ * A file system with nothing to collect: empty, never full, removals no-ops. For agents whose
+ * work dir is simulated (a `MemoryDisk`), where the machine's disk must not be touched.
+ */
+export const inertSandboxFileSystem: SandboxFileSystem = {
+  usage: () => Promise.resolve(0),
+  remove: () => Promise.resolve(),
+  subdirectories: () => Promise.resolve([]),
+  modifiedMs: () => Promise.resolve(undefined),
+  touch: () => Promise.resolve(),
+};
+
+/** What the collector borrows from the actor that owns it. */
+export interface GarbageCollectorOptions {
+  /** The owner's clock (ms). */
+  readonly now: () => number;
+  /** The owner's timers (`Actor.delay`). */
+  readonly delay: (delayMs: number, callback: () => void) => { cancel(): void };
+  /** Runs `then`/`onError` in the owner's mailbox once `promise` settles (`Actor.defer`). */
+  readonly defer: (promise: Promise<void>, then: () => void, onError: (error: Error) => void) => void;
+  readonly fileSystem: SandboxFileSystem;
+  /**
+   * Asked just before a due path is removed: true keeps it (unscheduled) because something
+   * live lies in it now, e.g. the agent's current run of an executor. A safety net: the agent
+   * unschedules such paths itself.
+   */
+  readonly isLive?: (target: string) => boolean;
+  /** The owner's logger (asked each time: an actor has none before it is spawned). */
+  readonly log: () => Logger;
+}
+
+/** The collector's metrics (Mesos' `gc/*`). */
+export interface GarbageCollectorMetrics {
+  'gc/path_removals_succeeded': number;
+  'gc/path_removals_failed': number;
+  /** Paths scheduled and not yet removed (waiting for their time, or being removed). */
+  'gc/path_removals_pending': number;
+}
+
+/** Removes scheduled paths when they are due, a bounded number at a time. */
+export class GarbageCollector {
+  /** When each scheduled path is due (ms on the owner's clock), by path. */
+  private readonly dueMs = new Map<string, number>();
+  /** Due paths waiting for a removal slot, oldest first. */
+  private readonly queue: string[] = [];
+  /** Removals under way. */
+  private readonly removing = new Set<string>();
+  /** The one timer, for the earliest due path, and when it fires. */
+  private timer: { readonly atMs: number; readonly handle: { cancel(): void } } | undefined;
+  /** Paths removed (by this collector), with when, oldest first and bounded: what `/files` tells a reader looking for them. */
+  private readonly removed = new Map<string, number>();
+  /** Removals that succeeded (`gc/path_removals_succeeded`). */
+  private succeeded = 0;
+  /** Removals that failed (`gc/path_removals_failed`). */
+  private failed = 0;
+
+  constructor(private readonly options: GarbageCollectorOptions) {}
+
+  /**
+   * Schedules `target` for removal `delayMs` from now (Mesos' `schedule`); a path already
+   * scheduled gets the new time. A path removed before and scheduled again (it came back) is
+   * no longer reported as removed.
+   */
+  schedule(target: string, delayMs: number): void {
+    const resolved = path.resolve(target);
+    const dueMs = this.options.now() + Math.max(0, delayMs);
+    this.dueMs.set(resolved, dueMs);
+    this.removed.delete(resolved);
+    this.options.log().debug({ path: resolved, delayMs: Math.max(0, delayMs) }, 'scheduled for garbage collection');
+    if (this.timer === undefined || dueMs < this.timer.atMs) this.arm(dueMs);
+  }
+
+  /**
+   * Takes `target` off the schedule (Mesos' `unschedule`): it is live again. False when it was
+   * not scheduled, or its removal has already started (too late).
+   */
+  unschedule(target: string): boolean {
+    const resolved = path.resolve(target);
+    if (!this.dueMs.delete(resolved)) return false;
+    this.options.log().info({ path: resolved }, 'unscheduled from garbage collection');
+    return true;
+  }
+
+  /**
+   * Unschedules `target` and every directory holding it: something live is about to be made
+   * there (a new executor run in the directory of a completed framework). What lies beside it
+   * (older runs) stays scheduled. Removals of those directories are forgotten: they exist again.
+   */
+  unscheduleAncestors(target: string): void {
+    for (let current = path.resolve(target); ; current = path.dirname(current)) {
+      this.unschedule(current);
+      this.removed.delete(current);
+      if (path.dirname(current) === current) return;
+    }
+  }
+
+  /**
+   * Removes now every path due within `withinMs` from now (Mesos' `prune`). Since the agent
+   * schedules paths `gc_delay` ahead, `prune(gcDelayMs - maxAgeMs)` removes those that have
+   * been garbage at least `maxAgeMs`.
+   */
+  prune(withinMs: number): void {
+    const limitMs = this.options.now() + withinMs;
+    const due = [...this.dueMs].filter(([, dueMs]) => dueMs <= limitMs).sort((a, b) => a[1] - b[1]);
+    if (due.length > 0) this.options.log().info({ paths: due.length, withinMs }, 'pruning sandboxes early: the disk is filling');
+    for (const [target] of due) this.enqueue(target);
+  }
+
+  /** When `target` is due, if it is scheduled. */
+  scheduledAt(target: string): number | undefined {
+    return this.dueMs.get(path.resolve(target));
+  }
+
+  /** When the collector removed `target` or a directory holding it, if it did (among the last `GC_MAX_REMEMBERED_REMOVALS`). */
+  removedAt(target: string): number | undefined {
+    for (let current = path.resolve(target); ; current = path.dirname(current)) {
+      const atMs = this.removed.get(current);
+      if (atMs !== undefined) return atMs;
+      if (path.dirname(current) === current) return undefined;
+    }
+  }
+
+  /** The `gc/*` metrics. */
+  metrics(): GarbageCollectorMetrics {
+    return {
+      'gc/path_removals_succeeded': this.succeeded,
+      'gc/path_removals_failed': this.failed,
+      'gc/path_removals_pending': this.dueMs.size + this.queue.length + this.removing.size,
+    };
+  }
+
+  /** Stops the timer (the owner is going away; nothing further is removed). */
+  stop(): void {
+    this.timer?.handle.cancel();
+    this.timer = undefined;
+  }
+
+  private arm(atMs: number): void {
+    this.timer?.handle.cancel();
+    const handle = this.options.delay(Math.max(0, atMs - this.options.now()), () => this.fire());
+    this.timer = { atMs, handle };
+  }
+
+  /** The timer fired: everything due goes to the removal queue; the timer is set for the next. */
+  private fire(): void {
+    this.timer = undefined;
+    const nowMs = this.options.now();
+    let nextMs: number | undefined;
+    for (const [target, dueMs] of [...this.dueMs]) {
+      if (dueMs <= nowMs) this.enqueue(target);
+      else nextMs = nextMs === undefined ? dueMs : Math.min(nextMs, dueMs);
+    }
+    if (nextMs !== undefined) this.arm(nextMs);
+  }
+
+  private enqueue(target: string): void {
+    this.dueMs.delete(target);
+    if (this.options.isLive?.(target) === true) {
+      this.options.log().warn({ path: target }, 'not removing a scheduled path: something live is in it');
+      return;
+    }
+    if (!this.queue.includes(target) && !this.removing.has(target)) this.queue.push(target);
+    this.startRemovals();
+  }
+
+  private startRemovals(): void {
+    while (this.removing.size < GC_MAX_CONCURRENT_REMOVALS && this.queue.length > 0) {
+      const target = this.queue.shift() as string;
+      this.removing.add(target);
+      this.options.defer(
+        this.options.fileSystem.remove(target),
+        () => this.removalEnded(target, undefined),
+        (error) => this.removalEnded(target, error),
+      );
+    }
+  }
+
+  private removalEnded(target: string, error: Error | undefined): void {
+    this.removing.delete(target);
+    if (error === undefined) {
+      this.succeeded += 1;
+      this.remember(target);
+      this.options.log().info({ path: target }, 'garbage collected');
+    } else {
+      this.failed += 1;
+      this.options.log().error({ path: target, error: error.message }, 'failed to garbage collect a path');
+    }
+    this.startRemovals();
+  }
+
+  private remember(target: string): void {
+    this.removed.delete(target);
+    this.removed.set(target, this.options.now());
+    if (this.removed.size > GC_MAX_REMEMBERED_REMOVALS) this.removed.delete(this.removed.keys().next().value as string);
+  }
+}
+
+/** Whether `inner` is `outer` or lies under it. */
+export function contains(outer: string, inner: string): boolean {
+  return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
+}
+
+/** One directory of the work dir's sandbox tree (`sandboxDirectories`). */
+export type SandboxDirectory =
+  | { readonly kind: 'agent'; readonly path: string; readonly agentId: string; readonly modifiedMs: number }
+  | { readonly kind: 'framework'; readonly path: string; readonly agentId: string; readonly frameworkId: string; readonly modifiedMs: number }
+  | {
+    readonly kind: 'run'; readonly path: string; readonly agentId: string; readonly frameworkId: string; readonly executorId: string;
+    readonly runId: string; readonly modifiedMs: number;
+  };
+
+/**
+ * Every agent, framework and executor run directory under `<workDir>/agents` (see paths.ts),
+ * parents before children, with their modification times: what a starting agent looks through
+ * for sandboxes to collect. `runs/latest` is a symlink, never listed.
+ */
+export async function sandboxDirectories(fileSystem: SandboxFileSystem, workDir: string): Promise<SandboxDirectory[]> {
+  const found: SandboxDirectory[] = [];
+  const agentsDirectory = path.join(workDir, 'agents');
+  for (const agentId of await fileSystem.subdirectories(agentsDirectory)) {
+    const agentPath = path.join(agentsDirectory, agentId);
+    const agentModifiedMs = await fileSystem.modifiedMs(agentPath);
+    if (agentModifiedMs === undefined) continue;
+    found.push({ kind: 'agent', path: agentPath, agentId, modifiedMs: agentModifiedMs });
+    const frameworksDirectory = path.join(agentPath, 'frameworks');
+    for (const frameworkId of await fileSystem.subdirectories(frameworksDirectory)) {
+      const frameworkPath = path.join(frameworksDirectory, frameworkId);
+      const frameworkModifiedMs = await fileSystem.modifiedMs(frameworkPath);
+      if (frameworkModifiedMs === undefined) continue;
+      found.push({ kind: 'framework', path: frameworkPath, agentId, frameworkId, modifiedMs: frameworkModifiedMs });
+      const executorsDirectory = path.join(frameworkPath, 'executors');
+      for (const executorId of await fileSystem.subdirectories(executorsDirectory)) {
+        const runsDirectory = path.join(executorsDirectory, executorId, RUNS_DIRECTORY);
+        for (const runId of await fileSystem.subdirectories(runsDirectory)) {
+          const runPath = path.join(runsDirectory, runId);
+          const runModifiedMs = await fileSystem.modifiedMs(runPath);
+          if (runModifiedMs !== undefined) found.push({ kind: 'run', path: runPath, agentId, frameworkId, executorId, runId, modifiedMs: runModifiedMs });
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * The longest a completed sandbox may be kept at disk usage `usage` (Mesos' `Slave::age`):
+ * `gcDelayMs × max(0, 1 − usage − headroom)`.
+ * @example maxAllowedAgeMs(7 * 86_400_000, 0.5, 0.1) // 0.4 weeks
+ */
+export function maxAllowedAgeMs(gcDelayMs: number, usage: number, headroom: number): number {
+  return gcDelayMs * Math.max(0, 1 - headroom - usage);
+}

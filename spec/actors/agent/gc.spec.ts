@@ -1,0 +1,383 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { dispatch } from '../../../lib/actor';
+import { captureLogger } from '../../../lib/logging';
+import { VirtualClock, type HttpResponse } from '../../../lib/process';
+import type { StatusUpdate } from '../../../lib/protocol';
+import { recoveredFrom } from '../../../actors/agent/checkpoint';
+import { DISK_WATCH_INTERVAL_MS, GC_DELAY_MS, GC_MAX_CONCURRENT_REMOVALS } from '../../../actors/agent/constants';
+import { FilesActor } from '../../../actors/agent/files';
+import type { AgentFlags } from '../../../actors/agent/flags';
+import { GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxFileSystem } from '../../../actors/agent/gc';
+import { recordedSandboxFileSystem } from '../../../actors/agent/replay';
+import type { Trace } from '../../../lib/process';
+import { agentDirectory, executorRunDirectory, LATEST_RUN_LINK } from '../../../actors/agent/paths';
+import { defaultAgentFlags, FILES_ACTOR_ID, startAgent } from '../../../actors/agent';
+import { memoryHost } from '../../support/runtime';
+import { AGENT_ID, AgentHarness, FakeLauncher, FRAMEWORK_ID, TimedProbe } from './harness';
+
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Lets promises and I/O callbacks run (the unit tests' collector has no host for `settle` to wait on). */
+async function flush(): Promise<void> {
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A file system whose removals the test ends by hand. */
+class HeldRemovals implements SandboxFileSystem {
+  readonly started: string[] = [];
+  private readonly pending = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
+
+  usage(): Promise<number> {
+    return Promise.resolve(0);
+  }
+  remove(target: string): Promise<void> {
+    this.started.push(target);
+    return new Promise((resolve, reject) => this.pending.set(target, { resolve, reject }));
+  }
+  subdirectories(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+  modifiedMs(): Promise<number | undefined> {
+    return Promise.resolve(undefined);
+  }
+  touch(): Promise<void> {
+    return Promise.resolve();
+  }
+  get inFlight(): number {
+    return this.pending.size;
+  }
+  finish(target: string, error?: Error): void {
+    const removal = this.pending.get(target);
+    if (removal === undefined) throw new Error(`no removal of ${target} under way`);
+    this.pending.delete(target);
+    if (error === undefined) removal.resolve();
+    else removal.reject(error);
+  }
+}
+
+function collector(clock: VirtualClock, fileSystem: SandboxFileSystem, isLive?: (target: string) => boolean): { gc: GarbageCollector; records: ReturnType<typeof captureLogger>['records'] } {
+  const { logger, records } = captureLogger('gc');
+  const gc = new GarbageCollector({
+    now: () => clock.now(), delay: (delayMs, callback) => clock.setTimer(delayMs, callback),
+    defer: (promise, then, onError) => { promise.then(then, onError); },
+    fileSystem, log: () => logger, ...(isLive !== undefined ? { isLive } : {}),
+  });
+  return { gc, records };
+}
+
+describe('actors/agent/gc: GarbageCollector (virtual clock, fake file system)', () => {
+  it('removes a path when it is due, not before; an unscheduled path stays', async () => {
+    const clock = new VirtualClock();
+    const disk = new HeldRemovals();
+    const { gc } = collector(clock, disk);
+    gc.schedule('/w/a', 10 * HOUR_MS);
+    gc.schedule('/w/b', 10 * HOUR_MS);
+    expect(gc.unschedule('/w/b')).to.equal(true);
+    expect(gc.unschedule('/w/b')).to.equal(false);
+    await clock.advance(10 * HOUR_MS - 1);
+    expect(disk.started).to.deep.equal([]);
+    await clock.advance(1);
+    expect(disk.started).to.deep.equal(['/w/a']);
+    disk.finish('/w/a');
+    await flush();
+    expect(gc.metrics()).to.deep.equal({ 'gc/path_removals_succeeded': 1, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
+    expect(gc.removedAt('/w/a/stdout')).to.equal(clock.now());
+    expect(gc.removedAt('/w/b')).to.equal(undefined);
+    // Something live is made there again: it is no longer a collected path.
+    gc.unscheduleAncestors('/w/a/runs/new');
+    expect(gc.removedAt('/w/a/stdout')).to.equal(undefined);
+  });
+
+  it('prune removes at once what is due within the given time, oldest first, and leaves the rest scheduled', async () => {
+    const clock = new VirtualClock();
+    const disk = new HeldRemovals();
+    const { gc } = collector(clock, disk);
+    gc.schedule('/w/old', 2 * HOUR_MS);
+    gc.schedule('/w/older', HOUR_MS);
+    gc.schedule('/w/new', 5 * HOUR_MS);
+    gc.prune(3 * HOUR_MS);
+    expect(disk.started).to.deep.equal(['/w/older', '/w/old']);
+    expect(gc.scheduledAt('/w/new')).to.equal(clock.now() + 5 * HOUR_MS);
+    expect(gc.metrics()['gc/path_removals_pending']).to.equal(3);
+  });
+
+  it('unscheduleAncestors takes a path and the directories holding it off the schedule, not what lies beside it', () => {
+    const clock = new VirtualClock();
+    const { gc } = collector(clock, new HeldRemovals());
+    for (const target of ['/w/f', '/w/f/e/runs/old', '/w/f/e/runs/new', '/w']) gc.schedule(target, HOUR_MS);
+    gc.unscheduleAncestors('/w/f/e/runs/new');
+    expect(['/w/f', '/w/f/e/runs/old', '/w/f/e/runs/new', '/w'].map((target) => gc.scheduledAt(target) !== undefined)).to.deep.equal([false, true, false, false]);
+  });
+
+  it(`removes at most ${GC_MAX_CONCURRENT_REMOVALS} paths at once; a failure is counted and logged, and the rest go on`, async () => {
+    const clock = new VirtualClock();
+    const disk = new HeldRemovals();
+    const { gc, records } = collector(clock, disk);
+    const paths = Array.from({ length: GC_MAX_CONCURRENT_REMOVALS + 3 }, (_, index) => `/w/run-${index}`);
+    for (const target of paths) gc.schedule(target, HOUR_MS);
+    await clock.advance(HOUR_MS);
+    expect(disk.inFlight).to.equal(GC_MAX_CONCURRENT_REMOVALS);
+    disk.finish('/w/run-0', new Error('EBUSY: resource busy'));
+    await flush();
+    expect(disk.inFlight).to.equal(GC_MAX_CONCURRENT_REMOVALS);
+    for (const target of paths.slice(1)) {
+      disk.finish(target);
+      await flush();
+    }
+    expect(disk.started).to.deep.equal(paths);
+    expect(gc.metrics()).to.deep.equal({ 'gc/path_removals_succeeded': paths.length - 1, 'gc/path_removals_failed': 1, 'gc/path_removals_pending': 0 });
+    expect(records.filter((record) => record.msg === 'failed to garbage collect a path').map((record) => [record.path, record.error])).to.deep.equal([['/w/run-0', 'EBUSY: resource busy']]);
+  });
+
+  it('keeps a due path in which something live lies now', async () => {
+    const clock = new VirtualClock();
+    const disk = new HeldRemovals();
+    const { gc } = collector(clock, disk, (target) => target === '/w/live');
+    gc.schedule('/w/live', HOUR_MS);
+    await clock.advance(HOUR_MS);
+    expect(disk.started).to.deep.equal([]);
+    expect(gc.metrics()['gc/path_removals_pending']).to.equal(0);
+  });
+
+  it('a replay sees the disk the recording saw: the same scan, the usage readings in order, nothing removed', async () => {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-gc-replay-'));
+    try {
+      for (const runId of ['R1', 'R2']) fs.mkdirSync(executorRunDirectory(workDir, { agentId: 'A1', frameworkId: 'F1', executorId: 'E1', runId }), { recursive: true });
+      fs.mkdirSync(path.join(agentDirectory(workDir, 'A0'), 'frameworks', 'F0'), { recursive: true });
+      const found = await sandboxDirectories(nodeSandboxFileSystem, workDir);
+      expect(found.map((directory) => directory.kind)).to.deep.equal(['agent', 'framework', 'agent', 'framework', 'run', 'run']);
+      const pid = 'slave(1)@127.0.0.1:5051';
+      const input = (name: string, body: unknown): Trace['events'][number] => ({ kind: 'input', t: 0, from: '', to: pid, name, body });
+      const trace = { events: [input('sandbox-scan', found), input('disk-usage', 0.25), input('disk-usage', null), input('disk-usage', 0.5)] } as Trace;
+      const replayed = recordedSandboxFileSystem(trace, pid);
+      fs.rmSync(workDir, { recursive: true, force: true });
+      expect(await sandboxDirectories(replayed, workDir)).to.deep.equal(found);
+      expect(await replayed.usage(workDir)).to.equal(0.25);
+      await replayed.usage(workDir).then(() => expect.fail('the second reading failed in the recording'), (error: Error) => expect(error.message).to.equal('failed in the recording'));
+      expect(await replayed.usage(workDir)).to.equal(0.5);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it("Mesos' formula: gc_delay × max(0, 1 − usage − headroom)", () => {
+    expect(maxAllowedAgeMs(GC_DELAY_MS, 0.5, 0.1)).to.be.closeTo(0.4 * GC_DELAY_MS, 1e-6);
+    expect(maxAllowedAgeMs(GC_DELAY_MS, 0.95, 0.1)).to.equal(0);
+    expect(maxAllowedAgeMs(GC_DELAY_MS, 0, 0)).to.equal(GC_DELAY_MS);
+  });
+});
+
+/** The machine's file system, with a disk usage the test sets. */
+function fakeUsage(initial: number): SandboxFileSystem & { fraction: number } {
+  const fileSystem = { ...nodeSandboxFileSystem, fraction: initial };
+  fileSystem.usage = () => Promise.resolve(fileSystem.fraction);
+  return fileSystem;
+}
+
+describe('actors/agent: sandbox garbage collection (harness: virtual clock, real work dir, fake disk usage)', () => {
+  let workDir: string;
+  let harness: AgentHarness;
+  const disk = fakeUsage(0.2);
+
+  beforeEach(() => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-gc-'));
+    disk.fraction = 0.2;
+  });
+
+  afterEach(async () => {
+    await harness.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  function start(overrides: Partial<AgentFlags> = {}): void {
+    // Disk checks every hour: a week of virtual time is 168 of them.
+    harness = new AgentHarness({ workDir, diskWatchIntervalMs: HOUR_MS, ...overrides }, undefined, { sandboxFileSystem: disk });
+  }
+
+  /** Runs command task `taskId` to TASK_FINISHED, acknowledged, its executor exited: the sandbox (made here, as the launcher would) is complete. */
+  async function completeTask(taskId: string): Promise<string> {
+    harness.runTask(AgentHarness.commandTask(taskId));
+    await harness.clock.settle();
+    const run = harness.launcher.runs.filter((candidate) => candidate.launch.executorId === taskId).at(-1);
+    if (run === undefined) throw new Error(`no executor launched for ${taskId}`);
+    fs.mkdirSync(run.launch.directory, { recursive: true });
+    fs.writeFileSync(path.join(run.launch.directory, 'stdout'), `output of ${taskId}\n`);
+    const executor = await harness.registerExecutor(taskId);
+    harness.sendUpdate(executor, harness.executorUpdate(taskId, 'TASK_FINISHED'));
+    await harness.clock.settle();
+    harness.acknowledge(harness.forwarded().at(-1) as StatusUpdate);
+    run.exit();
+    await harness.clock.settle();
+    return run.launch.directory;
+  }
+
+  const frameworkDirectory = (): string => path.join(agentDirectory(workDir, AGENT_ID), 'frameworks', FRAMEWORK_ID);
+  const metrics = (): Promise<Record<string, number>> => dispatch(harness.agent, (agent) => agent.metrics());
+
+  it('removes a completed executor\'s sandbox, and its completed framework\'s directory, --gc_delay after completion (empty disk, no headroom)', async () => {
+    // With Mesos' default headroom (0.1) even an empty disk keeps a sandbox only 0.9 × gc_delay.
+    start({ gcDiskHeadroom: 0 });
+    disk.fraction = 0;
+    await harness.register();
+    const sandbox = await completeTask('T1');
+    expect(fs.existsSync(sandbox)).to.equal(true);
+    expect(await metrics()).to.include({ 'gc/path_removals_pending': 2, 'gc/path_removals_succeeded': 0 });
+    await harness.clock.advance(GC_DELAY_MS - HOUR_MS);
+    expect(fs.existsSync(sandbox), 'an hour before gc_delay').to.equal(true);
+    await harness.clock.advance(HOUR_MS);
+    expect(fs.existsSync(sandbox)).to.equal(false);
+    expect(fs.existsSync(frameworkDirectory())).to.equal(false);
+    expect(await metrics()).to.include({ 'gc/path_removals_pending': 0, 'gc/path_removals_succeeded': 2, 'gc/path_removals_failed': 0 });
+  });
+
+  it('removes it sooner as the disk fills: at 60% used (headroom 0.1) after 0.3 × gc_delay', async () => {
+    start();
+    await harness.register();
+    const sandbox = await completeTask('T1');
+    disk.fraction = 0.6;
+    const maxAgeMs = maxAllowedAgeMs(GC_DELAY_MS, 0.6, 0.1);
+    await harness.clock.advance(maxAgeMs - HOUR_MS);
+    expect(fs.existsSync(sandbox), 'younger than the max allowed age').to.equal(true);
+    await harness.clock.advance(2 * HOUR_MS);
+    expect(fs.existsSync(sandbox)).to.equal(false);
+  });
+
+  it('removes everything completed at the next disk check once usage leaves no headroom', async () => {
+    start({ diskWatchIntervalMs: 60_000 });
+    await harness.register();
+    const sandbox = await completeTask('T1');
+    disk.fraction = 0.95;
+    await harness.clock.advance(60_000);
+    expect(fs.existsSync(sandbox)).to.equal(false);
+  });
+
+  it('keeps a framework that came back: its directory and new sandbox are unscheduled; the old sandbox still goes', async () => {
+    start();
+    await harness.register();
+    const first = await completeTask('T1');
+    await harness.clock.advance(DAY_MS);
+    harness.runTask(AgentHarness.commandTask('T2'));
+    await harness.clock.settle();
+    const second = harness.launcher.run('T2').launch.directory;
+    fs.mkdirSync(second, { recursive: true });
+    await harness.clock.advance(GC_DELAY_MS);
+    expect(fs.existsSync(first), 'the completed run').to.equal(false);
+    expect(fs.existsSync(second), 'the live run').to.equal(true);
+    expect(fs.existsSync(frameworkDirectory()), 'the live framework\'s directory').to.equal(true);
+  });
+
+  it('at start, schedules what a previous run left: old runs by their modification time, old agents and unknown frameworks a whole gc_delay ahead; never the current run or latest', async () => {
+    disk.fraction = 0;
+    // What the previous run left on disk (times on the harness' virtual clock, which starts where every VirtualClock does).
+    const now = new VirtualClock().now();
+    const ids = { agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E1' };
+    const oldRun = executorRunDirectory(workDir, { ...ids, runId: 'R-old' });
+    const currentRun = executorRunDirectory(workDir, { ...ids, runId: 'R-current' });
+    const oldAgent = agentDirectory(workDir, 'A0');
+    const otherFramework = path.join(agentDirectory(workDir, AGENT_ID), 'frameworks', 'F2');
+    for (const directory of [oldRun, currentRun, oldAgent, otherFramework]) fs.mkdirSync(directory, { recursive: true });
+    fs.symlinkSync('R-current', path.join(path.dirname(currentRun), LATEST_RUN_LINK));
+    const age = (directory: string, ageMs: number): void => fs.utimesSync(directory, (now - ageMs) / 1000, (now - ageMs) / 1000);
+    age(oldRun, GC_DELAY_MS - HOUR_MS);
+    age(oldAgent, 2 * GC_DELAY_MS);
+    age(otherFramework, DAY_MS);
+    age(currentRun, 2 * GC_DELAY_MS);
+    const task = AgentHarness.commandTask('T1');
+    const recovered = (pid: string): ReturnType<typeof recoveredFrom> => recoveredFrom([
+      { t: 'agent', agentId: AGENT_ID },
+      { t: 'framework', frameworkId: FRAMEWORK_ID, info: { name: 'fw', user: 'u', checkpoint: true } },
+      { t: 'executor', frameworkId: FRAMEWORK_ID, info: { executorId: 'E1', command: { value: 'run-e1' } }, runId: 'R-current', directory: currentRun, commandExecutor: false },
+      { t: 'task', frameworkId: FRAMEWORK_ID, executorId: 'E1', task },
+      { t: 'executorPid', frameworkId: FRAMEWORK_ID, executorId: 'E1', runId: 'R-current', pid },
+    ]);
+    harness = new AgentHarness({ workDir, diskWatchIntervalMs: HOUR_MS, gcDiskHeadroom: 0 }, undefined, { sandboxFileSystem: disk, recovered: (address) => recovered(`executor-E1@${address}`) });
+    const executor = new TimedProbe('executor-E1', ['ReconnectExecutor', 'ShutdownExecutorOnExecutor']);
+    harness.host.spawn(executor);
+    await harness.clock.settle();
+    expect(executor.count('ReconnectExecutor')).to.equal(1);
+    executor.post(harness.agentPid, 'ReregisterExecutor', { frameworkId: FRAMEWORK_ID, executorId: 'E1', tasks: [task], updates: [] });
+    await harness.clock.settle();
+    await harness.clock.advance(2 * HOUR_MS);
+    expect(fs.existsSync(oldRun), 'the old run, due an hour after the start').to.equal(false);
+    expect(fs.existsSync(oldAgent), 'an old agent\'s directory, however old').to.equal(true);
+    expect(fs.existsSync(otherFramework), 'a framework not recovered').to.equal(true);
+    expect(fs.existsSync(currentRun), 'the current run').to.equal(true);
+    expect(fs.lstatSync(path.join(path.dirname(currentRun), LATEST_RUN_LINK)).isSymbolicLink()).to.equal(true);
+    expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(0);
+    await harness.clock.advance(GC_DELAY_MS - 2 * HOUR_MS);
+    expect(fs.existsSync(oldAgent), 'the old agent, gc_delay after the start').to.equal(false);
+    expect(fs.existsSync(otherFramework), 'the unknown framework, gc_delay after the start').to.equal(false);
+    expect(fs.existsSync(currentRun), 'the current run, still').to.equal(true);
+  });
+
+  it('/files/browse, /files/read and /files/download answer 404 saying the sandbox was garbage-collected', async () => {
+    start();
+    await harness.register();
+    const files = new FilesActor(workDir, undefined, (relative) => dispatch(harness.agent, (agent) => agent.garbageCollectedAt(relative)));
+    harness.host.spawn(files);
+    const get = (route: string, target: string): Promise<HttpResponse> => dispatch(files, async (actor) => {
+      const handler = actor.runtime.routes.get(route);
+      if (handler === undefined) throw new Error(`no ${route} route`);
+      return handler({ method: 'GET', path: `/files${route}`, query: { path: target }, headers: {}, body: Buffer.alloc(0) });
+    });
+    const sandbox = await completeTask('T1');
+    expect((await get('/read', path.join(sandbox, 'stdout'))).status).to.equal(200);
+    await harness.clock.advance(GC_DELAY_MS);
+    for (const [route, target] of [['/browse', sandbox], ['/read', path.join(sandbox, 'stdout')], ['/download', path.join(sandbox, 'stdout')]] as const) {
+      const response = await get(route, target);
+      expect(response.status, route).to.equal(404);
+      expect((response.body as { error: string }).error, route).to.match(/does not exist: its sandbox was garbage-collected at \d{4}-.*--gc_delay/);
+    }
+    const never = await get('/browse', path.join(workDir, 'never-there'));
+    expect(never.status).to.equal(404);
+    expect((never.body as { error: string }).error).to.equal(`'${path.join(workDir, 'never-there')}' does not exist`);
+  });
+});
+
+describe('actors/agent: startAgent and sandbox garbage collection (memory host, virtual clock, real work dir)', () => {
+  let workDir: string;
+  const disk = fakeUsage(0.2);
+
+  beforeEach(() => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-gc-start-'));
+  });
+
+  afterEach(() => {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('startAgent wires it: an old agent\'s directory goes at the first disk check under pressure, and its files actor says so', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const oldAgent = agentDirectory(workDir, 'A0');
+    fs.mkdirSync(path.join(oldAgent, 'frameworks'), { recursive: true });
+    fs.utimesSync(oldAgent, (clock.now() - 2 * GC_DELAY_MS) / 1000, (clock.now() - 2 * GC_DELAY_MS) / 1000);
+    const handle = await startAgent({
+      flags: defaultAgentFlags({ master: '127.0.0.1:5050', workDir, resources: 'cpus:1;mem:128;disk:100;ports:[31000-31001]' }),
+      host, launcher: new FakeLauncher(), sandboxFileSystem: disk,
+    });
+    try {
+      await clock.settle();
+      expect(fs.existsSync(oldAgent), 'scheduled a gc_delay ahead').to.equal(true);
+      disk.fraction = 0.95;
+      await clock.advance(DISK_WATCH_INTERVAL_MS);
+      expect(fs.existsSync(oldAgent)).to.equal(false);
+      const files = host.lookup(FILES_ACTOR_ID);
+      if (!(files instanceof FilesActor)) throw new Error('no files actor');
+      const response = await dispatch(files, async (actor) => {
+        const handler = actor.runtime.routes.get('/browse');
+        if (handler === undefined) throw new Error('no /browse route');
+        return handler({ method: 'GET', path: '/files/browse', query: { path: 'agents/A0/frameworks' }, headers: {}, body: Buffer.alloc(0) });
+      });
+      expect(response.status).to.equal(404);
+      expect((response.body as { error: string }).error).to.match(/^'agents\/A0\/frameworks' does not exist: its sandbox was garbage-collected at /);
+    } finally {
+      await handle.stop().catch(() => undefined);
+      await host.stop();
+    }
+  });
+});
