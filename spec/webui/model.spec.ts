@@ -4,7 +4,7 @@ import { formatMegabytes, formatPercent } from '../../webui/src/model/format';
 import { parseRoute, routeHash, type Route } from '../../webui/src/model/routes';
 import { findExecutor, relativeToSandbox, sandboxPath } from '../../webui/src/model/sandbox';
 import { computeShares, dominantShare } from '../../webui/src/model/shares';
-import { agentEndpoint, allTasks, clusterResources, parseMasterState, taskCountsByState } from '../../webui/src/model/state';
+import { agentEndpoint, allTasks, clusterResources, parseMasterState, taskCountsByState, taskHealth } from '../../webui/src/model/state';
 import { appendChunk, startTail } from '../../webui/src/model/tail';
 import { containerUsage, parseStatistics, totalUsage } from '../../webui/src/model/usage';
 import type { AgentStateJson, FrameworkJson, MasterStateJson, ResourcesJson, TaskJson } from '../../webui/src/model/types';
@@ -168,5 +168,11 @@ describe('webui/model: what the UI computes from /master/state', () => {
     expect(usage).to.deep.equal({ frameworkId: 'f1', executorId: 'e1', cpusUsed: 0.5, cpusLimit: 1.1, memBytes: 300, memLimitBytes: 1000, diskBytes: undefined, diskLimitBytes: undefined, processes: 2 });
     expect(totalUsage([usage as NonNullable<typeof usage>, usage as NonNullable<typeof usage>])).to.deep.equal({ cpusUsed: 1, cpusLimit: 2.2, memBytes: 600, memLimitBytes: 2000 });
     expect(() => parseStatistics({})).to.throw('a list of containers');
+  });
+  it('reads a task\'s health from its latest status that carries one', () => {
+    const statuses = [{ state: 'TASK_RUNNING', timestamp: 3, healthy: false }, { state: 'TASK_STARTING', timestamp: 1 }, { state: 'TASK_RUNNING', timestamp: 2, healthy: true }];
+    expect(taskHealth({ ...task('t', 'TASK_RUNNING', 1, 1), statuses })).to.equal(false);
+    expect(taskHealth({ ...task('t', 'TASK_RUNNING', 1, 1), statuses: statuses.slice(1) })).to.equal(true);
+    expect(taskHealth(task('t', 'TASK_RUNNING', 1, 1))).to.equal(undefined);
   });
 });

@@ -161,3 +161,13 @@ export function agentEndpoint(pid: string): AgentEndpoint | undefined {
 export function isTerminal(state: string): boolean {
   return TERMINAL_TASK_STATES.has(state);
 }
+
+/** The task's health as its latest status with a health check result says; undefined: none has. */
+export function taskHealth(task: TaskJson): boolean | undefined {
+  const statuses = [...(task.statuses ?? [])].sort((a, b) => a.timestamp - b.timestamp);
+  for (let index = statuses.length - 1; index >= 0; index--) {
+    const healthy = statuses[index]?.healthy;
+    if (healthy !== undefined) return healthy;
+  }
+  return undefined;
+}

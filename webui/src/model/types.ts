@@ -15,6 +15,8 @@ export interface StatusJson {
   readonly message?: string;
   readonly reason?: string;
   readonly source?: string;
+  /** The task's health, on updates its health check sent (Mesos' `healthy`). */
+  readonly healthy?: boolean;
 }
 
 /** A task, on the master or an agent. */

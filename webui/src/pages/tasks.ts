@@ -4,7 +4,7 @@ import { html, type Html } from '../html';
 import { formatTimestamp, stateLabel } from '../model/format';
 import { routeHash } from '../model/routes';
 import { sandboxPath } from '../model/sandbox';
-import { agentEndpoint, allTasks, findAgent, findTask, isTerminal, newestFirst, startTime, taskCountsByState, type TaskEntry } from '../model/state';
+import { agentEndpoint, allTasks, findAgent, findTask, isTerminal, newestFirst, startTime, taskCountsByState, taskHealth, type TaskEntry } from '../model/state';
 import type { AgentJson } from '../model/types';
 import { Tail, useSandbox } from './sandbox';
 import { TaskUsage } from './usage';
@@ -39,12 +39,14 @@ export function Task(props: { state: MasterStateJson; nowMs: number; frameworkId
   const { task, framework } = entry;
   const agent = findAgent(state, task.slave_id);
   const statuses = [...(task.statuses ?? [])].sort((a, b) => a.timestamp - b.timestamp);
+  const health = taskHealth(task);
   return html`<div class="page" data-testid="task-page">
     <h1>Task <code>${task.id}</code> <${StateBadge} state=${task.state} /></h1>
     <p class="actions"><a class="button" href=${sandboxHash(entry)} data-testid="task-sandbox-link">Open sandbox (stdout, stderr)</a></p>
     <dl class="facts">
       <dt>Name</dt><dd>${task.name}</dd>
       <dt>State</dt><dd data-testid="task-state">${task.state}</dd>
+      ${health === undefined ? null : html`<dt>Health</dt><dd data-testid="task-health">${health ? html`<span class="ok">healthy</span>` : html`<span class="error">unhealthy</span>`}</dd>`}
       <dt>Framework</dt><dd><a href=${routeHash({ page: 'framework', frameworkId: framework.id })}>${framework.name}</a> <${Id} id=${framework.id} /></dd>
       <dt>Agent</dt><dd>${agent === undefined ? html`<${Id} id=${task.slave_id} />` : html`<a href=${routeHash({ page: 'agent', agentId: agent.id })}>${agent.hostname}:${agent.port}</a>`}</dd>
       <dt>Executor</dt><dd>${task.executor_id === '' ? html`<span class="muted">command executor</span>` : html`<code>${task.executor_id}</code>`}</dd>
@@ -56,6 +58,7 @@ export function Task(props: { state: MasterStateJson; nowMs: number; frameworkId
       ${statuses.length === 0 ? html`<${Empty} text="None yet." />` : html`<ol class="timeline" data-testid="task-statuses">${statuses.map((status) => html`<li>
         <${StateBadge} state=${status.state} /> <time title=${formatTimestamp(status.timestamp)}>${formatTimestamp(status.timestamp)}</time>
         ${status.source === undefined ? null : html` <span class="muted">from ${status.source.replace(/^SOURCE_/, '').toLowerCase()}</span>`}
+        ${status.healthy === undefined ? null : html` <span class=${status.healthy ? 'ok' : 'error'}>${status.healthy ? 'healthy' : 'unhealthy'}</span>`}
         ${status.reason === undefined ? null : html` <code>${status.reason}</code>`}
         ${status.message === undefined || status.message === '' ? null : html`<div class="status-message">${status.message}</div>`}
       </li>`)}</ol>`}
