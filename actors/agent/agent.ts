@@ -280,6 +280,9 @@ export class Agent extends Actor {
     const usageRoute = (render: (container: MonitoredContainer, statistics: ResourceStatisticsJson) => unknown): HttpHandler => async (request) => {
       const caller = options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', options.httpAuthentication);
       if (isResponse(caller)) return withCors(caller);
+      // The ACLs' `get_endpoints` names these two (Mesos' AUTHORIZABLE_ENDPOINTS), as `/monitor/statistics` and `/containers`.
+      const endpoint = request.path.endsWith('/containers') ? '/containers' : '/monitor/statistics';
+      if (authorizer !== undefined && !authorizer.authorized('get_endpoints', caller.principal, endpoint)) return withCors({ status: 403, body: `Forbidden: the ACLs' get_endpoints do not let ${caller.principal ?? 'an anonymous caller'} GET ${endpoint}` });
       const visible = (container: MonitoredContainer): boolean => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, this.frameworkUser(container.frameworkId));
       const usages = await this.containersUsage();
       return withCors(ok(usages.filter(({ container }) => visible(container)).map(({ container, statistics }) => render(container, statistics))));

@@ -21,6 +21,8 @@ export const MIN_CPU_SHARES = 2;
 export const MAX_CPU_SHARES = 262_144;
 export const MIN_CPU_WEIGHT = 1;
 export const MAX_CPU_WEIGHT = 10_000;
+/** Most cgroups `destroy` walks below a container (tasks that nest cgroups of their own); beyond, the rest is left to fail the rmdir, named. */
+export const MAX_NESTED_CGROUPS = 1_024;
 /** Processes named in the error of a cgroup that could not be emptied. */
 const MAX_NAMED_LEFTOVER_PIDS = 10;
 
@@ -184,22 +186,23 @@ export class Cgroups {
   }
 
   /**
-   * Whether the container is out of memory now (v1 `under_oom`: its processes are paused) and
-   * how many times the kernel has killed in it for that (v1 `oom_kill`, v2 `memory.events`
-   * `oom_kill` or `oom_group_kill`). Undefined for a container with no memory cgroup.
+   * Whether the container went past its own memory limit: v1, it is out of memory now
+   * (`under_oom`: its processes are paused, `oom_kill_disable` being set); v2, the limit was hit
+   * (`memory.events` `oom`) and the kernel killed in it for that (`oom_kill`, `oom_group_kill`).
+   * A kill by the machine-wide OOM killer (`oom_kill` with no `oom` of its own) is not the
+   * container's limit. Undefined for a container with no memory cgroup.
    */
-  async oomState(containerId: string): Promise<{ readonly underOom: boolean; readonly oomKills: number } | undefined> {
+  async oomState(containerId: string): Promise<{ readonly limitReached: boolean } | undefined> {
     if (this.layout.version === 2) {
       const text = await readOptional(path.join(this.v2Path(containerId), 'memory.events'));
       if (text === '') return undefined;
       const events = parseKeyed(text);
-      return { underOom: false, oomKills: Math.max(events.get('oom_kill') ?? 0, events.get('oom_group_kill') ?? 0) };
+      return { limitReached: (events.get('oom') ?? 0) > 0 && Math.max(events.get('oom_kill') ?? 0, events.get('oom_group_kill') ?? 0) > 0 };
     }
     const memory = this.v1Path('memory', containerId);
     const text = memory === undefined ? '' : await readOptional(path.join(memory, 'memory.oom_control'));
     if (text === '') return undefined;
-    const control = parseKeyed(text);
-    return { underOom: control.get('under_oom') === 1, oomKills: control.get('oom_kill') ?? 0 };
+    return { limitReached: parseKeyed(text).get('under_oom') === 1 };
   }
 
   /** Most processes (threads) the container may hold: a fork bomb stops there. */
@@ -209,17 +212,35 @@ export class Cgroups {
   }
 
   /**
-   * The processes in the container's cgroup: in v1, those in any of its hierarchies (a process
-   * may have been moved in one hierarchy and not another, by someone else).
+   * The processes in the container's cgroup and in any cgroup a task made below it (a task that
+   * runs as root may nest cgroups of its own); in v1, in any of its hierarchies (a process may
+   * have been moved in one hierarchy and not another, by someone else).
    */
   async pids(containerId: string): Promise<number[]> {
-    const directories = this.layout.version === 2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
     const pids = new Set<number>();
-    for (const directory of directories) {
+    for (const directory of await this.subtree(containerId)) {
       const text = await fsp.readFile(path.join(directory, 'cgroup.procs'), 'utf8').catch(() => '');
       for (const line of text.split('\n')) if (line.trim().length > 0) pids.add(Number(line));
     }
     return [...pids].sort((a, b) => a - b);
+  }
+
+  /**
+   * The container's cgroup directories and every cgroup below them (at most
+   * `MAX_NESTED_CGROUPS`), deepest first: the order they can be removed in.
+   */
+  private async subtree(containerId: string): Promise<string[]> {
+    const roots = this.layout.version === 2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
+    const found: Array<{ directory: string; depth: number }> = [];
+    const walk = async (directory: string, depth: number): Promise<void> => {
+      if (found.length >= MAX_NESTED_CGROUPS) return;
+      const entries = await fsp.readdir(directory, { withFileTypes: true }).catch(() => undefined);
+      if (entries === undefined) return;
+      found.push({ directory, depth });
+      for (const entry of entries) if (entry.isDirectory()) await walk(path.join(directory, entry.name), depth + 1);
+    };
+    for (const root of roots) await walk(root, 0);
+    return found.sort((a, b) => b.depth - a.depth).map((entry) => entry.directory);
   }
 
   /** The container's usage now. */
@@ -256,30 +277,32 @@ export class Cgroups {
   }
 
   /**
-   * Kills every process of the container and removes its cgroup. v2: `cgroup.kill`; v1: the
-   * freezer stops them all (none can fork away while they are killed), each gets SIGKILL, then
-   * they are thawed so they die. Resolves once the cgroup is gone; rejects naming what is left
-   * after `DESTROY_MAX_ROUNDS` tries. A cgroup that does not exist is already destroyed.
+   * Kills every process of the container (in the cgroups tasks nested below it too) and removes
+   * its cgroups, deepest first. v2: `cgroup.kill` (which kills the whole subtree); v1: the
+   * freezer stops them all (freezing is hierarchical: none can fork away while they are killed),
+   * each gets SIGKILL, then they are thawed so they die. Resolves once the cgroups are gone;
+   * rejects naming what is left after `DESTROY_MAX_ROUNDS` tries. A cgroup that does not exist is
+   * already destroyed.
    */
   async destroy(containerId: string): Promise<void> {
     if (!this.exists(containerId) && !this.anyV1Exists(containerId)) return;
     const v2 = this.layout.version === 2;
     const freezer = v2 ? undefined : this.v1Path('freezer', containerId);
     for (let round = 0; ; round++) {
+      // v2: written whether or not a process shows: one may be entering a nested cgroup just now.
+      // (Never created: a kernel before 5.14 has no cgroup.kill, and its processes get SIGKILL one by one.)
+      if (v2) await fsp.writeFile(path.join(this.v2Path(containerId), 'cgroup.kill'), '1', { flag: 'r+' }).catch(async () => killAll(await this.pids(containerId)));
       const pids = await this.pids(containerId);
       if (pids.length === 0) break;
       if (round >= DESTROY_MAX_ROUNDS) throw new Error(`cgroup of container ${containerId} still holds processes ${pids.slice(0, MAX_NAMED_LEFTOVER_PIDS).join(', ')} after ${round} rounds of SIGKILL`);
-      if (v2) {
-        await this.write(path.join(this.v2Path(containerId), 'cgroup.kill'), '1').catch(() => killAll(pids));
-      } else {
+      if (!v2) {
         if (freezer !== undefined) await this.write(path.join(freezer, 'freezer.state'), 'FROZEN').catch(() => undefined);
         killAll(await this.pids(containerId));
         if (freezer !== undefined) await this.write(path.join(freezer, 'freezer.state'), 'THAWED').catch(() => undefined);
       }
       await new Promise((resolve) => setTimeout(resolve, DESTROY_POLL_MS));
     }
-    const directories = v2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
-    for (const directory of directories) {
+    for (const directory of await this.subtree(containerId)) {
       for (let round = 0; fs.existsSync(directory); round++) {
         try {
           await fsp.rmdir(directory);
@@ -295,6 +318,15 @@ export class Cgroups {
   }
 
   /**
+   * Removes the root's own cgroups (this agent's `<cgroups_root>/agent-<hash>`), where they are
+   * empty: when the agent stops with no container left. A root still holding anything stays.
+   */
+  async removeRoot(): Promise<void> {
+    const directories = this.layout.version === 2 ? [path.join(this.layout.mount, this.root)] : [...new Set(this.layout.hierarchies.values())].map((mount) => path.join(mount, this.root));
+    for (const directory of directories) await fsp.rmdir(directory).catch(() => undefined);
+  }
+
+  /**
    * The `cgroup.procs` files a process writes its pid into to enter the container's cgroup (one
    * per v1 hierarchy, one for v2): see `confinedCommand`.
    */
@@ -303,12 +335,18 @@ export class Cgroups {
     return directories.map((directory) => path.join(directory, 'cgroup.procs'));
   }
 
-  /** The container ids that have a cgroup under the root now (recovery: the known ones are kept, the rest destroyed). */
+  /**
+   * The container ids that have a cgroup under the root now, in any hierarchy (a crash between
+   * making a container's cgroup in one v1 hierarchy and the next leaves it in some only).
+   */
   async containers(): Promise<string[]> {
-    const directory = this.layout.version === 2 ? path.join(this.layout.mount, this.root) : this.v1RootPath('memory') ?? this.v1RootPath('cpu');
-    if (directory === undefined) return [];
-    const entries = await fsp.readdir(directory, { withFileTypes: true }).catch(() => []);
-    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    const directories = this.layout.version === 2 ? [path.join(this.layout.mount, this.root)] : [...new Set(this.layout.hierarchies.values())].map((mount) => path.join(mount, this.root));
+    const ids = new Set<string>();
+    for (const directory of directories) {
+      const entries = await fsp.readdir(directory, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) if (entry.isDirectory()) ids.add(entry.name);
+    }
+    return [...ids].sort();
   }
 
   // ---- paths and files ---------------------------------------------------------------------

@@ -9,7 +9,7 @@
  *   await agent.stop();
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import * as path from 'node:path';
 import { dispatch, UPID } from '../../lib/actor';
@@ -89,7 +89,14 @@ async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launche
  * @example agentCgroupsRoot('mesos', '/var/lib/mesos') // 'mesos/agent-' + 12 hex digits
  */
 export function agentCgroupsRoot(cgroupsRoot: string, workDir: string): string {
-  return `${cgroupsRoot}/agent-${createHash('sha256').update(path.resolve(workDir)).digest('hex').slice(0, AGENT_CGROUP_HASH_CHARS)}`;
+  // The real path: a restart naming the same work dir through a symlink finds its containers again.
+  let resolved = path.resolve(workDir);
+  try {
+    resolved = realpathSync(resolved);
+  } catch {
+    // Not made yet: its spelling is all there is.
+  }
+  return `${cgroupsRoot}/agent-${createHash('sha256').update(resolved).digest('hex').slice(0, AGENT_CGROUP_HASH_CHARS)}`;
 }
 
 /** Hex digits of the work dir's hash in an agent's cgroup name (48 bits: no two work dirs of one machine meet). */
@@ -296,6 +303,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const stop = async (): Promise<void> => {
     await dispatch(agent, (actor) => actor.stop()).catch(() => undefined);
     await terminated;
+    // Its containers' cgroups are gone before the agent is (a process exiting right after leaves none behind).
+    await launcher.drain?.();
     const helpers = [...(files !== undefined ? [files] : []), ...info];
     for (const actor of helpers) host.terminate(actor);
     await Promise.all(helpers.map((actor) => host.wait(actor)));

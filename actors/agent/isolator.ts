@@ -67,8 +67,14 @@ export interface Isolator {
   readonly checkIntervalMs: number | undefined;
   /** Kills what is left of the container and removes its isolation. */
   cleanup(containerId: string): Promise<void>;
-  /** After an agent restart: keeps the containers in `known`, destroys every other one it finds (orphans). */
+  /**
+   * After an agent restart: keeps the containers in `known`, destroys every other one it finds
+   * (orphans), and resolves with their ids. An orphan that cannot be destroyed does not stop
+   * the others; the promise then rejects naming each failure, after trying them all.
+   */
   recover(known: ReadonlySet<string>): Promise<string[]>;
+  /** The agent stops with no container left: removes what the isolator made for itself (its root cgroups, where empty). */
+  release(): Promise<void>;
 }
 
 /** What the cgroups isolator does, by flag. */
@@ -96,6 +102,8 @@ export class CgroupsIsolator implements Isolator {
   readonly names: readonly string[];
   readonly checkIntervalMs: number | undefined;
   private readonly cgroups: Cgroups;
+  /** Containers whose memory limit has been set (from then on it is only raised). */
+  private readonly limited = new Set<string>();
 
   constructor(layout: CgroupsLayout, private readonly options: CgroupsIsolatorOptions) {
     this.cgroups = new Cgroups(layout, options.root);
@@ -109,6 +117,7 @@ export class CgroupsIsolator implements Isolator {
   }
 
   async prepare(containerId: string, limits: ContainerLimits, _directory?: string): Promise<string[]> {
+    this.limited.delete(containerId);
     await this.cgroups.create(containerId);
     await this.update(containerId, limits);
     if (this.options.controllers.has('mem')) await this.cgroups.setOomKillsWholeContainer(containerId);
@@ -125,7 +134,12 @@ export class CgroupsIsolator implements Isolator {
       await this.cgroups.setCpuShares(containerId, limits.cpus);
       if (this.options.enableCfs === true) await this.cgroups.setCfsQuota(containerId, limits.cpus);
     }
-    if (this.options.controllers.has('mem')) await this.cgroups.setMemoryLimit(containerId, limits.memBytes);
+    if (this.options.controllers.has('mem')) {
+      // The hard limit is only ever raised (as Mesos does): lowered under the container's usage, the kernel would OOM-kill it.
+      const current = (await this.cgroups.statistics(containerId)).memLimitBytes;
+      if (current === undefined || limits.memBytes > current || !this.limited.has(containerId)) await this.cgroups.setMemoryLimit(containerId, limits.memBytes);
+      this.limited.add(containerId);
+    }
   }
 
   async usage(containerId: string): Promise<ContainerUsage | undefined> {
@@ -136,19 +150,28 @@ export class CgroupsIsolator implements Isolator {
   async limitation(containerId: string): Promise<ContainerLimitation | undefined> {
     if (!this.options.controllers.has('mem')) return undefined;
     const oom = await this.cgroups.oomState(containerId);
-    if (oom === undefined || (!oom.underOom && oom.oomKills === 0)) return undefined;
+    if (oom?.limitReached !== true) return undefined;
     const usage = await this.cgroups.statistics(containerId);
-    return memoryLimitation(usage.memLimitBytes, usage.memMaxBytes ?? usage.memTotalBytes);
+    // The limit was reached, so the peak is at least the limit where the kernel keeps no peak (v2 before Linux 5.19).
+    return memoryLimitation(usage.memLimitBytes, usage.memMaxBytes ?? usage.memLimitBytes);
   }
 
   cleanup(containerId: string): Promise<void> {
+    this.limited.delete(containerId);
     return this.cgroups.destroy(containerId);
   }
 
   async recover(known: ReadonlySet<string>): Promise<string[]> {
     const orphans = (await this.cgroups.containers()).filter((containerId) => !known.has(containerId));
-    for (const containerId of orphans) await this.cgroups.destroy(containerId);
+    const failures: string[] = [];
+    for (const containerId of orphans) await this.cgroups.destroy(containerId).catch((error: Error) => failures.push(error.message));
+    // Each orphan was tried; one that cannot be destroyed (a process stuck in the kernel) is named, not fatal to the others.
+    if (failures.length > 0) throw new Error(`could not destroy ${failures.length} of ${orphans.length} orphan containers: ${failures.join('; ')}`);
     return orphans;
+  }
+
+  release(): Promise<void> {
+    return this.cgroups.removeRoot();
   }
 }
 
@@ -197,9 +220,12 @@ export class PosixIsolator implements Isolator {
     else this.containers.set(containerId, { pid, limits: { cpus: 0, memBytes: Number.POSITIVE_INFINITY }, peakRssBytes: 0 });
   }
 
+  /** Memory is only ever raised, as the cgroups isolator does (a recovered container's first update sets it). */
   async update(containerId: string, limits: ContainerLimits): Promise<void> {
     const container = this.containers.get(containerId);
-    if (container !== undefined) container.limits = limits;
+    if (container === undefined) return;
+    const memBytes = Number.isFinite(container.limits.memBytes) ? Math.max(container.limits.memBytes, limits.memBytes) : limits.memBytes;
+    container.limits = { ...limits, memBytes };
   }
 
   async usage(containerId: string): Promise<ContainerUsage | undefined> {
@@ -236,6 +262,8 @@ export class PosixIsolator implements Isolator {
   async recover(): Promise<string[]> {
     return []; // nothing of a posix container outlives its processes
   }
+
+  async release(): Promise<void> {}
 }
 
 /** One process of a container's tree, as `/proc/<pid>/stat` tells it. */
@@ -251,8 +279,13 @@ export interface ProcessTable {
   tree(rootPid: number): Promise<ProcessUsage[]>;
 }
 
-/** How long one scan of `/proc` serves every container's question (all checks in one tick share it). */
-const PROC_SCAN_REUSE_MS = 50;
+/**
+ * How long one scan of `/proc` serves every container's question: each container is checked
+ * every `MEMORY_LIMITATION_CHECK_INTERVAL_MS` on a timer of its own, so with this close to that
+ * interval the whole agent scans `/proc` at most about 5 times a second, however many
+ * containers it runs (a scan reads one small file per process on the machine).
+ */
+const PROC_SCAN_REUSE_MS = 200;
 /** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ). */
 const PROC_CLOCK_TICKS = 100;
 
@@ -338,13 +371,15 @@ function pageSizeBytes(proc: string): number {
 export const DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS = 15_000;
 /** A `du` that takes longer than this is abandoned (the sandbox is measured again next time). */
 export const DU_TIMEOUT_MS = 60_000;
+/** How often a container's last measure is held against its quota (a `du` that just finished is acted on within this). */
+export const DISK_VERDICT_CHECK_INTERVAL_MS = 1_000;
 
 /** What `disk/du` knows of one container. */
 interface DiskContainer {
   directory: string;
   limitBytes: number | undefined;
   usedBytes: number | undefined;
-  /** When `du` last ran (ms since the epoch); undefined: never. */
+  /** When `du` last started on it (ms since the epoch); undefined: never. */
   measuredAtMs: number | undefined;
 }
 
@@ -352,15 +387,22 @@ interface DiskContainer {
  * The `disk/du` isolator: each sandbox's size measured with `du -k -s` every
  * `--container_disk_watch_interval`; with `--enforce_container_disk_quota`, a container whose
  * sandbox outgrows its tasks' and executor's `disk` is destroyed (its live tasks fail with
- * REASON_CONTAINER_LIMITATION_DISK). A container with no `disk` resource has no quota.
+ * REASON_CONTAINER_LIMITATION_DISK). A container with no `disk` resource has no quota. One `du`
+ * runs at a time for the whole agent, in the background (as Mesos runs them): a slow one delays
+ * no other check, no usage answer and no executor's exit; the last measure is what counts.
  */
 export class DiskIsolator implements Isolator {
   readonly names = ['disk/du'] as const;
   readonly checkIntervalMs: number | undefined;
+  private readonly watchIntervalMs: number;
   private readonly containers = new Map<string, DiskContainer>();
+  /** Sandboxes waiting for their `du`, in order, and the one running. */
+  private readonly queue: DiskContainer[] = [];
+  private running: Promise<void> | undefined;
 
   constructor(private readonly options: { readonly enforce: boolean; readonly watchIntervalMs?: number; readonly du?: (directory: string) => Promise<number> }) {
-    this.checkIntervalMs = options.watchIntervalMs ?? DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS;
+    this.watchIntervalMs = options.watchIntervalMs ?? DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS;
+    this.checkIntervalMs = Math.min(this.watchIntervalMs, DISK_VERDICT_CHECK_INTERVAL_MS);
   }
 
   async prepare(containerId: string, limits: ContainerLimits, directory: string): Promise<string[]> {
@@ -377,36 +419,56 @@ export class DiskIsolator implements Isolator {
     if (container !== undefined) container.limitBytes = limits.diskBytes;
   }
 
+  /** The last measure (a measure is asked for when it is a watch interval old). */
   async usage(containerId: string): Promise<ContainerUsage | undefined> {
     const container = this.containers.get(containerId);
     if (container === undefined) return undefined;
-    await this.measure(container);
+    this.measureWhenDue(container);
     return { ...(container.usedBytes !== undefined ? { diskUsedBytes: container.usedBytes } : {}), ...(container.limitBytes !== undefined ? { diskLimitBytes: container.limitBytes } : {}) };
   }
 
   async limitation(containerId: string): Promise<ContainerLimitation | undefined> {
     const container = this.containers.get(containerId);
     if (container === undefined) return undefined;
-    await this.measure(container);
+    this.measureWhenDue(container);
     const { usedBytes, limitBytes } = container;
     if (!this.options.enforce || usedBytes === undefined || limitBytes === undefined || usedBytes <= limitBytes) return undefined;
     return { reason: 'REASON_CONTAINER_LIMITATION_DISK', message: `Disk usage (${formatBytes(usedBytes)}) exceeds quota (${formatBytes(limitBytes)})` };
   }
 
   async cleanup(containerId: string): Promise<void> {
+    const container = this.containers.get(containerId);
     this.containers.delete(containerId);
+    const queued = container === undefined ? -1 : this.queue.indexOf(container);
+    if (queued >= 0) this.queue.splice(queued, 1);
   }
 
   async recover(): Promise<string[]> {
     return [];
   }
 
-  /** Runs `du` on the sandbox when the last measure is a watch interval old (until then, that one stands). */
-  private async measure(container: DiskContainer): Promise<void> {
+  async release(): Promise<void> {}
+
+  /** Resolves once no `du` is running or waiting (tests). */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
+  /** Queues a `du` of the sandbox when its last one started a watch interval ago (or never). */
+  private measureWhenDue(container: DiskContainer): void {
     const now = Date.now();
-    if (container.measuredAtMs !== undefined && now - container.measuredAtMs < (this.checkIntervalMs ?? 0)) return;
+    if (container.measuredAtMs !== undefined && now - container.measuredAtMs < this.watchIntervalMs) return;
     container.measuredAtMs = now;
-    container.usedBytes = await (this.options.du ?? du)(container.directory).catch(() => container.usedBytes);
+    this.queue.push(container);
+    this.running ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    for (let container = this.queue.shift(); container !== undefined; container = this.queue.shift()) {
+      const measuring = container;
+      measuring.usedBytes = await (this.options.du ?? du)(measuring.directory).catch(() => measuring.usedBytes);
+    }
+    this.running = undefined;
   }
 }
 
@@ -471,6 +533,10 @@ export class Isolators implements Isolator {
     const orphans: string[] = [];
     for (const isolator of this.isolators) orphans.push(...(await isolator.recover(known)));
     return [...new Set(orphans)];
+  }
+
+  async release(): Promise<void> {
+    for (const isolator of this.isolators) await isolator.release();
   }
 }
 

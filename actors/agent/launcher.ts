@@ -99,7 +99,16 @@ export interface Launcher {
    * still runs in it. Resolves with the orphans' ids.
    */
   recoverContainers?(known: ReadonlySet<string>): Promise<string[]>;
+  /**
+   * The agent has stopped (its executors killed): resolves once every container's isolation is
+   * cleaned up (at most `LAUNCHER_DRAIN_TIMEOUT_MS`), then removes what the isolation made for
+   * the agent itself (its root cgroups, where empty).
+   */
+  drain?(): Promise<void>;
 }
+
+/** The longest `drain` waits for containers' cleanups when the agent stops (a cleanup that hangs is logged, not waited on). */
+export const LAUNCHER_DRAIN_TIMEOUT_MS = 10_000;
 
 /**
  * The environment of an executor, as Mesos gives it (`executorEnvironment` in its agent; the
@@ -173,6 +182,17 @@ export class ProcessLauncher implements Launcher {
     private readonly log?: Logger,
   ) {}
 
+  /** Containers whose isolation is not cleaned up yet (what `drain` waits for). */
+  private readonly containers = new Set<WatchedContainer>();
+
+  /** A new watched container, tracked until its cleanup is done. */
+  private watched(containerId: string): WatchedContainer {
+    const container = new WatchedContainer(this.isolator as Isolator, containerId, this.log);
+    this.containers.add(container);
+    void container.cleanedUp.then(() => this.containers.delete(container));
+    return container;
+  }
+
   update(runId: string, limits: ContainerLimits): void {
     this.isolator?.update(runId, limits).catch((error: Error) => this.log?.warn({ runId, error: error.message }, 'could not update a container\'s limits'));
   }
@@ -181,11 +201,34 @@ export class ProcessLauncher implements Launcher {
     return this.isolator?.usage(runId) ?? Promise.resolve(undefined);
   }
 
+  /** An orphan that cannot be destroyed is logged: the agent starts anyway (Mesos does not fail its recovery for one either). */
   async recoverContainers(known: ReadonlySet<string>): Promise<string[]> {
     if (this.isolator === undefined) return [];
-    const orphans = await this.isolator.recover(known);
-    if (orphans.length > 0) this.log?.warn({ orphans }, 'destroyed the isolation of containers no checkpoint names (orphans)');
-    return orphans;
+    try {
+      const orphans = await this.isolator.recover(known);
+      if (orphans.length > 0) this.log?.warn({ orphans }, 'destroyed the isolation of containers no checkpoint names (orphans)');
+      return orphans;
+    } catch (error) {
+      this.log?.error({ error: (error as Error).message }, 'could not destroy every orphan container; starting anyway');
+      return [];
+    }
+  }
+
+  async drain(): Promise<void> {
+    const isolator = this.isolator;
+    if (isolator === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), LAUNCHER_DRAIN_TIMEOUT_MS); });
+    const cleaned = (async (): Promise<void> => {
+      while (this.containers.size > 0) await Promise.all([...this.containers].map((container) => container.cleanedUp));
+    })();
+    const outcome = await Promise.race([cleaned, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.log?.warn({ containers: [...this.containers].map((container) => container.containerId) }, 'containers not cleaned up when the agent stopped');
+      return;
+    }
+    await isolator.release().catch((error: Error) => this.log?.warn({ error: error.message }, 'could not remove the agent\'s own cgroups'));
   }
 
   /**
@@ -196,7 +239,7 @@ export class ProcessLauncher implements Launcher {
    */
   recover(recovered: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor {
     const { processId } = recovered;
-    const container = this.isolator === undefined ? undefined : new WatchedContainer(this.isolator, recovered.runId, this.log);
+    const container = this.isolator === undefined ? undefined : this.watched(recovered.runId);
     let reported = false;
     const report = (): void => {
       if (reported) return;
@@ -234,7 +277,7 @@ export class ProcessLauncher implements Launcher {
       const isolator = this.isolator;
       if (isolator === undefined) return await startProcess(launch, this.environment, stdout.fd, stderr.fd, onExit);
       // The run's isolation first (its cgroup); the executor enters it before its first instruction.
-      const container = new WatchedContainer(isolator, launch.runId, this.log);
+      const container = this.watched(launch.runId);
       try {
         const procsFiles = await isolator.prepare(launch.runId, launch.limits ?? DEFAULT_CONTAINER_LIMITS, launch.directory);
         const started = await startProcess(launch, this.environment, stdout.fd, stderr.fd, (exit) => {
@@ -270,13 +313,18 @@ export class ProcessLauncher implements Launcher {
  * over a cgroup's rmdir).
  */
 class WatchedContainer {
+  /** Resolves once the container's isolation has been cleaned up. */
+  readonly cleanedUp: Promise<void>;
+  private resolveFinished!: () => void;
   private limitation: ContainerLimitation | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
   private finished = false;
   private cleaned: Promise<void> | undefined;
 
-  constructor(private readonly isolator: Isolator, private readonly containerId: string, private readonly log: Logger | undefined) {}
+  constructor(private readonly isolator: Isolator, readonly containerId: string, private readonly log: Logger | undefined) {
+    this.cleanedUp = new Promise((resolve) => { this.resolveFinished = resolve; });
+  }
 
   /** Starts the checks; `destroy` kills the container when one finds a limitation. */
   watch(destroy: () => void): void {
@@ -298,7 +346,9 @@ class WatchedContainer {
   cleanup(): Promise<void> {
     this.finished = true;
     clearInterval(this.timer);
-    this.cleaned ??= this.isolator.cleanup(this.containerId).catch((error: Error) => this.log?.warn({ runId: this.containerId, error: error.message }, 'could not clean up a container\'s isolation'));
+    this.cleaned ??= this.isolator.cleanup(this.containerId)
+      .catch((error: Error) => this.log?.warn({ runId: this.containerId, error: error.message }, 'could not clean up a container\'s isolation'))
+      .finally(() => this.resolveFinished());
     return this.cleaned;
   }
 

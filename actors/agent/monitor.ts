@@ -42,7 +42,7 @@ export interface ContainerEntry extends StatisticsEntry {
   readonly status: { readonly container_id: { readonly value: string }; readonly executor_pid?: number };
 }
 
-/** Our usage field → Mesos' `ResourceStatistics` field. */
+/** Our usage field → Mesos' `ResourceStatistics` field (the peak, `memMaxBytes`, has none: it goes into limitation messages only). */
 const STATISTICS_FIELDS: ReadonlyArray<readonly [keyof ContainerUsage, string]> = [
   ['cpusUserTimeSecs', 'cpus_user_time_secs'],
   ['cpusSystemTimeSecs', 'cpus_system_time_secs'],
@@ -51,7 +51,6 @@ const STATISTICS_FIELDS: ReadonlyArray<readonly [keyof ContainerUsage, string]> 
   ['cpusThrottledTimeSecs', 'cpus_throttled_time_secs'],
   ['memRssBytes', 'mem_rss_bytes'],
   ['memTotalBytes', 'mem_total_bytes'],
-  ['memMaxBytes', 'mem_max_bytes'],
   ['processes', 'processes'],
   ['diskUsedBytes', 'disk_used_bytes'],
 ];

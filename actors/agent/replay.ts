@@ -68,12 +68,14 @@ export function recordingLauncher(launcher: Launcher, host: ActorHost, agent: UP
   const update = launcher.update?.bind(launcher);
   const usage = launcher.usage?.bind(launcher);
   const recoverContainers = launcher.recoverContainers?.bind(launcher);
+  const drain = launcher.drain?.bind(launcher);
   return {
     launch: (launch, onExit) => launcher.launch(launch, recording(launch, onExit)),
     ...(recover !== undefined ? { recover: (process: RecoveredProcess, onExit: (exit: ExecutorExit) => void) => recover(process, recording(process, onExit)) } : {}),
     ...(update !== undefined ? { update } : {}),
     ...(usage !== undefined ? { usage } : {}),
     ...(recoverContainers !== undefined ? { recoverContainers } : {}),
+    ...(drain !== undefined ? { drain } : {}),
   };
 }
 

@@ -51,6 +51,9 @@ export interface AgentOperatorPort {
 export async function serveAgentOperatorCall(port: AgentOperatorPort, request: HttpRequest): Promise<HttpResponse> {
   const refused = v1RequestError(request, MAX_AGENT_OPERATOR_CALL_BYTES, 'this agent speaks the v1 operator API') ?? notAcceptable(request);
   if (refused !== undefined) return refused;
+  // Every call reads: read-only credentials first, before the call is parsed (as Mesos authenticates before it reads the body).
+  const caller = port.authentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', port.authentication);
+  if (isResponse(caller)) return caller;
   const body = v1RequestJson(request);
   if (!('json' in body)) return body;
   const checked = checkedCall(callSchema, body.json);
@@ -59,8 +62,6 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
   const served = AGENT_OPERATOR_CALL_TYPES.join(', ');
   if (UNSERVED_AGENT_CALL_TYPES.has(type)) return { status: 501, body: `call type '${type}' is not served by this agent (served: ${served})` };
   if (!(AGENT_OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return badRequest(`Failed to validate agent::Call: type: unknown call type '${type}' (served: ${served})`);
-  const caller = port.authentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', port.authentication);
-  if (isResponse(caller)) return caller;
   switch (type as (typeof AGENT_OPERATOR_CALL_TYPES)[number]) {
     case 'GET_HEALTH':
       return v1Answer('GET_HEALTH', 'get_health', { healthy: true });

@@ -77,10 +77,17 @@ describe('actors/agent/cgroups: v2 (unified hierarchy) on a fake cgroupfs', () =
     });
     const isolator = new CgroupsIsolator(layout, { controllers: new Set(['mem']) });
     expect(await isolator.limitation('run-2')).to.equal(undefined);
+    // The machine-wide OOM killer took one of its processes (no `oom` of its own): not the container's limit.
+    fs.writeFileSync(path.join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 1\noom_group_kill 0\n');
+    expect(await cgroups.oomState('run-2')).to.deep.equal({ limitReached: false });
+    expect(await isolator.limitation('run-2')).to.equal(undefined);
     // The kernel killed the group at its limit: a limitation naming the limit and the peak.
     fs.writeFileSync(path.join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 30\noom 1\noom_kill 1\noom_group_kill 1\n');
-    expect(await cgroups.oomState('run-2')).to.deep.equal({ underOom: false, oomKills: 1 });
+    expect(await cgroups.oomState('run-2')).to.deep.equal({ limitReached: true });
     expect(await isolator.limitation('run-2')).to.deep.equal({ reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: 'Memory limit exceeded: Requested: 96MB Maximum Used: 90MB' });
+    // A kernel before 5.19 keeps no peak: the limit was reached, so the peak is the limit.
+    fs.rmSync(path.join(dir, 'memory.peak'));
+    expect(await isolator.limitation('run-2')).to.deep.equal({ reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: 'Memory limit exceeded: Requested: 96MB Maximum Used: 96MB' });
     // "max" (no limit) reads as none.
     fs.writeFileSync(path.join(dir, 'memory.max'), 'max\n');
     expect((await cgroups.statistics('run-2')).memLimitBytes).to.equal(undefined);
@@ -93,10 +100,16 @@ describe('actors/agent/cgroups: v2 (unified hierarchy) on a fake cgroupfs', () =
     const dir = path.join(mount, 'mesos', 'run-3');
     expect({ weight: read('mesos', 'run-3', 'cpu.weight'), max: read('mesos', 'run-3', 'cpu.max'), memory: read('mesos', 'run-3', 'memory.max'), oomGroup: read('mesos', 'run-3', 'memory.oom.group'), pids: read('mesos', 'run-3', 'pids.max') })
       .to.deep.equal({ weight: '20', max: '50000 100000', memory: String(64 * MB), oomGroup: '1', pids: '100' });
-    // A process in it (a pid no process has): the cleanup writes cgroup.kill, then waits for it to empty.
+    // The hard memory limit is only ever raised: lowered under the container's usage, the kernel would OOM-kill it.
+    await isolator.update('run-3', { cpus: 0.5, memBytes: 32 * MB });
+    expect(read('mesos', 'run-3', 'memory.max')).to.equal(String(64 * MB));
+    await isolator.update('run-3', { cpus: 0.5, memBytes: 128 * MB });
+    expect(read('mesos', 'run-3', 'memory.max')).to.equal(String(128 * MB));
+    // A process in it (a pid no process has): the cleanup writes cgroup.kill (the kernel's file: never created), then waits for it to empty.
     fs.writeFileSync(path.join(dir, 'cgroup.procs'), '2147483646\n');
+    fs.writeFileSync(path.join(dir, 'cgroup.kill'), '');
     const cleanedUp = isolator.cleanup('run-3');
-    for (let tries = 0; !fs.existsSync(path.join(dir, 'cgroup.kill')) && tries < 200; tries++) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let tries = 0; read('mesos', 'run-3', 'cgroup.kill') === '' && tries < 2_000; tries++) await new Promise((resolve) => setTimeout(resolve, 5)); // up to 10 s on a loaded machine
     expect(read('mesos', 'run-3', 'cgroup.kill')).to.equal('1');
     // The kernel empties it; a fake cgroupfs keeps its files (a real one has none to remove), so the test does.
     for (const file of fs.readdirSync(dir)) fs.rmSync(path.join(dir, file));

@@ -146,6 +146,21 @@ describeReal(`actors/agent/cgroups on this machine's cgroups${reason === undefin
     expect([status, ran]).to.deep.equal([CONFINE_FAILED_STATUS, '']);
   });
 
+  it('destroys a container whose task made cgroups of its own below it: the processes in them are killed, the cgroups removed deepest first', async () => {
+    await cgroups.create('c5');
+    // A task running as root nests a cgroup (say, under systemd-run or Docker) and moves itself into it.
+    const layout = cgroups.layout;
+    const containerDirs = layout.version === 1 ? [...new Set(layout.hierarchies.values())].map((mount) => path.join(mount, root, 'c5')) : [path.join(layout.mount, root, 'c5')];
+    for (const directory of containerDirs) fs.mkdirSync(path.join(directory, 'inner', 'deeper'), { recursive: true });
+    const escaped = start('sleep 60');
+    for (const directory of containerDirs) fs.writeFileSync(path.join(directory, 'inner', 'deeper', 'cgroup.procs'), String(escaped.pid));
+    expect(await cgroups.pids('c5'), 'the nested cgroup\'s process counts as the container\'s').to.include(escaped.pid as number);
+    await cgroups.destroy('c5');
+    await within(new Promise((resolve) => (escaped.exitCode !== null || escaped.signalCode !== null ? resolve(null) : escaped.once('exit', resolve))), 5_000, 'the nested process killed');
+    expect(escaped.signalCode).to.equal('SIGKILL');
+    for (const directory of containerDirs) expect(fs.existsSync(directory), directory).to.equal(false);
+  });
+
   it('refuses a container id or a root that is not a plain name', () => {
     expect(() => new Cgroups(cgroups.layout, '../escape')).to.throw(/plain names/);
     return cgroups.create('../c').then(() => expect.fail('created'), (error: Error) => expect(error.message).to.match(/not a plain name/));

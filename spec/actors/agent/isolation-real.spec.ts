@@ -60,9 +60,9 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     await eventually(() => containers().length === 0, 10_000, 'every container cgroup removed');
     expect(confinedProcesses()).to.deep.equal([]);
     const mounts = layout === undefined ? [] : layout.version === 1 ? [...new Set(layout.hierarchies.values())] : [layout.mount];
-    for (const mount of mounts) {
-      for (const directory of [path.join(mount, agentRoot()), path.join(mount, root)]) if (fs.existsSync(directory)) fs.rmdirSync(directory);
-    }
+    // The agent's own cgroup went with it (its stop waits for its containers' cleanups, then removes it).
+    for (const mount of mounts) expect(fs.existsSync(path.join(mount, agentRoot())), path.join(mount, agentRoot())).to.equal(false);
+    for (const mount of mounts) if (fs.existsSync(path.join(mount, root))) fs.rmdirSync(path.join(mount, root));
   });
 
   it('runs the executor and its task inside the run\'s cgroup, with the memory limit of the task plus the headroom, and removes it when the run ends', async () => {

@@ -5,8 +5,11 @@
  */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { DiskIsolator, Isolators, PosixIsolator, du, parseProcStat, procProcessTable, type ProcessUsage } from '../../../actors/agent/isolator';
+import { DiskIsolator, Isolators, PosixIsolator, du, parseProcStat, procProcessTable, type Isolator, type ProcessUsage } from '../../../actors/agent/isolator';
+import { ProcessLauncher } from '../../../actors/agent/launcher';
+import { captureLogger } from '../../../lib/logging';
 import { Resources } from '../../../lib/resources';
 import { eventually } from '../../support/runtime';
 import { RealCluster } from './real-master';
@@ -57,9 +60,15 @@ describe('actors/agent/isolator: posix and disk/du', () => {
       return sizes.get(directory) ?? 0;
     };
     const enforced = new DiskIsolator({ enforce: true, watchIntervalMs: 60_000, du: measure });
+    expect(enforced.checkIntervalMs, 'a finished du is acted on within a second').to.equal(1_000);
     await enforced.prepare('a', { cpus: 1, memBytes: MB, diskBytes: 10 * MB }, '/a');
     await enforced.prepare('b', { cpus: 1, memBytes: MB, diskBytes: 10 * MB }, '/b');
     await enforced.prepare('none', { cpus: 1, memBytes: MB }, '/b');
+    // The first ask starts a du in the background and does not wait for it: nothing is known yet.
+    expect(await enforced.limitation('b')).to.equal(undefined);
+    for (const id of ['a', 'none']) await enforced.limitation(id);
+    await enforced.idle();
+    expect(runs, 'one du per sandbox, one at a time').to.equal(3);
     expect(await enforced.limitation('a')).to.equal(undefined);
     expect(await enforced.limitation('b')).to.deep.equal({ reason: 'REASON_CONTAINER_LIMITATION_DISK', message: 'Disk usage (20MB) exceeds quota (10MB)' });
     expect(await enforced.limitation('none')).to.equal(undefined); // no disk resource, no quota
@@ -73,18 +82,36 @@ describe('actors/agent/isolator: posix and disk/du', () => {
     const measured = new DiskIsolator({ enforce: false, du: measure });
     await measured.prepare('b', { cpus: 1, memBytes: MB, diskBytes: 10 * MB }, '/b');
     expect(await measured.limitation('b')).to.equal(undefined);
+    await measured.idle();
+    expect(await measured.limitation('b')).to.equal(undefined);
     expect(await measured.usage('b')).to.deep.equal({ diskUsedBytes: 20 * MB, diskLimitBytes: 10 * MB });
   });
 
   it('several isolators act as one: names, the shortest interval, usage merged, the first limitation', async () => {
     const trees = new Map<number, ProcessUsage[]>([[10, [{ pid: 10, rssBytes: 200 * MB, userSecs: 0, systemSecs: 0 }]]]);
-    const isolators = new Isolators([new PosixIsolator(new Set(['mem']), fakeTable(trees)), new DiskIsolator({ enforce: true, du: async () => 30 * MB })]);
+    const disk = new DiskIsolator({ enforce: true, du: async () => 30 * MB });
+    const isolators = new Isolators([new PosixIsolator(new Set(['mem']), fakeTable(trees)), disk]);
     expect(isolators.names).to.deep.equal(['posix/mem', 'disk/du']);
     expect(isolators.checkIntervalMs).to.equal(250);
     await isolators.prepare('run', { cpus: 1, memBytes: 100 * MB, diskBytes: 10 * MB }, '/sandbox');
     isolators.isolate('run', 10, '/sandbox');
     expect((await isolators.limitation('run'))?.reason).to.equal('REASON_CONTAINER_LIMITATION_MEMORY');
+    await isolators.usage('run');
+    await disk.idle();
     expect(await isolators.usage('run')).to.include({ memRssBytes: 200 * MB, diskUsedBytes: 30 * MB });
+  });
+
+  it('an orphan that cannot be destroyed is logged and the agent starts anyway (review: a nested cgroup made startAgent reject)', async () => {
+    const captured = captureLogger();
+    const stuck: Isolator = {
+      names: ['cgroups/mem'], checkIntervalMs: undefined,
+      prepare: async () => [], isolate: () => undefined, update: async () => undefined, usage: async () => undefined, limitation: async () => undefined,
+      cleanup: async () => undefined, release: async () => undefined,
+      recover: async () => { throw new Error('could not destroy 1 of 2 orphan containers: cannot remove cgroup /x: EBUSY'); },
+    };
+    const launcher = new ProcessLauncher(undefined, {}, stuck, captured.logger);
+    expect(await launcher.recoverContainers(new Set())).to.deep.equal([]);
+    expect(captured.records.map((record) => record.msg)).to.deep.equal(['could not destroy every orphan container; starting anyway']);
   });
 
   it('reads a real process tree from /proc, and a real directory\'s size with du', async () => {
@@ -102,8 +129,9 @@ describe('actors/agent/isolator: posix and disk/du', () => {
       process.kill(-(child.pid as number), 'SIGKILL');
     }
     const directory = fs.mkdtempSync('/tmp/du-');
-    fs.writeFileSync(`${directory}/f`, Buffer.alloc(2 * MB, 1));
-    expect(await du(directory)).to.be.within(2 * MB, 2 * MB + 64 * 1024);
+    // Random bytes: a compressing file system stores them whole too.
+    fs.writeFileSync(`${directory}/f`, randomBytes(2 * MB));
+    expect(await du(directory)).to.be.within(2 * MB, 2 * MB + 256 * 1024);
     fs.rmSync(directory, { recursive: true });
   });
 });

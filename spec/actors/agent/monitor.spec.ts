@@ -4,9 +4,15 @@
  * real agent running a real task (cgroups where this machine gives them, else posix).
  */
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultAgentFlags, startAgent, type AgentHandle } from '../../../actors/agent';
 import { resourceStatistics } from '../../../actors/agent/monitor';
+import { parseAcls } from '../../../lib/acls';
+import type { ActorHost } from '../../../lib/process';
 import { CONTAINER_MEM_HEADROOM_BYTES } from '../../../actors/agent/constants';
-import { eventually, eventuallyAsync } from '../../support/runtime';
+import { eventually, eventuallyAsync, netHost, quietLogger } from '../../support/runtime';
 import { RealCluster } from './real-master';
 
 const MB = 1024 * 1024;
@@ -83,5 +89,58 @@ describe('an agent\'s /monitor/statistics, /containers and v1 GET_CONTAINERS', f
     expect(await unknown.text()).to.contain("unknown call type 'MAKE_COFFEE'");
     expect((await call('/api/v1', { nope: 1 })).status).to.equal(400);
     expect((await fetch(url('/api/v1'))).status).to.equal(405);
+  });
+});
+
+describe('an agent\'s usage endpoints under credentials and ACLs', function () {
+  this.timeout(30_000);
+  let host: ActorHost;
+  let agent: AgentHandle;
+  let workDir: string;
+
+  before(async () => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitor-acls-'));
+    host = await netHost({ logger: quietLogger });
+    const credentials = new Map([['ops', 'ops-secret'], ['dev', 'dev-secret']]);
+    // `dev` may not GET /containers (Mesos' get_endpoints); everyone may GET /monitor/statistics.
+    const acls = parseAcls({
+      get_endpoints: [
+        { principals: { values: ['dev'] }, paths: { values: ['/monitor/statistics'] } },
+        { principals: { values: ['dev'] }, paths: { type: 'NONE' } },
+        { principals: { type: 'ANY' }, paths: { type: 'ANY' } },
+      ],
+    });
+    agent = await startAgent({
+      flags: defaultAgentFlags({ master: '127.0.0.1:1', workDir, resources: 'cpus:1;mem:512;disk:512', isolation: 'posix/cpu' }),
+      host,
+      http: { authentication: { credentials, readonly: true, readwrite: true }, acls },
+    });
+  });
+
+  after(async () => {
+    await agent.stop();
+    await host.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const basic = (principal: string, secret: string): string => `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}`;
+  const url = (route: string): string => `http://${host.address}${route}`;
+
+  it('asks for credentials (401) before anything else, the v1 API before it reads the call', async () => {
+    expect((await fetch(url('/slave(1)/monitor/statistics'))).status).to.equal(401);
+    expect((await fetch(url('/slave(1)/containers'))).status).to.equal(401);
+    const unread = await fetch(url('/slave(1)/api/v1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    expect(unread.status, 'no credentials: 401, not a 400 about the body').to.equal(401);
+    const answered = await fetch(url('/slave(1)/api/v1'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic('ops', 'ops-secret') }, body: JSON.stringify({ type: 'GET_CONTAINERS' }) });
+    expect(answered.status).to.equal(200);
+  });
+
+  it('follows the ACLs\' get_endpoints for /monitor/statistics and /containers (403 names the endpoint)', async () => {
+    const as = (principal: string, route: string): Promise<Response> => fetch(url(route), { headers: { authorization: basic(principal, `${principal}-secret`) } });
+    expect((await as('ops', '/slave(1)/containers')).status).to.equal(200);
+    expect((await as('dev', '/slave(1)/monitor/statistics')).status).to.equal(200);
+    const refused = await as('dev', '/slave(1)/containers');
+    expect(refused.status).to.equal(403);
+    expect(await refused.text()).to.contain('GET /containers');
   });
 });
