@@ -96,6 +96,9 @@ export interface CgroupStatistics {
  * agent's run ids are).
  */
 export class Cgroups {
+  /** Whether v1 swap accounting is on; undefined until a container's cgroup shows it. */
+  private memsw: boolean | undefined;
+
   constructor(
     readonly layout: CgroupsLayout,
     readonly root: string = DEFAULT_CGROUPS_ROOT,
@@ -121,7 +124,7 @@ export class Cgroups {
       await fsp.mkdir(this.v2Path(containerId), { recursive: true });
       return;
     }
-    for (const directory of this.v1Paths(containerId).values()) await fsp.mkdir(directory, { recursive: true });
+    await Promise.all([...this.v1Paths(containerId).values()].map((directory) => fsp.mkdir(directory, { recursive: true })));
   }
 
   /** Whether the container's cgroup exists (in the memory hierarchy for v1). */
@@ -154,11 +157,20 @@ export class Cgroups {
     await this.writeV1('cpu', containerId, 'cpu.cfs_quota_us', String(quota));
   }
 
-  /** The hard memory limit (v1 `memory.limit_in_bytes`; v2 `memory.max`); past it, the kernel kills. */
-  async setMemoryLimit(containerId: string, bytes: number): Promise<void> {
+  /**
+   * The hard memory limit (v1 `memory.limit_in_bytes`; v2 `memory.max`); past it, the kernel
+   * kills. With `raiseOnly`, a limit at or above `bytes` is left as it is (lowered under the
+   * container's usage, the kernel would kill in it).
+   */
+  async setMemoryLimit(containerId: string, bytes: number, raiseOnly = false): Promise<void> {
     const value = String(Math.max(0, Math.floor(bytes)));
     if (this.layout.version === 2) {
-      await this.write(path.join(this.v2Path(containerId), 'memory.max'), value);
+      const file = path.join(this.v2Path(containerId), 'memory.max');
+      if (raiseOnly) {
+        const current = numberOrUndefined(await readOptional(file));
+        if (current !== undefined && current >= Number(value)) return;
+      }
+      await this.write(file, value);
       // No swap to escape to (Mesos' default: the limit is on memory and swap together).
       await this.write(path.join(this.v2Path(containerId), 'memory.swap.max'), '0').catch(() => undefined);
       return;
@@ -167,10 +179,18 @@ export class Cgroups {
     // the memory limit: raising both, memsw goes first; lowering both, memory goes first.
     const directory = this.v1Path('memory', containerId);
     const current = directory === undefined ? undefined : numberOrUndefined(await readOptional(path.join(directory, 'memory.limit_in_bytes')));
+    if (raiseOnly && current !== undefined && current >= Number(value)) return;
     const raising = current !== undefined && Number(value) > current;
-    if (raising) await this.writeV1('memory', containerId, 'memory.memsw.limit_in_bytes', value).catch(() => undefined);
+    const memsw = directory !== undefined && this.swapAccounted(directory);
+    if (raising && memsw) await this.writeV1('memory', containerId, 'memory.memsw.limit_in_bytes', value).catch(() => undefined);
     await this.writeV1('memory', containerId, 'memory.limit_in_bytes', value);
-    if (!raising) await this.writeV1('memory', containerId, 'memory.memsw.limit_in_bytes', value).catch(() => undefined);
+    if (!raising && memsw) await this.writeV1('memory', containerId, 'memory.memsw.limit_in_bytes', value).catch(() => undefined);
+  }
+
+  /** Whether v1 swap accounting is on (a container's cgroup has `memory.memsw.*`); looked up once. */
+  private swapAccounted(containerDirectory: string): boolean {
+    this.memsw ??= fs.existsSync(path.join(containerDirectory, 'memory.memsw.limit_in_bytes'));
+    return this.memsw;
   }
 
   /**
@@ -286,6 +306,8 @@ export class Cgroups {
    */
   async destroy(containerId: string): Promise<void> {
     if (!this.exists(containerId) && !this.anyV1Exists(containerId)) return;
+    // The usual case: the executor has exited and left nothing; its cgroups go at the first rmdir.
+    if (await this.removeIfEmpty(containerId)) return;
     const v2 = this.layout.version === 2;
     const freezer = v2 ? undefined : this.v1Path('freezer', containerId);
     for (let round = 0; ; round++) {
@@ -315,6 +337,13 @@ export class Cgroups {
         }
       }
     }
+  }
+
+  /** Removes the container's cgroups if none holds a process or a cgroup below it; true when all are gone. */
+  private async removeIfEmpty(containerId: string): Promise<boolean> {
+    const directories = this.layout.version === 2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
+    const removed = await Promise.all(directories.map((directory) => fsp.rmdir(directory).then(() => true, (error: NodeJS.ErrnoException) => error.code === 'ENOENT')));
+    return removed.every((gone) => gone);
   }
 
   /**

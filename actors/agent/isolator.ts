@@ -116,12 +116,15 @@ export class CgroupsIsolator implements Isolator {
     }
   }
 
+  /** The cgroup made, then its limits written at once (each a file of its own, in its own hierarchy). */
   async prepare(containerId: string, limits: ContainerLimits, _directory?: string): Promise<string[]> {
     this.limited.delete(containerId);
     await this.cgroups.create(containerId);
-    await this.update(containerId, limits);
-    if (this.options.controllers.has('mem')) await this.cgroups.setOomKillsWholeContainer(containerId);
-    if (this.options.controllers.has('pids')) await this.cgroups.setPidsLimit(containerId, this.options.pidsLimit ?? DEFAULT_CONTAINER_PIDS_LIMIT);
+    await Promise.all([
+      this.update(containerId, limits),
+      ...(this.options.controllers.has('mem') ? [this.cgroups.setOomKillsWholeContainer(containerId)] : []),
+      ...(this.options.controllers.has('pids') ? [this.cgroups.setPidsLimit(containerId, this.options.pidsLimit ?? DEFAULT_CONTAINER_PIDS_LIMIT)] : []),
+    ]);
     return this.cgroups.procsFiles(containerId);
   }
 
@@ -131,15 +134,11 @@ export class CgroupsIsolator implements Isolator {
 
   async update(containerId: string, limits: ContainerLimits): Promise<void> {
     if (this.options.controllers.has('cpu')) {
-      await this.cgroups.setCpuShares(containerId, limits.cpus);
-      if (this.options.enableCfs === true) await this.cgroups.setCfsQuota(containerId, limits.cpus);
+      await Promise.all([this.cgroups.setCpuShares(containerId, limits.cpus), ...(this.options.enableCfs === true ? [this.cgroups.setCfsQuota(containerId, limits.cpus)] : [])]);
     }
-    if (this.options.controllers.has('mem')) {
-      // The hard limit is only ever raised (as Mesos does): lowered under the container's usage, the kernel would OOM-kill it.
-      const current = (await this.cgroups.statistics(containerId)).memLimitBytes;
-      if (current === undefined || limits.memBytes > current || !this.limited.has(containerId)) await this.cgroups.setMemoryLimit(containerId, limits.memBytes);
-      this.limited.add(containerId);
-    }
+    // The hard limit is only ever raised once set (as Mesos does): lowered under the container's usage, the kernel would OOM-kill it.
+    if (this.options.controllers.has('mem')) await this.cgroups.setMemoryLimit(containerId, limits.memBytes, this.limited.has(containerId));
+    this.limited.add(containerId);
   }
 
   async usage(containerId: string): Promise<ContainerUsage | undefined> {
