@@ -27,7 +27,7 @@ import { AgentCheckpoints, checkpointRecords, currentBootId, recoverCheckpoints,
 import { checkAgentFlags, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
-import { ProcessLauncher, type Launcher } from './launcher';
+import { ENTERS_CGROUPS_ENV, ProcessLauncher, type Launcher } from './launcher';
 import { chooseIsolator } from './isolator';
 import { DEFAULT_CGROUPS_ROOT } from './cgroups';
 import { AGENT_START_INPUT } from './constants';
@@ -171,7 +171,11 @@ export function commandExecutorCommand(flags: AgentFlags, recoverable = false, t
   const native = !recoverable && !tls && existsSync(NATIVE_COMMAND_EXECUTOR_PATH);
   const program = flags.commandExecutorPath ?? (native ? NATIVE_COMMAND_EXECUTOR_PATH : TYPESCRIPT_COMMAND_EXECUTOR_PATH);
   // `arguments` is the whole argv, argv[0] first (Mesos' rule for `shell: false`).
-  if (!program.endsWith('.js')) return { value: program, shell: false, arguments: [program] };
+  if (!program.endsWith('.js')) {
+    // The native executor enters its container's cgroups itself, first thing (no shell started before it).
+    const entersCgroups = path.resolve(program) === NATIVE_COMMAND_EXECUTOR_PATH ? { environment: { [ENTERS_CGROUPS_ENV]: '1' } } : {};
+    return { value: program, shell: false, arguments: [program], ...entersCgroups };
+  }
   return { value: process.execPath, shell: false, arguments: [process.execPath, program] };
 }
 

@@ -389,17 +389,28 @@ export async function linkLatestRun(runDirectory: string): Promise<void> {
   }
 }
 
+/**
+ * An executor whose command sets this to `1` in its environment enters its container's cgroups
+ * itself, before it does anything else: it gets the `cgroup.procs` files in `CGROUP_PROCS_ENV`
+ * (`:`-separated), writes its pid into each, and exits `CONFINE_FAILED_STATUS` without running
+ * anything if it cannot (the native command executor does). Any other executor is started by a
+ * shell that enters them, then `exec`s it (`confinedCommand`): one process start more.
+ */
+export const ENTERS_CGROUPS_ENV = 'MESOS_EXECUTOR_ENTERS_CGROUPS';
+export const CGROUP_PROCS_ENV = 'MESOS_CGROUP_PROCS';
+
 function startProcess(
   launch: ExecutorLaunch, environment: Readonly<Record<string, string>>, stdoutFd: number, stderrFd: number, onExit: (exit: ExecutorExit) => void, procsFiles?: readonly string[],
 ): Promise<LaunchedExecutor> {
   const line = commandLine(launch.command);
-  // Confined: a shell enters the run's cgroup, then execs the executor (argv[0] is then the program's path).
-  const [file, args] = procsFiles === undefined ? [line.file, line.args] : confinedCommand([line.file, ...line.args], procsFiles);
-  const argv0 = procsFiles === undefined ? line.argv0 : undefined;
+  const entersItself = procsFiles !== undefined && launch.command.environment?.[ENTERS_CGROUPS_ENV] === '1' && procsFiles.every((file) => !file.includes(':'));
+  // Confined by a shell: it enters the run's cgroup, then execs the executor (argv[0] is then the program's path).
+  const [file, args] = procsFiles === undefined || entersItself ? [line.file, line.args] : confinedCommand([line.file, ...line.args], procsFiles);
+  const argv0 = procsFiles === undefined || entersItself ? line.argv0 : undefined;
   const child = spawn(file, args, {
     ...(argv0 === undefined ? {} : { argv0 }),
     cwd: launch.directory,
-    env: { ...executorEnvironment(launch), ...environment },
+    env: { ...executorEnvironment(launch), ...environment, ...(entersItself ? { [CGROUP_PROCS_ENV]: procsFiles.join(':') } : {}) },
     detached: true,
     stdio: ['ignore', stdoutFd, stderrFd],
   });

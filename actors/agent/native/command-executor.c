@@ -472,7 +472,55 @@ static int split_pid(const char *pid, char *host, size_t host_size, int *port) {
   return *port > 0 ? 0 : -1;
 }
 
+/* Longest MESOS_CGROUP_PROCS value taken (a few cgroup.procs paths, one per hierarchy). */
+#define MAX_CGROUP_PROCS_CHARS 4096
+/* The exit status when the container's cgroups cannot be entered (the launcher's CONFINE_FAILED_STATUS). */
+#define CONFINE_FAILED_STATUS 125
+
+/*
+ * Enters the container's cgroups before anything else runs: MESOS_CGROUP_PROCS names their
+ * cgroup.procs files, ':'-separated; this process' pid goes into each (and so everything it
+ * starts from then on is inside). Both variables are then dropped, so the task does not see
+ * them. Returns -1 if any cannot be entered.
+ */
+static int enter_cgroups(void) {
+  const char *files = getenv("MESOS_CGROUP_PROCS");
+  if (files == NULL || files[0] == '\0') return 0;
+  char buffer[MAX_CGROUP_PROCS_CHARS];
+  size_t length = strlen(files);
+  if (length >= sizeof buffer) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(buffer, files, length + 1);
+  char pid[32];
+  int pid_length = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+  if (pid_length <= 0 || (size_t)pid_length >= sizeof pid) {
+    errno = EOVERFLOW;
+    return -1;
+  }
+  char *save = NULL;
+  for (char *file = strtok_r(buffer, ":", &save); file != NULL; file = strtok_r(NULL, ":", &save)) {
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t written = write(fd, pid, (size_t)pid_length);
+    close(fd);
+    if (written != pid_length) {
+      if (written >= 0) errno = EIO;
+      return -1;
+    }
+  }
+  unsetenv("MESOS_CGROUP_PROCS");
+  unsetenv("MESOS_EXECUTOR_ENTERS_CGROUPS");
+  return 0;
+}
+
 int main(void) {
+  if (enter_cgroups() < 0) {
+    fprintf(stderr, "command-executor: cannot enter the container's cgroups (%s): %s\n", getenv("MESOS_CGROUP_PROCS"), strerror(errno));
+    return CONFINE_FAILED_STATUS;
+  }
+  unsetenv("MESOS_EXECUTOR_ENTERS_CGROUPS");
   executor_t executor;
   memset(&executor, 0, sizeof executor);
   const char *agent = getenv("MESOS_AGENT_PID");

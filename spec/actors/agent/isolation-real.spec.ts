@@ -9,10 +9,12 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { detectCgroups } from '../../../actors/agent/cgroups';
+import { CONFINE_FAILED_STATUS, detectCgroups } from '../../../actors/agent/cgroups';
 import { CONTAINER_MEM_HEADROOM_BYTES } from '../../../actors/agent/constants';
 import { eventually } from '../../support/runtime';
-import { agentCgroupsRoot, type AgentFlags } from '../../../actors/agent';
+import { agentCgroupsRoot, commandExecutorCommand, defaultAgentFlags, NATIVE_COMMAND_EXECUTOR_PATH, type AgentFlags } from '../../../actors/agent';
+import { ENTERS_CGROUPS_ENV } from '../../../actors/agent/launcher';
+import { spawnSync } from 'node:child_process';
 import { RealCluster } from './real-master';
 
 const layout = detectCgroups();
@@ -135,5 +137,22 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     await eventually(() => cluster.master.states('bomb').some((state) => state === 'TASK_KILLED' || state === 'TASK_FAILED'), 20_000, 'the bomb ended');
     await eventually(() => containers().length === 0, 10_000, 'its cgroup removed');
     expect(confinedProcesses()).to.deep.equal([]);
+  });
+});
+
+describe('the native command executor enters its container\'s cgroups itself', () => {
+  it('exits 125 (CONFINE_FAILED_STATUS) and runs nothing when it cannot enter them', function () {
+    if (!fs.existsSync(NATIVE_COMMAND_EXECUTOR_PATH)) this.skip();
+    const result = spawnSync(NATIVE_COMMAND_EXECUTOR_PATH, [], {
+      env: { MESOS_CGROUP_PROCS: '/nonexistent/cgroup.procs', MESOS_AGENT_PID: 'slave(1)@127.0.0.1:1', MESOS_FRAMEWORK_ID: 'F1', MESOS_EXECUTOR_ID: 'E1' },
+      encoding: 'utf8', timeout: 10_000,
+    });
+    expect(result.status).to.equal(CONFINE_FAILED_STATUS);
+    expect(result.stderr).to.match(/^command-executor: cannot enter the container's cgroups \(\/nonexistent\/cgroup\.procs\): No such file or directory\n$/);
+  });
+
+  it('is started without a confining shell where it enters them itself; any other executor through one', () => {
+    expect(commandExecutorCommand(defaultAgentFlags({ master: 'm:1', workDir: '/w', commandExecutorPath: NATIVE_COMMAND_EXECUTOR_PATH })).environment).to.deep.equal({ [ENTERS_CGROUPS_ENV]: '1' });
+    expect(commandExecutorCommand(defaultAgentFlags({ master: 'm:1', workDir: '/w' }), true).environment).to.equal(undefined);
   });
 });
