@@ -127,6 +127,20 @@ export class Cgroups {
     await Promise.all([...this.v1Paths(containerId).values()].map((directory) => fsp.mkdir(directory, { recursive: true })));
   }
 
+  /**
+   * v2: that `controllers` are enabled in the container's cgroup (its parent's
+   * `cgroup.subtree_control` took them): where the mount's root holds processes (a private cgroup
+   * namespace, inside a container) the kernel refuses to delegate them, and the limits could not
+   * be written. Rejects naming what is missing and where. v1 has a hierarchy per controller.
+   */
+  async checkControllers(containerId: string, controllers: readonly string[]): Promise<void> {
+    if (this.layout.version !== 2) return;
+    const parent = path.dirname(this.v2Path(containerId));
+    const enabled = new Set((await readOptional(path.join(parent, 'cgroup.subtree_control'))).trim().split(/\s+/).map((name) => name.replace(/^\+/, '')));
+    const missing = controllers.filter((controller) => !enabled.has(controller));
+    if (missing.length > 0) throw new Error(`cgroups v2: ${missing.join(', ')} not enabled in ${path.join(parent, 'cgroup.subtree_control')} (the kernel refuses to delegate controllers below a cgroup that holds processes)`);
+  }
+
   /** Whether the container's cgroup exists (in the memory hierarchy for v1). */
   exists(containerId: string): boolean {
     return fs.existsSync(this.layout.version === 2 ? this.v2Path(containerId) : (this.v1Path('memory', containerId) ?? ''));

@@ -120,6 +120,7 @@ export class CgroupsIsolator implements Isolator {
   async prepare(containerId: string, limits: ContainerLimits, _directory?: string): Promise<string[]> {
     this.limited.delete(containerId);
     await this.cgroups.create(containerId);
+    await this.cgroups.checkControllers(containerId, [...this.options.controllers].map((controller) => (controller === 'mem' ? 'memory' : controller)));
     await Promise.all([
       this.update(containerId, limits),
       ...(this.options.controllers.has('mem') ? [this.cgroups.setOomKillsWholeContainer(containerId)] : []),

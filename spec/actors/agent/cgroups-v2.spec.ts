@@ -58,6 +58,12 @@ describe('actors/agent/cgroups: v2 (unified hierarchy) on a fake cgroupfs', () =
     expect(read('mesos', 'agent', 'run-1', 'memory.oom.group')).to.equal('1');
     await cgroups.assign('run-1', 4242);
     expect(read('mesos', 'agent', 'run-1', 'cgroup.procs')).to.equal('4242');
+    // Where the kernel refused to delegate a controller (its parent holds processes), the container says so before any limit is written.
+    await cgroups.checkControllers('run-1', ['cpu', 'memory', 'pids']);
+    fs.writeFileSync(path.join(mount, 'mesos', 'agent', 'cgroup.subtree_control'), 'cpu pids\n');
+    await cgroups.checkControllers('run-1', ['memory']).then(() => expect.fail('accepted'), (error: Error) => expect(error.message).to.equal(
+      `cgroups v2: memory not enabled in ${path.join(mount, 'mesos', 'agent', 'cgroup.subtree_control')} (the kernel refuses to delegate controllers below a cgroup that holds processes)`,
+    ));
   });
 
   it('reads usage from cpu.stat, memory.stat, memory.current, memory.peak, memory.max and memory.events, and an OOM from memory.events', async () => {
