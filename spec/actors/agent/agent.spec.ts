@@ -422,7 +422,8 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(executor.bodies('KillTaskOnExecutor')).to.deep.equal([{ frameworkId: FRAMEWORK_ID, taskId: 'T1', gracePeriodSeconds: 1.5 }]);
     });
 
-    it('fails live tasks with REASON_EXECUTOR_TERMINATED when the executor exits, keeping an executor terminal update', async () => {
+    /** Executor E1 runs T1 and T2; T1 has finished (its update not yet acknowledged). Resolves with T1's update. */
+    async function twoTasksOneFinished(): Promise<ReturnType<AgentHarness['executorUpdate']> & { executorId: string }> {
       const executorInfo = { executorId: 'E1', command: { value: 'x' } };
       harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
       harness.runTask({ ...AgentHarness.commandTask('T2'), command: undefined, executor: executorInfo });
@@ -431,6 +432,11 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       const finished = { ...harness.executorUpdate('T1', 'TASK_FINISHED'), executorId: 'E1' };
       harness.sendUpdate(executor, finished);
       await harness.clock.settle();
+      return finished;
+    }
+
+    it('fails live tasks with REASON_EXECUTOR_TERMINATED when the executor exits, keeping an executor terminal update', async () => {
+      const finished = await twoTasksOneFinished();
       harness.launcher.run('E1').exit({ code: 1, signal: null });
       await harness.clock.settle();
       harness.acknowledge(finished);
@@ -441,14 +447,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
     });
 
     it('fails live tasks with the container\'s limitation (reason and message) when its isolation destroyed it, before any pending termination (issue 12)', async () => {
-      const executorInfo = { executorId: 'E1', command: { value: 'x' } };
-      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
-      harness.runTask({ ...AgentHarness.commandTask('T2'), command: undefined, executor: executorInfo });
-      await harness.clock.settle();
-      const executor = await harness.registerExecutor('E1');
-      const finished = { ...harness.executorUpdate('T1', 'TASK_FINISHED'), executorId: 'E1' };
-      harness.sendUpdate(executor, finished);
-      await harness.clock.settle();
+      const finished = await twoTasksOneFinished();
       // The agent was shutting it down when it went past its memory limit: the limitation is what its tasks hear.
       harness.fromMaster('ShutdownExecutor', { frameworkId: FRAMEWORK_ID, executorId: 'E1' });
       await harness.clock.settle();
