@@ -31,7 +31,7 @@ import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
 import { serveAgentOperatorCall, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
-import { agentDirectory, executorRunDirectory, pathComponentError } from './paths';
+import { agentDirectory, executorDirectory, executorRunDirectory, pathComponentError } from './paths';
 import { contains, GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxDirectory, type SandboxFileSystem } from './gc';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { AgentCounters, agentMetrics } from './metrics';
@@ -242,7 +242,7 @@ export class Agent extends Actor {
     });
     this.sandboxFileSystem = options.sandboxFileSystem ?? nodeSandboxFileSystem;
     this.gc = new GarbageCollector({
-      now: () => this.clock.now(), delay: (delayMs, callback) => this.delay(delayMs, callback),
+      root: options.flags.workDir, now: () => this.clock.now(), delay: (delayMs, callback) => this.delay(delayMs, callback),
       defer: (promise, then, onError) => this.defer(promise, then, onError),
       fileSystem: this.sandboxFileSystem, isLive: (target) => this.holdsCurrentRun(target), log: () => this.log,
     });
@@ -1083,6 +1083,12 @@ export class Agent extends Actor {
       executor.pendingTermination ??= { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: 'Executor terminating' };
       return this.executorExited(executor, { code: null, signal: null });
     }
+    // A removal of its framework's (or executor's) directory under way must end before the run is made there (Mesos' `_run`).
+    const removal = this.gc.removalHolding(executor.directory);
+    if (removal !== undefined) {
+      this.log.info({ frameworkId: framework.id, executorId: executor.id }, 'waiting for the garbage collection of its directory to end before launching');
+      return this.defer(removal, () => this.launchExecutor(framework, executor));
+    }
     const launch = {
       agentId: executor.agentId, agentPid: this.self().toString(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
       command: executor.info.command, commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
@@ -1306,6 +1312,8 @@ export class Agent extends Actor {
     framework.removeExecutor(executor);
     // The sandbox is garbage from now (its checkpoint records leave the journal at its next compaction).
     this.garbageCollect(executor.directory);
+    // So is the executor's directory (its `runs/latest`), unless it runs again (Mesos' `removeExecutor`).
+    if (!framework.executors.has(executor.id)) this.garbageCollect(executorDirectory(this.options.flags.workDir, { agentId: executor.agentId, frameworkId: framework.id, executorId: executor.id }));
     if (framework.idle()) this.removeFramework(framework);
   }
 
@@ -1530,19 +1538,23 @@ export class Agent extends Actor {
    * when they completed (Mesos' recovery does so). Other agents' directories (this agent had
    * another id, or none yet) and directories of frameworks it did not recover get a whole
    * `--gc_delay` from now: their modification time says nothing of when they were last used
-   * (Mesos touches old agents' directories the same way). Looked through once, asynchronously;
-   * what became live meanwhile is left alone.
+   * (Mesos touches old agents' directories the same way); so do executor directories. Within
+   * this agent's directory each completed directory is scheduled on its own, even under a
+   * scheduled framework: the framework may come back (unscheduling its directory) and its old
+   * runs must still go. Looked through once, asynchronously; what became live meanwhile is left alone.
    */
   private collectOldSandboxes(): void {
     this.defer(sandboxDirectories(this.sandboxFileSystem, this.options.flags.workDir), (found) => {
       // Recorded: a replay finds the same (`replayAgent`).
       this.host.recordInput(this.self(), SANDBOX_SCAN_INPUT, found);
       const scheduled: string[] = [];
+      const otherAgents: string[] = [];
       for (const directory of found) {
         // What completed since the start is scheduled already, from its completion.
-        if (this.gc.scheduledAt(directory.path) !== undefined || scheduled.some((parent) => contains(parent, directory.path))) continue;
+        if (this.gc.scheduledAt(directory.path) !== undefined || otherAgents.some((parent) => contains(parent, directory.path))) continue;
         if (!this.completedOnDisk(directory)) continue;
         scheduled.push(directory.path);
+        if (directory.agentId !== this.agentId) otherAgents.push(directory.path);
         if (directory.kind === 'run' && directory.agentId === this.agentId) {
           this.gc.schedule(directory.path, this.options.flags.gcDelayMs - (this.clock.now() - directory.modifiedMs));
         } else {
