@@ -31,6 +31,7 @@ import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
 import { serveAgentOperatorCall, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
+import { nativeChecksRefusal } from './native-checks';
 import { agentDirectory, executorDirectory, executorRunDirectory, pathComponentError } from './paths';
 import { contains, GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxDirectory, type SandboxFileSystem } from './gc';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
@@ -761,8 +762,9 @@ export class Agent extends Actor {
       return;
     }
     // A checkpointing framework's command task gets the executor that can wait for a restarted
-    // agent; so does an HTTPS health check, which the native executor cannot probe (no TLS).
-    const needsTypeScript = message.framework.checkpoint === true || task.healthCheck?.http?.scheme === 'https';
+    // agent; so does a task whose checks the native executor cannot run (an HTTPS health check:
+    // no TLS; limits beyond its own): a task never runs unchecked.
+    const needsTypeScript = message.framework.checkpoint === true || nativeChecksRefusal(task) !== undefined;
     const commandExecutor = needsTypeScript ? this.options.recoverableCommandExecutor ?? this.options.commandExecutor : this.options.commandExecutor;
     const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, commandExecutor);
     const invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('task', task.taskId) ?? pathComponentError('executor', executorInfo.executorId)

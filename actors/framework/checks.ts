@@ -30,7 +30,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Timer } from '../../lib/actor';
 import {
-  emptyCheckStatus, httpStatusPasses, resolveCheck, resolveHealthCheck,
+  emptyCheckStatus, encodeCheckPath, httpStatusPasses, resolveCheck, resolveHealthCheck,
   type CheckProbe, type CheckStatusInfo, type ResolvedCheck, type ResolvedHealthCheck, type TaskInfo,
 } from '../../lib/protocol';
 
@@ -351,7 +351,7 @@ function runCommandProbe(probe: Extract<CheckProbe, { type: 'COMMAND' }>, contex
 
 function runHttpProbe(probe: Extract<CheckProbe, { type: 'HTTP' }>, context: ProbeContext): Promise<ProbeOutcome> {
   return new Promise<ProbeOutcome>((resolve, reject) => {
-    const options = { host: CHECK_PROBE_HOST, port: probe.port, path: probe.path, method: 'GET', signal: context.signal, headers: { Connection: 'close' } };
+    const options = { host: CHECK_PROBE_HOST, port: probe.port, path: encodeCheckPath(probe.path), method: 'GET', signal: context.signal, headers: { Connection: 'close' } };
     const request = probe.scheme === 'https'
       ? https.request({ ...options, rejectUnauthorized: false })
       : http.request(options);

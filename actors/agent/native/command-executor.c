@@ -246,6 +246,18 @@ static int has_capability(const mp_node *framework, const char *capability) {
 
 static double grace_of(const mp_node *body);
 
+/* Configures the task's health check and check (each CHECK_NONE when absent). -1, both cleared, when one is given and cannot be run. */
+static int configure_checks(executor_t *executor, const mp_node *task, const mp_node *environment) {
+  const mp_node *health = mp_get(task, "healthCheck"), *check = mp_get(task, "check");
+  if (health && checker_configure(&executor->health, health, 1, environment, executor->directory) < 0) return -1;
+  if (check && checker_configure(&executor->check, check, 0, environment, executor->directory) < 0) {
+    checker_free(&executor->health);
+    executor->health.kind = CHECK_NONE;
+    return -1;
+  }
+  return 0;
+}
+
 static void launch(executor_t *executor, const mp_node *task) {
   if (executor->task_id) {
     fprintf(stderr, "command-executor: ignoring a second task: one task per command executor\n");
@@ -262,9 +274,13 @@ static void launch(executor_t *executor, const mp_node *task) {
   }
   const mp_node *kill_policy = mp_get(task, "killPolicy");
   executor->task_grace_ms = kill_policy ? grace_of(kill_policy) : DEFAULT_KILL_GRACE_PERIOD_MS;
-  const mp_node *environment = mp_get(command, "environment");
-  if (mp_get(task, "healthCheck")) checker_configure(&executor->health, mp_get(task, "healthCheck"), 1, environment, executor->directory);
-  if (mp_get(task, "check")) checker_configure(&executor->check, mp_get(task, "check"), 0, environment, executor->directory);
+  if (configure_checks(executor, task, mp_get(command, "environment")) < 0) {
+    /* Never unchecked: the agent gives such a task the TypeScript executor (native-checks.ts), so this is a disagreement between the two. */
+    send_status(executor, "TASK_FAILED", "the native command executor cannot run the task's health check or check", "REASON_COMMAND_EXECUTOR_FAILED");
+    executor->terminal_sent = 1;
+    executor->exit_deadline_ms = monotonic_ms() + EXIT_AFTER_TERMINAL_MS;
+    return;
+  }
   send_status(executor, "TASK_STARTING", NULL, NULL);
   pid_t parent = getpid();
   pid_t pid = fork();

@@ -16,13 +16,13 @@ class FakeAgent extends Probe {
   executor: UPID | undefined;
   readonly updates: StatusUpdate[] = [];
   autoAck = true;
-  constructor(private readonly command: Record<string, unknown>, private readonly grace?: number, private readonly capabilities: string[] = []) {
+  constructor(private readonly command: Record<string, unknown>, private readonly grace?: number, private readonly capabilities: string[] = [], taskExtra: Record<string, unknown> = {}) {
     super('slave(1)');
     this.install('RegisterExecutor', (from, body) => {
       this.executor = from;
       this.record({ from, name: 'RegisterExecutor', body });
       this.send(from, 'ExecutorRegistered', { agentId: 'A1', frameworkId: 'F1', executorInfo: {}, frameworkInfo: {}, agentInfo: {} });
-      this.send(from, 'RunTaskOnExecutor', { frameworkId: 'F1', framework: { name: 'f', user: 'u', capabilities: this.capabilities }, task: { taskId: 'T1', name: 't', agentId: 'A1', resources: [], command: this.command } });
+      this.send(from, 'RunTaskOnExecutor', { frameworkId: 'F1', framework: { name: 'f', user: 'u', capabilities: this.capabilities }, task: { taskId: 'T1', name: 't', agentId: 'A1', resources: [], command: this.command, ...taskExtra } });
     });
     this.install('StatusUpdate', (from, body: { update: StatusUpdate }) => {
       this.updates.push(body.update);
@@ -186,6 +186,14 @@ function exitOf(child: ChildProcess): Promise<number | null> {
     await within(exitOf(child), 5_000, 'the executor to exit');
     expect(Date.now() - startedMs).to.be.below(2_000); // 2.3 s less the 2 s margin, not 2.3 s
     expect(agent.states().at(-1)).to.equal('TASK_KILLED');
+  });
+
+  it('fails a task whose health check it cannot run rather than running it unchecked (the agent sends such tasks to the TypeScript executor)', async () => {
+    const agent = new FakeAgent({ value: 'sleep 30' }, undefined, [], { healthCheck: { type: 'TCP', tcp: { port: 80 }, consecutiveFailures: 2_000_000 } });
+    const child = start(agent);
+    expect(await within(exitOf(child), 10_000, 'the executor to exit')).to.equal(0);
+    expect(agent.states()).to.deep.equal(['TASK_FAILED']);
+    expect(agent.updates[0]?.status).to.include({ reason: 'REASON_COMMAND_EXECUTOR_FAILED', message: 'the native command executor cannot run the task\'s health check or check' });
   });
 
   it('exits with an error naming the missing environment', async () => {
