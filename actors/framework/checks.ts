@@ -147,6 +147,8 @@ class ProbeLoop {
 
   private finish(attempt: number, result: ProbeResult): void {
     if (this.stopped || attempt !== this.attempt || this.running === undefined) return;
+    // Whatever the probe still holds (a connection, a process) goes: its result is in.
+    this.running.abort();
     this.running = undefined;
     this.timer?.cancel();
     this.onResult(result);
@@ -356,10 +358,14 @@ function runHttpProbe(probe: Extract<CheckProbe, { type: 'HTTP' }>, context: Pro
       ? https.request({ ...options, rejectUnauthorized: false })
       : http.request(options);
     request.once('response', (response) => {
-      response.resume();
-      resolve({ type: 'HTTP', statusCode: response.statusCode ?? 0 });
+      // The status is all a probe needs: the connection goes now, however long the body streams.
+      const statusCode = response.statusCode ?? 0;
+      response.destroy();
+      request.destroy();
+      resolve({ type: 'HTTP', statusCode });
     });
-    request.once('error', reject);
+    // `on`, not `once`: a destroyed request may report an error after the result (ignored then).
+    request.on('error', reject);
     request.end();
   });
 }
