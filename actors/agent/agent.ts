@@ -953,8 +953,10 @@ export class Agent extends Actor {
     const stale = executor?.staleStatus(update.status);
     if (stale !== undefined) this.log.warn({ taskId, state: update.status.state, uuid: message.update.uuid, reason: stale }, 'dropping an out-of-date executor update');
     const duplicate = stale !== undefined || (executor === undefined && framework.hasCompletedTask(taskId)) || this.updates.seen(update);
-    // The task's state moves first (as in Mesos), so that the update forwarded now carries it as `latestState`.
-    if (!duplicate) executor?.updateTaskState(update.status);
+    // The task's state moves first (as in Mesos), so that the update forwarded now carries it as
+    // `latestState`; only for an update the stream takes: one refused (the stream is full) must
+    // not move it, the executor sends it again.
+    if (!duplicate && this.updates.hasRoom(update)) executor?.updateTaskState(update.status);
     const checkpointing = framework.info.checkpoint === true && this.options.checkpoints !== undefined;
     const result = duplicate ? 'duplicate' : this.updates.update(update, !checkpointing);
     if (result === 'refused') return;

@@ -141,6 +141,18 @@ function exitOf(child: ChildProcess): Promise<number | null> {
     expect(new Set(agent.updates.map((u) => u.uuid)).size).to.equal(3);
   });
 
+  it('never drops the terminal update when a flapping check has filled its unacknowledged updates: the oldest check updates give way', async () => {
+    // The check's result flips at every probe: one update per probe, none acknowledged.
+    const flapping = { type: 'COMMAND', command: { command: { value: 'if [ -f flag ]; then rm flag; exit 1; else touch flag; exit 0; fi' } }, delaySeconds: 0, intervalSeconds: 0.01 };
+    const agent = new FakeAgent({ value: 'sleep 1.5' }, undefined, [], { check: flapping });
+    agent.autoAck = false;
+    const child = start(agent, { MESOS_EXECUTOR_UPDATE_RETRY_MS: '60000', MESOS_EXECUTOR_EXIT_AFTER_TERMINAL_MS: '300' });
+    expect(await within(exitOf(child), 10_000, 'the executor to exit')).to.equal(0);
+    const checkUpdates = agent.updates.filter((update) => update.status.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
+    expect(checkUpdates.length, 'more check updates than the executor keeps unacknowledged (32)').to.be.greaterThan(40);
+    expect(agent.states().at(-1)).to.equal('TASK_FINISHED');
+  });
+
   it('leaves nothing the task started running: not in its group, not escaped with setsid', async () => {
     const agent = new FakeAgent({ value: 'sleep 60 & echo $! > grouped.pid; setsid sleep 60 & echo $! > escaped.pid; sleep 0.2' });
     const child = start(agent);
