@@ -18,7 +18,7 @@ import {
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
-  droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
+  checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
   type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
@@ -938,6 +938,14 @@ export class Agent extends Actor {
     const executor = framework.executorForTask(taskId);
     if (!this.fromExecutorOf(framework, executor, from)) {
       this.log.warn({ from: from.toString(), frameworkId: framework.id, taskId }, 'ignoring a status update that did not come from the task\'s executor');
+      this.counters.increment('invalid_status_updates');
+      return;
+    }
+    // As the v1 executor API refuses one (lib/v1/executor.ts), by the same rule (Mesos' `validateCheckStatusInfo`).
+    const checkStatus = message.update.status.checkStatus;
+    const invalidCheck = checkStatus === undefined ? undefined : checkStatusInfoError(checkStatus);
+    if (invalidCheck !== undefined) {
+      this.log.warn({ from: from.toString(), frameworkId: framework.id, taskId, error: invalidCheck }, 'ignoring a status update with an invalid check status');
       this.counters.increment('invalid_status_updates');
       return;
     }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
 import { MAX_PENDING_UPDATES_PER_TASK } from '../../../actors/agent/constants';
 import { AgentHarness } from './harness';
 
@@ -26,5 +27,32 @@ describe('agent: a flood of status updates (harness: virtual clock, fake master,
     const acknowledged = executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((body) => body.uuid);
     expect(acknowledged).to.have.length(MAX_PENDING_UPDATES_PER_TASK);
     expect(acknowledged).to.not.include('finished');
+  });
+});
+
+describe('agent: the check status of an executor\'s update (harness: virtual clock, fake master, fake executor)', () => {
+  let harness: AgentHarness;
+
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  it('ignores (counts as invalid, neither forwards nor acknowledges) an update whose check status is invalid, as the v1 executor API refuses it', async () => {
+    harness = new AgentHarness();
+    await harness.register();
+    harness.runTask(AgentHarness.commandTask('T1'));
+    await harness.clock.settle();
+    const executor = await harness.registerExecutor('T1');
+    const invalid = [{ type: 'HTTP' }, { type: 'NOPE', tcp: { succeeded: true } }];
+    for (const [index, checkStatus] of invalid.entries()) {
+      const update = harness.executorUpdate('T1', 'TASK_RUNNING', `bad-${index}`);
+      harness.sendUpdate(executor, { ...update, status: { ...update.status, checkStatus } as typeof update.status });
+    }
+    harness.sendUpdate(executor, { ...harness.executorUpdate('T1', 'TASK_RUNNING', 'good'), status: { taskId: 'T1', state: 'TASK_RUNNING', checkStatus: { type: 'TCP', tcp: { succeeded: true } } } });
+    await harness.clock.settle();
+    expect(harness.forwarded().map((update) => update.uuid)).to.deep.equal(['good']);
+    expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((body) => body.uuid)).to.deep.equal(['good']);
+    const metrics = await dispatch(harness.agent, (agent) => agent.metrics());
+    expect(metrics['slave/invalid_status_updates']).to.equal(invalid.length);
   });
 });
