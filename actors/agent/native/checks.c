@@ -222,9 +222,9 @@ void checker_start(checker_t *checker, double now_ms) {
   checker->next_at_ms = now_ms + checker->delay_ms;
 }
 
-/* Ends the running probe without a result: kills its process group or closes its socket. */
+/* Ends the running probe without a result: kills its process tree, groups and all (what it started with setsid too), or closes its socket. */
 static void abort_probe(checker_t *checker) {
-  if (checker->pid > 0) kill(-checker->pid, SIGKILL); /* reaped by the executor's waitpid loop */
+  if (checker->pid > 0) kill_tree(checker->pid); /* reaped by the executor's waitpid loop (as subreaper, the orphans too) */
   if (checker->fd >= 0) close(checker->fd);
   checker->pid = 0;
   checker->fd = -1;

@@ -2,7 +2,7 @@
  * Health checks and general checks for the native command executor, with the semantics of the
  * TypeScript ones (actors/framework/checks.ts, after Mesos): the first probe `delay` after the
  * task starts, the next `interval` after the previous one ended or timed out; a probe running
- * past `timeout` (0: never) is aborted (its process group killed, its socket closed). Probes:
+ * past `timeout` (0: never) is aborted (its process tree killed, groups and all; its socket closed). Probes:
  * COMMAND (fork/exec in the sandbox, own process group), HTTP (non-blocking connect to
  * 127.0.0.1:port, `GET path HTTP/1.1`, the status line parsed), TCP (a connection opens).
  *

@@ -164,6 +164,26 @@ function exitOf(child: ChildProcess): Promise<number | null> {
     }
   });
 
+  it('kills a timed-out probe\'s whole tree, what it started with setsid too, while the task runs on', async () => {
+    const healthCheck = {
+      type: 'COMMAND', command: { value: 'setsid sleep 60 & echo $! > escaped.pid; sleep 60 & echo $! > grouped.pid; wait' },
+      delaySeconds: 0, intervalSeconds: 60, timeoutSeconds: 0.3, gracePeriodSeconds: 0,
+    };
+    const agent = new FakeAgent({ value: 'exec sleep 60' }, undefined, [], { healthCheck });
+    const child = start(agent);
+    try {
+      await eventually(() => agent.updates.some((update) => update.status.healthy === false), 10_000, 'the probe to time out');
+      for (const file of ['grouped.pid', 'escaped.pid']) {
+        const pid = Number(fs.readFileSync(path.join(sandbox, file), 'utf8'));
+        await eventually(() => !processExists(pid), 5_000, `the probe's ${file} process to be gone`);
+      }
+      expect(agent.states()).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING']);
+    } finally {
+      agent.killTask(0);
+      await within(exitOf(child), 10_000, 'the executor to exit');
+    }
+  });
+
   it('passes the task no file descriptor of its own (only 0, 1, 2 and what it inherited)', async () => {
     // Baseline: what a shell spawned like the executor inherits from this test process.
     const baseline = spawnSync('/bin/sh', ['-c', 'ls /proc/$$/fd'], { stdio: ['ignore', 'pipe', 'pipe'] }).stdout.toString().trim().split('\n');
