@@ -26,13 +26,12 @@ void child_prepare(pid_t parent, const char *directory) {
   if (directory && chdir(directory) < 0) _exit(126);
 }
 
+size_t child_processes(pid_t pid, pid_t *found, size_t count, size_t room) {
 #ifdef __linux__
-/* Appends to `found` (of `*count`, room for KILL_TREE_MAX_PROCESSES) the children of every thread of `pid`, stopping each. */
-static void stop_children(pid_t pid, pid_t *found, size_t *count) {
   char path[64], pids[4096];
   snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
   DIR *threads = opendir(path);
-  if (!threads) return;
+  if (!threads) return count;
   for (struct dirent *thread; (thread = readdir(threads)) != NULL;) {
     if (thread->d_name[0] == '.') continue;
     snprintf(path, sizeof path, "/proc/%d/task/%.16s/children", (int)pid, thread->d_name);
@@ -42,27 +41,33 @@ static void stop_children(pid_t pid, pid_t *found, size_t *count) {
     close(fd);
     if (got <= 0) continue;
     pids[got] = '\0';
-    for (char *next = pids, *end; *next && *count < KILL_TREE_MAX_PROCESSES; next = end) {
+    for (char *next = pids, *end; *next && count < room; next = end) {
       long child = strtol(next, &end, 10);
       if (end == next) break;
-      if (child <= 0) continue;
-      kill((pid_t)child, SIGSTOP);
-      found[(*count)++] = (pid_t)child;
+      if (child > 0) found[count++] = (pid_t)child;
     }
   }
   closedir(threads);
-}
+#else
+  (void)pid;
+  (void)found;
+  (void)room;
 #endif
+  return count;
+}
 
 void kill_tree(pid_t root) {
   if (root <= 0) return;
   pid_t found[KILL_TREE_MAX_PROCESSES];
-  size_t count = 0;
-  found[count++] = root;
-#ifdef __linux__
+  size_t count = 1;
+  found[0] = root;
   kill(root, SIGSTOP);
-  for (size_t next = 0; next < count; next++) stop_children(found[next], found, &count);
-#endif
+  /* Each one is stopped before its children are looked for: none forks past the search. */
+  for (size_t next = 0; next < count; next++) {
+    size_t before = count;
+    count = child_processes(found[next], found, count, KILL_TREE_MAX_PROCESSES);
+    for (size_t i = before; i < count; i++) kill(found[i], SIGSTOP);
+  }
   for (size_t i = 0; i < count; i++) {
     kill(-found[i], SIGKILL); /* the group it leads, if it leads one */
     kill(found[i], SIGKILL);

@@ -345,21 +345,12 @@ static void kill_task(executor_t *executor, double grace_ms) {
  */
 static void kill_leftovers(pid_t group) {
   kill(-group, SIGKILL);
-#ifdef __linux__
-  char path[64], pids[4096];
-  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ssize_t got = read(fd, pids, sizeof pids - 1);
-  close(fd);
-  if (got <= 0) return;
-  pids[got] = '\0';
-  for (char *next = pids, *end; *next; next = end) {
-    long pid = strtol(next, &end, 10);
-    if (end == next) break;
-    if (pid > 0) { kill((pid_t)-pid, SIGKILL); kill((pid_t)pid, SIGKILL); }
+  pid_t children[KILL_TREE_MAX_PROCESSES];
+  size_t count = child_processes(getpid(), children, 0, KILL_TREE_MAX_PROCESSES);
+  for (size_t i = 0; i < count; i++) {
+    kill(-children[i], SIGKILL);
+    kill(children[i], SIGKILL);
   }
-#endif
 }
 
 static void task_exited(executor_t *executor, int status) {

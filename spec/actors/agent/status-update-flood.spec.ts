@@ -1,21 +1,26 @@
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { MAX_PENDING_UPDATES_PER_TASK } from '../../../actors/agent/constants';
-import { AgentHarness } from './harness';
+import { AgentHarness, type TimedProbe } from './harness';
 
-describe('agent: a flood of status updates (harness: virtual clock, fake master, fake executor)', () => {
+describe('agent: what an executor\'s status updates may do (harness: virtual clock, fake master, fake executor)', () => {
   let harness: AgentHarness;
 
   afterEach(async () => {
     await harness.stop();
   });
 
-  it(`a terminal update refused because the task has ${MAX_PENDING_UPDATES_PER_TASK} pending leaves the task's state where it was, and is not acknowledged (the executor sends it again)`, async () => {
+  /** Registers the agent and runs command task T1; returns its (fake) executor, registered. */
+  async function runningTask(): Promise<TimedProbe> {
     harness = new AgentHarness();
     await harness.register();
     harness.runTask(AgentHarness.commandTask('T1'));
     await harness.clock.settle();
-    const executor = await harness.registerExecutor('T1');
+    return harness.registerExecutor('T1');
+  }
+
+  it(`a terminal update refused because the task has ${MAX_PENDING_UPDATES_PER_TASK} pending leaves the task's state where it was, and is not acknowledged (the executor sends it again)`, async () => {
+    const executor = await runningTask();
     // Nothing is acknowledged by the master: the stream fills.
     for (let index = 0; index < MAX_PENDING_UPDATES_PER_TASK; index++) harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING', `running-${index}`));
     await harness.clock.settle();
@@ -28,21 +33,9 @@ describe('agent: a flood of status updates (harness: virtual clock, fake master,
     expect(acknowledged).to.have.length(MAX_PENDING_UPDATES_PER_TASK);
     expect(acknowledged).to.not.include('finished');
   });
-});
-
-describe('agent: the check status of an executor\'s update (harness: virtual clock, fake master, fake executor)', () => {
-  let harness: AgentHarness;
-
-  afterEach(async () => {
-    await harness.stop();
-  });
 
   it('ignores (counts as invalid, neither forwards nor acknowledges) an update whose check status is invalid, as the v1 executor API refuses it', async () => {
-    harness = new AgentHarness();
-    await harness.register();
-    harness.runTask(AgentHarness.commandTask('T1'));
-    await harness.clock.settle();
-    const executor = await harness.registerExecutor('T1');
+    const executor = await runningTask();
     const invalid = [{ type: 'HTTP' }, { type: 'NOPE', tcp: { succeeded: true } }];
     for (const [index, checkStatus] of invalid.entries()) {
       const update = harness.executorUpdate('T1', 'TASK_RUNNING', `bad-${index}`);
