@@ -18,7 +18,7 @@ import {
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
-  droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
+  checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
   type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
@@ -31,7 +31,8 @@ import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
 import { serveAgentOperatorCall, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
-import { agentDirectory, executorRunDirectory, pathComponentError } from './paths';
+import { nativeChecksRefusal } from './native-checks';
+import { agentDirectory, executorDirectory, executorRunDirectory, pathComponentError } from './paths';
 import { contains, GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxDirectory, type SandboxFileSystem } from './gc';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { AgentCounters, agentMetrics } from './metrics';
@@ -242,7 +243,7 @@ export class Agent extends Actor {
     });
     this.sandboxFileSystem = options.sandboxFileSystem ?? nodeSandboxFileSystem;
     this.gc = new GarbageCollector({
-      now: () => this.clock.now(), delay: (delayMs, callback) => this.delay(delayMs, callback),
+      root: options.flags.workDir, now: () => this.clock.now(), delay: (delayMs, callback) => this.delay(delayMs, callback),
       defer: (promise, then, onError) => this.defer(promise, then, onError),
       fileSystem: this.sandboxFileSystem, isLive: (target) => this.holdsCurrentRun(target), log: () => this.log,
     });
@@ -764,8 +765,9 @@ export class Agent extends Actor {
       return;
     }
     // A checkpointing framework's command task gets the executor that can wait for a restarted
-    // agent; so does an HTTPS health check, which the native executor cannot probe (no TLS).
-    const needsTypeScript = message.framework.checkpoint === true || task.healthCheck?.http?.scheme === 'https';
+    // agent; so does a task whose checks the native executor cannot run (an HTTPS health check:
+    // no TLS; limits beyond its own): a task never runs unchecked.
+    const needsTypeScript = message.framework.checkpoint === true || nativeChecksRefusal(task) !== undefined;
     const commandExecutor = needsTypeScript ? this.options.recoverableCommandExecutor ?? this.options.commandExecutor : this.options.commandExecutor;
     const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, commandExecutor);
     const invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('task', task.taskId) ?? pathComponentError('executor', executorInfo.executorId)
@@ -942,6 +944,14 @@ export class Agent extends Actor {
       this.counters.increment('invalid_status_updates');
       return;
     }
+    // As the v1 executor API refuses one (lib/v1/executor.ts), by the same rule (Mesos' `validateCheckStatusInfo`).
+    const checkStatus = message.update.status.checkStatus;
+    const invalidCheck = checkStatus === undefined ? undefined : checkStatusInfoError(checkStatus);
+    if (invalidCheck !== undefined) {
+      this.log.warn({ from: from.toString(), frameworkId: framework.id, taskId, error: invalidCheck }, 'ignoring a status update with an invalid check status');
+      this.counters.increment('invalid_status_updates');
+      return;
+    }
     const update = stampExecutorUpdate(message.update, this.agentId, executor?.id);
     if (executor !== undefined && !this.acceptableExecutorUpdate(framework, executor, update)) {
       this.counters.increment('invalid_status_updates');
@@ -954,8 +964,10 @@ export class Agent extends Actor {
     const stale = executor?.staleStatus(update.status);
     if (stale !== undefined) this.log.warn({ taskId, state: update.status.state, uuid: message.update.uuid, reason: stale }, 'dropping an out-of-date executor update');
     const duplicate = stale !== undefined || (executor === undefined && framework.hasCompletedTask(taskId)) || this.updates.seen(update);
-    // The task's state moves first (as in Mesos), so that the update forwarded now carries it as `latestState`.
-    if (!duplicate) executor?.updateTaskState(update.status);
+    // The task's state moves first (as in Mesos), so that the update forwarded now carries it as
+    // `latestState`; only for an update the stream takes: one refused (the stream is full) must
+    // not move it, the executor sends it again.
+    if (!duplicate && this.updates.hasRoom(update)) executor?.updateTaskState(update.status);
     const checkpointing = framework.info.checkpoint === true && this.options.checkpoints !== undefined;
     const result = duplicate ? 'duplicate' : this.updates.update(update, !checkpointing);
     if (result === 'refused') return;
@@ -1085,6 +1097,12 @@ export class Agent extends Actor {
       this.log.warn({ frameworkId: framework.id, executorId: executor.id, phase: executor.phase }, 'not launching an executor that is terminating');
       executor.pendingTermination ??= { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: 'Executor terminating' };
       return this.executorExited(executor, { code: null, signal: null });
+    }
+    // A removal of its framework's (or executor's) directory under way must end before the run is made there (Mesos' `_run`).
+    const removal = this.gc.removalHolding(executor.directory);
+    if (removal !== undefined) {
+      this.log.info({ frameworkId: framework.id, executorId: executor.id }, 'waiting for the garbage collection of its directory to end before launching');
+      return this.defer(removal, () => this.launchExecutor(framework, executor));
     }
     const launch = {
       agentId: executor.agentId, agentPid: this.self().toString(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
@@ -1309,6 +1327,8 @@ export class Agent extends Actor {
     framework.removeExecutor(executor);
     // The sandbox is garbage from now (its checkpoint records leave the journal at its next compaction).
     this.garbageCollect(executor.directory);
+    // So is the executor's directory (its `runs/latest`), unless it runs again (Mesos' `removeExecutor`).
+    if (!framework.executors.has(executor.id)) this.garbageCollect(executorDirectory(this.options.flags.workDir, { agentId: executor.agentId, frameworkId: framework.id, executorId: executor.id }));
     if (framework.idle()) this.removeFramework(framework);
   }
 
@@ -1533,19 +1553,23 @@ export class Agent extends Actor {
    * when they completed (Mesos' recovery does so). Other agents' directories (this agent had
    * another id, or none yet) and directories of frameworks it did not recover get a whole
    * `--gc_delay` from now: their modification time says nothing of when they were last used
-   * (Mesos touches old agents' directories the same way). Looked through once, asynchronously;
-   * what became live meanwhile is left alone.
+   * (Mesos touches old agents' directories the same way); so do executor directories. Within
+   * this agent's directory each completed directory is scheduled on its own, even under a
+   * scheduled framework: the framework may come back (unscheduling its directory) and its old
+   * runs must still go. Looked through once, asynchronously; what became live meanwhile is left alone.
    */
   private collectOldSandboxes(): void {
     this.defer(sandboxDirectories(this.sandboxFileSystem, this.options.flags.workDir), (found) => {
       // Recorded: a replay finds the same (`replayAgent`).
       this.host.recordInput(this.self(), SANDBOX_SCAN_INPUT, found);
       const scheduled: string[] = [];
+      const otherAgents: string[] = [];
       for (const directory of found) {
         // What completed since the start is scheduled already, from its completion.
-        if (this.gc.scheduledAt(directory.path) !== undefined || scheduled.some((parent) => contains(parent, directory.path))) continue;
+        if (this.gc.scheduledAt(directory.path) !== undefined || otherAgents.some((parent) => contains(parent, directory.path))) continue;
         if (!this.completedOnDisk(directory)) continue;
         scheduled.push(directory.path);
+        if (directory.agentId !== this.agentId) otherAgents.push(directory.path);
         if (directory.kind === 'run' && directory.agentId === this.agentId) {
           this.gc.schedule(directory.path, this.options.flags.gcDelayMs - (this.clock.now() - directory.modifiedMs));
         } else {

@@ -162,7 +162,7 @@ export class CommandExecutor extends Executor {
     this.killed = true;
     this.stopChecks();
     if (this.frameworkInfo?.capabilities?.includes('TASK_KILLING_STATE')) {
-      this.sendStatusUpdate({ taskId: (this.task as TaskInfo).taskId, state: 'TASK_KILLING' });
+      this.sendStatusUpdate({ taskId: (this.task as TaskInfo).taskId, state: 'TASK_KILLING', ...this.checkFields() });
     }
     if (this.processId === undefined) {
       this.pendingKillGraceMs = gracePeriodMs;

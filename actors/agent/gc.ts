@@ -11,7 +11,7 @@
  * (`SandboxFileSystem`), so tests fake the disk usage while the agent runs under a virtual clock.
  *
  * @example
- *   const gc = new GarbageCollector({ now: () => clock.now(), delay, defer, fileSystem: nodeSandboxFileSystem, log: () => logger });
+ *   const gc = new GarbageCollector({ root: workDir, now: () => clock.now(), delay, defer, fileSystem: nodeSandboxFileSystem, log: () => logger });
  *   gc.schedule('/var/lib/mesos/agents/A1/frameworks/F1/executors/E1/runs/R1', 7 * 24 * 3600_000);
  *   gc.prune(gcDelayMs - maxAllowedAgeMs); // disk filling: what is at least that old goes now
  */
@@ -70,6 +70,11 @@ export const inertSandboxFileSystem: SandboxFileSystem = {
 
 /** What the collector borrows from the actor that owns it. */
 export interface GarbageCollectorOptions {
+  /**
+   * The directory everything collected lies strictly inside (the agent's work dir): paths come
+   * from the journal, so one outside it is refused rather than removed.
+   */
+  readonly root: string;
   /** The owner's clock (ms). */
   readonly now: () => number;
   /** The owner's timers (`Actor.delay`). */
@@ -78,9 +83,9 @@ export interface GarbageCollectorOptions {
   readonly defer: (promise: Promise<void>, then: () => void, onError: (error: Error) => void) => void;
   readonly fileSystem: SandboxFileSystem;
   /**
-   * Asked just before a due path is removed: true keeps it (unscheduled) because something
-   * live lies in it now, e.g. the agent's current run of an executor. A safety net: the agent
-   * unschedules such paths itself.
+   * Asked when a path falls due and again just before its removal starts (it may have waited
+   * for a slot): true keeps it (unscheduled) because something live lies in it now, e.g. the
+   * agent's current run of an executor. A safety net: the agent unschedules such paths itself.
    */
   readonly isLive?: (target: string) => boolean;
   /** The owner's logger (asked each time: an actor has none before it is spawned). */
@@ -101,8 +106,8 @@ export class GarbageCollector {
   private readonly dueMs = new Map<string, number>();
   /** Due paths waiting for a removal slot, oldest first. */
   private readonly queue: string[] = [];
-  /** Removals under way. */
-  private readonly removing = new Set<string>();
+  /** Removals under way, each with a promise that settles (never rejects) when it has ended. */
+  private readonly removing = new Map<string, Promise<void>>();
   /** The one timer, for the earliest due path, and when it fires. */
   private timer: { readonly atMs: number; readonly handle: { cancel(): void } } | undefined;
   /** Paths removed (by this collector), with when, oldest first and bounded: what `/files` tells a reader looking for them. */
@@ -117,24 +122,33 @@ export class GarbageCollector {
   /**
    * Schedules `target` for removal `delayMs` from now (Mesos' `schedule`); a path already
    * scheduled gets the new time. A path removed before and scheduled again (it came back) is
-   * no longer reported as removed.
+   * no longer reported as removed. A path not strictly inside the root is refused (logged): false.
    */
-  schedule(target: string, delayMs: number): void {
+  schedule(target: string, delayMs: number): boolean {
     const resolved = path.resolve(target);
+    const root = path.resolve(this.options.root);
+    if (resolved === root || !contains(root, resolved)) {
+      this.options.log().error({ path: resolved, root }, 'refusing to schedule a path outside the work dir for garbage collection');
+      return false;
+    }
     const dueMs = this.options.now() + Math.max(0, delayMs);
     this.dueMs.set(resolved, dueMs);
     this.removed.delete(resolved);
     this.options.log().debug({ path: resolved, delayMs: Math.max(0, delayMs) }, 'scheduled for garbage collection');
     if (this.timer === undefined || dueMs < this.timer.atMs) this.arm(dueMs);
+    return true;
   }
 
   /**
-   * Takes `target` off the schedule (Mesos' `unschedule`): it is live again. False when it was
-   * not scheduled, or its removal has already started (too late).
+   * Takes `target` off the schedule (Mesos' `unschedule`): it is live again. A path that is due
+   * and waiting for a removal slot is taken off too. False when it was neither scheduled nor
+   * waiting, or its removal has already started (too late: see `removalHolding`).
    */
   unschedule(target: string): boolean {
     const resolved = path.resolve(target);
-    if (!this.dueMs.delete(resolved)) return false;
+    const waiting = this.queue.indexOf(resolved);
+    if (waiting >= 0) this.queue.splice(waiting, 1);
+    if (!this.dueMs.delete(resolved) && waiting < 0) return false;
     this.options.log().info({ path: resolved }, 'unscheduled from garbage collection');
     return true;
   }
@@ -143,13 +157,27 @@ export class GarbageCollector {
    * Unschedules `target` and every directory holding it: something live is about to be made
    * there (a new executor run in the directory of a completed framework). What lies beside it
    * (older runs) stays scheduled. Removals of those directories are forgotten: they exist again.
+   * Returns `removalHolding(target)`: nothing may be made there before it settles (Mesos'
+   * `unschedule` returns the future of a removal under way, and `_run` waits for it).
    */
-  unscheduleAncestors(target: string): void {
+  unscheduleAncestors(target: string): Promise<void> | undefined {
     for (let current = path.resolve(target); ; current = path.dirname(current)) {
       this.unschedule(current);
       this.removed.delete(current);
-      if (path.dirname(current) === current) return;
+      if (path.dirname(current) === current) break;
     }
+    return this.removalHolding(target);
+  }
+
+  /**
+   * The removals under way of `target` or of directories holding it, as one promise that
+   * settles (never rejects) once they have all ended; undefined when there are none.
+   */
+  removalHolding(target: string): Promise<void> | undefined {
+    const resolved = path.resolve(target);
+    const holding = [...this.removing].filter(([removing]) => contains(removing, resolved)).map(([, ended]) => ended);
+    if (holding.length === 0) return undefined;
+    return Promise.all(holding).then(() => undefined);
   }
 
   /**
@@ -224,12 +252,14 @@ export class GarbageCollector {
   private startRemovals(): void {
     while (this.removing.size < GC_MAX_CONCURRENT_REMOVALS && this.queue.length > 0) {
       const target = this.queue.shift() as string;
-      this.removing.add(target);
-      this.options.defer(
-        this.options.fileSystem.remove(target),
-        () => this.removalEnded(target, undefined),
-        (error) => this.removalEnded(target, error),
-      );
+      // It may have waited for a slot while something live was made in it.
+      if (this.options.isLive?.(target) === true) {
+        this.options.log().warn({ path: target }, 'not removing a due path: something live is in it now');
+        continue;
+      }
+      const removal = this.options.fileSystem.remove(target);
+      this.removing.set(target, removal.then(() => undefined, () => undefined));
+      this.options.defer(removal, () => this.removalEnded(target, undefined), (error) => this.removalEnded(target, error));
     }
   }
 
@@ -262,15 +292,17 @@ export function contains(outer: string, inner: string): boolean {
 export type SandboxDirectory =
   | { readonly kind: 'agent'; readonly path: string; readonly agentId: string; readonly modifiedMs: number }
   | { readonly kind: 'framework'; readonly path: string; readonly agentId: string; readonly frameworkId: string; readonly modifiedMs: number }
+  | { readonly kind: 'executor'; readonly path: string; readonly agentId: string; readonly frameworkId: string; readonly executorId: string; readonly modifiedMs: number }
   | {
     readonly kind: 'run'; readonly path: string; readonly agentId: string; readonly frameworkId: string; readonly executorId: string;
     readonly runId: string; readonly modifiedMs: number;
   };
 
 /**
- * Every agent, framework and executor run directory under `<workDir>/agents` (see paths.ts),
- * parents before children, with their modification times: what a starting agent looks through
- * for sandboxes to collect. `runs/latest` is a symlink, never listed.
+ * Every agent, framework, executor and executor run directory under `<workDir>/agents` (see
+ * paths.ts), parents before children, with their modification times: what a starting agent
+ * looks through for sandboxes to collect. `runs/latest` is a symlink, never listed. (A scan
+ * recorded before executor directories were listed replays without them: their time is unknown.)
  */
 export async function sandboxDirectories(fileSystem: SandboxFileSystem, workDir: string): Promise<SandboxDirectory[]> {
   const found: SandboxDirectory[] = [];
@@ -288,7 +320,10 @@ export async function sandboxDirectories(fileSystem: SandboxFileSystem, workDir:
       found.push({ kind: 'framework', path: frameworkPath, agentId, frameworkId, modifiedMs: frameworkModifiedMs });
       const executorsDirectory = path.join(frameworkPath, 'executors');
       for (const executorId of await fileSystem.subdirectories(executorsDirectory)) {
-        const runsDirectory = path.join(executorsDirectory, executorId, RUNS_DIRECTORY);
+        const executorPath = path.join(executorsDirectory, executorId);
+        const executorModifiedMs = await fileSystem.modifiedMs(executorPath);
+        if (executorModifiedMs !== undefined) found.push({ kind: 'executor', path: executorPath, agentId, frameworkId, executorId, modifiedMs: executorModifiedMs });
+        const runsDirectory = path.join(executorPath, RUNS_DIRECTORY);
         for (const runId of await fileSystem.subdirectories(runsDirectory)) {
           const runPath = path.join(runsDirectory, runId);
           const runModifiedMs = await fileSystem.modifiedMs(runPath);

@@ -37,14 +37,14 @@ export function agentDirectory(workDir: string, agentId: string): string {
   return path.join(workDir, 'agents', component('agent', agentId));
 }
 
+/** `<workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>`: an executor's runs and its `runs/latest`. */
+export function executorDirectory(workDir: string, ids: { agentId: string; frameworkId: string; executorId: string }): string {
+  return path.join(agentDirectory(workDir, ids.agentId), 'frameworks', component('framework', ids.frameworkId), 'executors', component('executor', ids.executorId));
+}
+
 /** `<workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/<runId>`: a sandbox. */
 export function executorRunDirectory(workDir: string, ids: { agentId: string; frameworkId: string; executorId: string; runId: string }): string {
-  return path.join(
-    agentDirectory(workDir, ids.agentId),
-    'frameworks', component('framework', ids.frameworkId),
-    'executors', component('executor', ids.executorId),
-    RUNS_DIRECTORY, component('run', ids.runId),
-  );
+  return path.join(executorDirectory(workDir, ids), RUNS_DIRECTORY, component('run', ids.runId));
 }
 
 /** `<workDir>/meta`: reserved for checkpoints (not written yet: see docs/agent.md). */

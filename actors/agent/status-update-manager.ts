@@ -136,6 +136,12 @@ export class TaskStatusUpdateManager {
     else stream.pending.push(update);
   }
 
+  /** Whether `update`'s task stream has room for one more pending update (`update` would not refuse it as full). */
+  hasRoom(update: StatusUpdate): boolean {
+    const stream = this.streamFor(update.frameworkId, update.status.taskId, false);
+    return stream === undefined || stream.pending.length < this.maxPendingPerTask;
+  }
+
   /** Whether `update` (by uuid) was taken into its task's stream already, acknowledged or not. */
   seen(update: StatusUpdate): boolean {
     const stream = update.uuid === undefined ? undefined : this.streamFor(update.frameworkId, update.status.taskId, false);

@@ -30,7 +30,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Timer } from '../../lib/actor';
 import {
-  emptyCheckStatus, httpStatusPasses, resolveCheck, resolveHealthCheck,
+  emptyCheckStatus, encodeCheckPath, httpStatusPasses, resolveCheck, resolveHealthCheck,
   type CheckProbe, type CheckStatusInfo, type ResolvedCheck, type ResolvedHealthCheck, type TaskInfo,
 } from '../../lib/protocol';
 
@@ -147,6 +147,8 @@ class ProbeLoop {
 
   private finish(attempt: number, result: ProbeResult): void {
     if (this.stopped || attempt !== this.attempt || this.running === undefined) return;
+    // Whatever the probe still holds (a connection, a process) goes: its result is in.
+    this.running.abort();
     this.running = undefined;
     this.timer?.cancel();
     this.onResult(result);
@@ -351,15 +353,19 @@ function runCommandProbe(probe: Extract<CheckProbe, { type: 'COMMAND' }>, contex
 
 function runHttpProbe(probe: Extract<CheckProbe, { type: 'HTTP' }>, context: ProbeContext): Promise<ProbeOutcome> {
   return new Promise<ProbeOutcome>((resolve, reject) => {
-    const options = { host: CHECK_PROBE_HOST, port: probe.port, path: probe.path, method: 'GET', signal: context.signal, headers: { Connection: 'close' } };
+    const options = { host: CHECK_PROBE_HOST, port: probe.port, path: encodeCheckPath(probe.path), method: 'GET', signal: context.signal, headers: { Connection: 'close' } };
     const request = probe.scheme === 'https'
       ? https.request({ ...options, rejectUnauthorized: false })
       : http.request(options);
     request.once('response', (response) => {
-      response.resume();
-      resolve({ type: 'HTTP', statusCode: response.statusCode ?? 0 });
+      // The status is all a probe needs: the connection goes now, however long the body streams.
+      const statusCode = response.statusCode ?? 0;
+      response.destroy();
+      request.destroy();
+      resolve({ type: 'HTTP', statusCode });
     });
-    request.once('error', reject);
+    // `on`, not `once`: a destroyed request may report an error after the result (ignored then).
+    request.on('error', reject);
     request.end();
   });
 }

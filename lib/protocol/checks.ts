@@ -56,6 +56,26 @@ export interface ResolvedHealthCheck extends ResolvedCheck {
   readonly gracePeriodMs: number;
 }
 
+/** Bytes an HTTP check's path keeps as they are: printable ASCII but the space (anything else is percent-encoded). */
+const URL_SAFE_MIN_BYTE = 0x21;
+const URL_SAFE_MAX_BYTE = 0x7e;
+
+/**
+ * An HTTP check's path as it goes into the request line: each UTF-8 byte outside printable
+ * ASCII (a space, a control character, a non-ASCII byte) percent-encoded, as curl sends such a
+ * path (Mesos probes with curl); the rest, `%` included, as given. Both command executors send
+ * this (the native one encodes the same way, native/checks.c).
+ *
+ * @example encodeCheckPath('/health check/é') // '/health%20check/%C3%A9'
+ */
+export function encodeCheckPath(path: string): string {
+  let encoded = '';
+  for (const byte of new TextEncoder().encode(path)) {
+    encoded += byte >= URL_SAFE_MIN_BYTE && byte <= URL_SAFE_MAX_BYTE ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
+}
+
 /**
  * Why `healthCheck` is invalid (Mesos' `validateHealthCheck`, plus ports and finite numbers), or
  * undefined. The master prefixes it with `Task uses invalid health check: `.

@@ -27,11 +27,19 @@
 #define DEFAULT_TIMEOUT_SECONDS 20.0
 #define DEFAULT_CONSECUTIVE_FAILURES 3
 #define DEFAULT_GRACE_PERIOD_SECONDS 10.0
+/* Bytes an HTTP path keeps as they are (printable ASCII but the space); the rest are percent-encoded. */
+#define URL_SAFE_MIN_BYTE 0x21
+#define URL_SAFE_MAX_BYTE 0x7e
 /* HTTP statuses that pass a health check (Mesos' command executors: 200-399). */
 #define HTTP_PASS_MIN 200
 #define HTTP_PASS_MAX 399
-/* Longest timing a check may give, in seconds (a year: far beyond any real check, and exact in a double of ms). */
+/*
+ * Longest timing a check may give, in seconds (a year: far beyond any real check, and exact in a
+ * double of ms), and most consecutive failures. The agent gives a task beyond them to the
+ * TypeScript executor (actors/agent/native-checks.ts mirrors them).
+ */
 #define MAX_CHECK_SECONDS (365.0 * 24 * 3600)
+#define MAX_CONSECUTIVE_FAILURES 1000000
 
 static const char *const KIND_NAMES[] = {"NONE", "COMMAND", "HTTP", "TCP"};
 
@@ -79,6 +87,11 @@ static int append_environment(char **list, size_t *count, size_t capacity, const
   return 0;
 }
 
+/* The number of variables in an environment map (0 when absent or not a map: `append_environment` refuses the latter). */
+static size_t environment_size(const mp_node *environment) {
+  return environment && environment->type == MP_MAP ? environment->length : 0;
+}
+
 /* The command probe: `sh -c value`, or `value` with `arguments` as the whole argv (Mesos). */
 static int configure_command(checker_t *checker, const mp_node *command, const mp_node *task_environment) {
   const mp_node *value = mp_get(command, "value"), *shell = mp_get(command, "shell"), *arguments = mp_get(command, "arguments");
@@ -86,8 +99,11 @@ static int configure_command(checker_t *checker, const mp_node *command, const m
   int use_shell = !shell || shell->type != MP_BOOL || shell->integer;
   uint32_t count = arguments && arguments->type == MP_ARRAY ? arguments->length : 0;
   if (count > CHECK_MAX_ARGUMENTS) return -1;
+  const mp_node *own_environment = mp_get(command, "environment");
+  size_t variables = environment_size(task_environment) + environment_size(own_environment);
+  if (variables > CHECK_MAX_ENVIRONMENT) return -1;
   checker->argv = calloc((size_t)count + 4, sizeof(char *));
-  checker->environment = calloc(2 * CHECK_MAX_ENVIRONMENT + 1, sizeof(char *));
+  checker->environment = calloc(variables + 1, sizeof(char *));
   if (!checker->argv || !checker->environment) return -1;
   checker->file = mp_strdup(value);
   if (use_shell) {
@@ -106,21 +122,40 @@ static int configure_command(checker_t *checker, const mp_node *command, const m
   }
   if (!checker->file || !checker->argv[0]) return -1;
   size_t entries = 0;
-  if (append_environment(checker->environment, &entries, CHECK_MAX_ENVIRONMENT, task_environment) < 0) return -1;
-  return append_environment(checker->environment, &entries, 2 * CHECK_MAX_ENVIRONMENT, mp_get(command, "environment"));
+  if (append_environment(checker->environment, &entries, variables, task_environment) < 0) return -1;
+  return append_environment(checker->environment, &entries, variables, own_environment);
 }
 
-/* The HTTP probe's request: the path must be printable ASCII without spaces (it goes into the request line as is). */
+/*
+ * Copies `path` into `encoded` (room for CHECK_MAX_PATH + 1), each byte outside printable ASCII
+ * but the space percent-encoded, as curl sends it (lib/protocol/checks.ts `encodeCheckPath`).
+ * Returns -1 when it does not fit.
+ */
+static int encode_path(char *encoded, const uint8_t *path, uint32_t length) {
+  static const char HEX[] = "0123456789ABCDEF";
+  size_t used = 0;
+  for (uint32_t i = 0; i < length; i++) {
+    uint8_t byte = path[i];
+    int safe = byte >= URL_SAFE_MIN_BYTE && byte <= URL_SAFE_MAX_BYTE;
+    if (used + (safe ? 1 : 3) > CHECK_MAX_PATH) return -1;
+    if (safe) { encoded[used++] = (char)byte; continue; }
+    encoded[used++] = '%';
+    encoded[used++] = HEX[byte >> 4];
+    encoded[used++] = HEX[byte & 0x0f];
+  }
+  encoded[used] = '\0';
+  return 0;
+}
+
+/* The HTTP probe's request: the path percent-encoded where it must be (it goes into the request line). */
 static int configure_http(checker_t *checker, const mp_node *http) {
   const mp_node *path = mp_get(http, "path"), *scheme = mp_get(http, "scheme");
   if (scheme && !mp_str_equals(scheme, "http")) return -1; /* https: the TypeScript executor's */
   if ((checker->port = port_field(http)) < 0) return -1;
   if (!path) strcpy(checker->path, "/");
   else {
-    if (path->type != MP_STR || path->length == 0 || path->length > CHECK_MAX_PATH || path->bytes[0] != '/') return -1;
-    for (uint32_t i = 0; i < path->length; i++) if (path->bytes[i] <= ' ' || path->bytes[i] >= 0x7f) return -1;
-    memcpy(checker->path, path->bytes, path->length);
-    checker->path[path->length] = '\0';
+    if (path->type != MP_STR || path->length == 0 || path->bytes[0] != '/') return -1;
+    if (encode_path(checker->path, (const uint8_t *)path->bytes, path->length) < 0) return -1;
   }
   int written = snprintf(checker->request, sizeof checker->request,
     "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: mesos-ts-command-executor\r\nConnection: close\r\n\r\n", checker->path, checker->port);
@@ -153,7 +188,7 @@ static int configure(checker_t *checker, const mp_node *spec, int health, const 
   checker->grace_ms = health ? seconds_field(spec, "gracePeriodSeconds", DEFAULT_GRACE_PERIOD_SECONDS) : 0;
   if (checker->delay_ms < 0 || checker->interval_ms < 0 || checker->timeout_ms < 0 || checker->grace_ms < 0) return -1;
   const mp_node *failures = mp_get(spec, "consecutiveFailures");
-  if (failures && (failures->type != MP_INT || failures->integer < 0 || failures->integer > 1000000)) return -1;
+  if (failures && (failures->type != MP_INT || failures->integer < 0 || failures->integer > MAX_CONSECUTIVE_FAILURES)) return -1;
   checker->consecutive_limit = failures ? (long)failures->integer : DEFAULT_CONSECUTIVE_FAILURES;
   return 0;
 }
@@ -187,9 +222,9 @@ void checker_start(checker_t *checker, double now_ms) {
   checker->next_at_ms = now_ms + checker->delay_ms;
 }
 
-/* Ends the running probe without a result: kills its process group or closes its socket. */
+/* Ends the running probe without a result: kills its process tree, groups and all (what it started with setsid too), or closes its socket. */
 static void abort_probe(checker_t *checker) {
-  if (checker->pid > 0) kill(-checker->pid, SIGKILL); /* reaped by the executor's waitpid loop */
+  if (checker->pid > 0) kill_tree(checker->pid); /* reaped by the executor's waitpid loop (as subreaper, the orphans too) */
   if (checker->fd >= 0) close(checker->fd);
   checker->pid = 0;
   checker->fd = -1;

@@ -2,7 +2,7 @@
  * Health checks and general checks for the native command executor, with the semantics of the
  * TypeScript ones (actors/framework/checks.ts, after Mesos): the first probe `delay` after the
  * task starts, the next `interval` after the previous one ended or timed out; a probe running
- * past `timeout` (0: never) is aborted (its process group killed, its socket closed). Probes:
+ * past `timeout` (0: never) is aborted (its process tree killed, groups and all; its socket closed). Probes:
  * COMMAND (fork/exec in the sandbox, own process group), HTTP (non-blocking connect to
  * 127.0.0.1:port, `GET path HTTP/1.1`, the status line parsed), TCP (a connection opens).
  *
@@ -16,11 +16,18 @@
 #include <sys/types.h>
 #include "msgpack.h"
 
-/* Most arguments and environment variables a command probe may have (the rest make the check invalid). */
-#define CHECK_MAX_ARGUMENTS 256
-#define CHECK_MAX_ENVIRONMENT 256
-/* Longest HTTP path (the TypeScript schema bounds it at 1024 characters too). */
-#define CHECK_MAX_PATH 1024
+/*
+ * Most arguments and environment variables (the task's and the check's together) a command probe
+ * may have; both lists are sized to what the check has. The agent gives a task beyond them to the
+ * TypeScript executor (actors/agent/native-checks.ts mirrors these limits).
+ */
+#define CHECK_MAX_ARGUMENTS 16384
+#define CHECK_MAX_ENVIRONMENT 16384
+/*
+ * Longest HTTP path once percent-encoded: the schema's 1024 characters, each at most 3 UTF-8
+ * bytes (a surrogate pair: 4 for 2), each byte at most 3 as `%XX`. So every valid path fits.
+ */
+#define CHECK_MAX_PATH (1024 * 9)
 /* Bytes of an HTTP response read for its status line; the rest is not read. */
 #define CHECK_MAX_RESPONSE 512
 

@@ -60,8 +60,9 @@ static double env_ms(const char *name, double fallback) {
   return text && end && *end == '\0' && value > 0 ? value : fallback;
 }
 /*
- * Unacknowledged updates kept at most: STARTING, RUNNING, a terminal one, and room for health
- * and check updates (one per change, each acknowledged within milliseconds by a live agent).
+ * Unacknowledged updates kept at most: STARTING, RUNNING, KILLING, a terminal one, and room for
+ * health and check updates (one per change, each acknowledged within milliseconds by a live
+ * agent). When full, the oldest health or check update makes room: a terminal one always fits.
  */
 #define MAX_PENDING_UPDATES 32
 /* Reasons of health and check updates (Mesos' TaskStatus.Reason). */
@@ -74,6 +75,7 @@ typedef struct {
   char uuid[40];
   mp_buffer body;
   double retry_at_ms;
+  int replaceable;         /* a health or check update (TASK_RUNNING): may give way to a newer update when the queue is full */
 } pending_update;
 
 typedef struct {
@@ -172,13 +174,33 @@ static void write_status(executor_t *executor, mp_buffer *body, const char *stat
   if (has_check) { mp_str(body, "checkStatus"); write_check_status(body, &executor->check); }
 }
 
+/* Forgets pending update `index` (no more retries), keeping the rest in the order they were sent. */
+static void drop_pending(executor_t *executor, int index) {
+  mp_free(&executor->pending[index].body);
+  memmove(&executor->pending[index], &executor->pending[index + 1], (size_t)(executor->pending_count - index - 1) * sizeof(pending_update));
+  executor->pending_count--;
+}
+
+/* Room for one more update when the queue is full: the oldest health or check update goes. -1 when there is none. */
+static int make_room(executor_t *executor) {
+  for (int i = 0; i < executor->pending_count; i++) {
+    if (!executor->pending[i].replaceable) continue;
+    fprintf(stderr, "command-executor: too many unacknowledged updates; no longer retrying the oldest health or check update\n");
+    drop_pending(executor, i);
+    return 0;
+  }
+  return -1;
+}
+
 /* Sends a StatusUpdate {update: {...}} and keeps it until the agent acknowledges its uuid. */
 static void send_status_with_health(executor_t *executor, const char *state, const char *message, const char *reason, int healthy) {
-  if (executor->pending_count == MAX_PENDING_UPDATES) {
+  if (executor->pending_count == MAX_PENDING_UPDATES && make_room(executor) < 0) {
+    /* Cannot happen: at most STARTING, RUNNING, KILLING and a terminal update are not replaceable. */
     fprintf(stderr, "command-executor: too many unacknowledged updates; dropping %s\n", state);
     return;
   }
   pending_update *update = &executor->pending[executor->pending_count++];
+  update->replaceable = strcmp(state, "TASK_RUNNING") == 0 && reason != NULL && (strcmp(reason, REASON_HEALTH) == 0 || strcmp(reason, REASON_CHECK) == 0);
   double timestamp = epoch_seconds();
   new_uuid(update->uuid);
   mp_init(&update->body);
@@ -203,10 +225,8 @@ static void send_status(executor_t *executor, const char *state, const char *mes
 static void acknowledged(executor_t *executor, const mp_node *uuid) {
   for (int i = 0; i < executor->pending_count; i++) {
     if (!mp_str_equals(uuid, executor->pending[i].uuid)) continue;
-    mp_free(&executor->pending[i].body);
-    /* Shift the rest down: retries must go out oldest first, in the order they were sent. */
-    memmove(&executor->pending[i], &executor->pending[i + 1], (size_t)(executor->pending_count - i - 1) * sizeof(pending_update));
-    executor->pending_count--;
+    /* The rest shift down: retries must go out oldest first, in the order they were sent. */
+    drop_pending(executor, i);
     return;
   }
 }
@@ -246,6 +266,18 @@ static int has_capability(const mp_node *framework, const char *capability) {
 
 static double grace_of(const mp_node *body);
 
+/* Configures the task's health check and check (each CHECK_NONE when absent). -1, both cleared, when one is given and cannot be run. */
+static int configure_checks(executor_t *executor, const mp_node *task, const mp_node *environment) {
+  const mp_node *health = mp_get(task, "healthCheck"), *check = mp_get(task, "check");
+  if (health && checker_configure(&executor->health, health, 1, environment, executor->directory) < 0) return -1;
+  if (check && checker_configure(&executor->check, check, 0, environment, executor->directory) < 0) {
+    checker_free(&executor->health);
+    executor->health.kind = CHECK_NONE;
+    return -1;
+  }
+  return 0;
+}
+
 static void launch(executor_t *executor, const mp_node *task) {
   if (executor->task_id) {
     fprintf(stderr, "command-executor: ignoring a second task: one task per command executor\n");
@@ -262,9 +294,13 @@ static void launch(executor_t *executor, const mp_node *task) {
   }
   const mp_node *kill_policy = mp_get(task, "killPolicy");
   executor->task_grace_ms = kill_policy ? grace_of(kill_policy) : DEFAULT_KILL_GRACE_PERIOD_MS;
-  const mp_node *environment = mp_get(command, "environment");
-  if (mp_get(task, "healthCheck")) checker_configure(&executor->health, mp_get(task, "healthCheck"), 1, environment, executor->directory);
-  if (mp_get(task, "check")) checker_configure(&executor->check, mp_get(task, "check"), 0, environment, executor->directory);
+  if (configure_checks(executor, task, mp_get(command, "environment")) < 0) {
+    /* Never unchecked: the agent gives such a task the TypeScript executor (native-checks.ts), so this is a disagreement between the two. */
+    send_status(executor, "TASK_FAILED", "the native command executor cannot run the task's health check or check", "REASON_COMMAND_EXECUTOR_FAILED");
+    executor->terminal_sent = 1;
+    executor->exit_deadline_ms = monotonic_ms() + EXIT_AFTER_TERMINAL_MS;
+    return;
+  }
   send_status(executor, "TASK_STARTING", NULL, NULL);
   pid_t parent = getpid();
   pid_t pid = fork();
@@ -309,21 +345,12 @@ static void kill_task(executor_t *executor, double grace_ms) {
  */
 static void kill_leftovers(pid_t group) {
   kill(-group, SIGKILL);
-#ifdef __linux__
-  char path[64], pids[4096];
-  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ssize_t got = read(fd, pids, sizeof pids - 1);
-  close(fd);
-  if (got <= 0) return;
-  pids[got] = '\0';
-  for (char *next = pids, *end; *next; next = end) {
-    long pid = strtol(next, &end, 10);
-    if (end == next) break;
-    if (pid > 0) { kill((pid_t)-pid, SIGKILL); kill((pid_t)pid, SIGKILL); }
+  pid_t children[KILL_TREE_MAX_PROCESSES];
+  size_t count = child_processes(getpid(), children, 0, KILL_TREE_MAX_PROCESSES);
+  for (size_t i = 0; i < count; i++) {
+    kill(-children[i], SIGKILL);
+    kill(children[i], SIGKILL);
   }
-#endif
 }
 
 static void task_exited(executor_t *executor, int status) {

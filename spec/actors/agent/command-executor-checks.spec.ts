@@ -36,15 +36,15 @@ describe('command executor health checks and checks (harness: virtual clock, scr
   });
 
   /** Starts a registered command executor and gives it `task`; returns when the task runs. */
-  async function launch(checks: { healthCheck?: HealthCheck; check?: CheckInfo }): Promise<void> {
+  async function launch(checks: { healthCheck?: HealthCheck; check?: CheckInfo }, framework: FrameworkInfo = FRAMEWORK): Promise<void> {
     executor = new CommandExecutor({ agentPid: agent.self().toString(), frameworkId: 'F1', executorId: 'T1', directory: '/sandbox', checkProbes: probes.runner }, processes);
     host.spawn(executor);
     await clock.settle();
     agent.post(executor.self(), 'ExecutorRegistered', {
-      executorInfo: { executorId: 'T1', command: { value: 'x' } }, frameworkId: 'F1', frameworkInfo: FRAMEWORK, agentId: 'A1', agentInfo: { id: 'A1', hostname: 'h', port: 1, resources: [] },
+      executorInfo: { executorId: 'T1', command: { value: 'x' } }, frameworkId: 'F1', frameworkInfo: framework, agentId: 'A1', agentInfo: { id: 'A1', hostname: 'h', port: 1, resources: [] },
     });
     const task: TaskInfo = { name: 't', taskId: 'T1', agentId: 'A1', resources: [], command: { value: 'serve' }, ...checks };
-    agent.post(executor.self(), 'RunTaskOnExecutor', { frameworkId: 'F1', framework: FRAMEWORK, task });
+    agent.post(executor.self(), 'RunTaskOnExecutor', { frameworkId: 'F1', framework, task });
     await clock.settle();
   }
 
@@ -181,5 +181,15 @@ describe('command executor health checks and checks (harness: virtual clock, scr
     const killed = statuses().at(-1) as TaskStatus;
     expect(killed.state).to.equal('TASK_KILLED');
     expect(killed.reason, 'a kill asked for by the framework has no health reason').to.equal(undefined);
+  });
+
+  it('puts the latest check status on TASK_KILLING too, as on every other update of a task with a check', async () => {
+    probes.play({ type: 'TCP', succeeded: true }, 'hang');
+    await launch({ check: { type: 'TCP', tcp: { port: 9000 }, delaySeconds: 1, intervalSeconds: 1 } }, { ...FRAMEWORK, capabilities: ['TASK_KILLING_STATE'] });
+    await clock.advance(1_000);
+    agent.post(executor.self(), 'KillTaskOnExecutor', { frameworkId: 'F1', taskId: 'T1' });
+    await clock.settle();
+    const killing = statuses().find((status) => status.state === 'TASK_KILLING');
+    expect(killing?.checkStatus).to.deep.equal({ type: 'TCP', tcp: { succeeded: true } });
   });
 });

@@ -10,7 +10,7 @@ import { recoveredFrom } from '../../../actors/agent/checkpoint';
 import { DISK_WATCH_INTERVAL_MS, GC_DELAY_MS, GC_MAX_CONCURRENT_REMOVALS } from '../../../actors/agent/constants';
 import { FilesActor } from '../../../actors/agent/files';
 import type { AgentFlags } from '../../../actors/agent/flags';
-import { GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxFileSystem } from '../../../actors/agent/gc';
+import { contains, GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxFileSystem } from '../../../actors/agent/gc';
 import { recordedSandboxFileSystem } from '../../../actors/agent/replay';
 import type { Trace } from '../../../lib/process';
 import { agentDirectory, executorRunDirectory, LATEST_RUN_LINK } from '../../../actors/agent/paths';
@@ -59,10 +59,10 @@ class HeldRemovals implements SandboxFileSystem {
   }
 }
 
-function collector(clock: VirtualClock, fileSystem: SandboxFileSystem, isLive?: (target: string) => boolean): { gc: GarbageCollector; records: ReturnType<typeof captureLogger>['records'] } {
+function collector(clock: VirtualClock, fileSystem: SandboxFileSystem, isLive?: (target: string) => boolean, root = '/'): { gc: GarbageCollector; records: ReturnType<typeof captureLogger>['records'] } {
   const { logger, records } = captureLogger('gc');
   const gc = new GarbageCollector({
-    now: () => clock.now(), delay: (delayMs, callback) => clock.setTimer(delayMs, callback),
+    root, now: () => clock.now(), delay: (delayMs, callback) => clock.setTimer(delayMs, callback),
     defer: (promise, then, onError) => { promise.then(then, onError); },
     fileSystem, log: () => logger, ...(isLive !== undefined ? { isLive } : {}),
   });
@@ -143,13 +143,78 @@ describe('actors/agent/gc: GarbageCollector (virtual clock, fake file system)', 
     expect(gc.metrics()['gc/path_removals_pending']).to.equal(0);
   });
 
+  it('a path waiting for a removal slot is unscheduled when it becomes live again, and not removed (review: race.js)', async () => {
+    const clock = new VirtualClock();
+    const disk = new HeldRemovals();
+    const live = new Set<string>();
+    const { gc } = collector(clock, disk, (target) => [...live].some((run) => contains(target, run)));
+    const busy = Array.from({ length: GC_MAX_CONCURRENT_REMOVALS }, (_, index) => `/w/agents/A/frameworks/F0/executors/E${index}/runs/R`);
+    for (const target of busy) gc.schedule(target, HOUR_MS);
+    gc.schedule('/w/agents/A/frameworks/F1', HOUR_MS);
+    gc.prune(HOUR_MS); // disk pressure: all due, four at a time; F1 waits for a slot
+    expect(disk.inFlight).to.equal(GC_MAX_CONCURRENT_REMOVALS);
+    const run = '/w/agents/A/frameworks/F1/executors/E/runs/R2';
+    live.add(run);
+    expect(gc.unscheduleAncestors(run)).to.equal(undefined);
+    for (const target of busy) disk.finish(target);
+    await flush();
+    expect(disk.started).to.deep.equal(busy);
+    expect(gc.metrics()['gc/path_removals_pending']).to.equal(0);
+  });
+
+  it('asks again whether a path is live just before its removal starts: one made live while it waited is kept', async () => {
+    const clock = new VirtualClock();
+    const disk = new HeldRemovals();
+    const live = new Set<string>();
+    const { gc, records } = collector(clock, disk, (target) => live.has(target));
+    const busy = Array.from({ length: GC_MAX_CONCURRENT_REMOVALS }, (_, index) => `/w/run-${index}`);
+    for (const target of [...busy, '/w/f']) gc.schedule(target, HOUR_MS);
+    await clock.advance(HOUR_MS);
+    live.add('/w/f'); // no unschedule: the safety net alone
+    for (const target of busy) disk.finish(target);
+    await flush();
+    expect(disk.started).to.not.include('/w/f');
+    expect(records.some((record) => record.msg === 'not removing a due path: something live is in it now' && record.path === '/w/f')).to.equal(true);
+  });
+
+  it('unscheduleAncestors answers the removal under way of the path or a directory holding it, settled once it has ended', async () => {
+    const clock = new VirtualClock();
+    const disk = new HeldRemovals();
+    const { gc } = collector(clock, disk);
+    gc.schedule('/w/f', HOUR_MS);
+    gc.schedule('/w/g/e/runs/old', HOUR_MS);
+    await clock.advance(HOUR_MS);
+    expect(gc.removalHolding('/w/g/e/runs/new'), 'a sibling\'s removal holds nothing').to.equal(undefined);
+    const removal = gc.unscheduleAncestors('/w/f/e/runs/new');
+    expect(removal).to.not.equal(undefined);
+    let ended = false;
+    void removal?.then(() => { ended = true; });
+    await flush();
+    expect(ended).to.equal(false);
+    disk.finish('/w/f', new Error('EBUSY')); // a failed removal ends it all the same
+    await flush();
+    expect(ended).to.equal(true);
+    expect(gc.removalHolding('/w/f/e/runs/new')).to.equal(undefined);
+  });
+
+  it('refuses to schedule a path not strictly inside its root (paths come from the journal)', async () => {
+    const clock = new VirtualClock();
+    const disk = new HeldRemovals();
+    const { gc, records } = collector(clock, disk, undefined, '/work');
+    for (const target of ['/work', '/', '/etc', '/work-other/x', '/work/../etc']) expect(gc.schedule(target, 0), target).to.equal(false);
+    expect(gc.schedule('/work/agents/A', 0)).to.equal(true);
+    await clock.advance(1);
+    expect(disk.started).to.deep.equal(['/work/agents/A']);
+    expect(records.filter((record) => record.msg === 'refusing to schedule a path outside the work dir for garbage collection')).to.have.length(5);
+  });
+
   it('a replay sees the disk the recording saw: the same scan, the usage readings in order, nothing removed', async () => {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-gc-replay-'));
     try {
       for (const runId of ['R1', 'R2']) fs.mkdirSync(executorRunDirectory(workDir, { agentId: 'A1', frameworkId: 'F1', executorId: 'E1', runId }), { recursive: true });
       fs.mkdirSync(path.join(agentDirectory(workDir, 'A0'), 'frameworks', 'F0'), { recursive: true });
       const found = await sandboxDirectories(nodeSandboxFileSystem, workDir);
-      expect(found.map((directory) => directory.kind)).to.deep.equal(['agent', 'framework', 'agent', 'framework', 'run', 'run']);
+      expect(found.map((directory) => directory.kind)).to.deep.equal(['agent', 'framework', 'agent', 'framework', 'executor', 'run', 'run']);
       const pid = 'slave(1)@127.0.0.1:5051';
       const input = (name: string, body: unknown): Trace['events'][number] => ({ kind: 'input', t: 0, from: '', to: pid, name, body });
       const trace = { events: [input('sandbox-scan', found), input('disk-usage', 0.25), input('disk-usage', null), input('disk-usage', 0.5)] } as Trace;
@@ -225,13 +290,14 @@ describe('actors/agent: sandbox garbage collection (harness: virtual clock, real
     await harness.register();
     const sandbox = await completeTask('T1');
     expect(fs.existsSync(sandbox)).to.equal(true);
-    expect(await metrics()).to.include({ 'gc/path_removals_pending': 2, 'gc/path_removals_succeeded': 0 });
+    // The run, its executor's directory and the framework's.
+    expect(await metrics()).to.include({ 'gc/path_removals_pending': 3, 'gc/path_removals_succeeded': 0 });
     await harness.clock.advance(GC_DELAY_MS - HOUR_MS);
     expect(fs.existsSync(sandbox), 'an hour before gc_delay').to.equal(true);
     await harness.clock.advance(HOUR_MS);
     expect(fs.existsSync(sandbox)).to.equal(false);
     expect(fs.existsSync(frameworkDirectory())).to.equal(false);
-    expect(await metrics()).to.include({ 'gc/path_removals_pending': 0, 'gc/path_removals_succeeded': 2, 'gc/path_removals_failed': 0 });
+    expect(await metrics()).to.include({ 'gc/path_removals_pending': 0, 'gc/path_removals_succeeded': 3, 'gc/path_removals_failed': 0 });
   });
 
   it('removes it sooner as the disk fills: at 60% used (headroom 0.1) after 0.3 × gc_delay', async () => {
@@ -312,6 +378,71 @@ describe('actors/agent: sandbox garbage collection (harness: virtual clock, real
     expect(fs.existsSync(oldAgent), 'the old agent, gc_delay after the start').to.equal(false);
     expect(fs.existsSync(otherFramework), 'the unknown framework, gc_delay after the start').to.equal(false);
     expect(fs.existsSync(currentRun), 'the current run, still').to.equal(true);
+  });
+
+  it('a framework back while its directory is being removed: the new executor is launched only once the removal has ended', async () => {
+    const held = new Map<string, () => void>();
+    const removing: SandboxFileSystem = {
+      ...disk,
+      usage: () => Promise.resolve(disk.fraction),
+      remove: (target) => new Promise<void>((resolve, reject) => {
+        held.set(target, () => { nodeSandboxFileSystem.remove(target).then(resolve, reject); });
+      }),
+    };
+    harness = new AgentHarness({ workDir, diskWatchIntervalMs: GC_DELAY_MS }, undefined, { sandboxFileSystem: removing });
+    await harness.register();
+    const sandbox = await completeTask('T1');
+    // Disk pressure: everything goes now. No `settle` while removals are held (it would wait for them).
+    await dispatch(harness.agent, (agent) => (agent as unknown as { gc: GarbageCollector }).gc.prune(GC_DELAY_MS));
+    await flush();
+    expect([...held.keys()]).to.include(frameworkDirectory());
+    harness.runTask(AgentHarness.commandTask('T2'));
+    await flush();
+    expect(harness.launcher.runs.map((run) => run.launch.executorId), 'not launched while its framework\'s directory is being removed').to.deep.equal(['T1']);
+    for (const release of held.values()) release();
+    await harness.clock.settle();
+    expect(fs.existsSync(sandbox)).to.equal(false);
+    expect(harness.launcher.runs.map((run) => run.launch.executorId)).to.deep.equal(['T1', 'T2']);
+  });
+
+  it('schedules an executor\'s directory once its last run has ended, never while it runs, and unschedules it when the executor runs again', async () => {
+    start({ gcDiskHeadroom: 0 });
+    disk.fraction = 0;
+    await harness.register();
+    harness.runTask(AgentHarness.commandTask('T0')); // keeps the framework here
+    await harness.clock.settle();
+    const sandbox = await completeTask('T1');
+    const executorDirectory = path.dirname(path.dirname(sandbox));
+    const scheduledAt = (target: string): Promise<number | undefined> => dispatch(harness.agent, (agent) => (agent as unknown as { gc: GarbageCollector }).gc.scheduledAt(target));
+    expect(await scheduledAt(executorDirectory)).to.equal(harness.clock.now() + GC_DELAY_MS);
+    expect(await scheduledAt(frameworkDirectory()), 'the framework stays').to.equal(undefined);
+    expect(await scheduledAt(path.dirname(path.dirname(harness.launcher.run('T0').launch.directory))), 'a live executor').to.equal(undefined);
+    // Runs again under the same executor id: its directory is off the schedule while it runs.
+    harness.runTask(AgentHarness.commandTask('T1'));
+    await harness.clock.settle();
+    expect(await scheduledAt(executorDirectory)).to.equal(undefined);
+  });
+
+  it('at start, the runs of a framework not recovered are scheduled on their own: when it comes back they still go, its new run stays', async () => {
+    disk.fraction = 0;
+    const now = new VirtualClock().now();
+    const oldRun = executorRunDirectory(workDir, { agentId: AGENT_ID, frameworkId: FRAMEWORK_ID, executorId: 'E0', runId: 'R-old' });
+    fs.mkdirSync(oldRun, { recursive: true });
+    fs.utimesSync(oldRun, (now - DAY_MS) / 1000, (now - DAY_MS) / 1000);
+    harness = new AgentHarness({ workDir, diskWatchIntervalMs: HOUR_MS, gcDiskHeadroom: 0 }, undefined, {
+      sandboxFileSystem: disk, recovered: () => recoveredFrom([{ t: 'agent', agentId: AGENT_ID }]),
+    });
+    await harness.clock.settle();
+    await harness.clock.advance(harness.flags.registrationBackoffFactorMs);
+    harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+    await harness.clock.settle();
+    harness.runTask(AgentHarness.commandTask('T1')); // the framework is back: its directory is unscheduled
+    await harness.clock.settle();
+    const live = harness.launcher.run('T1').launch.directory;
+    fs.mkdirSync(live, { recursive: true });
+    await harness.clock.advance(GC_DELAY_MS - DAY_MS + HOUR_MS);
+    expect(fs.existsSync(oldRun), 'the old run, due gc_delay after it completed').to.equal(false);
+    expect(fs.existsSync(live), 'the live run').to.equal(true);
   });
 
   it('/files/browse, /files/read and /files/download answer 404 saying the sandbox was garbage-collected', async () => {

@@ -106,4 +106,29 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
     expect(results).to.deep.equal([false, true]);
     expect(statuses('T1').map((status) => status.state)).to.not.include('TASK_KILLED');
   });
+
+  it('probes an HTTP path with a space and non-ASCII bytes, percent-encoded as curl sends it (the native executor dropped such a check)', async () => {
+    const port = await freePort();
+    const script = `require('http').createServer((q, s) => { s.statusCode = q.url === '/health%20check/%C3%A9' ? 200 : 404; s.end('x'); }).listen(${port}, '127.0.0.1')`;
+    current().runTask(RealCluster.commandTask('web', `exec '${process.execPath}' -e "${script}"`, {
+      healthCheck: { type: 'HTTP', http: { port, path: '/health check/é' }, ...FAST, gracePeriodSeconds: 10 },
+      check: { type: 'HTTP', http: { port, path: '/health check/é' }, ...FAST },
+    }));
+    await eventually(() => statuses('web').some((status) => status.healthy === true), 15_000, 'a healthy update');
+    await eventually(() => statuses('web').some((status) => status.checkStatus?.http?.statusCode === 200), 15_000, 'a check status of 200');
+  });
+
+  it('runs a command health check with 300 task environment variables and a command check with 300 arguments (beyond the native executor\'s old limits)', async () => {
+    const environment = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`V${index}`, `${index}`]));
+    const argumentsList = ['/bin/sh', '-c', 'test "$#" = 296 && test "$V299" = 299', ...Array.from({ length: 297 }, (_, index) => `a${index}`)];
+    current().runTask(RealCluster.commandTask('T1', 'exec sleep 60', {
+      command: { value: 'exec sleep 60', environment },
+      healthCheck: { type: 'COMMAND', command: { value: 'test "$V299" = 299' }, ...FAST, gracePeriodSeconds: 10 },
+      check: { type: 'COMMAND', command: { command: { value: '/bin/sh', shell: false, arguments: argumentsList } }, ...FAST },
+    }));
+    await eventually(() => statuses('T1').some((status) => status.healthy === true), 15_000, 'a healthy update');
+    await eventually(() => statuses('T1').some((status) => status.checkStatus?.command?.exitCode === 0), 15_000, 'a check that exited 0');
+    killTask('T1');
+    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+  });
 });

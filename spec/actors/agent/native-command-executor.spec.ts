@@ -16,13 +16,13 @@ class FakeAgent extends Probe {
   executor: UPID | undefined;
   readonly updates: StatusUpdate[] = [];
   autoAck = true;
-  constructor(private readonly command: Record<string, unknown>, private readonly grace?: number, private readonly capabilities: string[] = []) {
+  constructor(private readonly command: Record<string, unknown>, private readonly grace?: number, private readonly capabilities: string[] = [], taskExtra: Record<string, unknown> = {}) {
     super('slave(1)');
     this.install('RegisterExecutor', (from, body) => {
       this.executor = from;
       this.record({ from, name: 'RegisterExecutor', body });
       this.send(from, 'ExecutorRegistered', { agentId: 'A1', frameworkId: 'F1', executorInfo: {}, frameworkInfo: {}, agentInfo: {} });
-      this.send(from, 'RunTaskOnExecutor', { frameworkId: 'F1', framework: { name: 'f', user: 'u', capabilities: this.capabilities }, task: { taskId: 'T1', name: 't', agentId: 'A1', resources: [], command: this.command } });
+      this.send(from, 'RunTaskOnExecutor', { frameworkId: 'F1', framework: { name: 'f', user: 'u', capabilities: this.capabilities }, task: { taskId: 'T1', name: 't', agentId: 'A1', resources: [], command: this.command, ...taskExtra } });
     });
     this.install('StatusUpdate', (from, body: { update: StatusUpdate }) => {
       this.updates.push(body.update);
@@ -141,6 +141,18 @@ function exitOf(child: ChildProcess): Promise<number | null> {
     expect(new Set(agent.updates.map((u) => u.uuid)).size).to.equal(3);
   });
 
+  it('never drops the terminal update when a flapping check has filled its unacknowledged updates: the oldest check updates give way', async () => {
+    // The check's result flips at every probe: one update per probe, none acknowledged.
+    const flapping = { type: 'COMMAND', command: { command: { value: 'if [ -f flag ]; then rm flag; exit 1; else touch flag; exit 0; fi' } }, delaySeconds: 0, intervalSeconds: 0.01 };
+    const agent = new FakeAgent({ value: 'sleep 1.5' }, undefined, [], { check: flapping });
+    agent.autoAck = false;
+    const child = start(agent, { MESOS_EXECUTOR_UPDATE_RETRY_MS: '60000', MESOS_EXECUTOR_EXIT_AFTER_TERMINAL_MS: '300' });
+    expect(await within(exitOf(child), 10_000, 'the executor to exit')).to.equal(0);
+    const checkUpdates = agent.updates.filter((update) => update.status.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
+    expect(checkUpdates.length, 'more check updates than the executor keeps unacknowledged (32)').to.be.greaterThan(40);
+    expect(agent.states().at(-1)).to.equal('TASK_FINISHED');
+  });
+
   it('leaves nothing the task started running: not in its group, not escaped with setsid', async () => {
     const agent = new FakeAgent({ value: 'sleep 60 & echo $! > grouped.pid; setsid sleep 60 & echo $! > escaped.pid; sleep 0.2' });
     const child = start(agent);
@@ -149,6 +161,26 @@ function exitOf(child: ChildProcess): Promise<number | null> {
     for (const file of ['grouped.pid', 'escaped.pid']) {
       const pid = Number(fs.readFileSync(path.join(sandbox, file), 'utf8'));
       await eventually(() => !processExists(pid), 5_000, `the ${file} process to be gone`);
+    }
+  });
+
+  it('kills a timed-out probe\'s whole tree, what it started with setsid too, while the task runs on', async () => {
+    const healthCheck = {
+      type: 'COMMAND', command: { value: 'setsid sleep 60 & echo $! > escaped.pid; sleep 60 & echo $! > grouped.pid; wait' },
+      delaySeconds: 0, intervalSeconds: 60, timeoutSeconds: 0.3, gracePeriodSeconds: 0,
+    };
+    const agent = new FakeAgent({ value: 'exec sleep 60' }, undefined, [], { healthCheck });
+    const child = start(agent);
+    try {
+      await eventually(() => agent.updates.some((update) => update.status.healthy === false), 10_000, 'the probe to time out');
+      for (const file of ['grouped.pid', 'escaped.pid']) {
+        const pid = Number(fs.readFileSync(path.join(sandbox, file), 'utf8'));
+        await eventually(() => !processExists(pid), 5_000, `the probe's ${file} process to be gone`);
+      }
+      expect(agent.states()).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING']);
+    } finally {
+      agent.killTask(0);
+      await within(exitOf(child), 10_000, 'the executor to exit');
     }
   });
 
@@ -186,6 +218,14 @@ function exitOf(child: ChildProcess): Promise<number | null> {
     await within(exitOf(child), 5_000, 'the executor to exit');
     expect(Date.now() - startedMs).to.be.below(2_000); // 2.3 s less the 2 s margin, not 2.3 s
     expect(agent.states().at(-1)).to.equal('TASK_KILLED');
+  });
+
+  it('fails a task whose health check it cannot run rather than running it unchecked (the agent sends such tasks to the TypeScript executor)', async () => {
+    const agent = new FakeAgent({ value: 'sleep 30' }, undefined, [], { healthCheck: { type: 'TCP', tcp: { port: 80 }, consecutiveFailures: 2_000_000 } });
+    const child = start(agent);
+    expect(await within(exitOf(child), 10_000, 'the executor to exit')).to.equal(0);
+    expect(agent.states()).to.deep.equal(['TASK_FAILED']);
+    expect(agent.updates[0]?.status).to.include({ reason: 'REASON_COMMAND_EXECUTOR_FAILED', message: 'the native command executor cannot run the task\'s health check or check' });
   });
 
   it('exits with an error naming the missing environment', async () => {
