@@ -19,7 +19,7 @@ import {
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
   checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
-  type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
+  type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
 } from '../../lib/protocol';
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
@@ -1052,6 +1052,15 @@ export class Agent extends Actor {
     if (durable !== undefined) this.defer(durable, () => this.updates.durable(frameworkId, taskId, update.uuid as string));
   }
 
+  /**
+   * A task of `executor` reached a terminal state: counted, and its container's limits follow
+   * the tasks left (CPU shares go down; the memory limit stays, as the isolator only raises it).
+   */
+  private taskEnded(executor: ExecutorRecord, state: TaskState): void {
+    this.counters.taskReached(state);
+    if (executor.phase !== 'TERMINATED') this.options.launcher.update?.(executor.runId, containerLimits(executor));
+  }
+
   private failTask(frameworkId: string, executorId: string | undefined, taskId: string, reason: string, message: string): void {
     this.log.warn({ frameworkId, taskId, reason, message }, 'failing a task');
     this.agentUpdate(frameworkId, executorId, taskId, { state: 'TASK_FAILED', reason, message });
@@ -1070,7 +1079,7 @@ export class Agent extends Actor {
     const runId = this.host.newId();
     const directory = executorRunDirectory(this.options.flags.workDir, { agentId, frameworkId: framework.id, executorId: info.executorId, runId });
     const executor = new ExecutorRecord({ ...info, frameworkId: framework.id }, framework.id, agentId, commandExecutor, runId, directory);
-    executor.onTaskTerminal = (state) => this.counters.taskReached(state);
+    executor.onTaskTerminal = (state) => this.taskEnded(executor, state);
     executor.role = role;
     executor.token = this.newExecutorToken();
     executor.tokenSha256 = createHash('sha256').update(executor.token).digest('hex');
@@ -1443,7 +1452,7 @@ export class Agent extends Actor {
       this.frameworks.set(frameworkId, framework);
       for (const run of saved.executors.values()) {
         const executor = new ExecutorRecord({ ...run.info, frameworkId }, frameworkId, agentId, run.commandExecutor, run.runId, run.directory);
-        executor.onTaskTerminal = (state) => this.counters.taskReached(state);
+        executor.onTaskTerminal = (state) => this.taskEnded(executor, state);
         executor.role = run.role;
         executor.tokenSha256 = run.tokenSha256;
         framework.executors.set(executor.id, executor);

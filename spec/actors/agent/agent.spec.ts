@@ -463,6 +463,22 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       ]);
     });
 
+    it('holds a container to its tasks: limits at launch, raised with each task sent, lowered as tasks end (issue 12)', async () => {
+      const executorInfo = { executorId: 'E1', command: { value: 'x' } };
+      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('E1');
+      harness.runTask({ ...AgentHarness.commandTask('T2'), command: undefined, executor: executorInfo });
+      await harness.clock.settle();
+      const cpus = (): number[] => harness.launcher.updates.map((update) => Math.round(update.limits.cpus * 100) / 100);
+      const launched = harness.launcher.run('E1').launch.limits?.cpus ?? 0;
+      expect(cpus().at(-1), 'both tasks').to.be.greaterThan(launched);
+      harness.sendUpdate(executor, { ...harness.executorUpdate('T2', 'TASK_FINISHED'), executorId: 'E1' });
+      await harness.clock.settle();
+      expect(cpus().at(-1), 'T2 ended: back to one task').to.be.closeTo(launched, 1e-9);
+      expect(harness.launcher.updates.every((update) => update.runId === harness.launcher.run('E1').launch.runId)).to.equal(true);
+    });
+
     it('destroys what is left of the process tree of an executor that exits, normally or not', async () => {
       const executorInfo = { executorId: 'E1', command: { value: 'x' } };
       harness.runTask(AgentHarness.commandTask('T1'));

@@ -10,6 +10,7 @@ import { Agent, type AgentOptions } from '../../../actors/agent/agent';
 import type { RecoveredAgent } from '../../../actors/agent/checkpoint';
 import { defaultAgentFlags, type AgentFlags } from '../../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../../actors/agent/launcher';
+import type { ContainerLimits } from '../../../actors/agent/isolator';
 import type { Logger } from '../../../lib/logging';
 import { memoryHost, Probe, type Received } from '../../support/runtime';
 
@@ -65,6 +66,13 @@ export class FakeLauncher implements Launcher {
     };
     if (this.exitOnLaunch !== undefined) run.exit(this.exitOnLaunch);
     return Promise.resolve({ processId: this.nextProcessId++, destroy });
+  }
+
+  /** Every `update` the agent made of a run's limits, in order. */
+  readonly updates: Array<{ readonly runId: string; readonly limits: ContainerLimits }> = [];
+
+  update(runId: string, limits: ContainerLimits): void {
+    this.updates.push({ runId, limits });
   }
 
   /** Processes a restarted agent took back, by run id; `destroy` makes one exit with SIGKILL. */
