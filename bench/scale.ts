@@ -12,8 +12,9 @@
  * - `allocation_cycle_ms`: every framework declines what it holds (`refuse_seconds` 0, untimed),
  *   then the next batch allocation run until every offer of it has reached its framework (wall
  *   ms from just before the run's tick to the last offer received), median of 5;
- * - `sim_speed`: idle cluster (frameworks refuse everything for an hour; agents pinged, batch
- *   runs every second), virtual seconds per wall second over 30 virtual seconds;
+ * - `sim_speed`: idle cluster (every framework has given back its offers and suppressed; agents
+ *   pinged, batch runs every second), virtual seconds per wall second over 30 virtual seconds
+ *   (`sim_speed_agents_only` beside it: the same right after registration, before any framework);
  * - `state_block_ms`: with S (5,000) long tasks running, `/master/state` served through the
  *   master's own route handler inside its mailbox; the handler's run, the longest of 3;
  * - `rss_mb`: the child's peak RSS at the end of its run.
@@ -25,7 +26,7 @@
  * saying how far it got, and the measurements that depended on it are skipped (noted).
  */
 import { fork } from 'node:child_process';
-import { IDLE_REFUSE_SECONDS, drive, onEveryFramework, serveState, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
+import { drive, onEveryFramework, serveState, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: what finishes within ~10 minutes on a 2-core machine today. */
 export const DEFAULT_AGENT_COUNTS = [1_000, 10_000];
@@ -81,7 +82,7 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['sim_speed_declined', 'state_bytes', 'state_serialize_ms'] as const;
+export const EXTRA_KEYS = ['sim_speed_agents_only', 'state_bytes', 'state_serialize_ms'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 
 export interface Row {
@@ -129,12 +130,15 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
     row('rss_mb', peakRssMb());
   };
   const throughputHere = agents === options.tasksAgents;
-  const phases: Array<ScaleKey | ExtraKey> = ['allocation_cycle_ms', 'sim_speed', 'sim_speed_declined', 'state_block_ms', 'state_bytes', 'state_serialize_ms', ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms'] as const : [])];
+  const phases: Array<ScaleKey | ExtraKey> = ['allocation_cycle_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_serialize_ms', ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms'] as const : [])];
 
   const cluster = await startScaleMaster(SEED);
   const registered = await measureRegistration(cluster, agents, options.budgets.register, progress);
   row('register_ms', registered.value, registered.note);
   if (registered.value === null) return skipRest(phases, 'skipped: registration over budget');
+  const agentsOnly = await measureIdleSpeed(cluster, options.budgets.simSpeed);
+  row('sim_speed_agents_only', agentsOnly);
+  progress(`idle, no framework yet: ${agentsOnly}x real time`);
 
   startFrameworks(cluster, frameworks);
   const offered = await drive(cluster.clock, () => heldOffers(cluster) >= agents && cluster.frameworks.every((framework) => framework.isRegistered), {
@@ -146,10 +150,10 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
   const cycle = await measureAllocationCycles(cluster, agents, options.budgets.allocationCycle, progress);
   row('allocation_cycle_ms', cycle.value, cycle.note);
 
+  await suppressFrameworks(cluster);
   const speed = await measureIdleSpeed(cluster, options.budgets.simSpeed);
-  row('sim_speed', speed.suppressed);
-  row('sim_speed_declined', speed.declined);
-  progress(`idle: ${speed.suppressed}x real time with the frameworks suppressed, ${speed.declined}x with their decline filters in force`);
+  row('sim_speed', speed);
+  progress(`idle: ${speed}x real time (${frameworks} frameworks suppressed)`);
 
   const state = await measureState(cluster, agents, options.stateTasks, options.budgets.stateTasks, progress);
   row('state_block_ms', state.blockMs, state.note);
@@ -233,22 +237,20 @@ async function advanceToBeforeNextTick(cluster: ScaleCluster): Promise<void> {
   if (untilMs > 0) await clock.advance(untilMs);
 }
 
+/** Virtual seconds per wall second while nothing happens but pings and batch runs (cut short past `budgetMs`). */
+async function measureIdleSpeed(cluster: ScaleCluster, budgetMs: number): Promise<number> {
+  await cluster.clock.settle();
+  const driven = await drive(cluster.clock, () => false, { stepMs: 1_000, budgetMs, maxVirtualMs: IDLE_VIRTUAL_MS });
+  return round(driven.virtualMs / driven.wallMs);
+}
+
 /**
- * Idle speed twice: frameworks that declined everything for an hour (their filters in force:
- * each batch run still walks the agents for them), then the same frameworks suppressed (as an
- * idle Mesos framework should be): `sim_speed` is the suppressed one.
+ * Every framework gives back what it holds (no filter) and suppresses offers, as an idle Mesos
+ * framework should; nothing is offered until it revives.
  */
-async function measureIdleSpeed(cluster: ScaleCluster, budgetMs: number): Promise<{ declined: number; suppressed: number }> {
-  const idle = async (): Promise<number> => {
-    await cluster.clock.settle();
-    const driven = await drive(cluster.clock, () => false, { stepMs: 1_000, budgetMs: budgetMs / 2, maxVirtualMs: IDLE_VIRTUAL_MS });
-    return round(driven.virtualMs / driven.wallMs);
-  };
-  await onEveryFramework(cluster, (framework) => { framework.mode = 'idle'; framework.declineHeld(IDLE_REFUSE_SECONDS); });
-  const declined = await idle();
-  await onEveryFramework(cluster, (framework) => framework.suppress());
-  const suppressed = await idle();
-  return { declined, suppressed };
+async function suppressFrameworks(cluster: ScaleCluster): Promise<void> {
+  await onEveryFramework(cluster, (framework) => { framework.mode = 'idle'; framework.suppress(); framework.declineHeld(0); });
+  await cluster.clock.settle();
 }
 
 /** Shares `total` among the frameworks: as even as it goes. */
