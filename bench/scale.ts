@@ -127,7 +127,7 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
   const progress = (text: string): void => report({ type: 'progress', text, rssMb: peakRssMb() });
   const skipRest = (keys: readonly (ScaleKey | ExtraKey)[], why: string): void => {
     for (const key of keys) if (key !== 'rss_mb') row(key, null, why);
-    row('rss_mb', peakRssMb());
+    row('rss_mb', peakRssMb(), `of the run so far (${why})`);
   };
   const throughputHere = agents === options.tasksAgents;
   const phases: Array<ScaleKey | ExtraKey> = ['allocation_cycle_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_serialize_ms', ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms'] as const : [])];

@@ -33,6 +33,7 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
     expect(result.register_ms[0]?.note).to.match(/^over budget: \d+ admitted in [\d.]+ s$/);
     expect(result.allocation_cycle_ms[0]).to.deep.include({ value: null, note: 'skipped: registration over budget' });
     expect(result.rss_mb[0]?.value).to.be.greaterThan(0);
+    expect(result.rss_mb[0]?.note).to.equal('of the run so far (skipped: registration over budget)');
   });
 
   it('reads its flags', () => {
