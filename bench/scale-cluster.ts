@@ -159,10 +159,14 @@ export interface ScaleCluster {
   frameworks: ScaleFramework[];
 }
 
-/** Starts the master (memory registry) on a fresh simulated host; no agent yet. */
-export async function startScaleMaster(seed: number): Promise<ScaleCluster> {
+/**
+ * Starts the master (memory registry) on a fresh simulated host; no agent yet. The host checks
+ * every local message's body as a link would (as the simulation kit's hosts do) unless
+ * `validateLocalMessages` is false.
+ */
+export async function startScaleMaster(seed: number, validateLocalMessages = true): Promise<ScaleCluster> {
   const clock = new VirtualClock({ simulated: true });
-  const host = memoryHost({ clock, seed });
+  const host = memoryHost({ clock, seed, validateLocalMessages });
   const masterDisk = new MemoryDisk(clock);
   const flags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: false };
   const batchPhaseMs = clock.now();
