@@ -1,0 +1,274 @@
+/**
+ * The cluster `bench:scale` measures (bench/scale.ts): the real master, allocator and N agents,
+ * F framework schedulers and in-process simulated executors, all on one memory host under a
+ * simulated `VirtualClock`, built from the simulation kit (spec/cluster/simulation.ts) but
+ * started the way a boot storm starts: every agent at once, on one shared `MemoryDisk`.
+ *
+ * The master's registry is on a `MemoryDisk` too (the memory registry): a simulated clock never
+ * waits on real I/O, so the file registry cannot run under it. bench:registry measures the file
+ * registry (fsync and all) on its own.
+ *
+ * Each measurement drives the virtual clock in small steps and looks at the wall clock between
+ * steps: past its named budget it gives up and says how far it got, instead of hanging.
+ */
+import { dispatch } from '../lib/actor';
+import { MemoryDisk } from '../lib/disk';
+import { VirtualClock, type ActorHost } from '../lib/process';
+import type { HttpRequest, HttpResponse } from '../lib/process/http';
+import type { Offer, TaskInfo, TaskStatus } from '../lib/protocol';
+import { isTerminalState } from '../lib/protocol';
+import { Resources } from '../lib/resources';
+import { Registry, registryPathOf, startMaster, type MasterHandle } from '../actors/master';
+import { defaultMasterFlags } from '../actors/master/flags';
+import { defaultAgentFlags, startAgent } from '../actors/agent';
+import { fitInto } from '../actors/framework/offers';
+import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
+import {
+  InProcessLauncher, SIMULATED_COMMAND_EXECUTOR_PATH, SIMULATED_MACHINE, SIMULATED_MASTER_HOSTNAME, SIMULATION_WORK_DIR,
+  simulatedAgentHostname, simulatedToken,
+} from '../spec/cluster/simulation';
+import { memoryHost } from '../spec/support/runtime';
+
+/** Declared resources of every agent (a 8-core, 16 GiB machine). */
+export const SCALE_AGENT_RESOURCES = 'cpus:8;mem:16384;disk:100000;ports:[31000-32000]';
+/** What each task asks for. */
+const TASK_RESOURCES = Resources.parse('cpus:0.1;mem:32');
+/** A command the simulated executor runs until killed (the `/master/state` phase's tasks). */
+const LONG_COMMAND = 'serve';
+/** A command the simulated executor finishes at once (the throughput phase's tasks). */
+const SHORT_COMMAND = 'exit 0';
+/** Idle frameworks refuse what they are offered for this long. */
+export const IDLE_REFUSE_SECONDS = 3_600;
+
+/** What a framework does with offers. */
+export type FrameworkMode = 'hold' | 'idle' | 'long' | 'short';
+
+/** A framework of the bench: holds, declines or fills its offers, and counts what comes back. */
+export class ScaleFramework extends Scheduler {
+  mode: FrameworkMode = 'hold';
+  /** Offers held (mode `hold`), by id. */
+  readonly held = new Map<string, Offer>();
+  /** Offers received since `resetOfferCount`. */
+  offersReceived = 0;
+  /** Wall time (performance.now()) of the last offer received. */
+  lastOfferAtMs = 0;
+  /** Tasks this framework still has to launch in the current mode. */
+  remaining = 0;
+  /** Tasks launched per offer in mode `long`. */
+  tasksPerOffer = 1;
+  /** Long tasks seen TASK_RUNNING. */
+  longRunning = 0;
+  /** Short tasks seen in a terminal state, and how many of those failed. */
+  shortFinished = 0;
+  shortFailed = 0;
+  /** Wall times: first short launch, last short terminal update. */
+  firstLaunchAtMs = 0;
+  lastFinishedAtMs = 0;
+  /** Launch → TASK_RUNNING of each short task (wall ms). */
+  readonly runningAfterMs: number[] = [];
+  /** Short tasks launched and not yet RUNNING: when each was launched. */
+  private readonly launchedAt = new Map<string, number>();
+  /** Tasks launched so far (for unique ids). */
+  private launched = 0;
+
+  constructor(options: SchedulerOptions, private readonly index: number) {
+    super(options);
+  }
+
+  get isRegistered(): boolean {
+    return this.state === 'registered';
+  }
+
+  resetOfferCount(): void {
+    this.offersReceived = 0;
+    this.lastOfferAtMs = 0;
+  }
+
+  /** Declines every held offer (refused for `refuseSeconds`). */
+  declineHeld(refuseSeconds: number): void {
+    if (this.held.size === 0) return;
+    this.decline([...this.held.keys()], { refuseSeconds });
+    this.held.clear();
+  }
+
+  protected override resourceOffers(offers: Offer[]): void {
+    this.offersReceived += offers.length;
+    this.lastOfferAtMs = performance.now();
+    for (const offer of offers) this.handleOffer(offer);
+  }
+
+  private handleOffer(offer: Offer): void {
+    if (this.mode === 'hold') {
+      this.held.set(offer.id, offer);
+      return;
+    }
+    const tasks = this.mode === 'idle' ? [] : this.tasksFor(offer, this.mode === 'long' ? this.tasksPerOffer : 1);
+    if (tasks.length === 0) {
+      this.decline(offer.id, { refuseSeconds: IDLE_REFUSE_SECONDS });
+      return;
+    }
+    if (this.mode === 'short') {
+      const now = performance.now();
+      if (this.firstLaunchAtMs === 0) this.firstLaunchAtMs = now;
+      for (const task of tasks) this.launchedAt.set(task.taskId, now);
+    }
+    // Leftovers go back unfiltered: the next batch run offers them again.
+    this.launch(offer.id, tasks, { refuseSeconds: 0 });
+  }
+
+  private tasksFor(offer: Offer, most: number): TaskInfo[] {
+    let available = Resources.fromJSON(offer.resources);
+    const tasks: TaskInfo[] = [];
+    while (this.remaining > 0 && tasks.length < most) {
+      const picked = fitInto(available, TASK_RESOURCES, offer.allocationRole);
+      if (picked === undefined) break;
+      available = available.subtract(picked);
+      this.remaining--;
+      const taskId = `f${this.index}-${this.mode}-${this.launched++}`;
+      tasks.push({ name: taskId, taskId, agentId: offer.agentId, resources: picked.toJSON(), command: { value: this.mode === 'long' ? LONG_COMMAND : SHORT_COMMAND } });
+    }
+    return tasks;
+  }
+
+  protected override statusUpdate(status: TaskStatus): void {
+    const short = status.taskId.includes('-short-');
+    if (!short) {
+      if (status.state === 'TASK_RUNNING') this.longRunning++;
+      return;
+    }
+    if (status.state === 'TASK_RUNNING') {
+      const at = this.launchedAt.get(status.taskId);
+      if (at !== undefined) this.runningAfterMs.push(performance.now() - at);
+      this.launchedAt.delete(status.taskId);
+    }
+    if (!isTerminalState(status.state)) return;
+    this.shortFinished++;
+    if (status.state !== 'TASK_FINISHED') this.shortFailed++;
+    this.lastFinishedAtMs = performance.now();
+  }
+}
+
+/** A running scale cluster. */
+export interface ScaleCluster {
+  readonly clock: VirtualClock;
+  readonly host: ActorHost;
+  readonly master: MasterHandle;
+  readonly allocationIntervalMs: number;
+  /** Virtual time the allocator's batch timer started at (its runs are at this plus multiples of the interval). */
+  readonly batchPhaseMs: number;
+  frameworks: ScaleFramework[];
+}
+
+/**
+ * Starts the master (memory registry) on a fresh simulated host; no agent yet. The host checks
+ * every local message's body as a link would (as the simulation kit's hosts do) unless
+ * `validateLocalMessages` is false.
+ */
+export async function startScaleMaster(seed: number, validateLocalMessages = true): Promise<ScaleCluster> {
+  const clock = new VirtualClock({ simulated: true });
+  const host = memoryHost({ clock, seed, validateLocalMessages });
+  const masterDisk = new MemoryDisk(clock);
+  const flags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: false };
+  const batchPhaseMs = clock.now();
+  const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), { disk: masterDisk, clock }) });
+  return { clock, host, master, allocationIntervalMs: flags.allocationIntervalMs, batchPhaseMs, frameworks: [] };
+}
+
+/** Starts `count` agents at once on one shared memory disk; resolves when all are spawned (none registered yet). */
+export async function startAgents(cluster: ScaleCluster, count: number): Promise<void> {
+  const disk = new MemoryDisk(cluster.clock);
+  const launcher = new InProcessLauncher(cluster.host).on(disk);
+  const token = simulatedToken(cluster.host);
+  const masterAddress = cluster.master.pid.address;
+  await Promise.all(Array.from({ length: count }, (_, index) => startAgent({
+    flags: defaultAgentFlags({
+      master: masterAddress, workDir: `${SIMULATION_WORK_DIR}/agent-${index}`, resources: SCALE_AGENT_RESOURCES,
+      hostname: simulatedAgentHostname(index), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
+    }),
+    host: cluster.host, launcher, disk, probe: SIMULATED_MACHINE, files: false, metrics: false, executorToken: token,
+  })));
+}
+
+/** Agents admitted to the registry so far. */
+export function admittedAgents(cluster: ScaleCluster): number {
+  return cluster.master.registry.agents().length;
+}
+
+/** Spawns `count` frameworks (mode `hold`). */
+export function startFrameworks(cluster: ScaleCluster, count: number): void {
+  cluster.frameworks = Array.from({ length: count }, (_, index) => {
+    const framework = new ScaleFramework({ master: cluster.master.pid.address, id: `scheduler-${index}`, framework: { name: `scale-${index}`, user: 'bench' } }, index);
+    cluster.host.spawn(framework);
+    return framework;
+  });
+}
+
+/** Runs `change` on every framework, in its mailbox. */
+export async function onEveryFramework(cluster: ScaleCluster, change: (framework: ScaleFramework) => void): Promise<void> {
+  await Promise.all(cluster.frameworks.map((framework) => dispatch(framework, change)));
+}
+
+/** How a driven phase ended. */
+export interface Driven {
+  readonly done: boolean;
+  readonly wallMs: number;
+  readonly virtualMs: number;
+}
+
+/**
+ * Advances the clock `stepMs` at a time until `done()` holds, the virtual time `maxVirtualMs`
+ * has passed, or the wall clock `budgetMs` has: checked between steps (a step that never ends is
+ * the parent's to cut).
+ */
+export async function drive(clock: VirtualClock, done: () => boolean, options: { stepMs: number; budgetMs: number; maxVirtualMs?: number; onStep?: () => void }): Promise<Driven> {
+  const wallStart = performance.now();
+  const virtualStart = clock.now();
+  await clock.settle();
+  while (!done()) {
+    const wallMs = performance.now() - wallStart;
+    const virtualMs = clock.now() - virtualStart;
+    if (wallMs > options.budgetMs || (options.maxVirtualMs !== undefined && virtualMs >= options.maxVirtualMs)) {
+      return { done: false, wallMs, virtualMs };
+    }
+    await clock.advance(options.stepMs);
+    options.onStep?.();
+  }
+  return { done: true, wallMs: performance.now() - wallStart, virtualMs: clock.now() - virtualStart };
+}
+
+/** A `GET /master/state` as the host hands it to the master's route. */
+const STATE_REQUEST: HttpRequest = { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) };
+
+/** One `/master/state`, served in the master's mailbox as the host serves it. */
+export interface StateServed {
+  /** The route's synchronous run in the master's mailbox (what blocks it). */
+  readonly blockMs: number;
+  /** The route returned a promise: the time until it settled (the rest ran in later turns, or elsewhere). */
+  readonly asyncMs?: number;
+  /** Rendering the body to JSON afterwards (the host does it outside the master's mailbox, but in the same thread). */
+  readonly serializeMs: number;
+  readonly bytes: number;
+}
+
+/** Serves `/master/state` once through the master's own route handler, inside its mailbox, timing the handler. */
+export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
+  const master = cluster.master.master;
+  const handler = master.runtime.routes.get('/state');
+  if (handler === undefined) throw new Error('the master serves no /state route');
+  const timed = await dispatch(master, (actor) => {
+    const start = performance.now();
+    const result = handler.call(actor, STATE_REQUEST);
+    return { blockMs: performance.now() - start, start, result: Promise.resolve(result) };
+  });
+  const response: HttpResponse = await timed.result;
+  const settledMs = performance.now() - timed.start;
+  const serializeStart = performance.now();
+  const body = response.body ?? '';
+  const bytes = Buffer.isBuffer(body) ? body.length : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
+  const serializeMs = performance.now() - serializeStart;
+  if (response.status !== 200) throw new Error(`/master/state answered ${response.status}`);
+  return {
+    blockMs: timed.blockMs, serializeMs, bytes,
+    ...(settledMs > timed.blockMs + 1 ? { asyncMs: settledMs } : {}),
+  };
+}

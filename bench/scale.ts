@@ -1,0 +1,442 @@
+/**
+ * `npm run bench:scale [-- --json] [-- --agents 1000,10000] [-- --frameworks F] [-- --tasks T]
+ * [-- --tasks-agents N] [-- --state-tasks S] [-- --unvalidated]`: issue 13's scale benchmark. The real master,
+ * allocator and N agents, F frameworks, simulated executors, one process, the virtual clock
+ * (bench/scale-cluster.ts; the memory registry). Each N runs in a child process of its own (its
+ * peak RSS is its own, and a step that never ends can be cut); `--in-process` runs them here.
+ *
+ * Per N (rows `{agents, frameworks, value}`):
+ * - `register_ms`: all N agents started at once (each registers after its random backoff, as
+ *   `mesos-agent` does) until all are admitted to the registry and told so (wall ms, agents'
+ *   start included);
+ * - `allocation_cycle_ms`: every framework declines what it holds (`refuse_seconds` 0, untimed),
+ *   then the next batch allocation run until every offer of it has reached its framework (wall
+ *   ms from just before the run's tick to the last offer received), median of 5;
+ * - `sim_speed`: idle cluster (every framework has given back its offers and suppressed; agents
+ *   pinged, batch runs every second), virtual seconds per wall second over 30 virtual seconds
+ *   (`sim_speed_agents_only` beside it: the same right after registration, before any framework);
+ * - `state_block_ms`: with S (5,000) long tasks running, `/master/state` served through the
+ *   master's own route handler inside its mailbox; the handler's run, the longest of 3;
+ * - `rss_mb`: the child's peak RSS at the end of its run.
+ * At N = `--tasks-agents` (10,000) only:
+ * - `tasks_per_s`: T (100,000) short tasks (`exit 0`), one per offer, status updates
+ *   acknowledged (implicitly), from the first launch to the last terminal update (wall);
+ * - `launch_p50_ms`: the launch → TASK_RUNNING wall time of each, median.
+ * Each measurement has a named wall-clock budget; past it the row is `value: null` with a note
+ * saying how far it got, and the measurements that depended on it are skipped (noted).
+ */
+import { fork } from 'node:child_process';
+import { drive, onEveryFramework, serveState, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
+
+/** Agent counts run when `--agents` is not given: what finishes within ~10 minutes on a 2-core machine today. */
+export const DEFAULT_AGENT_COUNTS = [1_000, 10_000];
+export const DEFAULT_FRAMEWORKS = 100;
+/** Short tasks of the throughput phase (the issue's 100k). */
+export const DEFAULT_TASKS = 100_000;
+/** The N the throughput phase runs at. */
+export const DEFAULT_TASKS_AGENTS = 10_000;
+/** Long tasks running while `/master/state` is served. */
+export const DEFAULT_STATE_TASKS = 5_000;
+const SEED = 13;
+/** Allocation cycles timed (the median is reported). */
+const ALLOCATION_SAMPLES = 5;
+/** `/master/state` requests timed (the longest is reported). */
+const STATE_SAMPLES = 3;
+/** Idle virtual time timed for `sim_speed`. */
+const IDLE_VIRTUAL_MS = 30_000;
+/** The timed allocation window opens this long (virtual) before the batch run's tick. */
+const TICK_LEAD_MS = 5;
+
+/** Wall-clock budget of each measurement (ms). */
+export interface Budgets {
+  /** Registration of all N agents. */
+  readonly register: number;
+  /** Frameworks registered and first offered every agent. */
+  readonly frameworks: number;
+  /** Each allocation cycle. */
+  readonly allocationCycle: number;
+  /** The idle stretch of `sim_speed` (cut short past it: the speed is then of what ran). */
+  readonly simSpeed: number;
+  /** Launching the long tasks for `/master/state`. */
+  readonly stateTasks: number;
+  /** The throughput phase. */
+  readonly tasks: number;
+}
+
+export const DEFAULT_BUDGETS: Budgets = {
+  register: 240_000, frameworks: 120_000, allocationCycle: 60_000, simSpeed: 60_000, stateTasks: 120_000, tasks: 240_000,
+};
+/** The parent cuts a child this long after the sum of its budgets (a single step that never ends). */
+const CHILD_SLACK_MS = 120_000;
+
+export interface ScaleOptions {
+  readonly agents: readonly number[];
+  readonly frameworks: number;
+  readonly tasks: number;
+  readonly tasksAgents: number;
+  readonly stateTasks: number;
+  readonly budgets: Budgets;
+  /** Check every local message's body as a link would (the simulation kit's default); `--unvalidated` turns it off. */
+  readonly validateLocalMessages?: boolean;
+}
+
+/** The keys of issue 13, in the order printed. */
+export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
+export type ScaleKey = (typeof SCALE_KEYS)[number];
+/** Figures printed beside them (not the issue's). */
+export const EXTRA_KEYS = ['sim_speed_agents_only', 'state_bytes', 'state_serialize_ms'] as const;
+export type ExtraKey = (typeof EXTRA_KEYS)[number];
+
+export interface Row {
+  readonly agents: number;
+  readonly frameworks: number;
+  readonly value: number | null;
+  readonly note?: string;
+}
+
+export type ScaleResult = Record<ScaleKey | ExtraKey, Row[]>;
+
+/** What a measurement at one N reports (over IPC from a child). */
+export type ScaleMessage =
+  | { readonly type: 'row'; readonly key: ScaleKey | ExtraKey; readonly row: Row }
+  | { readonly type: 'progress'; readonly text: string; readonly rssMb: number }
+  | { readonly type: 'done' };
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+function round(value: number, digits = 1): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+function seconds(wallMs: number): string {
+  return (wallMs / 1000).toFixed(1);
+}
+
+/** Measures everything at `agents` agents, reporting each row as it is known. */
+export async function measureAt(agents: number, options: ScaleOptions, report: (message: ScaleMessage) => void): Promise<void> {
+  const frameworks = options.frameworks;
+  const row = (key: ScaleKey | ExtraKey, value: number | null, note?: string): void => {
+    report({ type: 'row', key, row: { agents, frameworks, value, ...(note !== undefined ? { note } : {}) } });
+  };
+  const progress = (text: string): void => report({ type: 'progress', text, rssMb: peakRssMb() });
+  const skipRest = (keys: readonly (ScaleKey | ExtraKey)[], why: string): void => {
+    for (const key of keys) if (key !== 'rss_mb') row(key, null, why);
+    row('rss_mb', peakRssMb(), `of the run so far (${why})`);
+  };
+  const throughputHere = agents === options.tasksAgents;
+  const phases: Array<ScaleKey | ExtraKey> = ['allocation_cycle_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_serialize_ms', ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms'] as const : [])];
+
+  const cluster = await startScaleMaster(SEED, options.validateLocalMessages ?? true);
+  const registered = await measureRegistration(cluster, agents, options.budgets.register, progress);
+  row('register_ms', registered.value, registered.note);
+  if (registered.value === null) return skipRest(phases, 'skipped: registration over budget');
+  const agentsOnly = await measureIdleSpeed(cluster, options.budgets.simSpeed);
+  row('sim_speed_agents_only', agentsOnly);
+  progress(`idle, no framework yet: ${agentsOnly}x real time`);
+
+  startFrameworks(cluster, frameworks);
+  const offered = await drive(cluster.clock, () => heldOffers(cluster) >= agents && cluster.frameworks.every((framework) => framework.isRegistered), {
+    stepMs: 100, budgetMs: options.budgets.frameworks, maxVirtualMs: 60_000,
+  });
+  progress(`${frameworks} frameworks registered, ${heldOffers(cluster)} of ${agents} agents offered in ${seconds(offered.wallMs)} s`);
+  if (!offered.done) return skipRest(phases, `skipped: ${heldOffers(cluster)} of ${agents} agents offered to the frameworks in ${seconds(offered.wallMs)} s`);
+
+  const cycle = await measureAllocationCycles(cluster, agents, options.budgets.allocationCycle, progress);
+  row('allocation_cycle_ms', cycle.value, cycle.note);
+
+  await suppressFrameworks(cluster);
+  const speed = await measureIdleSpeed(cluster, options.budgets.simSpeed);
+  row('sim_speed', speed);
+  progress(`idle: ${speed}x real time (${frameworks} frameworks suppressed)`);
+
+  const state = await measureState(cluster, agents, options.stateTasks, options.budgets.stateTasks, progress);
+  row('state_block_ms', state.blockMs, state.note);
+  row('state_bytes', state.bytes, state.note);
+  row('state_serialize_ms', state.serializeMs, state.note);
+
+  if (throughputHere) {
+    const tasks = await measureThroughput(cluster, options.tasks, options.budgets.tasks, progress);
+    row('tasks_per_s', tasks.tasksPerSecond, tasks.note);
+    row('launch_p50_ms', tasks.launchP50Ms, tasks.note);
+  }
+  row('rss_mb', peakRssMb());
+}
+
+function heldOffers(cluster: ScaleCluster): number {
+  let held = 0;
+  for (const framework of cluster.frameworks) held += framework.held.size;
+  return held;
+}
+
+function offersReceived(cluster: ScaleCluster): number {
+  let received = 0;
+  for (const framework of cluster.frameworks) received += framework.offersReceived;
+  return received;
+}
+
+async function measureRegistration(cluster: ScaleCluster, agents: number, budgetMs: number, progress: (text: string) => void): Promise<{ value: number | null; note?: string }> {
+  const start = performance.now();
+  const virtualStartMs = cluster.clock.now();
+  await startAgents(cluster, agents);
+  progress(`${agents} agents started in ${seconds(performance.now() - start)} s`);
+  let lastProgressMs = performance.now();
+  const driven = await drive(cluster.clock, () => admittedAgents(cluster) >= agents, {
+    stepMs: 10, budgetMs: budgetMs - (performance.now() - start),
+    onStep: () => {
+      if (performance.now() - lastProgressMs < 10_000) return;
+      lastProgressMs = performance.now();
+      progress(`registering: ${admittedAgents(cluster)} of ${agents} admitted after ${seconds(performance.now() - start)} s`);
+    },
+  });
+  await cluster.clock.settle(); // the AgentRegistered replies
+  const virtualMs = cluster.clock.now() - virtualStartMs;
+  const wallMs = performance.now() - start;
+  progress(`${admittedAgents(cluster)} of ${agents} agents admitted in ${seconds(wallMs)} s (${seconds(virtualMs)} virtual s)`);
+  if (!driven.done) return { value: null, note: `over budget: ${admittedAgents(cluster)} admitted in ${seconds(wallMs)} s` };
+  return { value: Math.round(wallMs) };
+}
+
+/** Declines everything held, then times the next batch run until every offer it made has arrived. */
+async function measureAllocationCycles(cluster: ScaleCluster, agents: number, budgetMs: number, progress: (text: string) => void): Promise<{ value: number | null; note?: string }> {
+  const samples: number[] = [];
+  const notes = new Set<string>();
+  for (let sample = 0; sample < ALLOCATION_SAMPLES; sample++) {
+    const declinedAtMs = performance.now();
+    await onEveryFramework(cluster, (framework) => { framework.resetOfferCount(); framework.declineHeld(0); framework.mode = 'hold'; });
+    await cluster.clock.settle();
+    // Recovered resources wait for the next batch run (MESOS-3078); should declines trigger a run, time from them.
+    const triggered = offersReceived(cluster) > 0;
+    if (!triggered) await advanceToBeforeNextTick(cluster);
+    const startMs = triggered ? declinedAtMs : performance.now();
+    if (triggered) notes.add('declines trigger allocation: timed from the declines');
+    const driven = await drive(cluster.clock, () => offersReceived(cluster) >= agents, { stepMs: 10, budgetMs, maxVirtualMs: 10 * cluster.allocationIntervalMs });
+    if (!driven.done) {
+      const why = driven.wallMs > budgetMs ? 'over budget' : 'not all re-offered';
+      return { value: null, note: `${why}: ${offersReceived(cluster)} of ${agents} agents re-offered in ${seconds(driven.wallMs)} s (${seconds(driven.virtualMs)} virtual s)` };
+    }
+    const lastOfferAtMs = Math.max(...cluster.frameworks.map((framework) => framework.lastOfferAtMs));
+    const starved = cluster.frameworks.filter((framework) => framework.offersReceived === 0).length;
+    if (starved > 0 && agents >= cluster.frameworks.length) notes.add(`${starved} frameworks got no offer`);
+    samples.push(lastOfferAtMs - startMs);
+    progress(`allocation cycle ${sample + 1}: ${round(lastOfferAtMs - startMs)} ms (window ${driven.virtualMs} virtual ms)`);
+  }
+  return { value: round(median(samples)), ...(notes.size > 0 ? { note: [...notes].join('; ') } : {}) };
+}
+
+/** Advances the clock (untimed) to `TICK_LEAD_MS` before the allocator's next batch run. */
+async function advanceToBeforeNextTick(cluster: ScaleCluster): Promise<void> {
+  const { clock, batchPhaseMs, allocationIntervalMs } = cluster;
+  const sincePhase = clock.now() - batchPhaseMs;
+  const nextTickMs = batchPhaseMs + (Math.floor(sincePhase / allocationIntervalMs) + 1) * allocationIntervalMs;
+  const untilMs = nextTickMs - TICK_LEAD_MS - clock.now();
+  if (untilMs > 0) await clock.advance(untilMs);
+}
+
+/** Virtual seconds per wall second while nothing happens but pings and batch runs (cut short past `budgetMs`). */
+async function measureIdleSpeed(cluster: ScaleCluster, budgetMs: number): Promise<number> {
+  await cluster.clock.settle();
+  const driven = await drive(cluster.clock, () => false, { stepMs: 1_000, budgetMs, maxVirtualMs: IDLE_VIRTUAL_MS });
+  return round(driven.virtualMs / driven.wallMs);
+}
+
+/**
+ * Every framework gives back what it holds (no filter) and suppresses offers, as an idle Mesos
+ * framework should; nothing is offered until it revives.
+ */
+async function suppressFrameworks(cluster: ScaleCluster): Promise<void> {
+  await onEveryFramework(cluster, (framework) => { framework.mode = 'idle'; framework.suppress(); framework.declineHeld(0); });
+  await cluster.clock.settle();
+}
+
+/** Shares `total` among the frameworks: as even as it goes. */
+function shareOf(total: number, index: number, count: number): number {
+  return Math.floor(total / count) + (index < total % count ? 1 : 0);
+}
+
+interface StateFigures { blockMs: number | null; bytes: number | null; serializeMs: number | null; note?: string }
+
+async function measureState(cluster: ScaleCluster, agents: number, tasks: number, budgetMs: number, progress: (text: string) => void): Promise<StateFigures> {
+  const count = cluster.frameworks.length;
+  await onEveryFramework(cluster, (framework) => {
+    const index = cluster.frameworks.indexOf(framework);
+    framework.mode = 'long';
+    framework.remaining = shareOf(tasks, index, count);
+    framework.tasksPerOffer = Math.max(1, Math.ceil(tasks / agents));
+    framework.revive();
+  });
+  const running = (): number => cluster.frameworks.reduce((sum, framework) => sum + framework.longRunning, 0);
+  const driven = await drive(cluster.clock, () => running() >= tasks, { stepMs: 100, budgetMs });
+  progress(`${running()} of ${tasks} long tasks running in ${seconds(driven.wallMs)} s`);
+  const note = driven.done ? undefined : `with ${running()} of ${tasks} tasks running (launching them went over budget, ${seconds(driven.wallMs)} s)`;
+  await cluster.clock.settle();
+  let worst: { blockMs: number; bytes: number; serializeMs: number; asyncMs?: number } | undefined;
+  for (let sample = 0; sample < STATE_SAMPLES; sample++) {
+    const served = await serveState(cluster);
+    if (worst === undefined || served.blockMs > worst.blockMs) worst = served;
+  }
+  if (worst === undefined) throw new Error('no /master/state sample');
+  progress(`/master/state: handler ${round(worst.blockMs)} ms, ${worst.bytes} bytes, JSON ${round(worst.serializeMs)} ms`);
+  const asyncNote = worst.asyncMs !== undefined ? `the route answered asynchronously, settled after ${round(worst.asyncMs)} ms` : undefined;
+  const joined = [note, asyncNote].filter((part) => part !== undefined).join('; ');
+  return { blockMs: round(worst.blockMs), bytes: worst.bytes, serializeMs: round(worst.serializeMs), ...(joined !== '' ? { note: joined } : {}) };
+}
+
+interface ThroughputFigures { tasksPerSecond: number | null; launchP50Ms: number | null; note?: string }
+
+async function measureThroughput(cluster: ScaleCluster, tasks: number, budgetMs: number, progress: (text: string) => void): Promise<ThroughputFigures> {
+  const count = cluster.frameworks.length;
+  await onEveryFramework(cluster, (framework) => {
+    framework.mode = 'short';
+    framework.remaining = shareOf(tasks, cluster.frameworks.indexOf(framework), count);
+    framework.revive();
+  });
+  const finished = (): number => cluster.frameworks.reduce((sum, framework) => sum + framework.shortFinished, 0);
+  let lastProgressMs = performance.now();
+  const driven = await drive(cluster.clock, () => finished() >= tasks, {
+    stepMs: 100, budgetMs,
+    onStep: () => {
+      if (performance.now() - lastProgressMs < 10_000) return;
+      lastProgressMs = performance.now();
+      progress(`tasks: ${finished()} of ${tasks} finished`);
+    },
+  });
+  const failed = cluster.frameworks.reduce((sum, framework) => sum + framework.shortFailed, 0);
+  progress(`${finished()} of ${tasks} short tasks finished (${failed} failed) in ${seconds(driven.wallMs)} s (${seconds(driven.virtualMs)} virtual s)`);
+  if (!driven.done) {
+    const note = `over budget: ${finished()} of ${tasks} tasks finished in ${seconds(driven.wallMs)} s`;
+    return { tasksPerSecond: null, launchP50Ms: null, note };
+  }
+  const first = Math.min(...cluster.frameworks.filter((framework) => framework.firstLaunchAtMs > 0).map((framework) => framework.firstLaunchAtMs));
+  const last = Math.max(...cluster.frameworks.map((framework) => framework.lastFinishedAtMs));
+  const latencies = cluster.frameworks.flatMap((framework) => framework.runningAfterMs);
+  const note = failed > 0 ? `${failed} tasks did not finish` : undefined;
+  return {
+    tasksPerSecond: Math.round(tasks / ((last - first) / 1000)), launchP50Ms: round(median(latencies), 2),
+    ...(note !== undefined ? { note } : {}),
+  };
+}
+
+// ---- running it -------------------------------------------------------------------------------
+
+function emptyResult(): ScaleResult {
+  return Object.fromEntries([...SCALE_KEYS, ...EXTRA_KEYS].map((key) => [key, []])) as unknown as ScaleResult;
+}
+
+/** Runs every N in this process, one after another. */
+export async function runScaleInProcess(options: ScaleOptions, onProgress: (agents: number, text: string) => void = () => undefined): Promise<ScaleResult> {
+  const result = emptyResult();
+  for (const agents of options.agents) {
+    await measureAt(agents, options, (message) => {
+      if (message.type === 'row') result[message.key].push(message.row);
+      else if (message.type === 'progress') onProgress(agents, message.text);
+    });
+  }
+  return result;
+}
+
+function sumOfBudgets(budgets: Budgets): number {
+  return Object.values(budgets).reduce((sum, budget) => sum + budget, 0);
+}
+
+/** Runs each N in a child process (this script with `--child N`); a child past all its budgets is killed and its missing rows noted. */
+async function runScaleInChildren(options: ScaleOptions, argv: readonly string[], onProgress: (agents: number, text: string) => void): Promise<ScaleResult> {
+  const result = emptyResult();
+  for (const agents of options.agents) {
+    const rows = new Map<ScaleKey | ExtraKey, Row>();
+    let last = { text: 'started', rssMb: 0 };
+    const child = fork(__filename, [...argv, '--child', String(agents)], { execArgv: ['--max-old-space-size=16384'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (message: ScaleMessage) => {
+      if (message.type === 'row') rows.set(message.key, message.row);
+      else if (message.type === 'progress') { last = message; onProgress(agents, message.text); }
+    });
+    const limitMs = sumOfBudgets(options.budgets) + CHILD_SLACK_MS;
+    const cut = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    const exit = await new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
+    clearTimeout(cut);
+    for (const key of [...SCALE_KEYS, ...EXTRA_KEYS]) {
+      const got = rows.get(key);
+      if (got !== undefined) result[key].push(got);
+      else if (key === 'rss_mb' && last.rssMb > 0) result[key].push({ agents, frameworks: options.frameworks, value: last.rssMb, note: `at the cut (last: ${last.text})` });
+      else if (key === 'tasks_per_s' || key === 'launch_p50_ms') { if (agents === options.tasksAgents) result[key].push({ agents, frameworks: options.frameworks, value: null, note: `child ended (${exit}) at: ${last.text}` }); }
+      else result[key].push({ agents, frameworks: options.frameworks, value: null, note: `child ended (${exit}) at: ${last.text}` });
+    }
+  }
+  return result;
+}
+
+function listFlag(argv: readonly string[], name: string, fallback: readonly number[]): number[] {
+  const at = argv.indexOf(name);
+  if (at < 0) return [...fallback];
+  const values = (argv[at + 1] ?? '').split(',').map((part) => Number(part.replace(/k$/i, '000')));
+  if (values.length === 0 || values.some((value) => !Number.isSafeInteger(value) || value <= 0)) throw new Error(`${name} takes positive integers, comma-separated`);
+  return values;
+}
+
+function numberFlag(argv: readonly string[], name: string, fallback: number): number {
+  return listFlag(argv, name, [fallback])[0] ?? fallback;
+}
+
+export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
+  const budgetScale = numberFlag(argv, '--budget-scale', 1);
+  const budgets = Object.fromEntries(Object.entries(DEFAULT_BUDGETS).map(([key, value]) => [key, value * budgetScale])) as unknown as Budgets;
+  return {
+    agents: listFlag(argv, '--agents', DEFAULT_AGENT_COUNTS),
+    frameworks: numberFlag(argv, '--frameworks', DEFAULT_FRAMEWORKS),
+    tasks: numberFlag(argv, '--tasks', DEFAULT_TASKS),
+    tasksAgents: numberFlag(argv, '--tasks-agents', DEFAULT_TASKS_AGENTS),
+    stateTasks: numberFlag(argv, '--state-tasks', DEFAULT_STATE_TASKS),
+    budgets,
+    validateLocalMessages: !argv.includes('--unvalidated'),
+  };
+}
+
+/** Issue 13's targets at 100k × 100 (and at 10k for throughput and speed), for the table. */
+const TARGETS: Record<ScaleKey, string> = {
+  register_ms: '<= 60,000 at 100k', allocation_cycle_ms: '<= 500 at 100k', state_block_ms: '<= 20 at 100k',
+  tasks_per_s: '>= 10,000 at 10k', launch_p50_ms: '-', sim_speed: '>= 100 at 10k', rss_mb: '<= 2,048 at 100k',
+};
+
+export function formatTable(result: ScaleResult, options: ScaleOptions): string {
+  const lines = [`bench:scale — ${options.frameworks} frameworks, memory registry, simulated executors, virtual clock (wall-clock figures)`];
+  for (const key of [...SCALE_KEYS, ...EXTRA_KEYS]) {
+    const cells = result[key].map((row) => `${row.agents}: ${row.value ?? 'null'}${row.note !== undefined ? ` (${row.note})` : ''}`);
+    const target = key in TARGETS ? `   target ${TARGETS[key as ScaleKey]}` : '';
+    lines.push(`${key.padEnd(20)} ${cells.length > 0 ? cells.join('   ') : '(not measured at these N)'}${target}`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseScaleOptions(argv);
+  const childAt = argv.indexOf('--child');
+  if (childAt >= 0) {
+    const agents = Number(argv[childAt + 1]);
+    await measureAt(agents, options, (message) => process.send?.(message));
+    process.send?.({ type: 'done' } satisfies ScaleMessage);
+    return;
+  }
+  const json = argv.includes('--json');
+  const progress = (agents: number, text: string): void => { process.stderr.write(`[${agents} agents] ${text}\n`); };
+  const result = argv.includes('--in-process') ? await runScaleInProcess(options, progress) : await runScaleInChildren(options, argv, progress);
+  process.stdout.write(`${formatTable(result, options)}\n`);
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (require.main === module) {
+  void main().then(() => {
+    if (process.send !== undefined) process.disconnect();
+    process.exit(0);
+  }, (error: Error) => {
+    process.stderr.write(`bench:scale: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  });
+}

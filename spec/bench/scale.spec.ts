@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { DEFAULT_BUDGETS, EXTRA_KEYS, formatTable, parseScaleOptions, runScaleInProcess, SCALE_KEYS, type ScaleOptions } from '../../bench/scale';
+
+/**
+ * bench:scale at a tiny size, so that the bench cannot rot: every key of issue 13 comes out as
+ * `{agents, frameworks, value}` rows with positive numbers. Nothing here asserts on speed.
+ */
+describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
+  this.timeout(60_000);
+
+  const options: ScaleOptions = {
+    agents: [50], frameworks: 5, tasks: 200, tasksAgents: 50, stateTasks: 100, budgets: DEFAULT_BUDGETS,
+  };
+
+  it('measures every key at every N, as positive numbers', async () => {
+    const result = await runScaleInProcess(options);
+    for (const key of [...SCALE_KEYS, ...EXTRA_KEYS]) {
+      const rows = result[key];
+      expect(rows, key).to.have.length(1);
+      const row = rows[0]!;
+      expect(row, key).to.include({ agents: 50, frameworks: 5 });
+      expect(row.note, `${key}: ${row.note}`).to.equal(undefined);
+      expect(row.value, key).to.be.a('number');
+      expect(row.value!, key).to.be.greaterThan(0);
+    }
+    expect(JSON.parse(JSON.stringify(result))).to.have.all.keys(...SCALE_KEYS, ...EXTRA_KEYS);
+    expect(formatTable(result, options)).to.contain('register_ms');
+  });
+
+  it('reports a measurement over its budget as null with a note, and skips what depended on it', async () => {
+    const result = await runScaleInProcess({ ...options, budgets: { ...DEFAULT_BUDGETS, register: 0 } });
+    expect(result.register_ms[0]?.value).to.equal(null);
+    expect(result.register_ms[0]?.note).to.match(/^over budget: \d+ admitted in [\d.]+ s$/);
+    expect(result.allocation_cycle_ms[0]).to.deep.include({ value: null, note: 'skipped: registration over budget' });
+    expect(result.rss_mb[0]?.value).to.be.greaterThan(0);
+    expect(result.rss_mb[0]?.note).to.equal('of the run so far (skipped: registration over budget)');
+  });
+
+  it('reads its flags', () => {
+    const parsed = parseScaleOptions(['--agents', '1k,10000', '--frameworks', '7', '--tasks', '500']);
+    expect(parsed.agents).to.deep.equal([1_000, 10_000]);
+    expect(parsed).to.include({ frameworks: 7, tasks: 500 });
+  });
+});
