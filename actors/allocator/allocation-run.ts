@@ -62,6 +62,14 @@ export function runAllocation(
   return new AllocationRun(books, quotas, policy, nowMs).run();
 }
 
+/** Whether some framework is active and not suppressed in every one of its roles (O(frameworks)). */
+function anyFrameworkWants(books: AllocatorBooks): boolean {
+  for (const framework of books.frameworks.values()) {
+    if (framework.active && framework.suppressedRoles.size < framework.roles.size) return true;
+  }
+  return false;
+}
+
 class AllocationRun {
   /** Allocations made so far, in order. */
   private readonly allocations: Allocation[] = [];
@@ -93,6 +101,10 @@ class AllocationRun {
   }
 
   run(): Allocation[] {
+    // No framework could take anything (none, or all inactive or suppressed): no agent is walked.
+    if (!anyFrameworkWants(this.books)) {
+      return this.allocations;
+    }
     const candidates = this.books.agentList.filter((agent) => agent.active && !agent.available.isEmpty());
     shuffleInPlace(candidates, this.policy.random);
     if (this.headroom.constrains) {

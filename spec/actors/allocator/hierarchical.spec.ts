@@ -27,6 +27,24 @@ function declineAll(allocator: HierarchicalAllocatorCore, offers: readonly Alloc
 }
 
 describe('actors/allocator/hierarchical (core)', () => {
+  describe('runs that could offer nothing (issue 13)', () => {
+    it('walks no agent (draws no shuffle) when no framework could take anything: none, all inactive, or all suppressed', () => {
+      let draws = 0;
+      const seeded = createSeededRandom(1);
+      const allocator = core({ random: () => { draws++; return seeded(); } });
+      for (let index = 0; index < 100; index++) allocator.addAgent(`agent-${index}`, r('cpus:4;mem:1024'));
+      expect([allocator.allocate(0), draws]).to.deep.equal([[], 0]);
+      allocator.addFramework('away', { roles: ['r'], active: false });
+      allocator.addFramework('quiet', { roles: ['r', 's'] });
+      allocator.suppress('quiet');
+      expect([allocator.allocate(1_000), draws]).to.deep.equal([[], 0]);
+      // One role of one framework wants offers again: the agents are walked, and offered.
+      allocator.revive('quiet', ['s']);
+      expect(allocator.allocate(2_000)).to.have.length(100);
+      expect(draws).to.be.greaterThan(0);
+    });
+  });
+
   describe('offers', () => {
     it('offers an agent whole to one framework, then counts it as allocated', () => {
       const allocator = core();
