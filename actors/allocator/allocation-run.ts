@@ -58,8 +58,9 @@ export function runAllocation(
   quotas: ReadonlyMap<string, QuotaState>,
   policy: AllocationPolicy,
   nowMs: number,
+  agentIds?: ReadonlySet<string>,
 ): Allocation[] {
-  return new AllocationRun(books, quotas, policy, nowMs).run();
+  return new AllocationRun(books, quotas, policy, nowMs).run(agentIds);
 }
 
 /** Whether some framework is active and not suppressed in every one of its roles (O(frameworks)). */
@@ -100,12 +101,17 @@ class AllocationRun {
     this.minimums = policy.minAllocatable.map((minimum) => [...minimum].map(([name, units]) => ({ name, units })));
   }
 
-  run(): Allocation[] {
+  /** Allocates every agent, or only `agentIds` (the agents that changed). */
+  run(agentIds?: ReadonlySet<string>): Allocation[] {
     // No framework could take anything (none, or all inactive or suppressed): no agent is walked.
     if (!anyFrameworkWants(this.books)) {
       return this.allocations;
     }
-    const candidates = this.books.agentList.filter((agent) => agent.active && !agent.available.isEmpty());
+    const pool = agentIds === undefined ? this.books.agentList : [...agentIds].flatMap((id) => {
+      const agent = this.books.agents.get(id);
+      return agent === undefined ? [] : [agent];
+    });
+    const candidates = pool.filter((agent) => agent.active && !agent.available.isEmpty());
     shuffleInPlace(candidates, this.policy.random);
     if (this.headroom.constrains) {
       this.stageOneRan = true;

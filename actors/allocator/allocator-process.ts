@@ -122,6 +122,8 @@ export class AllocatorProcess extends Actor {
   private checkInvariantsAfterEach = false;
   /** A triggered run is queued in the mailbox (Mesos' pending `allocation` future): later changes share it. */
   private allocationPending = false;
+  /** The agents the next run is for (`all`: every agent). */
+  private allocationCandidates: Set<string> | 'all' = new Set();
   /** Allocation runs completed. */
   private allocationRuns = 0;
   /** Durations of the runs, by the host clock. */
@@ -156,7 +158,7 @@ export class AllocatorProcess extends Actor {
   /** Adds an agent (with what running tasks already use on it) and allocates. */
   addAgent(agentId: string, total: Resources, options?: AddAgentOptions): void {
     this.change('addAgent', { agentId, total: total.format() }, (core) => core.addAgent(agentId, total, options));
-    this.requestAllocation();
+    this.requestAllocation(agentId);
   }
 
   /** Removes an agent; what was offered or allocated on it is released. */
@@ -167,13 +169,13 @@ export class AllocatorProcess extends Actor {
   /** Changes an agent's total (it must still contain what is allocated) and allocates. */
   updateAgent(agentId: string, total: Resources): void {
     this.change('updateAgent', { agentId, total: total.format() }, (core) => core.updateAgent(agentId, total));
-    this.requestAllocation();
+    this.requestAllocation(agentId);
   }
 
   /** Makes an agent offerable again and allocates. */
   activateAgent(agentId: string): void {
     this.change('activateAgent', { agentId }, (core) => core.activateAgent(agentId));
-    this.requestAllocation();
+    this.requestAllocation(agentId);
   }
 
   /** Stops offering an agent; its allocations stay. */
@@ -305,9 +307,14 @@ export class AllocatorProcess extends Actor {
 
   /**
    * Asks for a run soon: a dispatch to self, queued behind what is already in the mailbox, so
-   * all changes of one turn share one run (Mesos' `allocate()` with `allocationCandidates`).
+   * all changes of one turn share one run. An agent's change asks for a run of that agent only
+   * (Mesos' `allocationCandidates`): in a full run every other agent would offer what it offered
+   * at the last one, nothing more, since only the batch timer expires filters; a change of a
+   * framework, a role's weight or quota, and the batch timer ask for all agents.
    */
-  private requestAllocation(): void {
+  private requestAllocation(agentId?: string): void {
+    if (agentId === undefined) this.allocationCandidates = 'all';
+    else if (this.allocationCandidates !== 'all') this.allocationCandidates.add(agentId);
     if (this.allocationPending) {
       return;
     }
@@ -319,16 +326,18 @@ export class AllocatorProcess extends Actor {
     });
   }
 
-  /** One run (Mesos' `_allocate`): expire filters, allocate, hand the allocations to the master. */
+  /** One run (Mesos' `_allocate`): expire filters, allocate (the candidate agents), hand the allocations to the master. */
   private allocate(): void {
     this.allocationPending = false;
+    const candidates = this.allocationCandidates;
+    this.allocationCandidates = new Set();
     const core = this.initialized();
     const startMs = this.clock.now();
     this.allocationLatencyTimer.record(startMs - this.allocationRequestedAtMs, startMs);
     let allocations: Allocation[];
     try {
       core.expireFilters(startMs);
-      allocations = core.allocate(startMs);
+      allocations = core.allocate(startMs, candidates === 'all' ? undefined : candidates);
       if (this.checkInvariantsAfterEach) {
         core.checkInvariants();
       }
@@ -340,7 +349,7 @@ export class AllocatorProcess extends Actor {
     const endMs = this.clock.now();
     this.allocationRunTimer.record(endMs - startMs, endMs);
     this.offersMade += allocations.length;
-    this.log.debug({ offers: allocations.length, durationMs: endMs - startMs }, 'allocation run');
+    this.log.debug({ offers: allocations.length, durationMs: endMs - startMs, agents: candidates === 'all' ? 'all' : candidates.size }, 'allocation run');
     if (allocations.length > 0) {
       this.deliver(allocations);
     }

@@ -332,12 +332,14 @@ export class HierarchicalAllocatorCore {
 
   /**
    * Runs one allocation at time `nowMs` and returns the offers made (one per framework,
-   * role and agent). Offered resources count as allocated until recovered.
+   * role and agent). Offered resources count as allocated until recovered. With `agentIds`,
+   * only those agents are allocated (those that changed; unknown ids are skipped), in a run that
+   * walks nothing else.
    */
-  allocate(nowMs: number): Allocation[] {
+  allocate(nowMs: number, agentIds?: ReadonlySet<string>): Allocation[] {
     this.checkTime(nowMs);
     const policy = { minAllocatable: this.minAllocatable, random: this.random };
-    return runAllocation(this.books, this.quotas, policy, nowMs);
+    return runAllocation(this.books, this.quotas, policy, nowMs, agentIds);
   }
 
   /** Drops expired decline filters (memory only; expired filters never apply). */
