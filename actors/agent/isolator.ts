@@ -540,6 +540,45 @@ export class Isolators implements Isolator {
   }
 }
 
+/**
+ * Why cgroups mounted here cannot hold containers, or undefined: a hierarchy mounted read-only
+ * (a container's `/sys/fs/cgroup`, usually), or v2 controllers the mount's root does not
+ * delegate (`cgroup.subtree_control` lacks them: a cgroup namespace whose root holds processes).
+ * Only the default choice asks: a flag naming cgroups gets them, and a launch says what fails.
+ */
+export function cgroupsUnusable(layout: CgroupsLayout): string | undefined {
+  const mounts = layout.version === 1 ? [...new Set(layout.hierarchies.values())] : [layout.mount];
+  for (const mount of mounts) {
+    try {
+      fs.accessSync(mount, fs.constants.W_OK);
+    } catch (error) {
+      return `cgroups at ${mount} are not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    }
+  }
+  if (layout.version === 2) {
+    const file = path.join(layout.mount, 'cgroup.subtree_control');
+    const wanted = ['cpu', 'memory', 'pids'].filter((controller) => layout.controllers.has(controller));
+    const delegated = (): string[] => {
+      try {
+        return fs.readFileSync(file, 'utf8').trim().split(/\s+/);
+      } catch {
+        return [];
+      }
+    };
+    // What making a container would do anyway: enable them (refused where the root holds processes).
+    if (wanted.some((controller) => !delegated().includes(controller))) {
+      try {
+        fs.writeFileSync(file, wanted.map((controller) => `+${controller}`).join(' '));
+      } catch {
+        // Refused: said below.
+      }
+    }
+    const missing = wanted.filter((controller) => !delegated().includes(controller));
+    if (missing.length > 0) return `cgroups v2 at ${layout.mount} do not delegate ${missing.join(', ')} (${file})`;
+  }
+  return undefined;
+}
+
 /** The isolators `--isolation` may name, in Mesos' spelling. */
 export const KNOWN_ISOLATORS = ['cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'posix/cpu', 'posix/mem', 'disk/du'] as const;
 
@@ -574,9 +613,10 @@ export function chooseIsolator(isolation: string | undefined, options: ChooseIso
     ...(options.pidsLimit !== undefined ? { pidsLimit: options.pidsLimit } : {}),
   };
   if (isolation === undefined) {
-    if (layout === undefined || !isRoot) {
+    const unusable = layout === undefined ? 'no cgroups mounted' : !isRoot ? 'not root' : cgroupsUnusable(layout);
+    if (layout === undefined || unusable !== undefined) {
       const isolator = new PosixIsolator(new Set(['cpu', 'mem']));
-      options.log.info({ isolation: isolator.names.join(','), reason: layout === undefined ? 'no cgroups mounted' : 'not root' }, 'isolation: chosen for this machine (posix: memory enforced by kill, CPU not capped)');
+      options.log.info({ isolation: isolator.names.join(','), reason: unusable }, 'isolation: chosen for this machine (posix: memory enforced by kill, CPU not capped)');
       return isolator;
     }
     const available = new Set<string>(new Cgroups(layout, options.root).controllers());

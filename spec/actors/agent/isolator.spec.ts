@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { captureLogger } from '../../../lib/logging';
 import { confinedCommand, detectCgroups, type CgroupsLayout } from '../../../actors/agent/cgroups';
-import { chooseIsolator, DEFAULT_CONTAINER_PIDS_LIMIT } from '../../../actors/agent/isolator';
+import { cgroupsUnusable, chooseIsolator, DEFAULT_CONTAINER_PIDS_LIMIT } from '../../../actors/agent/isolator';
+import * as os from 'node:os';
 import { within } from '../../support/runtime';
 
 /** A v1 layout with every controller (files are never touched by the choice). */
@@ -14,7 +15,11 @@ const V1: CgroupsLayout = { version: 1, hierarchies: new Map([['cpu', '/x/cpu'],
 describe('actors/agent/isolator: choosing the isolators', () => {
   it('with no --isolation: cgroups cpu, mem and pids as root with cgroups, else posix cpu and mem (Mesos\' default), and says which', () => {
     const captured = captureLogger();
-    expect(chooseIsolator(undefined, { log: captured.logger, layout: V1, isRoot: true }).names).to.deep.equal(['cgroups/cpu', 'cgroups/mem', 'cgroups/pids']);
+    // Writable hierarchies (scratch directories standing for the mounts).
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cgroup-mounts-'));
+    const writable: CgroupsLayout = { version: 1, hierarchies: new Map((['cpu', 'cpuacct', 'memory', 'pids', 'freezer'] as const).map((controller) => [controller, fs.mkdirSync(path.join(scratch, controller), { recursive: true }) ?? path.join(scratch, controller)])) };
+    expect(chooseIsolator(undefined, { log: captured.logger, layout: writable, isRoot: true }).names).to.deep.equal(['cgroups/cpu', 'cgroups/mem', 'cgroups/pids']);
+    fs.rmSync(scratch, { recursive: true, force: true });
     expect(chooseIsolator(undefined, { log: captured.logger, layout: V1, isRoot: false }).names).to.deep.equal(['posix/cpu', 'posix/mem']);
     expect(chooseIsolator(undefined, { log: captured.logger, layout: undefined, isRoot: true }).names).to.deep.equal(['posix/cpu', 'posix/mem']);
     const said = captured.records.map((line) => `${String(line.msg)} ${JSON.stringify(line.reason ?? line.isolation ?? '')}`);
@@ -23,6 +28,21 @@ describe('actors/agent/isolator: choosing the isolators', () => {
       'isolation: chosen for this machine (posix: memory enforced by kill, CPU not capped) "not root"',
       'isolation: chosen for this machine (posix: memory enforced by kill, CPU not capped) "no cgroups mounted"',
     ]);
+  });
+
+  it('with no --isolation, cgroups that cannot hold containers (not writable, v2 controllers not delegated) give posix, saying why', () => {
+    const captured = captureLogger();
+    // Mounts that are not there stand for read-only ones here (as root, only a read-only mount refuses a write).
+    expect(cgroupsUnusable(V1)).to.match(/^cgroups at \/x\/\w+ are not writable \(ENOENT\)$/);
+    expect(chooseIsolator(undefined, { log: captured.logger, layout: V1, isRoot: true }).names).to.deep.equal(['posix/cpu', 'posix/mem']);
+    // v2 whose root does not take the controllers (a plain file here keeps what is written, so: a directory stands for the refusal).
+    const mount = fs.mkdtempSync(path.join(os.tmpdir(), 'cgroup2-root-'));
+    fs.mkdirSync(path.join(mount, 'cgroup.subtree_control'));
+    expect(cgroupsUnusable({ version: 2, mount, controllers: new Set(['cpu', 'memory', 'pids']) })).to.equal(`cgroups v2 at ${mount} do not delegate cpu, memory, pids (${path.join(mount, 'cgroup.subtree_control')})`);
+    fs.rmdirSync(path.join(mount, 'cgroup.subtree_control'));
+    fs.writeFileSync(path.join(mount, 'cgroup.subtree_control'), 'cpu memory pids\n');
+    expect(cgroupsUnusable({ version: 2, mount, controllers: new Set(['cpu', 'memory', 'pids']) })).to.equal(undefined);
+    fs.rmSync(mount, { recursive: true, force: true });
   });
 
   it('takes what --isolation names, and refuses what is unknown or what this machine cannot give, naming it', () => {
