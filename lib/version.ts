@@ -61,3 +61,8 @@ export function buildInfo(): BuildInfo {
 export function versionJson(): VersionJson {
   return { version: VERSION, ...buildInfo(), mesos_ts_version: PACKAGE_VERSION };
 }
+
+/** The v1 operator APIs' `VersionInfo` (GET_VERSION of the master and the agent): Mesos' fields only. */
+export function v1VersionInfo(): BuildInfo & { readonly version: string } {
+  return { version: VERSION, ...buildInfo() };
+}

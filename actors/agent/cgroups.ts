@@ -148,8 +148,7 @@ export class Cgroups {
 
   /** Moves process `pid` (and, from then on, its children) into the container's cgroup. */
   async assign(containerId: string, pid: number): Promise<void> {
-    if (this.layout.version === 2) return this.write(path.join(this.v2Path(containerId), 'cgroup.procs'), String(pid));
-    for (const directory of this.v1Paths(containerId).values()) await this.write(path.join(directory, 'cgroup.procs'), String(pid));
+    for (const directory of this.directories(containerId)) await this.write(path.join(directory, 'cgroup.procs'), String(pid));
   }
 
   /** CPU weight proportional to `cpus` (v1 `cpu.shares` = 1024 × cpus; v2 `cpu.weight` scaled from the same shares). */
@@ -264,7 +263,7 @@ export class Cgroups {
    * `MAX_NESTED_CGROUPS`), deepest first: the order they can be removed in.
    */
   private async subtree(containerId: string): Promise<string[]> {
-    const roots = this.layout.version === 2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
+    const roots = this.directories(containerId);
     const found: Array<{ directory: string; depth: number }> = [];
     const walk = async (directory: string, depth: number): Promise<void> => {
       if (found.length >= MAX_NESTED_CGROUPS) return;
@@ -355,7 +354,7 @@ export class Cgroups {
 
   /** Removes the container's cgroups if none holds a process or a cgroup below it; true when all are gone. */
   private async removeIfEmpty(containerId: string): Promise<boolean> {
-    const directories = this.layout.version === 2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
+    const directories = this.directories(containerId);
     const removed = await Promise.all(directories.map((directory) => fsp.rmdir(directory).then(() => true, (error: NodeJS.ErrnoException) => error.code === 'ENOENT')));
     return removed.every((gone) => gone);
   }
@@ -365,7 +364,7 @@ export class Cgroups {
    * empty: when the agent stops with no container left. A root still holding anything stays.
    */
   async removeRoot(): Promise<void> {
-    const directories = this.layout.version === 2 ? [path.join(this.layout.mount, this.root)] : [...new Set(this.layout.hierarchies.values())].map((mount) => path.join(mount, this.root));
+    const directories = this.rootDirectories();
     for (const directory of directories) await fsp.rmdir(directory).catch(() => undefined);
   }
 
@@ -374,7 +373,7 @@ export class Cgroups {
    * per v1 hierarchy, one for v2): see `confinedCommand`.
    */
   procsFiles(containerId: string): string[] {
-    const directories = this.layout.version === 2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
+    const directories = this.directories(containerId);
     return directories.map((directory) => path.join(directory, 'cgroup.procs'));
   }
 
@@ -383,7 +382,7 @@ export class Cgroups {
    * making a container's cgroup in one v1 hierarchy and the next leaves it in some only).
    */
   async containers(): Promise<string[]> {
-    const directories = this.layout.version === 2 ? [path.join(this.layout.mount, this.root)] : [...new Set(this.layout.hierarchies.values())].map((mount) => path.join(mount, this.root));
+    const directories = this.rootDirectories();
     const ids = new Set<string>();
     for (const directory of directories) {
       const entries = await fsp.readdir(directory, { withFileTypes: true }).catch(() => []);
@@ -393,6 +392,16 @@ export class Cgroups {
   }
 
   // ---- paths and files ---------------------------------------------------------------------
+
+  /** The container's cgroup directory in each hierarchy (v1; a hierarchy mounted with several controllers once), or the one (v2). */
+  private directories(containerId: string): string[] {
+    return this.layout.version === 2 ? [this.v2Path(containerId)] : [...this.v1Paths(containerId).values()];
+  }
+
+  /** The root's directory in each hierarchy (v1), or the one (v2). */
+  private rootDirectories(): string[] {
+    return this.layout.version === 2 ? [path.join(this.layout.mount, this.root)] : [...new Set(this.layout.hierarchies.values())].map((mount) => path.join(mount, this.root));
+  }
 
   private v2Path(containerId: string): string {
     if (this.layout.version !== 2) throw new Error('not a cgroups v2 layout');
@@ -419,7 +428,7 @@ export class Cgroups {
   }
 
   private anyV1Exists(containerId: string): boolean {
-    return [...this.v1Paths(containerId).values()].some((directory) => fs.existsSync(directory));
+    return this.directories(containerId).some((directory) => fs.existsSync(directory));
   }
 
   private async writeV1(controller: Controller, containerId: string, file: string, value: string): Promise<void> {
@@ -431,7 +440,7 @@ export class Cgroups {
   /** v2: a child gets a controller only if every ancestor's `cgroup.subtree_control` enables it. */
   private async enableV2Controllers(): Promise<void> {
     if (this.layout.version !== 2) return;
-    const wanted = ['cpu', 'memory', 'pids'].filter((controller) => this.layout.version === 2 && this.layout.controllers.has(controller));
+    const wanted = v2ContainerControllers(this.layout);
     let directory = this.layout.mount;
     for (const part of this.root.split('/')) {
       await this.write(path.join(directory, 'cgroup.subtree_control'), wanted.map((controller) => `+${controller}`).join(' ')).catch(() => undefined);
@@ -450,8 +459,13 @@ export class Cgroups {
   }
 }
 
-/** Clock ticks per second of `cpuacct.stat` (USER_HZ; 100 on every Linux Node.js runs on). */
-const USER_HZ = 100;
+/** The v2 controllers containers use that `layout` has: what each ancestor of a container must delegate. */
+export function v2ContainerControllers(layout: CgroupsLayout): string[] {
+  return layout.version === 2 ? ['cpu', 'memory', 'pids'].filter((controller) => layout.controllers.has(controller)) : [];
+}
+
+/** Clock ticks per second of `cpuacct.stat` and `/proc/<pid>/stat` times (USER_HZ; 100 on every Linux Node.js runs on). */
+export const USER_HZ = 100;
 
 function checkedId(containerId: string): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(containerId) || containerId === '.' || containerId === '..') throw new Error(`container id '${containerId}' is not a plain name`);

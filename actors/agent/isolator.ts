@@ -11,7 +11,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '../../lib/logging';
 import { formatBytes } from '../../lib/mesos-format';
-import { Cgroups, detectCgroups, type CgroupStatistics, type CgroupsLayout } from './cgroups';
+import { Cgroups, detectCgroups, USER_HZ, v2ContainerControllers, type CgroupStatistics, type CgroupsLayout } from './cgroups';
 
 /** Most processes (threads) one container may hold: a fork bomb stops here (Mesos has no default; this is ours). */
 export const DEFAULT_CONTAINER_PIDS_LIMIT = 4_096;
@@ -286,8 +286,6 @@ export interface ProcessTable {
  * containers it runs (a scan reads one small file per process on the machine).
  */
 const PROC_SCAN_REUSE_MS = 200;
-/** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ). */
-const PROC_CLOCK_TICKS = 100;
 
 /**
  * The process table from `/proc`: each process' parent, group, resident pages and CPU ticks. A
@@ -295,33 +293,52 @@ const PROC_CLOCK_TICKS = 100;
  * that leads a group of its own and forks stays counted).
  */
 export function procProcessTable(proc = '/proc'): ProcessTable {
-  let scan: { atMs: number; rows: Promise<ProcRow[]> } | undefined;
+  let scan: { atMs: number; index: Promise<ProcIndex> } | undefined;
   const pageSize = pageSizeBytes(proc);
-  const rows = (): Promise<ProcRow[]> => {
+  const current = (): Promise<ProcIndex> => {
     const now = Date.now();
-    if (scan === undefined || now - scan.atMs > PROC_SCAN_REUSE_MS) scan = { atMs: now, rows: readProc(proc) };
-    return scan.rows;
+    if (scan === undefined || now - scan.atMs > PROC_SCAN_REUSE_MS) scan = { atMs: now, index: readProc(proc).then(indexProc) };
+    return scan.index;
   };
   return {
     async tree(rootPid: number): Promise<ProcessUsage[]> {
-      const table = await rows();
-      const children = new Map<number, ProcRow[]>();
-      const groups = new Map<number, ProcRow[]>();
-      for (const row of table) {
-        children.set(row.parentPid, [...(children.get(row.parentPid) ?? []), row]);
-        groups.set(row.groupId, [...(groups.get(row.groupId) ?? []), row]);
-      }
+      const { byPid, children, groups } = await current();
       const found = new Map<number, ProcRow>();
-      const queue = table.filter((row) => row.pid === rootPid);
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      const root = byPid.get(rootPid);
+      const queue = root === undefined ? [] : [root];
+      for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
         if (found.has(next.pid)) continue;
         found.set(next.pid, next);
         queue.push(...(children.get(next.pid) ?? []));
         if (next.groupId === next.pid) queue.push(...(groups.get(next.pid) ?? []));
       }
-      return [...found.values()].map((row) => ({ pid: row.pid, rssBytes: row.rssPages * pageSize, userSecs: row.userTicks / PROC_CLOCK_TICKS, systemSecs: row.systemTicks / PROC_CLOCK_TICKS }));
+      return [...found.values()].map((row) => ({ pid: row.pid, rssBytes: row.rssPages * pageSize, userSecs: row.userTicks / USER_HZ, systemSecs: row.systemTicks / USER_HZ }));
     },
   };
+}
+
+/** One scan of `/proc`, indexed for every container's question: by pid, by parent, by process group. */
+interface ProcIndex {
+  readonly byPid: ReadonlyMap<number, ProcRow>;
+  readonly children: ReadonlyMap<number, ProcRow[]>;
+  readonly groups: ReadonlyMap<number, ProcRow[]>;
+}
+
+function indexProc(rows: readonly ProcRow[]): ProcIndex {
+  const byPid = new Map<number, ProcRow>();
+  const children = new Map<number, ProcRow[]>();
+  const groups = new Map<number, ProcRow[]>();
+  const add = (map: Map<number, ProcRow[]>, key: number, row: ProcRow): void => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [row]);
+    else list.push(row);
+  };
+  for (const row of rows) {
+    byPid.set(row.pid, row);
+    add(children, row.parentPid, row);
+    add(groups, row.groupId, row);
+  }
+  return { byPid, children, groups };
 }
 
 interface ProcRow {
@@ -355,15 +372,18 @@ export function parseProcStat(line: string): ProcRow | undefined {
   return Object.values(row).every((value) => Number.isSafeInteger(value)) ? row : undefined;
 }
 
-/** The memory page size: `/proc/self/statm`'s resident pages against `/proc/self/status`' VmRSS (4 KiB if unreadable). */
+/** The page size assumed when `/proc/self` cannot tell (every Linux Node.js runs on but some arm64 kernels). */
+const DEFAULT_PAGE_SIZE_BYTES = 4_096;
+
+/** The memory page size: `/proc/self/statm`'s resident pages against `/proc/self/status`' VmRSS (DEFAULT_PAGE_SIZE_BYTES if unreadable). */
 function pageSizeBytes(proc: string): number {
   try {
     const pages = Number(fs.readFileSync(path.join(proc, 'self', 'statm'), 'utf8').split(' ')[1]);
     const kib = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(path.join(proc, 'self', 'status'), 'utf8'))?.[1]);
-    const size = Math.round((kib * 1024) / pages / 4096) * 4096;
-    return size > 0 ? size : 4096;
+    const size = Math.round((kib * 1024) / pages / DEFAULT_PAGE_SIZE_BYTES) * DEFAULT_PAGE_SIZE_BYTES;
+    return size > 0 ? size : DEFAULT_PAGE_SIZE_BYTES;
   } catch {
-    return 4096;
+    return DEFAULT_PAGE_SIZE_BYTES;
   }
 }
 
@@ -557,7 +577,7 @@ export function cgroupsUnusable(layout: CgroupsLayout): string | undefined {
   }
   if (layout.version === 2) {
     const file = path.join(layout.mount, 'cgroup.subtree_control');
-    const wanted = ['cpu', 'memory', 'pids'].filter((controller) => layout.controllers.has(controller));
+    const wanted = v2ContainerControllers(layout);
     const delegated = (): string[] => {
       try {
         return fs.readFileSync(file, 'utf8').trim().split(/\s+/);

@@ -12,11 +12,14 @@ import type { Authorizer } from '../../lib/acls';
 import { authenticateRequest, isResponse, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { badRequest, notAcceptable, v1Answer, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import { checkedCall, v1Id } from '../../lib/v1/json';
-import { versionJson } from '../../lib/version';
+import { v1VersionInfo } from '../../lib/version';
 import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
 
 /** Largest call the agent's operator API reads (its calls are small). */
 export const MAX_AGENT_OPERATOR_CALL_BYTES = 64 * 1024;
+
+/** Longest `type` a call may name (Mesos' longest is 31 characters). */
+export const MAX_CALL_TYPE_CHARS = 64;
 
 /** The call types this agent serves. */
 export const AGENT_OPERATOR_CALL_TYPES = ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_CONTAINERS'] as const;
@@ -31,7 +34,7 @@ const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 const callSchema = z.object({
-  type: z.string().max(64),
+  type: z.string().max(MAX_CALL_TYPE_CHARS),
   get_containers: z.object({ show_nested: z.boolean().optional(), show_standalone: z.boolean().optional() }).optional(),
 });
 
@@ -65,10 +68,8 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
   switch (type as (typeof AGENT_OPERATOR_CALL_TYPES)[number]) {
     case 'GET_HEALTH':
       return v1Answer('GET_HEALTH', 'get_health', { healthy: true });
-    case 'GET_VERSION': {
-      const { mesos_ts_version: _ours, ...version } = versionJson();
-      return v1Answer('GET_VERSION', 'get_version', { version_info: version });
-    }
+    case 'GET_VERSION':
+      return v1Answer('GET_VERSION', 'get_version', { version_info: v1VersionInfo() });
     case 'GET_FLAGS': {
       const denied = port.authorizer?.denial('view_flags', caller.principal);
       if (denied !== undefined) return { status: 403, body: `Forbidden: ${denied}` };

@@ -23,7 +23,7 @@ import type { Authorizer } from '../../lib/acls';
 import type { Logger } from '../../lib/logging';
 import type { TaskStatus } from '../../lib/protocol';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
-import { versionJson } from '../../lib/version';
+import { v1VersionInfo } from '../../lib/version';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
@@ -155,8 +155,7 @@ export class OperatorApi {
         }
         return answer('GET_FLAGS', 'get_flags', { flags: Object.entries(this.port.flags()).map(([name, value]) => ({ name, value })) });
       case 'GET_VERSION': {
-        const { mesos_ts_version: _ours, ...version } = versionJson();
-        return answer('GET_VERSION', 'get_version', { version_info: version });
+        return answer('GET_VERSION', 'get_version', { version_info: v1VersionInfo() });
       }
       case 'GET_METRICS':
         return this.metrics(call.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS);
