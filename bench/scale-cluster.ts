@@ -13,7 +13,7 @@
  */
 import { dispatch } from '../lib/actor';
 import { MemoryDisk } from '../lib/disk';
-import { VirtualClock, type ActorHost } from '../lib/process';
+import { TextParts, VirtualClock, type ActorHost } from '../lib/process';
 import type { HttpRequest, HttpResponse } from '../lib/process/http';
 import type { Offer, TaskInfo, TaskStatus } from '../lib/protocol';
 import { isTerminalState } from '../lib/protocol';
@@ -241,20 +241,23 @@ const STATE_REQUEST: HttpRequest = { method: 'GET', path: '/state', query: {}, h
 
 /** One `/master/state`, served in the master's mailbox as the host serves it. */
 export interface StateServed {
-  /** The route's synchronous run in the master's mailbox (what blocks it). */
+  /** The longest mailbox turn the request took (its route's first run, warming turns, the last turn putting it together). */
   readonly blockMs: number;
-  /** The route returned a promise: the time until it settled (the rest ran in later turns, or elsewhere). */
-  readonly asyncMs?: number;
-  /** Rendering the body to JSON afterwards (the host does it outside the master's mailbox, but in the same thread). */
+  /** Mailbox turns the request took. */
+  readonly turns: number;
+  /** From the request to its response (wall ms): the turns, and the messages handled between them. */
+  readonly settledMs: number;
+  /** Encoding the body as bytes (the host does it a chunk per turn of the event loop, outside the master's mailbox). */
   readonly serializeMs: number;
   readonly bytes: number;
 }
 
-/** Serves `/master/state` once through the master's own route handler, inside its mailbox, timing the handler. */
+/** Serves `/master/state` once through the master's own route handler, inside its mailbox, timing each turn it takes. */
 export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
   const master = cluster.master.master;
   const handler = master.runtime.routes.get('/state');
   if (handler === undefined) throw new Error('the master serves no /state route');
+  await dispatch(master, (actor) => actor.renderingFigures());
   const timed = await dispatch(master, (actor) => {
     const start = performance.now();
     const result = handler.call(actor, STATE_REQUEST);
@@ -262,13 +265,11 @@ export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
   });
   const response: HttpResponse = await timed.result;
   const settledMs = performance.now() - timed.start;
-  const serializeStart = performance.now();
-  const body = response.body ?? '';
-  const bytes = Buffer.isBuffer(body) ? body.length : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
-  const serializeMs = performance.now() - serializeStart;
+  const figures = await dispatch(master, (actor) => actor.renderingFigures());
   if (response.status !== 200) throw new Error(`/master/state answered ${response.status}`);
-  return {
-    blockMs: timed.blockMs, serializeMs, bytes,
-    ...(settledMs > timed.blockMs + 1 ? { asyncMs: settledMs } : {}),
-  };
+  const serializeStart = performance.now();
+  const body = response.body;
+  const bytes = body instanceof TextParts ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
+  const serializeMs = performance.now() - serializeStart;
+  return { blockMs: Math.max(timed.blockMs, figures.longestTurnMs), turns: figures.turns + 1, settledMs, serializeMs, bytes };
 }

@@ -16,7 +16,9 @@
  *   pinged, batch runs every second), virtual seconds per wall second over 30 virtual seconds
  *   (`sim_speed_agents_only` beside it: the same right after registration, before any framework);
  * - `state_block_ms`: with S (5,000) long tasks running, `/master/state` served through the
- *   master's own route handler inside its mailbox; the handler's run, the longest of 3;
+ *   master's own route handler inside its mailbox: the longest mailbox turn it took (its warming
+ *   turns and the last one putting the response together), the longest of 3 requests (the first
+ *   finds nothing rendered yet);
  * - `rss_mb`: the child's peak RSS at the end of its run.
  * At N = `--tasks-agents` (10,000) only:
  * - `tasks_per_s`: T (100,000) short tasks (`exit 0`), one per offer, status updates
@@ -26,7 +28,7 @@
  * saying how far it got, and the measurements that depended on it are skipped (noted).
  */
 import { fork } from 'node:child_process';
-import { drive, onEveryFramework, serveState, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
+import { drive, onEveryFramework, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: what finishes within ~10 minutes on a 2-core machine today. */
 export const DEFAULT_AGENT_COUNTS = [1_000, 10_000];
@@ -277,15 +279,14 @@ async function measureState(cluster: ScaleCluster, agents: number, tasks: number
   progress(`${running()} of ${tasks} long tasks running in ${seconds(driven.wallMs)} s`);
   const note = driven.done ? undefined : `with ${running()} of ${tasks} tasks running (launching them went over budget, ${seconds(driven.wallMs)} s)`;
   await cluster.clock.settle();
-  let worst: { blockMs: number; bytes: number; serializeMs: number; asyncMs?: number } | undefined;
+  let worst: StateServed | undefined;
   for (let sample = 0; sample < STATE_SAMPLES; sample++) {
     const served = await serveState(cluster);
     if (worst === undefined || served.blockMs > worst.blockMs) worst = served;
   }
   if (worst === undefined) throw new Error('no /master/state sample');
-  progress(`/master/state: handler ${round(worst.blockMs)} ms, ${worst.bytes} bytes, JSON ${round(worst.serializeMs)} ms`);
-  const asyncNote = worst.asyncMs !== undefined ? `the route answered asynchronously, settled after ${round(worst.asyncMs)} ms` : undefined;
-  const joined = [note, asyncNote].filter((part) => part !== undefined).join('; ');
+  progress(`/master/state: longest turn ${round(worst.blockMs)} ms of ${worst.turns}, answered after ${round(worst.settledMs)} ms, ${worst.bytes} bytes, encoded in ${round(worst.serializeMs)} ms`);
+  const joined = [note].filter((part) => part !== undefined).join('; ');
   return { blockMs: round(worst.blockMs), bytes: worst.bytes, serializeMs: round(worst.serializeMs), ...(joined !== '' ? { note: joined } : {}) };
 }
 

@@ -54,9 +54,26 @@ export const DEFAULT_TASKS_LIMIT = 100;
 
 /** `GET /master/state`: the whole cluster as Mesos' `state.json` shows it. */
 export function renderState(context: StateContext): Json {
+  const { state } = context;
+  const viewer = context.viewer ?? SEE_ALL;
+  return {
+    ...renderStateHeader(context),
+    slaves: [...state.agents.values()].map((agent) => renderAgent(state, agent, viewer)),
+    recovered_slaves: renderRecoveredAgents(state),
+    ...renderFrameworks(context, {}),
+    orphan_tasks: [],
+  };
+}
+
+/**
+ * `/master/state`'s fields before its lists (`slaves`, `recovered_slaves`, `frameworks`,
+ * `completed_frameworks`, `unregistered_frameworks`, `orphan_tasks`, which come last in that order).
+ */
+export function renderStateHeader(context: StateContext): Json {
   const { state, info } = context;
   const viewer = context.viewer ?? SEE_ALL;
-  const agents = [...state.agents.values()];
+  let activated = 0;
+  for (const agent of state.agents.values()) if (agent.active) activated++;
   return {
     version: VERSION,
     ...buildInfo(),
@@ -66,17 +83,18 @@ export function renderState(context: StateContext): Json {
     pid: info.pid,
     hostname: info.hostname,
     capabilities: [],
-    activated_slaves: agents.filter((agent) => agent.active).length,
-    deactivated_slaves: agents.filter((agent) => !agent.active).length,
+    activated_slaves: activated,
+    deactivated_slaves: state.agents.size - activated,
     unreachable_slaves: state.unreachableAgents.size,
     leader: info.pid,
     leader_info: renderMasterInfo(info),
     ...(viewer.flags() ? { ...clusterField(context.flags), flags: renderMasterFlags(context.flags) } : {}),
-    slaves: agents.map((agent) => renderAgent(state, agent, viewer)),
-    recovered_slaves: [...state.recoveredAgents].map(([id, agentInfo]) => renderAgentInfo(id, agentInfo)),
-    ...renderFrameworks(context, {}),
-    orphan_tasks: [],
   };
+}
+
+/** `recovered_slaves`: agents admitted before a restart that have not re-registered yet. */
+export function renderRecoveredAgents(state: MasterState): Json[] {
+  return [...state.recoveredAgents].map(([id, agentInfo]) => renderAgentInfo(id, agentInfo));
 }
 
 /** Query parameters of `/master/frameworks` (Mesos: `framework_id`). */
@@ -167,10 +185,28 @@ export function renderTasks(context: StateContext, query: TasksQuery, page: Task
   return { tasks: tasks.slice(page.offset, page.offset + page.limit).map(renderTask) };
 }
 
+/** A framework as `/master/state` and `/master/frameworks` show it: its header, then its lists. */
 function renderFramework(state: MasterState, framework: FrameworkRecord, viewer: StateViewer): Json {
+  const tasksVisible = viewer.tasks(framework.info.user);
+  return {
+    ...renderFrameworkHeader(state, framework),
+    tasks: tasksVisible ? [...framework.tasks.values()].map((tracked) => renderTask(tracked.task)) : [],
+    unreachable_tasks: tasksVisible ? [...framework.unreachableTasks.values()].map(renderTask) : [],
+    completed_tasks: tasksVisible ? framework.completedTasks.map(renderTask) : [],
+    offers: [...framework.offerIds].flatMap((offerId) => {
+      const record = state.offers.get(offerId);
+      return record === undefined ? [] : [renderOffer(record.offer, record.resources)];
+    }),
+    executors: !viewer.executors(framework.info.user) ? [] : [...state.frameworkExecutors(framework.id)].map((executor) => renderExecutor(executor.info, executor.resources, executor.agentId)),
+  };
+}
+
+/**
+ * A framework's fields before its lists (`tasks`, `unreachable_tasks`, `completed_tasks`,
+ * `offers`, `executors`, which come last in that order): the same for every caller.
+ */
+export function renderFrameworkHeader(state: MasterState, framework: FrameworkRecord): Json {
   const info = framework.info;
-  const tasksVisible = viewer.tasks(info.user);
-  const executorsVisible = viewer.executors(info.user);
   const used = state.frameworkUsedResources(framework);
   const offered = state.frameworkOfferedResources(framework);
   return {
@@ -194,14 +230,6 @@ function renderFramework(state: MasterState, framework: FrameworkRecord, viewer:
     resources: renderResources(used.add(offered)),
     used_resources: renderResources(used),
     offered_resources: renderResources(offered),
-    tasks: tasksVisible ? [...framework.tasks.values()].map((tracked) => renderTask(tracked.task)) : [],
-    unreachable_tasks: tasksVisible ? [...framework.unreachableTasks.values()].map(renderTask) : [],
-    completed_tasks: tasksVisible ? framework.completedTasks.map(renderTask) : [],
-    offers: [...framework.offerIds].flatMap((offerId) => {
-      const record = state.offers.get(offerId);
-      return record === undefined ? [] : [renderOffer(record.offer, record.resources)];
-    }),
-    executors: !executorsVisible ? [] : [...state.frameworkExecutors(framework.id)].map((executor) => renderExecutor(executor.info, executor.resources, executor.agentId)),
     offer_constraints: {},
   };
 }
@@ -233,11 +261,12 @@ function renderFullResources(state: MasterState, agent: AgentRecord, viewer: Sta
 }
 
 /** An agent's SlaveInfo in Mesos' JSON (`recovered_slaves`, and the start of each of `slaves`). */
-function renderAgentInfo(id: string, info: { readonly hostname: string; readonly port: number; readonly attributes?: Record<string, string | number> | undefined; readonly resources?: unknown }): Json {
+export function renderAgentInfo(id: string, info: { readonly hostname: string; readonly port: number; readonly attributes?: Record<string, string | number> | undefined; readonly resources?: unknown }): Json {
   return { id, hostname: info.hostname, port: info.port, attributes: info.attributes ?? {}, resources: renderResources(resourcesOrEmpty(info.resources)) };
 }
 
-function renderAgent(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
+/** An agent as `/master/state` shows it (reserved resources: of the roles `viewer` may view). */
+export function renderAgent(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
   const reserved: Record<string, Json> = {};
   for (const role of agent.total.reserved().roles()) if (viewer.role(role)) reserved[role] = renderResources(agent.total.reserved(role));
   return {
@@ -261,7 +290,8 @@ function renderAgent(state: MasterState, agent: AgentRecord, viewer: StateViewer
   };
 }
 
-function renderOffer(offer: Offer, resources: Resources): Json {
+/** An outstanding offer in a framework's `offers`. */
+export function renderOffer(offer: Offer, resources: Resources): Json {
   return {
     id: offer.id,
     framework_id: offer.frameworkId,
@@ -271,7 +301,8 @@ function renderOffer(offer: Offer, resources: Resources): Json {
   };
 }
 
-function renderExecutor(info: ExecutorInfo, resources: Resources, agentId: string): Json {
+/** An executor in a framework's `executors`. */
+export function renderExecutor(info: ExecutorInfo, resources: Resources, agentId: string): Json {
   return {
     executor_id: info.executorId,
     name: info.name ?? '',

@@ -9,7 +9,7 @@
 import { boundedText } from '../../lib/protocol/plain';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
-  authenticateRequest, httpError, isResponse, ok, type HttpAccess, type HttpCaller, type HttpRequest, type HttpResponse,
+  authenticateRequest, httpError, isResponse, ok, TextParts, type HttpAccess, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
 import { MAX_SCALAR_VALUE, Resources } from '../../lib/resources';
@@ -41,6 +41,7 @@ import {
 import { flagsResponse } from '../../lib/info-actors';
 import { isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
+import { StateFragments } from './state-fragments';
 import { MasterCounters, masterMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
@@ -163,6 +164,12 @@ export class Master extends Actor {
   private readonly eventListeners: Array<(event: MasterEvent) => void> = [];
   /** Agents an operator marked gone (MARK_AGENT_GONE; the registry's, once durable), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
   private readonly goneAgents = new Set<string>();
+  /** What the state endpoints rendered, kept between requests (`StateFragments`). */
+  private readonly stateFragments = new StateFragments();
+  /** Renderings under way, by request (`sharedRendering`). */
+  private readonly renderings = new Map<string, Promise<HttpResponse>>();
+  /** How the state endpoints' renderings went (`renderingFigures`). */
+  private readonly renderingStats: RenderingFigures = { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, mostRenderedInATurn: 0 };
   /** The v1 operator API (`/api/v1`), run in this mailbox; set by `serveOperatorApi`. */
   private operatorApi: OperatorApi | undefined;
 
@@ -217,8 +224,8 @@ export class Master extends Actor {
     // HTTP: /master/<route>
     // Read-only routes need credentials with --authenticate_http_readonly, read-write ones with
     // --authenticate_http_readwrite; /health and /redirect never do (as in Mesos).
-    this.authenticatedRoute('/state', 'readonly', (_request, caller) => ok(renderState(this.stateContext(caller))));
-    this.authenticatedRoute('/state.json', 'readonly', (_request, caller) => ok(renderState(this.stateContext(caller))));
+    this.authenticatedRoute('/state', 'readonly', (_request, caller) => this.stateRoute(caller));
+    this.authenticatedRoute('/state.json', 'readonly', (_request, caller) => this.stateRoute(caller));
     this.authenticatedRoute('/state-summary', 'readonly', (_request, caller) => ok(renderStateSummary(this.stateContext(caller))));
     this.authenticatedRoute('/frameworks', 'readonly', (request, caller) => ok(renderFrameworks(this.stateContext(caller), request.query)));
     this.authenticatedRoute('/slaves', 'readonly', (request, caller) => ok(renderSlaves(this.stateContext(caller), request.query)));
@@ -338,9 +345,25 @@ export class Master extends Actor {
     return { ...metrics, ...principals, ...this.taskReasonCounters.snapshot(), ...this.registry.metrics(), 'master/elected': this.leading() ? 1 : 0 };
   }
 
+  /**
+   * How the state endpoints' renderings went since the last call (which starts the figures
+   * over): renderings made, requests that shared one, mailbox turns they took, the longest of
+   * them (wall ms) and the most fragments one rendered. For tests and the scale benchmark.
+   */
+  renderingFigures(): RenderingFigures {
+    const figures = { ...this.renderingStats, fragmentsRendered: this.stateFragments.rendered };
+    Object.assign(this.renderingStats, { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, mostRenderedInATurn: 0 });
+    return figures;
+  }
+
   /** The `/master/state` JSON (tests read it without HTTP). */
   stateJson(): Record<string, unknown> {
     return renderState(this.stateContext());
+  }
+
+  /** `/master/state`'s text as the endpoint puts it together from its fragments (tests compare it with `stateJson`). */
+  stateText(): string {
+    return this.stateFragments.render(this.stateContext()).join('');
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------
@@ -1269,6 +1292,7 @@ export class Master extends Actor {
       this.defer(this.registry.update(agent.id, info), () => {
         this.updatingAgents.delete(agent.id);
         agent.info = info;
+        this.state.agentChanged(agent);
         if (this.state.agents.get(agent.id) === agent && !agent.removing) this.reregisterKnownAgent(agent, from, message, total);
       }, (error) => {
         this.updatingAgents.delete(agent.id);
@@ -1385,11 +1409,7 @@ export class Master extends Actor {
    */
   private forgetUnreachableTasks(agentId: string, reported: readonly TrackedTask[]): void {
     const back = new Set(reported.map(({ task }) => `${task.frameworkId}/${task.taskId}`));
-    for (const framework of this.state.frameworks.values()) {
-      for (const [taskId, task] of [...framework.unreachableTasks]) if (task.agentId === agentId) framework.unreachableTasks.delete(taskId);
-      const completed = framework.completedTasks.filter((task) => task.agentId !== agentId || !back.has(`${framework.id}/${task.taskId}`));
-      framework.completedTasks.splice(0, framework.completedTasks.length, ...completed);
-    }
+    this.state.forgetAgentTasks(agentId, back);
     this.state.unreachableAgents.delete(agentId);
     this.state.removedAgents.delete(agentId);
   }
@@ -1524,6 +1544,7 @@ export class Master extends Actor {
     agent.connected = true;
     agent.active = true;
     agent.reregisteredTimeMs = this.clock.now();
+    this.state.agentChanged(agent);
     const observer = this.observers.get(agent.id);
     if (observer === undefined) this.observe(agent);
     else observer.reconnected();
@@ -1566,6 +1587,7 @@ export class Master extends Actor {
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     agent.total = total;
     agent.info = { ...agent.info, resources };
+    this.state.agentChanged(agent);
     this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total));
   }
 
@@ -1620,6 +1642,7 @@ export class Master extends Actor {
     this.log.info({ agentId: agent.id, agentPid: agent.pid.toString() }, 'agent disconnected');
     agent.connected = false;
     agent.active = false;
+    this.state.agentChanged(agent);
     this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     this.observers.get(agent.id)?.disconnected();
@@ -1880,6 +1903,55 @@ export class Master extends Actor {
     if (this.leading()) return respond();
     this.log.warn('leadership unconfirmed (the ZooKeeper session may have expired): answering 503');
     return { status: 503, body: 'this master cannot confirm that it still leads\n' };
+  }
+
+  /**
+   * `GET /master/state`, rendered without holding the mailbox: the fragments are brought up to
+   * date over several turns (`StateFragments.warm`), messages handled between them, then put
+   * together in one last turn, so the response is one consistent view of the books, as of that
+   * turn. Requests from the same principal that arrive before that turn share it (Mesos batches
+   * read-only requests the same way); the host writes the text a slice at a time.
+   */
+  private stateRoute(caller: HttpCaller): Promise<HttpResponse> {
+    return this.sharedRendering(`state\u0000${caller.principal ?? ''}`, () => ({ status: 200, body: new TextParts(this.stateFragments.render(this.stateContext(caller))) }));
+  }
+
+  /**
+   * The rendering under way for `key`, or a new one: warming turns, then `render` in a turn of
+   * its own. A request that arrives after that turn has started waits for the next rendering.
+   */
+  private sharedRendering(key: string, render: () => HttpResponse): Promise<HttpResponse> {
+    const pending = this.renderings.get(key);
+    if (pending !== undefined) {
+      this.renderingStats.shared++;
+      return pending;
+    }
+    const rendering = this.warmAndRender(key, render);
+    this.renderings.set(key, rendering);
+    return rendering;
+  }
+
+  private async warmAndRender(key: string, render: () => HttpResponse): Promise<HttpResponse> {
+    const stats = this.renderingStats;
+    // Wall time is read only for these figures (the benchmark's `state_block_ms`), never to decide.
+    const timed = <R>(turn: () => R): R => {
+      const start = performance.now();
+      const rendered = this.stateFragments.rendered;
+      try {
+        return turn();
+      } finally {
+        stats.longestTurnMs = Math.max(stats.longestTurnMs, performance.now() - start);
+        stats.mostRenderedInATurn = Math.max(stats.mostRenderedInATurn, this.stateFragments.rendered - rendered);
+        stats.turns++;
+      }
+    };
+    const warming = this.stateFragments.warm(this.state);
+    while (!(await this.dispatch(this, () => timed(() => warming.next().done === true))));
+    return this.dispatch(this, () => timed(() => {
+      this.renderings.delete(key);
+      stats.renderings++;
+      return render();
+    }));
   }
 
   /** `GET /master/tasks`: 400 naming the parameter when `limit`, `offset` or `order` is bad. */
@@ -2146,6 +2218,22 @@ export class Master extends Actor {
       ...(caller !== undefined && this.flags.acls !== undefined ? { viewer } : {}),
     };
   }
+}
+
+/** How the state endpoints' renderings went (`Master.renderingFigures`). */
+export interface RenderingFigures {
+  /** Renderings made. */
+  renderings: number;
+  /** Requests that joined a rendering under way instead of starting one. */
+  shared: number;
+  /** Mailbox turns the renderings took (warming and the last one). */
+  turns: number;
+  /** The longest of those turns, wall ms. */
+  longestTurnMs: number;
+  /** The most fragments one of those turns rendered (the work a turn does, whatever the machine). */
+  mostRenderedInATurn: number;
+  /** Fragments rendered since the master started (not found current). */
+  fragmentsRendered?: number;
 }
 
 /** Why `suppressedRoles` cannot go with `info`, as Mesos words it: each must be one of the framework's roles. */

@@ -63,6 +63,10 @@ export interface FrameworkRecord {
    * that scheduler goes, so that only a scheduler proving the same principal may take it over.
    */
   provenPrincipal?: string;
+  /** Changes whenever what it holds changes (`MasterState.stampOf`); only `MasterState` sets it. */
+  stamp: number;
+  /** What the state endpoints last rendered of it (`StateFragments`' own; nothing else reads it). */
+  rendered: object | undefined;
 }
 
 /** A registered agent. */
@@ -95,6 +99,10 @@ export interface AgentRecord {
   readonly killedTasks: Set<string>;
   /** Its removal is being written to the registry: its messages are ignored. */
   removing: boolean;
+  /** Changes whenever what it holds changes (`MasterState.stampOf`); only `MasterState` sets it. */
+  stamp: number;
+  /** What the state endpoints last rendered of it (`StateFragments`' own; nothing else reads it). */
+  rendered: object | undefined;
 }
 
 /** An outstanding offer. */
@@ -117,6 +125,9 @@ export interface RetentionLimits {
   /** Unreachable tasks kept per framework. */
   readonly maxUnreachableTasksPerFramework: number;
 }
+
+/** Changed agents `MasterState.takeChangedAgents` keeps beyond twice the agents, before it says 'all'. */
+export const CHANGED_AGENTS_SLACK = 1_024;
 
 /** Which task states the gauges count: active ones (Mesos' `master/tasks_<state>` gauges). */
 const ACTIVE_TASK_STATES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'];
@@ -165,8 +176,72 @@ export class MasterState {
   readonly removedAgents = new Set<string>();
   /** Outstanding offers by id. */
   readonly offers = new Map<string, OfferRecord>();
+  /** The next stamp handed out (`stampOf`): unique over all records. */
+  private nextStamp = 1;
+  /** Ids of the agents changed since `takeChangedAgents` (added, removed, or `stampOf` moved), first change first. */
+  private changedAgents = new Set<string>();
+  /** More agents changed than `changedAgents` keeps: the next `takeChangedAgents` says 'all'. */
+  private changedOverflow = false;
 
   constructor(private readonly limits: RetentionLimits) {}
+
+  /**
+   * A number that changes whenever what an agent or framework holds changes: its tasks (added,
+   * removed, a status recorded, completed ones kept or forgotten), its executors (and, for a
+   * framework, the agents they are on), its offers. The HTTP renderings (`StateFragments`) keep
+   * what they rendered of a record until its stamp or one of its own fields changes.
+   */
+  stampOf(record: AgentRecord | FrameworkRecord): number {
+    return record.stamp;
+  }
+
+  /**
+   * The master changed one of `agent`'s own fields (`info`, `total`, `version`, `connected`,
+   * `active`, `reregisteredTimeMs`): its stamp moves and it is listed for `takeChangedAgents`.
+   * What it holds is tracked here; its own fields the master sets, and tells.
+   */
+  agentChanged(agent: AgentRecord): void {
+    this.touch(agent);
+  }
+
+  /**
+   * Ids of the agents added, removed or changed (`agentChanged`, or what they hold) since the
+   * last call, first change first; 'all' when more changed than it keeps (twice the agents and
+   * `CHANGED_AGENTS_SLACK`: nobody asked for a long while). One reader: the state endpoints.
+   */
+  takeChangedAgents(): ReadonlySet<string> | 'all' {
+    const changed = this.changedOverflow ? 'all' : this.changedAgents;
+    this.changedAgents = new Set();
+    this.changedOverflow = false;
+    return changed;
+  }
+
+  /** An agent's place in `agents`' order (a larger number comes later); undefined when it is not registered. */
+  agentOrderOf(agentId: string): number | undefined {
+    return this.agentOrder.get(agentId);
+  }
+
+  /** Marks what `record` holds as changed (`stampOf`); undefined: nothing. */
+  private touch(record: AgentRecord | FrameworkRecord | undefined): void {
+    if (record === undefined) return;
+    record.stamp = this.nextStamp++;
+    if ('executors' in record) this.noteChangedAgent(record.id);
+  }
+
+  private noteChangedAgent(agentId: string): void {
+    if (this.changedOverflow) return;
+    this.changedAgents.add(agentId);
+    if (this.changedAgents.size > 2 * this.agentMap.size + CHANGED_AGENTS_SLACK) {
+      this.changedOverflow = true;
+      this.changedAgents = new Set();
+    }
+  }
+
+  /** Marks the agent and the framework of `task` as changed. */
+  private touchTask(task: Task): void {
+    this.touch(this.agentMap.get(task.agentId));
+    this.touch(this.frameworkMap.get(task.frameworkId));
+  }
 
   /** Registered (and recovered) frameworks by id, in registration order. */
   get frameworks(): ReadonlyMap<string, FrameworkRecord> {
@@ -250,7 +325,11 @@ export class MasterState {
     this.agentMap.set(agent.id, agent);
     this.agentIdByPid.set(agent.pid.toString(), agent.id);
     this.recoveredAgents.delete(agent.id);
-    for (const frameworkId of agentFrameworkIds(agent)) this.reindexAgent(agent, frameworkId);
+    this.touch(agent);
+    for (const frameworkId of agentFrameworkIds(agent)) {
+      this.reindexAgent(agent, frameworkId);
+      this.touch(this.frameworkMap.get(frameworkId));
+    }
   }
 
   /** Moves an agent to a new pid (it re-registered from another address). */
@@ -258,6 +337,7 @@ export class MasterState {
     if (this.agentIdByPid.get(agent.pid.toString()) === agent.id) this.agentIdByPid.delete(agent.pid.toString());
     (agent as Writable<AgentRecord>).pid = pid;
     this.agentIdByPid.set(pid.toString(), agent.id);
+    this.touch(agent);
   }
 
   /**
@@ -267,7 +347,11 @@ export class MasterState {
   deleteAgent(agent: AgentRecord, why: 'unreachable' | 'removed', nowMs: number): void {
     this.agentMap.delete(agent.id);
     this.agentOrder.delete(agent.id);
-    for (const frameworkId of agentFrameworkIds(agent)) this.reindexAgent(agent, frameworkId);
+    this.noteChangedAgent(agent.id);
+    for (const frameworkId of agentFrameworkIds(agent)) {
+      this.reindexAgent(agent, frameworkId);
+      this.touch(this.frameworkMap.get(frameworkId));
+    }
     if (this.agentIdByPid.get(agent.pid.toString()) === agent.id) this.agentIdByPid.delete(agent.pid.toString());
     if (why === 'unreachable') {
       this.unreachableAgents.set(agent.id, nowMs);
@@ -458,12 +542,15 @@ export class MasterState {
     if (!tasks) agent.tasks.set(frameworkId, (tasks = new Map()));
     tasks.set(taskId, tracked);
     this.reindexAgent(agent, frameworkId);
+    this.touch(agent);
+    this.touch(this.frameworks.get(frameworkId));
   }
 
   /** Removes a task from its agent and framework, keeping it as completed or unreachable. */
   removeTask(tracked: TrackedTask, disposition: TaskDisposition): void {
     const { frameworkId, taskId, agentId } = tracked.task;
     const agent = this.agents.get(agentId);
+    this.touchTask(tracked.task);
     const tasks = agent?.tasks.get(frameworkId);
     if (agent && tasks?.get(taskId) === tracked) {
       tasks.delete(taskId);
@@ -484,9 +571,24 @@ export class MasterState {
 
   /** Keeps a finished task in its framework's bounded completed list. */
   keepCompleted(framework: FrameworkRecord, task: Task): void {
+    this.touch(framework);
     framework.completedTasks.push(task);
     if (framework.completedTasks.length > this.limits.maxCompletedTasksPerFramework) {
       framework.completedTasks.splice(0, framework.completedTasks.length - this.limits.maxCompletedTasksPerFramework);
+    }
+  }
+
+  /**
+   * Forgets, in every framework, the unreachable tasks of agent `agentId` and those of its
+   * completed tasks `back` names (`frameworkId/taskId`): the agent came back with them.
+   */
+  forgetAgentTasks(agentId: string, back: ReadonlySet<string>): void {
+    for (const framework of this.frameworkMap.values()) {
+      const before = framework.unreachableTasks.size + framework.completedTasks.length;
+      for (const [taskId, task] of [...framework.unreachableTasks]) if (task.agentId === agentId) framework.unreachableTasks.delete(taskId);
+      const completed = framework.completedTasks.filter((task) => task.agentId !== agentId || !back.has(`${framework.id}/${task.taskId}`));
+      framework.completedTasks.splice(0, framework.completedTasks.length, ...completed);
+      if (framework.unreachableTasks.size + framework.completedTasks.length !== before) this.touch(framework);
     }
   }
 
@@ -496,6 +598,8 @@ export class MasterState {
     if (!executors) agent.executors.set(frameworkId, (executors = new Map()));
     executors.set(executor.info.executorId, executor);
     this.reindexAgent(agent, frameworkId);
+    this.touch(agent);
+    this.touch(this.frameworkMap.get(frameworkId));
   }
 
   /** Removes an executor from an agent; returns it, or undefined if it was not there. */
@@ -506,6 +610,8 @@ export class MasterState {
     executors.delete(executorId);
     if (executors.size === 0) agent.executors.delete(frameworkId);
     this.reindexAgent(agent, frameworkId);
+    this.touch(agent);
+    this.touch(this.frameworkMap.get(frameworkId));
     return executor;
   }
 
@@ -528,6 +634,7 @@ export class MasterState {
    */
   recordStatus(tracked: TrackedTask, status: TaskStatus, latestState: TaskState = status.state): void {
     const task = tracked.task;
+    this.touchTask(task);
     if (!isTerminalState(task.state)) task.state = latestState;
     const statuses = task.statuses ?? (task.statuses = []);
     // Mesos keeps one status per consecutive state, and drops the (possibly large) data.
@@ -542,15 +649,23 @@ export class MasterState {
   /** Adds an outstanding offer to the books of its framework and agent. */
   addOffer(record: OfferRecord): void {
     this.offers.set(record.offer.id, record);
-    this.frameworks.get(record.offer.frameworkId)?.offerIds.add(record.offer.id);
-    this.agents.get(record.offer.agentId)?.offerIds.add(record.offer.id);
+    const framework = this.frameworkMap.get(record.offer.frameworkId);
+    const agent = this.agentMap.get(record.offer.agentId);
+    framework?.offerIds.add(record.offer.id);
+    agent?.offerIds.add(record.offer.id);
+    this.touch(framework);
+    this.touch(agent);
   }
 
   /** Removes an offer from the books (the master cancels its timer and recovers or rescinds it). */
   deleteOffer(record: OfferRecord): void {
     this.offers.delete(record.offer.id);
-    this.frameworks.get(record.offer.frameworkId)?.offerIds.delete(record.offer.id);
-    this.agents.get(record.offer.agentId)?.offerIds.delete(record.offer.id);
+    const framework = this.frameworkMap.get(record.offer.frameworkId);
+    const agent = this.agentMap.get(record.offer.agentId);
+    framework?.offerIds.delete(record.offer.id);
+    agent?.offerIds.delete(record.offer.id);
+    this.touch(framework);
+    this.touch(agent);
   }
 
   // ---- gauges ---------------------------------------------------------------------------------
@@ -602,6 +717,8 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     completedTasks: [],
     unreachableTasks: new Map(),
     offerIds: new Set(),
+    stamp: 0,
+    rendered: undefined,
   };
 }
 
@@ -622,6 +739,8 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     offerIds: new Set(),
     killedTasks: new Set(),
     removing: false,
+    stamp: 0,
+    rendered: undefined,
   };
 }
 

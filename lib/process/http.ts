@@ -20,8 +20,40 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
-  body?: string | Buffer | object;
+  /** Text, bytes, pieces of text written a slice at a time (`TextParts`), or an object sent as JSON. */
+  body?: string | Buffer | TextParts | object;
   stream?: HttpStream;
+}
+
+/** Characters of a `TextParts` body written to the client per turn of the event loop. */
+export const TEXT_PARTS_CHUNK_CHARS = 256 * 1024;
+
+/**
+ * A large body made of pieces of text (`/master/state` at 100k agents is ~60 MB), written a
+ * chunk of `TEXT_PARTS_CHUNK_CHARS` per turn of the event loop, waiting for the client to take
+ * what was written, so that encoding it never holds the host's thread (and every mailbox on it)
+ * for long. Sent with chunked transfer encoding. The pieces are not copied: a renderer must not
+ * change them after handing them over.
+ */
+export class TextParts {
+  constructor(
+    /** The pieces, in order. */
+    readonly parts: readonly string[],
+    /** The body's `content-type`. */
+    readonly contentType = 'application/json',
+  ) {}
+
+  /** The whole text (tests; small bodies). */
+  text(): string {
+    return this.parts.join('');
+  }
+
+  /** Its length in bytes, UTF-8. */
+  byteLength(): number {
+    let bytes = 0;
+    for (const part of this.parts) bytes += Buffer.byteLength(part);
+    return bytes;
+  }
 }
 
 /** Bytes a streaming response may have waiting for a slow client before it is cut off. */
@@ -162,6 +194,12 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
 /** Writes `response` to the wire. */
 export function writeResponse(out: ServerResponse, response: HttpResponse): void {
   const headers: Record<string, string> = { ...(response.headers ?? {}) };
+  if (response.body instanceof TextParts) {
+    headers['content-type'] ??= response.body.contentType;
+    out.writeHead(response.status, headers);
+    writeParts(out, response.body.parts);
+    return;
+  }
   let payload: string | Buffer;
   if (response.body === undefined) payload = '';
   else if (typeof response.body === 'string') {
@@ -176,6 +214,23 @@ export function writeResponse(out: ServerResponse, response: HttpResponse): void
   headers['content-length'] = String(Buffer.byteLength(payload));
   out.writeHead(response.status, headers);
   out.end(payload);
+}
+
+/** Writes `parts` a chunk per turn, each after the client took the one before (`drain`), then ends `out`. */
+function writeParts(out: ServerResponse, parts: readonly string[]): void {
+  let index = 0;
+  const next = (): void => {
+    if (out.destroyed) return;
+    let chunk = '';
+    while (index < parts.length && chunk.length < TEXT_PARTS_CHUNK_CHARS) chunk += parts[index++];
+    if (index >= parts.length) {
+      out.end(chunk);
+      return;
+    }
+    if (out.write(chunk)) setImmediate(next);
+    else out.once('drain', next);
+  };
+  next();
 }
 
 /**
@@ -215,6 +270,7 @@ export function withJsonp(response: HttpResponse, callback: string | undefined):
     return { status: 400, body: `invalid 'jsonp' callback: expected a JavaScript identifier such as 'handle' or 'app.handle' of at most ${MAX_JSONP_CALLBACK_CHARS} characters` };
   }
   const body = response.body;
+  if (body instanceof TextParts) return { ...response, body: new TextParts([`${callback}(`, ...body.parts, ');'], 'text/javascript') };
   if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return response;
   return { ...response, headers: { ...(response.headers ?? {}), 'content-type': 'text/javascript' }, body: `${callback}(${JSON.stringify(body)});` };
 }

@@ -118,11 +118,15 @@ export interface ClusterSnapshot {
   readonly quiescent?: boolean;
   /** Updates each live agent still waits to see acknowledged, by agent id: their uuids. */
   readonly pendingUpdates: ReadonlyMap<string, readonly string[]>;
+  /** Where `/master/state` put together from fragments differs from a fresh rendering (absent: nowhere). */
+  readonly stateTextMismatch?: string;
 }
 
 /** Reads a snapshot; `everAgentIds` are the ids of every agent that registered so far. */
 export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<string>): Promise<ClusterSnapshot> {
-  const master = MasterStateSchema.parse(await dispatch(cluster.master.master, (actor) => actor.stateJson()));
+  const rendered = await dispatch(cluster.master.master, (actor) => ({ json: actor.stateJson(), text: actor.stateText() }));
+  const master = MasterStateSchema.parse(rendered.json);
+  const stateTextMismatch = firstDifference(JSON.stringify(rendered.json), rendered.text);
   const masterAgentIds = new Set(master.slaves.map((agent) => agent.id));
   const goneAgentIds = [...everAgentIds].filter((agentId) => !masterAgentIds.has(agentId));
   const allocator = await dispatch(cluster.master.allocator.process, (books): AllocatorSnapshot => {
@@ -152,7 +156,21 @@ export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<s
     const pending = await dispatch(agent, (actor) => actor.pendingStatusUpdates());
     return [pending[0]?.agentId ?? agent.id, pending.flatMap((update) => (update.uuid === undefined ? [] : [update.uuid]))] as const;
   })));
-  return { master, allocator, agents, executors, goneAgentIds, registry, metrics, pendingUpdates };
+  return { master, allocator, agents, executors, goneAgentIds, registry, metrics, pendingUpdates, ...(stateTextMismatch !== undefined ? { stateTextMismatch } : {}) };
+}
+
+/** Where `got` first differs from `want`, with some text around it; undefined when they are equal. */
+function firstDifference(want: string, got: string): string | undefined {
+  if (want === got) return undefined;
+  let at = 0;
+  while (at < want.length && at < got.length && want[at] === got[at]) at++;
+  const around = (text: string): string => JSON.stringify(text.slice(Math.max(0, at - 120), at + 120));
+  return `at character ${at} (lengths ${want.length} and ${got.length}): want ${around(want)}, got ${around(got)}`;
+}
+
+/** `/master/state` put together from kept fragments is the state rendered afresh, to the character. */
+export function renderedStateAgrees(snapshot: ClusterSnapshot): string[] {
+  return snapshot.stateTextMismatch === undefined ? [] : [`/master/state from fragments differs from a fresh rendering ${snapshot.stateTextMismatch}`];
 }
 
 function holdingsOrError(read: () => HoldingView[]): HoldingView[] | string {
@@ -357,6 +375,7 @@ export function stepInvariants(snapshot: ClusterSnapshot): string[] {
     ...agentsAgreeWithMaster(snapshot),
     ...registryAgreesWithMaster(snapshot),
     ...metricsAgreeWithState(snapshot),
+    ...renderedStateAgrees(snapshot),
   ];
 }
 

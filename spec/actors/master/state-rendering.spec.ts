@@ -1,0 +1,142 @@
+/**
+ * `/master/state` without holding the mailbox: fragments kept between requests, warmed over
+ * several turns, put together in one last turn; identical concurrent requests share a rendering.
+ */
+import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
+import { TextParts, type HttpResponse } from '../../../lib/process';
+import { Resources } from '../../../lib/resources';
+import { defaultMasterFlags } from '../../../actors/master';
+import { renderState } from '../../../actors/master/http';
+import { MasterState, newAgentRecord, newFrameworkRecord, trackLaunchedTask } from '../../../actors/master/state';
+import { STATE_AGENTS_PER_BLOCK, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
+import { UPID } from '../../../lib/actor';
+import {
+  agentInfo, all, cleanUp, commandTask, FakeAgent, latestOffer, registerFramework, startHarness, type Harness,
+} from './harness';
+
+const STATE_REQUEST = { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) };
+
+/** Registers `count` fake agents at once; returns their probes in registration order. */
+async function registerAgents(harness: Harness, count: number): Promise<FakeAgent[]> {
+  const probes: FakeAgent[] = [];
+  for (let index = 0; index < count; index++) {
+    const probe = new FakeAgent(`bulk-agent-${index}`);
+    harness.host.spawn(probe);
+    probe.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:4;mem:4096', `host-${index}`), version: '0.1.0' });
+    probes.push(probe);
+  }
+  await harness.clock.settle();
+  expect(probes.filter((probe) => all(probe, 'AgentRegistered').length === 1)).to.have.length(count);
+  return probes;
+}
+
+function textOf(response: HttpResponse): string {
+  expect(response.status).to.equal(200);
+  expect(response.body).to.be.instanceOf(TextParts);
+  return (response.body as TextParts).text();
+}
+
+describe('master: /master/state rendered in turns and shared', function () {
+  this.timeout(60_000);
+  afterEach(cleanUp);
+
+  it('serves 50 concurrent requests with one rendering over many turns, while a framework launches a task', async () => {
+    const harness = await startHarness();
+    const agents = await registerAgents(harness, 1_500);
+    const framework = await registerFramework(harness);
+    const offer = latestOffer(framework.probe);
+    const agent = agents.find((probe) => (all(probe, 'AgentRegistered')[0]?.body as { agentId?: string } | undefined)?.agentId === offer.agentId);
+    if (agent === undefined) throw new Error('no agent');
+    await dispatch(harness.handle.master, (master) => master.renderingFigures());
+
+    // 50 requests arrive together, then the framework's launch (after them in the mailbox).
+    const route = harness.handle.master.runtime.routes.get('/state');
+    if (route === undefined) throw new Error('no /state route');
+    const runTaskSeenFirst: boolean[] = [];
+    const responses = await Promise.all(Array.from({ length: 50 }, async () => {
+      const response = await dispatch(harness.handle.master, (master) => route.call(master, STATE_REQUEST));
+      runTaskSeenFirst.push(all(agent, 'RunTask').length > 0);
+      return response;
+    }).concat((async () => {
+      framework.probe.post(harness.masterPid, 'LaunchTasks', { frameworkId: framework.frameworkId, offerIds: [offer.id], tasks: [commandTask('t1', offer.agentId)] });
+      await harness.clock.settle();
+      return { status: 200, body: new TextParts([]) };
+    })()));
+    const figures = await dispatch(harness.handle.master, (master) => master.renderingFigures());
+
+    // One rendering, in many turns of bounded work: the launch was handled between them.
+    expect(figures.renderings).to.equal(1);
+    expect(figures.shared).to.equal(49);
+    expect(figures.turns).to.be.greaterThan(1_500 / STATE_WARM_RENDERS_PER_TURN);
+    expect(figures.mostRenderedInATurn).to.be.at.most(STATE_WARM_RENDERS_PER_TURN + STATE_AGENTS_PER_BLOCK);
+    expect(all(agent, 'RunTask')).to.have.length(1);
+    expect(runTaskSeenFirst).to.have.length(50);
+    expect(runTaskSeenFirst.every((seen) => seen), 'the task reached its agent before the state was answered').to.equal(true);
+
+    // Every request got the same view, as of the last turn: with the task, and as a fresh rendering says.
+    const texts = responses.slice(0, 50).map(textOf);
+    expect(new Set(texts).size).to.equal(1);
+    const state = JSON.parse(texts[0] ?? '') as { slaves: unknown[]; frameworks: Array<{ tasks: Array<{ id: string }> }> };
+    expect(state.slaves).to.have.length(1_500);
+    expect(state.frameworks[0]?.tasks.map((task) => task.id)).to.deep.equal(['t1']);
+    const fresh = await dispatch(harness.handle.master, (master) => JSON.stringify(master.stateJson()));
+    expect(texts[0]).to.equal(fresh);
+
+    // Warm, a request renders little; one arriving after the last turn gets a rendering of its own.
+    const again = textOf(await dispatch(harness.handle.master, (master) => route.call(master, STATE_REQUEST)));
+    const after = await dispatch(harness.handle.master, (master) => master.renderingFigures());
+    expect(after.renderings).to.equal(1);
+    expect(after.mostRenderedInATurn).to.be.at.most(2);
+    expect(again).to.equal(fresh);
+  });
+
+  it('answers with the agents in the books\' order when agents leave, come back and change', () => {
+    const flags = defaultMasterFlags('/nonexistent');
+    const state = new MasterState(flags);
+    const context = () => ({ state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000 });
+    const fragments = new StateFragments();
+    const total = Resources.parse('cpus:4;mem:4096');
+    const addAgent = (index: number) => {
+      const agent = newAgentRecord({ id: `M-S${index}`, hostname: `h${index}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.0.${index}:5051`), '1.0', total, 1_000);
+      state.addAgent(agent);
+      return agent;
+    };
+    const agents = Array.from({ length: 2 * STATE_AGENTS_PER_BLOCK + 5 }, (_, index) => addAgent(index));
+    const framework = newFrameworkRecord({ id: 'M-0000', name: 'fw', user: 'u', roles: ['*'] }, UPID.parse('scheduler@10.0.1.1:6000'), 1_000);
+    state.addFramework(framework);
+    const agree = (why: string) => expect(fragments.render(context()).join(''), why).to.equal(JSON.stringify(renderState(context())));
+    agree('first rendering');
+
+    const middle = agents[STATE_AGENTS_PER_BLOCK + 1];
+    const other = agents[3];
+    if (middle === undefined || other === undefined) throw new Error('no agents');
+    state.deleteAgent(middle, 'removed', 1_500);
+    agree('an agent gone from the middle');
+    state.addAgent(middle);
+    agree('back, at the end');
+    other.total = Resources.parse('cpus:8;mem:4096');
+    state.agentChanged(other);
+    agree('a new total');
+    const tracked = trackLaunchedTask(commandTask('t1', other.id), framework.id, '*');
+    state.addTask(tracked, other);
+    agree('a task');
+    state.recordStatus(tracked, { taskId: 't1', state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', timestamp: 1.5 });
+    agree('running');
+    state.recordStatus(tracked, { taskId: 't1', state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', timestamp: 1.6 });
+    state.removeTask(tracked, 'completed');
+    agree('finished, completed');
+
+    // Nobody asked for a long while: more changed than the books list, and all is rendered again.
+    // Agents come and go, more than twice as many as there are and the slack.
+    let next = 10_000;
+    const overflow = (): void => {
+      for (let count = 0; count < 2 * agents.length + 1_100; count++) state.deleteAgent(addAgent(next++), 'removed', 1_600);
+    };
+    overflow();
+    other.version = '1.1';
+    agree('after the books said every agent changed');
+    overflow();
+    expect(state.takeChangedAgents()).to.equal('all');
+  });
+});
