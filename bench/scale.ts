@@ -86,7 +86,7 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['sim_speed_agents_only', 'state_bytes', 'state_serialize_ms'] as const;
+export const EXTRA_KEYS = ['sim_speed_agents_only', 'state_bytes', 'state_answer_ms'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 
 export interface Row {
@@ -134,7 +134,7 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
     row('rss_mb', peakRssMb(), `of the run so far (${why})`);
   };
   const throughputHere = agents === options.tasksAgents;
-  const phases: Array<ScaleKey | ExtraKey> = ['allocation_cycle_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_serialize_ms', ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms'] as const : [])];
+  const phases: Array<ScaleKey | ExtraKey> = ['allocation_cycle_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms'] as const : [])];
 
   const cluster = await startScaleMaster(SEED, options.validateLocalMessages ?? true);
   const registered = await measureRegistration(cluster, agents, options.budgets.register, progress);
@@ -162,7 +162,7 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
   const state = await measureState(cluster, agents, options.stateTasks, options.budgets.stateTasks, progress);
   row('state_block_ms', state.blockMs, state.note);
   row('state_bytes', state.bytes, state.note);
-  row('state_serialize_ms', state.serializeMs, state.note);
+  row('state_answer_ms', state.answerMs, state.note);
 
   if (throughputHere) {
     const tasks = await measureThroughput(cluster, options.tasks, options.budgets.tasks, progress);
@@ -263,7 +263,7 @@ function shareOf(total: number, index: number, count: number): number {
   return Math.floor(total / count) + (index < total % count ? 1 : 0);
 }
 
-interface StateFigures { blockMs: number | null; bytes: number | null; serializeMs: number | null; note?: string }
+interface StateFigures { blockMs: number | null; bytes: number | null; answerMs: number | null; note?: string }
 
 async function measureState(cluster: ScaleCluster, agents: number, tasks: number, budgetMs: number, progress: (text: string) => void): Promise<StateFigures> {
   const count = cluster.frameworks.length;
@@ -287,7 +287,7 @@ async function measureState(cluster: ScaleCluster, agents: number, tasks: number
   if (worst === undefined) throw new Error('no /master/state sample');
   progress(`/master/state: longest turn ${round(worst.blockMs)} ms of ${worst.turns}, answered after ${round(worst.settledMs)} ms, ${worst.bytes} bytes, encoded in ${round(worst.serializeMs)} ms`);
   const joined = [note].filter((part) => part !== undefined).join('; ');
-  return { blockMs: round(worst.blockMs), bytes: worst.bytes, serializeMs: round(worst.serializeMs), ...(joined !== '' ? { note: joined } : {}) };
+  return { blockMs: round(worst.blockMs), bytes: worst.bytes, answerMs: round(worst.settledMs), ...(joined !== '' ? { note: joined } : {}) };
 }
 
 interface ThroughputFigures { tasksPerSecond: number | null; launchP50Ms: number | null; note?: string }

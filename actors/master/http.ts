@@ -170,22 +170,70 @@ export function checkTasksQuery(query: TasksQuery): TasksPage | { readonly error
  * `limit` (default 100) after skipping `offset`; `order=asc` (default `des`) by first status time.
  */
 export function renderTasks(context: StateContext, query: TasksQuery, page: TasksPage): Json {
-  const frameworks = [...context.state.frameworks.values(), ...context.state.completedFrameworks];
-  const viewer = context.viewer ?? SEE_ALL;
-  const tasks = frameworks
-    .filter((framework) => viewer.framework(framework.info.user) && viewer.tasks(framework.info.user))
-    .filter((framework) => query.framework_id === undefined || framework.id === query.framework_id)
-    .flatMap((framework) => [
-      ...[...framework.tasks.values()].map((tracked) => tracked.task),
-      ...framework.unreachableTasks.values(),
-      ...framework.completedTasks,
-    ])
-    .filter((task) => query.task_id === undefined || task.taskId === query.task_id);
-  tasks.sort((a, b) => (page.ascending ? 1 : -1) * (startTime(a) - startTime(b)));
-  return { tasks: tasks.slice(page.offset, page.offset + page.limit).map(renderTask) };
+  return { tasks: selectTasks(context, query, page).map(renderTask) };
 }
 
-/** A framework as `/master/state` and `/master/frameworks` show it: its header, then its lists. */
+/**
+ * The tasks of a `/master/tasks` page, in order: the `offset + limit` first of the matching
+ * tasks in the asked order (ties in the books' order, as a stable sort leaves them) picked in
+ * one pass keeping a bounded heap, not by sorting every task; then the page of them.
+ */
+export function selectTasks(context: StateContext, query: TasksQuery, page: TasksPage): Task[] {
+  const viewer = context.viewer ?? SEE_ALL;
+  const wanted = page.offset + page.limit;
+  if (wanted === 0) return [];
+  const direction = page.ascending ? 1 : -1;
+  // Heap of the `wanted` first so far, the last of them at the root (a max-heap by the order).
+  const heap: Array<{ task: Task; time: number; index: number }> = [];
+  const after = (a: { time: number; index: number }, b: { time: number; index: number }): boolean =>
+    a.time !== b.time ? direction * (a.time - b.time) > 0 : a.index > b.index;
+  let index = 0;
+  const offer = (task: Task): void => {
+    if (query.task_id !== undefined && task.taskId !== query.task_id) return;
+    const entry = { task, time: startTime(task), index: index++ };
+    if (heap.length < wanted) {
+      heap.push(entry);
+      siftUp(heap, heap.length - 1, after);
+    } else if (heap[0] !== undefined && after(heap[0], entry)) {
+      heap[0] = entry;
+      siftDown(heap, 0, after);
+    }
+  };
+  for (const framework of [...context.state.frameworks.values(), ...context.state.completedFrameworks]) {
+    if (!viewer.framework(framework.info.user) || !viewer.tasks(framework.info.user)) continue;
+    if (query.framework_id !== undefined && framework.id !== query.framework_id) continue;
+    for (const tracked of framework.tasks.values()) offer(tracked.task);
+    for (const task of framework.unreachableTasks.values()) offer(task);
+    for (const task of framework.completedTasks) offer(task);
+  }
+  heap.sort((a, b) => (after(a, b) ? 1 : after(b, a) ? -1 : 0));
+  return heap.slice(page.offset).map((entry) => entry.task);
+}
+
+function siftUp<T>(heap: T[], at: number, after: (a: T, b: T) => boolean): void {
+  let child = at;
+  while (child > 0) {
+    const parent = (child - 1) >> 1;
+    if (!after(heap[child] as T, heap[parent] as T)) return;
+    [heap[child], heap[parent]] = [heap[parent] as T, heap[child] as T];
+    child = parent;
+  }
+}
+
+function siftDown<T>(heap: T[], at: number, after: (a: T, b: T) => boolean): void {
+  let parent = at;
+  for (;;) {
+    const left = 2 * parent + 1;
+    const right = left + 1;
+    let largest = parent;
+    if (left < heap.length && after(heap[left] as T, heap[largest] as T)) largest = left;
+    if (right < heap.length && after(heap[right] as T, heap[largest] as T)) largest = right;
+    if (largest === parent) return;
+    [heap[parent], heap[largest]] = [heap[largest] as T, heap[parent] as T];
+    parent = largest;
+  }
+}
+
 function renderFramework(state: MasterState, framework: FrameworkRecord, viewer: StateViewer): Json {
   const tasksVisible = viewer.tasks(framework.info.user);
   return {
@@ -362,7 +410,7 @@ export const SUMMARY_TASK_STATES: readonly TaskState[] = [
 ];
 
 /** Tasks by state, and who ran where, over the registered frameworks' tasks (live, unreachable, completed). */
-class TaskSummaries {
+export class TaskSummaries {
   readonly byFramework = new Map<string, Map<TaskState, number>>();
   readonly byAgent = new Map<string, Map<TaskState, number>>();
   readonly agentsOf = new Map<string, Set<string>>();
@@ -395,7 +443,8 @@ function setOf(sets: Map<string, Set<string>>, key: string): Set<string> {
   return set;
 }
 
-function stateCounts(counts: ReadonlyMap<TaskState, number> | undefined): Json {
+/** Counts by state, every state of `SUMMARY_TASK_STATES` (0 when none). */
+export function stateCounts(counts: ReadonlyMap<TaskState, number> | undefined): Json {
   return Object.fromEntries(SUMMARY_TASK_STATES.map((state) => [state, counts?.get(state) ?? 0]));
 }
 
@@ -410,13 +459,8 @@ export function renderStateSummary(context: StateContext): Json {
   const viewer = context.viewer ?? SEE_ALL;
   const summaries = new TaskSummaries(state.frameworks.values());
   return {
-    hostname: context.info.hostname,
-    ...clusterField(context.flags),
-    slaves: [...state.agents.values()].map((agent) => ({
-      ...renderAgent(state, agent, viewer),
-      ...stateCounts(summaries.byAgent.get(agent.id)),
-      framework_ids: [...(summaries.frameworksOn.get(agent.id) ?? [])],
-    })),
+    ...renderSummaryHeader(context),
+    slaves: [...state.agents.values()].map((agent) => renderAgentSummary(state, agent, viewer, summaries)),
     frameworks: [...state.frameworks.values()].filter((framework) => viewer.framework(framework.info.user)).map((framework) => ({
       ...renderFrameworkSummary(state, framework),
       ...stateCounts(summaries.byFramework.get(framework.id)),
@@ -425,7 +469,22 @@ export function renderStateSummary(context: StateContext): Json {
   };
 }
 
-function renderFrameworkSummary(state: MasterState, framework: FrameworkRecord): Json {
+/** `/master/state-summary`'s fields before its lists (`slaves`, then `frameworks`). */
+export function renderSummaryHeader(context: StateContext): Json {
+  return { hostname: context.info.hostname, ...clusterField(context.flags) };
+}
+
+/** An agent in `/master/state-summary`: as in `/master/state`, with its task counts by state and `framework_ids`. */
+export function renderAgentSummary(state: MasterState, agent: AgentRecord, viewer: StateViewer, summaries: TaskSummaries): Json {
+  return {
+    ...renderAgent(state, agent, viewer),
+    ...stateCounts(summaries.byAgent.get(agent.id)),
+    framework_ids: [...(summaries.frameworksOn.get(agent.id) ?? [])],
+  };
+}
+
+/** A framework in `/master/state-summary`'s `frameworks`, before its counts and `slave_ids`. */
+export function renderFrameworkSummary(state: MasterState, framework: FrameworkRecord): Json {
   const info = framework.info;
   return {
     id: framework.id,

@@ -36,12 +36,12 @@ import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DET
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import {
-  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, renderTasks, type RoleQuota, type StateContext,
+  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, type RoleQuota, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse } from '../../lib/info-actors';
 import { isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
-import { StateFragments } from './state-fragments';
+import { StateFragments, type StateFormat } from './state-fragments';
 import { MasterCounters, masterMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
@@ -51,6 +51,7 @@ import {
 } from './state';
 import { MessageThrottle } from './throttle';
 import { OperatorApi, type MasterEvent, type OperatorLimits, type OperatorPort } from './v1-operator';
+import { v1GetState, type V1Context } from './v1-operator-json';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
@@ -165,7 +166,7 @@ export class Master extends Actor {
   /** Agents an operator marked gone (MARK_AGENT_GONE; the registry's, once durable), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
   private readonly goneAgents = new Set<string>();
   /** What the state endpoints rendered, kept between requests (`StateFragments`). */
-  private readonly stateFragments = new StateFragments();
+  private readonly stateFragments: StateFragments;
   /** Renderings under way, by request (`sharedRendering`). */
   private readonly renderings = new Map<string, Promise<HttpResponse>>();
   /** How the state endpoints' renderings went (`renderingFigures`). */
@@ -190,6 +191,7 @@ export class Master extends Actor {
     this.masterId = identity.masterId;
     this.leading = identity.leading ?? ((): boolean => true);
     this.state = new MasterState(flags);
+    this.stateFragments = new StateFragments(this.state);
     this.authorizer = flags.acls !== undefined ? new Authorizer(flags.acls) : PERMISSIVE_AUTHORIZER;
     this.throttle = new MessageThrottle(flags.rateLimits, () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
@@ -226,7 +228,7 @@ export class Master extends Actor {
     // --authenticate_http_readwrite; /health and /redirect never do (as in Mesos).
     this.authenticatedRoute('/state', 'readonly', (_request, caller) => this.stateRoute(caller));
     this.authenticatedRoute('/state.json', 'readonly', (_request, caller) => this.stateRoute(caller));
-    this.authenticatedRoute('/state-summary', 'readonly', (_request, caller) => ok(renderStateSummary(this.stateContext(caller))));
+    this.authenticatedRoute('/state-summary', 'readonly', (_request, caller) => this.stateSummaryRoute(caller));
     this.authenticatedRoute('/frameworks', 'readonly', (request, caller) => ok(renderFrameworks(this.stateContext(caller), request.query)));
     this.authenticatedRoute('/slaves', 'readonly', (request, caller) => ok(renderSlaves(this.stateContext(caller), request.query)));
     this.authenticatedRoute('/tasks', 'readonly', (request, caller) => this.tasksRoute(request, caller));
@@ -364,6 +366,20 @@ export class Master extends Actor {
   /** `/master/state`'s text as the endpoint puts it together from its fragments (tests compare it with `stateJson`). */
   stateText(): string {
     return this.stateFragments.render(this.stateContext()).join('');
+  }
+
+  /**
+   * The state endpoints' texts, each twice: put together from the fragments as the endpoints do,
+   * and rendered afresh (`JSON.stringify` of the pure renderers). Tests and the chaos simulation
+   * check that they agree.
+   */
+  renderedTexts(): Record<'state' | 'summary' | 'v1', { readonly fragments: string; readonly fresh: string }> {
+    const context = this.v1Context();
+    return {
+      state: { fragments: this.stateFragments.render(context).join(''), fresh: JSON.stringify(renderState(context)) },
+      summary: { fragments: this.stateFragments.renderSummary(context).join(''), fresh: JSON.stringify(renderStateSummary(context)) },
+      v1: { fragments: this.stateFragments.renderV1State(context).join(''), fresh: JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(context) }) },
+    };
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------
@@ -1913,25 +1929,36 @@ export class Master extends Actor {
    * read-only requests the same way); the host writes the text a slice at a time.
    */
   private stateRoute(caller: HttpCaller): Promise<HttpResponse> {
-    return this.sharedRendering(`state\u0000${caller.principal ?? ''}`, () => ({ status: 200, body: new TextParts(this.stateFragments.render(this.stateContext(caller))) }));
+    return this.sharedRendering(`state\u0000${caller.principal ?? ''}`, 'state', () => ({ status: 200, body: new TextParts(this.stateFragments.render(this.stateContext(caller))) }));
+  }
+
+  /** `GET /master/state-summary`, rendered as `/master/state` is (`stateRoute`). */
+  private stateSummaryRoute(caller: HttpCaller): Promise<HttpResponse> {
+    return this.sharedRendering(`summary\u0000${caller.principal ?? ''}`, 'summary', () => ({ status: 200, body: new TextParts(this.stateFragments.renderSummary(this.stateContext(caller))) }));
+  }
+
+  /** The books as the v1 operator API shows them to `caller` (everything with no ACLs, or no caller). */
+  private v1Context(caller?: HttpCaller): V1Context {
+    return { ...this.stateContext(caller), agentEndpoint: (agentId) => this.agentEndpoint(agentId) };
   }
 
   /**
    * The rendering under way for `key`, or a new one: warming turns, then `render` in a turn of
    * its own. A request that arrives after that turn has started waits for the next rendering.
    */
-  private sharedRendering(key: string, render: () => HttpResponse): Promise<HttpResponse> {
+  private sharedRendering(key: string, format: StateFormat | undefined, render: () => HttpResponse): Promise<HttpResponse> {
     const pending = this.renderings.get(key);
     if (pending !== undefined) {
       this.renderingStats.shared++;
       return pending;
     }
-    const rendering = this.warmAndRender(key, render);
+    const rendering = this.warmAndRender(key, format, render);
     this.renderings.set(key, rendering);
     return rendering;
   }
 
-  private async warmAndRender(key: string, render: () => HttpResponse): Promise<HttpResponse> {
+  /** Warms `format`'s fragments (none: no warming) in turns, then renders in a turn of its own. */
+  private async warmAndRender(key: string, format: StateFormat | undefined, render: () => HttpResponse): Promise<HttpResponse> {
     const stats = this.renderingStats;
     // Wall time is read only for these figures (the benchmark's `state_block_ms`), never to decide.
     const timed = <R>(turn: () => R): R => {
@@ -1945,8 +1972,10 @@ export class Master extends Actor {
         stats.turns++;
       }
     };
-    const warming = this.stateFragments.warm(this.state);
-    while (!(await this.dispatch(this, () => timed(() => warming.next().done === true))));
+    if (format !== undefined) {
+      const warming = this.stateFragments.warm(format, format === 'v1' ? this.v1Context() : undefined);
+      while (!(await this.dispatch(this, () => timed(() => warming.next().done === true))));
+    }
     return this.dispatch(this, () => timed(() => {
       this.renderings.delete(key);
       stats.renderings++;
@@ -1954,11 +1983,16 @@ export class Master extends Actor {
     }));
   }
 
-  /** `GET /master/tasks`: 400 naming the parameter when `limit`, `offset` or `order` is bad. */
-  private tasksRoute(request: HttpRequest, caller: HttpCaller): HttpResponse {
+  /**
+   * `GET /master/tasks`: 400 naming the parameter when `limit`, `offset` or `order` is bad. One
+   * pass over the tasks (no warming: a page is small), shared by identical concurrent requests.
+   */
+  private tasksRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     const page = checkTasksQuery(request.query);
     if ('error' in page) return httpError(400, page.error);
-    return ok(renderTasks(this.stateContext(caller), request.query, page));
+    const query: TasksQuery = request.query;
+    const key = JSON.stringify(['tasks', caller.principal ?? '', query.framework_id, query.task_id, page.limit, page.offset, page.ascending]);
+    return this.sharedRendering(key, undefined, () => ({ status: 200, body: new TextParts(this.stateFragments.renderTasks(this.stateContext(caller), query, page)) }));
   }
 
   /**
@@ -2112,7 +2146,10 @@ export class Master extends Actor {
       authorizer: this.authorizer,
       log: this.log,
       leading: () => this.leading(),
-      context: (caller) => ({ ...this.stateContext(caller), agentEndpoint: (agentId) => this.agentEndpoint(agentId) }),
+      context: (caller) => this.v1Context(caller),
+      getState: (caller) => this.sharedRendering(`v1\u0000${caller.principal ?? ''}`, 'v1', () => ({
+        status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller))),
+      })),
       flags: () => renderMasterFlags(this.flags),
       metrics,
       delay: (ms, callback) => this.delay(ms, callback),

@@ -1,189 +1,79 @@
 /**
- * `/master/state` as JSON text, put together from fragments kept between requests: each agent,
- * framework, task, executor and offer is rendered (`http.ts`) and stringified once, and again
- * only when it changes; agents are joined in blocks of `STATE_AGENTS_PER_BLOCK`, joined again
- * only when one of theirs changed (the books list changed agents: `MasterState.takeChangedAgents`).
- * A request then costs what changed since the last, plus a piece per block and per framework
- * (no JSON is built or encoded for what did not change); the response is the list of pieces
- * (`TextParts`), which the host writes to the client a slice at a time.
+ * The master's state endpoints as JSON text, put together from fragments kept between requests:
+ * `/master/state`, `/master/state-summary`, `/master/tasks` and the operator API's GET_STATE.
+ * Each agent, framework, task, executor and offer is rendered (`http.ts`,
+ * `v1-operator-json.ts`) and stringified once, and again only when it changes. Agents are kept
+ * joined in blocks of `STATE_AGENTS_PER_BLOCK` per format; a block is joined again only when
+ * one of its agents changed, and then only that agent is rendered (the others' text is sliced
+ * out of the block's). Which agents changed the books say (`MasterState.takeChangedAgents`), so
+ * a request costs what changed since the last one, plus a piece per block and per framework, not
+ * a walk over every agent; the response is the list of pieces (`TextParts`), which the host
+ * writes to the client a slice at a time.
  *
- * A fragment is current while what it was made from is: an agent's and a framework's own fields
- * (compared by identity: the master replaces `info` and `total`, never edits them) and
- * `MasterState.stampOf`, which moves whenever their tasks, executors or offers change; a task's
- * state, its number of statuses and its last status (all `MasterState.recordStatus` changes).
+ * A framework's fragment is current while what it was made from is: its own fields (compared
+ * by identity: the master replaces `info`, never edits it) and `MasterState.stampOf`, which moves
+ * whenever its tasks, executors or offers change; a task's, while its state, statuses and
+ * status update state are (`MasterState.recordStatus`, and the master's forwarding of updates).
  *
- * The text is exactly `JSON.stringify(renderState(context))` (the equivalence the tests check).
+ * The text is exactly the fresh rendering's JSON (`JSON.stringify(renderState(context))` and so
+ * on): the tests and the chaos simulation check it, at every step.
  */
-import type { Task } from '../../lib/protocol';
+import type { Task, TaskState } from '../../lib/protocol';
 import { renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
+import { v1ExecutorInfo, v1Id } from '../../lib/v1/json';
+import { v1Task } from '../../lib/v1/operator';
 import {
-  renderAgent, renderExecutor, renderFrameworkHeader, renderOffer, renderRecoveredAgents, renderStateHeader, type StateContext,
+  renderAgent, renderAgentSummary, renderExecutor, renderFrameworkHeader, renderFrameworkSummary, renderOffer, renderRecoveredAgents,
+  renderStateHeader, renderSummaryHeader, selectTasks, stateCounts, TaskSummaries, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
+import { v1Agent, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
 
-/** Agents a block of `/master/state`'s `slaves` holds at most (`StateFragments`). */
+/** Agents a block of one format's agents holds at most (`StateFragments`). */
 export const STATE_AGENTS_PER_BLOCK = 128;
 /**
  * Fragments a warming turn renders before it ends (`StateFragments.warm`; it ends after the
- * block or framework it is on): one costs ~5-40 µs (an agent; a framework header with its
+ * block of agents it is on): one costs ~5-40 µs (an agent, a framework header with its
  * resources; more while the code is cold), so a turn stays around 5 ms.
  */
 export const STATE_WARM_RENDERS_PER_TURN = 128;
 
-interface AgentFragment {
-  readonly info: AgentRecord['info'];
-  readonly total: AgentRecord['total'];
-  readonly pid: AgentRecord['pid'];
-  readonly version: string;
-  readonly active: boolean;
-  readonly connected: boolean;
-  readonly reregisteredTimeMs: number | undefined;
-  readonly stamp: number;
-  readonly text: string;
-}
-
-interface FrameworkFragment {
-  readonly info: FrameworkRecord['info'];
-  readonly pid: FrameworkRecord['pid'];
-  readonly active: boolean;
-  readonly connected: boolean;
-  readonly recovered: boolean;
-  readonly reregisteredTimeMs: number | undefined;
-  readonly unregisteredTimeMs: number | undefined;
-  readonly stamp: number;
-  /** The header's JSON without its closing `}`. */
-  readonly head: string;
-  /** The whole framework as everyone who may see all of it sees it, once asked for. */
-  full: string | undefined;
-}
-
-interface TaskFragment {
-  readonly state: Task['state'];
-  readonly statuses: number;
-  readonly last: unknown;
-  readonly text: string;
-}
-
-/** A framework's completed tasks' text, kept while the list has the same length, first and last task (it is appended to and trimmed at its front). */
-interface CompletedFragment {
-  readonly length: number;
-  readonly first: Task | undefined;
-  readonly last: Task | undefined;
-  readonly text: string;
-}
-
-/**
- * Consecutive agents of `slaves` (in the books' order) and their text, joined: a request pushes
- * one piece per block, and joins again only the blocks whose agents changed.
- */
-interface AgentBlock {
-  readonly ids: string[];
-  /** Undefined: an agent of it changed (or it is new) since it was joined. */
-  text: string | undefined;
-}
-
 /** The pieces of one rendering; `join('')` is the JSON. */
 export type StateParts = string[];
 
-/**
- * The fragments of one master's books, kept on the records they render (`rendered`) or keyed
- * weakly by them: a record the books drop takes its fragments with it. Which agents changed
- * comes from the books (`MasterState.takeChangedAgents`), so a request costs what changed plus
- * a piece per block of agents, not a walk over every agent. Every method runs in the master's
- * mailbox.
- */
-export class StateFragments {
-  private readonly tasks = new WeakMap<Task, TaskFragment>();
-  private readonly completed = new WeakMap<FrameworkRecord, CompletedFragment>();
-  private readonly executors = new WeakMap<TrackedExecutor, string>();
-  private readonly offers = new WeakMap<OfferRecord, string>();
-  /** `slaves` in blocks, in the books' order. */
+/** The state endpoints' formats, each with agents' blocks of its own. */
+export type StateFormat = 'state' | 'summary' | 'v1';
+
+// ---- agents, in blocks ----------------------------------------------------------------------------
+
+/** Consecutive agents (in the books' order) and their texts, joined by commas. */
+interface AgentBlock {
+  /** Its agents now. */
+  readonly ids: string[];
+  /** The agents `text` was joined from, and where each one's text ends in it. */
+  joinedIds: string[];
+  ends: number[];
+  text: string;
+  /** Agents whose text must be rendered again. */
+  readonly dirty: Set<string>;
+  /** `text` is not its agents' (some changed, came or went). */
+  stale: boolean;
+}
+
+/** One format's agents, in blocks, in the books' order. */
+class AgentBlocks {
   private blocks: AgentBlock[] = [];
-  /** The block each agent is in, by id. */
   private readonly blockOf = new Map<string, AgentBlock>();
   /** The place in the books' order each agent had when it was put in its block. */
   private readonly placed = new Map<string, number>();
-  /** Fragments rendered (not found current) since this was made: for tests and the benchmark. */
-  rendered = 0;
 
-  /**
-   * Brings fragments up to date a turn at a time: each `next()` renders about
-   * `STATE_WARM_RENDERS_PER_TURN` fragments (finishing the block of agents it is on) and the
-   * last one is done. The master runs each `next()` as a turn of its own, so that message
-   * handling goes on between them; what changes meanwhile is caught by `render`.
-   */
-  *warm(state: MasterState): Generator<void, void, void> {
-    let mark = this.rendered;
-    const turnDone = (): boolean => {
-      if (this.rendered - mark < STATE_WARM_RENDERS_PER_TURN) return false;
-      mark = this.rendered;
-      return true;
-    };
-    this.applyChanges(state);
-    for (const block of [...this.blocks]) {
-      if (block.text !== undefined || block.ids.length === 0) continue;
-      this.joinBlock(state, block);
-      if (turnDone()) {
-        yield;
-        this.applyChanges(state);
-      }
-    }
-    // A framework's lists may be long (an offer per agent): rendered piece by piece, the live
-    // collections' iterators seeing what changes between turns; the framework's text is joined last.
-    for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
-      for (const tracked of framework.tasks.values()) {
-        this.taskText(tracked.task);
-        if (turnDone()) yield;
-      }
-      for (const task of [...framework.unreachableTasks.values(), ...framework.completedTasks]) {
-        this.taskText(task);
-        if (turnDone()) yield;
-      }
-      for (const offerId of framework.offerIds) {
-        const record = state.offers.get(offerId);
-        if (record !== undefined) this.offerText(record);
-        if (turnDone()) yield;
-      }
-      for (const [executor, agentId] of executorsOf(state, framework.id)) {
-        this.executorText(executor, agentId);
-        if (turnDone()) yield;
-      }
-      this.frameworkText(state, framework);
-      if (turnDone()) yield;
-    }
-  }
+  constructor(
+    private readonly renderOne: (agent: AgentRecord) => string,
+    private readonly counter: { rendered: number },
+  ) {}
 
-  /** `/master/state` for `context`, as pieces to write in order. */
-  render(context: StateContext): StateParts {
-    const { state } = context;
-    const viewer = context.viewer ?? SEE_ALL;
-    const header = JSON.stringify(renderStateHeader(context));
-    const parts: StateParts = [header.slice(0, -1), ',"slaves":['];
-    this.applyChanges(state);
-    if (viewer === SEE_ALL) {
-      let first = true;
-      for (const block of this.blocks) {
-        const text = block.text ?? this.joinBlock(state, block);
-        if (text === '') continue;
-        parts.push(first ? text : `,${text}`);
-        first = false;
-      }
-    } else {
-      // What a viewer who may not see every role sees of an agent with reservations is its own.
-      this.pushList(parts, state.agents.values(), (agent) =>
-        (agent.total.reserved().isEmpty() ? this.agentFragment(state, agent).text : JSON.stringify(renderAgent(state, agent, viewer))));
-    }
-    parts.push(`],"recovered_slaves":${JSON.stringify(renderRecoveredAgents(state))},"frameworks":[`);
-    this.pushFrameworks(parts, state, state.frameworks.values(), viewer);
-    parts.push('],"completed_frameworks":[');
-    this.pushFrameworks(parts, state, state.completedFrameworks, viewer);
-    parts.push('],"unregistered_frameworks":[],"orphan_tasks":[]}');
-    return parts;
-  }
-
-  /** Takes the books' changed agents into the blocks: new ones at the end, gone ones out, changed ones' blocks to join again. */
-  private applyChanges(state: MasterState): void {
-    const changed = state.takeChangedAgents();
+  /** Takes the books' changed agents: new ones at the end, gone ones out, changed ones to render again. */
+  apply(state: MasterState, changed: ReadonlySet<string> | 'all'): void {
     if (changed === 'all') {
       this.blocks = [];
       this.blockOf.clear();
@@ -197,13 +87,15 @@ export class StateFragments {
       const agent = state.agents.get(id);
       const block = this.blockOf.get(id);
       if (block !== undefined) {
-        block.text = undefined;
+        block.stale = true;
         if (agent === undefined || this.placed.get(id) !== state.agentOrderOf(id)) {
           // Gone, or gone and back (it is at the end of the books' order now).
           block.ids.splice(block.ids.indexOf(id), 1);
           this.blockOf.delete(id);
           this.placed.delete(id);
           emptied ||= block.ids.length === 0;
+        } else {
+          block.dirty.add(id);
         }
       }
       if (agent !== undefined && !this.blockOf.has(id)) added.push(agent);
@@ -213,29 +105,357 @@ export class StateFragments {
     this.place(state, added);
   }
 
-  /** Appends `agents` (in the books' order, after every agent placed) to the last block, and new ones. */
+  /** Marks an agent's text to be rendered again (what this format shows of it changed without the books listing it). */
+  invalidate(agentId: string): void {
+    const block = this.blockOf.get(agentId);
+    if (block === undefined) return;
+    block.dirty.add(agentId);
+    block.stale = true;
+  }
+
+  /** Joins the stale blocks, yielding after each whose turn is done (`turnDone`). */
+  *warm(state: MasterState, turnDone: () => boolean): Generator<void, void, void> {
+    for (const block of [...this.blocks]) {
+      if (!block.stale || block.ids.length === 0) continue;
+      this.join(state, block);
+      if (turnDone()) yield;
+    }
+  }
+
+  /** Pushes the agents' text, comma-separated; `special` agents (if any) as `renderSpecial` renders them instead. */
+  push(parts: StateParts, state: MasterState, special?: ReadonlySet<string>, renderSpecial?: (agent: AgentRecord) => string): void {
+    let first = true;
+    for (const block of this.blocks) {
+      let text = this.join(state, block);
+      if (special !== undefined && renderSpecial !== undefined && special.size > 0 && block.ids.some((id) => special.has(id))) {
+        text = block.joinedIds.map((id, index) => {
+          const agent = state.agents.get(id);
+          return agent !== undefined && special.has(id) ? renderSpecial(agent) : this.slice(block, index);
+        }).join(',');
+      }
+      if (text === '') continue;
+      parts.push(first ? text : `,${text}`);
+      first = false;
+    }
+  }
+
   private place(state: MasterState, agents: readonly AgentRecord[]): void {
     for (const agent of agents) {
       let block = this.blocks[this.blocks.length - 1];
-      if (block === undefined || block.ids.length >= STATE_AGENTS_PER_BLOCK) this.blocks.push((block = { ids: [], text: undefined }));
+      if (block === undefined || block.ids.length >= STATE_AGENTS_PER_BLOCK) {
+        block = { ids: [], joinedIds: [], ends: [], text: '', dirty: new Set(), stale: true };
+        this.blocks.push(block);
+      }
       block.ids.push(agent.id);
-      block.text = undefined;
+      block.dirty.add(agent.id);
+      block.stale = true;
       this.blockOf.set(agent.id, block);
       this.placed.set(agent.id, state.agentOrderOf(agent.id) ?? 0);
     }
   }
 
-  private joinBlock(state: MasterState, block: AgentBlock): string {
-    const texts: string[] = [];
-    for (const id of block.ids) {
-      const agent = state.agents.get(id);
-      if (agent !== undefined) texts.push(this.agentFragment(state, agent).text);
-    }
-    block.text = texts.join(',');
-    return block.text;
+  /** The text of the `index`th agent `block.text` was joined from. */
+  private slice(block: AgentBlock, index: number): string {
+    const start = index === 0 ? 0 : (block.ends[index - 1] ?? 0) + 1;
+    return block.text.slice(start, block.ends[index]);
   }
 
-  private pushFrameworks(parts: StateParts, state: MasterState, frameworks: Iterable<FrameworkRecord>, viewer: StateViewer): void {
+  private join(state: MasterState, block: AgentBlock): string {
+    if (!block.stale) return block.text;
+    const before = new Map<string, number>();
+    block.joinedIds.forEach((id, index) => before.set(id, index));
+    const pieces: string[] = [];
+    const joinedIds: string[] = [];
+    const ends: number[] = [];
+    let at = -1;
+    for (const id of block.ids) {
+      const agent = state.agents.get(id);
+      if (agent === undefined) continue;
+      const index = before.get(id);
+      let piece: string;
+      if (index !== undefined && !block.dirty.has(id)) {
+        piece = this.slice(block, index);
+      } else {
+        piece = this.renderOne(agent);
+        this.counter.rendered++;
+      }
+      pieces.push(piece);
+      joinedIds.push(id);
+      at += 1 + piece.length;
+      ends.push(at);
+    }
+    block.text = pieces.join(',');
+    block.joinedIds = joinedIds;
+    block.ends = ends;
+    block.dirty.clear();
+    block.stale = false;
+    return block.text;
+  }
+}
+
+// ---- frameworks and tasks -----------------------------------------------------------------------
+
+/** What was rendered of a framework, while its own fields and stamp stay as they were. */
+interface FrameworkFragments {
+  readonly info: FrameworkRecord['info'];
+  readonly pid: FrameworkRecord['pid'];
+  readonly active: boolean;
+  readonly connected: boolean;
+  readonly recovered: boolean;
+  readonly reregisteredTimeMs: number | undefined;
+  readonly unregisteredTimeMs: number | undefined;
+  readonly stamp: number;
+  /** `/master/state`'s header without its closing `}`. */
+  head?: string;
+  /** The whole framework in `/master/state`, for a caller who may see all of it. */
+  full?: string;
+  /** GET_STATE's framework (`GetFrameworks.Framework`) but its `offers`, without its closing `}`. */
+  v1Head?: string;
+  /** The whole framework in GET_STATE. */
+  v1?: string;
+}
+
+interface TaskFragment {
+  readonly state: TaskState;
+  readonly statuses: number;
+  readonly last: unknown;
+  readonly statusUpdateState: TaskState | undefined;
+  readonly statusUpdateUuid: string | undefined;
+  text?: string;
+  v1?: string;
+}
+
+/** A framework's completed tasks' text, kept while the list has the same length, first and last task (it is appended to and trimmed at its front). */
+interface CompletedFragment {
+  readonly length: number;
+  readonly first: Task | undefined;
+  readonly last: Task | undefined;
+  readonly text: string;
+}
+
+/**
+ * The fragments of one master's books, kept on the records they render (`rendered`) or keyed
+ * weakly by them: a record the books drop takes its fragments with it. Every method runs in the
+ * master's mailbox.
+ */
+export class StateFragments {
+  private readonly tasks = new WeakMap<Task, TaskFragment>();
+  private readonly completed = new WeakMap<FrameworkRecord, CompletedFragment>();
+  private readonly executors = new WeakMap<TrackedExecutor, string>();
+  private readonly offers = new WeakMap<OfferRecord, string>();
+  /** Offers as GET_STATE shows them (undefined: its agent is gone). */
+  private readonly v1Offers = new WeakMap<OfferRecord, string | undefined>();
+  /** Fragments rendered (not found current) since this was made: for tests and the benchmark. */
+  private readonly counter = { rendered: 0 };
+  /** The summary counts the summary's agents were last rendered with. */
+  private summaries: TaskSummaries | undefined;
+  /** Each agent's counts and frameworks as the summary last showed them (agents with tasks only). */
+  private summaryKeys = new Map<string, string>();
+  /** Registered agents with reserved resources (their `reserved_resources` depend on who asks). */
+  private readonly reservedAgents = new Set<string>();
+  private readonly agents: Record<StateFormat, AgentBlocks>;
+
+  constructor(private readonly state: MasterState) {
+    this.agents = {
+      state: new AgentBlocks((agent) => JSON.stringify(renderAgent(state, agent, SEE_ALL)), this.counter),
+      summary: new AgentBlocks((agent) => JSON.stringify(renderAgentSummary(state, agent, SEE_ALL, this.currentSummaries())), this.counter),
+      v1: new AgentBlocks((agent) => JSON.stringify(v1Agent(state, agent)), this.counter),
+    };
+  }
+
+  /** Fragments rendered (not found current) since this was made. */
+  get rendered(): number {
+    return this.counter.rendered;
+  }
+
+  /**
+   * Brings the fragments of `format` up to date a turn at a time: each `next()` renders about
+   * `STATE_WARM_RENDERS_PER_TURN` fragments (finishing the block of agents it is on) and the
+   * last one is done. The master runs each `next()` as a turn of its own, so that message
+   * handling goes on between them; what changes meanwhile is caught by the rendering itself.
+   */
+  *warm(format: StateFormat, v1Context?: V1Context): Generator<void, void, void> {
+    const state = this.state;
+    let mark = this.counter.rendered;
+    const turnDone = (): boolean => {
+      if (this.counter.rendered - mark < STATE_WARM_RENDERS_PER_TURN) return false;
+      mark = this.counter.rendered;
+      return true;
+    };
+    this.applyChanges();
+    if (format === 'summary') this.updateSummaries();
+    for (const step of this.agents[format].warm(state, turnDone)) {
+      yield step;
+      this.applyChanges();
+    }
+    if (format === 'summary') return;
+    const taskFormat = format === 'v1' ? 'v1' : 'state';
+    // A framework's lists may be long (an offer per agent): rendered piece by piece, the live
+    // collections' iterators seeing what changes between turns; the framework's text is joined last.
+    for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
+      for (const task of liveTasks(framework)) {
+        this.taskText(task, taskFormat);
+        if (turnDone()) yield;
+      }
+      for (const task of [...framework.unreachableTasks.values(), ...framework.completedTasks]) {
+        this.taskText(task, taskFormat);
+        if (turnDone()) yield;
+      }
+      if (format === 'v1' && v1Context !== undefined) {
+        for (const offerId of framework.offerIds) {
+          const record = state.offers.get(offerId);
+          if (record !== undefined) this.v1OfferText(v1Context, record);
+          if (turnDone()) yield;
+        }
+        this.frameworkV1(v1Context, framework);
+        if (turnDone()) yield;
+      }
+      if (format === 'state') {
+        for (const offerId of framework.offerIds) {
+          const record = state.offers.get(offerId);
+          if (record !== undefined) this.offerText(record);
+          if (turnDone()) yield;
+        }
+        for (const [executor, agentId] of executorsOf(state, framework.id)) {
+          this.executorText(executor, agentId);
+          if (turnDone()) yield;
+        }
+        this.frameworkFull(framework);
+        if (turnDone()) yield;
+      }
+    }
+  }
+
+  /** `/master/state` for `context`, as pieces to write in order. */
+  render(context: StateContext): StateParts {
+    const { state } = context;
+    const viewer = context.viewer ?? SEE_ALL;
+    const parts: StateParts = [JSON.stringify(renderStateHeader(context)).slice(0, -1), ',"slaves":['];
+    this.applyChanges();
+    if (viewer === SEE_ALL) {
+      this.agents.state.push(parts, state);
+    } else {
+      // What a viewer who may not see every role sees of an agent with reservations is its own.
+      this.agents.state.push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderAgent(state, agent, viewer)));
+    }
+    parts.push(`],"recovered_slaves":${JSON.stringify(renderRecoveredAgents(state))},"frameworks":[`);
+    this.pushFrameworks(parts, state.frameworks.values(), viewer);
+    parts.push('],"completed_frameworks":[');
+    this.pushFrameworks(parts, state.completedFrameworks, viewer);
+    parts.push('],"unregistered_frameworks":[],"orphan_tasks":[]}');
+    return parts;
+  }
+
+  /** `/master/state-summary` for `context`, as pieces to write in order. */
+  renderSummary(context: StateContext): StateParts {
+    const { state } = context;
+    const viewer = context.viewer ?? SEE_ALL;
+    this.applyChanges();
+    const summaries = this.updateSummaries();
+    const parts: StateParts = [JSON.stringify(renderSummaryHeader(context)).slice(0, -1), ',"slaves":['];
+    if (viewer === SEE_ALL) {
+      this.agents.summary.push(parts, state);
+    } else {
+      this.agents.summary.push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderAgentSummary(state, agent, viewer, summaries)));
+    }
+    parts.push('],"frameworks":[');
+    let first = true;
+    for (const framework of state.frameworks.values()) {
+      if (!viewer.framework(framework.info.user)) continue;
+      const text = JSON.stringify({
+        ...renderFrameworkSummary(state, framework),
+        ...stateCounts(summaries.byFramework.get(framework.id)),
+        slave_ids: [...(summaries.agentsOf.get(framework.id) ?? [])],
+      });
+      parts.push(first ? text : `,${text}`);
+      first = false;
+    }
+    parts.push(']}');
+    return parts;
+  }
+
+  /** `/master/tasks` for `context` and the page asked for, as pieces to write in order. */
+  renderTasks(context: StateContext, query: TasksQuery, page: TasksPage): StateParts {
+    const parts: StateParts = ['{"tasks":['];
+    pushList(parts, selectTasks(context, query, page), (task) => this.taskText(task, 'state'));
+    parts.push(']}');
+    return parts;
+  }
+
+  /** The operator API's GET_STATE answer (`{"type":"GET_STATE","get_state":{...}}`) for `context`, as pieces to write in order. */
+  renderV1State(context: V1Context): StateParts {
+    const { state } = context;
+    const viewer = context.viewer ?? SEE_ALL;
+    this.applyChanges();
+    const frameworks = [...state.frameworks.values()].filter((framework) => viewer.framework(framework.info.user));
+    const completedFrameworks = state.completedFrameworks.filter((framework) => viewer.framework(framework.info.user));
+    const withTasks = [...frameworks, ...completedFrameworks].filter((framework) => viewer.tasks(framework.info.user));
+    const parts: StateParts = ['{"type":"GET_STATE","get_state":{"get_tasks":{'];
+    const fields = new CompactFields(parts);
+    fields.list('tasks', withTasks.flatMap((framework) => [...liveTasks(framework)]), (task) => this.taskText(task, 'v1'));
+    fields.list('unreachable_tasks', withTasks.flatMap((framework) => [...framework.unreachableTasks.values()]), (task) => this.taskText(task, 'v1'));
+    fields.list('completed_tasks', withTasks.flatMap((framework) => framework.completedTasks), (task) => this.taskText(task, 'v1'));
+    parts.push('},"get_executors":{');
+    const executorFields = new CompactFields(parts);
+    const executors = frameworks.filter((framework) => viewer.executors(framework.info.user)).flatMap((framework) => [...executorsOf(state, framework.id)]);
+    executorFields.list('executors', executors, ([executor, agentId]) => JSON.stringify({ executor_info: v1ExecutorInfo(executor.info), agent_id: v1Id(agentId) }));
+    parts.push('},"get_frameworks":{');
+    const frameworkFields = new CompactFields(parts);
+    frameworkFields.list('frameworks', frameworks, (framework) => this.frameworkV1(context, framework));
+    frameworkFields.list('completed_frameworks', completedFrameworks, (framework) => this.frameworkV1(context, framework));
+    parts.push('},"get_agents":{');
+    const agentFields = new CompactFields(parts);
+    if (state.agents.size > 0) {
+      agentFields.open('agents');
+      this.agents.v1.push(parts, state);
+      parts.push(']');
+    }
+    agentFields.list('recovered_agents', v1RecoveredAgents(state), (agent) => JSON.stringify(agent));
+    parts.push('}}}');
+    return parts;
+  }
+
+  // ---- keeping up with the books ------------------------------------------------------------------
+
+  /** Takes the books' changed agents into every format's blocks. */
+  private applyChanges(): void {
+    const state = this.state;
+    const changed = state.takeChangedAgents();
+    for (const blocks of Object.values(this.agents)) blocks.apply(state, changed);
+    const ids = changed === 'all' ? [...state.agents.keys()] : changed;
+    if (changed === 'all') this.reservedAgents.clear();
+    for (const id of ids) {
+      const agent = state.agents.get(id);
+      if (agent !== undefined && !agent.total.reserved().isEmpty()) this.reservedAgents.add(id);
+      else this.reservedAgents.delete(id);
+    }
+  }
+
+  /**
+   * Counts the tasks again (`TaskSummaries`, a pass over the registered frameworks' tasks) and
+   * marks the summary's agents whose counts or frameworks changed since it last rendered them.
+   */
+  private updateSummaries(): TaskSummaries {
+    const summaries = new TaskSummaries(this.state.frameworks.values());
+    const keys = new Map<string, string>();
+    for (const [agentId, counts] of summaries.byAgent) {
+      keys.set(agentId, `${[...counts].join(';')}|${[...(summaries.frameworksOn.get(agentId) ?? [])].join(',')}`);
+    }
+    for (const [agentId, key] of keys) if (this.summaryKeys.get(agentId) !== key) this.agents.summary.invalidate(agentId);
+    for (const agentId of this.summaryKeys.keys()) if (!keys.has(agentId)) this.agents.summary.invalidate(agentId);
+    this.summaryKeys = keys;
+    this.summaries = summaries;
+    return summaries;
+  }
+
+  private currentSummaries(): TaskSummaries {
+    this.summaries ??= this.updateSummaries();
+    return this.summaries;
+  }
+
+  // ---- frameworks ---------------------------------------------------------------------------------
+
+  private pushFrameworks(parts: StateParts, frameworks: Iterable<FrameworkRecord>, viewer: StateViewer): void {
     let first = true;
     for (const framework of frameworks) {
       const user = framework.info.user;
@@ -243,91 +463,120 @@ export class StateFragments {
       const comma = first ? '' : ',';
       first = false;
       if (viewer === SEE_ALL) {
-        parts.push(comma + this.frameworkText(state, framework));
+        parts.push(comma + this.frameworkFull(framework));
         continue;
       }
       parts.push(comma);
-      this.pushFramework(parts, state, framework, viewer.tasks(user), viewer.executors(user));
+      this.pushFramework(parts, framework, viewer.tasks(user), viewer.executors(user));
     }
   }
 
-  /** A framework's whole text, as a caller who may see all of it sees it. */
-  private frameworkText(state: MasterState, framework: FrameworkRecord): string {
-    const fragment = this.frameworkHead(state, framework);
-    if (fragment.full === undefined) {
-      const parts: StateParts = [];
-      this.pushFramework(parts, state, framework, true, true);
-      fragment.full = parts.join('');
-    }
-    return fragment.full;
-  }
-
-  private pushFramework(parts: StateParts, state: MasterState, framework: FrameworkRecord, tasksVisible: boolean, executorsVisible: boolean): void {
-    parts.push(this.frameworkHead(state, framework).head, ',"tasks":[');
-    if (tasksVisible) this.pushList(parts, framework.tasks.values(), (tracked) => this.taskText(tracked.task));
-    parts.push('],"unreachable_tasks":[');
-    if (tasksVisible) this.pushList(parts, framework.unreachableTasks.values(), (task) => this.taskText(task));
-    parts.push('],"completed_tasks":[');
-    if (tasksVisible) parts.push(this.completedText(framework));
-    parts.push('],"offers":[');
-    this.pushList(parts, framework.offerIds, (offerId) => {
-      const record = state.offers.get(offerId);
-      return record === undefined ? undefined : this.offerText(record);
-    });
-    parts.push('],"executors":[');
-    if (executorsVisible) this.pushList(parts, executorsOf(state, framework.id), ([executor, agentId]) => this.executorText(executor, agentId));
-    parts.push(']}');
-  }
-
-  private pushList<T>(parts: StateParts, items: Iterable<T>, text: (item: T) => string | undefined): void {
-    let first = true;
-    for (const item of items) {
-      const piece = text(item);
-      if (piece === undefined) continue;
-      parts.push(first ? piece : `,${piece}`);
-      first = false;
-    }
-  }
-
-  private agentFragment(state: MasterState, agent: AgentRecord): AgentFragment {
-    const kept = agent.rendered as AgentFragment | undefined;
-    if (kept !== undefined && kept.stamp === agent.stamp && kept.info === agent.info && kept.total === agent.total && kept.pid === agent.pid
-      && kept.version === agent.version && kept.active === agent.active && kept.connected === agent.connected
-      && kept.reregisteredTimeMs === agent.reregisteredTimeMs) {
-      return kept;
-    }
-    this.rendered++;
-    const fragment = agentFragmentOf(state, agent, JSON.stringify(renderAgent(state, agent, SEE_ALL)));
-    agent.rendered = fragment;
-    return fragment;
-  }
-
-  private frameworkHead(state: MasterState, framework: FrameworkRecord): FrameworkFragment {
-    const kept = framework.rendered as FrameworkFragment | undefined;
+  /** A framework's fragments, new ones if it changed. */
+  private fragmentsOf(framework: FrameworkRecord): FrameworkFragments {
+    const kept = framework.rendered as FrameworkFragments | undefined;
     if (kept !== undefined && kept.stamp === framework.stamp && kept.info === framework.info && kept.pid === framework.pid && kept.active === framework.active
       && kept.connected === framework.connected && kept.recovered === framework.recovered
       && kept.reregisteredTimeMs === framework.reregisteredTimeMs && kept.unregisteredTimeMs === framework.unregisteredTimeMs) {
       return kept;
     }
-    this.rendered++;
-    const head = JSON.stringify(renderFrameworkHeader(state, framework)).slice(0, -1);
-    const fragment: FrameworkFragment = {
+    const fragments: FrameworkFragments = {
       info: framework.info, pid: framework.pid, active: framework.active, connected: framework.connected, recovered: framework.recovered,
-      reregisteredTimeMs: framework.reregisteredTimeMs, unregisteredTimeMs: framework.unregisteredTimeMs, stamp: state.stampOf(framework), head, full: undefined,
+      reregisteredTimeMs: framework.reregisteredTimeMs, unregisteredTimeMs: framework.unregisteredTimeMs, stamp: this.state.stampOf(framework),
     };
-    framework.rendered = fragment;
-    return fragment;
+    framework.rendered = fragments;
+    return fragments;
   }
 
-  private taskText(task: Task): string {
+  /** A framework's whole `/master/state` text, as a caller who may see all of it sees it. */
+  private frameworkFull(framework: FrameworkRecord): string {
+    const fragments = this.fragmentsOf(framework);
+    if (fragments.full === undefined) {
+      const parts: StateParts = [];
+      this.pushFramework(parts, framework, true, true);
+      fragments.full = parts.join('');
+    }
+    return fragments.full;
+  }
+
+  private frameworkHead(framework: FrameworkRecord): string {
+    const fragments = this.fragmentsOf(framework);
+    if (fragments.head === undefined) {
+      this.counter.rendered++;
+      fragments.head = JSON.stringify(renderFrameworkHeader(this.state, framework)).slice(0, -1);
+    }
+    return fragments.head;
+  }
+
+  private frameworkV1(context: V1Context, framework: FrameworkRecord): string {
+    const fragments = this.fragmentsOf(framework);
+    if (fragments.v1 === undefined) {
+      if (fragments.v1Head === undefined) {
+        this.counter.rendered++;
+        fragments.v1Head = JSON.stringify(v1FrameworkHead(this.state, framework)).slice(0, -1);
+      }
+      const parts: StateParts = [fragments.v1Head];
+      const offers = [...framework.offerIds].flatMap((offerId) => {
+        const record = this.state.offers.get(offerId);
+        const text = record === undefined ? undefined : this.v1OfferText(context, record);
+        return text === undefined ? [] : [text];
+      });
+      if (offers.length > 0) parts.push(',"offers":[', offers.join(','), ']');
+      parts.push('}');
+      fragments.v1 = parts.join('');
+    }
+    return fragments.v1;
+  }
+
+  private v1OfferText(context: V1Context, record: OfferRecord): string | undefined {
+    if (this.v1Offers.has(record)) return this.v1Offers.get(record);
+    this.counter.rendered++;
+    const offer = v1FrameworkOffer(context, record);
+    const text = offer === undefined ? undefined : JSON.stringify(offer);
+    this.v1Offers.set(record, text);
+    return text;
+  }
+
+  private pushFramework(parts: StateParts, framework: FrameworkRecord, tasksVisible: boolean, executorsVisible: boolean): void {
+    const state = this.state;
+    parts.push(this.frameworkHead(framework), ',"tasks":[');
+    if (tasksVisible) pushList(parts, liveTasks(framework), (task) => this.taskText(task, 'state'));
+    parts.push('],"unreachable_tasks":[');
+    if (tasksVisible) pushList(parts, framework.unreachableTasks.values(), (task) => this.taskText(task, 'state'));
+    parts.push('],"completed_tasks":[');
+    if (tasksVisible) parts.push(this.completedText(framework));
+    parts.push('],"offers":[');
+    pushList(parts, framework.offerIds, (offerId) => {
+      const record = state.offers.get(offerId);
+      return record === undefined ? undefined : this.offerText(record);
+    });
+    parts.push('],"executors":[');
+    if (executorsVisible) pushList(parts, executorsOf(state, framework.id), ([executor, agentId]) => this.executorText(executor, agentId));
+    parts.push(']}');
+  }
+
+  // ---- tasks, executors, offers -------------------------------------------------------------------
+
+  private taskText(task: Task, format: 'state' | 'v1'): string {
     const statuses = task.statuses?.length ?? 0;
     const last = task.statuses?.[statuses - 1];
-    const kept = this.tasks.get(task);
-    if (kept !== undefined && kept.state === task.state && kept.statuses === statuses && kept.last === last) return kept.text;
-    this.rendered++;
-    const text = JSON.stringify(renderTask(task));
-    this.tasks.set(task, { state: task.state, statuses, last, text });
-    return text;
+    let kept = this.tasks.get(task);
+    if (kept === undefined || kept.state !== task.state || kept.statuses !== statuses || kept.last !== last
+      || kept.statusUpdateState !== task.statusUpdateState || kept.statusUpdateUuid !== task.statusUpdateUuid) {
+      kept = { state: task.state, statuses, last, statusUpdateState: task.statusUpdateState, statusUpdateUuid: task.statusUpdateUuid };
+      this.tasks.set(task, kept);
+    }
+    if (format === 'v1') {
+      if (kept.v1 === undefined) {
+        this.counter.rendered++;
+        kept.v1 = JSON.stringify(v1Task(task));
+      }
+      return kept.v1;
+    }
+    if (kept.text === undefined) {
+      this.counter.rendered++;
+      kept.text = JSON.stringify(renderTask(task));
+    }
+    return kept.text;
   }
 
   private completedText(framework: FrameworkRecord): string {
@@ -336,7 +585,7 @@ export class StateFragments {
     const last = list[list.length - 1];
     const kept = this.completed.get(framework);
     if (kept !== undefined && kept.length === list.length && kept.first === first && kept.last === last) return kept.text;
-    const text = list.map((task) => this.taskText(task)).join(',');
+    const text = list.map((task) => this.taskText(task, 'state')).join(',');
     this.completed.set(framework, { length: list.length, first, last, text });
     return text;
   }
@@ -344,7 +593,7 @@ export class StateFragments {
   private executorText(executor: TrackedExecutor, agentId: string): string {
     const kept = this.executors.get(executor);
     if (kept !== undefined) return kept;
-    this.rendered++;
+    this.counter.rendered++;
     const text = JSON.stringify(renderExecutor(executor.info, executor.resources, agentId));
     this.executors.set(executor, text);
     return text;
@@ -353,19 +602,49 @@ export class StateFragments {
   private offerText(record: OfferRecord): string {
     const kept = this.offers.get(record);
     if (kept !== undefined) return kept;
-    this.rendered++;
+    this.counter.rendered++;
     const text = JSON.stringify(renderOffer(record.offer, record.resources));
     this.offers.set(record, text);
     return text;
   }
 }
 
-/** What `agent` is now, rendered as `text`. */
-function agentFragmentOf(state: MasterState, agent: AgentRecord, text: string): AgentFragment {
-  return {
-    info: agent.info, total: agent.total, pid: agent.pid, version: agent.version, active: agent.active, connected: agent.connected,
-    reregisteredTimeMs: agent.reregisteredTimeMs, stamp: state.stampOf(agent), text,
-  };
+/**
+ * Fields of a protobuf message in JSON, written as they come, leaving out empty lists (as
+ * Mesos' JSON of a protobuf leaves out empty repeated fields).
+ */
+class CompactFields {
+  private first = true;
+
+  constructor(private readonly parts: StateParts) {}
+
+  /** `"name":[` (the caller writes the items and `]`). */
+  open(name: string): void {
+    this.parts.push(`${this.first ? '' : ','}"${name}":[`);
+    this.first = false;
+  }
+
+  /** `"name":[...]`, or nothing when there are no items. */
+  list<T>(name: string, items: readonly T[], text: (item: T) => string): void {
+    if (items.length === 0) return;
+    this.open(name);
+    pushList(this.parts, items, text);
+    this.parts.push(']');
+  }
+}
+
+function pushList<T>(parts: StateParts, items: Iterable<T>, text: (item: T) => string | undefined): void {
+  let first = true;
+  for (const item of items) {
+    const piece = text(item);
+    if (piece === undefined) continue;
+    parts.push(first ? piece : `,${piece}`);
+    first = false;
+  }
+}
+
+function* liveTasks(framework: FrameworkRecord): Iterable<Task> {
+  for (const tracked of framework.tasks.values()) yield tracked.task;
 }
 
 /** A framework's executors with their agents' ids, in agent registration order (as `MasterState.frameworkExecutors`). */

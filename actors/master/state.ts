@@ -101,8 +101,6 @@ export interface AgentRecord {
   removing: boolean;
   /** Changes whenever what it holds changes (`MasterState.stampOf`); only `MasterState` sets it. */
   stamp: number;
-  /** What the state endpoints last rendered of it (`StateFragments`' own; nothing else reads it). */
-  rendered: object | undefined;
 }
 
 /** An outstanding offer. */
@@ -740,7 +738,6 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     killedTasks: new Set(),
     removing: false,
     stamp: 0,
-    rendered: undefined,
   };
 }
 

@@ -11,7 +11,7 @@ import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
 import { renderRoles, type StateContext } from './http';
-import type { AgentRecord, FrameworkRecord, MasterState } from './state';
+import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord } from './state';
 
 /** What the v1 renderers read beyond `/master/state`'s context. */
 export interface V1Context extends StateContext {
@@ -24,8 +24,13 @@ export function v1GetAgents(context: V1Context): V1Json {
   const { state } = context;
   return compact({
     agents: [...state.agents.values()].map((agent) => v1Agent(state, agent)),
-    recovered_agents: [...state.recoveredAgents].map(([id, info]) => v1AgentInfo({ ...info, id })),
+    recovered_agents: v1RecoveredAgents(state),
   });
+}
+
+/** `GetAgents.recovered_agents`: agents admitted before a restart that have not re-registered yet. */
+export function v1RecoveredAgents(state: MasterState): V1Json[] {
+  return [...state.recoveredAgents].map(([id, info]) => v1AgentInfo({ ...info, id }));
 }
 
 /** `GetFrameworks`: the live frameworks and the completed ones the caller may view. */
@@ -121,14 +126,18 @@ export function v1Agent(state: MasterState, agent: AgentRecord): V1Json {
   });
 }
 
-/** A framework as `GetFrameworks.Framework` (FRAMEWORK_ADDED and FRAMEWORK_UPDATED carry it too). */
+/** A framework as `GetFrameworks.Framework` (FRAMEWORK_ADDED and FRAMEWORK_UPDATED carry it too); its `offers` last. */
 export function v1Framework(context: V1Context, framework: FrameworkRecord): V1Json {
-  const { state } = context;
   const offers = [...framework.offerIds].flatMap((offerId) => {
-    const record = state.offers.get(offerId);
-    const endpoint = record === undefined ? undefined : context.agentEndpoint(record.offer.agentId);
-    return record === undefined || endpoint === undefined ? [] : [v1Offer(record.offer, endpoint)];
+    const record = context.state.offers.get(offerId);
+    const offer = record === undefined ? undefined : v1FrameworkOffer(context, record);
+    return offer === undefined ? [] : [offer];
   });
+  return compact({ ...v1FrameworkHead(context.state, framework), offers });
+}
+
+/** A framework's fields in `GetFrameworks.Framework` but its `offers`. */
+export function v1FrameworkHead(state: MasterState, framework: FrameworkRecord): V1Json {
   return compact({
     framework_info: v1FrameworkInfo(framework.info),
     active: framework.active,
@@ -137,10 +146,15 @@ export function v1Framework(context: V1Context, framework: FrameworkRecord): V1J
     registered_time: v1TimeInfo(framework.registeredTimeMs),
     reregistered_time: framework.reregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.reregisteredTimeMs),
     unregistered_time: framework.unregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.unregisteredTimeMs),
-    offers,
     allocated_resources: v1AllocatedResources(state.frameworkUsedResources(framework), framework),
     offered_resources: v1Resources(state.frameworkOfferedResources(framework).toJSON()),
   });
+}
+
+/** An outstanding offer in its framework's `offers`; undefined when its agent is no longer registered. */
+export function v1FrameworkOffer(context: V1Context, record: OfferRecord): V1Json | undefined {
+  const endpoint = context.agentEndpoint(record.offer.agentId);
+  return endpoint === undefined ? undefined : v1Offer(record.offer, endpoint);
 }
 
 function v1AllocatedResources(resources: Resources, framework: FrameworkRecord): V1Json[] {

@@ -27,7 +27,7 @@ import { v1VersionInfo } from '../../lib/version';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
-  v1Events, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetMaster, v1GetQuota, v1GetRoles, v1GetState, v1GetTasks, v1GetWeights, type V1Context,
+  v1Events, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetMaster, v1GetQuota, v1GetRoles, v1GetTasks, v1GetWeights, type V1Context,
 } from './v1-operator-json';
 import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
 
@@ -67,6 +67,11 @@ export interface OperatorPort {
   leading(): boolean;
   /** The books as `caller` may view them (everything with no ACLs). */
   context(caller: HttpCaller | undefined): V1Context;
+  /**
+   * GET_STATE's answer for `caller`, rendered without holding the master's mailbox long and
+   * shared with identical requests under way (`/master/state`'s way).
+   */
+  getState(caller: HttpCaller): Promise<HttpResponse>;
   /** The master's flags as Mesos prints them (name → value). */
   flags(): Record<string, string>;
   /** Every metric of the host (the metrics actor's snapshot). */
@@ -160,7 +165,7 @@ export class OperatorApi {
       case 'GET_METRICS':
         return this.metrics(call.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS);
       case 'GET_STATE':
-        return answer('GET_STATE', 'get_state', v1GetState(this.port.context(caller)));
+        return this.port.getState(caller);
       case 'GET_AGENTS':
         return answer('GET_AGENTS', 'get_agents', v1GetAgents(this.port.context(caller)));
       case 'GET_FRAMEWORKS':

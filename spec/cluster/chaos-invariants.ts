@@ -118,15 +118,19 @@ export interface ClusterSnapshot {
   readonly quiescent?: boolean;
   /** Updates each live agent still waits to see acknowledged, by agent id: their uuids. */
   readonly pendingUpdates: ReadonlyMap<string, readonly string[]>;
-  /** Where `/master/state` put together from fragments differs from a fresh rendering (absent: nowhere). */
+  /** Where the state endpoints' text put together from fragments differs from a fresh rendering (absent: nowhere). */
   readonly stateTextMismatch?: string;
 }
 
 /** Reads a snapshot; `everAgentIds` are the ids of every agent that registered so far. */
 export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<string>): Promise<ClusterSnapshot> {
-  const rendered = await dispatch(cluster.master.master, (actor) => ({ json: actor.stateJson(), text: actor.stateText() }));
+  const rendered = await dispatch(cluster.master.master, (actor) => ({ json: actor.stateJson(), texts: actor.renderedTexts() }));
   const master = MasterStateSchema.parse(rendered.json);
-  const stateTextMismatch = firstDifference(JSON.stringify(rendered.json), rendered.text);
+  const mismatches = Object.entries(rendered.texts).flatMap(([format, { fragments, fresh }]) => {
+    const difference = firstDifference(fresh, fragments);
+    return difference === undefined ? [] : [`${format}: ${difference}`];
+  });
+  const stateTextMismatch = mismatches.length > 0 ? mismatches.join('; ') : undefined;
   const masterAgentIds = new Set(master.slaves.map((agent) => agent.id));
   const goneAgentIds = [...everAgentIds].filter((agentId) => !masterAgentIds.has(agentId));
   const allocator = await dispatch(cluster.master.allocator.process, (books): AllocatorSnapshot => {
@@ -168,9 +172,9 @@ function firstDifference(want: string, got: string): string | undefined {
   return `at character ${at} (lengths ${want.length} and ${got.length}): want ${around(want)}, got ${around(got)}`;
 }
 
-/** `/master/state` put together from kept fragments is the state rendered afresh, to the character. */
+/** `/master/state`, `/master/state-summary` and GET_STATE put together from kept fragments are the state rendered afresh, to the character. */
 export function renderedStateAgrees(snapshot: ClusterSnapshot): string[] {
-  return snapshot.stateTextMismatch === undefined ? [] : [`/master/state from fragments differs from a fresh rendering ${snapshot.stateTextMismatch}`];
+  return snapshot.stateTextMismatch === undefined ? [] : [`the state endpoints' text from fragments differs from a fresh rendering: ${snapshot.stateTextMismatch}`];
 }
 
 function holdingsOrError(read: () => HoldingView[]): HoldingView[] | string {

@@ -7,7 +7,8 @@ import { dispatch } from '../../../lib/actor';
 import { TextParts, type HttpResponse } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
 import { defaultMasterFlags } from '../../../actors/master';
-import { renderState } from '../../../actors/master/http';
+import { renderState, renderStateSummary } from '../../../actors/master/http';
+import { v1GetState } from '../../../actors/master/v1-operator-json';
 import { MasterState, newAgentRecord, newFrameworkRecord, trackLaunchedTask } from '../../../actors/master/state';
 import { STATE_AGENTS_PER_BLOCK, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
 import { UPID } from '../../../lib/actor';
@@ -92,10 +93,13 @@ describe('master: /master/state rendered in turns and shared', function () {
   });
 
   it('answers with the agents in the books\' order when agents leave, come back and change', () => {
-    const flags = defaultMasterFlags('/nonexistent');
+    const flags = { ...defaultMasterFlags('/nonexistent'), maxCompletedTasksPerFramework: 2 };
     const state = new MasterState(flags);
-    const context = () => ({ state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000 });
-    const fragments = new StateFragments();
+    const context = () => ({
+      state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000,
+      agentEndpoint: (agentId: string) => (state.agents.has(agentId) ? { hostname: 'h', ip: '10.0.0.1', port: 5051, actorId: 'slave(1)' } : undefined),
+    });
+    const fragments = new StateFragments(state);
     const total = Resources.parse('cpus:4;mem:4096');
     const addAgent = (index: number) => {
       const agent = newAgentRecord({ id: `M-S${index}`, hostname: `h${index}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.0.${index}:5051`), '1.0', total, 1_000);
@@ -105,7 +109,11 @@ describe('master: /master/state rendered in turns and shared', function () {
     const agents = Array.from({ length: 2 * STATE_AGENTS_PER_BLOCK + 5 }, (_, index) => addAgent(index));
     const framework = newFrameworkRecord({ id: 'M-0000', name: 'fw', user: 'u', roles: ['*'] }, UPID.parse('scheduler@10.0.1.1:6000'), 1_000);
     state.addFramework(framework);
-    const agree = (why: string) => expect(fragments.render(context()).join(''), why).to.equal(JSON.stringify(renderState(context())));
+    const agree = (why: string): void => {
+      expect(fragments.render(context()).join(''), `/master/state: ${why}`).to.equal(JSON.stringify(renderState(context())));
+      expect(fragments.renderSummary(context()).join(''), `/master/state-summary: ${why}`).to.equal(JSON.stringify(renderStateSummary(context())));
+      expect(fragments.renderV1State(context()).join(''), `GET_STATE: ${why}`).to.equal(JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(context()) }));
+    };
     agree('first rendering');
 
     const middle = agents[STATE_AGENTS_PER_BLOCK + 1];
@@ -126,6 +134,16 @@ describe('master: /master/state rendered in turns and shared', function () {
     state.recordStatus(tracked, { taskId: 't1', state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', timestamp: 1.6 });
     state.removeTask(tracked, 'completed');
     agree('finished, completed');
+    // More tasks finish on other agents: the first is trimmed from the completed ones, and no longer counted on its agent.
+    for (const [index, agent] of [agents[5], agents[6]].entries()) {
+      if (agent === undefined) throw new Error('no agent');
+      const more = trackLaunchedTask(commandTask(`t${index + 2}`, agent.id), framework.id, '*');
+      state.addTask(more, agent);
+      state.recordStatus(more, { taskId: more.task.taskId, state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', timestamp: 1.7 });
+      state.removeTask(more, 'completed');
+    }
+    expect(framework.completedTasks.map((task) => task.taskId)).to.deep.equal(['t2', 't3']);
+    agree('a completed task trimmed');
 
     // Nobody asked for a long while: more changed than the books list, and all is rendered again.
     // Agents come and go, more than twice as many as there are and the slack.
