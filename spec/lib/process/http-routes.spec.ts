@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
 import { dispatch } from '../../../lib/actor';
-import { HttpStream, ok, recordIo, type ActorHost } from '../../../lib/process';
+import { HttpStream, ok, recordIo, TEXT_PARTS_CHUNK_CHARS, TextParts, type ActorHost } from '../../../lib/process';
 import { eventually, netHost, Probe, within } from '../../support/runtime';
 
 describe('HTTP routing on a host', () => {
@@ -14,6 +14,8 @@ describe('HTTP routing on a host', () => {
         super(id);
         this.route('/state', () => ok({ id, answer: 42 }));
         this.route('/text', () => ok('plain'));
+        // ~0.95 M characters (1.8 MB) in 20,000 pieces: several chunks of TEXT_PARTS_CHUNK_CHARS, one per turn.
+        this.route('/parts', () => ({ status: 200, body: new TextParts(['[', ...Array.from({ length: 20_000 }, (_, index) => `${index === 0 ? '' : ','}"${'é'.repeat(40)}${index}"`), ']']) }));
         this.route('/who', (request) => ok({ credentials: request.headers.authorization !== undefined }));
         this.route('/', (request) => ok({ root: request.path }));
         this.route('/static/*', (request) => ok({ file: request.path }));
@@ -32,6 +34,18 @@ describe('HTTP routing on a host', () => {
     const response = await fetch(`http://${host.address}${path}`);
     return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
   }
+
+  it('writes a body of text pieces a chunk per turn, whole and in order, and wraps it for JSONP', async () => {
+    const answer = await get('/web/parts');
+    expect(answer.type).to.equal('application/json');
+    expect(answer.text.length).to.be.greaterThan(3 * TEXT_PARTS_CHUNK_CHARS);
+    const items = JSON.parse(answer.text) as string[];
+    expect(items).to.have.length(20_000);
+    expect(items[19_999]).to.equal(`${'é'.repeat(40)}19999`);
+    const wrapped = await get('/web/parts?jsonp=cb');
+    expect(wrapped.type).to.equal('text/javascript');
+    expect(wrapped.text).to.equal(`cb(${answer.text});`);
+  });
 
   it('serves a route with a trailing slash as without it, as libprocess does', async () => {
     expect(JSON.parse((await get('/web/state/')).text)).to.deep.equal({ id: 'web', answer: 42 });
