@@ -19,7 +19,11 @@
  *   master's own route handler inside its mailbox: the longest mailbox turn it took (its warming
  *   turns and the last one putting the response together), the longest of 3 requests (the first
  *   finds nothing rendered yet);
- * - `rss_mb`: the child's peak RSS at the end of its run.
+ * - `rss_mb`: the child's peak RSS at the end of its run;
+ * - `heap_per_agent_bytes`: the heap (after a full collection) the N agents added, per agent:
+ *   the master's and allocator's books and the agent actors themselves; `heap_per_task_bytes`:
+ *   what the S long tasks added, per task (master, agents, simulated executors), before the
+ *   state endpoints kept any fragment.
  * At N = `--tasks-agents` (10,000) only:
  * - `tasks_per_s`: T (100,000) short tasks (`exit 0`), one per offer, status updates
  *   acknowledged (implicitly), from the first launch to the last terminal update (wall);
@@ -28,6 +32,8 @@
  * saying how far it got, and the measurements that depended on it are skipped (noted).
  */
 import { fork } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { drive, onEveryFramework, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: what finishes within ~10 minutes on a 2-core machine today. */
@@ -86,7 +92,7 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['sim_speed_agents_only', 'state_bytes', 'state_answer_ms'] as const;
+export const EXTRA_KEYS = ['sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 
 export interface Row {
@@ -103,6 +109,20 @@ export type ScaleMessage =
   | { readonly type: 'row'; readonly key: ScaleKey | ExtraKey; readonly row: Row }
   | { readonly type: 'progress'; readonly text: string; readonly rssMb: number }
   | { readonly type: 'done' };
+
+/** A full collection, asked for: V8's `gc`, exposed at run time when the process was not started with `--expose-gc`. */
+const collectGarbage: () => void = (() => {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed !== undefined) return exposed;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+/** The heap in use after a full collection. */
+function settledHeapBytes(): number {
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+}
 
 function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
@@ -134,12 +154,17 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
     row('rss_mb', peakRssMb(), `of the run so far (${why})`);
   };
   const throughputHere = agents === options.tasksAgents;
-  const phases: Array<ScaleKey | ExtraKey> = ['allocation_cycle_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms'] as const : [])];
+  const phases: Array<ScaleKey | ExtraKey> = [
+    'heap_per_agent_bytes', 'allocation_cycle_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
+    ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms'] as const : []),
+  ];
 
   const cluster = await startScaleMaster(SEED, options.validateLocalMessages ?? true);
+  const heapBeforeAgents = settledHeapBytes();
   const registered = await measureRegistration(cluster, agents, options.budgets.register, progress);
   row('register_ms', registered.value, registered.note);
   if (registered.value === null) return skipRest(phases, 'skipped: registration over budget');
+  row('heap_per_agent_bytes', Math.round((settledHeapBytes() - heapBeforeAgents) / agents));
   const agentsOnly = await measureIdleSpeed(cluster, options.budgets.simSpeed);
   row('sim_speed_agents_only', agentsOnly);
   progress(`idle, no framework yet: ${agentsOnly}x real time`);
@@ -159,10 +184,17 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
   row('sim_speed', speed);
   progress(`idle: ${speed}x real time (${frameworks} frameworks suppressed)`);
 
-  const state = await measureState(cluster, agents, options.stateTasks, options.budgets.stateTasks, progress);
+  await cluster.clock.settle();
+  const heapBeforeTasks = settledHeapBytes();
+  let heapPerTask: number | null = null;
+  const state = await measureState(cluster, agents, options.stateTasks, options.budgets.stateTasks, progress, (running) => {
+    // What the running tasks hold (master, agents, simulated executors), before the state endpoints keep any fragment.
+    if (running > 0) heapPerTask = Math.round((settledHeapBytes() - heapBeforeTasks) / running);
+  });
   row('state_block_ms', state.blockMs, state.note);
   row('state_bytes', state.bytes, state.note);
   row('state_answer_ms', state.answerMs, state.note);
+  row('heap_per_task_bytes', heapPerTask);
 
   if (throughputHere) {
     const tasks = await measureThroughput(cluster, options.tasks, options.budgets.tasks, progress);
@@ -265,7 +297,7 @@ function shareOf(total: number, index: number, count: number): number {
 
 interface StateFigures { blockMs: number | null; bytes: number | null; answerMs: number | null; note?: string }
 
-async function measureState(cluster: ScaleCluster, agents: number, tasks: number, budgetMs: number, progress: (text: string) => void): Promise<StateFigures> {
+async function measureState(cluster: ScaleCluster, agents: number, tasks: number, budgetMs: number, progress: (text: string) => void, onRunning: (running: number) => void): Promise<StateFigures> {
   const count = cluster.frameworks.length;
   await onEveryFramework(cluster, (framework) => {
     const index = cluster.frameworks.indexOf(framework);
@@ -279,6 +311,7 @@ async function measureState(cluster: ScaleCluster, agents: number, tasks: number
   progress(`${running()} of ${tasks} long tasks running in ${seconds(driven.wallMs)} s`);
   const note = driven.done ? undefined : `with ${running()} of ${tasks} tasks running (launching them went over budget, ${seconds(driven.wallMs)} s)`;
   await cluster.clock.settle();
+  onRunning(running());
   let worst: StateServed | undefined;
   for (let sample = 0; sample < STATE_SAMPLES; sample++) {
     const served = await serveState(cluster);

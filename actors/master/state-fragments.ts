@@ -34,9 +34,9 @@ export const STATE_AGENTS_PER_BLOCK = 128;
 /**
  * Fragments a warming turn renders before it ends (`StateFragments.warm`; it ends after the
  * block of agents it is on): one costs ~5-40 µs (an agent, a framework header with its
- * resources; more while the code is cold), so a turn stays around 5 ms.
+ * resources; more while the code is cold), so a turn stays within a few ms.
  */
-export const STATE_WARM_RENDERS_PER_TURN = 128;
+export const STATE_WARM_RENDERS_PER_TURN = 64;
 
 /** The pieces of one rendering; `join('')` is the JSON. */
 export type StateParts = string[];

@@ -131,6 +131,9 @@ export class SimulatedExecutor extends Executor {
   }
 }
 
+/** Launches `InProcessLauncher.launches` keeps (a long simulation launches without bound). */
+export const MAX_LAUNCHES_KEPT = 1_000;
+
 /** An executor the launcher started and that has not terminated yet, with what started it. */
 export interface LiveExecutor {
   readonly executor: SimulatedExecutor;
@@ -142,8 +145,10 @@ export interface LiveExecutor {
  * creates the sandbox on that agent's memory disk first, as the process launcher does on a real one.
  */
 export class InProcessLauncher implements Launcher {
-  /** Launches so far (what the agent asked for). */
+  /** The latest launches (what the agents asked for), oldest first: at most `MAX_LAUNCHES_KEPT`. */
   readonly launches: ExecutorLaunch[] = [];
+  /** Launches so far. */
+  launched = 0;
   /** Executors not yet terminated, in launch order. */
   private readonly live = new Map<SimulatedExecutor, ExecutorLaunch>();
   /** Each executor's "process": its id, and whom to tell when it ends (the agent watching it now). */
@@ -156,7 +161,9 @@ export class InProcessLauncher implements Launcher {
   constructor(private readonly host: ActorHost) {}
 
   launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
+    this.launched++;
     this.launches.push(launch);
+    if (this.launches.length > MAX_LAUNCHES_KEPT) this.launches.splice(0, this.launches.length - MAX_LAUNCHES_KEPT);
     const executor = new SimulatedExecutor({
       id: `executor-${launch.frameworkId}-${launch.executorId}-${launch.runId}`.replace(/[^A-Za-z0-9_.()\-/:]/g, '_'),
       agentPid: launch.agentPid, frameworkId: launch.frameworkId, executorId: launch.executorId,

@@ -331,7 +331,7 @@ export async function fuzzedAgent(seed: number): Promise<FuzzSubject> {
       const states = master.updates.filter((update: StatusUpdate) => update.status.taskId === 'legit-task').map((update) => update.status.state).join(', ');
       if (states !== 'TASK_STARTING, TASK_RUNNING, TASK_FINISHED') throw new Error(`a legitimate task went ${states || 'nowhere'}`);
     },
-    summary: () => Promise.resolve(`${agentHost.forgedSenderDrops} forged senders dropped; ${restarts} agent restarts; ${launcher.launches.length} executors launched; ${master.updates.length} updates; ${meterSummary(meter, wire)}`),
+    summary: () => Promise.resolve(`${agentHost.forgedSenderDrops} forged senders dropped; ${restarts} agent restarts; ${launcher.launched} executors launched; ${master.updates.length} updates; ${meterSummary(meter, wire)}`),
     fingerprint: async () => {
       const agent = slot.agent?.agent;
       return JSON.stringify({ books: agent === undefined ? null : await readAgentState(agent), updates: master.updates, logBytes: meter.bytes, logLines: meter.lines, frames: wire.frames });
