@@ -11,6 +11,7 @@
  * Each measurement drives the virtual clock in small steps and looks at the wall clock between
  * steps: past its named budget it gives up and says how far it got, instead of hanging.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { dispatch } from '../lib/actor';
 import { MemoryDisk } from '../lib/disk';
 import { TextParts, VirtualClock, type ActorHost } from '../lib/process';
@@ -243,6 +244,8 @@ const STATE_REQUEST: HttpRequest = { method: 'GET', path: '/state', query: {}, h
 export interface StateServed {
   /** The longest mailbox turn the request took (its route's first run, warming turns, the last turn putting it together). */
   readonly blockMs: number;
+  /** Garbage collection pauses within that turn (ms): the whole process's heap, 100k agents' actors included. */
+  readonly gcInBlockMs: number;
   /** Mailbox turns the request took. */
   readonly turns: number;
   /** From the request to its response (wall ms): the turns, and the messages handled between them. */
@@ -258,6 +261,11 @@ export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
   const handler = master.runtime.routes.get('/state');
   if (handler === undefined) throw new Error('the master serves no /state route');
   await dispatch(master, (actor) => actor.renderingFigures());
+  const pauses: Array<{ start: number; duration: number }> = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push({ start: entry.startTime, duration: entry.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
   const timed = await dispatch(master, (actor) => {
     const start = performance.now();
     const result = handler.call(actor, STATE_REQUEST);
@@ -266,10 +274,14 @@ export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
   const response: HttpResponse = await timed.result;
   const settledMs = performance.now() - timed.start;
   const figures = await dispatch(master, (actor) => actor.renderingFigures());
+  await new Promise<void>((resolve) => setImmediate(resolve)); // the observer's last entries
+  observer.disconnect();
   if (response.status !== 200) throw new Error(`/master/state answered ${response.status}`);
+  const [from, to] = figures.longestTurnMs >= timed.blockMs ? [figures.longestTurnAt, figures.longestTurnAt + figures.longestTurnMs] : [timed.start, timed.start + timed.blockMs];
+  const gcInBlockMs = pauses.reduce((sum, pause) => sum + Math.max(0, Math.min(to, pause.start + pause.duration) - Math.max(from, pause.start)), 0);
   const serializeStart = performance.now();
   const body = response.body;
   const bytes = body instanceof TextParts ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
   const serializeMs = performance.now() - serializeStart;
-  return { blockMs: Math.max(timed.blockMs, figures.longestTurnMs), turns: figures.turns + 1, settledMs, serializeMs, bytes };
+  return { blockMs: Math.max(timed.blockMs, figures.longestTurnMs), gcInBlockMs, turns: figures.turns + 1, settledMs, serializeMs, bytes };
 }

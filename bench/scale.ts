@@ -52,6 +52,8 @@ const ALLOCATION_SAMPLES = 5;
 const STATE_SAMPLES = 3;
 /** Idle virtual time timed for `sim_speed`. */
 const IDLE_VIRTUAL_MS = 30_000;
+/** Garbage collection within the longest state turn worth a note (ms). */
+const GC_NOTE_MS = 5;
 /** The timed allocation window opens this long (virtual) before the batch run's tick. */
 const TICK_LEAD_MS = 5;
 
@@ -318,8 +320,9 @@ async function measureState(cluster: ScaleCluster, agents: number, tasks: number
     if (worst === undefined || served.blockMs > worst.blockMs) worst = served;
   }
   if (worst === undefined) throw new Error('no /master/state sample');
-  progress(`/master/state: longest turn ${round(worst.blockMs)} ms of ${worst.turns}, answered after ${round(worst.settledMs)} ms, ${worst.bytes} bytes, encoded in ${round(worst.serializeMs)} ms`);
-  const joined = [note].filter((part) => part !== undefined).join('; ');
+  progress(`/master/state: longest turn ${round(worst.blockMs)} ms of ${worst.turns} (${round(worst.gcInBlockMs)} ms of it collecting garbage), answered after ${round(worst.settledMs)} ms, ${worst.bytes} bytes, encoded in ${round(worst.serializeMs)} ms`);
+  const gcNote = worst.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(worst.gcInBlockMs)} ms of garbage collection (the process's whole heap, its agents' actors included)` : undefined;
+  const joined = [note, gcNote].filter((part) => part !== undefined).join('; ');
   return { blockMs: round(worst.blockMs), bytes: worst.bytes, answerMs: round(worst.settledMs), ...(joined !== '' ? { note: joined } : {}) };
 }
 

@@ -170,7 +170,7 @@ export class Master extends Actor {
   /** Renderings under way, by request (`sharedRendering`). */
   private readonly renderings = new Map<string, Promise<HttpResponse>>();
   /** How the state endpoints' renderings went (`renderingFigures`). */
-  private readonly renderingStats: RenderingFigures = { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, mostRenderedInATurn: 0 };
+  private readonly renderingStats: RenderingFigures = { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, mostRenderedInATurn: 0 };
   /** The v1 operator API (`/api/v1`), run in this mailbox; set by `serveOperatorApi`. */
   private operatorApi: OperatorApi | undefined;
 
@@ -354,7 +354,7 @@ export class Master extends Actor {
    */
   renderingFigures(): RenderingFigures {
     const figures = { ...this.renderingStats, fragmentsRendered: this.stateFragments.rendered };
-    Object.assign(this.renderingStats, { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, mostRenderedInATurn: 0 });
+    Object.assign(this.renderingStats, { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, mostRenderedInATurn: 0 });
     return figures;
   }
 
@@ -1967,16 +1967,20 @@ export class Master extends Actor {
       try {
         return turn();
       } finally {
-        stats.longestTurnMs = Math.max(stats.longestTurnMs, performance.now() - start);
+        const took = performance.now() - start;
+        if (took > stats.longestTurnMs) {
+          stats.longestTurnMs = took;
+          stats.longestTurnAt = start;
+        }
         stats.mostRenderedInATurn = Math.max(stats.mostRenderedInATurn, this.stateFragments.rendered - rendered);
         stats.turns++;
       }
     };
     if (format !== undefined) {
       const warming = this.stateFragments.warm(format, format === 'v1' ? this.v1Context() : undefined);
-      while (!(await this.dispatch(this, () => timed(() => warming.next().done === true))));
+      while (!(await this.httpTurn(() => timed(() => warming.next().done === true))));
     }
-    return this.dispatch(this, () => timed(() => {
+    return this.httpTurn(() => timed(() => {
       this.renderings.delete(key);
       stats.renderings++;
       return render();
@@ -2267,6 +2271,8 @@ export interface RenderingFigures {
   turns: number;
   /** The longest of those turns, wall ms. */
   longestTurnMs: number;
+  /** When it started (`performance.now()`). */
+  longestTurnAt: number;
   /** The most fragments one of those turns rendered (the work a turn does, whatever the machine). */
   mostRenderedInATurn: number;
   /** Fragments rendered since the master started (not found current). */

@@ -253,14 +253,26 @@ export class StateFragments {
   private summaryKeys = new Map<string, string>();
   /** Registered agents with reserved resources (their `reserved_resources` depend on who asks). */
   private readonly reservedAgents = new Set<string>();
-  private readonly agents: Record<StateFormat, AgentBlocks>;
+  /** Each format's agents, made when the format is first asked for. */
+  private readonly agentBlocks: Partial<Record<StateFormat, AgentBlocks>> = {};
 
-  constructor(private readonly state: MasterState) {
-    this.agents = {
-      state: new AgentBlocks((agent) => JSON.stringify(renderAgent(state, agent, SEE_ALL)), this.counter),
-      summary: new AgentBlocks((agent) => JSON.stringify(renderAgentSummary(state, agent, SEE_ALL, this.currentSummaries())), this.counter),
-      v1: new AgentBlocks((agent) => JSON.stringify(v1Agent(state, agent)), this.counter),
-    };
+  constructor(private readonly state: MasterState) {}
+
+  /** `format`'s agents in blocks; made (every agent to render) when first asked for. */
+  private agents(format: StateFormat): AgentBlocks {
+    let blocks = this.agentBlocks[format];
+    if (blocks === undefined) {
+      const state = this.state;
+      const render: Record<StateFormat, (agent: AgentRecord) => string> = {
+        state: (agent) => JSON.stringify(renderAgent(state, agent, SEE_ALL)),
+        summary: (agent) => JSON.stringify(renderAgentSummary(state, agent, SEE_ALL, this.currentSummaries())),
+        v1: (agent) => JSON.stringify(v1Agent(state, agent)),
+      };
+      blocks = new AgentBlocks(render[format], this.counter);
+      blocks.apply(state, 'all');
+      this.agentBlocks[format] = blocks;
+    }
+    return blocks;
   }
 
   /** Fragments rendered (not found current) since this was made. */
@@ -284,7 +296,7 @@ export class StateFragments {
     };
     this.applyChanges();
     if (format === 'summary') this.updateSummaries();
-    for (const step of this.agents[format].warm(state, turnDone)) {
+    for (const step of this.agents(format).warm(state, turnDone)) {
       yield step;
       this.applyChanges();
     }
@@ -333,10 +345,10 @@ export class StateFragments {
     const parts: StateParts = [JSON.stringify(renderStateHeader(context)).slice(0, -1), ',"slaves":['];
     this.applyChanges();
     if (viewer === SEE_ALL) {
-      this.agents.state.push(parts, state);
+      this.agents('state').push(parts, state);
     } else {
       // What a viewer who may not see every role sees of an agent with reservations is its own.
-      this.agents.state.push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderAgent(state, agent, viewer)));
+      this.agents('state').push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderAgent(state, agent, viewer)));
     }
     parts.push(`],"recovered_slaves":${JSON.stringify(renderRecoveredAgents(state))},"frameworks":[`);
     this.pushFrameworks(parts, state.frameworks.values(), viewer);
@@ -354,9 +366,9 @@ export class StateFragments {
     const summaries = this.updateSummaries();
     const parts: StateParts = [JSON.stringify(renderSummaryHeader(context)).slice(0, -1), ',"slaves":['];
     if (viewer === SEE_ALL) {
-      this.agents.summary.push(parts, state);
+      this.agents('summary').push(parts, state);
     } else {
-      this.agents.summary.push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderAgentSummary(state, agent, viewer, summaries)));
+      this.agents('summary').push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderAgentSummary(state, agent, viewer, summaries)));
     }
     parts.push('],"frameworks":[');
     let first = true;
@@ -407,7 +419,7 @@ export class StateFragments {
     const agentFields = new CompactFields(parts);
     if (state.agents.size > 0) {
       agentFields.open('agents');
-      this.agents.v1.push(parts, state);
+      this.agents('v1').push(parts, state);
       parts.push(']');
     }
     agentFields.list('recovered_agents', v1RecoveredAgents(state), (agent) => JSON.stringify(agent));
@@ -421,7 +433,7 @@ export class StateFragments {
   private applyChanges(): void {
     const state = this.state;
     const changed = state.takeChangedAgents();
-    for (const blocks of Object.values(this.agents)) blocks.apply(state, changed);
+    for (const blocks of Object.values(this.agentBlocks)) blocks.apply(state, changed);
     const ids = changed === 'all' ? [...state.agents.keys()] : changed;
     if (changed === 'all') this.reservedAgents.clear();
     for (const id of ids) {
@@ -441,8 +453,8 @@ export class StateFragments {
     for (const [agentId, counts] of summaries.byAgent) {
       keys.set(agentId, `${[...counts].join(';')}|${[...(summaries.frameworksOn.get(agentId) ?? [])].join(',')}`);
     }
-    for (const [agentId, key] of keys) if (this.summaryKeys.get(agentId) !== key) this.agents.summary.invalidate(agentId);
-    for (const agentId of this.summaryKeys.keys()) if (!keys.has(agentId)) this.agents.summary.invalidate(agentId);
+    for (const [agentId, key] of keys) if (this.summaryKeys.get(agentId) !== key) this.agents('summary').invalidate(agentId);
+    for (const agentId of this.summaryKeys.keys()) if (!keys.has(agentId)) this.agents('summary').invalidate(agentId);
     this.summaryKeys = keys;
     this.summaries = summaries;
     return summaries;

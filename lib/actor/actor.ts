@@ -233,6 +233,26 @@ export abstract class Actor {
     return dispatch(target, method);
   }
 
+  /**
+   * Runs `turn` in this actor's mailbox as a later turn of serving an HTTP request (work split
+   * over turns so that messages are handled between them); resolves with its result. Traced as
+   * the request is ('http'), and so not repeated by a replay: a turn must not send messages or
+   * change what later messages do, only read (and keep what it rendered).
+   */
+  protected httpTurn<R>(turn: () => R): Promise<R> {
+    const host = this.runtime.host;
+    if (!host) return Promise.reject(new Error(`httpTurn: actor '${this.id}' is not spawned`));
+    return new Promise<R>((resolve, reject) => {
+      host.enqueueHttpTurn(this, () => {
+        try {
+          resolve(turn());
+        } catch (error) {
+          reject(error);
+        }
+      }, reject);
+    });
+  }
+
   /** Runs `callback` in this actor's mailbox after `ms` of the host clock. */
   protected delay(ms: number, callback: () => void): Timer {
     return this.host.delay(this, ms, callback);

@@ -440,6 +440,16 @@ export class ActorHost {
     this.enqueueLabeled(actor, { name: 'dispatch', seq, source }, run, fail);
   }
 
+  /**
+   * @internal `Actor.httpTurn`: runs `run` inside `actor`'s mailbox as a later turn of serving an
+   * HTTP request (a response rendered over several turns). Labelled and traced as the request
+   * itself is ('http'), which a replay does not repeat: such turns must not change what the
+   * actor sends.
+   */
+  enqueueHttpTurn(actor: Actor, run: () => void, fail?: (error: Error) => void): void {
+    this.enqueueLabeled(actor, { name: 'http', seq: 0, source: '' }, run, fail);
+  }
+
   /** @internal Timer for `Actor.delay`: fires on the host clock (or when a scripted replay says), runs in the actor's mailbox. */
   delay(actor: Actor, ms: number, callback: () => void): Timer {
     const timer = new ActorTimer(actor.runtime, ++actor.runtime.timerCount, this.clock.now() + Math.max(0, ms));
