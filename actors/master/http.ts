@@ -316,7 +316,9 @@ export function renderAgentInfo(id: string, info: { readonly hostname: string; r
 /** An agent as `/master/state` shows it (reserved resources: of the roles `viewer` may view). */
 export function renderAgent(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
   const reserved: Record<string, Json> = {};
-  for (const role of agent.total.reserved().roles()) if (viewer.role(role)) reserved[role] = renderResources(agent.total.reserved(role));
+  const reservations = agent.total.hasReservations();
+  if (reservations) for (const role of agent.total.reserved().roles()) if (viewer.role(role)) reserved[role] = renderResources(agent.total.reserved(role));
+  const renderedTotal = renderResources(agent.total);
   return {
     id: agent.id,
     pid: agent.pid.toString(),
@@ -324,11 +326,11 @@ export function renderAgent(state: MasterState, agent: AgentRecord, viewer: Stat
     port: agent.info.port,
     registered_time: seconds(agent.registeredTimeMs),
     reregistered_time: agent.reregisteredTimeMs === undefined ? undefined : seconds(agent.reregisteredTimeMs),
-    resources: renderResources(agent.total),
+    resources: renderedTotal,
     used_resources: renderResources(state.usedResources(agent)),
     offered_resources: renderResources(state.offeredResources(agent)),
     reserved_resources: reserved,
-    unreserved_resources: renderResources(agent.total.unreserved()),
+    unreserved_resources: reservations ? renderResources(agent.total.unreserved()) : renderedTotal,
     attributes: agent.info.attributes ?? {},
     active: agent.active,
     connected: agent.connected,

@@ -29,6 +29,8 @@ import {
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 import { v1Agent, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
 
+/** Agents a warming turn puts in their blocks (or changes it takes from the books), when there are many: a few ms of work. */
+export const STATE_PLACED_PER_TURN = 5_000;
 /** Agents a block of one format's agents holds at most (`StateFragments`). */
 export const STATE_AGENTS_PER_BLOCK = 128;
 /**
@@ -50,11 +52,13 @@ export type StateFormat = 'state' | 'summary' | 'v1';
 interface AgentBlock {
   /** Its agents now. */
   readonly ids: string[];
+  /** Each agent's place in the books' order when it was put here (`MasterState.agentOrderOf`). */
+  readonly orders: number[];
   /** The agents `text` was joined from, and where each one's text ends in it. */
   joinedIds: string[];
   ends: number[];
   text: string;
-  /** Agents whose text must be rendered again. */
+  /** Agents whose text must be rendered again (besides those not yet in `joinedIds`). */
   readonly dirty: Set<string>;
   /** `text` is not its agents' (some changed, came or went). */
   stale: boolean;
@@ -64,8 +68,13 @@ interface AgentBlock {
 class AgentBlocks {
   private blocks: AgentBlock[] = [];
   private readonly blockOf = new Map<string, AgentBlock>();
-  /** The place in the books' order each agent had when it was put in its block. */
-  private readonly placed = new Map<string, number>();
+  /**
+   * The agents still to place (after 'all', or when the format is first asked for): the books'
+   * own iterator over their agents, placed a turn's worth at a time (`placeSome`). A Map's
+   * iterator sees what changes meanwhile (new and returning agents at the end, gone ones not at
+   * all), so what it gives is the books' order.
+   */
+  private unplaced: Iterator<string> | undefined;
 
   constructor(
     private readonly renderOne: (agent: AgentRecord) => string,
@@ -73,36 +82,64 @@ class AgentBlocks {
   ) {}
 
   /** Takes the books' changed agents: new ones at the end, gone ones out, changed ones to render again. */
-  apply(state: MasterState, changed: ReadonlySet<string> | 'all'): void {
+  apply(state: MasterState, changed: Iterable<string> | 'all'): void {
     if (changed === 'all') {
       this.blocks = [];
       this.blockOf.clear();
-      this.placed.clear();
-      this.place(state, [...state.agents.values()]);
+      this.unplaced = state.agents.keys();
       return;
     }
-    const added: AgentRecord[] = [];
+    const added: string[] = [];
     let emptied = false;
     for (const id of changed) {
-      const agent = state.agents.get(id);
+      const present = state.agents.has(id);
       const block = this.blockOf.get(id);
       if (block !== undefined) {
         block.stale = true;
-        if (agent === undefined || this.placed.get(id) !== state.agentOrderOf(id)) {
-          // Gone, or gone and back (it is at the end of the books' order now).
-          block.ids.splice(block.ids.indexOf(id), 1);
-          this.blockOf.delete(id);
-          this.placed.delete(id);
-          emptied ||= block.ids.length === 0;
-        } else {
-          block.dirty.add(id);
-        }
+        const index = block.ids.indexOf(id);
+        block.dirty.add(id); // also if it comes back into this very block: its text is rendered anew
+        // Gone, or gone and back (it is at the end of the books' order now).
+        if (!present || block.orders[index] !== state.agentOrderOf(id)) emptied = this.remove(id) || emptied;
       }
-      if (agent !== undefined && !this.blockOf.has(id)) added.push(agent);
+      if (present && !this.blockOf.has(id)) added.push(id);
     }
     if (emptied) this.blocks = this.blocks.filter((block) => block.ids.length > 0);
-    added.sort((a, b) => (state.agentOrderOf(a.id) ?? 0) - (state.agentOrderOf(b.id) ?? 0));
+    // Still placing: the books' iterator comes to the new ones.
+    if (this.unplaced !== undefined) return;
+    added.sort((a, b) => (state.agentOrderOf(a) ?? 0) - (state.agentOrderOf(b) ?? 0));
     this.place(state, added);
+  }
+
+  /** Places up to `limit` agents still to place (all with no limit); whether any are left. */
+  placeSome(state: MasterState, limit = Infinity): boolean {
+    const unplaced = this.unplaced;
+    if (unplaced === undefined) return false;
+    const ids: string[] = [];
+    while (ids.length < limit) {
+      const next = unplaced.next();
+      if (next.done === true) {
+        this.unplaced = undefined;
+        break;
+      }
+      // Met a second time: it left and came back (to the end of the books' order, here).
+      if (this.blockOf.has(next.value)) this.remove(next.value);
+      ids.push(next.value);
+    }
+    this.place(state, ids);
+    return this.unplaced !== undefined;
+  }
+
+  /** Takes an agent out of its block (its text is rendered anew wherever it goes); whether the block is left empty (the caller drops empty blocks). */
+  private remove(id: string): boolean {
+    const block = this.blockOf.get(id);
+    if (block === undefined) return false;
+    const index = block.ids.indexOf(id);
+    block.ids.splice(index, 1);
+    block.orders.splice(index, 1);
+    block.dirty.add(id);
+    block.stale = true;
+    this.blockOf.delete(id);
+    return block.ids.length === 0;
   }
 
   /** Marks an agent's text to be rendered again (what this format shows of it changed without the books listing it). */
@@ -113,8 +150,9 @@ class AgentBlocks {
     block.stale = true;
   }
 
-  /** Joins the stale blocks, yielding after each whose turn is done (`turnDone`). */
+  /** Places the agents still to place, then joins the stale blocks, yielding after each step whose turn is done (`turnDone`). */
   *warm(state: MasterState, turnDone: () => boolean): Generator<void, void, void> {
+    while (this.placeSome(state, STATE_PLACED_PER_TURN)) yield;
     for (const block of [...this.blocks]) {
       if (!block.stale || block.ids.length === 0) continue;
       this.join(state, block);
@@ -124,6 +162,7 @@ class AgentBlocks {
 
   /** Pushes the agents' text, comma-separated; `special` agents (if any) as `renderSpecial` renders them instead. */
   push(parts: StateParts, state: MasterState, special?: ReadonlySet<string>, renderSpecial?: (agent: AgentRecord) => string): void {
+    this.placeSome(state);
     let first = true;
     for (const block of this.blocks) {
       let text = this.join(state, block);
@@ -139,18 +178,18 @@ class AgentBlocks {
     }
   }
 
-  private place(state: MasterState, agents: readonly AgentRecord[]): void {
-    for (const agent of agents) {
-      let block = this.blocks[this.blocks.length - 1];
+  /** Appends agents `ids` (in the books' order, after every agent placed) to the last block, and new ones; each is rendered when its block is joined. */
+  private place(state: MasterState, ids: Iterable<string>): void {
+    let block = this.blocks[this.blocks.length - 1];
+    for (const id of ids) {
       if (block === undefined || block.ids.length >= STATE_AGENTS_PER_BLOCK) {
-        block = { ids: [], joinedIds: [], ends: [], text: '', dirty: new Set(), stale: true };
+        block = { ids: [], orders: [], joinedIds: [], ends: [], text: '', dirty: new Set(), stale: true };
         this.blocks.push(block);
       }
-      block.ids.push(agent.id);
-      block.dirty.add(agent.id);
+      block.ids.push(id);
+      block.orders.push(state.agentOrderOf(id) ?? 0);
       block.stale = true;
-      this.blockOf.set(agent.id, block);
-      this.placed.set(agent.id, state.agentOrderOf(agent.id) ?? 0);
+      this.blockOf.set(id, block);
     }
   }
 
@@ -251,6 +290,9 @@ export class StateFragments {
   private summaries: TaskSummaries | undefined;
   /** Each agent's counts and frameworks as the summary last showed them (agents with tasks only). */
   private summaryKeys = new Map<string, string>();
+  /** Lists of changed agents taken from the books and not yet applied to the formats' blocks, oldest first; the first one from `cursor` on. */
+  private backlog: Array<ReadonlySet<string>> = [];
+  private cursor: Iterator<string> | undefined;
   /** Registered agents with reserved resources (their `reserved_resources` depend on who asks). */
   private readonly reservedAgents = new Set<string>();
   /** Each format's agents, made when the format is first asked for. */
@@ -294,11 +336,13 @@ export class StateFragments {
       mark = this.counter.rendered;
       return true;
     };
-    this.applyChanges();
+    this.takeChanges();
+    while (this.applySome(STATE_PLACED_PER_TURN)) yield;
     if (format === 'summary') this.updateSummaries();
     for (const step of this.agents(format).warm(state, turnDone)) {
       yield step;
-      this.applyChanges();
+      this.takeChanges();
+      this.applySome(STATE_PLACED_PER_TURN);
     }
     if (format === 'summary') return;
     const taskFormat = format === 'v1' ? 'v1' : 'state';
@@ -429,18 +473,54 @@ export class StateFragments {
 
   // ---- keeping up with the books ------------------------------------------------------------------
 
-  /** Takes the books' changed agents into every format's blocks. */
+  /** Takes the books' changed agents into every format's blocks, all of them. */
   private applyChanges(): void {
+    this.takeChanges();
+    this.applySome(Infinity);
+  }
+
+  /** Takes the books' list of changed agents into `backlog` (or, on 'all', starts every format over). */
+  private takeChanges(): void {
     const state = this.state;
     const changed = state.takeChangedAgents();
-    for (const blocks of Object.values(this.agentBlocks)) blocks.apply(state, changed);
-    const ids = changed === 'all' ? [...state.agents.keys()] : changed;
-    if (changed === 'all') this.reservedAgents.clear();
-    for (const id of ids) {
-      const agent = state.agents.get(id);
-      if (agent !== undefined && !agent.total.reserved().isEmpty()) this.reservedAgents.add(id);
-      else this.reservedAgents.delete(id);
+    if (changed === 'all') {
+      this.backlog = [];
+      this.cursor = undefined;
+      for (const blocks of Object.values(this.agentBlocks)) blocks.apply(state, 'all');
+      this.reservedAgents.clear();
+      for (const agent of state.agents.values()) if (agent.total.hasReservations()) this.reservedAgents.add(agent.id);
+      return;
     }
+    if (changed.size > 0) this.backlog.push(changed);
+  }
+
+  /** Applies up to `limit` changes of `backlog` to every format's blocks; whether any are left. */
+  private applySome(limit: number): boolean {
+    const state = this.state;
+    const ids: string[] = [];
+    while (ids.length < limit) {
+      if (this.cursor === undefined) {
+        const next = this.backlog[0];
+        if (next === undefined) break;
+        this.cursor = next.values();
+      }
+      const step = this.cursor.next();
+      if (step.done === true) {
+        this.cursor = undefined;
+        this.backlog.shift();
+        continue;
+      }
+      ids.push(step.value);
+    }
+    if (ids.length > 0) {
+      for (const blocks of Object.values(this.agentBlocks)) blocks.apply(state, ids);
+      for (const id of ids) {
+        const agent = state.agents.get(id);
+        if (agent !== undefined && agent.total.hasReservations()) this.reservedAgents.add(id);
+        else this.reservedAgents.delete(id);
+      }
+    }
+    return this.backlog.length > 0;
   }
 
   /**

@@ -10,7 +10,7 @@ import { defaultMasterFlags } from '../../../actors/master';
 import { renderState, renderStateSummary, selectTasks } from '../../../actors/master/http';
 import { v1GetState } from '../../../actors/master/v1-operator-json';
 import { MasterState, newAgentRecord, newFrameworkRecord, trackLaunchedTask } from '../../../actors/master/state';
-import { STATE_AGENTS_PER_BLOCK, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
+import { STATE_AGENTS_PER_BLOCK, STATE_PLACED_PER_TURN, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
 import { UPID } from '../../../lib/actor';
 import {
   agentInfo, all, cleanUp, commandTask, FakeAgent, latestOffer, registerFramework, startHarness, type Harness,
@@ -156,6 +156,32 @@ describe('master: /master/state rendered in turns and shared', function () {
     agree('after the books said every agent changed');
     overflow();
     expect(state.takeChangedAgents()).to.equal('all');
+  });
+
+  it('keeps the books\' order when agents leave and come back while a first rendering is still placing them', () => {
+    const flags = defaultMasterFlags('/nonexistent');
+    const state = new MasterState(flags);
+    const context = () => ({ state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000 });
+    const total = Resources.parse('cpus:4;mem:4096');
+    const addAgent = (index: number) => {
+      const agent = newAgentRecord({ id: `M-S${index}`, hostname: `h${index}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.0.1:${1_000 + index}`), '1.0', total, 1_000);
+      state.addAgent(agent);
+      return agent;
+    };
+    const agents = Array.from({ length: STATE_PLACED_PER_TURN + 500 }, (_, index) => addAgent(index));
+    const fragments = new StateFragments(state);
+    const warming = fragments.warm('state');
+    warming.next(); // the changes so far
+    warming.next(); // the first agents placed, not all
+    const early = agents[10];
+    const late = agents[STATE_PLACED_PER_TURN + 100];
+    if (early === undefined || late === undefined) throw new Error('no agents');
+    state.deleteAgent(early, 'removed', 1_500);
+    state.addAgent(early); // placed already: back at the end
+    state.deleteAgent(late, 'removed', 1_500); // not placed yet: gone
+    addAgent(9_999);
+    while (warming.next().done !== true);
+    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
   });
 
   it('pages /master/tasks as sorting every task would, ties in the books\' order (200 seeded cases)', () => {
