@@ -35,6 +35,7 @@ import { AgentObserver, describeUnreachable, type UnreachableCause } from './age
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
+import { OfferExpiry } from './offer-expiry';
 import {
   checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, renderTasks, type RoleQuota, type StateContext,
 } from './http';
@@ -140,8 +141,8 @@ export class Master extends Actor {
   private readonly updatingAgents = new Set<string>();
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
-  /** Rescinds each outstanding offer at the offer timeout (when `offerTimeoutMs` is set), by offer id. */
-  private readonly offerTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
+  /** Rescinds each outstanding offer at its offer timeout, one timer per allocation's offers with the same timeout. */
+  private readonly offerExpiry = new OfferExpiry((ms, callback) => this.delay(ms, callback), (offerId) => this.retireOffer(offerId, { rescind: true, recover: true }));
   /** Removes each disconnected framework at its failover timeout, by framework id. */
   private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
   /** The health checks of each registered agent, by agent id (until its removal is durable). */
@@ -254,13 +255,15 @@ export class Master extends Actor {
   offer(allocations: readonly Allocation[]): void {
     const byFramework = new Map<string, Offer[]>();
     const unfit: string[] = [];
+    const expiring = new Map<number, string[]>();
     for (const allocation of allocations) {
-      const offer = this.makeOffer(allocation, unfit);
+      const offer = this.makeOffer(allocation, unfit, expiring);
       if (offer === undefined) continue;
       const offers = byFramework.get(offer.frameworkId) ?? [];
       offers.push(offer);
       byFramework.set(offer.frameworkId, offers);
     }
+    for (const [timeoutMs, offerIds] of expiring) this.offerExpiry.schedule(offerIds, timeoutMs);
     for (const [frameworkId, offers] of byFramework) {
       const pid = this.state.frameworks.get(frameworkId)?.pid;
       if (pid !== undefined) this.send(pid, ResourceOffers, { offers });
@@ -749,8 +752,9 @@ export class Master extends Actor {
    * been computed for an agent state that has changed since. It is offered only if it fits in
    * what the master sees free on the agent (total minus live tasks, executors and offers);
    * otherwise it is recovered. Two outstanding offers of the same resources are thus impossible.
+   * An offer with a timeout joins `expiring` (offer ids by timeout) for the caller to schedule.
    */
-  private makeOffer(allocation: Allocation, unfitReasons: string[]): Offer | undefined {
+  private makeOffer(allocation: Allocation, unfitReasons: string[], expiring: Map<number, string[]>): Offer | undefined {
     const framework = this.state.frameworks.get(allocation.frameworkId);
     const agent = this.state.agents.get(allocation.agentId);
     if (framework === undefined || agent === undefined) return undefined; // the allocator releases it (removed there too)
@@ -779,7 +783,11 @@ export class Master extends Actor {
       executorIds: [...(agent.executors.get(framework.id)?.keys() ?? [])],
     };
     const timeoutMs = this.flags.offerTimeoutMs ?? (this.isAuthenticated(framework.pid) ? undefined : UNAUTHENTICATED_OFFER_TIMEOUT_MS);
-    if (timeoutMs !== undefined) this.offerTimers.start(offer.id, timeoutMs, () => this.retireOffer(offer.id, { rescind: true, recover: true }));
+    if (timeoutMs !== undefined) {
+      const offerIds = expiring.get(timeoutMs);
+      if (offerIds === undefined) expiring.set(timeoutMs, [offer.id]);
+      else offerIds.push(offer.id);
+    }
     this.state.addOffer({ offer, resources: allocation.resources });
     return offer;
   }
@@ -788,7 +796,7 @@ export class Master extends Actor {
   private retireOffer(offerId: string, how: OfferRetirement): void {
     const record = this.state.offers.get(offerId);
     if (record === undefined) return;
-    this.offerTimers.cancel(offerId);
+    this.offerExpiry.cancel(offerId);
     this.state.deleteOffer(record);
     const { frameworkId, agentId, allocationRole } = record.offer;
     if (how.rescind) {
