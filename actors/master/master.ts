@@ -762,7 +762,11 @@ export class Master extends Actor {
       this.recover(framework.id, agent.id, allocation.resources, undefined, allocation.role);
       return undefined;
     }
-    const unfit = overcommitError(agent.total, [...this.state.agentHoldings(agent), allocation.resources]);
+    // Nothing else holds anything on the agent (the common case of a re-offer): the allocation alone must fit.
+    const alone = agent.tasks.size === 0 && agent.executors.size === 0 && agent.offerIds.size === 0;
+    const unfit = alone && agent.total.contains(allocation.resources)
+      ? undefined
+      : overcommitError(agent.total, [...this.state.agentHoldings(agent), allocation.resources]);
     if (unfit !== undefined) {
       // The allocator allocated what the master sees in use: their books disagree (a bug).
       this.counters.increment('unfit_allocations');
