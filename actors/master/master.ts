@@ -12,7 +12,7 @@ import {
   authenticateRequest, httpError, isResponse, ok, type HttpAccess, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { MAX_SCALAR_VALUE, Resources } from '../../lib/resources';
+import { MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
@@ -781,7 +781,8 @@ export class Master extends Actor {
       frameworkId: framework.id,
       agentId: agent.id,
       hostname: agent.info.hostname,
-      resources: allocation.resources.toJSON(),
+      // Shared with every offer of the same resources; offers are read, never changed.
+      resources: allocation.resources.toFrozenJSON() as ResourceJSON[],
       ...(agent.info.attributes !== undefined ? { attributes: agent.info.attributes } : {}),
       allocationRole: allocation.role,
       executorIds: [...(agent.executors.get(framework.id)?.keys() ?? [])],
