@@ -340,8 +340,10 @@ export class DRFSorter {
 
   private updateAllocation(leaf: SorterNode, delta: readonly number[], counts: boolean): void {
     const group = counts ? leaf.group : undefined;
-    // The other members' place changes too: the next walk re-sorts.
-    if (group !== undefined && group.members > 1) this.dirty = true;
+    // The other members' place among non-members changes too: the next walk re-sorts. When every
+    // client is in this group, the group's count is equal on both sides of every comparison, so
+    // no place but the leaf's own changes (the bench's 100 frameworks of one host, per agent).
+    if (group !== undefined && group.members > 1 && group.members < this.leaves.size) this.dirty = true;
     const clean = this.isClean();
     for (let node: SorterNode = leaf; node !== this.root; node = node.parent!) {
       // The group's count is part of the leaf's sort key: it changes with the rest of the key,

@@ -12,7 +12,7 @@ import {
   authenticateRequest, httpError, isResponse, ok, TextParts, type HttpAccess, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { MAX_SCALAR_VALUE, Resources } from '../../lib/resources';
+import { MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
@@ -35,6 +35,7 @@ import { AgentObserver, describeUnreachable, type UnreachableCause } from './age
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
+import { OfferExpiry } from './offer-expiry';
 import {
   checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, type RoleQuota, type StateContext, type TasksQuery,
 } from './http';
@@ -142,8 +143,8 @@ export class Master extends Actor {
   private readonly updatingAgents = new Set<string>();
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
-  /** Rescinds each outstanding offer at the offer timeout (when `offerTimeoutMs` is set), by offer id. */
-  private readonly offerTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
+  /** Rescinds each outstanding offer at its offer timeout, one timer per allocation's offers with the same timeout. */
+  private readonly offerExpiry = new OfferExpiry((ms, callback) => this.delay(ms, callback), (offerId) => this.retireOffer(offerId, { rescind: true, recover: true }));
   /** Removes each disconnected framework at its failover timeout, by framework id. */
   private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
   /** The health checks of each registered agent, by agent id (until its removal is durable). */
@@ -263,13 +264,15 @@ export class Master extends Actor {
   offer(allocations: readonly Allocation[]): void {
     const byFramework = new Map<string, Offer[]>();
     const unfit: string[] = [];
+    const expiring = new Map<number, string[]>();
     for (const allocation of allocations) {
-      const offer = this.makeOffer(allocation, unfit);
+      const offer = this.makeOffer(allocation, unfit, expiring);
       if (offer === undefined) continue;
       const offers = byFramework.get(offer.frameworkId) ?? [];
       offers.push(offer);
       byFramework.set(offer.frameworkId, offers);
     }
+    for (const [timeoutMs, offerIds] of expiring) this.offerExpiry.schedule(offerIds, timeoutMs);
     for (const [frameworkId, offers] of byFramework) {
       const pid = this.state.frameworks.get(frameworkId)?.pid;
       if (pid !== undefined) this.send(pid, ResourceOffers, { offers });
@@ -788,8 +791,9 @@ export class Master extends Actor {
    * been computed for an agent state that has changed since. It is offered only if it fits in
    * what the master sees free on the agent (total minus live tasks, executors and offers);
    * otherwise it is recovered. Two outstanding offers of the same resources are thus impossible.
+   * An offer with a timeout joins `expiring` (offer ids by timeout) for the caller to schedule.
    */
-  private makeOffer(allocation: Allocation, unfitReasons: string[]): Offer | undefined {
+  private makeOffer(allocation: Allocation, unfitReasons: string[], expiring: Map<number, string[]>): Offer | undefined {
     const framework = this.state.frameworks.get(allocation.frameworkId);
     const agent = this.state.agents.get(allocation.agentId);
     if (framework === undefined || agent === undefined) return undefined; // the allocator releases it (removed there too)
@@ -797,7 +801,11 @@ export class Master extends Actor {
       this.recover(framework.id, agent.id, allocation.resources, undefined, allocation.role);
       return undefined;
     }
-    const unfit = overcommitError(agent.total, [...this.state.agentHoldings(agent), allocation.resources]);
+    // Nothing else holds anything on the agent (the common case of a re-offer): the allocation alone must fit.
+    const alone = agent.tasks.size === 0 && agent.executors.size === 0 && agent.offerIds.size === 0;
+    const unfit = alone && agent.total.contains(allocation.resources)
+      ? undefined
+      : overcommitError(agent.total, [...this.state.agentHoldings(agent), allocation.resources]);
     if (unfit !== undefined) {
       // The allocator allocated what the master sees in use: their books disagree (a bug).
       this.counters.increment('unfit_allocations');
@@ -812,13 +820,18 @@ export class Master extends Actor {
       frameworkId: framework.id,
       agentId: agent.id,
       hostname: agent.info.hostname,
-      resources: allocation.resources.toJSON(),
+      // Shared with every offer of the same resources; offers are read, never changed.
+      resources: allocation.resources.toFrozenJSON() as ResourceJSON[],
       ...(agent.info.attributes !== undefined ? { attributes: agent.info.attributes } : {}),
       allocationRole: allocation.role,
       executorIds: [...(agent.executors.get(framework.id)?.keys() ?? [])],
     };
     const timeoutMs = this.flags.offerTimeoutMs ?? (this.isAuthenticated(framework.pid) ? undefined : UNAUTHENTICATED_OFFER_TIMEOUT_MS);
-    if (timeoutMs !== undefined) this.offerTimers.start(offer.id, timeoutMs, () => this.retireOffer(offer.id, { rescind: true, recover: true }));
+    if (timeoutMs !== undefined) {
+      const offerIds = expiring.get(timeoutMs);
+      if (offerIds === undefined) expiring.set(timeoutMs, [offer.id]);
+      else offerIds.push(offer.id);
+    }
     this.state.addOffer({ offer, resources: allocation.resources });
     return offer;
   }
@@ -827,7 +840,7 @@ export class Master extends Actor {
   private retireOffer(offerId: string, how: OfferRetirement): void {
     const record = this.state.offers.get(offerId);
     if (record === undefined) return;
-    this.offerTimers.cancel(offerId);
+    this.offerExpiry.cancel(offerId);
     this.state.deleteOffer(record);
     const { frameworkId, agentId, allocationRole } = record.offer;
     if (how.rescind) {

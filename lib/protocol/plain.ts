@@ -21,36 +21,63 @@ export const MAX_BODY_DEPTH = 64;
  *   plainDataError({ a: 2n ** 64n })        // 'a: a bigint is not plain data'
  */
 export function plainDataError(value: unknown): string | undefined {
-  // Each node keeps its key and parent; a path is spelled only for the error (this runs on every remote body).
-  const pending: PendingNode[] = [{ value, key: '', parent: undefined, depth: 0 }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const error = leafError(next.value);
-    if (error !== undefined) return `${pathOf(next)}: ${error}`;
-    const node = next.value;
+  // Values still to check sit on parallel stacks, so that checking one allocates nothing (this
+  // runs on every remote body: a ResourceOffers of 1,000 offers has ~30,000 values); each
+  // object or array opened gets a frame (its key and its parent's frame), from which a path is
+  // spelled only for the error. The order of the checks is that of a depth-first walk taking
+  // each container's children last to first.
+  const values: unknown[] = [value];
+  const keys: Array<string | number> = [''];
+  const parents: number[] = [NO_FRAME];
+  const depths: number[] = [0];
+  const frameKeys: Array<string | number> = [];
+  const frameParents: number[] = [];
+  while (values.length > 0) {
+    const node = values.pop();
+    const key = keys.pop() as string | number;
+    const parent = parents.pop() as number;
+    const depth = depths.pop() as number;
+    const error = leafError(node);
+    if (error !== undefined) return `${pathOf(frameKeys, frameParents, parent, key)}: ${error}`;
     if (typeof node !== 'object' || node === null) continue;
-    if (next.depth >= MAX_BODY_DEPTH) return `${pathOf(next)}: nested deeper than ${MAX_BODY_DEPTH} levels`;
+    if (depth >= MAX_BODY_DEPTH) return `${pathOf(frameKeys, frameParents, parent, key)}: nested deeper than ${MAX_BODY_DEPTH} levels`;
+    const frame = frameKeys.length;
+    frameKeys.push(key);
+    frameParents.push(parent);
     if (Array.isArray(node)) {
-      for (let index = 0; index < node.length; index++) pending.push({ value: node[index], key: String(index), parent: next, depth: next.depth + 1 });
+      for (let index = 0; index < node.length; index++) {
+        values.push(node[index]);
+        keys.push(index);
+        parents.push(frame);
+        depths.push(depth + 1);
+      }
     } else {
-      for (const key of Object.keys(node)) pending.push({ value: (node as Record<string, unknown>)[key], key, parent: next, depth: next.depth + 1 });
+      // Own enumerable keys in Object.keys' order (leafError let through only plain objects,
+      // whose prototype, Object.prototype or null, adds none to `for…in` unless polluted: hence the check).
+      for (const childKey in node) {
+        if (!hasOwn.call(node, childKey)) continue;
+        values.push((node as Record<string, unknown>)[childKey]);
+        keys.push(childKey);
+        parents.push(frame);
+        depths.push(depth + 1);
+      }
     }
   }
   return undefined;
 }
 
-/** A value still to check, with the way to it. */
-interface PendingNode {
-  readonly value: unknown;
-  readonly key: string;
-  readonly parent: PendingNode | undefined;
-  readonly depth: number;
-}
+/** The parent frame of the body itself. */
+const NO_FRAME = -1;
 
-/** `a.b.0.c` for a node, `(body)` for the body itself. */
-function pathOf(node: PendingNode): string {
-  const keys: string[] = [];
-  for (let at: PendingNode | undefined = node; at?.parent !== undefined; at = at.parent) keys.push(at.key);
-  return keys.length === 0 ? '(body)' : keys.reverse().join('.');
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** `a.b.0.c` for the value at `key` in the container of frame `parent`, `(body)` for the body itself. */
+function pathOf(frameKeys: ReadonlyArray<string | number>, frameParents: readonly number[], parent: number, key: string | number): string {
+  if (parent === NO_FRAME) return '(body)';
+  const path: string[] = [String(key)];
+  // Every frame but the body's (whose parent is NO_FRAME) names a step.
+  for (let at = parent; frameParents[at] !== NO_FRAME; at = frameParents[at]) path.push(String(frameKeys[at]));
+  return path.reverse().join('.');
 }
 
 /** Why one value (not its contents) is not plain data. */

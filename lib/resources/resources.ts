@@ -45,6 +45,8 @@ export class Resources implements Iterable<Resource> {
 
   /** Canonical entries: non-empty, one per (name, role), in first-appearance order. */
   private readonly items: readonly Resource[];
+  /** `toFrozenJSON()`'s value, made on first use. */
+  private frozenJSON: readonly ResourceJSON[] | undefined = undefined;
 
   private constructor(items: readonly Resource[]) {
     this.items = items;
@@ -376,6 +378,27 @@ export class Resources implements Iterable<Resource> {
   toJSON(): ResourceJSON[] {
     return this.items.map(resourceToJSON);
   }
+
+  /**
+   * `toJSON()` made once per value and deeply frozen, shared by every caller: for holders that
+   * only read it, such as the master's offers (an agent's unchanged resources are re-offered
+   * every allocation run, and each copy was garbage the next run). Mutating it throws.
+   */
+  toFrozenJSON(): readonly ResourceJSON[] {
+    if (this.frozenJSON === undefined) {
+      this.frozenJSON = Object.freeze(this.items.map((entry) => deepFreeze(resourceToJSON(entry))));
+    }
+    return this.frozenJSON;
+  }
+}
+
+/** Freezes `value` and every object and array in it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Index of the entry with the same name and role, or −1 (lists are short: linear is fastest). */

@@ -143,6 +143,15 @@ describe('lib/resources', () => {
       expect(Resources.fromJSON(JSON.parse(JSON.stringify(original))).equals(original)).to.equal(true);
     });
 
+    it('toFrozenJSON: toJSON made once per value, deeply frozen and shared', () => {
+      const original = parse('cpus(eng):2;ports:[1-3,7-9];disks:{a}');
+      const frozen = original.toFrozenJSON();
+      expect(frozen).to.deep.equal(original.toJSON());
+      expect(original.toFrozenJSON()).to.equal(frozen);
+      expect(Object.isFrozen(frozen) && Object.isFrozen(frozen[1].ranges!.range[0]) && Object.isFrozen(frozen[2].set!.item)).to.equal(true);
+      expect(() => { (frozen[0].scalar as { value: number }).value = 3; }).to.throw(TypeError);
+    });
+
     it('takes the role from refined reservations', () => {
       const json = [{ name: 'mem', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'STATIC', role: 'eng' }, { role: 'eng/web' }] }];
       expect(Resources.fromJSON(json).format()).to.equal('mem(eng/web):64');

@@ -188,7 +188,11 @@ describe('actors/allocator/sorter (DRF)', () => {
 
     /** Groups of the flat, grouped variant (the rest are each their own). */
     const groups = new Map([['a', 'g1'], ['a/x', 'g1'], ['b', 'g2'], ['b/z/w', 'g2'], ['c', 'g2']]);
-    const variants: Array<[string, boolean, ReadonlyMap<string, string>]> = [['hierarchical', true, new Map()], ['flat', false, new Map()], ['flat, grouped', false, groups]];
+    /** Every client in one group (one host's frameworks): allocations reposition instead of re-sorting. */
+    const oneGroup = new Map(clients.map((client) => [client, 'g']));
+    const variants: Array<[string, boolean, ReadonlyMap<string, string>]> = [
+      ['hierarchical', true, new Map()], ['flat', false, new Map()], ['flat, grouped', false, groups], ['flat, all in one group', false, oneGroup],
+    ];
     for (const [name, hierarchical, grouping] of variants) {
       it(name, () => {
         fc.assert(
