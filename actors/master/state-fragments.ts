@@ -30,7 +30,7 @@ import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExe
 import { v1Agent, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
 
 /** Agents a warming turn puts in their blocks (or changes it takes from the books), when there are many: a few ms of work. */
-export const STATE_PLACED_PER_TURN = 5_000;
+export const STATE_PLACED_PER_TURN = 2_000;
 /** Agents a block of one format's agents holds at most (`StateFragments`). */
 export const STATE_AGENTS_PER_BLOCK = 128;
 /**
@@ -39,6 +39,8 @@ export const STATE_AGENTS_PER_BLOCK = 128;
  * resources; more while the code is cold), so a turn stays within a few ms.
  */
 export const STATE_WARM_RENDERS_PER_TURN = 64;
+/** Tasks, offers and executors a warming turn looks at (most found current) before it ends. */
+export const STATE_WARM_VISITS_PER_TURN = 2_000;
 
 /** The pieces of one rendering; `join('')` is the JSON. */
 export type StateParts = string[];
@@ -331,9 +333,12 @@ export class StateFragments {
   *warm(format: StateFormat, v1Context?: V1Context): Generator<void, void, void> {
     const state = this.state;
     let mark = this.counter.rendered;
+    let visits = 0;
     const turnDone = (): boolean => {
-      if (this.counter.rendered - mark < STATE_WARM_RENDERS_PER_TURN) return false;
+      visits++;
+      if (this.counter.rendered - mark < STATE_WARM_RENDERS_PER_TURN && visits < STATE_WARM_VISITS_PER_TURN) return false;
       mark = this.counter.rendered;
+      visits = 0;
       return true;
     };
     this.takeChanges();
