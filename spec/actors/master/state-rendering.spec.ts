@@ -42,7 +42,7 @@ describe('master: /master/state rendered in turns and shared', function () {
   this.timeout(60_000);
   afterEach(cleanUp);
 
-  it('serves 50 concurrent requests with one rendering over many turns, while a framework launches a task', async () => {
+  it('serves 50 concurrent requests with one rendering over many turns, while a framework launches a task and is offered a new agent', async () => {
     const harness = await startHarness();
     const agents = await registerAgents(harness, 1_500);
     const framework = await registerFramework(harness);
@@ -55,12 +55,19 @@ describe('master: /master/state rendered in turns and shared', function () {
     const route = harness.handle.master.runtime.routes.get('/state');
     if (route === undefined) throw new Error('no /state route');
     const runTaskSeenFirst: boolean[] = [];
+    const offeredFirst: boolean[] = [];
+    const newcomer = new FakeAgent('newcomer');
+    harness.host.spawn(newcomer);
+    const offersBefore = all(framework.probe, 'ResourceOffers').length;
     const responses = await Promise.all(Array.from({ length: 50 }, async () => {
       const response = await dispatch(harness.handle.master, (master) => route.call(master, STATE_REQUEST));
       runTaskSeenFirst.push(all(agent, 'RunTask').length > 0);
+      offeredFirst.push(all(framework.probe, 'ResourceOffers').length > offersBefore);
       return response;
     }).concat((async () => {
       framework.probe.post(harness.masterPid, 'LaunchTasks', { frameworkId: framework.frameworkId, offerIds: [offer.id], tasks: [commandTask('t1', offer.agentId)] });
+      // A new agent: the allocator offers it at once (an agent's change allocates that agent).
+      newcomer.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:4;mem:4096', 'newcomer'), version: '0.1.0' });
       await harness.clock.settle();
       return { status: 200, body: new TextParts([]) };
     })()));
@@ -74,12 +81,13 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(all(agent, 'RunTask')).to.have.length(1);
     expect(runTaskSeenFirst).to.have.length(50);
     expect(runTaskSeenFirst.every((seen) => seen), 'the task reached its agent before the state was answered').to.equal(true);
+    expect(offeredFirst.every((seen) => seen), 'the new agent was offered before the state was answered').to.equal(true);
 
     // Every request got the same view, as of the last turn: with the task, and as a fresh rendering says.
     const texts = responses.slice(0, 50).map(textOf);
     expect(new Set(texts).size).to.equal(1);
     const state = JSON.parse(texts[0] ?? '') as { slaves: unknown[]; frameworks: Array<{ tasks: Array<{ id: string }> }> };
-    expect(state.slaves).to.have.length(1_500);
+    expect(state.slaves).to.have.length(1_501);
     expect(state.frameworks[0]?.tasks.map((task) => task.id)).to.deep.equal(['t1']);
     const fresh = await dispatch(harness.handle.master, (master) => JSON.stringify(master.stateJson()));
     expect(texts[0]).to.equal(fresh);
