@@ -5,6 +5,7 @@
  * `{"cpus": 4, "gpus": 0, "mem": 4096, "disk": 1000, "ports": "[31000-32000]"}`.
  * Pure functions of the master's books.
  */
+import { siftDown, siftUp } from '../../lib/binary-heap';
 import { boundedText } from '../../lib/protocol/plain';
 import { packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
@@ -210,29 +211,6 @@ export function selectTasks(context: StateContext, query: TasksQuery, page: Task
   return heap.slice(page.offset).map((entry) => entry.task);
 }
 
-function siftUp<T>(heap: T[], at: number, after: (a: T, b: T) => boolean): void {
-  let child = at;
-  while (child > 0) {
-    const parent = (child - 1) >> 1;
-    if (!after(heap[child] as T, heap[parent] as T)) return;
-    [heap[child], heap[parent]] = [heap[parent] as T, heap[child] as T];
-    child = parent;
-  }
-}
-
-function siftDown<T>(heap: T[], at: number, after: (a: T, b: T) => boolean): void {
-  let parent = at;
-  for (;;) {
-    const left = 2 * parent + 1;
-    const right = left + 1;
-    let largest = parent;
-    if (left < heap.length && after(heap[left] as T, heap[largest] as T)) largest = left;
-    if (right < heap.length && after(heap[right] as T, heap[largest] as T)) largest = right;
-    if (largest === parent) return;
-    [heap[parent], heap[largest]] = [heap[largest] as T, heap[parent] as T];
-    parent = largest;
-  }
-}
 
 function renderFramework(state: MasterState, framework: FrameworkRecord, viewer: StateViewer): Json {
   const tasksVisible = viewer.tasks(framework.info.user);

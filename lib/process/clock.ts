@@ -2,6 +2,7 @@
  * Clocks. Actor code never reads `Date.now()` or calls `setTimeout` directly: it asks its host's
  * clock, so that tests can swap in a `VirtualClock` and advance time in microseconds.
  */
+import { popTop, siftUp } from '../binary-heap';
 
 /** A scheduled callback; `cancel` is idempotent. */
 export interface TimerHandle {
@@ -340,36 +341,12 @@ export class VirtualClock implements Clock {
   }
 
   private push(timer: VirtualTimer): void {
-    const heap = this.timers;
-    heap.push(timer);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!earlier(heap[i] as VirtualTimer, heap[parent] as VirtualTimer)) break;
-      [heap[i], heap[parent]] = [heap[parent] as VirtualTimer, heap[i] as VirtualTimer];
-      i = parent;
-    }
+    this.timers.push(timer);
+    siftUp(this.timers, this.timers.length - 1, earlier);
   }
 
   private pop(): VirtualTimer | undefined {
-    const heap = this.timers;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length > 0 && last !== undefined) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < heap.length && earlier(heap[left] as VirtualTimer, heap[smallest] as VirtualTimer)) smallest = left;
-        if (right < heap.length && earlier(heap[right] as VirtualTimer, heap[smallest] as VirtualTimer)) smallest = right;
-        if (smallest === i) break;
-        [heap[i], heap[smallest]] = [heap[smallest] as VirtualTimer, heap[i] as VirtualTimer];
-        i = smallest;
-      }
-    }
-    return top;
+    return popTop(this.timers, earlier);
   }
 }
 
