@@ -39,6 +39,7 @@ import { AgentCounters, agentMetrics } from './metrics';
 import { agentStateJson } from './state';
 import { TaskStatusUpdateManager } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
+import { LazyMap, LazySet } from '../../lib/lazy-collections';
 
 /** How the agent is built; `startAgent` fills this in from the flags and the machine. */
 export interface AgentOptions {
@@ -199,19 +200,19 @@ export class Agent extends Actor {
   /** How long without a ping means the master is lost: what the master announced, else the flag (Mesos' `masterPingTimeout`). */
   private masterPingTimeoutMs: number;
   /** Frameworks with executors here, by id. */
-  private readonly frameworks = new Map<string, AgentFrameworkRecord>();
+  private readonly frameworks = new LazyMap<string, AgentFrameworkRecord>();
   /** Frameworks that had executors here and have none left, by id, least recently completed first (bounded). */
-  private readonly completedFrameworks = new Map<string, AgentFrameworkRecord>();
+  private readonly completedFrameworks = new LazyMap<string, AgentFrameworkRecord>();
   /** Status update streams, one per task. */
   private readonly updates: TaskStatusUpdateManager;
   /** When the agent started, in seconds since the epoch (for /state). */
   private startTimeSeconds = 0;
   /** Executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since. */
-  private readonly reportedNotRunning = new Set<string>();
+  private readonly reportedNotRunning = new LazySet<string>();
   /** Checkpoint writes of status updates not yet durable, by uuid (a repeated update's acknowledgement waits for its write). */
-  private readonly updateWrites = new Map<string, Promise<void>>();
+  private readonly updateWrites = new LazyMap<string, Promise<void>>();
   /** Checkpoint writes of tasks not yet durable, by `frameworkId/taskId` (the task is not sent to its executor before). */
-  private readonly taskWrites = new Map<string, Promise<void>>();
+  private readonly taskWrites = new LazyMap<string, Promise<void>>();
   /** RunTask messages that came before the first AgentRegistered (handled once it comes). */
   private readonly runTasksBeforeRegistration: Array<{ from: UPID; message: BodyOf<typeof RunTask> }> = [];
   /** Callers of `stop` waiting for the agent to finish shutting down. */

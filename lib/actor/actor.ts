@@ -4,6 +4,7 @@ import type { Prng } from '../process/prng';
 import type { Logger } from '../logging';
 import type { HttpHandler, HttpStream } from '../process/http';
 import { Queue } from '../process/queue';
+import { LazyMap, LazySet } from '../lazy-collections';
 import type { MessageType } from './message';
 import { UPID } from './upid';
 
@@ -80,14 +81,14 @@ export class MailboxEvent {
 
 /** @internal Runtime state the host keeps per actor. Not for actor code. */
 export class ActorRuntime {
-  readonly handlers = new Map<string, InstalledHandler>();
-  readonly routes = new Map<string, HttpHandler>();
+  readonly handlers = new LazyMap<string, InstalledHandler>();
+  readonly routes = new LazyMap<string, HttpHandler>();
   /** Routes this actor serves under another id (`routeUnder`): namespace → path → handler. */
-  readonly sharedRoutes = new Map<string, Map<string, HttpHandler>>();
+  readonly sharedRoutes = new LazyMap<string, Map<string, HttpHandler>>();
   /** Streaming responses of this actor still open (ended when it terminates). */
-  readonly streams = new Set<HttpStream>();
+  readonly streams = new LazySet<HttpStream>();
   readonly mailbox = new Queue<MailboxEvent>();
-  readonly timers = new Set<ActorTimer>();
+  readonly timers = new LazySet<ActorTimer>();
   host: ActorHost | undefined;
   pid: UPID | undefined;
   /** True while the actor sits in its host's run queue. */
@@ -102,7 +103,7 @@ export class ActorRuntime {
   /** Deferred work started so far (numbers it for traces). */
   deferCount = 0;
   /** Dispatches queued so far, per source actor id ('' for none) (numbers them for traces). */
-  readonly dispatchCounts = new Map<string, number>();
+  readonly dispatchCounts = new LazyMap<string, number>();
   readonly terminated: Promise<void>;
   resolveTerminated!: () => void;
 
