@@ -68,7 +68,13 @@ export function recordingLauncher(launcher: Launcher, host: ActorHost, agent: UP
  * one `launcher` lacks is shadowed by an own `undefined`.
  */
 class RecordingLauncher implements Launcher {
-  constructor(private readonly launcher: Launcher, private readonly host: ActorHost, private readonly agent: UPID) {
+  /** The agent's id and address (its UPID is made again for a record: most hosts record none). */
+  private readonly agentId: string;
+  private readonly agentAddress: string;
+
+  constructor(private readonly launcher: Launcher, private readonly host: ActorHost, agent: UPID) {
+    this.agentId = agent.id;
+    this.agentAddress = agent.address;
     if (launcher.recover === undefined) this.recover = undefined;
     if (launcher.update === undefined) this.update = undefined;
     if (launcher.usage === undefined) this.usage = undefined;
@@ -104,7 +110,7 @@ class RecordingLauncher implements Launcher {
   private recording(run: { frameworkId: string; executorId: string; runId: string }, onExit: (exit: ExecutorExit) => void): (exit: ExecutorExit) => void {
     return (exit: ExecutorExit): void => {
       const input: ExecutorExitInput = { frameworkId: run.frameworkId, executorId: run.executorId, runId: run.runId, exit };
-      this.host.recordInput(this.agent, EXECUTOR_EXIT_INPUT, input);
+      this.host.recordInput(UPID.at(this.agentId, this.agentAddress), EXECUTOR_EXIT_INPUT, input);
       onExit(exit);
     };
   }

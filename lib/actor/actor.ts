@@ -104,11 +104,25 @@ export class ActorRuntime {
   deferCount = 0;
   /** Dispatches queued so far, per source actor id ('' for none) (numbers them for traces). */
   readonly dispatchCounts = new LazyMap<string, number>();
-  readonly terminated: Promise<void>;
-  resolveTerminated!: () => void;
+  /** `terminated`, once asked for (most actors' is never awaited before they end, or never). */
+  private terminatedPromise: Promise<void> | undefined;
+  private resolveTerminatedPromise: (() => void) | undefined;
+  private terminatedResolved = false;
 
-  constructor() {
-    this.terminated = new Promise<void>((resolve) => { this.resolveTerminated = resolve; });
+  /** Resolves when the actor has terminated (made on first use: a promise and its resolver per actor add up). */
+  get terminated(): Promise<void> {
+    if (this.terminatedPromise === undefined) {
+      this.terminatedPromise = this.terminatedResolved
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => { this.resolveTerminatedPromise = resolve; });
+    }
+    return this.terminatedPromise;
+  }
+
+  /** Resolves `terminated` (the host calls it once the actor has terminated). */
+  resolveTerminated(): void {
+    this.terminatedResolved = true;
+    this.resolveTerminatedPromise?.();
   }
 }
 
