@@ -64,6 +64,32 @@ export interface RunLabel {
   forcedError?: Error;
 }
 
+/**
+ * Entries for handlers that are methods of an actor's class (`this.install(Ping, this.ping)`),
+ * shared by every actor of the class: they are the same function and validation for each.
+ */
+const sharedHandlers = new WeakMap<Handler<unknown>, InstalledHandler>();
+
+/** `{ run, validate }`, the one every actor installing this method with this validation shares when `run` is a method on `actor`'s prototype chain. */
+function installedHandler(actor: Actor, run: Handler<unknown>, validate: InstalledHandler['validate']): InstalledHandler {
+  if (!isPrototypeMethod(actor, run)) return { run, validate };
+  const known = sharedHandlers.get(run);
+  if (known !== undefined && known.validate === validate) return known;
+  const installed: InstalledHandler = { run, validate };
+  if (known === undefined) sharedHandlers.set(run, installed);
+  return installed;
+}
+
+/** Whether `run` is the value of a method named `run.name` on `actor`'s prototype chain (read through descriptors: no getter runs). */
+function isPrototypeMethod(actor: Actor, run: Handler<unknown>): boolean {
+  if (run.name === '' || Object.prototype.hasOwnProperty.call(actor, run.name)) return false;
+  for (let proto = Object.getPrototypeOf(actor) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(proto, run.name);
+    if (descriptor !== undefined) return descriptor.value === run;
+  }
+  return false;
+}
+
 /** @internal An entry in an actor's mailbox. One shape for every kind keeps the hot path monomorphic. */
 export class MailboxEvent {
   constructor(
@@ -201,10 +227,7 @@ export abstract class Actor {
   protected install<T>(type: MessageType<T> | string, handler: Handler<T>): void {
     const name = typeof type === 'string' ? type : type.name;
     if (this.runtime.handlers.has(name)) throw new Error(`actor '${this.id}': handler for '${name}' installed twice`);
-    this.runtime.handlers.set(name, {
-      run: handler as Handler<unknown>,
-      validate: typeof type === 'string' ? undefined : type.validate,
-    });
+    this.runtime.handlers.set(name, installedHandler(this, handler as Handler<unknown>, typeof type === 'string' ? undefined : type.validate));
   }
 
   /**
