@@ -21,6 +21,7 @@ import { parseJournal } from '../../lib/journal';
 import { ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
 import { CHECKPOINT_COMPACTION_MIN_RECORDS, CHECKPOINT_RETRY_INITIAL_MS, CHECKPOINT_RETRY_MAX_MS } from './constants';
 import { metaDirectory } from './paths';
+import { LazyMap } from '../../lib/lazy-collections';
 
 const id = z.string().min(1);
 const CheckpointRecordSchema = z.discriminatedUnion('t', [
@@ -111,7 +112,7 @@ export function checkpointJournalPath(workDir: string): string {
 }
 
 function emptyAgent(): RecoveredAgent {
-  return { agentId: undefined, frameworks: new Map() };
+  return { agentId: undefined, frameworks: new LazyMap() };
 }
 
 /** Applies one record to the model (replay and live mirror alike). Records about unknown things are ignored. */

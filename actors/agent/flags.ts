@@ -150,8 +150,14 @@ export function checkAgentFlags(flags: AgentFlags): void {
 
 /** `master@<host:port>` from the `--master` flag (a full UPID is accepted as is). */
 export function masterPid(master: string): UPID {
-  return UPID.parse(masterPidText(master));
+  const text = masterPidText(master);
+  // UPIDs are immutable: the many agents of one process (a simulation) share their master's.
+  if (lastMasterPid?.toString() !== text) lastMasterPid = UPID.parse(text);
+  return lastMasterPid;
 }
+
+/** The last UPID `masterPid` returned. */
+let lastMasterPid: UPID | undefined;
 
 function masterPidText(master: string): string {
   return master.includes('@') ? master : `master@${master}`;

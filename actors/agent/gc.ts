@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import type { Logger } from '../../lib/logging';
 import { GC_MAX_CONCURRENT_REMOVALS, GC_MAX_REMEMBERED_REMOVALS } from './constants';
 import { RUNS_DIRECTORY } from './paths';
+import { LazyMap } from '../../lib/lazy-collections';
 
 /** What the collector (and the agent's disk watch and recovery) do to the disk. */
 export interface SandboxFileSystem {
@@ -103,15 +104,15 @@ export interface GarbageCollectorMetrics {
 /** Removes scheduled paths when they are due, a bounded number at a time. */
 export class GarbageCollector {
   /** When each scheduled path is due (ms on the owner's clock), by path. */
-  private readonly dueMs = new Map<string, number>();
+  private readonly dueMs = new LazyMap<string, number>();
   /** Due paths waiting for a removal slot, oldest first. */
   private readonly queue: string[] = [];
   /** Removals under way, each with a promise that settles (never rejects) when it has ended. */
-  private readonly removing = new Map<string, Promise<void>>();
+  private readonly removing = new LazyMap<string, Promise<void>>();
   /** The one timer, for the earliest due path, and when it fires. */
   private timer: { readonly atMs: number; readonly handle: { cancel(): void } } | undefined;
   /** Paths removed (by this collector), with when, oldest first and bounded: what `/files` tells a reader looking for them. */
-  private readonly removed = new Map<string, number>();
+  private readonly removed = new LazyMap<string, number>();
   /** Removals that succeeded (`gc/path_removals_succeeded`). */
   private succeeded = 0;
   /** Removals that failed (`gc/path_removals_failed`). */

@@ -168,6 +168,20 @@ export const TYPESCRIPT_COMMAND_EXECUTOR_PATH = path.join(__dirname, 'command-ex
  * it speaks plain WebSocket only), else `node command-executor.js`.
  */
 export function commandExecutorCommand(flags: AgentFlags, recoverable = false, tls = false): CommandInfo {
+  const command = buildCommandExecutorCommand(flags, recoverable, tls);
+  // The many agents of one process (a simulation) mostly run the same: they share one (never written to).
+  const json = JSON.stringify(command);
+  const known = lastCommandExecutors.get(json);
+  if (known !== undefined) return known;
+  if (lastCommandExecutors.size >= 2) lastCommandExecutors.delete(lastCommandExecutors.keys().next().value!);
+  lastCommandExecutors.set(json, command);
+  return command;
+}
+
+/** The last two commands `commandExecutorCommand` returned (the plain and the recoverable one), by JSON text. */
+const lastCommandExecutors = new Map<string, CommandInfo>();
+
+function buildCommandExecutorCommand(flags: AgentFlags, recoverable: boolean, tls: boolean): CommandInfo {
   const native = !recoverable && !tls && existsSync(NATIVE_COMMAND_EXECUTOR_PATH);
   const program = flags.commandExecutorPath ?? (native ? NATIVE_COMMAND_EXECUTOR_PATH : TYPESCRIPT_COMMAND_EXECUTOR_PATH);
   // `arguments` is the whole argv, argv[0] first (Mesos' rule for `shell: false`).

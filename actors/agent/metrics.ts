@@ -41,12 +41,12 @@ export const AGENT_RESOURCE_METRICS = ['cpus', 'gpus', 'mem', 'disk'] as const;
 
 /** The agent's counters; they only grow. */
 export class AgentCounters {
-  /** Value by counter name. */
-  private readonly values = new Map<AgentCounter, number>(AGENT_COUNTERS.map((name) => [name, 0]));
+  /** Value of each counter, in `AGENT_COUNTERS` order (a plain array: a Map per agent costs ~500 bytes). */
+  private readonly values: number[] = AGENT_COUNTERS.map(() => 0);
 
   /** Adds one to `name`. */
   increment(name: AgentCounter): void {
-    this.values.set(name, (this.values.get(name) ?? 0) + 1);
+    this.values[COUNTER_INDEX.get(name)!]++;
   }
 
   /** Counts a task that reached terminal state `state` (no-op for states Mesos does not count here). */
@@ -57,9 +57,12 @@ export class AgentCounters {
 
   /** Every counter, keyed `slave/<name>`. */
   snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.values].map(([name, value]) => [`slave/${name}`, value]));
+    return Object.fromEntries(AGENT_COUNTERS.map((name, index) => [`slave/${name}`, this.values[index]]));
   }
 }
+
+/** Each counter's index in `AgentCounters`' values. */
+const COUNTER_INDEX: ReadonlyMap<AgentCounter, number> = new Map(AGENT_COUNTERS.map((name, index) => [name, index]));
 
 /** What the agent's gauges are computed from. */
 export interface AgentGaugeContext {

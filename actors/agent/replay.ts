@@ -59,24 +59,61 @@ export interface ExecutorExitInput {
  * (as an `executor-exit` input for `agent`) before the agent hears of it.
  */
 export function recordingLauncher(launcher: Launcher, host: ActorHost, agent: UPID): Launcher {
-  const recording = (run: { frameworkId: string; executorId: string; runId: string }, onExit: (exit: ExecutorExit) => void) => (exit: ExecutorExit): void => {
-    const input: ExecutorExitInput = { frameworkId: run.frameworkId, executorId: run.executorId, runId: run.runId, exit };
-    host.recordInput(agent, EXECUTOR_EXIT_INPUT, input);
-    onExit(exit);
-  };
-  const recover = launcher.recover?.bind(launcher);
-  const update = launcher.update?.bind(launcher);
-  const usage = launcher.usage?.bind(launcher);
-  const recoverContainers = launcher.recoverContainers?.bind(launcher);
-  const drain = launcher.drain?.bind(launcher);
-  return {
-    launch: (launch, onExit) => launcher.launch(launch, recording(launch, onExit)),
-    ...(recover !== undefined ? { recover: (process: RecoveredProcess, onExit: (exit: ExecutorExit) => void) => recover(process, recording(process, onExit)) } : {}),
-    ...(update !== undefined ? { update } : {}),
-    ...(usage !== undefined ? { usage } : {}),
-    ...(recoverContainers !== undefined ? { recoverContainers } : {}),
-    ...(drain !== undefined ? { drain } : {}),
-  };
+  return new RecordingLauncher(launcher, host, agent);
+}
+
+/**
+ * `recordingLauncher`'s wrapper: one small object per agent (its methods on the prototype, not
+ * closures and bound copies per agent). It has the optional methods `launcher` has, no other:
+ * one `launcher` lacks is shadowed by an own `undefined`.
+ */
+class RecordingLauncher implements Launcher {
+  /** The agent's id and address (its UPID is made again for a record: most hosts record none). */
+  private readonly agentId: string;
+  private readonly agentAddress: string;
+
+  constructor(private readonly launcher: Launcher, private readonly host: ActorHost, agent: UPID) {
+    this.agentId = agent.id;
+    this.agentAddress = agent.address;
+    if (launcher.recover === undefined) this.recover = undefined;
+    if (launcher.update === undefined) this.update = undefined;
+    if (launcher.usage === undefined) this.usage = undefined;
+    if (launcher.recoverContainers === undefined) this.recoverContainers = undefined;
+    if (launcher.drain === undefined) this.drain = undefined;
+  }
+
+  launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
+    return this.launcher.launch(launch, this.recording(launch, onExit));
+  }
+
+  recover?(process: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor {
+    return this.launcher.recover!(process, this.recording(process, onExit));
+  }
+
+  update?(...args: Parameters<NonNullable<Launcher['update']>>): ReturnType<NonNullable<Launcher['update']>> {
+    return this.launcher.update!(...args);
+  }
+
+  usage?(...args: Parameters<NonNullable<Launcher['usage']>>): ReturnType<NonNullable<Launcher['usage']>> {
+    return this.launcher.usage!(...args);
+  }
+
+  recoverContainers?(...args: Parameters<NonNullable<Launcher['recoverContainers']>>): ReturnType<NonNullable<Launcher['recoverContainers']>> {
+    return this.launcher.recoverContainers!(...args);
+  }
+
+  drain?(...args: Parameters<NonNullable<Launcher['drain']>>): ReturnType<NonNullable<Launcher['drain']>> {
+    return this.launcher.drain!(...args);
+  }
+
+  /** `onExit`, after recording the exit as an `executor-exit` input (when the host records a trace). */
+  private recording(run: { frameworkId: string; executorId: string; runId: string }, onExit: (exit: ExecutorExit) => void): (exit: ExecutorExit) => void {
+    return (exit: ExecutorExit): void => {
+      const input: ExecutorExitInput = { frameworkId: run.frameworkId, executorId: run.executorId, runId: run.runId, exit };
+      this.host.recordInput(UPID.at(this.agentId, this.agentAddress), EXECUTOR_EXIT_INPUT, input);
+      onExit(exit);
+    };
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ import type { StatusUpdate } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import type { Logger } from '../../lib/logging';
 import { MAX_PENDING_UPDATES_PER_TASK, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MIN_MS } from './constants';
+import { LazyMap, LazySet } from '../../lib/lazy-collections';
 
 /** A cancellable timer, as `Actor.delay` returns. */
 export interface ManagerTimer {
@@ -55,11 +56,11 @@ class TaskStream {
   /** Updates not yet acknowledged, oldest (the one in flight) first. */
   readonly pending: StatusUpdate[] = [];
   /** Uuids of pending updates whose checkpoint is not yet durable: such a head waits (see `update`). */
-  readonly undurable = new Set<string>();
+  readonly undurable = new LazySet<string>();
   /** Uuids of every update accepted into this stream. */
-  readonly received = new Set<string>();
+  readonly received = new LazySet<string>();
   /** Uuids acknowledged by the framework. */
-  readonly acknowledged = new Set<string>();
+  readonly acknowledged = new LazySet<string>();
   /** The retry timer of the head, while one is in flight. */
   timer: ManagerTimer | undefined;
   /** The interval the current timer was set for. */
@@ -69,7 +70,7 @@ class TaskStream {
 /** The per-task status update streams of one agent. */
 export class TaskStatusUpdateManager {
   /** Streams by framework id, then task id. */
-  private readonly streams = new Map<string, Map<string, TaskStream>>();
+  private readonly streams = new LazyMap<string, Map<string, TaskStream>>();
   /** While paused (no master), nothing is forwarded; `resume` re-sends every head at once. */
   private paused = false;
   /** First retry interval of a freshly forwarded head. */

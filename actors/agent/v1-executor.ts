@@ -32,6 +32,7 @@ import {
 import { Executor, type KillOptions } from '../framework/executor';
 import type { Agent, ExecutorApiCall, ExecutorApiLookup } from './agent';
 import { RECOVERY_TIMEOUT_MS } from './constants';
+import { LazyMap } from '../../lib/lazy-collections';
 
 /** The namespace `/api/...` shares on a host: the executor API serves `/api/v1/executor` under it (`Actor.routeUnder`). */
 export const V1_API_NAMESPACE = 'api';
@@ -87,7 +88,7 @@ export interface ExecutorApiOptions {
 /** The `/api/v1/executor` endpoint of one agent; one `HttpExecutor` per subscribed executor run. */
 export class ExecutorApi extends Actor {
   /** Adapters by `frameworkId/executorId`. */
-  private readonly adapters = new Map<string, HttpExecutor>();
+  private readonly adapters = new LazyMap<string, HttpExecutor>();
 
   constructor(private readonly options: ExecutorApiOptions) {
     super(options.id ?? `${options.agent.id}-executor-api`);
@@ -259,7 +260,7 @@ export class HttpExecutor extends Executor {
   /** The bytes of `missed` (at most `MAX_BYTES_WHILE_DISCONNECTED`). */
   private missedBytes = 0;
   /** Tasks written as LAUNCH that the executor has not reported on yet. */
-  private readonly delivered = new Map<string, TaskInfo>();
+  private readonly delivered = new LazyMap<string, TaskInfo>();
   /** Updates of the first subscription, relayed once registered. */
   private initialUpdates: readonly TaskStatus[];
   private heartbeats: Timer | undefined;

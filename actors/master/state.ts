@@ -5,7 +5,8 @@
  * HTTP endpoints and metrics read it.
  */
 import type { UPID } from '../../lib/actor';
-import { Resources } from '../../lib/resources';
+import { Resources, sharedResourcesFromJSON } from '../../lib/resources';
+import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
@@ -732,10 +733,11 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     active: true,
     registeredTimeMs: nowMs,
     reregisteredTimeMs: undefined,
-    tasks: new Map(),
-    executors: new Map(),
-    offerIds: new Set(),
-    killedTasks: new Set(),
+    // Lazily allocated: most agents of a large cluster hold few tasks, and an empty Map costs ~184 bytes.
+    tasks: new LazyMap(),
+    executors: new LazyMap(),
+    offerIds: new LazySet(),
+    killedTasks: new LazySet(),
     removing: false,
     stamp: 0,
   };
@@ -767,10 +769,10 @@ export function trackExecutor(info: ExecutorInfo, role: string): TrackedExecutor
   return { info, resources: typeof resources === 'string' ? Resources.EMPTY : resources, role };
 }
 
-/** Parsed resources, or the parse error's message. */
+/** Parsed resources (shared with equal earlier parses: `sharedResourcesFromJSON`), or the parse error's message. */
 export function parseResources(json: unknown): Resources | string {
   try {
-    return Resources.fromJSON(json);
+    return sharedResourcesFromJSON(json);
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }

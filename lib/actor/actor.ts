@@ -4,6 +4,7 @@ import type { Prng } from '../process/prng';
 import type { Logger } from '../logging';
 import type { HttpHandler, HttpStream } from '../process/http';
 import { Queue } from '../process/queue';
+import { LazyMap, LazySet } from '../lazy-collections';
 import type { MessageType } from './message';
 import { UPID } from './upid';
 
@@ -63,6 +64,32 @@ export interface RunLabel {
   forcedError?: Error;
 }
 
+/**
+ * Entries for handlers that are methods of an actor's class (`this.install(Ping, this.ping)`),
+ * shared by every actor of the class: they are the same function and validation for each.
+ */
+const sharedHandlers = new WeakMap<Handler<unknown>, InstalledHandler>();
+
+/** `{ run, validate }`, the one every actor installing this method with this validation shares when `run` is a method on `actor`'s prototype chain. */
+function installedHandler(actor: Actor, run: Handler<unknown>, validate: InstalledHandler['validate']): InstalledHandler {
+  if (!isPrototypeMethod(actor, run)) return { run, validate };
+  const known = sharedHandlers.get(run);
+  if (known !== undefined && known.validate === validate) return known;
+  const installed: InstalledHandler = { run, validate };
+  if (known === undefined) sharedHandlers.set(run, installed);
+  return installed;
+}
+
+/** Whether `run` is the value of a method named `run.name` on `actor`'s prototype chain (read through descriptors: no getter runs). */
+function isPrototypeMethod(actor: Actor, run: Handler<unknown>): boolean {
+  if (run.name === '' || Object.prototype.hasOwnProperty.call(actor, run.name)) return false;
+  for (let proto = Object.getPrototypeOf(actor) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(proto, run.name);
+    if (descriptor !== undefined) return descriptor.value === run;
+  }
+  return false;
+}
+
 /** @internal An entry in an actor's mailbox. One shape for every kind keeps the hot path monomorphic. */
 export class MailboxEvent {
   constructor(
@@ -80,14 +107,14 @@ export class MailboxEvent {
 
 /** @internal Runtime state the host keeps per actor. Not for actor code. */
 export class ActorRuntime {
-  readonly handlers = new Map<string, InstalledHandler>();
-  readonly routes = new Map<string, HttpHandler>();
+  readonly handlers = new LazyMap<string, InstalledHandler>();
+  readonly routes = new LazyMap<string, HttpHandler>();
   /** Routes this actor serves under another id (`routeUnder`): namespace → path → handler. */
-  readonly sharedRoutes = new Map<string, Map<string, HttpHandler>>();
+  readonly sharedRoutes = new LazyMap<string, Map<string, HttpHandler>>();
   /** Streaming responses of this actor still open (ended when it terminates). */
-  readonly streams = new Set<HttpStream>();
+  readonly streams = new LazySet<HttpStream>();
   readonly mailbox = new Queue<MailboxEvent>();
-  readonly timers = new Set<ActorTimer>();
+  readonly timers = new LazySet<ActorTimer>();
   host: ActorHost | undefined;
   pid: UPID | undefined;
   /** True while the actor sits in its host's run queue. */
@@ -102,12 +129,26 @@ export class ActorRuntime {
   /** Deferred work started so far (numbers it for traces). */
   deferCount = 0;
   /** Dispatches queued so far, per source actor id ('' for none) (numbers them for traces). */
-  readonly dispatchCounts = new Map<string, number>();
-  readonly terminated: Promise<void>;
-  resolveTerminated!: () => void;
+  readonly dispatchCounts = new LazyMap<string, number>();
+  /** `terminated`, once asked for (most actors' is never awaited before they end, or never). */
+  private terminatedPromise: Promise<void> | undefined;
+  private resolveTerminatedPromise: (() => void) | undefined;
+  private terminatedResolved = false;
 
-  constructor() {
-    this.terminated = new Promise<void>((resolve) => { this.resolveTerminated = resolve; });
+  /** Resolves when the actor has terminated (made on first use: a promise and its resolver per actor add up). */
+  get terminated(): Promise<void> {
+    if (this.terminatedPromise === undefined) {
+      this.terminatedPromise = this.terminatedResolved
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => { this.resolveTerminatedPromise = resolve; });
+    }
+    return this.terminatedPromise;
+  }
+
+  /** Resolves `terminated` (the host calls it once the actor has terminated). */
+  resolveTerminated(): void {
+    this.terminatedResolved = true;
+    this.resolveTerminatedPromise?.();
   }
 }
 
@@ -186,10 +227,7 @@ export abstract class Actor {
   protected install<T>(type: MessageType<T> | string, handler: Handler<T>): void {
     const name = typeof type === 'string' ? type : type.name;
     if (this.runtime.handlers.has(name)) throw new Error(`actor '${this.id}': handler for '${name}' installed twice`);
-    this.runtime.handlers.set(name, {
-      run: handler as Handler<unknown>,
-      validate: typeof type === 'string' ? undefined : type.validate,
-    });
+    this.runtime.handlers.set(name, installedHandler(this, handler as Handler<unknown>, typeof type === 'string' ? undefined : type.validate));
   }
 
   /**

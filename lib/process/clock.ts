@@ -133,12 +133,23 @@ export interface VirtualClockOptions {
 /** What `settle()` saw in one turn. */
 type Observation = 'idle' | 'queued' | 'waiting';
 
-interface VirtualTimer {
-  at: number;
-  sequence: number;
-  callback: () => void;
-  cancelled: boolean;
+/** A timer of a `VirtualClock`; it is its own handle (no handle object and closure per timer). */
+class VirtualTimer implements TimerHandle {
+  cancelled = false;
+  constructor(readonly at: number, readonly sequence: number, public callback: () => void) {}
+  /**
+   * A cancelled timer stays in the heap until it comes due; it lets go of its callback now (a
+   * ping timeout re-armed at every ping would otherwise keep several callbacks, and all they
+   * hold, per agent).
+   */
+  cancel(): void {
+    this.cancelled = true;
+    this.callback = CANCELLED_CALLBACK;
+  }
 }
+
+/** What a cancelled timer holds instead of its callback (it never runs: the clock skips cancelled timers). */
+const CANCELLED_CALLBACK = (): void => {};
 
 /**
  * A clock whose time moves only when told (libprocess' paused Clock). Timers fire in time order
@@ -197,10 +208,10 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const timer: VirtualTimer = { at: this.now() + Math.max(0, delayMs), sequence: this.sequence++, callback, cancelled: false };
+    const timer = new VirtualTimer(this.now() + Math.max(0, delayMs), this.sequence++, callback);
     this.push(timer);
     if (!this.paused) this.armRealTimer();
-    return { cancel: () => { timer.cancelled = true; } };
+    return timer;
   }
 
   addSettleProbe(probe: SettleProbe): () => void {

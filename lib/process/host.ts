@@ -454,10 +454,11 @@ export class ActorHost {
   delay(actor: Actor, ms: number, callback: () => void): Timer {
     const timer = new ActorTimer(actor.runtime, ++actor.runtime.timerCount, this.clock.now() + Math.max(0, ms));
     actor.runtime.timers.add(timer);
-    const label: RunLabel = { name: 'timer', seq: timer.seq, source: '', timer };
     timer.fire = (): void => {
       actor.runtime.timers.delete(timer);
       if (timer.cancelled) return;
+      // Made when it fires, not kept with every pending timer.
+      const label: RunLabel = { name: 'timer', seq: timer.seq, source: '', timer };
       this.enqueueLabeled(actor, label, () => { if (!timer.cancelled) callback.call(actor); });
     };
     if (!this.scripted) timer.handle = this.clock.setTimer(ms, timer.fire);
