@@ -1967,6 +1967,10 @@ export class Master extends Actor {
     }
     const rendering = this.warmAndRender(key, format, render);
     this.renderings.set(key, rendering);
+    // A rendering that failed (the master stopping, a bug) is not joined by the next requests.
+    rendering.catch(() => {
+      if (this.renderings.get(key) === rendering) this.renderings.delete(key);
+    });
     return rendering;
   }
 

@@ -100,6 +100,26 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(again).to.equal(fresh);
   });
 
+  it('does not hand a failed rendering to the requests after it', async () => {
+    const harness = await startHarness();
+    await registerAgents(harness, 3);
+    const route = harness.handle.master.runtime.routes.get('/state');
+    if (route === undefined) throw new Error('no /state route');
+    const fragments = (harness.handle.master as unknown as { stateFragments: StateFragments }).stateFragments;
+    const warm = fragments.warm.bind(fragments);
+    // A warming turn fails (a bug): the request gets the error, the next one a rendering of its own.
+    fragments.warm = function* failing(): Generator<void, void, void> {
+      yield;
+      throw new Error('a bug while warming');
+    };
+    const failed = dispatch(harness.handle.master, (master) => route.call(master, STATE_REQUEST)).then(() => undefined, (caught: unknown) => caught);
+    await harness.clock.settle();
+    expect(String(await failed)).to.contain('a bug while warming');
+    fragments.warm = warm;
+    const again = textOf(await dispatch(harness.handle.master, (master) => route.call(master, STATE_REQUEST)));
+    expect((JSON.parse(again) as { slaves: unknown[] }).slaves).to.have.length(3);
+  });
+
   it('answers with the agents in the books\' order when agents leave, come back and change', () => {
     const flags = { ...defaultMasterFlags('/nonexistent'), maxCompletedTasksPerFramework: 2 };
     const state = new MasterState(flags);
