@@ -39,6 +39,15 @@ async function main(): Promise<void> {
   const workDir = options.work_dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-local-'));
   // A temporary work dir this process made is its own to remove, once every host has stopped.
   const temporary = options.work_dir === undefined && options.keep_work_dir !== true ? workDir : undefined;
+  // Handlers first: a signal that comes while the cluster starts (before any line says it is
+  // up) still stops what started and removes the temporary work dir; without a listener,
+  // SIGTERM would end the process at once, leaving the work dir behind.
+  const hosts: ActorHost[] = [];
+  const stopping = stopAllOnSignal(hosts, temporary);
+  // Once stopping, what fails because its host stopped under it is not an error: the stop exits 0.
+  // (A start that failed then waits for ever, a promise that never settles, while the stop exits.)
+  const failUnlessStopping = (error: Error): Promise<never> => (stopping() ? new Promise<never>(() => undefined) : fail('mesos-local', error.message, 2));
+  process.stdout.write(`mesos-local: work dir ${workDir}\n`);
   // The agents authenticate with --credential (or --principal and --secret), if given.
   const credential = credentialFrom('mesos-local', options);
   let masterFlags: MasterFlags;
@@ -53,24 +62,25 @@ async function main(): Promise<void> {
   }
   // One file for every host of the cluster: each host writes its own header, then its records.
   const trace = openTraceFile('mesos-local', options.trace_file);
-  const masterHost = await startServerHost('mesos-local', options.ip, options.port, options.log_level, trace, tls, advertiseFrom(options));
-  const master = await startMaster({ flags: masterFlags, host: masterHost }).catch((error: Error) => fail('mesos-local', error.message, 2));
-  const hosts: ActorHost[] = [masterHost];
+  const masterHost = await startServerHost('mesos-local', options.ip, options.port, options.log_level, trace, tls, advertiseFrom(options)).catch(failUnlessStopping);
+  hosts.push(masterHost);
+  const master = await startMaster({ flags: masterFlags, host: masterHost }).catch(failUnlessStopping);
   process.stdout.write(`mesos-local: master ${master.pid}\n`);
   for (let i = 0; i < options.agents; i++) {
-    const host = await startServerHost('mesos-local', options.ip, 0, options.log_level, trace, tls, { advertiseIp: advertiseFrom(options).advertiseIp });
+    const host = await startServerHost('mesos-local', options.ip, 0, options.log_level, trace, tls, { advertiseIp: advertiseFrom(options).advertiseIp }).catch(failUnlessStopping);
     hosts.push(host);
     const agentFlags = agentFlagsFrom(options, masterHost.address, path.join(workDir, `agent-${i + 1}`));
-    const agent = await startAgent({ flags: agentFlags, host, ...(credential !== undefined ? { credential } : {}), ...(agentHttp !== undefined ? { http: agentHttp } : {}) }).catch((error: Error) => fail('mesos-local', error.message, 2));
+    const agent = await startAgent({ flags: agentFlags, host, ...(credential !== undefined ? { credential } : {}), ...(agentHttp !== undefined ? { http: agentHttp } : {}) }).catch(failUnlessStopping);
     process.stdout.write(`mesos-local: agent ${agent.pid} — ${host.scheme}://${host.address}/${agent.pid.id}/state\n`);
   }
-  process.stdout.write(`mesos-local: work dir ${workDir}\n`);
   process.stdout.write(`mesos-local: web UI ${masterHost.scheme}://${masterHost.address}/ (Ctrl-C to stop)\n`);
-  stopAllOnSignal(hosts, temporary);
 }
 
-/** On SIGINT/SIGTERM: stops the agents, then the master, removes the temporary work dir (if any), and exits 0. */
-function stopAllOnSignal(hosts: ActorHost[], temporaryWorkDir: string | undefined): void {
+/**
+ * On SIGINT/SIGTERM: stops the agents, then the master (the hosts in `hosts` when the signal
+ * comes: it may come while they start), removes the temporary work dir (if any), and exits 0.
+ */
+function stopAllOnSignal(hosts: ActorHost[], temporaryWorkDir: string | undefined): () => boolean {
   let stopping = false;
   const stop = (): void => {
     if (stopping) process.exit(1);
@@ -83,6 +93,7 @@ function stopAllOnSignal(hosts: ActorHost[], temporaryWorkDir: string | undefine
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  return () => stopping;
 }
 
 void main().catch((error: Error) => fail('mesos-local', error.message));

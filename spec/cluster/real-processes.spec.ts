@@ -85,9 +85,10 @@ describe('the cluster as real processes', function () {
     return master as string;
   }
 
-  it('mesos-local without --work_dir removes the temporary work dir it made when stopped; with --keep_work_dir it keeps it', async () => {
+  it('mesos-local without --work_dir removes the temporary work dir it made when stopped, even while it starts; with --keep_work_dir it keeps it', async () => {
     for (const keep of [false, true]) {
       const local = start('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:1;mem:256', ...(keep ? ['--keep_work_dir'] : [])]);
+      // The first line it prints: the master and the agent are still starting.
       const [, made] = await local.waitFor(/work dir (\S+)/);
       expect(fs.existsSync(made as string)).to.equal(true);
       local.kill('SIGTERM');
