@@ -1999,6 +1999,8 @@ export class Master extends Actor {
     }
     return this.httpTurn(() => timed(() => {
       this.renderings.delete(key);
+      // Leadership was checked when the request came; the books are answered only while it holds.
+      if (!this.leading()) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
       stats.renderings++;
       return render();
     }));

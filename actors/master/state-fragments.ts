@@ -252,8 +252,6 @@ interface FrameworkFragments {
   full?: string;
   /** GET_STATE's framework (`GetFrameworks.Framework`) but its `offers`, without its closing `}`. */
   v1Head?: string;
-  /** The whole framework in GET_STATE. */
-  v1?: string;
 }
 
 interface TaskFragment {
@@ -284,8 +282,8 @@ export class StateFragments {
   private readonly completed = new WeakMap<FrameworkRecord, CompletedFragment>();
   private readonly executors = new WeakMap<TrackedExecutor, string>();
   private readonly offers = new WeakMap<OfferRecord, string>();
-  /** Offers as GET_STATE shows them (undefined: its agent is gone). */
-  private readonly v1Offers = new WeakMap<OfferRecord, string | undefined>();
+  /** Offers as GET_STATE shows them (text undefined: its agent is gone), with the agent's info and pid they were rendered with. */
+  private readonly v1Offers = new WeakMap<OfferRecord, { readonly info: unknown; readonly pid: unknown; readonly text: string | undefined }>();
   /** Fragments rendered (not found current) since this was made: for tests and the benchmark. */
   private readonly counter = { rendered: 0 };
   /** The summary counts the summary's agents were last rendered with. */
@@ -604,32 +602,35 @@ export class StateFragments {
     return fragments.head;
   }
 
+  /**
+   * A framework's GET_STATE text: its head, kept while it is current, then its offers, each kept
+   * while its agent's info and pid are those it was rendered with (an offer shows the agent's
+   * address, which can change while the offer is out); whole only when it has no offer.
+   */
   private frameworkV1(context: V1Context, framework: FrameworkRecord): string {
     const fragments = this.fragmentsOf(framework);
-    if (fragments.v1 === undefined) {
-      if (fragments.v1Head === undefined) {
-        this.counter.rendered++;
-        fragments.v1Head = JSON.stringify(v1FrameworkHead(this.state, framework)).slice(0, -1);
-      }
-      const parts: StateParts = [fragments.v1Head];
-      const offers = [...framework.offerIds].flatMap((offerId) => {
-        const record = this.state.offers.get(offerId);
-        const text = record === undefined ? undefined : this.v1OfferText(context, record);
-        return text === undefined ? [] : [text];
-      });
-      if (offers.length > 0) parts.push(',"offers":[', offers.join(','), ']');
-      parts.push('}');
-      fragments.v1 = parts.join('');
+    if (fragments.v1Head === undefined) {
+      this.counter.rendered++;
+      fragments.v1Head = JSON.stringify(v1FrameworkHead(this.state, framework)).slice(0, -1);
     }
-    return fragments.v1;
+    if (framework.offerIds.size === 0) return `${fragments.v1Head}}`;
+    const offers: string[] = [];
+    for (const offerId of framework.offerIds) {
+      const record = this.state.offers.get(offerId);
+      const text = record === undefined ? undefined : this.v1OfferText(context, record);
+      if (text !== undefined) offers.push(text);
+    }
+    return offers.length === 0 ? `${fragments.v1Head}}` : `${fragments.v1Head},"offers":[${offers.join(',')}]}`;
   }
 
   private v1OfferText(context: V1Context, record: OfferRecord): string | undefined {
-    if (this.v1Offers.has(record)) return this.v1Offers.get(record);
+    const agent = this.state.agents.get(record.offer.agentId);
+    const kept = this.v1Offers.get(record);
+    if (kept !== undefined && kept.info === agent?.info && kept.pid === agent?.pid) return kept.text;
     this.counter.rendered++;
     const offer = v1FrameworkOffer(context, record);
     const text = offer === undefined ? undefined : JSON.stringify(offer);
-    this.v1Offers.set(record, text);
+    this.v1Offers.set(record, { info: agent?.info, pid: agent?.pid, text });
     return text;
   }
 

@@ -125,7 +125,10 @@ describe('master: /master/state rendered in turns and shared', function () {
     const state = new MasterState(flags);
     const context = () => ({
       state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000,
-      agentEndpoint: (agentId: string) => (state.agents.has(agentId) ? { hostname: 'h', ip: '10.0.0.1', port: 5051, actorId: 'slave(1)' } : undefined),
+      agentEndpoint: (agentId: string) => {
+        const agent = state.agents.get(agentId);
+        return agent === undefined ? undefined : { hostname: agent.info.hostname, ip: agent.pid.host, port: agent.pid.port, actorId: agent.pid.id };
+      },
     });
     const fragments = new StateFragments(state);
     const total = Resources.parse('cpus:4;mem:4096');
@@ -154,6 +157,13 @@ describe('master: /master/state rendered in turns and shared', function () {
     other.total = Resources.parse('cpus:8;mem:4096');
     state.agentChanged(other);
     agree('a new total');
+    // An offer stays out while its agent's info changes (the master re-admitting it under a new hostname).
+    const offered = Resources.parse('cpus:1;mem:128');
+    state.addOffer({ offer: { id: 'M-O1', frameworkId: framework.id, agentId: other.id, hostname: other.info.hostname, resources: offered.toJSON(), allocationRole: '*', executorIds: [] }, resources: offered });
+    agree('an offer');
+    other.info = { ...other.info, hostname: 'renamed' };
+    state.agentChanged(other);
+    agree('its agent renamed');
     const tracked = trackLaunchedTask(commandTask('t1', other.id), framework.id, '*');
     state.addTask(tracked, other);
     agree('a task');
