@@ -112,13 +112,20 @@ export type ScaleMessage =
   | { readonly type: 'progress'; readonly text: string; readonly rssMb: number }
   | { readonly type: 'done' };
 
-/** A full collection, asked for: V8's `gc`, exposed at run time when the process was not started with `--expose-gc`. */
-const collectGarbage: () => void = (() => {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed !== undefined) return exposed;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-})();
+/** V8's `gc`, once a measurement needed it (`collectGarbage`). */
+let gc: (() => void) | undefined;
+
+/** A full collection, asked for: V8's `gc`, exposed when first needed if the process was not started with `--expose-gc`. */
+function collectGarbage(): void {
+  if (gc === undefined) {
+    gc = (globalThis as { gc?: () => void }).gc;
+    if (gc === undefined) {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    }
+  }
+  gc();
+}
 
 /** The heap in use after a full collection. */
 function settledHeapBytes(): number {

@@ -8,7 +8,7 @@
  * offer.contains(Resources.parse('cpus:1;mem:128')); // true
  */
 export { Resources, type UncappedScalars } from './resources/resources';
-export { SHARED_RESOURCES_KEPT, sharedResourcesFromJSON } from './resources/shared';
+export { SHARED_RESOURCES_KEPT, sharedResources, sharedResourcesFromJSON } from './resources/shared';
 export { ResourceError, ResourceParseError } from './resources/errors';
 export {
   UNRESERVED_ROLE,

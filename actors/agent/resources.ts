@@ -3,7 +3,7 @@
  * `--resources`) and its attributes (`--attributes`). DESIGN.md §6 gives the defaults.
  */
 import { statfs } from 'node:fs/promises';
-import { Resources, ResourceParseError } from '../../lib/resources';
+import { Resources, ResourceParseError, sharedResources } from '../../lib/resources';
 import type { Attributes } from '../../lib/protocol';
 import {
   BYTES_PER_MB,
@@ -55,22 +55,8 @@ export async function detectResources(options: { workDir: string; explicit?: str
   if (!given.has('mem')) detected = detected.add(positiveScalar('mem', defaultMemoryMb(await probe.totalMemoryBytes())));
   if (!given.has('disk')) detected = detected.add(positiveScalar('disk', defaultDiskMb(await probe.filesystemBytes(options.workDir))));
   if (!given.has('ports')) detected = detected.add(Resources.parse(`ports:${DEFAULT_PORTS}`));
-  return shared(explicit.add(detected));
-}
-
-/** The last resources `detectResources` returned, and their JSON text. */
-let lastDetected: { readonly json: string; readonly resources: Resources } | undefined;
-
-/**
- * `resources`, or the equal instance (same entries, same order) `detectResources` returned last:
- * `Resources` are immutable, and the many agents of one process (a simulation) mostly declare
- * the same, so they keep one copy instead of one each.
- */
-function shared(resources: Resources): Resources {
-  const json = JSON.stringify(resources.toJSON());
-  if (lastDetected !== undefined && lastDetected.json === json) return lastDetected.resources;
-  lastDetected = { json, resources };
-  return resources;
+  // Agents of one process (a simulation) mostly declare the same: one copy, not one each.
+  return sharedResources(explicit.add(detected));
 }
 
 /** Memory offered by default, in MB: total − 1 GiB, or half of total under 2 GiB. */

@@ -223,7 +223,7 @@ function renderFramework(state: MasterState, framework: FrameworkRecord, viewer:
       const record = state.offers.get(offerId);
       return record === undefined ? [] : [renderOffer(record.offer, record.resources)];
     }),
-    executors: !viewer.executors(framework.info.user) ? [] : [...state.frameworkExecutors(framework.id)].map((executor) => renderExecutor(executor.info, executor.resources, executor.agentId)),
+    executors: !viewer.executors(framework.info.user) ? [] : [...state.frameworkExecutors(framework.id)].map(([executor, agentId]) => renderExecutor(executor.info, executor.resources, agentId)),
   };
 }
 

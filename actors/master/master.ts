@@ -171,7 +171,7 @@ export class Master extends Actor {
   /** Renderings under way, by request (`sharedRendering`). */
   private readonly renderings = new Map<string, Promise<HttpResponse>>();
   /** How the state endpoints' renderings went (`renderingFigures`). */
-  private readonly renderingStats: RenderingFigures = { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, mostRenderedInATurn: 0 };
+  private readonly renderingStats: RenderingFigures = noRenderings();
   /** The v1 operator API (`/api/v1`), run in this mailbox; set by `serveOperatorApi`. */
   private operatorApi: OperatorApi | undefined;
 
@@ -357,18 +357,13 @@ export class Master extends Actor {
    */
   renderingFigures(): RenderingFigures {
     const figures = { ...this.renderingStats, fragmentsRendered: this.stateFragments.rendered };
-    Object.assign(this.renderingStats, { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, mostRenderedInATurn: 0 });
+    Object.assign(this.renderingStats, noRenderings());
     return figures;
   }
 
   /** The `/master/state` JSON (tests read it without HTTP). */
   stateJson(): Record<string, unknown> {
     return renderState(this.stateContext());
-  }
-
-  /** `/master/state`'s text as the endpoint puts it together from its fragments (tests compare it with `stateJson`). */
-  stateText(): string {
-    return this.stateFragments.render(this.stateContext()).join('');
   }
 
   /**
@@ -1942,12 +1937,12 @@ export class Master extends Actor {
    * read-only requests the same way); the host writes the text a slice at a time.
    */
   private stateRoute(caller: HttpCaller): Promise<HttpResponse> {
-    return this.sharedRendering(`state\u0000${caller.principal ?? ''}`, 'state', () => ({ status: 200, body: new TextParts(this.stateFragments.render(this.stateContext(caller))) }));
+    return this.sharedRendering(renderingKey('state', caller), 'state', () => ({ status: 200, body: new TextParts(this.stateFragments.render(this.stateContext(caller))) }));
   }
 
   /** `GET /master/state-summary`, rendered as `/master/state` is (`stateRoute`). */
   private stateSummaryRoute(caller: HttpCaller): Promise<HttpResponse> {
-    return this.sharedRendering(`summary\u0000${caller.principal ?? ''}`, 'summary', () => ({ status: 200, body: new TextParts(this.stateFragments.renderSummary(this.stateContext(caller))) }));
+    return this.sharedRendering(renderingKey('summary', caller), 'summary', () => ({ status: 200, body: new TextParts(this.stateFragments.renderSummary(this.stateContext(caller))) }));
   }
 
   /** The books as the v1 operator API shows them to `caller` (everything with no ACLs, or no caller). */
@@ -2000,9 +1995,10 @@ export class Master extends Actor {
     return this.httpTurn(() => timed(() => {
       this.renderings.delete(key);
       // Leadership was checked when the request came; the books are answered only while it holds.
-      if (!this.leading()) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
-      stats.renderings++;
-      return render();
+      return this.asLeader(() => {
+        stats.renderings++;
+        return render();
+      });
     }));
   }
 
@@ -2014,7 +2010,7 @@ export class Master extends Actor {
     const page = checkTasksQuery(request.query);
     if ('error' in page) return httpError(400, page.error);
     const query: TasksQuery = request.query;
-    const key = JSON.stringify(['tasks', caller.principal ?? '', query.framework_id, query.task_id, page.limit, page.offset, page.ascending]);
+    const key = renderingKey('tasks', caller, query.framework_id, query.task_id, page.limit, page.offset, page.ascending);
     return this.sharedRendering(key, undefined, () => ({ status: 200, body: new TextParts(this.stateFragments.renderTasks(this.stateContext(caller), query, page)) }));
   }
 
@@ -2170,7 +2166,7 @@ export class Master extends Actor {
       log: this.log,
       leading: () => this.leading(),
       context: (caller) => this.v1Context(caller),
-      getState: (caller) => this.sharedRendering(`v1\u0000${caller.principal ?? ''}`, 'v1', () => ({
+      getState: (caller) => this.sharedRendering(renderingKey('v1', caller), 'v1', () => ({
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller))),
       })),
       flags: () => renderMasterFlags(this.flags),
@@ -2278,6 +2274,16 @@ export class Master extends Actor {
       ...(caller !== undefined && this.flags.acls !== undefined ? { viewer } : {}),
     };
   }
+}
+
+/** What makes two requests to the state endpoints the same (`Master.sharedRendering`): the endpoint, who asks, what they ask. */
+function renderingKey(endpoint: string, caller: HttpCaller, ...asked: Array<string | number | boolean | undefined>): string {
+  return JSON.stringify([endpoint, caller.principal ?? null, ...asked]);
+}
+
+/** Figures of no rendering yet. */
+function noRenderings(): RenderingFigures {
+  return { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, mostRenderedInATurn: 0 };
 }
 
 /** How the state endpoints' renderings went (`Master.renderingFigures`). */

@@ -11,7 +11,7 @@
  * writes to the client a slice at a time.
  *
  * A framework's fragment is current while what it was made from is: its own fields (compared
- * by identity: the master replaces `info`, never edits it) and `MasterState.stampOf`, which moves
+ * by identity: the master replaces `info`, never edits it) and its `stamp`, which moves
  * whenever its tasks, executors or offers change; a task's, while its state, statuses and
  * status update state are (`MasterState.recordStatus`, and the master's forwarding of updates).
  *
@@ -20,14 +20,13 @@
  */
 import type { Task, TaskState } from '../../lib/protocol';
 import { renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
-import { v1ExecutorInfo, v1Id } from '../../lib/v1/json';
 import { v1Task } from '../../lib/v1/operator';
 import {
   renderAgent, renderAgentSummary, renderExecutor, renderFrameworkHeader, renderFrameworkSummary, renderOffer, renderRecoveredAgents,
   renderStateHeader, renderSummaryHeader, selectTasks, stateCounts, TaskSummaries, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
-import { v1Agent, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
+import { v1Agent, v1Executor, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
 
 /** Agents a warming turn puts in their blocks (or changes it takes from the books), when there are many: a few ms of work. */
 export const STATE_PLACED_PER_TURN = 2_000;
@@ -273,14 +272,14 @@ interface CompletedFragment {
 }
 
 /**
- * The fragments of one master's books, kept on the records they render (`rendered`) or keyed
+ * The fragments of one master's books, kept on the framework records they render (`rendered`), in blocks (agents) or keyed
  * weakly by them: a record the books drop takes its fragments with it. Every method runs in the
  * master's mailbox.
  */
 export class StateFragments {
   private readonly tasks = new WeakMap<Task, TaskFragment>();
   private readonly completed = new WeakMap<FrameworkRecord, CompletedFragment>();
-  private readonly executors = new WeakMap<TrackedExecutor, string>();
+  private readonly executors = new WeakMap<TrackedExecutor, { text?: string; v1?: string }>();
   private readonly offers = new WeakMap<OfferRecord, string>();
   /** Offers as GET_STATE shows them (text undefined: its agent is gone), with the agent's info and pid they were rendered with. */
   private readonly v1Offers = new WeakMap<OfferRecord, { readonly info: unknown; readonly pid: unknown; readonly text: string | undefined }>();
@@ -375,7 +374,7 @@ export class StateFragments {
           if (record !== undefined) this.offerText(record);
           if (turnDone()) yield;
         }
-        for (const [executor, agentId] of executorsOf(state, framework.id)) {
+        for (const [executor, agentId] of state.frameworkExecutors(framework.id)) {
           this.executorText(executor, agentId);
           if (turnDone()) yield;
         }
@@ -418,17 +417,11 @@ export class StateFragments {
       this.agents('summary').push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderAgentSummary(state, agent, viewer, summaries)));
     }
     parts.push('],"frameworks":[');
-    let first = true;
-    for (const framework of state.frameworks.values()) {
-      if (!viewer.framework(framework.info.user)) continue;
-      const text = JSON.stringify({
-        ...renderFrameworkSummary(state, framework),
-        ...stateCounts(summaries.byFramework.get(framework.id)),
-        slave_ids: [...(summaries.agentsOf.get(framework.id) ?? [])],
-      });
-      parts.push(first ? text : `,${text}`);
-      first = false;
-    }
+    pushList(parts, state.frameworks.values(), (framework) => (!viewer.framework(framework.info.user) ? undefined : JSON.stringify({
+      ...renderFrameworkSummary(state, framework),
+      ...stateCounts(summaries.byFramework.get(framework.id)),
+      slave_ids: [...(summaries.agentsOf.get(framework.id) ?? [])],
+    })));
     parts.push(']}');
     return parts;
   }
@@ -456,8 +449,8 @@ export class StateFragments {
     fields.list('completed_tasks', withTasks.flatMap((framework) => framework.completedTasks), (task) => this.taskText(task, 'v1'));
     parts.push('},"get_executors":{');
     const executorFields = new CompactFields(parts);
-    const executors = frameworks.filter((framework) => viewer.executors(framework.info.user)).flatMap((framework) => [...executorsOf(state, framework.id)]);
-    executorFields.list('executors', executors, ([executor, agentId]) => JSON.stringify({ executor_info: v1ExecutorInfo(executor.info), agent_id: v1Id(agentId) }));
+    const executors = frameworks.filter((framework) => viewer.executors(framework.info.user)).flatMap((framework) => [...state.frameworkExecutors(framework.id)]);
+    executorFields.list('executors', executors, ([executor, agentId]) => this.executorText(executor, agentId, 'v1'));
     parts.push('},"get_frameworks":{');
     const frameworkFields = new CompactFields(parts);
     frameworkFields.list('frameworks', frameworks, (framework) => this.frameworkV1(context, framework));
@@ -576,7 +569,7 @@ export class StateFragments {
     }
     const fragments: FrameworkFragments = {
       info: framework.info, pid: framework.pid, active: framework.active, connected: framework.connected, recovered: framework.recovered,
-      reregisteredTimeMs: framework.reregisteredTimeMs, unregisteredTimeMs: framework.unregisteredTimeMs, stamp: this.state.stampOf(framework),
+      reregisteredTimeMs: framework.reregisteredTimeMs, unregisteredTimeMs: framework.unregisteredTimeMs, stamp: framework.stamp,
     };
     framework.rendered = fragments;
     return fragments;
@@ -648,7 +641,7 @@ export class StateFragments {
       return record === undefined ? undefined : this.offerText(record);
     });
     parts.push('],"executors":[');
-    if (executorsVisible) pushList(parts, executorsOf(state, framework.id), ([executor, agentId]) => this.executorText(executor, agentId));
+    if (executorsVisible) pushList(parts, state.frameworkExecutors(framework.id), ([executor, agentId]) => this.executorText(executor, agentId));
     parts.push(']}');
   }
 
@@ -688,12 +681,17 @@ export class StateFragments {
     return text;
   }
 
-  private executorText(executor: TrackedExecutor, agentId: string): string {
-    const kept = this.executors.get(executor);
-    if (kept !== undefined) return kept;
-    this.counter.rendered++;
-    const text = JSON.stringify(renderExecutor(executor.info, executor.resources, agentId));
-    this.executors.set(executor, text);
+  /** An executor's text in `format` (an executor stays on one agent, and its record never changes). */
+  private executorText(executor: TrackedExecutor, agentId: string, format: 'state' | 'v1' = 'state'): string {
+    let kept = this.executors.get(executor);
+    if (kept === undefined) this.executors.set(executor, (kept = {}));
+    let text = format === 'v1' ? kept.v1 : kept.text;
+    if (text === undefined) {
+      this.counter.rendered++;
+      text = JSON.stringify(format === 'v1' ? v1Executor(executor, agentId) : renderExecutor(executor.info, executor.resources, agentId));
+      if (format === 'v1') kept.v1 = text;
+      else kept.text = text;
+    }
     return text;
   }
 
@@ -743,11 +741,4 @@ function pushList<T>(parts: StateParts, items: Iterable<T>, text: (item: T) => s
 
 function* liveTasks(framework: FrameworkRecord): Iterable<Task> {
   for (const tracked of framework.tasks.values()) yield tracked.task;
-}
-
-/** A framework's executors with their agents' ids, in agent registration order (as `MasterState.frameworkExecutors`). */
-function* executorsOf(state: MasterState, frameworkId: string): Iterable<[TrackedExecutor, string]> {
-  for (const agent of state.agentsOf(frameworkId)) {
-    for (const executor of agent.executors.get(frameworkId)?.values() ?? []) yield [executor, agent.id];
-  }
 }

@@ -64,7 +64,12 @@ export interface FrameworkRecord {
    * that scheduler goes, so that only a scheduler proving the same principal may take it over.
    */
   provenPrincipal?: string;
-  /** Changes whenever what it holds changes (`MasterState.stampOf`); only `MasterState` sets it. */
+  /**
+   * Moves whenever what it holds changes: its tasks (added, removed, a status recorded,
+   * completed ones kept or forgotten), its executors (and, for a framework, the agents they are
+   * on), its offers. Only `MasterState` sets it; the state endpoints (`StateFragments`) keep what
+   * they rendered of a record until its stamp or one of its own fields changes.
+   */
   stamp: number;
   /** What the state endpoints last rendered of it (`StateFragments`' own; nothing else reads it). */
   rendered: object | undefined;
@@ -100,7 +105,12 @@ export interface AgentRecord {
   readonly killedTasks: Set<string>;
   /** Its removal is being written to the registry: its messages are ignored. */
   removing: boolean;
-  /** Changes whenever what it holds changes (`MasterState.stampOf`); only `MasterState` sets it. */
+  /**
+   * Moves whenever what it holds changes: its tasks (added, removed, a status recorded,
+   * completed ones kept or forgotten), its executors (and, for a framework, the agents they are
+   * on), its offers. Only `MasterState` sets it; the state endpoints (`StateFragments`) keep what
+   * they rendered of a record until its stamp or one of its own fields changes.
+   */
   stamp: number;
 }
 
@@ -175,9 +185,9 @@ export class MasterState {
   readonly removedAgents = new Set<string>();
   /** Outstanding offers by id. */
   readonly offers = new Map<string, OfferRecord>();
-  /** The next stamp handed out (`stampOf`): unique over all records. */
+  /** The next `stamp` handed out: unique over all records. */
   private nextStamp = 1;
-  /** Ids of the agents changed since `takeChangedAgents` (added, removed, or `stampOf` moved), first change first. */
+  /** Ids of the agents changed since `takeChangedAgents` (added, removed, or their `stamp` moved), first change first. */
   private changedAgents = new Set<string>();
   /** More agents changed than `changedAgents` keeps: the next `takeChangedAgents` says 'all'. */
   private changedOverflow = false;
@@ -185,22 +195,12 @@ export class MasterState {
   constructor(private readonly limits: RetentionLimits) {}
 
   /**
-   * A number that changes whenever what an agent or framework holds changes: its tasks (added,
-   * removed, a status recorded, completed ones kept or forgotten), its executors (and, for a
-   * framework, the agents they are on), its offers. The HTTP renderings (`StateFragments`) keep
-   * what they rendered of a record until its stamp or one of its own fields changes.
-   */
-  stampOf(record: AgentRecord | FrameworkRecord): number {
-    return record.stamp;
-  }
-
-  /**
    * The master changed one of `agent`'s own fields (`info`, `total`, `version`, `connected`,
    * `active`, `reregisteredTimeMs`): its stamp moves and it is listed for `takeChangedAgents`.
    * What it holds is tracked here; its own fields the master sets, and tells.
    */
   agentChanged(agent: AgentRecord): void {
-    this.touch(agent);
+    this.touchAgent(agent);
   }
 
   /**
@@ -220,11 +220,16 @@ export class MasterState {
     return this.agentOrder.get(agentId);
   }
 
-  /** Marks what `record` holds as changed (`stampOf`); undefined: nothing. */
-  private touch(record: AgentRecord | FrameworkRecord | undefined): void {
-    if (record === undefined) return;
-    record.stamp = this.nextStamp++;
-    if ('executors' in record) this.noteChangedAgent(record.id);
+  /** Marks what `agent` holds as changed (its `stamp`, and the list of changed agents); undefined: nothing. */
+  private touchAgent(agent: AgentRecord | undefined): void {
+    if (agent === undefined) return;
+    agent.stamp = this.nextStamp++;
+    this.noteChangedAgent(agent.id);
+  }
+
+  /** Marks what `framework` holds as changed (its `stamp`); undefined: nothing. */
+  private touchFramework(framework: FrameworkRecord | undefined): void {
+    if (framework !== undefined) framework.stamp = this.nextStamp++;
   }
 
   private noteChangedAgent(agentId: string): void {
@@ -238,8 +243,8 @@ export class MasterState {
 
   /** Marks the agent and the framework of `task` as changed. */
   private touchTask(task: Task): void {
-    this.touch(this.agentMap.get(task.agentId));
-    this.touch(this.frameworkMap.get(task.frameworkId));
+    this.touchAgent(this.agentMap.get(task.agentId));
+    this.touchFramework(this.frameworkMap.get(task.frameworkId));
   }
 
   /** Registered (and recovered) frameworks by id, in registration order. */
@@ -324,10 +329,10 @@ export class MasterState {
     this.agentMap.set(agent.id, agent);
     this.agentIdByPid.set(agent.pid.toString(), agent.id);
     this.recoveredAgents.delete(agent.id);
-    this.touch(agent);
+    this.touchAgent(agent);
     for (const frameworkId of agentFrameworkIds(agent)) {
       this.reindexAgent(agent, frameworkId);
-      this.touch(this.frameworkMap.get(frameworkId));
+      this.touchFramework(this.frameworkMap.get(frameworkId));
     }
   }
 
@@ -336,7 +341,7 @@ export class MasterState {
     if (this.agentIdByPid.get(agent.pid.toString()) === agent.id) this.agentIdByPid.delete(agent.pid.toString());
     (agent as Writable<AgentRecord>).pid = pid;
     this.agentIdByPid.set(pid.toString(), agent.id);
-    this.touch(agent);
+    this.touchAgent(agent);
   }
 
   /**
@@ -349,7 +354,7 @@ export class MasterState {
     this.noteChangedAgent(agent.id);
     for (const frameworkId of agentFrameworkIds(agent)) {
       this.reindexAgent(agent, frameworkId);
-      this.touch(this.frameworkMap.get(frameworkId));
+      this.touchFramework(this.frameworkMap.get(frameworkId));
     }
     if (this.agentIdByPid.get(agent.pid.toString()) === agent.id) this.agentIdByPid.delete(agent.pid.toString());
     if (why === 'unreachable') {
@@ -463,14 +468,14 @@ export class MasterState {
     for (const tracked of framework.tasks.values()) {
       if (!isTerminalOrUnreachable(tracked.task.state)) used = used.add(tracked.resources);
     }
-    for (const executor of this.frameworkExecutors(framework.id)) used = used.add(executor.resources);
+    for (const [executor] of this.frameworkExecutors(framework.id)) used = used.add(executor.resources);
     return used;
   }
 
-  /** A framework's executors on the registered agents, with their agents, in agent registration order. */
-  *frameworkExecutors(frameworkId: string): Iterable<TrackedExecutor & { readonly agentId: string }> {
+  /** A framework's executors on the registered agents, each with its agent's id, in agent registration order. */
+  *frameworkExecutors(frameworkId: string): Iterable<readonly [TrackedExecutor, string]> {
     for (const agent of this.agentsOf(frameworkId)) {
-      for (const executor of agent.executors.get(frameworkId)?.values() ?? []) yield { ...executor, agentId: agent.id };
+      for (const executor of agent.executors.get(frameworkId)?.values() ?? []) yield [executor, agent.id];
     }
   }
 
@@ -541,8 +546,8 @@ export class MasterState {
     if (!tasks) agent.tasks.set(frameworkId, (tasks = new Map()));
     tasks.set(taskId, tracked);
     this.reindexAgent(agent, frameworkId);
-    this.touch(agent);
-    this.touch(this.frameworks.get(frameworkId));
+    this.touchAgent(agent);
+    this.touchFramework(this.frameworks.get(frameworkId));
   }
 
   /** Removes a task from its agent and framework, keeping it as completed or unreachable. */
@@ -570,7 +575,7 @@ export class MasterState {
 
   /** Keeps a finished task in its framework's bounded completed list. */
   keepCompleted(framework: FrameworkRecord, task: Task): void {
-    this.touch(framework);
+    this.touchFramework(framework);
     framework.completedTasks.push(task);
     if (framework.completedTasks.length > this.limits.maxCompletedTasksPerFramework) {
       framework.completedTasks.splice(0, framework.completedTasks.length - this.limits.maxCompletedTasksPerFramework);
@@ -587,7 +592,7 @@ export class MasterState {
       for (const [taskId, task] of [...framework.unreachableTasks]) if (task.agentId === agentId) framework.unreachableTasks.delete(taskId);
       const completed = framework.completedTasks.filter((task) => task.agentId !== agentId || !back.has(`${framework.id}/${task.taskId}`));
       framework.completedTasks.splice(0, framework.completedTasks.length, ...completed);
-      if (framework.unreachableTasks.size + framework.completedTasks.length !== before) this.touch(framework);
+      if (framework.unreachableTasks.size + framework.completedTasks.length !== before) this.touchFramework(framework);
     }
   }
 
@@ -597,8 +602,8 @@ export class MasterState {
     if (!executors) agent.executors.set(frameworkId, (executors = new Map()));
     executors.set(executor.info.executorId, executor);
     this.reindexAgent(agent, frameworkId);
-    this.touch(agent);
-    this.touch(this.frameworkMap.get(frameworkId));
+    this.touchAgent(agent);
+    this.touchFramework(this.frameworkMap.get(frameworkId));
   }
 
   /** Removes an executor from an agent; returns it, or undefined if it was not there. */
@@ -609,8 +614,8 @@ export class MasterState {
     executors.delete(executorId);
     if (executors.size === 0) agent.executors.delete(frameworkId);
     this.reindexAgent(agent, frameworkId);
-    this.touch(agent);
-    this.touch(this.frameworkMap.get(frameworkId));
+    this.touchAgent(agent);
+    this.touchFramework(this.frameworkMap.get(frameworkId));
     return executor;
   }
 
@@ -652,8 +657,8 @@ export class MasterState {
     const agent = this.agentMap.get(record.offer.agentId);
     framework?.offerIds.add(record.offer.id);
     agent?.offerIds.add(record.offer.id);
-    this.touch(framework);
-    this.touch(agent);
+    this.touchFramework(framework);
+    this.touchAgent(agent);
   }
 
   /** Removes an offer from the books (the master cancels its timer and recovers or rescinds it). */
@@ -663,8 +668,8 @@ export class MasterState {
     const agent = this.agentMap.get(record.offer.agentId);
     framework?.offerIds.delete(record.offer.id);
     agent?.offerIds.delete(record.offer.id);
-    this.touch(framework);
-    this.touch(agent);
+    this.touchFramework(framework);
+    this.touchAgent(agent);
   }
 
   // ---- gauges ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
 import { renderRoles, type StateContext } from './http';
-import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord } from './state';
+import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 
 /** What the v1 renderers read beyond `/master/state`'s context. */
 export interface V1Context extends StateContext {
@@ -49,8 +49,13 @@ export function v1GetExecutors(context: V1Context): V1Json {
   const executors = [...context.state.frameworks.values()]
     .filter((framework) => viewer.framework(framework.info.user) && viewer.executors(framework.info.user))
     .flatMap((framework) => [...context.state.frameworkExecutors(framework.id)])
-    .map((executor) => ({ executor_info: v1ExecutorInfo(executor.info), agent_id: v1Id(executor.agentId) }));
+    .map(([executor, agentId]) => v1Executor(executor, agentId));
   return compact({ executors });
+}
+
+/** An executor in `GetExecutors.executors`. */
+export function v1Executor(executor: TrackedExecutor, agentId: string): V1Json {
+  return { executor_info: v1ExecutorInfo(executor.info), agent_id: v1Id(agentId) };
 }
 
 /** `GetTasks`: live, unreachable and completed tasks of the frameworks whose tasks the caller may view. */

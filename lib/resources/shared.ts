@@ -26,10 +26,17 @@ export function sharedResourcesFromJSON(json: unknown): Resources {
     key = undefined;
   }
   if (typeof key !== 'string') return Resources.fromJSON(json);
-  const known = kept.get(key);
-  if (known !== undefined) return known;
-  const parsed = Resources.fromJSON(json);
+  return kept.get(key) ?? keep(key, Resources.fromJSON(json));
+}
+
+/** `resources`, or an equal instance (the same entries, in the same order) kept before. */
+export function sharedResources(resources: Resources): Resources {
+  const key = JSON.stringify(resources.toJSON());
+  return kept.get(key) ?? keep(key, resources);
+}
+
+function keep(key: string, resources: Resources): Resources {
   if (kept.size >= SHARED_RESOURCES_KEPT) kept.clear();
-  kept.set(key, parsed);
-  return parsed;
+  kept.set(key, resources);
+  return resources;
 }

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import {
   Resources,
+  sharedResources,
+  sharedResourcesFromJSON,
   ResourceError,
   ResourceParseError,
   isAllocatableTo,
@@ -141,6 +143,13 @@ describe('lib/resources', () => {
         { name: 'disks', type: 'SET', set: { item: ['a'] }, role: '*' },
       ]);
       expect(Resources.fromJSON(JSON.parse(JSON.stringify(original))).equals(original)).to.equal(true);
+    });
+
+    it('sharedResources and sharedResourcesFromJSON: one instance for equal resources, whichever way they came', () => {
+      const first = sharedResources(parse('cpus:3;mem:77;ports:[5-6]'));
+      expect(sharedResources(parse('cpus:3;mem:77;ports:[5-6]'))).to.equal(first);
+      expect(sharedResourcesFromJSON(first.toJSON())).to.equal(first);
+      expect(sharedResources(parse('cpus:3;mem:78;ports:[5-6]'))).to.not.equal(first);
     });
 
     it('toFrozenJSON: toJSON made once per value, deeply frozen and shared', () => {

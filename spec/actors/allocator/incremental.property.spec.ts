@@ -101,9 +101,11 @@ describe('actors/allocator: incremental allocation (issue 13)', () => {
             run = both((core) => core.addFramework(frameworkId, { roles: [ROLES[step.role] as string] })) ? 'all' : 'none';
             break;
           case 'removeFramework':
+            run = both((core) => core.removeFramework(frameworkId)) ? 'all' : 'none';
+            for (const map of offers) map.delete(frameworkId);
+            break;
           case 'activateFramework':
-            run = both((core) => (step.kind === 'removeFramework' ? core.removeFramework(frameworkId) : core.activateFramework(frameworkId))) ? 'all' : 'none';
-            for (const map of offers) if (step.kind === 'removeFramework') map.delete(frameworkId);
+            run = both((core) => core.activateFramework(frameworkId)) ? 'all' : 'none';
             break;
           case 'deactivateFramework':
             both((core) => core.deactivateFramework(frameworkId));

@@ -193,7 +193,7 @@ function checkIndexes(books: Books, step: Change): void {
   }
   for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
     expect(state.frameworkUsedResources(framework).equals(bruteUsed(state, framework)), `used resources of ${framework.id} ${context}`).to.equal(true);
-    const executors = [...state.frameworkExecutors(framework.id)].map((executor) => `${executor.agentId}/${executor.info.executorId}`);
+    const executors = [...state.frameworkExecutors(framework.id)].map(([executor, agentId]) => `${agentId}/${executor.info.executorId}`);
     const expected = bruteAgentsOf(state, framework.id).flatMap((agent) => [...(agent.executors.get(framework.id)?.keys() ?? [])].map((id) => `${agent.id}/${id}`));
     expect(executors, `executors of ${framework.id} ${context}`).to.deep.equal(expected);
   }
