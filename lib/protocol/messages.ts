@@ -28,7 +28,11 @@ const MAX_REASON_LENGTH = 4_096;
 /** Most roles a (re-)registration may name as suppressed. */
 export const MAX_SUPPRESSED_ROLES = 1_024;
 
+/** Every message's body schema, by name (the fast-check spec compiles each). */
+export const MESSAGE_SCHEMAS = new Map<string, z.ZodType>();
+
 function message<S extends z.ZodType>(name: string, schema: S): MessageType<z.infer<S>> {
+  MESSAGE_SCHEMAS.set(name, schema);
   return defineMessage(name, validator(schema) as (body: unknown) => z.infer<S>);
 }
 
