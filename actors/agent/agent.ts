@@ -129,6 +129,11 @@ export interface ExecutorApiCall {
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
+/** A task record as it is now, for a message (the record goes on changing; the message must not). */
+function taskSnapshot(task: Task): Task {
+  return task.statuses === undefined ? { ...task } : { ...task, statuses: [...task.statuses] };
+}
+
 function goneState(framework: FrameworkInfo): 'TASK_GONE' | 'TASK_LOST' {
   return isPartitionAware(framework) ? 'TASK_GONE' : 'TASK_LOST';
 }
@@ -725,7 +730,9 @@ export class Agent extends Actor {
         for (const queued of executor.queuedTasks.values()) {
           tasks.push(executor.task(queued, 'TASK_STAGING'));
         }
-        tasks.push(...executor.launchedTasks.values(), ...executor.terminatedTasks.values());
+        // Snapshots: the records change on (states, statuses), and a local master shares the body.
+        for (const task of executor.launchedTasks.values()) tasks.push(taskSnapshot(task));
+        for (const task of executor.terminatedTasks.values()) tasks.push(taskSnapshot(task));
         // An executor that has exited uses nothing, whatever its tasks still wait for (Mesos leaves it out too).
         if (!executor.commandExecutor && executor.phase !== 'TERMINATED') {
           executors.push({ frameworkId: framework.id, executorId: executor.id, info: executor.info, ...(executor.role !== undefined ? { role: executor.role } : {}) });

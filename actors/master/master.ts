@@ -1491,7 +1491,8 @@ export class Master extends Actor {
         this.log.warn({ agentId, taskId: task.taskId, reason: resources }, 'ignoring reported task with invalid resources');
         continue;
       }
-      report.tasks.push({ task: { ...task, agentId }, resources });
+      // The books' own copy: its statuses grow here, and the body is the agent's (a local one shares it).
+      report.tasks.push({ task: { ...task, agentId, ...(task.statuses !== undefined ? { statuses: [...task.statuses] } : {}) }, resources });
     }
     for (const executor of message.executors) {
       if (this.state.isCompletedFramework(executor.frameworkId)) continue;

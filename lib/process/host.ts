@@ -700,6 +700,10 @@ export class ActorHost {
       return;
     }
     const validate = remote || this.options.validateLocalMessages === true;
+    // A link gives the receiver a copy of its own; a local body is shared instead, so here it is
+    // frozen: neither the sender (after sending) nor the receiver may change it, and a simulation
+    // finds out at once where one would (a validated body is the body itself, not a copy).
+    if (!remote && validate) freezeBody(body);
     this.enqueue(actor, new MailboxEvent(EventKind.Message, from, name, body, validate, undefined, undefined));
   }
 
@@ -1090,6 +1094,29 @@ export class ActorHost {
 
 
 /** `headers` without `Authorization`. */
+/**
+ * Freezes the arrays and plain objects of a body, deep (not typed arrays and other objects, which
+ * a body must not carry anyway: validation refuses them). An object already frozen is taken as
+ * frozen through (offers share frozen resources). Walks with its own stack, so no nesting
+ * overflows the call stack.
+ */
+function freezeBody(body: unknown): void {
+  const pending: unknown[] = [body];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null || Object.isFrozen(value)) continue;
+    if (Array.isArray(value)) {
+      Object.freeze(value);
+      for (let index = 0; index < value.length; index++) pending.push(value[index]);
+      continue;
+    }
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) continue;
+    Object.freeze(value);
+    for (const key in value) pending.push((value as Record<string, unknown>)[key]);
+  }
+}
+
 function withoutCredentials(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
   const { authorization: _dropped, ...rest } = headers;
   return rest;
