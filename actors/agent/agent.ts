@@ -203,6 +203,10 @@ export class Agent extends Actor {
   private registrationAttempts = 0;
   /** Fires when no ping has come for `masterPingTimeoutMs`. */
   private pingTimer: Timer | undefined;
+  /** When `pingTimer` fires (clock ms). */
+  private pingTimerDueMs = 0;
+  /** When the master is lost unless a ping comes first (clock ms); `pingTimer` fires at or before it. */
+  private pingDeadlineMs = 0;
   /** How long without a ping means the master is lost: what the master announced, else the flag (Mesos' `masterPingTimeout`). */
   private masterPingTimeoutMs: number;
   /** Frameworks with executors here, by id. */
@@ -693,12 +697,27 @@ export class Agent extends Actor {
     this.startRegistration();
   }
 
+  /**
+   * A ping came (or the agent registered): the master is lost if none comes for
+   * `masterPingTimeoutMs`. One timer per timeout period, not one per ping: it stays armed while
+   * pings move the deadline later, and when it fires before the deadline it re-arms for what is
+   * left (a timer per ping, cancelled 15 s later, was most of an idle large cluster's garbage).
+   */
   private resetPingTimer(): void {
-    this.pingTimer?.cancel();
     const timeoutMs = this.masterPingTimeoutMs;
-    this.pingTimer = this.delay(timeoutMs, () => {
+    this.pingDeadlineMs = this.clock.now() + timeoutMs;
+    if (this.pingTimer !== undefined && this.pingTimerDueMs <= this.pingDeadlineMs) return;
+    this.pingTimer?.cancel();
+    this.armPingTimer(timeoutMs);
+  }
+
+  private armPingTimer(delayMs: number): void {
+    this.pingTimerDueMs = this.clock.now() + delayMs;
+    this.pingTimer = this.delay(delayMs, () => {
       this.pingTimer = undefined;
-      this.masterLost(`no ping from the master for ${timeoutMs} ms`);
+      const leftMs = this.pingDeadlineMs - this.clock.now();
+      if (leftMs > 0) this.armPingTimer(leftMs);
+      else this.masterLost(`no ping from the master for ${this.masterPingTimeoutMs} ms`);
     });
   }
 

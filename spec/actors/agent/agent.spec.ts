@@ -90,6 +90,26 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(harness.master.count('ReregisterAgent')).to.be.greaterThan(0);
     });
 
+    it('pinged every 15 s for 10 minutes, arms one ping timer per timeout period (not one per ping), and still gives the master up exactly 75 s after the last ping', async () => {
+      await harness.stop();
+      harness = new AgentHarness({ masterPingTimeoutMs: MASTER_PING_TIMEOUT_MS });
+      await harness.register();
+      const timersBefore = harness.agent.runtime.timerCount;
+      for (let ping = 0; ping < 40; ping++) {
+        await harness.clock.advance(15_000);
+        harness.fromMaster('Ping', { connected: true });
+        await harness.clock.settle();
+      }
+      // 40 pings over 600 s: a timer per ping would make 40 timers on its own; re-armed when it
+      // fires early (every 75 s or so: 8 times), with the agent's other timers, it is under 40.
+      expect(harness.agent.runtime.timerCount - timersBefore).to.be.below(40);
+      await harness.clock.advance(MASTER_PING_TIMEOUT_MS - 1);
+      expect(harness.master.count('ReregisterAgent')).to.equal(0);
+      await harness.clock.advance(1);
+      await harness.clock.advance(harness.flags.registrationBackoffFactorMs);
+      expect(harness.master.count('ReregisterAgent')).to.be.greaterThan(0);
+    });
+
     /** A registered agent whose executor of T1 sent TASK_RUNNING, forwarded once and not acknowledged. */
     async function forwardedRunningUpdate(): Promise<void> {
       await harness.register();
