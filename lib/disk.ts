@@ -10,6 +10,7 @@
 import { promises as fs } from 'node:fs';
 import * as fsSync from 'node:fs';
 import * as path from 'node:path';
+import { normalizedAbsolutePath } from './absolute-path';
 import type { Clock } from './process/clock';
 
 /** The file operations the registry and the agents' sandboxes need. */
@@ -269,5 +270,5 @@ export class MemoryDisk implements Disk {
 /** An absolute, normalized POSIX path: the memory disk's key. */
 function normalize(target: string): string {
   if (!path.posix.isAbsolute(target)) throw new Error(`a memory disk takes absolute paths, not '${target}'`);
-  return path.posix.normalize(target).replace(/\/+$/, '') || '/';
+  return normalizedAbsolutePath(target);
 }

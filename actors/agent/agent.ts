@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import { resolvedPath } from '../../lib/absolute-path';
 import { Authorizer, type Acls } from '../../lib/acls';
 import { flagsResponse } from '../../lib/info-actors';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
@@ -1617,9 +1618,9 @@ export class Agent extends Actor {
 
   /** Whether a run of an executor this agent has now lies in `target` (such a directory is never removed). */
   private holdsCurrentRun(target: string): boolean {
-    const resolved = path.resolve(target);
+    const resolved = resolvedPath(target);
     for (const framework of this.frameworks.values()) {
-      for (const executor of framework.executors.values()) if (contains(resolved, path.resolve(executor.directory))) return true;
+      for (const executor of framework.executors.values()) if (contains(resolved, resolvedPath(executor.directory))) return true;
     }
     return false;
   }

@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import type { Logger } from '../../lib/logging';
 import { GC_MAX_CONCURRENT_REMOVALS, GC_MAX_REMEMBERED_REMOVALS } from './constants';
 import { RUNS_DIRECTORY } from './paths';
+import { resolvedPath } from '../../lib/absolute-path';
 import { LazyMap } from '../../lib/lazy-collections';
 
 /** What the collector (and the agent's disk watch and recovery) do to the disk. */
@@ -126,8 +127,8 @@ export class GarbageCollector {
    * no longer reported as removed. A path not strictly inside the root is refused (logged): false.
    */
   schedule(target: string, delayMs: number): boolean {
-    const resolved = path.resolve(target);
-    const root = path.resolve(this.options.root);
+    const resolved = resolvedPath(target);
+    const root = resolvedPath(this.options.root);
     if (resolved === root || !contains(root, resolved)) {
       this.options.log().error({ path: resolved, root }, 'refusing to schedule a path outside the work dir for garbage collection');
       return false;
@@ -146,7 +147,7 @@ export class GarbageCollector {
    * waiting, or its removal has already started (too late: see `removalHolding`).
    */
   unschedule(target: string): boolean {
-    const resolved = path.resolve(target);
+    const resolved = resolvedPath(target);
     const waiting = this.queue.indexOf(resolved);
     if (waiting >= 0) this.queue.splice(waiting, 1);
     if (!this.dueMs.delete(resolved) && waiting < 0) return false;
@@ -162,7 +163,7 @@ export class GarbageCollector {
    * `unschedule` returns the future of a removal under way, and `_run` waits for it).
    */
   unscheduleAncestors(target: string): Promise<void> | undefined {
-    for (let current = path.resolve(target); ; current = path.dirname(current)) {
+    for (let current = resolvedPath(target); ; current = path.dirname(current)) {
       this.unschedule(current);
       this.removed.delete(current);
       if (path.dirname(current) === current) break;
@@ -175,7 +176,7 @@ export class GarbageCollector {
    * settles (never rejects) once they have all ended; undefined when there are none.
    */
   removalHolding(target: string): Promise<void> | undefined {
-    const resolved = path.resolve(target);
+    const resolved = resolvedPath(target);
     const holding = [...this.removing].filter(([removing]) => contains(removing, resolved)).map(([, ended]) => ended);
     if (holding.length === 0) return undefined;
     return Promise.all(holding).then(() => undefined);
@@ -195,12 +196,12 @@ export class GarbageCollector {
 
   /** When `target` is due, if it is scheduled. */
   scheduledAt(target: string): number | undefined {
-    return this.dueMs.get(path.resolve(target));
+    return this.dueMs.get(resolvedPath(target));
   }
 
   /** When the collector removed `target` or a directory holding it, if it did (among the last `GC_MAX_REMEMBERED_REMOVALS`). */
   removedAt(target: string): number | undefined {
-    for (let current = path.resolve(target); ; current = path.dirname(current)) {
+    for (let current = resolvedPath(target); ; current = path.dirname(current)) {
       const atMs = this.removed.get(current);
       if (atMs !== undefined) return atMs;
       if (path.dirname(current) === current) return undefined;

@@ -2,7 +2,6 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { customRandom, urlAlphabet } from 'nanoid';
 import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer } from '../actor/actor';
 import { UPID } from '../actor/upid';
 import { createLogger, type Logger } from '../logging';
@@ -13,7 +12,7 @@ import { MessageFilters } from './filters';
 import { findRoute, httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
-import { Prng, randomSeed } from './prng';
+import { newIdFrom, Prng, randomSeed } from './prng';
 import { Queue } from './queue';
 import { describeTlsFailure, tlsServerOptions, type TlsOptions } from './tls';
 import { TRACE_FORMAT_VERSION, TraceRecorder, type TraceEvent, type TraceRunBody, type TraceRunName } from './trace';
@@ -156,7 +155,6 @@ export class ActorHost {
   /** Connections refused in the TLS handshake, in all and per peer IP (see `tlsRefused`). */
   private readonly tlsRefusals = new PeerLog({ inFull: TLS_REFUSALS_LOGGED_PER_PEER, every: TLS_REFUSAL_LOG_EVERY, maxPeers: MAX_TLS_REFUSAL_PEERS });
   private readonly idCounters = new Map<string, number>();
-  private readonly nanoid: () => string;
   private server: http.Server | https.Server | undefined;
   private links: LinkManager | undefined;
   private tracer: TraceRecorder | undefined;
@@ -183,7 +181,6 @@ export class ActorHost {
     this.logger = options.logger ?? createLogger('actor-host');
     this.filters = options.filters ?? new MessageFilters();
     this.incarnation = Buffer.from(this.random.bytes(8)).toString('hex');
-    this.nanoid = customRandom(urlAlphabet, 21, (size) => this.random.bytes(size));
     this.addressText = options.address ?? `${options.ip ?? '127.0.0.1'}:${options.port ?? 0}`;
     this.removeSettleProbe = this.clock.addSettleProbe({
       workDone: () => this.eventsHandled,
@@ -321,7 +318,7 @@ export class ActorHost {
 
   /** A random 21-character URL-safe id drawn from the host's seeded PRNG. */
   newId(): string {
-    return this.nanoid();
+    return newIdFrom(this.random);
   }
 
   /** The local actor with this id, if running. */

@@ -180,7 +180,9 @@ class Generator {
       lines.push(`  if (!(${this.expression(shape[key] as z.ZodType, variable, 'd + 1')})) return false;`);
     });
     if (catchall !== 'unknown') {
-      lines.push('  return Object.keys(v).length === n;');
+      // Counted by for…in, which allocates nothing (Object.keys makes an array per object);
+      // an enumerable key on a polluted prototype only makes the count larger: "ask zod".
+      lines.push('  let keys = 0;', '  for (const key in v) keys++;', '  return keys === n;');
       return lines.join('\n');
     }
     // A passthrough: the extra keys must be the object's own, and plain data.
