@@ -9,8 +9,12 @@ export function siftUp<T>(heap: T[], at: number, first: (a: T, b: T) => boolean)
   let child = at;
   while (child > 0) {
     const parent = (child - 1) >> 1;
-    if (!first(heap[child] as T, heap[parent] as T)) return;
-    [heap[child], heap[parent]] = [heap[parent] as T, heap[child] as T];
+    const moving = heap[child] as T;
+    if (!first(moving, heap[parent] as T)) return;
+    // Swapped through a local, not `[a, b] = [b, a]`: that made an array per step (the clock pops
+    // a timer per step; its swaps were a quarter of an idle simulation's garbage).
+    heap[child] = heap[parent] as T;
+    heap[parent] = moving;
     child = parent;
   }
 }
@@ -25,7 +29,9 @@ export function siftDown<T>(heap: T[], at: number, first: (a: T, b: T) => boolea
     if (left < heap.length && first(heap[left] as T, heap[top] as T)) top = left;
     if (right < heap.length && first(heap[right] as T, heap[top] as T)) top = right;
     if (top === parent) return;
-    [heap[parent], heap[top]] = [heap[top] as T, heap[parent] as T];
+    const moving = heap[parent] as T;
+    heap[parent] = heap[top] as T;
+    heap[top] = moving;
     parent = top;
   }
 }
