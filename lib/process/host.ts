@@ -584,10 +584,11 @@ export class ActorHost {
       this.runReady();
     } finally {
       this.draining = false;
-    }
-    if (this.ready.length > 0 && !this.drainScheduled) {
-      this.drainScheduled = true;
-      setImmediate(this.drain);
+      // Also when something escaped a handler's guard: actors scheduled during this drain get the next.
+      if (this.ready.length > 0 && !this.drainScheduled) {
+        this.drainScheduled = true;
+        setImmediate(this.drain);
+      }
     }
   };
 
@@ -636,6 +637,7 @@ export class ActorHost {
       }
     } catch (error) {
       this.logger.error({ actor: actor.id, event: truncated(event.name), from: event.from?.toString(), error: truncated(describe(error)) }, 'handler threw; actor continues');
+      this.failOnSharedBodyChange(actor, error);
     } finally {
       this.current = previous;
     }
@@ -660,8 +662,24 @@ export class ActorHost {
     if (this.observing) this.trace('deliver', event.from as UPID, actor.self(), event.name, body);
     const result: unknown = handler.run.call(actor, event.from as UPID, body);
     if (result instanceof Promise) {
-      result.catch((error: unknown) => this.logger.error({ actor: actor.id, name: truncated(event.name), error: truncated(describe(error)) }, 'async handler failed'));
+      result.catch((error: unknown) => {
+        this.logger.error({ actor: actor.id, name: truncated(event.name), error: truncated(describe(error)) }, 'async handler failed');
+        this.failOnSharedBodyChange(actor, error);
+      });
     }
+  }
+
+  /**
+   * Local bodies are frozen in a validating host so that an actor changing one is found (see
+   * `deliverLocal`): that is a bug, not bad input, so it is thrown again outside the host's
+   * guard, where a test or a simulation fails at once instead of logging it quietly.
+   */
+  private failOnSharedBodyChange(actor: Actor, error: unknown): void {
+    if (this.options.validateLocalMessages !== true || !changedFrozenBody(error)) return;
+    const bug = new Error(`actor '${actor.id}' changed an object a message shares (a body is a value: copy what you keep and change): ${describe(error)}`);
+    queueMicrotask(() => {
+      throw bug;
+    });
   }
 
   private finishTerminate(actor: Actor): void {
@@ -1093,6 +1111,11 @@ export class ActorHost {
 
 
 /** `headers` without `Authorization`. */
+/** Whether `error` is V8's complaint about a write to a frozen object (what `freezeBody` turns sharing mistakes into). */
+function changedFrozenBody(error: unknown): boolean {
+  return error instanceof TypeError && /read.only property|object is not extensible|Cannot delete property|Cannot (add|assign|define) property/.test(error.message);
+}
+
 /**
  * Freezes the arrays and plain objects of a body, deep (not typed arrays and other objects, which
  * a body must not carry anyway: validation refuses them). An object already frozen is taken as

@@ -11,8 +11,10 @@
  * own: it is a shortcut past a copy, and `spec/lib/protocol/fast-check.spec.ts` checks that
  * "yes" implies zod's success with an equal value over random bodies.
  *
- * Arrays are taken as msgpack decodes them: dense, indices only (a local sender's array with
- * extra properties or holes is its own business; zod would copy it without them).
+ * Arrays and objects are taken as msgpack decodes them: arrays dense with indices only, objects
+ * with string keys, enumerable, holding values (a local sender's array with holes or extra
+ * properties, or object with symbol or hidden keys or getters, is its own business: zod would
+ * copy it without them, or refuse a record's symbol key).
  *
  * It also stands for the plain-data walk (plain.ts): every value it accepts is a string, a finite
  * number, a boolean, undefined, or an array or plain object whose every key it checked; values
@@ -37,6 +39,8 @@ export type FastCheck = (value: unknown) => boolean;
 /** zod 4's definition of a schema, as far as this file reads it. */
 interface Definition {
   readonly type: string;
+  /** Set on zod 4's ready-made format schemas (`z.int()`, `z.uuid()`, `z.email()`...), which carry their check on themselves. */
+  readonly check?: string;
   readonly checks?: ReadonlyArray<{ readonly _zod: { readonly def: CheckDefinition } }>;
   readonly shape?: Readonly<Record<string, z.ZodType>>;
   readonly catchall?: z.ZodType;
@@ -105,6 +109,7 @@ class Generator {
 
   private bareExpression(schema: z.ZodType, variable: string, depth: string): string {
     const definition = definitionOf(schema);
+    if (definition.check !== undefined) throw new Unsupported(`${definition.type} format ${definition.check}`);
     switch (definition.type) {
       case 'string': return this.stringExpression(definition, variable);
       case 'number': return numberExpression(definition, variable);
@@ -176,7 +181,9 @@ class Generator {
     keys.forEach((key, index) => {
       const variable = `f${index}`;
       lines.push(`  const ${variable} = v[${JSON.stringify(key)}];`);
-      lines.push(`  if (hasOwn.call(v, ${JSON.stringify(key)})) n++; else if (${variable} !== undefined) return false;`);
+      // zod wants a required `unknown` field present (its value may be undefined), not merely undefined.
+      const required = definitionOf(shape[key] as z.ZodType).type === 'unknown' ? ' else return false;' : ` else if (${variable} !== undefined) return false;`;
+      lines.push(`  if (hasOwn.call(v, ${JSON.stringify(key)})) n++;${required}`);
       lines.push(`  if (!(${this.expression(shape[key] as z.ZodType, variable, 'd + 1')})) return false;`);
     });
     if (catchall !== 'unknown') {

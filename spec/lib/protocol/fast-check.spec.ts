@@ -1,6 +1,6 @@
 import { isDeepStrictEqual as deepEqual, inspect } from 'node:util';
 import { expect } from 'chai';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { MESSAGE_SCHEMAS } from '../../../lib/protocol/messages';
 import { compileFastCheck } from '../../../lib/protocol/fast-check';
 import { MAX_BODY_DEPTH, plainDataError } from '../../../lib/protocol/plain';
@@ -165,6 +165,20 @@ describe('lib/protocol/fast-check', () => {
     expect(accepted).to.be.greaterThan(MESSAGE_SCHEMAS.size * BODIES_PER_MESSAGE / 3);
     expect(mutatedAccepted).to.be.greaterThan(100);
     expect(rejected).to.be.greaterThan(1_000);
+  });
+
+  it('leaves to zod the schemas it does not model (found by review): format schemas that carry their own check, and knows a required unknown field must be present', () => {
+    expect(compileFastCheck(z.int())).to.equal(undefined);
+    expect(compileFastCheck(z.uuid())).to.equal(undefined);
+    expect(compileFastCheck(z.object({ id: z.email() }))).to.equal(undefined);
+    expect(compileFastCheck(z.object({ count: z.int().optional() }))).to.equal(undefined);
+    const unknownField = z.object({ a: z.string(), b: z.unknown() });
+    const check = compileFastCheck(unknownField) as (body: unknown) => boolean;
+    expect(unknownField.safeParse({ a: 'x' }).success).to.equal(false);
+    expect(check({ a: 'x' })).to.equal(false);
+    expect(check({ a: 'x', b: { any: ['plain'] } })).to.equal(true);
+    expect(unknownField.safeParse({ a: 'x', b: undefined }).success).to.equal(true);
+    expect(check({ a: 'x', b: undefined })).to.equal(true);
   });
 
   it('refuses what only zod can judge: keys zod strips, fields read through a prototype, nesting past the bound', () => {
