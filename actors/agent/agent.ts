@@ -129,12 +129,12 @@ export interface ExecutorApiCall {
   readonly onEnded?: () => void;
 }
 
-/** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
 /** A task record as it is now, for a message (the record goes on changing; the message must not). */
 function taskSnapshot(task: Task): Task {
   return task.statuses === undefined ? { ...task } : { ...task, statuses: [...task.statuses] };
 }
 
+/** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
 function goneState(framework: FrameworkInfo): 'TASK_GONE' | 'TASK_LOST' {
   return isPartitionAware(framework) ? 'TASK_GONE' : 'TASK_LOST';
 }

@@ -1110,7 +1110,6 @@ export class ActorHost {
 }
 
 
-/** `headers` without `Authorization`. */
 /** Whether `error` is V8's complaint about a write to a frozen object (what `freezeBody` turns sharing mistakes into). */
 function changedFrozenBody(error: unknown): boolean {
   return error instanceof TypeError && /read.only property|object is not extensible|Cannot delete property|Cannot (add|assign|define) property/.test(error.message);
@@ -1119,8 +1118,9 @@ function changedFrozenBody(error: unknown): boolean {
 /**
  * Freezes the arrays and plain objects of a body, deep (not typed arrays and other objects, which
  * a body must not carry anyway: validation refuses them). An object already frozen is taken as
- * frozen through (offers share frozen resources). Walks with its own stack, so no nesting
- * overflows the call stack.
+ * frozen through: what the runtime freezes itself, it freezes deep (offers share their
+ * resources' JSON, `Resources.toFrozenJSON`). Walks with its own stack, so no nesting overflows
+ * the call stack.
  */
 function freezeBody(body: unknown): void {
   const pending: unknown[] = [body];
@@ -1139,6 +1139,7 @@ function freezeBody(body: unknown): void {
   }
 }
 
+/** `headers` without `Authorization`. */
 function withoutCredentials(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
   const { authorization: _dropped, ...rest } = headers;
   return rest;

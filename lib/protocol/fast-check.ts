@@ -307,7 +307,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** `plainDataError(value, depth) === undefined`, without its stacks (the recursion is at most `MAX_BODY_DEPTH` deep). */
+/** Whether `value`, found `depth` levels into its body, is plain data as `plainDataError` judges it (with the same depth bound), recursively and without its stacks (the bound keeps the recursion short). */
 function isPlainData(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'undefined':

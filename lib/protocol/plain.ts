@@ -13,15 +13,14 @@ export const MAX_BODY_DEPTH = 64;
 
 /**
  * Why `value` is not plain data, or undefined when it is: only null, undefined, booleans,
- * finite numbers, strings, arrays and plain objects, nested at most `MAX_BODY_DEPTH` deep
- * (`startDepth`: how deep `value` itself sits in its body, for a value checked on its own).
+ * finite numbers, strings, arrays and plain objects, nested at most `MAX_BODY_DEPTH` deep.
  * Walks with its own stack, so that no nesting overflows the call stack.
  *
  * @example
  *   plainDataError({ a: [1, 'x', null] })   // undefined
  *   plainDataError({ a: 2n ** 64n })        // 'a: a bigint is not plain data'
  */
-export function plainDataError(value: unknown, startDepth = 0): string | undefined {
+export function plainDataError(value: unknown): string | undefined {
   // Values still to check sit on parallel stacks, so that checking one allocates nothing (this
   // runs on every remote body: a ResourceOffers of 1,000 offers has ~30,000 values); each
   // object or array opened gets a frame (its key and its parent's frame), from which a path is
@@ -30,7 +29,7 @@ export function plainDataError(value: unknown, startDepth = 0): string | undefin
   const values: unknown[] = [value];
   const keys: Array<string | number> = [''];
   const parents: number[] = [NO_FRAME];
-  const depths: number[] = [startDepth];
+  const depths: number[] = [0];
   const frameKeys: Array<string | number> = [];
   const frameParents: number[] = [];
   while (values.length > 0) {
