@@ -10,7 +10,8 @@ import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
 import type { FrameworkInfo, Offer, StatusUpdate, Task, TaskInfo, TaskState } from '../../../lib/protocol';
-import { defaultMasterFlags, startMaster, type MasterFlags, type MasterHandle } from '../../../actors/master';
+import { defaultMasterFlags, Registry, registryPathOf, startMaster, type MasterFlags, type MasterHandle } from '../../../actors/master';
+import { MemoryDisk } from '../../../lib/disk';
 import { memoryHost, Probe, type Received } from '../../support/runtime';
 
 /** Messages the master sends to frameworks. */
@@ -64,18 +65,28 @@ export function makeWorkDir(): string {
   return workDir;
 }
 
+/** How a harness' master is set up beyond its flags. */
+export interface HarnessOptions {
+  /**
+   * The registry on a `MemoryDisk` instead of the work dir: its writes complete in promise
+   * callbacks, not real I/O, so a test that races them against mailbox turns is deterministic.
+   */
+  readonly memoryRegistry?: boolean;
+}
+
 /**
  * Starts a master on a new memory host (virtual clock) over `workDir` (default: a fresh one).
  * `seed` is the host's PRNG seed, from which the master id is drawn.
  */
-export async function startHarness(flags: Partial<MasterFlags> = {}, workDir = makeWorkDir(), seed = 7): Promise<Harness> {
+export async function startHarness(flags: Partial<MasterFlags> = {}, workDir = makeWorkDir(), seed = 7, options: HarnessOptions = {}): Promise<Harness> {
   const clock = new VirtualClock();
   const captured = captureLogger();
   const host = memoryHost({ clock, logger: captured.logger, seed });
   hosts.push(host);
   loggers.push(captured);
   const allFlags: MasterFlags = { ...defaultMasterFlags(workDir), checkAllocatorInvariants: true, ...flags };
-  const handle = await startMaster({ flags: allFlags, host });
+  const registry = options.memoryRegistry === true ? await Registry.load(registryPathOf(allFlags), { disk: new MemoryDisk(clock), clock }) : undefined;
+  const handle = await startMaster({ flags: allFlags, host, ...(registry !== undefined ? { registry } : {}) });
   await clock.settle();
   return { clock, host, handle, workDir, flags: allFlags, captured, masterPid: handle.pid };
 }

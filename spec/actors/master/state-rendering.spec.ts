@@ -43,7 +43,9 @@ describe('master: /master/state rendered in turns and shared', function () {
   afterEach(cleanUp);
 
   it('serves 50 concurrent requests with one rendering over many turns, while a framework launches a task and is offered a new agent', async () => {
-    const harness = await startHarness();
+    // The registry in memory: on the work dir, the new agent's admission waited for a real fsync,
+    // which a loaded machine finished only after the rendering's turns (CI, 2026-12-02).
+    const harness = await startHarness({}, undefined, undefined, { memoryRegistry: true });
     const agents = await registerAgents(harness, 1_500);
     const framework = await registerFramework(harness);
     const offer = latestOffer(framework.probe);
