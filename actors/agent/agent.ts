@@ -19,7 +19,7 @@ import {
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
-  checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS,
+  checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS, snapshotTask,
   type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
 } from '../../lib/protocol';
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
@@ -127,11 +127,6 @@ export interface ExecutorApiCall {
   readonly subscribe: boolean;
   /** Told once when the run ends. */
   readonly onEnded?: () => void;
-}
-
-/** A task record as it is now, for a message (the record goes on changing; the message must not). */
-function taskSnapshot(task: Task): Task {
-  return task.statuses === undefined ? { ...task } : { ...task, statuses: [...task.statuses] };
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
@@ -751,8 +746,8 @@ export class Agent extends Actor {
           tasks.push(executor.task(queued, 'TASK_STAGING'));
         }
         // Snapshots: the records change on (states, statuses), and a local master shares the body.
-        for (const task of executor.launchedTasks.values()) tasks.push(taskSnapshot(task));
-        for (const task of executor.terminatedTasks.values()) tasks.push(taskSnapshot(task));
+        for (const task of executor.launchedTasks.values()) tasks.push(snapshotTask(task));
+        for (const task of executor.terminatedTasks.values()) tasks.push(snapshotTask(task));
         // An executor that has exited uses nothing, whatever its tasks still wait for (Mesos leaves it out too).
         if (!executor.commandExecutor && executor.phase !== 'TERMINATED') {
           executors.push({ frameworkId: framework.id, executorId: executor.id, info: executor.info, ...(executor.role !== undefined ? { role: executor.role } : {}) });

@@ -20,7 +20,7 @@ import {
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
   ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask,
   ShutdownExecutor, ShutdownExecutorCall, ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
-  UnregisterFramework, UpdateAgent, UpdateFramework, droppedTaskState, isPartitionAware, isTerminalState,
+  UnregisterFramework, UpdateAgent, UpdateFramework, droppedTaskState, isPartitionAware, isTerminalState, snapshotTask,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
@@ -1492,7 +1492,7 @@ export class Master extends Actor {
         continue;
       }
       // The books' own copy: its statuses grow here, and the body is the agent's (a local one shares it).
-      report.tasks.push({ task: { ...task, agentId, ...(task.statuses !== undefined ? { statuses: [...task.statuses] } : {}) }, resources });
+      report.tasks.push({ task: { ...snapshotTask(task), agentId }, resources });
     }
     for (const executor of message.executors) {
       if (this.state.isCompletedFramework(executor.frameworkId)) continue;

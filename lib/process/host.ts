@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer } from '../actor/actor';
 import { UPID } from '../actor/upid';
+import { deepFreeze } from '../deep-freeze';
 import { createLogger, type Logger } from '../logging';
 import { RealClock, VirtualClock, type Clock } from './clock';
 import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
@@ -720,7 +721,7 @@ export class ActorHost {
     // A link gives the receiver a copy of its own; a local body is shared instead, so here it is
     // frozen: neither the sender (after sending) nor the receiver may change it, and a simulation
     // finds out at once where one would (a validated body is the body itself, not a copy).
-    if (!remote && validate) freezeBody(body);
+    if (!remote && validate) deepFreeze(body);
     this.enqueue(actor, new MailboxEvent(EventKind.Message, from, name, body, validate, undefined, undefined));
   }
 
@@ -1110,33 +1111,9 @@ export class ActorHost {
 }
 
 
-/** Whether `error` is V8's complaint about a write to a frozen object (what `freezeBody` turns sharing mistakes into). */
+/** Whether `error` is V8's complaint about a write to a frozen object (what freezing local bodies turns sharing mistakes into). */
 function changedFrozenBody(error: unknown): boolean {
   return error instanceof TypeError && /read.only property|object is not extensible|Cannot delete property|Cannot (add|assign|define) property/.test(error.message);
-}
-
-/**
- * Freezes the arrays and plain objects of a body, deep (not typed arrays and other objects, which
- * a body must not carry anyway: validation refuses them). An object already frozen is taken as
- * frozen through: what the runtime freezes itself, it freezes deep (offers share their
- * resources' JSON, `Resources.toFrozenJSON`). Walks with its own stack, so no nesting overflows
- * the call stack.
- */
-function freezeBody(body: unknown): void {
-  const pending: unknown[] = [body];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (typeof value !== 'object' || value === null || Object.isFrozen(value)) continue;
-    if (Array.isArray(value)) {
-      Object.freeze(value);
-      for (let index = 0; index < value.length; index++) pending.push(value[index]);
-      continue;
-    }
-    const prototype: unknown = Object.getPrototypeOf(value);
-    if (prototype !== Object.prototype && prototype !== null) continue;
-    Object.freeze(value);
-    for (const key in value) pending.push((value as Record<string, unknown>)[key]);
-  }
 }
 
 /** `headers` without `Authorization`. */

@@ -90,14 +90,14 @@ const RUNTIME = { isOrdinaryObject, isPlainData, hasOwn: Object.prototype.hasOwn
 class Generator {
   /** Source of each function generated so far. */
   private readonly functions: string[] = [];
-  /** Values the code refers to (patterns, key sets), as `k[i]`. */
+  /** Values the code refers to (patterns), as `k[i]`. */
   private readonly constants: unknown[] = [];
   /** The function already generated for an object, array or record schema. */
   private readonly named = new Map<z.ZodType, string>();
 
   build(root: string): FastCheck {
     const source = `"use strict";\n${this.functions.join('\n')}\nreturn function fastCheck(value) { return ${root}; };`;
-    const factory = new Function('runtime', 'k', `const { isOrdinaryObject, isPlainData, hasOwn, MAX_BODY_DEPTH } = runtime;\n${source}`) as
+    const factory = new Function('runtime', 'k', `const { ${Object.keys(RUNTIME).join(', ')} } = runtime;\n${source}`) as
       (runtime: typeof RUNTIME, constants: unknown[]) => FastCheck;
     return factory(RUNTIME, this.constants);
   }
@@ -172,7 +172,7 @@ class Generator {
    * keys zod would strip (no catchall: "ask zod") or keep (a passthrough: each must be plain data).
    */
   private objectBody(definition: Definition): string {
-    withoutChecks(definition, '');
+    assertNoChecks(definition);
     const catchall = definition.catchall === undefined ? undefined : definitionOf(definition.catchall).type;
     if (catchall !== undefined && catchall !== 'unknown') throw new Unsupported(`object catchall ${catchall}`);
     const shape = definition.shape ?? {};
@@ -202,14 +202,14 @@ class Generator {
   }
 
   private recordBody(definition: Definition): string {
-    withoutChecks(definition, '');
+    assertNoChecks(definition);
     if (definitionOf(definition.keyType as z.ZodType).type !== 'string') throw new Unsupported('record keys not strings');
     const key = this.expression(definition.keyType as z.ZodType, 'key', 'd + 1');
     const entry = this.expression(definition.valueType as z.ZodType, 'e', 'd + 1');
     return [
       '  if (!isOrdinaryObject(v) || d >= MAX_BODY_DEPTH) return false;',
       '  for (const key in v) {',
-      '    if (!Object.prototype.hasOwnProperty.call(v, key) || key === "__proto__") return false;',
+      '    if (!hasOwn.call(v, key) || key === "__proto__") return false;',
       '    const e = v[key];',
       `    if (!(${key}) || !(${entry})) return false;`,
       '  }',
@@ -223,7 +223,7 @@ class Generator {
    * an earlier option could accept a copy, keys stripped, where a later one accepts it as is.)
    */
   private unionExpression(definition: Definition, variable: string, depth: string): string {
-    withoutChecks(definition, '');
+    assertNoChecks(definition);
     const options = (definition.options ?? []).map((option) => {
       if (!['string', 'number', 'boolean', 'enum', 'literal'].includes(definitionOf(option).type)) throw new Unsupported('union of non-primitive options');
       return this.expression(option, variable, depth);
@@ -236,8 +236,14 @@ function definitionOf(schema: z.ZodType): Definition {
   return (schema as unknown as { _zod: { def: Definition } })._zod.def;
 }
 
-function withoutChecks(definition: Definition, expression: string): string {
+/** Refuses a schema with refinements this compiler does not model (on a type that has none it models). */
+function assertNoChecks(definition: Definition): void {
   if (definition.checks !== undefined && definition.checks.length > 0) throw new Unsupported(`${definition.type} with checks`);
+}
+
+/** `expression`, for a schema without checks. */
+function withoutChecks(definition: Definition, expression: string): string {
+  assertNoChecks(definition);
   return expression;
 }
 

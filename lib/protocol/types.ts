@@ -282,6 +282,14 @@ export const TaskSchema = z.object({
 });
 export type Task = z.infer<typeof TaskSchema>;
 
+/**
+ * A copy of `task` whose statuses list is its own: what a record that goes on changing sends,
+ * and what a receiver keeps of a task it will change (bodies are values: README, "Writing an actor").
+ */
+export function snapshotTask(task: Task): Task {
+  return task.statuses === undefined ? { ...task } : { ...task, statuses: [...task.statuses] };
+}
+
 /** An agent as it describes itself to the master. */
 export const AgentInfoSchema = z.object({
   /** Assigned by the master (`<masterId>-S<n>`); set when re-registering. */

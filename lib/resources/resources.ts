@@ -11,6 +11,7 @@ import {
   subtractEntries,
   withRole,
 } from './entry';
+import { deepFreeze } from '../deep-freeze';
 import { ResourceError, ResourceParseError } from './errors';
 import { parseResourcesJSON, resourceToJSON } from './json';
 import { normalizeRanges, unionRanges } from './ranges';
@@ -386,19 +387,10 @@ export class Resources implements Iterable<Resource> {
    */
   toFrozenJSON(): readonly ResourceJSON[] {
     if (this.frozenJSON === undefined) {
-      this.frozenJSON = Object.freeze(this.items.map((entry) => deepFreeze(resourceToJSON(entry))));
+      this.frozenJSON = deepFreeze(this.items.map(resourceToJSON));
     }
     return this.frozenJSON;
   }
-}
-
-/** Freezes `value` and every object and array in it. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** Index of the entry with the same name and role, or −1 (lists are short: linear is fastest). */
