@@ -31,6 +31,8 @@ export interface AgentObserverOptions {
 export interface AgentObserverHooks {
   /** Schedules a callback on the master's clock (the master's `delay`). */
   readonly delay: Delay;
+  /** Schedules a callback every period until cancelled (the master's `every`): the pings' one timer. */
+  readonly every: Delay;
   /** Send the agent a Ping now. */
   ping(): void;
   /** The agent is unreachable: remove it. The observer has stopped itself before this is called. */
@@ -46,7 +48,8 @@ export interface AgentObserverHooks {
  * @example
  *   const observer = new AgentObserver(
  *     { pingTimeoutMs: 15_000, maxPingTimeouts: 5, reregisterTimeoutMs: 600_000 },
- *     { delay: (ms, callback) => this.delay(ms, callback), ping: () => this.send(agent.pid, Ping, {...}),
+ *     { delay: (ms, callback) => this.delay(ms, callback), every: (ms, callback) => this.every(ms, callback),
+ *       ping: () => this.send(agent.pid, Ping, {...}),
  *       unreachable: (cause) => this.removeAgent(agent, 'unreachable', describeUnreachable(cause)) },
  *   );
  *   observer.start();  // a Ping now, and every 15 s
@@ -57,7 +60,7 @@ export class AgentObserver {
   private pinged = false;
   /** Consecutive pings that went unanswered. */
   private pingTimeouts = 0;
-  /** The next ping-timeout check; undefined when stopped. */
+  /** The ping-timeout checks, one per `pingTimeoutMs` (each sends the next ping); undefined when stopped. */
   private pingTimer: Timer | undefined;
   /** Gives up on the agent if it stays disconnected; set while it is disconnected. */
   private reregisterTimer: Timer | undefined;
@@ -80,6 +83,7 @@ export class AgentObserver {
     this.pinged = false;
     this.pingTimeouts = 0;
     this.ping();
+    this.pingTimer = this.hooks.every(this.options.pingTimeoutMs, () => this.pingTimedOut());
   }
 
   /** The agent answered: it is healthy, whatever it missed before. */
@@ -117,12 +121,10 @@ export class AgentObserver {
   private ping(): void {
     this.hooks.ping();
     this.pinged = true;
-    this.pingTimer = this.hooks.delay(this.options.pingTimeoutMs, () => this.pingTimedOut());
   }
 
   /** The next ping is due: if the last one is unanswered, that is one more timeout. */
   private pingTimedOut(): void {
-    this.pingTimer = undefined;
     if (this.pinged) {
       this.pingTimeouts++;
       if (this.pingTimeouts >= this.options.maxPingTimeouts) {

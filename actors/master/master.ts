@@ -48,7 +48,7 @@ import { reconcile, type AgentStanding, type ReconcileRequest, type Reconciliati
 import type { Registry } from './registry';
 import {
   isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, overcommitError, parseResources,
-  trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type TrackedTask,
+  trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
 } from './state';
 import { MessageThrottle } from './throttle';
 import { OperatorApi, type MasterEvent, type OperatorLimits, type OperatorPort } from './v1-operator';
@@ -144,7 +144,7 @@ export class Master extends Actor {
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
   /** Rescinds each outstanding offer at its offer timeout, one timer per allocation's offers with the same timeout. */
-  private readonly offerExpiry = new OfferExpiry((ms, callback) => this.delay(ms, callback), (offerId) => this.retireOffer(offerId, { rescind: true, recover: true }));
+  private readonly offerExpiry = new OfferExpiry<OfferRecord>((ms, callback) => this.delay(ms, callback), (record) => this.retireOffer(record.offer.id, { rescind: true, recover: true }));
   /** Removes each disconnected framework at its failover timeout, by framework id. */
   private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
   /** The health checks of each registered agent, by agent id (until its removal is durable). */
@@ -264,7 +264,7 @@ export class Master extends Actor {
   offer(allocations: readonly Allocation[]): void {
     const byFramework = new Map<string, Offer[]>();
     const unfit: string[] = [];
-    const expiring = new Map<number, string[]>();
+    const expiring = new Map<number, OfferRecord[]>();
     for (const allocation of allocations) {
       const offer = this.makeOffer(allocation, unfit, expiring);
       if (offer === undefined) continue;
@@ -272,7 +272,7 @@ export class Master extends Actor {
       offers.push(offer);
       byFramework.set(offer.frameworkId, offers);
     }
-    for (const [timeoutMs, offerIds] of expiring) this.offerExpiry.schedule(offerIds, timeoutMs);
+    for (const [timeoutMs, records] of expiring) this.offerExpiry.schedule(records, timeoutMs);
     for (const [frameworkId, offers] of byFramework) {
       const pid = this.state.frameworks.get(frameworkId)?.pid;
       if (pid !== undefined) this.send(pid, ResourceOffers, { offers });
@@ -788,7 +788,7 @@ export class Master extends Actor {
    * otherwise it is recovered. Two outstanding offers of the same resources are thus impossible.
    * An offer with a timeout joins `expiring` (offer ids by timeout) for the caller to schedule.
    */
-  private makeOffer(allocation: Allocation, unfitReasons: string[], expiring: Map<number, string[]>): Offer | undefined {
+  private makeOffer(allocation: Allocation, unfitReasons: string[], expiring: Map<number, OfferRecord[]>): Offer | undefined {
     const framework = this.state.frameworks.get(allocation.frameworkId);
     const agent = this.state.agents.get(allocation.agentId);
     if (framework === undefined || agent === undefined) return undefined; // the allocator releases it (removed there too)
@@ -797,8 +797,7 @@ export class Master extends Actor {
       return undefined;
     }
     // Nothing else holds anything on the agent (the common case of a re-offer): the allocation alone must fit.
-    const alone = agent.tasks.size === 0 && agent.executors.size === 0 && agent.offerIds.size === 0;
-    const unfit = alone && agent.total.contains(allocation.resources)
+    const unfit = agent.held === 0 && agent.total.contains(allocation.resources)
       ? undefined
       : overcommitError(agent.total, [...this.state.agentHoldings(agent), allocation.resources]);
     if (unfit !== undefined) {
@@ -817,17 +816,20 @@ export class Master extends Actor {
       hostname: agent.info.hostname,
       // Shared with every offer of the same resources; offers are read, never changed.
       resources: allocation.resources.toFrozenJSON() as ResourceJSON[],
-      ...(agent.info.attributes !== undefined ? { attributes: agent.info.attributes } : {}),
       allocationRole: allocation.role,
-      executorIds: [...(agent.executors.get(framework.id)?.keys() ?? [])],
     };
+    // Optional fields are set only when present (no spread of a conditional object per offer).
+    if (agent.info.attributes !== undefined) offer.attributes = agent.info.attributes;
+    const executors = agent.executors.get(framework.id);
+    if (executors !== undefined && executors.size > 0) offer.executorIds = [...executors.keys()];
+    const record: OfferRecord = { offer, resources: allocation.resources, expiryBatch: undefined };
     const timeoutMs = this.flags.offerTimeoutMs ?? (this.isAuthenticated(framework.pid) ? undefined : UNAUTHENTICATED_OFFER_TIMEOUT_MS);
     if (timeoutMs !== undefined) {
-      const offerIds = expiring.get(timeoutMs);
-      if (offerIds === undefined) expiring.set(timeoutMs, [offer.id]);
-      else offerIds.push(offer.id);
+      const records = expiring.get(timeoutMs);
+      if (records === undefined) expiring.set(timeoutMs, [record]);
+      else records.push(record);
     }
-    this.state.addOffer({ offer, resources: allocation.resources });
+    this.state.addOffer(record, framework, agent);
     return offer;
   }
 
@@ -835,7 +837,7 @@ export class Master extends Actor {
   private retireOffer(offerId: string, how: OfferRetirement): void {
     const record = this.state.offers.get(offerId);
     if (record === undefined) return;
-    this.offerExpiry.cancel(offerId);
+    this.offerExpiry.cancel(record);
     this.state.deleteOffer(record);
     const { frameworkId, agentId, allocationRole } = record.offer;
     if (how.rescind) {
@@ -1646,6 +1648,7 @@ export class Master extends Actor {
       reregisterTimeoutMs: this.flags.agentReregisterTimeoutMs,
     }, {
       delay: (ms, callback) => this.delay(ms, callback),
+      every: (ms, callback) => this.every(ms, callback),
       ping: () => this.send(agent.pid, Ping, { connected: agent.connected }),
       unreachable: (cause) => this.agentUnreachable(agent, cause),
     });

@@ -4,6 +4,7 @@
  * the master actor decides and sends; this module only keeps the records consistent, and the
  * HTTP endpoints and metrics read it.
  */
+import type { Expiring } from './offer-expiry';
 import type { UPID } from '../../lib/actor';
 import { Resources, sharedResourcesFromJSON } from '../../lib/resources';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
@@ -101,6 +102,13 @@ export interface AgentRecord {
   readonly executors: Map<string, Map<string, TrackedExecutor>>;
   /** Outstanding offers of its resources. */
   readonly offerIds: Set<string>;
+  /**
+   * How many tasks, executors and offers `tasks`, `executors` and `offerIds` hold, kept by
+   * `MasterState` beside them: 0 means nothing holds anything on the agent. Making an offer asks
+   * this of every agent, and at 100k agents reading the three collections' sizes (separate
+   * objects, each a cache miss) was most of the time that took.
+   */
+  held: number;
   /** `frameworkId/taskId` of tasks asked to be killed, re-killed if the agent re-registers with them alive. */
   readonly killedTasks: Set<string>;
   /** Its removal is being written to the registry: its messages are ignored. */
@@ -115,7 +123,7 @@ export interface AgentRecord {
 }
 
 /** An outstanding offer. */
-export interface OfferRecord {
+export interface OfferRecord extends Expiring {
   /** The offer as sent to the framework. */
   readonly offer: Offer;
   /** `offer.resources`, as the allocator gave them. */
@@ -169,8 +177,8 @@ export class MasterState {
   private readonly completedFrameworkCounts = new Map<string, number>();
   /** Registered agents by id. */
   private readonly agentMap = new Map<string, AgentRecord>();
-  /** Agent id by pid text, for messages identified by their sender. */
-  private readonly agentIdByPid = new Map<string, string>();
+  /** Registered agents by pid text, for messages identified by their sender (one lookup per pong). */
+  private readonly agentsByPid = new Map<string, AgentRecord>();
   /** Each registered agent's place in `agentMap`'s order, so that `agentsOf` lists agents in that order. */
   private readonly agentOrder = new Map<string, number>();
   /** The next place in `agentOrder`. */
@@ -187,8 +195,15 @@ export class MasterState {
   readonly offers = new Map<string, OfferRecord>();
   /** The next `stamp` handed out: unique over all records. */
   private nextStamp = 1;
-  /** Ids of the agents changed since `takeChangedAgents` (added, removed, or their `stamp` moved), first change first. */
-  private changedAgents = new Set<string>();
+  /**
+   * Ids of the agents changed since `takeChangedAgents` (added, removed, or their `stamp` moved),
+   * first change first. An agent is listed at its first change only (its stamp was older than
+   * `changedSince`), so a change costs no hashing; an id can appear twice only when its record was
+   * removed or replaced, and the set is made once, when taken.
+   */
+  private changedAgents: string[] = [];
+  /** The first stamp handed out since `changedAgents` was last taken. */
+  private changedSince = this.nextStamp;
   /** More agents changed than `changedAgents` keeps: the next `takeChangedAgents` says 'all'. */
   private changedOverflow = false;
 
@@ -209,9 +224,10 @@ export class MasterState {
    * `CHANGED_AGENTS_SLACK`: nobody asked for a long while). One reader: the state endpoints.
    */
   takeChangedAgents(): ReadonlySet<string> | 'all' {
-    const changed = this.changedOverflow ? 'all' : this.changedAgents;
-    this.changedAgents = new Set();
+    const changed = this.changedOverflow ? 'all' : new Set(this.changedAgents);
+    this.changedAgents = [];
     this.changedOverflow = false;
+    this.changedSince = this.nextStamp;
     return changed;
   }
 
@@ -223,8 +239,8 @@ export class MasterState {
   /** Marks what `agent` holds as changed (its `stamp`, and the list of changed agents); undefined: nothing. */
   private touchAgent(agent: AgentRecord | undefined): void {
     if (agent === undefined) return;
+    if (agent.stamp < this.changedSince) this.noteChangedAgent(agent.id); // its first change since the last take
     agent.stamp = this.nextStamp++;
-    this.noteChangedAgent(agent.id);
   }
 
   /** Marks what `framework` holds as changed (its `stamp`); undefined: nothing. */
@@ -234,10 +250,10 @@ export class MasterState {
 
   private noteChangedAgent(agentId: string): void {
     if (this.changedOverflow) return;
-    this.changedAgents.add(agentId);
-    if (this.changedAgents.size > 2 * this.agentMap.size + CHANGED_AGENTS_SLACK) {
+    this.changedAgents.push(agentId);
+    if (this.changedAgents.length > 2 * this.agentMap.size + CHANGED_AGENTS_SLACK) {
       this.changedOverflow = true;
-      this.changedAgents = new Set();
+      this.changedAgents = [];
     }
   }
 
@@ -294,8 +310,7 @@ export class MasterState {
 
   /** The agent at `pid`, if any. */
   agentByPid(pid: UPID): AgentRecord | undefined {
-    const agentId = this.agentIdByPid.get(pid.toString());
-    return agentId === undefined ? undefined : this.agents.get(agentId);
+    return this.agentsByPid.get(pid.toString());
   }
 
   /** A task of a framework on an agent. */
@@ -325,9 +340,11 @@ export class MasterState {
 
   /** Adds a registered agent. */
   addAgent(agent: AgentRecord): void {
-    if (!this.agentMap.has(agent.id)) this.agentOrder.set(agent.id, this.nextAgentOrder++);
+    const replaced = this.agentMap.get(agent.id);
+    if (replaced === undefined) this.agentOrder.set(agent.id, this.nextAgentOrder++);
+    else this.forgetPid(replaced);
     this.agentMap.set(agent.id, agent);
-    this.agentIdByPid.set(agent.pid.toString(), agent.id);
+    this.agentsByPid.set(agent.pid.toString(), agent);
     this.recoveredAgents.delete(agent.id);
     this.touchAgent(agent);
     for (const frameworkId of agentFrameworkIds(agent)) {
@@ -338,10 +355,16 @@ export class MasterState {
 
   /** Moves an agent to a new pid (it re-registered from another address). */
   moveAgent(agent: AgentRecord, pid: UPID): void {
-    if (this.agentIdByPid.get(agent.pid.toString()) === agent.id) this.agentIdByPid.delete(agent.pid.toString());
+    this.forgetPid(agent);
     (agent as Writable<AgentRecord>).pid = pid;
-    this.agentIdByPid.set(pid.toString(), agent.id);
+    this.agentsByPid.set(pid.toString(), agent);
     this.touchAgent(agent);
+  }
+
+  /** Takes `agent`'s pid out of the pid index, unless another agent has taken that pid since. */
+  private forgetPid(agent: AgentRecord): void {
+    const key = agent.pid.toString();
+    if (this.agentsByPid.get(key) === agent) this.agentsByPid.delete(key);
   }
 
   /**
@@ -356,7 +379,7 @@ export class MasterState {
       this.reindexAgent(agent, frameworkId);
       this.touchFramework(this.frameworkMap.get(frameworkId));
     }
-    if (this.agentIdByPid.get(agent.pid.toString()) === agent.id) this.agentIdByPid.delete(agent.pid.toString());
+    this.forgetPid(agent);
     if (why === 'unreachable') {
       this.unreachableAgents.set(agent.id, nowMs);
       trimOldest(this.unreachableAgents, MAX_REMOVED_AGENTS);
@@ -544,7 +567,9 @@ export class MasterState {
     this.frameworks.get(frameworkId)?.tasks.set(taskId, tracked);
     let tasks = agent.tasks.get(frameworkId);
     if (!tasks) agent.tasks.set(frameworkId, (tasks = new Map()));
+    const before = tasks.size;
     tasks.set(taskId, tracked);
+    agent.held += tasks.size - before;
     this.reindexAgent(agent, frameworkId);
     this.touchAgent(agent);
     this.touchFramework(this.frameworks.get(frameworkId));
@@ -558,6 +583,7 @@ export class MasterState {
     const tasks = agent?.tasks.get(frameworkId);
     if (agent && tasks?.get(taskId) === tracked) {
       tasks.delete(taskId);
+      agent.held--;
       if (tasks.size === 0) agent.tasks.delete(frameworkId);
       agent.killedTasks.delete(`${frameworkId}/${taskId}`);
       this.reindexAgent(agent, frameworkId);
@@ -600,7 +626,9 @@ export class MasterState {
   addExecutor(agent: AgentRecord, frameworkId: string, executor: TrackedExecutor): void {
     let executors = agent.executors.get(frameworkId);
     if (!executors) agent.executors.set(frameworkId, (executors = new Map()));
+    const before = executors.size;
     executors.set(executor.info.executorId, executor);
+    agent.held += executors.size - before;
     this.reindexAgent(agent, frameworkId);
     this.touchAgent(agent);
     this.touchFramework(this.frameworkMap.get(frameworkId));
@@ -612,6 +640,7 @@ export class MasterState {
     const executor = executors?.get(executorId);
     if (!executors || !executor) return undefined;
     executors.delete(executorId);
+    agent.held--;
     if (executors.size === 0) agent.executors.delete(frameworkId);
     this.reindexAgent(agent, frameworkId);
     this.touchAgent(agent);
@@ -650,13 +679,19 @@ export class MasterState {
 
   // ---- offers ---------------------------------------------------------------------------------
 
-  /** Adds an outstanding offer to the books of its framework and agent. */
-  addOffer(record: OfferRecord): void {
+  /**
+   * Adds an outstanding offer to the books of its framework and agent, whose records the caller
+   * passes (the records of `record.offer.frameworkId` and `.agentId`: the caller just looked them
+   * up, and at 100k agents a second lookup per offer shows).
+   */
+  addOffer(record: OfferRecord, framework: FrameworkRecord | undefined, agent: AgentRecord | undefined): void {
     this.offers.set(record.offer.id, record);
-    const framework = this.frameworkMap.get(record.offer.frameworkId);
-    const agent = this.agentMap.get(record.offer.agentId);
     framework?.offerIds.add(record.offer.id);
-    agent?.offerIds.add(record.offer.id);
+    if (agent !== undefined) {
+      const before = agent.offerIds.size;
+      agent.offerIds.add(record.offer.id);
+      agent.held += agent.offerIds.size - before;
+    }
     this.touchFramework(framework);
     this.touchAgent(agent);
   }
@@ -667,7 +702,7 @@ export class MasterState {
     const framework = this.frameworkMap.get(record.offer.frameworkId);
     const agent = this.agentMap.get(record.offer.agentId);
     framework?.offerIds.delete(record.offer.id);
-    agent?.offerIds.delete(record.offer.id);
+    if (agent?.offerIds.delete(record.offer.id) === true) agent.held--;
     this.touchFramework(framework);
     this.touchAgent(agent);
   }
@@ -742,6 +777,7 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     tasks: new LazyMap(),
     executors: new LazyMap(),
     offerIds: new LazySet(),
+    held: 0,
     killedTasks: new LazySet(),
     removing: false,
     stamp: 0,

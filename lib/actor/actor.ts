@@ -114,7 +114,8 @@ export class ActorRuntime {
   /** Streaming responses of this actor still open (ended when it terminates). */
   readonly streams = new LazySet<HttpStream>();
   readonly mailbox = new Queue<MailboxEvent>();
-  readonly timers = new LazySet<ActorTimer>();
+  /** The actor's pending timers, a list through the timers themselves (adding and removing one hashes nothing). */
+  private timersHead: ActorTimer | undefined = undefined;
   host: ActorHost | undefined;
   pid: UPID | undefined;
   /** True while the actor sits in its host's run queue. */
@@ -134,6 +135,34 @@ export class ActorRuntime {
   private terminatedPromise: Promise<void> | undefined;
   private resolveTerminatedPromise: (() => void) | undefined;
   private terminatedResolved = false;
+
+  /** Lists a timer as pending (a timer listed already stays where it is). */
+  addTimer(timer: ActorTimer): void {
+    if (timer.listed) return;
+    timer.listed = true;
+    timer.previous = undefined;
+    timer.next = this.timersHead;
+    if (this.timersHead !== undefined) this.timersHead.previous = timer;
+    this.timersHead = timer;
+  }
+
+  /** Takes a timer off the pending list (no-op if it is not on it). */
+  removeTimer(timer: ActorTimer): void {
+    if (!timer.listed) return;
+    timer.listed = false;
+    if (timer.previous !== undefined) timer.previous.next = timer.next;
+    else this.timersHead = timer.next;
+    if (timer.next !== undefined) timer.next.previous = timer.previous;
+    timer.previous = undefined;
+    timer.next = undefined;
+  }
+
+  /** The pending timers, most recently listed first (a copy). */
+  pendingTimers(): ActorTimer[] {
+    const timers: ActorTimer[] = [];
+    for (let timer = this.timersHead; timer !== undefined; timer = timer.next) timers.push(timer);
+    return timers;
+  }
 
   /** Resolves when the actor has terminated (made on first use: a promise and its resolver per actor add up). */
   get terminated(): Promise<void> {
@@ -158,15 +187,19 @@ export class ActorTimer implements Timer {
   cancelled = false;
   /** Under a scripted replay the host keeps the timer off the clock; the replay fires it with this. */
   fire: (() => void) | undefined;
-  /**
-   * @param seq the timer's number among its actor's timers, from 1.
-   * @param dueMs when it is due, by its host's clock.
-   */
-  constructor(private readonly owner: ActorRuntime, readonly seq: number, readonly dueMs: number) {}
+  /** The timer's number among its actor's timers, from 1 (a repeating timer takes a new one per period). */
+  seq = 0;
+  /** When it is next due, by its host's clock. */
+  dueMs = 0;
+  /** On its actor's pending list (`ActorRuntime.addTimer`), between these two. */
+  listed = false;
+  previous: ActorTimer | undefined = undefined;
+  next: ActorTimer | undefined = undefined;
+  constructor(private readonly owner: ActorRuntime) {}
   cancel(): void {
     this.cancelled = true;
     this.handle?.cancel();
-    this.owner.timers.delete(this);
+    this.owner.removeTimer(this);
   }
 }
 
@@ -294,6 +327,19 @@ export abstract class Actor {
   /** Runs `callback` in this actor's mailbox after `ms` of the host clock. */
   protected delay(ms: number, callback: () => void): Timer {
     return this.host.delay(this, ms, callback);
+  }
+
+  /**
+   * Runs `callback` in this actor's mailbox every `periodMs` of the host clock until the timer
+   * is cancelled: the next period starts when the callback runs (as if the callback called
+   * `delay` again first), so a late run delays the ones after it. One timer serves every period
+   * (a health check per agent makes no timer per ping). Each period is a timer of its own in a
+   * trace, numbered like any `delay`.
+   *
+   * @example const heartbeats = this.every(15_000, () => this.send(peer, Heartbeat, {})); // heartbeats.cancel() stops it
+   */
+  protected every(periodMs: number, callback: () => void): Timer {
+    return this.host.every(this, periodMs, callback);
   }
 
   /**

@@ -2,7 +2,7 @@
  * Clocks. Actor code never reads `Date.now()` or calls `setTimeout` directly: it asks its host's
  * clock, so that tests can swap in a `VirtualClock` and advance time in microseconds.
  */
-import { popTop, siftUp } from '../binary-heap';
+import { TimerHeap } from './timer-heap';
 
 /** A scheduled callback; `cancel` is idempotent. */
 export interface TimerHandle {
@@ -179,7 +179,7 @@ const CANCELLED_CALLBACK = (): void => {};
 export class VirtualClock implements Clock {
   private current: number;
   private sequence = 0;
-  private readonly timers: VirtualTimer[] = []; // binary min-heap by (at, sequence)
+  private readonly timers = new TimerHeap<VirtualTimer>();
   private readonly probes = new Set<SettleProbe>();
   /** Timers fired so far (work, for the livelock bound). */
   private timersFired = 0;
@@ -240,48 +240,85 @@ export class VirtualClock implements Clock {
    * Moves time forward by `ms`, firing each timer due on the way at its own time and settling
    * after each one (so a handler that sets a shorter timer sees it fire within the same advance).
    */
-  async advance(ms: number): Promise<void> {
-    if (!this.paused) throw new Error('VirtualClock.advance needs a paused clock');
-    if (!(ms >= 0)) throw new Error(`VirtualClock.advance: ms must be >= 0, got ${ms}`);
+  advance(ms: number): Promise<void> {
+    if (!this.paused) return Promise.reject(new Error('VirtualClock.advance needs a paused clock'));
+    if (!(ms >= 0)) return Promise.reject(new Error(`VirtualClock.advance: ms must be >= 0, got ${ms}`));
     const target = this.current + ms;
-    await this.settle();
-    for (;;) {
-      const next = this.peek();
-      if (next === undefined || next.at > target) break;
-      this.current = Math.max(this.current, next.at);
-      this.fireDue();
-      await this.settle();
-    }
-    this.current = target;
-    await this.settle();
+    // Callbacks, not an async loop: one step per timer due, and an async function's await per
+    // step (plus settle's per turn) was a third of an idle simulation's garbage.
+    return new Promise<void>((resolve, reject) => {
+      const step = (): void => {
+        try {
+          const next = this.peek();
+          if (next === undefined || next.at > target) {
+            this.current = target;
+            this.settleThen(resolve, reject);
+            return;
+          }
+          this.current = Math.max(this.current, next.at);
+          this.fireDue();
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        this.settleThen(step, reject);
+      };
+      this.settleThen(step, reject);
+    });
   }
 
   /**
    * Resolves once no host has queued work, no timer is due, and (unless `simulated`) nothing
    * real is in flight. Rejects when one settle sees more than `maxSettleWork` units of work.
    */
-  async settle(): Promise<void> {
-    const workAtStart = this.workDone();
-    const idleNeeded = this.usesNetwork() ? SETTLE_IDLE_TURNS_WITH_SOCKETS : 1;
+  settle(): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.settleThen(resolve, reject));
+  }
+
+  /**
+   * `settle` with callbacks: `done` once settled, `fail` with the error otherwise. Each turn is a
+   * `setImmediate` (a real timer once waiting on real I/O has outlasted the spin), with no
+   * promise per turn.
+   */
+  private settleThen(done: () => void, fail: (error: unknown) => void): void {
+    let workAtStart: number;
+    let idleNeeded: number;
+    try {
+      workAtStart = this.workDone();
+      idleNeeded = this.usesNetwork() ? SETTLE_IDLE_TURNS_WITH_SOCKETS : 1;
+    } catch (error) {
+      fail(error);
+      return;
+    }
     let idleTurns = 0;
     let waitingTurns = 0;
-    for (;;) {
-      await (waitingTurns < SETTLE_SPIN_TURNS ? nextTurn() : realPause(SETTLE_IO_POLL_MS));
-      const fired = this.fireDue();
-      const work = this.workDone() - workAtStart;
-      if (work > this.maxSettleWork) {
-        throw new Error(`VirtualClock.settle: ${work} mailbox events and timers without time passing, more than ${this.maxSettleWork} (a livelock?)`);
+    const turn = (): void => {
+      try {
+        const fired = this.fireDue();
+        const work = this.workDone() - workAtStart;
+        if (work > this.maxSettleWork) {
+          throw new Error(`VirtualClock.settle: ${work} mailbox events and timers without time passing, more than ${this.maxSettleWork} (a livelock?)`);
+        }
+        const seen = fired ? 'queued' : this.observe();
+        idleTurns = seen === 'idle' ? idleTurns + 1 : 0;
+        waitingTurns = seen === 'waiting' ? waitingTurns + 1 : 0;
+      } catch (error) {
+        fail(error);
+        return;
       }
-      const seen = fired ? 'queued' : this.observe();
-      idleTurns = seen === 'idle' ? idleTurns + 1 : 0;
-      waitingTurns = seen === 'waiting' ? waitingTurns + 1 : 0;
-      if (idleTurns >= idleNeeded) return;
-    }
+      if (idleTurns >= idleNeeded) done();
+      else wait();
+    };
+    const wait = (): void => {
+      if (waitingTurns < SETTLE_SPIN_TURNS) setImmediate(turn);
+      else setTimeout(turn, SETTLE_IO_POLL_MS);
+    };
+    wait();
   }
 
   /** Number of live (uncancelled) timers; for tests. */
   pendingTimers(): number {
-    return this.timers.filter((t) => !t.cancelled).length;
+    return this.timers.toArray().filter((t) => !t.cancelled).length;
   }
 
   /** Mailbox events handled by every registered host, plus timers fired, so far. */
@@ -347,30 +384,20 @@ export class VirtualClock implements Clock {
   }
 
   private peek(): VirtualTimer | undefined {
-    while (this.timers.length > 0 && (this.timers[0] as VirtualTimer).cancelled) this.pop();
-    return this.timers[0];
+    let next = this.timers.peek();
+    while (next !== undefined && next.cancelled) {
+      this.timers.pop();
+      next = this.timers.peek();
+    }
+    return next;
   }
 
   private push(timer: VirtualTimer): void {
-    this.timers.push(timer);
-    siftUp(this.timers, this.timers.length - 1, earlier);
+    this.timers.push(timer.at, timer.sequence, timer);
   }
 
   private pop(): VirtualTimer | undefined {
-    return popTop(this.timers, earlier);
+    return this.timers.pop();
   }
 }
 
-/** One event-loop turn: what the turn's I/O and immediates started has run, and the microtasks they queued. */
-function nextTurn(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** A real pause, for waiting on real I/O without spinning. */
-function realPause(ms: number): Promise<void> {
-  return new Promise<void>((resolve) => setTimeout(resolve, ms));
-}
-
-function earlier(a: VirtualTimer, b: VirtualTimer): boolean {
-  return a.at < b.at || (a.at === b.at && a.sequence < b.sequence);
-}

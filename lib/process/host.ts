@@ -360,7 +360,7 @@ export class ActorHost {
    * (never set, cancelled or fired). Its `fire` queues its callback in the mailbox.
    */
   pendingTimer(actor: Actor, seq: number): ActorTimer | undefined {
-    for (const timer of actor.runtime.timers) if (timer.seq === seq && !timer.cancelled) return timer;
+    for (const timer of actor.runtime.pendingTimers()) if (timer.seq === seq && !timer.cancelled) return timer;
     return undefined;
   }
 
@@ -450,17 +450,40 @@ export class ActorHost {
 
   /** @internal Timer for `Actor.delay`: fires on the host clock (or when a scripted replay says), runs in the actor's mailbox. */
   delay(actor: Actor, ms: number, callback: () => void): Timer {
-    const timer = new ActorTimer(actor.runtime, ++actor.runtime.timerCount, this.clock.now() + Math.max(0, ms));
-    actor.runtime.timers.add(timer);
-    timer.fire = (): void => {
-      actor.runtime.timers.delete(timer);
+    return this.startTimer(actor, ms, callback, undefined);
+  }
+
+  /** @internal `Actor.every`: `callback` every `periodMs` until cancelled (one timer object for all periods). */
+  every(actor: Actor, periodMs: number, callback: () => void): Timer {
+    return this.startTimer(actor, periodMs, callback, periodMs);
+  }
+
+  private startTimer(actor: Actor, ms: number, callback: () => void, periodMs: number | undefined): ActorTimer {
+    const timer = new ActorTimer(actor.runtime);
+    const run = (): void => {
+      if (timer.cancelled) return;
+      // The next period is armed before the callback runs, so the callback may cancel it.
+      if (periodMs !== undefined) this.armTimer(actor, timer, periodMs);
+      callback.call(actor);
+    };
+    const fire = (): void => {
+      actor.runtime.removeTimer(timer);
       if (timer.cancelled) return;
       // Made when it fires, not kept with every pending timer.
       const label: RunLabel = { name: 'timer', seq: timer.seq, source: '', timer };
-      this.enqueueLabeled(actor, label, () => { if (!timer.cancelled) callback.call(actor); });
+      this.enqueueLabeled(actor, label, run);
     };
-    if (!this.scripted) timer.handle = this.clock.setTimer(ms, timer.fire);
+    timer.fire = fire;
+    this.armTimer(actor, timer, ms);
     return timer;
+  }
+
+  /** Numbers `timer` as its actor's next timer and puts it on the clock (off it under a scripted replay). */
+  private armTimer(actor: Actor, timer: ActorTimer, ms: number): void {
+    timer.seq = ++actor.runtime.timerCount;
+    timer.dueMs = this.clock.now() + Math.max(0, ms);
+    actor.runtime.addTimer(timer);
+    if (!this.scripted && timer.fire !== undefined) timer.handle = this.clock.setTimer(ms, timer.fire);
   }
 
   /** @internal `Actor.defer`: the continuation re-enters the actor's mailbox. */
@@ -695,7 +718,7 @@ export class ActorHost {
     // A client never waits on a stream nobody will write to again.
     for (const stream of [...runtime.streams]) stream.end();
     runtime.streams.clear();
-    for (const timer of [...runtime.timers]) timer.cancel();
+    for (const timer of runtime.pendingTimers()) timer.cancel();
     for (const event of runtime.mailbox.clear()) event.fail?.(new Error(`actor '${actor.id}' terminated`));
     this.actors.delete(actor.id);
     this.releaseSharedRoutes(actor);

@@ -1,11 +1,24 @@
 import { expect } from 'chai';
-import { VirtualClock } from '../../../lib/process';
+import type { Timer } from '../../../lib/actor';
+import { VirtualClock, type TimerHandle } from '../../../lib/process';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from '../../../actors/master/agent-observer';
 
 /** Small numbers, so that off-by-one errors show. */
 const PING_TIMEOUT_MS = 1_000;
 const MAX_PING_TIMEOUTS = 3;
 const REREGISTER_TIMEOUT_MS = 10_500;
+
+/** `every` on a bare clock, as the host does it: each period is armed before its callback runs. */
+function repeating(clock: VirtualClock, periodMs: number, callback: () => void): Timer {
+  let cancelled = false;
+  const fire = (): void => {
+    if (cancelled) return;
+    handle = clock.setTimer(periodMs, fire);
+    callback();
+  };
+  let handle: TimerHandle = clock.setTimer(periodMs, fire);
+  return { cancel: () => { cancelled = true; handle.cancel(); } };
+}
 
 /** An observer on a virtual clock, and a fake agent that answers its pings while `answering`. */
 class Rig {
@@ -22,6 +35,7 @@ class Rig {
       { pingTimeoutMs: PING_TIMEOUT_MS, maxPingTimeouts: MAX_PING_TIMEOUTS, reregisterTimeoutMs: REREGISTER_TIMEOUT_MS },
       {
         delay: (ms, callback) => this.clock.setTimer(ms, callback),
+        every: (ms, callback) => repeating(this.clock, ms, callback),
         ping: () => {
           this.pings.push(this.elapsedMs());
           // The pong comes back later, as a message of its own.

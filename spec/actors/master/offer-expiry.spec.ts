@@ -1,23 +1,35 @@
 import { expect } from 'chai';
 import { VirtualClock } from '../../../lib/process';
-import { OfferExpiry } from '../../../actors/master/offer-expiry';
+import { OfferExpiry, type ExpiryBatch } from '../../../actors/master/offer-expiry';
+
+/** An offer as the expiry sees it: an id and its batch slot. */
+interface TestOffer {
+  readonly id: string;
+  expiryBatch: ExpiryBatch | undefined;
+}
+
+function offer(id: string): TestOffer {
+  return { id, expiryBatch: undefined };
+}
 
 describe('actors/master: OfferExpiry', () => {
-  function expiry(): { clock: VirtualClock; offers: OfferExpiry; expired: string[] } {
+  function expiry(): { clock: VirtualClock; offers: OfferExpiry<TestOffer>; expired: string[] } {
     const clock = new VirtualClock();
     const expired: string[] = [];
-    const offers: OfferExpiry = new OfferExpiry((ms, callback) => clock.setTimer(ms, callback), (offerId) => {
-      expired.push(offerId);
-      offers.cancel(offerId); // as retiring an offer does
+    const offers: OfferExpiry<TestOffer> = new OfferExpiry<TestOffer>((ms, callback) => clock.setTimer(ms, callback), (expiring) => {
+      expired.push(expiring.id);
+      offers.cancel(expiring); // as retiring an offer does
     });
     return { clock, offers, expired };
   }
 
   it('expires a batch at its time, in the order it was scheduled, without the offers cancelled before', async () => {
     const { clock, offers, expired } = expiry();
-    offers.schedule(['O3', 'O1', 'O2'], 1_000);
-    offers.schedule(['O4'], 2_000);
-    offers.cancel('O1');
+    const [o1, o2, o3, o4] = [offer('O1'), offer('O2'), offer('O3'), offer('O4')];
+    offers.schedule([o3, o1, o2], 1_000);
+    offers.schedule([o4], 2_000);
+    offers.cancel(o1);
+    expect(o1.expiryBatch).to.equal(undefined);
     await clock.advance(999);
     expect(expired).to.deep.equal([]);
     await clock.advance(1);
@@ -28,15 +40,17 @@ describe('actors/master: OfferExpiry', () => {
     expect(offers.size).to.equal(0);
   });
 
-  it('the last offer of a batch cancelled cancels its timer; cancel is harmless for an unknown offer', async () => {
+  it('the last offer of a batch cancelled cancels its timer; cancel is harmless for an offer without a timeout', async () => {
     const clock = new VirtualClock();
-    const offers = new OfferExpiry((ms, callback) => clock.setTimer(ms, callback), () => expect.fail('nothing expires'));
-    offers.schedule(['O1', 'O2'], 1_000);
-    offers.cancel('O2');
-    offers.cancel('O1');
-    offers.cancel('O1');
-    offers.cancel('never-scheduled');
+    const offers = new OfferExpiry<TestOffer>((ms, callback) => clock.setTimer(ms, callback), () => expect.fail('nothing expires'));
+    const [o1, o2] = [offer('O1'), offer('O2')];
+    offers.schedule([o1, o2], 1_000);
+    offers.cancel(o2);
+    offers.cancel(o1);
+    offers.cancel(o1);
+    offers.cancel(offer('never-scheduled'));
     expect(clock.pendingTimers()).to.equal(0);
+    expect(offers.size).to.equal(0);
     await clock.advance(5_000);
     expect(offers.size).to.equal(0);
   });
@@ -44,13 +58,15 @@ describe('actors/master: OfferExpiry', () => {
   it('an expiry that does not cancel its offer still takes it out of the batch, once', async () => {
     const clock = new VirtualClock();
     const expired: string[] = [];
-    const offers = new OfferExpiry((ms, callback) => clock.setTimer(ms, callback), (offerId) => expired.push(offerId));
-    offers.schedule(['O1', 'O2'], 1_000);
+    const offers = new OfferExpiry<TestOffer>((ms, callback) => clock.setTimer(ms, callback), (expiring) => expired.push(expiring.id));
+    const [o1, o2] = [offer('O1'), offer('O2')];
+    offers.schedule([o1, o2], 1_000);
     offers.schedule([], 1_000);
     await clock.advance(1_000);
     expect(expired).to.deep.equal(['O1', 'O2']);
     expect(offers.size).to.equal(0);
-    offers.cancel('O1');
+    offers.cancel(o1);
+    expect(offers.size).to.equal(0);
     await clock.advance(5_000);
     expect(expired).to.deep.equal(['O1', 'O2']);
   });

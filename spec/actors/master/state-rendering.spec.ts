@@ -161,7 +161,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     agree('a new total');
     // An offer stays out while its agent's info changes (the master re-admitting it under a new hostname).
     const offered = Resources.parse('cpus:1;mem:128');
-    state.addOffer({ offer: { id: 'M-O1', frameworkId: framework.id, agentId: other.id, hostname: other.info.hostname, resources: offered.toJSON(), allocationRole: '*', executorIds: [] }, resources: offered });
+    state.addOffer({ offer: { id: 'M-O1', frameworkId: framework.id, agentId: other.id, hostname: other.info.hostname, resources: offered.toJSON(), allocationRole: '*', executorIds: [] }, resources: offered, expiryBatch: undefined }, framework, other);
     agree('an offer');
     other.info = { ...other.info, hostname: 'renamed' };
     state.agentChanged(other);

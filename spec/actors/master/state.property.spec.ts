@@ -38,7 +38,9 @@ type Change =
   | { kind: 'addTask'; framework: number; task: number; agent: number; resources: number }
   | { kind: 'removeTask'; pick: number; disposition: TaskDisposition }
   | { kind: 'recordStatus'; pick: number; state: number }
-  | { kind: 'addExecutor' | 'removeExecutor'; agent: number; framework: number; executor: number; resources: number };
+  | { kind: 'addExecutor' | 'removeExecutor'; agent: number; framework: number; executor: number; resources: number }
+  | { kind: 'addOffer'; agent: number; framework: number }
+  | { kind: 'deleteOffer'; pick: number };
 
 const index = (values: readonly unknown[]): fc.Arbitrary<number> => fc.nat({ max: values.length - 1 });
 const change: fc.Arbitrary<Change> = fc.oneof(
@@ -54,12 +56,16 @@ const change: fc.Arbitrary<Change> = fc.oneof(
     kind: fc.constantFrom('addExecutor' as const, 'removeExecutor' as const),
     agent: index(AGENT_IDS), framework: index(FRAMEWORK_IDS), executor: index(EXECUTOR_IDS), resources: index(RESOURCES),
   }),
+  fc.record({ kind: fc.constant('addOffer' as const), agent: index(AGENT_IDS), framework: index(FRAMEWORK_IDS) }),
+  fc.record({ kind: fc.constant('deleteOffer' as const), pick: fc.nat() }),
 );
 
 /** The books under test, and every task ever added (to pick from). */
 class Books {
   readonly state = new MasterState({ maxCompletedFrameworks: MAX_COMPLETED_FRAMEWORKS, maxCompletedTasksPerFramework: 3, maxUnreachableTasksPerFramework: 3 });
   readonly tasks: TrackedTask[] = [];
+  /** Offers made so far (for unique ids). */
+  offers = 0;
   /** Wall time for the records, advanced by each change. */
   nowMs = 0;
 
@@ -85,6 +91,9 @@ function apply(books: Books, step: Change): void {
     case 'moveAgent':
     case 'deleteAgent':
       return applyAgentChange(books, step);
+    case 'addOffer':
+    case 'deleteOffer':
+      return applyOfferChange(books, step);
     default:
       return applyTaskChange(books, step);
   }
@@ -113,22 +122,41 @@ function applyAgentChange(books: Books, step: Extract<Change, { agent: number; k
   const { state } = books;
   const agentId = AGENT_IDS[step.agent] as string;
   const agent = state.agents.get(agentId);
+  // The master never gives a pid an agent holds to another agent: a registration from it is that agent's.
+  const pid = step.kind === 'deleteAgent' ? undefined : PIDS[step.pid];
+  const pidHeld = [...state.agents.values()].some((other) => other !== agent && pid !== undefined && other.pid.equals(pid));
   if (step.kind === 'addAgent') {
-    if (agent !== undefined) return;
-    const pid = PIDS[step.pid] as UPID;
+    if (agent !== undefined || pidHeld || pid === undefined) return;
     state.addAgent(newAgentRecord({ id: agentId, hostname: agentId, port: 1, resources: [] }, pid, '0', Resources.parse('cpus:8;mem:1024'), books.nowMs));
   } else if (agent === undefined) {
     return;
   } else if (step.kind === 'moveAgent') {
-    state.moveAgent(agent, PIDS[step.pid] as UPID);
+    if (!pidHeld && pid !== undefined) state.moveAgent(agent, pid);
   } else if (step.kind === 'deleteAgent') {
-    // The master loses every task of a removed agent first; executors go with the agent.
+    // The master retires an agent's offers and loses its tasks first; executors go with the agent.
+    for (const offerId of [...agent.offerIds]) state.deleteOffer(state.offers.get(offerId)!);
     if (step.loseTasksFirst) for (const tracked of [...state.agentTasks(agent)]) state.removeTask(tracked, 'unreachable');
     state.deleteAgent(agent, 'unreachable', books.nowMs);
   }
 }
 
-function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'updateFrameworkInfo' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' }>): void {
+function applyOfferChange(books: Books, step: Extract<Change, { kind: 'addOffer' | 'deleteOffer' }>): void {
+  const { state } = books;
+  if (step.kind === 'deleteOffer') {
+    const outstanding = [...state.offers.values()];
+    const record = outstanding[step.pick % Math.max(1, outstanding.length)];
+    if (record !== undefined) state.deleteOffer(record);
+    return;
+  }
+  const agent = state.agents.get(AGENT_IDS[step.agent] as string);
+  const framework = state.frameworks.get(FRAMEWORK_IDS[step.framework] as string);
+  if (agent === undefined || framework === undefined) return;
+  const resources = Resources.parse('cpus:1');
+  const offer = { id: `M-O${books.offers++}`, frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: resources.toJSON(), allocationRole: '*' };
+  state.addOffer({ offer, resources, expiryBatch: undefined }, framework, agent);
+}
+
+function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'updateFrameworkInfo' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' | 'addOffer' | 'deleteOffer' }>): void {
   const { state } = books;
   if (step.kind === 'removeTask' || step.kind === 'recordStatus') {
     const tracked = books.tasks[step.pick % Math.max(1, books.tasks.length)];
@@ -183,6 +211,16 @@ function checkIndexes(books: Books, step: Change): void {
     actual.forEach((agent, position) => expect(agent, `agentsOf(${frameworkId}) records ${context}`).to.equal(expected[position]));
     const completed = state.completedFrameworks.some((framework) => framework.id === frameworkId);
     expect(state.isCompletedFramework(frameworkId), `isCompletedFramework(${frameworkId}) ${context}`).to.equal(completed);
+  }
+  for (const agent of state.agents.values()) {
+    let held = agent.offerIds.size;
+    for (const tasks of agent.tasks.values()) held += tasks.size;
+    for (const executors of agent.executors.values()) held += executors.size;
+    expect(agent.held, `held count of ${agent.id} ${context}`).to.equal(held);
+  }
+  for (const pid of PIDS) {
+    const holder = [...state.agents.values()].find((agent) => agent.pid.equals(pid));
+    expect(state.agentByPid(pid), `agentByPid(${pid.toString()}) ${context}`).to.equal(holder);
   }
   const live = [...state.frameworks.values()];
   for (const peer of PEERS) {

@@ -32,6 +32,14 @@ class Counter extends Actor {
   startTimer(ms: number, value: number): { cancel(): void } {
     return this.delay(ms, () => this.seen.push(value));
   }
+  startRepeating(periodMs: number, times: number): { cancel(): void } {
+    let runs = 0;
+    const timer = this.every(periodMs, () => {
+      this.seen.push(this.clock.now());
+      if (++runs === times) timer.cancel();
+    });
+    return timer;
+  }
   startDeferred(promise: Promise<number>): void {
     this.defer(promise, (value) => this.seen.push(value), (error) => this.seen.push(-error.message.length));
   }
@@ -121,6 +129,35 @@ describe('Actor', () => {
     expect(counter.seen).to.deep.equal([1]);
     await clock.advance(5000);
     expect(counter.seen).to.deep.equal([1, 3]);
+  });
+
+  it('every repeats a timer from each run until cancelled, one traced timer per period, and stops with its actor', async () => {
+    const clock = new VirtualClock();
+    const runs: Array<{ seq: unknown; t: number }> = [];
+    const host = memoryHost({ clock, observer: (event) => { if (event.kind === 'run' && event.name === 'timer') runs.push({ seq: (event.body as { seq: unknown }).seq, t: event.t }); } });
+    const counter = new Counter();
+    host.spawn(counter);
+    const start = clock.now();
+    await dispatch(counter, (c) => { c.startRepeating(1_000, 3); });
+    await clock.advance(10_000);
+    // Three runs a period apart; the third cancelled the timer from its own callback.
+    expect(counter.seen.map((t) => t - start)).to.deep.equal([1_000, 2_000, 3_000]);
+    expect(runs).to.deep.equal([{ seq: 1, t: start + 1_000 }, { seq: 2, t: start + 2_000 }, { seq: 3, t: start + 3_000 }]);
+    expect(clock.pendingTimers()).to.equal(0);
+    // A timer cancelled from outside stops; a terminated actor's timer never runs again.
+    counter.seen.length = 0;
+    const outside = await dispatch(counter, (c) => c.startRepeating(500, 100));
+    await clock.advance(1_200);
+    outside.cancel();
+    await clock.advance(5_000);
+    expect(counter.seen).to.have.length(2);
+    await dispatch(counter, (c) => { c.startRepeating(500, 100); });
+    await clock.advance(600);
+    host.terminate(counter.self());
+    await host.wait(counter.self());
+    await clock.advance(5_000);
+    expect(counter.seen).to.have.length(3);
+    expect(clock.pendingTimers()).to.equal(0);
   });
 
   it('terminate runs finalize, drops queued messages, cancels timers and tells linked actors', async () => {
