@@ -485,7 +485,7 @@ export class Agent extends Actor {
       this.startRegistration();
     }
     this.collectOldSandboxes();
-    this.delay(this.options.flags.diskWatchIntervalMs, () => this.checkDiskUsage());
+    this.every(this.options.flags.diskWatchIntervalMs, () => this.checkDiskUsage());
   }
 
   protected override finalize(): void {
@@ -1620,26 +1620,30 @@ export class Agent extends Actor {
     return false;
   }
 
+  /** A disk usage check is under way (`checkDiskUsage`). */
+  private checkingDiskUsage = false;
+
   /**
-   * Every `--disk_watch_interval`: how full the work dir's file system is decides how old a
+   * Every `--disk_watch_interval` (from when the last check started; one still under way makes
+   * the next skip): how full the work dir's file system is decides how old a
    * completed sandbox may get, `gc_delay × max(0, 1 − usage − gc_disk_headroom)`; older ones are
    * removed now (Mesos' `checkDiskUsage`).
    */
   private checkDiskUsage(): void {
-    const { workDir, gcDelayMs, gcDiskHeadroom, diskWatchIntervalMs } = this.options.flags;
-    const next = (): void => {
-      this.delay(diskWatchIntervalMs, () => this.checkDiskUsage());
-    };
+    // A check that outlasts the interval (a slow `du`) is not overlapped by the next: that one is skipped.
+    if (this.checkingDiskUsage) return;
+    this.checkingDiskUsage = true;
+    const { workDir, gcDelayMs, gcDiskHeadroom } = this.options.flags;
     this.defer(this.sandboxFileSystem.usage(workDir), (usage) => {
+      this.checkingDiskUsage = false;
       this.host.recordInput(this.self(), DISK_USAGE_INPUT, usage);
       const maxAgeMs = maxAllowedAgeMs(gcDelayMs, usage, gcDiskHeadroom);
       this.log.debug({ usage, maxAgeMs }, 'disk usage checked');
       this.gc.prune(gcDelayMs - maxAgeMs);
-      next();
     }, (error) => {
+      this.checkingDiskUsage = false;
       this.host.recordInput(this.self(), DISK_USAGE_INPUT, null);
       this.log.error({ workDir, error: error.message }, 'could not read the disk usage of the work dir');
-      next();
     });
   }
 

@@ -15,6 +15,11 @@ export interface Clock {
   now(): number;
   /** Runs `callback` once after `delayMs` of this clock's time. */
   setTimer(delayMs: number, callback: () => void): TimerHandle;
+  /**
+   * `setTimer` for the next period of a timer whose callback has run (`Actor.every`): a clock
+   * may reuse `handle` (one it returned) instead of making a new timer. Optional.
+   */
+  setTimerAgain?(handle: TimerHandle, delayMs: number, callback: () => void): TimerHandle;
   /** Registers something whose work `settle()` should wait for (virtual clocks only); returns its removal. */
   addSettleProbe(probe: SettleProbe): () => void;
 }
@@ -136,7 +141,9 @@ type Observation = 'idle' | 'queued' | 'waiting';
 /** A timer of a `VirtualClock`; it is its own handle (no handle object and closure per timer). */
 class VirtualTimer implements TimerHandle {
   cancelled = false;
-  constructor(readonly at: number, readonly sequence: number, public callback: () => void) {}
+  /** Out of the heap, its callback called: it may be set again (`setTimerAgain`). */
+  fired = false;
+  constructor(public at: number, public sequence: number, public callback: () => void) {}
   /**
    * A cancelled timer stays in the heap until it comes due; it lets go of its callback now (a
    * ping timeout re-armed at every ping would otherwise keep several callbacks, and all they
@@ -212,6 +219,18 @@ export class VirtualClock implements Clock {
     this.push(timer);
     if (!this.paused) this.armRealTimer();
     return timer;
+  }
+
+  /** Reuses `handle` when it is one of this clock's timers that has fired (no new timer per period of a long-lived periodic timer). */
+  setTimerAgain(handle: TimerHandle, delayMs: number, callback: () => void): TimerHandle {
+    if (!(handle instanceof VirtualTimer) || !handle.fired || handle.cancelled) return this.setTimer(delayMs, callback);
+    handle.at = this.now() + Math.max(0, delayMs);
+    handle.sequence = this.sequence++;
+    handle.callback = callback;
+    handle.fired = false;
+    this.push(handle);
+    if (!this.paused) this.armRealTimer();
+    return handle;
   }
 
   addSettleProbe(probe: SettleProbe): () => void {
@@ -368,6 +387,7 @@ export class VirtualClock implements Clock {
       if (next.cancelled) continue;
       fired = true;
       this.timersFired++;
+      next.fired = true;
       next.callback();
     }
     return fired;

@@ -483,7 +483,12 @@ export class ActorHost {
     timer.seq = ++actor.runtime.timerCount;
     timer.dueMs = this.clock.now() + Math.max(0, ms);
     actor.runtime.addTimer(timer);
-    if (!this.scripted && timer.fire !== undefined) timer.handle = this.clock.setTimer(ms, timer.fire);
+    if (this.scripted || timer.fire === undefined) return;
+    // A periodic timer's next period reuses the clock's timer where the clock can (see `every`).
+    const previous = timer.handle;
+    timer.handle = previous !== undefined && this.clock.setTimerAgain !== undefined
+      ? this.clock.setTimerAgain(previous, ms, timer.fire)
+      : this.clock.setTimer(ms, timer.fire);
   }
 
   /** @internal `Actor.defer`: the continuation re-enters the actor's mailbox. */
