@@ -1,7 +1,8 @@
 /**
  * Binary heap steps over a plain array: the element at index 0 is the one `first` puts before
- * every other. Used where a heap sits on a hot path (the virtual clock's timers) or picks a few
- * out of many (`/master/tasks`' page), without a class around the array.
+ * every other. Used where a heap picks a few out of many (`/master/tasks`' page), without a class
+ * around the array. (The virtual clock has its own, `lib/process/timer-heap.ts`, with its keys
+ * in typed arrays.)
  */
 
 /** Moves the element at `at` up until its parent comes first; after a push at the end. */
@@ -11,8 +12,7 @@ export function siftUp<T>(heap: T[], at: number, first: (a: T, b: T) => boolean)
     const parent = (child - 1) >> 1;
     const moving = heap[child] as T;
     if (!first(moving, heap[parent] as T)) return;
-    // Swapped through a local, not `[a, b] = [b, a]`: that made an array per step (the clock pops
-    // a timer per step; its swaps were a quarter of an idle simulation's garbage).
+    // Swapped through a local, not `[a, b] = [b, a]`, which makes an array per swap.
     heap[child] = heap[parent] as T;
     heap[parent] = moving;
     child = parent;

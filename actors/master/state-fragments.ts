@@ -290,7 +290,7 @@ export class StateFragments {
   /** Each agent's counts and frameworks as the summary last showed them (agents with tasks only). */
   private summaryKeys = new Map<string, string>();
   /** Lists of changed agents taken from the books and not yet applied to the formats' blocks, oldest first; the first one from `cursor` on. */
-  private backlog: Array<ReadonlySet<string>> = [];
+  private backlog: Array<readonly string[]> = [];
   private cursor: Iterator<string> | undefined;
   /** Registered agents with reserved resources (their `reserved_resources` depend on who asks). */
   private readonly reservedAgents = new Set<string>();
@@ -487,14 +487,15 @@ export class StateFragments {
       for (const agent of state.agents.values()) if (agent.total.hasReservations()) this.reservedAgents.add(agent.id);
       return;
     }
-    if (changed.size > 0) this.backlog.push(changed);
+    if (changed.length > 0) this.backlog.push(changed);
   }
 
   /** Applies up to `limit` changes of `backlog` to every format's blocks; whether any are left. */
   private applySome(limit: number): boolean {
     const state = this.state;
-    const ids: string[] = [];
-    while (ids.length < limit) {
+    // A set: the books' list may name an agent twice (removed, then back), and a slice applies each once.
+    const ids = new Set<string>();
+    while (ids.size < limit) {
       if (this.cursor === undefined) {
         const next = this.backlog[0];
         if (next === undefined) break;
@@ -506,9 +507,9 @@ export class StateFragments {
         this.backlog.shift();
         continue;
       }
-      ids.push(step.value);
+      ids.add(step.value);
     }
-    if (ids.length > 0) {
+    if (ids.size > 0) {
       for (const blocks of Object.values(this.agentBlocks)) blocks.apply(state, ids);
       for (const id of ids) {
         const agent = state.agents.get(id);
