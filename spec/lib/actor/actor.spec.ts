@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Actor, defineMessage, dispatch, UPID } from '../../../lib/actor';
+import { HandlerTable } from '../../../lib/actor/actor';
 import { VirtualClock } from '../../../lib/process';
 import { captureLogger } from '../../../lib/logging';
 import { memoryHost, Probe } from '../../support/runtime';
@@ -129,6 +130,33 @@ describe('Actor', () => {
     expect(counter.seen).to.deep.equal([1]);
     await clock.advance(5000);
     expect(counter.seen).to.deep.equal([1, 3]);
+  });
+
+  it('actors of one class share one handler table; one that installs a closure of its own gets a copy', async () => {
+    class Pinger extends Actor {
+      readonly seen: string[] = [];
+      constructor(id: string, extra: boolean) {
+        super(id);
+        this.install('Ping', this.onPing);
+        if (extra) this.install('Extra', () => this.seen.push('extra'));
+        this.install('Pong', this.onPong);
+      }
+      onPing(): void { this.seen.push('ping'); }
+      onPong(): void { this.seen.push('pong'); }
+    }
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const [a, b, c] = [new Pinger('a', false), new Pinger('b', false), new Pinger('c', true)];
+    for (const actor of [a, b, c]) host.spawn(actor);
+    expect(a.runtime.handlers).to.equal(b.runtime.handlers);
+    expect(c.runtime.handlers).to.not.equal(a.runtime.handlers);
+    expect(HandlerTable.EMPTY.has('Ping')).to.equal(false);
+    expect(a.runtime.handlers.has('Extra')).to.equal(false);
+    const sender = new Probe('sender');
+    host.spawn(sender);
+    for (const actor of [a, b, c]) for (const name of ['Ping', 'Extra', 'Pong']) sender.post(actor.self(), name, null);
+    await clock.settle();
+    expect([a.seen, b.seen, c.seen]).to.deep.equal([['ping', 'pong'], ['ping', 'pong'], ['ping', 'extra', 'pong']]);
   });
 
   it('every repeats a timer from each run until cancelled, one traced timer per period, and stops with its actor', async () => {
