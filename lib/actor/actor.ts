@@ -509,3 +509,28 @@ export function dispatch<A extends Actor, R>(actor: A, method: (actor: A) => R):
     host.enqueueRun(actor, run, reject);
   });
 }
+
+/**
+ * Runs `method` on `actor` inside its mailbox, like `dispatch`, but makes no promise: for a
+ * caller that makes many calls and needs no answer (the master returns every declined offer's
+ * resources to the allocator: a promise per call was ~15% of what an allocation cycle left for
+ * the old generation). A throw of `method`, or the actor being gone, goes to `onError`, called
+ * from inside `actor`'s mailbox (or at once, if it was never spawned); to act on it in the
+ * caller's own mailbox, `post` back to the caller from there.
+ *
+ * @example post(allocator, (a) => a.recoverResources(frameworkId, agentId, resources), (error) => log(error));
+ */
+export function post<A extends Actor>(actor: A, method: (actor: A) => void, onError: (error: Error) => void): void {
+  const host = actor.runtime.host;
+  if (!host) {
+    onError(new Error(`post: actor '${actor.id}' is not spawned`));
+    return;
+  }
+  host.enqueueRun(actor, () => {
+    try {
+      method(actor);
+    } catch (error) {
+      onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }, onError);
+}

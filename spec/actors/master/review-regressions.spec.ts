@@ -314,6 +314,20 @@ describe('actors/master: regressions from the review against Mesos (issue 7)', (
       expect((await metricsOf(harness))['mesos_ts/master/allocator_refusals']).to.equal(1);
       harness.captured.records.length = 0; // the refusal is this test's point, not a failure of it
     });
+
+    it('counts a refused return of resources (a declined offer, sent to the allocator without a promise), in the master\'s mailbox', async () => {
+      const harness = await startHarness({ checkAllocatorInvariants: false });
+      await registerAgent(harness, 'cpus:1;mem:512');
+      const framework = await registerFramework(harness);
+      await harness.clock.settle();
+      const offerId = latestOffer(framework.probe).id;
+      await harness.handle.allocator.removeFramework(framework.frameworkId);
+      framework.probe.post(harness.masterPid, 'DeclineOffers', { frameworkId: framework.frameworkId, offerIds: [offerId] });
+      await harness.clock.settle();
+      expect((await metricsOf(harness))['mesos_ts/master/allocator_refusals']).to.equal(1);
+      expect(harness.captured.find('allocator refused a call from the master').map((record) => record.operation)).to.deep.equal(['recoverResources']);
+      harness.captured.records.length = 0; // the refusal is this test's point, not a failure of it
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Actor, defineMessage, dispatch, UPID } from '../../../lib/actor';
+import { Actor, defineMessage, dispatch, post, UPID } from '../../../lib/actor';
 import { HandlerTable } from '../../../lib/actor/actor';
 import { VirtualClock } from '../../../lib/process';
 import { captureLogger } from '../../../lib/logging';
@@ -104,6 +104,33 @@ describe('Actor', () => {
     sender.post(pid, 'Add', 5);
     // The dispatch is queued behind the Add, so it sees it.
     expect(await dispatch(counter, (c) => c.total())).to.equal(5);
+  });
+
+  it('post runs in the mailbox in order with messages, and hands a throw or a gone actor to onError', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const counter = new Counter();
+    const pid = host.spawn(counter);
+    const sender = new Probe('sender');
+    host.spawn(sender);
+    const errors: string[] = [];
+    sender.post(pid, 'Add', 1);
+    await clock.settle();
+    post(counter, (c) => c.seen.push(2), (error) => errors.push(error.message));
+    sender.post(pid, 'Add', 3);
+    post(counter, () => { throw new Error('refused'); }, (error) => errors.push(error.message));
+    await clock.settle();
+    expect(counter.seen).to.deep.equal([1, 2, 3]);
+    expect(errors).to.deep.equal(['refused']);
+    host.terminate(pid);
+    await host.wait(pid);
+    post(counter, (c) => c.seen.push(4), (error) => errors.push(error.message));
+    post(new Counter('never-spawned'), () => undefined, (error) => errors.push(error.message));
+    await clock.settle();
+    expect(counter.seen).to.deep.equal([1, 2, 3]);
+    expect(errors).to.have.length(3);
+    expect(errors[1]).to.match(/not running/);
+    expect(errors[2]).to.match(/not spawned/);
   });
 
   it('dispatch rejects when the method throws or the actor is gone', async () => {
