@@ -18,6 +18,7 @@
  * The text is exactly the fresh rendering's JSON (`JSON.stringify(renderState(context))` and so
  * on): the tests and the chaos simulation check it, at every step.
  */
+import { ShardedMap } from '../../lib/sharded-map';
 import type { Task, TaskState } from '../../lib/protocol';
 import { renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1Task } from '../../lib/v1/operator';
@@ -68,7 +69,8 @@ interface AgentBlock {
 /** One format's agents, in blocks, in the books' order. */
 class AgentBlocks {
   private blocks: AgentBlock[] = [];
-  private readonly blockOf = new Map<string, AgentBlock>();
+  /** Each placed agent's block (sharded: a plain Map doubling at 65,536 agents took a turn over the bound). */
+  private readonly blockOf = new ShardedMap<AgentBlock>();
   /**
    * The agents still to place (after 'all', or when the format is first asked for): the books'
    * own iterator over their agents, placed a turn's worth at a time (`placeSome`). A Map's

@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { Prng } from '../../lib/process/prng';
+import { SHARDS, ShardedMap } from '../../lib/sharded-map';
+
+const SEED = 1305;
+
+describe('lib/sharded-map', () => {
+  it(`agrees with a Map under random sets, deletes and clears (seed ${SEED})`, () => {
+    const prng = new Prng(SEED);
+    const sharded = new ShardedMap<number>();
+    const reference = new Map<string, number>();
+    const keys = ['', 'a', 'ab', ...Array.from({ length: 300 }, (_, index) => `0f3c2a9e-7d1b-4c55-9a0e-1b2c3d4e5f60-S${index}`)];
+    for (let step = 0; step < 20_000; step++) {
+      const key = keys[prng.nextInt(keys.length)] as string;
+      const roll = prng.nextInt(100);
+      if (roll < 55) {
+        sharded.set(key, step);
+        reference.set(key, step);
+      } else if (roll < 99) {
+        expect(sharded.delete(key)).to.equal(reference.delete(key));
+      } else {
+        sharded.clear();
+        reference.clear();
+      }
+      expect(sharded.size).to.equal(reference.size);
+      const probe = keys[prng.nextInt(keys.length)] as string;
+      expect(sharded.get(probe)).to.equal(reference.get(probe));
+      expect(sharded.has(probe)).to.equal(reference.has(probe));
+    }
+  });
+
+  it('spreads agent ids over every shard, none with more than twice its share', () => {
+    const sharded = new ShardedMap<number>();
+    const count = 100_000;
+    for (let index = 0; index < count; index++) sharded.set(`0f3c2a9e-7d1b-4c55-9a0e-1b2c3d4e5f60-S${index}`, index);
+    const sizes = (sharded as unknown as { shards: Map<string, number>[] }).shards.map((shard) => shard.size);
+    expect(sizes).to.have.length(SHARDS);
+    expect(Math.max(...sizes)).to.be.at.most((2 * count) / SHARDS);
+    expect(Math.min(...sizes)).to.be.at.least(count / SHARDS / 2);
+  });
+});
