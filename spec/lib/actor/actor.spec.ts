@@ -49,14 +49,20 @@ class Counter extends Actor {
   }
 }
 
+/** A virtual clock, a memory host, a Counter on it and a Probe to send from. */
+function counterRig(): { clock: VirtualClock; host: ReturnType<typeof memoryHost>; counter: Counter; pid: UPID; sender: Probe } {
+  const clock = new VirtualClock();
+  const host = memoryHost({ clock });
+  const counter = new Counter();
+  const pid = host.spawn(counter);
+  const sender = new Probe('sender');
+  host.spawn(sender);
+  return { clock, host, counter, pid, sender };
+}
+
 describe('Actor', () => {
   it('handles messages FIFO, one at a time, after initialize', async () => {
-    const clock = new VirtualClock();
-    const host = memoryHost({ clock });
-    const counter = new Counter();
-    const pid = host.spawn(counter);
-    const sender = new Probe('sender');
-    host.spawn(sender);
+    const { clock, counter, pid, sender } = counterRig();
     for (let i = 1; i <= 1000; i++) sender.post(pid, 'Add', i);
     await clock.settle();
     expect(counter.initialized).to.equal(true);
@@ -107,12 +113,7 @@ describe('Actor', () => {
   });
 
   it('post runs in the mailbox in order with messages, and hands a throw or a gone actor to onError', async () => {
-    const clock = new VirtualClock();
-    const host = memoryHost({ clock });
-    const counter = new Counter();
-    const pid = host.spawn(counter);
-    const sender = new Probe('sender');
-    host.spawn(sender);
+    const { clock, host, counter, pid, sender } = counterRig();
     const errors: string[] = [];
     sender.post(pid, 'Add', 1);
     await clock.settle();
