@@ -29,11 +29,12 @@ function shardOf(key: string): number {
  */
 export class ShardedMap<V> {
   private readonly shards: Map<string, V>[] = Array.from({ length: SHARDS }, () => new Map<string, V>());
-  private count = 0;
 
-  /** Entries held. */
+  /** Entries held (summed over the shards when asked: nothing is counted on the way). */
   get size(): number {
-    return this.count;
+    let size = 0;
+    for (const shard of this.shards) size += shard.size;
+    return size;
   }
 
   get(key: string): V | undefined {
@@ -45,21 +46,15 @@ export class ShardedMap<V> {
   }
 
   set(key: string, value: V): this {
-    const shard = this.shards[shardOf(key)] as Map<string, V>;
-    const before = shard.size;
-    shard.set(key, value);
-    this.count += shard.size - before;
+    (this.shards[shardOf(key)] as Map<string, V>).set(key, value);
     return this;
   }
 
   delete(key: string): boolean {
-    const deleted = (this.shards[shardOf(key)] as Map<string, V>).delete(key);
-    if (deleted) this.count--;
-    return deleted;
+    return (this.shards[shardOf(key)] as Map<string, V>).delete(key);
   }
 
   clear(): void {
     for (const shard of this.shards) shard.clear();
-    this.count = 0;
   }
 }

@@ -406,7 +406,7 @@ export class VirtualClock implements Clock {
   private peek(): VirtualTimer | undefined {
     let next = this.timers.peek();
     while (next !== undefined && next.cancelled) {
-      this.timers.pop();
+      this.pop();
       next = this.timers.peek();
     }
     return next;

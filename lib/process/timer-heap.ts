@@ -36,11 +36,6 @@ export class TimerHeap<T> {
     return this.count > 0 ? this.items[0] : undefined;
   }
 
-  /** The first item's due time; only meaningful when not empty. */
-  peekAt(): number {
-    return this.ats[0] as number;
-  }
-
   /** Adds `item` due at `at`, ordered among equal times by `sequence`. */
   push(at: number, sequence: number, item: T): void {
     if (this.count === this.ats.length) this.grow();

@@ -22,7 +22,6 @@ describe('lib/process/timer-heap', () => {
     heap.push(10, 0, 'a');
     expect(heap.size).to.equal(3);
     expect(heap.peek()).to.equal('a');
-    expect(heap.peekAt()).to.equal(10);
     expect([heap.pop(), heap.pop(), heap.pop(), heap.pop()]).to.deep.equal(['a', 'b', 'c', undefined]);
     expect(heap.size).to.equal(0);
   });
