@@ -49,6 +49,15 @@ export interface RefuseFilter {
   readonly refuseSeconds?: number;
 }
 
+/** One return of resources in a batch (`recoverResourcesBatch`): the arguments of one `recoverResources`. */
+export interface ResourcesToRecover {
+  readonly frameworkId: string;
+  readonly agentId: string;
+  readonly resources: Resources;
+  readonly filter: RefuseFilter | undefined;
+  readonly role: string | undefined;
+}
+
 /**
  * Keys of `metrics()`: Mesos' (`allocator/mesos/...`, as its hierarchical allocator reports
  * them) and, under `mesos_ts/`, ours. Keys with a role or resource name in them are built by
@@ -220,6 +229,21 @@ export class AllocatorProcess extends Actor {
     const context = (): Readonly<Record<string, unknown>> => ({ frameworkId, agentId, resources: resources.format(), refuseSeconds: filter?.refuseSeconds, role });
     const decline = filter === undefined ? undefined : { refuseSeconds: filter.refuseSeconds, nowMs: this.clock.now() };
     this.change('recoverResources', context, (core) => core.recoverResources(frameworkId, agentId, resources, decline, role));
+  }
+
+  /**
+   * `recoverResources` for each of `returns`, in order, in this one turn. A refused return (it
+   * threw, and was logged) goes to `onRefused` and the rest are still returned, as separate
+   * calls would be.
+   */
+  recoverResourcesBatch(returns: readonly ResourcesToRecover[], onRefused: (error: Error) => void): void {
+    for (const { frameworkId, agentId, resources, filter, role } of returns) {
+      try {
+        this.recoverResources(frameworkId, agentId, resources, filter, role);
+      } catch (error) {
+        onRefused(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
   }
 
   /** Stops offering a framework anything in `roles` (default: all its roles). */

@@ -27,7 +27,7 @@ import {
 import type { AgentEndpoint } from '../../lib/v1/json';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
-import type { RefuseFilter } from '../allocator/allocator-process';
+import type { RefuseFilter, ResourcesToRecover } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions } from './authentication';
@@ -144,6 +144,12 @@ export class Master extends Actor {
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
   /** Rescinds each outstanding offer at its offer timeout, one timer per allocation's offers with the same timeout. */
+  /** Returns to the allocator being collected (`batchingRecovers`); undefined while each is sent as it comes. */
+  private recoverBatch: ResourcesToRecover[] | undefined;
+  /** Where the allocator's refusal of a return goes: counted and logged back in this mailbox (one closure for all returns). */
+  private readonly recoverRefused = (error: Error): void => {
+    post(this, (master) => master.allocatorRefused('recoverResources', error), () => undefined);
+  };
   private readonly offerExpiry = new OfferExpiry<OfferRecord>((ms, callback) => this.delay(ms, callback), (record) => this.retireOffer(record.offer.id, { rescind: true, recover: true }));
   /** Removes each disconnected framework at its failover timeout, by framework id. */
   private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
@@ -849,7 +855,10 @@ export class Master extends Actor {
 
   /** Retires every offer in `offerIds` (a framework's or an agent's set, copied first since retiring changes it). */
   private retireOffers(offerIds: ReadonlySet<string>, how: OfferRetirement): void {
-    for (const offerId of [...offerIds]) this.retireOffer(offerId, how);
+    const retiring = [...offerIds];
+    this.batchingRecovers(() => {
+      for (const offerId of retiring) this.retireOffer(offerId, how);
+    });
   }
 
   private declineOffers(from: UPID, { frameworkId, offerIds, filters }: BodyOf<typeof DeclineOffers>): void {
@@ -859,14 +868,17 @@ export class Master extends Actor {
 
   /** Returns the framework's offers to the allocator, filtered for `refuseSeconds` (default 5 s). */
   private decline(framework: FrameworkRecord, offerIds: readonly string[], filters: Filters | undefined): void {
-    for (const offerId of offerIds) {
-      const record = this.state.offers.get(offerId);
-      if (record === undefined || record.offer.frameworkId !== framework.id) {
-        this.log.warn({ frameworkId: framework.id, offerId }, 'ignoring decline of an offer that is no longer valid');
-        continue;
+    const how: OfferRetirement = { rescind: false, recover: true, filter: refuseFilter(filters) };
+    this.batchingRecovers(() => {
+      for (const offerId of offerIds) {
+        const record = this.state.offers.get(offerId);
+        if (record === undefined || record.offer.frameworkId !== framework.id) {
+          this.log.warn({ frameworkId: framework.id, offerId }, 'ignoring decline of an offer that is no longer valid');
+          continue;
+        }
+        this.retireOffer(offerId, how);
       }
-      this.retireOffer(offerId, { rescind: false, recover: true, filter: refuseFilter(filters) });
-    }
+    });
   }
 
   private reviveOffers(from: UPID, { frameworkId, roles }: BodyOf<typeof ReviveOffers>): void {
@@ -1900,10 +1912,29 @@ export class Master extends Actor {
   /** Returns resources to the allocator (optionally filtered). */
   private recover(frameworkId: string, agentId: string, resources: Resources, filter: RefuseFilter | undefined, role: string): void {
     if (resources.isEmpty()) return;
+    if (this.recoverBatch !== undefined) {
+      this.recoverBatch.push({ frameworkId, agentId, resources, filter, role });
+      return;
+    }
     // The hottest allocator call (every declined offer): no promise; a refusal comes back to this mailbox.
-    this.allocator.sendRecoverResources(frameworkId, agentId, resources, filter, role, (error) => {
-      post(this, (master) => master.allocatorRefused('recoverResources', error), () => undefined);
-    });
+    this.allocator.sendRecoverResources(frameworkId, agentId, resources, filter, role, this.recoverRefused);
+  }
+
+  /**
+   * Runs `retire` (which retires offers and nothing else the allocator hears of) with its returns
+   * to the allocator collected, then sends them as one batch: the allocator sees the same calls in
+   * the same order, as one mailbox event instead of one per offer.
+   */
+  private batchingRecovers(retire: () => void): void {
+    if (this.recoverBatch !== undefined) return retire();
+    const batch: ResourcesToRecover[] = [];
+    this.recoverBatch = batch;
+    try {
+      retire();
+    } finally {
+      this.recoverBatch = undefined;
+      this.allocator.sendRecoverResourcesBatch(batch, this.recoverRefused);
+    }
   }
 
   /**

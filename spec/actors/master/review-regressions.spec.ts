@@ -328,6 +328,27 @@ describe('actors/master: regressions from the review against Mesos (issue 7)', (
       expect(harness.captured.find('allocator refused a call from the master').map((record) => record.operation)).to.deep.equal(['recoverResources']);
       harness.captured.records.length = 0; // the refusal is this test's point, not a failure of it
     });
+
+    it('returns a decline\'s offers to the allocator as one batch: a refused return is counted alone and the others are still returned', async () => {
+      const harness = await startHarness({ checkAllocatorInvariants: false });
+      const first = await registerAgent(harness, 'cpus:1;mem:512', 'first.local');
+      const second = await registerAgent(harness, 'cpus:1;mem:512', 'second.local');
+      const framework = await registerFramework(harness);
+      await harness.clock.settle();
+      const offers = offersOf(framework.probe);
+      expect(offers.map((offer) => offer.agentId).sort()).to.deep.equal([first.agentId, second.agentId].sort());
+      // The allocator forgets the first agent behind the master's back: its return will be refused.
+      await harness.handle.allocator.removeAgent(first.agentId);
+      framework.probe.post(harness.masterPid, 'DeclineOffers', { frameworkId: framework.frameworkId, offerIds: offers.map((offer) => offer.id), filters: { refuseSeconds: 0 } });
+      await harness.clock.settle();
+      expect((await metricsOf(harness))['mesos_ts/master/allocator_refusals']).to.equal(1);
+      // The second agent's return went through: the next batch run offers it again.
+      const before = offersOf(framework.probe).length;
+      await harness.clock.advance(harness.flags.allocationIntervalMs);
+      await harness.clock.settle();
+      expect(offersOf(framework.probe).slice(before).map((offer) => offer.agentId)).to.deep.equal([second.agentId]);
+      harness.captured.records.length = 0; // the refusal is this test's point, not a failure of it
+    });
   });
 });
 
