@@ -13,7 +13,8 @@ import { aclViewer, type StateViewer } from '../../lib/state-json';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { authenticateRequest, isResponse, ok, withCors, type HttpAuthentication, type HttpHandler, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, isResponse, ok, withCors, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
+import type { ExecutorApi } from './v1-executor';
 import {
   AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
@@ -237,6 +238,10 @@ export class Agent extends Actor {
   private usageInFlight: Promise<Array<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>> | undefined;
   /** Removes completed sandboxes after `--gc_delay`, sooner as the disk fills (gc.ts). */
   private readonly gc: GarbageCollector;
+  /** The v1 executor API's actor (`serveExecutorApi`), which `/slave(N)/api/v1/executor` is passed to. */
+  private executorApi: ExecutorApi | undefined;
+  /** The ACLs (`--acls`), if any: what the HTTP routes let each caller see. */
+  private readonly authorizer: Authorizer | undefined;
   /** What the garbage collector and the disk watch read and remove. */
   private readonly sandboxFileSystem: SandboxFileSystem;
 
@@ -268,37 +273,61 @@ export class Agent extends Actor {
     this.install(ReregisterExecutor, this.reregisterExecutor);
     this.install(StatusUpdateMessage, this.statusUpdate);
     this.install(ExecutorToFramework, this.executorToFramework);
-    const authorizer = options.acls !== undefined ? new Authorizer(options.acls) : undefined;
-    this.route('/state', (request) => {
-      const caller = options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', options.httpAuthentication);
-      if (isResponse(caller)) return withCors(caller);
-      // The master's web UI reads it from its own origin (as data: CORS, not JSONP).
-      return withCors(this.stateResponse(authorizer === undefined ? undefined : aclViewer(authorizer, caller.principal)));
-    });
-    this.route('/health', () => ok(''));
+    this.authorizer = options.acls !== undefined ? new Authorizer(options.acls) : undefined;
+    // Routes are methods (served with the agent as `this`), so every agent of a simulation shares one route table.
+    this.route('/state', this.stateRoute);
+    this.route('/health', this.healthRoute);
     // Mesos' `/slave(1)/monitor/statistics` (and its old `.json` name) and `/slave(1)/containers`:
     // each live container's usage, as read-only as `/state`; the ACLs' `view_executors` filters them.
-    const usageRoute = (render: (container: MonitoredContainer, statistics: ResourceStatisticsJson) => unknown): HttpHandler => async (request) => {
-      const caller = options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', options.httpAuthentication);
-      if (isResponse(caller)) return withCors(caller);
-      // The ACLs' `get_endpoints` names these two (Mesos' AUTHORIZABLE_ENDPOINTS), as `/monitor/statistics` and `/containers`.
-      const endpoint = request.path.endsWith('/containers') ? '/containers' : '/monitor/statistics';
-      if (authorizer !== undefined && !authorizer.authorized('get_endpoints', caller.principal, endpoint)) return withCors({ status: 403, body: `Forbidden: the ACLs' get_endpoints do not let ${caller.principal ?? 'an anonymous caller'} GET ${endpoint}` });
-      const visible = (container: MonitoredContainer): boolean => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, this.frameworkUser(container.frameworkId));
-      const usages = await this.containersUsage();
-      return withCors(ok(usages.filter(({ container }) => visible(container)).map(({ container, statistics }) => render(container, statistics))));
-    };
-    this.route('/monitor/statistics', usageRoute(statisticsEntry));
-    this.route('/monitor/statistics.json', usageRoute(statisticsEntry));
-    this.route('/containers', usageRoute(containerEntry));
+    this.route('/monitor/statistics', this.statisticsRoute);
+    this.route('/monitor/statistics.json', this.statisticsRoute);
+    this.route('/containers', this.containersRoute);
     // The v1 operator API's calls that read the agent (`/slave(1)/api/v1`; `/api/v1` through the executor API's actor).
-    this.route('/api/v1', (request) => this.serveOperatorApi(request));
-    this.operatorPort = new AgentOperatorReader(this, options.httpAuthentication, authorizer);
+    this.route('/api/v1', this.serveOperatorApi);
+    this.operatorPort = new AgentOperatorReader(this, options.httpAuthentication, this.authorizer);
     // Mesos' `/slave(1)/flags`: read-only credentials, and the ACLs' `view_flags`.
-    this.route('/flags', (request) => flagsResponse(request, {
+    this.route('/flags', this.flagsRoute);
+  }
+
+  // ---- HTTP routes (methods: see the constructor) --------------------------------------------
+
+  private stateRoute(request: HttpRequest): HttpResponse {
+    const caller = this.options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', this.options.httpAuthentication);
+    if (isResponse(caller)) return withCors(caller);
+    // The master's web UI reads it from its own origin (as data: CORS, not JSONP).
+    return withCors(this.stateResponse(this.authorizer === undefined ? undefined : aclViewer(this.authorizer, caller.principal)));
+  }
+
+  private healthRoute(): HttpResponse {
+    return ok('');
+  }
+
+  private statisticsRoute(request: HttpRequest): Promise<HttpResponse> {
+    return this.usageResponse(request, '/monitor/statistics', statisticsEntry);
+  }
+
+  private containersRoute(request: HttpRequest): Promise<HttpResponse> {
+    return this.usageResponse(request, '/containers', containerEntry);
+  }
+
+  /** Each live container's usage as `render` puts it, for a caller `/state` would answer; `endpoint` is how the ACLs' `get_endpoints` names the route. */
+  private async usageResponse(request: HttpRequest, endpoint: string, render: (container: MonitoredContainer, statistics: ResourceStatisticsJson) => unknown): Promise<HttpResponse> {
+    const caller = this.options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', this.options.httpAuthentication);
+    if (isResponse(caller)) return withCors(caller);
+    // The ACLs' `get_endpoints` names these two (Mesos' AUTHORIZABLE_ENDPOINTS), as `/monitor/statistics` and `/containers`.
+    const authorizer = this.authorizer;
+    if (authorizer !== undefined && !authorizer.authorized('get_endpoints', caller.principal, endpoint)) return withCors({ status: 403, body: `Forbidden: the ACLs' get_endpoints do not let ${caller.principal ?? 'an anonymous caller'} GET ${endpoint}` });
+    const visible = (container: MonitoredContainer): boolean => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, this.frameworkUser(container.frameworkId));
+    const usages = await this.containersUsage();
+    return withCors(ok(usages.filter(({ container }) => visible(container)).map(({ container, statistics }) => render(container, statistics))));
+  }
+
+  private flagsRoute(request: HttpRequest): Promise<HttpResponse> | HttpResponse {
+    const options = this.options;
+    return flagsResponse(request, {
       ...(options.httpAuthentication !== undefined ? { authentication: options.httpAuthentication } : {}),
-      denial: (principal) => authorizer?.denial('view_flags', principal),
-    }, () => renderAgentFlags(options.flags)));
+      denial: (principal) => this.authorizer?.denial('view_flags', principal),
+    }, () => renderAgentFlags(options.flags));
   }
 
   /**
@@ -394,9 +423,16 @@ export class Agent extends Actor {
     return serveAgentOperatorCall(this.operatorPort, request);
   }
 
-  /** Serves `/slave(N)/api/v1/executor` (where Mesos' own executor library posts) with the executor API actor's `handler`. */
-  serveExecutorApi(handler: (request: HttpRequest) => Promise<HttpResponse>): void {
-    this.route('/api/v1/executor', handler);
+  /** Serves `/slave(N)/api/v1/executor` (where Mesos' own executor library posts) through the executor API actor `api` (on this host). */
+  serveExecutorApi(api: ExecutorApi): void {
+    this.executorApi = api;
+    this.route('/api/v1/executor', this.executorApiRoute);
+  }
+
+  private executorApiRoute(request: HttpRequest): Promise<HttpResponse> {
+    const api = this.executorApi;
+    if (api === undefined) return Promise.resolve({ status: 503, body: 'the agent serves no v1 executor API' });
+    return dispatch(api, (actor) => actor.serve(request));
   }
 
   /**

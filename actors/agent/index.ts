@@ -18,7 +18,7 @@ import { nodeDisk, type Disk } from '../../lib/disk';
 import { isZooKeeperMaster, masterDetector } from '../../lib/ha/detector';
 import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
 import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
-import type { ActorHost, HttpAuthentication } from '../../lib/process';
+import type { ActorHost, HttpAuthentication, HttpRequest } from '../../lib/process';
 import { Authorizer, type Acls } from '../../lib/acls';
 import { tlsEnvironment, type TlsFiles } from '../../lib/process/tls';
 import type { CommandInfo } from '../../lib/protocol';
@@ -293,15 +293,16 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   });
   const pid = host.spawn(agent);
   // The v1 executor API (`/api/v1/executor`, and `/slave(N)/api/v1/executor`): HTTP executors, each served by an executor actor here.
+  // One per host at the top level (a simulation's further agents: at their own path only).
+  const topLevel = options.files !== false && !host.servesShared(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE);
   const executorApi = new ExecutorApi({
     agent,
-    // One per host at the top level (a simulation's further agents: at their own path only).
-    topLevel: options.files !== false && !host.servesShared(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE),
-    operatorApi: (request) => dispatch(agent, (actor) => actor.serveOperatorApi(request)),
+    topLevel,
+    ...(topLevel ? { operatorApi: (request: HttpRequest) => dispatch(agent, (actor) => actor.serveOperatorApi(request)) } : {}),
     shutdownGracePeriodMs: flags.executorShutdownGracePeriodMs,
   });
   host.spawn(executorApi);
-  agent.serveExecutorApi((request) => dispatch(executorApi, (api) => api.serve(request)));
+  agent.serveExecutorApi(executorApi);
   const garbageCollectedAt = (relative: string): Promise<number | undefined> => dispatch(agent, (actor) => actor.garbageCollectedAt(relative));
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http), garbageCollectedAt) : undefined;
   if (files !== undefined) host.spawn(files);

@@ -27,16 +27,19 @@ export interface AgentObserverOptions {
   readonly reregisterTimeoutMs: number;
 }
 
-/** What an observer asks of the master. */
-export interface AgentObserverHooks {
+/**
+ * What an observer asks of the master, about its agent `A` (the master's record of it). One hooks
+ * object serves every observer of a master: nothing per agent but the observer itself.
+ */
+export interface AgentObserverHooks<A> {
   /** Schedules a callback on the master's clock (the master's `delay`). */
   readonly delay: Delay;
   /** Schedules a callback every period until cancelled (the master's `every`): the pings' one timer. */
   readonly every: Delay;
   /** Send the agent a Ping now. */
-  ping(): void;
+  ping(agent: A): void;
   /** The agent is unreachable: remove it. The observer has stopped itself before this is called. */
-  unreachable(cause: UnreachableCause): void;
+  unreachable(agent: A, cause: UnreachableCause): void;
 }
 
 /**
@@ -46,16 +49,19 @@ export interface AgentObserverHooks {
  * `(maxPingTimeouts + 1) × pingTimeoutMs` later (90 s with Mesos' defaults).
  *
  * @example
- *   const observer = new AgentObserver(
- *     { pingTimeoutMs: 15_000, maxPingTimeouts: 5, reregisterTimeoutMs: 600_000 },
- *     { delay: (ms, callback) => this.delay(ms, callback), every: (ms, callback) => this.every(ms, callback),
- *       ping: () => this.send(agent.pid, Ping, {...}),
- *       unreachable: (cause) => this.removeAgent(agent, 'unreachable', describeUnreachable(cause)) },
- *   );
+ *   // Once per master: the limits and the hooks.
+ *   const limits = { pingTimeoutMs: 15_000, maxPingTimeouts: 5, reregisterTimeoutMs: 600_000 };
+ *   const hooks: AgentObserverHooks<AgentRecord> = {
+ *     delay: (ms, callback) => this.delay(ms, callback), every: (ms, callback) => this.every(ms, callback),
+ *     ping: (agent) => this.send(agent.pid, Ping, {...}),
+ *     unreachable: (agent, cause) => this.removeAgent(agent, 'unreachable', describeUnreachable(cause)),
+ *   };
+ *   // Per agent:
+ *   const observer = new AgentObserver(limits, hooks, agent);
  *   observer.start();  // a Ping now, and every 15 s
  *   observer.pong();   // the agent answered
  */
-export class AgentObserver {
+export class AgentObserver<A> {
   /** A ping is out and no pong came back yet. */
   private pinged = false;
   /** Consecutive pings that went unanswered. */
@@ -65,7 +71,12 @@ export class AgentObserver {
   /** Gives up on the agent if it stays disconnected; set while it is disconnected. */
   private reregisterTimer: Timer | undefined;
 
-  constructor(private readonly options: AgentObserverOptions, private readonly hooks: AgentObserverHooks) {}
+  /**
+   * @param options shared by the observers of one master
+   * @param hooks shared by the observers of one master
+   * @param agent what the hooks are told about
+   */
+  constructor(private readonly options: AgentObserverOptions, private readonly hooks: AgentObserverHooks<A>, private readonly agent: A) {}
 
   /** Whether the observer is pinging its agent (started and not stopped). */
   get pinging(): boolean {
@@ -119,7 +130,7 @@ export class AgentObserver {
   }
 
   private ping(): void {
-    this.hooks.ping();
+    this.hooks.ping(this.agent);
     this.pinged = true;
   }
 
@@ -137,7 +148,7 @@ export class AgentObserver {
 
   private giveUp(cause: UnreachableCause): void {
     this.stop();
-    this.hooks.unreachable(cause);
+    this.hooks.unreachable(this.agent, cause);
   }
 }
 

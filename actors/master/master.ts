@@ -31,7 +31,7 @@ import type { RefuseFilter, ResourcesToRecover } from '../allocator/allocator-pr
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions } from './authentication';
-import { AgentObserver, describeUnreachable, type UnreachableCause } from './agent-observer';
+import { AgentObserver, describeUnreachable, type AgentObserverHooks, type AgentObserverOptions, type UnreachableCause } from './agent-observer';
 import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
@@ -154,7 +154,15 @@ export class Master extends Actor {
   /** Removes each disconnected framework at its failover timeout, by framework id. */
   private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
   /** The health checks of each registered agent, by agent id (until its removal is durable). */
-  private readonly observers = new Map<string, AgentObserver>();
+  private readonly observers = new Map<string, AgentObserver<AgentRecord>>();
+  /** What every agent's observer works to (the flags), and what it asks of this master: one of each for all agents. */
+  private readonly observerLimits: AgentObserverOptions;
+  private readonly observerHooks: AgentObserverHooks<AgentRecord> = {
+    delay: (ms, callback) => this.delay(ms, callback),
+    every: (ms, callback) => this.every(ms, callback),
+    ping: (agent) => this.send(agent.pid, Ping, { connected: agent.connected }),
+    unreachable: (agent, cause) => this.agentUnreachable(agent, cause),
+  };
   /** Authentication exchanges and authenticated pids; set by `initialize` when the master has credentials. */
   private authentication: AuthenticationSessions | undefined;
   /** Decides what the ACLs allow (`--acls`; everything without them). */
@@ -199,6 +207,7 @@ export class Master extends Actor {
     this.leading = identity.leading ?? ((): boolean => true);
     this.state = new MasterState(flags);
     this.stateFragments = new StateFragments(this.state);
+    this.observerLimits = { pingTimeoutMs: flags.agentPingTimeoutMs, maxPingTimeouts: flags.maxAgentPingTimeouts, reregisterTimeoutMs: flags.agentReregisterTimeoutMs };
     this.authorizer = flags.acls !== undefined ? new Authorizer(flags.acls) : PERMISSIVE_AUTHORIZER;
     this.throttle = new MessageThrottle(flags.rateLimits, () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
@@ -1654,16 +1663,7 @@ export class Master extends Actor {
 
   /** Starts the agent's health checks (agent-observer.ts): a ping now and every `agentPingTimeoutMs`. */
   private observe(agent: AgentRecord): void {
-    const observer = new AgentObserver({
-      pingTimeoutMs: this.flags.agentPingTimeoutMs,
-      maxPingTimeouts: this.flags.maxAgentPingTimeouts,
-      reregisterTimeoutMs: this.flags.agentReregisterTimeoutMs,
-    }, {
-      delay: (ms, callback) => this.delay(ms, callback),
-      every: (ms, callback) => this.every(ms, callback),
-      ping: () => this.send(agent.pid, Ping, { connected: agent.connected }),
-      unreachable: (cause) => this.agentUnreachable(agent, cause),
-    });
+    const observer = new AgentObserver(this.observerLimits, this.observerHooks, agent);
     this.observers.set(agent.id, observer);
     observer.start();
   }

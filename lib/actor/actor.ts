@@ -1,5 +1,5 @@
 import type { ActorHost } from '../process/host';
-import type { Clock, TimerHandle } from '../process/clock';
+import type { Clock, TimerHandle, TimerTarget } from '../process/clock';
 import type { Prng } from '../process/prng';
 import type { Logger } from '../logging';
 import type { HttpHandler, HttpStream } from '../process/http';
@@ -86,29 +86,37 @@ function isSharedHandler(entry: InstalledHandler): boolean {
 }
 
 /**
- * @internal An actor's message handlers by name. Actors of one class install the same handlers
- * (methods of the class, so shared entries) in the same order, so they share one table, the way
- * objects share a hidden class: installing from a shared table follows the transition recorded
- * for that name and entry, and only an actor that installs something else (a closure of its own)
- * gets a table of its own, copied at that install. One table per actor was ~0.9 KB per agent.
+ * @internal A table by name (an actor's message handlers, or its HTTP routes) that actors of one
+ * class share. They install the same entries (methods of the class) in the same order, so they
+ * share one table, the way objects share a hidden class: installing from a shared table follows
+ * the transition recorded for that name and entry, and only an actor that installs something
+ * else (a closure of its own) gets a table of its own, copied at that install. One handler table
+ * per actor was ~0.9 KB per agent; one route table ~0.5 KB.
  */
-export class HandlerTable {
-  /** The table of an actor that installed nothing yet, where every actor starts. */
-  static readonly EMPTY = new HandlerTable(new Map(), true);
-
+export class SharedTable<V> {
   /** Shared tables only: the tables that installing each name leads to, one per entry installed under it. */
-  private readonly transitions: Map<string, HandlerTable[]> | undefined;
+  private readonly transitions: Map<string, SharedTable<V>[]> | undefined;
 
-  private constructor(private readonly entries: Map<string, InstalledHandler>, shared: boolean) {
+  /** A new empty table, shared (where every actor of a kind starts). */
+  static empty<V>(): SharedTable<V> {
+    return new SharedTable<V>(new Map(), true);
+  }
+
+  private constructor(private readonly entries: Map<string, V>, shared: boolean) {
     this.transitions = shared ? new Map() : undefined;
   }
 
-  get(name: string): InstalledHandler | undefined {
+  get(name: string): V | undefined {
     return this.entries.get(name);
   }
 
   has(name: string): boolean {
     return this.entries.has(name);
+  }
+
+  /** The entries, in install order (read only). */
+  get view(): ReadonlyMap<string, V> {
+    return this.entries;
   }
 
   /** The names installed, in install order. */
@@ -117,28 +125,40 @@ export class HandlerTable {
   }
 
   /** `[name, entry]` pairs, in install order. */
-  [Symbol.iterator](): MapIterator<[string, InstalledHandler]> {
+  [Symbol.iterator](): MapIterator<[string, V]> {
     return this.entries.entries();
   }
 
-  /** The table with `entry` installed for `name` (not installed here yet): this one, changed, if it is an actor's own. */
-  with(name: string, entry: InstalledHandler): HandlerTable {
+  /**
+   * The table with `entry` installed for `name` (replacing what was there): this one, changed, if
+   * it is an actor's own. `shared` says whether every actor installing it gets this same entry.
+   */
+  with(name: string, entry: V, shared: boolean): SharedTable<V> {
     if (this.transitions === undefined) {
       this.entries.set(name, entry);
       return this;
     }
-    if (!isSharedHandler(entry)) return new HandlerTable(new Map(this.entries).set(name, entry), false);
+    if (!shared) return new SharedTable(new Map(this.entries).set(name, entry), false);
     let known = this.transitions.get(name);
     if (known === undefined) this.transitions.set(name, (known = []));
     for (const table of known) if (table.entries.get(name) === entry) return table;
-    const next = new HandlerTable(new Map(this.entries).set(name, entry), true);
+    const next = new SharedTable(new Map(this.entries).set(name, entry), true);
     known.push(next);
     return next;
   }
 }
 
+/** @internal An actor's message handlers by name (see `SharedTable`). */
+export type HandlerTable = SharedTable<InstalledHandler>;
+
+/** @internal The table every actor's handlers start from. */
+export const EMPTY_HANDLER_TABLE: HandlerTable = SharedTable.empty();
+
+/** @internal The table every actor's routes start from. */
+export const EMPTY_ROUTE_TABLE: SharedTable<HttpHandler> = SharedTable.empty();
+
 /** Whether `run` is the value of a method named `run.name` on `actor`'s prototype chain (read through descriptors: no getter runs). */
-function isPrototypeMethod(actor: Actor, run: Handler<unknown>): boolean {
+function isPrototypeMethod(actor: Actor, run: (...args: never[]) => unknown): boolean {
   if (run.name === '' || Object.prototype.hasOwnProperty.call(actor, run.name)) return false;
   for (let proto = Object.getPrototypeOf(actor) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
     const descriptor = Object.getOwnPropertyDescriptor(proto, run.name);
@@ -156,7 +176,7 @@ export class MailboxEvent {
     readonly body: unknown,
     /** Set for messages that arrived off the wire: their bodies are validated before handling. */
     readonly remote: boolean,
-    /** For `Run` events: the work to do; for dispatches, `fail` rejects the caller on termination. */
+    /** For `Run` events: the work to do (undefined for a timer's: the host runs its label's timer); for dispatches, `fail` rejects the caller on termination. */
     readonly run: (() => void) | undefined,
     readonly fail: ((error: Error) => void) | undefined,
   ) {}
@@ -165,8 +185,13 @@ export class MailboxEvent {
 /** @internal Runtime state the host keeps per actor. Not for actor code. */
 export class ActorRuntime {
   /** Message handlers by name (shared with the other actors that installed the same ones). */
-  handlers: HandlerTable = HandlerTable.EMPTY;
-  readonly routes = new LazyMap<string, HttpHandler>();
+  handlers: HandlerTable = EMPTY_HANDLER_TABLE;
+  /** HTTP routes by path (shared like `handlers` when they are methods of the actor's class). */
+  routeTable: SharedTable<HttpHandler> = EMPTY_ROUTE_TABLE;
+  /** The actor's routes by path (`Actor.route`), read only. */
+  get routes(): ReadonlyMap<string, HttpHandler> {
+    return this.routeTable.view;
+  }
   /** Routes this actor serves under another id (`routeUnder`): namespace → path → handler. */
   readonly sharedRoutes = new LazyMap<string, Map<string, HttpHandler>>();
   /** Streaming responses of this actor still open (ended when it terminates). */
@@ -239,12 +264,14 @@ export class ActorRuntime {
   }
 }
 
-/** @internal */
-export class ActorTimer implements Timer {
+/**
+ * @internal A timer of `Actor.delay` or `Actor.every`. It is what the host's clock fires (a
+ * `TimerTarget`): with the actor and callback on it, a pending timer is this object, the clock's
+ * entry and the caller's callback, and no closures (a simulation keeps several per agent).
+ */
+export class ActorTimer implements Timer, TimerTarget {
   handle: TimerHandle | undefined;
   cancelled = false;
-  /** Under a scripted replay the host keeps the timer off the clock; the replay fires it with this. */
-  fire: (() => void) | undefined;
   /** The timer's number among its actor's timers, from 1 (a repeating timer takes a new one per period). */
   seq = 0;
   /** When it is next due, by its host's clock. */
@@ -253,11 +280,21 @@ export class ActorTimer implements Timer {
   listed = false;
   previous: ActorTimer | undefined = undefined;
   next: ActorTimer | undefined = undefined;
-  constructor(private readonly owner: ActorRuntime) {}
+  constructor(
+    readonly actor: Actor,
+    /** Runs in the actor's mailbox, with the actor as `this`. */
+    readonly callback: () => void,
+    /** For `every`: the period; undefined for a one-shot `delay`. */
+    readonly periodMs: number | undefined,
+  ) {}
   cancel(): void {
     this.cancelled = true;
     this.handle?.cancel();
-    this.owner.removeTimer(this);
+    this.actor.runtime.removeTimer(this);
+  }
+  /** Comes due (the clock calls it; a scripted replay calls it when the trace says): its run is queued in the actor's mailbox. */
+  timerFired(): void {
+    this.actor.runtime.host?.timerFired(this);
   }
 }
 
@@ -318,7 +355,8 @@ export abstract class Actor {
   protected install<T>(type: MessageType<T> | string, handler: Handler<T>): void {
     const name = typeof type === 'string' ? type : type.name;
     if (this.runtime.handlers.has(name)) throw new Error(`actor '${this.id}': handler for '${name}' installed twice`);
-    this.runtime.handlers = this.runtime.handlers.with(name, installedHandler(this, handler as Handler<unknown>, typeof type === 'string' ? undefined : type.validate));
+    const entry = installedHandler(this, handler as Handler<unknown>, typeof type === 'string' ? undefined : type.validate);
+    this.runtime.handlers = this.runtime.handlers.with(name, entry, isSharedHandler(entry));
   }
 
   /**
@@ -329,7 +367,8 @@ export abstract class Actor {
    */
   protected route(path: string, handler: HttpHandler): void {
     if (!path.startsWith('/')) throw new Error(`route '${path}' must start with '/'`);
-    this.runtime.routes.set(path, handler);
+    // A method of the actor's class is served with the actor as `this`, so every actor of the class shares the entry.
+    this.runtime.routeTable = this.runtime.routeTable.with(path, handler, isPrototypeMethod(this, handler));
   }
 
   /**

@@ -9,17 +9,34 @@ export interface TimerHandle {
   cancel(): void;
 }
 
+/**
+ * An object a clock fires by calling its `timerFired()`: a long-lived timer (an actor's, one per
+ * agent and more) needs no closure beside it to be fired.
+ */
+export interface TimerTarget {
+  timerFired(): void;
+}
+
+/** What a clock runs when a timer comes due: a function, or an object's `timerFired()`. */
+export type TimerCallback = (() => void) | TimerTarget;
+
+/** Runs a timer's callback (either kind). */
+function fireCallback(callback: TimerCallback): void {
+  if (typeof callback === 'function') callback();
+  else callback.timerFired();
+}
+
 /** What actors and hosts need of time. */
 export interface Clock {
   /** Milliseconds since the Unix epoch (virtual or real). */
   now(): number;
   /** Runs `callback` once after `delayMs` of this clock's time. */
-  setTimer(delayMs: number, callback: () => void): TimerHandle;
+  setTimer(delayMs: number, callback: TimerCallback): TimerHandle;
   /**
    * `setTimer` for the next period of a timer whose callback has run (`Actor.every`): a clock
    * may reuse `handle` (one it returned) instead of making a new timer. Optional.
    */
-  setTimerAgain?(handle: TimerHandle, delayMs: number, callback: () => void): TimerHandle;
+  setTimerAgain?(handle: TimerHandle, delayMs: number, callback: TimerCallback): TimerHandle;
   /** Registers something whose work `settle()` should wait for (virtual clocks only); returns its removal. */
   addSettleProbe(probe: SettleProbe): () => void;
 }
@@ -72,7 +89,7 @@ export class RealClock implements Clock {
     return Date.now();
   }
 
-  setTimer(delayMs: number, callback: () => void): TimerHandle {
+  setTimer(delayMs: number, callback: TimerCallback): TimerHandle {
     // Node fires any setTimeout delay above 2^31-1 ms at once, so long timers are chained.
     let timer: NodeJS.Timeout;
     const dueMs = Date.now() + Math.max(0, delayMs);
@@ -82,7 +99,7 @@ export class RealClock implements Clock {
       // before the due time (a replay checks that); a bigger gap is the wall clock stepping back.
       const earlyMs = dueMs - Date.now();
       if (earlyMs > 0 && earlyMs <= MAX_TIMER_EARLY_CORRECTION_MS) timer = setTimeout(fire, earlyMs);
-      else callback();
+      else fireCallback(callback);
     };
     const arm = (): void => {
       const remainingMs = dueMs - Date.now();
@@ -143,7 +160,7 @@ class VirtualTimer implements TimerHandle {
   cancelled = false;
   /** Out of the heap, its callback called: it may be set again (`setTimerAgain`). */
   fired = false;
-  constructor(public at: number, public sequence: number, public callback: () => void) {}
+  constructor(public at: number, public sequence: number, public callback: TimerCallback) {}
   /**
    * A cancelled timer stays in the heap until it comes due; it lets go of its callback now (a
    * ping timeout re-armed at every ping would otherwise keep several callbacks, and all they
@@ -214,7 +231,7 @@ export class VirtualClock implements Clock {
     return this.resumedAt === undefined;
   }
 
-  setTimer(delayMs: number, callback: () => void): TimerHandle {
+  setTimer(delayMs: number, callback: TimerCallback): TimerHandle {
     const timer = new VirtualTimer(this.now() + Math.max(0, delayMs), this.sequence++, callback);
     this.push(timer);
     if (!this.paused) this.armRealTimer();
@@ -222,7 +239,7 @@ export class VirtualClock implements Clock {
   }
 
   /** Reuses `handle` when it is one of this clock's timers that has fired (no new timer per period of a long-lived periodic timer). */
-  setTimerAgain(handle: TimerHandle, delayMs: number, callback: () => void): TimerHandle {
+  setTimerAgain(handle: TimerHandle, delayMs: number, callback: TimerCallback): TimerHandle {
     if (!(handle instanceof VirtualTimer) || !handle.fired || handle.cancelled) return this.setTimer(delayMs, callback);
     handle.at = this.now() + Math.max(0, delayMs);
     handle.sequence = this.sequence++;
@@ -388,7 +405,7 @@ export class VirtualClock implements Clock {
       fired = true;
       this.timersFired++;
       next.fired = true;
-      next.callback();
+      fireCallback(next.callback);
     }
     return fired;
   }

@@ -357,7 +357,7 @@ export class ActorHost {
 
   /**
    * @internal Scripted replay: `actor`'s pending timer number `seq`, or undefined if it has none
-   * (never set, cancelled or fired). Its `fire` queues its callback in the mailbox.
+   * (never set, cancelled or fired). Its `timerFired` queues its run in the mailbox.
    */
   pendingTimer(actor: Actor, seq: number): ActorTimer | undefined {
     for (const timer of actor.runtime.pendingTimers()) if (timer.seq === seq && !timer.cancelled) return timer;
@@ -459,23 +459,26 @@ export class ActorHost {
   }
 
   private startTimer(actor: Actor, ms: number, callback: () => void, periodMs: number | undefined): ActorTimer {
-    const timer = new ActorTimer(actor.runtime);
-    const run = (): void => {
-      if (timer.cancelled) return;
-      // The next period is armed before the callback runs, so the callback may cancel it.
-      if (periodMs !== undefined) this.armTimer(actor, timer, periodMs);
-      callback.call(actor);
-    };
-    const fire = (): void => {
-      actor.runtime.removeTimer(timer);
-      if (timer.cancelled) return;
-      // Made when it fires, not kept with every pending timer.
-      const label: RunLabel = { name: 'timer', seq: timer.seq, source: '', timer };
-      this.enqueueLabeled(actor, label, run);
-    };
-    timer.fire = fire;
+    const timer = new ActorTimer(actor, callback, periodMs);
     this.armTimer(actor, timer, ms);
     return timer;
+  }
+
+  /** @internal `ActorTimer.timerFired`: the timer came due; its run is queued (labelled for traces and replays). */
+  timerFired(timer: ActorTimer): void {
+    const actor = timer.actor;
+    actor.runtime.removeTimer(timer);
+    if (timer.cancelled || actor.runtime.state !== 'running') return;
+    // The label is made when it fires, not kept with every pending timer; the host runs it by its timer (`runTimer`).
+    const label: RunLabel = { name: 'timer', seq: timer.seq, source: '', timer };
+    this.enqueue(actor, new MailboxEvent(EventKind.Run, undefined, label.name, label, false, undefined, undefined));
+  }
+
+  /** Runs a timer's callback in its actor's mailbox (unless cancelled after it came due); a periodic one is armed again first, so the callback may cancel it. */
+  private runTimer(actor: Actor, timer: ActorTimer): void {
+    if (timer.cancelled) return;
+    if (timer.periodMs !== undefined) this.armTimer(actor, timer, timer.periodMs);
+    timer.callback.call(actor);
   }
 
   /** Numbers `timer` as its actor's next timer and puts it on the clock (off it under a scripted replay). */
@@ -483,12 +486,12 @@ export class ActorHost {
     timer.seq = ++actor.runtime.timerCount;
     timer.dueMs = this.clock.now() + Math.max(0, ms);
     actor.runtime.addTimer(timer);
-    if (this.scripted || timer.fire === undefined) return;
+    if (this.scripted) return;
     // A periodic timer's next period reuses the clock's timer where the clock can (see `every`).
     const previous = timer.handle;
     timer.handle = previous !== undefined && this.clock.setTimerAgain !== undefined
-      ? this.clock.setTimerAgain(previous, ms, timer.fire)
-      : this.clock.setTimer(ms, timer.fire);
+      ? this.clock.setTimerAgain(previous, ms, timer)
+      : this.clock.setTimer(ms, timer);
   }
 
   /** @internal `Actor.defer`: the continuation re-enters the actor's mailbox. */
@@ -654,9 +657,12 @@ export class ActorHost {
       switch (event.kind) {
         case EventKind.Message:
           return this.handleMessage(actor, event);
-        case EventKind.Run:
-          if (this.observing) this.traceRun(actor, event.body as RunLabel);
+        case EventKind.Run: {
+          const label = event.body as RunLabel;
+          if (this.observing) this.traceRun(actor, label);
+          if (label.timer !== undefined) return this.runTimer(actor, label.timer);
           return (event.run as () => void)();
+        }
         case EventKind.Exited:
           if (this.observing) this.trace('deliver', event.from as UPID, actor.self(), 'exited', null);
           return Actor.callExited(actor, event.from as UPID);

@@ -284,7 +284,7 @@ class Replayer {
         if (timer.dueMs > event.t + REPLAY_TIMER_EARLY_TOLERANCE_MS) {
           return { kind: 'diverged', reason: `timer #${seq} of ${actor.id} fired here in the recording, ${timer.dueMs - event.t} ms before the replayed timer is due` };
         }
-        timer.fire?.();
+        timer.timerFired();
         return this.runQueued(actor, event, labelled((label) => label.name === 'timer' && label.seq === seq), 0, `timer #${seq} did not run`);
       }
       case 'defer':

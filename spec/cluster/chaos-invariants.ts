@@ -190,7 +190,7 @@ export async function readAgentState(agent: Agent): Promise<AgentStateView> {
   const body = await dispatch(agent, async (actor) => {
     const route = actor.runtime.routes.get('/state');
     if (route === undefined) throw new Error('the agent has no /state route');
-    return (await route({ method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) })).body;
+    return (await route.call(actor, { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) })).body;
   });
   return AgentStateSchema.parse(body);
 }

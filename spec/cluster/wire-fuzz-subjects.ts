@@ -112,7 +112,7 @@ async function route(actor: Actor, path: string): Promise<{ status: number; body
   const response = await dispatch(actor, async (self) => {
     const handler = self.runtime.routes.get(path);
     if (handler === undefined) throw new Error(`${self.id} has no route ${path}`);
-    return handler({ method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
+    return handler.call(self, { method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
   });
   return { status: response.status, body: response.body };
 }

@@ -23,7 +23,7 @@ describe('agent endpoints: /slave(1)/flags and the fields of /slave(1)/state', (
     return dispatch(harness.agent, async (agent) => {
       const handler = agent.runtime.routes.get(path);
       if (handler === undefined) throw new Error(`no ${path} route`);
-      const response = await handler({ method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
+      const response = await handler.call(agent, { method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
       return { status: response.status, body: response.body as Json };
     });
   }

@@ -453,7 +453,7 @@ describe('actors/agent: sandbox garbage collection (harness: virtual clock, real
     const get = (route: string, target: string): Promise<HttpResponse> => dispatch(files, async (actor) => {
       const handler = actor.runtime.routes.get(route);
       if (handler === undefined) throw new Error(`no ${route} route`);
-      return handler({ method: 'GET', path: `/files${route}`, query: { path: target }, headers: {}, body: Buffer.alloc(0) });
+      return handler.call(actor, { method: 'GET', path: `/files${route}`, query: { path: target }, headers: {}, body: Buffer.alloc(0) });
     });
     const sandbox = await completeTask('T1');
     expect((await get('/read', path.join(sandbox, 'stdout'))).status).to.equal(200);
@@ -502,7 +502,7 @@ describe('actors/agent: startAgent and sandbox garbage collection (memory host, 
       const response = await dispatch(files, async (actor) => {
         const handler = actor.runtime.routes.get('/browse');
         if (handler === undefined) throw new Error('no /browse route');
-        return handler({ method: 'GET', path: '/files/browse', query: { path: 'agents/A0/frameworks' }, headers: {}, body: Buffer.alloc(0) });
+        return handler.call(actor, { method: 'GET', path: '/files/browse', query: { path: 'agents/A0/frameworks' }, headers: {}, body: Buffer.alloc(0) });
       });
       expect(response.status).to.equal(404);
       expect((response.body as { error: string }).error).to.match(/^'agents\/A0\/frameworks' does not exist: its sandbox was garbage-collected at /);

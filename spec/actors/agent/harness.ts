@@ -224,7 +224,7 @@ export class AgentHarness {
     return dispatch(this.agent, async (agent) => {
       const route = agent.runtime.routes.get('/state');
       if (!route) throw new Error('no /state route');
-      const response = await route({ method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) });
+      const response = await route.call(agent, { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) });
       return response.body as Record<string, unknown>;
     });
   }

@@ -7,6 +7,8 @@ import { AgentObserver, describeUnreachable, type UnreachableCause } from '../..
 const PING_TIMEOUT_MS = 1_000;
 const MAX_PING_TIMEOUTS = 3;
 const REREGISTER_TIMEOUT_MS = 10_500;
+/** What the rig's hooks are told about. */
+const AGENT = 'agent-1';
 
 /** `every` on a bare clock, as the host does it: each period is armed before its callback runs. */
 function repeating(clock: VirtualClock, periodMs: number, callback: () => void): Timer {
@@ -27,7 +29,7 @@ class Rig {
   readonly pings: number[] = [];
   /** The observer's verdicts, with their times. */
   readonly verdicts: Array<{ atMs: number; cause: UnreachableCause }> = [];
-  readonly observer: AgentObserver;
+  readonly observer: AgentObserver<string>;
   private readonly startMs = this.clock.now();
 
   constructor(public answering: boolean) {
@@ -36,13 +38,18 @@ class Rig {
       {
         delay: (ms, callback) => this.clock.setTimer(ms, callback),
         every: (ms, callback) => repeating(this.clock, ms, callback),
-        ping: () => {
+        ping: (agent) => {
+          expect(agent).to.equal(AGENT);
           this.pings.push(this.elapsedMs());
           // The pong comes back later, as a message of its own.
           if (this.answering) this.clock.setTimer(0, () => this.observer.pong());
         },
-        unreachable: (cause) => this.verdicts.push({ atMs: this.elapsedMs(), cause }),
+        unreachable: (agent, cause) => {
+          expect(agent).to.equal(AGENT);
+          this.verdicts.push({ atMs: this.elapsedMs(), cause });
+        },
       },
+      AGENT,
     );
   }
 

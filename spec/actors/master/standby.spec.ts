@@ -78,7 +78,7 @@ describe('actors/master/standby: a master that does not lead', () => {
     const call = (path: string): Promise<HttpResponse> => dispatch(standby, async (actor) => {
       const handler = actor.runtime.routes.get(path);
       if (handler === undefined) throw new Error(`no route ${path}`);
-      return handler({ method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
+      return handler.call(actor, { method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
     });
     const routes = ['/state-summary', '/roles', '/flags', '/weights', '/quota', '/frameworks', '/slaves', '/tasks', '/teardown'];
     for (const path of routes) expect((await call(path)).status, path).to.equal(503);
@@ -92,7 +92,7 @@ describe('actors/master/standby: a master that does not lead', () => {
     const quota = await dispatch(standby, async (actor) => {
       const handler = actor.runtime.routes.get('/quota/*');
       if (handler === undefined) throw new Error('no route /quota/*');
-      return handler({ method: 'DELETE', path: '/quota/eng', query: {}, headers: {}, body: Buffer.alloc(0) });
+      return handler.call(actor, { method: 'DELETE', path: '/quota/eng', query: {}, headers: {}, body: Buffer.alloc(0) });
     });
     expect([quota.status, quota.headers?.location]).to.deep.equal([307, '//leader.example:5050/master/quota/eng']);
     const state = (await call('/state')).body as Record<string, unknown>;

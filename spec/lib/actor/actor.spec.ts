@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Actor, defineMessage, dispatch, post, UPID } from '../../../lib/actor';
-import { HandlerTable } from '../../../lib/actor/actor';
-import { VirtualClock } from '../../../lib/process';
+import { EMPTY_HANDLER_TABLE } from '../../../lib/actor/actor';
+import { ActorHost, ok, VirtualClock, type HttpResponse } from '../../../lib/process';
 import { captureLogger } from '../../../lib/logging';
 import { memoryHost, Probe } from '../../support/runtime';
 
@@ -178,13 +178,37 @@ describe('Actor', () => {
     for (const actor of [a, b, c]) host.spawn(actor);
     expect(a.runtime.handlers).to.equal(b.runtime.handlers);
     expect(c.runtime.handlers).to.not.equal(a.runtime.handlers);
-    expect(HandlerTable.EMPTY.has('Ping')).to.equal(false);
+    expect(EMPTY_HANDLER_TABLE.has('Ping')).to.equal(false);
     expect(a.runtime.handlers.has('Extra')).to.equal(false);
     const sender = new Probe('sender');
     host.spawn(sender);
     for (const actor of [a, b, c]) for (const name of ['Ping', 'Extra', 'Pong']) sender.post(actor.self(), name, null);
     await clock.settle();
     expect([a.seen, b.seen, c.seen]).to.deep.equal([['ping', 'pong'], ['ping', 'pong'], ['ping', 'extra', 'pong']]);
+  });
+
+  it('actors of one class share one route table and are served with themselves as this; a closure route gets a copy', async () => {
+    class Web extends Actor {
+      constructor(id: string, extra: boolean) {
+        super(id);
+        this.route('/who', this.who);
+        if (extra) this.route('/extra', () => ok({ extra: this.id }));
+      }
+      who(): HttpResponse { return ok({ who: this.id }); }
+    }
+    const host = await ActorHost.start({ port: 0 });
+    try {
+      const [a, b, c] = [new Web('a', false), new Web('b', false), new Web('c', true)];
+      for (const actor of [a, b, c]) host.spawn(actor);
+      expect(a.runtime.routeTable).to.equal(b.runtime.routeTable);
+      expect(c.runtime.routeTable).to.not.equal(a.runtime.routeTable);
+      expect(a.runtime.routes.has('/extra')).to.equal(false);
+      const served = await Promise.all(['a/who', 'b/who', 'c/who', 'c/extra'].map(async (path) => (await fetch(`http://${host.address}/${path}`)).json() as Promise<unknown>));
+      expect(served).to.deep.equal([{ who: 'a' }, { who: 'b' }, { who: 'c' }, { extra: 'c' }]);
+      expect((await fetch(`http://${host.address}/a/extra`)).status).to.equal(404);
+    } finally {
+      await host.stop();
+    }
   });
 
   it('every repeats a timer from each run until cancelled, one traced timer per period, and stops with its actor', async () => {

@@ -14,7 +14,7 @@ function get(metrics: MetricsProcess, path: string): Promise<HttpResponse> {
   return dispatch(metrics, (actor) => {
     const route = actor.runtime.routes.get(path);
     if (route === undefined) throw new Error(`no route ${path}`);
-    return route({ method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
+    return route.call(actor, { method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
   });
 }
 
