@@ -34,18 +34,30 @@ export function pathComponentError(kind: string, id: string): string | undefined
 
 /** `<workDir>/agents/<agentId>`. */
 export function agentDirectory(workDir: string, agentId: string): string {
-  return path.join(workDir, 'agents', component('agent', agentId));
+  const tail = `agents/${component('agent', agentId)}`;
+  // `path.join` normalizes the whole path (allocating as it goes: a few KB per task at
+  // thousands of tasks a second); a work dir that is already normal needs only the joining.
+  return isNormalAbsolute(workDir) ? `${workDir}/${tail}` : path.join(workDir, tail);
 }
 
 /** `<workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>`: an executor's runs and its `runs/latest`. */
 export function executorDirectory(workDir: string, ids: { agentId: string; frameworkId: string; executorId: string }): string {
-  return path.join(agentDirectory(workDir, ids.agentId), 'frameworks', component('framework', ids.frameworkId), 'executors', component('executor', ids.executorId));
+  // The agent directory is normal, and each id one checked component: joining is concatenating.
+  return `${agentDirectory(workDir, ids.agentId)}/frameworks/${component('framework', ids.frameworkId)}/executors/${component('executor', ids.executorId)}`;
 }
 
 /** `<workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/<runId>`: a sandbox. */
 export function executorRunDirectory(workDir: string, ids: { agentId: string; frameworkId: string; executorId: string; runId: string }): string {
-  return path.join(executorDirectory(workDir, ids), RUNS_DIRECTORY, component('run', ids.runId));
+  return `${executorDirectory(workDir, ids)}/${RUNS_DIRECTORY}/${component('run', ids.runId)}`;
 }
+
+/** Whether `dir` is an absolute path `path.normalize` leaves as it is, with no trailing `/` (so `${dir}/x` is what `path.join(dir, 'x')` gives). */
+function isNormalAbsolute(dir: string): boolean {
+  return dir.length > 1 && dir.charCodeAt(0) === SLASH && dir.charCodeAt(dir.length - 1) !== SLASH
+    && !dir.includes('//') && !dir.includes('/./') && !dir.includes('/../') && !dir.endsWith('/.') && !dir.endsWith('/..');
+}
+
+const SLASH = 0x2f;
 
 /** `<workDir>/meta`: reserved for checkpoints (not written yet: see docs/agent.md). */
 export function metaDirectory(workDir: string): string {
