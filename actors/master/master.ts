@@ -863,7 +863,7 @@ export class Master extends Actor {
   }
 
   /** Retires every offer in `offerIds` (a framework's or an agent's set, copied first since retiring changes it). */
-  private retireOffers(offerIds: ReadonlySet<string>, how: OfferRetirement): void {
+  private retireOffers(offerIds: Iterable<string>, how: OfferRetirement): void {
     const retiring = [...offerIds];
     this.batchingRecovers(() => {
       for (const offerId of retiring) this.retireOffer(offerId, how);

@@ -8,6 +8,7 @@ import type { Expiring } from './offer-expiry';
 import type { UPID } from '../../lib/actor';
 import { Resources, sharedResourcesFromJSON } from '../../lib/resources';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
+import { SmallSet } from '../../lib/small-set';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
@@ -100,8 +101,8 @@ export interface AgentRecord {
   readonly tasks: Map<string, Map<string, TrackedTask>>;
   /** Its executors: framework id → executor id → executor. */
   readonly executors: Map<string, Map<string, TrackedExecutor>>;
-  /** Outstanding offers of its resources. */
-  readonly offerIds: Set<string>;
+  /** Outstanding offers of its resources (one, nearly always: a `SmallSet` reaches it in one load). */
+  readonly offerIds: SmallSet<string>;
   /**
    * How many tasks, executors and offers `tasks`, `executors` and `offerIds` hold, kept by
    * `MasterState` beside them: 0 means nothing holds anything on the agent. Making an offer asks
@@ -691,9 +692,7 @@ export class MasterState {
     this.offers.set(record.offer.id, record);
     framework?.offerIds.add(record.offer.id);
     if (agent !== undefined) {
-      const before = agent.offerIds.size;
-      agent.offerIds.add(record.offer.id);
-      agent.held += agent.offerIds.size - before;
+      if (agent.offerIds.add(record.offer.id)) agent.held++;
     }
     this.touchFramework(framework);
     this.touchAgent(agent);
@@ -779,7 +778,7 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     // Lazily allocated: most agents of a large cluster hold few tasks, and an empty Map costs ~184 bytes.
     tasks: new LazyMap(),
     executors: new LazyMap(),
-    offerIds: new LazySet(),
+    offerIds: new SmallSet(),
     held: 0,
     killedTasks: new LazySet(),
     removing: false,

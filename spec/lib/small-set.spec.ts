@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { Prng } from '../../lib/process/prng';
+import { SmallSet } from '../../lib/small-set';
+
+const SEED = 1307;
+
+describe('lib/small-set', () => {
+  it(`agrees with a Set, insertion order included, under random adds, deletes and clears (seed ${SEED})`, () => {
+    const prng = new Prng(SEED);
+    const small = new SmallSet<string>();
+    const reference = new Set<string>();
+    // Few values, so that the inline element is deleted while others are held, and added back.
+    const values = ['a', 'b', 'c', 'd', 'e'];
+    for (let step = 0; step < 20_000; step++) {
+      const value = values[prng.nextInt(values.length)] as string;
+      const roll = prng.nextInt(100);
+      if (roll < 50) {
+        const had = reference.has(value);
+        expect(small.add(value)).to.equal(!had);
+        reference.add(value);
+      } else if (roll < 98) {
+        expect(small.delete(value)).to.equal(reference.delete(value));
+      } else {
+        small.clear();
+        reference.clear();
+      }
+      expect(small.size).to.equal(reference.size);
+      expect([...small]).to.deep.equal([...reference]);
+      const probe = values[prng.nextInt(values.length)] as string;
+      expect(small.has(probe)).to.equal(reference.has(probe));
+    }
+  });
+
+  it('iterates a copy: deleting while iterating visits every element held when it began', () => {
+    const small = new SmallSet<number>();
+    for (const value of [1, 2, 3]) small.add(value);
+    const seen: number[] = [];
+    for (const value of small) {
+      seen.push(value);
+      small.delete(value);
+    }
+    expect(seen).to.deep.equal([1, 2, 3]);
+    expect(small.size).to.equal(0);
+  });
+});
