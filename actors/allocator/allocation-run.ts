@@ -36,6 +36,8 @@ export interface Allocation {
   readonly agentId: string;
   /** What is allocated. */
   readonly resources: Resources;
+  /** The agent's `AddAgentOptions.owner`, if it was given one. */
+  readonly owner?: object;
 }
 
 /** One scalar of a minimum allocatable alternative. */
@@ -253,7 +255,9 @@ class AllocationRun {
     if (this.headroom.constrains || guaranteed !== undefined) {
       this.headroom.offered(guaranteed, resources);
     }
-    this.record({ frameworkId: framework.id, role: role.name, agentId: agent.id, resources });
+    // An owner only where the agent has one (the master's agents all do), so allocations without one compare as before.
+    const owner = agent.owner;
+    this.record(owner === undefined ? { frameworkId: framework.id, role: role.name, agentId: agent.id, resources } : { frameworkId: framework.id, role: role.name, agentId: agent.id, resources, owner });
   }
 
   private record(allocation: Allocation): void {

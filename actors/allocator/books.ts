@@ -34,6 +34,8 @@ export class AgentState {
     readonly attributes: AgentAttributes,
     /** Position in `AllocatorBooks.agentList`. */
     public listIndex: number,
+    /** The caller's object for this agent, handed back on its allocations (`AddAgentOptions.owner`). */
+    readonly owner: object | undefined = undefined,
   ) {
     this.totalResources = total;
     this.availableResources = total;
@@ -147,8 +149,8 @@ export class AllocatorBooks {
   readonly consumption = new Map<string, Quantities>();
 
   /** Records a new agent (no allocations yet). */
-  addAgent(id: string, total: Resources, attributes: AgentAttributes): AgentState {
-    const agent = new AgentState(id, total, attributes, this.agentList.length);
+  addAgent(id: string, total: Resources, attributes: AgentAttributes, owner?: object): AgentState {
+    const agent = new AgentState(id, total, attributes, this.agentList.length, owner);
     this.agents.set(id, agent);
     this.agentList.push(agent);
     this.totals.add(total);

@@ -63,6 +63,11 @@ export interface AddAgentOptions {
   readonly attributes?: AgentAttributes;
   /** What running tasks already use (e.g. an agent re-registering). */
   readonly used?: readonly UsedResources[];
+  /**
+   * An object of the caller's, handed back on every allocation of this agent (`Allocation.owner`):
+   * the master's record of the agent, which it then reaches without a lookup per offer.
+   */
+  readonly owner?: object;
 }
 
 /** What a framework subscribes with. */
@@ -159,7 +164,7 @@ export class HierarchicalAllocatorCore {
     if (!total.contains(usedTotal)) {
       throw new AllocatorError(`agent '${agentId}': used '${usedTotal.format()}' exceeds total '${total.format()}'`);
     }
-    const agent = this.books.addAgent(agentId, total, { ...(options.attributes ?? {}) });
+    const agent = this.books.addAgent(agentId, total, { ...(options.attributes ?? {}) }, options.owner);
     for (const use of used) {
       this.books.track(agent, use.framework, this.books.roles.get(use.role)!, use.resources);
     }

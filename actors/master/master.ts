@@ -805,7 +805,7 @@ export class Master extends Actor {
    */
   private makeOffer(allocation: Allocation, unfitReasons: string[], expiring: Map<number, OfferRecord[]>): Offer | undefined {
     const framework = this.state.frameworks.get(allocation.frameworkId);
-    const agent = this.state.agents.get(allocation.agentId);
+    const agent = this.agentOfAllocation(allocation);
     if (framework === undefined || agent === undefined) return undefined; // the allocator releases it (removed there too)
     if (!framework.connected || !framework.active || framework.pid === undefined || !agent.active || agent.removing) {
       this.recover(framework.id, agent.id, allocation.resources, undefined, allocation.role);
@@ -846,6 +846,16 @@ export class Master extends Actor {
     }
     this.state.addOffer(record, framework, agent);
     return offer;
+  }
+
+  /**
+   * The agent an allocation is of: the record the master gave the allocator with it, while that
+   * record is still the listed one (no lookup among 100k agents per offer), else by its id.
+   */
+  private agentOfAllocation(allocation: Allocation): AgentRecord | undefined {
+    const owner = allocation.owner;
+    if (isAgentRecord(owner) && owner.listed && owner.id === allocation.agentId) return owner;
+    return this.state.agents.get(allocation.agentId);
   }
 
   /** Takes an offer off the books (if it is still there), telling the framework and recovering its resources as `how` says. */
@@ -1287,7 +1297,7 @@ export class Master extends Actor {
     this.counters.increment('slave_registrations');
     this.log.info({ agentId: agent.id, agentPid: pid.toString(), resources: boundedText(total.format(), MAX_LOGGED_RESOURCES_LENGTH) }, 'agent registered');
     this.send(pid, AgentRegistered, { agentId: agent.id, masterInfo: this.masterInfo(), connection: this.agentConnection() });
-    this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: info.attributes ?? {} }));
+    this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: info.attributes ?? {}, owner: agent }));
     this.observe(agent);
   }
 
@@ -1446,7 +1456,7 @@ export class Master extends Actor {
     this.replyReregistered(agent, message);
     this.shutDownCompletedFrameworks(agent, message);
     const used = this.state.usedByFrameworkRole(agent);
-    this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: agent.info.attributes ?? {}, used }));
+    this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: agent.info.attributes ?? {}, used, owner: agent }));
   }
 
   /**
@@ -2368,6 +2378,15 @@ function executorKey(frameworkId: string, executorId: string): string {
  * 5 s. As in Mesos, a negative (or non-finite) value means the default and a larger one than a
  * year is capped, so a bad filter still declines.
  */
+/**
+ * Whether an allocation's owner is one of the master's agent records. The master gives its
+ * allocator no other owner; this checks the shape it reads, so that an owner of any other kind
+ * is looked up by id rather than trusted.
+ */
+function isAgentRecord(owner: object | undefined): owner is AgentRecord {
+  return owner !== undefined && typeof (owner as Partial<AgentRecord>).listed === 'boolean' && typeof (owner as Partial<AgentRecord>).id === 'string';
+}
+
 function refuseFilter(filters: Filters | undefined): RefuseFilter {
   const seconds = filters?.refuseSeconds;
   if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return {};

@@ -115,6 +115,12 @@ export interface AgentRecord {
   /** Its removal is being written to the registry: its messages are ignored. */
   removing: boolean;
   /**
+   * It is the record `agents` has under its id (set and cleared by `MasterState` only). An
+   * allocation hands the master the record it gave the allocator (`Allocation.owner`); one that is
+   * no longer listed (replaced or removed since) is looked up by id instead.
+   */
+  listed: boolean;
+  /**
    * Moves whenever what it holds changes: its tasks (added, removed, a status recorded,
    * completed ones kept or forgotten), its executors (and, for a framework, the agents they are
    * on), its offers. Only `MasterState` sets it; the state endpoints (`StateFragments`) keep what
@@ -346,8 +352,12 @@ export class MasterState {
   addAgent(agent: AgentRecord): void {
     const replaced = this.agentMap.get(agent.id);
     if (replaced === undefined) this.agentOrder.set(agent.id, this.nextAgentOrder++);
-    else this.forgetPid(replaced);
+    else {
+      this.forgetPid(replaced);
+      replaced.listed = false;
+    }
     this.agentMap.set(agent.id, agent);
+    agent.listed = true;
     this.agentsByPid.set(agent.pid.toString(), agent);
     this.recoveredAgents.delete(agent.id);
     this.touchAgent(agent);
@@ -376,6 +386,8 @@ export class MasterState {
    * it) and remembers why.
    */
   deleteAgent(agent: AgentRecord, why: 'unreachable' | 'removed', nowMs: number): void {
+    const listed = this.agentMap.get(agent.id);
+    if (listed !== undefined) listed.listed = false;
     this.agentMap.delete(agent.id);
     this.agentOrder.delete(agent.id);
     this.noteChangedAgent(agent.id);
@@ -782,6 +794,7 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     held: 0,
     killedTasks: new LazySet(),
     removing: false,
+    listed: false,
     stamp: 0,
   };
 }

@@ -64,6 +64,8 @@ const change: fc.Arbitrary<Change> = fc.oneof(
 class Books {
   readonly state = new MasterState({ maxCompletedFrameworks: MAX_COMPLETED_FRAMEWORKS, maxCompletedTasksPerFramework: 3, maxUnreachableTasksPerFramework: 3 });
   readonly tasks: TrackedTask[] = [];
+  /** Every agent record ever added (to check that only the current ones are `listed`). */
+  readonly agentRecords: AgentRecord[] = [];
   /** Offers made so far (for unique ids). */
   offers = 0;
   /** Wall time for the records, advanced by each change. */
@@ -127,7 +129,9 @@ function applyAgentChange(books: Books, step: Extract<Change, { agent: number; k
   const pidHeld = [...state.agents.values()].some((other) => other !== agent && pid !== undefined && other.pid.equals(pid));
   if (step.kind === 'addAgent') {
     if (agent !== undefined || pidHeld || pid === undefined) return;
-    state.addAgent(newAgentRecord({ id: agentId, hostname: agentId, port: 1, resources: [] }, pid, '0', Resources.parse('cpus:8;mem:1024'), books.nowMs));
+    const record = newAgentRecord({ id: agentId, hostname: agentId, port: 1, resources: [] }, pid, '0', Resources.parse('cpus:8;mem:1024'), books.nowMs);
+    books.agentRecords.push(record);
+    state.addAgent(record);
   } else if (agent === undefined) {
     return;
   } else if (step.kind === 'moveAgent') {
@@ -218,6 +222,9 @@ function checkIndexes(books: Books, step: Change): void {
     for (const executors of agent.executors.values()) held += executors.size;
     expect(agent.held, `held count of ${agent.id} ${context}`).to.equal(held);
   }
+  for (const record of books.agentRecords) {
+    expect(record.listed, `listed of a record of ${record.id} ${context}`).to.equal(state.agents.get(record.id) === record);
+  }
   for (const pid of PIDS) {
     const holder = [...state.agents.values()].find((agent) => agent.pid.equals(pid));
     expect(state.agentByPid(pid), `agentByPid(${pid.toString()}) ${context}`).to.equal(holder);
@@ -292,6 +299,19 @@ describe('actors/master/state: indexes (properties)', () => {
     expect(books.state.frameworkByPid(pid)?.id).to.equal('F0');
     expect(books.state.frameworkByPid(PIDS[1] as UPID)?.id).to.equal('F2');
     expect([...books.state.frameworks.keys()]).to.deep.equal(['F0', 'F2']);
+  });
+
+  it('an agent record replaced under its id is no longer listed; the new one is (what an allocation\'s owner is checked against)', () => {
+    const books = new Books();
+    const make = (): AgentRecord => newAgentRecord({ id: 'A0', hostname: 'a', port: 1, resources: [] }, PIDS[0] as UPID, '0', Resources.parse('cpus:1'), 0);
+    const first = make();
+    books.state.addAgent(first);
+    expect(first.listed).to.equal(true);
+    const second = make();
+    books.state.addAgent(second);
+    expect([first.listed, second.listed]).to.deep.equal([false, true]);
+    books.state.deleteAgent(second, 'removed', 1);
+    expect([first.listed, second.listed, books.state.agents.has('A0')]).to.deep.equal([false, false, false]);
   });
 
   it('a framework failing over to the pid it already has keeps it', () => {
