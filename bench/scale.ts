@@ -288,16 +288,18 @@ async function advanceToBeforeNextTick(cluster: ScaleCluster): Promise<void> {
 
 /** Virtual seconds per wall second while nothing happens but pings and batch runs (cut short past `budgetMs`). */
 async function measureIdleSpeed(cluster: ScaleCluster, budgetMs: number): Promise<{ speed: number; windows: number[] }> {
+  const full: number[] = [];
   const windows: number[] = [];
   const startMs = performance.now();
   for (let sample = 0; sample < IDLE_SAMPLES; sample++) {
     await cluster.clock.settle();
     const leftMs = budgetMs - (performance.now() - startMs);
     const driven = await drive(cluster.clock, () => false, { stepMs: 1_000, budgetMs: leftMs, maxVirtualMs: IDLE_VIRTUAL_MS });
-    windows.push(round(driven.virtualMs / driven.wallMs));
-    if (driven.virtualMs < IDLE_VIRTUAL_MS) break; // over budget: what was timed is the figure
+    if (driven.virtualMs > 0) windows.push(round(driven.virtualMs / driven.wallMs));
+    if (driven.virtualMs < IDLE_VIRTUAL_MS) break; // over budget: a cut window counts only when no window was whole
+    full.push(round(driven.virtualMs / driven.wallMs));
   }
-  return { speed: median(windows), windows };
+  return { speed: full.length > 0 ? median(full) : (windows[0] ?? 0), windows };
 }
 
 /**

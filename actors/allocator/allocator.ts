@@ -49,57 +49,75 @@ export class Allocator {
     return new Allocator(process);
   }
 
+  /** Returns collected inside `beginRecoverBatch` / `endRecoverBatch`, not yet sent. */
+  private batch: { returns: ResourcesToRecover[]; onRefused: (error: Error) => void } | undefined;
+  /** Open `beginRecoverBatch` calls. */
+  private batchDepth = 0;
+
   /** @param process an allocator actor already spawned on the caller's host. */
   constructor(readonly process: AllocatorProcess) {}
 
+  /** A call into the allocator's mailbox, after the returns collected so far (so that it sees calls in the order made). */
+  private call<T>(method: (process: AllocatorProcess) => T): Promise<T> {
+    this.flushRecovers();
+    return dispatch(this.process, method);
+  }
+
+  private flushRecovers(): void {
+    const batch = this.batch;
+    if (batch === undefined) return;
+    this.batch = undefined;
+    this.sendRecoverResourcesBatch(batch.returns, batch.onRefused);
+  }
+
   /** Creates the books and starts the batch timer; call once, before anything else. */
   initialize(options: AllocatorOptions): Promise<void> {
-    return dispatch(this.process, (process) => process.start(options));
+    return this.call((process) => process.start(options));
   }
 
   /** Adds an agent with its total resources (and what running tasks already use on it). */
   addAgent(agentId: string, total: Resources, options?: AddAgentOptions): Promise<void> {
-    return dispatch(this.process, (process) => process.addAgent(agentId, total, options));
+    return this.call((process) => process.addAgent(agentId, total, options));
   }
 
   /** Removes an agent; what was offered or allocated on it is released. */
   removeAgent(agentId: string): Promise<void> {
-    return dispatch(this.process, (process) => process.removeAgent(agentId));
+    return this.call((process) => process.removeAgent(agentId));
   }
 
   /** Changes an agent's total; it must still contain what is offered or allocated. */
   updateAgent(agentId: string, total: Resources): Promise<void> {
-    return dispatch(this.process, (process) => process.updateAgent(agentId, total));
+    return this.call((process) => process.updateAgent(agentId, total));
   }
 
   /** Makes an agent offerable again (e.g. it re-registered). */
   activateAgent(agentId: string): Promise<void> {
-    return dispatch(this.process, (process) => process.activateAgent(agentId));
+    return this.call((process) => process.activateAgent(agentId));
   }
 
   /** Stops offering an agent (e.g. disconnected); its allocations stay. */
   deactivateAgent(agentId: string): Promise<void> {
-    return dispatch(this.process, (process) => process.deactivateAgent(agentId));
+    return this.call((process) => process.deactivateAgent(agentId));
   }
 
   /** Adds a framework subscribed to one or more roles. */
   addFramework(frameworkId: string, subscription: FrameworkSubscription): Promise<void> {
-    return dispatch(this.process, (process) => process.addFramework(frameworkId, subscription));
+    return this.call((process) => process.addFramework(frameworkId, subscription));
   }
 
   /** Removes a framework; everything it holds is released. */
   removeFramework(frameworkId: string): Promise<void> {
-    return dispatch(this.process, (process) => process.removeFramework(frameworkId));
+    return this.call((process) => process.removeFramework(frameworkId));
   }
 
   /** Makes a framework offerable again (in its unsuppressed roles). */
   activateFramework(frameworkId: string): Promise<void> {
-    return dispatch(this.process, (process) => process.activateFramework(frameworkId));
+    return this.call((process) => process.activateFramework(frameworkId));
   }
 
   /** Stops offering a framework (e.g. disconnected) and drops its filters; its holdings stay. */
   deactivateFramework(frameworkId: string): Promise<void> {
-    return dispatch(this.process, (process) => process.deactivateFramework(frameworkId));
+    return this.call((process) => process.deactivateFramework(frameworkId));
   }
 
   /**
@@ -108,7 +126,7 @@ export class Allocator {
    * more becomes free. `role` is needed only if the framework holds resources there in several.
    */
   recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string): Promise<void> {
-    return dispatch(this.process, (process) => process.recoverResources(frameworkId, agentId, resources, filter, role));
+    return this.call((process) => process.recoverResources(frameworkId, agentId, resources, filter, role));
   }
 
   /**
@@ -117,7 +135,28 @@ export class Allocator {
    * goes to `onRefused`, called from inside the allocator's mailbox.
    */
   sendRecoverResources(frameworkId: string, agentId: string, resources: Resources, filter: RefuseFilter | undefined, role: string | undefined, onRefused: (error: Error) => void): void {
+    if (this.batchDepth > 0) {
+      if (this.batch !== undefined && this.batch.onRefused !== onRefused) this.flushRecovers();
+      (this.batch ??= { returns: [], onRefused }).returns.push({ frameworkId, agentId, resources, filter, role });
+      return;
+    }
     post(this.process, (process) => process.recoverResources(frameworkId, agentId, resources, filter, role), onRefused);
+  }
+
+  /**
+   * From here until the matching `endRecoverBatch`, the returns sent with `sendRecoverResources`
+   * are collected and go as one mailbox event (`sendRecoverResourcesBatch`): the master opens one
+   * around a decline of many offers. Any other call on this facade sends what was collected
+   * first, so the allocator sees every call in the order it was made. Pairs may nest.
+   */
+  beginRecoverBatch(): void {
+    this.batchDepth++;
+  }
+
+  /** Ends a `beginRecoverBatch`; the outermost end sends what was collected. */
+  endRecoverBatch(): void {
+    if (this.batchDepth === 0) throw new Error('Allocator.endRecoverBatch without beginRecoverBatch');
+    if (--this.batchDepth === 0) this.flushRecovers();
   }
 
   /**
@@ -128,6 +167,7 @@ export class Allocator {
    */
   sendRecoverResourcesBatch(returns: readonly ResourcesToRecover[], onRefused: (error: Error) => void): void {
     if (returns.length === 0) return;
+    this.flushRecovers();
     post(this.process, (process) => process.recoverResourcesBatch(returns, onRefused), (error) => {
       // Not run at all (the allocator has ended): every return of the batch is refused.
       for (let index = 0; index < returns.length; index++) onRefused(error);
@@ -136,41 +176,41 @@ export class Allocator {
 
   /** Stops offering a framework anything in `roles` (default: all its roles). */
   suppress(frameworkId: string, roles?: readonly string[]): Promise<void> {
-    return dispatch(this.process, (process) => process.suppress(frameworkId, roles));
+    return this.call((process) => process.suppress(frameworkId, roles));
   }
 
   /** Offers a framework `roles` (default: all) again and clears its filters for them. */
   revive(frameworkId: string, roles?: readonly string[]): Promise<void> {
-    return dispatch(this.process, (process) => process.revive(frameworkId, roles));
+    return this.call((process) => process.revive(frameworkId, roles));
   }
 
   /** Sets role weights (a role's share is divided by its weight); all are checked first. */
   updateWeights(weights: ReadonlyMap<string, number>): Promise<void> {
-    return dispatch(this.process, (process) => process.updateWeights(weights));
+    return this.call((process) => process.updateWeights(weights));
   }
 
   /** Sets (or, when empty, removes) the quota of a top-level role. */
   setQuota(role: string, quota: Quota): Promise<void> {
-    return dispatch(this.process, (process) => process.setQuota(role, quota));
+    return this.call((process) => process.setQuota(role, quota));
   }
 
   /** Removes the quota of a role (no-op if it had none). */
   removeQuota(role: string): Promise<void> {
-    return dispatch(this.process, (process) => process.removeQuota(role));
+    return this.call((process) => process.removeQuota(role));
   }
 
   /** A read-only view of one agent (total, allocated, available, active), or undefined. */
   agent(agentId: string): Promise<AgentView | undefined> {
-    return dispatch(this.process, (process) => process.agent(agentId));
+    return this.call((process) => process.agent(agentId));
   }
 
   /** Everything a framework holds, offered or allocated, per agent and role. */
   holdings(frameworkId: string): Promise<HoldingView[]> {
-    return dispatch(this.process, (process) => process.holdings(frameworkId));
+    return this.call((process) => process.holdings(frameworkId));
   }
 
   /** The allocator's metrics for `/metrics/snapshot` (keys: `ALLOCATOR_METRICS` and the per-role and per-resource keys). */
   metrics(): Promise<AllocatorMetrics> {
-    return dispatch(this.process, (process) => process.metrics());
+    return this.call((process) => process.metrics());
   }
 }

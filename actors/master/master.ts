@@ -28,7 +28,7 @@ import {
 import type { AgentEndpoint } from '../../lib/v1/json';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
-import type { RefuseFilter, ResourcesToRecover } from '../allocator/allocator-process';
+import type { RefuseFilter } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions } from './authentication';
@@ -144,13 +144,11 @@ export class Master extends Actor {
   private readonly updatingAgents = new Set<string>();
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
-  /** Rescinds each outstanding offer at its offer timeout, one timer per allocation's offers with the same timeout. */
-  /** Returns to the allocator being collected (`batchingRecovers`); undefined while each is sent as it comes. */
-  private recoverBatch: ResourcesToRecover[] | undefined;
   /** Where the allocator's refusal of a return goes: counted and logged back in this mailbox (one closure for all returns). */
   private readonly recoverRefused = (error: Error): void => {
     post(this, (master) => master.allocatorRefused('recoverResources', error), () => undefined);
   };
+  /** Rescinds each outstanding offer at its offer timeout, one timer per allocation's offers with the same timeout. */
   private readonly offerExpiry = new OfferExpiry<OfferRecord>((ms, callback) => this.delay(ms, callback), (record) => this.retireOffer(record.offer.id, { rescind: true, recover: true }));
   /** Removes each disconnected framework at its failover timeout, by framework id. */
   private readonly failoverTimers = new KeyedTimers((ms, callback) => this.delay(ms, callback));
@@ -1928,28 +1926,21 @@ export class Master extends Actor {
   /** Returns resources to the allocator (optionally filtered). */
   private recover(frameworkId: string, agentId: string, resources: Resources, filter: RefuseFilter | undefined, role: string): void {
     if (resources.isEmpty()) return;
-    if (this.recoverBatch !== undefined) {
-      this.recoverBatch.push({ frameworkId, agentId, resources, filter, role });
-      return;
-    }
     // The hottest allocator call (every declined offer): no promise; a refusal comes back to this mailbox.
     this.allocator.sendRecoverResources(frameworkId, agentId, resources, filter, role, this.recoverRefused);
   }
 
   /**
-   * Runs `retire` (which retires offers and nothing else the allocator hears of) with its returns
-   * to the allocator collected, then sends them as one batch: the allocator sees the same calls in
-   * the same order, as one mailbox event instead of one per offer.
+   * Runs `retire` with its returns to the allocator collected into one mailbox event instead of
+   * one per offer (`Allocator.beginRecoverBatch`): the allocator sees the same calls in the same
+   * order, since any other call sends the collected returns first.
    */
   private batchingRecovers(retire: () => void): void {
-    if (this.recoverBatch !== undefined) return retire();
-    const batch: ResourcesToRecover[] = [];
-    this.recoverBatch = batch;
+    this.allocator.beginRecoverBatch();
     try {
       retire();
     } finally {
-      this.recoverBatch = undefined;
-      this.allocator.sendRecoverResourcesBatch(batch, this.recoverRefused);
+      this.allocator.endRecoverBatch();
     }
   }
 

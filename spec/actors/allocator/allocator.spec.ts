@@ -202,6 +202,29 @@ describe('actors/allocator/allocator (actor and facade)', () => {
       return { ...made, offer };
     }
 
+    it('returns collected in a batch reach the allocator before any later call, in the order made', async () => {
+      const made = await setup();
+      await made.allocator.addAgent('agent-1', r('cpus:4;mem:4096'));
+      await made.allocator.addFramework('framework-1', { roles: ['*'] });
+      await made.clock.settle();
+      const [offer] = made.runs[0];
+      const refused: string[] = [];
+      const onRefused = (error: Error): void => { refused.push(error.message); };
+      made.allocator.beginRecoverBatch();
+      // Returned while the agent is there: accepted, if it reaches the allocator before the removal.
+      made.allocator.sendRecoverResources(offer.frameworkId, offer.agentId, offer.resources, undefined, undefined, onRefused);
+      const removed = made.allocator.removeAgent('agent-1');
+      // Returned after the removal: refused.
+      made.allocator.sendRecoverResources(offer.frameworkId, offer.agentId, offer.resources, undefined, undefined, onRefused);
+      made.allocator.endRecoverBatch();
+      await removed;
+      await made.clock.settle();
+      expect(refused).to.have.length(1);
+      expect(refused[0]).to.match(/agent-1/);
+      expect(() => made.allocator.endRecoverBatch()).to.throw(/without beginRecoverBatch/);
+      made.captured.records.length = 0; // the refused return is logged, and is this test's point
+    });
+
     it('with refuseSeconds 5, keeps the resources from the framework until 5 s have passed', async () => {
       const { clock, allocator, runs, times, startMs } = await declined({ refuseSeconds: 5 });
       expect(runs).to.have.length(1); // the triggered run after the decline offered nothing
