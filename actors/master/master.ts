@@ -12,7 +12,6 @@ import {
   authenticateRequest, httpError, isResponse, ok, TextParts, type HttpAccess, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { deepFreeze } from '../../lib/deep-freeze';
 import { MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
@@ -827,15 +826,15 @@ export class Master extends Actor {
       id: `${this.masterInfo().id}-O${this.nextOfferNumber++}`,
       frameworkId: framework.id,
       agentId: agent.id,
-      hostname: agent.info.hostname,
+      hostname: agent.offerHostname,
       // Shared with every offer of the same resources; offers are read, never changed.
       resources: allocation.resources.toFrozenJSON() as ResourceJSON[],
       allocationRole: allocation.role,
     };
     // Optional fields are set only when present (no spread of a conditional object per offer).
-    // The agent's attributes are frozen once (later offers find them frozen at once).
-    if (agent.info.attributes !== undefined) offer.attributes = deepFreeze(agent.info.attributes);
-    const executors = agent.executors.get(framework.id);
+    if (agent.offerAttributes !== undefined) offer.attributes = agent.offerAttributes;
+    // Nothing held on the agent (`held`): no executor there either, and its executors' map is not read.
+    const executors = agent.held === 0 ? undefined : agent.executors.get(framework.id);
     if (executors !== undefined && executors.size > 0) offer.executorIds = Object.freeze([...executors.keys()]) as string[];
     // An offer is a value from here on (kept in the books and sent as it is). Frozen now, while it
     // is in the cache, a validating host's freezing of the message finds it done: at 100k agents
@@ -1352,8 +1351,7 @@ export class Master extends Actor {
       this.updatingAgents.add(agent.id);
       this.defer(this.registry.update(agent.id, info), () => {
         this.updatingAgents.delete(agent.id);
-        agent.info = info;
-        this.state.agentChanged(agent);
+        this.state.updateAgentInfo(agent, info);
         if (this.state.agents.get(agent.id) === agent && !agent.removing) this.reregisterKnownAgent(agent, from, message, total);
       }, (error) => {
         this.updatingAgents.delete(agent.id);
@@ -1600,7 +1598,7 @@ export class Master extends Actor {
 
   /** Takes the agent's new info and marks it connected, active and healthy. */
   private refreshAgent(agent: AgentRecord, message: ReregisterAgentBody, total: Resources): void {
-    agent.info = { ...message.agent, id: agent.id };
+    this.state.updateAgentInfo(agent, { ...message.agent, id: agent.id });
     agent.total = total;
     agent.version = message.version;
     agent.connected = true;
@@ -1648,8 +1646,7 @@ export class Master extends Actor {
     }
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     agent.total = total;
-    agent.info = { ...agent.info, resources };
-    this.state.agentChanged(agent);
+    this.state.updateAgentInfo(agent, { ...agent.info, resources });
     this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total));
   }
 

@@ -163,8 +163,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     const offered = Resources.parse('cpus:1;mem:128');
     state.addOffer({ offer: { id: 'M-O1', frameworkId: framework.id, agentId: other.id, hostname: other.info.hostname, resources: offered.toJSON(), allocationRole: '*', executorIds: [] }, resources: offered, expiryBatch: undefined }, framework, other);
     agree('an offer');
-    other.info = { ...other.info, hostname: 'renamed' };
-    state.agentChanged(other);
+    state.updateAgentInfo(other, { ...other.info, hostname: 'renamed' });
     agree('its agent renamed');
     const tracked = trackLaunchedTask(commandTask('t1', other.id), framework.id, '*');
     state.addTask(tracked, other);
