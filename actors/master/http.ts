@@ -73,8 +73,8 @@ export function renderState(context: StateContext): Json {
 export function renderStateHeader(context: StateContext): Json {
   const { state, info } = context;
   const viewer = context.viewer ?? SEE_ALL;
-  let activated = 0;
-  for (const agent of state.agents.values()) if (agent.active) activated++;
+  // Counted by the books as agents change: a walk over every agent here was ~10 ms of the last turn of each request at 100k.
+  const activated = state.activeAgentCount;
   return {
     version: VERSION,
     ...buildInfo(),

@@ -1601,8 +1601,7 @@ export class Master extends Actor {
     this.state.updateAgentInfo(agent, { ...message.agent, id: agent.id });
     agent.total = total;
     agent.version = message.version;
-    agent.connected = true;
-    agent.active = true;
+    this.state.setAgentConnected(agent, true);
     agent.reregisteredTimeMs = this.clock.now();
     this.state.agentChanged(agent);
     const observer = this.observers.get(agent.id);
@@ -1691,9 +1690,7 @@ export class Master extends Actor {
   private agentExited(agent: AgentRecord): void {
     if (!agent.connected || agent.removing) return;
     this.log.info({ agentId: agent.id, agentPid: agent.pid.toString() }, 'agent disconnected');
-    agent.connected = false;
-    agent.active = false;
-    this.state.agentChanged(agent);
+    this.state.setAgentConnected(agent, false);
     this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     this.observers.get(agent.id)?.disconnected();

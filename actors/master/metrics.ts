@@ -216,14 +216,15 @@ export function masterMetrics(counters: MasterCounters, context: GaugeContext): 
 }
 
 function agentGauges(state: MasterState): Record<string, number> {
-  const agents = [...state.agents.values()];
-  const connected = agents.filter((agent) => agent.connected).length;
-  const active = agents.filter((agent) => agent.active).length;
+  // Counted by the books as agents change (no copy and walk of 100k agents per scrape).
+  const agents = state.agents.size;
+  const connected = state.connectedAgentCount;
+  const active = state.activeAgentCount;
   return {
     'master/slaves_connected': connected,
-    'master/slaves_disconnected': agents.length - connected,
+    'master/slaves_disconnected': agents - connected,
     'master/slaves_active': active,
-    'master/slaves_inactive': agents.length - active,
+    'master/slaves_inactive': agents - active,
     'master/slaves_unreachable': state.unreachableAgents.size,
     // Not in Mesos: agents of the registry that have not re-registered since this master started.
     'mesos_ts/master/recovered_slaves': state.recoveredAgents.size,

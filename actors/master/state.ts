@@ -97,10 +97,10 @@ export interface AgentRecord {
   version: string;
   /** Its total resources. */
   total: Resources;
-  /** Its link is up. */
-  connected: boolean;
-  /** It may be offered. */
-  active: boolean;
+  /** Its link is up. Changed only by `MasterState.setAgentConnected` (which counts them). */
+  readonly connected: boolean;
+  /** It may be offered (while connected). Changed only by `MasterState.setAgentConnected`. */
+  readonly active: boolean;
   /** When it registered (ms since the epoch). */
   readonly registeredTimeMs: number;
   /** When it last re-registered. */
@@ -192,6 +192,9 @@ export class MasterState {
   private readonly completedFrameworkCounts = new Map<string, number>();
   /** Registered agents by id. */
   private readonly agentMap = new Map<string, AgentRecord>();
+  /** Listed agents that are connected, and that are active: what `/master/state` and the gauges report, kept here rather than counted over 100k agents per request. */
+  private connectedAgents = 0;
+  private activeAgents = 0;
   /** Registered agents by pid text, for messages identified by their sender (one lookup per pong). */
   private readonly agentsByPid = new Map<string, AgentRecord>();
   /** Each registered agent's place in `agentMap`'s order, so that `agentsOf` lists agents in that order. */
@@ -371,10 +374,11 @@ export class MasterState {
     if (replaced === undefined) this.agentOrder.set(agent.id, this.nextAgentOrder++);
     else {
       this.forgetPid(replaced);
-      replaced.listed = false;
+      this.unlist(replaced);
     }
     this.agentMap.set(agent.id, agent);
     agent.listed = true;
+    this.countAgent(agent, 1);
     this.agentsByPid.set(agent.pid.toString(), agent);
     this.recoveredAgents.delete(agent.id);
     this.touchAgent(agent);
@@ -382,6 +386,36 @@ export class MasterState {
       this.reindexAgent(agent, frameworkId);
       this.touchFramework(this.frameworkMap.get(frameworkId));
     }
+  }
+
+  /** An agent's link broke (it is inactive too: not offered), or it is back, connected and active. */
+  setAgentConnected(agent: AgentRecord, connected: boolean): void {
+    if (agent.listed) this.countAgent(agent, -1);
+    const writable = agent as Writable<AgentRecord>;
+    writable.connected = connected;
+    writable.active = connected;
+    if (agent.listed) this.countAgent(agent, 1);
+    this.touchAgent(agent);
+  }
+
+  /** Listed agents that are connected (`master/slaves_connected`). */
+  get connectedAgentCount(): number {
+    return this.connectedAgents;
+  }
+
+  /** Listed agents that are active (`activated_slaves`, `master/slaves_active`). */
+  get activeAgentCount(): number {
+    return this.activeAgents;
+  }
+
+  private countAgent(agent: AgentRecord, sign: 1 | -1): void {
+    if (agent.connected) this.connectedAgents += sign;
+    if (agent.active) this.activeAgents += sign;
+  }
+
+  private unlist(agent: AgentRecord): void {
+    agent.listed = false;
+    this.countAgent(agent, -1);
   }
 
   /** Moves an agent to a new pid (it re-registered from another address). */
@@ -404,7 +438,7 @@ export class MasterState {
    */
   deleteAgent(agent: AgentRecord, why: 'unreachable' | 'removed', nowMs: number): void {
     const listed = this.agentMap.get(agent.id);
-    if (listed !== undefined) listed.listed = false;
+    if (listed !== undefined) this.unlist(listed);
     this.agentMap.delete(agent.id);
     this.agentOrder.delete(agent.id);
     this.noteChangedAgent(agent.id);

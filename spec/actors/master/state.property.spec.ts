@@ -35,6 +35,7 @@ type Change =
   | { kind: 'moveFramework' | 'completeFramework'; framework: number; pid: number }
   | { kind: 'addAgent' | 'moveAgent'; agent: number; pid: number }
   | { kind: 'deleteAgent'; agent: number; loseTasksFirst: boolean }
+  | { kind: 'connectAgent'; agent: number; connected: boolean }
   | { kind: 'addTask'; framework: number; task: number; agent: number; resources: number }
   | { kind: 'removeTask'; pick: number; disposition: TaskDisposition }
   | { kind: 'recordStatus'; pick: number; state: number }
@@ -43,7 +44,7 @@ type Change =
   | { kind: 'deleteOffer'; pick: number };
 
 const index = (values: readonly unknown[]): fc.Arbitrary<number> => fc.nat({ max: values.length - 1 });
-const change: fc.Arbitrary<Change> = fc.oneof(
+const changesButConnections: fc.Arbitrary<Change> = fc.oneof(
   fc.record({ kind: fc.constant('addFramework' as const), framework: index(FRAMEWORK_IDS), pid: fc.option(index(PIDS), { nil: undefined }), principal: index(PRINCIPALS) }),
   fc.record({ kind: fc.constant('updateFrameworkInfo' as const), framework: index(FRAMEWORK_IDS), principal: index(PRINCIPALS) }),
   fc.record({ kind: fc.constantFrom('moveFramework' as const, 'completeFramework' as const), framework: index(FRAMEWORK_IDS), pid: index(PIDS) }),
@@ -58,6 +59,11 @@ const change: fc.Arbitrary<Change> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('addOffer' as const), agent: index(AGENT_IDS), framework: index(FRAMEWORK_IDS) }),
   fc.record({ kind: fc.constant('deleteOffer' as const), pick: fc.nat() }),
+);
+/** An agent's link breaking or coming back: rare beside the rest, which keeps the shares the vacuity test counts on. */
+const change: fc.Arbitrary<Change> = fc.oneof(
+  { arbitrary: changesButConnections, weight: 12 },
+  { arbitrary: fc.record({ kind: fc.constant('connectAgent' as const), agent: index(AGENT_IDS), connected: fc.boolean() }), weight: 1 },
 );
 
 /** The books under test, and every task ever added (to pick from). */
@@ -93,6 +99,11 @@ function apply(books: Books, step: Change): void {
     case 'moveAgent':
     case 'deleteAgent':
       return applyAgentChange(books, step);
+    case 'connectAgent': {
+      const agent = books.state.agents.get(AGENT_IDS[step.agent] as string);
+      if (agent !== undefined) books.state.setAgentConnected(agent, step.connected);
+      return;
+    }
     case 'addOffer':
     case 'deleteOffer':
       return applyOfferChange(books, step);
@@ -160,7 +171,7 @@ function applyOfferChange(books: Books, step: Extract<Change, { kind: 'addOffer'
   state.addOffer({ offer, resources, expiryBatch: undefined }, framework, agent);
 }
 
-function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'updateFrameworkInfo' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' | 'addOffer' | 'deleteOffer' }>): void {
+function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'updateFrameworkInfo' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' | 'connectAgent' | 'addOffer' | 'deleteOffer' }>): void {
   const { state } = books;
   if (step.kind === 'removeTask' || step.kind === 'recordStatus') {
     const tracked = books.tasks[step.pick % Math.max(1, books.tasks.length)];
@@ -225,6 +236,9 @@ function checkIndexes(books: Books, step: Change): void {
   for (const record of books.agentRecords) {
     expect(record.listed, `listed of a record of ${record.id} ${context}`).to.equal(state.agents.get(record.id) === record);
   }
+  const listedAgents = [...state.agents.values()];
+  expect(state.connectedAgentCount, `connectedAgentCount ${context}`).to.equal(listedAgents.filter((agent) => agent.connected).length);
+  expect(state.activeAgentCount, `activeAgentCount ${context}`).to.equal(listedAgents.filter((agent) => agent.active).length);
   for (const pid of PIDS) {
     const holder = [...state.agents.values()].find((agent) => agent.pid.equals(pid));
     expect(state.agentByPid(pid), `agentByPid(${pid.toString()}) ${context}`).to.equal(holder);
@@ -265,6 +279,7 @@ describe('actors/master/state: indexes (properties)', () => {
     let withAgents = 0;
     let completedTrimmed = 0;
     let reused = 0;
+    let disconnected = 0;
     fc.assert(
       fc.property(fc.array(change, { minLength: 60, maxLength: 120, size: 'max' }), (changes) => {
         const books = new Books();
@@ -276,6 +291,7 @@ describe('actors/master/state: indexes (properties)', () => {
           if (step.kind === 'completeFramework' && books.state.completedFrameworks.length === MAX_COMPLETED_FRAMEWORKS) completions++;
           if (step.kind === 'addFramework' && wasCompleted.some((id) => books.state.frameworks.has(id))) reused++;
           spread ||= FRAMEWORK_IDS.some((id) => books.state.agentsOf(id).length > 1);
+          if (step.kind === 'connectAgent' && !step.connected && books.state.agents.has(AGENT_IDS[step.agent] as string)) disconnected++;
         }
         if (spread) withAgents++;
         if (completions > 1) completedTrimmed++;
@@ -286,6 +302,7 @@ describe('actors/master/state: indexes (properties)', () => {
     expect(withAgents, 'sequences with a framework on several agents').to.be.greaterThan(10);
     expect(completedTrimmed, 'sequences trimming completed frameworks').to.be.greaterThan(20);
     expect(reused, 'framework ids reused after completion').to.be.greaterThan(5);
+    expect(disconnected, 'listed agents disconnected').to.be.greaterThan(20);
   });
 
   it('refuses to give one scheduler pid to two live frameworks (a bug in the master), and changes nothing', () => {
