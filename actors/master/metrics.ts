@@ -254,22 +254,31 @@ function taskGauges(state: MasterState): Record<string, number> {
   };
 }
 
-/** `master/<name>_total`, `_used` and `_percent` for cpus, gpus, mem and disk over the registered agents. */
+/** The resources `master/<name>_total`, `_used` and `_percent` report. */
+const GAUGED_RESOURCES = ['cpus', 'gpus', 'mem', 'disk'] as const;
+
+/**
+ * `master/<name>_total`, `_used` and `_percent` for cpus, gpus, mem and disk over the registered
+ * agents: one pass over them, and an agent that holds nothing (`held`, most of an idle cluster's)
+ * has its tasks and executors not summed at all. Still O(agents) per scrape: ~100k records at 100k.
+ */
 function resourceGauges(state: MasterState): Record<string, number> {
-  const gauges: Record<string, number> = {};
-  // What each agent uses, summed once per agent rather than once per resource name.
-  const agents = [...state.agents.values()].map((agent) => ({ total: agent.total, used: state.usedResources(agent) }));
-  for (const name of ['cpus', 'gpus', 'mem', 'disk']) {
-    let total = 0;
-    let used = 0;
-    for (const agent of agents) {
-      total += agent.total.scalar(name);
-      used += agent.used.scalar(name);
-    }
-    gauges[`master/${name}_total`] = round(total);
-    gauges[`master/${name}_used`] = round(used);
-    gauges[`master/${name}_percent`] = total > 0 ? used / total : 0;
+  const totals = [0, 0, 0, 0];
+  const used = [0, 0, 0, 0];
+  for (const agent of state.agents.values()) {
+    for (let index = 0; index < GAUGED_RESOURCES.length; index++) totals[index] += agent.total.scalar(GAUGED_RESOURCES[index] as string);
+    if (agent.held === 0) continue;
+    const agentUsed = state.usedResources(agent);
+    for (let index = 0; index < GAUGED_RESOURCES.length; index++) used[index] += agentUsed.scalar(GAUGED_RESOURCES[index] as string);
   }
+  const gauges: Record<string, number> = {};
+  GAUGED_RESOURCES.forEach((name, index) => {
+    const total = totals[index] as number;
+    const usedOfName = used[index] as number;
+    gauges[`master/${name}_total`] = round(total);
+    gauges[`master/${name}_used`] = round(usedOfName);
+    gauges[`master/${name}_percent`] = total > 0 ? usedOfName / total : 0;
+  });
   return gauges;
 }
 
