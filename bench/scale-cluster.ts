@@ -251,6 +251,10 @@ export interface StateServed {
   readonly gcInBlockMs: number;
   /** Mailbox turns the request took. */
   readonly turns: number;
+  /** Which turn the longest was: 0 for the route's own first run, else its turn of the rendering from 1 (the last one puts the answer together). */
+  readonly longestTurn: number;
+  /** Fragments the longest turn rendered. */
+  readonly renderedInLongest: number;
   /** From the request to its response (wall ms): the turns, and the messages handled between them. */
   readonly settledMs: number;
   /** Encoding the body as bytes (the host does it a chunk per turn of the event loop, outside the master's mailbox). */
@@ -287,5 +291,9 @@ export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
   const body = response.body;
   const bytes = body instanceof TextParts ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
   const serializeMs = performance.now() - serializeStart;
-  return { blockMs: Math.max(timed.blockMs, figures.longestTurnMs), gcInBlockMs, turns: figures.turns + 1, settledMs, serializeMs, bytes };
+  const firstRunLongest = figures.longestTurnMs < timed.blockMs;
+  return {
+    blockMs: Math.max(timed.blockMs, figures.longestTurnMs), gcInBlockMs, turns: figures.turns + 1, settledMs, serializeMs, bytes,
+    longestTurn: firstRunLongest ? 0 : figures.longestTurnIndex, renderedInLongest: firstRunLongest ? 0 : figures.longestTurnRendered,
+  };
 }

@@ -339,7 +339,8 @@ async function measureState(cluster: ScaleCluster, agents: number, tasks: number
     if (worst === undefined || served.blockMs > worst.blockMs) worst = served;
   }
   if (worst === undefined) throw new Error('no /master/state sample');
-  progress(`/master/state: longest turn ${round(worst.blockMs)} ms of ${worst.turns} (${round(worst.gcInBlockMs)} ms of it collecting garbage), answered after ${round(worst.settledMs)} ms, ${worst.bytes} bytes, encoded in ${round(worst.serializeMs)} ms`);
+  const which = worst.longestTurn === 0 ? 'the route\'s first run' : `turn ${worst.longestTurn}, ${worst.renderedInLongest} fragments rendered in it`;
+  progress(`/master/state: longest turn ${round(worst.blockMs)} ms of ${worst.turns} (${which}; ${round(worst.gcInBlockMs)} ms of it collecting garbage), answered after ${round(worst.settledMs)} ms, ${worst.bytes} bytes, encoded in ${round(worst.serializeMs)} ms`);
   const gcNote = worst.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(worst.gcInBlockMs)} ms of garbage collection (the process's whole heap, its agents' actors included)` : undefined;
   const joined = [note, gcNote].filter((part) => part !== undefined).join('; ');
   return { blockMs: round(worst.blockMs), bytes: worst.bytes, answerMs: round(worst.settledMs), ...(joined !== '' ? { note: joined } : {}) };

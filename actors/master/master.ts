@@ -2013,19 +2013,24 @@ export class Master extends Actor {
   /** Warms `format`'s fragments (none: no warming) in turns, then renders in a turn of its own. */
   private async warmAndRender(key: string, format: StateFormat | undefined, render: () => HttpResponse): Promise<HttpResponse> {
     const stats = this.renderingStats;
+    let turnOfRendering = 0;
     // Wall time is read only for these figures (the benchmark's `state_block_ms`), never to decide.
     const timed = <R>(turn: () => R): R => {
       const start = performance.now();
       const rendered = this.stateFragments.rendered;
+      turnOfRendering++;
       try {
         return turn();
       } finally {
         const took = performance.now() - start;
+        const renderedInTurn = this.stateFragments.rendered - rendered;
         if (took > stats.longestTurnMs) {
           stats.longestTurnMs = took;
           stats.longestTurnAt = start;
+          stats.longestTurnIndex = turnOfRendering;
+          stats.longestTurnRendered = renderedInTurn;
         }
-        stats.mostRenderedInATurn = Math.max(stats.mostRenderedInATurn, this.stateFragments.rendered - rendered);
+        stats.mostRenderedInATurn = Math.max(stats.mostRenderedInATurn, renderedInTurn);
         stats.turns++;
       }
     };
@@ -2324,7 +2329,7 @@ function renderingKey(endpoint: string, caller: HttpCaller, ...asked: Array<stri
 
 /** Figures of no rendering yet. */
 function noRenderings(): RenderingFigures {
-  return { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, mostRenderedInATurn: 0 };
+  return { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, longestTurnIndex: 0, longestTurnRendered: 0, mostRenderedInATurn: 0 };
 }
 
 /** How the state endpoints' renderings went (`Master.renderingFigures`). */
@@ -2339,6 +2344,10 @@ export interface RenderingFigures {
   longestTurnMs: number;
   /** When it started (`performance.now()`). */
   longestTurnAt: number;
+  /** Which turn of its rendering it was, from 1 (the route's own first run is not one of them). */
+  longestTurnIndex: number;
+  /** Fragments it rendered (0: it found them current, or it was the last turn, putting the answer together). */
+  longestTurnRendered: number;
   /** The most fragments one of those turns rendered (the work a turn does, whatever the machine). */
   mostRenderedInATurn: number;
   /** Fragments rendered since the master started (not found current). */
