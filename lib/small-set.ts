@@ -46,14 +46,8 @@ export class SmallSet<T> implements Iterable<T> {
     return this.rest !== undefined && this.rest.delete(value);
   }
 
-  clear(): void {
-    this.first = undefined;
-    this.hasFirst = false;
-    this.rest = undefined;
-  }
-
   /** The elements in insertion order (a copy). */
-  toArray(): T[] {
+  private toArray(): T[] {
     const elements: T[] = this.hasFirst ? [this.first as T] : [];
     if (this.rest !== undefined) for (const value of this.rest) elements.push(value);
     return elements;

@@ -63,11 +63,20 @@ export class Allocator {
     return dispatch(this.process, method);
   }
 
+  /**
+   * Sends the returns collected so far as one mailbox event (100k declined offers a cycle at 100k
+   * agents are then a few hundred events, not 100k closures waiting in the mailbox). Each refused
+   * return reaches `onRefused` on its own, as if it had been sent alone.
+   */
   private flushRecovers(): void {
     const batch = this.batch;
     if (batch === undefined) return;
     this.batch = undefined;
-    this.sendRecoverResourcesBatch(batch.returns, batch.onRefused);
+    const { returns, onRefused } = batch;
+    post(this.process, (process) => process.recoverResourcesBatch(returns, onRefused), (error) => {
+      // Not run at all (the allocator has ended): every return of the batch is refused.
+      for (let index = 0; index < returns.length; index++) onRefused(error);
+    });
   }
 
   /** Creates the books and starts the batch timer; call once, before anything else. */
@@ -145,7 +154,7 @@ export class Allocator {
 
   /**
    * From here until the matching `endRecoverBatch`, the returns sent with `sendRecoverResources`
-   * are collected and go as one mailbox event (`sendRecoverResourcesBatch`): the master opens one
+   * are collected and go as one mailbox event: the master opens one
    * around a decline of many offers. Any other call on this facade sends what was collected
    * first, so the allocator sees every call in the order it was made. Pairs may nest.
    */
@@ -157,21 +166,6 @@ export class Allocator {
   endRecoverBatch(): void {
     if (this.batchDepth === 0) throw new Error('Allocator.endRecoverBatch without beginRecoverBatch');
     if (--this.batchDepth === 0) this.flushRecovers();
-  }
-
-  /**
-   * `sendRecoverResources` for several returns at once, in order, as one mailbox event (the
-   * master returns a decline's or a removed framework's offers so: 100k declined offers a cycle at
-   * 100k agents are then a few hundred events, not 100k closures waiting in the mailbox). Each
-   * refused return goes to `onRefused` on its own, as if it had been sent alone.
-   */
-  sendRecoverResourcesBatch(returns: readonly ResourcesToRecover[], onRefused: (error: Error) => void): void {
-    if (returns.length === 0) return;
-    this.flushRecovers();
-    post(this.process, (process) => process.recoverResourcesBatch(returns, onRefused), (error) => {
-      // Not run at all (the allocator has ended): every return of the batch is refused.
-      for (let index = 0; index < returns.length; index++) onRefused(error);
-    });
   }
 
   /** Stops offering a framework anything in `roles` (default: all its roles). */

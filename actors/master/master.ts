@@ -2374,11 +2374,6 @@ function executorKey(frameworkId: string, executorId: string): string {
 }
 
 /**
- * The allocator filter for what a framework declines or leaves unused: `refuseSeconds`, default
- * 5 s. As in Mesos, a negative (or non-finite) value means the default and a larger one than a
- * year is capped, so a bad filter still declines.
- */
-/**
  * Whether an allocation's owner is one of the master's agent records. The master gives its
  * allocator no other owner; this checks the shape it reads, so that an owner of any other kind
  * is looked up by id rather than trusted.
@@ -2387,6 +2382,11 @@ function isAgentRecord(owner: object | undefined): owner is AgentRecord {
   return owner !== undefined && typeof (owner as Partial<AgentRecord>).listed === 'boolean' && typeof (owner as Partial<AgentRecord>).id === 'string';
 }
 
+/**
+ * The allocator filter for what a framework declines or leaves unused: `refuseSeconds`, default
+ * 5 s. As in Mesos, a negative (or non-finite) value means the default and a larger one than a
+ * year is capped, so a bad filter still declines.
+ */
 function refuseFilter(filters: Filters | undefined): RefuseFilter {
   const seconds = filters?.refuseSeconds;
   if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return {};

@@ -192,9 +192,8 @@ export class MasterState {
   private readonly completedFrameworkCounts = new Map<string, number>();
   /** Registered agents by id. */
   private readonly agentMap = new Map<string, AgentRecord>();
-  /** Listed agents that are connected, and that are active: what `/master/state` and the gauges report, kept here rather than counted over 100k agents per request. */
+  /** Listed agents that are connected (so active): what `/master/state` and the gauges report, kept here rather than counted over 100k agents per request. */
   private connectedAgents = 0;
-  private activeAgents = 0;
   /** Registered agents by pid text, for messages identified by their sender (one lookup per pong). */
   private readonly agentsByPid = new Map<string, AgentRecord>();
   /** Each registered agent's place in `agentMap`'s order, so that `agentsOf` lists agents in that order. */
@@ -403,14 +402,13 @@ export class MasterState {
     return this.connectedAgents;
   }
 
-  /** Listed agents that are active (`activated_slaves`, `master/slaves_active`). */
+  /** Listed agents that are active (`activated_slaves`, `master/slaves_active`): the connected ones, since `setAgentConnected` sets both. */
   get activeAgentCount(): number {
-    return this.activeAgents;
+    return this.connectedAgents;
   }
 
   private countAgent(agent: AgentRecord, sign: 1 | -1): void {
     if (agent.connected) this.connectedAgents += sign;
-    if (agent.active) this.activeAgents += sign;
   }
 
   private unlist(agent: AgentRecord): void {

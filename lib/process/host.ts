@@ -460,7 +460,7 @@ export class ActorHost {
 
   private startTimer(actor: Actor, ms: number, callback: () => void, periodMs: number | undefined): ActorTimer {
     const timer = new ActorTimer(actor, callback, periodMs);
-    this.armTimer(actor, timer, ms);
+    this.armTimer(timer, ms);
     return timer;
   }
 
@@ -475,17 +475,18 @@ export class ActorHost {
   }
 
   /** Runs a timer's callback in its actor's mailbox (unless cancelled after it came due); a periodic one is armed again first, so the callback may cancel it. */
-  private runTimer(actor: Actor, timer: ActorTimer): void {
+  private runTimer(timer: ActorTimer): void {
     if (timer.cancelled) return;
-    if (timer.periodMs !== undefined) this.armTimer(actor, timer, timer.periodMs);
-    timer.callback.call(actor);
+    if (timer.periodMs !== undefined) this.armTimer(timer, timer.periodMs);
+    timer.callback.call(timer.actor);
   }
 
   /** Numbers `timer` as its actor's next timer and puts it on the clock (off it under a scripted replay). */
-  private armTimer(actor: Actor, timer: ActorTimer, ms: number): void {
-    timer.seq = ++actor.runtime.timerCount;
+  private armTimer(timer: ActorTimer, ms: number): void {
+    const runtime = timer.actor.runtime;
+    timer.seq = ++runtime.timerCount;
     timer.dueMs = this.clock.now() + Math.max(0, ms);
-    actor.runtime.addTimer(timer);
+    runtime.addTimer(timer);
     if (this.scripted) return;
     // A periodic timer's next period reuses the clock's timer where the clock can (see `every`).
     const previous = timer.handle;
@@ -660,7 +661,7 @@ export class ActorHost {
         case EventKind.Run: {
           const label = event.body as RunLabel;
           if (this.observing) this.traceRun(actor, label);
-          if (label.timer !== undefined) return this.runTimer(actor, label.timer);
+          if (label.timer !== undefined) return this.runTimer(label.timer);
           return (event.run as () => void)();
         }
         case EventKind.Exited:

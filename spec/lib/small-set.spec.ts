@@ -5,7 +5,7 @@ import { SmallSet } from '../../lib/small-set';
 const SEED = 1307;
 
 describe('lib/small-set', () => {
-  it(`agrees with a Set, insertion order included, under random adds, deletes and clears (seed ${SEED})`, () => {
+  it(`agrees with a Set, insertion order included, under random adds and deletes (seed ${SEED})`, () => {
     const prng = new Prng(SEED);
     const small = new SmallSet<string>();
     const reference = new Set<string>();
@@ -18,11 +18,8 @@ describe('lib/small-set', () => {
         const had = reference.has(value);
         expect(small.add(value)).to.equal(!had);
         reference.add(value);
-      } else if (roll < 98) {
-        expect(small.delete(value)).to.equal(reference.delete(value));
       } else {
-        small.clear();
-        reference.clear();
+        expect(small.delete(value)).to.equal(reference.delete(value));
       }
       expect(small.size).to.equal(reference.size);
       expect([...small]).to.deep.equal([...reference]);

@@ -49,13 +49,13 @@ class Counter extends Actor {
   }
 }
 
-/** A virtual clock, a memory host, a Counter on it and a Probe to send from. */
-function counterRig(): { clock: VirtualClock; host: ReturnType<typeof memoryHost>; counter: Counter; pid: UPID; sender: Probe } {
+/** A virtual clock, a memory host, a Counter on it and a Probe (`probeId`) to send from. */
+function counterRig(probeId = 'sender'): { clock: VirtualClock; host: ReturnType<typeof memoryHost>; counter: Counter; pid: UPID; sender: Probe } {
   const clock = new VirtualClock();
   const host = memoryHost({ clock });
   const counter = new Counter();
   const pid = host.spawn(counter);
-  const sender = new Probe('sender');
+  const sender = new Probe(probeId);
   host.spawn(sender);
   return { clock, host, counter, pid, sender };
 }
@@ -241,12 +241,7 @@ describe('Actor', () => {
   });
 
   it('terminate runs finalize, drops queued messages, cancels timers and tells linked actors', async () => {
-    const clock = new VirtualClock();
-    const host = memoryHost({ clock });
-    const counter = new Counter();
-    const pid = host.spawn(counter);
-    const watcher = new Probe('watcher');
-    host.spawn(watcher);
+    const { clock, host, counter, pid, sender: watcher } = counterRig('watcher');
     await dispatch(watcher, (w) => w.watch(pid));
     await dispatch(counter, (c) => { c.startTimer(10, 99); });
     watcher.post(pid, 'Add', 1);
