@@ -17,7 +17,7 @@
  * walk of a sorter never sees it change; the next agent sees the new shares.
  */
 import { Resources, toUnits } from '../../lib/resources';
-import type { AgentState, AllocatorBooks, FrameworkState, PendingSorterUpdate, RoleState } from './books';
+import { PendingSorterUpdates, type AgentState, type AllocatorBooks, type FrameworkState, type RoleState } from './books';
 import { GPU_RESOURCES_CAPABILITY } from './constants';
 import { isUnreservedScalar, scalarsOf, toWholeUnits, type Quantities } from './quantities';
 import { HeadroomPlan, remainingLimit, unsatisfiedGuarantee, type QuotaState } from './quota';
@@ -79,7 +79,7 @@ class AllocationRun {
   /** Position in `allocations` by framework/role/agent, to merge stage 1 and 2 allocations. */
   private readonly allocationIndex = new Map<string, number>();
   /** Sorter updates of the current agent. */
-  private readonly pending: PendingSorterUpdate[] = [];
+  private readonly pending = new PendingSorterUpdates();
   /** Headroom for unmet guarantees. */
   private readonly headroom: HeadroomPlan;
   /** Whether stage 1 ran (so allocations may need merging). */
@@ -134,10 +134,7 @@ class AllocationRun {
     }
     this.agent = agent;
     this.books.roleSorter.visit(visitRole);
-    for (const update of this.pending) {
-      this.books.applySorterUpdate(update);
-    }
-    this.pending.length = 0;
+    this.pending.applyTo(this.books);
   }
 
   private readonly visitRoleStageOne = (roleName: string): boolean => {

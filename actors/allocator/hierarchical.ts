@@ -530,20 +530,20 @@ export class HierarchicalAllocatorCore {
 
   /** The holding `resources` are recovered from; throws unless it contains them all. */
   private heldBy(framework: FrameworkState, agent: AgentState, resources: Resources, role: string | undefined): Holding {
-    const context = `framework '${framework.id}' on agent '${agent.id}'`;
-    const candidates = agent.holdings.filter(
-      (holding) => holding.framework === framework && (role === undefined || holding.role.name === role),
-    );
-    if (role === undefined && candidates.length > 1) {
-      throw new AllocatorError(`${context}: holds resources in several roles; say which`);
+    // A loop, not `filter`: this runs for every offer returned (an array per return was garbage).
+    let found: Holding | undefined;
+    for (const holding of agent.holdings) {
+      if (holding.framework !== framework || (role !== undefined && holding.role.name !== role)) continue;
+      if (found !== undefined) throw new AllocatorError(`framework '${framework.id}' on agent '${agent.id}': holds resources in several roles; say which`);
+      found = holding;
     }
-    const held = candidates[0]?.resources ?? Resources.EMPTY;
-    if (candidates.length === 0 || !held.contains(resources)) {
+    const held = found?.resources ?? Resources.EMPTY;
+    if (found === undefined || !held.contains(resources)) {
       throw new AllocatorError(
-        `${context} cannot recover '${resources.format()}' for role '${role ?? '(any)'}': it holds '${held.format()}'`,
+        `framework '${framework.id}' on agent '${agent.id}' cannot recover '${resources.format()}' for role '${role ?? '(any)'}': it holds '${held.format()}'`,
       );
     }
-    return candidates[0];
+    return found;
   }
 
   private filterExpiry(filter: DeclineFilter): number | undefined {

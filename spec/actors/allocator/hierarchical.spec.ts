@@ -403,6 +403,19 @@ describe('actors/allocator/hierarchical (core)', () => {
       ['updating an unknown agent', (allocator) => allocator.updateAgent('nope', r('cpus:1')), 'unknown agent'],
     ];
 
+    it('rejects a recovery without a role from a framework holding in several roles on the agent, and leaves the books untouched', () => {
+      const { allocator } = populated();
+      allocator.addAgent('agent-3', r('cpus:2'), { used: [{ frameworkId: 'f', role: 'a', resources: r('cpus:1') }, { frameworkId: 'f', role: 'b', resources: r('cpus:1') }] });
+      const before = snapshot(allocator);
+      const held = allocator.holdings('f').filter((holding) => holding.agentId === 'agent-3').map((holding) => holding.role).sort();
+      expect(held).to.deep.equal(['a', 'b']);
+      expect(() => allocator.recoverResources('f', 'agent-3', r('cpus:1'))).to.throw(AllocatorError, 'several roles');
+      expect(snapshot(allocator)).to.equal(before);
+      allocator.recoverResources('f', 'agent-3', r('cpus:1'), undefined, 'b');
+      expect(allocator.holdings('f').filter((holding) => holding.agentId === 'agent-3').map((holding) => holding.role)).to.deep.equal(['a']);
+      allocator.checkInvariants();
+    });
+
     for (const [label, action, message] of cases) {
       it(`rejects ${label} and leaves the books untouched`, () => {
         const { allocator, offers } = populated();
