@@ -12,19 +12,33 @@
  * @example const shared = deepFreeze({ items: ['a'] }); shared.items.push('b'); // TypeError
  */
 export function deepFreeze<T>(value: T): T {
-  const pending: unknown[] = [value];
+  if (!needsFreezing(value)) return value;
+  const pending: object[] = [value as object];
   while (pending.length > 0) {
-    const next = pending.pop();
-    if (typeof next !== 'object' || next === null || Object.isFrozen(next)) continue;
+    const next = pending.pop()!;
     if (Array.isArray(next)) {
       Object.freeze(next);
-      for (let index = 0; index < next.length; index++) pending.push(next[index]);
+      for (let index = 0; index < next.length; index++) {
+        const item: unknown = next[index];
+        if (needsFreezing(item)) pending.push(item);
+      }
       continue;
     }
     const prototype: unknown = Object.getPrototypeOf(next);
     if (prototype !== Object.prototype && prototype !== null) continue;
     Object.freeze(next);
-    for (const key in next) pending.push((next as Record<string, unknown>)[key]);
+    for (const key in next) {
+      const item = (next as Record<string, unknown>)[key];
+      if (needsFreezing(item)) pending.push(item);
+    }
   }
   return value;
+}
+
+/**
+ * An object not frozen yet. Checked before an item is stacked, not after: a message of a thousand
+ * offers frozen when they were made (the master's) stacked them all only to find each done.
+ */
+function needsFreezing(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Object.isFrozen(value);
 }

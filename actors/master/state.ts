@@ -9,6 +9,7 @@ import type { UPID } from '../../lib/actor';
 import { Resources, sharedResourcesFromJSON } from '../../lib/resources';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import { SmallSet } from '../../lib/small-set';
+import { OfferTable } from './offer-table';
 import { deepFreeze } from '../../lib/deep-freeze';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
@@ -209,7 +210,7 @@ export class MasterState {
   /** Agents removed for good (unregistered or replaced), oldest first (bounded). */
   readonly removedAgents = new Set<string>();
   /** Outstanding offers by id. */
-  readonly offers = new Map<string, OfferRecord>();
+  readonly offers = new OfferTable<OfferRecord>();
   /** The next `stamp` handed out: unique over all records. */
   private nextStamp = 1;
   /**
@@ -750,7 +751,7 @@ export class MasterState {
    * up, and at 100k agents a second lookup per offer shows).
    */
   addOffer(record: OfferRecord, framework: FrameworkRecord | undefined, agent: AgentRecord | undefined): void {
-    this.offers.set(record.offer.id, record);
+    this.offers.add(record);
     framework?.offerIds.add(record.offer.id);
     if (agent !== undefined) {
       if (agent.offerIds.add(record.offer.id)) agent.held++;
@@ -761,7 +762,7 @@ export class MasterState {
 
   /** Removes an offer from the books (the master cancels its timer and recovers or rescinds it). */
   deleteOffer(record: OfferRecord): void {
-    this.offers.delete(record.offer.id);
+    this.offers.delete(record);
     const framework = this.frameworkMap.get(record.offer.frameworkId);
     const agent = this.agentMap.get(record.offer.agentId);
     framework?.offerIds.delete(record.offer.id);

@@ -1,0 +1,143 @@
+/**
+ * The master's outstanding offers by id, kept by the number in the id.
+ *
+ * Offer ids are `<masterId>-O<n>`, `n` counting up from 0 (the master's offer counter). At 100k
+ * agents every allocation cycle adds ~100k offers and retires them again. In a `Map` keyed by the
+ * id string that was three costs per cycle: hashing each new id (a 40-character string), the
+ * table doubling its way up to 100k entries, and halving its way back down as the offers went
+ * (each table that big is a fresh large-object allocation, zeroed page by page by the kernel).
+ *
+ * Here an id's number is its hash, and the table is open-addressed by that number (linear
+ * probing). Numbers outstanding together are mostly consecutive, so they take consecutive slots
+ * and rarely collide. The table doubles when half full and never shrinks: it stays sized for the
+ * most offers ever outstanding at once (two slots each).
+ *
+ * A looked-up id must equal the record's own id (`record.offer.id`), so an id of another master
+ * (an earlier leader's offer, with the same number) or one that is not an offer id at all is
+ * simply not found.
+ *
+ * @example
+ *   const offers = new OfferTable<OfferRecord>();
+ *   offers.add(record);                     // record.offer.id === 'a1b2…-O17'
+ *   offers.get('a1b2…-O17');                // record
+ *   offers.delete(record);
+ */
+
+/** Slots of a new table (a power of two). */
+const INITIAL_SLOTS = 16;
+
+/** What the table keeps: anything with an offer id. */
+export interface HasOfferId {
+  readonly offer: { readonly id: string };
+}
+
+/** The number `n` of an offer id `<anything>-O<n>` (decimal, no sign, no leading zero), or -1. */
+export function offerNumberOf(id: string): number {
+  const marker = id.lastIndexOf('-O');
+  const start = marker + 2;
+  const length = id.length - start;
+  // Up to 15 digits: any counter value a master reaches, exactly representable.
+  if (marker < 0 || length < 1 || length > 15) return -1;
+  if (length > 1 && id.charCodeAt(start) === 48) return -1;
+  let number = 0;
+  for (let index = start; index < id.length; index++) {
+    const digit = id.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    number = number * 10 + digit;
+  }
+  return number;
+}
+
+/** Outstanding offers by id (see the file's comment). */
+export class OfferTable<T extends HasOfferId> {
+  private records: (T | undefined)[] = new Array<T | undefined>(INITIAL_SLOTS).fill(undefined);
+  private numbers: number[] = new Array<number>(INITIAL_SLOTS).fill(-1);
+  private mask = INITIAL_SLOTS - 1;
+  private count = 0;
+
+  /** Offers held. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The record of the offer with this id, if outstanding. */
+  get(id: string): T | undefined {
+    const number = offerNumberOf(id);
+    if (number < 0) return undefined;
+    const slot = this.find(number);
+    if (slot < 0) return undefined;
+    const record = this.records[slot] as T;
+    return record.offer.id === id ? record : undefined;
+  }
+
+  /** Adds `record`; throws if an offer with its number is already held (ids are never reused). */
+  add(record: T): void {
+    const number = offerNumberOf(record.offer.id);
+    if (number < 0) throw new Error(`offer table: '${record.offer.id}' is not an offer id (<masterId>-O<n>)`);
+    if (this.find(number) >= 0) throw new Error(`offer table: an offer numbered ${number} is already held`);
+    if ((this.count + 1) * 2 > this.records.length) this.grow();
+    this.place(number, record);
+    this.count++;
+  }
+
+  /** The records held, in no particular order (by slot). The table must not change during the walk. */
+  *values(): IterableIterator<T> {
+    for (const record of this.records) if (record !== undefined) yield record;
+  }
+
+  /** Removes `record` (by its id); false if it was not held. */
+  delete(record: T): boolean {
+    const number = offerNumberOf(record.offer.id);
+    if (number < 0) return false;
+    let slot = this.find(number);
+    if (slot < 0 || this.records[slot] !== record) return false;
+    this.count--;
+    // Backward-shift deletion: later members of the probe run move up into the hole, so that
+    // every held number stays reachable from its home slot without tombstones.
+    const mask = this.mask;
+    for (let next = (slot + 1) & mask; ; next = (next + 1) & mask) {
+      const number = this.numbers[next] as number;
+      if (number < 0) break;
+      const home = number & mask;
+      // `next` may move to `slot` unless its home lies cyclically in (slot, next].
+      const stays = slot <= next ? home > slot && home <= next : home > slot || home <= next;
+      if (stays) continue;
+      this.numbers[slot] = number;
+      this.records[slot] = this.records[next];
+      slot = next;
+    }
+    this.numbers[slot] = -1;
+    this.records[slot] = undefined;
+    return true;
+  }
+
+  /** The slot holding `number`, or -1. */
+  private find(number: number): number {
+    const mask = this.mask;
+    for (let slot = number & mask; ; slot = (slot + 1) & mask) {
+      const held = this.numbers[slot] as number;
+      if (held === number) return slot;
+      if (held < 0) return -1;
+    }
+  }
+
+  private place(number: number, record: T): void {
+    const mask = this.mask;
+    let slot = number & mask;
+    while ((this.numbers[slot] as number) >= 0) slot = (slot + 1) & mask;
+    this.numbers[slot] = number;
+    this.records[slot] = record;
+  }
+
+  private grow(): void {
+    const { records, numbers } = this;
+    const slots = records.length * 2;
+    this.records = new Array<T | undefined>(slots).fill(undefined);
+    this.numbers = new Array<number>(slots).fill(-1);
+    this.mask = slots - 1;
+    for (let slot = 0; slot < numbers.length; slot++) {
+      const number = numbers[slot] as number;
+      if (number >= 0) this.place(number, records[slot] as T);
+    }
+  }
+}

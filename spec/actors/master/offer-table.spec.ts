@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { Prng } from '../../../lib/process/prng';
+import { OfferTable, offerNumberOf } from '../../../actors/master/offer-table';
+
+const SEED = 1308;
+
+interface Held { readonly offer: { readonly id: string } }
+
+function held(id: string): Held {
+  return { offer: { id } };
+}
+
+describe('actors/master/offer-table', () => {
+  it('reads the number of an offer id, and refuses anything else', () => {
+    expect(offerNumberOf('7c1e-0b2a-O0')).to.equal(0);
+    expect(offerNumberOf('7c1e-0b2a-O12345')).to.equal(12345);
+    expect(offerNumberOf('a-Ob-O42')).to.equal(42);
+    for (const bad of ['', 'O12', '-O', 'M-O', 'M-O012', 'M-O1x', 'M-O-1', 'M-O1.5', 'M-O1234567890123456', 'M-S3']) {
+      expect(offerNumberOf(bad), bad).to.equal(-1);
+    }
+  });
+
+  it(`agrees with a Map under random adds and deletes, through growth and long probe runs (seed ${SEED})`, () => {
+    const prng = new Prng(SEED);
+    const table = new OfferTable<Held>();
+    const reference = new Map<string, Held>();
+    let next = 0;
+    for (let step = 0; step < 50_000; step++) {
+      const roll = prng.nextInt(100);
+      if (roll < 45) {
+        // Mostly the next number; sometimes a jump, so that numbers far apart share home slots.
+        next += roll < 5 ? 1 + prng.nextInt(5_000) : 1;
+        const record = held(`M-O${next}`);
+        table.add(record);
+        reference.set(record.offer.id, record);
+      } else if (roll < 85 && reference.size > 0) {
+        const ids = [...reference.keys()];
+        const id = ids[prng.nextInt(ids.length)] as string;
+        expect(table.delete(reference.get(id) as Held)).to.equal(true);
+        reference.delete(id);
+      } else {
+        const id = `M-O${prng.nextInt(next + 2)}`;
+        expect(table.get(id)).to.equal(reference.get(id));
+      }
+      expect(table.size).to.equal(reference.size);
+    }
+    for (const [id, record] of reference) expect(table.get(id)).to.equal(record);
+    const walked = [...table.values()];
+    expect(walked).to.have.length(reference.size);
+    for (const record of walked) expect(reference.get(record.offer.id)).to.equal(record);
+  });
+
+  it("finds an id only as it was given: another master's offer with the same number is not there", () => {
+    const table = new OfferTable<Held>();
+    const record = held('master-a-O7');
+    table.add(record);
+    expect(table.get('master-a-O7')).to.equal(record);
+    expect(table.get('master-b-O7')).to.equal(undefined);
+    expect(table.delete(held('master-b-O7'))).to.equal(false);
+    expect(table.size).to.equal(1);
+  });
+
+  it('refuses a record whose id is not an offer id, or whose number is held already', () => {
+    const table = new OfferTable<Held>();
+    table.add(held('M-O1'));
+    expect(() => table.add(held('M-S1'))).to.throw(/not an offer id/);
+    expect(() => table.add(held('N-O1'))).to.throw(/already held/);
+    expect(table.size).to.equal(1);
+  });
+});
