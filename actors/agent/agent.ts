@@ -4,6 +4,7 @@
  * relays their status updates to the master through the status update manager, which retries
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
+import { withFields } from '../../lib/with-fields';
 import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { resolvedPath } from '../../lib/absolute-path';
@@ -1085,7 +1086,7 @@ export class Agent extends Actor {
     executor?.recordForwarded(update);
     // Mesos' `latest_state`: the task may be further along than the head of its stream.
     const latestState = executor?.taskState(update.status.taskId);
-    const forwarded = latestState === undefined ? update : { ...update, latestState };
+    const forwarded = latestState === undefined ? update : withFields(update, { latestState });
     this.sendToMaster(StatusUpdateMessage, { update: forwarded, pid: this.self().toString() });
   }
 
@@ -1128,7 +1129,7 @@ export class Agent extends Actor {
     const agentId = this.agentId as string;
     const runId = this.host.newId();
     const directory = executorRunDirectory(this.options.flags.workDir, { agentId, frameworkId: framework.id, executorId: info.executorId, runId });
-    const executor = new ExecutorRecord({ ...info, frameworkId: framework.id }, framework.id, agentId, commandExecutor, runId, directory);
+    const executor = new ExecutorRecord(withFields(info, { frameworkId: framework.id }), framework.id, agentId, commandExecutor, runId, directory);
     executor.onTaskTerminal = (state) => this.taskEnded(executor, state);
     executor.role = role;
     executor.token = this.newExecutorToken();
@@ -1381,8 +1382,11 @@ export class Agent extends Actor {
   private removeExecutor(framework: AgentFrameworkRecord, executor: ExecutorRecord): void {
     // Tasks still live here belong to a framework being shut down, which hears no more of them (Mesos):
     // the books say how they ended, as the master's do.
-    executor.endLiveTasks({ ...FRAMEWORK_SHUT_DOWN, source: 'SOURCE_AGENT', agentId: executor.agentId, executorId: executor.id, timestamp: this.clock.now() / 1000 });
-    for (const taskId of [...executor.terminatedTasks.keys()]) executor.completeTask(taskId);
+    // The status is made only when a task is live: nearly every executor leaves with none.
+    if (executor.queuedTasks.size > 0 || executor.launchedTasks.size > 0) {
+      executor.endLiveTasks(withFields(FRAMEWORK_SHUT_DOWN, { source: 'SOURCE_AGENT' as const, agentId: executor.agentId, executorId: executor.id, timestamp: this.clock.now() / 1000 }));
+    }
+    if (executor.terminatedTasks.size > 0) for (const taskId of [...executor.terminatedTasks.keys()]) executor.completeTask(taskId);
     framework.removeExecutor(executor);
     // The sandbox is garbage from now (its checkpoint records leave the journal at its next compaction).
     this.garbageCollect(executor.directory);

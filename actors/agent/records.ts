@@ -6,6 +6,7 @@
  *
  * Plain classes, mutated only by the agent inside its mailbox.
  */
+import { withFields } from '../../lib/with-fields';
 import type { UPID } from '../../lib/actor';
 import type { ExecutorInfo, FrameworkInfo, StatusUpdate, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
@@ -190,7 +191,7 @@ export class ExecutorRecord {
    * such tasks to the terminated set too).
    */
   endLiveTasks(status: Omit<TaskStatus, 'taskId'>): void {
-    for (const taskId of this.liveTaskIds()) this.updateTaskState({ ...status, taskId });
+    for (const taskId of this.liveTaskIds()) this.updateTaskState(withFields(status, { taskId }));
   }
 
   /** The terminal update of a task was acknowledged: it is completed. */

@@ -3,6 +3,7 @@
  * makes itself (source SOURCE_AGENT), stamping updates that come from executors, describing
  * how an executor process ended, and the ExecutorInfo of the built-in command executor.
  */
+import { withFields } from '../../lib/with-fields';
 import { constants } from 'node:os';
 import type { CommandInfo, ExecutorInfo, StatusUpdate, TaskInfo, TaskState } from '../../lib/protocol';
 import type { ExecutorExit } from './launcher';
@@ -54,9 +55,9 @@ export function agentStatusUpdate(fields: {
  * the update's uuid and executor id copied into the status (Mesos' `Slave::statusUpdate`).
  */
 export function stampExecutorUpdate(update: StatusUpdate, agentId: string, executorId: string | undefined): StatusUpdate {
-  const status = { ...update.status, source: 'SOURCE_EXECUTOR' as const, agentId };
+  const status = withFields(update.status, { source: 'SOURCE_EXECUTOR' as const, agentId });
   if (update.uuid !== undefined) status.uuid = update.uuid;
-  const stamped: StatusUpdate = { ...update, agentId, status };
+  const stamped: StatusUpdate = withFields(update, { agentId, status });
   const executor = update.executorId ?? executorId;
   if (executor !== undefined) {
     stamped.executorId = executor;

@@ -22,6 +22,7 @@
  *
  *   runExecutor(() => new MyExecutor());
  */
+import { withFields } from '../../lib/with-fields';
 import { Actor, UPID, type BodyOf, type Timer } from '../../lib/actor';
 import { ActorHost } from '../../lib/process';
 import { tlsOptionsFromEnvironment } from '../../lib/process/tls';
@@ -416,7 +417,7 @@ export abstract class Executor extends Actor {
   private newUpdate(status: ExecutorStatus): StatusUpdate {
     const timestamp = this.clock.now() / 1000;
     const uuid = `${this.options.executorId}-${this.host.newId()}-${++this.updateCounter}`;
-    const full: TaskStatus = { ...status, source: 'SOURCE_EXECUTOR', executorId: this.options.executorId, timestamp: status.timestamp ?? timestamp, uuid };
+    const full: TaskStatus = withFields(status, { source: 'SOURCE_EXECUTOR' as const, executorId: this.options.executorId, timestamp: status.timestamp ?? timestamp, uuid });
     if (this.agentId !== undefined) full.agentId = this.agentId;
     const update: StatusUpdate = { frameworkId: this.options.frameworkId, executorId: this.options.executorId, status: full, timestamp, uuid };
     if (this.agentId !== undefined) update.agentId = this.agentId;

@@ -6,6 +6,7 @@
  * state.ts (the books: plain records and their indexes), http.ts (the JSON), metrics.ts; each
  * agent's health checks are an AgentObserver (agent-observer.ts). The master owns every timer.
  */
+import { withFields } from '../../lib/with-fields';
 import { boundedText } from '../../lib/protocol/plain';
 import { Actor, dispatch, post, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
@@ -1142,7 +1143,7 @@ export class Master extends Actor {
     if (tracked !== undefined && acknowledged !== undefined && isTerminalState(acknowledged) && tracked.task.statusUpdateUuid === body.uuid) {
       this.state.removeTask(tracked, 'completed');
     }
-    this.send(agent.pid, StatusUpdateAcknowledgement, { ...body, frameworkId: framework.id });
+    this.send(agent.pid, StatusUpdateAcknowledgement, withFields(body, { frameworkId: framework.id }));
     this.counters.increment('valid_status_update_acknowledgements');
   }
 

@@ -17,6 +17,9 @@ export type ThrottleOutcome =
   /** Its limiter's queue was full: it was dropped (Mesos: "capacity(N) exceeded"). */
   | { readonly kind: 'dropped'; readonly capacity: number };
 
+/** The outcome of every message that ran at once: one object, not one per framework call. */
+const RAN: ThrottleOutcome = Object.freeze({ kind: 'ran' });
+
 /**
  * @example
  *   const throttle = new MessageThrottle(flags.rateLimits, () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
@@ -42,12 +45,12 @@ export class MessageThrottle {
     const limiter = this.limiters?.limiterFor(principal);
     if (limiter === undefined) {
       run();
-      return { kind: 'ran' };
+      return RAN;
     }
     const admission = limiter.submit(run, this.now(), counted);
     if (admission === 'now') {
       run();
-      return { kind: 'ran' };
+      return RAN;
     }
     if (admission === 'dropped') {
       if (limiter.capacity === undefined) throw new Error('rate limiter: dropped a message without a capacity');

@@ -3,6 +3,7 @@
  * returns the reason a framework is told (in a TASK_ERROR or TASK_LOST update), or undefined
  * when the input is valid. Checks run in Mesos' order, so the first problem is the one named.
  */
+import { withFields } from '../../lib/with-fields';
 import { Resources, roleError } from '../../lib/resources';
 import { checkInfoError, healthCheckError, idError, type ExecutorInfo, type FrameworkInfo, type TaskInfo } from '../../lib/protocol';
 
@@ -105,7 +106,7 @@ export function launchResources(task: TaskInfo, context: Pick<TaskContext, 'exec
 
 /** The task's executor with `frameworkId` filled in (the master fills it, as in Mesos). */
 export function withFrameworkId(executor: ExecutorInfo, frameworkId: string): ExecutorInfo {
-  return executor.frameworkId === undefined ? { ...executor, frameworkId } : executor;
+  return executor.frameworkId === undefined ? withFields(executor, { frameworkId }) : executor;
 }
 
 /** The roles a framework subscribes to: its `roles`, or `*` when it names none. */

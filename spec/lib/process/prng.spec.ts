@@ -3,6 +3,22 @@ import { customRandom, urlAlphabet } from 'nanoid';
 import { ID_LENGTH, newIdFrom, Prng } from '../../../lib/process/prng';
 
 describe('lib/process/prng', () => {
+  it('draws the sfc32 sequence it always drew (logged seeds replay): the first five draws and the 100,000th', () => {
+    // Recorded from the implementation before its state moved into a typed array (2026-12-02).
+    const recorded: Array<[number, number[]]> = [
+      [13, [656276779, 1522105990, 982880403, 3223731275, 1969300397, 2449407185]],
+      [0xffffffff, [1413747962, 91561161, 3282502067, 2190738929, 3748440605, 354186378]],
+    ];
+    for (const [seed, expected] of recorded) {
+      const prng = new Prng(seed);
+      const drawn = Array.from({ length: 5 }, () => prng.nextUint32());
+      prng.skip(99_994);
+      drawn.push(prng.nextUint32());
+      expect(drawn, `seed ${seed}`).to.deep.equal(expected);
+      expect(prng.draws).to.equal(100_000);
+    }
+  });
+
   it("newIdFrom makes the very ids nanoid's customRandom makes from the same draws (seeds replay as before), and leaves the generator where it would", () => {
     for (const seed of [1, 7, 13, 2004, 400500]) {
       const ours = new Prng(seed);
