@@ -163,10 +163,14 @@ export class GarbageCollector {
    * `unschedule` returns the future of a removal under way, and `_run` waits for it).
    */
   unscheduleAncestors(target: string): Promise<void> | undefined {
-    for (let current = resolvedPath(target); ; current = path.dirname(current)) {
+    // Only paths strictly inside the root are ever scheduled (or removed): the walk stops there.
+    const root = resolvedPath(this.options.root);
+    for (let current = resolvedPath(target); current !== root && contains(root, current); ) {
       this.unschedule(current);
       this.removed.delete(current);
-      if (path.dirname(current) === current) break;
+      const parent = path.dirname(current);
+      if (parent === current) break;
+      current = parent;
     }
     return this.removalHolding(target);
   }
@@ -176,6 +180,7 @@ export class GarbageCollector {
    * settles (never rejects) once they have all ended; undefined when there are none.
    */
   removalHolding(target: string): Promise<void> | undefined {
+    if (this.removing.size === 0) return undefined;
     const resolved = resolvedPath(target);
     const holding = [...this.removing].filter(([removing]) => contains(removing, resolved)).map(([, ended]) => ended);
     if (holding.length === 0) return undefined;

@@ -24,6 +24,39 @@ export function setEntry(name: string, role: string, items: readonly string[]): 
   return { type: 'SET', name, role, items };
 }
 
+/**
+ * Entries of a list scanned for an earlier use of a name (`typeOfName`); past it, names are
+ * looked up in a `Map`. Resource lists are short (cpus, mem, disk, ports): a `Map` per parse
+ * was most of what parsing one allocated, and every task's resources are parsed a few times.
+ */
+export const NAMES_SCANNED = 16;
+
+/**
+ * The type `name` has among `entries` (undefined if none has it): by a scan while `index` is
+ * undefined, else from it. Callers refuse a name used with two types, so every entry of a name
+ * has the same type.
+ */
+export function typeOfName(entries: readonly Resource[], name: string, index: ReadonlyMap<string, Resource['type']> | undefined): Resource['type'] | undefined {
+  if (index !== undefined) return index.get(name);
+  for (let position = 0; position < entries.length; position++) {
+    const entry = entries[position] as Resource;
+    if (entry.name === name) return entry.type;
+  }
+  return undefined;
+}
+
+/**
+ * The index `typeOfName` reads once `entries` outgrow `NAMES_SCANNED`, updated with the entry
+ * just appended (made from all of them the first time); undefined before that.
+ */
+export function indexedTypes(entries: readonly Resource[], index: Map<string, Resource['type']> | undefined): Map<string, Resource['type']> | undefined {
+  if (entries.length <= NAMES_SCANNED) return undefined;
+  if (index === undefined) return new Map(entries.map((entry) => [entry.name, entry.type]));
+  const last = entries[entries.length - 1] as Resource;
+  index.set(last.name, last.type);
+  return index;
+}
+
 /** Whether two entries describe the same resource slot (name and role). */
 export function sameSlot(left: Resource, right: Resource): boolean {
   return left.name === right.name && left.role === right.role;

@@ -4,7 +4,7 @@
  * Reservations may be given as `role` (legacy) or `reservations` (the last one is the
  * resource's role). Fields this implementation does not model are rejected, not ignored.
  */
-import { rangesEntry, scalarEntry, setEntry } from './entry';
+import { indexedTypes, rangesEntry, scalarEntry, setEntry, typeOfName } from './entry';
 import { ResourceParseError } from './errors';
 import { normalizeRanges } from './ranges';
 import { roundScalar } from './scalar';
@@ -19,16 +19,18 @@ export function parseResourcesJSON(json: unknown): Resource[] {
   if (!Array.isArray(json)) {
     throw new ResourceParseError('invalid resources JSON: expected a list of resource objects');
   }
-  const typeByName = new Map<string, Resource['type']>();
-  return json.map((element: unknown, index: number) => {
-    const entry = parseElement(element, index);
-    const earlierType = typeByName.get(entry.name);
+  const entries: Resource[] = [];
+  let typeIndex: Map<string, Resource['type']> | undefined;
+  for (let index = 0; index < json.length; index++) {
+    const entry = parseElement(json[index] as unknown, index);
+    const earlierType = typeOfName(entries, entry.name, typeIndex);
     if (earlierType !== undefined && earlierType !== entry.type) {
       throw invalid(index, entry.name, `'${entry.name}' is both ${earlierType} and ${entry.type}`);
     }
-    typeByName.set(entry.name, entry.type);
-    return entry;
-  });
+    entries.push(entry);
+    typeIndex = indexedTypes(entries, typeIndex);
+  }
+  return entries;
 }
 
 /** One entry in the JSON form; the role is always written, `*` included. */

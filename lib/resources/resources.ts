@@ -4,11 +4,13 @@ import {
   addEntries,
   entriesEqual,
   entryContains,
+  indexedTypes,
   rangesEntry,
   sameSlot,
   scalarEntry,
   setEntry,
   subtractEntries,
+  typeOfName,
   withRole,
 } from './entry';
 import { deepFreeze } from '../deep-freeze';
@@ -84,15 +86,15 @@ export class Resources implements Iterable<Resource> {
    */
   static of(entries: Iterable<Resource>): Resources {
     const checked: Resource[] = [];
-    const typeByName = new Map<string, Resource['type']>();
+    let typeIndex: Map<string, Resource['type']> | undefined;
     for (const entry of entries) {
       const normalized = normalizeEntry(entry);
-      const earlierType = typeByName.get(entry.name);
+      const earlierType = typeOfName(checked, entry.name, typeIndex);
       if (earlierType !== undefined && earlierType !== entry.type) {
         throw new ResourceError(`resource '${entry.name}' is both ${earlierType} and ${entry.type}`);
       }
-      typeByName.set(entry.name, entry.type);
       checked.push(normalized);
+      typeIndex = indexedTypes(checked, typeIndex);
     }
     return Resources.merged(checked);
   }

@@ -12,6 +12,7 @@ import {
   topLevelRole,
   type Resource,
 } from '../../lib/resources';
+import { NAMES_SCANNED } from '../../lib/resources/entry';
 
 /** Names are tied to one type each so generated resources never mix types for a name. */
 const SCALAR_NAMES = ['cpus', 'mem', 'disk', 'gpus'];
@@ -189,6 +190,17 @@ describe('lib/resources', () => {
         expect(() => Resources.fromJSON(input)).to.throw(ResourceParseError, message);
       });
     }
+
+    it('finds a name used with two types in a long list too (past NAMES_SCANNED, names are looked up in an index), and takes a long list without one', () => {
+      const scalars = Array.from({ length: NAMES_SCANNED + 4 }, (_, index) => ({ name: `r${index}`, type: 'SCALAR', scalar: { value: 1 } }));
+      for (const at of [1, NAMES_SCANNED, NAMES_SCANNED + 3]) {
+        const list = [...scalars.slice(0, at), { name: 'r0', type: 'SET', set: { item: ['a'] } }, ...scalars.slice(at)];
+        expect(() => Resources.fromJSON(list), `at #${at}`).to.throw(ResourceParseError, `#${at} 'r0': 'r0' is both SCALAR and SET`);
+        const entries = Resources.fromJSON(scalars).entries();
+        expect(() => Resources.of([...entries.slice(0, at), { type: 'SET', name: 'r0', role: '*', items: ['a'] }]), `of, at #${at}`).to.throw(ResourceError, "resource 'r0' is both SCALAR and SET");
+      }
+      expect(Resources.fromJSON([...scalars, ...scalars]).scalar(`r${NAMES_SCANNED + 3}`)).to.equal(2);
+    });
 
     it('rejects malformed JSON text with the parser reason', () => {
       expect(() => parse('[{"name":')).to.throw(ResourceParseError, 'invalid resources JSON');
