@@ -1,6 +1,6 @@
 /**
  * `npm run bench:scale [-- --json] [-- --agents 1000,10000] [-- --frameworks F] [-- --tasks T]
- * [-- --tasks-agents N] [-- --state-tasks S] [-- --unvalidated]`: issue 13's scale benchmark. The real master,
+ * [-- --tasks-agents N] [-- --state-tasks S] [-- --unvalidated] [-- --semi-space-mb M]`: issue 13's scale benchmark. The real master,
  * allocator and N agents, F frameworks, simulated executors, one process, the virtual clock
  * (bench/scale-cluster.ts; the memory registry). Each N runs in a child process of its own (its
  * peak RSS is its own, and a step that never ends can be cut); `--in-process` runs them here.
@@ -91,6 +91,12 @@ export interface ScaleOptions {
   readonly budgets: Budgets;
   /** Check every local message's body as a link would (the simulation kit's default); `--unvalidated` turns it off. */
   readonly validateLocalMessages?: boolean;
+  /**
+   * `--semi-space-mb N`: the children run with Node's `--max-semi-space-size=N` (V8's young
+   * generation, what an operator would set in `NODE_OPTIONS`); V8's default when not given.
+   * Children only: with `--in-process`, give node the flag yourself.
+   */
+  readonly semiSpaceMb?: number;
 }
 
 /** The keys of issue 13, in the order printed. */
@@ -409,7 +415,8 @@ async function runScaleInChildren(options: ScaleOptions, argv: readonly string[]
   for (const agents of options.agents) {
     const rows = new Map<ScaleKey | ExtraKey, Row>();
     let last = { text: 'started', rssMb: 0 };
-    const child = fork(__filename, [...argv, '--child', String(agents)], { execArgv: ['--max-old-space-size=16384'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const execArgv = ['--max-old-space-size=16384', ...(options.semiSpaceMb !== undefined ? [`--max-semi-space-size=${options.semiSpaceMb}`] : [])];
+    const child = fork(__filename, [...argv, '--child', String(agents)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (message: ScaleMessage) => {
       if (message.type === 'row') rows.set(message.key, message.row);
       else if (message.type === 'progress') { last = message; onProgress(agents, message.text); }
@@ -452,6 +459,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     stateTasks: numberFlag(argv, '--state-tasks', DEFAULT_STATE_TASKS),
     budgets,
     validateLocalMessages: !argv.includes('--unvalidated'),
+    ...(argv.includes('--semi-space-mb') ? { semiSpaceMb: numberFlag(argv, '--semi-space-mb', 0) } : {}),
   };
 }
 
@@ -462,7 +470,8 @@ const TARGETS: Record<ScaleKey, string> = {
 };
 
 export function formatTable(result: ScaleResult, options: ScaleOptions): string {
-  const lines = [`bench:scale — ${options.frameworks} frameworks, memory registry, simulated executors, virtual clock (wall-clock figures)`];
+  const youngGeneration = options.semiSpaceMb !== undefined ? `, --max-semi-space-size=${options.semiSpaceMb}` : '';
+  const lines = [`bench:scale — ${options.frameworks} frameworks, memory registry, simulated executors, virtual clock (wall-clock figures${youngGeneration})`];
   for (const key of [...SCALE_KEYS, ...EXTRA_KEYS]) {
     const cells = result[key].map((row) => `${row.agents}: ${row.value ?? 'null'}${row.note !== undefined ? ` (${row.note})` : ''}`);
     const target = key in TARGETS ? `   target ${TARGETS[key as ScaleKey]}` : '';

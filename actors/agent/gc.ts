@@ -147,7 +147,10 @@ export class GarbageCollector {
    * waiting, or its removal has already started (too late: see `removalHolding`).
    */
   unschedule(target: string): boolean {
-    const resolved = resolvedPath(target);
+    return this.unscheduleResolved(resolvedPath(target));
+  }
+
+  private unscheduleResolved(resolved: string): boolean {
     const waiting = this.queue.indexOf(resolved);
     if (waiting >= 0) this.queue.splice(waiting, 1);
     if (!this.dueMs.delete(resolved) && waiting < 0) return false;
@@ -163,14 +166,17 @@ export class GarbageCollector {
    * `unschedule` returns the future of a removal under way, and `_run` waits for it).
    */
   unscheduleAncestors(target: string): Promise<void> | undefined {
-    // Only paths strictly inside the root are ever scheduled (or removed): the walk stops there.
-    const root = resolvedPath(this.options.root);
-    for (let current = resolvedPath(target); current !== root && contains(root, current); ) {
-      this.unschedule(current);
-      this.removed.delete(current);
-      const parent = path.dirname(current);
-      if (parent === current) break;
-      current = parent;
+    // Nothing scheduled, waiting or removed (an agent that has run nothing yet): nothing to walk.
+    if (this.dueMs.size > 0 || this.queue.length > 0 || this.removed.size > 0) {
+      // Only paths strictly inside the root are ever scheduled (or removed): the walk stops there.
+      const root = resolvedPath(this.options.root);
+      for (let current = resolvedPath(target); current !== root && contains(root, current); ) {
+        this.unscheduleResolved(current);
+        this.removed.delete(current);
+        const parent = path.dirname(current);
+        if (parent === current) break;
+        current = parent;
+      }
     }
     return this.removalHolding(target);
   }
