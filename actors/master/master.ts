@@ -48,7 +48,7 @@ import { MasterCounters, masterMetrics, PrincipalCounters, TaskReasonCounters, t
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
-  isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, overcommitError, parseResources,
+  isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, overcommitError, parseResources,
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
 } from './state';
 import { MessageThrottle } from './throttle';
@@ -841,7 +841,7 @@ export class Master extends Actor {
     // is in the cache, a validating host's freezing of the message finds it done: at 100k agents
     // that walk over every offer of a cycle, when each had long left the cache, was ~4% of it.
     Object.freeze(offer);
-    const record: OfferRecord = { offer, resources: allocation.resources, expiryBatch: undefined };
+    const record = newOfferRecord(offer, allocation.resources);
     const timeoutMs = this.flags.offerTimeoutMs ?? (this.isAuthenticated(framework.pid) ? undefined : UNAUTHENTICATED_OFFER_TIMEOUT_MS);
     if (timeoutMs !== undefined) {
       const records = expiring.get(timeoutMs);

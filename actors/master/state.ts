@@ -9,7 +9,7 @@ import type { UPID } from '../../lib/actor';
 import { Resources, sharedResourcesFromJSON } from '../../lib/resources';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import { SmallSet } from '../../lib/small-set';
-import { OfferTable } from './offer-table';
+import { OfferList, OfferTable, type OfferListLinks } from './offer-table';
 import { deepFreeze } from '../../lib/deep-freeze';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
@@ -59,8 +59,8 @@ export interface FrameworkRecord {
   readonly completedTasks: Task[];
   /** Tasks on agents that became unreachable, by task id, oldest first (bounded). */
   readonly unreachableTasks: Map<string, Task>;
-  /** Its outstanding offers. */
-  readonly offerIds: Set<string>;
+  /** Its outstanding offers, oldest first (iterated, their ids). */
+  readonly offerIds: OfferList<OfferRecord>;
   /** The peer its scheduler's pid was filed under (`MasterState.peerOf` when it was indexed). */
   peerKey?: string;
   /**
@@ -138,12 +138,17 @@ export interface AgentRecord {
   stamp: number;
 }
 
-/** An outstanding offer. */
-export interface OfferRecord extends Expiring {
+/** An outstanding offer (made by `newOfferRecord`). */
+export interface OfferRecord extends Expiring, OfferListLinks<OfferRecord> {
   /** The offer as sent to the framework. */
   readonly offer: Offer;
   /** `offer.resources`, as the allocator gave them. */
   readonly resources: Resources;
+}
+
+/** A new offer record, in no framework's list and with no timeout yet (every field set, so all records share one shape). */
+export function newOfferRecord(offer: Offer, resources: Resources): OfferRecord {
+  return { offer, resources, expiryBatch: undefined, offerList: undefined, previousInList: undefined, nextInList: undefined };
 }
 
 /** Where a removed task goes: completed (terminal) or unreachable (its agent is unreachable). */
@@ -752,7 +757,7 @@ export class MasterState {
    */
   addOffer(record: OfferRecord, framework: FrameworkRecord | undefined, agent: AgentRecord | undefined): void {
     this.offers.add(record);
-    framework?.offerIds.add(record.offer.id);
+    framework?.offerIds.add(record);
     if (agent !== undefined) {
       if (agent.offerIds.add(record.offer.id)) agent.held++;
     }
@@ -765,7 +770,7 @@ export class MasterState {
     this.offers.delete(record);
     const framework = this.frameworkMap.get(record.offer.frameworkId);
     const agent = this.agentMap.get(record.offer.agentId);
-    framework?.offerIds.delete(record.offer.id);
+    framework?.offerIds.delete(record);
     if (agent?.offerIds.delete(record.offer.id) === true) agent.held--;
     this.touchFramework(framework);
     this.touchAgent(agent);
@@ -819,7 +824,7 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     tasks: new Map(),
     completedTasks: [],
     unreachableTasks: new Map(),
-    offerIds: new Set(),
+    offerIds: new OfferList(),
     stamp: 0,
     rendered: undefined,
   };

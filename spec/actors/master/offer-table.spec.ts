@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Prng } from '../../../lib/process/prng';
-import { OfferTable, offerNumberOf } from '../../../actors/master/offer-table';
+import { OfferList, OfferTable, offerNumberOf } from '../../../actors/master/offer-table';
 
 const SEED = 1308;
 
@@ -66,5 +66,53 @@ describe('actors/master/offer-table', () => {
     expect(() => table.add(held('M-S1'))).to.throw(/not an offer id/);
     expect(() => table.add(held('N-O1'))).to.throw(/already held/);
     expect(table.size).to.equal(1);
+  });
+});
+
+describe('actors/master/offer-table: OfferList', () => {
+  interface Linked { readonly offer: { readonly id: string }; offerList: object | undefined; previousInList: Linked | undefined; nextInList: Linked | undefined }
+  const linked = (id: string): Linked => ({ offer: { id }, offerList: undefined, previousInList: undefined, nextInList: undefined });
+
+  it(`agrees with a Set of ids, insertion order included, under random adds and deletes (seed ${SEED})`, () => {
+    const prng = new Prng(SEED);
+    const list = new OfferList<Linked>();
+    const reference = new Set<string>();
+    const records = Array.from({ length: 12 }, (_, index) => linked(`M-O${index}`));
+    for (let step = 0; step < 20_000; step++) {
+      const record = records[prng.nextInt(records.length)] as Linked;
+      if (prng.nextInt(2) === 0) {
+        expect(list.add(record)).to.equal(!reference.has(record.offer.id));
+        reference.add(record.offer.id);
+      } else {
+        expect(list.delete(record)).to.equal(reference.has(record.offer.id));
+        reference.delete(record.offer.id);
+      }
+      expect(list.size).to.equal(reference.size);
+      expect([...list]).to.deep.equal([...reference]);
+    }
+  });
+
+  it("refuses a record that is in another list, and deleting it there from this one does nothing", () => {
+    const first = new OfferList<Linked>();
+    const second = new OfferList<Linked>();
+    const record = linked('M-O1');
+    first.add(record);
+    expect(() => second.add(record)).to.throw(/another framework's list/);
+    expect(second.delete(record)).to.equal(false);
+    expect([...first]).to.deep.equal(['M-O1']);
+  });
+
+  it('may change while it is walked: the walk is over a copy', () => {
+    const list = new OfferList<Linked>();
+    const records = ['M-O1', 'M-O2', 'M-O3'].map(linked);
+    for (const record of records) list.add(record);
+    const seen: string[] = [];
+    for (const id of list) {
+      seen.push(id);
+      list.delete(records[0] as Linked);
+      list.delete(records[1] as Linked);
+    }
+    expect(seen).to.deep.equal(['M-O1', 'M-O2', 'M-O3']);
+    expect(list.records()).to.deep.equal([records[2]]);
   });
 });

@@ -9,7 +9,7 @@ import { Resources } from '../../../lib/resources';
 import { defaultMasterFlags } from '../../../actors/master';
 import { renderState, renderStateSummary, selectTasks } from '../../../actors/master/http';
 import { v1GetState } from '../../../actors/master/v1-operator-json';
-import { MasterState, newAgentRecord, newFrameworkRecord, trackLaunchedTask } from '../../../actors/master/state';
+import { MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, trackLaunchedTask } from '../../../actors/master/state';
 import { STATE_AGENTS_PER_BLOCK, STATE_PLACED_PER_TURN, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
 import { UPID } from '../../../lib/actor';
 import {
@@ -161,7 +161,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     agree('a new total');
     // An offer stays out while its agent's info changes (the master re-admitting it under a new hostname).
     const offered = Resources.parse('cpus:1;mem:128');
-    state.addOffer({ offer: { id: 'M-O1', frameworkId: framework.id, agentId: other.id, hostname: other.info.hostname, resources: offered.toJSON(), allocationRole: '*', executorIds: [] }, resources: offered, expiryBatch: undefined }, framework, other);
+    state.addOffer(newOfferRecord({ id: 'M-O1', frameworkId: framework.id, agentId: other.id, hostname: other.info.hostname, resources: offered.toJSON(), allocationRole: '*', executorIds: [] }, offered), framework, other);
     agree('an offer');
     state.updateAgentInfo(other, { ...other.info, hostname: 'renamed' });
     agree('its agent renamed');

@@ -4,9 +4,10 @@ import { UPID } from '../../../lib/actor';
 import { Resources } from '../../../lib/resources';
 import type { TaskState } from '../../../lib/protocol';
 import {
-  MasterState, newAgentRecord, newFrameworkRecord, trackExecutor, trackLaunchedTask,
+  MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, trackExecutor, trackLaunchedTask,
   type AgentRecord, type FrameworkRecord, type TaskDisposition, type TrackedTask,
 } from '../../../actors/master/state';
+import { offerNumberOf } from '../../../actors/master/offer-table';
 
 /**
  * The indexes of the master's books (frameworks by pid, a framework's agents, completed
@@ -127,6 +128,8 @@ function applyFrameworkChange(books: Books, step: Extract<Change, { kind: 'addFr
   } else if (step.kind === 'moveFramework' && pid !== undefined && (holder === undefined || holder === framework)) {
     state.moveFramework(framework, pid);
   } else if (step.kind === 'completeFramework') {
+    // The master retires a framework's offers before it completes it (`removeFramework`).
+    for (const record of framework.offerIds.records()) state.deleteOffer(record);
     state.completeFramework(framework);
   }
 }
@@ -168,7 +171,7 @@ function applyOfferChange(books: Books, step: Extract<Change, { kind: 'addOffer'
   if (agent === undefined || framework === undefined) return;
   const resources = Resources.parse('cpus:1');
   const offer = { id: `M-O${books.offers++}`, frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: resources.toJSON(), allocationRole: '*' };
-  state.addOffer({ offer, resources, expiryBatch: undefined }, framework, agent);
+  state.addOffer(newOfferRecord(offer, resources), framework, agent);
 }
 
 function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'updateFrameworkInfo' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' | 'connectAgent' | 'addOffer' | 'deleteOffer' }>): void {
@@ -249,6 +252,12 @@ function checkIndexes(books: Books, step: Change): void {
   }
   for (const principal of PRINCIPALS.filter((name) => name !== undefined)) {
     expect(state.hasPrincipal(principal), `hasPrincipal(${principal}) ${context}`).to.equal(live.some((framework) => framework.info.principal === principal));
+  }
+  const outstanding = [...state.offers.values()].sort((left, right) => offerNumberOf(left.offer.id) - offerNumberOf(right.offer.id));
+  for (const framework of state.frameworks.values()) {
+    const expected = outstanding.filter((record) => record.offer.frameworkId === framework.id).map((record) => record.offer.id);
+    expect([...framework.offerIds], `offers of ${framework.id}, oldest first, ${context}`).to.deep.equal(expected);
+    expect(framework.offerIds.size, `offer count of ${framework.id} ${context}`).to.equal(expected.length);
   }
   for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
     expect(state.frameworkUsedResources(framework).equals(bruteUsed(state, framework)), `used resources of ${framework.id} ${context}`).to.equal(true);
