@@ -39,7 +39,17 @@ describe('lib/deep-freeze', () => {
       deep.push(inner);
       deep = inner;
     }
+    const beside = [{ open: true }];
+    root.push(beside);
     deepFreeze(root);
-    expect(Object.isFrozen(deep)).to.equal(true);
+    let level: unknown[] | undefined = root;
+    let levels = 0;
+    while (level !== undefined) {
+      expect(Object.isFrozen(level), `level ${levels}`).to.equal(true);
+      level = level[0] as unknown[] | undefined;
+      levels++;
+    }
+    expect(levels).to.equal(100_001);
+    expect(Object.isFrozen(beside) && Object.isFrozen(beside[0])).to.equal(true);
   });
 });
