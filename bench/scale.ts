@@ -94,7 +94,7 @@ export interface ScaleOptions {
   /**
    * `--semi-space-mb N`: the children run with Node's `--max-semi-space-size=N` (V8's young
    * generation, what an operator would set in `NODE_OPTIONS`); V8's default when not given.
-   * Children only: with `--in-process`, give node the flag yourself.
+   * Children only: refused with `--in-process` (give node the flag yourself).
    */
   readonly semiSpaceMb?: number;
 }
@@ -449,6 +449,9 @@ function numberFlag(argv: readonly string[], name: string, fallback: number): nu
 }
 
 export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
+  if (argv.includes('--semi-space-mb') && argv.includes('--in-process')) {
+    throw new Error('--semi-space-mb sets the children\'s young generation; with --in-process there are none: run node --max-semi-space-size=M instead');
+  }
   const budgetScale = numberFlag(argv, '--budget-scale', 1);
   const budgets = Object.fromEntries(Object.entries(DEFAULT_BUDGETS).map(([key, value]) => [key, value * budgetScale])) as unknown as Budgets;
   return {

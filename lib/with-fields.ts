@@ -11,13 +11,12 @@
  *
  * The result is what the spread makes: `base`'s own enumerable properties, then `fields`' (which
  * win). One difference is guarded: `Object.assign` sets properties where the spread defines
- * them, so an own `__proto__` key in `base` (JSON can carry one) would set the copy's prototype.
- * A copy that ends up with another prototype is made again by the spread.
+ * them, so an own `__proto__` key (JSON can carry one) would set the copy's prototype, or be
+ * dropped, or throw. Where either object has one, the copy is made by the spread.
  *
  * @example withFields(update, { agentId }) // as { ...update, agentId }
  */
 export function withFields<B extends object, F extends object>(base: B, fields: F): Omit<B, keyof F> & F {
-  const copy = Object.assign({}, base, fields) as Omit<B, keyof F> & F;
-  if (Object.getPrototypeOf(copy) !== Object.prototype) return { ...base, ...fields };
-  return copy;
+  if (Object.hasOwn(base, '__proto__') || Object.hasOwn(fields, '__proto__')) return { ...base, ...fields };
+  return Object.assign({}, base, fields) as Omit<B, keyof F> & F;
 }

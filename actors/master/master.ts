@@ -876,7 +876,7 @@ export class Master extends Actor {
     if (how.recover) this.recover(frameworkId, agentId, record.resources, how.filter, allocationRole);
   }
 
-  /** Retires every offer in `offerIds` (a framework's or an agent's set, copied first since retiring changes it). */
+  /** Retires every offer in `offerIds` (a framework's `OfferList` or an agent's set: copied first, since retiring changes them). */
   private retireOffers(offerIds: Iterable<string>, how: OfferRetirement): void {
     const retiring = [...offerIds];
     this.batchingRecovers(() => {

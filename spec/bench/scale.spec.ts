@@ -41,5 +41,10 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
     const parsed = parseScaleOptions(['--agents', '1k,10000', '--frameworks', '7', '--tasks', '500']);
     expect(parsed.agents).to.deep.equal([1_000, 10_000]);
     expect(parsed).to.include({ frameworks: 7, tasks: 500 });
+    expect(parsed.semiSpaceMb).to.equal(undefined);
+    expect(parseScaleOptions([]).agents).to.deep.equal([1_000, 10_000, 100_000]);
+    expect(parseScaleOptions(['--semi-space-mb', '64']).semiSpaceMb).to.equal(64);
+    expect(() => parseScaleOptions(['--semi-space-mb', '0'])).to.throw(/positive integers/);
+    expect(() => parseScaleOptions(['--semi-space-mb', '64', '--in-process'])).to.throw(/--in-process there are none/);
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { deepFreeze } from '../../lib/deep-freeze';
 import { withFields } from '../../lib/with-fields';
 
 describe('lib/with-fields', () => {
@@ -20,5 +21,15 @@ describe('lib/with-fields', () => {
     expect(Object.getOwnPropertyDescriptor(made, '__proto__')?.value).to.deep.equal({ polluted: true });
     expect(made.taskId).to.equal('t1');
     expect(made.agentId).to.equal('S1');
+  });
+
+  it('makes what the spread makes where the own __proto__ is not an object, or is frozen and shares a key (Object.assign would drop it, or throw)', () => {
+    const primitive = JSON.parse('{"__proto__": 1, "taskId": "t1"}') as { taskId: string };
+    expect(withFields(primitive, { agentId: 'S1' })).to.deep.equal({ ...primitive, agentId: 'S1' });
+    expect(Object.getOwnPropertyDescriptor(withFields(primitive, { agentId: 'S1' }), '__proto__')?.value).to.equal(1);
+    const frozen = deepFreeze(JSON.parse('{"__proto__": {"state": "X"}, "state": "Y"}') as { state: string });
+    const made = withFields(frozen, { taskId: 't' });
+    expect(made.state).to.equal('Y');
+    expect(Object.getPrototypeOf(made)).to.equal(Object.prototype);
   });
 });
