@@ -24,7 +24,7 @@ export { REGISTRAR_METRICS } from './registry';
 export { Registry, RegistryFencedError, parseRegistry, registryLogPathOf, writeFileAtomically, type RegistryAgent, type RegistryData, type RegistryOperation, type RegistryOptions, type RegistryStore, type StoredRegistry, type UnreachableAgent } from './registry';
 export { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 export {
-  canonicalJson, frameworkRoles, launchResources, listedRoles, MAX_ROLES_IN_REASON, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkRoles, LaunchParses, launchResources, listedRoles, MAX_ROLES_IN_REASON, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type OfferFacts, type TaskContext,
 } from './validation';
 export {

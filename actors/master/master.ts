@@ -57,7 +57,7 @@ import { v1GetState, type V1Context } from './v1-operator-json';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
-  canonicalJson, frameworkRoles, frameworkUpdateError, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkRoles, frameworkUpdateError, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type TaskContext,
 } from './validation';
 
@@ -1009,6 +1009,7 @@ export class Master extends Actor {
       hasUnreachableTask: (taskId) => framework.unreachableTasks.has(taskId),
       executor: (executorId) => agent.executors.get(framework.id)?.get(executorId)?.info,
       available,
+      parses: new LaunchParses(),
     };
     const reason = validateTask(task, context);
     const invalid = reason === undefined ? undefined : boundedText(reason, MAX_TASK_ERROR_LENGTH);
@@ -1029,7 +1030,7 @@ export class Master extends Actor {
     // The agent is told whether this task starts its executor: the one the master tracks may have exited meanwhile.
     const launchExecutor = launched.executor !== undefined && context.executor(launched.executor.executorId) === undefined;
     if (launched.executor !== undefined && launchExecutor) this.state.addExecutor(agent, framework.id, trackExecutor(launched.executor, role));
-    const tracked = trackLaunchedTask(launched, framework.id, role);
+    const tracked = trackLaunchedTask(launched, framework.id, role, context.parses?.parse(launched.resources));
     this.state.addTask(tracked, agent);
     this.emit({ type: 'TASK_ADDED', task: tracked });
     this.send(agent.pid, RunTask, {

@@ -861,8 +861,8 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
   };
 }
 
-/** A task just launched: TASK_STAGING, no statuses yet (as Mesos' `addTask`). */
-export function trackLaunchedTask(task: TaskInfo, frameworkId: string, role: string): TrackedTask {
+/** A task just launched: TASK_STAGING, no statuses yet (as Mesos' `addTask`); `resources` is `task.resources` parsed, when the caller has it. */
+export function trackLaunchedTask(task: TaskInfo, frameworkId: string, role: string, resources: Resources = Resources.fromJSON(task.resources)): TrackedTask {
   return {
     task: {
       name: task.name,
@@ -877,7 +877,7 @@ export function trackLaunchedTask(task: TaskInfo, frameworkId: string, role: str
       role,
       ...(task.healthCheck !== undefined ? { healthCheck: task.healthCheck } : {}),
     },
-    resources: Resources.fromJSON(task.resources),
+    resources,
   };
 }
 

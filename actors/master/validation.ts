@@ -70,6 +70,41 @@ export interface TaskContext {
   executor(executorId: string): ExecutorInfo | undefined;
   /** What remains of the offered resources. */
   readonly available: Resources;
+  /** The launch's parses of its resource lists, remembered (without it, each use parses again). */
+  readonly parses?: LaunchParses;
+}
+
+/**
+ * The resource lists of one task's launch (the task's and its executor's), parsed once each and
+ * remembered by identity: validating and launching a task parsed its list five times, a tenth of
+ * what a short task allocated in the master. Only successful parses are kept (a list that does
+ * not parse throws each time, as `Resources.fromJSON` does); past two lists, each is parsed anew.
+ */
+export class LaunchParses {
+  private firstJson: unknown = undefined;
+  private first: Resources | undefined = undefined;
+  private secondJson: unknown = undefined;
+  private second: Resources | undefined = undefined;
+
+  /** `Resources.fromJSON(json)`, or what it returned for this very list before. */
+  parse(json: unknown): Resources {
+    if (this.first !== undefined && json === this.firstJson) return this.first;
+    if (this.second !== undefined && json === this.secondJson) return this.second;
+    const parsed = Resources.fromJSON(json);
+    if (this.first === undefined) {
+      this.firstJson = json;
+      this.first = parsed;
+    } else if (this.second === undefined) {
+      this.secondJson = json;
+      this.second = parsed;
+    }
+    return parsed;
+  }
+}
+
+/** `json` parsed through the launch's remembered parses, if it has them. */
+function parsedIn(context: Pick<TaskContext, 'parses'>, json: unknown): Resources {
+  return context.parses !== undefined ? context.parses.parse(json) : Resources.fromJSON(json);
 }
 
 /**
@@ -85,7 +120,7 @@ export function validateTask(task: TaskInfo, context: TaskContext): string | und
   return (
     taskIdError(task, context) ??
     agentIdError(task, context) ??
-    resourcesError(task) ??
+    resourcesError(task, context) ??
     commandOrExecutorError(task) ??
     executorError(task, context) ??
     checksError(task) ??
@@ -98,10 +133,10 @@ export function validateTask(task: TaskInfo, context: TaskContext): string | und
  * The resources a valid task consumes: its own, plus its executor's when the executor is new on
  * the agent. Throws if they cannot be added (a resource of two types); `validateTask` rejects those.
  */
-export function launchResources(task: TaskInfo, context: Pick<TaskContext, 'executor'>): Resources {
-  const resources = Resources.fromJSON(task.resources);
+export function launchResources(task: TaskInfo, context: Pick<TaskContext, 'executor' | 'parses'>): Resources {
+  const resources = parsedIn(context, task.resources);
   if (task.executor === undefined || context.executor(task.executor.executorId) !== undefined) return resources;
-  return resources.add(executorResources(task.executor));
+  return resources.add(parsedIn(context, task.executor.resources ?? []));
 }
 
 /** The task's executor with `frameworkId` filled in (the master fills it, as in Mesos). */
@@ -173,9 +208,9 @@ function agentIdError(task: TaskInfo, context: TaskContext): string | undefined 
   return `Task uses invalid agent ${task.agentId} while agent ${context.agentId} is expected`;
 }
 
-function resourcesError(task: TaskInfo): string | undefined {
+function resourcesError(task: TaskInfo, context: TaskContext): string | undefined {
   if (task.resources.length === 0) return 'Task uses no resources';
-  const parsed = tryParse(task.resources);
+  const parsed = attempt(() => parsedIn(context, task.resources));
   if (typeof parsed === 'string') return `Task uses invalid resources: ${parsed}`;
   if (parsed.isEmpty()) return 'Task uses no resources';
   return undefined;
@@ -207,7 +242,8 @@ function executorError(task: TaskInfo, context: TaskContext): string | undefined
   if (existing !== undefined && canonicalJson(existing) !== canonicalJson(executor)) {
     return `ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID '${executor.executorId}'`;
   }
-  const parsed = tryParse(executor.resources ?? []);
+  // The list itself (`task.executor.resources`): the copy above shares it.
+  const parsed = attempt(() => parsedIn(context, executor.resources ?? []));
   if (typeof parsed === 'string') return `Executor uses invalid resources: ${parsed}`;
   return undefined;
 }
@@ -224,13 +260,6 @@ function fitError(task: TaskInfo, context: TaskContext): string | undefined {
   return `Total resources ${total.format()} required by task and its executor is more than available ${context.available.format()}`;
 }
 
-function executorResources(executor: ExecutorInfo): Resources {
-  return Resources.fromJSON(executor.resources ?? []);
-}
-
-function tryParse(json: unknown): Resources | string {
-  return attempt(() => Resources.fromJSON(json));
-}
 
 /** The resources `compute` returns, or the message of what it threw (the resource algebra throws on bad input). */
 function attempt(compute: () => Resources): Resources | string {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import {
-  canonicalJson, launchResources, listedRoles, MAX_ROLES_IN_REASON, validateFrameworkInfo, validateOffers, validateTask, type OfferFacts, type TaskContext,
+  canonicalJson, LaunchParses, launchResources, listedRoles, MAX_ROLES_IN_REASON, validateFrameworkInfo, validateOffers, validateTask, type OfferFacts, type TaskContext,
 } from '../../../actors/master';
 
 const json = (text: string): TaskInfo['resources'] => Resources.parse(text).toJSON();
@@ -76,6 +76,8 @@ describe('actors/master/validation', () => {
     for (const [what, task, overrides, expected] of rows) {
       it(`${what}: ${expected === undefined ? 'valid' : String(expected)}`, () => {
         const reason = validateTask(task, context(overrides));
+        // The master validates with its launch's parses remembered: the same answer.
+        expect(validateTask(task, context({ ...overrides, parses: new LaunchParses() })), 'with LaunchParses').to.equal(reason);
         if (expected === undefined) expect(reason).to.equal(undefined);
         else if (typeof expected === 'string') expect(reason).to.equal(expected);
         else expect(reason).to.match(expected);
@@ -87,6 +89,27 @@ describe('actors/master/validation', () => {
     const task: TaskInfo = { ...baseTask, command: undefined, executor };
     expect(launchResources(task, context()).format()).to.equal('cpus:1.5;mem:192');
     expect(launchResources(task, context({ executor: () => executor })).format()).to.equal('cpus:1;mem:128');
+  });
+
+  it('LaunchParses parses a list once and answers the same instance after; a list that does not parse throws each time', () => {
+    const parses = new LaunchParses();
+    const task: TaskInfo = { ...baseTask, command: undefined, executor };
+    const withParses = context({ parses });
+    const first = launchResources(task, withParses);
+    expect(first.format()).to.equal('cpus:1.5;mem:192');
+    expect(parses.parse(task.resources)).to.equal(parses.parse(task.resources));
+    expect(parses.parse(task.resources).equals(Resources.fromJSON(task.resources))).to.equal(true);
+    expect(parses.parse(executor.resources)).to.equal(parses.parse(executor.resources));
+    expect(launchResources(task, withParses).equals(first)).to.equal(true);
+    const bad = [{ name: 'cpus', type: 'SCALAR', scalar: { value: -1 } }];
+    expect(() => new LaunchParses().parse(bad)).to.throw(/negative/);
+    const afterBad = new LaunchParses();
+    expect(() => afterBad.parse(bad)).to.throw(/negative/);
+    expect(() => afterBad.parse(bad)).to.throw(/negative/);
+    // A third list is parsed each time, and right.
+    const third = [{ name: 'mem', type: 'SCALAR', scalar: { value: 7 } }];
+    expect(parses.parse(third).format()).to.equal('mem:7');
+    expect(parses.parse(third)).to.not.equal(parses.parse(third));
   });
 
   describe('validateOffers', () => {
