@@ -1070,7 +1070,8 @@ export class Agent extends Actor {
       return;
     }
     const acknowledgedFor = this.frameworks.get(frameworkId);
-    if (acknowledgedFor !== undefined) this.checkpoint(acknowledgedFor, { t: 'ack', frameworkId, taskId, uuid });
+    // The record is made only for a checkpointing framework (`checkpoint` would drop it otherwise).
+    if (acknowledgedFor?.info.checkpoint === true) this.checkpointRecord({ t: 'ack', frameworkId, taskId, uuid });
     if (!result.terminated) return;
     const framework = this.frameworks.get(frameworkId);
     const executor = framework?.executorForTask(taskId);

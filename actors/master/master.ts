@@ -6,7 +6,6 @@
  * state.ts (the books: plain records and their indexes), http.ts (the JSON), metrics.ts; each
  * agent's health checks are an AgentObserver (agent-observer.ts). The master owns every timer.
  */
-import { withFields } from '../../lib/with-fields';
 import { boundedText } from '../../lib/protocol/plain';
 import { Actor, dispatch, post, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
@@ -1144,7 +1143,8 @@ export class Master extends Actor {
     if (tracked !== undefined && acknowledged !== undefined && isTerminalState(acknowledged) && tracked.task.statusUpdateUuid === body.uuid) {
       this.state.removeTask(tracked, 'completed');
     }
-    this.send(agent.pid, StatusUpdateAcknowledgement, withFields(body, { frameworkId: framework.id }));
+    // `frameworkFrom` found the framework under `body.frameworkId`: the body goes on as it came.
+    this.send(agent.pid, StatusUpdateAcknowledgement, body);
     this.counters.increment('valid_status_update_acknowledgements');
   }
 
