@@ -23,7 +23,7 @@ export function deepFreeze<T>(value: T): T {
 
 /**
  * Nesting walked by recursion: bodies are shallow (a status update is 3 deep), and a stack array
- * per message was most of what freezing allocated. What lies deeper is stacked and walked from
+ * per message was all that freezing allocated. What lies deeper is stacked and walked from
  * there, each with its own depth again, so no nesting overflows the call stack.
  */
 const RECURSION_DEPTH = 64;

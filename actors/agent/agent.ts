@@ -4,7 +4,6 @@
  * relays their status updates to the master through the status update manager, which retries
  * each until the framework acknowledges it. See docs/agent.md for the behaviour in full.
  */
-import { withFields } from '../../lib/with-fields';
 import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { resolvedPath } from '../../lib/absolute-path';
@@ -44,6 +43,7 @@ import { agentStateJson } from './state';
 import { TaskStatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
+import { withFields } from '../../lib/with-fields';
 
 /** How the agent is built; `startAgent` fills this in from the flags and the machine. */
 export interface AgentOptions {
@@ -1070,8 +1070,7 @@ export class Agent extends Actor {
       return;
     }
     const acknowledgedFor = this.frameworks.get(frameworkId);
-    // The record is made only for a checkpointing framework (`checkpoint` would drop it otherwise).
-    if (acknowledgedFor?.info.checkpoint === true) this.checkpointRecord({ t: 'ack', frameworkId, taskId, uuid });
+    if (acknowledgedFor !== undefined) this.checkpoint(acknowledgedFor, { t: 'ack', frameworkId, taskId, uuid });
     if (!result.terminated) return;
     const framework = this.frameworks.get(frameworkId);
     const executor = framework?.executorForTask(taskId);
@@ -1384,10 +1383,10 @@ export class Agent extends Actor {
     // Tasks still live here belong to a framework being shut down, which hears no more of them (Mesos):
     // the books say how they ended, as the master's do.
     // The status is made only when a task is live: nearly every executor leaves with none.
-    if (executor.queuedTasks.size > 0 || executor.launchedTasks.size > 0) {
+    if (executor.hasLiveTasks()) {
       executor.endLiveTasks(withFields(FRAMEWORK_SHUT_DOWN, { source: 'SOURCE_AGENT' as const, agentId: executor.agentId, executorId: executor.id, timestamp: this.clock.now() / 1000 }));
     }
-    if (executor.terminatedTasks.size > 0) for (const taskId of [...executor.terminatedTasks.keys()]) executor.completeTask(taskId);
+    for (const taskId of [...executor.terminatedTasks.keys()]) executor.completeTask(taskId);
     framework.removeExecutor(executor);
     // The sandbox is garbage from now (its checkpoint records leave the journal at its next compaction).
     this.garbageCollect(executor.directory);

@@ -6,12 +6,12 @@
  *
  * Plain classes, mutated only by the agent inside its mailbox.
  */
-import { withFields } from '../../lib/with-fields';
 import type { UPID } from '../../lib/actor';
 import type { ExecutorInfo, FrameworkInfo, StatusUpdate, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { MAX_STATUSES_PER_TASK } from '../../lib/protocol/limits';
+import { withFields } from '../../lib/with-fields';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
 import type { LaunchedExecutor } from './launcher';
 
@@ -207,7 +207,12 @@ export class ExecutorRecord {
 
   /** True while any task is queued, live, or waiting for its terminal acknowledgement. */
   hasIncompleteTasks(): boolean {
-    return this.queuedTasks.size > 0 || this.launchedTasks.size > 0 || this.terminatedTasks.size > 0;
+    return this.hasLiveTasks() || this.terminatedTasks.size > 0;
+  }
+
+  /** Whether any task is queued or launched and not terminal (what `liveTaskIds` lists). */
+  hasLiveTasks(): boolean {
+    return this.queuedTasks.size > 0 || this.launchedTasks.size > 0;
   }
 
   /** Ids of tasks that are queued or launched and not terminal. */

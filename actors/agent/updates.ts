@@ -3,9 +3,9 @@
  * makes itself (source SOURCE_AGENT), stamping updates that come from executors, describing
  * how an executor process ended, and the ExecutorInfo of the built-in command executor.
  */
-import { withFields } from '../../lib/with-fields';
 import { constants } from 'node:os';
 import type { CommandInfo, ExecutorInfo, StatusUpdate, TaskInfo, TaskState } from '../../lib/protocol';
+import { withFields } from '../../lib/with-fields';
 import type { ExecutorExit } from './launcher';
 
 /** What the agent says about a task it fails, kills or drops itself. */

@@ -22,11 +22,11 @@
  *
  *   runExecutor(() => new MyExecutor());
  */
-import { withFields } from '../../lib/with-fields';
 import { Actor, UPID, type BodyOf, type Timer } from '../../lib/actor';
 import { ActorHost } from '../../lib/process';
 import { tlsOptionsFromEnvironment } from '../../lib/process/tls';
 import { parseDuration } from '../../lib/flags';
+import { withFields } from '../../lib/with-fields';
 import {
   ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, FrameworkToExecutor, KillTaskOnExecutor, ReconnectExecutor,
   RegisterExecutor, ReregisterExecutor, RunTaskOnExecutor, ShutdownExecutorOnExecutor, StatusUpdateAcknowledgement,

@@ -1001,6 +1001,7 @@ export class Master extends Actor {
 
   /** Validates and launches one task; returns what remains of the offered resources. */
   private launchTask(framework: FrameworkRecord, agent: AgentRecord, task: TaskInfo, available: Resources, role: string): Resources {
+    const parses = new LaunchParses();
     const context: TaskContext = {
       frameworkId: framework.id,
       agentId: agent.id,
@@ -1008,7 +1009,7 @@ export class Master extends Actor {
       hasUnreachableTask: (taskId) => framework.unreachableTasks.has(taskId),
       executor: (executorId) => agent.executors.get(framework.id)?.get(executorId)?.info,
       available,
-      parses: new LaunchParses(),
+      parses,
     };
     const reason = validateTask(task, context);
     const invalid = reason === undefined ? undefined : boundedText(reason, MAX_TASK_ERROR_LENGTH);
@@ -1029,7 +1030,7 @@ export class Master extends Actor {
     // The agent is told whether this task starts its executor: the one the master tracks may have exited meanwhile.
     const launchExecutor = launched.executor !== undefined && context.executor(launched.executor.executorId) === undefined;
     if (launched.executor !== undefined && launchExecutor) this.state.addExecutor(agent, framework.id, trackExecutor(launched.executor, role));
-    const tracked = trackLaunchedTask(launched, framework.id, role, context.parses?.parse(launched.resources));
+    const tracked = trackLaunchedTask(launched, framework.id, role, parses.parse(launched.resources));
     this.state.addTask(tracked, agent);
     this.emit({ type: 'TASK_ADDED', task: tracked });
     this.send(agent.pid, RunTask, {

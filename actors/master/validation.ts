@@ -3,9 +3,9 @@
  * returns the reason a framework is told (in a TASK_ERROR or TASK_LOST update), or undefined
  * when the input is valid. Checks run in Mesos' order, so the first problem is the one named.
  */
-import { withFields } from '../../lib/with-fields';
 import { Resources, roleError } from '../../lib/resources';
 import { checkInfoError, healthCheckError, idError, type ExecutorInfo, type FrameworkInfo, type TaskInfo } from '../../lib/protocol';
+import { withFields } from '../../lib/with-fields';
 
 /** What offer validation needs to know of one outstanding offer. */
 export interface OfferFacts {
@@ -76,9 +76,10 @@ export interface TaskContext {
 
 /**
  * The resource lists of one task's launch (the task's and its executor's), parsed once each and
- * remembered by identity: validating and launching a task parsed its list five times, a tenth of
- * what a short task allocated in the master. Only successful parses are kept (a list that does
- * not parse throws each time, as `Resources.fromJSON` does); past two lists, each is parsed anew.
+ * remembered by identity: validating and launching a task parsed its list five times (with it,
+ * a simulated short task allocated 55.4 → 52.2 KB in the whole process). Only successful parses
+ * are kept (a list that does not parse throws each time, as `Resources.fromJSON` does); past two
+ * lists, each is parsed anew.
  */
 export class LaunchParses {
   private firstJson: unknown = undefined;
@@ -102,8 +103,9 @@ export class LaunchParses {
   }
 }
 
-/** `json` parsed through the launch's remembered parses, if it has them. */
+/** `json` parsed through the launch's remembered parses, if it has them; no list (an executor's may have none) is no resources. */
 function parsedIn(context: Pick<TaskContext, 'parses'>, json: unknown): Resources {
+  if (json === undefined) return Resources.EMPTY;
   return context.parses !== undefined ? context.parses.parse(json) : Resources.fromJSON(json);
 }
 
@@ -136,7 +138,7 @@ export function validateTask(task: TaskInfo, context: TaskContext): string | und
 export function launchResources(task: TaskInfo, context: Pick<TaskContext, 'executor' | 'parses'>): Resources {
   const resources = parsedIn(context, task.resources);
   if (task.executor === undefined || context.executor(task.executor.executorId) !== undefined) return resources;
-  return resources.add(parsedIn(context, task.executor.resources ?? []));
+  return resources.add(parsedIn(context, task.executor.resources));
 }
 
 /** The task's executor with `frameworkId` filled in (the master fills it, as in Mesos). */
@@ -243,7 +245,7 @@ function executorError(task: TaskInfo, context: TaskContext): string | undefined
     return `ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID '${executor.executorId}'`;
   }
   // The list itself (`task.executor.resources`): the copy above shares it.
-  const parsed = attempt(() => parsedIn(context, executor.resources ?? []));
+  const parsed = attempt(() => parsedIn(context, executor.resources));
   if (typeof parsed === 'string') return `Executor uses invalid resources: ${parsed}`;
   return undefined;
 }
@@ -259,7 +261,6 @@ function fitError(task: TaskInfo, context: TaskContext): string | undefined {
   if (context.available.contains(total)) return undefined;
   return `Total resources ${total.format()} required by task and its executor is more than available ${context.available.format()}`;
 }
-
 
 /** The resources `compute` returns, or the message of what it threw (the resource algebra throws on bad input). */
 function attempt(compute: () => Resources): Resources | string {

@@ -26,8 +26,9 @@ export function setEntry(name: string, role: string, items: readonly string[]): 
 
 /**
  * Entries of a list scanned for an earlier use of a name (`typeOfName`); past it, names are
- * looked up in a `Map`. Resource lists are short (cpus, mem, disk, ports): a `Map` per parse
- * was most of what parsing one allocated, and every task's resources are parsed a few times.
+ * looked up in a `Map`. Resource lists are short (cpus, mem, disk, ports), and every task's are
+ * parsed a few times: a `Map` per parse was ~1 KB of what a simulated short task allocated
+ * (heap sampling of the scale bench's throughput phase).
  */
 export const NAMES_SCANNED = 16;
 

@@ -50,24 +50,21 @@ describe('actors/master/offer-table', () => {
     for (const record of walked) expect(reference.get(record.offer.id)).to.equal(record);
   });
 
-  it('keeps probe runs short for consecutive numbers: retiring 50,000 offers oldest first, and looking up ids not held, look at a few slots each', () => {
-    // In slots by the number itself, consecutive offers made one run as long as the table was full:
-    // retiring them oldest first walked the rest of the run each time (~1.25e9 slots here).
+  it('keeps probe runs short for consecutive numbers: after 50,000 offers, and after retiring the oldest half, no run of occupied slots is longer than 8, and ids not held are not found', () => {
+    // In slots by the number itself, consecutive offers made one run as long as the table was full
+    // (50,000 here): retiring them oldest first walked the rest of that run each time.
     const table = new OfferTable<Held>();
     const records = Array.from({ length: 50_000 }, (_, index) => held(`M-O${index}`));
     for (const record of records) table.add(record);
-    const afterAdding = table.probes;
-    expect(afterAdding / records.length, 'slots per add').to.be.below(4);
+    expect(table.longestRun(), 'longest run after adding').to.be.at.most(8);
     for (const record of records.slice(0, 25_000)) expect(table.delete(record)).to.equal(true);
-    const afterDeleting = table.probes;
-    expect((afterDeleting - afterAdding) / 25_000, 'slots per delete, oldest first').to.be.below(8);
+    expect(table.longestRun(), 'longest run after retiring the oldest half').to.be.at.most(8);
     const prng = new Prng(SEED);
     for (let lookup = 0; lookup < 10_000; lookup++) {
       // Retired numbers, numbers never made, and numbers a table in number order would have put at the start of its run.
       const number = lookup % 3 === 0 ? prng.nextInt(25_000) : lookup % 3 === 1 ? 50_000 + prng.nextInt(1 << 20) : (prng.nextInt(64) << 16);
       expect(table.get(`M-O${number}`), `M-O${number}`).to.equal(number >= 25_000 && number < 50_000 ? records[number] : undefined);
     }
-    expect((table.probes - afterDeleting) / 10_000, 'slots per lookup').to.be.below(8);
     for (const record of records.slice(25_000)) expect(table.get(record.offer.id)).to.equal(record);
   });
 
