@@ -119,7 +119,10 @@ describe('actors/agent/isolator: posix and disk/du', () => {
     try {
       const table = procProcessTable();
       let tree = await table.tree(child.pid as number);
-      for (let tries = 0; tree.length < 3 && tries < 100; tries++) {
+      // A sleep caught between its fork and its exec has no memory of its own yet: rss 0 (3 reads
+      // in 200 here; one failed a CI run). Read again until all three have started.
+      const started = (): boolean => tree.length === 3 && tree.every((process) => process.rssBytes > 0);
+      for (let tries = 0; !started() && tries < 100; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 60));
         tree = await table.tree(child.pid as number);
       }
