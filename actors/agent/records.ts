@@ -30,6 +30,21 @@ export interface PendingTermination {
   readonly message: string;
 }
 
+/** An empty map that refuses changes: the task maps of every retired executor (`ExecutorRecord.retire`). */
+class RetiredMap extends Map<string, unknown> {
+  override set(key: string): this {
+    throw new Error(`a retired executor's task map cannot take '${key}'`);
+  }
+
+  override delete(): boolean {
+    return false;
+  }
+
+  override clear(): void {}
+}
+
+const RETIRED: ReadonlyMap<string, unknown> = new RetiredMap();
+
 /** The stages of a live task, in order: an update never takes a task back to an earlier one. */
 const TASK_STAGES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'];
 
@@ -47,18 +62,20 @@ export class ExecutorRecord {
   shutdownTimer: RecordTimer | undefined;
   /** Set when the agent kills the executor for a reason its tasks should report. */
   pendingTermination: PendingTermination | undefined;
+  // The five maps below are changed only here. Once the executor is retired (`retire`), each
+  // that is empty is the one shared `RETIRED` map, which refuses changes.
   /** Tasks waiting for the executor to register. */
-  readonly queuedTasks = new Map<string, TaskInfo>();
+  queuedTasks: Map<string, TaskInfo> = new Map();
   /** Tasks sent to the executor and not yet terminal. */
-  readonly launchedTasks = new Map<string, Task>();
+  launchedTasks: Map<string, Task> = new Map();
   /** Terminal tasks whose terminal update the framework has not yet acknowledged. */
-  readonly terminatedTasks = new Map<string, Task>();
+  terminatedTasks: Map<string, Task> = new Map();
   /** Terminal, acknowledged tasks, newest last (at most MAX_COMPLETED_TASKS_PER_EXECUTOR). */
   readonly completedTasks: Task[] = [];
   /** The TaskInfo of every task not yet completed (kill policies live there). */
-  readonly taskInfos = new Map<string, TaskInfo>();
+  taskInfos: Map<string, TaskInfo> = new Map();
   /** The allocation role of each task not yet completed, as the master sent it. */
-  readonly taskRoles = new Map<string, string>();
+  taskRoles: Map<string, string> = new Map();
   /** The role the executor's own resources were allocated to (from the RunTask that started it). */
   role: string | undefined;
   /** A restarted agent asked it to reconnect (ReconnectExecutor) and waits for its ReregisterExecutor. */
@@ -220,6 +237,22 @@ export class ExecutorRecord {
     return [...this.queuedTasks.keys(), ...this.launchedTasks.keys()];
   }
 
+  /**
+   * The run is over and joins its framework's completed executors (kept for /state, bounded):
+   * what only a live run needs goes. Each empty task map becomes the shared `RETIRED` one (an
+   * emptied `Map` keeps a table: five per executor, kept as long as the history is), and the
+   * run's token and its hash go (no executor may register with a completed run).
+   */
+  retire(): void {
+    if (this.queuedTasks.size === 0) this.queuedTasks = RETIRED as Map<string, TaskInfo>;
+    if (this.launchedTasks.size === 0) this.launchedTasks = RETIRED as Map<string, Task>;
+    if (this.terminatedTasks.size === 0) this.terminatedTasks = RETIRED as Map<string, Task>;
+    if (this.taskInfos.size === 0) this.taskInfos = RETIRED as Map<string, TaskInfo>;
+    if (this.taskRoles.size === 0) this.taskRoles = RETIRED as Map<string, string>;
+    this.token = undefined;
+    this.tokenSha256 = undefined;
+  }
+
   /** Resources the executor and its live tasks use. */
   usedResources(): Resources {
     let used = this.info.resources ? Resources.fromJSON(this.info.resources) : Resources.EMPTY;
@@ -261,9 +294,10 @@ export class AgentFrameworkRecord {
     return executors.some((executor) => executor.completedTasks.some((task) => task.taskId === taskId));
   }
 
-  /** Moves an executor to the completed list. */
+  /** Moves an executor to the completed list (retired: `ExecutorRecord.retire`). */
   removeExecutor(executor: ExecutorRecord): void {
     this.executors.delete(executor.id);
+    executor.retire();
     this.addCompletedExecutors([executor]);
   }
 

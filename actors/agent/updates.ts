@@ -55,6 +55,7 @@ export function agentStatusUpdate(fields: {
  * the update's uuid and executor id copied into the status (Mesos' `Slave::statusUpdate`).
  */
 export function stampExecutorUpdate(update: StatusUpdate, agentId: string, executorId: string | undefined): StatusUpdate {
+  if (stampedAlready(update, agentId, executorId)) return update;
   const status = withFields(update.status, { source: 'SOURCE_EXECUTOR' as const, agentId });
   if (update.uuid !== undefined) status.uuid = update.uuid;
   const stamped: StatusUpdate = withFields(update, { agentId, status });
@@ -64,6 +65,19 @@ export function stampExecutorUpdate(update: StatusUpdate, agentId: string, execu
     status.executorId = executor;
   }
   return stamped;
+}
+
+/**
+ * Whether `update` says already all that `stampExecutorUpdate` would write (this repository's
+ * executors stamp their updates so): then it is forwarded as it came, a body being a value
+ * nobody changes. Copying it made two objects per update that lived as long as its task.
+ */
+function stampedAlready(update: StatusUpdate, agentId: string, executorId: string | undefined): boolean {
+  const status = update.status;
+  const executor = update.executorId ?? executorId;
+  return update.agentId === agentId && status.source === 'SOURCE_EXECUTOR' && status.agentId === agentId
+    && (update.uuid === undefined || status.uuid === update.uuid)
+    && update.executorId === executor && status.executorId === executor;
 }
 
 /** A POSIX wait status, as Mesos reports in ExitedExecutor: `code << 8`, or the signal number. */

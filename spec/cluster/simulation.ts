@@ -17,6 +17,7 @@
  */
 import { dispatch, UPID } from '../../lib/actor';
 import { MemoryDisk } from '../../lib/disk';
+import { LazyMap } from '../../lib/lazy-collections';
 import type { Logger } from '../../lib/logging';
 import { VirtualClock, type ActorHost, type ActorHostOptions } from '../../lib/process';
 import type { StatusUpdate, TaskInfo, TaskStatus } from '../../lib/protocol';
@@ -70,10 +71,10 @@ export const SIMULATED_FIRST_PROCESS_ID = 10_000;
  * launcher's `checkProbes` deciding each probe's outcome.
  */
 export class SimulatedExecutor extends Executor {
-  /** Tasks running, by id, with the timer that ends them. */
-  private readonly running = new Map<string, { cancel(): void } | undefined>();
-  /** The checks of running tasks that have any. */
-  private readonly checks = new Map<string, TaskChecks>();
+  /** Tasks running, by id, with the timer that ends them (lazy: a task that exits at once never runs here). */
+  private readonly running = new LazyMap<string, { cancel(): void } | undefined>();
+  /** The checks of running tasks that have any (lazy: most have none). */
+  private readonly checks = new LazyMap<string, TaskChecks>();
 
   /** Whether it waits for its agent to reconnect (a checkpointing framework's executor whose agent link broke). */
   isWaitingForAgent(): boolean {
