@@ -240,10 +240,20 @@ export class ExecutorRecord {
   /**
    * The run is over and joins its framework's completed executors (kept for /state, bounded):
    * what only a live run needs goes. Each empty task map becomes the shared `RETIRED` one (an
-   * emptied `Map` keeps a table: five per executor, kept as long as the history is), and the
-   * run's token and its hash go (no executor may register with a completed run).
+   * emptied `Map` keeps a table: five per executor, kept as long as the history is); the run's
+   * token and its hash go (no executor may register with a completed run); so do its timers,
+   * callbacks and process handle. A handle's `destroy` may hold whatever its launcher holds for
+   * the process: the in-process launcher's held the whole simulated executor actor, kept by
+   * every completed executor of the history.
    */
   retire(): void {
+    this.registrationTimer?.cancel();
+    this.registrationTimer = undefined;
+    this.shutdownTimer?.cancel();
+    this.shutdownTimer = undefined;
+    this.process = undefined;
+    this.onEnded = undefined;
+    this.onTaskTerminal = undefined;
     if (this.queuedTasks.size === 0) this.queuedTasks = RETIRED as Map<string, TaskInfo>;
     if (this.launchedTasks.size === 0) this.launchedTasks = RETIRED as Map<string, Task>;
     if (this.terminatedTasks.size === 0) this.terminatedTasks = RETIRED as Map<string, Task>;

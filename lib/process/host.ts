@@ -534,6 +534,7 @@ export class ActorHost {
     let targets = this.remoteLinks.get(pid.address);
     if (!targets) this.remoteLinks.set(pid.address, (targets = new Map()));
     const key = pid.toString();
+    actor.runtime.linkedRemote.set(key, pid);
     const entry = targets.get(key);
     if (entry) {
       entry.linkers.add(actor);
@@ -546,6 +547,20 @@ export class ActorHost {
   /** True when nothing is queued, scheduled or deferred here, and no link has unsent bytes. */
   idle(): boolean {
     return this.ready.length === 0 && !this.drainScheduled && this.pendingDeferred === 0 && (this.links?.idle() ?? true);
+  }
+
+  /**
+   * What the host's link tables hold: `local`, links from a local actor to a local actor;
+   * `remote`, links from a local actor to an actor on another host. Each counts (linker, target)
+   * pairs. A link leaves them when either end terminates or the link breaks (for tests, and for
+   * an operator looking for what a long-running host keeps).
+   */
+  linkCounts(): { local: number; remote: number } {
+    let local = 0;
+    for (const linkers of this.localLinks.values()) local += linkers.size;
+    let remote = 0;
+    for (const targets of this.remoteLinks.values()) for (const { linkers } of targets.values()) remote += linkers.size;
+    return { local, remote };
   }
 
   /** Addresses of hosts this host has an open link to. */
@@ -734,7 +749,11 @@ export class ActorHost {
     for (const event of runtime.mailbox.clear()) event.fail?.(new Error(`actor '${actor.id}' terminated`));
     this.actors.delete(actor.id);
     this.releaseSharedRoutes(actor);
-    for (const linker of this.localLinks.get(actor.id) ?? []) this.notifyExited(linker, pid);
+    this.dropLinksOf(actor);
+    for (const linker of this.localLinks.get(actor.id) ?? []) {
+      linker.runtime.linkedLocal.delete(actor.id);
+      this.notifyExited(linker, pid);
+    }
     this.localLinks.delete(actor.id);
     for (const remote of this.remoteLinkers.get(actor.id)?.values() ?? []) {
       this.sendRemote({ from: pid.toString(), to: remote.toString(), name: EXITED_MESSAGE, body: null }, remote.address);
@@ -908,6 +927,29 @@ export class ActorHost {
     let linkers = this.localLinks.get(pid.id);
     if (!linkers) this.localLinks.set(pid.id, (linkers = new Set()));
     linkers.add(actor);
+    actor.runtime.linkedLocal.add(pid.id);
+  }
+
+  /**
+   * Takes a terminating actor off the linkers of everything it linked to. Before, a local target
+   * kept every actor that had ever linked to it until the target itself ended: an agent kept each
+   * simulated executor it had run, whole (and, on a real agent, each v1 executor adapter).
+   */
+  private dropLinksOf(actor: Actor): void {
+    const runtime = actor.runtime;
+    for (const id of runtime.linkedLocal) {
+      const linkers = this.localLinks.get(id);
+      if (linkers?.delete(actor) === true && linkers.size === 0) this.localLinks.delete(id);
+    }
+    for (const [key, pid] of runtime.linkedRemote) {
+      const targets = this.remoteLinks.get(pid.address);
+      const entry = targets?.get(key);
+      if (targets === undefined || entry === undefined || !entry.linkers.delete(actor) || entry.linkers.size > 0) continue;
+      // Nobody here is linked to it any more: a later link sends a new link message (the peer takes it again).
+      targets.delete(key);
+      if (targets.size === 0) this.remoteLinks.delete(pid.address);
+    }
+    runtime.linkedRemote.clear();
   }
 
   /** Drops `linker`'s link to `target` (both local) and tells it, if it was linked. */
@@ -916,6 +958,7 @@ export class ActorHost {
     const actor = this.actors.get(linker.id);
     if (linkers === undefined || actor === undefined || !linkers.delete(actor)) return;
     if (linkers.size === 0) this.localLinks.delete(target.id);
+    actor.runtime.linkedLocal.delete(target.id);
     this.notifyExited(actor, target);
   }
 
@@ -934,15 +977,22 @@ export class ActorHost {
     const targets = this.remoteLinks.get(pid.address);
     const entry = targets?.get(pid.toString());
     if (!targets || !entry) return;
-    targets.delete(pid.toString());
-    for (const linker of entry.linkers) this.notifyExited(linker, pid);
+    const key = pid.toString();
+    targets.delete(key);
+    for (const linker of entry.linkers) {
+      linker.runtime.linkedRemote.delete(key);
+      this.notifyExited(linker, pid);
+    }
   }
 
   private linkDown(address: string, reason: string): void {
     const targets = this.remoteLinks.get(address);
     this.remoteLinks.delete(address);
-    for (const { pid, linkers } of targets?.values() ?? []) {
-      for (const linker of linkers) this.notifyExited(linker, pid);
+    for (const [key, { pid, linkers }] of targets ?? []) {
+      for (const linker of linkers) {
+        linker.runtime.linkedRemote.delete(key);
+        this.notifyExited(linker, pid);
+      }
     }
     for (const linkers of this.remoteLinkers.values()) {
       for (const [key, pid] of linkers) if (pid.address === address) linkers.delete(key);

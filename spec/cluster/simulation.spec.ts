@@ -216,4 +216,20 @@ describe('a whole cluster in one host, under the virtual clock', function () {
     const cluster = await state();
     expect(cluster.frameworks[0]?.tasks.filter((t) => t.state === 'TASK_RUNNING')).to.have.length(3);
   });
+
+  it('keeps nothing of an executor once its task has ended: the host\'s link tables are back where they were (a leak the link tables had)', async () => {
+    simulation = await startSimulation('cpus:4;mem:4096');
+    const driver = new Driver({ master: simulation.masterAddress, id: 'driver', framework: { name: 'd', user: 'test' } });
+    simulation.host.spawn(driver);
+    await simulation.clock.advance(2_000);
+    const before = simulation.host.linkCounts();
+    const tasks = 40;
+    for (let index = 0; index < tasks; index++) await dispatch(driver, (d) => d.run(`t${index}`, 'exit 0'));
+    await simulation.clock.advance(60_000);
+    const ended = Array.from({ length: tasks }, (_, index) => driver.states(`t${index}`).at(-1));
+    expect(ended).to.deep.equal(Array.from({ length: tasks }, () => 'TASK_FINISHED'));
+    expect(simulation.launcher.executors()).to.have.length(0);
+    // Each executor linked to its agent, and the agent to it: before the fix the agent's linkers grew by one per task.
+    expect(simulation.host.linkCounts()).to.deep.equal(before);
+  });
 });

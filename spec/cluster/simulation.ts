@@ -183,7 +183,12 @@ export class InProcessLauncher implements Launcher {
       const limitation = process.limitation === undefined ? {} : { limitation: process.limitation };
       process.onExit(process.killed ? { code: null, signal: 'SIGKILL', ...limitation } : { code: 0, signal: null });
     });
-    return Promise.resolve({ processId, destroy: () => this.kill(processId) });
+    return Promise.resolve(this.handleOf(processId));
+  }
+
+  /** The agent's handle on a process: made here, so that it holds the launcher and the id, not the launch's scope (the executor actor). */
+  private handleOf(processId: number): LaunchedExecutor {
+    return { processId, destroy: () => this.kill(processId) };
   }
 
   /** A restarted agent takes back an executor process: it is told when it ends (at once if it already has). */
@@ -191,7 +196,7 @@ export class InProcessLauncher implements Launcher {
     const process = this.processes.get(recovered.processId);
     if (process === undefined) queueMicrotask(() => onExit({ code: null, signal: null }));
     else process.onExit = (exit) => onExit({ ...exit, code: null, signal: exit.signal === 'SIGKILL' ? 'SIGKILL' : null });
-    return { processId: recovered.processId, destroy: () => this.kill(recovered.processId) };
+    return this.handleOf(recovered.processId);
   }
 
   private kill(processId: number): void {
