@@ -465,6 +465,17 @@ export abstract class Actor {
     this.host.defer(this, promise, then, onError);
   }
 
+  /**
+   * Lets `promise` run to its end without waiting for it: for work whose outcome, success or
+   * failure, changes nothing the actor does (the agent touching a sandbox's modification time).
+   * It is counted as pending like `defer`'s work, so a virtual clock's `settle` waits for it, but
+   * no continuation enters the mailbox: use `defer` for anything whose result matters. Its
+   * failure is ignored.
+   */
+  protected background(promise: Promise<unknown>): void {
+    this.host.background(this, promise);
+  }
+
   /** Terminates this actor: queued messages are dropped, `finalize` runs, linked actors get `exited`. */
   protected terminate(): void {
     this.host.terminate(this);

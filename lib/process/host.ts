@@ -504,19 +504,32 @@ export class ActorHost {
       if (onError) onError.call(actor, failure);
       else this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
     };
-    const settle = (outcome: Pick<RunLabel, 'ok' | 'error'>, run: () => void): void => {
+    const settle = (label: RunLabel, run: () => void): void => {
       this.pendingDeferred--;
       actor.runtime.pendingDeferred--;
-      const label: RunLabel = { name: 'defer', seq, source: '', ...outcome };
       this.enqueueLabeled(actor, label, () => (label.forcedError ? fail(label.forcedError) : run()));
     };
     promise.then(
-      (value) => settle({ ok: true }, () => then.call(actor, value)),
+      (value) => settle({ name: 'defer', seq, source: '', ok: true }, () => then.call(actor, value)),
       (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
-        settle({ ok: false, error: failure.message }, () => fail(failure));
+        settle({ name: 'defer', seq, source: '', ok: false, error: failure.message }, () => fail(failure));
       },
     );
+  }
+
+  /**
+   * @internal `Actor.background`: counted as deferred work until it settles (so a virtual
+   * clock's `settle` waits for it, as for `defer`), but nothing re-enters the actor's mailbox.
+   */
+  background(actor: Actor, promise: Promise<unknown>): void {
+    this.pendingDeferred++;
+    actor.runtime.pendingDeferred++;
+    const settle = (): void => {
+      this.pendingDeferred--;
+      actor.runtime.pendingDeferred--;
+    };
+    promise.then(settle, settle);
   }
 
   private enqueueLabeled(actor: Actor, label: RunLabel, run: () => void, fail?: (error: Error) => void): void {

@@ -15,6 +15,9 @@ class Deferring extends Actor {
   await(promise: Promise<string>): void {
     this.defer(promise, (value) => this.completed.push(value));
   }
+  inBackground(promise: Promise<unknown>): void {
+    this.background(promise);
+  }
 }
 
 /** Bounces a Ball back to whoever sent it while its count is below `limit` (forever by default). */
@@ -122,6 +125,33 @@ describe('VirtualClock', () => {
     await clock.settle();
     expect(turns.elapsed()).to.equal(OLD_MAX_SETTLE_TURNS + 50_000);
     expect(actor.completed).to.deep.equal(['done']);
+    await host.stop();
+  });
+
+  it('settle waits for background work too, which enters no mailbox and whose failure is ignored', async () => {
+    const clock = new VirtualClock(0);
+    const runs: string[] = [];
+    const host = memoryHost({ clock, observer: (event) => { if (event.kind === 'run') runs.push(event.name); } });
+    const actor = new Deferring();
+    host.spawn(actor);
+    await clock.settle();
+    runs.splice(0);
+    const done = afterTurns(1_000);
+    let failed = false;
+    const failing = afterTurns(500).promise.then(() => {
+      failed = true;
+      throw new Error('touch failed');
+    });
+    await dispatch(actor, (self) => {
+      self.inBackground(done.promise);
+      self.inBackground(failing);
+    });
+    await clock.settle();
+    expect(done.elapsed()).to.equal(1_000);
+    expect(failed).to.equal(true);
+    // The dispatch above is the one event: neither completion came back through the mailbox.
+    expect(runs).to.deep.equal(['dispatch']);
+    expect(host.idle()).to.equal(true);
     await host.stop();
   });
 
