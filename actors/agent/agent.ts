@@ -1133,17 +1133,20 @@ export class Agent extends Actor {
     executor.onTaskTerminal = (state) => this.taskEnded(executor, state);
     executor.role = role;
     executor.token = this.newExecutorToken();
-    executor.tokenSha256 = createHash('sha256').update(executor.token).digest('hex');
     framework.executors.set(executor.id, executor);
     // Its framework's directory may be scheduled for removal (the framework had completed here): it is live again (Mesos' unschedule).
     this.gc.unscheduleAncestors(directory);
     this.reportedNotRunning.delete(`${framework.id}/${executor.id}`);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
     executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
-    this.checkpoint(framework, {
-      t: 'executor', frameworkId: framework.id, info: executor.info, runId, directory, commandExecutor, ...(role !== undefined ? { role } : {}),
-      tokenSha256: executor.tokenSha256,
-    });
+    // The token's hash is what a restarted agent checks a recovered run's token against: made only for the checkpoint.
+    if (framework.info.checkpoint === true && this.options.checkpoints !== undefined) {
+      executor.tokenSha256 = createHash('sha256').update(executor.token).digest('hex');
+      this.checkpointRecord({
+        t: 'executor', frameworkId: framework.id, info: executor.info, runId, directory, commandExecutor, ...(role !== undefined ? { role } : {}),
+        tokenSha256: executor.tokenSha256,
+      });
+    }
     return executor;
   }
 

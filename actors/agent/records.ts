@@ -82,7 +82,7 @@ export class ExecutorRecord {
   reconnecting = false;
   /** What this run must register with (`MESOS_EXECUTOR_AUTHENTICATION_TOKEN`); undefined for a run recovered after a restart. */
   token: string | undefined;
-  /** SHA-256 (hex) of the token, checkpointed: what a restarted agent checks a recovered HTTP executor's token against. */
+  /** SHA-256 (hex) of the token, checkpointed: what a restarted agent checks a recovered HTTP executor's token against. Made only for a checkpointing framework's run (nothing else reads it). */
   tokenSha256: string | undefined;
   /** Told once when this run ends (the v1 executor API's adapter of the run, to end with it). */
   onEnded: (() => void) | undefined;
