@@ -28,7 +28,9 @@
  * At N = `--tasks-agents` (10,000) only:
  * - `tasks_per_s`: T (100,000) short tasks (`exit 0`), one per offer, status updates
  *   acknowledged (implicitly), from the first launch to the last terminal update (wall);
- * - `launch_p50_ms`: the launch → TASK_RUNNING wall time of each, median.
+ * - `launch_p50_ms`: the launch → TASK_RUNNING wall time of each, median;
+ * - `retained_per_task_bytes`: the heap (after a full collection) the ended short tasks left, per
+ *   task: the bounded history the books keep of them, and anything kept by mistake.
  * Each measurement has a named wall-clock budget; past it the row is `value: null` with a note
  * saying how far it got, and the measurements that depended on it are skipped (noted).
  */
@@ -103,7 +105,7 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes'] as const;
+export const EXTRA_KEYS = ['sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 
 export interface Row {
@@ -174,7 +176,7 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
   const throughputHere = agents === options.tasksAgents;
   const phases: Array<ScaleKey | ExtraKey> = [
     'heap_per_agent_bytes', 'allocation_cycle_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
-    ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms'] as const : []),
+    ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes'] as const : []),
   ];
 
   const cluster = await startScaleMaster(SEED, options.validateLocalMessages ?? true);
@@ -215,9 +217,16 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
   row('heap_per_task_bytes', heapPerTask);
 
   if (throughputHere) {
+    await cluster.clock.settle();
+    const heapBeforeShortTasks = settledHeapBytes();
     const tasks = await measureThroughput(cluster, options.tasks, options.budgets.tasks, progress);
     row('tasks_per_s', tasks.tasksPerSecond, tasks.note);
     row('launch_p50_ms', tasks.launchP50Ms, tasks.note);
+    // What the ended tasks left: the books' bounded history (completed tasks and executors, sandboxes
+    // scheduled for removal), and anything kept by mistake (a leak shows here first).
+    await cluster.clock.settle();
+    const retained = tasks.tasksPerSecond === null ? null : Math.round((settledHeapBytes() - heapBeforeShortTasks) / options.tasks);
+    row('retained_per_task_bytes', retained, tasks.note);
   }
   row('rss_mb', peakRssMb());
 }
@@ -429,7 +438,7 @@ async function runScaleInChildren(options: ScaleOptions, argv: readonly string[]
       const got = rows.get(key);
       if (got !== undefined) result[key].push(got);
       else if (key === 'rss_mb' && last.rssMb > 0) result[key].push({ agents, frameworks: options.frameworks, value: last.rssMb, note: `at the cut (last: ${last.text})` });
-      else if (key === 'tasks_per_s' || key === 'launch_p50_ms') { if (agents === options.tasksAgents) result[key].push({ agents, frameworks: options.frameworks, value: null, note: `child ended (${exit}) at: ${last.text}` }); }
+      else if (key === 'tasks_per_s' || key === 'launch_p50_ms' || key === 'retained_per_task_bytes') { if (agents === options.tasksAgents) result[key].push({ agents, frameworks: options.frameworks, value: null, note: `child ended (${exit}) at: ${last.text}` }); }
       else result[key].push({ agents, frameworks: options.frameworks, value: null, note: `child ended (${exit}) at: ${last.text}` });
     }
   }

@@ -3,6 +3,7 @@ import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer } from '../actor/actor';
+import { SmallSet } from '../small-set';
 import { UPID } from '../actor/upid';
 import { deepFreeze } from '../deep-freeze';
 import { createLogger, type Logger } from '../logging';
@@ -547,7 +548,7 @@ export class ActorHost {
     let targets = this.remoteLinks.get(pid.address);
     if (!targets) this.remoteLinks.set(pid.address, (targets = new Map()));
     const key = pid.toString();
-    actor.runtime.linkedRemote.set(key, pid);
+    (actor.runtime.linkedRemote ??= new Map()).set(key, pid);
     const entry = targets.get(key);
     if (entry) {
       entry.linkers.add(actor);
@@ -764,7 +765,7 @@ export class ActorHost {
     this.releaseSharedRoutes(actor);
     this.dropLinksOf(actor);
     for (const linker of this.localLinks.get(actor.id) ?? []) {
-      linker.runtime.linkedLocal.delete(actor.id);
+      linker.runtime.linkedLocal?.delete(actor.id);
       this.notifyExited(linker, pid);
     }
     this.localLinks.delete(actor.id);
@@ -940,7 +941,7 @@ export class ActorHost {
     let linkers = this.localLinks.get(pid.id);
     if (!linkers) this.localLinks.set(pid.id, (linkers = new Set()));
     linkers.add(actor);
-    actor.runtime.linkedLocal.add(pid.id);
+    (actor.runtime.linkedLocal ??= new SmallSet()).add(pid.id);
   }
 
   /**
@@ -950,11 +951,11 @@ export class ActorHost {
    */
   private dropLinksOf(actor: Actor): void {
     const runtime = actor.runtime;
-    for (const id of runtime.linkedLocal) {
+    for (const id of runtime.linkedLocal ?? []) {
       const linkers = this.localLinks.get(id);
       if (linkers?.delete(actor) === true && linkers.size === 0) this.localLinks.delete(id);
     }
-    for (const [key, pid] of runtime.linkedRemote) {
+    for (const [key, pid] of runtime.linkedRemote ?? []) {
       const targets = this.remoteLinks.get(pid.address);
       const entry = targets?.get(key);
       if (targets === undefined || entry === undefined || !entry.linkers.delete(actor) || entry.linkers.size > 0) continue;
@@ -962,7 +963,8 @@ export class ActorHost {
       targets.delete(key);
       if (targets.size === 0) this.remoteLinks.delete(pid.address);
     }
-    runtime.linkedRemote.clear();
+    runtime.linkedLocal = undefined;
+    runtime.linkedRemote = undefined;
   }
 
   /** Drops `linker`'s link to `target` (both local) and tells it, if it was linked. */
@@ -971,7 +973,7 @@ export class ActorHost {
     const actor = this.actors.get(linker.id);
     if (linkers === undefined || actor === undefined || !linkers.delete(actor)) return;
     if (linkers.size === 0) this.localLinks.delete(target.id);
-    actor.runtime.linkedLocal.delete(target.id);
+    actor.runtime.linkedLocal?.delete(target.id);
     this.notifyExited(actor, target);
   }
 
@@ -993,7 +995,7 @@ export class ActorHost {
     const key = pid.toString();
     targets.delete(key);
     for (const linker of entry.linkers) {
-      linker.runtime.linkedRemote.delete(key);
+      linker.runtime.linkedRemote?.delete(key);
       this.notifyExited(linker, pid);
     }
   }
@@ -1003,7 +1005,7 @@ export class ActorHost {
     this.remoteLinks.delete(address);
     for (const [key, { pid, linkers }] of targets ?? []) {
       for (const linker of linkers) {
-        linker.runtime.linkedRemote.delete(key);
+        linker.runtime.linkedRemote?.delete(key);
         this.notifyExited(linker, pid);
       }
     }

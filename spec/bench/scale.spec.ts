@@ -22,7 +22,9 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
       // A collection may land in the longest turn on any machine: said, not a failure.
       if (key !== 'state_block_ms' || !/garbage collection/.test(row.note ?? '')) expect(row.note, `${key}: ${row.note}`).to.equal(undefined);
       expect(row.value, key).to.be.a('number');
-      expect(row.value!, key).to.be.greaterThan(0);
+      // 200 tasks leave ~1 MB: less than what the heap's own noise (compiled code) can be at this size.
+      if (key !== 'retained_per_task_bytes') expect(row.value!, key).to.be.greaterThan(0);
+      else expect(Number.isFinite(row.value), key).to.equal(true);
     }
     expect(JSON.parse(JSON.stringify(result))).to.have.all.keys(...SCALE_KEYS, ...EXTRA_KEYS);
     expect(formatTable(result, options)).to.contain('register_ms');
