@@ -30,7 +30,8 @@
  *   acknowledged (implicitly), from the first launch to the last terminal update (wall);
  * - `launch_p50_ms`: the launch → TASK_RUNNING wall time of each, median;
  * - `retained_per_task_bytes`: the heap (after a full collection) the ended short tasks left, per
- *   task: the bounded history the books keep of them, and anything kept by mistake.
+ *   task: the bounded history the books keep of them, and anything kept by mistake (and ~10 bytes
+ *   of the bench's own: each framework's launch → RUNNING times).
  * Each measurement has a named wall-clock budget; past it the row is `value: null` with a note
  * saying how far it got, and the measurements that depended on it are skipped (noted).
  */

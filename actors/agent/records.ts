@@ -239,7 +239,8 @@ export class ExecutorRecord {
 
   /**
    * The run is over and joins its framework's completed executors (kept for /state, bounded):
-   * what only a live run needs goes. Each empty task map becomes the shared `RETIRED` one (an
+   * what only a live run needs goes. Each empty task map (and, when no task is live, the maps of
+   * task infos and roles) becomes the shared `RETIRED` one (an
    * emptied `Map` keeps a table: five per executor, kept as long as the history is); the run's
    * token and its hash go (no executor may register with a completed run); so do its timers,
    * callbacks and process handle. A handle's `destroy` may hold whatever its launcher holds for
@@ -257,8 +258,12 @@ export class ExecutorRecord {
     if (this.queuedTasks.size === 0) this.queuedTasks = RETIRED as Map<string, TaskInfo>;
     if (this.launchedTasks.size === 0) this.launchedTasks = RETIRED as Map<string, Task>;
     if (this.terminatedTasks.size === 0) this.terminatedTasks = RETIRED as Map<string, Task>;
-    if (this.taskInfos.size === 0) this.taskInfos = RETIRED as Map<string, TaskInfo>;
-    if (this.taskRoles.size === 0) this.taskRoles = RETIRED as Map<string, string>;
+    // These two serve live tasks only (kill policies, roles of tasks still to be made), and can
+    // hold an entry of a task the agent dropped before it was made (a RunTask for a terminating executor).
+    if (!this.hasLiveTasks()) {
+      this.taskInfos = RETIRED as Map<string, TaskInfo>;
+      this.taskRoles = RETIRED as Map<string, string>;
+    }
     this.token = undefined;
     this.tokenSha256 = undefined;
   }

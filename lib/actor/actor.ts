@@ -215,7 +215,7 @@ export class ActorRuntime {
   state: 'created' | 'running' | 'terminating' | 'terminated' = 'created';
   /** The actor's child logger, made on first use. */
   logger: Logger | undefined;
-  /** Async work started with `defer` and not yet re-entered. */
+  /** Async work started with `defer` and not yet re-entered, and `background` work not yet settled. */
   pendingDeferred = 0;
   /** Timers created so far (numbers them for traces). */
   timerCount = 0;

@@ -52,6 +52,14 @@ describe('agent records: a completed executor', () => {
     expect(second.executor.queuedTasks.size).to.equal(0);
   });
 
+  it('drops the role of a task the agent dropped before making it (a RunTask for a terminating executor)', () => {
+    const { framework, executor } = completedRun();
+    executor.setTaskRole('t2', '*');
+    framework.removeExecutor(executor);
+    expect(executor.taskRoles.size).to.equal(0);
+    expect(() => executor.setTaskRole('t3', '*')).to.throw(/retired executor/);
+  });
+
   it('keeps a task map that is not empty (a task not completed stays listed)', () => {
     const framework = new AgentFrameworkRecord('F1', { name: 'fw', user: 'u' }, undefined);
     const executor = new ExecutorRecord({ executorId: 'e1', command: { value: 'x' } }, 'F1', 'S1', false, 'run-1', '/work/run-1');
