@@ -4,7 +4,7 @@ import type { Prng } from '../process/prng';
 import type { Logger } from '../logging';
 import type { HttpHandler, HttpStream } from '../process/http';
 import { Queue } from '../process/queue';
-import { LazyMap, LazySet } from '../lazy-collections';
+import { LazyMap } from '../lazy-collections';
 import type { SmallSet } from '../small-set';
 import type { MessageType } from './message';
 import { UPID } from './upid';
@@ -193,10 +193,12 @@ export class ActorRuntime {
   get routes(): ReadonlyMap<string, HttpHandler> {
     return this.routeTable.view;
   }
+  // Made at first use, as the link books below: most actors never serve a shared route or a
+  // stream, and a simulation of 100k agents holds two actors per agent.
   /** Routes this actor serves under another id (`routeUnder`): namespace → path → handler. */
-  readonly sharedRoutes = new LazyMap<string, Map<string, HttpHandler>>();
+  sharedRoutes: Map<string, Map<string, HttpHandler>> | undefined = undefined;
   /** Streaming responses of this actor still open (ended when it terminates). */
-  readonly streams = new LazySet<HttpStream>();
+  streams: Set<HttpStream> | undefined = undefined;
   /**
    * Ids of the local actors this actor is linked to (the host takes it off their linkers when it
    * terminates). Made at its first local link; nearly always one id, which a `SmallSet` holds in
@@ -392,10 +394,11 @@ export abstract class Actor {
   protected routeUnder(namespace: string, path: string, handler: HttpHandler): void {
     if (!path.startsWith('/')) throw new Error(`route '${path}' must start with '/'`);
     if (namespace.length === 0 || namespace.includes('/')) throw new Error(`route namespace '${namespace}' must be one non-empty path segment`);
-    let routes = this.runtime.sharedRoutes.get(namespace);
+    const shared = (this.runtime.sharedRoutes ??= new Map());
+    let routes = shared.get(namespace);
     if (routes === undefined) {
       routes = new Map();
-      this.runtime.sharedRoutes.set(namespace, routes);
+      shared.set(namespace, routes);
     }
     routes.set(path, handler);
   }

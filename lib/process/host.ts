@@ -757,8 +757,8 @@ export class ActorHost {
     }
     runtime.state = 'terminated';
     // A client never waits on a stream nobody will write to again.
-    for (const stream of [...runtime.streams]) stream.end();
-    runtime.streams.clear();
+    for (const stream of [...(runtime.streams ?? [])]) stream.end();
+    runtime.streams = undefined;
     for (const timer of runtime.pendingTimers()) timer.cancel();
     for (const event of runtime.mailbox.clear()) event.fail?.(new Error(`actor '${actor.id}' terminated`));
     this.actors.delete(actor.id);
@@ -1052,9 +1052,9 @@ export class ActorHost {
       stream.closedByPeer();
       return;
     }
-    actor.runtime.streams.add(stream);
+    (actor.runtime.streams ??= new Set()).add(stream);
     out.on('close', () => {
-      actor.runtime.streams.delete(stream);
+      actor.runtime.streams?.delete(stream);
       if (stream.closed) return;
       this.enqueueLabeled(actor, { name: 'http', seq: 0, source: '' }, () => stream.closedByPeer());
     });
@@ -1128,7 +1128,7 @@ export class ActorHost {
   /** The actor and handler serving `path` under namespace `namespace` (`Actor.routeUnder`), if any. */
   private sharedRoute(namespace: string, path: string): [Actor, HttpHandler] | undefined {
     for (const actor of this.sharedRoutes.get(namespace) ?? []) {
-      const routes = actor.runtime.sharedRoutes.get(namespace);
+      const routes = actor.runtime.sharedRoutes?.get(namespace);
       const handler = routes?.get(path) ?? (path.length > 1 && path.endsWith('/') ? routes?.get(path.slice(0, -1)) : undefined);
       if (handler !== undefined) return [actor, handler];
     }
@@ -1137,13 +1137,13 @@ export class ActorHost {
 
   /** Indexes `actor`'s shared routes at its spawn; throws when a running actor serves one of them already. */
   private claimSharedRoutes(actor: Actor): void {
-    for (const [namespace, routes] of actor.runtime.sharedRoutes) {
+    for (const [namespace, routes] of actor.runtime.sharedRoutes ?? []) {
       for (const path of routes.keys()) {
         const holder = this.sharedRoute(namespace, path);
         if (holder !== undefined) throw new Error(`'/${namespace}${path}' is served by actor '${holder[0].id}' on ${this.address} already`);
       }
     }
-    for (const namespace of actor.runtime.sharedRoutes.keys()) {
+    for (const namespace of actor.runtime.sharedRoutes?.keys() ?? []) {
       const actors = this.sharedRoutes.get(namespace) ?? [];
       actors.push(actor);
       this.sharedRoutes.set(namespace, actors);
@@ -1151,7 +1151,7 @@ export class ActorHost {
   }
 
   private releaseSharedRoutes(actor: Actor): void {
-    for (const namespace of actor.runtime.sharedRoutes.keys()) {
+    for (const namespace of actor.runtime.sharedRoutes?.keys() ?? []) {
       const actors = (this.sharedRoutes.get(namespace) ?? []).filter((other) => other !== actor);
       if (actors.length > 0) this.sharedRoutes.set(namespace, actors);
       else this.sharedRoutes.delete(namespace);
