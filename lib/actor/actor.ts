@@ -4,7 +4,6 @@ import type { Prng } from '../process/prng';
 import type { Logger } from '../logging';
 import type { HttpHandler, HttpStream } from '../process/http';
 import { Queue } from '../process/queue';
-import { LazyMap } from '../lazy-collections';
 import type { SmallSet } from '../small-set';
 import type { MessageType } from './message';
 import { UPID } from './upid';
@@ -223,8 +222,8 @@ export class ActorRuntime {
   timerCount = 0;
   /** Deferred work started so far (numbers it for traces). */
   deferCount = 0;
-  /** Dispatches queued so far, per source actor id ('' for none) (numbers them for traces). */
-  readonly dispatchCounts = new LazyMap<string, number>();
+  /** Dispatches queued so far, per source actor id ('' for none) (numbers them for traces); made at the first. */
+  dispatchCounts: Map<string, number> | undefined = undefined;
   /** `terminated`, once asked for (most actors' is never awaited before they end, or never). */
   private terminatedPromise: Promise<void> | undefined;
   private resolveTerminatedPromise: (() => void) | undefined;

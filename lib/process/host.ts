@@ -433,7 +433,7 @@ export class ActorHost {
    */
   enqueueRun(actor: Actor, run: () => void, fail?: (error: Error) => void): void {
     const source = this.current?.id ?? '';
-    const counts = actor.runtime.dispatchCounts;
+    const counts = (actor.runtime.dispatchCounts ??= new Map());
     const seq = (counts.get(source) ?? 0) + 1;
     counts.set(source, seq);
     this.enqueueLabeled(actor, { name: 'dispatch', seq, source }, run, fail);
