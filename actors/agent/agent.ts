@@ -1019,7 +1019,7 @@ export class Agent extends Actor {
     // `latestState`; only for an update the stream takes: one refused (the stream is full) must
     // not move it, the executor sends it again.
     if (!duplicate && this.updates.hasRoom(update)) executor?.updateTaskState(update.status);
-    const checkpointing = framework.info.checkpoint === true && this.options.checkpoints !== undefined;
+    const checkpointing = this.checkpoints(framework);
     const result = duplicate ? 'duplicate' : this.updates.update(update, !checkpointing);
     if (result === 'refused') return;
     const uuid = message.update.uuid;
@@ -1097,7 +1097,7 @@ export class Agent extends Actor {
     });
     const framework = this.frameworks.get(frameworkId);
     framework?.executors.get(executorId ?? '')?.updateTaskState(update.status);
-    const checkpointing = framework?.info.checkpoint === true && this.options.checkpoints !== undefined;
+    const checkpointing = framework !== undefined && this.checkpoints(framework);
     if (this.updates.update(update, !checkpointing) !== 'accepted' || framework === undefined) return;
     const durable = this.checkpoint(framework, { t: 'update', update });
     if (durable !== undefined) this.defer(durable, () => this.updates.durable(frameworkId, taskId, update.uuid as string));
@@ -1140,7 +1140,7 @@ export class Agent extends Actor {
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
     executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
     // The token's hash is what a restarted agent checks a recovered run's token against: made only for the checkpoint.
-    if (framework.info.checkpoint === true && this.options.checkpoints !== undefined) {
+    if (this.checkpoints(framework)) {
       executor.tokenSha256 = createHash('sha256').update(executor.token).digest('hex');
       this.checkpointRecord({
         t: 'executor', frameworkId: framework.id, info: executor.info, runId, directory, commandExecutor, ...(role !== undefined ? { role } : {}),
@@ -1480,6 +1480,11 @@ export class Agent extends Actor {
    */
   private checkpoint(framework: AgentFrameworkRecord, record: CheckpointRecord): Promise<void> | undefined {
     return framework.info.checkpoint === true ? this.checkpointRecord(record) : undefined;
+  }
+
+  /** Whether `framework`'s records are written: it checkpoints, and this agent keeps checkpoints. */
+  private checkpoints(framework: AgentFrameworkRecord): boolean {
+    return framework.info.checkpoint === true && this.options.checkpoints !== undefined;
   }
 
   private checkpointRecord(record: CheckpointRecord): Promise<void> | undefined {

@@ -43,7 +43,12 @@ class RetiredMap extends Map<string, unknown> {
   override clear(): void {}
 }
 
-const RETIRED: ReadonlyMap<string, unknown> = new RetiredMap();
+const RETIRED = new RetiredMap();
+
+/** The shared `RETIRED` map, typed as the task map it stands for (it holds nothing, so any type fits). */
+function retired<V>(): Map<string, V> {
+  return RETIRED as Map<string, V>;
+}
 
 /** The stages of a live task, in order: an update never takes a task back to an earlier one. */
 const TASK_STAGES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'];
@@ -62,8 +67,8 @@ export class ExecutorRecord {
   shutdownTimer: RecordTimer | undefined;
   /** Set when the agent kills the executor for a reason its tasks should report. */
   pendingTermination: PendingTermination | undefined;
-  // The five maps below are changed only here. Once the executor is retired (`retire`), each
-  // that is empty is the one shared `RETIRED` map, which refuses changes.
+  // The five maps below are changed only here. Once the executor is retired (`retire`), they may
+  // be the one shared `RETIRED` map, which refuses changes.
   /** Tasks waiting for the executor to register. */
   queuedTasks: Map<string, TaskInfo> = new Map();
   /** Tasks sent to the executor and not yet terminal. */
@@ -239,13 +244,12 @@ export class ExecutorRecord {
 
   /**
    * The run is over and joins its framework's completed executors (kept for /state, bounded):
-   * what only a live run needs goes. Each empty task map (and, when no task is live, the maps of
-   * task infos and roles) becomes the shared `RETIRED` one (an
-   * emptied `Map` keeps a table: five per executor, kept as long as the history is); the run's
-   * token and its hash go (no executor may register with a completed run); so do its timers,
-   * callbacks and process handle. A handle's `destroy` may hold whatever its launcher holds for
-   * the process: the in-process launcher's held the whole simulated executor actor, kept by
-   * every completed executor of the history.
+   * what only a live run needs goes. Each empty task map, and the maps of task infos and roles
+   * when no task is live, becomes the shared `RETIRED` one (an emptied `Map` keeps a table: five
+   * per executor, kept as long as the history is). The run's token and its hash go (no executor
+   * may register with a completed run), and so do its timers, callbacks and process handle. A
+   * handle's `destroy` may hold whatever its launcher holds for the process: the in-process
+   * launcher's held the whole simulated executor actor, kept by every completed executor.
    */
   retire(): void {
     this.registrationTimer?.cancel();
@@ -255,14 +259,14 @@ export class ExecutorRecord {
     this.process = undefined;
     this.onEnded = undefined;
     this.onTaskTerminal = undefined;
-    if (this.queuedTasks.size === 0) this.queuedTasks = RETIRED as Map<string, TaskInfo>;
-    if (this.launchedTasks.size === 0) this.launchedTasks = RETIRED as Map<string, Task>;
-    if (this.terminatedTasks.size === 0) this.terminatedTasks = RETIRED as Map<string, Task>;
+    if (this.queuedTasks.size === 0) this.queuedTasks = retired();
+    if (this.launchedTasks.size === 0) this.launchedTasks = retired();
+    if (this.terminatedTasks.size === 0) this.terminatedTasks = retired();
     // These two serve live tasks only (kill policies, roles of tasks still to be made), and can
     // hold an entry of a task the agent dropped before it was made (a RunTask for a terminating executor).
     if (!this.hasLiveTasks()) {
-      this.taskInfos = RETIRED as Map<string, TaskInfo>;
-      this.taskRoles = RETIRED as Map<string, string>;
+      this.taskInfos = retired();
+      this.taskRoles = retired();
     }
     this.token = undefined;
     this.tokenSha256 = undefined;

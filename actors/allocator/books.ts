@@ -123,8 +123,8 @@ export class Holding {
  * Sorter changes postponed until the allocation run has finished with an agent (a run must not
  * reorder a sorter it is walking). The slots are reused from agent to agent: an object per
  * allocation and a list emptied and regrown per agent, with each agent's holdings list (emptied
- * by `splice`, regrown by `track`), were 34 of the 119 MB the timed window of an allocation cycle at 100k agents allocated (heap
- * sampling).
+ * by `splice`, regrown by `track`), were 34 of the 119 MB that the timed window of an allocation
+ * cycle at 100k agents allocated (heap sampling).
  */
 export class PendingSorterUpdates {
   private readonly roles: RoleState[] = [];

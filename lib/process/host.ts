@@ -498,16 +498,14 @@ export class ActorHost {
 
   /** @internal `Actor.defer`: the continuation re-enters the actor's mailbox. */
   defer<T>(actor: Actor, promise: Promise<T>, then: (value: T) => void, onError?: (error: Error) => void): void {
-    this.pendingDeferred++;
-    actor.runtime.pendingDeferred++;
+    this.startPending(actor);
     const seq = ++actor.runtime.deferCount;
     const fail = (failure: Error): void => {
       if (onError) onError.call(actor, failure);
       else this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
     };
     const settle = (label: RunLabel, run: () => void): void => {
-      this.pendingDeferred--;
-      actor.runtime.pendingDeferred--;
+      this.endPending(actor);
       this.enqueueLabeled(actor, label, () => (label.forcedError ? fail(label.forcedError) : run()));
     };
     promise.then(
@@ -524,13 +522,20 @@ export class ActorHost {
    * clock's `settle` waits for it, as for `defer`), but nothing re-enters the actor's mailbox.
    */
   background(actor: Actor, promise: Promise<unknown>): void {
+    this.startPending(actor);
+    const settle = (): void => this.endPending(actor);
+    promise.then(settle, settle);
+  }
+
+  /** Async work of `actor` started (`defer`, `background`): the host is not idle until it ends. */
+  private startPending(actor: Actor): void {
     this.pendingDeferred++;
     actor.runtime.pendingDeferred++;
-    const settle = (): void => {
-      this.pendingDeferred--;
-      actor.runtime.pendingDeferred--;
-    };
-    promise.then(settle, settle);
+  }
+
+  private endPending(actor: Actor): void {
+    this.pendingDeferred--;
+    actor.runtime.pendingDeferred--;
   }
 
   private enqueueLabeled(actor: Actor, label: RunLabel, run: () => void, fail?: (error: Error) => void): void {
@@ -566,8 +571,8 @@ export class ActorHost {
   /**
    * What the host's link tables hold: `local`, links from a local actor to a local actor;
    * `remote`, links from a local actor to an actor on another host. Each counts (linker, target)
-   * pairs. A link leaves them when either end terminates or the link breaks (for tests, and for
-   * an operator looking for what a long-running host keeps).
+   * pairs. A link leaves them when either end terminates or the link breaks. Read by specs (what
+   * a long-running host keeps); no endpoint reports it.
    */
   linkCounts(): { local: number; remote: number } {
     let local = 0;
