@@ -1602,7 +1602,7 @@ export class Master extends Actor {
   /** Takes the agent's new info and marks it connected, active and healthy. */
   private refreshAgent(agent: AgentRecord, message: ReregisterAgentBody, total: Resources): void {
     this.state.updateAgentInfo(agent, { ...message.agent, id: agent.id });
-    agent.total = total;
+    this.state.setAgentTotal(agent, total);
     agent.version = message.version;
     this.state.setAgentConnected(agent, true);
     agent.reregisteredTimeMs = this.clock.now();
@@ -1647,7 +1647,7 @@ export class Master extends Actor {
       return;
     }
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
-    agent.total = total;
+    this.state.setAgentTotal(agent, total);
     this.state.updateAgentInfo(agent, { ...agent.info, resources });
     this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total));
   }

@@ -10,6 +10,7 @@ import type { TaskState } from '../../lib/protocol';
 import { ALLOCATOR_COUNTERS } from '../allocator/allocator-process';
 import type { Allocator } from '../allocator/allocator';
 import type { MasterState } from './state';
+import { GAUGED_RESOURCES } from './resource-tally';
 
 /** The master's counters that Mesos has (its names, without the `master/` prefix). */
 export const MASTER_COUNTERS = [
@@ -254,31 +255,20 @@ function taskGauges(state: MasterState): Record<string, number> {
   };
 }
 
-/** The resources `master/<name>_total`, `_used` and `_percent` report. */
-const GAUGED_RESOURCES = ['cpus', 'gpus', 'mem', 'disk'] as const;
-
 /**
  * `master/<name>_total`, `_used` and `_percent` for cpus, gpus, mem and disk over the registered
- * agents: one pass over them, and an agent that holds nothing (`held`, most of an idle cluster's)
- * has its tasks and executors not summed at all. Still O(agents) per scrape: ~100k records at 100k.
+ * agents, read from the sums the books keep as agents, tasks and executors change
+ * (`MasterState.totalTally` / `usedTally`): O(1) per scrape at any cluster size.
  */
 function resourceGauges(state: MasterState): Record<string, number> {
-  const totals = [0, 0, 0, 0];
-  const used = [0, 0, 0, 0];
-  for (const agent of state.agents.values()) {
-    for (let index = 0; index < GAUGED_RESOURCES.length; index++) totals[index] += agent.total.scalar(GAUGED_RESOURCES[index] as string);
-    if (agent.held === 0) continue;
-    const agentUsed = state.usedResources(agent);
-    for (let index = 0; index < GAUGED_RESOURCES.length; index++) used[index] += agentUsed.scalar(GAUGED_RESOURCES[index] as string);
-  }
   const gauges: Record<string, number> = {};
-  GAUGED_RESOURCES.forEach((name, index) => {
-    const total = totals[index] as number;
-    const usedOfName = used[index] as number;
+  for (const name of GAUGED_RESOURCES) {
+    const total = state.totalTally.get(name);
+    const used = state.usedTally.get(name);
     gauges[`master/${name}_total`] = round(total);
-    gauges[`master/${name}_used`] = round(usedOfName);
-    gauges[`master/${name}_percent`] = total > 0 ? usedOfName / total : 0;
-  });
+    gauges[`master/${name}_used`] = round(used);
+    gauges[`master/${name}_percent`] = total > 0 ? used / total : 0;
+  }
   return gauges;
 }
 

@@ -14,6 +14,7 @@ import { deepFreeze } from '../../lib/deep-freeze';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
+import { ScalarTally } from './resource-tally';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
 export interface TrackedTask {
@@ -96,8 +97,8 @@ export interface AgentRecord {
   readonly pid: UPID;
   /** The agent's software version. */
   version: string;
-  /** Its total resources. */
-  total: Resources;
+  /** Its total resources. Changed only by `MasterState.setAgentTotal` (which sums them). */
+  readonly total: Resources;
   /** Its link is up. Changed only by `MasterState.setAgentConnected` (which counts them). */
   readonly connected: boolean;
   /** It may be offered (while connected). Changed only by `MasterState.setAgentConnected`. */
@@ -229,6 +230,13 @@ export class MasterState {
   private changedSince = this.nextStamp;
   /** More agents changed than `changedAgents` keeps: the next `takeChangedAgents` says 'all'. */
   private changedOverflow = false;
+
+  /** The listed agents' totals, summed as they change (`master/<name>_total`). */
+  readonly totalTally = new ScalarTally();
+  /** What the listed agents' live tasks and executors use, summed as it changes (`master/<name>_used`). */
+  readonly usedTally = new ScalarTally();
+  /** The tasks of the frameworks in `frameworks` by state, counted as they change (`activeTaskCounts`). */
+  private readonly taskStateCounts = new Map<TaskState, number>();
 
   constructor(private readonly limits: RetentionLimits) {}
 
@@ -384,6 +392,7 @@ export class MasterState {
     this.agentMap.set(agent.id, agent);
     agent.listed = true;
     this.countAgent(agent, 1);
+    this.tallyAgent(agent, 1);
     this.agentsByPid.set(agent.pid.toString(), agent);
     this.recoveredAgents.delete(agent.id);
     this.touchAgent(agent);
@@ -420,6 +429,20 @@ export class MasterState {
   private unlist(agent: AgentRecord): void {
     agent.listed = false;
     this.countAgent(agent, -1);
+    this.tallyAgent(agent, -1);
+  }
+
+  /** Adds a listed agent's total and what it uses to the cluster's tallies, or takes them away. */
+  private tallyAgent(agent: AgentRecord, sign: 1 | -1): void {
+    this.totalTally.add(agent.total, sign);
+    for (const resources of this.agentUsage(agent)) this.usedTally.add(resources, sign);
+  }
+
+  /** Replaces an agent's total resources (it re-registered or updated them), keeping the tallies in step. */
+  setAgentTotal(agent: AgentRecord, total: Resources): void {
+    if (agent.listed) this.totalTally.add(agent.total, -1);
+    (agent as Writable<AgentRecord>).total = total;
+    if (agent.listed) this.totalTally.add(total, 1);
   }
 
   /** Moves an agent to a new pid (it re-registered from another address). */
@@ -536,8 +559,11 @@ export class MasterState {
       this.frameworkIdByPid.set(framework.pid.toString(), framework.id);
       this.indexPeer(framework, framework.pid);
     }
+    const replaced = this.frameworkMap.get(framework.id);
+    if (replaced !== undefined && replaced !== framework) this.countFrameworkTasks(replaced, -1);
     this.frameworkMap.set(framework.id, framework);
     this.countPrincipal(framework.info.principal, 1);
+    if (replaced !== framework) this.countFrameworkTasks(framework, 1);
   }
 
   /** Replaces a framework's info (a re-registration), keeping the principal index in step. */
@@ -581,6 +607,7 @@ export class MasterState {
   /** Moves a framework to the completed ones (its tasks must be removed already). */
   completeFramework(framework: FrameworkRecord): void {
     this.releasePid(framework);
+    if (this.frameworkMap.get(framework.id) === framework) this.countFrameworkTasks(framework, -1);
     this.frameworkMap.delete(framework.id);
     this.countPrincipal(framework.info.principal, -1);
     this.completedFrameworkList.push(framework);
@@ -635,15 +662,26 @@ export class MasterState {
   /** Adds a live task to its framework (if known) and its agent. */
   addTask(tracked: TrackedTask, agent: AgentRecord): void {
     const { frameworkId, taskId } = tracked.task;
-    this.frameworks.get(frameworkId)?.tasks.set(taskId, tracked);
+    const framework = this.frameworkMap.get(frameworkId);
+    if (framework !== undefined) {
+      const replaced = framework.tasks.get(taskId);
+      if (replaced !== undefined) this.countTaskState(replaced.task.state, -1);
+      framework.tasks.set(taskId, tracked);
+      this.countTaskState(tracked.task.state, 1);
+    }
     let tasks = agent.tasks.get(frameworkId);
     if (!tasks) agent.tasks.set(frameworkId, (tasks = new Map()));
     const before = tasks.size;
+    const previous = tasks.get(taskId);
     tasks.set(taskId, tracked);
     agent.held += tasks.size - before;
+    if (agent.listed) {
+      if (previous !== undefined && !isTerminalOrUnreachable(previous.task.state)) this.usedTally.add(previous.resources, -1);
+      if (!isTerminalOrUnreachable(tracked.task.state)) this.usedTally.add(tracked.resources, 1);
+    }
     this.reindexAgent(agent, frameworkId);
     this.touchAgent(agent);
-    this.touchFramework(this.frameworks.get(frameworkId));
+    this.touchFramework(framework);
   }
 
   /** Removes a task from its agent and framework, keeping it as completed or unreachable. */
@@ -655,6 +693,7 @@ export class MasterState {
     if (agent && tasks?.get(taskId) === tracked) {
       tasks.delete(taskId);
       agent.held--;
+      if (agent.listed && !isTerminalOrUnreachable(tracked.task.state)) this.usedTally.add(tracked.resources, -1);
       if (tasks.size === 0) agent.tasks.delete(frameworkId);
       agent.killedTasks.delete(`${frameworkId}/${taskId}`);
       this.reindexAgent(agent, frameworkId);
@@ -662,6 +701,7 @@ export class MasterState {
     const framework = this.frameworks.get(frameworkId);
     if (!framework || framework.tasks.get(taskId) !== tracked) return;
     framework.tasks.delete(taskId);
+    if (this.frameworkMap.get(frameworkId) === framework) this.countTaskState(tracked.task.state, -1);
     if (disposition === 'unreachable') {
       framework.unreachableTasks.set(taskId, tracked.task);
       trimOldest(framework.unreachableTasks, this.limits.maxUnreachableTasksPerFramework);
@@ -698,8 +738,13 @@ export class MasterState {
     let executors = agent.executors.get(frameworkId);
     if (!executors) agent.executors.set(frameworkId, (executors = new Map()));
     const before = executors.size;
+    const previous = executors.get(executor.info.executorId);
     executors.set(executor.info.executorId, executor);
     agent.held += executors.size - before;
+    if (agent.listed) {
+      if (previous !== undefined) this.usedTally.add(previous.resources, -1);
+      this.usedTally.add(executor.resources, 1);
+    }
     this.reindexAgent(agent, frameworkId);
     this.touchAgent(agent);
     this.touchFramework(this.frameworkMap.get(frameworkId));
@@ -712,6 +757,7 @@ export class MasterState {
     if (!executors || !executor) return undefined;
     executors.delete(executorId);
     agent.held--;
+    if (agent.listed) this.usedTally.add(executor.resources, -1);
     if (executors.size === 0) agent.executors.delete(frameworkId);
     this.reindexAgent(agent, frameworkId);
     this.touchAgent(agent);
@@ -739,12 +785,28 @@ export class MasterState {
   recordStatus(tracked: TrackedTask, status: TaskStatus, latestState: TaskState = status.state): void {
     const task = tracked.task;
     this.touchTask(task);
-    if (!isTerminalState(task.state)) task.state = latestState;
+    if (!isTerminalState(task.state)) {
+      const wasLive = !isTerminalOrUnreachable(task.state);
+      if (this.frameworkMap.get(task.frameworkId)?.tasks.get(task.taskId) === tracked) {
+        this.countTaskState(task.state, -1);
+        this.countTaskState(latestState, 1);
+      }
+      task.state = latestState;
+      const live = !isTerminalOrUnreachable(latestState);
+      if (wasLive !== live && this.onListedAgent(tracked)) this.usedTally.add(tracked.resources, live ? 1 : -1);
+    }
     const statuses = task.statuses ?? (task.statuses = []);
     // Mesos keeps one status per consecutive state, and drops the (possibly large) data.
     if (statuses.length > 0 && statuses[statuses.length - 1]?.state === status.state) statuses.pop();
     statuses.push(status.data === undefined ? status : withoutData(status));
     if (statuses.length > MAX_STATUSES_PER_TASK) statuses.splice(0, statuses.length - MAX_STATUSES_PER_TASK);
+  }
+
+  /** Whether `tracked` is among the tasks of its agent, and that agent is listed (counted in the tallies). */
+  private onListedAgent(tracked: TrackedTask): boolean {
+    const { agentId, frameworkId, taskId } = tracked.task;
+    const agent = this.agentMap.get(agentId);
+    return agent !== undefined && agent.listed && agent.tasks.get(frameworkId)?.get(taskId) === tracked;
   }
 
   // ---- offers ---------------------------------------------------------------------------------
@@ -777,16 +839,24 @@ export class MasterState {
 
   // ---- gauges ---------------------------------------------------------------------------------
 
-  /** Live tasks by active state, for the `master/tasks_<state>` gauges. */
+  /**
+   * The frameworks' tasks by active state, for the `master/tasks_<state>` gauges: counted as
+   * tasks are added, removed and change state, so a scrape reads four numbers (not every task).
+   */
   activeTaskCounts(): Map<TaskState, number> {
-    const counts = new Map<TaskState, number>(ACTIVE_TASK_STATES.map((state) => [state, 0]));
-    for (const framework of this.frameworks.values()) {
-      for (const tracked of framework.tasks.values()) {
-        const count = counts.get(tracked.task.state);
-        if (count !== undefined) counts.set(tracked.task.state, count + 1);
-      }
-    }
-    return counts;
+    return new Map(ACTIVE_TASK_STATES.map((state) => [state, this.taskStateCounts.get(state) ?? 0]));
+  }
+
+  /** Adds `sign` to the count of the frameworks' tasks in `state`. */
+  private countTaskState(state: TaskState, sign: 1 | -1): void {
+    const count = (this.taskStateCounts.get(state) ?? 0) + sign;
+    if (count < 0) throw new Error(`master books: tasks in ${state} counted below zero`);
+    this.taskStateCounts.set(state, count);
+  }
+
+  /** Counts (`sign` 1) or uncounts a framework's tasks by state: it joins or leaves the books. */
+  private countFrameworkTasks(framework: FrameworkRecord, sign: 1 | -1): void {
+    for (const tracked of framework.tasks.values()) this.countTaskState(tracked.task.state, sign);
   }
 
   /** Unreachable tasks over all frameworks. */

@@ -30,6 +30,7 @@ import { dispatch } from '../../lib/actor';
 import { isTerminalState, TaskStateSchema, type TaskState } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { renderResources } from '../../lib/state-json';
+import { GAUGED_RESOURCES } from '../../actors/master/resource-tally';
 import type { AgentView, HoldingView } from '../../actors/allocator';
 import type { Agent } from '../../actors/agent';
 import { describeStream, type FrameworkModel, type LaunchedTask, type Observation, type ReconciliationAnswer } from './chaos-framework';
@@ -448,7 +449,18 @@ export function metricsAgreeWithState(snapshot: ClusterSnapshot): string[] {
     'master/frameworks_active': count(master.frameworks, (framework) => framework.active),
     'master/outstanding_offers': master.frameworks.reduce((sum, framework) => sum + framework.offers.length, 0),
   };
+  // The resource gauges are running sums the books keep (O(1) per scrape): they must say what a walk of the agents says.
+  for (const name of GAUGED_RESOURCES) {
+    expected[`master/${name}_total`] = scalarSum(master.slaves.map((agent) => agent.resources), name);
+    expected[`master/${name}_used`] = scalarSum(master.slaves.map((agent) => agent.used_resources), name);
+  }
   return Object.entries(expected).filter(([key, value]) => metrics[key] !== value).map(([key, value]) => `/metrics/snapshot says ${key} = ${metrics[key]}, the state ${value}`);
+}
+
+/** The sum of scalar `name` over rendered resources, at the resources' precision (0.001). */
+function scalarSum(rendered: readonly RenderedResources[], name: string): number {
+  const units = rendered.reduce((sum, resources) => sum + Math.round(Number(resources[name] ?? 0) * 1000), 0);
+  return units / 1000;
 }
 
 // ---- invariants at quiescence ------------------------------------------------------------------

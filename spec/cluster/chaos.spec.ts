@@ -88,7 +88,7 @@ const agentRemoved = (state: TaskState): Observation => observed(state, { source
  * A consistent snapshot: agent S0 (`cpus:4;mem:4096`) runs task t0 (`cpus:1;mem:128`) of
  * framework F, which also holds an offer of the rest; the allocator agrees. `change` breaks it.
  */
-function snapshot(change: { taskResources?: string; allocated?: string; agentTasks?: string[]; admitted?: string[]; runningMetric?: number } = {}): ClusterSnapshot {
+function snapshot(change: { taskResources?: string; allocated?: string; agentTasks?: string[]; admitted?: string[]; runningMetric?: number; cpusUsedMetric?: number } = {}): ClusterSnapshot {
   const rendered = (text: string): Record<string, number | string> => renderResources(Resources.parse(text));
   const task: MasterTask = { id: 't0', framework_id: 'F', slave_id: 'S0', state: 'TASK_RUNNING', resources: rendered(change.taskResources ?? 'cpus:1;mem:128'), statuses: [] };
   const master: MasterView = {
@@ -123,6 +123,8 @@ function snapshot(change: { taskResources?: string; allocated?: string; agentTas
       'master/tasks_staging': 0, 'master/tasks_starting': 0, 'master/tasks_running': change.runningMetric ?? 1, 'master/tasks_killing': 0,
       'master/tasks_unreachable': 0, 'master/slaves_connected': 1, 'master/slaves_active': 1, 'master/slaves_unreachable': 0,
       'mesos_ts/master/recovered_slaves': 0, 'master/frameworks_connected': 1, 'master/frameworks_active': 1, 'master/outstanding_offers': 1,
+      'master/cpus_total': 4, 'master/cpus_used': change.cpusUsedMetric ?? 1, 'master/mem_total': 4096, 'master/mem_used': 128,
+      'master/gpus_total': 0, 'master/gpus_used': 0, 'master/disk_total': 0, 'master/disk_used': 0,
     },
     pendingUpdates: new Map(),
   };
@@ -197,6 +199,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
 
     it('catch /metrics/snapshot disagreeing with the state', () => {
       expect(stepInvariants(snapshot({ runningMetric: 2 }))).to.include('/metrics/snapshot says master/tasks_running = 2, the state 1');
+      expect(stepInvariants(snapshot({ cpusUsedMetric: 0 }))).to.include('/metrics/snapshot says master/cpus_used = 0, the state 1');
     });
 
     it('catch resources counted twice: a task and an offer of the same cpus', () => {

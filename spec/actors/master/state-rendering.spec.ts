@@ -156,7 +156,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     agree('an agent gone from the middle');
     state.addAgent(middle);
     agree('back, at the end');
-    other.total = Resources.parse('cpus:8;mem:4096');
+    state.setAgentTotal(other, Resources.parse('cpus:8;mem:4096'));
     state.agentChanged(other);
     agree('a new total');
     // An offer stays out while its agent's info changes (the master re-admitting it under a new hostname).

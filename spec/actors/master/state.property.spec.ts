@@ -8,6 +8,7 @@ import {
   type AgentRecord, type FrameworkRecord, type TaskDisposition, type TrackedTask,
 } from '../../../actors/master/state';
 import { offerNumberOf } from '../../../actors/master/offer-table';
+import { GAUGED_RESOURCES } from '../../../actors/master/resource-tally';
 
 /**
  * The indexes of the master's books (frameworks by pid, a framework's agents, completed
@@ -25,7 +26,9 @@ const PRINCIPALS = [undefined, 'p0', 'p1'];
 const PEERS = [...new Set(PIDS.map((pid) => pid.address))];
 const TASK_IDS = ['t0', 't1', 't2', 't3', 't4', 't5'];
 const EXECUTOR_IDS = ['e0', 'e1', 'e2'];
-const RESOURCES = ['cpus:1;mem:32', 'cpus:0.5;mem:128', 'cpus:2;mem:64;ports:[31000-31001]', 'mem:16'];
+const RESOURCES = ['cpus:1;mem:32', 'cpus:0.5;mem:128', 'cpus:2;mem:64;ports:[31000-31001]', 'mem:16;gpus:1;disk:10.5'];
+/** Totals an agent re-registers or updates with (`setAgentTotal`). */
+const AGENT_TOTALS = ['cpus:8;mem:1024', 'cpus:16;mem:2048;disk:100', 'cpus:0.3;gpus:2;mem:512.5'];
 const TASK_STATES: readonly TaskState[] = ['TASK_RUNNING', 'TASK_FINISHED', 'TASK_UNREACHABLE', 'TASK_STARTING'];
 /** Few, so that trimming the completed frameworks happens often. */
 const MAX_COMPLETED_FRAMEWORKS = 2;
@@ -37,6 +40,7 @@ type Change =
   | { kind: 'addAgent' | 'moveAgent'; agent: number; pid: number }
   | { kind: 'deleteAgent'; agent: number; loseTasksFirst: boolean }
   | { kind: 'connectAgent'; agent: number; connected: boolean }
+  | { kind: 'setAgentTotal'; agent: number; resources: number }
   | { kind: 'addTask'; framework: number; task: number; agent: number; resources: number }
   | { kind: 'removeTask'; pick: number; disposition: TaskDisposition }
   | { kind: 'recordStatus'; pick: number; state: number }
@@ -61,10 +65,11 @@ const changesButConnections: fc.Arbitrary<Change> = fc.oneof(
   fc.record({ kind: fc.constant('addOffer' as const), agent: index(AGENT_IDS), framework: index(FRAMEWORK_IDS) }),
   fc.record({ kind: fc.constant('deleteOffer' as const), pick: fc.nat() }),
 );
-/** An agent's link breaking or coming back: rare beside the rest, which keeps the shares the vacuity test counts on. */
+/** An agent's link breaking or coming back, and its total changing: rare beside the rest, which keeps the shares the vacuity test counts on. */
 const change: fc.Arbitrary<Change> = fc.oneof(
   { arbitrary: changesButConnections, weight: 12 },
   { arbitrary: fc.record({ kind: fc.constant('connectAgent' as const), agent: index(AGENT_IDS), connected: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('setAgentTotal' as const), agent: index(AGENT_IDS), resources: index(AGENT_TOTALS) }), weight: 1 },
 );
 
 /** The books under test, and every task ever added (to pick from). */
@@ -103,6 +108,11 @@ function apply(books: Books, step: Change): void {
     case 'connectAgent': {
       const agent = books.state.agents.get(AGENT_IDS[step.agent] as string);
       if (agent !== undefined) books.state.setAgentConnected(agent, step.connected);
+      return;
+    }
+    case 'setAgentTotal': {
+      const agent = books.state.agents.get(AGENT_IDS[step.agent] as string);
+      if (agent !== undefined) books.state.setAgentTotal(agent, Resources.parse(AGENT_TOTALS[step.resources] as string));
       return;
     }
     case 'addOffer':
@@ -174,7 +184,7 @@ function applyOfferChange(books: Books, step: Extract<Change, { kind: 'addOffer'
   state.addOffer(newOfferRecord(offer, resources), framework, agent);
 }
 
-function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'updateFrameworkInfo' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' | 'connectAgent' | 'addOffer' | 'deleteOffer' }>): void {
+function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'updateFrameworkInfo' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' | 'connectAgent' | 'setAgentTotal' | 'addOffer' | 'deleteOffer' }>): void {
   const { state } = books;
   if (step.kind === 'removeTask' || step.kind === 'recordStatus') {
     const tracked = books.tasks[step.pick % Math.max(1, books.tasks.length)];
@@ -216,9 +226,45 @@ function bruteUsed(state: MasterState, framework: FrameworkRecord): Resources {
   return used;
 }
 
+/** What the agents' totals and their live tasks and executors sum to, by gauged scalar, walking every agent. */
+function bruteTallies(state: MasterState): { total: Record<string, number>; used: Record<string, number> } {
+  const total: Record<string, number> = {};
+  const used: Record<string, number> = {};
+  for (const name of GAUGED_RESOURCES) {
+    let totalUnits = 0;
+    let usedUnits = 0;
+    for (const agent of state.agents.values()) {
+      totalUnits += Math.round(agent.total.scalar(name) * 1000);
+      for (const tasks of agent.tasks.values()) {
+        for (const tracked of tasks.values()) if (!['TASK_FINISHED', 'TASK_UNREACHABLE'].includes(tracked.task.state)) usedUnits += Math.round(tracked.resources.scalar(name) * 1000);
+      }
+      for (const executors of agent.executors.values()) for (const executor of executors.values()) usedUnits += Math.round(executor.resources.scalar(name) * 1000);
+    }
+    total[name] = totalUnits / 1000;
+    used[name] = usedUnits / 1000;
+  }
+  return { total, used };
+}
+
+/** The frameworks' tasks by active state, counting every task. */
+function bruteTaskCounts(state: MasterState): Map<TaskState, number> {
+  const counts = new Map<TaskState, number>((['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'] as const).map((taskState) => [taskState, 0]));
+  for (const framework of state.frameworks.values()) {
+    for (const tracked of framework.tasks.values()) {
+      const count = counts.get(tracked.task.state);
+      if (count !== undefined) counts.set(tracked.task.state, count + 1);
+    }
+  }
+  return counts;
+}
+
 function checkIndexes(books: Books, step: Change): void {
   const { state } = books;
   const context = `after ${JSON.stringify(step)}`;
+  const tallies = bruteTallies(state);
+  expect(state.totalTally.toRecord(), `total tally ${context}`).to.deep.equal(tallies.total);
+  expect(state.usedTally.toRecord(), `used tally ${context}`).to.deep.equal(tallies.used);
+  expect(state.activeTaskCounts(), `active task counts ${context}`).to.deep.equal(bruteTaskCounts(state));
   for (const pid of PIDS) {
     expect(state.frameworkByPid(pid)?.id, `frameworkByPid(${pid.toString()}) ${context}`).to.equal(books.pidHolder(pid)?.id);
   }
@@ -268,7 +314,7 @@ function checkIndexes(books: Books, step: Change): void {
 }
 
 describe('actors/master/state: indexes (properties)', () => {
-  it('frameworkByPid, agentsOf, isCompletedFramework, frameworkExecutors, frameworkUsedResources, frameworkCountOnPeer and hasPrincipal agree with a full scan', () => {
+  it('frameworkByPid, agentsOf, isCompletedFramework, frameworkExecutors, frameworkUsedResources, frameworkCountOnPeer, hasPrincipal, the resource tallies and the task counts agree with a full scan', () => {
     fc.assert(
       fc.property(fc.array(change, { minLength: 10, maxLength: 120, size: 'max' }), (changes) => {
         const books = new Books();
@@ -283,6 +329,8 @@ describe('actors/master/state: indexes (properties)', () => {
 
   /** The seed of the vacuity check's sequences (the property above runs with fresh ones each time). */
   const VACUITY_SEED = 20261201;
+  /** Sequences the vacuity check generates. */
+  const VACUITY_RUNS = 300;
 
   it('the generator reaches the interesting states (not vacuous)', () => {
     let withAgents = 0;
@@ -305,13 +353,15 @@ describe('actors/master/state: indexes (properties)', () => {
         if (spread) withAgents++;
         if (completions > 1) completedTrimmed++;
       }),
-      // A fixed seed: the counts below are about this generator, not about luck.
-      { numRuns: 100, seed: VACUITY_SEED },
+      // A fixed seed: the counts below are about this generator, not about luck. 300 runs: over
+      // seeds, 100 runs gave 5 to 17 sequences with a framework spread over agents, too few to
+      // set a bound that means something and holds when the generator gains a change.
+      { numRuns: VACUITY_RUNS, seed: VACUITY_SEED },
     );
-    expect(withAgents, 'sequences with a framework on several agents').to.be.greaterThan(10);
-    expect(completedTrimmed, 'sequences trimming completed frameworks').to.be.greaterThan(20);
-    expect(reused, 'framework ids reused after completion').to.be.greaterThan(5);
-    expect(disconnected, 'listed agents disconnected').to.be.greaterThan(20);
+    expect(withAgents, 'sequences with a framework on several agents').to.be.greaterThan(VACUITY_RUNS * 0.05);
+    expect(completedTrimmed, 'sequences trimming completed frameworks').to.be.greaterThan(VACUITY_RUNS * 0.1);
+    expect(reused, 'framework ids reused after completion').to.be.greaterThan(VACUITY_RUNS * 0.05);
+    expect(disconnected, 'listed agents disconnected').to.be.greaterThan(VACUITY_RUNS * 0.2);
   });
 
   it('refuses to give one scheduler pid to two live frameworks (a bug in the master), and changes nothing', () => {
