@@ -157,6 +157,8 @@ export class PendingSorterUpdates {
 export class AllocatorBooks {
   /** Cluster scalar totals, the denominator of every share. */
   readonly totals = new ScalarTotals();
+  /** What is offered or allocated over the cluster (scalars): `track` adds, `untrack` takes away, so metrics never walk the agents. */
+  readonly offeredOrAllocated = new ScalarTotals();
   /** DRF order of roles (hierarchical). */
   readonly roleSorter = new DRFSorter(this.totals, { hierarchical: true });
   /** Agents by id. */
@@ -259,6 +261,7 @@ export class AllocatorBooks {
     pending?: PendingSorterUpdates,
   ): void {
     agent.take(resources);
+    this.offeredOrAllocated.add(resources);
     const holding = this.holdingOf(agent, framework.id, role.name);
     if (holding === undefined) {
       const created = new Holding(agent, framework, role, resources);
@@ -294,6 +297,7 @@ export class AllocatorBooks {
       framework.holdings.delete(holding);
     }
     agent.give(resources);
+    this.offeredOrAllocated.subtract(resources);
     this.addConsumption(role.name, resources, -1);
     this.roleSorter.unallocated(role.name, resources);
     role.frameworkSorter.unallocated(framework.id, resources);

@@ -437,10 +437,7 @@ export class HierarchicalAllocatorCore {
    * ones not yet dropped included). O(agents + roles).
    */
   metricsView(): AllocatorMetricsView {
-    const offeredOrAllocated = new Map<string, number>();
-    for (const agent of this.books.agentList) {
-      for (const [name, value] of agent.allocated.scalarTotals()) offeredOrAllocated.set(name, (offeredOrAllocated.get(name) ?? 0) + value);
-    }
+    const offeredOrAllocated = this.books.offeredOrAllocated.quantities();
     const dominantShares = new Map<string, number>();
     for (const role of this.books.roles.keys()) {
       if (this.books.roleSorter.contains(role)) dominantShares.set(role, this.books.roleSorter.share(role) * this.books.roleSorter.weight(role));

@@ -13,10 +13,12 @@ export function checkBooks(books: AllocatorBooks): void {
   const byFrameworkRole = new Map<string, Quantities>();
   const consumption = new Map<string, Quantities>();
   const totals: Quantities = new Map();
+  const offeredOrAllocated: Quantities = new Map();
   books.agentList.forEach((agent, index) => {
     check(books.agents.get(agent.id) === agent && agent.listIndex === index, `agent list out of sync at ${agent.id}`);
     checkAgent(books, agent);
     addScalars(totals, agent.total, 1, () => true);
+    addScalars(offeredOrAllocated, agent.allocated, 1, () => true);
     addReservations(consumption, agent.total);
     for (const { framework, role, resources } of agent.holdings) {
       addTo(byRole, role.name, resources);
@@ -28,6 +30,7 @@ export function checkBooks(books: AllocatorBooks): void {
   });
   check(books.agentList.length === books.agents.size, 'agent list and agent map differ in size');
   check(quantitiesEqual(totals, toUnitsMap(books.totals.quantities())), 'cluster totals differ from the sum of agents');
+  check(quantitiesEqual(offeredOrAllocated, toUnitsMap(books.offeredOrAllocated.quantities())), 'what is offered or allocated differs from the sum over agents');
   checkFrameworks(books);
   checkSorters(books, byRole, byFrameworkRole);
   for (const [role, quantities] of consumption) {
