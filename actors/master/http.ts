@@ -121,15 +121,27 @@ export interface SlavesQuery {
   readonly slave_id?: string;
 }
 
-/** `GET /master/slaves`: `{slaves, recovered_slaves}`, of one agent with `slave_id`. */
+/**
+ * `GET /master/slaves`: `{slaves, recovered_slaves}`, of one agent with `slave_id` (looked up,
+ * not searched for). The master serves the whole list from fragments (`StateFragments.renderSlaves`),
+ * which must say exactly this.
+ */
 export function renderSlaves(context: StateContext, query: SlavesQuery): Json {
   const { state } = context;
   const viewer = context.viewer ?? SEE_ALL;
-  const selected = (id: string): boolean => query.slave_id === undefined || id === query.slave_id;
+  const { slave_id: only } = query;
+  const agents = only === undefined ? [...state.agents.values()] : [state.agents.get(only)].filter((agent) => agent !== undefined);
+  const recoveredInfo = only === undefined ? undefined : state.recoveredAgents.get(only);
+  const recovered = only === undefined ? [...state.recoveredAgents] : recoveredInfo === undefined ? [] : [[only, recoveredInfo] as const];
   return {
-    slaves: [...state.agents.values()].filter((agent) => selected(agent.id)).map((agent) => ({ ...renderAgent(state, agent, viewer), ...renderFullResources(state, agent, viewer) })),
-    recovered_slaves: [...state.recoveredAgents].filter(([id]) => selected(id)).map(([id, agentInfo]) => renderAgentInfo(id, agentInfo)),
+    slaves: agents.map((agent) => renderSlave(state, agent, viewer)),
+    recovered_slaves: recovered.map(([id, agentInfo]) => renderAgentInfo(id, agentInfo)),
   };
+}
+
+/** An agent as `/master/slaves` shows it: as `/master/state` does, with its resources in full (`*_resources_full`). */
+export function renderSlave(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
+  return { ...renderAgent(state, agent, viewer) as Record<string, Json>, ...renderFullResources(state, agent, viewer) as Record<string, Json> };
 }
 
 /** Query parameters of `/master/tasks` (Mesos: `framework_id`, `task_id`, `limit`, `offset`, `order`). */

@@ -37,12 +37,12 @@ import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './fla
 import { KeyedTimers } from './keyed-timers';
 import { OfferExpiry } from './offer-expiry';
 import {
-  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, type RoleQuota, type StateContext, type TasksQuery,
+  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, type RoleQuota, type SlavesQuery, type FrameworksQuery, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse } from '../../lib/info-actors';
 import { isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
-import { StateFragments, type StateFormat } from './state-fragments';
+import { StateFragments, type WarmTarget } from './state-fragments';
 import { MasterCounters, masterMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
@@ -52,7 +52,7 @@ import {
 } from './state';
 import { MessageThrottle } from './throttle';
 import { OperatorApi, type MasterEvent, type OperatorLimits, type OperatorPort } from './v1-operator';
-import { v1GetState, type V1Context } from './v1-operator-json';
+import { v1GetAgents, v1GetState, type V1Context } from './v1-operator-json';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
@@ -243,8 +243,8 @@ export class Master extends Actor {
     this.authenticatedRoute('/state', 'readonly', (_request, caller) => this.stateRoute(caller));
     this.authenticatedRoute('/state.json', 'readonly', (_request, caller) => this.stateRoute(caller));
     this.authenticatedRoute('/state-summary', 'readonly', (_request, caller) => this.stateSummaryRoute(caller));
-    this.authenticatedRoute('/frameworks', 'readonly', (request, caller) => ok(renderFrameworks(this.stateContext(caller), request.query)));
-    this.authenticatedRoute('/slaves', 'readonly', (request, caller) => ok(renderSlaves(this.stateContext(caller), request.query)));
+    this.authenticatedRoute('/frameworks', 'readonly', (request, caller) => this.frameworksRoute(request, caller));
+    this.authenticatedRoute('/slaves', 'readonly', (request, caller) => this.slavesRoute(request, caller));
     this.authenticatedRoute('/tasks', 'readonly', (request, caller) => this.tasksRoute(request, caller));
     this.authenticatedRoute('/roles', 'readonly', (_request, caller) => ok(renderRoles(this.stateContext(caller))));
     this.authenticatedRoute('/weights', 'readonly', (request, caller) => this.weightsRoute(request, caller));
@@ -384,9 +384,12 @@ export class Master extends Actor {
    * and rendered afresh (`JSON.stringify` of the pure renderers). Tests and the chaos simulation
    * check that they agree.
    */
-  renderedTexts(): Record<'state' | 'summary' | 'v1', { readonly fragments: string; readonly fresh: string }> {
+  renderedTexts(): Record<'state' | 'summary' | 'v1' | 'slaves' | 'frameworks' | 'v1-agents', { readonly fragments: string; readonly fresh: string }> {
     const context = this.v1Context();
     return {
+      slaves: { fragments: this.stateFragments.renderSlaves(context).join(''), fresh: JSON.stringify(renderSlaves(context, {})) },
+      frameworks: { fragments: this.stateFragments.renderFrameworks(context).join(''), fresh: JSON.stringify(renderFrameworks(context, {})) },
+      'v1-agents': { fragments: this.stateFragments.renderV1Agents(context).join(''), fresh: JSON.stringify({ type: 'GET_AGENTS', get_agents: v1GetAgents(context) }) },
       state: { fragments: this.stateFragments.render(context).join(''), fresh: JSON.stringify(renderState(context)) },
       summary: { fragments: this.stateFragments.renderSummary(context).join(''), fresh: JSON.stringify(renderStateSummary(context)) },
       v1: { fragments: this.stateFragments.renderV1State(context).join(''), fresh: JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(context) }) },
@@ -1984,6 +1987,27 @@ export class Master extends Actor {
     return this.sharedRendering(renderingKey('state', caller), 'state', () => ({ status: 200, body: new TextParts(this.stateFragments.render(this.stateContext(caller))) }));
   }
 
+  /**
+   * `GET /master/slaves`, rendered as `/master/state` is (`stateRoute`): at 100k agents a
+   * rendering in one turn held the mailbox for seconds. One agent (`slave_id`) is looked up and
+   * rendered at once.
+   */
+  private slavesRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
+    const query: SlavesQuery = request.query;
+    if (query.slave_id !== undefined) return ok(renderSlaves(this.stateContext(caller), query));
+    return this.sharedRendering(renderingKey('slaves', caller), 'slaves', () => ({ status: 200, body: new TextParts(this.stateFragments.renderSlaves(this.stateContext(caller))) }));
+  }
+
+  /**
+   * `GET /master/frameworks`: `/master/state`'s frameworks, rendered as it is (`stateRoute`); one
+   * framework (`framework_id`) is rendered at once.
+   */
+  private frameworksRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
+    const query: FrameworksQuery = request.query;
+    if (query.framework_id !== undefined) return ok(renderFrameworks(this.stateContext(caller), query));
+    return this.sharedRendering(renderingKey('frameworks', caller), 'frameworks', () => ({ status: 200, body: new TextParts(this.stateFragments.renderFrameworks(this.stateContext(caller))) }));
+  }
+
   /** `GET /master/state-summary`, rendered as `/master/state` is (`stateRoute`). */
   private stateSummaryRoute(caller: HttpCaller): Promise<HttpResponse> {
     return this.sharedRendering(renderingKey('summary', caller), 'summary', () => ({ status: 200, body: new TextParts(this.stateFragments.renderSummary(this.stateContext(caller))) }));
@@ -1998,7 +2022,7 @@ export class Master extends Actor {
    * The rendering under way for `key`, or a new one: warming turns, then `render` in a turn of
    * its own. A request that arrives after that turn has started waits for the next rendering.
    */
-  private sharedRendering(key: string, format: StateFormat | undefined, render: () => HttpResponse): Promise<HttpResponse> {
+  private sharedRendering(key: string, format: WarmTarget | undefined, render: () => HttpResponse): Promise<HttpResponse> {
     const pending = this.renderings.get(key);
     if (pending !== undefined) {
       this.renderingStats.shared++;
@@ -2014,7 +2038,7 @@ export class Master extends Actor {
   }
 
   /** Warms `format`'s fragments (none: no warming) in turns, then renders in a turn of its own. */
-  private async warmAndRender(key: string, format: StateFormat | undefined, render: () => HttpResponse): Promise<HttpResponse> {
+  private async warmAndRender(key: string, format: WarmTarget | undefined, render: () => HttpResponse): Promise<HttpResponse> {
     const stats = this.renderingStats;
     let turnOfRendering = 0;
     // Wall time is read only for these figures (the benchmark's `state_block_ms`), never to decide.
@@ -2038,7 +2062,7 @@ export class Master extends Actor {
       }
     };
     if (format !== undefined) {
-      const warming = this.stateFragments.warm(format, format === 'v1' ? this.v1Context() : undefined);
+      const warming = this.stateFragments.warm(format, format === 'v1' || format === 'v1-agents' ? this.v1Context() : undefined);
       while (!(await this.httpTurn(() => timed(() => warming.next().done === true))));
     }
     return this.httpTurn(() => timed(() => {
@@ -2217,6 +2241,9 @@ export class Master extends Actor {
       context: (caller) => this.v1Context(caller),
       getState: (caller) => this.sharedRendering(renderingKey('v1', caller), 'v1', () => ({
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller))),
+      })),
+      getAgents: (caller) => this.sharedRendering(renderingKey('v1-agents', caller), 'v1-agents', () => ({
+        status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1Agents(this.v1Context(caller))),
       })),
       flags: () => renderMasterFlags(this.flags),
       metrics,

@@ -1,6 +1,7 @@
 /**
  * The master's state endpoints as JSON text, put together from fragments kept between requests:
- * `/master/state`, `/master/state-summary`, `/master/tasks` and the operator API's GET_STATE.
+ * `/master/state`, `/master/state-summary`, `/master/tasks`, `/master/slaves`,
+ * `/master/frameworks` and the operator API's GET_STATE and GET_AGENTS.
  * Each agent, framework, task, executor and offer is rendered (`http.ts`,
  * `v1-operator-json.ts`) and stringified once, and again only when it changes. Agents are kept
  * joined in blocks of `STATE_AGENTS_PER_BLOCK` per format; a block is joined again only when
@@ -23,7 +24,7 @@ import type { Task, TaskState } from '../../lib/protocol';
 import { renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1Task } from '../../lib/v1/operator';
 import {
-  renderAgent, renderAgentSummary, renderExecutor, renderFrameworkHeader, renderFrameworkSummary, renderOffer, renderRecoveredAgents,
+  renderAgent, renderAgentSummary, renderExecutor, renderSlave, renderFrameworkHeader, renderFrameworkSummary, renderOffer, renderRecoveredAgents,
   renderStateHeader, renderSummaryHeader, selectTasks, stateCounts, TaskSummaries, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
@@ -45,8 +46,15 @@ export const STATE_WARM_VISITS_PER_TURN = 2_000;
 /** The pieces of one rendering; `join('')` is the JSON. */
 export type StateParts = string[];
 
-/** The state endpoints' formats, each with agents' blocks of its own. */
-export type StateFormat = 'state' | 'summary' | 'v1';
+/** The state endpoints' formats, each with agents' blocks of its own (`slaves`: `/master/slaves`). */
+export type StateFormat = 'state' | 'summary' | 'v1' | 'slaves';
+
+/**
+ * What a rendering warms (`StateFragments.warm`): a format's agents and frameworks, only its
+ * agents (`/master/slaves`; `v1-agents`: the operator API's GET_AGENTS, with GET_STATE's agents),
+ * or only the frameworks of `/master/state` (`frameworks`: `/master/frameworks`).
+ */
+export type WarmTarget = StateFormat | 'v1-agents' | 'frameworks';
 
 // ---- agents, in blocks ----------------------------------------------------------------------------
 
@@ -310,6 +318,7 @@ export class StateFragments {
         state: (agent) => JSON.stringify(renderAgent(state, agent, SEE_ALL)),
         summary: (agent) => JSON.stringify(renderAgentSummary(state, agent, SEE_ALL, this.currentSummaries())),
         v1: (agent) => JSON.stringify(v1Agent(state, agent)),
+        slaves: (agent) => JSON.stringify(renderSlave(state, agent, SEE_ALL)),
       };
       blocks = new AgentBlocks(render[format], this.counter);
       blocks.apply(state, 'all');
@@ -329,7 +338,8 @@ export class StateFragments {
    * last one is done. The master runs each `next()` as a turn of its own, so that message
    * handling goes on between them; what changes meanwhile is caught by the rendering itself.
    */
-  *warm(format: StateFormat, v1Context?: V1Context): Generator<void, void, void> {
+  *warm(target: WarmTarget, v1Context?: V1Context): Generator<void, void, void> {
+    const format: StateFormat = target === 'v1-agents' ? 'v1' : target === 'frameworks' ? 'state' : target;
     const state = this.state;
     let mark = this.counter.rendered;
     let visits = 0;
@@ -343,12 +353,14 @@ export class StateFragments {
     this.takeChanges();
     while (this.applySome(STATE_PLACED_PER_TURN)) yield;
     if (format === 'summary') this.updateSummaries();
-    for (const step of this.agents(format).warm(state, turnDone)) {
+    // `/master/frameworks` shows no agent: their blocks are not made for it.
+    const agents = target === 'frameworks' ? [] : this.agents(format).warm(state, turnDone);
+    for (const step of agents) {
       yield step;
       this.takeChanges();
       this.applySome(STATE_PLACED_PER_TURN);
     }
-    if (format === 'summary') return;
+    if (target === 'summary' || target === 'slaves' || target === 'v1-agents') return;
     const taskFormat = format === 'v1' ? 'v1' : 'state';
     // A framework's lists may be long (an offer per agent): rendered piece by piece, the live
     // collections' iterators seeing what changes between turns; the framework's text is joined last.
@@ -428,6 +440,55 @@ export class StateFragments {
     return parts;
   }
 
+  /** `/master/slaves` (every agent) for `context`, as pieces to write in order. */
+  renderSlaves(context: StateContext): StateParts {
+    const { state } = context;
+    const viewer = context.viewer ?? SEE_ALL;
+    this.applyChanges();
+    const parts: StateParts = ['{"slaves":['];
+    if (viewer === SEE_ALL) {
+      this.agents('slaves').push(parts, state);
+    } else {
+      this.agents('slaves').push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderSlave(state, agent, viewer)));
+    }
+    parts.push(`],"recovered_slaves":${JSON.stringify(renderRecoveredAgents(state))}}`);
+    return parts;
+  }
+
+  /** `/master/frameworks` (every framework) for `context`, as pieces to write in order: `/master/state`'s frameworks. */
+  renderFrameworks(context: StateContext): StateParts {
+    const { state } = context;
+    const viewer = context.viewer ?? SEE_ALL;
+    this.applyChanges();
+    const parts: StateParts = ['{"frameworks":['];
+    this.pushFrameworks(parts, state.frameworks.values(), viewer);
+    parts.push('],"completed_frameworks":[');
+    this.pushFrameworks(parts, state.completedFrameworks, viewer);
+    parts.push('],"unregistered_frameworks":[]}');
+    return parts;
+  }
+
+  /** The operator API's GET_AGENTS answer (`{"type":"GET_AGENTS","get_agents":{...}}`), as pieces to write in order. */
+  renderV1Agents(context: V1Context): StateParts {
+    const { state } = context;
+    this.applyChanges();
+    const parts: StateParts = ['{"type":"GET_AGENTS","get_agents":{'];
+    this.pushV1Agents(parts, state);
+    parts.push('}}');
+    return parts;
+  }
+
+  /** `agents` and `recovered_agents` of GetAgents (each left out when empty, as the fresh rendering's `compact` does). */
+  private pushV1Agents(parts: StateParts, state: MasterState): void {
+    const agentFields = new CompactFields(parts);
+    if (state.agents.size > 0) {
+      agentFields.open('agents');
+      this.agents('v1').push(parts, state);
+      parts.push(']');
+    }
+    agentFields.list('recovered_agents', v1RecoveredAgents(state), (agent) => JSON.stringify(agent));
+  }
+
   /** `/master/tasks` for `context` and the page asked for, as pieces to write in order. */
   renderTasks(context: StateContext, query: TasksQuery, page: TasksPage): StateParts {
     const parts: StateParts = ['{"tasks":['];
@@ -458,13 +519,7 @@ export class StateFragments {
     frameworkFields.list('frameworks', frameworks, (framework) => this.frameworkV1(context, framework));
     frameworkFields.list('completed_frameworks', completedFrameworks, (framework) => this.frameworkV1(context, framework));
     parts.push('},"get_agents":{');
-    const agentFields = new CompactFields(parts);
-    if (state.agents.size > 0) {
-      agentFields.open('agents');
-      this.agents('v1').push(parts, state);
-      parts.push(']');
-    }
-    agentFields.list('recovered_agents', v1RecoveredAgents(state), (agent) => JSON.stringify(agent));
+    this.pushV1Agents(parts, state);
     parts.push('}}}');
     return parts;
   }

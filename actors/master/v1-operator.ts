@@ -27,7 +27,7 @@ import { v1VersionInfo } from '../../lib/version';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
-  v1Events, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetMaster, v1GetQuota, v1GetRoles, v1GetTasks, v1GetWeights, type V1Context,
+  v1Events, v1GetExecutors, v1GetFrameworks, v1GetMaster, v1GetQuota, v1GetRoles, v1GetTasks, v1GetWeights, type V1Context,
 } from './v1-operator-json';
 import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
 
@@ -72,6 +72,8 @@ export interface OperatorPort {
    * shared with identical requests under way (`/master/state`'s way).
    */
   getState(caller: HttpCaller): Promise<HttpResponse>;
+  /** GET_AGENTS' answer for `caller`, rendered as GET_STATE's is (its agents are GET_STATE's). */
+  getAgents(caller: HttpCaller): Promise<HttpResponse>;
   /** The master's flags as Mesos prints them (name → value). */
   flags(): Record<string, string>;
   /** Every metric of the host (the metrics actor's snapshot). */
@@ -167,7 +169,7 @@ export class OperatorApi {
       case 'GET_STATE':
         return this.port.getState(caller);
       case 'GET_AGENTS':
-        return answer('GET_AGENTS', 'get_agents', v1GetAgents(this.port.context(caller)));
+        return this.port.getAgents(caller);
       case 'GET_FRAMEWORKS':
         return answer('GET_FRAMEWORKS', 'get_frameworks', v1GetFrameworks(this.port.context(caller)));
       case 'GET_EXECUTORS':

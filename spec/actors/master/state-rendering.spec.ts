@@ -7,8 +7,8 @@ import { dispatch } from '../../../lib/actor';
 import { Prng, TextParts, type HttpResponse } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
 import { defaultMasterFlags } from '../../../actors/master';
-import { renderState, renderStateSummary, selectTasks } from '../../../actors/master/http';
-import { v1GetState } from '../../../actors/master/v1-operator-json';
+import { renderFrameworks, renderSlaves, renderState, renderStateSummary, selectTasks } from '../../../actors/master/http';
+import { v1GetAgents, v1GetState, type V1Context } from '../../../actors/master/v1-operator-json';
 import { MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, trackLaunchedTask } from '../../../actors/master/state';
 import { STATE_AGENTS_PER_BLOCK, STATE_PLACED_PER_TURN, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
 import { UPID } from '../../../lib/actor';
@@ -102,6 +102,60 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(again).to.equal(fresh);
   });
 
+  it('renders /master/slaves, GET_AGENTS and /master/frameworks over turns of bounded work too, shared, as a fresh rendering says; slave_id and framework_id are answered at once', async () => {
+    const harness = await startHarness({}, undefined, undefined, { memoryRegistry: true });
+    const agents = await registerAgents(harness, 1_500);
+    const master = harness.handle.master;
+    const slavesRoute = master.runtime.routes.get('/slaves');
+    const v1Route = master.runtime.routes.get('/api/v1');
+    if (slavesRoute === undefined || v1Route === undefined) throw new Error('no /slaves or /api/v1 route');
+    const contextOf = (actor: typeof master): V1Context => (actor as unknown as { v1Context(): V1Context }).v1Context();
+    const getAgents = { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from(JSON.stringify({ type: 'GET_AGENTS' })) };
+    for (const [name, request, fresh] of [
+      // Fresh renderings only (`renderedTexts` would warm every format's fragments).
+      ['/master/slaves', { ...STATE_REQUEST, path: '/slaves' }, (actor: typeof master) => JSON.stringify(renderSlaves(contextOf(actor), {}))],
+      ['GET_AGENTS', getAgents, (actor: typeof master) => JSON.stringify({ type: 'GET_AGENTS', get_agents: v1GetAgents(contextOf(actor)) })],
+    ] as const) {
+      const route = name === 'GET_AGENTS' ? v1Route : slavesRoute;
+      // Reading the figures starts them again from nothing.
+      await dispatch(master, (actor) => actor.renderingFigures());
+      const responses = await Promise.all([0, 1, 2].map(() => dispatch(master, (actor) => route.call(actor, request))));
+      const figures = await dispatch(master, (actor) => actor.renderingFigures());
+      expect(figures.renderings, `${name}: one rendering`).to.equal(1);
+      expect(figures.shared, `${name}: shared`).to.equal(2);
+      expect(figures.turns, `${name}: turns`).to.be.greaterThan(1_500 / (STATE_WARM_RENDERS_PER_TURN + STATE_AGENTS_PER_BLOCK));
+      expect(figures.mostRenderedInATurn, `${name}: most rendered in a turn`).to.be.at.most(STATE_WARM_RENDERS_PER_TURN + STATE_AGENTS_PER_BLOCK);
+      const texts = responses.map(textOf);
+      expect(new Set(texts).size).to.equal(1);
+      expect(texts[0], name).to.equal(await dispatch(master, fresh));
+    }
+    const slaves = JSON.parse(textOf(await dispatch(master, (actor) => slavesRoute.call(actor, { ...STATE_REQUEST, path: '/slaves' })))) as { slaves: Array<{ id: string; used_resources_full: unknown[] }> };
+    expect(slaves.slaves).to.have.length(1_500);
+    expect(slaves.slaves[0]).to.have.property('used_resources_full');
+    // One agent: answered at once, not rendered in turns.
+    const agentId = (all(agents[7] as FakeAgent, 'AgentRegistered')[0]?.body as { agentId: string }).agentId;
+    const one = await dispatch(master, (actor) => slavesRoute.call(actor, { ...STATE_REQUEST, path: '/slaves', query: { slave_id: agentId } }));
+    expect((one as HttpResponse).status).to.equal(200);
+    expect(((one as HttpResponse).body as { slaves: Array<{ id: string }> }).slaves.map((agent) => agent.id)).to.deep.equal([agentId]);
+    const none = await dispatch(master, (actor) => slavesRoute.call(actor, { ...STATE_REQUEST, path: '/slaves', query: { slave_id: 'no-such-agent' } }));
+    expect((none as HttpResponse).body).to.deep.equal({ slaves: [], recovered_slaves: [] });
+
+    // /master/frameworks: /master/state's frameworks, in turns (warming no agent), shared; one framework at once.
+    const framework = await registerFramework(harness);
+    const frameworksRoute = master.runtime.routes.get('/frameworks');
+    if (frameworksRoute === undefined) throw new Error('no /frameworks route');
+    await dispatch(master, (actor) => actor.renderingFigures());
+    const frameworks = await Promise.all([0, 1].map(() => dispatch(master, (actor) => frameworksRoute.call(actor, { ...STATE_REQUEST, path: '/frameworks' }))));
+    const after = await dispatch(master, (actor) => actor.renderingFigures());
+    expect(after.renderings).to.equal(1);
+    expect(after.shared).to.equal(1);
+    const text = textOf(frameworks[0] as HttpResponse);
+    expect(text).to.equal(await dispatch(master, (actor) => JSON.stringify(renderFrameworks(contextOf(actor), {}))));
+    expect((JSON.parse(text) as { frameworks: Array<{ id: string }> }).frameworks.map((entry) => entry.id)).to.deep.equal([framework.frameworkId]);
+    const oneFramework = await dispatch(master, (actor) => frameworksRoute.call(actor, { ...STATE_REQUEST, path: '/frameworks', query: { framework_id: framework.frameworkId } }));
+    expect(((oneFramework as HttpResponse).body as { frameworks: Array<{ id: string }> }).frameworks.map((entry) => entry.id)).to.deep.equal([framework.frameworkId]);
+  });
+
   it('does not hand a failed rendering to the requests after it', async () => {
     const harness = await startHarness();
     await registerAgents(harness, 3);
@@ -146,6 +200,9 @@ describe('master: /master/state rendered in turns and shared', function () {
       expect(fragments.render(context()).join(''), `/master/state: ${why}`).to.equal(JSON.stringify(renderState(context())));
       expect(fragments.renderSummary(context()).join(''), `/master/state-summary: ${why}`).to.equal(JSON.stringify(renderStateSummary(context())));
       expect(fragments.renderV1State(context()).join(''), `GET_STATE: ${why}`).to.equal(JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(context()) }));
+      expect(fragments.renderSlaves(context()).join(''), `/master/slaves: ${why}`).to.equal(JSON.stringify(renderSlaves(context(), {})));
+      expect(fragments.renderFrameworks(context()).join(''), `/master/frameworks: ${why}`).to.equal(JSON.stringify(renderFrameworks(context(), {})));
+      expect(fragments.renderV1Agents(context()).join(''), `GET_AGENTS: ${why}`).to.equal(JSON.stringify({ type: 'GET_AGENTS', get_agents: v1GetAgents(context()) }));
     };
     agree('first rendering');
 
