@@ -404,17 +404,10 @@ export class StateFragments {
     const viewer = context.viewer ?? SEE_ALL;
     const parts: StateParts = [JSON.stringify(renderStateHeader(context)).slice(0, -1), ',"slaves":['];
     this.applyChanges();
-    if (viewer === SEE_ALL) {
-      this.agents('state').push(parts, state);
-    } else {
-      // What a viewer who may not see every role sees of an agent with reservations is its own.
-      this.agents('state').push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderAgent(state, agent, viewer)));
-    }
+    this.pushAgents(parts, 'state', viewer, (agent) => JSON.stringify(renderAgent(state, agent, viewer)));
     parts.push(`],"recovered_slaves":${JSON.stringify(renderRecoveredAgents(state))},"frameworks":[`);
-    this.pushFrameworks(parts, state.frameworks.values(), viewer);
-    parts.push('],"completed_frameworks":[');
-    this.pushFrameworks(parts, state.completedFrameworks, viewer);
-    parts.push('],"unregistered_frameworks":[],"orphan_tasks":[]}');
+    this.pushFrameworkLists(parts, viewer);
+    parts.push(',"orphan_tasks":[]}');
     return parts;
   }
 
@@ -425,11 +418,7 @@ export class StateFragments {
     this.applyChanges();
     const summaries = this.updateSummaries();
     const parts: StateParts = [JSON.stringify(renderSummaryHeader(context)).slice(0, -1), ',"slaves":['];
-    if (viewer === SEE_ALL) {
-      this.agents('summary').push(parts, state);
-    } else {
-      this.agents('summary').push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderAgentSummary(state, agent, viewer, summaries)));
-    }
+    this.pushAgents(parts, 'summary', viewer, (agent) => JSON.stringify(renderAgentSummary(state, agent, viewer, summaries)));
     parts.push('],"frameworks":[');
     pushList(parts, state.frameworks.values(), (framework) => (!viewer.framework(framework.info.user) ? undefined : JSON.stringify({
       ...renderFrameworkSummary(state, framework),
@@ -446,26 +435,35 @@ export class StateFragments {
     const viewer = context.viewer ?? SEE_ALL;
     this.applyChanges();
     const parts: StateParts = ['{"slaves":['];
-    if (viewer === SEE_ALL) {
-      this.agents('slaves').push(parts, state);
-    } else {
-      this.agents('slaves').push(parts, state, this.reservedAgents, (agent) => JSON.stringify(renderSlave(state, agent, viewer)));
-    }
+    this.pushAgents(parts, 'slaves', viewer, (agent) => JSON.stringify(renderSlave(state, agent, viewer)));
     parts.push(`],"recovered_slaves":${JSON.stringify(renderRecoveredAgents(state))}}`);
     return parts;
   }
 
   /** `/master/frameworks` (every framework) for `context`, as pieces to write in order: `/master/state`'s frameworks. */
   renderFrameworks(context: StateContext): StateParts {
-    const { state } = context;
-    const viewer = context.viewer ?? SEE_ALL;
     this.applyChanges();
     const parts: StateParts = ['{"frameworks":['];
-    this.pushFrameworks(parts, state.frameworks.values(), viewer);
-    parts.push('],"completed_frameworks":[');
-    this.pushFrameworks(parts, state.completedFrameworks, viewer);
-    parts.push('],"unregistered_frameworks":[]}');
+    this.pushFrameworkLists(parts, context.viewer ?? SEE_ALL);
+    parts.push('}');
     return parts;
+  }
+
+  /**
+   * `format`'s agents as `viewer` sees them: the kept texts, except that what a viewer who may
+   * not see every role sees of an agent with reservations is its own (`renderFor`).
+   */
+  private pushAgents(parts: StateParts, format: StateFormat, viewer: StateViewer, renderFor: (agent: AgentRecord) => string): void {
+    if (viewer === SEE_ALL) this.agents(format).push(parts, this.state);
+    else this.agents(format).push(parts, this.state, this.reservedAgents, renderFor);
+  }
+
+  /** The registered frameworks' items, then `],"completed_frameworks":[...],"unregistered_frameworks":[]` (the caller opened the first list). */
+  private pushFrameworkLists(parts: StateParts, viewer: StateViewer): void {
+    this.pushFrameworks(parts, this.state.frameworks.values(), viewer);
+    parts.push('],"completed_frameworks":[');
+    this.pushFrameworks(parts, this.state.completedFrameworks, viewer);
+    parts.push('],"unregistered_frameworks":[]');
   }
 
   /** The operator API's GET_AGENTS answer (`{"type":"GET_AGENTS","get_agents":{...}}`), as pieces to write in order. */
