@@ -500,10 +500,8 @@ export function renderFrameworkSummary(state: MasterState, framework: FrameworkR
  * offered), `allocated`, `offered`, `reserved` (quantities: scalars by name) and `frameworks`
  * (ids). Roles the caller may not view (the ACLs' `view_roles`) are left out.
  */
-export function renderRoles(context: StateContext): Json {
-  const { state } = context;
+export function renderRoles(context: StateContext, breakdowns: ReadonlyMap<string, RoleBreakdown> = roleBreakdowns(context.state)): Json {
   const viewer = context.viewer ?? SEE_ALL;
-  const breakdowns = roleBreakdowns(state);
   const names = new Set<string>([...breakdowns.keys(), ...(context.weights?.keys() ?? []), ...(context.quotas?.keys() ?? [])]);
   const roles = [...names].filter((name) => viewer.role(name)).sort().map((name) => {
     const breakdown = breakdowns.get(name) ?? emptyBreakdown();
@@ -524,8 +522,8 @@ export function renderRoles(context: StateContext): Json {
   return { roles };
 }
 
-/** What one role holds across the cluster. */
-interface RoleBreakdown {
+/** What one role holds across the cluster (`roleBreakdowns`). */
+export interface RoleBreakdown {
   allocated: Resources;
   /** The part of `allocated` that is reserved to the role (counted once in quota consumption). */
   allocatedReserved: Resources;
@@ -534,32 +532,76 @@ interface RoleBreakdown {
   readonly frameworks: Set<string>;
 }
 
-function emptyBreakdown(): RoleBreakdown {
+export function emptyBreakdown(): RoleBreakdown {
   return { allocated: Resources.EMPTY, allocatedReserved: Resources.EMPTY, offered: Resources.EMPTY, reserved: Resources.EMPTY, frameworks: new Set() };
 }
 
-/** Allocated, offered and reserved resources, and subscribed frameworks, by role. */
-function roleBreakdowns(state: MasterState): Map<string, RoleBreakdown> {
+/** Allocated, offered and reserved resources, and subscribed frameworks, by role: a walk over every agent. */
+export function roleBreakdowns(state: MasterState): Map<string, RoleBreakdown> {
   const breakdowns = new Map<string, RoleBreakdown>();
-  const of = (role: string): RoleBreakdown => {
-    const breakdown = breakdowns.get(role) ?? emptyBreakdown();
-    breakdowns.set(role, breakdown);
-    return breakdown;
-  };
-  for (const framework of state.frameworks.values()) for (const role of framework.info.roles ?? ['*']) of(role).frameworks.add(framework.id);
-  for (const agent of state.agents.values()) {
-    for (const role of agent.total.reserved().roles()) of(role).reserved = of(role).reserved.add(agent.total.reserved(role));
-    for (const used of state.usedByFrameworkRole(agent)) {
-      const breakdown = of(used.role);
-      breakdown.allocated = breakdown.allocated.add(used.resources);
-      breakdown.allocatedReserved = breakdown.allocatedReserved.add(used.resources.reserved(used.role));
-    }
-    for (const offerId of agent.offerIds) {
-      const record = state.offers.get(offerId);
-      if (record !== undefined) of(record.offer.allocationRole).offered = of(record.offer.allocationRole).offered.add(record.resources);
+  for (const agent of state.agents.values()) addRoleParts(breakdowns, agentRoleParts(state, agent), 1);
+  return withFrameworks(state, breakdowns);
+}
+
+/**
+ * `breakdowns` (what the agents hold by role, no framework named) with every registered
+ * framework named under the roles it subscribed to: the same map, a role added for a framework
+ * that subscribed to a role nothing is held in.
+ */
+export function withFrameworks(state: MasterState, breakdowns: Map<string, RoleBreakdown>): Map<string, RoleBreakdown> {
+  for (const framework of state.frameworks.values()) {
+    for (const role of framework.info.roles ?? ['*']) {
+      let breakdown = breakdowns.get(role);
+      if (breakdown === undefined) breakdowns.set(role, (breakdown = emptyBreakdown()));
+      breakdown.frameworks.add(framework.id);
     }
   }
   return breakdowns;
+}
+
+/**
+ * One agent's part of each role's breakdown (`frameworks` empty): its reservations, what its
+ * live tasks and executors use, and its outstanding offers, by role. Scalars only: the roles'
+ * answers show scalar quantities, and ranges summed over agents could not be taken out again.
+ */
+export function agentRoleParts(state: MasterState, agent: AgentRecord): Map<string, RoleBreakdown> {
+  const parts = new Map<string, RoleBreakdown>();
+  const of = (role: string): RoleBreakdown => {
+    let part = parts.get(role);
+    if (part === undefined) parts.set(role, (part = emptyBreakdown()));
+    return part;
+  };
+  const total = agent.total.hasReservations() ? agent.total.filter(isScalar) : Resources.EMPTY;
+  for (const role of total.reserved().roles()) of(role).reserved = total.reserved(role);
+  for (const used of state.usedByFrameworkRole(agent)) {
+    const part = of(used.role);
+    const scalars = used.resources.filter(isScalar);
+    part.allocated = part.allocated.add(scalars);
+    part.allocatedReserved = part.allocatedReserved.add(scalars.reserved(used.role));
+  }
+  for (const offerId of agent.offerIds) {
+    const record = state.offers.get(offerId);
+    if (record !== undefined) of(record.offer.allocationRole).offered = of(record.offer.allocationRole).offered.add(record.resources.filter(isScalar));
+  }
+  return parts;
+}
+
+/** Adds (`sign` 1) or takes away (-1) an agent's `parts` to or from `breakdowns`; a role left holding nothing leaves the map. */
+export function addRoleParts(breakdowns: Map<string, RoleBreakdown>, parts: ReadonlyMap<string, RoleBreakdown>, sign: 1 | -1): void {
+  for (const [role, part] of parts) {
+    let breakdown = breakdowns.get(role);
+    if (breakdown === undefined) breakdowns.set(role, (breakdown = emptyBreakdown()));
+    const apply = (held: Resources, change: Resources): Resources => (sign === 1 ? held.add(change) : held.subtract(change));
+    breakdown.allocated = apply(breakdown.allocated, part.allocated);
+    breakdown.allocatedReserved = apply(breakdown.allocatedReserved, part.allocatedReserved);
+    breakdown.offered = apply(breakdown.offered, part.offered);
+    breakdown.reserved = apply(breakdown.reserved, part.reserved);
+    if (breakdown.allocated.isEmpty() && breakdown.offered.isEmpty() && breakdown.reserved.isEmpty() && breakdown.frameworks.size === 0) breakdowns.delete(role);
+  }
+}
+
+function isScalar(entry: { readonly type: string }): boolean {
+  return entry.type === 'SCALAR';
 }
 
 /** Scalar quantities by name (Mesos' `ResourceQuantities` JSON): `{"cpus": 1, "mem": 128}`. */

@@ -52,7 +52,8 @@ import {
 } from './state';
 import { MessageThrottle } from './throttle';
 import { OperatorApi, type MasterEvent, type OperatorLimits, type OperatorPort } from './v1-operator';
-import { v1GetAgents, v1GetState, type V1Context } from './v1-operator-json';
+import { v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetRoles, v1GetState, v1GetTasks, type V1Context } from './v1-operator-json';
+import { v1Answer } from '../../lib/v1/http';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
@@ -246,7 +247,7 @@ export class Master extends Actor {
     this.authenticatedRoute('/frameworks', 'readonly', (request, caller) => this.frameworksRoute(request, caller));
     this.authenticatedRoute('/slaves', 'readonly', (request, caller) => this.slavesRoute(request, caller));
     this.authenticatedRoute('/tasks', 'readonly', (request, caller) => this.tasksRoute(request, caller));
-    this.authenticatedRoute('/roles', 'readonly', (_request, caller) => ok(renderRoles(this.stateContext(caller))));
+    this.authenticatedRoute('/roles', 'readonly', (_request, caller) => this.sharedRendering(renderingKey('roles', caller), 'roles', () => ok(renderRoles(this.stateContext(caller), this.stateFragments.roleBreakdowns()))));
     this.authenticatedRoute('/weights', 'readonly', (request, caller) => this.weightsRoute(request, caller));
     this.authenticatedRoute('/quota', 'readonly', (request, caller) => this.quotaRoute(request, caller));
     this.authenticatedRoute('/quota/*', 'readwrite', (request, caller) => this.removeQuotaRoute(request, caller));
@@ -384,12 +385,16 @@ export class Master extends Actor {
    * and rendered afresh (`JSON.stringify` of the pure renderers). Tests and the chaos simulation
    * check that they agree.
    */
-  renderedTexts(): Record<'state' | 'summary' | 'v1' | 'slaves' | 'frameworks' | 'v1-agents', { readonly fragments: string; readonly fresh: string }> {
+  renderedTexts(): Record<'state' | 'summary' | 'v1' | 'slaves' | 'frameworks' | 'roles' | 'v1-agents' | 'v1-tasks' | 'v1-executors' | 'v1-frameworks', { readonly fragments: string; readonly fresh: string }> {
     const context = this.v1Context();
     return {
       slaves: { fragments: this.stateFragments.renderSlaves(context).join(''), fresh: JSON.stringify(renderSlaves(context, {})) },
       frameworks: { fragments: this.stateFragments.renderFrameworks(context).join(''), fresh: JSON.stringify(renderFrameworks(context, {})) },
-      'v1-agents': { fragments: this.stateFragments.renderV1Agents(context).join(''), fresh: JSON.stringify({ type: 'GET_AGENTS', get_agents: v1GetAgents(context) }) },
+      roles: { fragments: JSON.stringify(renderRoles(context, this.stateFragments.roleBreakdowns())), fresh: JSON.stringify(renderRoles(context)) },
+      'v1-agents': { fragments: this.stateFragments.renderV1Part(context, 'GET_AGENTS').join(''), fresh: JSON.stringify({ type: 'GET_AGENTS', get_agents: v1GetAgents(context) }) },
+      'v1-tasks': { fragments: this.stateFragments.renderV1Part(context, 'GET_TASKS').join(''), fresh: JSON.stringify({ type: 'GET_TASKS', get_tasks: v1GetTasks(context) }) },
+      'v1-executors': { fragments: this.stateFragments.renderV1Part(context, 'GET_EXECUTORS').join(''), fresh: JSON.stringify({ type: 'GET_EXECUTORS', get_executors: v1GetExecutors(context) }) },
+      'v1-frameworks': { fragments: this.stateFragments.renderV1Part(context, 'GET_FRAMEWORKS').join(''), fresh: JSON.stringify({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(context) }) },
       state: { fragments: this.stateFragments.render(context).join(''), fresh: JSON.stringify(renderState(context)) },
       summary: { fragments: this.stateFragments.renderSummary(context).join(''), fresh: JSON.stringify(renderStateSummary(context)) },
       v1: { fragments: this.stateFragments.renderV1State(context).join(''), fresh: JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(context) }) },
@@ -2242,8 +2247,9 @@ export class Master extends Actor {
       getState: (caller) => this.sharedRendering(renderingKey('v1', caller), 'v1', () => ({
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller))),
       })),
-      getAgents: (caller) => this.sharedRendering(renderingKey('v1-agents', caller), 'v1-agents', () => ({
-        status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1Agents(this.v1Context(caller))),
+      getRoles: (caller) => this.sharedRendering(renderingKey('v1-roles', caller), 'roles', () => v1Answer('GET_ROLES', 'get_roles', v1GetRoles(this.stateContext(caller), this.stateFragments.roleBreakdowns()))),
+      getStatePart: (caller, call) => this.sharedRendering(renderingKey(call, caller), call === 'GET_AGENTS' ? 'v1-agents' : 'v1-frameworks', () => ({
+        status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1Part(this.v1Context(caller), call)),
       })),
       flags: () => renderMasterFlags(this.flags),
       metrics,

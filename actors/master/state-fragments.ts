@@ -24,7 +24,7 @@ import type { Task, TaskState } from '../../lib/protocol';
 import { renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1Task } from '../../lib/v1/operator';
 import {
-  renderAgent, renderAgentSummary, renderExecutor, renderSlave, renderFrameworkHeader, renderFrameworkSummary, renderOffer, renderRecoveredAgents,
+  addRoleParts, agentRoleParts, renderAgent, renderAgentSummary, renderExecutor, renderSlave, withFrameworks, type RoleBreakdown, renderFrameworkHeader, renderFrameworkSummary, renderOffer, renderRecoveredAgents,
   renderStateHeader, renderSummaryHeader, selectTasks, stateCounts, TaskSummaries, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
@@ -52,9 +52,106 @@ export type StateFormat = 'state' | 'summary' | 'v1' | 'slaves';
 /**
  * What a rendering warms (`StateFragments.warm`): a format's agents and frameworks, only its
  * agents (`/master/slaves`; `v1-agents`: the operator API's GET_AGENTS, with GET_STATE's agents),
- * or only the frameworks of `/master/state` (`frameworks`: `/master/frameworks`).
+ * only GET_STATE's frameworks, tasks, executors and offers (`v1-frameworks`: GET_FRAMEWORKS,
+ * GET_EXECUTORS, GET_TASKS),
+ * only the frameworks of `/master/state` (`frameworks`: `/master/frameworks`), or the roles'
+ * breakdowns (`roles`: `/master/roles` and GET_ROLES).
  */
-export type WarmTarget = StateFormat | 'v1-agents' | 'frameworks';
+export type WarmTarget = StateFormat | 'v1-agents' | 'v1-frameworks' | 'frameworks' | 'roles';
+
+/** The parts of GET_STATE the operator API also answers alone. */
+export type V1StatePart = 'GET_TASKS' | 'GET_EXECUTORS' | 'GET_FRAMEWORKS' | 'GET_AGENTS';
+
+// ---- the roles' breakdowns ------------------------------------------------------------------------
+
+/**
+ * Each role's breakdown (`/master/roles`, GET_ROLES) kept as the agents change: every agent's
+ * part (`agentRoleParts`) and their sums. An agent that changed (the books' list, as for the
+ * agents' texts) has its part taken out and made again. A task's role depends on its
+ * framework's roles: when a framework's roles change (it registers, re-registers or leaves), the
+ * agents holding its tasks or executors (`MasterState.agentsOf`) are made again too.
+ */
+class RoleSums {
+  private readonly parts = new Map<string, ReadonlyMap<string, RoleBreakdown>>();
+  private readonly sums = new Map<string, RoleBreakdown>();
+  private readonly dirty = new Set<string>();
+  /** The agents whose parts are still to make (at first): the books' iterator, as `AgentBlocks.placeSome` takes it. */
+  private unplaced: Iterator<string> | undefined;
+  /** Each registered framework's roles as the parts were made with them. */
+  private frameworkRoles = new Map<string, string>();
+
+  constructor(state: MasterState) {
+    this.unplaced = state.agents.keys();
+    this.frameworkRoles = frameworkRolesOf(state);
+  }
+
+  /** Agents that changed: their parts are made again. */
+  changed(ids: Iterable<string>): void {
+    for (const id of ids) this.dirty.add(id);
+  }
+
+  /** Every part to make again (the books said 'all'). */
+  restart(state: MasterState): void {
+    this.unplaced = state.agents.keys();
+    for (const id of this.parts.keys()) this.dirty.add(id);
+  }
+
+  /** Makes up to `limit` parts; whether any are left to make. */
+  update(state: MasterState, limit: number): boolean {
+    this.noteFrameworkRoles(state);
+    let made = 0;
+    while (made < limit && this.unplaced !== undefined) {
+      const next = this.unplaced.next();
+      if (next.done === true) this.unplaced = undefined;
+      else {
+        this.remake(state, next.value);
+        made++;
+      }
+    }
+    for (const id of this.dirty) {
+      if (made >= limit) break;
+      this.dirty.delete(id);
+      this.remake(state, id);
+      made++;
+    }
+    return this.unplaced !== undefined || this.dirty.size > 0;
+  }
+
+  /** The breakdowns as of now, each framework named under its roles (copies: the sums stay the agents' alone). */
+  breakdowns(state: MasterState): Map<string, RoleBreakdown> {
+    this.update(state, Infinity);
+    const copies = new Map<string, RoleBreakdown>();
+    for (const [role, sum] of this.sums) copies.set(role, { ...sum, frameworks: new Set() });
+    return withFrameworks(state, copies);
+  }
+
+  private remake(state: MasterState, id: string): void {
+    const old = this.parts.get(id);
+    if (old !== undefined) addRoleParts(this.sums, old, -1);
+    this.parts.delete(id);
+    const agent = state.agents.get(id);
+    if (agent === undefined) return;
+    const parts = agentRoleParts(state, agent);
+    this.parts.set(id, parts);
+    addRoleParts(this.sums, parts, 1);
+  }
+
+  /** Marks the agents of every framework whose roles changed since the parts were made. */
+  private noteFrameworkRoles(state: MasterState): void {
+    const now = frameworkRolesOf(state);
+    for (const [frameworkId, roles] of now) {
+      if (this.frameworkRoles.get(frameworkId) !== roles) for (const agent of state.agentsOf(frameworkId)) this.dirty.add(agent.id);
+    }
+    for (const frameworkId of this.frameworkRoles.keys()) {
+      if (!now.has(frameworkId)) for (const agent of state.agentsOf(frameworkId)) this.dirty.add(agent.id);
+    }
+    this.frameworkRoles = now;
+  }
+}
+
+function frameworkRolesOf(state: MasterState): Map<string, string> {
+  return new Map([...state.frameworks.values()].map((framework) => [framework.id, (framework.info.roles ?? []).join('\u0000')]));
+}
 
 // ---- agents, in blocks ----------------------------------------------------------------------------
 
@@ -306,6 +403,8 @@ export class StateFragments {
   private readonly reservedAgents = new Set<string>();
   /** Each format's agents, made when the format is first asked for. */
   private readonly agentBlocks: Partial<Record<StateFormat, AgentBlocks>> = {};
+  /** The roles' breakdowns, made when first asked for. */
+  private roleSums: RoleSums | undefined;
 
   constructor(private readonly state: MasterState) {}
 
@@ -339,8 +438,19 @@ export class StateFragments {
    * handling goes on between them; what changes meanwhile is caught by the rendering itself.
    */
   *warm(target: WarmTarget, v1Context?: V1Context): Generator<void, void, void> {
-    const format: StateFormat = target === 'v1-agents' ? 'v1' : target === 'frameworks' ? 'state' : target;
     const state = this.state;
+    if (target === 'roles') {
+      this.takeChanges();
+      while (this.applySome(STATE_PLACED_PER_TURN)) yield;
+      const sums = (this.roleSums ??= new RoleSums(state));
+      while (sums.update(state, STATE_PLACED_PER_TURN)) {
+        yield;
+        this.takeChanges();
+        this.applySome(STATE_PLACED_PER_TURN);
+      }
+      return;
+    }
+    const format: StateFormat = target === 'v1-agents' || target === 'v1-frameworks' ? 'v1' : target === 'frameworks' ? 'state' : target;
     let mark = this.counter.rendered;
     let visits = 0;
     const turnDone = (): boolean => {
@@ -354,7 +464,7 @@ export class StateFragments {
     while (this.applySome(STATE_PLACED_PER_TURN)) yield;
     if (format === 'summary') this.updateSummaries();
     // `/master/frameworks` shows no agent: their blocks are not made for it.
-    const agents = target === 'frameworks' ? [] : this.agents(format).warm(state, turnDone);
+    const agents = target === 'frameworks' || target === 'v1-frameworks' ? [] : this.agents(format).warm(state, turnDone);
     for (const step of agents) {
       yield step;
       this.takeChanges();
@@ -466,25 +576,10 @@ export class StateFragments {
     parts.push('],"unregistered_frameworks":[]');
   }
 
-  /** The operator API's GET_AGENTS answer (`{"type":"GET_AGENTS","get_agents":{...}}`), as pieces to write in order. */
-  renderV1Agents(context: V1Context): StateParts {
-    const { state } = context;
+  /** Each role's breakdown as of now, for `/master/roles` and GET_ROLES (`renderRoles`, `v1GetRoles`). */
+  roleBreakdowns(): Map<string, RoleBreakdown> {
     this.applyChanges();
-    const parts: StateParts = ['{"type":"GET_AGENTS","get_agents":{'];
-    this.pushV1Agents(parts, state);
-    parts.push('}}');
-    return parts;
-  }
-
-  /** `agents` and `recovered_agents` of GetAgents (each left out when empty, as the fresh rendering's `compact` does). */
-  private pushV1Agents(parts: StateParts, state: MasterState): void {
-    const agentFields = new CompactFields(parts);
-    if (state.agents.size > 0) {
-      agentFields.open('agents');
-      this.agents('v1').push(parts, state);
-      parts.push(']');
-    }
-    agentFields.list('recovered_agents', v1RecoveredAgents(state), (agent) => JSON.stringify(agent));
+    return (this.roleSums ??= new RoleSums(this.state)).breakdowns(this.state);
   }
 
   /** `/master/tasks` for `context` and the page asked for, as pieces to write in order. */
@@ -497,29 +592,56 @@ export class StateFragments {
 
   /** The operator API's GET_STATE answer (`{"type":"GET_STATE","get_state":{...}}`) for `context`, as pieces to write in order. */
   renderV1State(context: V1Context): StateParts {
-    const { state } = context;
-    const viewer = context.viewer ?? SEE_ALL;
     this.applyChanges();
-    const frameworks = [...state.frameworks.values()].filter((framework) => viewer.framework(framework.info.user));
-    const completedFrameworks = state.completedFrameworks.filter((framework) => viewer.framework(framework.info.user));
-    const withTasks = [...frameworks, ...completedFrameworks].filter((framework) => viewer.tasks(framework.info.user));
     const parts: StateParts = ['{"type":"GET_STATE","get_state":{"get_tasks":{'];
-    const fields = new CompactFields(parts);
-    fields.list('tasks', withTasks.flatMap((framework) => [...liveTasks(framework)]), (task) => this.taskText(task, 'v1'));
-    fields.list('unreachable_tasks', withTasks.flatMap((framework) => [...framework.unreachableTasks.values()]), (task) => this.taskText(task, 'v1'));
-    fields.list('completed_tasks', withTasks.flatMap((framework) => framework.completedTasks), (task) => this.taskText(task, 'v1'));
+    this.pushV1Section(parts, context, 'GET_TASKS');
     parts.push('},"get_executors":{');
-    const executorFields = new CompactFields(parts);
-    const executors = frameworks.filter((framework) => viewer.executors(framework.info.user)).flatMap((framework) => [...state.frameworkExecutors(framework.id)]);
-    executorFields.list('executors', executors, ([executor, agentId]) => this.executorText(executor, agentId, 'v1'));
+    this.pushV1Section(parts, context, 'GET_EXECUTORS');
     parts.push('},"get_frameworks":{');
-    const frameworkFields = new CompactFields(parts);
-    frameworkFields.list('frameworks', frameworks, (framework) => this.frameworkV1(context, framework));
-    frameworkFields.list('completed_frameworks', completedFrameworks, (framework) => this.frameworkV1(context, framework));
+    this.pushV1Section(parts, context, 'GET_FRAMEWORKS');
     parts.push('},"get_agents":{');
-    this.pushV1Agents(parts, state);
+    this.pushV1Section(parts, context, 'GET_AGENTS');
     parts.push('}}}');
     return parts;
+  }
+
+  /** The operator API's answer to `call`, one of GET_STATE's parts alone (`{"type":"GET_TASKS","get_tasks":{...}}`), as pieces to write in order. */
+  renderV1Part(context: V1Context, call: V1StatePart): StateParts {
+    this.applyChanges();
+    const parts: StateParts = [`{"type":"${call}","${call.toLowerCase()}":{`];
+    this.pushV1Section(parts, context, call);
+    parts.push('}}');
+    return parts;
+  }
+
+  /** The fields of `call`'s answer (each list left out when empty, as the fresh rendering's `compact` does). */
+  private pushV1Section(parts: StateParts, context: V1Context, call: V1StatePart): void {
+    const { state } = context;
+    const viewer = context.viewer ?? SEE_ALL;
+    const fields = new CompactFields(parts);
+    if (call === 'GET_AGENTS') {
+      if (state.agents.size > 0) {
+        fields.open('agents');
+        this.agents('v1').push(parts, state);
+        parts.push(']');
+      }
+      fields.list('recovered_agents', v1RecoveredAgents(state), (agent) => JSON.stringify(agent));
+      return;
+    }
+    const frameworks = [...state.frameworks.values()].filter((framework) => viewer.framework(framework.info.user));
+    const completedFrameworks = state.completedFrameworks.filter((framework) => viewer.framework(framework.info.user));
+    if (call === 'GET_TASKS') {
+      const withTasks = [...frameworks, ...completedFrameworks].filter((framework) => viewer.tasks(framework.info.user));
+      fields.list('tasks', withTasks.flatMap((framework) => [...liveTasks(framework)]), (task) => this.taskText(task, 'v1'));
+      fields.list('unreachable_tasks', withTasks.flatMap((framework) => [...framework.unreachableTasks.values()]), (task) => this.taskText(task, 'v1'));
+      fields.list('completed_tasks', withTasks.flatMap((framework) => framework.completedTasks), (task) => this.taskText(task, 'v1'));
+    } else if (call === 'GET_EXECUTORS') {
+      const executors = frameworks.filter((framework) => viewer.executors(framework.info.user)).flatMap((framework) => [...state.frameworkExecutors(framework.id)]);
+      fields.list('executors', executors, ([executor, agentId]) => this.executorText(executor, agentId, 'v1'));
+    } else {
+      fields.list('frameworks', frameworks, (framework) => this.frameworkV1(context, framework));
+      fields.list('completed_frameworks', completedFrameworks, (framework) => this.frameworkV1(context, framework));
+    }
   }
 
   // ---- keeping up with the books ------------------------------------------------------------------
@@ -538,6 +660,7 @@ export class StateFragments {
       this.backlog = [];
       this.cursor = undefined;
       for (const blocks of Object.values(this.agentBlocks)) blocks.apply(state, 'all');
+      this.roleSums?.restart(state);
       this.reservedAgents.clear();
       for (const agent of state.agents.values()) if (agent.total.hasReservations()) this.reservedAgents.add(agent.id);
       return;
@@ -566,6 +689,7 @@ export class StateFragments {
     }
     if (ids.size > 0) {
       for (const blocks of Object.values(this.agentBlocks)) blocks.apply(state, ids);
+      this.roleSums?.changed(ids);
       for (const id of ids) {
         const agent = state.agents.get(id);
         if (agent !== undefined && agent.total.hasReservations()) this.reservedAgents.add(id);

@@ -438,11 +438,12 @@ export class MasterState {
     for (const resources of this.agentUsage(agent)) this.usedTally.add(resources, sign);
   }
 
-  /** Replaces an agent's total resources (it re-registered or updated them), keeping the tallies in step. */
+  /** Replaces an agent's total resources (it re-registered or updated them), keeping the tallies in step; the agent changed. */
   setAgentTotal(agent: AgentRecord, total: Resources): void {
     if (agent.listed) this.totalTally.add(agent.total, -1);
     (agent as Writable<AgentRecord>).total = total;
     if (agent.listed) this.totalTally.add(total, 1);
+    this.touchAgent(agent);
   }
 
   /** Moves an agent to a new pid (it re-registered from another address). */

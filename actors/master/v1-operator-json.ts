@@ -10,7 +10,7 @@ import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Off
 import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
-import { renderRoles, type StateContext } from './http';
+import { renderRoles, type RoleBreakdown, type StateContext } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 
 /** What the v1 renderers read beyond `/master/state`'s context. */
@@ -81,8 +81,8 @@ export function v1GetState(context: V1Context): V1Json {
 }
 
 /** `GetRoles`: Mesos' `Role` messages (name, weight, frameworks, resources allocated and offered) of the roles the caller may view. */
-export function v1GetRoles(context: StateContext): V1Json {
-  const rendered = renderRoles(context).roles as Array<{ name: string; weight: number; frameworks: string[]; resources: Record<string, number> }>;
+export function v1GetRoles(context: StateContext, breakdowns?: ReadonlyMap<string, RoleBreakdown>): V1Json {
+  const rendered = renderRoles(context, breakdowns).roles as Array<{ name: string; weight: number; frameworks: string[]; resources: Record<string, number> }>;
   const roles = rendered.map((role) => compact({
     name: role.name,
     weight: role.weight,

@@ -27,9 +27,10 @@ import { v1VersionInfo } from '../../lib/version';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
-  v1Events, v1GetExecutors, v1GetFrameworks, v1GetMaster, v1GetQuota, v1GetRoles, v1GetTasks, v1GetWeights, type V1Context,
+  v1Events, v1GetMaster, v1GetQuota, v1GetWeights, type V1Context,
 } from './v1-operator-json';
 import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
+import type { V1StatePart } from './state-fragments';
 
 /** Mesos' interval between an operator stream's HEARTBEAT events (`DEFAULT_HEARTBEAT_INTERVAL`, 15 s). */
 export const DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS = 15_000;
@@ -72,8 +73,10 @@ export interface OperatorPort {
    * shared with identical requests under way (`/master/state`'s way).
    */
   getState(caller: HttpCaller): Promise<HttpResponse>;
-  /** GET_AGENTS' answer for `caller`, rendered as GET_STATE's is (its agents are GET_STATE's). */
-  getAgents(caller: HttpCaller): Promise<HttpResponse>;
+  /** The answer to `call` (GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS: one of GET_STATE's parts) for `caller`, rendered as GET_STATE's is. */
+  getStatePart(caller: HttpCaller, call: V1StatePart): Promise<HttpResponse>;
+  /** GET_ROLES' answer for `caller`, from the roles' breakdowns `/master/roles` keeps (brought up to date in turns). */
+  getRoles(caller: HttpCaller): Promise<HttpResponse>;
   /** The master's flags as Mesos prints them (name → value). */
   flags(): Record<string, string>;
   /** Every metric of the host (the metrics actor's snapshot). */
@@ -169,15 +172,12 @@ export class OperatorApi {
       case 'GET_STATE':
         return this.port.getState(caller);
       case 'GET_AGENTS':
-        return this.port.getAgents(caller);
       case 'GET_FRAMEWORKS':
-        return answer('GET_FRAMEWORKS', 'get_frameworks', v1GetFrameworks(this.port.context(caller)));
       case 'GET_EXECUTORS':
-        return answer('GET_EXECUTORS', 'get_executors', v1GetExecutors(this.port.context(caller)));
       case 'GET_TASKS':
-        return answer('GET_TASKS', 'get_tasks', v1GetTasks(this.port.context(caller)));
+        return this.port.getStatePart(caller, call.type);
       case 'GET_ROLES':
-        return answer('GET_ROLES', 'get_roles', v1GetRoles(this.port.context(caller)));
+        return this.port.getRoles(caller);
       case 'GET_WEIGHTS':
         return answer('GET_WEIGHTS', 'get_weights', v1GetWeights(this.port.context(caller)));
       case 'GET_QUOTA':

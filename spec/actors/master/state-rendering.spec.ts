@@ -7,8 +7,8 @@ import { dispatch } from '../../../lib/actor';
 import { Prng, TextParts, type HttpResponse } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
 import { defaultMasterFlags } from '../../../actors/master';
-import { renderFrameworks, renderSlaves, renderState, renderStateSummary, selectTasks } from '../../../actors/master/http';
-import { v1GetAgents, v1GetState, type V1Context } from '../../../actors/master/v1-operator-json';
+import { renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, selectTasks } from '../../../actors/master/http';
+import { v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetState, v1GetTasks, type V1Context } from '../../../actors/master/v1-operator-json';
 import { MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, trackLaunchedTask } from '../../../actors/master/state';
 import { STATE_AGENTS_PER_BLOCK, STATE_PLACED_PER_TURN, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
 import { UPID } from '../../../lib/actor';
@@ -102,7 +102,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(again).to.equal(fresh);
   });
 
-  it('renders /master/slaves, GET_AGENTS and /master/frameworks over turns of bounded work too, shared, as a fresh rendering says; slave_id and framework_id are answered at once', async () => {
+  it('renders /master/slaves, /master/frameworks, /master/roles and the operator API\'s GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS and GET_TASKS over turns of bounded work too, shared, as a fresh rendering says; slave_id and framework_id are answered at once', async () => {
     const harness = await startHarness({}, undefined, undefined, { memoryRegistry: true });
     const agents = await registerAgents(harness, 1_500);
     const master = harness.handle.master;
@@ -153,7 +153,33 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(text).to.equal(await dispatch(master, (actor) => JSON.stringify(renderFrameworks(contextOf(actor), {}))));
     expect((JSON.parse(text) as { frameworks: Array<{ id: string }> }).frameworks.map((entry) => entry.id)).to.deep.equal([framework.frameworkId]);
     const oneFramework = await dispatch(master, (actor) => frameworksRoute.call(actor, { ...STATE_REQUEST, path: '/frameworks', query: { framework_id: framework.frameworkId } }));
+
+    // /master/roles: the breakdowns kept as agents change, a warming turn per STATE_PLACED_PER_TURN agents, shared.
+    const rolesRoute = master.runtime.routes.get('/roles');
+    if (rolesRoute === undefined) throw new Error('no /roles route');
+    await dispatch(master, (actor) => actor.renderingFigures());
+    const roles = await Promise.all([0, 1].map(() => dispatch(master, (actor) => rolesRoute.call(actor, { ...STATE_REQUEST, path: '/roles' }))));
+    const rolesFigures = await dispatch(master, (actor) => actor.renderingFigures());
+    expect(rolesFigures.renderings).to.equal(1);
+    expect(rolesFigures.shared).to.equal(1);
+    expect((roles[0] as HttpResponse).body).to.deep.equal(await dispatch(master, (actor) => renderRoles(contextOf(actor))));
+    expect(((roles[0] as HttpResponse).body as { roles: Array<{ name: string; frameworks: string[] }> }).roles.find((role) => role.name === '*')?.frameworks).to.deep.equal([framework.frameworkId]);
     expect(((oneFramework as HttpResponse).body as { frameworks: Array<{ id: string }> }).frameworks.map((entry) => entry.id)).to.deep.equal([framework.frameworkId]);
+
+    // GET_FRAMEWORKS, GET_EXECUTORS and GET_TASKS: GET_STATE's parts alone, shared, as fresh renderings say.
+    for (const [type, fresh] of [
+      ['GET_FRAMEWORKS', (actor: typeof master) => JSON.stringify({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(contextOf(actor)) })],
+      ['GET_EXECUTORS', (actor: typeof master) => JSON.stringify({ type: 'GET_EXECUTORS', get_executors: v1GetExecutors(contextOf(actor)) })],
+      ['GET_TASKS', (actor: typeof master) => JSON.stringify({ type: 'GET_TASKS', get_tasks: v1GetTasks(contextOf(actor)) })],
+    ] as const) {
+      const call = { ...getAgents, body: Buffer.from(JSON.stringify({ type })) };
+      await dispatch(master, (actor) => actor.renderingFigures());
+      const answers = await Promise.all([0, 1].map(() => dispatch(master, (actor) => v1Route.call(actor, call))));
+      const partFigures = await dispatch(master, (actor) => actor.renderingFigures());
+      expect(partFigures.renderings, type).to.equal(1);
+      expect(partFigures.shared, type).to.equal(1);
+      expect(textOf(answers[0] as HttpResponse), type).to.equal(await dispatch(master, fresh));
+    }
   });
 
   it('does not hand a failed rendering to the requests after it', async () => {
@@ -202,7 +228,11 @@ describe('master: /master/state rendered in turns and shared', function () {
       expect(fragments.renderV1State(context()).join(''), `GET_STATE: ${why}`).to.equal(JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(context()) }));
       expect(fragments.renderSlaves(context()).join(''), `/master/slaves: ${why}`).to.equal(JSON.stringify(renderSlaves(context(), {})));
       expect(fragments.renderFrameworks(context()).join(''), `/master/frameworks: ${why}`).to.equal(JSON.stringify(renderFrameworks(context(), {})));
-      expect(fragments.renderV1Agents(context()).join(''), `GET_AGENTS: ${why}`).to.equal(JSON.stringify({ type: 'GET_AGENTS', get_agents: v1GetAgents(context()) }));
+      expect(renderRoles(context(), fragments.roleBreakdowns()), `/master/roles: ${why}`).to.deep.equal(renderRoles(context()));
+      expect(fragments.renderV1Part(context(), 'GET_AGENTS').join(''), `GET_AGENTS: ${why}`).to.equal(JSON.stringify({ type: 'GET_AGENTS', get_agents: v1GetAgents(context()) }));
+      expect(fragments.renderV1Part(context(), 'GET_TASKS').join(''), `GET_TASKS: ${why}`).to.equal(JSON.stringify({ type: 'GET_TASKS', get_tasks: v1GetTasks(context()) }));
+      expect(fragments.renderV1Part(context(), 'GET_EXECUTORS').join(''), `GET_EXECUTORS: ${why}`).to.equal(JSON.stringify({ type: 'GET_EXECUTORS', get_executors: v1GetExecutors(context()) }));
+      expect(fragments.renderV1Part(context(), 'GET_FRAMEWORKS').join(''), `GET_FRAMEWORKS: ${why}`).to.equal(JSON.stringify({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(context()) }));
     };
     agree('first rendering');
 

@@ -9,6 +9,8 @@ import {
 } from '../../../actors/master/state';
 import { offerNumberOf } from '../../../actors/master/offer-table';
 import { GAUGED_RESOURCES } from '../../../actors/master/resource-tally';
+import { renderRoles, type StateContext } from '../../../actors/master/http';
+import { StateFragments } from '../../../actors/master/state-fragments';
 
 /**
  * The indexes of the master's books (frameworks by pid, a framework's agents, completed
@@ -28,7 +30,9 @@ const TASK_IDS = ['t0', 't1', 't2', 't3', 't4', 't5'];
 const EXECUTOR_IDS = ['e0', 'e1', 'e2'];
 const RESOURCES = ['cpus:1;mem:32', 'cpus:0.5;mem:128', 'cpus:2;mem:64;ports:[31000-31001]', 'mem:16;gpus:1;disk:10.5'];
 /** Totals an agent re-registers or updates with (`setAgentTotal`). */
-const AGENT_TOTALS = ['cpus:8;mem:1024', 'cpus:16;mem:2048;disk:100', 'cpus:0.3;gpus:2;mem:512.5'];
+const AGENT_TOTALS = ['cpus:8;mem:1024', 'cpus:16;mem:2048;disk:100', 'cpus:0.3;gpus:2;mem:512.5;cpus(r1):2;ports(r1):[31000-31005]'];
+/** Each framework's roles (by its index in `FRAMEWORK_IDS`); a principal of `p1` moves it to `r1` alone (`updateFrameworkInfo`). */
+const FRAMEWORK_ROLES = [['*'], ['r1'], ['r1', '*'], ['*']];
 const TASK_STATES: readonly TaskState[] = ['TASK_RUNNING', 'TASK_FINISHED', 'TASK_UNREACHABLE', 'TASK_STARTING'];
 /** Few, so that trimming the completed frameworks happens often. */
 const MAX_COMPLETED_FRAMEWORKS = 2;
@@ -76,6 +80,8 @@ const change: fc.Arbitrary<Change> = fc.oneof(
 class Books {
   readonly state = new MasterState({ maxCompletedFrameworks: MAX_COMPLETED_FRAMEWORKS, maxCompletedTasksPerFramework: 3, maxUnreachableTasksPerFramework: 3 });
   readonly tasks: TrackedTask[] = [];
+  /** The state endpoints' fragments: the roles' breakdowns kept as the books change. */
+  readonly fragments = new StateFragments(this.state);
   /** Every agent record ever added (to check that only the current ones are `listed`). */
   readonly agentRecords: AgentRecord[] = [];
   /** Offers made so far (for unique ids). */
@@ -98,7 +104,9 @@ function apply(books: Books, step: Change): void {
       return applyFrameworkChange(books, step);
     case 'updateFrameworkInfo': {
       const framework = books.state.frameworks.get(FRAMEWORK_IDS[step.framework] as string);
-      if (framework !== undefined) books.state.updateFrameworkInfo(framework, { ...framework.info, principal: PRINCIPALS[step.principal] });
+      const principal = PRINCIPALS[step.principal];
+      const roles = principal === 'p1' ? ['r1'] : FRAMEWORK_ROLES[step.framework] as string[];
+      if (framework !== undefined) books.state.updateFrameworkInfo(framework, { ...framework.info, principal, roles });
       return;
     }
     case 'addAgent':
@@ -132,7 +140,7 @@ function applyFrameworkChange(books: Books, step: Extract<Change, { kind: 'addFr
   if (step.kind === 'addFramework') {
     if (framework !== undefined || (holder !== undefined && holder.id !== frameworkId)) return;
     const principal = PRINCIPALS[step.principal];
-    state.addFramework(newFrameworkRecord({ id: frameworkId, name: frameworkId, user: 'u', roles: ['*'], ...(principal !== undefined ? { principal } : {}) }, pid, books.nowMs));
+    state.addFramework(newFrameworkRecord({ id: frameworkId, name: frameworkId, user: 'u', roles: FRAMEWORK_ROLES[step.framework] as string[], ...(principal !== undefined ? { principal } : {}) }, pid, books.nowMs));
   } else if (framework === undefined) {
     return;
   } else if (step.kind === 'moveFramework' && pid !== undefined && (holder === undefined || holder === framework)) {
@@ -198,7 +206,8 @@ function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramewo
   if (agent === undefined) return;
   const resources = Resources.parse(RESOURCES[step.resources] as string).toJSON();
   if (step.kind === 'addTask') {
-    const tracked = trackLaunchedTask({ name: 't', taskId: TASK_IDS[step.task] as string, agentId: agent.id, resources, command: { value: 'true' } }, frameworkId, '*');
+    // Odd tasks ask for role r1: theirs where their framework has it, else the framework's first.
+    const tracked = trackLaunchedTask({ name: 't', taskId: TASK_IDS[step.task] as string, agentId: agent.id, resources, command: { value: 'true' } }, frameworkId, step.task % 2 === 1 ? 'r1' : '*');
     state.addTask(tracked, agent);
     books.tasks.push(tracked);
   } else if (step.kind === 'addExecutor') {
@@ -261,6 +270,8 @@ function bruteTaskCounts(state: MasterState): Map<TaskState, number> {
 function checkIndexes(books: Books, step: Change): void {
   const { state } = books;
   const context = `after ${JSON.stringify(step)}`;
+  const rolesContext = { state } as unknown as StateContext;
+  expect(renderRoles(rolesContext, books.fragments.roleBreakdowns()), `roles kept ${context}`).to.deep.equal(renderRoles(rolesContext));
   const tallies = bruteTallies(state);
   expect(state.totalTally.toRecord(), `total tally ${context}`).to.deep.equal(tallies.total);
   expect(state.usedTally.toRecord(), `used tally ${context}`).to.deep.equal(tallies.used);
@@ -314,7 +325,7 @@ function checkIndexes(books: Books, step: Change): void {
 }
 
 describe('actors/master/state: indexes (properties)', () => {
-  it('frameworkByPid, agentsOf, isCompletedFramework, frameworkExecutors, frameworkUsedResources, frameworkCountOnPeer, hasPrincipal, the resource tallies and the task counts agree with a full scan', () => {
+  it('frameworkByPid, agentsOf, isCompletedFramework, frameworkExecutors, frameworkUsedResources, frameworkCountOnPeer, hasPrincipal, the resource tallies, the task counts and the roles\' breakdowns agree with a full scan', () => {
     fc.assert(
       fc.property(fc.array(change, { minLength: 10, maxLength: 120, size: 'max' }), (changes) => {
         const books = new Books();
