@@ -2067,7 +2067,7 @@ export class Master extends Actor {
       }
     };
     if (format !== undefined) {
-      const warming = this.stateFragments.warm(format, format === 'v1' || format === 'v1-agents' ? this.v1Context() : undefined);
+      const warming = this.stateFragments.warm(format, format === 'v1' || format === 'v1-frameworks' ? this.v1Context() : undefined);
       while (!(await this.httpTurn(() => timed(() => warming.next().done === true))));
     }
     return this.httpTurn(() => timed(() => {

@@ -1,7 +1,8 @@
 /**
  * The master's state endpoints as JSON text, put together from fragments kept between requests:
  * `/master/state`, `/master/state-summary`, `/master/tasks`, `/master/slaves`,
- * `/master/frameworks` and the operator API's GET_STATE and GET_AGENTS.
+ * `/master/frameworks` and the operator API's GET_STATE and its parts; and the roles'
+ * breakdowns `/master/roles` and GET_ROLES read.
  * Each agent, framework, task, executor and offer is rendered (`http.ts`,
  * `v1-operator-json.ts`) and stringified once, and again only when it changes. Agents are kept
  * joined in blocks of `STATE_AGENTS_PER_BLOCK` per format; a block is joined again only when
@@ -32,6 +33,11 @@ import { v1Agent, v1Executor, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgen
 
 /** Agents a warming turn puts in their blocks (or changes it takes from the books), when there are many: a few ms of work. */
 export const STATE_PLACED_PER_TURN = 2_000;
+/**
+ * Agents whose part of the roles' breakdowns a warming turn makes (`RoleSums`): one is ~5-15 µs
+ * (its tasks, executors and offers by role), so a turn stays within a few ms.
+ */
+export const ROLE_PARTS_PER_TURN = 500;
 /** Agents a block of one format's agents holds at most (`StateFragments`). */
 export const STATE_AGENTS_PER_BLOCK = 128;
 /**
@@ -443,7 +449,7 @@ export class StateFragments {
       this.takeChanges();
       while (this.applySome(STATE_PLACED_PER_TURN)) yield;
       const sums = (this.roleSums ??= new RoleSums(state));
-      while (sums.update(state, STATE_PLACED_PER_TURN)) {
+      while (sums.update(state, ROLE_PARTS_PER_TURN)) {
         yield;
         this.takeChanges();
         this.applySome(STATE_PLACED_PER_TURN);

@@ -4,13 +4,13 @@
  */
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
-import { Prng, TextParts, type HttpResponse } from '../../../lib/process';
+import { Prng, TextParts, type HttpHandler, type HttpRequest, type HttpResponse } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
 import { defaultMasterFlags } from '../../../actors/master';
 import { renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, selectTasks } from '../../../actors/master/http';
 import { v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetState, v1GetTasks, type V1Context } from '../../../actors/master/v1-operator-json';
 import { MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, trackLaunchedTask } from '../../../actors/master/state';
-import { STATE_AGENTS_PER_BLOCK, STATE_PLACED_PER_TURN, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
+import { ROLE_PARTS_PER_TURN, STATE_AGENTS_PER_BLOCK, STATE_PLACED_PER_TURN, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
 import { UPID } from '../../../lib/actor';
 import {
   agentInfo, all, cleanUp, commandTask, FakeAgent, latestOffer, registerFramework, startHarness, type Harness,
@@ -110,19 +110,23 @@ describe('master: /master/state rendered in turns and shared', function () {
     const v1Route = master.runtime.routes.get('/api/v1');
     if (slavesRoute === undefined || v1Route === undefined) throw new Error('no /slaves or /api/v1 route');
     const contextOf = (actor: typeof master): V1Context => (actor as unknown as { v1Context(): V1Context }).v1Context();
+    /** `count` identical requests at once: one rendering, shared by the rest. */
+    type Figures = Awaited<ReturnType<typeof master.renderingFigures>>;
+    const served = async (route: HttpHandler, request: HttpRequest, count: number): Promise<{ responses: HttpResponse[]; figures: Figures }> => {
+      await dispatch(master, (actor) => actor.renderingFigures()); // reading the figures starts them again from nothing
+      const responses = await Promise.all(Array.from({ length: count }, () => dispatch(master, (actor) => route.call(actor, request))));
+      const figures = await dispatch(master, (actor) => actor.renderingFigures());
+      expect(figures.renderings, `${request.path}: one rendering`).to.equal(1);
+      expect(figures.shared, `${request.path}: shared`).to.equal(count - 1);
+      return { responses: responses as HttpResponse[], figures };
+    };
     const getAgents = { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from(JSON.stringify({ type: 'GET_AGENTS' })) };
     for (const [name, request, fresh] of [
       // Fresh renderings only (`renderedTexts` would warm every format's fragments).
       ['/master/slaves', { ...STATE_REQUEST, path: '/slaves' }, (actor: typeof master) => JSON.stringify(renderSlaves(contextOf(actor), {}))],
       ['GET_AGENTS', getAgents, (actor: typeof master) => JSON.stringify({ type: 'GET_AGENTS', get_agents: v1GetAgents(contextOf(actor)) })],
     ] as const) {
-      const route = name === 'GET_AGENTS' ? v1Route : slavesRoute;
-      // Reading the figures starts them again from nothing.
-      await dispatch(master, (actor) => actor.renderingFigures());
-      const responses = await Promise.all([0, 1, 2].map(() => dispatch(master, (actor) => route.call(actor, request))));
-      const figures = await dispatch(master, (actor) => actor.renderingFigures());
-      expect(figures.renderings, `${name}: one rendering`).to.equal(1);
-      expect(figures.shared, `${name}: shared`).to.equal(2);
+      const { responses, figures } = await served(name === 'GET_AGENTS' ? v1Route : slavesRoute, request, 3);
       expect(figures.turns, `${name}: turns`).to.be.greaterThan(1_500 / (STATE_WARM_RENDERS_PER_TURN + STATE_AGENTS_PER_BLOCK));
       expect(figures.mostRenderedInATurn, `${name}: most rendered in a turn`).to.be.at.most(STATE_WARM_RENDERS_PER_TURN + STATE_AGENTS_PER_BLOCK);
       const texts = responses.map(textOf);
@@ -144,27 +148,20 @@ describe('master: /master/state rendered in turns and shared', function () {
     const framework = await registerFramework(harness);
     const frameworksRoute = master.runtime.routes.get('/frameworks');
     if (frameworksRoute === undefined) throw new Error('no /frameworks route');
-    await dispatch(master, (actor) => actor.renderingFigures());
-    const frameworks = await Promise.all([0, 1].map(() => dispatch(master, (actor) => frameworksRoute.call(actor, { ...STATE_REQUEST, path: '/frameworks' }))));
-    const after = await dispatch(master, (actor) => actor.renderingFigures());
-    expect(after.renderings).to.equal(1);
-    expect(after.shared).to.equal(1);
+    const frameworks = (await served(frameworksRoute, { ...STATE_REQUEST, path: '/frameworks' }, 2)).responses;
     const text = textOf(frameworks[0] as HttpResponse);
     expect(text).to.equal(await dispatch(master, (actor) => JSON.stringify(renderFrameworks(contextOf(actor), {}))));
     expect((JSON.parse(text) as { frameworks: Array<{ id: string }> }).frameworks.map((entry) => entry.id)).to.deep.equal([framework.frameworkId]);
     const oneFramework = await dispatch(master, (actor) => frameworksRoute.call(actor, { ...STATE_REQUEST, path: '/frameworks', query: { framework_id: framework.frameworkId } }));
+    expect(((oneFramework as HttpResponse).body as { frameworks: Array<{ id: string }> }).frameworks.map((entry) => entry.id)).to.deep.equal([framework.frameworkId]);
 
-    // /master/roles: the breakdowns kept as agents change, a warming turn per STATE_PLACED_PER_TURN agents, shared.
+    // /master/roles: the breakdowns kept as agents change, made the first time a warming turn per ROLE_PARTS_PER_TURN agents, shared.
     const rolesRoute = master.runtime.routes.get('/roles');
     if (rolesRoute === undefined) throw new Error('no /roles route');
-    await dispatch(master, (actor) => actor.renderingFigures());
-    const roles = await Promise.all([0, 1].map(() => dispatch(master, (actor) => rolesRoute.call(actor, { ...STATE_REQUEST, path: '/roles' }))));
-    const rolesFigures = await dispatch(master, (actor) => actor.renderingFigures());
-    expect(rolesFigures.renderings).to.equal(1);
-    expect(rolesFigures.shared).to.equal(1);
+    const { responses: roles, figures: rolesFigures } = await served(rolesRoute, { ...STATE_REQUEST, path: '/roles' }, 2);
+    expect(rolesFigures.turns).to.be.at.least(1_500 / ROLE_PARTS_PER_TURN);
     expect((roles[0] as HttpResponse).body).to.deep.equal(await dispatch(master, (actor) => renderRoles(contextOf(actor))));
     expect(((roles[0] as HttpResponse).body as { roles: Array<{ name: string; frameworks: string[] }> }).roles.find((role) => role.name === '*')?.frameworks).to.deep.equal([framework.frameworkId]);
-    expect(((oneFramework as HttpResponse).body as { frameworks: Array<{ id: string }> }).frameworks.map((entry) => entry.id)).to.deep.equal([framework.frameworkId]);
 
     // GET_FRAMEWORKS, GET_EXECUTORS and GET_TASKS: GET_STATE's parts alone, shared, as fresh renderings say.
     for (const [type, fresh] of [
@@ -172,12 +169,7 @@ describe('master: /master/state rendered in turns and shared', function () {
       ['GET_EXECUTORS', (actor: typeof master) => JSON.stringify({ type: 'GET_EXECUTORS', get_executors: v1GetExecutors(contextOf(actor)) })],
       ['GET_TASKS', (actor: typeof master) => JSON.stringify({ type: 'GET_TASKS', get_tasks: v1GetTasks(contextOf(actor)) })],
     ] as const) {
-      const call = { ...getAgents, body: Buffer.from(JSON.stringify({ type })) };
-      await dispatch(master, (actor) => actor.renderingFigures());
-      const answers = await Promise.all([0, 1].map(() => dispatch(master, (actor) => v1Route.call(actor, call))));
-      const partFigures = await dispatch(master, (actor) => actor.renderingFigures());
-      expect(partFigures.renderings, type).to.equal(1);
-      expect(partFigures.shared, type).to.equal(1);
+      const { responses: answers } = await served(v1Route, { ...getAgents, body: Buffer.from(JSON.stringify({ type })) }, 2);
       expect(textOf(answers[0] as HttpResponse), type).to.equal(await dispatch(master, fresh));
     }
   });
