@@ -434,7 +434,8 @@ export class HierarchicalAllocatorCore {
    * What the allocator's Mesos metrics are computed from: cluster totals and what is offered or
    * allocated (scalars by name), each role's dominant share as Mesos reports it (unweighted:
    * its weight divides it only for sorting), and the decline filters held per role (expired
-   * ones not yet dropped included). O(agents + roles).
+   * ones not yet dropped included). O(roles + frameworks), plus each quota role's holdings
+   * (`quotaMetricsViews`).
    */
   metricsView(): AllocatorMetricsView {
     const offeredOrAllocated = this.books.offeredOrAllocated.quantities();

@@ -539,7 +539,8 @@ export function emptyBreakdown(): RoleBreakdown {
 /** Allocated, offered and reserved resources, and subscribed frameworks, by role: a walk over every agent. */
 export function roleBreakdowns(state: MasterState): Map<string, RoleBreakdown> {
   const breakdowns = new Map<string, RoleBreakdown>();
-  for (const agent of state.agents.values()) addRoleParts(breakdowns, agentRoleParts(state, agent), 1);
+  const counts = new Map<string, number>();
+  for (const agent of state.agents.values()) addRoleParts(breakdowns, counts, agentRoleParts(state, agent), 1);
   return withFrameworks(state, breakdowns);
 }
 
@@ -571,8 +572,8 @@ export function agentRoleParts(state: MasterState, agent: AgentRecord): Map<stri
     if (part === undefined) parts.set(role, (part = emptyBreakdown()));
     return part;
   };
-  const total = agent.total.hasReservations() ? agent.total.filter(isScalar) : Resources.EMPTY;
-  for (const role of total.reserved().roles()) of(role).reserved = total.reserved(role);
+  // A role with any reservation here is known, whatever its type (Mesos' `knownRoles`); its quantities are scalars.
+  if (agent.total.hasReservations()) for (const role of agent.total.reserved().roles()) of(role).reserved = agent.total.reserved(role).filter(isScalar);
   for (const used of state.usedByFrameworkRole(agent)) {
     const part = of(used.role);
     const scalars = used.resources.filter(isScalar);
@@ -586,17 +587,26 @@ export function agentRoleParts(state: MasterState, agent: AgentRecord): Map<stri
   return parts;
 }
 
-/** Adds (`sign` 1) or takes away (-1) an agent's `parts` to or from `breakdowns`; a role left holding nothing leaves the map. */
-export function addRoleParts(breakdowns: Map<string, RoleBreakdown>, parts: ReadonlyMap<string, RoleBreakdown>, sign: 1 | -1): void {
+/**
+ * Adds (`sign` 1) or takes away (-1) an agent's `parts` to or from `breakdowns`; `counts` says
+ * how many agents have a part in each role, and a role no agent has a part in leaves the map
+ * (a part may be empty: a reservation of ports only, a task of ports only, still names its role).
+ */
+export function addRoleParts(breakdowns: Map<string, RoleBreakdown>, counts: Map<string, number>, parts: ReadonlyMap<string, RoleBreakdown>, sign: 1 | -1): void {
   for (const [role, part] of parts) {
     let breakdown = breakdowns.get(role);
     if (breakdown === undefined) breakdowns.set(role, (breakdown = emptyBreakdown()));
+    const count = (counts.get(role) ?? 0) + sign;
     const apply = (held: Resources, change: Resources): Resources => (sign === 1 ? held.add(change) : held.subtract(change));
     breakdown.allocated = apply(breakdown.allocated, part.allocated);
     breakdown.allocatedReserved = apply(breakdown.allocatedReserved, part.allocatedReserved);
     breakdown.offered = apply(breakdown.offered, part.offered);
     breakdown.reserved = apply(breakdown.reserved, part.reserved);
-    if (breakdown.allocated.isEmpty() && breakdown.offered.isEmpty() && breakdown.reserved.isEmpty() && breakdown.frameworks.size === 0) breakdowns.delete(role);
+    if (count > 0) counts.set(role, count);
+    else {
+      counts.delete(role);
+      breakdowns.delete(role);
+    }
   }
 }
 
@@ -605,6 +615,11 @@ function isScalar(entry: { readonly type: string }): boolean {
 }
 
 /** Scalar quantities by name (Mesos' `ResourceQuantities` JSON): `{"cpus": 1, "mem": 128}`. */
+/**
+ * Scalar quantities by name (Mesos' `ResourceQuantities`, which keeps its names sorted): sorted
+ * here too, so the text does not depend on the order the resources were summed in (the kept
+ * roles' breakdowns add and take away agents' parts in any order).
+ */
 function quantities(resources: Resources): Record<string, number> {
-  return Object.fromEntries(resources.scalarTotals());
+  return Object.fromEntries([...resources.scalarTotals()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

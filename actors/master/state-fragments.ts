@@ -78,8 +78,11 @@ export type V1StatePart = 'GET_TASKS' | 'GET_EXECUTORS' | 'GET_FRAMEWORKS' | 'GE
  * agents holding its tasks or executors (`MasterState.agentsOf`) are made again too.
  */
 class RoleSums {
+  /** Each agent's part (none kept for an agent that holds nothing in any role: most of an idle cluster's). */
   private readonly parts = new Map<string, ReadonlyMap<string, RoleBreakdown>>();
   private readonly sums = new Map<string, RoleBreakdown>();
+  /** How many agents have a part in each role. */
+  private readonly counts = new Map<string, number>();
   private readonly dirty = new Set<string>();
   /** The agents whose parts are still to make (at first): the books' iterator, as `AgentBlocks.placeSome` takes it. */
   private unplaced: Iterator<string> | undefined;
@@ -100,6 +103,11 @@ class RoleSums {
   restart(state: MasterState): void {
     this.unplaced = state.agents.keys();
     for (const id of this.parts.keys()) this.dirty.add(id);
+  }
+
+  /** Parts to make now: the agents not reached yet (at most every agent) and those changed since. */
+  pending(state: MasterState): number {
+    return (this.unplaced === undefined ? 0 : state.agents.size) + this.dirty.size;
   }
 
   /** Makes up to `limit` parts; whether any are left to make. */
@@ -133,13 +141,14 @@ class RoleSums {
 
   private remake(state: MasterState, id: string): void {
     const old = this.parts.get(id);
-    if (old !== undefined) addRoleParts(this.sums, old, -1);
+    if (old !== undefined) addRoleParts(this.sums, this.counts, old, -1);
     this.parts.delete(id);
     const agent = state.agents.get(id);
     if (agent === undefined) return;
     const parts = agentRoleParts(state, agent);
+    if (parts.size === 0) return;
     this.parts.set(id, parts);
-    addRoleParts(this.sums, parts, 1);
+    addRoleParts(this.sums, this.counts, parts, 1);
   }
 
   /** Marks the agents of every framework whose roles changed since the parts were made. */
@@ -449,7 +458,9 @@ export class StateFragments {
       this.takeChanges();
       while (this.applySome(STATE_PLACED_PER_TURN)) yield;
       const sums = (this.roleSums ??= new RoleSums(state));
-      while (sums.update(state, ROLE_PARTS_PER_TURN)) {
+      // At most what was pending when it started: agents that keep changing meanwhile (offers
+      // made and declined every cycle) would otherwise keep it warming; the last turn takes them.
+      for (let left = sums.pending(state); left > 0 && sums.update(state, ROLE_PARTS_PER_TURN); left -= ROLE_PARTS_PER_TURN) {
         yield;
         this.takeChanges();
         this.applySome(STATE_PLACED_PER_TURN);
@@ -493,6 +504,10 @@ export class StateFragments {
         for (const offerId of framework.offerIds) {
           const record = state.offers.get(offerId);
           if (record !== undefined) this.v1OfferText(v1Context, record);
+          if (turnDone()) yield;
+        }
+        for (const [executor, agentId] of state.frameworkExecutors(framework.id)) {
+          this.executorText(executor, agentId, 'v1');
           if (turnDone()) yield;
         }
         this.frameworkV1(v1Context, framework);

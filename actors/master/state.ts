@@ -241,9 +241,10 @@ export class MasterState {
   constructor(private readonly limits: RetentionLimits) {}
 
   /**
-   * The master changed one of `agent`'s own fields (`info`, `total`, `version`, `connected`,
-   * `active`, `reregisteredTimeMs`): its stamp moves and it is listed for `takeChangedAgents`.
-   * What it holds is tracked here; its own fields the master sets, and tells.
+   * The master changed one of `agent`'s own fields that it sets itself (`version`,
+   * `reregisteredTimeMs`): its stamp moves and it is listed for `takeChangedAgents`. What it
+   * holds is tracked here, and so are the fields changed through the books (`updateAgentInfo`,
+   * `setAgentTotal`, `setAgentConnected`); the master sets the others, and tells.
    */
   agentChanged(agent: AgentRecord): void {
     this.touchAgent(agent);

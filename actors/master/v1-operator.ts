@@ -7,8 +7,10 @@
  *
  * `OperatorApi` is not an actor: the master owns one and runs it in its own mailbox (the API
  * actor's `/v1` route dispatches each request there), so that every answer and every event is
- * read from the books as they are at that point of the master's protocol, and a subscriber's
- * SUBSCRIBED state and the events after it never overlap or leave a gap. The master tells it of
+ * read from the books as they are at one point of the master's protocol, and a subscriber's
+ * SUBSCRIBED state and the events after it never overlap or leave a gap. The large answers
+ * (GET_STATE and its parts GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, and GET_ROLES)
+ * are put together a few turns later, as `/master/state` is: the books as of their last turn. The master tells it of
  * changes through `MasterEvent`s (its `onEvent` hook); what changes state goes through the
  * master's own paths (the `OperatorPort`), the same ones `/master/weights`, `/master/quota` and
  * `/master/teardown` take.

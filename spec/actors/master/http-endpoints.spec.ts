@@ -306,6 +306,14 @@ describe('actors/master: who may read flags and change weights and quota', () =>
     expect(((await request(`${cluster.base}/master/roles`, { headers: ops })).json as { roles: Json[] }).roles).to.not.be.empty;
     const [slave] = ((await request(`${cluster.base}/master/state`, { headers: viewer })).json as { slaves: Json[] }).slaves;
     expect(slave?.reserved_resources).to.deep.equal({});
+    // /master/slaves keeps its agents' texts for everyone; an agent with reservations is rendered for a viewer who may not see every role.
+    const slavesOf = async (headers: Record<string, string>): Promise<Json[]> => ((await request(`${cluster.base}/master/slaves`, { headers })).json as { slaves: Json[] }).slaves;
+    const [seenByViewer] = await slavesOf(viewer);
+    expect(seenByViewer?.reserved_resources).to.deep.equal({});
+    expect(seenByViewer?.reserved_resources_full).to.deep.equal({});
+    const [seenByOps] = await slavesOf(ops);
+    expect(seenByOps?.reserved_resources_full).to.have.keys('web');
+    expect((await slavesOf(viewer))[0]?.reserved_resources_full, 'asked again, from the kept texts').to.deep.equal({});
   });
 
   it('changing weights or quota needs read-write credentials (401) and update_weights / update_quotas (403)', async () => {

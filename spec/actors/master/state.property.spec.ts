@@ -30,7 +30,7 @@ const TASK_IDS = ['t0', 't1', 't2', 't3', 't4', 't5'];
 const EXECUTOR_IDS = ['e0', 'e1', 'e2'];
 const RESOURCES = ['cpus:1;mem:32', 'cpus:0.5;mem:128', 'cpus:2;mem:64;ports:[31000-31001]', 'mem:16;gpus:1;disk:10.5'];
 /** Totals an agent re-registers or updates with (`setAgentTotal`). */
-const AGENT_TOTALS = ['cpus:8;mem:1024', 'cpus:16;mem:2048;disk:100', 'cpus:0.3;gpus:2;mem:512.5;cpus(r1):2;ports(r1):[31000-31005]'];
+const AGENT_TOTALS = ['cpus:8;mem:1024', 'cpus:16;mem:2048;disk:100;ports(r2):[31000-31005]', 'cpus:0.3;gpus:2;mem:512.5;cpus(r1):2;mem(r1):16;ports(r1):[31000-31005]'];
 /** Each framework's roles (by its index in `FRAMEWORK_IDS`); a principal of `p1` moves it to `r1` alone (`updateFrameworkInfo`). */
 const FRAMEWORK_ROLES = [['*'], ['r1'], ['r1', '*'], ['*']];
 const TASK_STATES: readonly TaskState[] = ['TASK_RUNNING', 'TASK_FINISHED', 'TASK_UNREACHABLE', 'TASK_STARTING'];
@@ -270,8 +270,11 @@ function bruteTaskCounts(state: MasterState): Map<TaskState, number> {
 function checkIndexes(books: Books, step: Change): void {
   const { state } = books;
   const context = `after ${JSON.stringify(step)}`;
-  const rolesContext = { state } as unknown as StateContext;
-  expect(renderRoles(rolesContext, books.fragments.roleBreakdowns()), `roles kept ${context}`).to.deep.equal(renderRoles(rolesContext));
+  // Every other change: several changes then pile up between two answers. As text: the answer is the same bytes, key order included.
+  if (books.nowMs % 2 === 0) {
+    const rolesContext = { state } as unknown as StateContext;
+    expect(JSON.stringify(renderRoles(rolesContext, books.fragments.roleBreakdowns())), `roles kept ${context}`).to.equal(JSON.stringify(renderRoles(rolesContext)));
+  }
   const tallies = bruteTallies(state);
   expect(state.totalTally.toRecord(), `total tally ${context}`).to.deep.equal(tallies.total);
   expect(state.usedTally.toRecord(), `used tally ${context}`).to.deep.equal(tallies.used);
