@@ -31,8 +31,12 @@ import {
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 import { v1Agent, v1Executor, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
 
-/** Agents a warming turn puts in their blocks (or changes it takes from the books), when there are many: a few ms of work. */
-export const STATE_PLACED_PER_TURN = 2_000;
+/**
+ * Agents a warming turn puts in their blocks (or changes it takes from the books), when there
+ * are many: a few ms of work. (2,000 took 24 ms at 10k agents and 44 ms at 100k on the slow
+ * machine of 2026-12-02, the longest turns of `/master/state` in `bench:scale`.)
+ */
+export const STATE_PLACED_PER_TURN = 500;
 /**
  * Agents whose part of the roles' breakdowns a warming turn makes (`RoleSums`): one is ~5-15 µs
  * (its tasks, executors and offers by role), so a turn stays within a few ms.
