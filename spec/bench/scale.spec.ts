@@ -3,8 +3,12 @@ import { DEFAULT_BUDGETS, EXTRA_KEYS, formatTable, parseScaleOptions, runScaleIn
 
 /**
  * bench:scale at a tiny size, so that the bench cannot rot: every key of issue 13 comes out as
- * `{agents, frameworks, value}` rows with positive numbers. Nothing here asserts on speed.
+ * `{agents, frameworks, value}` rows with positive numbers (the heap differences: numbers).
+ * Nothing here asserts on speed.
  */
+/** Keys that are differences of the heap's size (see below). */
+const HEAP_DIFFERENCES: ReadonlySet<string> = new Set(['heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes']);
+
 describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
   this.timeout(60_000);
 
@@ -12,7 +16,7 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
     agents: [50], frameworks: 5, tasks: 200, tasksAgents: 50, stateTasks: 100, budgets: DEFAULT_BUDGETS,
   };
 
-  it('measures every key at every N, as positive numbers', async () => {
+  it('measures every key at every N, as positive numbers (the heap differences as numbers: below the heap\'s noise at this size)', async () => {
     const result = await runScaleInProcess(options);
     for (const key of [...SCALE_KEYS, ...EXTRA_KEYS]) {
       const rows = result[key];
@@ -22,8 +26,11 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
       // A collection may land in the longest turn on any machine: said, not a failure.
       if (key !== 'state_block_ms' || !/garbage collection/.test(row.note ?? '')) expect(row.note, `${key}: ${row.note}`).to.equal(undefined);
       expect(row.value, key).to.be.a('number');
-      // 200 tasks leave ~1 MB: less than what the heap's own noise (compiled code) can be at this size.
-      if (key !== 'retained_per_task_bytes') expect(row.value!, key).to.be.greaterThan(0);
+      // Heap differences at this size are smaller than the heap's own noise in a process that ran
+      // other specs first (compiled code, bytecode V8 flushes between two full collections): 50
+      // agents add ~400 KB, and CI once measured -1,721 bytes per agent (2026-12-02). They are
+      // checked for being numbers here; `bench:scale` measures them at 1k agents and up.
+      if (!HEAP_DIFFERENCES.has(key)) expect(row.value!, key).to.be.greaterThan(0);
       else expect(Number.isFinite(row.value), key).to.equal(true);
     }
     expect(JSON.parse(JSON.stringify(result))).to.have.all.keys(...SCALE_KEYS, ...EXTRA_KEYS);
