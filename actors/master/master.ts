@@ -37,7 +37,8 @@ import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './fla
 import { KeyedTimers } from './keyed-timers';
 import { OfferExpiry } from './offer-expiry';
 import {
-  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, type RoleQuota, type SlavesQuery, type FrameworksQuery, type StateContext, type TasksQuery,
+  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, type FrameworksQuery, type RoleQuota,
+  type SlavesQuery, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse } from '../../lib/info-actors';
 import { isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
@@ -247,7 +248,7 @@ export class Master extends Actor {
     this.authenticatedRoute('/frameworks', 'readonly', (request, caller) => this.frameworksRoute(request, caller));
     this.authenticatedRoute('/slaves', 'readonly', (request, caller) => this.slavesRoute(request, caller));
     this.authenticatedRoute('/tasks', 'readonly', (request, caller) => this.tasksRoute(request, caller));
-    this.authenticatedRoute('/roles', 'readonly', (_request, caller) => this.sharedRendering(renderingKey('roles', caller), 'roles', () => ok(renderRoles(this.stateContext(caller), this.stateFragments.roleBreakdowns()))));
+    this.authenticatedRoute('/roles', 'readonly', (_request, caller) => this.rolesRoute(caller));
     this.authenticatedRoute('/weights', 'readonly', (request, caller) => this.weightsRoute(request, caller));
     this.authenticatedRoute('/quota', 'readonly', (request, caller) => this.quotaRoute(request, caller));
     this.authenticatedRoute('/quota/*', 'readwrite', (request, caller) => this.removeQuotaRoute(request, caller));
@@ -2001,6 +2002,14 @@ export class Master extends Actor {
     const query: SlavesQuery = request.query;
     if (query.slave_id !== undefined) return ok(renderSlaves(this.stateContext(caller), query));
     return this.sharedRendering(renderingKey('slaves', caller), 'slaves', () => ({ status: 200, body: new TextParts(this.stateFragments.renderSlaves(this.stateContext(caller))) }));
+  }
+
+  /**
+   * `GET /master/roles`: each role's breakdown from the sums the fragments keep per agent (made
+   * the first time in warming turns), shared by identical requests.
+   */
+  private rolesRoute(caller: HttpCaller): Promise<HttpResponse> {
+    return this.sharedRendering(renderingKey('roles', caller), 'roles', () => ok(renderRoles(this.stateContext(caller), this.stateFragments.roleBreakdowns())));
   }
 
   /**

@@ -25,8 +25,9 @@ import type { Task, TaskState } from '../../lib/protocol';
 import { renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1Task } from '../../lib/v1/operator';
 import {
-  addRoleParts, agentRoleParts, renderAgent, renderAgentSummary, renderExecutor, renderSlave, withFrameworks, type RoleBreakdown, renderFrameworkHeader, renderFrameworkSummary, renderOffer, renderRecoveredAgents,
-  renderStateHeader, renderSummaryHeader, selectTasks, stateCounts, TaskSummaries, type StateContext, type TasksPage, type TasksQuery,
+  addRoleParts, agentRoleParts, renderAgent, renderAgentSummary, renderExecutor, renderFrameworkHeader, renderFrameworkSummary, renderOffer,
+  renderRecoveredAgents, renderSlave, renderStateHeader, renderSummaryHeader, selectTasks, stateCounts, TaskSummaries, withFrameworks,
+  type RoleBreakdown, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 import { v1Agent, v1Executor, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
@@ -60,12 +61,11 @@ export type StateParts = string[];
 export type StateFormat = 'state' | 'summary' | 'v1' | 'slaves';
 
 /**
- * What a rendering warms (`StateFragments.warm`): a format's agents and frameworks, only its
- * agents (`/master/slaves`; `v1-agents`: the operator API's GET_AGENTS, with GET_STATE's agents),
- * only GET_STATE's frameworks, tasks, executors and offers (`v1-frameworks`: GET_FRAMEWORKS,
- * GET_EXECUTORS, GET_TASKS),
- * only the frameworks of `/master/state` (`frameworks`: `/master/frameworks`), or the roles'
- * breakdowns (`roles`: `/master/roles` and GET_ROLES).
+ * What a rendering warms (`StateFragments.warm`): a format's agents and frameworks; only its
+ * agents (`slaves`: `/master/slaves`; `v1-agents`: GET_AGENTS, with GET_STATE's agents); only
+ * GET_STATE's frameworks, tasks, executors and offers (`v1-frameworks`: GET_FRAMEWORKS,
+ * GET_EXECUTORS, GET_TASKS); only the frameworks of `/master/state` (`frameworks`:
+ * `/master/frameworks`); or the roles' breakdowns (`roles`: `/master/roles` and GET_ROLES).
  */
 export type WarmTarget = StateFormat | 'v1-agents' | 'v1-frameworks' | 'frameworks' | 'roles';
 
