@@ -404,6 +404,20 @@ describe('actors/master/state: indexes (properties)', () => {
     expect([first.listed, second.listed, books.state.agents.has('A0')]).to.deep.equal([false, false, false]);
   });
 
+  it('lists a framework\'s executors in the order its agents registered, whatever order the executors came in', () => {
+    const books = new Books();
+    const [first, second] = [0, 1].map((index) => {
+      const record = newAgentRecord({ id: AGENT_IDS[index] as string, hostname: 'h', port: 1, resources: [] }, PIDS[3 + index] as UPID, '0', Resources.parse('cpus:8;mem:1024'), 0);
+      books.state.addAgent(record);
+      return record;
+    });
+    if (first === undefined || second === undefined) throw new Error('no agents');
+    const resources = Resources.parse('cpus:1').toJSON();
+    books.state.addExecutor(second, 'F0', trackExecutor({ executorId: 'e1', frameworkId: 'F0', command: { value: 'e' }, resources }, '*'));
+    books.state.addExecutor(first, 'F0', trackExecutor({ executorId: 'e0', frameworkId: 'F0', command: { value: 'e' }, resources }, '*'));
+    expect([...books.state.frameworkExecutors('F0')].map(([executor, agentId]) => `${agentId}/${executor.info.executorId}`)).to.deep.equal([`${first.id}/e0`, `${second.id}/e1`]);
+  });
+
   it('a framework failing over to the pid it already has keeps it', () => {
     const books = new Books();
     const pid = PIDS[0] as UPID;
