@@ -43,6 +43,12 @@ export class ScalarTotals {
     return this.names[index];
   }
 
+  /** The total of `name` (whole units; 0 for a name never added). */
+  valueOf(name: string): number {
+    const index = this.indexByName.get(name);
+    return index === undefined ? 0 : fromUnits(this.unitsByIndex[index]);
+  }
+
   /** The total at `index`, in thousandths. */
   unitsAt(index: number): number {
     return this.unitsByIndex[index];

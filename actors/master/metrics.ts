@@ -10,7 +10,6 @@ import type { TaskState } from '../../lib/protocol';
 import { ALLOCATOR_COUNTERS } from '../allocator/allocator-process';
 import type { Allocator } from '../allocator/allocator';
 import type { MasterState } from './state';
-import { GAUGED_RESOURCES } from './resource-tally';
 
 /** The master's counters that Mesos has (its names, without the `master/` prefix). */
 export const MASTER_COUNTERS = [
@@ -255,6 +254,9 @@ function taskGauges(state: MasterState): Record<string, number> {
   };
 }
 
+/** The scalars the master's resource gauges report, in Mesos' order. */
+export const GAUGED_RESOURCES = ['cpus', 'gpus', 'mem', 'disk'] as const;
+
 /**
  * `master/<name>_total`, `_used` and `_percent` for cpus, gpus, mem and disk over the registered
  * agents, read from the sums the books keep as agents, tasks and executors change
@@ -263,8 +265,8 @@ function taskGauges(state: MasterState): Record<string, number> {
 function resourceGauges(state: MasterState): Record<string, number> {
   const gauges: Record<string, number> = {};
   for (const name of GAUGED_RESOURCES) {
-    const total = state.totalTally.get(name);
-    const used = state.usedTally.get(name);
+    const total = state.totalTally.valueOf(name);
+    const used = state.usedTally.valueOf(name);
     gauges[`master/${name}_total`] = round(total);
     gauges[`master/${name}_used`] = round(used);
     gauges[`master/${name}_percent`] = total > 0 ? used / total : 0;

@@ -30,7 +30,7 @@ import { dispatch } from '../../lib/actor';
 import { isTerminalState, TaskStateSchema, type TaskState } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { renderResources } from '../../lib/state-json';
-import { GAUGED_RESOURCES } from '../../actors/master/resource-tally';
+import { GAUGED_RESOURCES } from '../../actors/master/metrics';
 import type { AgentView, HoldingView } from '../../actors/allocator';
 import type { Agent } from '../../actors/agent';
 import { describeStream, type FrameworkModel, type LaunchedTask, type Observation, type ReconciliationAnswer } from './chaos-framework';

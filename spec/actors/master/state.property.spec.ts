@@ -8,7 +8,7 @@ import {
   type AgentRecord, type FrameworkRecord, type TaskDisposition, type TrackedTask,
 } from '../../../actors/master/state';
 import { offerNumberOf } from '../../../actors/master/offer-table';
-import { GAUGED_RESOURCES } from '../../../actors/master/resource-tally';
+import { GAUGED_RESOURCES } from '../../../actors/master/metrics';
 import { renderRoles, type StateContext } from '../../../actors/master/http';
 import { StateFragments } from '../../../actors/master/state-fragments';
 
@@ -276,8 +276,9 @@ function checkIndexes(books: Books, step: Change): void {
     expect(JSON.stringify(renderRoles(rolesContext, books.fragments.roleBreakdowns())), `roles kept ${context}`).to.equal(JSON.stringify(renderRoles(rolesContext)));
   }
   const tallies = bruteTallies(state);
-  expect(state.totalTally.toRecord(), `total tally ${context}`).to.deep.equal(tallies.total);
-  expect(state.usedTally.toRecord(), `used tally ${context}`).to.deep.equal(tallies.used);
+  const kept = (totals: typeof state.totalTally): Record<string, number> => Object.fromEntries(GAUGED_RESOURCES.map((name) => [name, totals.valueOf(name)]));
+  expect(kept(state.totalTally), `total tally ${context}`).to.deep.equal(tallies.total);
+  expect(kept(state.usedTally), `used tally ${context}`).to.deep.equal(tallies.used);
   expect(state.activeTaskCounts(), `active task counts ${context}`).to.deep.equal(bruteTaskCounts(state));
   for (const pid of PIDS) {
     expect(state.frameworkByPid(pid)?.id, `frameworkByPid(${pid.toString()}) ${context}`).to.equal(books.pidHolder(pid)?.id);
