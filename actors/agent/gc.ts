@@ -119,7 +119,15 @@ export class GarbageCollector {
   /** Removals that failed (`gc/path_removals_failed`). */
   private failed = 0;
 
-  constructor(private readonly options: GarbageCollectorOptions) {}
+  /** The root, resolved once (every schedule and launch asks what lies under it). */
+  private readonly root: string;
+  /** The root with a trailing separator: what a path strictly inside it starts with. */
+  private readonly rootPrefix: string;
+
+  constructor(private readonly options: GarbageCollectorOptions) {
+    this.root = resolvedPath(options.root);
+    this.rootPrefix = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
+  }
 
   /**
    * Schedules `target` for removal `delayMs` from now (Mesos' `schedule`); a path already
@@ -128,15 +136,13 @@ export class GarbageCollector {
    */
   schedule(target: string, delayMs: number): boolean {
     const resolved = resolvedPath(target);
-    const root = resolvedPath(this.options.root);
-    if (resolved === root || !contains(root, resolved)) {
-      this.options.log().error({ path: resolved, root }, 'refusing to schedule a path outside the work dir for garbage collection');
+    if (!resolved.startsWith(this.rootPrefix)) {
+      this.options.log().error({ path: resolved, root: this.root }, 'refusing to schedule a path outside the work dir for garbage collection');
       return false;
     }
     const dueMs = this.options.now() + Math.max(0, delayMs);
     this.dueMs.set(resolved, dueMs);
-    this.removed.delete(resolved);
-    this.options.log().debug({ path: resolved, delayMs: Math.max(0, delayMs) }, 'scheduled for garbage collection');
+    if (this.removed.size > 0) this.removed.delete(resolved);
     if (this.timer === undefined || dueMs < this.timer.atMs) this.arm(dueMs);
     return true;
   }
@@ -169,13 +175,14 @@ export class GarbageCollector {
     // Nothing scheduled, waiting or removed (an agent that has run nothing yet): nothing to walk.
     if (this.dueMs.size > 0 || this.queue.length > 0 || this.removed.size > 0) {
       // Only paths strictly inside the root are ever scheduled (or removed): the walk stops there.
-      const root = resolvedPath(this.options.root);
-      for (let current = resolvedPath(target); current !== root && contains(root, current); ) {
-        this.unscheduleResolved(current);
-        this.removed.delete(current);
-        const parent = path.dirname(current);
-        if (parent === current) break;
-        current = parent;
+      // A resolved path has no trailing separator, so each parent is the text before its last one.
+      const resolved = resolvedPath(target);
+      if (resolved.startsWith(this.rootPrefix)) {
+        for (let end = resolved.length; end >= this.rootPrefix.length; end = resolved.lastIndexOf(path.sep, end - 1)) {
+          const current = end === resolved.length ? resolved : resolved.slice(0, end);
+          this.unscheduleResolved(current);
+          if (this.removed.size > 0) this.removed.delete(current);
+        }
       }
     }
     return this.removalHolding(target);

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { dispatch } from '../../../lib/actor';
 import { captureLogger } from '../../../lib/logging';
+import { Prng } from '../../../lib/process/prng';
 import { VirtualClock, type HttpResponse } from '../../../lib/process';
 import type { StatusUpdate } from '../../../lib/protocol';
 import { recoveredFrom } from '../../../actors/agent/checkpoint';
@@ -111,6 +112,29 @@ describe('actors/agent/gc: GarbageCollector (virtual clock, fake file system)', 
     for (const target of ['/w/f', '/w/f/e/runs/old', '/w/f/e/runs/new', '/w']) gc.schedule(target, HOUR_MS);
     gc.unscheduleAncestors('/w/f/e/runs/new');
     expect(['/w/f', '/w/f/e/runs/old', '/w/f/e/runs/new', '/w'].map((target) => gc.scheduledAt(target) !== undefined)).to.deep.equal([false, true, false, false]);
+  });
+
+  const ANCESTORS_SEED = 1302;
+  it(`unscheduleAncestors unschedules exactly the path and the directories holding it inside the root, whatever the tree (root with a trailing separator; seed ${ANCESTORS_SEED})`, () => {
+    const prng = new Prng(ANCESTORS_SEED);
+    const names = ['w', 'wx', 'f', 'e', 'runs', 'r1', 'r2'];
+    const randomPath = (): string => '/' + Array.from({ length: 1 + prng.nextInt(5) }, () => names[prng.nextInt(names.length)]).join('/');
+    for (let round = 0; round < 200; round++) {
+      const { gc } = collector(new VirtualClock(), new HeldRemovals(), undefined, '/w/');
+      const scheduled = new Set<string>();
+      for (let index = 0; index < 12; index++) {
+        const target = randomPath();
+        if (gc.schedule(target, HOUR_MS)) scheduled.add(target);
+      }
+      // Only paths strictly inside the root are taken: `/w` itself and `/wx/...` are refused.
+      for (const target of scheduled) expect(target.startsWith('/w/'), target).to.equal(true);
+      const live = randomPath();
+      gc.unscheduleAncestors(live);
+      for (const target of scheduled) {
+        const holds = live === target || live.startsWith(`${target}/`);
+        expect(gc.scheduledAt(target) === undefined, `${target} after unscheduleAncestors(${live})`).to.equal(holds);
+      }
+    }
   });
 
   it(`removes at most ${GC_MAX_CONCURRENT_REMOVALS} paths at once; a failure is counted and logged, and the rest go on`, async () => {
