@@ -105,7 +105,7 @@ export interface GarbageCollectorMetrics {
 /** Removes scheduled paths when they are due, a bounded number at a time. */
 export class GarbageCollector {
   /** When each scheduled path is due (ms on the owner's clock), by path. */
-  private readonly dueMs = new LazyMap<string, number>();
+  private readonly dueMs = new PathMap<number>();
   /** Due paths waiting for a removal slot, oldest first. */
   private readonly queue: string[] = [];
   /** Removals under way, each with a promise that settles (never rejects) when it has ended. */
@@ -113,7 +113,7 @@ export class GarbageCollector {
   /** The one timer, for the earliest due path, and when it fires. */
   private timer: { readonly atMs: number; readonly handle: { cancel(): void } } | undefined;
   /** Paths removed (by this collector), with when, oldest first and bounded: what `/files` tells a reader looking for them. */
-  private readonly removed = new LazyMap<string, number>();
+  private readonly removed = new PathMap<number>();
   /** Removals that succeeded (`gc/path_removals_succeeded`). */
   private succeeded = 0;
   /** Removals that failed (`gc/path_removals_failed`). */
@@ -142,7 +142,7 @@ export class GarbageCollector {
     }
     const dueMs = this.options.now() + Math.max(0, delayMs);
     this.dueMs.set(resolved, dueMs);
-    if (this.removed.size > 0) this.removed.delete(resolved);
+    this.removed.delete(resolved);
     if (this.timer === undefined || dueMs < this.timer.atMs) this.arm(dueMs);
     return true;
   }
@@ -179,9 +179,12 @@ export class GarbageCollector {
       const resolved = resolvedPath(target);
       if (resolved.startsWith(this.rootPrefix)) {
         for (let end = resolved.length; end >= this.rootPrefix.length; end = resolved.lastIndexOf(path.sep, end - 1)) {
+          // A directory no scheduled, waiting or removed path is as long as is none of them: its
+          // text is not made and looked up (most of a new run's ancestors never were scheduled).
+          if (this.queue.length === 0 && !this.dueMs.mayHold(end) && !this.removed.mayHold(end)) continue;
           const current = end === resolved.length ? resolved : resolved.slice(0, end);
           this.unscheduleResolved(current);
-          if (this.removed.size > 0) this.removed.delete(current);
+          this.removed.delete(current);
         }
       }
     }
@@ -299,7 +302,56 @@ export class GarbageCollector {
   private remember(target: string): void {
     this.removed.delete(target);
     this.removed.set(target, this.options.now());
-    if (this.removed.size > GC_MAX_REMEMBERED_REMOVALS) this.removed.delete(this.removed.keys().next().value as string);
+    const oldest = this.removed.size > GC_MAX_REMEMBERED_REMOVALS ? this.removed.oldest() : undefined;
+    if (oldest !== undefined) this.removed.delete(oldest);
+  }
+}
+
+/**
+ * A map by path that also counts its paths by length, so that a walk over a path's ancestors
+ * asks it (`mayHold`) before making and hashing each ancestor's text: a fresh string's hash costs
+ * a pass over it, which at one new executor run per task was most of the walk.
+ */
+class PathMap<V> implements Iterable<[string, V]> {
+  private readonly byPath = new LazyMap<string, V>();
+  /** How many paths of each length the map holds (none listed at zero). */
+  private readonly lengths = new LazyMap<number, number>();
+
+  get size(): number {
+    return this.byPath.size;
+  }
+
+  get(target: string): V | undefined {
+    return this.byPath.get(target);
+  }
+
+  set(target: string, value: V): void {
+    const before = this.byPath.size;
+    this.byPath.set(target, value);
+    if (this.byPath.size !== before) this.lengths.set(target.length, (this.lengths.get(target.length) ?? 0) + 1);
+  }
+
+  delete(target: string): boolean {
+    if (!this.mayHold(target.length) || !this.byPath.delete(target)) return false;
+    const left = (this.lengths.get(target.length) ?? 1) - 1;
+    if (left === 0) this.lengths.delete(target.length);
+    else this.lengths.set(target.length, left);
+    return true;
+  }
+
+  /** False when no path of `length` characters is here (true says only that one may be). */
+  mayHold(length: number): boolean {
+    return this.lengths.has(length);
+  }
+
+  /** The first path set and still here. */
+  oldest(): string | undefined {
+    for (const target of this.byPath.keys()) return target;
+    return undefined;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.byPath.entries();
   }
 }
 
