@@ -240,6 +240,37 @@ export async function drive(clock: VirtualClock, done: () => boolean, options: {
 /** How long (real ms) to wait for Node to deliver the 'gc' performance entries of a request's turns. */
 const GC_ENTRIES_DELIVERY_MS = 50;
 
+/** A garbage collection pause: when it started and how long it took (performance.now() ms). */
+export interface GcPause {
+  readonly start: number;
+  readonly duration: number;
+}
+
+/** Collects the process's garbage collection pauses (Node's 'gc' performance entries) from its making until `stop`. */
+export class GcPauses {
+  private readonly pauses: GcPause[] = [];
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) this.pauses.push({ start: entry.startTime, duration: entry.duration });
+  });
+
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  /** Stops collecting; resolves with the pauses seen (waiting for the entries Node has not delivered yet). */
+  async stop(): Promise<readonly GcPause[]> {
+    // Node delivers 'gc' entries on a later timer, not by the next turn (one setImmediate saw none of them).
+    await new Promise<void>((resolve) => setTimeout(resolve, GC_ENTRIES_DELIVERY_MS));
+    this.observer.disconnect();
+    return this.pauses;
+  }
+}
+
+/** How much of the wall-clock window [`from`, `to`] (performance.now() ms) `pauses` took. */
+export function pauseMsWithin(pauses: readonly GcPause[], from: number, to: number): number {
+  return pauses.reduce((sum, pause) => sum + Math.max(0, Math.min(to, pause.start + pause.duration) - Math.max(from, pause.start)), 0);
+}
+
 /** A `GET /master/state` as the host hands it to the master's route. */
 const STATE_REQUEST: HttpRequest = { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) };
 
@@ -268,11 +299,7 @@ export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
   const handler = master.runtime.routes.get('/state');
   if (handler === undefined) throw new Error('the master serves no /state route');
   await dispatch(master, (actor) => actor.renderingFigures());
-  const pauses: Array<{ start: number; duration: number }> = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) pauses.push({ start: entry.startTime, duration: entry.duration });
-  });
-  observer.observe({ entryTypes: ['gc'] });
+  const collections = new GcPauses();
   const timed = await dispatch(master, (actor) => {
     const start = performance.now();
     const result = handler.call(actor, STATE_REQUEST);
@@ -281,12 +308,10 @@ export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
   const response: HttpResponse = await timed.result;
   const settledMs = performance.now() - timed.start;
   const figures = await dispatch(master, (actor) => actor.renderingFigures());
-  // Node delivers 'gc' entries on a later timer, not by the next turn (one setImmediate saw none of them).
-  await new Promise<void>((resolve) => setTimeout(resolve, GC_ENTRIES_DELIVERY_MS));
-  observer.disconnect();
+  const pauses = await collections.stop();
   if (response.status !== 200) throw new Error(`/master/state answered ${response.status}`);
   const [from, to] = figures.longestTurnMs >= timed.blockMs ? [figures.longestTurnAt, figures.longestTurnAt + figures.longestTurnMs] : [timed.start, timed.start + timed.blockMs];
-  const gcInBlockMs = pauses.reduce((sum, pause) => sum + Math.max(0, Math.min(to, pause.start + pause.duration) - Math.max(from, pause.start)), 0);
+  const gcInBlockMs = pauseMsWithin(pauses, from, to);
   const serializeStart = performance.now();
   const body = response.body;
   const bytes = body instanceof TextParts ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));

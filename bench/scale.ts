@@ -11,7 +11,8 @@
  *   start included);
  * - `allocation_cycle_ms`: every framework declines what it holds (`refuse_seconds` 0, untimed),
  *   then the next batch allocation run until every offer of it has reached its framework (wall
- *   ms from just before the run's tick to the last offer received), median of 5;
+ *   ms from just before the run's tick to the last offer received), median of 5
+ *   (`allocation_cycle_gc_ms` beside it: the garbage collection pauses within that median cycle);
  * - `sim_speed`: idle cluster (every framework has given back its offers and suppressed; agents
  *   pinged, batch runs every second), virtual seconds per wall second over 30 virtual seconds,
  *   the median of 3 such windows in a row
@@ -38,7 +39,7 @@
 import { fork } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { drive, onEveryFramework, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
+import { drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: the issue's three (all three take about a minute on a quiet 2-core machine today). */
 export const DEFAULT_AGENT_COUNTS = [1_000, 10_000, 100_000];
@@ -106,7 +107,7 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes'] as const;
+export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 
 export interface Row {
@@ -176,7 +177,7 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
   };
   const throughputHere = agents === options.tasksAgents;
   const phases: Array<ScaleKey | ExtraKey> = [
-    'heap_per_agent_bytes', 'allocation_cycle_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
+    'heap_per_agent_bytes', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
     ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes'] as const : []),
   ];
 
@@ -199,6 +200,7 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
 
   const cycle = await measureAllocationCycles(cluster, agents, options.budgets.allocationCycle, progress);
   row('allocation_cycle_ms', cycle.value, cycle.note);
+  row('allocation_cycle_gc_ms', cycle.gcMs, cycle.note);
 
   await suppressFrameworks(cluster);
   const idle = await measureIdleSpeed(cluster, options.budgets.simSpeed);
@@ -267,8 +269,8 @@ async function measureRegistration(cluster: ScaleCluster, agents: number, budget
 }
 
 /** Declines everything held, then times the next batch run until every offer it made has arrived. */
-async function measureAllocationCycles(cluster: ScaleCluster, agents: number, budgetMs: number, progress: (text: string) => void): Promise<{ value: number | null; note?: string }> {
-  const samples: number[] = [];
+async function measureAllocationCycles(cluster: ScaleCluster, agents: number, budgetMs: number, progress: (text: string) => void): Promise<{ value: number | null; gcMs: number | null; note?: string }> {
+  const samples: Array<{ cycleMs: number; gcMs: number }> = [];
   const notes = new Set<string>();
   for (let sample = 0; sample < ALLOCATION_SAMPLES; sample++) {
     const declinedAtMs = performance.now();
@@ -279,18 +281,24 @@ async function measureAllocationCycles(cluster: ScaleCluster, agents: number, bu
     if (!triggered) await advanceToBeforeNextTick(cluster);
     const startMs = triggered ? declinedAtMs : performance.now();
     if (triggered) notes.add('declines trigger allocation: timed from the declines');
+    const collections = new GcPauses();
     const driven = await drive(cluster.clock, () => offersReceived(cluster) >= agents, { stepMs: 10, budgetMs, maxVirtualMs: 10 * cluster.allocationIntervalMs });
+    const pauses = await collections.stop();
     if (!driven.done) {
       const why = driven.wallMs > budgetMs ? 'over budget' : 'not all re-offered';
-      return { value: null, note: `${why}: ${offersReceived(cluster)} of ${agents} agents re-offered in ${seconds(driven.wallMs)} s (${seconds(driven.virtualMs)} virtual s)` };
+      return { value: null, gcMs: null, note: `${why}: ${offersReceived(cluster)} of ${agents} agents re-offered in ${seconds(driven.wallMs)} s (${seconds(driven.virtualMs)} virtual s)` };
     }
     const lastOfferAtMs = Math.max(...cluster.frameworks.map((framework) => framework.lastOfferAtMs));
     const starved = cluster.frameworks.filter((framework) => framework.offersReceived === 0).length;
     if (starved > 0 && agents >= cluster.frameworks.length) notes.add(`${starved} frameworks got no offer`);
-    samples.push(lastOfferAtMs - startMs);
-    progress(`allocation cycle ${sample + 1}: ${round(lastOfferAtMs - startMs)} ms (window ${driven.virtualMs} virtual ms)`);
+    const cycleMs = lastOfferAtMs - startMs;
+    const gcMs = pauseMsWithin(pauses, startMs, lastOfferAtMs);
+    samples.push({ cycleMs, gcMs });
+    progress(`allocation cycle ${sample + 1}: ${round(cycleMs)} ms (window ${driven.virtualMs} virtual ms; ${round(gcMs)} ms of it collecting garbage)`);
   }
-  return { value: round(median(samples)), ...(notes.size > 0 ? { note: [...notes].join('; ') } : {}) };
+  // The median cycle, and the collections within that same sample.
+  const middle = [...samples].sort((a, b) => a.cycleMs - b.cycleMs)[Math.floor(samples.length / 2)];
+  return { value: round(median(samples.map((sample) => sample.cycleMs))), gcMs: middle === undefined ? null : round(middle.gcMs), ...(notes.size > 0 ? { note: [...notes].join('; ') } : {}) };
 }
 
 /** Advances the clock (untimed) to `TICK_LEAD_MS` before the allocator's next batch run. */
