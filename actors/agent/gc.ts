@@ -136,7 +136,7 @@ export class GarbageCollector {
    */
   schedule(target: string, delayMs: number): boolean {
     const resolved = resolvedPath(target);
-    if (!resolved.startsWith(this.rootPrefix)) {
+    if (resolved.length <= this.rootPrefix.length || !resolved.startsWith(this.rootPrefix)) {
       this.options.log().error({ path: resolved, root: this.root }, 'refusing to schedule a path outside the work dir for garbage collection');
       return false;
     }

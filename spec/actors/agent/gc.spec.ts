@@ -230,6 +230,9 @@ describe('actors/agent/gc: GarbageCollector (virtual clock, fake file system)', 
     await clock.advance(1);
     expect(disk.started).to.deep.equal(['/work/agents/A']);
     expect(records.filter((record) => record.msg === 'refusing to schedule a path outside the work dir for garbage collection')).to.have.length(5);
+    // The file system's root as the work dir: everything but the root itself is inside it.
+    const atRoot = collector(clock, disk, undefined, '/').gc;
+    expect(['/', '/w'].map((target) => atRoot.schedule(target, HOUR_MS))).to.deep.equal([false, true]);
   });
 
   it('a replay sees the disk the recording saw: the same scan, the usage readings in order, nothing removed', async () => {
