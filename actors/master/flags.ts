@@ -172,10 +172,14 @@ function checkRegistryPath(flags: MasterFlags): void {
   const registryPath = registryPathOf(flags);
   let stats: fs.Stats | undefined;
   try {
-    stats = fs.statSync(registryPath, { throwIfNoEntry: false });
+    // Not `throwIfNoEntry: false`: from Node 22 on it returns nothing for ENOTDIR as well as ENOENT.
+    stats = fs.statSync(registryPath);
   } catch (error) {
-    // ENOTDIR (a file where a directory of the path should be), EACCES, ELOOP: one line that names the path.
-    throw new Error(`master flag registryPath: cannot use ${registryPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    // Missing is fine (a first start). ENOTDIR (a file where a directory of the path should be),
+    // EACCES, ELOOP: one line that names the path.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`master flag registryPath: cannot use ${registryPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
   }
   if (stats !== undefined && !stats.isFile()) throw new Error(`master flag registryPath: ${registryPath} is not a file`);
 }
