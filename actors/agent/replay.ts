@@ -109,7 +109,6 @@ class RecordingLauncher implements Launcher {
   /** `onExit`, after recording the exit as an `executor-exit` input (when the host records a trace). */
   private recording(run: { frameworkId: string; executorId: string; runId: string }, onExit: (exit: ExecutorExit) => void): (exit: ExecutorExit) => void {
     return (exit: ExecutorExit): void => {
-      if (!this.host.recordsInputs) return onExit(exit);
       const input: ExecutorExitInput = { frameworkId: run.frameworkId, executorId: run.executorId, runId: run.runId, exit };
       this.host.recordInput(UPID.at(this.agentId, this.agentAddress), EXECUTOR_EXIT_INPUT, input);
       onExit(exit);

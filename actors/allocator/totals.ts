@@ -44,7 +44,7 @@ export class ScalarTotals {
   }
 
   /** The total of `name` (whole units; 0 for a name never added). */
-  valueOf(name: string): number {
+  totalOf(name: string): number {
     const index = this.indexByName.get(name);
     return index === undefined ? 0 : fromUnits(this.unitsByIndex[index]);
   }

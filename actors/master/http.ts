@@ -614,9 +614,8 @@ function isScalar(entry: { readonly type: string }): boolean {
   return entry.type === 'SCALAR';
 }
 
-/** Scalar quantities by name (Mesos' `ResourceQuantities` JSON): `{"cpus": 1, "mem": 128}`. */
 /**
- * Scalar quantities by name (Mesos' `ResourceQuantities`, which keeps its names sorted): sorted
+ * Scalar quantities by name (Mesos' `ResourceQuantities` JSON: `{"cpus": 1, "mem": 128}`, its names sorted): sorted
  * here too, so the text does not depend on the order the resources were summed in (the kept
  * roles' breakdowns add and take away agents' parts in any order).
  */

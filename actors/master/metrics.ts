@@ -265,8 +265,8 @@ export const GAUGED_RESOURCES = ['cpus', 'gpus', 'mem', 'disk'] as const;
 function resourceGauges(state: MasterState): Record<string, number> {
   const gauges: Record<string, number> = {};
   for (const name of GAUGED_RESOURCES) {
-    const total = state.totalTally.valueOf(name);
-    const used = state.usedTally.valueOf(name);
+    const total = state.totalTally.totalOf(name);
+    const used = state.usedTally.totalOf(name);
     gauges[`master/${name}_total`] = round(total);
     gauges[`master/${name}_used`] = round(used);
     gauges[`master/${name}_percent`] = total > 0 ? used / total : 0;

@@ -91,7 +91,7 @@ class RoleSums {
   /** The agents whose parts are still to make (at first): the books' iterator, as `AgentBlocks.placeSome` takes it. */
   private unplaced: Iterator<string> | undefined;
   /** Each registered framework's roles as the parts were made with them. */
-  private frameworkRoles = new Map<string, string>();
+  private frameworkRoles: Map<string, string>;
 
   constructor(state: MasterState) {
     this.unplaced = state.agents.keys();
@@ -114,9 +114,8 @@ class RoleSums {
     return (this.unplaced === undefined ? 0 : state.agents.size) + this.dirty.size;
   }
 
-  /** Makes up to `limit` parts; whether any are left to make. */
+  /** Makes up to `limit` parts (of the agents changed or framework roles noted so far); whether any are left to make. */
   update(state: MasterState, limit: number): boolean {
-    this.noteFrameworkRoles(state);
     let made = 0;
     while (made < limit && this.unplaced !== undefined) {
       const next = this.unplaced.next();
@@ -137,6 +136,7 @@ class RoleSums {
 
   /** The breakdowns as of now, each framework named under its roles (copies: the sums stay the agents' alone). */
   breakdowns(state: MasterState): Map<string, RoleBreakdown> {
+    this.noteFrameworkRoles(state);
     this.update(state, Infinity);
     const copies = new Map<string, RoleBreakdown>();
     for (const [role, sum] of this.sums) copies.set(role, { ...sum, frameworks: new Set() });
@@ -155,8 +155,11 @@ class RoleSums {
     addRoleParts(this.sums, this.counts, parts, 1);
   }
 
-  /** Marks the agents of every framework whose roles changed since the parts were made. */
-  private noteFrameworkRoles(state: MasterState): void {
+  /**
+   * Marks the agents of every framework whose roles changed since the parts were made: O(frameworks),
+   * so once when a warming starts and once for the answer, not per warming turn.
+   */
+  noteFrameworkRoles(state: MasterState): void {
     const now = frameworkRolesOf(state);
     for (const [frameworkId, roles] of now) {
       if (this.frameworkRoles.get(frameworkId) !== roles) for (const agent of state.agentsOf(frameworkId)) this.dirty.add(agent.id);
@@ -462,6 +465,7 @@ export class StateFragments {
       this.takeChanges();
       while (this.applySome(STATE_PLACED_PER_TURN)) yield;
       const sums = (this.roleSums ??= new RoleSums(state));
+      sums.noteFrameworkRoles(state);
       // At most what was pending when it started: agents that keep changing meanwhile (offers
       // made and declined every cycle) would otherwise keep it warming; the last turn takes them.
       for (let left = sums.pending(state); left > 0 && sums.update(state, ROLE_PARTS_PER_TURN); left -= ROLE_PARTS_PER_TURN) {

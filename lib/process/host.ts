@@ -283,11 +283,6 @@ export class ActorHost {
     });
   }
 
-  /** Whether `recordInput` records anything (a trace is recorded or observed): what a caller may check before making an input. */
-  get recordsInputs(): boolean {
-    return this.observing;
-  }
-
   /**
    * Records something from outside the actors that a replay of `to` will need (an executor
    * process' exit, the registry a master started with), if this host records a trace.

@@ -132,15 +132,6 @@ export class SimulatedExecutor extends Executor {
   }
 }
 
-/** Characters an executor's actor id may not have (they become `_`). */
-const NOT_IN_ACTOR_ID = /[^A-Za-z0-9_.()\-/:]/;
-
-/** The actor id of a launch's executor: its framework, executor and run (the regular expression runs only when some character must go). */
-function executorActorId(launch: ExecutorLaunch): string {
-  const id = `executor-${launch.frameworkId}-${launch.executorId}-${launch.runId}`;
-  return NOT_IN_ACTOR_ID.test(id) ? id.replace(new RegExp(NOT_IN_ACTOR_ID.source, 'g'), '_') : id;
-}
-
 /** Launches `InProcessLauncher.launches` keeps (a long simulation launches without bound). */
 export const MAX_LAUNCHES_KEPT = 1_000;
 
@@ -175,7 +166,7 @@ export class InProcessLauncher implements Launcher {
     this.launches.push(launch);
     if (this.launches.length > MAX_LAUNCHES_KEPT) this.launches.splice(0, this.launches.length - MAX_LAUNCHES_KEPT);
     const executor = new SimulatedExecutor({
-      id: executorActorId(launch),
+      id: `executor-${launch.frameworkId}-${launch.executorId}-${launch.runId}`.replace(/[^A-Za-z0-9_.()\-/:]/g, '_'),
       agentPid: launch.agentPid, frameworkId: launch.frameworkId, executorId: launch.executorId,
       agentId: launch.agentId, directory: launch.directory, checkpoint: launch.checkpoint,
       ...(launch.token !== undefined ? { token: launch.token } : {}),

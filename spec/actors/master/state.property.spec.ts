@@ -276,7 +276,7 @@ function checkIndexes(books: Books, step: Change): void {
     expect(JSON.stringify(renderRoles(rolesContext, books.fragments.roleBreakdowns())), `roles kept ${context}`).to.equal(JSON.stringify(renderRoles(rolesContext)));
   }
   const tallies = bruteTallies(state);
-  const kept = (totals: typeof state.totalTally): Record<string, number> => Object.fromEntries(GAUGED_RESOURCES.map((name) => [name, totals.valueOf(name)]));
+  const kept = (totals: typeof state.totalTally): Record<string, number> => Object.fromEntries(GAUGED_RESOURCES.map((name) => [name, totals.totalOf(name)]));
   expect(kept(state.totalTally), `total tally ${context}`).to.deep.equal(tallies.total);
   expect(kept(state.usedTally), `used tally ${context}`).to.deep.equal(tallies.used);
   expect(state.activeTaskCounts(), `active task counts ${context}`).to.deep.equal(bruteTaskCounts(state));
