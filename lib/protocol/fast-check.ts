@@ -26,6 +26,12 @@
  * Schemas using a construct it does not know (transforms, defaults, lazy schemas, unions of
  * objects, ...) compile to `undefined`, and their messages take zod's path alone.
  *
+ * A schema marked with `rememberFrozen` (resource lists) has its accepted values remembered when
+ * they are deeply frozen: such a value cannot change, so the next body holding the same one is
+ * not walked again. An agent's resources are one frozen list (`Resources.toFrozenJSON`) shared by
+ * every offer of them, run after run; walking each list was most of checking a ResourceOffers
+ * body (issue 13).
+ *
  * @example
  *   const check = compileFastCheck(TaskStatusSchema);
  *   if (check !== undefined && check(body)) return body as TaskStatus; // else: zod decides
@@ -83,8 +89,24 @@ export function compileFastCheck(schema: z.ZodType): FastCheck | undefined {
   return generator.build(root);
 }
 
+/** Schemas marked by `rememberFrozen`. */
+const remembering = new WeakSet<z.ZodType>();
+
+/**
+ * Marks `schema` (an array or object schema) as one whose values are often a single deeply
+ * frozen value shared by many bodies: its fast check remembers each such value it accepted (and
+ * the depth it was found at), and accepts it again without walking it. Returns `schema`. Mark
+ * before any schema holding it is compiled.
+ *
+ * @example export const ResourceListSchema = rememberFrozen(z.array(ResourceSchema));
+ */
+export function rememberFrozen<T extends z.ZodType>(schema: T): T {
+  remembering.add(schema);
+  return schema;
+}
+
 /** What generated code calls, passed in by name. */
-const RUNTIME = { isOrdinaryObject, isPlainData, hasOwn: Object.prototype.hasOwnProperty, MAX_BODY_DEPTH };
+const RUNTIME = { isOrdinaryObject, isPlainData, isDeepFrozen, hasOwn: Object.prototype.hasOwnProperty, MAX_BODY_DEPTH };
 
 /** Writes the source of one fast check: an expression for the body and the functions it calls. */
 class Generator {
@@ -138,7 +160,22 @@ class Generator {
     const name = `check${this.named.size}`;
     this.named.set(schema, name);
     const body = definition.type === 'array' ? this.arrayBody(definition) : definition.type === 'object' ? this.objectBody(definition) : this.recordBody(definition);
-    this.functions.push(`function ${name}(v, d) {\n${body}\n}`);
+    if (!remembering.has(schema)) {
+      this.functions.push(`function ${name}(v, d) {\n${body}\n}`);
+      return name;
+    }
+    // Accepted at depth d means accepted at any depth up to d (every depth check is `d >= bound`).
+    const memory = this.constant(new WeakMap<object, number>());
+    this.functions.push(`function ${name}Walk(v, d) {\n${body}\n}`);
+    this.functions.push([
+      `function ${name}(v, d) {`,
+      `  const seen = ${memory}.get(v);`,
+      '  if (seen !== undefined && d <= seen) return true;',
+      `  if (!${name}Walk(v, d)) return false;`,
+      `  if (isDeepFrozen(v, d)) ${memory}.set(v, d);`,
+      '  return true;',
+      '}',
+    ].join('\n'));
     return name;
   }
 
@@ -312,6 +349,26 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Whether `value` and every array and object in it are frozen (down to the depth bound): then
+ * what the fast check found of it holds for good. (Frozen alone is not enough: an element
+ * could still change.)
+ */
+function isDeepFrozen(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (!Object.isFrozen(value) || depth >= MAX_BODY_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      if (!isDeepFrozen(value[index], depth + 1)) return false;
+    }
+    return true;
+  }
+  for (const key in value) {
+    if (!isDeepFrozen((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
 
 /** Whether `value`, found `depth` levels into its body, is plain data as `plainDataError` judges it (with the same depth bound), recursively and without its stacks (the bound keeps the recursion short). */
 function isPlainData(value: unknown, depth: number): boolean {

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import { MAX_CHECK_STATUSES, MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
-import { compileFastCheck } from './fast-check';
+import { compileFastCheck, rememberFrozen } from './fast-check';
 import { plainDataError } from './plain';
 
 /** Roles, users, principals, versions, reasons, uuids, addresses, attribute names. */
@@ -23,10 +23,13 @@ const id = z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LE
 const name = z.string().max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`);
 const hostname = z.string().max(MAX_HOSTNAME_LENGTH, `must be at most ${MAX_HOSTNAME_LENGTH} characters`);
 
-/** Mesos JSON resources; checked structurally here, semantically by `Resources.fromJSON`. */
-export const ResourceListSchema: z.ZodType<ResourceJSON[]> = z.array(
+/**
+ * Mesos JSON resources; checked structurally here, semantically by `Resources.fromJSON`. A frozen
+ * list (an agent's resources in every offer of them) is walked once (`rememberFrozen`).
+ */
+export const ResourceListSchema: z.ZodType<ResourceJSON[]> = rememberFrozen(z.array(
   z.object({ name: shortText, type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough(),
-).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`) as unknown as z.ZodType<ResourceJSON[]>;
+).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`)) as unknown as z.ZodType<ResourceJSON[]>;
 export type ResourceList = ResourceJSON[];
 
 /** Agent attributes, e.g. `{rack: 'r1', zone: 'z2', level: 3}` (from `--attributes "rack:r1;zone:z2;level:3"`). */

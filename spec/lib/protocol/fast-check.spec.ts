@@ -2,9 +2,10 @@ import { isDeepStrictEqual as deepEqual, inspect } from 'node:util';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { MESSAGE_SCHEMAS } from '../../../lib/protocol/messages';
-import { compileFastCheck } from '../../../lib/protocol/fast-check';
+import { compileFastCheck, rememberFrozen } from '../../../lib/protocol/fast-check';
 import { MAX_BODY_DEPTH, plainDataError } from '../../../lib/protocol/plain';
 import { Prng } from '../../../lib/process/prng';
+import { deepFreeze } from '../../../lib/deep-freeze';
 
 /** The zod 4 definition fields the generator reads (as fast-check.ts does). */
 interface Definition {
@@ -197,5 +198,39 @@ describe('lib/protocol/fast-check', () => {
     for (let level = 0; level < MAX_BODY_DEPTH; level++) deep = [deep];
     expect(agentCheck(resource(deep))).to.equal(false);
     expect(plainDataError(resource(deep))).to.match(/nested deeper/);
+  });
+
+  it('walks a deeply frozen value of a rememberFrozen schema once, and remembers nothing that can still change or was found less deep', () => {
+    const list = rememberFrozen(z.array(z.object({ name: z.string() }).passthrough()));
+    const check = compileFastCheck(z.object({ list, nested: z.object({ inner: z.object({ list }) }).optional() })) as (body: unknown) => boolean;
+    // Walked once: an enumerable getter on a frozen element counts the reads.
+    let reads = 0;
+    const counted = Object.freeze([Object.freeze(Object.defineProperty({ name: 'cpus' }, 'extra', { enumerable: true, get: () => ++reads }))]);
+    expect(check({ list: counted })).to.equal(true);
+    const afterFirst = reads;
+    expect(afterFirst).to.be.greaterThan(0);
+    expect(reads).to.equal(afterFirst);
+    // Found deeper than before: walked again (a bound could be passed there), then remembered at that depth.
+    expect(check({ list: counted, nested: { inner: { list: counted } } })).to.equal(true);
+    const afterDeeper = reads;
+    expect(afterDeeper).to.be.greaterThan(afterFirst);
+    expect(check({ list: counted, nested: { inner: { list: counted } } })).to.equal(true);
+    expect(reads).to.equal(afterDeeper);
+    // Not frozen, or frozen only on top: walked again each time, so a change is seen.
+    const open = [{ name: 'a' as unknown }];
+    expect(check({ list: open })).to.equal(true);
+    open[0].name = 5;
+    expect(check({ list: open })).to.equal(false);
+    const shallow = Object.freeze([{ name: 'a' as unknown }]);
+    expect(check({ list: shallow })).to.equal(true);
+    shallow[0].name = 5;
+    expect(check({ list: shallow })).to.equal(false);
+    // Accepted one level down is not accepted three levels down, where its nesting passes the bound.
+    let deep: unknown = 1;
+    for (let level = 0; level < MAX_BODY_DEPTH - 3; level++) deep = [deep];
+    const bounded = deepFreeze([{ name: 'a', extra: deep }]);
+    expect(check({ list: bounded })).to.equal(true);
+    expect(check({ list: bounded, nested: { inner: { list: bounded } } })).to.equal(false);
+    expect(plainDataError({ list: bounded, nested: { inner: { list: bounded } } })).to.match(/nested deeper/);
   });
 });
