@@ -290,7 +290,9 @@ export class Master extends Actor {
     for (const [timeoutMs, records] of expiring) this.offerExpiry.schedule(records, timeoutMs);
     for (const [frameworkId, offers] of byFramework) {
       const pid = this.state.frameworks.get(frameworkId)?.pid;
-      if (pid !== undefined) this.send(pid, ResourceOffers, { offers });
+      // Frozen here, as each offer is (makeOffer): a validating host's freezing of the body then
+      // stops at the list, instead of visiting a thousand offers long out of the cache.
+      if (pid !== undefined) this.send(pid, ResourceOffers, { offers: Object.freeze(offers) as Offer[] });
     }
     // Every allocation was handled (offered or recovered) before the books' disagreement fails the test run.
     if (unfit.length > 0 && this.flags.checkAllocatorInvariants === true) throw new Error(`master and allocator books diverge: ${unfit.join('; ')}`);

@@ -921,27 +921,29 @@ function offerAttributesOf(info: AgentInfo): AgentInfo['attributes'] {
 
 /** A new agent record: connected, active, with nothing on it yet. */
 export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, version: string, total: Resources, nowMs: number): AgentRecord {
+  // The fields every offer reads come first, so that they share the record's first cache lines
+  // (a literal's order is its layout): an allocation cycle at 100k agents reads each record once.
   return {
     id: info.id,
-    info,
+    listed: false,
+    active: true,
+    removing: false,
+    held: 0,
+    total,
     offerHostname: info.hostname,
     offerAttributes: offerAttributesOf(info),
+    offerIds: new SmallSet(),
+    stamp: 0,
+    // Lazily allocated: most agents of a large cluster hold few tasks, and an empty Map costs ~184 bytes.
+    executors: new LazyMap(),
+    tasks: new LazyMap(),
+    info,
     pid,
     version,
-    total,
     connected: true,
-    active: true,
     registeredTimeMs: nowMs,
     reregisteredTimeMs: undefined,
-    // Lazily allocated: most agents of a large cluster hold few tasks, and an empty Map costs ~184 bytes.
-    tasks: new LazyMap(),
-    executors: new LazyMap(),
-    offerIds: new SmallSet(),
-    held: 0,
     killedTasks: new LazySet(),
-    removing: false,
-    listed: false,
-    stamp: 0,
   };
 }
 
