@@ -236,7 +236,7 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
 
 function heldOffers(cluster: ScaleCluster): number {
   let held = 0;
-  for (const framework of cluster.frameworks) held += framework.held.size;
+  for (const framework of cluster.frameworks) held += framework.held.length;
   return held;
 }
 
