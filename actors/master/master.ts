@@ -833,8 +833,9 @@ export class Master extends Actor {
       unfitReasons.push(`allocation of ${allocation.resources.format()} on ${agent.id} to ${framework.id}: ${unfit}`);
       return undefined;
     }
+    const offerNumber = this.nextOfferNumber++;
     const offer: Offer = {
-      id: `${this.masterInfo().id}-O${this.nextOfferNumber++}`,
+      id: `${this.masterInfo().id}-O${offerNumber}`,
       frameworkId: framework.id,
       agentId: agent.id,
       hostname: agent.offerHostname,
@@ -851,7 +852,7 @@ export class Master extends Actor {
     // is in the cache, a validating host's freezing of the message finds it done: at 100k agents
     // that walk over every offer of a cycle, when each had long left the cache, was ~4% of it.
     Object.freeze(offer);
-    const record = newOfferRecord(offer, allocation.resources);
+    const record = newOfferRecord(offer, allocation.resources, offerNumber);
     const timeoutMs = this.flags.offerTimeoutMs ?? (this.isAuthenticated(framework.pid) ? undefined : UNAUTHENTICATED_OFFER_TIMEOUT_MS);
     if (timeoutMs !== undefined) {
       const records = expiring.get(timeoutMs);

@@ -32,9 +32,20 @@ const INITIAL_SLOTS = 16;
 /** 2^32 divided by the golden ratio, rounded to odd: Fibonacci hashing's multiplier. */
 const FIBONACCI = 0x9e3779b9;
 
-/** What the table keeps: anything with an offer id. */
+/** What `OfferList` keeps: anything with an offer id. */
 export interface HasOfferId {
   readonly offer: { readonly id: string };
+}
+
+/**
+ * What `OfferTable` keeps: anything with an offer id, and the number in it as its maker knew it.
+ * Adding and deleting go by that number: reading it out of the id reads the id's characters, and
+ * a freshly made id is two strings joined (V8's cons string), so the first read copied it into a
+ * flat one: an allocation per offer, on the allocation cycle's path.
+ */
+export interface NumberedOffer extends HasOfferId {
+  /** `offerNumberOf(offer.id)`. */
+  readonly offerNumber: number;
 }
 
 /** The number `n` of an offer id `<anything>-O<n>` (decimal, no sign, no leading zero), or -1. */
@@ -55,7 +66,7 @@ export function offerNumberOf(id: string): number {
 }
 
 /** Outstanding offers by id (see the file's comment). */
-export class OfferTable<T extends HasOfferId> {
+export class OfferTable<T extends NumberedOffer> {
   private records: (T | undefined)[] = new Array<T | undefined>(INITIAL_SLOTS).fill(undefined);
   private numbers: number[] = new Array<number>(INITIAL_SLOTS).fill(-1);
   private mask = INITIAL_SLOTS - 1;
@@ -97,8 +108,8 @@ export class OfferTable<T extends HasOfferId> {
 
   /** Adds `record`; throws if an offer with its number is already held (ids are never reused). */
   add(record: T): void {
-    const number = offerNumberOf(record.offer.id);
-    if (number < 0) throw new Error(`offer table: '${record.offer.id}' is not an offer id (<masterId>-O<n>)`);
+    const number = record.offerNumber;
+    if (!Number.isSafeInteger(number) || number < 0) throw new Error(`offer table: ${number} is not an offer number`);
     if (this.find(number) >= 0) throw new Error(`offer table: an offer numbered ${number} is already held`);
     if ((this.count + 1) * 2 > this.records.length) this.grow();
     this.place(number, record);
@@ -110,10 +121,9 @@ export class OfferTable<T extends HasOfferId> {
     for (const record of this.records) if (record !== undefined) yield record;
   }
 
-  /** Removes `record` (by its id); false if it was not held. */
+  /** Removes `record` (by its number); false if it was not held. */
   delete(record: T): boolean {
-    const number = offerNumberOf(record.offer.id);
-    if (number < 0) return false;
+    const number = record.offerNumber;
     let slot = this.find(number);
     if (slot < 0 || this.records[slot] !== record) return false;
     this.count--;

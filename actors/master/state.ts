@@ -9,7 +9,7 @@ import type { UPID } from '../../lib/actor';
 import { Resources, sharedResourcesFromJSON } from '../../lib/resources';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import { SmallSet } from '../../lib/small-set';
-import { OfferList, OfferTable, type OfferListLinks } from './offer-table';
+import { OfferList, OfferTable, offerNumberOf, type OfferListLinks } from './offer-table';
 import { deepFreeze } from '../../lib/deep-freeze';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
@@ -145,11 +145,13 @@ export interface OfferRecord extends Expiring, OfferListLinks<OfferRecord> {
   readonly offer: Offer;
   /** `offer.resources`, as the allocator gave them. */
   readonly resources: Resources;
+  /** The number in `offer.id` (the master's counter when it made the offer). */
+  readonly offerNumber: number;
 }
 
 /** A new offer record, in no framework's list and with no timeout yet (every field set, so all records share one shape). */
-export function newOfferRecord(offer: Offer, resources: Resources): OfferRecord {
-  return { offer, resources, expiryBatch: undefined, offerList: undefined, previousInList: undefined, nextInList: undefined };
+export function newOfferRecord(offer: Offer, resources: Resources, offerNumber: number = offerNumberOf(offer.id)): OfferRecord {
+  return { offer, resources, offerNumber, expiryBatch: undefined, offerList: undefined, previousInList: undefined, nextInList: undefined };
 }
 
 /** Where a removed task goes: completed (terminal) or unreachable (its agent is unreachable). */

@@ -4,10 +4,10 @@ import { OfferList, OfferTable, offerNumberOf } from '../../../actors/master/off
 
 const SEED = 1308;
 
-interface Held { readonly offer: { readonly id: string } }
+interface Held { readonly offer: { readonly id: string }; readonly offerNumber: number }
 
 function held(id: string): Held {
-  return { offer: { id } };
+  return { offer: { id }, offerNumber: offerNumberOf(id) };
 }
 
 describe('actors/master/offer-table', () => {
@@ -78,10 +78,10 @@ describe('actors/master/offer-table', () => {
     expect(table.size).to.equal(1);
   });
 
-  it('refuses a record whose id is not an offer id, or whose number is held already', () => {
+  it('refuses a record whose number is not an offer number (its id is not an offer id), or whose number is held already', () => {
     const table = new OfferTable<Held>();
     table.add(held('M-O1'));
-    expect(() => table.add(held('M-S1'))).to.throw(/not an offer id/);
+    expect(() => table.add(held('M-S1'))).to.throw(/not an offer number/);
     expect(() => table.add(held('N-O1'))).to.throw(/already held/);
     expect(table.size).to.equal(1);
   });
