@@ -105,7 +105,7 @@ export interface FrameworkState {
   /** Its decline filters. */
   readonly filters: OfferFilters;
   /** Everything it holds, on any agent. */
-  readonly holdings: Set<Holding>;
+  readonly holdings: HoldingList;
 }
 
 /** One role with subscribed frameworks. */
@@ -119,12 +119,70 @@ export interface RoleState {
 
 /** Resources one framework holds (offered or allocated) for one role on one agent; never empty. */
 export class Holding {
+  /** Links of its framework's `HoldingList` (only that list sets them). */
+  previousOfFramework: Holding | undefined = undefined;
+  nextOfFramework: Holding | undefined = undefined;
+  listedOfFramework = false;
+
   constructor(
     readonly agent: AgentState,
     readonly framework: FrameworkState,
     readonly role: RoleState,
     public resources: Resources,
   ) {}
+}
+
+/**
+ * A framework's holdings, linked through fields of the holdings themselves. A framework's
+ * holdings come and go with every allocation cycle (the bench's 100 frameworks at 100k agents:
+ * a thousand each, offered and declined); a `Set` grew its table from empty to a thousand
+ * entries and shrank it back each cycle, and hashed every holding on the way. Here adding and
+ * deleting are a few pointer writes. Iteration walks a copy, so the list may change meanwhile.
+ */
+export class HoldingList implements Iterable<Holding> {
+  private head: Holding | undefined = undefined;
+  private count = 0;
+
+  /** Holdings in the list. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Whether `holding` is in this list. */
+  has(holding: Holding): boolean {
+    return holding.listedOfFramework && holding.framework.holdings === this;
+  }
+
+  /** Adds `holding` (of this list's framework, in no list yet). */
+  add(holding: Holding): void {
+    if (holding.listedOfFramework) throw new Error(`holding of ${holding.framework.id} on ${holding.agent.id} is listed already`);
+    holding.listedOfFramework = true;
+    holding.previousOfFramework = undefined;
+    holding.nextOfFramework = this.head;
+    if (this.head !== undefined) this.head.previousOfFramework = holding;
+    this.head = holding;
+    this.count++;
+  }
+
+  /** Removes `holding`; false if it was not in this list. */
+  delete(holding: Holding): boolean {
+    if (!this.has(holding)) return false;
+    const { previousOfFramework: previous, nextOfFramework: next } = holding;
+    if (previous === undefined) this.head = next;
+    else previous.nextOfFramework = next;
+    if (next !== undefined) next.previousOfFramework = previous;
+    holding.previousOfFramework = undefined;
+    holding.nextOfFramework = undefined;
+    holding.listedOfFramework = false;
+    this.count--;
+    return true;
+  }
+
+  [Symbol.iterator](): Iterator<Holding> {
+    const holdings: Holding[] = [];
+    for (let holding = this.head; holding !== undefined; holding = holding.nextOfFramework) holdings.push(holding);
+    return holdings[Symbol.iterator]();
+  }
 }
 
 /**

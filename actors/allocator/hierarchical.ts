@@ -2,7 +2,7 @@
 
 import { fromUnits, Resources, roleError, scalarError } from '../../lib/resources';
 import { runAllocation, type Allocation } from './allocation-run';
-import { AllocatorBooks, type AgentAttributes, type AgentState, type FrameworkState, type Holding } from './books';
+import { AllocatorBooks, HoldingList, type AgentAttributes, type AgentState, type FrameworkState, type Holding } from './books';
 import {
   DEFAULT_ALLOCATION_INTERVAL_MS,
   DEFAULT_MIN_ALLOCATABLE,
@@ -219,7 +219,7 @@ export class HierarchicalAllocatorCore {
       active: subscription.active ?? true,
       suppressedRoles: suppressed,
       filters: new OfferFilters(),
-      holdings: new Set(),
+      holdings: new HoldingList(),
     };
     this.books.frameworks.set(frameworkId, framework);
     for (const roleName of roles) {
