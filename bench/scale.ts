@@ -39,6 +39,7 @@
 import { fork } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
 import { drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: the issue's three (all three take about a minute on a quiet 2-core machine today). */
@@ -97,8 +98,8 @@ export interface ScaleOptions {
   readonly validateLocalMessages?: boolean;
   /**
    * `--semi-space-mb N`: the children run with Node's `--max-semi-space-size=N` (V8's young
-   * generation, what an operator would set in `NODE_OPTIONS`); V8's default when not given.
-   * Children only: refused with `--in-process` (give node the flag yourself).
+   * generation); by default `MASTER_SEMI_SPACE_MB`, as the master's bins run; 0 for V8's own
+   * default. Children only: refused with `--in-process` (give node the flag yourself).
    */
   readonly semiSpaceMb?: number;
 }
@@ -433,7 +434,8 @@ async function runScaleInChildren(options: ScaleOptions, argv: readonly string[]
   for (const agents of options.agents) {
     const rows = new Map<ScaleKey | ExtraKey, Row>();
     let last = { text: 'started', rssMb: 0 };
-    const execArgv = ['--max-old-space-size=16384', ...(options.semiSpaceMb !== undefined ? [`--max-semi-space-size=${options.semiSpaceMb}`] : [])];
+    const semiSpaceMb = options.semiSpaceMb ?? MASTER_SEMI_SPACE_MB;
+    const execArgv = ['--max-old-space-size=16384', ...(semiSpaceMb > 0 ? [`--max-semi-space-size=${semiSpaceMb}`] : [])];
     const child = fork(__filename, [...argv, '--child', String(agents)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (message: ScaleMessage) => {
       if (message.type === 'row') rows.set(message.key, message.row);
@@ -462,6 +464,15 @@ function listFlag(argv: readonly string[], name: string, fallback: readonly numb
   return values;
 }
 
+/** `--semi-space-mb N` (0: V8's default young generation), else the master bins' `MASTER_SEMI_SPACE_MB`. */
+function semiSpaceFlag(argv: readonly string[]): number {
+  const at = argv.indexOf('--semi-space-mb');
+  if (at < 0) return MASTER_SEMI_SPACE_MB;
+  const value = Number(argv[at + 1]);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error('--semi-space-mb takes a whole number of MB (0: V8\'s default)');
+  return value;
+}
+
 function numberFlag(argv: readonly string[], name: string, fallback: number): number {
   return listFlag(argv, name, [fallback])[0] ?? fallback;
 }
@@ -480,7 +491,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     stateTasks: numberFlag(argv, '--state-tasks', DEFAULT_STATE_TASKS),
     budgets,
     validateLocalMessages: !argv.includes('--unvalidated'),
-    ...(argv.includes('--semi-space-mb') ? { semiSpaceMb: numberFlag(argv, '--semi-space-mb', 0) } : {}),
+    ...(argv.includes('--in-process') ? {} : { semiSpaceMb: semiSpaceFlag(argv) }),
   };
 }
 
@@ -491,7 +502,9 @@ const TARGETS: Record<ScaleKey, string> = {
 };
 
 export function formatTable(result: ScaleResult, options: ScaleOptions): string {
-  const youngGeneration = options.semiSpaceMb !== undefined ? `, --max-semi-space-size=${options.semiSpaceMb}` : '';
+  const youngGeneration = options.semiSpaceMb === undefined
+    ? ', young generation: this process\'s'
+    : options.semiSpaceMb === 0 ? ', young generation: V8\'s default' : `, --max-semi-space-size=${options.semiSpaceMb}${options.semiSpaceMb === MASTER_SEMI_SPACE_MB ? ' as the master\'s bins run' : ''}`;
   const lines = [`bench:scale — ${options.frameworks} frameworks, memory registry, simulated executors, virtual clock (wall-clock figures${youngGeneration})`];
   for (const key of [...SCALE_KEYS, ...EXTRA_KEYS]) {
     const cells = result[key].map((row) => `${row.agents}: ${row.value ?? 'null'}${row.note !== undefined ? ` (${row.note})` : ''}`);

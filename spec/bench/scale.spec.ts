@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MASTER_SEMI_SPACE_MB } from '../../actors/master/constants';
 import { DEFAULT_BUDGETS, EXTRA_KEYS, formatTable, parseScaleOptions, runScaleInProcess, SCALE_KEYS, type ScaleOptions } from '../../bench/scale';
 
 /**
@@ -53,10 +56,26 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
     const parsed = parseScaleOptions(['--agents', '1k,10000', '--frameworks', '7', '--tasks', '500']);
     expect(parsed.agents).to.deep.equal([1_000, 10_000]);
     expect(parsed).to.include({ frameworks: 7, tasks: 500 });
-    expect(parsed.semiSpaceMb).to.equal(undefined);
+    // The children's young generation: the master bins' by default, V8's own with 0.
+    expect(parsed.semiSpaceMb).to.equal(MASTER_SEMI_SPACE_MB);
+    expect(parseScaleOptions(['--in-process']).semiSpaceMb).to.equal(undefined);
     expect(parseScaleOptions([]).agents).to.deep.equal([1_000, 10_000, 100_000]);
     expect(parseScaleOptions(['--semi-space-mb', '64']).semiSpaceMb).to.equal(64);
-    expect(() => parseScaleOptions(['--semi-space-mb', '0'])).to.throw(/positive integers/);
+    expect(parseScaleOptions(['--semi-space-mb', '0']).semiSpaceMb).to.equal(0);
+    expect(() => parseScaleOptions(['--semi-space-mb', '-1'])).to.throw(/whole number of MB/);
+    expect(() => parseScaleOptions(['--semi-space-mb', 'x'])).to.throw(/whole number of MB/);
     expect(() => parseScaleOptions(['--semi-space-mb', '64', '--in-process'])).to.throw(/--in-process there are none/);
+  });
+
+  it('runs its children with the young generation the master\'s bins give Node (their first line, and npm start)', () => {
+    const root = path.resolve(__dirname, '../../..');
+    const flag = `--max-semi-space-size=${MASTER_SEMI_SPACE_MB}`;
+    for (const bin of ['mesos-master', 'mesos-local']) {
+      const firstLine = fs.readFileSync(path.join(root, 'dist', 'bin', `${bin}.js`), 'utf8').split('\n')[0];
+      expect(firstLine, bin).to.equal(`#!/usr/bin/env -S node ${flag}`);
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).to.contain(`node ${flag} dist/bin/mesos-local.js`);
+    expect(parseScaleOptions([]).semiSpaceMb).to.equal(MASTER_SEMI_SPACE_MB);
   });
 });
