@@ -26,7 +26,7 @@
  * Schemas using a construct it does not know (transforms, defaults, lazy schemas, unions of
  * objects, ...) compile to `undefined`, and their messages take zod's path alone.
  *
- * A schema marked with `rememberFrozen` (resource lists) has its accepted values remembered when
+ * A schema marked with `rememberFrozen` (an offer's resource list) has its accepted values remembered when
  * they are deeply frozen: such a value cannot change, so the next body holding the same one is
  * not walked again. An agent's resources are one frozen list (`Resources.toFrozenJSON`) shared by
  * every offer of them, run after run; walking each list was most of checking a ResourceOffers

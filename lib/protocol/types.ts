@@ -23,13 +23,23 @@ const id = z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LE
 const name = z.string().max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`);
 const hostname = z.string().max(MAX_HOSTNAME_LENGTH, `must be at most ${MAX_HOSTNAME_LENGTH} characters`);
 
+/** A schema of Mesos JSON resources (each call a schema object of its own). */
+function resourceListSchema(): z.ZodType<ResourceJSON[]> {
+  return z.array(
+    z.object({ name: shortText, type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough(),
+  ).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`) as unknown as z.ZodType<ResourceJSON[]>;
+}
+
+/** Mesos JSON resources; checked structurally here, semantically by `Resources.fromJSON`. */
+export const ResourceListSchema = resourceListSchema();
+
 /**
- * Mesos JSON resources; checked structurally here, semantically by `Resources.fromJSON`. A frozen
- * list (an agent's resources in every offer of them) is walked once (`rememberFrozen`).
+ * An offer's resources: an agent's one frozen list (`Resources.toFrozenJSON`), sent in every
+ * offer of them, run after run; its fast check walks each such list once (`rememberFrozen`).
+ * Only here: a task's or an update's list is new each time, and remembering those would only
+ * fill the check's memory.
  */
-export const ResourceListSchema: z.ZodType<ResourceJSON[]> = rememberFrozen(z.array(
-  z.object({ name: shortText, type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough(),
-).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`)) as unknown as z.ZodType<ResourceJSON[]>;
+const OfferResourceListSchema = rememberFrozen(resourceListSchema());
 export type ResourceList = ResourceJSON[];
 
 /** Agent attributes, e.g. `{rack: 'r1', zone: 'z2', level: 3}` (from `--attributes "rack:r1;zone:z2;level:3"`). */
@@ -321,7 +331,7 @@ export const OfferSchema = z.object({
   frameworkId: id,
   agentId: id,
   hostname,
-  resources: ResourceListSchema,
+  resources: OfferResourceListSchema,
   attributes: AttributesSchema.optional(),
   /** The role the offer was allocated to. */
   allocationRole: shortText,
