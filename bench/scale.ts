@@ -1,6 +1,6 @@
 /**
  * `npm run bench:scale [-- --json] [-- --agents 1000,10000] [-- --frameworks F] [-- --tasks T]
- * [-- --tasks-agents N] [-- --state-tasks S] [-- --unvalidated] [-- --semi-space-mb M]`: issue 13's scale benchmark. The real master,
+ * [-- --tasks-agents N] [-- --state-tasks S] [-- --unvalidated] [-- --semi-space-mb M] [-- --pretenure]`: issue 13's scale benchmark. The real master,
  * allocator and N agents, F frameworks, simulated executors, one process, the virtual clock
  * (bench/scale-cluster.ts; the memory registry). Each N runs in a child process of its own (its
  * peak RSS is its own, and a step that never ends can be cut); `--in-process` runs them here.
@@ -39,7 +39,7 @@
 import { fork } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
+import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
 import { drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: the issue's three (all three take about a minute on a quiet 2-core machine today). */
@@ -102,6 +102,11 @@ export interface ScaleOptions {
    * default. Children only: refused with `--in-process` (give node the flag yourself).
    */
   readonly semiSpaceMb?: number;
+  /**
+   * `--pretenure`: the children keep V8's allocation-site pretenuring, which the master's bins
+   * turn off (`MASTER_NODE_FLAGS`). Children only, as `semiSpaceMb`.
+   */
+  readonly pretenure?: boolean;
 }
 
 /** The keys of issue 13, in the order printed. */
@@ -434,8 +439,7 @@ async function runScaleInChildren(options: ScaleOptions, argv: readonly string[]
   for (const agents of options.agents) {
     const rows = new Map<ScaleKey | ExtraKey, Row>();
     let last = { text: 'started', rssMb: 0 };
-    const semiSpaceMb = options.semiSpaceMb ?? MASTER_SEMI_SPACE_MB;
-    const execArgv = ['--max-old-space-size=16384', ...(semiSpaceMb > 0 ? [`--max-semi-space-size=${semiSpaceMb}`] : [])];
+    const execArgv = ['--max-old-space-size=16384', ...childNodeFlags(options)];
     const child = fork(__filename, [...argv, '--child', String(agents)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (message: ScaleMessage) => {
       if (message.type === 'row') rows.set(message.key, message.row);
@@ -464,6 +468,16 @@ function listFlag(argv: readonly string[], name: string, fallback: readonly numb
   return values;
 }
 
+/** The Node flags a child runs with: the master bins' (`MASTER_NODE_FLAGS`) unless `semiSpaceMb` or `pretenure` say otherwise. */
+export function childNodeFlags(options: ScaleOptions): string[] {
+  const semiSpaceMb = options.semiSpaceMb ?? MASTER_SEMI_SPACE_MB;
+  return MASTER_NODE_FLAGS.flatMap((flag) => {
+    if (flag.startsWith('--max-semi-space-size=')) return semiSpaceMb > 0 ? [`--max-semi-space-size=${semiSpaceMb}`] : [];
+    if (flag === '--no-allocation-site-pretenuring') return options.pretenure === true ? [] : [flag];
+    return [flag];
+  });
+}
+
 /** `--semi-space-mb N` (0: V8's default young generation), else the master bins' `MASTER_SEMI_SPACE_MB`. */
 function semiSpaceFlag(argv: readonly string[]): number {
   const at = argv.indexOf('--semi-space-mb');
@@ -481,6 +495,9 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
   if (argv.includes('--semi-space-mb') && argv.includes('--in-process')) {
     throw new Error('--semi-space-mb sets the children\'s young generation; with --in-process there are none: run node --max-semi-space-size=M instead');
   }
+  if (argv.includes('--pretenure') && argv.includes('--in-process')) {
+    throw new Error('--pretenure sets the children\'s Node flags; with --in-process there are none: run node without --no-allocation-site-pretenuring instead');
+  }
   const budgetScale = numberFlag(argv, '--budget-scale', 1);
   const budgets = Object.fromEntries(Object.entries(DEFAULT_BUDGETS).map(([key, value]) => [key, value * budgetScale])) as unknown as Budgets;
   return {
@@ -491,7 +508,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     stateTasks: numberFlag(argv, '--state-tasks', DEFAULT_STATE_TASKS),
     budgets,
     validateLocalMessages: !argv.includes('--unvalidated'),
-    ...(argv.includes('--in-process') ? {} : { semiSpaceMb: semiSpaceFlag(argv) }),
+    ...(argv.includes('--in-process') ? {} : { semiSpaceMb: semiSpaceFlag(argv), pretenure: argv.includes('--pretenure') }),
   };
 }
 
@@ -502,9 +519,10 @@ const TARGETS: Record<ScaleKey, string> = {
 };
 
 export function formatTable(result: ScaleResult, options: ScaleOptions): string {
+  const flags = childNodeFlags(options);
   const youngGeneration = options.semiSpaceMb === undefined
-    ? ', young generation: this process\'s'
-    : options.semiSpaceMb === 0 ? ', young generation: V8\'s default' : `, --max-semi-space-size=${options.semiSpaceMb}${options.semiSpaceMb === MASTER_SEMI_SPACE_MB ? ' as the master\'s bins run' : ''}`;
+    ? ', Node flags: this process\'s'
+    : `, Node flags: ${flags.length > 0 ? flags.join(' ') : 'none'}${flags.join(' ') === MASTER_NODE_FLAGS.join(' ') ? ' (the master\'s bins\')' : ''}`;
   const lines = [`bench:scale — ${options.frameworks} frameworks, memory registry, simulated executors, virtual clock (wall-clock figures${youngGeneration})`];
   for (const key of [...SCALE_KEYS, ...EXTRA_KEYS]) {
     const cells = result[key].map((row) => `${row.agents}: ${row.value ?? 'null'}${row.note !== undefined ? ` (${row.note})` : ''}`);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MASTER_SEMI_SPACE_MB } from '../../actors/master/constants';
-import { DEFAULT_BUDGETS, EXTRA_KEYS, formatTable, parseScaleOptions, runScaleInProcess, SCALE_KEYS, type ScaleOptions } from '../../bench/scale';
+import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../../actors/master/constants';
+import { childNodeFlags, DEFAULT_BUDGETS, EXTRA_KEYS, formatTable, parseScaleOptions, runScaleInProcess, SCALE_KEYS, type ScaleOptions } from '../../bench/scale';
 
 /**
  * bench:scale at a tiny size, so that the bench cannot rot: every key of issue 13 comes out as
@@ -67,15 +67,19 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
     expect(() => parseScaleOptions(['--semi-space-mb', '64', '--in-process'])).to.throw(/--in-process there are none/);
   });
 
-  it('runs its children with the young generation the master\'s bins give Node (their first line, and npm start)', () => {
+  it('runs its children with the Node flags the master\'s bins start with (their first line, and npm start)', () => {
     const root = path.resolve(__dirname, '../../..');
-    const flag = `--max-semi-space-size=${MASTER_SEMI_SPACE_MB}`;
+    const flags = MASTER_NODE_FLAGS.join(' ');
+    expect(flags).to.contain(`--max-semi-space-size=${MASTER_SEMI_SPACE_MB}`);
     for (const bin of ['mesos-master', 'mesos-local']) {
       const firstLine = fs.readFileSync(path.join(root, 'dist', 'bin', `${bin}.js`), 'utf8').split('\n')[0];
-      expect(firstLine, bin).to.equal(`#!/usr/bin/env -S node ${flag}`);
+      expect(firstLine, bin).to.equal(`#!/usr/bin/env -S node ${flags}`);
     }
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).to.contain(`node ${flag} dist/bin/mesos-local.js`);
-    expect(parseScaleOptions([]).semiSpaceMb).to.equal(MASTER_SEMI_SPACE_MB);
+    expect(pkg.scripts.start).to.contain(`node ${flags} dist/bin/mesos-local.js`);
+    expect(childNodeFlags(parseScaleOptions([]))).to.deep.equal(MASTER_NODE_FLAGS);
+    expect(childNodeFlags(parseScaleOptions(['--semi-space-mb', '0', '--pretenure']))).to.deep.equal([]);
+    expect(childNodeFlags(parseScaleOptions(['--semi-space-mb', '64']))).to.deep.equal(['--max-semi-space-size=64', '--no-allocation-site-pretenuring']);
+    expect(() => parseScaleOptions(['--pretenure', '--in-process'])).to.throw(/--in-process there are none/);
   });
 });
