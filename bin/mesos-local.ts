@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=128 --no-allocation-site-pretenuring
+#!/usr/bin/env node
 /**
  * mesos-local: a whole cluster in one process: a master and N agents, each in its own actor host
  * (the master on --port, the agents on free ports). Prints the master's address; Ctrl-C stops all.

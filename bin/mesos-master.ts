@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=128 --no-allocation-site-pretenuring
+#!/usr/bin/env node
 /**
  * mesos-master: runs a master (with its allocator) in one actor host.
  *

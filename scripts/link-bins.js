@@ -1,15 +1,40 @@
 #!/usr/bin/env node
-// Run by `npm install` (prepare): makes the compiled bins executable and links them into
-// node_modules/.bin, so `npx mesos-local` etc. work inside a checkout of this repository.
+// Run by `npm install` (prepare) and `npm run build`: makes the compiled bins executable and
+// links them into node_modules/.bin, so `npx mesos-local` etc. work inside a checkout of this
+// repository.
+//
+// The master's bins (FLAGGED_BINS) start Node with the master's flags (`MASTER_NODE_FLAGS` in
+// actors/master/constants.ts). Their compiled first line, `#!/usr/bin/env node`, becomes a
+// header that /bin/sh runs and Node skips:
+//
+//   #!/bin/sh
+//   ':' //; exec node FLAGS "$0" "$@"
+//
+// To sh that is the no-op `:` and then `exec node FLAGS` on this same file (no second process);
+// to JavaScript it is a string statement and a comment. `#!/usr/bin/env -S node FLAGS` would
+// say it in one line, but BusyBox's env (Alpine's) has no -S. The header goes in after tsc,
+// which would put its "use strict" between the two lines.
 const fs = require('node:fs');
 const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const { bin } = require(path.join(root, 'package.json'));
+const { MASTER_NODE_FLAGS } = require(path.join(root, 'dist', 'actors', 'master', 'constants.js'));
+const FLAGGED_BINS = ['mesos-master', 'mesos-local'];
+const NODE_SHEBANG = '#!/usr/bin/env node\n';
 const binDir = path.join(root, 'node_modules', '.bin');
 fs.mkdirSync(binDir, { recursive: true });
 for (const [name, target] of Object.entries(bin)) {
   const file = path.join(root, target);
   if (!fs.existsSync(file)) throw new Error(`link-bins: ${target} was not built`);
+  if (FLAGGED_BINS.includes(name)) {
+    const text = fs.readFileSync(file, 'utf8');
+    // A file already given its header (a second run without tsc) is left as it is.
+    if (text.startsWith(NODE_SHEBANG)) {
+      fs.writeFileSync(file, `#!/bin/sh\n':' //; exec node ${MASTER_NODE_FLAGS.join(' ')} "$0" "$@"\n${text.slice(NODE_SHEBANG.length)}`);
+    } else if (!text.startsWith('#!/bin/sh\n')) {
+      throw new Error(`link-bins: ${target} starts with neither ${NODE_SHEBANG.trim()} nor the header this script writes`);
+    }
+  }
   fs.chmodSync(file, 0o755);
   const link = path.join(binDir, name);
   fs.rmSync(link, { force: true });

@@ -62,6 +62,8 @@ function checkAgent(books: AllocatorBooks, agent: AgentState): void {
 
 function checkFrameworks(books: AllocatorBooks): void {
   for (const framework of books.frameworks.values()) {
+    // `has` reads a holding's own flag: the walk from the list's head must find as many as it counts.
+    check([...framework.holdings].length === framework.holdings.size, `framework ${framework.id} lists ${framework.holdings.size} holdings but links ${[...framework.holdings].length}`);
     for (const holding of framework.holdings) {
       check(books.agents.get(holding.agent.id) === holding.agent, `framework ${framework.id} holds on a removed agent`);
       check(holding.agent.holdings.includes(holding), `framework ${framework.id} lists a holding its agent lacks`);

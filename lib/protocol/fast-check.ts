@@ -36,6 +36,7 @@
  *   const check = compileFastCheck(TaskStatusSchema);
  *   if (check !== undefined && check(body)) return body as TaskStatus; // else: zod decides
  */
+import { types } from 'node:util';
 import type { z } from 'zod';
 import { MAX_BODY_DEPTH } from './plain';
 
@@ -351,23 +352,30 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
- * Whether `value` and every array and object in it are frozen (down to the depth bound): then
- * what the fast check found of it holds for good. (Frozen alone is not enough: an element
- * could still change.)
+ * Whether `value` and every array and object in it are frozen plain data (down to the depth
+ * bound): then what the fast check found of it holds for good. Frozen alone is not enough: an
+ * element could still change; a frozen property with a getter can answer differently next
+ * time; a proxy can be revoked. Run once per value remembered, so it may look at descriptors.
  */
 function isDeepFrozen(value: unknown, depth: number): boolean {
   if (typeof value !== 'object' || value === null) return true;
-  if (!Object.isFrozen(value) || depth >= MAX_BODY_DEPTH) return false;
+  if (types.isProxy(value) || !Object.isFrozen(value) || depth >= MAX_BODY_DEPTH) return false;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      if (!isDeepFrozen(value[index], depth + 1)) return false;
+      if (!isFrozenData(value, index, depth)) return false;
     }
     return true;
   }
   for (const key in value) {
-    if (!isDeepFrozen((value as Record<string, unknown>)[key], depth + 1)) return false;
+    if (!isFrozenData(value, key, depth)) return false;
   }
   return true;
+}
+
+/** `holder[key]` is an own data property (no getter) whose value is deeply frozen (`isDeepFrozen`). */
+function isFrozenData(holder: object, key: string | number, depth: number): boolean {
+  const descriptor = Object.getOwnPropertyDescriptor(holder, key);
+  return descriptor !== undefined && !('get' in descriptor) && isDeepFrozen(descriptor.value, depth + 1);
 }
 
 /** Whether `value`, found `depth` levels into its body, is plain data as `plainDataError` judges it (with the same depth bound), recursively and without its stacks (the bound keeps the recursion short). */

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../../actors/master/constants';
@@ -67,13 +68,20 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
     expect(() => parseScaleOptions(['--semi-space-mb', '64', '--in-process'])).to.throw(/--in-process there are none/);
   });
 
-  it('runs its children with the Node flags the master\'s bins start with (their first line, and npm start)', () => {
+  it('runs its children with the Node flags the master\'s bins start with (their header, and npm start), and sh runs that header cleanly', () => {
     const root = path.resolve(__dirname, '../../..');
     const flags = MASTER_NODE_FLAGS.join(' ');
     expect(flags).to.contain(`--max-semi-space-size=${MASTER_SEMI_SPACE_MB}`);
     for (const bin of ['mesos-master', 'mesos-local']) {
-      const firstLine = fs.readFileSync(path.join(root, 'dist', 'bin', `${bin}.js`), 'utf8').split('\n')[0];
-      expect(firstLine, bin).to.equal(`#!/usr/bin/env -S node ${flags}`);
+      // The header scripts/link-bins.js writes: /bin/sh runs it (exec node with the flags), Node skips it.
+      const file = path.join(root, 'dist', 'bin', `${bin}.js`);
+      const header = fs.readFileSync(file, 'utf8').split('\n').slice(0, 2);
+      expect(header, bin).to.deep.equal(['#!/bin/sh', `':' //; exec node ${flags} "$0" "$@"`]);
+      // sh reads nothing past the exec (a stray line would be run as a command, and complain on stderr).
+      const run = spawnSync('sh', [file, '--version'], { encoding: 'utf8', timeout: 20_000 });
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stdout).to.match(new RegExp(`^${bin} `));
+      expect(run.stderr).to.equal('');
     }
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.start).to.contain(`node ${flags} dist/bin/mesos-local.js`);
