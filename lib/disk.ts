@@ -262,8 +262,13 @@ export class MemoryDisk implements Disk {
     return new Promise<void>((resolve) => clock.setTimer(ms, resolve));
   }
 
+  /** Adds a normalized directory and its missing ancestors (each cut at its last '/', the root always present). */
   private addDirectory(directory: string): void {
-    for (let current = directory; !this.directories.has(current); current = path.posix.dirname(current)) this.directories.add(current);
+    for (let current = directory; !this.directories.has(current);) {
+      this.directories.add(current);
+      const slash = current.lastIndexOf('/');
+      current = slash <= 0 ? '/' : current.slice(0, slash);
+    }
   }
 }
 

@@ -146,7 +146,11 @@ export interface LiveExecutor {
  * creates the sandbox on that agent's memory disk first, as the process launcher does on a real one.
  */
 export class InProcessLauncher implements Launcher {
-  /** The latest launches (what the agents asked for), oldest first: at most `MAX_LAUNCHES_KEPT`. */
+  /**
+   * The latest launches (what the agents asked for), oldest first: the last `MAX_LAUNCHES_KEPT`
+   * at least, and at most twice that. Cut back to `MAX_LAUNCHES_KEPT` once it reaches twice as
+   * many: cut by one per launch, each launch moved the thousand kept (1.5% of a simulated task).
+   */
   readonly launches: ExecutorLaunch[] = [];
   /** Launches so far. */
   launched = 0;
@@ -164,7 +168,7 @@ export class InProcessLauncher implements Launcher {
   launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
     this.launched++;
     this.launches.push(launch);
-    if (this.launches.length > MAX_LAUNCHES_KEPT) this.launches.splice(0, this.launches.length - MAX_LAUNCHES_KEPT);
+    if (this.launches.length >= 2 * MAX_LAUNCHES_KEPT) this.launches.splice(0, this.launches.length - MAX_LAUNCHES_KEPT);
     const executor = new SimulatedExecutor({
       id: `executor-${launch.frameworkId}-${launch.executorId}-${launch.runId}`.replace(/[^A-Za-z0-9_.()\-/:]/g, '_'),
       agentPid: launch.agentPid, frameworkId: launch.frameworkId, executorId: launch.executorId,
