@@ -22,7 +22,7 @@
  *
  * @example
  *   const offers = new OfferTable<OfferRecord>();
- *   offers.add(record);                     // record.offer.id === 'a1b2…-O17'
+ *   offers.add(record);                     // record.offer.id === 'a1b2…-O17', record.offerNumber === 17
  *   offers.get('a1b2…-O17');                // record
  *   offers.delete(record);
  */
