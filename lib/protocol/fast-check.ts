@@ -99,7 +99,7 @@ const remembering = new WeakSet<z.ZodType>();
  * the depth it was found at), and accepts it again without walking it. Returns `schema`. Mark
  * before any schema holding it is compiled.
  *
- * @example export const ResourceListSchema = rememberFrozen(z.array(ResourceSchema));
+ * @example const OfferResourceListSchema = rememberFrozen(resourceListSchema()); // an offer's list only
  */
 export function rememberFrozen<T extends z.ZodType>(schema: T): T {
   remembering.add(schema);
