@@ -468,14 +468,10 @@ function listFlag(argv: readonly string[], name: string, fallback: readonly numb
   return values;
 }
 
-/** The Node flags a child runs with: the master bins' (`MASTER_NODE_FLAGS`) unless `semiSpaceMb` or `pretenure` say otherwise. */
+/** The Node flags a child runs with: by default the master bins' (`MASTER_NODE_FLAGS`; the spec holds the two equal), else as `semiSpaceMb` and `pretenure` say. */
 export function childNodeFlags(options: ScaleOptions): string[] {
   const semiSpaceMb = options.semiSpaceMb ?? MASTER_SEMI_SPACE_MB;
-  return MASTER_NODE_FLAGS.flatMap((flag) => {
-    if (flag.startsWith('--max-semi-space-size=')) return semiSpaceMb > 0 ? [`--max-semi-space-size=${semiSpaceMb}`] : [];
-    if (flag === '--no-allocation-site-pretenuring') return options.pretenure === true ? [] : [flag];
-    return [flag];
-  });
+  return [...(semiSpaceMb > 0 ? [`--max-semi-space-size=${semiSpaceMb}`] : []), ...(options.pretenure === true ? [] : ['--no-allocation-site-pretenuring'])];
 }
 
 /** `--semi-space-mb N` (0: V8's default young generation), else the master bins' `MASTER_SEMI_SPACE_MB`. */
@@ -492,11 +488,8 @@ function numberFlag(argv: readonly string[], name: string, fallback: number): nu
 }
 
 export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
-  if (argv.includes('--semi-space-mb') && argv.includes('--in-process')) {
-    throw new Error('--semi-space-mb sets the children\'s young generation; with --in-process there are none: run node --max-semi-space-size=M instead');
-  }
-  if (argv.includes('--pretenure') && argv.includes('--in-process')) {
-    throw new Error('--pretenure sets the children\'s Node flags; with --in-process there are none: run node without --no-allocation-site-pretenuring instead');
+  for (const flag of ['--semi-space-mb', '--pretenure']) {
+    if (argv.includes(flag) && argv.includes('--in-process')) throw new Error(`${flag} sets the children's Node flags; with --in-process there are none: give node the flags yourself`);
   }
   const budgetScale = numberFlag(argv, '--budget-scale', 1);
   const budgets = Object.fromEntries(Object.entries(DEFAULT_BUDGETS).map(([key, value]) => [key, value * budgetScale])) as unknown as Budgets;
@@ -519,11 +512,11 @@ const TARGETS: Record<ScaleKey, string> = {
 };
 
 export function formatTable(result: ScaleResult, options: ScaleOptions): string {
-  const flags = childNodeFlags(options);
-  const youngGeneration = options.semiSpaceMb === undefined
+  const flags = childNodeFlags(options).join(' ');
+  const nodeFlags = options.semiSpaceMb === undefined
     ? ', Node flags: this process\'s'
-    : `, Node flags: ${flags.length > 0 ? flags.join(' ') : 'none'}${flags.join(' ') === MASTER_NODE_FLAGS.join(' ') ? ' (the master\'s bins\')' : ''}`;
-  const lines = [`bench:scale — ${options.frameworks} frameworks, memory registry, simulated executors, virtual clock (wall-clock figures${youngGeneration})`];
+    : `, Node flags: ${flags.length > 0 ? flags : 'none'}${flags === MASTER_NODE_FLAGS.join(' ') ? ' (the master\'s bins\')' : ''}`;
+  const lines = [`bench:scale — ${options.frameworks} frameworks, memory registry, simulated executors, virtual clock (wall-clock figures${nodeFlags})`];
   for (const key of [...SCALE_KEYS, ...EXTRA_KEYS]) {
     const cells = result[key].map((row) => `${row.agents}: ${row.value ?? 'null'}${row.note !== undefined ? ` (${row.note})` : ''}`);
     const target = key in TARGETS ? `   target ${TARGETS[key as ScaleKey]}` : '';

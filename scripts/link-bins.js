@@ -21,6 +21,8 @@ const { bin } = require(path.join(root, 'package.json'));
 const { MASTER_NODE_FLAGS } = require(path.join(root, 'dist', 'actors', 'master', 'constants.js'));
 const FLAGGED_BINS = ['mesos-master', 'mesos-local'];
 const NODE_SHEBANG = '#!/usr/bin/env node\n';
+/** The header this script writes, whatever flags it wrote then. */
+const HEADER = /^#!\/bin\/sh\n':' \/\/; exec node [^\n]* "\$0" "\$@"\n/;
 const binDir = path.join(root, 'node_modules', '.bin');
 fs.mkdirSync(binDir, { recursive: true });
 for (const [name, target] of Object.entries(bin)) {
@@ -28,12 +30,10 @@ for (const [name, target] of Object.entries(bin)) {
   if (!fs.existsSync(file)) throw new Error(`link-bins: ${target} was not built`);
   if (FLAGGED_BINS.includes(name)) {
     const text = fs.readFileSync(file, 'utf8');
-    // A file already given its header (a second run without tsc) is left as it is.
-    if (text.startsWith(NODE_SHEBANG)) {
-      fs.writeFileSync(file, `#!/bin/sh\n':' //; exec node ${MASTER_NODE_FLAGS.join(' ')} "$0" "$@"\n${text.slice(NODE_SHEBANG.length)}`);
-    } else if (!text.startsWith('#!/bin/sh\n')) {
-      throw new Error(`link-bins: ${target} starts with neither ${NODE_SHEBANG.trim()} nor the header this script writes`);
-    }
+    // tsc's output starts with the shebang; a file given a header before (a run without tsc since) gets today's flags.
+    const header = text.startsWith(NODE_SHEBANG) ? NODE_SHEBANG : HEADER.exec(text)?.[0];
+    if (header === undefined) throw new Error(`link-bins: ${target} starts with neither ${NODE_SHEBANG.trim()} nor the header this script writes`);
+    fs.writeFileSync(file, `#!/bin/sh\n':' //; exec node ${MASTER_NODE_FLAGS.join(' ')} "$0" "$@"\n${text.slice(header.length)}`);
   }
   fs.chmodSync(file, 0o755);
   const link = path.join(binDir, name);

@@ -122,7 +122,6 @@ export class Holding {
   /** Links of its framework's `HoldingList` (only that list sets them). */
   previousOfFramework: Holding | undefined = undefined;
   nextOfFramework: Holding | undefined = undefined;
-  listedOfFramework = false;
 
   constructor(
     readonly agent: AgentState,
@@ -148,16 +147,15 @@ export class HoldingList implements Iterable<Holding> {
     return this.count;
   }
 
-  /** Whether `holding` is in this list. */
+  /** Whether `holding` is in this list (its framework's: only the head has no previous). */
   has(holding: Holding): boolean {
-    return holding.listedOfFramework && holding.framework.holdings === this;
+    return holding.framework.holdings === this && (holding.previousOfFramework !== undefined || this.head === holding);
   }
 
-  /** Adds `holding` (of this list's framework, in no list yet). */
+  /** Adds `holding`, of this list's framework and not in it yet. */
   add(holding: Holding): void {
-    if (holding.listedOfFramework) throw new Error(`holding of ${holding.framework.id} on ${holding.agent.id} is listed already`);
-    holding.listedOfFramework = true;
-    holding.previousOfFramework = undefined;
+    if (holding.framework.holdings !== this) throw new Error(`holding of ${holding.framework.id} on ${holding.agent.id} belongs to another framework's list`);
+    if (this.has(holding)) throw new Error(`holding of ${holding.framework.id} on ${holding.agent.id} is listed already`);
     holding.nextOfFramework = this.head;
     if (this.head !== undefined) this.head.previousOfFramework = holding;
     this.head = holding;
@@ -173,7 +171,6 @@ export class HoldingList implements Iterable<Holding> {
     if (next !== undefined) next.previousOfFramework = previous;
     holding.previousOfFramework = undefined;
     holding.nextOfFramework = undefined;
-    holding.listedOfFramework = false;
     this.count--;
     return true;
   }

@@ -18,8 +18,9 @@ export const MASTER_SEMI_SPACE_MB = 128;
 
 /**
  * The Node flags the `mesos-master` and `mesos-local` bins start with (the header
- * scripts/link-bins.js gives their compiled files, and `npm start`'s command line): a young generation that holds an allocation cycle's offers
- * (`MASTER_SEMI_SPACE_MB`), and no allocation-site pretenuring. V8 pretenures a site whose
+ * scripts/link-bins.js gives their compiled files, and `npm start`'s command line): a young
+ * generation that holds an allocation cycle's offers (`MASTER_SEMI_SPACE_MB`), and no
+ * allocation-site pretenuring. V8 pretenures a site whose
  * objects survive a young collection: it then makes them in the old generation, behind a write
  * barrier for each young object they point to. Offers and their records do survive one
  * collection, and then die at the next cycle's declines: pretenured, they were made slower and

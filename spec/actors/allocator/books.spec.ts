@@ -52,12 +52,13 @@ describe('actors/allocator/books: HoldingList', () => {
     expect([...mine.holdings]).to.deep.equal([]);
   });
 
-  it('refuses a holding that is listed already', () => {
+  it('refuses a holding that is listed already, or another framework\'s', () => {
     const books = new AllocatorBooks();
     const framework = frameworkState('f1');
     const holding = new Holding(books.addAgent('a1', Resources.parse('cpus:1'), {}), framework, books.ensureRole('*'), Resources.parse('cpus:1'));
     framework.holdings.add(holding);
     expect(() => framework.holdings.add(holding)).to.throw(/listed already/);
+    expect(() => frameworkState('f2').holdings.add(holding)).to.throw(/another framework's list/);
     expect(framework.holdings.size).to.equal(1);
   });
 });
