@@ -34,6 +34,14 @@ export const MASTER_ACTOR_ID = 'master';
 /** The metrics actor's id; its route `/snapshot` serves `/metrics/snapshot`. */
 export const METRICS_ACTOR_ID = 'metrics';
 
+/**
+ * The master pings agents on ticks of this long (at most `--agent_ping_timeout`): each ping goes
+ * out at the first tick at or after it is due, so a ping is up to 250 ms late and never early,
+ * and every ping of one tick leaves in one turn (ticked-timers.ts: a simulation's clock takes a
+ * step per distinct instant, and a timer per agent made one per agent per ping timeout).
+ */
+export const AGENT_PING_TICK_MS = 250;
+
 /** A disconnected or recovered agent that does not re-register within this long is removed (Mesos `--agent_reregister_timeout`, 10 min). */
 export const AGENT_REREGISTER_TIMEOUT_MS = 10 * 60 * 1000;
 

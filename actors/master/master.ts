@@ -32,9 +32,10 @@ import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type AgentObserverHooks, type AgentObserverOptions, type UnreachableCause } from './agent-observer';
-import { FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
+import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
+import { TickedTimers } from './ticked-timers';
 import { OfferExpiry } from './offer-expiry';
 import {
   checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, type FrameworksQuery, type RoleQuota,
@@ -143,6 +144,12 @@ export class Master extends Actor {
   private readonly readmittingAgents = new Set<string>();
   /** Agents whose re-registration brought new info that is being written to the registry (answered once it is durable). */
   private readonly updatingAgents = new Set<string>();
+  /**
+   * Pids of agents whose re-registration waits on a registry write, linked when it began: true
+   * once that link broke. The agent that asked is then gone, and whatever answers at its pid
+   * later is another incarnation (a machine that restarted fresh) that must not be taken for it.
+   */
+  private readonly linkBrokeDuringWrite = new Map<string, boolean>();
   /** Removes recovered agents that do not re-register in time after a restart. */
   private recoveredAgentsTimer: Timer | undefined;
   /** Where the allocator's refusal of a return goes: counted and logged back in this mailbox (one closure for all returns). */
@@ -157,9 +164,11 @@ export class Master extends Actor {
   private readonly observers = new Map<string, AgentObserver<AgentRecord>>();
   /** What every agent's observer works to (the flags), and what it asks of this master: one of each for all agents. */
   private readonly observerLimits: AgentObserverOptions;
+  /** The pings' timers, every agent's on shared ticks of `AGENT_PING_TICK_MS` (ticked-timers.ts). */
+  private readonly pingTimers: TickedTimers;
   private readonly observerHooks: AgentObserverHooks<AgentRecord> = {
     delay: (ms, callback) => this.delay(ms, callback),
-    every: (ms, callback) => this.every(ms, callback),
+    every: (ms, callback) => this.pingTimers.every(ms, callback),
     ping: (agent) => this.send(agent.pid, Ping, { connected: agent.connected }),
     unreachable: (agent, cause) => this.agentUnreachable(agent, cause),
   };
@@ -208,6 +217,7 @@ export class Master extends Actor {
     this.state = new MasterState(flags);
     this.stateFragments = new StateFragments(this.state);
     this.observerLimits = { pingTimeoutMs: flags.agentPingTimeoutMs, maxPingTimeouts: flags.maxAgentPingTimeouts, reregisterTimeoutMs: flags.agentReregisterTimeoutMs };
+    this.pingTimers = new TickedTimers(Math.min(AGENT_PING_TICK_MS, flags.agentPingTimeoutMs), () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
     this.authorizer = flags.acls !== undefined ? new Authorizer(flags.acls) : PERMISSIVE_AUTHORIZER;
     this.throttle = new MessageThrottle(flags.rateLimits, () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
@@ -423,6 +433,7 @@ export class Master extends Actor {
     // Whoever comes back at this pid authenticates again (its link, which its proof was bound to, broke).
     this.authentication?.forget(pid.toString());
     this.httpClients.delete(pid.toString());
+    if (this.linkBrokeDuringWrite.has(pid.toString())) this.linkBrokeDuringWrite.set(pid.toString(), true);
     if (sender !== undefined) {
       // In line behind the framework's throttled calls, without counting against the capacity (as Mesos does).
       this.throttle.submit(sender.principal, () => this.frameworkExited(pid), false);
@@ -1120,8 +1131,11 @@ export class Master extends Actor {
    * agent was removed; then the agent came back with it, or got its RunTask late) and whose
    * resources it has given back. A task still live is killed, as Mesos' guide promises for tasks
    * reported lost. A partition-aware framework hears the update (after TASK_UNREACHABLE it may
-   * hear the task's real state); the others, told TASK_LOST, never hear of the task again, so
-   * the master acknowledges for them and the agent stops re-sending it.
+   * hear the task's real state), unless it has had the task's terminal update already: a late
+   * echo (an agent answering a kill that crossed the task's end with TASK_DROPPED, "Cannot find
+   * executor") must not follow it (Mesos forwards it; a terminal update is the last a framework
+   * hears of a task here). The others, told TASK_LOST, never hear of the task again. Either way
+   * the master acknowledges what it does not forward, and the agent stops re-sending it.
    */
   private strayUpdate(agent: AgentRecord, framework: FrameworkRecord | undefined, update: StatusUpdate, uuid: string, acknowledgee: string): void {
     const { taskId, state } = update.status;
@@ -1135,7 +1149,7 @@ export class Master extends Actor {
       agent.killedTasks.add(`${update.frameworkId}/${taskId}`);
       this.send(agent.pid, KillTaskOnAgent, { frameworkId: update.frameworkId, taskId });
     }
-    if (framework !== undefined && isPartitionAware(framework.info)) {
+    if (framework !== undefined && isPartitionAware(framework.info) && !this.state.completedTaskOn(framework, agent.id, taskId)) {
       if (framework.connected && framework.pid !== undefined) this.send(framework.pid, StatusUpdateMessage, { update, pid: acknowledgee });
       return;
     }
@@ -1364,12 +1378,17 @@ export class Master extends Actor {
       // New info is durable before the agent hears it is back (Mesos' UpdateSlave); if the write
       // fails, nothing changes and the agent's retry tries again.
       this.updatingAgents.add(agent.id);
+      this.watchDuringWrite(from);
       this.defer(this.registry.update(agent.id, info), () => {
         this.updatingAgents.delete(agent.id);
         this.state.updateAgentInfo(agent, info);
-        if (this.state.agents.get(agent.id) === agent && !agent.removing) this.reregisterKnownAgent(agent, from, message, total);
+        const gone = this.linkBrokeSinceWatched(from);
+        if (this.state.agents.get(agent.id) !== agent || agent.removing) return;
+        this.reregisterKnownAgent(agent, from, message, total);
+        if (gone) this.exitedDuringWrite(agent.id);
       }, (error) => {
         this.updatingAgents.delete(agent.id);
+        this.linkBrokeSinceWatched(from);
         this.log.error({ agentId: agent.id, error: error.message }, 'could not update the agent in the registry; it will retry');
       });
       return;
@@ -1404,11 +1423,16 @@ export class Master extends Actor {
     }
     // New info is durable before the agent hears it is back; if the write fails, the agent retries.
     this.updatingAgents.add(agentId);
+    this.watchDuringWrite(from);
     this.defer(this.registry.update(agentId, info), () => {
       this.updatingAgents.delete(agentId);
-      if (this.state.recoveredAgents.has(agentId) && !this.markingUnreachable.has(agentId)) this.adoptRecoveredAgent(agentId, from, message, total);
+      const gone = this.linkBrokeSinceWatched(from);
+      if (!this.state.recoveredAgents.has(agentId) || this.markingUnreachable.has(agentId)) return;
+      this.adoptRecoveredAgent(agentId, from, message, total);
+      if (gone) this.exitedDuringWrite(agentId);
     }, (error) => {
       this.updatingAgents.delete(agentId);
+      this.linkBrokeSinceWatched(from);
       this.log.error({ agentId, error: error.message }, 'could not update the agent in the registry; it will retry');
     });
   }
@@ -1428,13 +1452,18 @@ export class Master extends Actor {
     if (this.fittingReport(agentId, from, message, total) === undefined) return;
     this.readmittingAgents.add(agentId);
     this.log.info({ agentId, from: from.toString() }, 'a removed agent re-registers; re-admitting it');
+    this.watchDuringWrite(from);
     this.defer(this.registry.markReachable({ id: agentId, info: { ...message.agent, id: agentId } }), () => {
       this.readmittingAgents.delete(agentId);
+      const gone = this.linkBrokeSinceWatched(from);
       // The books may have changed during the write (a framework torn down): the report is read again.
       const report = this.fittingReport(agentId, from, message, total);
-      if (report !== undefined) this.adoptAgent(agentId, from, message, total, report, true);
+      if (report === undefined) return;
+      this.adoptAgent(agentId, from, message, total, report, true);
+      if (gone) this.exitedDuringWrite(agentId);
     }, (error) => {
       this.readmittingAgents.delete(agentId);
+      this.linkBrokeSinceWatched(from);
       this.log.error({ agentId, error: error.message }, 'could not re-admit the agent; it will retry');
     });
   }
@@ -1496,6 +1525,33 @@ export class Master extends Actor {
     this.link(pid);
     if (this.state.recoveredAgents.size === 0) this.recoveredAgentsTimer?.cancel();
     return agent;
+  }
+
+  /** Links `from` now, so that `linkBrokeSinceWatched` can tell whether the agent that asked outlived a registry write. */
+  private watchDuringWrite(from: UPID): void {
+    this.linkBrokeDuringWrite.set(from.toString(), false);
+    this.link(from);
+  }
+
+  /** Whether the link to `from` broke since `watchDuringWrite` (which it stops watching). */
+  private linkBrokeSinceWatched(from: UPID): boolean {
+    const broke = this.linkBrokeDuringWrite.get(from.toString()) === true;
+    this.linkBrokeDuringWrite.delete(from.toString());
+    return broke;
+  }
+
+  /**
+   * The agent whose re-registration was being written went away meanwhile: it is in the books
+   * (the registry has it), but disconnected, with the re-registration timeout running, as if its
+   * link had broken just after. Whatever registers at its pid next is another incarnation: one
+   * with no id replaces it, instead of being told it is this agent (chaos seed 10: the master
+   * then kept a restarted agent's tasks that no longer ran anywhere).
+   */
+  private exitedDuringWrite(agentId: string): void {
+    const agent = this.state.agents.get(agentId);
+    if (agent === undefined) return;
+    this.log.warn({ agentId, agentPid: agent.pid.toString() }, 'the agent went away while its re-registration was being written; it is disconnected');
+    this.agentExited(agent);
   }
 
   /** A re-registration whose total cannot hold what runs on the agent: bad peer input, checked before anything changes. */

@@ -737,6 +737,20 @@ export class MasterState {
   }
 
   /**
+   * Whether `framework` completed task `taskId` on agent `agentId` (its terminal update was
+   * acknowledged), as far as its bounded completed list remembers: a scan, for the rare update
+   * about a task the books no longer have.
+   */
+  completedTaskOn(framework: FrameworkRecord, agentId: string, taskId: string): boolean {
+    const completed = framework.completedTasks;
+    for (let index = completed.length - 1; index >= 0; index--) {
+      const task = completed[index] as Task;
+      if (task.taskId === taskId && task.agentId === agentId) return true;
+    }
+    return false;
+  }
+
+  /**
    * Forgets, in every framework, the unreachable tasks of agent `agentId` and those of its
    * completed tasks `back` names (`frameworkId/taskId`): the agent came back with them.
    */

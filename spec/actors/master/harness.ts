@@ -49,6 +49,8 @@ export interface Harness {
   readonly flags: MasterFlags;
   readonly captured: CapturedLogger;
   readonly masterPid: UPID;
+  /** The registry's disk when the harness was started with `memoryRegistry` (to slow or fail its writes). */
+  readonly registryDisk?: MemoryDisk;
 }
 
 /** Work dirs to delete after each test. */
@@ -85,10 +87,11 @@ export async function startHarness(flags: Partial<MasterFlags> = {}, workDir = m
   hosts.push(host);
   loggers.push(captured);
   const allFlags: MasterFlags = { ...defaultMasterFlags(workDir), checkAllocatorInvariants: true, ...flags };
-  const registry = options.memoryRegistry === true ? await Registry.load(registryPathOf(allFlags), { disk: new MemoryDisk(clock), clock }) : undefined;
+  const registryDisk = options.memoryRegistry === true ? new MemoryDisk(clock) : undefined;
+  const registry = registryDisk !== undefined ? await Registry.load(registryPathOf(allFlags), { disk: registryDisk, clock }) : undefined;
   const handle = await startMaster({ flags: allFlags, host, ...(registry !== undefined ? { registry } : {}) });
   await clock.settle();
-  return { clock, host, handle, workDir, flags: allFlags, captured, masterPid: handle.pid };
+  return { clock, host, handle, workDir, flags: allFlags, captured, masterPid: handle.pid, ...(registryDisk !== undefined ? { registryDisk } : {}) };
 }
 
 /**

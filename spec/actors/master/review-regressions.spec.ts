@@ -10,7 +10,9 @@ import { Probe } from '../../support/runtime';
 import {
   agentInfo, all, cleanUp, FRAMEWORK_MESSAGES, last, latestOffer, launch, commandTask, masterState, metricsOf, offersOf,
   registerAgent, registerFramework, startHarness, statesOf, updatesOf, type AgentHandle, type FakeFramework, type Harness,
+  agentUpdate, FakeAgent, reportedTask,
 } from './harness';
+import { AGENT_PING_TICK_MS } from '../../../actors/master/constants';
 
 interface FrameworkView { id: string; pid?: string; connected: boolean; active: boolean; tasks: unknown[]; offers: Array<{ id: string }> }
 interface AgentView { id: string; connected: boolean; active: boolean }
@@ -411,6 +413,54 @@ describe('actors/master: bugs the simulation\'s new faults found (issue 7)', () 
     expect(updatesOf(aware.probe).map(({ update }) => update.status.taskId)).to.deep.equal(['ta']);
     const acknowledged = all(agent.probe, 'StatusUpdateAcknowledgement').map((received) => (received.body as { taskId: string }).taskId);
     expect(acknowledged).to.deep.equal(['tp']);
+  });
+});
+
+describe('actors/master: bugs the chaos run found once pings went out on ticks (issue 13)', () => {
+  afterEach(cleanUp);
+
+  it('does not pass a partition-aware framework an update about a task whose terminal update it has acknowledged (chaos seeds 5, 400621)', async () => {
+    const harness = await startHarness();
+    const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+    const aware = await registerFramework(harness, { capabilities: ['PARTITION_AWARE'] });
+    await launchOn(harness, aware, agent, 'ta');
+    const finished = await agentUpdate(harness, agent, aware.frameworkId, 'ta', 'TASK_FINISHED');
+    aware.probe.post(harness.masterPid, 'StatusUpdateAcknowledgement', { agentId: agent.agentId, frameworkId: aware.frameworkId, taskId: 'ta', uuid: finished });
+    await harness.clock.settle();
+    // The framework's kill crossed the task's end: the agent, which has forgotten the executor, answers it.
+    const echo = await agentUpdate(harness, agent, aware.frameworkId, 'ta', 'TASK_DROPPED');
+    expect(statesOf(aware.probe, 'ta')).to.deep.equal(['TASK_FINISHED']);
+    const acknowledged = all(agent.probe, 'StatusUpdateAcknowledgement').map((received) => (received.body as { uuid: string }).uuid);
+    expect(acknowledged).to.deep.equal([finished, echo]);
+  });
+
+  it('leaves disconnected an agent whose link broke while its re-admission was written; a fresh agent at its pid gets a new id (chaos seed 10)', async () => {
+    const harness = await startHarness({}, undefined, 7, { memoryRegistry: true });
+    const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+    const aware = await registerFramework(harness, { capabilities: ['PARTITION_AWARE'] });
+    await launchOn(harness, aware, agent, 'ta');
+    agent.probe.answerPings = false;
+    await harness.clock.advance(harness.flags.agentPingTimeoutMs * (harness.flags.maxAgentPingTimeouts + 1) + AGENT_PING_TICK_MS);
+    expect(statesOf(aware.probe, 'ta').at(-1)).to.equal('TASK_UNREACHABLE');
+    // It comes back, and its machine dies while the re-admission is being written (the memory
+    // registry's write completes in promise callbacks, after the mailbox turns that end the agent).
+    agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+      agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0',
+      tasks: [reportedTask('ta', aware.frameworkId, agent.agentId)], executors: [], frameworks: [aware.info],
+    });
+    harness.host.terminate(agent.probe);
+    await harness.clock.settle();
+    expect(harness.captured.find('the agent went away while its re-registration was being written; it is disconnected')).to.have.length(1);
+    expect((await agents(harness)).map((view) => [view.id, view.connected, view.active])).to.deep.equal([[agent.agentId, false, false]]);
+    // The machine restarted fresh: an agent with no id registers at the same pid.
+    const fresh = new FakeAgent(agent.probe.id);
+    harness.host.spawn(fresh);
+    fresh.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo(agent.resources), version: '0.1.0' });
+    await harness.clock.advance(1_000);
+    const registered = last(fresh, 'AgentRegistered')?.body as { agentId: string } | undefined;
+    expect(registered?.agentId).to.be.a('string').and.not.equal(agent.agentId);
+    expect((await agents(harness)).map((view) => [view.id, view.connected])).to.deep.equal([[registered?.agentId, true]]);
+    expect(statesOf(aware.probe, 'ta').at(-1)).to.not.equal('TASK_RUNNING');
   });
 });
 

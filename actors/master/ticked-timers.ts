@@ -1,0 +1,139 @@
+/**
+ * Periodic timers that share one clock timer: each period's callback runs at the first tick at
+ * or after the moment it is due, so that every callback due within one tick runs in one turn.
+ *
+ * Why: the master pings each agent every `agent_ping_timeout` (15 s), and agents register at
+ * scattered moments, so a timer per agent put as many distinct instants on the clock as there
+ * are agents per 15 s. A real clock does not mind; the virtual clock of a simulation takes a
+ * step (an event-loop turn and a settle) per instant, and at 10,000 agents those steps were
+ * most of an idle simulation's time. On ticks, 10,000 agents are 4 instants per second.
+ *
+ * The cost is bounded lateness: a callback runs up to one tick after it is due, never earlier,
+ * and its schedule does not drift (period k of a timer started at `s` is due at `s + k·period`).
+ */
+import type { Timer } from '../../lib/actor';
+import type { Delay } from './keyed-timers';
+
+/** One periodic callback. */
+interface TickedTimer {
+  readonly periodMs: number;
+  readonly callback: () => void;
+  /** When its next period is due (exact: start + k·period). */
+  dueMs: number;
+  /** The tick it waits for (a key of `slots`); undefined once cancelled. */
+  slotMs: number | undefined;
+}
+
+/**
+ * Periodic callbacks on ticks of `tickMs` (multiples of it on the owner's clock), sharing one
+ * timer of the owner's (`delay`): armed for the earliest tick anything waits for, none when
+ * nothing does. Callbacks due at one tick run in the order they were scheduled there.
+ *
+ * @example
+ *   const ticked = new TickedTimers(250, () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
+ *   const pings = ticked.every(15_000, () => this.send(agent, Ping, {})); // within 250 ms after each 15 s
+ *   pings.cancel();
+ */
+export class TickedTimers {
+  /** The timers waiting for each tick, by the tick's time, in the order they were put there. */
+  private readonly slots = new Map<number, Set<TickedTimer>>();
+  /** The ticks of `slots`, earliest first. */
+  private readonly slotTimes: number[] = [];
+  /** The one timer of the owner's, for `slotTimes[0]`. */
+  private armed: { readonly atMs: number; readonly timer: Timer } | undefined;
+
+  /**
+   * @param tickMs the tick (> 0); a timer's period must be at least this long
+   * @param now the owner's clock
+   * @param delay the owner's one-shot timer (an actor's `delay`: the callbacks run in its mailbox)
+   */
+  constructor(private readonly tickMs: number, private readonly now: () => number, private readonly delay: Delay) {
+    if (!(tickMs > 0) || !Number.isFinite(tickMs)) throw new Error(`TickedTimers: tickMs must be a positive number, got ${tickMs}`);
+  }
+
+  /**
+   * Runs `callback` every `periodMs` from now, each time at the first tick at or after it is
+   * due, until the returned timer is cancelled. A period shorter than the tick is refused.
+   */
+  every(periodMs: number, callback: () => void): Timer {
+    if (!(periodMs >= this.tickMs) || !Number.isFinite(periodMs)) {
+      throw new Error(`TickedTimers.every: the period (${periodMs} ms) must be a finite number of ms no shorter than the tick (${this.tickMs} ms)`);
+    }
+    const timer: TickedTimer = { periodMs, callback, dueMs: this.now() + periodMs, slotMs: undefined };
+    this.place(timer);
+    this.arm();
+    return { cancel: () => this.cancel(timer) };
+  }
+
+  /** Timers scheduled and not cancelled (tests, metrics). */
+  get size(): number {
+    let size = 0;
+    for (const slot of this.slots.values()) size += slot.size;
+    return size;
+  }
+
+  private cancel(timer: TickedTimer): void {
+    const slotMs = timer.slotMs;
+    if (slotMs === undefined) return;
+    timer.slotMs = undefined;
+    const slot = this.slots.get(slotMs);
+    if (slot === undefined) return; // its tick is running now: it is skipped there
+    slot.delete(timer);
+    if (slot.size > 0) return;
+    this.slots.delete(slotMs);
+    this.slotTimes.splice(this.slotTimes.indexOf(slotMs), 1);
+    this.arm();
+  }
+
+  /** Puts `timer` in the tick of its due time. */
+  private place(timer: TickedTimer): void {
+    const slotMs = Math.ceil(timer.dueMs / this.tickMs) * this.tickMs;
+    timer.slotMs = slotMs;
+    let slot = this.slots.get(slotMs);
+    if (slot === undefined) {
+      slot = new Set();
+      this.slots.set(slotMs, slot);
+      this.insertSlotTime(slotMs);
+    }
+    slot.add(timer);
+  }
+
+  private insertSlotTime(slotMs: number): void {
+    const times = this.slotTimes;
+    // New ticks are nearly always the latest (due times only move forward): look from the end.
+    let index = times.length;
+    while (index > 0 && (times[index - 1] as number) > slotMs) index--;
+    times.splice(index, 0, slotMs);
+  }
+
+  /** Keeps the one timer on the earliest tick anything waits for. */
+  private arm(): void {
+    const first = this.slotTimes[0];
+    if (this.armed !== undefined && this.armed.atMs === first) return;
+    this.armed?.timer.cancel();
+    this.armed = undefined;
+    if (first === undefined) return;
+    const atMs = first;
+    this.armed = { atMs, timer: this.delay(Math.max(0, atMs - this.now()), () => this.fire(atMs)) };
+  }
+
+  /** The tick at `slotMs` came: each of its timers is moved to its next period's tick, then called. */
+  private fire(slotMs: number): void {
+    this.armed = undefined;
+    const slot = this.slots.get(slotMs);
+    this.slots.delete(slotMs);
+    if (this.slotTimes[0] === slotMs) this.slotTimes.shift();
+    if (slot !== undefined) {
+      const nowMs = this.now();
+      for (const timer of slot) {
+        if (timer.slotMs !== slotMs) continue; // cancelled while this tick ran
+        // Periods a late tick (a busy owner on a real clock) skipped are not made up for.
+        do timer.dueMs += timer.periodMs;
+        while (Math.ceil(timer.dueMs / this.tickMs) * this.tickMs <= nowMs);
+        this.place(timer);
+        timer.callback();
+      }
+    }
+    this.arm();
+  }
+}
