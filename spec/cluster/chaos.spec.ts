@@ -342,6 +342,9 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     { seed: 7_189, steps: 300, registryFaults: true, faults: ['crashAgent'], masters: 3, agentRecovery: true, what: 'after the news that its agent came back, a task\'s stream may resume, even when the news itself said TASK_LOST' },
     // The model's: a task sent to an executor whose agent link broke waits, ignored, as in Mesos, until the executor's recovery timeout.
     { seed: 7_074, steps: 300, registryFaults: true, faults: ['drop'], masters: 3, agentRecovery: true, what: 'a task sent to an executor waiting for its agent to reconnect is not stuck for the staging bound' },
+    // The model's: a stall of a scheduler ended, delivering the master's TASK_LOSTs into its mailbox, and the scheduler
+    // crashed in the same step, before handling them; the model took them for heard (found in a 300-step sweep, 2026-12-03).
+    { seed: 1_071, steps: 300, registryFaults: true, faults: ['stall', 'crashScheduler'], what: 'updates waiting in a crashed scheduler\'s mailbox were never heard' },
   ];
   for (const { seed, steps, registryFaults, faults, what, masters, agentRecovery } of REGRESSION_SEEDS) {
     it(`${what} (seed ${seed}${masters !== undefined ? `, ${masters} masters` : ''}${agentRecovery === true ? ', recovering agents' : ''})`, async () => {

@@ -609,8 +609,16 @@ class ChaosRun {
     this.log(`scheduler ${scheduler.id} of ${model.name} ${graceful ? 'stops for a failover' : 'crashes'}`);
     model.schedulerDown(this.now());
     this.schedulers.set(model, undefined);
-    if (graceful) await dispatch(scheduler, (actor) => actor.stop(true));
-    else this.cluster.host.terminate(scheduler);
+    if (graceful) {
+      await dispatch(scheduler, (actor) => actor.stop(true));
+    } else {
+      // A crash ends it before what waits in its mailbox (say, what a stall that just ended
+      // delivered): the updates there were never heard (seed 1071, 300 steps).
+      scheduler.runtime.mailbox.forEach((event) => {
+        if (event.name === StatusUpdateMessage.name) model.updateDropped(StatusUpdateMessage.validate(event.body).update.status.taskId);
+      });
+      this.cluster.host.terminate(scheduler);
+    }
     await this.cluster.host.wait(scheduler);
     this.later(MIN_RESTART_DELAY_MS + this.random.nextInt(MAX_SCHEDULER_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS), `a new scheduler fails ${model.name} over`, () => {
       this.startScheduler(model);
