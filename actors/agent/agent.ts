@@ -1011,10 +1011,17 @@ export class Agent extends Actor {
     this.counters.increment('valid_status_updates');
     // A retried update for a task already completed here would open a new stream; one older than
     // the task's state here (re-sent after later ones got through) would take the task back.
-    // Either is acknowledged, so the executor stops re-sending it, and dropped.
-    const stale = executor?.staleStatus(update.status);
+    // Either is acknowledged, so the executor stops re-sending it, and dropped. So is one about a
+    // task no executor here has: a task reaches an executor only once it is recorded here (and
+    // checkpointed, for a framework that checkpoints), and leaves the records only once its
+    // terminal update is acknowledged, so such an update is a late copy of one about a task that
+    // ended. After a restart the agent no longer knows the ended tasks of an executor that waited
+    // for it, and the update it re-sent on reconnecting (its acknowledgement lost with the link)
+    // reached the framework after the task's TASK_FINISHED (chaos seed 3138, 200 steps, recovering
+    // agents). Mesos forwards such an update.
+    const stale = executor === undefined ? 'no executor here has the task' : executor.staleStatus(update.status);
     if (stale !== undefined) this.log.warn({ taskId, state: update.status.state, uuid: message.update.uuid, reason: stale }, 'dropping an out-of-date executor update');
-    const duplicate = stale !== undefined || (executor === undefined && framework.hasCompletedTask(taskId)) || this.updates.seen(update);
+    const duplicate = stale !== undefined || this.updates.seen(update);
     // The task's state moves first (as in Mesos), so that the update forwarded now carries it as
     // `latestState`; only for an update the stream takes: one refused (the stream is full) must
     // not move it, the executor sends it again.

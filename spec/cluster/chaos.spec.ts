@@ -345,6 +345,9 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     // The model's: a stall of a scheduler ended, delivering the master's TASK_LOSTs into its mailbox, and the scheduler
     // crashed in the same step, before handling them; the model took them for heard (found in a 300-step sweep, 2026-12-03).
     { seed: 1_071, steps: 300, registryFaults: true, faults: ['stall', 'crashScheduler'], what: 'updates waiting in a crashed scheduler\'s mailbox were never heard' },
+    // Before, an executor cut off from its agent (a dropped message broke the link) kept its STARTING unacknowledged; the
+    // agent restarted, the executor reconnected and re-sent it, and the agent, which no longer knew the ended task, forwarded it.
+    { seed: 3_138, steps: 200, registryFaults: true, faults: ['drop', 'crashAgent'], agentRecovery: true, what: "an executor's update about a task no executor has is a late copy: acknowledged, not forwarded" },
   ];
   for (const { seed, steps, registryFaults, faults, what, masters, agentRecovery } of REGRESSION_SEEDS) {
     it(`${what} (seed ${seed}${masters !== undefined ? `, ${masters} masters` : ''}${agentRecovery === true ? ', recovering agents' : ''})`, async () => {

@@ -371,6 +371,16 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(executor.count('StatusUpdateAcknowledgement')).to.equal(2);
     });
 
+    it("acknowledges but does not forward an executor's update about a task no executor here has: a copy re-sent after a restart that forgot the ended task (chaos seed 3138)", async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('ENDED', 'TASK_STARTING', 'u-ended'));
+      await harness.clock.settle();
+      expect(harness.forwarded()).to.deep.equal([]);
+      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.deep.equal(['u-ended']);
+    });
+
     it('acknowledges but drops an executor update older than the task: a lost STARTING re-sent after RUNNING, anything after a terminal state', async () => {
       // Found by the chaos simulation (seed 4): the executor's STARTING was lost on its way, its
       // RUNNING got through, and the STARTING re-sent 10 s later took the task back at the framework.
