@@ -307,6 +307,12 @@ export class FrameworkModel {
     return open !== undefined && open.toMs === undefined && nowMs - open.fromMs >= this.failoverTimeoutSeconds * 1000;
   }
 
+  /** When the failover timeout of the scheduler that is down now ran (or runs) out; undefined while one is registered. */
+  failoverExpiresAtMs(): number | undefined {
+    const open = this.downWindows.at(-1);
+    return open === undefined || open.toMs !== undefined ? undefined : open.fromMs + this.failoverTimeoutSeconds * 1000;
+  }
+
   /** A fault dropped a status update about `taskId` on its way to a scheduler of this framework. */
   updateDropped(taskId: string): void {
     this.droppedUpdates.add(taskId);

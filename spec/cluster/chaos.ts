@@ -739,6 +739,10 @@ class ChaosRun {
       if (model.errors.length === 1 && model.errors[0] === FRAMEWORK_REMOVED_ERROR && model.failoverTimedOut(this.now())) {
         model.errors.length = 0; // expected: the master tore the framework down after its failover timeout
         model.tornDown = true;
+        // Torn down when the timeout ran out, which may be well before the scheduler heard it: a
+        // master that restarted in between never heard of the framework (seed 10296, 150 steps).
+        const removedAtMs = model.failoverExpiresAtMs();
+        if (removedAtMs !== undefined && model.masterRestartedSince(removedAtMs)) model.teardownForgotten = true;
         this.schedulers.set(model, undefined);
         this.addFramework();
       } else {
