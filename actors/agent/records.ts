@@ -307,12 +307,6 @@ export class AgentFrameworkRecord {
     return undefined;
   }
 
-  /** True when `taskId` completed here (its terminal update was acknowledged). */
-  hasCompletedTask(taskId: string): boolean {
-    const executors = [...this.executors.values(), ...this.completedExecutors];
-    return executors.some((executor) => executor.completedTasks.some((task) => task.taskId === taskId));
-  }
-
   /** Moves an executor to the completed list (retired: `ExecutorRecord.retire`). */
   removeExecutor(executor: ExecutorRecord): void {
     this.executors.delete(executor.id);

@@ -1378,17 +1378,14 @@ export class Master extends Actor {
       // New info is durable before the agent hears it is back (Mesos' UpdateSlave); if the write
       // fails, nothing changes and the agent's retry tries again.
       this.updatingAgents.add(agent.id);
-      this.watchDuringWrite(from);
-      this.defer(this.registry.update(agent.id, info), () => {
+      this.writeWhileLinked(from, this.registry.update(agent.id, info), (linkBroke) => {
         this.updatingAgents.delete(agent.id);
         this.state.updateAgentInfo(agent, info);
-        const gone = this.linkBrokeSinceWatched(from);
         if (this.state.agents.get(agent.id) !== agent || agent.removing) return;
         this.reregisterKnownAgent(agent, from, message, total);
-        if (gone) this.exitedDuringWrite(agent.id);
+        if (linkBroke) this.exitedDuringWrite(agent.id);
       }, (error) => {
         this.updatingAgents.delete(agent.id);
-        this.linkBrokeSinceWatched(from);
         this.log.error({ agentId: agent.id, error: error.message }, 'could not update the agent in the registry; it will retry');
       });
       return;
@@ -1423,16 +1420,13 @@ export class Master extends Actor {
     }
     // New info is durable before the agent hears it is back; if the write fails, the agent retries.
     this.updatingAgents.add(agentId);
-    this.watchDuringWrite(from);
-    this.defer(this.registry.update(agentId, info), () => {
+    this.writeWhileLinked(from, this.registry.update(agentId, info), (linkBroke) => {
       this.updatingAgents.delete(agentId);
-      const gone = this.linkBrokeSinceWatched(from);
       if (!this.state.recoveredAgents.has(agentId) || this.markingUnreachable.has(agentId)) return;
       this.adoptRecoveredAgent(agentId, from, message, total);
-      if (gone) this.exitedDuringWrite(agentId);
+      if (linkBroke) this.exitedDuringWrite(agentId);
     }, (error) => {
       this.updatingAgents.delete(agentId);
-      this.linkBrokeSinceWatched(from);
       this.log.error({ agentId, error: error.message }, 'could not update the agent in the registry; it will retry');
     });
   }
@@ -1452,18 +1446,15 @@ export class Master extends Actor {
     if (this.fittingReport(agentId, from, message, total) === undefined) return;
     this.readmittingAgents.add(agentId);
     this.log.info({ agentId, from: from.toString() }, 'a removed agent re-registers; re-admitting it');
-    this.watchDuringWrite(from);
-    this.defer(this.registry.markReachable({ id: agentId, info: { ...message.agent, id: agentId } }), () => {
+    this.writeWhileLinked(from, this.registry.markReachable({ id: agentId, info: { ...message.agent, id: agentId } }), (linkBroke) => {
       this.readmittingAgents.delete(agentId);
-      const gone = this.linkBrokeSinceWatched(from);
       // The books may have changed during the write (a framework torn down): the report is read again.
       const report = this.fittingReport(agentId, from, message, total);
       if (report === undefined) return;
       this.adoptAgent(agentId, from, message, total, report, true);
-      if (gone) this.exitedDuringWrite(agentId);
+      if (linkBroke) this.exitedDuringWrite(agentId);
     }, (error) => {
       this.readmittingAgents.delete(agentId);
-      this.linkBrokeSinceWatched(from);
       this.log.error({ agentId, error: error.message }, 'could not re-admit the agent; it will retry');
     });
   }
@@ -1527,17 +1518,24 @@ export class Master extends Actor {
     return agent;
   }
 
-  /** Links `from` now, so that `linkBrokeSinceWatched` can tell whether the agent that asked outlived a registry write. */
-  private watchDuringWrite(from: UPID): void {
-    this.linkBrokeDuringWrite.set(from.toString(), false);
+  /**
+   * Waits, in this mailbox, for a registry write a re-registration from `from` needs, linked to
+   * `from` from now on: `then` hears whether that link broke before the write was durable (the
+   * agent that asked is gone); `failed` hears the write's error.
+   */
+  private writeWhileLinked(from: UPID, write: Promise<unknown>, then: (linkBroke: boolean) => void, failed: (error: Error) => void): void {
+    const key = from.toString();
+    this.linkBrokeDuringWrite.set(key, false);
     this.link(from);
-  }
-
-  /** Whether the link to `from` broke since `watchDuringWrite` (which it stops watching). */
-  private linkBrokeSinceWatched(from: UPID): boolean {
-    const broke = this.linkBrokeDuringWrite.get(from.toString()) === true;
-    this.linkBrokeDuringWrite.delete(from.toString());
-    return broke;
+    const linkBroke = (): boolean => {
+      const broke = this.linkBrokeDuringWrite.get(key) === true;
+      this.linkBrokeDuringWrite.delete(key);
+      return broke;
+    };
+    this.defer(write, () => then(linkBroke()), (error) => {
+      linkBroke();
+      failed(error);
+    });
   }
 
   /**

@@ -6,7 +6,7 @@
  * scattered moments, so a timer per agent put as many distinct instants on the clock as there
  * are agents per 15 s. A real clock does not mind; the virtual clock of a simulation takes a
  * step (an event-loop turn and a settle) per instant, and at 10,000 agents those steps were
- * most of an idle simulation's time. On ticks, 10,000 agents are 4 instants per second.
+ * most of an idle simulation's time. On ticks, any number of agents are at most 4 instants per second.
  *
  * The cost is bounded lateness: a callback runs up to one tick after it is due, never earlier,
  * and its schedule does not drift (period k of a timer started at `s` is due at `s + k·period`).
@@ -65,7 +65,7 @@ export class TickedTimers {
     return { cancel: () => this.cancel(timer) };
   }
 
-  /** Timers scheduled and not cancelled (tests, metrics). */
+  /** Timers scheduled and not cancelled (a walk over the ticks: for tests). */
   get size(): number {
     let size = 0;
     for (const slot of this.slots.values()) size += slot.size;
@@ -85,9 +85,14 @@ export class TickedTimers {
     this.arm();
   }
 
+  /** The first tick at or after `ms`. */
+  private tickAtOrAfter(ms: number): number {
+    return Math.ceil(ms / this.tickMs) * this.tickMs;
+  }
+
   /** Puts `timer` in the tick of its due time. */
   private place(timer: TickedTimer): void {
-    const slotMs = Math.ceil(timer.dueMs / this.tickMs) * this.tickMs;
+    const slotMs = this.tickAtOrAfter(timer.dueMs);
     timer.slotMs = slotMs;
     let slot = this.slots.get(slotMs);
     if (slot === undefined) {
@@ -129,7 +134,7 @@ export class TickedTimers {
         if (timer.slotMs !== slotMs) continue; // cancelled while this tick ran
         // Periods a late tick (a busy owner on a real clock) skipped are not made up for.
         do timer.dueMs += timer.periodMs;
-        while (Math.ceil(timer.dueMs / this.tickMs) * this.tickMs <= nowMs);
+        while (this.tickAtOrAfter(timer.dueMs) <= nowMs);
         this.place(timer);
         timer.callback();
       }

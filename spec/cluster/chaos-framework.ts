@@ -303,8 +303,8 @@ export class FrameworkModel {
 
   /** Whether no scheduler has been registered for longer than the failover timeout: the master may have torn it down. */
   failoverTimedOut(nowMs: number): boolean {
-    const open = this.downWindows.at(-1);
-    return open !== undefined && open.toMs === undefined && nowMs - open.fromMs >= this.failoverTimeoutSeconds * 1000;
+    const expiresAtMs = this.failoverExpiresAtMs();
+    return expiresAtMs !== undefined && nowMs >= expiresAtMs;
   }
 
   /** When the failover timeout of the scheduler that is down now ran (or runs) out; undefined while one is registered. */

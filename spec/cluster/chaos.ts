@@ -614,8 +614,9 @@ class ChaosRun {
     } else {
       // A crash ends it before what waits in its mailbox (say, what a stall that just ended
       // delivered): the updates there were never heard (seed 1071, 300 steps).
+      const self = scheduler.self();
       scheduler.runtime.mailbox.forEach((event) => {
-        if (event.name === StatusUpdateMessage.name) model.updateDropped(StatusUpdateMessage.validate(event.body).update.status.taskId);
+        if (event.from !== undefined) this.noteDropped(event.name, { from: event.from, to: self, name: event.name, body: event.body });
       });
       this.cluster.host.terminate(scheduler);
     }
