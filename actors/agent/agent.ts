@@ -34,7 +34,7 @@ import type { ContainerLimits } from './isolator';
 import { serveAgentOperatorCall, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
 import { nativeChecksRefusal } from './native-checks';
-import { agentDirectory, executorDirectory, executorRunDirectory, pathComponentError } from './paths';
+import { executorDirectoryIn, executorRunDirectoryIn, frameworkDirectoryIn, frameworksDirectory, pathComponentError } from './paths';
 import { contains, GarbageCollector, type GarbageCollectorOptions, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxDirectory, type SandboxFileSystem } from './gc';
 import type { Logger } from '../../lib/logging';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
@@ -217,6 +217,8 @@ export class Agent extends Actor {
   private startTimeSeconds = 0;
   /** Executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since. */
   private readonly reportedNotRunning = new LazySet<string>();
+  /** `<workDir>/agents/<agentId>/frameworks` of the agent id it was made for (`frameworkDirectory`). */
+  private frameworksDirectoryCache: { readonly agentId: string; readonly path: string } | undefined;
   /** Checkpoint writes of status updates not yet durable, by uuid (a repeated update's acknowledgement waits for its write). */
   private readonly updateWrites = new LazyMap<string, Promise<void>>();
   /** Checkpoint writes of tasks not yet durable, by `frameworkId/taskId` (the task is not sent to its executor before). */
@@ -1135,7 +1137,7 @@ export class Agent extends Actor {
     if (this.executorCount() >= MAX_EXECUTORS) return undefined;
     const agentId = this.agentId as string;
     const runId = this.host.newId();
-    const directory = executorRunDirectory(this.options.flags.workDir, { agentId, frameworkId: framework.id, executorId: info.executorId, runId });
+    const directory = executorRunDirectoryIn(executorDirectoryIn(this.frameworkDirectory(framework.id), info.executorId), runId);
     const executor = new ExecutorRecord(withFields(info, { frameworkId: framework.id }), framework.id, agentId, commandExecutor, runId, directory);
     executor.onTaskTerminal = (state) => this.taskEnded(executor, state);
     executor.role = role;
@@ -1401,7 +1403,7 @@ export class Agent extends Actor {
     // The sandbox is garbage from now (its checkpoint records leave the journal at its next compaction).
     this.garbageCollect(executor.directory);
     // So is the executor's directory (its `runs/latest`), unless it runs again (Mesos' `removeExecutor`).
-    if (!framework.executors.has(executor.id)) this.garbageCollect(executorDirectory(this.options.flags.workDir, { agentId: executor.agentId, frameworkId: framework.id, executorId: executor.id }));
+    if (!framework.executors.has(executor.id)) this.garbageCollect(executorDirectoryIn(this.frameworkDirectory(framework.id, executor.agentId), executor.id));
     if (framework.idle()) this.removeFramework(framework);
   }
 
@@ -1447,7 +1449,7 @@ export class Agent extends Actor {
 
   private removeFramework(framework: AgentFrameworkRecord): void {
     this.checkpoint(framework, { t: 'frameworkEnded', frameworkId: framework.id });
-    if (this.agentId !== undefined) this.garbageCollect(path.join(agentDirectory(this.options.flags.workDir, this.agentId), 'frameworks', framework.id));
+    if (this.agentId !== undefined) this.garbageCollect(this.frameworkDirectory(framework.id));
     this.frameworks.delete(framework.id);
     this.completedFrameworks.delete(framework.id);
     this.completedFrameworks.set(framework.id, framework);
@@ -1620,6 +1622,17 @@ export class Agent extends Actor {
    * modification time to now: a restarted agent ages it from there (Mesos' `utime`, then
    * `garbageCollect`). A directory never made (no process was started) is scheduled all the same.
    */
+  /**
+   * `<workDir>/agents/<agentId>/frameworks/<frameworkId>` (of this agent's id unless `agentId`
+   * says otherwise): the part up to `frameworks` is made once per agent id, not at every launch
+   * and every removal.
+   */
+  private frameworkDirectory(frameworkId: string, agentId = this.agentId as string): string {
+    let frameworks = this.frameworksDirectoryCache;
+    if (frameworks?.agentId !== agentId) this.frameworksDirectoryCache = frameworks = { agentId, path: frameworksDirectory(this.options.flags.workDir, agentId) };
+    return frameworkDirectoryIn(frameworks.path, frameworkId);
+  }
+
   private garbageCollect(directory: string): void {
     this.gc.schedule(directory, this.options.flags.gcDelayMs);
     // Its modification time ages it after a restart; whether the touch worked changes nothing here.
@@ -1813,5 +1826,9 @@ class AgentUpdateHooks implements StatusUpdateManagerOptions {
 
   startTimer(delayMs: number, callback: () => void): Timer {
     return this.agent['delay'](delayMs, callback);
+  }
+
+  now(): number {
+    return this.agent['clock'].now();
   }
 }

@@ -40,15 +40,35 @@ export function agentDirectory(workDir: string, agentId: string): string {
   return isNormalAbsolute(workDir) ? `${workDir}/${tail}` : path.join(workDir, tail);
 }
 
+/** `<workDir>/agents/<agentId>/frameworks`: what an agent keeps per framework lies below it (an agent makes it once per agent id). */
+export function frameworksDirectory(workDir: string, agentId: string): string {
+  return `${agentDirectory(workDir, agentId)}/frameworks`;
+}
+
+/** `<frameworks>/<frameworkId>`: a framework's directory, under `frameworksDirectory`'s result. */
+export function frameworkDirectoryIn(frameworks: string, frameworkId: string): string {
+  // The frameworks directory is normal, and each id one checked component: joining is concatenating.
+  return `${frameworks}/${component('framework', frameworkId)}`;
+}
+
+/** `<framework>/executors/<executorId>`: an executor's directory, under `frameworkDirectoryIn`'s result. */
+export function executorDirectoryIn(framework: string, executorId: string): string {
+  return `${framework}/executors/${component('executor', executorId)}`;
+}
+
 /** `<workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>`: an executor's runs and its `runs/latest`. */
 export function executorDirectory(workDir: string, ids: { agentId: string; frameworkId: string; executorId: string }): string {
-  // The agent directory is normal, and each id one checked component: joining is concatenating.
-  return `${agentDirectory(workDir, ids.agentId)}/frameworks/${component('framework', ids.frameworkId)}/executors/${component('executor', ids.executorId)}`;
+  return executorDirectoryIn(frameworkDirectoryIn(frameworksDirectory(workDir, ids.agentId), ids.frameworkId), ids.executorId);
+}
+
+/** `<executor>/runs/<runId>`: a sandbox, under `executorDirectoryIn`'s result. */
+export function executorRunDirectoryIn(executor: string, runId: string): string {
+  return `${executor}/${RUNS_DIRECTORY}/${component('run', runId)}`;
 }
 
 /** `<workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/<runId>`: a sandbox. */
 export function executorRunDirectory(workDir: string, ids: { agentId: string; frameworkId: string; executorId: string; runId: string }): string {
-  return `${executorDirectory(workDir, ids)}/${RUNS_DIRECTORY}/${component('run', ids.runId)}`;
+  return executorRunDirectoryIn(executorDirectory(workDir, ids), ids.runId);
 }
 
 /** Whether `dir` is an absolute path `path.normalize` leaves as it is, with no trailing `/` (so `${dir}/x` is what `path.join(dir, 'x')` gives). */

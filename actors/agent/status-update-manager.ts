@@ -11,6 +11,7 @@
  *   const manager = new TaskStatusUpdateManager({
  *     forward: (update) => this.send(master, StatusUpdateMessage, { update, pid: this.self().toString() }),
  *     startTimer: (delayMs, callback) => this.delay(delayMs, callback),
+ *     now: () => this.clock.now(),
  *   });
  *   manager.update(update);                                   // 'accepted': sent now, retried until...
  *   manager.acknowledgement(frameworkId, taskId, update.uuid); // ...this; then the next one goes
@@ -32,6 +33,8 @@ export interface StatusUpdateManagerOptions {
   forward(update: StatusUpdate): void;
   /** Runs `callback` after `delayMs` (the agent passes its `delay`, so retries run in its mailbox). */
   startTimer(delayMs: number, callback: () => void): ManagerTimer;
+  /** The time (ms) on the clock `startTimer` runs on. */
+  now(): number;
   logger?: Logger;
   /** First retry interval (default 10 s). */
   retryIntervalMinMs?: number;
@@ -57,14 +60,23 @@ class TaskStream {
   readonly pending: StatusUpdate[] = [];
   /** Uuids of pending updates whose checkpoint is not yet durable: such a head waits (see `update`). */
   readonly undurable = new LazySet<string>();
-  /** Uuids of every update accepted into this stream. */
-  readonly received = new LazySet<string>();
-  /** Uuids acknowledged by the framework. */
-  readonly acknowledged = new LazySet<string>();
-  /** The retry timer of the head, while one is in flight. */
-  timer: ManagerTimer | undefined;
-  /** The interval the current timer was set for. */
+  /** Uuids of every update accepted into this stream: true once the framework acknowledged it. */
+  readonly received = new LazyMap<string, boolean>();
+  /** The head was forwarded and waits for its acknowledgement (its retry is due at `retryAtMs`). */
+  inFlight = false;
+  /** When the head in flight is sent again. */
+  retryAtMs = 0;
+  /** The interval the head in flight was last sent with (the next retry waits twice as long). */
   retryIntervalMs = 0;
+  /**
+   * The stream's one timer. It outlives the head it was set for: the next head forwarded
+   * before it fires moves `retryAtMs` instead of cancelling it and starting another (a task's
+   * STARTING, RUNNING and terminal update went out in a few ms, each with a timer set and
+   * cancelled); when it fires early for the head now in flight it is set again for the rest.
+   */
+  timer: ManagerTimer | undefined;
+  /** When `timer` fires. */
+  timerAtMs = 0;
 }
 
 /** The per-task status update streams of one agent. */
@@ -100,7 +112,7 @@ export class TaskStatusUpdateManager {
       return 'refused';
     }
     const stream = this.streamFor(update.frameworkId, taskId, true) as TaskStream;
-    if (stream.received.has(uuid) || stream.acknowledged.has(uuid)) {
+    if (stream.received.has(uuid)) {
       this.options.logger?.info({ taskId, uuid, state: update.status.state }, 'ignoring a duplicate status update');
       return 'duplicate';
     }
@@ -108,7 +120,7 @@ export class TaskStatusUpdateManager {
       this.options.logger?.warn({ taskId, uuid, limit: this.maxPendingPerTask }, 'refusing a status update: the task has too many pending');
       return 'refused';
     }
-    stream.received.add(uuid);
+    stream.received.set(uuid, false);
     stream.pending.push(update);
     if (!durable) stream.undurable.add(uuid);
     if (!this.paused && stream.pending.length === 1) this.forwardHead(stream, this.retryIntervalMinMs);
@@ -119,7 +131,7 @@ export class TaskStatusUpdateManager {
   durable(frameworkId: string, taskId: string, uuid: string): void {
     const stream = this.streamFor(frameworkId, taskId, false);
     if (stream === undefined || !stream.undurable.delete(uuid)) return;
-    if (!this.paused && stream.pending[0]?.uuid === uuid && stream.timer === undefined) this.forwardHead(stream, this.retryIntervalMinMs);
+    if (!this.paused && stream.pending[0]?.uuid === uuid && !stream.inFlight) this.forwardHead(stream, this.retryIntervalMinMs);
   }
 
   /**
@@ -131,10 +143,9 @@ export class TaskStatusUpdateManager {
     const uuid = update.uuid;
     if (uuid === undefined) return;
     const stream = this.streamFor(update.frameworkId, update.status.taskId, true) as TaskStream;
-    if (stream.received.has(uuid) || stream.acknowledged.has(uuid)) return;
-    stream.received.add(uuid);
-    if (acknowledged) stream.acknowledged.add(uuid);
-    else stream.pending.push(update);
+    if (stream.received.has(uuid)) return;
+    stream.received.set(uuid, acknowledged);
+    if (!acknowledged) stream.pending.push(update);
   }
 
   /** Whether `update`'s task stream has room for one more pending update (`update` would not refuse it as full). */
@@ -146,7 +157,7 @@ export class TaskStatusUpdateManager {
   /** Whether `update` (by uuid) was taken into its task's stream already, acknowledged or not. */
   seen(update: StatusUpdate): boolean {
     const stream = update.uuid === undefined ? undefined : this.streamFor(update.frameworkId, update.status.taskId, false);
-    return stream !== undefined && update.uuid !== undefined && (stream.received.has(update.uuid) || stream.acknowledged.has(update.uuid));
+    return stream !== undefined && update.uuid !== undefined && stream.received.has(update.uuid);
   }
 
   /**
@@ -156,13 +167,13 @@ export class TaskStatusUpdateManager {
   acknowledgement(frameworkId: string, taskId: string, uuid: string): AcknowledgementResult {
     const stream = this.streamFor(frameworkId, taskId, false);
     if (stream === undefined) return { kind: 'unknown-stream' };
-    if (stream.acknowledged.has(uuid)) return { kind: 'duplicate' };
+    if (stream.received.get(uuid) === true) return { kind: 'duplicate' };
     const head = stream.pending[0];
     if (head === undefined || head.uuid !== uuid) return { kind: 'unexpected', expectedUuid: head?.uuid };
-    stream.acknowledged.add(uuid);
+    stream.received.set(uuid, true);
     stream.pending.shift();
-    stream.timer?.cancel();
-    stream.timer = undefined;
+    // Its timer stays for the next head (see `TaskStream.timer`), unless the stream ends here.
+    stream.inFlight = false;
     const terminated = isTerminalState(head.status.state);
     if (terminated) {
       if (stream.pending.length > 0) {
@@ -178,25 +189,21 @@ export class TaskStatusUpdateManager {
   /** Stops forwarding (the master is gone); timers are cancelled. */
   pause(): void {
     this.paused = true;
-    for (const stream of this.allStreams()) {
-      stream.timer?.cancel();
-      stream.timer = undefined;
-    }
+    for (const stream of this.allStreams()) stopTimer(stream);
   }
 
   /** Forwards again: every stream's head is re-sent at once (after a (re-)registration). */
   resume(): void {
     this.paused = false;
     for (const stream of this.allStreams()) {
-      stream.timer?.cancel();
-      stream.timer = undefined;
+      stopTimer(stream);
       if (stream.pending.length > 0) this.forwardHead(stream, this.retryIntervalMinMs);
     }
   }
 
   /** Drops every stream of a framework (it was shut down: no acknowledgement will come). */
   cleanup(frameworkId: string): void {
-    for (const stream of this.streams.get(frameworkId)?.values() ?? []) stream.timer?.cancel();
+    for (const stream of this.streams.get(frameworkId)?.values() ?? []) stopTimer(stream);
     this.streams.delete(frameworkId);
   }
 
@@ -221,13 +228,28 @@ export class TaskStatusUpdateManager {
     const head = stream.pending[0];
     if (head === undefined || (head.uuid !== undefined && stream.undurable.has(head.uuid))) return;
     stream.retryIntervalMs = retryIntervalMs;
-    stream.timer = this.options.startTimer(retryIntervalMs, () => this.retry(stream));
+    stream.retryAtMs = this.options.now() + retryIntervalMs;
+    // A timer set for a longer interval (a head that had been retried) would fire too late: it goes.
+    if (stream.timer !== undefined && stream.timerAtMs > stream.retryAtMs) stopTimer(stream);
+    stream.inFlight = true;
+    if (stream.timer === undefined) this.startTimer(stream, retryIntervalMs);
     this.options.forward(head);
   }
 
-  private retry(stream: TaskStream): void {
+  private startTimer(stream: TaskStream, delayMs: number): void {
+    stream.timerAtMs = this.options.now() + delayMs;
+    stream.timer = this.options.startTimer(delayMs, () => this.retryDue(stream));
+  }
+
+  /** The stream's timer fired: the head in flight goes again if its time has come, else the timer waits for the rest. */
+  private retryDue(stream: TaskStream): void {
     stream.timer = undefined;
-    if (this.paused || stream.pending.length === 0) return;
+    if (this.paused || !stream.inFlight || stream.pending.length === 0) return;
+    const earlyMs = stream.retryAtMs - this.options.now();
+    if (earlyMs > 0) {
+      this.startTimer(stream, earlyMs);
+      return;
+    }
     const next = Math.min(stream.retryIntervalMs * 2, this.retryIntervalMaxMs);
     this.options.logger?.info({ taskId: stream.pending[0]?.status.taskId, nextRetryMs: next }, 'resending an unacknowledged status update');
     this.forwardHead(stream, next);
@@ -246,6 +268,8 @@ export class TaskStatusUpdateManager {
 
   private removeStream(frameworkId: string, taskId: string): void {
     const tasks = this.streams.get(frameworkId);
+    const stream = tasks?.get(taskId);
+    if (stream !== undefined) stopTimer(stream);
     tasks?.delete(taskId);
     if (tasks?.size === 0) this.streams.delete(frameworkId);
   }
@@ -253,4 +277,11 @@ export class TaskStatusUpdateManager {
   private *allStreams(): Iterable<TaskStream> {
     for (const tasks of this.streams.values()) yield* tasks.values();
   }
+}
+
+/** Cancels a stream's timer; its head is no longer in flight (paused, or the stream is gone). */
+function stopTimer(stream: TaskStream): void {
+  stream.timer?.cancel();
+  stream.timer = undefined;
+  stream.inFlight = false;
 }

@@ -38,7 +38,7 @@ describe('TaskStatusUpdateManager', () => {
   beforeEach(() => {
     timers = new ManualTimers();
     sent = [];
-    manager = new TaskStatusUpdateManager({ forward: (u) => sent.push({ at: timers.now, uuid: u.uuid }), startTimer: timers.start });
+    manager = new TaskStatusUpdateManager({ forward: (u) => sent.push({ at: timers.now, uuid: u.uuid }), startTimer: timers.start, now: () => timers.now });
   });
 
   it('forwards the head at once and retries after 10, 20, 40 s ... up to 10 min', () => {
@@ -46,6 +46,46 @@ describe('TaskStatusUpdateManager', () => {
     timers.advance(3 * 3600_000);
     const gaps = sent.slice(1).map((entry, index) => entry.at - (sent[index] as { at: number }).at);
     expect(gaps.slice(0, 9)).to.deep.equal([10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 600_000, 600_000, 600_000]);
+  });
+
+  it('retries each head 10 s after it went out, whatever the heads before it waited (one timer per stream)', () => {
+    let started = 0;
+    let live = 0;
+    const counted = new TaskStatusUpdateManager({
+      forward: (u) => sent.push({ at: timers.now, uuid: u.uuid }),
+      startTimer: (delayMs, callback) => {
+        started++;
+        live++;
+        let done = false;
+        const end = (): void => { if (!done) live--; done = true; };
+        const timer = timers.start(delayMs, () => { end(); callback(); });
+        return { cancel: () => { end(); timer.cancel(); } };
+      },
+      now: () => timers.now,
+    });
+    counted.update(update('T1', 'TASK_STARTING', 'a'));
+    timers.advance(2_000);
+    counted.acknowledgement('F1', 'T1', 'a');
+    counted.update(update('T1', 'TASK_RUNNING', 'b'));
+    timers.advance(1_000);
+    counted.acknowledgement('F1', 'T1', 'b');
+    counted.update(update('T1', 'TASK_RUNNING', 'c'));
+    // Three heads went out, with one timer: it fires at 10 s and waits 3 s more for 'c'.
+    expect(started).to.equal(1);
+    timers.advance(10_000);
+    expect(sent.map((entry) => [entry.uuid, entry.at])).to.deep.equal([['a', 0], ['b', 2_000], ['c', 3_000], ['c', 13_000]]);
+    // 'c' was retried, so its next try waits 20 s; the head after it waits 10 s, not 20.
+    counted.acknowledgement('F1', 'T1', 'c');
+    timers.advance(5_000);
+    counted.update(update('T1', 'TASK_RUNNING', 'd'));
+    timers.advance(10_000);
+    expect(sent.slice(4).map((entry) => [entry.uuid, entry.at])).to.deep.equal([['d', 18_000], ['d', 28_000]]);
+    // The terminal acknowledgement ends the stream and its timer.
+    counted.update(update('T1', 'TASK_FINISHED', 'e'));
+    counted.acknowledgement('F1', 'T1', 'd');
+    counted.acknowledgement('F1', 'T1', 'e');
+    expect(live).to.equal(0);
+    expect(counted.streamCount).to.equal(0);
   });
 
   it('keeps each task in order and streams of different tasks independent', () => {
@@ -72,7 +112,7 @@ describe('TaskStatusUpdateManager', () => {
   });
 
   it('refuses updates without a uuid and beyond the per-task limit', () => {
-    const small = new TaskStatusUpdateManager({ forward: () => undefined, startTimer: timers.start, maxPendingPerTask: 2 });
+    const small = new TaskStatusUpdateManager({ forward: () => undefined, startTimer: timers.start, now: () => timers.now, maxPendingPerTask: 2 });
     expect(small.update({ frameworkId: 'F1', status: { taskId: 'T1', state: 'TASK_RUNNING' }, timestamp: 0 })).to.equal('refused');
     expect(small.update(update('T1', 'TASK_RUNNING', 'a'))).to.equal('accepted');
     expect(small.update(update('T1', 'TASK_RUNNING', 'b'))).to.equal('accepted');
