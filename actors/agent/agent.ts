@@ -1145,7 +1145,7 @@ export class Agent extends Actor {
     framework.executors.set(executor.id, executor);
     // Its framework's directory may be scheduled for removal (the framework had completed here): it is live again (Mesos' unschedule).
     this.gc.unscheduleAncestors(directory);
-    this.reportedNotRunning.delete(`${framework.id}/${executor.id}`);
+    if (this.reportedNotRunning.size > 0) this.reportedNotRunning.delete(`${framework.id}/${executor.id}`);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
     executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
     // The token's hash is what a restarted agent checks a recovered run's token against: made only for the checkpoint.

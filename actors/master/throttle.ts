@@ -36,6 +36,11 @@ export class MessageThrottle {
     this.limiters = rateLimits === undefined ? undefined : new RateLimiterSet(rateLimits);
   }
 
+  /** Whether any limit applies (`--rate_limits` was given): without, `submit` runs everything at once. */
+  get limiting(): boolean {
+    return this.limiters !== undefined;
+  }
+
   /**
    * Runs `run` now, or once the limiter of `principal` (undefined: a framework without one)
    * lets it, after whatever of that limiter waits already. An uncounted item (a framework's
