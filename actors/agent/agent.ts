@@ -161,11 +161,10 @@ function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: Ex
 
 /** What a run's container may use: its executor's and tasks' resources, plus the executor process' headroom. */
 function containerLimits(executor: ExecutorRecord): ContainerLimits {
-  const used = executor.usedResources();
-  const disk = used.scalar('disk');
+  const disk = executor.usedScalar('disk');
   return {
-    cpus: used.scalar('cpus') + CONTAINER_CPUS_HEADROOM,
-    memBytes: used.scalar('mem') * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES,
+    cpus: executor.usedScalar('cpus') + CONTAINER_CPUS_HEADROOM,
+    memBytes: executor.usedScalar('mem') * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES,
     ...(disk > 0 ? { diskBytes: disk * BYTES_PER_MB } : {}),
   };
 }

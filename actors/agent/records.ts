@@ -9,7 +9,7 @@
 import type { UPID } from '../../lib/actor';
 import type { ExecutorInfo, FrameworkInfo, StatusUpdate, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
-import { Resources } from '../../lib/resources';
+import { fromUnits, Resources, scalarUnitsOfJSON } from '../../lib/resources';
 import { MAX_STATUSES_PER_TASK } from '../../lib/protocol/limits';
 import { withFields } from '../../lib/with-fields';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
@@ -270,6 +270,18 @@ export class ExecutorRecord {
     }
     this.token = undefined;
     this.tokenSha256 = undefined;
+  }
+
+  /**
+   * The executor's and its live tasks' total of scalar `name`: `usedResources().scalar(name)`,
+   * without parsing what was checked when each task came (the container's limits, at every launch
+   * and every task's end).
+   */
+  usedScalar(name: string): number {
+    let units = scalarUnitsOfJSON(this.info.resources, name);
+    for (const task of this.queuedTasks.values()) units += scalarUnitsOfJSON(task.resources, name);
+    for (const task of this.launchedTasks.values()) units += scalarUnitsOfJSON(task.resources, name);
+    return fromUnits(units);
   }
 
   /** Resources the executor and its live tasks use. */

@@ -70,3 +70,22 @@ describe('agent records: a completed executor', () => {
     expect(executor.hasIncompleteTasks()).to.equal(true);
   });
 });
+
+describe('agent records: the resources a live executor uses', () => {
+  it('usedScalar sums what usedResources counts, queued and launched tasks, roles and fractions included', () => {
+    const executor = new ExecutorRecord({ executorId: 'e1', command: { value: 'x' }, resources: Resources.parse('cpus:0.1;mem:32;disk:0.5').toJSON() }, 'F1', 'S1', false, 'run-1', '/work/run-1');
+    const queued: TaskInfo = { ...TASK, taskId: 'q', resources: Resources.parse('cpus(web):0.333;mem:1.5;ports:[31000-31002]').toJSON() };
+    const launched: TaskInfo = { ...TASK, taskId: 'l', resources: Resources.parse('cpus:1.001;cpus(web):2;mem:100').toJSON() };
+    const ended: TaskInfo = { ...TASK, taskId: 'x', resources: Resources.parse('cpus:8;mem:8000').toJSON() };
+    executor.queueTask(queued);
+    executor.queueTask(launched);
+    executor.launchTask(launched);
+    executor.queueTask(ended);
+    executor.launchTask(ended);
+    executor.updateTaskState({ taskId: 'x', state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', timestamp: 1 });
+    const used = executor.usedResources();
+    for (const name of ['cpus', 'mem', 'disk', 'gpus']) expect(executor.usedScalar(name), name).to.equal(used.scalar(name));
+    expect(executor.usedScalar('cpus')).to.equal(3.434);
+    expect(executor.usedScalar('disk')).to.equal(0.5);
+  });
+});
