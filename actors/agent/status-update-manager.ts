@@ -245,7 +245,11 @@ export class TaskStatusUpdateManager {
   private retryDue(stream: TaskStream): void {
     stream.timer = undefined;
     if (this.paused || !stream.inFlight || stream.pending.length === 0) return;
-    const earlyMs = stream.retryAtMs - this.options.now();
+    const now = this.options.now();
+    // Before its own time by the clock: the clock was set back (a real clock fires a timer early
+    // only then). The head has waited its interval; it goes now, as a timer of its own would have
+    // sent it, not after waiting the clock's step as well.
+    const earlyMs = now < stream.timerAtMs ? 0 : stream.retryAtMs - now;
     if (earlyMs > 0) {
       this.startTimer(stream, earlyMs);
       return;

@@ -13,6 +13,15 @@ class ManualTimers {
     return { cancel: () => { timer.cancelled = true; } };
   };
 
+  /**
+   * The clock is set back by `ms`: timers already set still fire after the real time they were
+   * set for (as a real clock's do: they wait on the monotonic clock), so by this clock they fire early.
+   */
+  setBack(ms: number): void {
+    this.now -= ms;
+    for (const timer of this.timers) timer.at -= ms;
+  }
+
   advance(ms: number): void {
     const target = this.now + ms;
     for (;;) {
@@ -86,6 +95,19 @@ describe('TaskStatusUpdateManager', () => {
     counted.acknowledgement('F1', 'T1', 'e');
     expect(live).to.equal(0);
     expect(counted.streamCount).to.equal(0);
+  });
+
+  it('a clock set back does not hold a head for the step: its retry goes when its timer fires (review of the one-timer stream)', () => {
+    manager.update(update('T1', 'TASK_STARTING', 'a'));
+    manager.acknowledgement('F1', 'T1', 'a');
+    timers.advance(2_000);
+    manager.update(update('T1', 'TASK_RUNNING', 'b'));
+    // The clock steps back an hour; the stream's timer (set at 0 for 10 s) fires after 8 s more of real time.
+    timers.setBack(3_600_000);
+    timers.advance(8_000);
+    expect(sent.map((entry) => entry.uuid)).to.deep.equal(['a', 'b', 'b']);
+    timers.advance(20_000);
+    expect(sent.map((entry) => entry.uuid)).to.deep.equal(['a', 'b', 'b', 'b']);
   });
 
   it('keeps each task in order and streams of different tasks independent', () => {
