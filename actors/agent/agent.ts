@@ -749,9 +749,15 @@ export class Agent extends Actor {
     this.pingTimerDueMs = this.clock.now() + delayMs;
     this.pingTimer = this.delay(delayMs, () => {
       this.pingTimer = undefined;
-      const leftMs = this.pingDeadlineMs - this.clock.now();
-      if (leftMs > 0) this.armPingTimer(leftMs);
-      else this.masterLost(`no ping from the master for ${this.masterPingTimeoutMs} ms`);
+      // Before its own time by the clock, the clock was set back (a real clock fires a timer early
+      // only then): what is left is counted from the timer's time, in the frame both were set in,
+      // or a step back of an hour would keep a lost master for an hour.
+      const leftMs = this.pingDeadlineMs - Math.max(this.clock.now(), this.pingTimerDueMs);
+      if (leftMs > 0) {
+        this.armPingTimer(leftMs);
+        // The deadline, in the frame of the clock's reading now.
+        this.pingDeadlineMs = this.pingTimerDueMs;
+      } else this.masterLost(`no ping from the master for ${this.masterPingTimeoutMs} ms`);
     });
   }
 

@@ -245,13 +245,14 @@ export class TaskStatusUpdateManager {
   private retryDue(stream: TaskStream): void {
     stream.timer = undefined;
     if (this.paused || !stream.inFlight || stream.pending.length === 0) return;
-    const now = this.options.now();
-    // Before its own time by the clock: the clock was set back (a real clock fires a timer early
-    // only then). The head has waited its interval; it goes now, as a timer of its own would have
-    // sent it, not after waiting the clock's step as well.
-    const earlyMs = now < stream.timerAtMs ? 0 : stream.retryAtMs - now;
+    // A timer firing before its own time by the clock means the clock was set back (a real clock
+    // fires one early only then): what is left is counted from the timer's time, in the frame both
+    // were set in, not from the clock's reading (which would add the step to the wait).
+    const earlyMs = stream.retryAtMs - Math.max(this.options.now(), stream.timerAtMs);
     if (earlyMs > 0) {
       this.startTimer(stream, earlyMs);
+      // The head's time, in the frame of the clock's reading now.
+      stream.retryAtMs = stream.timerAtMs;
       return;
     }
     const next = Math.min(stream.retryIntervalMs * 2, this.retryIntervalMaxMs);

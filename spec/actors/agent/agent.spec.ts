@@ -90,6 +90,26 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(harness.master.count('ReregisterAgent')).to.be.greaterThan(0);
     });
 
+    it('gives the master up 75 s after the last ping even when the clock is set back an hour meanwhile (its timer fires early by the clock)', async () => {
+      await harness.stop();
+      harness = new AgentHarness({ masterPingTimeoutMs: MASTER_PING_TIMEOUT_MS });
+      await harness.register();
+      // A ping 10 s in moves the deadline and keeps the timer set at registration (75 s).
+      await harness.clock.advance(10_000);
+      harness.fromMaster('Ping', { connected: true });
+      await harness.clock.settle();
+      // 10 s later the agent's clock is set back an hour; its timers still fire on the host clock (a real one's wait on the monotonic clock).
+      await harness.clock.advance(10_000);
+      const hostClock = harness.clock;
+      const setBack = { now: (): number => hostClock.now() - 3_600_000 };
+      Object.defineProperty(harness.agent, 'clock', { get: () => setBack });
+      // The timer fires at 75 s, early by the clock, and waits the 10 s left (to 85 s, 75 s after the ping), not an hour more.
+      await harness.clock.advance(MASTER_PING_TIMEOUT_MS - 11_000);
+      expect(harness.master.count('ReregisterAgent')).to.equal(0);
+      await harness.clock.advance(1_000 + harness.flags.registrationBackoffFactorMs);
+      expect(harness.master.count('ReregisterAgent')).to.be.greaterThan(0);
+    });
+
     it('pinged every 15 s for 10 minutes, arms one ping timer per timeout period (not one per ping), and still gives the master up exactly 75 s after the last ping', async () => {
       await harness.stop();
       harness = new AgentHarness({ masterPingTimeoutMs: MASTER_PING_TIMEOUT_MS });
