@@ -125,11 +125,19 @@ export class TickedTimers {
   /** The tick at `slotMs` came: each of its timers is moved to its next period's tick, then called. */
   private fire(slotMs: number): void {
     this.armed = undefined;
+    const nowMs = this.now();
+    if (nowMs < slotMs) {
+      // Fired before its tick by the clock: the clock was set back (a real clock fires a timer
+      // early only then). Every due time moves into the clock's new frame, keeping its distance;
+      // else the next tick would wait out the step as well (an hour back: no pings for an hour).
+      this.rebase(nowMs - slotMs);
+      this.arm();
+      return;
+    }
     const slot = this.slots.get(slotMs);
     this.slots.delete(slotMs);
     if (this.slotTimes[0] === slotMs) this.slotTimes.shift();
     if (slot !== undefined) {
-      const nowMs = this.now();
       for (const timer of slot) {
         if (timer.slotMs !== slotMs) continue; // cancelled while this tick ran
         // Periods a late tick (a busy owner on a real clock) skipped are not made up for.
@@ -140,5 +148,17 @@ export class TickedTimers {
       }
     }
     this.arm();
+  }
+
+  /** Moves every timer's due time by `deltaMs` and puts each in the tick of its new time. */
+  private rebase(deltaMs: number): void {
+    const timers: TickedTimer[] = [];
+    for (const slotMs of this.slotTimes) for (const timer of this.slots.get(slotMs) ?? []) timers.push(timer);
+    this.slots.clear();
+    this.slotTimes.length = 0;
+    for (const timer of timers) {
+      timer.dueMs += deltaMs;
+      this.place(timer);
+    }
   }
 }

@@ -10,7 +10,9 @@ class Rig {
   readonly clock = new VirtualClock();
   /** The owner's one-shot timers that fired (each is a turn of the owner, a step of the clock). */
   ownerFires = 0;
-  readonly timers = new TickedTimers(TICK_MS, () => this.clock.now(), (ms, callback): Timer => {
+  /** How far the owner's clock reads behind the virtual clock's (set back); its timers still fire on the virtual clock. */
+  setBackMs = 0;
+  readonly timers = new TickedTimers(TICK_MS, () => this.clock.now() - this.setBackMs, (ms, callback): Timer => {
     const handle = this.clock.setTimer(ms, () => {
       this.ownerFires++;
       callback();
@@ -43,6 +45,21 @@ describe('actors/master: TickedTimers (virtual clock)', () => {
       expect(atMs, `period ${index + 1}`).to.equal(ceilToTick(dueMs));
       expect(atMs - dueMs).to.be.within(0, TICK_MS - 1);
     });
+  });
+
+  it('a clock set back an hour does not stop the timers for an hour: each runs a period after its last run, at most a tick late', async () => {
+    const rig = new Rig();
+    await rig.advanceTo(ceilToTick(rig.clock.now()));
+    const runs: number[] = [];
+    rig.timers.every(15_000, () => runs.push(rig.clock.now()));
+    await rig.clock.advance(20_000);
+    expect(runs).to.have.length(1);
+    rig.setBackMs = 3_600_000;
+    await rig.clock.advance(10_000 + TICK_MS);
+    expect(runs).to.have.length(2);
+    await rig.clock.advance(30_000);
+    expect(runs).to.have.length(4);
+    runs.slice(1).forEach((atMs, index) => expect(atMs - (runs[index] as number), `run ${index + 2}`).to.be.within(15_000, 15_000 + TICK_MS));
   });
 
   it('runs every timer due within one tick in one turn of the owner, in the order they were started', async () => {
