@@ -41,6 +41,8 @@ export class TickedTimers {
   private readonly slotTimes: number[] = [];
   /** The one timer of the owner's, for `slotTimes[0]`. */
   private armed: { readonly atMs: number; readonly timer: Timer } | undefined;
+  /** The clock's latest reading here: one earlier than it says the clock was set back. */
+  private lastNowMs = -Infinity;
 
   /**
    * @param tickMs the tick (> 0); a timer's period must be at least this long
@@ -59,7 +61,8 @@ export class TickedTimers {
     if (!(periodMs >= this.tickMs) || !Number.isFinite(periodMs)) {
       throw new Error(`TickedTimers.every: the period (${periodMs} ms) must be a finite number of ms no shorter than the tick (${this.tickMs} ms)`);
     }
-    const timer: TickedTimer = { periodMs, callback, dueMs: this.now() + periodMs, slotMs: undefined };
+    const nowMs = this.read();
+    const timer: TickedTimer = { periodMs, callback, dueMs: nowMs + periodMs, slotMs: undefined };
     this.place(timer);
     this.arm();
     return { cancel: () => this.cancel(timer) };
@@ -125,7 +128,7 @@ export class TickedTimers {
   /** The tick at `slotMs` came: each of its timers is moved to its next period's tick, then called. */
   private fire(slotMs: number): void {
     this.armed = undefined;
-    const nowMs = this.now();
+    const nowMs = this.read();
     if (nowMs < slotMs) {
       // Fired before its tick by the clock: the clock was set back (a real clock fires a timer
       // early only then). Every due time moves into the clock's new frame, keeping its distance;
@@ -148,6 +151,19 @@ export class TickedTimers {
       }
     }
     this.arm();
+  }
+
+  /**
+   * The clock's reading. One earlier than the last says the clock was set back since: every due
+   * time moves back as far, so that a timer started now (an agent registering) is not placed
+   * ahead of the others, which would then wait out the step (they are late by the time since the
+   * last reading at most).
+   */
+  private read(): number {
+    const nowMs = this.now();
+    if (nowMs < this.lastNowMs) this.rebase(nowMs - this.lastNowMs);
+    this.lastNowMs = nowMs;
+    return nowMs;
   }
 
   /** Moves every timer's due time by `deltaMs` and puts each in the tick of its new time. */

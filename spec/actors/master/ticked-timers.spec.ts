@@ -62,6 +62,24 @@ describe('actors/master: TickedTimers (virtual clock)', () => {
     runs.slice(1).forEach((atMs, index) => expect(atMs - (runs[index] as number), `run ${index + 2}`).to.be.within(15_000, 15_000 + TICK_MS));
   });
 
+  it('a timer started just after the clock was set back does not leave the others waiting out the step', async () => {
+    const rig = new Rig();
+    await rig.advanceTo(ceilToTick(rig.clock.now()));
+    const old: number[] = [];
+    rig.timers.every(15_000, () => old.push(rig.clock.now()));
+    await rig.clock.advance(20_000);
+    rig.setBackMs = 3_600_000;
+    const fresh: number[] = [];
+    rig.timers.every(15_000, () => fresh.push(rig.clock.now()));
+    await rig.clock.advance(40_000);
+    expect(fresh).to.have.length(2);
+    // The old timer's next run is late by the time since the clock was last read (its run at 15 s;
+    // the step came at 20 s), not by the hour; after it, a period apart again.
+    expect(old).to.have.length(3);
+    expect((old[1] as number) - (old[0] as number)).to.be.within(15_000, 20_000 + TICK_MS);
+    expect((old[2] as number) - (old[1] as number)).to.be.within(15_000, 15_000 + TICK_MS);
+  });
+
   it('runs every timer due within one tick in one turn of the owner, in the order they were started', async () => {
     const rig = new Rig();
     await rig.advanceTo(ceilToTick(rig.clock.now()) + 1);
