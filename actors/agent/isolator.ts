@@ -296,7 +296,7 @@ export function procProcessTable(proc = '/proc'): ProcessTable {
   let scan: { atMs: number; index: Promise<ProcIndex> } | undefined;
   const pageSize = pageSizeBytes(proc);
   const current = (): Promise<ProcIndex> => {
-    const now = Date.now();
+    const now = performance.now(); // monotonic: a wall clock set back would keep one scan for the step
     if (scan === undefined || now - scan.atMs > PROC_SCAN_REUSE_MS) scan = { atMs: now, index: readProc(proc).then(indexProc) };
     return scan.index;
   };
@@ -399,7 +399,7 @@ interface DiskContainer {
   directory: string;
   limitBytes: number | undefined;
   usedBytes: number | undefined;
-  /** When `du` last started on it (ms since the epoch); undefined: never. */
+  /** When `du` last started on it (`performance.now()`, monotonic); undefined: never. */
   measuredAtMs: number | undefined;
 }
 
@@ -476,7 +476,7 @@ export class DiskIsolator implements Isolator {
 
   /** Queues a `du` of the sandbox when its last one started a watch interval ago (or never). */
   private measureWhenDue(container: DiskContainer): void {
-    const now = Date.now();
+    const now = performance.now(); // monotonic: a wall clock set back would stop the measuring for the step
     if (container.measuredAtMs !== undefined && now - container.measuredAtMs < this.watchIntervalMs) return;
     container.measuredAtMs = now;
     this.queue.push(container);

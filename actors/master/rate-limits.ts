@@ -164,6 +164,7 @@ export class RateLimiter<T> {
    * `release` returns it), or 'dropped' (counted, and `capacity` items already wait).
    */
   submit(item: T, nowMs: number, counted = true): Admission {
+    this.followClock(nowMs);
     if (this.waitingCount === 0 && this.permitAvailable(nowMs)) {
       this.takePermit(nowMs);
       return 'now';
@@ -176,6 +177,7 @@ export class RateLimiter<T> {
 
   /** The oldest waiting item if its permit is due at `nowMs` (it leaves the queue), else undefined. */
   release(nowMs: number): T | undefined {
+    this.followClock(nowMs);
     if (this.waiting.length === 0 || !this.permitAvailable(nowMs)) return undefined;
     const first = this.waiting.shift();
     if (first === undefined) return undefined;
@@ -187,6 +189,15 @@ export class RateLimiter<T> {
   /** When the oldest waiting item's permit is due (ms), or undefined when nothing waits. */
   nextReleaseMs(): number | undefined {
     return this.waitingCount === 0 ? undefined : this.nextPermitMs;
+  }
+
+  /**
+   * A permit is never due more than one interval after now (each is taken at most a tolerance
+   * before it is due): one due later was reckoned before the clock was set back, and would hold
+   * every message of the principal for the step. It is brought into the clock's new frame.
+   */
+  private followClock(nowMs: number): void {
+    if (this.nextPermitMs > nowMs + this.permitIntervalMs) this.nextPermitMs = nowMs + this.permitIntervalMs;
   }
 
   private permitAvailable(nowMs: number): boolean {

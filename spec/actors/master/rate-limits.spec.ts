@@ -25,6 +25,17 @@ function drain(limiter: RateLimiter<string>): Array<[string, number]> {
 }
 
 describe('actors/master/rate-limits', () => {
+  it('a clock set back an hour does not hold a principal\'s messages for the hour (audit of clock set-back hazards)', () => {
+    const limiter = new RateLimiter<string>(1, 10);
+    expect(submitAll(limiter, ['a', 'b'], 3_600_000)).to.deep.equal(['now', 'queued']);
+    // The clock now reads an hour less: 'b' goes a permit interval (1 s) after the step, not an hour after.
+    expect(limiter.release(1_000)).to.equal(undefined);
+    expect(limiter.nextReleaseMs()).to.equal(2_000);
+    expect(limiter.release(2_000)).to.equal('b');
+    expect(limiter.submit('c', 2_000)).to.equal('queued');
+    expect(limiter.nextReleaseMs()).to.equal(3_000);
+  });
+
   describe('parseRateLimits', () => {
     it("parses Mesos' example, in this code base's naming", () => {
       expect(parseRateLimits(MESOS_EXAMPLE)).to.deep.equal({
