@@ -109,7 +109,9 @@ export class AuthenticationSessions {
   private sweep(nowMs: number, peer: string): number {
     let fromPeer = 0;
     for (const [pid, exchange] of this.pending) {
-      if (nowMs > exchange.expiresAtMs) this.pending.delete(pid);
+      // One due more than a timeout from now was started before the clock was set back: its
+      // slot would be held for the step as well.
+      if (nowMs > exchange.expiresAtMs || exchange.expiresAtMs - nowMs > AUTHENTICATION_TIMEOUT_MS) this.pending.delete(pid);
       else if (exchange.peer === peer) fromPeer += 1;
     }
     return fromPeer;

@@ -10,7 +10,7 @@ import { Resources } from '../../../lib/resources';
 import type { FrameworkInfo } from '../../../lib/protocol';
 import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
 import { Agent, defaultAgentFlags } from '../../../actors/agent';
-import { AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS_PER_PEER, WRONG_CREDENTIALS } from '../../../actors/master/authentication';
+import { AUTHENTICATION_TIMEOUT_MS, AuthenticationSessions, MAX_PENDING_AUTHENTICATIONS_PER_PEER, WRONG_CREDENTIALS } from '../../../actors/master/authentication';
 import { UNAUTHENTICATED_OFFER_TIMEOUT_MS } from '../../../actors/master/constants';
 import { Probe } from '../../support/runtime';
 import { FakeLauncher } from '../agent/harness';
@@ -159,6 +159,17 @@ describe('actors/master: authentication (issue 9)', () => {
     client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: client.proof(harness.masterPid, 'ops', 'kitesurf', clientNonce, serverNonce) });
     await harness.clock.settle();
     expect(client.last('AuthenticationFailed')?.reason).to.match(/expired/);
+  });
+
+  it('exchanges started before the clock was set back do not hold their slots for the step (audit of clock set-back hazards)', () => {
+    const sessions = new AuthenticationSessions(new Map([['p', 's']]), 'master@127.0.0.1:5050');
+    const hourMs = 3_600_000;
+    for (let index = 0; index < MAX_PENDING_AUTHENTICATIONS_PER_PEER; index++) {
+      expect(sessions.start(`c${index}@10.0.0.1:1`, '10.0.0.1', 'p', 'n', hourMs)).to.have.property('serverNonce');
+    }
+    expect(sessions.start('late@10.0.0.1:1', '10.0.0.1', 'p', 'n', hourMs + 1)).to.have.property('reason');
+    // The clock now reads an hour less: the exchanges started before are gone after their timeout, not an hour later.
+    expect(sessions.start('after@10.0.0.1:1', '10.0.0.1', 'p', 'n', AUTHENTICATION_TIMEOUT_MS)).to.have.property('serverNonce');
   });
 
   it(`one peer may have at most MAX_PENDING_AUTHENTICATIONS_PER_PEER (${MAX_PENDING_AUTHENTICATIONS_PER_PEER}) exchanges in progress`, async () => {
