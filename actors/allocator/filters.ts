@@ -129,6 +129,17 @@ export class OfferFilters {
     return dropped;
   }
 
+  /**
+   * Moves every filter's expiry by `deltaMs`: the clock was set back by about that much, and
+   * each filter keeps what was left of it (else a 5 s filter would last the step as well).
+   */
+  shift(deltaMs: number): void {
+    for (const byAgent of this.byRole.values()) {
+      for (const [agentId, filters] of byAgent) byAgent.set(agentId, filters.map((filter) => ({ resources: filter.resources, expiresAtMs: filter.expiresAtMs + deltaMs })));
+    }
+    this.rebuildHeap();
+  }
+
   /** Adds the number of filters held for each role to `counts`. */
   countByRole(counts: Map<string, number>): void {
     for (const [role, count] of this.countByRoleName) counts.set(role, (counts.get(role) ?? 0) + count);

@@ -137,6 +137,8 @@ export class HierarchicalAllocatorCore {
   private readonly allocationIntervalMs: number;
   /** Minimum allocatable alternatives, in thousandths. */
   private readonly minAllocatable: readonly ReadonlyMap<string, number>[];
+  /** The latest time given (allocate, decline, expiry): one earlier says the clock was set back. */
+  private lastNowMs = -Infinity;
 
   constructor(options: HierarchicalAllocatorOptions) {
     this.random = options.random;
@@ -502,6 +504,12 @@ export class HierarchicalAllocatorCore {
     if (!Number.isFinite(nowMs)) {
       throw new AllocatorError(`time must be a finite number of milliseconds, not ${nowMs}`);
     }
+    // Earlier than the last time given: the clock was set back. Decline filters keep what was left
+    // of them (lengthened by at most the time since the last reading), not the step on top.
+    if (nowMs < this.lastNowMs) {
+      for (const framework of this.books.frameworks.values()) framework.filters.shift(nowMs - this.lastNowMs);
+    }
+    this.lastNowMs = nowMs;
   }
 
   private targetRoles(framework: FrameworkState, roles: readonly string[] | undefined): ReadonlySet<string> {

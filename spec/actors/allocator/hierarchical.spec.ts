@@ -197,6 +197,19 @@ describe('actors/allocator/hierarchical (core)', () => {
       expect(allocator.allocate(5_000)).to.have.length(1);
     });
 
+    it('keep what was left of them when the clock is set back, not the step on top (audit of clock set-back hazards)', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'));
+      allocator.addFramework('f', { roles: ['r'] });
+      const hourMs = 3_600_000;
+      declineAll(allocator, allocator.allocate(hourMs), hourMs, 5);
+      expect(allocator.allocate(hourMs + 2_000)).to.deep.equal([]);
+      // The clock now reads an hour less: 3 s were left at the last reading, and they still are.
+      expect(allocator.allocate(2_000)).to.deep.equal([]);
+      expect(allocator.allocate(4_999)).to.deep.equal([]);
+      expect(allocator.allocate(5_000)).to.have.length(1);
+    });
+
     it('default to 5 s, last at least one allocation interval, and 0 means none', () => {
       const allocator = core({ allocationIntervalMs: 1_000 });
       allocator.addAgent('agent-1', r('cpus:2;mem:512'));
