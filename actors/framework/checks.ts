@@ -159,8 +159,10 @@ class ProbeLoop {
 /** Health as Mesos' `HealthChecker` keeps it: results → healthy / unhealthy / kill. */
 class HealthChecker {
   private readonly loop: ProbeLoop;
-  /** When the checks started (the task's launch), for the grace period. */
-  private readonly startedAtMs: number;
+  /** When the checks started (the task's launch), for the grace period; in the frame of the clock's latest reading (see `elapsedMs`). */
+  private startedAtMs: number;
+  /** The clock's latest reading here. */
+  private lastNowMs: number;
   /** The health last reported; undefined before the first result. */
   private healthy: boolean | undefined;
   /** A probe has passed: the grace period no longer applies. */
@@ -174,6 +176,7 @@ class HealthChecker {
     private readonly onFailure: (reason: string) => void,
   ) {
     this.startedAtMs = environment.host.now();
+    this.lastNowMs = this.startedAtMs;
     this.loop = new ProbeLoop(check, environment, (result) => this.result(result));
   }
 
@@ -192,6 +195,7 @@ class HealthChecker {
   }
 
   private passed(): void {
+    this.elapsedMs();
     this.passedOnce = true;
     this.consecutiveFailures = 0;
     if (this.healthy === true) return;
@@ -199,8 +203,20 @@ class HealthChecker {
     this.callbacks.healthChanged(true, 0);
   }
 
+  /**
+   * Time since the check started. A reading earlier than the last one says the clock was set
+   * back: the start moves back as far (the grace period then grows by at most the time since the
+   * last probe, not by the step).
+   */
+  private elapsedMs(): number {
+    const nowMs = this.environment.host.now();
+    if (nowMs < this.lastNowMs) this.startedAtMs += nowMs - this.lastNowMs;
+    this.lastNowMs = nowMs;
+    return nowMs - this.startedAtMs;
+  }
+
   private failed(reason: string): void {
-    const inGracePeriod = this.environment.host.now() - this.startedAtMs <= this.check.gracePeriodMs;
+    const inGracePeriod = this.elapsedMs() <= this.check.gracePeriodMs;
     if (!this.passedOnce && this.check.gracePeriodMs > 0 && inGracePeriod) {
       this.onFailure(`${reason} (ignored: in the grace period)`);
       return;

@@ -100,6 +100,16 @@ describe('command executor health checks and checks (harness: virtual clock, scr
     expect(statuses().map((status) => status.state)).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING', 'TASK_RUNNING', 'TASK_KILLED']);
   });
 
+  it('a clock set back during the grace period does not make it last the step as well (audit of clock set-back hazards)', async () => {
+    probes.play(ERROR);
+    await launch({ healthCheck: httpHealthCheck({ gracePeriodSeconds: 4.5 }) });
+    await clock.advance(2_000); // 1 s and 2 s: in the grace period
+    // The executor's clock now reads an hour less; its timers still fire on the host clock.
+    Object.defineProperty(executor, 'clock', { get: () => ({ now: (): number => clock.now() - 3_600_000 }) });
+    await clock.advance(6_000); // the grace period ends a probe interval late at most: killed by 8 s
+    expect(statuses().at(-1)).to.include({ state: 'TASK_KILLED', healthy: false });
+  });
+
   it('counts failures after the grace period even when no probe ever passed', async () => {
     probes.play(ERROR);
     await launch({ healthCheck: httpHealthCheck({ gracePeriodSeconds: 2 }) });
