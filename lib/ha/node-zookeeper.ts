@@ -148,7 +148,13 @@ class NodeZooKeeperClient implements ZooKeeperClient {
   }
 
   get sessionSurelyAliveUntilMs(): number | undefined {
-    return this.answeredSentAtMs === undefined ? undefined : this.answeredSentAtMs + this.sessionTimeoutMs;
+    const sentAtMs = this.answeredSentAtMs;
+    if (sentAtMs === undefined) return undefined;
+    // Sent later than now by the clock: it was reckoned before the clock was set back, and says
+    // nothing sure in the clock's new frame (trusting it would keep a stalled leader leading for
+    // the step as well). Sure only of now, until the next answer.
+    const nowMs = this.clock.now();
+    return sentAtMs > nowMs ? nowMs : sentAtMs + this.sessionTimeoutMs;
   }
 
   onStateChange(listener: (state: ZooKeeperSessionState) => void): void {
@@ -338,13 +344,15 @@ class NodeZooKeeperClient implements ZooKeeperClient {
     if (this.current === 'connected') {
       this.attempt = undefined;
       if (this.probe === undefined) return this.sendProbe(nowMs);
+      // A probe sent before the clock was set back is aged from now (else a silent server would go unnoticed for the step).
+      if (nowMs < this.probe.sentAtMs) this.probe = { id: this.probe.id, sentAtMs: nowMs };
       if (nowMs - this.probe.sentAtMs >= this.readTimeoutMs()) this.dropConnection();
       return;
     }
     // The library stops timing an attempt once TCP connects, then waits for the server's answer forever.
     const socket = this.library.connectionManager.socket;
     if (socket === undefined) return;
-    if (this.attempt?.socket !== socket) {
+    if (this.attempt?.socket !== socket || nowMs < this.attempt.sinceMs) {
       this.attempt = { socket, sinceMs: nowMs };
     } else if (nowMs - this.attempt.sinceMs >= this.readTimeoutMs()) {
       this.attempt = undefined;
@@ -364,7 +372,9 @@ class NodeZooKeeperClient implements ZooKeeperClient {
 
   /** The server answered a request sent at `sentAtMs`: the session lives at least a timeout past it. */
   private answered(sentAtMs: number): void {
-    if (this.answeredSentAtMs === undefined || sentAtMs > this.answeredSentAtMs) this.answeredSentAtMs = sentAtMs;
+    const latest = this.answeredSentAtMs;
+    // One later than now by the clock was reckoned before the clock was set back: any answer replaces it.
+    if (latest === undefined || sentAtMs > latest || latest > this.clock.now()) this.answeredSentAtMs = sentAtMs;
   }
 
   /** Closes the library's socket: it fails the requests in flight with CONNECTION_LOSS and reconnects (unless closing). */

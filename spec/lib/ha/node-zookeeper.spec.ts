@@ -9,6 +9,7 @@ import {
   type ZooKeeperErrorCode,
   type ZooKeeperSessionState,
 } from '../../../lib/ha/zookeeper';
+import { RealClock } from '../../../lib/process/clock';
 import { BlackholeProxy } from '../../support/blackhole-proxy';
 import { freeLoopbackPort, ZOOKEEPER_START_TIMEOUT_MS, ZooKeeperServer, zooKeeperSkipReason } from '../../support/zookeeper-server';
 
@@ -387,6 +388,27 @@ const skipReason = zooKeeperSkipReason();
     } finally {
       server.resume();
     }
+  });
+
+  it('a clock set back an hour does not keep the session surely alive for the hour (audit of clock set-back hazards)', async () => {
+    /** A real clock whose reading can be set back; its timers still wait on real time. */
+    class SetBackClock extends RealClock {
+      setBackMs = 0;
+      override now(): number {
+        return super.now() - this.setBackMs;
+      }
+    }
+    const clock = new SetBackClock();
+    const client = connect({ connector: createNodeZooKeeperConnector({ clock }) });
+    await new StateLog(client).reach(['connected']);
+    await client.getData('/');
+    expect(client.sessionSurelyAliveUntilMs as number).to.be.greaterThan(clock.now());
+    clock.setBackMs = 3_600_000;
+    // What the last answer said was reckoned in the old frame: nothing beyond now is sure any more...
+    expect(client.sessionSurelyAliveUntilMs as number).to.be.at.most(clock.now());
+    // ...until the next answer, in the new frame.
+    await eventually('a probe answered after the step', async () => (client.sessionSurelyAliveUntilMs as number) > clock.now());
+    expect(client.sessionSurelyAliveUntilMs as number).to.be.at.most(clock.now() + client.sessionTimeoutMs);
   });
 
   it('close() on a hung server returns after a read timeout at most', async () => {
