@@ -110,6 +110,8 @@ export class GarbageCollector {
   private readonly queue: string[] = [];
   /** Removals under way, each with a promise that settles (never rejects) when it has ended. */
   private readonly removing = new LazyMap<string, Promise<void>>();
+  /** The clock's latest reading here (see `read`). */
+  private lastNowMs = -Infinity;
   /** The one timer, for the earliest due path, and when it fires. */
   private timer: { readonly atMs: number; readonly handle: { cancel(): void } } | undefined;
   /** Paths removed (by this collector), with when, oldest first and bounded: what `/files` tells a reader looking for them. */
@@ -140,7 +142,7 @@ export class GarbageCollector {
       this.options.log().error({ path: resolved, root: this.root }, 'refusing to schedule a path outside the work dir for garbage collection');
       return false;
     }
-    const dueMs = this.options.now() + Math.max(0, delayMs);
+    const dueMs = this.read() + Math.max(0, delayMs);
     this.dueMs.set(resolved, dueMs);
     this.removed.delete(resolved);
     if (this.timer === undefined || dueMs < this.timer.atMs) this.arm(dueMs);
@@ -246,14 +248,33 @@ export class GarbageCollector {
 
   private arm(atMs: number): void {
     this.timer?.handle.cancel();
-    const handle = this.options.delay(Math.max(0, atMs - this.options.now()), () => this.fire());
+    const handle = this.options.delay(Math.max(0, atMs - this.options.now()), () => this.fire(atMs));
     this.timer = { atMs, handle };
   }
 
-  /** The timer fired: everything due goes to the removal queue; the timer is set for the next. */
-  private fire(): void {
-    this.timer = undefined;
+  /**
+   * The clock's reading. One earlier than the last says the clock was set back since: every due
+   * time moves back as far (each path keeps what was left of its wait, longer by at most the time
+   * since the last reading), and the timer with them.
+   */
+  private read(): number {
     const nowMs = this.options.now();
+    if (nowMs < this.lastNowMs) this.shift(nowMs - this.lastNowMs);
+    this.lastNowMs = nowMs;
+    return nowMs;
+  }
+
+  private shift(deltaMs: number): void {
+    for (const [target, dueMs] of [...this.dueMs]) this.dueMs.set(target, dueMs + deltaMs);
+    if (this.timer !== undefined) this.arm(this.timer.atMs + deltaMs);
+  }
+
+  /** The timer fired: everything due goes to the removal queue; the timer is set for the next. */
+  private fire(atMs: number): void {
+    this.timer = undefined;
+    // Before its time by the clock: the clock was set back (a real clock fires a timer early only then).
+    if (this.options.now() < atMs) this.lastNowMs = Math.max(this.lastNowMs, atMs);
+    const nowMs = this.read();
     let nextMs: number | undefined;
     for (const [target, dueMs] of [...this.dueMs]) {
       if (dueMs <= nowMs) this.enqueue(target);

@@ -71,6 +71,35 @@ function collector(clock: VirtualClock, fileSystem: SandboxFileSystem, isLive?: 
 }
 
 describe('actors/agent/gc: GarbageCollector (virtual clock, fake file system)', () => {
+  it('a clock set back an hour does not hold scheduled paths for the hour as well (audit of clock set-back hazards)', async () => {
+    const clock = new VirtualClock();
+    const disk = new HeldRemovals();
+    let setBackMs = 0;
+    const { logger } = captureLogger('gc');
+    const gc = new GarbageCollector({
+      root: '/', now: () => clock.now() - setBackMs, delay: (delayMs, callback) => clock.setTimer(delayMs, callback),
+      defer: (promise, then, onError) => { promise.then(then, onError); }, fileSystem: disk, log: () => logger,
+    });
+    gc.schedule('/work/a', 10_000);
+    await clock.advance(4_000);
+    // The collector's clock now reads an hour less; its timer still fires on the virtual clock.
+    setBackMs = HOUR_MS;
+    await clock.advance(5_999);
+    await flush();
+    expect(disk.started).to.deep.equal([]);
+    await clock.advance(1);
+    await flush();
+    expect(disk.started).to.deep.equal(['/work/a']);
+    // Scheduled after the step: due a delay from the clock's new reading.
+    gc.schedule('/work/b', 10_000);
+    await clock.advance(9_999);
+    await flush();
+    expect(disk.started).to.deep.equal(['/work/a']);
+    await clock.advance(1);
+    await flush();
+    expect(disk.started).to.deep.equal(['/work/a', '/work/b']);
+  });
+
   it('removes a path when it is due, not before; an unscheduled path stays', async () => {
     const clock = new VirtualClock();
     const disk = new HeldRemovals();
