@@ -43,6 +43,8 @@ export class TickedTimers {
   private armed: { readonly atMs: number; readonly timer: Timer } | undefined;
   /** The clock's latest reading here: one earlier than it says the clock was set back. */
   private lastNowMs = -Infinity;
+  /** Times the due times were moved for a clock set back (`rebase`). */
+  private rebases = 0;
 
   /**
    * @param tickMs the tick (> 0); a timer's period must be at least this long
@@ -128,12 +130,14 @@ export class TickedTimers {
   /** The tick at `slotMs` came: each of its timers is moved to its next period's tick, then called. */
   private fire(slotMs: number): void {
     this.armed = undefined;
+    // Fired before its tick by the clock: the clock was set back (a real clock fires a timer
+    // early only then), and the tick counts as reached. Every due time then moves into the
+    // clock's new frame, keeping its distance (`read`); else the next tick would wait out the
+    // step as well (an hour back: no pings for an hour). The moved timers get their tick anew.
+    if (this.now() < slotMs) this.lastNowMs = Math.max(this.lastNowMs, slotMs);
+    const rebasesBefore = this.rebases;
     const nowMs = this.read();
-    if (nowMs < slotMs) {
-      // Fired before its tick by the clock: the clock was set back (a real clock fires a timer
-      // early only then). Every due time moves into the clock's new frame, keeping its distance;
-      // else the next tick would wait out the step as well (an hour back: no pings for an hour).
-      this.rebase(nowMs - slotMs);
+    if (this.rebases !== rebasesBefore) {
       this.arm();
       return;
     }
@@ -168,6 +172,7 @@ export class TickedTimers {
 
   /** Moves every timer's due time by `deltaMs` and puts each in the tick of its new time. */
   private rebase(deltaMs: number): void {
+    this.rebases++;
     const timers: TickedTimer[] = [];
     for (const slotMs of this.slotTimes) for (const timer of this.slots.get(slotMs) ?? []) timers.push(timer);
     this.slots.clear();
