@@ -1408,7 +1408,7 @@ export class Agent extends Actor {
     // The sandbox is garbage from now (its checkpoint records leave the journal at its next compaction).
     this.garbageCollect(executor.directory);
     // So is the executor's directory (its `runs/latest`), unless it runs again (Mesos' `removeExecutor`).
-    if (!framework.executors.has(executor.id)) this.garbageCollect(executorDirectoryIn(this.frameworkDirectory(framework.id, executor.agentId), executor.id));
+    if (!framework.executors.has(executor.id)) this.garbageCollectPath(() => executorDirectoryIn(this.frameworkDirectory(framework.id, executor.agentId), executor.id));
     if (framework.idle()) this.removeFramework(framework);
   }
 
@@ -1454,7 +1454,7 @@ export class Agent extends Actor {
 
   private removeFramework(framework: AgentFrameworkRecord): void {
     this.checkpoint(framework, { t: 'frameworkEnded', frameworkId: framework.id });
-    if (this.agentId !== undefined) this.garbageCollect(this.frameworkDirectory(framework.id));
+    if (this.agentId !== undefined) this.garbageCollectPath(() => this.frameworkDirectory(framework.id));
     this.frameworks.delete(framework.id);
     this.completedFrameworks.delete(framework.id);
     this.completedFrameworks.set(framework.id, framework);
@@ -1636,6 +1636,22 @@ export class Agent extends Actor {
     let frameworks = this.frameworksDirectoryCache;
     if (frameworks?.agentId !== agentId) this.frameworksDirectoryCache = frameworks = { agentId, path: frameworksDirectory(this.options.flags.workDir, agentId) };
     return frameworkDirectoryIn(frameworks.path, frameworkId);
+  }
+
+  /**
+   * `garbageCollect` of the path `directory` makes; an id that cannot be a path component (one
+   * read back from a damaged checkpoint) is logged and nothing is scheduled, rather than the
+   * removal under way stopping half done.
+   */
+  private garbageCollectPath(directory: () => string): void {
+    let target: string;
+    try {
+      target = directory();
+    } catch (error) {
+      this.log.error({ error: error instanceof Error ? error.message : String(error) }, 'not scheduling a directory for garbage collection');
+      return;
+    }
+    this.garbageCollect(target);
   }
 
   private garbageCollect(directory: string): void {
