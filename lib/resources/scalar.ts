@@ -1,5 +1,5 @@
 /** Fixed-precision scalar arithmetic: values are exact multiples of 0.001. */
-import { SCALAR_UNITS_PER_ONE } from './types';
+import { SCALAR_UNITS_PER_ONE, type ResourceJSON } from './types';
 
 /** `value` in integer thousandths (rounded to the nearest, as Mesos does). */
 export function toUnits(value: number): number {
@@ -23,7 +23,7 @@ export function roundScalar(value: number): number {
  * that name with a numeric value counts nothing.
  * @example scalarUnitsOfJSON([{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }], 'cpus') // 500
  */
-export function scalarUnitsOfJSON(json: readonly { name: string; type: string; scalar?: { value: number } }[] | undefined, name: string): number {
+export function scalarUnitsOfJSON(json: readonly ResourceJSON[] | undefined, name: string): number {
   let units = 0;
   for (const entry of json ?? []) {
     if (entry.type === 'SCALAR' && entry.name === name && typeof entry.scalar?.value === 'number') units += toUnits(entry.scalar.value);
