@@ -22,6 +22,7 @@ import { GC_MAX_CONCURRENT_REMOVALS, GC_MAX_REMEMBERED_REMOVALS } from './consta
 import { RUNS_DIRECTORY } from './paths';
 import { resolvedPath } from '../../lib/absolute-path';
 import { LazyMap } from '../../lib/lazy-collections';
+import { ClockSetBack } from '../../lib/process/clock';
 
 /** What the collector (and the agent's disk watch and recovery) do to the disk. */
 export interface SandboxFileSystem {
@@ -110,8 +111,8 @@ export class GarbageCollector {
   private readonly queue: string[] = [];
   /** Removals under way, each with a promise that settles (never rejects) when it has ended. */
   private readonly removing = new LazyMap<string, Promise<void>>();
-  /** The clock's latest reading here (see `read`). */
-  private lastNowMs = -Infinity;
+  /** Notices the clock set back (see `read`). */
+  private readonly setBack = new ClockSetBack();
   /** The one timer, for the earliest due path, and when it fires. */
   private timer: { readonly atMs: number; readonly handle: { cancel(): void } } | undefined;
   /** Paths removed (by this collector), with when, oldest first and bounded: what `/files` tells a reader looking for them. */
@@ -259,8 +260,8 @@ export class GarbageCollector {
    */
   private read(): number {
     const nowMs = this.options.now();
-    if (nowMs < this.lastNowMs) this.shift(nowMs - this.lastNowMs);
-    this.lastNowMs = nowMs;
+    const backMs = this.setBack.read(nowMs);
+    if (backMs < 0) this.shift(backMs);
     return nowMs;
   }
 
@@ -273,7 +274,7 @@ export class GarbageCollector {
   private fire(atMs: number): void {
     this.timer = undefined;
     // Before its time by the clock: the clock was set back (a real clock fires a timer early only then).
-    if (this.options.now() < atMs) this.lastNowMs = Math.max(this.lastNowMs, atMs);
+    if (this.options.now() < atMs) this.setBack.reached(atMs);
     const nowMs = this.read();
     let nextMs: number | undefined;
     for (const [target, dueMs] of [...this.dueMs]) {

@@ -1,6 +1,7 @@
 /** The pure core of the hierarchical DRF allocator. */
 
 import { fromUnits, Resources, roleError, scalarError } from '../../lib/resources';
+import { ClockSetBack } from '../../lib/process/clock';
 import { runAllocation, type Allocation } from './allocation-run';
 import { AllocatorBooks, HoldingList, type AgentAttributes, type AgentState, type FrameworkState, type Holding } from './books';
 import {
@@ -137,8 +138,8 @@ export class HierarchicalAllocatorCore {
   private readonly allocationIntervalMs: number;
   /** Minimum allocatable alternatives, in thousandths. */
   private readonly minAllocatable: readonly ReadonlyMap<string, number>[];
-  /** The latest time given (allocate, decline, expiry): one earlier says the clock was set back. */
-  private lastNowMs = -Infinity;
+  /** Notices a time given (allocate, decline, expiry) earlier than the one before: the clock was set back. */
+  private readonly setBack = new ClockSetBack();
 
   constructor(options: HierarchicalAllocatorOptions) {
     this.random = options.random;
@@ -506,10 +507,8 @@ export class HierarchicalAllocatorCore {
     }
     // Earlier than the last time given: the clock was set back. Decline filters keep what was left
     // of them (lengthened by at most the time since the last reading), not the step on top.
-    if (nowMs < this.lastNowMs) {
-      for (const framework of this.books.frameworks.values()) framework.filters.shift(nowMs - this.lastNowMs);
-    }
-    this.lastNowMs = nowMs;
+    const backMs = this.setBack.read(nowMs);
+    if (backMs < 0) for (const framework of this.books.frameworks.values()) framework.filters.shift(backMs);
   }
 
   private targetRoles(framework: FrameworkState, roles: readonly string[] | undefined): ReadonlySet<string> {

@@ -29,6 +29,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Timer } from '../../lib/actor';
+import { ClockSetBack } from '../../lib/process/clock';
 import {
   emptyCheckStatus, encodeCheckPath, httpStatusPasses, resolveCheck, resolveHealthCheck,
   type CheckProbe, type CheckStatusInfo, type ResolvedCheck, type ResolvedHealthCheck, type TaskInfo,
@@ -161,8 +162,8 @@ class HealthChecker {
   private readonly loop: ProbeLoop;
   /** When the checks started (the task's launch), for the grace period; in the frame of the clock's latest reading (see `elapsedMs`). */
   private startedAtMs: number;
-  /** The clock's latest reading here. */
-  private lastNowMs: number;
+  /** Notices the clock set back (see `elapsedMs`). */
+  private readonly setBack = new ClockSetBack();
   /** The health last reported; undefined before the first result. */
   private healthy: boolean | undefined;
   /** A probe has passed: the grace period no longer applies. */
@@ -176,7 +177,7 @@ class HealthChecker {
     private readonly onFailure: (reason: string) => void,
   ) {
     this.startedAtMs = environment.host.now();
-    this.lastNowMs = this.startedAtMs;
+    this.setBack.read(this.startedAtMs);
     this.loop = new ProbeLoop(check, environment, (result) => this.result(result));
   }
 
@@ -210,8 +211,7 @@ class HealthChecker {
    */
   private elapsedMs(): number {
     const nowMs = this.environment.host.now();
-    if (nowMs < this.lastNowMs) this.startedAtMs += nowMs - this.lastNowMs;
-    this.lastNowMs = nowMs;
+    this.startedAtMs += this.setBack.read(nowMs);
     return nowMs - this.startedAtMs;
   }
 

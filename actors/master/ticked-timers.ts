@@ -12,6 +12,7 @@
  * and its schedule does not drift (period k of a timer started at `s` is due at `s + k·period`).
  */
 import type { Timer } from '../../lib/actor';
+import { ClockSetBack } from '../../lib/process/clock';
 import type { Delay } from './keyed-timers';
 
 /** One periodic callback. */
@@ -41,8 +42,8 @@ export class TickedTimers {
   private readonly slotTimes: number[] = [];
   /** The one timer of the owner's, for `slotTimes[0]`. */
   private armed: { readonly atMs: number; readonly timer: Timer } | undefined;
-  /** The clock's latest reading here: one earlier than it says the clock was set back. */
-  private lastNowMs = -Infinity;
+  /** Notices the clock set back (see `read`). */
+  private readonly setBack = new ClockSetBack();
   /** Times the due times were moved for a clock set back (`rebase`). */
   private rebases = 0;
 
@@ -134,7 +135,7 @@ export class TickedTimers {
     // early only then), and the tick counts as reached. Every due time then moves into the
     // clock's new frame, keeping its distance (`read`); else the next tick would wait out the
     // step as well (an hour back: no pings for an hour). The moved timers get their tick anew.
-    if (this.now() < slotMs) this.lastNowMs = Math.max(this.lastNowMs, slotMs);
+    if (this.now() < slotMs) this.setBack.reached(slotMs);
     const rebasesBefore = this.rebases;
     const nowMs = this.read();
     if (this.rebases !== rebasesBefore) {
@@ -165,8 +166,8 @@ export class TickedTimers {
    */
   private read(): number {
     const nowMs = this.now();
-    if (nowMs < this.lastNowMs) this.rebase(nowMs - this.lastNowMs);
-    this.lastNowMs = nowMs;
+    const backMs = this.setBack.read(nowMs);
+    if (backMs < 0) this.rebase(backMs);
     return nowMs;
   }
 

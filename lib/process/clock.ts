@@ -83,6 +83,32 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
  */
 export const MAX_TIMER_EARLY_CORRECTION_MS = 1000;
 
+/**
+ * Notices a clock read earlier than it was before: a wall clock set back (a real clock's timers
+ * wait on the monotonic clock, so a timer then fires early by it). Code that keeps absolute due
+ * times moves them by what `read` returns, so that no wait grows by the step: each keeps what
+ * was left of it, longer by at most the time since the reading before.
+ *
+ * @example
+ *   const back = this.setBack.read(nowMs);
+ *   if (back < 0) for (const entry of entries) entry.dueMs += back;
+ */
+export class ClockSetBack {
+  private latestMs = Number.NEGATIVE_INFINITY;
+
+  /** Takes a reading: how far it lies behind the latest before it (negative), or 0. */
+  read(nowMs: number): number {
+    const backMs = Math.min(0, nowMs - this.latestMs);
+    this.latestMs = nowMs;
+    return backMs;
+  }
+
+  /** `atMs` counts as reached (a timer due then fired, whatever the clock reads). */
+  reached(atMs: number): void {
+    this.latestMs = Math.max(this.latestMs, atMs);
+  }
+}
+
 /** Wall-clock time. */
 export class RealClock implements Clock {
   now(): number {
