@@ -21,17 +21,14 @@ import { isTerminalState } from '../lib/protocol';
 import { Resources } from '../lib/resources';
 import { Registry, registryPathOf, startMaster, type MasterHandle } from '../actors/master';
 import { defaultMasterFlags } from '../actors/master/flags';
-import { defaultAgentFlags, startAgent } from '../actors/agent';
 import { fitInto } from '../actors/framework/offers';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
-import {
-  InProcessLauncher, SIMULATED_COMMAND_EXECUTOR_PATH, SIMULATED_MACHINE, SIMULATED_MASTER_HOSTNAME, SIMULATION_WORK_DIR,
-  simulatedAgentHostname, simulatedToken,
-} from '../spec/cluster/simulation';
+import { SIMULATED_MASTER_HOSTNAME, SIMULATION_WORK_DIR } from '../spec/cluster/simulation';
 import { memoryHost } from '../spec/support/runtime';
+import { AgentsThread } from './agents-thread';
+import { spawnAgents } from './scale-agents';
 
-/** Declared resources of every agent (a 8-core, 16 GiB machine). */
-export const SCALE_AGENT_RESOURCES = 'cpus:8;mem:16384;disk:100000;ports:[31000-32000]';
+export { SCALE_AGENT_RESOURCES } from './scale-agents';
 /** What each task asks for. */
 const TASK_RESOURCES = Resources.parse('cpus:0.1;mem:32');
 /** A command the simulated executor runs until killed (the `/master/state` phase's tasks). */
@@ -163,37 +160,50 @@ export interface ScaleCluster {
   readonly allocationIntervalMs: number;
   /** Virtual time the allocator's batch timer started at (its runs are at this plus multiples of the interval). */
   readonly batchPhaseMs: number;
+  /** The agents' thread (`startScaleMaster`'s `agentsThread`), or undefined: the agents are on `host`. */
+  readonly agentsThread: AgentsThread | undefined;
   frameworks: ScaleFramework[];
 }
 
-/**
- * Starts the master (memory registry) on a fresh simulated host; no agent yet. The host checks
- * every local message's body as a link would (as the simulation kit's hosts do) unless
- * `validateLocalMessages` is false.
- */
-export async function startScaleMaster(seed: number, validateLocalMessages = true): Promise<ScaleCluster> {
+/** How `startScaleMaster` builds the cluster. */
+export interface ScaleClusterOptions {
+  /**
+   * Check every local message's body as a link would (as the simulation kit's hosts do); true
+   * by default.
+   */
+  readonly validateLocalMessages?: boolean;
+  /**
+   * The agents and their executors on a worker thread of their own (bench/agents-thread.ts),
+   * their messages to and from the master encoded as on a link. False (the default): one
+   * thread, one host, one heap for everything (and a run replays from its seed).
+   */
+  readonly agentsThread?: boolean;
+}
+
+/** Starts the master (memory registry) on a fresh simulated host; no agent yet. */
+export async function startScaleMaster(seed: number, options: ScaleClusterOptions = {}): Promise<ScaleCluster> {
   const clock = new VirtualClock({ simulated: true });
-  const host = memoryHost({ clock, seed, validateLocalMessages });
+  const validateLocalMessages = options.validateLocalMessages ?? true;
+  const agentsThread = options.agentsThread === true ? new AgentsThread(clock) : undefined;
+  const host = memoryHost({ clock, seed, validateLocalMessages, ...(agentsThread !== undefined ? { offHost: (envelope) => agentsThread.send(envelope) } : {}) });
+  agentsThread?.attach(host, { seed, validateLocalMessages });
   const masterDisk = new MemoryDisk(clock);
   const flags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: false };
   const batchPhaseMs = clock.now();
   const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), { disk: masterDisk, clock }) });
-  return { clock, host, master, allocationIntervalMs: flags.allocationIntervalMs, batchPhaseMs, frameworks: [] };
+  return { clock, host, master, allocationIntervalMs: flags.allocationIntervalMs, batchPhaseMs, agentsThread, frameworks: [] };
 }
 
-/** Starts `count` agents at once on one shared memory disk; resolves when all are spawned (none registered yet). */
+/** Starts `count` agents at once (on the agents' thread, if the cluster has one); resolves when all are spawned (none registered yet). */
 export async function startAgents(cluster: ScaleCluster, count: number): Promise<void> {
-  const disk = new MemoryDisk(cluster.clock);
-  const launcher = new InProcessLauncher(cluster.host).on(disk);
-  const token = simulatedToken(cluster.host);
   const masterAddress = cluster.master.pid.address;
-  await Promise.all(Array.from({ length: count }, (_, index) => startAgent({
-    flags: defaultAgentFlags({
-      master: masterAddress, workDir: `${SIMULATION_WORK_DIR}/agent-${index}`, resources: SCALE_AGENT_RESOURCES,
-      hostname: simulatedAgentHostname(index), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
-    }),
-    host: cluster.host, launcher, disk, probe: SIMULATED_MACHINE, files: false, metrics: false, executorToken: token,
-  })));
+  if (cluster.agentsThread !== undefined) await cluster.agentsThread.command({ kind: 'start-agents', count, masterAddress });
+  else await spawnAgents({ clock: cluster.clock, host: cluster.host, masterAddress, count });
+}
+
+/** The heap the agents' thread uses after a full collection of its own (0 with no such thread: the agents are in this thread's heap). */
+export async function agentsThreadHeapBytes(cluster: ScaleCluster): Promise<number> {
+  return cluster.agentsThread === undefined ? 0 : cluster.agentsThread.command({ kind: 'heap' });
 }
 
 /** Agents admitted to the registry so far. */

@@ -1,8 +1,9 @@
 /**
  * `npm run bench:scale [-- --json] [-- --agents 1000,10000] [-- --frameworks F] [-- --tasks T]
- * [-- --tasks-agents N] [-- --state-tasks S] [-- --unvalidated] [-- --semi-space-mb M] [-- --pretenure]`: issue 13's scale benchmark. The real master,
+ * [-- --tasks-agents N] [-- --state-tasks S] [-- --unvalidated] [-- --semi-space-mb M] [-- --pretenure] [-- --agents-thread]`: issue 13's scale benchmark. The real master,
  * allocator and N agents, F frameworks, simulated executors, one process, the virtual clock
- * (bench/scale-cluster.ts; the memory registry). Each N runs in a child process of its own (its
+ * (bench/scale-cluster.ts; the memory registry); with `--agents-thread` the agents and their
+ * executors run on a worker thread of the process (bench/agents-thread.ts). Each N runs in a child process of its own (its
  * peak RSS is its own, and a step that never ends can be cut); `--in-process` runs them here.
  *
  * Per N (rows `{agents, frameworks, value}`):
@@ -40,7 +41,7 @@ import { fork } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
-import { drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
+import { agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: the issue's three (all three take about a minute on a quiet 2-core machine today). */
 export const DEFAULT_AGENT_COUNTS = [1_000, 10_000, 100_000];
@@ -102,6 +103,8 @@ export interface ScaleOptions {
    * default. Children only: refused with `--in-process` (give node the flag yourself).
    */
   readonly semiSpaceMb?: number;
+  /** `--agents-thread`: the agents on a worker thread of their own (bench/agents-thread.ts). */
+  readonly agentsThread?: boolean;
   /**
    * `--pretenure`: the children keep V8's allocation-site pretenuring, which the master's bins
    * turn off (`MASTER_NODE_FLAGS`). Children only, as `semiSpaceMb`.
@@ -146,10 +149,11 @@ function collectGarbage(): void {
   gc();
 }
 
-/** The heap in use after a full collection. */
-function settledHeapBytes(): number {
+/** The heap in use after a full collection: this thread's, and the agents' thread's if they have one. */
+async function settledHeapBytes(cluster: ScaleCluster): Promise<number> {
+  const agentsThread = await agentsThreadHeapBytes(cluster);
   collectGarbage();
-  return process.memoryUsage().heapUsed;
+  return process.memoryUsage().heapUsed + agentsThread;
 }
 
 function peakRssMb(): number {
@@ -187,12 +191,26 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
     ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes'] as const : []),
   ];
 
-  const cluster = await startScaleMaster(SEED, options.validateLocalMessages ?? true);
-  const heapBeforeAgents = settledHeapBytes();
+  const cluster = await startScaleMaster(SEED, { validateLocalMessages: options.validateLocalMessages ?? true, agentsThread: options.agentsThread ?? false });
+  try {
+    await measureCluster(cluster, agents, options, { row, progress, skipRest, throughputHere, phases });
+  } finally {
+    await cluster.agentsThread?.stop();
+  }
+}
+
+/** `measureAt`'s measurements, in order, on the cluster it started. */
+async function measureCluster(
+  cluster: ScaleCluster, agents: number, options: ScaleOptions,
+  report: { row: (key: ScaleKey | ExtraKey, value: number | null, note?: string) => void; progress: (text: string) => void; skipRest: (keys: readonly (ScaleKey | ExtraKey)[], why: string) => void; throughputHere: boolean; phases: Array<ScaleKey | ExtraKey> },
+): Promise<void> {
+  const { row, progress, skipRest, throughputHere, phases } = report;
+  const frameworks = options.frameworks;
+  const heapBeforeAgents = await settledHeapBytes(cluster);
   const registered = await measureRegistration(cluster, agents, options.budgets.register, progress);
   row('register_ms', registered.value, registered.note);
   if (registered.value === null) return skipRest(phases, 'skipped: registration over budget');
-  row('heap_per_agent_bytes', Math.round((settledHeapBytes() - heapBeforeAgents) / agents));
+  row('heap_per_agent_bytes', Math.round((await settledHeapBytes(cluster) - heapBeforeAgents) / agents));
   const agentsOnly = await measureIdleSpeed(cluster, options.budgets.simSpeed);
   row('sim_speed_agents_only', agentsOnly.speed);
   progress(`idle, no framework yet: ${agentsOnly.speed}x real time (median of ${agentsOnly.windows.join(', ')})`);
@@ -214,11 +232,11 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
   progress(`idle: ${idle.speed}x real time, median of ${idle.windows.join(', ')} (${frameworks} frameworks suppressed)`);
 
   await cluster.clock.settle();
-  const heapBeforeTasks = settledHeapBytes();
+  const heapBeforeTasks = await settledHeapBytes(cluster);
   let heapPerTask: number | null = null;
-  const state = await measureState(cluster, agents, options.stateTasks, options.budgets.stateTasks, progress, (running) => {
+  const state = await measureState(cluster, agents, options.stateTasks, options.budgets.stateTasks, progress, async (running) => {
     // What the running tasks hold (master, agents, simulated executors), before the state endpoints keep any fragment.
-    if (running > 0) heapPerTask = Math.round((settledHeapBytes() - heapBeforeTasks) / running);
+    if (running > 0) heapPerTask = Math.round((await settledHeapBytes(cluster) - heapBeforeTasks) / running);
   });
   row('state_block_ms', state.blockMs, state.note);
   row('state_bytes', state.bytes, state.note);
@@ -227,14 +245,14 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
 
   if (throughputHere) {
     await cluster.clock.settle();
-    const heapBeforeShortTasks = settledHeapBytes();
+    const heapBeforeShortTasks = await settledHeapBytes(cluster);
     const tasks = await measureThroughput(cluster, options.tasks, options.budgets.tasks, progress);
     row('tasks_per_s', tasks.tasksPerSecond, tasks.note);
     row('launch_p50_ms', tasks.launchP50Ms, tasks.note);
     // What the ended tasks left: the books' bounded history (completed tasks and executors, sandboxes
     // scheduled for removal), and anything kept by mistake (a leak shows here first).
     await cluster.clock.settle();
-    const retained = tasks.tasksPerSecond === null ? null : Math.round((settledHeapBytes() - heapBeforeShortTasks) / options.tasks);
+    const retained = tasks.tasksPerSecond === null ? null : Math.round((await settledHeapBytes(cluster) - heapBeforeShortTasks) / options.tasks);
     row('retained_per_task_bytes', retained, tasks.note);
   }
   row('rss_mb', peakRssMb());
@@ -348,7 +366,7 @@ function shareOf(total: number, index: number, count: number): number {
 
 interface StateFigures { blockMs: number | null; bytes: number | null; answerMs: number | null; note?: string }
 
-async function measureState(cluster: ScaleCluster, agents: number, tasks: number, budgetMs: number, progress: (text: string) => void, onRunning: (running: number) => void): Promise<StateFigures> {
+async function measureState(cluster: ScaleCluster, agents: number, tasks: number, budgetMs: number, progress: (text: string) => void, onRunning: (running: number) => Promise<void>): Promise<StateFigures> {
   const count = cluster.frameworks.length;
   await onEveryFramework(cluster, (framework) => {
     const index = cluster.frameworks.indexOf(framework);
@@ -362,7 +380,7 @@ async function measureState(cluster: ScaleCluster, agents: number, tasks: number
   progress(`${running()} of ${tasks} long tasks running in ${seconds(driven.wallMs)} s`);
   const note = driven.done ? undefined : `with ${running()} of ${tasks} tasks running (launching them went over budget, ${seconds(driven.wallMs)} s)`;
   await cluster.clock.settle();
-  onRunning(running());
+  await onRunning(running());
   let worst: StateServed | undefined;
   for (let sample = 0; sample < STATE_SAMPLES; sample++) {
     const served = await serveState(cluster);
@@ -501,6 +519,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     stateTasks: numberFlag(argv, '--state-tasks', DEFAULT_STATE_TASKS),
     budgets,
     validateLocalMessages: !argv.includes('--unvalidated'),
+    agentsThread: argv.includes('--agents-thread'),
     ...(argv.includes('--in-process') ? {} : { semiSpaceMb: semiSpaceFlag(argv), pretenure: argv.includes('--pretenure') }),
   };
 }

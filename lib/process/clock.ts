@@ -59,6 +59,14 @@ export interface SettleProbe {
   usesNetwork(): boolean;
   /** Frames sent and received on each of its open sockets (a host without sockets has none). */
   socketTraffic(): readonly SocketTraffic[];
+  /**
+   * Work under way on another thread of the simulation that reports back by a message (a host
+   * on a worker thread whose clock follows this one, bench/agents-thread.ts): a promise that
+   * settles when it next reports, or undefined when it has nothing under way. `settle` waits on
+   * it instead of spinning, under a simulated clock too (it is the simulation's own work, not
+   * the world outside).
+   */
+  peerBusy?(): Promise<void> | undefined;
 }
 
 /**
@@ -179,7 +187,7 @@ export interface VirtualClockOptions {
 }
 
 /** What `settle()` saw in one turn. */
-type Observation = 'idle' | 'queued' | 'waiting';
+type Observation = 'idle' | 'queued' | 'waiting' | Promise<void>;
 
 /** A timer of a `VirtualClock`; it is its own handle (no handle object and closure per timer). */
 class VirtualTimer implements TimerHandle {
@@ -364,6 +372,11 @@ export class VirtualClock implements Clock {
         const seen = fired ? 'queued' : this.observe();
         idleTurns = seen === 'idle' ? idleTurns + 1 : 0;
         waitingTurns = seen === 'waiting' ? waitingTurns + 1 : 0;
+        if (typeof seen === 'object') {
+          // Another thread is at work: look again when it reports (its failure too: the next look throws it).
+          seen.then(turn, turn);
+          return;
+        }
       } catch (error) {
         fail(error);
         return;
@@ -376,6 +389,14 @@ export class VirtualClock implements Clock {
       else setTimeout(turn, SETTLE_IO_POLL_MS);
     };
     wait();
+  }
+
+  /**
+   * When the earliest live timer is due (virtual ms), or undefined with none: what a clock on
+   * another thread that follows this one must wake it for (bench/agents-thread.ts).
+   */
+  nextTimerAt(): number | undefined {
+    return this.peek()?.at;
   }
 
   /** Number of live (uncancelled) timers; for tests. */
@@ -393,11 +414,14 @@ export class VirtualClock implements Clock {
   /** Queued work runs by itself; waiting is on the world outside (never under a simulated clock). */
   private observe(): Observation {
     let waiting = false;
+    let peer: Promise<void> | undefined;
     for (const probe of this.probes) {
       if (probe.hasQueuedWork()) return 'queued';
+      peer ??= probe.peerBusy?.();
       if (this.simulated) continue;
       waiting ||= probe.pendingDeferred() > 0 || probe.linksBusy();
     }
+    if (peer !== undefined) return peer;
     if (!waiting && !this.simulated && this.framesInFlight()) waiting = true;
     return waiting ? 'waiting' : 'idle';
   }

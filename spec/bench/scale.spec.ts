@@ -44,6 +44,17 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
     expect(formatTable(result, options)).to.contain('register_ms');
   });
 
+  it('measures every key with the agents on a worker thread (--agents-thread) as well', async () => {
+    const result = await runScaleInProcess({ ...options, agentsThread: true });
+    for (const key of [...SCALE_KEYS, ...EXTRA_KEYS]) {
+      const row = result[key][0];
+      expect(row?.value, key).to.be.a('number');
+      if (!HEAP_DIFFERENCES.has(key) && !MAY_BE_ZERO.has(key)) expect(row!.value!, key).to.be.greaterThan(0);
+    }
+    // Every short task came back finished: the worker's executors ran them, the main thread's frameworks heard of it.
+    expect(result.tasks_per_s[0]?.note).to.equal(undefined);
+  });
+
   it('reports a measurement over its budget as null with a note, and skips what depended on it', async () => {
     const result = await runScaleInProcess({ ...options, budgets: { ...DEFAULT_BUDGETS, register: 0 } });
     expect(result.register_ms[0]?.value).to.equal(null);
@@ -61,6 +72,8 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
     expect(parsed.semiSpaceMb).to.equal(MASTER_SEMI_SPACE_MB);
     expect(parseScaleOptions(['--in-process']).semiSpaceMb).to.equal(undefined);
     expect(parseScaleOptions([]).agents).to.deep.equal([1_000, 10_000, 100_000]);
+    expect(parseScaleOptions([]).agentsThread).to.equal(false);
+    expect(parseScaleOptions(['--agents-thread']).agentsThread).to.equal(true);
     expect(parseScaleOptions(['--semi-space-mb', '64']).semiSpaceMb).to.equal(64);
     expect(parseScaleOptions(['--semi-space-mb', '0']).semiSpaceMb).to.equal(0);
     expect(() => parseScaleOptions(['--semi-space-mb', '-1'])).to.throw(/whole number of MB/);
