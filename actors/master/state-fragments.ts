@@ -35,24 +35,26 @@ import { v1Agent, v1Executor, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgen
 /**
  * Agents a warming turn puts in their blocks (or changes it takes from the books), when there
  * are many: a few ms of work. (2,000 took 24 ms at 10k agents and 44 ms at 100k on the slow
- * machine of 2026-12-02, the longest turns of `/master/state` in `bench:scale`.)
+ * machine of 2026-12-02, the longest turns of `/master/state` in `bench:scale`; 500 up to ~8 ms
+ * at 100k, more when V8 marked the heap in the same turn. The turn sizes here were halved on
+ * 2026-12-03, leaving room under the 20 ms bound for that marking: docs/master.md.)
  */
-export const STATE_PLACED_PER_TURN = 500;
+export const STATE_PLACED_PER_TURN = 250;
 /**
  * Agents whose part of the roles' breakdowns a warming turn makes (`RoleSums`): one is ~5-15 µs
  * (its tasks, executors and offers by role), so a turn stays within a few ms.
  */
-export const ROLE_PARTS_PER_TURN = 500;
+export const ROLE_PARTS_PER_TURN = 250;
 /** Agents a block of one format's agents holds at most (`StateFragments`). */
-export const STATE_AGENTS_PER_BLOCK = 128;
+export const STATE_AGENTS_PER_BLOCK = 64;
 /**
  * Fragments a warming turn renders before it ends (`StateFragments.warm`; it ends after the
  * block of agents it is on): one costs ~5-40 µs (an agent, a framework header with its
  * resources; more while the code is cold), so a turn stays within a few ms.
  */
-export const STATE_WARM_RENDERS_PER_TURN = 64;
+export const STATE_WARM_RENDERS_PER_TURN = 32;
 /** Tasks, offers and executors a warming turn looks at (most found current) before it ends. */
-export const STATE_WARM_VISITS_PER_TURN = 2_000;
+export const STATE_WARM_VISITS_PER_TURN = 1_000;
 
 /** The pieces of one rendering; `join('')` is the JSON. */
 export type StateParts = string[];

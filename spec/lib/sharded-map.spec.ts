@@ -38,4 +38,26 @@ describe('lib/sharded-map', () => {
     expect(Math.max(...sizes)).to.be.at.most((2 * count) / SHARDS);
     expect(Math.min(...sizes)).to.be.at.least(count / SHARDS / 2);
   });
+
+  it('staggers the shards\' doublings: while 100k agent ids go in, no 500 of them (a warming turn) take more than two shards past a power of two', () => {
+    const sharded = new ShardedMap<number>();
+    const shards = (sharded as unknown as { shards: Map<string, number>[] }).shards;
+    let powers = shards.map(() => 0);
+    let mostInATurn = 0;
+    let doublings = 0;
+    for (let index = 1; index <= 100_000; index++) {
+      sharded.set(`0f3c2a9e-7d1b-4c55-9a0e-1b2c3d4e5f60-S${index}`, index);
+      if (index % 500 !== 0) continue;
+      const now = shards.map((shard) => Math.floor(Math.log2(Math.max(1, shard.size))));
+      // From 1,024 entries a shard's doubling is worth noticing.
+      const crossed = now.filter((power, shard) => power > (powers[shard] ?? 0) && power >= 10).length;
+      mostInATurn = Math.max(mostInATurn, crossed);
+      doublings += crossed;
+      powers = now;
+    }
+    // Evenly shared, all sixteen crossed 2^12 within one or two turns (and again at 2^13).
+    expect(doublings).to.be.at.least(SHARDS * 2);
+    expect(mostInATurn).to.be.at.most(2);
+  });
 });
+
