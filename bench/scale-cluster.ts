@@ -302,6 +302,8 @@ export interface StateServed {
   readonly longestTurn: number;
   /** Fragments the longest turn rendered. */
   readonly renderedInLongest: number;
+  /** CPU time the process used during the longest turn (ms; all its threads): well under `blockMs`, the process was not running for the rest. */
+  readonly cpuInBlockMs: number;
   /** From the request to its response (wall ms): the turns, and the messages handled between them. */
   readonly settledMs: number;
   /** Encoding the body as bytes (the host does it a chunk per turn of the event loop, outside the master's mailbox). */
@@ -318,8 +320,10 @@ export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
   const collections = new GcPauses();
   const timed = await dispatch(master, (actor) => {
     const start = performance.now();
+    const cpuAtStart = process.cpuUsage();
     const result = handler.call(actor, STATE_REQUEST);
-    return { blockMs: performance.now() - start, start, result: Promise.resolve(result) };
+    const cpu = process.cpuUsage(cpuAtStart);
+    return { blockMs: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, start, result: Promise.resolve(result) };
   });
   const response: HttpResponse = await timed.result;
   const settledMs = performance.now() - timed.start;
@@ -336,5 +340,6 @@ export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
   return {
     blockMs: Math.max(timed.blockMs, figures.longestTurnMs), gcInBlockMs, turns: figures.turns + 1, settledMs, serializeMs, bytes,
     longestTurn: firstRunLongest ? 0 : figures.longestTurnIndex, renderedInLongest: firstRunLongest ? 0 : figures.longestTurnRendered,
+    cpuInBlockMs: firstRunLongest ? timed.cpuMs : figures.longestTurnCpuMs,
   };
 }

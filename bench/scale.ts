@@ -63,6 +63,8 @@ const IDLE_VIRTUAL_MS = 30_000;
 const IDLE_SAMPLES = 3;
 /** Garbage collection within the longest state turn worth a note (ms). */
 const GC_NOTE_MS = 5;
+/** Time the process was not running (wall minus its CPU time) within the longest state turn worth a note (ms). */
+const OFF_CPU_NOTE_MS = 5;
 /** The timed allocation window opens this long (virtual) before the batch run's tick. */
 const TICK_LEAD_MS = 5;
 
@@ -238,7 +240,7 @@ async function measureCluster(
     // What the running tasks hold (master, agents, simulated executors), before the state endpoints keep any fragment.
     if (running > 0) heapPerTask = Math.round((await settledHeapBytes(cluster) - heapBeforeTasks) / running);
   });
-  row('state_block_ms', state.blockMs, state.note);
+  row('state_block_ms', state.blockMs, state.blockNote);
   row('state_bytes', state.bytes, state.note);
   row('state_answer_ms', state.answerMs, state.note);
   row('heap_per_task_bytes', heapPerTask);
@@ -364,7 +366,8 @@ function shareOf(total: number, index: number, count: number): number {
   return Math.floor(total / count) + (index < total % count ? 1 : 0);
 }
 
-interface StateFigures { blockMs: number | null; bytes: number | null; answerMs: number | null; note?: string }
+/** `note`: said of every state row; `blockNote`: of `state_block_ms` (with what the machine did in its longest turn). */
+interface StateFigures { blockMs: number | null; bytes: number | null; answerMs: number | null; note?: string; blockNote?: string }
 
 async function measureState(cluster: ScaleCluster, agents: number, tasks: number, budgetMs: number, progress: (text: string) => void, onRunning: (running: number) => Promise<void>): Promise<StateFigures> {
   const count = cluster.frameworks.length;
@@ -388,10 +391,15 @@ async function measureState(cluster: ScaleCluster, agents: number, tasks: number
   }
   if (worst === undefined) throw new Error('no /master/state sample');
   const which = worst.longestTurn === 0 ? 'the route\'s first run' : `turn ${worst.longestTurn}, ${worst.renderedInLongest} fragments rendered in it`;
-  progress(`/master/state: longest turn ${round(worst.blockMs)} ms of ${worst.turns} (${which}; ${round(worst.gcInBlockMs)} ms of it collecting garbage), answered after ${round(worst.settledMs)} ms, ${worst.bytes} bytes, encoded in ${round(worst.serializeMs)} ms`);
+  progress(`/master/state: longest turn ${round(worst.blockMs)} ms of ${worst.turns} (${which}; ${round(worst.gcInBlockMs)} ms of it collecting garbage; the process used ${round(worst.cpuInBlockMs)} ms of CPU in it), answered after ${round(worst.settledMs)} ms, ${worst.bytes} bytes, encoded in ${round(worst.serializeMs)} ms`);
   const gcNote = worst.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(worst.gcInBlockMs)} ms of garbage collection (the process's whole heap, its agents' actors included)` : undefined;
-  const joined = [note, gcNote].filter((part) => part !== undefined).join('; ');
-  return { blockMs: round(worst.blockMs), bytes: worst.bytes, answerMs: round(worst.settledMs), ...(joined !== '' ? { note: joined } : {}) };
+  const idleMs = worst.blockMs - worst.cpuInBlockMs;
+  const offCpuNote = idleMs >= OFF_CPU_NOTE_MS ? `the process used ${round(worst.cpuInBlockMs)} ms of CPU in the longest turn's ${round(worst.blockMs)}: it was not running for the rest` : undefined;
+  const blockNote = [note, gcNote, offCpuNote].filter((part) => part !== undefined).join('; ');
+  return {
+    blockMs: round(worst.blockMs), bytes: worst.bytes, answerMs: round(worst.settledMs),
+    ...(note !== undefined ? { note } : {}), ...(blockNote !== '' ? { blockNote } : {}),
+  };
 }
 
 interface ThroughputFigures { tasksPerSecond: number | null; launchP50Ms: number | null; note?: string }

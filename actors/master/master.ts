@@ -2120,6 +2120,7 @@ export class Master extends Actor {
     // Wall time is read only for these figures (the benchmark's `state_block_ms`), never to decide.
     const timed = <R>(turn: () => R): R => {
       const start = performance.now();
+      const cpuAtStart = process.cpuUsage();
       const rendered = this.stateFragments.rendered;
       turnOfRendering++;
       try {
@@ -2128,10 +2129,12 @@ export class Master extends Actor {
         const took = performance.now() - start;
         const renderedInTurn = this.stateFragments.rendered - rendered;
         if (took > stats.longestTurnMs) {
+          const cpu = process.cpuUsage(cpuAtStart);
           stats.longestTurnMs = took;
           stats.longestTurnAt = start;
           stats.longestTurnIndex = turnOfRendering;
           stats.longestTurnRendered = renderedInTurn;
+          stats.longestTurnCpuMs = (cpu.user + cpu.system) / 1000;
         }
         stats.mostRenderedInATurn = Math.max(stats.mostRenderedInATurn, renderedInTurn);
         stats.turns++;
@@ -2436,7 +2439,7 @@ function renderingKey(endpoint: string, caller: HttpCaller, ...asked: Array<stri
 
 /** Figures of no rendering yet. */
 function noRenderings(): RenderingFigures {
-  return { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, longestTurnIndex: 0, longestTurnRendered: 0, mostRenderedInATurn: 0 };
+  return { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, longestTurnIndex: 0, longestTurnRendered: 0, longestTurnCpuMs: 0, mostRenderedInATurn: 0 };
 }
 
 /** How the state endpoints' renderings went (`Master.renderingFigures`). */
@@ -2455,6 +2458,12 @@ export interface RenderingFigures {
   longestTurnIndex: number;
   /** Fragments it rendered (0: it found them current, or it was the last turn, putting the answer together). */
   longestTurnRendered: number;
+  /**
+   * CPU time the whole process used during it (ms, user and system, every thread: the collector's
+   * helpers too). Well under `longestTurnMs`: the process was not running for the rest (the
+   * machine ran something else); over it: other threads ran beside the master's.
+   */
+  longestTurnCpuMs: number;
   /** The most fragments one of those turns rendered (the work a turn does, whatever the machine). */
   mostRenderedInATurn: number;
   /** Fragments rendered since the master started (not found current). */

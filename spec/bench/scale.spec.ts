@@ -29,8 +29,9 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
       expect(rows, key).to.have.length(1);
       const row = rows[0]!;
       expect(row, key).to.include({ agents: 50, frameworks: 5 });
-      // A collection may land in the longest turn on any machine: said, not a failure.
-      if (key !== 'state_block_ms' || !/garbage collection/.test(row.note ?? '')) expect(row.note, `${key}: ${row.note}`).to.equal(undefined);
+      // A collection may land in the longest turn on any machine, and a busy machine may not run
+      // the process for part of it: said, not a failure.
+      if (key !== 'state_block_ms' || !/garbage collection|not running/.test(row.note ?? '')) expect(row.note, `${key}: ${row.note}`).to.equal(undefined);
       expect(row.value, key).to.be.a('number');
       // Heap differences at this size are smaller than the heap's own noise in a process that ran
       // other specs first (compiled code, bytecode V8 flushes between two full collections): 50
