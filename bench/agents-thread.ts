@@ -25,7 +25,7 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { ActorHost, TimerHandle, VirtualClock } from '../lib/process';
-import { checkEnvelope, decodeFrameEach, encodeEnvelope, type WireEnvelope } from '../lib/process/codec';
+import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from '../lib/process/codec';
 
 /** The worker's host address (the main thread's is the master's host's own). */
 export const AGENTS_THREAD_ADDRESS = 'agents-thread:1';
@@ -48,7 +48,9 @@ export type FromAgentsThread =
   /** Everything up to `processed` handled and nothing left to run; its work so far, and its earliest timer. */
   | { readonly kind: 'idle'; readonly processed: number; readonly work: number; readonly nextTimerAt: number | null }
   | { readonly kind: 'reply'; readonly seq: number; readonly value: number }
-  | { readonly kind: 'failed'; readonly seq: number; readonly message: string };
+  | { readonly kind: 'failed'; readonly seq: number; readonly message: string }
+  /** The worker cannot go on as the simulation should (a message it could not send): the run fails with this. */
+  | { readonly kind: 'error'; readonly message: string };
 
 /** What the worker is started with (`workerData`). */
 export interface AgentsThreadData {
@@ -65,6 +67,14 @@ export interface AgentsThreadData {
 export const THREAD_FRAME_ENVELOPES = 64;
 
 /**
+ * Wall time the main clock waits for any word from a busy worker (a frame, a report) before the
+ * run fails with "no word from the worker": a worker stuck in a loop or a command that never
+ * ends would otherwise hold `settle` for ever. Spawning 100k agents, its longest silence, takes
+ * ~7 s.
+ */
+export const WORKER_SILENCE_LIMIT_MS = 60_000;
+
+/**
  * Envelopes for the other thread, encoded as a link encodes them and sent as one frame when
  * `THREAD_FRAME_ENVELOPES` are queued or at the end of the current turn (a microtask: after the
  * host's drain that sent them), whichever is first.
@@ -73,18 +83,31 @@ export class Outbox {
   private parts: Buffer[] = [];
   private scheduled = false;
 
-  constructor(private readonly send: (frame: Uint8Array) => void, private readonly onBadBody: (envelope: WireEnvelope, error: unknown) => void) {}
+  private bytes = 0;
 
-  /** Queues one envelope; a body that cannot be encoded is reported and dropped, as a link drops it. */
+  /**
+   * @param send takes each frame: a buffer of its own, exactly the frame's size, to transfer
+   *   (a slice of msgpackr's working buffer or of Node's pool would be copied whole).
+   * @param onUnsendable a body that cannot be encoded, or is over `MAX_MESSAGE_BYTES`: a link
+   *   drops it with a log line; here the simulation would go on without it, so the caller fails the run.
+   */
+  constructor(private readonly send: (frame: Uint8Array) => void, private readonly onUnsendable: (envelope: WireEnvelope, why: string) => void) {}
+
+  /** Queues one envelope (encoded now: the body may not change after it is sent). */
   push(envelope: WireEnvelope): void {
     let encoded: Buffer;
     try {
       encoded = encodeEnvelope(envelope);
     } catch (error) {
-      this.onBadBody(envelope, error);
+      this.onUnsendable(envelope, `its body cannot be encoded: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    if (encoded.length > MAX_MESSAGE_BYTES) {
+      this.onUnsendable(envelope, `${encoded.length} bytes encoded, over the message size limit (${MAX_MESSAGE_BYTES})`);
       return;
     }
     this.parts.push(encoded);
+    this.bytes += encoded.length;
     if (this.parts.length >= THREAD_FRAME_ENVELOPES) {
       this.flush();
       return;
@@ -105,13 +128,20 @@ export class Outbox {
   /** Sends what is queued now, as one frame. */
   flush(): void {
     if (this.parts.length === 0) return;
-    const frame = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    const frame = Buffer.allocUnsafeSlow(this.bytes);
+    let offset = 0;
+    for (const part of this.parts) offset += part.copy(frame, offset);
     this.parts = [];
+    this.bytes = 0;
     this.send(frame);
   }
 }
 
-/** Hands each envelope of `frame` to `host` as if it came over a link from `peerAddress`; a malformed one is counted out and the rest go on. */
+/**
+ * Hands each envelope of `frame` to `host` as if it came over a link from `peerAddress`. The
+ * frame was encoded by the other thread's `Outbox`: one that does not decode, or an envelope
+ * that is not one, is a bug of the simulation and throws (the run fails with it).
+ */
 export function deliverFrame(host: ActorHost, peerAddress: string, frame: Uint8Array): void {
   decodeFrameEach(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), (value) => {
     const envelope = checkEnvelope(value);
@@ -127,8 +157,8 @@ export function deliverFrame(host: ActorHost, peerAddress: string, frame: Uint8A
 export class AgentsThread {
   private worker: Worker | undefined;
   private host: ActorHost | undefined;
-  private readonly outbox = new Outbox((frame) => this.post({ kind: 'frame', seq: ++this.sent, now: this.clock.now(), frame }, [frame]), (envelope, error) => {
-    this.failure ??= new Error(`agents thread: cannot encode '${envelope.name}' for ${envelope.to}: ${String(error)}`);
+  private readonly outbox = new Outbox((frame) => this.post({ kind: 'frame', seq: ++this.sent, now: this.clock.now(), frame }, frame), (envelope, why) => {
+    this.fail(new Error(`agents thread: cannot send '${envelope.name}' to ${envelope.to}: ${why}`));
   });
   /** Items sent to the worker (frames, wake-ups, commands), and the last it reported handled. */
   private sent = 0;
@@ -145,8 +175,12 @@ export class AgentsThread {
   /** What the main clock's settle waits on while the worker works: settled at its next report (or failure). */
   private reported: Promise<void> | undefined;
   private onReport: (() => void) | undefined;
+  /** When the worker was last heard from (performance.now()), and the timer that checks it is not silent too long. */
+  private lastHeardAt = 0;
+  private silenceCheck: NodeJS.Timeout | undefined;
 
-  constructor(private readonly clock: VirtualClock) {}
+  /** @param silenceLimitMs see `WORKER_SILENCE_LIMIT_MS` (tests give a shorter one). */
+  constructor(private readonly clock: VirtualClock, private readonly silenceLimitMs = WORKER_SILENCE_LIMIT_MS) {}
 
   /** Takes an envelope the master's host sends off-host (its `offHost`). */
   send(envelope: WireEnvelope): void {
@@ -159,8 +193,13 @@ export class AgentsThread {
     this.host = host;
     const workerData: AgentsThreadData = { startMs: this.clock.now(), seed: options.seed, validateLocalMessages: options.validateLocalMessages, mainAddress: host.address };
     const worker = new Worker(join(__dirname, 'scale-agents-worker.js'), { workerData });
-    worker.unref();
-    worker.on('message', (message: FromAgentsThread) => this.received(message));
+    worker.on('message', (message: FromAgentsThread) => {
+      try {
+        this.received(message);
+      } catch (error) {
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
     worker.on('error', (error) => this.fail(new Error(`agents thread failed: ${error.message}`)));
     worker.on('exit', (code) => this.fail(new Error(`agents thread exited (code ${code})`)));
     this.worker = worker;
@@ -172,7 +211,12 @@ export class AgentsThread {
       },
       peerBusy: () => {
         if (this.sent === this.processed) return undefined;
-        return (this.reported ??= new Promise<void>((resolve) => { this.onReport = resolve; }));
+        if (this.reported === undefined) {
+          this.lastHeardAt = performance.now();
+          this.reported = new Promise<void>((resolve) => { this.onReport = resolve; });
+          this.watchSilence();
+        }
+        return this.reported;
       },
       pendingDeferred: () => 0,
       linksBusy: () => false,
@@ -201,19 +245,33 @@ export class AgentsThread {
   async stop(): Promise<void> {
     this.removeProbe?.();
     this.wakeUp?.cancel();
+    clearTimeout(this.silenceCheck);
     const worker = this.worker;
     this.worker = undefined;
     this.failure ??= new Error('agents thread stopped');
     if (worker !== undefined) await worker.terminate();
   }
 
-  private post(message: ToAgentsThread, transfer: Uint8Array[] = []): void {
-    // A frame that owns its whole buffer moves to the worker; one in Node's shared pool is copied.
-    const movable = transfer.filter((bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength).map((bytes) => bytes.buffer as ArrayBuffer);
-    this.worker?.postMessage(message, movable);
+  /** Posts `message`, moving `frame`'s buffer (the Outbox's own, exactly the frame) to the worker. */
+  private post(message: ToAgentsThread, frame?: Uint8Array): void {
+    this.worker?.postMessage(message, frame === undefined ? [] : [frame.buffer as ArrayBuffer]);
+  }
+
+  /** While a settle waits on the worker: fails the run once nothing has come from it for `silenceLimitMs`. */
+  private watchSilence(): void {
+    clearTimeout(this.silenceCheck);
+    const silentMs = performance.now() - this.lastHeardAt;
+    if (this.reported === undefined) return;
+    if (silentMs >= this.silenceLimitMs) {
+      this.fail(new Error(`agents thread: no word from the worker for ${Math.round(silentMs / 1000)} s while the main clock waited on it`));
+      return;
+    }
+    this.silenceCheck = setTimeout(() => this.watchSilence(), this.silenceLimitMs - silentMs);
+    this.silenceCheck.unref();
   }
 
   private received(message: FromAgentsThread): void {
+    this.lastHeardAt = performance.now();
     switch (message.kind) {
       case 'frame':
         this.framesReceived++;
@@ -232,6 +290,9 @@ export class AgentsThread {
       case 'failed':
         this.replies.get(message.seq)?.reject(new Error(message.message));
         this.replies.delete(message.seq);
+        return;
+      case 'error':
+        this.fail(new Error(message.message));
         return;
     }
   }
@@ -255,6 +316,7 @@ export class AgentsThread {
     const resolve = this.onReport;
     this.reported = undefined;
     this.onReport = undefined;
+    clearTimeout(this.silenceCheck);
     resolve?.();
   }
 

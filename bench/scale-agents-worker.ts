@@ -16,9 +16,9 @@ if (port === null) throw new Error('scale-agents-worker runs as a worker thread 
 const data = workerData as AgentsThreadData;
 
 const clock = new VirtualClock({ simulated: true, startMs: data.startMs });
-const outbox = new Outbox((frame) => post({ kind: 'frame', frame }), (envelope, error) => {
-  // As a link drops a body it cannot encode (logged there): the main thread is told through the next command's failure.
-  console.error(`agents thread: cannot encode '${envelope.name}' for ${envelope.to}: ${String(error)}`);
+const outbox = new Outbox((frame) => port!.postMessage({ kind: 'frame', frame } satisfies FromAgentsThread, [frame.buffer as ArrayBuffer]), (envelope, why) => {
+  // The main thread fails the run with it (a link would drop the message and log; the simulation would go on without it).
+  post({ kind: 'error', message: `agents thread: cannot send '${envelope.name}' to ${envelope.to}: ${why}` });
 });
 const host = memoryHost({ clock, seed: data.seed, validateLocalMessages: data.validateLocalMessages, address: AGENTS_THREAD_ADDRESS, offHost: (envelope) => outbox.push(envelope) });
 

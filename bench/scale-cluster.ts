@@ -187,11 +187,17 @@ export async function startScaleMaster(seed: number, options: ScaleClusterOption
   const agentsThread = options.agentsThread === true ? new AgentsThread(clock) : undefined;
   const host = memoryHost({ clock, seed, validateLocalMessages, ...(agentsThread !== undefined ? { offHost: (envelope) => agentsThread.send(envelope) } : {}) });
   agentsThread?.attach(host, { seed, validateLocalMessages });
-  const masterDisk = new MemoryDisk(clock);
-  const flags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: false };
-  const batchPhaseMs = clock.now();
-  const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), { disk: masterDisk, clock }) });
-  return { clock, host, master, allocationIntervalMs: flags.allocationIntervalMs, batchPhaseMs, agentsThread, frameworks: [] };
+  try {
+    const masterDisk = new MemoryDisk(clock);
+    const flags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: false };
+    const batchPhaseMs = clock.now();
+    const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), { disk: masterDisk, clock }) });
+    return { clock, host, master, allocationIntervalMs: flags.allocationIntervalMs, batchPhaseMs, agentsThread, frameworks: [] };
+  } catch (error) {
+    // The worker's port would keep the process alive.
+    await agentsThread?.stop();
+    throw error;
+  }
 }
 
 /** Starts `count` agents at once (on the agents' thread, if the cluster has one); resolves when all are spawned (none registered yet). */

@@ -1,8 +1,12 @@
 import { expect } from 'chai';
+import { VirtualClock } from '../../lib/process';
+import { MAX_MESSAGE_BYTES, type WireEnvelope } from '../../lib/process/codec';
 import type { Offer, TaskStatus } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { Scheduler } from '../../actors/framework/scheduler';
 import { admittedAgents, drive, startAgents, startScaleMaster, type ScaleCluster } from '../../bench/scale-cluster';
+import { AgentsThread, Outbox, THREAD_FRAME_ENVELOPES } from '../../bench/agents-thread';
+import { memoryHost } from '../support/runtime';
 
 /** Launches one `sleep 30.123` task (a time no periodic timer of the main thread falls on) on the first offer and notes, by the main clock, when each of its updates came. */
 class SleepFramework extends Scheduler {
@@ -72,5 +76,56 @@ describe('bench:scale --agents-thread (the agents on a worker thread, its clock 
     let failure: unknown;
     await started.clock.advance(1_000).catch((error: unknown) => { failure = error; });
     expect(String(failure)).to.match(/agents thread exited/);
+  });
+
+  it('fails the main clock\'s settle when a busy worker says nothing for the silence limit', async () => {
+    const clock = new VirtualClock({ simulated: true });
+    const thread = new AgentsThread(clock, 300);
+    const host = memoryHost({ clock, offHost: (envelope) => thread.send(envelope) });
+    thread.attach(host, { seed: 7, validateLocalMessages: true });
+    try {
+      // Spawning a million agents keeps the worker in one long run of its own, sending nothing.
+      const spawning = thread.command({ kind: 'start-agents', count: 1_000_000, masterAddress: 'master@nowhere:1' });
+      spawning.catch(() => undefined);
+      let failure: unknown;
+      await clock.settle().catch((error: unknown) => { failure = error; });
+      expect(String(failure)).to.match(/no word from the worker for \d+ s/);
+    } finally {
+      await thread.stop();
+      await host.stop();
+    }
+  });
+});
+
+describe('bench/agents-thread Outbox', () => {
+  const envelope = (index: number, body: unknown = { index }): WireEnvelope => ({ from: 'a@x:1', to: 'b@y:1', name: 'Test', body });
+
+  it('sends a frame per turn, or at once when it holds THREAD_FRAME_ENVELOPES, each in a buffer of its own exactly its size (transferable, not a slice of a shared one)', async () => {
+    const frames: Uint8Array[] = [];
+    const outbox = new Outbox((frame) => frames.push(frame), () => expect.fail('nothing unsendable here'));
+    outbox.push(envelope(0));
+    expect(frames).to.have.length(0);
+    await Promise.resolve();
+    for (let index = 1; index <= THREAD_FRAME_ENVELOPES; index++) outbox.push(envelope(index));
+    expect(frames).to.have.length(2); // the turn's one, then the full one at once
+    await Promise.resolve();
+    for (const frame of frames) {
+      expect(frame.byteOffset).to.equal(0);
+      expect(frame.byteLength).to.equal(frame.buffer.byteLength);
+    }
+  });
+
+  it('refuses a body it cannot encode and one over the message size limit, saying why, and sends the rest', async () => {
+    const frames: Uint8Array[] = [];
+    const refused: string[] = [];
+    const outbox = new Outbox((frame) => frames.push(frame), (_envelope, why) => refused.push(why));
+    outbox.push(envelope(1, { huge: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }));
+    outbox.push(envelope(2, { bad: Symbol('not encodable') }));
+    outbox.push(envelope(3));
+    await Promise.resolve();
+    expect(refused).to.have.length(2);
+    expect(refused[0]).to.match(/over the message size limit/);
+    expect(refused[1]).to.match(/cannot be encoded/);
+    expect(frames).to.have.length(1);
   });
 });
