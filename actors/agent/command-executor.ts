@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process';
 import { open, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Timer } from '../../lib/actor';
+import { ClockSetBack } from '../../lib/process/clock';
 import { emptyCheckStatus, isCheckType, type AgentInfo, type CheckStatusInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
 import type { TaskChecks } from '../framework/checks';
 import { Executor, runExecutor, type ExecutorOptions, type ExecutorStatus, type KillOptions } from '../framework/executor';
@@ -81,6 +82,8 @@ export class CommandExecutor extends Executor {
   private escalationTimer: Timer | undefined;
   /** When the escalation is due (host clock, ms); a later kill may only bring it forward. */
   private escalationDueMs: number | undefined;
+  /** Moves `escalationDueMs` back with a clock set back, so that a repeated kill compares like with like. */
+  private readonly setBack = new ClockSetBack();
   /** The grace period of a kill asked for before the process had started. */
   private pendingKillGraceMs: number | undefined;
   /** Uuid of the terminal update; its acknowledgement ends the executor. */
@@ -155,7 +158,12 @@ export class CommandExecutor extends Executor {
   private kill(gracePeriodMs: number): void {
     if (this.terminated) return;
     if (this.killed) {
-      const dueMs = this.clock.now() + gracePeriodMs;
+      const nowMs = this.clock.now();
+      // Read an hour earlier than at the first kill, the escalation due then would seem an hour
+      // further off than it is, and a repeated kill with a longer grace period would put it off.
+      const backMs = this.setBack.read(nowMs);
+      if (backMs < 0 && this.escalationDueMs !== undefined) this.escalationDueMs += backMs;
+      const dueMs = nowMs + gracePeriodMs;
       if (this.escalationDueMs !== undefined && dueMs < this.escalationDueMs) this.scheduleEscalation(gracePeriodMs);
       return;
     }
@@ -175,7 +183,9 @@ export class CommandExecutor extends Executor {
 
   private scheduleEscalation(gracePeriodMs: number): void {
     this.escalationTimer?.cancel();
-    this.escalationDueMs = this.clock.now() + gracePeriodMs;
+    const nowMs = this.clock.now();
+    this.setBack.read(nowMs);
+    this.escalationDueMs = nowMs + gracePeriodMs;
     this.escalationTimer = this.delay(gracePeriodMs, () => {
       this.log.warn({ processId: this.processId, gracePeriodMs }, 'the task outlived its grace period; sending SIGKILL');
       this.signalTask('SIGKILL');

@@ -146,7 +146,8 @@ export class OwnNameResolver {
     private readonly names: Set<string>,
     private readonly lookup: LookupAll = systemLookup,
     private readonly timeoutMs = HOST_NAME_LOOKUP_TIMEOUT_MS,
-    private readonly now: () => number = Date.now,
+    /** Elapsed time (ms): by default the monotonic clock, so a wall clock set back does not lengthen what a lookup found (nor one set forward shorten it). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /**

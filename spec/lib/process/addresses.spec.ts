@@ -159,6 +159,26 @@ describe('a host takes messages for any of its addresses', () => {
     expect(names.has('moving.example')).to.equal(true);
   });
 
+  it('counts what a lookup found by the monotonic clock: the wall clock set back an hour does not make it hold the hour too (audit of clock set-back hazards)', async () => {
+    const names = new Set(['localhost']);
+    let lookups = 0;
+    const resolver = new OwnNameResolver(names, () => { lookups++; return Promise.resolve(['10.9.9.9']); }, 1_000);
+    const wall = Date.now;
+    const monotonic = performance.now.bind(performance);
+    try {
+      await resolver.learn('elsewhere.example:5050');
+      expect(lookups).to.equal(1);
+      // The wall clock is set back an hour; NOT_OWN_NAME_TTL_MS passes.
+      Date.now = () => wall() - 3_600_000;
+      performance.now = () => monotonic() + NOT_OWN_NAME_TTL_MS;
+      await resolver.learn('elsewhere.example:5050');
+      expect(lookups, 'looked up again once its time was up').to.equal(2);
+    } finally {
+      Date.now = wall;
+      performance.now = monotonic;
+    }
+  });
+
   it('looks up at most MAX_LEARNED_HOST_NAMES names, and takes an unanswered lookup as not ours', async () => {
     const names = new Set(['localhost']);
     let asked = 0;
