@@ -33,9 +33,8 @@ export const AGENTS_THREAD_ADDRESS = 'agents-thread:1';
 /** What the main thread asks of the worker (besides frames of messages). */
 export type AgentsCommand =
   | { readonly kind: 'start-agents'; readonly count: number; readonly masterAddress: string }
-  | { readonly kind: 'heap' }
-  /** The worker's clock's time (it follows the main clock: never ahead of it). */
-  | { readonly kind: 'now' };
+  /** The worker's heap in use after a full collection of its own. */
+  | { readonly kind: 'heap' };
 
 /** Main → worker: a frame of envelopes (none for a timer's wake-up) or a command, at the main clock's `now`. */
 export type ToAgentsThread =

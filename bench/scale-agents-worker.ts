@@ -43,8 +43,6 @@ async function run(command: AgentsCommand): Promise<number> {
       return command.count;
     case 'heap':
       return heapAfterCollection();
-    case 'now':
-      return clock.now();
   }
 }
 
