@@ -7,7 +7,7 @@
  * well, and the agents' work runs beside the master's instead of taking turns with it.
  *
  * Messages cross as a link carries them: each envelope msgpack-encoded by the sender's codec,
- * the envelopes of one event-loop turn sent as one frame, and each checked and bound to the
+ * the envelopes of one event-loop turn (at most `THREAD_FRAME_ENVELOPES`) sent as one frame, and each checked and bound to the
  * sending host on arrival (`ActorHost.receiveFromPeer`).
  *
  * Time: the main thread's `VirtualClock` leads and the worker's follows it. Every frame to the
@@ -15,9 +15,9 @@
  * due) before delivering the frame. When the worker has handled everything sent to it and has
  * nothing left to run, it says so with its earliest timer's due time; the main clock keeps a
  * stand-in timer for that time, which, when it fires, sends the worker an empty frame at that
- * time. The main clock counts the worker as busy (a `SettleProbe` with queued work) from any
- * frame it sends until the worker reports idle having handled it, so `settle` and `advance`
- * wait for both threads, and time moves only when both are idle: no thread sees a message or
+ * time. The main clock counts the worker as busy (`SettleProbe.peerBusy`: settle waits for its
+ * next report) from any frame it sends until the worker reports idle having handled it, so
+ * `settle` and `advance` wait for both threads, and time moves only when both are idle: no thread sees a message or
  * a timer out of time order. (Messages at one instant arrive in an order that depends on the
  * threads' speed: a run is not replayed message for message from its seed, as a one-thread run
  * is; the bench measures speed, not a simulated failure.)

@@ -4,11 +4,10 @@
  * the agents, their simulated executors and their memory disk live.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { VirtualClock } from '../lib/process';
 import { memoryHost } from '../spec/support/runtime';
 import { AGENTS_THREAD_ADDRESS, deliverFrame, Outbox, type AgentsCommand, type AgentsThreadData, type FromAgentsThread, type ToAgentsThread } from './agents-thread';
+import { heapUsedAfterCollection } from './heap';
 import { spawnAgents } from './scale-agents';
 
 const port = parentPort;
@@ -26,23 +25,13 @@ function post(message: FromAgentsThread): void {
   port!.postMessage(message);
 }
 
-let gc: (() => void) | undefined;
-function heapAfterCollection(): number {
-  if (gc === undefined) {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
-  }
-  gc();
-  return process.memoryUsage().heapUsed;
-}
-
 async function run(command: AgentsCommand): Promise<number> {
   switch (command.kind) {
     case 'start-agents':
       await spawnAgents({ clock, host, masterAddress: command.masterAddress, count: command.count });
       return command.count;
     case 'heap':
-      return heapAfterCollection();
+      return heapUsedAfterCollection();
   }
 }
 

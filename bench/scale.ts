@@ -38,9 +38,8 @@
  * saying how far it got, and the measurements that depended on it are skipped (noted).
  */
 import { fork } from 'node:child_process';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
+import { heapUsedAfterCollection } from './heap';
 import { agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: the issue's three (all three take about a minute on a quiet 2-core machine today). */
@@ -136,26 +135,10 @@ export type ScaleMessage =
   | { readonly type: 'progress'; readonly text: string; readonly rssMb: number }
   | { readonly type: 'done' };
 
-/** V8's `gc`, once a measurement needed it (`collectGarbage`). */
-let gc: (() => void) | undefined;
-
-/** A full collection, asked for: V8's `gc`, exposed when first needed if the process was not started with `--expose-gc`. */
-function collectGarbage(): void {
-  if (gc === undefined) {
-    gc = (globalThis as { gc?: () => void }).gc;
-    if (gc === undefined) {
-      setFlagsFromString('--expose-gc');
-      gc = runInNewContext('gc') as () => void;
-    }
-  }
-  gc();
-}
-
 /** The heap in use after a full collection: this thread's, and the agents' thread's if they have one. */
 async function settledHeapBytes(cluster: ScaleCluster): Promise<number> {
   const agentsThread = await agentsThreadHeapBytes(cluster);
-  collectGarbage();
-  return process.memoryUsage().heapUsed + agentsThread;
+  return heapUsedAfterCollection() + agentsThread;
 }
 
 function peakRssMb(): number {
@@ -178,6 +161,16 @@ function seconds(wallMs: number): string {
 
 /** Measures everything at `agents` agents, reporting each row as it is known. */
 export async function measureAt(agents: number, options: ScaleOptions, report: (message: ScaleMessage) => void): Promise<void> {
+  const cluster = await startScaleMaster(SEED, { validateLocalMessages: options.validateLocalMessages ?? true, agentsThread: options.agentsThread ?? false });
+  try {
+    await measureCluster(cluster, agents, options, report);
+  } finally {
+    await cluster.agentsThread?.stop();
+  }
+}
+
+/** `measureAt`'s measurements, in order, on the cluster it started. */
+async function measureCluster(cluster: ScaleCluster, agents: number, options: ScaleOptions, report: (message: ScaleMessage) => void): Promise<void> {
   const frameworks = options.frameworks;
   const row = (key: ScaleKey | ExtraKey, value: number | null, note?: string): void => {
     report({ type: 'row', key, row: { agents, frameworks, value, ...(note !== undefined ? { note } : {}) } });
@@ -193,21 +186,6 @@ export async function measureAt(agents: number, options: ScaleOptions, report: (
     ...(throughputHere ? ['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes'] as const : []),
   ];
 
-  const cluster = await startScaleMaster(SEED, { validateLocalMessages: options.validateLocalMessages ?? true, agentsThread: options.agentsThread ?? false });
-  try {
-    await measureCluster(cluster, agents, options, { row, progress, skipRest, throughputHere, phases });
-  } finally {
-    await cluster.agentsThread?.stop();
-  }
-}
-
-/** `measureAt`'s measurements, in order, on the cluster it started. */
-async function measureCluster(
-  cluster: ScaleCluster, agents: number, options: ScaleOptions,
-  report: { row: (key: ScaleKey | ExtraKey, value: number | null, note?: string) => void; progress: (text: string) => void; skipRest: (keys: readonly (ScaleKey | ExtraKey)[], why: string) => void; throughputHere: boolean; phases: Array<ScaleKey | ExtraKey> },
-): Promise<void> {
-  const { row, progress, skipRest, throughputHere, phases } = report;
-  const frameworks = options.frameworks;
   const heapBeforeAgents = await settledHeapBytes(cluster);
   const registered = await measureRegistration(cluster, agents, options.budgets.register, progress);
   row('register_ms', registered.value, registered.note);

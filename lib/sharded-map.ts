@@ -32,7 +32,7 @@ const SHARD_OF_SLOT: Uint8Array = (() => {
   return table;
 })();
 
-/** Which shard `key` goes to: FNV-1a over its last eight characters (ids differ most at the end), top bits. */
+/** Which shard `key` goes to: FNV-1a over its last eight characters (ids differ most at the end), reduced to a slot. */
 function shardOf(key: string): number {
   let hash = 0x811c9dc5;
   for (let index = Math.max(0, key.length - 8); index < key.length; index++) {

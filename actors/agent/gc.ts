@@ -266,7 +266,8 @@ export class GarbageCollector {
   }
 
   private shift(deltaMs: number): void {
-    for (const [target, dueMs] of [...this.dueMs]) this.dueMs.set(target, dueMs + deltaMs);
+    // Setting a key already there neither moves it nor makes the iteration see it again.
+    for (const [target, dueMs] of this.dueMs) this.dueMs.set(target, dueMs + deltaMs);
     if (this.timer !== undefined) this.arm(this.timer.atMs + deltaMs);
   }
 

@@ -44,8 +44,6 @@ export class TickedTimers {
   private armed: { readonly atMs: number; readonly timer: Timer } | undefined;
   /** Notices the clock set back (see `read`). */
   private readonly setBack = new ClockSetBack();
-  /** Times the due times were moved for a clock set back (`rebase`). */
-  private rebases = 0;
 
   /**
    * @param tickMs the tick (> 0); a timer's period must be at least this long
@@ -135,10 +133,11 @@ export class TickedTimers {
     // early only then), and the tick counts as reached. Every due time then moves into the
     // clock's new frame, keeping its distance (`read`); else the next tick would wait out the
     // step as well (an hour back: no pings for an hour). The moved timers get their tick anew.
-    if (this.now() < slotMs) this.setBack.reached(slotMs);
-    const rebasesBefore = this.rebases;
-    const nowMs = this.read();
-    if (this.rebases !== rebasesBefore) {
+    const nowMs = this.now();
+    if (nowMs < slotMs) this.setBack.reached(slotMs);
+    const backMs = this.setBack.read(nowMs);
+    if (backMs < 0) {
+      this.rebase(backMs);
       this.arm();
       return;
     }
@@ -173,7 +172,6 @@ export class TickedTimers {
 
   /** Moves every timer's due time by `deltaMs` and puts each in the tick of its new time. */
   private rebase(deltaMs: number): void {
-    this.rebases++;
     const timers: TickedTimer[] = [];
     for (const slotMs of this.slotTimes) for (const timer of this.slots.get(slotMs) ?? []) timers.push(timer);
     this.slots.clear();

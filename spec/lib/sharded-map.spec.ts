@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Prng } from '../../lib/process/prng';
 import { SHARDS, ShardedMap } from '../../lib/sharded-map';
+import { STATE_PLACED_PER_TURN } from '../../actors/master/state-fragments';
 
 const SEED = 1305;
 
@@ -39,7 +40,7 @@ describe('lib/sharded-map', () => {
     expect(Math.min(...sizes)).to.be.at.least(count / SHARDS / 2);
   });
 
-  it('staggers the shards\' doublings: while 100k agent ids go in, no 500 of them (a warming turn) take more than two shards past a power of two', () => {
+  it(`staggers the shards' doublings: while 100k agent ids go in, no ${STATE_PLACED_PER_TURN} of them (a warming turn's) take more than two shards past a power of two`, () => {
     const sharded = new ShardedMap<number>();
     const shards = (sharded as unknown as { shards: Map<string, number>[] }).shards;
     let powers = shards.map(() => 0);
@@ -47,7 +48,7 @@ describe('lib/sharded-map', () => {
     let doublings = 0;
     for (let index = 1; index <= 100_000; index++) {
       sharded.set(`0f3c2a9e-7d1b-4c55-9a0e-1b2c3d4e5f60-S${index}`, index);
-      if (index % 500 !== 0) continue;
+      if (index % STATE_PLACED_PER_TURN !== 0) continue;
       const now = shards.map((shard) => Math.floor(Math.log2(Math.max(1, shard.size))));
       // From 1,024 entries a shard's doubling is worth noticing.
       const crossed = now.filter((power, shard) => power > (powers[shard] ?? 0) && power >= 10).length;

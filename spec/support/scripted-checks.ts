@@ -49,6 +49,9 @@ export class FakeTaskProcesses implements TaskProcesses {
   readonly signals: NodeJS.Signals[] = [];
   private end: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
 
+  /** @param endsOn the signals the task dies of (`['SIGKILL']`: one that ignores SIGTERM). */
+  constructor(private readonly endsOn: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGKILL']) {}
+
   start(): Promise<StartedTask> {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       this.end = (code, signal) => resolve({ code, signal });
@@ -58,7 +61,7 @@ export class FakeTaskProcesses implements TaskProcesses {
 
   signal(_processId: number, signal: NodeJS.Signals): void {
     this.signals.push(signal);
-    if (signal === 'SIGTERM' || signal === 'SIGKILL') this.end?.(null, signal);
+    if (this.endsOn.includes(signal)) this.end?.(null, signal);
   }
 
   /** The task ends by itself with `code`. */

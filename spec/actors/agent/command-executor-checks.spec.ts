@@ -111,34 +111,18 @@ describe('command executor health checks and checks (harness: virtual clock, scr
   });
 
   it('a repeated kill after a clock set back does not put off the SIGKILL the first kill set (audit of clock set-back hazards)', async () => {
-    // A task that ignores SIGTERM and ends at SIGKILL.
-    const signals: NodeJS.Signals[] = [];
-    let end: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
-    const stubborn = {
-      start: () => Promise.resolve({ processId: 4243, exited: new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => { end = (code, signal) => resolve({ code, signal }); }) }),
-      signal: (_processId: number, signal: NodeJS.Signals) => {
-        signals.push(signal);
-        if (signal === 'SIGKILL') end?.(null, signal);
-      },
-    };
-    executor = new CommandExecutor({ agentPid: agent.self().toString(), frameworkId: 'F1', executorId: 'T1', directory: '/sandbox' }, stubborn);
-    host.spawn(executor);
-    await clock.settle();
-    agent.post(executor.self(), 'ExecutorRegistered', {
-      executorInfo: { executorId: 'T1', command: { value: 'x' } }, frameworkId: 'F1', frameworkInfo: FRAMEWORK, agentId: 'A1', agentInfo: { id: 'A1', hostname: 'h', port: 1, resources: [] },
-    });
-    agent.post(executor.self(), 'RunTaskOnExecutor', { frameworkId: 'F1', framework: FRAMEWORK, task: { name: 't', taskId: 'T1', agentId: 'A1', resources: [], command: { value: 'serve' } } });
-    await clock.settle();
+    processes = new FakeTaskProcesses(['SIGKILL']); // a task that ignores SIGTERM
+    await launch({});
     agent.post(executor.self(), 'KillTaskOnExecutor', { frameworkId: 'F1', taskId: 'T1', gracePeriodSeconds: 10 });
     await clock.advance(5_000);
-    expect(signals).to.deep.equal(['SIGTERM']);
+    expect(processes.signals).to.deep.equal(['SIGTERM']);
     // The executor's clock now reads an hour less; its timers still fire on the host clock.
     Object.defineProperty(executor, 'clock', { get: () => ({ now: (): number => clock.now() - 3_600_000 }) });
     agent.post(executor.self(), 'KillTaskOnExecutor', { frameworkId: 'F1', taskId: 'T1', gracePeriodSeconds: 30 });
     await clock.advance(4_999);
-    expect(signals).to.deep.equal(['SIGTERM']);
+    expect(processes.signals).to.deep.equal(['SIGTERM']);
     await clock.advance(1); // 10 s after the first kill: its SIGKILL, not 30 s after the second
-    expect(signals.slice(0, 2)).to.deep.equal(['SIGTERM', 'SIGKILL']); // (then the group's leftovers are killed too)
+    expect(processes.signals.slice(0, 2)).to.deep.equal(['SIGTERM', 'SIGKILL']); // (then the group's leftovers are killed too)
     expect(statuses().at(-1)).to.include({ state: 'TASK_KILLED' });
   });
 

@@ -30,6 +30,18 @@ function ceilToTick(ms: number): number {
   return Math.ceil(ms / TICK_MS) * TICK_MS;
 }
 
+/** A rig on a tick with a 15 s timer (its runs in `runs`) that has run once, 20 s in; then its owner's clock is set back an hour. */
+async function setBackAfterOneRun(): Promise<{ rig: Rig; runs: number[] }> {
+  const rig = new Rig();
+  await rig.advanceTo(ceilToTick(rig.clock.now()));
+  const runs: number[] = [];
+  rig.timers.every(15_000, () => runs.push(rig.clock.now()));
+  await rig.clock.advance(20_000);
+  expect(runs).to.have.length(1);
+  rig.setBackMs = 3_600_000;
+  return { rig, runs };
+}
+
 describe('actors/master: TickedTimers (virtual clock)', () => {
   it('runs period k of a timer started at s at the first tick at or after s + k·period: never early, less than a tick late, no drift', async () => {
     const rig = new Rig();
@@ -48,13 +60,7 @@ describe('actors/master: TickedTimers (virtual clock)', () => {
   });
 
   it('a clock set back an hour does not stop the timers for an hour: each runs a period after its last run, at most a tick late', async () => {
-    const rig = new Rig();
-    await rig.advanceTo(ceilToTick(rig.clock.now()));
-    const runs: number[] = [];
-    rig.timers.every(15_000, () => runs.push(rig.clock.now()));
-    await rig.clock.advance(20_000);
-    expect(runs).to.have.length(1);
-    rig.setBackMs = 3_600_000;
+    const { rig, runs } = await setBackAfterOneRun();
     await rig.clock.advance(10_000 + TICK_MS);
     expect(runs).to.have.length(2);
     await rig.clock.advance(30_000);
@@ -63,12 +69,7 @@ describe('actors/master: TickedTimers (virtual clock)', () => {
   });
 
   it('a timer started just after the clock was set back does not leave the others waiting out the step', async () => {
-    const rig = new Rig();
-    await rig.advanceTo(ceilToTick(rig.clock.now()));
-    const old: number[] = [];
-    rig.timers.every(15_000, () => old.push(rig.clock.now()));
-    await rig.clock.advance(20_000);
-    rig.setBackMs = 3_600_000;
+    const { rig, runs: old } = await setBackAfterOneRun();
     const fresh: number[] = [];
     rig.timers.every(15_000, () => fresh.push(rig.clock.now()));
     await rig.clock.advance(40_000);
