@@ -85,6 +85,7 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--max_agent_ping_timeouts <n>', 'missed pongs before an agent is removed').argParser(parseCount).default(defaults.maxAgentPingTimeouts))
     .addOption(flag('--agent_reregister_timeout <duration>', 'how long agents have to re-register after a master restart').argParser(parseDurationFlag).default(defaults.agentReregisterTimeoutMs, '10mins'))
     .addOption(flag('--allocation_interval <duration>', 'time between batched allocation runs').argParser(parseDurationFlag).default(defaults.allocationIntervalMs, '1secs'))
+    .addOption(flag('--state_turn_budget <duration>', 'wall time after which a turn of rendering the state endpoints yields to message handling (0: a fragment per turn)').argParser(parseDurationFlag).default(defaults.stateTurnBudgetMs, '5ms'))
     .addOption(flag('--offer_timeout <duration>', 'rescind offers unused this long (default: never)').argParser(parseDurationFlag))
     .addOption(flag('--http_framework_heartbeat_interval <duration>', 'interval between HEARTBEAT events to v1 HTTP schedulers and operator event streams (default 15secs, as Mesos)').argParser(parseDurationFlag))
     .addOption(flag('--max_operator_event_stream_subscribers <n>', 'v1 operator event streams open at once; a new one past it ends the oldest (default 1000, as Mesos)').argParser(parseCount))
@@ -111,6 +112,7 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     maxAgentPingTimeouts: options.max_agent_ping_timeouts as number,
     agentReregisterTimeoutMs: options.agent_reregister_timeout as number,
     allocationIntervalMs: options.allocation_interval as number,
+    stateTurnBudgetMs: options.state_turn_budget as number,
     ...(options.offer_timeout !== undefined ? { offerTimeoutMs: options.offer_timeout as number } : {}),
     ...(options.http_framework_heartbeat_interval !== undefined ? { httpFrameworkHeartbeatIntervalMs: options.http_framework_heartbeat_interval as number } : {}),
     ...(options.max_operator_event_stream_subscribers !== undefined ? { maxOperatorEventStreamSubscribers: options.max_operator_event_stream_subscribers as number } : {}),

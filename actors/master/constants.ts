@@ -70,6 +70,14 @@ export const MAX_FRAMEWORKS_PER_UNAUTHENTICATED_PEER = 100;
 /** Time between batched allocation runs (Mesos `--allocation_interval`, 1 s). */
 export const DEFAULT_MASTER_ALLOCATION_INTERVAL_MS = DEFAULT_ALLOCATION_INTERVAL_MS;
 
+/**
+ * Wall time after which a turn of warming the state endpoints' fragments ends, whatever its
+ * counts (`--state_turn_budget`; state-fragments.ts): the counts keep a turn to a few ms while
+ * the code runs optimized, but one block of 64 agents took 14-43 ms at 100k agents when V8 had
+ * just deoptimized the resource rendering (`bench:scale`, 2026-12-03).
+ */
+export const STATE_TURN_BUDGET_MS = 5;
+
 /** Completed tasks kept per framework for the HTTP endpoints (Mesos `--max_completed_tasks_per_framework`). */
 export const MAX_COMPLETED_TASKS_PER_FRAMEWORK = 1000;
 

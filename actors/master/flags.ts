@@ -13,6 +13,7 @@ import {
   MAX_COMPLETED_TASKS_PER_FRAMEWORK,
   MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
   REGISTRY_FILE_NAME,
+  STATE_TURN_BUDGET_MS,
 } from './constants';
 import { checkRateLimits, type RateLimits } from './rate-limits';
 import { formatDuration } from '../../lib/mesos-format';
@@ -51,6 +52,13 @@ export interface MasterFlags {
   maxOperatorEventStreamSubscribers?: number;
   /** Time between batched allocation runs (Mesos `--allocation_interval`). */
   allocationIntervalMs: number;
+  /**
+   * Wall time after which a turn of warming the state endpoints' fragments ends, besides its
+   * counts (`--state_turn_budget`, not in Mesos; default `STATE_TURN_BUDGET_MS`, 5 ms; 0: a
+   * fragment per turn). Undefined: the counts alone, so that where turns end does not depend on
+   * the machine's speed (the simulations, which replay from a seed).
+   */
+  stateTurnBudgetMs?: number;
   /** The registry file; default `<workDir>/registry.json`. */
   registryPath?: string;
   /** Completed frameworks kept for the HTTP endpoints (Mesos `--max_completed_frameworks`). */
@@ -102,6 +110,7 @@ export function defaultMasterFlags(workDir: string): MasterFlags {
     agentReregisterTimeoutMs: AGENT_REREGISTER_TIMEOUT_MS,
     offerTimeoutMs: DEFAULT_OFFER_TIMEOUT_MS,
     allocationIntervalMs: DEFAULT_MASTER_ALLOCATION_INTERVAL_MS,
+    stateTurnBudgetMs: STATE_TURN_BUDGET_MS,
     maxCompletedFrameworks: MAX_COMPLETED_FRAMEWORKS,
     maxCompletedTasksPerFramework: MAX_COMPLETED_TASKS_PER_FRAMEWORK,
     maxUnreachableTasksPerFramework: MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
@@ -134,6 +143,8 @@ export function checkMasterFlags(flags: MasterFlags): void {
   for (const [name, value] of positive) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`master flag ${name} must be a positive number, not ${value}`);
   }
+  const budget = flags.stateTurnBudgetMs;
+  if (budget !== undefined && (!Number.isFinite(budget) || budget < 0)) throw new Error(`master flag stateTurnBudgetMs must be a non-negative number, not ${budget}`);
   const subscribers = flags.maxOperatorEventStreamSubscribers;
   if (subscribers !== undefined && (!Number.isInteger(subscribers) || subscribers < 1)) {
     throw new Error(`master flag maxOperatorEventStreamSubscribers must be a positive integer, not ${subscribers}`);
@@ -203,6 +214,7 @@ export function renderMasterFlags(flags: MasterFlags): Record<string, string> {
   set('agent_reregister_timeout', formatDuration(flags.agentReregisterTimeoutMs));
   set('offer_timeout', flags.offerTimeoutMs === undefined ? undefined : formatDuration(flags.offerTimeoutMs));
   set('allocation_interval', formatDuration(flags.allocationIntervalMs));
+  set('state_turn_budget', flags.stateTurnBudgetMs === undefined ? undefined : formatDuration(flags.stateTurnBudgetMs));
   set('registry', registryPathOf(flags));
   set('max_completed_frameworks', flags.maxCompletedFrameworks);
   set('max_completed_tasks_per_framework', flags.maxCompletedTasksPerFramework);

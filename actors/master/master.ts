@@ -2117,9 +2117,12 @@ export class Master extends Actor {
   private async warmAndRender(key: string, format: WarmTarget | undefined, render: () => HttpResponse): Promise<HttpResponse> {
     const stats = this.renderingStats;
     let turnOfRendering = 0;
-    // Wall time is read only for these figures (the benchmark's `state_block_ms`), never to decide.
+    let turnStart = 0;
+    // Wall time is read for these figures (the benchmark's `state_block_ms`), and to end a
+    // warming turn only with a budget (`--state_turn_budget`; the simulations set none).
     const timed = <R>(turn: () => R): R => {
       const start = performance.now();
+      turnStart = start;
       const cpuAtStart = process.cpuUsage();
       const rendered = this.stateFragments.rendered;
       turnOfRendering++;
@@ -2141,7 +2144,9 @@ export class Master extends Actor {
       }
     };
     if (format !== undefined) {
-      const warming = this.stateFragments.warm(format, format === 'v1' || format === 'v1-frameworks' ? this.v1Context() : undefined);
+      const budget = this.flags.stateTurnBudgetMs;
+      const overBudget = budget === undefined ? undefined : (): boolean => performance.now() - turnStart >= budget;
+      const warming = this.stateFragments.warm(format, format === 'v1' || format === 'v1-frameworks' ? this.v1Context() : undefined, overBudget);
       while (!(await this.httpTurn(() => timed(() => warming.next().done === true))));
     }
     return this.httpTurn(() => timed(() => {

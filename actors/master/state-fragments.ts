@@ -191,8 +191,19 @@ interface AgentBlock {
   text: string;
   /** Agents whose text must be rendered again (besides those not yet in `joinedIds`). */
   readonly dirty: Set<string>;
+  /**
+   * Texts rendered ahead of the next join (`AgentBlocks.warm`, a turn at a time) for agents
+   * not changed since: marking an agent dirty drops its text here.
+   */
+  readonly fresh: Map<string, string>;
   /** `text` is not its agents' (some changed, came or went). */
   stale: boolean;
+}
+
+/** `id`'s text in `block` is to be rendered again (one rendered ahead is dropped). */
+function markDirty(block: AgentBlock, id: string): void {
+  block.dirty.add(id);
+  block.fresh.delete(id);
 }
 
 /** One format's agents, in blocks, in the books' order. */
@@ -229,7 +240,7 @@ class AgentBlocks {
       if (block !== undefined) {
         block.stale = true;
         const index = block.ids.indexOf(id);
-        block.dirty.add(id); // also if it comes back into this very block: its text is rendered anew
+        markDirty(block, id); // also if it comes back into this very block: its text is rendered anew
         // Gone, or gone and back (it is at the end of the books' order now).
         if (!present || block.orders[index] !== state.agentOrderOf(id)) emptied = this.remove(id) || emptied;
       }
@@ -268,7 +279,7 @@ class AgentBlocks {
     const index = block.ids.indexOf(id);
     block.ids.splice(index, 1);
     block.orders.splice(index, 1);
-    block.dirty.add(id);
+    markDirty(block, id);
     block.stale = true;
     this.blockOf.delete(id);
     return block.ids.length === 0;
@@ -278,15 +289,29 @@ class AgentBlocks {
   invalidate(agentId: string): void {
     const block = this.blockOf.get(agentId);
     if (block === undefined) return;
-    block.dirty.add(agentId);
+    markDirty(block, agentId);
     block.stale = true;
   }
 
-  /** Places the agents still to place, then joins the stale blocks, yielding after each step whose turn is done (`turnDone`). */
+  /**
+   * Places the agents still to place, then brings the stale blocks up to date: renders the
+   * texts each one needs an agent at a time, then joins it, yielding after each step whose turn
+   * is done (`turnDone`), inside a block too.
+   */
   *warm(state: MasterState, turnDone: () => boolean): Generator<void, void, void> {
     while (this.placeSome(state, STATE_PLACED_PER_TURN)) yield;
     for (const block of [...this.blocks]) {
       if (!block.stale || block.ids.length === 0) continue;
+      const joined = new Set(block.joinedIds);
+      for (const id of [...block.ids]) {
+        // Between turns the block may have been joined, or the agent changed, moved or gone: the join checks.
+        if ((joined.has(id) && !block.dirty.has(id)) || block.fresh.has(id) || this.blockOf.get(id) !== block) continue;
+        const agent = state.agents.get(id);
+        if (agent === undefined) continue;
+        block.fresh.set(id, this.renderOne(agent));
+        this.counter.rendered++;
+        if (turnDone()) yield;
+      }
       this.join(state, block);
       if (turnDone()) yield;
     }
@@ -315,7 +340,7 @@ class AgentBlocks {
     let block = this.blocks[this.blocks.length - 1];
     for (const id of ids) {
       if (block === undefined || block.ids.length >= STATE_AGENTS_PER_BLOCK) {
-        block = { ids: [], orders: [], joinedIds: [], ends: [], text: '', dirty: new Set(), stale: true };
+        block = { ids: [], orders: [], joinedIds: [], ends: [], text: '', dirty: new Set(), fresh: new Map(), stale: true };
         this.blocks.push(block);
       }
       block.ids.push(id);
@@ -344,8 +369,11 @@ class AgentBlocks {
       if (agent === undefined) continue;
       const index = before.get(id);
       let piece: string;
+      const fresh = block.fresh.get(id);
       if (index !== undefined && !block.dirty.has(id)) {
         piece = this.slice(block, index);
+      } else if (fresh !== undefined) {
+        piece = fresh;
       } else {
         piece = this.renderOne(agent);
         this.counter.rendered++;
@@ -359,6 +387,7 @@ class AgentBlocks {
     block.joinedIds = joinedIds;
     block.ends = ends;
     block.dirty.clear();
+    block.fresh.clear();
     block.stale = false;
     return block.text;
   }
@@ -460,8 +489,11 @@ export class StateFragments {
    * `STATE_WARM_RENDERS_PER_TURN` fragments (finishing the block of agents it is on) and the
    * last one is done. The master runs each `next()` as a turn of its own, so that message
    * handling goes on between them; what changes meanwhile is caught by the rendering itself.
+   * `overBudget` (the master's `--state_turn_budget`) ends a turn sooner, after the fragment
+   * that took it over: a fragment costs more while V8 runs the code unoptimized (after a
+   * deoptimization, until it is compiled again), or on a slow machine, than the counts allow for.
    */
-  *warm(target: WarmTarget, v1Context?: V1Context): Generator<void, void, void> {
+  *warm(target: WarmTarget, v1Context?: V1Context, overBudget?: () => boolean): Generator<void, void, void> {
     const state = this.state;
     if (target === 'roles') {
       this.takeChanges();
@@ -482,7 +514,7 @@ export class StateFragments {
     let visits = 0;
     const turnDone = (): boolean => {
       visits++;
-      if (this.counter.rendered - mark < STATE_WARM_RENDERS_PER_TURN && visits < STATE_WARM_VISITS_PER_TURN) return false;
+      if (this.counter.rendered - mark < STATE_WARM_RENDERS_PER_TURN && visits < STATE_WARM_VISITS_PER_TURN && overBudget?.() !== true) return false;
       mark = this.counter.rendered;
       visits = 0;
       return true;

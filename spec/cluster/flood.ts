@@ -148,7 +148,7 @@ export async function startFloodCluster(resources: string, flags: Partial<Master
   const network = new VirtualNetwork(clock);
   const masterHost = network.host(FLOOD_MASTER_ADDRESS);
   const masterDisk = new MemoryDisk(clock);
-  const masterFlags: MasterFlags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, ...flags };
+  const masterFlags: MasterFlags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, stateTurnBudgetMs: undefined, ...flags };
   const master = await startMaster({ flags: masterFlags, host: masterHost, registry: await Registry.load(registryPathOf(masterFlags), { disk: masterDisk, clock }) });
   const agentDisk = new MemoryDisk(clock);
   const launcher = new InProcessLauncher(masterHost);

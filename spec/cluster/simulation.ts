@@ -48,6 +48,12 @@ export const SIMULATION_WORK_DIR = '/simulation';
 export const SIMULATED_COMMAND_EXECUTOR_PATH = '/simulation/bin/mesos-command-executor';
 /** The master's `--hostname` in a simulation. */
 export const SIMULATED_MASTER_HOSTNAME = 'master.simulation';
+/**
+ * What a simulation's master is given over the defaults: its hostname, the allocator's books
+ * checked after every operation, and no wall-time budget for the state endpoints' turns (where
+ * they end then depends on counts alone, so a seed replays the same turns on any machine).
+ */
+export const SIMULATED_MASTER_FLAGS = { hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true, stateTurnBudgetMs: undefined } as const;
 /** GiB, in bytes. */
 const GIB = 1024 ** 3;
 /** The machine every simulated agent detects (for what its `--resources` leaves out): the same everywhere. */
@@ -269,7 +275,7 @@ export async function startSimulation(resources: string, seed = 1): Promise<Simu
   const host = memoryHost({ clock, seed });
   const masterDisk = new MemoryDisk(clock);
   const agentDisk = new MemoryDisk(clock);
-  const masterFlags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true };
+  const masterFlags = { ...defaultMasterFlags(`${SIMULATION_WORK_DIR}/master`), ...SIMULATED_MASTER_FLAGS };
   const master = await startMaster({ flags: masterFlags, host, registry: await Registry.load(registryPathOf(masterFlags), { disk: masterDisk, clock }) });
   const launcher = new InProcessLauncher(host);
   const agentFlags = defaultAgentFlags({
@@ -556,7 +562,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const workDir = options.workDir ?? SIMULATION_WORK_DIR;
   const masterDisk = new MemoryDisk(clock);
   const flags: MasterFlags = {
-    ...defaultMasterFlags(`${workDir}/master`), hostname: SIMULATED_MASTER_HOSTNAME, checkAllocatorInvariants: true, ...options.masterFlags,
+    ...defaultMasterFlags(`${workDir}/master`), ...SIMULATED_MASTER_FLAGS, ...options.masterFlags,
   };
   const launcher = new InProcessLauncher(host);
   if ((options.masters ?? 1) > 1) return startHaCluster(options, { clock, host, flags, masterDisk, launcher, workDir });

@@ -24,6 +24,8 @@ describe('actors/master/flags: checkMasterFlags', () => {
     ['a fractional ping timeout count', { maxAgentPingTimeouts: 2.5 }, /maxAgentPingTimeouts must be a positive integer, not 2.5/],
     ['an empty registry path', { registryPath: '' }, /registryPath must not be empty/],
     ['a negative per-peer framework cap', { maxFrameworksPerPeer: -1 }, /maxFrameworksPerPeer must be a non-negative integer, not -1/],
+    ['a negative state turn budget', { stateTurnBudgetMs: -1 }, /stateTurnBudgetMs must be a non-negative number, not -1/],
+    ['an endless state turn budget', { stateTurnBudgetMs: Infinity }, /stateTurnBudgetMs must be a non-negative number, not Infinity/],
     ['rate limits with a bad qps (built in code, not parsed)', { rateLimits: { limits: [{ principal: 'a', qps: 0 }] } }, /master flag rateLimits: limits\[0\]\.qps must be a positive number, not 0/],
   ];
   for (const [what, flags, expected] of rows) {
@@ -68,7 +70,7 @@ describe('actors/master/flags: renderMasterFlags and the command line (what /mas
     const rendered = renderMasterFlags(flags);
     expect(rendered).to.include({
       ip: '10.0.0.5', port: '5050', work_dir: '/var/lib/mesos/master', hostname: 'm1', cluster: 'prod',
-      agent_ping_timeout: '15secs', max_agent_ping_timeouts: '5', agent_reregister_timeout: '10mins', offer_timeout: '30secs', allocation_interval: '1secs',
+      agent_ping_timeout: '15secs', max_agent_ping_timeouts: '5', agent_reregister_timeout: '10mins', offer_timeout: '30secs', allocation_interval: '1secs', state_turn_budget: '5ms',
       registry: '/var/lib/mesos/master/registry.json', authenticate_frameworks: 'false', credentials: '/etc/mesos/credentials',
       rate_limits: '{"limits":[{"principal":"a","qps":2}]}',
     });

@@ -16,6 +16,9 @@ import {
   agentInfo, all, cleanUp, commandTask, FakeAgent, latestOffer, registerFramework, startHarness, type Harness,
 } from './harness';
 
+/** What the fresh renderings take. */
+type StateContextOf = Parameters<typeof renderState>[0];
+
 const STATE_REQUEST = { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) };
 
 /** Registers `count` fake agents at once; returns their probes in registration order. */
@@ -177,6 +180,25 @@ describe('master: /master/state rendered in turns and shared', function () {
     }
   });
 
+  it('ends its warming turns on the wall-time budget it is given (--state_turn_budget; 0: a fragment a turn), and on counts alone without one (the simulations)', async () => {
+    for (const [budget, expectOne] of [[0, true], [undefined, false]] as const) {
+      const harness = await startHarness({ stateTurnBudgetMs: budget }, undefined, undefined, { memoryRegistry: true });
+      await registerAgents(harness, 300);
+      const route = harness.handle.master.runtime.routes.get('/state');
+      if (route === undefined) throw new Error('no /state route');
+      const text = textOf(await dispatch(harness.handle.master, (master) => route.call(master, STATE_REQUEST)));
+      const figures = await dispatch(harness.handle.master, (master) => master.renderingFigures());
+      expect(text).to.equal(await dispatch(harness.handle.master, (master) => JSON.stringify(master.stateJson())));
+      if (expectOne) {
+        expect(figures.mostRenderedInATurn, 'budget 0').to.equal(1);
+        expect(figures.turns, 'budget 0').to.be.greaterThan(300);
+      } else {
+        expect(figures.mostRenderedInATurn, 'no budget').to.equal(STATE_WARM_RENDERS_PER_TURN);
+      }
+      await cleanUp();
+    }
+  });
+
   it('does not hand a failed rendering to the requests after it', async () => {
     const harness = await startHarness();
     await registerAgents(harness, 3);
@@ -303,6 +325,57 @@ describe('master: /master/state rendered in turns and shared', function () {
     addAgent(9_999);
     while (warming.next().done !== true);
     expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+  });
+
+  it('ends a warming turn when its budget says so (--state_turn_budget), inside a block of agents too; an agent that changes after its text was rendered ahead is rendered again', () => {
+    const info = { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' };
+    const total = Resources.parse('cpus:4;mem:4096');
+    const checks = {
+      state: (fragments: StateFragments, context: StateContextOf) => expect(fragments.render(context).join('')).to.equal(JSON.stringify(renderState(context))),
+      summary: (fragments: StateFragments, context: StateContextOf) => expect(fragments.renderSummary(context).join('')).to.equal(JSON.stringify(renderStateSummary(context))),
+      slaves: (fragments: StateFragments, context: StateContextOf) => expect(fragments.renderSlaves(context).join('')).to.equal(JSON.stringify(renderSlaves(context, {}))),
+    };
+    for (const [format, check] of Object.entries(checks) as Array<[keyof typeof checks, (fragments: StateFragments, context: StateContextOf) => void]>) {
+      const flags = defaultMasterFlags('/nonexistent');
+      const state = new MasterState(flags);
+      const addAgent = (index: number) => {
+        const agent = newAgentRecord({ id: `M-S${index}`, hostname: `h${index}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.0.1:${1_000 + index}`), '1.0', total, 1_000);
+        state.addAgent(agent);
+        return agent;
+      };
+      const agents = Array.from({ length: 2 * STATE_AGENTS_PER_BLOCK + 5 }, (_, index) => addAgent(index));
+      const fragments = new StateFragments(state);
+      let asked = 0;
+      const warming = fragments.warm(format, undefined, () => {
+        asked++;
+        return true; // every fragment takes the turn over its budget
+      });
+      let turns = 0;
+      let most = 0;
+      for (let done = false; !done;) {
+        const before = fragments.rendered;
+        done = warming.next().done === true;
+        turns++;
+        most = Math.max(most, fragments.rendered - before);
+        if (turns === 3) {
+          // Agent 1's text was rendered ahead (turn 2) and its block is not joined yet: it changes.
+          const changed = agents[1];
+          if (changed === undefined) throw new Error('no agent');
+          state.setAgentTotal(changed, Resources.parse('cpus:8;mem:4096'));
+          state.agentChanged(changed);
+          // Agent 5, not rendered yet, leaves; a new one comes.
+          const leaving = agents[5];
+          if (leaving === undefined) throw new Error('no agent');
+          state.deleteAgent(leaving, 'removed', 1_500);
+          addAgent(9_999);
+        }
+      }
+      expect(asked, format).to.be.greaterThan(0);
+      // One fragment per turn (a block of agents was a turn's at least: 64 renderings).
+      expect(most, `${format}: most rendered in a turn`).to.equal(1);
+      expect(turns, format).to.be.greaterThan(agents.length);
+      check(fragments, { state, info, flags, startTimeMs: 1_000, nowMs: 2_000 });
+    }
   });
 
   it('pages /master/tasks as sorting every task would, ties in the books\' order (200 seeded cases)', () => {
