@@ -56,6 +56,15 @@ export const STATE_WARM_RENDERS_PER_TURN = 32;
 /** Tasks, offers and executors a warming turn looks at (most found current) before it ends. */
 export const STATE_WARM_VISITS_PER_TURN = 1_000;
 
+/**
+ * Changed agents applied to the formats' blocks at a time (`StateFragments.applySome`), the
+ * turn's budget looked at between slices.
+ */
+export const STATE_APPLIED_PER_SLICE = 25;
+
+/** A budget never spent: counts alone end the turns. */
+const NEVER = (): boolean => false;
+
 /** The pieces of one rendering; `join('')` is the JSON. */
 export type StateParts = string[];
 
@@ -116,10 +125,14 @@ class RoleSums {
     return (this.unplaced === undefined ? 0 : state.agents.size) + this.dirty.size;
   }
 
-  /** Makes up to `limit` parts (of the agents changed or framework roles noted so far); whether any are left to make. */
-  update(state: MasterState, limit: number): boolean {
+  /**
+   * Makes up to `limit` parts (of the agents changed or framework roles noted so far), fewer
+   * once `overBudget` (one at least); how many it made.
+   */
+  update(state: MasterState, limit: number, overBudget: () => boolean = NEVER): number {
     let made = 0;
-    while (made < limit && this.unplaced !== undefined) {
+    const stop = (): boolean => made >= limit || (made > 0 && overBudget());
+    while (!stop() && this.unplaced !== undefined) {
       const next = this.unplaced.next();
       if (next.done === true) this.unplaced = undefined;
       else {
@@ -128,12 +141,12 @@ class RoleSums {
       }
     }
     for (const id of this.dirty) {
-      if (made >= limit) break;
+      if (stop()) break;
       this.dirty.delete(id);
       this.remake(state, id);
       made++;
     }
-    return this.unplaced !== undefined || this.dirty.size > 0;
+    return made;
   }
 
   /** The breakdowns as of now, each framework named under its roles (copies: the sums stay the agents' alone). */
@@ -253,12 +266,17 @@ class AgentBlocks {
     this.place(state, added);
   }
 
-  /** Places up to `limit` agents still to place (all with no limit); whether any are left. */
-  placeSome(state: MasterState, limit = Infinity): boolean {
+  /** Whether agents are still to place (`placeSome`). */
+  get placing(): boolean {
+    return this.unplaced !== undefined;
+  }
+
+  /** Places up to `limit` agents still to place (all with no limit), fewer once `overBudget` (one at least); how many it placed. */
+  placeSome(state: MasterState, limit = Infinity, overBudget: () => boolean = NEVER): number {
     const unplaced = this.unplaced;
-    if (unplaced === undefined) return false;
+    if (unplaced === undefined) return 0;
     const ids: string[] = [];
-    while (ids.length < limit) {
+    while (ids.length < limit && !(ids.length > 0 && overBudget())) {
       const next = unplaced.next();
       if (next.done === true) {
         this.unplaced = undefined;
@@ -269,7 +287,7 @@ class AgentBlocks {
       ids.push(next.value);
     }
     this.place(state, ids);
-    return this.unplaced !== undefined;
+    return ids.length;
   }
 
   /** Takes an agent out of its block (its text is rendered anew wherever it goes); whether the block is left empty (the caller drops empty blocks). */
@@ -298,8 +316,12 @@ class AgentBlocks {
    * texts each one needs an agent at a time, then joins it, yielding after each step whose turn
    * is done (`turnDone`), inside a block too.
    */
-  *warm(state: MasterState, turnDone: () => boolean): Generator<void, void, void> {
-    while (this.placeSome(state, STATE_PLACED_PER_TURN)) yield;
+  *warm(state: MasterState, turnDone: () => boolean, overBudget: () => boolean): Generator<void, void, void> {
+    // At most as many as there are agents now (in a boot storm more keep coming): the last turn places the rest.
+    for (let left = state.agents.size; this.placing && left > 0;) {
+      left -= this.placeSome(state, STATE_PLACED_PER_TURN, overBudget);
+      if (this.placing) yield;
+    }
     for (const block of [...this.blocks]) {
       if (!block.stale || block.ids.length === 0) continue;
       const joined = new Set(block.joinedIds);
@@ -335,19 +357,51 @@ class AgentBlocks {
     }
   }
 
-  /** Appends agents `ids` (in the books' order, after every agent placed) to the last block, and new ones; each is rendered when its block is joined. */
+  /**
+   * Places agents `ids` (in the books' order among themselves): each after every agent placed
+   * goes at the end, in the last block or a new one; one that comes earlier in the books' order
+   * than the last placed goes into the block where it belongs (an agent listed early among the
+   * changes, and placed from an early slice of them, that left and came back after agents of a
+   * later slice joined). Each is rendered when its block is joined.
+   */
   private place(state: MasterState, ids: Iterable<string>): void {
     let block = this.blocks[this.blocks.length - 1];
     for (const id of ids) {
+      const order = state.agentOrderOf(id) ?? 0;
+      const lastOrder = block?.orders[block.orders.length - 1];
+      if (lastOrder !== undefined && order < lastOrder) {
+        this.insert(id, order);
+        continue;
+      }
       if (block === undefined || block.ids.length >= STATE_AGENTS_PER_BLOCK) {
         block = { ids: [], orders: [], joinedIds: [], ends: [], text: '', dirty: new Set(), fresh: new Map(), stale: true };
         this.blocks.push(block);
       }
       block.ids.push(id);
-      block.orders.push(state.agentOrderOf(id) ?? 0);
+      block.orders.push(order);
       block.stale = true;
       this.blockOf.set(id, block);
     }
+  }
+
+  /** Puts `id` where `order` belongs among the agents placed (the blocks and their agents are in the books' order): the block may grow past `STATE_AGENTS_PER_BLOCK`. */
+  private insert(id: string, order: number): void {
+    // The first block whose last agent comes after it (one does: the caller saw the last block's).
+    let low = 0;
+    let high = this.blocks.length - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      const orders = (this.blocks[middle] as AgentBlock).orders;
+      if ((orders[orders.length - 1] ?? 0) > order) high = middle;
+      else low = middle + 1;
+    }
+    const block = this.blocks[low] as AgentBlock;
+    let at = block.orders.findIndex((other) => other > order);
+    if (at < 0) at = block.orders.length;
+    block.ids.splice(at, 0, id);
+    block.orders.splice(at, 0, order);
+    block.stale = true;
+    this.blockOf.set(id, block);
   }
 
   /** The text of the `index`th agent `block.text` was joined from. */
@@ -493,19 +547,21 @@ export class StateFragments {
    * that took it over: a fragment costs more while V8 runs the code unoptimized (after a
    * deoptimization, until it is compiled again), or on a slow machine, than the counts allow for.
    */
-  *warm(target: WarmTarget, v1Context?: V1Context, overBudget?: () => boolean): Generator<void, void, void> {
+  *warm(target: WarmTarget, v1Context?: V1Context, overBudget: () => boolean = NEVER): Generator<void, void, void> {
     const state = this.state;
     if (target === 'roles') {
       this.takeChanges();
-      while (this.applySome(STATE_PLACED_PER_TURN)) yield;
+      while (this.applySome(STATE_PLACED_PER_TURN, overBudget)) yield;
       const sums = (this.roleSums ??= new RoleSums(state));
       sums.noteFrameworkRoles(state);
       // At most what was pending when it started: agents that keep changing meanwhile (offers
       // made and declined every cycle) would otherwise keep it warming; the last turn takes them.
-      for (let left = sums.pending(state); left > 0 && sums.update(state, ROLE_PARTS_PER_TURN); left -= ROLE_PARTS_PER_TURN) {
+      for (let left = sums.pending(state); left > 0;) {
+        left -= sums.update(state, ROLE_PARTS_PER_TURN, overBudget);
+        if (left <= 0 || sums.pending(state) === 0) break;
         yield;
         this.takeChanges();
-        this.applySome(STATE_PLACED_PER_TURN);
+        this.applySome(STATE_PLACED_PER_TURN, overBudget);
       }
       return;
     }
@@ -514,20 +570,20 @@ export class StateFragments {
     let visits = 0;
     const turnDone = (): boolean => {
       visits++;
-      if (this.counter.rendered - mark < STATE_WARM_RENDERS_PER_TURN && visits < STATE_WARM_VISITS_PER_TURN && overBudget?.() !== true) return false;
+      if (this.counter.rendered - mark < STATE_WARM_RENDERS_PER_TURN && visits < STATE_WARM_VISITS_PER_TURN && !overBudget()) return false;
       mark = this.counter.rendered;
       visits = 0;
       return true;
     };
     this.takeChanges();
-    while (this.applySome(STATE_PLACED_PER_TURN)) yield;
+    while (this.applySome(STATE_PLACED_PER_TURN, overBudget)) yield;
     if (format === 'summary') this.updateSummaries();
     // `/master/frameworks` shows no agent: their blocks are not made for it.
-    const agents = target === 'frameworks' || target === 'v1-frameworks' ? [] : this.agents(format).warm(state, turnDone);
+    const agents = target === 'frameworks' || target === 'v1-frameworks' ? [] : this.agents(format).warm(state, turnDone, overBudget);
     for (const step of agents) {
       yield step;
       this.takeChanges();
-      this.applySome(STATE_PLACED_PER_TURN);
+      this.applySome(STATE_PLACED_PER_TURN, overBudget);
     }
     if (target === 'summary' || target === 'slaves' || target === 'v1-agents') return;
     const taskFormat = format === 'v1' ? 'v1' : 'state';
@@ -732,11 +788,22 @@ export class StateFragments {
   }
 
   /** Applies up to `limit` changes of `backlog` to every format's blocks; whether any are left. */
-  private applySome(limit: number): boolean {
+  private applySome(limit: number, overBudget: () => boolean = NEVER): boolean {
+    for (let applied = 0; applied < limit;) {
+      const slice = this.applySlice(Math.min(STATE_APPLIED_PER_SLICE, limit - applied));
+      applied += slice;
+      if (slice === 0 || overBudget()) break;
+    }
+    return this.backlog.length > 0;
+  }
+
+  /** Applies up to `limit` changed agents of the backlog to every format; how many it took from it. */
+  private applySlice(limit: number): number {
     const state = this.state;
     // A set: the books' list may name an agent twice (removed, then back), and a slice applies each once.
     const ids = new Set<string>();
-    while (ids.size < limit) {
+    let taken = 0;
+    while (taken < limit) {
       if (this.cursor === undefined) {
         const next = this.backlog[0];
         if (next === undefined) break;
@@ -749,6 +816,7 @@ export class StateFragments {
         continue;
       }
       ids.add(step.value);
+      taken++;
     }
     if (ids.size > 0) {
       for (const blocks of Object.values(this.agentBlocks)) blocks.apply(state, ids);
@@ -759,7 +827,7 @@ export class StateFragments {
         else this.reservedAgents.delete(id);
       }
     }
-    return this.backlog.length > 0;
+    return taken;
   }
 
   /**

@@ -9,7 +9,7 @@ import { Resources } from '../../../lib/resources';
 import { defaultMasterFlags } from '../../../actors/master';
 import { renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, selectTasks } from '../../../actors/master/http';
 import { v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetState, v1GetTasks, type V1Context } from '../../../actors/master/v1-operator-json';
-import { MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, trackLaunchedTask } from '../../../actors/master/state';
+import { MasterState, newAgentRecord, type AgentRecord, newFrameworkRecord, newOfferRecord, trackLaunchedTask } from '../../../actors/master/state';
 import { ROLE_PARTS_PER_TURN, STATE_AGENTS_PER_BLOCK, STATE_PLACED_PER_TURN, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
 import { UPID } from '../../../lib/actor';
 import {
@@ -325,6 +325,113 @@ describe('master: /master/state rendered in turns and shared', function () {
     addAgent(9_999);
     while (warming.next().done !== true);
     expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+  });
+
+  it('keeps the books\' order when an agent noted as changed early leaves and comes back after more agents than a slice of changes came', () => {
+    const flags = defaultMasterFlags('/nonexistent');
+    const state = new MasterState(flags);
+    const context = () => ({ state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000 });
+    const total = Resources.parse('cpus:4;mem:4096');
+    const addAgent = (index: number) => {
+      const agent = newAgentRecord({ id: `M-S${index}`, hostname: `h${index}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.0.1:${1_000 + index}`), '1.0', total, 1_000);
+      state.addAgent(agent);
+      return agent;
+    };
+    const agents = Array.from({ length: 10 }, (_, index) => addAgent(index));
+    const fragments = new StateFragments(state);
+    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+    const early = agents[3];
+    if (early === undefined) throw new Error('no agent');
+    // Listed first among the changes, then more new agents than a turn applies (STATE_PLACED_PER_TURN), then it leaves and comes back: last in the books' order.
+    state.setAgentTotal(early, Resources.parse('cpus:8;mem:4096'));
+    state.agentChanged(early);
+    for (let index = 100; index < 100 + STATE_PLACED_PER_TURN + 10; index++) addAgent(index);
+    state.deleteAgent(early, 'removed', 1_500);
+    state.addAgent(early);
+    const warming = fragments.warm('state');
+    while (warming.next().done !== true);
+    const ids = (text: string): string[] => (JSON.parse(text) as { slaves: Array<{ id: string }> }).slaves.map((agent) => agent.id);
+    expect(ids(fragments.render(context()).join(''))).to.deep.equal(ids(JSON.stringify(renderState(context()))));
+    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+  });
+
+  it('answers as a fresh rendering does after random changes between turns that end at random places: placing, applying changes, inside blocks (200 seeded cases)', () => {
+    const flags = defaultMasterFlags('/nonexistent');
+    const info = { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' };
+    const random = new Prng(29);
+    const formats = ['state', 'summary', 'slaves', 'roles'] as const;
+    for (let run = 0; run < 200; run++) {
+      const state = new MasterState(flags);
+      const fragments = new StateFragments(state);
+      const context = (): StateContextOf => ({ state, info, flags, startTimeMs: 1_000, nowMs: 2_000 });
+      const live: AgentRecord[] = [];
+      const gone: AgentRecord[] = [];
+      let next = 0;
+      const total = (cpus: number) => Resources.parse(`cpus:${cpus};mem:4096`);
+      const addNew = (): void => {
+        const agent = newAgentRecord({ id: `M-S${next}`, hostname: `h${next}`, port: 5051, resources: total(4).toJSON() }, UPID.parse(`slave(1)@10.0.0.1:${1_000 + next}`), '1.0', total(4), 1_000);
+        next++;
+        state.addAgent(agent);
+        live.push(agent);
+      };
+      const change = (): void => {
+        const pick = random.nextInt(4);
+        if (pick === 0 || live.length === 0) return addNew();
+        const index = random.nextInt(live.length);
+        const agent = live[index] as AgentRecord;
+        if (pick === 1) {
+          state.deleteAgent(agent, 'removed', 1_500);
+          live.splice(index, 1);
+          gone.push(agent);
+        } else if (pick === 2 && gone.length > 0) {
+          const back = gone.splice(random.nextInt(gone.length), 1)[0] as AgentRecord;
+          state.addAgent(back); // last in the books' order now
+          live.push(back);
+        } else {
+          state.setAgentTotal(agent, total(1 + random.nextInt(16)));
+          state.agentChanged(agent);
+        }
+      };
+      for (let count = random.nextInt(3 * STATE_AGENTS_PER_BLOCK); count > 0; count--) addNew();
+      for (let request = 0; request < 4; request++) {
+        for (let count = random.nextInt(120); count > 0; count--) change();
+        const format = formats[random.nextInt(formats.length)] as (typeof formats)[number];
+        const warming = fragments.warm(format, undefined, () => random.nextInt(3) === 0);
+        while (warming.next().done !== true) {
+          for (let count = random.nextInt(2) === 0 ? 0 : random.nextInt(8); count > 0; count--) change();
+        }
+        const why = `seed 29, run ${run}, request ${request}, ${format}`;
+        const now = context();
+        if (format === 'state') expect(fragments.render(now).join(''), why).to.equal(JSON.stringify(renderState(now)));
+        if (format === 'summary') expect(fragments.renderSummary(now).join(''), why).to.equal(JSON.stringify(renderStateSummary(now)));
+        if (format === 'slaves') expect(fragments.renderSlaves(now).join(''), why).to.equal(JSON.stringify(renderSlaves(now, {})));
+        if (format === 'roles') expect(JSON.stringify(renderRoles(now, fragments.roleBreakdowns())), why).to.equal(JSON.stringify(renderRoles(now)));
+      }
+    }
+  });
+
+  it('ends a warming that places agents while more keep registering than a turn places (a boot storm): the last turn places the rest', () => {
+    const flags = defaultMasterFlags('/nonexistent');
+    const state = new MasterState(flags);
+    const total = Resources.parse('cpus:4;mem:4096');
+    let next = 0;
+    const addAgent = (): void => {
+      state.addAgent(newAgentRecord({ id: `M-S${next}`, hostname: `h${next}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.${next >> 8}.${next & 255}:5051`), '1.0', total, 1_000));
+      next++;
+    };
+    for (let count = 0; count < 100; count++) addAgent();
+    const fragments = new StateFragments(state);
+    const warming = fragments.warm('slaves', undefined, () => true); // one agent placed a turn
+    let turns = 0;
+    while (warming.next().done !== true) {
+      turns++;
+      if (turns > 5_000) throw new Error('the warming never ends');
+      addAgent();
+      addAgent();
+    }
+    expect(turns).to.be.within(100, 400);
+    const context = { state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000 };
+    expect(fragments.renderSlaves(context).join('')).to.equal(JSON.stringify(renderSlaves(context, {})));
   });
 
   it('ends a warming turn when its budget says so (--state_turn_budget), inside a block of agents too; an agent that changes after its text was rendered ahead is rendered again', () => {
