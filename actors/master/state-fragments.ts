@@ -45,14 +45,30 @@ export const STATE_PLACED_PER_TURN = 250;
  * (its tasks, executors and offers by role), so a turn stays within a few ms.
  */
 export const ROLE_PARTS_PER_TURN = 250;
-/** Agents a block of one format's agents holds at most (`StateFragments`). */
+/**
+ * Agents a block of one format's agents is filled with (`StateFragments`). An agent that comes
+ * back earlier in the books' order than the last one placed is put in the block where it belongs,
+ * which is split in two when that makes it more than twice this.
+ */
 export const STATE_AGENTS_PER_BLOCK = 64;
 /**
- * Fragments a warming turn renders before it ends (`StateFragments.warm`; it ends after the
- * block of agents it is on): one costs ~5-40 µs (an agent, a framework header with its
- * resources; more while the code is cold), so a turn stays within a few ms.
+ * Fragments a warming turn renders before it ends (`StateFragments.warm`): one costs ~5-40 µs
+ * (an agent, a framework header with its resources; more while the code is cold), so a turn
+ * stays within a few ms.
  */
 export const STATE_WARM_RENDERS_PER_TURN = 32;
+/**
+ * Passes over a stale block of agents a warming makes (each rendering the texts it finds
+ * missing, an agent at a time) to find it with none missing and join it; agents that keep
+ * changing between turns past that leave the block to the last turn.
+ */
+export const STATE_WARM_PASSES_PER_BLOCK = 3;
+/**
+ * Rounds of placing and rendering agents a warming makes: each places at most the agents
+ * registered when it starts (in a boot storm more keep coming); what the last round does not
+ * reach, the last turn does.
+ */
+export const STATE_WARM_ROUNDS = 3;
 /** Tasks, offers and executors a warming turn looks at (most found current) before it ends. */
 export const STATE_WARM_VISITS_PER_TURN = 1_000;
 
@@ -266,6 +282,11 @@ class AgentBlocks {
     this.place(state, added);
   }
 
+  /** How many agents each block holds, in order. */
+  sizes(): number[] {
+    return this.blocks.map((block) => block.ids.length);
+  }
+
   /** Whether agents are still to place (`placeSome`). */
   get placing(): boolean {
     return this.unplaced !== undefined;
@@ -312,31 +333,51 @@ class AgentBlocks {
   }
 
   /**
-   * Places the agents still to place, then brings the stale blocks up to date: renders the
-   * texts each one needs an agent at a time, then joins it, yielding after each step whose turn
-   * is done (`turnDone`), inside a block too.
+   * Places the agents still to place, then brings the stale blocks up to date, in rounds
+   * (`STATE_WARM_ROUNDS`), yielding after each step whose turn is done (`turnDone`, or placing
+   * `overBudget`).
    */
   *warm(state: MasterState, turnDone: () => boolean, overBudget: () => boolean): Generator<void, void, void> {
-    // At most as many as there are agents now (in a boot storm more keep coming): the last turn places the rest.
-    for (let left = state.agents.size; this.placing && left > 0;) {
-      left -= this.placeSome(state, STATE_PLACED_PER_TURN, overBudget);
-      if (this.placing) yield;
+    for (let round = 0; round < STATE_WARM_ROUNDS; round++) {
+      for (let left = state.agents.size; this.placing && left > 0;) {
+        left -= this.placeSome(state, STATE_PLACED_PER_TURN, overBudget);
+        if (this.placing) yield;
+      }
+      for (const block of [...this.blocks]) yield* this.warmBlock(state, block, turnDone);
+      if (!this.placing) return;
     }
-    for (const block of [...this.blocks]) {
-      if (!block.stale || block.ids.length === 0) continue;
-      const joined = new Set(block.joinedIds);
-      for (const id of [...block.ids]) {
-        // Between turns the block may have been joined, or the agent changed, moved or gone: the join checks.
-        if ((joined.has(id) && !block.dirty.has(id)) || block.fresh.has(id) || this.blockOf.get(id) !== block) continue;
+  }
+
+  /**
+   * Renders the texts `block` is missing an agent at a time (a turn may end inside a block), and
+   * joins it in the turn that finds none missing; at most `STATE_WARM_PASSES_PER_BLOCK` passes.
+   */
+  private *warmBlock(state: MasterState, block: AgentBlock, turnDone: () => boolean): Generator<void, void, void> {
+    for (let pass = 0; pass < STATE_WARM_PASSES_PER_BLOCK; pass++) {
+      if (!block.stale || block.ids.length === 0) return;
+      const missing = this.missingTexts(state, block);
+      if (missing.length === 0) {
+        this.join(state, block);
+        if (turnDone()) yield;
+        return;
+      }
+      for (const id of missing) {
+        // Between turns the block may have been joined elsewhere, or the agent changed (missing
+        // again: the next pass), moved or gone.
+        if (!block.stale) return;
         const agent = state.agents.get(id);
-        if (agent === undefined) continue;
+        if (agent === undefined || block.fresh.has(id) || this.blockOf.get(id) !== block) continue;
         block.fresh.set(id, this.renderOne(agent));
         this.counter.rendered++;
         if (turnDone()) yield;
       }
-      this.join(state, block);
-      if (turnDone()) yield;
     }
+  }
+
+  /** The agents of `block` whose text its join would render (changed, or not in its text yet): none rendered ahead. */
+  private missingTexts(state: MasterState, block: AgentBlock): string[] {
+    const joined = new Set(block.joinedIds);
+    return block.ids.filter((id) => (block.dirty.has(id) || !joined.has(id)) && !block.fresh.has(id) && state.agents.has(id));
   }
 
   /** Pushes the agents' text, comma-separated; `special` agents (if any) as `renderSpecial` renders them instead. */
@@ -371,6 +412,7 @@ class AgentBlocks {
       const lastOrder = block?.orders[block.orders.length - 1];
       if (lastOrder !== undefined && order < lastOrder) {
         this.insert(id, order);
+        block = this.blocks[this.blocks.length - 1]; // the last block may have been split
         continue;
       }
       if (block === undefined || block.ids.length >= STATE_AGENTS_PER_BLOCK) {
@@ -402,6 +444,28 @@ class AgentBlocks {
     block.orders.splice(at, 0, order);
     block.stale = true;
     this.blockOf.set(id, block);
+    if (block.ids.length > 2 * STATE_AGENTS_PER_BLOCK) this.split(low);
+  }
+
+  /**
+   * Splits the block at `position` in two halves. The agents moved to the new one take their
+   * current texts with them, as if rendered ahead (its join renders none of them again).
+   */
+  private split(position: number): void {
+    const block = this.blocks[position] as AgentBlock;
+    const half = block.ids.length >> 1;
+    const moved: AgentBlock = { ids: block.ids.splice(half), orders: block.orders.splice(half), joinedIds: [], ends: [], text: '', dirty: new Set(), fresh: new Map(), stale: true };
+    const joinedAt = new Map(block.joinedIds.map((id, index) => [id, index]));
+    for (const id of moved.ids) {
+      this.blockOf.set(id, moved);
+      const index = joinedAt.get(id);
+      const text = block.fresh.get(id) ?? (index !== undefined && !block.dirty.has(id) ? this.slice(block, index) : undefined);
+      if (text !== undefined) moved.fresh.set(id, text);
+      block.dirty.delete(id);
+      block.fresh.delete(id);
+    }
+    block.stale = true;
+    this.blocks.splice(position + 1, 0, moved);
   }
 
   /** The text of the `index`th agent `block.text` was joined from. */
@@ -411,7 +475,10 @@ class AgentBlocks {
   }
 
   private join(state: MasterState, block: AgentBlock): string {
-    if (!block.stale) return block.text;
+    if (!block.stale) {
+      if (block.fresh.size > 0) block.fresh.clear(); // rendered ahead while another request's last turn joined it
+      return block.text;
+    }
     const before = new Map<string, number>();
     block.joinedIds.forEach((id, index) => before.set(id, index));
     const pieces: string[] = [];
@@ -533,15 +600,19 @@ export class StateFragments {
     return blocks;
   }
 
+  /** How many agents each block of `format` holds now, in order (tests: a block stays within twice `STATE_AGENTS_PER_BLOCK`). */
+  agentBlockSizes(format: StateFormat): number[] {
+    return this.agentBlocks[format]?.sizes() ?? [];
+  }
+
   /** Fragments rendered (not found current) since this was made. */
   get rendered(): number {
     return this.counter.rendered;
   }
 
   /**
-   * Brings the fragments of `format` up to date a turn at a time: each `next()` renders about
-   * `STATE_WARM_RENDERS_PER_TURN` fragments (finishing the block of agents it is on) and the
-   * last one is done. The master runs each `next()` as a turn of its own, so that message
+   * Brings the fragments of `format` up to date a turn at a time: each `next()` renders at most
+   * `STATE_WARM_RENDERS_PER_TURN` fragments, and the last one is done. The master runs each `next()` as a turn of its own, so that message
    * handling goes on between them; what changes meanwhile is caught by the rendering itself.
    * `overBudget` (the master's `--state_turn_budget`) ends a turn sooner, after the fragment
    * that took it over: a fragment costs more while V8 runs the code unoptimized (after a
@@ -589,8 +660,9 @@ export class StateFragments {
     const taskFormat = format === 'v1' ? 'v1' : 'state';
     // A framework's lists may be long (an offer per agent): rendered piece by piece, the live
     // collections' iterators seeing what changes between turns; the framework's text is joined last.
+    // Each list at most as long as it was when the framework's turn came (what is added meanwhile, the last turn renders).
     for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
-      for (const task of liveTasks(framework)) {
+      for (const task of atMost(liveTasks(framework), framework.tasks.size)) {
         this.taskText(task, taskFormat);
         if (turnDone()) yield;
       }
@@ -599,7 +671,7 @@ export class StateFragments {
         if (turnDone()) yield;
       }
       if (format === 'v1' && v1Context !== undefined) {
-        for (const offerId of framework.offerIds) {
+        for (const offerId of atMost(framework.offerIds, framework.offerIds.size)) {
           const record = state.offers.get(offerId);
           if (record !== undefined) this.v1OfferText(v1Context, record);
           if (turnDone()) yield;
@@ -612,7 +684,7 @@ export class StateFragments {
         if (turnDone()) yield;
       }
       if (format === 'state') {
-        for (const offerId of framework.offerIds) {
+        for (const offerId of atMost(framework.offerIds, framework.offerIds.size)) {
           const record = state.offers.get(offerId);
           if (record !== undefined) this.offerText(record);
           if (turnDone()) yield;
@@ -1052,4 +1124,14 @@ function pushList<T>(parts: StateParts, items: Iterable<T>, text: (item: T) => s
 
 function* liveTasks(framework: FrameworkRecord): Iterable<Task> {
   for (const tracked of framework.tasks.values()) yield tracked.task;
+}
+
+/** The first `count` of `items` (a live collection's iterator sees what is added meanwhile: this ends). */
+function* atMost<T>(items: Iterable<T>, count: number): Iterable<T> {
+  if (count <= 0) return;
+  let left = count;
+  for (const item of items) {
+    yield item;
+    if (--left <= 0) return;
+  }
 }

@@ -19,6 +19,25 @@ import {
 /** What the fresh renderings take. */
 type StateContextOf = Parameters<typeof renderState>[0];
 
+const MASTER_INFO = { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' };
+
+/** A master's books alone (no master around them), the context the fresh renderings take of them, and agents to register in them. */
+function newBooks(flags = defaultMasterFlags('/nonexistent')) {
+  const state = new MasterState(flags);
+  let next = 0;
+  return {
+    state,
+    context: (): StateContextOf => ({ state, info: MASTER_INFO, flags, startTimeMs: 1_000, nowMs: 2_000 }),
+    /** Registers a new agent (M-S0, M-S1, ... each on a host of its own) with `total`. */
+    addAgent: (total = Resources.parse('cpus:4;mem:4096')): AgentRecord => {
+      const index = next++;
+      const agent = newAgentRecord({ id: `M-S${index}`, hostname: `h${index}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.${index >> 8}.${index & 255}:5051`), '1.0', total, 1_000);
+      state.addAgent(agent);
+      return agent;
+    },
+  };
+}
+
 const STATE_REQUEST = { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) };
 
 /** Registers `count` fake agents at once; returns their probes in registration order. */
@@ -302,16 +321,8 @@ describe('master: /master/state rendered in turns and shared', function () {
   });
 
   it('keeps the books\' order when agents leave and come back while a first rendering is still placing them', () => {
-    const flags = defaultMasterFlags('/nonexistent');
-    const state = new MasterState(flags);
-    const context = () => ({ state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000 });
-    const total = Resources.parse('cpus:4;mem:4096');
-    const addAgent = (index: number) => {
-      const agent = newAgentRecord({ id: `M-S${index}`, hostname: `h${index}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.0.1:${1_000 + index}`), '1.0', total, 1_000);
-      state.addAgent(agent);
-      return agent;
-    };
-    const agents = Array.from({ length: STATE_PLACED_PER_TURN + 500 }, (_, index) => addAgent(index));
+    const { state, context, addAgent } = newBooks();
+    const agents = Array.from({ length: STATE_PLACED_PER_TURN + 500 }, () => addAgent());
     const fragments = new StateFragments(state);
     const warming = fragments.warm('state');
     warming.next(); // the changes so far
@@ -322,22 +333,14 @@ describe('master: /master/state rendered in turns and shared', function () {
     state.deleteAgent(early, 'removed', 1_500);
     state.addAgent(early); // placed already: back at the end
     state.deleteAgent(late, 'removed', 1_500); // not placed yet: gone
-    addAgent(9_999);
+    addAgent();
     while (warming.next().done !== true);
     expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
   });
 
   it('keeps the books\' order when an agent noted as changed early leaves and comes back after more agents than a slice of changes came', () => {
-    const flags = defaultMasterFlags('/nonexistent');
-    const state = new MasterState(flags);
-    const context = () => ({ state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000 });
-    const total = Resources.parse('cpus:4;mem:4096');
-    const addAgent = (index: number) => {
-      const agent = newAgentRecord({ id: `M-S${index}`, hostname: `h${index}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.0.1:${1_000 + index}`), '1.0', total, 1_000);
-      state.addAgent(agent);
-      return agent;
-    };
-    const agents = Array.from({ length: 10 }, (_, index) => addAgent(index));
+    const { state, context, addAgent } = newBooks();
+    const agents = Array.from({ length: 10 }, () => addAgent());
     const fragments = new StateFragments(state);
     expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
     const early = agents[3];
@@ -345,7 +348,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     // Listed first among the changes, then more new agents than a turn applies (STATE_PLACED_PER_TURN), then it leaves and comes back: last in the books' order.
     state.setAgentTotal(early, Resources.parse('cpus:8;mem:4096'));
     state.agentChanged(early);
-    for (let index = 100; index < 100 + STATE_PLACED_PER_TURN + 10; index++) addAgent(index);
+    for (let count = 0; count < STATE_PLACED_PER_TURN + 10; count++) addAgent();
     state.deleteAgent(early, 'removed', 1_500);
     state.addAgent(early);
     const warming = fragments.warm('state');
@@ -356,23 +359,15 @@ describe('master: /master/state rendered in turns and shared', function () {
   });
 
   it('answers as a fresh rendering does after random changes between turns that end at random places: placing, applying changes, inside blocks (200 seeded cases)', () => {
-    const flags = defaultMasterFlags('/nonexistent');
-    const info = { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' };
     const random = new Prng(29);
     const formats = ['state', 'summary', 'slaves', 'roles'] as const;
     for (let run = 0; run < 200; run++) {
-      const state = new MasterState(flags);
+      const { state, context, addAgent } = newBooks();
       const fragments = new StateFragments(state);
-      const context = (): StateContextOf => ({ state, info, flags, startTimeMs: 1_000, nowMs: 2_000 });
       const live: AgentRecord[] = [];
       const gone: AgentRecord[] = [];
-      let next = 0;
-      const total = (cpus: number) => Resources.parse(`cpus:${cpus};mem:4096`);
       const addNew = (): void => {
-        const agent = newAgentRecord({ id: `M-S${next}`, hostname: `h${next}`, port: 5051, resources: total(4).toJSON() }, UPID.parse(`slave(1)@10.0.0.1:${1_000 + next}`), '1.0', total(4), 1_000);
-        next++;
-        state.addAgent(agent);
-        live.push(agent);
+        live.push(addAgent());
       };
       const change = (): void => {
         const pick = random.nextInt(4);
@@ -388,7 +383,7 @@ describe('master: /master/state rendered in turns and shared', function () {
           state.addAgent(back); // last in the books' order now
           live.push(back);
         } else {
-          state.setAgentTotal(agent, total(1 + random.nextInt(16)));
+          state.setAgentTotal(agent, Resources.parse(`cpus:${1 + random.nextInt(16)};mem:4096`));
           state.agentChanged(agent);
         }
       };
@@ -411,46 +406,93 @@ describe('master: /master/state rendered in turns and shared', function () {
   });
 
   it('ends a warming that places agents while more keep registering than a turn places (a boot storm): the last turn places the rest', () => {
-    const flags = defaultMasterFlags('/nonexistent');
-    const state = new MasterState(flags);
-    const total = Resources.parse('cpus:4;mem:4096');
-    let next = 0;
-    const addAgent = (): void => {
-      state.addAgent(newAgentRecord({ id: `M-S${next}`, hostname: `h${next}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.${next >> 8}.${next & 255}:5051`), '1.0', total, 1_000));
-      next++;
-    };
+    const { state, context, addAgent } = newBooks();
     for (let count = 0; count < 100; count++) addAgent();
     const fragments = new StateFragments(state);
     const warming = fragments.warm('slaves', undefined, () => true); // one agent placed a turn
     let turns = 0;
     while (warming.next().done !== true) {
       turns++;
-      if (turns > 5_000) throw new Error('the warming never ends');
+      if (turns > 100_000) throw new Error('the warming never ends');
       addAgent();
       addAgent();
     }
+    // STATE_WARM_ROUNDS rounds, each placing at most the agents there were when it started (6,843 turns here).
+    expect(turns).to.be.within(100, 10_000);
+    expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
+  });
+
+  it('splits a block an agent that came back was put into past twice its size: one leaving and coming back after 300 others registered', () => {
+    const { state, context, addAgent } = newBooks();
+    const agents = Array.from({ length: 100 }, () => addAgent());
+    const fragments = new StateFragments(state);
+    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+    const leaving = agents[50];
+    if (leaving === undefined) throw new Error('no agent');
+    state.deleteAgent(leaving, 'removed', 1_500);
+    for (let count = 0; count < 300; count++) addAgent();
+    state.addAgent(leaving);
+    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+    const sizes = fragments.agentBlockSizes('state');
+    expect(sizes.reduce((sum, size) => sum + size, 0)).to.equal(400);
+    // Without the split one block held 280 of them.
+    expect(Math.max(...sizes)).to.be.at.most(2 * STATE_AGENTS_PER_BLOCK);
+  });
+
+  it('renders a block\'s agents a turn at a time also when they change between every turn: the join renders none of them', () => {
+    const { state, context, addAgent } = newBooks();
+    const agents = Array.from({ length: STATE_AGENTS_PER_BLOCK }, () => addAgent());
+    const fragments = new StateFragments(state);
+    const warming = fragments.warm('slaves', undefined, () => true);
+    let most = 0;
+    let turns = 0;
+    for (let done = false; !done;) {
+      const before = fragments.rendered;
+      done = warming.next().done === true;
+      most = Math.max(most, fragments.rendered - before);
+      turns++;
+      // Every agent changes between turns (as when an allocation cycle offers on all of them).
+      for (const agent of agents) {
+        state.setAgentTotal(agent, Resources.parse(`cpus:${4 + (turns % 3)};mem:4096`));
+        state.agentChanged(agent);
+      }
+    }
+    // Without the passes, the join rendered all 64 in one turn.
+    expect(most).to.equal(1);
+    expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
+  });
+
+  it('ends a warming while a framework launches tasks between its turns faster than a turn renders them: the last turn renders the rest', () => {
+    const { state, context, addAgent } = newBooks();
+    const agent = addAgent(Resources.parse('cpus:1000;mem:100000'));
+    const framework = newFrameworkRecord({ id: 'M-0000', name: 'fw', user: 'u', roles: ['*'] }, UPID.parse('scheduler@10.0.1.1:6000'), 1_000);
+    state.addFramework(framework);
+    let next = 0;
+    const launch = (): void => {
+      state.addTask(trackLaunchedTask(commandTask(`t${next++}`, agent.id, 'cpus:0.001;mem:1'), framework.id, '*'), agent);
+    };
+    for (let count = 0; count < 100; count++) launch();
+    const fragments = new StateFragments(state);
+    const warming = fragments.warm('state', undefined, () => true); // a fragment a turn
+    let turns = 0;
+    while (warming.next().done !== true) {
+      turns++;
+      if (turns > 5_000) throw new Error('the warming never ends');
+      launch();
+    }
     expect(turns).to.be.within(100, 400);
-    const context = { state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000 };
-    expect(fragments.renderSlaves(context).join('')).to.equal(JSON.stringify(renderSlaves(context, {})));
+    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
   });
 
   it('ends a warming turn when its budget says so (--state_turn_budget), inside a block of agents too; an agent that changes after its text was rendered ahead is rendered again', () => {
-    const info = { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' };
-    const total = Resources.parse('cpus:4;mem:4096');
     const checks = {
       state: (fragments: StateFragments, context: StateContextOf) => expect(fragments.render(context).join('')).to.equal(JSON.stringify(renderState(context))),
       summary: (fragments: StateFragments, context: StateContextOf) => expect(fragments.renderSummary(context).join('')).to.equal(JSON.stringify(renderStateSummary(context))),
       slaves: (fragments: StateFragments, context: StateContextOf) => expect(fragments.renderSlaves(context).join('')).to.equal(JSON.stringify(renderSlaves(context, {}))),
     };
     for (const [format, check] of Object.entries(checks) as Array<[keyof typeof checks, (fragments: StateFragments, context: StateContextOf) => void]>) {
-      const flags = defaultMasterFlags('/nonexistent');
-      const state = new MasterState(flags);
-      const addAgent = (index: number) => {
-        const agent = newAgentRecord({ id: `M-S${index}`, hostname: `h${index}`, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.0.1:${1_000 + index}`), '1.0', total, 1_000);
-        state.addAgent(agent);
-        return agent;
-      };
-      const agents = Array.from({ length: 2 * STATE_AGENTS_PER_BLOCK + 5 }, (_, index) => addAgent(index));
+      const { state, context, addAgent } = newBooks();
+      const agents = Array.from({ length: 2 * STATE_AGENTS_PER_BLOCK + 5 }, () => addAgent());
       const fragments = new StateFragments(state);
       let asked = 0;
       const warming = fragments.warm(format, undefined, () => {
@@ -474,14 +516,14 @@ describe('master: /master/state rendered in turns and shared', function () {
           const leaving = agents[5];
           if (leaving === undefined) throw new Error('no agent');
           state.deleteAgent(leaving, 'removed', 1_500);
-          addAgent(9_999);
+          addAgent();
         }
       }
       expect(asked, format).to.be.greaterThan(0);
       // One fragment per turn (a block of agents was a turn's at least: 64 renderings).
       expect(most, `${format}: most rendered in a turn`).to.equal(1);
       expect(turns, format).to.be.greaterThan(agents.length);
-      check(fragments, { state, info, flags, startTimeMs: 1_000, nowMs: 2_000 });
+      check(fragments, context());
     }
   });
 
