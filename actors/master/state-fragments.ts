@@ -612,8 +612,9 @@ export class StateFragments {
 
   /**
    * Brings the fragments of `format` up to date a turn at a time: each `next()` renders at most
-   * `STATE_WARM_RENDERS_PER_TURN` fragments, and the last one is done. The master runs each `next()` as a turn of its own, so that message
-   * handling goes on between them; what changes meanwhile is caught by the rendering itself.
+   * `STATE_WARM_RENDERS_PER_TURN` fragments, and the last one is done. The master runs each
+   * `next()` as a turn of its own, so that message handling goes on between them; what changes
+   * meanwhile is caught by the rendering itself.
    * `overBudget` (the master's `--state_turn_budget`) ends a turn sooner, after the fragment
    * that took it over: a fragment costs more while V8 runs the code unoptimized (after a
    * deoptimization, until it is compiled again), or on a slow machine, than the counts allow for.
