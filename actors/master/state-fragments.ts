@@ -297,6 +297,7 @@ class AgentBlocks {
     const unplaced = this.unplaced;
     if (unplaced === undefined) return 0;
     const ids: string[] = [];
+    let emptied = false;
     while (ids.length < limit && !(ids.length > 0 && overBudget())) {
       const next = unplaced.next();
       if (next.done === true) {
@@ -304,9 +305,10 @@ class AgentBlocks {
         break;
       }
       // Met a second time: it left and came back (to the end of the books' order, here).
-      if (this.blockOf.has(next.value)) this.remove(next.value);
+      if (this.blockOf.has(next.value)) emptied = this.remove(next.value) || emptied;
       ids.push(next.value);
     }
+    if (emptied) this.blocks = this.blocks.filter((block) => block.ids.length > 0);
     this.place(state, ids);
     return ids.length;
   }

@@ -338,6 +338,28 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
   });
 
+  it('drops a block left empty when every agent of it left and came back while a first rendering was still placing them', () => {
+    const { state, context, addAgent } = newBooks();
+    const agents = Array.from({ length: STATE_PLACED_PER_TURN + 100 }, () => addAgent());
+    const fragments = new StateFragments(state);
+    const warming = fragments.warm('slaves');
+    warming.next(); // the changes so far
+    warming.next(); // the first agents placed, not all
+    // More changes first than a turn applies: the placing meets the first block's agents again before their changes are applied.
+    for (const agent of agents.slice(STATE_AGENTS_PER_BLOCK, STATE_AGENTS_PER_BLOCK + STATE_PLACED_PER_TURN)) {
+      state.setAgentTotal(agent, Resources.parse('cpus:8;mem:4096'));
+      state.agentChanged(agent);
+    }
+    for (const agent of agents.slice(0, STATE_AGENTS_PER_BLOCK)) {
+      state.deleteAgent(agent, 'removed', 1_500);
+      state.addAgent(agent); // the books' iterator meets it again, at the end
+    }
+    while (warming.next().done !== true);
+    // The first block's agents all moved to the end: it was kept, empty, before.
+    expect(fragments.agentBlockSizes('slaves')).to.not.include(0);
+    expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
+  });
+
   it('keeps the books\' order when an agent noted as changed early leaves and comes back after more agents than a slice of changes came', () => {
     const { state, context, addAgent } = newBooks();
     const agents = Array.from({ length: 10 }, () => addAgent());
