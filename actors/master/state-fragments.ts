@@ -463,7 +463,9 @@ class AgentBlocks {
       const index = joinedAt.get(id);
       const text = block.fresh.get(id) ?? (index !== undefined && !block.dirty.has(id) ? this.slice(block, index) : undefined);
       if (text !== undefined) moved.fresh.set(id, text);
-      block.dirty.delete(id);
+      // Dirty here as `remove` leaves it: this block's text still holds it, and if it comes back
+      // here before the block is joined again its old text must not be sliced out of it.
+      block.dirty.add(id);
       block.fresh.delete(id);
     }
     block.stale = true;
@@ -665,6 +667,9 @@ export class StateFragments {
     // collections' iterators seeing what changes between turns; the framework's text is joined last.
     // Each list at most as long as it was when the framework's turn came (what is added meanwhile, the last turn renders).
     for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
+      // Put together here only if nothing of it changed while its pieces were rendered: else
+      // joining it would render what changed, all in one turn; the last turn does that.
+      const stamp = framework.stamp;
       for (const task of atMost(liveTasks(framework), framework.tasks.size)) {
         this.taskText(task, taskFormat);
         if (turnDone()) yield;
@@ -683,7 +688,7 @@ export class StateFragments {
           this.executorText(executor, agentId, 'v1');
           if (turnDone()) yield;
         }
-        this.frameworkV1(v1Context, framework);
+        if (framework.stamp === stamp) this.frameworkV1(v1Context, framework);
         if (turnDone()) yield;
       }
       if (format === 'state') {
@@ -696,7 +701,7 @@ export class StateFragments {
           this.executorText(executor, agentId);
           if (turnDone()) yield;
         }
-        this.frameworkFull(framework);
+        if (framework.stamp === stamp) this.frameworkFull(framework);
         if (turnDone()) yield;
       }
     }

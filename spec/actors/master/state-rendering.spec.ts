@@ -461,6 +461,51 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(Math.max(...sizes)).to.be.at.most(2 * STATE_AGENTS_PER_BLOCK);
   });
 
+  it('keeps an agent dirty in the block it was split out of: one that leaves the new block and comes back into the old one is rendered anew (white box: the backlog applied in amounts a turn would)', () => {
+    const flags = defaultMasterFlags('/nonexistent');
+    const state = new MasterState(flags);
+    const context = (): StateContextOf => ({ state, info: MASTER_INFO, flags, startTimeMs: 1_000, nowMs: 2_000 });
+    const total = Resources.parse('cpus:4;mem:4096');
+    const records = new Map<string, AgentRecord>();
+    let port = 1_000;
+    const add = (id: string, hostname = id): void => {
+      const agent = newAgentRecord({ id, hostname, port: 5051, resources: total.toJSON() }, UPID.parse(`slave(1)@10.0.0.1:${port++}`), '1.0', total, 1_000);
+      state.addAgent(agent);
+      records.set(id, agent);
+    };
+    const record = (id: string): AgentRecord => records.get(id) ?? expect.fail(`no agent ${id}`);
+    type Block = { ids: string[]; joinedIds: string[]; dirty: Set<string> };
+    const fragments = new StateFragments(state);
+    // What a warming's turns do, a step at a time (private: the order of these steps is what makes the case).
+    const internals = fragments as unknown as { takeChanges(): void; applySome(limit: number): boolean; agents(format: 'slaves'): { blocks: Block[]; join(state: MasterState, block: Block): string } };
+    for (let index = 1; index < STATE_AGENTS_PER_BLOCK; index++) add(`b${index}`);
+    expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
+    // b1 is listed first among the changes, then 66 agents register, then b1 leaves and comes back (last in the books' order).
+    state.setAgentTotal(record('b1'), Resources.parse('cpus:5;mem:4096'));
+    for (let index = 1; index <= STATE_AGENTS_PER_BLOCK + 2; index++) add(`N${index}`);
+    state.deleteAgent(record('b1'), 'removed', 1_500);
+    state.addAgent(record('b1'));
+    internals.takeChanges();
+    internals.applySome(1); // b1 to the end of the first block
+    internals.applySome(STATE_AGENTS_PER_BLOCK); // N1..N64 inserted before it
+    const slaves = internals.agents('slaves');
+    const first = slaves.blocks[0] ?? expect.fail('no block');
+    slaves.join(state, first); // a warming joins it
+    internals.applySome(2); // N65, N66: the block splits
+    const moved = slaves.blocks[1] ?? expect.fail('no second block');
+    expect(moved.ids).to.include('N10');
+    expect(first.joinedIds).to.include('N10');
+    // Every agent of the new block leaves, and one of the first (room at its end): applied without a join of the agents' blocks.
+    for (const id of [...moved.ids]) state.deleteAgent(record(id), 'removed', 1_500);
+    state.deleteAgent(record('b2'), 'removed', 1_500);
+    internals.takeChanges();
+    internals.applySome(Infinity);
+    // N10 comes back from another host: appended to the first block, whose text still holds its old one.
+    add('N10', 'N10-new-host');
+    // With its dirty flag cleared by the split, the old text (hostname N10) was sliced out of the block.
+    expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
+  });
+
   it('renders a block\'s agents a turn at a time also when they change between every turn: the join renders none of them', () => {
     const { state, context, addAgent } = newBooks();
     const agents = Array.from({ length: STATE_AGENTS_PER_BLOCK }, () => addAgent());
@@ -484,7 +529,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
   });
 
-  it('ends a warming while a framework launches tasks between its turns faster than a turn renders them: the last turn renders the rest', () => {
+  it('ends a warming while a framework launches tasks between its turns faster than a turn renders them, a fragment a turn: the last turn renders the rest', () => {
     const { state, context, addAgent } = newBooks();
     const agent = addAgent(Resources.parse('cpus:1000;mem:100000'));
     const framework = newFrameworkRecord({ id: 'M-0000', name: 'fw', user: 'u', roles: ['*'] }, UPID.parse('scheduler@10.0.1.1:6000'), 1_000);
@@ -497,12 +542,18 @@ describe('master: /master/state rendered in turns and shared', function () {
     const fragments = new StateFragments(state);
     const warming = fragments.warm('state', undefined, () => true); // a fragment a turn
     let turns = 0;
-    while (warming.next().done !== true) {
+    let most = 0;
+    for (let done = false; !done;) {
+      const before = fragments.rendered;
+      done = warming.next().done === true;
+      most = Math.max(most, fragments.rendered - before);
       turns++;
       if (turns > 5_000) throw new Error('the warming never ends');
       launch();
     }
     expect(turns).to.be.within(100, 400);
+    // Not put together in a warming turn, which would render every task launched meanwhile (108 in one turn).
+    expect(most).to.equal(1);
     expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
   });
 
