@@ -229,10 +229,11 @@ interface AgentBlock {
   stale: boolean;
 }
 
-/** `id`'s text in `block` is to be rendered again (one rendered ahead is dropped). */
+/** `id`'s text in `block` is to be rendered again (one rendered ahead is dropped): the block is stale. */
 function markDirty(block: AgentBlock, id: string): void {
   block.dirty.add(id);
   block.fresh.delete(id);
+  block.stale = true;
 }
 
 /** One format's agents, in blocks, in the books' order. */
@@ -267,7 +268,6 @@ class AgentBlocks {
       const present = state.agents.has(id);
       const block = this.blockOf.get(id);
       if (block !== undefined) {
-        block.stale = true;
         const index = block.ids.indexOf(id);
         markDirty(block, id); // also if it comes back into this very block: its text is rendered anew
         // Gone, or gone and back (it is at the end of the books' order now).
@@ -275,7 +275,7 @@ class AgentBlocks {
       }
       if (present && !this.blockOf.has(id)) added.push(id);
     }
-    if (emptied) this.blocks = this.blocks.filter((block) => block.ids.length > 0);
+    if (emptied) this.dropEmptyBlocks();
     // Still placing: the books' iterator comes to the new ones.
     if (this.unplaced !== undefined) return;
     added.sort((a, b) => (state.agentOrderOf(a) ?? 0) - (state.agentOrderOf(b) ?? 0));
@@ -308,9 +308,13 @@ class AgentBlocks {
       if (this.blockOf.has(next.value)) emptied = this.remove(next.value) || emptied;
       ids.push(next.value);
     }
-    if (emptied) this.blocks = this.blocks.filter((block) => block.ids.length > 0);
+    if (emptied) this.dropEmptyBlocks();
     this.place(state, ids);
     return ids.length;
+  }
+
+  private dropEmptyBlocks(): void {
+    this.blocks = this.blocks.filter((block) => block.ids.length > 0);
   }
 
   /** Takes an agent out of its block (its text is rendered anew wherever it goes); whether the block is left empty (the caller drops empty blocks). */
@@ -321,7 +325,6 @@ class AgentBlocks {
     block.ids.splice(index, 1);
     block.orders.splice(index, 1);
     markDirty(block, id);
-    block.stale = true;
     this.blockOf.delete(id);
     return block.ids.length === 0;
   }
@@ -331,7 +334,6 @@ class AgentBlocks {
     const block = this.blockOf.get(agentId);
     if (block === undefined) return;
     markDirty(block, agentId);
-    block.stale = true;
   }
 
   /**
@@ -465,10 +467,8 @@ class AgentBlocks {
       if (text !== undefined) moved.fresh.set(id, text);
       // Dirty here as `remove` leaves it: this block's text still holds it, and if it comes back
       // here before the block is joined again its old text must not be sliced out of it.
-      block.dirty.add(id);
-      block.fresh.delete(id);
+      markDirty(block, id);
     }
-    block.stale = true;
     this.blocks.splice(position + 1, 0, moved);
   }
 
@@ -479,10 +479,7 @@ class AgentBlocks {
   }
 
   private join(state: MasterState, block: AgentBlock): string {
-    if (!block.stale) {
-      if (block.fresh.size > 0) block.fresh.clear(); // rendered ahead while another request's last turn joined it
-      return block.text;
-    }
+    if (!block.stale) return block.text;
     const before = new Map<string, number>();
     block.joinedIds.forEach((id, index) => before.set(id, index));
     const pieces: string[] = [];
@@ -663,12 +660,11 @@ export class StateFragments {
     }
     if (target === 'summary' || target === 'slaves' || target === 'v1-agents') return;
     const taskFormat = format === 'v1' ? 'v1' : 'state';
-    // A framework's lists may be long (an offer per agent): rendered piece by piece, the live
-    // collections' iterators seeing what changes between turns; the framework's text is joined last.
-    // Each list at most as long as it was when the framework's turn came (what is added meanwhile, the last turn renders).
+    // A framework's lists may be long (an offer per agent): rendered piece by piece, each up to
+    // its length when the framework's turn came. The framework is put together last, and only if
+    // nothing of it changed meanwhile (`stamp`): else that one step would render all that
+    // changed; the last turn does it.
     for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
-      // Put together here only if nothing of it changed while its pieces were rendered: else
-      // joining it would render what changed, all in one turn; the last turn does that.
       const stamp = framework.stamp;
       for (const task of atMost(liveTasks(framework), framework.tasks.size)) {
         this.taskText(task, taskFormat);

@@ -38,6 +38,35 @@ function newBooks(flags = defaultMasterFlags('/nonexistent')) {
   };
 }
 
+/** An answer as `fragments` put it together, and as a fresh rendering of the books gives it. */
+const ANSWERS = {
+  state: (fragments: StateFragments, context: StateContextOf) => [fragments.render(context).join(''), JSON.stringify(renderState(context))],
+  summary: (fragments: StateFragments, context: StateContextOf) => [fragments.renderSummary(context).join(''), JSON.stringify(renderStateSummary(context))],
+  slaves: (fragments: StateFragments, context: StateContextOf) => [fragments.renderSlaves(context).join(''), JSON.stringify(renderSlaves(context, {}))],
+  roles: (fragments: StateFragments, context: StateContextOf) => [JSON.stringify(renderRoles(context, fragments.roleBreakdowns())), JSON.stringify(renderRoles(context))],
+} as const;
+
+/** Checks that `fragments` answer `format` as a fresh rendering does. */
+function expectFresh(fragments: StateFragments, context: StateContextOf, format: keyof typeof ANSWERS, why: string = format): void {
+  const [got, want] = ANSWERS[format](fragments, context);
+  expect(got, why).to.equal(want);
+}
+
+/** Runs `warming` to its end, `between` after each turn (the last too: the answer's turn comes after it); how many turns, and the most fragments one rendered. */
+function runWarming(fragments: StateFragments, warming: Generator<void, void, void>, between: (turn: number) => void = () => undefined): { turns: number; most: number } {
+  let turns = 0;
+  let most = 0;
+  for (let done = false; !done;) {
+    const before = fragments.rendered;
+    done = warming.next().done === true;
+    most = Math.max(most, fragments.rendered - before);
+    turns++;
+    if (turns > 100_000) throw new Error('the warming never ends');
+    between(turns);
+  }
+  return { turns, most };
+}
+
 const STATE_REQUEST = { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) };
 
 /** Registers `count` fake agents at once; returns their probes in registration order. */
@@ -335,7 +364,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     state.deleteAgent(late, 'removed', 1_500); // not placed yet: gone
     addAgent();
     while (warming.next().done !== true);
-    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+    expectFresh(fragments, context(), 'state');
   });
 
   it('drops a block left empty when every agent of it left and came back while a first rendering was still placing them', () => {
@@ -357,14 +386,14 @@ describe('master: /master/state rendered in turns and shared', function () {
     while (warming.next().done !== true);
     // The first block's agents all moved to the end: it was kept, empty, before.
     expect(fragments.agentBlockSizes('slaves')).to.not.include(0);
-    expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
+    expectFresh(fragments, context(), 'slaves');
   });
 
   it('keeps the books\' order when an agent noted as changed early leaves and comes back after more agents than a slice of changes came', () => {
     const { state, context, addAgent } = newBooks();
     const agents = Array.from({ length: 10 }, () => addAgent());
     const fragments = new StateFragments(state);
-    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+    expectFresh(fragments, context(), 'state');
     const early = agents[3];
     if (early === undefined) throw new Error('no agent');
     // Listed first among the changes, then more new agents than a turn applies (STATE_PLACED_PER_TURN), then it leaves and comes back: last in the books' order.
@@ -377,7 +406,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     while (warming.next().done !== true);
     const ids = (text: string): string[] => (JSON.parse(text) as { slaves: Array<{ id: string }> }).slaves.map((agent) => agent.id);
     expect(ids(fragments.render(context()).join(''))).to.deep.equal(ids(JSON.stringify(renderState(context()))));
-    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+    expectFresh(fragments, context(), 'state');
   });
 
   it('answers as a fresh rendering does after random changes between turns that end at random places: placing, applying changes, inside blocks (200 seeded cases)', () => {
@@ -417,12 +446,7 @@ describe('master: /master/state rendered in turns and shared', function () {
         while (warming.next().done !== true) {
           for (let count = random.nextInt(2) === 0 ? 0 : random.nextInt(8); count > 0; count--) change();
         }
-        const why = `seed 29, run ${run}, request ${request}, ${format}`;
-        const now = context();
-        if (format === 'state') expect(fragments.render(now).join(''), why).to.equal(JSON.stringify(renderState(now)));
-        if (format === 'summary') expect(fragments.renderSummary(now).join(''), why).to.equal(JSON.stringify(renderStateSummary(now)));
-        if (format === 'slaves') expect(fragments.renderSlaves(now).join(''), why).to.equal(JSON.stringify(renderSlaves(now, {})));
-        if (format === 'roles') expect(JSON.stringify(renderRoles(now, fragments.roleBreakdowns())), why).to.equal(JSON.stringify(renderRoles(now)));
+        expectFresh(fragments, context(), format, `seed 29, run ${run}, request ${request}, ${format}`);
       }
     }
   });
@@ -431,30 +455,27 @@ describe('master: /master/state rendered in turns and shared', function () {
     const { state, context, addAgent } = newBooks();
     for (let count = 0; count < 100; count++) addAgent();
     const fragments = new StateFragments(state);
-    const warming = fragments.warm('slaves', undefined, () => true); // one agent placed a turn
-    let turns = 0;
-    while (warming.next().done !== true) {
-      turns++;
-      if (turns > 100_000) throw new Error('the warming never ends');
+    // One agent placed a turn, two registering between turns.
+    const { turns } = runWarming(fragments, fragments.warm('slaves', undefined, () => true), () => {
       addAgent();
       addAgent();
-    }
-    // STATE_WARM_ROUNDS rounds, each placing at most the agents there were when it started (6,843 turns here).
+    });
+    // STATE_WARM_ROUNDS rounds, each placing at most the agents there were when it started (6,844 turns here).
     expect(turns).to.be.within(100, 10_000);
-    expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
+    expectFresh(fragments, context(), 'slaves');
   });
 
   it('splits a block an agent that came back was put into past twice its size: one leaving and coming back after 300 others registered', () => {
     const { state, context, addAgent } = newBooks();
     const agents = Array.from({ length: 100 }, () => addAgent());
     const fragments = new StateFragments(state);
-    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+    expectFresh(fragments, context(), 'state');
     const leaving = agents[50];
     if (leaving === undefined) throw new Error('no agent');
     state.deleteAgent(leaving, 'removed', 1_500);
     for (let count = 0; count < 300; count++) addAgent();
     state.addAgent(leaving);
-    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+    expectFresh(fragments, context(), 'state');
     const sizes = fragments.agentBlockSizes('state');
     expect(sizes.reduce((sum, size) => sum + size, 0)).to.equal(400);
     // Without the split one block held 280 of them.
@@ -479,7 +500,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     // What a warming's turns do, a step at a time (private: the order of these steps is what makes the case).
     const internals = fragments as unknown as { takeChanges(): void; applySome(limit: number): boolean; agents(format: 'slaves'): { blocks: Block[]; join(state: MasterState, block: Block): string } };
     for (let index = 1; index < STATE_AGENTS_PER_BLOCK; index++) add(`b${index}`);
-    expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
+    expectFresh(fragments, context(), 'slaves');
     // b1 is listed first among the changes, then 66 agents register, then b1 leaves and comes back (last in the books' order).
     state.setAgentTotal(record('b1'), Resources.parse('cpus:5;mem:4096'));
     for (let index = 1; index <= STATE_AGENTS_PER_BLOCK + 2; index++) add(`N${index}`);
@@ -503,30 +524,23 @@ describe('master: /master/state rendered in turns and shared', function () {
     // N10 comes back from another host: appended to the first block, whose text still holds its old one.
     add('N10', 'N10-new-host');
     // With its dirty flag cleared by the split, the old text (hostname N10) was sliced out of the block.
-    expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
+    expectFresh(fragments, context(), 'slaves');
   });
 
   it('renders a block\'s agents a turn at a time also when they change between every turn: the join renders none of them', () => {
     const { state, context, addAgent } = newBooks();
     const agents = Array.from({ length: STATE_AGENTS_PER_BLOCK }, () => addAgent());
     const fragments = new StateFragments(state);
-    const warming = fragments.warm('slaves', undefined, () => true);
-    let most = 0;
-    let turns = 0;
-    for (let done = false; !done;) {
-      const before = fragments.rendered;
-      done = warming.next().done === true;
-      most = Math.max(most, fragments.rendered - before);
-      turns++;
-      // Every agent changes between turns (as when an allocation cycle offers on all of them).
+    // Every agent changes between turns (as when an allocation cycle offers on all of them).
+    const { most } = runWarming(fragments, fragments.warm('slaves', undefined, () => true), (turn) => {
       for (const agent of agents) {
-        state.setAgentTotal(agent, Resources.parse(`cpus:${4 + (turns % 3)};mem:4096`));
+        state.setAgentTotal(agent, Resources.parse(`cpus:${4 + (turn % 3)};mem:4096`));
         state.agentChanged(agent);
       }
-    }
+    });
     // Without the passes, the join rendered all 64 in one turn.
     expect(most).to.equal(1);
-    expect(fragments.renderSlaves(context()).join('')).to.equal(JSON.stringify(renderSlaves(context(), {})));
+    expectFresh(fragments, context(), 'slaves');
   });
 
   it('ends a warming while a framework launches tasks between its turns faster than a turn renders them, a fragment a turn: the last turn renders the rest', () => {
@@ -540,30 +554,15 @@ describe('master: /master/state rendered in turns and shared', function () {
     };
     for (let count = 0; count < 100; count++) launch();
     const fragments = new StateFragments(state);
-    const warming = fragments.warm('state', undefined, () => true); // a fragment a turn
-    let turns = 0;
-    let most = 0;
-    for (let done = false; !done;) {
-      const before = fragments.rendered;
-      done = warming.next().done === true;
-      most = Math.max(most, fragments.rendered - before);
-      turns++;
-      if (turns > 5_000) throw new Error('the warming never ends');
-      launch();
-    }
+    const { turns, most } = runWarming(fragments, fragments.warm('state', undefined, () => true), launch); // a fragment a turn
     expect(turns).to.be.within(100, 400);
     // Not put together in a warming turn, which would render every task launched meanwhile (108 in one turn).
     expect(most).to.equal(1);
-    expect(fragments.render(context()).join('')).to.equal(JSON.stringify(renderState(context())));
+    expectFresh(fragments, context(), 'state');
   });
 
   it('ends a warming turn when its budget says so (--state_turn_budget), inside a block of agents too; an agent that changes after its text was rendered ahead is rendered again', () => {
-    const checks = {
-      state: (fragments: StateFragments, context: StateContextOf) => expect(fragments.render(context).join('')).to.equal(JSON.stringify(renderState(context))),
-      summary: (fragments: StateFragments, context: StateContextOf) => expect(fragments.renderSummary(context).join('')).to.equal(JSON.stringify(renderStateSummary(context))),
-      slaves: (fragments: StateFragments, context: StateContextOf) => expect(fragments.renderSlaves(context).join('')).to.equal(JSON.stringify(renderSlaves(context, {}))),
-    };
-    for (const [format, check] of Object.entries(checks) as Array<[keyof typeof checks, (fragments: StateFragments, context: StateContextOf) => void]>) {
+    for (const format of ['state', 'summary', 'slaves'] as const) {
       const { state, context, addAgent } = newBooks();
       const agents = Array.from({ length: 2 * STATE_AGENTS_PER_BLOCK + 5 }, () => addAgent());
       const fragments = new StateFragments(state);
@@ -572,14 +571,8 @@ describe('master: /master/state rendered in turns and shared', function () {
         asked++;
         return true; // every fragment takes the turn over its budget
       });
-      let turns = 0;
-      let most = 0;
-      for (let done = false; !done;) {
-        const before = fragments.rendered;
-        done = warming.next().done === true;
-        turns++;
-        most = Math.max(most, fragments.rendered - before);
-        if (turns === 3) {
+      const { turns, most } = runWarming(fragments, warming, (turn) => {
+        if (turn === 3) {
           // Agent 1's text was rendered ahead (turn 2) and its block is not joined yet: it changes.
           const changed = agents[1];
           if (changed === undefined) throw new Error('no agent');
@@ -591,12 +584,12 @@ describe('master: /master/state rendered in turns and shared', function () {
           state.deleteAgent(leaving, 'removed', 1_500);
           addAgent();
         }
-      }
+      });
       expect(asked, format).to.be.greaterThan(0);
       // One fragment per turn (a block of agents was a turn's at least: 64 renderings).
       expect(most, `${format}: most rendered in a turn`).to.equal(1);
       expect(turns, format).to.be.greaterThan(agents.length);
-      check(fragments, context());
+      expectFresh(fragments, context(), format);
     }
   });
 
