@@ -12,6 +12,7 @@ import { isTerminalState } from '../../lib/protocol';
 import { fromUnits, Resources, scalarUnitsOfJSON } from '../../lib/resources';
 import { MAX_STATUSES_PER_TASK } from '../../lib/protocol/limits';
 import { withFields } from '../../lib/with-fields';
+import { SmallMap } from '../../lib/small-map';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
 import type { LaunchedExecutor } from './launcher';
 
@@ -67,20 +68,22 @@ export class ExecutorRecord {
   shutdownTimer: RecordTimer | undefined;
   /** Set when the agent kills the executor for a reason its tasks should report. */
   pendingTermination: PendingTermination | undefined;
-  // The five maps below are changed only here. Once the executor is retired (`retire`), they may
-  // be the one shared `RETIRED` map, which refuses changes.
+  // The five maps below are changed only here. They are `SmallMap`s: a command executor's run has
+  // one task, and five `Map`s per task were ~900 bytes allocated (and tables shrunk as the task left
+  // them). Once the executor is retired (`retire`), they may be the one shared `RETIRED` map, which
+  // refuses changes.
   /** Tasks waiting for the executor to register. */
-  queuedTasks: Map<string, TaskInfo> = new Map();
+  queuedTasks: Map<string, TaskInfo> = new SmallMap();
   /** Tasks sent to the executor and not yet terminal. */
-  launchedTasks: Map<string, Task> = new Map();
+  launchedTasks: Map<string, Task> = new SmallMap();
   /** Terminal tasks whose terminal update the framework has not yet acknowledged. */
-  terminatedTasks: Map<string, Task> = new Map();
+  terminatedTasks: Map<string, Task> = new SmallMap();
   /** Terminal, acknowledged tasks, newest last (at most MAX_COMPLETED_TASKS_PER_EXECUTOR). */
   readonly completedTasks: Task[] = [];
   /** The TaskInfo of every task not yet completed (kill policies live there). */
-  taskInfos: Map<string, TaskInfo> = new Map();
+  taskInfos: Map<string, TaskInfo> = new SmallMap();
   /** The allocation role of each task not yet completed, as the master sent it. */
-  taskRoles: Map<string, string> = new Map();
+  taskRoles: Map<string, string> = new SmallMap();
   /** The role the executor's own resources were allocated to (from the RunTask that started it). */
   role: string | undefined;
   /** A restarted agent asked it to reconnect (ReconnectExecutor) and waits for its ReregisterExecutor. */
@@ -245,8 +248,8 @@ export class ExecutorRecord {
   /**
    * The run is over and joins its framework's completed executors (kept for /state, bounded):
    * what only a live run needs goes. Each empty task map, and the maps of task infos and roles
-   * when no task is live, becomes the shared `RETIRED` one (an emptied `Map` keeps a table: five
-   * per executor, kept as long as the history is). The run's token and its hash go (no executor
+   * when no task is live, becomes the shared `RETIRED` one (one that held more than one task keeps
+   * the table it made, kept as long as the history is). The run's token and its hash go (no executor
    * may register with a completed run), and so do its timers, callbacks and process handle. A
    * handle's `destroy` may hold whatever its launcher holds for the process: the in-process
    * launcher's held the whole simulated executor actor, kept by every completed executor.

@@ -24,11 +24,11 @@ export class UPID {
     /** TCP port of the actor host. */
     readonly port: number,
   ) {
-    checkId(id, `${id}@${host}:${port}`);
-    checkHost(host, `${id}@${host}:${port}`);
-    checkPort(port, `${id}@${host}:${port}`);
     this.address = `${host}:${port}`;
     this.text = `${id}@${this.address}`;
+    checkId(id, this.text);
+    checkHost(host, this.text);
+    checkPort(port, this.text);
   }
 
   /** Parses `id@host:port`; throws an `InvalidUPIDError` naming the bad part. */
