@@ -64,19 +64,26 @@ export class SmallMap<K, V> implements Map<K, V> {
   }
 
   forEach(visit: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
+    if (this.rest === undefined) {
+      if (this.hasFirst) visit.call(thisArg, this.firstValue as V, this.firstKey as K, this);
+      return;
+    }
     for (const [key, value] of this.toArray()) visit.call(thisArg, value, key, this);
   }
 
+  // With one entry at most (nearly always), keys() and values() make no tuple.
   keys(): MapIterator<K> {
-    return this.toArray().map(([key]) => key)[Symbol.iterator]();
+    if (this.rest === undefined) return (this.hasFirst ? [this.firstKey as K] : []).values();
+    return this.toArray().map(([key]) => key).values();
   }
 
   values(): MapIterator<V> {
-    return this.toArray().map(([, value]) => value)[Symbol.iterator]();
+    if (this.rest === undefined) return (this.hasFirst ? [this.firstValue as V] : []).values();
+    return this.toArray().map(([, value]) => value).values();
   }
 
   entries(): MapIterator<[K, V]> {
-    return this.toArray()[Symbol.iterator]();
+    return this.toArray().values();
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {
