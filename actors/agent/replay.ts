@@ -109,8 +109,10 @@ class RecordingLauncher implements Launcher {
   /** `onExit`, after recording the exit as an `executor-exit` input (when the host records a trace). */
   private recording(run: { frameworkId: string; executorId: string; runId: string }, onExit: (exit: ExecutorExit) => void): (exit: ExecutorExit) => void {
     return (exit: ExecutorExit): void => {
-      const input: ExecutorExitInput = { frameworkId: run.frameworkId, executorId: run.executorId, runId: run.runId, exit };
-      this.host.recordInput(UPID.at(this.agentId, this.agentAddress), EXECUTOR_EXIT_INPUT, input);
+      if (this.host.recordsInputs) {
+        const input: ExecutorExitInput = { frameworkId: run.frameworkId, executorId: run.executorId, runId: run.runId, exit };
+        this.host.recordInput(UPID.at(this.agentId, this.agentAddress), EXECUTOR_EXIT_INPUT, input);
+      }
       onExit(exit);
     };
   }

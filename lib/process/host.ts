@@ -283,6 +283,11 @@ export class ActorHost {
     });
   }
 
+  /** Whether `recordInput` records anything (a trace or an observer is on): a caller can skip making what only a record needs. */
+  get recordsInputs(): boolean {
+    return this.observing;
+  }
+
   /**
    * Records something from outside the actors that a replay of `to` will need (an executor
    * process' exit, the registry a master started with), if this host records a trace.
