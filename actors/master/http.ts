@@ -16,6 +16,7 @@ export type { StateViewer } from '../../lib/state-json';
 import type { ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
 import { renderMasterFlags, type MasterFlags } from './flags';
 import type { AgentRecord, FrameworkRecord, MasterState } from './state';
+import type { StateCounts, TaskSummaries } from './task-summaries';
 
 /** Everything the renderers read. */
 export interface StateContext {
@@ -401,42 +402,8 @@ export const SUMMARY_TASK_STATES: readonly TaskState[] = [
   'TASK_LOST', 'TASK_ERROR', 'TASK_UNREACHABLE',
 ];
 
-/** Tasks by state, and who ran where, over the registered frameworks' tasks (live, unreachable, completed). */
-export class TaskSummaries {
-  readonly byFramework = new Map<string, Map<TaskState, number>>();
-  readonly byAgent = new Map<string, Map<TaskState, number>>();
-  readonly agentsOf = new Map<string, Set<string>>();
-  readonly frameworksOn = new Map<string, Set<string>>();
-
-  constructor(frameworks: Iterable<FrameworkRecord>) {
-    for (const framework of frameworks) {
-      const tasks = [...[...framework.tasks.values()].map((tracked) => tracked.task), ...framework.unreachableTasks.values(), ...framework.completedTasks];
-      for (const task of tasks) this.count(framework.id, task);
-    }
-  }
-
-  private count(frameworkId: string, task: Task): void {
-    bump(this.byFramework, frameworkId, task.state);
-    bump(this.byAgent, task.agentId, task.state);
-    setOf(this.agentsOf, frameworkId).add(task.agentId);
-    setOf(this.frameworksOn, task.agentId).add(frameworkId);
-  }
-}
-
-function bump(counts: Map<string, Map<TaskState, number>>, key: string, state: TaskState): void {
-  const byState = counts.get(key) ?? new Map<TaskState, number>();
-  byState.set(state, (byState.get(state) ?? 0) + 1);
-  counts.set(key, byState);
-}
-
-function setOf(sets: Map<string, Set<string>>, key: string): Set<string> {
-  const set = sets.get(key) ?? new Set<string>();
-  sets.set(key, set);
-  return set;
-}
-
 /** Counts by state, every state of `SUMMARY_TASK_STATES` (0 when none). */
-export function stateCounts(counts: ReadonlyMap<TaskState, number> | undefined): Json {
+export function stateCounts(counts: StateCounts | undefined): Json {
   return Object.fromEntries(SUMMARY_TASK_STATES.map((state) => [state, counts?.get(state) ?? 0]));
 }
 
@@ -449,14 +416,14 @@ export function stateCounts(counts: ReadonlyMap<TaskState, number> | undefined):
 export function renderStateSummary(context: StateContext): Json {
   const { state } = context;
   const viewer = context.viewer ?? SEE_ALL;
-  const summaries = new TaskSummaries(state.frameworks.values());
+  const summaries = state.taskSummaries;
   return {
     ...renderSummaryHeader(context),
     slaves: [...state.agents.values()].map((agent) => renderAgentSummary(state, agent, viewer, summaries)),
     frameworks: [...state.frameworks.values()].filter((framework) => viewer.framework(framework.info.user)).map((framework) => ({
       ...renderFrameworkSummary(state, framework),
-      ...stateCounts(summaries.byFramework.get(framework.id)),
-      slave_ids: [...(summaries.agentsOf.get(framework.id) ?? [])],
+      ...stateCounts(summaries.frameworkCounts(framework.id)),
+      slave_ids: summaries.agentIdsOf(framework.id),
     })),
   };
 }
@@ -470,8 +437,8 @@ export function renderSummaryHeader(context: StateContext): Json {
 export function renderAgentSummary(state: MasterState, agent: AgentRecord, viewer: StateViewer, summaries: TaskSummaries): Json {
   return {
     ...renderAgent(state, agent, viewer),
-    ...stateCounts(summaries.byAgent.get(agent.id)),
-    framework_ids: [...(summaries.frameworksOn.get(agent.id) ?? [])],
+    ...stateCounts(summaries.agentCounts(agent.id)),
+    framework_ids: summaries.frameworkIdsOn(agent.id),
   };
 }
 

@@ -62,6 +62,7 @@ import {
   canonicalJson, frameworkRoles, frameworkUpdateError, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type TaskContext,
 } from './validation';
+import { TaskSummaries } from './task-summaries';
 
 /**
  * How an offer leaves the books (`retireOffer`). Every offer leaves by this one path, whichever
@@ -395,10 +396,10 @@ export class Master extends Actor {
 
   /**
    * The state endpoints' texts, each twice: put together from the fragments as the endpoints do,
-   * and rendered afresh (`JSON.stringify` of the pure renderers). Tests and the chaos simulation
-   * check that they agree.
+   * and rendered afresh (`JSON.stringify` of the pure renderers); and the books' task summaries
+   * against a count afresh (`summary-counts`). Tests and the chaos simulation check that they agree.
    */
-  renderedTexts(): Record<'state' | 'summary' | 'v1' | 'slaves' | 'frameworks' | 'roles' | 'v1-agents' | 'v1-tasks' | 'v1-executors' | 'v1-frameworks', { readonly fragments: string; readonly fresh: string }> {
+  renderedTexts(): Record<'state' | 'summary' | 'v1' | 'slaves' | 'frameworks' | 'roles' | 'v1-agents' | 'v1-tasks' | 'v1-executors' | 'v1-frameworks' | 'summary-counts', { readonly fragments: string; readonly fresh: string }> {
     const context = this.v1Context();
     return {
       slaves: { fragments: this.stateFragments.renderSlaves(context).join(''), fresh: JSON.stringify(renderSlaves(context, {})) },
@@ -411,6 +412,8 @@ export class Master extends Actor {
       state: { fragments: this.stateFragments.render(context).join(''), fresh: JSON.stringify(renderState(context)) },
       summary: { fragments: this.stateFragments.renderSummary(context).join(''), fresh: JSON.stringify(renderStateSummary(context)) },
       v1: { fragments: this.stateFragments.renderV1State(context).join(''), fresh: JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(context) }) },
+      // The task summaries the books keep as tasks change (what `summary` shows, both ways), against a count afresh.
+      'summary-counts': { fragments: this.state.taskSummaries.canonical(), fresh: TaskSummaries.recount(this.state.frameworks.values()).canonical() },
     };
   }
 

@@ -26,11 +26,12 @@ import { renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1Task } from '../../lib/v1/operator';
 import {
   addRoleParts, agentRoleParts, renderAgent, renderAgentSummary, renderExecutor, renderFrameworkHeader, renderFrameworkSummary, renderOffer,
-  renderRecoveredAgents, renderSlave, renderStateHeader, renderSummaryHeader, selectTasks, stateCounts, TaskSummaries, withFrameworks,
+  renderRecoveredAgents, renderSlave, renderStateHeader, renderSummaryHeader, selectTasks, stateCounts, withFrameworks,
   type RoleBreakdown, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 import { v1Agent, v1Executor, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
+import type { TaskSummaries } from './task-summaries';
 
 /**
  * Agents a warming turn puts in their blocks (or changes it takes from the books), when there
@@ -567,10 +568,6 @@ export class StateFragments {
   private readonly v1Offers = new WeakMap<OfferRecord, { readonly info: unknown; readonly pid: unknown; readonly text: string | undefined }>();
   /** Fragments rendered (not found current) since this was made: for tests and the benchmark. */
   private readonly counter = { rendered: 0 };
-  /** The summary counts the summary's agents were last rendered with. */
-  private summaries: TaskSummaries | undefined;
-  /** Each agent's counts and frameworks as the summary last showed them (agents with tasks only). */
-  private summaryKeys = new Map<string, string>();
   /** Lists of changed agents taken from the books and not yet applied to the formats' blocks, oldest first; the first one from `cursor` on. */
   private backlog: Array<readonly string[]> = [];
   private cursor: Iterator<string> | undefined;
@@ -590,7 +587,7 @@ export class StateFragments {
       const state = this.state;
       const render: Record<StateFormat, (agent: AgentRecord) => string> = {
         state: (agent) => JSON.stringify(renderAgent(state, agent, SEE_ALL)),
-        summary: (agent) => JSON.stringify(renderAgentSummary(state, agent, SEE_ALL, this.currentSummaries())),
+        summary: (agent) => JSON.stringify(renderAgentSummary(state, agent, SEE_ALL, state.taskSummaries)),
         v1: (agent) => JSON.stringify(v1Agent(state, agent)),
         slaves: (agent) => JSON.stringify(renderSlave(state, agent, SEE_ALL)),
       };
@@ -727,8 +724,8 @@ export class StateFragments {
     parts.push('],"frameworks":[');
     pushList(parts, state.frameworks.values(), (framework) => (!viewer.framework(framework.info.user) ? undefined : JSON.stringify({
       ...renderFrameworkSummary(state, framework),
-      ...stateCounts(summaries.byFramework.get(framework.id)),
-      slave_ids: [...(summaries.agentsOf.get(framework.id) ?? [])],
+      ...stateCounts(summaries.frameworkCounts(framework.id)),
+      slave_ids: summaries.agentIdsOf(framework.id),
     })));
     parts.push(']}');
     return parts;
@@ -907,25 +904,13 @@ export class StateFragments {
   }
 
   /**
-   * Counts the tasks again (`TaskSummaries`, a pass over the registered frameworks' tasks) and
-   * marks the summary's agents whose counts or frameworks changed since it last rendered them.
+   * The books' task summaries (kept as tasks change, `MasterState.taskSummaries`), with the
+   * summary's agents whose counts or frameworks changed since it last looked marked to render again.
    */
   private updateSummaries(): TaskSummaries {
-    const summaries = new TaskSummaries(this.state.frameworks.values());
-    const keys = new Map<string, string>();
-    for (const [agentId, counts] of summaries.byAgent) {
-      keys.set(agentId, `${[...counts].join(';')}|${[...(summaries.frameworksOn.get(agentId) ?? [])].join(',')}`);
-    }
-    for (const [agentId, key] of keys) if (this.summaryKeys.get(agentId) !== key) this.agents('summary').invalidate(agentId);
-    for (const agentId of this.summaryKeys.keys()) if (!keys.has(agentId)) this.agents('summary').invalidate(agentId);
-    this.summaryKeys = keys;
-    this.summaries = summaries;
+    const summaries = this.state.taskSummaries;
+    for (const agentId of summaries.takeChangedAgents()) this.agents('summary').invalidate(agentId);
     return summaries;
-  }
-
-  private currentSummaries(): TaskSummaries {
-    this.summaries ??= this.updateSummaries();
-    return this.summaries;
   }
 
   // ---- frameworks ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, Tas
 import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 import { ScalarTotals } from '../allocator/totals';
+import { TaskSummaries } from './task-summaries';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
 export interface TrackedTask {
@@ -242,6 +243,8 @@ export class MasterState {
   readonly usedTally = new ScalarTotals();
   /** The tasks of the frameworks in `frameworks` by state, counted as they change (`activeTaskCounts`). */
   private readonly taskStateCounts = new Map<TaskState, number>();
+  /** `/master/state-summary`'s counts over the frameworks in `frameworks`, kept as their tasks change. */
+  readonly taskSummaries = new TaskSummaries();
 
   constructor(private readonly limits: RetentionLimits) {}
 
@@ -682,9 +685,13 @@ export class MasterState {
     const framework = this.frameworkMap.get(frameworkId);
     if (framework !== undefined) {
       const replaced = framework.tasks.get(taskId);
-      if (replaced !== undefined) this.countTaskState(replaced.task.state, -1);
+      if (replaced !== undefined) {
+        this.countTaskState(replaced.task.state, -1);
+        this.taskSummaries.count(replaced.task, -1);
+      }
       framework.tasks.set(taskId, tracked);
       this.countTaskState(tracked.task.state, 1);
+      this.taskSummaries.count(tracked.task, 1);
     }
     let tasks = agent.tasks.get(frameworkId);
     if (!tasks) agent.tasks.set(frameworkId, (tasks = new Map()));
@@ -718,21 +725,31 @@ export class MasterState {
     const framework = this.frameworks.get(frameworkId);
     if (!framework || framework.tasks.get(taskId) !== tracked) return;
     framework.tasks.delete(taskId);
-    if (this.frameworkMap.get(frameworkId) === framework) this.countTaskState(tracked.task.state, -1);
+    // `frameworks` is the registered frameworks: every task of theirs is counted. The task summaries
+    // count it on in the list it moves to; what that list lets go of leaves them.
+    this.countTaskState(tracked.task.state, -1);
     if (disposition === 'unreachable') {
+      const replaced = framework.unreachableTasks.get(taskId);
+      if (replaced !== undefined) this.taskSummaries.count(replaced, -1);
       framework.unreachableTasks.set(taskId, tracked.task);
-      trimOldest(framework.unreachableTasks, this.limits.maxUnreachableTasksPerFramework);
+      while (framework.unreachableTasks.size > this.limits.maxUnreachableTasksPerFramework) {
+        const [oldest] = framework.unreachableTasks;
+        if (oldest === undefined) break;
+        framework.unreachableTasks.delete(oldest[0]);
+        this.taskSummaries.count(oldest[1], -1);
+      }
     } else {
       this.keepCompleted(framework, tracked.task);
     }
   }
 
-  /** Keeps a finished task in its framework's bounded completed list. */
-  keepCompleted(framework: FrameworkRecord, task: Task): void {
+  /** Keeps a finished task (one of its live tasks, counted in the task summaries) in a registered framework's bounded completed list. */
+  private keepCompleted(framework: FrameworkRecord, task: Task): void {
     this.touchFramework(framework);
     framework.completedTasks.push(task);
     if (framework.completedTasks.length > this.limits.maxCompletedTasksPerFramework) {
-      framework.completedTasks.splice(0, framework.completedTasks.length - this.limits.maxCompletedTasksPerFramework);
+      const dropped = framework.completedTasks.splice(0, framework.completedTasks.length - this.limits.maxCompletedTasksPerFramework);
+      for (const old of dropped) this.taskSummaries.count(old, -1);
     }
   }
 
@@ -757,8 +774,14 @@ export class MasterState {
   forgetAgentTasks(agentId: string, back: ReadonlySet<string>): void {
     for (const framework of this.frameworkMap.values()) {
       const before = framework.unreachableTasks.size + framework.completedTasks.length;
-      for (const [taskId, task] of [...framework.unreachableTasks]) if (task.agentId === agentId) framework.unreachableTasks.delete(taskId);
-      const completed = framework.completedTasks.filter((task) => task.agentId !== agentId || !back.has(`${framework.id}/${task.taskId}`));
+      for (const [taskId, task] of [...framework.unreachableTasks]) {
+        if (task.agentId !== agentId) continue;
+        framework.unreachableTasks.delete(taskId);
+        this.taskSummaries.count(task, -1);
+      }
+      const forgotten = (task: Task): boolean => task.agentId === agentId && back.has(`${framework.id}/${task.taskId}`);
+      for (const task of framework.completedTasks) if (forgotten(task)) this.taskSummaries.count(task, -1);
+      const completed = framework.completedTasks.filter((task) => !forgotten(task));
       framework.completedTasks.splice(0, framework.completedTasks.length, ...completed);
       if (framework.unreachableTasks.size + framework.completedTasks.length !== before) this.touchFramework(framework);
     }
@@ -808,6 +831,14 @@ export class MasterState {
     }
   }
 
+  /** Whether `tracked`'s task is one of `framework`'s that the task summaries count: live, unreachable or completed. */
+  private summarizes(framework: FrameworkRecord, tracked: TrackedTask): boolean {
+    const { taskId } = tracked.task;
+    if (framework.tasks.get(taskId) === tracked || framework.unreachableTasks.get(taskId) === tracked.task) return true;
+    // Only a task no longer live (a late update about one kept as completed, not yet terminal) gets here.
+    return framework.completedTasks.includes(tracked.task);
+  }
+
   /**
    * Records a status on a task: its state becomes `latestState` (the agent's latest, which may be
    * ahead of the status; by default the status' own) unless it is terminal already, and the
@@ -818,10 +849,12 @@ export class MasterState {
     this.touchTask(task);
     if (!isTerminalState(task.state)) {
       const wasLive = !isTerminalOrUnreachable(task.state);
-      if (this.frameworkMap.get(task.frameworkId)?.tasks.get(task.taskId) === tracked) {
+      const framework = this.frameworkMap.get(task.frameworkId);
+      if (framework?.tasks.get(task.taskId) === tracked) {
         this.countTaskState(task.state, -1);
         this.countTaskState(latestState, 1);
       }
+      if (framework !== undefined && this.summarizes(framework, tracked)) this.taskSummaries.move(task, task.state, latestState);
       task.state = latestState;
       const live = !isTerminalOrUnreachable(latestState);
       if (wasLive !== live && this.onListedAgent(tracked)) tally(this.usedTally, tracked.resources, live ? 1 : -1);
@@ -885,9 +918,10 @@ export class MasterState {
     this.taskStateCounts.set(state, count);
   }
 
-  /** Counts (`sign` 1) or uncounts a framework's tasks by state: it joins or leaves the books. */
+  /** Counts (`sign` 1) or uncounts a framework's tasks by state, and in the task summaries: it joins or leaves the books. */
   private countFrameworkTasks(framework: FrameworkRecord, sign: 1 | -1): void {
     for (const tracked of framework.tasks.values()) this.countTaskState(tracked.task.state, sign);
+    this.taskSummaries.countFramework(framework, sign);
   }
 
   /** Unreachable tasks over all frameworks. */
