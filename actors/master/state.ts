@@ -57,6 +57,16 @@ export interface FrameworkRecord {
   unregisteredTimeMs: number | undefined;
   /** Its live (non-removed) tasks by task id. */
   readonly tasks: Map<string, TrackedTask>;
+  /**
+   * What `frameworkUsedResources` adds to its executors' (set only by `MasterState`, as tasks
+   * come, change state and go): the scalars the tasks in `tasks` that hold resources (not
+   * terminal, not unreachable) use, summed; and those of them with ranges or sets, whose parts
+   * are summed when asked. Ranges and sets are sets: two tasks with the same ports on two agents
+   * sum to one range, so taking one task's ports out of a sum would take the other's too.
+   * Summing 100k tasks when asked took ~30 ms in a turn of a state endpoint.
+   */
+  usedScalars: Resources;
+  tasksWithNonScalars: Set<TrackedTask> | undefined;
   /** Tasks removed after reaching a terminal state, oldest first (bounded). */
   readonly completedTasks: Task[];
   /** Tasks on agents that became unreachable, by task id, oldest first (bounded). */
@@ -599,12 +609,10 @@ export class MasterState {
     this.indexPeer(framework, pid);
   }
 
-  /** What a framework's live tasks and executors use. */
+  /** What a framework's live tasks (their scalars kept as they change) and executors use. */
   frameworkUsedResources(framework: FrameworkRecord): Resources {
-    let used = Resources.EMPTY;
-    for (const tracked of framework.tasks.values()) {
-      if (!isTerminalOrUnreachable(tracked.task.state)) used = used.add(tracked.resources);
-    }
+    let used = framework.usedScalars;
+    for (const tracked of framework.tasksWithNonScalars ?? []) used = used.add(tracked.resources.nonScalars());
     for (const [executor] of this.frameworkExecutors(framework.id)) used = used.add(executor.resources);
     return used;
   }
@@ -688,10 +696,12 @@ export class MasterState {
       if (replaced !== undefined) {
         this.countTaskState(replaced.task.state, -1);
         this.taskSummaries.count(replaced.task, -1);
+        countUse(framework, replaced, -1);
       }
       framework.tasks.set(taskId, tracked);
       this.countTaskState(tracked.task.state, 1);
       this.taskSummaries.count(tracked.task, 1);
+      countUse(framework, tracked, 1);
     }
     let tasks = agent.tasks.get(frameworkId);
     if (!tasks) agent.tasks.set(frameworkId, (tasks = new Map()));
@@ -725,6 +735,7 @@ export class MasterState {
     const framework = this.frameworks.get(frameworkId);
     if (!framework || framework.tasks.get(taskId) !== tracked) return;
     framework.tasks.delete(taskId);
+    countUse(framework, tracked, -1);
     // `frameworks` is the registered frameworks: every task of theirs is counted. The task summaries
     // count it on in the list it moves to; what that list lets go of leaves them.
     this.countTaskState(tracked.task.state, -1);
@@ -855,8 +866,13 @@ export class MasterState {
         this.countTaskState(latestState, 1);
       }
       if (framework !== undefined && this.summarizes(framework, tracked)) this.taskSummaries.move(task, task.state, latestState);
-      task.state = latestState;
       const live = !isTerminalOrUnreachable(latestState);
+      // When it starts or stops holding resources: the record holding it, in whose use it counts
+      // (a completed framework's only when one was completed with its tasks, which the books allow).
+      const holder = wasLive === live ? undefined : framework?.tasks.get(task.taskId) === tracked ? framework : this.completedFrameworkList.find((completed) => completed.tasks.get(task.taskId) === tracked);
+      if (holder !== undefined && wasLive) countUse(holder, tracked, -1);
+      task.state = latestState;
+      if (holder !== undefined && live) countUse(holder, tracked, 1);
       if (wasLive !== live && this.onListedAgent(tracked)) tally(this.usedTally, tracked.resources, live ? 1 : -1);
     }
     const statuses = task.statuses ?? (task.statuses = []);
@@ -956,6 +972,8 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     reregisteredTimeMs: undefined,
     unregisteredTimeMs: undefined,
     tasks: new Map(),
+    usedScalars: Resources.EMPTY,
+    tasksWithNonScalars: undefined,
     completedTasks: [],
     unreachableTasks: new Map(),
     offerIds: new OfferList(),
@@ -1064,6 +1082,20 @@ function agentFrameworkIds(agent: AgentRecord): Set<string> {
 }
 
 /** Drops the oldest entries (insertion order) of a map or set beyond `limit`. */
+/**
+ * Counts (`sign` 1) or takes out a task of `framework.tasks` in what the framework uses, if it
+ * holds resources (not terminal or unreachable): its scalars in `usedScalars`, and the task in
+ * `tasksWithNonScalars` if it has ranges or sets.
+ */
+function countUse(framework: FrameworkRecord, tracked: TrackedTask, sign: 1 | -1): void {
+  if (isTerminalOrUnreachable(tracked.task.state)) return;
+  const scalars = tracked.resources.scalars();
+  framework.usedScalars = sign > 0 ? framework.usedScalars.add(scalars) : framework.usedScalars.subtract(scalars);
+  if (scalars.size === tracked.resources.size) return;
+  if (sign > 0) (framework.tasksWithNonScalars ??= new Set()).add(tracked);
+  else framework.tasksWithNonScalars?.delete(tracked);
+}
+
 function trimOldest<K>(collection: Map<K, unknown> | Set<K>, limit: number): void {
   while (collection.size > limit) {
     const oldest = collection.keys().next();
