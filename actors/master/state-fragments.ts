@@ -909,7 +909,9 @@ export class StateFragments {
    */
   private updateSummaries(): TaskSummaries {
     const summaries = this.state.taskSummaries;
-    for (const agentId of summaries.takeChangedAgents()) this.agents('summary').invalidate(agentId);
+    const changed = summaries.takeChangedAgents();
+    if (changed === 'all') this.agents('summary').apply(this.state, 'all');
+    else for (const agentId of changed) this.agents('summary').invalidate(agentId);
     return summaries;
   }
 

@@ -12,6 +12,12 @@
 import type { Task, TaskState } from '../../lib/protocol';
 import type { FrameworkRecord } from './state';
 
+/**
+ * Agents `TaskSummaries` notes as changed beyond twice the agents it counts, before it says 'all'
+ * instead: with no summary asked for in a long while, agents that came and went would pile up.
+ */
+export const SUMMARY_CHANGED_AGENTS_SLACK = 1_024;
+
 /** Counts by state: only states with a task, none at zero. */
 export type StateCounts = ReadonlyMap<TaskState, number>;
 
@@ -28,8 +34,10 @@ export class TaskSummaries {
    */
   private changedAgents = new Set<string>();
   private noting = false;
+  /** More changed than `changedAgents` keeps: every agent's summary is to render again. */
+  private allChanged = false;
 
-  /** A fresh count over `frameworks`' tasks: what the kept one must equal (`differenceFrom`). */
+  /** A fresh count over `frameworks`' tasks: what the kept one must equal (`canonical`). */
   static recount(frameworks: Iterable<FrameworkRecord>): TaskSummaries {
     const summaries = new TaskSummaries();
     for (const framework of frameworks) summaries.countFramework(framework, 1);
@@ -50,7 +58,7 @@ export class TaskSummaries {
     bump(this.byAgent, agentId, state, sign);
     bump(this.agentsByFramework, frameworkId, agentId, sign);
     bump(this.frameworksByAgent, agentId, frameworkId, sign);
-    if (this.noting) this.changedAgents.add(agentId);
+    this.note(agentId);
   }
 
   /** A counted task moves from state `from` to `to`. */
@@ -60,7 +68,7 @@ export class TaskSummaries {
     bump(this.byFramework, task.frameworkId, to, 1);
     bump(this.byAgent, task.agentId, from, -1);
     bump(this.byAgent, task.agentId, to, 1);
-    if (this.noting) this.changedAgents.add(task.agentId);
+    this.note(task.agentId);
   }
 
   frameworkCounts(frameworkId: string): StateCounts | undefined {
@@ -81,12 +89,22 @@ export class TaskSummaries {
     return [...(this.frameworksByAgent.get(agentId)?.keys() ?? [])];
   }
 
-  /** The agents whose summary changed since the last call (the state endpoints render them again). */
-  takeChangedAgents(): ReadonlySet<string> {
+  /** The agents whose summary changed since the last call (the state endpoints render them again), or 'all' past what is kept. */
+  takeChangedAgents(): ReadonlySet<string> | 'all' {
     this.noting = true;
-    const changed = this.changedAgents;
+    const changed = this.allChanged ? 'all' : this.changedAgents;
     this.changedAgents = new Set();
+    this.allChanged = false;
     return changed;
+  }
+
+  private note(agentId: string): void {
+    if (!this.noting || this.allChanged) return;
+    this.changedAgents.add(agentId);
+    if (this.changedAgents.size > 2 * this.byAgent.size + SUMMARY_CHANGED_AGENTS_SLACK) {
+      this.changedAgents.clear();
+      this.allChanged = true;
+    }
   }
 
   /** Every count as text, ids sorted: equal for equal counts whatever order tasks came in (tests compare it with `recount`'s). */

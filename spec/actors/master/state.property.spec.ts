@@ -9,9 +9,10 @@ import {
 } from '../../../actors/master/state';
 import { offerNumberOf } from '../../../actors/master/offer-table';
 import { GAUGED_RESOURCES } from '../../../actors/master/metrics';
-import { renderRoles, type StateContext } from '../../../actors/master/http';
+import { renderRoles, renderStateSummary, type StateContext } from '../../../actors/master/http';
 import { StateFragments } from '../../../actors/master/state-fragments';
-import { TaskSummaries } from '../../../actors/master/task-summaries';
+import { SUMMARY_CHANGED_AGENTS_SLACK, TaskSummaries } from '../../../actors/master/task-summaries';
+import { defaultMasterFlags } from '../../../actors/master/flags';
 
 /**
  * The indexes of the master's books (frameworks by pid, a framework's agents, completed
@@ -282,6 +283,9 @@ function bruteTaskCounts(state: MasterState): Map<TaskState, number> {
   return counts;
 }
 
+const SUMMARY_MASTER_INFO = { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' };
+const SUMMARY_FLAGS = defaultMasterFlags('/tmp/unused');
+
 function checkIndexes(books: Books, step: Change): void {
   const { state } = books;
   const context = `after ${JSON.stringify(step)}`;
@@ -289,6 +293,9 @@ function checkIndexes(books: Books, step: Change): void {
   if (books.nowMs % 2 === 0) {
     const rolesContext = { state } as unknown as StateContext;
     expect(JSON.stringify(renderRoles(rolesContext, books.fragments.roleBreakdowns())), `roles kept ${context}`).to.equal(JSON.stringify(renderRoles(rolesContext)));
+    // The summary's agents kept as text: each one whose counts changed (a task of another agent pushing its task out of a list, say) is rendered again.
+    const summaryContext: StateContext = { state, info: SUMMARY_MASTER_INFO, flags: SUMMARY_FLAGS, startTimeMs: 0, nowMs: books.nowMs };
+    expect(books.fragments.renderSummary(summaryContext).join(''), `state-summary kept ${context}`).to.equal(JSON.stringify(renderStateSummary(summaryContext)));
   }
   const tallies = bruteTallies(state);
   const kept = (totals: typeof state.totalTally): Record<string, number> => Object.fromEntries(GAUGED_RESOURCES.map((name) => [name, totals.totalOf(name)]));
@@ -440,6 +447,27 @@ describe('actors/master/state: indexes (properties)', () => {
     state.completeFramework(framework);
     agree('the framework left');
     expect(state.taskSummaries.agentIdsOf('F0')).to.deep.equal([]);
+  });
+
+  it('the task summaries say \'all\' once more agents changed than they keep between two summaries', () => {
+    const summaries = new TaskSummaries();
+    const task = (agentId: string): Parameters<TaskSummaries['count']>[0] => ({ taskId: 't', frameworkId: 'F0', agentId, state: 'TASK_RUNNING', name: 't', resources: [] });
+    summaries.count(task('before'), 1);
+    expect(summaries.takeChangedAgents(), 'nothing noted before a summary was asked for').to.deep.equal(new Set());
+    // One agent counted: the bound is twice that plus the slack. Agents counted and uncounted again are noted as changed.
+    const bound = 2 * 1 + SUMMARY_CHANGED_AGENTS_SLACK;
+    const churn = (count: number): void => {
+      for (let index = 0; index < count; index++) {
+        summaries.count(task(`S${index}`), 1);
+        summaries.count(task(`S${index}`), -1);
+      }
+    };
+    churn(bound);
+    const kept = summaries.takeChangedAgents();
+    expect(kept === 'all' ? 'all' : kept.size, 'at the bound: every one kept').to.equal(bound);
+    churn(bound + 1);
+    expect(summaries.takeChangedAgents(), 'past it').to.equal('all');
+    expect(summaries.takeChangedAgents(), 'and taken').to.deep.equal(new Set());
   });
 
   it('refuses to give one scheduler pid to two live frameworks (a bug in the master), and changes nothing', () => {
