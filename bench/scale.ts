@@ -36,11 +36,15 @@
  *   of the bench's own: each framework's launch → RUNNING times);
  * - `cpu_per_task_us`: the CPU time the process used (every thread: V8's collector's, a worker's)
  *   while the short tasks ran, per task. Less moved by a busy machine than `tasks_per_s`, and the
- *   measure of the target: 10,000 tasks/s on C cores is at most C × 100 µs a task.
+ *   measure of the target: 10,000 tasks/s on C cores is at most C × 100 µs a task;
+ * - `main_thread_cpu_per_task_us`: the CPU time of the process's main thread alone (the master's,
+ *   the allocator's and the frameworks'; with `--agents-thread` nothing else) while the short
+ *   tasks ran, per task (Linux: `/proc/thread-self/schedstat`).
  * Each measurement has a named wall-clock budget; past it the row is `value: null` with a note
  * saying how far it got, and the measurements that depended on it are skipped (noted).
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
 import { heapUsedAfterCollection } from './heap';
@@ -121,10 +125,10 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us'] as const;
+export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 /** The keys measured at N = `--tasks-agents` only (the throughput phase). */
-const THROUGHPUT_KEYS: ReadonlySet<ScaleKey | ExtraKey> = new Set(['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes', 'cpu_per_task_us']);
+const THROUGHPUT_KEYS: ReadonlySet<ScaleKey | ExtraKey> = new Set(['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us']);
 
 export interface Row {
   readonly agents: number;
@@ -236,6 +240,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
     row('tasks_per_s', tasks.tasksPerSecond, tasks.note);
     row('launch_p50_ms', tasks.launchP50Ms, tasks.note);
     row('cpu_per_task_us', tasks.cpuPerTaskUs, tasks.note);
+    row('main_thread_cpu_per_task_us', tasks.mainThreadCpuPerTaskUs, tasks.mainThreadNote ?? tasks.note);
     // What the ended tasks left: the books' bounded history (completed tasks and executors, sandboxes
     // scheduled for removal), and anything kept by mistake (a leak shows here first).
     await cluster.clock.settle();
@@ -389,7 +394,28 @@ async function measureState(cluster: ScaleCluster, agents: number, tasks: number
   };
 }
 
-interface ThroughputFigures { tasksPerSecond: number | null; launchP50Ms: number | null; cpuPerTaskUs: number | null; note?: string }
+interface ThroughputFigures {
+  tasksPerSecond: number | null;
+  launchP50Ms: number | null;
+  cpuPerTaskUs: number | null;
+  mainThreadCpuPerTaskUs: number | null;
+  note?: string;
+  /** Why `mainThreadCpuPerTaskUs` is null when the rest are not. */
+  mainThreadNote?: string;
+}
+
+/** Where Linux says how long this thread has run (ns, the first field). */
+const THREAD_SCHEDSTAT = '/proc/thread-self/schedstat';
+
+/** The CPU time this thread has used (ns), or undefined where the system does not say. */
+function threadCpuNs(): number | undefined {
+  try {
+    const ns = Number(readFileSync(THREAD_SCHEDSTAT, 'utf8').split(' ')[0]);
+    return Number.isFinite(ns) ? ns : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function measureThroughput(cluster: ScaleCluster, tasks: number, budgetMs: number, progress: (text: string) => void): Promise<ThroughputFigures> {
   const count = cluster.frameworks.length;
@@ -401,6 +427,7 @@ async function measureThroughput(cluster: ScaleCluster, tasks: number, budgetMs:
   const finished = (): number => cluster.frameworks.reduce((sum, framework) => sum + framework.shortFinished, 0);
   let lastProgressMs = performance.now();
   const cpuAtStart = process.cpuUsage();
+  const threadAtStart = threadCpuNs();
   const driven = await drive(cluster.clock, () => finished() >= tasks, {
     stepMs: 100, budgetMs,
     onStep: () => {
@@ -410,21 +437,24 @@ async function measureThroughput(cluster: ScaleCluster, tasks: number, budgetMs:
     },
   });
   const cpu = process.cpuUsage(cpuAtStart);
+  const threadAtEnd = threadCpuNs();
   const failed = cluster.frameworks.reduce((sum, framework) => sum + framework.shortFailed, 0);
   progress(`${finished()} of ${tasks} short tasks finished (${failed} failed) in ${seconds(driven.wallMs)} s (${seconds(driven.virtualMs)} virtual s)`);
   if (!driven.done) {
     const note = `over budget: ${finished()} of ${tasks} tasks finished in ${seconds(driven.wallMs)} s`;
-    return { tasksPerSecond: null, launchP50Ms: null, cpuPerTaskUs: null, note };
+    return { tasksPerSecond: null, launchP50Ms: null, cpuPerTaskUs: null, mainThreadCpuPerTaskUs: null, note };
   }
   const cpuPerTaskUs = round((cpu.user + cpu.system) / tasks, 1);
-  progress(`CPU per task: ${cpuPerTaskUs} µs, every thread of the process (target: ${cpuPerTaskTarget()})`);
+  const mainThreadCpuPerTaskUs = threadAtStart === undefined || threadAtEnd === undefined ? null : round((threadAtEnd - threadAtStart) / 1000 / tasks, 1);
+  progress(`CPU per task: ${cpuPerTaskUs} µs, every thread of the process (target: ${cpuPerTaskTarget()}); ${mainThreadCpuPerTaskUs ?? '?'} µs of it the main thread's`);
   const first = Math.min(...cluster.frameworks.filter((framework) => framework.firstLaunchAtMs > 0).map((framework) => framework.firstLaunchAtMs));
   const last = Math.max(...cluster.frameworks.map((framework) => framework.lastFinishedAtMs));
   const latencies = cluster.frameworks.flatMap((framework) => framework.runningAfterMs);
   const note = failed > 0 ? `${failed} tasks did not finish` : undefined;
   return {
-    tasksPerSecond: Math.round(tasks / ((last - first) / 1000)), launchP50Ms: round(median(latencies), 2), cpuPerTaskUs,
+    tasksPerSecond: Math.round(tasks / ((last - first) / 1000)), launchP50Ms: round(median(latencies), 2), cpuPerTaskUs, mainThreadCpuPerTaskUs,
     ...(note !== undefined ? { note } : {}),
+    ...(mainThreadCpuPerTaskUs === null ? { mainThreadNote: `no ${THREAD_SCHEDSTAT} on this system` } : {}),
   };
 }
 
