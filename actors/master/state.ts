@@ -634,8 +634,10 @@ export class MasterState {
 
   /** Moves a framework to the completed ones (its tasks must be removed already). */
   completeFramework(framework: FrameworkRecord): void {
+    // Another record under its id (or none) would be deleted with its tasks still counted.
+    if (this.frameworkMap.get(framework.id) !== framework) throw new Error(`master books: framework ${framework.id} is not the registered record of that id: not completed`);
     this.releasePid(framework);
-    if (this.frameworkMap.get(framework.id) === framework) this.countFrameworkTasks(framework, -1);
+    this.countFrameworkTasks(framework, -1);
     this.frameworkMap.delete(framework.id);
     this.countPrincipal(framework.info.principal, -1);
     this.completedFrameworkList.push(framework);

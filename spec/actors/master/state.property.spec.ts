@@ -470,6 +470,19 @@ describe('actors/master/state: indexes (properties)', () => {
     expect(summaries.takeChangedAgents(), 'and taken').to.deep.equal(new Set());
   });
 
+  it('refuses to complete a framework record that is not the registered one (a bug in the master), and changes nothing', () => {
+    const books = new Books();
+    const first = newFrameworkRecord({ id: 'F0', name: 'a', user: 'u' }, PIDS[0], 0);
+    books.state.addFramework(first);
+    books.state.completeFramework(first);
+    const second = newFrameworkRecord({ id: 'F0', name: 'a', user: 'u' }, PIDS[1], 1);
+    books.state.addFramework(second);
+    expect(() => books.state.completeFramework(first)).to.throw(/F0 is not the registered record/);
+    expect(books.state.frameworks.get('F0')).to.equal(second);
+    expect(books.state.completedFrameworks).to.deep.equal([first]);
+    expect(books.state.frameworkByPid(PIDS[1] as UPID)).to.equal(second);
+  });
+
   it('refuses to give one scheduler pid to two live frameworks (a bug in the master), and changes nothing', () => {
     const books = new Books();
     const pid = PIDS[0] as UPID;
