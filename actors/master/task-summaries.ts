@@ -30,8 +30,7 @@ function indexOf(state: TaskState): number {
 /**
  * One framework's or agent's tasks by state: a count per state in a list, and their total. A
  * list, not a map by state: a task's every status update moves it between two states, and a map
- * dropping a state at zero and taking it again at one made and shrank tables (4% of the master's
- * thread at 10k agents).
+ * drops a state at zero and takes it again at one.
  */
 export class StateCounts {
   readonly counts: number[] = TASK_STATES.map(() => 0);
