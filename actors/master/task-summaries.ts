@@ -51,6 +51,7 @@ export class StateCounts {
   }
 }
 
+/** The counts (see the file's comment): `count` and `move` as tasks change, read by the summary's renderers. */
 export class TaskSummaries {
   private readonly byFramework = new Map<string, StateCounts>();
   private readonly byAgent = new Map<string, StateCounts>();
@@ -99,10 +100,12 @@ export class TaskSummaries {
     this.note(task.agentId);
   }
 
+  /** The framework's counted tasks by state; undefined for none. */
   frameworkCounts(frameworkId: string): StateCounts | undefined {
     return this.byFramework.get(frameworkId);
   }
 
+  /** The agent's counted tasks by state; undefined for none. */
   agentCounts(agentId: string): StateCounts | undefined {
     return this.byAgent.get(agentId);
   }
