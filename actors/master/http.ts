@@ -16,7 +16,7 @@ export type { StateViewer } from '../../lib/state-json';
 import type { ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
 import { renderMasterFlags, type MasterFlags } from './flags';
 import type { AgentRecord, FrameworkRecord, MasterState } from './state';
-import type { StateCounts, TaskSummaries } from './task-summaries';
+import type { StateCounts } from './task-summaries';
 
 /** Everything the renderers read. */
 export interface StateContext {
@@ -404,7 +404,7 @@ export const SUMMARY_TASK_STATES: readonly TaskState[] = [
 
 /** Counts by state, every state of `SUMMARY_TASK_STATES` (0 when none). */
 export function stateCounts(counts: StateCounts | undefined): Json {
-  return Object.fromEntries(SUMMARY_TASK_STATES.map((state) => [state, counts?.get(state) ?? 0]));
+  return Object.fromEntries(SUMMARY_TASK_STATES.map((state) => [state, counts?.of(state) ?? 0]));
 }
 
 /**
@@ -416,15 +416,10 @@ export function stateCounts(counts: StateCounts | undefined): Json {
 export function renderStateSummary(context: StateContext): Json {
   const { state } = context;
   const viewer = context.viewer ?? SEE_ALL;
-  const summaries = state.taskSummaries;
   return {
     ...renderSummaryHeader(context),
-    slaves: [...state.agents.values()].map((agent) => renderAgentSummary(state, agent, viewer, summaries)),
-    frameworks: [...state.frameworks.values()].filter((framework) => viewer.framework(framework.info.user)).map((framework) => ({
-      ...renderFrameworkSummary(state, framework),
-      ...stateCounts(summaries.frameworkCounts(framework.id)),
-      slave_ids: summaries.agentIdsOf(framework.id),
-    })),
+    slaves: [...state.agents.values()].map((agent) => renderAgentSummary(state, agent, viewer)),
+    frameworks: [...state.frameworks.values()].filter((framework) => viewer.framework(framework.info.user)).map((framework) => renderFrameworkSummary(state, framework)),
   };
 }
 
@@ -434,15 +429,15 @@ export function renderSummaryHeader(context: StateContext): Json {
 }
 
 /** An agent in `/master/state-summary`: as in `/master/state`, with its task counts by state and `framework_ids`. */
-export function renderAgentSummary(state: MasterState, agent: AgentRecord, viewer: StateViewer, summaries: TaskSummaries): Json {
+export function renderAgentSummary(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
   return {
     ...renderAgent(state, agent, viewer),
-    ...stateCounts(summaries.agentCounts(agent.id)),
-    framework_ids: summaries.frameworkIdsOn(agent.id),
+    ...stateCounts(state.taskSummaries.agentCounts(agent.id)),
+    framework_ids: state.taskSummaries.frameworkIdsOn(agent.id),
   };
 }
 
-/** A framework in `/master/state-summary`'s `frameworks`, before its counts and `slave_ids`. */
+/** A framework in `/master/state-summary`'s `frameworks`, with its task counts and `slave_ids` (the books' `taskSummaries`). */
 export function renderFrameworkSummary(state: MasterState, framework: FrameworkRecord): Json {
   const info = framework.info;
   return {
@@ -457,6 +452,8 @@ export function renderFrameworkSummary(state: MasterState, framework: FrameworkR
     active: framework.active,
     connected: framework.connected,
     recovered: framework.recovered,
+    ...stateCounts(state.taskSummaries.frameworkCounts(framework.id)),
+    slave_ids: state.taskSummaries.agentIdsOf(framework.id),
   };
 }
 

@@ -26,12 +26,11 @@ import { renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1Task } from '../../lib/v1/operator';
 import {
   addRoleParts, agentRoleParts, renderAgent, renderAgentSummary, renderExecutor, renderFrameworkHeader, renderFrameworkSummary, renderOffer,
-  renderRecoveredAgents, renderSlave, renderStateHeader, renderSummaryHeader, selectTasks, stateCounts, withFrameworks,
+  renderRecoveredAgents, renderSlave, renderStateHeader, renderSummaryHeader, selectTasks, withFrameworks,
   type RoleBreakdown, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 import { v1Agent, v1Executor, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
-import type { TaskSummaries } from './task-summaries';
 
 /**
  * Agents a warming turn puts in their blocks (or changes it takes from the books), when there
@@ -587,7 +586,7 @@ export class StateFragments {
       const state = this.state;
       const render: Record<StateFormat, (agent: AgentRecord) => string> = {
         state: (agent) => JSON.stringify(renderAgent(state, agent, SEE_ALL)),
-        summary: (agent) => JSON.stringify(renderAgentSummary(state, agent, SEE_ALL, state.taskSummaries)),
+        summary: (agent) => JSON.stringify(renderAgentSummary(state, agent, SEE_ALL)),
         v1: (agent) => JSON.stringify(v1Agent(state, agent)),
         slaves: (agent) => JSON.stringify(renderSlave(state, agent, SEE_ALL)),
       };
@@ -647,7 +646,7 @@ export class StateFragments {
     };
     this.takeChanges();
     while (this.applySome(STATE_PLACED_PER_TURN, overBudget)) yield;
-    if (format === 'summary') this.updateSummaries();
+    if (format === 'summary') this.takeSummaryChanges();
     // `/master/frameworks` shows no agent: their blocks are not made for it.
     const agents = target === 'frameworks' || target === 'v1-frameworks' ? [] : this.agents(format).warm(state, turnDone, overBudget);
     for (const step of agents) {
@@ -718,15 +717,11 @@ export class StateFragments {
     const { state } = context;
     const viewer = context.viewer ?? SEE_ALL;
     this.applyChanges();
-    const summaries = this.updateSummaries();
+    this.takeSummaryChanges();
     const parts: StateParts = [JSON.stringify(renderSummaryHeader(context)).slice(0, -1), ',"slaves":['];
-    this.pushAgents(parts, 'summary', viewer, (agent) => JSON.stringify(renderAgentSummary(state, agent, viewer, summaries)));
+    this.pushAgents(parts, 'summary', viewer, (agent) => JSON.stringify(renderAgentSummary(state, agent, viewer)));
     parts.push('],"frameworks":[');
-    pushList(parts, state.frameworks.values(), (framework) => (!viewer.framework(framework.info.user) ? undefined : JSON.stringify({
-      ...renderFrameworkSummary(state, framework),
-      ...stateCounts(summaries.frameworkCounts(framework.id)),
-      slave_ids: summaries.agentIdsOf(framework.id),
-    })));
+    pushList(parts, state.frameworks.values(), (framework) => (!viewer.framework(framework.info.user) ? undefined : JSON.stringify(renderFrameworkSummary(state, framework))));
     parts.push(']}');
     return parts;
   }
@@ -904,15 +899,13 @@ export class StateFragments {
   }
 
   /**
-   * The books' task summaries (kept as tasks change, `MasterState.taskSummaries`), with the
-   * summary's agents whose counts or frameworks changed since it last looked marked to render again.
+   * Marks the summary's agents whose counts or frameworks changed since it last looked (the books
+   * keep the counts as tasks change, `MasterState.taskSummaries`) to be rendered again.
    */
-  private updateSummaries(): TaskSummaries {
-    const summaries = this.state.taskSummaries;
-    const changed = summaries.takeChangedAgents();
+  private takeSummaryChanges(): void {
+    const changed = this.state.taskSummaries.takeChangedAgents();
     if (changed === 'all') this.agents('summary').apply(this.state, 'all');
     else for (const agentId of changed) this.agents('summary').invalidate(agentId);
-    return summaries;
   }
 
   // ---- frameworks ---------------------------------------------------------------------------------

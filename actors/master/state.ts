@@ -745,12 +745,7 @@ export class MasterState {
       const replaced = framework.unreachableTasks.get(taskId);
       if (replaced !== undefined) this.taskSummaries.count(replaced, -1);
       framework.unreachableTasks.set(taskId, tracked.task);
-      while (framework.unreachableTasks.size > this.limits.maxUnreachableTasksPerFramework) {
-        const [oldest] = framework.unreachableTasks;
-        if (oldest === undefined) break;
-        framework.unreachableTasks.delete(oldest[0]);
-        this.taskSummaries.count(oldest[1], -1);
-      }
+      trimOldest(framework.unreachableTasks, this.limits.maxUnreachableTasksPerFramework, (task) => this.taskSummaries.count(task, -1));
     } else {
       this.keepCompleted(framework, tracked.task);
     }
@@ -792,9 +787,11 @@ export class MasterState {
         framework.unreachableTasks.delete(taskId);
         this.taskSummaries.count(task, -1);
       }
-      const forgotten = (task: Task): boolean => task.agentId === agentId && back.has(`${framework.id}/${task.taskId}`);
-      for (const task of framework.completedTasks) if (forgotten(task)) this.taskSummaries.count(task, -1);
-      const completed = framework.completedTasks.filter((task) => !forgotten(task));
+      const completed = framework.completedTasks.filter((task) => {
+        const forgotten = task.agentId === agentId && back.has(`${framework.id}/${task.taskId}`);
+        if (forgotten) this.taskSummaries.count(task, -1);
+        return !forgotten;
+      });
       framework.completedTasks.splice(0, framework.completedTasks.length, ...completed);
       if (framework.unreachableTasks.size + framework.completedTasks.length !== before) this.touchFramework(framework);
     }
@@ -844,12 +841,10 @@ export class MasterState {
     }
   }
 
-  /** Whether `tracked`'s task is one of `framework`'s that the task summaries count: live, unreachable or completed. */
-  private summarizes(framework: FrameworkRecord, tracked: TrackedTask): boolean {
-    const { taskId } = tracked.task;
-    if (framework.tasks.get(taskId) === tracked || framework.unreachableTasks.get(taskId) === tracked.task) return true;
-    // Only a task no longer live (a late update about one kept as completed, not yet terminal) gets here.
-    return framework.completedTasks.includes(tracked.task);
+  /** Whether `framework` keeps `task` among its unreachable or completed ones (counted in the task summaries as its live ones are). */
+  private keptAsEnded(framework: FrameworkRecord, task: Task): boolean {
+    // The list is scanned only for an update about a task no longer live (one kept as completed, not yet terminal).
+    return framework.unreachableTasks.get(task.taskId) === task || framework.completedTasks.includes(task);
   }
 
   /**
@@ -863,15 +858,16 @@ export class MasterState {
     if (!isTerminalState(task.state)) {
       const wasLive = !isTerminalOrUnreachable(task.state);
       const framework = this.frameworkMap.get(task.frameworkId);
-      if (framework?.tasks.get(task.taskId) === tracked) {
+      const inFramework = framework?.tasks.get(task.taskId) === tracked;
+      if (inFramework) {
         this.countTaskState(task.state, -1);
         this.countTaskState(latestState, 1);
       }
-      if (framework !== undefined && this.summarizes(framework, tracked)) this.taskSummaries.move(task, task.state, latestState);
+      if (framework !== undefined && (inFramework || this.keptAsEnded(framework, task))) this.taskSummaries.move(task, task.state, latestState);
       const live = !isTerminalOrUnreachable(latestState);
       // When it starts or stops holding resources: the record holding it, in whose use it counts
       // (a completed framework's only when one was completed with its tasks, which the books allow).
-      const holder = wasLive === live ? undefined : framework?.tasks.get(task.taskId) === tracked ? framework : this.completedFrameworkList.find((completed) => completed.tasks.get(task.taskId) === tracked);
+      const holder = wasLive === live ? undefined : inFramework ? framework : this.completedFrameworkList.find((completed) => completed.tasks.get(task.taskId) === tracked);
       if (holder !== undefined && wasLive) countUse(holder, tracked, -1);
       task.state = latestState;
       if (holder !== undefined && live) countUse(holder, tracked, 1);
@@ -1098,11 +1094,14 @@ function countUse(framework: FrameworkRecord, tracked: TrackedTask, sign: 1 | -1
   else framework.tasksWithNonScalars?.delete(tracked);
 }
 
-function trimOldest<K>(collection: Map<K, unknown> | Set<K>, limit: number): void {
+/** Deletes the oldest entries of `collection` past `limit`, handing each deleted map value to `dropped`. */
+function trimOldest<K, V>(collection: Map<K, V> | Set<K>, limit: number, dropped?: (value: V) => void): void {
   while (collection.size > limit) {
     const oldest = collection.keys().next();
     if (oldest.done) return;
+    const value = collection instanceof Map ? collection.get(oldest.value) : undefined;
     collection.delete(oldest.value);
+    if (value !== undefined) dropped?.(value);
   }
 }
 

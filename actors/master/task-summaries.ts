@@ -36,10 +36,9 @@ export class StateCounts {
   readonly counts: number[] = TASK_STATES.map(() => 0);
   total = 0;
 
-  /** The tasks in `state`; undefined for none. */
-  get(state: TaskState): number | undefined {
-    const count = this.counts[indexOf(state)] ?? 0;
-    return count === 0 ? undefined : count;
+  /** The tasks in `state`. */
+  of(state: TaskState): number {
+    return this.counts[indexOf(state)] ?? 0;
   }
 
   /** [state, count] for each state with a task, in `TASK_STATES` order. */
