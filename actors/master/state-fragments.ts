@@ -30,6 +30,7 @@ import {
   type RoleBreakdown, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
+import { TaskBlocks, type TaskBlock, type TaskFormat } from './task-blocks';
 import { v1Agent, v1Executor, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
 
 /**
@@ -529,8 +530,8 @@ interface FrameworkFragments {
   readonly stamp: number;
   /** `/master/state`'s header without its closing `}`. */
   head?: string;
-  /** The whole framework in `/master/state`, for a caller who may see all of it. */
-  full?: string;
+  /** The whole framework in `/master/state`, for a caller who may see all of it, as pieces (its live tasks' blocks among them). */
+  full?: StateParts;
   /** GET_STATE's framework (`GetFrameworks.Framework`) but its `offers`, without its closing `}`. */
   v1Head?: string;
 }
@@ -576,6 +577,9 @@ export class StateFragments {
   private readonly agentBlocks: Partial<Record<StateFormat, AgentBlocks>> = {};
   /** The roles' breakdowns, made when first asked for. */
   private roleSums: RoleSums | undefined;
+  /** Each registered framework's live tasks, in blocks, made when first asked for. */
+  private readonly taskBlocks = new WeakMap<FrameworkRecord, TaskBlocks>();
+  private readonly textOf = (task: Task, format: TaskFormat): string => this.taskText(task, format);
 
   constructor(private readonly state: MasterState) {}
 
@@ -637,8 +641,8 @@ export class StateFragments {
     const format: StateFormat = target === 'v1-agents' || target === 'v1-frameworks' ? 'v1' : target === 'frameworks' ? 'state' : target;
     let mark = this.counter.rendered;
     let visits = 0;
-    const turnDone = (): boolean => {
-      visits++;
+    const turnDone = (visited = 1): boolean => {
+      visits += visited;
       if (this.counter.rendered - mark < STATE_WARM_RENDERS_PER_TURN && visits < STATE_WARM_VISITS_PER_TURN && !overBudget()) return false;
       mark = this.counter.rendered;
       visits = 0;
@@ -662,9 +666,17 @@ export class StateFragments {
     // changed; the last turn does it.
     for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
       const stamp = framework.stamp;
-      for (const task of atMost(liveTasks(framework), framework.tasks.size)) {
-        this.taskText(task, taskFormat);
-        if (turnDone()) yield;
+      const blocks = this.liveTaskBlocks(framework);
+      if (blocks === undefined) {
+        for (const task of atMost(liveTasks(framework), framework.tasks.size)) {
+          this.taskText(task, taskFormat);
+          if (turnDone()) yield;
+        }
+      } else {
+        while (blocks.placing) {
+          if (turnDone(blocks.placeSome(STATE_WARM_VISITS_PER_TURN))) yield;
+        }
+        for (const block of blocks.staleBlocks(taskFormat)) yield* this.warmTaskBlock(blocks, block, taskFormat, turnDone);
       }
       for (const task of [...framework.unreachableTasks.values(), ...framework.completedTasks]) {
         this.taskText(task, taskFormat);
@@ -819,7 +831,12 @@ export class StateFragments {
     const completedFrameworks = state.completedFrameworks.filter((framework) => viewer.framework(framework.info.user));
     if (call === 'GET_TASKS') {
       const withTasks = [...frameworks, ...completedFrameworks].filter((framework) => viewer.tasks(framework.info.user));
-      fields.list('tasks', withTasks.flatMap((framework) => [...liveTasks(framework)]), (task) => this.taskText(task, 'v1'));
+      if (withTasks.some((framework) => framework.tasks.size > 0)) {
+        fields.open('tasks');
+        let first = true;
+        for (const framework of withTasks) first = this.pushLiveTasks(parts, framework, 'v1', first);
+        parts.push(']');
+      }
       fields.list('unreachable_tasks', withTasks.flatMap((framework) => [...framework.unreachableTasks.values()]), (task) => this.taskText(task, 'v1'));
       fields.list('completed_tasks', withTasks.flatMap((framework) => framework.completedTasks), (task) => this.taskText(task, 'v1'));
     } else if (call === 'GET_EXECUTORS') {
@@ -918,7 +935,8 @@ export class StateFragments {
       const comma = first ? '' : ',';
       first = false;
       if (viewer === SEE_ALL) {
-        parts.push(comma + this.frameworkFull(framework));
+        if (comma !== '') parts.push(comma);
+        for (const part of this.frameworkFull(framework)) parts.push(part);
         continue;
       }
       parts.push(comma);
@@ -926,9 +944,14 @@ export class StateFragments {
     }
   }
 
-  /** A framework's fragments, new ones if it changed. */
+  /**
+   * A framework's fragments, new ones if it changed. A completed framework's are new each time:
+   * its stamp does not move with what is filed under its id later (an executor an agent reports,
+   * a status of a task of it), which its used resources and tasks show.
+   */
   private fragmentsOf(framework: FrameworkRecord): FrameworkFragments {
-    const kept = framework.rendered as FrameworkFragments | undefined;
+    const registered = this.state.frameworks.get(framework.id) === framework;
+    const kept = registered ? framework.rendered as FrameworkFragments | undefined : undefined;
     if (kept !== undefined && kept.stamp === framework.stamp && kept.info === framework.info && kept.pid === framework.pid && kept.active === framework.active
       && kept.connected === framework.connected && kept.recovered === framework.recovered
       && kept.reregisteredTimeMs === framework.reregisteredTimeMs && kept.unregisteredTimeMs === framework.unregisteredTimeMs) {
@@ -938,17 +961,20 @@ export class StateFragments {
       info: framework.info, pid: framework.pid, active: framework.active, connected: framework.connected, recovered: framework.recovered,
       reregisteredTimeMs: framework.reregisteredTimeMs, unregisteredTimeMs: framework.unregisteredTimeMs, stamp: framework.stamp,
     };
-    framework.rendered = fragments;
+    if (registered) framework.rendered = fragments;
     return fragments;
   }
 
-  /** A framework's whole `/master/state` text, as a caller who may see all of it sees it. */
-  private frameworkFull(framework: FrameworkRecord): string {
+  /**
+   * A framework's whole `/master/state` text, as a caller who may see all of it sees it: pieces
+   * (joined into one, a framework of 100k tasks took ~100 ms), kept while it is current.
+   */
+  private frameworkFull(framework: FrameworkRecord): StateParts {
     const fragments = this.fragmentsOf(framework);
     if (fragments.full === undefined) {
       const parts: StateParts = [];
       this.pushFramework(parts, framework, true, true);
-      fragments.full = parts.join('');
+      fragments.full = parts;
     }
     return fragments.full;
   }
@@ -997,7 +1023,7 @@ export class StateFragments {
   private pushFramework(parts: StateParts, framework: FrameworkRecord, tasksVisible: boolean, executorsVisible: boolean): void {
     const state = this.state;
     parts.push(this.frameworkHead(framework), ',"tasks":[');
-    if (tasksVisible) pushList(parts, liveTasks(framework), (task) => this.taskText(task, 'state'));
+    if (tasksVisible) this.pushLiveTasks(parts, framework, 'state');
     parts.push('],"unreachable_tasks":[');
     if (tasksVisible) pushList(parts, framework.unreachableTasks.values(), (task) => this.taskText(task, 'state'));
     parts.push('],"completed_tasks":[');
@@ -1014,7 +1040,55 @@ export class StateFragments {
 
   // ---- tasks, executors, offers -------------------------------------------------------------------
 
-  private taskText(task: Task, format: 'state' | 'v1'): string {
+  /**
+   * A registered framework's live tasks in blocks, up to date with what the books say changed;
+   * undefined for a completed framework (the books note no change of its tasks: they are walked).
+   */
+  private liveTaskBlocks(framework: FrameworkRecord): TaskBlocks | undefined {
+    if (this.state.frameworks.get(framework.id) !== framework) return undefined;
+    let blocks = this.taskBlocks.get(framework);
+    if (blocks === undefined) this.taskBlocks.set(framework, (blocks = new TaskBlocks(framework)));
+    // A task kept as completed that changed (the books allow an update about one not terminal yet) is somewhere in the completed tasks' text.
+    if (blocks.update(this.state.takeTaskChanges(framework))) this.completed.delete(framework);
+    return blocks;
+  }
+
+  /**
+   * Renders the task texts `block` is missing a task at a time (a turn may end inside a block),
+   * and joins it in the turn that finds none missing; at most `STATE_WARM_PASSES_PER_BLOCK`
+   * passes (tasks that keep changing or coming meanwhile leave the block to the last turn).
+   */
+  private *warmTaskBlock(blocks: TaskBlocks, block: TaskBlock, format: TaskFormat, turnDone: (visited?: number) => boolean): Generator<void, void, void> {
+    for (let pass = 0; pass < STATE_WARM_PASSES_PER_BLOCK; pass++) {
+      if (!blocks.isStale(block, format)) return;
+      const live = blocks.liveTasksOf(block);
+      const missing = live.filter((task) => this.currentTaskFragment(task)[format === 'v1' ? 'v1' : 'text'] === undefined);
+      if (missing.length === 0) {
+        if (turnDone(blocks.join(block, format, this.textOf))) yield;
+        return;
+      }
+      if (turnDone(live.length)) yield;
+      for (const task of missing) {
+        this.taskText(task, format);
+        if (turnDone()) yield;
+      }
+    }
+  }
+
+  /** Pushes `framework`'s live tasks' `format` texts, comma-separated, after a comma unless `first`; whether it is still first (it pushed nothing). */
+  private pushLiveTasks(parts: StateParts, framework: FrameworkRecord, format: TaskFormat, first = true): boolean {
+    const blocks = this.liveTaskBlocks(framework);
+    if (blocks !== undefined) return blocks.push(parts, format, this.textOf, first);
+    for (const task of liveTasks(framework)) {
+      const text = this.taskText(task, format);
+      parts.push(first ? text : `,${text}`);
+      first = false;
+    }
+    return first;
+  }
+
+  /** What is kept of `task`'s texts: a new (empty) fragment when it changed since. */
+  private currentTaskFragment(task: Task): TaskFragment {
     const statuses = task.statuses?.length ?? 0;
     const last = task.statuses?.[statuses - 1];
     let kept = this.tasks.get(task);
@@ -1023,6 +1097,11 @@ export class StateFragments {
       kept = { state: task.state, statuses, last, statusUpdateState: task.statusUpdateState, statusUpdateUuid: task.statusUpdateUuid };
       this.tasks.set(task, kept);
     }
+    return kept;
+  }
+
+  private taskText(task: Task, format: TaskFormat): string {
+    const kept = this.currentTaskFragment(task);
     if (format === 'v1') {
       if (kept.v1 === undefined) {
         this.counter.rendered++;
@@ -1041,10 +1120,12 @@ export class StateFragments {
     const list = framework.completedTasks;
     const first = list[0];
     const last = list[list.length - 1];
-    const kept = this.completed.get(framework);
+    // Kept for a registered framework only: the books say when one of its tasks changed (`liveTaskBlocks`).
+    const registered = this.state.frameworks.get(framework.id) === framework;
+    const kept = registered ? this.completed.get(framework) : undefined;
     if (kept !== undefined && kept.length === list.length && kept.first === first && kept.last === last) return kept.text;
     const text = list.map((task) => this.taskText(task, 'state')).join(',');
-    this.completed.set(framework, { length: list.length, first, last, text });
+    if (registered) this.completed.set(framework, { length: list.length, first, last, text });
     return text;
   }
 

@@ -89,6 +89,24 @@ export interface FrameworkRecord {
   stamp: number;
   /** What the state endpoints last rendered of it (`StateFragments`' own; nothing else reads it). */
   rendered: object | undefined;
+  /**
+   * Its live tasks added, and its tasks changed, since the state endpoints last took them
+   * (`MasterState.takeTaskChanges`); 'all' when nobody took them for long (more than
+   * `TASK_CHANGES_SLACK` beyond four times its live tasks): the endpoints start over.
+   */
+  taskChanges: TaskChanges | 'all';
+}
+
+/**
+ * What changed among a framework's tasks since `MasterState.takeTaskChanges`, oldest first.
+ * `added`: each task put in its live tasks, in the order they were put there (a task put there
+ * twice is listed twice), which is their order in `tasks`: a task replacing one of the same id
+ * is put at the end, not in the replaced one's place. `changed`: a task whose state, statuses or
+ * status update state changed, or that left the live tasks (listed at each change).
+ */
+export interface TaskChanges {
+  readonly added: Task[];
+  readonly changed: Task[];
 }
 
 /** A registered agent. */
@@ -180,6 +198,11 @@ export interface RetentionLimits {
 
 /** Changed agents `MasterState.takeChangedAgents` keeps beyond twice the agents, before it says 'all'. */
 export const CHANGED_AGENTS_SLACK = 1_024;
+/**
+ * Task changes a framework keeps for `MasterState.takeTaskChanges` beyond four times its live
+ * tasks (a short task is added, changed two or three times and removed), before it says 'all'.
+ */
+export const TASK_CHANGES_SLACK = 1_024;
 
 /** Which task states the gauges count: active ones (Mesos' `master/tasks_<state>` gauges). */
 const ACTIVE_TASK_STATES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'];
@@ -319,10 +342,32 @@ export class MasterState {
     }
   }
 
-  /** Marks the agent and the framework of `task` as changed. */
+  /** Marks the agent and the framework of `task` as changed, and the task among its framework's changed tasks. */
   private touchTask(task: Task): void {
     this.touchAgent(this.agentMap.get(task.agentId));
-    this.touchFramework(this.frameworkMap.get(task.frameworkId));
+    const framework = this.frameworkMap.get(task.frameworkId);
+    if (framework === undefined) return;
+    this.touchFramework(framework);
+    const changes = framework.taskChanges;
+    if (changes !== 'all') {
+      changes.changed.push(task);
+      this.boundTaskChanges(framework, changes);
+    }
+  }
+
+  /** Says 'all' instead of `changes` when they are more than a framework keeps. */
+  private boundTaskChanges(framework: FrameworkRecord, changes: TaskChanges): void {
+    if (changes.added.length + changes.changed.length > 4 * framework.tasks.size + TASK_CHANGES_SLACK) framework.taskChanges = 'all';
+  }
+
+  /**
+   * What changed among `framework`'s tasks since the last call (`TaskChanges`), or 'all' when
+   * more changed than it keeps (or on the first call): the state endpoints' only reader.
+   */
+  takeTaskChanges(framework: FrameworkRecord): TaskChanges | 'all' {
+    const changes = framework.taskChanges;
+    framework.taskChanges = { added: [], changed: [] };
+    return changes;
   }
 
   /** Registered (and recovered) frameworks by id, in registration order. */
@@ -699,8 +744,16 @@ export class MasterState {
         this.countTaskState(replaced.task.state, -1);
         this.taskSummaries.count(replaced.task, -1);
         countUse(framework, replaced, -1);
+        // Put at the end, as a new task is (`TaskChanges.added` lists the live tasks' order).
+        framework.tasks.delete(taskId);
       }
       framework.tasks.set(taskId, tracked);
+      const changes = framework.taskChanges;
+      if (changes !== 'all') {
+        if (replaced !== undefined) changes.changed.push(replaced.task);
+        changes.added.push(tracked.task);
+        this.boundTaskChanges(framework, changes);
+      }
       this.countTaskState(tracked.task.state, 1);
       this.taskSummaries.count(tracked.task, 1);
       countUse(framework, tracked, 1);
@@ -977,6 +1030,7 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     offerIds: new OfferList(),
     stamp: 0,
     rendered: undefined,
+    taskChanges: 'all',
   };
 }
 

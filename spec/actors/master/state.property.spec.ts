@@ -9,7 +9,8 @@ import {
 } from '../../../actors/master/state';
 import { offerNumberOf } from '../../../actors/master/offer-table';
 import { GAUGED_RESOURCES } from '../../../actors/master/metrics';
-import { renderRoles, renderStateSummary, type StateContext } from '../../../actors/master/http';
+import { renderRoles, renderState, renderStateSummary, type StateContext } from '../../../actors/master/http';
+import { v1GetTasks, type V1Context } from '../../../actors/master/v1-operator-json';
 import { StateFragments } from '../../../actors/master/state-fragments';
 import { SUMMARY_CHANGED_AGENTS_SLACK, TaskSummaries } from '../../../actors/master/task-summaries';
 import { defaultMasterFlags } from '../../../actors/master/flags';
@@ -286,6 +287,15 @@ function bruteTaskCounts(state: MasterState): Map<TaskState, number> {
 const SUMMARY_MASTER_INFO = { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' };
 const SUMMARY_FLAGS = defaultMasterFlags('/tmp/unused');
 
+/** Fails saying where two long texts first differ (chai shows only their common start). */
+function expectSameText(actual: string, expected: string, message: string): void {
+  if (actual === expected) return;
+  let at = 0;
+  while (actual[at] === expected[at]) at++;
+  const around = (text: string): string => text.slice(Math.max(0, at - 80), at + 80);
+  throw new Error(`${message}: from character ${at}, kept\n  ${around(actual)}\nagainst afresh\n  ${around(expected)}`);
+}
+
 function checkIndexes(books: Books, step: Change): void {
   const { state } = books;
   const context = `after ${JSON.stringify(step)}`;
@@ -296,6 +306,10 @@ function checkIndexes(books: Books, step: Change): void {
     // The summary's agents kept as text: each one whose counts changed (a task of another agent pushing its task out of a list, say) is rendered again.
     const summaryContext: StateContext = { state, info: SUMMARY_MASTER_INFO, flags: SUMMARY_FLAGS, startTimeMs: 0, nowMs: books.nowMs };
     expect(books.fragments.renderSummary(summaryContext).join(''), `state-summary kept ${context}`).to.equal(JSON.stringify(renderStateSummary(summaryContext)));
+    // The frameworks' live tasks kept in blocks (`TaskBlocks`), in both formats.
+    const v1Context: V1Context = { ...summaryContext, agentEndpoint: () => undefined };
+    expectSameText(books.fragments.render(v1Context).join(''), JSON.stringify(renderState(v1Context)), `state kept ${context}`);
+    expectSameText(books.fragments.renderV1Part(v1Context, 'GET_TASKS').join(''), JSON.stringify({ type: 'GET_TASKS', get_tasks: v1GetTasks(v1Context) }), `GET_TASKS kept ${context}`);
   }
   const tallies = bruteTallies(state);
   const kept = (totals: typeof state.totalTally): Record<string, number> => Object.fromEntries(GAUGED_RESOURCES.map((name) => [name, totals.totalOf(name)]));
