@@ -204,12 +204,17 @@ export function selectTasks(context: StateContext, query: TasksQuery, page: Task
   let index = 0;
   const offer = (task: Task): void => {
     if (query.task_id !== undefined && task.taskId !== query.task_id) return;
-    const entry = { task, time: startTime(task), index: index++ };
+    const time = startTime(task);
+    const at = index++;
     if (heap.length < wanted) {
-      heap.push(entry);
+      heap.push({ task, time, index: at });
       siftUp(heap, heap.length - 1, after);
-    } else if (heap[0] !== undefined && after(heap[0], entry)) {
-      heap[0] = entry;
+      return;
+    }
+    // An entry is made only for a task that goes in: with 100k tasks, one each was most of the pass's garbage.
+    const root = heap[0];
+    if (root !== undefined && (root.time !== time ? direction * (root.time - time) > 0 : root.index > at)) {
+      heap[0] = { task, time, index: at };
       siftDown(heap, 0, after);
     }
   };
