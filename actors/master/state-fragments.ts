@@ -70,8 +70,21 @@ export const STATE_WARM_PASSES_PER_BLOCK = 3;
  * reach, the last turn does.
  */
 export const STATE_WARM_ROUNDS = 3;
+/**
+ * Rounds of bringing the frameworks' live task blocks up to date a warming makes (the first with
+ * the rest of each framework): each takes what changed while the one before ran, while that is
+ * less than the one before found; what the last round does not reach, the last turn does.
+ */
+export const STATE_WARM_TASK_ROUNDS = 8;
 /** Tasks, offers and executors a warming turn looks at (most found current) before it ends. */
 export const STATE_WARM_VISITS_PER_TURN = 1_000;
+/**
+ * What rendering a live task's text counts as in a warming turn, in tasks looked at: ~3 µs (a
+ * task with two statuses, in either format), not a fragment of `STATE_WARM_RENDERS_PER_TURN`
+ * (an agent, a framework: ~5-40 µs). With a framework whose tasks keep changing, a warming that
+ * renders them 32 a turn fell behind at ~10 changes of it between two turns (100k tasks).
+ */
+export const STATE_TASK_RENDER_VISITS = 8;
 
 /**
  * Changed agents applied to the formats' blocks at a time (`StateFragments.applySome`), the
@@ -546,11 +559,17 @@ interface TaskFragment {
   v1?: string;
 }
 
-/** A framework's completed tasks' text, kept while the list has the same length, first and last task (it is appended to and trimmed at its front). */
+/**
+ * A framework's completed tasks' text in one format, kept while the list has the same length,
+ * first and last task (it is appended to and trimmed at its front), and, for a completed
+ * framework, while its stamp stays (the books note a registered framework's changed tasks, and
+ * `noteEndedChanges` drops its texts when one not live changed).
+ */
 interface CompletedFragment {
   readonly length: number;
   readonly first: Task | undefined;
   readonly last: Task | undefined;
+  readonly stamp: number | undefined;
   readonly text: string;
 }
 
@@ -561,7 +580,7 @@ interface CompletedFragment {
  */
 export class StateFragments {
   private readonly tasks = new WeakMap<Task, TaskFragment>();
-  private readonly completed = new WeakMap<FrameworkRecord, CompletedFragment>();
+  private readonly completed = new WeakMap<FrameworkRecord, Partial<Record<TaskFormat, CompletedFragment>>>();
   private readonly executors = new WeakMap<TrackedExecutor, { text?: string; v1?: string }>();
   private readonly offers = new WeakMap<OfferRecord, string>();
   /** Offers as GET_STATE shows them (text undefined: its agent is gone), with the agent's info and pid they were rendered with. */
@@ -641,8 +660,10 @@ export class StateFragments {
     const format: StateFormat = target === 'v1-agents' || target === 'v1-frameworks' ? 'v1' : target === 'frameworks' ? 'state' : target;
     let mark = this.counter.rendered;
     let visits = 0;
-    const turnDone = (visited = 1): boolean => {
+    // `uncounted`: fragments rendered that count as visits instead (task texts, `STATE_TASK_RENDER_VISITS` each).
+    const turnDone = (visited = 1, uncounted = 0): boolean => {
       visits += visited;
+      mark += uncounted;
       if (this.counter.rendered - mark < STATE_WARM_RENDERS_PER_TURN && visits < STATE_WARM_VISITS_PER_TURN && !overBudget()) return false;
       mark = this.counter.rendered;
       visits = 0;
@@ -666,21 +687,26 @@ export class StateFragments {
     // changed; the last turn does it.
     for (const framework of [...state.frameworks.values(), ...state.completedFrameworks]) {
       const stamp = framework.stamp;
-      const blocks = this.liveTaskBlocks(framework);
+      const blocks = this.taskBlocksOf(framework);
       if (blocks === undefined) {
         for (const task of atMost(liveTasks(framework), framework.tasks.size)) {
           this.taskText(task, taskFormat);
           if (turnDone()) yield;
         }
       } else {
-        while (blocks.placing) {
-          if (turnDone(blocks.placeSome(STATE_WARM_VISITS_PER_TURN))) yield;
-        }
-        for (const block of blocks.staleBlocks(taskFormat)) yield* this.warmTaskBlock(blocks, block, taskFormat, turnDone);
+        yield* this.warmLiveTasks(framework, blocks, taskFormat, turnDone);
       }
       for (const task of [...framework.unreachableTasks.values(), ...framework.completedTasks]) {
         this.taskText(task, taskFormat);
         if (turnDone()) yield;
+      }
+      // Joined in a turn that finds them rendered (a registered framework's changes taken first: a
+      // completed task that changed since drops the kept text); the last turn joins them again
+      // only if the list changed since.
+      if (framework.completedTasks.length > 0) {
+        if (blocks !== undefined) this.liveTaskBlocks(framework);
+        this.completedText(framework, taskFormat);
+        if (turnDone(framework.completedTasks.length)) yield;
       }
       if (format === 'v1' && v1Context !== undefined) {
         for (const offerId of atMost(framework.offerIds, framework.offerIds.size)) {
@@ -709,6 +735,39 @@ export class StateFragments {
         if (turnDone()) yield;
       }
     }
+    // Rounds over the registered frameworks' live tasks again, each taking what changed while the
+    // one before ran (a framework whose tasks keep changing), so that the last turn joins only the
+    // blocks changed during the last round: while each round finds fewer changed than the one
+    // before (the rounds catch up), at most `STATE_WARM_TASK_ROUNDS`.
+    let before = Infinity;
+    for (let round = 1; round < STATE_WARM_TASK_ROUNDS; round++) {
+      let changed = 0;
+      for (const framework of [...state.frameworks.values()]) {
+        const blocks = this.taskBlocksOf(framework);
+        if (blocks !== undefined) changed += yield* this.warmLiveTasks(framework, blocks, taskFormat, turnDone);
+      }
+      if (changed === 0 || changed >= before) break;
+      before = changed;
+    }
+  }
+
+  /**
+   * Brings a registered framework's live task blocks up to date: applies the changes taken (up to
+   * twice its live tasks, and the slack), places afresh what is to place (after 'all', or when
+   * the blocks got sparse) and joins the stale blocks, a turn's worth at a time; how many
+   * changes and stale blocks it found.
+   */
+  private *warmLiveTasks(framework: FrameworkRecord, blocks: TaskBlocks, format: TaskFormat, turnDone: (visited?: number, uncounted?: number) => boolean): Generator<void, number, void> {
+    let found = 0;
+    while (blocks.applying || blocks.placing) {
+      const looked = blocks.applying ? blocks.applySome(STATE_WARM_VISITS_PER_TURN, true) : blocks.placeSome(STATE_WARM_VISITS_PER_TURN);
+      found += looked;
+      this.noteEndedChanges(framework, blocks);
+      if (turnDone(looked)) yield;
+    }
+    const stale = blocks.staleBlocks(format);
+    for (const block of stale) yield* this.warmTaskBlock(blocks, block, format, turnDone);
+    return found + stale.length;
   }
 
   /** `/master/state` for `context`, as pieces to write in order. */
@@ -831,6 +890,8 @@ export class StateFragments {
     const completedFrameworks = state.completedFrameworks.filter((framework) => viewer.framework(framework.info.user));
     if (call === 'GET_TASKS') {
       const withTasks = [...frameworks, ...completedFrameworks].filter((framework) => viewer.tasks(framework.info.user));
+      // Each registered framework's changes applied first: they say which kept completed tasks' texts are stale.
+      for (const framework of withTasks) this.liveTaskBlocks(framework);
       if (withTasks.some((framework) => framework.tasks.size > 0)) {
         fields.open('tasks');
         let first = true;
@@ -838,7 +899,13 @@ export class StateFragments {
         parts.push(']');
       }
       fields.list('unreachable_tasks', withTasks.flatMap((framework) => [...framework.unreachableTasks.values()]), (task) => this.taskText(task, 'v1'));
-      fields.list('completed_tasks', withTasks.flatMap((framework) => framework.completedTasks), (task) => this.taskText(task, 'v1'));
+      // Each framework's completed tasks' text is kept (a framework keeps up to --max_completed_tasks_per_framework).
+      const withCompleted = withTasks.filter((framework) => framework.completedTasks.length > 0);
+      if (withCompleted.length > 0) {
+        fields.open('completed_tasks');
+        pushList(parts, withCompleted, (framework) => this.completedText(framework, 'v1'));
+        parts.push(']');
+      }
     } else if (call === 'GET_EXECUTORS') {
       const executors = frameworks.filter((framework) => viewer.executors(framework.info.user)).flatMap((framework) => [...state.frameworkExecutors(framework.id)]);
       fields.list('executors', executors, ([executor, agentId]) => this.executorText(executor, agentId, 'v1'));
@@ -944,14 +1011,9 @@ export class StateFragments {
     }
   }
 
-  /**
-   * A framework's fragments, new ones if it changed. A completed framework's are new each time:
-   * its stamp does not move with what is filed under its id later (an executor an agent reports,
-   * a status of a task of it), which its used resources and tasks show.
-   */
+  /** A framework's fragments, new ones if it changed. */
   private fragmentsOf(framework: FrameworkRecord): FrameworkFragments {
-    const registered = this.state.frameworks.get(framework.id) === framework;
-    const kept = registered ? framework.rendered as FrameworkFragments | undefined : undefined;
+    const kept = framework.rendered as FrameworkFragments | undefined;
     if (kept !== undefined && kept.stamp === framework.stamp && kept.info === framework.info && kept.pid === framework.pid && kept.active === framework.active
       && kept.connected === framework.connected && kept.recovered === framework.recovered
       && kept.reregisteredTimeMs === framework.reregisteredTimeMs && kept.unregisteredTimeMs === framework.unregisteredTimeMs) {
@@ -961,7 +1023,7 @@ export class StateFragments {
       info: framework.info, pid: framework.pid, active: framework.active, connected: framework.connected, recovered: framework.recovered,
       reregisteredTimeMs: framework.reregisteredTimeMs, unregisteredTimeMs: framework.unregisteredTimeMs, stamp: framework.stamp,
     };
-    if (registered) framework.rendered = fragments;
+    framework.rendered = fragments;
     return fragments;
   }
 
@@ -1027,7 +1089,7 @@ export class StateFragments {
     parts.push('],"unreachable_tasks":[');
     if (tasksVisible) pushList(parts, framework.unreachableTasks.values(), (task) => this.taskText(task, 'state'));
     parts.push('],"completed_tasks":[');
-    if (tasksVisible) parts.push(this.completedText(framework));
+    if (tasksVisible) parts.push(this.completedText(framework, 'state'));
     parts.push('],"offers":[');
     pushList(parts, framework.offerIds, (offerId) => {
       const record = state.offers.get(offerId);
@@ -1045,32 +1107,48 @@ export class StateFragments {
    * undefined for a completed framework (the books note no change of its tasks: they are walked).
    */
   private liveTaskBlocks(framework: FrameworkRecord): TaskBlocks | undefined {
-    if (this.state.frameworks.get(framework.id) !== framework) return undefined;
-    let blocks = this.taskBlocks.get(framework);
-    if (blocks === undefined) this.taskBlocks.set(framework, (blocks = new TaskBlocks(framework)));
-    // A task kept as completed that changed (the books allow an update about one not terminal yet) is somewhere in the completed tasks' text.
-    if (blocks.update(this.state.takeTaskChanges(framework))) this.completed.delete(framework);
+    const blocks = this.taskBlocksOf(framework);
+    if (blocks === undefined) return undefined;
+    blocks.applySome();
+    this.noteEndedChanges(framework, blocks);
     return blocks;
   }
 
+  /** A registered framework's live tasks in blocks, the books' changes taken (not applied yet); undefined for a completed framework. */
+  private taskBlocksOf(framework: FrameworkRecord): TaskBlocks | undefined {
+    if (this.state.frameworks.get(framework.id) !== framework) return undefined;
+    let blocks = this.taskBlocks.get(framework);
+    if (blocks === undefined) this.taskBlocks.set(framework, (blocks = new TaskBlocks(framework)));
+    blocks.take(this.state.takeTaskChanges(framework));
+    return blocks;
+  }
+
+  /** A task kept as completed that changed (the books allow an update about one not terminal yet) is somewhere in the completed tasks' texts. */
+  private noteEndedChanges(framework: FrameworkRecord, blocks: TaskBlocks): void {
+    if (blocks.takeEndedChanged()) this.completed.delete(framework);
+  }
+
   /**
-   * Renders the task texts `block` is missing a task at a time (a turn may end inside a block),
-   * and joins it in the turn that finds none missing; at most `STATE_WARM_PASSES_PER_BLOCK`
+   * Renders the task texts `block` is missing a task at a time (a turn may end inside a block:
+   * only those its join would look up, the others are sliced out of its last text), and joins
+   * it in the turn that finds none missing; at most `STATE_WARM_PASSES_PER_BLOCK`
    * passes (tasks that keep changing or coming meanwhile leave the block to the last turn).
    */
-  private *warmTaskBlock(blocks: TaskBlocks, block: TaskBlock, format: TaskFormat, turnDone: (visited?: number) => boolean): Generator<void, void, void> {
+  private *warmTaskBlock(blocks: TaskBlocks, block: TaskBlock, format: TaskFormat, turnDone: (visited?: number, uncounted?: number) => boolean): Generator<void, void, void> {
     for (let pass = 0; pass < STATE_WARM_PASSES_PER_BLOCK; pass++) {
       if (!blocks.isStale(block, format)) return;
-      const live = blocks.liveTasksOf(block);
-      const missing = live.filter((task) => this.currentTaskFragment(task)[format === 'v1' ? 'v1' : 'text'] === undefined);
+      const looked = blocks.tasksToLookUp(block, format);
+      const missing = looked.filter((task) => this.currentTaskFragment(task)[format === 'v1' ? 'v1' : 'text'] === undefined);
       if (missing.length === 0) {
         if (turnDone(blocks.join(block, format, this.textOf))) yield;
         return;
       }
-      if (turnDone(live.length)) yield;
+      if (turnDone(looked.length)) yield;
       for (const task of missing) {
+        const before = this.counter.rendered;
         this.taskText(task, format);
-        if (turnDone()) yield;
+        const rendered = this.counter.rendered - before;
+        if (turnDone(rendered * STATE_TASK_RENDER_VISITS, rendered)) yield;
       }
     }
   }
@@ -1116,16 +1194,17 @@ export class StateFragments {
     return kept.text;
   }
 
-  private completedText(framework: FrameworkRecord): string {
+  private completedText(framework: FrameworkRecord, format: TaskFormat): string {
     const list = framework.completedTasks;
     const first = list[0];
     const last = list[list.length - 1];
-    // Kept for a registered framework only: the books say when one of its tasks changed (`liveTaskBlocks`).
-    const registered = this.state.frameworks.get(framework.id) === framework;
-    const kept = registered ? this.completed.get(framework) : undefined;
-    if (kept !== undefined && kept.length === list.length && kept.first === first && kept.last === last) return kept.text;
-    const text = list.map((task) => this.taskText(task, 'state')).join(',');
-    if (registered) this.completed.set(framework, { length: list.length, first, last, text });
+    const stamp = this.state.frameworks.get(framework.id) === framework ? undefined : framework.stamp;
+    let kept = this.completed.get(framework);
+    if (kept === undefined) this.completed.set(framework, (kept = {}));
+    const fragment = kept[format];
+    if (fragment !== undefined && fragment.length === list.length && fragment.first === first && fragment.last === last && fragment.stamp === stamp) return fragment.text;
+    const text = list.map((task) => this.taskText(task, format)).join(',');
+    kept[format] = { length: list.length, first, last, stamp, text };
     return text;
   }
 

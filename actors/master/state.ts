@@ -92,7 +92,7 @@ export interface FrameworkRecord {
   /**
    * Its live tasks added, and its tasks changed, since the state endpoints last took them
    * (`MasterState.takeTaskChanges`); 'all' when nobody took them for long (more than
-   * `TASK_CHANGES_SLACK` beyond four times its live tasks): the endpoints start over.
+   * `TASK_CHANGES_SLACK` beyond twice its live tasks): the endpoints start over.
    */
   taskChanges: TaskChanges | 'all';
 }
@@ -199,8 +199,9 @@ export interface RetentionLimits {
 /** Changed agents `MasterState.takeChangedAgents` keeps beyond twice the agents, before it says 'all'. */
 export const CHANGED_AGENTS_SLACK = 1_024;
 /**
- * Task changes a framework keeps for `MasterState.takeTaskChanges` beyond four times its live
- * tasks (a short task is added, changed two or three times and removed), before it says 'all'.
+ * Task changes a framework keeps for `MasterState.takeTaskChanges` beyond twice its live tasks,
+ * before it says 'all' (a short task is added, changed two or three times and removed: the
+ * list holds ended tasks, which it keeps from the collector until it is taken).
  */
 export const TASK_CHANGES_SLACK = 1_024;
 
@@ -342,12 +343,23 @@ export class MasterState {
     }
   }
 
-  /** Marks the agent and the framework of `task` as changed, and the task among its framework's changed tasks. */
+  /**
+   * Marks every record filed under `frameworkId` as changed (its `stamp`): the registered one,
+   * and the completed ones, which show what is filed under their id after they completed (the
+   * executors agents report, in their used resources; the statuses of the tasks they kept).
+   */
+  private touchFrameworkId(frameworkId: string): void {
+    this.touchFramework(this.frameworkMap.get(frameworkId));
+    if (!this.completedFrameworkCounts.has(frameworkId)) return;
+    for (const completed of this.completedFrameworkList) if (completed.id === frameworkId) this.touchFramework(completed);
+  }
+
+  /** Marks the agent and the frameworks of `task` as changed, and the task among its registered framework's changed tasks. */
   private touchTask(task: Task): void {
     this.touchAgent(this.agentMap.get(task.agentId));
+    this.touchFrameworkId(task.frameworkId);
     const framework = this.frameworkMap.get(task.frameworkId);
     if (framework === undefined) return;
-    this.touchFramework(framework);
     const changes = framework.taskChanges;
     if (changes !== 'all') {
       changes.changed.push(task);
@@ -357,7 +369,7 @@ export class MasterState {
 
   /** Says 'all' instead of `changes` when they are more than a framework keeps. */
   private boundTaskChanges(framework: FrameworkRecord, changes: TaskChanges): void {
-    if (changes.added.length + changes.changed.length > 4 * framework.tasks.size + TASK_CHANGES_SLACK) framework.taskChanges = 'all';
+    if (changes.added.length + changes.changed.length > 2 * framework.tasks.size + TASK_CHANGES_SLACK) framework.taskChanges = 'all';
   }
 
   /**
@@ -464,7 +476,7 @@ export class MasterState {
     this.touchAgent(agent);
     for (const frameworkId of agentFrameworkIds(agent)) {
       this.reindexAgent(agent, frameworkId);
-      this.touchFramework(this.frameworkMap.get(frameworkId));
+      this.touchFrameworkId(frameworkId);
     }
   }
 
@@ -543,7 +555,7 @@ export class MasterState {
     this.noteChangedAgent(agent.id);
     for (const frameworkId of agentFrameworkIds(agent)) {
       this.reindexAgent(agent, frameworkId);
-      this.touchFramework(this.frameworkMap.get(frameworkId));
+      this.touchFrameworkId(frameworkId);
     }
     this.forgetPid(agent);
     if (why === 'unreachable') {
@@ -864,7 +876,7 @@ export class MasterState {
     }
     this.reindexAgent(agent, frameworkId);
     this.touchAgent(agent);
-    this.touchFramework(this.frameworkMap.get(frameworkId));
+    this.touchFrameworkId(frameworkId);
   }
 
   /** Removes an executor from an agent; returns it, or undefined if it was not there. */
@@ -878,7 +890,7 @@ export class MasterState {
     if (executors.size === 0) agent.executors.delete(frameworkId);
     this.reindexAgent(agent, frameworkId);
     this.touchAgent(agent);
-    this.touchFramework(this.frameworkMap.get(frameworkId));
+    this.touchFrameworkId(frameworkId);
     return executor;
   }
 
