@@ -210,7 +210,8 @@ export class TaskBlocks {
       ends.push(end);
     }
     const text = pieces.join(',');
-    block.tasks = kept;
+    // A copy: tasks placed from now on are appended to the block's, not to what this join saw.
+    block.tasks = kept.slice();
     block[format] = text;
     block.joined[format] = { tasks: kept, ends, text };
     block.dirty[format] = new Set();
