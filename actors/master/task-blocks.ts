@@ -76,7 +76,10 @@ export class TaskBlocks {
    */
   take(changes: TaskChanges | 'all'): void {
     if (changes === 'all') {
+      // The batch applied in part goes with the rest: the next batch is applied from its start.
       this.backlog = [];
+      this.changedDone = 0;
+      this.addedDone = 0;
       this.restart();
       this.endedChanged = true;
     } else if (changes.added.length + changes.changed.length > 0) {

@@ -28,6 +28,7 @@ type Step =
   | { kind: 'take' }
   | { kind: 'placeSome'; count: number }
   | { kind: 'applySome'; count: number; compact: boolean }
+  | { kind: 'overflow' }
   | { kind: 'push' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -39,6 +40,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('take' as const) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('placeSome' as const), count: fc.integer({ min: 1, max: 40 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('applySome' as const), count: fc.integer({ min: 1, max: 40 }), compact: fc.boolean() }), weight: 1 },
+  // The books saying 'all' (more changed than they keep, which takes thousands of steps): set directly.
+  { arbitrary: fc.record({ kind: fc.constant('overflow' as const) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('push' as const) }), weight: 1 },
 );
 
@@ -116,6 +119,9 @@ class Books {
       case 'applySome':
         this.blocks.applySome(next.count, next.compact);
         return;
+      case 'overflow':
+        this.framework.taskChanges = 'all';
+        return;
       case 'push':
         this.take();
         this.check('a push');
@@ -163,6 +169,25 @@ describe('master: a framework\'s live tasks in blocks (state endpoints)', () => 
     books.take();
     expect(books.blocks.placing, 'placing afresh').to.equal(true);
     books.check('the updates');
+  });
+
+  it('applies every change taken after the books said \'all\' while changes taken before were partly applied (review)', () => {
+    const books = new Books();
+    for (let id = 0; id < 10; id++) books.apply({ kind: 'launch', id });
+    books.take();
+    books.check('the launches');
+    for (let pick = 0; pick < 5; pick++) books.apply({ kind: 'status', pick, state: 1 });
+    for (let id = 10; id < 13; id++) books.apply({ kind: 'launch', id });
+    books.take();
+    books.blocks.applySome(6, true); // a warming turn's slice of them: the five updates and a launch
+    books.apply({ kind: 'overflow' });
+    books.take();
+    books.check('the \'all\'');
+    // After 'all', a status update and a launch: neither may be skipped as if applied before.
+    books.apply({ kind: 'status', pick: 0, state: 2 });
+    books.apply({ kind: 'launch', id: 20 });
+    books.take();
+    books.check('the changes after the \'all\'');
   });
 
   it('places afresh when tasks leaving left many more blocks than the live tasks fill (STATE_TASK_BLOCKS_SLACK)', () => {
