@@ -704,7 +704,14 @@ export class StateFragments {
       // completed task that changed since drops the kept text); the last turn joins them again
       // only if the list changed since.
       if (framework.completedTasks.length > 0) {
-        if (blocks !== undefined) this.liveTaskBlocks(framework);
+        if (blocks !== undefined) {
+          blocks.take(state.takeTaskChanges(framework));
+          while (blocks.applying) {
+            const looked = blocks.applySome(STATE_WARM_VISITS_PER_TURN);
+            this.noteEndedChanges(framework, blocks);
+            if (turnDone(looked)) yield;
+          }
+        }
         this.completedText(framework, taskFormat);
         if (turnDone(framework.completedTasks.length)) yield;
       }
@@ -753,17 +760,23 @@ export class StateFragments {
 
   /**
    * Brings a registered framework's live task blocks up to date: applies the changes taken (up to
-   * twice its live tasks, and the slack), places afresh what is to place (after 'all', or when
-   * the blocks got sparse) and joins the stale blocks, a turn's worth at a time; how many
+   * twice its live tasks, and the slack), places afresh what is to place (after 'all'), merges
+   * blocks left sparse and joins the stale blocks, a turn's worth at a time; how many
    * changes and stale blocks it found.
    */
   private *warmLiveTasks(framework: FrameworkRecord, blocks: TaskBlocks, format: TaskFormat, turnDone: (visited?: number, uncounted?: number) => boolean): Generator<void, number, void> {
     let found = 0;
     while (blocks.applying || blocks.placing) {
-      const looked = blocks.applying ? blocks.applySome(STATE_WARM_VISITS_PER_TURN, true) : blocks.placeSome(STATE_WARM_VISITS_PER_TURN);
+      const looked = blocks.applying ? blocks.applySome(STATE_WARM_VISITS_PER_TURN) : blocks.placeSome(STATE_WARM_VISITS_PER_TURN);
       found += looked;
       this.noteEndedChanges(framework, blocks);
       if (turnDone(looked)) yield;
+    }
+    // Blocks emptied by tasks ending, merged (one pass).
+    if (blocks.startCompaction()) {
+      while (blocks.compacting) {
+        if (turnDone(blocks.compactSome(STATE_WARM_VISITS_PER_TURN))) yield;
+      }
     }
     const stale = blocks.staleBlocks(format);
     for (const block of stale) yield* this.warmTaskBlock(blocks, block, format, turnDone);

@@ -20,9 +20,9 @@ import type { FrameworkRecord, TaskChanges } from './state';
 /** Tasks a block of a framework's live tasks is filled with (a task's text is ~0.5-1 KB). */
 export const STATE_TASKS_PER_BLOCK = 64;
 /**
- * Blocks a framework keeps beyond twice what its live tasks fill, before it places them afresh
- * (tasks leave blocks as they end: a long-running task among many short ones can hold a block
- * of its own).
+ * Blocks a framework keeps beyond twice what its live tasks fill before a warming merges
+ * neighbouring ones (tasks leave blocks as they end: a long-running task among many short ones
+ * can hold a block of its own).
  */
 export const STATE_TASK_BLOCKS_SLACK = 16;
 
@@ -67,6 +67,8 @@ export class TaskBlocks {
   private addedDone = 0;
   /** A task not live changed since `takeEndedChanged` (or the books said 'all'). */
   private endedChanged = false;
+  /** Where a pass merging neighbouring blocks (`compactSome`) is, or undefined when none is under way. */
+  private compactAt: number | undefined;
 
   constructor(private readonly framework: FrameworkRecord) {}
 
@@ -94,11 +96,9 @@ export class TaskBlocks {
 
   /**
    * Applies up to `limit` changes taken (all with no limit), oldest first: changed tasks' blocks
-   * to join again, new ones placed at the end; how many it looked at. `compact` (a warming turn,
-   * where placing afresh goes on a turn at a time): once none are left, places every task afresh
-   * if the blocks are many more than the live tasks fill (`STATE_TASK_BLOCKS_SLACK`).
+   * to join again, new ones placed at the end; how many it looked at.
    */
-  applySome(limit = Infinity, compact = false): number {
+  applySome(limit = Infinity): number {
     let looked = 0;
     while (looked < limit) {
       const changes = this.backlog[0];
@@ -119,8 +119,52 @@ export class TaskBlocks {
       }
       looked++;
     }
-    if (compact && this.backlog.length === 0 && this.blocks.length > 2 * Math.ceil(this.framework.tasks.size / STATE_TASKS_PER_BLOCK) + STATE_TASK_BLOCKS_SLACK) {
-      this.restart();
+    return looked;
+  }
+
+  /**
+   * Starts a pass merging neighbouring blocks (`compactSome`) if the blocks are many more than
+   * the live tasks fill (`STATE_TASK_BLOCKS_SLACK`); whether it started one. Merging, not placing
+   * afresh: that dropped every block, and a request whose warming was done then placed and
+   * joined every task in its last turn.
+   */
+  startCompaction(): boolean {
+    if (this.blocks.length <= 2 * Math.ceil(this.framework.tasks.size / STATE_TASKS_PER_BLOCK) + STATE_TASK_BLOCKS_SLACK) return false;
+    this.compactAt = 0;
+    return true;
+  }
+
+  /** Whether a pass merging blocks is under way. */
+  get compacting(): boolean {
+    return this.compactAt !== undefined;
+  }
+
+  /**
+   * Goes on with the pass merging neighbouring blocks whose tasks fit in one: up to `limit`
+   * blocks and tasks looked at; how many it looked at. A merged block is joined again, its
+   * tasks looked up (its neighbours' texts are not sliced into it).
+   */
+  compactSome(limit: number): number {
+    let looked = 0;
+    while (this.compactAt !== undefined && looked < limit) {
+      const first = this.blocks[this.compactAt];
+      const second = this.blocks[this.compactAt + 1];
+      if (first === undefined || second === undefined) {
+        this.compactAt = undefined;
+        break;
+      }
+      looked++;
+      if (first.tasks.length + second.tasks.length > STATE_TASKS_PER_BLOCK) {
+        this.compactAt++;
+        continue;
+      }
+      const merged: TaskBlock = { tasks: [...first.tasks, ...second.tasks], state: undefined, v1: undefined, joined: {}, dirty: {} };
+      for (const task of merged.tasks) {
+        const block = this.placed.get(task);
+        if (block === first || block === second) this.placed.set(task, merged);
+      }
+      this.blocks.splice(this.compactAt, 2, merged);
+      looked += merged.tasks.length;
     }
     return looked;
   }
@@ -251,6 +295,7 @@ export class TaskBlocks {
 
   private restart(): void {
     this.blocks = [];
+    this.compactAt = undefined;
     this.unplaced = this.framework.tasks.values();
   }
 

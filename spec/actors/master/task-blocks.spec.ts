@@ -27,7 +27,8 @@ type Step =
   | { kind: 'remove'; pick: number; unreachable: boolean }
   | { kind: 'take' }
   | { kind: 'placeSome'; count: number }
-  | { kind: 'applySome'; count: number; compact: boolean }
+  | { kind: 'applySome'; count: number }
+  | { kind: 'compact'; count: number }
   | { kind: 'overflow' }
   | { kind: 'push' };
 
@@ -39,7 +40,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat(), unreachable: fc.boolean() }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('take' as const) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('placeSome' as const), count: fc.integer({ min: 1, max: 40 }) }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('applySome' as const), count: fc.integer({ min: 1, max: 40 }), compact: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('applySome' as const), count: fc.integer({ min: 1, max: 40 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('compact' as const), count: fc.integer({ min: 1, max: 80 }) }), weight: 1 },
   // The books saying 'all' (more changed than they keep, which takes thousands of steps): set directly.
   { arbitrary: fc.record({ kind: fc.constant('overflow' as const) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('push' as const) }), weight: 1 },
@@ -117,7 +119,13 @@ class Books {
         this.blocks.placeSome(next.count);
         return;
       case 'applySome':
-        this.blocks.applySome(next.count, next.compact);
+        this.blocks.applySome(next.count);
+        return;
+      case 'compact':
+        // Part of a pass merging blocks. One starts only when they are sparse, which few sequences
+        // reach: white box, a pass is started here whenever none is under way.
+        if (!this.blocks.compacting && !this.blocks.startCompaction()) (this.blocks as unknown as { compactAt: number }).compactAt = 0;
+        this.blocks.compactSome(next.count);
         return;
       case 'overflow':
         this.framework.taskChanges = 'all';
@@ -179,7 +187,7 @@ describe('master: a framework\'s live tasks in blocks (state endpoints)', () => 
     for (let pick = 0; pick < 5; pick++) books.apply({ kind: 'status', pick, state: 1 });
     for (let id = 10; id < 13; id++) books.apply({ kind: 'launch', id });
     books.take();
-    books.blocks.applySome(6, true); // a warming turn's slice of them: the five updates and a launch
+    books.blocks.applySome(6); // a warming turn's slice of them: the five updates and a launch
     books.apply({ kind: 'overflow' });
     books.take();
     books.check('the \'all\'');
@@ -190,7 +198,7 @@ describe('master: a framework\'s live tasks in blocks (state endpoints)', () => 
     books.check('the changes after the \'all\'');
   });
 
-  it('places afresh when tasks leaving left many more blocks than the live tasks fill (STATE_TASK_BLOCKS_SLACK)', () => {
+  it('merges neighbouring blocks when tasks leaving left many more than the live tasks fill (STATE_TASK_BLOCKS_SLACK)', () => {
     const books = new Books();
     const filled = 2 * STATE_TASK_BLOCKS_SLACK;
     for (let id = 0; id < filled * STATE_TASKS_PER_BLOCK; id++) books.apply({ kind: 'launch', id });
@@ -206,13 +214,16 @@ describe('master: a framework\'s live tasks in blocks (state endpoints)', () => 
       if (++removed % STATE_TASKS_PER_BLOCK === 0) books.take();
     }
     books.take();
-    // A last turn's push does not place afresh (that would be every task in one turn): the blocks stay sparse.
+    // A last turn's push merges nothing (a warming does, a slice at a time): the blocks stay sparse.
     books.check('most tasks left');
     expect(books.blocks.sizes(), 'blocks after the push').to.deep.equal(Array.from({ length: filled }, () => 1));
-    // A warming turn's does, once the changes are applied; the placing goes on a turn's worth at a time (`placeSome`).
-    books.blocks.applySome(Infinity, true);
-    expect(books.blocks.placing, 'placing afresh').to.equal(true);
-    books.check('placed afresh');
-    expect(books.blocks.sizes(), 'blocks placed afresh').to.deep.equal([filled]);
+    expect(books.blocks.startCompaction(), 'a pass started').to.equal(true);
+    books.blocks.compactSome(5);
+    expect(books.blocks.compacting, 'still merging after a slice').to.equal(true);
+    books.blocks.compactSome(Infinity);
+    expect(books.blocks.compacting).to.equal(false);
+    books.check('merged');
+    expect(books.blocks.sizes(), 'blocks merged').to.deep.equal([filled]);
+    expect(books.blocks.startCompaction(), 'no pass once they are not sparse').to.equal(false);
   });
 });
