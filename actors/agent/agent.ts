@@ -761,7 +761,15 @@ export class Agent extends Actor {
     });
   }
 
+  /**
+   * What `agentInfo()` last made: kept while the agent's id stays (every executor registering is
+   * told it, and making its resources' JSON each time was ~1% of what a task allocates). A body
+   * sent is frozen, so nobody changes it.
+   */
+  private infoKept: AgentInfo | undefined;
+
   private agentInfo(): AgentInfo {
+    if (this.infoKept !== undefined && this.infoKept.id === this.agentId) return this.infoKept;
     const info: AgentInfo = {
       hostname: this.options.hostname,
       port: this.self().port,
@@ -769,6 +777,7 @@ export class Agent extends Actor {
       attributes: this.options.attributes,
     };
     if (this.agentId !== undefined) info.id = this.agentId;
+    this.infoKept = info;
     return info;
   }
 
