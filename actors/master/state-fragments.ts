@@ -79,12 +79,12 @@ export const STATE_WARM_TASK_ROUNDS = 8;
 /** Tasks, offers and executors a warming turn looks at (most found current) before it ends. */
 export const STATE_WARM_VISITS_PER_TURN = 1_000;
 /**
- * What rendering a live task's text counts as in a warming turn, in tasks looked at: ~3 µs (a
- * task with two statuses, in either format), not a fragment of `STATE_WARM_RENDERS_PER_TURN`
- * (an agent, a framework: ~5-40 µs). With a framework whose tasks keep changing, a warming that
- * renders them 32 a turn fell behind at ~10 changes of it between two turns (100k tasks).
+ * What rendering a live task's text counts as in a warming turn, in tasks looked at: ~2-5 µs (a
+ * task with two statuses, in either format), against ~1-2 µs for each task a block's join looks
+ * at (mostly making the joined string), not a fragment of `STATE_WARM_RENDERS_PER_TURN` (an
+ * agent, a framework: ~5-40 µs).
  */
-export const STATE_TASK_RENDER_VISITS = 8;
+export const STATE_TASK_RENDER_VISITS = 3;
 
 /**
  * Changed agents applied to the formats' blocks at a time (`StateFragments.applySome`), the
@@ -549,6 +549,11 @@ interface FrameworkFragments {
   v1Head?: string;
 }
 
+/** Where a task's text in `format` is kept (`TaskFragment`). */
+function textField(format: TaskFormat): 'text' | 'v1' {
+  return format === 'v1' ? 'v1' : 'text';
+}
+
 interface TaskFragment {
   readonly state: TaskState;
   readonly statuses: number;
@@ -706,11 +711,7 @@ export class StateFragments {
       if (framework.completedTasks.length > 0) {
         if (blocks !== undefined) {
           blocks.take(state.takeTaskChanges(framework));
-          while (blocks.applying) {
-            const looked = blocks.applySome(STATE_WARM_VISITS_PER_TURN);
-            this.noteEndedChanges(framework, blocks);
-            if (turnDone(looked)) yield;
-          }
+          yield* this.applyTaskChanges(framework, blocks, turnDone);
         }
         this.completedText(framework, taskFormat);
         if (turnDone(framework.completedTasks.length)) yield;
@@ -758,6 +759,18 @@ export class StateFragments {
     }
   }
 
+  /** Applies the changes `blocks` took, a turn's worth at a time; how many. */
+  private *applyTaskChanges(framework: FrameworkRecord, blocks: TaskBlocks, turnDone: (visited?: number, uncounted?: number) => boolean): Generator<void, number, void> {
+    let applied = 0;
+    while (blocks.applying) {
+      const looked = blocks.applySome(STATE_WARM_VISITS_PER_TURN);
+      applied += looked;
+      this.noteEndedChanges(framework, blocks);
+      if (turnDone(looked)) yield;
+    }
+    return applied;
+  }
+
   /**
    * Brings a registered framework's live task blocks up to date: applies the changes taken (up to
    * twice its live tasks, and the slack), places afresh what is to place (after 'all'), merges
@@ -765,12 +778,11 @@ export class StateFragments {
    * changes and stale blocks it found.
    */
   private *warmLiveTasks(framework: FrameworkRecord, blocks: TaskBlocks, format: TaskFormat, turnDone: (visited?: number, uncounted?: number) => boolean): Generator<void, number, void> {
-    let found = 0;
-    while (blocks.applying || blocks.placing) {
-      const looked = blocks.applying ? blocks.applySome(STATE_WARM_VISITS_PER_TURN) : blocks.placeSome(STATE_WARM_VISITS_PER_TURN);
-      found += looked;
-      this.noteEndedChanges(framework, blocks);
-      if (turnDone(looked)) yield;
+    let found = yield* this.applyTaskChanges(framework, blocks, turnDone);
+    while (blocks.placing) {
+      const placed = blocks.placeSome(STATE_WARM_VISITS_PER_TURN);
+      found += placed;
+      if (turnDone(placed)) yield;
     }
     // Blocks emptied by tasks ending, merged (one pass).
     if (blocks.startCompaction()) {
@@ -1042,7 +1054,8 @@ export class StateFragments {
 
   /**
    * A framework's whole `/master/state` text, as a caller who may see all of it sees it: pieces
-   * (joined into one, a framework of 100k tasks took ~100 ms), kept while it is current.
+   * (joined into one string, with a framework of 100k tasks the last turn took 278-283 ms,
+   * walking and joining them), kept while it is current.
    */
   private frameworkFull(framework: FrameworkRecord): StateParts {
     const fragments = this.fragmentsOf(framework);
@@ -1142,16 +1155,15 @@ export class StateFragments {
   }
 
   /**
-   * Renders the task texts `block` is missing a task at a time (a turn may end inside a block:
-   * only those its join would look up, the others are sliced out of its last text), and joins
-   * it in the turn that finds none missing; at most `STATE_WARM_PASSES_PER_BLOCK`
+   * Renders the task texts `block` is missing a task at a time (a turn may end inside a block),
+   * and joins it in the turn that finds none missing; at most `STATE_WARM_PASSES_PER_BLOCK`
    * passes (tasks that keep changing or coming meanwhile leave the block to the last turn).
    */
   private *warmTaskBlock(blocks: TaskBlocks, block: TaskBlock, format: TaskFormat, turnDone: (visited?: number, uncounted?: number) => boolean): Generator<void, void, void> {
     for (let pass = 0; pass < STATE_WARM_PASSES_PER_BLOCK; pass++) {
       if (!blocks.isStale(block, format)) return;
-      const looked = blocks.tasksToLookUp(block, format);
-      const missing = looked.filter((task) => this.currentTaskFragment(task)[format === 'v1' ? 'v1' : 'text'] === undefined);
+      const looked = blocks.liveTasksOf(block);
+      const missing = looked.filter((task) => this.currentTaskFragment(task)[textField(format)] === undefined);
       if (missing.length === 0) {
         if (turnDone(blocks.join(block, format, this.textOf))) yield;
         return;
@@ -1193,18 +1205,14 @@ export class StateFragments {
 
   private taskText(task: Task, format: TaskFormat): string {
     const kept = this.currentTaskFragment(task);
-    if (format === 'v1') {
-      if (kept.v1 === undefined) {
-        this.counter.rendered++;
-        kept.v1 = JSON.stringify(v1Task(task));
-      }
-      return kept.v1;
-    }
-    if (kept.text === undefined) {
+    const field = textField(format);
+    let text = kept[field];
+    if (text === undefined) {
       this.counter.rendered++;
-      kept.text = JSON.stringify(renderTask(task));
+      text = JSON.stringify(format === 'v1' ? v1Task(task) : renderTask(task));
+      kept[field] = text;
     }
-    return kept.text;
+    return text;
   }
 
   private completedText(framework: FrameworkRecord, format: TaskFormat): string {

@@ -360,15 +360,14 @@ export class MasterState {
     this.touchFrameworkId(task.frameworkId);
     const framework = this.frameworkMap.get(task.frameworkId);
     if (framework === undefined) return;
-    const changes = framework.taskChanges;
-    if (changes !== 'all') {
-      changes.changed.push(task);
-      this.boundTaskChanges(framework, changes);
-    }
+    this.noteTaskChange(framework, 'changed', task);
   }
 
-  /** Says 'all' instead of `changes` when they are more than a framework keeps. */
-  private boundTaskChanges(framework: FrameworkRecord, changes: TaskChanges): void {
+  /** Lists `task` among `framework`'s tasks added or changed (`TaskChanges`); 'all' instead when they are more than a framework keeps. */
+  private noteTaskChange(framework: FrameworkRecord, list: keyof TaskChanges, task: Task): void {
+    const changes = framework.taskChanges;
+    if (changes === 'all') return;
+    changes[list].push(task);
     if (changes.added.length + changes.changed.length > 2 * framework.tasks.size + TASK_CHANGES_SLACK) framework.taskChanges = 'all';
   }
 
@@ -760,12 +759,8 @@ export class MasterState {
         framework.tasks.delete(taskId);
       }
       framework.tasks.set(taskId, tracked);
-      const changes = framework.taskChanges;
-      if (changes !== 'all') {
-        if (replaced !== undefined) changes.changed.push(replaced.task);
-        changes.added.push(tracked.task);
-        this.boundTaskChanges(framework, changes);
-      }
+      if (replaced !== undefined) this.noteTaskChange(framework, 'changed', replaced.task);
+      this.noteTaskChange(framework, 'added', tracked.task);
       this.countTaskState(tracked.task.state, 1);
       this.taskSummaries.count(tracked.task, 1);
       countUse(framework, tracked, 1);
@@ -1145,7 +1140,6 @@ function agentFrameworkIds(agent: AgentRecord): Set<string> {
   return new Set([...agent.tasks.keys(), ...agent.executors.keys()]);
 }
 
-/** Drops the oldest entries (insertion order) of a map or set beyond `limit`. */
 /**
  * Counts (`sign` 1) or takes out a task of `framework.tasks` in what the framework uses, if it
  * holds resources (not terminal or unreachable): its scalars in `usedScalars`, and the task in

@@ -26,9 +26,6 @@ export const STATE_TASKS_PER_BLOCK = 64;
  */
 export const STATE_TASK_BLOCKS_SLACK = 16;
 
-/** Task texts sliced out of a block's last text that cost about one task looked up (measured: ~0.05 µs a slice, ~0.4 µs a lookup at 100k tasks). */
-const SLICES_PER_LOOKUP = 8;
-
 /** The formats a task is shown in: `/master/state`'s and the operator API's. */
 export type TaskFormat = 'state' | 'v1';
 
@@ -42,16 +39,10 @@ export interface TaskBlock {
   /** Its live tasks' texts joined, per format; undefined when to join again. */
   state: string | undefined;
   v1: string | undefined;
-  /** Per format, the last join: its tasks, where each one's text ends in its text, the text (kept when the block goes stale: what did not change is sliced out of it). */
-  readonly joined: Partial<Record<TaskFormat, Joined>>;
-  /** Per format joined once, the tasks changed (or placed elsewhere) since its last join: looked up again, not sliced. */
-  readonly dirty: Partial<Record<TaskFormat, Set<Task>>>;
 }
 
-interface Joined {
-  readonly tasks: readonly Task[];
-  readonly ends: readonly number[];
-  readonly text: string;
+function newBlock(tasks: Task[]): TaskBlock {
+  return { tasks, state: undefined, v1: undefined };
 }
 
 /** One registered framework's live tasks, in blocks (`StateFragments` keeps one per framework record). */
@@ -106,7 +97,7 @@ export class TaskBlocks {
       if (this.changedDone < changes.changed.length) {
         const task = changes.changed[this.changedDone++] as Task;
         const block = this.placed.get(task);
-        if (block !== undefined) changed(block, task);
+        if (block !== undefined) stale(block);
         if (!this.isLive(task)) this.endedChanged = true;
       } else if (this.addedDone < changes.added.length) {
         const task = changes.added[this.addedDone++] as Task;
@@ -141,8 +132,7 @@ export class TaskBlocks {
 
   /**
    * Goes on with the pass merging neighbouring blocks whose tasks fit in one: up to `limit`
-   * blocks and tasks looked at; how many it looked at. A merged block is joined again, its
-   * tasks looked up (its neighbours' texts are not sliced into it).
+   * blocks and tasks looked at; how many it looked at. A merged block is joined again.
    */
   compactSome(limit: number): number {
     let looked = 0;
@@ -158,7 +148,7 @@ export class TaskBlocks {
         this.compactAt++;
         continue;
       }
-      const merged: TaskBlock = { tasks: [...first.tasks, ...second.tasks], state: undefined, v1: undefined, joined: {}, dirty: {} };
+      const merged = newBlock([...first.tasks, ...second.tasks]);
       for (const task of merged.tasks) {
         const block = this.placed.get(task);
         if (block === first || block === second) this.placed.set(task, merged);
@@ -199,7 +189,7 @@ export class TaskBlocks {
 
   /** The blocks whose `format` text is to join (after placing every task): the warming's list. */
   staleBlocks(format: TaskFormat): TaskBlock[] {
-    return this.blocks.filter((block) => block[format] === undefined);
+    return this.blocks.filter((block) => this.isStale(block, format));
   }
 
   /** Whether `block`'s `format` text is to join. */
@@ -207,12 +197,9 @@ export class TaskBlocks {
     return block[format] === undefined;
   }
 
-  /** The tasks `block`'s next `format` join looks up (changed, come or placed again since its last join) and holds now. */
-  tasksToLookUp(block: TaskBlock, format: TaskFormat): Task[] {
-    const previous = block.joined[format];
-    const dirty = block.dirty[format];
-    const joined = previous === undefined ? undefined : new Set(previous.tasks);
-    return block.tasks.filter((task, index) => (joined === undefined || dirty?.has(task) === true || !joined.has(task)) && this.holds(block, task, index));
+  /** The tasks `block` holds now (live, and last placed there): what its join looks up. */
+  liveTasksOf(block: TaskBlock): Task[] {
+    return block.tasks.filter((task, index) => this.holds(block, task, index));
   }
 
   /** Whether `block`'s `index`th entry holds: its task is live, was last placed in `block`, and this is its last entry there. */
@@ -221,48 +208,19 @@ export class TaskBlocks {
   }
 
   /**
-   * Joins `block`'s `format` text, if it is to join: the text of each task that did not change
-   * since the last join is sliced out of its text; the others' (changed, new, placed again) are
-   * looked up (`textOf`), and those that left or were placed elsewhere dropped; what it cost, in
-   * tasks looked up (`SLICES_PER_LOOKUP` slices count as one).
+   * Joins `block`'s `format` text, if it is to join, from `textOf` each task it holds (those
+   * that left or were placed elsewhere are dropped from it); how many tasks it looked at.
+   * (Slicing unchanged tasks' texts out of the block's last text was tried: a block's join
+   * costs about the same either way, ~70-170 µs for 64 GET_STATE tasks, most of it making the
+   * joined string.)
    */
   join(block: TaskBlock, format: TaskFormat, textOf: (task: Task, format: TaskFormat) => string): number {
     if (block[format] !== undefined) return 0;
-    let looked = 0;
-    let sliced = 0;
-    const previous = block.joined[format];
-    const dirty = block.dirty[format];
-    const at = new Map<Task, number>();
-    previous?.tasks.forEach((task, index) => at.set(task, index));
-    const kept: Task[] = [];
-    const pieces: string[] = [];
-    const ends: number[] = [];
-    let end = -1;
-    for (let index = 0; index < block.tasks.length; index++) {
-      const task = block.tasks[index] as Task;
-      const was = dirty?.has(task) === true ? undefined : at.get(task);
-      let piece: string;
-      if (previous !== undefined && was !== undefined) {
-        // Unchanged since the last join, still live and placed here (what changes that is noted: `changed`).
-        piece = previous.text.slice(was === 0 ? 0 : (previous.ends[was - 1] as number) + 1, previous.ends[was]);
-        sliced++;
-      } else {
-        looked++;
-        if (!this.holds(block, task, index)) continue;
-        piece = textOf(task, format);
-      }
-      kept.push(task);
-      pieces.push(piece);
-      end += piece.length + 1;
-      ends.push(end);
-    }
-    const text = pieces.join(',');
-    // A copy: tasks placed from now on are appended to the block's, not to what this join saw.
-    block.tasks = kept.slice();
-    block[format] = text;
-    block.joined[format] = { tasks: kept, ends, text };
-    block.dirty[format] = new Set();
-    return looked + Math.ceil(sliced / SLICES_PER_LOOKUP);
+    const looked = block.tasks.length;
+    const kept = this.liveTasksOf(block);
+    block.tasks = kept;
+    block[format] = kept.map((task) => textOf(task, format)).join(',');
+    return looked;
   }
 
   /**
@@ -306,22 +264,20 @@ export class TaskBlocks {
   /** Puts `task` at the end (it leaves any earlier place: that block is joined again without it). */
   private place(task: Task): void {
     const earlier = this.placed.get(task);
-    if (earlier !== undefined) changed(earlier, task);
+    if (earlier !== undefined) stale(earlier);
     let block = this.blocks[this.blocks.length - 1];
     if (block === undefined || block.tasks.length >= STATE_TASKS_PER_BLOCK) {
-      block = { tasks: [], state: undefined, v1: undefined, joined: {}, dirty: {} };
+      block = newBlock([]);
       this.blocks.push(block);
     }
     block.tasks.push(task);
-    changed(block, task);
+    stale(block);
     this.placed.set(task, block);
   }
 }
 
-/** `task` in `block` changed, came or went: the block is to join again, the task's text looked up. */
-function changed(block: TaskBlock, task: Task): void {
+/** A task of `block` changed, came or went: the block is to join again. */
+function stale(block: TaskBlock): void {
   block.state = undefined;
   block.v1 = undefined;
-  block.dirty.state?.add(task);
-  block.dirty.v1?.add(task);
 }

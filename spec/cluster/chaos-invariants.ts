@@ -35,6 +35,7 @@ import type { AgentView, HoldingView } from '../../actors/allocator';
 import type { Agent } from '../../actors/agent';
 import { describeStream, type FrameworkModel, type LaunchedTask, type Observation, type ReconciliationAnswer } from './chaos-framework';
 import type { Cluster } from './simulation';
+import { firstDifference } from '../support/text-difference';
 
 // ---- the snapshot -----------------------------------------------------------------------------
 
@@ -162,15 +163,6 @@ export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<s
     return [pending[0]?.agentId ?? agent.id, pending.flatMap((update) => (update.uuid === undefined ? [] : [update.uuid]))] as const;
   })));
   return { master, allocator, agents, executors, goneAgentIds, registry, metrics, pendingUpdates, ...(stateTextMismatch !== undefined ? { stateTextMismatch } : {}) };
-}
-
-/** Where `got` first differs from `want`, with some text around it; undefined when they are equal. */
-function firstDifference(want: string, got: string): string | undefined {
-  if (want === got) return undefined;
-  let at = 0;
-  while (at < want.length && at < got.length && want[at] === got[at]) at++;
-  const around = (text: string): string => JSON.stringify(text.slice(Math.max(0, at - 120), at + 120));
-  return `at character ${at} (lengths ${want.length} and ${got.length}): want ${around(want)}, got ${around(got)}`;
 }
 
 /** `/master/state`, `/master/state-summary` and GET_STATE put together from kept fragments are the state rendered afresh, to the character. */

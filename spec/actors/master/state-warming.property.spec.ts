@@ -23,6 +23,7 @@ import { renderFrameworks, renderState, renderStateSummary, renderSlaves } from 
 import { v1GetTasks, v1GetState, v1GetFrameworks, v1GetExecutors, v1GetAgents, type V1Context } from '../../../actors/master/v1-operator-json';
 import { StateFragments, type WarmTarget } from '../../../actors/master/state-fragments';
 import { defaultMasterFlags } from '../../../actors/master/flags';
+import { firstDifference } from '../../support/text-difference';
 
 const FRAMEWORK_IDS = ['F0', 'F1', 'F2'];
 const AGENT_IDS = ['S0', 'S1', 'S2'];
@@ -99,12 +100,9 @@ class Books {
   }
 }
 
+/** Fails saying where the text put together from fragments first differs from the fresh one. */
 function diff(actual: string, expected: string, what: string): void {
-  if (actual === expected) return;
-  let at = 0;
-  while (actual[at] === expected[at]) at++;
-  const around = (text: string): string => text.slice(Math.max(0, at - 200), at + 200);
-  throw new Error(`${what}: differs at ${at}\n  fragments: ${around(actual)}\n  fresh:     ${around(expected)}`);
+  expect(firstDifference(expected, actual), what).to.equal(undefined);
 }
 
 function checkAll(books: Books, viewer: StateViewer, label: string): void {

@@ -14,6 +14,7 @@ import { v1GetTasks, type V1Context } from '../../../actors/master/v1-operator-j
 import { StateFragments } from '../../../actors/master/state-fragments';
 import { SUMMARY_CHANGED_AGENTS_SLACK, TaskSummaries } from '../../../actors/master/task-summaries';
 import { defaultMasterFlags } from '../../../actors/master/flags';
+import { firstDifference } from '../../support/text-difference';
 
 /**
  * The indexes of the master's books (frameworks by pid, a framework's agents, completed
@@ -289,11 +290,7 @@ const SUMMARY_FLAGS = defaultMasterFlags('/tmp/unused');
 
 /** Fails saying where two long texts first differ (chai shows only their common start). */
 function expectSameText(actual: string, expected: string, message: string): void {
-  if (actual === expected) return;
-  let at = 0;
-  while (actual[at] === expected[at]) at++;
-  const around = (text: string): string => text.slice(Math.max(0, at - 80), at + 80);
-  throw new Error(`${message}: from character ${at}, kept\n  ${around(actual)}\nagainst afresh\n  ${around(expected)}`);
+  expect(firstDifference(expected, actual), message).to.equal(undefined);
 }
 
 function checkIndexes(books: Books, step: Change): void {

@@ -96,8 +96,10 @@ class Books {
         return;
       }
       case 'relaunch': {
-        // The same task object back (it was removed): it goes to the end of the live tasks.
-        const removed = this.launched.filter((tracked) => !this.framework.tasks.has(tracked.task.taskId));
+        // The same task object back (removed, and kept in no list, as the master forgets a task an
+        // agent comes back with): it goes to the end of the live tasks.
+        const held = (task: Task): boolean => this.framework.tasks.has(task.taskId) || [...this.framework.unreachableTasks.values()].includes(task) || this.framework.completedTasks.includes(task);
+        const removed = this.launched.filter((tracked) => !held(tracked.task));
         const tracked = removed[next.pick % Math.max(1, removed.length)];
         if (tracked !== undefined) this.state.addTask(tracked, this.agent);
         return;
