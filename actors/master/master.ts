@@ -397,9 +397,10 @@ export class Master extends Actor {
   /**
    * The state endpoints' texts, each twice: put together from the fragments as the endpoints do,
    * and rendered afresh (`JSON.stringify` of the pure renderers); and the books' task summaries
-   * against a count afresh (`summary-counts`). Tests and the chaos simulation check that they agree.
+   * against a count afresh (`summary-counts`), and `/master/tasks`' order against a sort afresh
+   * (`task-order`). Tests and the chaos simulation check that they agree.
    */
-  renderedTexts(): Record<'state' | 'summary' | 'v1' | 'slaves' | 'frameworks' | 'roles' | 'v1-agents' | 'v1-tasks' | 'v1-executors' | 'v1-frameworks' | 'summary-counts', { readonly fragments: string; readonly fresh: string }> {
+  renderedTexts(): Record<'state' | 'summary' | 'v1' | 'slaves' | 'frameworks' | 'roles' | 'v1-agents' | 'v1-tasks' | 'v1-executors' | 'v1-frameworks' | 'summary-counts' | 'task-order', { readonly fragments: string; readonly fresh: string }> {
     const context = this.v1Context();
     return {
       slaves: { fragments: this.stateFragments.renderSlaves(context).join(''), fresh: JSON.stringify(renderSlaves(context, {})) },
@@ -414,6 +415,8 @@ export class Master extends Actor {
       v1: { fragments: this.stateFragments.renderV1State(context).join(''), fresh: JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(context) }) },
       // The task summaries the books keep as tasks change (what `summary` shows, both ways), against a count afresh.
       'summary-counts': { fragments: this.state.taskSummaries.canonical(), fresh: TaskSummaries.recount(this.state.frameworks.values()).canonical() },
+      // `/master/tasks`' order the books keep as tasks change, against their kept tasks sorted afresh.
+      'task-order': (({ kept, fresh }) => ({ fragments: kept, fresh }))(this.state.taskOrderTexts()),
     };
   }
 

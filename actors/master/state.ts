@@ -16,6 +16,7 @@ import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 import { ScalarTotals } from '../allocator/totals';
 import { TaskSummaries } from './task-summaries';
+import { orderTime, TaskOrder, type TaskOrderEntry } from './task-order';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
 export interface TrackedTask {
@@ -71,6 +72,11 @@ export interface FrameworkRecord {
   readonly completedTasks: Task[];
   /** Tasks on agents that became unreachable, by task id, oldest first (bounded). */
   readonly unreachableTasks: Map<string, Task>;
+  /**
+   * Its tasks (live, unreachable and completed) in `/master/tasks`' order, kept by `MasterState`
+   * (task-order.ts) while it is registered and after it completed.
+   */
+  readonly taskOrder: TaskOrder;
   /** Its outstanding offers, oldest first (iterated, their ids). */
   readonly offerIds: OfferList<OfferRecord>;
   /** The peer its scheduler's pid was filed under (`MasterState.peerOf` when it was indexed). */
@@ -279,6 +285,11 @@ export class MasterState {
   private readonly taskStateCounts = new Map<TaskState, number>();
   /** `/master/state-summary`'s counts over the frameworks in `frameworks`, kept as their tasks change. */
   readonly taskSummaries = new TaskSummaries();
+
+  /** Each task the frameworks' `taskOrder`s hold: its entry there. */
+  private readonly orderEntries = new WeakMap<Task, TaskOrderEntry>();
+  /** The next task kept gets this `TaskOrderEntry.seq`. */
+  private nextTaskSeq = 0;
 
   constructor(private readonly limits: RetentionLimits) {}
 
@@ -646,7 +657,10 @@ export class MasterState {
     if (replaced !== undefined && replaced !== framework) this.countFrameworkTasks(replaced, -1);
     this.frameworkMap.set(framework.id, framework);
     this.countPrincipal(framework.info.principal, 1);
-    if (replaced !== framework) this.countFrameworkTasks(framework, 1);
+    if (replaced !== framework) {
+      this.countFrameworkTasks(framework, 1);
+      for (const task of keptTasks(framework)) this.orderTask(framework, task);
+    }
   }
 
   /** Replaces a framework's info (a re-registration), keeping the principal index in step. */
@@ -757,8 +771,10 @@ export class MasterState {
         countUse(framework, replaced, -1);
         // Put at the end, as a new task is (`TaskChanges.added` lists the live tasks' order).
         framework.tasks.delete(taskId);
+        if (replaced.task !== tracked.task) this.unorderTask(replaced.task);
       }
       framework.tasks.set(taskId, tracked);
+      this.orderTask(framework, tracked.task);
       if (replaced !== undefined) this.noteTaskChange(framework, 'changed', replaced.task);
       this.noteTaskChange(framework, 'added', tracked.task);
       this.countTaskState(tracked.task.state, 1);
@@ -803,9 +819,15 @@ export class MasterState {
     this.countTaskState(tracked.task.state, -1);
     if (disposition === 'unreachable') {
       const replaced = framework.unreachableTasks.get(taskId);
-      if (replaced !== undefined) this.taskSummaries.count(replaced, -1);
+      if (replaced !== undefined) {
+        this.taskSummaries.count(replaced, -1);
+        if (replaced !== tracked.task) this.unorderTask(replaced);
+      }
       framework.unreachableTasks.set(taskId, tracked.task);
-      trimOldest(framework.unreachableTasks, this.limits.maxUnreachableTasksPerFramework, (task) => this.taskSummaries.count(task, -1));
+      trimOldest(framework.unreachableTasks, this.limits.maxUnreachableTasksPerFramework, (task) => {
+        this.taskSummaries.count(task, -1);
+        this.unorderTask(task);
+      });
     } else {
       this.keepCompleted(framework, tracked.task);
     }
@@ -817,7 +839,10 @@ export class MasterState {
     framework.completedTasks.push(task);
     if (framework.completedTasks.length > this.limits.maxCompletedTasksPerFramework) {
       const dropped = framework.completedTasks.splice(0, framework.completedTasks.length - this.limits.maxCompletedTasksPerFramework);
-      for (const old of dropped) this.taskSummaries.count(old, -1);
+      for (const old of dropped) {
+        this.taskSummaries.count(old, -1);
+        this.unorderTask(old);
+      }
     }
   }
 
@@ -846,10 +871,14 @@ export class MasterState {
         if (task.agentId !== agentId) continue;
         framework.unreachableTasks.delete(taskId);
         this.taskSummaries.count(task, -1);
+        this.unorderTask(task);
       }
       const completed = framework.completedTasks.filter((task) => {
         const forgotten = task.agentId === agentId && back.has(`${framework.id}/${task.taskId}`);
-        if (forgotten) this.taskSummaries.count(task, -1);
+        if (forgotten) {
+          this.taskSummaries.count(task, -1);
+          this.unorderTask(task);
+        }
         return !forgotten;
       });
       framework.completedTasks.splice(0, framework.completedTasks.length, ...completed);
@@ -938,6 +967,52 @@ export class MasterState {
     if (statuses.length > 0 && statuses[statuses.length - 1]?.state === status.state) statuses.pop();
     statuses.push(status.data === undefined ? status : withoutData(status));
     if (statuses.length > MAX_STATUSES_PER_TASK) statuses.splice(0, statuses.length - MAX_STATUSES_PER_TASK);
+    // Its first status (what `/master/tasks` orders by) came, or was replaced or dropped.
+    const entry = this.orderEntries.get(task);
+    if (entry !== undefined && entry.time !== orderTime(task)) entry.order.reorder(entry, orderTime(task));
+  }
+
+  /**
+   * When the books first kept `task` (`TaskOrderEntry.seq`: `/master/tasks` orders tasks of one
+   * first status time by it), or undefined if no framework's order holds it.
+   */
+  taskOrderSeq(task: Task): number | undefined {
+    return this.orderEntries.get(task)?.seq;
+  }
+
+  /**
+   * Every framework record's order as kept (`kept`), and its kept tasks sorted afresh by first
+   * status time and `seq` (`fresh`), one line per record: the same text when the orders hold
+   * exactly the kept tasks, each at its time, in order (tests and the chaos simulation compare).
+   */
+  taskOrderTexts(): { readonly kept: string; readonly fresh: string } {
+    const records = [...this.frameworks.values(), ...this.completedFrameworkList];
+    const line = (framework: FrameworkRecord, tasks: Iterable<{ task: Task; time: number; seq: number | undefined }>): string =>
+      `${framework.id}: ${[...tasks].map(({ task, time, seq }) => `${task.taskId}@${time}#${seq ?? 'none'}`).join(' ')}`;
+    const kept = records.map((framework) => line(framework, framework.taskOrder.entries(true)));
+    const fresh = records.map((framework) => line(framework, [...keptTasks(framework)]
+      .map((task) => ({ task, time: orderTime(task), seq: this.taskOrderSeq(task) }))
+      .sort((a, b) => (a.time !== b.time ? a.time - b.time : (a.seq ?? -1) - (b.seq ?? -1)))));
+    return { kept: kept.join('\n'), fresh: fresh.join('\n') };
+  }
+
+  /** Puts `task` in `framework`'s order, unless it is there already (a task keeps its `seq` while kept). */
+  private orderTask(framework: FrameworkRecord, task: Task): void {
+    const kept = this.orderEntries.get(task);
+    if (kept !== undefined && kept.order === framework.taskOrder) return;
+    // Held by a record no longer in the books (replaced under its id, or trimmed): it moves.
+    kept?.order.remove(kept);
+    const entry: TaskOrderEntry = { task, time: orderTime(task), seq: this.nextTaskSeq++, order: framework.taskOrder };
+    this.orderEntries.set(task, entry);
+    framework.taskOrder.insert(entry);
+  }
+
+  /** Takes `task` out of its framework's order: no list of the books keeps it any more. */
+  private unorderTask(task: Task): void {
+    const entry = this.orderEntries.get(task);
+    if (entry === undefined) return;
+    entry.order.remove(entry);
+    this.orderEntries.delete(task);
   }
 
   /** Whether `tracked` is among the tasks of its agent, and that agent is listed (counted in the tallies). */
@@ -1017,6 +1092,13 @@ export class MasterState {
 
 // ---- records --------------------------------------------------------------------------------------
 
+/** Every task a framework record keeps: live, unreachable and completed, in that order. */
+export function* keptTasks(framework: FrameworkRecord): Generator<Task, void, void> {
+  for (const tracked of framework.tasks.values()) yield tracked.task;
+  yield* framework.unreachableTasks.values();
+  yield* framework.completedTasks;
+}
+
 /** A new framework record: connected and active with a scheduler pid, recovered (inactive) without. */
 export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UPID | undefined, nowMs: number): FrameworkRecord {
   return {
@@ -1034,6 +1116,7 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     tasksWithNonScalars: undefined,
     completedTasks: [],
     unreachableTasks: new Map(),
+    taskOrder: new TaskOrder(),
     offerIds: new OfferList(),
     stamp: 0,
     rendered: undefined,

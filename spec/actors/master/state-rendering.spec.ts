@@ -7,7 +7,7 @@ import { dispatch } from '../../../lib/actor';
 import { Prng, TextParts, type HttpHandler, type HttpRequest, type HttpResponse } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
 import { defaultMasterFlags } from '../../../actors/master';
-import { renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, selectTasks } from '../../../actors/master/http';
+import { renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary } from '../../../actors/master/http';
 import { v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetState, v1GetTasks, type V1Context } from '../../../actors/master/v1-operator-json';
 import { MasterState, newAgentRecord, type AgentRecord, newFrameworkRecord, newOfferRecord, trackLaunchedTask } from '../../../actors/master/state';
 import { ROLE_PARTS_PER_TURN, STATE_AGENTS_PER_BLOCK, STATE_PLACED_PER_TURN, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
@@ -593,42 +593,6 @@ describe('master: /master/state rendered in turns and shared', function () {
       expect(most, `${format}: most rendered in a turn`).to.equal(1);
       expect(turns, format).to.be.greaterThan(agents.length);
       expectFresh(fragments, context(), format);
-    }
-  });
-
-  it('pages /master/tasks as sorting every task would, ties in the books\' order (200 seeded cases)', () => {
-    const flags = { ...defaultMasterFlags('/nonexistent'), maxCompletedTasksPerFramework: 50 };
-    const random = new Prng(13);
-    for (let run = 0; run < 200; run++) {
-      const state = new MasterState(flags);
-      const total = Resources.parse('cpus:64;mem:65536');
-      const agent = newAgentRecord({ id: 'M-S0', hostname: 'h', port: 5051, resources: total.toJSON() }, UPID.parse('slave(1)@10.0.0.1:5051'), '1.0', total, 1_000);
-      state.addAgent(agent);
-      for (let f = 0; f < 3; f++) {
-        const framework = newFrameworkRecord({ id: `M-000${f}`, name: 'fw', user: 'u', roles: ['*'] }, UPID.parse(`scheduler${f}@10.0.1.1:6000`), 1_000);
-        state.addFramework(framework);
-        const count = random.nextInt(21);
-        for (let t = 0; t < count; t++) {
-          const tracked = trackLaunchedTask(commandTask(`t${f}-${t}`, agent.id, 'cpus:0.1;mem:1'), framework.id, '*');
-          state.addTask(tracked, agent);
-          // Few distinct times: many ties.
-          if (random.nextInt(4) > 0) state.recordStatus(tracked, { taskId: tracked.task.taskId, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', timestamp: random.nextInt(6) });
-          if (random.nextInt(2) === 0) {
-            state.recordStatus(tracked, { taskId: tracked.task.taskId, state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', timestamp: 6 });
-            state.removeTask(tracked, 'completed');
-          }
-        }
-      }
-      const context = { state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000 };
-      const query = { ...(random.nextInt(4) === 0 ? { framework_id: 'M-0001' } : {}) };
-      const page = { limit: random.nextInt(31), offset: random.nextInt(41), ascending: random.nextInt(2) === 0 };
-      const every = [...state.frameworks.values()].flatMap((framework) => (query.framework_id !== undefined && framework.id !== query.framework_id ? [] : [
-        ...[...framework.tasks.values()].map((tracked) => tracked.task), ...framework.unreachableTasks.values(), ...framework.completedTasks,
-      ]));
-      const time = (task: { statuses?: Array<{ timestamp?: number }> }): number => task.statuses?.[0]?.timestamp ?? 0;
-      const sorted = [...every].sort((a, b) => (page.ascending ? 1 : -1) * (time(a) - time(b)));
-      const want = sorted.slice(page.offset, page.offset + page.limit).map((task) => task.taskId);
-      expect(selectTasks(context, query, page).map((task) => task.taskId), `run ${run}: ${JSON.stringify(page)}`).to.deep.equal(want);
     }
   });
 });

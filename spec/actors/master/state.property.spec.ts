@@ -314,6 +314,8 @@ function checkIndexes(books: Books, step: Change): void {
   expect(kept(state.usedTally), `used tally ${context}`).to.deep.equal(tallies.used);
   expect(state.activeTaskCounts(), `active task counts ${context}`).to.deep.equal(bruteTaskCounts(state));
   expect(state.taskSummaries.canonical(), `task summaries ${context}`).to.equal(TaskSummaries.recount(state.frameworks.values()).canonical());
+  const order = state.taskOrderTexts();
+  expectSameText(order.kept, order.fresh, `the tasks' order ${context}`);
   for (const pid of PIDS) {
     expect(state.frameworkByPid(pid)?.id, `frameworkByPid(${pid.toString()}) ${context}`).to.equal(books.pidHolder(pid)?.id);
   }
@@ -426,6 +428,8 @@ describe('actors/master/state: indexes (properties)', () => {
     const { state } = books;
     const agree = (why: string): void => {
       expect(state.taskSummaries.canonical(), why).to.equal(TaskSummaries.recount(state.frameworks.values()).canonical());
+      const order = state.taskOrderTexts();
+      expect(order.kept, `the tasks' order: ${why}`).to.equal(order.fresh);
     };
     const framework = newFrameworkRecord({ id: 'F0', name: 'F0', user: 'u' }, undefined, 0);
     state.addFramework(framework);
