@@ -229,7 +229,7 @@ function mergeTaskOrders(frameworks: readonly FrameworkRecord[], wanted: number,
   while (picked.length < wanted) {
     const top = heads[0];
     if (top === undefined) break;
-    picked.push(top.entry.task);
+    for (let place = 0; place < top.entry.places && picked.length < wanted; place++) picked.push(top.entry.task);
     const next = top.rest.next();
     if (next.done === true) popTop(heads, first);
     else {
@@ -251,7 +251,7 @@ function tasksWithId(state: MasterState, frameworks: readonly FrameworkRecord[],
     for (const task of framework.completedTasks) if (task.taskId === taskId) found.push(task);
   }
   const key = (task: Task): { time: number; seq: number } => ({ time: orderTime(task), seq: state.taskOrderSeq(task) ?? Number.MAX_SAFE_INTEGER });
-  const sorted = found.map((task) => ({ task, ...key(task) })).sort((a, b) => (a.time !== b.time ? a.time - b.time : a.seq - b.seq));
+  const sorted = found.map((task) => ({ task, ...key(task) })).sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -1 : 1) : a.seq - b.seq));
   if (!ascending) sorted.reverse();
   return sorted.slice(0, wanted).map((entry) => entry.task);
 }

@@ -771,10 +771,11 @@ export class MasterState {
         countUse(framework, replaced, -1);
         // Put at the end, as a new task is (`TaskChanges.added` lists the live tasks' order).
         framework.tasks.delete(taskId);
-        if (replaced.task !== tracked.task) this.unorderTask(replaced.task);
       }
       framework.tasks.set(taskId, tracked);
+      // Ordered before the replaced one leaves: the same object put back keeps its entry (and `seq`).
       this.orderTask(framework, tracked.task);
+      if (replaced !== undefined) this.unorderTask(replaced.task);
       if (replaced !== undefined) this.noteTaskChange(framework, 'changed', replaced.task);
       this.noteTaskChange(framework, 'added', tracked.task);
       this.countTaskState(tracked.task.state, 1);
@@ -821,7 +822,8 @@ export class MasterState {
       const replaced = framework.unreachableTasks.get(taskId);
       if (replaced !== undefined) {
         this.taskSummaries.count(replaced, -1);
-        if (replaced !== tracked.task) this.unorderTask(replaced);
+        // The one it replaces leaves (when that is this task's own object, one of its two places does).
+        this.unorderTask(replaced);
       }
       framework.unreachableTasks.set(taskId, tracked.task);
       trimOldest(framework.unreachableTasks, this.limits.maxUnreachableTasksPerFramework, (task) => {
@@ -989,28 +991,32 @@ export class MasterState {
     const records = [...this.frameworks.values(), ...this.completedFrameworkList];
     const line = (framework: FrameworkRecord, tasks: Iterable<{ task: Task; time: number; seq: number | undefined }>): string =>
       `${framework.id}: ${[...tasks].map(({ task, time, seq }) => `${task.taskId}@${time}#${seq ?? 'none'}`).join(' ')}`;
-    const kept = records.map((framework) => line(framework, framework.taskOrder.entries(true)));
+    const kept = records.map((framework) => line(framework, [...framework.taskOrder.entries(true)].flatMap((entry) => Array.from({ length: entry.places }, () => entry))));
     const fresh = records.map((framework) => line(framework, [...keptTasks(framework)]
       .map((task) => ({ task, time: orderTime(task), seq: this.taskOrderSeq(task) }))
-      .sort((a, b) => (a.time !== b.time ? a.time - b.time : (a.seq ?? -1) - (b.seq ?? -1)))));
+      .sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -1 : 1) : (a.seq ?? -1) - (b.seq ?? -1)))));
     return { kept: kept.join('\n'), fresh: fresh.join('\n') };
   }
 
-  /** Puts `task` in `framework`'s order, unless it is there already (a task keeps its `seq` while kept). */
+  /** Puts `task` in `framework`'s order (a list of it now holds the task); a task keeps its `seq` while kept. */
   private orderTask(framework: FrameworkRecord, task: Task): void {
     const kept = this.orderEntries.get(task);
-    if (kept !== undefined && kept.order === framework.taskOrder) return;
+    if (kept !== undefined && kept.order === framework.taskOrder) {
+      // One object in a second list of the record (the master keeps copies; the books allow it).
+      kept.places++;
+      return;
+    }
     // Held by a record no longer in the books (replaced under its id, or trimmed): it moves.
     kept?.order.remove(kept);
-    const entry: TaskOrderEntry = { task, time: orderTime(task), seq: this.nextTaskSeq++, order: framework.taskOrder };
+    const entry: TaskOrderEntry = { task, time: orderTime(task), seq: this.nextTaskSeq++, order: framework.taskOrder, places: 1 };
     this.orderEntries.set(task, entry);
     framework.taskOrder.insert(entry);
   }
 
-  /** Takes `task` out of its framework's order: no list of the books keeps it any more. */
+  /** A list of its framework no longer holds `task`: it leaves the order when none does. */
   private unorderTask(task: Task): void {
     const entry = this.orderEntries.get(task);
-    if (entry === undefined) return;
+    if (entry === undefined || --entry.places > 0) return;
     entry.order.remove(entry);
     this.orderEntries.delete(task);
   }

@@ -6,9 +6,8 @@
  * all of them took 8-19 ms in one turn alone, 28-95 ms in a master holding 10k simulated agents.
  *
  * Mesos sorts every task per request by its first status' time, tasks with no status first
- * (`asc`) or last (`des`), ties in no promised order. Here a task with no status counts as time
- * 0 (the same places), ties go by `seq` (the order the books first kept each task), and `des`
- * is exactly `asc` reversed.
+ * (`asc`) or last (`des`), ties in no promised order. Here too (`orderTime`); ties go by `seq`
+ * (the order the books first kept each task), and `des` is exactly `asc` reversed.
  *
  * The lists are chunks of at most `2 * TASK_ORDER_CHUNK` entries in order, so that a task put
  * in or taken out moves at most a chunk's entries, and most come at the end (a launched task
@@ -19,19 +18,30 @@ import type { Task } from '../../lib/protocol';
 /** Entries a chunk of a framework's ordered tasks is split at twice of (a few µs to move). */
 export const TASK_ORDER_CHUNK = 256;
 
-/** A kept task's place in its framework's order: its first status' time (0: none yet), and `seq`. */
+/** A kept task's place in its framework's order: its first status' time, and `seq`. */
 export interface TaskOrderEntry {
   readonly task: Task;
+  /** `orderTime(task)` when it was last put in its place. */
   time: number;
   /** When the books first kept it, among all tasks: unique; ties of `time` go by it. */
   readonly seq: number;
   /** The order holding it. */
   readonly order: TaskOrder;
+  /**
+   * The books' lists holding this task object: one, unless one object was put in a second list
+   * (the books allow it; the master always keeps copies). A page shows it as often.
+   */
+  places: number;
 }
 
-/** The time a task is ordered by: its first status' (Mesos' `/tasks` sort key); 0 with none yet. */
+/**
+ * The time a task is ordered by: its first status' timestamp (Mesos' `/tasks` sort key; 0 for a
+ * status without one, as a protobuf's unset field reads), and a task with no status yet before
+ * every time, so first in `asc` and last in `des` whatever the others' timestamps, as in Mesos.
+ */
 export function orderTime(task: Task): number {
-  return task.statuses?.[0]?.timestamp ?? 0;
+  const first = task.statuses?.[0];
+  return first === undefined ? Number.NEGATIVE_INFINITY : first.timestamp ?? 0;
 }
 
 /** Whether entry `a` comes before `b` in ascending order. */
@@ -47,6 +57,11 @@ export class TaskOrder {
   /** Tasks it holds. */
   get size(): number {
     return this.count;
+  }
+
+  /** Chunks its entries are in (tests: no two neighbours are both at most half full). */
+  get chunkCount(): number {
+    return this.chunks.length;
   }
 
   /** Puts `entry` in its place. */
@@ -73,8 +88,9 @@ export class TaskOrder {
     const at = this.positionIn(chunk, entry);
     if (chunk[at] !== entry) return false;
     chunk.splice(at, 1);
-    if (chunk.length === 0) this.chunks.splice(index, 1);
     this.count--;
+    if (chunk.length === 0) this.chunks.splice(index, 1);
+    else this.mergeAround(index);
     return true;
   }
 
@@ -83,6 +99,27 @@ export class TaskOrder {
     if (!this.remove(entry)) throw new Error(`master books: task ${entry.task.taskId} is not in its framework's order`);
     entry.time = time;
     this.insert(entry);
+  }
+
+  /**
+   * Merges chunk `index` into a neighbour when both fit in `TASK_ORDER_CHUNK`: tasks leave from
+   * anywhere (the oldest completed ones), and chunks left with a few entries each would make
+   * every insert and removal move the list of chunks.
+   */
+  private mergeAround(index: number): void {
+    const chunk = this.chunks[index] as TaskOrderEntry[];
+    if (chunk.length > TASK_ORDER_CHUNK / 2) return;
+    const next = this.chunks[index + 1];
+    if (next !== undefined && chunk.length + next.length <= TASK_ORDER_CHUNK) {
+      chunk.push(...next);
+      this.chunks.splice(index + 1, 1);
+      return;
+    }
+    const previous = this.chunks[index - 1];
+    if (previous !== undefined && previous.length + chunk.length <= TASK_ORDER_CHUNK) {
+      previous.push(...chunk);
+      this.chunks.splice(index, 1);
+    }
   }
 
   /** Its entries in ascending order, or descending (`asc` reversed). */
