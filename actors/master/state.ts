@@ -73,6 +73,12 @@ export interface FrameworkRecord {
   /** Tasks on agents that became unreachable, by task id, oldest first (bounded). */
   readonly unreachableTasks: Map<string, Task>;
   /**
+   * Moves (set only by `MasterState`) whenever `unreachableTasks` gains, loses or replaces a
+   * task: the state endpoints keep its text while it stays (a status recorded on one of them is
+   * among the books' task changes).
+   */
+  unreachableVersion: number;
+  /**
    * Its tasks (live, unreachable and completed) in `/master/tasks`' order, kept by `MasterState`
    * (task-order.ts) while it is registered and after it completed.
    */
@@ -826,6 +832,7 @@ export class MasterState {
         this.unorderTask(replaced);
       }
       framework.unreachableTasks.set(taskId, tracked.task);
+      framework.unreachableVersion++;
       trimOldest(framework.unreachableTasks, this.limits.maxUnreachableTasksPerFramework, (task) => {
         this.taskSummaries.count(task, -1);
         this.unorderTask(task);
@@ -872,6 +879,7 @@ export class MasterState {
       for (const [taskId, task] of [...framework.unreachableTasks]) {
         if (task.agentId !== agentId) continue;
         framework.unreachableTasks.delete(taskId);
+        framework.unreachableVersion++;
         this.taskSummaries.count(task, -1);
         this.unorderTask(task);
       }
@@ -1122,6 +1130,7 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     tasksWithNonScalars: undefined,
     completedTasks: [],
     unreachableTasks: new Map(),
+    unreachableVersion: 0,
     taskOrder: new TaskOrder(),
     offerIds: new OfferList(),
     stamp: 0,
