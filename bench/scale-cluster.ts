@@ -126,8 +126,9 @@ export class ScaleFramework extends Scheduler {
     while (this.remaining > 0 && tasks.length < most) {
       const picked = fitInto(available, TASK_RESOURCES, offer.allocationRole);
       if (picked === undefined) break;
-      available = available.subtract(picked);
       this.remaining--;
+      // What is left matters only for a next task from this offer (one, in mode 'short').
+      if (this.remaining > 0 && tasks.length + 1 < most) available = available.subtract(picked);
       const taskId = `f${this.index}-${this.mode}-${this.launched++}`;
       tasks.push({ name: taskId, taskId, agentId: offer.agentId, resources: picked.toJSON(), command: { value: this.mode === 'long' ? LONG_COMMAND : SHORT_COMMAND } });
     }

@@ -19,14 +19,15 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
   let picked = Resources.EMPTY;
   const reserved = role === '*' ? Resources.EMPTY : available.reserved(role);
   const unreserved = available.unreserved();
-  for (const [name, amount] of wanted.flatten().scalarTotals()) {
+  const flat = wanted.flatten();
+  for (const [name, amount] of flat.scalarTotals()) {
     const fromReserved = Math.min(amount, reserved.scalar(name));
     const fromUnreserved = roundScalar(amount - fromReserved);
     if (fromUnreserved > unreserved.scalar(name)) return undefined;
     if (fromReserved > 0) picked = picked.add(Resources.scalar(name, fromReserved, role));
     if (fromUnreserved > 0) picked = picked.add(Resources.scalar(name, fromUnreserved));
   }
-  const others = wanted.flatten().nonScalars();
+  const others = flat.nonScalars();
   if (!others.isEmpty()) {
     if (!unreserved.contains(others)) return undefined;
     picked = picked.add(others);
