@@ -597,7 +597,7 @@ interface UnreachableFragment {
 export class StateFragments {
   private readonly tasks = new WeakMap<Task, TaskFragment>();
   private readonly completed = new WeakMap<FrameworkRecord, Partial<Record<TaskFormat, CompletedFragment>>>();
-  /** Each framework's unreachable tasks' text, per format (`unreachableText`). */
+  /** Each framework's unreachable tasks' text, per format (`unreachablePieces`). */
   private readonly unreachable = new WeakMap<FrameworkRecord, Partial<Record<TaskFormat, UnreachableFragment>>>();
   private readonly executors = new WeakMap<TrackedExecutor, { text?: string; v1?: string }>();
   private readonly offers = new WeakMap<OfferRecord, string>();

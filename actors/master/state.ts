@@ -665,7 +665,10 @@ export class MasterState {
     this.countPrincipal(framework.info.principal, 1);
     if (replaced !== framework) {
       this.countFrameworkTasks(framework, 1);
-      for (const task of keptTasks(framework)) this.orderTask(framework, task);
+      // What a record brings is ordered (a record put back whose tasks its order holds already keeps them as they are).
+      const kept = [...keptTasks(framework)];
+      const ordered = new Set(kept.filter((task) => this.orderEntries.get(task)?.order === framework.taskOrder));
+      for (const task of kept) if (!ordered.has(task)) this.orderTask(framework, task);
     }
   }
 
