@@ -17,7 +17,7 @@ import type { ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } 
 import { renderMasterFlags, type MasterFlags } from './flags';
 import type { AgentRecord, FrameworkRecord, MasterState } from './state';
 import type { StateCounts } from './task-summaries';
-import { entryBefore, orderTime, type TaskOrderEntry } from './task-order';
+import { compareOrder, entryBefore, orderTime, type TaskOrderEntry } from './task-order';
 
 /** Everything the renderers read. */
 export interface StateContext {
@@ -250,8 +250,7 @@ function tasksWithId(state: MasterState, frameworks: readonly FrameworkRecord[],
     if (unreachable !== undefined) found.push(unreachable);
     for (const task of framework.completedTasks) if (task.taskId === taskId) found.push(task);
   }
-  const key = (task: Task): { time: number; seq: number } => ({ time: orderTime(task), seq: state.taskOrderSeq(task) ?? Number.MAX_SAFE_INTEGER });
-  const sorted = found.map((task) => ({ task, ...key(task) })).sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -1 : 1) : a.seq - b.seq));
+  const sorted = found.map((task) => ({ task, time: orderTime(task), seq: state.taskOrderSeq(task) ?? Number.MAX_SAFE_INTEGER })).sort(compareOrder);
   if (!ascending) sorted.reverse();
   return sorted.slice(0, wanted).map((entry) => entry.task);
 }

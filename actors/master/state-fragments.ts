@@ -725,9 +725,6 @@ export class StateFragments {
         if (blocks !== undefined) {
           blocks.take(state.takeTaskChanges(framework));
           yield* this.applyTaskChanges(framework, blocks, turnDone);
-          // Taken here, before they are kept (a first request's 'all' says so too): else the last
-          // turn would drop what this turn keeps.
-          this.noteEndedChanges(framework, blocks);
         }
         if (framework.completedTasks.length > 0) {
           this.completedText(framework, taskFormat);
@@ -781,7 +778,10 @@ export class StateFragments {
     }
   }
 
-  /** Applies the changes `blocks` took, a turn's worth at a time; how many. */
+  /**
+   * Applies the changes `blocks` took, a turn's worth at a time, and drops the ended tasks'
+   * texts they (or a first 'all') say changed: what is kept after it is current; how many.
+   */
   private *applyTaskChanges(framework: FrameworkRecord, blocks: TaskBlocks, turnDone: (visited?: number, uncounted?: number) => boolean): Generator<void, number, void> {
     let applied = 0;
     while (blocks.applying) {
@@ -790,6 +790,7 @@ export class StateFragments {
       this.noteEndedChanges(framework, blocks);
       if (turnDone(looked)) yield;
     }
+    this.noteEndedChanges(framework, blocks);
     return applied;
   }
 
@@ -1245,11 +1246,19 @@ export class StateFragments {
     return text;
   }
 
+  /**
+   * What a framework's kept completed or unreachable tasks' text also waits on: nothing for a
+   * registered one (the books note its changed tasks), its stamp for a completed one.
+   */
+  private endedListStamp(framework: FrameworkRecord): number | undefined {
+    return this.state.frameworks.get(framework.id) === framework ? undefined : framework.stamp;
+  }
+
   private completedText(framework: FrameworkRecord, format: TaskFormat): string {
     const list = framework.completedTasks;
     const first = list[0];
     const last = list[list.length - 1];
-    const stamp = this.state.frameworks.get(framework.id) === framework ? undefined : framework.stamp;
+    const stamp = this.endedListStamp(framework);
     let kept = this.completed.get(framework);
     if (kept === undefined) this.completed.set(framework, (kept = {}));
     const fragment = kept[format];
@@ -1266,7 +1275,7 @@ export class StateFragments {
    * (joining 100 frameworks' 1,000 each there took 220-480 ms: most of it making the strings).
    */
   private unreachablePieces(framework: FrameworkRecord, format: TaskFormat, join: boolean): string[] {
-    const stamp = this.state.frameworks.get(framework.id) === framework ? undefined : framework.stamp;
+    const stamp = this.endedListStamp(framework);
     let kept = this.unreachable.get(framework);
     if (kept === undefined) this.unreachable.set(framework, (kept = {}));
     const fragment = kept[format];

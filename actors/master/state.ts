@@ -16,7 +16,7 @@ import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 import { ScalarTotals } from '../allocator/totals';
 import { TaskSummaries } from './task-summaries';
-import { orderTime, TaskOrder, type TaskOrderEntry } from './task-order';
+import { compareOrder, orderTime, TaskOrder, type TaskOrderEntry } from './task-order';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
 export interface TrackedTask {
@@ -665,10 +665,8 @@ export class MasterState {
     this.countPrincipal(framework.info.principal, 1);
     if (replaced !== framework) {
       this.countFrameworkTasks(framework, 1);
-      // What a record brings is ordered (a record put back whose tasks its order holds already keeps them as they are).
-      const kept = [...keptTasks(framework)];
-      const ordered = new Set(kept.filter((task) => this.orderEntries.get(task)?.order === framework.taskOrder));
-      for (const task of kept) if (!ordered.has(task)) this.orderTask(framework, task);
+      // What a record brings is ordered; one the books held before keeps its order as it is.
+      if (framework.taskOrder.size === 0) for (const task of keptTasks(framework)) this.orderTask(framework, task);
     }
   }
 
@@ -784,8 +782,10 @@ export class MasterState {
       framework.tasks.set(taskId, tracked);
       // Ordered before the replaced one leaves: the same object put back keeps its entry (and `seq`).
       this.orderTask(framework, tracked.task);
-      if (replaced !== undefined) this.unorderTask(replaced.task);
-      if (replaced !== undefined) this.noteTaskChange(framework, 'changed', replaced.task);
+      if (replaced !== undefined) {
+        this.unorderTask(replaced.task);
+        this.noteTaskChange(framework, 'changed', replaced.task);
+      }
       this.noteTaskChange(framework, 'added', tracked.task);
       this.countTaskState(tracked.task.state, 1);
       this.taskSummaries.count(tracked.task, 1);
@@ -982,7 +982,8 @@ export class MasterState {
     if (statuses.length > MAX_STATUSES_PER_TASK) statuses.splice(0, statuses.length - MAX_STATUSES_PER_TASK);
     // Its first status (what `/master/tasks` orders by) came, or was replaced or dropped.
     const entry = this.orderEntries.get(task);
-    if (entry !== undefined && entry.time !== orderTime(task)) entry.order.reorder(entry, orderTime(task));
+    const time = orderTime(task);
+    if (entry !== undefined && entry.time !== time) entry.order.reorder(entry, time);
   }
 
   /**
@@ -1000,12 +1001,13 @@ export class MasterState {
    */
   taskOrderTexts(): { readonly kept: string; readonly fresh: string } {
     const records = [...this.frameworks.values(), ...this.completedFrameworkList];
-    const line = (framework: FrameworkRecord, tasks: Iterable<{ task: Task; time: number; seq: number | undefined }>): string =>
-      `${framework.id}: ${[...tasks].map(({ task, time, seq }) => `${task.taskId}@${time}#${seq ?? 'none'}`).join(' ')}`;
+    // A task no order holds has no `seq`: -1, shown as 'none'.
+    const line = (framework: FrameworkRecord, tasks: Iterable<{ task: Task; time: number; seq: number }>): string =>
+      `${framework.id}: ${[...tasks].map(({ task, time, seq }) => `${task.taskId}@${time}#${seq < 0 ? 'none' : seq}`).join(' ')}`;
     const kept = records.map((framework) => line(framework, [...framework.taskOrder.entries(true)].flatMap((entry) => Array.from({ length: entry.places }, () => entry))));
     const fresh = records.map((framework) => line(framework, [...keptTasks(framework)]
-      .map((task) => ({ task, time: orderTime(task), seq: this.taskOrderSeq(task) }))
-      .sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -1 : 1) : (a.seq ?? -1) - (b.seq ?? -1)))));
+      .map((task) => ({ task, time: orderTime(task), seq: this.taskOrderSeq(task) ?? -1 }))
+      .sort(compareOrder)));
     return { kept: kept.join('\n'), fresh: fresh.join('\n') };
   }
 

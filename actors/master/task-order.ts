@@ -49,14 +49,20 @@ export function entryBefore(a: TaskOrderEntry, b: TaskOrderEntry): boolean {
   return a.time !== b.time ? a.time < b.time : a.seq < b.seq;
 }
 
+/** Ascending order as `Array.sort` takes it, for tasks sorted outside an order (a `task_id` page, checks). */
+export function compareOrder(a: { readonly time: number; readonly seq: number }, b: { readonly time: number; readonly seq: number }): number {
+  return a.time !== b.time ? (a.time < b.time ? -1 : 1) : a.seq - b.seq;
+}
+
 /** One framework record's kept tasks, in ascending order (`MasterState` keeps one per record). */
 export class TaskOrder {
   private chunks: TaskOrderEntry[][] = [];
-  private count = 0;
 
   /** Tasks it holds. */
   get size(): number {
-    return this.count;
+    let count = 0;
+    for (const chunk of this.chunks) count += chunk.length;
+    return count;
   }
 
   /** Chunks its entries are in (tests: no two neighbours are both at most half full). */
@@ -66,7 +72,6 @@ export class TaskOrder {
 
   /** Puts `entry` in its place. */
   insert(entry: TaskOrderEntry): void {
-    this.count++;
     const last = this.chunks[this.chunks.length - 1];
     const tail = last?.[last.length - 1];
     if (last === undefined || tail === undefined) {
@@ -88,7 +93,6 @@ export class TaskOrder {
     const at = this.positionIn(chunk, entry);
     if (chunk[at] !== entry) return false;
     chunk.splice(at, 1);
-    this.count--;
     if (chunk.length === 0) this.chunks.splice(index, 1);
     else this.mergeAround(index);
     return true;
@@ -137,26 +141,27 @@ export class TaskOrder {
 
   /** The chunk `entry` belongs in: the first whose last entry does not come before it (the last if none). */
   private chunkFor(entry: TaskOrderEntry): number {
-    let low = 0;
-    let high = this.chunks.length - 1;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      const chunk = this.chunks[middle] as TaskOrderEntry[];
-      if (entryBefore(chunk[chunk.length - 1] as TaskOrderEntry, entry)) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    const chunks = this.chunks;
+    return firstNotBefore(chunks.length - 1, (index) => {
+      const chunk = chunks[index] as TaskOrderEntry[];
+      return entryBefore(chunk[chunk.length - 1] as TaskOrderEntry, entry);
+    });
   }
 
   /** The first position in `chunk` whose entry does not come before `entry`. */
   private positionIn(chunk: readonly TaskOrderEntry[], entry: TaskOrderEntry): number {
-    let low = 0;
-    let high = chunk.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (entryBefore(chunk[middle] as TaskOrderEntry, entry)) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return firstNotBefore(chunk.length, (index) => entryBefore(chunk[index] as TaskOrderEntry, entry));
   }
+}
+
+/** Binary search: the first index below `end` for which `before` is false (`end` if none), `before` being true up to some index and false after. */
+function firstNotBefore(end: number, before: (index: number) => boolean): number {
+  let low = 0;
+  let high = end;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (before(middle)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

@@ -12,6 +12,7 @@ import { Resources } from '../../../lib/resources';
 import type { FrameworkInfo, Offer, StatusUpdate, Task, TaskInfo, TaskState } from '../../../lib/protocol';
 import { defaultMasterFlags, Registry, registryPathOf, startMaster, type MasterFlags, type MasterHandle } from '../../../actors/master';
 import { MemoryDisk } from '../../../lib/disk';
+import { newOfferRecord, type MasterState } from '../../../actors/master/state';
 import { memoryHost, Probe, type Received } from '../../support/runtime';
 
 /** Messages the master sends to frameworks. */
@@ -226,4 +227,24 @@ export function masterState(harness: Harness): Promise<Record<string, unknown>> 
 /** The master's metrics (without the allocator's). */
 export function metricsOf(harness: Harness): Promise<Record<string, number>> {
   return dispatch(harness.handle.master, (master) => master.metrics());
+}
+
+/**
+ * The property tests' offer step on the books: adds a `cpus:1` offer of agent `agentId` to
+ * framework `frameworkId` (nothing if either is not registered), or deletes the outstanding offer
+ * `pick` picks (modulo their count).
+ */
+export function changeOffer(state: MasterState, step: { readonly add: boolean; readonly pick: number; readonly agentId: string; readonly frameworkId: string; readonly offerId: () => string }): void {
+  if (!step.add) {
+    const outstanding = [...state.offers.values()];
+    const record = outstanding[step.pick % Math.max(1, outstanding.length)];
+    if (record !== undefined) state.deleteOffer(record);
+    return;
+  }
+  const agent = state.agents.get(step.agentId);
+  const framework = state.frameworks.get(step.frameworkId);
+  if (agent === undefined || framework === undefined) return;
+  const resources = Resources.parse('cpus:1');
+  const offer = { id: step.offerId(), frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: resources.toJSON(), allocationRole: '*' };
+  state.addOffer(newOfferRecord(offer, resources), framework, agent);
 }

@@ -16,7 +16,7 @@ import { Resources } from '../../../lib/resources';
 import type { TaskState } from '../../../lib/protocol';
 import { SEE_ALL, type StateViewer } from '../../../lib/state-json';
 import {
-  MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, trackExecutor, trackLaunchedTask,
+  MasterState, newAgentRecord, newFrameworkRecord, trackExecutor, trackLaunchedTask,
   type AgentRecord, type TrackedTask,
 } from '../../../actors/master/state';
 import { renderFrameworks, renderState, renderStateSummary, renderSlaves } from '../../../actors/master/http';
@@ -24,6 +24,7 @@ import { v1GetTasks, v1GetState, v1GetFrameworks, v1GetExecutors, v1GetAgents, t
 import { StateFragments, type WarmTarget } from '../../../actors/master/state-fragments';
 import { defaultMasterFlags } from '../../../actors/master/flags';
 import { firstDifference } from '../../support/text-difference';
+import { changeOffer } from './harness';
 
 const FRAMEWORK_IDS = ['F0', 'F1', 'F2'];
 const AGENT_IDS = ['S0', 'S1', 'S2'];
@@ -230,21 +231,9 @@ function apply(books: Books, s: Step): void {
       else state.removeExecutor(agent, frameworkId, `e${s.e}`);
       return;
     }
-    case 'offer': {
-      if (!s.add) {
-        const outstanding = [...state.offers.values()];
-        const record = outstanding[s.pick % Math.max(1, outstanding.length)];
-        if (record !== undefined) state.deleteOffer(record);
-        return;
-      }
-      const agent = state.agents.get(AGENT_IDS[s.a] as string);
-      const framework = state.frameworks.get(FRAMEWORK_IDS[s.f] as string);
-      if (agent === undefined || framework === undefined) return;
-      const resources = Resources.parse('cpus:1');
-      const offer = { id: `M-O${books.offers++}`, frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: resources.toJSON(), allocationRole: '*' };
-      state.addOffer(newOfferRecord(offer, resources), framework, agent);
+    case 'offer':
+      changeOffer(state, { add: s.add, pick: s.pick, agentId: AGENT_IDS[s.a] as string, frameworkId: FRAMEWORK_IDS[s.f] as string, offerId: () => `M-O${books.offers++}` });
       return;
-    }
     case 'forget': {
       const back = new Set(books.tasks.filter((_, i) => (s.back >> (i % 20)) & 1).map((tr) => `${tr.task.frameworkId}/${tr.task.taskId}`));
       state.forgetAgentTasks(AGENT_IDS[s.a] as string, back);

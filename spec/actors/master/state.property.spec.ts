@@ -4,7 +4,7 @@ import { UPID } from '../../../lib/actor';
 import { Resources } from '../../../lib/resources';
 import type { TaskState } from '../../../lib/protocol';
 import {
-  MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, trackExecutor, trackLaunchedTask,
+  MasterState, newAgentRecord, newFrameworkRecord, trackExecutor, trackLaunchedTask,
   type AgentRecord, type FrameworkRecord, type TaskDisposition, type TrackedTask,
 } from '../../../actors/master/state';
 import { offerNumberOf } from '../../../actors/master/offer-table';
@@ -15,6 +15,7 @@ import { StateFragments } from '../../../actors/master/state-fragments';
 import { SUMMARY_CHANGED_AGENTS_SLACK, TaskSummaries } from '../../../actors/master/task-summaries';
 import { defaultMasterFlags } from '../../../actors/master/flags';
 import { firstDifference } from '../../support/text-difference';
+import { changeOffer } from './harness';
 
 /**
  * The indexes of the master's books (frameworks by pid, a framework's agents, completed
@@ -195,19 +196,9 @@ function applyAgentChange(books: Books, step: Extract<Change, { agent: number; k
 }
 
 function applyOfferChange(books: Books, step: Extract<Change, { kind: 'addOffer' | 'deleteOffer' }>): void {
-  const { state } = books;
-  if (step.kind === 'deleteOffer') {
-    const outstanding = [...state.offers.values()];
-    const record = outstanding[step.pick % Math.max(1, outstanding.length)];
-    if (record !== undefined) state.deleteOffer(record);
-    return;
-  }
-  const agent = state.agents.get(AGENT_IDS[step.agent] as string);
-  const framework = state.frameworks.get(FRAMEWORK_IDS[step.framework] as string);
-  if (agent === undefined || framework === undefined) return;
-  const resources = Resources.parse('cpus:1');
-  const offer = { id: `M-O${books.offers++}`, frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: resources.toJSON(), allocationRole: '*' };
-  state.addOffer(newOfferRecord(offer, resources), framework, agent);
+  const offerId = (): string => `M-O${books.offers++}`;
+  if (step.kind === 'deleteOffer') changeOffer(books.state, { add: false, pick: step.pick, agentId: '', frameworkId: '', offerId });
+  else changeOffer(books.state, { add: true, pick: 0, agentId: AGENT_IDS[step.agent] as string, frameworkId: FRAMEWORK_IDS[step.framework] as string, offerId });
 }
 
 function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'updateFrameworkInfo' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' | 'connectAgent' | 'setAgentTotal' | 'addOffer' | 'deleteOffer' | 'forgetAgentTasks' }>): void {
