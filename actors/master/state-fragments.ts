@@ -787,9 +787,9 @@ export class StateFragments {
     while (blocks.applying) {
       const looked = blocks.applySome(STATE_WARM_VISITS_PER_TURN);
       applied += looked;
-      this.noteEndedChanges(framework, blocks);
       if (turnDone(looked)) yield;
     }
+    // Once, after the loop: the flag it takes stays set, and a last turn in between applies and takes it itself (`liveTaskBlocks`).
     this.noteEndedChanges(framework, blocks);
     return applied;
   }

@@ -229,22 +229,19 @@ export function metricsOf(harness: Harness): Promise<Record<string, number>> {
   return dispatch(harness.handle.master, (master) => master.metrics());
 }
 
-/**
- * The property tests' offer step on the books: adds a `cpus:1` offer of agent `agentId` to
- * framework `frameworkId` (nothing if either is not registered), or deletes the outstanding offer
- * `pick` picks (modulo their count).
- */
-export function changeOffer(state: MasterState, step: { readonly add: boolean; readonly pick: number; readonly agentId: string; readonly frameworkId: string; readonly offerId: () => string }): void {
-  if (!step.add) {
-    const outstanding = [...state.offers.values()];
-    const record = outstanding[step.pick % Math.max(1, outstanding.length)];
-    if (record !== undefined) state.deleteOffer(record);
-    return;
-  }
-  const agent = state.agents.get(step.agentId);
-  const framework = state.frameworks.get(step.frameworkId);
+/** The property tests' offer step that deletes: the outstanding offer `pick` picks (modulo their count), if any. */
+export function deleteOfferAt(state: MasterState, pick: number): void {
+  const outstanding = [...state.offers.values()];
+  const record = outstanding[pick % Math.max(1, outstanding.length)];
+  if (record !== undefined) state.deleteOffer(record);
+}
+
+/** The property tests' offer step that adds: a `cpus:1` offer `offerId` of agent `agentId` to framework `frameworkId`; nothing if either is not registered. */
+export function addCpusOffer(state: MasterState, agentId: string, frameworkId: string, offerId: () => string): void {
+  const agent = state.agents.get(agentId);
+  const framework = state.frameworks.get(frameworkId);
   if (agent === undefined || framework === undefined) return;
   const resources = Resources.parse('cpus:1');
-  const offer = { id: step.offerId(), frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: resources.toJSON(), allocationRole: '*' };
+  const offer = { id: offerId(), frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: resources.toJSON(), allocationRole: '*' };
   state.addOffer(newOfferRecord(offer, resources), framework, agent);
 }

@@ -24,7 +24,7 @@ import { v1GetTasks, v1GetState, v1GetFrameworks, v1GetExecutors, v1GetAgents, t
 import { StateFragments, type WarmTarget } from '../../../actors/master/state-fragments';
 import { defaultMasterFlags } from '../../../actors/master/flags';
 import { firstDifference } from '../../support/text-difference';
-import { changeOffer } from './harness';
+import { addCpusOffer, deleteOfferAt } from './harness';
 
 const FRAMEWORK_IDS = ['F0', 'F1', 'F2'];
 const AGENT_IDS = ['S0', 'S1', 'S2'];
@@ -232,7 +232,8 @@ function apply(books: Books, s: Step): void {
       return;
     }
     case 'offer':
-      changeOffer(state, { add: s.add, pick: s.pick, agentId: AGENT_IDS[s.a] as string, frameworkId: FRAMEWORK_IDS[s.f] as string, offerId: () => `M-O${books.offers++}` });
+      if (s.add) addCpusOffer(state, AGENT_IDS[s.a] as string, FRAMEWORK_IDS[s.f] as string, () => `M-O${books.offers++}`);
+      else deleteOfferAt(state, s.pick);
       return;
     case 'forget': {
       const back = new Set(books.tasks.filter((_, i) => (s.back >> (i % 20)) & 1).map((tr) => `${tr.task.frameworkId}/${tr.task.taskId}`));

@@ -15,7 +15,7 @@ import { StateFragments } from '../../../actors/master/state-fragments';
 import { SUMMARY_CHANGED_AGENTS_SLACK, TaskSummaries } from '../../../actors/master/task-summaries';
 import { defaultMasterFlags } from '../../../actors/master/flags';
 import { firstDifference } from '../../support/text-difference';
-import { changeOffer } from './harness';
+import { addCpusOffer, deleteOfferAt } from './harness';
 
 /**
  * The indexes of the master's books (frameworks by pid, a framework's agents, completed
@@ -196,9 +196,8 @@ function applyAgentChange(books: Books, step: Extract<Change, { agent: number; k
 }
 
 function applyOfferChange(books: Books, step: Extract<Change, { kind: 'addOffer' | 'deleteOffer' }>): void {
-  const offerId = (): string => `M-O${books.offers++}`;
-  if (step.kind === 'deleteOffer') changeOffer(books.state, { add: false, pick: step.pick, agentId: '', frameworkId: '', offerId });
-  else changeOffer(books.state, { add: true, pick: 0, agentId: AGENT_IDS[step.agent] as string, frameworkId: FRAMEWORK_IDS[step.framework] as string, offerId });
+  if (step.kind === 'deleteOffer') deleteOfferAt(books.state, step.pick);
+  else addCpusOffer(books.state, AGENT_IDS[step.agent] as string, FRAMEWORK_IDS[step.framework] as string, () => `M-O${books.offers++}`);
 }
 
 function applyTaskChange(books: Books, step: Exclude<Change, { kind: 'addFramework' | 'updateFrameworkInfo' | 'moveFramework' | 'completeFramework' | 'addAgent' | 'moveAgent' | 'deleteAgent' | 'connectAgent' | 'setAgentTotal' | 'addOffer' | 'deleteOffer' | 'forgetAgentTasks' }>): void {
