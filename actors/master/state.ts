@@ -470,7 +470,17 @@ export class MasterState {
       const agent = this.agentMap.get(agentId);
       if (agent !== undefined && keep(agent)) agents.push(agent);
     }
-    return agents.length > 1 ? agents.sort((a, b) => (this.agentOrder.get(a.id) ?? 0) - (this.agentOrder.get(b.id) ?? 0)) : agents;
+    if (agents.length < 2) return agents;
+    // Each agent's place looked up once (a comparator looking both up did ~2 n log n lookups:
+    // most of GET_EXECUTORS' last turn with 30k executors over 10k agents).
+    const order = new Float64Array(agents.length);
+    const index = new Array<number>(agents.length);
+    for (let at = 0; at < agents.length; at++) {
+      order[at] = this.agentOrder.get((agents[at] as AgentRecord).id) ?? 0;
+      index[at] = at;
+    }
+    index.sort((a, b) => (order[a] as number) - (order[b] as number));
+    return index.map((at) => agents[at] as AgentRecord);
   }
 
   // ---- agents ---------------------------------------------------------------------------------
