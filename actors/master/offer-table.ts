@@ -203,10 +203,16 @@ export class OfferList<T extends OfferListLinks<T> & HasOfferId> implements Iter
   private head: T | undefined = undefined;
   private tail: T | undefined = undefined;
   private count = 0;
+  private changes = 0;
 
   /** Offers held. */
   get size(): number {
     return this.count;
+  }
+
+  /** Moves at every add and delete: what was made of the list (a sum) is current while it stays. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Appends `record`; false if it is in this list already. Throws if it is in another. */
@@ -220,6 +226,7 @@ export class OfferList<T extends OfferListLinks<T> & HasOfferId> implements Iter
     else this.tail.nextInList = record;
     this.tail = record;
     this.count++;
+    this.changes++;
     return true;
   }
 
@@ -235,6 +242,7 @@ export class OfferList<T extends OfferListLinks<T> & HasOfferId> implements Iter
     record.previousInList = undefined;
     record.nextInList = undefined;
     this.count--;
+    this.changes++;
     return true;
   }
 

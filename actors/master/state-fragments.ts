@@ -20,7 +20,8 @@
  * The text is exactly the fresh rendering's JSON (`JSON.stringify(renderState(context))` and so
  * on): the tests and the chaos simulation check it, at every step.
  */
-import { ShardedMap } from '../../lib/sharded-map';
+import { ShardedMap, ShardedWeakMap } from '../../lib/sharded-map';
+import { Resources } from '../../lib/resources';
 import type { Task, TaskState } from '../../lib/protocol';
 import { renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1Task } from '../../lib/v1/operator';
@@ -547,6 +548,11 @@ interface FrameworkFragments {
   full?: StateParts;
   /** GET_STATE's framework (`GetFrameworks.Framework`) but its `offers`, without its closing `}`. */
   v1Head?: string;
+  /**
+   * GET_STATE's whole framework as pieces (`v1Head`, then an offer a piece), made while the agents'
+   * addresses were as at `epoch` (`MasterState.agentAddressEpoch`: an offer shows its agent's).
+   */
+  v1Pieces?: { readonly epoch: number; readonly parts: StateParts };
 }
 
 /** Where a task's text in `format` is kept (`TaskFragment`). */
@@ -595,14 +601,15 @@ interface UnreachableFragment {
  * master's mailbox.
  */
 export class StateFragments {
-  private readonly tasks = new WeakMap<Task, TaskFragment>();
+  // Keyed by records that number 100k and more, sharded: one weak map doubling from ~87k entries took a warming turn 15-24 ms.
+  private readonly tasks = new ShardedWeakMap<Task, TaskFragment>((task) => task.taskId);
   private readonly completed = new WeakMap<FrameworkRecord, Partial<Record<TaskFormat, CompletedFragment>>>();
   /** Each framework's unreachable tasks' text, per format (`unreachablePieces`). */
   private readonly unreachable = new WeakMap<FrameworkRecord, Partial<Record<TaskFormat, UnreachableFragment>>>();
-  private readonly executors = new WeakMap<TrackedExecutor, { text?: string; v1?: string }>();
-  private readonly offers = new WeakMap<OfferRecord, string>();
+  private readonly executors = new ShardedWeakMap<TrackedExecutor, { text?: string; v1?: string }>((executor) => executor.info.executorId);
+  private readonly offers = new ShardedWeakMap<OfferRecord, string>((record) => record.offer.id);
   /** Offers as GET_STATE shows them (text undefined: its agent is gone), with the agent's info and pid they were rendered with. */
-  private readonly v1Offers = new WeakMap<OfferRecord, { readonly info: unknown; readonly pid: unknown; readonly text: string | undefined }>();
+  private readonly v1Offers = new ShardedWeakMap<OfferRecord, { readonly info: unknown; readonly pid: unknown; epoch: number; readonly text: string | undefined }>((record) => record.offer.id);
   /** Fragments rendered (not found current) since this was made: for tests and the benchmark. */
   private readonly counter = { rendered: 0 };
   /** Lists of changed agents taken from the books and not yet applied to the formats' blocks, oldest first; the first one from `cursor` on. */
@@ -736,24 +743,23 @@ export class StateFragments {
         }
       }
       if (format === 'v1' && v1Context !== undefined) {
-        for (const offerId of atMost(framework.offerIds, framework.offerIds.size)) {
-          const record = state.offers.get(offerId);
-          if (record !== undefined) this.v1OfferText(v1Context, record);
-          if (turnDone()) yield;
-        }
+        // The framework's pieces are made here an offer at a time (the last turn would walk them
+        // all: ~2 µs an offer at 100k agents), and kept only if nothing of it changed meanwhile;
+        // so is the sum of its offers its head shows (`sumOffers`).
+        const epoch = state.agentAddressEpoch;
+        const fragments = this.fragmentsOf(framework);
+        const pieces = new OfferPieces();
+        yield* this.sumOffers(framework, turnDone, (record) => pieces.add(this.v1OfferText(v1Context, record)));
         for (const [executor, agentId] of state.frameworkExecutors(framework.id)) {
           this.executorText(executor, agentId, 'v1');
           if (turnDone()) yield;
         }
-        if (framework.stamp === stamp) this.frameworkV1Head(framework);
+        const head = this.frameworkV1Head(framework);
+        if (framework.stamp === stamp && state.agentAddressEpoch === epoch && this.fragmentsOf(framework) === fragments) fragments.v1Pieces = { epoch, parts: pieces.end(head) };
         if (turnDone()) yield;
       }
       if (format === 'state') {
-        for (const offerId of atMost(framework.offerIds, framework.offerIds.size)) {
-          const record = state.offers.get(offerId);
-          if (record !== undefined) this.offerText(record);
-          if (turnDone()) yield;
-        }
+        yield* this.sumOffers(framework, turnDone, (record) => this.offerText(record));
         for (const [executor, agentId] of state.frameworkExecutors(framework.id)) {
           this.executorText(executor, agentId);
           if (turnDone()) yield;
@@ -776,6 +782,24 @@ export class StateFragments {
       if (changed === 0 || changed >= before) break;
       before = changed;
     }
+  }
+
+  /**
+   * Visits `framework`'s offers (`visit`: each one's text) a turn's worth at a time, summing what
+   * they hold as it goes; the sum is kept for its head (`keepOfferedSum`) if its offers did not
+   * change meanwhile. A sum is ~1-2.5 µs an offer: made in one step for a framework holding 10k
+   * offers, it took a turn far over the bound.
+   */
+  private *sumOffers(framework: FrameworkRecord, turnDone: (visited?: number, uncounted?: number) => boolean, visit: (record: OfferRecord) => void): Generator<void, void, void> {
+    const version = framework.offerIds.version;
+    const kept = framework.offeredSum;
+    let offered = kept !== undefined && kept.version === version ? undefined : Resources.EMPTY;
+    for (const record of framework.offerIds.records()) {
+      visit(record);
+      if (offered !== undefined) offered = offered.add(record.resources);
+      if (turnDone()) yield;
+    }
+    if (offered !== undefined) this.state.keepOfferedSum(framework, version, offered);
   }
 
   /**
@@ -1126,26 +1150,37 @@ export class StateFragments {
    * offers would otherwise copy ~15 MB into one string in the last turn (34 ms measured).
    */
   private pushFrameworkV1(parts: StateParts, context: V1Context, framework: FrameworkRecord, comma: boolean): void {
-    parts.push(comma ? `,${this.frameworkV1Head(framework)}` : this.frameworkV1Head(framework));
-    let first = true;
-    for (const offerId of framework.offerIds) {
-      const record = this.state.offers.get(offerId);
-      const text = record === undefined ? undefined : this.v1OfferText(context, record);
-      if (text === undefined) continue;
-      parts.push(first ? `,"offers":[${text}` : `,${text}`);
-      first = false;
+    if (comma) parts.push(',');
+    const epoch = this.state.agentAddressEpoch;
+    const kept = this.fragmentsOf(framework).v1Pieces;
+    if (kept !== undefined && kept.epoch === epoch) {
+      for (const piece of kept.parts) parts.push(piece);
+      return;
     }
-    parts.push(first ? '}' : ']}');
+    const pieces = new OfferPieces();
+    for (const record of framework.offerIds.records()) pieces.add(this.v1OfferText(context, record));
+    const made = pieces.end(this.frameworkV1Head(framework));
+    this.fragmentsOf(framework).v1Pieces = { epoch, parts: made };
+    for (const piece of made) parts.push(piece);
   }
 
+  /**
+   * An offer's GET_STATE text, kept while its agent's info and pid are those it was rendered with
+   * (looked up again only when `agentAddressEpoch` moved); undefined for an agent gone.
+   */
   private v1OfferText(context: V1Context, record: OfferRecord): string | undefined {
-    const agent = this.state.agents.get(record.offer.agentId);
+    const epoch = this.state.agentAddressEpoch;
     const kept = this.v1Offers.get(record);
-    if (kept !== undefined && kept.info === agent?.info && kept.pid === agent?.pid) return kept.text;
+    if (kept !== undefined && kept.epoch === epoch) return kept.text;
+    const agent = this.state.agents.get(record.offer.agentId);
+    if (kept !== undefined && kept.info === agent?.info && kept.pid === agent?.pid) {
+      kept.epoch = epoch;
+      return kept.text;
+    }
     this.counter.rendered++;
     const offer = v1FrameworkOffer(context, record);
     const text = offer === undefined ? undefined : JSON.stringify(offer);
-    this.v1Offers.set(record, { info: agent?.info, pid: agent?.pid, text });
+    this.v1Offers.set(record, { info: agent?.info, pid: agent?.pid, epoch, text });
     return text;
   }
 
@@ -1158,10 +1193,7 @@ export class StateFragments {
     parts.push('],"completed_tasks":[');
     if (tasksVisible) parts.push(this.completedText(framework, 'state'));
     parts.push('],"offers":[');
-    pushList(parts, framework.offerIds, (offerId) => {
-      const record = state.offers.get(offerId);
-      return record === undefined ? undefined : this.offerText(record);
-    });
+    pushList(parts, framework.offerIds.records(), (record) => this.offerText(record));
     parts.push('],"executors":[');
     if (executorsVisible) pushList(parts, state.frameworkExecutors(framework.id), ([executor, agentId]) => this.executorText(executor, agentId));
     parts.push(']}');
@@ -1344,6 +1376,26 @@ class CompactFields {
     this.open(name);
     pushList(this.parts, items, text);
     this.parts.push(']');
+  }
+}
+
+/** A framework's GET_STATE pieces as they are made: its offers, then its head put first (`"offers":[...]` left out when none shows). */
+class OfferPieces {
+  private readonly parts: StateParts = [''];
+  private first = true;
+
+  /** The next offer's text (none: its agent is gone). */
+  add(text: string | undefined): void {
+    if (text === undefined) return;
+    this.parts.push(this.first ? `,"offers":[${text}` : `,${text}`);
+    this.first = false;
+  }
+
+  /** The pieces, `head` first, closed. */
+  end(head: string): StateParts {
+    this.parts[0] = head;
+    this.parts.push(this.first ? '}' : ']}');
+    return this.parts;
   }
 }
 

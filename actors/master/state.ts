@@ -85,6 +85,11 @@ export interface FrameworkRecord {
   readonly taskOrder: TaskOrder;
   /** Its outstanding offers, oldest first (iterated, their ids). */
   readonly offerIds: OfferList<OfferRecord>;
+  /**
+   * What its offers hold, summed, while `offerIds` is at `version` (`frameworkOfferedResources`;
+   * made in slices by the state endpoints' warming): summing 1,000 offers takes 1-2.5 ms.
+   */
+  offeredSum: { readonly version: number; readonly resources: Resources } | undefined;
   /** The peer its scheduler's pid was filed under (`MasterState.peerOf` when it was indexed). */
   peerKey?: string;
   /**
@@ -297,6 +302,18 @@ export class MasterState {
   /** The next task kept gets this `TaskOrderEntry.seq`. */
   private nextTaskSeq = 0;
 
+  /**
+   * Moves whenever an agent's address or info may have changed under an outstanding offer (new
+   * info, a new pid, a record replaced or removed): what the operator API shows of an offer's
+   * agent is current while this has not moved since it was rendered (`StateFragments`).
+   */
+  private addressEpoch = 0;
+
+  /** See `addressEpoch`. */
+  get agentAddressEpoch(): number {
+    return this.addressEpoch;
+  }
+
   constructor(private readonly limits: RetentionLimits) {}
 
   /**
@@ -315,6 +332,7 @@ export class MasterState {
     writable.info = info;
     writable.offerHostname = info.hostname;
     writable.offerAttributes = offerAttributesOf(info);
+    this.addressEpoch++;
     this.touchAgent(agent);
   }
 
@@ -492,6 +510,7 @@ export class MasterState {
     else {
       this.forgetPid(replaced);
       this.unlist(replaced);
+      this.addressEpoch++;
     }
     this.agentMap.set(agent.id, agent);
     agent.listed = true;
@@ -559,6 +578,7 @@ export class MasterState {
   moveAgent(agent: AgentRecord, pid: UPID): void {
     this.forgetPid(agent);
     (agent as Writable<AgentRecord>).pid = pid;
+    this.addressEpoch++;
     this.agentsByPid.set(pid.toString(), agent);
     this.touchAgent(agent);
   }
@@ -578,6 +598,7 @@ export class MasterState {
     if (listed !== undefined) this.unlist(listed);
     this.agentMap.delete(agent.id);
     this.agentOrder.delete(agent.id);
+    this.addressEpoch++;
     this.noteChangedAgent(agent.id);
     for (const frameworkId of agentFrameworkIds(agent)) {
       this.reindexAgent(agent, frameworkId);
@@ -716,7 +737,18 @@ export class MasterState {
 
   /** What is offered to a framework. */
   frameworkOfferedResources(framework: FrameworkRecord): Resources {
-    return this.sumOffers(framework.offerIds);
+    const version = framework.offerIds.version;
+    const kept = framework.offeredSum;
+    if (kept !== undefined && kept.version === version) return kept.resources;
+    let offered = Resources.EMPTY;
+    for (const record of framework.offerIds.records()) offered = offered.add(record.resources);
+    framework.offeredSum = { version, resources: offered };
+    return offered;
+  }
+
+  /** Keeps `offered` as what `framework`'s offers hold, summed when its list was at `version` (still current: else nothing). */
+  keepOfferedSum(framework: FrameworkRecord, version: number, offered: Resources): void {
+    if (framework.offerIds.version === version) framework.offeredSum = { version, resources: offered };
   }
 
   /** Moves a framework to the completed ones (its tasks must be removed already). */
@@ -1148,6 +1180,7 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     unreachableVersion: 0,
     taskOrder: new TaskOrder(),
     offerIds: new OfferList(),
+    offeredSum: undefined,
     stamp: 0,
     rendered: undefined,
     taskChanges: 'all',

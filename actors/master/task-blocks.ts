@@ -15,6 +15,7 @@
  * iterator sees what is added meanwhile at the end, and what is placed twice keeps its last place.
  */
 import type { Task } from '../../lib/protocol';
+import { ShardedWeakMap } from '../../lib/sharded-map';
 import type { FrameworkRecord, TaskChanges } from './state';
 
 /**
@@ -54,8 +55,8 @@ function newBlock(tasks: Task[]): TaskBlock {
 /** One registered framework's live tasks, in blocks (`StateFragments` keeps one per framework record). */
 export class TaskBlocks {
   private blocks: TaskBlock[] = [];
-  /** The block each task was last placed in. */
-  private readonly placed = new WeakMap<Task, TaskBlock>();
+  /** The block each task was last placed in (sharded: a framework's 100k tasks in one weak map doubled in one 15-24 ms step). */
+  private readonly placed = new ShardedWeakMap<Task, TaskBlock>((task) => task.taskId);
   /** The books' iterator over the live tasks while they are placed afresh (after 'all'). */
   private unplaced: Iterator<{ readonly task: Task }> | undefined;
   /** Changes taken from the books and not applied yet, oldest first (`applySome`), and how far into the first one. */

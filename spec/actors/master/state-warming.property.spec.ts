@@ -43,6 +43,7 @@ type Step =
   | { k: 'completeFw'; f: number; kill: boolean }
   | { k: 'addAgent'; a: number }
   | { k: 'deleteAgent'; a: number; lose: boolean }
+  | { k: 'moveAgent'; a: number; rename: boolean }
   | { k: 'addTask'; f: number; t: number; a: number }
   | { k: 'bulk'; f: number; n: number; a: number; pool: boolean }
   | { k: 'readd'; pick: number }
@@ -65,6 +66,8 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('completeFw' as const), f: n(2), kill: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('addAgent' as const), a: n(2) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('deleteAgent' as const), a: n(2), lose: fc.boolean() }) },
+  // An agent re-registering from a new address, or with new info, while offers of it are out: GET_STATE shows its address in each.
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('moveAgent' as const), a: n(2), rename: fc.boolean() }) },
   { weight: 6, arbitrary: fc.record({ k: fc.constant('addTask' as const), f: n(2), t: n(TASK_POOL - 1), a: n(2) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('bulk' as const), f: n(2), n: fc.integer({ min: 1, max: 30 }), a: n(2), pool: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('readd' as const), pick: fc.nat() }) },
@@ -96,7 +99,12 @@ class Books {
   ctx(viewer: StateViewer): V1Context {
     return {
       state: this.state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' },
-      flags: defaultMasterFlags('/tmp/unused'), startTimeMs: 0, nowMs: this.nowMs, viewer, agentEndpoint: () => undefined,
+      flags: defaultMasterFlags('/tmp/unused'), startTimeMs: 0, nowMs: this.nowMs, viewer,
+      // As the master's: what GET_STATE's offers show of their agents.
+      agentEndpoint: (agentId: string) => {
+        const agent = this.state.agents.get(agentId);
+        return agent === undefined ? undefined : { hostname: agent.info.hostname, ip: agent.pid.host, port: agent.pid.port, actorId: agent.pid.id };
+      },
     } as V1Context;
   }
 }
@@ -175,6 +183,13 @@ function apply(books: Books, s: Step): void {
       for (const offerId of [...agent.offerIds]) state.deleteOffer(state.offers.get(offerId)!);
       if (s.lose) for (const tracked of [...state.agentTasks(agent)]) state.removeTask(tracked, 'unreachable');
       state.deleteAgent(agent, 'unreachable', books.nowMs);
+      return;
+    }
+    case 'moveAgent': {
+      const agent = state.agents.get(AGENT_IDS[s.a] as string);
+      if (agent === undefined) return;
+      if (s.rename) state.updateAgentInfo(agent, { ...agent.info, hostname: `${agent.id}-${books.nowMs}` });
+      else state.moveAgent(agent, UPID.parse(`slave(1)@10.0.1.${s.a + 1}:${books.nowMs % 60_000 + 1}`));
       return;
     }
     case 'addTask': {
