@@ -296,6 +296,10 @@ export function pauseMsWithin(pauses: readonly GcPause[], from: number, to: numb
 
 /** A `GET /master/state` as the host hands it to the master's route. */
 const STATE_REQUEST: HttpRequest = { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) };
+/** The operator API's GET_STATE (JSON) as the host hands it to the master's route. */
+export const V1_GET_STATE_REQUEST: HttpRequest = {
+  method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"GET_STATE"}'),
+};
 
 /** One `/master/state`, served in the master's mailbox as the host serves it. */
 export interface StateServed {
@@ -318,17 +322,17 @@ export interface StateServed {
   readonly bytes: number;
 }
 
-/** Serves `/master/state` once through the master's own route handler, inside its mailbox, timing each turn it takes. */
-export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
+/** Serves `/master/state` (or `request`) once through the master's own route handler, inside its mailbox, timing each turn it takes. */
+export async function serveState(cluster: ScaleCluster, request: HttpRequest = STATE_REQUEST): Promise<StateServed> {
   const master = cluster.master.master;
-  const handler = master.runtime.routes.get('/state');
-  if (handler === undefined) throw new Error('the master serves no /state route');
+  const handler = master.runtime.routes.get(request.path);
+  if (handler === undefined) throw new Error(`the master serves no ${request.path} route`);
   await dispatch(master, (actor) => actor.renderingFigures());
   const collections = new GcPauses();
   const timed = await dispatch(master, (actor) => {
     const start = performance.now();
     const cpuAtStart = process.cpuUsage();
-    const result = handler.call(actor, STATE_REQUEST);
+    const result = handler.call(actor, request);
     const cpu = process.cpuUsage(cpuAtStart);
     return { blockMs: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, start, result: Promise.resolve(result) };
   });
@@ -336,7 +340,7 @@ export async function serveState(cluster: ScaleCluster): Promise<StateServed> {
   const settledMs = performance.now() - timed.start;
   const figures = await dispatch(master, (actor) => actor.renderingFigures());
   const pauses = await collections.stop();
-  if (response.status !== 200) throw new Error(`/master/state answered ${response.status}`);
+  if (response.status !== 200) throw new Error(`${request.path} answered ${response.status}`);
   const [from, to] = figures.longestTurnMs >= timed.blockMs ? [figures.longestTurnAt, figures.longestTurnAt + figures.longestTurnMs] : [timed.start, timed.start + timed.blockMs];
   const gcInBlockMs = pauseMsWithin(pauses, from, to);
   const serializeStart = performance.now();

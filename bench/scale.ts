@@ -22,6 +22,8 @@
  *   master's own route handler inside its mailbox: the longest mailbox turn it took (its warming
  *   turns and the last one putting the response together), the longest of 3 requests (the first
  *   finds nothing rendered yet);
+ * - `v1_state_block_ms`: the same for the operator API's GET_STATE, once, while the frameworks
+ *   hold an offer of every agent (before `allocation_cycle_ms`; the state phase has none out);
  * - `rss_mb`: the child's peak RSS at the end of its run;
  * - `heap_per_agent_bytes`: the heap (after a full collection) the N agents added, per agent:
  *   the master's and allocator's books and the agent actors themselves; `heap_per_task_bytes`:
@@ -48,7 +50,10 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
 import { heapUsedAfterCollection } from './heap';
-import { agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster } from './scale-cluster';
+import {
+  agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster,
+  V1_GET_STATE_REQUEST,
+} from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: the issue's three (all three take about a minute on a quiet 2-core machine today). */
 export const DEFAULT_AGENT_COUNTS = [1_000, 10_000, 100_000];
@@ -125,7 +130,7 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us'] as const;
+export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 /** The keys measured at N = `--tasks-agents` only (the throughput phase). */
 const THROUGHPUT_KEYS: ReadonlySet<ScaleKey | ExtraKey> = new Set(['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us']);
@@ -192,7 +197,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   };
   const throughputHere = agents === options.tasksAgents;
   const phases: Array<ScaleKey | ExtraKey> = [
-    'heap_per_agent_bytes', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
+    'heap_per_agent_bytes', 'v1_state_block_ms', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
     ...(throughputHere ? THROUGHPUT_KEYS : []),
   ];
 
@@ -211,6 +216,12 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   });
   progress(`${frameworks} frameworks registered, ${heldOffers(cluster)} of ${agents} agents offered in ${seconds(offered.wallMs)} s`);
   if (!offered.done) return skipRest(phases, `skipped: ${heldOffers(cluster)} of ${agents} agents offered to the frameworks in ${seconds(offered.wallMs)} s`);
+
+  // The operator API's GET_STATE while the frameworks hold an offer of every agent (an offer a
+  // piece, each showing its agent's address): the state phase below has no offer out.
+  const v1State = await serveState(cluster, V1_GET_STATE_REQUEST);
+  progress(`GET_STATE with ${heldOffers(cluster)} offers held: longest turn ${round(v1State.blockMs)} ms of ${v1State.turns} (${round(v1State.gcInBlockMs)} ms of it collecting garbage; the process used ${round(v1State.cpuInBlockMs)} ms of CPU in it), answered after ${round(v1State.settledMs)} ms, ${v1State.bytes} bytes`);
+  row('v1_state_block_ms', round(v1State.blockMs), v1State.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(v1State.gcInBlockMs)} ms of garbage collection` : undefined);
 
   const cycle = await measureAllocationCycles(cluster, agents, options.budgets.allocationCycle, progress);
   row('allocation_cycle_ms', cycle.value, cycle.note);
