@@ -258,3 +258,9 @@ export class OfferList<T extends OfferListLinks<T> & HasOfferId> implements Iter
     return this.records().map((record) => record.offer.id)[Symbol.iterator]();
   }
 }
+
+/** Takes `record` out of whichever `OfferList` holds it (a registered or a completed framework's); false if none does. */
+export function unlinkOffer<T extends OfferListLinks<T> & HasOfferId>(record: T): boolean {
+  const list = record.offerList;
+  return list instanceof OfferList ? (list as OfferList<T>).delete(record) : false;
+}

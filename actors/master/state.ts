@@ -9,7 +9,7 @@ import type { UPID } from '../../lib/actor';
 import { Resources, sharedResourcesFromJSON } from '../../lib/resources';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import { SmallSet } from '../../lib/small-set';
-import { OfferList, OfferTable, offerNumberOf, type OfferListLinks } from './offer-table';
+import { OfferList, OfferTable, offerNumberOf, unlinkOffer, type OfferListLinks } from './offer-table';
 import { deepFreeze } from '../../lib/deep-freeze';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
@@ -510,8 +510,9 @@ export class MasterState {
     else {
       this.forgetPid(replaced);
       this.unlist(replaced);
-      this.addressEpoch++;
     }
+    // Also a new record: an offer whose agent of this id was gone was kept as showing none.
+    this.addressEpoch++;
     this.agentMap.set(agent.id, agent);
     agent.listed = true;
     this.countAgent(agent, 1);
@@ -1103,11 +1104,12 @@ export class MasterState {
   /** Removes an offer from the books (the master cancels its timer and recovers or rescinds it). */
   deleteOffer(record: OfferRecord): void {
     this.offers.delete(record);
-    const framework = this.frameworkMap.get(record.offer.frameworkId);
     const agent = this.agentMap.get(record.offer.agentId);
-    framework?.offerIds.delete(record);
+    // Out of whichever list holds it: a framework completed with an offer still out keeps it in
+    // its completed record's list, which its texts and offered sum walk.
+    unlinkOffer(record);
     if (agent?.offerIds.delete(record.offer.id) === true) agent.held--;
-    this.touchFramework(framework);
+    this.touchFrameworkId(record.offer.frameworkId);
     this.touchAgent(agent);
   }
 

@@ -565,6 +565,71 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(fragments.renderV1State(v1()).join('')).to.equal(JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(v1()) }));
   });
 
+  it('shows an offer again once its agent is back under the same id, and drops an offer deleted after its framework completed (a hostile review\'s sequences the books accept)', () => {
+    const offered = Resources.parse('cpus:1;mem:128');
+    const setUp = () => {
+      const books = newBooks();
+      const v1 = (): V1Context => ({
+        ...books.context(),
+        agentEndpoint: (agentId: string) => {
+          const agent = books.state.agents.get(agentId);
+          return agent === undefined ? undefined : { hostname: agent.info.hostname, ip: agent.pid.host, port: agent.pid.port, actorId: agent.pid.id };
+        },
+      });
+      const framework = newFrameworkRecord({ id: 'M-0000', name: 'fw', user: 'u', roles: ['*'] }, UPID.parse('scheduler@10.0.1.1:6000'), 1_000);
+      books.state.addFramework(framework);
+      const offer = (agent: AgentRecord, id: string) => {
+        const record = newOfferRecord({ id, frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: offered.toJSON(), allocationRole: '*', executorIds: [] }, offered);
+        books.state.addOffer(record, framework, agent);
+        return record;
+      };
+      const fragments = new StateFragments(books.state);
+      const agree = (why: string): void => {
+        expect(fragments.renderV1State(v1()).join(''), `GET_STATE: ${why}`).to.equal(JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(v1()) }));
+        expect(fragments.renderV1Part(v1(), 'GET_FRAMEWORKS').join(''), `GET_FRAMEWORKS: ${why}`).to.equal(JSON.stringify({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(v1()) }));
+        expect(fragments.render(books.context()).join(''), `/master/state: ${why}`).to.equal(JSON.stringify(renderState(books.context())));
+      };
+      return { ...books, v1, framework, offer, fragments, agree };
+    };
+    // An offer outliving its agent (the master retires offers first), then an agent of that id afresh: kept as showing no agent, it showed none after.
+    {
+      const { state, addAgent, offer, agree } = setUp();
+      const agent = addAgent();
+      offer(agent, 'M-O1');
+      state.deleteAgent(agent, 'unreachable', 1_500);
+      agree('its agent gone');
+      state.addAgent(newAgentRecord({ ...agent.info, id: agent.id }, UPID.parse('slave(1)@10.0.9.9:5051'), '1.0', agent.total, 1_600));
+      agree('an agent of that id back');
+    }
+    // A warming renders an offer deleted meanwhile (its agent gone too); the agent comes back and the same record is offered again.
+    {
+      const { state, addAgent, offer, framework, fragments, v1, agree } = setUp();
+      addAgent();
+      const second = addAgent();
+      const record = offer(second, 'M-O2');
+      const warming = fragments.warm('v1-frameworks', v1(), () => true);
+      warming.next();
+      warming.next();
+      state.deleteOffer(record);
+      state.deleteAgent(second, 'removed', 1_500);
+      while (warming.next().done !== true);
+      const back = newAgentRecord({ ...second.info, id: second.id }, UPID.parse('slave(1)@10.0.9.8:5051'), '1.0', second.total, 1_600);
+      state.addAgent(back);
+      state.addOffer(record, framework, back);
+      agree('the same offer again, on the agent back');
+    }
+    // A framework completed with an offer still out (the master retires its offers first), then the offer deleted: it was kept in the completed record's list.
+    {
+      const { state, addAgent, offer, framework, agree } = setUp();
+      const record = offer(addAgent(), 'M-O3');
+      state.completeFramework(framework);
+      state.deleteOffer(record);
+      expect(framework.offerIds.size).to.equal(0);
+      expect(state.frameworkOfferedResources(framework).isEmpty()).to.equal(true);
+      agree('its offer deleted after it completed');
+    }
+  });
+
   it('ends a warming while a framework launches tasks between its turns faster than a turn renders them, a fragment a turn: the last turn renders the rest', () => {
     const { state, context, addAgent } = newBooks();
     const agent = addAgent(Resources.parse('cpus:1000;mem:100000'));
