@@ -549,10 +549,11 @@ interface FrameworkFragments {
   /** GET_STATE's framework (`GetFrameworks.Framework`) but its `offers`, without its closing `}`. */
   v1Head?: string;
   /**
-   * GET_STATE's whole framework as pieces (`v1Head`, then an offer a piece), made while the agents'
-   * addresses were as at `epoch` (`MasterState.agentAddressEpoch`: an offer shows its agent's).
+   * GET_STATE's whole framework as pieces (`v1Head`, then an offer a piece). Kept only when every
+   * offer showed its agent: one whose agent is gone shows nothing, and would show again if an
+   * agent of that id came back, which changes none of this framework's fields or its stamp.
    */
-  v1Pieces?: { readonly epoch: number; readonly parts: StateParts };
+  v1Pieces?: StateParts;
 }
 
 /** Where a task's text in `format` is kept (`TaskFragment`). */
@@ -608,8 +609,8 @@ export class StateFragments {
   private readonly unreachable = new WeakMap<FrameworkRecord, Partial<Record<TaskFormat, UnreachableFragment>>>();
   private readonly executors = new ShardedWeakMap<TrackedExecutor, { text?: string; v1?: string }>((executor) => executor.info.executorId);
   private readonly offers = new ShardedWeakMap<OfferRecord, string>((record) => record.offer.id);
-  /** Offers as GET_STATE shows them (text undefined: its agent is gone), with the agent's info and pid they were rendered with. */
-  private readonly v1Offers = new ShardedWeakMap<OfferRecord, { readonly info: unknown; readonly pid: unknown; epoch: number; readonly text: string | undefined }>((record) => record.offer.id);
+  /** Offers as GET_STATE shows them, with their agent's info and pid they were rendered with. */
+  private readonly v1Offers = new ShardedWeakMap<OfferRecord, { readonly info: unknown; readonly pid: unknown; readonly text: string }>((record) => record.offer.id);
   /** Fragments rendered (not found current) since this was made: for tests and the benchmark. */
   private readonly counter = { rendered: 0 };
   /** Lists of changed agents taken from the books and not yet applied to the formats' blocks, oldest first; the first one from `cursor` on. */
@@ -746,7 +747,6 @@ export class StateFragments {
         // The framework's pieces are made here an offer at a time (the last turn would walk them
         // all: ~2 µs an offer at 100k agents), and kept only if nothing of it changed meanwhile;
         // so is the sum of its offers its head shows (`sumOffers`).
-        const epoch = state.agentAddressEpoch;
         const fragments = this.fragmentsOf(framework);
         const pieces = new OfferPieces();
         yield* this.sumOffers(framework, turnDone, (record) => pieces.add(this.v1OfferText(v1Context, record)));
@@ -755,7 +755,8 @@ export class StateFragments {
           if (turnDone()) yield;
         }
         const head = this.frameworkV1Head(framework);
-        if (framework.stamp === stamp && state.agentAddressEpoch === epoch && this.fragmentsOf(framework) === fragments) fragments.v1Pieces = { epoch, parts: pieces.end(head) };
+        const parts = pieces.end(head);
+        if (framework.stamp === stamp && pieces.complete && this.fragmentsOf(framework) === fragments) fragments.v1Pieces = parts;
         if (turnDone()) yield;
       }
       if (format === 'state') {
@@ -1144,43 +1145,38 @@ export class StateFragments {
   }
 
   /**
-   * A framework's GET_STATE text, as pieces: its head, then its offers, each kept while its
-   * agent's info and pid are those it was rendered with (an offer shows the agent's address,
-   * which can change while the offer is out). Pieces, not one string: a framework holding 10k
-   * offers would otherwise copy ~15 MB into one string in the last turn (34 ms measured).
+   * A framework's GET_STATE text, as pieces: its head, then its offers. Kept while the framework
+   * is (`fragmentsOf`: its stamp moves too when an agent holding one of its offers gets a new
+   * address or goes). Pieces, not one string: a framework holding 10k offers would otherwise copy
+   * ~15 MB into one string in the last turn (34 ms measured).
    */
   private pushFrameworkV1(parts: StateParts, context: V1Context, framework: FrameworkRecord, comma: boolean): void {
     if (comma) parts.push(',');
-    const epoch = this.state.agentAddressEpoch;
-    const kept = this.fragmentsOf(framework).v1Pieces;
-    if (kept !== undefined && kept.epoch === epoch) {
-      for (const piece of kept.parts) parts.push(piece);
-      return;
+    const fragments = this.fragmentsOf(framework);
+    let made = fragments.v1Pieces;
+    if (made === undefined) {
+      const pieces = new OfferPieces();
+      for (const record of framework.offerIds.records()) pieces.add(this.v1OfferText(context, record));
+      made = pieces.end(this.frameworkV1Head(framework));
+      if (pieces.complete) fragments.v1Pieces = made;
     }
-    const pieces = new OfferPieces();
-    for (const record of framework.offerIds.records()) pieces.add(this.v1OfferText(context, record));
-    const made = pieces.end(this.frameworkV1Head(framework));
-    this.fragmentsOf(framework).v1Pieces = { epoch, parts: made };
     for (const piece of made) parts.push(piece);
   }
 
   /**
    * An offer's GET_STATE text, kept while its agent's info and pid are those it was rendered with
-   * (looked up again only when `agentAddressEpoch` moved); undefined for an agent gone.
+   * (an offer shows its agent's address); undefined while no agent of its id is registered (not
+   * kept: one may come back).
    */
   private v1OfferText(context: V1Context, record: OfferRecord): string | undefined {
-    const epoch = this.state.agentAddressEpoch;
-    const kept = this.v1Offers.get(record);
-    if (kept !== undefined && kept.epoch === epoch) return kept.text;
     const agent = this.state.agents.get(record.offer.agentId);
-    if (kept !== undefined && kept.info === agent?.info && kept.pid === agent?.pid) {
-      kept.epoch = epoch;
-      return kept.text;
-    }
+    if (agent === undefined) return undefined;
+    const kept = this.v1Offers.get(record);
+    if (kept !== undefined && kept.info === agent.info && kept.pid === agent.pid) return kept.text;
     this.counter.rendered++;
     const offer = v1FrameworkOffer(context, record);
     const text = offer === undefined ? undefined : JSON.stringify(offer);
-    this.v1Offers.set(record, { info: agent?.info, pid: agent?.pid, epoch, text });
+    if (text !== undefined) this.v1Offers.set(record, { info: agent.info, pid: agent.pid, text });
     return text;
   }
 
@@ -1384,9 +1380,15 @@ class OfferPieces {
   private readonly parts: StateParts = [''];
   private first = true;
 
+  /** Whether every offer added showed its agent (the pieces may be kept). */
+  complete = true;
+
   /** The next offer's text (none: its agent is gone). */
   add(text: string | undefined): void {
-    if (text === undefined) return;
+    if (text === undefined) {
+      this.complete = false;
+      return;
+    }
     this.parts.push(this.first ? `,"offers":[${text}` : `,${text}`);
     this.first = false;
   }

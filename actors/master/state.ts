@@ -302,18 +302,6 @@ export class MasterState {
   /** The next task kept gets this `TaskOrderEntry.seq`. */
   private nextTaskSeq = 0;
 
-  /**
-   * Moves whenever an agent's address or info may have changed under an outstanding offer (new
-   * info, a new pid, a record replaced or removed): what the operator API shows of an offer's
-   * agent is current while this has not moved since it was rendered (`StateFragments`).
-   */
-  private addressEpoch = 0;
-
-  /** See `addressEpoch`. */
-  get agentAddressEpoch(): number {
-    return this.addressEpoch;
-  }
-
   constructor(private readonly limits: RetentionLimits) {}
 
   /**
@@ -332,7 +320,7 @@ export class MasterState {
     writable.info = info;
     writable.offerHostname = info.hostname;
     writable.offerAttributes = offerAttributesOf(info);
-    this.addressEpoch++;
+    this.touchOfferFrameworks(agent);
     this.touchAgent(agent);
   }
 
@@ -362,6 +350,18 @@ export class MasterState {
     if (agent === undefined) return;
     if (agent.stamp < this.changedSince) this.noteChangedAgent(agent.id); // its first change since the last take
     agent.stamp = this.nextStamp++;
+  }
+
+  /**
+   * Marks the frameworks holding offers of `agent` as changed: the operator API shows each offer
+   * with its agent's address, which moved (a new pid or info, the record replaced or removed).
+   * The master retires an agent's offers first; the books do not count on it.
+   */
+  private touchOfferFrameworks(agent: AgentRecord): void {
+    for (const offerId of agent.offerIds) {
+      const record = this.offers.get(offerId);
+      if (record !== undefined) this.touchFrameworkId(record.offer.frameworkId);
+    }
   }
 
   /** Marks what `framework` holds as changed (its `stamp`); undefined: nothing. */
@@ -503,16 +503,19 @@ export class MasterState {
 
   // ---- agents ---------------------------------------------------------------------------------
 
-  /** Adds a registered agent. */
+  /**
+   * Adds a registered agent. A record it replaces (one of the same id) should hold no offers, as
+   * the master retires an agent's offers first: what the books know of an offer's agent (for its
+   * framework's kept texts, `touchOfferFrameworks`) is the record it was added on.
+   */
   addAgent(agent: AgentRecord): void {
     const replaced = this.agentMap.get(agent.id);
     if (replaced === undefined) this.agentOrder.set(agent.id, this.nextAgentOrder++);
     else {
       this.forgetPid(replaced);
       this.unlist(replaced);
+      this.touchOfferFrameworks(replaced);
     }
-    // Also a new record: an offer whose agent of this id was gone was kept as showing none.
-    this.addressEpoch++;
     this.agentMap.set(agent.id, agent);
     agent.listed = true;
     this.countAgent(agent, 1);
@@ -579,7 +582,7 @@ export class MasterState {
   moveAgent(agent: AgentRecord, pid: UPID): void {
     this.forgetPid(agent);
     (agent as Writable<AgentRecord>).pid = pid;
-    this.addressEpoch++;
+    this.touchOfferFrameworks(agent);
     this.agentsByPid.set(pid.toString(), agent);
     this.touchAgent(agent);
   }
@@ -599,7 +602,7 @@ export class MasterState {
     if (listed !== undefined) this.unlist(listed);
     this.agentMap.delete(agent.id);
     this.agentOrder.delete(agent.id);
-    this.addressEpoch++;
+    this.touchOfferFrameworks(agent);
     this.noteChangedAgent(agent.id);
     for (const frameworkId of agentFrameworkIds(agent)) {
       this.reindexAgent(agent, frameworkId);

@@ -565,7 +565,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(fragments.renderV1State(v1()).join('')).to.equal(JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(v1()) }));
   });
 
-  it('shows an offer again once its agent is back under the same id, and drops an offer deleted after its framework completed (a hostile review\'s sequences the books accept)', () => {
+  it('shows an offer\'s agent as it is now: gone, back under the same id, moved; and drops an offer deleted after its framework completed (a hostile review\'s sequences the books accept)', () => {
     const offered = Resources.parse('cpus:1;mem:128');
     const setUp = () => {
       const books = newBooks();
@@ -596,6 +596,7 @@ describe('master: /master/state rendered in turns and shared', function () {
       const { state, addAgent, offer, agree } = setUp();
       const agent = addAgent();
       offer(agent, 'M-O1');
+      agree('an offer out');
       state.deleteAgent(agent, 'unreachable', 1_500);
       agree('its agent gone');
       state.addAgent(newAgentRecord({ ...agent.info, id: agent.id }, UPID.parse('slave(1)@10.0.9.9:5051'), '1.0', agent.total, 1_600));
@@ -617,6 +618,18 @@ describe('master: /master/state rendered in turns and shared', function () {
       state.addAgent(back);
       state.addOffer(record, framework, back);
       agree('the same offer again, on the agent back');
+    }
+    // An agent moving to a new address with an offer out, after a rendering kept the framework's pieces.
+    {
+      const { state, addAgent, offer, agree } = setUp();
+      const agent = addAgent();
+      offer(agent, 'M-O4');
+      agree('an offer out');
+      state.moveAgent(agent, UPID.parse('slave(1)@10.0.7.7:5051'));
+      agree('its agent moved');
+      // Its record replaced by one of another address (the books allow it with an offer out).
+      state.addAgent(newAgentRecord({ ...agent.info, id: agent.id }, UPID.parse('slave(1)@10.0.7.8:5051'), '1.0', agent.total, 1_700));
+      agree('its record replaced');
     }
     // A framework completed with an offer still out (the master retires its offers first), then the offer deleted: it was kept in the completed record's list.
     {
