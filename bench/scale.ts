@@ -220,7 +220,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   // The operator API's GET_STATE while the frameworks hold an offer of every agent (an offer a
   // piece, each showing its agent's address): the state phase below has no offer out.
   const v1State = await serveState(cluster, V1_GET_STATE_REQUEST);
-  progress(`GET_STATE with ${heldOffers(cluster)} offers held: longest turn ${round(v1State.blockMs)} ms of ${v1State.turns} (${round(v1State.gcInBlockMs)} ms of it collecting garbage; the process used ${round(v1State.cpuInBlockMs)} ms of CPU in it), answered after ${round(v1State.settledMs)} ms, ${v1State.bytes} bytes`);
+  progress(`GET_STATE with ${heldOffers(cluster)} offers held: longest turn ${round(v1State.blockMs)} ms of ${v1State.turns} (${v1State.longestTurn === 0 ? 'the route\'s first run' : `turn ${v1State.longestTurn}, ${v1State.renderedInLongest} fragments rendered in it`}; ${round(v1State.gcInBlockMs)} ms of it collecting garbage; the process used ${round(v1State.cpuInBlockMs)} ms of CPU in it), answered after ${round(v1State.settledMs)} ms, ${v1State.bytes} bytes`);
   row('v1_state_block_ms', round(v1State.blockMs), v1State.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(v1State.gcInBlockMs)} ms of garbage collection` : undefined);
 
   const cycle = await measureAllocationCycles(cluster, agents, options.budgets.allocationCycle, progress);
