@@ -556,6 +556,19 @@ interface FrameworkFragments {
   v1Pieces?: StateParts;
 }
 
+/**
+ * An offer's texts, kept on its record (`OfferRecord.rendered`): `/master/state`'s, and GET_STATE's
+ * with the info and pid of the agent whose address it shows.
+ */
+interface OfferTexts {
+  text?: string;
+  v1?: { readonly info: unknown; readonly pid: unknown; readonly text: string };
+}
+
+function offerTexts(record: OfferRecord): OfferTexts {
+  return (record.rendered ??= {}) as OfferTexts;
+}
+
 /** Where a task's text in `format` is kept (`TaskFragment`). */
 function textField(format: TaskFormat): 'text' | 'v1' {
   return format === 'v1' ? 'v1' : 'text';
@@ -608,9 +621,6 @@ export class StateFragments {
   /** Each framework's unreachable tasks' text, per format (`unreachablePieces`). */
   private readonly unreachable = new WeakMap<FrameworkRecord, Partial<Record<TaskFormat, UnreachableFragment>>>();
   private readonly executors = new ShardedWeakMap<TrackedExecutor, { text?: string; v1?: string }>((executor) => executor.info.executorId);
-  private readonly offers = new ShardedWeakMap<OfferRecord, string>((record) => record.offer.id);
-  /** Offers as GET_STATE shows them, with their agent's info and pid they were rendered with. */
-  private readonly v1Offers = new ShardedWeakMap<OfferRecord, { readonly info: unknown; readonly pid: unknown; readonly text: string }>((record) => record.offer.id);
   /** Fragments rendered (not found current) since this was made: for tests and the benchmark. */
   private readonly counter = { rendered: 0 };
   /** Lists of changed agents taken from the books and not yet applied to the formats' blocks, oldest first; the first one from `cursor` on. */
@@ -1169,14 +1179,16 @@ export class StateFragments {
    * kept: one may come back).
    */
   private v1OfferText(context: V1Context, record: OfferRecord): string | undefined {
-    const agent = this.state.agents.get(record.offer.agentId);
+    const added = record.agentRecord;
+    const agent = added !== undefined && added.listed ? added : this.state.agents.get(record.offer.agentId);
     if (agent === undefined) return undefined;
-    const kept = this.v1Offers.get(record);
-    if (kept !== undefined && kept.info === agent.info && kept.pid === agent.pid) return kept.text;
+    const kept = offerTexts(record);
+    const v1 = kept.v1;
+    if (v1 !== undefined && v1.info === agent.info && v1.pid === agent.pid) return v1.text;
     this.counter.rendered++;
     const offer = v1FrameworkOffer(context, record);
     const text = offer === undefined ? undefined : JSON.stringify(offer);
-    if (text !== undefined) this.v1Offers.set(record, { info: agent.info, pid: agent.pid, text });
+    if (text !== undefined) kept.v1 = { info: agent.info, pid: agent.pid, text };
     return text;
   }
 
@@ -1342,12 +1354,11 @@ export class StateFragments {
   }
 
   private offerText(record: OfferRecord): string {
-    const kept = this.offers.get(record);
-    if (kept !== undefined) return kept;
+    const kept = offerTexts(record);
+    if (kept.text !== undefined) return kept.text;
     this.counter.rendered++;
-    const text = JSON.stringify(renderOffer(record.offer, record.resources));
-    this.offers.set(record, text);
-    return text;
+    kept.text = JSON.stringify(renderOffer(record.offer, record.resources));
+    return kept.text;
   }
 }
 

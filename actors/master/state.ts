@@ -193,11 +193,19 @@ export interface OfferRecord extends Expiring, OfferListLinks<OfferRecord> {
   readonly resources: Resources;
   /** The number in `offer.id` (the master's counter when it made the offer). */
   readonly offerNumber: number;
+  /**
+   * The agent record it was added on (`addOffer`): the state endpoints read its address through
+   * it, not by a lookup of its id (at 100k offers that lookup was most of a GET_STATE turn); a
+   * record no longer `listed` is looked up by id instead.
+   */
+  agentRecord: AgentRecord | undefined;
+  /** What the state endpoints last rendered of it (`StateFragments`' own; nothing else reads it). */
+  rendered: object | undefined;
 }
 
 /** A new offer record, in no framework's list and with no timeout yet (every field set, so all records share one shape). */
 export function newOfferRecord(offer: Offer, resources: Resources, offerNumber: number = offerNumberOf(offer.id)): OfferRecord {
-  return { offer, resources, offerNumber, expiryBatch: undefined, offerList: undefined, previousInList: undefined, nextInList: undefined };
+  return { offer, resources, offerNumber, agentRecord: undefined, rendered: undefined, expiryBatch: undefined, offerList: undefined, previousInList: undefined, nextInList: undefined };
 }
 
 /** Where a removed task goes: completed (terminal) or unreachable (its agent is unreachable). */
@@ -1096,6 +1104,7 @@ export class MasterState {
    */
   addOffer(record: OfferRecord, framework: FrameworkRecord | undefined, agent: AgentRecord | undefined): void {
     this.offers.add(record);
+    record.agentRecord = agent;
     framework?.offerIds.add(record);
     if (agent !== undefined) {
       if (agent.offerIds.add(record.offer.id)) agent.held++;
