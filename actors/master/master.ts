@@ -44,7 +44,7 @@ import {
 import { flagsResponse } from '../../lib/info-actors';
 import { isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
-import { StateFragments, type WarmTarget } from './state-fragments';
+import { StateFragments, type OfferTail, type WarmTarget } from './state-fragments';
 import { MasterCounters, masterMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
@@ -2149,20 +2149,37 @@ export class Master extends Actor {
         stats.turns++;
       }
     };
+    const budget = this.flags.stateTurnBudgetMs;
+    const overBudget = budget === undefined ? undefined : (): boolean => performance.now() - turnStart >= budget;
     if (format !== undefined) {
-      const budget = this.flags.stateTurnBudgetMs;
-      const overBudget = budget === undefined ? undefined : (): boolean => performance.now() - turnStart >= budget;
       const warming = this.stateFragments.warm(format, format === 'v1' || format === 'v1-frameworks' ? this.v1Context() : undefined, overBudget);
       while (!(await this.httpTurn(() => timed(() => warming.next().done === true))));
     }
-    return this.httpTurn(() => timed(() => {
+    let tail: OfferTail | undefined;
+    const response = await this.httpTurn(() => timed(() => {
       this.renderings.delete(key);
       // Leadership was checked when the request came; the books are answered only while it holds.
       return this.asLeader(() => {
         stats.renderings++;
-        return render();
+        // Offers that changed after the warming, past a bound, are rendered in the turns after
+        // this one, as this turn saw them (`OfferTail`): else this turn renders them all.
+        this.stateFragments.deferOffers();
+        try {
+          return render();
+        } finally {
+          tail = this.stateFragments.takeDeferred();
+        }
       });
     }));
+    if (tail !== undefined) {
+      const filling = this.stateFragments.fill(tail, overBudget);
+      try {
+        while (!(await this.httpTurn(() => timed(() => filling.next().done === true))));
+      } finally {
+        filling.return();
+      }
+    }
+    return response;
   }
 
   /**

@@ -204,6 +204,8 @@ export class OfferList<T extends OfferListLinks<T> & HasOfferId> implements Iter
   private tail: T | undefined = undefined;
   private count = 0;
   private changes = 0;
+  /** Views taken (`view`) that still read the list itself: each copies it before it changes. */
+  private views: OfferListView<T>[] | undefined = undefined;
 
   /** Offers held. */
   get size(): number {
@@ -219,6 +221,7 @@ export class OfferList<T extends OfferListLinks<T> & HasOfferId> implements Iter
   add(record: T): boolean {
     if (record.offerList === this) return false;
     if (record.offerList !== undefined) throw new Error(`offer list: '${record.offer.id}' is in another framework's list`);
+    if (this.views !== undefined) this.detachViews();
     record.offerList = this;
     record.previousInList = this.tail;
     record.nextInList = undefined;
@@ -233,6 +236,7 @@ export class OfferList<T extends OfferListLinks<T> & HasOfferId> implements Iter
   /** Unlinks `record`; false if it is not in this list. */
   delete(record: T): boolean {
     if (record.offerList !== this) return false;
+    if (this.views !== undefined) this.detachViews();
     const { previousInList: previous, nextInList: next } = record;
     if (previous === undefined) this.head = next;
     else previous.nextInList = next;
@@ -256,6 +260,60 @@ export class OfferList<T extends OfferListLinks<T> & HasOfferId> implements Iter
   /** The offer ids, oldest first (over a copy). */
   [Symbol.iterator](): Iterator<string> {
     return this.records().map((record) => record.offer.id)[Symbol.iterator]();
+  }
+
+  /**
+   * The records as they are now, to be read later: the view reads this list until it is about
+   * to change, and a copy from then on (copy on write: taking a view costs nothing, and the
+   * first change after it pays for one copy). `release` it when done.
+   */
+  view(): OfferListView<T> {
+    const view = new OfferListView(this);
+    (this.views ??= []).push(view);
+    return view;
+  }
+
+  /** @internal (`OfferListView.release`) */
+  dropView(view: OfferListView<T>): void {
+    const views = this.views;
+    if (views === undefined) return;
+    const at = views.indexOf(view);
+    if (at >= 0) views.splice(at, 1);
+    if (views.length === 0) this.views = undefined;
+  }
+
+  private detachViews(): void {
+    const views = this.views as OfferListView<T>[];
+    this.views = undefined;
+    const copy = this.records();
+    for (const view of views) view.detach(copy);
+  }
+}
+
+/** `OfferList.view`: a list's records as they were when it was taken. */
+export class OfferListView<T extends OfferListLinks<T> & HasOfferId> {
+  private copy: readonly T[] | undefined = undefined;
+  private list: OfferList<T> | undefined;
+
+  constructor(list: OfferList<T>) {
+    this.list = list;
+  }
+
+  /** The records when the view was taken, oldest first. */
+  records(): readonly T[] {
+    return this.copy ?? this.list?.records() ?? [];
+  }
+
+  /** Stops following the list (it may change without copying for this view); `records` is empty from then on unless it was copied. */
+  release(): void {
+    this.list?.dropView(this);
+    this.list = undefined;
+  }
+
+  /** @internal (`OfferList`): the list is about to change; `records` is what it held. */
+  detach(records: readonly T[]): void {
+    this.copy = records;
+    this.list = undefined;
   }
 }
 

@@ -30,9 +30,11 @@ import {
   renderRecoveredAgents, renderSlave, renderStateHeader, renderSummaryHeader, selectTasks, withFrameworks,
   type RoleBreakdown, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
+import type { OfferListView } from './offer-table';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 import { TaskBlocks, type TaskBlock, type TaskFormat } from './task-blocks';
 import { v1Agent, v1Executor, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
+import { v1Offer, type AgentEndpoint } from '../../lib/v1/json';
 
 /**
  * Agents a warming turn puts in their blocks (or changes it takes from the books), when there
@@ -92,6 +94,15 @@ export const STATE_TASK_RENDER_VISITS = 3;
  * turn's budget looked at between slices.
  */
 export const STATE_APPLIED_PER_SLICE = 25;
+
+/**
+ * Offers a state rendering's last turn walks of frameworks whose offers' pieces are not kept
+ * (their offers changed after the warming) before it leaves the rest to later turns
+ * (`StateFragments.deferOffers`). A walk is ~0.6-0.9 µs an offer with the texts rendered, and a
+ * new offer's text 5.5-9 µs in GET_STATE's format (2.7-4.2 in `/master/state`'s): at 100k
+ * agents with every offer made again after the warming, the last turn took 62-110 ms.
+ */
+export const STATE_LAST_TURN_OFFERS = 1_000;
 
 /** A budget never spent: counts alone end the turns. */
 const NEVER = (): boolean => false;
@@ -635,8 +646,11 @@ export class StateFragments {
   /** Each registered framework's live tasks, in blocks, made when first asked for. */
   private readonly taskBlocks = new WeakMap<FrameworkRecord, TaskBlocks>();
   private readonly textOf = (task: Task, format: TaskFormat): string => this.taskText(task, format);
+  /** Armed by `deferOffers` for the next rendering; that rendering's offers left for later turns. */
+  private tail: OfferTail | 'armed' | undefined;
 
-  constructor(private readonly state: MasterState) {}
+  /** @param lastTurnOffers `STATE_LAST_TURN_OFFERS` (tests: 0 leaves every changed framework's offers to later turns) */
+  constructor(private readonly state: MasterState, private readonly lastTurnOffers = STATE_LAST_TURN_OFFERS) {}
 
   /** `format`'s agents in blocks; made (every agent to render) when first asked for. */
   private agents(format: StateFormat): AgentBlocks {
@@ -857,6 +871,7 @@ export class StateFragments {
     const { state } = context;
     const viewer = context.viewer ?? SEE_ALL;
     const parts: StateParts = [JSON.stringify(renderStateHeader(context)).slice(0, -1), ',"slaves":['];
+    this.startTail(parts);
     this.applyChanges();
     this.pushAgents(parts, 'state', viewer, (agent) => JSON.stringify(renderAgent(state, agent, viewer)));
     parts.push(`],"recovered_slaves":${JSON.stringify(renderRecoveredAgents(state))},"frameworks":[`);
@@ -894,6 +909,7 @@ export class StateFragments {
   renderFrameworks(context: StateContext): StateParts {
     this.applyChanges();
     const parts: StateParts = ['{"frameworks":['];
+    this.startTail(parts);
     this.pushFrameworkLists(parts, context.viewer ?? SEE_ALL);
     parts.push('}');
     return parts;
@@ -934,6 +950,7 @@ export class StateFragments {
   renderV1State(context: V1Context): StateParts {
     this.applyChanges();
     const parts: StateParts = ['{"type":"GET_STATE","get_state":{"get_tasks":{'];
+    this.startTail(parts, context);
     this.pushV1Section(parts, context, 'GET_TASKS');
     parts.push('},"get_executors":{');
     this.pushV1Section(parts, context, 'GET_EXECUTORS');
@@ -947,8 +964,12 @@ export class StateFragments {
 
   /** The operator API's answer to `call`, one of GET_STATE's parts alone (`{"type":"GET_TASKS","get_tasks":{...}}`), as pieces to write in order. */
   renderV1Part(context: V1Context, call: V1StatePart): StateParts {
-    this.applyChanges();
+    // Only GET_AGENTS shows agents: the changed ones wait for the next rendering that does (at
+    // 100k agents, each with its offer made again after the warming, applying them all to every
+    // format's blocks took GET_FRAMEWORKS' last turn ~40-60 ms).
+    if (call === 'GET_AGENTS') this.applyChanges();
     const parts: StateParts = [`{"type":"${call}","${call.toLowerCase()}":{`];
+    this.startTail(parts, context);
     this.pushV1Section(parts, context, call);
     parts.push('}}');
     return parts;
@@ -1093,13 +1114,14 @@ export class StateFragments {
       if (!viewer.framework(user)) continue;
       const comma = first ? '' : ',';
       first = false;
-      if (viewer === SEE_ALL) {
+      const tail = this.deferring(framework, viewer !== SEE_ALL || this.fragmentsOf(framework).full === undefined);
+      if (viewer === SEE_ALL && tail === undefined) {
         if (comma !== '') parts.push(comma);
         for (const part of this.frameworkFull(framework)) parts.push(part);
         continue;
       }
       parts.push(comma);
-      this.pushFramework(parts, framework, viewer.tasks(user), viewer.executors(user));
+      this.pushFramework(parts, framework, viewer === SEE_ALL || viewer.tasks(user), viewer === SEE_ALL || viewer.executors(user), tail);
     }
   }
 
@@ -1163,6 +1185,12 @@ export class StateFragments {
     if (comma) parts.push(',');
     const fragments = this.fragmentsOf(framework);
     let made = fragments.v1Pieces;
+    const tail = made === undefined ? this.deferring(framework, true) : undefined;
+    if (tail !== undefined) {
+      const job = tail.defer(this.state, framework, 'v1', fragments.v1Head);
+      job.headSlot = parts.push('') - 1;
+      return;
+    }
     if (made === undefined) {
       const pieces = new OfferPieces();
       for (const record of framework.offerIds.records()) pieces.add(this.v1OfferText(context, record));
@@ -1191,16 +1219,116 @@ export class StateFragments {
     return text;
   }
 
-  private pushFramework(parts: StateParts, framework: FrameworkRecord, tasksVisible: boolean, executorsVisible: boolean): void {
+  /** An offer's GET_STATE text with its agent as a rendering saw it (`OfferTail`): its kept text if rendered with that agent's info and pid. */
+  private v1OfferTextAsSeen(record: OfferRecord, seen: SeenAgent | null): string | undefined {
+    if (seen === null) return undefined;
+    const v1 = offerTexts(record).v1;
+    if (v1 !== undefined && v1.info === seen.info && v1.pid === seen.pid) return v1.text;
+    this.counter.rendered++;
+    return JSON.stringify(v1Offer(record.offer, seen.endpoint));
+  }
+
+  // ---- offers left to later turns -------------------------------------------------------------------
+
+  /** An offer's GET_STATE text in a tail: with its agent as the last turn saw it. */
+  private tailV1OfferText(tail: OfferTail, record: OfferRecord): string | undefined {
+    const seen = tail.seenAgent(record.offer.agentId);
+    if (seen !== undefined) return this.v1OfferTextAsSeen(record, seen);
+    return tail.v1Context === undefined ? undefined : this.v1OfferText(tail.v1Context, record);
+  }
+
+  /**
+   * Arms the next rendering (`render`, `renderFrameworks`, `renderV1State`, `renderV1Part`) to
+   * leave for later turns the offers of frameworks whose pieces are not kept, past
+   * `STATE_LAST_TURN_OFFERS` walked: the master's last turn of a state request. `takeDeferred`
+   * says what it left.
+   */
+  deferOffers(): void {
+    this.tail = 'armed';
+  }
+
+  /**
+   * What the rendering armed by `deferOffers` left, if anything (disarming it): its parts hold a
+   * placeholder for each framework left until `fill` has run to its end.
+   */
+  takeDeferred(): OfferTail | undefined {
+    const tail = this.tail;
+    this.tail = undefined;
+    if (tail === undefined || tail === 'armed') return undefined;
+    if (tail.empty) {
+      tail.abandon();
+      return undefined;
+    }
+    return tail;
+  }
+
+  private startTail(parts: StateParts, v1Context?: V1Context): void {
+    if (this.tail === 'armed') this.tail = new OfferTail(parts, this.state, v1Context);
+  }
+
+  /** The armed rendering's tail, if `framework`'s offers are to be left to it (`changed`: its pieces are not kept); else counts them as walked now. */
+  private deferring(framework: FrameworkRecord, changed: boolean): OfferTail | undefined {
+    const tail = this.tail;
+    if (tail === undefined || tail === 'armed' || !changed) return undefined;
+    const offers = framework.offerIds.size;
+    if (offers === 0) return undefined;
+    if (tail.walked + offers <= this.lastTurnOffers) {
+      tail.walked += offers;
+      return undefined;
+    }
+    return tail;
+  }
+
+  /** Renders what `tail` left, a turn's worth per `next()` (as `warm` does), and puts it in its parts when done. */
+  *fill(tail: OfferTail, overBudget: () => boolean = NEVER): Generator<void, void, void> {
+    let visits = 0;
+    let mark = this.counter.rendered;
+    const turnDone = (): boolean => {
+      visits++;
+      if (this.counter.rendered - mark < STATE_WARM_RENDERS_PER_TURN && visits < STATE_WARM_VISITS_PER_TURN && !overBudget()) return false;
+      mark = this.counter.rendered;
+      visits = 0;
+      return true;
+    };
+    try {
+      for (const job of tail.jobs) {
+        const records = job.view.records();
+        job.view.release();
+        let offered = Resources.EMPTY;
+        for (const record of records) {
+          const text = job.format === 'v1' ? this.tailV1OfferText(tail, record) : this.offerText(record);
+          if (text !== undefined) job.offers.push(job.offers.length === 0 ? text : `,${text}`);
+          offered = offered.add(record.resources);
+          if (turnDone()) yield;
+        }
+        if (job.headText === undefined) {
+          this.counter.rendered++;
+          const sums = { used: job.used, offered };
+          job.headText = JSON.stringify(job.format === 'v1' ? v1FrameworkHead(this.state, job.framework, sums) : renderFrameworkHeader(this.state, job.framework, sums)).slice(0, -1);
+        }
+        if (turnDone()) yield;
+      }
+      tail.finish();
+    } finally {
+      tail.abandon();
+    }
+  }
+
+  private pushFramework(parts: StateParts, framework: FrameworkRecord, tasksVisible: boolean, executorsVisible: boolean, tail?: OfferTail): void {
     const state = this.state;
-    parts.push(this.frameworkHead(framework), ',"tasks":[');
+    const job = tail?.defer(this.state, framework, 'state', this.fragmentsOf(framework).head);
+    if (job === undefined) parts.push(this.frameworkHead(framework));
+    else if (job.headText !== undefined) parts.push(job.headText);
+    else job.headSlot = parts.push('') - 1;
+    parts.push(',"tasks":[');
     if (tasksVisible) this.pushLiveTasks(parts, framework, 'state');
     parts.push('],"unreachable_tasks":[');
     if (tasksVisible) pushList(parts, this.unreachablePieces(framework, 'state', false), (piece) => piece);
     parts.push('],"completed_tasks":[');
     if (tasksVisible) parts.push(this.completedText(framework, 'state'));
     parts.push('],"offers":[');
-    pushList(parts, framework.offerIds.records(), (record) => this.offerText(record));
+    if (job !== undefined) job.offersSlot = parts.push('') - 1;
+    else pushList(parts, framework.offerIds.records(), (record) => this.offerText(record));
     parts.push('],"executors":[');
     if (executorsVisible) pushList(parts, state.frameworkExecutors(framework.id), ([executor, agentId]) => this.executorText(executor, agentId));
     parts.push(']}');
@@ -1386,6 +1514,100 @@ class CompactFields {
 }
 
 /** A framework's GET_STATE pieces as they are made: its offers, then its head put first (`"offers":[...]` left out when none shows). */
+/** An agent as a rendering left to later turns saw it (`OfferTail`): what its offers' GET_STATE texts show of it. */
+interface SeenAgent {
+  readonly info: unknown;
+  readonly pid: unknown;
+  readonly endpoint: AgentEndpoint;
+}
+
+/** A framework whose offers a rendering's last turn left to later turns. */
+interface OfferJob {
+  readonly format: 'state' | 'v1';
+  /** Its fields as the last turn saw them (the record's own fields are replaced, never changed, as it changes). */
+  readonly framework: FrameworkRecord;
+  readonly used: Resources;
+  readonly view: OfferListView<OfferRecord>;
+  /** Its head (kept, or made once its offers are summed). */
+  headText: string | undefined;
+  /** The offers' texts, in order. */
+  readonly offers: string[];
+  /** Where in the parts its head goes (v1: the whole framework), and (`state`) its offers. */
+  headSlot: number;
+  offersSlot: number;
+}
+
+/**
+ * What a state rendering's last turn left to later turns: frameworks whose offers changed after
+ * the warming, each with a copy-on-write view of its offers as they were (`OfferList.view`) and
+ * its fields and used resources then. GET_STATE's offers show their agents' addresses: an agent
+ * about to change (`MasterState.watchOfferAgents`) is remembered as it was.
+ */
+export class OfferTail {
+  readonly jobs: OfferJob[] = [];
+  /** Offers the last turn walked itself (`STATE_LAST_TURN_OFFERS`). */
+  walked = 0;
+  private readonly seen = new Map<string, SeenAgent | null>();
+  private unwatch: (() => void) | undefined;
+
+  constructor(private readonly parts: StateParts, private readonly state: MasterState, readonly v1Context: V1Context | undefined) {}
+
+  get empty(): boolean {
+    return this.jobs.length === 0;
+  }
+
+  /** Leaves `framework`'s offers (and its head, unless `keptHead`) to later turns; the caller puts the job's slots in the parts. */
+  defer(state: MasterState, framework: FrameworkRecord, format: 'state' | 'v1', keptHead: string | undefined): OfferJob {
+    if (format === 'v1' && this.unwatch === undefined) this.unwatch = state.watchOfferAgents((agentId) => this.remember(agentId));
+    const job: OfferJob = {
+      format, framework: { ...framework }, used: state.frameworkUsedResources(framework), view: framework.offerIds.view(),
+      headText: keptHead, offers: [], headSlot: -1, offersSlot: -1,
+    };
+    this.jobs.push(job);
+    return job;
+  }
+
+  /** How GET_STATE shows the agent of `agentId` as the last turn saw it: undefined if it has not changed since (read the books), null if it was not registered. */
+  seenAgent(agentId: string): SeenAgent | null | undefined {
+    return this.seen.get(agentId);
+  }
+
+  /** Puts every job's texts in the parts, in place of its slots. */
+  finish(): void {
+    const bySlot = new Map<number, readonly string[]>();
+    for (const job of this.jobs) {
+      const head = job.headText ?? '';
+      if (job.format === 'v1') {
+        bySlot.set(job.headSlot, job.offers.length === 0 ? [head, '}'] : [head, ',"offers":[', ...job.offers, ']}']);
+      } else {
+        if (job.headSlot >= 0) bySlot.set(job.headSlot, [head]);
+        bySlot.set(job.offersSlot, job.offers);
+      }
+    }
+    const parts = this.parts;
+    const made = parts.splice(0, parts.length);
+    made.forEach((part, index) => {
+      const slot = bySlot.get(index);
+      if (slot === undefined) parts.push(part);
+      else for (const piece of slot) parts.push(piece);
+    });
+  }
+
+  /** Stops watching the books (and the offer lists): done, or given up. */
+  abandon(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
+    for (const job of this.jobs) job.view.release();
+  }
+
+  private remember(agentId: string): void {
+    if (this.seen.has(agentId) || this.v1Context === undefined) return;
+    const agent = this.state.agents.get(agentId);
+    const endpoint = agent === undefined ? undefined : this.v1Context.agentEndpoint(agentId);
+    this.seen.set(agentId, agent === undefined || endpoint === undefined ? null : { info: agent.info, pid: agent.pid, endpoint });
+  }
+}
+
 class OfferPieces {
   private readonly parts: StateParts = [''];
   private first = true;

@@ -265,6 +265,8 @@ export class MasterState {
   private connectedAgents = 0;
   /** Registered agents by pid text, for messages identified by their sender (one lookup per pong). */
   private readonly agentsByPid = new Map<string, AgentRecord>();
+  /** `watchOfferAgents`. */
+  private readonly offerAgentWatchers = new Set<(agentId: string) => void>();
   /** Each registered agent's place in `agentMap`'s order, so that `agentsOf` lists agents in that order. */
   private readonly agentOrder = new Map<string, number>();
   /** The next place in `agentOrder`. */
@@ -324,6 +326,7 @@ export class MasterState {
 
   /** Replaces what an agent registered with (it re-registered with new info), and what its offers carry of it. */
   updateAgentInfo(agent: AgentRecord, info: AgentInfo): void {
+    this.beforeOfferAgentChange(agent.id);
     const writable = agent as Writable<AgentRecord>;
     writable.info = info;
     writable.offerHostname = info.hostname;
@@ -370,6 +373,23 @@ export class MasterState {
       const record = this.offers.get(offerId);
       if (record !== undefined) this.touchFrameworkId(record.offer.frameworkId);
     }
+  }
+
+  /**
+   * Calls `watcher` with an agent's id just before the books change what an offer shows of it
+   * (its info or pid; its record added, replaced or removed), until the returned function is
+   * called: a state rendering finishing its offers in later turns keeps what it saw.
+   */
+  watchOfferAgents(watcher: (agentId: string) => void): () => void {
+    this.offerAgentWatchers.add(watcher);
+    return () => {
+      this.offerAgentWatchers.delete(watcher);
+    };
+  }
+
+  private beforeOfferAgentChange(agentId: string): void {
+    if (this.offerAgentWatchers.size === 0) return;
+    for (const watcher of this.offerAgentWatchers) watcher(agentId);
   }
 
   /** Marks what `framework` holds as changed (its `stamp`); undefined: nothing. */
@@ -517,6 +537,7 @@ export class MasterState {
    * framework's kept texts, `touchOfferFrameworks`) is the record it was added on.
    */
   addAgent(agent: AgentRecord): void {
+    this.beforeOfferAgentChange(agent.id);
     const replaced = this.agentMap.get(agent.id);
     if (replaced === undefined) this.agentOrder.set(agent.id, this.nextAgentOrder++);
     else {
@@ -588,6 +609,7 @@ export class MasterState {
 
   /** Moves an agent to a new pid (it re-registered from another address). */
   moveAgent(agent: AgentRecord, pid: UPID): void {
+    this.beforeOfferAgentChange(agent.id);
     this.forgetPid(agent);
     (agent as Writable<AgentRecord>).pid = pid;
     this.touchOfferFrameworks(agent);
@@ -606,6 +628,7 @@ export class MasterState {
    * it) and remembers why.
    */
   deleteAgent(agent: AgentRecord, why: 'unreachable' | 'removed', nowMs: number): void {
+    this.beforeOfferAgentChange(agent.id);
     const listed = this.agentMap.get(agent.id);
     if (listed !== undefined) this.unlist(listed);
     this.agentMap.delete(agent.id);

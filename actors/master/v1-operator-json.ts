@@ -10,7 +10,7 @@ import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Off
 import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
-import { renderRoles, type RoleBreakdown, type StateContext } from './http';
+import { renderRoles, type FrameworkSums, type RoleBreakdown, type StateContext } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 
 /** What the v1 renderers read beyond `/master/state`'s context. */
@@ -142,7 +142,7 @@ export function v1Framework(context: V1Context, framework: FrameworkRecord): V1J
 }
 
 /** A framework's fields in `GetFrameworks.Framework` but its `offers`. */
-export function v1FrameworkHead(state: MasterState, framework: FrameworkRecord): V1Json {
+export function v1FrameworkHead(state: MasterState, framework: FrameworkRecord, sums?: FrameworkSums): V1Json {
   return compact({
     framework_info: v1FrameworkInfo(framework.info),
     active: framework.active,
@@ -151,8 +151,8 @@ export function v1FrameworkHead(state: MasterState, framework: FrameworkRecord):
     registered_time: v1TimeInfo(framework.registeredTimeMs),
     reregistered_time: framework.reregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.reregisteredTimeMs),
     unregistered_time: framework.unregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.unregisteredTimeMs),
-    allocated_resources: v1AllocatedResources(state.frameworkUsedResources(framework), framework),
-    offered_resources: v1Resources(state.frameworkOfferedResources(framework).toJSON()),
+    allocated_resources: v1AllocatedResources(sums?.used ?? state.frameworkUsedResources(framework), framework),
+    offered_resources: v1Resources((sums?.offered ?? state.frameworkOfferedResources(framework)).toJSON()),
   });
 }
 
