@@ -13,6 +13,7 @@ import {
   MAX_COMPLETED_TASKS_PER_FRAMEWORK,
   MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
   REGISTRY_FILE_NAME,
+  STATE_LAST_TURN_OFFERS,
   STATE_TURN_BUDGET_MS,
 } from './constants';
 import { checkRateLimits, type RateLimits } from './rate-limits';
@@ -59,6 +60,12 @@ export interface MasterFlags {
    * the machine's speed (the simulations, which replay from a seed).
    */
   stateTurnBudgetMs?: number;
+  /**
+   * Offers of changed frameworks a state request's last turn walks before it leaves the rest
+   * to the turns after it (`--state_last_turn_offers`, not in Mesos; default
+   * `STATE_LAST_TURN_OFFERS`, 1,000; 0: every changed framework's offers go to later turns).
+   */
+  stateLastTurnOffers?: number;
   /** The registry file; default `<workDir>/registry.json`. */
   registryPath?: string;
   /** Completed frameworks kept for the HTTP endpoints (Mesos `--max_completed_frameworks`). */
@@ -143,6 +150,10 @@ export function checkMasterFlags(flags: MasterFlags): void {
   for (const [name, value] of positive) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`master flag ${name} must be a positive number, not ${value}`);
   }
+  const lastTurnOffers = flags.stateLastTurnOffers;
+  if (lastTurnOffers !== undefined && (!Number.isSafeInteger(lastTurnOffers) || lastTurnOffers < 0)) {
+    throw new Error(`master flag stateLastTurnOffers must be a non-negative integer, not ${lastTurnOffers}`);
+  }
   const budget = flags.stateTurnBudgetMs;
   if (budget !== undefined && (!Number.isFinite(budget) || budget < 0)) throw new Error(`master flag stateTurnBudgetMs must be a non-negative number, not ${budget}`);
   const subscribers = flags.maxOperatorEventStreamSubscribers;
@@ -215,6 +226,7 @@ export function renderMasterFlags(flags: MasterFlags): Record<string, string> {
   set('offer_timeout', flags.offerTimeoutMs === undefined ? undefined : formatDuration(flags.offerTimeoutMs));
   set('allocation_interval', formatDuration(flags.allocationIntervalMs));
   set('state_turn_budget', flags.stateTurnBudgetMs === undefined ? undefined : formatDuration(flags.stateTurnBudgetMs));
+  set('state_last_turn_offers', flags.stateLastTurnOffers ?? STATE_LAST_TURN_OFFERS);
   set('registry', registryPathOf(flags));
   set('max_completed_frameworks', flags.maxCompletedFrameworks);
   set('max_completed_tasks_per_framework', flags.maxCompletedTasksPerFramework);

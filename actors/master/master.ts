@@ -216,7 +216,7 @@ export class Master extends Actor {
     this.masterId = identity.masterId;
     this.leading = identity.leading ?? ((): boolean => true);
     this.state = new MasterState(flags);
-    this.stateFragments = new StateFragments(this.state);
+    this.stateFragments = new StateFragments(this.state, flags.stateLastTurnOffers);
     this.observerLimits = { pingTimeoutMs: flags.agentPingTimeoutMs, maxPingTimeouts: flags.maxAgentPingTimeouts, reregisterTimeoutMs: flags.agentReregisterTimeoutMs };
     this.pingTimers = new TickedTimers(Math.min(AGENT_PING_TICK_MS, flags.agentPingTimeoutMs), () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
     this.authorizer = flags.acls !== undefined ? new Authorizer(flags.acls) : PERMISSIVE_AUTHORIZER;
@@ -2172,6 +2172,7 @@ export class Master extends Actor {
       });
     }));
     if (tail !== undefined) {
+      stats.frameworksLeft += tail.jobs.length;
       const filling = this.stateFragments.fill(tail, overBudget);
       try {
         while (!(await this.httpTurn(() => timed(() => filling.next().done === true))));
@@ -2467,7 +2468,7 @@ function renderingKey(endpoint: string, caller: HttpCaller, ...asked: Array<stri
 
 /** Figures of no rendering yet. */
 function noRenderings(): RenderingFigures {
-  return { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, longestTurnIndex: 0, longestTurnRendered: 0, longestTurnCpuMs: 0, mostRenderedInATurn: 0 };
+  return { renderings: 0, shared: 0, turns: 0, longestTurnMs: 0, longestTurnAt: 0, longestTurnIndex: 0, longestTurnRendered: 0, longestTurnCpuMs: 0, mostRenderedInATurn: 0, frameworksLeft: 0 };
 }
 
 /** How the state endpoints' renderings went (`Master.renderingFigures`). */
@@ -2494,6 +2495,8 @@ export interface RenderingFigures {
   longestTurnCpuMs: number;
   /** The most fragments one of those turns rendered (the work a turn does, whatever the machine). */
   mostRenderedInATurn: number;
+  /** Frameworks whose offers a last turn left to the turns after it (`--state_last_turn_offers`). */
+  frameworksLeft: number;
   /** Fragments rendered since the master started (not found current). */
   fragmentsRendered?: number;
 }

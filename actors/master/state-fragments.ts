@@ -30,6 +30,7 @@ import {
   renderRecoveredAgents, renderSlave, renderStateHeader, renderSummaryHeader, selectTasks, withFrameworks,
   type RoleBreakdown, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
+import { STATE_LAST_TURN_OFFERS } from './constants';
 import type { OfferListView } from './offer-table';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 import { TaskBlocks, type TaskBlock, type TaskFormat } from './task-blocks';
@@ -95,14 +96,6 @@ export const STATE_TASK_RENDER_VISITS = 3;
  */
 export const STATE_APPLIED_PER_SLICE = 25;
 
-/**
- * Offers a state rendering's last turn walks of frameworks whose offers' pieces are not kept
- * (their offers changed after the warming) before it leaves the rest to later turns
- * (`StateFragments.deferOffers`). A walk is ~0.6-0.9 µs an offer with the texts rendered, and a
- * new offer's text 5.5-9 µs in GET_STATE's format (2.7-4.2 in `/master/state`'s): at 100k
- * agents with every offer made again after the warming, the last turn took 62-110 ms.
- */
-export const STATE_LAST_TURN_OFFERS = 1_000;
 
 /** A budget never spent: counts alone end the turns. */
 const NEVER = (): boolean => false;
@@ -306,6 +299,15 @@ class AgentBlocks {
     if (this.unplaced !== undefined) return;
     added.sort((a, b) => (state.agentOrderOf(a) ?? 0) - (state.agentOrderOf(b) ?? 0));
     this.place(state, added);
+  }
+
+  /** About how many agents a join would render now (changed, or not joined yet), and one more while agents are still to place. */
+  staleAgents(): number {
+    let stale = this.placing ? 1 : 0;
+    for (const block of this.blocks) {
+      if (block.stale) stale += block.dirty.size + Math.max(0, block.ids.length - block.joinedIds.length);
+    }
+    return stale;
   }
 
   /** How many agents each block holds, in order. */
@@ -805,6 +807,22 @@ export class StateFragments {
       }
       if (changed === 0 || changed >= before) break;
       before = changed;
+    }
+    // Agents changed while the frameworks were rendered (every agent whose offer an allocation
+    // run made again, say): rounds over them, each taking what changed while the one before ran,
+    // while each finds fewer than the one before, at most `STATE_WARM_TASK_ROUNDS`; else the last
+    // turn renders them all (at 100k agents with every offer made again meanwhile: 62-130 ms).
+    if (target !== 'frameworks' && target !== 'v1-frameworks') {
+      before = Infinity;
+      for (let round = 0; round < STATE_WARM_TASK_ROUNDS; round++) {
+        this.takeChanges();
+        while (this.applySome(STATE_PLACED_PER_TURN, overBudget)) yield;
+        const blocks = this.agents(format);
+        const stale = blocks.staleAgents();
+        if (stale === 0 || stale >= before) break;
+        before = stale;
+        for (const step of blocks.warm(state, turnDone, overBudget)) yield step;
+      }
     }
   }
 

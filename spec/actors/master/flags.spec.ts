@@ -26,6 +26,8 @@ describe('actors/master/flags: checkMasterFlags', () => {
     ['a negative per-peer framework cap', { maxFrameworksPerPeer: -1 }, /maxFrameworksPerPeer must be a non-negative integer, not -1/],
     ['a negative state turn budget', { stateTurnBudgetMs: -1 }, /stateTurnBudgetMs must be a non-negative number, not -1/],
     ['an endless state turn budget', { stateTurnBudgetMs: Infinity }, /stateTurnBudgetMs must be a non-negative number, not Infinity/],
+    ['a negative count of offers for a state request\'s last turn', { stateLastTurnOffers: -1 }, /stateLastTurnOffers must be a non-negative integer, not -1/],
+    ['a fractional count of offers for a state request\'s last turn', { stateLastTurnOffers: 2.5 }, /stateLastTurnOffers must be a non-negative integer, not 2.5/],
     ['rate limits with a bad qps (built in code, not parsed)', { rateLimits: { limits: [{ principal: 'a', qps: 0 }] } }, /master flag rateLimits: limits\[0\]\.qps must be a positive number, not 0/],
   ];
   for (const [what, flags, expected] of rows) {
@@ -70,7 +72,7 @@ describe('actors/master/flags: renderMasterFlags and the command line (what /mas
     const rendered = renderMasterFlags(flags);
     expect(rendered).to.include({
       ip: '10.0.0.5', port: '5050', work_dir: '/var/lib/mesos/master', hostname: 'm1', cluster: 'prod',
-      agent_ping_timeout: '15secs', max_agent_ping_timeouts: '5', agent_reregister_timeout: '10mins', offer_timeout: '30secs', allocation_interval: '1secs', state_turn_budget: '5ms',
+      agent_ping_timeout: '15secs', max_agent_ping_timeouts: '5', agent_reregister_timeout: '10mins', offer_timeout: '30secs', allocation_interval: '1secs', state_turn_budget: '5ms', state_last_turn_offers: '1000',
       registry: '/var/lib/mesos/master/registry.json', authenticate_frameworks: 'false', credentials: '/etc/mesos/credentials',
       rate_limits: '{"limits":[{"principal":"a","qps":2}]}',
     });

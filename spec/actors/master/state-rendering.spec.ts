@@ -13,7 +13,7 @@ import { MasterState, newAgentRecord, type AgentRecord, newFrameworkRecord, newO
 import { ROLE_PARTS_PER_TURN, STATE_AGENTS_PER_BLOCK, STATE_PLACED_PER_TURN, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
 import { UPID } from '../../../lib/actor';
 import {
-  agentInfo, all, cleanUp, commandTask, FakeAgent, latestOffer, registerFramework, startHarness, type Harness,
+  agentInfo, all, cleanUp, commandTask, FakeAgent, latestOffer, offersOf, registerFramework, startHarness, type Harness,
 } from './harness';
 
 /** What the fresh renderings take. */
@@ -154,6 +154,63 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(after.renderings).to.equal(1);
     expect(after.mostRenderedInATurn).to.be.at.most(2);
     expect(again).to.equal(fresh);
+  });
+
+  it('leaves offers that changed after the warming to the turns after the last one (--state_last_turn_offers 0), and answers as that turn saw them while the framework declines an offer between every two turns', async () => {
+    const harness = await startHarness({ stateLastTurnOffers: 0 }, undefined, undefined, { memoryRegistry: true });
+    await registerAgents(harness, 300);
+    const framework = await registerFramework(harness);
+    const offerIds = offersOf(framework.probe).map((offer) => offer.id);
+    expect(offerIds).to.have.length(300);
+    const master = harness.handle.master;
+    const contextOf = (actor: typeof master): V1Context => (actor as unknown as { v1Context(): V1Context }).v1Context();
+    const fragments = (master as unknown as { stateFragments: StateFragments }).stateFragments;
+    const v1 = (type: string): HttpRequest => ({ method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from(JSON.stringify({ type })) });
+    const cases: ReadonlyArray<readonly [string, HttpRequest, (actor: typeof master) => string]> = [
+      ['/master/state', STATE_REQUEST, (actor) => JSON.stringify(actor.stateJson())],
+      ['GET_STATE', v1('GET_STATE'), (actor) => JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(contextOf(actor)) })],
+      ['/master/frameworks', { ...STATE_REQUEST, path: '/frameworks' }, (actor) => JSON.stringify(renderFrameworks(contextOf(actor), {}))],
+      ['GET_FRAMEWORKS', v1('GET_FRAMEWORKS'), (actor) => JSON.stringify({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(contextOf(actor)) })],
+    ];
+    let declined = 0;
+    for (const [name, request, fresh] of cases) {
+      const route = master.runtime.routes.get(request.path);
+      if (route === undefined) throw new Error(`no ${request.path} route`);
+      await dispatch(master, (actor) => actor.renderingFigures());
+      // The fresh rendering in the last turn itself (it takes what the rendering left, in that turn).
+      let atLastTurn: string | undefined;
+      const take = fragments.takeDeferred.bind(fragments);
+      fragments.takeDeferred = () => {
+        atLastTurn = fresh(master);
+        return take();
+      };
+      let answered = false;
+      const pending = dispatch(master, (actor) => route.call(actor, request)).then(async (response) => {
+        const settled = await response;
+        answered = true;
+        return settled;
+      });
+      // One offer declined between every two turns of the master: while it warms, and after its last turn.
+      let declinedAfterLastTurn = 0;
+      while (!answered) {
+        const offerId = offerIds[declined++];
+        if (offerId === undefined) throw new Error('ran out of offers to decline');
+        framework.probe.post(harness.masterPid, 'DeclineOffers', { frameworkId: framework.frameworkId, offerIds: [offerId], filters: { refuseSeconds: 3_600 } });
+        if (atLastTurn !== undefined) declinedAfterLastTurn++;
+        await dispatch(master, () => undefined);
+      }
+      const response = await pending;
+      fragments.takeDeferred = take;
+      const figures = await dispatch(master, (actor) => actor.renderingFigures());
+      expect(figures.frameworksLeft, `${name}: frameworks left to later turns`).to.equal(1);
+      expect(declinedAfterLastTurn, `${name}: offers declined while the rest was rendered`).to.be.greaterThan(0);
+      expect(textOf(response), name).to.equal(atLastTurn);
+    }
+    // And once nothing changes any more, an answer as fresh as the books.
+    await harness.clock.settle();
+    const route = master.runtime.routes.get('/state');
+    if (route === undefined) throw new Error('no /state route');
+    expect(textOf(await dispatch(master, (actor) => route.call(actor, STATE_REQUEST)))).to.equal(JSON.stringify(master.stateJson()));
   });
 
   it('renders /master/slaves, /master/frameworks, /master/roles and the operator API\'s GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS and GET_TASKS over turns of bounded work too, shared, as a fresh rendering says; slave_id and framework_id are answered at once', async () => {
@@ -541,6 +598,36 @@ describe('master: /master/state rendered in turns and shared', function () {
     // Without the passes, the join rendered all 64 in one turn.
     expect(most).to.equal(1);
     expectFresh(fragments, context(), 'slaves');
+  });
+
+  it('brings agents that changed while the frameworks were rendered up to date before the last turn (an allocation run offering every agent again meanwhile): the last turn renders none of them', () => {
+    for (const [format, answer] of [['state', 'state'], ['v1', 'GET_STATE']] as const) {
+      const { state, context, addAgent } = newBooks();
+      const agents = Array.from({ length: 200 }, () => addAgent());
+      const framework = newFrameworkRecord({ id: 'M-0000', name: 'fw', user: 'u', roles: ['*'] }, UPID.parse('scheduler@10.0.1.1:6000'), 1_000);
+      state.addFramework(framework);
+      // 600 tasks: the frameworks' part of the warming takes 600 turns of a fragment each, after the agents' ~400 (placing, then rendering, one a turn).
+      for (let index = 0; index < 600; index++) state.addTask(trackLaunchedTask(commandTask(`t${index}`, (agents[0] as AgentRecord).id, 'cpus:0.001;mem:1'), framework.id, '*'), agents[0] as AgentRecord);
+      const v1 = (): V1Context => ({ ...context(), agentEndpoint: () => ({ hostname: 'h', ip: '10.0.0.1', port: 5051, actorId: 'slave(1)' }) });
+      const fragments = new StateFragments(state);
+      let changedAt = 0;
+      const { turns } = runWarming(fragments, fragments.warm(format, format === 'v1' ? v1() : undefined, () => true), (turn) => {
+        // Once, while the frameworks' tasks are rendered: every agent changes.
+        if (turn !== 700) return;
+        changedAt = turn;
+        for (const agent of agents) {
+          state.setAgentTotal(agent, Resources.parse('cpus:5;mem:4096'));
+          state.agentChanged(agent);
+        }
+      });
+      expect(changedAt, `${format}: the agents changed during the warming`).to.equal(700);
+      expect(turns, `${format}: turns`).to.be.greaterThan(1_000);
+      const before = fragments.rendered;
+      const text = answer === 'state' ? fragments.render(context()).join('') : fragments.renderV1State(v1()).join('');
+      // Before, the last turn rendered all 200 again.
+      expect(fragments.rendered - before, `${format}: rendered in the last turn`).to.be.at.most(2);
+      expect(text).to.equal(answer === 'state' ? JSON.stringify(renderState(context())) : JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(v1()) }));
+    }
   });
 
   it('puts a framework holding many offers into GET_STATE and GET_FRAMEWORKS an offer a piece: its offers are not copied into one string in the last turn', () => {
