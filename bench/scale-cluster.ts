@@ -320,10 +320,20 @@ export interface StateServed {
   /** Encoding the body as bytes (the host does it a chunk per turn of the event loop, outside the master's mailbox). */
   readonly serializeMs: number;
   readonly bytes: number;
+  /** Whether `midway` (if given) ran before the answer came. */
+  readonly midwayBeforeAnswer: boolean;
+  /** Frameworks whose offers the last turn left to the turns after it. */
+  readonly frameworksLeft: number;
+}
+
+/** Something to do while a request is being served (`serveState`): `run`, `afterMs` of wall time after the request. */
+export interface Midway {
+  readonly afterMs: number;
+  readonly run: () => Promise<void>;
 }
 
 /** Serves `/master/state` (or `request`) once through the master's own route handler, inside its mailbox, timing each turn it takes. */
-export async function serveState(cluster: ScaleCluster, request: HttpRequest = STATE_REQUEST): Promise<StateServed> {
+export async function serveState(cluster: ScaleCluster, request: HttpRequest = STATE_REQUEST, midway?: Midway): Promise<StateServed> {
   const master = cluster.master.master;
   const handler = master.runtime.routes.get(request.path);
   if (handler === undefined) throw new Error(`the master serves no ${request.path} route`);
@@ -336,8 +346,18 @@ export async function serveState(cluster: ScaleCluster, request: HttpRequest = S
     const cpu = process.cpuUsage(cpuAtStart);
     return { blockMs: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, start, result: Promise.resolve(result) };
   });
+  let answered = false;
+  let midwayBeforeAnswer = false;
+  const during = midway === undefined ? Promise.resolve() : new Promise<void>((resolve, reject) => {
+    setTimeout(() => {
+      midwayBeforeAnswer = !answered;
+      midway.run().then(resolve, reject);
+    }, Math.max(0, midway.afterMs - (performance.now() - timed.start)));
+  });
   const response: HttpResponse = await timed.result;
+  answered = true;
   const settledMs = performance.now() - timed.start;
+  await during;
   const figures = await dispatch(master, (actor) => actor.renderingFigures());
   const pauses = await collections.stop();
   if (response.status !== 200) throw new Error(`${request.path} answered ${response.status}`);
@@ -349,7 +369,7 @@ export async function serveState(cluster: ScaleCluster, request: HttpRequest = S
   const serializeMs = performance.now() - serializeStart;
   const firstRunLongest = figures.longestTurnMs < timed.blockMs;
   return {
-    blockMs: Math.max(timed.blockMs, figures.longestTurnMs), gcInBlockMs, turns: figures.turns + 1, settledMs, serializeMs, bytes,
+    blockMs: Math.max(timed.blockMs, figures.longestTurnMs), gcInBlockMs, turns: figures.turns + 1, settledMs, serializeMs, bytes, midwayBeforeAnswer, frameworksLeft: figures.frameworksLeft,
     longestTurn: firstRunLongest ? 0 : figures.longestTurnIndex, renderedInLongest: firstRunLongest ? 0 : figures.longestTurnRendered,
     cpuInBlockMs: firstRunLongest ? timed.cpuMs : figures.longestTurnCpuMs,
   };

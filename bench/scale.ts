@@ -24,6 +24,9 @@
  *   finds nothing rendered yet);
  * - `v1_state_block_ms`: the same for the operator API's GET_STATE, once, while the frameworks
  *   hold an offer of every agent (before `allocation_cycle_ms`; the state phase has none out);
+ * - `v1_state_churn_block_ms`: GET_STATE once more, the frameworks declining every offer they
+ *   hold a quarter of the way through it (of the answer time of `v1_state_block_ms`'s request):
+ *   offers and agents' offered resources change after the warming rendered them;
  * - `rss_mb`: the child's peak RSS at the end of its run;
  * - `heap_per_agent_bytes`: the heap (after a full collection) the N agents added, per agent:
  *   the master's and allocator's books and the agent actors themselves; `heap_per_task_bytes`:
@@ -130,7 +133,7 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us'] as const;
+export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'v1_state_churn_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 /** The keys measured at N = `--tasks-agents` only (the throughput phase). */
 const THROUGHPUT_KEYS: ReadonlySet<ScaleKey | ExtraKey> = new Set(['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us']);
@@ -197,7 +200,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   };
   const throughputHere = agents === options.tasksAgents;
   const phases: Array<ScaleKey | ExtraKey> = [
-    'heap_per_agent_bytes', 'v1_state_block_ms', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
+    'heap_per_agent_bytes', 'v1_state_block_ms', 'v1_state_churn_block_ms', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
     ...(throughputHere ? THROUGHPUT_KEYS : []),
   ];
 
@@ -222,6 +225,24 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   const v1State = await serveState(cluster, V1_GET_STATE_REQUEST);
   progress(`GET_STATE with ${heldOffers(cluster)} offers held: longest turn ${round(v1State.blockMs)} ms of ${v1State.turns} (${v1State.longestTurn === 0 ? 'the route\'s first run' : `turn ${v1State.longestTurn}, ${v1State.renderedInLongest} fragments rendered in it`}; ${round(v1State.gcInBlockMs)} ms of it collecting garbage; the process used ${round(v1State.cpuInBlockMs)} ms of CPU in it), answered after ${round(v1State.settledMs)} ms, ${v1State.bytes} bytes`);
   row('v1_state_block_ms', round(v1State.blockMs), v1State.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(v1State.gcInBlockMs)} ms of garbage collection` : undefined);
+
+  // The same while the frameworks decline every offer (a quarter of the way through the answer
+  // above): every framework's offers and every agent's offered resources change after they were
+  // rendered. First every offer is declined and made again, so that the warming has all of them
+  // to render anew, as the first request had; the allocation cycles below offer them again after.
+  await onEveryFramework(cluster, (framework) => framework.declineHeld(0));
+  const reoffered = await drive(cluster.clock, () => heldOffers(cluster) >= agents, { stepMs: 100, budgetMs: options.budgets.frameworks, maxVirtualMs: 60_000 });
+  if (!reoffered.done) return skipRest(phases.filter((key) => key !== 'v1_state_block_ms' && key !== 'heap_per_agent_bytes'), `skipped: ${heldOffers(cluster)} of ${agents} agents offered again in ${seconds(reoffered.wallMs)} s`);
+  // The first answer (178 MB at 100k) is garbage now; collected before the second is rendered,
+  // so that the two do not add up in the child's peak RSS (2,298 MB at 100k without this).
+  await settledHeapBytes(cluster);
+  const churnAfterMs = v1State.settledMs / 4;
+  const churned = await serveState(cluster, V1_GET_STATE_REQUEST, { afterMs: churnAfterMs, run: () => onEveryFramework(cluster, (framework) => framework.declineHeld(0)) });
+  progress(`GET_STATE with every offer declined ${round(churnAfterMs)} ms in (${churned.midwayBeforeAnswer ? 'before' : 'after'} the answer): longest turn ${round(churned.blockMs)} ms of ${churned.turns} (${churned.longestTurn === 0 ? 'the route\'s first run' : `turn ${churned.longestTurn}, ${churned.renderedInLongest} fragments rendered in it`}; ${round(churned.gcInBlockMs)} ms of it collecting garbage; ${churned.frameworksLeft} frameworks' offers left to later turns), answered after ${round(churned.settledMs)} ms`);
+  row('v1_state_churn_block_ms', round(churned.blockMs), [
+    ...(churned.midwayBeforeAnswer ? [] : ['the declines came after the answer']),
+    ...(churned.gcInBlockMs >= GC_NOTE_MS ? [`the longest turn includes ${round(churned.gcInBlockMs)} ms of garbage collection`] : []),
+  ].join('; ') || undefined);
 
   const cycle = await measureAllocationCycles(cluster, agents, options.budgets.allocationCycle, progress);
   row('allocation_cycle_ms', cycle.value, cycle.note);

@@ -31,7 +31,10 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
       expect(row, key).to.include({ agents: 50, frameworks: 5 });
       // A collection may land in the longest turn on any machine, and a busy machine may not run
       // the process for part of it: said, not a failure.
-      if (key !== 'state_block_ms' || !/garbage collection|not running/.test(row.note ?? '')) expect(row.note, `${key}: ${row.note}`).to.equal(undefined);
+      // At 50 agents GET_STATE answers within one turn of the event loop: the declines meant to come
+      // during it come after it (said).
+      const said = key === 'state_block_ms' ? /garbage collection|not running/ : key === 'v1_state_churn_block_ms' ? /garbage collection|after the answer/ : undefined;
+      if (said === undefined || !said.test(row.note ?? '')) expect(row.note, `${key}: ${row.note}`).to.equal(undefined);
       expect(row.value, key).to.be.a('number');
       // Heap differences at this size are smaller than the heap's own noise in a process that ran
       // other specs first (compiled code, bytecode V8 flushes between two full collections): 50
