@@ -2164,10 +2164,18 @@ export class Master extends Actor {
         // Offers that changed after the warming, past a bound, are rendered in the turns after
         // this one, as this turn saw them (`OfferTail`): else this turn renders them all.
         this.stateFragments.deferOffers();
+        let rendered = false;
         try {
-          return render();
+          const response = render();
+          rendered = true;
+          return response;
         } finally {
           tail = this.stateFragments.takeDeferred();
+          // A rendering that threw answers nothing: what it left goes (its views and watcher).
+          if (!rendered) {
+            tail?.abandon();
+            tail = undefined;
+          }
         }
       });
     }));
@@ -2177,7 +2185,9 @@ export class Master extends Actor {
       try {
         while (!(await this.httpTurn(() => timed(() => filling.next().done === true))));
       } finally {
+        // A fill stopped before its first turn (the master stopping) never ran its own cleanup.
         filling.return();
+        tail.abandon();
       }
     }
     return response;

@@ -1281,7 +1281,17 @@ export class StateFragments {
   }
 
   private startTail(parts: StateParts, v1Context?: V1Context): void {
-    if (this.tail === 'armed') this.tail = new OfferTail(parts, this.state, v1Context);
+    const tail = this.tail;
+    if (tail === 'armed') {
+      this.tail = new OfferTail(parts, this.state, v1Context);
+      return;
+    }
+    // A tail an earlier rendering left and nobody took (`takeDeferred`): this rendering is not
+    // armed, so it defers nothing; the stale tail would leave unfilled placeholders in it.
+    if (tail !== undefined) {
+      tail.abandon();
+      this.tail = undefined;
+    }
   }
 
   /** The armed rendering's tail, if `framework`'s offers are to be left to it (`changed`: its pieces are not kept); else counts them as walked now. */
@@ -1297,7 +1307,11 @@ export class StateFragments {
     return tail;
   }
 
-  /** Renders what `tail` left, a turn's worth per `next()` (as `warm` does), and puts it in its parts when done. */
+  /**
+   * Renders what `tail` left, a turn's worth per `next()` (as `warm` does), and puts it in its
+   * parts when done. Stopped before its end (`return()`), call `tail.abandon()` too: a generator
+   * stopped before its first `next()` runs none of its own cleanup.
+   */
   *fill(tail: OfferTail, overBudget: () => boolean = NEVER): Generator<void, void, void> {
     let visits = 0;
     let mark = this.counter.rendered;

@@ -600,6 +600,24 @@ describe('master: /master/state rendered in turns and shared', function () {
     expectFresh(fragments, context(), 'slaves');
   });
 
+  it('renders nothing into a tail an earlier armed rendering left untaken (deferOffers without takeDeferred): the next rendering is whole', () => {
+    const { state, context, addAgent } = newBooks();
+    const framework = newFrameworkRecord({ id: 'M-0000', name: 'fw', user: 'u', roles: ['*'] }, UPID.parse('scheduler@10.0.1.1:6000'), 1_000);
+    state.addFramework(framework);
+    const offered = Resources.parse('cpus:1;mem:128');
+    const addOffer = (index: number): void => {
+      const agent = addAgent();
+      state.addOffer(newOfferRecord({ id: `M-O${index}`, frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: offered.toJSON(), allocationRole: '*', executorIds: [] }, offered), framework, agent);
+    };
+    addOffer(0);
+    const fragments = new StateFragments(state, 0);
+    fragments.deferOffers();
+    fragments.render(context()); // its tail is never taken
+    addOffer(1); // the framework changed: a rendering that still deferred would leave its placeholders empty
+    expectFresh(fragments, context(), 'state');
+    expect(fragments.renderFrameworks(context()).join('')).to.equal(JSON.stringify(renderFrameworks(context(), {})));
+  });
+
   it('brings agents that changed while the frameworks were rendered up to date before the last turn (an allocation run offering every agent again meanwhile): the last turn renders none of them', () => {
     for (const [format, answer] of [['state', 'state'], ['v1', 'GET_STATE']] as const) {
       const { state, context, addAgent } = newBooks();

@@ -21,7 +21,7 @@ import {
 } from '../../../actors/master/state';
 import { renderFrameworks, renderState, renderStateSummary, renderSlaves } from '../../../actors/master/http';
 import { v1GetTasks, v1GetState, v1GetFrameworks, v1GetExecutors, v1GetAgents, type V1Context } from '../../../actors/master/v1-operator-json';
-import { StateFragments, type WarmTarget } from '../../../actors/master/state-fragments';
+import { StateFragments, type OfferTail, type WarmTarget } from '../../../actors/master/state-fragments';
 import { defaultMasterFlags } from '../../../actors/master/flags';
 import { firstDifference } from '../../support/text-difference';
 import { addCpusOffer, deleteOfferAt } from './harness';
@@ -51,6 +51,7 @@ interface PendingTail {
   readonly label: string;
   readonly parts: string[];
   readonly expected: string;
+  readonly tail: OfferTail;
   readonly fill: Generator<void, void, void>;
 }
 
@@ -320,7 +321,7 @@ function apply(books: Books, s: Step): void {
       const tail = books.fragments.takeDeferred();
       const label = `${rendering.name} (viewer ${s.v}) finished in later turns`;
       if (tail === undefined) diff(parts.join(''), expected, label);
-      else books.tails.push({ label, parts, expected, fill: books.fragments.fill(tail) });
+      else books.tails.push({ label, parts, expected, tail, fill: books.fragments.fill(tail) });
       return;
     }
     case 'tailStep': {
@@ -338,6 +339,7 @@ function apply(books: Books, s: Step): void {
       const pending = books.tails[s.g % Math.max(1, books.tails.length)];
       if (pending === undefined) return;
       pending.fill.return();
+      pending.tail.abandon();
       books.tails = books.tails.filter((x) => x !== pending);
       return;
     }
@@ -391,6 +393,11 @@ describe('master: the state endpoints\' texts with warmings between the books\' 
         finishTail(books, pending);
       }
       tailsFinished += books.tailsFinished;
+      // Nothing left watching the books: every tail finished or abandoned released its watcher and views.
+      expect((books.state as unknown as { offerAgentWatchers: Set<unknown> }).offerAgentWatchers.size, 'agent watchers left').to.equal(0);
+      for (const framework of [...books.state.frameworks.values(), ...books.state.completedFrameworks]) {
+        expect((framework.offerIds as unknown as { views: unknown }).views, `${framework.id}: offer list views left`).to.equal(undefined);
+      }
     }), { numRuns: 200, seed: 13_1204 });
     // Not vacuous: many last turns left offers to later turns, finished with the books changing in between.
     expect(tailsFinished).to.be.greaterThan(150);
