@@ -470,14 +470,14 @@ export function renderAgentSummary(state: MasterState, agent: AgentRecord, viewe
 }
 
 /** A framework in `/master/state-summary`'s `frameworks`, with its task counts and `slave_ids` (the books' `taskSummaries`). */
-export function renderFrameworkSummary(state: MasterState, framework: FrameworkRecord): Json {
+export function renderFrameworkSummary(state: MasterState, framework: FrameworkRecord, sums?: FrameworkSums): Json {
   const info = framework.info;
   return {
     id: framework.id,
     name: info.name,
     ...(framework.pid !== undefined ? { pid: framework.pid.toString() } : {}),
-    used_resources: renderResources(state.frameworkUsedResources(framework)),
-    offered_resources: renderResources(state.frameworkOfferedResources(framework)),
+    used_resources: renderResources(sums?.used ?? state.frameworkUsedResources(framework)),
+    offered_resources: renderResources(sums?.offered ?? state.frameworkOfferedResources(framework)),
     capabilities: info.capabilities ?? [],
     hostname: info.hostname ?? '',
     webui_url: info.webuiUrl ?? '',

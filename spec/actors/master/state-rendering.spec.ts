@@ -170,6 +170,7 @@ describe('master: /master/state rendered in turns and shared', function () {
       ['/master/state', STATE_REQUEST, (actor) => JSON.stringify(actor.stateJson())],
       ['GET_STATE', v1('GET_STATE'), (actor) => JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(contextOf(actor)) })],
       ['/master/frameworks', { ...STATE_REQUEST, path: '/frameworks' }, (actor) => JSON.stringify(renderFrameworks(contextOf(actor), {}))],
+      ['/master/state-summary', { ...STATE_REQUEST, path: '/state-summary' }, (actor) => JSON.stringify(renderStateSummary(contextOf(actor)))],
       ['GET_FRAMEWORKS', v1('GET_FRAMEWORKS'), (actor) => JSON.stringify({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(contextOf(actor)) })],
     ];
     let declined = 0;

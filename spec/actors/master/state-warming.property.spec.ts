@@ -42,6 +42,7 @@ const VIEWERS: StateViewer[] = [SEE_ALL, hideU1Tasks, hideU1Frameworks, hideU0Ta
 const TAIL_RENDERINGS: ReadonlyArray<{ name: string; render: (f: StateFragments, c: V1Context) => string[]; fresh: (c: V1Context) => unknown }> = [
   { name: 'state', render: (f, c) => f.render(c), fresh: (c) => renderState(c) },
   { name: 'frameworks', render: (f, c) => f.renderFrameworks(c), fresh: (c) => renderFrameworks(c, {}) },
+  { name: 'summary', render: (f, c) => f.renderSummary(c), fresh: (c) => renderStateSummary(c) },
   { name: 'GET_STATE', render: (f, c) => f.renderV1State(c), fresh: (c) => ({ type: 'GET_STATE', get_state: v1GetState(c) }) },
   { name: 'GET_FRAMEWORKS', render: (f, c) => f.renderV1Part(c, 'GET_FRAMEWORKS'), fresh: (c) => ({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(c) }) },
 ];
