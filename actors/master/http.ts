@@ -270,16 +270,16 @@ function renderFramework(state: MasterState, framework: FrameworkRecord, viewer:
   };
 }
 
-/**
- * A framework's fields before its lists (`tasks`, `unreachable_tasks`, `completed_tasks`,
- * `offers`, `executors`, which come last in that order): the same for every caller.
- */
 /** What a framework uses and is offered, when given rather than read from the books (a rendering finishing in later turns: `StateFragments`). */
 export interface FrameworkSums {
   readonly used: Resources;
   readonly offered: Resources;
 }
 
+/**
+ * A framework's fields before its lists (`tasks`, `unreachable_tasks`, `completed_tasks`,
+ * `offers`, `executors`, which come last in that order): the same for every caller.
+ */
 export function renderFrameworkHeader(state: MasterState, framework: FrameworkRecord, sums?: FrameworkSums): Json {
   const info = framework.info;
   const used = sums?.used ?? state.frameworkUsedResources(framework);

@@ -932,7 +932,7 @@ export class StateFragments {
       const kept = framework.offeredSum;
       const tail = this.deferring(framework, kept === undefined || kept.version !== framework.offerIds.version);
       if (tail === undefined) parts.push(JSON.stringify(renderFrameworkSummary(state, framework)));
-      else tail.deferSummary(state, framework, parts.push('') - 1);
+      else tail.deferSummary(framework, parts.push('') - 1);
     }
     parts.push(']}');
     return parts;
@@ -1231,7 +1231,7 @@ export class StateFragments {
     let made = fragments.v1Pieces;
     const tail = made === undefined ? this.deferring(framework, true) : undefined;
     if (tail !== undefined) {
-      const job = tail.defer(this.state, framework, 'v1', fragments.v1Head);
+      const job = tail.defer(framework, 'v1', fragments.v1Head);
       job.headSlot = parts.push('') - 1;
       return;
     }
@@ -1379,7 +1379,7 @@ export class StateFragments {
 
   private pushFramework(parts: StateParts, framework: FrameworkRecord, tasksVisible: boolean, executorsVisible: boolean, tail?: OfferTail): void {
     const state = this.state;
-    const job = tail?.defer(this.state, framework, 'state', this.fragmentsOf(framework).head);
+    const job = tail?.defer(framework, 'state', this.fragmentsOf(framework).head);
     if (job === undefined) parts.push(this.frameworkHead(framework));
     else if (job.headText !== undefined) parts.push(job.headText);
     else job.headSlot = parts.push('') - 1;
@@ -1576,7 +1576,6 @@ class CompactFields {
   }
 }
 
-/** A framework's GET_STATE pieces as they are made: its offers, then its head put first (`"offers":[...]` left out when none shows). */
 /** An agent as a rendering left to later turns saw it (`OfferTail`): what its offers' GET_STATE texts show of it. */
 interface SeenAgent {
   readonly info: unknown;
@@ -1622,7 +1621,8 @@ export class OfferTail {
   }
 
   /** Leaves `framework`'s offers (and its head, unless `keptHead`) to later turns; the caller puts the job's slots in the parts. */
-  defer(state: MasterState, framework: FrameworkRecord, format: 'state' | 'v1', keptHead: string | undefined): OfferJob {
+  defer(framework: FrameworkRecord, format: 'state' | 'v1', keptHead: string | undefined): OfferJob {
+    const state = this.state;
     if (format === 'v1' && this.unwatch === undefined) this.unwatch = state.watchOfferAgents((agentId) => this.remember(agentId));
     const job: OfferJob = {
       format, framework: { ...framework }, used: state.frameworkUsedResources(framework), view: framework.offerIds.view(),
@@ -1633,7 +1633,8 @@ export class OfferTail {
   }
 
   /** Leaves `framework`'s `/master/state-summary` entry to later turns (its offers to sum), in the parts at `slot`. */
-  deferSummary(state: MasterState, framework: FrameworkRecord, slot: number): void {
+  deferSummary(framework: FrameworkRecord, slot: number): void {
+    const state = this.state;
     const used = state.frameworkUsedResources(framework);
     this.jobs.push({
       format: 'summary', framework, used, view: framework.offerIds.view(), headText: undefined, offers: [], headSlot: slot, offersSlot: -1,
@@ -1684,6 +1685,7 @@ export class OfferTail {
   }
 }
 
+/** A framework's GET_STATE pieces as they are made: its offers, then its head put first (`"offers":[...]` left out when none shows). */
 class OfferPieces {
   private readonly parts: StateParts = [''];
   private first = true;

@@ -347,6 +347,22 @@ function apply(books: Books, s: Step): void {
   }
 }
 
+/** Books with one agent and one framework, as every sequence starts. */
+function startedBooks(): Books {
+  const books = new Books();
+  books.state.addAgent(newAgentRecord({ id: 'S0', hostname: 'S0', port: 1, resources: [] }, UPID.parse('slave(1)@10.0.0.1:5051'), '1', Resources.parse('cpus:1000;mem:100000'), 0));
+  books.state.addFramework(newFrameworkRecord({ id: 'F0', name: 'F0', user: 'u0', roles: ['*'] }, undefined, 0));
+  return books;
+}
+
+/** Runs every pending tail to its end and checks its answer. */
+function finishTails(books: Books): void {
+  for (const pending of [...books.tails]) {
+    while (pending.fill.next().done !== true);
+    finishTail(books, pending);
+  }
+}
+
 function finishTail(books: Books, pending: PendingTail): void {
   books.tails = books.tails.filter((x) => x !== pending);
   books.tailsFinished++;
@@ -357,17 +373,12 @@ describe('master: the state endpoints\' texts with warmings between the books\' 
   it('every text is the fresh rendering\'s, for every viewer, whatever warmings ran, ran side by side or were abandoned in between (seeded sequences)', () => {
     let checks = 0;
     fc.assert(fc.property(fc.array(stepArb, { minLength: 20, maxLength: 200, size: 'max' }), (steps) => {
-      const books = new Books();
-      books.state.addAgent(newAgentRecord({ id: 'S0', hostname: 'S0', port: 1, resources: [] }, UPID.parse('slave(1)@10.0.0.1:5051'), '1', Resources.parse('cpus:1000;mem:100000'), 0));
-      books.state.addFramework(newFrameworkRecord({ id: 'F0', name: 'F0', user: 'u0', roles: ['*'] }, undefined, 0));
+      const books = startedBooks();
       for (const s of steps) {
         apply(books, s);
         if (s.k === 'check') checks++;
       }
-      for (const pending of [...books.tails]) {
-        while (pending.fill.next().done !== true);
-        finishTail(books, pending);
-      }
+      finishTails(books);
       for (let v = 0; v < VIEWERS.length; v++) checkAll(books, VIEWERS[v] as StateViewer, `end viewer ${v}`);
     }), { numRuns: 200, seed: 13_1203 });
     // Not vacuous: most sequences checked the texts along the way too, not only at their end.
@@ -385,14 +396,9 @@ describe('master: the state endpoints\' texts with warmings between the books\' 
       { weight: 1, arbitrary: fc.record({ k: fc.constant('addAgent' as const), a: n(2) }) },
     );
     fc.assert(fc.property(fc.array(offerHeavy, { minLength: 20, maxLength: 200, size: 'max' }), (steps) => {
-      const books = new Books();
-      books.state.addAgent(newAgentRecord({ id: 'S0', hostname: 'S0', port: 1, resources: [] }, UPID.parse('slave(1)@10.0.0.1:5051'), '1', Resources.parse('cpus:1000;mem:100000'), 0));
-      books.state.addFramework(newFrameworkRecord({ id: 'F0', name: 'F0', user: 'u0', roles: ['*'] }, undefined, 0));
+      const books = startedBooks();
       for (const s of steps) apply(books, s);
-      for (const pending of [...books.tails]) {
-        while (pending.fill.next().done !== true);
-        finishTail(books, pending);
-      }
+      finishTails(books);
       tailsFinished += books.tailsFinished;
       // Nothing left watching the books: every tail finished or abandoned released its watcher and views.
       expect((books.state as unknown as { offerAgentWatchers: Set<unknown> }).offerAgentWatchers.size, 'agent watchers left').to.equal(0);
