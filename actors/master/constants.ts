@@ -83,7 +83,7 @@ export const STATE_TURN_BUDGET_MS = 5;
  * (their offers changed after the warming) before it leaves the rest to later turns
  * (`--state_last_turn_offers`; `StateFragments.deferOffers`). A walk is ~0.6-0.9 µs an offer with the texts rendered, and a
  * new offer's text 5.5-9 µs in GET_STATE's format (2.7-4.2 in `/master/state`'s): at 100k
- * agents with every offer made again after the warming, the last turn took 62-110 ms.
+ * agents with every offer made again after the warming, the last turn took 62-130 ms (scratch).
  */
 export const STATE_LAST_TURN_OFFERS = 1_000;
 
