@@ -295,7 +295,9 @@ export function pauseMsWithin(pauses: readonly GcPause[], from: number, to: numb
 }
 
 /** A `GET /master/state` as the host hands it to the master's route. */
-const STATE_REQUEST: HttpRequest = { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) };
+export const STATE_REQUEST: HttpRequest = { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) };
+/** A `GET /master/state-summary` as the host hands it to the master's route. */
+export const STATE_SUMMARY_REQUEST: HttpRequest = { method: 'GET', path: '/state-summary', query: {}, headers: {}, body: Buffer.alloc(0) };
 /** The operator API's GET_STATE (JSON) as the host hands it to the master's route. */
 export const V1_GET_STATE_REQUEST: HttpRequest = {
   method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"GET_STATE"}'),

@@ -52,10 +52,11 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
+import type { HttpRequest } from '../lib/process/http';
 import { heapUsedAfterCollection } from './heap';
 import {
   agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster,
-  V1_GET_STATE_REQUEST,
+  V1_GET_STATE_REQUEST, STATE_REQUEST, STATE_SUMMARY_REQUEST,
 } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: the issue's three (all three take about a minute on a quiet 2-core machine today). */
@@ -133,10 +134,16 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'v1_state_churn_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us'] as const;
+export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 /** The keys measured at N = `--tasks-agents` only (the throughput phase). */
 const THROUGHPUT_KEYS: ReadonlySet<ScaleKey | ExtraKey> = new Set(['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us']);
+/** The requests served while the frameworks decline every offer they hold, each with its key (GET_STATE's plain answer is `v1_state_block_ms`' request). */
+const CHURN_REQUESTS: ReadonlyArray<{ readonly key: ExtraKey; readonly label: string; readonly request: HttpRequest }> = [
+  { key: 'v1_state_churn_block_ms', label: 'GET_STATE', request: V1_GET_STATE_REQUEST },
+  { key: 'state_churn_block_ms', label: '/master/state', request: STATE_REQUEST },
+  { key: 'summary_churn_block_ms', label: '/master/state-summary', request: STATE_SUMMARY_REQUEST },
+];
 
 export interface Row {
   readonly agents: number;
@@ -200,7 +207,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   };
   const throughputHere = agents === options.tasksAgents;
   const phases: Array<ScaleKey | ExtraKey> = [
-    'heap_per_agent_bytes', 'v1_state_block_ms', 'v1_state_churn_block_ms', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
+    'heap_per_agent_bytes', 'v1_state_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
     ...(throughputHere ? THROUGHPUT_KEYS : []),
   ];
 
@@ -228,21 +235,38 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
 
   // The same while the frameworks decline every offer (a quarter of the way through the answer
   // above): every framework's offers and every agent's offered resources change after they were
-  // rendered. First every offer is declined and made again, so that the warming has all of them
-  // to render anew, as the first request had; the allocation cycles below offer them again after.
-  await onEveryFramework(cluster, (framework) => framework.declineHeld(0));
-  const reoffered = await drive(cluster.clock, () => heldOffers(cluster) >= agents, { stepMs: 100, budgetMs: options.budgets.frameworks, maxVirtualMs: 60_000 });
-  if (!reoffered.done) return skipRest(phases.filter((key) => key !== 'v1_state_block_ms' && key !== 'heap_per_agent_bytes'), `skipped: ${heldOffers(cluster)} of ${agents} agents offered again in ${seconds(reoffered.wallMs)} s`);
-  // The first answer (178 MB at 100k) is garbage now; collected before the second is rendered,
-  // so that the two do not add up in the child's peak RSS (2,298 MB at 100k without this).
-  await settledHeapBytes(cluster);
-  const churnAfterMs = v1State.settledMs / 4;
-  const churned = await serveState(cluster, V1_GET_STATE_REQUEST, { afterMs: churnAfterMs, run: () => onEveryFramework(cluster, (framework) => framework.declineHeld(0)) });
-  progress(`GET_STATE with every offer declined ${round(churnAfterMs)} ms in (${churned.midwayBeforeAnswer ? 'before' : 'after'} the answer): longest turn ${round(churned.blockMs)} ms of ${churned.turns} (${churned.longestTurn === 0 ? 'the route\'s first run' : `turn ${churned.longestTurn}, ${churned.renderedInLongest} fragments rendered in it`}; ${round(churned.gcInBlockMs)} ms of it collecting garbage; ${churned.frameworksLeft} frameworks' offers left to later turns), answered after ${round(churned.settledMs)} ms`);
-  row('v1_state_churn_block_ms', round(churned.blockMs), [
-    ...(churned.midwayBeforeAnswer ? [] : ['the declines came after the answer']),
-    ...(churned.gcInBlockMs >= GC_NOTE_MS ? [`the longest turn includes ${round(churned.gcInBlockMs)} ms of garbage collection`] : []),
-  ].join('; ') || undefined);
+  // rendered. Then `/master/state` and `/master/state-summary` the same way, each first served
+  // once with the offers held (its own answer time, of which the declines come a quarter in).
+  const reofferedAll = async (): Promise<string | undefined> => {
+    // Every offer declined and made again, so that the warming has all of them to render anew, as
+    // the first request had (the allocation cycles below offer them again after).
+    await onEveryFramework(cluster, (framework) => framework.declineHeld(0));
+    const reoffered = await drive(cluster.clock, () => heldOffers(cluster) >= agents, { stepMs: 100, budgetMs: options.budgets.frameworks, maxVirtualMs: 60_000 });
+    // The answer before (178 MB for GET_STATE at 100k) is garbage now; collected before the next
+    // is rendered, so that the two do not add up in the child's peak RSS (2,298 MB at 100k without this).
+    const heapMb = Math.round(await settledHeapBytes(cluster) / 2 ** 20);
+    progress(`every offer made again: heap ${heapMb} MB after a full collection, peak RSS ${peakRssMb()} MB so far`);
+    return reoffered.done ? undefined : `skipped: ${heldOffers(cluster)} of ${agents} agents offered again in ${seconds(reoffered.wallMs)} s`;
+  };
+  for (const [index, { key, label, request }] of CHURN_REQUESTS.entries()) {
+    const measured = new Set<ScaleKey | ExtraKey>(['heap_per_agent_bytes', 'v1_state_block_ms', ...CHURN_REQUESTS.slice(0, index).map((churn) => churn.key)]);
+    const rest = phases.filter((phase) => !measured.has(phase));
+    let answerMs = v1State.settledMs;
+    if (request !== V1_GET_STATE_REQUEST) {
+      const skipped = await reofferedAll();
+      if (skipped !== undefined) return skipRest(rest, skipped);
+      answerMs = (await serveState(cluster, request)).settledMs;
+    }
+    const skipped = await reofferedAll();
+    if (skipped !== undefined) return skipRest(rest, skipped);
+    const churnAfterMs = answerMs / 4;
+    const churned = await serveState(cluster, request, { afterMs: churnAfterMs, run: () => onEveryFramework(cluster, (framework) => framework.declineHeld(0)) });
+    progress(`${label} with every offer declined ${round(churnAfterMs)} ms in (${churned.midwayBeforeAnswer ? 'before' : 'after'} the answer): longest turn ${round(churned.blockMs)} ms of ${churned.turns} (${churned.longestTurn === 0 ? 'the route\'s first run' : `turn ${churned.longestTurn}, ${churned.renderedInLongest} fragments rendered in it`}; ${round(churned.gcInBlockMs)} ms of it collecting garbage; ${churned.frameworksLeft} frameworks' offers left to later turns), answered after ${round(churned.settledMs)} ms`);
+    row(key, round(churned.blockMs), [
+      ...(churned.midwayBeforeAnswer ? [] : ['the declines came after the answer']),
+      ...(churned.gcInBlockMs >= GC_NOTE_MS ? [`the longest turn includes ${round(churned.gcInBlockMs)} ms of garbage collection`] : []),
+    ].join('; ') || undefined);
+  }
 
   const cycle = await measureAllocationCycles(cluster, agents, options.budgets.allocationCycle, progress);
   row('allocation_cycle_ms', cycle.value, cycle.note);
@@ -451,6 +475,10 @@ function threadCpuNs(): number | undefined {
 
 async function measureThroughput(cluster: ScaleCluster, tasks: number, budgetMs: number, progress: (text: string) => void): Promise<ThroughputFigures> {
   const count = cluster.frameworks.length;
+  // Counted from before the frameworks are told: the drain that runs their change goes on with
+  // the launches it starts (up to the host's `DRAIN_BUDGET` events) before the dispatch resolves.
+  const cpuAtStart = process.cpuUsage();
+  const threadAtStart = threadCpuNs();
   await onEveryFramework(cluster, (framework) => {
     framework.mode = 'short';
     framework.remaining = shareOf(tasks, cluster.frameworks.indexOf(framework), count);
@@ -458,8 +486,6 @@ async function measureThroughput(cluster: ScaleCluster, tasks: number, budgetMs:
   });
   const finished = (): number => cluster.frameworks.reduce((sum, framework) => sum + framework.shortFinished, 0);
   let lastProgressMs = performance.now();
-  const cpuAtStart = process.cpuUsage();
-  const threadAtStart = threadCpuNs();
   const driven = await drive(cluster.clock, () => finished() >= tasks, {
     stepMs: 100, budgetMs,
     onStep: () => {
