@@ -53,7 +53,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
 import type { HttpRequest } from '../lib/process/http';
-import { heapUsedAfterCollection } from './heap';
+import { heapUsedAfterCollection, settleAfterCollection } from './heap';
 import {
   agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster,
   V1_GET_STATE_REQUEST, STATE_REQUEST, STATE_SUMMARY_REQUEST,
@@ -163,7 +163,10 @@ export type ScaleMessage =
 /** The heap in use after a full collection: this thread's, and the agents' thread's if they have one. */
 async function settledHeapBytes(cluster: ScaleCluster): Promise<number> {
   const agentsThread = await agentsThreadHeapBytes(cluster);
-  return heapUsedAfterCollection() + agentsThread;
+  const bytes = heapUsedAfterCollection() + agentsThread;
+  // What a measured request comes next must not pay for this collection's sweeping.
+  await settleAfterCollection();
+  return bytes;
 }
 
 function peakRssMb(): number {
