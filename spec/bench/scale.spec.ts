@@ -68,6 +68,19 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
     expect(result.rss_mb[0]?.note).to.equal('of the run so far (skipped: registration over budget)');
   });
 
+  it('runs the short tasks at the largest N too before its rss_mb (the issue: "at 100k agents with 100k tasks run")', async () => {
+    const said: string[] = [];
+    const result = await runScaleInProcess({ ...options, agents: [30, 50], tasksAgents: 30 }, (agents, text) => {
+      if (agents === 50) said.push(text);
+    });
+    expect(said.some((text) => /^200 short tasks run for the peak RSS: [\d.]+ tasks\/s; peak RSS \d+ MB$/.test(text)), said.join('\n')).to.equal(true);
+    expect(said.some((text) => /^200 of 200 short tasks finished \(0 failed\)/.test(text)), said.join('\n')).to.equal(true);
+    const rss = result.rss_mb.find((row) => row.agents === 50);
+    expect(rss?.note).to.equal(undefined);
+    expect(rss?.value).to.be.greaterThan(0);
+    expect(result.tasks_per_s.map((row) => row.agents)).to.deep.equal([30]);
+  });
+
   it('reads its flags', () => {
     const parsed = parseScaleOptions(['--agents', '1k,10000', '--frameworks', '7', '--tasks', '500']);
     expect(parsed.agents).to.deep.equal([1_000, 10_000]);
