@@ -81,6 +81,8 @@ const IDLE_VIRTUAL_MS = 30_000;
 const IDLE_SAMPLES = 3;
 /** Garbage collection within the longest state turn worth a note (ms). */
 const GC_NOTE_MS = 5;
+/** Virtual time allowed for every agent to be offered to the frameworks (again, after they decline all). */
+const OFFERED_VIRTUAL_MS = 60_000;
 /** Time the process was not running (wall minus its CPU time) within the longest state turn worth a note (ms). */
 const OFF_CPU_NOTE_MS = 5;
 /** The timed allocation window opens this long (virtual) before the batch run's tick. */
@@ -227,7 +229,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
 
   startFrameworks(cluster, frameworks);
   const offered = await drive(cluster.clock, () => heldOffers(cluster) >= agents && cluster.frameworks.every((framework) => framework.isRegistered), {
-    stepMs: 100, budgetMs: options.budgets.frameworks, maxVirtualMs: 60_000,
+    stepMs: 100, budgetMs: options.budgets.frameworks, maxVirtualMs: OFFERED_VIRTUAL_MS,
   });
   progress(`${frameworks} frameworks registered, ${heldOffers(cluster)} of ${agents} agents offered in ${seconds(offered.wallMs)} s`);
   if (!offered.done) return skipRest(phases, `skipped: ${heldOffers(cluster)} of ${agents} agents offered to the frameworks in ${seconds(offered.wallMs)} s`);
@@ -235,7 +237,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   // The operator API's GET_STATE while the frameworks hold an offer of every agent (an offer a
   // piece, each showing its agent's address): the state phase below has no offer out.
   const v1State = await serveState(cluster, V1_GET_STATE_REQUEST);
-  progress(`GET_STATE with ${heldOffers(cluster)} offers held: longest turn ${round(v1State.blockMs)} ms of ${v1State.turns} (${v1State.longestTurn === 0 ? 'the route\'s first run' : `turn ${v1State.longestTurn}, ${v1State.renderedInLongest} fragments rendered in it`}; ${round(v1State.gcInBlockMs)} ms of it collecting garbage; the process used ${round(v1State.cpuInBlockMs)} ms of CPU in it), answered after ${round(v1State.settledMs)} ms, ${v1State.bytes} bytes`);
+  progress(`GET_STATE with ${heldOffers(cluster)} offers held: longest turn ${round(v1State.blockMs)} ms of ${v1State.turns} (${longestTurnText(v1State)}; ${round(v1State.gcInBlockMs)} ms of it collecting garbage; the process used ${round(v1State.cpuInBlockMs)} ms of CPU in it), answered after ${round(v1State.settledMs)} ms, ${v1State.bytes} bytes`);
   row('v1_state_block_ms', round(v1State.blockMs), v1State.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(v1State.gcInBlockMs)} ms of garbage collection` : undefined);
 
   // The same while the frameworks decline every offer (a quarter of the way through the answer
@@ -246,7 +248,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
     // Every offer declined and made again, so that the warming has all of them to render anew, as
     // the first request had (the allocation cycles below offer them again after).
     await onEveryFramework(cluster, (framework) => framework.declineHeld(0));
-    const reoffered = await drive(cluster.clock, () => heldOffers(cluster) >= agents, { stepMs: 100, budgetMs: options.budgets.frameworks, maxVirtualMs: 60_000 });
+    const reoffered = await drive(cluster.clock, () => heldOffers(cluster) >= agents, { stepMs: 100, budgetMs: options.budgets.frameworks, maxVirtualMs: OFFERED_VIRTUAL_MS });
     // The answer before (178 MB for GET_STATE at 100k) is garbage now; collected before the next
     // is rendered, so that the two do not add up in the child's peak RSS (2,298 MB at 100k without this).
     const heapMb = Math.round(await settledHeapBytes(cluster) / 2 ** 20);
@@ -266,7 +268,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
     if (skipped !== undefined) return skipRest(rest, skipped);
     const churnAfterMs = answerMs / 4;
     const churned = await serveState(cluster, request, { afterMs: churnAfterMs, run: () => onEveryFramework(cluster, (framework) => framework.declineHeld(0)) });
-    progress(`${label} with every offer declined ${round(churnAfterMs)} ms in (${churned.midwayBeforeAnswer ? 'before' : 'after'} the answer): longest turn ${round(churned.blockMs)} ms of ${churned.turns} (${churned.longestTurn === 0 ? 'the route\'s first run' : `turn ${churned.longestTurn}, ${churned.renderedInLongest} fragments rendered in it`}; ${round(churned.gcInBlockMs)} ms of it collecting garbage; ${churned.frameworksLeft} frameworks' offers left to later turns), answered after ${round(churned.settledMs)} ms`);
+    progress(`${label} with every offer declined ${round(churnAfterMs)} ms in (${churned.midwayBeforeAnswer ? 'before' : 'after'} the answer): longest turn ${round(churned.blockMs)} ms of ${churned.turns} (${longestTurnText(churned)}; ${round(churned.gcInBlockMs)} ms of it collecting garbage; ${churned.frameworksLeft} frameworks' offers left to later turns), answered after ${round(churned.settledMs)} ms`);
     row(key, round(churned.blockMs), [
       ...(churned.midwayBeforeAnswer ? [] : ['the declines came after the answer']),
       ...(churned.gcInBlockMs >= GC_NOTE_MS ? [`the longest turn includes ${round(churned.gcInBlockMs)} ms of garbage collection`] : []),
@@ -313,9 +315,14 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
     await cluster.clock.settle();
     const tasks = await measureThroughput(cluster, options.tasks, options.budgets.tasks, progress);
     progress(`${options.tasks} short tasks run for the peak RSS: ${tasks.note ?? `${tasks.tasksPerSecond} tasks/s`}; peak RSS ${peakRssMb()} MB`);
-    if (tasks.tasksPerSecond === null) return row('rss_mb', peakRssMb(), `of the run so far (${tasks.note ?? 'the short tasks did not finish'})`);
+    if (tasks.tasksPerSecond === null) return row('rss_mb', peakRssMb(), `of the run so far (${tasks.note})`);
   }
   row('rss_mb', peakRssMb());
+}
+
+/** Which turn of a served request was the longest, for a progress line. */
+function longestTurnText(served: StateServed): string {
+  return served.longestTurn === 0 ? 'the route\'s first run' : `turn ${served.longestTurn}, ${served.renderedInLongest} fragments rendered in it`;
 }
 
 function heldOffers(cluster: ScaleCluster): number {
@@ -448,7 +455,7 @@ async function measureState(cluster: ScaleCluster, agents: number, tasks: number
     if (worst === undefined || served.blockMs > worst.blockMs) worst = served;
   }
   if (worst === undefined) throw new Error('no /master/state sample');
-  const which = worst.longestTurn === 0 ? 'the route\'s first run' : `turn ${worst.longestTurn}, ${worst.renderedInLongest} fragments rendered in it`;
+  const which = longestTurnText(worst);
   const threads = cluster.agentsThread === undefined ? '' : ', the agents\' thread included';
   progress(`/master/state: longest turn ${round(worst.blockMs)} ms of ${worst.turns} (${which}; ${round(worst.gcInBlockMs)} ms of it collecting garbage; the process used ${round(worst.cpuInBlockMs)} ms of CPU in it${threads}), answered after ${round(worst.settledMs)} ms, ${worst.bytes} bytes, encoded in ${round(worst.serializeMs)} ms`);
   const gcNote = worst.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(worst.gcInBlockMs)} ms of garbage collection (the process's whole heap, its agents' actors included)` : undefined;

@@ -734,7 +734,10 @@ export class StateFragments {
     if (target === 'summary') {
       // Each framework's offered resources, summed a turn's worth at a time (kept while its offers
       // stay): the last turn summed 100 frameworks' 1,000 offers each in 165 ms at 100k agents.
-      for (const framework of [...state.frameworks.values()]) yield* this.warmOffers(framework, turnDone, () => undefined);
+      // A framework whose sum is kept is not walked: the summary shows no offer of its own.
+      for (const framework of [...state.frameworks.values()]) {
+        if (state.keptOfferedSum(framework) === undefined) yield* this.warmOffers(framework, turnDone, () => undefined);
+      }
     }
     if (target === 'summary' || target === 'slaves' || target === 'v1-agents') {
       yield* this.catchUpAgents(format, turnDone, overBudget);
@@ -849,8 +852,7 @@ export class StateFragments {
    */
   private *warmOffers(framework: FrameworkRecord, turnDone: (visited?: number, uncounted?: number) => boolean, visit: (record: OfferRecord) => void): Generator<void, void, void> {
     const version = framework.offerIds.version;
-    const kept = framework.offeredSum;
-    let offered = kept !== undefined && kept.version === version ? undefined : Resources.EMPTY;
+    let offered = this.state.keptOfferedSum(framework) === undefined ? Resources.EMPTY : undefined;
     for (const record of framework.offerIds.records()) {
       visit(record);
       if (offered !== undefined) offered = offered.add(record.resources);
@@ -929,8 +931,7 @@ export class StateFragments {
       if (!first) parts.push(',');
       first = false;
       // Its offers summed after the warming changed: the sum is left to later turns past the bound.
-      const kept = framework.offeredSum;
-      const tail = this.deferring(framework, kept === undefined || kept.version !== framework.offerIds.version);
+      const tail = this.deferring(framework, state.keptOfferedSum(framework) === undefined);
       if (tail === undefined) parts.push(JSON.stringify(renderFrameworkSummary(state, framework)));
       else tail.deferSummary(framework, parts.push('') - 1);
     }
@@ -1622,24 +1623,25 @@ export class OfferTail {
 
   /** Leaves `framework`'s offers (and its head, unless `keptHead`) to later turns; the caller puts the job's slots in the parts. */
   defer(framework: FrameworkRecord, format: 'state' | 'v1', keptHead: string | undefined): OfferJob {
-    const state = this.state;
-    if (format === 'v1' && this.unwatch === undefined) this.unwatch = state.watchOfferAgents((agentId) => this.remember(agentId));
-    const job: OfferJob = {
-      format, framework: { ...framework }, used: state.frameworkUsedResources(framework), view: framework.offerIds.view(),
-      headText: keptHead, offers: [], headSlot: -1, offersSlot: -1,
-    };
-    this.jobs.push(job);
-    return job;
+    if (format === 'v1' && this.unwatch === undefined) this.unwatch = this.state.watchOfferAgents((agentId) => this.remember(agentId));
+    return this.newJob(framework, format, keptHead);
   }
 
   /** Leaves `framework`'s `/master/state-summary` entry to later turns (its offers to sum), in the parts at `slot`. */
   deferSummary(framework: FrameworkRecord, slot: number): void {
-    const state = this.state;
-    const used = state.frameworkUsedResources(framework);
-    this.jobs.push({
-      format: 'summary', framework, used, view: framework.offerIds.view(), headText: undefined, offers: [], headSlot: slot, offersSlot: -1,
-      summary: renderFrameworkSummary(state, framework, { used, offered: Resources.EMPTY }) as Record<string, unknown>,
-    });
+    const job = this.newJob(framework, 'summary', undefined);
+    job.headSlot = slot;
+    job.summary = renderFrameworkSummary(this.state, framework, { used: job.used, offered: Resources.EMPTY }) as Record<string, unknown>;
+  }
+
+  /** A job for `framework` as this turn sees it (its fields, used resources and offer list), kept among the tail's. */
+  private newJob(framework: FrameworkRecord, format: OfferJob['format'], headText: string | undefined): OfferJob {
+    const job: OfferJob = {
+      format, framework: { ...framework }, used: this.state.frameworkUsedResources(framework), view: framework.offerIds.view(),
+      headText, offers: [], headSlot: -1, offersSlot: -1,
+    };
+    this.jobs.push(job);
+    return job;
   }
 
   /** How GET_STATE shows the agent of `agentId` as the last turn saw it: undefined if it has not changed since (read the books), null if it was not registered. */

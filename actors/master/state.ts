@@ -772,13 +772,18 @@ export class MasterState {
 
   /** What is offered to a framework. */
   frameworkOfferedResources(framework: FrameworkRecord): Resources {
-    const version = framework.offerIds.version;
-    const kept = framework.offeredSum;
-    if (kept !== undefined && kept.version === version) return kept.resources;
+    const kept = this.keptOfferedSum(framework);
+    if (kept !== undefined) return kept;
     let offered = Resources.EMPTY;
     for (const record of framework.offerIds.records()) offered = offered.add(record.resources);
-    framework.offeredSum = { version, resources: offered };
+    framework.offeredSum = { version: framework.offerIds.version, resources: offered };
     return offered;
+  }
+
+  /** What `framework`'s offers hold, if the sum kept is of its offers as they are now; else undefined (their sum is to be made). */
+  keptOfferedSum(framework: FrameworkRecord): Resources | undefined {
+    const kept = framework.offeredSum;
+    return kept !== undefined && kept.version === framework.offerIds.version ? kept.resources : undefined;
   }
 
   /** Keeps `offered` as what `framework`'s offers hold, summed when its list was at `version` (still current: else nothing). */

@@ -16,16 +16,18 @@ import { promisify } from 'node:util';
 const AGENTS = 2_000;
 const CHILD = join(__dirname, 'state-memory-child.js');
 const NODE_FLAGS = ['--max-semi-space-size=1', '--no-allocation-site-pretenuring'];
+/** A child's run at most (~1.5 s here): past it, the spec fails with the child killed. */
+const CHILD_TIMEOUT_MS = 120_000;
 
 async function promotedPerAgent(path: string): Promise<number> {
-  const { stdout } = await promisify(execFile)(process.execPath, [...NODE_FLAGS, CHILD, path, String(AGENTS)], { timeout: 120_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, [...NODE_FLAGS, CHILD, path, String(AGENTS)], { timeout: CHILD_TIMEOUT_MS });
   const figures = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { promotedBytesPerAgent?: unknown };
   if (typeof figures.promotedBytesPerAgent !== 'number') throw new Error(`the child printed no figure: ${stdout}`);
   return figures.promotedBytesPerAgent;
 }
 
 describe('state renderings and the old generation (2,000 agents, a 1 MB young generation)', function () {
-  this.timeout(300_000);
+  this.timeout(3 * CHILD_TIMEOUT_MS);
 
   it('/master/state-summary and /master/slaves promote little more per agent than /master/state', async () => {
     const state = await promotedPerAgent('/state');
