@@ -7,7 +7,7 @@
  * (a new, smaller table) as the task left each of them; these are five small objects.
  *
  * It implements the `Map` interface, so a field typed `Map<K, V>` can hold one, with the same
- * results, `size` and insertion order. Unlike a `Map`, iteration walks a copy of the entries
+ * results, `size` and insertion order. The `Map` for the rest goes again once it is emptied. Unlike a `Map`, iteration walks a copy of the entries
  * made when it starts: entries set or deleted during an iteration do not change what it visits.
  */
 export class SmallMap<K, V> implements Map<K, V> {
@@ -53,7 +53,10 @@ export class SmallMap<K, V> implements Map<K, V> {
       this.hasFirst = false;
       return true;
     }
-    return this.rest !== undefined && this.rest.delete(key);
+    if (this.rest === undefined || !this.rest.delete(key)) return false;
+    // Emptied after a burst (an executor's STARTING and RUNNING both unacknowledged): its table goes too.
+    if (this.rest.size === 0) this.rest = undefined;
+    return true;
   }
 
   clear(): void {
@@ -73,13 +76,15 @@ export class SmallMap<K, V> implements Map<K, V> {
 
   // With one entry at most (nearly always), keys() and values() make no tuple.
   keys(): MapIterator<K> {
-    if (this.rest === undefined) return (this.hasFirst ? [this.firstKey as K] : []).values();
-    return this.toArray().map(([key]) => key).values();
+    const keys: K[] = this.hasFirst ? [this.firstKey as K] : [];
+    if (this.rest !== undefined) for (const key of this.rest.keys()) keys.push(key);
+    return keys.values();
   }
 
   values(): MapIterator<V> {
-    if (this.rest === undefined) return (this.hasFirst ? [this.firstValue as V] : []).values();
-    return this.toArray().map(([, value]) => value).values();
+    const values: V[] = this.hasFirst ? [this.firstValue as V] : [];
+    if (this.rest !== undefined) for (const value of this.rest.values()) values.push(value);
+    return values.values();
   }
 
   entries(): MapIterator<[K, V]> {

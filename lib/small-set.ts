@@ -43,7 +43,10 @@ export class SmallSet<T> implements Iterable<T> {
       this.hasFirst = false;
       return true;
     }
-    return this.rest !== undefined && this.rest.delete(value);
+    if (this.rest === undefined || !this.rest.delete(value)) return false;
+    // Emptied: its table goes too.
+    if (this.rest.size === 0) this.rest = undefined;
+    return true;
   }
 
   /** The elements in insertion order (a copy). */

@@ -43,6 +43,7 @@ import { agentStateJson } from './state';
 import { TaskStatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
+import { SmallMap } from '../../lib/small-map';
 import { withFields } from '../../lib/with-fields';
 
 /** How the agent is built; `startAgent` fills this in from the flags and the machine. */
@@ -206,8 +207,8 @@ export class Agent extends Actor {
   private pingDeadlineMs = 0;
   /** How long without a ping means the master is lost: what the master announced, else the flag (Mesos' `masterPingTimeout`). */
   private masterPingTimeoutMs: number;
-  /** Frameworks with executors here, by id. */
-  private readonly frameworks = new LazyMap<string, AgentFrameworkRecord>();
+  /** Frameworks with executors here, by id (small: most agents of a large cluster run one framework's tasks at a time). */
+  private readonly frameworks: Map<string, AgentFrameworkRecord> = new SmallMap();
   /** Frameworks that had executors here and have none left, by id, least recently completed first (bounded). */
   private readonly completedFrameworks = new LazyMap<string, AgentFrameworkRecord>();
   /** Status update streams, one per task. */

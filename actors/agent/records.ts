@@ -10,7 +10,7 @@ import type { UPID } from '../../lib/actor';
 import type { ExecutorInfo, FrameworkInfo, StatusUpdate, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import { fromUnits, Resources, scalarUnitsOfJSON } from '../../lib/resources';
-import { MAX_STATUSES_PER_TASK } from '../../lib/protocol/limits';
+import { withStatus } from '../../lib/protocol/limits';
 import { withFields } from '../../lib/with-fields';
 import { SmallMap } from '../../lib/small-map';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
@@ -192,9 +192,7 @@ export class ExecutorRecord {
     }
     if (task === undefined) return;
     task.state = status.state;
-    const statuses = (task.statuses ??= []);
-    statuses.push(status);
-    if (statuses.length > MAX_STATUSES_PER_TASK) statuses.shift();
+    task.statuses = withStatus(task.statuses, status, false);
     if (isTerminalState(status.state)) {
       this.launchedTasks.delete(taskId);
       this.terminatedTasks.set(taskId, task);
@@ -303,8 +301,8 @@ export class ExecutorRecord {
 export class AgentFrameworkRecord {
   /** TERMINATING after ShutdownFramework: no new tasks; removed once its executors are gone. */
   phase: 'RUNNING' | 'TERMINATING' = 'RUNNING';
-  /** Live executors by id. */
-  readonly executors = new Map<string, ExecutorRecord>();
+  /** Live executors by id (small: on most agents a framework runs one executor at a time). */
+  readonly executors: Map<string, ExecutorRecord> = new SmallMap();
   /** Executors that ended and have no incomplete tasks, newest last (bounded). */
   readonly completedExecutors: ExecutorRecord[] = [];
 

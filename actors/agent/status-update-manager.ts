@@ -21,6 +21,7 @@ import { isTerminalState } from '../../lib/protocol';
 import type { Logger } from '../../lib/logging';
 import { MAX_PENDING_UPDATES_PER_TASK, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MIN_MS } from './constants';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
+import { SmallMap } from '../../lib/small-map';
 
 /** A cancellable timer, as `Actor.delay` returns. */
 export interface ManagerTimer {
@@ -81,8 +82,8 @@ class TaskStream {
 
 /** The per-task status update streams of one agent. */
 export class TaskStatusUpdateManager {
-  /** Streams by framework id, then task id. */
-  private readonly streams = new LazyMap<string, Map<string, TaskStream>>();
+  /** Streams by framework id, then task id (small maps: an agent of a large cluster often holds one task's stream). */
+  private readonly streams: Map<string, Map<string, TaskStream>> = new SmallMap();
   /** While paused (no master), nothing is forwarded; `resume` re-sends every head at once. */
   private paused = false;
   /** First retry interval of a freshly forwarded head. */
@@ -264,7 +265,7 @@ export class TaskStatusUpdateManager {
     let tasks = this.streams.get(frameworkId);
     if (tasks === undefined) {
       if (!create) return undefined;
-      this.streams.set(frameworkId, (tasks = new Map()));
+      this.streams.set(frameworkId, (tasks = new SmallMap()));
     }
     let stream = tasks.get(taskId);
     if (stream === undefined && create) tasks.set(taskId, (stream = new TaskStream()));

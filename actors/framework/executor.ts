@@ -34,6 +34,7 @@ import {
   type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus,
 } from '../../lib/protocol';
 import { TaskChecks, type CheckHost, type ProbeRunner } from './checks';
+import { SmallMap } from '../../lib/small-map';
 
 /** The executor re-sends unacknowledged status updates this often (the agent ignores duplicates). */
 export const EXECUTOR_STATUS_UPDATE_RETRY_INTERVAL_MS = 10_000;
@@ -130,10 +131,10 @@ export abstract class Executor extends Actor {
   private aborted = false;
   /** Counts connections, so a stale recovery timeout can tell it is stale. */
   private connection = 0;
-  /** Updates sent and not yet acknowledged, by uuid, oldest first. */
-  private readonly unacknowledged = new Map<string, StatusUpdate>();
-  /** Tasks received whose updates the agent has not yet acknowledged. */
-  private readonly tasks = new Map<string, TaskInfo>();
+  /** Updates sent and not yet acknowledged, by uuid, oldest first (small: a command executor's are a few at a time). */
+  private readonly unacknowledged: Map<string, StatusUpdate> = new SmallMap();
+  /** Tasks received whose updates the agent has not yet acknowledged (small: a command executor runs one). */
+  private readonly tasks: Map<string, TaskInfo> = new SmallMap();
   /** Re-sends unacknowledged updates while any exist. */
   private retryTimer: Timer | undefined;
   /** Counter for update uuids (with the executor id and the host's random id, unique). */

@@ -9,10 +9,11 @@ import type { UPID } from '../../lib/actor';
 import { Resources, sharedResourcesFromJSON } from '../../lib/resources';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import { SmallSet } from '../../lib/small-set';
+import { SmallMap } from '../../lib/small-map';
 import { OfferList, OfferTable, offerNumberOf, unlinkOffer, type OfferListLinks } from './offer-table';
 import { deepFreeze } from '../../lib/deep-freeze';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { isTerminalState, MAX_STATUSES_PER_TASK } from '../../lib/protocol';
+import { isTerminalState, withStatus } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 import { ScalarTotals } from '../allocator/totals';
 import { TaskSummaries } from './task-summaries';
@@ -874,7 +875,7 @@ export class MasterState {
       countUse(framework, tracked, 1);
     }
     let tasks = agent.tasks.get(frameworkId);
-    if (!tasks) agent.tasks.set(frameworkId, (tasks = new Map()));
+    if (!tasks) agent.tasks.set(frameworkId, (tasks = new SmallMap()));
     const before = tasks.size;
     const previous = tasks.get(taskId);
     tasks.set(taskId, tracked);
@@ -1057,11 +1058,8 @@ export class MasterState {
       if (holder !== undefined && live) countUse(holder, tracked, 1);
       if (wasLive !== live && this.onListedAgent(tracked)) tally(this.usedTally, tracked.resources, live ? 1 : -1);
     }
-    const statuses = task.statuses ?? (task.statuses = []);
     // Mesos keeps one status per consecutive state, and drops the (possibly large) data.
-    if (statuses.length > 0 && statuses[statuses.length - 1]?.state === status.state) statuses.pop();
-    statuses.push(status.data === undefined ? status : withoutData(status));
-    if (statuses.length > MAX_STATUSES_PER_TASK) statuses.splice(0, statuses.length - MAX_STATUSES_PER_TASK);
+    task.statuses = withStatus(task.statuses, status.data === undefined ? status : withoutData(status), true);
     // Its first status (what `/master/tasks` orders by) came, or was replaced or dropped.
     const entry = this.orderEntries.get(task);
     const time = orderTime(task);
@@ -1251,7 +1249,7 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     stamp: 0,
     // Lazily allocated: most agents of a large cluster hold few tasks, and an empty Map costs ~184 bytes.
     executors: new LazyMap(),
-    tasks: new LazyMap(),
+    tasks: new SmallMap(),
     info,
     pid,
     version,

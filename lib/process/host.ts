@@ -170,8 +170,8 @@ export class ActorHost {
   /** Mailbox events handled so far (the work a virtual clock's `settle` counts). */
   private eventsHandled = 0;
   private stopping: Promise<void> | undefined;
-  /** Local actors linked to local actors: target id → linkers. */
-  private readonly localLinks = new Map<string, Set<Actor>>();
+  /** Local actors linked to local actors: target id → linkers (small: an executor has its agent alone). */
+  private readonly localLinks = new Map<string, SmallSet<Actor>>();
   /** Local actors linked to actors on other hosts: address → target UPID text → (target, linkers). */
   private readonly remoteLinks = new Map<string, Map<string, { pid: UPID; linkers: Set<Actor> }>>();
   /** Actors on other hosts linked to local actors: local id → their UPIDs. */
@@ -949,7 +949,7 @@ export class ActorHost {
     const target = this.actors.get(pid.id);
     if (!target || target.runtime.state !== 'running') return this.notifyExited(actor, pid);
     let linkers = this.localLinks.get(pid.id);
-    if (!linkers) this.localLinks.set(pid.id, (linkers = new Set()));
+    if (!linkers) this.localLinks.set(pid.id, (linkers = new SmallSet()));
     linkers.add(actor);
     (actor.runtime.linkedLocal ??= new SmallSet()).add(pid.id);
   }

@@ -18,6 +18,7 @@
 import { dispatch, UPID } from '../../lib/actor';
 import { MemoryDisk } from '../../lib/disk';
 import { LazyMap } from '../../lib/lazy-collections';
+import { SmallMap } from '../../lib/small-map';
 import type { Logger } from '../../lib/logging';
 import { VirtualClock, type ActorHost, type ActorHostOptions } from '../../lib/process';
 import type { StatusUpdate, TaskInfo, TaskStatus } from '../../lib/protocol';
@@ -77,8 +78,8 @@ export const SIMULATED_FIRST_PROCESS_ID = 10_000;
  * launcher's `checkProbes` deciding each probe's outcome.
  */
 export class SimulatedExecutor extends Executor {
-  /** Tasks running, by id, with the timer that ends them (lazy: a task that exits at once never runs here). */
-  private readonly running = new LazyMap<string, { cancel(): void } | undefined>();
+  /** Tasks running, by id, with the timer that ends them (small: a command executor runs one). */
+  private readonly running: Map<string, { cancel(): void } | undefined> = new SmallMap();
   /** The checks of running tasks that have any (lazy: most have none). */
   private readonly checks = new LazyMap<string, TaskChecks>();
 
