@@ -210,7 +210,7 @@ export class Agent extends Actor {
   /** Frameworks with executors here, by id (small: most agents of a large cluster run one framework's tasks at a time). */
   private readonly frameworks: Map<string, AgentFrameworkRecord> = new SmallMap();
   /** Frameworks that had executors here and have none left, by id, least recently completed first (bounded). */
-  private readonly completedFrameworks = new LazyMap<string, AgentFrameworkRecord>();
+  private readonly completedFrameworks: Map<string, AgentFrameworkRecord> = new SmallMap();
   /** Status update streams, one per task. */
   private readonly updates: TaskStatusUpdateManager;
   /** When the agent started, in seconds since the epoch (for /state). */
@@ -774,7 +774,8 @@ export class Agent extends Actor {
     const info: AgentInfo = {
       hostname: this.options.hostname,
       port: this.self().port,
-      resources: this.options.resources.toJSON(),
+      // The resources stay: the registration's (frozen once sent) serves the info with the id too (~350 B an agent).
+      resources: this.infoKept?.resources ?? this.options.resources.toJSON(),
       attributes: this.options.attributes,
     };
     if (this.agentId !== undefined) info.id = this.agentId;

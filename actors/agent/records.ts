@@ -13,6 +13,7 @@ import { fromUnits, Resources, scalarUnitsOfJSON } from '../../lib/resources';
 import { withStatus } from '../../lib/protocol/limits';
 import { withFields } from '../../lib/with-fields';
 import { SmallMap } from '../../lib/small-map';
+import { appendBounded } from '../../lib/exact-arrays';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
 import type { LaunchedExecutor } from './launcher';
 
@@ -79,7 +80,7 @@ export class ExecutorRecord {
   /** Terminal tasks whose terminal update the framework has not yet acknowledged. */
   terminatedTasks: Map<string, Task> = new SmallMap();
   /** Terminal, acknowledged tasks, newest last (at most MAX_COMPLETED_TASKS_PER_EXECUTOR). */
-  readonly completedTasks: Task[] = [];
+  completedTasks: readonly Task[] = [];
   /** The TaskInfo of every task not yet completed (kill policies live there). */
   taskInfos: Map<string, TaskInfo> = new SmallMap();
   /** The allocation role of each task not yet completed, as the master sent it. */
@@ -224,8 +225,7 @@ export class ExecutorRecord {
     this.taskRoles.delete(taskId);
     if (task === undefined) return;
     this.terminatedTasks.delete(taskId);
-    this.completedTasks.push(task);
-    if (this.completedTasks.length > MAX_COMPLETED_TASKS_PER_EXECUTOR) this.completedTasks.shift();
+    this.completedTasks = appendBounded(this.completedTasks, [task], MAX_COMPLETED_TASKS_PER_EXECUTOR);
   }
 
   /** True while any task is queued, live, or waiting for its terminal acknowledgement. */
@@ -304,7 +304,7 @@ export class AgentFrameworkRecord {
   /** Live executors by id (small: on most agents a framework runs one executor at a time). */
   readonly executors: Map<string, ExecutorRecord> = new SmallMap();
   /** Executors that ended and have no incomplete tasks, newest last (bounded). */
-  readonly completedExecutors: ExecutorRecord[] = [];
+  completedExecutors: readonly ExecutorRecord[] = [];
 
   constructor(
     readonly id: string,
@@ -329,14 +329,11 @@ export class AgentFrameworkRecord {
 
   /** Takes over the completed executors of this framework's earlier, completed record (it came back). */
   adoptCompletedExecutors(earlier: AgentFrameworkRecord): void {
-    this.completedExecutors.splice(0, this.completedExecutors.length);
-    this.addCompletedExecutors(earlier.completedExecutors);
+    this.completedExecutors = appendBounded([], earlier.completedExecutors, MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK);
   }
 
   private addCompletedExecutors(executors: readonly ExecutorRecord[]): void {
-    this.completedExecutors.push(...executors);
-    const excess = this.completedExecutors.length - MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK;
-    if (excess > 0) this.completedExecutors.splice(0, excess);
+    this.completedExecutors = appendBounded(this.completedExecutors, executors, MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK);
   }
 
   /** True when no executor is left. */

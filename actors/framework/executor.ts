@@ -417,7 +417,8 @@ export abstract class Executor extends Actor {
 
   private newUpdate(status: ExecutorStatus): StatusUpdate {
     const timestamp = this.clock.now() / 1000;
-    const uuid = `${this.options.executorId}-${this.host.newId()}-${++this.updateCounter}`;
+    // Joined flat: the master and the agent keep it with the task's statuses (a concatenation tree is twice the bytes).
+    const uuid = [this.options.executorId, this.host.newId(), ++this.updateCounter].join('-');
     const full: TaskStatus = withFields(status, { source: 'SOURCE_EXECUTOR' as const, executorId: this.options.executorId, timestamp: status.timestamp ?? timestamp, uuid });
     if (this.agentId !== undefined) full.agentId = this.agentId;
     const update: StatusUpdate = { frameworkId: this.options.frameworkId, executorId: this.options.executorId, status: full, timestamp, uuid };

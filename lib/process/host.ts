@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer } from '../actor/actor';
 import { SmallSet } from '../small-set';
+import { SmallMap } from '../small-map';
 import { UPID } from '../actor/upid';
 import { deepFreeze } from '../deep-freeze';
 import { createLogger, type Logger } from '../logging';
@@ -438,7 +439,7 @@ export class ActorHost {
    */
   enqueueRun(actor: Actor, run: () => void, fail?: (error: Error) => void): void {
     const source = this.current?.id ?? '';
-    const counts = (actor.runtime.dispatchCounts ??= new Map());
+    const counts = (actor.runtime.dispatchCounts ??= new SmallMap());
     const seq = (counts.get(source) ?? 0) + 1;
     counts.set(source, seq);
     this.enqueueLabeled(actor, { name: 'dispatch', seq, source }, run, fail);

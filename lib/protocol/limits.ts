@@ -4,6 +4,8 @@
  * them for the master; the agent derives its own timeouts from them.
  */
 
+import { appendBounded } from '../exact-arrays';
+
 /** The master pings each agent this often and expects a pong before the next ping (Mesos `--agent_ping_timeout`). */
 export const AGENT_PING_TIMEOUT_MS = 15_000;
 
@@ -41,18 +43,13 @@ export const MAX_RESOURCE_ENTRIES = 1_024;
 
 /**
  * A task's `statuses` with `status` appended and the oldest dropped past `MAX_STATUSES_PER_TASK`,
- * as a new array of exactly its length (the old one is left as it was). A push grew a task's
- * empty statuses to room for 17 (152 bytes) on its first status, on the master and again on the
- * agent, for the three or so a task has. `replaceSameState`: the last status is replaced when it
- * is of the same state (the master keeps one status per consecutive state, as Mesos does).
+ * as a new array of exactly its length (`appendBounded`: a push grew a task's empty statuses to
+ * room for 17 on its first status, on the master and again on the agent). `replaceSameState`: the
+ * last status is replaced when it is of the same state (the master keeps one status per
+ * consecutive state, as Mesos does).
  */
 export function withStatus<T extends { readonly state: string }>(statuses: readonly T[] | undefined, status: T, replaceSameState: boolean): T[] {
   const list = statuses ?? [];
-  let end = list.length;
-  if (replaceSameState && end > 0 && list[end - 1]?.state === status.state) end--;
-  const start = Math.max(0, end + 1 - MAX_STATUSES_PER_TASK);
-  const kept = new Array<T>(end - start + 1);
-  for (let index = start; index < end; index++) kept[index - start] = list[index] as T;
-  kept[end - start] = status;
-  return kept;
+  const sameState = replaceSameState && list.length > 0 && list[list.length - 1]?.state === status.state;
+  return appendBounded(list, [status], MAX_STATUSES_PER_TASK, sameState ? list.length - 1 : list.length);
 }
