@@ -20,3 +20,8 @@ export function appendBounded<T>(list: readonly T[], items: readonly T[], max: n
   for (let index = Math.max(0, start - keep); index < items.length; index++) kept[at++] = items[index] as T;
   return kept;
 }
+
+/** `list` with `item` appended, as a new array of exactly its length (for short lists: it copies `list`). */
+export function appended<T>(list: readonly T[], item: T): T[] {
+  return appendBounded(list, [item], Number.POSITIVE_INFINITY);
+}

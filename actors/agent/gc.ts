@@ -22,7 +22,6 @@ import { GC_MAX_CONCURRENT_REMOVALS, GC_MAX_REMEMBERED_REMOVALS } from './consta
 import { RUNS_DIRECTORY } from './paths';
 import { resolvedPath } from '../../lib/absolute-path';
 import { LazyMap } from '../../lib/lazy-collections';
-import { SmallMap } from '../../lib/small-map';
 import { ClockSetBack } from '../../lib/process/clock';
 
 /** What the collector (and the agent's disk watch and recovery) do to the disk. */
@@ -337,9 +336,9 @@ export class GarbageCollector {
  * a pass over it, which at one new executor run per task was most of the walk.
  */
 class PathMap<V> implements Iterable<[string, V]> {
-  private readonly byPath: Map<string, V> = new SmallMap();
+  private readonly byPath = new LazyMap<string, V>();
   /** How many paths of each length the map holds (none listed at zero). */
-  private readonly lengths: Map<number, number> = new SmallMap();
+  private readonly lengths = new LazyMap<number, number>();
 
   get size(): number {
     return this.byPath.size;

@@ -248,7 +248,7 @@ export class ExecutorRecord {
    * what only a live run needs goes. Each empty task map, and the maps of task infos and roles
    * when no task is live, becomes the shared `RETIRED` one (one that held more than one task keeps
    * the table it made, kept as long as the history is). The run's token and its hash go (no executor
-   * may register with a completed run), and so do its timers, callbacks and process handle. A
+   * may register with a completed run), and so do its pid, timers, callbacks and process handle. A
    * handle's `destroy` may hold whatever its launcher holds for the process: the in-process
    * launcher's held the whole simulated executor actor, kept by every completed executor.
    */
@@ -271,6 +271,8 @@ export class ExecutorRecord {
     }
     this.token = undefined;
     this.tokenSha256 = undefined;
+    // Nothing asks a completed run's address (the state endpoints do not show it): ~200 bytes a run kept.
+    this.pid = undefined;
   }
 
   /**

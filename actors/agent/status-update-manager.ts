@@ -22,6 +22,7 @@ import type { Logger } from '../../lib/logging';
 import { MAX_PENDING_UPDATES_PER_TASK, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MIN_MS } from './constants';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import { SmallMap } from '../../lib/small-map';
+import { appended } from '../../lib/exact-arrays';
 
 /** A cancellable timer, as `Actor.delay` returns. */
 export interface ManagerTimer {
@@ -57,8 +58,8 @@ export type AcknowledgementResult =
 
 /** One task's updates. */
 class TaskStream {
-  /** Updates not yet acknowledged, oldest (the one in flight) first. */
-  readonly pending: StatusUpdate[] = [];
+  /** Updates not yet acknowledged, oldest (the one in flight) first; replaced, never changed (exact-size arrays: a push left room for 17). */
+  pending: readonly StatusUpdate[] = [];
   /** Uuids of pending updates whose checkpoint is not yet durable: such a head waits (see `update`). */
   readonly undurable = new LazySet<string>();
   /** Uuids of every update accepted into this stream: true once the framework acknowledged it. */
@@ -122,7 +123,7 @@ export class TaskStatusUpdateManager {
       return 'refused';
     }
     stream.received.set(uuid, false);
-    stream.pending.push(update);
+    stream.pending = appended(stream.pending, update);
     if (!durable) stream.undurable.add(uuid);
     if (!this.paused && stream.pending.length === 1) this.forwardHead(stream, this.retryIntervalMinMs);
     return 'accepted';
@@ -146,7 +147,7 @@ export class TaskStatusUpdateManager {
     const stream = this.streamFor(update.frameworkId, update.status.taskId, true) as TaskStream;
     if (stream.received.has(uuid)) return;
     stream.received.set(uuid, acknowledged);
-    if (!acknowledged) stream.pending.push(update);
+    if (!acknowledged) stream.pending = appended(stream.pending, update);
   }
 
   /** Whether `update`'s task stream has room for one more pending update (`update` would not refuse it as full). */
@@ -172,7 +173,7 @@ export class TaskStatusUpdateManager {
     const head = stream.pending[0];
     if (head === undefined || head.uuid !== uuid) return { kind: 'unexpected', expectedUuid: head?.uuid };
     stream.received.set(uuid, true);
-    stream.pending.shift();
+    stream.pending = stream.pending.slice(1);
     // Its timer stays for the next head (see `TaskStream.timer`), unless the stream ends here.
     stream.inFlight = false;
     const terminated = isTerminalState(head.status.state);

@@ -25,7 +25,7 @@ export class UPID {
     readonly port: number,
   ) {
     // Joined flat (a template literal keeps a tree of concatenations, 32 bytes a node): records keep pids long.
-    this.address = [host, port].join(':');
+    this.address = addressOf(host, port);
     this.text = [id, this.address].join('@');
     checkId(id, this.text);
     checkHost(host, this.text);
@@ -102,4 +102,15 @@ function checkPort(port: number, text: string): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidUPIDError(text, `port '${port}' is not an integer in 0..65535`);
   }
+}
+
+/** The last address made: nearly every pid a process makes is of one host (its own, or its master's). */
+let lastAddress: { host: string; port: number; address: string } | undefined;
+
+/** `host:port`, one string shared by the pids made one after another at the same address (~32 bytes a pid). */
+function addressOf(host: string, port: number): string {
+  if (lastAddress !== undefined && lastAddress.host === host && lastAddress.port === port) return lastAddress.address;
+  const address = [host, port].join(':');
+  lastAddress = { host, port, address };
+  return address;
 }

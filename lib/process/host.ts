@@ -384,6 +384,11 @@ export class ActorHost {
     return actor ? actor.runtime.terminated : Promise.resolve();
   }
 
+  /** `wait(actor).then(callback)` without a promise per actor (`ActorRuntime.whenTerminated`): for what watches many actors. */
+  whenTerminated(actor: Actor, callback: () => void): void {
+    actor.runtime.whenTerminated(callback);
+  }
+
   /** Sends a message from a local actor (used by `Actor.send`). */
   send(from: UPID, to: UPID | string, name: string, body: unknown): void {
     const target = typeof to === 'string' ? this.parseUpid(to) : to;

@@ -188,7 +188,7 @@ export class InProcessLauncher implements Launcher {
     this.processes.set(processId, process);
     this.host.spawn(executor);
     this.live.set(executor, launch);
-    void this.host.wait(executor).then(() => {
+    this.host.whenTerminated(executor, () => {
       this.live.delete(executor);
       this.processes.delete(processId);
       const limitation = process.limitation === undefined ? {} : { limitation: process.limitation };
