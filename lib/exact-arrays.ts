@@ -2,9 +2,9 @@
  * Arrays grown to exactly their length. V8 grows an array that is pushed onto to room for
  * `1.5 × length + 16` elements: a list that holds one to three records for its whole life (a
  * task's statuses, an executor's completed tasks, a framework's completed executors on an agent
- * of a large cluster) keeps room for 17 (152 bytes) instead of the 24-40 its entries need. With
- * 100,000 agents that was ~60 MB of empty slots per such list. These make a new array instead;
- * the old one is left as it was (whoever holds it sees no change).
+ * of a large cluster) keeps room for 17 (152 bytes) instead of the 24-40 its entries need: ~11 MB
+ * of empty slots per such list at 100,000 tasks. These make a new array instead; the old one is
+ * left as it was (whoever holds it sees no change).
  */
 
 /**

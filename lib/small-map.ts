@@ -7,8 +7,9 @@
  * (a new, smaller table) as the task left each of them; these are five small objects.
  *
  * It implements the `Map` interface, so a field typed `Map<K, V>` can hold one, with the same
- * results, `size` and insertion order. The `Map` for the rest goes again once it is emptied. Unlike a `Map`, iteration walks a copy of the entries
- * made when it starts: entries set or deleted during an iteration do not change what it visits.
+ * results, `size` and insertion order; the `Map` for the rest goes again once it is emptied.
+ * Unlike a `Map`, iteration walks a copy of the entries made when it starts: entries set or
+ * deleted during an iteration do not change what it visits.
  */
 export class SmallMap<K, V> implements Map<K, V> {
   private firstKey: K | undefined = undefined;
