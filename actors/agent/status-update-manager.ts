@@ -20,7 +20,7 @@ import type { StatusUpdate } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import type { Logger } from '../../lib/logging';
 import { MAX_PENDING_UPDATES_PER_TASK, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MIN_MS } from './constants';
-import { LazyMap, LazySet } from '../../lib/lazy-collections';
+import { LazySet } from '../../lib/lazy-collections';
 import { SmallMap } from '../../lib/small-map';
 import { appended } from '../../lib/exact-arrays';
 
@@ -62,8 +62,19 @@ class TaskStream {
   pending: readonly StatusUpdate[] = [];
   /** Uuids of pending updates whose checkpoint is not yet durable: such a head waits (see `update`). */
   readonly undurable = new LazySet<string>();
-  /** Uuids of every update accepted into this stream: true once the framework acknowledged it. */
-  readonly received = new LazyMap<string, boolean>();
+  /**
+   * Uuids of the updates the framework acknowledged. With `pending` that is every update the
+   * stream took (the unacknowledged ones are exactly those pending: only the head is acknowledged,
+   * and the stream ends when its terminal one is), so a set of the acknowledged ones is all a
+   * duplicate needs; a map of every uuid to whether it was acknowledged was a table per task
+   * stream from its first update (~200 bytes a running task).
+   */
+  readonly acknowledged = new LazySet<string>();
+
+  /** Whether the stream took `uuid` already (acknowledged, or pending). */
+  has(uuid: string): boolean {
+    return this.acknowledged.has(uuid) || this.pending.some((update) => update.uuid === uuid);
+  }
   /** The head was forwarded and waits for its acknowledgement (its retry is due at `retryAtMs`). */
   inFlight = false;
   /** When the head in flight is sent again. */
@@ -114,7 +125,7 @@ export class TaskStatusUpdateManager {
       return 'refused';
     }
     const stream = this.streamFor(update.frameworkId, taskId, true) as TaskStream;
-    if (stream.received.has(uuid)) {
+    if (stream.has(uuid)) {
       this.options.logger?.info({ taskId, uuid, state: update.status.state }, 'ignoring a duplicate status update');
       return 'duplicate';
     }
@@ -122,7 +133,6 @@ export class TaskStatusUpdateManager {
       this.options.logger?.warn({ taskId, uuid, limit: this.maxPendingPerTask }, 'refusing a status update: the task has too many pending');
       return 'refused';
     }
-    stream.received.set(uuid, false);
     stream.pending = appended(stream.pending, update);
     if (!durable) stream.undurable.add(uuid);
     if (!this.paused && stream.pending.length === 1) this.forwardHead(stream, this.retryIntervalMinMs);
@@ -145,9 +155,9 @@ export class TaskStatusUpdateManager {
     const uuid = update.uuid;
     if (uuid === undefined) return;
     const stream = this.streamFor(update.frameworkId, update.status.taskId, true) as TaskStream;
-    if (stream.received.has(uuid)) return;
-    stream.received.set(uuid, acknowledged);
-    if (!acknowledged) stream.pending = appended(stream.pending, update);
+    if (stream.has(uuid)) return;
+    if (acknowledged) stream.acknowledged.add(uuid);
+    else stream.pending = appended(stream.pending, update);
   }
 
   /** Whether `update`'s task stream has room for one more pending update (`update` would not refuse it as full). */
@@ -159,7 +169,7 @@ export class TaskStatusUpdateManager {
   /** Whether `update` (by uuid) was taken into its task's stream already, acknowledged or not. */
   seen(update: StatusUpdate): boolean {
     const stream = update.uuid === undefined ? undefined : this.streamFor(update.frameworkId, update.status.taskId, false);
-    return stream !== undefined && update.uuid !== undefined && stream.received.has(update.uuid);
+    return stream !== undefined && update.uuid !== undefined && stream.has(update.uuid);
   }
 
   /**
@@ -169,10 +179,10 @@ export class TaskStatusUpdateManager {
   acknowledgement(frameworkId: string, taskId: string, uuid: string): AcknowledgementResult {
     const stream = this.streamFor(frameworkId, taskId, false);
     if (stream === undefined) return { kind: 'unknown-stream' };
-    if (stream.received.get(uuid) === true) return { kind: 'duplicate' };
+    if (stream.acknowledged.has(uuid)) return { kind: 'duplicate' };
     const head = stream.pending[0];
     if (head === undefined || head.uuid !== uuid) return { kind: 'unexpected', expectedUuid: head?.uuid };
-    stream.received.set(uuid, true);
+    stream.acknowledged.add(uuid);
     stream.pending = stream.pending.slice(1);
     // Its timer stays for the next head (see `TaskStream.timer`), unless the stream ends here.
     stream.inFlight = false;
