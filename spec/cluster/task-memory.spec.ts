@@ -14,16 +14,16 @@ import { MASTER_NODE_FLAGS } from '../../actors/master/constants';
  * bytes here and an ended one 9,513: pushes that left arrays room for 17 (a task's statuses on the
  * master and the agent, completed tasks and executors, a stream's pending updates, `Resources`),
  * a `Map` per small collection, a promise per live executor, paths kept as trees of
- * concatenations. After: 9,214 and 6,620 (Node 20). The bounds leave ~8% and ~9% of headroom;
+ * concatenations. After: 9,149 and 6,543 (Node 20). The bounds leave ~9% and ~10% of headroom;
  * object sizes are V8's, so another Node may move them.
  */
 const AGENTS = 2_000;
 const CHILD = join(__dirname, 'task-memory-child.js');
 /** A child's run at most (~5 s here): past it, the spec fails with the child killed. */
 const CHILD_TIMEOUT_MS = 120_000;
-/** Bytes a running task may hold (9,214 measured; 12,055 before). */
+/** Bytes a running task may hold (9,149 measured; 12,055 before). */
 const RUNNING_TASK_BYTES = 10_000;
-/** Bytes an ended task may leave (6,620 measured; 9,513 before). */
+/** Bytes an ended task may leave (6,543 measured; 9,513 before). */
 const ENDED_TASK_BYTES = 7_200;
 
 async function bytesPerTask(mode: 'long' | 'short'): Promise<number> {
