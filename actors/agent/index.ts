@@ -316,7 +316,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // answers is made only when asked for: a simulation of 100k agents paid ~440 bytes an agent for
   // a promise, its resolver and a reaction nobody awaited.
   let ended: Promise<void> | undefined;
-  let asked: { readonly promise: Promise<void>; follow(ended: Promise<void>): void } | undefined;
+  let asked: Promise<void> | undefined;
+  let follow: ((ended: Promise<void>) => void) | undefined;
   host.whenTerminated(agent, () => {
     ended = (async () => {
       // Its executor API goes with it (a restarted agent on this host brings its own).
@@ -325,17 +326,11 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
       await detachMetrics?.();
       await detector?.close();
     })();
-    asked?.follow(ended);
+    follow?.(ended);
   });
-  const terminated = (): Promise<void> => {
-    if (ended !== undefined) return ended;
-    if (asked === undefined) {
-      let follow: (ended: Promise<void>) => void = () => undefined;
-      const promise = new Promise<void>((resolve, reject) => { follow = (end) => { end.then(resolve, reject); }; });
-      asked = { promise, follow };
-    }
-    return asked.promise;
-  };
+  const terminated = (): Promise<void> => ended ?? (asked ??= new Promise<void>((resolve, reject) => {
+    follow = (end) => { end.then(resolve, reject); };
+  }));
   const stop = async (): Promise<void> => {
     await dispatch(agent, (actor) => actor.stop()).catch(() => undefined);
     await terminated();

@@ -1247,7 +1247,8 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     offerAttributes: offerAttributesOf(info),
     offerIds: new SmallSet(),
     stamp: 0,
-    // Lazily allocated: most agents of a large cluster hold few tasks, and an empty Map costs ~184 bytes.
+    // Lazily allocated: most agents of a large cluster hold few tasks, and an empty Map costs ~184
+    // bytes. The tasks by framework are a small map: an agent that has any holds one framework's, nearly always.
     executors: new LazyMap(),
     tasks: new SmallMap(),
     info,

@@ -1,5 +1,5 @@
 /**
- * Run by task-memory.spec.ts in a Node of its own (`--expose-gc`, the master's V8 flags):
+ * Run by task-memory.spec.ts in a Node of its own (the master's V8 flags):
  * `node task-memory-child.js <long|short> <agents>` starts that many agents and 100 frameworks
  * (the scale bench's cluster), runs one task per agent (long ones that keep running, or short ones
  * that end at once), and prints `{"bytesPerTask": n}`: how much the heap grew, after full
@@ -7,19 +7,12 @@
  * agent's records, the simulated executor actor and the launcher's, the retained history of an
  * ended one.
  */
+import { heapUsedAfterCollection } from '../../bench/heap';
 import { admittedAgents, drive, onEveryFramework, startAgents, startFrameworks, startScaleMaster, type ScaleFramework } from '../../bench/scale-cluster';
 
 const FRAMEWORKS = 100;
 /** Wall time allowed for each phase (admission, registration, the tasks). */
 const DRIVE_BUDGET_MS = 60_000;
-
-function settledHeap(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('run with --expose-gc');
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 async function main(mode: 'long' | 'short', agents: number): Promise<void> {
   const cluster = await startScaleMaster(13, { validateLocalMessages: true });
@@ -30,7 +23,7 @@ async function main(mode: 'long' | 'short', agents: number): Promise<void> {
   await drive(cluster.clock, () => cluster.frameworks.every((framework) => framework.isRegistered), { stepMs: 100, budgetMs: DRIVE_BUDGET_MS });
   await onEveryFramework(cluster, (framework) => { framework.mode = 'idle'; framework.declineHeld(0); });
   await cluster.clock.settle();
-  const before = settledHeap();
+  const before = heapUsedAfterCollection();
   const tasks = Math.floor(agents / FRAMEWORKS) * FRAMEWORKS;
   await onEveryFramework(cluster, (framework) => { framework.mode = mode; framework.tasksPerOffer = 1; framework.remaining = tasks / FRAMEWORKS; framework.revive(); });
   const count = (framework: ScaleFramework): number => (mode === 'long' ? framework.longRunning : framework.shortFinished);
@@ -38,7 +31,7 @@ async function main(mode: 'long' | 'short', agents: number): Promise<void> {
   if (!ran.done) throw new Error(`the ${mode} tasks did not all ${mode === 'long' ? 'run' : 'end'}`);
   await onEveryFramework(cluster, (framework) => { framework.mode = 'idle'; framework.declineHeld(0); });
   await cluster.clock.settle();
-  process.stdout.write(`${JSON.stringify({ bytesPerTask: Math.round((settledHeap() - before) / tasks) })}\n`);
+  process.stdout.write(`${JSON.stringify({ bytesPerTask: Math.round((heapUsedAfterCollection() - before) / tasks) })}\n`);
   process.exit(0);
 }
 

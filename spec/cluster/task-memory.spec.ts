@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { childFigure } from '../support/child-figure';
 import { MASTER_NODE_FLAGS } from '../../actors/master/constants';
 
 /**
@@ -10,27 +9,26 @@ import { MASTER_NODE_FLAGS } from '../../actors/master/constants';
  * ended task's are its history. Each child (task-memory-child.ts) runs one task per agent at
  * 2,000 agents and 100 frameworks and weighs the heap before and after (full collections).
  *
- * Before the per-task memory passes of 2026-12-04 (fourth session) a running task was 12,055
- * bytes here and an ended one 9,513: pushes that left arrays room for 17 (a task's statuses on the
+ * Before the per-task memory passes of 2026-12-04 (fourth session) a running task was 12,067
+ * bytes here and an ended one 9,494: pushes that left arrays room for 17 (a task's statuses on the
  * master and the agent, completed tasks and executors, a stream's pending updates, `Resources`),
  * a `Map` per small collection, a promise per live executor, paths kept as trees of
- * concatenations. After: 9,149 and 6,543 (Node 20). The bounds leave ~9% and ~10% of headroom;
+ * concatenations. After: 9,104 and 6,660 (Node 20). The bounds leave ~9% and ~8% of headroom;
  * object sizes are V8's, so another Node may move them.
  */
 const AGENTS = 2_000;
 const CHILD = join(__dirname, 'task-memory-child.js');
 /** A child's run at most (~5 s here): past it, the spec fails with the child killed. */
 const CHILD_TIMEOUT_MS = 120_000;
-/** Bytes a running task may hold (9,149 measured; 12,055 before). */
+/** Bytes a running task may hold (9,104 measured; 12,067 before). */
 const RUNNING_TASK_BYTES = 10_000;
-/** Bytes an ended task may leave (6,543 measured; 9,513 before). */
+/** Bytes an ended task may leave (6,660 measured; 9,494 before). */
 const ENDED_TASK_BYTES = 7_200;
+/** Less than this a task, and the child weighed nothing (the heap did not grow with the tasks). */
+const MEASURED_AT_LEAST_BYTES = 1_000;
 
-async function bytesPerTask(mode: 'long' | 'short'): Promise<number> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', ...MASTER_NODE_FLAGS, CHILD, mode, String(AGENTS)], { timeout: CHILD_TIMEOUT_MS });
-  const figures = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { bytesPerTask?: unknown };
-  if (typeof figures.bytesPerTask !== 'number') throw new Error(`the child printed no figure: ${stdout}`);
-  return figures.bytesPerTask;
+function bytesPerTask(mode: 'long' | 'short'): Promise<number> {
+  return childFigure(CHILD, MASTER_NODE_FLAGS, [mode, String(AGENTS)], 'bytesPerTask', CHILD_TIMEOUT_MS);
 }
 
 describe('the heap a task takes in a simulated cluster (2,000 agents, 100 frameworks, one task each)', function () {
@@ -38,13 +36,13 @@ describe('the heap a task takes in a simulated cluster (2,000 agents, 100 framew
 
   it(`a running task holds at most ${RUNNING_TASK_BYTES.toLocaleString('en-US')} bytes, master, agent and simulated executor together`, async () => {
     const bytes = await bytesPerTask('long');
-    expect(bytes, 'the heap did not grow: the child measured nothing').to.be.greaterThan(1_000);
+    expect(bytes, 'the heap did not grow: the child measured nothing').to.be.greaterThan(MEASURED_AT_LEAST_BYTES);
     expect(bytes).to.be.at.most(RUNNING_TASK_BYTES);
   });
 
   it(`an ended task leaves at most ${ENDED_TASK_BYTES.toLocaleString('en-US')} bytes of history (master's completed task, agent's completed executor, its sandbox's schedule)`, async () => {
     const bytes = await bytesPerTask('short');
-    expect(bytes, 'the heap did not grow: the child measured nothing').to.be.greaterThan(1_000);
+    expect(bytes, 'the heap did not grow: the child measured nothing').to.be.greaterThan(MEASURED_AT_LEAST_BYTES);
     expect(bytes).to.be.at.most(ENDED_TASK_BYTES);
   });
 });

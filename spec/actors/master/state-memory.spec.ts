@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { childFigure } from '../../support/child-figure';
 
 /**
  * What a state rendering leaves to V8's old generation. Its garbage should die young; what
@@ -19,11 +18,8 @@ const NODE_FLAGS = ['--max-semi-space-size=1', '--no-allocation-site-pretenuring
 /** A child's run at most (~1.5 s here): past it, the spec fails with the child killed. */
 const CHILD_TIMEOUT_MS = 120_000;
 
-async function promotedPerAgent(path: string): Promise<number> {
-  const { stdout } = await promisify(execFile)(process.execPath, [...NODE_FLAGS, CHILD, path, String(AGENTS)], { timeout: CHILD_TIMEOUT_MS });
-  const figures = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { promotedBytesPerAgent?: unknown };
-  if (typeof figures.promotedBytesPerAgent !== 'number') throw new Error(`the child printed no figure: ${stdout}`);
-  return figures.promotedBytesPerAgent;
+function promotedPerAgent(path: string): Promise<number> {
+  return childFigure(CHILD, NODE_FLAGS, [path, String(AGENTS)], 'promotedBytesPerAgent', CHILD_TIMEOUT_MS);
 }
 
 describe('state renderings and the old generation (2,000 agents, a 1 MB young generation)', function () {
