@@ -241,8 +241,11 @@ export class Agent extends Actor {
   private usageInFlight: Promise<Array<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>> | undefined;
   /** Removes completed sandboxes after `--gc_delay`, sooner as the disk fills (gc.ts). */
   private readonly gc: GarbageCollector;
-  /** The v1 executor API's actor (`serveExecutorApi`), which `/slave(N)/api/v1/executor` is passed to. */
-  private executorApi: ExecutorApi | undefined;
+  /**
+   * The v1 executor API's actor (`serveExecutorApi`), which `/slave(N)/api/v1/executor` is passed
+   * to: the actor itself, or what spawns it at the first request (undefined once it is gone).
+   */
+  private executorApi: ExecutorApi | (() => ExecutorApi | undefined) | undefined;
   /** The ACLs (`--acls`), if any: what the HTTP routes let each caller see. */
   private readonly authorizer: Authorizer | undefined;
   /** What the garbage collector and the disk watch read and remove. */
@@ -426,14 +429,24 @@ export class Agent extends Actor {
     return serveAgentOperatorCall(this.operatorPort, request);
   }
 
-  /** Serves `/slave(N)/api/v1/executor` (where Mesos' own executor library posts) through the executor API actor `api` (on this host). */
-  serveExecutorApi(api: ExecutorApi): void {
+  /**
+   * Serves `/slave(N)/api/v1/executor` (where Mesos' own executor library posts) through the
+   * executor API actor `api` (on this host), or through the one `api()` spawns at the first
+   * request: a simulation's further agents serve the API at their own path only, and an actor
+   * each (~750 bytes) for an API that no simulated executor calls was 75 MB at 100k agents.
+   * `api()` answers undefined once the agent's API is gone.
+   */
+  serveExecutorApi(api: ExecutorApi | (() => ExecutorApi | undefined)): void {
     this.executorApi = api;
     this.route('/api/v1/executor', this.executorApiRoute);
   }
 
   private executorApiRoute(request: HttpRequest): Promise<HttpResponse> {
-    const api = this.executorApi;
+    let api = this.executorApi;
+    if (typeof api === 'function') {
+      api = api();
+      this.executorApi = api;
+    }
     if (api === undefined) return Promise.resolve({ status: 503, body: 'the agent serves no v1 executor API' });
     return dispatch(api, (actor) => actor.serve(request));
   }

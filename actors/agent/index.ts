@@ -295,14 +295,24 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // The v1 executor API (`/api/v1/executor`, and `/slave(N)/api/v1/executor`): HTTP executors, each served by an executor actor here.
   // One per host at the top level (a simulation's further agents: at their own path only).
   const topLevel = options.files !== false && !host.servesShared(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE);
-  const executorApi = new ExecutorApi({
-    agent,
-    topLevel,
-    ...(topLevel ? { operatorApi: (request: HttpRequest) => dispatch(agent, (actor) => actor.serveOperatorApi(request)) } : {}),
-    shutdownGracePeriodMs: flags.executorShutdownGracePeriodMs,
-  });
-  host.spawn(executorApi);
-  agent.serveExecutorApi(executorApi);
+  // Spawned now at the top level; else (a simulation's further agents) at the first request to
+  // `/slave(N)/api/v1/executor` (`serveExecutorApi`).
+  let executorApi: ExecutorApi | undefined;
+  let agentEnded = false;
+  const spawnExecutorApi = (): ExecutorApi | undefined => {
+    if (agentEnded) return undefined;
+    if (executorApi !== undefined) return executorApi;
+    executorApi = new ExecutorApi({
+      agent,
+      topLevel,
+      ...(topLevel ? { operatorApi: (request: HttpRequest) => dispatch(agent, (actor) => actor.serveOperatorApi(request)) } : {}),
+      shutdownGracePeriodMs: flags.executorShutdownGracePeriodMs,
+    });
+    host.spawn(executorApi);
+    return executorApi;
+  };
+  if (topLevel) agent.serveExecutorApi(spawnExecutorApi() as ExecutorApi);
+  else agent.serveExecutorApi(spawnExecutorApi);
   const garbageCollectedAt = (relative: string): Promise<number | undefined> => dispatch(agent, (actor) => actor.garbageCollectedAt(relative));
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http), garbageCollectedAt) : undefined;
   if (files !== undefined) host.spawn(files);
@@ -321,8 +331,11 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   host.whenTerminated(agent, () => {
     ended = (async () => {
       // Its executor API goes with it (a restarted agent on this host brings its own).
-      host.terminate(executorApi);
-      await host.wait(executorApi);
+      agentEnded = true;
+      if (executorApi !== undefined) {
+        host.terminate(executorApi);
+        await host.wait(executorApi);
+      }
       await detachMetrics?.();
       await detector?.close();
     })();

@@ -10,6 +10,7 @@
  * order is promised).
  */
 import { TASK_STATES, type Task, type TaskState } from '../../lib/protocol';
+import { SmallMap } from '../../lib/small-map';
 import type { FrameworkRecord } from './state';
 
 /**
@@ -167,10 +168,14 @@ function moveIn(counts: Map<string, StateCounts>, key: string, from: TaskState, 
   entry.counts[toIndex] = (entry.counts[toIndex] ?? 0) + 1;
 }
 
-/** Adds `sign` to `counts[key][inner]`, dropping entries that reach zero (a count below zero is a bug in the books). */
+/**
+ * Adds `sign` to `counts[key][inner]`, dropping entries that reach zero (a count below zero is a
+ * bug in the books). Inner maps are `SmallMap`s: an agent's tasks are mostly of one framework,
+ * and a `Map` for that one entry was ~200 bytes an agent.
+ */
 function bump<K>(counts: Map<string, Map<K, number>>, key: string, inner: K, sign: 1 | -1): void {
   let entry = counts.get(key);
-  if (entry === undefined) counts.set(key, (entry = new Map()));
+  if (entry === undefined) counts.set(key, (entry = new SmallMap()));
   const count = (entry.get(inner) ?? 0) + sign;
   if (count < 0) throw new Error(`master books: task summaries counted '${String(inner)}' of '${key}' below zero`);
   if (count > 0) entry.set(inner, count);

@@ -88,6 +88,26 @@ describe('Actor', () => {
     expect(JSON.stringify(logged[0])).to.contain('boom').and.to.contain('Boom');
   });
 
+  it('binds its own id to what it logs (and makes no child logger for a silent host)', async () => {
+    class Talker extends Actor {
+      say(text: string): void {
+        this.log.warn({ text }, 'said');
+      }
+    }
+    const captured = captureLogger();
+    const host = memoryHost({ logger: captured.logger });
+    const talker = new Talker('talker-1');
+    host.spawn(talker);
+    await dispatch(talker, (actor) => actor.say('hi'));
+    const [record] = captured.find('said');
+    expect(record).to.include({ actor: 'talker-1', text: 'hi' });
+    const silent = memoryHost();
+    const quiet = new Talker('talker-2');
+    silent.spawn(quiet);
+    await dispatch(quiet, (actor) => actor.say('hush'));
+    expect(quiet.runtime.logger, 'a silent host\'s logger serves as it is').to.equal(undefined);
+  });
+
   it('logs and drops messages for unknown actors and unhandled names', async () => {
     const clock = new VirtualClock();
     const captured = captureLogger();

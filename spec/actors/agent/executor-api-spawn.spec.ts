@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultAgentFlags, startAgent, type AgentHandle } from '../../../actors/agent';
+import type { ActorHost } from '../../../lib/process';
+import { netHost, quietLogger } from '../../support/runtime';
+
+/**
+ * A simulation's agents (`files: false`, many on one host) serve the v1 executor API at their own
+ * path only, through an actor spawned at the first request there: one actor per agent that no
+ * simulated executor calls was ~750 bytes an agent (75 MB at 100k).
+ */
+describe('actors/agent: the executor API actor of an agent without top-level routes', function () {
+  this.timeout(30_000);
+  let host: ActorHost;
+  let agent: AgentHandle;
+  let workDir: string;
+
+  beforeEach(async () => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'executor-api-spawn-'));
+    host = await netHost({ logger: quietLogger });
+    agent = await startAgent({
+      flags: defaultAgentFlags({ master: '127.0.0.1:1', workDir, resources: 'cpus:1;mem:512;disk:512' }),
+      host,
+      files: false,
+    });
+  });
+
+  afterEach(async () => {
+    await agent.stop();
+    await host.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const heartbeat = (): Promise<Response> => fetch(`http://${host.address}/${agent.pid.id}/api/v1/executor`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer any-token' },
+    body: JSON.stringify({ type: 'HEARTBEAT', framework_id: { value: 'F1' }, executor_id: { value: 'E1' } }),
+  });
+
+  it('is spawned at the first request to /slave(N)/api/v1/executor, once, and goes with the agent', async () => {
+    const apiId = `${agent.pid.id}-executor-api`;
+    expect(host.lookup(apiId), 'no actor before a request').to.equal(undefined);
+    expect((await heartbeat()).status).to.equal(202);
+    const api = host.lookup(apiId);
+    expect(api, 'spawned by the request').to.not.equal(undefined);
+    expect((await heartbeat()).status).to.equal(202);
+    expect(host.lookup(apiId), 'the same actor serves the next request').to.equal(api);
+    await agent.stop();
+    expect(host.lookup(apiId), 'terminated with the agent').to.equal(undefined);
+  });
+
+  it('is not spawned by a request after the agent ended', async () => {
+    const apiId = `${agent.pid.id}-executor-api`;
+    await agent.stop();
+    const answer = await heartbeat();
+    expect(answer.status).to.not.equal(202);
+    expect(host.lookup(apiId)).to.equal(undefined);
+  });
+});
