@@ -8,30 +8,45 @@
  *
  * Insertion order is kept: the field holds the oldest element, since it is filled only when the
  * set is empty. Iteration walks a copy, so the set may change during it.
+ *
+ * The rest is a short list up to `SMALL_SET_LIST_MAX` elements, a `Set` beyond: an agent's
+ * linkers are the master and its one running executor, and a `Set` made for the executor's link
+ * and dropped at its end was ~300 bytes a simulated task.
  */
 export class SmallSet<T> implements Iterable<T> {
   private first: T | undefined = undefined;
   private hasFirst = false;
-  /** Every element but `first`, in insertion order; made at the first second element. */
-  private rest: Set<T> | undefined = undefined;
+  /** Every element but `first`, in insertion order: a list while short, a `Set` past `SMALL_SET_LIST_MAX`; made at the first second element. */
+  private rest: T[] | Set<T> | undefined = undefined;
 
   get size(): number {
-    return (this.hasFirst ? 1 : 0) + (this.rest === undefined ? 0 : this.rest.size);
+    const rest = this.rest;
+    return (this.hasFirst ? 1 : 0) + (rest === undefined ? 0 : Array.isArray(rest) ? rest.length : rest.size);
   }
 
   has(value: T): boolean {
     if (this.hasFirst && Object.is(this.first, value)) return true;
-    return this.rest !== undefined && this.rest.has(value);
+    const rest = this.rest;
+    return rest !== undefined && (Array.isArray(rest) ? rest.includes(value) : rest.has(value));
   }
 
   /** Adds `value` (nothing if present); true if it was added. */
   add(value: T): boolean {
     if (this.has(value)) return false;
-    if (!this.hasFirst && (this.rest === undefined || this.rest.size === 0)) {
+    const rest = this.rest;
+    if (!this.hasFirst && rest === undefined) {
       this.first = value;
       this.hasFirst = true;
+    } else if (rest === undefined) {
+      this.rest = [value];
+    } else if (!Array.isArray(rest)) {
+      rest.add(value);
+    } else if (rest.length < SMALL_SET_LIST_MAX) {
+      rest.push(value);
     } else {
-      (this.rest ??= new Set()).add(value);
+      const grown = new Set(rest);
+      grown.add(value);
+      this.rest = grown;
     }
     return true;
   }
@@ -43,9 +58,17 @@ export class SmallSet<T> implements Iterable<T> {
       this.hasFirst = false;
       return true;
     }
-    if (this.rest === undefined || !this.rest.delete(value)) return false;
-    // Emptied: its table goes too.
-    if (this.rest.size === 0) this.rest = undefined;
+    const rest = this.rest;
+    if (rest === undefined) return false;
+    if (Array.isArray(rest)) {
+      const at = rest.indexOf(value);
+      if (at < 0) return false;
+      rest.splice(at, 1);
+    } else if (!rest.delete(value)) {
+      return false;
+    }
+    // Emptied: the list or table goes too.
+    if ((Array.isArray(rest) ? rest.length : rest.size) === 0) this.rest = undefined;
     return true;
   }
 
@@ -60,3 +83,6 @@ export class SmallSet<T> implements Iterable<T> {
     return this.toArray()[Symbol.iterator]();
   }
 }
+
+/** Elements a `SmallSet` keeps beyond its first in a list (found by a scan) before it makes a `Set`. */
+export const SMALL_SET_LIST_MAX = 8;

@@ -336,47 +336,56 @@ export class GarbageCollector {
  * a pass over it, which at one new executor run per task was most of the walk.
  */
 class PathMap<V> implements Iterable<[string, V]> {
-  private readonly byPath = new LazyMap<string, V>();
+  // Both maps are made at the first path (a `LazyMap` each was two more objects per map, and an
+  // idle agent has two path maps).
+  private byPath: Map<string, V> | undefined;
   /** How many paths of each length the map holds (none listed at zero). */
-  private readonly lengths = new LazyMap<number, number>();
+  private lengths: Map<number, number> | undefined;
 
   get size(): number {
-    return this.byPath.size;
+    return this.byPath?.size ?? 0;
   }
 
   get(target: string): V | undefined {
-    return this.byPath.get(target);
+    return this.byPath?.get(target);
   }
 
   set(target: string, value: V): void {
-    const before = this.byPath.size;
-    this.byPath.set(target, value);
-    if (this.byPath.size !== before) this.lengths.set(target.length, (this.lengths.get(target.length) ?? 0) + 1);
+    const byPath = (this.byPath ??= new Map());
+    const lengths = (this.lengths ??= new Map());
+    const before = byPath.size;
+    byPath.set(target, value);
+    if (byPath.size !== before) lengths.set(target.length, (lengths.get(target.length) ?? 0) + 1);
   }
 
   delete(target: string): boolean {
-    if (!this.mayHold(target.length) || !this.byPath.delete(target)) return false;
-    const left = (this.lengths.get(target.length) ?? 1) - 1;
-    if (left === 0) this.lengths.delete(target.length);
-    else this.lengths.set(target.length, left);
+    const { byPath, lengths } = this;
+    if (byPath === undefined || lengths === undefined || !lengths.has(target.length) || !byPath.delete(target)) return false;
+    const left = (lengths.get(target.length) ?? 1) - 1;
+    if (left === 0) lengths.delete(target.length);
+    else lengths.set(target.length, left);
     return true;
   }
 
   /** False when no path of `length` characters is here (true says only that one may be). */
   mayHold(length: number): boolean {
-    return this.lengths.has(length);
+    return this.lengths?.has(length) ?? false;
   }
 
   /** The first path set and still here. */
   oldest(): string | undefined {
+    if (this.byPath === undefined) return undefined;
     for (const target of this.byPath.keys()) return target;
     return undefined;
   }
 
   [Symbol.iterator](): MapIterator<[string, V]> {
-    return this.byPath.entries();
+    return (this.byPath ?? EMPTY_PATHS).entries() as MapIterator<[string, V]>;
   }
 }
+
+/** What an empty `PathMap` iterates. */
+const EMPTY_PATHS: ReadonlyMap<string, never> = new Map<string, never>();
 
 /** Whether `inner` is `outer` or lies under it. */
 export function contains(outer: string, inner: string): boolean {

@@ -1,16 +1,17 @@
 import { expect } from 'chai';
 import { Prng } from '../../lib/process/prng';
-import { SmallSet } from '../../lib/small-set';
+import { SMALL_SET_LIST_MAX, SmallSet } from '../../lib/small-set';
 
 const SEED = 1307;
 
 describe('lib/small-set', () => {
-  it(`agrees with a Set, insertion order included, under random adds and deletes (seed ${SEED})`, () => {
+  // Few values, so that the inline element is deleted while others are held, and added back; and
+  // more than the list beyond it holds, so that it turns into a `Set` and back.
+  for (const count of [5, 3 * SMALL_SET_LIST_MAX]) it(`agrees with a Set, insertion order included, under random adds and deletes (seed ${SEED}, ${count} values)`, () => {
     const prng = new Prng(SEED);
     const small = new SmallSet<string>();
     const reference = new Set<string>();
-    // Few values, so that the inline element is deleted while others are held, and added back.
-    const values = ['a', 'b', 'c', 'd', 'e'];
+    const values = Array.from({ length: count }, (_, index) => `v${index}`);
     for (let step = 0; step < 20_000; step++) {
       const value = values[prng.nextInt(values.length)] as string;
       const roll = prng.nextInt(100);
