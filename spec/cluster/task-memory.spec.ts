@@ -13,16 +13,23 @@ import { MASTER_NODE_FLAGS } from '../../actors/master/constants';
  * bytes here and an ended one 9,494: pushes that left arrays room for 17 (a task's statuses on the
  * master and the agent, completed tasks and executors, a stream's pending updates, `Resources`),
  * a `Map` per small collection, a promise per live executor, paths kept as trees of
- * concatenations. After: 9,104 and 6,660 (Node 20). The bounds leave ~9% and ~8% of headroom;
+ * concatenations. After: 9,104 and 6,660 (Node 20).
+ *
+ * The 100k idle agents are the other half of that peak: a third child weighs the heap 2,000
+ * agents take once admitted. 8,900 bytes an agent before the fifth session's pass (an executor API
+ * actor per agent that no simulated executor calls, a child logger per actor on a silent host),
+ * 8,000 after; running and ended tasks 8,998 and 6,468 then. The bounds leave ~5-11% of headroom;
  * object sizes are V8's, so another Node may move them.
  */
 const AGENTS = 2_000;
 const CHILD = join(__dirname, 'task-memory-child.js');
 /** A child's run at most (~5 s here): past it, the spec fails with the child killed. */
 const CHILD_TIMEOUT_MS = 120_000;
-/** Bytes a running task may hold (9,104 measured; 12,067 before). */
+/** Bytes an idle agent may take, with the master's, allocator's and registry's books of it (8,000 measured; 8,900 before the fifth session's pass). */
+const IDLE_AGENT_BYTES = 8_400;
+/** Bytes a running task may hold (8,998 measured; 9,104 before the fifth session's pass, 12,067 before the fourth's). */
 const RUNNING_TASK_BYTES = 10_000;
-/** Bytes an ended task may leave (6,660 measured; 9,494 before). */
+/** Bytes an ended task may leave (6,468 measured; 6,660 before the fifth session's pass, 9,494 before the fourth's). */
 const ENDED_TASK_BYTES = 7_200;
 /** Less than this a task, and the child weighed nothing (the heap did not grow with the tasks). */
 const MEASURED_AT_LEAST_BYTES = 1_000;
@@ -31,8 +38,18 @@ function bytesPerTask(mode: 'long' | 'short'): Promise<number> {
   return childFigure(CHILD, MASTER_NODE_FLAGS, [mode, String(AGENTS)], 'bytesPerTask', CHILD_TIMEOUT_MS);
 }
 
-describe('the heap a task takes in a simulated cluster (2,000 agents, 100 frameworks, one task each)', function () {
+function bytesPerAgent(): Promise<number> {
+  return childFigure(CHILD, MASTER_NODE_FLAGS, ['agents', String(AGENTS)], 'bytesPerAgent', CHILD_TIMEOUT_MS);
+}
+
+describe('the heap an agent and a task take in a simulated cluster (2,000 agents; 100 frameworks, one task each)', function () {
   this.timeout(3 * CHILD_TIMEOUT_MS);
+
+  it(`an idle agent takes at most ${IDLE_AGENT_BYTES.toLocaleString('en-US')} bytes, its actor and every book of it together`, async () => {
+    const bytes = await bytesPerAgent();
+    expect(bytes, 'the heap did not grow: the child measured nothing').to.be.greaterThan(MEASURED_AT_LEAST_BYTES);
+    expect(bytes).to.be.at.most(IDLE_AGENT_BYTES);
+  });
 
   it(`a running task holds at most ${RUNNING_TASK_BYTES.toLocaleString('en-US')} bytes, master, agent and simulated executor together`, async () => {
     const bytes = await bytesPerTask('long');
