@@ -98,6 +98,9 @@ const ATTRIBUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-/]*$/;
 /** Values that become numbers (Mesos scalars). */
 const NUMBER_VALUE = /^-?[0-9]+(\.[0-9]+)?$/;
 
+/** What an agent without `--attributes` has: one frozen empty object for all of them (a simulation's 100k agents each kept their own, on the agent and in the master's books). */
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
 /**
  * Parses `--attributes "rack:r1;zone:z2;level:3"` into `{rack: 'r1', zone: 'z2', level: 3}`.
  * Values that parse as numbers become numbers; ranges (`[1-10]`) and sets (`{a,b}`) stay text.
@@ -105,8 +108,8 @@ const NUMBER_VALUE = /^-?[0-9]+(\.[0-9]+)?$/;
  * a name given twice.
  */
 export function parseAttributes(text: string | undefined): Attributes {
+  if (text === undefined || text.trim() === '') return NO_ATTRIBUTES;
   const attributes: Attributes = {};
-  if (text === undefined || text.trim() === '') return attributes;
   for (const entry of text.split(';')) {
     if (entry.trim() === '') continue;
     const colon = entry.indexOf(':');
