@@ -18,7 +18,7 @@ import { MASTER_NODE_FLAGS } from '../../actors/master/constants';
  * The 100k idle agents are the other half of that peak: a third child weighs the heap 2,000
  * agents take once admitted. 8,900 bytes an agent before the fifth session's pass (an executor API
  * actor per agent that no simulated executor calls, a child logger per actor on a silent host, a
- * resources list per agent), 7,440 after; running and ended tasks 8,902 and 6,485 then. The
+ * resources list per agent), 7,440 after; running and ended tasks ~8,790 and ~6,450 then. The
  * bounds leave ~6-12% of headroom (the idle agent's fails on the code before either half of the
  * pass: 8,900 and ~8,000); object sizes are V8's, so another Node may move them.
  */
@@ -28,7 +28,7 @@ const CHILD = join(__dirname, 'task-memory-child.js');
 const CHILD_TIMEOUT_MS = 120_000;
 /** Bytes an idle agent may take, with the master's, allocator's and registry's books of it (7,440 measured; 8,900 before the fifth session's pass). */
 const IDLE_AGENT_BYTES = 7_900;
-/** Bytes a running task may hold (8,902 measured; 9,104 before the fifth session's pass, 12,067 before the fourth's). */
+/** Bytes a running task may hold (8,711-8,857 measured; 9,104 before the fifth session's pass, 12,067 before the fourth's). */
 const RUNNING_TASK_BYTES = 10_000;
 /** Bytes an ended task may leave (6,485 measured; 6,660 before the fifth session's pass, 9,494 before the fourth's). */
 const ENDED_TASK_BYTES = 7_200;
