@@ -108,7 +108,7 @@ export class SmallMap<K, V> implements Map<K, V> {
   }
 }
 
-/** Keys compare as a `Map`'s do (SameValueZero: NaN is NaN, +0 is -0). */
-function sameKey(one: unknown, other: unknown): boolean {
+/** Keys compare as a `Map`'s do, and elements as a `Set`'s (SameValueZero: NaN is NaN, +0 is -0). */
+export function sameKey(one: unknown, other: unknown): boolean {
   return one === other || (one !== one && other !== other);
 }

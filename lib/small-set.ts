@@ -1,3 +1,5 @@
+import { sameKey } from './small-map';
+
 /**
  * A set that holds its first element in a field and makes a `Set` only for a second one.
  *
@@ -7,7 +9,8 @@
  * a cache miss at 100k agents; this is one.
  *
  * Insertion order is kept: the field holds the oldest element, since it is filled only when the
- * set is empty. Iteration walks a copy, so the set may change during it.
+ * set is empty. Iteration walks a copy, so the set may change during it. Elements compare as a
+ * `Set`'s do (`sameKey`: NaN is NaN, +0 is -0).
  *
  * The rest is a short list up to `SMALL_SET_LIST_MAX` elements, a `Set` beyond: an agent's
  * linkers are the master and its one running executor, and a `Set` made for the executor's link
@@ -20,14 +23,13 @@ export class SmallSet<T> implements Iterable<T> {
   private rest: T[] | Set<T> | undefined = undefined;
 
   get size(): number {
-    const rest = this.rest;
-    return (this.hasFirst ? 1 : 0) + (rest === undefined ? 0 : Array.isArray(rest) ? rest.length : rest.size);
+    return (this.hasFirst ? 1 : 0) + this.restSize();
   }
 
   has(value: T): boolean {
-    if (this.hasFirst && Object.is(this.first, value)) return true;
+    if (this.hasFirst && sameKey(this.first, value)) return true;
     const rest = this.rest;
-    return rest !== undefined && (Array.isArray(rest) ? rest.includes(value) : rest.has(value));
+    return rest !== undefined && (Array.isArray(rest) ? listIndex(rest, value) >= 0 : rest.has(value));
   }
 
   /** Adds `value` (nothing if present); true if it was added. */
@@ -53,7 +55,7 @@ export class SmallSet<T> implements Iterable<T> {
 
   /** Removes `value`; true if it was there. */
   delete(value: T): boolean {
-    if (this.hasFirst && Object.is(this.first, value)) {
+    if (this.hasFirst && sameKey(this.first, value)) {
       this.first = undefined;
       this.hasFirst = false;
       return true;
@@ -61,15 +63,20 @@ export class SmallSet<T> implements Iterable<T> {
     const rest = this.rest;
     if (rest === undefined) return false;
     if (Array.isArray(rest)) {
-      const at = rest.indexOf(value);
+      const at = listIndex(rest, value);
       if (at < 0) return false;
       rest.splice(at, 1);
     } else if (!rest.delete(value)) {
       return false;
     }
     // Emptied: the list or table goes too.
-    if ((Array.isArray(rest) ? rest.length : rest.size) === 0) this.rest = undefined;
+    if (this.restSize() === 0) this.rest = undefined;
     return true;
+  }
+
+  private restSize(): number {
+    const rest = this.rest;
+    return rest === undefined ? 0 : Array.isArray(rest) ? rest.length : rest.size;
   }
 
   /** The elements in insertion order (a copy). */
@@ -86,3 +93,9 @@ export class SmallSet<T> implements Iterable<T> {
 
 /** Elements a `SmallSet` keeps beyond its first in a list (found by a scan) before it makes a `Set`. */
 export const SMALL_SET_LIST_MAX = 8;
+
+/** Where `value` is in `list` (compared as a `Set` does), or -1. */
+function listIndex<T>(list: readonly T[], value: T): number {
+  for (let index = 0; index < list.length; index++) if (sameKey(list[index], value)) return index;
+  return -1;
+}

@@ -243,9 +243,9 @@ export class Agent extends Actor {
   private readonly gc: GarbageCollector;
   /**
    * The v1 executor API's actor (`serveExecutorApi`), which `/slave(N)/api/v1/executor` is passed
-   * to: the actor itself, or what spawns it at the first request (undefined once it is gone).
+   * to: the actor itself, or what spawns it at the first request (undefined: none served).
    */
-  private executorApi: ExecutorApi | (() => ExecutorApi | undefined) | undefined;
+  private executorApi: ExecutorApi | (() => ExecutorApi) | undefined;
   /** The ACLs (`--acls`), if any: what the HTTP routes let each caller see. */
   private readonly authorizer: Authorizer | undefined;
   /** What the garbage collector and the disk watch read and remove. */
@@ -434,9 +434,8 @@ export class Agent extends Actor {
    * executor API actor `api` (on this host), or through the one `api()` spawns at the first
    * request: a simulation's further agents serve the API at their own path only, and an actor
    * each (~750 bytes) for an API that no simulated executor calls was 75 MB at 100k agents.
-   * `api()` answers undefined once the agent's API is gone.
    */
-  serveExecutorApi(api: ExecutorApi | (() => ExecutorApi | undefined)): void {
+  serveExecutorApi(api: ExecutorApi | (() => ExecutorApi)): void {
     this.executorApi = api;
     this.route('/api/v1/executor', this.executorApiRoute);
   }

@@ -296,11 +296,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // One per host at the top level (a simulation's further agents: at their own path only).
   const topLevel = options.files !== false && !host.servesShared(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE);
   // Spawned now at the top level; else (a simulation's further agents) at the first request to
-  // `/slave(N)/api/v1/executor` (`serveExecutorApi`).
+  // `/slave(N)/api/v1/executor` (`serveExecutorApi`): a route of the agent's, so none comes once it ended.
   let executorApi: ExecutorApi | undefined;
-  let agentEnded = false;
-  const spawnExecutorApi = (): ExecutorApi | undefined => {
-    if (agentEnded) return undefined;
+  const spawnExecutorApi = (): ExecutorApi => {
     if (executorApi !== undefined) return executorApi;
     executorApi = new ExecutorApi({
       agent,
@@ -311,8 +309,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     host.spawn(executorApi);
     return executorApi;
   };
-  if (topLevel) agent.serveExecutorApi(spawnExecutorApi() as ExecutorApi);
-  else agent.serveExecutorApi(spawnExecutorApi);
+  agent.serveExecutorApi(topLevel ? spawnExecutorApi() : spawnExecutorApi);
   const garbageCollectedAt = (relative: string): Promise<number | undefined> => dispatch(agent, (actor) => actor.garbageCollectedAt(relative));
   const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http), garbageCollectedAt) : undefined;
   if (files !== undefined) host.spawn(files);
@@ -330,8 +327,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   let follow: ((ended: Promise<void>) => void) | undefined;
   host.whenTerminated(agent, () => {
     ended = (async () => {
-      // Its executor API goes with it (a restarted agent on this host brings its own).
-      agentEnded = true;
+      // Its executor API, if spawned, goes with it (a restarted agent on this host brings its own).
       if (executorApi !== undefined) {
         host.terminate(executorApi);
         await host.wait(executorApi);

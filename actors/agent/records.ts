@@ -32,10 +32,14 @@ export interface PendingTermination {
   readonly message: string;
 }
 
-/** An empty map that refuses changes: the task maps of every retired executor (`ExecutorRecord.retire`). */
-class RetiredMap extends Map<string, unknown> {
+/** An empty map that refuses changes, shared by many records (`RETIRED`, `NONE`); `what` says which in the error. */
+class RefusingMap extends Map<string, unknown> {
+  constructor(private readonly what: string) {
+    super();
+  }
+
   override set(key: string): this {
-    throw new Error(`a retired executor's task map cannot take '${key}'`);
+    throw new Error(`${this.what} cannot take '${key}'`);
   }
 
   override delete(): boolean {
@@ -45,18 +49,24 @@ class RetiredMap extends Map<string, unknown> {
   override clear(): void {}
 }
 
-const RETIRED = new RetiredMap();
+/** The task maps of every retired executor (`ExecutorRecord.retire`). */
+const RETIRED = new RefusingMap("a retired executor's task map");
 
 /**
  * The task maps of a run before their first entry and after their last: one shared empty map, so
  * that a run holds a `SmallMap` only for the maps that hold a task (a running command executor's
  * run: three of five, ~110 bytes less a live task). Changed only through `put` and `drop`.
  */
-const NONE = new RetiredMap();
+const NONE = new RefusingMap("a run's empty task map (set through put)");
+
+/** The shared `NONE` map, typed as the task map it stands for (it holds nothing, so any type fits). */
+function none<V>(): Map<string, V> {
+  return NONE as Map<string, V>;
+}
 
 /** `map` with `key` set: a new `SmallMap` in place of the shared empty one. */
 function put<V>(map: Map<string, V>, key: string, value: V): Map<string, V> {
-  const held = map === (NONE as Map<string, unknown>) ? new SmallMap<string, V>() : map;
+  const held = map === none<V>() ? new SmallMap<string, V>() : map;
   held.set(key, value);
   return held;
 }
@@ -64,7 +74,7 @@ function put<V>(map: Map<string, V>, key: string, value: V): Map<string, V> {
 /** `map` without `key`: the shared empty one once nothing is left (a retired run's `RETIRED` stays as it is). */
 function drop<V>(map: Map<string, V>, key: string): Map<string, V> {
   if (!map.delete(key) || map.size > 0) return map;
-  return NONE as Map<string, V>;
+  return none();
 }
 
 /** The shared `RETIRED` map, typed as the task map it stands for (it holds nothing, so any type fits). */
@@ -94,17 +104,17 @@ export class ExecutorRecord {
   // five `Map`s per task were ~900 bytes allocated (and tables shrunk as the task left them). Once
   // the executor is retired (`retire`), they may be the one shared `RETIRED` map, which refuses changes.
   /** Tasks waiting for the executor to register. */
-  queuedTasks: Map<string, TaskInfo> = NONE as Map<string, TaskInfo>;
+  queuedTasks: Map<string, TaskInfo> = none();
   /** Tasks sent to the executor and not yet terminal. */
-  launchedTasks: Map<string, Task> = NONE as Map<string, Task>;
+  launchedTasks: Map<string, Task> = none();
   /** Terminal tasks whose terminal update the framework has not yet acknowledged. */
-  terminatedTasks: Map<string, Task> = NONE as Map<string, Task>;
+  terminatedTasks: Map<string, Task> = none();
   /** Terminal, acknowledged tasks, newest last (at most MAX_COMPLETED_TASKS_PER_EXECUTOR). */
   completedTasks: readonly Task[] = [];
   /** The TaskInfo of every task not yet completed (kill policies live there). */
-  taskInfos: Map<string, TaskInfo> = NONE as Map<string, TaskInfo>;
+  taskInfos: Map<string, TaskInfo> = none();
   /** The allocation role of each task not yet completed, as the master sent it. */
-  taskRoles: Map<string, string> = NONE as Map<string, string>;
+  taskRoles: Map<string, string> = none();
   /** The role the executor's own resources were allocated to (from the RunTask that started it). */
   role: string | undefined;
   /** A restarted agent asked it to reconnect (ReconnectExecutor) and waits for its ReregisterExecutor. */

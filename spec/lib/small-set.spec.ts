@@ -29,6 +29,30 @@ describe('lib/small-set', () => {
     }
   });
 
+  it('compares elements as a Set does, in its field and in the list past it: NaN finds NaN, -0 finds +0', () => {
+    const small = new SmallSet<number>();
+    const reference = new Set<number>();
+    for (const value of [-0, NaN, 1, 2]) {
+      expect(small.add(value)).to.equal(!reference.has(value));
+      reference.add(value);
+    }
+    for (const value of [0, NaN]) expect(small.add(value), `${value} is held already`).to.equal(false);
+    expect(small.size).to.equal(reference.size);
+    for (const value of [NaN, 0]) {
+      expect(small.has(value)).to.equal(true);
+      expect(small.delete(value)).to.equal(reference.delete(value));
+      expect(small.has(value)).to.equal(false);
+    }
+    // Past the first: NaN and -0 in the list.
+    small.add(3);
+    small.add(NaN);
+    small.add(-0);
+    expect(small.has(NaN) && small.has(0)).to.equal(true);
+    expect(small.delete(NaN)).to.equal(true);
+    expect(small.delete(0)).to.equal(true);
+    expect([...small]).to.deep.equal([1, 2, 3]);
+  });
+
   it('iterates a copy: deleting while iterating visits every element held when it began', () => {
     const small = new SmallSet<number>();
     for (const value of [1, 2, 3]) small.add(value);

@@ -51,7 +51,7 @@ describe('actors/agent: the executor API actor of an agent without top-level rou
     expect(host.lookup(apiId), 'terminated with the agent').to.equal(undefined);
   });
 
-  it('is not spawned by a request after the agent ended', async () => {
+  it('is not spawned by a request after the agent ended (its route goes with it)', async () => {
     const apiId = `${agent.pid.id}-executor-api`;
     await agent.stop();
     const answer = await heartbeat();
