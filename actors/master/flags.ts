@@ -13,6 +13,7 @@ import {
   MAX_COMPLETED_TASKS_PER_FRAMEWORK,
   MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
   REGISTRY_FILE_NAME,
+  STATE_CACHE_TIMEOUT_MS,
   STATE_LAST_TURN_OFFERS,
   STATE_TURN_BUDGET_MS,
 } from './constants';
@@ -66,6 +67,12 @@ export interface MasterFlags {
    * `STATE_LAST_TURN_OFFERS`, 1,000; 0: every changed framework's offers go to later turns).
    */
   stateLastTurnOffers?: number;
+  /**
+   * How long a state format's rendered agents are kept with no request for it: dropped after a
+   * whole period of this long without one (`--state_cache_timeout`, not in Mesos; default
+   * `STATE_CACHE_TIMEOUT_MS`, 1 min).
+   */
+  stateCacheTimeoutMs?: number;
   /** The registry file; default `<workDir>/registry.json`. */
   registryPath?: string;
   /** Completed frameworks kept for the HTTP endpoints (Mesos `--max_completed_frameworks`). */
@@ -146,6 +153,7 @@ export function checkMasterFlags(flags: MasterFlags): void {
     ['agentReregisterTimeoutMs', flags.agentReregisterTimeoutMs],
   ];
   if (flags.offerTimeoutMs !== undefined) positive.push(['offerTimeoutMs', flags.offerTimeoutMs]);
+  if (flags.stateCacheTimeoutMs !== undefined) positive.push(['stateCacheTimeoutMs', flags.stateCacheTimeoutMs]);
   if (flags.httpFrameworkHeartbeatIntervalMs !== undefined) positive.push(['httpFrameworkHeartbeatIntervalMs', flags.httpFrameworkHeartbeatIntervalMs]);
   for (const [name, value] of positive) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`master flag ${name} must be a positive number, not ${value}`);
@@ -227,6 +235,7 @@ export function renderMasterFlags(flags: MasterFlags): Record<string, string> {
   set('allocation_interval', formatDuration(flags.allocationIntervalMs));
   set('state_turn_budget', flags.stateTurnBudgetMs === undefined ? undefined : formatDuration(flags.stateTurnBudgetMs));
   set('state_last_turn_offers', flags.stateLastTurnOffers ?? STATE_LAST_TURN_OFFERS);
+  set('state_cache_timeout', formatDuration(flags.stateCacheTimeoutMs ?? STATE_CACHE_TIMEOUT_MS));
   set('registry', registryPathOf(flags));
   set('max_completed_frameworks', flags.maxCompletedFrameworks);
   set('max_completed_tasks_per_framework', flags.maxCompletedTasksPerFramework);

@@ -32,7 +32,7 @@ import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type AgentObserverHooks, type AgentObserverOptions, type UnreachableCause } from './agent-observer';
-import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
+import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, STATE_CACHE_TIMEOUT_MS, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { TickedTimers } from './ticked-timers';
@@ -44,7 +44,7 @@ import {
 import { flagsResponse } from '../../lib/info-actors';
 import { isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
-import { StateFragments, type OfferTail, type WarmTarget } from './state-fragments';
+import { StateFragments, type KeptPart, type OfferTail, type WarmTarget } from './state-fragments';
 import { MasterCounters, masterMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
@@ -194,6 +194,10 @@ export class Master extends Actor {
   private readonly stateFragments: StateFragments;
   /** Renderings under way, by request (`sharedRendering`). */
   private readonly renderings = new Map<string, Promise<HttpResponse>>();
+  /** Renderings between their first turn and their last (`warmAndRender`): none is swept from under one. */
+  private renderingsUnderWay = 0;
+  /** Drops what the state endpoints keep and nobody asked for, every `--state_cache_timeout` while something is kept. */
+  private stateCacheSweep: Timer | undefined;
   /** How the state endpoints' renderings went (`renderingFigures`). */
   private readonly renderingStats: RenderingFigures = noRenderings();
   /** The v1 operator API (`/api/v1`), run in this mailbox; set by `serveOperatorApi`. */
@@ -376,6 +380,11 @@ export class Master extends Actor {
     const metrics = masterMetrics(this.counters, context);
     const principals = this.principalCounters.snapshot();
     return { ...metrics, ...principals, ...this.taskReasonCounters.snapshot(), ...this.registry.metrics(), 'master/elected': this.leading() ? 1 : 0 };
+  }
+
+  /** What the state endpoints keep rendered now: each format's agents, the roles' sums (`--state_cache_timeout`). For tests and the scale benchmark. */
+  keptStateParts(): KeptPart[] {
+    return this.stateFragments.keptParts();
   }
 
   /**
@@ -2119,8 +2128,35 @@ export class Master extends Actor {
     return rendering;
   }
 
+  /**
+   * Every `--state_cache_timeout` while the state endpoints keep a format's agents (or the
+   * roles' sums): drops what no rendering asked for since the last sweep (`StateFragments.dropUnasked`),
+   * unless a rendering is under way (then at the next).
+   */
+  private armStateCacheSweep(): void {
+    if (this.stateCacheSweep !== undefined) return;
+    this.stateCacheSweep = this.delay(this.flags.stateCacheTimeoutMs ?? STATE_CACHE_TIMEOUT_MS, () => {
+      this.stateCacheSweep = undefined;
+      if (this.renderingsUnderWay === 0) {
+        const dropped = this.stateFragments.dropUnasked();
+        if (dropped.length > 0) this.log.info({ dropped }, 'state endpoints: dropped the rendered agents of formats nobody asked for in --state_cache_timeout');
+      }
+      if (this.stateFragments.keptParts().length > 0) this.armStateCacheSweep();
+    });
+  }
+
   /** Warms `format`'s fragments (none: no warming) in turns, then renders in a turn of its own. */
   private async warmAndRender(key: string, format: WarmTarget | undefined, render: () => HttpResponse): Promise<HttpResponse> {
+    this.renderingsUnderWay++;
+    this.armStateCacheSweep();
+    try {
+      return await this.warmAndRenderTurns(key, format, render);
+    } finally {
+      this.renderingsUnderWay--;
+    }
+  }
+
+  private async warmAndRenderTurns(key: string, format: WarmTarget | undefined, render: () => HttpResponse): Promise<HttpResponse> {
     const stats = this.renderingStats;
     let turnOfRendering = 0;
     let turnStart = 0;

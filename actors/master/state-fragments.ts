@@ -107,6 +107,12 @@ export type StateParts = string[];
 export type StateFormat = 'state' | 'summary' | 'v1' | 'slaves';
 
 /**
+ * What `StateFragments.dropUnasked` drops when nobody asked for it: a format's agents' blocks
+ * (60-85 MB each at 100k agents), or the roles' sums.
+ */
+export type KeptPart = StateFormat | 'roles';
+
+/**
  * What a rendering warms (`StateFragments.warm`): a format's agents and frameworks; only its
  * agents (`slaves`: `/master/slaves`; `v1-agents`: GET_AGENTS, with GET_STATE's agents); only
  * GET_STATE's frameworks, tasks, executors and offers (`v1-frameworks`: GET_FRAMEWORKS,
@@ -645,6 +651,8 @@ export class StateFragments {
   private readonly agentBlocks: Partial<Record<StateFormat, AgentBlocks>> = {};
   /** The roles' breakdowns, made when first asked for. */
   private roleSums: RoleSums | undefined;
+  /** The parts a rendering asked for since the last `dropUnasked`. */
+  private readonly asked = new Set<KeptPart>();
   /** Each registered framework's live tasks, in blocks, made when first asked for. */
   private readonly taskBlocks = new WeakMap<FrameworkRecord, TaskBlocks>();
   private readonly textOf = (task: Task, format: TaskFormat): string => this.taskText(task, format);
@@ -656,6 +664,7 @@ export class StateFragments {
 
   /** `format`'s agents in blocks; made (every agent to render) when first asked for. */
   private agents(format: StateFormat): AgentBlocks {
+    this.asked.add(format);
     let blocks = this.agentBlocks[format];
     if (blocks === undefined) {
       const state = this.state;
@@ -670,6 +679,40 @@ export class StateFragments {
       this.agentBlocks[format] = blocks;
     }
     return blocks;
+  }
+
+  /** The roles' sums; made (every agent's part to sum) when first asked for. */
+  private sums(): RoleSums {
+    this.asked.add('roles');
+    return (this.roleSums ??= new RoleSums(this.state));
+  }
+
+  /**
+   * Drops each format's agents' blocks, and the roles' sums, that no rendering asked for since
+   * the last call (the master calls it every `--state_cache_timeout`, so what nobody asks for
+   * goes one to two periods after its last request). A part asked for again is made anew, its
+   * agents placed and rendered in warming turns as at its first request. Returns what it dropped.
+   */
+  dropUnasked(): KeptPart[] {
+    const dropped: KeptPart[] = [];
+    for (const format of Object.keys(this.agentBlocks) as StateFormat[]) {
+      if (this.asked.has(format)) continue;
+      delete this.agentBlocks[format];
+      dropped.push(format);
+    }
+    if (this.roleSums !== undefined && !this.asked.has('roles')) {
+      this.roleSums = undefined;
+      dropped.push('roles');
+    }
+    this.asked.clear();
+    return dropped;
+  }
+
+  /** The parts kept now (the master sweeps while any is). */
+  keptParts(): KeptPart[] {
+    const kept: KeptPart[] = Object.keys(this.agentBlocks) as StateFormat[];
+    if (this.roleSums !== undefined) kept.push('roles');
+    return kept;
   }
 
   /** How many agents each block of `format` holds now, in order (tests: a block stays within twice `STATE_AGENTS_PER_BLOCK`). */
@@ -696,7 +739,7 @@ export class StateFragments {
     if (target === 'roles') {
       this.takeChanges();
       while (this.applySome(STATE_PLACED_PER_TURN, overBudget)) yield;
-      const sums = (this.roleSums ??= new RoleSums(state));
+      const sums = this.sums();
       sums.noteFrameworkRoles(state);
       // At most what was pending when it started: agents that keep changing meanwhile (offers
       // made and declined every cycle) would otherwise keep it warming; the last turn takes them.
@@ -980,7 +1023,7 @@ export class StateFragments {
   /** Each role's breakdown as of now, for `/master/roles` and GET_ROLES (`renderRoles`, `v1GetRoles`). */
   roleBreakdowns(): Map<string, RoleBreakdown> {
     this.applyChanges();
-    return (this.roleSums ??= new RoleSums(this.state)).breakdowns(this.state);
+    return this.sums().breakdowns(this.state);
   }
 
   /** `/master/tasks` for `context` and the page asked for, as pieces to write in order. */

@@ -28,6 +28,7 @@ describe('actors/master/flags: checkMasterFlags', () => {
     ['an endless state turn budget', { stateTurnBudgetMs: Infinity }, /stateTurnBudgetMs must be a non-negative number, not Infinity/],
     ['a negative count of offers for a state request\'s last turn', { stateLastTurnOffers: -1 }, /stateLastTurnOffers must be a non-negative integer, not -1/],
     ['a fractional count of offers for a state request\'s last turn', { stateLastTurnOffers: 2.5 }, /stateLastTurnOffers must be a non-negative integer, not 2.5/],
+    ['a zero state cache timeout', { stateCacheTimeoutMs: 0 }, /stateCacheTimeoutMs must be a positive number, not 0/],
     ['rate limits with a bad qps (built in code, not parsed)', { rateLimits: { limits: [{ principal: 'a', qps: 0 }] } }, /master flag rateLimits: limits\[0\]\.qps must be a positive number, not 0/],
   ];
   for (const [what, flags, expected] of rows) {
@@ -72,7 +73,7 @@ describe('actors/master/flags: renderMasterFlags and the command line (what /mas
     const rendered = renderMasterFlags(flags);
     expect(rendered).to.include({
       ip: '10.0.0.5', port: '5050', work_dir: '/var/lib/mesos/master', hostname: 'm1', cluster: 'prod',
-      agent_ping_timeout: '15secs', max_agent_ping_timeouts: '5', agent_reregister_timeout: '10mins', offer_timeout: '30secs', allocation_interval: '1secs', state_turn_budget: '5ms', state_last_turn_offers: '1000',
+      agent_ping_timeout: '15secs', max_agent_ping_timeouts: '5', agent_reregister_timeout: '10mins', offer_timeout: '30secs', allocation_interval: '1secs', state_turn_budget: '5ms', state_last_turn_offers: '1000', state_cache_timeout: '1mins',
       registry: '/var/lib/mesos/master/registry.json', authenticate_frameworks: 'false', credentials: '/etc/mesos/credentials',
       rate_limits: '{"limits":[{"principal":"a","qps":2}]}',
     });

@@ -93,6 +93,43 @@ describe('master: /master/state rendered in turns and shared', function () {
   this.timeout(60_000);
   afterEach(cleanUp);
 
+  it('drops a format\'s rendered agents once nobody asked for it through a whole --state_cache_timeout, and renders them anew when asked again', async () => {
+    const timeoutMs = 10_000;
+    const harness = await startHarness({ stateCacheTimeoutMs: timeoutMs }, undefined, undefined, { memoryRegistry: true });
+    await registerAgents(harness, 40);
+    const master = harness.handle.master;
+    const serve = async (path: string): Promise<string> => {
+      const route = master.runtime.routes.get(path);
+      if (route === undefined) throw new Error(`no ${path} route`);
+      const response = await dispatch(master, (actor) => route.call(actor, { ...STATE_REQUEST, path }));
+      await harness.clock.settle();
+      return textOf(await response);
+    };
+    const kept = (): Promise<string[]> => dispatch(master, (actor) => actor.keptStateParts().sort());
+    const rendered = async (): Promise<number> => (await dispatch(master, (actor) => actor.renderingFigures())).fragmentsRendered ?? 0;
+
+    const state = await serve('/state');
+    const summary = await serve('/state-summary');
+    expect(await kept()).to.deep.equal(['state', 'summary']);
+    // The first sweep (a period after the first request): both were asked for since the timer was armed.
+    await harness.clock.advance(timeoutMs + 1);
+    expect(await kept()).to.deep.equal(['state', 'summary']);
+    // Only /master/state is asked for in the second period: the summary's agents go at its end.
+    await harness.clock.advance(timeoutMs / 2);
+    expect(await serve('/state')).to.equal(state);
+    await harness.clock.advance(timeoutMs / 2);
+    expect(await kept()).to.deep.equal(['state']);
+    // Nothing asked for in the third: nothing is kept, and the sweeps stop.
+    await harness.clock.advance(timeoutMs);
+    expect(await kept()).to.deep.equal([]);
+    expect(harness.captured.find('dropped the rendered agents')).to.have.length(2);
+    // Asked for again: every agent rendered anew, the same text.
+    const before = await rendered();
+    expect(await serve('/state-summary')).to.equal(summary);
+    expect(await rendered() - before).to.be.at.least(40);
+    expect(await kept()).to.deep.equal(['summary']);
+  });
+
   it('serves 50 concurrent requests with one rendering over many turns, while a framework launches a task and is offered a new agent', async () => {
     // The registry in memory: on the work dir, the new agent's admission waited for a real fsync,
     // which a loaded machine finished only after the rendering's turns (CI, 2026-12-02).
