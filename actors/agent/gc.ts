@@ -21,6 +21,7 @@ import type { Logger } from '../../lib/logging';
 import { GC_MAX_CONCURRENT_REMOVALS, GC_MAX_REMEMBERED_REMOVALS } from './constants';
 import { RUNS_DIRECTORY } from './paths';
 import { resolvedPath } from '../../lib/absolute-path';
+import { appended } from '../../lib/exact-arrays';
 import { LazyMap } from '../../lib/lazy-collections';
 import { ClockSetBack } from '../../lib/process/clock';
 
@@ -331,28 +332,65 @@ export class GarbageCollector {
 }
 
 /**
- * A map by path that also counts its paths by length, so that a walk over a path's ancestors
- * asks it (`mayHold`) before making and hashing each ancestor's text: a fresh string's hash costs
- * a pass over it, which at one new executor run per task was most of the walk.
+ * Paths a `PathMap` keeps in two lists before it makes its maps: an agent has a few scheduled at
+ * a time (its completed runs' and executors' directories), and two `Map`s made at its first were
+ * ~380 bytes an agent at 100k agents (`bench:scale`, a sampling heap profile).
+ */
+export const PATH_MAP_LIST_MAX = 8;
+
+/**
+ * A map by path, in insertion order, that can say without hashing a path's text that it holds
+ * no path of some length (`mayHold`), so that a walk over a path's ancestors does not make and
+ * hash each ancestor's text: a fresh string's hash costs a pass over it, which at one new
+ * executor run per task was most of the walk. Up to `PATH_MAP_LIST_MAX` paths it keeps two lists
+ * (and compares lengths by looking at each); past that, a map by path and a count of paths by
+ * length, until it is emptied.
  */
 class PathMap<V> implements Iterable<[string, V]> {
-  // Both maps are made at the first path (a `LazyMap` each was two more objects per map, and an
-  // idle agent has two path maps).
+  /** Its paths and their values, while it keeps lists (nothing at all when empty). */
+  private paths: string[] | undefined;
+  private values: V[] | undefined;
+  /** Its paths once past `PATH_MAP_LIST_MAX`, and how many of each length (none listed at zero). */
   private byPath: Map<string, V> | undefined;
-  /** How many paths of each length the map holds (none listed at zero). */
   private lengths: Map<number, number> | undefined;
 
   get size(): number {
-    return this.byPath?.size ?? 0;
+    return this.byPath !== undefined ? this.byPath.size : this.paths?.length ?? 0;
   }
 
   get(target: string): V | undefined {
-    return this.byPath?.get(target);
+    if (this.byPath !== undefined) return this.byPath.get(target);
+    const index = this.paths === undefined ? -1 : this.paths.indexOf(target);
+    return index < 0 ? undefined : (this.values as V[])[index];
   }
 
   set(target: string, value: V): void {
-    const byPath = (this.byPath ??= new Map());
-    const lengths = (this.lengths ??= new Map());
+    if (this.byPath === undefined) {
+      const paths: readonly string[] = this.paths ?? NO_PATHS_LIST;
+      const values: readonly V[] = this.values ?? NO_PATHS_LIST;
+      const index = paths.indexOf(target);
+      if (index >= 0) {
+        (this.values as V[])[index] = value;
+        return;
+      }
+      if (paths.length < PATH_MAP_LIST_MAX) {
+        // New lists of exactly their length: a pushed-to list grows by 17 slots at its first push.
+        this.paths = appended(paths, target);
+        this.values = appended(values, value);
+        return;
+      }
+      this.byPath = new Map();
+      this.lengths = new Map();
+      this.paths = undefined;
+      this.values = undefined;
+      for (let kept = 0; kept < paths.length; kept++) this.setInMaps(paths[kept] as string, values[kept] as V);
+    }
+    this.setInMaps(target, value);
+  }
+
+  private setInMaps(target: string, value: V): void {
+    const byPath = this.byPath as Map<string, V>;
+    const lengths = this.lengths as Map<number, number>;
     const before = byPath.size;
     byPath.set(target, value);
     if (byPath.size !== before) lengths.set(target.length, (lengths.get(target.length) ?? 0) + 1);
@@ -360,32 +398,61 @@ class PathMap<V> implements Iterable<[string, V]> {
 
   delete(target: string): boolean {
     const { byPath, lengths } = this;
-    if (byPath === undefined || lengths === undefined || !lengths.has(target.length) || !byPath.delete(target)) return false;
+    if (byPath === undefined || lengths === undefined) {
+      const index = this.paths === undefined ? -1 : this.paths.indexOf(target);
+      if (index < 0) return false;
+      const paths = this.paths as string[];
+      if (paths.length === 1) {
+        this.paths = this.values = undefined;
+      } else {
+        this.paths = without(paths, index);
+        this.values = without(this.values as V[], index);
+      }
+      return true;
+    }
+    if (!lengths.has(target.length) || !byPath.delete(target)) return false;
     const left = (lengths.get(target.length) ?? 1) - 1;
     if (left === 0) lengths.delete(target.length);
     else lengths.set(target.length, left);
+    // Emptied: lists again from the next path.
+    if (byPath.size === 0) this.byPath = this.lengths = undefined;
     return true;
   }
 
   /** False when no path of `length` characters is here (true says only that one may be). */
   mayHold(length: number): boolean {
-    return this.lengths?.has(length) ?? false;
+    if (this.lengths !== undefined) return this.lengths.has(length);
+    const paths = this.paths;
+    if (paths === undefined) return false;
+    for (const kept of paths) if (kept.length === length) return true;
+    return false;
   }
 
   /** The first path set and still here. */
   oldest(): string | undefined {
-    if (this.byPath === undefined) return undefined;
+    if (this.byPath === undefined) return this.paths?.[0];
     for (const target of this.byPath.keys()) return target;
     return undefined;
   }
 
-  [Symbol.iterator](): MapIterator<[string, V]> {
-    return (this.byPath ?? EMPTY_PATHS).entries() as MapIterator<[string, V]>;
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    if (this.byPath !== undefined) return this.byPath.entries();
+    const { paths, values } = this;
+    if (paths === undefined || values === undefined) return NO_PATHS[Symbol.iterator]();
+    return paths.map((target, index): [string, V] => [target, values[index] as V])[Symbol.iterator]();
   }
 }
 
 /** What an empty `PathMap` iterates. */
-const EMPTY_PATHS: ReadonlyMap<string, never> = new Map<string, never>();
+const NO_PATHS: readonly [string, never][] = [];
+const NO_PATHS_LIST: readonly never[] = [];
+
+/** `list` without its entry at `index`, as a new array of exactly its length. */
+function without<T>(list: readonly T[], index: number): T[] {
+  const kept = new Array<T>(list.length - 1);
+  for (let from = 0, to = 0; from < list.length; from++) if (from !== index) kept[to++] = list[from] as T;
+  return kept;
+}
 
 /** Whether `inner` is `outer` or lies under it. */
 export function contains(outer: string, inner: string): boolean {

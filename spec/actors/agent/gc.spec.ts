@@ -11,7 +11,7 @@ import { recoveredFrom } from '../../../actors/agent/checkpoint';
 import { DISK_WATCH_INTERVAL_MS, GC_DELAY_MS, GC_MAX_CONCURRENT_REMOVALS } from '../../../actors/agent/constants';
 import { FilesActor } from '../../../actors/agent/files';
 import type { AgentFlags } from '../../../actors/agent/flags';
-import { contains, GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxFileSystem } from '../../../actors/agent/gc';
+import { contains, GarbageCollector, maxAllowedAgeMs, nodeSandboxFileSystem, PATH_MAP_LIST_MAX, sandboxDirectories, type SandboxFileSystem } from '../../../actors/agent/gc';
 import { recordedSandboxFileSystem } from '../../../actors/agent/replay';
 import type { Trace } from '../../../lib/process';
 import { agentDirectory, executorRunDirectory, LATEST_RUN_LINK } from '../../../actors/agent/paths';
@@ -163,6 +163,41 @@ describe('actors/agent/gc: GarbageCollector (virtual clock, fake file system)', 
         const holds = live === target || live.startsWith(`${target}/`);
         expect(gc.scheduledAt(target) === undefined, `${target} after unscheduleAncestors(${live})`).to.equal(holds);
       }
+    }
+  });
+
+  const SCHEDULE_SEED = 1304;
+  it(`keeps the schedule as a map would, below and above the ${PATH_MAP_LIST_MAX} paths it keeps in lists, emptied and filled again (random schedules, unschedules and walks; seed ${SCHEDULE_SEED})`, async () => {
+    const prng = new Prng(SCHEDULE_SEED);
+    const names = ['f1', 'f2', 'e1', 'e2', 'e3', 'runs', 'r1', 'r2', 'r3'];
+    const randomPath = (): string => '/w/' + Array.from({ length: 1 + prng.nextInt(4) }, () => names[prng.nextInt(names.length)]).join('/');
+    for (let round = 0; round < 50; round++) {
+      const clock = new VirtualClock();
+      const { gc } = collector(clock, new HeldRemovals());
+      const model = new Map<string, number>();
+      let most = 0;
+      for (let step = 0; step < 200; step++) {
+        const target = randomPath();
+        const pick = prng.nextInt(10);
+        if (pick < 5) {
+          gc.schedule(target, HOUR_MS);
+          model.set(target, clock.now() + HOUR_MS);
+        } else if (pick < 8) {
+          expect(gc.unschedule(target), `unschedule ${target}`).to.equal(model.delete(target));
+        } else if (pick < 9) {
+          gc.unscheduleAncestors(target);
+          for (const scheduled of [...model.keys()]) if (contains(scheduled, target)) model.delete(scheduled);
+        } else {
+          await clock.advance(1);
+        }
+        most = Math.max(most, model.size);
+        for (const name of ['/w/f1', '/w/f1/e1', '/w/f2/runs/r1', target]) expect(gc.scheduledAt(name), name).to.equal(model.get(name));
+        expect(gc.metrics()['gc/path_removals_pending']).to.equal(model.size);
+      }
+      expect(most, 'the schedule never went past the lists').to.be.greaterThan(PATH_MAP_LIST_MAX);
+      // Everything scheduled an hour ahead goes then, each path once.
+      gc.prune(HOUR_MS);
+      expect(gc.metrics()['gc/path_removals_pending']).to.equal(model.size);
     }
   });
 
