@@ -18,7 +18,7 @@ import { TextParts, VirtualClock, type ActorHost } from '../lib/process';
 import type { HttpRequest, HttpResponse } from '../lib/process/http';
 import type { Offer, TaskInfo, TaskStatus } from '../lib/protocol';
 import { isTerminalState } from '../lib/protocol';
-import { Resources } from '../lib/resources';
+import { Resources, type ResourceJSON } from '../lib/resources';
 import { Registry, registryPathOf, startMaster, type MasterHandle } from '../actors/master';
 import { defaultMasterFlags } from '../actors/master/flags';
 import { fitInto } from '../actors/framework/offers';
@@ -35,6 +35,9 @@ const TASK_RESOURCES = Resources.parse('cpus:0.1;mem:32');
 const LONG_COMMAND = 'serve';
 /** A command the simulated executor finishes at once (the throughput phase's tasks). */
 const SHORT_COMMAND = 'exit 0';
+/** The tasks' commands, one frozen object each for every task (the host freezes what is sent anyway). */
+const LONG_TASK_COMMAND = Object.freeze({ value: LONG_COMMAND });
+const SHORT_TASK_COMMAND = Object.freeze({ value: SHORT_COMMAND });
 /** Idle frameworks refuse what they are offered for this long. */
 export const IDLE_REFUSE_SECONDS = 3_600;
 
@@ -72,6 +75,8 @@ export class ScaleFramework extends Scheduler {
   private readonly launchedAt = new Map<string, number>();
   /** Tasks launched so far (for unique ids). */
   private launched = 0;
+  /** The last task's resources and their frozen list (`resourcesJson`). */
+  private lastPicked: { readonly resources: Resources; readonly json: ResourceJSON[] } | undefined;
 
   constructor(options: SchedulerOptions, private readonly index: number) {
     super(options);
@@ -130,9 +135,23 @@ export class ScaleFramework extends Scheduler {
       // What is left matters only for a next task from this offer (one, in mode 'short').
       if (this.remaining > 0 && tasks.length + 1 < most) available = available.subtract(picked);
       const taskId = `f${this.index}-${this.mode}-${this.launched++}`;
-      tasks.push({ name: taskId, taskId, agentId: offer.agentId, resources: picked.toJSON(), command: { value: this.mode === 'long' ? LONG_COMMAND : SHORT_COMMAND } });
+      tasks.push({ name: taskId, taskId, agentId: offer.agentId, resources: this.resourcesJson(picked), command: this.mode === 'long' ? LONG_TASK_COMMAND : SHORT_TASK_COMMAND });
     }
     return tasks;
+  }
+
+  /**
+   * `picked` as a task's resources: the same frozen list as the last task's when they are equal
+   * (nearly always: the same amounts from the same role), as a framework reuses its task
+   * template; a list per task was ~270 bytes each of 100k tasks in flight at 100k agents.
+   */
+  private resourcesJson(picked: Resources): ResourceJSON[] {
+    const last = this.lastPicked;
+    if (last !== undefined && last.resources.equals(picked)) return last.json;
+    // Frozen (a change throws), typed as `TaskInfo` takes it; the host freezes every body it carries anyway.
+    const json = picked.toFrozenJSON() as ResourceJSON[];
+    this.lastPicked = { resources: picked, json };
+    return json;
   }
 
   protected override statusUpdate(status: TaskStatus): void {

@@ -1,3 +1,4 @@
+import { appended } from './exact-arrays';
 import { sameKey } from './small-map';
 
 /**
@@ -44,7 +45,8 @@ export class SmallSet<T> implements Iterable<T> {
     } else if (!Array.isArray(rest)) {
       rest.add(value);
     } else if (rest.length < SMALL_SET_LIST_MAX) {
-      rest.push(value);
+      // A new list of exactly its length: a pushed-to one grows by 17 slots at its first push.
+      this.rest = appended(rest, value);
     } else {
       const grown = new Set(rest);
       grown.add(value);

@@ -114,8 +114,11 @@ export class GarbageCollector {
   private readonly removing = new LazyMap<string, Promise<void>>();
   /** Notices the clock set back (see `read`). */
   private readonly setBack = new ClockSetBack();
-  /** The one timer, for the earliest due path, and when it fires. */
-  private timer: { readonly atMs: number; readonly handle: { cancel(): void } } | undefined;
+  /** The one timer, for the earliest due path, and when it fires (`timerAtMs`). */
+  private timer: { cancel(): void } | undefined;
+  private timerAtMs = 0;
+  /** What the timer calls: made at the first arming, then the same for every one (not an object per arming). */
+  private fireDue: (() => void) | undefined;
   /** Paths removed (by this collector), with when, oldest first and bounded: what `/files` tells a reader looking for them. */
   private readonly removed = new PathMap<number>();
   /** Removals that succeeded (`gc/path_removals_succeeded`). */
@@ -147,7 +150,7 @@ export class GarbageCollector {
     const dueMs = this.read() + Math.max(0, delayMs);
     this.dueMs.set(resolved, dueMs);
     this.removed.delete(resolved);
-    if (this.timer === undefined || dueMs < this.timer.atMs) this.arm(dueMs);
+    if (this.timer === undefined || dueMs < this.timerAtMs) this.arm(dueMs);
     return true;
   }
 
@@ -244,14 +247,14 @@ export class GarbageCollector {
 
   /** Stops the timer (the owner is going away; nothing further is removed). */
   stop(): void {
-    this.timer?.handle.cancel();
+    this.timer?.cancel();
     this.timer = undefined;
   }
 
   private arm(atMs: number): void {
-    this.timer?.handle.cancel();
-    const handle = this.options.delay(Math.max(0, atMs - this.options.now()), () => this.fire(atMs));
-    this.timer = { atMs, handle };
+    this.timer?.cancel();
+    this.timerAtMs = atMs;
+    this.timer = this.options.delay(Math.max(0, atMs - this.options.now()), (this.fireDue ??= () => this.fire(this.timerAtMs)));
   }
 
   /**
@@ -269,7 +272,7 @@ export class GarbageCollector {
   private shift(deltaMs: number): void {
     // Setting a key already there neither moves it nor makes the iteration see it again.
     for (const [target, dueMs] of this.dueMs) this.dueMs.set(target, dueMs + deltaMs);
-    if (this.timer !== undefined) this.arm(this.timer.atMs + deltaMs);
+    if (this.timer !== undefined) this.arm(this.timerAtMs + deltaMs);
   }
 
   /** The timer fired: everything due goes to the removal queue; the timer is set for the next. */
