@@ -34,7 +34,7 @@ import type { ContainerLimits } from './isolator';
 import { serveAgentOperatorCall, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
 import { nativeChecksRefusal } from './native-checks';
-import { executorDirectoryIn, executorRunDirectoryIn, frameworkDirectoryIn, frameworksDirectory, pathComponentError } from './paths';
+import { executorDirectoryIn, executorDirectoryOfRun, executorRunDirectoryIn, frameworkDirectoryIn, frameworksDirectory, pathComponentError } from './paths';
 import { contains, GarbageCollector, type GarbageCollectorOptions, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxDirectory, type SandboxFileSystem } from './gc';
 import type { Logger } from '../../lib/logging';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
@@ -1124,9 +1124,11 @@ export class Agent extends Actor {
     if (this.phase !== 'RUNNING') return; // resent by `resume` after the next (re-)registration
     const executor = this.frameworks.get(update.frameworkId)?.executorForTask(update.status.taskId);
     executor?.recordForwarded(update);
-    // Mesos' `latest_state`: the task may be further along than the head of its stream.
+    // Mesos' `latest_state`: the task may be further along than the head of its stream. Left out
+    // when it is the update's own state, which the master reads it as (and Mesos' master too): a
+    // copy of the update per forward was ~250 B a task in flight.
     const latestState = executor?.taskState(update.status.taskId);
-    const forwarded = latestState === undefined ? update : withFields(update, { latestState });
+    const forwarded = latestState === undefined || latestState === update.status.state ? update : withFields(update, { latestState });
     this.sendToMaster(StatusUpdateMessage, { update: forwarded, pid: this.self().toString() });
   }
 
@@ -1169,7 +1171,9 @@ export class Agent extends Actor {
     const agentId = this.agentId as string;
     const runId = this.host.newId();
     const directory = executorRunDirectoryIn(executorDirectoryIn(this.frameworkDirectory(framework.id), info.executorId), runId);
-    const executor = new ExecutorRecord(withFields(info, { frameworkId: framework.id }), framework.id, agentId, commandExecutor, runId, directory);
+    // A command executor's info names its framework already (`commandExecutorInfo`): a copy of it was ~200 B a task.
+    const named = info.frameworkId === framework.id ? info : withFields(info, { frameworkId: framework.id });
+    const executor = new ExecutorRecord(named, framework.id, agentId, commandExecutor, runId, directory);
     executor.onTaskTerminal = (state) => this.taskEnded(executor, state);
     executor.role = role;
     executor.token = this.newExecutorToken();
@@ -1212,7 +1216,8 @@ export class Agent extends Actor {
       command: executor.info.command, commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
       shutdownGracePeriodMs: this.options.flags.executorShutdownGracePeriodMs,
       recovery: { timeoutMs: RECOVERY_TIMEOUT_MS, subscriptionBackoffMaxMs: this.options.flags.executorReregistrationTimeoutMs },
-      ...(executor.token !== undefined ? { token: executor.token } : {}),
+      // Not spread in: a literal with a spread copies, and each property after one costs (lib/with-fields.ts).
+      token: executor.token,
       limits: containerLimits(executor),
     };
     const onExit = (exit: ExecutorExit): void => {
@@ -1434,7 +1439,10 @@ export class Agent extends Actor {
     // The sandbox is garbage from now (its checkpoint records leave the journal at its next compaction).
     this.garbageCollect(executor.directory);
     // So is the executor's directory (its `runs/latest`), unless it runs again (Mesos' `removeExecutor`).
-    if (!framework.executors.has(executor.id)) this.garbageCollectPath(() => executorDirectoryIn(this.frameworkDirectory(framework.id, executor.agentId), executor.id));
+    // Cut from the sandbox's path, which the schedule holds anyway (a path of its own was ~150 B an ended task).
+    if (!framework.executors.has(executor.id)) {
+      this.garbageCollectPath(() => executorDirectoryOfRun(executor.directory) ?? executorDirectoryIn(this.frameworkDirectory(framework.id, executor.agentId), executor.id));
+    }
     if (framework.idle()) this.removeFramework(framework);
   }
 

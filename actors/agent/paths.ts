@@ -66,6 +66,16 @@ export function executorRunDirectoryIn(executor: string, runId: string): string 
   return flatPath(executor, RUNS_DIRECTORY, component('run', runId));
 }
 
+/**
+ * The executor directory the sandbox `run` (`executorRunDirectoryIn`'s result) lies in: its text
+ * before its last `/runs/` (a run id is one path component), sliced from it, so V8 shares its
+ * characters instead of copying ~140 of them; undefined when it has none.
+ */
+export function executorDirectoryOfRun(run: string): string | undefined {
+  const cut = run.lastIndexOf(`/${RUNS_DIRECTORY}/`);
+  return cut > 0 ? run.slice(0, cut) : undefined;
+}
+
 /** `<workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/<runId>`: a sandbox. */
 export function executorRunDirectory(workDir: string, ids: { agentId: string; frameworkId: string; executorId: string; runId: string }): string {
   return executorRunDirectoryIn(executorDirectory(workDir, ids), ids.runId);

@@ -232,10 +232,8 @@ export class InProcessLauncher implements Launcher {
   /** This launcher for an agent whose work dir is on `disk`: sandboxes are created there first. */
   on(disk: MemoryDisk): Launcher {
     return {
-      launch: async (launch, onExit) => {
-        await disk.makeDirectory(launch.directory);
-        return this.launch(launch, onExit);
-      },
+      // A `then`, not an async function: its frame was kept (~200 B) for each of 100k launches in flight.
+      launch: (launch, onExit) => disk.makeDirectory(launch.directory).then(() => this.launch(launch, onExit)),
       recover: (recovered, onExit) => this.recover(recovered, onExit),
     };
   }

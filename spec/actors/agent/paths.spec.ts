@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { MAX_ID_LENGTH, type TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import { validateTask, type TaskContext } from '../../../actors/master/validation';
-import { agentDirectory, executorDirectory, executorRunDirectory, pathComponentError } from '../../../actors/agent/paths';
+import { agentDirectory, executorDirectory, executorDirectoryOfRun, executorRunDirectory, pathComponentError } from '../../../actors/agent/paths';
 import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
 
 const resources = Resources.parse('cpus:1;mem:32').toJSON();
@@ -39,13 +39,15 @@ describe('actors/agent/paths', () => {
   });
 
   it('joins as path.join does for any work dir, normal or not, without normalizing a normal one again (property, seed 1306)', () => {
-    const segment = fc.constantFrom('w', 'work dir', '.', '..', '', 'é', 'a.b');
+    const segment = fc.constantFrom('w', 'work dir', '.', '..', '', 'é', 'a.b', 'runs');
     const workDirs = fc.tuple(fc.boolean(), fc.array(segment, { maxLength: 5 }), fc.boolean()).map(([absolute, parts, trailing]) => `${absolute ? '/' : ''}${parts.join('/')}${trailing ? '/' : ''}`);
-    const ids = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/).filter((id) => pathComponentError('x', id) === undefined);
+    const ids = fc.oneof(fc.constant('runs'), fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/)).filter((id) => pathComponentError('x', id) === undefined);
     fc.assert(fc.property(workDirs, ids, ids, ids, ids, (workDir, agentId, frameworkId, executorId, runId) => {
       const expected = path.join(workDir, 'agents', agentId, 'frameworks', frameworkId, 'executors', executorId, 'runs', runId);
       expect(executorRunDirectory(workDir, { agentId, frameworkId, executorId, runId })).to.equal(expected);
       expect(executorDirectory(workDir, { agentId, frameworkId, executorId })).to.equal(path.dirname(path.dirname(expected)));
+      // The executor's directory cut from its run's, whatever the ids and work dir (one named `runs` too).
+      expect(executorDirectoryOfRun(expected)).to.equal(executorDirectory(workDir, { agentId, frameworkId, executorId }));
       expect(agentDirectory(workDir, agentId)).to.equal(path.join(workDir, 'agents', agentId));
     }), { numRuns: 5_000, seed: 1306 });
   });
