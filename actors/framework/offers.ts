@@ -14,20 +14,38 @@ export function fitResources(offer: Offer, wanted: Resources): Resources | undef
   return fitInto(Resources.fromJSON(offer.resources), wanted, offer.allocationRole);
 }
 
+/** What `fitInto` reads of what a task wants: its scalars' totals over roles, and the rest. */
+interface Wanted {
+  readonly totals: ReadonlyMap<string, number>;
+  readonly others: Resources;
+}
+
+/** `Wanted` by the resources it was read from (they never change): a framework asks with the same few over and over. */
+const wantedParts = new WeakMap<Resources, Wanted>();
+
+function partsOf(wanted: Resources): Wanted {
+  let parts = wantedParts.get(wanted);
+  if (parts === undefined) {
+    const flat = wanted.flatten();
+    parts = { totals: flat.scalarTotals(), others: flat.nonScalars() };
+    wantedParts.set(wanted, parts);
+  }
+  return parts;
+}
+
 /** Like `fitResources`, against resources left over (e.g. after earlier tasks in the same offer). */
 export function fitInto(available: Resources, wanted: Resources, role: string): Resources | undefined {
   let picked = Resources.EMPTY;
   const reserved = role === '*' ? Resources.EMPTY : available.reserved(role);
   const unreserved = available.unreserved();
-  const flat = wanted.flatten();
-  for (const [name, amount] of flat.scalarTotals()) {
+  const { totals, others } = partsOf(wanted);
+  for (const [name, amount] of totals) {
     const fromReserved = Math.min(amount, reserved.scalar(name));
     const fromUnreserved = roundScalar(amount - fromReserved);
     if (fromUnreserved > unreserved.scalar(name)) return undefined;
     if (fromReserved > 0) picked = picked.add(Resources.scalar(name, fromReserved, role));
     if (fromUnreserved > 0) picked = picked.add(Resources.scalar(name, fromUnreserved));
   }
-  const others = flat.nonScalars();
   if (!others.isEmpty()) {
     if (!unreserved.contains(others)) return undefined;
     picked = picked.add(others);

@@ -101,17 +101,27 @@ export class Resources implements Iterable<Resource> {
 
   /** A single scalar, e.g. `Resources.scalar('cpus', 2)`. */
   static scalar(name: string, value: number, role: string = UNRESERVED_ROLE): Resources {
-    return Resources.of([scalarEntry(name, role, value)]);
+    return Resources.single(scalarEntry(name, role, value));
   }
 
   /** A single ranges resource, e.g. `Resources.ranges('ports', [{ begin: 1, end: 9 }])`. */
   static ranges(name: string, ranges: readonly Range[], role: string = UNRESERVED_ROLE): Resources {
-    return Resources.of([rangesEntry(name, role, ranges)]);
+    return Resources.single(rangesEntry(name, role, ranges));
   }
 
   /** A single set resource, e.g. `Resources.set('disks', ['a', 'b'])`. */
   static set(name: string, items: readonly string[], role: string = UNRESERVED_ROLE): Resources {
-    return Resources.of([setEntry(name, role, items)]);
+    return Resources.single(setEntry(name, role, items));
+  }
+
+  /**
+   * `Resources.of([entry])` without its lists: one entry has no other to clash or merge with.
+   * (`of` grew two lists by push, ~700 bytes a call; a framework picking a task's resources
+   * made two of them per task.)
+   */
+  private static single(entry: Resource): Resources {
+    const normalized = normalizeEntry(entry);
+    return isEmptyEntry(normalized) ? Resources.EMPTY : new Resources([normalized]);
   }
 
   /** Merges already valid, normalized entries, dropping empty ones. */
