@@ -1124,11 +1124,15 @@ export class Agent extends Actor {
     if (this.phase !== 'RUNNING') return; // resent by `resume` after the next (re-)registration
     const executor = this.frameworks.get(update.frameworkId)?.executorForTask(update.status.taskId);
     executor?.recordForwarded(update);
-    // Mesos' `latest_state`: the task may be further along than the head of its stream. Left out
-    // when it is the update's own state, which the master reads it as (and Mesos' master too): a
-    // copy of the update per forward was ~250 B a task in flight.
+    // Mesos' `latest_state`: the task may be further along than the head of its stream. Always
+    // the agent's own view (an executor's message may carry one of its own: never passed on, or
+    // an executor could end its task in the master's books while it runs). The update goes as it
+    // is when that says nothing new: it carries the agent's latest state already, or none and the
+    // latest state is its own, which the master reads a missing one as (as Mesos' master does; a
+    // copy of the update per forward was ~250 B a task in flight).
     const latestState = executor?.taskState(update.status.taskId);
-    const forwarded = latestState === undefined || latestState === update.status.state ? update : withFields(update, { latestState });
+    const asItIs = latestState === undefined || update.latestState === latestState || (update.latestState === undefined && latestState === update.status.state);
+    const forwarded = asItIs ? update : withFields(update, { latestState });
     this.sendToMaster(StatusUpdateMessage, { update: forwarded, pid: this.self().toString() });
   }
 

@@ -196,8 +196,6 @@ export class Master extends Actor {
   private readonly renderings = new Map<string, Promise<HttpResponse>>();
   /** Renderings between their first turn and their last (`warmAndRender`): none is swept from under one. */
   private renderingsUnderWay = 0;
-  /** Drops what the state endpoints keep and nobody asked for, every `--state_cache_timeout` while something is kept. */
-  private stateCacheSweep: Timer | undefined;
   /** How the state endpoints' renderings went (`renderingFigures`). */
   private readonly renderingStats: RenderingFigures = noRenderings();
   /** The v1 operator API (`/api/v1`), run in this mailbox; set by `serveOperatorApi`. */
@@ -440,6 +438,7 @@ export class Master extends Actor {
     this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? pid.address;
     this.recoverAgents();
     this.recoverRoles();
+    this.every(this.flags.stateCacheTimeoutMs ?? STATE_CACHE_TIMEOUT_MS, () => this.sweepStateCache());
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
   }
 
@@ -2129,26 +2128,21 @@ export class Master extends Actor {
   }
 
   /**
-   * Every `--state_cache_timeout` while the state endpoints keep a format's agents (or the
-   * roles' sums): drops what no rendering asked for since the last sweep (`StateFragments.dropUnasked`),
-   * unless a rendering is under way (then at the next).
+   * Every `--state_cache_timeout`: drops what the state endpoints keep and no rendering asked for
+   * since the last sweep (`StateFragments.dropUnasked`), unless a rendering is under way (then
+   * at the next). A timer of the master's own from its start, not one a request arms: an HTTP
+   * turn may not change what later messages do, and a replay, which leaves requests out, would
+   * miss a timer a request set (the recorded timers' numbers would shift after it).
    */
-  private armStateCacheSweep(): void {
-    if (this.stateCacheSweep !== undefined) return;
-    this.stateCacheSweep = this.delay(this.flags.stateCacheTimeoutMs ?? STATE_CACHE_TIMEOUT_MS, () => {
-      this.stateCacheSweep = undefined;
-      if (this.renderingsUnderWay === 0) {
-        const dropped = this.stateFragments.dropUnasked();
-        if (dropped.length > 0) this.log.info({ dropped }, 'state endpoints: dropped the rendered agents of formats nobody asked for in --state_cache_timeout');
-      }
-      if (this.stateFragments.keptParts().length > 0) this.armStateCacheSweep();
-    });
+  private sweepStateCache(): void {
+    if (this.renderingsUnderWay > 0) return;
+    const dropped = this.stateFragments.dropUnasked();
+    if (dropped.length > 0) this.log.info({ dropped }, 'state endpoints: dropped the rendered agents of formats nobody asked for in --state_cache_timeout');
   }
 
   /** Warms `format`'s fragments (none: no warming) in turns, then renders in a turn of its own. */
   private async warmAndRender(key: string, format: WarmTarget | undefined, render: () => HttpResponse): Promise<HttpResponse> {
     this.renderingsUnderWay++;
-    this.armStateCacheSweep();
     try {
       return await this.warmAndRenderTurns(key, format, render);
     } finally {

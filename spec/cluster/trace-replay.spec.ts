@@ -83,6 +83,12 @@ describe('traces of the real actors (mesos-local --trace_file, replayed)', funct
     // registered, and a quick run (a warm test process: earlier specs loaded fetch, JIT-compiled the
     // scheduler) is torn down before that: stop only once the trace holds one, whatever the run's speed.
     await eventually(async () => masterTimers(readTrace(clusterTraceFile)).length > 0, 10_000, 'a ping timer of the master in the trace');
+    // And one after the last HTTP request: a request that changed the master's timers (a replay
+    // leaves requests out) diverges only where a timer fires after it. (A state request armed the
+    // state cache's sweep on 2026-12-04: every master timer after it had another number in the replay.)
+    await masterState(masterAddress);
+    const timersBefore = masterTimers(readTrace(clusterTraceFile)).length;
+    await eventually(async () => masterTimers(readTrace(clusterTraceFile)).length > timersBefore, 10_000, 'a ping timer of the master after its last HTTP request');
     local.kill('SIGTERM');
     expect(await within(local.exited, 15_000, 'mesos-local to stop')).to.equal(0);
   });

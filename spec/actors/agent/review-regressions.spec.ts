@@ -36,6 +36,19 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
       expect(retried.status.state).to.equal('TASK_STARTING');
       expect(retried.latestState).to.equal('TASK_FINISHED');
     });
+
+    it('never passes on a latest state the executor put in its update: the agent\'s own view goes, or none when it is the update\'s own state', async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      // A buggy or hostile executor says its running task is finished: the master would free its resources.
+      harness.sendUpdate(executor, { ...harness.executorUpdate('T1', 'TASK_RUNNING'), latestState: 'TASK_FINISHED' });
+      await harness.clock.settle();
+      const forwarded = harness.forwarded() as Array<StatusUpdate & { latestState?: string }>;
+      expect(forwarded.map((update) => [update.status.state, update.latestState])).to.deep.equal([['TASK_RUNNING', 'TASK_RUNNING']]);
+    });
   });
 
   describe('5. the ping timeout the master announces', () => {

@@ -111,7 +111,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     const state = await serve('/state');
     const summary = await serve('/state-summary');
     expect(await kept()).to.deep.equal(['state', 'summary']);
-    // The first sweep (a period after the first request): both were asked for since the timer was armed.
+    // The first sweep (a period after the master started): both were asked for since its start.
     await harness.clock.advance(timeoutMs + 1);
     expect(await kept()).to.deep.equal(['state', 'summary']);
     // Only /master/state is asked for in the second period: the summary's agents go at its end.
@@ -119,7 +119,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(await serve('/state')).to.equal(state);
     await harness.clock.advance(timeoutMs / 2);
     expect(await kept()).to.deep.equal(['state']);
-    // Nothing asked for in the third: nothing is kept, and the sweeps stop.
+    // Nothing asked for in the third: nothing is kept.
     await harness.clock.advance(timeoutMs);
     expect(await kept()).to.deep.equal([]);
     expect(harness.captured.find('dropped the rendered agents')).to.have.length(2);
