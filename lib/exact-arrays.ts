@@ -21,6 +21,13 @@ export function appendBounded<T>(list: readonly T[], items: readonly T[], max: n
   return kept;
 }
 
+/** `list` without its entry at `index`, as a new array of exactly its length (for short lists: it copies `list`). */
+export function removedAt<T>(list: readonly T[], index: number): T[] {
+  const kept = new Array<T>(list.length - 1);
+  for (let from = 0, to = 0; from < list.length; from++) if (from !== index) kept[to++] = list[from] as T;
+  return kept;
+}
+
 /** `list` with `item` appended, as a new array of exactly its length (for short lists: it copies `list`). */
 export function appended<T>(list: readonly T[], item: T): T[] {
   return appendBounded(list, [item], Number.POSITIVE_INFINITY);

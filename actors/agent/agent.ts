@@ -1175,7 +1175,7 @@ export class Agent extends Actor {
     const agentId = this.agentId as string;
     const runId = this.host.newId();
     const directory = executorRunDirectoryIn(executorDirectoryIn(this.frameworkDirectory(framework.id), info.executorId), runId);
-    // A command executor's info names its framework already (`commandExecutorInfo`): a copy of it was ~200 B a task.
+    // A command executor's info names its framework already (`commandExecutorInfo`): not copied for each task.
     const named = info.frameworkId === framework.id ? info : withFields(info, { frameworkId: framework.id });
     const executor = new ExecutorRecord(named, framework.id, agentId, commandExecutor, runId, directory);
     executor.onTaskTerminal = (state) => this.taskEnded(executor, state);

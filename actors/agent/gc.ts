@@ -21,7 +21,7 @@ import type { Logger } from '../../lib/logging';
 import { GC_MAX_CONCURRENT_REMOVALS, GC_MAX_REMEMBERED_REMOVALS } from './constants';
 import { RUNS_DIRECTORY } from './paths';
 import { resolvedPath } from '../../lib/absolute-path';
-import { appended } from '../../lib/exact-arrays';
+import { appended, removedAt } from '../../lib/exact-arrays';
 import { LazyMap } from '../../lib/lazy-collections';
 import { ClockSetBack } from '../../lib/process/clock';
 
@@ -254,7 +254,7 @@ export class GarbageCollector {
   private arm(atMs: number): void {
     this.timer?.cancel();
     this.timerAtMs = atMs;
-    this.timer = this.options.delay(Math.max(0, atMs - this.options.now()), (this.fireDue ??= () => this.fire(this.timerAtMs)));
+    this.timer = this.options.delay(Math.max(0, atMs - this.options.now()), (this.fireDue ??= () => this.fire()));
   }
 
   /**
@@ -275,8 +275,9 @@ export class GarbageCollector {
     if (this.timer !== undefined) this.arm(this.timerAtMs + deltaMs);
   }
 
-  /** The timer fired: everything due goes to the removal queue; the timer is set for the next. */
-  private fire(atMs: number): void {
+  /** The timer (set for `timerAtMs`) fired: everything due goes to the removal queue; the timer is set for the next. */
+  private fire(): void {
+    const atMs = this.timerAtMs;
     this.timer = undefined;
     // Before its time by the clock: the clock was set back (a real clock fires a timer early only then).
     if (this.options.now() < atMs) this.setBack.reached(atMs);
@@ -337,7 +338,7 @@ export class GarbageCollector {
 /**
  * Paths a `PathMap` keeps in two lists before it makes its maps: an agent has a few scheduled at
  * a time (its completed runs' and executors' directories), and two `Map`s made at its first were
- * ~380 bytes an agent at 100k agents (`bench:scale`, a sampling heap profile).
+ * ~380 bytes an agent at 100k agents (V8's sampling heap profiler on the scale bench's 100k burst, scratch).
  */
 export const PATH_MAP_LIST_MAX = 8;
 
@@ -369,8 +370,8 @@ class PathMap<V> implements Iterable<[string, V]> {
 
   set(target: string, value: V): void {
     if (this.byPath === undefined) {
-      const paths: readonly string[] = this.paths ?? NO_PATHS_LIST;
-      const values: readonly V[] = this.values ?? NO_PATHS_LIST;
+      const paths: readonly string[] = this.paths ?? NO_PATHS;
+      const values: readonly V[] = this.values ?? NO_PATHS;
       const index = paths.indexOf(target);
       if (index >= 0) {
         (this.values as V[])[index] = value;
@@ -408,8 +409,8 @@ class PathMap<V> implements Iterable<[string, V]> {
       if (paths.length === 1) {
         this.paths = this.values = undefined;
       } else {
-        this.paths = without(paths, index);
-        this.values = without(this.values as V[], index);
+        this.paths = removedAt(paths, index);
+        this.values = removedAt(this.values as V[], index);
       }
       return true;
     }
@@ -446,16 +447,8 @@ class PathMap<V> implements Iterable<[string, V]> {
   }
 }
 
-/** What an empty `PathMap` iterates. */
-const NO_PATHS: readonly [string, never][] = [];
-const NO_PATHS_LIST: readonly never[] = [];
-
-/** `list` without its entry at `index`, as a new array of exactly its length. */
-function without<T>(list: readonly T[], index: number): T[] {
-  const kept = new Array<T>(list.length - 1);
-  for (let from = 0, to = 0; from < list.length; from++) if (from !== index) kept[to++] = list[from] as T;
-  return kept;
-}
+/** What an empty `PathMap` lists and iterates. */
+const NO_PATHS: readonly never[] = [];
 
 /** Whether `inner` is `outer` or lies under it. */
 export function contains(outer: string, inner: string): boolean {

@@ -380,7 +380,7 @@ export class Master extends Actor {
     return { ...metrics, ...principals, ...this.taskReasonCounters.snapshot(), ...this.registry.metrics(), 'master/elected': this.leading() ? 1 : 0 };
   }
 
-  /** What the state endpoints keep rendered now: each format's agents, the roles' sums (`--state_cache_timeout`). For tests and the scale benchmark. */
+  /** What the state endpoints keep rendered now: each format's agents, the roles' sums (`--state_cache_timeout`). For tests. */
   keptStateParts(): KeptPart[] {
     return this.stateFragments.keptParts();
   }

@@ -708,7 +708,7 @@ export class StateFragments {
     return dropped;
   }
 
-  /** The parts kept now (the master sweeps while any is). */
+  /** The parts kept now (tests). */
   keptParts(): KeptPart[] {
     const kept: KeptPart[] = Object.keys(this.agentBlocks) as StateFormat[];
     if (this.roleSums !== undefined) kept.push('roles');

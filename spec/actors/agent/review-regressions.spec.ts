@@ -21,12 +21,17 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
   }
 
   describe('3. latest_state on forwarded updates', () => {
-    it('tells the master the task\'s latest state with the unacknowledged head it re-sends', async () => {
+    /** A fresh registered agent running command task `taskId`, and its executor, registered. */
+    async function registeredExecutor(taskId: string): Promise<Awaited<ReturnType<AgentHarness['registerExecutor']>>> {
       harness = new AgentHarness();
       await harness.register();
-      harness.runTask(AgentHarness.commandTask('T1'));
+      harness.runTask(AgentHarness.commandTask(taskId));
       await harness.clock.settle();
-      const executor = await harness.registerExecutor('T1');
+      return harness.registerExecutor(taskId);
+    }
+
+    it('tells the master the task\'s latest state with the unacknowledged head it re-sends', async () => {
+      const executor = await registeredExecutor('T1');
       for (const state of ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'] as const) harness.sendUpdate(executor, harness.executorUpdate('T1', state));
       await harness.clock.settle();
       const first = harness.forwarded();
@@ -38,11 +43,7 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
     });
 
     it('never passes on a latest state the executor put in its update: the agent\'s own view goes, or none when it is the update\'s own state', async () => {
-      harness = new AgentHarness();
-      await harness.register();
-      harness.runTask(AgentHarness.commandTask('T1'));
-      await harness.clock.settle();
-      const executor = await harness.registerExecutor('T1');
+      const executor = await registeredExecutor('T1');
       // A buggy or hostile executor says its running task is finished: the master would free its resources.
       harness.sendUpdate(executor, { ...harness.executorUpdate('T1', 'TASK_RUNNING'), latestState: 'TASK_FINISHED' });
       await harness.clock.settle();
