@@ -3,8 +3,8 @@ import type { Clock, TimerHandle, TimerTarget } from '../process/clock';
 import type { Prng } from '../process/prng';
 import type { Logger } from '../logging';
 import type { HttpHandler, HttpStream } from '../process/http';
-import { Queue } from '../process/queue';
 import type { SmallSet } from '../small-set';
+import { EventKind, Mailbox } from './mailbox';
 import type { MessageType } from './message';
 import { UPID } from './upid';
 
@@ -27,14 +27,6 @@ export interface EventQueueCounts {
   readonly messages: number;
   readonly dispatches: number;
   readonly httpRequests: number;
-}
-
-/** Kinds of mailbox events. */
-export const enum EventKind {
-  Message = 0,
-  Run = 1,
-  Exited = 2,
-  Terminate = 3,
 }
 
 /** What a `Run` mailbox event is, as traces name it (see lib/process/trace.ts). */
@@ -184,21 +176,6 @@ function onPrototypeChain(prototype: object, run: (...args: never[]) => unknown)
   return false;
 }
 
-/** @internal An entry in an actor's mailbox. One shape for every kind keeps the hot path monomorphic. */
-export class MailboxEvent {
-  constructor(
-    readonly kind: EventKind,
-    readonly from: UPID | undefined,
-    readonly name: string,
-    readonly body: unknown,
-    /** Set for messages that arrived off the wire: their bodies are validated before handling. */
-    readonly remote: boolean,
-    /** For `Run` events: the work to do (undefined for a timer's: the host runs its label's timer); for dispatches, `fail` rejects the caller on termination. */
-    readonly run: (() => void) | undefined,
-    readonly fail: ((error: Error) => void) | undefined,
-  ) {}
-}
-
 /** @internal Runtime state the host keeps per actor. Not for actor code. */
 export class ActorRuntime {
   /** Message handlers by name (shared with the other actors that installed the same ones). */
@@ -223,7 +200,7 @@ export class ActorRuntime {
   linkedLocal: SmallSet<string> | undefined = undefined;
   /** The actors on other hosts this actor is linked to, by UPID text (as `linkedLocal`; made at its first remote link). */
   linkedRemote: Map<string, UPID> | undefined = undefined;
-  readonly mailbox = new Queue<MailboxEvent>();
+  readonly mailbox = new Mailbox();
   /** The actor's pending timers, a list through the timers themselves (adding and removing one hashes nothing). */
   private timersHead: ActorTimer | undefined = undefined;
   host: ActorHost | undefined;

@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { Actor, ActorTimer, EventKind, MailboxEvent, type RunLabel, type Timer } from '../actor/actor';
+import { Actor, ActorTimer, type RunLabel, type Timer } from '../actor/actor';
+import { INITIALIZE_LABEL, Tag, timerLabel, type MailboxEvent } from '../actor/mailbox';
 import { SmallSet } from '../small-set';
 import { SmallMap } from '../small-map';
 import { UPID } from '../actor/upid';
@@ -312,8 +313,7 @@ export class ActorHost {
     runtime.pid = new UPID(actor.id, host, port);
     runtime.state = 'running';
     this.actors.set(actor.id, actor);
-    const label: RunLabel = { name: 'initialize', seq: 0, source: '' };
-    this.enqueue(actor, new MailboxEvent(EventKind.Run, undefined, 'initialize', label, false, () => Actor.callInitialize(actor), undefined));
+    this.enqueue(actor, Tag.Initialize, undefined, undefined, undefined);
     return runtime.pid;
   }
 
@@ -341,7 +341,7 @@ export class ActorHost {
     const runtime = actor.runtime;
     if (runtime.state !== 'running') return;
     runtime.state = 'terminating';
-    runtime.mailbox.unshift(new MailboxEvent(EventKind.Terminate, undefined, 'terminate', undefined, false, undefined, undefined));
+    runtime.mailbox.unshift(Tag.Terminate, undefined, undefined, undefined);
     this.schedule(actor);
   }
 
@@ -351,7 +351,7 @@ export class ActorHost {
   runScripted(actor: Actor, match: (event: MailboxEvent) => boolean): boolean {
     const event = actor.runtime.mailbox.removeFirst(match);
     if (event === undefined) return false;
-    this.handle(actor, event);
+    this.handle(actor, event.tag, event.a, event.b, event.c);
     return true;
   }
 
@@ -481,9 +481,8 @@ export class ActorHost {
     const actor = timer.actor;
     actor.runtime.removeTimer(timer);
     if (timer.cancelled || actor.runtime.state !== 'running') return;
-    // The label is made when it fires, not kept with every pending timer; the host runs it by its timer (`runTimer`).
-    const label: RunLabel = { name: 'timer', seq: timer.seq, source: '', timer };
-    this.enqueue(actor, new MailboxEvent(EventKind.Run, undefined, label.name, label, false, undefined, undefined));
+    // Its label is made only when a trace or a view asks for it (`timerLabel`); the host runs it by its timer (`runTimer`).
+    this.enqueue(actor, Tag.Timer, timer, undefined, undefined);
   }
 
   /** Runs a timer's callback in its actor's mailbox (unless cancelled after it came due); a periodic one is armed again first, so the callback may cancel it. */
@@ -554,7 +553,7 @@ export class ActorHost {
       fail?.(new Error(`actor '${actor.id}' is not running`));
       return;
     }
-    this.enqueue(actor, new MailboxEvent(EventKind.Run, undefined, label.name, label, false, run, fail));
+    this.enqueue(actor, Tag.Run, label, run, fail);
   }
 
   /** @internal `Actor.link`. */
@@ -637,8 +636,8 @@ export class ActorHost {
 
   // ---- mailbox scheduling -------------------------------------------------------------------
 
-  private enqueue(actor: Actor, event: MailboxEvent): void {
-    actor.runtime.mailbox.push(event);
+  private enqueue(actor: Actor, tag: Tag, a: unknown, b: unknown, c: unknown): void {
+    actor.runtime.mailbox.push(tag, a, b, c);
     this.schedule(actor);
   }
 
@@ -685,66 +684,78 @@ export class ActorHost {
   private runMailbox(actor: Actor, limit: number): number {
     const mailbox = actor.runtime.mailbox;
     let handled = 0;
-    while (handled < limit) {
-      const event = mailbox.shift();
-      if (event === undefined) break;
+    while (handled < limit && mailbox.length > 0) {
+      const tag = mailbox.firstTag();
+      const a = mailbox.firstA();
+      const b = mailbox.firstB();
+      const c = mailbox.firstC();
+      mailbox.dropFirst();
       handled++;
       this.eventsHandled++;
-      this.handle(actor, event);
+      this.handle(actor, tag, a, b, c);
       if (actor.runtime.state === 'terminated') break;
     }
     return handled;
   }
 
-  private handle(actor: Actor, event: MailboxEvent): void {
+  /** Handles one record taken from `actor`'s mailbox (`Tag` says what `a`, `b` and `c` are). */
+  private handle(actor: Actor, tag: Tag, a: unknown, b: unknown, c: unknown): void {
     const previous = this.current;
     this.current = actor;
     try {
-      switch (event.kind) {
-        case EventKind.Message:
-          return this.handleMessage(actor, event);
-        case EventKind.Run: {
-          const label = event.body as RunLabel;
+      switch (tag) {
+        case Tag.Message:
+        case Tag.ValidatedMessage:
+          return this.handleMessage(actor, a as UPID, b as string, c, tag === Tag.ValidatedMessage);
+        case Tag.Run: {
+          const label = a as RunLabel;
           if (this.observing) this.traceRun(actor, label);
-          if (label.timer !== undefined) return this.runTimer(label.timer);
-          return (event.run as () => void)();
+          return (b as () => void)();
         }
-        case EventKind.Exited:
-          if (this.observing) this.trace('deliver', event.from as UPID, actor.self(), 'exited', null);
-          return Actor.callExited(actor, event.from as UPID);
-        case EventKind.Terminate:
+        case Tag.Timer:
+          if (this.observing) this.traceRun(actor, timerLabel(a as ActorTimer));
+          return this.runTimer(a as ActorTimer);
+        case Tag.Initialize:
+          if (this.observing) this.traceRun(actor, INITIALIZE_LABEL);
+          return Actor.callInitialize(actor);
+        case Tag.Exited:
+          if (this.observing) this.trace('deliver', a as UPID, actor.self(), 'exited', null);
+          return Actor.callExited(actor, a as UPID);
+        case Tag.Terminate:
           if (this.observing) this.traceRun(actor, { name: 'terminate', seq: 0, source: '' });
           return this.finishTerminate(actor);
       }
     } catch (error) {
-      this.logger.error({ actor: actor.id, event: truncated(event.name), from: event.from?.toString(), error: truncated(describe(error)) }, 'handler threw; actor continues');
+      const message = tag === Tag.Message || tag === Tag.ValidatedMessage;
+      const from = message || tag === Tag.Exited ? (a as UPID).toString() : undefined;
+      this.logger.error({ actor: actor.id, event: truncated(eventName(tag, a, b)), from, error: truncated(describe(error)) }, 'handler threw; actor continues');
       this.failOnSharedBodyChange(actor, error);
     } finally {
       this.current = previous;
     }
   }
 
-  private handleMessage(actor: Actor, event: MailboxEvent): void {
-    const handler = actor.runtime.handlers.get(event.name);
+  private handleMessage(actor: Actor, from: UPID, name: string, received: unknown, validated: boolean): void {
+    const handler = actor.runtime.handlers.get(name);
     if (handler === undefined) {
-      this.logger.warn({ actor: actor.id, name: truncated(event.name), from: event.from?.toString() }, 'dropping message: no handler installed');
+      this.logger.warn({ actor: actor.id, name: truncated(name), from: from.toString() }, 'dropping message: no handler installed');
       return;
     }
-    let body = event.body;
-    if (event.remote && handler.validate) {
+    let body = received;
+    if (validated && handler.validate) {
       try {
         body = handler.validate(body);
       } catch (error) {
-        this.logger.warn({ actor: actor.id, name: truncated(event.name), from: event.from?.toString(), error: truncated(describe(error)) }, 'dropping message: invalid body');
-        Actor.callInvalidMessage(actor, event.from as UPID, event.name, describe(error));
+        this.logger.warn({ actor: actor.id, name: truncated(name), from: from.toString(), error: truncated(describe(error)) }, 'dropping message: invalid body');
+        Actor.callInvalidMessage(actor, from, name, describe(error));
         return;
       }
     }
-    if (this.observing) this.trace('deliver', event.from as UPID, actor.self(), event.name, body);
-    const result: unknown = handler.run.call(actor, event.from as UPID, body);
+    if (this.observing) this.trace('deliver', from, actor.self(), name, body);
+    const result: unknown = handler.run.call(actor, from, body);
     if (result instanceof Promise) {
       result.catch((error: unknown) => {
-        this.logger.error({ actor: actor.id, name: truncated(event.name), error: truncated(describe(error)) }, 'async handler failed');
+        this.logger.error({ actor: actor.id, name: truncated(name), error: truncated(describe(error)) }, 'async handler failed');
         this.failOnSharedBodyChange(actor, error);
       });
     }
@@ -806,7 +817,7 @@ export class ActorHost {
     // frozen: neither the sender (after sending) nor the receiver may change it, and a simulation
     // finds out at once where one would (a validated body is the body itself, not a copy).
     if (!remote && validate) deepFreeze(body);
-    this.enqueue(actor, new MailboxEvent(EventKind.Message, from, name, body, validate, undefined, undefined));
+    this.enqueue(actor, validate ? Tag.ValidatedMessage : Tag.Message, from, name, body);
   }
 
   private sendRemote(envelope: WireEnvelope, address: string): void {
@@ -1033,7 +1044,7 @@ export class ActorHost {
 
   private notifyExited(actor: Actor, pid: UPID): void {
     if (actor.runtime.state !== 'running') return;
-    this.enqueue(actor, new MailboxEvent(EventKind.Exited, pid, 'exited', undefined, false, undefined, undefined));
+    this.enqueue(actor, Tag.Exited, pid, undefined, undefined);
   }
 
   // ---- HTTP ---------------------------------------------------------------------------------
@@ -1245,4 +1256,23 @@ function describe(error: unknown): string {
 /** Peer-controlled text cut to `MAX_LOGGED_PEER_TEXT` characters for a log line. */
 function truncated(text: string): string {
   return text.length <= MAX_LOGGED_PEER_TEXT ? text : `${text.slice(0, MAX_LOGGED_PEER_TEXT)}… (${text.length} chars)`;
+}
+
+/** What a mailbox record is called in a log line: a message's name, or the kind of work. */
+function eventName(tag: Tag, a: unknown, b: unknown): string {
+  switch (tag) {
+    case Tag.Message:
+    case Tag.ValidatedMessage:
+      return b as string;
+    case Tag.Run:
+      return (a as RunLabel).name;
+    case Tag.Timer:
+      return 'timer';
+    case Tag.Initialize:
+      return 'initialize';
+    case Tag.Exited:
+      return 'exited';
+    case Tag.Terminate:
+      return 'terminate';
+  }
 }

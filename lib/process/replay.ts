@@ -11,7 +11,8 @@
  * other, and sets the clock to each event's recorded time. Every message the replayed actors
  * send is compared with the recording, event by event; the first difference is the divergence.
  */
-import type { Actor, MailboxEvent, RunLabel } from '../actor/actor';
+import type { Actor, RunLabel } from '../actor/actor';
+import type { MailboxEvent } from '../actor/mailbox';
 import { UPID } from '../actor/upid';
 import { createLogger } from '../logging';
 import type { Clock, TimerHandle } from './clock';

@@ -139,6 +139,21 @@ export class SimulatedExecutor extends Executor {
   }
 }
 
+/** An executor's "process" in an `InProcessLauncher`. */
+interface SimulatedProcess {
+  readonly executor: SimulatedExecutor;
+  readonly launch: ExecutorLaunch;
+  /** Whom to tell when it ends (the agent watching it now: a restarted agent takes it over). */
+  onExit: (exit: ExecutorExit) => void;
+  killed: boolean;
+  /** Set when its container went past a limit (`destroyAtLimit`). */
+  limitation: ContainerLimitation | undefined;
+}
+
+/** A character an actor id may not hold (ids become URL path segments); `executor-<framework>-<executor>-<run>` has one only if the framework named its executor so. */
+const ACTOR_ID_UNSAFE = /[^A-Za-z0-9_.()\-/:]/;
+const ACTOR_ID_UNSAFE_ALL = new RegExp(ACTOR_ID_UNSAFE.source, 'g');
+
 /** Launches `InProcessLauncher.launches` keeps (a long simulation launches without bound). */
 export const MAX_LAUNCHES_KEPT = 1_000;
 
@@ -161,10 +176,12 @@ export class InProcessLauncher implements Launcher {
   readonly launches: ExecutorLaunch[] = [];
   /** Launches so far. */
   launched = 0;
-  /** Executors not yet terminated, in launch order. */
-  private readonly live = new Map<SimulatedExecutor, ExecutorLaunch>();
-  /** Each executor's "process": its id, and whom to tell when it ends (the agent watching it now). */
-  private readonly processes = new Map<number, { readonly executor: SimulatedExecutor; onExit: (exit: ExecutorExit) => void; killed: boolean; limitation?: ContainerLimitation }>();
+  /**
+   * Each executor's "process" until it ends, by id, in launch order: the executor, what started
+   * it, and whom to tell when it ends (the agent watching it now). One map (it was two, with
+   * the same keys' lifetimes: ~250 bytes a task in flight at 100k agents, their tables' growth).
+   */
+  private readonly processes = new Map<number, SimulatedProcess>();
   /** Process ids, numbered from here in launch order (the same in every run of a seed). */
   private nextProcessId = SIMULATED_FIRST_PROCESS_ID;
   /** How executors launched from now on probe their tasks' health checks and checks (default: real probes, which a simulation should not make). */
@@ -176,20 +193,19 @@ export class InProcessLauncher implements Launcher {
     this.launched++;
     this.launches.push(launch);
     if (this.launches.length >= 2 * MAX_LAUNCHES_KEPT) this.launches.splice(0, this.launches.length - MAX_LAUNCHES_KEPT);
+    const id = `executor-${launch.frameworkId}-${launch.executorId}-${launch.runId}`;
+    // One literal, no spreads (an absent token or probe runner is undefined, which the executor reads as absent).
     const executor = new SimulatedExecutor({
-      id: `executor-${launch.frameworkId}-${launch.executorId}-${launch.runId}`.replace(/[^A-Za-z0-9_.()\-/:]/g, '_'),
+      id: ACTOR_ID_UNSAFE.test(id) ? id.replace(ACTOR_ID_UNSAFE_ALL, '_') : id,
       agentPid: launch.agentPid, frameworkId: launch.frameworkId, executorId: launch.executorId,
       agentId: launch.agentId, directory: launch.directory, checkpoint: launch.checkpoint,
-      ...(launch.token !== undefined ? { token: launch.token } : {}),
-      ...(this.checkProbes !== undefined ? { checkProbes: this.checkProbes } : {}),
+      token: launch.token, checkProbes: this.checkProbes,
     });
     const processId = this.nextProcessId++;
-    const process: { readonly executor: SimulatedExecutor; onExit: (exit: ExecutorExit) => void; killed: boolean; limitation?: ContainerLimitation } = { executor, onExit, killed: false };
+    const process: SimulatedProcess = { executor, launch, onExit, killed: false, limitation: undefined };
     this.processes.set(processId, process);
     this.host.spawn(executor);
-    this.live.set(executor, launch);
     this.host.whenTerminated(executor, () => {
-      this.live.delete(executor);
       this.processes.delete(processId);
       const limitation = process.limitation === undefined ? {} : { limitation: process.limitation };
       process.onExit(process.killed ? { code: null, signal: 'SIGKILL', ...limitation } : { code: 0, signal: null });
@@ -240,7 +256,7 @@ export class InProcessLauncher implements Launcher {
 
   /** The executors alive now, in launch order. */
   executors(): LiveExecutor[] {
-    return [...this.live].map(([executor, launch]) => ({ executor, launch }));
+    return [...this.processes.values()].map(({ executor, launch }) => ({ executor, launch }));
   }
 
   /**
