@@ -1,5 +1,5 @@
 import type { ActorHost } from '../process/host';
-import type { Clock, TimerHandle, TimerTarget } from '../process/clock';
+import type { CancellableTarget, Clock, TimerHandle } from '../process/clock';
 import type { Prng } from '../process/prng';
 import type { Logger } from '../logging';
 import type { HttpHandler, HttpStream } from '../process/http';
@@ -299,12 +299,17 @@ function inMicrotask(callback: () => void): void {
   void RESOLVED.then(callback);
 }
 
+/** What a cancelled timer holds instead of its callback. */
+const CANCELLED_TIMER_CALLBACK = (): void => {};
+
 /**
  * @internal A timer of `Actor.delay` or `Actor.every`. It is what the host's clock fires (a
  * `TimerTarget`): with the actor and callback on it, a pending timer is this object, the clock's
- * entry and the caller's callback, and no closures (a simulation keeps several per agent).
+ * entry and the caller's callback, and no closures (a simulation keeps several per agent). A
+ * virtual clock holds it as its own entry (`Clock.setTargetTimer`), so a cancelled one may stay
+ * there until it would have come due: it lets go of its actor and callback when cancelled.
  */
-export class ActorTimer implements Timer, TimerTarget {
+export class ActorTimer implements Timer, CancellableTarget {
   handle: TimerHandle | undefined;
   cancelled = false;
   /** The timer's number among its actor's timers, from 1 (a repeating timer takes a new one per period). */
@@ -315,21 +320,35 @@ export class ActorTimer implements Timer, TimerTarget {
   listed = false;
   previous: ActorTimer | undefined = undefined;
   next: ActorTimer | undefined = undefined;
+  /** Its actor until cancelled. */
+  private owner: Actor | undefined;
+  /** Runs in the actor's mailbox, with the actor as `this` (a no-op once cancelled). */
+  callback: () => void;
   constructor(
-    readonly actor: Actor,
-    /** Runs in the actor's mailbox, with the actor as `this`. */
-    readonly callback: () => void,
+    actor: Actor,
+    callback: () => void,
     /** For `every`: the period; undefined for a one-shot `delay`. */
     readonly periodMs: number | undefined,
-  ) {}
+  ) {
+    this.owner = actor;
+    this.callback = callback;
+  }
+  /** The actor whose timer it is (a cancelled timer has none: check `cancelled` first). */
+  get actor(): Actor {
+    if (this.owner === undefined) throw new Error('a cancelled timer has no actor');
+    return this.owner;
+  }
   cancel(): void {
+    if (this.owner === undefined) return;
     this.cancelled = true;
     this.handle?.cancel();
-    this.actor.runtime.removeTimer(this);
+    this.owner.runtime.removeTimer(this);
+    this.owner = undefined;
+    this.callback = CANCELLED_TIMER_CALLBACK;
   }
   /** Comes due (the clock calls it; a scripted replay calls it when the trace says): its run is queued in the actor's mailbox. */
   timerFired(): void {
-    this.actor.runtime.host?.timerFired(this);
+    if (this.owner !== undefined) this.owner.runtime.host?.timerFired(this);
   }
 }
 

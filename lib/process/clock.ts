@@ -17,6 +17,14 @@ export interface TimerTarget {
   timerFired(): void;
 }
 
+/**
+ * A `TimerTarget` that says itself whether it was cancelled: a clock's `setTargetTimer` may keep
+ * it as its own entry, with no timer object beside it, and skips it when it comes due cancelled.
+ */
+export interface CancellableTarget extends TimerTarget {
+  readonly cancelled: boolean;
+}
+
 /** What a clock runs when a timer comes due: a function, or an object's `timerFired()`. */
 export type TimerCallback = (() => void) | TimerTarget;
 
@@ -37,6 +45,13 @@ export interface Clock {
    * may reuse `handle` (one it returned) instead of making a new timer. Optional.
    */
   setTimerAgain?(handle: TimerHandle, delayMs: number, callback: TimerCallback): TimerHandle;
+  /**
+   * `setTimer` for a target that keeps its own `cancelled` flag: a clock may hold the target itself
+   * (`VirtualClock` does: no timer object per timer) and return a handle whose `cancel` does
+   * nothing, so the target is cancelled by setting its flag (and should then let go of what it
+   * holds: it may stay in the clock until it would have come due). Optional.
+   */
+  setTargetTimer?(delayMs: number, target: CancellableTarget): TimerHandle;
   /** Registers something whose work `settle()` should wait for (virtual clocks only); returns its removal. */
   addSettleProbe(probe: SettleProbe): () => void;
 }
@@ -209,6 +224,12 @@ class VirtualTimer implements TimerHandle {
 /** What a cancelled timer holds instead of its callback (it never runs: the clock skips cancelled timers). */
 const CANCELLED_CALLBACK = (): void => {};
 
+/** What `VirtualClock.setTargetTimer` returns: the target is cancelled by its own flag. */
+const TARGET_HANDLE: TimerHandle = Object.freeze({ cancel: (): void => {} });
+
+/** An entry of a virtual clock's heap: its own timer, or a target held as it is (`setTargetTimer`). */
+type HeapEntry = VirtualTimer | CancellableTarget;
+
 /**
  * A clock whose time moves only when told (libprocess' paused Clock). Timers fire in time order
  * (then creation order) during `advance`; `settle` runs until every registered host is idle and
@@ -237,7 +258,7 @@ const CANCELLED_CALLBACK = (): void => {};
 export class VirtualClock implements Clock {
   private current: number;
   private sequence = 0;
-  private readonly timers = new TimerHeap<VirtualTimer>();
+  private readonly timers = new TimerHeap<HeapEntry>();
   private readonly probes = new Set<SettleProbe>();
   /** Timers fired so far (work, for the livelock bound). */
   private timersFired = 0;
@@ -284,6 +305,13 @@ export class VirtualClock implements Clock {
     return handle;
   }
 
+  /** Holds `target` itself in the heap, numbered as `setTimer` numbers a timer (an actor's timer needs no second object here). */
+  setTargetTimer(delayMs: number, target: CancellableTarget): TimerHandle {
+    this.timers.push(this.now() + Math.max(0, delayMs), this.sequence++, target);
+    if (!this.paused) this.armRealTimer();
+    return TARGET_HANDLE;
+  }
+
   addSettleProbe(probe: SettleProbe): () => void {
     this.probes.add(probe);
     return () => this.probes.delete(probe);
@@ -319,13 +347,13 @@ export class VirtualClock implements Clock {
     return new Promise<void>((resolve, reject) => {
       const step = (): void => {
         try {
-          const next = this.peek();
-          if (next === undefined || next.at > target) {
+          const nextAt = this.nextTimerAt();
+          if (nextAt === undefined || nextAt > target) {
             this.current = target;
             this.settleThen(resolve, reject);
             return;
           }
-          this.current = Math.max(this.current, next.at);
+          this.current = Math.max(this.current, nextAt);
           this.fireDue();
         } catch (error) {
           reject(error);
@@ -396,7 +424,7 @@ export class VirtualClock implements Clock {
    * another thread that follows this one must wake it for (bench/agents-thread.ts).
    */
   nextTimerAt(): number | undefined {
-    return this.peek()?.at;
+    return this.peek() === undefined ? undefined : this.timers.peekAt();
   }
 
   /** Number of live (uncancelled) timers; for tests. */
@@ -449,28 +477,33 @@ export class VirtualClock implements Clock {
   private fireDue(): boolean {
     let fired = false;
     const now = this.now();
-    for (let next = this.peek(); next !== undefined && next.at <= now; next = this.peek()) {
+    for (let next = this.peek(); next !== undefined && (this.timers.peekAt() as number) <= now; next = this.peek()) {
       this.pop();
       if (next.cancelled) continue;
       fired = true;
       this.timersFired++;
-      next.fired = true;
-      fireCallback(next.callback);
+      if (next instanceof VirtualTimer) {
+        next.fired = true;
+        fireCallback(next.callback);
+      } else {
+        next.timerFired();
+      }
     }
     return fired;
   }
   private armRealTimer(): void {
     if (this.realTimer) clearTimeout(this.realTimer);
-    const next = this.peek();
-    if (next === undefined) return;
+    const nextAt = this.nextTimerAt();
+    if (nextAt === undefined) return;
     this.realTimer = setTimeout(() => {
       this.realTimer = undefined;
       this.fireDue();
       if (!this.paused) this.armRealTimer();
-    }, Math.max(0, next.at - this.now()));
+    }, Math.max(0, nextAt - this.now()));
   }
 
-  private peek(): VirtualTimer | undefined {
+  /** The earliest entry not cancelled (cancelled ones before it are dropped); its due time is `timers.peekAt()`. */
+  private peek(): HeapEntry | undefined {
     let next = this.timers.peek();
     while (next !== undefined && next.cancelled) {
       this.pop();
@@ -483,7 +516,7 @@ export class VirtualClock implements Clock {
     this.timers.push(timer.at, timer.sequence, timer);
   }
 
-  private pop(): VirtualTimer | undefined {
+  private pop(): HeapEntry | undefined {
     return this.timers.pop();
   }
 }

@@ -478,9 +478,10 @@ export class ActorHost {
 
   /** @internal `ActorTimer.timerFired`: the timer came due; its run is queued (labelled for traces and replays). */
   timerFired(timer: ActorTimer): void {
+    if (timer.cancelled) return;
     const actor = timer.actor;
     actor.runtime.removeTimer(timer);
-    if (timer.cancelled || actor.runtime.state !== 'running') return;
+    if (actor.runtime.state !== 'running') return;
     // Its label is made only when a trace or a view asks for it (`timerLabel`); the host runs it by its timer (`runTimer`).
     this.enqueue(actor, Tag.Timer, timer, undefined, undefined);
   }
@@ -499,11 +500,13 @@ export class ActorHost {
     timer.dueMs = this.clock.now() + Math.max(0, ms);
     runtime.addTimer(timer);
     if (this.scripted) return;
-    // A periodic timer's next period reuses the clock's timer where the clock can (see `every`).
+    // A clock that holds the timer itself makes no object for it (a virtual clock); otherwise a
+    // periodic timer's next period reuses the clock's timer where the clock can (see `every`).
+    const clock = this.clock;
     const previous = timer.handle;
-    timer.handle = previous !== undefined && this.clock.setTimerAgain !== undefined
-      ? this.clock.setTimerAgain(previous, ms, timer)
-      : this.clock.setTimer(ms, timer);
+    timer.handle = clock.setTargetTimer !== undefined
+      ? clock.setTargetTimer(ms, timer)
+      : previous !== undefined && clock.setTimerAgain !== undefined ? clock.setTimerAgain(previous, ms, timer) : clock.setTimer(ms, timer);
   }
 
   /** @internal `Actor.defer`: the continuation re-enters the actor's mailbox. */

@@ -36,6 +36,11 @@ export class TimerHeap<T> {
     return this.count > 0 ? this.items[0] : undefined;
   }
 
+  /** The first item's due time (its `at`), or undefined when empty. */
+  peekAt(): number | undefined {
+    return this.count > 0 ? this.ats[0] : undefined;
+  }
+
   /** Adds `item` due at `at`, ordered among equal times by `sequence`. */
   push(at: number, sequence: number, item: T): void {
     if (this.count === this.ats.length) this.grow();

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Actor, dispatch, type UPID } from '../../../lib/actor';
+import type { ActorTimer } from '../../../lib/actor/actor';
 import { ActorHost, DRAIN_BUDGET, RealClock, VirtualClock } from '../../../lib/process';
 import { memoryHost, netHost, quietLogger } from '../../support/runtime';
 
@@ -36,6 +37,16 @@ class Bouncer extends Actor {
   }
   serveWith(to: UPID, padding: string): void {
     this.send(to, 'Ball', { n: 0, padding });
+  }
+}
+
+/** Sets timers on request. */
+class Timing extends Actor {
+  constructor() {
+    super('timing');
+  }
+  later(ms: number, callback: () => void): ActorTimer {
+    return this.delay(ms, callback) as ActorTimer;
   }
 }
 
@@ -89,6 +100,48 @@ describe('VirtualClock', () => {
     await clock.advance(100);
     expect(fired).to.equal(false);
     expect(clock.pendingTimers()).to.equal(0);
+  });
+
+  it('holds a target timer as it is: fired in the order set among function timers due at the same time, skipped once its flag says cancelled', async () => {
+    const clock = new VirtualClock(0);
+    const fired: string[] = [];
+    const target = (name: string): { cancelled: boolean; timerFired(): void } => ({ cancelled: false, timerFired: () => fired.push(name) });
+    const first = target('target 1');
+    clock.setTargetTimer(10, first);
+    clock.setTimer(10, () => fired.push('function 2'));
+    const cancelled = target('cancelled');
+    clock.setTargetTimer(10, cancelled);
+    clock.setTargetTimer(5, target('target 0'));
+    cancelled.cancelled = true;
+    expect(clock.pendingTimers()).to.equal(3);
+    expect(clock.nextTimerAt()).to.equal(5);
+    await clock.advance(10);
+    expect(fired).to.deep.equal(['target 0', 'target 1', 'function 2']);
+    expect(clock.pendingTimers()).to.equal(0);
+    expect(clock.nextTimerAt()).to.equal(undefined);
+  });
+
+  it('an actor timer cancelled lets go of its actor and callback (the clock may hold it until it would have come due)', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const actor = new Timing();
+    host.spawn(actor);
+    await clock.settle();
+    let ran = 0;
+    const timer = await dispatch(actor, (self) => self.later(1_000, () => ran++));
+    expect(timer.actor).to.equal(actor);
+    timer.cancel();
+    timer.cancel();
+    expect(() => timer.actor).to.throw('a cancelled timer has no actor');
+    timer.callback();
+    timer.timerFired();
+    await clock.advance(2_000);
+    expect(ran).to.equal(0);
+    // One that fired ran in its actor's mailbox, as before.
+    await dispatch(actor, (self) => self.later(1_000, () => ran++));
+    await clock.advance(1_000);
+    expect(ran).to.equal(1);
+    await host.stop();
   });
 
   it('setTimerAgain reuses a timer that has fired, and only such a timer', async () => {
