@@ -44,8 +44,13 @@ export const enum Tag {
 
 /** Slots a record takes. */
 const SLOTS = 4;
-/** Records an empty mailbox has room for (most actors hold one or two events at a time; a busy one doubles a few times, once). */
-const INITIAL_EVENTS = 1;
+/**
+ * Records a new mailbox has room for. Four: in the 10k-agent burst of bench:scale (counted in a
+ * scratch run) every executor held four events at once and every agent four, so a mailbox made
+ * for one doubled twice per executor and once per agent (~370 bytes a task, all of it promoted
+ * at 100k agents); a busy one (the master's) doubles a few times, once.
+ */
+const INITIAL_EVENTS = 4;
 /** A mailbox emptied by `clear` with room for more than this many events gives the room back. */
 const SHRINK_ABOVE_EVENTS = 1024;
 
