@@ -40,6 +40,8 @@ const LONG_TASK_COMMAND = Object.freeze({ value: LONG_COMMAND });
 const SHORT_TASK_COMMAND = Object.freeze({ value: SHORT_COMMAND });
 /** Idle frameworks refuse what they are offered for this long. */
 export const IDLE_REFUSE_SECONDS = 3_600;
+/** The filters every launch carries (one object: the host freezes what it carries anyway). */
+const NO_REFUSAL = Object.freeze({ refuseSeconds: 0 });
 
 /** What a framework does with offers. */
 export type FrameworkMode = 'hold' | 'idle' | 'long' | 'short';
@@ -122,7 +124,7 @@ export class ScaleFramework extends Scheduler {
       for (const task of tasks) this.launchedAt.set(task.taskId, now);
     }
     // Leftovers go back unfiltered: the next batch run offers them again.
-    this.launch(offer.id, tasks, { refuseSeconds: 0 });
+    this.launch(offer.id, tasks, NO_REFUSAL);
   }
 
   private tasksFor(offer: Offer, most: number): TaskInfo[] {

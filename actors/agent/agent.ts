@@ -29,7 +29,7 @@ import { Resources, type ResourceJSON } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
 import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
-import type { ExecutorExit, Launcher, LaunchedExecutor } from './launcher';
+import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
 import { serveAgentOperatorCall, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
@@ -162,13 +162,32 @@ function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: Ex
 
 /** What a run's container may use: its executor's and tasks' resources, plus the executor process' headroom. */
 function containerLimits(executor: ExecutorRecord): ContainerLimits {
-  const disk = executor.usedScalar('disk');
-  return {
-    cpus: executor.usedScalar('cpus') + CONTAINER_CPUS_HEADROOM,
-    memBytes: executor.usedScalar('mem') * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES,
-    ...(disk > 0 ? { diskBytes: disk * BYTES_PER_MB } : {}),
-  };
+  const cpus = executor.usedScalar('cpus') + CONTAINER_CPUS_HEADROOM;
+  const memBytes = executor.usedScalar('mem') * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES;
+  const diskBytes = executor.usedScalar('disk') * BYTES_PER_MB;
+  // The last limits made, shared (frozen) when the next executor's are the same: nearly every
+  // executor of a framework asks for the same, and each launch in flight kept its own copy.
+  const last = lastContainerLimits;
+  if (last !== undefined && last.cpus === cpus && last.memBytes === memBytes && (last.diskBytes ?? 0) === diskBytes) return last;
+  const limits: ContainerLimits = Object.freeze(diskBytes > 0 ? { cpus, memBytes, diskBytes } : { cpus, memBytes });
+  lastContainerLimits = limits;
+  return limits;
 }
+
+/** What `containerLimits` made last. */
+let lastContainerLimits: ContainerLimits | undefined;
+
+/** How a checkpointing framework's executor waits for a restarted agent, shared by every launch with the same `--executor_reregistration_timeout` (the last one made). */
+function executorRecovery(subscriptionBackoffMaxMs: number): NonNullable<ExecutorLaunch['recovery']> {
+  const last = lastExecutorRecovery;
+  if (last !== undefined && last.subscriptionBackoffMaxMs === subscriptionBackoffMaxMs) return last;
+  const recovery = Object.freeze({ timeoutMs: RECOVERY_TIMEOUT_MS, subscriptionBackoffMaxMs });
+  lastExecutorRecovery = recovery;
+  return recovery;
+}
+
+/** What `executorRecovery` made last. */
+let lastExecutorRecovery: NonNullable<ExecutorLaunch['recovery']> | undefined;
 
 /** How the books end a task still live when its framework is shut down (the master kills it with the same reason). */
 const FRAMEWORK_SHUT_DOWN = { state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', message: 'The framework was shut down' } as const;
@@ -1216,10 +1235,10 @@ export class Agent extends Actor {
       return this.defer(removal, () => this.launchExecutor(framework, executor));
     }
     const launch = {
-      agentId: executor.agentId, agentPid: this.self().toString(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
+      agentId: executor.agentId, agentPid: this.self().toString(), agent: this.self(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
       command: executor.info.command, commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
       shutdownGracePeriodMs: this.options.flags.executorShutdownGracePeriodMs,
-      recovery: { timeoutMs: RECOVERY_TIMEOUT_MS, subscriptionBackoffMaxMs: this.options.flags.executorReregistrationTimeoutMs },
+      recovery: executorRecovery(this.options.flags.executorReregistrationTimeoutMs),
       // Not spread in: a literal with a spread copies, and each property after one costs (lib/with-fields.ts).
       token: executor.token,
       limits: containerLimits(executor),

@@ -27,6 +27,8 @@ export interface ExecutorLaunch {
   readonly agentId: string;
   /** The agent's UPID, which the executor registers with. */
   readonly agentPid: string;
+  /** The same, the agent's own object: an in-process launcher hands it to its executor actor instead of a text to parse again. */
+  readonly agent?: UPID;
   readonly frameworkId: string;
   readonly executorId: string;
   /** Distinguishes runs of the same executor id (a fresh one per launch). */

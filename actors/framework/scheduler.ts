@@ -171,12 +171,15 @@ export abstract class Scheduler extends Actor {
 
   /** Uses offers for `operations`; the rest returns to the pool, filtered by `filters`. */
   accept(offerIds: string | string[], operations: Operation[], filters?: Filters): void {
-    this.toMaster(AcceptOffers, { frameworkId: this.requireId(), offerIds: list(offerIds), operations, ...(filters ? { filters } : {}) });
+    // Two literals, not a spread: a literal with a spread copies (lib/with-fields.ts).
+    const frameworkId = this.requireId();
+    this.toMaster(AcceptOffers, filters ? { frameworkId, offerIds: list(offerIds), operations, filters } : { frameworkId, offerIds: list(offerIds), operations });
   }
 
   /** Returns offers; they are not offered to us again for `filters.refuseSeconds` (default 5). */
   decline(offerIds: string | string[], filters?: Filters): void {
-    this.toMaster(DeclineOffers, { frameworkId: this.requireId(), offerIds: list(offerIds), ...(filters ? { filters } : {}) });
+    const frameworkId = this.requireId();
+    this.toMaster(DeclineOffers, filters ? { frameworkId, offerIds: list(offerIds), filters } : { frameworkId, offerIds: list(offerIds) });
   }
 
   /** Asks the task's executor to kill it. */

@@ -1070,10 +1070,11 @@ export class Master extends Actor {
     const tracked = trackLaunchedTask(launched, framework.id, role, parses.parse(launched.resources));
     this.state.addTask(tracked, agent);
     this.emit({ type: 'TASK_ADDED', task: tracked });
-    this.send(agent.pid, RunTask, {
-      framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), task: launched, role,
-      ...(launched.executor !== undefined ? { launchExecutor } : {}),
-    });
+    // Two literals, not a spread: a literal with a spread copies (lib/with-fields.ts), and a cycle's RunTasks all wait in the agents' mailboxes at once.
+    const pid = framework.pid?.toString();
+    this.send(agent.pid, RunTask, launched.executor !== undefined
+      ? { framework: framework.info, frameworkId: framework.id, pid, task: launched, role, launchExecutor }
+      : { framework: framework.info, frameworkId: framework.id, pid, task: launched, role });
     return remaining;
   }
 
