@@ -28,6 +28,7 @@ export const enum EventKind {
  *   off the wire, or the host validates local messages);
  * - `Run`: its `RunLabel`, the work (`() => void`), and what fails its caller if the actor ends first;
  * - `Timer`: the `ActorTimer` that came due (its label is made only when a trace or a view asks);
+ * - `Deferred`: deferred work that settled, its label and its continuation in one object (the host's `DeferredTurn`);
  * - `Initialize`: nothing (the host calls the actor's `initialize`);
  * - `Exited`: the `UPID` of the actor that went;
  * - `Terminate`: nothing.
@@ -40,6 +41,7 @@ export const enum Tag {
   Initialize = 4,
   Exited = 5,
   Terminate = 6,
+  Deferred = 7,
 }
 
 /** Slots a record takes. */
@@ -116,6 +118,7 @@ export class MailboxEvent {
       case Tag.ValidatedMessage:
         return this.c;
       case Tag.Run:
+      case Tag.Deferred:
         return this.a;
       case Tag.Timer:
         return timerLabel(this.a as ActorTimer);

@@ -509,25 +509,37 @@ export class ActorHost {
       : previous !== undefined && clock.setTimerAgain !== undefined ? clock.setTimerAgain(previous, ms, timer) : clock.setTimer(ms, timer);
   }
 
-  /** @internal `Actor.defer`: the continuation re-enters the actor's mailbox. */
+  /**
+   * @internal `Actor.defer`: the continuation re-enters the actor's mailbox, as one record holding
+   * a `DeferredTurn` (its label and its work in one object: an agent's launch in flight kept a
+   * label, four closures and their context before).
+   */
   defer<T>(actor: Actor, promise: Promise<T>, then: (value: T) => void, onError?: (error: Error) => void): void {
     this.startPending(actor);
     const seq = ++actor.runtime.deferCount;
-    const fail = (failure: Error): void => {
-      if (onError) onError.call(actor, failure);
-      else this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
-    };
-    const settle = (label: RunLabel, run: () => void): void => {
-      this.endPending(actor);
-      this.enqueueLabeled(actor, label, () => (label.forcedError ? fail(label.forcedError) : run()));
-    };
     promise.then(
-      (value) => settle({ name: 'defer', seq, source: '', ok: true }, () => then.call(actor, value)),
+      (value) => this.deferSettled(new DeferredTurn(actor, seq, true, undefined, value, then as (value: unknown) => void, onError)),
       (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
-        settle({ name: 'defer', seq, source: '', ok: false, error: failure.message }, () => fail(failure));
+        this.deferSettled(new DeferredTurn(actor, seq, false, failure.message, failure, then as (value: unknown) => void, onError));
       },
     );
+  }
+
+  private deferSettled(turn: DeferredTurn): void {
+    const actor = turn.actor;
+    this.endPending(actor);
+    if (actor.runtime.state !== 'running') return;
+    this.enqueue(actor, Tag.Deferred, turn, undefined, undefined);
+  }
+
+  /** Runs deferred work's continuation in its actor's mailbox: `then`, or the failure path (also when a replay forces it). */
+  private runDeferred(turn: DeferredTurn): void {
+    const actor = turn.actor;
+    const failure = turn.forcedError ?? (turn.ok ? undefined : (turn.outcome as Error));
+    if (failure === undefined) return turn.then.call(actor, turn.outcome);
+    if (turn.onError) turn.onError.call(actor, failure);
+    else this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
   }
 
   /**
@@ -718,6 +730,9 @@ export class ActorHost {
         case Tag.Timer:
           if (this.observing) this.traceRun(actor, timerLabel(a as ActorTimer));
           return this.runTimer(a as ActorTimer);
+        case Tag.Deferred:
+          if (this.observing) this.traceRun(actor, a as DeferredTurn);
+          return this.runDeferred(a as DeferredTurn);
         case Tag.Initialize:
           if (this.observing) this.traceRun(actor, INITIALIZE_LABEL);
           return Actor.callInitialize(actor);
@@ -1268,6 +1283,7 @@ function eventName(tag: Tag, a: unknown, b: unknown): string {
     case Tag.ValidatedMessage:
       return b as string;
     case Tag.Run:
+    case Tag.Deferred:
       return (a as RunLabel).name;
     case Tag.Timer:
       return 'timer';
@@ -1277,5 +1293,35 @@ function eventName(tag: Tag, a: unknown, b: unknown): string {
       return 'exited';
     case Tag.Terminate:
       return 'terminate';
+  }
+}
+
+/**
+ * @internal Deferred work that settled (`ActorHost.defer`), waiting in its actor's mailbox: its
+ * label, as traces and a scripted replay read it (`name` 'defer', its number, whether it
+ * resolved), and its continuation with what it settled with.
+ */
+class DeferredTurn implements RunLabel {
+  /** Set by a scripted replay: run the failure path with this error whatever the promise did. */
+  forcedError: Error | undefined = undefined;
+  constructor(
+    readonly actor: Actor,
+    readonly seq: number,
+    /** The promise resolved (`then` runs) or rejected (`onError` runs). */
+    readonly ok: boolean,
+    /** The rejection's message. */
+    readonly error: string | undefined,
+    /** The value it resolved with, or the `Error` it was rejected with. */
+    readonly outcome: unknown,
+    readonly then: (value: unknown) => void,
+    readonly onError: ((error: Error) => void) | undefined,
+  ) {}
+
+  get name(): 'defer' {
+    return 'defer';
+  }
+
+  get source(): string {
+    return '';
   }
 }

@@ -37,6 +37,8 @@ describe('lib/actor/mailbox', () => {
     mailbox.push(Tag.Timer, timer, undefined, undefined);
     mailbox.push(Tag.Initialize, undefined, undefined, undefined);
     mailbox.push(Tag.Exited, from, undefined, undefined);
+    const deferred = { name: 'defer' as const, seq: 3, source: '', ok: true };
+    mailbox.push(Tag.Deferred, deferred, undefined, undefined);
     mailbox.unshift(Tag.Terminate, undefined, undefined, undefined);
     const views: MailboxEvent[] = [];
     mailbox.forEach((event) => views.push(event));
@@ -49,13 +51,15 @@ describe('lib/actor/mailbox', () => {
       { kind: EventKind.Run, name: 'timer', from: undefined, remote: false },
       { kind: EventKind.Run, name: 'initialize', from: undefined, remote: false },
       { kind: EventKind.Exited, name: 'exited', from, remote: false },
+      { kind: EventKind.Run, name: 'defer', from: undefined, remote: false },
     ]);
     expect(views[1]!.body).to.deep.equal({ n: 1 });
     expect([views[3]!.body, views[3]!.run, views[3]!.fail]).to.deep.equal([label, run, fail]);
     expect(views[4]!.body).to.deep.equal({ name: 'timer', seq: 7, source: '', timer });
     expect(views[5]!.body).to.equal(INITIALIZE_LABEL);
     expect([views[1]!.run, views[1]!.fail, views[6]!.body]).to.deep.equal([undefined, undefined, undefined]);
-    expect(mailbox.length).to.equal(7);
+    expect([views[7]!.body, views[7]!.run, views[7]!.fail]).to.deep.equal([deferred, undefined, undefined]);
+    expect(mailbox.length).to.equal(8);
   });
 
   it(`is first in, first out (terminate in front) under random pushes, unshifts, takes and removals, past several growths (seed ${SEED})`, () => {
