@@ -136,7 +136,8 @@ export class ScaleFramework extends Scheduler {
       this.remaining--;
       // What is left matters only for a next task from this offer (one, in mode 'short').
       if (this.remaining > 0 && tasks.length + 1 < most) available = available.subtract(picked);
-      const taskId = `f${this.index}-${this.mode}-${this.launched++}`;
+      // Joined flat: a template literal this long is a tree of concatenations (~50 bytes more a task the books keep).
+      const taskId = [`f${this.index}`, this.mode, this.launched++].join('-');
       tasks.push({ name: taskId, taskId, agentId: offer.agentId, resources: this.resourcesJson(picked), command: this.mode === 'long' ? LONG_TASK_COMMAND : SHORT_TASK_COMMAND });
     }
     return tasks;
