@@ -11,7 +11,30 @@ import type { Range, RangesResource, Resource, ScalarResource, SetResource } fro
 
 /** A scalar entry (value already exact to 0.001). Fields in one order keep V8 shapes stable. */
 export function scalarEntry(name: string, role: string, value: number): ScalarResource {
-  return { type: 'SCALAR', name, role, value };
+  const slot = scalarSlot(name, role, value);
+  const known = scalarEntries[slot];
+  if (known !== undefined && known.value === value && known.name === name && known.role === role) return known;
+  const entry: ScalarResource = { type: 'SCALAR', name, role, value };
+  scalarEntries[slot] = entry;
+  return entry;
+}
+
+/**
+ * Slots of the scalar entries made lately (`scalarEntry`), a power of two. Entries never change,
+ * so an equal one made again is the one made before. A cluster's agents and tasks are mostly
+ * alike, so the same amounts come back again and again: at 100k agents every agent's pool in the
+ * allocator, every offer's remainder and every task kept its own copies (~56 bytes each, all of a
+ * cycle's promoted to V8's old generation).
+ */
+export const SCALAR_ENTRY_CACHE_SLOTS = 4_096;
+const scalarEntries: Array<ScalarResource | undefined> = new Array<ScalarResource | undefined>(SCALAR_ENTRY_CACHE_SLOTS).fill(undefined);
+
+/** The cache slot of a scalar entry: its value in thousandths (the precision entries hold), mixed with its name and role. */
+function scalarSlot(name: string, role: string, value: number): number {
+  let hash = Math.imul((value * 1_000) | 0, 0x9e3779b1);
+  hash ^= Math.imul(name.length, 31) + (name.length === 0 ? 0 : name.charCodeAt(name.length - 1));
+  hash ^= (role.length << 8) + (role.length === 0 ? 0 : role.charCodeAt(role.length - 1) << 16);
+  return (hash ^ (hash >>> 15)) & (SCALAR_ENTRY_CACHE_SLOTS - 1);
 }
 
 /** A ranges entry (ranges already normalized). */

@@ -12,7 +12,7 @@ import {
   topLevelRole,
   type Resource,
 } from '../../lib/resources';
-import { NAMES_SCANNED } from '../../lib/resources/entry';
+import { NAMES_SCANNED, SCALAR_ENTRY_CACHE_SLOTS, scalarEntry as madeScalarEntry } from '../../lib/resources/entry';
 
 /** Names are tied to one type each so generated resources never mix types for a name. */
 const SCALAR_NAMES = ['cpus', 'mem', 'disk', 'gpus'];
@@ -302,6 +302,22 @@ describe('lib/resources', () => {
       expect(isAllocatableTo('a/b', 'a')).to.equal(false);
       expect(isAllocatableTo('ab', 'a/b')).to.equal(false);
       expect(isAllocatableTo('*', 'x')).to.equal(true);
+    });
+  });
+
+  describe('scalar entries', () => {
+    it('an equal entry made again is the one made before, and an entry is never another name, role or amount', () => {
+      const cpus = madeScalarEntry('cpus', '*', 7.9);
+      expect(madeScalarEntry('cpus', '*', 7.9)).to.equal(cpus);
+      expect(parse('cpus:8').subtract(parse('cpus:0.1')).entries()[0]).to.equal(cpus);
+      fc.assert(fc.property(
+        fc.constantFrom('cpus', 'mem', 'disk', 'gpus', 'c'), fc.constantFrom('*', 'web', 'web/a', ''), fc.integer({ min: 1, max: 10_000_000 }),
+        (name, role, units) => {
+          const value = units / 1_000;
+          const entry = madeScalarEntry(name, role, value);
+          return entry.type === 'SCALAR' && entry.name === name && entry.role === role && entry.value === value;
+        },
+      ), { numRuns: 20 * SCALAR_ENTRY_CACHE_SLOTS });
     });
   });
 
