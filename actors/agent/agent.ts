@@ -1172,7 +1172,8 @@ export class Agent extends Actor {
    * A task of `executor` reached a terminal state: counted, and its container's limits follow
    * the tasks left (CPU shares go down; the memory limit stays, as the isolator only raises it).
    */
-  private taskEnded(executor: ExecutorRecord, state: TaskState): void {
+  /** @internal One of `executor`'s tasks reached a terminal state (`TaskEndListener`; the records call it). */
+  taskEnded(executor: ExecutorRecord, state: TaskState): void {
     this.counters.taskReached(state);
     if (executor.phase !== 'TERMINATED') this.options.launcher.update?.(executor.runId, containerLimits(executor));
   }
@@ -1197,7 +1198,7 @@ export class Agent extends Actor {
     // A command executor's info names its framework already (`commandExecutorInfo`): not copied for each task.
     const named = info.frameworkId === framework.id ? info : withFields(info, { frameworkId: framework.id });
     const executor = new ExecutorRecord(named, framework.id, agentId, commandExecutor, runId, directory);
-    executor.onTaskTerminal = (state) => this.taskEnded(executor, state);
+    executor.taskEndListener = this;
     executor.role = role;
     executor.token = this.newExecutorToken();
     framework.executors.set(executor.id, executor);
@@ -1585,7 +1586,7 @@ export class Agent extends Actor {
       this.frameworks.set(frameworkId, framework);
       for (const run of saved.executors.values()) {
         const executor = new ExecutorRecord({ ...run.info, frameworkId }, frameworkId, agentId, run.commandExecutor, run.runId, run.directory);
-        executor.onTaskTerminal = (state) => this.taskEnded(executor, state);
+        executor.taskEndListener = this;
         executor.role = run.role;
         executor.tokenSha256 = run.tokenSha256;
         framework.executors.set(executor.id, executor);

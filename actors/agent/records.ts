@@ -85,6 +85,11 @@ function retired<V>(): Map<string, V> {
 /** The stages of a live task, in order: an update never takes a task back to an earlier one. */
 const TASK_STAGES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'];
 
+/** What an executor run tells when one of its tasks reaches a terminal state. */
+export interface TaskEndListener {
+  taskEnded(executor: ExecutorRecord, state: TaskState): void;
+}
+
 /** One run of one executor, and its tasks. */
 export class ExecutorRecord {
   /** Where the executor is in its life. */
@@ -125,8 +130,8 @@ export class ExecutorRecord {
   tokenSha256: string | undefined;
   /** Told once when this run ends (the v1 executor API's adapter of the run, to end with it). */
   onEnded: (() => void) | undefined;
-  /** Told once per task that reaches a terminal state (the agent's `slave/tasks_*` counters). */
-  onTaskTerminal: ((state: TaskState) => void) | undefined;
+  /** Told once per task that reaches a terminal state (the agent, for its `slave/tasks_*` counters): the agent itself, not a closure per run. */
+  taskEndListener: TaskEndListener | undefined;
 
   constructor(
     /** The executor's description (synthesized for the command executor). */
@@ -227,7 +232,7 @@ export class ExecutorRecord {
     if (isTerminalState(status.state)) {
       this.launchedTasks = drop(this.launchedTasks, taskId);
       this.terminatedTasks = put(this.terminatedTasks, taskId, task);
-      if (!wasTerminal) this.onTaskTerminal?.(status.state);
+      if (!wasTerminal) this.taskEndListener?.taskEnded(this, status.state);
     }
   }
 
@@ -289,7 +294,7 @@ export class ExecutorRecord {
     this.shutdownTimer = undefined;
     this.process = undefined;
     this.onEnded = undefined;
-    this.onTaskTerminal = undefined;
+    this.taskEndListener = undefined;
     if (this.queuedTasks.size === 0) this.queuedTasks = retired();
     if (this.launchedTasks.size === 0) this.launchedTasks = retired();
     if (this.terminatedTasks.size === 0) this.terminatedTasks = retired();

@@ -860,7 +860,8 @@ export class Master extends Actor {
     }
     const offerNumber = this.nextOfferNumber++;
     const offer: Offer = {
-      id: `${this.masterInfo().id}-O${offerNumber}`,
+      // Joined flat: a template literal this long is a tree of concatenations, kept with each offer in flight.
+      id: [this.masterInfo().id, offerNumber].join('-O'),
       frameworkId: framework.id,
       agentId: agent.id,
       hostname: agent.offerHostname,

@@ -150,6 +150,19 @@ interface SimulatedProcess {
   limitation: ContainerLimitation | undefined;
 }
 
+/**
+ * The agent's handle on a simulated process: the launcher and the id, not the process (the
+ * agent keeps it until the run is retired, and the process holds the executor actor). An object
+ * with a method, not a closure and its scope per launch.
+ */
+class SimulatedProcessHandle implements LaunchedExecutor {
+  constructor(private readonly launcher: InProcessLauncher, readonly processId: number) {}
+
+  destroy(): void {
+    this.launcher.kill(this.processId);
+  }
+}
+
 /** A character an actor id may not hold (ids become URL path segments); `executor-<framework>-<executor>-<run>` has one only if the framework named its executor so. */
 const ACTOR_ID_UNSAFE = /[^A-Za-z0-9_.()\-/:]/;
 const ACTOR_ID_UNSAFE_ALL = new RegExp(ACTOR_ID_UNSAFE.source, 'g');
@@ -210,12 +223,7 @@ export class InProcessLauncher implements Launcher {
       const limitation = process.limitation === undefined ? {} : { limitation: process.limitation };
       process.onExit(process.killed ? { code: null, signal: 'SIGKILL', ...limitation } : { code: 0, signal: null });
     });
-    return Promise.resolve(this.handleOf(processId));
-  }
-
-  /** The agent's handle on a process: made here, so that it holds the launcher and the id, not the launch's scope (the executor actor). */
-  private handleOf(processId: number): LaunchedExecutor {
-    return { processId, destroy: () => this.kill(processId) };
+    return Promise.resolve(new SimulatedProcessHandle(this, processId));
   }
 
   /** A restarted agent takes back an executor process: it is told when it ends (at once if it already has). */
@@ -223,10 +231,11 @@ export class InProcessLauncher implements Launcher {
     const process = this.processes.get(recovered.processId);
     if (process === undefined) queueMicrotask(() => onExit({ code: null, signal: null }));
     else process.onExit = (exit) => onExit({ ...exit, code: null, signal: exit.signal === 'SIGKILL' ? 'SIGKILL' : null });
-    return this.handleOf(recovered.processId);
+    return new SimulatedProcessHandle(this, recovered.processId);
   }
 
-  private kill(processId: number): void {
+  /** @internal Kills the executor of process `processId` (its handle's `destroy`). */
+  kill(processId: number): void {
     const process = this.processes.get(processId);
     if (process === undefined) return;
     process.killed = true;
