@@ -177,7 +177,7 @@ function onPrototypeChain(prototype: object, run: (...args: never[]) => unknown)
 }
 
 /** @internal Runtime state the host keeps per actor. Not for actor code. */
-export class ActorRuntime {
+export class ActorRuntime extends Mailbox {
   /** Message handlers by name (shared with the other actors that installed the same ones). */
   handlers: HandlerTable = EMPTY_HANDLER_TABLE;
   /** HTTP routes by path (shared like `handlers` when they are methods of the actor's class). */
@@ -200,7 +200,10 @@ export class ActorRuntime {
   linkedLocal: SmallSet<string> | undefined = undefined;
   /** The actors on other hosts this actor is linked to, by UPID text (as `linkedLocal`; made at its first remote link). */
   linkedRemote: Map<string, UPID> | undefined = undefined;
-  readonly mailbox = new Mailbox();
+  /** The actor's mailbox: the runtime itself (a mailbox object of its own was ~32 bytes more an actor, and 100k simulated agents and their executors are that many actors). */
+  get mailbox(): Mailbox {
+    return this;
+  }
   /** The actor's pending timers, a list through the timers themselves (adding and removing one hashes nothing). */
   private timersHead: ActorTimer | undefined = undefined;
   host: ActorHost | undefined;

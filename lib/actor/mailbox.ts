@@ -145,7 +145,7 @@ export class MailboxEvent {
   }
 }
 
-/** The records of one actor's events, oldest first (see the file's comment). */
+/** The records of one actor's events, oldest first (see the file's comment). An actor's `ActorRuntime` is one (it extends this class). */
 export class Mailbox {
   private slots: unknown[] = new Array(SLOTS * INITIAL_EVENTS);
   /** Slot index of the first record. */
