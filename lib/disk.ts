@@ -171,8 +171,13 @@ export interface MemoryDiskWrites {
 export class MemoryDisk implements Disk {
   /** File contents by normalized path. */
   private readonly files = new Map<string, string>();
-  /** Directories that exist, by normalized path (the root always does). */
-  private readonly directories = new Set<string>(['/']);
+  /**
+   * Directories made (by `makeDirectory`, or as a written file's), by normalized path. Each
+   * stands for its ancestors too, which are not kept (`exists` and `listDirectories` work them
+   * out): a simulated agent's sandbox made five or six ancestors a task, ~400 bytes each task
+   * kept for good in a simulation of 100k agents. The root always exists.
+   */
+  private readonly directories = new Set<string>();
   /** Writes left to fail, and with what message. */
   private failures: { left: number; message: string } = { left: 0, message: SIMULATED_WRITE_ERROR };
   /** Clock time each write takes (0: none). */
@@ -241,15 +246,26 @@ export class MemoryDisk implements Disk {
     return { ...this.counts, inFlight: this.counts.started - this.counts.completed - this.counts.failed };
   }
 
-  /** Whether a file or directory exists at `target`. */
+  /** Whether a file or directory exists at `target`. O(directories) for one only implied by a deeper one: tests. */
   exists(target: string): boolean {
     const normalized = normalize(target);
-    return this.files.has(normalized) || this.directories.has(normalized);
+    if (normalized === '/' || this.files.has(normalized) || this.directories.has(normalized)) return true;
+    const inside = `${normalized}/`;
+    for (const directory of this.directories) if (directory.startsWith(inside)) return true;
+    return false;
   }
 
-  /** Every directory, sorted (tests). */
+  /** Every directory, with the ancestors of those made, sorted (tests). */
   listDirectories(): string[] {
-    return [...this.directories].sort();
+    const all = new Set<string>(['/']);
+    for (const directory of this.directories) {
+      for (let current = directory; current !== '/' && !all.has(current);) {
+        all.add(current);
+        const slash = current.lastIndexOf('/');
+        current = slash <= 0 ? '/' : current.slice(0, slash);
+      }
+    }
+    return [...all].sort();
   }
 
   /** Every file path, sorted (tests). */
@@ -262,13 +278,9 @@ export class MemoryDisk implements Disk {
     return new Promise<void>((resolve) => clock.setTimer(ms, resolve));
   }
 
-  /** Adds a normalized directory and its missing ancestors (each cut at its last '/', the root always present). */
+  /** Notes a normalized directory as made (its ancestors are implied: see `directories`). */
   private addDirectory(directory: string): void {
-    for (let current = directory; !this.directories.has(current);) {
-      this.directories.add(current);
-      const slash = current.lastIndexOf('/');
-      current = slash <= 0 ? '/' : current.slice(0, slash);
-    }
+    if (directory !== '/') this.directories.add(directory);
   }
 }
 

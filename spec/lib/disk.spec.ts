@@ -30,6 +30,14 @@ describe('lib/disk', () => {
       expect(disk.exists('/work/agents/S1/frameworks/F/executors/e/runs/r')).to.equal(true);
       expect(disk.exists('/work/agents/S2')).to.equal(false);
       expect(disk.listDirectories()).to.have.length(10); // the root, and 9 levels
+      // Ancestors exist without being kept, and a name that only starts another's is not one of them.
+      for (const ancestor of ['/', '/work', '/work/agents/S1/frameworks', '/work/agents/S1/frameworks/F/executors/e']) expect(disk.exists(ancestor), ancestor).to.equal(true);
+      for (const absent of ['/work/agents/S', '/work/agents/S1/frameworks/F/executors/e/runs/r/x', '/wor']) expect(disk.exists(absent), absent).to.equal(false);
+      await disk.writeFileAtomically('/files/a/b.json', '{}');
+      expect(disk.exists('/files/a')).to.equal(true);
+      expect(disk.exists('/files')).to.equal(true);
+      expect(disk.listDirectories()).to.include.members(['/files', '/files/a']);
+      expect((disk as unknown as { directories: Set<string> }).directories.size).to.equal(3);
     });
 
     it('refuses relative paths', async () => {
