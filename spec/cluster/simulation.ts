@@ -135,7 +135,9 @@ export class SimulatedExecutor extends Executor {
   private finish(taskId: string, code: number): void {
     this.running.delete(taskId);
     this.stopChecks(taskId);
-    this.sendStatusUpdate({ taskId, state: code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED', message: `Command exited with status ${code}` });
+    // One string for the common exit (a template literal made a tree of concatenations per task, which the books keep with its status).
+    const message = code === 0 ? EXITED_WITH_STATUS_0 : `Command exited with status ${code}`;
+    this.sendStatusUpdate({ taskId, state: code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED', message });
   }
 }
 
@@ -166,6 +168,9 @@ class SimulatedProcessHandle implements LaunchedExecutor {
 /** A character an actor id may not hold (ids become URL path segments); `executor-<run>` has one only if a launcher named its run so. */
 const ACTOR_ID_UNSAFE = /[^A-Za-z0-9_.()\-/:]/;
 const ACTOR_ID_UNSAFE_ALL = new RegExp(ACTOR_ID_UNSAFE.source, 'g');
+
+/** What a simulated command that exits 0 reports, as the command executor words it. */
+const EXITED_WITH_STATUS_0 = 'Command exited with status 0';
 
 /** Launches `InProcessLauncher.launches` keeps (a long simulation launches without bound). */
 export const MAX_LAUNCHES_KEPT = 1_000;
