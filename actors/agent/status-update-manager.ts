@@ -20,7 +20,6 @@ import type { StatusUpdate } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import type { Logger } from '../../lib/logging';
 import { MAX_PENDING_UPDATES_PER_TASK, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MIN_MS } from './constants';
-import { LazySet } from '../../lib/lazy-collections';
 import { SmallMap } from '../../lib/small-map';
 import { SmallSet } from '../../lib/small-set';
 import { appended } from '../../lib/exact-arrays';
@@ -61,8 +60,8 @@ export type AcknowledgementResult =
 class TaskStream {
   /** Updates not yet acknowledged, oldest (the one in flight) first; replaced, never changed (exact-size arrays: a push left room for 17). */
   pending: readonly StatusUpdate[] = [];
-  /** Uuids of pending updates whose checkpoint is not yet durable: such a head waits (see `update`). */
-  readonly undurable = new LazySet<string>();
+  /** Uuids of pending updates whose checkpoint is not yet durable: such a head waits (see `update`). Made at the first (only a checkpointing framework's updates wait). */
+  undurable: Set<string> | undefined = undefined;
   /**
    * Uuids of the updates the framework acknowledged. With `pending` that is every update the
    * stream took (the unacknowledged ones are exactly those pending: only the head is acknowledged,
@@ -136,7 +135,7 @@ export class TaskStatusUpdateManager {
       return 'refused';
     }
     stream.pending = appended(stream.pending, update);
-    if (!durable) stream.undurable.add(uuid);
+    if (!durable) (stream.undurable ??= new Set()).add(uuid);
     if (!this.paused && stream.pending.length === 1) this.forwardHead(stream, this.retryIntervalMinMs);
     return 'accepted';
   }
@@ -144,7 +143,7 @@ export class TaskStatusUpdateManager {
   /** The checkpoint of a pending update is on disk: if it heads its stream, it goes out now. */
   durable(frameworkId: string, taskId: string, uuid: string): void {
     const stream = this.streamFor(frameworkId, taskId, false);
-    if (stream === undefined || !stream.undurable.delete(uuid)) return;
+    if (stream === undefined || stream.undurable?.delete(uuid) !== true) return;
     if (!this.paused && stream.pending[0]?.uuid === uuid && !stream.inFlight) this.forwardHead(stream, this.retryIntervalMinMs);
   }
 
@@ -240,7 +239,7 @@ export class TaskStatusUpdateManager {
 
   private forwardHead(stream: TaskStream, retryIntervalMs: number): void {
     const head = stream.pending[0];
-    if (head === undefined || (head.uuid !== undefined && stream.undurable.has(head.uuid))) return;
+    if (head === undefined || (head.uuid !== undefined && stream.undurable?.has(head.uuid) === true)) return;
     stream.retryIntervalMs = retryIntervalMs;
     stream.retryAtMs = this.options.now() + retryIntervalMs;
     // A timer set for a longer interval (a head that had been retried) would fire too late: it goes.

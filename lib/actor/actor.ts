@@ -176,6 +176,16 @@ function onPrototypeChain(prototype: object, run: (...args: never[]) => unknown)
   return false;
 }
 
+/** @internal What few actors' runtimes hold (`ActorRuntime.rare`). */
+class RareRuntimeState {
+  sharedRoutes: Map<string, Map<string, HttpHandler>> | undefined = undefined;
+  streams: Set<HttpStream> | undefined = undefined;
+  linkedRemote: Map<string, UPID> | undefined = undefined;
+  /** `terminated`, once asked for (most actors' is never awaited before they end, or never). */
+  terminatedPromise: Promise<void> | undefined = undefined;
+  resolveTerminatedPromise: (() => void) | undefined = undefined;
+}
+
 /** @internal Runtime state the host keeps per actor. Not for actor code. */
 export class ActorRuntime extends Mailbox {
   /** Message handlers by name (shared with the other actors that installed the same ones). */
@@ -186,12 +196,26 @@ export class ActorRuntime extends Mailbox {
   get routes(): ReadonlyMap<string, HttpHandler> {
     return this.routeTable.view;
   }
-  // Made at first use, as the link books below: most actors never serve a shared route or a
-  // stream, and a simulation of 100k agents holds two actors per agent.
+  /**
+   * What few actors ever hold (shared routes, streams, remote links, a `terminated` promise),
+   * made at the first: a field each was ~32 bytes more an actor, and a simulation of 100k agents
+   * holds their actors and, while tasks run, as many executors. Read through the accessors below.
+   */
+  private rare: RareRuntimeState | undefined = undefined;
   /** Routes this actor serves under another id (`routeUnder`): namespace → path → handler. */
-  sharedRoutes: Map<string, Map<string, HttpHandler>> | undefined = undefined;
+  get sharedRoutes(): Map<string, Map<string, HttpHandler>> | undefined {
+    return this.rare?.sharedRoutes;
+  }
+  set sharedRoutes(routes: Map<string, Map<string, HttpHandler>> | undefined) {
+    if (routes !== undefined || this.rare !== undefined) (this.rare ??= new RareRuntimeState()).sharedRoutes = routes;
+  }
   /** Streaming responses of this actor still open (ended when it terminates). */
-  streams: Set<HttpStream> | undefined = undefined;
+  get streams(): Set<HttpStream> | undefined {
+    return this.rare?.streams;
+  }
+  set streams(streams: Set<HttpStream> | undefined) {
+    if (streams !== undefined || this.rare !== undefined) (this.rare ??= new RareRuntimeState()).streams = streams;
+  }
   /**
    * Ids of the local actors this actor is linked to (the host takes it off their linkers when it
    * terminates). Made at its first local link; nearly always one id, which a `SmallSet` holds in
@@ -199,7 +223,12 @@ export class ActorRuntime extends Mailbox {
    */
   linkedLocal: SmallSet<string> | undefined = undefined;
   /** The actors on other hosts this actor is linked to, by UPID text (as `linkedLocal`; made at its first remote link). */
-  linkedRemote: Map<string, UPID> | undefined = undefined;
+  get linkedRemote(): Map<string, UPID> | undefined {
+    return this.rare?.linkedRemote;
+  }
+  set linkedRemote(links: Map<string, UPID> | undefined) {
+    if (links !== undefined || this.rare !== undefined) (this.rare ??= new RareRuntimeState()).linkedRemote = links;
+  }
   /** The actor's mailbox: the runtime itself (a mailbox object of its own was ~32 bytes more an actor, and 100k simulated agents and their executors are that many actors). */
   get mailbox(): Mailbox {
     return this;
@@ -221,9 +250,6 @@ export class ActorRuntime extends Mailbox {
   deferCount = 0;
   /** Dispatches queued so far, per source actor id ('' for none) (numbers them for traces); made at the first. */
   dispatchCounts: Map<string, number> | undefined = undefined;
-  /** `terminated`, once asked for (most actors' is never awaited before they end, or never). */
-  private terminatedPromise: Promise<void> | undefined;
-  private resolveTerminatedPromise: (() => void) | undefined;
   private terminatedResolved = false;
   /** `whenTerminated` callbacks, in the order given (one, nearly always: a launcher's). */
   private terminatedCallbacks: (() => void) | Array<() => void> | undefined;
@@ -258,12 +284,13 @@ export class ActorRuntime extends Mailbox {
 
   /** Resolves when the actor has terminated (made on first use: a promise and its resolver per actor add up). */
   get terminated(): Promise<void> {
-    if (this.terminatedPromise === undefined) {
-      this.terminatedPromise = this.terminatedResolved
+    const rare = (this.rare ??= new RareRuntimeState());
+    if (rare.terminatedPromise === undefined) {
+      rare.terminatedPromise = this.terminatedResolved
         ? Promise.resolve()
-        : new Promise<void>((resolve) => { this.resolveTerminatedPromise = resolve; });
+        : new Promise<void>((resolve) => { rare.resolveTerminatedPromise = resolve; });
     }
-    return this.terminatedPromise;
+    return rare.terminatedPromise;
   }
 
   /**
@@ -287,7 +314,7 @@ export class ActorRuntime extends Mailbox {
     this.terminatedCallbacks = undefined;
     if (typeof callbacks === 'function') inMicrotask(callbacks);
     else if (callbacks !== undefined) for (const callback of callbacks) inMicrotask(callback);
-    this.resolveTerminatedPromise?.();
+    this.rare?.resolveTerminatedPromise?.();
   }
 }
 

@@ -17,7 +17,6 @@
  */
 import { dispatch, UPID } from '../../lib/actor';
 import { MemoryDisk } from '../../lib/disk';
-import { LazyMap } from '../../lib/lazy-collections';
 import { SmallMap } from '../../lib/small-map';
 import type { Logger } from '../../lib/logging';
 import { VirtualClock, type ActorHost, type ActorHostOptions } from '../../lib/process';
@@ -81,7 +80,7 @@ export class SimulatedExecutor extends Executor {
   /** Tasks running, by id, with the timer that ends them (small: a command executor runs one). */
   private readonly running: Map<string, { cancel(): void } | undefined> = new SmallMap();
   /** The checks of running tasks that have any (lazy: most have none). */
-  private readonly checks = new LazyMap<string, TaskChecks>();
+  private checks: Map<string, TaskChecks> | undefined = undefined;
 
   /** Whether it waits for its agent to reconnect (a checkpointing framework's executor whose agent link broke). */
   isWaitingForAgent(): boolean {
@@ -103,7 +102,7 @@ export class SimulatedExecutor extends Executor {
     const timer = sleep ? this.delay(Number(sleep[1]) * 1000, () => this.finish(task.taskId, 0)) : undefined;
     this.running.set(task.taskId, timer);
     const checks = this.startChecks(task);
-    if (checks !== undefined) this.checks.set(task.taskId, checks);
+    if (checks !== undefined) (this.checks ??= new Map()).set(task.taskId, checks);
   }
 
   protected override killTask(taskId: string, _options: KillOptions): void {
@@ -124,8 +123,8 @@ export class SimulatedExecutor extends Executor {
   }
 
   private stopChecks(taskId: string): void {
-    this.checks.get(taskId)?.stop();
-    this.checks.delete(taskId);
+    this.checks?.get(taskId)?.stop();
+    this.checks?.delete(taskId);
   }
 
   protected override acknowledged(update: StatusUpdate): void {
