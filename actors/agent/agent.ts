@@ -1206,7 +1206,7 @@ export class Agent extends Actor {
     this.gc.unscheduleAncestors(directory);
     if (this.reportedNotRunning.size > 0) this.reportedNotRunning.delete(`${framework.id}/${executor.id}`);
     const timeoutMs = this.options.flags.executorRegistrationTimeoutMs;
-    executor.registrationTimer = this.delay(timeoutMs, () => this.registrationTimedOut(executor));
+    executor.registrationTimer = this.delayWith(timeoutMs, this.registrationTimedOut, executor);
     // The token's hash is what a restarted agent checks a recovered run's token against: made only for the checkpoint.
     if (this.checkpoints(framework)) {
       executor.tokenSha256 = createHash('sha256').update(executor.token).digest('hex');

@@ -434,12 +434,15 @@ export abstract class Executor extends Actor {
   private armRetry(): void {
     if (this.retryTimer !== undefined) return;
     const intervalMs = this.options.statusUpdateRetryIntervalMs ?? EXECUTOR_STATUS_UPDATE_RETRY_INTERVAL_MS;
-    this.retryTimer = this.delay(intervalMs, () => {
-      this.retryTimer = undefined;
-      if (this.unacknowledged.size === 0) return;
-      this.resendUnacknowledged();
-      this.armRetry();
-    });
+    // A method, not a closure (and its scope) per executor.
+    this.retryTimer = this.delayWith(intervalMs, this.retryDue, undefined);
+  }
+
+  private retryDue(): void {
+    this.retryTimer = undefined;
+    if (this.unacknowledged.size === 0) return;
+    this.resendUnacknowledged();
+    this.armRetry();
   }
 
   private resendUnacknowledged(): void {

@@ -461,17 +461,17 @@ export class ActorHost {
   }
 
   /** @internal Timer for `Actor.delay`: fires on the host clock (or when a scripted replay says), runs in the actor's mailbox. */
-  delay(actor: Actor, ms: number, callback: () => void): Timer {
-    return this.startTimer(actor, ms, callback, undefined);
+  delay(actor: Actor, ms: number, callback: (this: Actor, arg: unknown) => void, arg?: unknown): Timer {
+    return this.startTimer(actor, ms, callback, undefined, arg);
   }
 
   /** @internal `Actor.every`: `callback` every `periodMs` until cancelled (one timer object for all periods). */
   every(actor: Actor, periodMs: number, callback: () => void): Timer {
-    return this.startTimer(actor, periodMs, callback, periodMs);
+    return this.startTimer(actor, periodMs, callback, periodMs, undefined);
   }
 
-  private startTimer(actor: Actor, ms: number, callback: () => void, periodMs: number | undefined): ActorTimer {
-    const timer = new ActorTimer(actor, callback, periodMs);
+  private startTimer(actor: Actor, ms: number, callback: (this: Actor, arg: unknown) => void, periodMs: number | undefined, arg: unknown): ActorTimer {
+    const timer = new ActorTimer(actor, callback, periodMs, arg);
     this.armTimer(timer, ms);
     return timer;
   }
@@ -490,7 +490,7 @@ export class ActorHost {
   private runTimer(timer: ActorTimer): void {
     if (timer.cancelled) return;
     if (timer.periodMs !== undefined) this.armTimer(timer, timer.periodMs);
-    timer.callback.call(timer.actor);
+    timer.callback.call(timer.actor, timer.arg);
   }
 
   /** Numbers `timer` as its actor's next timer and puts it on the clock (off it under a scripted replay). */

@@ -45,8 +45,15 @@ class Timing extends Actor {
   constructor() {
     super('timing');
   }
+  readonly got: Array<{ self: boolean; arg: string }> = [];
   later(ms: number, callback: () => void): ActorTimer {
     return this.delay(ms, callback) as ActorTimer;
+  }
+  laterWith(ms: number, arg: string): ActorTimer {
+    return this.delayWith(ms, this.note, arg) as ActorTimer;
+  }
+  private note(arg: string): void {
+    this.got.push({ self: this instanceof Timing, arg });
   }
 }
 
@@ -133,7 +140,8 @@ describe('VirtualClock', () => {
     timer.cancel();
     timer.cancel();
     expect(() => timer.actor).to.throw('a cancelled timer has no actor');
-    timer.callback();
+    timer.callback.call(actor, undefined);
+    expect(timer.arg).to.equal(undefined);
     timer.timerFired();
     await clock.advance(2_000);
     expect(ran).to.equal(0);
@@ -141,6 +149,13 @@ describe('VirtualClock', () => {
     await dispatch(actor, (self) => self.later(1_000, () => ran++));
     await clock.advance(1_000);
     expect(ran).to.equal(1);
+    // delayWith: the method runs with the actor as `this` and its argument; cancelled, it lets go of the argument too.
+    await dispatch(actor, (self) => self.laterWith(500, 'first'));
+    const cancelled = await dispatch(actor, (self) => self.laterWith(500, 'second'));
+    cancelled.cancel();
+    expect(cancelled.arg).to.equal(undefined);
+    await clock.advance(500);
+    expect(actor.got).to.deep.equal([{ self: true, arg: 'first' }]);
     await host.stop();
   });
 
