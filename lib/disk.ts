@@ -174,7 +174,7 @@ export class MemoryDisk implements Disk {
   /**
    * Directories made (by `makeDirectory`, or as a written file's), by normalized path. Each
    * stands for its ancestors too, which are not kept (`exists` and `listDirectories` work them
-   * out): a simulated agent's sandbox made five or six ancestors a task, ~400 bytes each task
+   * out): a simulated agent's sandbox made five or six ancestors a task, ~490 bytes each task
    * kept for good in a simulation of 100k agents. The root always exists.
    */
   private readonly directories = new Set<string>();
