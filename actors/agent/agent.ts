@@ -1169,10 +1169,10 @@ export class Agent extends Actor {
   }
 
   /**
-   * A task of `executor` reached a terminal state: counted, and its container's limits follow
-   * the tasks left (CPU shares go down; the memory limit stays, as the isolator only raises it).
+   * @internal A task of `executor` reached a terminal state (`TaskEndListener`: its records call
+   * it): counted, and its container's limits follow the tasks left (CPU shares go down; the
+   * memory limit stays, as the isolator only raises it).
    */
-  /** @internal One of `executor`'s tasks reached a terminal state (`TaskEndListener`; the records call it). */
   taskEnded(executor: ExecutorRecord, state: TaskState): void {
     this.counters.taskReached(state);
     if (executor.phase !== 'TERMINATED') this.options.launcher.update?.(executor.runId, containerLimits(executor));

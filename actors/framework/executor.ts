@@ -52,8 +52,10 @@ export const MAX_UNACKNOWLEDGED_UPDATES = 10_000;
 export interface ExecutorOptions {
   /** Actor id (default `executor`); only simulations running several executors in one host need another. */
   readonly id?: string;
-  /** The agent's pid (`MESOS_AGENT_PID`, or `MESOS_SLAVE_PID`); an executor in the agent's own host may be given the agent's UPID itself. */
-  readonly agentPid: string | UPID;
+  /** The agent's pid (`MESOS_AGENT_PID`, or `MESOS_SLAVE_PID`). */
+  readonly agentPid: string;
+  /** The same, parsed: an executor in the agent's own host may be given the agent's UPID itself (not parsed again per executor). */
+  readonly agent?: UPID;
   readonly frameworkId: string;
   readonly executorId: string;
   /** The agent's id (`MESOS_AGENT_ID`); learnt at registration anyway. */
@@ -144,7 +146,7 @@ export abstract class Executor extends Actor {
   constructor(options: ExecutorOptions = executorOptionsFromEnvironment()) {
     super(options.id ?? 'executor');
     this.options = options;
-    this.agent = typeof options.agentPid === 'string' ? UPID.parse(options.agentPid) : options.agentPid;
+    this.agent = options.agent ?? UPID.parse(options.agentPid);
     this.agentId = options.agentId;
     this.install(ExecutorRegistered, this.onRegistered);
     this.install(ExecutorReregistered, this.onReregistered);

@@ -519,6 +519,8 @@ export abstract class Actor {
   /**
    * `delay` of a method of this actor called with `arg`: the timer holds the method and its
    * argument, with no closure and scope beside it (a timer per task in flight, at 100k agents).
+   * `method` runs with this actor as `this`: pass one of its own methods (TypeScript checks the
+   * argument's type, but not `this` of a method declared without a `this` parameter).
    *
    * @example this.delayWith(timeoutMs, this.registrationTimedOut, executor);
    */

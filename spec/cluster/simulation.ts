@@ -217,7 +217,7 @@ export class InProcessLauncher implements Launcher {
     // One literal, no spreads (an absent token or probe runner is undefined, which the executor reads as absent).
     const executor = new SimulatedExecutor({
       id: ACTOR_ID_UNSAFE.test(id) ? id.replace(ACTOR_ID_UNSAFE_ALL, '_') : id,
-      agentPid: launch.agent ?? launch.agentPid, frameworkId: launch.frameworkId, executorId: launch.executorId,
+      agentPid: launch.agentPid, agent: launch.agent, frameworkId: launch.frameworkId, executorId: launch.executorId,
       agentId: launch.agentId, directory: launch.directory, checkpoint: launch.checkpoint,
       token: launch.token, checkProbes: this.checkProbes,
     });

@@ -49,6 +49,9 @@ class Timing extends Actor {
   later(ms: number, callback: () => void): ActorTimer {
     return this.delay(ms, callback) as ActorTimer;
   }
+  periodic(ms: number, callback: () => void): ActorTimer {
+    return this.every(ms, callback) as ActorTimer;
+  }
   laterWith(ms: number, arg: string): ActorTimer {
     return this.delayWith(ms, this.note, arg) as ActorTimer;
   }
@@ -156,6 +159,42 @@ describe('VirtualClock', () => {
     expect(cancelled.arg).to.equal(undefined);
     await clock.advance(500);
     expect(actor.got).to.deep.equal([{ self: true, arg: 'first' }]);
+    await host.stop();
+  });
+
+  it('an actor timer the clock holds does not run when cancelled after it came due and before its run, nor a periodic one cancelled so', async () => {
+    const clock = new VirtualClock({ simulated: true });
+    const host = memoryHost({ clock });
+    const actor = new Timing();
+    host.spawn(actor);
+    await clock.settle();
+    const seen: string[] = [];
+    // Two timers due at once: both come due (both runs are queued) before the first runs and cancels the second.
+    await dispatch(actor, (self) => {
+      let second: ActorTimer | undefined;
+      self.later(100, () => { seen.push('first'); second?.cancel(); });
+      second = self.later(100, () => seen.push('second'));
+    });
+    await clock.advance(100);
+    expect(seen).to.deep.equal(['first']);
+    // A periodic timer cancelled by a one-shot due at the same time, after both came due.
+    seen.length = 0;
+    await dispatch(actor, (self) => {
+      let periodic: ActorTimer | undefined;
+      self.later(50, () => { seen.push('killer'); periodic?.cancel(); });
+      periodic = self.periodic(50, () => seen.push('periodic'));
+    });
+    await clock.advance(500);
+    expect(seen).to.deep.equal(['killer']);
+    // A periodic timer that cancels itself at its third run runs three times, then leaves the clock.
+    seen.length = 0;
+    await dispatch(actor, (self) => {
+      const periodic = self.periodic(10, () => { seen.push('tick'); if (seen.length === 3) periodic.cancel(); });
+    });
+    await clock.advance(200);
+    expect(seen).to.deep.equal(['tick', 'tick', 'tick']);
+    expect(clock.pendingTimers()).to.equal(0);
+    expect(actor.runtime.pendingTimers()).to.deep.equal([]);
     await host.stop();
   });
 
