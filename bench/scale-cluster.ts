@@ -75,7 +75,7 @@ export class ScaleFramework extends Scheduler {
   readonly runningAfterMs: number[] = [];
   /**
    * When each short task was launched, by its number (the last part of its id); NaN once it ran.
-   * A list of doubles, not a map by id (~100 bytes a task in flight at 100k agents, the bench's own).
+   * A list of doubles, not a map by id (an entry and its table's growth per task in flight: the bench's own bookkeeping, not measured apart).
    */
   private readonly launchedAt: number[] = [];
   /** Tasks launched so far (for unique ids). */

@@ -198,8 +198,8 @@ export class ActorRuntime extends Mailbox {
   }
   /**
    * What few actors ever hold (shared routes, streams, remote links, a `terminated` promise),
-   * made at the first: a field each was ~32 bytes more an actor, and a simulation of 100k agents
-   * holds their actors and, while tasks run, as many executors. Read through the accessors below.
+   * made at the first: one field where there were five on every actor, and a simulation of 100k
+   * agents holds their actors and, while tasks run, as many executors. Read through the accessors below.
    */
   private rare: RareRuntimeState | undefined = undefined;
   /** Routes this actor serves under another id (`routeUnder`): namespace → path → handler. */
@@ -229,7 +229,7 @@ export class ActorRuntime extends Mailbox {
   set linkedRemote(links: Map<string, UPID> | undefined) {
     if (links !== undefined || this.rare !== undefined) (this.rare ??= new RareRuntimeState()).linkedRemote = links;
   }
-  /** The actor's mailbox: the runtime itself (a mailbox object of its own was ~32 bytes more an actor, and 100k simulated agents and their executors are that many actors). */
+  /** The actor's mailbox: the runtime itself (a mailbox object of its own was one more object an actor, and 100k simulated agents and their executors are that many actors). */
   get mailbox(): Mailbox {
     return this;
   }
@@ -341,7 +341,6 @@ const CANCELLED_TIMER_CALLBACK = (): void => {};
  */
 export class ActorTimer implements Timer, CancellableTarget {
   handle: TimerHandle | undefined;
-  cancelled = false;
   /** The timer's number among its actor's timers, from 1 (a repeating timer takes a new one per period). */
   seq = 0;
   /** When it is next due, by its host's clock. */
@@ -350,7 +349,7 @@ export class ActorTimer implements Timer, CancellableTarget {
   listed = false;
   previous: ActorTimer | undefined = undefined;
   next: ActorTimer | undefined = undefined;
-  /** Its actor until cancelled. */
+  /** Its actor until cancelled (then undefined: `cancelled` reads it). */
   private owner: Actor | undefined;
   /** Runs in the actor's mailbox, with the actor as `this` and `arg` (a no-op once cancelled). */
   callback: (this: Actor, arg: unknown) => void;
@@ -367,6 +366,10 @@ export class ActorTimer implements Timer, CancellableTarget {
     this.callback = callback;
     this.arg = arg;
   }
+  /** Cancelled (`cancel`): it never runs, and holds nothing of its actor's. */
+  get cancelled(): boolean {
+    return this.owner === undefined;
+  }
   /** The actor whose timer it is (a cancelled timer has none: check `cancelled` first). */
   get actor(): Actor {
     if (this.owner === undefined) throw new Error('a cancelled timer has no actor');
@@ -374,7 +377,6 @@ export class ActorTimer implements Timer, CancellableTarget {
   }
   cancel(): void {
     if (this.owner === undefined) return;
-    this.cancelled = true;
     this.handle?.cancel();
     this.owner.runtime.removeTimer(this);
     this.owner = undefined;

@@ -41,11 +41,6 @@ export interface Clock {
   /** Runs `callback` once after `delayMs` of this clock's time. */
   setTimer(delayMs: number, callback: TimerCallback): TimerHandle;
   /**
-   * `setTimer` for the next period of a timer whose callback has run (`Actor.every`): a clock
-   * may reuse `handle` (one it returned) instead of making a new timer. Optional.
-   */
-  setTimerAgain?(handle: TimerHandle, delayMs: number, callback: TimerCallback): TimerHandle;
-  /**
    * `setTimer` for a target that keeps its own `cancelled` flag: a clock may hold the target itself
    * (`VirtualClock` does: no timer object per timer) and return a handle whose `cancel` does
    * nothing, so the target is cancelled by setting its flag (and should then let go of what it
@@ -204,12 +199,10 @@ export interface VirtualClockOptions {
 /** What `settle()` saw in one turn. */
 type Observation = 'idle' | 'queued' | 'waiting' | Promise<void>;
 
-/** A timer of a `VirtualClock`; it is its own handle (no handle object and closure per timer). */
+/** A timer of a `VirtualClock` set with a callback (its due time and number are the heap's keys); it is its own handle. */
 class VirtualTimer implements TimerHandle {
   cancelled = false;
-  /** Out of the heap, its callback called: it may be set again (`setTimerAgain`). */
-  fired = false;
-  constructor(public at: number, public sequence: number, public callback: TimerCallback) {}
+  constructor(public callback: TimerCallback) {}
   /**
    * A cancelled timer stays in the heap until it comes due; it lets go of its callback now (a
    * ping timeout re-armed at every ping would otherwise keep several callbacks, and all they
@@ -287,29 +280,21 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: TimerCallback): TimerHandle {
-    const timer = new VirtualTimer(this.now() + Math.max(0, delayMs), this.sequence++, callback);
-    this.push(timer);
-    if (!this.paused) this.armRealTimer();
+    const timer = new VirtualTimer(callback);
+    this.hold(delayMs, timer);
     return timer;
   }
 
-  /** Reuses `handle` when it is one of this clock's timers that has fired (no new timer per period of a long-lived periodic timer). */
-  setTimerAgain(handle: TimerHandle, delayMs: number, callback: TimerCallback): TimerHandle {
-    if (!(handle instanceof VirtualTimer) || !handle.fired || handle.cancelled) return this.setTimer(delayMs, callback);
-    handle.at = this.now() + Math.max(0, delayMs);
-    handle.sequence = this.sequence++;
-    handle.callback = callback;
-    handle.fired = false;
-    this.push(handle);
-    if (!this.paused) this.armRealTimer();
-    return handle;
+  /** Holds `target` itself in the heap, numbered as `setTimer` numbers a timer (an actor's timer, each of a periodic one's periods included, needs no second object here). */
+  setTargetTimer(delayMs: number, target: CancellableTarget): TimerHandle {
+    this.hold(delayMs, target);
+    return TARGET_HANDLE;
   }
 
-  /** Holds `target` itself in the heap, numbered as `setTimer` numbers a timer (an actor's timer needs no second object here). */
-  setTargetTimer(delayMs: number, target: CancellableTarget): TimerHandle {
-    this.timers.push(this.now() + Math.max(0, delayMs), this.sequence++, target);
+  /** Puts `entry` in the heap, due `delayMs` from now, after every entry set before it for the same time. */
+  private hold(delayMs: number, entry: HeapEntry): void {
+    this.timers.push(this.now() + Math.max(0, delayMs), this.sequence++, entry);
     if (!this.paused) this.armRealTimer();
-    return TARGET_HANDLE;
   }
 
   addSettleProbe(probe: SettleProbe): () => void {
@@ -482,12 +467,8 @@ export class VirtualClock implements Clock {
       if (next.cancelled) continue;
       fired = true;
       this.timersFired++;
-      if (next instanceof VirtualTimer) {
-        next.fired = true;
-        fireCallback(next.callback);
-      } else {
-        next.timerFired();
-      }
+      if (next instanceof VirtualTimer) fireCallback(next.callback);
+      else next.timerFired();
     }
     return fired;
   }
@@ -510,10 +491,6 @@ export class VirtualClock implements Clock {
       next = this.timers.peek();
     }
     return next;
-  }
-
-  private push(timer: VirtualTimer): void {
-    this.timers.push(timer.at, timer.sequence, timer);
   }
 
   private pop(): HeapEntry | undefined {

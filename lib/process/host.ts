@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Actor, ActorTimer, type RunLabel, type Timer } from '../actor/actor';
-import { INITIALIZE_LABEL, Tag, timerLabel, type MailboxEvent } from '../actor/mailbox';
+import { INITIALIZE_LABEL, MailboxEvent, Tag, timerLabel } from '../actor/mailbox';
 import { SmallSet } from '../small-set';
 import { SmallMap } from '../small-map';
 import { UPID } from '../actor/upid';
@@ -500,13 +500,10 @@ export class ActorHost {
     timer.dueMs = this.clock.now() + Math.max(0, ms);
     runtime.addTimer(timer);
     if (this.scripted) return;
-    // A clock that holds the timer itself makes no object for it (a virtual clock); otherwise a
-    // periodic timer's next period reuses the clock's timer where the clock can (see `every`).
+    // A clock that holds the timer itself (a virtual clock) makes no object for it, nor for any
+    // period of a periodic one.
     const clock = this.clock;
-    const previous = timer.handle;
-    timer.handle = clock.setTargetTimer !== undefined
-      ? clock.setTargetTimer(ms, timer)
-      : previous !== undefined && clock.setTimerAgain !== undefined ? clock.setTimerAgain(previous, ms, timer) : clock.setTimer(ms, timer);
+    timer.handle = clock.setTargetTimer !== undefined ? clock.setTargetTimer(ms, timer) : clock.setTimer(ms, timer);
   }
 
   /**
@@ -518,10 +515,10 @@ export class ActorHost {
     this.startPending(actor);
     const seq = ++actor.runtime.deferCount;
     promise.then(
-      (value) => this.deferSettled(new DeferredTurn(actor, seq, true, undefined, value, then as (value: unknown) => void, onError)),
+      (value) => this.deferSettled(new DeferredTurn(actor, seq, true, value, then as (value: unknown) => void, onError)),
       (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
-        this.deferSettled(new DeferredTurn(actor, seq, false, failure.message, failure, then as (value: unknown) => void, onError));
+        this.deferSettled(new DeferredTurn(actor, seq, false, failure, then as (value: unknown) => void, onError));
       },
     );
   }
@@ -744,9 +741,9 @@ export class ActorHost {
           return this.finishTerminate(actor);
       }
     } catch (error) {
-      const message = tag === Tag.Message || tag === Tag.ValidatedMessage;
-      const from = message || tag === Tag.Exited ? (a as UPID).toString() : undefined;
-      this.logger.error({ actor: actor.id, event: truncated(eventName(tag, a, b)), from, error: truncated(describe(error)) }, 'handler threw; actor continues');
+      // A view of the record says what it was (made only here, off the hot path).
+      const event = new MailboxEvent(tag, a, b, c);
+      this.logger.error({ actor: actor.id, event: truncated(event.name), from: event.from?.toString(), error: truncated(describe(error)) }, 'handler threw; actor continues');
       this.failOnSharedBodyChange(actor, error);
     } finally {
       this.current = previous;
@@ -1276,26 +1273,6 @@ function truncated(text: string): string {
   return text.length <= MAX_LOGGED_PEER_TEXT ? text : `${text.slice(0, MAX_LOGGED_PEER_TEXT)}… (${text.length} chars)`;
 }
 
-/** What a mailbox record is called in a log line: a message's name, or the kind of work. */
-function eventName(tag: Tag, a: unknown, b: unknown): string {
-  switch (tag) {
-    case Tag.Message:
-    case Tag.ValidatedMessage:
-      return b as string;
-    case Tag.Run:
-    case Tag.Deferred:
-      return (a as RunLabel).name;
-    case Tag.Timer:
-      return 'timer';
-    case Tag.Initialize:
-      return 'initialize';
-    case Tag.Exited:
-      return 'exited';
-    case Tag.Terminate:
-      return 'terminate';
-  }
-}
-
 /**
  * @internal Deferred work that settled (`ActorHost.defer`), waiting in its actor's mailbox: its
  * label, as traces and a scripted replay read it (`name` 'defer', its number, whether it
@@ -1309,8 +1286,6 @@ class DeferredTurn implements RunLabel {
     readonly seq: number,
     /** The promise resolved (`then` runs) or rejected (`onError` runs). */
     readonly ok: boolean,
-    /** The rejection's message. */
-    readonly error: string | undefined,
     /** The value it resolved with, or the `Error` it was rejected with. */
     readonly outcome: unknown,
     readonly then: (value: unknown) => void,
@@ -1319,6 +1294,11 @@ class DeferredTurn implements RunLabel {
 
   get name(): 'defer' {
     return 'defer';
+  }
+
+  /** The rejection's message (what a trace records of it). */
+  get error(): string | undefined {
+    return this.ok ? undefined : (this.outcome as Error).message;
   }
 
   get source(): string {

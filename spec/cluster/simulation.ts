@@ -195,8 +195,9 @@ export class InProcessLauncher implements Launcher {
   launched = 0;
   /**
    * Each executor's "process" until it ends, by id, in launch order: the executor, what started
-   * it, and whom to tell when it ends (the agent watching it now). One map (it was two, with
-   * the same keys' lifetimes: ~250 bytes a task in flight at 100k agents, their tables' growth).
+   * it, and whom to tell when it ends (the agent watching it now). One map: the second it was,
+   * with the same keys' lifetimes, was ~110 bytes a task in flight at 100k agents (its entries
+   * and table growth, V8's sampling heap profiler, scratch).
    */
   private readonly processes = new Map<number, SimulatedProcess>();
   /** Process ids, numbered from here in launch order (the same in every run of a seed). */
@@ -212,7 +213,7 @@ export class InProcessLauncher implements Launcher {
     if (this.launches.length >= 2 * MAX_LAUNCHES_KEPT) this.launches.splice(0, this.launches.length - MAX_LAUNCHES_KEPT);
     // Named by its run (unique: a fresh id per launch), as a real executor's process is its own
     // `executor(1)`: the framework and executor ids are in every message it sends. Named after
-    // all three, its id and pid text were ~160 bytes more a task in flight at 100k agents.
+    // all three, its id and its pid's text each held the framework and executor ids too.
     const id = ['executor', launch.runId].join('-');
     // One literal, no spreads (an absent token or probe runner is undefined, which the executor reads as absent).
     const executor = new SimulatedExecutor({
@@ -272,7 +273,7 @@ export class InProcessLauncher implements Launcher {
 
   /** The executors alive now, in launch order. */
   executors(): LiveExecutor[] {
-    return [...this.processes.values()].map(({ executor, launch }) => ({ executor, launch }));
+    return [...this.processes.values()];
   }
 
   /**

@@ -86,6 +86,8 @@ describe('Actor', () => {
     const logged = captured.find('handler threw');
     expect(logged).to.have.length(1);
     expect(JSON.stringify(logged[0])).to.contain('boom').and.to.contain('Boom');
+    // The record names the event and its sender (read from the mailbox record that threw).
+    expect(logged[0]).to.include({ event: 'Boom', from: sender.self().toString() });
   });
 
   it('binds its own id to what it logs (and makes no child logger for a silent host)', async () => {

@@ -197,27 +197,6 @@ describe('VirtualClock', () => {
     await host.stop();
   });
 
-  it('setTimerAgain reuses a timer that has fired, and only such a timer', async () => {
-    const clock = new VirtualClock();
-    const fired: number[] = [];
-    const start = clock.now();
-    const first = clock.setTimer(100, () => fired.push(clock.now() - start));
-    const pending = clock.setTimer(1_000, () => fired.push(-1));
-    // Not fired yet: a new timer, and the pending one still fires.
-    expect(clock.setTimerAgain(pending, 50, () => fired.push(clock.now() - start))).to.not.equal(pending);
-    await clock.advance(100);
-    expect(fired).to.deep.equal([50, 100]);
-    const again = clock.setTimerAgain(first, 200, () => fired.push(clock.now() - start));
-    expect(again).to.equal(first);
-    await clock.advance(200);
-    expect(fired).to.deep.equal([50, 100, 300]);
-    // Cancelled after firing and setting again: it does not fire.
-    clock.setTimerAgain(again, 10, () => fired.push(-2)).cancel();
-    await clock.advance(1_000);
-    expect(fired).to.deep.equal([50, 100, 300, -1]);
-    expect(clock.pendingTimers()).to.equal(0);
-  });
-
   it('settle waits for a deferred completion that takes more event-loop turns than the old turn bound', async function () {
     this.timeout(60_000);
     const clock = new VirtualClock(0);
