@@ -376,12 +376,14 @@ export class ActorTimer implements Timer, CancellableTarget {
     return this.owner;
   }
   cancel(): void {
-    if (this.owner === undefined) return;
-    this.handle?.cancel();
-    this.owner.runtime.removeTimer(this);
+    const owner = this.owner;
+    if (owner === undefined) return;
+    owner.runtime.removeTimer(this);
     this.owner = undefined;
     this.callback = CANCELLED_TIMER_CALLBACK;
     this.arg = undefined;
+    // Cancelled first: a virtual clock told of it may drop its cancelled entries at once, this one among them.
+    this.handle?.cancel();
   }
   /** Comes due (the clock calls it; a scripted replay calls it when the trace says): its run is queued in the actor's mailbox. */
   timerFired(): void {

@@ -202,13 +202,23 @@ type Observation = 'idle' | 'queued' | 'waiting' | Promise<void>;
 /** A timer of a `VirtualClock` set with a callback (its due time and number are the heap's keys); it is its own handle. */
 class VirtualTimer implements TimerHandle {
   cancelled = false;
-  constructor(public callback: TimerCallback) {}
+  constructor(
+    public callback: TimerCallback,
+    private readonly clock: VirtualClock,
+  ) {}
   /**
-   * A cancelled timer stays in the heap until it comes due; it lets go of its callback now (a
-   * ping timeout re-armed at every ping would otherwise keep several callbacks, and all they
-   * hold, per agent).
+   * A cancelled timer lets go of its callback now (a ping timeout re-armed at every ping would
+   * otherwise keep several callbacks, and all they hold, per agent), and leaves the heap when it
+   * comes due or when the clock drops its cancelled entries (`CANCELLED_TIMERS_DROPPED_AT`).
    */
   cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.callback = CANCELLED_CALLBACK;
+    this.clock.entryCancelled();
+  }
+  /** It came due and ran: it is out of the heap, and a later `cancel` has nothing to do. */
+  fired(): void {
     this.cancelled = true;
     this.callback = CANCELLED_CALLBACK;
   }
@@ -217,8 +227,18 @@ class VirtualTimer implements TimerHandle {
 /** What a cancelled timer holds instead of its callback (it never runs: the clock skips cancelled timers). */
 const CANCELLED_CALLBACK = (): void => {};
 
-/** What `VirtualClock.setTargetTimer` returns: the target is cancelled by its own flag. */
-const TARGET_HANDLE: TimerHandle = Object.freeze({ cancel: (): void => {} });
+/**
+ * Cancelled entries a virtual clock's heap may hold before it drops them, at the least; it drops
+ * them once they are also an eighth of the heap or more (`CANCELLED_TIMERS_SHARE`), which costs
+ * a pass over the heap every so many cancels: amortized, at most 8 entries looked at a cancel. A
+ * cancelled timer used to stay until it would have come due: a short task's agent and executor
+ * left three (the executor's registration timeout of a minute, two update retries of 10 s), kept
+ * through a 100k-task burst that takes no virtual time at all, and promoted by every young
+ * collection meanwhile.
+ */
+export const CANCELLED_TIMERS_DROPPED_AT = 1_024;
+/** The heap's share (1 / this) cancelled entries may take before the clock drops them (see `CANCELLED_TIMERS_DROPPED_AT`). */
+export const CANCELLED_TIMERS_SHARE = 8;
 
 /** An entry of a virtual clock's heap: its own timer, or a target held as it is (`setTargetTimer`). */
 type HeapEntry = VirtualTimer | CancellableTarget;
@@ -252,6 +272,14 @@ export class VirtualClock implements Clock {
   private current: number;
   private sequence = 0;
   private readonly timers = new TimerHeap<HeapEntry>();
+  /** Entries of `timers` cancelled since it last dropped them (at most: one cancelled after it fired may be counted). */
+  private cancelledEntries = 0;
+  /**
+   * What `setTargetTimer` returns: the target is cancelled by its own flag, and its `cancel`
+   * calls this handle's once (`ActorTimer.cancel`), which counts it (an actor's host forgets the
+   * handle when the timer fires, so a timer cancelled after it fired is not counted).
+   */
+  private readonly targetHandle: TimerHandle = Object.freeze({ cancel: (): void => this.entryCancelled() });
   private readonly probes = new Set<SettleProbe>();
   /** Timers fired so far (work, for the livelock bound). */
   private timersFired = 0;
@@ -280,7 +308,7 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: TimerCallback): TimerHandle {
-    const timer = new VirtualTimer(callback);
+    const timer = new VirtualTimer(callback, this);
     this.hold(delayMs, timer);
     return timer;
   }
@@ -288,7 +316,21 @@ export class VirtualClock implements Clock {
   /** Holds `target` itself in the heap, numbered as `setTimer` numbers a timer (an actor's timer, each of a periodic one's periods included, needs no second object here). */
   setTargetTimer(delayMs: number, target: CancellableTarget): TimerHandle {
     this.hold(delayMs, target);
-    return TARGET_HANDLE;
+    return this.targetHandle;
+  }
+
+  /** @internal An entry of the heap was cancelled (`VirtualTimer.cancel`, a target's handle). */
+  entryCancelled(): void {
+    if (++this.cancelledEntries < CANCELLED_TIMERS_DROPPED_AT || this.cancelledEntries * CANCELLED_TIMERS_SHARE < this.timers.size) return;
+    // Due times and numbers order the heap, so what fires when does not change. No caller holds a
+    // place in the heap across a cancel (`fireDue` peeks again after each timer it runs).
+    this.timers.removeWhere(isCancelled);
+    this.cancelledEntries = 0;
+  }
+
+  /** Entries the heap holds, cancelled ones not yet dropped included (tests). */
+  heldEntries(): number {
+    return this.timers.size;
   }
 
   /** Puts `entry` in the heap, due `delayMs` from now, after every entry set before it for the same time. */
@@ -467,8 +509,11 @@ export class VirtualClock implements Clock {
       if (next.cancelled) continue;
       fired = true;
       this.timersFired++;
-      if (next instanceof VirtualTimer) fireCallback(next.callback);
-      else next.timerFired();
+      if (next instanceof VirtualTimer) {
+        const callback = next.callback;
+        next.fired();
+        fireCallback(callback);
+      } else next.timerFired();
     }
     return fired;
   }
@@ -488,6 +533,7 @@ export class VirtualClock implements Clock {
     let next = this.timers.peek();
     while (next !== undefined && next.cancelled) {
       this.pop();
+      if (this.cancelledEntries > 0) this.cancelledEntries--;
       next = this.timers.peek();
     }
     return next;
@@ -496,5 +542,10 @@ export class VirtualClock implements Clock {
   private pop(): HeapEntry | undefined {
     return this.timers.pop();
   }
+}
+
+/** A heap entry that was cancelled (`VirtualClock.hold` drops them). */
+function isCancelled(entry: HeapEntry): boolean {
+  return entry.cancelled;
 }
 

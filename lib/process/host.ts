@@ -479,6 +479,8 @@ export class ActorHost {
   /** @internal `ActorTimer.timerFired`: the timer came due; its run is queued (labelled for traces and replays). */
   timerFired(timer: ActorTimer): void {
     if (timer.cancelled) return;
+    // Out of the clock: a cancel from now on has nothing to tell it (a virtual clock counts the cancelled entries it holds).
+    timer.handle = undefined;
     const actor = timer.actor;
     actor.runtime.removeTimer(timer);
     if (actor.runtime.state !== 'running') return;

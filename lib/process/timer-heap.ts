@@ -63,42 +63,66 @@ export class TimerHeap<T> {
   /** Takes the first item out; undefined when empty. */
   pop(): T | undefined {
     if (this.count === 0) return undefined;
-    const { ats, sequences, items } = this;
-    const top = items[0];
+    const top = this.items[0];
     const last = --this.count;
-    if (last > 0) {
-      // The last item sinks from the root: each level moves the smallest child up into the hole.
-      const at = ats[last] as number;
-      const sequence = sequences[last] as number;
-      const item = items[last];
-      let hole = 0;
-      for (;;) {
-        const first = hole * ARITY + 1;
-        if (first >= last) break;
-        const end = Math.min(first + ARITY, last);
-        let child = first;
-        let childAt = ats[first] as number;
-        let childSequence = sequences[first] as number;
-        for (let other = first + 1; other < end; other++) {
-          const otherAt = ats[other] as number;
-          if (otherAt < childAt || (otherAt === childAt && (sequences[other] as number) < childSequence)) {
-            child = other;
-            childAt = otherAt;
-            childSequence = sequences[other] as number;
-          }
-        }
-        if (at < childAt || (at === childAt && sequence < childSequence)) break;
-        ats[hole] = childAt;
-        sequences[hole] = childSequence;
-        items[hole] = items[child];
-        hole = child;
-      }
-      ats[hole] = at;
-      sequences[hole] = sequence;
-      items[hole] = item;
-    }
-    items[last] = undefined; // let go of the popped slot's item
+    // The last item sinks from the root into the hole the first one left.
+    if (last > 0) this.sink(0, this.ats[last] as number, this.sequences[last] as number, this.items[last]);
+    this.items[last] = undefined; // let go of the popped slot's item
     return top;
+  }
+
+  /**
+   * Drops every item `drop` says to, keeping the rest in order (O(n): the kept items are heaped
+   * again bottom up); returns how many went. What a virtual clock does with the timers cancelled
+   * before they came due, which would otherwise stay until then.
+   */
+  removeWhere(drop: (item: T) => boolean): number {
+    const { ats, sequences, items } = this;
+    let kept = 0;
+    for (let index = 0; index < this.count; index++) {
+      const item = items[index] as T;
+      if (drop(item)) continue;
+      ats[kept] = ats[index] as number;
+      sequences[kept] = sequences[index] as number;
+      items[kept++] = item;
+    }
+    const removed = this.count - kept;
+    for (let index = kept; index < this.count; index++) items[index] = undefined;
+    this.count = kept;
+    for (let index = Math.floor((kept - 2) / ARITY); index >= 0; index--) {
+      this.sink(index, ats[index] as number, sequences[index] as number, items[index]);
+    }
+    return removed;
+  }
+
+  /** Puts the item (`at`, `sequence`, `item`) at `hole` or below it: each level moves the smallest child up into the hole, among the first `count` slots. */
+  private sink(hole: number, at: number, sequence: number, item: T | undefined): void {
+    const { ats, sequences, items } = this;
+    const count = this.count;
+    for (;;) {
+      const first = hole * ARITY + 1;
+      if (first >= count) break;
+      const end = Math.min(first + ARITY, count);
+      let child = first;
+      let childAt = ats[first] as number;
+      let childSequence = sequences[first] as number;
+      for (let other = first + 1; other < end; other++) {
+        const otherAt = ats[other] as number;
+        if (otherAt < childAt || (otherAt === childAt && (sequences[other] as number) < childSequence)) {
+          child = other;
+          childAt = otherAt;
+          childSequence = sequences[other] as number;
+        }
+      }
+      if (at < childAt || (at === childAt && sequence < childSequence)) break;
+      ats[hole] = childAt;
+      sequences[hole] = childSequence;
+      items[hole] = items[child];
+      hole = child;
+    }
+    ats[hole] = at;
+    sequences[hole] = sequence;
+    items[hole] = item;
   }
 
   /** The items in no particular order (for tests and diagnostics). */

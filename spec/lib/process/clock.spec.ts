@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { Actor, dispatch, type UPID } from '../../../lib/actor';
 import type { ActorTimer } from '../../../lib/actor/actor';
 import { ActorHost, DRAIN_BUDGET, RealClock, VirtualClock } from '../../../lib/process';
+import { CANCELLED_TIMERS_DROPPED_AT, CANCELLED_TIMERS_SHARE } from '../../../lib/process/clock';
+import { Prng } from '../../../lib/process/prng';
 import { memoryHost, netHost, quietLogger } from '../../support/runtime';
 
 /** The bound the old settle had: event-loop turns, however little each did. */
@@ -194,6 +196,53 @@ describe('VirtualClock', () => {
     expect(seen).to.deep.equal(['tick', 'tick', 'tick']);
     expect(clock.pendingTimers()).to.equal(0);
     expect(actor.runtime.pendingTimers()).to.deep.equal([]);
+    await host.stop();
+  });
+
+  it(`drops cancelled timers before they come due (at most an eighth of its heap past the first ${CANCELLED_TIMERS_DROPPED_AT}) and fires the rest in the same order (seed 1306)`, async () => {
+    const prng = new Prng(1306);
+    const clock = new VirtualClock({ startMs: 0, simulated: true });
+    const host = memoryHost({ clock });
+    const actor = new Timing();
+    host.spawn(actor);
+    await clock.settle();
+    const fired: number[] = [];
+    const expected: Array<{ at: number; order: number }> = [];
+    const cancels: Array<() => void> = [];
+    let mostCancelledHeld = 0;
+    const cancelledHeld = (): number => clock.heldEntries() - clock.pendingTimers();
+    // After every cancel: fewer than the first drop's count, or less than an eighth of the heap.
+    const withinBound = (): boolean => cancelledHeld() < CANCELLED_TIMERS_DROPPED_AT || cancelledHeld() * CANCELLED_TIMERS_SHARE < clock.heldEntries();
+    await dispatch(actor, (self) => {
+      for (let order = 0; order < 12_000; order++) {
+        // Few due times: ties are ordered by when each was set, actor timers and functions alike.
+        const at = 1 + prng.nextInt(50);
+        const record = (): void => { fired.push(order); };
+        const timer = order % 2 === 0 ? self.later(at, record) : clock.setTimer(at, record);
+        if (prng.nextInt(4) > 0) cancels.push(() => timer.cancel());
+        else expected.push({ at, order });
+        // Cancel now and then, some twice (counted once).
+        while (cancels.length > 0 && prng.nextInt(3) === 0) {
+          const cancel = cancels.splice(prng.nextInt(cancels.length), 1)[0] as () => void;
+          cancel();
+          if (prng.nextInt(10) === 0) cancel();
+          mostCancelledHeld = Math.max(mostCancelledHeld, cancelledHeld());
+          expect(withinBound()).to.equal(true);
+        }
+      }
+      for (const cancel of cancels) {
+        cancel();
+        expect(withinBound()).to.equal(true);
+      }
+    });
+    expect(mostCancelledHeld).to.equal(CANCELLED_TIMERS_DROPPED_AT - 1);
+    expect(clock.pendingTimers()).to.equal(expected.length);
+    await clock.advance(100);
+    // At each due time, in the order set: the functions run as the clock fires them, the actor
+    // timers' runs (queued in the mailbox as they fire, even orders) after them.
+    expected.sort((a, b) => a.at - b.at || (b.order % 2) - (a.order % 2) || a.order - b.order);
+    expect(fired).to.deep.equal(expected.map((entry) => entry.order));
+    expect(clock.heldEntries()).to.equal(0);
     await host.stop();
   });
 
