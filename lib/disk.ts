@@ -157,6 +157,11 @@ export interface MemoryDiskWrites {
   readonly inFlight: number;
 }
 
+/** A memory disk's file of this many characters or more takes appends into a list, joined later (`MemoryDisk`'s `appends`). */
+export const MEMORY_DISK_LARGE_FILE_CHARS = 4_096;
+/** Appends a large file of a memory disk takes before they are joined into its contents. */
+export const MEMORY_DISK_APPENDS_JOINED = 64;
+
 /**
  * A disk in memory. Reads, writes and directories behave like `nodeDisk`'s; a write takes no
  * time (it completes through promise callbacks only, in a fixed order) unless `delayWritesMs`
@@ -169,8 +174,16 @@ export interface MemoryDiskWrites {
  *   disk.delayWritesMs(2_000);     // later writes complete 2 s of clock time after they start
  */
 export class MemoryDisk implements Disk {
-  /** File contents by normalized path. */
+  /** File contents by normalized path (a large one's latest appends may wait in `appends`). */
   private readonly files = new Map<string, string>();
+  /**
+   * The texts appended to a large file (`MEMORY_DISK_LARGE_FILE_CHARS` or more) since its contents
+   * were last joined with them: joined every `MEMORY_DISK_APPENDS_JOINED` appends, and when read.
+   * A string appended to another is a concatenation node (and the appended text often one of its
+   * own), ~250 bytes a line kept beside its ~490 characters in a simulated master's registry log
+   * (~25 MB at 100k agents, in the scale bench's process); joined, a line costs its characters.
+   */
+  private readonly appends = new Map<string, string[]>();
   /**
    * Directories made (by `makeDirectory`, or as a written file's), by normalized path. Each
    * stands for its ancestors too, which are not kept (`exists` and `listDirectories` work them
@@ -188,20 +201,43 @@ export class MemoryDisk implements Disk {
   constructor(private readonly clock?: Clock) {}
 
   async readFile(filePath: string): Promise<string | undefined> {
-    return this.files.get(normalize(filePath));
+    const file = normalize(filePath);
+    if (this.appends.has(file)) this.joinAppends(file);
+    return this.files.get(file);
   }
 
   async writeFileAtomically(filePath: string, contents: string): Promise<void> {
-    await this.write(filePath, () => contents);
+    await this.write(filePath, (file) => {
+      this.appends.delete(file);
+      this.files.set(file, contents);
+    });
   }
 
   /** Appends like `writeFileAtomically` writes: a failed append leaves the file as it was. */
   async appendFile(filePath: string, text: string): Promise<void> {
-    await this.write(filePath, (old) => (old ?? '') + text);
+    await this.write(filePath, (file) => {
+      const pending = this.appends.get(file);
+      if (pending !== undefined) {
+        pending.push(text);
+        if (pending.length >= MEMORY_DISK_APPENDS_JOINED) this.joinAppends(file);
+        return;
+      }
+      const old = this.files.get(file) ?? '';
+      if (old.length >= MEMORY_DISK_LARGE_FILE_CHARS) this.appends.set(file, [text]);
+      else this.files.set(file, old + text);
+    });
   }
 
-  /** One write (a replacement or an append), counted, failed or delayed as told. */
-  private async write(filePath: string, contentsAfter: (old: string | undefined) => string): Promise<void> {
+  /** Joins a large file's waiting appends into its contents (one flat string for them all). */
+  private joinAppends(file: string): void {
+    const pending = this.appends.get(file);
+    if (pending === undefined) return;
+    this.appends.delete(file);
+    this.files.set(file, (this.files.get(file) ?? '') + pending.join(''));
+  }
+
+  /** One write (a replacement or an append, done by `apply` on the normalized path), counted, failed or delayed as told. */
+  private async write(filePath: string, apply: (file: string) => void): Promise<void> {
     const file = normalize(filePath);
     this.counts.started++;
     const failure = this.failures.left > 0 ? this.failures.message : undefined;
@@ -212,7 +248,7 @@ export class MemoryDisk implements Disk {
       throw new Error(failure);
     }
     this.addDirectory(path.posix.dirname(file));
-    this.files.set(file, contentsAfter(this.files.get(file)));
+    apply(file);
     this.counts.completed++;
   }
 

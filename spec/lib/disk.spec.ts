@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeDirectories, makeDirectoriesSync, MemoryDisk, nodeDisk, SIMULATED_WRITE_ERROR } from '../../lib/disk';
+import { makeDirectories, makeDirectoriesSync, MEMORY_DISK_APPENDS_JOINED, MEMORY_DISK_LARGE_FILE_CHARS, MemoryDisk, nodeDisk, SIMULATED_WRITE_ERROR } from '../../lib/disk';
+import { Prng } from '../../lib/process/prng';
 import { VirtualClock } from '../../lib/process';
 
 /** Resolves to the error a promise rejects with, or undefined if it resolves. */
@@ -38,6 +39,36 @@ describe('lib/disk', () => {
       expect(disk.exists('/files')).to.equal(true);
       expect(disk.listDirectories()).to.include.members(['/files', '/files/a']);
       expect((disk as unknown as { directories: Set<string> }).directories.size).to.equal(3);
+    });
+
+    it(`a large file's appends, kept apart and joined now and then, read back as written, with failed appends and replacements among them (seed 1307)`, async () => {
+      const prng = new Prng(1307);
+      const disk = new MemoryDisk();
+      let expected: string | undefined;
+      let appended = 0;
+      for (let step = 0; step < 3_000; step++) {
+        const roll = prng.nextInt(100);
+        if (roll < 85) {
+          const line = `${JSON.stringify({ step, pad: 'x'.repeat(prng.nextInt(200)) })}\n`;
+          if (prng.nextInt(20) === 0) {
+            disk.failNextWrites(1);
+            expect((await failureOf(disk.appendFile('/log/registry.log', line)))?.message).to.equal(SIMULATED_WRITE_ERROR);
+          } else {
+            await disk.appendFile('/log/registry.log', line);
+            expected = (expected ?? '') + line;
+            appended++;
+          }
+        } else if (roll < 97) {
+          expect(await disk.readFile('/log/registry.log')).to.equal(expected);
+        } else {
+          // A compaction: the log starts again, sometimes short (appends go on the string), sometimes long.
+          expected = prng.nextInt(2) === 0 ? '' : 'y'.repeat(MEMORY_DISK_LARGE_FILE_CHARS);
+          await disk.writeFileAtomically('/log/registry.log', expected);
+        }
+      }
+      expect(appended).to.be.greaterThan(20 * MEMORY_DISK_APPENDS_JOINED);
+      expect(await disk.readFile('/log/registry.log')).to.equal(expected);
+      expect(disk.listFiles()).to.deep.equal(['/log/registry.log']);
     });
 
     it('refuses relative paths', async () => {
