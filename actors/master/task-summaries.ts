@@ -31,10 +31,11 @@ function indexOf(state: TaskState): number {
 /**
  * One framework's or agent's tasks by state: a count per state in a list, and their total. A
  * list, not a map by state: a task's every status update moves it between two states, and a map
- * drops a state at zero and takes it again at one.
+ * drops a state at zero and takes it again at one. The list is as long as the last state counted
+ * in `TASK_STATES` order needs (a short task's are the first five: 56 bytes, not 128 for all 14).
  */
 export class StateCounts {
-  readonly counts: number[] = TASK_STATES.map(() => 0);
+  counts: number[] = NO_COUNTS;
   total = 0;
 
   /** The tasks in `state`. */
@@ -49,16 +50,41 @@ export class StateCounts {
       return count === 0 ? [] : [[state, count]];
     });
   }
+
+  /** Adds `delta` to the count at `index` (a place in `TASK_STATES`); returns the new count. */
+  add(index: number, delta: number): number {
+    let counts = this.counts;
+    if (index >= counts.length) {
+      // A new list of exactly the length needed: an array written past its end grows with slack.
+      const longer = new Array<number>(index + 1).fill(0);
+      for (let kept = 0; kept < counts.length; kept++) longer[kept] = counts[kept] as number;
+      this.counts = counts = longer;
+    }
+    const count = (counts[index] as number) + delta;
+    counts[index] = count;
+    return count;
+  }
+}
+
+/** What a `StateCounts` starts with (never written: `add` makes a list first). */
+const NO_COUNTS: number[] = [];
+
+/**
+ * One agent's counted tasks: by state, and by framework. One entry per agent in one map: a second
+ * map by agent, for the frameworks, was ~100 bytes more an agent (its entry and table share).
+ */
+class AgentCounts extends StateCounts {
+  /** Framework → its tasks counted on the agent (mostly one framework: a `SmallMap`). */
+  readonly frameworks = new SmallMap<string, number>();
 }
 
 /** The counts (see the file's comment): `count` and `move` as tasks change, read by the summary's renderers. */
 export class TaskSummaries {
   private readonly byFramework = new Map<string, StateCounts>();
-  private readonly byAgent = new Map<string, StateCounts>();
+  /** Agent → its tasks counted by state and by framework (an agent is dropped with its last task). */
+  private readonly byAgent = new Map<string, AgentCounts>();
   /** Framework → agent → its tasks counted there. */
   private readonly agentsByFramework = new Map<string, Map<string, number>>();
-  /** Agent → framework → its tasks counted there. */
-  private readonly frameworksByAgent = new Map<string, Map<string, number>>();
   /**
    * Agents whose counts or frameworks changed since `takeChangedAgents`: noted only once it has
    * been called (until a summary is asked for, nothing would ever take them).
@@ -85,10 +111,10 @@ export class TaskSummaries {
   /** Counts (`sign` 1) or uncounts one task in its present state. */
   count(task: Task, sign: 1 | -1): void {
     const { frameworkId, agentId, state } = task;
-    countIn(this.byFramework, frameworkId, state, sign);
-    countIn(this.byAgent, agentId, state, sign);
+    countIn(this.byFramework, frameworkId, state, sign, newStateCounts);
+    const agent = countIn(this.byAgent, agentId, state, sign, newAgentCounts);
+    bumpIn(agent.frameworks, agentId, frameworkId, sign);
     bump(this.agentsByFramework, frameworkId, agentId, sign);
-    bump(this.frameworksByAgent, agentId, frameworkId, sign);
     this.note(agentId);
   }
 
@@ -117,7 +143,7 @@ export class TaskSummaries {
 
   /** Ids of the frameworks with counted tasks on the agent. */
   frameworkIdsOn(agentId: string): string[] {
-    return [...(this.frameworksByAgent.get(agentId)?.keys() ?? [])];
+    return [...(this.byAgent.get(agentId)?.frameworks.keys() ?? [])];
   }
 
   /** The agents whose summary changed since the last call (the state endpoints render them again), or 'all' past what is kept. */
@@ -141,46 +167,61 @@ export class TaskSummaries {
   /** Every count as text, ids sorted: equal for equal counts whatever order tasks came in (tests compare it with `recount`'s). */
   canonical(): string {
     const byState = (counts: ReadonlyMap<string, StateCounts>): Map<string, Map<TaskState, number>> => new Map([...counts].map(([key, entry]) => [key, new Map(entry.entries())]));
-    return JSON.stringify([byState(this.byFramework), byState(this.byAgent), this.agentsByFramework, this.frameworksByAgent].map(sortedEntries));
+    const frameworksByAgent = new Map([...this.byAgent].map(([agentId, counts]) => [agentId, counts.frameworks]));
+    return JSON.stringify([byState(this.byFramework), byState(this.byAgent), this.agentsByFramework, frameworksByAgent].map(sortedEntries));
   }
 }
 
-/** Adds `sign` to `key`'s count of `state`, dropping `key` when it has none left (a count below zero is a bug in the books). */
-function countIn(counts: Map<string, StateCounts>, key: string, state: TaskState, sign: 1 | -1): void {
+/**
+ * Adds `sign` to `key`'s count of `state` (its entry made by `make` at its first task), dropping
+ * `key` when it has none left (a count below zero is a bug in the books); returns the entry.
+ */
+function countIn<C extends StateCounts>(counts: Map<string, C>, key: string, state: TaskState, sign: 1 | -1, make: () => C): C {
   let entry = counts.get(key);
-  if (entry === undefined) counts.set(key, (entry = new StateCounts()));
+  if (entry === undefined) counts.set(key, (entry = make()));
   const index = indexOf(state);
-  const count = (entry.counts[index] ?? 0) + sign;
-  if (count < 0) throw new Error(`master books: task summaries counted '${state}' of '${key}' below zero`);
-  entry.counts[index] = count;
+  if ((entry.counts[index] ?? 0) + sign < 0) throw new Error(`master books: task summaries counted '${state}' of '${key}' below zero`);
+  entry.add(index, sign);
   entry.total += sign;
   if (entry.total === 0) counts.delete(key);
+  return entry;
+}
+
+function newStateCounts(): StateCounts {
+  return new StateCounts();
+}
+
+function newAgentCounts(): AgentCounts {
+  return new AgentCounts();
 }
 
 /** Moves one of `key`'s tasks from state `from` to `to`. */
 function moveIn(counts: Map<string, StateCounts>, key: string, from: TaskState, to: TaskState): void {
   const entry = counts.get(key);
   const fromIndex = indexOf(from);
-  const left = (entry?.counts[fromIndex] ?? 0) - 1;
-  if (entry === undefined || left < 0) throw new Error(`master books: task summaries counted '${from}' of '${key}' below zero`);
-  entry.counts[fromIndex] = left;
-  const toIndex = indexOf(to);
-  entry.counts[toIndex] = (entry.counts[toIndex] ?? 0) + 1;
+  if (entry === undefined || (entry.counts[fromIndex] ?? 0) < 1) throw new Error(`master books: task summaries counted '${from}' of '${key}' below zero`);
+  entry.add(fromIndex, -1);
+  entry.add(indexOf(to), 1);
 }
 
 /**
  * Adds `sign` to `counts[key][inner]`, dropping entries that reach zero (a count below zero is a
- * bug in the books). Inner maps are `SmallMap`s: an agent's tasks are mostly of one framework,
- * and a `Map` for that one entry was ~200 bytes an agent.
+ * bug in the books). Inner maps are `SmallMap`s: a framework's agents are many, but an agent's
+ * tasks are mostly of one framework, and a `Map` for that one entry was ~200 bytes an agent.
  */
 function bump<K>(counts: Map<string, Map<K, number>>, key: string, inner: K, sign: 1 | -1): void {
   let entry = counts.get(key);
   if (entry === undefined) counts.set(key, (entry = new SmallMap()));
+  bumpIn(entry, key, inner, sign);
+  if (entry.size === 0) counts.delete(key);
+}
+
+/** Adds `sign` to `entry[inner]` (`key`'s), dropping it at zero (below zero is a bug in the books). */
+function bumpIn<K>(entry: Map<K, number>, key: string, inner: K, sign: 1 | -1): void {
   const count = (entry.get(inner) ?? 0) + sign;
   if (count < 0) throw new Error(`master books: task summaries counted '${String(inner)}' of '${key}' below zero`);
   if (count > 0) entry.set(inner, count);
   else entry.delete(inner);
-  if (entry.size === 0) counts.delete(key);
 }
 
 function sortedEntries<K>(counts: ReadonlyMap<string, ReadonlyMap<K, number>>): Array<[string, Array<[string, number]>]> {
