@@ -121,6 +121,15 @@ export type ExecutorApiLookup =
   | { readonly ok: false; readonly status: 400 | 403 | 503; readonly message: string };
 
 /** What the v1 executor API asks the agent about a call (`Agent.executorForApi`). */
+/** What spawns an agent's v1 executor API actor at its first request (`Agent.serveExecutorApi`). */
+export interface ExecutorApiSpawner {
+  spawnExecutorApi(): ExecutorApi;
+}
+
+function isExecutorApiSpawner(api: ExecutorApi | ExecutorApiSpawner): api is ExecutorApiSpawner {
+  return 'spawnExecutorApi' in api;
+}
+
 export interface ExecutorApiCall {
   readonly frameworkId: string;
   readonly executorId: string;
@@ -264,7 +273,7 @@ export class Agent extends Actor {
    * The v1 executor API's actor (`serveExecutorApi`), which `/slave(N)/api/v1/executor` is passed
    * to: the actor itself, or what spawns it at the first request (undefined: none served).
    */
-  private executorApi: ExecutorApi | (() => ExecutorApi) | undefined;
+  private executorApi: ExecutorApi | ExecutorApiSpawner | undefined;
   /** The ACLs (`--acls`), if any: what the HTTP routes let each caller see. */
   private readonly authorizer: Authorizer | undefined;
   /** What the garbage collector and the disk watch read and remove. */
@@ -450,23 +459,28 @@ export class Agent extends Actor {
 
   /**
    * Serves `/slave(N)/api/v1/executor` (where Mesos' own executor library posts) through the
-   * executor API actor `api` (on this host), or through the one `api()` spawns at the first
+   * executor API actor `api` (on this host), or through the one `api.spawnExecutorApi()` spawns at the first
    * request: a simulation's further agents serve the API at their own path only, and an actor
    * each (~750 bytes) for an API that no simulated executor calls was 75 MB at 100k agents.
    */
-  serveExecutorApi(api: ExecutorApi | (() => ExecutorApi)): void {
+  serveExecutorApi(api: ExecutorApi | ExecutorApiSpawner): void {
     this.executorApi = api;
     this.route('/api/v1/executor', this.executorApiRoute);
   }
 
   private executorApiRoute(request: HttpRequest): Promise<HttpResponse> {
     let api = this.executorApi;
-    if (typeof api === 'function') {
-      api = api();
+    if (api !== undefined && isExecutorApiSpawner(api)) {
+      api = api.spawnExecutorApi();
       this.executorApi = api;
     }
     if (api === undefined) return Promise.resolve({ status: 503, body: 'the agent serves no v1 executor API' });
     return dispatch(api, (actor) => actor.serve(request));
+  }
+
+  /** @internal The checkpoint journal failed a write and retries it in `retryInMs` (`AgentCheckpoints.onWriteFailure`). */
+  checkpointWriteFailed(error: Error, retryInMs: number): void {
+    this.log.error({ error: error.message, retryInMs }, 'checkpoint write failed; retrying');
   }
 
   /**
@@ -547,7 +561,8 @@ export class Agent extends Actor {
     }
     this.log.info({ agent: this.self().toString(), master: this.master.toString() }, 'agent started');
     if (this.options.checkpoints !== undefined) {
-      this.options.checkpoints.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'checkpoint write failed; retrying');
+      // The agent itself listens (`checkpointWriteFailed`): no closure per agent.
+      this.options.checkpoints.onWriteFailure = this;
     }
     if (this.options.recovered !== undefined) this.recover(this.options.recovered);
     else {
@@ -555,7 +570,8 @@ export class Agent extends Actor {
       this.startRegistration();
     }
     this.collectOldSandboxes();
-    this.every(this.options.flags.diskWatchIntervalMs, () => this.checkDiskUsage());
+    // A method, not a closure (and its scope) per agent.
+    this.everyWith(this.options.flags.diskWatchIntervalMs, this.checkDiskUsage, undefined);
   }
 
   protected override finalize(): void {
@@ -779,18 +795,22 @@ export class Agent extends Actor {
 
   private armPingTimer(delayMs: number): void {
     this.pingTimerDueMs = this.clock.now() + delayMs;
-    this.pingTimer = this.delay(delayMs, () => {
-      this.pingTimer = undefined;
-      // Before its own time by the clock, the clock was set back (a real clock fires a timer early
-      // only then): what is left is counted from the timer's time, in the frame both were set in,
-      // or a step back of an hour would keep a lost master for an hour.
-      const leftMs = this.pingDeadlineMs - Math.max(this.clock.now(), this.pingTimerDueMs);
-      if (leftMs > 0) {
-        this.armPingTimer(leftMs);
-        // The deadline, in the frame of the clock's reading now.
-        this.pingDeadlineMs = this.pingTimerDueMs;
-      } else this.masterLost(`no ping from the master for ${this.masterPingTimeoutMs} ms`);
-    });
+    // A method, not a closure (and its scope) per agent.
+    this.pingTimer = this.delayWith(delayMs, this.pingTimerDue, undefined);
+  }
+
+  /** The ping timer came due: the master is lost, unless a ping moved the deadline since it was set. */
+  private pingTimerDue(): void {
+    this.pingTimer = undefined;
+    // Before its own time by the clock, the clock was set back (a real clock fires a timer early
+    // only then): what is left is counted from the timer's time, in the frame both were set in,
+    // or a step back of an hour would keep a lost master for an hour.
+    const leftMs = this.pingDeadlineMs - Math.max(this.clock.now(), this.pingTimerDueMs);
+    if (leftMs > 0) {
+      this.armPingTimer(leftMs);
+      // The deadline, in the frame of the clock's reading now.
+      this.pingDeadlineMs = this.pingTimerDueMs;
+    } else this.masterLost(`no ping from the master for ${this.masterPingTimeoutMs} ms`);
   }
 
   /**
@@ -802,17 +822,17 @@ export class Agent extends Actor {
 
   private agentInfo(): AgentInfo {
     if (this.infoKept !== undefined && this.infoKept.id === this.agentId) return this.infoKept;
-    const info: AgentInfo = {
-      hostname: this.options.hostname,
-      port: this.self().port,
-      // The resources stay: the registration's serves the info with the id too. They are the
-      // declared resources' frozen JSON, one list for every agent declaring the same (`detectResources`
-      // shares equal `Resources`): a list per agent was ~400 bytes at 100k simulated agents. A body
-      // sent is frozen anyway, so nobody changes it.
-      resources: this.infoKept?.resources ?? (this.options.resources.toFrozenJSON() as ResourceJSON[]),
-      attributes: this.options.attributes,
-    };
-    if (this.agentId !== undefined) info.id = this.agentId;
+    const hostname = this.options.hostname;
+    const port = this.self().port;
+    // The resources stay: the registration's serves the info with the id too. They are the
+    // declared resources' frozen JSON, one list for every agent declaring the same (`detectResources`
+    // shares equal `Resources`): a list per agent was ~400 bytes at 100k simulated agents. A body
+    // sent is frozen anyway, so nobody changes it.
+    const resources = this.infoKept?.resources ?? (this.options.resources.toFrozenJSON() as ResourceJSON[]);
+    const attributes = this.options.attributes;
+    const id = this.agentId;
+    // Each field in the literal: an id added afterwards went to a second object of properties (~40 bytes an agent).
+    const info: AgentInfo = id === undefined ? { hostname, port, resources, attributes } : { hostname, port, resources, attributes, id };
     this.infoKept = info;
     return info;
   }

@@ -253,7 +253,14 @@ export async function recoverCheckpoints(disk: Disk, workDir: string): Promise<R
 }
 
 /** How the journal reaches a timer for its retries (the agent passes its `delay`). */
-export type CheckpointTimers = (delayMs: number, callback: () => void) => { cancel(): void };
+export interface CheckpointTimers {
+  setTimer(delayMs: number, callback: () => void): { cancel(): void };
+}
+
+/** Told of each failed write of the journal, with the wait before the next attempt (the agent, which logs it). */
+export interface CheckpointFailureListener {
+  checkpointWriteFailed(error: Error, retryInMs: number): void;
+}
 
 /**
  * The journal writer. `record` appends (batched with whatever is queued while a write is in
@@ -273,7 +280,7 @@ export class AgentCheckpoints {
   /** When the file holds this many records, whether to compact is decided. */
   private nextCompactionCheck = CHECKPOINT_COMPACTION_MIN_RECORDS;
   /** Told of each failed write, with the wait before the next attempt (the agent logs it). */
-  onWriteFailure: ((error: Error, retryInMs: number) => void) | undefined;
+  onWriteFailure: CheckpointFailureListener | undefined;
 
   private constructor(private readonly disk: Disk, workDir: string, private readonly model: RecoveredAgent, private readonly timers: CheckpointTimers, recordsInFile: number) {
     this.file = checkpointJournalPath(workDir);
@@ -365,9 +372,9 @@ export class AgentCheckpoints {
     this.compactionDue = true;
     const retryInMs = Math.min(CHECKPOINT_RETRY_MAX_MS, CHECKPOINT_RETRY_INITIAL_MS * 2 ** this.failures);
     this.failures++;
-    this.onWriteFailure?.(new Error(`checkpoint write failed: ${error instanceof Error ? error.message : String(error)}`), retryInMs);
+    this.onWriteFailure?.checkpointWriteFailed(new Error(`checkpoint write failed: ${error instanceof Error ? error.message : String(error)}`), retryInMs);
     this.retrying = true;
-    this.timers(retryInMs, () => {
+    this.timers.setTimer(retryInMs, () => {
       this.retrying = false;
       this.writeNext();
     });

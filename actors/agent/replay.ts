@@ -190,7 +190,7 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
   const launcher = new ReplayLauncher();
   // Checkpoints on a memory disk: the same writes happen (and resolve) as in the recording, and go nowhere.
   const recovered = input.recovered === undefined ? undefined : recoveredFrom(input.recovered);
-  const checkpoints = await AgentCheckpoints.open(new MemoryDisk(), input.flags.workDir, recovered, () => ({ cancel: () => undefined }));
+  const checkpoints = await AgentCheckpoints.open(new MemoryDisk(), input.flags.workDir, recovered, { setTimer: () => ({ cancel: () => undefined }) });
   const agentOptions = {
     id: input.id,
     flags: input.flags,

@@ -9,6 +9,7 @@
  */
 import type { Timer } from '../../lib/actor';
 import type { Delay } from './keyed-timers';
+import type { TimerTarget } from '../../lib/process/clock';
 
 /** Why an observer gave up on its agent. */
 export type UnreachableCause =
@@ -34,8 +35,8 @@ export interface AgentObserverOptions {
 export interface AgentObserverHooks<A> {
   /** Schedules a callback on the master's clock (the master's `delay`). */
   readonly delay: Delay;
-  /** Schedules a callback every period until cancelled (the master's `every`): the pings' one timer. */
-  readonly every: Delay;
+  /** Calls `target.timerFired()` every period until cancelled (the master's ticked timers): the pings' one timer. */
+  readonly every: (periodMs: number, target: TimerTarget) => Timer;
   /** Send the agent a Ping now. */
   ping(agent: A): void;
   /** The agent is unreachable: remove it. The observer has stopped itself before this is called. */
@@ -52,7 +53,7 @@ export interface AgentObserverHooks<A> {
  *   // Once per master: the limits and the hooks.
  *   const limits = { pingTimeoutMs: 15_000, maxPingTimeouts: 5, reregisterTimeoutMs: 600_000 };
  *   const hooks: AgentObserverHooks<AgentRecord> = {
- *     delay: (ms, callback) => this.delay(ms, callback), every: (ms, callback) => this.every(ms, callback),
+ *     delay: (ms, callback) => this.delay(ms, callback), every: (ms, target) => this.pingTimers.every(ms, target),
  *     ping: (agent) => this.send(agent.pid, Ping, {...}),
  *     unreachable: (agent, cause) => this.removeAgent(agent, 'unreachable', describeUnreachable(cause)),
  *   };
@@ -94,7 +95,13 @@ export class AgentObserver<A> {
     this.pinged = false;
     this.pingTimeouts = 0;
     this.ping();
-    this.pingTimer = this.hooks.every(this.options.pingTimeoutMs, () => this.pingTimedOut());
+    // The observer is its timer's target: no closure per agent.
+    this.pingTimer = this.hooks.every(this.options.pingTimeoutMs, this);
+  }
+
+  /** @internal The ping timer's period came (`hooks.every` calls it): `pingTimedOut`. */
+  timerFired(): void {
+    this.pingTimedOut();
   }
 
   /** The agent answered: it is healthy, whatever it missed before. */

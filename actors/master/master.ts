@@ -169,7 +169,7 @@ export class Master extends Actor {
   private readonly pingTimers: TickedTimers;
   private readonly observerHooks: AgentObserverHooks<AgentRecord> = {
     delay: (ms, callback) => this.delay(ms, callback),
-    every: (ms, callback) => this.pingTimers.every(ms, callback),
+    every: (ms, target) => this.pingTimers.every(ms, target),
     ping: (agent) => this.send(agent.pid, Ping, { connected: agent.connected }),
     unreachable: (agent, cause) => this.agentUnreachable(agent, cause),
   };

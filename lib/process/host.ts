@@ -466,8 +466,8 @@ export class ActorHost {
   }
 
   /** @internal `Actor.every`: `callback` every `periodMs` until cancelled (one timer object for all periods). */
-  every(actor: Actor, periodMs: number, callback: () => void): Timer {
-    return this.startTimer(actor, periodMs, callback, periodMs, undefined);
+  every(actor: Actor, periodMs: number, callback: (this: Actor, arg: unknown) => void, arg?: unknown): Timer {
+    return this.startTimer(actor, periodMs, callback, periodMs, arg);
   }
 
   private startTimer(actor: Actor, ms: number, callback: (this: Actor, arg: unknown) => void, periodMs: number | undefined, arg: unknown): ActorTimer {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Timer } from '../../../lib/actor';
 import { VirtualClock, type TimerHandle } from '../../../lib/process';
+import type { TimerTarget } from '../../../lib/process/clock';
 import { AgentObserver, describeUnreachable, type UnreachableCause } from '../../../actors/master/agent-observer';
 
 /** Small numbers, so that off-by-one errors show. */
@@ -11,12 +12,12 @@ const REREGISTER_TIMEOUT_MS = 10_500;
 const AGENT = 'agent-1';
 
 /** `every` on a bare clock, as the host does it: each period is armed before its callback runs. */
-function repeating(clock: VirtualClock, periodMs: number, callback: () => void): Timer {
+function repeating(clock: VirtualClock, periodMs: number, target: TimerTarget): Timer {
   let cancelled = false;
   const fire = (): void => {
     if (cancelled) return;
     handle = clock.setTimer(periodMs, fire);
-    callback();
+    target.timerFired();
   };
   let handle: TimerHandle = clock.setTimer(periodMs, fire);
   return { cancel: () => { cancelled = true; handle.cancel(); } };
@@ -37,7 +38,7 @@ class Rig {
       { pingTimeoutMs: PING_TIMEOUT_MS, maxPingTimeouts: MAX_PING_TIMEOUTS, reregisterTimeoutMs: REREGISTER_TIMEOUT_MS },
       {
         delay: (ms, callback) => this.clock.setTimer(ms, callback),
-        every: (ms, callback) => repeating(this.clock, ms, callback),
+        every: (ms, target) => repeating(this.clock, ms, target),
         ping: (agent) => {
           expect(agent).to.equal(AGENT);
           this.pings.push(this.elapsedMs());

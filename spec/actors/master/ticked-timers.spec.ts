@@ -43,6 +43,22 @@ async function setBackAfterOneRun(): Promise<{ rig: Rig; runs: number[] }> {
 }
 
 describe('actors/master: TickedTimers (virtual clock)', () => {
+  it("runs an object's timerFired each period as it runs a function, and stops it when cancelled (twice is once)", async () => {
+    const rig = new Rig();
+    await rig.advanceTo(ceilToTick(rig.clock.now()));
+    const fired: string[] = [];
+    const target = { timerFired: (): void => { fired.push('target'); } };
+    const timer = rig.timers.every(1_000, target);
+    rig.timers.every(1_000, () => fired.push('function'));
+    await rig.clock.advance(2_000);
+    expect(fired).to.deep.equal(['target', 'function', 'target', 'function']);
+    timer.cancel();
+    timer.cancel();
+    expect(rig.timers.size).to.equal(1);
+    await rig.clock.advance(1_000);
+    expect(fired.slice(4)).to.deep.equal(['function']);
+  });
+
   it('runs period k of a timer started at s at the first tick at or after s + k·period: never early, less than a tick late, no drift', async () => {
     const rig = new Rig();
     await rig.advanceTo(ceilToTick(rig.clock.now()) + 37); // off a tick

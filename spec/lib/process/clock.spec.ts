@@ -57,6 +57,9 @@ class Timing extends Actor {
   laterWith(ms: number, arg: string): ActorTimer {
     return this.delayWith(ms, this.note, arg) as ActorTimer;
   }
+  periodicWith(ms: number, arg: string): ActorTimer {
+    return this.everyWith(ms, this.note, arg) as ActorTimer;
+  }
   private note(arg: string): void {
     this.got.push({ self: this instanceof Timing, arg });
   }
@@ -161,6 +164,14 @@ describe('VirtualClock', () => {
     expect(cancelled.arg).to.equal(undefined);
     await clock.advance(500);
     expect(actor.got).to.deep.equal([{ self: true, arg: 'first' }]);
+    // everyWith: the same, every period, until cancelled.
+    actor.got.length = 0;
+    const periodic = await dispatch(actor, (self) => self.periodicWith(100, 'tick'));
+    await clock.advance(350);
+    expect(actor.got).to.deep.equal([1, 2, 3].map(() => ({ self: true, arg: 'tick' })));
+    periodic.cancel();
+    await clock.advance(500);
+    expect(actor.got).to.have.length(3);
     await host.stop();
   });
 
