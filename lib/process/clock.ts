@@ -229,8 +229,8 @@ const CANCELLED_CALLBACK = (): void => {};
 
 /**
  * Cancelled entries a virtual clock's heap may hold before it drops them, at the least; it drops
- * them once they are also an eighth of the heap or more (`CANCELLED_TIMERS_SHARE`), which costs
- * a pass over the heap every so many cancels: amortized, at most 8 entries looked at a cancel. A
+ * them once they are also a quarter of the heap or more (`CANCELLED_TIMERS_SHARE`), which costs
+ * a pass over the heap every so many cancels: amortized, at most 4 entries looked at a cancel. A
  * cancelled timer used to stay until it would have come due: a short task's agent and executor
  * left three (the executor's registration timeout of a minute, two update retries of 10 s), kept
  * through a 100k-task burst that takes no virtual time at all, and promoted by every young
@@ -238,7 +238,7 @@ const CANCELLED_CALLBACK = (): void => {};
  */
 export const CANCELLED_TIMERS_DROPPED_AT = 1_024;
 /** The heap's share (1 / this) cancelled entries may take before the clock drops them (see `CANCELLED_TIMERS_DROPPED_AT`). */
-export const CANCELLED_TIMERS_SHARE = 8;
+export const CANCELLED_TIMERS_SHARE = 4;
 
 /** An entry of a virtual clock's heap: its own timer, or a target held as it is (`setTargetTimer`). */
 type HeapEntry = VirtualTimer | CancellableTarget;
