@@ -120,16 +120,17 @@ export type ExecutorApiLookup =
   }
   | { readonly ok: false; readonly status: 400 | 403 | 503; readonly message: string };
 
-/** What the v1 executor API asks the agent about a call (`Agent.executorForApi`). */
 /** What spawns an agent's v1 executor API actor at its first request (`Agent.serveExecutorApi`). */
 export interface ExecutorApiSpawner {
   spawnExecutorApi(): ExecutorApi;
 }
 
+/** Whether `api` is what spawns the actor (an `ExecutorApi` has no `spawnExecutorApi`). */
 function isExecutorApiSpawner(api: ExecutorApi | ExecutorApiSpawner): api is ExecutorApiSpawner {
   return 'spawnExecutorApi' in api;
 }
 
+/** What the v1 executor API asks the agent about a call (`Agent.executorForApi`). */
 export interface ExecutorApiCall {
   readonly frameworkId: string;
   readonly executorId: string;

@@ -252,7 +252,7 @@ export async function recoverCheckpoints(disk: Disk, workDir: string): Promise<R
   return recoveredFrom(parseJournal(text, file, 'agent checkpoint', CheckpointRecordSchema));
 }
 
-/** How the journal reaches a timer for its retries (the agent passes its `delay`). */
+/** How the journal reaches a timer for its retries (`startAgent` passes its host's clock). */
 export interface CheckpointTimers {
   setTimer(delayMs: number, callback: () => void): { cancel(): void };
 }

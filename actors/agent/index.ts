@@ -311,15 +311,23 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ? attachMetricsSource(host, agentMetricsSource(agent), METRICS_ACTOR_ID, options.http?.authentication)
     : undefined;
   started.watch();
-  return started;
+  // Own `stop` and `terminated`, as the handle always had (a caller may take `stop` off it): what
+  // the agent keeps is `started`, not this.
+  return {
+    agent, pid,
+    stop: () => started.stop(),
+    get terminated(): Promise<void> {
+      return started.terminated;
+    },
+  };
 }
 
 /**
- * What `startAgent` returns, and keeps for the agent: its v1 executor API (spawned at once or at
- * the first request), and what goes when it ends. One object: the closures it replaced, and the
- * scope they kept, were ~370 bytes an agent at 100k simulated agents.
+ * What `startAgent` keeps for the agent: its v1 executor API (spawned at once or at the first
+ * request), and what goes when it ends; the handle it returns asks it. One object: the closures
+ * it replaced, and `startAgent`'s scope they kept, were ~370 bytes an agent at 100k simulated agents.
  */
-class StartedAgent implements AgentHandle, ExecutorApiSpawner {
+class StartedAgent implements ExecutorApiSpawner {
   private executorApi: ExecutorApi | undefined;
   // What goes with the agent when it ends, started then (`agentTerminated`); the promise
   // `terminated` answers is made only when asked for: a simulation of 100k agents paid ~440 bytes
@@ -364,6 +372,7 @@ class StartedAgent implements AgentHandle, ExecutorApiSpawner {
 
   /** The agent actor ended: its executor API (if spawned), metrics and detector go with it. */
   agentTerminated(): void {
+    if (this.ended !== undefined) return;
     this.ended = (async () => {
       // Its executor API, if spawned, goes with it (a restarted agent on this host brings its own).
       if (this.executorApi !== undefined) {

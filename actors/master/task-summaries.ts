@@ -67,7 +67,7 @@ export class StateCounts {
 }
 
 /** What a `StateCounts` starts with (never written: `add` makes a list first). */
-const NO_COUNTS: number[] = [];
+const NO_COUNTS: number[] = Object.freeze([]) as unknown as number[];
 
 /**
  * One agent's counted tasks: by state, and by framework. One entry per agent in one map: a second

@@ -337,7 +337,8 @@ const CANCELLED_TIMER_CALLBACK = (): void => {};
  * `TimerTarget`): with the actor and callback on it, a pending timer is this object, the clock's
  * entry and the caller's callback, and no closures (a simulation keeps several per agent). A
  * virtual clock holds it as its own entry (`Clock.setTargetTimer`), so a cancelled one may stay
- * there until it would have come due: it lets go of its actor and callback when cancelled.
+ * there until it would have come due or the clock drops its cancelled entries: it lets go of its
+ * actor and callback when cancelled.
  */
 export class ActorTimer implements Timer, CancellableTarget {
   handle: TimerHandle | undefined;

@@ -4,7 +4,7 @@
  */
 import { TimerHeap } from './timer-heap';
 
-/** A scheduled callback; `cancel` is idempotent. */
+/** A scheduled callback; `cancel` is idempotent (but see `Clock.setTargetTimer` for its handle's). */
 export interface TimerHandle {
   cancel(): void;
 }
@@ -42,9 +42,11 @@ export interface Clock {
   setTimer(delayMs: number, callback: TimerCallback): TimerHandle;
   /**
    * `setTimer` for a target that keeps its own `cancelled` flag: a clock may hold the target itself
-   * (`VirtualClock` does: no timer object per timer) and return a handle whose `cancel` does
-   * nothing, so the target is cancelled by setting its flag (and should then let go of what it
-   * holds: it may stay in the clock until it would have come due). Optional.
+   * (`VirtualClock` does: no timer object per timer). To cancel, the target sets its flag (and
+   * should then let go of what it holds: it may stay in the clock until it would have come due),
+   * then calls the handle's `cancel` once, and never after the timer fired: a `VirtualClock`
+   * counts those calls to know when to drop its cancelled entries (`ActorTimer.cancel` and the
+   * host's `timerFired` keep to this). Optional.
    */
   setTargetTimer?(delayMs: number, target: CancellableTarget): TimerHandle;
   /** Registers something whose work `settle()` should wait for (virtual clocks only); returns its removal. */
@@ -272,7 +274,7 @@ export class VirtualClock implements Clock {
   private current: number;
   private sequence = 0;
   private readonly timers = new TimerHeap<HeapEntry>();
-  /** Entries of `timers` cancelled since it last dropped them (at most: one cancelled after it fired may be counted). */
+  /** Entries of `timers` cancelled since it last dropped them (counted as `setTargetTimer`'s contract says, and by `VirtualTimer.cancel`). */
   private cancelledEntries = 0;
   /**
    * What `setTargetTimer` returns: the target is cancelled by its own flag, and its `cancel`
@@ -544,7 +546,7 @@ export class VirtualClock implements Clock {
   }
 }
 
-/** A heap entry that was cancelled (`VirtualClock.hold` drops them). */
+/** A heap entry that was cancelled (what `VirtualClock.entryCancelled` drops). */
 function isCancelled(entry: HeapEntry): boolean {
   return entry.cancelled;
 }

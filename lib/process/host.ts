@@ -465,7 +465,7 @@ export class ActorHost {
     return this.startTimer(actor, ms, callback, undefined, arg);
   }
 
-  /** @internal `Actor.every`: `callback` every `periodMs` until cancelled (one timer object for all periods). */
+  /** @internal `Actor.every` and `Actor.everyWith`: `callback` (with the actor as `this`, and `arg`) every `periodMs` until cancelled (one timer object for all periods). */
   every(actor: Actor, periodMs: number, callback: (this: Actor, arg: unknown) => void, arg?: unknown): Timer {
     return this.startTimer(actor, periodMs, callback, periodMs, arg);
   }

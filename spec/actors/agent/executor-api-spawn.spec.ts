@@ -51,6 +51,17 @@ describe('actors/agent: the executor API actor of an agent without top-level rou
     expect(host.lookup(apiId), 'terminated with the agent').to.equal(undefined);
   });
 
+  it("the handle's stop works taken off it, and terminated resolves whether asked before the end or after", async () => {
+    const { stop } = agent;
+    const askedBefore = agent.terminated;
+    expect((await heartbeat()).status).to.equal(202);
+    await stop();
+    await askedBefore;
+    await agent.terminated;
+    expect(host.lookup(`${agent.pid.id}-executor-api`), 'the spawned API went with the agent').to.equal(undefined);
+    expect(host.lookup(agent.pid.id), 'the agent ended').to.equal(undefined);
+  });
+
   it('is not spawned by a request after the agent ended (its route goes with it)', async () => {
     const apiId = `${agent.pid.id}-executor-api`;
     await agent.stop();
