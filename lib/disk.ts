@@ -202,7 +202,7 @@ export class MemoryDisk implements Disk {
 
   async readFile(filePath: string): Promise<string | undefined> {
     const file = normalize(filePath);
-    if (this.appends.has(file)) this.joinAppends(file);
+    this.joinAppends(file);
     return this.files.get(file);
   }
 
@@ -228,7 +228,7 @@ export class MemoryDisk implements Disk {
     });
   }
 
-  /** Joins a large file's waiting appends into its contents (one flat string for them all). */
+  /** Joins a large file's waiting appends, if any, into its contents (one flat string for them all). */
   private joinAppends(file: string): void {
     const pending = this.appends.get(file);
     if (pending === undefined) return;

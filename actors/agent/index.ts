@@ -325,7 +325,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
 /**
  * What `startAgent` keeps for the agent: its v1 executor API (spawned at once or at the first
  * request), and what goes when it ends; the handle it returns asks it. One object: the closures
- * it replaced, and `startAgent`'s scope they kept, were ~370 bytes an agent at 100k simulated agents.
+ * it replaced (four kept per agent: the checkpoint journal's timer function, the spawner, the
+ * end watcher and `terminated`) and `startAgent`'s scope they shared were 368 bytes an agent in
+ * a heap snapshot of 5,000 idle simulated agents.
  */
 class StartedAgent implements ExecutorApiSpawner {
   private executorApi: ExecutorApi | undefined;

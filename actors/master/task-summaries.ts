@@ -32,7 +32,8 @@ function indexOf(state: TaskState): number {
  * One framework's or agent's tasks by state: a count per state in a list, and their total. A
  * list, not a map by state: a task's every status update moves it between two states, and a map
  * drops a state at zero and takes it again at one. The list is as long as the last state counted
- * in `TASK_STATES` order needs (a short task's are the first five: 56 bytes, not 128 for all 14).
+ * in `TASK_STATES` order needs (a short task's are the first five: 56 bytes, not 128 for all 14,
+ * by V8's layout of a list of small integers).
  */
 export class StateCounts {
   counts: number[] = NO_COUNTS;
@@ -111,8 +112,8 @@ export class TaskSummaries {
   /** Counts (`sign` 1) or uncounts one task in its present state. */
   count(task: Task, sign: 1 | -1): void {
     const { frameworkId, agentId, state } = task;
-    countIn(this.byFramework, frameworkId, state, sign, newStateCounts);
-    const agent = countIn(this.byAgent, agentId, state, sign, newAgentCounts);
+    countIn(this.byFramework, frameworkId, state, sign, StateCounts);
+    const agent = countIn(this.byAgent, agentId, state, sign, AgentCounts);
     bumpIn(agent.frameworks, agentId, frameworkId, sign);
     bump(this.agentsByFramework, frameworkId, agentId, sign);
     this.note(agentId);
@@ -173,26 +174,18 @@ export class TaskSummaries {
 }
 
 /**
- * Adds `sign` to `key`'s count of `state` (its entry made by `make` at its first task), dropping
+ * Adds `sign` to `key`'s count of `state` (its entry a new `Counts` at its first task), dropping
  * `key` when it has none left (a count below zero is a bug in the books); returns the entry.
  */
-function countIn<C extends StateCounts>(counts: Map<string, C>, key: string, state: TaskState, sign: 1 | -1, make: () => C): C {
+function countIn<C extends StateCounts>(counts: Map<string, C>, key: string, state: TaskState, sign: 1 | -1, Counts: new () => C): C {
   let entry = counts.get(key);
-  if (entry === undefined) counts.set(key, (entry = make()));
+  if (entry === undefined) counts.set(key, (entry = new Counts()));
   const index = indexOf(state);
   if ((entry.counts[index] ?? 0) + sign < 0) throw new Error(`master books: task summaries counted '${state}' of '${key}' below zero`);
   entry.add(index, sign);
   entry.total += sign;
   if (entry.total === 0) counts.delete(key);
   return entry;
-}
-
-function newStateCounts(): StateCounts {
-  return new StateCounts();
-}
-
-function newAgentCounts(): AgentCounts {
-  return new AgentCounts();
 }
 
 /** Moves one of `key`'s tasks from state `from` to `to`. */

@@ -207,14 +207,14 @@ export class ActorRuntime extends Mailbox {
     return this.rare?.sharedRoutes;
   }
   set sharedRoutes(routes: Map<string, Map<string, HttpHandler>> | undefined) {
-    if (routes !== undefined || this.rare !== undefined) (this.rare ??= new RareRuntimeState()).sharedRoutes = routes;
+    this.setRare('sharedRoutes', routes);
   }
   /** Streaming responses of this actor still open (ended when it terminates). */
   get streams(): Set<HttpStream> | undefined {
     return this.rare?.streams;
   }
   set streams(streams: Set<HttpStream> | undefined) {
-    if (streams !== undefined || this.rare !== undefined) (this.rare ??= new RareRuntimeState()).streams = streams;
+    this.setRare('streams', streams);
   }
   /**
    * Ids of the local actors this actor is linked to (the host takes it off their linkers when it
@@ -227,7 +227,11 @@ export class ActorRuntime extends Mailbox {
     return this.rare?.linkedRemote;
   }
   set linkedRemote(links: Map<string, UPID> | undefined) {
-    if (links !== undefined || this.rare !== undefined) (this.rare ??= new RareRuntimeState()).linkedRemote = links;
+    this.setRare('linkedRemote', links);
+  }
+  /** Sets a field of the rare state, made only when a value is set (clearing one of an actor that has none makes nothing). */
+  private setRare<K extends keyof RareRuntimeState>(key: K, value: RareRuntimeState[K]): void {
+    if (value !== undefined || this.rare !== undefined) (this.rare ??= new RareRuntimeState())[key] = value;
   }
   /** The actor's mailbox: the runtime itself (a mailbox object of its own was one more object an actor, and 100k simulated agents and their executors are that many actors). */
   get mailbox(): Mailbox {

@@ -29,7 +29,7 @@ export interface CancellableTarget extends TimerTarget {
 export type TimerCallback = (() => void) | TimerTarget;
 
 /** Runs a timer's callback (either kind). */
-function fireCallback(callback: TimerCallback): void {
+export function fireCallback(callback: TimerCallback): void {
   if (typeof callback === 'function') callback();
   else callback.timerFired();
 }
@@ -506,9 +506,9 @@ export class VirtualClock implements Clock {
   private fireDue(): boolean {
     let fired = false;
     const now = this.now();
+    // `peek` has dropped the cancelled entries before the one it returns.
     for (let next = this.peek(); next !== undefined && (this.timers.peekAt() as number) <= now; next = this.peek()) {
-      this.pop();
-      if (next.cancelled) continue;
+      this.timers.pop();
       fired = true;
       this.timersFired++;
       if (next instanceof VirtualTimer) {
@@ -534,15 +534,11 @@ export class VirtualClock implements Clock {
   private peek(): HeapEntry | undefined {
     let next = this.timers.peek();
     while (next !== undefined && next.cancelled) {
-      this.pop();
+      this.timers.pop();
       if (this.cancelledEntries > 0) this.cancelledEntries--;
       next = this.timers.peek();
     }
     return next;
-  }
-
-  private pop(): HeapEntry | undefined {
-    return this.timers.pop();
   }
 }
 

@@ -476,9 +476,8 @@ export class ActorHost {
     return timer;
   }
 
-  /** @internal `ActorTimer.timerFired`: the timer came due; its run is queued (labelled for traces and replays). */
+  /** @internal `ActorTimer.timerFired` (of a timer not cancelled): the timer came due; its run is queued (labelled for traces and replays). */
   timerFired(timer: ActorTimer): void {
-    if (timer.cancelled) return;
     // Out of the clock: a cancel from now on has nothing to tell it (a virtual clock counts the cancelled entries it holds).
     timer.handle = undefined;
     const actor = timer.actor;
