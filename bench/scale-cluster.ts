@@ -91,6 +91,15 @@ export class ScaleFramework extends Scheduler {
     return this.state === 'registered';
   }
 
+  /** A new run of short tasks: its tallies (finished, failed, first launch, last end, latencies) start from nothing. */
+  startShortRun(): void {
+    this.shortFinished = 0;
+    this.shortFailed = 0;
+    this.firstLaunchAtMs = 0;
+    this.lastFinishedAtMs = 0;
+    this.runningAfterMs.length = 0;
+  }
+
   resetOfferCount(): void {
     this.offersReceived = 0;
     this.lastOfferAtMs = 0;
