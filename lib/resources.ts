@@ -33,6 +33,6 @@ export {
   roleError,
   topLevelRole,
 } from './resources/roles';
-export { fromUnits, roundScalar, scalarUnitsOfJSON, toUnits } from './resources/scalar';
+export { fromUnits, roundScalar, toUnits } from './resources/scalar';
 export { itemError, nameError, rangeError, scalarError } from './resources/validate';
 export { normalizeRanges, rangesContain, rangesSize, subtractRanges, unionRanges } from './resources/ranges';

@@ -172,9 +172,10 @@ function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: Ex
 
 /** What a run's container may use: its executor's and tasks' resources, plus the executor process' headroom. */
 function containerLimits(executor: ExecutorRecord): ContainerLimits {
-  const cpus = executor.usedScalar('cpus') + CONTAINER_CPUS_HEADROOM;
-  const memBytes = executor.usedScalar('mem') * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES;
-  const diskBytes = executor.usedScalar('disk') * BYTES_PER_MB;
+  const used = executor.usedScalars();
+  const cpus = used.cpus + CONTAINER_CPUS_HEADROOM;
+  const memBytes = used.mem * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES;
+  const diskBytes = used.disk * BYTES_PER_MB;
   // The last limits made, shared (frozen) when the next executor's are the same: nearly every
   // executor of a framework asks for the same, and each launch in flight kept its own copy.
   const last = lastContainerLimits;

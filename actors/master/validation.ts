@@ -29,29 +29,38 @@ export function validateOffers(
 ): string | undefined {
   if (offerIds.length === 0) return 'No offers specified';
   // With a set: a peer's list is as long as its message (quadratic, 20,000 ids took a second).
-  const seen = new Set<string>();
-  const duplicate = offerIds.find((offerId) => seen.has(offerId) || (seen.add(offerId), false));
-  if (duplicate !== undefined) return `Duplicate offer ${duplicate} in offer list`;
-  const offers: Array<[string, OfferFacts]> = [];
+  // One id (nearly every ACCEPT) cannot repeat: no set.
+  if (offerIds.length > 1) {
+    const seen = new Set<string>();
+    for (const offerId of offerIds) {
+      if (seen.has(offerId)) return `Duplicate offer ${offerId} in offer list`;
+      seen.add(offerId);
+    }
+  }
+  // Each list in id order, the facts at the same index as their id.
+  const offers: OfferFacts[] = [];
   for (const offerId of offerIds) {
     const offer = lookup(offerId);
     if (offer === undefined) return `Offer ${offerId} is no longer valid`;
-    offers.push([offerId, offer]);
+    offers.push(offer);
   }
-  for (const [offerId, offer] of offers) {
+  for (let index = 0; index < offers.length; index++) {
+    const offer = offers[index] as OfferFacts;
     if (offer.frameworkId !== frameworkId) {
-      return `Offer ${offerId} has invalid framework ${offer.frameworkId} while framework ${frameworkId} is expected`;
+      return `Offer ${offerIds[index]} has invalid framework ${offer.frameworkId} while framework ${frameworkId} is expected`;
     }
   }
-  const [, first] = offers[0] as [string, OfferFacts];
-  for (const [offerId, offer] of offers) {
+  const first = offers[0] as OfferFacts;
+  for (let index = 1; index < offers.length; index++) {
+    const offer = offers[index] as OfferFacts;
     if (offer.role !== first.role) {
-      return `Aggregated offers must be allocated to the same role. Offer ${offerId} uses role '${offer.role}' but another is using role '${first.role}'`;
+      return `Aggregated offers must be allocated to the same role. Offer ${offerIds[index]} uses role '${offer.role}' but another is using role '${first.role}'`;
     }
   }
-  for (const [offerId, offer] of offers) {
+  for (let index = 1; index < offers.length; index++) {
+    const offer = offers[index] as OfferFacts;
     if (offer.agentId !== first.agentId) {
-      return `Aggregated offers must belong to one single agent. Offer ${offerId} uses agent ${offer.agentId} and agent ${first.agentId}`;
+      return `Aggregated offers must belong to one single agent. Offer ${offerIds[index]} uses agent ${offer.agentId} and agent ${first.agentId}`;
     }
   }
   return undefined;

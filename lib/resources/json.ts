@@ -58,8 +58,11 @@ function parseElement(element: unknown, index: number): Resource {
   if (typeof name !== 'string' || nameError(name) !== undefined) {
     throw invalid(index, undefined, typeof name === 'string' ? nameError(name)! : "missing string 'name'");
   }
-  for (const field of Object.keys(element)) {
-    if (!KNOWN_FIELDS.has(field)) {
+  // `for...in` and an own-field check for what is not known: Object.keys made a list per
+  // resource parsed (~640 bytes a task at 10k agents, scratch heap profile); an inherited field is
+  // no more checked than Object.keys listed it.
+  for (const field in element) {
+    if (!KNOWN_FIELDS.has(field) && Object.hasOwn(element, field)) {
       throw invalid(index, name, `field '${field}' is not supported`);
     }
   }

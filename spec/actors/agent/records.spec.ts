@@ -72,7 +72,7 @@ describe('agent records: a completed executor', () => {
 });
 
 describe('agent records: the resources a live executor uses', () => {
-  it('usedScalar sums what usedResources counts, queued and launched tasks, roles and fractions included', () => {
+  it('usedScalars sums what usedResources counts, queued and launched tasks, roles and fractions included', () => {
     const executor = new ExecutorRecord({ executorId: 'e1', command: { value: 'x' }, resources: Resources.parse('cpus:0.1;mem:32;disk:0.5').toJSON() }, 'F1', 'S1', false, 'run-1', '/work/run-1');
     const queued: TaskInfo = { ...TASK, taskId: 'q', resources: Resources.parse('cpus(web):0.333;mem:1.5;ports:[31000-31002]').toJSON() };
     const launched: TaskInfo = { ...TASK, taskId: 'l', resources: Resources.parse('cpus:1.001;cpus(web):2;mem:100').toJSON() };
@@ -84,8 +84,11 @@ describe('agent records: the resources a live executor uses', () => {
     executor.launchTask(ended);
     executor.updateTaskState({ taskId: 'x', state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', timestamp: 1 });
     const used = executor.usedResources();
-    for (const name of ['cpus', 'mem', 'disk', 'gpus']) expect(executor.usedScalar(name), name).to.equal(used.scalar(name));
-    expect(executor.usedScalar('cpus')).to.equal(3.434);
-    expect(executor.usedScalar('disk')).to.equal(0.5);
+    const scalars = executor.usedScalars();
+    for (const name of ['cpus', 'mem', 'disk'] as const) expect(scalars[name], name).to.equal(used.scalar(name));
+    expect(scalars).to.deep.equal({ cpus: 3.434, mem: 133.5, disk: 0.5 });
+    // Nothing but the executor's own, once no task is live.
+    const alone = new ExecutorRecord({ executorId: 'e2', command: { value: 'x' }, resources: Resources.parse('cpus:0.25;mem:64;gpus:1').toJSON() }, 'F1', 'S1', false, 'run-2', '/work/run-2');
+    expect(alone.usedScalars()).to.deep.equal({ cpus: 0.25, mem: 64, disk: 0 });
   });
 });
