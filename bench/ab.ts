@@ -1,104 +1,93 @@
 /**
- * `npm run bench:ab -- --base <dir> [--rounds R] [--agents N] [--tasks T] [--frameworks F] [--state-tasks S] [--cold] [--json]`: bench:scale's
- * throughput figures of two builds, measured side by side: this checkout's and the one in
- * `<dir>` (a checkout built with `npm ci && npx tsc`, e.g. `git worktree add /tmp/base <commit>`;
- * its `dist/bench/scale.js` is run). Each round starts `bench:scale --agents N --tasks-agents N`
- * of both at the same moment, each in its own processes, and reads their JSON.
+ * `npm run bench:ab -- --base <dir> [--rounds R] [--agents N] [--frameworks F] [--warmup W] [--tasks T] [--json]`:
+ * the task throughput of two builds, measured side by side: this checkout's and the one in
+ * `<dir>` (a checkout built with `npm ci && npx tsc`, e.g. `git worktree add /tmp/base <commit>`,
+ * from 2026-12-05 on: it needs `dist/bench/throughput.js`). Each round starts `bench:throughput`
+ * (bench:scale's throughput phase alone) of both builds at the same moment, each in a process of
+ * its own, with the same flags, and reads their JSON.
  *
  * Why side by side: on a shared machine one build's CPU per task moved by a third between runs
- * minutes apart (2026-12-05: 140-200 µs on the main thread for the same build), far more than a
- * change being weighed; two runs at the same time meet the same machine, and the ratio of their
- * figures moved by ±4% (the same build against itself, 3 rounds). Each run then has about one
+ * minutes apart (2026-12-05: 140-200 µs on the main thread for the same build), more than most
+ * changes weighed; two short runs doing the same work at the same moments meet the same machine,
+ * and the ratio of their figures moves far less (the spread of the same build against itself is
+ * in the README's "The sustained run and side-by-side measurement"). Each run then has about one
  * core of the two: its own figures are slower than a run alone, and only the ratios are read.
  *
  * Per round and as the median of the rounds: the main thread's CPU per task
  * (`main_thread_cpu_per_task_us`), every thread's (`cpu_per_task_us`) and `tasks_per_s`, this
- * build over the base's (below 1: this build spends less). A build from before 2026-12-05 has no
- * second (sustained) run of the short tasks: its figures are of its one run, and this build's
- * `*_cold` figures are compared with them instead (`--cold` compares the cold ones always).
+ * build's over the base's (below 1 for CPU: this build spends less).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_FRAMEWORKS, DEFAULT_STATE_TASKS, DEFAULT_TASKS, DEFAULT_TASKS_AGENTS } from './scale';
+import { THROUGHPUT_DEFAULTS } from './throughput';
 
 /** Rounds run when `--rounds` is not given. */
-export const DEFAULT_AB_ROUNDS = 3;
-/** Wall time one round may take before both runs are killed and the comparison fails (a 10k round takes ~2 minutes). */
-export const AB_ROUND_LIMIT_MS = 15 * 60_000;
+export const DEFAULT_AB_ROUNDS = 5;
+/** Wall time one round may take before both runs are killed and the comparison fails (a 10k round takes ~1 minute). */
+export const AB_ROUND_LIMIT_MS = 10 * 60_000;
 
-/** The figures compared, each as bench:scale names its sustained and its cold form. */
+/** The figures compared. */
 const FIGURES = [
-  { label: 'main-thread CPU/task', key: 'main_thread_cpu_per_task_us', cold: 'main_thread_cpu_per_task_us_cold', unit: 'µs' },
-  { label: 'CPU/task (all threads)', key: 'cpu_per_task_us', cold: 'cpu_per_task_us_cold', unit: 'µs' },
-  { label: 'tasks/s', key: 'tasks_per_s', cold: 'tasks_per_s_cold', unit: '' },
+  { label: 'main-thread CPU/task', key: 'main_thread_cpu_per_task_us', unit: ' µs' },
+  { label: 'CPU/task (all threads)', key: 'cpu_per_task_us', unit: ' µs' },
+  { label: 'tasks/s', key: 'tasks_per_s', unit: '' },
 ] as const;
+type FigureKey = (typeof FIGURES)[number]['key'];
 
 export interface AbOptions {
-  /** The directory of the other build (holding `dist/bench/scale.js`). */
+  /** The directory of the other build (holding `dist/bench/throughput.js`). */
   readonly base: string;
   readonly rounds: number;
   readonly agents: number;
-  readonly tasks: number;
   readonly frameworks: number;
-  /** bench:scale's `--state-tasks` (long tasks of its state phase: a small N cannot run the default 5,000). */
-  readonly stateTasks: number;
-  /** Compare the first (cold) run's figures even where both builds have a sustained run. */
-  readonly cold: boolean;
+  readonly warmup: number;
+  readonly tasks: number;
 }
 
-/** One build's figures of one round (undefined: the run did not give it). */
-export type Figures = Partial<Record<(typeof FIGURES)[number]['key'], number>>;
-
-/** bench:scale's JSON as far as this reads it: rows of `{ value }` by key. */
-type ScaleJson = Record<string, ReadonlyArray<{ readonly value: number | null }> | undefined>;
+/** One build's figures of one round (a figure missing: the run did not give it). */
+export type Figures = Partial<Record<FigureKey, number>>;
 
 function flagValue(argv: readonly string[], name: string): string | undefined {
   const at = argv.indexOf(name);
   return at < 0 ? undefined : argv[at + 1];
 }
 
-function positiveFlag(argv: readonly string[], name: string, fallback: number): number {
+function countFlag(argv: readonly string[], name: string, fallback: number, least: number): number {
   const text = flagValue(argv, name);
   if (text === undefined) return fallback;
   const value = Number(text.replace(/k$/i, '000'));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} takes a positive whole number (got '${text}')`);
+  if (!Number.isSafeInteger(value) || value < least) throw new Error(`${name} takes a whole number of at least ${least} (got '${text}')`);
   return value;
+}
+
+function probeOf(build: string): string {
+  return path.resolve(build, 'dist', 'bench', 'throughput.js');
 }
 
 /** Reads the flags; throws naming the one that is wrong. */
 export function parseAbOptions(argv: readonly string[]): AbOptions {
   const base = flagValue(argv, '--base');
-  if (base === undefined || base.startsWith('--')) throw new Error('--base <dir> is required: a directory holding another build (its dist/bench/scale.js)');
-  const script = baseScript(base);
-  if (!existsSync(script)) throw new Error(`--base ${base}: no ${script} (build it first: npm ci && npx tsc)`);
+  if (base === undefined || base.startsWith('--')) throw new Error('--base <dir> is required: a directory holding another build (its dist/bench/throughput.js)');
+  if (!existsSync(probeOf(base))) throw new Error(`--base ${base}: no ${probeOf(base)} (a build from 2026-12-05 on, built: npm ci && npx tsc)`);
   return {
     base,
-    rounds: positiveFlag(argv, '--rounds', DEFAULT_AB_ROUNDS),
-    agents: positiveFlag(argv, '--agents', DEFAULT_TASKS_AGENTS),
-    tasks: positiveFlag(argv, '--tasks', DEFAULT_TASKS),
-    frameworks: positiveFlag(argv, '--frameworks', DEFAULT_FRAMEWORKS),
-    stateTasks: positiveFlag(argv, '--state-tasks', DEFAULT_STATE_TASKS),
-    cold: argv.includes('--cold'),
+    rounds: countFlag(argv, '--rounds', DEFAULT_AB_ROUNDS, 1),
+    agents: countFlag(argv, '--agents', THROUGHPUT_DEFAULTS.agents, 1),
+    frameworks: countFlag(argv, '--frameworks', THROUGHPUT_DEFAULTS.frameworks, 1),
+    warmup: countFlag(argv, '--warmup', THROUGHPUT_DEFAULTS.warmup, 0),
+    tasks: countFlag(argv, '--tasks', THROUGHPUT_DEFAULTS.tasks, 1),
   };
 }
 
-function baseScript(base: string): string {
-  return path.resolve(base, 'dist', 'bench', 'scale.js');
-}
-
-/**
- * The figures of one run's JSON: the sustained run's, or the cold run's when `cold` is set or
- * the build has no sustained run (`hasCold` false: a build from before there were two).
- */
-export function figuresOf(json: ScaleJson, cold: boolean): { figures: Figures; hasCold: boolean } {
-  const hasCold = json.tasks_per_s_cold !== undefined;
+/** The figures of a probe's JSON (a null or missing one is left out). */
+export function figuresOf(json: Readonly<Record<string, unknown>>): Figures {
   const figures: Figures = {};
-  for (const figure of FIGURES) {
-    const value = json[cold && hasCold ? figure.cold : figure.key]?.[0]?.value;
-    if (typeof value === 'number') figures[figure.key] = value;
+  for (const { key } of FIGURES) {
+    const value = json[key];
+    if (typeof value === 'number') figures[key] = value;
   }
-  return { figures, hasCold };
+  return figures;
 }
 
 /** The median of `values` (the upper of the two middle ones for an even count); NaN for none. */
@@ -107,44 +96,44 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-/** Each figure's ratio (this build over the base) per round, and their median. */
-export function ratios(rounds: ReadonlyArray<{ readonly base: Figures; readonly head: Figures }>): Record<(typeof FIGURES)[number]['key'], { perRound: number[]; median: number }> {
-  const out = {} as Record<(typeof FIGURES)[number]['key'], { perRound: number[]; median: number }>;
-  for (const figure of FIGURES) {
+/** Each figure's ratio (this build's over the base's) per round, to 3 places, and their median; a round missing it is skipped. */
+export function ratios(rounds: ReadonlyArray<{ readonly base: Figures; readonly head: Figures }>): Record<FigureKey, { perRound: number[]; median: number }> {
+  const out = {} as Record<FigureKey, { perRound: number[]; median: number }>;
+  for (const { key } of FIGURES) {
     const perRound = rounds.flatMap(({ base, head }) => {
-      const a = base[figure.key];
-      const b = head[figure.key];
+      const a = base[key];
+      const b = head[key];
       return a !== undefined && b !== undefined && a > 0 ? [Math.round((b / a) * 1000) / 1000] : [];
     });
-    out[figure.key] = { perRound, median: median(perRound) };
+    out[key] = { perRound, median: median(perRound) };
   }
   return out;
 }
 
 /**
- * Runs `script` (bench:scale) with `args`; resolves with the JSON it printed last. `kill` ends it
- * and its children (bench:scale runs each N in a child of its own): it leads a process group.
+ * Runs `probe` (bench:throughput) with `args`; resolves with the JSON it printed last. `kill`
+ * ends it and the copy of itself it may start (it leads a process group).
  */
-function runScale(script: string, args: readonly string[], label: string): { done: Promise<ScaleJson>; kill: () => void } {
-  const child = spawn(process.execPath, [script, ...args], { cwd: path.dirname(path.dirname(path.dirname(script))), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+function runProbe(probe: string, args: readonly string[], label: string): { done: Promise<Record<string, unknown>>; kill: () => void } {
+  const child = spawn(process.execPath, [probe, ...args], { cwd: path.dirname(path.dirname(path.dirname(probe))), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let exited = false;
-  child.on('exit', () => { exited = true; });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const done = new Promise<ScaleJson>((resolve, reject) => {
+  const done = new Promise<Record<string, unknown>>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
+      exited = true;
       const last = stdout.trimEnd().split('\n').pop() ?? '';
       if (code !== 0) {
-        reject(new Error(`${label}: bench:scale ended with ${code ?? signal}: ${stderr.trimEnd().split('\n').slice(-3).join(' | ')}`));
+        reject(new Error(`${label}: bench:throughput ended with ${code ?? signal}: ${stderr.trimEnd().split('\n').slice(-3).join(' | ')}`));
         return;
       }
       try {
-        resolve(JSON.parse(last) as ScaleJson);
+        resolve(JSON.parse(last) as Record<string, unknown>);
       } catch {
-        reject(new Error(`${label}: bench:scale printed no JSON last (${last.slice(0, 200)})`));
+        reject(new Error(`${label}: bench:throughput printed no JSON last (${last.slice(0, 200)})`));
       }
     });
   });
@@ -160,19 +149,16 @@ function runScale(script: string, args: readonly string[], label: string): { don
 }
 
 /** One round: both builds at once. */
-async function round(options: AbOptions): Promise<{ base: Figures; head: Figures; baseHasCold: boolean }> {
-  const args = ['--agents', String(options.agents), '--tasks-agents', String(options.agents), '--tasks', String(options.tasks), '--frameworks', String(options.frameworks), '--state-tasks', String(options.stateTasks), '--json'];
-  const runs = [runScale(baseScript(options.base), args, 'base'), runScale(path.join(__dirname, 'scale.js'), args, 'this build')];
+async function round(options: AbOptions): Promise<{ base: Figures; head: Figures }> {
+  const args = ['--agents', String(options.agents), '--frameworks', String(options.frameworks), '--warmup', String(options.warmup), '--tasks', String(options.tasks), '--json'];
+  const runs = [runProbe(probeOf(options.base), args, 'base'), runProbe(path.join(__dirname, 'throughput.js'), args, 'this build')];
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`a round took over ${AB_ROUND_LIMIT_MS / 60_000} minutes (AB_ROUND_LIMIT_MS): both runs killed`)), AB_ROUND_LIMIT_MS);
   });
   try {
-    const [baseJson, headJson] = await Promise.race([Promise.all(runs.map((run) => run.done)), limit]);
-    const base = figuresOf(baseJson, options.cold);
-    // A base with one run of the short tasks is weighed against this build's first run.
-    const head = figuresOf(headJson, options.cold || !base.hasCold);
-    return { base: base.figures, head: head.figures, baseHasCold: base.hasCold };
+    const [base, head] = await Promise.race([Promise.all(runs.map((run) => run.done)), limit]);
+    return { base: figuresOf(base), head: figuresOf(head) };
   } finally {
     clearTimeout(timer);
     for (const run of runs) run.kill();
@@ -183,20 +169,17 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseAbOptions(argv);
   const rounds: Array<{ base: Figures; head: Figures }> = [];
-  let cold = options.cold;
   for (let index = 0; index < options.rounds; index++) {
     const result = await round(options);
-    cold ||= !result.baseHasCold;
     rounds.push(result);
-    const cells = FIGURES.map((figure) => `${figure.label} ${result.base[figure.key] ?? '?'} -> ${result.head[figure.key] ?? '?'}${figure.unit !== '' ? ` ${figure.unit}` : ''}`);
+    const cells = FIGURES.map(({ label, key, unit }) => `${label} ${result.base[key] ?? '?'} -> ${result.head[key] ?? '?'}${unit}`);
     process.stderr.write(`round ${index + 1} of ${options.rounds} (base -> this build): ${cells.join(', ')}\n`);
   }
   const summary = ratios(rounds);
-  const which = cold ? 'first (cold) run of the short tasks' : 'second (sustained) run of the short tasks';
-  const lines = [`bench:ab — this build over ${options.base}, ${options.agents} agents, ${options.tasks} tasks, ${which}, ${options.rounds} rounds side by side (ratios; below 1 for CPU: this build spends less)`];
-  for (const figure of FIGURES) lines.push(`${figure.key.padEnd(28)} median ${summary[figure.key].median}   rounds ${summary[figure.key].perRound.join(', ')}`);
+  const lines = [`bench:ab — this build over ${options.base}: ${options.agents} agents, ${options.frameworks} frameworks, ${options.tasks} tasks after ${options.warmup}, ${options.rounds} rounds side by side (ratios; below 1 for CPU: this build spends less)`];
+  for (const { key } of FIGURES) lines.push(`${key.padEnd(28)} median ${summary[key].median}   rounds ${summary[key].perRound.join(', ')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ options, cold, rounds, ratios: summary })}\n`);
+  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ options, rounds, ratios: summary })}\n`);
 }
 
 if (require.main === module) {

@@ -484,7 +484,8 @@ async function measureState(cluster: ScaleCluster, agents: number, tasks: number
   };
 }
 
-interface ThroughputFigures {
+/** What a run of short tasks measured (`measureThroughput`). */
+export interface ThroughputFigures {
   tasksPerSecond: number | null;
   launchP50Ms: number | null;
   cpuPerTaskUs: number | null;
@@ -513,7 +514,7 @@ function skippedThroughput(note: string): ThroughputFigures {
 }
 
 /** Runs `tasks` short tasks (the figures counted from this run alone: each framework's tallies start again). */
-async function measureThroughput(cluster: ScaleCluster, tasks: number, budgetMs: number, progress: (text: string) => void): Promise<ThroughputFigures> {
+export async function measureThroughput(cluster: ScaleCluster, tasks: number, budgetMs: number, progress: (text: string) => void): Promise<ThroughputFigures> {
   const count = cluster.frameworks.length;
   // Counted from before the frameworks are told: the drain that runs their change goes on with
   // the launches it starts (up to the host's `DRAIN_BUDGET` events) before the dispatch resolves.

@@ -3,42 +3,64 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { MASTER_NODE_FLAGS } from '../../actors/master/constants';
 import { DEFAULT_AB_ROUNDS, figuresOf, parseAbOptions, ratios } from '../../bench/ab';
-import { DEFAULT_STATE_TASKS, DEFAULT_TASKS, DEFAULT_TASKS_AGENTS } from '../../bench/scale';
+import { parseThroughputOptions, runThroughput, THROUGHPUT_DEFAULTS } from '../../bench/throughput';
 
 /** The checkout these specs run from (dist/spec/bench → the root): a build `--base` can name. */
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const AB_SCRIPT = path.join(ROOT, 'dist', 'bench', 'ab.js');
+const THROUGHPUT_SCRIPT = path.join(ROOT, 'dist', 'bench', 'throughput.js');
+
+describe('bench:throughput (bench:scale\'s throughput phase alone)', function () {
+  this.timeout(120_000);
+
+  it('reads its flags, and names the one that is wrong', () => {
+    expect(parseThroughputOptions([])).to.deep.equal(THROUGHPUT_DEFAULTS);
+    expect(parseThroughputOptions(['--agents', '2k', '--frameworks', '7', '--warmup', '0', '--tasks', '500'])).to.deep.equal({ agents: 2_000, frameworks: 7, warmup: 0, tasks: 500 });
+    expect(() => parseThroughputOptions(['--tasks', '0'])).to.throw(/--tasks takes a whole number of at least 1 \(got '0'\)/);
+    expect(() => parseThroughputOptions(['--warmup', '-1'])).to.throw(/--warmup takes a whole number of at least 0/);
+  });
+
+  it('runs the warm-up and then the measured tasks, each counted on its own (30 agents, 5 frameworks)', async () => {
+    const said: string[] = [];
+    const result = await runThroughput({ agents: 30, frameworks: 5, warmup: 100, tasks: 200 }, (text) => said.push(text));
+    expect(result.note, said.join('\n')).to.equal(undefined);
+    for (const key of ['main_thread_cpu_per_task_us', 'cpu_per_task_us', 'tasks_per_s', 'launch_p50_ms'] as const) expect(result[key], key).to.be.greaterThan(0);
+    expect(said.filter((text) => /^warm-up: 100 of 100 short tasks finished \(0 failed\)/.test(text)), said.join('\n')).to.have.length(1);
+    expect(said.filter((text) => /^measured: 200 of 200 short tasks finished \(0 failed\)/.test(text)), said.join('\n')).to.have.length(1);
+  });
+
+  it('starts itself again with the master bins\' Node flags when run without them, and prints JSON last', () => {
+    const run = spawnSync(process.execPath, [THROUGHPUT_SCRIPT, '--agents', '20', '--frameworks', '2', '--warmup', '0', '--tasks', '40', '--json'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).to.equal(0);
+    const json = JSON.parse(run.stdout.trimEnd().split('\n').pop() ?? '') as { tasks_per_s: number; node_flags: string[] };
+    expect(json.tasks_per_s).to.be.greaterThan(0);
+    expect(json.node_flags).to.include.members([...MASTER_NODE_FLAGS]);
+  });
+});
 
 describe('bench:ab (two builds side by side)', function () {
   this.timeout(120_000);
 
   it('reads its flags, and names the one that is wrong', () => {
-    expect(parseAbOptions(['--base', ROOT])).to.deep.equal({ base: ROOT, rounds: DEFAULT_AB_ROUNDS, agents: DEFAULT_TASKS_AGENTS, tasks: DEFAULT_TASKS, frameworks: 100, stateTasks: DEFAULT_STATE_TASKS, cold: false });
-    expect(parseAbOptions(['--base', ROOT, '--rounds', '5', '--agents', '1k', '--tasks', '500', '--frameworks', '7', '--state-tasks', '20', '--cold'])).to.deep.include({ rounds: 5, agents: 1_000, tasks: 500, frameworks: 7, stateTasks: 20, cold: true });
+    expect(parseAbOptions(['--base', ROOT])).to.deep.equal({ base: ROOT, rounds: DEFAULT_AB_ROUNDS, ...THROUGHPUT_DEFAULTS });
+    expect(parseAbOptions(['--base', ROOT, '--rounds', '2', '--agents', '1k', '--tasks', '500', '--warmup', '0', '--frameworks', '7'])).to.deep.include({ rounds: 2, agents: 1_000, tasks: 500, warmup: 0, frameworks: 7 });
     expect(() => parseAbOptions([])).to.throw(/--base <dir> is required/);
     expect(() => parseAbOptions(['--base', '--rounds'])).to.throw(/--base <dir> is required/);
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'ab-spec-'));
     try {
-      expect(() => parseAbOptions(['--base', empty])).to.throw(new RegExp(`--base ${empty}: no .*dist/bench/scale\\.js \\(build it first`));
+      expect(() => parseAbOptions(['--base', empty])).to.throw(new RegExp(`--base ${empty}: no .*dist/bench/throughput\\.js \\(a build from 2026-12-05 on`));
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
     }
-    expect(() => parseAbOptions(['--base', ROOT, '--rounds', '0'])).to.throw(/--rounds takes a positive whole number \(got '0'\)/);
-    expect(() => parseAbOptions(['--base', ROOT, '--agents', 'x'])).to.throw(/--agents takes a positive whole number/);
+    expect(() => parseAbOptions(['--base', ROOT, '--rounds', '0'])).to.throw(/--rounds takes a whole number of at least 1 \(got '0'\)/);
+    expect(() => parseAbOptions(['--base', ROOT, '--agents', 'x'])).to.throw(/--agents takes a whole number/);
   });
 
-  it('reads the sustained run\'s figures, or the cold ones when asked or when the build has no second run', () => {
-    const row = (value: number | null): Array<{ value: number | null }> => [{ value }];
-    const both = {
-      main_thread_cpu_per_task_us: row(120), cpu_per_task_us: row(150), tasks_per_s: row(8000),
-      main_thread_cpu_per_task_us_cold: row(140), cpu_per_task_us_cold: row(190), tasks_per_s_cold: row(6000),
-    };
-    expect(figuresOf(both, false)).to.deep.equal({ figures: { main_thread_cpu_per_task_us: 120, cpu_per_task_us: 150, tasks_per_s: 8000 }, hasCold: true });
-    expect(figuresOf(both, true)).to.deep.equal({ figures: { main_thread_cpu_per_task_us: 140, cpu_per_task_us: 190, tasks_per_s: 6000 }, hasCold: true });
-    // A build with one run: its figures are its one run's; a null (over budget) is left out.
-    const old = { main_thread_cpu_per_task_us: row(160), cpu_per_task_us: row(null), tasks_per_s: row(5000) };
-    expect(figuresOf(old, true)).to.deep.equal({ figures: { main_thread_cpu_per_task_us: 160, tasks_per_s: 5000 }, hasCold: false });
+  it('reads a probe\'s figures, leaving out what it did not give', () => {
+    expect(figuresOf({ main_thread_cpu_per_task_us: 120, cpu_per_task_us: 150, tasks_per_s: 8000, launch_p50_ms: 3 })).to.deep.equal({ main_thread_cpu_per_task_us: 120, cpu_per_task_us: 150, tasks_per_s: 8000 });
+    expect(figuresOf({ main_thread_cpu_per_task_us: null, cpu_per_task_us: 150, note: 'over budget' })).to.deep.equal({ cpu_per_task_us: 150 });
   });
 
   it('gives each figure\'s ratio (this build over the base) per round and their median, skipping a round missing it', () => {
@@ -54,12 +76,11 @@ describe('bench:ab (two builds side by side)', function () {
   });
 
   it('runs both builds side by side and prints the ratios (this checkout against itself, 30 agents)', () => {
-    const run = spawnSync(process.execPath, [AB_SCRIPT, '--base', ROOT, '--agents', '30', '--tasks', '200', '--frameworks', '5', '--state-tasks', '20', '--rounds', '1', '--json'], { encoding: 'utf8', timeout: 110_000 });
+    const run = spawnSync(process.execPath, [AB_SCRIPT, '--base', ROOT, '--agents', '30', '--frameworks', '5', '--warmup', '100', '--tasks', '200', '--rounds', '1', '--json'], { encoding: 'utf8', timeout: 110_000 });
     expect(run.status, run.stderr).to.equal(0);
     const lines = run.stdout.trimEnd().split('\n');
-    expect(lines[0]).to.match(/^bench:ab — this build over .*, 30 agents, 200 tasks, second \(sustained\) run of the short tasks, 1 rounds side by side/);
-    const summary = JSON.parse(lines[lines.length - 1] ?? '') as { cold: boolean; rounds: Array<{ base: Record<string, number>; head: Record<string, number> }>; ratios: Record<string, { perRound: number[] }> };
-    expect(summary.cold).to.equal(false);
+    expect(lines[0]).to.match(/^bench:ab — this build over .*: 30 agents, 5 frameworks, 200 tasks after 100, 1 rounds side by side/);
+    const summary = JSON.parse(lines[lines.length - 1] ?? '') as { rounds: Array<{ base: Record<string, number>; head: Record<string, number> }>; ratios: Record<string, { perRound: number[] }> };
     expect(summary.rounds).to.have.length(1);
     for (const key of ['main_thread_cpu_per_task_us', 'cpu_per_task_us', 'tasks_per_s']) {
       expect(summary.rounds[0]?.base[key], key).to.be.greaterThan(0);

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench:throughput [-- --agents N] [-- --frameworks F] [-- --warmup W] [-- --tasks T] [-- --json]`:
+ * bench:scale's throughput phase alone. The same cluster (the real master, allocator and N
+ * agents, simulated executors, one process, the virtual clock, local messages checked as a link
+ * checks them), the same frameworks and short tasks, with none of bench:scale's other phases:
+ * N agents register, F frameworks are offered every agent, W short tasks run untimed (V8
+ * compiles their paths), then T are measured as bench:scale measures its sustained run. It runs
+ * with the master bins' Node flags (`MASTER_NODE_FLAGS`; it starts itself again with them when
+ * they are missing).
+ *
+ * What `npm run bench:ab` runs side by side for two builds: short, and the same work at the same
+ * moments in both, so that the two meet the same machine (bench:scale's whole run, side by side,
+ * drifted apart by its phases and its ratios moved by ±30%).
+ *
+ * Prints `main_thread_cpu_per_task_us`, `cpu_per_task_us`, `tasks_per_s` and `launch_p50_ms`
+ * (the last line is JSON with `--json`, with the Node flags it ran with as `node_flags`).
+ */
+import { spawnSync } from 'node:child_process';
+import { MASTER_NODE_FLAGS } from '../actors/master/constants';
+import { measureThroughput, type ThroughputFigures } from './scale';
+import { admittedAgents, drive, startAgents, startFrameworks, startScaleMaster } from './scale-cluster';
+
+/** Defaults: bench:scale's throughput N and frameworks; a warm-up and a measured run short enough for several rounds. */
+export const THROUGHPUT_DEFAULTS = { agents: 10_000, frameworks: 100, warmup: 20_000, tasks: 40_000 } as const;
+/** The seed of the cluster (bench:scale's). */
+const SEED = 13;
+/** Wall-clock budget of each step: registration, offers, each run of tasks (ms). */
+export const THROUGHPUT_STEP_BUDGET_MS = 240_000;
+/** Virtual time allowed for every agent to be offered to the frameworks. */
+const OFFERED_VIRTUAL_MS = 60_000;
+
+export interface ThroughputOptions {
+  readonly agents: number;
+  readonly frameworks: number;
+  readonly warmup: number;
+  readonly tasks: number;
+}
+
+/** The figures of the measured run. */
+export interface ThroughputResult {
+  readonly main_thread_cpu_per_task_us: number | null;
+  readonly cpu_per_task_us: number | null;
+  readonly tasks_per_s: number | null;
+  readonly launch_p50_ms: number | null;
+  readonly note?: string;
+}
+
+/** Reads the flags (a count as `10000` or `10k`); throws naming the one that is wrong. */
+export function parseThroughputOptions(argv: readonly string[]): ThroughputOptions {
+  const count = (name: string, fallback: number, least: number): number => {
+    const at = argv.indexOf(name);
+    if (at < 0) return fallback;
+    const text = argv[at + 1] ?? '';
+    const value = Number(text.replace(/k$/i, '000'));
+    if (!Number.isSafeInteger(value) || value < least) throw new Error(`${name} takes a whole number of at least ${least} (got '${text}')`);
+    return value;
+  };
+  return {
+    agents: count('--agents', THROUGHPUT_DEFAULTS.agents, 1),
+    frameworks: count('--frameworks', THROUGHPUT_DEFAULTS.frameworks, 1),
+    warmup: count('--warmup', THROUGHPUT_DEFAULTS.warmup, 0),
+    tasks: count('--tasks', THROUGHPUT_DEFAULTS.tasks, 1),
+  };
+}
+
+/** Runs the probe in this process; `progress` hears each step. */
+export async function runThroughput(options: ThroughputOptions, progress: (text: string) => void = () => undefined): Promise<ThroughputResult> {
+  const cluster = await startScaleMaster(SEED);
+  const failed = (note: string): ThroughputResult => ({ main_thread_cpu_per_task_us: null, cpu_per_task_us: null, tasks_per_s: null, launch_p50_ms: null, note });
+  await startAgents(cluster, options.agents);
+  const admitted = await drive(cluster.clock, () => admittedAgents(cluster) >= options.agents, { stepMs: 100, budgetMs: THROUGHPUT_STEP_BUDGET_MS });
+  if (!admitted.done) return failed(`${admittedAgents(cluster)} of ${options.agents} agents admitted within the budget`);
+  startFrameworks(cluster, options.frameworks);
+  const held = (): number => cluster.frameworks.reduce((sum, framework) => sum + framework.held.length, 0);
+  const offered = await drive(cluster.clock, () => held() >= options.agents && cluster.frameworks.every((framework) => framework.isRegistered), {
+    stepMs: 100, budgetMs: THROUGHPUT_STEP_BUDGET_MS, maxVirtualMs: OFFERED_VIRTUAL_MS,
+  });
+  if (!offered.done) return failed(`${held()} of ${options.agents} agents offered to the frameworks within the budget`);
+  progress(`${options.agents} agents admitted, ${options.frameworks} frameworks offered every one`);
+  if (options.warmup > 0) {
+    const warm = await measureThroughput(cluster, options.warmup, THROUGHPUT_STEP_BUDGET_MS, (text) => progress(`warm-up: ${text}`));
+    if (warm.tasksPerSecond === null) return failed(`warm-up: ${warm.note ?? 'did not finish'}`);
+    await cluster.clock.settle();
+  }
+  const measured: ThroughputFigures = await measureThroughput(cluster, options.tasks, THROUGHPUT_STEP_BUDGET_MS, (text) => progress(`measured: ${text}`));
+  return {
+    main_thread_cpu_per_task_us: measured.mainThreadCpuPerTaskUs, cpu_per_task_us: measured.cpuPerTaskUs,
+    tasks_per_s: measured.tasksPerSecond, launch_p50_ms: measured.launchP50Ms,
+    ...(measured.note !== undefined ? { note: measured.note } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseThroughputOptions(argv);
+  const result = await runThroughput(options, (text) => process.stderr.write(`[throughput] ${text}\n`));
+  for (const [key, value] of Object.entries(result)) process.stdout.write(`${key.padEnd(28)} ${value}\n`);
+  // The Node flags it ran with: the master bins' (see below), and any given to node.
+  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ ...result, node_flags: process.execArgv })}\n`);
+}
+
+if (require.main === module) {
+  if (MASTER_NODE_FLAGS.some((flag) => !process.execArgv.includes(flag))) {
+    // Measured as the master runs: with its bins' Node flags.
+    const again = spawnSync(process.execPath, [...process.execArgv, ...MASTER_NODE_FLAGS, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+    process.exit(again.status ?? 1);
+  }
+  main().then(() => process.exit(0), (error: Error) => {
+    process.stderr.write(`bench:throughput: ${error.message}\n`);
+    process.exit(1);
+  });
+}
