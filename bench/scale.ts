@@ -591,7 +591,8 @@ async function runScaleInChildren(options: ScaleOptions, argv: readonly string[]
       if (message.type === 'row') rows.set(message.key, message.row);
       else if (message.type === 'progress') { last = message; onProgress(agents, message.text); }
     });
-    const limitMs = sumOfBudgets(options.budgets) + CHILD_SLACK_MS;
+    // The N of the throughput phase runs its short tasks twice (the cold and the sustained run).
+    const limitMs = sumOfBudgets(options.budgets) + (agents === options.tasksAgents ? options.budgets.tasks : 0) + CHILD_SLACK_MS;
     const cut = setTimeout(() => child.kill('SIGKILL'), limitMs);
     const exit = await new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
     clearTimeout(cut);
