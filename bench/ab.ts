@@ -20,11 +20,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { THROUGHPUT_DEFAULTS } from './throughput';
+import { median } from './scale';
+import { countFlag, THROUGHPUT_DEFAULTS } from './throughput';
 
 /** Rounds run when `--rounds` is not given. */
 export const DEFAULT_AB_ROUNDS = 5;
-/** Wall time one round may take before both runs are killed and the comparison fails (a 10k round takes ~1 minute). */
+/** Wall time one round may take before both runs are killed and the comparison fails (a round at the defaults took ~25 s, 2026-12-05). */
 export const AB_ROUND_LIMIT_MS = 10 * 60_000;
 
 /** The figures compared. */
@@ -51,14 +52,6 @@ export type Figures = Partial<Record<FigureKey, number>>;
 function flagValue(argv: readonly string[], name: string): string | undefined {
   const at = argv.indexOf(name);
   return at < 0 ? undefined : argv[at + 1];
-}
-
-function countFlag(argv: readonly string[], name: string, fallback: number, least: number): number {
-  const text = flagValue(argv, name);
-  if (text === undefined) return fallback;
-  const value = Number(text.replace(/k$/i, '000'));
-  if (!Number.isSafeInteger(value) || value < least) throw new Error(`${name} takes a whole number of at least ${least} (got '${text}')`);
-  return value;
 }
 
 function probeOf(build: string): string {
@@ -88,12 +81,6 @@ export function figuresOf(json: Readonly<Record<string, unknown>>): Figures {
     if (typeof value === 'number') figures[key] = value;
   }
   return figures;
-}
-
-/** The median of `values` (the upper of the two middle ones for an even count); NaN for none. */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 /** Each figure's ratio (this build's over the base's) per round, to 3 places, and their median; a round missing it is skipped. */

@@ -36,9 +36,10 @@
  *   state endpoints kept any fragment.
  * At N = `--tasks-agents` (10,000) only, T (100,000) short tasks (`exit 0`), one per offer,
  * status updates acknowledged (implicitly), run twice: the process's first T (`*_cold`), then T
- * more (the sustained rate, the issue's target: the first run pays for compiling the task paths
- * on V8's compiler threads, ~60-130 µs a task of CPU over its first 20k, and fills the books'
- * bounded histories, which a master that has run a while has full):
+ * more (the sustained rate, the issue's target: the first run pays for compiling the task paths,
+ * its first 20k 120-160 µs a task more CPU than the next 20k in scratch runs at 10k agents, most
+ * of it off the main thread, and fills the books' bounded histories, which a master that has run
+ * a while has full):
  * - `tasks_per_s`: the second run's T, from its first launch to its last terminal update (wall);
  *   `tasks_per_s_cold` the same of the first run;
  * - `launch_p50_ms`: the launch → TASK_RUNNING wall time of each of the second run, median;
@@ -76,7 +77,8 @@ export const DEFAULT_TASKS = 100_000;
 export const DEFAULT_TASKS_AGENTS = 10_000;
 /** Long tasks running while `/master/state` is served. */
 export const DEFAULT_STATE_TASKS = 5_000;
-const SEED = 13;
+/** The seed of bench:scale's cluster (and bench:throughput's). */
+export const SCALE_SEED = 13;
 /** Allocation cycles timed (the median is reported). */
 const ALLOCATION_SAMPLES = 5;
 /** `/master/state` requests timed (the longest is reported). */
@@ -188,7 +190,8 @@ function round(value: number, digits = 1): number {
   return Math.round(value * scale) / scale;
 }
 
-function median(values: readonly number[]): number {
+/** The median of `values` (the upper of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
@@ -199,7 +202,7 @@ function seconds(wallMs: number): string {
 
 /** Measures everything at `agents` agents, reporting each row as it is known. */
 export async function measureAt(agents: number, options: ScaleOptions, report: (message: ScaleMessage) => void): Promise<void> {
-  const cluster = await startScaleMaster(SEED, { validateLocalMessages: options.validateLocalMessages ?? true, agentsThread: options.agentsThread ?? false });
+  const cluster = await startScaleMaster(SCALE_SEED, { validateLocalMessages: options.validateLocalMessages ?? true, agentsThread: options.agentsThread ?? false });
   try {
     await measureCluster(cluster, agents, options, report);
   } finally {
@@ -233,12 +236,8 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   row('sim_speed_agents_only', agentsOnly.speed);
   progress(`idle, no framework yet: ${agentsOnly.speed}x real time (median of ${agentsOnly.windows.join(', ')})`);
 
-  startFrameworks(cluster, frameworks);
-  const offered = await drive(cluster.clock, () => heldOffers(cluster) >= agents && cluster.frameworks.every((framework) => framework.isRegistered), {
-    stepMs: 100, budgetMs: options.budgets.frameworks, maxVirtualMs: OFFERED_VIRTUAL_MS,
-  });
-  progress(`${frameworks} frameworks registered, ${heldOffers(cluster)} of ${agents} agents offered in ${seconds(offered.wallMs)} s`);
-  if (!offered.done) return skipRest(phases, `skipped: ${heldOffers(cluster)} of ${agents} agents offered to the frameworks in ${seconds(offered.wallMs)} s`);
+  const notOffered = await offerEveryAgent(cluster, agents, frameworks, options.budgets.frameworks, progress);
+  if (notOffered !== undefined) return skipRest(phases, `skipped: ${notOffered}`);
 
   // The operator API's GET_STATE while the frameworks hold an offer of every agent (an offer a
   // piece, each showing its agent's address): the state phase below has no offer out.
@@ -340,6 +339,19 @@ function longestTurnText(served: StateServed): string {
   return served.longestTurn === 0 ? 'the route\'s first run' : `turn ${served.longestTurn}, ${served.renderedInLongest} fragments rendered in it`;
 }
 
+/**
+ * Starts `frameworks` frameworks and drives the clock until they are registered and hold an
+ * offer of every one of the `agents`; undefined then, else what was reached within `budgetMs`.
+ */
+export async function offerEveryAgent(cluster: ScaleCluster, agents: number, frameworks: number, budgetMs: number, progress: (text: string) => void): Promise<string | undefined> {
+  startFrameworks(cluster, frameworks);
+  const offered = await drive(cluster.clock, () => heldOffers(cluster) >= agents && cluster.frameworks.every((framework) => framework.isRegistered), {
+    stepMs: 100, budgetMs, maxVirtualMs: OFFERED_VIRTUAL_MS,
+  });
+  progress(`${frameworks} frameworks registered, ${heldOffers(cluster)} of ${agents} agents offered in ${seconds(offered.wallMs)} s`);
+  return offered.done ? undefined : `${heldOffers(cluster)} of ${agents} agents offered to the frameworks in ${seconds(offered.wallMs)} s`;
+}
+
 function heldOffers(cluster: ScaleCluster): number {
   let held = 0;
   for (const framework of cluster.frameworks) held += framework.held.length;
@@ -352,7 +364,8 @@ function offersReceived(cluster: ScaleCluster): number {
   return received;
 }
 
-async function measureRegistration(cluster: ScaleCluster, agents: number, budgetMs: number, progress: (text: string) => void): Promise<{ value: number | null; note?: string }> {
+/** Starts `agents` agents at once and drives the clock until all are admitted: the wall ms it took, or null past `budgetMs` (with a note). */
+export async function measureRegistration(cluster: ScaleCluster, agents: number, budgetMs: number, progress: (text: string) => void): Promise<{ value: number | null; note?: string }> {
   const start = performance.now();
   const virtualStartMs = cluster.clock.now();
   await startAgents(cluster, agents);

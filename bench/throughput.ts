@@ -17,17 +17,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { MASTER_NODE_FLAGS } from '../actors/master/constants';
-import { measureThroughput, type ThroughputFigures } from './scale';
-import { admittedAgents, drive, startAgents, startFrameworks, startScaleMaster } from './scale-cluster';
+import { DEFAULT_FRAMEWORKS, DEFAULT_TASKS_AGENTS, measureRegistration, measureThroughput, offerEveryAgent, SCALE_SEED, type ThroughputFigures } from './scale';
+import { startScaleMaster } from './scale-cluster';
 
 /** Defaults: bench:scale's throughput N and frameworks; a warm-up and a measured run short enough for several rounds. */
-export const THROUGHPUT_DEFAULTS = { agents: 10_000, frameworks: 100, warmup: 20_000, tasks: 40_000 } as const;
-/** The seed of the cluster (bench:scale's). */
-const SEED = 13;
+export const THROUGHPUT_DEFAULTS = { agents: DEFAULT_TASKS_AGENTS, frameworks: DEFAULT_FRAMEWORKS, warmup: 20_000, tasks: 40_000 } as const;
 /** Wall-clock budget of each step: registration, offers, each run of tasks (ms). */
 export const THROUGHPUT_STEP_BUDGET_MS = 240_000;
-/** Virtual time allowed for every agent to be offered to the frameworks. */
-const OFFERED_VIRTUAL_MS = 60_000;
 
 export interface ThroughputOptions {
   readonly agents: number;
@@ -45,38 +41,37 @@ export interface ThroughputResult {
   readonly note?: string;
 }
 
+/**
+ * The whole number after `name` in `argv` (`10000` or `10k`), at least `least`; `fallback` when
+ * `name` is not there. Throws naming the flag and what it got. (bench:ab's counts too.)
+ */
+export function countFlag(argv: readonly string[], name: string, fallback: number, least: number): number {
+  const at = argv.indexOf(name);
+  if (at < 0) return fallback;
+  const text = argv[at + 1] ?? '';
+  const value = Number(text.replace(/k$/i, '000'));
+  if (!Number.isSafeInteger(value) || value < least) throw new Error(`${name} takes a whole number of at least ${least} (got '${text}')`);
+  return value;
+}
+
 /** Reads the flags (a count as `10000` or `10k`); throws naming the one that is wrong. */
 export function parseThroughputOptions(argv: readonly string[]): ThroughputOptions {
-  const count = (name: string, fallback: number, least: number): number => {
-    const at = argv.indexOf(name);
-    if (at < 0) return fallback;
-    const text = argv[at + 1] ?? '';
-    const value = Number(text.replace(/k$/i, '000'));
-    if (!Number.isSafeInteger(value) || value < least) throw new Error(`${name} takes a whole number of at least ${least} (got '${text}')`);
-    return value;
-  };
   return {
-    agents: count('--agents', THROUGHPUT_DEFAULTS.agents, 1),
-    frameworks: count('--frameworks', THROUGHPUT_DEFAULTS.frameworks, 1),
-    warmup: count('--warmup', THROUGHPUT_DEFAULTS.warmup, 0),
-    tasks: count('--tasks', THROUGHPUT_DEFAULTS.tasks, 1),
+    agents: countFlag(argv, '--agents', THROUGHPUT_DEFAULTS.agents, 1),
+    frameworks: countFlag(argv, '--frameworks', THROUGHPUT_DEFAULTS.frameworks, 1),
+    warmup: countFlag(argv, '--warmup', THROUGHPUT_DEFAULTS.warmup, 0),
+    tasks: countFlag(argv, '--tasks', THROUGHPUT_DEFAULTS.tasks, 1),
   };
 }
 
-/** Runs the probe in this process; `progress` hears each step. */
+/** Runs the probe in this process (registration and offers as bench:scale makes them); `progress` hears each step. */
 export async function runThroughput(options: ThroughputOptions, progress: (text: string) => void = () => undefined): Promise<ThroughputResult> {
-  const cluster = await startScaleMaster(SEED);
+  const cluster = await startScaleMaster(SCALE_SEED);
   const failed = (note: string): ThroughputResult => ({ main_thread_cpu_per_task_us: null, cpu_per_task_us: null, tasks_per_s: null, launch_p50_ms: null, note });
-  await startAgents(cluster, options.agents);
-  const admitted = await drive(cluster.clock, () => admittedAgents(cluster) >= options.agents, { stepMs: 100, budgetMs: THROUGHPUT_STEP_BUDGET_MS });
-  if (!admitted.done) return failed(`${admittedAgents(cluster)} of ${options.agents} agents admitted within the budget`);
-  startFrameworks(cluster, options.frameworks);
-  const held = (): number => cluster.frameworks.reduce((sum, framework) => sum + framework.held.length, 0);
-  const offered = await drive(cluster.clock, () => held() >= options.agents && cluster.frameworks.every((framework) => framework.isRegistered), {
-    stepMs: 100, budgetMs: THROUGHPUT_STEP_BUDGET_MS, maxVirtualMs: OFFERED_VIRTUAL_MS,
-  });
-  if (!offered.done) return failed(`${held()} of ${options.agents} agents offered to the frameworks within the budget`);
-  progress(`${options.agents} agents admitted, ${options.frameworks} frameworks offered every one`);
+  const registered = await measureRegistration(cluster, options.agents, THROUGHPUT_STEP_BUDGET_MS, progress);
+  if (registered.value === null) return failed(`registration ${registered.note ?? 'over budget'}`);
+  const notOffered = await offerEveryAgent(cluster, options.agents, options.frameworks, THROUGHPUT_STEP_BUDGET_MS, progress);
+  if (notOffered !== undefined) return failed(notOffered);
   if (options.warmup > 0) {
     const warm = await measureThroughput(cluster, options.warmup, THROUGHPUT_STEP_BUDGET_MS, (text) => progress(`warm-up: ${text}`));
     if (warm.tasksPerSecond === null) return failed(`warm-up: ${warm.note ?? 'did not finish'}`);

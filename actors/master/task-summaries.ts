@@ -52,8 +52,8 @@ export class StateCounts {
     });
   }
 
-  /** Adds `delta` to the count at `index` (a place in `TASK_STATES`); returns the new count. */
-  add(index: number, delta: number): number {
+  /** Adds `delta` to the count at `index` (a place in `TASK_STATES`). */
+  add(index: number, delta: number): void {
     let counts = this.counts;
     if (index >= counts.length) {
       // A new list of exactly the length needed: an array written past its end grows with slack.
@@ -61,9 +61,7 @@ export class StateCounts {
       for (let kept = 0; kept < counts.length; kept++) longer[kept] = counts[kept] as number;
       this.counts = counts = longer;
     }
-    const count = (counts[index] as number) + delta;
-    counts[index] = count;
-    return count;
+    counts[index] = (counts[index] as number) + delta;
   }
 }
 
@@ -199,8 +197,8 @@ function moveIn(counts: Map<string, StateCounts>, key: string, from: TaskState, 
 
 /**
  * Adds `sign` to `counts[key][inner]`, dropping entries that reach zero (a count below zero is a
- * bug in the books). Inner maps are `SmallMap`s: a framework's agents are many, but an agent's
- * tasks are mostly of one framework, and a `Map` for that one entry was ~200 bytes an agent.
+ * bug in the books). Used for each framework's agents; its inner map is a `SmallMap`, which makes
+ * a `Map` only at a second agent (an agent's own frameworks are `AgentCounts.frameworks`).
  */
 function bump<K>(counts: Map<string, Map<K, number>>, key: string, inner: K, sign: 1 | -1): void {
   let entry = counts.get(key);
