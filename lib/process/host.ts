@@ -438,6 +438,12 @@ export class ActorHost {
     this.unlinkLocal(other, one);
   }
 
+  /** Whether the local actor `linker` is linked to the local actor `target` (simulations ask before they break a link). */
+  linkedLocally(linker: UPID, target: UPID): boolean {
+    const actor = this.actors.get(linker.id);
+    return actor !== undefined && this.localLinks.get(target.id)?.has(actor) === true;
+  }
+
   /**
    * @internal `dispatch`: runs `run` inside `actor`'s mailbox; `fail` is called instead if the
    * actor is gone. Numbered per source (the actor whose turn dispatches, '' for none) for traces.

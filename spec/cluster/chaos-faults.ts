@@ -276,6 +276,7 @@ export class Faults {
       where: (message) => {
         if (!betweenMastersAnd(message, peer)) return false;
         this.options.dropped(message.name, message);
+        this.breakLinkMadeAcross(message.from, message.to);
         return true;
       },
     }, 'always');
@@ -429,6 +430,20 @@ export class Faults {
   /** A redelivery for one fault, sharing the run's books. */
   private redelivery(): Redelivery {
     return new Redelivery(this.options.host, this.acted, this.linkBreaks);
+  }
+
+  /**
+   * A link made across a partition (the master admitting an agent whose registration got through
+   * just before it began) cannot connect: the connect fails and the linker sees the other exit,
+   * at the first message the partition drops, as libprocess loses messages only with their
+   * socket. Before, such a link stayed up while everything on it was lost: the master sent an
+   * agent it had just admitted its AgentRegistered and RunTasks and never heard it exit, the
+   * agent's retried registration got a fresh AgentRegistered, and the tasks stayed TASK_STAGING
+   * for good (seed 990055, 400 steps), which no real network does.
+   */
+  private breakLinkMadeAcross(one: UPID, other: UPID): void {
+    const { host } = this.options;
+    if (host.linkedLocally(one, other) || host.linkedLocally(other, one)) this.breakLink(one, other, 'a link made across a partition cannot connect');
   }
 
   /** The link between two actors breaks as a lost socket breaks it: each that was linked sees the other exit. */
