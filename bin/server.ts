@@ -154,6 +154,7 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--container_pids_limit <n>', 'with cgroups/pids: most processes (threads) one container may hold').argParser(parseCount).default(DEFAULT_CONTAINER_PIDS_LIMIT))
     .addOption(flag('--enforce_container_disk_quota [bool]', 'with disk/du: fail the tasks of a sandbox that outgrows its disk resource').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--container_disk_watch_interval <duration>', 'with disk/du: how often each sandbox is measured').argParser(parseDurationFlag).default(DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, '15secs'))
+    .addOption(flag('--switch_user [bool]', 'run each executor and its tasks as its command\'s or its framework\'s user (the agent must be root to switch); false: as the agent\'s own user').argParser(parseBooleanFlag).default(true))
     .addOption(flag('--gc_delay <duration>', 'remove completed sandboxes this long after they completed (sooner as the disk fills)').argParser(parseDurationFlag).default(defaults.gcDelayMs, '1weeks'))
     .addOption(flag('--disk_watch_interval <duration>', 'how often the work dir\'s disk usage is checked, pruning sandboxes by it').argParser(parseDurationFlag).default(defaults.diskWatchIntervalMs, '1mins'))
     .addOption(flag('--gc_disk_headroom <fraction>', 'disk fraction to keep free: sandboxes older than gc_delay × max(0, 1 − usage − headroom) are removed').argParser(parseFractionFlag).default(defaults.gcDiskHeadroom, '0.1'));
@@ -178,6 +179,7 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     containerPidsLimit: options.container_pids_limit as number | undefined,
     enforceContainerDiskQuota: options.enforce_container_disk_quota as boolean | undefined,
     containerDiskWatchIntervalMs: options.container_disk_watch_interval as number | undefined,
+    switchUser: options.switch_user as boolean | undefined,
     gcDelayMs: options.gc_delay as number,
     diskWatchIntervalMs: options.disk_watch_interval as number,
     gcDiskHeadroom: options.gc_disk_headroom as number,

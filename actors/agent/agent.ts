@@ -1265,6 +1265,7 @@ export class Agent extends Actor {
       // Not spread in: a literal with a spread copies, and each property after one costs (lib/with-fields.ts).
       token: executor.token,
       limits: containerLimits(executor),
+      user: executor.info.command.user ?? framework.info.user,
     };
     const onExit = (exit: ExecutorExit): void => {
       dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);

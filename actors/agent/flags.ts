@@ -65,6 +65,12 @@ export interface AgentFlags {
   enforceContainerDiskQuota?: boolean;
   /** Mesos' `--container_disk_watch_interval` (disk/du): how often each sandbox is measured (default 15 s). */
   containerDiskWatchIntervalMs?: number;
+  /**
+   * Mesos' `--switch_user` (default true): each executor (and so its tasks) runs as its
+   * command's user, else its framework's, which must exist here; the agent must be root to run
+   * as another user than its own. False: everything runs as the agent's user.
+   */
+  switchUser?: boolean;
   /** Completed sandboxes (and completed frameworks' directories) are removed this long after they completed, sooner as the disk fills (Mesos `--gc_delay`, 1 week). */
   gcDelayMs: number;
   /** How often the work dir's file system usage is checked, pruning sandboxes by it (Mesos `--disk_watch_interval`, 1 min). */
@@ -208,6 +214,7 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('cgroups_enable_cfs', flags.cgroupsEnableCfs === undefined ? undefined : String(flags.cgroupsEnableCfs));
   set('container_pids_limit', flags.containerPidsLimit === undefined ? undefined : String(flags.containerPidsLimit));
   set('enforce_container_disk_quota', flags.enforceContainerDiskQuota === undefined ? undefined : String(flags.enforceContainerDiskQuota));
+  set('switch_user', String(flags.switchUser ?? true));
   set('container_disk_watch_interval', flags.containerDiskWatchIntervalMs === undefined ? undefined : formatDuration(flags.containerDiskWatchIntervalMs));
   set('gc_delay', formatDuration(flags.gcDelayMs));
   set('disk_watch_interval', formatDuration(flags.diskWatchIntervalMs));

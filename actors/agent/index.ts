@@ -265,7 +265,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(flags.enforceContainerDiskQuota !== undefined ? { enforceDiskQuota: flags.enforceContainerDiskQuota } : {}),
     ...(flags.containerDiskWatchIntervalMs !== undefined ? { diskWatchIntervalMs: flags.containerDiskWatchIntervalMs } : {}),
   }) : undefined;
-  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger), host, UPID.at(id, host.address));
+  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger, flags.switchUser ?? true), host, UPID.at(id, host.address));
   // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
   const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
   const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId);

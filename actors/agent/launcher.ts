@@ -7,7 +7,8 @@
  * The agent takes a `Launcher`, so harness tests inject one that starts no process.
  */
 import { spawn, execFile } from 'node:child_process';
-import { open, rename, rm, symlink, type FileHandle } from 'node:fs/promises';
+import { chown, open, rename, rm, symlink, type FileHandle } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import { UPID } from '../../lib/actor';
 import { nodeDisk, type Disk } from '../../lib/disk';
@@ -53,6 +54,8 @@ export interface ExecutorLaunch {
   readonly recovery?: { readonly timeoutMs: number; readonly subscriptionBackoffMaxMs: number };
   /** What the container (the executor and its tasks) may use, for an isolating launcher. */
   readonly limits?: ContainerLimits;
+  /** The OS user it runs as (its command's user, else its framework's), for a launcher that switches users (`--switch_user`). */
+  readonly user?: string;
 }
 
 /** How an executor process ended: an exit code, or the signal that killed it. */
@@ -182,6 +185,8 @@ export class ProcessLauncher implements Launcher {
     /** Holds each run to its resources (`--isolation`); none: executors run unconfined. */
     private readonly isolator?: Isolator,
     private readonly log?: Logger,
+    /** Mesos' `--switch_user`: each run as its launch's `user` (see `runAs`); false: as this process' user. */
+    private readonly switchUser = false,
   ) {}
 
   /** Containers whose isolation is not cleaned up yet (what `drain` waits for). */
@@ -270,14 +275,18 @@ export class ProcessLauncher implements Launcher {
   }
 
   async launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
+    // Who it runs as is settled first: a user that cannot be run as fails the launch, naming it, before anything is made.
+    const account = this.switchUser ? await runAs(launch.user) : undefined;
     await this.disk.makeDirectory(launch.directory);
     await linkLatestRun(launch.directory);
     const stdout = await open(path.join(launch.directory, STDOUT_FILE), 'a');
     let stderr: FileHandle | undefined;
     try {
       stderr = await open(path.join(launch.directory, STDERR_FILE), 'a');
+      // The sandbox is the user's (Mesos chowns it): its tasks write there.
+      if (account !== undefined) await Promise.all([launch.directory, path.join(launch.directory, STDOUT_FILE), path.join(launch.directory, STDERR_FILE)].map((target) => chown(target, account.uid, account.gid)));
       const isolator = this.isolator;
-      if (isolator === undefined) return await startProcess(launch, this.environment, stdout.fd, stderr.fd, onExit);
+      if (isolator === undefined) return await startProcess(launch, this.environment, stdout.fd, stderr.fd, onExit, undefined, account);
       // The run's isolation first (its cgroup); the executor enters it before its first instruction.
       const container = this.watched(launch.runId);
       try {
@@ -288,7 +297,7 @@ export class ProcessLauncher implements Launcher {
             onExit(limitation === undefined ? exit : { ...exit, limitation });
             void container.cleanup();
           });
-        }, procsFiles);
+        }, procsFiles, account);
         const destroy = (): void => {
           started.destroy();
           void container.cleanup();
@@ -403,9 +412,13 @@ export const CGROUP_PROCS_ENV = 'MESOS_CGROUP_PROCS';
 
 function startProcess(
   launch: ExecutorLaunch, environment: Readonly<Record<string, string>>, stdoutFd: number, stderrFd: number, onExit: (exit: ExecutorExit) => void, procsFiles?: readonly string[],
+  account?: Account,
 ): Promise<LaunchedExecutor> {
-  const line = commandLine(launch.command);
-  const entersItself = procsFiles !== undefined && launch.command.environment?.[ENTERS_CGROUPS_ENV] === '1' && procsFiles.every((file) => !file.includes(':'));
+  const command = commandLine(launch.command);
+  // Another user's: `setpriv` takes the user's ids and groups, then execs the executor (argv[0] is then the program's path).
+  const line: CommandLine = account === undefined ? command : { file: SETPRIV, args: [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--init-groups', '--', command.file, ...command.args] };
+  // An executor that enters its cgroups itself would do so as the user, who may not: the shell below does it first.
+  const entersItself = account === undefined && procsFiles !== undefined && launch.command.environment?.[ENTERS_CGROUPS_ENV] === '1' && procsFiles.every((file) => !file.includes(':'));
   // Confined by a shell: it enters the run's cgroup, then execs the executor (argv[0] is then the program's path).
   const [file, args] = procsFiles === undefined || entersItself ? [line.file, line.args] : confinedCommand([line.file, ...line.args], procsFiles);
   const argv0 = procsFiles === undefined || entersItself ? line.argv0 : undefined;
@@ -426,6 +439,50 @@ function startProcess(
     });
     child.once('exit', (code, signal) => onExit({ code, signal }));
   });
+}
+
+/** What switches a process to another user's ids and groups before it execs (util-linux, in every Debian). */
+const SETPRIV = 'setpriv';
+
+/** An OS account an executor runs as. */
+interface Account {
+  readonly user: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** `getent passwd` answers within this, or the launch fails (a name service that hangs). */
+export const USER_LOOKUP_TIMEOUT_MS = 10_000;
+
+/**
+ * The account a run of `user` switches to (Mesos' `--switch_user`), or undefined when it runs as
+ * this process' own: no user named (or an empty one), this process' own user, or root's (uid 0)
+ * while this process is root. Rejects, naming the user, when it does not exist here, or when this
+ * process is not root and so cannot switch to it (run the agent as root, or with
+ * `--switch_user=false` to run every task as the agent's user).
+ */
+export async function runAs(user: string | undefined): Promise<Account | undefined> {
+  if (user === undefined || user === '') return undefined;
+  const own = userInfo();
+  if (user === own.username) return undefined;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`cannot run as user '${user}': the agent runs as '${own.username}', not root, so it cannot switch users (run it as root, or with --switch_user=false to run every task as '${own.username}')`);
+  }
+  const entry = await new Promise<string | undefined>((resolve, reject) => {
+    execFile('getent', ['passwd', user], { timeout: USER_LOOKUP_TIMEOUT_MS }, (error, output) => {
+      // getent exits 2 for a name it does not know.
+      if (error !== null && (error as { code?: unknown }).code === 2) return resolve(undefined);
+      if (error !== null) return reject(new Error(`cannot look up user '${user}': ${error.message}`));
+      resolve(output.split('\n')[0]);
+    });
+  });
+  const fields = entry?.split(':');
+  const uid = Number(fields?.[2]);
+  const gid = Number(fields?.[3]);
+  if (fields === undefined || fields[0] !== user || !Number.isSafeInteger(uid) || !Number.isSafeInteger(gid) || fields[2] === '' || fields[3] === '') {
+    throw new Error(`no user '${user}' on this machine (with --switch_user, the default, an executor runs as its command's user, else its framework's)`);
+  }
+  return uid === 0 ? undefined : { user, uid, gid };
 }
 
 /** One row of the process table. */

@@ -94,14 +94,16 @@ export function describeExit(exit: ExecutorExit): string {
 
 /**
  * The ExecutorInfo of the command executor for a command task (Mesos' `getExecutorInfo`): its
- * id is the task id, and it runs `command` (node with the command-executor script).
+ * id is the task id, and it runs `command` (node with the command-executor script), as the
+ * task's command's user when it names one (Mesos copies it too), so the task runs as that user.
  */
 export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command: CommandInfo): ExecutorInfo {
   const shown = task.command?.value ?? '';
+  const user = task.command?.user;
   return {
     executorId: task.taskId,
     frameworkId,
-    command,
+    command: user === undefined ? command : { ...command, user },
     // Joined flat: a template literal is a tree of concatenations (32 bytes a node) that every run's record kept.
     name: ['Command Executor (Task: ', task.taskId, ") (Command: sh -c '", shown.length > 15 ? `${shown.slice(0, 12)}...` : shown, "')"].join(''),
     source: task.taskId,

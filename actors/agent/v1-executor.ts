@@ -111,8 +111,6 @@ export class ExecutorApi extends Actor {
     const parsed = parseExecutorCall(body.json);
     if (!parsed.ok) return badRequest(`Failed to validate executor::Call: ${parsed.error}`);
     const call = parsed.call;
-    // As Mesos: a heartbeat is answered before anything is looked up.
-    if (call.type === 'HEARTBEAT') return { status: 202, body: '' };
     if (call.type === 'SUBSCRIBE') {
       const unacceptable = notAcceptable(request);
       if (unacceptable !== undefined) return unacceptable;
@@ -129,8 +127,11 @@ export class ExecutorApi extends Actor {
   }
 
   /** @internal (in this actor's mailbox) The agent has answered who the call's executor is: serve it. */
-  run(call: Exclude<ExecutorCall, { type: 'HEARTBEAT' }>, token: string, lookup: ExecutorApiLookup): HttpResponse | Promise<HttpResponse> {
+  run(call: ExecutorCall, token: string, lookup: ExecutorApiLookup): HttpResponse | Promise<HttpResponse> {
     if (!lookup.ok) return { status: lookup.status, body: lookup.message };
+    // A heartbeat changes nothing, but only the executor's own token makes one (any token did, answered before the
+    // lookup: the hostile-input pass of 2026-12-05); it needs no subscription.
+    if (call.type === 'HEARTBEAT') return { status: 202, body: '' };
     const key = `${call.frameworkId}/${call.executorId}`;
     let adapter = this.adapters.get(key);
     if (adapter !== undefined && adapter.runId !== lookup.runId) {

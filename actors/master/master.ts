@@ -1027,12 +1027,13 @@ export class Master extends Actor {
   }
 
   /**
-   * Why the ACLs' run_tasks do not let the framework's principal run `task` as the framework's
-   * user (tasks have no user of their own here), or undefined if they do.
+   * Why the ACLs' run_tasks do not let the framework's principal run `task` as the user it would
+   * run as (Mesos: its command's user, else its executor's command's user, else the framework's),
+   * or undefined if they do.
    */
   private runTaskDenial(framework: FrameworkRecord, task: TaskInfo): string | undefined {
     const principal = this.frameworkPrincipal(framework);
-    const user = framework.info.user;
+    const user = task.command?.user ?? task.executor?.command.user ?? framework.info.user;
     if (this.authorizer.authorized('run_tasks', principal, user)) return undefined;
     return `Task '${task.taskId}' is not authorized to launch: ${describeDenial('run_tasks', principal, user)}`;
   }

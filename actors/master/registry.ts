@@ -30,12 +30,13 @@ import { parseJournal } from '../../lib/journal';
 import { MetricTimer } from '../../lib/metrics/timer';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
 import { AgentInfoSchema, type AgentInfo } from '../../lib/protocol';
+import { ownRecord } from '../../lib/protocol/own-record';
 import { MAX_REMOVED_AGENTS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION, REGISTRY_RETRY_INITIAL_MS, REGISTRY_RETRY_MAX_MS } from './constants';
 
 const RegistryAgentSchema = z.object({ id: z.string().min(1), info: AgentInfoSchema });
 const UnreachableAgentSchema = z.object({ id: z.string().min(1), timeMs: z.number() });
 /** Resource name → amount (Mesos' `QuotaConfig` guarantees and limits). */
-const QuantitiesSchema = z.record(z.string().min(1), z.number().nonnegative());
+const QuantitiesSchema = ownRecord(z.string().min(1), z.number().nonnegative());
 const RoleQuotaSchema = z.object({ guarantees: QuantitiesSchema, limits: QuantitiesSchema });
 const RegistryDataSchema = z.object({
   version: z.literal(REGISTRY_FORMAT_VERSION),
@@ -44,9 +45,9 @@ const RegistryDataSchema = z.object({
   agents: z.array(RegistryAgentSchema),
   unreachable: z.array(UnreachableAgentSchema),
   /** Role → weight (absent when none is set, and in files written before weights were kept). */
-  weights: z.record(z.string().min(1), z.number().positive()).optional(),
+  weights: ownRecord(z.string().min(1), z.number().positive()).optional(),
   /** Role → quota (absent when none is set). */
-  quotas: z.record(z.string().min(1), RoleQuotaSchema).optional(),
+  quotas: ownRecord(z.string().min(1), RoleQuotaSchema).optional(),
   /** Agents an operator marked gone, oldest first, with when (absent when none is, and in older files). */
   gone: z.array(UnreachableAgentSchema).optional(),
 });
@@ -57,7 +58,7 @@ const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('markUnreachable'), agentIds: z.array(z.string().min(1)), timeMs: z.number() }),
   z.object({ type: z.literal('markReachable'), agent: RegistryAgentSchema }),
   z.object({ type: z.literal('remove'), agentId: z.string().min(1) }),
-  z.object({ type: z.literal('updateWeights'), weights: z.record(z.string().min(1), z.number().positive()) }),
+  z.object({ type: z.literal('updateWeights'), weights: ownRecord(z.string().min(1), z.number().positive()) }),
   z.object({ type: z.literal('updateQuota'), role: z.string().min(1), quota: RoleQuotaSchema }),
   z.object({ type: z.literal('removeQuota'), role: z.string().min(1) }),
   z.object({ type: z.literal('markGone'), agentId: z.string().min(1), timeMs: z.number() }),

@@ -75,6 +75,9 @@ export function parseQuotaRequest(body: string): QuotaRequest | BadRequest {
   const invalidRole = quotaRoleError(role);
   if (invalidRole !== undefined) return { error: `Invalid set quota request: ${invalidRole}` };
   if (force !== undefined && typeof force !== 'boolean') return { error: "Invalid set quota request: 'force' must be a boolean" };
+  // As Mesos' quota validation: each resource named once (two `cpus` entries were added together).
+  const duplicate = duplicateResourceName(guarantee);
+  if (duplicate !== undefined) return { error: `Invalid set quota request: QuotaInfo contains duplicate resource name '${duplicate.slice(0, 64)}'` };
   let resources: Resources;
   try {
     resources = typeof guarantee === 'string' ? Resources.parse(guarantee) : Resources.fromJSON(guarantee ?? []);
@@ -85,6 +88,19 @@ export function parseQuotaRequest(body: string): QuotaRequest | BadRequest {
   if (resources.hasReservations()) return { error: "Invalid set quota request: 'guarantee' may not hold reserved resources" };
   const guarantees = Object.fromEntries(resources.scalarTotals());
   return { role: role as string, quota: { guarantees, limits: guarantees }, force: force === true };
+}
+
+/** The first resource name a quota's guarantee (a Resource JSON list, or the text form) names twice, if any. */
+function duplicateResourceName(guarantee: unknown): string | undefined {
+  const names = typeof guarantee === 'string'
+    ? guarantee.split(';').map((part) => part.split(':')[0]?.split('(')[0]?.trim() ?? '')
+    : Array.isArray(guarantee) ? guarantee.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined)) : [];
+  const seen = new Set<unknown>();
+  for (const name of names) {
+    if (typeof name === 'string' && name !== '' && seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
 }
 
 /** Why `role` cannot have a quota (must be a valid, top-level role other than `*`), or undefined. */

@@ -11,6 +11,7 @@ import { authenticateRequest, isResponse, type HttpAuthentication } from '../pro
 import { ok, type HttpResponse } from '../process/http';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricKind } from './prometheus';
 import { osSystemProbe, systemMetrics, type SystemProbe } from './system';
+import { parseDuration } from '../flags';
 
 /** The metrics actor's id; `/metrics/snapshot` and `/metrics` are its routes. */
 export const METRICS_ACTOR_ID = 'metrics';
@@ -22,6 +23,13 @@ export interface MetricsSource {
   /** Whether `key` (one of its keys) is a counter; the rest are gauges. */
   kindOf(key: string): MetricKind;
 }
+
+/**
+ * How long `/metrics/snapshot` waits for a component's metrics when the request gives no
+ * `timeout` (Mesos waits without bound; a component that never answers would hold the request
+ * for good): one that has not answered by then is left out, as with a given timeout.
+ */
+export const DEFAULT_SNAPSHOT_TIMEOUT_MS = 5_000;
 
 /** Anyone may read the metrics (Mesos' default: `--authenticate_http_readonly` off). */
 const OPEN: HttpAuthentication = { credentials: undefined, readonly: false, readwrite: false };
@@ -49,7 +57,16 @@ export class MetricsProcess extends Actor {
     super(id);
     this.route('/snapshot', (request) => {
       const caller = authenticateRequest(request, 'readonly', authentication);
-      return isResponse(caller) ? caller : this.snapshotResponse();
+      if (isResponse(caller)) return caller;
+      const given = request.query.timeout;
+      if (given === undefined) return this.snapshotResponse(DEFAULT_SNAPSHOT_TIMEOUT_MS);
+      let timeoutMs: number;
+      try {
+        timeoutMs = parseDuration(given);
+      } catch (error) {
+        return { status: 400, body: `Invalid timeout '${given.slice(0, 64)}': ${(error as Error).message}` };
+      }
+      return this.snapshotResponse(timeoutMs);
     });
     this.route('/', (request) => {
       const caller = authenticateRequest(request, 'readonly', authentication);
@@ -72,9 +89,18 @@ export class MetricsProcess extends Actor {
     return this.sources.size;
   }
 
-  /** Every source's values and `system/*`, merged. */
-  async snapshot(): Promise<Record<string, number>> {
-    const values = await Promise.all([...this.sources].map((source) => source.read().catch((): Record<string, number> => ({}))));
+  /**
+   * Every source's values and `system/*`, merged; with `timeoutMs`, a source that has not
+   * answered by then is left out (Mesos' `/metrics/snapshot?timeout=`).
+   */
+  async snapshot(timeoutMs?: number): Promise<Record<string, number>> {
+    const timers: Array<{ cancel(): void }> = [];
+    const late = timeoutMs === undefined ? undefined : new Promise<Record<string, number>>((resolve) => { timers.push(this.delay(timeoutMs, () => resolve({}))); });
+    const values = await Promise.all([...this.sources].map((source) => {
+      const read = source.read().catch((): Record<string, number> => ({}));
+      return late === undefined ? read : Promise.race([read, late]);
+    }));
+    for (const timer of timers) timer.cancel();
     return Object.assign(systemMetrics(this.system), ...values) as Record<string, number>;
   }
 
@@ -84,12 +110,12 @@ export class MetricsProcess extends Actor {
     return 'gauge';
   }
 
-  private async snapshotResponse(): Promise<HttpResponse> {
-    return ok(await this.snapshot());
+  private async snapshotResponse(timeoutMs: number): Promise<HttpResponse> {
+    return ok(await this.snapshot(timeoutMs));
   }
 
   private async prometheusResponse(): Promise<HttpResponse> {
-    const text = await renderPrometheus(await this.snapshot(), (key) => this.kindOf(key));
+    const text = await renderPrometheus(await this.snapshot(DEFAULT_SNAPSHOT_TIMEOUT_MS), (key) => this.kindOf(key));
     return { status: 200, headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body: text };
   }
 }

@@ -93,6 +93,12 @@ export const CommandInfoSchema = z.object({
   shell: z.boolean().optional(),
   arguments: z.array(z.string()).optional(),
   environment: z.record(z.string(), z.string()).optional(),
+  /**
+   * The OS user to run as (Mesos' `CommandInfo.user`): an executor's, or a command task's (its
+   * command executor then runs as it). Unset: the framework's user. An agent with
+   * `--switch_user=false` runs everything as its own user.
+   */
+  user: shortText.optional(),
 });
 export type CommandInfo = z.infer<typeof CommandInfoSchema>;
 

@@ -5,6 +5,7 @@
  * `Accept` that allows JSON (406). One place, so the three APIs answer alike.
  */
 import type { HttpRequest, HttpResponse } from '../process/http';
+import { MAX_BODY_DEPTH } from '../protocol/plain';
 
 /** The first value of header `name` (lower-case) of `request`. */
 export function headerOf(request: HttpRequest, name: string): string | undefined {
@@ -32,14 +33,52 @@ export function v1RequestError(request: HttpRequest, maxBytes: number, speaker: 
   return undefined;
 }
 
-/** The request's body as JSON, or the 400 saying why it is not. */
+/**
+ * The request's body as JSON, or the 400 saying why it is not. Nesting deeper than
+ * `MAX_BODY_DEPTH` is refused before the body is parsed: a 4 MB body of `[[[...]]]` took
+ * `JSON.parse` and the walk after it over a second of the mailbox-holding thread (the
+ * hostile-input pass of 2026-12-05); the scan costs a pass over the bytes.
+ */
 export function v1RequestJson(request: HttpRequest): { readonly json: unknown } | HttpResponse {
+  const deepest = jsonNestingBeyond(request.body, MAX_BODY_DEPTH);
+  if (deepest !== undefined) return badRequest(`Failed to parse body into JSON: nested deeper than ${MAX_BODY_DEPTH} levels (at byte ${deepest})`);
   try {
     return { json: JSON.parse(request.body.toString('utf8')) as unknown };
   } catch (error) {
     return badRequest(`Failed to parse body into JSON: ${(error as Error).message}`);
   }
 }
+
+/**
+ * The offset of the first `[` or `{` (outside strings) that opens a level deeper than `maxDepth`
+ * in the JSON text `bytes`, or undefined when none does. Malformed text is not judged here
+ * (`JSON.parse` names what is wrong); a string's escaped quote does not end it.
+ */
+export function jsonNestingBeyond(bytes: Uint8Array, maxDepth: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index] as number;
+    if (inString) {
+      if (byte === BACKSLASH) index++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) {
+      if (++depth > maxDepth) return index;
+    } else if (byte === CLOSE_BRACKET || byte === CLOSE_BRACE) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /** The 406 for a streaming call whose `Accept` allows no JSON (protobuf is not served), or undefined. */
 export function notAcceptable(request: HttpRequest): HttpResponse | undefined {

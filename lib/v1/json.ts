@@ -169,6 +169,7 @@ export function v1Command(command: CommandInfo): V1Json {
   const out: V1Json = { value: command.value };
   if (command.shell !== undefined) out.shell = command.shell;
   if (command.arguments !== undefined) out.arguments = [...command.arguments];
+  if (command.user !== undefined) out.user = command.user;
   if (command.environment !== undefined) out.environment = { variables: Object.entries(command.environment).map(([name, value]) => ({ name, type: 'VALUE', value })) };
   return out;
 }
@@ -324,6 +325,7 @@ export const v1CommandSchema = z.object({
   value: commandText.optional(),
   shell: z.boolean().optional(),
   arguments: v1List(commandText, MAX_CALL_LIST_ENTRIES).optional(),
+  user: v1Text.optional(),
   environment: z.object({ variables: v1List(z.object({ name: v1Text, type: v1Text.optional(), value: commandText.optional() }), MAX_CALL_LIST_ENTRIES).optional() }).optional(),
 });
 
@@ -332,6 +334,7 @@ export function commandOfV1(given: z.infer<typeof v1CommandSchema>): CommandInfo
   const out: CommandInfo = { value: given.value ?? '' };
   if (given.shell !== undefined) out.shell = given.shell;
   if (given.arguments !== undefined) out.arguments = given.arguments;
+  if (given.user !== undefined) out.user = given.user;
   const variables = given.environment?.variables ?? [];
   if (variables.length > 0) out.environment = Object.fromEntries(variables.map((variable) => [variable.name, variable.value ?? '']));
   return out;

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { Task } from '../protocol';
 import { checkedCall, v1IdValue, v1List, v1Text, v1Bytes, v1HealthCheck, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
+import { ownRecord } from '../protocol/own-record';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
 export const MAX_OPERATOR_CALL_ENTRIES = 1_000;
@@ -26,7 +27,7 @@ const nonNegative = z.union([
   z.string().regex(/^[0-9]{1,16}$/, 'must be a non-negative integer').transform(Number),
 ], { error: 'must be a non-negative integer' });
 /** A map of resource name to `Value.Scalar` (`{"cpus": {"value": 1}}`), as protobuf maps are in JSON. */
-const scalarMap = z.record(text, z.object({ value: z.number().nonnegative('must not be negative') }));
+const scalarMap = ownRecord(text, z.object({ value: z.number().nonnegative('must not be negative') }));
 
 const callSchema = z.object({
   type: text,

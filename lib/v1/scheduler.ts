@@ -28,10 +28,15 @@ const resource = z.object({
   set: z.object({ item: list(text) }).optional(),
   role: text.optional(),
   reservations: list(z.object({ type: text.optional(), role: text, principal: text.optional() })).optional(),
+  // Mesos' fields this cluster has nothing behind: named, so a call holding one is refused (see UNSUPPORTED_RESOURCE_FIELDS).
+  disk: z.unknown().optional(),
+  revocable: z.unknown().optional(),
+  shared: z.unknown().optional(),
+  provider_id: z.unknown().optional(),
 });
 const resources = z.array(resource).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`);
 
-const command = v1CommandSchema;
+const command = v1CommandSchema.extend({ uris: z.unknown().optional() });
 
 const executorInfo = z.object({
   executor_id: idValue,
@@ -54,7 +59,42 @@ const taskInfo = z.object({
   labels: z.object({ labels: list(z.object({ key: text, value: z.string().max(MAX_SHORT_TEXT_LENGTH).optional() })).optional() }).optional(),
   health_check: v1HealthCheckSchema.optional(),
   check: v1CheckInfoSchema.optional(),
+  container: z.unknown().optional(),
+  max_completion_time: z.unknown().optional(),
 });
+
+/**
+ * Fields of Mesos' Resource this cluster has nothing behind (persistent volumes and disk
+ * sources, revocable and shared resources, resource providers): a task holding one is refused,
+ * naming it, rather than run without what it asked for (a `disk.persistence` task ran with no
+ * volume before; the hostile-input pass of 2026-12-05).
+ */
+const UNSUPPORTED_RESOURCE_FIELDS = ['disk', 'revocable', 'shared', 'provider_id'] as const;
+
+/** Why `list` (a task's or an executor's resources) asks for what is not supported here, or undefined. */
+function unsupportedResources(list: ReadonlyArray<z.infer<typeof resource>> | undefined, where: string): string | undefined {
+  for (const [index, entry] of (list ?? []).entries()) {
+    for (const field of UNSUPPORTED_RESOURCE_FIELDS) {
+      if (entry[field] !== undefined) return `${where}.${index}.${field}: not supported by this cluster (no persistent volumes, disk sources, revocable or shared resources, or resource providers)`;
+    }
+  }
+  return undefined;
+}
+
+/** Why `given` (a task's or an executor's command) asks for what is not supported here, or undefined. */
+function unsupportedCommand(given: z.infer<typeof command> | undefined, where: string): string | undefined {
+  const uris = given?.uris;
+  if (uris === undefined || (Array.isArray(uris) && uris.length === 0)) return undefined;
+  return `${where}.uris: not supported by this cluster (it has no fetcher: put what the command needs on the agents, or fetch it in the command)`;
+}
+
+/** Why `task` asks for what is not supported here (a container, a fetcher, volumes...), or undefined. */
+function unsupportedTaskFields(task: z.infer<typeof taskInfo>): string | undefined {
+  if (task.container !== undefined) return 'container: not supported by this cluster (tasks run as processes of the agent\'s machine: no container images, volumes or networks)';
+  if (task.max_completion_time !== undefined) return 'max_completion_time: not supported by this cluster';
+  return unsupportedResources(task.resources, 'resources') ?? unsupportedCommand(task.command, 'command')
+    ?? unsupportedResources(task.executor?.resources, 'executor.resources') ?? unsupportedCommand(task.executor?.command, 'executor.command');
+}
 
 const frameworkInfo = z.object({
   user: text,
@@ -130,7 +170,9 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
     const rolesError = rolesFieldError(call.subscribe.framework_info);
     if (rolesError !== undefined) return { ok: false, error: `subscribe.framework_info: ${rolesError}` };
     const framework = frameworkInfoOf(call.subscribe.framework_info);
-    if (call.framework_id !== undefined && framework.id !== undefined && call.framework_id.value !== framework.id) {
+    // As Mesos: an id in the FrameworkInfo needs the same one as the call's `framework_id` (a re-subscription names both;
+    // one alone in the FrameworkInfo chose a new framework's id: the hostile-input pass of 2026-12-05).
+    if (framework.id !== undefined && call.framework_id?.value !== framework.id) {
       return { ok: false, error: "'framework_id' differs from 'subscribe.framework_info.id'" };
     }
     const frameworkId = call.framework_id?.value ?? framework.id;
@@ -220,6 +262,8 @@ function frameworkInfoOf(info: z.infer<typeof frameworkInfo>): FrameworkInfo {
 
 /** A v1 TaskInfo in this project's form, or the bad field's path and reason. */
 function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
+  const unsupported = unsupportedTaskFields(task);
+  if (unsupported !== undefined) return unsupported;
   const out: TaskInfo = { name: task.name, taskId: task.task_id.value, agentId: task.agent_id.value, resources: task.resources as ResourceJSON[] };
   if (task.command !== undefined) out.command = commandOfV1(task.command);
   if (task.executor !== undefined) {

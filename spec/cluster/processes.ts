@@ -54,7 +54,9 @@ export function startBin(name: string, args: string[], env: NodeJS.ProcessEnv = 
 export function startScript(script: string, args: string[], env: NodeJS.ProcessEnv = {}): BinProcess {
   return new BinProcess(spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MESOS_LOG_LEVEL: 'warn', ...env },
+    // Agents run tasks as the agent's user: test frameworks name made-up users ('tester', 'u'), which
+    // `--switch_user` (on by default, as in Mesos) would fail; launcher.spec.ts tests the switching.
+    env: { ...process.env, MESOS_LOG_LEVEL: 'warn', MESOS_SWITCH_USER: 'false', ...env },
   }));
 }
 

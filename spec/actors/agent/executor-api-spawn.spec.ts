@@ -21,7 +21,7 @@ describe('actors/agent: the executor API actor of an agent without top-level rou
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'executor-api-spawn-'));
     host = await netHost({ logger: quietLogger });
     agent = await startAgent({
-      flags: defaultAgentFlags({ master: '127.0.0.1:1', workDir, resources: 'cpus:1;mem:512;disk:512' }),
+      flags: defaultAgentFlags({ switchUser: false, master: '127.0.0.1:1', workDir, resources: 'cpus:1;mem:512;disk:512' }),
       host,
       files: false,
     });
@@ -33,6 +33,8 @@ describe('actors/agent: the executor API actor of an agent without top-level rou
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
+  /** The API's own answer to a HEARTBEAT of an executor the agent does not have (a heartbeat needs the executor's token: 400, not found). */
+  const answeredByTheApi = async (response: Response): Promise<boolean> => response.status === 400 && /cannot be found/.test(await response.text());
   const heartbeat = (): Promise<Response> => fetch(`http://${host.address}/${agent.pid.id}/api/v1/executor`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Bearer any-token' },
@@ -42,10 +44,10 @@ describe('actors/agent: the executor API actor of an agent without top-level rou
   it('is spawned at the first request to /slave(N)/api/v1/executor, once, and goes with the agent', async () => {
     const apiId = `${agent.pid.id}-executor-api`;
     expect(host.lookup(apiId), 'no actor before a request').to.equal(undefined);
-    expect((await heartbeat()).status).to.equal(202);
+    expect(await answeredByTheApi(await heartbeat())).to.equal(true);
     const api = host.lookup(apiId);
     expect(api, 'spawned by the request').to.not.equal(undefined);
-    expect((await heartbeat()).status).to.equal(202);
+    expect(await answeredByTheApi(await heartbeat())).to.equal(true);
     expect(host.lookup(apiId), 'the same actor serves the next request').to.equal(api);
     await agent.stop();
     expect(host.lookup(apiId), 'terminated with the agent').to.equal(undefined);
@@ -54,7 +56,7 @@ describe('actors/agent: the executor API actor of an agent without top-level rou
   it("the handle's stop works taken off it, and terminated resolves whether asked before the end or after", async () => {
     const { stop } = agent;
     const askedBefore = agent.terminated;
-    expect((await heartbeat()).status).to.equal(202);
+    expect(await answeredByTheApi(await heartbeat())).to.equal(true);
     await stop();
     await askedBefore;
     await agent.terminated;
@@ -66,7 +68,7 @@ describe('actors/agent: the executor API actor of an agent without top-level rou
     const apiId = `${agent.pid.id}-executor-api`;
     await agent.stop();
     const answer = await heartbeat();
-    expect(answer.status).to.not.equal(202);
+    expect(await answeredByTheApi(answer)).to.equal(false);
     expect(host.lookup(apiId)).to.equal(undefined);
   });
 });

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandInfo } from '../../../lib/protocol';
 import { commandExecutorCommand, defaultAgentFlags, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
-import { commandLine, executorEnvironment, ProcessLauncher, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
+import { commandLine, executorEnvironment, ProcessLauncher, runAs, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
 import { eventually, processExists, within } from '../../support/runtime';
 
 describe('launcher', () => {
@@ -69,15 +69,55 @@ describe('launcher', () => {
       fs.rmSync(sandbox, { recursive: true, force: true });
     });
 
-    async function launch(command: CommandInfo, launcher = new ProcessLauncher()): Promise<{ started: LaunchedExecutor; exited: Promise<ExecutorExit> }> {
+    async function launch(command: CommandInfo, launcher = new ProcessLauncher(), user?: string): Promise<{ started: LaunchedExecutor; exited: Promise<ExecutorExit> }> {
       let reportExit: (exit: ExecutorExit) => void = () => undefined;
       const exited = new Promise<ExecutorExit>((resolve) => { reportExit = resolve; });
       const started = await launcher.launch({
         agentId: 'A1', agentPid: 'slave(1)@127.0.0.1:5051', frameworkId: 'F1', executorId: 'E1', runId: 'R1', directory: sandbox,
-        command, commandExecutor: false, checkpoint: false, shutdownGracePeriodMs: 5_000,
+        command, commandExecutor: false, checkpoint: false, shutdownGracePeriodMs: 5_000, ...(user !== undefined ? { user } : {}),
       }, reportExit);
       return { started, exited };
     }
+
+    // Mesos' --switch_user (the hostile-input pass of 2026-12-05: every task ran as the agent's user, root, whatever
+    // user its framework named, so the run_tasks ACL's users protected nothing).
+    describe('--switch_user: each run as its user', () => {
+      const root = process.getuid?.() === 0;
+      const nobody = 'nobody';
+
+      it(`runs the executor and what it starts as the launch's user, ids and groups, in a sandbox it owns${root ? '' : ' (skipped: needs root, to switch users)'}`, async function () {
+        if (!root) this.skip();
+        fs.chmodSync(sandbox, 0o755); // the user reaches its sandbox (mkdtemp makes it the creator's alone)
+        const uid = Number((await runAs(nobody))?.uid);
+        const { exited } = await launch({ value: 'id -u; id -g; id -G; echo made > by-task; stat -c %u by-task' }, new ProcessLauncher(undefined, {}, undefined, undefined, true), nobody);
+        expect(await within(exited, 5_000, 'the command to exit')).to.deep.equal({ code: 0, signal: null });
+        const [ownUid, ownGid, groups, fileOwner] = fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8').trim().split('\n');
+        expect(Number(ownUid)).to.equal(uid).and.not.equal(0);
+        expect(groups?.split(' '), 'no group of root\'s left').to.not.include('0');
+        expect(ownGid).to.not.equal('0');
+        expect(Number(fileOwner)).to.equal(uid);
+        expect(fs.statSync(sandbox).uid, 'the sandbox is the user\'s').to.equal(uid);
+      });
+
+      it(`fails the launch, naming the user, for a user this machine does not have${root ? '' : ' (skipped: needs root)'}`, async function () {
+        if (!root) this.skip();
+        let failure: Error | undefined;
+        await launch({ value: 'true' }, new ProcessLauncher(undefined, {}, undefined, undefined, true), 'no-such-user-here').catch((error: Error) => { failure = error; });
+        expect(failure?.message).to.match(/no user 'no-such-user-here' on this machine/);
+        expect(fs.existsSync(path.join(sandbox, 'stdout')), 'nothing made').to.equal(false);
+      });
+
+      it('runs as the agent\'s own user with --switch_user=false, and for no user, an empty one or its own', async () => {
+        const own = os.userInfo().username;
+        const { exited } = await launch({ value: 'id -un' }, new ProcessLauncher(undefined, {}, undefined, undefined, false), nobody);
+        expect(await within(exited, 5_000, 'the command to exit')).to.deep.equal({ code: 0, signal: null });
+        expect(fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8')).to.equal(`${own}\n`);
+        expect(await runAs(undefined)).to.equal(undefined);
+        expect(await runAs('')).to.equal(undefined);
+        expect(await runAs(own)).to.equal(undefined);
+        if (root) expect(await runAs('root')).to.equal(undefined);
+      });
+    });
 
     it("gives every executor the launcher's environment, over the command's (an agent's TLS settings)", async () => {
       const launcher = new ProcessLauncher(undefined, { LIBPROCESS_SSL_ENABLED: 'true' });

@@ -111,7 +111,7 @@ describe('an agent\'s usage endpoints under credentials and ACLs', function () {
       ],
     });
     agent = await startAgent({
-      flags: defaultAgentFlags({ master: '127.0.0.1:1', workDir, resources: 'cpus:1;mem:512;disk:512', isolation: 'posix/cpu' }),
+      flags: defaultAgentFlags({ switchUser: false, master: '127.0.0.1:1', workDir, resources: 'cpus:1;mem:512;disk:512', isolation: 'posix/cpu' }),
       host,
       http: { authentication: { credentials, readonly: true, readwrite: true }, acls },
     });

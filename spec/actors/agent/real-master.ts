@@ -59,7 +59,7 @@ export class RealCluster {
     cluster.host = await netHost({ logger: quietLogger });
     cluster.master = new AckingMaster();
     cluster.host.spawn(cluster.master);
-    const flags = defaultAgentFlags({ master: cluster.host.address, workDir: cluster.workDir, resources: 'cpus:2;mem:1024;disk:1024', ...overrides });
+    const flags = defaultAgentFlags({ switchUser: false, master: cluster.host.address, workDir: cluster.workDir, resources: 'cpus:2;mem:1024;disk:1024', ...overrides });
     cluster.agent = await startAgent({ flags, host: cluster.host });
     await eventually(() => cluster.master.count('RegisterAgent') > 0, 10_000, 'the agent to register');
     return cluster;

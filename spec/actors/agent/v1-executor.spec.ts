@@ -209,7 +209,7 @@ describe('actors/agent: the v1 executor HTTP API, with an executor written in pl
     cluster.host = await netHost({ ip, port, logger: quietLogger });
     cluster.master = new AckingMaster();
     cluster.host.spawn(cluster.master);
-    cluster.agent = await startAgent({ flags: defaultAgentFlags({ master: cluster.host.address, workDir: cluster.workDir, resources: 'cpus:2;mem:1024;disk:1024' }), host: cluster.host });
+    cluster.agent = await startAgent({ flags: defaultAgentFlags({ switchUser: false, master: cluster.host.address, workDir: cluster.workDir, resources: 'cpus:2;mem:1024;disk:1024' }), host: cluster.host });
     await eventually(() => eventTypes('E1').filter((type) => type === 'SUBSCRIBED').length === 2, WAIT_MS, 'the executor to subscribe to the restarted agent');
     await eventually(() => cluster.master.count('ReregisterAgent') > 0, WAIT_MS, 'the recovered agent to re-register');
     const [reregistration] = cluster.master.received.filter((r) => r.name === 'ReregisterAgent').map((r) => r.body as { tasks: Array<{ taskId: string; state: string }> });
@@ -261,6 +261,12 @@ describe('actors/agent: the v1 executor HTTP API, with an executor written in pl
     // Mesos' own executor library posts to `/slave(1)/api/v1/executor`: served too.
     const heartbeat = await post(address, JSON.stringify({ type: 'HEARTBEAT', framework_id: { value: REAL_FRAMEWORK_ID }, executor_id: { value: 'E1' } }), { ...bearer, ...json }, 'POST', `/${cluster.agentPid.id}/api/v1/executor`);
     expect(heartbeat.status).to.equal(202);
+    // Only with its own: any token made a 202 before (the hostile-input pass of 2026-12-05).
+    const heartbeatCall = JSON.stringify({ type: 'HEARTBEAT', framework_id: { value: REAL_FRAMEWORK_ID }, executor_id: { value: 'E1' } });
+    const forgedHeartbeat = await post(address, heartbeatCall, { ...json, authorization: `Bearer ${otherToken}` });
+    expect([forgedHeartbeat.status, forgedHeartbeat.body]).to.deep.equal([403, `The bearer token is not the one of executor 'E1' of framework '${REAL_FRAMEWORK_ID}'`]);
+    const nobodysHeartbeat = await post(address, JSON.stringify({ type: 'HEARTBEAT', framework_id: { value: 'nope' }, executor_id: { value: 'nope' } }), { ...json, authorization: 'Bearer x' });
+    expect(nobodysHeartbeat.status).to.be.oneOf([400, 403]);
     // With its own token, the call is taken: the framework hears the message.
     const accepted = await post(address, message('E1'), { ...bearer, ...json });
     expect(accepted.status).to.equal(202);

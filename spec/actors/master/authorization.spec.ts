@@ -21,6 +21,8 @@ class OneTask extends Scheduler {
   readonly events: string[] = [];
   readonly statuses: TaskStatus[] = [];
   private launched = false;
+  /** The task's command's user, if it names one. */
+  commandUser: string | undefined;
   protected override registered(): void { this.events.push('registered'); }
   protected override error(message: string): void { this.events.push(`error ${message}`); }
   protected override statusUpdate(status: TaskStatus): void { this.statuses.push(status); }
@@ -28,7 +30,7 @@ class OneTask extends Scheduler {
     const offer = offers[0];
     if (offer === undefined || this.launched) return;
     this.launched = true;
-    this.launch(offer.id, [{ name: 't1', taskId: 't1', agentId: offer.agentId, resources: Resources.parse('cpus:1;mem:64').toJSON(), command: { value: 'true' } }]);
+    this.launch(offer.id, [{ name: 't1', taskId: 't1', agentId: offer.agentId, resources: Resources.parse('cpus:1;mem:64').toJSON(), command: { value: 'true', ...(this.commandUser !== undefined ? { user: this.commandUser } : {}) } }]);
   }
 }
 
@@ -111,6 +113,28 @@ describe('actors/master: authorization by ACLs (issue 9)', () => {
       ]);
       expect(agent.probe.count('RunTask')).to.equal(1);
       expect(harness.handle.master.metrics()['master/tasks_error']).to.equal(1);
+    });
+
+    // The user a task runs as is its command's when it names one (the agent switches to it), so that is the user
+    // authorized: else a principal allowed to run as 'nobody' ran as root by naming it in its command.
+    it("authorizes the task's command's user, when it names one, not the framework's", async () => {
+      const harness = await secured(acls);
+      const agent = await registerAgent(harness, 'cpus:4;mem:1024');
+      const escalating = scheduler(harness, 'ops', { user: 'nobody' });
+      escalating.commandUser = 'root';
+      await harness.clock.advance(10_000);
+      expect(escalating.statuses.map((status) => [status.state, status.reason, status.message])).to.deep.equal([
+        ['TASK_ERROR', 'REASON_TASK_UNAUTHORIZED', "Task 't1' is not authorized to launch: principal 'ops' is not authorized to run tasks as user 'root'"],
+      ]);
+      expect(agent.probe.count('RunTask')).to.equal(0);
+      // A master of its own: the first scheduler holds what it is offered from then on.
+      const other = await secured(acls);
+      const otherAgent = await registerAgent(other, 'cpus:4;mem:1024');
+      const named = scheduler(other, 'ops', { user: 'someone' });
+      named.commandUser = 'nobody';
+      await other.clock.advance(10_000);
+      expect(named.statuses).to.deep.equal([]);
+      expect(otherAgent.probe.count('RunTask')).to.equal(1);
     });
   });
 

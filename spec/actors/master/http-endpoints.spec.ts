@@ -234,6 +234,9 @@ describe('actors/master: Mesos-compatible endpoints (state-summary, roles, flags
       ['a non-scalar guarantee', { role: 'r', guarantee: [{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 1, end: 2 }] } }] }, 'scalar'],
       ['a negative guarantee', { role: 'r', guarantee: cpus(-1) }, "'guarantee'"],
       ['a force that is not a boolean', { role: 'r', guarantee: [], force: 'yes' }, "'force'"],
+      // Added together before (the hostile-input pass of 2026-12-05); Mesos refuses them.
+      ['a resource named twice', { role: 'r', guarantee: [...cpus(1), ...cpus(2)] }, "QuotaInfo contains duplicate resource name 'cpus'"],
+      ['a resource named twice, in text', { role: 'r', guarantee: 'cpus:1;mem:64;cpus:2' }, "QuotaInfo contains duplicate resource name 'cpus'"],
     ] as const) {
       it(`POST with ${what} → 400 saying so`, async () => {
         const { status, json } = await request(`${cluster.base}/master/quota`, { method: 'POST', body: JSON.stringify(body) });

@@ -85,7 +85,7 @@ describe('actors/master: Mesos 1.11 field names on every endpoint (real master, 
     agentHost = await netHost();
     agent = await startAgent({
       host: agentHost,
-      flags: defaultAgentFlags({ master: masterHost.address, workDir: path.join(workDir, 'agent'), resources: 'cpus:2;mem:1024;disk:1024;cpus(web):1;mem(web):128' }),
+      flags: defaultAgentFlags({ switchUser: false, master: masterHost.address, workDir: path.join(workDir, 'agent'), resources: 'cpus:2;mem:1024;disk:1024;cpus(web):1;mem(web):128' }),
     });
     const statuses: TaskStatus[] = [];
     service = new ServiceScheduler({

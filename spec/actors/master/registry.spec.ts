@@ -78,6 +78,26 @@ describe('actors/master/registry', () => {
       expect([...(await Registry.load(file)).weights()]).to.deep.equal([['eng', 3], ['ops', 0.5]]);
     });
 
+    // The hostile-input pass of 2026-12-05: a weight for the role `__proto__` was acknowledged and logged, and gone after a
+    // restart (zod's record parse assigned the key, which set the prototype); `__proto__` is a valid Mesos role.
+    it('keeps a weight and a quota of the role `__proto__` (and a `__proto__` resource) across a restart, log and snapshot both', async () => {
+      const file = path.join(makeWorkDir(), REGISTRY_FILE_NAME);
+      const registry = await Registry.load(file);
+      await registry.updateWeights(new Map([['__proto__', 3], ['eng', 2]]));
+      await registry.updateQuota('__proto__', { guarantees: Object.fromEntries([['__proto__', 1], ['cpus', 2]]) as Record<string, number>, limits: { cpus: 4 } });
+      const expectQuota = (loaded: Registry): void => {
+        const quota = loaded.quotas().get('__proto__');
+        expect(Object.entries(quota?.guarantees ?? {})).to.deep.equal([['__proto__', 1], ['cpus', 2]]);
+        expect(Object.entries(quota?.limits ?? {})).to.deep.equal([['cpus', 4]]);
+      };
+      const fromLog = await Registry.load(file); // replays the log, then compacts it into the snapshot
+      expect([...fromLog.weights()]).to.deep.equal([['__proto__', 3], ['eng', 2]]);
+      expectQuota(fromLog);
+      const fromSnapshot = await Registry.load(file);
+      expect([...fromSnapshot.weights()]).to.deep.equal([['__proto__', 3], ['eng', 2]]);
+      expectQuota(fromSnapshot);
+    });
+
     it('refuses a snapshot with a weight that is not positive', async () => {
       const file = path.join(makeWorkDir(), REGISTRY_FILE_NAME);
       fs.writeFileSync(file, JSON.stringify({ version: 1, agents: [], unreachable: [], weights: { eng: 0 } }));

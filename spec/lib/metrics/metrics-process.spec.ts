@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { attachMetricsSource, MetricsProcess, METRICS_ACTOR_ID, type MetricsSource } from '../../../lib/metrics';
+import { DEFAULT_SNAPSHOT_TIMEOUT_MS } from '../../../lib/metrics/metrics-process';
+import { VirtualClock } from '../../../lib/process';
 import type { HttpResponse } from '../../../lib/process';
 import { memoryHost, Probe } from '../../support/runtime';
 import { parsePrometheusText } from '../../support/prometheus-text';
@@ -10,11 +12,11 @@ function source(values: Record<string, number>, counters: readonly string[] = []
 }
 
 /** GET `path` of the metrics actor through its route, in its mailbox (a memory host serves no HTTP). */
-function get(metrics: MetricsProcess, path: string): Promise<HttpResponse> {
+function get(metrics: MetricsProcess, path: string, query: Record<string, string> = {}): Promise<HttpResponse> {
   return dispatch(metrics, (actor) => {
     const route = actor.runtime.routes.get(path);
     if (route === undefined) throw new Error(`no route ${path}`);
-    return route.call(actor, { method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
+    return route.call(actor, { method: 'GET', path, query, headers: {}, body: Buffer.alloc(0) });
   });
 }
 
@@ -37,6 +39,39 @@ describe('lib/metrics/metrics-process: one metrics actor per host', () => {
       expect(((await get(metrics, '/snapshot')).body as Record<string, number>)['master/tasks_running']).to.equal(undefined);
       await detachAgent();
       expect(host.lookup(METRICS_ACTOR_ID)).to.equal(undefined);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  // The hostile-input pass of 2026-12-05: `timeout` was ignored (`abc` and `-5secs` answered 200), and a source that never
+  // answered held the request for good.
+  it('takes `timeout` as Mesos does (400 for one that is no duration), leaving out a source not answered by then; 5 s without one', async () => {
+    const clock = new VirtualClock(0);
+    const host = memoryHost({ clock });
+    try {
+      attachMetricsSource(host, { read: () => new Promise<Record<string, number>>(() => undefined), kindOf: () => 'gauge' });
+      attachMetricsSource(host, source({ 'slave/registered': 1 }));
+      const metrics = host.lookup(METRICS_ACTOR_ID) as MetricsProcess;
+      for (const bad of ['abc', '-5secs', '10']) {
+        const refused = await get(metrics, '/snapshot', { timeout: bad });
+        expect([refused.status, String(refused.body)], bad).to.deep.equal([400, `Invalid timeout '${bad}': '${bad}' is not a duration: a number and a unit (e.g. 500ms, 15secs, 1mins)`]);
+      }
+      const answered = (timeout?: string): { done: boolean; response: Promise<HttpResponse> } => {
+        const state = { done: false, response: get(metrics, '/snapshot', timeout === undefined ? {} : { timeout }) };
+        void state.response.then(() => { state.done = true; });
+        return state;
+      };
+      const given = answered('2secs');
+      await clock.advance(1_999);
+      expect(given.done, 'before the timeout').to.equal(false);
+      await clock.advance(1);
+      expect(given.done).to.equal(true);
+      expect(((await given.response).body as Record<string, number>)['slave/registered']).to.equal(1);
+      const defaulted = answered();
+      await clock.advance(DEFAULT_SNAPSHOT_TIMEOUT_MS);
+      expect(defaulted.done).to.equal(true);
+      expect((await defaulted.response).status).to.equal(200);
     } finally {
       await host.stop();
     }

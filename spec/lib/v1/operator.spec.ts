@@ -31,6 +31,9 @@ describe('v1 operator calls', () => {
     expect(call({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: 2 }] } })).to.deep.equal({ type: 'UPDATE_WEIGHTS', weights: [{ role: 'eng', weight: 2 }] });
     expect(call({ type: 'UPDATE_QUOTA', update_quota: { force: true, quota_configs: [{ role: 'eng', guarantees: { cpus: { value: 1 } }, limits: { mem: { value: 512 } } }] } }))
       .to.deep.equal({ type: 'UPDATE_QUOTA', force: true, configs: [{ role: 'eng', guarantees: { cpus: 1 }, limits: { mem: 512 } }] });
+    // A resource named `__proto__` is kept, not dropped without a word (the hostile-input pass of 2026-12-05).
+    const proto = call(JSON.parse('{"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[{"role":"__proto__","limits":{"__proto__":{"value":5},"cpus":{"value":2}}}]}}'));
+    expect(proto.type === 'UPDATE_QUOTA' && proto.configs.map((config) => [config.role, Object.entries(config.limits)])).to.deep.equal([['__proto__', [['__proto__', 5], ['cpus', 2]]]]);
     expect(call({ type: 'TEARDOWN', teardown: { framework_id: { value: 'f-1' } } })).to.deep.equal({ type: 'TEARDOWN', frameworkId: 'f-1' });
     expect(call({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'a-S1' } } })).to.deep.equal({ type: 'MARK_AGENT_GONE', agentId: 'a-S1' });
   });

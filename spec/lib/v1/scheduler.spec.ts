@@ -34,12 +34,15 @@ describe('v1 scheduler calls', () => {
     });
   });
 
-  it('takes the framework id of a re-SUBSCRIBE from either place, and refuses two that differ', () => {
+  // Mesos: an id in the FrameworkInfo must be the call's framework_id too. One there alone let a client pick a new
+  // framework's id (the hostile-input pass of 2026-12-05).
+  it('takes the framework id of a re-SUBSCRIBE from framework_id (and the FrameworkInfo when both agree); refuses one in the FrameworkInfo alone or two that differ', () => {
     const framework_info = { user: 'foo', name: 'f', role: 'eng' };
     expect(call({ type: 'SUBSCRIBE', framework_id: FRAMEWORK_ID, subscribe: { framework_info } })).to.deep.include({ frameworkId: FRAMEWORK_ID.value });
-    const both = call({ type: 'SUBSCRIBE', subscribe: { framework_info: { ...framework_info, id: FRAMEWORK_ID } } });
+    const both = call({ type: 'SUBSCRIBE', framework_id: FRAMEWORK_ID, subscribe: { framework_info: { ...framework_info, id: FRAMEWORK_ID } } });
     expect(both).to.deep.include({ frameworkId: FRAMEWORK_ID.value });
     expect((both as { framework: { roles: string[] } }).framework.roles).to.deep.equal(['eng']);
+    expect(error({ type: 'SUBSCRIBE', subscribe: { framework_info: { ...framework_info, id: FRAMEWORK_ID } } })).to.equal("'framework_id' differs from 'subscribe.framework_info.id'");
     expect(error({ type: 'SUBSCRIBE', framework_id: { value: 'other' }, subscribe: { framework_info: { ...framework_info, id: FRAMEWORK_ID } } })).to.match(/differs/);
   });
 
@@ -66,6 +69,23 @@ describe('v1 scheduler calls', () => {
         command: { value: 'echo hi', environment: { A: 'b' } }, data: 'payload', killPolicy: { gracePeriodSeconds: 2.5 }, labels: { k: 'v' },
       }],
     });
+  });
+
+  // The hostile-input pass of 2026-12-05: these ran as plain processes, what they asked for dropped without a word.
+  it('refuses a task that asks for what this cluster has nothing behind (a container, the fetcher, volumes, revocable resources), naming the field; a command user is kept', () => {
+    const launch = (task: Record<string, unknown>): unknown => ({
+      framework_id: FRAMEWORK_ID, type: 'ACCEPT',
+      accept: { offer_ids: [{ value: 'o1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: 't1' }, agent_id: { value: 'a1' }, command: { value: 'true' }, ...task }] } }] },
+    });
+    const at = 'accept.operations.0.launch.task_infos.0.';
+    expect(error(launch({ container: { type: 'DOCKER', docker: { image: 'x' } } }))).to.match(new RegExp(`^${at}container: not supported`));
+    expect(error(launch({ command: { value: 'true', uris: [{ value: 'file:///etc/shadow' }] } }))).to.match(new RegExp(`^${at}command\\.uris: not supported by this cluster \\(it has no fetcher`));
+    expect(error(launch({ resources: [{ name: 'disk', type: 'SCALAR', scalar: { value: 10 }, disk: { persistence: { id: 'p' }, volume: { container_path: 'v', mode: 'RW' } } }] }))).to.match(new RegExp(`^${at}resources\\.0\\.disk: not supported`));
+    expect(error(launch({ resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, revocable: {} }] }))).to.match(new RegExp(`^${at}resources\\.0\\.revocable: not supported`));
+    expect(error(launch({ executor: { executor_id: { value: 'e' }, command: { value: 'x', uris: [{ value: 'http://x' }] } } }))).to.match(new RegExp(`^${at}executor\\.command\\.uris`));
+    expect(error(launch({ max_completion_time: { nanoseconds: 1 } }))).to.match(new RegExp(`^${at}max_completion_time: not supported`));
+    const kept = call(launch({ command: { value: 'id', user: 'nobody', uris: [] } })) as { tasks: Array<{ command: unknown }> };
+    expect(kept.tasks[0]?.command).to.deep.equal({ value: 'id', user: 'nobody' });
   });
 
   it('decodes an ACKNOWLEDGE uuid from base64, as the UPDATE event encoded it', () => {
