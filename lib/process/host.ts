@@ -13,7 +13,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { findRoute, httpError, MAX_HTTP_BODY_BYTES, readBody, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
+import { findRoute, HTTP_REQUEST_TIMEOUT_MS, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, readBody, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { newIdFrom, Prng, randomSeed } from './prng';
@@ -81,6 +81,10 @@ export interface ActorHostOptions {
   traceRecorder?: TraceRecorder;
   maxMessageBytes?: number;
   maxHttpBodyBytes?: number;
+  /** Request bodies held at once, all requests together (default `MAX_HTTP_BODY_BYTES_IN_FLIGHT`): past it, 503. */
+  maxHttpBodyBytesInFlight?: number;
+  /** Longest a client may take to send a whole request (default `HTTP_REQUEST_TIMEOUT_MS`): 408. */
+  httpRequestTimeoutMs?: number;
   links?: LinkOptions;
   /**
    * Serve links and HTTP over TLS only, and dial peers with `wss://` and `https://`, checking
@@ -155,6 +159,8 @@ export class ActorHost {
   private lastToText = '';
   private lastToPid: UPID | undefined;
   /** Forged-sender drops, in all and per peer (see `forgedSender`). */
+  /** Request body bytes held now, all requests together (`maxHttpBodyBytesInFlight` bounds it). */
+  private httpBodyBytesInFlight = 0;
   private readonly forgedSenders = new PeerLog({ inFull: FORGED_SENDER_LOGS_PER_PEER, every: FORGED_SENDER_LOG_EVERY, maxPeers: MAX_FORGED_SENDER_PEERS });
   /** Connections refused in the TLS handshake, in all and per peer IP (see `tlsRefused`). */
   private readonly tlsRefusals = new PeerLog({ inFull: TLS_REFUSALS_LOGGED_PER_PEER, every: TLS_REFUSAL_LOG_EVERY, maxPeers: MAX_TLS_REFUSAL_PEERS });
@@ -227,14 +233,18 @@ export class ActorHost {
     const ip = this.options.ip ?? '127.0.0.1';
     const serve = (request: http.IncomingMessage, response: http.ServerResponse): void => void this.serveHttp(request, response);
     const tls = this.options.tls;
-    const server = tls === undefined ? http.createServer(serve) : https.createServer(tlsServerOptions(tls), serve);
+    // A whole request within `requestTimeout` (408), its headers too (Node's 60 s default for them would outlast it),
+    // checked often enough that a shorter one holds.
+    const requestTimeout = this.options.httpRequestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
+    const timeouts: http.ServerOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(30_000, requestTimeout / 4)) };
+    const server = tls === undefined ? http.createServer(timeouts, serve) : https.createServer({ ...tlsServerOptions(tls), ...timeouts }, serve);
     server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     // An https server reports a failed TLS handshake as a client error too: `tlsRefused` has logged those (rate-limited).
     const failedHandshakes = new WeakSet<Duplex>();
-    server.on('clientError', (error, socket) => {
+    server.on('clientError', (error: Error & { code?: string }, socket) => {
       if (failedHandshakes.has(socket)) return socket.destroy();
       this.logger.warn({ error: error.message }, 'bad HTTP request');
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      socket.end(`HTTP/1.1 ${clientErrorStatus(error.code)}\r\nConnection: close\r\n\r\n`);
     });
     if (tls !== undefined) {
       server.prependListener('tlsClientError', (error: Error, socket: TLSSocket) => {
@@ -1151,8 +1161,35 @@ export class ActorHost {
       request.resume();
       return httpError(404, `no route '${urlPath}' on ${this.address}`);
     }
-    const body = await readBody(request, this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES);
-    if (body === undefined) return httpError(413, `request body larger than ${this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES} bytes`);
+    const maxBodyBytes = this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES;
+    const budget = this.options.maxHttpBodyBytesInFlight ?? MAX_HTTP_BODY_BYTES_IN_FLIGHT;
+    const reading = readBody(request, maxBodyBytes, (bytes) => {
+      if (this.httpBodyBytesInFlight + bytes > budget) return false;
+      this.httpBodyBytesInFlight += bytes;
+      return true;
+    });
+    try {
+      const body = await reading.read;
+      // Refused before the body is all read: the connection closes (what is left of the body is not a next request).
+      if (body === 'too-large') return withHeaders(httpError(413, `request body larger than ${maxBodyBytes} bytes`), { connection: 'close' });
+      if (body === 'over-budget') {
+        this.logger.warn({ url: truncated(url), inFlight: this.httpBodyBytesInFlight, budget }, 'refusing a request: too many request body bytes held at once');
+        return withHeaders(httpError(503, `the server holds ${budget} bytes of request bodies at most, all requests together; try again`), { connection: 'close', 'retry-after': '1' });
+      }
+      return await this.serveRoute(request, target, actor, handler, body);
+    } finally {
+      this.httpBodyBytesInFlight -= reading.taken();
+    }
+  }
+
+  /** Request body bytes held now, all requests together (see `MAX_HTTP_BODY_BYTES_IN_FLIGHT`). */
+  get httpBodyBytesHeld(): number {
+    return this.httpBodyBytesInFlight;
+  }
+
+  private async serveRoute(
+    request: http.IncomingMessage, target: { path: string; query: Record<string, string> }, actor: Actor, handler: HttpHandler, body: Buffer,
+  ): Promise<HttpResponse & { actor?: Actor }> {
     // A JSONP request is a <script> any page can include, and the browser sends its stored
     // credentials with it: answered as if it carried none, so that only what anyone may read
     // can be read across sites that way.
@@ -1276,6 +1313,22 @@ function describe(error: unknown): string {
 }
 
 /** Peer-controlled text cut to `MAX_LOGGED_PEER_TEXT` characters for a log line. */
+/** `response` with `headers` added. */
+function withHeaders(response: HttpResponse, headers: Record<string, string>): HttpResponse {
+  return { ...response, headers: { ...(response.headers ?? {}), ...headers } };
+}
+
+/**
+ * The status line for a request Node's parser refused (its error `code`): 408 for one not
+ * received within `requestTimeout`, 431 for headers (or a request line) over Node's size limit,
+ * else 400. Before, every one was a 400.
+ */
+export function clientErrorStatus(code: string | undefined): string {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout';
+  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  return '400 Bad Request';
+}
+
 function truncated(text: string): string {
   return text.length <= MAX_LOGGED_PEER_TEXT ? text : `${text.slice(0, MAX_LOGGED_PEER_TEXT)}… (${text.length} chars)`;
 }

@@ -155,6 +155,24 @@ export type HttpHandler = (request: HttpRequest) => HttpResponse | Promise<HttpR
 /** Largest request body a route accepts; bigger requests get 413. */
 export const MAX_HTTP_BODY_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Request bodies one host holds at once, all requests together: a body that would take more
+ * gets 503 (with `Retry-After`) instead of being read. Every body is read whole before its route
+ * sees it (credentials included), so without this 20 connections of 16 MiB bodies took a master
+ * from 72 to 382 MB (the hostile-input pass of 2026-12-05).
+ */
+export const MAX_HTTP_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+
+/**
+ * Longest a client may take to send a whole request, headers and body (Node's `requestTimeout`,
+ * checked every 30 s, so a slow one is cut between this and 30 s later): 408. Node's default is
+ * 5 minutes, which let an unfinished body hold its bytes that long.
+ */
+export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+/** What `readBody` read: the body, or why it stopped (over `limit`, or over the host's budget). */
+export type BodyRead = Buffer | 'too-large' | 'over-budget';
+
 /** 200 with a JSON body. */
 export function ok(body: object | string): HttpResponse {
   return { status: 200, body };
@@ -175,20 +193,36 @@ export function httpError(status: number, message: string): HttpResponse {
   return { status, body: { error: message } };
 }
 
-/** Reads a request body up to `limit` bytes; resolves `undefined` when the body is too large. */
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
+/**
+ * Reads a request body up to `limit` bytes, taking each chunk's bytes from a budget (`take`
+ * says whether there were enough). Stops at once, resolving why, when the body is over `limit`
+ * (its declared length too) or the budget runs out; the caller answers and closes the
+ * connection, and gives back what it took (`taken()`), also for a body read whole.
+ */
+export function readBody(request: IncomingMessage, limit: number, take: (bytes: number) => boolean = () => true): { read: Promise<BodyRead>; taken: () => number } {
+  let taken = 0;
+  const read = new Promise<BodyRead>((resolve, reject) => {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return resolve('too-large');
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
+    const stop = (why: 'too-large' | 'over-budget'): void => {
+      request.removeAllListeners('data');
+      request.removeAllListeners('end');
+      request.pause();
+      resolve(why);
+    };
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
+      if (size > limit) return stop('too-large');
+      if (!take(chunk.length)) return stop('over-budget');
+      taken += chunk.length;
+      chunks.push(chunk);
     });
-    request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+  return { read, taken: () => taken };
 }
 
 /** Writes `response` to the wire. */
