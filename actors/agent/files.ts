@@ -276,7 +276,8 @@ function requiredPath(request: HttpRequest): string {
 function integerParameter(request: HttpRequest, name: string, fallback: number): number {
   const text = request.query[name];
   if (text === undefined) return fallback;
-  if (!/^-?[0-9]+$/.test(text)) throw new FilesError(400, `failed to parse ${name} '${text}'`);
+  // A number past 2^53 would be taken rounded (and echoed so): refused as Mesos refuses what it cannot parse.
+  if (!/^-?[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new FilesError(400, `failed to parse ${name} '${text.slice(0, 64)}'`);
   return Number(text);
 }
 

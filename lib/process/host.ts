@@ -1095,6 +1095,12 @@ export class ActorHost {
       if (routed.stream !== undefined && routed.actor !== undefined) this.startStream(response, routed, routed.stream, routed.actor);
       else writeResponse(response, routed);
     } catch (error) {
+      // A client that went away while sending its request is not the handler's failure: no ERROR line for anyone
+      // who cares to abort requests (the hostile-input pass of 2026-12-05).
+      if (!request.complete && (request.destroyed || (error as { code?: string }).code === 'ECONNRESET')) {
+        this.logger.info({ url: truncated(request.url ?? '') }, 'the client went away before its request was received');
+        return;
+      }
       this.logger.error({ url: truncated(request.url ?? ''), error: truncated(describe(error)) }, 'HTTP handler failed');
       if (!response.headersSent) writeResponse(response, httpError(500, describe(error)));
     }

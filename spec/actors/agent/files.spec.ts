@@ -195,6 +195,9 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     expect((await get('read', { path: path.join(workDir, 'sandbox'), offset: '0' })).status).to.equal(400);
     expect((await get('read', { path: path.join(workDir, 'sandbox', 'stdout'), offset: 'abc' })).status).to.equal(400);
     expect((await get('read', { path: path.join(workDir, 'sandbox', 'stdout'), offset: '-5' })).status).to.equal(400);
+    // Past 2^53 it was taken rounded, and echoed so (the hostile-input pass of 2026-12-05).
+    const huge = await get('read', { path: path.join(workDir, 'sandbox', 'stdout'), offset: '99999999999999999999' });
+    expect([huge.status, huge.body]).to.deep.equal([400, { error: "failed to parse offset '99999999999999999999'" }]);
     expect((await get('read', {})).status).to.equal(400);
   });
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Packr } from 'msgpackr';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { WebSocket } from 'ws';
 import { ok, type ActorHost } from '../../../lib/process';
 import { clientErrorStatus, MAX_LOGGED_PEER_TEXT } from '../../../lib/process/host';
@@ -258,6 +259,17 @@ describe('bad input to a host', () => {
     } finally {
       await tight.stop();
     }
+  });
+
+  it('logs a client that goes away in the middle of its body at info, not as a failed handler (ERROR)', async () => {
+    const [hostName, port] = host.address.split(':') as [string, string];
+    const socket = net.connect(Number(port), hostName, () => socket.write('POST /web/hello HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc'));
+    await eventually(() => host.httpBodyBytesHeld === 3, 5_000, 'the partial body held');
+    socket.destroy();
+    await eventually(() => captured.find('the client went away before its request was received').length === 1, 5_000, 'the info line');
+    expect(captured.find('HTTP handler failed')).to.deep.equal([]);
+    expect(host.httpBodyBytesHeld).to.equal(0);
+    await stillServing();
   });
 
   it('answers a request the parser refuses with its own status: 408 for one too slow, 431 for headers too large, else 400', () => {
