@@ -74,10 +74,14 @@ export const FILES_MAX_READ_BYTES = 16 * 4096;
 export const FILES_MAX_BROWSE_ENTRIES = 10_000;
 
 /**
- * Largest file `/files/download` serves (responses are held in memory; Mesos streams). Larger
- * files get 413: read them in pieces with `/files/read`.
+ * Largest file `/files/download` serves (Mesos has no bound). Larger files get 413: read them in
+ * pieces with `/files/read`. A download is streamed (`FILES_DOWNLOAD_CHUNK_BYTES` at a time), so
+ * this bounds a download's length, not its memory.
  */
 export const FILES_MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024;
+
+/** What `/files/download` reads and writes at a time, the next once the client has taken it. */
+export const FILES_DOWNLOAD_CHUNK_BYTES = 256 * 1024;
 
 /** Executors (and so executor processes) one agent runs at most; more RunTasks get TASK_FAILED. */
 export const MAX_EXECUTORS = 10_000;

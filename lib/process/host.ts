@@ -1132,6 +1132,7 @@ export class ActorHost {
         return out.writableLength;
       },
       destroy: () => out.destroy(),
+      onDrain: (listener) => out.once('drain', listener),
     });
   }
 

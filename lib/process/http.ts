@@ -67,7 +67,12 @@ export interface StreamSink {
   readonly buffered: number;
   /** Drops the connection (a client too slow to read). */
   destroy(): void;
+  /** Calls `listener` once when what is buffered has been taken by the client (Node's `drain`). */
+  onDrain(listener: () => void): void;
 }
+
+/** What a stream's writer waits for (`HttpStream.drained`) before it writes more: at most this many bytes buffered. */
+export const STREAM_LOW_WATER_BYTES = 1024 * 1024;
 
 /**
  * The body of a streaming response. A handler makes one, may write to it at once (chunks wait
@@ -81,6 +86,8 @@ export class HttpStream {
   private pending: Array<string | Buffer> = [];
   private ended = false;
   private closeNotified = false;
+  /** Writers waiting in `drained` for the response to start, or for a drain (a close frees them all). */
+  private waitingForStart: Array<() => void> = [];
 
   constructor(
     private readonly onClose: () => void = () => undefined,
@@ -109,6 +116,28 @@ export class HttpStream {
     return true;
   }
 
+  /**
+   * Resolves once the client has taken what was written down to `STREAM_LOW_WATER_BYTES`, or
+   * the stream is closed: a writer of much (a file) awaits it between chunks, so a slow reader
+   * holds little of it in memory instead of being dropped at `maxBufferedBytes`.
+   */
+  drained(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    const sink = this.sink;
+    if (sink === undefined) return new Promise((resolve) => this.waitingForStart.push(resolve));
+    if (sink.buffered <= STREAM_LOW_WATER_BYTES) return Promise.resolve();
+    return new Promise((resolve) => {
+      // Whichever comes first, the drain or a close (a client gone never drains).
+      const done = (): void => {
+        const index = this.waitingForStart.indexOf(done);
+        if (index >= 0) this.waitingForStart.splice(index, 1);
+        resolve();
+      };
+      this.waitingForStart.push(done);
+      sink.onDrain(done);
+    });
+  }
+
   /** Ends the response (the client sees the end of the body); `onClose` follows. */
   end(): void {
     if (this.ended) return;
@@ -123,6 +152,7 @@ export class HttpStream {
     this.sink = sink;
     for (const chunk of this.pending.splice(0)) sink.write(chunk);
     if (this.ended) sink.end();
+    for (const resolve of this.waitingForStart.splice(0)) resolve();
   }
 
   /** @internal The host (in the actor's mailbox): the client went away, or the actor stopped. */
@@ -134,6 +164,7 @@ export class HttpStream {
   }
 
   private notifyClose(): void {
+    for (const resolve of this.waitingForStart.splice(0)) resolve();
     if (this.closeNotified) return;
     this.closeNotified = true;
     this.onClose();

@@ -30,6 +30,7 @@ class Reader {
       end: () => { this.ended = true; },
       buffered: 0,
       destroy: () => { this.ended = true; },
+      onDrain: () => undefined,
     });
   }
 

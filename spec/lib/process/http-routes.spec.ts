@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as http from 'node:http';
 import { dispatch } from '../../../lib/actor';
 import { HttpStream, ok, recordIo, TEXT_PARTS_CHUNK_CHARS, TextParts, type ActorHost } from '../../../lib/process';
+import { STREAM_LOW_WATER_BYTES } from '../../../lib/process/http';
 import { eventually, netHost, Probe, within } from '../../support/runtime';
 
 describe('HTTP routing on a host', () => {
@@ -134,10 +135,40 @@ describe('streaming HTTP responses (RecordIO, as Mesos streams events)', () => {
     expect(stream.write('c')).to.equal(false);
     const sent: string[] = [];
     let ended = false;
-    stream.attach({ write: (chunk) => sent.push(String(chunk)), end: () => { ended = true; }, buffered: 0, destroy: () => undefined });
+    stream.attach({ write: (chunk) => sent.push(String(chunk)), end: () => { ended = true; }, buffered: 0, destroy: () => undefined, onDrain: () => undefined });
     expect(sent).to.deep.equal(['a', 'b']);
     expect(ended).to.equal(true);
     expect(closes).to.equal(1);
+  });
+
+  it('drained() waits for the response to start, then for a drain while more than STREAM_LOW_WATER_BYTES is buffered, and never past a close', async () => {
+    const stream = new HttpStream();
+    const settled = (promise: Promise<void>): { done: boolean } => {
+      const state = { done: false };
+      void promise.then(() => { state.done = true; });
+      return state;
+    };
+    const beforeStart = settled(stream.drained());
+    await Promise.resolve();
+    expect(beforeStart.done, 'not before the response starts').to.equal(false);
+    let buffered = STREAM_LOW_WATER_BYTES + 1;
+    const drains: Array<() => void> = [];
+    stream.attach({ write: () => undefined, end: () => undefined, get buffered() { return buffered; }, destroy: () => undefined, onDrain: (listener) => drains.push(listener) });
+    await Promise.resolve();
+    expect(beforeStart.done, 'once it starts').to.equal(true);
+    const full = settled(stream.drained());
+    await Promise.resolve();
+    expect(full.done, 'not while the client has not taken what is buffered').to.equal(false);
+    buffered = 0;
+    for (const listener of drains.splice(0)) listener();
+    await Promise.resolve();
+    expect(full.done, 'at the drain').to.equal(true);
+    buffered = STREAM_LOW_WATER_BYTES + 1;
+    const gone = settled(stream.drained());
+    stream.closedByPeer(); // the client went away: no drain will come
+    await Promise.resolve();
+    expect(gone.done).to.equal(true);
+    expect(settled(stream.drained()).done || stream.closed).to.equal(true);
   });
 
   it('frames a record with its byte length', () => {
