@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Actor, ActorTimer, type RunLabel, type Timer } from '../actor/actor';
@@ -1083,10 +1084,32 @@ export class ActorHost {
 
   private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (error) => this.logger.debug({ error: error.message }, 'upgrade socket error'));
+    // HTTP lets a server ignore an Upgrade it does not speak (libprocess does): `curl --http2` asks for h2c on every
+    // request, and got a bare 404 everywhere (the hostile-input pass of 2026-12-05). Node hands such a request here
+    // with its body unread, so one with a body is refused instead.
+    if (request.headers.upgrade?.toLowerCase() !== 'websocket') return this.serveIgnoringUpgrade(request, socket);
     const path = (request.url ?? '').split('?')[0];
     if (path === LINK_PATH && this.links) return this.links.accept(request, socket, head);
     this.logger.warn({ url: truncated(request.url ?? '') }, 'refusing WebSocket upgrade on an unknown path');
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  }
+
+  /** Serves a request that asked to upgrade to something other than WebSocket as a plain one, on its socket. */
+  private serveIgnoringUpgrade(request: http.IncomingMessage, socket: Duplex): void {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (request.headers['transfer-encoding'] !== undefined || !(declared === 0)) {
+      const reason = "a request asking to upgrade (other than to WebSocket) is served only without a body: send it without the 'Upgrade' header";
+      socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+      return;
+    }
+    const response = new http.ServerResponse(request);
+    response.assignSocket(socket as net.Socket);
+    response.shouldKeepAlive = false;
+    response.once('finish', () => {
+      response.detachSocket(socket as net.Socket);
+      socket.end();
+    });
+    void this.serveHttp(request, response);
   }
 
   private async serveHttp(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

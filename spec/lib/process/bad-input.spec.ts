@@ -272,6 +272,28 @@ describe('bad input to a host', () => {
     await stillServing();
   });
 
+  // `curl --http2` asks every request to upgrade to h2c; each got a bare 404 (the hostile-input pass of 2026-12-05).
+  it('serves a request that asks to upgrade to anything but WebSocket as a plain one (and refuses one with a body, saying why)', async () => {
+    const [hostName, port] = host.address.split(':') as [string, string];
+    const ask = (method: string, body?: string): Promise<{ status: number | undefined; text: string }> => new Promise((resolve, reject) => {
+      const request = http.request({ host: hostName, port: Number(port), method, path: '/web/hello?x=1', headers: { connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAAQCAAAAAAIAAAAA', ...(body !== undefined ? { 'content-length': String(body.length) } : {}) } });
+      request.once('response', (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+        response.on('end', () => resolve({ status: response.statusCode, text }));
+      });
+      request.once('error', reject);
+      request.end(body);
+    });
+    const plain = await ask('GET');
+    expect(plain.status).to.equal(200);
+    expect(JSON.parse(plain.text)).to.deep.equal({ method: 'GET', query: { x: '1' }, length: 0 });
+    const withBody = await ask('POST', 'abc');
+    expect(withBody.status).to.equal(400);
+    expect(withBody.text).to.match(/send it without the 'Upgrade' header/);
+    await stillServing();
+  });
+
   it('answers a request the parser refuses with its own status: 408 for one too slow, 431 for headers too large, else 400', () => {
     expect(clientErrorStatus('ERR_HTTP_REQUEST_TIMEOUT')).to.equal('408 Request Timeout');
     expect(clientErrorStatus('HPE_HEADER_OVERFLOW')).to.equal('431 Request Header Fields Too Large');
