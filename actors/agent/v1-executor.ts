@@ -22,7 +22,7 @@
  */
 import { badRequest, headerOf, notAcceptable, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import { Actor, dispatch, UPID, type Timer } from '../../lib/actor';
-import { HttpStream, recordIo, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { HttpStream, recordIo, withRouteOptions, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { ReregisterExecutor, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus } from '../../lib/protocol';
 import type { V1Json } from '../../lib/v1/json';
 import {
@@ -92,7 +92,13 @@ export class ExecutorApi extends Actor {
 
   constructor(private readonly options: ExecutorApiOptions) {
     super(options.id ?? `${options.agent.id}-executor-api`);
-    if (options.topLevel !== false) this.routeUnder(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE, (request) => this.serve(request));
+    // A call without a bearer token, or larger than a call may be, is refused before its body is read.
+    if (options.topLevel !== false) {
+      this.routeUnder(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE, withRouteOptions((request) => this.serve(request), {
+        maxBodyBytes: MAX_EXECUTOR_CALL_BYTES,
+        beforeBody: (request) => (bearerToken(request) === undefined ? this.missingToken() : undefined),
+      }));
+    }
     const operatorApi = options.operatorApi;
     if (options.topLevel !== false && operatorApi !== undefined) this.routeUnder(V1_API_NAMESPACE, V1_OPERATOR_ROUTE, operatorApi);
   }
@@ -101,9 +107,7 @@ export class ExecutorApi extends Actor {
   serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
     if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
     const token = bearerToken(request);
-    if (token === undefined) {
-      return { status: 401, headers: { 'www-authenticate': `Bearer realm="${EXECUTOR_AUTHENTICATION_REALM}"` }, body: "Expecting 'Authorization: Bearer <token>' with the executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN" };
-    }
+    if (token === undefined) return this.missingToken();
     const refused = v1RequestError(request, MAX_EXECUTOR_CALL_BYTES, 'this agent speaks the v1 executor API');
     if (refused !== undefined) return refused;
     const body = v1RequestJson(request);
@@ -124,6 +128,11 @@ export class ExecutorApi extends Actor {
       (lookup) => dispatch(this, (api) => api.run(call, token, lookup)),
       (): HttpResponse => ({ status: 503, body: 'the agent is not running' }),
     );
+  }
+
+  /** The 401 for a call without the executor's bearer token. */
+  private missingToken(): HttpResponse {
+    return { status: 401, headers: { 'www-authenticate': `Bearer realm="${EXECUTOR_AUTHENTICATION_REALM}"` }, body: "Expecting 'Authorization: Bearer <token>' with the executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN" };
   }
 
   /** @internal (in this actor's mailbox) The agent has answered who the call's executor is: serve it. */

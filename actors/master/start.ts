@@ -1,6 +1,6 @@
 /** `startMaster`: what the bins call to run a master, with its allocator and metrics, on a host. */
 import { dispatch, UPID, type Actor } from '../../lib/actor';
-import { VirtualClock, type ActorHost } from '../../lib/process';
+import { authenticateRequest, isResponse, VirtualClock, withRouteOptions, type ActorHost } from '../../lib/process';
 import { Allocator } from '../allocator/allocator';
 import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
@@ -9,6 +9,7 @@ import { spawnInfoActors } from '../../lib/info-actors';
 import { Authorizer } from '../../lib/acls';
 import { Master } from './master';
 import { apiActorId, SchedulerApi } from './v1-scheduler';
+import { MAX_OPERATOR_CALL_BYTES } from './v1-operator';
 import { masterMetricsSource } from './metrics';
 import { attachMetricsSource, MetricsProcess } from '../../lib/metrics';
 import { Registry } from './registry';
@@ -112,8 +113,15 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     adopt: (adapter, client, principal) => {
       dispatch(master, (process) => process.adoptHttpFramework(adapter, client, principal)).catch(() => undefined); // the master is gone: so is the framework
     },
-    // The v1 operator API (`/api/v1`), run in the master's mailbox.
-    operator: (request) => dispatch(master, (process) => process.operatorCall(request)),
+    // The v1 operator API (`/api/v1`), run in the master's mailbox. Every call needs at least read-only credentials
+    // (when those are required) and is at most MAX_OPERATOR_CALL_BYTES: both checked before the body is read.
+    operator: withRouteOptions((request) => dispatch(master, (process) => process.operatorCall(request)), {
+      maxBodyBytes: MAX_OPERATOR_CALL_BYTES,
+      beforeBody: (request) => {
+        const caller = authenticateRequest(request, 'readonly', httpAuthenticationOf(flags));
+        return isResponse(caller) ? caller : undefined;
+      },
+    }),
   });
   master.serveOperatorApi({
     metrics: () => metricsSnapshot(host, ids.metrics),

@@ -14,7 +14,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { findRoute, HTTP_REQUEST_TIMEOUT_MS, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, readBody, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
+import { findRoute, HTTP_REQUEST_TIMEOUT_MS, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, discardBody, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { newIdFrom, Prng, randomSeed } from './prng';
@@ -1191,20 +1191,34 @@ export class ActorHost {
       request.resume();
       return httpError(404, `no route '${urlPath}' on ${this.address}`);
     }
-    const maxBodyBytes = this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES;
+    const options = routeOptionsOf(handler);
+    if (options?.beforeBody !== undefined) {
+      const check = options.beforeBody;
+      const unbodied: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers: target.query.jsonp === undefined ? request.headers : withoutCredentials(request.headers), body: EMPTY_BODY };
+      if (request.socket.remoteAddress !== undefined) unbodied.remoteAddress = request.socket.remoteAddress;
+      const chosen = actor;
+      const refused = await new Promise<HttpResponse | undefined>((resolve, reject) => {
+        this.enqueueLabeled(chosen, { name: 'http', seq: 0, source: '' }, () => resolve(check.call(chosen, unbodied)), reject);
+      });
+      // Its body is dropped unread (kept nowhere) before the answer, which a client still sending would not see.
+      if (refused !== undefined) {
+        await discardBody(request);
+        return refused;
+      }
+    }
+    const maxBodyBytes = Math.min(options?.maxBodyBytes ?? Infinity, this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES);
     const budget = this.options.maxHttpBodyBytesInFlight ?? MAX_HTTP_BODY_BYTES_IN_FLIGHT;
     const reading = readBody(request, maxBodyBytes, (bytes) => {
       if (this.httpBodyBytesInFlight + bytes > budget) return false;
       this.httpBodyBytesInFlight += bytes;
       return true;
-    });
+    }, (bytes) => { this.httpBodyBytesInFlight -= bytes; });
     try {
       const body = await reading.read;
-      // Refused before the body is all read: the connection closes (what is left of the body is not a next request).
-      if (body === 'too-large') return withHeaders(httpError(413, `request body larger than ${maxBodyBytes} bytes`), { connection: 'close' });
+      if (body === 'too-large') return httpError(413, `request body larger than ${maxBodyBytes} bytes`);
       if (body === 'over-budget') {
         this.logger.warn({ url: truncated(url), inFlight: this.httpBodyBytesInFlight, budget }, 'refusing a request: too many request body bytes held at once');
-        return withHeaders(httpError(503, `the server holds ${budget} bytes of request bodies at most, all requests together; try again`), { connection: 'close', 'retry-after': '1' });
+        return withHeaders(httpError(503, `the server holds ${budget} bytes of request bodies at most, all requests together; try again`), { 'retry-after': '1' });
       }
       return await this.serveRoute(request, target, actor, handler, body);
     } finally {
@@ -1343,6 +1357,9 @@ function describe(error: unknown): string {
 }
 
 /** Peer-controlled text cut to `MAX_LOGGED_PEER_TEXT` characters for a log line. */
+/** The body of a request checked before its body is read (`RouteOptions.beforeBody`). */
+const EMPTY_BODY = Buffer.alloc(0);
+
 /** `response` with `headers` added. */
 function withHeaders(response: HttpResponse, headers: Record<string, string>): HttpResponse {
   return { ...response, headers: { ...(response.headers ?? {}), ...headers } };

@@ -183,6 +183,34 @@ export function recordIo(record: string | object): string {
 /** A route handler; it runs inside the actor's mailbox like a message handler. */
 export type HttpHandler = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
 
+/** What the host checks of a route's request before it reads the body (`withRouteOptions`). */
+export interface RouteOptions {
+  /** The route's largest body (below the host's `maxHttpBodyBytes`): 413 past it, the rest unread. */
+  readonly maxBodyBytes?: number;
+  /**
+   * Runs in the actor's mailbox on the request without its body (an empty one): a response
+   * ends the request there, its body unread (who may not call the route is refused before its
+   * body takes any memory); undefined lets the host read the body and call the handler.
+   */
+  readonly beforeBody?: (request: HttpRequest) => HttpResponse | undefined;
+}
+
+const routeOptions = new WeakMap<HttpHandler, RouteOptions>();
+
+/**
+ * `handler` with `options` the host applies before reading its requests' bodies; returns it.
+ * @example this.route('/v1/scheduler', withRouteOptions((request) => this.serve(request), { maxBodyBytes: 4 << 20, beforeBody: (request) => this.refusedCaller(request) }))
+ */
+export function withRouteOptions<H extends HttpHandler>(handler: H, options: RouteOptions): H {
+  routeOptions.set(handler, options);
+  return handler;
+}
+
+/** The options `withRouteOptions` gave `handler`, if any. */
+export function routeOptionsOf(handler: HttpHandler): RouteOptions | undefined {
+  return routeOptions.get(handler);
+}
+
 /** Largest request body a route accepts; bigger requests get 413. */
 export const MAX_HTTP_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -226,34 +254,47 @@ export function httpError(status: number, message: string): HttpResponse {
 
 /**
  * Reads a request body up to `limit` bytes, taking each chunk's bytes from a budget (`take`
- * says whether there were enough). Stops at once, resolving why, when the body is over `limit`
- * (its declared length too) or the budget runs out; the caller answers and closes the
- * connection, and gives back what it took (`taken()`), also for a body read whole.
+ * says whether there were enough). A body over `limit` (its declared length too) or over the
+ * budget is not kept: what it held is given back and the rest is read and dropped, and it
+ * resolves why at the body's end (a client still sending when answered sees its connection
+ * reset, not the answer; `HTTP_REQUEST_TIMEOUT_MS` bounds how long that takes). The caller gives
+ * back what was taken (`taken()`) once done with the body.
  */
-export function readBody(request: IncomingMessage, limit: number, take: (bytes: number) => boolean = () => true): { read: Promise<BodyRead>; taken: () => number } {
+export function readBody(request: IncomingMessage, limit: number, take: (bytes: number) => boolean = () => true, giveBack: (bytes: number) => void = () => undefined): { read: Promise<BodyRead>; taken: () => number } {
   let taken = 0;
   const read = new Promise<BodyRead>((resolve, reject) => {
     const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) return resolve('too-large');
-    const chunks: Buffer[] = [];
+    let refused: 'too-large' | 'over-budget' | undefined = Number.isFinite(declared) && declared > limit ? 'too-large' : undefined;
+    let chunks: Buffer[] = [];
     let size = 0;
-    const stop = (why: 'too-large' | 'over-budget'): void => {
-      request.removeAllListeners('data');
-      request.removeAllListeners('end');
-      request.pause();
-      resolve(why);
+    const refuse = (why: 'too-large' | 'over-budget'): void => {
+      refused = why;
+      chunks = [];
+      giveBack(taken);
+      taken = 0;
     };
     request.on('data', (chunk: Buffer) => {
+      if (refused !== undefined) return;
       size += chunk.length;
-      if (size > limit) return stop('too-large');
-      if (!take(chunk.length)) return stop('over-budget');
+      if (size > limit) return refuse('too-large');
+      if (!take(chunk.length)) return refuse('over-budget');
       taken += chunk.length;
       chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('end', () => resolve(refused ?? Buffer.concat(chunks)));
     request.on('error', reject);
   });
   return { read, taken: () => taken };
+}
+
+/** Reads what is left of `request`'s body and drops it; resolves at its end (or when the connection goes). */
+export function discardBody(request: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (request.complete) return resolve();
+    request.once('end', () => resolve());
+    request.once('close', () => resolve());
+    request.resume();
+  });
 }
 
 /** Writes `response` to the wire. */

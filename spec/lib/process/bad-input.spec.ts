@@ -3,7 +3,7 @@ import { Packr } from 'msgpackr';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { WebSocket } from 'ws';
-import { ok, type ActorHost } from '../../../lib/process';
+import { ok, withRouteOptions, type ActorHost } from '../../../lib/process';
 import { clientErrorStatus, MAX_LOGGED_PEER_TEXT } from '../../../lib/process/host';
 import { HOST_HEADER, INCARNATION_HEADER, NONCE_HEADER } from '../../../lib/process/links';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
@@ -259,6 +259,45 @@ describe('bad input to a host', () => {
     } finally {
       await tight.stop();
     }
+  });
+
+  // The v1 APIs read up to 16 MiB of an unauthenticated caller's body before refusing it (the hostile-input pass of 2026-12-05).
+  it("checks a route's beforeBody and its own body limit before the body is read: a refused body is never held", async () => {
+    class Guarded extends Probe {
+      constructor() {
+        super('guarded');
+        this.route('/call', withRouteOptions((request) => ok({ length: request.body.length }), {
+          maxBodyBytes: 1_000,
+          beforeBody: (request) => (request.headers['x-key'] === 'k' && request.body.length === 0 ? undefined : { status: 401, body: 'no key' }),
+        }));
+      }
+    }
+    host.spawn(new Guarded());
+    const [hostName, port] = host.address.split(':') as [string, string];
+    const post = (headers: Record<string, string>, body: string, holdBack = 0): Promise<{ status: number | undefined; text: string; heldWhileSending: number }> => new Promise((resolve, reject) => {
+      const request = http.request({ host: hostName, port: Number(port), method: 'POST', path: '/guarded/call', headers: { 'content-length': String(body.length), ...headers } });
+      let heldWhileSending = -1;
+      request.once('response', (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+        response.on('end', () => resolve({ status: response.statusCode, text, heldWhileSending }));
+      });
+      request.once('error', reject);
+      request.write(body.slice(0, body.length - holdBack));
+      setTimeout(() => {
+        heldWhileSending = host.httpBodyBytesHeld;
+        request.end(body.slice(body.length - holdBack));
+      }, holdBack > 0 ? 200 : 0);
+    });
+    const unkeyed = await post({}, 'x'.repeat(900), 100);
+    expect([unkeyed.status, unkeyed.text, unkeyed.heldWhileSending]).to.deep.equal([401, 'no key', 0]);
+    const large = await post({ 'x-key': 'k' }, 'x'.repeat(2_000));
+    expect(large.status).to.equal(413);
+    expect(JSON.parse(large.text)).to.deep.equal({ error: 'request body larger than 1000 bytes' });
+    const fine = await post({ 'x-key': 'k' }, 'x'.repeat(900));
+    expect([fine.status, JSON.parse(fine.text)]).to.deep.equal([200, { length: 900 }]);
+    expect(host.httpBodyBytesHeld).to.equal(0);
+    await stillServing();
   });
 
   it('logs a client that goes away in the middle of its body at info, not as a failed handler (ERROR)', async () => {
