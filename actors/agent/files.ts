@@ -186,7 +186,7 @@ export class FilesActor extends Actor {
       }
     } catch (error) {
       this.log.warn({ error: (error as Error).message }, 'a download stopped: the file could not be read');
-      stream.closedByPeer();
+      stream.abort();
     } finally {
       stream.end();
       await handle.close().catch(() => undefined);

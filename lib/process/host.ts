@@ -1198,7 +1198,13 @@ export class ActorHost {
       if (request.socket.remoteAddress !== undefined) unbodied.remoteAddress = request.socket.remoteAddress;
       const chosen = actor;
       const refused = await new Promise<HttpResponse | undefined>((resolve, reject) => {
-        this.enqueueLabeled(chosen, { name: 'http', seq: 0, source: '' }, () => resolve(check.call(chosen, unbodied)), reject);
+        this.enqueueLabeled(chosen, { name: 'http', seq: 0, source: '' }, () => {
+          try {
+            resolve(check.call(chosen, unbodied));
+          } catch (error) {
+            reject(error); // answered 500 by serveHttp, as a throwing handler is
+          }
+        }, reject);
       });
       // Its body is dropped unread (kept nowhere) before the answer, which a client still sending would not see.
       if (refused !== undefined) {

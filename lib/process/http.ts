@@ -86,6 +86,8 @@ export class HttpStream {
   private pending: Array<string | Buffer> = [];
   private ended = false;
   private closeNotified = false;
+  /** Dropped by `abort` (a response that starts after it is dropped at once). */
+  private aborted = false;
   /** Writers waiting in `drained` for the response to start, or for a drain (a close frees them all). */
   private waitingForStart: Array<() => void> = [];
 
@@ -138,6 +140,17 @@ export class HttpStream {
     });
   }
 
+  /**
+   * Drops the response in the middle of its body: the client sees its connection fail, not a
+   * body that ends short (a file that could not be read to its end); `onClose` follows.
+   */
+  abort(): void {
+    if (this.ended) return;
+    this.aborted = true;
+    this.sink?.destroy();
+    this.closedByPeer();
+  }
+
   /** Ends the response (the client sees the end of the body); `onClose` follows. */
   end(): void {
     if (this.ended) return;
@@ -150,6 +163,7 @@ export class HttpStream {
   /** @internal The host: the response has started; chunks go to `sink` from now on. */
   attach(sink: StreamSink): void {
     this.sink = sink;
+    if (this.aborted) return sink.destroy();
     for (const chunk of this.pending.splice(0)) sink.write(chunk);
     if (this.ended) sink.end();
     for (const resolve of this.waitingForStart.splice(0)) resolve();

@@ -171,6 +171,28 @@ describe('streaming HTTP responses (RecordIO, as Mesos streams events)', () => {
     expect(settled(stream.drained()).done || stream.closed).to.equal(true);
   });
 
+  it('abort() drops the response mid-body (a client sees a failure, not a short body), before its start or after', () => {
+    const sink = (): { destroyed: number; ended: number; sent: string[]; sink: Parameters<HttpStream['attach']>[0] } => {
+      const state = { destroyed: 0, ended: 0, sent: [] as string[] };
+      return { ...state, get destroyed() { return state.destroyed; }, get ended() { return state.ended; }, sink: { write: (chunk) => state.sent.push(String(chunk)), end: () => { state.ended++; }, buffered: 0, destroy: () => { state.destroyed++; }, onDrain: () => undefined } };
+    };
+    let closes = 0;
+    const early = new HttpStream(() => closes++);
+    early.write('part');
+    early.abort();
+    const first = sink();
+    early.attach(first.sink);
+    expect([first.destroyed, first.ended, first.sent]).to.deep.equal([1, 0, []]);
+    const late = new HttpStream(() => closes++);
+    const second = sink();
+    late.attach(second.sink);
+    late.write('part');
+    late.abort();
+    late.end();
+    expect([second.destroyed, second.ended, second.sent]).to.deep.equal([1, 0, ['part']]);
+    expect(closes).to.equal(2);
+  });
+
   it('frames a record with its byte length', () => {
     expect(recordIo({ type: 'HEARTBEAT' })).to.equal('20\n{"type":"HEARTBEAT"}');
     expect(recordIo('é')).to.equal('2\né');
