@@ -9,7 +9,7 @@
 import { boundedText } from '../../lib/protocol/plain';
 import { Actor, dispatch, post, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
-  authenticateRequest, httpError, isResponse, ok, TextParts, type HttpAccess, type HttpCaller, type HttpRequest, type HttpResponse,
+  authenticateRequest, httpError, isResponse, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
 import { MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
@@ -331,8 +331,8 @@ export class Master extends Actor {
   }
 
   /** Serves `/master/api/v1/scheduler` (Mesos serves the API there too) with the API actor's `handler`. */
-  serveSchedulerApi(handler: (request: HttpRequest) => Promise<HttpResponse>): void {
-    this.route('/api/v1/scheduler', (request) => (this.leading() ? handler(request) : this.asLeader(() => ({ status: 503, body: '' }))));
+  serveSchedulerApi(handler: (request: HttpRequest) => Promise<HttpResponse>, options: RouteOptions = {}): void {
+    this.route('/api/v1/scheduler', withRouteOptions((request) => (this.leading() ? handler(request) : this.asLeader(() => ({ status: 503, body: '' }))), options));
   }
 
   /**

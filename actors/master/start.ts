@@ -129,7 +129,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     ...(flags.maxOperatorEventStreamSubscribers !== undefined ? { maxSubscribers: flags.maxOperatorEventStreamSubscribers } : {}),
   });
   host.spawn(api);
-  master.serveSchedulerApi((request) => dispatch(api, (served) => served.serve(request)));
+  master.serveSchedulerApi((request) => dispatch(api, (served) => served.serve(request)), api.routeOptions);
   // `/version` and `/flags` (this master's), unless the host serves them already.
   const info = spawnMasterInfoActors(host, flags);
   const webUi = spawnWebUi(host, ids, options.webUiDirectory);

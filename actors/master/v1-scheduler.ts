@@ -15,7 +15,7 @@
 import { badRequest, headerOf, notAcceptable, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import { randomUUID } from 'node:crypto';
 import { Actor, dispatch, UPID } from '../../lib/actor';
-import { authenticateRequest, HttpStream, isResponse, recordIo, withRouteOptions, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, HttpStream, isResponse, recordIo, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import type { FrameworkInfo, MasterInfo, Offer, TaskStatus } from '../../lib/protocol';
 import { clientOf, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
 
@@ -107,16 +107,21 @@ export class SchedulerApi extends Actor {
   /** Unauthenticated adapters alive, by client IP. */
   private readonly perPeer = new Map<string, number>();
 
+  /**
+   * Who asks, and how large the call is, checked before the body is read (it took up to 16 MiB
+   * of memory unauthenticated before): for `/api/v1/scheduler` and the master's own path to it.
+   */
+  readonly routeOptions: RouteOptions = {
+    maxBodyBytes: MAX_SCHEDULER_CALL_BYTES,
+    beforeBody: (request) => {
+      const caller = this.caller(request);
+      return isResponse(caller) ? caller : undefined;
+    },
+  };
+
   constructor(private readonly options: SchedulerApiOptions) {
     super(options.id ?? V1_API_ACTOR_ID);
-    // Who asks, and how large the call is, before the body is read (it took up to 16 MiB of memory unauthenticated before).
-    this.route('/v1/scheduler', withRouteOptions((request) => this.serve(request), {
-      maxBodyBytes: MAX_SCHEDULER_CALL_BYTES,
-      beforeBody: (request) => {
-        const caller = this.caller(request);
-        return isResponse(caller) ? caller : undefined;
-      },
-    }));
+    this.route('/v1/scheduler', withRouteOptions((request) => this.serve(request), this.routeOptions));
     const operator = options.operator;
     // As given: its route options (`withRouteOptions`) go with it.
     if (operator !== undefined) this.route('/v1', operator);

@@ -284,6 +284,15 @@ describe('the v1 scheduler API on a master that requires framework authenticatio
     expect((await subscribe({ authorization: basic('ops', 'wrong') })).status).to.equal(401);
     const other = await subscribe({ authorization: basic('ops', 'ops-secret') }, { user: 'root', name: 'x', principal: 'dev' });
     expect(other.status).to.equal(400);
+    // Refused before its body is read, on both paths (the hostile-input pass of 2026-12-05), and a body over the API's
+    // own 4 MiB bound too, where the host would take up to 16 MiB.
+    for (const apiPath of ['/api/v1/scheduler', '/master/api/v1/scheduler']) {
+      const big = JSON.stringify({ type: 'SUBSCRIBE', pad: 'x'.repeat(6 * 1024 * 1024) });
+      const unauthenticated = await fetch(`http://${master}${apiPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      expect(unauthenticated.status, apiPath).to.equal(401);
+      const oversized = await fetch(`http://${master}${apiPath}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic('ops', 'ops-secret') }, body: big });
+      expect([oversized.status, await oversized.text()], apiPath).to.deep.equal([413, '{"error":"request body larger than 4194304 bytes"}']);
+    }
   });
 
   it('takes one with credentials: the framework has the principal it proved, and a call with another principal is refused', async () => {
