@@ -2048,10 +2048,15 @@ export class Master extends Actor {
    */
   private authenticatedRoute(path: string, access: HttpAccess, handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse | Promise<HttpResponse>): void {
     const authentication = httpAuthenticationOf(this.flags);
-    this.route(path, (request) => {
+    // The same check before the body is read: a caller without the route's access never has its body held.
+    const beforeBody = (request: HttpRequest): HttpResponse | undefined => {
+      const caller = authenticateRequest(request, access, authentication);
+      return isResponse(caller) ? caller : undefined;
+    };
+    this.route(path, withRouteOptions((request) => {
       const caller = authenticateRequest(request, access, authentication);
       return isResponse(caller) ? caller : this.asLeader(() => handler(request, caller));
-    });
+    }, { beforeBody }));
   }
 
   /** `respond()` while this master may say it leads; else 503 (it may have lost its session without knowing yet). */
