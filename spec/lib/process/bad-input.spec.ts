@@ -21,6 +21,17 @@ async function rawPeer(host: ActorHost, headers?: Record<string, string>): Promi
   return peer.socket;
 }
 
+/** Spawns actor `web` on `host`, whose `/post` answers the length of the body it got. */
+function spawnBodyEcho(host: ActorHost): void {
+  class Web extends Probe {
+    constructor() {
+      super('web');
+      this.route('/post', (request) => ok({ length: request.body.length }));
+    }
+  }
+  host.spawn(new Web());
+}
+
 describe('bad input to a host', () => {
   let captured: CapturedLogger;
   let host: ActorHost;
@@ -215,13 +226,7 @@ describe('bad input to a host', () => {
 
   it('answers request bodies over the limit with 413', async () => {
     const small = await netHost({ maxHttpBodyBytes: 10 });
-    class Web extends Probe {
-      constructor() {
-        super('web');
-        this.route('/post', (request) => ok({ length: request.body.length }));
-      }
-    }
-    small.spawn(new Web());
+    spawnBodyEcho(small);
     const big = await fetch(`http://${small.address}/web/post`, { method: 'POST', body: 'x'.repeat(100) });
     expect(big.status).to.equal(413);
     const fine = await fetch(`http://${small.address}/web/post`, { method: 'POST', body: 'x'.repeat(5) });
@@ -233,13 +238,7 @@ describe('bad input to a host', () => {
   // bodies took a master from 72 to 382 MB.
   it('holds at most maxHttpBodyBytesInFlight of request bodies at once: a body past it gets 503 with Retry-After, and the bytes come back', async () => {
     const tight = await netHost({ maxHttpBodyBytesInFlight: 1_000 });
-    class Web extends Probe {
-      constructor() {
-        super('web');
-        this.route('/post', (request) => ok({ length: request.body.length }));
-      }
-    }
-    tight.spawn(new Web());
+    spawnBodyEcho(tight);
     try {
       const [hostName, port] = tight.address.split(':') as [string, string];
       // 800 bytes of a 900-byte body, the rest held back.
