@@ -230,7 +230,7 @@ export const MAX_HTTP_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * Request bodies one host holds at once, all requests together: a body that would take more
- * gets 503 (with `Retry-After`) instead of being read. Every body is read whole before its route
+ * gets 503 (with `Retry-After`), read to its end and dropped, never held. Every body is read whole before its route
  * sees it (credentials included), so without this 20 connections of 16 MiB bodies took a master
  * from 72 to 382 MB (the hostile-input pass of 2026-12-05).
  */
