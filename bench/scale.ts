@@ -522,7 +522,7 @@ function threadCpuNs(): number | undefined {
 }
 
 /** The figures of a throughput run not made, with why. */
-function skippedThroughput(note: string): ThroughputFigures {
+export function skippedThroughput(note: string): ThroughputFigures {
   return { tasksPerSecond: null, launchP50Ms: null, cpuPerTaskUs: null, mainThreadCpuPerTaskUs: null, note };
 }
 

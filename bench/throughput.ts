@@ -17,7 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { MASTER_NODE_FLAGS } from '../actors/master/constants';
-import { DEFAULT_FRAMEWORKS, DEFAULT_TASKS_AGENTS, measureRegistration, measureThroughput, offerEveryAgent, SCALE_SEED, type ThroughputFigures } from './scale';
+import { DEFAULT_FRAMEWORKS, DEFAULT_TASKS_AGENTS, measureRegistration, measureThroughput, offerEveryAgent, SCALE_SEED, skippedThroughput, type ThroughputFigures } from './scale';
 import { startScaleMaster } from './scale-cluster';
 
 /** Defaults: bench:scale's throughput N and frameworks; a warm-up and a measured run short enough for several rounds. */
@@ -67,7 +67,7 @@ export function parseThroughputOptions(argv: readonly string[]): ThroughputOptio
 /** Runs the probe in this process (registration and offers as bench:scale makes them); `progress` hears each step. */
 export async function runThroughput(options: ThroughputOptions, progress: (text: string) => void = () => undefined): Promise<ThroughputResult> {
   const cluster = await startScaleMaster(SCALE_SEED);
-  const failed = (note: string): ThroughputResult => ({ main_thread_cpu_per_task_us: null, cpu_per_task_us: null, tasks_per_s: null, launch_p50_ms: null, note });
+  const failed = (note: string): ThroughputResult => resultOf(skippedThroughput(note));
   const registered = await measureRegistration(cluster, options.agents, THROUGHPUT_STEP_BUDGET_MS, progress);
   if (registered.value === null) return failed(`registration ${registered.note ?? 'over budget'}`);
   const notOffered = await offerEveryAgent(cluster, options.agents, options.frameworks, THROUGHPUT_STEP_BUDGET_MS, progress);
@@ -77,11 +77,15 @@ export async function runThroughput(options: ThroughputOptions, progress: (text:
     if (warm.tasksPerSecond === null) return failed(`warm-up: ${warm.note ?? 'did not finish'}`);
     await cluster.clock.settle();
   }
-  const measured: ThroughputFigures = await measureThroughput(cluster, options.tasks, THROUGHPUT_STEP_BUDGET_MS, (text) => progress(`measured: ${text}`));
+  return resultOf(await measureThroughput(cluster, options.tasks, THROUGHPUT_STEP_BUDGET_MS, (text) => progress(`measured: ${text}`)));
+}
+
+/** A run's figures under the names bench:throughput prints (bench:scale's keys). */
+function resultOf(figures: ThroughputFigures): ThroughputResult {
   return {
-    main_thread_cpu_per_task_us: measured.mainThreadCpuPerTaskUs, cpu_per_task_us: measured.cpuPerTaskUs,
-    tasks_per_s: measured.tasksPerSecond, launch_p50_ms: measured.launchP50Ms,
-    ...(measured.note !== undefined ? { note: measured.note } : {}),
+    main_thread_cpu_per_task_us: figures.mainThreadCpuPerTaskUs, cpu_per_task_us: figures.cpuPerTaskUs,
+    tasks_per_s: figures.tasksPerSecond, launch_p50_ms: figures.launchP50Ms,
+    ...(figures.note !== undefined ? { note: figures.note } : {}),
   };
 }
 

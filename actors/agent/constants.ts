@@ -143,6 +143,9 @@ export const CONTAINER_MEM_HEADROOM_BYTES = 64 * 1024 * 1024;
 /** A completed executor's sandbox (and a completed framework's directory) is removed this long after it completed, unless the disk fills first (Mesos `--gc_delay`, 1 week). */
 export const GC_DELAY_MS = 7 * 24 * 3600_000;
 
+/** Mesos' `--switch_user` default: each executor runs as its command's or its framework's user. */
+export const SWITCH_USER = true;
+
 /** How often the agent checks how full its work dir's file system is, pruning sandboxes by it (Mesos `--disk_watch_interval`, 1 min). */
 export const DISK_WATCH_INTERVAL_MS = 60_000;
 

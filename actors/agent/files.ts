@@ -35,6 +35,7 @@ import {
 import { FILES_DOWNLOAD_CHUNK_BYTES, FILES_MAX_BROWSE_ENTRIES, FILES_MAX_DOWNLOAD_BYTES, FILES_MAX_READ_BYTES } from './constants';
 import { GROUP_NAMES, USER_NAMES } from '../../lib/os-names';
 import { metaDirectory } from './paths';
+import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
 
 /** The checkpoints' directory, relative to the work dir (see paths.ts). */
 const META_DIRECTORY = path.relative('/', metaDirectory('/'));
@@ -308,7 +309,7 @@ function integerParameter(request: HttpRequest, name: string, fallback: number):
   const text = request.query[name];
   if (text === undefined) return fallback;
   // A number past 2^53 would be taken rounded (and echoed so): refused as Mesos refuses what it cannot parse.
-  if (!/^-?[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new FilesError(400, `failed to parse ${name} '${text.slice(0, 64)}'`);
+  if (!/^-?[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new FilesError(400, `failed to parse ${name} '${boundedText(text, MAX_QUOTED_INPUT_CHARS)}'`);
   return Number(text);
 }
 

@@ -10,6 +10,7 @@ import {
   EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS,
   DISK_WATCH_INTERVAL_MS,
   GC_DELAY_MS,
+  SWITCH_USER,
   GC_DISK_HEADROOM,
   MASTER_PING_TIMEOUT_MS,
   REGISTRATION_BACKOFF_FACTOR_MS,
@@ -214,7 +215,7 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('cgroups_enable_cfs', flags.cgroupsEnableCfs === undefined ? undefined : String(flags.cgroupsEnableCfs));
   set('container_pids_limit', flags.containerPidsLimit === undefined ? undefined : String(flags.containerPidsLimit));
   set('enforce_container_disk_quota', flags.enforceContainerDiskQuota === undefined ? undefined : String(flags.enforceContainerDiskQuota));
-  set('switch_user', String(flags.switchUser ?? true));
+  set('switch_user', String(flags.switchUser ?? SWITCH_USER));
   set('container_disk_watch_interval', flags.containerDiskWatchIntervalMs === undefined ? undefined : formatDuration(flags.containerDiskWatchIntervalMs));
   set('gc_delay', formatDuration(flags.gcDelayMs));
   set('disk_watch_interval', formatDuration(flags.diskWatchIntervalMs));

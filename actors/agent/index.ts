@@ -31,7 +31,7 @@ import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ENTERS_CGROUPS_ENV, ProcessLauncher, type Launcher } from './launcher';
 import { chooseIsolator } from './isolator';
 import { DEFAULT_CGROUPS_ROOT } from './cgroups';
-import { AGENT_START_INPUT } from './constants';
+import { AGENT_START_INPUT, SWITCH_USER } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
 import { attachMetricsSource, METRICS_ACTOR_ID } from '../../lib/metrics';
@@ -265,7 +265,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(flags.enforceContainerDiskQuota !== undefined ? { enforceDiskQuota: flags.enforceContainerDiskQuota } : {}),
     ...(flags.containerDiskWatchIntervalMs !== undefined ? { diskWatchIntervalMs: flags.containerDiskWatchIntervalMs } : {}),
   }) : undefined;
-  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger, flags.switchUser ?? true), host, UPID.at(id, host.address));
+  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger, flags.switchUser ?? SWITCH_USER), host, UPID.at(id, host.address));
   // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
   const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
   const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId);

@@ -444,9 +444,8 @@ function startProcess(
 /** What switches a process to another user's ids and groups before it execs (util-linux, in every Debian). */
 const SETPRIV = 'setpriv';
 
-/** An OS account an executor runs as. */
+/** The ids of the OS account an executor runs as. */
 interface Account {
-  readonly user: string;
   readonly uid: number;
   readonly gid: number;
 }
@@ -482,7 +481,7 @@ export async function runAs(user: string | undefined): Promise<Account | undefin
   if (fields === undefined || fields[0] !== user || !Number.isSafeInteger(uid) || !Number.isSafeInteger(gid) || fields[2] === '' || fields[3] === '') {
     throw new Error(`no user '${user}' on this machine (with --switch_user, the default, an executor runs as its command's user, else its framework's)`);
   }
-  return uid === 0 ? undefined : { user, uid, gid };
+  return uid === 0 ? undefined : { uid, gid };
 }
 
 /** One row of the process table. */

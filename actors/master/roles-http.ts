@@ -9,7 +9,7 @@
  * A quota set through the legacy `POST /quota` has its limits equal to its guarantees, as in
  * Mesos 1.11. Every error names what is wrong; the master answers it with 400.
  */
-import { boundedText } from '../../lib/protocol/plain';
+import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
 import { Resources, roleError, ROLE_SEPARATOR, UNRESERVED_ROLE } from '../../lib/resources';
 import type { RoleQuota } from './http';
 
@@ -77,7 +77,7 @@ export function parseQuotaRequest(body: string): QuotaRequest | BadRequest {
   if (force !== undefined && typeof force !== 'boolean') return { error: "Invalid set quota request: 'force' must be a boolean" };
   // As Mesos' quota validation: each resource named once (two `cpus` entries were added together).
   const duplicate = duplicateResourceName(guarantee);
-  if (duplicate !== undefined) return { error: `Invalid set quota request: QuotaInfo contains duplicate resource name '${duplicate.slice(0, 64)}'` };
+  if (duplicate !== undefined) return { error: `Invalid set quota request: QuotaInfo contains duplicate resource name '${boundedText(duplicate, MAX_QUOTED_INPUT_CHARS)}'` };
   let resources: Resources;
   try {
     resources = typeof guarantee === 'string' ? Resources.parse(guarantee) : Resources.fromJSON(guarantee ?? []);

@@ -99,6 +99,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   const pid = host.spawn(master);
   await initialized;
   const detachMetrics = attachMetricsSource(host, masterMetricsSource(master, allocator), ids.metrics, httpAuthenticationOf(flags));
+  const operatorAuthentication = httpAuthenticationOf(flags);
   // The v1 scheduler API (`/api/v1/scheduler`): HTTP frameworks, each served by a scheduler actor here.
   const api = new SchedulerApi({
     master: pid.toString(),
@@ -118,7 +119,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     operator: withRouteOptions((request) => dispatch(master, (process) => process.operatorCall(request)), {
       maxBodyBytes: MAX_OPERATOR_CALL_BYTES,
       beforeBody: (request) => {
-        const caller = authenticateRequest(request, 'readonly', httpAuthenticationOf(flags));
+        const caller = authenticateRequest(request, 'readonly', operatorAuthentication);
         return isResponse(caller) ? caller : undefined;
       },
     }),

@@ -32,6 +32,7 @@ import {
   v1Events, v1GetMaster, v1GetQuota, v1GetWeights, type V1Context,
 } from './v1-operator-json';
 import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
+import { DEFAULT_METRICS_TIMEOUT_MS } from '../../lib/metrics';
 import type { V1StatePart } from './state-fragments';
 
 /** Mesos' interval between an operator stream's HEARTBEAT events (`DEFAULT_HEARTBEAT_INTERVAL`, 15 s). */
@@ -49,9 +50,6 @@ export const MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT = 16;
 
 /** Longest JSON body of an operator call. */
 export const MAX_OPERATOR_CALL_BYTES = 1024 * 1024;
-
-/** How long GET_METRICS waits for the metrics when the call gives no `timeout` (Mesos waits without bound; this bounds it). */
-export const DEFAULT_METRICS_TIMEOUT_MS = 5_000;
 
 /** A change of the master's books, as its `onEvent` hook tells it (in the master's mailbox). */
 export type MasterEvent =

@@ -25,11 +25,12 @@ export interface MetricsSource {
 }
 
 /**
- * How long `/metrics/snapshot` waits for a component's metrics when the request gives no
- * `timeout` (Mesos waits without bound; a component that never answers would hold the request
- * for good): one that has not answered by then is left out, as with a given timeout.
+ * How long the metrics are waited for when a request gives no `timeout` (Mesos waits without
+ * bound; a component that never answers would hold the request for good): `/metrics/snapshot`
+ * and `/metrics` leave out a component that has not answered by then, as with a given timeout;
+ * the operator API's GET_METRICS answers 503 (actors/master/v1-operator.ts).
  */
-export const DEFAULT_SNAPSHOT_TIMEOUT_MS = 5_000;
+export const DEFAULT_METRICS_TIMEOUT_MS = 5_000;
 
 /** Anyone may read the metrics (Mesos' default: `--authenticate_http_readonly` off). */
 const OPEN: HttpAuthentication = { credentials: undefined, readonly: false, readwrite: false };
@@ -59,12 +60,12 @@ export class MetricsProcess extends Actor {
       const caller = authenticateRequest(request, 'readonly', authentication);
       if (isResponse(caller)) return caller;
       const given = request.query.timeout;
-      if (given === undefined) return this.snapshotResponse(DEFAULT_SNAPSHOT_TIMEOUT_MS);
+      if (given === undefined) return this.snapshotResponse(DEFAULT_METRICS_TIMEOUT_MS);
       let timeoutMs: number;
       try {
         timeoutMs = parseDuration(given);
       } catch (error) {
-        return { status: 400, body: `Invalid timeout '${given.slice(0, 64)}': ${(error as Error).message}` };
+        return { status: 400, body: `Invalid timeout: ${(error as Error).message}` }; // it quotes the value
       }
       return this.snapshotResponse(timeoutMs);
     });
@@ -94,13 +95,13 @@ export class MetricsProcess extends Actor {
    * answered by then is left out (Mesos' `/metrics/snapshot?timeout=`).
    */
   async snapshot(timeoutMs?: number): Promise<Record<string, number>> {
-    const timers: Array<{ cancel(): void }> = [];
-    const late = timeoutMs === undefined ? undefined : new Promise<Record<string, number>>((resolve) => { timers.push(this.delay(timeoutMs, () => resolve({}))); });
+    let timer: { cancel(): void } | undefined;
+    const late = timeoutMs === undefined ? undefined : new Promise<Record<string, number>>((resolve) => { timer = this.delay(timeoutMs, () => resolve({})); });
     const values = await Promise.all([...this.sources].map((source) => {
       const read = source.read().catch((): Record<string, number> => ({}));
       return late === undefined ? read : Promise.race([read, late]);
     }));
-    for (const timer of timers) timer.cancel();
+    timer?.cancel();
     return Object.assign(systemMetrics(this.system), ...values) as Record<string, number>;
   }
 
@@ -115,7 +116,7 @@ export class MetricsProcess extends Actor {
   }
 
   private async prometheusResponse(): Promise<HttpResponse> {
-    const text = await renderPrometheus(await this.snapshot(DEFAULT_SNAPSHOT_TIMEOUT_MS), (key) => this.kindOf(key));
+    const text = await renderPrometheus(await this.snapshot(DEFAULT_METRICS_TIMEOUT_MS), (key) => this.kindOf(key));
     return { status: 200, headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body: text };
   }
 }

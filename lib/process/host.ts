@@ -14,7 +14,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { findRoute, HTTP_REQUEST_TIMEOUT_MS, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, discardBody, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
+import { findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { newIdFrom, Prng, randomSeed } from './prng';
@@ -159,9 +159,9 @@ export class ActorHost {
   private lastFromPid: UPID | undefined;
   private lastToText = '';
   private lastToPid: UPID | undefined;
-  /** Forged-sender drops, in all and per peer (see `forgedSender`). */
   /** Request body bytes held now, all requests together (`maxHttpBodyBytesInFlight` bounds it). */
-  private httpBodyBytesInFlight = 0;
+  private readonly httpBodies: BodyBudget;
+  /** Forged-sender drops, in all and per peer (see `forgedSender`). */
   private readonly forgedSenders = new PeerLog({ inFull: FORGED_SENDER_LOGS_PER_PEER, every: FORGED_SENDER_LOG_EVERY, maxPeers: MAX_FORGED_SENDER_PEERS });
   /** Connections refused in the TLS handshake, in all and per peer IP (see `tlsRefused`). */
   private readonly tlsRefusals = new PeerLog({ inFull: TLS_REFUSALS_LOGGED_PER_PEER, every: TLS_REFUSAL_LOG_EVERY, maxPeers: MAX_TLS_REFUSAL_PEERS });
@@ -191,6 +191,7 @@ export class ActorHost {
     this.random = new Prng(options.seed ?? randomSeed());
     this.logger = options.logger ?? createLogger('actor-host');
     this.filters = options.filters ?? new MessageFilters();
+    this.httpBodies = new BodyBudget(options.maxHttpBodyBytesInFlight ?? MAX_HTTP_BODY_BYTES_IN_FLIGHT);
     this.incarnation = Buffer.from(this.random.bytes(8)).toString('hex');
     this.addressText = options.address ?? `${options.ip ?? '127.0.0.1'}:${options.port ?? 0}`;
     this.removeSettleProbe = this.clock.addSettleProbe({
@@ -237,7 +238,7 @@ export class ActorHost {
     // A whole request within `requestTimeout` (408), its headers too (Node's 60 s default for them would outlast it),
     // checked often enough that a shorter one holds.
     const requestTimeout = this.options.httpRequestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
-    const timeouts: http.ServerOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(30_000, requestTimeout / 4)) };
+    const timeouts: http.ServerOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: requestTimeoutCheckMs(requestTimeout) };
     const server = tls === undefined ? http.createServer(timeouts, serve) : https.createServer({ ...tlsServerOptions(tls), ...timeouts }, serve);
     server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     // An https server reports a failed TLS handshake as a client error too: `tlsRefused` has logged those (rate-limited).
@@ -1096,8 +1097,7 @@ export class ActorHost {
 
   /** Serves a request that asked to upgrade to something other than WebSocket as a plain one, on its socket. */
   private serveIgnoringUpgrade(request: http.IncomingMessage, socket: Duplex): void {
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (request.headers['transfer-encoding'] !== undefined || !(declared === 0)) {
+    if (hasBody(request)) {
       const reason = "a request asking to upgrade (other than to WebSocket) is served only without a body: send it without the 'Upgrade' header";
       socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
       return;
@@ -1192,20 +1192,10 @@ export class ActorHost {
       return httpError(404, `no route '${urlPath}' on ${this.address}`);
     }
     const options = routeOptionsOf(handler);
-    if (options?.beforeBody !== undefined) {
+    // A request with no body to hold gets no check before it: the handler checks as it always does.
+    if (options?.beforeBody !== undefined && hasBody(request)) {
       const check = options.beforeBody;
-      const unbodied: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers: target.query.jsonp === undefined ? request.headers : withoutCredentials(request.headers), body: EMPTY_BODY };
-      if (request.socket.remoteAddress !== undefined) unbodied.remoteAddress = request.socket.remoteAddress;
-      const chosen = actor;
-      const refused = await new Promise<HttpResponse | undefined>((resolve, reject) => {
-        this.enqueueLabeled(chosen, { name: 'http', seq: 0, source: '' }, () => {
-          try {
-            resolve(check.call(chosen, unbodied));
-          } catch (error) {
-            reject(error); // answered 500 by serveHttp, as a throwing handler is
-          }
-        }, reject);
-      });
+      const refused = await this.inMailbox(actor, () => check.call(actor, routedRequest(request, target, EMPTY_BODY)));
       // Its body is dropped unread (kept nowhere) before the answer, which a client still sending would not see.
       if (refused !== undefined) {
         await discardBody(request);
@@ -1213,52 +1203,39 @@ export class ActorHost {
       }
     }
     const maxBodyBytes = Math.min(options?.maxBodyBytes ?? Infinity, this.options.maxHttpBodyBytes ?? MAX_HTTP_BODY_BYTES);
-    const budget = this.options.maxHttpBodyBytesInFlight ?? MAX_HTTP_BODY_BYTES_IN_FLIGHT;
-    const reading = readBody(request, maxBodyBytes, (bytes) => {
-      if (this.httpBodyBytesInFlight + bytes > budget) return false;
-      this.httpBodyBytesInFlight += bytes;
-      return true;
-    }, (bytes) => { this.httpBodyBytesInFlight -= bytes; });
+    const reading = readBody(request, maxBodyBytes, this.httpBodies);
     try {
       const body = await reading.read;
       if (body === 'too-large') return httpError(413, `request body larger than ${maxBodyBytes} bytes`);
       if (body === 'over-budget') {
-        this.logger.warn({ url: truncated(url), inFlight: this.httpBodyBytesInFlight, budget }, 'refusing a request: too many request body bytes held at once');
-        return withHeaders(httpError(503, `the server holds ${budget} bytes of request bodies at most, all requests together; try again`), { 'retry-after': '1' });
+        const budget = this.httpBodies.limit;
+        this.logger.warn({ url: truncated(url), held: this.httpBodies.held, budget }, 'refusing a request: too many request body bytes held at once');
+        return { ...httpError(503, `the server holds ${budget} bytes of request bodies at most, all requests together; try again`), headers: { 'retry-after': String(HTTP_BUSY_RETRY_AFTER_SECONDS) } };
       }
-      return await this.serveRoute(request, target, actor, handler, body);
+      const response = await this.inMailbox(actor, () => handler.call(actor, routedRequest(request, target, body)));
+      if (response.stream !== undefined) return { ...response, actor };
+      return withJsonp(response, target.query.jsonp);
     } finally {
-      this.httpBodyBytesInFlight -= reading.taken();
+      this.httpBodies.give(reading.taken());
     }
   }
 
   /** Request body bytes held now, all requests together (see `MAX_HTTP_BODY_BYTES_IN_FLIGHT`). */
   get httpBodyBytesHeld(): number {
-    return this.httpBodyBytesInFlight;
+    return this.httpBodies.held;
   }
 
-  private async serveRoute(
-    request: http.IncomingMessage, target: { path: string; query: Record<string, string> }, actor: Actor, handler: HttpHandler, body: Buffer,
-  ): Promise<HttpResponse & { actor?: Actor }> {
-    // A JSONP request is a <script> any page can include, and the browser sends its stored
-    // credentials with it: answered as if it carried none, so that only what anyone may read
-    // can be read across sites that way.
-    const headers = target.query.jsonp === undefined ? request.headers : withoutCredentials(request.headers);
-    const routed: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers, body };
-    if (request.socket.remoteAddress !== undefined) routed.remoteAddress = request.socket.remoteAddress;
-    const chosen = actor;
-    const run = handler;
-    const response = await new Promise<HttpResponse>((resolve, reject) => {
-      this.enqueueLabeled(chosen, { name: 'http', seq: 0, source: '' }, () => {
+  /** Runs `run` (a route's handler or check) in `actor`'s mailbox as an 'http' turn; resolves with what it returns (a throw rejects). */
+  private inMailbox<R>(actor: Actor, run: () => R | Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.enqueueLabeled(actor, { name: 'http', seq: 0, source: '' }, () => {
         try {
-          Promise.resolve(run.call(chosen, routed)).then(resolve, reject);
+          Promise.resolve(run()).then(resolve, reject);
         } catch (error) {
-          reject(error);
+          reject(error); // answered 500 by serveHttp
         }
       }, reject);
     });
-    if (response.stream !== undefined) return { ...response, actor: chosen };
-    return withJsonp(response, target.query.jsonp);
   }
 
   /** The actor and handler serving `path` under namespace `namespace` (`Actor.routeUnder`), if any. */
@@ -1362,13 +1339,24 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Peer-controlled text cut to `MAX_LOGGED_PEER_TEXT` characters for a log line. */
 /** The body of a request checked before its body is read (`RouteOptions.beforeBody`). */
 const EMPTY_BODY = Buffer.alloc(0);
 
-/** `response` with `headers` added. */
-function withHeaders(response: HttpResponse, headers: Record<string, string>): HttpResponse {
-  return { ...response, headers: { ...(response.headers ?? {}), ...headers } };
+/** Whether `request` carries a body (a length above 0, or chunks). */
+function hasBody(request: http.IncomingMessage): boolean {
+  return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) !== 0;
+}
+
+/**
+ * What a route's handler (or its check) gets of `request`. A JSONP request is a <script> any
+ * page can include, and the browser sends its stored credentials with it: answered as if it
+ * carried none, so that only what anyone may read can be read across sites that way.
+ */
+function routedRequest(request: http.IncomingMessage, target: { path: string; query: Record<string, string> }, body: Buffer): HttpRequest {
+  const headers = target.query.jsonp === undefined ? request.headers : withoutCredentials(request.headers);
+  const routed: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers, body };
+  if (request.socket.remoteAddress !== undefined) routed.remoteAddress = request.socket.remoteAddress;
+  return routed;
 }
 
 /**
@@ -1382,6 +1370,7 @@ export function clientErrorStatus(code: string | undefined): string {
   return '400 Bad Request';
 }
 
+/** Peer-controlled text cut to `MAX_LOGGED_PEER_TEXT` characters for a log line. */
 function truncated(text: string): string {
   return text.length <= MAX_LOGGED_PEER_TEXT ? text : `${text.slice(0, MAX_LOGGED_PEER_TEXT)}… (${text.length} chars)`;
 }

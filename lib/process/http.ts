@@ -89,7 +89,7 @@ export class HttpStream {
   /** Dropped by `abort` (a response that starts after it is dropped at once). */
   private aborted = false;
   /** Writers waiting in `drained` for the response to start, or for a drain (a close frees them all). */
-  private waitingForStart: Array<() => void> = [];
+  private waiters: Array<() => void> = [];
 
   constructor(
     private readonly onClose: () => void = () => undefined,
@@ -126,16 +126,16 @@ export class HttpStream {
   drained(): Promise<void> {
     if (this.ended) return Promise.resolve();
     const sink = this.sink;
-    if (sink === undefined) return new Promise((resolve) => this.waitingForStart.push(resolve));
+    if (sink === undefined) return new Promise((resolve) => this.waiters.push(resolve));
     if (sink.buffered <= STREAM_LOW_WATER_BYTES) return Promise.resolve();
     return new Promise((resolve) => {
       // Whichever comes first, the drain or a close (a client gone never drains).
       const done = (): void => {
-        const index = this.waitingForStart.indexOf(done);
-        if (index >= 0) this.waitingForStart.splice(index, 1);
+        const index = this.waiters.indexOf(done);
+        if (index >= 0) this.waiters.splice(index, 1);
         resolve();
       };
-      this.waitingForStart.push(done);
+      this.waiters.push(done);
       sink.onDrain(done);
     });
   }
@@ -166,7 +166,7 @@ export class HttpStream {
     if (this.aborted) return sink.destroy();
     for (const chunk of this.pending.splice(0)) sink.write(chunk);
     if (this.ended) sink.end();
-    for (const resolve of this.waitingForStart.splice(0)) resolve();
+    for (const resolve of this.waiters.splice(0)) resolve();
   }
 
   /** @internal The host (in the actor's mailbox): the client went away, or the actor stopped. */
@@ -178,7 +178,7 @@ export class HttpStream {
   }
 
   private notifyClose(): void {
-    for (const resolve of this.waitingForStart.splice(0)) resolve();
+    for (const resolve of this.waiters.splice(0)) resolve();
     if (this.closeNotified) return;
     this.closeNotified = true;
     this.onClose();
@@ -199,12 +199,13 @@ export type HttpHandler = (request: HttpRequest) => HttpResponse | Promise<HttpR
 
 /** What the host checks of a route's request before it reads the body (`withRouteOptions`). */
 export interface RouteOptions {
-  /** The route's largest body (below the host's `maxHttpBodyBytes`): 413 past it, the rest unread. */
+  /** The route's largest body (below the host's `maxHttpBodyBytes`): 413 past it, the body read to its end and dropped. */
   readonly maxBodyBytes?: number;
   /**
-   * Runs in the actor's mailbox on the request without its body (an empty one): a response
-   * ends the request there, its body unread (who may not call the route is refused before its
-   * body takes any memory); undefined lets the host read the body and call the handler.
+   * Runs in the actor's mailbox on a request that has a body, without it (an empty one): a
+   * response ends the request there, its body read and dropped, never held (who may not call
+   * the route is refused before its body takes any memory); undefined lets the host read the
+   * body and call the handler. A request without a body goes to the handler alone.
    */
   readonly beforeBody?: (request: HttpRequest) => HttpResponse | undefined;
 }
@@ -238,10 +239,23 @@ export const MAX_HTTP_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
 /**
  * Longest a client may take to send a whole request, headers and body (Node's `requestTimeout`,
- * checked every 30 s, so a slow one is cut between this and 30 s later): 408. Node's default is
- * 5 minutes, which let an unfinished body hold its bytes that long.
+ * which the host checks every quarter of it, so a slow one is cut within 1.25 times it): 408.
+ * Node's default is 5 minutes, which let an unfinished body hold its bytes that long.
  */
 export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * How often Node checks a server's connections against `requestTimeout`: a quarter of it, within
+ * 100 ms and Node's own default of 30 s.
+ */
+export function requestTimeoutCheckMs(requestTimeoutMs: number): number {
+  return Math.max(REQUEST_TIMEOUT_CHECK_MIN_MS, Math.min(REQUEST_TIMEOUT_CHECK_MAX_MS, requestTimeoutMs / 4));
+}
+const REQUEST_TIMEOUT_CHECK_MIN_MS = 100;
+const REQUEST_TIMEOUT_CHECK_MAX_MS = 30_000;
+
+/** The `Retry-After` (seconds) of a request refused because the host holds its most request bytes. */
+export const HTTP_BUSY_RETRY_AFTER_SECONDS = 1;
 
 /** What `readBody` read: the body, or why it stopped (over `limit`, or over the host's budget). */
 export type BodyRead = Buffer | 'too-large' | 'over-budget';
@@ -266,15 +280,33 @@ export function httpError(status: number, message: string): HttpResponse {
   return { status, body: { error: message } };
 }
 
+/** Bytes of request bodies held, against a limit for all of them together (`MAX_HTTP_BODY_BYTES_IN_FLIGHT`). */
+export class BodyBudget {
+  held = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** Takes `bytes` if they fit under the limit; false (nothing taken) if not. */
+  take(bytes: number): boolean {
+    if (this.held + bytes > this.limit) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  /** Gives back `bytes` taken before. */
+  give(bytes: number): void {
+    this.held -= bytes;
+  }
+}
+
 /**
- * Reads a request body up to `limit` bytes, taking each chunk's bytes from a budget (`take`
- * says whether there were enough). A body over `limit` (its declared length too) or over the
+ * Reads a request body up to `limit` bytes, taking each chunk's bytes from `budget`. A body over `limit` (its declared length too) or over the
  * budget is not kept: what it held is given back and the rest is read and dropped, and it
  * resolves why at the body's end (a client still sending when answered sees its connection
  * reset, not the answer; `HTTP_REQUEST_TIMEOUT_MS` bounds how long that takes). The caller gives
  * back what was taken (`taken()`) once done with the body.
  */
-export function readBody(request: IncomingMessage, limit: number, take: (bytes: number) => boolean = () => true, giveBack: (bytes: number) => void = () => undefined): { read: Promise<BodyRead>; taken: () => number } {
+export function readBody(request: IncomingMessage, limit: number, budget: BodyBudget): { read: Promise<BodyRead>; taken: () => number } {
   let taken = 0;
   const read = new Promise<BodyRead>((resolve, reject) => {
     const declared = Number(request.headers['content-length']);
@@ -284,14 +316,14 @@ export function readBody(request: IncomingMessage, limit: number, take: (bytes: 
     const refuse = (why: 'too-large' | 'over-budget'): void => {
       refused = why;
       chunks = [];
-      giveBack(taken);
+      budget.give(taken);
       taken = 0;
     };
     request.on('data', (chunk: Buffer) => {
       if (refused !== undefined) return;
       size += chunk.length;
       if (size > limit) return refuse('too-large');
-      if (!take(chunk.length)) return refuse('over-budget');
+      if (!budget.take(chunk.length)) return refuse('over-budget');
       taken += chunk.length;
       chunks.push(chunk);
     });

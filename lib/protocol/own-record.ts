@@ -7,6 +7,7 @@
  * and resource name, so it is kept, not refused.
  */
 import { z } from 'zod';
+import { boundedText, MAX_QUOTED_INPUT_CHARS } from './plain';
 
 /**
  * Like `z.record(key, value)`, but its result holds `__proto__` as an own entry (a null-prototype
@@ -23,7 +24,7 @@ export function ownRecord<K extends z.ZodType<string>, V extends z.ZodType>(key:
     for (const [name, entry] of Object.entries(input)) {
       const keyParsed = key.safeParse(name);
       if (!keyParsed.success) {
-        context.addIssue({ code: 'custom', message: `key '${name.slice(0, 64)}': ${keyParsed.error.issues[0]?.message ?? 'invalid'}`, path: [name] });
+        context.addIssue({ code: 'custom', message: `key '${boundedText(name, MAX_QUOTED_INPUT_CHARS)}': ${keyParsed.error.issues[0]?.message ?? 'invalid'}`, path: [name] });
         continue;
       }
       const valueParsed = value.safeParse(entry);
@@ -31,7 +32,8 @@ export function ownRecord<K extends z.ZodType<string>, V extends z.ZodType>(key:
         for (const issue of valueParsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: [name, ...issue.path] });
         continue;
       }
-      Object.defineProperty(out, name, { value: valueParsed.data, enumerable: true, writable: true, configurable: true });
+      // On a null-prototype object no `__proto__` setter is inherited: assigning it makes an own entry.
+      out[name] = valueParsed.data;
     }
     return out;
   });

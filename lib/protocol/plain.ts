@@ -99,6 +99,9 @@ function leafError(value: unknown): string | undefined {
   }
 }
 
+/** Most characters of a caller's name or value an error message quotes back (`boundedText`). */
+export const MAX_QUOTED_INPUT_CHARS = 64;
+
 /**
  * `text`, cut to `limit` characters (with a mark saying how much more there was), so that a
  * peer's or a caller's input never grows what is sent back or logged.

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { attachMetricsSource, MetricsProcess, METRICS_ACTOR_ID, type MetricsSource } from '../../../lib/metrics';
-import { DEFAULT_SNAPSHOT_TIMEOUT_MS } from '../../../lib/metrics/metrics-process';
+import { DEFAULT_METRICS_TIMEOUT_MS } from '../../../lib/metrics/metrics-process';
 import { VirtualClock } from '../../../lib/process';
 import type { HttpResponse } from '../../../lib/process';
 import { memoryHost, Probe } from '../../support/runtime';
@@ -55,7 +55,7 @@ describe('lib/metrics/metrics-process: one metrics actor per host', () => {
       const metrics = host.lookup(METRICS_ACTOR_ID) as MetricsProcess;
       for (const bad of ['abc', '-5secs', '10']) {
         const refused = await get(metrics, '/snapshot', { timeout: bad });
-        expect([refused.status, String(refused.body)], bad).to.deep.equal([400, `Invalid timeout '${bad}': '${bad}' is not a duration: a number and a unit (e.g. 500ms, 15secs, 1mins)`]);
+        expect([refused.status, String(refused.body)], bad).to.deep.equal([400, `Invalid timeout: '${bad}' is not a duration: a number and a unit (e.g. 500ms, 15secs, 1mins)`]);
       }
       const answered = (timeout?: string): { done: boolean; response: Promise<HttpResponse> } => {
         const state = { done: false, response: get(metrics, '/snapshot', timeout === undefined ? {} : { timeout }) };
@@ -69,7 +69,7 @@ describe('lib/metrics/metrics-process: one metrics actor per host', () => {
       expect(given.done).to.equal(true);
       expect(((await given.response).body as Record<string, number>)['slave/registered']).to.equal(1);
       const defaulted = answered();
-      await clock.advance(DEFAULT_SNAPSHOT_TIMEOUT_MS);
+      await clock.advance(DEFAULT_METRICS_TIMEOUT_MS);
       expect(defaulted.done).to.equal(true);
       expect((await defaulted.response).status).to.equal(200);
     } finally {
