@@ -34,6 +34,7 @@ import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler'
 import { getJson } from '../bin/client';
 import { freeLoopbackPort, ZooKeeperServer } from '../spec/support/zookeeper-server';
 import type { AgentHostCommand, AgentHostReport } from './failover-agents';
+import { BENCH_USER } from './cluster';
 
 const DEFAULT_AGENTS = 1_000;
 const DEFAULT_FRAMEWORKS = 10;
@@ -290,7 +291,7 @@ class FailoverCluster {
     this.frameworkHost = await ActorHost.start({ ip: '127.0.0.1', port: 0, logger });
     for (let index = 0; index < frameworks; index++) {
       this.frameworkHost.spawn(new IdleFramework({
-        master: zk, id: `scheduler-${index}`, framework: { name: `bench-${index}`, user: 'bench', failoverTimeout: FRAMEWORK_FAILOVER_TIMEOUT_SECONDS },
+        master: zk, id: `scheduler-${index}`, framework: { name: `bench-${index}`, user: BENCH_USER, failoverTimeout: FRAMEWORK_FAILOVER_TIMEOUT_SECONDS },
       }, this.frameworks));
     }
     await until(

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_TASKS, DEFAULT_WINDOW, numberFlag, percentile, run, startLocalCluster, type RunFigures } from './cluster';
+import { BENCH_USER, DEFAULT_TASKS, DEFAULT_WINDOW, numberFlag, percentile, run, startLocalCluster, type RunFigures } from './cluster';
 import { v1Call, V1Subscription, type V1Event } from '../spec/support/v1-client';
 
 /** What each task asks for (as bench:cluster's). */
@@ -27,7 +27,7 @@ const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_E
 /** Runs `total` tasks through an HTTP framework, at most `window` in flight. */
 async function runHttp(master: string, total: number, window: number): Promise<RunFigures> {
   const stream = new V1Subscription(master);
-  await stream.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'bench', name: 'http' } } });
+  await stream.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: BENCH_USER, name: 'http' } } });
   const subscribed = await stream.next((event) => event.type === 'SUBSCRIBED', EVENT_TIMEOUT_MS);
   const frameworkId = (subscribed.subscribed as { framework_id: { value: string } }).framework_id;
   const call = async (body: object): Promise<void> => {
