@@ -262,8 +262,9 @@ export class Master extends Actor {
     this.authenticatedRoute('/slaves', 'readonly', (request, caller) => this.slavesRoute(request, caller));
     this.authenticatedRoute('/tasks', 'readonly', (request, caller) => this.tasksRoute(request, caller));
     this.authenticatedRoute('/roles', 'readonly', (_request, caller) => this.rolesRoute(caller));
-    this.authenticatedRoute('/weights', 'readonly', (request, caller) => this.weightsRoute(request, caller));
-    this.authenticatedRoute('/quota', 'readonly', (request, caller) => this.quotaRoute(request, caller));
+    // Reading them takes read-only credentials, changing them read-write ones (checked before the body is read).
+    this.authenticatedRoute('/weights', readOnlyGet, (request, caller) => this.weightsRoute(request, caller));
+    this.authenticatedRoute('/quota', readOnlyGet, (request, caller) => this.quotaRoute(request, caller));
     this.authenticatedRoute('/quota/*', 'readwrite', (request, caller) => this.removeQuotaRoute(request, caller));
     this.route('/flags', (request) => this.asLeader(() => flagsResponse(request, {
       authentication: httpAuthenticationOf(this.flags),
@@ -2046,15 +2047,16 @@ export class Master extends Actor {
    * Serves `path` to callers that authenticate as `access` asks (see `authenticateRequest`),
    * while this master may say it leads (`asLeader`); the handler learns who asks.
    */
-  private authenticatedRoute(path: string, access: HttpAccess, handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse | Promise<HttpResponse>): void {
+  private authenticatedRoute(path: string, access: HttpAccess | ((request: HttpRequest) => HttpAccess), handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse | Promise<HttpResponse>): void {
     const authentication = httpAuthenticationOf(this.flags);
+    const accessOf = typeof access === 'function' ? access : (): HttpAccess => access;
     // The same check before the body is read: a caller without the route's access never has its body held.
     const beforeBody = (request: HttpRequest): HttpResponse | undefined => {
-      const caller = authenticateRequest(request, access, authentication);
+      const caller = authenticateRequest(request, accessOf(request), authentication);
       return isResponse(caller) ? caller : undefined;
     };
     this.route(path, withRouteOptions((request) => {
-      const caller = authenticateRequest(request, access, authentication);
+      const caller = authenticateRequest(request, accessOf(request), authentication);
       return isResponse(caller) ? caller : this.asLeader(() => handler(request, caller));
     }, { beforeBody }));
   }
@@ -2254,13 +2256,11 @@ export class Master extends Actor {
       return ok([...this.weights].filter(([role]) => viewer.role(role)).map(([role, weight]) => ({ role, weight })));
     }
     if (request.method !== 'PUT') return { ...httpError(405, `Expecting 'GET' or 'PUT', received '${request.method}'`), headers: { allow: 'GET, PUT' } };
-    const writer = this.readwriteCaller(request);
-    if (isResponse(writer)) return writer;
     const weights = parseWeights(request.body.toString('utf8'));
     if (isBadRequest(weights)) return httpError(400, weights.error);
-    const denied = [...weights.keys()].find((role) => !this.authorizer.authorized('update_weights', writer.principal, role));
-    if (denied !== undefined) return httpError(403, `Forbidden: ${describeDenial('update_weights', writer.principal, denied)}`);
-    this.log.info({ weights: Object.fromEntries(weights), principal: writer.principal }, 'updating role weights at an operator\'s request');
+    const denied = [...weights.keys()].find((role) => !this.authorizer.authorized('update_weights', caller.principal, role));
+    if (denied !== undefined) return httpError(403, `Forbidden: ${describeDenial('update_weights', caller.principal, denied)}`);
+    this.log.info({ weights: Object.fromEntries(weights), principal: caller.principal }, 'updating role weights at an operator\'s request');
     // Durable first, as Mesos' registrar has it; then the books and the allocator.
     return this.durably(this.registry.updateWeights(weights), () => {
       for (const [role, weight] of weights) this.weights.set(role, weight);
@@ -2305,14 +2305,12 @@ export class Master extends Actor {
       });
     }
     if (request.method !== 'POST') return { ...httpError(405, `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`), headers: { allow: 'GET, POST' } };
-    const writer = this.readwriteCaller(request);
-    if (isResponse(writer)) return writer;
     const quota = parseQuotaRequest(request.body.toString('utf8'));
     if (isBadRequest(quota)) return httpError(400, quota.error);
     if (this.quotas.has(quota.role)) return httpError(400, `Failed to validate set quota request: Cannot set quota for role '${quota.role}' which already has quota`);
     if (this.changingQuotas.has(quota.role)) return httpError(409, `The quota of role '${quota.role}' is being changed; try again`);
-    if (!this.authorizer.authorized('update_quotas', writer.principal, quota.role)) {
-      return httpError(403, `Forbidden: ${describeDenial('update_quotas', writer.principal, quota.role)}`);
+    if (!this.authorizer.authorized('update_quotas', caller.principal, quota.role)) {
+      return httpError(403, `Forbidden: ${describeDenial('update_quotas', caller.principal, quota.role)}`);
     }
     if (!quota.force) {
       let total = Resources.EMPTY;
@@ -2320,7 +2318,7 @@ export class Master extends Actor {
       const overcommit = quotaOvercommitError([...this.quotas.values(), quota.quota], total);
       if (overcommit !== undefined) return httpError(409, `Quota guarantees overcommit the cluster (use 'force' to bypass this check): ${overcommit}`);
     }
-    this.log.info({ role: quota.role, guarantees: quota.quota.guarantees, principal: writer.principal }, 'setting a quota at an operator\'s request');
+    this.log.info({ role: quota.role, guarantees: quota.quota.guarantees, principal: caller.principal }, 'setting a quota at an operator\'s request');
     this.changingQuotas.add(quota.role);
     return this.durably(this.registry.updateQuota(quota.role, quota.quota), () => {
       this.quotas.set(quota.role, quota.quota);
@@ -2348,11 +2346,6 @@ export class Master extends Actor {
       this.quotas.delete(role);
       this.allocatorCall('removeQuota', this.allocator.removeQuota(role));
     }, () => this.changingQuotas.delete(role));
-  }
-
-  /** The caller of a request that changes state, or the 401 to answer (`--authenticate_http_readwrite`). */
-  private readwriteCaller(request: HttpRequest): HttpCaller | HttpResponse {
-    return authenticateRequest(request, 'readwrite', httpAuthenticationOf(this.flags));
   }
 
   /**
@@ -2582,6 +2575,11 @@ function isAgentRecord(owner: object | undefined): owner is AgentRecord {
  * 5 s. As in Mesos, a negative (or non-finite) value means the default and a larger one than a
  * year is capped, so a bad filter still declines.
  */
+/** `/master/weights` and `/master/quota`: a GET reads (read-only credentials), any other method writes (read-write ones). */
+function readOnlyGet(request: HttpRequest): HttpAccess {
+  return request.method === 'GET' ? 'readonly' : 'readwrite';
+}
+
 function refuseFilter(filters: Filters | undefined): RefuseFilter {
   const seconds = filters?.refuseSeconds;
   if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return {};

@@ -243,10 +243,10 @@ export class ActorHost {
     server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     // An https server reports a failed TLS handshake as a client error too: `tlsRefused` has logged those (rate-limited).
     const failedHandshakes = new WeakSet<Duplex>();
-    server.on('clientError', (error: Error & { code?: string }, socket) => {
+    server.on('clientError', (error: Error & { code?: string; rawPacket?: Buffer }, socket) => {
       if (failedHandshakes.has(socket)) return socket.destroy();
       this.logger.warn({ error: error.message }, 'bad HTTP request');
-      socket.end(`HTTP/1.1 ${clientErrorStatus(error.code)}\r\nConnection: close\r\n\r\n`);
+      socket.end(`HTTP/1.1 ${clientErrorStatus(error.code, error.rawPacket)}\r\nConnection: close\r\n\r\n`);
     });
     if (tls !== undefined) {
       server.prependListener('tlsClientError', (error: Error, socket: TLSSocket) => {
@@ -1360,15 +1360,27 @@ function routedRequest(request: http.IncomingMessage, target: { path: string; qu
 }
 
 /**
- * The status line for a request Node's parser refused (its error `code`): 408 for one not
- * received within `requestTimeout`, 431 for headers (or a request line) over Node's size limit,
- * else 400. Before, every one was a 400.
+ * The status line for a request Node's parser refused (its error `code`, and `rawPacket`, the
+ * bytes of its last read): 408 for one not received within `requestTimeout`; past Node's size
+ * limit for a request's head (`http.maxHeaderSize`, 16 KiB), 414 when its request line alone is
+ * (the read starts the request and has no line end within the limit), else 431; any other, 400.
  */
-export function clientErrorStatus(code: string | undefined): string {
+export function clientErrorStatus(code: string | undefined, rawPacket?: Buffer): string {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout';
-  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  if (code === 'HPE_HEADER_OVERFLOW') return requestLineOverLimit(rawPacket) ? '414 URI Too Long' : '431 Request Header Fields Too Large';
   return '400 Bad Request';
 }
+
+/** A request's first bytes start a request line (`METHOD /...`) that does not end within `http.maxHeaderSize`. */
+function requestLineOverLimit(rawPacket: Buffer | undefined): boolean {
+  if (rawPacket === undefined || !REQUEST_LINE_START.test(rawPacket.subarray(0, MAX_METHOD_CHARS + 2).toString('latin1'))) return false;
+  const lineEnd = rawPacket.indexOf('\r\n');
+  return lineEnd < 0 ? rawPacket.length > http.maxHeaderSize : lineEnd > http.maxHeaderSize;
+}
+
+/** The longest method `requestLineOverLimit` looks for before its target. */
+const MAX_METHOD_CHARS = 16;
+const REQUEST_LINE_START = new RegExp(`^[A-Z]{1,${MAX_METHOD_CHARS}} [/*a-z]`, 'i');
 
 /** Peer-controlled text cut to `MAX_LOGGED_PEER_TEXT` characters for a log line. */
 function truncated(text: string): string {

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { captureLogger } from '../../../lib/logging';
-import { basicAuthorization, VirtualClock, type ActorHost } from '../../../lib/process';
+import { basicAuthorization, MAX_HTTP_BODY_BYTES, VirtualClock, type ActorHost } from '../../../lib/process';
 import { PACKAGE_VERSION, VERSION } from '../../../lib/version';
 import { parseAcls } from '../../../lib/acls';
 import { defaultMasterFlags, startMaster, type MasterFlags, type MasterHandle } from '../../../actors/master';
@@ -335,6 +335,18 @@ describe('actors/master: who may read flags and change weights and quota', () =>
     expect((await request(`${cluster.base}/master/quota/web`, { method: 'DELETE' })).status).to.equal(401);
     expect((await request(`${cluster.base}/master/quota/web`, { method: 'DELETE', headers: viewer })).status).to.equal(403);
     expect((await request(`${cluster.base}/master/quota/web`, { method: 'DELETE', headers: ops })).status).to.equal(200);
+  });
+
+  it('a change of weights or quota without read-write credentials is refused before its body is read (never held)', async () => {
+    // A body over the host's bound (MAX_HTTP_BODY_BYTES, 16 MiB): read, it would be a 413; refused before it is read, a 401.
+    // (A caller with credentials has its body read: the ACLs decide by the roles in it.)
+    const body = 'x'.repeat(MAX_HTTP_BODY_BYTES + 1);
+    const wrongSecret = { authorization: basicAuthorization('ops', 'not-the-secret') };
+    for (const [path, method] of [['/master/weights', 'PUT'], ['/master/quota', 'POST']] as const) {
+      expect((await request(`${cluster.base}${path}`, { method, body })).status, `${path} anonymous`).to.equal(401);
+      expect((await request(`${cluster.base}${path}`, { method, body, headers: wrongSecret })).status, `${path} wrong secret`).to.equal(401);
+      expect((await request(`${cluster.base}${path}`, { method, body, headers: ops })).status, `${path} read-write`).to.equal(413);
+    }
   });
 });
 

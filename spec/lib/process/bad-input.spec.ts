@@ -335,9 +335,14 @@ describe('bad input to a host', () => {
     await stillServing();
   });
 
-  it('answers a request the parser refuses with its own status: 408 for one too slow, 431 for headers too large, else 400', () => {
+  it('answers a request the parser refuses with its own status: 408 for one too slow, 414 for a URL too long, 431 for headers too large, else 400', () => {
     expect(clientErrorStatus('ERR_HTTP_REQUEST_TIMEOUT')).to.equal('408 Request Timeout');
     expect(clientErrorStatus('HPE_HEADER_OVERFLOW')).to.equal('431 Request Header Fields Too Large');
+    const head = (target: string, header: string): Buffer => Buffer.from(`GET /${target} HTTP/1.1\r\nHost: x\r\nX-Pad: ${header}\r\n\r\n`, 'latin1');
+    expect(clientErrorStatus('HPE_HEADER_OVERFLOW', head('a'.repeat(20_000), ''))).to.equal('414 URI Too Long');
+    expect(clientErrorStatus('HPE_HEADER_OVERFLOW', head('a', 'b'.repeat(20_000)))).to.equal('431 Request Header Fields Too Large');
+    expect(clientErrorStatus('HPE_HEADER_OVERFLOW', head('a'.repeat(9_000), 'b'.repeat(9_000))), 'each part within the limit, both over it').to.equal('431 Request Header Fields Too Large');
+    expect(clientErrorStatus('HPE_HEADER_OVERFLOW', Buffer.from('a'.repeat(20_000))), 'a later read of the head').to.equal('431 Request Header Fields Too Large');
     expect(clientErrorStatus('HPE_INVALID_METHOD')).to.equal('400 Bad Request');
     expect(clientErrorStatus(undefined)).to.equal('400 Bad Request');
   });
