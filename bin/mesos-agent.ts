@@ -9,7 +9,7 @@ import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseBooleanFlag, parseMasterFlag } from '../lib/flags';
 import { startAgent } from '../actors/agent';
 import { checkAgentFlags } from '../actors/agent/flags';
-import { addAgentOptions, addHostOptions, advertiseFrom, agentFlagsFrom, agentHttpFrom, openTraceFile, startServerHost } from './server';
+import { addAgentOptions, addHostOptions, hostFlagsFrom, agentFlagsFrom, agentHttpFrom, openTraceFile, startServerHost } from './server';
 import { addCredentialOptions, credentialFrom, fail, type CredentialOptions } from './client';
 import { tlsFromOptions } from './tls';
 import type { TlsFlags } from '../lib/process/tls';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail('mesos-agent', (error as Error).message, 2);
   }
-  const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level, openTraceFile('mesos-agent', options.trace_file), tls, advertiseFrom(options));
+  const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level, openTraceFile('mesos-agent', options.trace_file), tls, hostFlagsFrom(options));
   let agent;
   try {
     agent = await startAgent({ flags, host, ...(credential !== undefined ? { credential } : {}), ...(http !== undefined ? { http } : {}) });

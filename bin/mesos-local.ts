@@ -16,7 +16,7 @@ import { createCommand, flag, parseBooleanFlag, parseCount } from '../lib/flags'
 import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
 import { startAgent } from '../actors/agent';
-import { addAgentOptions, addHostOptions, advertiseFrom, addMasterOptions, agentFlagsFrom, agentHttpFrom, masterFlagsFrom, openTraceFile, startServerHost } from './server';
+import { addAgentOptions, addHostOptions, hostFlagsFrom, addMasterOptions, agentFlagsFrom, agentHttpFrom, masterFlagsFrom, openTraceFile, startServerHost } from './server';
 import { addCredentialOptions, credentialFrom, fail, type CredentialOptions } from './client';
 import { tlsFromOptions } from './tls';
 import type { TlsFlags } from '../lib/process/tls';
@@ -62,12 +62,14 @@ async function main(): Promise<void> {
   }
   // One file for every host of the cluster: each host writes its own header, then its records.
   const trace = openTraceFile('mesos-local', options.trace_file);
-  const masterHost = await startServerHost('mesos-local', options.ip, options.port, options.log_level, trace, tls, advertiseFrom(options)).catch(failUnlessStopping);
+  // The agents' hosts advertise the master's IP, not its port (each listens on a port of its own).
+  const { advertisePort: _masterPort, ...agentHostFlags } = hostFlagsFrom(options);
+  const masterHost = await startServerHost('mesos-local', options.ip, options.port, options.log_level, trace, tls, hostFlagsFrom(options)).catch(failUnlessStopping);
   hosts.push(masterHost);
   const master = await startMaster({ flags: masterFlags, host: masterHost }).catch(failUnlessStopping);
   process.stdout.write(`mesos-local: master ${master.pid}\n`);
   for (let i = 0; i < options.agents; i++) {
-    const host = await startServerHost('mesos-local', options.ip, 0, options.log_level, trace, tls, { advertiseIp: advertiseFrom(options).advertiseIp }).catch(failUnlessStopping);
+    const host = await startServerHost('mesos-local', options.ip, 0, options.log_level, trace, tls, agentHostFlags).catch(failUnlessStopping);
     hosts.push(host);
     const agentFlags = agentFlagsFrom(options, masterHost.address, path.join(workDir, `agent-${i + 1}`));
     const agent = await startAgent({ flags: agentFlags, host, ...(credential !== undefined ? { credential } : {}), ...(agentHttp !== undefined ? { http: agentHttp } : {}) }).catch(failUnlessStopping);

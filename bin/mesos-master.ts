@@ -19,7 +19,7 @@ import { ContendingMaster } from '../actors/master/contend';
 import { connectNodeZooKeeper } from '../lib/ha/node-zookeeper';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../lib/ha/election';
 import { parseZooKeeperUrl } from '../lib/ha/zookeeper';
-import { addHostOptions, advertiseFrom, openTraceFile, addMasterOptions, masterFlagsFrom, startServerHost } from './server';
+import { addHostOptions, hostFlagsFrom, openTraceFile, addMasterOptions, masterFlagsFrom, startServerHost } from './server';
 import { fail } from './client';
 import { tlsFromOptions } from './tls';
 import type { TlsFlags } from '../lib/process/tls';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail('mesos-master', (error as Error).message, 2);
   }
-  const host = await startServerHost('mesos-master', options.ip, options.port, options.log_level, openTraceFile('mesos-master', options.trace_file), tls, advertiseFrom(options));
+  const host = await startServerHost('mesos-master', options.ip, options.port, options.log_level, openTraceFile('mesos-master', options.trace_file), tls, hostFlagsFrom(options));
   if (options.zk !== undefined) {
     const contending = ContendingMaster.start({ flags, host, zk: { url: parseZooKeeperUrl(options.zk), connect: connectNodeZooKeeper, sessionTimeoutMs: options.zk_session_timeout } });
     contending.onStateChange((state) => process.stdout.write(`mesos-master: ${state === 'leading' ? 'leading' : state === 'recovering' ? 'elected; recovering the registry' : state === 'standby' ? 'not leading' : state}\n`));

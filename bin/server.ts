@@ -1,6 +1,7 @@
 /** What the server bins (mesos-master, mesos-agent, mesos-local) share. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { ActorHost, TraceRecorder, traceFileError } from '../lib/process';
+import { MAX_CONNECTIONS_PER_ADDRESS } from '../lib/process/host';
 import type { TlsOptions } from '../lib/process/tls';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
@@ -28,7 +29,15 @@ export function addHostOptions(program: Command, defaultPort: number): Command {
     .addOption(flag('--hostname <name>', 'host name advertised (default: the IP for a master, the OS host name for an agent)'))
     .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser(parsePort).default(defaultPort))
     .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .addOption(flag('--trace_file <path>', 'record every message the actors handle and send to this file (read it with mesos-trace)').argParser(parseTraceFileFlag));
+    .addOption(flag('--trace_file <path>', 'record every message the actors handle and send to this file (read it with mesos-trace)').argParser(parseTraceFileFlag))
+    .addOption(flag('--max_connections_per_ip <n>', 'connections (links, HTTP) one IP address of another machine may hold open at once; one more is closed at once (this machine'\''s own addresses: 65536 each)').argParser(parseConnectionsPerIp).default(MAX_CONNECTIONS_PER_ADDRESS));
+}
+
+/** Parses `--max_connections_per_ip`: a whole number of at least 1 (0 would refuse every connection). */
+export function parseConnectionsPerIp(value: string): number {
+  const count = parseCount(value);
+  if (count < 1) throw new InvalidArgumentError(`'${value}' would refuse every connection: give at least 1`);
+  return count;
 }
 
 /** Checks `--advertise_ip`: an IP address peers can dial (a bad one is one line naming the flag, and exit 2). */
@@ -38,17 +47,19 @@ export function parseAdvertiseIpFlag(value: string): string {
   return value;
 }
 
-/** What a server host advertises, from `--advertise_ip` / `--advertise_port` (undefined: what it binds). */
-export interface HostAdvertise {
+/** A server host's options from its flags: what it advertises (`--advertise_ip` / `--advertise_port`; undefined: what it binds) and `--max_connections_per_ip`. */
+export interface HostFlags {
   advertiseIp?: string;
   advertisePort?: number;
+  maxConnectionsPerAddress?: number;
 }
 
-/** Reads `--advertise_ip` / `--advertise_port` back out of commander's options. */
-export function advertiseFrom(options: Record<string, unknown>): HostAdvertise {
+/** Reads `--advertise_ip`, `--advertise_port` and `--max_connections_per_ip` back out of commander's options. */
+export function hostFlagsFrom(options: Record<string, unknown>): HostFlags {
   return {
     ...(options.advertise_ip !== undefined ? { advertiseIp: String(options.advertise_ip) } : {}),
     ...(options.advertise_port !== undefined ? { advertisePort: options.advertise_port as number } : {}),
+    ...(options.max_connections_per_ip !== undefined ? { maxConnectionsPerAddress: options.max_connections_per_ip as number } : {}),
   };
 }
 
@@ -212,12 +223,13 @@ export function commandLineFlags(options: Record<string, unknown>): Record<strin
 /**
  * Starts an actor host on ip:port, failing with one line if the port is taken. With `trace`
  * (from `openTraceFile`), the host records into it from before its first actor is spawned; with
- * `tls` (from `tlsFromOptions`), it serves and dials over TLS; with `advertise` (from
- * `advertiseFrom`), its pids name that IP and port instead of the bound ones.
+ * `tls` (from `tlsFromOptions`), it serves and dials over TLS; with `hostFlags` (from
+ * `hostFlagsFrom`), its pids name the advertised IP and port instead of the bound ones, and it
+ * bounds the connections of each address as `--max_connections_per_ip` says.
  */
-export async function startServerHost(bin: string, ip: string, port: number, level: LogLevel, trace?: TraceRecorder, tls?: TlsOptions, advertise: HostAdvertise = {}): Promise<ActorHost> {
+export async function startServerHost(bin: string, ip: string, port: number, level: LogLevel, trace?: TraceRecorder, tls?: TlsOptions, hostFlags: HostFlags = {}): Promise<ActorHost> {
   try {
-    return await ActorHost.start({ ip, port, ...advertise, logger: createLogger(bin, level), ...(trace ? { traceRecorder: trace } : {}), ...(tls ? { tls } : {}) });
+    return await ActorHost.start({ ip, port, ...hostFlags, logger: createLogger(bin, level), ...(trace ? { traceRecorder: trace } : {}), ...(tls ? { tls } : {}) });
   } catch (error) {
     process.stderr.write(`${bin}: cannot listen on ${ip}:${port}: ${(error as Error).message}\n`);
     process.exit(1);

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Actor, ActorTimer, type RunLabel, type Timer } from '../actor/actor';
 import { INITIALIZE_LABEL, MailboxEvent, Tag, timerLabel } from '../actor/mailbox';
@@ -42,6 +43,27 @@ export const TLS_REFUSAL_LOG_EVERY = 1_000;
 export const MAX_TLS_REFUSAL_PEERS = 1_000;
 /** Longest peer-controlled text put in a log line. */
 export const MAX_LOGGED_PEER_TEXT = 200;
+/**
+ * Connections (links, HTTP, WebSocket handshakes under way) one IP address of another machine
+ * may hold open at once (`ActorHostOptions.maxConnectionsPerAddress`, the bins'
+ * `--max_connections_per_ip`); one more is closed at once. A peer host needs one link, a v1
+ * framework two connections. Without a bound one client could take every file descriptor of the
+ * process, and the agents could not connect. libprocess has none.
+ */
+export const MAX_CONNECTIONS_PER_ADDRESS = 1_024;
+/**
+ * The same bound for each address of this machine (`ActorHostOptions.maxConnectionsPerOwnAddress`):
+ * an agent's executors each link to it from there, and a `mesos-local`'s agents to its master,
+ * so it is only a backstop.
+ */
+export const MAX_CONNECTIONS_PER_OWN_ADDRESS = 65_536;
+/** Refused connections logged per address in full; after that, one line every `CONNECTION_REFUSAL_LOG_EVERY`. */
+export const CONNECTION_REFUSALS_LOGGED_PER_PEER = 5;
+export const CONNECTION_REFUSAL_LOG_EVERY = 1_000;
+/** Addresses whose refused connections are counted apart (beyond this, they share one count). */
+export const MAX_CONNECTION_REFUSAL_PEERS = 1_000;
+/** What an IPv4 peer's address starts with on a dual-stack socket (`::ffff:10.0.0.1`). */
+const IPV4_MAPPED_PREFIX = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i;
 /** Reserved message names the hosts use to carry links between them. */
 const LINK_MESSAGE = '__link__';
 const EXITED_MESSAGE = '__exited__';
@@ -86,6 +108,10 @@ export interface ActorHostOptions {
   maxHttpBodyBytesInFlight?: number;
   /** Longest a client may take to send a whole request (default `HTTP_REQUEST_TIMEOUT_MS`): 408. */
   httpRequestTimeoutMs?: number;
+  /** Connections one IP address of another machine may hold open at once (default `MAX_CONNECTIONS_PER_ADDRESS`); one more is closed at once. */
+  maxConnectionsPerAddress?: number;
+  /** The same for each of this machine's own addresses (default `MAX_CONNECTIONS_PER_OWN_ADDRESS`). */
+  maxConnectionsPerOwnAddress?: number;
   links?: LinkOptions;
   /**
    * Serve links and HTTP over TLS only, and dial peers with `wss://` and `https://`, checking
@@ -165,6 +191,9 @@ export class ActorHost {
   private readonly forgedSenders = new PeerLog({ inFull: FORGED_SENDER_LOGS_PER_PEER, every: FORGED_SENDER_LOG_EVERY, maxPeers: MAX_FORGED_SENDER_PEERS });
   /** Connections refused in the TLS handshake, in all and per peer IP (see `tlsRefused`). */
   private readonly tlsRefusals = new PeerLog({ inFull: TLS_REFUSALS_LOGGED_PER_PEER, every: TLS_REFUSAL_LOG_EVERY, maxPeers: MAX_TLS_REFUSAL_PEERS });
+  /** Connections open, by remote IP (see `MAX_CONNECTIONS_PER_ADDRESS`), and those refused past it. */
+  private readonly connectionsByAddress = new Map<string, number>();
+  private readonly connectionRefusals = new PeerLog({ inFull: CONNECTION_REFUSALS_LOGGED_PER_PEER, every: CONNECTION_REFUSAL_LOG_EVERY, maxPeers: MAX_CONNECTION_REFUSAL_PEERS });
   private readonly idCounters = new Map<string, number>();
   private server: http.Server | https.Server | undefined;
   private links: LinkManager | undefined;
@@ -241,6 +270,8 @@ export class ActorHost {
     const timeouts: http.ServerOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: requestTimeoutCheckMs(requestTimeout) };
     const server = tls === undefined ? http.createServer(timeouts, serve) : https.createServer({ ...tlsServerOptions(tls), ...timeouts }, serve);
     server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+    // First, before TLS or HTTP see the socket: a connection past its address's bound is closed at once.
+    server.prependListener('connection', (socket: Socket) => this.countConnection(socket));
     // An https server reports a failed TLS handshake as a client error too: `tlsRefused` has logged those (rate-limited).
     const failedHandshakes = new WeakSet<Duplex>();
     server.on('clientError', (error: Error & { code?: string; rawPacket?: Buffer }, socket) => {
@@ -978,6 +1009,30 @@ export class ActorHost {
     );
   }
 
+  /** Counts `socket` against its address's bound (`MAX_CONNECTIONS_PER_ADDRESS`, or `MAX_CONNECTIONS_PER_OWN_ADDRESS` for this machine's) until it closes; past the bound, destroys it. */
+  private countConnection(socket: Socket): void {
+    const address = socket.remoteAddress ?? '(unknown)';
+    const open = this.connectionsByAddress.get(address) ?? 0;
+    const limit = connectionLimitFor(address, this.ownNames ?? new Set(), this.options);
+    if (open >= limit) {
+      socket.destroy();
+      const count = this.connectionRefusals.count(address);
+      if (count !== undefined) this.logger.warn({ peer: address, open, limit, refusedFromPeer: count }, 'refused a connection: its address holds as many open as one may');
+      return;
+    }
+    this.connectionsByAddress.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (this.connectionsByAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.connectionsByAddress.set(address, left);
+      else this.connectionsByAddress.delete(address);
+    });
+  }
+
+  /** Connections open now from `address` (an IP, as the socket reports it). */
+  connectionsFrom(address: string): number {
+    return this.connectionsByAddress.get(address) ?? 0;
+  }
+
   /** Mutual TLS: a secure connection whose client certificate is missing or not signed by the CA is refused at once. */
   private checkClientCertificate(socket: TLSSocket): void {
     if (socket.authorized) return;
@@ -1357,6 +1412,16 @@ function routedRequest(request: http.IncomingMessage, target: { path: string; qu
   const routed: HttpRequest = { method: request.method ?? 'GET', path: target.path, query: target.query, headers, body };
   if (request.socket.remoteAddress !== undefined) routed.remoteAddress = request.socket.remoteAddress;
   return routed;
+}
+
+/**
+ * How many connections `address` (a socket's remote address) may hold open: the options' (or
+ * the default) bound for one of this machine's addresses (`ownNames`, loopback) or for another's.
+ */
+export function connectionLimitFor(address: string, ownNames: ReadonlySet<string>, options: Pick<ActorHostOptions, 'maxConnectionsPerAddress' | 'maxConnectionsPerOwnAddress'>): number {
+  return isOwnHost(address.replace(IPV4_MAPPED_PREFIX, ''), ownNames)
+    ? options.maxConnectionsPerOwnAddress ?? MAX_CONNECTIONS_PER_OWN_ADDRESS
+    : options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS;
 }
 
 /**

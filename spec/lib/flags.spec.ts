@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createCommand, flag, parseBooleanFlag, parseCount, parseDuration, parseFractionFlag, parseResourceFlag } from '../../lib/flags';
 import { readBoundedFile } from '../../lib/flag-file';
+import { parseConnectionsPerIp } from '../../bin/server';
 
 describe('lib/flags', () => {
   it('a duration needs a unit', () => {
@@ -17,6 +18,13 @@ describe('lib/flags', () => {
     expect(parseCount('0')).to.equal(0);
     expect(parseCount('100')).to.equal(100);
     for (const bad of ['-1', '1.5', '1e3', '', '9007199254740993']) expect(() => parseCount(bad), bad).to.throw(/is not a non-negative integer/);
+  });
+
+  it('--max_connections_per_ip is a count of at least 1 (0 would refuse every connection)', () => {
+    expect(parseConnectionsPerIp('1')).to.equal(1);
+    expect(parseConnectionsPerIp('4096')).to.equal(4096);
+    expect(() => parseConnectionsPerIp('0')).to.throw(/would refuse every connection/);
+    expect(() => parseConnectionsPerIp('-3')).to.throw(/is not a non-negative integer/);
   });
 
   it('a boolean is true alone, or true/false, 1/0, yes/no', () => {

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { WebSocket } from 'ws';
 import { ok, withRouteOptions, type ActorHost } from '../../../lib/process';
-import { clientErrorStatus, MAX_LOGGED_PEER_TEXT } from '../../../lib/process/host';
+import { clientErrorStatus, connectionLimitFor, MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_OWN_ADDRESS, MAX_LOGGED_PEER_TEXT } from '../../../lib/process/host';
 import { HOST_HEADER, INCARNATION_HEADER, NONCE_HEADER } from '../../../lib/process/links';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { eventually, netHost, Probe, rawLinkPeer, within, type RawLinkPeer } from '../../support/runtime';
@@ -378,5 +378,49 @@ describe('HTTP routes', () => {
     expect(response.headers.get('content-type')).to.equal('application/json');
     expect(await response.json()).to.deep.equal({ hits: 1, query: { x: '1', y: 'two' }, method: 'POST', body: 'payload' });
     await host.stop();
+  });
+});
+
+describe('a host bounds the connections one address holds open (MAX_CONNECTIONS_PER_ADDRESS; this machine\'s own, MAX_CONNECTIONS_PER_OWN_ADDRESS)', () => {
+  it('closes one past the bound at once, logs it, and takes new ones again as the address closes some', async () => {
+    const captured = captureLogger();
+    // Its peer is this machine (127.0.0.1): the own addresses' bound is the one set low.
+    const host = await netHost({ logger: captured.logger, maxConnectionsPerOwnAddress: 4 });
+    spawnBodyEcho(host);
+    const [hostname, port] = host.address.split(':') as [string, string];
+    const open = (): Promise<net.Socket> => new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => resolve(socket));
+      socket.on('error', reject);
+    });
+    const held: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 4; i++) held.push(await open());
+      await eventually(() => host.connectionsFrom('127.0.0.1') === 4, 5_000, 'four connections counted');
+      // The fifth: accepted by the kernel, then closed by the host before anything is read or answered.
+      const fifth = await open();
+      let answered = '';
+      fifth.on('data', (chunk: Buffer) => { answered += chunk.toString(); });
+      fifth.write('GET /web/post HTTP/1.1\r\nHost: x\r\n\r\n');
+      await within(new Promise((resolve) => fifth.once('close', resolve)), 5_000, 'the fifth connection closed');
+      expect(answered).to.equal('');
+      expect(host.connectionsFrom('127.0.0.1')).to.equal(4);
+      expect(captured.find('refused a connection: its address holds as many open as one may').map((line) => line.limit)).to.deep.equal([4]);
+      // One closed: the address may open one again.
+      held.pop()?.destroy();
+      await eventually(() => host.connectionsFrom('127.0.0.1') === 3, 5_000, 'a closed connection uncounted');
+      const response = await within(fetch(`http://${host.address}/web/post`, { method: 'POST', body: 'abc' }), 5_000, 'a request once one closed');
+      expect(await response.json()).to.deep.equal({ length: 3 });
+    } finally {
+      for (const socket of held) socket.destroy();
+      await host.stop();
+    }
+  });
+
+  it("tells this machine's addresses (its interfaces, loopback, IPv4 on a dual-stack socket) from others'", () => {
+    const own = new Set(['10.0.0.5', 'localhost', '::1']);
+    for (const address of ['10.0.0.5', '::ffff:10.0.0.5', '127.0.0.1', '::ffff:127.0.0.1', '::1']) expect(connectionLimitFor(address, own, {}), address).to.equal(MAX_CONNECTIONS_PER_OWN_ADDRESS);
+    for (const address of ['10.0.0.6', '::ffff:10.0.0.6', '2001:db8::1']) expect(connectionLimitFor(address, own, {}), address).to.equal(MAX_CONNECTIONS_PER_ADDRESS);
+    expect(connectionLimitFor('10.0.0.6', own, { maxConnectionsPerAddress: 7 })).to.equal(7);
+    expect(connectionLimitFor('127.0.0.1', own, { maxConnectionsPerAddress: 7 })).to.equal(MAX_CONNECTIONS_PER_OWN_ADDRESS);
   });
 });
