@@ -195,6 +195,25 @@ describe('TLS between hosts', () => {
     expect((await httpsGet(`https://${host.address}/web/hello`, pki.ca)).status).to.equal(200);
   });
 
+  it('a connection past its address\'s bound is closed before its TLS handshake, not counted as a failed one, and the host serves on', async () => {
+    const host = await start(loadTlsOptions(pki.files(false)), { maxConnectionsPerOwnAddress: 2 });
+    host.spawn(new Web());
+    const [ip, port] = host.address.split(':') as [string, string];
+    const open = (): Promise<net.Socket> => new Promise((resolve) => {
+      const socket = net.connect(Number(port), ip, () => resolve(socket));
+      socket.on('error', () => undefined);
+    });
+    const held = [await open(), await open()];
+    await eventually(() => host.connectionsFrom('127.0.0.1') === 2, 5_000, 'two connections counted');
+    const third = await open();
+    await within(new Promise((resolve) => third.once('close', resolve)), 5_000, 'the third closed');
+    expect(logs.find('refused a connection: its address holds as many open as one may')).to.have.length(1);
+    for (const socket of held) socket.destroy();
+    await eventually(() => host.connectionsFrom('127.0.0.1') === 0, 5_000, 'both closed');
+    expect((await httpsGet(`https://${host.address}/web/hello`, pki.ca)).status).to.equal(200);
+    expect(host.tlsHandshakeRefusals, 'the refused connection is no failed handshake').to.equal(0);
+  });
+
   it('a TLS host dialing a plaintext host fails the dial with a logged reason', async () => {
     const tlsHost = await start(loadTlsOptions(pki.files(false)));
     const plain = await start(undefined);
