@@ -193,6 +193,8 @@ export class ActorHost {
   private readonly tlsRefusals = new PeerLog({ inFull: TLS_REFUSALS_LOGGED_PER_PEER, every: TLS_REFUSAL_LOG_EVERY, maxPeers: MAX_TLS_REFUSAL_PEERS });
   /** Connections open, by remote IP (see `MAX_CONNECTIONS_PER_ADDRESS`), and those refused past it. */
   private readonly connectionsByAddress = new Map<string, number>();
+  /** Sockets `countConnection` closed (a TLS server still makes each a TLS socket, whose handshake then fails). */
+  private readonly refusedConnections = new WeakSet<Socket>();
   private readonly connectionRefusals = new PeerLog({ inFull: CONNECTION_REFUSALS_LOGGED_PER_PEER, every: CONNECTION_REFUSAL_LOG_EVERY, maxPeers: MAX_CONNECTION_REFUSAL_PEERS });
   private readonly idCounters = new Map<string, number>();
   private server: http.Server | https.Server | undefined;
@@ -282,6 +284,8 @@ export class ActorHost {
     if (tls !== undefined) {
       server.prependListener('tlsClientError', (error: Error, socket: TLSSocket) => {
         failedHandshakes.add(socket);
+        // A connection closed for its address's bound (`countConnection`) fails its handshake too: logged there already.
+        if (this.refusedConnections.has((socket as TLSSocket & { _parent?: Socket })._parent ?? socket)) return;
         this.tlsRefused(error, socket.remoteAddress);
       });
       // Before the HTTP server sees the socket: under mutual TLS a peer without a valid certificate gets nothing.
@@ -1015,6 +1019,7 @@ export class ActorHost {
     const open = this.connectionsByAddress.get(address) ?? 0;
     const limit = connectionLimitFor(address, this.ownNames ?? new Set(), this.options);
     if (open >= limit) {
+      this.refusedConnections.add(socket);
       socket.destroy();
       const count = this.connectionRefusals.count(address);
       if (count !== undefined) this.logger.warn({ peer: address, open, limit, refusedFromPeer: count }, 'refused a connection: its address holds as many open as one may');

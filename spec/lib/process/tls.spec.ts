@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { WebSocket } from 'ws';
 import { Actor } from '../../../lib/actor';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
@@ -203,7 +204,11 @@ describe('TLS between hosts', () => {
       const socket = net.connect(Number(port), ip, () => resolve(socket));
       socket.on('error', () => undefined);
     });
-    const held = [await open(), await open()];
+    const handshaken = (): Promise<tls.TLSSocket> => new Promise((resolve, reject) => {
+      const socket = tls.connect({ host: ip, port: Number(port), ca: fs.readFileSync(pki.ca), servername: ip === '127.0.0.1' ? undefined : ip }, () => resolve(socket));
+      socket.on('error', reject);
+    });
+    const held = [await handshaken(), await handshaken()];
     await eventually(() => host.connectionsFrom('127.0.0.1') === 2, 5_000, 'two connections counted');
     const third = await open();
     await within(new Promise((resolve) => third.once('close', resolve)), 5_000, 'the third closed');
