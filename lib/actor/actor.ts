@@ -561,12 +561,13 @@ export abstract class Actor {
   }
 
   /**
-   * Whether `first` and `second` are one actor under two spellings of one address on this
-   * machine (`master@localhost:5050`, `master@127.0.0.1:5050`; see `ActorHost.samePid`).
+   * Whether a message from `from` comes from the actor this host reaches at `dialed` (the same
+   * pid, or the address its host advertised when dialed, confirmed; see `ActorHost.reachedAs`).
    */
-  protected samePid(first: UPID, second: UPID): boolean {
-    return this.host.samePid(first, second);
+  protected reachedAs(from: UPID, dialed: UPID): boolean {
+    return this.host.reachedAs(from, dialed);
   }
+
 
   /** Asks to be told (via `exited`) when `pid` goes away. */
   protected link(pid: UPID | string): void {

@@ -961,15 +961,18 @@ export class ActorHost {
   }
 
   /**
-   * Whether `first` and `second` name one actor: equal, or the same id at two spellings of one
-   * socket on this machine (same port, both host parts this machine's names; see addresses.ts).
-   * A host that does not listen knows no other spellings: only equal pids are the same there.
+   * Whether a message from `from` comes from the actor this host reaches at `dialed`: the same
+   * pid, or the same id at the address `dialed`'s host advertised when this host dialed it and
+   * confirmed by its incarnation (`--master localhost:5050` and a master advertising
+   * `master@127.0.0.1:5050`; `LinkManager.confirmedSpelling`). Two addresses of this machine at
+   * one port are not enough: another process may listen at 127.0.0.2:5050 beside a master bound
+   * to 127.0.0.1:5050, and prove that address (the hostile-wire pass of 2026-12-05).
    */
-  samePid(first: UPID, second: UPID): boolean {
-    if (first.equals(second)) return true;
-    if (this.ownNames === undefined || first.id !== second.id) return false;
-    return sameLocalEndpoint(first.address, second.address, this.ownNames);
+  reachedAs(from: UPID, dialed: UPID): boolean {
+    if (from.equals(dialed)) return true;
+    return from.id === dialed.id && this.links?.confirmedSpelling(dialed.address) === from.address;
   }
+
 
   /**
    * Whether `pid` lives on this host: its address is the advertised one, or (for a listening

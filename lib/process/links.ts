@@ -49,6 +49,11 @@ export const LINK_VERIFY_TIMEOUT_MS = 2_000;
 export const MAX_PENDING_LINK_VERIFICATIONS = 64;
 /** Longest `host:port` a peer may claim at the handshake (a DNS name is at most 253 characters, a port 5 digits). */
 export const MAX_CLAIMED_ADDRESS_LENGTH = 253 + 1 + 5;
+/**
+ * Addresses dialed whose host was confirmed to advertise another (`confirmedSpelling`) that a
+ * link manager remembers, oldest forgotten first: a host dials a handful (its master, its peers).
+ */
+export const MAX_CONFIRMED_SPELLINGS = 1_024;
 /** How long a dial may take before the link is declared down. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
 /** Bytes queued for one link (unsent, or written but not yet taken by the kernel) beyond which the link is declared down rather than grow without bound. */
@@ -140,6 +145,13 @@ class Link {
  */
 export class LinkManager {
   private readonly links = new Map<string, Link>();
+  /**
+   * Each address we dialed whose host advertised another address and was confirmed to be that
+   * host by its incarnation (`bindAdvertised`): dialed → advertised, kept after the link goes
+   * (`MAX_CONFIRMED_SPELLINGS`). Only these spellings are one host: two addresses of this machine
+   * at one port may be two processes (one bound to 127.0.0.1, another to 127.0.0.2).
+   */
+  private readonly confirmed = new Map<string, string>();
   /** Links with a flush pending (so `flushPending` need not scan every link). */
   private readonly dirty = new Set<Link>();
   /** Every socket this manager holds that is not yet closed (for tests: one per linked host). */
@@ -237,20 +249,39 @@ export class LinkManager {
   }
 
   /**
-   * A link we have to another spelling of `address` on this machine (`sameHost`), now found
-   * under `address` too: a second dial to the same host would be refused while the first is up.
-   * Scans the links, but only when `address` has none (about to dial, which is rare).
+   * A link to another spelling of `address` on this machine (`sameHost`), now found under
+   * `address` too: a second dial to the same host would be refused while the first is up. Either
+   * the link to the host `address` was confirmed to be when we dialed it before (`confirmed`), or
+   * a link we dialed ourselves (maybe still confirming what its peer advertises). A link a peer
+   * dialed is never taken for another spelling unconfirmed: a peer that proved it listens at
+   * 127.0.0.2:5050 is not the host at 127.0.0.1:5050. Scans the links only when `address` has
+   * none (about to dial, which is rare).
    */
   private spelledOtherwise(address: string): Link | undefined {
-    if (this.events.sameHost === undefined) return undefined;
-    for (const link of this.links.values()) {
-      if (this.events.sameHost(address, link.peerAddress) || this.events.sameHost(address, link.address)) {
-        this.links.set(address, link);
-        return link;
+    const advertised = this.confirmed.get(address);
+    let link = advertised === undefined ? undefined : this.links.get(advertised);
+    if (link === undefined && this.events.sameHost !== undefined) {
+      for (const candidate of this.links.values()) {
+        if (candidate.dialNonce === undefined) continue;
+        if (this.events.sameHost(address, candidate.peerAddress) || this.events.sameHost(address, candidate.address)) {
+          link = candidate;
+          break;
+        }
       }
     }
-    return undefined;
+    if (link !== undefined) this.links.set(address, link);
+    return link;
   }
+
+  /**
+   * The address the host we dialed at `address` advertises, when it is another and was confirmed
+   * by the host's incarnation (`master@localhost:5050` advertising `master@127.0.0.1:5050`);
+   * undefined otherwise. What `ActorHost.reachedAs` believes.
+   */
+  confirmedSpelling(address: string): string | undefined {
+    return this.confirmed.get(address);
+  }
+
 
   /** Handles an HTTP upgrade on `LINK_PATH` from another host. */
   accept(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -536,6 +567,9 @@ export class LinkManager {
   private bindAdvertised(link: Link, advertised: string): void {
     link.peerAddress = advertised;
     if (!this.links.has(advertised)) this.links.set(advertised, link);
+    this.confirmed.delete(link.address);
+    this.confirmed.set(link.address, advertised);
+    if (this.confirmed.size > MAX_CONFIRMED_SPELLINGS) this.confirmed.delete(this.confirmed.keys().next().value as string);
   }
 
   /** The incarnation of the host listening at `address` (`LINK_INCARNATION_PATH`), or undefined if it does not say in time. */

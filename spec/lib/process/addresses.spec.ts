@@ -99,6 +99,33 @@ describe('a host takes messages for any of its addresses', () => {
     expect(sender.count('Pong')).to.equal(0);
   });
 
+  it("a peer proving another address of this machine at the master's port does not speak for the master (reachedAs); the master's advertised spelling does", async () => {
+    // The hostile-wire pass (2026-12-05): an agent took RunTask from master@127.0.0.2:P while its master listened at 127.0.0.1:P.
+    const masterHost = await start({ ip: '127.0.0.1' });
+    const port = Number(masterHost.address.split(':')[1]);
+    const impostorHost = await start({ ip: '127.0.0.2', port });
+    expect(impostorHost.address).to.equal(`127.0.0.2:${port}`);
+    masterHost.spawn(new ReplyingProbe('master'));
+    const impostor = new Probe('master');
+    impostorHost.spawn(impostor);
+    const victimHost = await start();
+    const configured = UPID.parse(`master@localhost:${port}`);
+    const verdicts: Array<[string, boolean]> = [];
+    class Victim extends Probe {
+      constructor() {
+        super('victim', []);
+        this.install('Pong', (from) => { verdicts.push([from.toString(), this.reachedAs(from, configured)]); });
+      }
+    }
+    const victim = new Victim();
+    victimHost.spawn(victim);
+    victim.post(configured, 'Ping', 1);
+    await eventually(() => verdicts.length === 1, 5_000, "the master's pong");
+    impostor.post(victim.self(), 'Pong', 'run this as root');
+    await eventually(() => verdicts.length === 2, 5_000, "the impostor's pong");
+    expect(verdicts).to.deep.equal([[`master@127.0.0.1:${port}`, true], [`master@127.0.0.2:${port}`, false]]);
+  });
+
   it('takes messages addressed under a DNS name that resolves to this machine, not under one that resolves elsewhere; the dialer believes the socket it reached', async () => {
     // Names of a pretend DNS: the dialer resolves both to the receiver's loopback; the receiver
     // finds that one resolves to it and the other to a machine that is not it.
