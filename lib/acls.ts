@@ -52,7 +52,7 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * access_sandboxes, the user the framework / task / executor runs as; reserve_resources, the
  * reservation's role; unreserve_resources, the principal that reserved; get_endpoints, the path;
  * view_roles / update_weights / get_quotas / update_quotas, the role.
- * access_mesos_logs, view_flags and mark_agents_gone have no object (Mesos: "given implicitly").
+ * access_mesos_logs, view_flags, mark_agents_gone and register_agents have no object (Mesos: "given implicitly").
  */
 export const ACL_ACTION_OBJECTS = {
   register_frameworks: 'roles',
@@ -72,6 +72,7 @@ export const ACL_ACTION_OBJECTS = {
   get_quotas: 'roles',
   update_quotas: 'roles',
   mark_agents_gone: 'agents',
+  register_agents: 'agents',
 } as const;
 
 /**
@@ -93,7 +94,6 @@ export const UNENFORCED_ACL_ACTION_OBJECTS = {
   view_containers: 'users',
   set_log_level: 'level',
   remove_nested_containers: 'users',
-  register_agents: 'agents',
   update_maintenance_schedules: 'machines',
   get_maintenance_schedules: 'machines',
   start_maintenances: 'machines',
@@ -315,6 +315,7 @@ const WORDING: Readonly<Record<AclAction, ActionWording>> = {
   get_quotas: { does: 'get the quota of', noun: 'role' },
   update_quotas: { does: 'update the quota of', noun: 'role' },
   mark_agents_gone: { does: 'mark agents gone' },
+  register_agents: { does: 'register agents' },
 };
 
 /**

@@ -561,13 +561,26 @@ export class Master extends Actor {
    * misconfigured agent exits with a reason instead of retrying in silence; a re-registering one
    * is only dropped (it had authenticated before, and does again once it notices it lost us).
    */
+  /**
+   * Whether the agent at `from` may (re-)register: authenticated when `--authenticate_agents` says
+   * so, and its principal allowed by the ACLs' `register_agents` (Mesos' REGISTER_AGENT). A
+   * refused one is told to shut down (a re-registering one only when it is authenticated: an
+   * unauthenticated sender may not be the agent it names).
+   */
   private agentAuthenticated(from: UPID, name: 'RegisterAgent' | 'ReregisterAgent'): boolean {
-    if (this.flags.authenticateAgents !== true || this.authenticatedPrincipal(from) !== undefined) return true;
-    this.counters.increment('unauthenticated_registrations_refused');
-    this.log.warn({ from: from.toString(), name }, 'refusing an agent that is not authenticated');
-    if (name === 'RegisterAgent') {
-      this.send(from, Shutdown, { message: 'Agent is not authenticated: this master requires --authenticate_agents; start the agent with --credential (or --principal and --secret)' });
+    const principal = this.authenticatedPrincipal(from);
+    if (this.flags.authenticateAgents === true && principal === undefined) {
+      this.counters.increment('unauthenticated_registrations_refused');
+      this.log.warn({ from: from.toString(), name }, 'refusing an agent that is not authenticated');
+      if (name === 'RegisterAgent') {
+        this.send(from, Shutdown, { message: 'Agent is not authenticated: this master requires --authenticate_agents; start the agent with --credential (or --principal and --secret)' });
+      }
+      return false;
     }
+    const denied = this.authorizer.denial('register_agents', principal);
+    if (denied === undefined) return true;
+    this.log.warn({ from: from.toString(), name, principal, reason: denied }, 'refusing an agent that is not authorized to register');
+    this.send(from, Shutdown, { message: `Agent is not authorized to register: ${denied}` });
     return false;
   }
 
@@ -1368,6 +1381,14 @@ export class Master extends Actor {
     const known = this.state.agents.get(agentId);
     if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId) || this.updatingAgents.has(agentId)) {
       this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed or re-admitted');
+      return;
+    }
+    if (known !== undefined && (known.pid.host !== from.host || known.info.hostname !== message.agent.hostname)) {
+      // Mesos: an agent id comes back only from the IP and host name it has (its port may change);
+      // anyone else naming it is told to shut down, and the agent keeps its record.
+      const expected = `${known.pid.host} (${boundedText(known.info.hostname, MAX_ERROR_DETAIL_LENGTH)})`;
+      this.log.warn({ from: from.toString(), agentId, hostname: boundedText(message.agent.hostname, MAX_ERROR_DETAIL_LENGTH), expected }, 'refusing ReregisterAgent: another IP or host name than the agent has');
+      this.send(from, Shutdown, { message: 'Agent attempted to reregister with different IP / hostname' });
       return;
     }
     if (known !== undefined) this.reregisterKnownAgent(known, from, message, total);

@@ -16,7 +16,7 @@ const values = (...items: string[]): AclEntity => ({ values: items });
 const ACTIONS = Object.keys(ACL_ACTION_OBJECTS) as AclAction[];
 
 /** The actions whose object is implicit (their rules take only ANY or NONE objects). */
-const IMPLICIT: readonly AclAction[] = ['access_mesos_logs', 'view_flags', 'mark_agents_gone'];
+const IMPLICIT: readonly AclAction[] = ['access_mesos_logs', 'view_flags', 'mark_agents_gone', 'register_agents'];
 
 /** A rule of `action` in Mesos' JSON. */
 function rule(action: AclAction, principals: AclEntity, objects: AclEntity): Record<string, AclEntity> {
@@ -314,7 +314,7 @@ describe('actors/master/acls', () => {
       ['an empty values list', { run_tasks: [{ principals: { values: [] }, users: ANY }] }, 'acls.run_tasks[0].principals.values: expected at least one value (an empty list matches nothing)'],
       ['a value that is not a string', { run_tasks: [{ principals: ANY, users: { values: ['a', 0] } }] }, 'acls.run_tasks[0].users.values[1]: expected a string, got 0'],
       ['values for an implicit object', { access_mesos_logs: [{ principals: ANY, logs: { values: ['x'] } }] }, /^acls\.access_mesos_logs\[0\]\.logs: expected \{type: "ANY"\|"NONE"\}/],
-      ['values for an implicit object of an unenforced action', { register_agents: [{ principals: ANY, agents: { values: ['a'] } }] }, /^acls\.register_agents\[0\]\.agents: expected \{type/],
+      ['values for an implicit object of an unenforced action', { drain_agents: [{ principals: ANY, agents: { values: ['a'] } }] }, /^acls\.drain_agents\[0\]\.agents: expected \{type/],
       ['an endpoint Mesos cannot authorize', { get_endpoints: [{ principals: ANY, paths: { values: ['/metrics/snapshot', '/master/state'] } }] },
         /^acls\.get_endpoints\[0\]\.paths\.values\[1\]: '\/master\/state' is not an authorizable endpoint/],
       ['a misspelled action', { run_task: [] }, 'acls.run_task: not an ACL action Mesos defines; did you mean "run_tasks"?'],
@@ -339,7 +339,7 @@ describe('actors/master/acls', () => {
       json['set_log_level'] = [{ principals: ANY, level: NONE }];
       const acls = parseAcls(json);
       // view_roles, update_weights, get_quotas and update_quotas are enforced (/master/roles, /weights, /quota), the rest of acls.proto is not.
-      expect(UNENFORCED_ACL_ACTIONS).to.have.length(37);
+      expect(UNENFORCED_ACL_ACTIONS).to.have.length(36);
       expect(unenforcedActionsIn(acls)).to.deep.equal(['create_volumes', 'set_log_level']);
       expect(new Authorizer(acls).authorized('run_tasks', 'ops', 'root')).to.equal(false);
     });

@@ -1,8 +1,13 @@
 import { expect } from 'chai';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_HOSTNAME_LENGTH, type Offer, type StatusUpdate } from '../../../lib/protocol';
+import { captureLogger } from '../../../lib/logging';
+import { VirtualClock } from '../../../lib/process';
+import { parseAcls } from '../../../lib/acls';
+import { defaultMasterFlags, startMaster, type MasterFlags } from '../../../actors/master';
+import { eventually, netHost } from '../../support/runtime';
 import {
   agentInfo, agentUpdate, all, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, masterState, metricsOf, offersOf,
-  registerAgent, registerFramework, reportedTask, startHarness, statesOf, updatesOf, type Harness,
+  makeWorkDir, registerAgent, registerFramework, reportedTask, startHarness, statesOf, updatesOf, type Harness,
 } from './harness';
 
 type Json = Record<string, unknown>;
@@ -74,6 +79,59 @@ describe('actors/master: agents', () => {
   });
 
   describe('re-registration', () => {
+    it('an agent id comes back only from its IP and host name (Mesos): anyone else naming it is told to shut down, and the agent keeps its record', async () => {
+      // The hostile-wire pass (2026-12-05): a peer re-registered a running agent's id from its own pid and took its tasks.
+      const clock = new VirtualClock();
+      const captured = captureLogger();
+      const masterHost = await netHost({ clock, logger: captured.logger, ip: '127.0.0.1' });
+      const impostorHost = await netHost({ clock, ip: '127.0.0.3' });
+      try {
+        const workDir = makeWorkDir();
+        const flags: MasterFlags = { ...defaultMasterFlags(workDir), checkAllocatorInvariants: true, stateTurnBudgetMs: undefined };
+        const handle = await startMaster({ flags, host: masterHost });
+        const harness: Harness = { clock, host: masterHost, handle, workDir, flags, captured, masterPid: handle.pid };
+        const agent = await registerAgent(harness, 'cpus:2;mem:1024', 'agent.local');
+        const impostor = new FakeAgent('agent-impostor');
+        impostorHost.spawn(impostor);
+        for (const hostname of ['evil', 'agent.local']) {
+          impostor.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:64;mem:1024', hostname, agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+        }
+        await eventually(() => all(impostor, 'Shutdown').length === 2, 5_000, 'both told to shut down');
+        expect((last(impostor, 'Shutdown')?.body as { message: string }).message).to.equal('Agent attempted to reregister with different IP / hostname');
+        expect(all(impostor, 'AgentReregistered')).to.have.length(0);
+        const [slave] = slaves(await masterState(harness));
+        expect(slave).to.include({ id: agent.agentId, pid: agent.probe.self().toString(), hostname: 'agent.local', active: true });
+        // The agent itself, from another port of its IP (a restart), comes back as before.
+        const restartedHost = await netHost({ clock, ip: '127.0.0.1' });
+        try {
+          const restarted = new FakeAgent('agent-restarted');
+          restartedHost.spawn(restarted);
+          restarted.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+          await eventually(() => all(restarted, 'AgentReregistered').length === 1, 5_000, 'the restarted agent back');
+        } finally {
+          await restartedHost.stop();
+        }
+      } finally {
+        await impostorHost.stop();
+        await masterHost.stop();
+      }
+    });
+
+    it("register_agents: an agent whose principal the ACLs do not allow is told to shut down, registering or re-registering", async () => {
+      const harness = await startHarness({ acls: parseAcls({ permissive: false, register_agents: [{ principals: { values: ['agent'] }, agents: { type: 'ANY' } }] }) });
+      const probe = new FakeAgent('agent-unauthorized');
+      harness.host.spawn(probe);
+      probe.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:1;mem:128'), version: '0.1.0' });
+      probe.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:1;mem:128', 'agent.local', 'X-S0'), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+      await harness.clock.settle();
+      expect(all(probe, 'Shutdown').map((received) => (received.body as { message: string }).message)).to.deep.equal([
+        'Agent is not authorized to register: a request without a principal is not authorized to register agents',
+        'Agent is not authorized to register: a request without a principal is not authorized to register agents',
+      ]);
+      expect(all(probe, 'AgentRegistered')).to.have.length(0);
+      expect(harness.handle.registry.agents()).to.have.length(0);
+    });
+
     it('reconciles tasks through the agent: AgentReregistered lists the tasks it did not report, none is declared lost, kills are repeated', async () => {
       const harness = await startHarness();
       const agent = await registerAgent(harness);

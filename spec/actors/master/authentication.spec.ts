@@ -292,7 +292,7 @@ describe('actors/master: authentication (issue 9)', () => {
 
     it('a registered pid that re-authenticates as another principal is not authorized as either for its tasks (run_tasks sees no principal)', async () => {
       // eve may run tasks as 'nobody'; ops may not. ops's framework must not pick up eve's rights.
-      const acls = parseAcls({ permissive: false, register_frameworks: [{ principals: { type: 'ANY' }, roles: { type: 'ANY' } }], run_tasks: [{ principals: { values: ['eve'] }, users: { values: ['nobody'] } }] });
+      const acls = parseAcls({ permissive: false, register_agents: [{ principals: { type: 'ANY' }, agents: { type: 'ANY' } }], register_frameworks: [{ principals: { type: 'ANY' }, roles: { type: 'ANY' } }], run_tasks: [{ principals: { values: ['eve'] }, users: { values: ['nobody'] } }] });
       const harness = await startHarness({ credentials: TWO, acls });
       const client = await authenticatedClient(harness, 'two-faced', 'ops', 'kitesurf');
       client.post(harness.masterPid, 'RegisterFramework', { framework: { name: 'two-faced', user: 'nobody', principal: 'ops' } as FrameworkInfo });

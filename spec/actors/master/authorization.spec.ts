@@ -57,6 +57,7 @@ describe('actors/master: authorization by ACLs (issue 9)', () => {
   describe('register_frameworks (principal → role)', () => {
     const acls = {
       permissive: false,
+      register_agents: [{ principals: { type: 'ANY' }, agents: { type: 'ANY' } }],
       register_frameworks: [{ principals: { values: ['ops'] }, roles: { values: ['prod', 'eng/%'] } }],
       run_tasks: [{ principals: { type: 'ANY' }, users: { type: 'ANY' } }],
     };
@@ -141,6 +142,7 @@ describe('actors/master: authorization by ACLs (issue 9)', () => {
   describe('HTTP: view_* filter the state, teardown_frameworks guards /master/teardown', () => {
     const acls = {
       permissive: false,
+      register_agents: [{ principals: { type: 'ANY' }, agents: { type: 'ANY' } }],
       register_frameworks: [{ principals: { type: 'ANY' }, roles: { type: 'ANY' } }],
       run_tasks: [{ principals: { type: 'ANY' }, users: { type: 'ANY' } }],
       view_frameworks: [

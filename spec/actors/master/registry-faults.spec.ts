@@ -260,23 +260,25 @@ describe('actors/master: registry writes that fail or are slow (memory disk)', (
   describe('re-registering an agent with new info', () => {
     it('new info is durable before AgentReregistered: while its write is retried nothing changes, then everything does', async () => {
       const { harness, disk } = await startOnMemoryDisk();
-      const agent = await registerAgent(harness, 'cpus:4;mem:4096', 'old-name.local');
+      // New attributes (a new host name or IP is refused, as in Mesos: see agents.spec.ts).
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096', 'agent.local');
       harness.host.injectExited(harness.masterPid, agent.probe.self());
       await harness.clock.settle();
       const comeback = {
-        agent: agentInfo('cpus:4;mem:4096', 'new-name.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [],
+        agent: { ...agentInfo('cpus:4;mem:4096', 'agent.local', agent.agentId), attributes: { rack: 'r2' } }, version: '0.1.0', tasks: [], executors: [], frameworks: [],
       };
       disk.failNextWrites(1);
       agent.probe.post(harness.masterPid, 'ReregisterAgent', comeback);
       await harness.clock.settle();
       expect(all(agent.probe, 'AgentReregistered')).to.have.length(0);
-      expect(harness.handle.registry.agents().map((admitted) => admitted.info.hostname)).to.deep.equal(['old-name.local']);
-      const slaves = (): Promise<Json[]> => masterState(harness).then((state) => (state.slaves as Json[]).map((slave) => ({ hostname: slave.hostname, connected: slave.connected })));
-      expect(await slaves()).to.deep.equal([{ hostname: 'old-name.local', connected: false }]);
+      const racks = (): unknown[] => harness.handle.registry.agents().map((admitted) => admitted.info.attributes);
+      expect(racks()).to.deep.equal([{ rack: 'r1' }]);
+      const slaves = (): Promise<Json[]> => masterState(harness).then((state) => (state.slaves as Json[]).map((slave) => ({ attributes: slave.attributes, connected: slave.connected })));
+      expect(await slaves()).to.deep.equal([{ attributes: { rack: 'r1' }, connected: false }]);
       await harness.clock.advance(REGISTRY_RETRY_INITIAL_MS);
       expect(all(agent.probe, 'AgentReregistered')).to.have.length(1);
-      expect(harness.handle.registry.agents().map((admitted) => admitted.info.hostname)).to.deep.equal(['new-name.local']);
-      expect(await slaves()).to.deep.equal([{ hostname: 'new-name.local', connected: true }]);
+      expect(racks()).to.deep.equal([{ rack: 'r2' }]);
+      expect(await slaves()).to.deep.equal([{ attributes: { rack: 'r2' }, connected: true }]);
     });
   });
 });

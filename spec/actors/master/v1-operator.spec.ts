@@ -507,6 +507,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
       const credentials = new Map([['admin', 'a'], ['ops', 'o']]);
       const acls = {
         permissive: false,
+        register_agents: [{ principals: { type: 'ANY' }, agents: { type: 'ANY' } }],
         register_frameworks: [{ principals: { type: 'ANY' }, roles: { type: 'ANY' } }],
         run_tasks: [{ principals: { type: 'ANY' }, users: { type: 'ANY' } }],
         view_frameworks: [{ principals: { values: ['admin'] }, users: { type: 'ANY' } }],
