@@ -436,7 +436,7 @@ export class Master extends Actor {
     const ignored = this.flags.acls !== undefined ? unenforcedActionsIn(this.flags.acls) : [];
     if (ignored.length > 0) this.log.warn({ actions: ignored }, 'the ACLs have rules for actions this master does not authorize; they are ignored');
     if (this.flags.credentials !== undefined) this.authentication = new AuthenticationSessions(this.flags.credentials, this.info.pid);
-    this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? pid.address;
+    this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? pid.host;
     this.recoverAgents();
     this.recoverRoles();
     this.every(this.flags.stateCacheTimeoutMs ?? STATE_CACHE_TIMEOUT_MS, () => this.sweepStateCache());
@@ -2014,7 +2014,7 @@ export class Master extends Actor {
   }
 
   /**
-   * Why `from` may not add a framework: its peer host (`host:port`) already has
+   * Why `from` may not add a framework: its peer host (its pid's host part, whatever its port) already has
    * `maxFrameworksPerPeer` frameworks without an authenticated principal. Disconnected ones
    * count too: they keep their books until their failover timeout, which the peer chooses.
    * O(1): it runs for every registration of a flood.

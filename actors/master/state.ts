@@ -469,13 +469,15 @@ export class MasterState {
   }
 
   /**
-   * The peer a scheduler pid counts under for the per-peer cap and DRF groups: its host
-   * (`host:port`) by default; the master maps the actors that speak for v1 HTTP frameworks to
-   * their HTTP clients (`http:<ip>`), which are the real peers.
+   * The peer a scheduler pid counts under for the per-peer cap and DRF groups: its host (the
+   * host part of its pid, not `host:port`: one machine listening on many ports is one peer,
+   * the hostile-wire pass of 2026-12-05 registered 300 frameworks from one IP on three ports);
+   * the master maps the actors that speak for v1 HTTP frameworks to their HTTP clients
+   * (`http:<ip>`), which are the real peers.
    */
-  peerOf: (pid: UPID) => string = (pid) => pid.address;
+  peerOf: (pid: UPID) => string = (pid) => pid.host;
 
-  /** How many registered frameworks have their scheduler on the peer `address` (`host:port`, or `http:<ip>`; see `peerOf`). */
+  /** How many registered frameworks have their scheduler on the peer `address` (a host, or `http:<ip>`; see `peerOf`). */
   frameworkCountOnPeer(address: string): number {
     return this.frameworkIdsByPeer.get(address)?.size ?? 0;
   }

@@ -57,6 +57,15 @@ export const MAX_CONNECTIONS_PER_ADDRESS = 1_024;
  * so it is only a backstop.
  */
 export const MAX_CONNECTIONS_PER_OWN_ADDRESS = 65_536;
+/**
+ * A peer's dropped messages (unknown actor, no handler, invalid body, malformed or misaddressed
+ * envelope) logged in full per peer host; after that, one line every `PEER_DROP_LOG_EVERY` with
+ * the count: one frame of 270k tiny envelopes to nobody made 48 MB of log before.
+ */
+export const PEER_DROPS_LOGGED_PER_PEER = 20;
+export const PEER_DROP_LOG_EVERY = 10_000;
+/** Peers whose dropped messages are counted apart (beyond this, they share one count). */
+export const MAX_PEER_DROP_PEERS = 1_000;
 /** Refused connections logged per address in full; after that, one line every `CONNECTION_REFUSAL_LOG_EVERY`. */
 export const CONNECTION_REFUSALS_LOGGED_PER_PEER = 5;
 export const CONNECTION_REFUSAL_LOG_EVERY = 1_000;
@@ -193,6 +202,8 @@ export class ActorHost {
   private readonly tlsRefusals = new PeerLog({ inFull: TLS_REFUSALS_LOGGED_PER_PEER, every: TLS_REFUSAL_LOG_EVERY, maxPeers: MAX_TLS_REFUSAL_PEERS });
   /** Connections open, by remote IP (see `MAX_CONNECTIONS_PER_ADDRESS`), and those refused past it. */
   private readonly connectionsByAddress = new Map<string, number>();
+  /** Messages from peers dropped, counted per peer address to rate-limit their log lines (`peerDrop`). */
+  private readonly peerDrops = new PeerLog({ inFull: PEER_DROPS_LOGGED_PER_PEER, every: PEER_DROP_LOG_EVERY, maxPeers: MAX_PEER_DROP_PEERS });
   /** Sockets `countConnection` closed (a TLS server still makes each a TLS socket, whose handshake then fails). */
   private readonly refusedConnections = new WeakSet<Socket>();
   private readonly connectionRefusals = new PeerLog({ inFull: CONNECTION_REFUSALS_LOGGED_PER_PEER, every: CONNECTION_REFUSAL_LOG_EVERY, maxPeers: MAX_CONNECTION_REFUSAL_PEERS });
@@ -807,7 +818,7 @@ export class ActorHost {
   private handleMessage(actor: Actor, from: UPID, name: string, received: unknown, validated: boolean): void {
     const handler = actor.runtime.handlers.get(name);
     if (handler === undefined) {
-      this.logger.warn({ actor: actor.id, name: truncated(name), from: from.toString() }, 'dropping message: no handler installed');
+      this.peerDrop(from.address, { actor: actor.id, name: truncated(name), from: from.toString() }, 'dropping message: no handler installed');
       return;
     }
     let body = received;
@@ -815,7 +826,7 @@ export class ActorHost {
       try {
         body = handler.validate(body);
       } catch (error) {
-        this.logger.warn({ actor: actor.id, name: truncated(name), from: from.toString(), error: truncated(describe(error)) }, 'dropping message: invalid body');
+        this.peerDrop(from.address, { actor: actor.id, name: truncated(name), from: from.toString(), error: truncated(describe(error)) }, 'dropping message: invalid body');
         Actor.callInvalidMessage(actor, from, name, describe(error));
         return;
       }
@@ -878,7 +889,7 @@ export class ActorHost {
     if (this.filters.active && this.filters.apply({ from, to, name, body })) return;
     const actor = this.actors.get(to.id);
     if (actor === undefined || actor.runtime.state !== 'running') {
-      this.logger.warn({ from: from.toString(), to: to.toString(), name }, 'dropping message for an unknown actor');
+      this.peerDrop(from.address, { from: from.toString(), to: to.toString(), name: truncated(name) }, 'dropping message for an unknown actor');
       return;
     }
     const validate = remote || this.options.validateLocalMessages === true;
@@ -915,7 +926,7 @@ export class ActorHost {
     try {
       decodeFrameEach(frame, (value) => {
         const envelope = checkEnvelope(value);
-        if (typeof envelope === 'string') this.logger.warn({ peer: address, reason: envelope }, 'dropping malformed envelope');
+        if (typeof envelope === 'string') this.peerDrop(address, { peer: address, reason: envelope }, 'dropping malformed envelope');
         else this.receiveEnvelope(address, envelope);
         // Handle what arrived while it is young (fewer promotions for the GC, lower latency),
         // and let replies leave now so the peer keeps working while we handle the rest.
@@ -945,11 +956,11 @@ export class ActorHost {
       this.lastToPid = to;
     }
     if (!from || !to) {
-      this.logger.warn({ peer: address, from: truncated(envelope.from), to: truncated(envelope.to) }, 'dropping envelope: bad UPID');
+      this.peerDrop(address, { peer: address, from: truncated(envelope.from), to: truncated(envelope.to) }, 'dropping envelope: bad UPID');
       return;
     }
     if (!this.namesThisHost(to)) {
-      this.logger.warn({ peer: address, to: truncated(envelope.to) }, 'dropping envelope addressed to another host');
+      this.peerDrop(address, { peer: address, to: truncated(envelope.to) }, 'dropping envelope addressed to another host');
       return;
     }
     // A sender is bound to the link its message came over: a peer speaks only for actors of its own host
@@ -1014,6 +1025,17 @@ export class ActorHost {
       { peer, reason: describeTlsFailure(error) ?? 'the TLS handshake failed', error: truncated(`${error.code ?? ''} ${error.message}`.trim()), refusedFromPeer: count },
       'refused a connection: its TLS handshake failed (this port serves TLS only)',
     );
+  }
+
+  /**
+   * Logs a dropped message of the peer at `peer` (a host address): in full for this host's own
+   * actors and for a peer's first `PEER_DROPS_LOGGED_PER_PEER`, then one line every
+   * `PEER_DROP_LOG_EVERY` with the peer's count (`droppedFromPeer`).
+   */
+  private peerDrop(peer: string, fields: Record<string, unknown>, message: string): void {
+    if (peer === this.address) return this.logger.warn(fields, message);
+    const count = this.peerDrops.count(peer);
+    if (count !== undefined) this.logger.warn({ ...fields, droppedFromPeer: count }, message);
   }
 
   /** Counts `socket` against its address's bound (`MAX_CONNECTIONS_PER_ADDRESS`, or `MAX_CONNECTIONS_PER_OWN_ADDRESS` for this machine's) until it closes; past the bound, destroys it. */

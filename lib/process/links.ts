@@ -12,6 +12,7 @@ import type { Logger } from '../logging';
 import type { SocketTraffic } from './clock';
 import { MAX_FRAME_BYTES } from './codec';
 import { certificateNames, certificateNamesHost, describeTlsFailure, tlsClientOptions, type TlsOptions } from './tls';
+import { PeerLog } from './peer-log';
 
 /** URL path on which hosts accept links from other hosts. */
 export const LINK_PATH = '/__actors__/link';
@@ -40,13 +41,24 @@ export const LINK_INCARNATION_PATH = '/__actors__/incarnation';
 export const MAX_INCARNATION_LENGTH = 64;
 /** Random bytes in a dial's nonce (sent as hex). */
 const LINK_NONCE_BYTES = 16;
-/** How long an acceptor waits for the claimed address to confirm a dial. */
+/** How long an acceptor waits for the claimed address to confirm a dial (the whole answer, not between its bytes). */
 export const LINK_VERIFY_TIMEOUT_MS = 2_000;
 /**
  * Handshakes whose claimed address is being asked at once; more are refused (503) until some
  * end, so a flood of handshakes cannot make a host send a flood of verification requests.
  */
 export const MAX_PENDING_LINK_VERIFICATIONS = 64;
+/**
+ * The same, for the handshakes of one remote IP: one client cannot hold every verification slot
+ * (claiming addresses that take the request and never answer), and so keep every other host
+ * from linking. A host dials a peer once; a few more cover restarts and races.
+ */
+export const MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS = 4;
+/** Refused handshakes logged per remote IP in full; after that, one line every `LINK_REFUSAL_LOG_EVERY` (with the count). */
+export const LINK_REFUSALS_LOGGED_PER_PEER = 5;
+export const LINK_REFUSAL_LOG_EVERY = 1_000;
+/** Remote IPs whose refused handshakes are counted apart (beyond this, they share one count). */
+export const MAX_LINK_REFUSAL_PEERS = 1_000;
 /** Longest `host:port` a peer may claim at the handshake (a DNS name is at most 253 characters, a port 5 digits). */
 export const MAX_CLAIMED_ADDRESS_LENGTH = 253 + 1 + 5;
 /**
@@ -77,6 +89,8 @@ const CLOSE_REPLACED = 4001;
 export interface LinkOptions {
   /** Default `MAX_PENDING_LINK_VERIFICATIONS`. */
   maxPendingVerifications?: number;
+  /** Default `MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS`. */
+  maxPendingVerificationsPerAddress?: number;
   /** Default `LINK_VERIFY_TIMEOUT_MS`. */
   verifyTimeoutMs?: number;
   maxFrameBytes?: number;
@@ -162,6 +176,10 @@ export class LinkManager {
   private closing = false;
   /** Handshakes whose claimed address is being asked now. */
   private pendingVerifications = 0;
+  /** Handshakes being verified, by remote IP (see `MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS`). */
+  private readonly pendingByRemote = new Map<string, number>();
+  /** Refused handshakes, counted per remote IP to rate-limit their log lines. */
+  private readonly refusals = new PeerLog({ inFull: LINK_REFUSALS_LOGGED_PER_PEER, every: LINK_REFUSAL_LOG_EVERY, maxPeers: MAX_LINK_REFUSAL_PEERS });
   /** Sockets of handshakes still being verified (destroyed when the manager closes). */
   private readonly handshaking = new Set<Duplex>();
 
@@ -285,39 +303,46 @@ export class LinkManager {
 
   /** Handles an HTTP upgrade on `LINK_PATH` from another host. */
   accept(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const remote = request.socket.remoteAddress ?? '(unknown)';
     const address = headerValue(request, HOST_HEADER);
     const incarnation = headerValue(request, INCARNATION_HEADER);
     if (!address || address.length > MAX_CLAIMED_ADDRESS_LENGTH || !/^[^\s:@]+:[0-9]{1,5}$/.test(address) || !incarnation) {
-      this.logger.warn({ remote: request.socket.remoteAddress }, `link refused: missing or bad '${HOST_HEADER}'/'${INCARNATION_HEADER}' header`);
-      return refuse(socket, 400, 'Bad Request');
+      return this.refuseHandshake(socket, remote, undefined, `missing or bad '${HOST_HEADER}'/'${INCARNATION_HEADER}' header`, 400, 'Bad Request');
     }
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
-    if (this.isOwnAddress(address)) {
-      this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, "link refused: the dialer claims this host's own address");
-      return refuse(socket, 403, 'Forbidden');
-    }
+    if (this.isOwnAddress(address)) return this.refuseHandshake(socket, remote, address, "the dialer claims this host's own address", 403, 'Forbidden');
     if (this.tls?.requireClientCert === true) return this.acceptCertified(request, socket, head, address, incarnation);
     const nonce = headerValue(request, NONCE_HEADER);
-    if (!nonce || !/^[0-9a-f]{16,64}$/.test(nonce)) {
-      this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, `link refused: missing or bad '${NONCE_HEADER}' header`);
-      return refuse(socket, 400, 'Bad Request');
-    }
+    if (!nonce || !/^[0-9a-f]{16,64}$/.test(nonce)) return this.refuseHandshake(socket, remote, address, `missing or bad '${NONCE_HEADER}' header`, 400, 'Bad Request');
+    const fromRemote = this.pendingByRemote.get(remote) ?? 0;
     if (this.pendingVerifications >= (this.options.maxPendingVerifications ?? MAX_PENDING_LINK_VERIFICATIONS)) {
-      this.logger.warn({ remote: request.socket.remoteAddress, claimed: address, pending: this.pendingVerifications }, 'link refused: too many handshakes are being verified');
-      return refuse(socket, 503, 'Service Unavailable');
+      return this.refuseHandshake(socket, remote, address, `too many handshakes are being verified (${this.pendingVerifications})`, 503, 'Service Unavailable');
+    }
+    if (fromRemote >= (this.options.maxPendingVerificationsPerAddress ?? MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS)) {
+      return this.refuseHandshake(socket, remote, address, `too many of this address's handshakes are being verified (${fromRemote})`, 503, 'Service Unavailable');
     }
     this.pendingVerifications++;
+    this.pendingByRemote.set(remote, fromRemote + 1);
     this.handshaking.add(socket);
     void this.dialerConfirms(address, nonce).then((confirmed) => {
       this.pendingVerifications--;
+      const left = (this.pendingByRemote.get(remote) ?? 1) - 1;
+      if (left > 0) this.pendingByRemote.set(remote, left);
+      else this.pendingByRemote.delete(remote);
       if (socket.destroyed || this.closing) return this.handshaking.delete(socket);
       if (!confirmed) {
         this.handshaking.delete(socket);
-        this.logger.warn({ remote: request.socket.remoteAddress, claimed: address }, 'link refused: the claimed address did not confirm the dial (a peer may only link in its own name)');
-        return refuse(socket, 403, 'Forbidden');
+        return this.refuseHandshake(socket, remote, address, 'the claimed address did not confirm the dial (a peer may only link in its own name)', 403, 'Forbidden');
       }
       this.acceptLearning(request, socket, head, address, incarnation);
     });
+  }
+
+  /** Refuses a handshake from `remote` with `status`, logging why (rate-limited per remote IP: a peer's flood of bad handshakes is not a flood of log lines). */
+  private refuseHandshake(socket: Duplex, remote: string, claimed: string | undefined, reason: string, status: number, statusText: string): void {
+    const count = this.refusals.count(remote);
+    if (count !== undefined) this.logger.warn({ remote, ...(claimed !== undefined ? { claimed } : {}), refusedFromPeer: count }, `link refused: ${reason}`);
+    refuse(socket, status, statusText);
   }
 
   /**
@@ -377,9 +402,20 @@ export class LinkManager {
   private getFromPeer(address: string, path: string, onResponse: (response: IncomingMessage) => void, onFailure: (error: Error & { code?: string }) => void): void {
     const timeout = this.options.verifyTimeoutMs ?? LINK_VERIFY_TIMEOUT_MS;
     const url = `${this.tls ? 'https' : 'http'}://${address}${path}`;
-    const request = this.tls ? https.get(url, { timeout, ...tlsClientOptions(this.tls) }, onResponse) : http.get(url, { timeout }, onResponse);
+    let settled = false;
+    const deadline = setTimeout(() => request.destroy(new Error('timed out')), timeout).unref();
+    const respond = (response: IncomingMessage): void => {
+      // The whole answer within the deadline: a peer trickling its bytes holds no slot for longer.
+      response.once('end', () => clearTimeout(deadline));
+      response.once('error', () => clearTimeout(deadline));
+      if (!settled) { settled = true; onResponse(response); }
+    };
+    const request = this.tls ? https.get(url, { timeout, ...tlsClientOptions(this.tls) }, respond) : http.get(url, { timeout }, respond);
     request.on('timeout', () => request.destroy(new Error('timed out')));
-    request.on('error', onFailure);
+    request.on('error', (error: Error & { code?: string }) => {
+      clearTimeout(deadline);
+      if (!settled) { settled = true; onFailure(error); }
+    });
   }
 
   /**

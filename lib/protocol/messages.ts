@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
-import { MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
+import { MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
   AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, MasterInfoSchema,
   OfferSchema, OperationSchema, StatusUpdateSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
@@ -63,7 +63,7 @@ export const StatusUpdateAcknowledgement = message('StatusUpdateAcknowledgement'
 }));
 /** Explicit reconciliation names tasks; an empty list asks for all (implicit reconciliation). */
 export const ReconcileTasks = message('ReconcileTasks', z.object({
-  frameworkId: id, statuses: z.array(z.object({ taskId: id, agentId: id.optional() })),
+  frameworkId: id, statuses: z.array(z.object({ taskId: id, agentId: id.optional() })).max(MAX_RECONCILE_TASKS, `names at most ${MAX_RECONCILE_TASKS} tasks (reconcile in batches)`),
 }));
 export const FrameworkToExecutor = message('FrameworkToExecutor', z.object({
   agentId: id, frameworkId: id, executorId: id, data: z.string(),
@@ -105,8 +105,10 @@ export const FrameworkError = message('FrameworkError', z.object({ message: mess
 
 export const RegisterAgent = message('RegisterAgent', z.object({ agent: AgentInfoSchema, version: shortText }));
 export const ReregisterAgent = message('ReregisterAgent', z.object({
-  agent: AgentInfoSchema, version: shortText, tasks: z.array(TaskSchema), executors: z.array(ExecutorStateSchema),
-  frameworks: z.array(FrameworkInfoSchema),
+  agent: AgentInfoSchema, version: shortText,
+  tasks: z.array(TaskSchema).max(MAX_AGENT_REPORTED_TASKS, `reports at most ${MAX_AGENT_REPORTED_TASKS} tasks`),
+  executors: z.array(ExecutorStateSchema).max(MAX_AGENT_REPORTED_TASKS, `reports at most ${MAX_AGENT_REPORTED_TASKS} executors`),
+  frameworks: z.array(FrameworkInfoSchema).max(MAX_AGENT_REPORTED_FRAMEWORKS, `reports at most ${MAX_AGENT_REPORTED_FRAMEWORKS} frameworks`),
 }));
 export const UnregisterAgent = message('UnregisterAgent', z.object({ agentId: id }));
 export const Pong = message('Pong', z.object({}));

@@ -1,9 +1,12 @@
 import { expect } from 'chai';
 import type { FrameworkInfo } from '../../../lib/protocol';
 import type { RateLimits } from '../../../actors/master/rate-limits';
-import { Probe } from '../../support/runtime';
+import { eventually, netHost, Probe } from '../../support/runtime';
+import { VirtualClock } from '../../../lib/process';
+import { defaultMasterFlags, startMaster } from '../../../actors/master';
+import { Registry } from '../../../actors/master/registry';
 import {
-  all, cleanUp, FRAMEWORK_MESSAGES, last, metricsOf, registerAgent, registerFramework, startHarness, updatesOf, type FakeFramework, type Harness,
+  all, cleanUp, FRAMEWORK_MESSAGES, last, makeWorkDir, metricsOf, registerAgent, registerFramework, startHarness, updatesOf, type FakeFramework, type Harness,
 } from './harness';
 
 /** Task ids a framework was answered about (each KillTask of an unknown task is answered by reconciliation), in order. */
@@ -142,7 +145,7 @@ describe('actors/master: flood control', () => {
       const third = startRegistering(harness);
       await harness.clock.settle();
       expect(third.count('FrameworkRegistered')).to.equal(0);
-      const address = harness.host.address;
+      const address = harness.host.address.slice(0, harness.host.address.lastIndexOf(':')); // the peer is the host, whatever the port
       expect(errorsOf(third)).to.deep.equal([
         `Too many frameworks from ${address}: max_frameworks_per_peer(2) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer`,
       ]);
@@ -157,6 +160,28 @@ describe('actors/master: flood control', () => {
       expect(third.count('FrameworkRegistered')).to.equal(1);
     });
 
+    it('counts a host\'s frameworks whatever port each scheduler listens on (one IP on three ports is one peer)', async () => {
+      // The hostile-wire pass (2026-12-05): the cap counted per host:port, and one IP on three ports registered 300 frameworks.
+      const clock = new VirtualClock();
+      const masterHost = await netHost({ clock, ip: '127.0.0.1' });
+      const schedulerHosts = [await netHost({ clock, ip: '127.0.0.1' }), await netHost({ clock, ip: '127.0.0.1' }), await netHost({ clock, ip: '127.0.0.1' })];
+      try {
+        const handle = await startMaster({ flags: { ...defaultMasterFlags(makeWorkDir()), maxFrameworksPerPeer: 2 }, host: masterHost, registry: Registry.inMemory() });
+        const probes = schedulerHosts.map((host) => {
+          const probe = new Probe(`flood-scheduler-${nextScheduler++}`, FRAMEWORK_MESSAGES);
+          host.spawn(probe);
+          probe.post(handle.pid, 'RegisterFramework', { framework: { name: 'f', user: 'u' } });
+          return probe;
+        });
+        await eventually(() => probes.every((probe) => probe.count('FrameworkRegistered') + probe.count('FrameworkError') === 1), 5_000, 'every registration answered');
+        expect(probes.map((probe) => probe.count('FrameworkRegistered')).reduce((sum, count) => sum + count, 0)).to.equal(2);
+        expect(probes.flatMap(errorsOf)).to.deep.equal(['Too many frameworks from 127.0.0.1: max_frameworks_per_peer(2) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer']);
+      } finally {
+        for (const host of schedulerHosts) await host.stop();
+        await masterHost.stop();
+      }
+    });
+
     it('counts a framework re-registering with an id this master does not know, and a disconnected one', async () => {
       const harness = await startHarness({ maxFrameworksPerPeer: 1 });
       const framework = await registerFramework(harness, { failoverTimeout: 3600 });
@@ -167,7 +192,7 @@ describe('actors/master: flood control', () => {
       harness.host.spawn(stranger);
       stranger.post(harness.masterPid, 'ReregisterFramework', { framework: { name: 'f', user: 'u', id: 'made-up-0001' }, failover: true });
       await harness.clock.settle();
-      expect(last(stranger, 'FrameworkError')?.body).to.deep.include({ message: `Too many frameworks from ${harness.host.address}: max_frameworks_per_peer(1) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer` });
+      expect(last(stranger, 'FrameworkError')?.body).to.deep.include({ message: `Too many frameworks from ${harness.host.address.slice(0, harness.host.address.lastIndexOf(':'))}: max_frameworks_per_peer(1) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer` });
       // The framework's own scheduler may still fail over to a new pid on the same host.
       const successor = new Probe(`flood-scheduler-${nextScheduler++}`, FRAMEWORK_MESSAGES);
       harness.host.spawn(successor);

@@ -26,11 +26,11 @@ import { addCpusOffer, deleteOfferAt } from './harness';
 
 const FRAMEWORK_IDS = ['F0', 'F1', 'F2', 'F3'];
 const AGENT_IDS = ['S0', 'S1', 'S2', 'S3'];
-const PIDS = ['scheduler-0@h:1', 'scheduler-1@h:1', 'scheduler-2@h:2', 'agent-0@h:3', 'agent-1@h:4'].map((text) => UPID.parse(text));
+const PIDS = ['scheduler-0@h:1', 'scheduler-1@h:1', 'scheduler-2@h:2', 'scheduler-3@k:2', 'agent-0@h:3', 'agent-1@h:4'].map((text) => UPID.parse(text));
 /** Principals frameworks register with (undefined: none). */
 const PRINCIPALS = [undefined, 'p0', 'p1'];
-/** The peer hosts of `PIDS`. */
-const PEERS = [...new Set(PIDS.map((pid) => pid.address))];
+/** The peer hosts of `PIDS` (a host, whatever its port: `MasterState.peerOf`). */
+const PEERS = [...new Set(PIDS.map((pid) => pid.host))];
 const TASK_IDS = ['t0', 't1', 't2', 't3', 't4', 't5'];
 const EXECUTOR_IDS = ['e0', 'e1', 'e2'];
 const RESOURCES = ['cpus:1;mem:32', 'cpus:0.5;mem:128', 'cpus:2;mem:64;ports:[31000-31001]', 'mem:16;gpus:1;disk:10.5'];
@@ -335,7 +335,7 @@ function checkIndexes(books: Books, step: Change): void {
   }
   const live = [...state.frameworks.values()];
   for (const peer of PEERS) {
-    expect(state.frameworkCountOnPeer(peer), `frameworkCountOnPeer(${peer}) ${context}`).to.equal(live.filter((framework) => framework.pid?.address === peer).length);
+    expect(state.frameworkCountOnPeer(peer), `frameworkCountOnPeer(${peer}) ${context}`).to.equal(live.filter((framework) => framework.pid?.host === peer).length);
   }
   for (const principal of PRINCIPALS.filter((name) => name !== undefined)) {
     expect(state.hasPrincipal(principal), `hasPrincipal(${principal}) ${context}`).to.equal(live.some((framework) => framework.info.principal === principal));

@@ -4,8 +4,8 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { WebSocket } from 'ws';
 import { ok, withRouteOptions, type ActorHost } from '../../../lib/process';
-import { clientErrorStatus, connectionLimitFor, MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_OWN_ADDRESS, MAX_LOGGED_PEER_TEXT } from '../../../lib/process/host';
-import { HOST_HEADER, INCARNATION_HEADER, NONCE_HEADER } from '../../../lib/process/links';
+import { clientErrorStatus, connectionLimitFor, MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_OWN_ADDRESS, MAX_LOGGED_PEER_TEXT, PEER_DROPS_LOGGED_PER_PEER } from '../../../lib/process/host';
+import { HOST_HEADER, INCARNATION_HEADER, LINK_REFUSALS_LOGGED_PER_PEER, NONCE_HEADER } from '../../../lib/process/links';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { eventually, netHost, Probe, rawLinkPeer, within, type RawLinkPeer } from '../../support/runtime';
 
@@ -91,11 +91,14 @@ describe('bad input to a host', () => {
     });
   }
 
-  it('drops messages for unknown actors with a logged reason', async () => {
+  it('drops messages for unknown actors with a logged reason, rate-limited per peer (PEER_DROPS_LOGGED_PER_PEER in full)', async () => {
     const socket = await rawPeer(host);
-    socket.send(packr.pack({ from: `a@${peers[0]?.address ?? ''}`, to: `nobody@${host.address}`, name: 'Ok', body: 1 }), { binary: true });
-    await eventually(() => captured.find('unknown actor').length > 0, 5000, 'the log');
+    const one = packr.pack({ from: `a@${peers[0]?.address ?? ''}`, to: `nobody@${host.address}`, name: 'Ok', body: 1 });
+    // The hostile-wire pass (2026-12-05): one frame of 270k envelopes to nobody logged a line each (48 MB).
+    socket.send(Buffer.concat(Array.from({ length: 1_000 }, () => one)), { binary: true });
+    await eventually(() => captured.find('unknown actor').length === PEER_DROPS_LOGGED_PER_PEER, 5000, 'the log');
     await stillServing();
+    expect(captured.find('unknown actor').map((line) => line.droppedFromPeer)).to.deep.equal(Array.from({ length: PEER_DROPS_LOGGED_PER_PEER }, (_, index) => index + 1));
     socket.close();
   });
 
@@ -159,6 +162,55 @@ describe('bad input to a host', () => {
       await new Promise<void>((resolve) => slow.close(() => resolve()));
       await limited.stop();
     }
+  });
+
+  it("refuses a remote IP's handshakes beyond MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS (503) while another IP's are verified", async () => {
+    // The hostile-wire pass (2026-12-05): one client held all 64 slots with addresses that never answered, and no host could link.
+    const limited = await netHost({ logger: captured.logger, links: { maxPendingVerifications: 10, maxPendingVerificationsPerAddress: 1, verifyTimeoutMs: 120_000, dialTimeoutMs: 120_000 } });
+    const held: http.ServerResponse[] = [];
+    // Two claimed addresses (two peers), each answering the verification only when the test lets it.
+    const slow = [http.createServer((_request, response) => { held.push(response); }), http.createServer((_request, response) => { held.push(response); })];
+    const release = (): void => { for (const response of held.splice(0)) { response.statusCode = 204; response.end(); } };
+    for (const server of slow) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const claimed = slow.map((server) => `127.0.0.1:${(server.address() as { port: number }).port}`);
+    const dial = (nonce: string, localAddress: string, claim = claimed[0] as string): { socket: WebSocket; opened: Promise<Error | undefined> } => {
+      const socket = new WebSocket(`ws://${limited.address}/__actors__/link`, { localAddress, headers: { [HOST_HEADER]: claim, [INCARNATION_HEADER]: 'flood', [NONCE_HEADER]: nonce } });
+      const opened = new Promise<Error | undefined>((resolve) => { socket.once('open', () => resolve(undefined)); socket.once('error', resolve); });
+      return { socket, opened };
+    };
+    const pending = (): number => (limited as unknown as { links: { pendingVerifications: number } }).links.pendingVerifications;
+    try {
+      const first = dial('00000000000000000000000000000001', '127.0.0.1');
+      await eventually(() => pending() === 1, 5000, 'the first handshake pending');
+      const second = dial('00000000000000000000000000000002', '127.0.0.1');
+      expect((await second.opened)?.message).to.match(/503/);
+      expect(captured.find("too many of this address's handshakes are being verified")).to.have.length(1);
+      const other = dial('00000000000000000000000000000003', '127.0.0.2', claimed[1]);
+      await eventually(() => pending() === 2, 5000, "another IP's handshake verified beside it");
+      release();
+      expect(await first.opened).to.equal(undefined);
+      expect(await other.opened).to.equal(undefined);
+      first.socket.close();
+      other.socket.close();
+    } finally {
+      for (const server of slow) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      await limited.stop();
+    }
+  });
+
+  it('logs refused handshakes rate-limited per remote IP (LINK_REFUSALS_LOGGED_PER_PEER in full, then one line every LINK_REFUSAL_LOG_EVERY)', async () => {
+    const attempts = LINK_REFUSALS_LOGGED_PER_PEER + 20;
+    for (let index = 0; index < attempts; index++) {
+      const socket = new WebSocket(`ws://${host.address}/__actors__/link`, { headers: { [INCARNATION_HEADER]: 'no-host-header' } });
+      await new Promise((resolve) => { socket.once('error', resolve); socket.once('open', resolve); });
+    }
+    const logged = captured.find("link refused: missing or bad");
+    expect(logged).to.have.length(LINK_REFUSALS_LOGGED_PER_PEER);
+    expect(logged.map((line) => line.refusedFromPeer)).to.deep.equal(Array.from({ length: LINK_REFUSALS_LOGGED_PER_PEER }, (_, index) => index + 1));
+    await stillServing();
   });
 
   it('drops text frames with a logged reason', async () => {
