@@ -110,7 +110,7 @@ export function get(address: string, path: string, options: GetOptions = {}): Pr
       });
       response.on('end', () => {
         const status = response.statusCode ?? 0;
-        if (status < 200 || status > 299) reject(new Error(`GET ${url} answered ${status}`));
+        if (status < 200 || status > 299) reject(new HttpStatusError(`GET ${url} answered ${status}`, status));
         else resolve(Buffer.concat(chunks).toString('utf8'));
       });
       response.on('error', (error) => reject(error));
@@ -122,6 +122,13 @@ export function get(address: string, path: string, options: GetOptions = {}): Pr
     request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot reach ${address} (${error.code ?? error.message}${connectionHint(error, options.tls !== undefined)})`)));
   });
+}
+
+/** A GET answered, but not 2xx: `status` says how. */
+export class HttpStatusError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
 }
 
 /** What a failed connection may mean, for the one line a client prints (TLS mismatches look like resets). */
@@ -171,11 +178,33 @@ export async function leadingMasterAddress(bin: string, master: string, timeoutM
 export async function requireMaster(bin: string, master: string, timeoutMs = CLIENT_MASTER_TIMEOUT_MS, tls?: TlsOptions): Promise<string> {
   const address = await leadingMasterAddress(bin, master, timeoutMs);
   try {
-    await get(address, '/master/health', tls ? { tls } : {});
+    await get(address, MASTER_HEALTH_PATH, tls ? { tls } : {});
   } catch (error) {
+    if (error instanceof HttpStatusError && error.status === HTTP_NOT_FOUND) {
+      fail(bin, `${address} answered 404 for ${MASTER_HEALTH_PATH}: is it an agent, not a master?`);
+    }
     fail(bin, `no master at ${address}: ${(error as Error).message}`);
   }
   return address;
+}
+
+/** The endpoint every master answers (Mesos' `/master/health`): a client checks `--master` with it. */
+const MASTER_HEALTH_PATH = '/master/health';
+/** What a server that is not a master (an agent) answers for `MASTER_HEALTH_PATH`. */
+const HTTP_NOT_FOUND = 404;
+
+/**
+ * Says on stderr, at once, that the scheduler of client `bin` lost its master (`master`, a pid) and
+ * how long it waits for one (`--master_timeout`): without it a client whose master died said
+ * nothing until it gave up. For a scheduler's `disconnected`; `reportMasterBack` is its pair.
+ */
+export function reportMasterLost(bin: string, master: string, timeoutMs: number): void {
+  process.stderr.write(`${bin}: the master ${master} went away; re-registering, and giving up after ${timeoutMs / 1000} s without one (--master_timeout)\n`);
+}
+
+/** Says on stderr that the scheduler of client `bin` is registered again, with `master` (a pid): for its `reregistered`. */
+export function reportMasterBack(bin: string, master: string): void {
+  process.stderr.write(`${bin}: re-registered with the master ${master}\n`);
 }
 
 /** An actor host for a client's scheduler, on `ip` and any free port (over TLS under `tls`). */

@@ -2,22 +2,25 @@
 /**
  * mesos-batch: launches N copies of a command as offers allow, as many per offer as fit (at most
  * `--tasks_per_offer`), the rest of each offer returned unfiltered; prints each state change;
- * exits 0 when all N finished.
+ * exits 0 when all N finished. When no offer can hold a task for a while it says what is missing
+ * (as mesos-execute does); it says when the master goes away and when it is back.
  *
- *   mesos-batch --master 127.0.0.1:5050 --name A --tasks 5 --task-resources 'cpus:3;mem:2048' --command 'sleep 5'
+ *   mesos-batch --master 127.0.0.1:5050 --name A --tasks 5 --task_resources 'cpus:3;mem:2048' --command 'sleep 5'
  */
 import { Resources } from '../lib/resources';
 import { createCommand, flag, parseCount, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
-import { BatchScheduler } from '../actors/framework/examples/batch';
+import { BatchScheduler, type BatchOptions } from '../actors/framework/examples/batch';
 import type { TlsFlags } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 interface BatchFlags extends TlsFlags, CredentialOptions {
   master: string;
   name: string;
   tasks: number;
-  taskResources: string;
+  task_resources?: string;
+  /** `--task-resources`, the spelling before 0.1's flags were made consistent (an alias). */
+  taskResources?: string;
   command: string;
   tasks_per_offer?: number;
   role: string;
@@ -25,14 +28,34 @@ interface BatchFlags extends TlsFlags, CredentialOptions {
   master_timeout: number;
 }
 
-/** The batch framework, giving up (exit 1, one line) after `--master_timeout` without a master, or when the master refuses it. */
+/**
+ * The batch framework, giving up (exit 1, one line) after `--master_timeout` without a master, or
+ * when the master refuses it; saying on stderr when no offer can hold a task, when the master is
+ * lost and when it is back.
+ */
 class ClientBatch extends BatchScheduler {
+  constructor(options: BatchOptions, private readonly waitForMasterMs: number) {
+    super(options);
+  }
+
   protected override error(message: string): void {
     fail('mesos-batch', `framework error: ${message}`);
   }
 
   protected override noMaster(waitedMs: number): void {
     fail('mesos-batch', `no master for ${waitedMs / 1000} s; giving up`);
+  }
+
+  protected override noOfferFits(explanation: string): void {
+    process.stderr.write(`mesos-batch: ${explanation}\n`);
+  }
+
+  protected override disconnected(): void {
+    reportMasterLost('mesos-batch', this.master.toString(), this.waitForMasterMs);
+  }
+
+  protected override reregistered(): void {
+    reportMasterBack('mesos-batch', this.master.toString());
   }
 }
 
@@ -41,7 +64,8 @@ async function main(): Promise<void> {
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--name <name>', 'framework name (tasks are <name>-0, <name>-1, ...)').makeOptionMandatory())
     .addOption(flag('--tasks <n>', 'how many tasks').argParser(parseCount).makeOptionMandatory())
-    .addOption(flag('--task-resources <resources>', 'resources of each task').argParser(parseResourceFlag).makeOptionMandatory())
+    .addOption(flag('--task_resources <resources>', 'resources of each task (required)').argParser(parseResourceFlag))
+    .addOption(flag('--task-resources <resources>', 'the old spelling of --task_resources').argParser(parseResourceFlag).hideHelp())
     .addOption(flag('--command <command>', 'shell command each task runs ($MESOS_TASK_ID names the task)').makeOptionMandatory())
     .addOption(flag('--tasks_per_offer <n>', 'launch at most this many tasks from one offer (default: as many as fit; the seed\'s DRF example uses 1)').argParser(parseCount))
     .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
@@ -49,6 +73,8 @@ async function main(): Promise<void> {
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a master').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
     .parse(process.argv);
   const flags = program.opts<BatchFlags>();
+  const taskResources = flags.task_resources ?? flags.taskResources;
+  if (taskResources === undefined) fail('mesos-batch', "--task_resources is required: the resources of each task, e.g. 'cpus:1;mem:128'", 2);
   if (flags.tasks === 0) fail('mesos-batch', '--tasks must be at least 1', 2);
   if (flags.tasks_per_offer === 0) fail('mesos-batch', '--tasks_per_offer must be at least 1', 2);
   const credential = credentialFrom('mesos-batch', flags);
@@ -62,14 +88,14 @@ async function main(): Promise<void> {
     ...(credential !== undefined ? { credential } : {}),
     framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] },
     tasks: flags.tasks,
-    taskResources: Resources.parse(flags.taskResources),
+    taskResources: Resources.parse(taskResources),
     command: flags.command,
     ...(flags.tasks_per_offer !== undefined ? { tasksPerOffer: flags.tasks_per_offer } : {}),
     onUpdate: (status) => {
       const message = status.message ? ` (${status.message})` : '';
       process.stdout.write(`${status.taskId} ${status.state}${message}\n`);
     },
-  });
+  }, flags.master_timeout);
   host.spawn(batch);
   const result = await batch.done;
   process.stdout.write(`${flags.name}: ${result.finished} of ${flags.tasks} tasks finished, ${result.failed} did not\n`);

@@ -11,12 +11,13 @@ import * as path from 'node:path';
 import { Resources } from '../lib/resources';
 import { isTerminalState, type Offer, type TaskStatus } from '../lib/protocol';
 import { createCommand, flag, parseBooleanFlag, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
-import { fitResources, shortfall } from '../actors/framework/offers';
+import { fitResources, UnfitOffers } from '../actors/framework/offers';
+import { UNFIT_OFFERS_EXPLAIN_AFTER_MS } from '../actors/framework/constants';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
 import { dispatch, type Timer } from '../lib/actor';
 import type { ActorHost } from '../lib/process';
 import type { TlsFlags, TlsOptions } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 /** Task resources when `--resources` is not given (Mesos' mesos-execute uses cpus:1;mem:128; a tenth is plenty for a command). */
@@ -27,8 +28,8 @@ export const MAX_STDOUT_BYTES = 1024 * 1024;
 export const INTERRUPT_KILL_WAIT_MS = 5_000;
 /** Exit code after Ctrl-C (128 + SIGINT), as a shell reports an interrupted command. */
 export const INTERRUPTED_EXIT_CODE = 130;
-/** Declining offers that cannot hold the task for this long gets one line saying what is missing (a few allocation intervals). */
-export const UNFIT_OFFERS_EXPLAIN_AFTER_MS = 5_000;
+/** Declining offers that cannot hold the task for this long gets one line saying what is missing (shared with mesos-batch). */
+export { UNFIT_OFFERS_EXPLAIN_AFTER_MS };
 /** Default `--offer_wait_timeout`: long enough for busy resources to free up, short enough not to hang a script forever. */
 export const DEFAULT_OFFER_WAIT_TIMEOUT_MS = 2 * 60_000;
 
@@ -54,10 +55,8 @@ class Execute extends Scheduler {
   private resolveDone!: (status: TaskStatus) => void;
   /** True once the task has been launched. */
   private launched = false;
-  /** The task's resources. */
-  private readonly wanted: Resources;
-  /** Of the offers declined for being too small, the one that came closest (for explaining). */
-  private closest: { offer: Offer; missing: Resources } | undefined;
+  /** The offers declined for being too small, and the task's resources (for explaining). */
+  private readonly unfit: UnfitOffers;
   /** Says once what is missing, `UNFIT_OFFERS_EXPLAIN_AFTER_MS` after the first offer that could not fit. */
   private explainTimer: Timer | undefined;
   /** Gives up `--offer_wait_timeout` after subscribing if the task was never launched. */
@@ -66,7 +65,7 @@ class Execute extends Scheduler {
   constructor(options: SchedulerOptions, private readonly flags: ExecuteFlags) {
     super(options);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
-    this.wanted = Resources.parse(flags.resources);
+    this.unfit = new UnfitOffers(Resources.parse(flags.resources));
   }
 
   /** Ctrl-C: kills the task if it was launched (the caller waits for `done`). */
@@ -84,7 +83,7 @@ class Execute extends Scheduler {
 
   protected override resourceOffers(offers: Offer[]): void {
     for (const offer of offers) {
-      const picked = this.launched ? undefined : fitResources(offer, this.wanted);
+      const picked = this.launched ? undefined : fitResources(offer, this.unfit.wanted);
       if (!picked) {
         if (!this.launched) this.noteUnfit(offer);
         this.decline(offer.id);
@@ -105,17 +104,13 @@ class Execute extends Scheduler {
 
   /** Remembers the declined offer that comes closest to holding the task, and starts the explain timer. */
   private noteUnfit(offer: Offer): void {
-    const missing = shortfall(offer, this.wanted);
-    if (!this.closest || missingFraction(missing, this.wanted) < missingFraction(this.closest.missing, this.wanted)) this.closest = { offer, missing };
+    this.unfit.note(offer);
     this.explainTimer ??= this.delay(UNFIT_OFFERS_EXPLAIN_AFTER_MS, () => process.stderr.write(`mesos-execute: ${this.explanation()}\n`));
   }
 
   /** One sentence: what the task wants and what the closest offer lacks. */
   private explanation(): string {
-    if (!this.closest) return `no offers yet for task '${this.flags.name}' (${this.wanted.format()})`;
-    const offered = Resources.fromJSON(this.closest.offer.resources).format();
-    const lacking = this.closest.missing.isEmpty() ? 'its ranges or sets do not match' : `it lacks ${this.closest.missing.format()}`;
-    return `no offer can hold task '${this.flags.name}' (${this.wanted.format()}); the largest, ${offered} on agent '${this.closest.offer.agentId}': ${lacking}`;
+    return this.unfit.explain(`task '${this.flags.name}'`);
   }
 
   private giveUpWaiting(): void {
@@ -134,6 +129,14 @@ class Execute extends Scheduler {
 
   protected override noMaster(waitedMs: number): void {
     fail('mesos-execute', `no master at ${this.flags.master} for ${waitedMs / 1000} s; giving up`);
+  }
+
+  protected override disconnected(): void {
+    reportMasterLost('mesos-execute', this.master.toString(), this.flags.master_timeout);
+  }
+
+  protected override reregistered(): void {
+    reportMasterBack('mesos-execute', this.master.toString());
   }
 }
 
@@ -220,13 +223,6 @@ async function printFile(agentAddress: string, filePath: string, out: NodeJS.Wri
   }
   if (!last.endsWith('\n')) out.write('\n');
   process.stderr.write(`mesos-execute: (${path.basename(filePath)} cut at ${MAX_STDOUT_BYTES} bytes)\n`);
-}
-
-/** How much of `wanted` is missing, as a sum of fractions per scalar (0 when it fits). */
-function missingFraction(missing: Resources, wanted: Resources): number {
-  let total = 0;
-  for (const [name, amount] of missing.scalarTotals()) total += amount / Math.max(wanted.scalar(name), Number.MIN_VALUE);
-  return total;
 }
 
 interface AgentState {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * mesos-local: a whole cluster in one process: a master and N agents, each in its own actor host
- * (the master on --port, the agents on free ports). Prints the master's address; Ctrl-C stops all.
- * With --trace_file, every host records into that one file.
+ * (the master on --port, the agents on free ports). Prints the master's address; Ctrl-C stops all:
+ * the agents shut their executors and tasks down, then the temporary work dir (if it made one) is
+ * removed, as it is when the start fails. With --trace_file, every host records into that one file.
  *
  *   mesos-local --port 5050 --agents 2 --resources "cpus:4;mem:4096"
  */
@@ -15,7 +16,7 @@ import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseBooleanFlag, parseCount } from '../lib/flags';
 import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
-import { startAgent } from '../actors/agent';
+import { startAgent, type AgentHandle } from '../actors/agent';
 import { addAgentOptions, addHostOptions, hostFlagsFrom, addMasterOptions, agentFlagsFrom, agentHttpFrom, masterFlagsFrom, openTraceFile, startServerHost } from './server';
 import { addCredentialOptions, credentialFrom, fail, type CredentialOptions } from './client';
 import { tlsFromOptions } from './tls';
@@ -39,11 +40,14 @@ async function main(): Promise<void> {
   const workDir = options.work_dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-local-'));
   // A temporary work dir this process made is its own to remove, once every host has stopped.
   const temporary = options.work_dir === undefined && options.keep_work_dir !== true ? workDir : undefined;
+  // Whichever way the process ends (a stop signal, or a start that failed: a busy port, a bad
+  // flag), the temporary work dir goes with it.
+  if (temporary !== undefined) removeOnExit(temporary);
   // Handlers first: a signal that comes while the cluster starts (before any line says it is
-  // up) still stops what started and removes the temporary work dir; without a listener,
-  // SIGTERM would end the process at once, leaving the work dir behind.
+  // up) still stops what started; without a listener, SIGTERM would end the process at once.
   const hosts: ActorHost[] = [];
-  const stopping = stopAllOnSignal(hosts, temporary);
+  const agents: AgentHandle[] = [];
+  const stopping = stopAllOnSignal(hosts, agents);
   // Once stopping, what fails because its host stopped under it is not an error: the stop exits 0.
   // (A start that failed then waits for ever, a promise that never settles, while the stop exits.)
   const failUnlessStopping = (error: Error): Promise<never> => (stopping() ? new Promise<never>(() => undefined) : fail('mesos-local', error.message, 2));
@@ -73,29 +77,39 @@ async function main(): Promise<void> {
     hosts.push(host);
     const agentFlags = agentFlagsFrom(options, masterHost.address, path.join(workDir, `agent-${i + 1}`));
     const agent = await startAgent({ flags: agentFlags, host, ...(credential !== undefined ? { credential } : {}), ...(agentHttp !== undefined ? { http: agentHttp } : {}) }).catch(failUnlessStopping);
+    agents.push(agent);
     process.stdout.write(`mesos-local: agent ${agent.pid} — ${host.scheme}://${host.address}/${agent.pid.id}/state\n`);
   }
   process.stdout.write(`mesos-local: web UI ${masterHost.scheme}://${masterHost.address}/ (Ctrl-C to stop)\n`);
 }
 
 /**
- * On SIGINT/SIGTERM: stops the agents, then the master (the hosts in `hosts` when the signal
- * comes: it may come while they start), removes the temporary work dir (if any), and exits 0.
+ * On SIGINT/SIGTERM: stops the agents (those in `agents` when the signal comes: it may come while
+ * they start), each shutting its executors and their tasks down (a checkpointing framework's too:
+ * their sandboxes are about to go with the work dir), then their hosts, then the master's (the
+ * first of `hosts`), and exits 0. A second signal exits 1 at once.
  */
-function stopAllOnSignal(hosts: ActorHost[], temporaryWorkDir: string | undefined): () => boolean {
+function stopAllOnSignal(hosts: ActorHost[], agents: AgentHandle[]): () => boolean {
   let stopping = false;
   const stop = (): void => {
     if (stopping) process.exit(1);
     stopping = true;
-    // Agents first, so their executors are told before the master goes.
-    void Promise.all(hosts.slice(1).map((host) => host.stop()))
+    process.stdout.write('mesos-local: stopping: shutting the executors and their tasks down\n');
+    // Agents first, so that their executors are told before the master goes; an agent's stop is
+    // bounded by twice its --executor_shutdown_grace_period.
+    void Promise.all(agents.map((agent) => agent.stop()))
+      .then(() => Promise.all(hosts.slice(1).map((host) => host.stop())))
       .then(() => hosts[0]?.stop())
-      .then(() => { if (temporaryWorkDir !== undefined) fs.rmSync(temporaryWorkDir, { recursive: true, force: true }); })
       .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return () => stopping;
+}
+
+/** Removes `workDir` (this process' temporary work dir) when the process exits, however it exits. */
+function removeOnExit(workDir: string): void {
+  process.once('exit', () => fs.rmSync(workDir, { recursive: true, force: true }));
 }
 
 void main().catch((error: Error) => fail('mesos-local', error.message));

@@ -55,12 +55,14 @@ async function main(): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     process.stdout.write(`mesos-master: master@${host.address} contending in ${options.zk} — ${host.scheme}://${host.address}/master/state\n`);
+    process.stdout.write(`mesos-master: web UI ${host.scheme}://${host.address}/ (a standby master's links to the leader's)\n`);
     return;
   }
   // A registry that cannot be read or written (corrupt, or a full or read-only disk) is fatal at start: one line, exit 2.
   const master = await startMaster({ flags, host }).catch((error: Error) => fail('mesos-master', error.message, 2));
   host.installSignalHandlers();
   process.stdout.write(`mesos-master: ${master.pid} — ${host.scheme}://${host.address}/master/state\n`);
+  process.stdout.write(`mesos-master: web UI ${host.scheme}://${host.address}/\n`);
 }
 
 void main().catch((error: Error) => fail('mesos-master', error.message));

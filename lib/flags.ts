@@ -103,7 +103,7 @@ export function parseFractionFlag(value: string): number {
   return fraction;
 }
 
-/** Parses a duration such as `500ms`, `15secs`, `1mins`, `2hrs` or a bare number of seconds (Mesos' syntax); returns ms. */
+/** Parses a duration such as `500ms`, `15secs`, `1mins` or `2hrs` (Mesos' syntax: a number and a unit; a bare number is refused); returns ms. */
 export function parseDuration(value: string): number {
   const match = /^([0-9]+(?:\.[0-9]+)?)\s*(ns|us|ms|secs?|s|mins?|m|hrs?|h|days?|d|weeks?|w)$/.exec(value.trim());
   // As in Mesos, a unit is required: a bare `30` could mean seconds or milliseconds.

@@ -8,7 +8,8 @@
  * A kill sends SIGTERM to the task's process group, then SIGKILL after the grace period (the
  * task's kill policy, else 3 s). When the task's process exits, whatever is left in its group is
  * SIGKILLed before the terminal update goes out. The executor exits once its terminal update is
- * acknowledged (or after COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS).
+ * acknowledged (or after COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS). An executor stopped before its
+ * task ended (SIGTERM to its process) SIGKILLs the task's process group on the way out.
  *
  * The task's health check and check run from TASK_RUNNING on (`Executor.startChecks`): each
  * change of health is a TASK_RUNNING update with `healthy`, and a task that fails its health
@@ -133,6 +134,18 @@ export class CommandExecutor extends Executor {
 
   protected override acknowledged(update: StatusUpdate): void {
     if (update.uuid === this.terminalUuid) this.stop();
+  }
+
+  /**
+   * The executor is going away while its task still runs (its host stops: SIGTERM or SIGINT to the
+   * executor's process, see `runExecutor`): the task's process group is SIGKILLed with it. It
+   * leads a group of its own, so nothing else would end it, and with the agent gone (a
+   * checkpointing framework's executor waiting for its agent) nobody would be left to.
+   */
+  protected override finalize(): void {
+    if (this.terminated) return;
+    this.stopChecks();
+    this.signalTask('SIGKILL');
   }
 
   /** Killed for failing its health check: TASK_KILLED will carry the reason and `healthy: false`. */

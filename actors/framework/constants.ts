@@ -4,3 +4,5 @@ export const SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS = 2_000;
 export const SCHEDULER_REGISTRATION_RETRY_MAX_MS = 60_000;
 /** Offers returned without saying otherwise are filtered for the protocol's default refusal, shared with the allocator. */
 export { DEFAULT_REFUSE_SECONDS } from '../../lib/protocol/limits';
+/** A framework declining offers that cannot hold its task says once what is missing after this long (a few allocation intervals). */
+export const UNFIT_OFFERS_EXPLAIN_AFTER_MS = 5_000;

@@ -62,3 +62,51 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
 export function shortfall(offer: Offer, wanted: Resources): Resources {
   return wanted.flatten().scalars().subtractSaturating(Resources.fromJSON(offer.resources).flatten().scalars());
 }
+
+/**
+ * Of the offers a scheduler declined because they could not hold a task, the closest one (the
+ * least missing, as a sum of fractions of what the task wants): so that a framework waiting for
+ * an offer that never comes can say what is missing instead of waiting silently.
+ *
+ * @example
+ *   const unfit = new UnfitOffers(Resources.parse('cpus:100;mem:32'));
+ *   unfit.note(offer);                  // an offer of cpus:2;mem:1024, declined
+ *   unfit.explain("task 'huge'");       // "no offer can hold task 'huge' (cpus:100;mem:32); the largest, cpus:2;mem:1024 on agent 'a1': it lacks cpus:98"
+ */
+export class UnfitOffers {
+  /** The declined offer that came closest, and what it lacked. */
+  private closest: { offer: Offer; missing: Resources } | undefined;
+
+  constructor(readonly wanted: Resources) {}
+
+  /** Whether an offer was noted since the last `clear`. */
+  get any(): boolean {
+    return this.closest !== undefined;
+  }
+
+  /** Notes `offer`, declined for not holding `wanted`; it replaces the closest if it lacks less. */
+  note(offer: Offer): void {
+    const missing = shortfall(offer, this.wanted);
+    if (this.closest === undefined || missingFraction(missing, this.wanted) < missingFraction(this.closest.missing, this.wanted)) this.closest = { offer, missing };
+  }
+
+  /** Forgets the offers noted (a task was launched: what was missing then no longer is). */
+  clear(): void {
+    this.closest = undefined;
+  }
+
+  /** One sentence: what `task` (e.g. `task 'hello'`) wants and what the closest offer lacks. */
+  explain(task: string): string {
+    if (this.closest === undefined) return `no offers yet for ${task} (${this.wanted.format()})`;
+    const offered = Resources.fromJSON(this.closest.offer.resources).format();
+    const lacking = this.closest.missing.isEmpty() ? 'its ranges or sets do not match' : `it lacks ${this.closest.missing.format()}`;
+    return `no offer can hold ${task} (${this.wanted.format()}); the largest, ${offered} on agent '${this.closest.offer.agentId}': ${lacking}`;
+  }
+}
+
+/** How much of `wanted` is missing, as a sum of fractions per scalar (0 when it fits). */
+function missingFraction(missing: Resources, wanted: Resources): number {
+  let total = 0;
+  for (const [name, amount] of missing.scalarTotals()) total += amount / Math.max(wanted.scalar(name), Number.MIN_VALUE);
+  return total;
+}

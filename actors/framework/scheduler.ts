@@ -69,7 +69,7 @@ export type SchedulerState = 'registering' | 'registered' | 'disconnected' | 'st
  *       if (status.state === 'TASK_FINISHED') this.stop();
  *     }
  *   }
- *   host.spawn(new Hello({ master: '127.0.0.1:5050', framework: { name: 'hello', user: 'me' } }));
+ *   host.spawn(new Hello({ master: '127.0.0.1:5050', framework: { name: 'hello', user: os.userInfo().username } })); // tasks run as this OS user (--switch_user)
  */
 export abstract class Scheduler extends Actor {
   /** Where we stand with the master. */

@@ -143,7 +143,8 @@ export function registryPathOf(flags: MasterFlags): string {
 }
 
 /**
- * Throws an Error naming the first flag with an impossible value (a bin turns it into exit code
+ * Throws an Error naming the first flag with an impossible value by its command-line name
+ * (`--allocation_interval`, not `allocationIntervalMs`; a bin turns it into exit code
  * 2). It catches whatever would otherwise make `startMaster` reject later (exit code 1): an
  * allocation interval the allocator refuses, or a registry path it cannot load.
  */
@@ -156,23 +157,23 @@ export function checkMasterFlags(flags: MasterFlags): void {
   if (flags.stateCacheTimeoutMs !== undefined) positive.push(['stateCacheTimeoutMs', flags.stateCacheTimeoutMs]);
   if (flags.httpFrameworkHeartbeatIntervalMs !== undefined) positive.push(['httpFrameworkHeartbeatIntervalMs', flags.httpFrameworkHeartbeatIntervalMs]);
   for (const [name, value] of positive) {
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`master flag ${name} must be a positive number, not ${value}`);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${flagName(name)} must be positive, not ${describeValue(name, value)}`);
   }
   const lastTurnOffers = flags.stateLastTurnOffers;
   if (lastTurnOffers !== undefined && (!Number.isSafeInteger(lastTurnOffers) || lastTurnOffers < 0)) {
-    throw new Error(`master flag stateLastTurnOffers must be a non-negative integer, not ${lastTurnOffers}`);
+    throw new Error(`${flagName('stateLastTurnOffers')} must be a non-negative integer, not ${lastTurnOffers}`);
   }
   const budget = flags.stateTurnBudgetMs;
-  if (budget !== undefined && (!Number.isFinite(budget) || budget < 0)) throw new Error(`master flag stateTurnBudgetMs must be a non-negative number, not ${budget}`);
+  if (budget !== undefined && (!Number.isFinite(budget) || budget < 0)) throw new Error(`${flagName('stateTurnBudgetMs')} must be a non-negative duration, not ${describeValue('stateTurnBudgetMs', budget)}`);
   const subscribers = flags.maxOperatorEventStreamSubscribers;
   if (subscribers !== undefined && (!Number.isInteger(subscribers) || subscribers < 1)) {
-    throw new Error(`master flag maxOperatorEventStreamSubscribers must be a positive integer, not ${subscribers}`);
+    throw new Error(`${flagName('maxOperatorEventStreamSubscribers')} must be a positive integer, not ${subscribers}`);
   }
   if (!Number.isFinite(flags.allocationIntervalMs) || flags.allocationIntervalMs < MIN_ALLOCATION_INTERVAL_MS) {
-    throw new Error(`master flag allocationIntervalMs must be at least ${MIN_ALLOCATION_INTERVAL_MS} ms, not ${flags.allocationIntervalMs}`);
+    throw new Error(`${flagName('allocationIntervalMs')} must be at least ${MIN_ALLOCATION_INTERVAL_MS} ms, not ${describeValue('allocationIntervalMs', flags.allocationIntervalMs)}`);
   }
   if (!Number.isInteger(flags.maxAgentPingTimeouts) || flags.maxAgentPingTimeouts < 1) {
-    throw new Error(`master flag maxAgentPingTimeouts must be a positive integer, not ${flags.maxAgentPingTimeouts}`);
+    throw new Error(`${flagName('maxAgentPingTimeouts')} must be a positive integer, not ${flags.maxAgentPingTimeouts}`);
   }
   const counts: Array<[string, number]> = [
     ['maxCompletedFrameworks', flags.maxCompletedFrameworks],
@@ -181,24 +182,44 @@ export function checkMasterFlags(flags: MasterFlags): void {
     ['maxFrameworksPerPeer', flags.maxFrameworksPerPeer],
   ];
   for (const [name, value] of counts) {
-    if (!Number.isInteger(value) || value < 0) throw new Error(`master flag ${name} must be a non-negative integer, not ${value}`);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${flagName(name)} must be a non-negative integer, not ${value}`);
   }
   if (flags.rateLimits !== undefined) {
     try {
       checkRateLimits(flags.rateLimits);
     } catch (error) {
-      throw new Error(`master flag rateLimits: ${(error as Error).message}`);
+      throw new Error(`${flagName('rateLimits')}: ${(error as Error).message}`);
     }
   }
-  if (flags.workDir.length === 0) throw new Error('master flag workDir must not be empty');
+  if (flags.workDir.length === 0) throw new Error(`${flagName('workDir')} must not be empty`);
   const requiring = (['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadonly', 'authenticateHttpReadwrite'] as const).filter((name) => flags[name] === true);
-  if (requiring.length > 0 && flags.credentials === undefined) throw new Error(`master flag ${requiring.join(', ')} needs credentials (--credentials): nobody could authenticate`);
+  if (requiring.length > 0 && flags.credentials === undefined) throw new Error(`${requiring.map(flagName).join(', ')} ${requiring.length === 1 ? 'needs' : 'need'} --credentials: nobody could authenticate`);
   checkRegistryPath(flags);
+}
+
+/**
+ * The command-line flag (Mesos' name) that sets `field` of `MasterFlags`:
+ * `allocationIntervalMs` → `--allocation_interval`. Errors name the flag a user of the bins
+ * typed, not a field they never saw.
+ */
+function flagName(field: string): string {
+  const flag = field === 'registryPath' ? 'registry' : field.replace(/Ms$/, '').replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  return `--${flag}`;
+}
+
+/** `value` of `field` as an error shows it: a duration field's with its unit. */
+function describeValue(field: string, value: number): string {
+  return field.endsWith('Ms') ? `${value} ms` : String(value);
+}
+
+/** The flag a bad registry path came from: `--registry` if given, else the work dir it lies in. */
+function registryFlag(flags: MasterFlags): string {
+  return flagName(flags.registryPath !== undefined ? 'registryPath' : 'workDir');
 }
 
 /** The registry file may be missing (a first start), but it must be named, and not be a directory or a device. */
 function checkRegistryPath(flags: MasterFlags): void {
-  if (flags.registryPath !== undefined && flags.registryPath.length === 0) throw new Error('master flag registryPath must not be empty');
+  if (flags.registryPath !== undefined && flags.registryPath.length === 0) throw new Error(`${flagName('registryPath')} must not be empty`);
   const registryPath = registryPathOf(flags);
   let stats: fs.Stats | undefined;
   try {
@@ -208,10 +229,10 @@ function checkRegistryPath(flags: MasterFlags): void {
     // Missing is fine (a first start). ENOTDIR (a file where a directory of the path should be),
     // EACCES, ELOOP: one line that names the path.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`master flag registryPath: cannot use ${registryPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new Error(`${registryFlag(flags)}: cannot use ${registryPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
   }
-  if (stats !== undefined && !stats.isFile()) throw new Error(`master flag registryPath: ${registryPath} is not a file`);
+  if (stats !== undefined && !stats.isFile()) throw new Error(`${registryFlag(flags)}: ${registryPath} is not a file`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dispatch } from '../../lib/actor';
@@ -96,6 +97,90 @@ describe('the cluster as real processes', function () {
       expect(fs.existsSync(made as string), `kept with --keep_work_dir=${keep}`).to.equal(keep);
       if (keep) fs.rmSync(made as string, { recursive: true, force: true });
     }
+  });
+
+  it("mesos-local on Ctrl-C shuts its executors and tasks down (a checkpointing framework's too) before it removes its temporary work dir", async () => {
+    const local = start('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:1;mem:256']);
+    const [, made] = await local.waitFor(/work dir (\S+)/);
+    const [, master] = await local.waitFor(/master master@(\S+)/);
+    await local.waitFor(/web UI/);
+    const execute = start('mesos-execute', ['--master', master as string, '--name', 'kept', '--checkpoint', '--command', 'echo $$ > pid; sleep 60']);
+    await execute.waitFor(/TASK_RUNNING/, 30_000);
+    const taskPid = Number(await eventuallyRead((await findFile(made as string, 'pid'))!));
+    try {
+      local.kill('SIGINT');
+      expect(await within(local.exited, 30_000, 'mesos-local to stop')).to.equal(0);
+      // It used to stop its hosts only: the checkpointed executor waited for its agent, the task ran on, its sandbox deleted.
+      expect(processExists(taskPid), 'the task killed').to.equal(false);
+      expect(fs.existsSync(made as string), 'the temporary work dir removed').to.equal(false);
+    } finally {
+      try { process.kill(-taskPid, 'SIGKILL'); } catch { /* gone, as it should be */ }
+    }
+  });
+
+  it('mesos-local removes its temporary work dir when its start fails, and names the flag at fault', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'local-tmp-'));
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const busyPort = (busy.address() as net.AddressInfo).port;
+    const notADirectory = path.join(workDir, 'a-file');
+    fs.writeFileSync(notADirectory, '');
+    try {
+      const cases: Array<[string[], RegExp]> = [
+        [['--port', String(busyPort)], new RegExp(`${busyPort}`)],
+        [['--isolation', 'no/such'], /--isolation/],
+        [['--attributes', ';;:'], /attribute/i],
+        [['--allocation_interval', '0secs'], /^mesos-local: --allocation_interval must be at least 1 ms, not 0 ms$/],
+        [['--ip', '10.255.255.1'], /10\.255\.255\.1/],
+      ];
+      for (const [args, expected] of cases) {
+        const local = track(startBin('mesos-local', ['--port', '0', '--resources', 'cpus:1;mem:256', ...args], { TMPDIR: tmp }));
+        expect(await within(local.exited, 20_000, `mesos-local ${args.join(' ')}`), args.join(' ')).to.not.equal(0);
+        expect(local.stderr.trim(), args.join(' ')).to.match(expected);
+        expect(fs.readdirSync(tmp), `work dirs left behind by mesos-local ${args.join(' ')}`).to.deep.equal([]);
+      }
+      const fileWorkDir = start('mesos-local', ['--port', '0', '--work_dir', notADirectory]);
+      expect(await within(fileWorkDir.exited, 20_000, 'mesos-local --work_dir <a file>')).to.equal(2);
+      expect(fileWorkDir.stderr.trim()).to.match(/^mesos-local: --work_dir: cannot use .*a-file\/master\/registry\.json \(ENOTDIR\)$/);
+    } finally {
+      busy.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('--master at an agent: one line saying it is not a master', async () => {
+    const local = start('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:1;mem:256', '--work_dir', workDir]);
+    const [, agent] = await local.waitFor(/agent slave\(1\)@(\S+)/);
+    const execute = start('mesos-execute', ['--master', agent as string, '--name', 'x', '--command', 'true']);
+    expect(await within(execute.exited, 10_000, 'mesos-execute')).to.equal(1);
+    expect(execute.stderr.trim()).to.equal(`mesos-execute: ${agent as string} answered 404 for /master/health: is it an agent, not a master?`);
+  });
+
+  it('mesos-batch says what is missing when no offer can hold its tasks (it used to wait in silence)', async () => {
+    const master = await localCluster('cpus:4;mem:4096');
+    const batch = start('mesos-batch', ['--master', master, '--name', 'big', '--tasks', '2', '--task_resources', 'cpus:100;mem:32', '--command', 'true']);
+    await eventually(() => batch.stderr.includes('\n'), 20_000, 'a line on stderr');
+    expect(batch.stderr).to.match(/^mesos-batch: no offer can hold task 'big-0' \(cpus:100;mem:32\); the largest, cpus:4;mem:4096\S* on agent '\S+': it lacks cpus:96\n$/);
+    expect(batch.child.exitCode, 'still waiting').to.equal(null);
+  });
+
+  it('mesos-batch says at once that the master went away, and when it is back (it used to say nothing until --master_timeout)', async () => {
+    const port = await freePort();
+    const masterArgs = ['--port', String(port), '--work_dir', path.join(workDir, 'master')];
+    let masterProcess = start('mesos-master', masterArgs);
+    const [, master] = await masterProcess.waitFor(/master@(\S+)/);
+    await masterProcess.waitFor(new RegExp(`^mesos-master: web UI http://${master as string}/$`, 'm'));
+    start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024', '--registration_backoff_factor', '100ms']);
+    // At log level error: the lines are the bin's own, not the scheduler's warnings.
+    const batch = track(startBin('mesos-batch', ['--master', master as string, '--name', 'b', '--tasks', '1', '--task_resources', 'cpus:0.1;mem:16', '--command', 'sleep 60'], { MESOS_LOG_LEVEL: 'error' }));
+    await batch.waitFor(/b-0 TASK_RUNNING/, 30_000);
+    masterProcess.kill('SIGKILL');
+    await masterProcess.exited;
+    await eventually(() => batch.stderr.includes('went away'), 5_000, 'the line saying the master went away');
+    expect(batch.stderr).to.equal(`mesos-batch: the master master@${master as string} went away; re-registering, and giving up after 60 s without one (--master_timeout)\n`);
+    masterProcess = start('mesos-master', masterArgs);
+    await eventually(() => batch.stderr.includes('re-registered'), 30_000, 'the line saying it is back');
+    expect(batch.stderr.split('\n').at(-2)).to.equal(`mesos-batch: re-registered with the master master@${master as string}`);
   });
 
   it('mesos-local + mesos-execute runs `echo hello` end to end', async () => {
@@ -213,6 +298,31 @@ describe('the cluster as real processes', function () {
     expect(slaves.map((slave) => [slave.id, slave.active])).to.deep.equal([[agentId, true]]);
   });
 
+  it("SIGTERM to a checkpointing framework's command executor whose agent is gone kills its task too (it used to leave `sh -c sleep` running)", async () => {
+    const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')]);
+    const [, master] = await masterProcess.waitFor(/master@(\S+)/);
+    const agentProcess = start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024']);
+    await agentProcess.waitFor(/slave\(1\)@/);
+    const host = await netHost();
+    hosts.push(host);
+    // A checkpointing framework's task runs under the TypeScript command executor (the native one cannot wait for a restarted agent).
+    host.spawn(new OneTask(master as string, 'orphaned', 'echo $PPID > executor.pid; echo $$ > pid; sleep 60', 3600, true));
+    const pidFile = (await findFile(workDir, 'pid'))!;
+    const taskPid = Number(await eventuallyRead(pidFile));
+    const executorPid = Number(await eventuallyRead(path.join(path.dirname(pidFile), 'executor.pid')));
+    // With the agent gone nobody but the executor can clean up after it.
+    agentProcess.kill('SIGKILL');
+    await agentProcess.exited;
+    try {
+      expect(processExists(taskPid), 'the task outlives its agent').to.equal(true);
+      process.kill(executorPid, 'SIGTERM');
+      await eventually(() => !processExists(executorPid), 10_000, 'the executor to exit');
+      await eventually(() => !processExists(taskPid), 5_000, 'the task to be gone with its executor');
+    } finally {
+      try { process.kill(-taskPid, 'SIGKILL'); } catch { /* gone, as it should be */ }
+    }
+  });
+
   it('mesos-execute gives up with one line and exit 1 once it has had no master for --master_timeout', async () => {
     const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')]);
     const [, master] = await masterProcess.waitFor(/master@(\S+)/);
@@ -223,6 +333,7 @@ describe('the cluster as real processes', function () {
     expect(await within(execute.exited, 20_000, 'mesos-execute to give up')).to.equal(1);
     const lines = execute.stderr.trim().split('\n');
     expect(lines.at(-1)).to.equal(`mesos-execute: no master at ${master as string} for 2 s; giving up`);
+    expect(lines, 'said at once, before giving up').to.include(`mesos-execute: the master master@${master as string} went away; re-registering, and giving up after 2 s without one (--master_timeout)`);
     expect(lines.filter((line) => line.includes('lost the master')), 'said once, not at every retry').to.have.length(1);
   });
 
@@ -259,7 +370,7 @@ describe('the cluster as real processes', function () {
     const [, masterMatch] = await masterProcess.waitFor(/master@(\S+)/);
     const master = masterMatch as string;
     const batch = (name: string, resources: string): BinProcess =>
-      start('mesos-batch', ['--master', master, '--name', name, '--tasks', '10', '--tasks_per_offer', '1', '--task-resources', resources, '--command', 'sleep 120']);
+      start('mesos-batch', ['--master', master, '--name', name, '--tasks', '10', '--tasks_per_offer', '1', '--task_resources', resources, '--command', 'sleep 120']);
     batch('A', 'cpus:3;mem:2048');
     await waitForFrameworks(master, 1);
     batch('B', 'cpus:1;mem:5120');
@@ -306,7 +417,7 @@ describe('the cluster as real processes', function () {
       expect(help.stdout, name).to.match(/^Usage: /);
     }
     const master = await localCluster('cpus:2;mem:1024');
-    const batch = track(startScript(examplePath('batch'), ['--master', master, '--name', 'ex', '--tasks', '2', '--task-resources', 'cpus:0.5;mem:32', '--command', 'true']));
+    const batch = track(startScript(examplePath('batch'), ['--master', master, '--name', 'ex', '--tasks', '2', '--task_resources', 'cpus:0.5;mem:32', '--command', 'true']));
     expect(await within(batch.exited, 30_000, 'the batch example')).to.equal(0);
     expect(batch.stdout).to.match(/ex: 2 of 2 tasks finished/);
     // Instances end after a moment; the service relaunches them (ids count up) until interrupted.
@@ -321,6 +432,17 @@ describe('the cluster as real processes', function () {
       active = (await masterState(master)).frameworks.filter((framework) => framework.name === 'svc').length;
     }
     expect(active, 'the service framework torn down').to.equal(0);
+  });
+
+  it('the README\'s framework example is actors/framework/examples/hello.ts as it is, and it runs a task and exits 0', async () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+    const source = fs.readFileSync(path.resolve(__dirname, '../../../actors/framework/examples/hello.ts'), 'utf8');
+    expect(readme, 'the README shows hello.ts whole').to.include(`\n\`\`\`ts\n${source}\`\`\`\n`);
+    const master = await localCluster('cpus:1;mem:256');
+    const hello = track(startScript(examplePath('hello'), [master]));
+    // It used to need a top-level await (not in CommonJS) and, once wrapped, never exited.
+    expect(await within(hello.exited, 30_000, 'the hello example to exit')).to.equal(0);
+    expect(hello.stdout.trim().split('\n').map((line) => line.split(' ').slice(0, 2).join(' '))).to.deep.equal(['hello-1 TASK_STARTING', 'hello-1 TASK_RUNNING', 'hello-1 TASK_FINISHED']);
   });
 
   it('every bin answers --help and --version, and a bad flag, a bad resource string or an unreachable master with one line', async () => {
@@ -366,6 +488,12 @@ async function waitForFrameworks(master: string, count: number): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })(), 20_000, `${count} frameworks`);
+}
+
+/** The text of `file` once something is written in it. */
+async function eventuallyRead(file: string): Promise<string> {
+  await eventually(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() !== '', 10_000, `${path.basename(file)} written`);
+  return fs.readFileSync(file, 'utf8').trim();
 }
 
 async function findAll(root: string, name: string): Promise<string[]> {

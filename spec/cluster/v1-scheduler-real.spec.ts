@@ -135,6 +135,22 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.name === 'v1-hello-python'), 'the Python framework torn down');
   });
 
+  (python ? it : it.skip)(`the Python framework says what an offer lacks when none can hold its task, and runs it as the user running it${python ? '' : ' (skipped: no python3 on this machine)'}`, async () => {
+    const script = path.resolve(__dirname, '../../../actors/framework/examples/v1_hello.py');
+    const run = new BinProcess(spawn('python3', [script, '--master', master, '--command', 'true', '--cpus', '100'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    try {
+      // It used to decline in silence, forever (and to subscribe as 'root' whoever ran it).
+      await within(new Promise<void>((resolve) => { const check = (): void => { if (run.stderr.includes('\n')) resolve(); else setTimeout(check, 20); }; check(); }), 30_000, 'a line on stderr');
+      expect(run.stderr.trim()).to.match(/^v1_hello: an offer cannot hold the task \(cpus:100;mem:32\): it lacks cpus:9[0-9.]+; waiting for another$/);
+      const state = await untilState(master, (state) => state.frameworks.some((framework) => framework.name === 'v1-hello-python'), 'the Python framework subscribed');
+      const framework = state.frameworks.find((candidate) => candidate.name === 'v1-hello-python') as StateFramework & { user?: string };
+      expect(framework.user).to.equal(os.userInfo().username);
+    } finally {
+      run.kill('SIGKILL');
+      await run.exited;
+    }
+  });
+
   it('answers bad calls as Mesos does: no or a wrong stream id, an unknown framework, protobuf, GET', async () => {
     const subscription = await subscribe({ user: 'root', name: 'v1-bad-calls' });
     const { framework_id: { value: frameworkId } } = (await subscription.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
@@ -207,7 +223,7 @@ describe("the seed's DRF example with one framework of each kind: an actor frame
     const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master'), '--allocation_interval', '500ms']);
     const [, masterMatch] = await masterProcess.waitFor(/master@(\S+)/);
     const master = masterMatch as string;
-    start('mesos-batch', ['--master', master, '--name', 'A', '--tasks', '10', '--tasks_per_offer', '1', '--task-resources', 'cpus:3;mem:2048', '--command', 'sleep 120']);
+    start('mesos-batch', ['--master', master, '--name', 'A', '--tasks', '10', '--tasks_per_offer', '1', '--task_resources', 'cpus:3;mem:2048', '--command', 'sleep 120']);
     await untilState(master, (state) => state.frameworks.length === 1, 'framework A');
     // B: one 1-cpu/5-GB task per offer while it fits (as mesos-batch --tasks_per_offer 1 does), the rest returned unfiltered.
     const b = new V1Subscription(master);

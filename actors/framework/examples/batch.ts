@@ -1,6 +1,8 @@
 import { Resources } from '../../../lib/resources';
 import { isTerminalState, type Offer, type TaskInfo, type TaskStatus } from '../../../lib/protocol';
-import { fitInto } from '../offers';
+import type { Timer } from '../../../lib/actor';
+import { UNFIT_OFFERS_EXPLAIN_AFTER_MS } from '../constants';
+import { fitInto, UnfitOffers } from '../offers';
 import { Scheduler, type SchedulerOptions } from '../scheduler';
 
 /** Offers a batch framework does not need are declined for this long once all tasks are launched. */
@@ -37,7 +39,7 @@ export interface BatchResult {
  * unfiltered (refuse 0 s), and resolves `done` when every task has reached a terminal state.
  * With `tasksPerOffer: 1` it is the framework of the seed document's DRF example.
  *
- *   const batch = new BatchScheduler({ master, framework: { name: 'crunch', user: 'me' }, tasks: 20,
+ *   const batch = new BatchScheduler({ master, framework: { name: 'crunch', user: os.userInfo().username }, tasks: 20,
  *     taskResources: Resources.parse('cpus:1;mem:128'), command: 'sleep 2' });
  *   host.spawn(batch);
  *   const { finished, failed } = await batch.done;
@@ -50,10 +52,15 @@ export class BatchScheduler extends Scheduler {
   private readonly launches: Array<{ taskId: string; agentId: string }> = [];
   /** Terminal states seen per task id. */
   private readonly outcomes = new Map<string, TaskStatus['state']>();
+  /** Offers declined since the last launch for holding not even one task (to explain a stall). */
+  private readonly unfit: UnfitOffers;
+  /** Calls `noOfferFits` once per stall, `UNFIT_OFFERS_EXPLAIN_AFTER_MS` after the first offer that held no task; cleared by a launch. */
+  private explainTimer: Timer | undefined;
 
   constructor(private readonly batch: BatchOptions) {
     super(batch);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+    this.unfit = new UnfitOffers(batch.taskResources);
   }
 
   protected override resourceOffers(offers: Offer[]): void {
@@ -61,11 +68,32 @@ export class BatchScheduler extends Scheduler {
       const tasks = this.fill(offer);
       if (tasks.length === 0) {
         const allLaunched = this.launches.length >= this.batch.tasks;
+        if (!allLaunched) this.noteUnfit(offer);
         this.decline(offer.id, { refuseSeconds: allLaunched ? BATCH_DONE_REFUSE_SECONDS : 0 });
         continue;
       }
+      this.unfit.clear();
+      this.explainTimer?.cancel();
+      this.explainTimer = undefined;
       this.launch(offer.id, tasks, { refuseSeconds: 0 });
     }
+  }
+
+  /**
+   * Offers have been declined for `UNFIT_OFFERS_EXPLAIN_AFTER_MS` without a launch, none able to
+   * hold one task: `explanation` says what the closest lacked. Logged by default; `mesos-batch`
+   * prints it. Called once per stall.
+   */
+  protected noOfferFits(explanation: string): void {
+    this.log.warn({ framework: this.framework.name }, explanation);
+  }
+
+  /** Remembers an offer that held no task, and starts the wait before explaining (once per stall). */
+  private noteUnfit(offer: Offer): void {
+    this.unfit.note(offer);
+    this.explainTimer ??= this.delay(UNFIT_OFFERS_EXPLAIN_AFTER_MS, () => {
+      if (this.unfit.any) this.noOfferFits(this.unfit.explain(`task '${this.framework.name}-${this.launches.length}'`));
+    });
   }
 
   /** Takes tasks out of what remains of `offer` while they fit, are still to launch and are under `tasksPerOffer`. */

@@ -45,7 +45,7 @@ export interface ServiceOptions extends SchedulerOptions {
  * a new one in its place (counted in `unhealthyRelaunches`).
  *
  * @example
- *   new ServiceScheduler({ master, framework: { name: 'web', user: 'me' }, instances: 2, taskResources: Resources.parse('cpus:0.1;mem:32'),
+ *   new ServiceScheduler({ master, framework: { name: 'web', user: os.userInfo().username }, instances: 2, taskResources: Resources.parse('cpus:0.1;mem:32'),
  *     command: 'python3 -m http.server $PORT', healthCheck: { path: '/' } });
  */
 export class ServiceScheduler extends Scheduler {
@@ -154,6 +154,14 @@ async function main(): Promise<void> {
 
     protected override noMaster(waitedMs: number): void {
       client.fail('service', `no master for ${waitedMs / 1000} s; giving up`);
+    }
+
+    protected override disconnected(): void {
+      client.reportMasterLost('service', this.master.toString(), flags.master_timeout);
+    }
+
+    protected override reregistered(): void {
+      client.reportMasterBack('service', this.master.toString());
     }
   }
   const service = new ClientService({

@@ -3,7 +3,10 @@
 
 Subscribes to the master, runs one shell command as a task on the first offer that can hold it,
 acknowledges every status update, declines other offers, and tears the framework down once the
-task has ended. Exits 0 if the task finished, 1 otherwise (or on any error, with one line).
+task has ended. Exits 0 if the task finished, 1 otherwise (or on any error, with one line). The
+task runs as --user (default: the user running this script; the agents switch to it with
+--switch_user, so it must exist on their machines). Until an offer can hold the task it says, once,
+what the first offer that could not lacked.
 
     python3 actors/framework/examples/v1_hello.py --master 127.0.0.1:5050 --command 'echo hello'
 
@@ -11,6 +14,7 @@ Nothing here is specific to this project: it speaks the API as Mesos documents i
 (docs/scheduler-http-api.md), so it runs against Apache Mesos as well.
 """
 import argparse
+import getpass
 import http.client
 import json
 import sys
@@ -36,11 +40,13 @@ def main():
     parser.add_argument("--command", required=True, help="shell command the task runs")
     parser.add_argument("--cpus", type=float, default=0.1)
     parser.add_argument("--mem", type=float, default=32)
+    parser.add_argument("--user", default=getpass.getuser(),
+                        help="OS user the task runs as (default: yours); it must exist on the agents' machines")
     args = parser.parse_args()
     host, port = args.master.rsplit(":", 1)
 
     stream = http.client.HTTPConnection(host, int(port), timeout=STREAM_READ_TIMEOUT_SECONDS)
-    subscribe = {"type": "SUBSCRIBE", "subscribe": {"framework_info": {"user": "root", "name": "v1-hello-python"}}}
+    subscribe = {"type": "SUBSCRIBE", "subscribe": {"framework_info": {"user": args.user, "name": "v1-hello-python"}}}
     stream.request("POST", "/api/v1/scheduler", json.dumps(subscribe), {"Content-Type": "application/json", "Accept": "application/json"})
     response = stream.getresponse()
     if response.status != 200:
@@ -48,6 +54,7 @@ def main():
     stream_id = response.getheader("Mesos-Stream-Id")
     framework_id = None
     launched = False
+    explained = False
 
     def call(body):
         connection = http.client.HTTPConnection(host, int(port), timeout=10)
@@ -79,6 +86,11 @@ def main():
                     }
                     call({"type": "ACCEPT", "accept": {"offer_ids": [offer["id"]], "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}]}})
                 else:
+                    if not launched and not explained:
+                        explained = True
+                        lacks = [f"{name}:{want - scalar(offer, name):g}" for name, want in (("cpus", args.cpus), ("mem", args.mem)) if scalar(offer, name) < want]
+                        print(f"v1_hello: an offer cannot hold the task (cpus:{args.cpus:g};mem:{args.mem:g}): it lacks {';'.join(lacks)}; waiting for another",
+                              file=sys.stderr, flush=True)
                     call({"type": "DECLINE", "decline": {"offer_ids": [offer["id"]], "filters": {"refuse_seconds": 60}}})
         elif kind == "UPDATE":
             status = event["update"]["status"]

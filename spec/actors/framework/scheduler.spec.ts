@@ -4,9 +4,9 @@ import { VirtualClock } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
 import type { MasterInfo, Offer, StatusUpdate, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
-import { BatchScheduler } from '../../../actors/framework/examples/batch';
-import { fitResources, shortfall } from '../../../actors/framework/offers';
-import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS } from '../../../actors/framework/constants';
+import { BatchScheduler, type BatchOptions } from '../../../actors/framework/examples/batch';
+import { fitResources, shortfall, UnfitOffers } from '../../../actors/framework/offers';
+import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, UNFIT_OFFERS_EXPLAIN_AFTER_MS } from '../../../actors/framework/constants';
 import { memoryHost, Probe } from '../../support/runtime';
 
 const MASTER_MESSAGES = ['RegisterFramework', 'ReregisterFramework', 'AcceptOffers', 'DeclineOffers', 'KillTask', 'ReviveOffers',
@@ -279,6 +279,52 @@ describe('BatchScheduler', () => {
     master.post(batch.self(), 'ResourceOffers', { offers: [offer('o2', 'cpus:4;mem:1000')] });
     await clock.settle();
     expect(launched(1).map((t) => t.taskId)).to.deep.equal(['b-2']);
+  });
+
+  it('says once what is missing when no offer can hold a task for a while, and again only after a launch and a new stall', async () => {
+    class Explaining extends BatchScheduler {
+      readonly explanations: string[] = [];
+      constructor(options: BatchOptions) { super(options); }
+      protected override noOfferFits(explanation: string): void { this.explanations.push(explanation); }
+    }
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const master = new Probe('master', MASTER_MESSAGES);
+    const masterPid = host.spawn(master);
+    const batch = new Explaining({
+      master: masterPid.toString(), framework: { name: 'big', user: 'me' }, tasks: 2, tasksPerOffer: 1,
+      taskResources: Resources.parse('cpus:3;mem:32'), command: 'true',
+    });
+    host.spawn(batch);
+    master.post(batch.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:1;mem:1000'), offer('o2', 'cpus:2;mem:1000')] });
+    await clock.settle();
+    await clock.advance(UNFIT_OFFERS_EXPLAIN_AFTER_MS - 1);
+    expect(batch.explanations, 'not before the wait').to.deep.equal([]);
+    await clock.advance(1);
+    const explained = "no offer can hold task 'big-0' (cpus:3;mem:32); the largest, cpus:2;mem:1000 on agent 'm1-S0': it lacks cpus:1";
+    expect(batch.explanations).to.deep.equal([explained]);
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o3', 'cpus:1;mem:1000')] });
+    await clock.advance(UNFIT_OFFERS_EXPLAIN_AFTER_MS * 3);
+    expect(batch.explanations, 'once per stall').to.have.length(1);
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o4', 'cpus:3;mem:1000')] });
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o5', 'cpus:1;mem:1000')] });
+    await clock.advance(UNFIT_OFFERS_EXPLAIN_AFTER_MS);
+    expect(batch.explanations.at(-1)).to.equal("no offer can hold task 'big-1' (cpus:3;mem:32); the largest, cpus:1;mem:1000 on agent 'm1-S0': it lacks cpus:2");
+    expect(batch.explanations).to.have.length(2);
+  });
+});
+
+describe('UnfitOffers', () => {
+  it('keeps the offer that lacks the least (as fractions of what is wanted), and says so in one sentence', () => {
+    const unfit = new UnfitOffers(Resources.parse('cpus:4;mem:1000'));
+    expect(unfit.explain("task 't'")).to.equal("no offers yet for task 't' (cpus:4;mem:1000)");
+    unfit.note(offer('o1', 'cpus:3;mem:100'));   // lacks 1/4 cpus + 9/10 mem
+    unfit.note(offer('o2', 'cpus:1;mem:1000'));  // lacks 3/4 cpus: closer
+    unfit.note(offer('o3', 'cpus:0.5;mem:2000'));
+    expect(unfit.explain("task 't'")).to.equal("no offer can hold task 't' (cpus:4;mem:1000); the largest, cpus:1;mem:1000 on agent 'm1-S0': it lacks cpus:3");
+    unfit.clear();
+    expect(unfit.any).to.equal(false);
   });
 });
 

@@ -18,18 +18,19 @@ describe('actors/master/flags: checkMasterFlags', () => {
     expect(() => checkMasterFlags({ ...base, allocationIntervalMs: MIN_ALLOCATION_INTERVAL_MS })).to.not.throw();
   });
 
-  // Each of these used to pass the check and fail later, in startMaster or while running.
+  // Each of these used to pass the check and fail later, in startMaster or while running. Each
+  // names the command-line flag (a user of mesos-master typed --allocation_interval, never saw allocationIntervalMs).
   const rows: Array<[string, Partial<MasterFlags>, RegExp]> = [
-    ['an allocation interval below the allocator minimum', { allocationIntervalMs: MIN_ALLOCATION_INTERVAL_MS / 2 }, /allocationIntervalMs must be at least 1 ms, not 0.5/],
-    ['a fractional ping timeout count', { maxAgentPingTimeouts: 2.5 }, /maxAgentPingTimeouts must be a positive integer, not 2.5/],
-    ['an empty registry path', { registryPath: '' }, /registryPath must not be empty/],
-    ['a negative per-peer framework cap', { maxFrameworksPerPeer: -1 }, /maxFrameworksPerPeer must be a non-negative integer, not -1/],
-    ['a negative state turn budget', { stateTurnBudgetMs: -1 }, /stateTurnBudgetMs must be a non-negative number, not -1/],
-    ['an endless state turn budget', { stateTurnBudgetMs: Infinity }, /stateTurnBudgetMs must be a non-negative number, not Infinity/],
-    ['a negative count of offers for a state request\'s last turn', { stateLastTurnOffers: -1 }, /stateLastTurnOffers must be a non-negative integer, not -1/],
-    ['a fractional count of offers for a state request\'s last turn', { stateLastTurnOffers: 2.5 }, /stateLastTurnOffers must be a non-negative integer, not 2.5/],
-    ['a zero state cache timeout', { stateCacheTimeoutMs: 0 }, /stateCacheTimeoutMs must be a positive number, not 0/],
-    ['rate limits with a bad qps (built in code, not parsed)', { rateLimits: { limits: [{ principal: 'a', qps: 0 }] } }, /master flag rateLimits: limits\[0\]\.qps must be a positive number, not 0/],
+    ['an allocation interval below the allocator minimum', { allocationIntervalMs: MIN_ALLOCATION_INTERVAL_MS / 2 }, /^--allocation_interval must be at least 1 ms, not 0.5 ms$/],
+    ['a fractional ping timeout count', { maxAgentPingTimeouts: 2.5 }, /^--max_agent_ping_timeouts must be a positive integer, not 2.5$/],
+    ['an empty registry path', { registryPath: '' }, /^--registry must not be empty$/],
+    ['a negative per-peer framework cap', { maxFrameworksPerPeer: -1 }, /^--max_frameworks_per_peer must be a non-negative integer, not -1$/],
+    ['a negative state turn budget', { stateTurnBudgetMs: -1 }, /^--state_turn_budget must be a non-negative duration, not -1 ms$/],
+    ['an endless state turn budget', { stateTurnBudgetMs: Infinity }, /^--state_turn_budget must be a non-negative duration, not Infinity ms$/],
+    ['a negative count of offers for a state request\'s last turn', { stateLastTurnOffers: -1 }, /^--state_last_turn_offers must be a non-negative integer, not -1$/],
+    ['a fractional count of offers for a state request\'s last turn', { stateLastTurnOffers: 2.5 }, /^--state_last_turn_offers must be a non-negative integer, not 2.5$/],
+    ['a zero state cache timeout', { stateCacheTimeoutMs: 0 }, /^--state_cache_timeout must be positive, not 0 ms$/],
+    ['rate limits with a bad qps (built in code, not parsed)', { rateLimits: { limits: [{ principal: 'a', qps: 0 }] } }, /^--rate_limits: limits\[0\]\.qps must be a positive number, not 0$/],
   ];
   for (const [what, flags, expected] of rows) {
     it(`rejects ${what}`, () => {
@@ -39,14 +40,14 @@ describe('actors/master/flags: checkMasterFlags', () => {
 
   it('rejects a registry path that names a directory (loading it would fail in startMaster)', () => {
     const workDir = makeWorkDir();
-    expect(() => checkMasterFlags({ ...defaultMasterFlags(workDir), registryPath: workDir })).to.throw(/registryPath: .* is not a file/);
+    expect(() => checkMasterFlags({ ...defaultMasterFlags(workDir), registryPath: workDir })).to.throw(/^--registry: .* is not a file$/);
     expect(() => checkMasterFlags(defaultMasterFlags(workDir))).to.not.throw(); // registry.json not there yet: fine
   });
 
   it('names the registry path and the reason when a file stands where a directory of it should be', () => {
     const workDir = makeWorkDir();
     fs.writeFileSync(path.join(workDir, 'file'), '');
-    expect(() => checkMasterFlags(defaultMasterFlags(path.join(workDir, 'file', 'sub')))).to.throw(/registryPath: cannot use .*file\/sub\/registry\.json \(ENOTDIR\)$/);
+    expect(() => checkMasterFlags(defaultMasterFlags(path.join(workDir, 'file', 'sub')))).to.throw(/^--work_dir: cannot use .*file\/sub\/registry\.json \(ENOTDIR\)$/);
   });
 
   it('startMaster rejects a too short allocation interval before spawning anything', async () => {
@@ -55,7 +56,7 @@ describe('actors/master/flags: checkMasterFlags', () => {
       const started = startMaster({ flags: { ...base, allocationIntervalMs: 0.5 }, host });
       let failure: Error | undefined;
       await started.catch((error: Error) => { failure = error; });
-      expect(failure?.message).to.match(/allocationIntervalMs must be at least/);
+      expect(failure?.message).to.match(/^--allocation_interval must be at least 1 ms, not 0.5 ms$/);
       expect(host.lookup('allocator')).to.equal(undefined);
     } finally {
       await host.stop();
