@@ -21,7 +21,8 @@ const shortText = z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_S
  */
 const id = z.string().min(1, 'must be a non-empty string').max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`);
 const name = z.string().max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`);
-const hostname = z.string().max(MAX_HOSTNAME_LENGTH, `must be at most ${MAX_HOSTNAME_LENGTH} characters`);
+/** A host name: no control characters (NUL and the like were accepted and shown as they were: the hostile-wire pass of 2026-12-05). */
+const hostname = z.string().max(MAX_HOSTNAME_LENGTH, `must be at most ${MAX_HOSTNAME_LENGTH} characters`).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 
 /** A schema of Mesos JSON resources (each call a schema object of its own). */
 function resourceListSchema(): z.ZodType<ResourceJSON[]> {

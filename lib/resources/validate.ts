@@ -16,6 +16,9 @@ export function nameError(name: string): string | undefined {
   if (SYNTAX_CHARACTERS.test(name)) {
     return `name '${name}' contains whitespace or one of ()[]{};:,`;
   }
+  // A key of the JSON the state endpoints render resources as (`{"cpus": 2}`): as `__proto__` it
+  // vanished from /master/state (the hostile-wire pass of 2026-12-05).
+  if (name === '__proto__') return "name '__proto__' is reserved";
   return undefined;
 }
 

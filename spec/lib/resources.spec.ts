@@ -127,6 +127,7 @@ describe('lib/resources', () => {
       ['disks:{a,a}', "invalid resource 'disks:{a,a}': set item 'a' appears twice"],
       ['disks:{a,,b}', "invalid resource 'disks:{a,,b}': set has an empty item"],
       ['my cpus:1', "invalid resource 'my cpus:1': name 'my cpus' contains whitespace or one of ()[]{};:,"],
+      ['__proto__:1', "invalid resource '__proto__:1': name '__proto__' is reserved"],
     ];
     for (const [input, message] of badInputs) {
       it(`rejects ${JSON.stringify(input)}`, () => {

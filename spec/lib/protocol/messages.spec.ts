@@ -38,6 +38,11 @@ describe('lib/protocol/messages', () => {
     expect(() => RegisterAgent.validate({ agent: { ...agent, resources: entries(MAX_RESOURCE_ENTRIES + 1) }, version: '1' })).to.throw(`agent.resources: must have at most ${MAX_RESOURCE_ENTRIES} entries`);
   });
 
+  it('refuses a host name with control characters (NUL was accepted and shown as it was)', () => {
+    expect(() => RegisterAgent.validate({ agent: { ...agent, hostname: 'a\u0000b' }, version: '1' })).to.throw('agent.hostname: must not contain control characters');
+    expect(() => RegisterAgent.validate({ agent: { ...agent, hostname: 'agent-1.example.com' }, version: '1' })).to.not.throw();
+  });
+
   it('bounds what one reconciliation names and one re-registration reports (the hostile-wire pass: 500,000 tasks grew a master by 590 MB, 50,000 frameworks held it 17 s)', () => {
     const statuses = (count: number): unknown[] => Array.from({ length: count }, (_, index) => ({ taskId: `t${index}` }));
     expect(() => ReconcileTasks.validate({ frameworkId: 'F', statuses: statuses(MAX_RECONCILE_TASKS) })).to.not.throw();
