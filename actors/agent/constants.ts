@@ -98,6 +98,12 @@ export const COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS = 10_000;
 /** Name of the input a traced agent host records at start (flags, resources, host name), from which `replayAgent` builds the agent. */
 export const AGENT_START_INPUT = 'agent-start';
 
+/**
+ * Name of the input a traced agent host records when its handle is told to stop (an operator's
+ * stop: `mesos-local`'s Ctrl-C); `replayAgent` stops the replayed agent there too.
+ */
+export const AGENT_STOP_INPUT = 'agent-stop';
+
 /** Name of the input a traced agent host records when an executor process exits (which run, and how), fed back by `replayAgent`. */
 export const EXECUTOR_EXIT_INPUT = 'executor-exit';
 /** Name of the trace input recorded each time a `zk://` agent learns of a new leading master (or none): its body is the `DetectedMaster`, or null. */

@@ -31,7 +31,7 @@ import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ENTERS_CGROUPS_ENV, ProcessLauncher, type Launcher } from './launcher';
 import { chooseIsolator } from './isolator';
 import { DEFAULT_CGROUPS_ROOT } from './cgroups';
-import { AGENT_START_INPUT, SWITCH_USER } from './constants';
+import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
 import { attachMetricsSource, METRICS_ACTOR_ID } from '../../lib/metrics';
@@ -394,6 +394,8 @@ class StartedAgent implements ExecutorApiSpawner {
   }
 
   async stop(): Promise<void> {
+    // A stop from outside the agent: what a replay of a traced agent feeds back (`AGENT_STOP_INPUT`).
+    this.host.recordInput(this.pid, AGENT_STOP_INPUT, null);
     await dispatch(this.agent, (actor) => actor.stop()).catch(() => undefined);
     await this.terminated;
     // Its containers' cgroups are gone before the agent is (a process exiting right after leaves none behind).

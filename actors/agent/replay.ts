@@ -4,7 +4,8 @@
  *
  * An agent's world beyond messages is its machine: the resources it detected at start, and the
  * executor processes it launches. A traced host records the first as the `agent-start` input
- * and the second as one `executor-exit` input per executor process that ended (how it ended).
+ * and the second as one `executor-exit` input per executor process that ended (how it ended);
+ * an operator's stop of the agent (its handle's `stop`) as the `agent-stop` input.
  * The replay builds the agent from `agent-start`, gives it a `ReplayLauncher` that starts no
  * process, and feeds each `executor-exit` to the agent where the recording saw it. What its
  * sandbox garbage collection read from the disk (`sandbox-scan` at start, each `disk-usage`
@@ -20,7 +21,7 @@ import { Resources } from '../../lib/resources';
 import { Agent } from './agent';
 import { isZooKeeperMaster } from '../../lib/ha/detector';
 import * as path from 'node:path';
-import { AGENT_START_INPUT, DISK_USAGE_INPUT, EXECUTOR_EXIT_INPUT, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, SANDBOX_SCAN_INPUT } from './constants';
+import { AGENT_START_INPUT, AGENT_STOP_INPUT, DISK_USAGE_INPUT, EXECUTOR_EXIT_INPUT, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, SANDBOX_SCAN_INPUT } from './constants';
 import type { SandboxDirectory, SandboxFileSystem } from './gc';
 import { AgentCheckpoints, recoveredFrom, type CheckpointRecord } from './checkpoint';
 import { checkAgentFlags, type AgentFlags } from './flags';
@@ -216,6 +217,9 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     if (leader !== undefined && (typeof leader !== 'object' || typeof leader.pid !== 'string')) throw new Error('a master-detected input without a pid');
     if (agent !== undefined) void dispatch(agent, (actor) => actor.detected(leader)).catch(() => undefined);
   };
+  const feedStop = (): void => {
+    if (agent !== undefined) void dispatch(agent, (actor) => actor.stop()).catch(() => undefined);
+  };
   const feedExit = (body: unknown): void => {
     const exit = body as Partial<ExecutorExitInput> | null;
     if (typeof exit?.runId !== 'string' || typeof exit.exit !== 'object' || exit.exit === null) throw new Error('an executor-exit input without runId and exit');
@@ -227,7 +231,7 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     actorIds: [input.id],
     setup: (host) => host.spawn(agent = options.createAgent?.(agentOptions) ?? new Agent(agentOptions)),
     inputs: {
-      [AGENT_START_INPUT]: () => undefined, [EXECUTOR_EXIT_INPUT]: feedExit, [MASTER_DETECTED_INPUT]: feedDetection, [EXECUTOR_TOKEN_INPUT]: () => undefined,
+      [AGENT_START_INPUT]: () => undefined, [AGENT_STOP_INPUT]: feedStop, [EXECUTOR_EXIT_INPUT]: feedExit, [MASTER_DETECTED_INPUT]: feedDetection, [EXECUTOR_TOKEN_INPUT]: () => undefined,
       // Handed out by the replay's file system when the agent asks.
       [SANDBOX_SCAN_INPUT]: () => undefined, [DISK_USAGE_INPUT]: () => undefined,
     },
