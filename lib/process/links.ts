@@ -300,7 +300,6 @@ export class LinkManager {
     return this.confirmed.get(address);
   }
 
-
   /** Handles an HTTP upgrade on `LINK_PATH` from another host. */
   accept(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const remote = request.socket.remoteAddress ?? '(unknown)';
