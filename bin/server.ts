@@ -16,6 +16,7 @@ import { DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, DEFAULT_CONTAINER_PIDS_LIMIT 
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 import { SWITCH_USER } from '../actors/agent/constants';
 import { addTlsOptions } from './tls';
+import { parseAttributes } from '../actors/agent/resources';
 import { advertiseIpError } from '../lib/process/addresses';
 
 export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -31,6 +32,16 @@ export function addHostOptions(program: Command, defaultPort: number): Command {
     .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(flag('--trace_file <path>', 'record every message the actors handle and send to this file (read it with mesos-trace)').argParser(parseTraceFileFlag))
     .addOption(flag('--max_connections_per_ip <n>', 'connections (links, HTTP) one IP address of another machine may hold open at once; one more is closed at once (this machine\'s own addresses: 65536 each)').argParser(parseConnectionsPerIp).default(MAX_CONNECTIONS_PER_ADDRESS));
+}
+
+/** Checks `--attributes` (`rack:r1;zone:z2`) as the flag is read: a bad one is one line naming the flag, and exit 2. */
+export function parseAttributesFlag(value: string): string {
+  try {
+    parseAttributes(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
 }
 
 /** Parses `--max_connections_per_ip`: a whole number of at least 1 (0 would refuse every connection). */
@@ -154,7 +165,7 @@ export function addAgentOptions(program: Command): Command {
   const defaults = defaultAgentFlags({ master: '', workDir: '' });
   return program
     .addOption(flag('--resources <resources>', 'resources to offer, e.g. "cpus:4;mem:4096" (default: detected)').argParser(parseResourceFlag))
-    .addOption(flag('--attributes <attributes>', 'attributes, e.g. "rack:r1;zone:z2"'))
+    .addOption(flag('--attributes <attributes>', 'attributes, e.g. "rack:r1;zone:z2"').argParser(parseAttributesFlag))
     .addOption(flag('--executor_registration_timeout <duration>', 'kill executors that do not register within this').argParser(parseDurationFlag).default(defaults.executorRegistrationTimeoutMs, '1mins'))
     .addOption(flag('--executor_shutdown_grace_period <duration>', 'time executors get to exit when shut down').argParser(parseDurationFlag).default(defaults.executorShutdownGracePeriodMs, '5secs'))
     .addOption(flag('--registration_backoff_factor <duration>', 'first registration retry within this, then doubling').argParser(parseDurationFlag).default(defaults.registrationBackoffFactorMs, '1secs'))

@@ -129,7 +129,7 @@ describe('the cluster as real processes', function () {
       const cases: Array<[string[], RegExp]> = [
         [['--port', String(busyPort)], new RegExp(`${busyPort}`)],
         [['--isolation', 'no/such'], /--isolation/],
-        [['--attributes', ';;:'], /attribute/i],
+        [['--attributes', ';;:'], /--attributes.*invalid attribute/],
         [['--allocation_interval', '0secs'], /^mesos-local: --allocation_interval must be at least 1 ms, not 0 ms$/],
         [['--ip', '10.255.255.1'], /10\.255\.255\.1/],
       ];

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createCommand, flag, parseBooleanFlag, parseCount, parseDuration, parseFractionFlag, parseResourceFlag } from '../../lib/flags';
 import { readBoundedFile } from '../../lib/flag-file';
-import { parseConnectionsPerIp } from '../../bin/server';
+import { parseAttributesFlag, parseConnectionsPerIp } from '../../bin/server';
 
 describe('lib/flags', () => {
   it('a duration needs a unit', () => {
@@ -18,6 +18,12 @@ describe('lib/flags', () => {
     expect(parseCount('0')).to.equal(0);
     expect(parseCount('100')).to.equal(100);
     for (const bad of ['-1', '1.5', '1e3', '', '9007199254740993']) expect(() => parseCount(bad), bad).to.throw(/is not a non-negative integer/);
+  });
+
+  it('--attributes is checked as the flag is read, naming the bad part', () => {
+    expect(parseAttributesFlag('rack:r1;zone:z2')).to.equal('rack:r1;zone:z2');
+    expect(() => parseAttributesFlag(':')).to.throw("invalid attribute name '' in ':'");
+    expect(() => parseAttributesFlag('rack')).to.throw("invalid attribute 'rack': expected name:value");
   });
 
   it('--max_connections_per_ip is a count of at least 1 (0 would refuse every connection)', () => {
