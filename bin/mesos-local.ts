@@ -47,7 +47,9 @@ async function main(): Promise<void> {
   // up) still stops what started; without a listener, SIGTERM would end the process at once.
   const hosts: ActorHost[] = [];
   const agents: AgentHandle[] = [];
-  const stopping = stopAllOnSignal(hosts, agents);
+  // The agents shut their executors down only where the work dir goes with the process: a --work_dir
+  // given (or kept) keeps its checkpoints, and a restarted mesos-local recovers their tasks.
+  const stopping = stopAllOnSignal(hosts, temporary !== undefined ? agents : []);
   // Once stopping, what fails because its host stopped under it is not an error: the stop exits 0.
   // (A start that failed then waits for ever, a promise that never settles, while the stop exits.)
   const failUnlessStopping = (error: Error): Promise<never> => (stopping() ? new Promise<never>(() => undefined) : fail('mesos-local', error.message, 2));
@@ -84,17 +86,21 @@ async function main(): Promise<void> {
 }
 
 /**
- * On SIGINT/SIGTERM: stops the agents (those in `agents` when the signal comes: it may come while
- * they start), each shutting its executors and their tasks down (a checkpointing framework's too:
- * their sandboxes are about to go with the work dir), then their hosts, then the master's (the
- * first of `hosts`), and exits 0. A second signal exits 1 at once.
+ * On SIGINT/SIGTERM: stops the agents in `agents` (those started when the signal comes: it may
+ * come while they start; none when the work dir is kept), each shutting its executors and their
+ * tasks down (a checkpointing framework's too: their sandboxes are about to go with the work
+ * dir), then the agents' hosts, then the master's (the first of `hosts`), and exits 0. A second
+ * signal exits 1 at once, leaving the work dir (executors may still run in it).
  */
 function stopAllOnSignal(hosts: ActorHost[], agents: AgentHandle[]): () => boolean {
   let stopping = false;
   const stop = (): void => {
-    if (stopping) process.exit(1);
+    if (stopping) {
+      forcedExit = true;
+      process.exit(1);
+    }
     stopping = true;
-    process.stdout.write('mesos-local: stopping: shutting the executors and their tasks down\n');
+    if (agents.length > 0) process.stdout.write('mesos-local: stopping: shutting the executors and their tasks down\n');
     // Agents first, so that their executors are told before the master goes; an agent's stop is
     // bounded by twice its --executor_shutdown_grace_period.
     void Promise.all(agents.map((agent) => agent.stop()))
@@ -107,9 +113,15 @@ function stopAllOnSignal(hosts: ActorHost[], agents: AgentHandle[]): () => boole
   return () => stopping;
 }
 
-/** Removes `workDir` (this process' temporary work dir) when the process exits, however it exits. */
+/** Set by a second stop signal: the process exits at once, with executors that may still run in the work dir. */
+let forcedExit = false;
+
+/** Removes `workDir` (this process' temporary work dir) when the process exits, unless a second signal forced the exit. */
 function removeOnExit(workDir: string): void {
-  process.once('exit', () => fs.rmSync(workDir, { recursive: true, force: true }));
+  process.once('exit', () => {
+    if (forcedExit) process.stderr.write(`mesos-local: stopped at once; the work dir ${workDir} is left (its executors may still run)\n`);
+    else fs.rmSync(workDir, { recursive: true, force: true });
+  });
 }
 
 void main().catch((error: Error) => fail('mesos-local', error.message));

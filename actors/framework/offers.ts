@@ -71,7 +71,7 @@ export function shortfall(offer: Offer, wanted: Resources): Resources {
  * @example
  *   const unfit = new UnfitOffers(Resources.parse('cpus:100;mem:32'));
  *   unfit.note(offer);                  // an offer of cpus:2;mem:1024, declined
- *   unfit.explain("task 'huge'");       // "no offer can hold task 'huge' (cpus:100;mem:32); the largest, cpus:2;mem:1024 on agent 'a1': it lacks cpus:98"
+ *   unfit.explain("task 'huge'");       // "no offer can hold task 'huge' (cpus:100;mem:32); the closest, cpus:2;mem:1024 on agent 'a1': it lacks cpus:98"
  */
 export class UnfitOffers {
   /** The declined offer that came closest, and what it lacked. */
@@ -100,7 +100,7 @@ export class UnfitOffers {
     if (this.closest === undefined) return `no offers yet for ${task} (${this.wanted.format()})`;
     const offered = Resources.fromJSON(this.closest.offer.resources).format();
     const lacking = this.closest.missing.isEmpty() ? 'its ranges or sets do not match' : `it lacks ${this.closest.missing.format()}`;
-    return `no offer can hold ${task} (${this.wanted.format()}); the largest, ${offered} on agent '${this.closest.offer.agentId}': ${lacking}`;
+    return `no offer can hold ${task} (${this.wanted.format()}); the closest, ${offered} on agent '${this.closest.offer.agentId}': ${lacking}`;
   }
 }
 

@@ -403,7 +403,7 @@ export abstract class Scheduler extends Actor {
     if (from.equals(this.master)) return true;
     if (this.detector === undefined && this.reachedAs(from, this.master)) {
       // `--master localhost:5050` and a master advertising 127.0.0.1:5050: one master, its own pid from now on.
-      this.log.info({ configured: this.master.toString(), advertised: from.toString() }, 'the master advertises another address of this machine; using it');
+      this.log.info({ configured: this.master.toString(), advertised: from.toString() }, 'the master answers from the address it advertised when dialed (confirmed); using it');
       this.master = from;
       return true;
     }

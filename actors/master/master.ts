@@ -555,17 +555,12 @@ export class Master extends Actor {
   }
 
   /**
-   * Whether an agent at `from` may (re-)register: always, unless the master requires agents to
-   * authenticate and it did not. Mesos drops such a registration. This master also tells a new
-   * agent (RegisterAgent: it has no tasks to lose) with a Shutdown naming the flag, so that a
-   * misconfigured agent exits with a reason instead of retrying in silence; a re-registering one
-   * is only dropped (it had authenticated before, and does again once it notices it lost us).
-   */
-  /**
    * Whether the agent at `from` may (re-)register: authenticated when `--authenticate_agents` says
-   * so, and its principal allowed by the ACLs' `register_agents` (Mesos' REGISTER_AGENT). A
-   * refused one is told to shut down (a re-registering one only when it is authenticated: an
-   * unauthenticated sender may not be the agent it names).
+   * so, and its principal allowed by the ACLs' `register_agents` (Mesos' REGISTER_AGENT). Mesos
+   * drops a refused registration. This master also tells a new agent (RegisterAgent: it has no
+   * tasks to lose) with a Shutdown naming the reason, so that a misconfigured agent exits saying
+   * why instead of retrying in silence; a re-registering one is only dropped, as in Mesos (a
+   * Shutdown would end its tasks).
    */
   private agentAuthenticated(from: UPID, name: 'RegisterAgent' | 'ReregisterAgent'): boolean {
     const principal = this.authenticatedPrincipal(from);
@@ -580,7 +575,7 @@ export class Master extends Actor {
     const denied = this.authorizer.denial('register_agents', principal);
     if (denied === undefined) return true;
     this.log.warn({ from: from.toString(), name, principal, reason: denied }, 'refusing an agent that is not authorized to register');
-    this.send(from, Shutdown, { message: `Agent is not authorized to register: ${denied}` });
+    if (name === 'RegisterAgent') this.send(from, Shutdown, { message: `Agent is not authorized to register: ${denied}` });
     return false;
   }
 
@@ -2591,15 +2586,16 @@ function isAgentRecord(owner: object | undefined): owner is AgentRecord {
   return owner !== undefined && typeof (owner as Partial<AgentRecord>).listed === 'boolean' && typeof (owner as Partial<AgentRecord>).id === 'string';
 }
 
+/** `/master/weights` and `/master/quota`: a GET reads (read-only credentials), any other method writes (read-write ones). */
+function readOnlyGet(request: HttpRequest): HttpAccess {
+  return request.method === 'GET' ? 'readonly' : 'readwrite';
+}
+
 /**
  * The allocator filter for what a framework declines or leaves unused: `refuseSeconds`, default
  * 5 s. As in Mesos, a negative (or non-finite) value means the default and a larger one than a
  * year is capped, so a bad filter still declines.
  */
-/** `/master/weights` and `/master/quota`: a GET reads (read-only credentials), any other method writes (read-write ones). */
-function readOnlyGet(request: HttpRequest): HttpAccess {
-  return request.method === 'GET' ? 'readonly' : 'readwrite';
-}
 
 function refuseFilter(filters: Filters | undefined): RefuseFilter {
   const seconds = filters?.refuseSeconds;

@@ -320,6 +320,7 @@ export class ActorHost {
       onFrame: (address, frame) => this.receiveFrame(address, frame),
       onLinkDown: (address, reason) => this.linkDown(address, reason),
       sameHost: (dialed, advertised) => sameLocalEndpoint(dialed, advertised, ownNames),
+      isOwnIp: (ip) => isOwnHost(ip.replace(IPV4_MAPPED_PREFIX, ''), ownNames),
       learnHostName: (hostHeader) => resolver.learn(hostHeader),
     }, this.options.links, this.options.tls);
     if (this.options.traceRecorder) this.startTrace(this.options.traceRecorder);

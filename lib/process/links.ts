@@ -49,9 +49,10 @@ export const LINK_VERIFY_TIMEOUT_MS = 2_000;
  */
 export const MAX_PENDING_LINK_VERIFICATIONS = 64;
 /**
- * The same, for the handshakes of one remote IP: one client cannot hold every verification slot
- * (claiming addresses that take the request and never answer), and so keep every other host
- * from linking. A host dials a peer once; a few more cover restarts and races.
+ * The same, for the handshakes of one remote IP of another machine: one client cannot hold every
+ * verification slot (claiming addresses that take the request and never answer), and so keep
+ * every other host from linking. A host dials a peer once; a few more cover restarts and races.
+ * This machine's own IPs are not bounded so (an agent's executors all dial it from there).
  */
 export const MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS = 4;
 /** Refused handshakes logged per remote IP in full; after that, one line every `LINK_REFUSAL_LOG_EVERY` (with the count). */
@@ -66,6 +67,8 @@ export const MAX_CLAIMED_ADDRESS_LENGTH = 253 + 1 + 5;
  * link manager remembers, oldest forgotten first: a host dials a handful (its master, its peers).
  */
 export const MAX_CONFIRMED_SPELLINGS = 1_024;
+/** How often a stand-in under another spelling (`confirmingAlias`) looks again at a link still dialing. */
+const ALIAS_CONFIRM_RETRY_MS = 10;
 /** How long a dial may take before the link is declared down. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
 /** Bytes queued for one link (unsent, or written but not yet taken by the kernel) beyond which the link is declared down rather than grow without bound. */
@@ -91,6 +94,8 @@ export interface LinkOptions {
   maxPendingVerifications?: number;
   /** Default `MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS`. */
   maxPendingVerificationsPerAddress?: number;
+  /** The same for each of this machine's own IPs (`LinkEvents.isOwnIp`); default none but `maxPendingVerifications`. */
+  maxPendingVerificationsPerOwnAddress?: number;
   /** Default `LINK_VERIFY_TIMEOUT_MS`. */
   verifyTimeoutMs?: number;
   maxFrameBytes?: number;
@@ -113,6 +118,12 @@ export interface LinkEvents {
    */
   sameHost?(dialed: string, advertised: string): boolean;
   /**
+   * Whether a connection's remote IP is one of this machine's (its executors and a `mesos-local`'s
+   * agents dial from there): those handshakes are bounded only by `MAX_PENDING_LINK_VERIFICATIONS`,
+   * not per address.
+   */
+  isOwnIp?(ip: string): boolean;
+  /**
    * Resolves once the name a dialer used to reach us (its HTTP `Host` header) is known to be
    * ours or not (`OwnNameResolver.learn`); the link is taken only after, so the dialer's first
    * messages, addressed under that name, are delivered.
@@ -131,6 +142,11 @@ interface TrafficCount {
 
 class Link {
   state: LinkState = 'connecting';
+  /**
+   * A stand-in under another spelling of a linked host's address, holding what is sent there
+   * while the host at that spelling is asked whether it is the linked one (`confirmingAlias`).
+   */
+  confirming = false;
   /** The nonce of our dial (undefined for a link the peer dialed). */
   dialNonce: string | undefined;
   socket: WebSocket | undefined;
@@ -268,27 +284,90 @@ export class LinkManager {
 
   /**
    * A link to another spelling of `address` on this machine (`sameHost`), now found under
-   * `address` too: a second dial to the same host would be refused while the first is up. Either
-   * the link to the host `address` was confirmed to be when we dialed it before (`confirmed`), or
-   * a link we dialed ourselves (maybe still confirming what its peer advertises). A link a peer
-   * dialed is never taken for another spelling unconfirmed: a peer that proved it listens at
-   * 127.0.0.2:5050 is not the host at 127.0.0.1:5050. Scans the links only when `address` has
-   * none (about to dial, which is rare).
+   * `address` too: a second dial to the same host would be refused while the first is up. Taken
+   * at once when the host `address` names was confirmed to be that link's before (`confirmed`),
+   * or the link is the very socket we reached at `address`; else a stand-in holds what is sent
+   * to `address` while its host is asked (`confirmingAlias`). Two addresses of this machine at
+   * one port may be two processes: a peer that proved it listens at 127.0.0.2:5050 is not the
+   * host at 127.0.0.1:5050. Scans the links only when `address` has none (about to dial, rare).
    */
   private spelledOtherwise(address: string): Link | undefined {
     const advertised = this.confirmed.get(address);
-    let link = advertised === undefined ? undefined : this.links.get(advertised);
-    if (link === undefined && this.events.sameHost !== undefined) {
-      for (const candidate of this.links.values()) {
-        if (candidate.dialNonce === undefined) continue;
-        if (this.events.sameHost(address, candidate.peerAddress) || this.events.sameHost(address, candidate.address)) {
-          link = candidate;
-          break;
-        }
-      }
+    const known = advertised === undefined ? undefined : this.links.get(advertised);
+    if (known !== undefined && !known.confirming) {
+      this.links.set(address, known);
+      return known;
     }
-    if (link !== undefined) this.links.set(address, link);
-    return link;
+    if (this.events.sameHost === undefined) return undefined;
+    for (const candidate of this.links.values()) {
+      if (candidate.confirming) continue;
+      if (!this.events.sameHost(address, candidate.peerAddress) && !this.events.sameHost(address, candidate.address)) continue;
+      if (reachedBy(candidate, address)) {
+        this.links.set(address, candidate);
+        return candidate;
+      }
+      return this.confirmingAlias(address, candidate);
+    }
+    return undefined;
+  }
+
+  /**
+   * A stand-in link under `address` while the host listening there is asked for its incarnation
+   * (`incarnationAt`): the same as `candidate`'s peer, and what was sent to `address` goes over
+   * `candidate` (and `address` is a confirmed spelling of it); another host, and `address` is
+   * dialed for itself. A candidate still dialing is waited for (its peer's incarnation comes with
+   * its upgrade), and a dial that binds `address` as its peer's advertised spelling takes the
+   * stand-in's messages at once (`bindAdvertised`).
+   */
+  private confirmingAlias(address: string, candidate: Link): Link {
+    const standIn = new Link(address);
+    standIn.confirming = true;
+    this.links.set(address, standIn);
+    const deadline = Date.now() + (this.options.verifyTimeoutMs ?? LINK_VERIFY_TIMEOUT_MS);
+    const decide = (incarnation: string | undefined): void => {
+      if (this.closing || this.links.get(address) !== standIn) return;
+      if (candidate.peerIncarnation === undefined && candidate.state !== 'open' && this.linkOf(candidate) && Date.now() < deadline) {
+        setTimeout(() => decide(incarnation), ALIAS_CONFIRM_RETRY_MS).unref();
+        return;
+      }
+      if (incarnation !== undefined && incarnation === candidate.peerIncarnation && this.linkOf(candidate)) {
+        this.remember(address, candidate.peerAddress);
+        this.moveQueue(standIn, candidate, address);
+        return;
+      }
+      this.links.delete(address);
+      this.moveQueue(standIn, this.dial(address), address);
+    };
+    void this.incarnationAt(address).then(decide);
+    return standIn;
+  }
+
+  /** Whether `link` is still a link of this manager (found under its own address or its peer's). */
+  private linkOf(link: Link): boolean {
+    return this.links.get(link.address) === link || this.links.get(link.peerAddress) === link;
+  }
+
+  /** Hands what `standIn` holds to `link`, which is found under `address` from now on. */
+  private moveQueue(standIn: Link, link: Link, address: string): void {
+    this.links.set(address, link);
+    for (const message of standIn.queue) {
+      link.queue.push(message);
+      link.queuedBytes += message.length;
+    }
+    standIn.queue = [];
+    standIn.queuedBytes = 0;
+    if (link.state === 'open' && link.queue.length > 0 && !link.flushScheduled) {
+      link.flushScheduled = true;
+      this.dirty.add(link);
+      queueMicrotask(() => this.flush(link));
+    }
+  }
+
+  /** Notes `address` as a confirmed spelling of the host advertising `advertised` (bounded: `MAX_CONFIRMED_SPELLINGS`). */
+  private remember(address: string, advertised: string): void {
+    this.confirmed.delete(address);
+    this.confirmed.set(address, advertised);
+    if (this.confirmed.size > MAX_CONFIRMED_SPELLINGS) this.confirmed.delete(this.confirmed.keys().next().value as string);
   }
 
   /**
@@ -317,7 +396,10 @@ export class LinkManager {
     if (this.pendingVerifications >= (this.options.maxPendingVerifications ?? MAX_PENDING_LINK_VERIFICATIONS)) {
       return this.refuseHandshake(socket, remote, address, `too many handshakes are being verified (${this.pendingVerifications})`, 503, 'Service Unavailable');
     }
-    if (fromRemote >= (this.options.maxPendingVerificationsPerAddress ?? MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS)) {
+    const perAddress = this.events.isOwnIp?.(remote) === true
+      ? this.options.maxPendingVerificationsPerOwnAddress ?? Infinity
+      : this.options.maxPendingVerificationsPerAddress ?? MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS;
+    if (fromRemote >= perAddress) {
       return this.refuseHandshake(socket, remote, address, `too many of this address's handshakes are being verified (${fromRemote})`, 503, 'Service Unavailable');
     }
     this.pendingVerifications++;
@@ -452,8 +534,10 @@ export class LinkManager {
   confirmDial(query: Record<string, string>): number {
     const peer = query.peer;
     if (peer === undefined || query.nonce === undefined || this.isOwnAddress(peer)) return 403;
-    const link = this.links.get(peer) ?? this.dialedAs(peer, query.nonce);
-    return link?.dialNonce !== undefined && link.dialNonce === query.nonce ? 204 : 403;
+    // The link under `peer` may be the peer's own dial to us, ours under another spelling beside it.
+    const direct = this.links.get(peer);
+    if (direct?.dialNonce !== undefined && direct.dialNonce === query.nonce) return 204;
+    return this.dialedAs(peer, query.nonce) !== undefined ? 204 : 403;
   }
 
   /** Our dial with `nonce` to another spelling of `peer` on this machine (we dialed `localhost:5050`; it asks as `127.0.0.1:5050`). */
@@ -601,10 +685,11 @@ export class LinkManager {
    */
   private bindAdvertised(link: Link, advertised: string): void {
     link.peerAddress = advertised;
-    if (!this.links.has(advertised)) this.links.set(advertised, link);
-    this.confirmed.delete(link.address);
-    this.confirmed.set(link.address, advertised);
-    if (this.confirmed.size > MAX_CONFIRMED_SPELLINGS) this.confirmed.delete(this.confirmed.keys().next().value as string);
+    const there = this.links.get(advertised);
+    // A stand-in waiting to learn whether `advertised` is this host: it is.
+    if (there?.confirming === true) this.moveQueue(there, link, advertised);
+    else if (there === undefined) this.links.set(advertised, link);
+    this.remember(link.address, advertised);
   }
 
   /** The incarnation of the host listening at `address` (`LINK_INCARNATION_PATH`), or undefined if it does not say in time. */

@@ -160,7 +160,7 @@ describe('the cluster as real processes', function () {
     const master = await localCluster('cpus:4;mem:4096');
     const batch = start('mesos-batch', ['--master', master, '--name', 'big', '--tasks', '2', '--task_resources', 'cpus:100;mem:32', '--command', 'true']);
     await eventually(() => batch.stderr.includes('\n'), 20_000, 'a line on stderr');
-    expect(batch.stderr).to.match(/^mesos-batch: no offer can hold task 'big-0' \(cpus:100;mem:32\); the largest, cpus:4;mem:4096\S* on agent '\S+': it lacks cpus:96\n$/);
+    expect(batch.stderr).to.match(/^mesos-batch: no offer can hold task 'big-0' \(cpus:100;mem:32\); the closest, cpus:4;mem:4096\S* on agent '\S+': it lacks cpus:96\n$/);
     expect(batch.child.exitCode, 'still waiting').to.equal(null);
   });
 
@@ -228,7 +228,7 @@ describe('the cluster as real processes', function () {
     const execute = start('mesos-execute', ['--master', master, '--name', 'huge', '--command', 'true', '--resources', 'cpus:100;mem:32', '--offer_wait_timeout', '8secs']);
     expect(await within(execute.exited, 30_000, 'mesos-execute to give up')).to.equal(1);
     const lines = execute.stderr.trim().split('\n');
-    const explained = "mesos-execute: no offer can hold task 'huge' (cpus:100;mem:32); the largest, cpus:4;mem:4096";
+    const explained = "mesos-execute: no offer can hold task 'huge' (cpus:100;mem:32); the closest, cpus:4;mem:4096";
     expect(lines).to.have.length(2);
     expect(lines[0]).to.include(explained).and.match(/it lacks cpus:96$/);
     expect(lines[1]).to.include(explained).and.match(/gave up after --offer_wait_timeout 8 s$/);

@@ -62,7 +62,8 @@ describe('traces of the real actors (mesos-local --trace_file, replayed)', funct
     schedulerTraceFile = path.join(dir, 'scheduler.trace');
     local = startBin('mesos-local', [
       '--port', '0', '--agents', '1', '--resources', 'cpus:2;mem:1024;disk:1024;ports:[31000-31099]',
-      '--work_dir', path.join(dir, 'work'), '--trace_file', clusterTraceFile, '--allocation_interval', '100ms',
+      // A temporary work dir (none given): its stop shuts the agent down from outside, which the agent's replay feeds back.
+      '--trace_file', clusterTraceFile, '--allocation_interval', '100ms',
       // Frequent pings, so the master's own timers are in the trace; many may be missed before the agent is removed (a loaded machine).
       '--agent_ping_timeout', '100ms', '--max_agent_ping_timeouts', '50',
     ]);
@@ -142,7 +143,7 @@ describe('traces of the real actors (mesos-local --trace_file, replayed)', funct
     // Besides: what its sandbox garbage collection read from the disk (the start's scan, each disk usage reading).
     const diskReadings = trace.events.filter((event) => event.kind === 'input' && (event.name === 'sandbox-scan' || event.name === 'disk-usage')).length;
     expect(diskReadings, 'the scan of the work dir at start').to.be.greaterThan(0);
-    // mesos-local's stop (SIGINT) stops the agent from outside: the replay stops it there too.
+    // mesos-local's stop (SIGINT; its work dir is temporary) stops the agent from outside: the replay stops it there too.
     const stops = trace.events.filter((event) => event.kind === 'input' && event.name === 'agent-stop').length;
     expect(stops, "mesos-local's stop").to.equal(1);
     expect(result.inputs).to.equal(1 + trace.events.filter((event) => event.name === 'executor-exit').length + tokens + diskReadings + stops);

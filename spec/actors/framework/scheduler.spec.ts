@@ -302,7 +302,7 @@ describe('BatchScheduler', () => {
     await clock.advance(UNFIT_OFFERS_EXPLAIN_AFTER_MS - 1);
     expect(batch.explanations, 'not before the wait').to.deep.equal([]);
     await clock.advance(1);
-    const explained = "no offer can hold task 'big-0' (cpus:3;mem:32); the largest, cpus:2;mem:1000 on agent 'm1-S0': it lacks cpus:1";
+    const explained = "no offer can hold task 'big-0' (cpus:3;mem:32); the closest, cpus:2;mem:1000 on agent 'm1-S0': it lacks cpus:1";
     expect(batch.explanations).to.deep.equal([explained]);
     master.post(batch.self(), 'ResourceOffers', { offers: [offer('o3', 'cpus:1;mem:1000')] });
     await clock.advance(UNFIT_OFFERS_EXPLAIN_AFTER_MS * 3);
@@ -310,7 +310,7 @@ describe('BatchScheduler', () => {
     master.post(batch.self(), 'ResourceOffers', { offers: [offer('o4', 'cpus:3;mem:1000')] });
     master.post(batch.self(), 'ResourceOffers', { offers: [offer('o5', 'cpus:1;mem:1000')] });
     await clock.advance(UNFIT_OFFERS_EXPLAIN_AFTER_MS);
-    expect(batch.explanations.at(-1)).to.equal("no offer can hold task 'big-1' (cpus:3;mem:32); the largest, cpus:1;mem:1000 on agent 'm1-S0': it lacks cpus:2");
+    expect(batch.explanations.at(-1)).to.equal("no offer can hold task 'big-1' (cpus:3;mem:32); the closest, cpus:1;mem:1000 on agent 'm1-S0': it lacks cpus:2");
     expect(batch.explanations).to.have.length(2);
   });
 });
@@ -322,7 +322,7 @@ describe('UnfitOffers', () => {
     unfit.note(offer('o1', 'cpus:3;mem:100'));   // lacks 1/4 cpus + 9/10 mem
     unfit.note(offer('o2', 'cpus:1;mem:1000'));  // lacks 3/4 cpus: closer
     unfit.note(offer('o3', 'cpus:0.5;mem:2000'));
-    expect(unfit.explain("task 't'")).to.equal("no offer can hold task 't' (cpus:4;mem:1000); the largest, cpus:1;mem:1000 on agent 'm1-S0': it lacks cpus:3");
+    expect(unfit.explain("task 't'")).to.equal("no offer can hold task 't' (cpus:4;mem:1000); the closest, cpus:1;mem:1000 on agent 'm1-S0': it lacks cpus:3");
     unfit.clear();
     expect(unfit.any).to.equal(false);
   });

@@ -117,7 +117,7 @@ describe('actors/master: agents', () => {
       }
     });
 
-    it("register_agents: an agent whose principal the ACLs do not allow is told to shut down, registering or re-registering", async () => {
+    it("register_agents: an agent whose principal the ACLs do not allow is told to shut down when it registers, and only dropped when it re-registers (Mesos: a Shutdown would end its tasks)", async () => {
       const harness = await startHarness({ acls: parseAcls({ permissive: false, register_agents: [{ principals: { values: ['agent'] }, agents: { type: 'ANY' } }] }) });
       const probe = new FakeAgent('agent-unauthorized');
       harness.host.spawn(probe);
@@ -126,8 +126,9 @@ describe('actors/master: agents', () => {
       await harness.clock.settle();
       expect(all(probe, 'Shutdown').map((received) => (received.body as { message: string }).message)).to.deep.equal([
         'Agent is not authorized to register: a request without a principal is not authorized to register agents',
-        'Agent is not authorized to register: a request without a principal is not authorized to register agents',
       ]);
+      expect(harness.captured.find('refusing an agent that is not authorized to register').map((line) => line.name)).to.deep.equal(['RegisterAgent', 'ReregisterAgent']);
+      expect(all(probe, 'AgentReregistered')).to.have.length(0);
       expect(all(probe, 'AgentRegistered')).to.have.length(0);
       expect(harness.handle.registry.agents()).to.have.length(0);
     });

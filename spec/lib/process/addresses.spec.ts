@@ -126,6 +126,50 @@ describe('a host takes messages for any of its addresses', () => {
     expect(verdicts).to.deep.equal([[`master@127.0.0.1:${port}`, true], [`master@127.0.0.2:${port}`, false]]);
   });
 
+  it("a master that dialed first: the agent's message to its configured spelling goes over that link once the master there is confirmed, and the master's answers speak for it (review of 2026-12-05)", async () => {
+    const masterHost = await start({ advertiseIp: '127.0.0.1' });
+    const port = Number(masterHost.address.split(':')[1]);
+    const master = new ReplyingProbe('master');
+    masterHost.spawn(master);
+    const agentHost = await start();
+    const configured = UPID.parse(`master@localhost:${port}`);
+    const verdicts: Array<[string, string, boolean]> = [];
+    class Agent extends Probe {
+      constructor() {
+        super('agent', []);
+        for (const name of ['Ping', 'Pong']) this.install(name, (from) => { verdicts.push([name, from.toString(), this.reachedAs(from, configured)]); });
+      }
+    }
+    const agent = new Agent();
+    agentHost.spawn(agent);
+    // The master dials first (its ping to an agent that restarted): the agent has no word yet that 127.0.0.1 is the master at localhost.
+    master.post(agent.self(), 'Ping', 'ping');
+    await eventually(() => verdicts.length === 1, 5_000, "the master's ping");
+    agent.post(configured, 'Ping', 'hello');
+    await eventually(() => verdicts.length === 2, 5_000, "the master's answer");
+    expect(verdicts).to.deep.equal([['Ping', `master@127.0.0.1:${port}`, false], ['Pong', `master@127.0.0.1:${port}`, true]]);
+    expect(master.received.map((r) => r.body)).to.deep.equal(['hello']);
+    expect(agentHost.forgedSenderDrops + masterHost.forgedSenderDrops).to.equal(0);
+  });
+
+  it('a send to an address of this machine with no link goes to that address, not over a link dialed to another local IP at the same port (review of 2026-12-05)', async () => {
+    const realHost = await start({ ip: '127.0.0.1' });
+    const port = Number(realHost.address.split(':')[1]);
+    const impostorHost = await start({ ip: '127.0.0.2', port });
+    const real = new Probe('receiver', ['Ping']);
+    realHost.spawn(real);
+    const impostor = new Probe('receiver', ['Ping']);
+    impostorHost.spawn(impostor);
+    const senderHost = await start();
+    const sender = new Probe('sender');
+    senderHost.spawn(sender);
+    sender.post(`receiver@127.0.0.2:${port}`, 'Ping', 'to the other IP');
+    await eventually(() => impostor.count('Ping') === 1, 5_000, 'the first message');
+    sender.post(`receiver@127.0.0.1:${port}`, 'Ping', 'to 127.0.0.1');
+    await eventually(() => real.count('Ping') === 1, 5_000, 'the second message, where it was sent');
+    expect(impostor.received.map((r) => r.body)).to.deep.equal(['to the other IP']);
+  });
+
   it('takes messages addressed under a DNS name that resolves to this machine, not under one that resolves elsewhere; the dialer believes the socket it reached', async () => {
     // Names of a pretend DNS: the dialer resolves both to the receiver's loopback; the receiver
     // finds that one resolves to it and the other to a machine that is not it.

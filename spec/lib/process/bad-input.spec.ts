@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import { WebSocket } from 'ws';
 import { ok, withRouteOptions, type ActorHost } from '../../../lib/process';
 import { clientErrorStatus, connectionLimitFor, MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_OWN_ADDRESS, MAX_LOGGED_PEER_TEXT, PEER_DROPS_LOGGED_PER_PEER } from '../../../lib/process/host';
-import { HOST_HEADER, INCARNATION_HEADER, LINK_REFUSALS_LOGGED_PER_PEER, NONCE_HEADER } from '../../../lib/process/links';
+import { HOST_HEADER, INCARNATION_HEADER, LINK_REFUSALS_LOGGED_PER_PEER, MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS, NONCE_HEADER } from '../../../lib/process/links';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { eventually, netHost, Probe, rawLinkPeer, within, type RawLinkPeer } from '../../support/runtime';
 
@@ -164,9 +164,10 @@ describe('bad input to a host', () => {
     }
   });
 
-  it("refuses a remote IP's handshakes beyond MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS (503) while another IP's are verified", async () => {
+  it("refuses a remote IP's handshakes beyond its bound (503) while another IP's are verified; this machine's own IPs are not bounded so by default", async () => {
     // The hostile-wire pass (2026-12-05): one client held all 64 slots with addresses that never answered, and no host could link.
-    const limited = await netHost({ logger: captured.logger, links: { maxPendingVerifications: 10, maxPendingVerificationsPerAddress: 1, verifyTimeoutMs: 120_000, dialTimeoutMs: 120_000 } });
+    // The peers here are this machine's (127.0.0.1, 127.0.0.2): their bound is set as another machine's is by default.
+    const limited = await netHost({ logger: captured.logger, links: { maxPendingVerifications: 10, maxPendingVerificationsPerOwnAddress: 1, verifyTimeoutMs: 120_000, dialTimeoutMs: 120_000 } });
     const held: http.ServerResponse[] = [];
     // Two claimed addresses (two peers), each answering the verification only when the test lets it.
     const slow = [http.createServer((_request, response) => { held.push(response); }), http.createServer((_request, response) => { held.push(response); })];
@@ -198,6 +199,35 @@ describe('bad input to a host', () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
       await limited.stop();
+    }
+  });
+
+  it("verifies more than MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS handshakes of this machine's own IP at once (an agent's executors all dial from there)", async () => {
+    const host2 = await netHost({ logger: captured.logger, links: { verifyTimeoutMs: 120_000, dialTimeoutMs: 120_000 } });
+    const held: http.ServerResponse[] = [];
+    const servers: http.Server[] = [];
+    const sockets: WebSocket[] = [];
+    const pending = (): number => (host2 as unknown as { links: { pendingVerifications: number } }).links.pendingVerifications;
+    try {
+      for (let index = 0; index < MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS + 2; index++) {
+        const server = http.createServer((_request, response) => { held.push(response); });
+        servers.push(server);
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+        const claimed = `127.0.0.1:${(server.address() as { port: number }).port}`;
+        const socket = new WebSocket(`ws://${host2.address}/__actors__/link`, { headers: { [HOST_HEADER]: claimed, [INCARNATION_HEADER]: `executor-${index}`, [NONCE_HEADER]: `0000000000000000000000000000000${index}` } });
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+      }
+      await eventually(() => pending() === MAX_PENDING_LINK_VERIFICATIONS_PER_ADDRESS + 2, 5_000, 'every handshake being verified');
+      expect(captured.find("too many of this address's handshakes")).to.have.length(0);
+    } finally {
+      for (const response of held.splice(0)) { response.statusCode = 204; response.end(); }
+      for (const socket of sockets) socket.terminate();
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      await host2.stop();
     }
   });
 
