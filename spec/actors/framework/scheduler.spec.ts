@@ -230,18 +230,31 @@ describe('fitResources', () => {
   });
 });
 
+/**
+ * A batch scheduler (`create`d from options for a job named `name`, running `true`) on a memory
+ * host under a virtual clock, registered with a probe standing in for the master.
+ */
+function registeredBatch<B extends BatchScheduler>(
+  create: (options: BatchOptions) => B,
+  job: { readonly name: string; readonly tasks: number; readonly tasksPerOffer?: number; readonly taskResources: string },
+): { clock: VirtualClock; master: Probe; batch: B } {
+  const clock = new VirtualClock();
+  const host = memoryHost({ clock });
+  const master = new Probe('master', MASTER_MESSAGES);
+  const masterPid = host.spawn(master);
+  const batch = create({
+    master: masterPid.toString(), framework: { name: job.name, user: 'me' }, tasks: job.tasks,
+    ...(job.tasksPerOffer !== undefined ? { tasksPerOffer: job.tasksPerOffer } : {}),
+    taskResources: Resources.parse(job.taskResources), command: 'true',
+  });
+  host.spawn(batch);
+  master.post(batch.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+  return { clock, master, batch };
+}
+
 describe('BatchScheduler', () => {
   it('with tasksPerOffer 1, launches one task per offer, declines what does not fit unfiltered, and resolves when all are terminal', async () => {
-    const clock = new VirtualClock();
-    const host = memoryHost({ clock });
-    const master = new Probe('master', MASTER_MESSAGES);
-    const masterPid = host.spawn(master);
-    const batch = new BatchScheduler({
-      master: masterPid.toString(), framework: { name: 'b', user: 'me' }, tasks: 2, tasksPerOffer: 1,
-      taskResources: Resources.parse('cpus:1;mem:100'), command: 'true',
-    });
-    host.spawn(batch);
-    master.post(batch.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    const { clock, master, batch } = registeredBatch((options) => new BatchScheduler(options), { name: 'b', tasks: 2, tasksPerOffer: 1, taskResources: 'cpus:1;mem:100' });
     master.post(batch.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:4;mem:1000'), offer('o2', 'cpus:0.5;mem:1000'), offer('o3', 'cpus:1;mem:100')] });
     await clock.settle();
     const sent = master.received.filter((r) => r.name === 'AcceptOffers' || r.name === 'DeclineOffers');
@@ -257,16 +270,7 @@ describe('BatchScheduler', () => {
   });
 
   it('fills one offer of cpus:2 with two one-cpu tasks at once, from what remains of it', async () => {
-    const clock = new VirtualClock();
-    const host = memoryHost({ clock });
-    const master = new Probe('master', MASTER_MESSAGES);
-    const masterPid = host.spawn(master);
-    const batch = new BatchScheduler({
-      master: masterPid.toString(), framework: { name: 'b', user: 'me' }, tasks: 3,
-      taskResources: Resources.parse('cpus:1;mem:100'), command: 'true',
-    });
-    host.spawn(batch);
-    master.post(batch.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    const { clock, master, batch } = registeredBatch((options) => new BatchScheduler(options), { name: 'b', tasks: 3, taskResources: 'cpus:1;mem:100' });
     master.post(batch.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:2;mem:1000')] });
     await clock.settle();
     const accepts = master.received.filter((r) => r.name === 'AcceptOffers');
@@ -287,16 +291,7 @@ describe('BatchScheduler', () => {
       constructor(options: BatchOptions) { super(options); }
       protected override noOfferFits(explanation: string): void { this.explanations.push(explanation); }
     }
-    const clock = new VirtualClock();
-    const host = memoryHost({ clock });
-    const master = new Probe('master', MASTER_MESSAGES);
-    const masterPid = host.spawn(master);
-    const batch = new Explaining({
-      master: masterPid.toString(), framework: { name: 'big', user: 'me' }, tasks: 2, tasksPerOffer: 1,
-      taskResources: Resources.parse('cpus:3;mem:32'), command: 'true',
-    });
-    host.spawn(batch);
-    master.post(batch.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    const { clock, master, batch } = registeredBatch((options) => new Explaining(options), { name: 'big', tasks: 2, tasksPerOffer: 1, taskResources: 'cpus:3;mem:32' });
     master.post(batch.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:1;mem:1000'), offer('o2', 'cpus:2;mem:1000')] });
     await clock.settle();
     await clock.advance(UNFIT_OFFERS_EXPLAIN_AFTER_MS - 1);
