@@ -69,6 +69,29 @@ export function isOwnHost(host: string, names: ReadonlySet<string>): boolean {
   return names.has(normal) || (net.isIPv4(normal) && normal.startsWith('127.'));
 }
 
+/** Leading 16-bit groups of an IPv6 address that name one client for the per-client bounds (a /64: one customer's subnet). */
+export const CLIENT_IPV6_PREFIX_GROUPS = 4;
+
+/**
+ * The client a socket's remote address (`socket.remoteAddress`) counts as, for bounds kept per
+ * client (connections, link verifications): an IPv4 address (also one mapped into IPv6,
+ * `::ffff:10.0.0.1`) as it is; an IPv6 address by its /64 (`2001:db8:1:2::/64`), since one client
+ * usually holds a whole /64 and could spread over it. Loopback `::1` stays itself.
+ *
+ * @example clientOf('::ffff:10.0.0.1') // '10.0.0.1'
+ * @example clientOf('2001:db8:1:2:aaaa::5') // '2001:db8:1:2::/64'
+ */
+export function clientOf(remoteAddress: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress);
+  if (mapped !== null) return mapped[1] as string;
+  if (!net.isIPv6(remoteAddress) || remoteAddress === '::1') return remoteAddress;
+  const [head = '', tail = ''] = remoteAddress.toLowerCase().split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === '' ? [] : tail.split(':');
+  const groups = remoteAddress.includes('::') ? [...headGroups, ...new Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
+  return `${groups.slice(0, CLIENT_IPV6_PREFIX_GROUPS).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** Splits `host:port` at its last colon (a bracketed IPv6 host keeps its brackets). */
 export function splitHostPort(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(':');

@@ -12,7 +12,7 @@ import { UPID } from '../actor/upid';
 import { deepFreeze } from '../deep-freeze';
 import { createLogger, type Logger } from '../logging';
 import { RealClock, VirtualClock, type Clock } from './clock';
-import { isOwnHost, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
+import { clientOf, isOwnHost, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
 import { findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
@@ -1042,26 +1042,28 @@ export class ActorHost {
   /** Counts `socket` against its address's bound (`MAX_CONNECTIONS_PER_ADDRESS`, or `MAX_CONNECTIONS_PER_OWN_ADDRESS` for this machine's) until it closes; past the bound, destroys it. */
   private countConnection(socket: Socket): void {
     const address = socket.remoteAddress ?? '(unknown)';
-    const open = this.connectionsByAddress.get(address) ?? 0;
+    // Counted per client: an IPv6 client by its /64 (`clientOf`).
+    const client = clientOf(address);
+    const open = this.connectionsByAddress.get(client) ?? 0;
     const limit = connectionLimitFor(address, this.ownNames ?? new Set(), this.options);
     if (open >= limit) {
       this.refusedConnections.add(socket);
       socket.destroy();
-      const count = this.connectionRefusals.count(address);
+      const count = this.connectionRefusals.count(client);
       if (count !== undefined) this.logger.warn({ peer: address, open, limit, refusedFromPeer: count }, 'refused a connection: its address holds as many open as one may');
       return;
     }
-    this.connectionsByAddress.set(address, open + 1);
+    this.connectionsByAddress.set(client, open + 1);
     socket.once('close', () => {
-      const left = (this.connectionsByAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.connectionsByAddress.set(address, left);
-      else this.connectionsByAddress.delete(address);
+      const left = (this.connectionsByAddress.get(client) ?? 1) - 1;
+      if (left > 0) this.connectionsByAddress.set(client, left);
+      else this.connectionsByAddress.delete(client);
     });
   }
 
   /** Connections open now from `address` (an IP, as the socket reports it). */
   connectionsFrom(address: string): number {
-    return this.connectionsByAddress.get(address) ?? 0;
+    return this.connectionsByAddress.get(clientOf(address)) ?? 0;
   }
 
   /** Mutual TLS: a secure connection whose client certificate is missing or not signed by the CA is refused at once. */

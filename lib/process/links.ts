@@ -13,6 +13,7 @@ import type { SocketTraffic } from './clock';
 import { MAX_FRAME_BYTES } from './codec';
 import { certificateNames, certificateNamesHost, describeTlsFailure, tlsClientOptions, type TlsOptions } from './tls';
 import { PeerLog } from './peer-log';
+import { clientOf } from './addresses';
 
 /** URL path on which hosts accept links from other hosts. */
 export const LINK_PATH = '/__actors__/link';
@@ -382,6 +383,8 @@ export class LinkManager {
   /** Handles an HTTP upgrade on `LINK_PATH` from another host. */
   accept(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const remote = request.socket.remoteAddress ?? '(unknown)';
+    // Bounds and log limits are kept per client: an IPv6 client by its /64 (`clientOf`).
+    const client = clientOf(remote);
     const address = headerValue(request, HOST_HEADER);
     const incarnation = headerValue(request, INCARNATION_HEADER);
     if (!address || address.length > MAX_CLAIMED_ADDRESS_LENGTH || !/^[^\s:@]+:[0-9]{1,5}$/.test(address) || !incarnation) {
@@ -392,7 +395,7 @@ export class LinkManager {
     if (this.tls?.requireClientCert === true) return this.acceptCertified(request, socket, head, address, incarnation);
     const nonce = headerValue(request, NONCE_HEADER);
     if (!nonce || !/^[0-9a-f]{16,64}$/.test(nonce)) return this.refuseHandshake(socket, remote, address, `missing or bad '${NONCE_HEADER}' header`, 400, 'Bad Request');
-    const fromRemote = this.pendingByRemote.get(remote) ?? 0;
+    const fromRemote = this.pendingByRemote.get(client) ?? 0;
     if (this.pendingVerifications >= (this.options.maxPendingVerifications ?? MAX_PENDING_LINK_VERIFICATIONS)) {
       return this.refuseHandshake(socket, remote, address, `too many handshakes are being verified (${this.pendingVerifications})`, 503, 'Service Unavailable');
     }
@@ -403,13 +406,13 @@ export class LinkManager {
       return this.refuseHandshake(socket, remote, address, `too many of this address's handshakes are being verified (${fromRemote})`, 503, 'Service Unavailable');
     }
     this.pendingVerifications++;
-    this.pendingByRemote.set(remote, fromRemote + 1);
+    this.pendingByRemote.set(client, fromRemote + 1);
     this.handshaking.add(socket);
     void this.dialerConfirms(address, nonce).then((confirmed) => {
       this.pendingVerifications--;
-      const left = (this.pendingByRemote.get(remote) ?? 1) - 1;
-      if (left > 0) this.pendingByRemote.set(remote, left);
-      else this.pendingByRemote.delete(remote);
+      const left = (this.pendingByRemote.get(client) ?? 1) - 1;
+      if (left > 0) this.pendingByRemote.set(client, left);
+      else this.pendingByRemote.delete(client);
       if (socket.destroyed || this.closing) return this.handshaking.delete(socket);
       if (!confirmed) {
         this.handshaking.delete(socket);
@@ -421,7 +424,7 @@ export class LinkManager {
 
   /** Refuses a handshake from `remote` with `status`, logging why (rate-limited per remote IP: a peer's flood of bad handshakes is not a flood of log lines). */
   private refuseHandshake(socket: Duplex, remote: string, claimed: string | undefined, reason: string, status: number, statusText: string): void {
-    const count = this.refusals.count(remote);
+    const count = this.refusals.count(clientOf(remote));
     if (count !== undefined) this.logger.warn({ remote, ...(claimed !== undefined ? { claimed } : {}), refusedFromPeer: count }, `link refused: ${reason}`);
     refuse(socket, status, statusText);
   }

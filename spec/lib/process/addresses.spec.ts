@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { UPID } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
 import {
-  advertiseIpError, isOwnHost, ownHostNames, routableIp, sameLocalEndpoint, FALLBACK_ADVERTISE_IP, MAX_LEARNED_HOST_NAMES, NOT_OWN_NAME_TTL_MS, OWN_NAME_TTL_MS, OwnNameResolver, type MachineAddresses,
+  advertiseIpError, clientOf, isOwnHost, ownHostNames, routableIp, sameLocalEndpoint, FALLBACK_ADVERTISE_IP, MAX_LEARNED_HOST_NAMES, NOT_OWN_NAME_TTL_MS, OWN_NAME_TTL_MS, OwnNameResolver, type MachineAddresses,
 } from '../../../lib/process/addresses';
 import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
@@ -21,6 +21,14 @@ const MACHINE: MachineAddresses = {
 };
 
 describe('addresses of this machine (pure)', () => {
+  it('counts a client for the per-client bounds by its IPv4 address, or by its IPv6 /64 (review of 2026-12-05: one client with a /64 had unlimited addresses)', () => {
+    expect(clientOf('10.0.0.1')).to.equal('10.0.0.1');
+    expect(clientOf('::ffff:10.0.0.1')).to.equal('10.0.0.1');
+    expect(clientOf('::1')).to.equal('::1');
+    for (const address of ['2001:db8:1:2::7', '2001:db8:1:2:aaaa::5', '2001:0db8:0001:0002:0:0:0:1', '2001:DB8:1:2:ffff:ffff:ffff:ffff']) expect(clientOf(address), address).to.equal('2001:db8:1:2::/64');
+    expect(clientOf('2001:db8:1:3::7')).to.equal('2001:db8:1:3::/64');
+  });
+
   const names = ownHostNames(MACHINE, ['192.0.2.77']);
 
   it('counts localhost, loopback, the host name, interface IPs and the advertised IP as ours', () => {
