@@ -436,7 +436,8 @@ export class Master extends Actor {
     const ignored = this.flags.acls !== undefined ? unenforcedActionsIn(this.flags.acls) : [];
     if (ignored.length > 0) this.log.warn({ actions: ignored }, 'the ACLs have rules for actions this master does not authorize; they are ignored');
     if (this.flags.credentials !== undefined) this.authentication = new AuthenticationSessions(this.flags.credentials, this.info.pid);
-    this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? pid.host;
+    // The machine a scheduler's link comes from (its pid's host part is its own choice: wildcard DNS names would each count apart).
+    this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? this.host.linkClientOf(pid.address) ?? pid.host;
     this.recoverAgents();
     this.recoverRoles();
     this.every(this.flags.stateCacheTimeoutMs ?? STATE_CACHE_TIMEOUT_MS, () => this.sweepStateCache());

@@ -469,11 +469,12 @@ export class MasterState {
   }
 
   /**
-   * The peer a scheduler pid counts under for the per-peer cap and DRF groups: its host (the
-   * host part of its pid, not `host:port`: one machine listening on many ports is one peer,
-   * the hostile-wire pass of 2026-12-05 registered 300 frameworks from one IP on three ports);
-   * the master maps the actors that speak for v1 HTTP frameworks to their HTTP clients
-   * (`http:<ip>`), which are the real peers.
+   * The peer a scheduler pid counts under for the per-peer cap and DRF groups: by default the
+   * host part of its pid (not `host:port`: one machine listening on many ports is one peer; the
+   * hostile-wire pass of 2026-12-05 registered 300 frameworks from one IP on three ports). The
+   * master maps it to the machine the scheduler's link comes from (`ActorHost.linkClientOf`: a
+   * pid's host name is the scheduler's own choice), and the actors that speak for v1 HTTP
+   * frameworks to their HTTP clients (`http:<ip>`), which are the real peers.
    */
   peerOf: (pid: UPID) => string = (pid) => pid.host;
 

@@ -1061,6 +1061,17 @@ export class ActorHost {
     });
   }
 
+  /**
+   * The client (`clientOf`: an IPv4 address, or an IPv6 /64) the link to `address` (a peer host's
+   * `host:port`) comes from, as the network sees it; undefined when no link is connected there (or
+   * the host does not listen). What a per-client bound keys on: a host name a peer's pid claims is
+   * its own choice.
+   */
+  linkClientOf(address: string): string | undefined {
+    const ip = this.links?.remoteIpOf(address);
+    return ip === undefined ? undefined : clientOf(ip);
+  }
+
   /** Connections open now from `address` (an IP, as the socket reports it). */
   connectionsFrom(address: string): number {
     return this.connectionsByAddress.get(clientOf(address)) ?? 0;

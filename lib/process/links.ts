@@ -163,6 +163,8 @@ class Link {
   peerAddress: string;
   /** The socket our dial reached (its remote IP and port), once connected. */
   reached: { ip: string; port: number } | undefined;
+  /** The remote IP of the connection a peer dialed us over (a link it dialed), once adopted. */
+  dialedFrom: string | undefined;
   constructor(readonly address: string) {
     this.peerAddress = address;
   }
@@ -369,6 +371,15 @@ export class LinkManager {
     this.confirmed.delete(address);
     this.confirmed.set(address, advertised);
     if (this.confirmed.size > MAX_CONFIRMED_SPELLINGS) this.confirmed.delete(this.confirmed.keys().next().value as string);
+  }
+
+  /**
+   * The remote IP of the connection of the link to `address` (the peer's machine as the network
+   * sees it, whatever host name its address claims), undefined without a connected link.
+   */
+  remoteIpOf(address: string): string | undefined {
+    const link = this.links.get(address);
+    return link?.dialedFrom ?? link?.reached?.ip;
   }
 
   /**
@@ -623,7 +634,7 @@ export class LinkManager {
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, address: string, incarnation: string): void {
     this.server.handleUpgrade(request, socket, head, (ws) => {
       this.countTraffic(ws, request.socket);
-      this.adopt(address, incarnation, ws);
+      this.adopt(address, incarnation, ws, request.socket.remoteAddress);
     });
   }
 
@@ -724,12 +735,13 @@ export class LinkManager {
     this.down(link, `TLS handshake failed: ${tlsFailure} (${error.message})`);
   }
 
-  private adopt(address: string, incarnation: string, ws: WebSocket): void {
+  private adopt(address: string, incarnation: string, ws: WebSocket, remoteIp: string | undefined): void {
     let link = this.links.get(address);
     if (!link) {
       link = new Link(address);
       this.links.set(address, link);
     }
+    link.dialedFrom = remoteIp;
     const previous = link.socket;
     link.socket = ws;
     link.peerIncarnation = incarnation;

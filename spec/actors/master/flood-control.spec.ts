@@ -182,6 +182,31 @@ describe('actors/master: flood control', () => {
       }
     });
 
+    it("counts a framework by the machine its link comes from, not the host name its pid claims (pids at 127.0.0.2 and 127.0.0.3 dialing from 127.0.0.1 are one peer)", async () => {
+      // The review of 2026-12-05: keyed on the pid's host part, a scheduler could spread a flood over names of its own choosing.
+      const clock = new VirtualClock();
+      const masterHost = await netHost({ clock, ip: '127.0.0.1' });
+      const schedulerHosts = [await netHost({ clock, ip: '127.0.0.2' }), await netHost({ clock, ip: '127.0.0.3' })];
+      try {
+        const handle = await startMaster({ flags: { ...defaultMasterFlags(makeWorkDir()), maxFrameworksPerPeer: 1 }, host: masterHost, registry: Registry.inMemory() });
+        const probes = schedulerHosts.map((host) => {
+          const probe = new Probe(`flood-scheduler-${nextScheduler++}`, FRAMEWORK_MESSAGES);
+          host.spawn(probe);
+          return probe;
+        });
+        for (const probe of probes) {
+          probe.post(handle.pid, 'RegisterFramework', { framework: { name: 'f', user: 'u' } });
+          await eventually(() => probe.count('FrameworkRegistered') + probe.count('FrameworkError') === 1, 5_000, 'the registration answered');
+        }
+        expect(probes.map((probe) => probe.count('FrameworkRegistered'))).to.deep.equal([1, 0]);
+        expect(errorsOf(probes[1] as Probe)).to.have.length(1);
+        expect(errorsOf(probes[1] as Probe)[0]).to.match(/^Too many frameworks from (127\.0\.0\.\d+): max_frameworks_per_peer\(1\) reached/);
+      } finally {
+        for (const host of schedulerHosts) await host.stop();
+        await masterHost.stop();
+      }
+    });
+
     it('counts a framework re-registering with an id this master does not know, and a disconnected one', async () => {
       const harness = await startHarness({ maxFrameworksPerPeer: 1 });
       const framework = await registerFramework(harness, { failoverTimeout: 3600 });
