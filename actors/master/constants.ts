@@ -142,3 +142,6 @@ export const FRAMEWORK_ID_DIGITS = 4;
 
 /** Name of the input a traced master host records at start (flags and registry), from which `replayMaster` builds the master. */
 export const MASTER_START_INPUT = 'master-start';
+
+/** Longest IP (a pid's host part) the registry keeps for an admitted agent: an IPv6 address, or a DNS name (253). */
+export const MAX_REGISTRY_AGENT_IP_LENGTH = 253;

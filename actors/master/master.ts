@@ -1338,7 +1338,7 @@ export class Master extends Actor {
     this.admittingAgents.set(from.toString(), agentId);
     // Persisted before the agent hears of its id, so an acknowledged agent is never forgotten.
     this.defer(
-      this.registry.admit({ id: agentId, info: admitted }),
+      this.registry.admit({ id: agentId, info: admitted, ip: from.host }),
       () => this.agentAdmitted(from, admitted, version, total),
       (error) => {
         this.admittingAgents.delete(from.toString());
@@ -1384,6 +1384,14 @@ export class Master extends Actor {
       // anyone else naming it is told to shut down, and the agent keeps its record.
       const expected = `${known.pid.host} (${boundedText(known.info.hostname, MAX_ERROR_DETAIL_LENGTH)})`;
       this.log.warn({ from: from.toString(), agentId, hostname: boundedText(message.agent.hostname, MAX_ERROR_DETAIL_LENGTH), expected }, 'refusing ReregisterAgent: another IP or host name than the agent has');
+      this.send(from, Shutdown, { message: 'Agent attempted to reregister with different IP / hostname' });
+      return;
+    }
+    // The same for an agent recovered from the registry after a failover: from the IP it registered from (when the registry has it) and its host name.
+    const recovered = known === undefined ? this.state.recoveredAgents.get(agentId) : undefined;
+    const recordedIp = recovered !== undefined ? this.registry.admittedIp(agentId) : undefined;
+    if (recovered !== undefined && ((recordedIp !== undefined && recordedIp !== from.host) || recovered.hostname !== message.agent.hostname)) {
+      this.log.warn({ from: from.toString(), agentId, hostname: boundedText(message.agent.hostname, MAX_ERROR_DETAIL_LENGTH), expected: `${recordedIp ?? '?'} (${boundedText(recovered.hostname, MAX_ERROR_DETAIL_LENGTH)})` }, 'refusing ReregisterAgent: another IP or host name than the recovered agent has');
       this.send(from, Shutdown, { message: 'Agent attempted to reregister with different IP / hostname' });
       return;
     }
@@ -1481,7 +1489,7 @@ export class Master extends Actor {
     if (this.fittingReport(agentId, from, message, total) === undefined) return;
     this.readmittingAgents.add(agentId);
     this.log.info({ agentId, from: from.toString() }, 'a removed agent re-registers; re-admitting it');
-    this.writeWhileLinked(from, this.registry.markReachable({ id: agentId, info: { ...message.agent, id: agentId } }), (linkBroke) => {
+    this.writeWhileLinked(from, this.registry.markReachable({ id: agentId, info: { ...message.agent, id: agentId }, ip: from.host }), (linkBroke) => {
       this.readmittingAgents.delete(agentId);
       // The books may have changed during the write (a framework torn down): the report is read again.
       const report = this.fittingReport(agentId, from, message, total);

@@ -31,9 +31,14 @@ import { MetricTimer } from '../../lib/metrics/timer';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
 import { AgentInfoSchema, type AgentInfo } from '../../lib/protocol';
 import { ownRecord } from '../../lib/protocol/own-record';
-import { MAX_REMOVED_AGENTS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION, REGISTRY_RETRY_INITIAL_MS, REGISTRY_RETRY_MAX_MS } from './constants';
+import { MAX_REGISTRY_AGENT_IP_LENGTH, MAX_REMOVED_AGENTS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION, REGISTRY_RETRY_INITIAL_MS, REGISTRY_RETRY_MAX_MS } from './constants';
 
-const RegistryAgentSchema = z.object({ id: z.string().min(1), info: AgentInfoSchema });
+/**
+ * An admitted agent: its id, its info, and the IP (host part) of the pid it registered from, so
+ * that a master recovering it after a failover takes its re-registration only from there, as it
+ * does for an agent it admitted itself (absent in registries written before 2026-12-05).
+ */
+const RegistryAgentSchema = z.object({ id: z.string().min(1), info: AgentInfoSchema, ip: z.string().max(MAX_REGISTRY_AGENT_IP_LENGTH).optional() });
 const UnreachableAgentSchema = z.object({ id: z.string().min(1), timeMs: z.number() });
 /** Resource name → amount (Mesos' `QuotaConfig` guarantees and limits). */
 const QuantitiesSchema = ownRecord(z.string().min(1), z.number().nonnegative());
@@ -192,10 +197,11 @@ class RegistryBooks {
   apply(op: RegistryOperation): void {
     switch (op.type) {
       case 'admit':
-        this.agents.set(op.agent.id, { id: op.agent.id, info: op.agent.info });
+        this.agents.set(op.agent.id, agentEntry(op.agent.id, op.agent.info, op.agent.ip));
         return;
       case 'update': {
-        if (this.agents.has(op.agentId)) this.agents.set(op.agentId, { id: op.agentId, info: op.info });
+        const entry = this.agents.get(op.agentId);
+        if (entry !== undefined) this.agents.set(op.agentId, agentEntry(op.agentId, op.info, entry.ip));
         return;
       }
       case 'markUnreachable':
@@ -211,7 +217,7 @@ class RegistryBooks {
         return;
       case 'markReachable':
         this.unreachable.delete(op.agent.id);
-        if (!this.agents.has(op.agent.id)) this.agents.set(op.agent.id, { id: op.agent.id, info: op.agent.info });
+        if (!this.agents.has(op.agent.id)) this.agents.set(op.agent.id, agentEntry(op.agent.id, op.agent.info, op.agent.ip));
         return;
       case 'remove':
         this.agents.delete(op.agentId);
@@ -407,6 +413,11 @@ export class Registry {
     return new Map(this.books.quotas);
   }
 
+  /** The IP `agentId` registered from, when admitted with one (durably). */
+  admittedIp(agentId: string): string | undefined {
+    return this.books.agents.get(agentId)?.ip;
+  }
+
   /** Whether `agentId` is admitted (durably). */
   isAdmitted(agentId: string): boolean {
     return this.books.agents.has(agentId);
@@ -450,7 +461,7 @@ export class Registry {
 
   /** Admits an agent; rejects if its id is already admitted. */
   admit(agent: RegistryAgent): Promise<void> {
-    return this.enqueue({ type: 'admit', agent: { id: agent.id, info: agent.info } });
+    return this.enqueue({ type: 'admit', agent: agentEntry(agent.id, agent.info, agent.ip) });
   }
 
   /** Replaces the stored info of an admitted agent (it re-registered with new info); rejects if it is not admitted. */
@@ -469,7 +480,7 @@ export class Registry {
    * it was removed for good) is admitted anyway, as Mesos does.
    */
   markReachable(agent: RegistryAgent): Promise<void> {
-    return this.enqueue({ type: 'markReachable', agent: { id: agent.id, info: agent.info } });
+    return this.enqueue({ type: 'markReachable', agent: agentEntry(agent.id, agent.info, agent.ip) });
   }
 
   /** Forgets an admitted agent (it unregistered); it may not re-register. */
@@ -668,3 +679,8 @@ function parseRegistryData(json: unknown, where: string): RegistryData {
 
 /** The registry's atomic file write (it lives with the `Disk` it belongs to). */
 export { writeFileAtomically } from '../../lib/disk';
+
+/** A registry entry of an agent (`ip` only when known: an entry written before it was kept has none). */
+function agentEntry(id: string, info: AgentInfo, ip: string | undefined): RegistryAgent {
+  return ip === undefined ? { id, info } : { id, info, ip };
+}

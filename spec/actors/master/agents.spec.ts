@@ -117,6 +117,42 @@ describe('actors/master: agents', () => {
       }
     });
 
+    it("after a failover, a recovered agent's id comes back only from the IP it registered from and its host name (the registry keeps the IP)", async () => {
+      // The review of 2026-12-05: the first ReregisterAgent of a recovered id won, from anywhere, and the real agent was then shut down.
+      const clock = new VirtualClock();
+      const workDir = makeWorkDir();
+      const flags: MasterFlags = { ...defaultMasterFlags(workDir), checkAllocatorInvariants: true, stateTurnBudgetMs: undefined };
+      const firstHost = await netHost({ clock, ip: '127.0.0.1' });
+      const agentHost = await netHost({ clock, ip: '127.0.0.1' });
+      const impostorHost = await netHost({ clock, ip: '127.0.0.3' });
+      let secondHost: Awaited<ReturnType<typeof netHost>> | undefined;
+      try {
+        const first = await startMaster({ flags, host: firstHost });
+        const agent = new FakeAgent('agent-recovered');
+        agentHost.spawn(agent);
+        agent.post(first.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '0.1.0' });
+        await eventually(() => all(agent, 'AgentRegistered').length === 1, 5_000, 'the agent admitted');
+        const agentId = (last(agent, 'AgentRegistered')?.body as { agentId: string }).agentId;
+        expect(first.registry.admittedIp(agentId)).to.equal('127.0.0.1');
+        await firstHost.stop();
+        secondHost = await netHost({ clock, ip: '127.0.0.1' });
+        const second = await startMaster({ flags, host: secondHost });
+        const impostor = new FakeAgent('agent-impostor');
+        impostorHost.spawn(impostor);
+        const comeback = { agent: agentInfo('cpus:2;mem:1024', 'agent.local', agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] };
+        impostor.post(second.pid, 'ReregisterAgent', comeback);
+        await eventually(() => all(impostor, 'Shutdown').length === 1, 5_000, 'the impostor told to shut down');
+        agent.post(second.pid, 'ReregisterAgent', comeback);
+        await eventually(() => all(agent, 'AgentReregistered').length === 1, 5_000, 'the agent back');
+        expect(all(agent, 'Shutdown')).to.have.length(0);
+      } finally {
+        await secondHost?.stop();
+        await impostorHost.stop();
+        await agentHost.stop();
+        await firstHost.stop();
+      }
+    });
+
     it("register_agents: an agent whose principal the ACLs do not allow is told to shut down when it registers, and only dropped when it re-registers (Mesos: a Shutdown would end its tasks)", async () => {
       const harness = await startHarness({ acls: parseAcls({ permissive: false, register_agents: [{ principals: { values: ['agent'] }, agents: { type: 'ANY' } }] }) });
       const probe = new FakeAgent('agent-unauthorized');

@@ -75,6 +75,12 @@ export interface HarnessOptions {
    * callbacks, not real I/O, so a test that races them against mailbox turns is deterministic.
    */
   readonly memoryRegistry?: boolean;
+  /**
+   * The host's address (default: a new `memory-N:1`): a master restarted on the same machine and
+   * port, whose agents come back from the hosts they registered from (a master takes an agent's
+   * id back only from its IP).
+   */
+  readonly address?: string;
 }
 
 /**
@@ -84,7 +90,7 @@ export interface HarnessOptions {
 export async function startHarness(flags: Partial<MasterFlags> = {}, workDir = makeWorkDir(), seed = 7, options: HarnessOptions = {}): Promise<Harness> {
   const clock = new VirtualClock();
   const captured = captureLogger();
-  const host = memoryHost({ clock, logger: captured.logger, seed });
+  const host = memoryHost({ clock, logger: captured.logger, seed, ...(options.address !== undefined ? { address: options.address } : {}) });
   hosts.push(host);
   loggers.push(captured);
   // No wall-time budget for the state endpoints' turns unless a test gives one: where they end does not depend on the machine.

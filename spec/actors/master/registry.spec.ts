@@ -15,9 +15,10 @@ function registryAgent(id: string): RegistryAgent {
   return { id, info: { id, hostname: `${id}.local`, port: 5051, resources: [] } };
 }
 
-function reregister(harness: Harness, probe: FakeAgent, agentId: string, tasks: ReturnType<typeof reportedTask>[] = [], frameworks: Json[] = []): Promise<void> {
+/** `probe` re-registers as agent `agentId` (host name `hostname`: a recovered agent comes back only under its own). */
+function reregister(harness: Harness, probe: FakeAgent, agentId: string, tasks: ReturnType<typeof reportedTask>[] = [], frameworks: Json[] = [], hostname = 'agent.local'): Promise<void> {
   probe.post(harness.masterPid, 'ReregisterAgent', {
-    agent: agentInfo('cpus:4;mem:4096', 'agent.local', agentId), version: '0.1.0', tasks, executors: [], frameworks,
+    agent: agentInfo('cpus:4;mem:4096', hostname, agentId), version: '0.1.0', tasks, executors: [], frameworks,
   });
   return harness.clock.settle();
 }
@@ -177,7 +178,7 @@ describe('actors/master/registry', () => {
       const first = await startHarness();
       const old = await registerAgent(first);
       await first.host.stop();
-      const second = await startHarness({}, first.workDir);
+      const second = await startHarness({}, first.workDir, undefined, { address: first.host.address });
       expect(second.handle.master.masterInfo().id).to.equal(first.handle.master.masterInfo().id);
       const fresh = await registerAgent(second);
       expect(fresh.agentId).to.not.equal(old.agentId);
@@ -191,7 +192,7 @@ describe('actors/master/registry', () => {
       await launch(first, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:128')]);
       await first.host.stop();
 
-      const second = await startHarness({}, first.workDir, 8);
+      const second = await startHarness({}, first.workDir, 8, { address: first.host.address });
       expect(second.handle.master.masterInfo().id).to.not.equal(first.handle.master.masterInfo().id);
       const known = new FakeAgent('agent-known');
       second.host.spawn(known);
@@ -227,7 +228,7 @@ describe('actors/master/registry', () => {
       const framework = await registerFramework(first, { failoverTimeout: 3600 });
       await first.host.stop();
 
-      const second = await startHarness({}, first.workDir);
+      const second = await startHarness({}, first.workDir, 8, { address: first.host.address });
       const back = new FakeAgent('agent-back');
       second.host.spawn(back);
       await reregister(second, back, agent.agentId, [reportedTask('big', framework.frameworkId, agent.agentId, 'TASK_RUNNING', 'cpus:5;mem:128')], [framework.info]);
@@ -250,10 +251,10 @@ describe('actors/master/registry', () => {
       const vanishes = await registerAgent(first, 'cpus:1;mem:512', 'vanishes.local');
       await first.host.stop();
 
-      const second = await startHarness({ agentReregisterTimeoutMs: 60_000 }, first.workDir);
+      const second = await startHarness({ agentReregisterTimeoutMs: 60_000 }, first.workDir, 8, { address: first.host.address });
       const back = new FakeAgent('agent-back');
       second.host.spawn(back);
-      await reregister(second, back, stays.agentId);
+      await reregister(second, back, stays.agentId, [], [], 'stays.local');
       const framework = await registerFramework(second);
       framework.probe.post(second.masterPid, 'ReconcileTasks', { frameworkId: framework.frameworkId, statuses: [{ taskId: 'x', agentId: vanishes.agentId }, { taskId: 'y' }] });
       await second.clock.settle();
@@ -274,7 +275,7 @@ describe('actors/master/registry', () => {
 
       const late = new FakeAgent('agent-late');
       second.host.spawn(late);
-      await reregister(second, late, vanishes.agentId);
+      await reregister(second, late, vanishes.agentId, [], [], 'vanishes.local');
       // Unreachable is not gone: the agent is re-admitted (registry first), as Mesos does.
       expect(all(late, 'Shutdown')).to.have.length(0);
       expect(last(late, 'AgentReregistered')?.body).to.include({ agentId: vanishes.agentId });

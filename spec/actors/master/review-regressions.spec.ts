@@ -278,7 +278,7 @@ describe('actors/master: regressions from the review against Mesos (issue 7)', (
       const offer = offersOf(framework.probe).find((candidate) => candidate.allocationRole === 'web') ?? latestOffer(framework.probe);
       await launch(harness, framework, [offer.id], [commandTask('t1', agent.agentId, 'cpus:1;mem:128')]);
       expect(last(agent.probe, 'RunTask')?.body).to.include({ role: offer.allocationRole });
-      const restarted = await startHarness({}, harness.workDir, 8);
+      const restarted = await startHarness({}, harness.workDir, 8, { address: harness.host.address });
       const executor = { executorId: 'e1', frameworkId: framework.frameworkId, command: { value: 'x' }, resources: Resources.parse('cpus:0.5;mem:64').toJSON() };
       const probe = new Probe('agent-again', []);
       restarted.host.spawn(probe);
