@@ -737,7 +737,6 @@ export class Master extends Actor {
     return `Framework roles cannot change on re-registration: registered with [${listedRoles(roles)}], asked for [${listedRoles(requested)}]`;
   }
 
-
   /**
    * A scheduler at a new pid took over (Mesos' failover): the old one is told, offers made to
    * it are void, agents running the framework's tasks learn the new pid.
@@ -1245,7 +1244,6 @@ export class Master extends Actor {
     if (recover) this.recover(tracked.task.frameworkId, tracked.task.agentId, tracked.resources, undefined, this.state.taskRole(tracked.task));
   }
 
-
   /** A master-generated update about a task it tracks. */
   private taskUpdate(task: Task, state: TaskState, reason: MasterReason, message: string): StatusUpdate {
     return masterStatusUpdate({
@@ -1379,19 +1377,15 @@ export class Master extends Actor {
       this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed or re-admitted');
       return;
     }
-    if (known !== undefined && (known.pid.host !== from.host || known.info.hostname !== message.agent.hostname)) {
-      // Mesos: an agent id comes back only from the IP and host name it has (its port may change);
-      // anyone else naming it is told to shut down, and the agent keeps its record.
-      const expected = `${known.pid.host} (${boundedText(known.info.hostname, MAX_ERROR_DETAIL_LENGTH)})`;
-      this.log.warn({ from: from.toString(), agentId, hostname: boundedText(message.agent.hostname, MAX_ERROR_DETAIL_LENGTH), expected }, 'refusing ReregisterAgent: another IP or host name than the agent has');
-      this.send(from, Shutdown, { message: 'Agent attempted to reregister with different IP / hostname' });
-      return;
-    }
-    // The same for an agent recovered from the registry after a failover: from the IP it registered from (when the registry has it) and its host name.
+    // Mesos: an agent id comes back only from the IP and host name it has (its port may change);
+    // anyone else naming it is told to shut down, and the agent keeps its record. The same for an
+    // agent recovered from the registry after a failover (its IP when the registry has it).
     const recovered = known === undefined ? this.state.recoveredAgents.get(agentId) : undefined;
-    const recordedIp = recovered !== undefined ? this.registry.admittedIp(agentId) : undefined;
-    if (recovered !== undefined && ((recordedIp !== undefined && recordedIp !== from.host) || recovered.hostname !== message.agent.hostname)) {
-      this.log.warn({ from: from.toString(), agentId, hostname: boundedText(message.agent.hostname, MAX_ERROR_DETAIL_LENGTH), expected: `${recordedIp ?? '?'} (${boundedText(recovered.hostname, MAX_ERROR_DETAIL_LENGTH)})` }, 'refusing ReregisterAgent: another IP or host name than the recovered agent has');
+    const origin = known !== undefined ? { ip: known.pid.host, hostname: known.info.hostname }
+      : recovered !== undefined ? { ip: this.registry.admittedIp(agentId), hostname: recovered.hostname } : undefined;
+    if (origin !== undefined && ((origin.ip !== undefined && origin.ip !== from.host) || origin.hostname !== message.agent.hostname)) {
+      const expected = `${origin.ip ?? '?'} (${boundedText(origin.hostname, MAX_ERROR_DETAIL_LENGTH)})`;
+      this.log.warn({ from: from.toString(), agentId, hostname: boundedText(message.agent.hostname, MAX_ERROR_DETAIL_LENGTH), expected }, 'refusing ReregisterAgent: another IP or host name than the agent has');
       this.send(from, Shutdown, { message: 'Agent attempted to reregister with different IP / hostname' });
       return;
     }
@@ -2579,7 +2573,6 @@ const FRAMEWORK_CALLS: ReadonlySet<string> = new Set([
   RegisterFramework, ReregisterFramework, UnregisterFramework, DeactivateFramework, AcceptOffers, LaunchTasks, DeclineOffers,
   ReviveOffers, SuppressOffers, KillTask, ShutdownExecutorCall, StatusUpdateAcknowledgement, ReconcileTasks, FrameworkToExecutor,
 ].map((type) => type.name));
-
 
 /** One key for an executor of a framework. */
 function executorKey(frameworkId: string, executorId: string): string {

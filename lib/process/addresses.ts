@@ -82,15 +82,22 @@ export const CLIENT_IPV6_PREFIX_GROUPS = 4;
  * @example clientOf('2001:db8:1:2:aaaa::5') // '2001:db8:1:2::/64'
  */
 export function clientOf(remoteAddress: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress);
-  if (mapped !== null) return mapped[1] as string;
-  if (!net.isIPv6(remoteAddress) || remoteAddress === '::1') return remoteAddress;
+  const ip = unmappedIp(remoteAddress);
+  if (ip !== remoteAddress || !net.isIPv6(remoteAddress) || remoteAddress === '::1') return ip;
   const [head = '', tail = ''] = remoteAddress.toLowerCase().split('::');
   const headGroups = head === '' ? [] : head.split(':');
   const tailGroups = tail === '' ? [] : tail.split(':');
   const groups = remoteAddress.includes('::') ? [...headGroups, ...new Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
   return `${groups.slice(0, CLIENT_IPV6_PREFIX_GROUPS).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
+
+/** A socket's remote address with an IPv4 address mapped into IPv6 (`::ffff:10.0.0.1`, on a dual-stack socket) as plain IPv4. */
+export function unmappedIp(remoteAddress: string): string {
+  const mapped = IPV4_MAPPED.exec(remoteAddress);
+  return mapped === null ? remoteAddress : mapped[1] as string;
+}
+
+const IPV4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
 
 /** Splits `host:port` at its last colon (a bracketed IPv6 host keeps its brackets). */
 export function splitHostPort(address: string): { host: string; port: number } {

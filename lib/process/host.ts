@@ -12,7 +12,7 @@ import { UPID } from '../actor/upid';
 import { deepFreeze } from '../deep-freeze';
 import { createLogger, type Logger } from '../logging';
 import { RealClock, VirtualClock, type Clock } from './clock';
-import { clientOf, isOwnHost, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
+import { clientOf, isOwnHost, unmappedIp, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
 import { findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
@@ -71,8 +71,8 @@ export const CONNECTION_REFUSALS_LOGGED_PER_PEER = 5;
 export const CONNECTION_REFUSAL_LOG_EVERY = 1_000;
 /** Addresses whose refused connections are counted apart (beyond this, they share one count). */
 export const MAX_CONNECTION_REFUSAL_PEERS = 1_000;
-/** What an IPv4 peer's address starts with on a dual-stack socket (`::ffff:10.0.0.1`). */
-const IPV4_MAPPED_PREFIX = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i;
+/** The names of a host not yet listening (none of its own). */
+const NO_NAMES: ReadonlySet<string> = new Set();
 /** Reserved message names the hosts use to carry links between them. */
 const LINK_MESSAGE = '__link__';
 const EXITED_MESSAGE = '__exited__';
@@ -200,8 +200,8 @@ export class ActorHost {
   private readonly forgedSenders = new PeerLog({ inFull: FORGED_SENDER_LOGS_PER_PEER, every: FORGED_SENDER_LOG_EVERY, maxPeers: MAX_FORGED_SENDER_PEERS });
   /** Connections refused in the TLS handshake, in all and per peer IP (see `tlsRefused`). */
   private readonly tlsRefusals = new PeerLog({ inFull: TLS_REFUSALS_LOGGED_PER_PEER, every: TLS_REFUSAL_LOG_EVERY, maxPeers: MAX_TLS_REFUSAL_PEERS });
-  /** Connections open, by remote IP (see `MAX_CONNECTIONS_PER_ADDRESS`), and those refused past it. */
-  private readonly connectionsByAddress = new Map<string, number>();
+  /** Connections open, by client (`clientOf`: an IP, an IPv6 /64; see `MAX_CONNECTIONS_PER_ADDRESS`). */
+  private readonly connectionsByClient = new Map<string, number>();
   /** Messages from peers dropped, counted per peer address to rate-limit their log lines (`peerDrop`). */
   private readonly peerDrops = new PeerLog({ inFull: PEER_DROPS_LOGGED_PER_PEER, every: PEER_DROP_LOG_EVERY, maxPeers: MAX_PEER_DROP_PEERS });
   /** Sockets `countConnection` closed (a TLS server still makes each a TLS socket, whose handshake then fails). */
@@ -320,7 +320,7 @@ export class ActorHost {
       onFrame: (address, frame) => this.receiveFrame(address, frame),
       onLinkDown: (address, reason) => this.linkDown(address, reason),
       sameHost: (dialed, advertised) => sameLocalEndpoint(dialed, advertised, ownNames),
-      isOwnIp: (ip) => isOwnHost(ip.replace(IPV4_MAPPED_PREFIX, ''), ownNames),
+      isOwnIp: (ip) => isOwnHost(unmappedIp(ip), ownNames),
       learnHostName: (hostHeader) => resolver.learn(hostHeader),
     }, this.options.links, this.options.tls);
     if (this.options.traceRecorder) this.startTrace(this.options.traceRecorder);
@@ -985,7 +985,6 @@ export class ActorHost {
     return from.id === dialed.id && this.links?.confirmedSpelling(dialed.address) === from.address;
   }
 
-
   /**
    * Whether `pid` lives on this host: its address is the advertised one, or (for a listening
    * host) its port is ours and its host part one of this machine's names (`localhost`,
@@ -1044,8 +1043,8 @@ export class ActorHost {
     const address = socket.remoteAddress ?? '(unknown)';
     // Counted per client: an IPv6 client by its /64 (`clientOf`).
     const client = clientOf(address);
-    const open = this.connectionsByAddress.get(client) ?? 0;
-    const limit = connectionLimitFor(address, this.ownNames ?? new Set(), this.options);
+    const open = this.connectionsByClient.get(client) ?? 0;
+    const limit = connectionLimitFor(address, this.ownNames ?? NO_NAMES, this.options);
     if (open >= limit) {
       this.refusedConnections.add(socket);
       socket.destroy();
@@ -1053,11 +1052,11 @@ export class ActorHost {
       if (count !== undefined) this.logger.warn({ peer: address, open, limit, refusedFromPeer: count }, 'refused a connection: its address holds as many open as one may');
       return;
     }
-    this.connectionsByAddress.set(client, open + 1);
+    this.connectionsByClient.set(client, open + 1);
     socket.once('close', () => {
-      const left = (this.connectionsByAddress.get(client) ?? 1) - 1;
-      if (left > 0) this.connectionsByAddress.set(client, left);
-      else this.connectionsByAddress.delete(client);
+      const left = (this.connectionsByClient.get(client) ?? 1) - 1;
+      if (left > 0) this.connectionsByClient.set(client, left);
+      else this.connectionsByClient.delete(client);
     });
   }
 
@@ -1074,7 +1073,7 @@ export class ActorHost {
 
   /** Connections open now from `address` (an IP, as the socket reports it). */
   connectionsFrom(address: string): number {
-    return this.connectionsByAddress.get(clientOf(address)) ?? 0;
+    return this.connectionsByClient.get(clientOf(address)) ?? 0;
   }
 
   /** Mutual TLS: a secure connection whose client certificate is missing or not signed by the CA is refused at once. */
@@ -1463,7 +1462,7 @@ function routedRequest(request: http.IncomingMessage, target: { path: string; qu
  * the default) bound for one of this machine's addresses (`ownNames`, loopback) or for another's.
  */
 export function connectionLimitFor(address: string, ownNames: ReadonlySet<string>, options: Pick<ActorHostOptions, 'maxConnectionsPerAddress' | 'maxConnectionsPerOwnAddress'>): number {
-  return isOwnHost(address.replace(IPV4_MAPPED_PREFIX, ''), ownNames)
+  return isOwnHost(unmappedIp(address), ownNames)
     ? options.maxConnectionsPerOwnAddress ?? MAX_CONNECTIONS_PER_OWN_ADDRESS
     : options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS;
 }

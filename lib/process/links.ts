@@ -264,11 +264,15 @@ export class LinkManager {
       this.down(link, `more than ${this.maxQueuedBytes} bytes queued unsent`);
       return;
     }
-    if (link.state === 'open' && !link.flushScheduled) {
-      link.flushScheduled = true;
-      this.dirty.add(link);
-      queueMicrotask(() => this.flush(link));
-    }
+    this.scheduleFlush(link);
+  }
+
+  /** Flushes `link` at the end of this turn (with whatever else is sent to it meanwhile), if it is open and has none pending. */
+  private scheduleFlush(link: Link): void {
+    if (link.state !== 'open' || link.flushScheduled) return;
+    link.flushScheduled = true;
+    this.dirty.add(link);
+    queueMicrotask(() => this.flush(link));
   }
 
   /**
@@ -359,11 +363,7 @@ export class LinkManager {
     }
     standIn.queue = [];
     standIn.queuedBytes = 0;
-    if (link.state === 'open' && link.queue.length > 0 && !link.flushScheduled) {
-      link.flushScheduled = true;
-      this.dirty.add(link);
-      queueMicrotask(() => this.flush(link));
-    }
+    if (link.queue.length > 0) this.scheduleFlush(link);
   }
 
   /** Notes `address` as a confirmed spelling of the host advertising `advertised` (bounded: `MAX_CONFIRMED_SPELLINGS`). */
