@@ -622,8 +622,13 @@ export class Agent extends Actor {
   private connected(agentId: string, masterInfo: MasterInfo, how: string, totalPingTimeoutSeconds: number | undefined): void {
     if (this.phase === 'TERMINATING') return;
     if (this.agentId !== undefined && this.agentId !== agentId) {
-      this.log.error({ expected: this.agentId, got: agentId }, `${how} with a different agent id; shutting down`);
-      return this.shutdownAgent(`the master ${how} this agent as ${agentId}, not ${this.agentId}`);
+      // Only a late answer can name another id: to a RegisterAgent this agent sent before it had
+      // its id, or to an earlier incarnation's ReregisterAgent at this address. The master took
+      // this address for a new agent, so it does not count this one as here: re-registering with
+      // its own id makes the master remove the other (one agent per address). Mesos' agent exits.
+      this.log.warn({ agentId: this.agentId, got: agentId }, `the master ${how} this address as agent ${agentId} (an answer to an earlier registration); re-registering as ${this.agentId}`);
+      this.masterLost(`the master ${how} this address as another agent (${agentId})`);
+      return;
     }
     if (this.phase === 'RUNNING') return;
     this.log.info({ agentId, master: masterInfo.pid }, `agent ${how}`);

@@ -1347,6 +1347,18 @@ export class Master extends Actor {
 
   private agentAdmitted(pid: UPID, info: AgentInfo & { id: string }, version: string, total: Resources): void {
     this.admittingAgents.delete(pid.toString());
+    const occupant = this.state.agentByPid(pid);
+    if (occupant !== undefined && occupant.connected && !occupant.removing) {
+      // An agent with an id re-registered at this address while the write ran: the process there
+      // has its id, so the RegisterAgent was one it sent before it had it, delivered late. The
+      // admission is withdrawn (the agent would hear a second id) and the agent there kept.
+      this.log.warn({ agentId: info.id, from: pid.toString(), occupant: occupant.id }, 'withdrawing a stale admission: agent already re-registered at this address');
+      this.defer(this.registry.remove(info.id), () => undefined, (error) => {
+        this.log.error({ agentId: info.id, error: error.message }, 'could not withdraw the stale admission from the registry; it stays recorded until it times out after a failover');
+      });
+      return;
+    }
+    this.evictOtherAgentAt(pid, info.id);
     const agent = newAgentRecord(info, pid, version, total, this.clock.now());
     this.state.addAgent(agent);
     this.emit({ type: 'AGENT_ADDED', agent });
@@ -1427,7 +1439,8 @@ export class Master extends Actor {
       });
       return;
     }
-    if (!agent.pid.equals(from)) this.state.moveAgent(agent, from);
+    this.evictOtherAgentAt(from, agent.id);
+    if (!agent.pid.equals(from) || this.state.agentByPid(from) !== agent) this.state.moveAgent(agent, from);
     // Always: the old link may have broken (that is often why the agent re-registers).
     this.link(from);
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
@@ -1547,6 +1560,7 @@ export class Master extends Actor {
 
   /** A recovered agent (admitted before a restart) is back: record it, with nothing on it yet. */
   private recoverAgent(agentId: string, pid: UPID, message: ReregisterAgentBody, total: Resources): AgentRecord {
+    this.evictOtherAgentAt(pid, agentId);
     const agent = newAgentRecord({ ...message.agent, id: agentId }, pid, message.version, total, this.clock.now());
     this.state.addAgent(agent);
     this.emit({ type: 'AGENT_ADDED', agent });
@@ -1824,6 +1838,19 @@ export class Master extends Actor {
       this.observers.get(agent.id)?.start();
       failed?.(error);
     });
+  }
+
+  /**
+   * One process is one agent: another agent the books have at `pid` (not `agentId`) is stale,
+   * an id given in answer to a registration that process sent before it had the id it re-registers
+   * with now (a late RegisterAgent, or an earlier incarnation's ReregisterAgent). It is removed
+   * as replaced, as a disconnected agent is when a new one registers at its address (Mesos'
+   * `registerSlave`); Mesos' books keep both, the later one shadowing the other's pid.
+   */
+  private evictOtherAgentAt(pid: UPID, agentId: string): void {
+    const other = this.state.agentByPid(pid);
+    if (other === undefined || other.id === agentId || other.removing) return;
+    this.removeAgent(other, 'replaced', `agent ${agentId} is at its address ${pid.toString()} now`);
   }
 
   /** The removal is durable: the agent's tasks are lost (or unreachable), its offers rescinded, every framework told. */

@@ -50,6 +50,28 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(harness.master.count('RegisterAgent')).to.be.greaterThan(1);
     });
 
+    it('a late AgentRegistered naming another id (an answer to a RegisterAgent sent before it had its id) does not end the agent or its tasks: it re-registers with its own id (chaos seeds 940005, 940058)', async () => {
+      await harness.register();
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
+      await harness.clock.settle();
+      harness.fromMaster('AgentRegistered', { agentId: 'A2', masterInfo: AgentHarness.masterInfo });
+      await harness.clock.advance(3_000);
+      expect((await harness.state()).id).to.equal(AGENT_ID);
+      expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(0);
+      const reregistrations = harness.master.bodies<{ agent: { id: string }; tasks: Task[] }>('ReregisterAgent');
+      expect(reregistrations.length).to.be.greaterThan(0);
+      expect(reregistrations[0]?.agent.id).to.equal(AGENT_ID);
+      expect(reregistrations[0]?.tasks.map((task) => task.taskId)).to.deep.equal(['T1']);
+      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+      await harness.clock.settle();
+      const attempts = harness.master.count('ReregisterAgent');
+      await harness.clock.advance(10 * 60_000);
+      expect(harness.master.count('ReregisterAgent')).to.equal(attempts);
+    });
+
     it('answers Ping with Pong', async () => {
       await harness.register();
       harness.fromMaster('Ping', { connected: true });

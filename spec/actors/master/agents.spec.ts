@@ -304,6 +304,50 @@ describe('actors/master: agents', () => {
     });
   });
 
+  describe('one agent per address (chaos seeds 940005, 940058)', () => {
+    it('an unreachable agent whose late RegisterAgent got it a second id re-registers with its own: the master removes the second, and lists one agent at the address', async () => {
+      const harness = await startHarness();
+      const framework = await registerFramework(harness);
+      const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+      agent.probe.answerPings = false;
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+      expect(harness.handle.registry.unreachable().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+      agent.probe.answerPings = true;
+      // A RegisterAgent sent before the agent had its id, held by the partition, arrives now.
+      agent.probe.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '0.1.0' });
+      await harness.clock.settle();
+      const second = (last(agent.probe, 'AgentRegistered')?.body as { agentId: string }).agentId;
+      expect(second).to.not.equal(agent.agentId);
+      // The agent, which has its id, re-registers with it.
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:2;mem:1024', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+      await harness.clock.settle();
+      expect((last(agent.probe, 'AgentReregistered')?.body as { agentId: string }).agentId).to.equal(agent.agentId);
+      expect(slaves(await masterState(harness)).map((slave) => [slave.id, slave.pid])).to.deep.equal([[agent.agentId, agent.probe.self().toString()]]);
+      expect(harness.handle.registry.isAdmitted(second)).to.equal(false);
+      expect(all(framework.probe, 'LostAgent').map((received) => received.body)).to.deep.include({ agentId: second });
+      // Pings go to the agent under its own id only: one a period, not two.
+      const pings = all(agent.probe, 'Ping').length;
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS);
+      expect(all(agent.probe, 'Ping').length - pings).to.equal(1);
+    });
+
+    it('an admission written while the agent at that address re-registered with its id is withdrawn: no second id is sent, none is recorded', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+      const restarted = new FakeAgent('agent-same-host');
+      harness.host.spawn(restarted);
+      restarted.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '0.1.0' });
+      // Delivered while the admission is being written: the process there has an id after all.
+      restarted.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:2;mem:1024', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+      await harness.clock.settle();
+      expect(all(restarted, 'AgentReregistered')).to.have.length(1);
+      expect(all(restarted, 'AgentRegistered')).to.have.length(0);
+      expect(slaves(await masterState(harness)).map((slave) => [slave.id, slave.pid])).to.deep.equal([[agent.agentId, restarted.self().toString()]]);
+      expect(harness.handle.registry.agents().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+      expect(harness.captured.find('withdrawing a stale admission')).to.have.length(1);
+    });
+  });
+
   describe('a re-admitted agent reporting a task id that is taken (found by the wire fuzzer, seed 2)', () => {
     it('does not adopt it: the live task stays on its agent, and the allocator agrees', async () => {
       const harness = await startHarness();

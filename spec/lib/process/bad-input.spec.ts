@@ -32,6 +32,22 @@ function spawnBodyEcho(host: ActorHost): void {
   host.spawn(new Web());
 }
 
+/**
+ * A verifier's request handler that holds each verification until `release`, and answers at once
+ * after it. (Releasing only what had arrived held for good a request still on its way, on a loaded
+ * machine, and the test waited out its timeout: the host counts a verification as pending before
+ * its request reaches the peer.)
+ */
+function heldVerifications(): { hold: http.RequestListener; release: () => void } {
+  const held: http.ServerResponse[] = [];
+  let released = false;
+  const answer = (response: http.ServerResponse): void => { response.statusCode = 204; response.end(); };
+  return {
+    hold: (_request, response) => { if (released) answer(response); else held.push(response); },
+    release: () => { released = true; for (const response of held.splice(0)) answer(response); },
+  };
+}
+
 describe('bad input to a host', () => {
   let captured: CapturedLogger;
   let host: ActorHost;
@@ -142,9 +158,8 @@ describe('bad input to a host', () => {
     // A long verification timeout: the first handshake must not time out however slow this machine is.
     const limited = await netHost({ logger: captured.logger, links: { maxPendingVerifications: 1, verifyTimeoutMs: 120_000, dialTimeoutMs: 120_000 } });
     // A verifier that answers only when the test lets it: the first handshake stays pending until then.
-    const held: http.ServerResponse[] = [];
-    const slow = http.createServer((_request, response) => { held.push(response); });
-    const release = (): void => { for (const response of held.splice(0)) { response.statusCode = 204; response.end(); } };
+    const { hold, release } = heldVerifications();
+    const slow = http.createServer(hold);
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', () => resolve()));
     const claimed = `127.0.0.1:${(slow.address() as { port: number }).port}`;
     const headers = (nonce: string): Record<string, string> => ({ [HOST_HEADER]: claimed, [INCARNATION_HEADER]: 'flood', [NONCE_HEADER]: nonce });
@@ -168,10 +183,9 @@ describe('bad input to a host', () => {
     // The hostile-wire pass (2026-12-05): one client held all 64 slots with addresses that never answered, and no host could link.
     // The peers here are this machine's (127.0.0.1, 127.0.0.2): their bound is set as another machine's is by default.
     const limited = await netHost({ logger: captured.logger, links: { maxPendingVerifications: 10, maxPendingVerificationsPerOwnAddress: 1, verifyTimeoutMs: 120_000, dialTimeoutMs: 120_000 } });
-    const held: http.ServerResponse[] = [];
     // Two claimed addresses (two peers), each answering the verification only when the test lets it.
-    const slow = [http.createServer((_request, response) => { held.push(response); }), http.createServer((_request, response) => { held.push(response); })];
-    const release = (): void => { for (const response of held.splice(0)) { response.statusCode = 204; response.end(); } };
+    const { hold, release } = heldVerifications();
+    const slow = [http.createServer(hold), http.createServer(hold)];
     for (const server of slow) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const claimed = slow.map((server) => `127.0.0.1:${(server.address() as { port: number }).port}`);
     const dial = (nonce: string, localAddress: string, claim = claimed[0] as string): { socket: WebSocket; opened: Promise<Error | undefined> } => {
