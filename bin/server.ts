@@ -2,11 +2,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ActorHost, TraceRecorder, traceFileError } from '../lib/process';
 import { MAX_CONNECTIONS_PER_ADDRESS } from '../lib/process/host';
+import { MAX_ALL_LINKS_QUEUED_BYTES } from '../lib/process/links';
 import type { TlsOptions } from '../lib/process/tls';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
-import { formatDuration } from '../lib/mesos-format';
-import { flag, parseBooleanFlag, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
+import { formatBytes, formatDuration } from '../lib/mesos-format';
+import { flag, parseBooleanFlag, parseBytes, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { STATE_CACHE_TIMEOUT_MS, STATE_LAST_TURN_OFFERS } from '../actors/master/constants';
 import { parseAclsFlag } from '../lib/acls';
@@ -31,7 +32,18 @@ export function addHostOptions(program: Command, defaultPort: number): Command {
     .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser(parsePort).default(defaultPort))
     .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(flag('--trace_file <path>', 'record every message the actors handle and send to this file (read it with mesos-trace)').argParser(parseTraceFileFlag))
-    .addOption(flag('--max_connections_per_ip <n>', 'connections (links, HTTP) one IP address of another machine may hold open at once; one more is closed at once (this machine\'s own addresses: 65536 each)').argParser(parseConnectionsPerIp).default(MAX_CONNECTIONS_PER_ADDRESS));
+    .addOption(flag('--max_connections_per_ip <n>', 'connections (links, HTTP) one IP address of another machine may hold open at once; one more is closed at once (this machine\'s own addresses: 65536 each)').argParser(parseConnectionsPerIp).default(MAX_CONNECTIONS_PER_ADDRESS))
+    .addOption(flag('--max_link_backlog <size>', 'bytes waiting to be sent over all links together (e.g. 1GB); the link that pushes the total over it is closed (each link alone: at most 256MB)').argParser(parseLinkBacklogFlag).default(MAX_ALL_LINKS_QUEUED_BYTES, formatBytes(MAX_ALL_LINKS_QUEUED_BYTES)));
+}
+
+/** The least `--max_link_backlog`: less would close links carrying ordinary bursts. */
+export const MIN_LINK_BACKLOG_BYTES = 1024 * 1024;
+
+/** Parses `--max_link_backlog`: a size (`1GB`) of at least `MIN_LINK_BACKLOG_BYTES`. */
+export function parseLinkBacklogFlag(value: string): number {
+  const bytes = parseBytes(value);
+  if (bytes < MIN_LINK_BACKLOG_BYTES) throw new InvalidArgumentError(`'${value}' is below ${formatBytes(MIN_LINK_BACKLOG_BYTES)}: links carrying ordinary bursts would be closed`);
+  return bytes;
 }
 
 /** Checks `--attributes` (`rack:r1;zone:z2`) as the flag is read: a bad one is one line naming the flag, and exit 2. */
@@ -58,19 +70,22 @@ export function parseAdvertiseIpFlag(value: string): string {
   return value;
 }
 
-/** A server host's options from its flags: what it advertises (`--advertise_ip` / `--advertise_port`; undefined: what it binds) and `--max_connections_per_ip`. */
+/** A server host's options from its flags: what it advertises (`--advertise_ip` / `--advertise_port`; undefined: what it binds), `--max_connections_per_ip` and `--max_link_backlog`. */
 export interface HostFlags {
   advertiseIp?: string;
   advertisePort?: number;
   maxConnectionsPerAddress?: number;
+  /** `--max_link_backlog` (bytes). */
+  maxLinkBacklogBytes?: number;
 }
 
-/** Reads `--advertise_ip`, `--advertise_port` and `--max_connections_per_ip` back out of commander's options. */
+/** Reads `--advertise_ip`, `--advertise_port`, `--max_connections_per_ip` and `--max_link_backlog` back out of commander's options. */
 export function hostFlagsFrom(options: Record<string, unknown>): HostFlags {
   return {
     ...(options.advertise_ip !== undefined ? { advertiseIp: String(options.advertise_ip) } : {}),
     ...(options.advertise_port !== undefined ? { advertisePort: options.advertise_port as number } : {}),
     ...(options.max_connections_per_ip !== undefined ? { maxConnectionsPerAddress: options.max_connections_per_ip as number } : {}),
+    ...(options.max_link_backlog !== undefined ? { maxLinkBacklogBytes: options.max_link_backlog as number } : {}),
   };
 }
 
@@ -240,7 +255,9 @@ export function commandLineFlags(options: Record<string, unknown>): Record<strin
  */
 export async function startServerHost(bin: string, ip: string, port: number, level: LogLevel, trace?: TraceRecorder, tls?: TlsOptions, hostFlags: HostFlags = {}): Promise<ActorHost> {
   try {
-    return await ActorHost.start({ ip, port, ...hostFlags, logger: createLogger(bin, level), ...(trace ? { traceRecorder: trace } : {}), ...(tls ? { tls } : {}) });
+    const { maxLinkBacklogBytes, ...hostOptions } = hostFlags;
+    const links = maxLinkBacklogBytes !== undefined ? { links: { maxTotalQueuedBytes: maxLinkBacklogBytes } } : {};
+    return await ActorHost.start({ ip, port, ...hostOptions, ...links, logger: createLogger(bin, level), ...(trace ? { traceRecorder: trace } : {}), ...(tls ? { tls } : {}) });
   } catch (error) {
     process.stderr.write(`${bin}: cannot listen on ${ip}:${port}: ${(error as Error).message}\n`);
     process.exit(1);

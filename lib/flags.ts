@@ -118,6 +118,16 @@ export function parseDuration(value: string): number {
   return amount * (scale[unit] as number);
 }
 
+const BYTE_UNITS: Readonly<Record<string, number>> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+/** Parses a size such as `512MB` or `1GB` (Mesos' syntax: a whole number and a unit, B, KB, MB, GB or TB, powers of 1024); returns bytes. */
+export function parseBytes(value: string): number {
+  const match = /^([0-9]+)\s*(B|KB|MB|GB|TB)$/i.exec(value.trim());
+  const bytes = match === null ? Number.NaN : Number(match[1]) * (BYTE_UNITS[(match[2] as string).toUpperCase()] as number);
+  if (!Number.isSafeInteger(bytes)) throw new InvalidArgumentError(`'${value}' is not a size: a whole number and a unit (B, KB, MB, GB, TB; e.g. 512MB)`);
+  return bytes;
+}
+
 /** Parses `host:port` (a master address). */
 export function parseHostPort(value: string): string {
   const match = /^([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})$/.exec(value.trim());

@@ -74,6 +74,20 @@ const ALIAS_CONFIRM_RETRY_MS = 10;
 export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
 /** Bytes queued for one link (unsent, or written but not yet taken by the kernel) beyond which the link is declared down rather than grow without bound. */
 export const MAX_LINK_QUEUED_BYTES = 256 * 1024 * 1024;
+/**
+ * Bytes waiting to be sent over all links together (queued, or written to a socket and not yet
+ * taken by the kernel; the bins' `--max_link_backlog`): the link that pushes the total over it is
+ * declared down, as one link past `MAX_LINK_QUEUED_BYTES` is. Each link alone stays under its
+ * own bound; without this, a handful of peers that read slowly (or never accept a dial) held
+ * 256 MiB each (four held 1.2 GB in the hostile-wire pass).
+ */
+export const MAX_ALL_LINKS_QUEUED_BYTES = 1024 * 1024 * 1024;
+/**
+ * A link's backlog is weighed against every link's (`MAX_ALL_LINKS_QUEUED_BYTES`) each time it
+ * grows by this much past the last weighing: a sum over every link, made only for a link that
+ * is falling behind, never per message.
+ */
+export const LINK_BACKLOG_AUDIT_STEP_BYTES = 8 * 1024 * 1024;
 /** How long `close` waits for sockets to close gracefully. */
 export const LINK_CLOSE_TIMEOUT_MS = 2_000;
 /**
@@ -101,7 +115,10 @@ export interface LinkOptions {
   verifyTimeoutMs?: number;
   maxFrameBytes?: number;
   dialTimeoutMs?: number;
+  /** Default `MAX_LINK_QUEUED_BYTES`. */
   maxQueuedBytes?: number;
+  /** Default `MAX_ALL_LINKS_QUEUED_BYTES`. */
+  maxTotalQueuedBytes?: number;
   /** Resolves the host names dialed (default: the system's resolver; tests map names of their own). */
   lookup?: LookupFunction;
 }
@@ -154,6 +171,8 @@ class Link {
   peerIncarnation: string | undefined;
   queue: Buffer[] = [];
   queuedBytes = 0;
+  /** The backlog (queued plus on the socket) at which it is next weighed against every link's. */
+  nextAuditBytes = 0;
   flushScheduled = false;
   timeout: NodeJS.Timeout | undefined;
   /**
@@ -222,6 +241,33 @@ export class LinkManager {
     return this.options.maxQueuedBytes ?? MAX_LINK_QUEUED_BYTES;
   }
 
+  private get maxTotalQueuedBytes(): number {
+    return this.options.maxTotalQueuedBytes ?? MAX_ALL_LINKS_QUEUED_BYTES;
+  }
+
+  /** How much a link's backlog grows between two weighings against every link's (a sixteenth of the total bound, at most `LINK_BACKLOG_AUDIT_STEP_BYTES`). */
+  private get auditStepBytes(): number {
+    return Math.max(1, Math.min(LINK_BACKLOG_AUDIT_STEP_BYTES, Math.floor(this.maxTotalQueuedBytes / 16)));
+  }
+
+  /**
+   * Weighs `link`'s backlog against every link's once it has grown by a step since the last time:
+   * false (and the link declared down) when all of them together are over `maxTotalQueuedBytes`.
+   */
+  private withinTotalBacklog(link: Link, backlog: number): boolean {
+    const step = this.auditStepBytes;
+    if (backlog < link.nextAuditBytes || backlog < step) {
+      if (backlog < step) link.nextAuditBytes = step;
+      return true;
+    }
+    link.nextAuditBytes = backlog + step;
+    let total = 0;
+    for (const other of new Set(this.links.values())) total += other.queuedBytes + (other.socket?.bufferedAmount ?? 0);
+    if (total <= this.maxTotalQueuedBytes) return true;
+    this.down(link, `more than ${this.maxTotalQueuedBytes} bytes waiting over all links together (${total}; ${backlog} of them for this one)`);
+    return false;
+  }
+
   private get maxFrameBytes(): number {
     return this.options.maxFrameBytes ?? MAX_FRAME_BYTES;
   }
@@ -264,6 +310,7 @@ export class LinkManager {
       this.down(link, `more than ${this.maxQueuedBytes} bytes queued unsent`);
       return;
     }
+    if (!this.withinTotalBacklog(link, link.queuedBytes)) return;
     this.scheduleFlush(link);
   }
 
@@ -798,10 +845,12 @@ export class LinkManager {
     this.dirty.delete(link);
     const socket = link.socket;
     if (link.state !== 'open' || !socket || link.queue.length === 0) return;
-    if (socket.bufferedAmount + link.queuedBytes > this.maxQueuedBytes) {
+    const backlog = socket.bufferedAmount + link.queuedBytes;
+    if (backlog > this.maxQueuedBytes) {
       this.down(link, `more than ${this.maxQueuedBytes} bytes waiting on the socket (peer too slow)`);
       return;
     }
+    if (!this.withinTotalBacklog(link, backlog)) return;
     const count = this.traffic.get(socket);
     const frames = link.queue.length === 1 ? [link.queue[0] as Buffer]
       : link.queuedBytes <= this.maxFrameBytes ? [Buffer.concat(link.queue, link.queuedBytes)] : packFrames(link.queue, this.maxFrameBytes);

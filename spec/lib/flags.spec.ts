@@ -3,9 +3,9 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createCommand, flag, parseBooleanFlag, parseCount, parseDuration, parseFractionFlag, parseResourceFlag } from '../../lib/flags';
+import { createCommand, flag, parseBooleanFlag, parseBytes, parseCount, parseDuration, parseFractionFlag, parseResourceFlag } from '../../lib/flags';
 import { readBoundedFile } from '../../lib/flag-file';
-import { parseAttributesFlag, parseConnectionsPerIp } from '../../bin/server';
+import { parseAttributesFlag, parseConnectionsPerIp, parseLinkBacklogFlag } from '../../bin/server';
 
 describe('lib/flags', () => {
   it('a duration needs a unit', () => {
@@ -31,6 +31,13 @@ describe('lib/flags', () => {
     expect(parseConnectionsPerIp('4096')).to.equal(4096);
     expect(() => parseConnectionsPerIp('0')).to.throw(/would refuse every connection/);
     expect(() => parseConnectionsPerIp('-3')).to.throw(/is not a non-negative integer/);
+  });
+
+  it('a size is a whole number and a unit, B to TB in powers of 1024; --max_link_backlog is at least 1MB', () => {
+    for (const [text, value] of [['512B', 512], ['2KB', 2048], ['1MB', 1024 ** 2], ['1gb', 1024 ** 3], [' 3 GB ', 3 * 1024 ** 3], ['1TB', 1024 ** 4]] as const) expect(parseBytes(text), text).to.equal(value);
+    for (const bad of ['1024', '', 'GB', '1.5GB', '-1MB', '1PB', '99999999999999TB']) expect(() => parseBytes(bad), bad).to.throw(/is not a size: a whole number and a unit/);
+    expect(parseLinkBacklogFlag('2GB')).to.equal(2 * 1024 ** 3);
+    expect(() => parseLinkBacklogFlag('512KB')).to.throw(/'512KB' is below 1MB/);
   });
 
   it('a boolean is true alone, or true/false, 1/0, yes/no', () => {

@@ -8,7 +8,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { Actor, defineMessage, dispatch, UPID } from '../../../lib/actor';
 import type { ActorHost } from '../../../lib/process';
 import { decodeFrame, type WireEnvelope } from '../../../lib/process/codec';
-import { HOST_HEADER, INCARNATION_HEADER, LINK_PATH, NONCE_HEADER } from '../../../lib/process/links';
+import { HOST_HEADER, INCARNATION_HEADER, LINK_PATH, LinkManager, NONCE_HEADER } from '../../../lib/process/links';
+import { captureLogger } from '../../../lib/logging';
 import { eventually, netHost, Probe, within } from '../../support/runtime';
 
 describe('links between hosts', () => {
@@ -301,6 +302,40 @@ describe('links between hosts', () => {
     sender.post(to, 'Square', 3);
     await eventually(() => results.length === 1, 5000, 'one result');
     expect(results).to.deep.equal([9]);
+  });
+});
+
+describe('links: the bytes waiting over all links together', () => {
+  it('are bounded (MAX_ALL_LINKS_QUEUED_BYTES, --max_link_backlog): the link that pushes the total over is declared down, the others keep theirs', async () => {
+    // Peers that take the connection and never answer the dial: what is sent to them waits, each link under its own bound.
+    const silent: net.Socket[] = [];
+    const servers = [0, 1, 2].map(() => net.createServer((socket) => { silent.push(socket); }));
+    for (const server of servers) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const addresses = servers.map((server) => `127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    const downs: Array<[string, string]> = [];
+    const captured = captureLogger();
+    const manager = new LinkManager('127.0.0.1:1', 'bounded', captured.logger, {
+      onFrame: () => undefined,
+      onLinkDown: (address, reason) => downs.push([address, reason]),
+    }, { maxTotalQueuedBytes: 4 * 1024 * 1024, dialTimeoutMs: 60_000 });
+    try {
+      const send = (address: string, megabytes: number): void => {
+        for (let sent = 0; sent < megabytes * 4; sent++) manager.send(address, Buffer.alloc(256 * 1024));
+      };
+      send(addresses[0] as string, 1.5);
+      send(addresses[1] as string, 1.5);
+      expect(downs).to.deep.equal([]);
+      send(addresses[2] as string, 1.5);
+      expect(downs.map(([address]) => address)).to.deep.equal([addresses[2]]);
+      expect(downs[0]?.[1]).to.match(/^more than 4194304 bytes waiting over all links together \(\d+; \d+ of them for this one\)$/);
+      // What the other two hold is theirs still: more for them is queued (until the total is over again).
+      send(addresses[0] as string, 0.25);
+      expect(downs).to.have.length(1);
+    } finally {
+      await manager.close();
+      for (const socket of silent) socket.destroy();
+      for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
