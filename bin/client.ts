@@ -20,6 +20,12 @@ export const MASTER_CHECK_TIMEOUT_MS = 5_000;
 
 /** A client framework (mesos-execute, mesos-batch) gives up after this long without a master (`--master_timeout`). */
 export const CLIENT_MASTER_TIMEOUT_MS = 60_000;
+/**
+ * Default `--offer_wait_timeout` of mesos-execute (before its task is launched) and mesos-batch
+ * (while none of its tasks runs and some are still to launch): long enough for busy resources to
+ * free up, short enough not to hang a script forever.
+ */
+export const DEFAULT_OFFER_WAIT_TIMEOUT_MS = 2 * 60_000;
 
 /** Prints `<bin>: <message>` on stderr and exits with `code`. */
 export function fail(bin: string, message: string, code = 1): never {

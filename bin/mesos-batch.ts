@@ -11,7 +11,7 @@ import { Resources } from '../lib/resources';
 import { createCommand, flag, parseCount, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { BatchScheduler, type BatchOptions } from '../actors/framework/examples/batch';
 import type { TlsFlags } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, DEFAULT_OFFER_WAIT_TIMEOUT_MS, fail, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 interface BatchFlags extends TlsFlags, CredentialOptions {
@@ -26,6 +26,7 @@ interface BatchFlags extends TlsFlags, CredentialOptions {
   role: string;
   ip: string;
   master_timeout: number;
+  offer_wait_timeout: number;
 }
 
 /**
@@ -36,6 +37,10 @@ interface BatchFlags extends TlsFlags, CredentialOptions {
 class ClientBatch extends BatchScheduler {
   constructor(options: BatchOptions, private readonly waitForMasterMs: number) {
     super(options);
+  }
+
+  protected override stalled(explanation: string): void {
+    fail('mesos-batch', `${explanation}; gave up after --offer_wait_timeout with none of its tasks running`);
   }
 
   protected override error(message: string): void {
@@ -71,6 +76,7 @@ async function main(): Promise<void> {
     .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
     .addOption(flag('--ip <ip>', 'IP address to listen on for the master').default('127.0.0.1'))
     .addOption(flag('--master_timeout <duration>', 'give up after this long without a master').argParser(parseDurationFlag).default(CLIENT_MASTER_TIMEOUT_MS, '1mins'))
+    .addOption(flag('--offer_wait_timeout <duration>', 'give up (exit 1) if, with none of its tasks running and some still to launch, no offer could hold one this long').argParser(parseDurationFlag).default(DEFAULT_OFFER_WAIT_TIMEOUT_MS, '2mins'))
     .parse(process.argv);
   const flags = program.opts<BatchFlags>();
   const taskResources = flags.task_resources ?? flags.taskResources;
@@ -91,6 +97,7 @@ async function main(): Promise<void> {
     taskResources: Resources.parse(taskResources),
     command: flags.command,
     ...(flags.tasks_per_offer !== undefined ? { tasksPerOffer: flags.tasks_per_offer } : {}),
+    offerWaitTimeoutMs: flags.offer_wait_timeout,
     onUpdate: (status) => {
       const message = status.message ? ` (${status.message})` : '';
       process.stdout.write(`${status.taskId} ${status.state}${message}\n`);

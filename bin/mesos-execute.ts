@@ -17,7 +17,7 @@ import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler'
 import { dispatch, type Timer } from '../lib/actor';
 import type { ActorHost } from '../lib/process';
 import type { TlsFlags, TlsOptions } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, DEFAULT_OFFER_WAIT_TIMEOUT_MS, fail, getJson, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 /** Task resources when `--resources` is not given (Mesos' mesos-execute uses cpus:1;mem:128; a tenth is plenty for a command). */
@@ -30,8 +30,6 @@ export const INTERRUPT_KILL_WAIT_MS = 5_000;
 export const INTERRUPTED_EXIT_CODE = 130;
 /** Declining offers that cannot hold the task for this long gets one line saying what is missing (shared with mesos-batch). */
 export { UNFIT_OFFERS_EXPLAIN_AFTER_MS };
-/** Default `--offer_wait_timeout`: long enough for busy resources to free up, short enough not to hang a script forever. */
-export const DEFAULT_OFFER_WAIT_TIMEOUT_MS = 2 * 60_000;
 
 interface ExecuteFlags extends TlsFlags, CredentialOptions {
   master: string;

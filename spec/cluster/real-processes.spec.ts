@@ -164,6 +164,13 @@ describe('the cluster as real processes', function () {
     expect(batch.child.exitCode, 'still waiting').to.equal(null);
   });
 
+  it('mesos-batch gives up with one line and exit 1 once no offer could hold a task for --offer_wait_timeout with none of its tasks running', async () => {
+    const master = await localCluster('cpus:4;mem:4096');
+    const batch = start('mesos-batch', ['--master', master, '--name', 'big', '--tasks', '2', '--task_resources', 'cpus:100;mem:32', '--command', 'true', '--offer_wait_timeout', '2secs']);
+    expect(await within(batch.exited, 20_000, 'mesos-batch to give up')).to.equal(1);
+    expect(batch.stderr.trim().split('\n').at(-1)).to.match(/^mesos-batch: no offer can hold task 'big-0' \(cpus:100;mem:32\); the closest, cpus:4;mem:4096\S* on agent '\S+': it lacks cpus:96; gave up after --offer_wait_timeout with none of its tasks running$/);
+  });
+
   it('mesos-batch says at once that the master went away, and when it is back (it used to say nothing until --master_timeout)', async () => {
     const port = await freePort();
     const masterArgs = ['--port', String(port), '--work_dir', path.join(workDir, 'master')];

@@ -1,5 +1,5 @@
 import { Resources } from '../../../lib/resources';
-import { isTerminalState, type Offer, type TaskInfo, type TaskStatus } from '../../../lib/protocol';
+import { isTerminalState, type MasterInfo, type Offer, type TaskInfo, type TaskStatus } from '../../../lib/protocol';
 import type { Timer } from '../../../lib/actor';
 import { UNFIT_OFFERS_EXPLAIN_AFTER_MS } from '../constants';
 import { fitInto, UnfitOffers } from '../offers';
@@ -21,6 +21,12 @@ export interface BatchOptions extends SchedulerOptions {
    * seed document's DRF example uses 1, so that each allocation hands out one task's worth.
    */
   tasksPerOffer?: number;
+  /**
+   * With none of the batch's tasks running and some still to launch, how long no offer may hold
+   * one before the batch gives up (`stalled`); unset: it waits for good. Its own running tasks
+   * free resources when they end, so their runs never count.
+   */
+  offerWaitTimeoutMs?: number;
   /** Called on every state change (for printing). */
   onUpdate?: (status: TaskStatus) => void;
 }
@@ -56,11 +62,17 @@ export class BatchScheduler extends Scheduler {
   private readonly unfit: UnfitOffers;
   /** Calls `noOfferFits` once per stall, `UNFIT_OFFERS_EXPLAIN_AFTER_MS` after the first offer that held no task; cleared by a launch. */
   private explainTimer: Timer | undefined;
+  /** Calls `stalled` once `offerWaitTimeoutMs` passes with nothing of the batch running and no launch. */
+  private waitTimer: Timer | undefined;
 
   constructor(private readonly batch: BatchOptions) {
     super(batch);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
     this.unfit = new UnfitOffers(batch.taskResources);
+  }
+
+  protected override registered(_frameworkId: string, _masterInfo: MasterInfo): void {
+    this.awaitLaunch();
   }
 
   protected override resourceOffers(offers: Offer[]): void {
@@ -75,6 +87,8 @@ export class BatchScheduler extends Scheduler {
       this.unfit.clear();
       this.explainTimer?.cancel();
       this.explainTimer = undefined;
+      this.waitTimer?.cancel();
+      this.waitTimer = undefined;
       this.launch(offer.id, tasks, { refuseSeconds: 0 });
     }
   }
@@ -86,6 +100,30 @@ export class BatchScheduler extends Scheduler {
    */
   protected noOfferFits(explanation: string): void {
     this.log.warn({ framework: this.framework.name }, explanation);
+  }
+
+  /**
+   * `offerWaitTimeoutMs` passed with none of the batch's tasks running, some still to launch and
+   * no offer able to hold one: `explanation` says what the closest offer lacked. Logged by
+   * default; `mesos-batch` gives up with it (exit 1).
+   */
+  protected stalled(explanation: string): void {
+    this.log.warn({ framework: this.framework.name, waitedMs: this.batch.offerWaitTimeoutMs }, `${explanation}; still waiting`);
+  }
+
+  /** Starts the give-up wait (`offerWaitTimeoutMs`) if nothing of the batch runs and tasks remain to launch. */
+  private awaitLaunch(): void {
+    const timeoutMs = this.batch.offerWaitTimeoutMs;
+    if (timeoutMs === undefined || this.waitTimer !== undefined || this.running() > 0 || this.launches.length >= this.batch.tasks) return;
+    this.waitTimer = this.delay(timeoutMs, () => {
+      this.waitTimer = undefined;
+      if (this.running() === 0 && this.launches.length < this.batch.tasks) this.stalled(this.unfit.explain(`task '${this.framework.name}-${this.launches.length}'`));
+    });
+  }
+
+  /** Tasks launched and not yet terminal. */
+  private running(): number {
+    return this.launches.length - this.outcomes.size;
   }
 
   /** Remembers an offer that held no task, and starts the wait before explaining (once per stall). */
@@ -119,7 +157,10 @@ export class BatchScheduler extends Scheduler {
     this.batch.onUpdate?.(status);
     if (!isTerminalState(status.state) || this.outcomes.has(status.taskId)) return;
     this.outcomes.set(status.taskId, status.state);
-    if (this.outcomes.size < this.batch.tasks) return;
+    if (this.outcomes.size < this.batch.tasks) {
+      this.awaitLaunch();
+      return;
+    }
     const finished = [...this.outcomes.values()].filter((state) => state === 'TASK_FINISHED').length;
     this.resolveDone({ finished, failed: this.outcomes.size - finished, launches: [...this.launches] });
   }

@@ -236,7 +236,7 @@ describe('fitResources', () => {
  */
 function registeredBatch<B extends BatchScheduler>(
   create: (options: BatchOptions) => B,
-  job: { readonly name: string; readonly tasks: number; readonly tasksPerOffer?: number; readonly taskResources: string },
+  job: { readonly name: string; readonly tasks: number; readonly tasksPerOffer?: number; readonly taskResources: string; readonly offerWaitTimeoutMs?: number },
 ): { clock: VirtualClock; master: Probe; batch: B } {
   const clock = new VirtualClock();
   const host = memoryHost({ clock });
@@ -245,6 +245,7 @@ function registeredBatch<B extends BatchScheduler>(
   const batch = create({
     master: masterPid.toString(), framework: { name: job.name, user: 'me' }, tasks: job.tasks,
     ...(job.tasksPerOffer !== undefined ? { tasksPerOffer: job.tasksPerOffer } : {}),
+    ...(job.offerWaitTimeoutMs !== undefined ? { offerWaitTimeoutMs: job.offerWaitTimeoutMs } : {}),
     taskResources: Resources.parse(job.taskResources), command: 'true',
   });
   host.spawn(batch);
@@ -307,6 +308,34 @@ describe('BatchScheduler', () => {
     await clock.advance(UNFIT_OFFERS_EXPLAIN_AFTER_MS);
     expect(batch.explanations.at(-1)).to.equal("no offer can hold task 'big-1' (cpus:3;mem:32); the closest, cpus:1;mem:1000 on agent 'm1-S0': it lacks cpus:2");
     expect(batch.explanations).to.have.length(2);
+  });
+
+  it('with offerWaitTimeoutMs, gives up (stalled) only when none of its tasks runs, some remain, and no offer held one that long (mesos-batch --offer_wait_timeout)', async () => {
+    class Stalling extends BatchScheduler {
+      readonly stalls: Array<{ atMs: number; explanation: string }> = [];
+      constructor(options: BatchOptions) { super(options); }
+      protected override noOfferFits(): void { /* its own test */ }
+      protected override stalled(explanation: string): void { this.stalls.push({ atMs: this.clock.now(), explanation }); }
+    }
+    const { clock, master, batch } = registeredBatch((options) => new Stalling(options), { name: 'w', tasks: 2, tasksPerOffer: 1, taskResources: 'cpus:2;mem:32', offerWaitTimeoutMs: 60_000 });
+    await clock.settle();
+    const start = clock.now();
+    // One task fits and runs: while it runs, no wait counts, however long no offer fits.
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:2;mem:1000')] });
+    await clock.settle();
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o2', 'cpus:1;mem:1000')] });
+    await clock.advance(10 * 60_000);
+    expect(batch.stalls, 'not while its task runs').to.deep.equal([]);
+    // It ends: the wait starts then, and the second task never fits.
+    master.post(batch.self(), 'StatusUpdate', { update: { frameworkId: 'm1-0000', timestamp: 1, status: { taskId: 'w-0', state: 'TASK_FINISHED' } } });
+    await clock.settle();
+    const endedAt = clock.now();
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o3', 'cpus:1;mem:1000')] });
+    await clock.advance(60_000 - 1);
+    expect(batch.stalls, 'not before the timeout').to.deep.equal([]);
+    await clock.advance(1);
+    expect(batch.stalls).to.deep.equal([{ atMs: endedAt + 60_000, explanation: "no offer can hold task 'w-1' (cpus:2;mem:32); the closest, cpus:1;mem:1000 on agent 'm1-S0': it lacks cpus:1" }]);
+    expect(endedAt - start).to.be.greaterThan(10 * 60_000 - 1);
   });
 });
 
