@@ -50,13 +50,28 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(harness.master.count('RegisterAgent')).to.be.greaterThan(1);
     });
 
-    it('a late AgentRegistered naming another id (an answer to a RegisterAgent sent before it had its id) does not end the agent or its tasks: it re-registers with its own id (chaos seeds 940005, 940058)', async () => {
+    /** Registers, and runs task T1 (TASK_RUNNING) on its executor, which it returns. */
+    async function registeredWithRunningTask(): Promise<TimedProbe> {
       await harness.register();
       harness.runTask(AgentHarness.commandTask('T1'));
       await harness.clock.settle();
       const executor = await harness.registerExecutor('T1');
       harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
       await harness.clock.settle();
+      return executor;
+    }
+
+    /** Answers the agent's re-registration, then checks no more come for `quietMs`. */
+    async function expectReregistrationsEndOnceAnswered(quietMs: number): Promise<void> {
+      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+      await harness.clock.settle();
+      const count = harness.master.count('ReregisterAgent');
+      await harness.clock.advance(quietMs);
+      expect(harness.master.count('ReregisterAgent')).to.equal(count);
+    }
+
+    it('a late AgentRegistered naming another id (an answer to a RegisterAgent sent before it had its id) does not end the agent or its tasks: it re-registers with its own id (chaos seeds 940005, 940058)', async () => {
+      const executor = await registeredWithRunningTask();
       harness.fromMaster('AgentRegistered', { agentId: 'A2', masterInfo: AgentHarness.masterInfo });
       await harness.clock.advance(3_000);
       expect((await harness.state()).id).to.equal(AGENT_ID);
@@ -65,11 +80,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(reregistrations.length).to.be.greaterThan(0);
       expect(reregistrations[0]?.agent.id).to.equal(AGENT_ID);
       expect(reregistrations[0]?.tasks.map((task) => task.taskId)).to.deep.equal(['T1']);
-      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
-      await harness.clock.settle();
-      const attempts = harness.master.count('ReregisterAgent');
-      await harness.clock.advance(10 * 60_000);
-      expect(harness.master.count('ReregisterAgent')).to.equal(attempts);
+      await expectReregistrationsEndOnceAnswered(10 * 60_000);
     });
 
     it('answers Ping with Pong', async () => {
@@ -80,12 +91,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
     });
 
     it('re-registers with its id and tasks when the master link breaks, until AgentReregistered', async () => {
-      await harness.register();
-      harness.runTask(AgentHarness.commandTask('T1'));
-      await harness.clock.settle();
-      const executor = await harness.registerExecutor('T1');
-      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
-      await harness.clock.settle();
+      await registeredWithRunningTask();
       harness.host.injectExited(harness.agentPid, UPID.at('master', harness.host.address));
       await harness.clock.advance(3_000);
       const reregistrations = harness.master.bodies<{ agent: { id: string }; tasks: Task[]; frameworks: Array<{ id: string }> }>('ReregisterAgent');
@@ -93,11 +99,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(reregistrations[0]?.agent.id).to.equal(AGENT_ID);
       expect(reregistrations[0]?.tasks.map((task) => [task.taskId, task.state])).to.deep.equal([['T1', 'TASK_RUNNING']]);
       expect(reregistrations[0]?.frameworks.map((framework) => framework.id)).to.deep.equal([FRAMEWORK_ID]);
-      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
-      await harness.clock.settle();
-      const count = harness.master.count('ReregisterAgent');
-      await harness.clock.advance(5 * 60_000);
-      expect(harness.master.count('ReregisterAgent')).to.equal(count);
+      await expectReregistrationsEndOnceAnswered(5 * 60_000);
     });
 
     it('re-registers when no ping arrives for 75 s', async () => {
@@ -154,12 +156,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
 
     /** A registered agent whose executor of T1 sent TASK_RUNNING, forwarded once and not acknowledged. */
     async function forwardedRunningUpdate(): Promise<void> {
-      await harness.register();
-      harness.runTask(AgentHarness.commandTask('T1'));
-      await harness.clock.settle();
-      const executor = await harness.registerExecutor('T1');
-      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
-      await harness.clock.settle();
+      await registeredWithRunningTask();
       expect(harness.forwarded()).to.have.length(1);
     }
 
