@@ -139,6 +139,12 @@ export class Master extends Actor {
   private nextOfferNumber = 0;
   /** Agents whose admission is being written to the registry: pid text → agent id. */
   private readonly admittingAgents = new Map<string, string>();
+  /**
+   * Pids of `admittingAgents` from which a ReregisterAgent came while the admission was written:
+   * the process there has an id, so its RegisterAgent was a late one, and the admission is
+   * withdrawn when its write ends (`agentAdmitted`).
+   */
+  private readonly supersededAdmissions = new Set<string>();
   /** Recovered agents whose removal (they did not re-register in time) is being written. */
   private readonly markingUnreachable = new Set<string>();
   /** Removed agents that came back, whose re-admission is being written (Mesos' `slaves.reregistering`). */
@@ -1308,6 +1314,12 @@ export class Master extends Actor {
    */
   private registerAgent(from: UPID, body: BodyOf<typeof RegisterAgent>): void {
     if (!this.agentAuthenticated(from, 'RegisterAgent')) return;
+    if (this.linkBrokeDuringWrite.has(from.toString())) {
+      // The process there has an id (it re-registers): this RegisterAgent is a late one. (One that
+      // restarted fresh meanwhile retries, and is taken once the write has ended.)
+      this.log.info({ from: from.toString() }, 'ignoring RegisterAgent: a re-registration from this address is being written');
+      return;
+    }
     const known = this.state.agentByPid(from);
     if (known?.removing === true) {
       this.log.info({ from: from.toString(), agentId: known.id }, 'ignoring RegisterAgent: the agent at this address is being removed');
@@ -1340,6 +1352,7 @@ export class Master extends Actor {
       () => this.agentAdmitted(from, admitted, version, total),
       (error) => {
         this.admittingAgents.delete(from.toString());
+        this.supersededAdmissions.delete(from.toString());
         this.log.error({ from: from.toString(), agentId, error: error.message }, 'could not admit agent; it will retry');
       },
     );
@@ -1347,12 +1360,14 @@ export class Master extends Actor {
 
   private agentAdmitted(pid: UPID, info: AgentInfo & { id: string }, version: string, total: Resources): void {
     this.admittingAgents.delete(pid.toString());
+    const superseded = this.supersededAdmissions.delete(pid.toString());
     const occupant = this.state.agentByPid(pid);
-    if (occupant !== undefined && occupant.connected && !occupant.removing) {
-      // An agent with an id re-registered at this address while the write ran: the process there
-      // has its id, so the RegisterAgent was one it sent before it had it, delivered late. The
-      // admission is withdrawn (the agent would hear a second id) and the agent there kept.
-      this.log.warn({ agentId: info.id, from: pid.toString(), occupant: occupant.id }, 'withdrawing a stale admission: agent already re-registered at this address');
+    if (superseded || (occupant !== undefined && occupant.connected && !occupant.removing)) {
+      // An agent with an id re-registered from this address while the write ran (its re-admission
+      // may still be written): the process there has its id, so the RegisterAgent was one it sent
+      // before it had it, delivered late. The admission is withdrawn (the agent would hear a
+      // second id, and its resources would be offered twice) and the agent there kept.
+      this.log.warn({ agentId: info.id, from: pid.toString(), occupant: occupant?.id }, 'withdrawing a stale admission: an agent with an id re-registered from this address');
       this.defer(this.registry.remove(info.id), () => undefined, (error) => {
         this.log.error({ agentId: info.id, error: error.message }, 'could not withdraw the stale admission from the registry; it stays recorded until it times out after a failover');
       });
@@ -1401,6 +1416,7 @@ export class Master extends Actor {
       this.send(from, Shutdown, { message: 'Agent attempted to reregister with different IP / hostname' });
       return;
     }
+    if (this.admittingAgents.has(from.toString())) this.supersededAdmissions.add(from.toString());
     if (known !== undefined) this.reregisterKnownAgent(known, from, message, total);
     else if (this.state.recoveredAgents.has(agentId)) this.reregisterRecoveredAgent(agentId, from, message, total);
     else this.readmitAgent(agentId, from, message, total);

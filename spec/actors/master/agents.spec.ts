@@ -346,6 +346,51 @@ describe('actors/master: agents', () => {
       expect(harness.handle.registry.agents().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
       expect(harness.captured.find('withdrawing a stale admission')).to.have.length(1);
     });
+
+    it('a late RegisterAgent admitted while the agent at that address re-registers with its id is withdrawn, whichever write ends first: no second id, no offer of it (review of the change)', async () => {
+      const harness = await startHarness({}, undefined, 7, { memoryRegistry: true });
+      const framework = await registerFramework(harness);
+      const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+      agent.probe.answerPings = false;
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+      agent.probe.answerPings = true;
+      const offersBefore = offersOf(framework.probe).length;
+      // The late RegisterAgent first: its admission is written before the re-admission that follows it.
+      agent.probe.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '0.1.0' });
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:2;mem:1024', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+      await harness.clock.settle();
+      expect(all(agent.probe, 'AgentRegistered').map((received) => (received.body as { agentId: string }).agentId)).to.deep.equal([agent.agentId]);
+      expect([...new Set(offersOf(framework.probe).slice(offersBefore).map((offer) => offer.agentId))]).to.deep.equal([agent.agentId]);
+      expect(harness.handle.registry.agents().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+      expect(all(framework.probe, 'LostAgent').map((received) => received.body)).to.deep.equal([{ agentId: agent.agentId }]);
+      expect(harness.captured.find('withdrawing a stale admission')).to.have.length(1);
+    });
+
+    it("a late RegisterAgent that arrives while the agent's re-admission is written is ignored: its running task is never declared gone (review of the change)", async () => {
+      const harness = await startHarness({}, undefined, 7, { memoryRegistry: true });
+      const framework = await registerFramework(harness, { capabilities: ['PARTITION_AWARE'] });
+      const agent = await registerAgent(harness, 'cpus:2;mem:1024');
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('T1', agent.agentId)]);
+      await agentUpdate(harness, agent, framework.frameworkId, 'T1', 'TASK_RUNNING');
+      agent.probe.answerPings = false;
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+      agent.probe.answerPings = true;
+      harness.registryDisk?.delayWritesMs(2_000);
+      const reregister = (): void => agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo('cpus:2;mem:1024', 'agent.local', agent.agentId), version: '0.1.0',
+        tasks: [reportedTask('T1', framework.frameworkId, agent.agentId)], executors: [], frameworks: [framework.info],
+      });
+      reregister();
+      agent.probe.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '0.1.0' });
+      await harness.clock.advance(2_000); // the re-admission is durable: the agent is back with T1
+      harness.host.breakLink(harness.masterPid, agent.probe.self());
+      await harness.clock.advance(10_000);
+      reregister();
+      await harness.clock.advance(10_000);
+      expect(statesOf(framework.probe, 'T1').filter((state) => state !== 'TASK_RUNNING' && state !== 'TASK_STAGING')).to.deep.equal(['TASK_UNREACHABLE']);
+      expect(all(agent.probe, 'AgentRegistered').map((received) => (received.body as { agentId: string }).agentId)).to.deep.equal([agent.agentId]);
+      expect(slaves(await masterState(harness)).map((slave) => slave.id)).to.deep.equal([agent.agentId]);
+    });
   });
 
   describe('a re-admitted agent reporting a task id that is taken (found by the wire fuzzer, seed 2)', () => {

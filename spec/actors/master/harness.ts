@@ -73,6 +73,8 @@ export interface HarnessOptions {
   /**
    * The registry on a `MemoryDisk` instead of the work dir: its writes complete in promise
    * callbacks, not real I/O, so a test that races them against mailbox turns is deterministic.
+   * The clock is then simulated (nothing waits on real I/O), so a slow write
+   * (`registryDisk.delayWritesMs`) is timed by the clock alone.
    */
   readonly memoryRegistry?: boolean;
   /**
@@ -88,7 +90,7 @@ export interface HarnessOptions {
  * `seed` is the host's PRNG seed, from which the master id is drawn.
  */
 export async function startHarness(flags: Partial<MasterFlags> = {}, workDir = makeWorkDir(), seed = 7, options: HarnessOptions = {}): Promise<Harness> {
-  const clock = new VirtualClock();
+  const clock = new VirtualClock({ simulated: options.memoryRegistry === true });
   const captured = captureLogger();
   const host = memoryHost({ clock, logger: captured.logger, seed, ...(options.address !== undefined ? { address: options.address } : {}) });
   hosts.push(host);
