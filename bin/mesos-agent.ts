@@ -5,6 +5,7 @@
  *   mesos-agent --master 127.0.0.1:5050 --port 5051 --work_dir /var/lib/mesos/agent [--resources "cpus:4;mem:4096"] [--attributes "rack:r1"]
  */
 import { makeDirectoriesSync } from '../lib/disk';
+import { lockWorkDir } from '../lib/work-dir-lock';
 import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseBooleanFlag, parseMasterFlag } from '../lib/flags';
 import { startAgent } from '../actors/agent';
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     checkAgentFlags(flags); // before anything is created on disk
     http = agentHttpFrom(options, 'http_credentials');
     makeDirectoriesSync(options.work_dir);
+    // Before anything is recovered: two agents on one work dir would both recover its checkpoints.
+    lockWorkDir(options.work_dir);
   } catch (error) {
     fail('mesos-agent', (error as Error).message, 2);
   }

@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { makeDirectoriesSync } from '../lib/disk';
+import { lockWorkDir } from '../lib/work-dir-lock';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ActorHost } from '../lib/process';
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
     agentHttp = agentHttpFrom(options, 'credentials', masterFlags);
     checkMasterFlags(masterFlags);
     makeDirectoriesSync(masterFlags.workDir);
+    // The master's registry and the agents' checkpoints under it are this process' alone.
+    lockWorkDir(workDir);
   } catch (error) {
     fail('mesos-local', (error as Error).message, 2);
   }

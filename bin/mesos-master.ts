@@ -11,6 +11,7 @@
  * `LIBPROCESS_SSL_*` variables) it serves TLS only (docs/security.md).
  */
 import { makeDirectoriesSync } from '../lib/disk';
+import { lockWorkDir } from '../lib/work-dir-lock';
 import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseCount, parseDurationFlag, parseZooKeeperFlag } from '../lib/flags';
 import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
     flags = masterFlagsFrom(options, options.work_dir);
     checkMasterFlags(flags);
     makeDirectoriesSync(flags.workDir);
+    // The registry file is this master's alone (with --zk the registry is in ZooKeeper, and the work dir unused).
+    if (options.zk === undefined) lockWorkDir(flags.workDir);
   } catch (error) {
     fail('mesos-master', (error as Error).message, 2);
   }

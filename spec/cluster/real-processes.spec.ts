@@ -330,6 +330,26 @@ describe('the cluster as real processes', function () {
     }
   });
 
+  it('a second agent or standalone master on a work dir a live one holds exits 2 with one line naming it (two agents on one work dir took one agent id)', async () => {
+    const masterDir = path.join(workDir, 'master');
+    const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', masterDir]);
+    const [, master] = await masterProcess.waitFor(/master@(\S+)/);
+    const agentDir = path.join(workDir, 'agent');
+    const agentProcess = start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', agentDir, '--resources', 'cpus:1;mem:256']);
+    await agentProcess.waitFor(/slave\(1\)@/);
+    const secondAgent = start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', agentDir, '--resources', 'cpus:1;mem:256']);
+    expect(await within(secondAgent.exited, 10_000, 'the second agent to exit')).to.equal(2);
+    expect(secondAgent.stderr).to.equal(`mesos-agent: --work_dir ${agentDir} is in use by process ${agentProcess.child.pid}; stop that process, or give another --work_dir\n`);
+    const secondMaster = start('mesos-master', ['--port', '0', '--work_dir', masterDir]);
+    expect(await within(secondMaster.exited, 10_000, 'the second master to exit')).to.equal(2);
+    expect(secondMaster.stderr).to.equal(`mesos-master: --work_dir ${masterDir} is in use by process ${masterProcess.child.pid}; stop that process, or give another --work_dir\n`);
+    // A holder killed outright leaves its lock behind: the next agent takes the dir over.
+    agentProcess.kill('SIGKILL');
+    await agentProcess.exited;
+    const restarted = start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', agentDir, '--resources', 'cpus:1;mem:256']);
+    await restarted.waitFor(/slave\(1\)@/);
+  });
+
   it('mesos-execute gives up with one line and exit 1 once it has had no master for --master_timeout', async () => {
     const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')]);
     const [, master] = await masterProcess.waitFor(/master@(\S+)/);
