@@ -66,6 +66,11 @@ class Execute extends Scheduler {
     this.unfit = new UnfitOffers(Resources.parse(flags.resources));
   }
 
+  /** `host:port` of the master this scheduler follows now (after a failover, the new leader's). */
+  get masterAddress(): string {
+    return this.master.address;
+  }
+
   /** Ctrl-C: kills the task if it was launched (the caller waits for `done`). */
   interrupt(): Interrupted {
     this.cancelTimers();
@@ -154,13 +159,14 @@ async function main(): Promise<void> {
   const credential = credentialFrom('mesos-execute', flags);
   useHttpCredential(credential);
   const tls = tlsFromOptions('mesos-execute', flags);
-  const address = await requireMaster('mesos-execute', flags.master, flags.master_timeout, tls);
+  await requireMaster('mesos-execute', flags.master, flags.master_timeout, tls);
   const host = await startClientHost(flags.ip, 'error', tls);
   const execute = new Execute({ master: flags.master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role], ...(flags.checkpoint === true ? { checkpoint: true } : {}) }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
   host.spawn(execute);
   process.once('SIGINT', () => { void interrupted(execute, host); });
   const status = await execute.done;
-  await printOutput(address, status, tls).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's output: ${error.message}\n`));
+  // The master that answered last: after a failover, the new leader (the one asked at start may be gone).
+  await printOutput(await dispatch(execute, (e) => e.masterAddress), status, tls).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's output: ${error.message}\n`));
   execute.stop();
   await host.stop();
   process.exit(status.state === 'TASK_FINISHED' ? 0 : 1);

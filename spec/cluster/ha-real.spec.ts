@@ -445,6 +445,19 @@ const skipReason = zooKeeperSkipReason();
     console.log(`      clients: mesos-execute gave up after ${giveUpMs} ms (--master_timeout 2secs); test ${since(testStartMs)} ms`);
   });
 
+  it("mesos-execute --master zk:// prints its task's output through the new leader after a failover (it asked the master it had started with, gone)", async () => {
+    const masters = await startMasters(2);
+    const leader = await leaderOf(masters);
+    startAgent();
+    const execute = start('mesos-execute', ['--master', zooKeeperUrl(), '--name', 'outlives', '--command', 'sleep 3; echo said-after-the-failover', '--master_timeout', '30secs']);
+    await execute.waitFor(/TASK_RUNNING/, WAIT_MS);
+    leader.bin.kill('SIGKILL');
+    await leader.bin.exited;
+    expect(await within(execute.exited, WAIT_MS, 'mesos-execute'), execute.stderr).to.equal(0);
+    expect(execute.stdout).to.match(/Received status update TASK_FINISHED for task 'outlives'[^\n]*\nsaid-after-the-failover\n$/);
+    expect(execute.stderr).to.not.include('could not read');
+  });
+
   it('election against the real server: the first contender leads from a json.info_<10 digits> znode holding its MasterInfo; closing it elects the second, and a detector follows', async () => {
     const testStartMs = Date.now();
     const url = parseZooKeeperUrl(zooKeeperUrl());
