@@ -116,7 +116,7 @@ export function get(address: string, path: string, options: GetOptions = {}): Pr
       });
       response.on('end', () => {
         const status = response.statusCode ?? 0;
-        if (status < 200 || status > 299) reject(new HttpStatusError(`GET ${url} answered ${status}`, status));
+        if (status < 200 || status > 299) reject(new HttpStatusError(`GET ${url} answered ${status}`, status, response.headers.location));
         else resolve(Buffer.concat(chunks).toString('utf8'));
       });
       response.on('error', (error) => reject(error));
@@ -132,7 +132,8 @@ export function get(address: string, path: string, options: GetOptions = {}): Pr
 
 /** A GET answered, but not 2xx: `status` says how. */
 export class HttpStatusError extends Error {
-  constructor(message: string, readonly status: number) {
+  /** @param location the `Location` header of a redirect */
+  constructor(message: string, readonly status: number, readonly location?: string) {
     super(message);
   }
 }
@@ -179,7 +180,8 @@ export async function leadingMasterAddress(bin: string, master: string, timeoutM
 
 /**
  * Fails unless the (leading) master answers `/master/health` (over https under `tls`); returns
- * its `host:port`. For a `zk://` master, waits up to `timeoutMs` for ZooKeeper to name a leader.
+ * its `host:port`. For a `zk://` master, waits up to `timeoutMs` for ZooKeeper to name a leader;
+ * for a standby given by address, the leader it names (`leaderBehind`).
  */
 export async function requireMaster(bin: string, master: string, timeoutMs = CLIENT_MASTER_TIMEOUT_MS, tls?: TlsOptions): Promise<string> {
   const address = await leadingMasterAddress(bin, master, timeoutMs);
@@ -191,8 +193,36 @@ export async function requireMaster(bin: string, master: string, timeoutMs = CLI
     }
     fail(bin, `no master at ${address}: ${(error as Error).message}`);
   }
-  return address;
+  // ZooKeeper named the leader; a master given by address may be a standby.
+  return isZooKeeperMaster(master) ? address : leaderBehind(bin, address, tls);
 }
+
+/**
+ * The leading master's `host:port`, for a master that answers at `address` (not `zk://`): itself,
+ * or for a standby the leader it redirects to (said on stderr); fails with one line for a standby
+ * that knows of no leader. A client pointed at a standby waited in silence, its registration
+ * dropped, until `--master_timeout`, then said there was no master. The two are told apart by
+ * `LEADER_ONLY_PATH`, which a leader serves and a standby redirects (307, or 503 with no leader,
+ * as Mesos' do); any other answer (401 without credentials) tells nothing, and `address` is used.
+ */
+export async function leaderBehind(bin: string, address: string, tls?: TlsOptions): Promise<string> {
+  try {
+    await get(address, LEADER_ONLY_PATH, tls ? { tls } : {});
+    return address;
+  } catch (error) {
+    if (!(error instanceof HttpStatusError)) throw error;
+    if (error.status === HTTP_SERVICE_UNAVAILABLE) fail(bin, `${address} is a standby master, and no master leads now; give --master zk://... to wait for the leader`);
+    if (error.status !== HTTP_TEMPORARY_REDIRECT || error.location === undefined) return address;
+    const leader = error.location.replace(/^(https?:)?\/\//, '').replace(/\/.*$/, '');
+    process.stderr.write(`${bin}: ${address} is a standby master; using the leader at ${leader} (give --master zk://... to follow the leader across failovers)\n`);
+    return leader;
+  }
+}
+
+/** A small endpoint a leading master serves and a standby redirects to the leader (`leaderBehind`). */
+const LEADER_ONLY_PATH = '/master/flags';
+const HTTP_TEMPORARY_REDIRECT = 307;
+const HTTP_SERVICE_UNAVAILABLE = 503;
 
 /** The endpoint every master answers (Mesos' `/master/health`): a client checks `--master` with it. */
 const MASTER_HEALTH_PATH = '/master/health';

@@ -8,7 +8,8 @@
  */
 import { createCommand, flag, parseBooleanFlag, parseDurationFlag, parseMasterFlag } from '../lib/flags';
 import type { TlsFlags } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, leadingMasterAddress, useHttpCredential, type CredentialOptions } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, leaderBehind, leadingMasterAddress, useHttpCredential, type CredentialOptions } from './client';
+import { isZooKeeperMaster } from '../lib/ha/detector';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 interface StateTask {
@@ -63,7 +64,8 @@ async function main(): Promise<void> {
   const flags = program.opts<TlsFlags & { master: string; master_timeout: number; all?: boolean } & CredentialOptions>();
   useHttpCredential(credentialFrom('mesos-ps', flags));
   const tls = tlsFromOptions('mesos-ps', flags);
-  const address = await leadingMasterAddress('mesos-ps', flags.master, flags.master_timeout);
+  // A standby lists no frameworks: ask the leader it names instead.
+  const address = isZooKeeperMaster(flags.master) ? await leadingMasterAddress('mesos-ps', flags.master, flags.master_timeout) : await leaderBehind('mesos-ps', flags.master, tls);
   let state: MasterState;
   try {
     state = await getJson<MasterState>(address, '/master/state', tls ? { tls } : {});

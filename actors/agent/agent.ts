@@ -710,15 +710,21 @@ export class Agent extends Actor {
   /**
    * Still registering `AGENT_NO_MASTER_WARNING_MS` after the last warning (or the start): says so,
    * naming the master, and keeps retrying. Silence here hid agents pointed at another agent's
-   * port or a dead one (issue 10). With no leader known there is nobody to name: the detector says so.
+   * port or a dead one (issue 10). With no leader known in ZooKeeper, it names the ZooKeeper URL instead.
    */
   private warnNoMaster(sinceMs: number): void {
     this.noMasterTimer = undefined;
-    if (this.phase !== 'DISCONNECTED' || !this.leaderKnown) return;
-    this.log.warn(
-      { master: this.master.toString(), waitedMs: this.clock.now() - sinceMs, attempts: this.registrationAttempts },
-      `no master answered at ${this.master.toString()}: is a master running there (not an agent or another service)? still retrying`,
-    );
+    if (this.phase !== 'DISCONNECTED') return;
+    const waitedMs = this.clock.now() - sinceMs;
+    if (!this.leaderKnown) {
+      // Following ZooKeeper, with no leader found there (an unreachable server, or another path than the masters').
+      this.log.warn({ master: this.options.flags.master, waitedMs }, `no leading master found in ${this.options.flags.master}: is ZooKeeper reachable there, and is its path the masters' --zk path? still waiting`);
+    } else {
+      this.log.warn(
+        { master: this.master.toString(), waitedMs, attempts: this.registrationAttempts },
+        `no master answered at ${this.master.toString()}: is the leading master running there (not a standby master, an agent or another service)? still retrying`,
+      );
+    }
     this.armNoMasterWarning(sinceMs);
   }
 

@@ -42,6 +42,11 @@ const MASTER_BOUND_MESSAGES = [
   Messages.ExitedExecutor, Messages.ExecutorToFramework, Messages.UpdateAgent,
 ] as const;
 
+/** Registrations a standby drops with a warning (once per sender) that names the leader: their senders wait for an answer. */
+const STANDBY_WARNED_REGISTRATIONS: ReadonlySet<string> = new Set([
+  Messages.RegisterAgent.name, Messages.ReregisterAgent.name, Messages.RegisterFramework.name, Messages.ReregisterFramework.name,
+]);
+
 /** The endpoints a leading master serves under `/master`, redirected to the leader by a standby. */
 const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/weights', '/quota', '/teardown', '/api/v1/scheduler', '/api/v1'] as const;
 
@@ -105,7 +110,10 @@ export class StandbyMaster extends Actor {
     const first = !this.loggedSenders.has(from) && this.loggedSenders.size < MAX_STANDBY_LOGGED_SENDERS;
     if (first) this.loggedSenders.add(from);
     const details = { from, name, leader: this.leader?.pid };
-    if (first) this.log.info(details, 'dropping a message: this master is not the leader');
+    if (first && STANDBY_WARNED_REGISTRATIONS.has(name)) {
+      // An agent or framework pointed at this master by address waits here for good: say where to point it.
+      this.log.warn(details, `dropping ${name}: this master is a standby (the leader is ${this.leader?.pid ?? 'not known'}); give the sender --master zk://... to follow the leader`);
+    } else if (first) this.log.info(details, 'dropping a message: this master is not the leader');
     else this.log.debug(details, 'dropping a message: this master is not the leader');
   }
 

@@ -23,6 +23,12 @@ export const MASTER_INFO_LABEL = 'json.info_';
 export const ZOOKEEPER_RETRY_INTERVAL_MS = 1_000;
 /** Wait before opening a new session after one expired. */
 export const ZOOKEEPER_RECONNECT_INTERVAL_MS = 1_000;
+/**
+ * How long a contending master waits for its ZooKeeper session before it says it cannot reach
+ * the server, and again after each such line while it still cannot: an unreachable server (or a
+ * wrong `--zk` URL) left a master saying "contending" and nothing more.
+ */
+export const ZOOKEEPER_UNREACHABLE_WARNING_MS = 10_000;
 /** Largest MasterInfo a znode may hold; a bigger one (hostile or broken) is ignored. */
 export const MAX_MASTER_INFO_BYTES = 64 * 1024;
 
@@ -256,11 +262,14 @@ export class ZooKeeperMasterContender {
   private lostListener: ((reason: string) => void) | undefined;
   private leaderListener: ((leader: DetectedMaster | undefined) => void) | undefined;
   private retryTimer: TimerHandle | undefined;
+  /** Says the server cannot be reached while the session is not connected (`ZOOKEEPER_UNREACHABLE_WARNING_MS`). */
+  private unreachableTimer: TimerHandle | undefined;
 
   constructor(private readonly options: ZooKeeperElectionOptions, private readonly info: MasterInfo) {
     this.client = options.connect(options.url, { sessionTimeoutMs: options.sessionTimeoutMs ?? ZOOKEEPER_SESSION_TIMEOUT_MS });
     this.watch = new LeaderWatch(this.client, options, () => this.leaderChanged());
     this.client.onStateChange((state) => this.sessionChanged(state));
+    this.warnWhileUnreachable(options.clock.now());
   }
 
   onElected(listener: () => void): void {
@@ -293,8 +302,20 @@ export class ZooKeeperMasterContender {
     await this.client.close();
   }
 
+  /** From `sinceMs` on, says every `ZOOKEEPER_UNREACHABLE_WARNING_MS` that the session is not connected, until it is. */
+  private warnWhileUnreachable(sinceMs: number): void {
+    this.unreachableTimer?.cancel();
+    this.unreachableTimer = this.options.clock.setTimer(ZOOKEEPER_UNREACHABLE_WARNING_MS, () => {
+      if (this.state === 'lost' || this.client.state === 'connected') return;
+      this.options.log?.('warn', `cannot reach ZooKeeper at ${this.options.url.servers}: is it running there, and is the --zk URL right? still trying`, { waitedMs: this.options.clock.now() - sinceMs });
+      this.warnWhileUnreachable(sinceMs);
+    });
+  }
+
   private sessionChanged(state: ZooKeeperSessionState): void {
     if (this.state === 'lost') return;
+    if (state === 'connected') this.unreachableTimer?.cancel();
+    else if (state === 'disconnected') this.warnWhileUnreachable(this.options.clock.now());
     if (state === 'connected') return this.node === undefined ? this.publish() : this.watch.refresh();
     if (state === 'disconnected' && this.state === 'leading') return this.lose('the ZooKeeper session is disconnected: it may have expired, and another master may lead');
     if (state === 'expired') return this.lose('the ZooKeeper session expired');
@@ -346,6 +367,7 @@ export class ZooKeeperMasterContender {
     this.state = 'lost';
     this.watch.stop();
     this.retryTimer?.cancel();
+    this.unreachableTimer?.cancel();
     this.options.log?.(wasLeading ? 'warn' : 'info', wasLeading ? 'lost leadership' : 'candidacy ended', { reason });
     void this.client.close();
     this.lostListener?.(reason);

@@ -426,6 +426,11 @@ const skipReason = zooKeeperSkipReason();
     // Only the leader could have listed it: a standby lists no frameworks.
     const standby = masters.find((master) => master !== leader) as MasterProcess;
     expect((await stateOf(standby))?.frameworks).to.deep.equal([]);
+    // mesos-ps given the standby's address lists the leader's tasks, and says so (it printed an empty table).
+    const atStandby = start('mesos-ps', ['--master', standby.address]);
+    expect(await within(atStandby.exited, WAIT_MS, 'mesos-ps at the standby'), atStandby.stderr).to.equal(0);
+    expect(atStandby.stdout).to.equal(ps.stdout);
+    expect(atStandby.stderr).to.match(new RegExp(`^mesos-ps: ${standby.address.replace(/\./g, '\\.')} is a standby master; using the leader at \\S+:${leader.address.split(':')[1]} \\(give --master zk://\\.\\.\\. to follow the leader across failovers\\)\n$`));
     // Every master stops (SIGTERM: each withdraws, so its znode goes at once): none is left in ZooKeeper.
     for (const master of masters) master.bin.kill('SIGTERM');
     for (const master of masters) expect(await within(master.bin.exited, WAIT_MS, `${master.address} to exit`)).to.equal(0);

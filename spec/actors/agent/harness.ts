@@ -130,6 +130,8 @@ export interface HarnessAgentOptions {
   readonly recovered?: (address: string) => RecoveredAgent;
   /** The agent's command executor for checkpointing frameworks. */
   readonly recoverableCommandExecutor?: AgentOptions['recoverableCommandExecutor'];
+  /** A detector the agent follows instead of the fake master (give `master` a `zk://` URL in the flags). */
+  readonly detector?: AgentOptions['detector'];
 }
 
 /** The agent, its fake master and launcher, on one memory host under a virtual clock. */
@@ -166,6 +168,7 @@ export class AgentHarness {
       ...(options.recoverableCommandExecutor === undefined ? {} : { recoverableCommandExecutor: options.recoverableCommandExecutor }),
       ...(options.sandboxFileSystem !== undefined ? { sandboxFileSystem: options.sandboxFileSystem } : {}),
       ...(options.recovered !== undefined ? { recovered: options.recovered(this.host.address) } : {}),
+      ...(options.detector !== undefined ? { detector: options.detector } : {}),
     });
     this.agentPid = this.host.spawn(this.agent);
   }

@@ -40,6 +40,19 @@ describe('an agent no master answers', () => {
     expect(warnings().map((record) => record.waitedMs)).to.deep.equal([1, 2, 3].map((n) => n * AGENT_NO_MASTER_WARNING_MS));
   });
 
+  it('following ZooKeeper with no leader found there, warns naming the URL instead (an unreachable server or a wrong path left it silent)', async () => {
+    await harness.stop();
+    captured = captureLogger('agent');
+    const url = 'zk://127.0.0.1:2999/mesos';
+    harness = new AgentHarness({ master: url }, captured.logger, { detector: { leader: undefined, onChange: () => undefined, close: async () => undefined } });
+    await harness.clock.advance(2 * AGENT_NO_MASTER_WARNING_MS);
+    const lines = captured.find('no leading master found').filter((record) => record.level === WARN_LEVEL);
+    expect(lines.map((record) => [record.msg, record.waitedMs])).to.deep.equal([1, 2].map((n) => [
+      `no leading master found in ${url}: is ZooKeeper reachable there, and is its path the masters' --zk path? still waiting`, n * AGENT_NO_MASTER_WARNING_MS,
+    ]));
+    expect(harness.master.count('RegisterAgent')).to.equal(0);
+  });
+
   it('stops warning once a master registers it', async () => {
     await harness.register();
     await harness.clock.advance(10 * AGENT_NO_MASTER_WARNING_MS);

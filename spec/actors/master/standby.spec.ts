@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { VirtualClock, type HttpResponse } from '../../../lib/process';
 import { VERSION } from '../../../lib/version';
+import { captureLogger } from '../../../lib/logging';
 import { StandbyMaster } from '../../../actors/master/standby';
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
 import { memoryHost, netHost, Probe, within } from '../../support/runtime';
@@ -32,6 +33,21 @@ describe('actors/master/standby: a master that does not lead', () => {
     agent.post(standby.self(), 'RegisterAgent', { agent: info, version: '1' });
     await clock.settle();
     expect(await dispatch(standby, (actor) => actor.release()), 'holding ends with release').to.deep.equal([]);
+  });
+
+  it('warns once per sender, naming the leader, when it drops a registration (an agent or framework pointed at it waits for good); other messages only at info', async () => {
+    const clock = new VirtualClock({ simulated: true });
+    const captured = captureLogger();
+    const host = memoryHost({ clock, logger: captured.logger });
+    const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'master.local' }, clock.now());
+    host.spawn(standby);
+    await dispatch(standby, (actor) => actor.leaderChanged({ pid: 'master@10.0.0.1:5050', info: { id: 'm1', ip: '10.0.0.1', port: 5050, pid: 'master@10.0.0.1:5050', hostname: 'm1.local', version: '1' } }));
+    const agent = new Probe('slave(1)');
+    host.spawn(agent);
+    for (let attempt = 0; attempt < 3; attempt++) agent.post(standby.self(), 'RegisterAgent', { agent: { hostname: 'agent.local', port: 5051, resources: [] }, version: '1' });
+    await clock.settle();
+    const warned = captured.records.filter((record) => record.level === 40).map((record) => record.msg);
+    expect(warned).to.deep.equal(['dropping RegisterAgent: this master is a standby (the leader is master@10.0.0.1:5050); give the sender --master zk://... to follow the leader']);
   });
 
   it('redirects the v1 scheduler API to the leader (307 with its host and port), and answers 503 while none leads', async () => {

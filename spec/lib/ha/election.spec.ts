@@ -4,12 +4,13 @@ import type { MasterInfo } from '../../../lib/protocol';
 import {
   leadingChild,
   MASTER_INFO_LABEL,
+  ZOOKEEPER_UNREACHABLE_WARNING_MS,
   ZooKeeperMasterContender,
   ZooKeeperMasterDetector,
   type DetectedMaster,
 } from '../../../lib/ha/election';
 import { MemoryZooKeeper } from '../../../lib/ha/memory-zookeeper';
-import { isZooKeeperError, parseZooKeeperUrl, ZooKeeperError, type ZooKeeperConnector } from '../../../lib/ha/zookeeper';
+import { isZooKeeperError, parseZooKeeperUrl, ZooKeeperError, type ZooKeeperClient, type ZooKeeperConnector } from '../../../lib/ha/zookeeper';
 
 const URL = parseZooKeeperUrl('zk://sim:2181/mesos');
 const SESSION_MS = 10_000;
@@ -47,6 +48,30 @@ describe('lib/ha: ZooKeeper election and detection (simulated server)', () => {
     contender.onLost((reason) => events.push(`lost: ${reason}`));
     return { contender, events };
   }
+
+  it('a contender that cannot reach ZooKeeper says so every ZOOKEEPER_UNREACHABLE_WARNING_MS, naming the servers, until it stops (an unreachable server left a master saying only "contending")', async () => {
+    const logged: Array<{ level: string; message: string; waitedMs: unknown }> = [];
+    // A session that never connects (a server that is not there); nothing else of it is used.
+    const unreachable = { state: 'connecting', onStateChange: () => undefined, close: async () => undefined } as unknown as ZooKeeperClient;
+    const contender = new ZooKeeperMasterContender({ ...options(), connect: () => unreachable, log: (level, message, details) => logged.push({ level, message, waitedMs: details?.waitedMs }) }, masterInfo(5050));
+    await clock.advance(ZOOKEEPER_UNREACHABLE_WARNING_MS - 1);
+    expect(logged).to.deep.equal([]);
+    await clock.advance(1 + ZOOKEEPER_UNREACHABLE_WARNING_MS);
+    const line = 'cannot reach ZooKeeper at sim:2181: is it running there, and is the --zk URL right? still trying';
+    expect(logged).to.deep.equal([1, 2].map((n) => ({ level: 'warn', message: line, waitedMs: n * ZOOKEEPER_UNREACHABLE_WARNING_MS })));
+    await contender.withdraw();
+    await clock.advance(3 * ZOOKEEPER_UNREACHABLE_WARNING_MS);
+    expect(logged.filter((entry) => entry.message === line)).to.have.length(2);
+  });
+
+  it('a contender whose server answers says nothing of it being unreachable', async () => {
+    const logged: string[] = [];
+    const contender = new ZooKeeperMasterContender({ ...options(), log: (_level, message) => logged.push(message) }, masterInfo(5050));
+    await clock.advance(3 * ZOOKEEPER_UNREACHABLE_WARNING_MS);
+    expect(contender.state).to.equal('leading');
+    expect(logged.filter((message) => message.startsWith('cannot reach ZooKeeper'))).to.deep.equal([]);
+    await contender.withdraw();
+  });
 
   describe('MemoryZooKeeper', () => {
     it('versioned setData refuses a stale version; multi applies all or nothing', async () => {
