@@ -15,11 +15,25 @@ export function createCommand(name: string, description: string): Command {
   return new Command(name)
     .description(description)
     .version(`${name} ${VERSION} (mesos-ts ${PACKAGE_VERSION})`, '--version', 'print the version and exit')
-    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') })
+    .configureOutput({ outputError: (text, write) => write(`${withSpellingHint(text.split('\n')[0] as string, process.argv.slice(2))}\n`) })
     .exitOverride((error) => {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
       process.exit(2);
     });
+}
+
+/**
+ * A commander error line, with a hint when a required flag is missing but `argv` spells it with
+ * dashes (`--work-dir` for `--work_dir`): commander names only the missing flag, not the
+ * misspelled one it was given.
+ * @example withSpellingHint("error: required option '--work_dir <dir>' not specified", ['--work-dir', '/x'])
+ *   // "error: required option '--work_dir <dir>' not specified (got --work-dir: flags are spelled with underscores, as in Mesos)"
+ */
+export function withSpellingHint(line: string, argv: readonly string[]): string {
+  const missing = /required option '(--[a-z0-9_]+)/.exec(line)?.[1];
+  if (missing === undefined) return line;
+  const given = argv.map((arg) => arg.split('=')[0] as string).find((arg) => arg !== missing && arg.startsWith('--') && `--${arg.slice(2).replace(/-/g, '_')}` === missing);
+  return given === undefined ? line : `${line} (got ${given}: flags are spelled with underscores, as in Mesos)`;
 }
 
 /** Placeholders of flags whose value is itself a path (or a boolean): `file://` is not read for them. */

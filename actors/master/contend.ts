@@ -72,7 +72,12 @@ export class ContendingMaster {
   /** The host's `version` and `flags` actors, if this master spawned them (they serve while it stands by, too). */
   private infoActors: Actor[] = [];
 
-  private constructor(private readonly options: ContendingMasterOptions) {}
+  /** When this contending master (its process, for the bin) started: its master's `start_time`. */
+  private readonly startedAtMs: number;
+
+  private constructor(private readonly options: ContendingMasterOptions) {
+    this.startedAtMs = options.host.clock.now();
+  }
 
   /** Spawns the standby and starts contending. */
   static start(options: ContendingMasterOptions): ContendingMaster {
@@ -188,7 +193,7 @@ export class ContendingMaster {
     };
     const held = this.standby === undefined ? [] : await dispatch(this.standby, (actor) => actor.release()).catch((): HeldRegistration[] => []);
     await this.stopStandby();
-    const leading = await startMaster({ flags, host, registry, masterId: info.id, actorIds: this.actorIds,
+    const leading = await startMaster({ flags, host, registry, masterId: info.id, actorIds: this.actorIds, processStartTimeMs: this.startedAtMs,
       leading: () => contender.surelyLeading(host.clock.now()),
     });
     if (contender !== this.contender || contender.state !== 'leading') {

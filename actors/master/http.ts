@@ -27,8 +27,10 @@ export interface StateContext {
   readonly info: MasterInfo;
   /** Its flags (rendered under `flags`). */
   readonly flags: MasterFlags;
-  /** When it started (ms since the epoch). */
+  /** When its process started (ms since the epoch; Mesos' `start_time`). */
   readonly startTimeMs: number;
+  /** When it was elected (ms since the epoch; Mesos' `elected_time`): its start, for a master that was never a standby. */
+  readonly electedTimeMs: number;
   /** Now, on the master's clock (ms since the epoch). */
   readonly nowMs: number;
   /** What the caller may see (the ACLs' view_* actions); default: everything. */
@@ -81,7 +83,7 @@ export function renderStateHeader(context: StateContext): Json {
     version: VERSION,
     ...buildInfo(),
     start_time: seconds(context.startTimeMs),
-    elected_time: seconds(context.startTimeMs),
+    elected_time: seconds(context.electedTimeMs),
     id: info.id,
     pid: info.pid,
     hostname: info.hostname,

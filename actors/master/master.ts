@@ -107,6 +107,8 @@ export interface MasterIdentity {
   readonly actorId?: string;
   /** Whether it may still say it leads (default: always); see `ContendingMaster`. */
   readonly leading?: () => boolean;
+  /** When its process started (ms on its clock; default: when it starts): a contending master's standby came first. */
+  readonly processStartTimeMs?: number;
 }
 
 /**
@@ -130,7 +132,11 @@ export class Master extends Actor {
   /** Who this master is; set by `initialize`. */
   private info: MasterInfo | undefined;
   /** When this master started (ms since the epoch, host clock). */
+  /** When its process started (Mesos' `start_time`, and `master/uptime_secs` counts from it). */
   private startTimeMs = 0;
+  /** When it was elected and started (Mesos' `elected_time`). */
+  private electedTimeMs = 0;
+  private readonly processStartTimeMs: number | undefined;
   /** Next framework id number (`<masterId>-0000`, `-0001`, ...). */
   private nextFrameworkNumber = 0;
   /** Next agent id number (`<masterId>-S0`, ...). */
@@ -223,6 +229,7 @@ export class Master extends Actor {
     super(identity.actorId ?? MASTER_ACTOR_ID);
     this.masterId = identity.masterId;
     this.leading = identity.leading ?? ((): boolean => true);
+    this.processStartTimeMs = identity.processStartTimeMs;
     this.state = new MasterState(flags);
     this.stateFragments = new StateFragments(this.state, flags.stateLastTurnOffers);
     this.observerLimits = { pingTimeoutMs: flags.agentPingTimeoutMs, maxPingTimeouts: flags.maxAgentPingTimeouts, reregisterTimeoutMs: flags.agentReregisterTimeoutMs };
@@ -437,7 +444,8 @@ export class Master extends Actor {
   // ---- lifecycle --------------------------------------------------------------------------------
 
   protected override initialize(): void {
-    this.startTimeMs = this.clock.now();
+    this.electedTimeMs = this.clock.now();
+    this.startTimeMs = this.processStartTimeMs ?? this.electedTimeMs;
     this.info = masterInfoOf(this.self(), this.flags, this.masterId ?? this.host.newId());
     const ignored = this.flags.acls !== undefined ? unenforcedActionsIn(this.flags.acls) : [];
     if (ignored.length > 0) this.log.warn({ actions: ignored }, 'the ACLs have rules for actions this master does not authorize; they are ignored');
@@ -2556,6 +2564,7 @@ export class Master extends Actor {
       info: this.masterInfo(),
       flags: this.flags,
       startTimeMs: this.startTimeMs,
+      electedTimeMs: this.electedTimeMs,
       nowMs: this.clock.now(),
       weights: this.weights,
       quotas: this.quotas,

@@ -28,6 +28,8 @@ export interface StartMasterOptions {
   readonly actorIds?: MasterActorIds;
   /** Whether the master may still say it leads (a contending master's check of its ZooKeeper session; default always). */
   readonly leading?: () => boolean;
+  /** When the master's process started (ms on the host's clock; default: now): a contending master's standby came first. */
+  readonly processStartTimeMs?: number;
   /** Builds the master actor (default `new Master(...)`; a test may pass a subclass). */
   readonly createMaster?: (flags: MasterFlags, registry: Registry, allocator: Allocator) => Master;
   /**
@@ -83,6 +85,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     actorId: ids.master,
     ...(options.masterId !== undefined ? { masterId: options.masterId } : {}),
     ...(options.leading !== undefined ? { leading: options.leading } : {}),
+    ...(options.processStartTimeMs !== undefined ? { processStartTimeMs: options.processStartTimeMs } : {}),
   });
   const initialized = allocator.initialize({
     allocationIntervalMs: flags.allocationIntervalMs,

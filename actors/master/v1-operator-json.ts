@@ -111,8 +111,8 @@ export function v1GetQuota(context: StateContext, visible: (role: string) => boo
 }
 
 /** `GetMaster`: who the master is, and since when (seconds). */
-export function v1GetMaster(info: MasterInfo, startTimeMs: number): V1Json {
-  return { master_info: v1MasterInfo(info), start_time: startTimeMs / 1000, elected_time: startTimeMs / 1000 };
+export function v1GetMaster(info: MasterInfo, startTimeMs: number, electedTimeMs: number): V1Json {
+  return { master_info: v1MasterInfo(info), start_time: startTimeMs / 1000, elected_time: electedTimeMs / 1000 };
 }
 
 /** An agent as `GetAgents.Agent`. */

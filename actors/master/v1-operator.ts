@@ -184,7 +184,7 @@ export class OperatorApi {
         return answer('GET_QUOTA', 'get_quota', v1GetQuota(this.port.context(caller), (role) => this.port.authorizer.authorized('get_quotas', caller.principal, role)));
       case 'GET_MASTER': {
         const context = this.port.context(caller);
-        return answer('GET_MASTER', 'get_master', v1GetMaster(context.info, context.startTimeMs));
+        return answer('GET_MASTER', 'get_master', v1GetMaster(context.info, context.startTimeMs, context.electedTimeMs));
       }
       case 'LIST_FILES':
       case 'READ_FILE':

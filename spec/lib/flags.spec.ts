@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createCommand, flag, parseBooleanFlag, parseBytes, parseCount, parseDuration, parseFractionFlag, parseResourceFlag } from '../../lib/flags';
+import { createCommand, flag, parseBooleanFlag, parseBytes, withSpellingHint, parseCount, parseDuration, parseFractionFlag, parseResourceFlag } from '../../lib/flags';
 import { readBoundedFile } from '../../lib/flag-file';
 import { parseAttributesFlag, parseConnectionsPerIp, parseLinkBacklogFlag } from '../../bin/server';
 
@@ -38,6 +38,14 @@ describe('lib/flags', () => {
     for (const bad of ['1024', '', 'GB', '1.5GB', '-1MB', '1PB', '99999999999999TB']) expect(() => parseBytes(bad), bad).to.throw(/is not a size: a whole number and a unit/);
     expect(parseLinkBacklogFlag('2GB')).to.equal(2 * 1024 ** 3);
     expect(() => parseLinkBacklogFlag('512KB')).to.throw(/'512KB' is below 1MB/);
+  });
+
+  it('a required flag given with dashes gets a hint naming what was given (commander named only the missing one)', () => {
+    const line = "error: required option '--work_dir <dir>' not specified";
+    expect(withSpellingHint(line, ['--master', 'm:5050', '--work-dir', '/x'])).to.equal(`${line} (got --work-dir: flags are spelled with underscores, as in Mesos)`);
+    expect(withSpellingHint(line, ['--work-dir=/x'])).to.equal(`${line} (got --work-dir: flags are spelled with underscores, as in Mesos)`);
+    expect(withSpellingHint(line, ['--workdir', '/x'])).to.equal(line);
+    expect(withSpellingHint("error: unknown option '--nope'", ['--nope'])).to.equal("error: unknown option '--nope'");
   });
 
   it('a boolean is true alone, or true/false, 1/0, yes/no', () => {

@@ -195,6 +195,9 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     expect(await leaderView(second)).to.deep.equal({ agents: 1, tasks: ['t1:TASK_RUNNING'] });
     expect(framework.statuses.filter((status) => status.state !== 'TASK_RUNNING' && status.state !== 'TASK_STARTING')).to.deep.equal([]);
     expect(await dispatch(agent.agent, (actor) => (actor as unknown as { phase: string }).phase)).to.equal('RUNNING');
+    // The new leader started (as a standby) with the others, and was elected later (both said as elected_time before).
+    const times = JSON.parse((await rawGet(second.host.address, '/master/state')).body) as { start_time: number; elected_time: number };
+    expect(times.elected_time - times.start_time).to.be.greaterThan((SESSION_MS - 1_000) / 1000);
   });
 
   it('a traced zk:// agent replays with zero divergence: each leader it detected is a recorded input, fed back', async () => {

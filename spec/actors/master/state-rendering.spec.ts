@@ -27,7 +27,7 @@ function newBooks(flags = defaultMasterFlags('/nonexistent')) {
   let next = 0;
   return {
     state,
-    context: (): StateContextOf => ({ state, info: MASTER_INFO, flags, startTimeMs: 1_000, nowMs: 2_000 }),
+    context: (): StateContextOf => ({ state, info: MASTER_INFO, flags, startTimeMs: 1_000, electedTimeMs: 1_000, nowMs: 2_000 }),
     /** Registers a new agent (M-S0, M-S1, ... each on a host of its own) with `total`. */
     addAgent: (total = Resources.parse('cpus:4;mem:4096')): AgentRecord => {
       const index = next++;
@@ -366,7 +366,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     const flags = { ...defaultMasterFlags('/nonexistent'), maxCompletedTasksPerFramework: 2 };
     const state = new MasterState(flags);
     const context = () => ({
-      state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, nowMs: 2_000,
+      state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' }, flags, startTimeMs: 1_000, electedTimeMs: 1_000, nowMs: 2_000,
       agentEndpoint: (agentId: string) => {
         const agent = state.agents.get(agentId);
         return agent === undefined ? undefined : { hostname: agent.info.hostname, ip: agent.pid.host, port: agent.pid.port, actorId: agent.pid.id };
@@ -580,7 +580,7 @@ describe('master: /master/state rendered in turns and shared', function () {
   it('keeps an agent dirty in the block it was split out of: one that leaves the new block and comes back into the old one is rendered anew (white box: the backlog applied in amounts a turn would)', () => {
     const flags = defaultMasterFlags('/nonexistent');
     const state = new MasterState(flags);
-    const context = (): StateContextOf => ({ state, info: MASTER_INFO, flags, startTimeMs: 1_000, nowMs: 2_000 });
+    const context = (): StateContextOf => ({ state, info: MASTER_INFO, flags, startTimeMs: 1_000, electedTimeMs: 1_000, nowMs: 2_000 });
     const total = Resources.parse('cpus:4;mem:4096');
     const records = new Map<string, AgentRecord>();
     let port = 1_000;

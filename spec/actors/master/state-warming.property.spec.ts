@@ -127,7 +127,7 @@ class Books {
   ctx(viewer: StateViewer): V1Context {
     return {
       state: this.state, info: { id: 'M', pid: 'master@10.0.0.1:5050', hostname: 'm', port: 5050, ip: '10.0.0.1', version: '1' },
-      flags: defaultMasterFlags('/tmp/unused'), startTimeMs: 0, nowMs: this.nowMs, viewer,
+      flags: defaultMasterFlags('/tmp/unused'), startTimeMs: 0, electedTimeMs: 0, nowMs: this.nowMs, viewer,
       // As the master's: what GET_STATE's offers show of their agents.
       agentEndpoint: (agentId: string) => {
         const agent = this.state.agents.get(agentId);

@@ -291,7 +291,7 @@ function checkIndexes(books: Books, step: Change): void {
     const rolesContext = { state } as unknown as StateContext;
     expect(JSON.stringify(renderRoles(rolesContext, books.fragments.roleBreakdowns())), `roles kept ${context}`).to.equal(JSON.stringify(renderRoles(rolesContext)));
     // The summary's agents kept as text: each one whose counts changed (a task of another agent pushing its task out of a list, say) is rendered again.
-    const summaryContext: StateContext = { state, info: SUMMARY_MASTER_INFO, flags: SUMMARY_FLAGS, startTimeMs: 0, nowMs: books.nowMs };
+    const summaryContext: StateContext = { state, info: SUMMARY_MASTER_INFO, flags: SUMMARY_FLAGS, startTimeMs: 0, electedTimeMs: 0, nowMs: books.nowMs };
     expect(books.fragments.renderSummary(summaryContext).join(''), `state-summary kept ${context}`).to.equal(JSON.stringify(renderStateSummary(summaryContext)));
     // The frameworks' live tasks kept in blocks (`TaskBlocks`), in both formats.
     const v1Context: V1Context = { ...summaryContext, agentEndpoint: () => undefined };
