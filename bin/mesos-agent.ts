@@ -45,10 +45,14 @@ async function main(): Promise<void> {
     await host.stop();
     fail('mesos-agent', (error as Error).message, 2);
   }
-  host.installSignalHandlers();
+  // SIGTERM leaves the executors running (Mesos); the agent's own cgroups go where nothing is left in them.
+  let signalled = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { signalled = true; });
+  host.installSignalHandlers(() => { void agent.releaseIfEmpty().finally(() => process.exit(0)); });
   process.stdout.write(`mesos-agent: ${agent.pid} — ${host.scheme}://${host.address}/${agent.pid.id}/state\n`);
   // The master can shut an agent down (e.g. after removing it): then the process ends too.
   void agent.terminated.then(async () => {
+    if (signalled) return; // stopping on a signal: that path exits (0)
     process.stderr.write('mesos-agent: the agent was shut down\n');
     await host.stop();
     process.exit(1);

@@ -166,8 +166,11 @@ async function main(): Promise<void> {
   host.spawn(execute);
   process.once('SIGINT', () => { void interrupted(execute, host); });
   const status = await execute.done;
-  // The master that answered last: after a failover, the new leader (the one asked at start may be gone).
-  await printOutput(await dispatch(execute, (e) => e.masterAddress), status, tls).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's output: ${error.message}\n`));
+  // The master that answered last: after a failover, the new leader (the one asked at start may be
+  // gone). None once a Ctrl-C has stopped the scheduler: that path prints and exits (130) itself.
+  const leaderNow = await dispatch(execute, (e) => e.masterAddress).catch(() => undefined);
+  if (leaderNow === undefined) return;
+  await printOutput(leaderNow, status, tls).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's output: ${error.message}\n`));
   execute.stop();
   await host.stop();
   process.exit(status.state === 'TASK_FINISHED' ? 0 : 1);

@@ -113,6 +113,8 @@ export interface AgentHandle {
   readonly terminated: Promise<void>;
   /** Shuts down every executor (within their grace period), then terminates the agent and files actors. The host stays up. */
   stop(): Promise<void>;
+  /** After the host stopped with executors left running (SIGTERM): removes the agent's own cgroups where empty. */
+  releaseIfEmpty(): Promise<void>;
 }
 
 /** What `startAgent` needs; `launcher`, `probe`, `files` and `disk` are for tests and simulations. */
@@ -316,6 +318,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   return {
     agent, pid,
     stop: () => started.stop(),
+    releaseIfEmpty: () => started.releaseIfEmpty(),
     get terminated(): Promise<void> {
       return started.terminated;
     },
@@ -391,6 +394,10 @@ class StartedAgent implements ExecutorApiSpawner {
     return this.ended ?? (this.asked ??= new Promise<void>((resolve, reject) => {
       this.follow = (end) => { end.then(resolve, reject); };
     }));
+  }
+
+  releaseIfEmpty(): Promise<void> {
+    return this.launcher.releaseIfEmpty?.() ?? Promise.resolve();
   }
 
   async stop(): Promise<void> {

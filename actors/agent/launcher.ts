@@ -110,6 +110,12 @@ export interface Launcher {
    * the agent itself (its root cgroups, where empty).
    */
   drain?(): Promise<void>;
+  /**
+   * The agent's process stops and leaves its executors running (SIGTERM): removes the root
+   * cgroups the isolation made for the agent where they are empty (no container left in them),
+   * as `drain` does after its cleanups. An empty root stayed behind after every such stop.
+   */
+  releaseIfEmpty?(): Promise<void>;
 }
 
 /** The longest `drain` waits for containers' cleanups when the agent stops (a cleanup that hangs is logged, not waited on). */
@@ -219,6 +225,10 @@ export class ProcessLauncher implements Launcher {
       this.log?.error({ error: (error as Error).message }, 'could not destroy every orphan container; starting anyway');
       return [];
     }
+  }
+
+  async releaseIfEmpty(): Promise<void> {
+    await this.isolator?.release().catch((error: Error) => this.log?.warn({ error: error.message }, 'could not remove the agent\'s own cgroups'));
   }
 
   async drain(): Promise<void> {

@@ -81,6 +81,7 @@ class RecordingLauncher implements Launcher {
     if (launcher.usage === undefined) this.usage = undefined;
     if (launcher.recoverContainers === undefined) this.recoverContainers = undefined;
     if (launcher.drain === undefined) this.drain = undefined;
+    if (launcher.releaseIfEmpty === undefined) this.releaseIfEmpty = undefined;
   }
 
   launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
@@ -105,6 +106,10 @@ class RecordingLauncher implements Launcher {
 
   drain?(...args: Parameters<NonNullable<Launcher['drain']>>): ReturnType<NonNullable<Launcher['drain']>> {
     return this.launcher.drain!(...args);
+  }
+
+  releaseIfEmpty?(): Promise<void> {
+    return this.launcher.releaseIfEmpty!();
   }
 
   /** `onExit`, after recording the exit as an `executor-exit` input (when the host records a trace). */

@@ -100,5 +100,9 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     execute.kill('SIGINT');
     expect(await within(execute.exited, 30_000, 'mesos-execute to kill the task')).to.equal(130);
     await eventually(() => containers().length === 0, 20_000, 'the recovered container\'s cgroup removed');
+    // SIGTERM (executors left running, as in Mesos; none is left here): the agent's own cgroup goes too (it stayed, empty).
+    agent.kill('SIGTERM');
+    expect(await within(agent.exited, 20_000, 'the agent to stop')).to.equal(0);
+    expect(fs.existsSync(memoryRoot()), 'the agent\'s empty root cgroup').to.equal(false);
   });
 });

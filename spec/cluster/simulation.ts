@@ -417,7 +417,7 @@ export class AgentSlot {
       await dispatch(agent, (actor) => actor.stop()).catch(() => undefined);
       await terminated;
     };
-    return { agent, pid, terminated, stop };
+    return { agent, pid, terminated, stop, releaseIfEmpty: async () => undefined }; // no cgroups in a simulation
   }
 
   /**
