@@ -9,7 +9,8 @@
  * task's kill policy, else 3 s). When the task's process exits, whatever is left in its group is
  * SIGKILLed before the terminal update goes out. The executor exits once its terminal update is
  * acknowledged (or after COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS). An executor stopped before its
- * task ended (SIGTERM to its process) SIGKILLs the task's process group on the way out.
+ * task ended (SIGTERM to its process) SIGKILLs the task's process group on the way out, even if the
+ * stop came before its mailbox took the started task in (`runningTaskGroups`).
  *
  * The task's health check and check run from TASK_RUNNING on (`Executor.startChecks`): each
  * change of health is a TASK_RUNNING update with `healthy`, and a task that fails its health
@@ -259,8 +260,21 @@ export class CommandExecutor extends Executor {
   }
 }
 
+/**
+ * Process groups of tasks this process started that still run: SIGKILLed when the process exits
+ * (`process.on('exit')`, synchronous, whatever ends it). The executor's `finalize` kills its
+ * task's group on a stop, but only once its mailbox has taken the started task in: a SIGTERM that
+ * came between the spawn and that turn (a loaded machine) left the task running for good.
+ */
+const runningTaskGroups = new Set<number>();
+let killGroupsOnExit = false;
+
+function killRunningTaskGroups(): void {
+  for (const group of runningTaskGroups) realTaskProcesses.signal(group, 'SIGKILL');
+}
+
 /** Starts the task's command in `sandbox`, leading its own process group, output appended to the sandbox files. */
-async function startTask(task: TaskInfo, sandbox: string): Promise<StartedTask> {
+export async function startTask(task: TaskInfo, sandbox: string): Promise<StartedTask> {
   const command = task.command as NonNullable<TaskInfo['command']>;
   const stdout = await open(path.join(sandbox, STDOUT_FILE), 'a');
   let stderr: FileHandle | undefined;
@@ -274,7 +288,19 @@ async function startTask(task: TaskInfo, sandbox: string): Promise<StartedTask> 
       detached: true,
       stdio: ['ignore', stdout.fd, stderr.fd],
     });
-    const exited = new Promise<TaskExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const group = child.pid;
+    if (group !== undefined) {
+      runningTaskGroups.add(group);
+      if (!killGroupsOnExit) {
+        killGroupsOnExit = true;
+        process.once('exit', killRunningTaskGroups);
+      }
+    }
+    const exited = new Promise<TaskExit>((resolve) => child.once('exit', (code, signal) => {
+      // The leader is gone; the executor SIGKILLs what is left of its group before its terminal update.
+      if (group !== undefined) runningTaskGroups.delete(group);
+      resolve({ code, signal });
+    }));
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
