@@ -10,7 +10,7 @@ import {
   MAX_STATUS_MESSAGE_LENGTH, TASK_STATES,
   checkStatusInfoError, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { checkStatusOfV1, v1CheckStatusSchema, checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Bytes, textOfV1OpaqueBytes, v1AgentInfo, v1Bytes, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
+import { checkStatusOfV1, v1CheckStatusSchema, checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Data, textOfV1OpaqueBytes, v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
 
 /** Most unacknowledged tasks or updates a re-subscription may list. */
 export const MAX_UNACKNOWLEDGED_ENTRIES = 10_000;
@@ -108,7 +108,7 @@ export function parseExecutorCall(body: unknown): ParsedExecutorCall {
     }
     case 'MESSAGE': {
       if (call.message === undefined) return { ok: false, error: "Expecting 'message' to be present" };
-      const data = textOfV1Bytes(call.message.data);
+      const data = textOfV1Data(call.message.data);
       if (data === undefined) return { ok: false, error: 'message.data: must be base64' };
       return { ok: true, call: { type: 'MESSAGE', frameworkId, executorId, data } };
     }
@@ -139,7 +139,7 @@ function statusOf(given: z.infer<typeof taskStatus>, frameworkId: string, execut
   if (given.message !== undefined) status.message = given.message;
   if (given.reason !== undefined) status.reason = given.reason;
   if (given.data !== undefined) {
-    const data = textOfV1Bytes(given.data);
+    const data = textOfV1Data(given.data);
     if (data === undefined) return 'data: must be base64';
     status.data = data;
   }
@@ -194,7 +194,7 @@ export function acknowledgedEvent(taskId: string, uuid: string): V1Json {
 
 /** MESSAGE: data from the scheduler. */
 export function messageEvent(data: string): V1Json {
-  return { type: 'MESSAGE', message: { data: v1Bytes(data) } };
+  return { type: 'MESSAGE', message: { data: v1OpaqueBytes(data) } };
 }
 
 /** SHUTDOWN: kill every task, report them, exit. */

@@ -5,7 +5,10 @@
  * project's own types. Pure functions; the HTTP APIs (scheduler, executor, operator) share them.
  *
  * Bytes (`data`, `uuid`) are carried inside the cluster as text: a v1 client's base64 is
- * decoded as UTF-8, and text is encoded back as base64 of its UTF-8 bytes.
+ * decoded as UTF-8 where its bytes are UTF-8 text, else kept as `base64:<base64>`
+ * (`V1_OPAQUE_BYTES_PREFIX`), and either is encoded back as the very same bytes. (Binary `data`
+ * decoded as UTF-8 came out with U+FFFD in place of each byte that was not text, between two
+ * HTTP endpoints too.)
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
@@ -42,20 +45,28 @@ export function textOfV1Bytes(base64: string): string | undefined {
 export const V1_OPAQUE_BYTES_PREFIX = 'base64:';
 
 /**
- * An opaque `bytes` id from JSON (base64), such as a status update's `uuid`, as text that
- * `v1OpaqueBytes` turns back into the very same bytes: UTF-8 text where the bytes are that (and
- * do not start with `V1_OPAQUE_BYTES_PREFIX`), else the prefix and the base64 (Mesos' own
- * executors send 16 random bytes). Undefined when it is not base64 or is empty.
+ * A `bytes` field from JSON (base64), such as a message's `data`, as text that `v1OpaqueBytes`
+ * turns back into the very same bytes: UTF-8 text where the bytes are that (and do not start
+ * with `V1_OPAQUE_BYTES_PREFIX`), else the prefix and the base64. Undefined when it is not base64.
  */
-export function textOfV1OpaqueBytes(base64: string): string | undefined {
+export function textOfV1Data(base64: string): string | undefined {
   const text = textOfV1Bytes(base64);
-  if (text === undefined || text.length === 0) return undefined;
+  if (text === undefined) return undefined;
   const bytes = Buffer.from(base64, 'base64');
   if (Buffer.from(text, 'utf8').equals(bytes) && !text.startsWith(V1_OPAQUE_BYTES_PREFIX)) return text;
   return `${V1_OPAQUE_BYTES_PREFIX}${bytes.toString('base64')}`;
 }
 
-/** An opaque id kept by `textOfV1OpaqueBytes` (or made here as text) as base64 again. */
+/**
+ * An opaque `bytes` id from JSON (base64), such as a status update's `uuid`, as `textOfV1Data`
+ * keeps it (Mesos' own executors send 16 random bytes). Undefined when it is not base64 or is empty.
+ */
+export function textOfV1OpaqueBytes(base64: string): string | undefined {
+  const text = textOfV1Data(base64);
+  return text === undefined || text.length === 0 ? undefined : text;
+}
+
+/** Bytes kept by `textOfV1Data` or `textOfV1OpaqueBytes` (or made here as text) as base64 again. */
 export function v1OpaqueBytes(text: string): string {
   return text.startsWith(V1_OPAQUE_BYTES_PREFIX) ? text.slice(V1_OPAQUE_BYTES_PREFIX.length) : v1Bytes(text);
 }
@@ -117,7 +128,7 @@ export function v1TaskStatus(status: TaskStatus): V1Json {
   if (status.message !== undefined) out.message = status.message;
   if (status.source !== undefined) out.source = status.source;
   if (status.reason !== undefined) out.reason = status.reason;
-  if (status.data !== undefined) out.data = v1Bytes(status.data);
+  if (status.data !== undefined) out.data = v1OpaqueBytes(status.data);
   if (status.agentId !== undefined) out.agent_id = v1Id(status.agentId);
   if (status.executorId !== undefined) out.executor_id = v1Id(status.executorId);
   if (status.timestamp !== undefined) out.timestamp = status.timestamp;
@@ -189,7 +200,7 @@ export function v1TaskInfo(task: TaskInfo): V1Json {
   const out: V1Json = { name: task.name, task_id: v1Id(task.taskId), agent_id: v1Id(task.agentId), resources: v1Resources(task.resources) };
   if (task.command !== undefined) out.command = v1Command(task.command);
   if (task.executor !== undefined) out.executor = v1ExecutorInfo(task.executor);
-  if (task.data !== undefined) out.data = v1Bytes(task.data);
+  if (task.data !== undefined) out.data = v1OpaqueBytes(task.data);
   if (task.killPolicy !== undefined) out.kill_policy = { grace_period: { nanoseconds: Math.round(task.killPolicy.gracePeriodSeconds * 1e9) } };
   if (task.labels !== undefined) out.labels = { labels: Object.entries(task.labels).map(([key, value]) => ({ key, value })) };
   if (task.healthCheck !== undefined) out.health_check = v1HealthCheck(task.healthCheck);

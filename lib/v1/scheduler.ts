@@ -11,7 +11,7 @@ import {
   MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH,
   type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { MAX_CALL_LIST_ENTRIES, checkedCall, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1Bytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Bytes, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
+import { MAX_CALL_LIST_ENTRIES, checkedCall, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
 
 export { MAX_CALL_LIST_ENTRIES, MAX_COMMAND_TEXT_CHARS } from './json';
 
@@ -222,7 +222,7 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       return { ok: true, call: { type, frameworkId, tasks: (call.reconcile?.tasks ?? []).map((task) => ({ taskId: task.task_id.value, ...(task.agent_id !== undefined ? { agentId: task.agent_id.value } : {}) })) } };
     case 'MESSAGE': {
       if (call.message === undefined) return missing('message');
-      const data = textOfV1Bytes(call.message.data);
+      const data = textOfV1Data(call.message.data);
       if (data === undefined) return { ok: false, error: 'message.data: must be base64' };
       return { ok: true, call: { type, frameworkId, agentId: call.message.agent_id.value, executorId: call.message.executor_id.value, data } };
     }
@@ -275,7 +275,7 @@ function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
     out.executor = executor;
   }
   if (task.data !== undefined) {
-    const data = textOfV1Bytes(task.data);
+    const data = textOfV1Data(task.data);
     if (data === undefined) return 'data: must be base64';
     out.data = data;
   }
@@ -315,7 +315,7 @@ export function updateEvent(status: TaskStatus): V1Json {
 
 /** MESSAGE: data from an executor. */
 export function messageEvent(agentId: string, executorId: string, data: string): V1Json {
-  return { type: 'MESSAGE', message: { agent_id: v1Id(agentId), executor_id: v1Id(executorId), data: v1Bytes(data) } };
+  return { type: 'MESSAGE', message: { agent_id: v1Id(agentId), executor_id: v1Id(executorId), data: v1OpaqueBytes(data) } };
 }
 
 /** FAILURE: an agent was lost (no executor), or an executor ended (with its exit status when known). */

@@ -152,6 +152,17 @@ describe('v1 scheduler events', () => {
     }] } });
   });
 
+  it('binary data (not UTF-8) goes through as the very same bytes: a MESSAGE call in, a MESSAGE event and an update out (it came out with U+FFFD for each byte that was not text)', () => {
+    const binary = Buffer.from([0x00, 0x01, 0xff, 0xfe, 0x80, ...Buffer.from('binary')]).toString('base64');
+    const kept = (call({ framework_id: FRAMEWORK_ID, type: 'MESSAGE', message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: binary } }) as { data: string }).data;
+    expect(kept).to.equal(`base64:${binary}`);
+    expect(messageEvent('a', 'e', kept)).to.deep.equal({ type: 'MESSAGE', message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: binary } });
+    const event = updateEvent({ taskId: 't', state: 'TASK_RUNNING', data: kept });
+    expect((event.update as { status: { data: string } }).status.data).to.equal(binary);
+    // Text stays text inside the cluster (an actor-API executor reads it as it was sent), and empty data is data.
+    expect((call({ framework_id: FRAMEWORK_ID, type: 'MESSAGE', message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: '' } }) as { data: string }).data).to.equal('');
+  });
+
   it('MESSAGE data and FAILURE fields are encoded as Mesos does', () => {
     expect(messageEvent('a', 'e', 'hé')).to.deep.equal({ type: 'MESSAGE', message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: v1Bytes('hé') } });
     expect(textOfV1Bytes(v1Bytes('hé'))).to.equal('hé');
