@@ -59,7 +59,7 @@ import { v1Answer } from '../../lib/v1/http';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
-  canonicalJson, frameworkRoles, frameworkUpdateError, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkRoles, frameworkUpdateError, preservedImmutableFields, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type TaskContext,
 } from './validation';
 import { TaskSummaries } from './task-summaries';
@@ -670,7 +670,9 @@ export class Master extends Actor {
   }
 
   /** A known framework's re-registration from `from`: refused (false, answered), a failover, or a re-subscription. */
-  private takeBack(framework: FrameworkRecord, from: UPID, info: FrameworkInfo, failover: boolean): boolean {
+  private takeBack(framework: FrameworkRecord, from: UPID, asked: FrameworkInfo, failover: boolean): boolean {
+    const { info, changed } = preservedImmutableFields(framework.info, asked);
+    if (changed.length > 0) this.log.warn({ frameworkId: framework.id, from: from.toString(), ignored: changed }, 'a re-registration may not change the framework\'s user or checkpointing; the new values are ignored (Mesos, MESOS-703)');
     const refusal = frameworkUpdateError(framework.info, info)
       ?? this.rolesChangeError(framework, info)
       ?? this.takeoverAuthenticationError(framework, from)

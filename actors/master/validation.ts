@@ -162,14 +162,31 @@ export function frameworkRoles(info: FrameworkInfo): string[] {
 
 /**
  * Why a known framework may not be re-registered with `next` (Mesos' `validateUpdate`): its
- * principal and user are fixed. Without this, a scheduler that proved another principal (or
- * none) could fail the framework over to itself and take its tasks, run as a new user, or
- * change whose teardown ACLs apply. As in Mesos, the old principal is not named to the caller.
+ * principal is fixed. Without this, a scheduler that proved another principal (or none) could
+ * fail the framework over to itself and take its tasks, or change whose teardown ACLs apply. As
+ * in Mesos, the old principal is not named to the caller. (Its user and checkpointing are kept
+ * instead: `preservedImmutableFields`.)
  */
 export function frameworkUpdateError(current: FrameworkInfo, next: FrameworkInfo): string | undefined {
   if (current.principal !== next.principal) return "Changing framework's principal is not allowed.";
-  if (current.user !== next.user) return `Updating 'FrameworkInfo.user' is unsupported; attempted to update from '${current.user}' to '${next.user}'`;
   return undefined;
+}
+
+/**
+ * `next` with the fields a (re-)subscription may not change taken from `current`, as Mesos'
+ * `preserveImmutableFields` does (MESOS-703): its `user` (its tasks' user: a new one would let a
+ * failover run them as someone else) and `checkpoint` (whether its tasks survive an agent
+ * restart). The new values are ignored, not refused: an HA scheduler failing over from a host
+ * where it runs as another user keeps its framework. `changed` names what was ignored, to log.
+ */
+export function preservedImmutableFields(current: FrameworkInfo, next: FrameworkInfo): { info: FrameworkInfo; changed: string[] } {
+  const changed = [
+    ...(next.user !== current.user ? [`user '${next.user}' (kept '${current.user}')`] : []),
+    ...((next.checkpoint === true) !== (current.checkpoint === true) ? [`checkpoint ${String(next.checkpoint === true)} (kept ${String(current.checkpoint === true)})`] : []),
+  ];
+  if (changed.length === 0) return { info: next, changed };
+  const { checkpoint: _ignored, ...rest } = next;
+  return { info: { ...rest, user: current.user, ...(current.checkpoint !== undefined ? { checkpoint: current.checkpoint } : {}) }, changed };
 }
 
 /**

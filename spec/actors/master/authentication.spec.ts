@@ -314,17 +314,18 @@ describe('actors/master: authentication (issue 9)', () => {
       expect(statuses.map((status) => [status.state, status.reason])).to.deep.equal([['TASK_ERROR', 'REASON_TASK_UNAUTHORIZED']]);
     });
 
-    it("a re-registration cannot change the framework's user (Mesos: \"Updating 'FrameworkInfo.user' is unsupported\")", async () => {
+    it("a re-registration cannot change the framework's user or checkpointing: the new values are ignored, as Mesos' preserveImmutableFields does (MESOS-703), and the failover goes on", async () => {
       const harness = await startHarness({ credentials: TWO });
       const { frameworkId } = await victim(harness);
       const same = await authenticatedClient(harness, 'ops-failover', 'ops', 'kitesurf');
-      same.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'root', principal: 'ops', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
+      same.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'root', principal: 'ops', failoverTimeout: 3600, checkpoint: true } as FrameworkInfo, failover: true });
       await harness.clock.settle();
-      expect(same.last('FrameworkError')?.message).to.equal("Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'nobody' to 'root'");
-      same.post(harness.masterPid, 'ReregisterFramework', { framework: { id: frameworkId, name: 'victim', user: 'nobody', principal: 'ops', failoverTimeout: 3600 } as FrameworkInfo, failover: true });
-      await harness.clock.settle();
-      expect(same.count('FrameworkReregistered'), 'the same principal and user may fail over').to.equal(1);
+      expect(same.count('FrameworkError')).to.equal(0);
+      expect(same.count('FrameworkReregistered'), 'the same principal may fail over').to.equal(1);
       expect(schedulerPidOf(harness, frameworkId)).to.equal(same.self().toString());
+      const state = harness.handle.master.stateJson() as { frameworks: Array<{ id: string; user: string; checkpoint: boolean }> };
+      expect(state.frameworks.find((entry) => entry.id === frameworkId)).to.include({ user: 'nobody', checkpoint: false });
+      expect(harness.captured.find('the new values are ignored')).to.have.length(1);
     });
   });
 
