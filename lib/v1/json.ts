@@ -310,6 +310,19 @@ export function clientOf(remoteAddress: string | undefined): string {
 
 // ---- schema pieces the APIs' call parsers share ---------------------------------------------
 
+/** A number as text, as Mesos' JSON parser takes it for a numeric field. */
+const V1_NUMBER_TEXT = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * `schema` (a number) for a field of v1 JSON, which may also come as a string holding a number:
+ * Mesos' JSON parser takes a string for its double and integer fields, and protobuf's own JSON
+ * writers (Python's json_format, Java's JsonFormat, Go's protojson) write int64 and uint64 fields
+ * as strings (`"begin": "31000"`, `"nanoseconds": "1000000000"`), which were refused with 400.
+ */
+export function v1Number<T extends z.ZodType>(schema: T): z.ZodPreprocess<T, unknown> {
+  return z.preprocess((value) => (typeof value === 'string' && V1_NUMBER_TEXT.test(value) ? Number(value) : value), schema);
+}
+
 /** Longest `bytes` field (base64) of a call (`data`): a whole call is bounded by its API's body limit anyway. */
 export const MAX_V1_BYTES_FIELD_CHARS = 4 * 1024 * 1024;
 
@@ -356,16 +369,16 @@ export function commandOfV1(given: z.infer<typeof v1CommandSchema>): CommandInfo
  * one is a TASK_ERROR naming it, as in Mesos), so these schemas only bound sizes and kinds.
  */
 const v1HttpCheckSchema = z.object({
-  port: z.number(),
+  port: v1Number(z.number()),
   path: v1Text.optional(),
   scheme: v1Text.optional(),
-  statuses: v1List(z.number(), MAX_CHECK_STATUSES).optional(),
+  statuses: v1List(v1Number(z.number()), MAX_CHECK_STATUSES).optional(),
 });
-const v1TcpCheckSchema = z.object({ port: z.number() });
+const v1TcpCheckSchema = z.object({ port: v1Number(z.number()) });
 const v1CheckTimingFields = {
-  delay_seconds: z.number().optional(),
-  interval_seconds: z.number().optional(),
-  timeout_seconds: z.number().optional(),
+  delay_seconds: v1Number(z.number()).optional(),
+  interval_seconds: v1Number(z.number()).optional(),
+  timeout_seconds: v1Number(z.number()).optional(),
 };
 
 /** A HealthCheck in a call. */
@@ -375,8 +388,8 @@ export const v1HealthCheckSchema = z.object({
   http: v1HttpCheckSchema.optional(),
   tcp: v1TcpCheckSchema.optional(),
   ...v1CheckTimingFields,
-  consecutive_failures: z.number().optional(),
-  grace_period_seconds: z.number().optional(),
+  consecutive_failures: v1Number(z.number()).optional(),
+  grace_period_seconds: v1Number(z.number()).optional(),
 });
 
 /** A CheckInfo in a call. */
@@ -391,8 +404,8 @@ export const v1CheckInfoSchema = z.object({
 /** A CheckStatusInfo in a call (an executor's UPDATE). */
 export const v1CheckStatusSchema = z.object({
   type: v1Text,
-  command: z.object({ exit_code: z.number().int().optional() }).optional(),
-  http: z.object({ status_code: z.number().int().optional() }).optional(),
+  command: z.object({ exit_code: v1Number(z.number().int()).optional() }).optional(),
+  http: z.object({ status_code: v1Number(z.number().int()).optional() }).optional(),
   tcp: z.object({ succeeded: z.boolean().optional() }).optional(),
 });
 

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { Task } from '../protocol';
-import { checkedCall, v1IdValue, v1List, v1Text, v1OpaqueBytes, v1HealthCheck, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
+import { checkedCall, v1Number, v1IdValue, v1List, v1Text, v1OpaqueBytes, v1HealthCheck, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
 import { ownRecord } from '../protocol/own-record';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
@@ -23,18 +23,18 @@ const list = <T extends z.ZodType>(item: T): z.ZodArray<T> => v1List(item, MAX_O
 const path = z.string().max(MAX_FILE_PATH_CHARS, `must be at most ${MAX_FILE_PATH_CHARS} characters`);
 /** A protobuf (u)int64: a JSON number, or its decimal text (as protobuf's JSON mapping writes 64-bit integers). */
 const nonNegative = z.union([
-  z.number().int('must be an integer').nonnegative('must not be negative'),
+  v1Number(z.number().int('must be an integer').nonnegative('must not be negative')),
   z.string().regex(/^[0-9]{1,16}$/, 'must be a non-negative integer').transform(Number),
 ], { error: 'must be a non-negative integer' });
 /** A map of resource name to `Value.Scalar` (`{"cpus": {"value": 1}}`), as protobuf maps are in JSON. */
-const scalarMap = ownRecord(text, z.object({ value: z.number().nonnegative('must not be negative') }));
+const scalarMap = ownRecord(text, z.object({ value: v1Number(z.number().nonnegative('must not be negative')) }));
 
 const callSchema = z.object({
   type: text,
   get_metrics: z.object({ timeout: z.object({ nanoseconds: nonNegative }).optional() }).optional(),
   list_files: z.object({ path }).optional(),
   read_file: z.object({ path, offset: nonNegative, length: nonNegative.optional() }).optional(),
-  update_weights: z.object({ weight_infos: list(z.object({ weight: z.number(), role: text.optional() })).default([]) }).optional(),
+  update_weights: z.object({ weight_infos: list(z.object({ weight: v1Number(z.number()), role: text.optional() })).default([]) }).optional(),
   update_quota: z.object({
     force: z.boolean().optional(),
     quota_configs: list(z.object({ role: text, guarantees: scalarMap.optional(), limits: scalarMap.optional() })).default([]),

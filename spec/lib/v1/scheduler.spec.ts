@@ -71,6 +71,21 @@ describe('v1 scheduler calls', () => {
     });
   });
 
+  it("takes numbers written as strings, as Mesos' JSON parser does (protobuf's JSON writers put int64 fields in strings); other strings are still refused", () => {
+    const task = {
+      name: 'web', task_id: { value: 't1' }, agent_id: { value: 'a1' },
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: '0.5' } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: '31010', end: '31010' }] } }],
+      command: { value: 'true' }, kill_policy: { grace_period: { nanoseconds: '1000000000' } },
+    };
+    const accept = call({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [{ value: 'o1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }], filters: { refuse_seconds: '5' } } });
+    expect(accept).to.deep.include({ filters: { refuseSeconds: 5 } });
+    const [launched] = (accept as { tasks: Array<{ resources: unknown; killPolicy: unknown }> }).tasks;
+    expect(launched?.resources).to.deep.equal([{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31010, end: 31010 }] } }]);
+    expect(launched?.killPolicy).to.deep.equal({ gracePeriodSeconds: 1 });
+    expect(call({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', failover_timeout: '0' } } })).to.deep.nested.include({ 'framework.failoverTimeout': 0 });
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'DECLINE', decline: { offer_ids: [{ value: 'o1' }], filters: { refuse_seconds: 'soon' } } })).to.match(/refuse_seconds: Invalid input: expected number, received string/);
+  });
+
   // The hostile-input pass of 2026-12-05: these ran as plain processes, what they asked for dropped without a word.
   it('refuses a task that asks for what this cluster has nothing behind (a container, the fetcher, volumes, revocable resources), naming the field; a command user is kept', () => {
     const launch = (task: Record<string, unknown>): unknown => ({
