@@ -7,7 +7,7 @@ import type { TlsOptions } from '../lib/process/tls';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
 import { formatBytes, formatDuration } from '../lib/mesos-format';
-import { flag, parseBooleanFlag, parseBytes, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
+import { DURATION_FLAG_NAMES, flag, parseBooleanFlag, parseBytes, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { STATE_CACHE_TIMEOUT_MS, STATE_LAST_TURN_OFFERS } from '../actors/master/constants';
 import { parseAclsFlag } from '../lib/acls';
@@ -225,8 +225,8 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
   });
 }
 
-/** Options parsed into milliseconds that the master's and agent's flags do not hold themselves. */
-const DURATION_OPTIONS: ReadonlySet<string> = new Set(['zk_session_timeout']);
+/** Options parsed into bytes, shown as Mesos prints sizes (`1GB`). */
+const BYTES_OPTIONS: ReadonlySet<string> = new Set(['max_link_backlog']);
 /** Options never shown in `/flags` (secrets; files of secrets are shown by their path, which is all the options hold). */
 const SECRET_OPTION = /secret|password|token/i;
 
@@ -239,7 +239,9 @@ export function commandLineFlags(options: Record<string, unknown>): Record<strin
   const rendered: Record<string, string> = {};
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined || SECRET_OPTION.test(name)) continue;
-    if (DURATION_OPTIONS.has(name) && typeof value === 'number') rendered[name] = formatDuration(value);
+    // Every duration flag (`DURATION_FLAG_NAMES`): mesos-local's master showed its agents' as bare ms.
+    if (DURATION_FLAG_NAMES.has(name) && typeof value === 'number') rendered[name] = formatDuration(value);
+    else if (BYTES_OPTIONS.has(name) && typeof value === 'number') rendered[name] = formatBytes(value);
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') rendered[name] = String(value);
     else rendered[name] = JSON.stringify(value);
   }

@@ -54,12 +54,17 @@ export function flagValue(value: string): string {
   }
 }
 
+/** The commander names (`gc_delay`) of the flags parsed by `parseDurationFlag`, each bin's as it declares them. */
+export const DURATION_FLAG_NAMES = new Set<string>();
+
 /** A flag whose parser, if any, sees the value after `file://` is read (see `flagValue`). */
 class FlagOption extends Option {
   /** Whether a `file://` value is read (not for paths and booleans). */
   readonly readsFiles = !PATH_PLACEHOLDER.test(this.flags);
 
   override argParser<T>(parse: (value: string, previous: T) => T): this {
+    // Parsed into ms: `/flags` prints it back as Mesos does (`commandLineFlags`), not as a number.
+    if ((parse as unknown) === parseDurationFlag) DURATION_FLAG_NAMES.add(this.attributeName());
     return super.argParser((value: string, previous: T) => parse(this.readsFiles ? flagValue(value) : value, previous));
   }
 
