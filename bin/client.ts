@@ -9,6 +9,7 @@ import { checkPrincipal, checkSecret, readCredentialFile, readSecretFile, type C
 import { flag } from '../lib/flags';
 import { basicAuthorization } from '../lib/process/http-authentication';
 import { isZooKeeperMaster, masterDetector } from '../lib/ha/detector';
+import { shownZooKeeperUrl } from '../lib/ha/zookeeper';
 import type { DetectedMaster } from '../lib/ha/election';
 import { connectNodeZooKeeper } from '../lib/ha/node-zookeeper';
 import { ActorHost, RealClock } from '../lib/process';
@@ -171,7 +172,7 @@ export async function leadingMasterAddress(bin: string, master: string, timeoutM
       const timer = clock.setTimer(timeoutMs, () => resolve(undefined));
       detector.onChange((found) => { if (found !== undefined) { timer.cancel(); resolve(found); } });
     });
-    if (leader === undefined) fail(bin, `no leading master in ${master} within ${timeoutMs / 1000} s`);
+    if (leader === undefined) fail(bin, `no leading master in ${shownZooKeeperUrl(master)} within ${timeoutMs / 1000} s`);
     return leader.pid.slice(leader.pid.indexOf('@') + 1);
   } finally {
     await detector.close();

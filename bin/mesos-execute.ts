@@ -19,6 +19,7 @@ import type { ActorHost } from '../lib/process';
 import type { TlsFlags, TlsOptions } from '../lib/process/tls';
 import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, DEFAULT_OFFER_WAIT_TIMEOUT_MS, fail, getJson, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
 import { isZooKeeperMaster } from '../lib/ha/detector';
+import { shownZooKeeperUrl } from '../lib/ha/zookeeper';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 /** Task resources when `--resources` is not given (Mesos' mesos-execute uses cpus:1;mem:128; a tenth is plenty for a command). */
@@ -132,7 +133,7 @@ class Execute extends Scheduler {
   }
 
   protected override noMaster(waitedMs: number): void {
-    fail('mesos-execute', `no master at ${this.flags.master} for ${waitedMs / 1000} s; giving up`);
+    fail('mesos-execute', `no master at ${shownZooKeeperUrl(this.flags.master)} for ${waitedMs / 1000} s; giving up`);
   }
 
   protected override disconnected(): void {

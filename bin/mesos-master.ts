@@ -19,7 +19,7 @@ import { startMaster } from '../actors/master';
 import { ContendingMaster } from '../actors/master/contend';
 import { connectNodeZooKeeper } from '../lib/ha/node-zookeeper';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../lib/ha/election';
-import { parseZooKeeperUrl } from '../lib/ha/zookeeper';
+import { parseZooKeeperUrl, shownZooKeeperUrl } from '../lib/ha/zookeeper';
 import { addHostOptions, hostFlagsFrom, openTraceFile, addMasterOptions, masterFlagsFrom, startServerHost } from './server';
 import { fail } from './client';
 import { tlsFromOptions } from './tls';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const stop = (): void => { void contending.stop().then(() => host.stop()).then(() => process.exit(0)); };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    process.stdout.write(`mesos-master: master@${host.address} contending in ${options.zk} — ${host.scheme}://${host.address}/master/state\n`);
+    process.stdout.write(`mesos-master: master@${host.address} contending in ${shownZooKeeperUrl(options.zk)} — ${host.scheme}://${host.address}/master/state\n`);
     process.stdout.write(`mesos-master: web UI ${host.scheme}://${host.address}/ (a standby master's links to the leader's)\n`);
     return;
   }

@@ -24,6 +24,7 @@ import {
   type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
 } from '../../lib/protocol';
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
+import { shownZooKeeperUrl } from '../../lib/ha/zookeeper';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources, type ResourceJSON } from '../../lib/resources';
 import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
@@ -718,7 +719,8 @@ export class Agent extends Actor {
     const waitedMs = this.clock.now() - sinceMs;
     if (!this.leaderKnown) {
       // Following ZooKeeper, with no leader found there (an unreachable server, or another path than the masters').
-      this.log.warn({ master: this.options.flags.master, waitedMs }, `no leading master found in ${this.options.flags.master}: is ZooKeeper reachable there, and is its path the masters' --zk path? still waiting`);
+      const url = shownZooKeeperUrl(this.options.flags.master);
+      this.log.warn({ master: url, waitedMs }, `no leading master found in ${url}: is ZooKeeper reachable there, and is its path the masters' --zk path? still waiting`);
     } else {
       this.log.warn(
         { master: this.master.toString(), waitedMs, attempts: this.registrationAttempts },

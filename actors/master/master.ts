@@ -131,8 +131,7 @@ export class Master extends Actor {
   private readonly throttle: MessageThrottle;
   /** Who this master is; set by `initialize`. */
   private info: MasterInfo | undefined;
-  /** When this master started (ms since the epoch, host clock). */
-  /** When its process started (Mesos' `start_time`, and `master/uptime_secs` counts from it). */
+  /** When its process started (ms since the epoch, host clock; Mesos' `start_time`, and `master/uptime_secs` counts from it). */
   private startTimeMs = 0;
   /** When it was elected and started (Mesos' `elected_time`). */
   private electedTimeMs = 0;

@@ -130,6 +130,14 @@ export function parseZooKeeperUrl(text: string): ZooKeeperUrl {
   return { servers, path, ...(credentials !== undefined ? { credentials } : {}) };
 }
 
+/**
+ * A `zk://` URL as it may be logged or printed: its `user:password@` (digest credentials) cut out.
+ * @example shownZooKeeperUrl('zk://ops:s3cret@zk1:2181/mesos') // 'zk://zk1:2181/mesos'
+ */
+export function shownZooKeeperUrl(text: string): string {
+  return text.replace(/^zk:\/\/[^@/]*@/, 'zk://');
+}
+
 /** Options of a connection to ZooKeeper. */
 export interface ZooKeeperConnectOptions {
   /** The session timeout to ask for (ms); the server may grant another within its bounds. */

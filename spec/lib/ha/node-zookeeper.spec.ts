@@ -3,6 +3,7 @@ import { connectNodeZooKeeper, createNodeZooKeeperConnector } from '../../../lib
 import {
   MAX_ZOOKEEPER_URL_LENGTH,
   parseZooKeeperUrl,
+  shownZooKeeperUrl,
   ZooKeeperError,
   type ZooKeeperClient,
   type ZooKeeperConnector,
@@ -112,6 +113,12 @@ describe('lib/ha/zookeeper parseZooKeeperUrl', () => {
   it('takes hosts and a path', () => {
     expect(parseZooKeeperUrl('zk://10.0.0.1:2181,zk2.example.com:2182/mesos')).to.deep.equal({ servers: '10.0.0.1:2181,zk2.example.com:2182', path: '/mesos' });
     expect(parseZooKeeperUrl('zk://localhost:2181/mesos/cluster-a')).to.deep.equal({ servers: 'localhost:2181', path: '/mesos/cluster-a' });
+  });
+
+  it('a zk:// URL is logged and printed without its credentials (shownZooKeeperUrl)', () => {
+    expect(shownZooKeeperUrl('zk://mesos:s3cr:et@10.0.0.1:2181,10.0.0.2:2181/mesos')).to.equal('zk://10.0.0.1:2181,10.0.0.2:2181/mesos');
+    expect(shownZooKeeperUrl('zk://10.0.0.1:2181/mesos')).to.equal('zk://10.0.0.1:2181/mesos');
+    expect(shownZooKeeperUrl('127.0.0.1:5050')).to.equal('127.0.0.1:5050');
   });
 
   it('takes user:password before the hosts', () => {
