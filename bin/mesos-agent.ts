@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     http = agentHttpFrom(options, 'http_credentials');
     makeDirectoriesSync(options.work_dir);
     // Before anything is recovered: two agents on one work dir would both recover its checkpoints.
-    lockWorkDir(options.work_dir);
+    lockWorkDir(options.work_dir, 'agent');
   } catch (error) {
     fail('mesos-agent', (error as Error).message, 2);
   }

@@ -64,8 +64,13 @@ async function main(): Promise<void> {
     agentHttp = agentHttpFrom(options, 'credentials', masterFlags);
     checkMasterFlags(masterFlags);
     makeDirectoriesSync(masterFlags.workDir);
-    // The master's registry and the agents' checkpoints under it are this process' alone.
-    lockWorkDir(workDir);
+    // The master's registry and the agents' checkpoints are this process' alone.
+    lockWorkDir(masterFlags.workDir, 'master');
+    for (let i = 0; i < options.agents; i++) {
+      const agentDir = path.join(workDir, `agent-${i + 1}`);
+      makeDirectoriesSync(agentDir);
+      lockWorkDir(agentDir, 'agent');
+    }
   } catch (error) {
     fail('mesos-local', (error as Error).message, 2);
   }

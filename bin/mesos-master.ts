@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     checkMasterFlags(flags);
     makeDirectoriesSync(flags.workDir);
     // The registry file is this master's alone (with --zk the registry is in ZooKeeper, and the work dir unused).
-    if (options.zk === undefined) lockWorkDir(flags.workDir);
+    if (options.zk === undefined) lockWorkDir(flags.workDir, 'master');
   } catch (error) {
     fail('mesos-master', (error as Error).message, 2);
   }

@@ -19,6 +19,7 @@ import { SWITCH_USER } from '../actors/agent/constants';
 import { addTlsOptions } from './tls';
 import { parseAttributes } from '../actors/agent/resources';
 import { advertiseIpError } from '../lib/process/addresses';
+import { shownZooKeeperUrl } from '../lib/ha/zookeeper';
 
 export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -239,6 +240,11 @@ export function commandLineFlags(options: Record<string, unknown>): Record<strin
   const rendered: Record<string, string> = {};
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined || SECRET_OPTION.test(name)) continue;
+    // A zk:// URL (--zk, --master) may hold user:password: shown without it.
+    if (typeof value === 'string' && value.startsWith('zk://')) {
+      rendered[name] = shownZooKeeperUrl(value);
+      continue;
+    }
     // Every duration flag (`DURATION_FLAG_NAMES`): mesos-local's master showed its agents' as bare ms.
     if (DURATION_FLAG_NAMES.has(name) && typeof value === 'number') rendered[name] = formatDuration(value);
     else if (BYTES_OPTIONS.has(name) && typeof value === 'number') rendered[name] = formatBytes(value);

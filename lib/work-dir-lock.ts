@@ -5,15 +5,26 @@
  * and one's admissions are lost at the next start. Mesos' replicated log holds a LOCK file for
  * its masters; its agent has no lock, but refuses a checkpoint whose agent info differs.
  *
- * The lock is a file in the work dir naming the process that holds it: its pid, and its start
- * time where Linux says it (`/proc/<pid>/stat`), so a pid reused by another process after a
- * crash does not hold the dir. A lock whose process is gone (killed, crashed) is taken over.
+ * The lock is a file in the work dir naming the process that holds it (one per role: a master
+ * and an agent may share a dir): its pid, and its start time where Linux says it
+ * (`/proc/<pid>/stat`), so a pid reused by another process after a crash does not hold the dir.
+ * A lock whose process is gone (killed, crashed) is taken over.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 
-/** The file in a work dir that names the process holding it (`<pid> <start time>`). */
-export const WORK_DIR_LOCK_FILE = '.lock';
+/** The file in a work dir that names the process of `role` holding it (`.<role>.lock`: `<pid> <start time>`). */
+export function workDirLockFile(dir: string, role: WorkDirRole): string {
+  return path.join(dir, `.${role}.lock`);
+}
+
+/**
+ * Who holds a work dir: a master and an agent may share one (their files do not meet: the
+ * registry beside `meta/` and `slaves/`; Mesos' master locks only its replicated log), two of
+ * one role may not.
+ */
+export type WorkDirRole = 'master' | 'agent';
 
 /** A held work dir (released when the process exits, or by `release`). */
 export interface WorkDirLock {
@@ -31,33 +42,77 @@ export class WorkDirInUseError extends Error {
   }
 }
 
+/** Attempts to take a lock before giving up (each finds it held by a process that then went away, or taken over meanwhile). */
+const LOCK_ATTEMPTS = 5;
+
 /**
- * Takes `dir` (which must exist) for this process: returns the lock, or throws
+ * Takes `dir` (which must exist) for this process in `role`: returns the lock, or throws
  * `WorkDirInUseError` naming the live process that holds it. A lock this process already holds
  * is returned again; one left by a process that is gone is taken over.
  *
+ * The lock file appears whole (written aside, then hard-linked into place: a reader never sees
+ * it empty), and a dead holder's file is moved aside before it is removed, and removed only if
+ * it is still the one judged dead (two processes taking over one stale lock both held it).
+ *
  * @example
  *   makeDirectoriesSync(workDir);
- *   lockWorkDir(workDir); // throws: --work_dir /var/lib/mesos/agent is in use by process 4242; ...
+ *   lockWorkDir(workDir, 'agent'); // throws: --work_dir /var/lib/mesos/agent is in use by process 4242; ...
  */
-export function lockWorkDir(dir: string): WorkDirLock {
-  const file = path.join(dir, WORK_DIR_LOCK_FILE);
+export function lockWorkDir(dir: string, role: WorkDirRole): WorkDirLock {
+  const file = workDirLockFile(dir, role);
   const mine = holderText(process.pid);
-  // Twice at most: a stale lock is removed, then taken; a process that took it meanwhile holds it.
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, mine, { flag: 'wx', mode: 0o644 });
-      return heldLock(file, mine);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const held = readHolder(file);
+  for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
+    if (linkedWhole(file, mine)) return heldLock(file, mine);
+    const text = readText(file);
+    if (text === undefined) continue; // gone meanwhile: try again
+    const held = parseHolder(text);
     if (held !== undefined && held.pid === process.pid) return heldLock(file, mine);
     if (held !== undefined && isAlive(held)) throw new WorkDirInUseError(dir, held.pid);
-    fs.rmSync(file, { force: true });
+    removeIfStill(file, text);
   }
-  const held = readHolder(file);
-  throw new WorkDirInUseError(dir, held?.pid ?? Number.NaN);
+  throw new WorkDirInUseError(dir, parseHolder(readText(file) ?? '')?.pid ?? Number.NaN);
+}
+
+/** Puts `text` at `file` whole, unless a file is there: true if this call made it. */
+function linkedWhole(file: string, text: string): boolean {
+  const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  fs.writeFileSync(aside, text, { mode: 0o644 });
+  try {
+    fs.linkSync(aside, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+}
+
+/** Removes a dead holder's `file` if it still says `text` (moved aside first, so a lock taken meanwhile is put back, not removed). */
+function removeIfStill(file: string, text: string): void {
+  const aside = `${file}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch {
+    return; // gone already
+  }
+  if (readText(aside) !== text) {
+    // Another process took it over between the reading and the moving: its lock goes back.
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      // A third took the place meanwhile; the next attempt reads who.
+    }
+  }
+  fs.rmSync(aside, { force: true });
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function heldLock(file: string, mine: string): WorkDirLock {
@@ -82,14 +137,8 @@ interface Holder {
   readonly startTime: string | undefined;
 }
 
-/** The holder a lock file names, or undefined if it names none (empty, garbled, or gone). */
-function readHolder(file: string): Holder | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+/** The holder a lock file's text names, or undefined if it names none (empty, garbled). */
+function parseHolder(text: string): Holder | undefined {
   const match = /^(\d+) (\S+)\n?$/.exec(text);
   if (match === null) return undefined;
   const pid = Number(match[1]);

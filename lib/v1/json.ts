@@ -66,9 +66,17 @@ export function textOfV1OpaqueBytes(base64: string): string | undefined {
   return text === undefined || text.length === 0 ? undefined : text;
 }
 
-/** Bytes kept by `textOfV1Data` or `textOfV1OpaqueBytes` (or made here as text) as base64 again. */
+/**
+ * Bytes kept by `textOfV1Data` or `textOfV1OpaqueBytes` (or made here as text) as base64 again.
+ * A `base64:` text is unwrapped only when `textOfV1Data` would have made it from those bytes:
+ * an actor program's own text that starts so (`base64:hello`) goes out as its UTF-8, as sent.
+ */
 export function v1OpaqueBytes(text: string): string {
-  return text.startsWith(V1_OPAQUE_BYTES_PREFIX) ? text.slice(V1_OPAQUE_BYTES_PREFIX.length) : v1Bytes(text);
+  if (text.startsWith(V1_OPAQUE_BYTES_PREFIX)) {
+    const base64 = text.slice(V1_OPAQUE_BYTES_PREFIX.length);
+    if (textOfV1Data(base64) === text && Buffer.from(base64, 'base64').toString('base64') === base64) return base64;
+  }
+  return v1Bytes(text);
 }
 
 /** Where an agent serves its HTTP API: an offer's `url` (Mesos: scheme, address, path). */
@@ -310,8 +318,8 @@ export function clientOf(remoteAddress: string | undefined): string {
 
 // ---- schema pieces the APIs' call parsers share ---------------------------------------------
 
-/** A number as text, as Mesos' JSON parser takes it for a numeric field. */
-const V1_NUMBER_TEXT = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+/** A number as text, as Mesos' JSON parser takes it for a numeric field (a JSON number: a digit or `-` first; no `+5`, `.5`). */
+const V1_NUMBER_TEXT = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
 
 /**
  * `schema` (a number) for a field of v1 JSON, which may also come as a string holding a number:

@@ -23,7 +23,7 @@ const list = <T extends z.ZodType>(item: T): z.ZodArray<T> => v1List(item, MAX_O
 const path = z.string().max(MAX_FILE_PATH_CHARS, `must be at most ${MAX_FILE_PATH_CHARS} characters`);
 /** A protobuf (u)int64: a JSON number, or its decimal text (as protobuf's JSON mapping writes 64-bit integers). */
 const nonNegative = z.union([
-  v1Number(z.number().int('must be an integer').nonnegative('must not be negative')),
+  z.number().int('must be an integer').nonnegative('must not be negative'),
   z.string().regex(/^[0-9]{1,16}$/, 'must be a non-negative integer').transform(Number),
 ], { error: 'must be a non-negative integer' });
 /** A map of resource name to `Value.Scalar` (`{"cpus": {"value": 1}}`), as protobuf maps are in JSON. */

@@ -343,6 +343,11 @@ describe('the cluster as real processes', function () {
     const secondMaster = start('mesos-master', ['--port', '0', '--work_dir', masterDir]);
     expect(await within(secondMaster.exited, 10_000, 'the second master to exit')).to.equal(2);
     expect(secondMaster.stderr).to.equal(`mesos-master: --work_dir ${masterDir} is in use by process ${masterProcess.child.pid}; stop that process, or give another --work_dir\n`);
+    // A master and an agent may share one (their files do not meet), as in Mesos.
+    const sharing = start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', masterDir, '--resources', 'cpus:1;mem:256']);
+    await sharing.waitFor(/slave\(1\)@/);
+    sharing.kill('SIGTERM');
+    await sharing.exited;
     // A holder killed outright leaves its lock behind: the next agent takes the dir over.
     agentProcess.kill('SIGKILL');
     await agentProcess.exited;

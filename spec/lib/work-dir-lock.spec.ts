@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { lockWorkDir, WORK_DIR_LOCK_FILE, WorkDirInUseError } from '../../lib/work-dir-lock';
+import { lockWorkDir, workDirLockFile, WorkDirInUseError } from '../../lib/work-dir-lock';
 
 /** A child process that runs until killed, and resolves once it has started. */
 async function sleeper(): Promise<ChildProcess> {
@@ -28,10 +28,11 @@ describe('lib/work-dir-lock: one process per work dir', () => {
   });
 
   it('takes a free dir, names this process in it, takes it again in this process, and releases it', () => {
-    const lock = lockWorkDir(dir);
-    expect(lock.path).to.equal(path.join(dir, WORK_DIR_LOCK_FILE));
+    const lock = lockWorkDir(dir, 'agent');
+    expect(lock.path).to.equal(path.join(dir, '.agent.lock'));
     expect(fs.readFileSync(lock.path, 'utf8')).to.equal(`${process.pid} ${startTime(process.pid)}\n`);
-    expect(lockWorkDir(dir).path).to.equal(lock.path);
+    expect(lockWorkDir(dir, 'agent').path).to.equal(lock.path);
+    expect(fs.readdirSync(dir), 'nothing left aside').to.deep.equal(['.agent.lock']);
     lock.release();
     expect(fs.existsSync(lock.path)).to.equal(false);
   });
@@ -39,8 +40,10 @@ describe('lib/work-dir-lock: one process per work dir', () => {
   it('refuses a dir a live process holds, naming it (two agents on one work dir took one agent id, and lost a task\'s end)', async () => {
     const holder = await sleeper();
     children.push(holder);
-    fs.writeFileSync(path.join(dir, WORK_DIR_LOCK_FILE), `${holder.pid} ${startTime(holder.pid as number)}\n`);
-    expect(() => lockWorkDir(dir)).to.throw(WorkDirInUseError, `--work_dir ${dir} is in use by process ${holder.pid}; stop that process, or give another --work_dir`);
+    fs.writeFileSync(workDirLockFile(dir, 'agent'), `${holder.pid} ${startTime(holder.pid as number)}\n`);
+    expect(() => lockWorkDir(dir, 'agent')).to.throw(WorkDirInUseError, `--work_dir ${dir} is in use by process ${holder.pid}; stop that process, or give another --work_dir`);
+    // A master and an agent may share a dir (their files do not meet), as in Mesos.
+    lockWorkDir(dir, 'master').release();
   });
 
   it('takes over a lock whose process is gone, or whose pid another process has since (its start time differs), or that names nobody', async () => {
@@ -49,10 +52,34 @@ describe('lib/work-dir-lock: one process per work dir', () => {
     const reused = await sleeper();
     children.push(reused);
     for (const text of [`${gone.pid} 1\n`, `${reused.pid} 1\n`, 'garbled', '']) {
-      fs.writeFileSync(path.join(dir, WORK_DIR_LOCK_FILE), text);
-      const lock = lockWorkDir(dir);
+      fs.writeFileSync(workDirLockFile(dir, 'agent'), text);
+      const lock = lockWorkDir(dir, 'agent');
       expect(fs.readFileSync(lock.path, 'utf8'), JSON.stringify(text)).to.equal(`${process.pid} ${startTime(process.pid)}\n`);
       lock.release();
+    }
+  });
+
+  it('of processes taking one dir at once, one holds it, from a stale lock too (two took a stale lock over together, and a lock read while still empty was taken over)', async function () {
+    this.timeout(60_000);
+    const module = path.resolve(__dirname, '../../lib/work-dir-lock.js');
+    const taker = `
+      const { lockWorkDir } = require(${JSON.stringify(module)});
+      const start = Number(process.argv[1]);
+      while (Date.now() < start) { /* all at once */ }
+      try { lockWorkDir(${JSON.stringify(dir)}, 'agent'); process.stdout.write('held'); setTimeout(() => undefined, 1500); }
+      catch (error) { process.stdout.write(error.name); }`;
+    for (const stale of [false, true, true]) {
+      if (stale) fs.writeFileSync(workDirLockFile(dir, 'agent'), '999999999 1\n');
+      const start = Date.now() + 700;
+      const outcomes = await Promise.all([0, 1, 2, 3, 4, 5].map(() => new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, ['-e', taker, String(start)], { stdio: ['ignore', 'pipe', 'ignore'] });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+        child.once('exit', () => resolve(out));
+      })));
+      expect(outcomes.filter((outcome) => outcome === 'held'), `stale: ${stale}: ${outcomes.join(', ')}`).to.have.length(1);
+      expect(outcomes.filter((outcome) => outcome !== 'held')).to.deep.equal(Array(5).fill('WorkDirInUseError'));
+      expect(fs.readdirSync(dir), 'nothing left aside').to.deep.equal([]);
     }
   });
 });

@@ -83,14 +83,14 @@ describe('actors/master/flags: renderMasterFlags and the command line (what /mas
     expect(Object.values(rendered).every((value) => typeof value === 'string')).to.equal(true);
   });
 
-  it('commandLineFlags: every option as text, every duration flag Mesos-style (mesos-local showed its agents\' as bare ms), never a secret', () => {
+  it('commandLineFlags: every option as text, every duration flag Mesos-style (mesos-local showed its agents\' as bare ms), never a secret (a zk:// URL without its user:password)', () => {
     const program = createCommand('t', 't')
       .addOption(flag('--zk_session_timeout <duration>', 'a master duration').argParser(parseDurationFlag))
       .addOption(flag('--executor_registration_timeout <duration>', 'an agent duration').argParser(parseDurationFlag));
     program.parse(['--zk_session_timeout', '10secs', '--executor_registration_timeout', '1mins'], { from: 'user' });
-    const options = { ip: '0.0.0.0', port: 5050, ...program.opts(), max_link_backlog: 1024 ** 3, authenticate_agents: true, principal: 'agent', secret: 'hunter2', credential: '/etc/cred', missing: undefined };
+    const options = { ip: '0.0.0.0', port: 5050, ...program.opts(), max_link_backlog: 1024 ** 3, zk: 'zk://ops:s3cret@zk1:2181/mesos', authenticate_agents: true, principal: 'agent', secret: 'hunter2', credential: '/etc/cred', missing: undefined };
     expect(commandLineFlags(options)).to.deep.equal({
-      ip: '0.0.0.0', port: '5050', zk_session_timeout: '10secs', executor_registration_timeout: '1mins', max_link_backlog: '1GB', authenticate_agents: 'true', principal: 'agent', credential: '/etc/cred',
+      ip: '0.0.0.0', port: '5050', zk_session_timeout: '10secs', executor_registration_timeout: '1mins', max_link_backlog: '1GB', zk: 'zk://zk1:2181/mesos', authenticate_agents: 'true', principal: 'agent', credential: '/etc/cred',
     });
   });
 });

@@ -83,7 +83,10 @@ describe('v1 scheduler calls', () => {
     expect(launched?.resources).to.deep.equal([{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31010, end: 31010 }] } }]);
     expect(launched?.killPolicy).to.deep.equal({ gracePeriodSeconds: 1 });
     expect(call({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', failover_timeout: '0' } } })).to.deep.nested.include({ 'framework.failoverTimeout': 0 });
-    expect(error({ framework_id: FRAMEWORK_ID, type: 'DECLINE', decline: { offer_ids: [{ value: 'o1' }], filters: { refuse_seconds: 'soon' } } })).to.match(/refuse_seconds: Invalid input: expected number, received string/);
+    for (const notJsonNumber of ['soon', '+5', '.5', '5.', ' 5', '0x10', '']) {
+      expect(error({ framework_id: FRAMEWORK_ID, type: 'DECLINE', decline: { offer_ids: [{ value: 'o1' }], filters: { refuse_seconds: notJsonNumber } } }), notJsonNumber).to.match(/refuse_seconds: Invalid input: expected number, received string/);
+    }
+    expect(call({ framework_id: FRAMEWORK_ID, type: 'DECLINE', decline: { offer_ids: [{ value: 'o1' }], filters: { refuse_seconds: '-1.5e1' } } })).to.deep.include({ filters: { refuseSeconds: -15 } });
   });
 
   // The hostile-input pass of 2026-12-05: these ran as plain processes, what they asked for dropped without a word.
@@ -174,6 +177,10 @@ describe('v1 scheduler events', () => {
     expect(messageEvent('a', 'e', kept)).to.deep.equal({ type: 'MESSAGE', message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: binary } });
     const event = updateEvent({ taskId: 't', state: 'TASK_RUNNING', data: kept });
     expect((event.update as { status: { data: string } }).status.data).to.equal(binary);
+    // An actor program's own text that starts with the prefix goes out as that text (review of the change).
+    for (const own of ['base64:AAEC', 'base64:hello', 'base64:not base64!']) {
+      expect(messageEvent('a', 'e', own).message, own).to.deep.include({ data: v1Bytes(own) });
+    }
     // Text stays text inside the cluster (an actor-API executor reads it as it was sent), and empty data is data.
     expect((call({ framework_id: FRAMEWORK_ID, type: 'MESSAGE', message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: '' } }) as { data: string }).data).to.equal('');
   });
