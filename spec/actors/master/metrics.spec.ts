@@ -76,6 +76,21 @@ describe('actors/master: metrics at /metrics/snapshot and /metrics (real listeni
     }
   });
 
+  it("an ACCEPT with a LAUNCH counts as Mesos counts it, in master/messages_launch_tasks (it stayed at 0: only the old LaunchTasks counted); one without tasks as a decline", async () => {
+    const { base, harness } = cluster;
+    const framework = await registerFramework(harness, { name: 'launcher', roles: ['eng'], principal: ODD_PRINCIPAL });
+    const agent = await registerAgent(harness, 'cpus:2;mem:2048;disk:100');
+    const before = await snapshot(base);
+    framework.probe.post(harness.masterPid, 'AcceptOffers', { frameworkId: framework.frameworkId, offerIds: [latestOffer(framework.probe).id], operations: [{ type: 'LAUNCH', launch: { taskInfos: [commandTask('counted', agent.agentId)] } }] });
+    await harness.clock.settle();
+    framework.probe.post(harness.masterPid, 'AcceptOffers', { frameworkId: framework.frameworkId, offerIds: ['no-such-offer'], operations: [{ type: 'LAUNCH', launch: { taskInfos: [] } }] });
+    await harness.clock.settle();
+    const after = await snapshot(base);
+    expect(after['master/messages_launch_tasks']).to.equal((before['master/messages_launch_tasks'] ?? 0) + 1);
+    expect(after['master/messages_decline_offers']).to.equal((before['master/messages_decline_offers'] ?? 0) + 1);
+    expect(after['mesos_ts/master/messages_accept_offers']).to.equal((before['mesos_ts/master/messages_accept_offers'] ?? 0) + 2);
+  });
+
   it('/metrics: strict Prometheus text with Mesos names, TYPEs and values equal to the snapshot', async () => {
     const { base, harness } = cluster;
     const framework = await registerFramework(harness, { name: 'more', roles: ['eng'], principal: ODD_PRINCIPAL });
