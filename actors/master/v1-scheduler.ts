@@ -138,7 +138,7 @@ export class SchedulerApi extends Actor {
     const body = v1RequestJson(request);
     if (!('json' in body)) return body;
     const parsed = parseSchedulerCall(body.json);
-    if (!parsed.ok) return badRequest(`Failed to validate scheduler::Call: ${parsed.error}`);
+    if (!parsed.ok) return parsed.unserved === true ? { status: 501, body: parsed.error } : badRequest(`Failed to validate scheduler::Call: ${parsed.error}`);
     const call = parsed.call;
     if (call.type === 'SUBSCRIBE') return this.subscribe(request, call, caller.principal);
     const framework = this.subscribed.get(call.frameworkId);

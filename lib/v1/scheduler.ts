@@ -152,7 +152,8 @@ export type SchedulerCall =
 export const SCHEDULER_CALL_TYPES = ['SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'REQUEST'] as const;
 
 /** A checked call, or the reason (for a 400) naming the first bad field. */
-export type ParsedCall = { ok: true; call: SchedulerCall } | { ok: false; error: string };
+/** A checked call, or why not; `unserved` for the call type Mesos answers 501 (`UNKNOWN`, its enum's placeholder). */
+export type ParsedCall = { ok: true; call: SchedulerCall } | { ok: false; error: string; unserved?: true };
 
 /**
  * Checks a v1 scheduler call (already parsed from JSON) and converts it. Errors read like
@@ -164,6 +165,8 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
   if (!checked.ok) return checked;
   const call = checked.value;
   const type = call.type;
+  // Mesos: Not Implemented for UNKNOWN (its master logs "Received 'UNKNOWN' call").
+  if (type === 'UNKNOWN') return { ok: false, error: "call type 'UNKNOWN' is not implemented", unserved: true };
   if (!(SCHEDULER_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `call type '${type}' is not supported (supported: ${SCHEDULER_CALL_TYPES.join(', ')})` };
   if (type === 'SUBSCRIBE') {
     if (call.subscribe === undefined) return { ok: false, error: "Expecting 'subscribe' to be present" };
