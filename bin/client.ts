@@ -181,8 +181,9 @@ export async function leadingMasterAddress(bin: string, master: string, timeoutM
 
 /**
  * Fails unless the (leading) master answers `/master/health` (over https under `tls`); returns
- * its `host:port`. For a `zk://` master, waits up to `timeoutMs` for ZooKeeper to name a leader;
- * for a standby given by address, the leader it names (`leaderBehind`).
+ * the `--master` a client's scheduler follows: a `zk://` master as it is (its detector follows
+ * the leader; this waits up to `timeoutMs` for ZooKeeper to name one), a master given by address
+ * as the leader's `host:port` (itself, or for a standby the leader it names: `leaderBehind`).
  */
 export async function requireMaster(bin: string, master: string, timeoutMs = CLIENT_MASTER_TIMEOUT_MS, tls?: TlsOptions): Promise<string> {
   const address = await leadingMasterAddress(bin, master, timeoutMs);
@@ -195,7 +196,7 @@ export async function requireMaster(bin: string, master: string, timeoutMs = CLI
     fail(bin, `no master at ${address}: ${(error as Error).message}`);
   }
   // ZooKeeper named the leader; a master given by address may be a standby.
-  return isZooKeeperMaster(master) ? address : leaderBehind(bin, address, tls);
+  return isZooKeeperMaster(master) ? master : leaderBehind(bin, address, tls);
 }
 
 /**

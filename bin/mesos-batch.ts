@@ -12,7 +12,6 @@ import { createCommand, flag, parseCount, parseDurationFlag, parseMasterFlag, pa
 import { BatchScheduler, type BatchOptions } from '../actors/framework/examples/batch';
 import type { TlsFlags } from '../lib/process/tls';
 import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, DEFAULT_OFFER_WAIT_TIMEOUT_MS, fail, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
-import { isZooKeeperMaster } from '../lib/ha/detector';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 interface BatchFlags extends TlsFlags, CredentialOptions {
@@ -87,10 +86,10 @@ async function main(): Promise<void> {
   const credential = credentialFrom('mesos-batch', flags);
   useHttpCredential(credential);
   const tls = tlsFromOptions('mesos-batch', flags);
-  const leader = await requireMaster('mesos-batch', flags.master, flags.master_timeout, tls);
+  const master = await requireMaster('mesos-batch', flags.master, flags.master_timeout, tls);
   const host = await startClientHost(flags.ip, 'error', tls);
   const batch = new ClientBatch({
-    master: isZooKeeperMaster(flags.master) ? flags.master : leader,
+    master,
     masterTimeoutMs: flags.master_timeout,
     ...(credential !== undefined ? { credential } : {}),
     framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role] },

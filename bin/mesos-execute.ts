@@ -18,7 +18,6 @@ import { dispatch, type Timer } from '../lib/actor';
 import type { ActorHost } from '../lib/process';
 import type { TlsFlags, TlsOptions } from '../lib/process/tls';
 import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, DEFAULT_OFFER_WAIT_TIMEOUT_MS, fail, getJson, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
-import { isZooKeeperMaster } from '../lib/ha/detector';
 import { shownZooKeeperUrl } from '../lib/ha/zookeeper';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
@@ -161,9 +160,9 @@ async function main(): Promise<void> {
   const credential = credentialFrom('mesos-execute', flags);
   useHttpCredential(credential);
   const tls = tlsFromOptions('mesos-execute', flags);
-  const leader = await requireMaster('mesos-execute', flags.master, flags.master_timeout, tls);
+  const master = await requireMaster('mesos-execute', flags.master, flags.master_timeout, tls);
   const host = await startClientHost(flags.ip, 'error', tls);
-  const execute = new Execute({ master: isZooKeeperMaster(flags.master) ? flags.master : leader, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role], ...(flags.checkpoint === true ? { checkpoint: true } : {}) }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
+  const execute = new Execute({ master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role], ...(flags.checkpoint === true ? { checkpoint: true } : {}) }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
   host.spawn(execute);
   process.once('SIGINT', () => { void interrupted(execute, host); });
   const status = await execute.done;

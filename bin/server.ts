@@ -6,8 +6,8 @@ import { MAX_ALL_LINKS_QUEUED_BYTES } from '../lib/process/links';
 import type { TlsOptions } from '../lib/process/tls';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
-import { formatBytes, formatDuration } from '../lib/mesos-format';
-import { DURATION_FLAG_NAMES, flag, parseBooleanFlag, parseBytes, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
+import { formatBytes } from '../lib/mesos-format';
+import { FLAG_DISPLAY, flag, parseBooleanFlag, showParsedAs, parseBytes, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { STATE_CACHE_TIMEOUT_MS, STATE_LAST_TURN_OFFERS } from '../actors/master/constants';
 import { parseAclsFlag } from '../lib/acls';
@@ -46,6 +46,7 @@ export function parseLinkBacklogFlag(value: string): number {
   if (bytes < MIN_LINK_BACKLOG_BYTES) throw new InvalidArgumentError(`'${value}' is below ${formatBytes(MIN_LINK_BACKLOG_BYTES)}: links carrying ordinary bursts would be closed`);
   return bytes;
 }
+showParsedAs(parseLinkBacklogFlag, formatBytes);
 
 /** Checks `--attributes` (`rack:r1;zone:z2`) as the flag is read: a bad one is one line naming the flag, and exit 2. */
 export function parseAttributesFlag(value: string): string {
@@ -226,8 +227,6 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
   });
 }
 
-/** Options parsed into bytes, shown as Mesos prints sizes (`1GB`). */
-const BYTES_OPTIONS: ReadonlySet<string> = new Set(['max_link_backlog']);
 /** Options never shown in `/flags` (secrets; files of secrets are shown by their path, which is all the options hold). */
 const SECRET_OPTION = /secret|password|token/i;
 
@@ -245,9 +244,9 @@ export function commandLineFlags(options: Record<string, unknown>): Record<strin
       rendered[name] = shownZooKeeperUrl(value);
       continue;
     }
-    // Every duration flag (`DURATION_FLAG_NAMES`): mesos-local's master showed its agents' as bare ms.
-    if (DURATION_FLAG_NAMES.has(name) && typeof value === 'number') rendered[name] = formatDuration(value);
-    else if (BYTES_OPTIONS.has(name) && typeof value === 'number') rendered[name] = formatBytes(value);
+    // Durations and sizes as Mesos prints them (`FLAG_DISPLAY`): mesos-local's master showed its agents' durations as bare ms.
+    const display = FLAG_DISPLAY.get(name);
+    if (display !== undefined && typeof value === 'number') rendered[name] = display(value);
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') rendered[name] = String(value);
     else rendered[name] = JSON.stringify(value);
   }

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FILE_URL_PREFIX, flagFilePath, readBoundedFile } from './flag-file';
 import { PACKAGE_VERSION, VERSION } from './version';
+import { BYTE_UNITS, formatDuration } from './mesos-format';
 
 /**
  * Command-line flags for the bins, on top of commander. Every flag `--some_flag` can also be
@@ -54,8 +55,19 @@ export function flagValue(value: string): string {
   }
 }
 
-/** The commander names (`gc_delay`) of the flags parsed by `parseDurationFlag`, each bin's as it declares them. */
-export const DURATION_FLAG_NAMES = new Set<string>();
+/** How a flag parsed into a number is shown back (`/flags`), by the parser that made the number (`showParsedAs`). */
+const DISPLAY_BY_PARSER = new Map<unknown, (value: number) => string>([[parseDurationFlag, formatDuration]]);
+
+/**
+ * Flags shown as Mesos prints them rather than as their parsed number (`gc_delay` → `1weeks`),
+ * by commander name, each bin's as it declares them: `commandLineFlags` reads it.
+ */
+export const FLAG_DISPLAY = new Map<string, (value: number) => string>();
+
+/** Flags parsed by `parser` are shown with `format` (a duration flag's is `formatDuration` already). */
+export function showParsedAs(parser: (value: string) => number, format: (value: number) => string): void {
+  DISPLAY_BY_PARSER.set(parser, format);
+}
 
 /** A flag whose parser, if any, sees the value after `file://` is read (see `flagValue`). */
 class FlagOption extends Option {
@@ -63,8 +75,9 @@ class FlagOption extends Option {
   readonly readsFiles = !PATH_PLACEHOLDER.test(this.flags);
 
   override argParser<T>(parse: (value: string, previous: T) => T): this {
-    // Parsed into ms: `/flags` prints it back as Mesos does (`commandLineFlags`), not as a number.
-    if ((parse as unknown) === parseDurationFlag) DURATION_FLAG_NAMES.add(this.attributeName());
+    // Parsed into a number (ms, bytes): `/flags` prints it back as Mesos does, not as the number.
+    const display = DISPLAY_BY_PARSER.get(parse);
+    if (display !== undefined) FLAG_DISPLAY.set(this.attributeName(), display);
     return super.argParser((value: string, previous: T) => parse(this.readsFiles ? flagValue(value) : value, previous));
   }
 
@@ -137,12 +150,11 @@ export function parseDuration(value: string): number {
   return amount * (scale[unit] as number);
 }
 
-const BYTE_UNITS: Readonly<Record<string, number>> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
-
 /** Parses a size such as `512MB` or `1GB` (Mesos' syntax: a whole number and a unit, B, KB, MB, GB or TB, powers of 1024); returns bytes. */
 export function parseBytes(value: string): number {
-  const match = /^([0-9]+)\s*(B|KB|MB|GB|TB)$/i.exec(value.trim());
-  const bytes = match === null ? Number.NaN : Number(match[1]) * (BYTE_UNITS[(match[2] as string).toUpperCase()] as number);
+  const match = /^([0-9]+)\s*([A-Z]+)$/i.exec(value.trim());
+  const unit = match === null ? -1 : (BYTE_UNITS as readonly string[]).indexOf((match[2] as string).toUpperCase());
+  const bytes = match === null || unit < 0 ? Number.NaN : Number(match[1]) * 1024 ** unit;
   if (!Number.isSafeInteger(bytes)) throw new InvalidArgumentError(`'${value}' is not a size: a whole number and a unit (B, KB, MB, GB, TB; e.g. 512MB)`);
   return bytes;
 }

@@ -38,8 +38,8 @@ export function formatDuration(ms: number): string {
   return `${Number((ns / choice.ns).toPrecision(DURATION_SIGNIFICANT_DIGITS))}${choice.name}`;
 }
 
-/** Byte units from the smallest up (stout's names, powers of 1024). */
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
+/** Byte units from the smallest up (stout's names, powers of 1024): unit i is 1024^i bytes. */
+export const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
 
 /**
  * A size in bytes as Mesos prints it: raised a unit only while that loses nothing.

@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { procStatFields, procStatIndex } from './proc-stat';
 
 /** The file in a work dir that names the process of `role` holding it (`.<role>.lock`: `<pid> <start time>`). */
 export function workDirLockFile(dir: string, role: WorkDirRole): string {
@@ -116,12 +117,9 @@ function readText(file: string): string | undefined {
 }
 
 function heldLock(file: string, mine: string): WorkDirLock {
+  // Removed only while it is still this process' (gone already, or the dir with it: nothing to do).
   const release = (): void => {
-    try {
-      if (fs.readFileSync(file, 'utf8') === mine) fs.rmSync(file, { force: true });
-    } catch {
-      // Gone already, or the dir with it.
-    }
+    if (readText(file) === mine) fs.rmSync(file, { force: true });
   };
   process.once('exit', release);
   return { path: file, release };
@@ -157,14 +155,11 @@ function isAlive(holder: Holder): boolean {
   return holder.startTime === undefined || now === undefined || now === holder.startTime;
 }
 
-/** A process' start time in clock ticks since boot (`/proc/<pid>/stat`, field 22), where Linux says it. */
+/** `/proc/<pid>/stat`'s field of a process' start time, in clock ticks since boot. */
+const STARTTIME_FIELD = 22;
+
+/** A process' start time (`STARTTIME_FIELD`), where Linux says it. */
 function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
-  } catch {
-    return undefined;
-  }
+  const stat = readText(`/proc/${pid}/stat`);
+  return stat === undefined ? undefined : procStatFields(stat)?.[procStatIndex(STARTTIME_FIELD)];
 }

@@ -11,6 +11,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '../../lib/logging';
 import { formatBytes } from '../../lib/mesos-format';
+import { procStatFields, procStatIndex } from '../../lib/proc-stat';
 import { Cgroups, detectCgroups, USER_HZ, v2ContainerControllers, type CgroupStatistics, type CgroupsLayout } from './cgroups';
 
 /** Most processes (threads) one container may hold: a fork bomb stops here (Mesos has no default; this is ours). */
@@ -362,12 +363,11 @@ async function readProc(proc: string): Promise<ProcRow[]> {
 
 /** One `/proc/<pid>/stat` line; the command name (field 2) may hold spaces and parentheses, so fields are counted from its last `)`. */
 export function parseProcStat(line: string): ProcRow | undefined {
-  const close = line.lastIndexOf(')');
-  if (close < 0) return undefined;
+  const fields = procStatFields(line);
+  if (fields === undefined) return undefined;
   const pid = Number(line.slice(0, line.indexOf(' ')));
   // After ')': state(3) ppid(4) pgrp(5) session(6) tty(7) tpgid(8) flags(9) minflt(10) cminflt(11) majflt(12) cmajflt(13) utime(14) stime(15) ... rss(24)
-  const fields = line.slice(close + 2).trim().split(/\s+/);
-  const field = (n: number): number => Number(fields[n - 3]);
+  const field = (n: number): number => Number(fields[procStatIndex(n)]);
   const row = { pid, parentPid: field(4), groupId: field(5), userTicks: field(14), systemTicks: field(15), rssPages: field(24) };
   return Object.values(row).every((value) => Number.isSafeInteger(value)) ? row : undefined;
 }

@@ -10,7 +10,7 @@ import {
   MAX_STATUS_MESSAGE_LENGTH, TASK_STATES,
   checkStatusInfoError, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { checkStatusOfV1, v1Number, v1CheckStatusSchema, checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Data, textOfV1OpaqueBytes, v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
+import { checkStatusOfV1, v1NumberField, v1CheckStatusSchema, checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Data, textOfV1OpaqueBytes, v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
 
 /** Most unacknowledged tasks or updates a re-subscription may list. */
 export const MAX_UNACKNOWLEDGED_ENTRIES = 10_000;
@@ -35,7 +35,7 @@ const taskStatus = z.object({
   data: bytes.optional(),
   agent_id: idValue.optional(),
   executor_id: idValue.optional(),
-  timestamp: v1Number(z.number()).optional(),
+  timestamp: v1NumberField.optional(),
   uuid: z.string().max(MAX_UUID_BASE64_CHARS, `must be at most ${MAX_UUID_BASE64_CHARS} characters of base64`).optional(),
   healthy: z.boolean().optional(),
   check_status: v1CheckStatusSchema.optional(),

@@ -74,7 +74,8 @@ export function textOfV1OpaqueBytes(base64: string): string | undefined {
 export function v1OpaqueBytes(text: string): string {
   if (text.startsWith(V1_OPAQUE_BYTES_PREFIX)) {
     const base64 = text.slice(V1_OPAQUE_BYTES_PREFIX.length);
-    if (textOfV1Data(base64) === text && Buffer.from(base64, 'base64').toString('base64') === base64) return base64;
+    // textOfV1Data writes its base64 canonically: equal text means these very bytes.
+    if (textOfV1Data(base64) === text) return base64;
   }
   return v1Bytes(text);
 }
@@ -331,6 +332,9 @@ export function v1Number<T extends z.ZodType>(schema: T): z.ZodPreprocess<T, unk
   return z.preprocess((value) => (typeof value === 'string' && V1_NUMBER_TEXT.test(value) ? Number(value) : value), schema);
 }
 
+/** Any number of v1 JSON (`v1Number` of a plain number): the common field. */
+export const v1NumberField = v1Number(z.number());
+
 /** Longest `bytes` field (base64) of a call (`data`): a whole call is bounded by its API's body limit anyway. */
 export const MAX_V1_BYTES_FIELD_CHARS = 4 * 1024 * 1024;
 
@@ -377,16 +381,16 @@ export function commandOfV1(given: z.infer<typeof v1CommandSchema>): CommandInfo
  * one is a TASK_ERROR naming it, as in Mesos), so these schemas only bound sizes and kinds.
  */
 const v1HttpCheckSchema = z.object({
-  port: v1Number(z.number()),
+  port: v1NumberField,
   path: v1Text.optional(),
   scheme: v1Text.optional(),
-  statuses: v1List(v1Number(z.number()), MAX_CHECK_STATUSES).optional(),
+  statuses: v1List(v1NumberField, MAX_CHECK_STATUSES).optional(),
 });
-const v1TcpCheckSchema = z.object({ port: v1Number(z.number()) });
+const v1TcpCheckSchema = z.object({ port: v1NumberField });
 const v1CheckTimingFields = {
-  delay_seconds: v1Number(z.number()).optional(),
-  interval_seconds: v1Number(z.number()).optional(),
-  timeout_seconds: v1Number(z.number()).optional(),
+  delay_seconds: v1NumberField.optional(),
+  interval_seconds: v1NumberField.optional(),
+  timeout_seconds: v1NumberField.optional(),
 };
 
 /** A HealthCheck in a call. */
@@ -396,8 +400,8 @@ export const v1HealthCheckSchema = z.object({
   http: v1HttpCheckSchema.optional(),
   tcp: v1TcpCheckSchema.optional(),
   ...v1CheckTimingFields,
-  consecutive_failures: v1Number(z.number()).optional(),
-  grace_period_seconds: v1Number(z.number()).optional(),
+  consecutive_failures: v1NumberField.optional(),
+  grace_period_seconds: v1NumberField.optional(),
 });
 
 /** A CheckInfo in a call. */

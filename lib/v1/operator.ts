@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { Task } from '../protocol';
-import { checkedCall, v1Number, v1IdValue, v1List, v1Text, v1OpaqueBytes, v1HealthCheck, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
+import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1OpaqueBytes, v1HealthCheck, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
 import { ownRecord } from '../protocol/own-record';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
@@ -34,7 +34,7 @@ const callSchema = z.object({
   get_metrics: z.object({ timeout: z.object({ nanoseconds: nonNegative }).optional() }).optional(),
   list_files: z.object({ path }).optional(),
   read_file: z.object({ path, offset: nonNegative, length: nonNegative.optional() }).optional(),
-  update_weights: z.object({ weight_infos: list(z.object({ weight: v1Number(z.number()), role: text.optional() })).default([]) }).optional(),
+  update_weights: z.object({ weight_infos: list(z.object({ weight: v1NumberField, role: text.optional() })).default([]) }).optional(),
   update_quota: z.object({
     force: z.boolean().optional(),
     quota_configs: list(z.object({ role: text, guarantees: scalarMap.optional(), limits: scalarMap.optional() })).default([]),

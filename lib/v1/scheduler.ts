@@ -11,7 +11,7 @@ import {
   MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH,
   type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
+import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
 
 export { MAX_CALL_LIST_ENTRIES, MAX_COMMAND_TEXT_CHARS } from './json';
 
@@ -23,8 +23,8 @@ const bytes = v1BytesField;
 const resource = z.object({
   name: text,
   type: z.enum(['SCALAR', 'RANGES', 'SET']),
-  scalar: z.object({ value: v1Number(z.number()) }).optional(),
-  ranges: z.object({ range: list(z.object({ begin: v1Number(z.number()), end: v1Number(z.number()) })) }).optional(),
+  scalar: z.object({ value: v1NumberField }).optional(),
+  ranges: z.object({ range: list(z.object({ begin: v1NumberField, end: v1NumberField })) }).optional(),
   set: z.object({ item: list(text) }).optional(),
   role: text.optional(),
   reservations: list(z.object({ type: text.optional(), role: text, principal: text.optional() })).optional(),
@@ -55,7 +55,7 @@ const taskInfo = z.object({
   command: command.optional(),
   executor: executorInfo.optional(),
   data: bytes.optional(),
-  kill_policy: z.object({ grace_period: z.object({ nanoseconds: v1Number(z.number()) }).optional() }).optional(),
+  kill_policy: z.object({ grace_period: z.object({ nanoseconds: v1NumberField }).optional() }).optional(),
   labels: z.object({ labels: list(z.object({ key: text, value: z.string().max(MAX_SHORT_TEXT_LENGTH).optional() })).optional() }).optional(),
   health_check: v1HealthCheckSchema.optional(),
   check: v1CheckInfoSchema.optional(),
@@ -110,7 +110,7 @@ const frameworkInfo = z.object({
   capabilities: list(z.object({ type: text.optional() })).optional(),
 });
 
-const filters = z.object({ refuse_seconds: v1Number(z.number()).optional() });
+const filters = z.object({ refuse_seconds: v1NumberField.optional() });
 
 const operation = z.object({
   type: text,

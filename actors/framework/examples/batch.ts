@@ -114,16 +114,16 @@ export class BatchScheduler extends Scheduler {
   /** Starts the give-up wait (`offerWaitTimeoutMs`) if nothing of the batch runs and tasks remain to launch. */
   private awaitLaunch(): void {
     const timeoutMs = this.batch.offerWaitTimeoutMs;
-    if (timeoutMs === undefined || this.waitTimer !== undefined || this.running() > 0 || this.launches.length >= this.batch.tasks) return;
+    if (timeoutMs === undefined || this.waitTimer !== undefined || !this.idleWithTasksLeft()) return;
     this.waitTimer = this.delay(timeoutMs, () => {
       this.waitTimer = undefined;
-      if (this.running() === 0 && this.launches.length < this.batch.tasks) this.stalled(this.unfit.explain(`task '${this.framework.name}-${this.launches.length}'`));
+      if (this.idleWithTasksLeft()) this.stalled(this.unfit.explain(`task '${this.framework.name}-${this.launches.length}'`));
     });
   }
 
-  /** Tasks launched and not yet terminal. */
-  private running(): number {
-    return this.launches.length - this.outcomes.size;
+  /** None of the batch's tasks runs (each launched one is terminal), and some are still to launch. */
+  private idleWithTasksLeft(): boolean {
+    return this.launches.length === this.outcomes.size && this.launches.length < this.batch.tasks;
   }
 
   /** Remembers an offer that held no task, and starts the wait before explaining (once per stall). */

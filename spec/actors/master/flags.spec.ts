@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { MIN_ALLOCATION_INTERVAL_MS } from '../../../actors/allocator/allocator';
 import { checkMasterFlags, defaultMasterFlags, startMaster, type MasterFlags } from '../../../actors/master';
 import { renderMasterFlags } from '../../../actors/master/flags';
-import { commandLineFlags } from '../../../bin/server';
+import { commandLineFlags, parseLinkBacklogFlag } from '../../../bin/server';
 import { createCommand, flag, parseDurationFlag } from '../../../lib/flags';
 import { memoryHost } from '../../support/runtime';
 import { cleanUp, makeWorkDir } from './harness';
@@ -86,9 +86,10 @@ describe('actors/master/flags: renderMasterFlags and the command line (what /mas
   it('commandLineFlags: every option as text, every duration flag Mesos-style (mesos-local showed its agents\' as bare ms), never a secret (a zk:// URL without its user:password)', () => {
     const program = createCommand('t', 't')
       .addOption(flag('--zk_session_timeout <duration>', 'a master duration').argParser(parseDurationFlag))
-      .addOption(flag('--executor_registration_timeout <duration>', 'an agent duration').argParser(parseDurationFlag));
-    program.parse(['--zk_session_timeout', '10secs', '--executor_registration_timeout', '1mins'], { from: 'user' });
-    const options = { ip: '0.0.0.0', port: 5050, ...program.opts(), max_link_backlog: 1024 ** 3, zk: 'zk://ops:s3cret@zk1:2181/mesos', authenticate_agents: true, principal: 'agent', secret: 'hunter2', credential: '/etc/cred', missing: undefined };
+      .addOption(flag('--executor_registration_timeout <duration>', 'an agent duration').argParser(parseDurationFlag))
+      .addOption(flag('--max_link_backlog <size>', 'a size').argParser(parseLinkBacklogFlag));
+    program.parse(['--zk_session_timeout', '10secs', '--executor_registration_timeout', '1mins', '--max_link_backlog', '1024MB'], { from: 'user' });
+    const options = { ip: '0.0.0.0', port: 5050, ...program.opts(), zk: 'zk://ops:s3cret@zk1:2181/mesos', authenticate_agents: true, principal: 'agent', secret: 'hunter2', credential: '/etc/cred', missing: undefined };
     expect(commandLineFlags(options)).to.deep.equal({
       ip: '0.0.0.0', port: '5050', zk_session_timeout: '10secs', executor_registration_timeout: '1mins', max_link_backlog: '1GB', zk: 'zk://zk1:2181/mesos', authenticate_agents: 'true', principal: 'agent', credential: '/etc/cred',
     });
