@@ -45,6 +45,8 @@ export class WorkDirInUseError extends Error {
 
 /** Attempts to take a lock before giving up (each finds it held by a process that then went away, or taken over meanwhile). */
 const LOCK_ATTEMPTS = 5;
+/** Random bytes in the name of a file written aside (hex), so that no two writers meet on one. */
+const ASIDE_NAME_RANDOM_BYTES = 6;
 
 /**
  * Takes `dir` (which must exist) for this process in `role`: returns the lock, or throws
@@ -76,7 +78,7 @@ export function lockWorkDir(dir: string, role: WorkDirRole): WorkDirLock {
 
 /** Puts `text` at `file` whole, unless a file is there: true if this call made it. */
 function linkedWhole(file: string, text: string): boolean {
-  const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  const aside = `${file}.${process.pid}.${randomBytes(ASIDE_NAME_RANDOM_BYTES).toString('hex')}`;
   fs.writeFileSync(aside, text, { mode: 0o644 });
   try {
     fs.linkSync(aside, file);
@@ -91,7 +93,7 @@ function linkedWhole(file: string, text: string): boolean {
 
 /** Removes a dead holder's `file` if it still says `text` (moved aside first, so a lock taken meanwhile is put back, not removed). */
 function removeIfStill(file: string, text: string): void {
-  const aside = `${file}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
+  const aside = `${file}.stale.${process.pid}.${randomBytes(ASIDE_NAME_RANDOM_BYTES).toString('hex')}`;
   try {
     fs.renameSync(file, aside);
   } catch {

@@ -88,6 +88,8 @@ export const MAX_ALL_LINKS_QUEUED_BYTES = 1024 * 1024 * 1024;
  * is falling behind, never per message.
  */
 export const LINK_BACKLOG_AUDIT_STEP_BYTES = 8 * 1024 * 1024;
+/** Under a smaller total bound than 16 × the step, a link is weighed each time it grows by this share of the bound instead. */
+export const LINK_BACKLOG_AUDITS_PER_BOUND = 16;
 /** How long `close` waits for sockets to close gracefully. */
 export const LINK_CLOSE_TIMEOUT_MS = 2_000;
 /**
@@ -245,9 +247,9 @@ export class LinkManager {
     return this.options.maxTotalQueuedBytes ?? MAX_ALL_LINKS_QUEUED_BYTES;
   }
 
-  /** How much a link's backlog grows between two weighings against every link's (a sixteenth of the total bound, at most `LINK_BACKLOG_AUDIT_STEP_BYTES`). */
+  /** How much a link's backlog grows between two weighings against every link's (`LINK_BACKLOG_AUDITS_PER_BOUND`-th of the total bound, at most `LINK_BACKLOG_AUDIT_STEP_BYTES`). */
   private get auditStepBytes(): number {
-    return Math.max(1, Math.min(LINK_BACKLOG_AUDIT_STEP_BYTES, Math.floor(this.maxTotalQueuedBytes / 16)));
+    return Math.max(1, Math.min(LINK_BACKLOG_AUDIT_STEP_BYTES, Math.floor(this.maxTotalQueuedBytes / LINK_BACKLOG_AUDITS_PER_BOUND)));
   }
 
   /**

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lockWorkDir, workDirLockFile, WorkDirInUseError } from '../../lib/work-dir-lock';
+import { procStatFields, procStatIndex } from '../../lib/proc-stat';
 
 /** A child process that runs until killed, and resolves once it has started. */
 async function sleeper(): Promise<ChildProcess> {
@@ -14,8 +15,7 @@ async function sleeper(): Promise<ChildProcess> {
 
 /** `pid`'s start time as the lock writes it (field 22 of `/proc/<pid>/stat`). */
 function startTime(pid: number): string {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] as string;
+  return procStatFields(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[procStatIndex(22)] as string;
 }
 
 describe('lib/work-dir-lock: one process per work dir', () => {
