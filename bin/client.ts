@@ -28,6 +28,23 @@ export const CLIENT_MASTER_TIMEOUT_MS = 60_000;
  */
 export const DEFAULT_OFFER_WAIT_TIMEOUT_MS = 2 * 60_000;
 
+/** A bin's exit code on SIGUSR1 before it handles the signal its own way (128 + 10: what a shell reports for a process the signal ended). */
+export const SIGUSR1_EXIT_CODE = 138;
+
+/**
+ * Makes SIGUSR1 end this process (`SIGUSR1_EXIT_CODE`), as it ends a process with no handler for
+ * it, instead of opening Node's inspector: a debugger on 127.0.0.1:9229 that any local user may
+ * attach to and run code in. Each client bin calls it first; a server bin too, until it is
+ * started and handles SIGUSR1 its own way (it calls the function returned, which removes this).
+ */
+export function endOnSigusr1(): () => void {
+  const end = (): never => process.exit(SIGUSR1_EXIT_CODE);
+  process.once('SIGUSR1', end);
+  return () => {
+    process.removeListener('SIGUSR1', end);
+  };
+}
+
 /** Prints `<bin>: <message>` on stderr and exits with `code`. */
 export function fail(bin: string, message: string, code = 1): never {
   process.stderr.write(`${bin}: ${message}\n`);

@@ -11,11 +11,13 @@ import { createCommand, flag, parseBooleanFlag, parseMasterFlag } from '../lib/f
 import { startAgent } from '../actors/agent';
 import { checkAgentFlags } from '../actors/agent/flags';
 import { addAgentOptions, addHostOptions, hostFlagsFrom, agentFlagsFrom, agentHttpFrom, openTraceFile, startServerHost } from './server';
-import { addCredentialOptions, credentialFrom, fail, type CredentialOptions } from './client';
+import { addCredentialOptions, credentialFrom, endOnSigusr1, fail, type CredentialOptions } from './client';
 import { tlsFromOptions } from './tls';
 import type { TlsFlags } from '../lib/process/tls';
 
 async function main(): Promise<void> {
+  // Until the agent is up and handles it (below): recovery can take a while.
+  const startingSigusr1 = endOnSigusr1();
   const program = addCredentialOptions(addAgentOptions(addHostOptions(createCommand('mesos-agent', 'Run a Mesos agent.'), 5051)
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory())
@@ -47,8 +49,16 @@ async function main(): Promise<void> {
   }
   // SIGTERM leaves the executors running (Mesos); the agent's own cgroups go where nothing is left in them.
   let signalled = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { signalled = true; });
-  host.installSignalHandlers(() => { void agent.releaseIfEmpty().finally(() => process.exit(0)); });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGUSR1'] as const) process.once(signal, () => { signalled = true; });
+  host.installSignalHandlers(() => { void agent.releaseIfEmpty().finally(() => process.exit(0)); }, ['SIGINT', 'SIGTERM']);
+  startingSigusr1();
+  // SIGUSR1 is Mesos' way to retire an agent: it unregisters from the master (its tasks are lost
+  // there at once, not after the ping timeout) and shuts every executor down, then exits 0. (With
+  // no handler, Node would open its inspector on it: a debugger, as root, for any local user.)
+  process.once('SIGUSR1', () => {
+    process.stderr.write('mesos-agent: received SIGUSR1: unregistering and shutting down\n');
+    void agent.stop().then(() => agent.releaseIfEmpty()).then(() => host.stop()).finally(() => process.exit(0));
+  });
   process.stdout.write(`mesos-agent: ${agent.pid} — ${host.scheme}://${host.address}/${agent.pid.id}/state\n`);
   // The master can shut an agent down (e.g. after removing it): then the process ends too.
   void agent.terminated.then(async () => {

@@ -11,7 +11,7 @@ import { Resources } from '../lib/resources';
 import { createCommand, flag, parseCount, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { BatchScheduler, type BatchOptions } from '../actors/framework/examples/batch';
 import type { TlsFlags } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, DEFAULT_OFFER_WAIT_TIMEOUT_MS, fail, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, DEFAULT_OFFER_WAIT_TIMEOUT_MS, endOnSigusr1, fail, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
 interface BatchFlags extends TlsFlags, CredentialOptions {
@@ -111,4 +111,5 @@ async function main(): Promise<void> {
   process.exit(result.failed === 0 ? 0 : 1);
 }
 
+endOnSigusr1();
 void main().catch((error: Error) => fail('mesos-batch', error.message));

@@ -17,7 +17,7 @@ import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler'
 import { dispatch, type Timer } from '../lib/actor';
 import type { ActorHost } from '../lib/process';
 import type { TlsFlags, TlsOptions } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, DEFAULT_OFFER_WAIT_TIMEOUT_MS, fail, getJson, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, DEFAULT_OFFER_WAIT_TIMEOUT_MS, endOnSigusr1, fail, getJson, reportMasterBack, reportMasterLost, requireMaster, startClientHost, useHttpCredential, type CredentialOptions } from './client';
 import { shownZooKeeperUrl } from '../lib/ha/zookeeper';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
@@ -100,9 +100,15 @@ class Execute extends Scheduler {
     }
   }
 
+  /** Each update as Mesos' mesos-execute prints it: the state, then its message, source, reason and health, each on a line of its own. */
   protected override statusUpdate(status: TaskStatus): void {
-    const message = status.message ? ` (${status.message})` : '';
-    process.stdout.write(`Received status update ${status.state} for task '${status.taskId}'${message}\n`);
+    const lines = [`Received status update ${status.state} for task '${status.taskId}'`];
+    if (status.message !== undefined) lines.push(`  message: '${status.message}'`);
+    if (status.source !== undefined) lines.push(`  source: ${status.source}`);
+    if (status.reason !== undefined) lines.push(`  reason: ${status.reason}`);
+    // C++'s `cout << bool`, as Mesos prints it: 1 or 0.
+    if (status.healthy !== undefined) lines.push(`  healthy?: ${status.healthy ? 1 : 0}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
     if (isTerminalState(status.state)) this.resolveDone(status);
   }
 
@@ -259,4 +265,5 @@ function findDirectory(state: AgentState, taskId: string): string | undefined {
   return undefined;
 }
 
+endOnSigusr1();
 void main().catch((error: Error) => fail('mesos-execute', error.message));

@@ -12,7 +12,7 @@ import { makeDirectoriesSync } from '../lib/disk';
 import { lockWorkDir } from '../lib/work-dir-lock';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ActorHost } from '../lib/process';
+import { STOP_SIGNALS, type ActorHost } from '../lib/process';
 import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseBooleanFlag, parseCount } from '../lib/flags';
 import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
 }
 
 /**
- * On SIGINT/SIGTERM: stops the agents in `agents` (those started when the signal comes: it may
+ * On SIGINT, SIGTERM or SIGUSR1 (`STOP_SIGNALS`): stops the agents in `agents` (those started when the signal comes: it may
  * come while they start; none when the work dir is kept), each shutting its executors and their
  * tasks down (a checkpointing framework's too: their sandboxes are about to go with the work
  * dir), then the agents' hosts, then the master's (the first of `hosts`), and exits 0. A second
@@ -116,8 +116,7 @@ function stopAllOnSignal(hosts: ActorHost[], agents: AgentHandle[]): () => boole
       .then(() => hosts[0]?.stop())
       .then(() => process.exit(0));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  for (const signal of STOP_SIGNALS) process.once(signal, stop);
   return () => stopping;
 }
 

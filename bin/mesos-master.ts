@@ -10,6 +10,7 @@
  * it, one master runs with the registry file in its work dir. With the `--ssl_*` flags (or
  * `LIBPROCESS_SSL_*` variables) it serves TLS only (docs/security.md).
  */
+import { STOP_SIGNALS } from '../lib/process';
 import { makeDirectoriesSync } from '../lib/disk';
 import { lockWorkDir } from '../lib/work-dir-lock';
 import type { LogLevel } from '../lib/logging';
@@ -21,11 +22,13 @@ import { connectNodeZooKeeper } from '../lib/ha/node-zookeeper';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../lib/ha/election';
 import { parseZooKeeperUrl, shownZooKeeperUrl } from '../lib/ha/zookeeper';
 import { addHostOptions, hostFlagsFrom, openTraceFile, addMasterOptions, masterFlagsFrom, startServerHost } from './server';
-import { fail } from './client';
+import { endOnSigusr1, fail } from './client';
 import { tlsFromOptions } from './tls';
 import type { TlsFlags } from '../lib/process/tls';
 
 async function main(): Promise<void> {
+  // Until the master is up and stops on it as on SIGTERM (below).
+  const startingSigusr1 = endOnSigusr1();
   const program = addMasterOptions(addHostOptions(createCommand('mesos-master', 'Run a Mesos master.'), 5050)
     .addOption(flag('--work_dir <dir>', 'where the registry is kept').makeOptionMandatory())
     .addOption(flag('--zk <url>', 'contend for leadership, and keep the registry, in ZooKeeper: zk://host:port[,host:port...]/path').argParser(parseZooKeeperFlag))
@@ -55,14 +58,15 @@ async function main(): Promise<void> {
     contending.onStateChange((state) => process.stdout.write(`mesos-master: ${state === 'leading' ? 'leading' : state === 'recovering' ? 'elected; recovering the registry' : state === 'standby' ? 'not leading' : state}\n`));
     // A stopped master withdraws first: its znode goes at once, and another is elected without waiting for its session to expire.
     const stop = (): void => { void contending.stop().then(() => host.stop()).then(() => process.exit(0)); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    startingSigusr1();
+    for (const signal of STOP_SIGNALS) process.once(signal, stop);
     process.stdout.write(`mesos-master: master@${host.address} contending in ${shownZooKeeperUrl(options.zk)} — ${host.scheme}://${host.address}/master/state\n`);
     process.stdout.write(`mesos-master: web UI ${host.scheme}://${host.address}/ (a standby master's links to the leader's)\n`);
     return;
   }
   // A registry that cannot be read or written (corrupt, or a full or read-only disk) is fatal at start: one line, exit 2.
   const master = await startMaster({ flags, host }).catch((error: Error) => fail('mesos-master', error.message, 2));
+  startingSigusr1();
   host.installSignalHandlers();
   process.stdout.write(`mesos-master: ${master.pid} — ${host.scheme}://${host.address}/master/state\n`);
   process.stdout.write(`mesos-master: web UI ${host.scheme}://${host.address}/\n`);

@@ -8,7 +8,7 @@
  */
 import { createCommand, flag, parseBooleanFlag, parseDurationFlag, parseMasterFlag } from '../lib/flags';
 import type { TlsFlags } from '../lib/process/tls';
-import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, fail, getJson, leaderBehind, leadingMasterAddress, useHttpCredential, type CredentialOptions } from './client';
+import { addCredentialOptions, CLIENT_MASTER_TIMEOUT_MS, credentialFrom, endOnSigusr1, fail, getJson, leaderBehind, leadingMasterAddress, useHttpCredential, type CredentialOptions } from './client';
 import { isZooKeeperMaster } from '../lib/ha/detector';
 import { addTlsOptions, tlsFromOptions } from './tls';
 
@@ -75,4 +75,7 @@ async function main(): Promise<void> {
   process.stdout.write(formatTable(['FRAMEWORK', 'TASK', 'AGENT', 'STATE', 'RESOURCES'], taskRows(state, flags.all === true)));
 }
 
-if (require.main === module) void main().catch((error: Error) => fail('mesos-ps', error.message));
+if (require.main === module) {
+  endOnSigusr1();
+  void main().catch((error: Error) => fail('mesos-ps', error.message));
+}

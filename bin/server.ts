@@ -15,6 +15,7 @@ import type { StartAgentOptions } from '../actors/agent';
 import { loadRateLimits, type RateLimits } from '../actors/master/rate-limits';
 import { DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, DEFAULT_CONTAINER_PIDS_LIMIT } from '../actors/agent/isolator';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
+import { RECONFIGURATION_POLICIES, type ReconfigurationPolicy } from '../actors/agent/compatibility';
 import { SWITCH_USER } from '../actors/agent/constants';
 import { addTlsOptions } from './tls';
 import { parseAttributes } from '../actors/agent/resources';
@@ -142,6 +143,7 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--authenticate_http_readonly [bool]', 'read-only HTTP endpoints (state, metrics) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--authenticate_http_readwrite [bool]', 'HTTP endpoints that change state (teardown) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--rate_limits <json>', 'throttle framework messages by principal: inline JSON, file:///path or a path (Mesos\' RateLimits: {"limits": [{"principal": "foo", "qps": 55.5, "capacity": 100000}], "aggregate_default_qps": 33.3})').argParser(parseRateLimitsFlag))
+    .addOption(flag('--publish_per_framework_metrics [bool]', "publish Mesos' per-framework metrics (master/frameworks/<name>/<id>/..., ~70 a framework)").argParser(parseBooleanFlag).default(true))
     .addOption(flag('--cluster <name>', 'a name for the cluster, shown in /master/state and /master/state-summary'))
     .addOption(flag('--max_frameworks_per_peer <n>', 'frameworks one peer host may have registered without an authenticated principal').argParser(parseCount).default(defaults.maxFrameworksPerPeer));
 }
@@ -172,6 +174,7 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     authenticateAgents: options.authenticate_agents === true,
     authenticateHttpReadonly: options.authenticate_http_readonly === true,
     authenticateHttpReadwrite: options.authenticate_http_readwrite === true,
+    publishPerFrameworkMetrics: options.publish_per_framework_metrics !== false,
     ...(options.rate_limits !== undefined ? { rateLimits: options.rate_limits as RateLimits } : {}),
     maxFrameworksPerPeer: options.max_frameworks_per_peer as number,
   };
@@ -187,6 +190,7 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--executor_shutdown_grace_period <duration>', 'time executors get to exit when shut down').argParser(parseDurationFlag).default(defaults.executorShutdownGracePeriodMs, '5secs'))
     .addOption(flag('--registration_backoff_factor <duration>', 'first registration retry within this, then doubling').argParser(parseDurationFlag).default(defaults.registrationBackoffFactorMs, '1secs'))
     .addOption(flag('--recover <mode>', 'after a restart: reconnect to the executors of checkpointing frameworks, or cleanup (kill them and start anew)').choices([...AGENT_RECOVERY_MODES]).default(defaults.recover))
+    .addOption(flag('--reconfiguration_policy <policy>', 'after a restart, which changes of resources, attributes, hostname or port keep the agent id: equal (none) or additive (additions only)').choices([...RECONFIGURATION_POLICIES]).default(defaults.reconfigurationPolicy))
     .addOption(flag('--executor_reregistration_timeout <duration>', 'after a restart, kill checkpointed executors that do not re-register within this').argParser(parseDurationFlag).default(defaults.executorReregistrationTimeoutMs, '2secs'))
     .addOption(flag('--isolation <isolators>', 'hold each executor to its resources: cgroups/cpu,cgroups/mem,cgroups/pids (root and cgroups), posix/cpu,posix/mem, disk/du (default: cgroups where possible, else posix)'))
     .addOption(flag('--cgroups_root <name>', 'the cgroup under which containers\' cgroups are made').default('mesos'))
@@ -212,6 +216,7 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     executorShutdownGracePeriodMs: options.executor_shutdown_grace_period as number,
     registrationBackoffFactorMs: options.registration_backoff_factor as number,
     recover: options.recover as AgentRecovery,
+    reconfigurationPolicy: options.reconfiguration_policy as ReconfigurationPolicy,
     executorReregistrationTimeoutMs: options.executor_reregistration_timeout as number,
     isolation: options.isolation as string | undefined,
     cgroupsRoot: options.cgroups_root as string | undefined,

@@ -32,10 +32,10 @@ import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYT
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
-import { serveAgentOperatorCall, type AgentOperatorPort } from './v1-operator';
+import { serveAgentOperatorCall, type AgentFilesReader, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
 import { nativeChecksRefusal } from './native-checks';
-import { executorDirectoryIn, executorDirectoryOfRun, executorRunDirectoryIn, frameworkDirectoryIn, frameworksDirectory, pathComponentError } from './paths';
+import { agentDirectory, executorDirectoryIn, executorDirectoryOfRun, executorRunDirectoryIn, frameworkDirectoryIn, frameworksDirectory, pathComponentError } from './paths';
 import { contains, GarbageCollector, type GarbageCollectorOptions, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxDirectory, type SandboxFileSystem } from './gc';
 import type { Logger } from '../../lib/logging';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
@@ -395,6 +395,21 @@ export class Agent extends Actor {
     return this.recoveryTimeSecs === undefined ? metrics : { ...metrics, 'slave/recovery_time_secs': this.recoveryTimeSecs };
   }
 
+  /** The v1 operator API's LIST_FILES and READ_FILE read the sandboxes through `files` (the host's files actor). Through `dispatch`. */
+  serveFilesThrough(files: AgentFilesReader): void {
+    (this.operatorPort as AgentOperatorReader).files = files;
+  }
+
+  /**
+   * This agent's directory now, relative to its work dir (`agents/<agent id>`), or undefined
+   * before it has an id: where the files actor's virtual sandbox paths lead (relative: the files
+   * actor resolves it against the work dir's real path, whatever spelling `--work_dir` has).
+   */
+  currentAgentDirectory(): string | undefined {
+    const workDir = this.options.flags.workDir;
+    return this.agentId === undefined ? undefined : path.relative(workDir, agentDirectory(workDir, this.agentId));
+  }
+
   /**
    * When the garbage collector removed the sandbox (or the directory holding it) at `relative`
    * (a path under the work dir), if it did: what `/files` tells a reader of a collected
@@ -633,8 +648,8 @@ export class Agent extends Actor {
     }
     if (this.phase === 'RUNNING') return;
     this.log.info({ agentId, master: masterInfo.pid }, `agent ${how}`);
-    if (this.agentId === undefined) void this.options.checkpoints?.record({ t: 'agent', agentId });
     this.agentId = agentId;
+    this.checkpointRegisteredInfo(agentId);
     this.masterInfo = masterInfo;
     // As Mesos: the master says how long it waits for pongs; without it, the flag's value.
     this.masterPingTimeoutMs = totalPingTimeoutSeconds !== undefined ? totalPingTimeoutSeconds * 1000 : this.options.flags.masterPingTimeoutMs;
@@ -834,6 +849,23 @@ export class Agent extends Actor {
    * sent is frozen, so nobody changes it.
    */
   private infoKept: AgentInfo | undefined;
+  /** The agent info and boot id last checkpointed with the id (JSON), to write them again only when either changed. */
+  private checkpointedInfo: string | undefined;
+
+  /**
+   * Checkpoints the id with what the agent registered as (Mesos checkpoints its `SlaveInfo`) and
+   * this boot's id, for a restart's `--reconfiguration_policy` check: once per id, again after a
+   * re-registration that declared something new (an additive change the policy let through), and
+   * again in a new boot (Mesos checkpoints the boot id at each recovery: a stale one would take a
+   * later refused change in this boot for one after a reboot, and kill this boot's executors).
+   */
+  private checkpointRegisteredInfo(agentId: string, info: Omit<AgentInfo, 'id'> = withoutId(this.agentInfo())): void {
+    const bootId = this.options.bootId;
+    const text = JSON.stringify([info, bootId]);
+    if (text === this.checkpointedInfo) return;
+    this.checkpointedInfo = text;
+    void this.options.checkpoints?.record({ t: 'agent', agentId, info, ...(bootId !== undefined ? { bootId } : {}) });
+  }
 
   private agentInfo(): AgentInfo {
     if (this.infoKept !== undefined && this.infoKept.id === this.agentId) return this.infoKept;
@@ -1611,6 +1643,10 @@ export class Agent extends Actor {
   private recover(recovered: RecoveredAgent): void {
     this.phase = 'RECOVERING';
     this.agentId = recovered.agentId;
+    const registeredAs = recovered.registeredAs;
+    this.checkpointedInfo = registeredAs === undefined ? undefined : JSON.stringify([registeredAs.info, registeredAs.bootId]);
+    // A recovery in a new boot writes this boot's id at once, as Mesos does (see `checkpointRegisteredInfo`).
+    if (registeredAs !== undefined && recovered.agentId !== undefined) this.checkpointRegisteredInfo(recovered.agentId, registeredAs.info);
     this.updates.pause();
     const agentId = this.agentId ?? '';
     const waiting: ExecutorRecord[] = [];
@@ -1916,6 +1952,9 @@ class AgentGcHooks implements GarbageCollectorOptions {
 
 /** What the v1 operator API reads of the agent (methods on the prototype, not closures per agent). */
 class AgentOperatorReader implements AgentOperatorPort {
+  /** Set by `Agent.serveFilesThrough` once the host's files actor is there. */
+  files: AgentFilesReader | undefined = undefined;
+
   constructor(private readonly agent: Agent, readonly authentication: HttpAuthentication | undefined, readonly authorizer: Authorizer | undefined) {}
 
   flags(): Record<string, string> {
@@ -1946,4 +1985,10 @@ class AgentUpdateHooks implements StatusUpdateManagerOptions {
   now(): number {
     return this.agent['clock'].now();
   }
+}
+
+/** An agent info without its id (what the checkpoint keeps with the id). */
+function withoutId(info: AgentInfo): Omit<AgentInfo, 'id'> {
+  const { id: _id, ...rest } = info;
+  return rest;
 }

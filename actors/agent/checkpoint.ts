@@ -18,14 +18,24 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import type { Disk } from '../../lib/disk';
 import { parseJournal } from '../../lib/journal';
-import { ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
+import { AgentInfoSchema, ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
 import { CHECKPOINT_COMPACTION_MIN_RECORDS, CHECKPOINT_RETRY_INITIAL_MS, CHECKPOINT_RETRY_MAX_MS } from './constants';
 import { metaDirectory } from './paths';
 import { LazyMap } from '../../lib/lazy-collections';
 
 const id = z.string().min(1);
 const CheckpointRecordSchema = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('agent'), agentId: id }),
+  z.object({
+    t: z.literal('agent'), agentId: id,
+    /**
+     * What the agent registered as under that id (Mesos checkpoints its `SlaveInfo`): a restart
+     * declaring other resources or attributes is checked against it (`--reconfiguration_policy`).
+     * Journals written before it was recorded have none: their restarts are not checked.
+     */
+    info: AgentInfoSchema.omit({ id: true }).optional(),
+    /** The machine's boot id then: after a reboot an incompatible change starts a new agent instead (Mesos). */
+    bootId: z.string().optional(),
+  }),
   z.object({ t: z.literal('framework'), frameworkId: id, info: FrameworkInfoSchema, pid: z.string().optional() }),
   z.object({
     t: z.literal('executor'), frameworkId: id, info: ExecutorInfoSchema, runId: id, directory: z.string(), commandExecutor: z.boolean(), role: z.string().optional(),
@@ -87,6 +97,8 @@ export interface RecoveredFramework {
 /** What the journal says. */
 export interface RecoveredAgent {
   agentId: string | undefined;
+  /** What the agent registered as under `agentId` (none in a journal from before it was recorded), and the machine's boot id then. */
+  registeredAs?: { readonly info: Omit<AgentInfo, 'id'>; readonly bootId: string | undefined };
   readonly frameworks: Map<string, RecoveredFramework>;
 }
 
@@ -124,6 +136,7 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
   switch (record.t) {
     case 'agent':
       agent.agentId = record.agentId;
+      agent.registeredAs = record.info === undefined ? undefined : { info: record.info, bootId: record.bootId };
       return;
     case 'framework': {
       const known = agent.frameworks.get(record.frameworkId);
@@ -212,7 +225,13 @@ export function recoveredFrom(records: readonly CheckpointRecord[]): RecoveredAg
 /** The model written back as records, in an order that replays to the same model. */
 export function checkpointRecords(agent: RecoveredAgent): CheckpointRecord[] {
   const records: CheckpointRecord[] = [];
-  if (agent.agentId !== undefined) records.push({ t: 'agent', agentId: agent.agentId });
+  if (agent.agentId !== undefined) {
+    const registeredAs = agent.registeredAs;
+    records.push({
+      t: 'agent', agentId: agent.agentId,
+      ...(registeredAs !== undefined ? { info: registeredAs.info, ...(registeredAs.bootId !== undefined ? { bootId: registeredAs.bootId } : {}) } : {}),
+    });
+  }
   for (const [frameworkId, framework] of agent.frameworks) {
     records.push({ t: 'framework', frameworkId, info: framework.info, ...(framework.pid !== undefined ? { pid: framework.pid } : {}) });
     for (const executor of framework.executors.values()) {

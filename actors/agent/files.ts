@@ -34,7 +34,7 @@ import {
 } from '../../lib/process';
 import { FILES_DOWNLOAD_CHUNK_BYTES, FILES_MAX_BROWSE_ENTRIES, FILES_MAX_DOWNLOAD_BYTES, FILES_MAX_READ_BYTES } from './constants';
 import { GROUP_NAMES, USER_NAMES } from '../../lib/os-names';
-import { metaDirectory } from './paths';
+import { LATEST_RUN_LINK, metaDirectory, pathComponentError } from './paths';
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
 
 /** The checkpoints' directory, relative to the work dir (see paths.ts). */
@@ -56,8 +56,16 @@ export interface FileInfoJson {
   gid: string;
 }
 
-/** A refusal: the HTTP status and its reason. */
-class FilesError extends Error {
+/** One entry of a listing: `/files/browse`'s JSON, with the mode's bits and the exact mtime (the v1 API's FileInfo has them as numbers). */
+export interface ListedFile {
+  readonly info: FileInfoJson;
+  /** `st_mode`: the file type and permission bits. */
+  readonly modeBits: number;
+  readonly mtimeMs: number;
+}
+
+/** A refusal of the files actor: `status` is the HTTP answer (400, 403, 404, 413), the message says why. */
+export class FilesError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
   }
@@ -83,6 +91,13 @@ export interface FilesAccess {
  */
 export type GarbageCollectedAt = (relative: string) => Promise<number | undefined>;
 
+/**
+ * Mesos' virtual sandbox path of an executor's latest run, `/frameworks/<framework id>/executors/
+ * <executor id>/runs/latest` (`paths::getExecutorVirtualPath`, attached by the agent for each
+ * executor), with a path inside it: the ids and the rest.
+ */
+const VIRTUAL_SANDBOX = /^\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/latest(\/.*)?$/s;
+
 /** Everyone may read everything (no credentials asked, no ACLs). */
 const OPEN_ACCESS: FilesAccess = { authentication: { credentials: undefined, readonly: false, readwrite: false }, denial: () => Promise.resolve(undefined) };
 
@@ -94,8 +109,9 @@ export class FilesActor extends Actor {
   /**
    * @param access who may read what (default: anyone, anything under `root`)
    * @param garbageCollectedAt asked about a missing path, to answer "garbage-collected" rather than "does not exist"
+   * @param agentDirectory the agent's directory now, relative to `root` (`agents/<agent id>`; undefined before it registered): where Mesos' virtual sandbox paths lead
    */
-  constructor(root: string, private readonly access: FilesAccess = OPEN_ACCESS, private readonly garbageCollectedAt?: GarbageCollectedAt) {
+  constructor(root: string, private readonly access: FilesAccess = OPEN_ACCESS, private readonly garbageCollectedAt?: GarbageCollectedAt, private readonly agentDirectory?: () => Promise<string | undefined>) {
     super(FILES_ACTOR_ID);
     this.root = path.resolve(root);
     // The master's web UI reads these from its own origin (as data: CORS, not JSONP).
@@ -105,19 +121,27 @@ export class FilesActor extends Actor {
   }
 
   private async browse(request: HttpRequest, caller: HttpCaller): Promise<HttpResponse> {
-    const requested = requiredPath(request);
+    return ok((await this.list(requiredPath(request), caller)).map((entry) => entry.info));
+  }
+
+  /**
+   * What `/files/browse` lists of `requested` for `caller` (nothing for a file, as Mesos), also
+   * the agent's v1 LIST_FILES. Throws a `FilesError` (its `status` is the HTTP answer). Call it
+   * through `dispatch`.
+   */
+  async list(requested: string, caller: HttpCaller): Promise<ListedFile[]> {
     const opened = await this.openInside(requested, caller);
     try {
-      if (!opened.stats.isDirectory()) return ok([]);
+      if (!opened.stats.isDirectory()) return [];
       const names = (await readdir(opened.access)).sort().slice(0, FILES_MAX_BROWSE_ENTRIES);
-      const listing: FileInfoJson[] = [];
+      const listing: ListedFile[] = [];
       // The account files are looked at once per listing, not twice per entry.
       const owners = { user: ownerNames(await USER_NAMES.lookup()), group: await GROUP_NAMES.lookup() };
       for (const name of names) {
         const entryStats = await lstat(path.join(opened.access, name)).catch(() => undefined);
-        if (entryStats !== undefined) listing.push(fileInfo(path.join(requested, name), entryStats, owners));
+        if (entryStats !== undefined) listing.push({ info: fileInfo(path.join(requested, name), entryStats, owners), modeBits: entryStats.mode, mtimeMs: entryStats.mtimeMs });
       }
-      return ok(listing);
+      return listing;
     } finally {
       await opened.handle.close();
     }
@@ -129,14 +153,24 @@ export class FilesActor extends Actor {
     const length = integerParameter(request, 'length', -1);
     if (offset < -1) throw new FilesError(400, `negative offset ${offset}`);
     if (length < -1) throw new FilesError(400, `negative length ${length}`);
+    const { size, data } = await this.readRange(requested, offset, length === -1 ? undefined : length, caller);
+    return ok({ data: data.toString('utf8'), offset: offset === -1 ? size : offset });
+  }
+
+  /**
+   * The file's size, and at most `FILES_MAX_READ_BYTES` of it from `offset` (-1: none, the size
+   * alone), up to `length` bytes (undefined: to its end), for `caller`: `/files/read`, and the
+   * agent's v1 READ_FILE. Throws a `FilesError`. Call it through `dispatch`.
+   */
+  async readRange(requested: string, offset: number, length: number | undefined, caller: HttpCaller): Promise<{ size: number; data: Buffer }> {
     const { handle, stats } = await this.openInside(requested, caller);
     try {
       if (stats.isDirectory()) throw new FilesError(400, 'cannot read a directory');
-      if (offset === -1 || offset >= stats.size || length === 0) return ok({ data: '', offset: offset === -1 ? stats.size : offset });
-      const wanted = Math.min(length === -1 ? stats.size - offset : length, FILES_MAX_READ_BYTES);
+      if (offset === -1 || offset >= stats.size || length === 0) return { size: stats.size, data: Buffer.alloc(0) };
+      const wanted = Math.min(length === undefined ? stats.size - offset : length, FILES_MAX_READ_BYTES);
       const buffer = Buffer.alloc(wanted);
       const { bytesRead } = await handle.read(buffer, 0, wanted, offset);
-      return ok({ data: buffer.subarray(0, bytesRead).toString('utf8'), offset });
+      return { size: stats.size, data: buffer.subarray(0, bytesRead) };
     } finally {
       await handle.close();
     }
@@ -201,7 +235,7 @@ export class FilesActor extends Actor {
    */
   private async openInside(requested: string, caller: HttpCaller): Promise<OpenedInside> {
     const root = await realpath(this.root).catch(() => this.root);
-    const absolute = path.resolve(root, requested);
+    const absolute = path.resolve(root, await this.devirtualized(requested));
     if (!isInside(root, absolute)) throw new FilesError(403, `'${requested}' is outside the work dir`);
     const real = await realpath(absolute).catch(async () => {
       throw new FilesError(404, await this.missing(requested, path.relative(root, absolute)));
@@ -214,12 +248,28 @@ export class FilesActor extends Actor {
     try {
       const stats = await handle.stat();
       const access = await confine(root, handle, real, stats);
-      if (access === undefined) throw new FilesError(403, `'${requested}' resolves outside the work dir`);
+      if (access === undefined) throw new FilesError(403, `'${requested}' changed while it was opened: it now resolves outside the work dir or to another framework's sandbox`);
       return { handle, stats, access };
     } catch (error) {
       await handle.close();
       throw error;
     }
+  }
+
+  /**
+   * Where a Mesos virtual sandbox path (`/frameworks/<F>/executors/<E>/runs/latest/...`) leads:
+   * that executor's `runs/latest` under this agent's directory, whatever that is called; any
+   * other path as it is. Every check of `openInside` applies to where it leads.
+   */
+  private async devirtualized(requested: string): Promise<string> {
+    const virtual = VIRTUAL_SANDBOX.exec(requested);
+    if (virtual === null) return requested;
+    const agent = await this.agentDirectory?.().catch(() => undefined);
+    if (agent === undefined) throw new FilesError(404, `'${requested}' does not exist: this agent has no sandboxes yet`);
+    const [, frameworkId = '', executorId = '', rest = ''] = virtual;
+    const badId = pathComponentError('framework', frameworkId) ?? pathComponentError('executor', executorId);
+    if (badId !== undefined) throw new FilesError(400, badId);
+    return path.join(agent, 'frameworks', frameworkId, 'executors', executorId, 'runs', LATEST_RUN_LINK) + rest;
   }
 
   /** Why `requested` is not there: its sandbox was garbage-collected (and when), or it does not exist. */
@@ -266,14 +316,22 @@ interface OpenedInside {
 }
 
 /**
- * Where the open `handle` really is, if inside `root`: on Linux the kernel says
+ * Where the open `handle` really is, if inside `root` and in the sandboxes of the framework
+ * `candidate` (the path whose access was checked) is in: on Linux the kernel says
  * (`/proc/self/fd/N`), and that link is the way back to the same file. Elsewhere the handle must
  * be the file at `candidate` (same device and inode), reached from the root through no symlink.
+ * The framework is checked again because a task may swap a symlink in its own sandbox between
+ * the check and the open: the file opened would then be another framework's, read with the
+ * agent's rights, past the access_sandboxes check made for the first (a security review read
+ * another team's mode-600 file 21 times in 400 tries).
  */
 async function confine(root: string, handle: FileHandle, candidate: string, stats: Stats): Promise<string | undefined> {
   const link = `/proc/self/fd/${handle.fd}`;
   const location = await readlink(link).catch(() => undefined);
-  if (location !== undefined) return isInside(root, location) && !isCheckpoint(root, location) ? link : undefined;
+  if (location !== undefined) {
+    const sameSandboxes = sandboxFrameworkOf(root, location) === sandboxFrameworkOf(root, candidate);
+    return isInside(root, location) && !isCheckpoint(root, location) && sameSandboxes ? link : undefined;
+  }
   let current = root;
   for (const part of path.relative(root, candidate).split(path.sep)) {
     if (part === '') continue;

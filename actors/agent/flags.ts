@@ -16,6 +16,7 @@ import {
   REGISTRATION_BACKOFF_FACTOR_MS,
 } from './constants';
 import { formatDuration } from '../../lib/mesos-format';
+import { DEFAULT_RECONFIGURATION_POLICY, RECONFIGURATION_POLICIES, type ReconfigurationPolicy } from './compatibility';
 
 /** What an agent is told at start; every field but `master` and `workDir` has a default. */
 export interface AgentFlags {
@@ -48,6 +49,12 @@ export interface AgentFlags {
    * kills them, forgets the checkpoints, and starts as a new agent.
    */
   recover: AgentRecovery;
+  /**
+   * Which changes of its resources, attributes, hostname or port a restarted agent may make and
+   * keep its id (Mesos `--reconfiguration_policy`): `equal` (the default) none, `additive` only
+   * additions (see compatibility.ts). A refused change stops the agent at start, naming it.
+   */
+  reconfigurationPolicy: ReconfigurationPolicy;
   /** After a restart, checkpointed executors that have not re-registered within this long are killed (Mesos `--executor_reregistration_timeout`, 2 s). */
   executorReregistrationTimeoutMs: number;
   /**
@@ -105,6 +112,7 @@ export function defaultAgentFlags(input: AgentFlagsInput): AgentFlags {
     registrationBackoffFactorMs: REGISTRATION_BACKOFF_FACTOR_MS,
     masterPingTimeoutMs: MASTER_PING_TIMEOUT_MS,
     recover: 'reconnect',
+    reconfigurationPolicy: DEFAULT_RECONFIGURATION_POLICY,
     executorReregistrationTimeoutMs: EXECUTOR_REREGISTRATION_TIMEOUT_MS,
     gcDelayMs: GC_DELAY_MS,
     diskWatchIntervalMs: DISK_WATCH_INTERVAL_MS,
@@ -148,6 +156,9 @@ export function checkAgentFlags(flags: AgentFlags): void {
   }
   if (flags.containerDiskWatchIntervalMs !== undefined) requirePositive('--container_disk_watch_interval', flags.containerDiskWatchIntervalMs);
   if (!AGENT_RECOVERY_MODES.includes(flags.recover)) throw new Error(`--recover: must be one of ${AGENT_RECOVERY_MODES.join(', ')}, not '${String(flags.recover)}'`);
+  if (!RECONFIGURATION_POLICIES.includes(flags.reconfigurationPolicy)) {
+    throw new Error(`--reconfiguration_policy: must be one of ${RECONFIGURATION_POLICIES.join(', ')}, not '${String(flags.reconfigurationPolicy)}'`);
+  }
   requireNonNegative('--executor_shutdown_grace_period', flags.executorShutdownGracePeriodMs);
   requireNonNegative('--gc_delay', flags.gcDelayMs);
   requirePositive('--disk_watch_interval', flags.diskWatchIntervalMs);
@@ -209,6 +220,7 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('master_ping_timeout', formatDuration(flags.masterPingTimeoutMs));
   set('command_executor_path', flags.commandExecutorPath);
   set('recover', flags.recover);
+  set('reconfiguration_policy', flags.reconfigurationPolicy);
   set('executor_reregistration_timeout', formatDuration(flags.executorReregistrationTimeoutMs));
   set('isolation', flags.isolation);
   set('cgroups_root', flags.cgroupsRoot);

@@ -24,7 +24,9 @@ import { Authorizer, type Acls } from '../../lib/acls';
 import { tlsEnvironment, type TlsFiles } from '../../lib/process/tls';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent, type ExecutorApiSpawner } from './agent';
-import { AgentCheckpoints, checkpointRecords, currentBootId, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
+import { AgentCheckpoints, checkpointJournalPath, checkpointRecords, currentBootId, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
+import { reconfigurationError, type DeclaredAgentInfo } from './compatibility';
+import type { AgentFilesReader } from './v1-operator';
 import { checkAgentFlags, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
@@ -34,7 +36,7 @@ import { DEFAULT_CGROUPS_ROOT } from './cgroups';
 import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
-import { attachMetricsSource, METRICS_ACTOR_ID } from '../../lib/metrics';
+import { attachMetricsSource, metricsAccess, METRICS_ACTOR_ID } from '../../lib/metrics';
 import { detectResources, parseAttributes, type SystemProbe } from './resources';
 import { ExecutorApi, V1_API_NAMESPACE, V1_EXECUTOR_ROUTE } from './v1-executor';
 import { inertSandboxFileSystem, nodeSandboxFileSystem, type SandboxFileSystem } from './gc';
@@ -60,10 +62,23 @@ export { ReplayLauncher, agentStartInput, recordingLauncher, replayAgent, type A
  * running is killed and nothing is returned: the agent starts anew, under a new id. Throws on a
  * corrupt journal (the bin exits 2).
  */
-async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launcher, host: ActorHost, bootId: string | undefined): Promise<RecoveredAgent | undefined> {
+async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launcher, host: ActorHost, bootId: string | undefined, declared: DeclaredAgentInfo): Promise<RecoveredAgent | undefined> {
   const recovered = await recoverCheckpoints(disk, flags.workDir);
   const known = new Set<string>();
-  const reconnect = recovered?.agentId !== undefined && flags.recover === 'reconnect';
+  let reconnect = recovered?.agentId !== undefined && flags.recover === 'reconnect';
+  const registeredAs = recovered?.registeredAs;
+  const refused = reconnect && registeredAs !== undefined ? reconfigurationError(flags.reconfigurationPolicy, registeredAs.info, declared) : undefined;
+  if (refused !== undefined) {
+    const rebooted = bootId !== undefined && registeredAs?.bootId !== undefined && registeredAs.bootId !== bootId;
+    if (!rebooted) {
+      throw new Error(`cannot recover agent ${recovered?.agentId ?? ''} from ${checkpointJournalPath(flags.workDir)}: ${refused}. `
+        + 'To keep the agent id (and its running tasks), restart with the former flags, or with a more permissive --reconfiguration_policy; '
+        + 'to start as a new agent instead (its checkpointed executors and their tasks are killed), restart with --recover=cleanup');
+    }
+    // As Mesos after a reboot: the executors went with the machine; the agent starts anew rather than flap.
+    host.logger.warn({ agentId: recovered?.agentId, reason: refused }, 'the machine rebooted and the agent\'s configuration changed in a way --reconfiguration_policy refuses: starting as a new agent');
+    reconnect = false;
+  }
   for (const [frameworkId, framework] of recovered?.agentId === undefined ? [] : recovered.frameworks) {
     for (const executor of framework.executors.values()) {
       // A process of another boot is gone, and its pid may be another process's now.
@@ -270,10 +285,12 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger, flags.switchUser ?? SWITCH_USER), host, UPID.at(id, host.address));
   // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
   const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
-  const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId);
+  const hostname = flags.hostname ?? osHostname();
+  const declared: DeclaredAgentInfo = { hostname, port: UPID.at(id, host.address).port, resources: resources.toJSON(), ...(attributes !== undefined ? { attributes } : {}) };
+  const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId, declared);
   const checkpoints = await AgentCheckpoints.open(disk, flags.workDir, recovered, host.clock);
   const start: AgentStartInput = {
-    id, flags, resources: resources.toJSON(), attributes, hostname: flags.hostname ?? osHostname(), commandExecutor: commandExecutorCommand(flags, false, host.tls !== undefined),
+    id, flags, resources: resources.toJSON(), attributes, hostname, commandExecutor: commandExecutorCommand(flags, false, host.tls !== undefined),
     recoverableCommandExecutor: commandExecutorCommand(flags, true, host.tls !== undefined),
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered: checkpointRecords(recovered) } : {}),
@@ -303,14 +320,21 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // `/slave(N)/api/v1/executor` (`serveExecutorApi`): a route of the agent's, so none comes once it ended.
   agent.serveExecutorApi(topLevel ? started.spawnExecutorApi() : started);
   const garbageCollectedAt = (relative: string): Promise<number | undefined> => dispatch(agent, (actor) => actor.garbageCollectedAt(relative));
-  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http), garbageCollectedAt) : undefined;
-  if (files !== undefined) host.spawn(files);
+  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http), garbageCollectedAt, () => dispatch(agent, (actor) => actor.currentAgentDirectory())) : undefined;
+  if (files !== undefined) {
+    host.spawn(files);
+    const reader: AgentFilesReader = {
+      list: (requested, caller) => dispatch(files, (actor) => actor.list(requested, caller)),
+      read: (requested, offset, length, caller) => dispatch(files, (actor) => actor.readRange(requested, offset, length, caller)),
+    };
+    void dispatch(agent, (actor) => actor.serveFilesThrough(reader)).catch(() => undefined); // the agent stopped already
+  }
   // `/version` and `/flags` (this agent's) where no master on the host serves them; not for the
   // many agents of a simulation (`files: false`), as with the files actor.
   const info = options.files === false ? [] : spawnInfoActors(host, () => renderAgentFlags(flags), agentFlagsAccess(options.http));
   started.helpers = [...(files !== undefined ? [files] : []), ...info];
   started.detachMetrics = (options.metrics ?? options.files) !== false
-    ? attachMetricsSource(host, agentMetricsSource(agent), METRICS_ACTOR_ID, options.http?.authentication)
+    ? attachMetricsSource(host, agentMetricsSource(agent), METRICS_ACTOR_ID, metricsAccess(options.http?.authentication, options.http?.acls))
     : undefined;
   started.watch();
   // Own `stop` and `terminated`, as the handle always had (a caller may take `stop` off it): what

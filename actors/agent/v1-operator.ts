@@ -1,8 +1,9 @@
 /**
  * The agent's v1 operator API (`POST /slave(1)/api/v1`, and `/api/v1` on an agent's own host;
  * Mesos' `v1/agent/agent.proto` in JSON), the calls that read the agent: GET_HEALTH,
- * GET_VERSION, GET_FLAGS and GET_CONTAINERS (each container's `resource_statistics`, as
- * `/slave(1)/containers`). Calls Mesos' agent defines that this one does not serve are 501,
+ * GET_VERSION, GET_FLAGS, GET_CONTAINERS (each container's `resource_statistics`, as
+ * `/slave(1)/containers`), and LIST_FILES and READ_FILE (the sandboxes, as `/files/browse` and
+ * `/files/read` serve them, with the same checks: `access_sandboxes`, Mesos' virtual paths). Calls Mesos' agent defines that this one does not serve are 501,
  * naming the type; unknown ones 400. Read-only credentials as for `/state`
  * (`--authenticate_http_readonly`); the ACLs' `view_flags` for GET_FLAGS and `view_executors`
  * for each container.
@@ -11,7 +12,9 @@ import { z } from 'zod';
 import type { Authorizer } from '../../lib/acls';
 import { authenticateRequest, isResponse, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { badRequest, notAcceptable, v1Answer, v1RequestError, v1RequestJson } from '../../lib/v1/http';
-import { checkedCall, v1Id } from '../../lib/v1/json';
+import { checkedCall, v1Id, v1NumberField } from '../../lib/v1/json';
+import type { HttpCaller } from '../../lib/process/http-authentication';
+import type { ListedFile } from './files';
 import { v1VersionInfo } from '../../lib/version';
 import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
 
@@ -22,11 +25,11 @@ export const MAX_AGENT_OPERATOR_CALL_BYTES = 64 * 1024;
 export const MAX_CALL_TYPE_CHARS = 64;
 
 /** The call types this agent serves. */
-export const AGENT_OPERATOR_CALL_TYPES = ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_CONTAINERS'] as const;
+export const AGENT_OPERATOR_CALL_TYPES = ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_CONTAINERS', 'LIST_FILES', 'READ_FILE'] as const;
 
 /** Call types Mesos' agent defines that this one does not serve (501). */
 const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
-  'GET_METRICS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'LIST_FILES', 'READ_FILE', 'GET_STATE', 'GET_FRAMEWORKS', 'GET_EXECUTORS',
+  'GET_METRICS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'GET_STATE', 'GET_FRAMEWORKS', 'GET_EXECUTORS',
   'GET_OPERATIONS', 'GET_TASKS', 'GET_AGENT', 'GET_RESOURCE_PROVIDERS', 'LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER',
   'KILL_NESTED_CONTAINER', 'REMOVE_NESTED_CONTAINER', 'LAUNCH_NESTED_CONTAINER_SESSION', 'ATTACH_CONTAINER_INPUT',
   'ATTACH_CONTAINER_OUTPUT', 'LAUNCH_CONTAINER', 'WAIT_CONTAINER', 'KILL_CONTAINER', 'REMOVE_CONTAINER', 'ADD_RESOURCE_PROVIDER_CONFIG',
@@ -36,7 +39,15 @@ const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
 const callSchema = z.object({
   type: z.string().max(MAX_CALL_TYPE_CHARS),
   get_containers: z.object({ show_nested: z.boolean().optional(), show_standalone: z.boolean().optional() }).optional(),
+  list_files: z.object({ path: z.string() }).optional(),
+  read_file: z.object({ path: z.string(), offset: v1NumberField.pipe(z.number().int().nonnegative()), length: v1NumberField.pipe(z.number().int().nonnegative()).optional() }).optional(),
 });
+
+/** The sandboxes, as the files actor serves them (`FilesActor.list` and `readRange`); each throws a refusal with an HTTP `status`. */
+export interface AgentFilesReader {
+  list(path: string, caller: HttpCaller): Promise<readonly ListedFile[]>;
+  read(path: string, offset: number, length: number | undefined, caller: HttpCaller): Promise<{ readonly size: number; readonly data: Buffer }>;
+}
 
 /** What the API reads of its agent. */
 export interface AgentOperatorPort {
@@ -48,6 +59,8 @@ export interface AgentOperatorPort {
   frameworkUser(frameworkId: string): string | undefined;
   /** Every live container and its statistics now. */
   containersUsage(): Promise<ReadonlyArray<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>>;
+  /** The sandboxes (none on an agent without a files actor, such as a simulation's: LIST_FILES and READ_FILE then answer 404). */
+  readonly files: AgentFilesReader | undefined;
 }
 
 /** Answers one request to the agent's `/api/v1`. */
@@ -61,7 +74,7 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
   if (!('json' in body)) return body;
   const checked = checkedCall(callSchema, body.json);
   if (!checked.ok) return badRequest(`Failed to validate agent::Call: ${checked.error}`);
-  const { type } = checked.value;
+  const { type, list_files: listFiles, read_file: readFile } = checked.value;
   const served = AGENT_OPERATOR_CALL_TYPES.join(', ');
   if (UNSERVED_AGENT_CALL_TYPES.has(type)) return { status: 501, body: `call type '${type}' is not served by this agent (served: ${served})` };
   if (!(AGENT_OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return badRequest(`Failed to validate agent::Call: type: unknown call type '${type}' (served: ${served})`);
@@ -83,7 +96,35 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
         .map(({ container, statistics }) => v1Container(container, statistics));
       return v1Answer('GET_CONTAINERS', 'get_containers', { containers });
     }
+    case 'LIST_FILES': {
+      if (listFiles === undefined) return badRequest("Failed to validate agent::Call: Expecting 'list_files' to be present");
+      return filesAnswer(port, listFiles.path, async (files) => v1Answer('LIST_FILES', 'list_files', { file_infos: (await files.list(listFiles.path, caller)).map(v1FileInfo) }));
+    }
+    case 'READ_FILE': {
+      if (readFile === undefined) return badRequest("Failed to validate agent::Call: Expecting 'read_file' to be present");
+      return filesAnswer(port, readFile.path, async (files) => {
+        const { size, data } = await files.read(readFile.path, readFile.offset, readFile.length, caller);
+        return v1Answer('READ_FILE', 'read_file', { size, data: data.toString('base64') });
+      });
+    }
   }
+}
+
+/** `answer(files)`, or the files actor's refusal as Mesos' agent answers it (its status and reason); 404 without a files actor. */
+async function filesAnswer(port: AgentOperatorPort, path: string, answer: (files: AgentFilesReader) => Promise<HttpResponse>): Promise<HttpResponse> {
+  if (port.files === undefined) return { status: 404, body: `'${path}' not found: this agent serves no files` };
+  try {
+    return await answer(port.files);
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number') return { status, body: (error as Error).message };
+    throw error;
+  }
+}
+
+/** Mesos' v1 `FileInfo`: the mode as its bits, the mtime in nanoseconds. */
+function v1FileInfo({ info, modeBits, mtimeMs }: ListedFile): Record<string, unknown> {
+  return { path: info.path, nlink: info.nlink, size: info.size, mtime: { nanoseconds: Math.round(mtimeMs * 1e6) }, mode: modeBits, uid: info.uid, gid: info.gid };
 }
 
 /** A `GetContainers.Container`. */

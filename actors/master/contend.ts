@@ -20,7 +20,7 @@ import type { ActorHost } from '../../lib/process';
 import type { MasterInfo } from '../../lib/protocol';
 import { MASTER_ACTOR_ID } from './constants';
 import { httpAuthenticationOf, type MasterFlags } from './flags';
-import { attachMetricsSource, type DetachMetrics, type MetricsSource } from '../../lib/metrics';
+import { attachMetricsSource, metricsAccess, type DetachMetrics, type MetricsSource } from '../../lib/metrics';
 import { masterInfoOf } from './master';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
@@ -258,7 +258,7 @@ export class ContendingMaster {
     host.spawn(api);
     this.standbyApi = api;
     const source: MetricsSource = { read: () => dispatch(standby, (actor) => actor.metrics()), kindOf: () => 'gauge' };
-    this.detachStandbyMetrics = attachMetricsSource(host, source, this.actorIds.metrics, httpAuthenticationOf(flags));
+    this.detachStandbyMetrics = attachMetricsSource(host, source, this.actorIds.metrics, metricsAccess(httpAuthenticationOf(flags), flags.acls));
   }
 
   private async stopStandby(): Promise<void> {

@@ -85,6 +85,11 @@ export interface MasterFlags {
   rateLimits?: RateLimits;
   /** Frameworks one peer host may have registered without an authenticated principal (`--max_frameworks_per_peer`, not in Mesos). */
   maxFrameworksPerPeer: number;
+  /**
+   * Publish Mesos' per-framework metrics, `master/frameworks/<name>/<id>/...`, ~70 keys a
+   * framework (Mesos `--publish_per_framework_metrics`; undefined: true, as in Mesos).
+   */
+  publishPerFrameworkMetrics?: boolean;
   /** Check the allocator's books after every operation (tests; O(agents) per call). */
   checkAllocatorInvariants?: boolean;
   /** Only authenticated frameworks may register (Mesos `--authenticate_frameworks`); needs `credentials`. */
@@ -264,6 +269,7 @@ export function renderMasterFlags(flags: MasterFlags): Record<string, string> {
   set('rate_limits', flags.rateLimits === undefined ? undefined : JSON.stringify(flags.rateLimits));
   set('max_frameworks_per_peer', flags.maxFrameworksPerPeer);
   set('max_operator_event_stream_subscribers', flags.maxOperatorEventStreamSubscribers);
+  set('publish_per_framework_metrics', flags.publishPerFrameworkMetrics !== false);
   set('authenticate_frameworks', flags.authenticateFrameworks === true);
   set('authenticate_agents', flags.authenticateAgents === true);
   set('authenticate_http_readonly', flags.authenticateHttpReadonly === true);

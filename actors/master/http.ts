@@ -9,7 +9,7 @@ import { popTop, siftDown, siftUp } from '../../lib/binary-heap';
 import { boundedText } from '../../lib/protocol/plain';
 import { packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
-import { Resources } from '../../lib/resources';
+import { isStrictSubrole, Resources, roleAncestors } from '../../lib/resources';
 import { renderResources, renderTask, resourcesOrEmpty, SEE_ALL, type StateViewer } from '../../lib/state-json';
 
 export type { StateViewer } from '../../lib/state-json';
@@ -512,23 +512,29 @@ export function renderFrameworkSummary(state: MasterState, framework: FrameworkR
 
 /**
  * `GET /master/roles`: `{roles: [...]}`, one entry per known role (one a framework subscribes
- * to, that has a weight, a quota or a reservation), each with Mesos 1.11's fields: `name`,
- * `weight`, `quota` (`role`, `guarantee`, `limit`, `consumed`), `resources` (allocated +
- * offered), `allocated`, `offered`, `reserved` (quantities: scalars by name) and `frameworks`
- * (ids). Roles the caller may not view (the ACLs' `view_roles`) are left out.
+ * to, that has a weight, a quota or a reservation) and each ancestor of one (Mesos'
+ * `knownRoles`), each with Mesos 1.11's fields: `name`, `weight`, `quota` (`role`,
+ * `guarantee`, `limit`, `consumed`), `resources` (allocated + offered), `allocated`, `offered`,
+ * `reserved` (quantities: scalars by name), each summed over the role and its subroles as
+ * Mesos' `RoleResourceBreakdown` sums them, and `frameworks` (ids of those subscribed to the
+ * role itself). Roles the caller may not view (the ACLs' `view_roles`) are left out.
  */
 export function renderRoles(context: StateContext, breakdowns: ReadonlyMap<string, RoleBreakdown> = roleBreakdowns(context.state)): Json {
   const viewer = context.viewer ?? SEE_ALL;
-  const names = new Set<string>([...breakdowns.keys(), ...(context.weights?.keys() ?? []), ...(context.quotas?.keys() ?? [])]);
+  const names = new Set<string>();
+  for (const role of [...breakdowns.keys(), ...(context.weights?.keys() ?? []), ...(context.quotas?.keys() ?? [])]) {
+    names.add(role);
+    for (const ancestor of roleAncestors(role)) names.add(ancestor);
+  }
   const roles = [...names].filter((name) => viewer.role(name)).sort().map((name) => {
-    const breakdown = breakdowns.get(name) ?? emptyBreakdown();
+    const breakdown = subtreeBreakdown(breakdowns, name);
     const quota = context.quotas?.get(name);
     const allocated = quantities(breakdown.allocated);
     const offered = quantities(breakdown.offered);
     return {
       name,
       weight: context.weights?.get(name) ?? DEFAULT_ROLE_WEIGHT,
-      quota: { role: name, guarantee: quota?.guarantees ?? {}, limit: quota?.limits ?? {}, consumed: quantities(breakdown.allocated.add(breakdown.reserved.subtractSaturating(breakdown.allocatedReserved))) },
+      quota: { role: name, guarantee: quota?.guarantees ?? {}, limit: quota?.limits ?? {}, consumed: quantities(consumedQuotaOf(breakdown)) },
       resources: quantities(breakdown.allocated.add(breakdown.offered)),
       allocated,
       offered,
@@ -542,15 +548,36 @@ export function renderRoles(context: StateContext, breakdowns: ReadonlyMap<strin
 /** What one role holds across the cluster (`roleBreakdowns`). */
 export interface RoleBreakdown {
   allocated: Resources;
-  /** The part of `allocated` that is reserved to the role (counted once in quota consumption). */
-  allocatedReserved: Resources;
   offered: Resources;
   reserved: Resources;
   readonly frameworks: Set<string>;
 }
 
+/**
+ * `role`'s breakdown summed with its subroles' (Mesos' `*ToRoleSubtree`: a parent holds what its
+ * children hold); its `frameworks` are the role's own. A role with no subroles among
+ * `breakdowns` gets its own breakdown back.
+ */
+export function subtreeBreakdown(breakdowns: ReadonlyMap<string, RoleBreakdown>, role: string): RoleBreakdown {
+  const own = breakdowns.get(role);
+  let summed: RoleBreakdown | undefined;
+  for (const [name, breakdown] of breakdowns) {
+    if (!isStrictSubrole(name, role)) continue;
+    summed ??= { ...(own ?? emptyBreakdown()), frameworks: own?.frameworks ?? new Set() };
+    summed.allocated = summed.allocated.add(breakdown.allocated);
+    summed.offered = summed.offered.add(breakdown.offered);
+    summed.reserved = summed.reserved.add(breakdown.reserved);
+  }
+  return summed ?? own ?? emptyBreakdown();
+}
+
+/** What a (subtree's) breakdown consumes of quota: its reservations, and its allocations that are not reserved (Mesos' `consumedQuota`). */
+export function consumedQuotaOf(breakdown: RoleBreakdown): Resources {
+  return breakdown.reserved.add(breakdown.allocated.unreserved());
+}
+
 export function emptyBreakdown(): RoleBreakdown {
-  return { allocated: Resources.EMPTY, allocatedReserved: Resources.EMPTY, offered: Resources.EMPTY, reserved: Resources.EMPTY, frameworks: new Set() };
+  return { allocated: Resources.EMPTY, offered: Resources.EMPTY, reserved: Resources.EMPTY, frameworks: new Set() };
 }
 
 /** Allocated, offered and reserved resources, and subscribed frameworks, by role: a walk over every agent. */
@@ -595,7 +622,6 @@ export function agentRoleParts(state: MasterState, agent: AgentRecord): Map<stri
     const part = of(used.role);
     const scalars = used.resources.filter(isScalar);
     part.allocated = part.allocated.add(scalars);
-    part.allocatedReserved = part.allocatedReserved.add(scalars.reserved(used.role));
   }
   for (const offerId of agent.offerIds) {
     const record = state.offers.get(offerId);
@@ -616,7 +642,6 @@ export function addRoleParts(breakdowns: Map<string, RoleBreakdown>, counts: Map
     const count = (counts.get(role) ?? 0) + sign;
     const apply = (held: Resources, change: Resources): Resources => (sign === 1 ? held.add(change) : held.subtract(change));
     breakdown.allocated = apply(breakdown.allocated, part.allocated);
-    breakdown.allocatedReserved = apply(breakdown.allocatedReserved, part.allocatedReserved);
     breakdown.offered = apply(breakdown.offered, part.offered);
     breakdown.reserved = apply(breakdown.reserved, part.reserved);
     if (count > 0) counts.set(role, count);

@@ -12,7 +12,7 @@ import {
   authenticateRequest, httpError, isResponse, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
+import { MAX_SCALAR_VALUE, Resources, ROLE_SEPARATOR, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
@@ -38,14 +38,14 @@ import { KeyedTimers } from './keyed-timers';
 import { TickedTimers } from './ticked-timers';
 import { OfferExpiry } from './offer-expiry';
 import {
-  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, type FrameworksQuery, type RoleQuota,
+  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, subtreeBreakdown, type FrameworksQuery, type RoleQuota,
   type SlavesQuery, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse } from '../../lib/info-actors';
-import { isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
+import { consumedQuota, describeQuantities, isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
 import { StateFragments, type KeptPart, type OfferTail, type WarmTarget } from './state-fragments';
-import { MasterCounters, masterMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
+import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
@@ -54,7 +54,8 @@ import {
 } from './state';
 import { MessageThrottle } from './throttle';
 import { OperatorApi, type MasterEvent, type OperatorLimits, type OperatorPort } from './v1-operator';
-import { v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetRoles, v1GetState, v1GetTasks, type V1Context } from './v1-operator-json';
+import { quotaStatus, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetRoles, v1GetState, v1GetTasks, type V1Context } from './v1-operator-json';
+import type { V1Counted } from './v1-scheduler';
 import { v1Answer } from '../../lib/v1/http';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
@@ -315,10 +316,12 @@ export class Master extends Actor {
     }
     for (const [timeoutMs, records] of expiring) this.offerExpiry.schedule(records, timeoutMs);
     for (const [frameworkId, offers] of byFramework) {
-      const pid = this.state.frameworks.get(frameworkId)?.pid;
+      const framework = this.state.frameworks.get(frameworkId);
+      if (framework === undefined || framework.pid === undefined) continue;
+      framework.metrics.offersSent += offers.length;
       // Frozen here, as each offer is (makeOffer): a validating host's freezing of the body then
       // stops at the list, instead of visiting a thousand offers long out of the cache.
-      if (pid !== undefined) this.send(pid, ResourceOffers, { offers: Object.freeze(offers) as Offer[] });
+      this.toFramework(framework, ResourceOffers, { offers: Object.freeze(offers) as Offer[] });
     }
     // Every allocation was handled (offered or recovered) before the books' disagreement fails the test run.
     if (unfit.length > 0 && this.flags.checkAllocatorInvariants === true) throw new Error(`master and allocator books diverge: ${unfit.join('; ')}`);
@@ -336,6 +339,13 @@ export class Master extends Actor {
     this.httpClients.set(pid.toString(), `http:${client}`);
     this.link(pid);
     if (principal !== undefined) this.authentication?.vouch(pid.toString(), principal);
+  }
+
+  /** Counts in framework `frameworkId`'s metrics what only the v1 API sees (`SchedulerApiOptions.counted`). Through `dispatch`. */
+  countV1(frameworkId: string, what: V1Counted): void {
+    const metrics = this.state.frameworks.get(frameworkId)?.metrics;
+    if (what === 'HEARTBEAT') metrics?.event('HEARTBEAT');
+    else metrics?.call('REQUEST');
   }
 
   /** Whether framework `frameworkId` is registered here (connected or waiting for its failover). */
@@ -390,7 +400,12 @@ export class Master extends Actor {
     const context = { state: this.state, startTimeMs: this.startTimeMs, nowMs: this.clock.now(), eventQueue: this.eventQueueCounts() };
     const metrics = masterMetrics(this.counters, context);
     const principals = this.principalCounters.snapshot();
-    return { ...metrics, ...principals, ...this.taskReasonCounters.snapshot(), ...this.registry.metrics(), 'master/elected': this.leading() ? 1 : 0 };
+    const frameworks = this.flags.publishPerFrameworkMetrics === false ? {} : perFrameworkMetrics(this.state);
+    return {
+      ...metrics, ...principals, ...this.taskReasonCounters.snapshot(), ...frameworks, ...this.registry.metrics(),
+      'master/elected': this.leading() ? 1 : 0,
+      'master/operator_event_stream_subscribers': this.operatorApi?.subscriberCount ?? 0,
+    };
   }
 
   /** What the state endpoints keep rendered now: each format's agents, the roles' sums (`--state_cache_timeout`). For tests. */
@@ -479,7 +494,7 @@ export class Master extends Actor {
     this.log.info({ frameworkId: framework.id, schedulerPid: pid.toString() }, 'framework link broke');
     if (framework.connected) {
       // As Mesos does: a scheduler that is still alive learns that the master lost it.
-      this.send(pid, FrameworkError, { message: 'Framework disconnected' });
+      this.toFramework(framework, FrameworkError, { message: 'Framework disconnected' });
       this.disconnectFramework(framework);
     }
   }
@@ -607,7 +622,8 @@ export class Master extends Actor {
     if (existing !== undefined) {
       // A retry (the reply was lost): same pid, same framework, same id.
       if (!existing.connected) this.reconnectFramework(existing);
-      this.send(from, FrameworkRegistered, { frameworkId: existing.id, masterInfo: this.masterInfo() });
+      existing.metrics.call('SUBSCRIBE');
+      this.toFramework(existing, FrameworkRegistered, { frameworkId: existing.id, masterInfo: this.masterInfo() });
       return;
     }
     const crowded = this.peerLimitError(from);
@@ -619,7 +635,8 @@ export class Master extends Actor {
     const frameworkId = this.newFrameworkId();
     const framework = this.addFramework({ ...info, id: frameworkId }, from, suppressedRoles);
     this.log.info({ frameworkId, frameworkName: info.name, schedulerPid: from.toString() }, 'framework registered');
-    this.send(from, FrameworkRegistered, { frameworkId: framework.id, masterInfo: this.masterInfo() });
+    framework.metrics.call('SUBSCRIBE');
+    this.toFramework(framework, FrameworkRegistered, { frameworkId: framework.id, masterInfo: this.masterInfo() });
   }
 
   /**
@@ -655,9 +672,10 @@ export class Master extends Actor {
       this.send(from, FrameworkError, { message: crowded });
       return;
     }
+    let subscribed = framework;
     if (framework === undefined) {
       // Unknown here (e.g. this master restarted): take it in with the id it has.
-      this.addFramework({ ...info, id: frameworkId }, from, suppressedRoles);
+      subscribed = this.addFramework({ ...info, id: frameworkId }, from, suppressedRoles);
     } else if (!this.takeBack(framework, from, info, failover)) {
       return;
     } else if (suppressedRoles !== undefined && suppressedRoles.length > 0) {
@@ -665,7 +683,9 @@ export class Master extends Actor {
       this.allocatorCall('suppress', this.allocator.suppress(frameworkId, suppressedRoles));
     }
     this.log.info({ frameworkId, schedulerPid: from.toString(), failover }, 'framework re-registered');
-    this.send(from, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
+    subscribed?.metrics.call('SUBSCRIBE');
+    if (subscribed !== undefined) this.toFramework(subscribed, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
+    else this.send(from, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
   }
 
   /** A known framework's re-registration from `from`: refused (false, answered), a failover, or a re-subscription. */
@@ -759,7 +779,11 @@ export class Master extends Actor {
   private failoverFramework(framework: FrameworkRecord, pid: UPID): void {
     const oldPid = framework.pid;
     // The same pid failing over is a new incarnation there (or a duplicate): nobody to tell.
-    if (oldPid !== undefined && !oldPid.equals(pid) && framework.connected) this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
+    if (oldPid !== undefined && !oldPid.equals(pid) && framework.connected) {
+      // Counted as the framework's ERROR event, as Mesos' `framework->send` to the old scheduler counts it.
+      framework.metrics.event('ERROR');
+      this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
+    }
     this.retireOffers(framework.offerIds, { rescind: false, recover: true });
     this.state.moveFramework(framework, pid);
     framework.recovered = false;
@@ -848,6 +872,7 @@ export class Master extends Actor {
       this.log.warn({ from: from.toString(), frameworkId, expected: framework.pid?.toString(), message: what }, "dropping message not sent by the framework's scheduler");
       return undefined;
     }
+    framework.metrics.callByMessage(what);
     return framework;
   }
 
@@ -931,8 +956,11 @@ export class Master extends Actor {
     this.state.deleteOffer(record);
     const { frameworkId, agentId, allocationRole } = record.offer;
     if (how.rescind) {
-      const pid = this.state.frameworks.get(frameworkId)?.pid;
-      if (pid !== undefined) this.send(pid, RescindResourceOffer, { offerId });
+      const framework = this.state.frameworks.get(frameworkId);
+      if (framework?.pid !== undefined) {
+        framework.metrics.offersRescinded++;
+        this.toFramework(framework, RescindResourceOffer, { offerId });
+      }
     }
     if (how.recover) this.recover(frameworkId, agentId, record.resources, how.filter, allocationRole);
   }
@@ -960,6 +988,7 @@ export class Master extends Actor {
           this.log.warn({ frameworkId: framework.id, offerId }, 'ignoring decline of an offer that is no longer valid');
           continue;
         }
+        framework.metrics.offersDeclined++;
         this.retireOffer(offerId, how);
       }
     });
@@ -1027,6 +1056,7 @@ export class Master extends Actor {
       return;
     }
     const role = first.offer.allocationRole;
+    framework.metrics.offersAccepted += records.length;
     let available = records.reduce((sum, record) => sum.add(record.resources), Resources.EMPTY);
     for (const record of records) this.retireOffer(record.offer.id, { rescind: false, recover: false });
     try {
@@ -1104,6 +1134,7 @@ export class Master extends Actor {
     this.send(agent.pid, RunTask, launched.executor !== undefined
       ? { framework: framework.info, frameworkId: framework.id, pid, task: launched, role, launchExecutor }
       : { framework: framework.info, frameworkId: framework.id, pid, task: launched, role });
+    framework.metrics.operation('LAUNCH');
     return remaining;
   }
 
@@ -1156,7 +1187,7 @@ export class Master extends Actor {
     if (tracked === undefined) return this.strayUpdate(agent, framework, update, uuid, pid ?? from.toString());
     const forwarded = framework !== undefined && framework.connected && framework.pid !== undefined;
     if (forwarded && framework.pid !== undefined) {
-      this.send(framework.pid, StatusUpdateMessage, { update, pid: pid ?? from.toString() });
+      this.toFramework(framework, StatusUpdateMessage, { update, pid: pid ?? from.toString() });
       tracked.task.statusUpdateState = update.status.state;
       tracked.task.statusUpdateUuid = uuid;
     } else {
@@ -1194,7 +1225,7 @@ export class Master extends Actor {
       this.send(agent.pid, KillTaskOnAgent, { frameworkId: update.frameworkId, taskId });
     }
     if (framework !== undefined && isPartitionAware(framework.info) && !this.state.completedTaskOn(framework, agent.id, taskId)) {
-      if (framework.connected && framework.pid !== undefined) this.send(framework.pid, StatusUpdateMessage, { update, pid: acknowledgee });
+      if (framework.connected) this.toFramework(framework, StatusUpdateMessage, { update, pid: acknowledgee });
       return;
     }
     this.send(agent.pid, StatusUpdateAcknowledgement, { agentId: agent.id, frameworkId: update.frameworkId, taskId, uuid });
@@ -1257,6 +1288,7 @@ export class Master extends Actor {
     if (after !== before) this.emit({ type: 'TASK_UPDATED', task: tracked, status });
     if (isTerminalOrUnreachable(before) || !isTerminalOrUnreachable(after)) return;
     this.counters.taskReached(after);
+    this.state.frameworks.get(tracked.task.frameworkId)?.metrics.taskReached(after);
     // The reason is the status's: counted when the status is the one that made the task terminal.
     if (status.state === after) this.taskReasonCounters.reached(after, status.source, status.reason);
     if (recover) this.recover(tracked.task.frameworkId, tracked.task.agentId, tracked.resources, undefined, this.state.taskRole(tracked.task));
@@ -1273,7 +1305,14 @@ export class Master extends Actor {
 
   /** Sends a master-generated update to a connected framework (no pid: no acknowledgement needed). */
   private sendToFramework(framework: FrameworkRecord, update: StatusUpdate): void {
-    if (framework.connected && framework.pid !== undefined) this.send(framework.pid, StatusUpdateMessage, { update });
+    if (framework.connected) this.toFramework(framework, StatusUpdateMessage, { update });
+  }
+
+  /** Sends `framework`'s scheduler (if it has one) one of the master's messages, counted as the event it is (`events/<event>`, as Mesos' `Framework::send` counts). */
+  private toFramework<T>(framework: FrameworkRecord, type: MessageType<T>, body: T): void {
+    if (framework.pid === undefined) return;
+    framework.metrics.eventByMessage(type.name);
+    this.send(framework.pid, type, body);
   }
 
   // ---- executors and framework messages ---------------------------------------------------------
@@ -1289,7 +1328,7 @@ export class Master extends Actor {
     }
     this.recover(body.frameworkId, agent.id, executor.resources, undefined, executor.role);
     const framework = this.state.frameworks.get(body.frameworkId);
-    if (framework?.connected && framework.pid !== undefined) this.send(framework.pid, ExitedExecutor, body);
+    if (framework?.connected === true) this.toFramework(framework, ExitedExecutor, body);
   }
 
   private executorToFramework(from: UPID, body: BodyOf<typeof ExecutorToFramework>): void {
@@ -1300,7 +1339,7 @@ export class Master extends Actor {
       this.counters.increment('invalid_executor_to_framework_messages');
       return;
     }
-    this.send(framework.pid, ExecutorToFramework, body);
+    this.toFramework(framework, ExecutorToFramework, body);
     this.counters.increment('valid_executor_to_framework_messages');
   }
 
@@ -1895,7 +1934,7 @@ export class Master extends Actor {
     this.state.deleteAgent(agent, why === 'unreachable' ? 'unreachable' : 'removed', this.clock.now());
     this.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     for (const framework of this.state.frameworks.values()) {
-      if (framework.connected && framework.pid !== undefined) this.send(framework.pid, LostAgent, { agentId: agent.id });
+      if (framework.connected) this.toFramework(framework, LostAgent, { agentId: agent.id });
     }
   }
 
@@ -2370,13 +2409,8 @@ export class Master extends Actor {
   private quotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (request.method === 'GET') {
       const visible = [...this.quotas].filter(([role]) => this.authorizer.authorized('get_quotas', caller.principal, role));
-      return ok({
-        infos: visible.map(([role, quota]) => ({
-          role,
-          guarantee: Object.entries(quota.guarantees).map(([name, value]) => ({ name, type: 'SCALAR', scalar: { value } })),
-        })),
-        configs: visible.map(([role, quota]) => ({ role, guarantees: quota.guarantees, limits: quota.limits })),
-      });
+      // As GET_QUOTA's (it wrote configs' scalars as bare numbers, which Mesos' clients misread), with `[]` for none.
+      return ok(quotaStatus(visible));
     }
     if (request.method !== 'POST') return { ...httpError(405, `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`), headers: { allow: 'GET, POST' } };
     const quota = parseQuotaRequest(request.body.toString('utf8'));
@@ -2397,7 +2431,42 @@ export class Master extends Actor {
     return this.durably(this.registry.updateQuota(quota.role, quota.quota), () => {
       this.quotas.set(quota.role, quota.quota);
       this.allocatorCall('setQuota', this.allocator.setQuota(quota.role, { guarantee: quota.quota.guarantees, limit: quota.quota.limits }));
+      this.rescindForQuota(quota.role, quota.quota);
     }, () => this.changingQuotas.delete(quota.role));
+  }
+
+  /**
+   * Rescinds outstanding offers so that a quota just set can take hold, best-effort as Mesos'
+   * quota handler does: first offers to `role` (and its subroles) while what it consumes plus
+   * what it is offered exceeds a limit; then offers to other roles until what was rescinded,
+   * with what the role consumes and is offered, covers its guarantees (as if nothing else were
+   * free). Offers stood untouched before: a role that waited for its guarantee, or a role over
+   * its new limit, kept the cluster's offers until they were declined or timed out.
+   */
+  private rescindForQuota(role: string, quota: RoleQuota): void {
+    const inSubtree = (candidate: string): boolean => candidate === role || candidate.startsWith(`${role}${ROLE_SEPARATOR}`);
+    const breakdowns = this.stateFragments.roleBreakdowns();
+    const held = consumedQuota(breakdowns, role);
+    for (const [resource, value] of subtreeBreakdown(breakdowns, role).offered.scalarTotals()) held.set(resource, (held.get(resource) ?? 0) + value);
+    const within = (limits: Readonly<Record<string, number>>): boolean => Object.entries(limits).every(([name, limit]) => (held.get(name) ?? 0) <= limit);
+    const covers = (amounts: ReadonlyMap<string, number>): boolean => Object.entries(quota.guarantees).every(([name, guarantee]) => (amounts.get(name) ?? 0) >= guarantee);
+    const offers = [...this.state.offers.values()];
+    const rescind = (record: OfferRecord): void => this.retireOffer(record.offer.id, { rescind: true, recover: true });
+    this.batchingRecovers(() => {
+      for (const record of offers) {
+        if (within(quota.limits)) break;
+        if (!inSubtree(record.offer.allocationRole)) continue;
+        for (const [name, value] of record.resources.scalarTotals()) held.set(name, (held.get(name) ?? 0) - value);
+        rescind(record);
+      }
+      const rescinded = new Map(held);
+      for (const record of offers) {
+        if (covers(rescinded)) break;
+        if (inSubtree(record.offer.allocationRole) || this.state.offers.get(record.offer.id) !== record) continue;
+        for (const [name, value] of record.resources.scalarTotals()) rescinded.set(name, (rescinded.get(name) ?? 0) + value);
+        rescind(record);
+      }
+    });
   }
 
   /** Mesos' `DELETE /master/quota/<role>`: removes a role's quota (the ACLs' `update_quotas`). */
@@ -2424,9 +2493,10 @@ export class Master extends Actor {
 
   /**
    * Mesos' `POST /master/teardown` with `frameworkId=<id>` (form body or query): removes the
-   * framework, killing its tasks; its scheduler, if connected, is told with a FrameworkError.
+   * framework, killing its tasks; its scheduler, if connected, is told with a FrameworkError
+   * naming `how` the operator asked (the endpoint, or the operator API's call).
    */
-  private teardownRoute(request: HttpRequest, caller: HttpCaller): HttpResponse {
+  private teardownRoute(request: HttpRequest, caller: HttpCaller, how = '/master/teardown'): HttpResponse {
     if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
     const form = new URLSearchParams(request.body.toString('utf8'));
     const frameworkId = form.get('frameworkId') ?? request.query.frameworkId;
@@ -2437,7 +2507,7 @@ export class Master extends Actor {
       return httpError(403, `Forbidden: ${describeDenial('teardown_frameworks', caller.principal, framework.info.principal)}`);
     }
     this.log.info({ frameworkId, principal: caller.principal }, 'tearing down a framework at an operator\'s request');
-    if (framework.connected && framework.pid !== undefined) this.send(framework.pid, FrameworkError, { message: 'Framework torn down by the operator (/master/teardown)' });
+    if (framework.connected) this.toFramework(framework, FrameworkError, { message: `Framework torn down by the operator (${how})` });
     this.removeFramework(framework, 'torn down by the operator');
     return ok('');
   }
@@ -2475,10 +2545,12 @@ export class Master extends Actor {
       later: (callback) => {
         dispatch(this, () => callback()).catch(() => undefined); // the master stopped: its streams are over anyway
       },
-      // The PUT of `/master/weights` itself: it checks the request's read-write credentials and the ACLs.
-      updateWeights: (request, weights) => this.weightsRoute({ ...request, method: 'PUT', body: Buffer.from(JSON.stringify(weights)) }, { principal: undefined }),
+      // The PUT of `/master/weights` itself, by the caller the operator API authenticated: the ACLs'
+      // update_weights are checked for its principal (they were checked for none, which let a
+      // principal a rule denies through to an ANY rule, and refused one a rule allows).
+      updateWeights: (caller, request, weights) => this.weightsRoute({ ...request, method: 'PUT', body: Buffer.from(JSON.stringify(weights)) }, caller),
       updateQuota: (caller, configs, force) => this.updateQuotaConfigs(caller, configs, force),
-      teardown: (caller, frameworkId) => this.teardownRoute({ method: 'POST', path: '/teardown', query: {}, headers: {}, body: Buffer.from(new URLSearchParams({ frameworkId }).toString()) }, caller),
+      teardown: (caller, frameworkId) => this.teardownRoute({ method: 'POST', path: '/teardown', query: {}, headers: {}, body: Buffer.from(new URLSearchParams({ frameworkId }).toString()) }, caller, "the v1 operator API's TEARDOWN"),
       markAgentGone: (caller, agentId) => this.markAgentGone(caller, agentId),
     };
   }
@@ -2511,10 +2583,21 @@ export class Master extends Actor {
       else updated.set(config.role, { guarantees: config.guarantees, limits: config.limits });
     }
     if (!force) {
+      // As Mesos' UPDATE_QUOTA: a limit below what the role (with its subroles) consumes now, and
+      // guarantees the cluster cannot hold, are bad requests unless forced (limits below the
+      // consumption were taken: the role then held more than its limit, for good).
+      const breakdowns = this.stateFragments.roleBreakdowns();
+      for (const config of configs) {
+        const consumed = consumedQuota(breakdowns, config.role);
+        const over = Object.entries(config.limits).find(([name, limit]) => (consumed.get(name) ?? 0) > limit);
+        if (over !== undefined) {
+          return httpError(400, `Invalid QuotaConfig: Role '${config.role}' is already consuming '${describeQuantities(consumed)}'; this is more than the requested limits '${describeQuantities(config.limits)}' (use 'force' flag to bypass this check)`);
+        }
+      }
       let total = Resources.EMPTY;
       for (const agent of this.state.agents.values()) total = total.add(agent.total);
       const overcommit = quotaOvercommitError(updated.values(), total);
-      if (overcommit !== undefined) return httpError(409, `Quota guarantees overcommit the cluster (use 'force' to bypass this check): ${overcommit}`);
+      if (overcommit !== undefined) return httpError(400, `Invalid QuotaConfig: ${overcommit} (use 'force' flag to bypass this check)`);
     }
     this.log.info({ roles: [...roles], principal: caller.principal }, 'updating quotas at an operator\'s request (v1 UPDATE_QUOTA)');
     for (const role of roles) this.changingQuotas.add(role);
@@ -2528,6 +2611,10 @@ export class Master extends Actor {
           this.quotas.set(role, quota);
           this.allocatorCall('setQuota', this.allocator.setQuota(role, { guarantee: quota.guarantees, limit: quota.limits }));
         }
+      }
+      for (const role of roles) {
+        const quota = updated.get(role);
+        if (quota !== undefined) this.rescindForQuota(role, quota);
       }
     }, () => {
       for (const role of roles) this.changingQuotas.delete(role);

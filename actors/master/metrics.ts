@@ -10,6 +10,7 @@ import type { TaskState } from '../../lib/protocol';
 import { ALLOCATOR_COUNTERS } from '../allocator/allocator-process';
 import type { Allocator } from '../allocator/allocator';
 import type { MasterState } from './state';
+import { FRAMEWORK_METRIC_KEY, frameworkMetricPrefix, isFrameworkGauge } from './framework-metrics';
 
 /** The master's counters that Mesos has (its names, without the `master/` prefix). */
 export const MASTER_COUNTERS = [
@@ -278,6 +279,24 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
+/**
+ * Mesos' per-framework metrics (framework-metrics.ts) of every framework the master holds:
+ * registered ones, and completed ones while they stay in its history. O(frameworks) keys, ~70
+ * each: `--publish_per_framework_metrics=false` leaves them out (Mesos' flag, for masters with
+ * many frameworks).
+ */
+export function perFrameworkMetrics(state: MasterState): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const framework of state.frameworks.values()) {
+    framework.metrics.snapshot(frameworkMetricPrefix(framework.info.name, framework.id), framework.connected, state.taskSummaries.frameworkCounts(framework.id), metrics);
+  }
+  for (const framework of state.completedFrameworks) {
+    // Its tasks left the books with it: no task of it is active any more.
+    framework.metrics.snapshot(frameworkMetricPrefix(framework.info.name, framework.id), false, undefined, metrics);
+  }
+  return metrics;
+}
+
 /** Where `masterMetricsSource` gets the master's metrics. */
 export interface MasterMetricsProvider extends Actor {
   /** The master's metrics with its registrar's (runs inside its mailbox). */
@@ -287,6 +306,8 @@ export interface MasterMetricsProvider extends Actor {
 /** Whether a key of the master's, its registrar's or its allocator's metrics is a counter. */
 export function masterMetricKind(key: string): MetricKind {
   if (COUNTER_KEYS.has(key) || ALLOCATOR_COUNTERS.has(key)) return 'counter';
+  const perFramework = FRAMEWORK_METRIC_KEY.exec(key);
+  if (perFramework !== null) return isFrameworkGauge(perFramework[3] ?? '') ? 'gauge' : 'counter';
   return PRINCIPAL_COUNTER_KEY.test(key) || TASK_REASON_KEY.test(key) ? 'counter' : 'gauge';
 }
 

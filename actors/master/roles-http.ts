@@ -11,7 +11,7 @@
  */
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
 import { Resources, roleError, ROLE_SEPARATOR, UNRESERVED_ROLE } from '../../lib/resources';
-import type { RoleQuota } from './http';
+import { consumedQuotaOf, subtreeBreakdown, type RoleBreakdown, type RoleQuota } from './http';
 
 /** Entries one weights request may carry. */
 export const MAX_WEIGHTS_PER_REQUEST = 1_000;
@@ -86,6 +86,10 @@ export function parseQuotaRequest(body: string): QuotaRequest | BadRequest {
   }
   if (!resources.nonScalars().isEmpty()) return { error: "Invalid set quota request: 'guarantee' may hold scalar resources only" };
   if (resources.hasReservations()) return { error: "Invalid set quota request: 'guarantee' may not hold reserved resources" };
+  // As Mesos' QuotaInfo validation: a quota set this way lists a guarantee (an empty one was
+  // kept, and then blocked the role: a second POST was refused as "already has quota").
+  const listed = Array.isArray(guarantee) ? guarantee.length > 0 : typeof guarantee === 'string' && guarantee.trim() !== '';
+  if (!listed) return { error: "Invalid set quota request: QuotaInfo with empty 'guarantee'" };
   const guarantees = Object.fromEntries(resources.scalarTotals());
   return { role: role as string, quota: { guarantees, limits: guarantees }, force: force === true };
 }
@@ -125,6 +129,21 @@ export function overcommitError(guarantees: Iterable<RoleQuota>, total: Resource
     if (value > available) return `total quota guarantees of '${name}' (${value}) exceed the cluster's ${available}`;
   }
   return undefined;
+}
+
+/**
+ * What `role` and its subroles consume of quota (Mesos' `RoleResourceBreakdown::consumedQuota`):
+ * what is reserved to them, and what they are allocated that is not reserved, summed by scalar
+ * name. (A subrole's task on its parent's reservation counts once, in the parent's reservation.)
+ */
+export function consumedQuota(breakdowns: ReadonlyMap<string, RoleBreakdown>, role: string): Map<string, number> {
+  return new Map(consumedQuotaOf(subtreeBreakdown(breakdowns, role)).scalarTotals());
+}
+
+/** Scalar quantities as Mesos prints them: `cpus:2;mem:128` (`{}` prints as empty). */
+export function describeQuantities(quantities: ReadonlyMap<string, number> | Readonly<Record<string, number>>): string {
+  const entries = quantities instanceof Map ? [...quantities] : Object.entries(quantities);
+  return entries.map(([name, value]) => `${name}:${value}`).join(';');
 }
 
 function parseJson(body: string, what: string): { readonly json: unknown } | BadRequest {

@@ -11,7 +11,7 @@ import { Master } from './master';
 import { apiActorId, SchedulerApi } from './v1-scheduler';
 import { MAX_OPERATOR_CALL_BYTES } from './v1-operator';
 import { masterMetricsSource } from './metrics';
-import { attachMetricsSource, MetricsProcess } from '../../lib/metrics';
+import { attachMetricsSource, metricsAccess, MetricsProcess } from '../../lib/metrics';
 import { Registry } from './registry';
 import type { MasterStartInput } from './replay';
 import { loadWebUiBundle, WEBUI_ACTOR_ID, WebUiActor } from './webui';
@@ -38,6 +38,8 @@ export interface StartMasterOptions {
    * not in a simulation (a simulated clock).
    */
   readonly webUiDirectory?: string | false;
+  /** The v1 scheduler API's bounds (default `MAX_HTTP_SUBSCRIPTIONS`, `MAX_HTTP_SUBSCRIPTIONS_PER_PRINCIPAL`): tests make them small. */
+  readonly httpSubscriptionLimits?: { readonly total?: number; readonly perPrincipal?: number };
 }
 
 /** The ids of a master's actors. */
@@ -101,7 +103,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   // arrives then is lost.
   const pid = host.spawn(master);
   await initialized;
-  const detachMetrics = attachMetricsSource(host, masterMetricsSource(master, allocator), ids.metrics, httpAuthenticationOf(flags));
+  const detachMetrics = attachMetricsSource(host, masterMetricsSource(master, allocator), ids.metrics, metricsAccess(httpAuthenticationOf(flags), flags.acls));
   const operatorAuthentication = httpAuthenticationOf(flags);
   // The v1 scheduler API (`/api/v1/scheduler`): HTTP frameworks, each served by a scheduler actor here.
   const api = new SchedulerApi({
@@ -113,7 +115,12 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     ...(options.leading !== undefined ? { leading: options.leading } : {}),
     authentication: { credentials: flags.credentials, required: flags.authenticateFrameworks === true },
     maxSubscriptionsPerPeer: flags.maxFrameworksPerPeer,
+    ...(options.httpSubscriptionLimits?.total !== undefined ? { maxSubscriptions: options.httpSubscriptionLimits.total } : {}),
+    ...(options.httpSubscriptionLimits?.perPrincipal !== undefined ? { maxSubscriptionsPerPrincipal: options.httpSubscriptionLimits.perPrincipal } : {}),
     frameworkKnown: (frameworkId) => dispatch(master, (process) => process.knowsFramework(frameworkId)),
+    counted: (frameworkId, what) => {
+      dispatch(master, (process) => process.countV1(frameworkId, what)).catch(() => undefined); // the master stopped: nothing to count
+    },
     adopt: (adapter, client, principal) => {
       dispatch(master, (process) => process.adoptHttpFramework(adapter, client, principal)).catch(() => undefined); // the master is gone: so is the framework
     },

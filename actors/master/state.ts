@@ -17,6 +17,7 @@ import { isTerminalState, withStatus } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 import { ScalarTotals } from '../allocator/totals';
 import { TaskSummaries } from './task-summaries';
+import { FrameworkMetrics } from './framework-metrics';
 import { compareOrder, orderTime, TaskOrder, type TaskOrderEntry } from './task-order';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
@@ -113,6 +114,8 @@ export interface FrameworkRecord {
    * `TASK_CHANGES_SLACK` beyond twice its live tasks): the endpoints start over.
    */
   taskChanges: TaskChanges | 'all';
+  /** Its per-framework metrics' counters (framework-metrics.ts), kept with the record into the completed history, as Mesos keeps them. */
+  readonly metrics: FrameworkMetrics;
 }
 
 /**
@@ -1227,6 +1230,7 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     stamp: 0,
     rendered: undefined,
     taskChanges: 'all',
+    metrics: new FrameworkMetrics(),
   };
 }
 

@@ -10,7 +10,7 @@ import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Off
 import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
 import type { Resources } from '../../lib/resources';
-import { renderRoles, type FrameworkSums, type RoleBreakdown, type StateContext } from './http';
+import { renderRoles, type FrameworkSums, type RoleBreakdown, type RoleQuota, type StateContext } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 
 /** What the v1 renderers read beyond `/master/state`'s context. */
@@ -101,12 +101,19 @@ export function v1GetWeights(context: StateContext): V1Json {
 
 /** `GetQuota`: Mesos' `QuotaStatus` of the roles `visible` lets through (the ACLs' `get_quotas`). */
 export function v1GetQuota(context: StateContext, visible: (role: string) => boolean): V1Json {
-  const quotas = [...(context.quotas ?? new Map())].filter(([role]) => visible(role));
+  return { status: compact(quotaStatus([...(context.quotas ?? new Map<string, RoleQuota>())].filter(([role]) => visible(role)))) };
+}
+
+/**
+ * Mesos' `QuotaStatus` of `quotas` (GET_QUOTA's and `GET /master/quota`'s): `infos`, the legacy
+ * QuotaInfos (a guarantee as Resources; none for a role with limits only, as Mesos leaves an
+ * empty list out), and `configs`, the QuotaConfigs (maps of name to Value.Scalar, `{"cpus":
+ * {"value": 2}}`).
+ */
+export function quotaStatus(quotas: ReadonlyArray<readonly [string, RoleQuota]>): { infos: V1Json[]; configs: V1Json[] } {
   return {
-    status: compact({
-      infos: quotas.map(([role, quota]) => ({ role, guarantee: Object.entries(quota.guarantees).map(([name, value]) => ({ name, type: 'SCALAR', scalar: { value } })) })),
-      configs: quotas.map(([role, quota]) => compact({ role, guarantees: v1ScalarMap(quota.guarantees), limits: v1ScalarMap(quota.limits) })),
-    }),
+    infos: quotas.map(([role, quota]) => compact({ role, guarantee: Object.entries(quota.guarantees).map(([name, value]) => ({ name, type: 'SCALAR', scalar: { value } })) })),
+    configs: quotas.map(([role, quota]) => compact({ role, guarantees: v1ScalarMap(quota.guarantees), limits: v1ScalarMap(quota.limits) })),
   };
 }
 

@@ -85,8 +85,8 @@ export interface OperatorPort {
   delay(ms: number, callback: () => void): Timer;
   /** Runs `callback` later in the master's mailbox (from another actor's). */
   later(callback: () => void): void;
-  /** `PUT /master/weights` with these weights, by `request`'s caller. */
-  updateWeights(request: HttpRequest, weights: ReadonlyArray<{ role: string; weight: number }>): HttpResponse | Promise<HttpResponse>;
+  /** `PUT /master/weights` with these weights, by `caller` (whose principal the ACLs' `update_weights` are checked for). */
+  updateWeights(caller: HttpCaller, request: HttpRequest, weights: ReadonlyArray<{ role: string; weight: number }>): HttpResponse | Promise<HttpResponse>;
   /** Sets (or, empty, removes) each role's quota, as `POST /master/quota` does: registry first, then the allocator. */
   updateQuota(caller: HttpCaller, configs: readonly QuotaConfig[], force: boolean): HttpResponse | Promise<HttpResponse>;
   /** `POST /master/teardown` of `frameworkId`, by `caller`. */
@@ -127,6 +127,11 @@ export class OperatorApi {
   constructor(private readonly port: OperatorPort, limits: OperatorLimits = {}) {
     this.heartbeatIntervalMs = limits.heartbeatIntervalMs ?? DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS;
     this.maxSubscribers = limits.maxSubscribers ?? MAX_OPERATOR_SUBSCRIBERS;
+  }
+
+  /** Event streams open now (`master/operator_event_stream_subscribers`). */
+  get subscriberCount(): number {
+    return this.subscribers.size;
   }
 
   /** Answers one request to `/api/v1` (Mesos' `Master::Http::api`). */
@@ -191,7 +196,7 @@ export class OperatorApi {
         // Mesos' master serves its log directory only (`--log_dir`); this one logs to stdout and has none.
         return { status: 404, body: `'${boundedPath(call.path)}' not found: this master serves no files (Mesos attaches '/master/log' only with --log_dir; this master logs to its standard output)` };
       case 'UPDATE_WEIGHTS':
-        return textual(this.port.updateWeights(request, call.weights));
+        return textual(this.port.updateWeights(caller, request, call.weights));
       case 'UPDATE_QUOTA':
         return textual(this.port.updateQuota(caller, call.configs, call.force));
       case 'TEARDOWN':

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { Actor, dispatch, UPID } from '../../lib/actor';
 import { authenticateRequest, HttpStream, isResponse, recordIo, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import type { FrameworkInfo, MasterInfo, Offer, TaskStatus } from '../../lib/protocol';
-import { clientOf, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
+import { clientOf, v1OfferFormat, type AgentEndpoint, type V1Json, type V1OfferFormat } from '../../lib/v1/json';
 
 export { clientOf } from '../../lib/v1/json';
 import {
@@ -59,6 +59,14 @@ export const MAX_SCHEDULER_CALL_BYTES = 4 * 1024 * 1024;
  */
 export const MAX_HTTP_SUBSCRIPTIONS = 10_000;
 
+/**
+ * Most HTTP subscriptions one authenticated principal may hold at once (429 beyond): a tenth of
+ * `MAX_HTTP_SUBSCRIPTIONS`, so that no one principal can take them all and lock the others out
+ * (a security review filled all 10,000 as one team, and the other team's SUBSCRIBE, its failover
+ * included, got 429). Unauthenticated clients are bounded per IP (`--max_frameworks_per_peer`).
+ */
+export const MAX_HTTP_SUBSCRIPTIONS_PER_PRINCIPAL = 1_000;
+
 /** The header that ties calls to their subscription (Mesos'). */
 export const STREAM_ID_HEADER = 'mesos-stream-id';
 
@@ -90,22 +98,39 @@ export interface SchedulerApiOptions {
    * `--max_frameworks_per_peer`, as for actor frameworks); more are answered 429.
    */
   readonly maxSubscriptionsPerPeer?: number;
-  /** Default `MAX_HTTP_SUBSCRIPTIONS`. */
+  /**
+   * Default `MAX_HTTP_SUBSCRIPTIONS`. A re-subscription of a framework the master knows (its
+   * failover) is not held to it: it adds no framework, and its principal's bound still holds.
+   */
   readonly maxSubscriptions?: number;
+  /** Default `MAX_HTTP_SUBSCRIPTIONS_PER_PRINCIPAL`. */
+  readonly maxSubscriptionsPerPrincipal?: number;
   /** Serves the v1 operator API, `/api/v1` (route `/v1`: actors/master/v1-operator.ts); none: 404. */
   readonly operator?: (request: HttpRequest) => Promise<HttpResponse>;
   /** Whether the master knows framework `frameworkId` (a call for one no stream here serves is then 403, not 400). */
   readonly frameworkKnown?: (frameworkId: string) => Promise<boolean>;
+  /**
+   * Tells the master's per-framework metrics of what only the API sees: a HEARTBEAT event sent
+   * (Mesos' heartbeater counts each), and a REQUEST call (answered here: it never reaches the
+   * master's handlers, but Mesos counts every call).
+   */
+  readonly counted?: (frameworkId: string, what: V1Counted) => void;
 }
+
+/** What the v1 API counts in the master's per-framework metrics on its own (`SchedulerApiOptions.counted`). */
+export type V1Counted = 'HEARTBEAT' | 'REQUEST';
 
 /** The `/api/v1/scheduler` endpoint; one `HttpFramework` per subscribed framework. */
 export class SchedulerApi extends Actor {
   /** Subscribed frameworks by id. */
   private readonly subscribed = new Map<string, HttpFramework>();
-  /** Every adapter alive (subscribed or still subscribing), with the client IP of an unauthenticated one. */
-  private readonly alive = new Map<HttpFramework, string | undefined>();
-  /** Unauthenticated adapters alive, by client IP. */
-  private readonly perPeer = new Map<string, number>();
+  /**
+   * Every adapter alive (subscribed or still subscribing), with what it counts under: its
+   * principal's name (`principal:<name>`), or an unauthenticated one's client IP (`peer:<ip>`).
+   */
+  private readonly alive = new Map<HttpFramework, string>();
+  /** Adapters alive by what they count under (see `alive`). */
+  private readonly perOwner = new Map<string, number>();
 
   /**
    * Who asks, and how large the call is, checked before the body is read (it took up to 16 MiB
@@ -128,7 +153,7 @@ export class SchedulerApi extends Actor {
   }
 
   /** Answers one request to `/api/v1/scheduler` (the master serves `/master/api/v1/scheduler` through this too). */
-  serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
+  async serve(request: HttpRequest): Promise<HttpResponse> {
     if (this.options.leading?.() === false) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
     const refused = v1RequestError(request, MAX_SCHEDULER_CALL_BYTES, 'this master speaks the v1 scheduler API');
     if (refused !== undefined) return refused;
@@ -140,7 +165,7 @@ export class SchedulerApi extends Actor {
     const parsed = parseSchedulerCall(body.json);
     if (!parsed.ok) return parsed.unserved === true ? { status: 501, body: parsed.error } : badRequest(`Failed to validate scheduler::Call: ${parsed.error}`);
     const call = parsed.call;
-    if (call.type === 'SUBSCRIBE') return this.subscribe(request, call, caller.principal);
+    if (call.type === 'SUBSCRIBE') return this.subscribe(request, call, caller.principal, await this.failover(call.framework.id));
     const framework = this.subscribed.get(call.frameworkId);
     if (framework === undefined) return this.notSubscribed(call.frameworkId);
     const principal = framework.principal;
@@ -174,7 +199,12 @@ export class SchedulerApi extends Actor {
     return authenticateRequest(request, 'readwrite', { credentials: authentication.credentials, readonly: false, readwrite: authentication.required });
   }
 
-  private subscribe(request: HttpRequest, call: Extract<SchedulerCall, { type: 'SUBSCRIBE' }>, principal: string | undefined): HttpResponse {
+  /** Whether a SUBSCRIBE naming `frameworkId` is a framework the master knows coming back (its failover). */
+  private async failover(frameworkId: string | undefined): Promise<boolean> {
+    return frameworkId !== undefined && (this.subscribed.has(frameworkId) || ((await this.options.frameworkKnown?.(frameworkId)) ?? false));
+  }
+
+  private subscribe(request: HttpRequest, call: Extract<SchedulerCall, { type: 'SUBSCRIBE' }>, principal: string | undefined, failover: boolean): HttpResponse {
     if (headerOf(request, STREAM_ID_HEADER) !== undefined) return badRequest("Subscribe calls should not include the 'Mesos-Stream-Id' header");
     let framework = call.framework;
     if (principal !== undefined) {
@@ -185,12 +215,20 @@ export class SchedulerApi extends Actor {
     const unacceptable = notAcceptable(request);
     if (unacceptable !== undefined) return unacceptable;
     const limit = this.options.maxSubscriptions ?? MAX_HTTP_SUBSCRIPTIONS;
-    if (this.alive.size >= limit) return { status: 429, body: `too many HTTP frameworks subscribed to this master (at most ${limit})` };
+    if (this.alive.size >= limit && !failover) return { status: 429, body: `too many HTTP frameworks subscribed to this master (at most ${limit})` };
     const client = clientOf(request.remoteAddress);
-    const peer = principal === undefined ? client : undefined;
+    const owner = principal !== undefined ? `principal:${principal}` : `peer:${client}`;
+    // A failover that replaces a live subscription of the same owner (a scheduler back on a new
+    // connection while its old stream is still open) adds nothing once done: not held to the bound.
+    const replaced = call.framework.id === undefined ? undefined : this.subscribed.get(call.framework.id);
+    const held = (this.perOwner.get(owner) ?? 0) - (replaced !== undefined && this.alive.get(replaced) === owner ? 1 : 0);
+    const principalLimit = this.options.maxSubscriptionsPerPrincipal ?? MAX_HTTP_SUBSCRIPTIONS_PER_PRINCIPAL;
+    if (principal !== undefined && held >= principalLimit) {
+      return { status: 429, body: `too many HTTP frameworks subscribed as principal '${principal}' (at most ${principalLimit})` };
+    }
     const perPeerLimit = this.options.maxSubscriptionsPerPeer;
-    if (peer !== undefined && perPeerLimit !== undefined && (this.perPeer.get(peer) ?? 0) >= perPeerLimit) {
-      return { status: 429, body: `too many unauthenticated HTTP frameworks from ${peer} (at most ${perPeerLimit}, --max_frameworks_per_peer)` };
+    if (principal === undefined && perPeerLimit !== undefined && held >= perPeerLimit) {
+      return { status: 429, body: `too many unauthenticated HTTP frameworks from ${client} (at most ${perPeerLimit}, --max_frameworks_per_peer)` };
     }
     const streamId = randomUUID();
     const id = this.host.uniqueId('scheduler-http');
@@ -205,26 +243,26 @@ export class SchedulerApi extends Actor {
       agentEndpoint: this.options.agentEndpoint,
       id,
       onSubscribed: (frameworkId) => this.adopt(frameworkId, adapter),
+      counted: (frameworkId, what) => this.options.counted?.(frameworkId, what),
       onEnded: (frameworkId) => {
         if (frameworkId !== undefined && this.subscribed.get(frameworkId) === adapter) this.subscribed.delete(frameworkId);
         this.release(adapter);
       },
     });
-    this.alive.set(adapter, peer);
-    if (peer !== undefined) this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1);
+    this.alive.set(adapter, owner);
+    this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
     this.host.spawn(adapter);
     return { status: 200, headers: { 'content-type': 'application/json', 'mesos-stream-id': streamId }, stream: adapter.stream };
   }
 
   /** `adapter` has ended: it no longer counts against the limits. */
   private release(adapter: HttpFramework): void {
-    if (!this.alive.has(adapter)) return;
-    const peer = this.alive.get(adapter);
+    const owner = this.alive.get(adapter);
+    if (owner === undefined) return;
     this.alive.delete(adapter);
-    if (peer === undefined) return;
-    const left = (this.perPeer.get(peer) ?? 1) - 1;
-    if (left > 0) this.perPeer.set(peer, left);
-    else this.perPeer.delete(peer);
+    const left = (this.perOwner.get(owner) ?? 1) - 1;
+    if (left > 0) this.perOwner.set(owner, left);
+    else this.perOwner.delete(owner);
   }
 
   /** A subscription was answered: `framework` serves `frameworkId` now; an older subscription of it is ended. */
@@ -249,6 +287,8 @@ interface HttpFrameworkOptions {
   readonly onSubscribed: (frameworkId: string) => void;
   /** Called when the stream is over (client gone, refused, torn down). */
   readonly onEnded: (frameworkId: string | undefined) => void;
+  /** See `SchedulerApiOptions.counted`. */
+  readonly counted: (frameworkId: string, what: V1Counted) => void;
 }
 
 /**
@@ -262,10 +302,13 @@ export class HttpFramework extends Scheduler {
   readonly streamId: string;
   private heartbeats: { cancel(): void } | undefined;
   private ended = false;
+  /** How its framework reads offers (its capabilities at this subscription). */
+  private readonly offerFormat: V1OfferFormat;
 
   constructor(private readonly http: HttpFrameworkOptions) {
     super({ master: http.master, framework: http.framework, implicitAcknowledgements: false, id: http.id, ...(http.suppressedRoles.length > 0 ? { suppressedRoles: http.suppressedRoles } : {}) });
     this.streamId = http.streamId;
+    this.offerFormat = v1OfferFormat(http.framework.capabilities);
     // Its close is told in the API actor's mailbox (that actor answered the request); handled in ours.
     this.stream = new HttpStream(() => {
       dispatch(this, (framework) => framework.streamClosed()).catch(() => undefined); // already terminated: nothing to do
@@ -313,7 +356,9 @@ export class HttpFramework extends Scheduler {
         this.sendFrameworkMessage(call.executorId, call.agentId, call.data);
         break;
       case 'REQUEST':
-        break; // Mesos passes requests to an allocator that ignores them; so does this one.
+        // Mesos passes requests to an allocator that ignores them; so does this one. It counts the call.
+        this.http.counted(call.frameworkId, 'REQUEST');
+        break;
       case 'SHUTDOWN':
         this.shutdownExecutor(call.executorId, call.agentId);
         break;
@@ -355,7 +400,8 @@ export class HttpFramework extends Scheduler {
     }
     if (gone.length > 0) this.decline(gone, { refuseSeconds: 0 });
     const known = gone.length === 0 ? offers : offers.filter((offer) => endpoints.has(offer.agentId));
-    if (known.length > 0) this.write(offersEvent(known, (agentId) => endpoints.get(agentId) as AgentEndpoint));
+    // In the format the framework's capabilities say it reads (Mesos converts offers for frameworks without MULTI_ROLE or RESERVATION_REFINEMENT).
+    if (known.length > 0) this.write(offersEvent(known, (agentId) => endpoints.get(agentId) as AgentEndpoint, this.offerFormat));
   }
 
   protected override offerRescinded(offerId: string): void {
@@ -396,17 +442,23 @@ export class HttpFramework extends Scheduler {
     this.http.onSubscribed(frameworkId);
     this.write(subscribedEvent(frameworkId, this.http.heartbeatIntervalMs / 1000, masterInfo));
     // As Mesos' heartbeater: one at once, then one per interval.
-    this.write(heartbeatEvent());
+    this.heartbeat(frameworkId);
     this.heartbeats?.cancel();
-    this.scheduleHeartbeat();
+    this.scheduleHeartbeat(frameworkId);
   }
 
-  private scheduleHeartbeat(): void {
+  private scheduleHeartbeat(frameworkId: string): void {
     this.heartbeats = this.delay(this.http.heartbeatIntervalMs, () => {
       if (this.ended) return;
-      this.write(heartbeatEvent());
-      this.scheduleHeartbeat();
+      this.heartbeat(frameworkId);
+      this.scheduleHeartbeat(frameworkId);
     });
+  }
+
+  /** Writes a HEARTBEAT event, counted in the framework's `events/heartbeat` as Mesos counts each. */
+  private heartbeat(frameworkId: string): void {
+    this.write(heartbeatEvent());
+    this.http.counted(frameworkId, 'HEARTBEAT');
   }
 
   /** @internal The client went away: the framework disconnects (its failover timeout starts at the master). */

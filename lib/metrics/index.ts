@@ -2,7 +2,7 @@
  * Metrics as Mesos names them, served at `/metrics/snapshot` (JSON) and `/metrics` (Prometheus
  * text) by one `metrics` actor per host. See README "Metrics" for the naming rule.
  */
-export { attachMetricsSource, DEFAULT_METRICS_TIMEOUT_MS, METRICS_ACTOR_ID, MetricsProcess, type DetachMetrics, type MetricsSource } from './metrics-process';
+export { attachMetricsSource, DEFAULT_METRICS_TIMEOUT_MS, METRICS_ACTOR_ID, METRICS_ENDPOINT, metricsAccess, MetricsProcess, type DetachMetrics, type MetricsAccess, type MetricsSource } from './metrics-process';
 export {
   LABELLED_KEYS, OWN_METRICS_PREFIX, PROMETHEUS_CONTENT_TYPE, PROMETHEUS_NAME_PREFIX, prometheusName, prometheusSeries, renderPrometheus,
   type MetricKind, type PrometheusSeries,

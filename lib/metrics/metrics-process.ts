@@ -8,10 +8,11 @@
 import { Actor } from '../actor';
 import type { ActorHost } from '../process/host';
 import { authenticateRequest, isResponse, type HttpAuthentication } from '../process/http-authentication';
-import { ok, type HttpResponse } from '../process/http';
+import { ok, type HttpRequest, type HttpResponse } from '../process/http';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricKind } from './prometheus';
 import { osSystemProbe, systemMetrics, type SystemProbe } from './system';
 import { parseDuration } from '../flags';
+import { Authorizer, type Acls } from '../acls';
 
 /** The metrics actor's id; `/metrics/snapshot` and `/metrics` are its routes. */
 export const METRICS_ACTOR_ID = 'metrics';
@@ -35,6 +36,29 @@ export const DEFAULT_METRICS_TIMEOUT_MS = 5_000;
 /** Anyone may read the metrics (Mesos' default: `--authenticate_http_readonly` off). */
 const OPEN: HttpAuthentication = { credentials: undefined, readonly: false, readwrite: false };
 
+/** The path the ACLs' `get_endpoints` name the metrics by: it guards `/metrics` too, which serves the same values. */
+export const METRICS_ENDPOINT = '/metrics/snapshot';
+
+/** Who may read the metrics. */
+export interface MetricsAccess {
+  /** The credentials both endpoints ask for (read-only endpoints); default: none. */
+  readonly authentication?: HttpAuthentication;
+  /** Undefined if `principal` may read them, else why not (default: anyone may). */
+  readonly denial?: (principal: string | undefined) => string | undefined;
+}
+
+/**
+ * `authentication`, and the ACLs' `get_endpoints` for `METRICS_ENDPOINT` (as Mesos authorizes
+ * `/metrics/snapshot` on the master and the agent); no ACLs: anyone authenticated may read them.
+ */
+export function metricsAccess(authentication: HttpAuthentication | undefined, acls: Acls | undefined): MetricsAccess {
+  const authorizer = acls === undefined ? undefined : new Authorizer(acls);
+  return {
+    ...(authentication !== undefined ? { authentication } : {}),
+    ...(authorizer !== undefined ? { denial: (principal: string | undefined) => authorizer.denial('get_endpoints', principal, METRICS_ENDPOINT) } : {}),
+  };
+}
+
 /**
  * Serves `/metrics/snapshot` (JSON) and `/metrics` (Prometheus text) for the sources added to
  * it. Both are read-only endpoints: with `authentication.readonly` they need HTTP Basic
@@ -51,14 +75,20 @@ export class MetricsProcess extends Actor {
 
   /**
    * @param id the actor id (default `metrics`; a simulation running several masters on one host gives each its own)
-   * @param authentication what both endpoints authenticate against (default: anyone may read them)
+   * @param access who may read both endpoints (default: anyone)
    * @param system where `system/*` is read (default: this machine)
    */
-  constructor(id: string = METRICS_ACTOR_ID, authentication: HttpAuthentication = OPEN, private readonly system: SystemProbe = osSystemProbe) {
+  constructor(id: string = METRICS_ACTOR_ID, access: MetricsAccess = {}, private readonly system: SystemProbe = osSystemProbe) {
     super(id);
-    this.route('/snapshot', (request) => {
-      const caller = authenticateRequest(request, 'readonly', authentication);
+    const allowed = (request: HttpRequest): HttpResponse | undefined => {
+      const caller = authenticateRequest(request, 'readonly', access.authentication ?? OPEN);
       if (isResponse(caller)) return caller;
+      const denied = access.denial?.(caller.principal);
+      return denied === undefined ? undefined : { status: 403, body: `Forbidden: ${denied}` };
+    };
+    this.route('/snapshot', (request) => {
+      const refused = allowed(request);
+      if (refused !== undefined) return refused;
       const given = request.query.timeout;
       if (given === undefined) return this.snapshotResponse(DEFAULT_METRICS_TIMEOUT_MS);
       let timeoutMs: number;
@@ -69,10 +99,7 @@ export class MetricsProcess extends Actor {
       }
       return this.snapshotResponse(timeoutMs);
     });
-    this.route('/', (request) => {
-      const caller = authenticateRequest(request, 'readonly', authentication);
-      return isResponse(caller) ? caller : this.prometheusResponse();
-    });
+    this.route('/', (request) => allowed(request) ?? this.prometheusResponse());
   }
 
   /** Serves `source`'s metrics from now on. */
@@ -131,10 +158,10 @@ export type DetachMetrics = () => Promise<void>;
  * function removes the source again, and terminates the actor once it serves nothing. Throws if
  * `id` names another kind of actor.
  */
-export function attachMetricsSource(host: ActorHost, source: MetricsSource, id: string = METRICS_ACTOR_ID, authentication: HttpAuthentication = OPEN): DetachMetrics {
+export function attachMetricsSource(host: ActorHost, source: MetricsSource, id: string = METRICS_ACTOR_ID, access: MetricsAccess = {}): DetachMetrics {
   const existing = host.lookup(id);
   if (existing !== undefined && !(existing instanceof MetricsProcess)) throw new Error(`actor '${id}' on ${host.address} is not a metrics actor`);
-  const metrics = existing ?? new MetricsProcess(id, authentication);
+  const metrics = existing ?? new MetricsProcess(id, access);
   if (existing === undefined) host.spawn(metrics);
   metrics.addSource(source);
   return async () => {

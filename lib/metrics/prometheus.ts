@@ -75,10 +75,26 @@ export const LABELLED_KEYS: readonly LabelledKey[] = [
     series: ([state = '', source = '', reason = '']) => ({ family: 'master/task_state_reasons', labels: { state, source, reason }, pattern: 'master/<state>/<source>/<reason>' }),
   },
   {
+    // Mesos' per-framework metrics: the framework's name (percent-encoded, so no '/') and id as labels.
+    match: /^master\/frameworks\/([^/]+)\/([^/]+)\/(.+)$/s,
+    series: ([name = '', id = '', metric = '']) => ({
+      family: `master/frameworks/${metric}`, labels: { framework_name: decodedName(name), framework_id: id }, pattern: `master/frameworks/<name>/<framework id>/${metric}`,
+    }),
+  },
+  {
     match: /^frameworks\/(.+)\/messages_(received|processed)$/s,
     series: ([principal = '', which = '']) => ({ family: `frameworks/messages_${which}`, labels: { principal }, pattern: `frameworks/<principal>/messages_${which}` }),
   },
 ];
+
+/** A per-framework key's name part, percent-decoded (as it was registered); as it is if it does not decode. */
+function decodedName(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+}
 
 /** A timer's statistic key: `<timer>_<unit>/<statistic>`. */
 const TIMER_STATISTIC_KEY = /^(.+_(?:ms|secs|us|ns))\/(count|min|max|p\d+)$/;

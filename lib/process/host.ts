@@ -25,6 +25,13 @@ import { TRACE_FORMAT_VERSION, TraceRecorder, type TraceEvent, type TraceRunBody
 
 /** Messages an actor handles per turn before the next ready actor gets its turn (fairness). */
 export const MAILBOX_BATCH = 256;
+/**
+ * The signals on which `installSignalHandlers` stops a host. SIGUSR1 among them: a Node process
+ * with no handler for it opens its inspector (a debugger on 127.0.0.1:9229 that any local user
+ * may attach to, and run code as the process's user, root for an agent), where a Mesos daemon
+ * ends (the master) or unregisters and shuts down (the agent, which handles it itself).
+ */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGUSR1'];
 /** Messages a host handles per event-loop turn before yielding to I/O. */
 export const DRAIN_BUDGET = 50_000;
 /** Parsed UPIDs cached per host (wire envelopes carry UPIDs as strings). */
@@ -684,15 +691,17 @@ export class ActorHost {
     return this.stopping;
   }
 
-  /** On SIGINT/SIGTERM: stop gracefully and exit 0 (a second signal exits at once). */
-  installSignalHandlers(onStopped: () => void = () => process.exit(0)): void {
+  /**
+   * On each of `signals` (default `STOP_SIGNALS`: SIGINT, SIGTERM, SIGUSR1): stop gracefully and
+   * exit 0 (a second signal exits at once).
+   */
+  installSignalHandlers(onStopped: () => void = () => process.exit(0), signals: readonly NodeJS.Signals[] = STOP_SIGNALS): void {
     const handler = (signal: NodeJS.Signals): void => {
       if (this.stopping) process.exit(1);
       this.logger.info({ signal }, 'stopping');
       void this.stop().then(onStopped);
     };
-    process.once('SIGINT', handler);
-    process.once('SIGTERM', handler);
+    for (const signal of signals) process.once(signal, handler);
   }
 
   private async doStop(): Promise<void> {

@@ -111,8 +111,48 @@ export function v1Attributes(attributes: Attributes | undefined): V1Json[] {
     typeof value === 'number' ? { name, type: 'SCALAR', scalar: { value } } : { name, type: 'TEXT', text: { value } });
 }
 
-/** An offer as a v1 scheduler sees it in an OFFERS event. */
-export function v1Offer(offer: Offer, agent: AgentEndpoint): V1Json {
+/**
+ * How a framework reads offers (Mesos' capabilities): without MULTI_ROLE an offer carries no
+ * `allocation_info`; without RESERVATION_REFINEMENT its resources are in the format before
+ * reservation refinement (`role`, and a dynamic reservation's `reservation`, instead of
+ * `reservations`), as Mesos converts them for such frameworks.
+ */
+export interface V1OfferFormat {
+  readonly multiRole: boolean;
+  readonly reservationRefinement: boolean;
+}
+
+/** The format of an offer for a framework with every capability (the operator API's). */
+export const V1_CURRENT_OFFER_FORMAT: V1OfferFormat = { multiRole: true, reservationRefinement: true };
+
+/** The offer format for a framework with `capabilities` (v1 names, e.g. `MULTI_ROLE`). */
+export function v1OfferFormat(capabilities: readonly string[] | undefined): V1OfferFormat {
+  return { multiRole: capabilities?.includes('MULTI_ROLE') === true, reservationRefinement: capabilities?.includes('RESERVATION_REFINEMENT') === true };
+}
+
+/**
+ * Resources in the format before reservation refinement (Mesos' `convertResourceFormat` to
+ * PRE_RESERVATION_REFINEMENT): `role` (`*` when unreserved), a dynamic reservation's principal
+ * and labels as `reservation`, no `reservations`. A resource with refined reservations stays as it
+ * is (Mesos never offers one to a framework that cannot read it).
+ */
+export function v1PreRefinementResources(resources: readonly V1Json[]): V1Json[] {
+  return resources.map((resource) => {
+    const reservations = (resource.reservations ?? []) as ReadonlyArray<{ type?: string; role?: string; principal?: string; labels?: unknown }>;
+    if (reservations.length > 1) return resource;
+    const { reservations: _reservations, ...rest } = resource;
+    const [reservation] = reservations;
+    if (reservation === undefined) return { ...rest, role: '*' };
+    const dynamic = reservation.type === 'DYNAMIC'
+      ? { reservation: { ...(reservation.principal !== undefined ? { principal: reservation.principal } : {}), ...(reservation.labels !== undefined ? { labels: reservation.labels } : {}) } }
+      : {};
+    return { ...rest, role: reservation.role, ...dynamic };
+  });
+}
+
+/** An offer as a v1 scheduler sees it in an OFFERS event, in the format `format` says its framework reads. */
+export function v1Offer(offer: Offer, agent: AgentEndpoint, format: V1OfferFormat = V1_CURRENT_OFFER_FORMAT): V1Json {
+  const resources = v1Resources(offer.resources, format.multiRole ? offer.allocationRole : undefined);
   const out: V1Json = {
     id: v1Id(offer.id),
     framework_id: v1Id(offer.frameworkId),
@@ -123,8 +163,8 @@ export function v1Offer(offer: Offer, agent: AgentEndpoint): V1Json {
       address: { hostname: agent.hostname, ip: agent.ip, port: agent.port },
       path: `/${agent.actorId}`,
     },
-    resources: v1Resources(offer.resources, offer.allocationRole),
-    allocation_info: { role: offer.allocationRole },
+    resources: format.reservationRefinement ? resources : v1PreRefinementResources(resources),
+    ...(format.multiRole ? { allocation_info: { role: offer.allocationRole } } : {}),
   };
   if (offer.attributes !== undefined && Object.keys(offer.attributes).length > 0) out.attributes = v1Attributes(offer.attributes);
   if (offer.executorIds !== undefined && offer.executorIds.length > 0) out.executor_ids = offer.executorIds.map(v1Id);

@@ -11,7 +11,7 @@ import {
   MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH,
   type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, type AgentEndpoint, type V1Json } from './json';
+import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
 
 export { MAX_CALL_LIST_ENTRIES, MAX_COMMAND_TEXT_CHARS } from './json';
 
@@ -302,8 +302,8 @@ export function subscribedEvent(frameworkId: string, heartbeatIntervalSeconds: n
 }
 
 /** OFFERS: each offer with its agent's endpoint (`endpointOf` says where each agent serves). */
-export function offersEvent(offers: readonly Offer[], endpointOf: (agentId: string) => AgentEndpoint): V1Json {
-  return { type: 'OFFERS', offers: { offers: offers.map((offer) => v1Offer(offer, endpointOf(offer.agentId))) } };
+export function offersEvent(offers: readonly Offer[], endpointOf: (agentId: string) => AgentEndpoint, format: V1OfferFormat = V1_CURRENT_OFFER_FORMAT): V1Json {
+  return { type: 'OFFERS', offers: { offers: offers.map((offer) => v1Offer(offer, endpointOf(offer.agentId), format)) } };
 }
 
 /** RESCIND: an offer is withdrawn. */

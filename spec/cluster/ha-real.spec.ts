@@ -459,7 +459,7 @@ const skipReason = zooKeeperSkipReason();
     leader.bin.kill('SIGKILL');
     await leader.bin.exited;
     expect(await within(execute.exited, WAIT_MS, 'mesos-execute'), execute.stderr).to.equal(0);
-    expect(execute.stdout).to.match(/Received status update TASK_FINISHED for task 'outlives'[^\n]*\nsaid-after-the-failover\n$/);
+    expect(execute.stdout).to.match(/Received status update TASK_FINISHED for task 'outlives'\n(  [^\n]*\n)*said-after-the-failover\n$/);
     expect(execute.stderr).to.not.include('could not read');
   });
 

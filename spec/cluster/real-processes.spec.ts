@@ -196,6 +196,8 @@ describe('the cluster as real processes', function () {
     expect(await within(execute.exited, 30_000, 'mesos-execute')).to.equal(0);
     expect(execute.stdout).to.match(/TASK_STARTING/).and.match(/TASK_RUNNING/).and.match(/TASK_FINISHED/);
     expect(execute.stdout).to.match(/^hello$/m);
+    // Each update as Mesos' mesos-execute prints it: the state, then its message, source and reason on lines of their own.
+    expect(execute.stdout).to.match(/^Received status update TASK_FINISHED for task '\S+'\n(  message: '[^\n]*'\n)?  source: SOURCE_EXECUTOR\n/m);
     // A boolean flag's variable parses as a boolean: MESOS_ALL=false is false.
     const notAll = startBin('mesos-ps', ['--master', master], { MESOS_ALL: 'false' });
     processes.push(notAll);
@@ -207,7 +209,7 @@ describe('the cluster as real processes', function () {
     expect(all.stdout).to.match(/hello\s+.*TASK_FINISHED/);
     const failing = start('mesos-execute', ['--master', master, '--name', 'nope', '--command', 'exit 3']);
     expect(await within(failing.exited, 30_000, 'mesos-execute')).to.equal(1);
-    expect(failing.stdout).to.match(/TASK_FAILED for task 'nope' \(Command exited with status 3\)/);
+    expect(failing.stdout).to.match(/TASK_FAILED for task 'nope'\n  message: 'Command exited with status 3'\n/);
   });
 
   it("mesos-execute shows the task's stderr after its stdout, under a label line on stderr", async () => {
@@ -305,6 +307,33 @@ describe('the cluster as real processes', function () {
     expect(slaves.map((slave) => [slave.id, slave.active])).to.deep.equal([[agentId, true]]);
   });
 
+  it("SIGUSR1 retires an agent as in Mesos (it unregisters: its task is lost at once, not after the ping timeout; its executors are shut down; exit 0) and stops the master; neither opens Node's inspector (review)", async () => {
+    // Node opens its inspector on SIGUSR1 when nothing handles it: on a random port here, so a failing run does not hold 9229.
+    const inspectable = { NODE_OPTIONS: '--inspect-port=127.0.0.1:0' };
+    const masterProcess = track(startBin('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')], inspectable));
+    const [, master] = await masterProcess.waitFor(/master@(\S+)/);
+    const agentProcess = track(startBin('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024'], inspectable));
+    await agentProcess.waitFor(/slave\(1\)@/);
+    const host = await netHost();
+    hosts.push(host);
+    const scheduler = new OneTask(master as string, 'retired', 'echo $$ > pid; exec sleep 60');
+    host.spawn(scheduler);
+    await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
+    const pidFile = (await findFile(workDir, 'pid'))!;
+    await eventually(() => fs.readFileSync(pidFile, 'utf8').trim() !== '', 5_000, 'the pid file');
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    agentProcess.kill('SIGUSR1');
+    expect(await within(agentProcess.exited, 20_000, 'the agent to exit on SIGUSR1')).to.equal(0);
+    expect(agentProcess.stderr).to.include('received SIGUSR1: unregistering and shutting down');
+    expect(processExists(pid), 'the task was shut down with its executor').to.equal(false);
+    // The default ping timeout is 75 s: a lost task within seconds is the unregistration.
+    await eventually(() => scheduler.states().some((state) => state === 'TASK_LOST' || state === 'TASK_KILLED' || state === 'TASK_GONE'), 10_000, 'the task to end at the master');
+    expect((await masterState(master as string)).slaves).to.deep.equal([]);
+    masterProcess.kill('SIGUSR1');
+    expect(await within(masterProcess.exited, 20_000, 'the master to exit on SIGUSR1')).to.equal(0);
+    for (const bin of [agentProcess, masterProcess]) expect(bin.stderr).to.not.include('Debugger listening');
+  });
+
   it("SIGTERM to a checkpointing framework's command executor whose agent is gone kills its task too (it used to leave `sh -c sleep` running)", async () => {
     const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')]);
     const [, master] = await masterProcess.waitFor(/master@(\S+)/);
@@ -335,7 +364,9 @@ describe('the cluster as real processes', function () {
     const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', masterDir]);
     const [, master] = await masterProcess.waitFor(/master@(\S+)/);
     const agentDir = path.join(workDir, 'agent');
-    const agentProcess = start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', agentDir, '--resources', 'cpus:1;mem:256']);
+    // A fixed port: the restart below keeps the agent's id, which --reconfiguration_policy allows only at the same port (Mesos).
+    const agentPort = String(await freePort());
+    const agentProcess = start('mesos-agent', ['--master', master as string, '--port', agentPort, '--work_dir', agentDir, '--resources', 'cpus:1;mem:256']);
     await agentProcess.waitFor(/slave\(1\)@/);
     const secondAgent = start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', agentDir, '--resources', 'cpus:1;mem:256']);
     expect(await within(secondAgent.exited, 10_000, 'the second agent to exit')).to.equal(2);
@@ -351,7 +382,7 @@ describe('the cluster as real processes', function () {
     // A holder killed outright leaves its lock behind: the next agent takes the dir over.
     agentProcess.kill('SIGKILL');
     await agentProcess.exited;
-    const restarted = start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', agentDir, '--resources', 'cpus:1;mem:256']);
+    const restarted = start('mesos-agent', ['--master', master as string, '--port', agentPort, '--work_dir', agentDir, '--resources', 'cpus:1;mem:256']);
     await restarted.waitFor(/slave\(1\)@/);
   });
 

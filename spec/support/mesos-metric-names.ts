@@ -18,7 +18,7 @@ export const MASTER_NAMES = [
   'master/uptime_secs', 'master/elected',
   'master/slaves_connected', 'master/slaves_disconnected', 'master/slaves_active', 'master/slaves_inactive', 'master/slaves_unreachable',
   'master/frameworks_connected', 'master/frameworks_disconnected', 'master/frameworks_active', 'master/frameworks_inactive',
-  'master/outstanding_offers',
+  'master/outstanding_offers', 'master/operator_event_stream_subscribers',
   'master/tasks_staging', 'master/tasks_starting', 'master/tasks_running', 'master/tasks_killing', 'master/tasks_unreachable',
   'master/tasks_finished', 'master/tasks_failed', 'master/tasks_killed', 'master/tasks_lost', 'master/tasks_error', 'master/tasks_dropped',
   'master/tasks_gone', 'master/tasks_gone_by_operator',
@@ -59,6 +59,32 @@ export function allocatorNames(role: string): string[] {
   ];
 }
 
+/**
+ * Mesos' per-framework names for a framework whose name is `encodedName` (percent-encoded) and
+ * id `frameworkId` (src/master/metrics.cpp's `FrameworkMetrics`: every call, event and operation
+ * type of the v1 protos but UNKNOWN, every task state as active or terminal).
+ */
+export function frameworkNames(encodedName: string, frameworkId: string): string[] {
+  const calls = ['subscribe', 'teardown', 'accept', 'decline', 'accept_inverse_offers', 'decline_inverse_offers', 'revive', 'kill', 'shutdown',
+    'acknowledge', 'acknowledge_operation_status', 'reconcile', 'reconcile_operations', 'message', 'request', 'suppress', 'update_framework'];
+  const events = ['subscribed', 'offers', 'inverse_offers', 'rescind', 'rescind_inverse_offer', 'update', 'update_operation_status', 'message',
+    'failure', 'error', 'heartbeat'];
+  const operations = ['launch', 'launch_group', 'reserve', 'unreserve', 'create', 'destroy', 'grow_volume', 'shrink_volume', 'create_disk', 'destroy_disk'];
+  const active = ['task_staging', 'task_starting', 'task_running', 'task_killing', 'task_unreachable', 'task_unknown'];
+  const terminal = ['task_finished', 'task_failed', 'task_killed', 'task_error', 'task_lost', 'task_dropped', 'task_gone', 'task_gone_by_operator'];
+  return [
+    'subscribed', 'calls', ...calls.map((call) => `calls/${call}`), 'events', ...events.map((event) => `events/${event}`),
+    'offers/sent', 'offers/accepted', 'offers/declined', 'offers/rescinded', 'operations', ...operations.map((operation) => `operations/${operation}`),
+    ...active.map((state) => `tasks/active/${state}`), ...terminal.map((state) => `tasks/terminal/${state}`),
+  ].map((metric) => `master/frameworks/${encodedName}/${frameworkId}/${metric}`);
+}
+
+/** Mesos' gauges among a framework's names (the rest are counters). */
+export function isFrameworkGaugeName(name: string): boolean {
+  const metric = /^master\/frameworks\/[^/]+\/[^/]+\/(.+)$/.exec(name)?.[1];
+  return metric === 'subscribed' || metric?.startsWith('tasks/active/') === true;
+}
+
 /** The agent's Mesos names. */
 export const AGENT_NAMES = [
   'slave/uptime_secs', 'slave/registered', 'slave/recovery_errors', 'slave/recovery_time_secs', 'slave/frameworks_active',
@@ -87,7 +113,8 @@ export const MESOS_COUNTERS = new Set([
  */
 export function missingFromPrometheus(names: readonly string[], snapshot: Readonly<Record<string, number>>, families: ReadonlyMap<string, PrometheusFamily>): string[] {
   return names.filter((name) => {
-    const kind: MetricKind = MESOS_COUNTERS.has(name) ? 'counter' : 'gauge';
+    const perFramework = name.startsWith('master/frameworks/');
+    const kind: MetricKind = (perFramework ? !isFrameworkGaugeName(name) : MESOS_COUNTERS.has(name)) ? 'counter' : 'gauge';
     const series = prometheusSeries(name);
     const family = families.get(prometheusName(series.family, kind));
     const sample = family?.samples.find((candidate) => sameLabels(candidate.labels, series.labels));

@@ -139,6 +139,26 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     expect((await get('read', { path: 'sandbox/stdout', offset: '0' })).status, 'sandboxes are still served').to.equal(200);
   });
 
+  it("serves Mesos' virtual sandbox paths, /frameworks/<F>/executors/<E>/runs/latest/..., from the agent's directory (they were refused as outside the work dir; walkthrough)", async () => {
+    const run = path.join(workDir, 'agents', 'A1', 'frameworks', 'F1', 'executors', 'E1', 'runs', 'R1');
+    fs.mkdirSync(run, { recursive: true });
+    fs.writeFileSync(path.join(run, 'stdout'), 'from the sandbox\n');
+    fs.symlinkSync(run, path.join(path.dirname(run), 'latest'));
+    let agentDirectory: string | undefined;
+    await host.stop();
+    host = await netHost();
+    host.spawn(new FilesActor(workDir, undefined, undefined, () => Promise.resolve(agentDirectory)));
+    const virtual = '/frameworks/F1/executors/E1/runs/latest';
+    const before = await get('read', { path: `${virtual}/stdout`, offset: '0' });
+    expect(before.status, 'no agent id yet').to.equal(404);
+    agentDirectory = path.join('agents', 'A1');
+    expect((await get('read', { path: `${virtual}/stdout`, offset: '0' })).body).to.deep.equal({ data: 'from the sandbox\n', offset: 0 });
+    expect(((await get('browse', { path: virtual })).body as Array<{ path: string }>).map((entry) => entry.path)).to.deep.equal([`${virtual}/stdout`]);
+    const traversal = await get('read', { path: '/frameworks/../executors/E1/runs/latest/stdout', offset: '0' });
+    expect(traversal.status).to.equal(400);
+    expect((await get('read', { path: '/frameworks/F2/executors/E1/runs/latest/stdout', offset: '0' })).status).to.equal(404);
+  });
+
   describe('a directory swapped for a symlink between the path check and the open', () => {
     let secretDirectory: string;
     let swapped: string;
@@ -181,6 +201,37 @@ describe('files actor (sandbox access confined to the work dir)', () => {
         expect(JSON.stringify(browse.body)).to.not.contain('only-outside');
       });
     }
+
+    it("refuses a symlink in one framework's sandbox swapped to another framework's file after access_sandboxes allowed the first (security review)", async () => {
+      // Framework FA's sandbox holds a link `x` to its own file; FB's holds a secret. The caller may read FA's sandboxes only.
+      const sandboxOf = (framework: string): string => path.join(workDir, 'agents', 'A1', 'frameworks', framework, 'executors', 'e', 'runs', 'r');
+      for (const framework of ['FA', 'FB']) fs.mkdirSync(sandboxOf(framework), { recursive: true });
+      fs.writeFileSync(path.join(sandboxOf('FA'), 'mine.txt'), 'mine');
+      fs.writeFileSync(path.join(sandboxOf('FB'), 'secretfile'), 'secret-of-b');
+      const link = path.join(sandboxOf('FA'), 'x');
+      fs.symlinkSync(path.join(sandboxOf('FA'), 'mine.txt'), link);
+      const checked: Array<string | undefined> = [];
+      expect((await get('read', { path: path.join(sandboxOf('FB'), 'secretfile'), offset: '0' })).status, 'FB is served to an open files actor').to.equal(200);
+      await host.stop();
+      host = await netHost();
+      host.spawn(new FilesActor(workDir, {
+        authentication: { credentials: undefined, readonly: false, readwrite: false },
+        denial: (_principal, frameworkId) => {
+          checked.push(frameworkId);
+          return Promise.resolve(frameworkId === 'FA' ? undefined : `only FA's sandboxes, not ${frameworkId ?? 'none'}`);
+        },
+      }));
+      const read = (): Promise<{ status: number; body: unknown }> => get('read', { path: link, offset: '0' });
+      expect((await read()).body, 'the link is served before any swap').to.deep.equal({ data: 'mine', offset: 0 });
+      expect((await get('read', { path: path.join(sandboxOf('FB'), 'secretfile'), offset: '0' })).status, "FB's file itself is refused").to.equal(403);
+      checked.length = 0;
+      undo.push(swapAfterCheck(link, link, path.join(sandboxOf('FB'), 'secretfile')));
+      const raced = await read();
+      expect(fs.readlinkSync(link), 'the swap happened').to.equal(path.join(sandboxOf('FB'), 'secretfile'));
+      expect(checked, "access was checked for FA, the link's target when checked").to.deep.equal(['FA']);
+      expect(raced.status).to.equal(403);
+      expect(JSON.stringify(raced.body)).to.not.contain('secret-of-b');
+    });
 
     it('still serves the directory when nothing is swapped', async () => {
       const listing = (await get('browse', { path: swapped })).body as Array<{ path: string }>;

@@ -83,12 +83,34 @@ describe('an agent\'s /monitor/statistics, /containers and v1 GET_CONTAINERS', f
     const flags = (await (await call('/api/v1', { type: 'GET_FLAGS' })).json() as { get_flags: { flags: Array<{ name: string; value: string }> } }).get_flags.flags;
     expect(flags.find((flag) => flag.name === 'work_dir')?.value).to.equal(cluster.workDir);
     const unserved = await call('/api/v1', { type: 'GET_TASKS' });
-    expect([unserved.status, await unserved.text()]).to.deep.equal([501, "call type 'GET_TASKS' is not served by this agent (served: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_CONTAINERS)"]);
+    expect([unserved.status, await unserved.text()]).to.deep.equal([501, "call type 'GET_TASKS' is not served by this agent (served: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_CONTAINERS, LIST_FILES, READ_FILE)"]);
     const unknown = await call('/api/v1', { type: 'MAKE_COFFEE' });
     expect(unknown.status).to.equal(400);
     expect(await unknown.text()).to.contain("unknown call type 'MAKE_COFFEE'");
     expect((await call('/api/v1', { nope: 1 })).status).to.equal(400);
     expect((await fetch(url('/api/v1'))).status).to.equal(405);
+  });
+
+  it("v1 LIST_FILES and READ_FILE read the sandboxes as /files does, Mesos' virtual paths included (they were 501)", async () => {
+    const call = (body: unknown): Promise<Response> => fetch(url('/api/v1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fs.writeFileSync(path.join(cluster.sandbox('T1'), 'note'), Buffer.from([0x68, 0x69, 0xff]));
+    const virtual = '/frameworks/F1/executors/T1/runs/latest';
+    const listed = await call({ type: 'LIST_FILES', list_files: { path: virtual } });
+    expect(listed.status).to.equal(200);
+    const infos = (await listed.json() as { list_files: { file_infos: Array<{ path: string; size: number; mode: number; mtime: { nanoseconds: number } }> } }).list_files.file_infos;
+    const note = infos.find((info) => info.path === `${virtual}/note`);
+    expect(note).to.deep.include({ size: 3 });
+    expect((note?.mode ?? 0) & 0o170000, 'a regular file, as st_mode says').to.equal(0o100000);
+    expect(note?.mtime.nanoseconds).to.be.closeTo(Date.now() * 1e6, 60e9);
+    const read = await call({ type: 'READ_FILE', read_file: { path: `${virtual}/note`, offset: 1 } });
+    expect(await read.json()).to.deep.equal({ type: 'READ_FILE', read_file: { size: 3, data: Buffer.from([0x69, 0xff]).toString('base64') } });
+    const limited = await call({ type: 'READ_FILE', read_file: { path: `${virtual}/note`, offset: '0', length: '1' } });
+    expect(((await limited.json()) as { read_file: { data: string } }).read_file.data).to.equal(Buffer.from('h').toString('base64'));
+    const missing = await call({ type: 'READ_FILE', read_file: { path: `${virtual}/nope`, offset: 0 } });
+    expect(missing.status).to.equal(404);
+    const outside = await call({ type: 'LIST_FILES', list_files: { path: '/etc' } });
+    expect(outside.status).to.equal(403);
+    expect((await call({ type: 'READ_FILE' })).status).to.equal(400);
   });
 });
 

@@ -311,6 +311,71 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect((await recoverCheckpoints(m.disk, WORK_DIR))?.agentId).to.equal(undefined);
   });
 
+  describe("--reconfiguration_policy: a restart declaring other resources or attributes (Mesos' Slave::compatible; it was accepted silently, and an agent shrunk below its tasks waited for good; walkthroughs)", () => {
+    it('equal (the default): other resources or attributes stop the start, naming the change and the ways on; nothing is recovered or killed', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      await m.launch('t1');
+      await m.kill();
+      const refused = await m.start({ resources: 'cpus:2;mem:4096' }).then(() => undefined, (error: Error) => error.message);
+      expect(refused).to.match(/^cannot recover agent A1 from \/agent\/meta\/\S+: resources changed from cpus:4;mem:4096\S* to cpus:2;mem:4096\S* \(--reconfiguration_policy=equal allows no change\)\. To keep the agent id .* restart with --recover=cleanup$/);
+      expect(m.launcher.recovered.size, 'no executor adopted or killed').to.equal(0);
+      const attributes = await m.start({ attributes: 'rack:r9' }).then(() => undefined, (error: Error) => error.message);
+      expect(attributes).to.match(/attributes changed from none to rack:r9/);
+      // Unchanged, it recovers as before.
+      await m.start();
+      await m.clock.advance(5_000); // its executor's re-registration timeout: the probe playing it does not answer
+      expect(m.master.bodies<{ agent: { id?: string } }>('ReregisterAgent').at(-1)?.agent.id).to.equal(AGENT_ID);
+    });
+
+    it('additive: more resources and new attributes keep the id (and are checkpointed for the next restart); less of a resource is refused', async () => {
+      const m = machine();
+      await m.registeredAgent({ attributes: 'rack:r1' });
+      await m.launch('t1');
+      await m.kill();
+      await m.start({ reconfigurationPolicy: 'additive', resources: 'cpus:8;mem:4096;gpus:1', attributes: 'rack:r1;zone:z1' });
+      await m.clock.advance(5_000); // its executor's re-registration timeout: the probe playing it does not answer
+      await m.reregister();
+      const reregistration = m.master.bodies<{ agent: { id?: string; resources: unknown } }>('ReregisterAgent').at(-1);
+      expect(reregistration?.agent.id).to.equal(AGENT_ID);
+      expect(Resources.fromJSON(reregistration?.agent.resources).scalar('cpus')).to.equal(8);
+      expect((await recoverCheckpoints(m.disk, WORK_DIR))?.registeredAs?.info.attributes).to.deep.equal({ rack: 'r1', zone: 'z1' });
+      await m.kill();
+      // The checkpoint now says cpus:8: back to 4 is a decrease.
+      const refused = await m.start({ reconfigurationPolicy: 'additive', resources: 'cpus:4;mem:4096;gpus:1', attributes: 'rack:r1;zone:z1' }).then(() => undefined, (error: Error) => error.message);
+      expect(refused).to.match(/resources cpus:4;\S* do not hold the cpus:8;\S* the agent had \(--reconfiguration_policy=additive allows only additions: missing cpus:4\)/);
+      const attribute = await m.start({ reconfigurationPolicy: 'additive', resources: 'cpus:8;mem:4096;gpus:1', attributes: 'rack:r2;zone:z1' }).then(() => undefined, (error: Error) => error.message);
+      expect(attribute).to.match(/attribute 'rack' changed from r1 to r2/);
+    });
+
+    it('a recovery in a new boot checkpoints that boot at once: a refused change later in the same boot stops the start instead of starting anew and killing its executors (review)', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      await m.kill();
+      m.bootId = 'boot-2';
+      await m.start();
+      expect((await recoverCheckpoints(m.disk, WORK_DIR))?.registeredAs?.bootId, 'written at the recovery, before any re-registration').to.equal('boot-2');
+      await m.reregister();
+      await m.launch('t2');
+      await m.kill();
+      const refused = await m.start({ resources: 'cpus:2;mem:4096' }).then(() => undefined, (error: Error) => error.message);
+      expect(refused).to.match(/resources changed from cpus:4/);
+      expect([...m.launcher.recovered.values()].filter((run) => run.destroyed)).to.deep.equal([]);
+    });
+
+    it('after a reboot a refused change starts a new agent instead (Mesos, MESOS-6223): registered anew, the old id forgotten', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      await m.kill();
+      m.bootId = 'boot-2';
+      const registrations = m.master.count('RegisterAgent');
+      await m.start({ resources: 'cpus:2;mem:4096' });
+      await m.clock.advance(1_000);
+      expect(m.master.count('RegisterAgent')).to.be.greaterThan(registrations);
+      expect(m.master.count('ReregisterAgent')).to.equal(0);
+    });
+  });
+
   it('a torn last journal line is ignored; a corrupt journal stops the agent from starting, naming the file and line', async () => {
     const m = machine();
     await m.registeredAgent();

@@ -13,8 +13,9 @@ import type { Quota } from '../../../actors/allocator/quota';
 import { Allocator } from '../../../actors/allocator/allocator';
 import { within } from '../../support/runtime';
 import {
-  agentUpdate, cleanUp, commandTask, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, type AgentHandle, type FakeFramework, type Harness,
+  agentUpdate, cleanUp, commandTask, latestOffer, launch, makeWorkDir, offersOf, registerAgent, registerFramework, statesOf, updatesOf, type AgentHandle, type FakeFramework, type Harness,
 } from './harness';
+import type { Offer } from '../../../lib/protocol';
 import { netHost } from '../../support/runtime';
 
 type Json = Record<string, unknown>;
@@ -132,6 +133,37 @@ describe('actors/master: Mesos-compatible endpoints (state-summary, roles, flags
     expect(roles.find((role) => role.name === 'a')?.frameworks).to.deep.equal([cluster.multi.frameworkId]);
   });
 
+  it("GET /master/roles sums each role over its subroles and lists their ancestors, as Mesos' RoleResourceBreakdown and knownRoles (a parent showed nothing of its children's; walkthrough)", async () => {
+    const clock = new VirtualClock();
+    const host: ActorHost = await netHost({ clock, logger: captureLogger().logger });
+    const workDir = makeWorkDir();
+    const flags: MasterFlags = defaultMasterFlags(workDir);
+    const handle: MasterHandle = await startMaster({ flags, host });
+    const harness: Harness = { clock, host, handle, workDir, flags, captured: captureLogger(), masterPid: handle.pid };
+    const own = { harness, base: `http://${host.address}` };
+    try {
+      const agent = await registerAgent(harness, 'cpus:4;mem:1024;cpus(eng):1');
+      const web = await registerFramework(harness, { name: 'eng-web', roles: ['eng/web'] });
+      await harness.clock.advance(1_000);
+      const offer = offersOf(web.probe).find((candidate) => candidate.agentId === agent.agentId);
+      expect(offer, 'an offer of the new agent').to.not.equal(undefined);
+      await launch(harness, web, [(offer as Offer).id], [commandTask('on-parent', agent.agentId, 'cpus(eng):1;mem:64'), commandTask('unreserved', agent.agentId, 'cpus:1;mem:64')], 0);
+      expect(statesOf(web.probe, 'on-parent'), JSON.stringify(updatesOf(web.probe)).slice(0, 600)).to.not.include('TASK_ERROR');
+      expect((await request(`${own.base}/master/weights`, { method: 'PUT', body: JSON.stringify([{ role: 'c/d', weight: 2 }]) })).status).to.equal(200);
+      const { roles } = (await request(`${own.base}/master/roles`)).json as { roles: Json[] };
+      const named = (name: string): Json | undefined => roles.find((role) => role.name === name);
+      expect(roles.map((role) => role.name)).to.include.members(['eng', 'eng/web', 'c', 'c/d']);
+      expect(named('eng')).to.deep.include({ allocated: { cpus: 2, mem: 128 }, reserved: { cpus: 1 }, frameworks: [] });
+      // The subrole's task on its parent's reservation counts once, in the reservation.
+      expect((named('eng')?.quota as Json).consumed).to.deep.equal({ cpus: 2, mem: 128 });
+      expect(named('eng/web')).to.deep.include({ allocated: { cpus: 2, mem: 128 }, reserved: {}, frameworks: [web.frameworkId] });
+      expect((named('eng/web')?.quota as Json).consumed).to.deep.equal({ cpus: 1, mem: 128 });
+      expect(named('c')).to.deep.include({ weight: 1, allocated: {}, frameworks: [] });
+    } finally {
+      await own.harness.host.stop();
+    }
+  });
+
   describe('/master/weights', () => {
     it('PUT sets weights through the allocator; GET lists them; /master/roles shows them', async () => {
       const calls: Array<ReadonlyMap<string, number>> = [];
@@ -198,7 +230,8 @@ describe('actors/master: Mesos-compatible endpoints (state-summary, roles, flags
         expect(calls).to.deep.equal([['web', { guarantee: { cpus: 1 }, limit: { cpus: 1 } }]]);
         expect((await request(`${cluster.base}/master/quota`)).json).to.deep.equal({
           infos: [{ role: 'web', guarantee: cpus(1) }],
-          configs: [{ role: 'web', guarantees: { cpus: 1 }, limits: { cpus: 1 } }],
+          // Mesos' QuotaConfig maps of Value.Scalar, as GET_QUOTA writes them (bare numbers here before: Mesos' clients misread them).
+          configs: [{ role: 'web', guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 1 } } }],
         });
         const { roles } = (await request(`${cluster.base}/master/roles`)).json as { roles: Json[] };
         expect(roles.find((role) => role.name === 'web')?.quota).to.deep.include({ guarantee: { cpus: 1 }, limit: { cpus: 1 } });
@@ -216,6 +249,15 @@ describe('actors/master: Mesos-compatible endpoints (state-summary, roles, flags
       } finally {
         Object.assign(allocator, { setQuota, removeQuota });
       }
+    });
+
+    it("an empty guarantee is a bad request, as Mesos' QuotaInfo validation has it (it was kept, and then blocked the role: 'already has quota'; walkthrough)", async () => {
+      for (const guarantee of [[], '']) {
+        const empty = await request(`${cluster.base}/master/quota`, { method: 'POST', body: JSON.stringify({ role: 'empty', guarantee }) });
+        expect(empty.status).to.equal(400);
+        expect(errorOf(empty.json)).to.contain("QuotaInfo with empty 'guarantee'");
+      }
+      expect((await request(`${cluster.base}/master/quota`)).json).to.deep.equal({ infos: [], configs: [] });
     });
 
     it('guarantees the cluster cannot hold → 409, unless forced', async () => {
@@ -374,7 +416,7 @@ describe('actors/master: weights and quota outlive the master (registry)', () =>
       await harness.clock.settle();
       expect(calls).to.deep.equal(['updateWeights {"web":4}', 'setQuota web {"guarantee":{"cpus":1},"limit":{"cpus":1}}']);
       expect((await request(`${cluster.base}/master/weights`)).json).to.deep.equal([{ role: 'web', weight: 4 }]);
-      expect(((await request(`${cluster.base}/master/quota`)).json as Json).configs).to.deep.equal([{ role: 'web', guarantees: { cpus: 1 }, limits: { cpus: 1 } }]);
+      expect(((await request(`${cluster.base}/master/quota`)).json as Json).configs).to.deep.equal([{ role: 'web', guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 1 } } }]);
     } finally {
       Object.assign(prototype, { updateWeights, setQuota });
       await harness.host.stop();

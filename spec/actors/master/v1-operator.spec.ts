@@ -11,10 +11,10 @@ import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '..
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
 import { StandbyMaster } from '../../../actors/master/standby';
 import { MAX_OPERATOR_SUBSCRIBERS, MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT } from '../../../actors/master/v1-operator';
-import { netHost, Probe } from '../../support/runtime';
+import { eventuallyAsync, netHost, Probe } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
 import {
-  agentInfo, agentUpdate, cleanUp, FakeAgent, FRAMEWORK_MESSAGES, reportedTask, commandTask, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, statesOf, type Harness,
+  agentInfo, agentUpdate, all, cleanUp, FakeAgent, FRAMEWORK_MESSAGES, reportedTask, commandTask, last, latestOffer, launch, makeWorkDir, metricsOf, registerAgent, registerFramework, statesOf, type Harness,
 } from './harness';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
@@ -192,8 +192,9 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect(status.configs).to.deep.equal([{ role: 'eng', guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 2 } } }]);
     expect(status.infos).to.deep.equal([{ role: 'eng', guarantee: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }] }]);
     const overcommit = await call(address, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'eng', guarantees: { cpus: { value: 100 } } }] } });
-    expect(overcommit.status).to.equal(409);
-    expect(overcommit.text).to.match(/overcommit/);
+    // Mesos' UPDATE_QUOTA answers 400 (only the legacy POST /master/quota answers 409).
+    expect(overcommit.status).to.equal(400);
+    expect(overcommit.text).to.match(/^Invalid QuotaConfig: total quota guarantees of 'cpus' \(100\) exceed the cluster's 4 \(use 'force' flag to bypass this check\)/);
     const inverted = await call(address, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'eng', guarantees: { cpus: { value: 2 } }, limits: { cpus: { value: 1 } } }] } });
     expect(inverted.status).to.equal(400);
     expect(inverted.text).to.match(/limit of 'cpus' is below its guarantee/);
@@ -205,6 +206,40 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect((await call(address, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'eng' }] } })).status).to.equal(200);
     expect((await call(address, { type: 'GET_QUOTA' })).json.get_quota).to.deep.equal({ status: {} });
     expect(harness.captured.find('allocator refused a call')).to.deep.equal([]);
+  });
+
+  it("UPDATE_QUOTA refuses a limit below what the role already consumes, unless forced, as Mesos does (it was taken, leaving the role above its limit; walkthrough)", async () => {
+    const { harness: roleHarness, address: roleAddress } = await listening();
+    const agent = await registerAgent(roleHarness, 'cpus:4;mem:1024');
+    const framework = await registerFramework(roleHarness, { name: 'q', roles: ['q1'], capabilities: ['MULTI_ROLE'] });
+    await roleHarness.clock.advance(1_000);
+    await launch(roleHarness, framework, [latestOffer(framework.probe).id], [commandTask('q-task', agent.agentId, 'cpus:2;mem:128')]);
+    await agentUpdate(roleHarness, agent, framework.frameworkId, 'q-task', 'TASK_RUNNING');
+    const lower = { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'q1', limits: { cpus: { value: 1 } } }] } };
+    const refused = await call(roleAddress, lower);
+    expect(refused.status).to.equal(400);
+    expect(refused.text).to.equal("Invalid QuotaConfig: Role 'q1' is already consuming 'cpus:2;mem:128'; this is more than the requested limits 'cpus:1' (use 'force' flag to bypass this check)");
+    expect((await call(roleAddress, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'q1', limits: { cpus: { value: 3 } } }] } })).status).to.equal(200);
+    expect((await call(roleAddress, { type: 'UPDATE_QUOTA', update_quota: { force: true, quota_configs: [{ role: 'q1', limits: { cpus: { value: 1 } } }] } })).status).to.equal(200);
+  });
+
+  it("a quota set rescinds offers as Mesos' quota handler does: others' offers for a guarantee, the role's own over a limit (they stood until declined; walkthrough)", async () => {
+    const { harness, address } = await listening();
+    await registerAgent(harness, 'cpus:4;mem:1024');
+    const hogs = await registerFramework(harness, { name: 'hogs', roles: ['hogs'], capabilities: ['MULTI_ROLE'] });
+    await harness.clock.advance(1_000);
+    const first = latestOffer(hogs.probe);
+    const rescinds = (): string[] => all(hogs.probe, 'RescindResourceOffer').map((received) => (received.body as { offerId: string }).offerId);
+    expect(rescinds()).to.deep.equal([]);
+    expect((await call(address, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'q3', guarantees: { cpus: { value: 2 } } }] } })).status).to.equal(200);
+    await harness.clock.settle();
+    expect(rescinds(), "another role's offer goes, for q3's guarantee").to.deep.equal([first.id]);
+    await harness.clock.advance(1_000);
+    const second = latestOffer(hogs.probe);
+    expect(second.id).to.not.equal(first.id);
+    expect((await call(address, { type: 'UPDATE_QUOTA', update_quota: { force: true, quota_configs: [{ role: 'hogs', limits: { cpus: { value: 1 } } }] } })).status).to.equal(200);
+    await harness.clock.settle();
+    expect(rescinds(), "the role's own offer goes, over its new limit").to.deep.equal([first.id, second.id]);
   });
 
   it('TEARDOWN removes a framework as /master/teardown does; MARK_AGENT_GONE makes its tasks TASK_GONE_BY_OPERATOR and shuts it down', async () => {
@@ -228,6 +263,14 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect(frameworks.frameworks).to.equal(undefined);
     expect(frameworks.completed_frameworks[0].framework_info.id).to.deep.equal({ value: frameworkId });
     expect(frameworks.completed_frameworks[0]).to.include({ active: false, connected: false });
+  });
+
+  it("TEARDOWN tells the framework's scheduler how it was torn down: by the operator API's TEARDOWN, not /master/teardown (walkthrough)", async () => {
+    const { harness, address } = await listening();
+    const framework = await registerFramework(harness, { name: 'torn' });
+    expect((await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: framework.frameworkId } } })).status).to.equal(200);
+    await harness.clock.settle();
+    expect(last(framework.probe, 'FrameworkError')?.body).to.deep.equal({ message: "Framework torn down by the operator (the v1 operator API's TEARDOWN)" });
   });
 
   it("MARK_AGENT_GONE obeys the ACLs' mark_agents_gone (review: it was not enforced)", async () => {
@@ -326,6 +369,24 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'x' } } }, { authorization })).status).to.equal(404);
   });
 
+  it("UPDATE_WEIGHTS is authorized for the caller's principal, as PUT /master/weights is: a principal a rule denies gets 403 even when an ANY rule follows, one a rule allows gets 200 (security review)", async () => {
+    const credentials = new Map([['teama', 'a-secret'], ['admin', 'admin-secret']]);
+    const acls = parseAcls({
+      permissive: false,
+      update_weights: [{ principals: { values: ['teama'] }, roles: { type: 'NONE' } }, { principals: { values: ['admin'] }, roles: { type: 'ANY' } }, { principals: { type: 'ANY' }, roles: { type: 'ANY' } }],
+      view_roles: [{ principals: { values: ['admin'] }, roles: { type: 'ANY' } }],
+    });
+    const { address } = await listening({ credentials, authenticateHttpReadwrite: true, acls });
+    const weights = { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'b', weight: 0.001 }] } };
+    const denied = await call(address, weights, { authorization: basicAuthorization('teama', 'a-secret') });
+    expect(denied.status).to.equal(403);
+    expect(denied.text).to.include("'teama'");
+    const allowed = await call(address, weights, { authorization: basicAuthorization('admin', 'admin-secret') });
+    expect(allowed.status).to.equal(200);
+    const answer = await call(address, { type: 'GET_WEIGHTS' }, { authorization: basicAuthorization('admin', 'admin-secret') });
+    expect(answer.json.get_weights).to.deep.equal({ weight_infos: [{ weight: 0.001, role: 'b' }] });
+  });
+
   describe('SUBSCRIBE', () => {
     it('streams SUBSCRIBED with the state, then AGENT_ADDED, FRAMEWORK_ADDED, TASK_ADDED, TASK_UPDATED, FRAMEWORK_REMOVED, AGENT_REMOVED and heartbeats', async () => {
       const { harness, address } = await listening();
@@ -378,6 +439,24 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         ]);
       } finally {
         stream.close();
+      }
+    });
+
+    it('master/operator_event_stream_subscribers counts the open streams (Mesos\' gauge): 0, 2, then 1 after one closes', async () => {
+      const { harness, address } = await listening();
+      const subscribers = async (): Promise<number | undefined> => (await metricsOf(harness))['master/operator_event_stream_subscribers'];
+      expect(await subscribers()).to.equal(0);
+      const streams = [new V1Subscription(address, '/api/v1'), new V1Subscription(address, '/api/v1')];
+      try {
+        for (const stream of streams) {
+          await stream.open({ type: 'SUBSCRIBE' });
+          await stream.next((event) => event.type === 'SUBSCRIBED');
+        }
+        expect(await subscribers()).to.equal(2);
+        streams[0]?.close();
+        await eventuallyAsync(async () => (await subscribers()) === 1, 5_000, 'a closed stream to leave the count');
+      } finally {
+        for (const stream of streams) stream.close();
       }
     });
 

@@ -185,3 +185,64 @@ describe('actors/master/v1-scheduler: clientOf (who a client is, for its limits)
     expect(clientOf(undefined)).to.equal('unknown');
   });
 });
+
+describe('the v1 scheduler API: one principal cannot take every subscription (security review)', () => {
+  let host: ActorHost;
+  let master: MasterHandle;
+  const credentials = new Map([['teama', 'secret-a'], ['teamb', 'secret-b']]);
+  beforeEach(async () => {
+    host = await netHost({ clock: new VirtualClock() });
+    master = await startMaster({
+      flags: { ...defaultMasterFlags('/unused'), credentials }, host, registry: Registry.inMemory(), httpSubscriptionLimits: { total: 3, perPrincipal: 2 },
+    });
+  });
+  afterEach(async () => {
+    await master.stop();
+    await host.stop();
+  });
+
+  async function subscribe(principal: string, framework: Record<string, unknown> = {}): Promise<V1Subscription> {
+    const subscription = new V1Subscription(host.address);
+    await subscription.open({
+      ...(framework.id !== undefined ? { framework_id: framework.id } : {}),
+      type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: principal, principal, failover_timeout: 60, ...framework } },
+    }, { authorization: `Basic ${Buffer.from(`${principal}:${credentials.get(principal) ?? ''}`).toString('base64')}` });
+    return subscription;
+  }
+
+  it('a principal holds at most its share (429 naming it); another still subscribes, and its failover passes the full total', async () => {
+    const streams: V1Subscription[] = [];
+    try {
+      for (let index = 0; index < 2; index++) {
+        streams.push(await subscribe('teama'));
+        await (streams.at(-1) as V1Subscription).next((event) => event.type === 'SUBSCRIBED');
+      }
+      const third = await subscribe('teama');
+      streams.push(third);
+      expect(third.status).to.equal(429);
+      expect(third.events, 'no stream').to.deep.equal([]);
+      const b = await subscribe('teamb');
+      streams.push(b);
+      const subscribed = await b.next((event) => event.type === 'SUBSCRIBED');
+      const frameworkId = ((subscribed.subscribed as { framework_id: { value: string } }).framework_id).value;
+      // Three alive: the total is reached; a new framework is refused, teamb's own coming back is not.
+      const full = await subscribe('teamb');
+      streams.push(full);
+      expect(full.status).to.equal(429);
+      const failover = await subscribe('teamb', { id: { value: frameworkId } });
+      streams.push(failover);
+      expect(failover.status).to.equal(200);
+      await failover.next((event) => event.type === 'SUBSCRIBED');
+      // teama, at its share, comes back to one of its frameworks on a new connection while the old stream is still open: that replaces, it does not add.
+      const aSubscribed = await (streams[0] as V1Subscription).next((event) => event.type === 'SUBSCRIBED');
+      const aId = ((aSubscribed.subscribed as { framework_id: { value: string } }).framework_id).value;
+      const aFailover = await subscribe('teama', { id: { value: aId } });
+      streams.push(aFailover);
+      expect(aFailover.status).to.equal(200);
+      await aFailover.next((event) => event.type === 'SUBSCRIBED');
+    } finally {
+      for (const stream of streams) stream.close();
+    }
+  });
+});
+

@@ -1,7 +1,7 @@
 /** The v1 scheduler API's JSON (issue 11): calls checked and converted, events built as Mesos writes them. */
 import { expect } from 'chai';
 import { parseSchedulerCall, offersEvent, subscribedEvent, updateEvent, messageEvent, failureEvent, type SchedulerCall } from '../../../lib/v1/scheduler';
-import { textOfV1Bytes, v1Bytes, v1FrameworkInfo } from '../../../lib/v1/json';
+import { textOfV1Bytes, v1Bytes, v1FrameworkInfo, v1OfferFormat } from '../../../lib/v1/json';
 
 function call(body: unknown): SchedulerCall {
   const parsed = parseSchedulerCall(body);
@@ -168,6 +168,30 @@ describe('v1 scheduler events', () => {
       attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }, { name: 'level', type: 'SCALAR', scalar: { value: 3 } }],
       executor_ids: [{ value: 'e1' }],
     }] } });
+  });
+
+  it("OFFERS to a framework without MULTI_ROLE or RESERVATION_REFINEMENT are in the format it reads, as Mesos converts them: no allocation_info, `role` (and a dynamic reservation's `reservation`) instead of `reservations` (walkthrough)", () => {
+    const offer = {
+      id: 'o1', frameworkId: 'fw', agentId: 'a1', hostname: 'agent1', allocationRole: 'analytics',
+      resources: [
+        { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 2 } },
+        { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1 }, role: 'analytics' },
+        { name: 'mem', type: 'SCALAR' as const, scalar: { value: 64 }, reservations: [{ type: 'DYNAMIC' as const, role: 'analytics', principal: 'ops' }] },
+      ],
+    };
+    const endpoint = (): { hostname: string; ip: string; port: number; actorId: string } => ({ hostname: 'agent1', ip: '10.0.0.6', port: 5051, actorId: 'slave(1)' });
+    const old = (offersEvent([offer], endpoint, v1OfferFormat(undefined)).offers as { offers: Array<Record<string, unknown>> }).offers[0];
+    expect(old?.allocation_info).to.equal(undefined);
+    expect(old?.resources).to.deep.equal([
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, role: '*' },
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'analytics' },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 64 }, role: 'analytics', reservation: { principal: 'ops' } },
+    ]);
+    const current = (offersEvent([offer], endpoint, v1OfferFormat(['MULTI_ROLE', 'RESERVATION_REFINEMENT'])).offers as { offers: Array<Record<string, unknown>> }).offers[0];
+    expect(current?.allocation_info).to.deep.equal({ role: 'analytics' });
+    expect((current?.resources as Array<Record<string, unknown>>).map((resource) => resource.reservations)).to.deep.equal([
+      undefined, [{ type: 'STATIC', role: 'analytics' }], [{ type: 'DYNAMIC', role: 'analytics', principal: 'ops' }],
+    ]);
   });
 
   it('binary data (not UTF-8) goes through as the very same bytes: a MESSAGE call in, a MESSAGE event and an update out (it came out with U+FFFD for each byte that was not text)', () => {
