@@ -11,6 +11,7 @@ import { FLAG_DISPLAY, flag, parseBooleanFlag, showParsedAs, parseBytes, parseCo
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { STATE_CACHE_TIMEOUT_MS, STATE_LAST_TURN_OFFERS } from '../actors/master/constants';
 import { parseAclsFlag } from '../lib/acls';
+import { flagFilePath, readBoundedFile } from '../lib/flag-file';
 import type { StartAgentOptions } from '../actors/agent';
 import { loadRateLimits, type RateLimits } from '../actors/master/rate-limits';
 import { DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, DEFAULT_CONTAINER_PIDS_LIMIT } from '../actors/agent/isolator';
@@ -108,6 +109,37 @@ export function parseRateLimitsFlag(value: string): RateLimits {
   }
 }
 
+/**
+ * `--executor_environment_variables`: a JSON object whose values are all strings (Mesos' rule),
+ * inline or in a file (`file:///path` or a path). Throws naming the first bad value.
+ */
+export function parseExecutorEnvironmentFlag(value: string): Record<string, string> {
+  const trimmed = value.trim();
+  let text = trimmed;
+  if (!trimmed.startsWith('{')) {
+    const file = flagFilePath(trimmed);
+    try {
+      text = readBoundedFile(file);
+    } catch (error) {
+      throw new InvalidArgumentError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`not JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError('expected a JSON object of strings, e.g. {"PATH": "/bin:/usr/bin"}');
+  const variables: Record<string, string> = {};
+  for (const [name, variable] of Object.entries(parsed)) {
+    if (typeof variable !== 'string') throw new InvalidArgumentError(`the value of '${name}' must be a string`);
+    if (name === '' || name.includes('=') || name.includes('\0') || variable.includes('\0')) throw new InvalidArgumentError(`'${name}' is not an environment variable name`);
+    variables[name] = variable;
+  }
+  return variables;
+}
+
 /** Opens the trace file for `--trace_file`, or exits 2 with one line if it cannot be written. */
 export function openTraceFile(bin: string, file: string | undefined): TraceRecorder | undefined {
   if (file === undefined) return undefined;
@@ -198,6 +230,7 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--container_pids_limit <n>', 'with cgroups/pids: most processes (threads) one container may hold').argParser(parseCount).default(DEFAULT_CONTAINER_PIDS_LIMIT))
     .addOption(flag('--enforce_container_disk_quota [bool]', 'with disk/du: fail the tasks of a sandbox that outgrows its disk resource').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--container_disk_watch_interval <duration>', 'with disk/du: how often each sandbox is measured').argParser(parseDurationFlag).default(DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, '15secs'))
+    .addOption(flag('--executor_environment_variables <json|path>', 'the environment every executor and its tasks start with, a JSON object of strings inline, file:///path or a path (default: the agent\'s PATH, locale and time zone only)').argParser(parseExecutorEnvironmentFlag))
     .addOption(flag('--switch_user [bool]', 'run each executor and its tasks as its command\'s or its framework\'s user (the agent must be root to switch); false: as the agent\'s own user').argParser(parseBooleanFlag).default(SWITCH_USER))
     .addOption(flag('--gc_delay <duration>', 'remove completed sandboxes this long after they completed (sooner as the disk fills)').argParser(parseDurationFlag).default(defaults.gcDelayMs, '1weeks'))
     .addOption(flag('--disk_watch_interval <duration>', 'how often the work dir\'s disk usage is checked, pruning sandboxes by it').argParser(parseDurationFlag).default(defaults.diskWatchIntervalMs, '1mins'))
@@ -225,6 +258,7 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     enforceContainerDiskQuota: options.enforce_container_disk_quota as boolean | undefined,
     containerDiskWatchIntervalMs: options.container_disk_watch_interval as number | undefined,
     switchUser: options.switch_user as boolean | undefined,
+    ...(options.executor_environment_variables !== undefined ? { executorEnvironmentVariables: options.executor_environment_variables as Record<string, string> } : {}),
     gcDelayMs: options.gc_delay as number,
     diskWatchIntervalMs: options.disk_watch_interval as number,
     gcDiskHeadroom: options.gc_disk_headroom as number,

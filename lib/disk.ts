@@ -28,8 +28,8 @@ export interface Disk {
    * torn last line.
    */
   appendFile(filePath: string, text: string): Promise<void>;
-  /** Creates a directory and its missing parents; an existing one is fine. */
-  makeDirectory(directory: string): Promise<void>;
+  /** Creates a directory and its missing parents; an existing one is fine. With `mode`, the directory itself gets it (`chmod`), new or not. */
+  makeDirectory(directory: string, mode?: number): Promise<void>;
 }
 
 /** The machine's file system. */
@@ -47,8 +47,9 @@ export const nodeDisk: Disk = {
     await makeDirectories(path.dirname(filePath));
     await writeAndSync(filePath, 'a', text);
   },
-  async makeDirectory(directory: string): Promise<void> {
+  async makeDirectory(directory: string, mode?: number): Promise<void> {
     await makeDirectories(directory);
+    if (mode !== undefined) await fs.chmod(directory, mode);
   },
 };
 

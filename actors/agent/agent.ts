@@ -27,7 +27,7 @@ import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import { shownZooKeeperUrl } from '../../lib/ha/zookeeper';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources, type ResourceJSON } from '../../lib/resources';
-import type { AgentCheckpoints, CheckpointRecord, RecoveredAgent } from './checkpoint';
+import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
 import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
@@ -849,22 +849,29 @@ export class Agent extends Actor {
    * sent is frozen, so nobody changes it.
    */
   private infoKept: AgentInfo | undefined;
-  /** The agent info and boot id last checkpointed with the id (JSON), to write them again only when either changed. */
-  private checkpointedInfo: string | undefined;
+  /**
+   * What was last checkpointed with the id: the `agentInfo()` written (compared by identity: it
+   * is kept while the id stays), or after a recovery the JSON of what the journal holds; and the
+   * boot id with it. (A JSON text per agent was ~330 bytes at every simulated agent.)
+   */
+  private checkpointedInfo: AgentInfo | string | undefined;
+  private checkpointedBootId: string | undefined;
 
   /**
    * Checkpoints the id with what the agent registered as (Mesos checkpoints its `SlaveInfo`) and
-   * this boot's id, for a restart's `--reconfiguration_policy` check: once per id, again after a
-   * re-registration that declared something new (an additive change the policy let through), and
-   * again in a new boot (Mesos checkpoints the boot id at each recovery: a stale one would take a
-   * later refused change in this boot for one after a reboot, and kill this boot's executors).
+   * this boot's id, for a restart's `--reconfiguration_policy` check: once per id, and again
+   * after a re-registration that declared something new (an additive change the policy let
+   * through). A recovery in a new boot writes the boot's id at once (`recover`).
    */
-  private checkpointRegisteredInfo(agentId: string, info: Omit<AgentInfo, 'id'> = withoutId(this.agentInfo())): void {
+  private checkpointRegisteredInfo(agentId: string): void {
+    const info = this.agentInfo();
     const bootId = this.options.bootId;
-    const text = JSON.stringify([info, bootId]);
-    if (text === this.checkpointedInfo) return;
-    this.checkpointedInfo = text;
-    void this.options.checkpoints?.record({ t: 'agent', agentId, info, ...(bootId !== undefined ? { bootId } : {}) });
+    const known = this.checkpointedInfo;
+    const same = known === info || (typeof known === 'string' && known === JSON.stringify(withoutId(info)));
+    this.checkpointedInfo = info;
+    if (same && bootId === this.checkpointedBootId) return;
+    this.checkpointedBootId = bootId;
+    void this.options.checkpoints?.record({ t: 'agent', agentId, info: checkpointedInfoOf(withoutId(info)), ...(bootId !== undefined ? { bootId } : {}) });
   }
 
   private agentInfo(): AgentInfo {
@@ -1644,9 +1651,18 @@ export class Agent extends Actor {
     this.phase = 'RECOVERING';
     this.agentId = recovered.agentId;
     const registeredAs = recovered.registeredAs;
-    this.checkpointedInfo = registeredAs === undefined ? undefined : JSON.stringify([registeredAs.info, registeredAs.bootId]);
-    // A recovery in a new boot writes this boot's id at once, as Mesos does (see `checkpointRegisteredInfo`).
-    if (registeredAs !== undefined && recovered.agentId !== undefined) this.checkpointRegisteredInfo(recovered.agentId, registeredAs.info);
+    if (registeredAs !== undefined && recovered.agentId !== undefined) {
+      this.checkpointedInfo = JSON.stringify(declaredInfoOf(registeredAs.info));
+      this.checkpointedBootId = registeredAs.bootId;
+      // A recovery in a new boot writes this boot's id at once, as Mesos checkpoints it at each
+      // recovery: a stale one would take a later refused change in this boot for one after a
+      // reboot (a new agent, and this boot's executors killed).
+      const bootId = this.options.bootId;
+      if (bootId !== registeredAs.bootId) {
+        this.checkpointedBootId = bootId;
+        void this.options.checkpoints?.record({ t: 'agent', agentId: recovered.agentId, info: registeredAs.info, ...(bootId !== undefined ? { bootId } : {}) });
+      }
+    }
     this.updates.pause();
     const agentId = this.agentId ?? '';
     const waiting: ExecutorRecord[] = [];

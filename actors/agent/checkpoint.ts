@@ -21,7 +21,11 @@ import { parseJournal } from '../../lib/journal';
 import { AgentInfoSchema, ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
 import { CHECKPOINT_COMPACTION_MIN_RECORDS, CHECKPOINT_RETRY_INITIAL_MS, CHECKPOINT_RETRY_MAX_MS } from './constants';
 import { metaDirectory } from './paths';
+
+/** The mode of the agent's checkpoint directory (`<work_dir>/meta`): its owner's only. */
+export const META_DIRECTORY_MODE = 0o700;
 import { LazyMap } from '../../lib/lazy-collections';
+import { Resources } from '../../lib/resources';
 
 const id = z.string().min(1);
 const CheckpointRecordSchema = z.discriminatedUnion('t', [
@@ -32,7 +36,7 @@ const CheckpointRecordSchema = z.discriminatedUnion('t', [
      * declaring other resources or attributes is checked against it (`--reconfiguration_policy`).
      * Journals written before it was recorded have none: their restarts are not checked.
      */
-    info: AgentInfoSchema.omit({ id: true }).optional(),
+    info: AgentInfoSchema.omit({ id: true, resources: true }).extend({ resources: z.union([z.string(), AgentInfoSchema.shape.resources]) }).optional(),
     /** The machine's boot id then: after a reboot an incompatible change starts a new agent instead (Mesos). */
     bootId: z.string().optional(),
   }),
@@ -94,11 +98,30 @@ export interface RecoveredFramework {
   readonly executors: Map<string, RecoveredExecutor>;
 }
 
+/**
+ * An agent's info as its journal keeps it: the resources in their text form where it says all
+ * of them (`cpus:8;mem:15360;...`: a JSON list was ~400 bytes more an agent in a simulation's
+ * memory, journal and model), else as Resource JSON (a dynamic reservation's principal).
+ */
+export type CheckpointedAgentInfo = Omit<AgentInfo, 'id' | 'resources'> & { readonly resources: string | AgentInfo['resources'] };
+
+/** `info` as its journal keeps it (see `CheckpointedAgentInfo`). */
+export function checkpointedInfoOf(info: Omit<AgentInfo, 'id'>): CheckpointedAgentInfo {
+  const resources = Resources.fromJSON(info.resources);
+  const text = resources.toString();
+  return { ...info, resources: Resources.parse(text).equals(resources) ? text : info.resources };
+}
+
+/** A checkpointed agent info as the agent declares one (its resources as JSON). */
+export function declaredInfoOf(info: CheckpointedAgentInfo): Omit<AgentInfo, 'id'> {
+  return { ...info, resources: typeof info.resources === 'string' ? Resources.parse(info.resources).toJSON() : info.resources };
+}
+
 /** What the journal says. */
 export interface RecoveredAgent {
   agentId: string | undefined;
-  /** What the agent registered as under `agentId` (none in a journal from before it was recorded), and the machine's boot id then. */
-  registeredAs?: { readonly info: Omit<AgentInfo, 'id'>; readonly bootId: string | undefined };
+  /** What the agent registered as under `agentId` (none in a journal from before it was recorded; `declaredInfoOf` reads it), and the machine's boot id then. */
+  registeredAs?: { readonly info: CheckpointedAgentInfo; readonly bootId: string | undefined };
   readonly frameworks: Map<string, RecoveredFramework>;
 }
 
@@ -316,7 +339,9 @@ export class AgentCheckpoints {
     // takes `recovered` back while the journal's model moves on.
     const records = recovered === undefined ? [] : checkpointRecords(recovered);
     const checkpoints = new AgentCheckpoints(disk, workDir, recoveredFrom(records), timers, records.length);
-    await disk.makeDirectory(metaDirectory(workDir));
+    // The agent's alone: the journal holds every checkpointing framework's task infos (their
+    // environments too), and a task reading it could play the agent (a security review did).
+    await disk.makeDirectory(metaDirectory(workDir), META_DIRECTORY_MODE);
     await disk.writeFileAtomically(checkpoints.file, lines(records));
     return checkpoints;
   }

@@ -23,6 +23,15 @@ export const STATUS_UPDATE_RETRY_INTERVAL_MAX_MS = 600_000;
 /** Updates waiting in one task's stream; more are refused (not acked), so the executor retries later. */
 export const MAX_PENDING_UPDATES_PER_TASK = 1_000;
 
+/**
+ * Bytes of updates (`statusUpdateBytes`: their `data` and `message`) waiting for their
+ * acknowledgement in one framework's streams on an agent; past it a new update is refused as
+ * one over `MAX_PENDING_UPDATES_PER_TASK` is (the executor retries later). A framework that never
+ * acknowledges can no longer fill the agent's heap (a security review crashed an agent with 3 MiB
+ * updates, killing every tenant's tasks). Mesos bounds neither.
+ */
+export const MAX_PENDING_UPDATE_BYTES_PER_FRAMEWORK = 256 * 1024 * 1024;
+
 /** Grace period between SIGTERM and SIGKILL when a task is killed without a kill policy (Mesos' command executor). */
 export const DEFAULT_KILL_GRACE_PERIOD_MS = 3_000;
 

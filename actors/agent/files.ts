@@ -244,7 +244,15 @@ export class FilesActor extends Actor {
     if (isCheckpoint(root, real)) throw new FilesError(403, `'${requested}' is in the agent's checkpoints, which are not served`);
     const denial = await this.access.denial(caller.principal, sandboxFrameworkOf(root, real));
     if (denial !== undefined) throw new FilesError(403, `Forbidden: ${denial}`);
-    const handle = await open(absolute, OPEN_FLAGS);
+    // What is opened is the path checked, resolved: no symlink is followed at its last step
+    // (O_NOFOLLOW), and only a regular file or a directory is opened. Opening `absolute` followed
+    // its symlinks again: a task swapping one in its sandbox between the check and the open made
+    // the agent, as root, open a FIFO of its choosing outside the work dir (a security review; a
+    // device's open can act). A directory on the way swapped in that instant still leads the
+    // open elsewhere, but what was opened is refused below (`confine`) before it is read.
+    const kind = await lstat(real).catch(() => undefined);
+    if (kind !== undefined && !kind.isFile() && !kind.isDirectory()) throw new FilesError(403, `'${requested}' is not a regular file or a directory`);
+    const handle = await open(real, OPEN_FLAGS | fsConstants.O_NOFOLLOW);
     try {
       const stats = await handle.stat();
       const access = await confine(root, handle, real, stats);

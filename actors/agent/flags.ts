@@ -79,6 +79,12 @@ export interface AgentFlags {
    * as another user than its own. False: everything runs as the agent's user.
    */
   switchUser?: boolean;
+  /**
+   * Mesos' `--executor_environment_variables`: exactly the variables every executor (and so its
+   * tasks) starts with, beside Mesos' own. Unset: the agent's `PATH`, locale and time zone only
+   * (`INHERITED_ENVIRONMENT`), never its whole environment (which may hold its secret).
+   */
+  executorEnvironmentVariables?: Readonly<Record<string, string>>;
   /** Completed sandboxes (and completed frameworks' directories) are removed this long after they completed, sooner as the disk fills (Mesos `--gc_delay`, 1 week). */
   gcDelayMs: number;
   /** How often the work dir's file system usage is checked, pruning sandboxes by it (Mesos `--disk_watch_interval`, 1 min). */
@@ -228,6 +234,7 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('container_pids_limit', flags.containerPidsLimit === undefined ? undefined : String(flags.containerPidsLimit));
   set('enforce_container_disk_quota', flags.enforceContainerDiskQuota === undefined ? undefined : String(flags.enforceContainerDiskQuota));
   set('switch_user', String(flags.switchUser ?? SWITCH_USER));
+  if (flags.executorEnvironmentVariables !== undefined) set('executor_environment_variables', JSON.stringify(flags.executorEnvironmentVariables));
   set('container_disk_watch_interval', flags.containerDiskWatchIntervalMs === undefined ? undefined : formatDuration(flags.containerDiskWatchIntervalMs));
   set('gc_delay', formatDuration(flags.gcDelayMs));
   set('disk_watch_interval', formatDuration(flags.diskWatchIntervalMs));

@@ -24,13 +24,13 @@ import { Authorizer, type Acls } from '../../lib/acls';
 import { tlsEnvironment, type TlsFiles } from '../../lib/process/tls';
 import type { CommandInfo } from '../../lib/protocol';
 import { Agent, type ExecutorApiSpawner } from './agent';
-import { AgentCheckpoints, checkpointJournalPath, checkpointRecords, currentBootId, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
+import { AgentCheckpoints, checkpointJournalPath, checkpointRecords, currentBootId, declaredInfoOf, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
 import { reconfigurationError, type DeclaredAgentInfo } from './compatibility';
 import type { AgentFilesReader } from './v1-operator';
 import { checkAgentFlags, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
-import { ENTERS_CGROUPS_ENV, ProcessLauncher, type Launcher } from './launcher';
+import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, ProcessLauncher, type Launcher } from './launcher';
 import { chooseIsolator } from './isolator';
 import { DEFAULT_CGROUPS_ROOT } from './cgroups';
 import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER } from './constants';
@@ -67,7 +67,7 @@ async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launche
   const known = new Set<string>();
   let reconnect = recovered?.agentId !== undefined && flags.recover === 'reconnect';
   const registeredAs = recovered?.registeredAs;
-  const refused = reconnect && registeredAs !== undefined ? reconfigurationError(flags.reconfigurationPolicy, registeredAs.info, declared) : undefined;
+  const refused = reconnect && registeredAs !== undefined ? reconfigurationError(flags.reconfigurationPolicy, declaredInfoOf(registeredAs.info), declared) : undefined;
   if (refused !== undefined) {
     const rebooted = bootId !== undefined && registeredAs?.bootId !== undefined && registeredAs.bootId !== bootId;
     if (!rebooted) {
@@ -282,7 +282,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(flags.enforceContainerDiskQuota !== undefined ? { enforceDiskQuota: flags.enforceContainerDiskQuota } : {}),
     ...(flags.containerDiskWatchIntervalMs !== undefined ? { diskWatchIntervalMs: flags.containerDiskWatchIntervalMs } : {}),
   }) : undefined;
-  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger, flags.switchUser ?? SWITCH_USER), host, UPID.at(id, host.address));
+  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger, flags.switchUser ?? SWITCH_USER, executorBaseEnvironment(flags.executorEnvironmentVariables)), host, UPID.at(id, host.address));
   // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
   const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
   const hostname = flags.hostname ?? osHostname();

@@ -7,7 +7,7 @@
  * The agent takes a `Launcher`, so harness tests inject one that starts no process.
  */
 import { spawn, execFile } from 'node:child_process';
-import { chown, open, rename, rm, symlink, type FileHandle } from 'node:fs/promises';
+import { chmod, chown, open, rename, rm, symlink, type FileHandle } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import { UPID } from '../../lib/actor';
@@ -118,19 +118,44 @@ export interface Launcher {
   releaseIfEmpty?(): Promise<void>;
 }
 
+/** A run directory's mode (Mesos' sandbox: the user and its group, not others). */
+export const SANDBOX_DIRECTORY_MODE = 0o750;
+
 /** The longest `drain` waits for containers' cleanups when the agent stops (a cleanup that hangs is logged, not waited on). */
 export const LAUNCHER_DRAIN_TIMEOUT_MS = 10_000;
 
 /**
+ * The variables an executor takes from the agent's own environment when the agent has no
+ * `--executor_environment_variables`: where programs are (`PATH`), the locale, the time zone and
+ * the log level (`MESOS_LOG_LEVEL`, which the TypeScript executors read).
+ * Nothing else: the agent's environment may hold its credential (`MESOS_SECRET`) or other
+ * secrets, and every task would read them (a security review took an agent's identity at its
+ * master that way). Mesos passes none of the agent's (its command executor gives tasks a
+ * default `PATH`); these keep tasks working as they did where the agent ran from a shell.
+ */
+export const INHERITED_ENVIRONMENT = /^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|MESOS_LOG_LEVEL)$/;
+
+/**
+ * What executors start from: `--executor_environment_variables` when given (Mesos: then exactly
+ * those), else the agent's `INHERITED_ENVIRONMENT` variables.
+ */
+export function executorBaseEnvironment(explicit: Readonly<Record<string, string>> | undefined, agent: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (explicit !== undefined) return { ...explicit };
+  const inherited: Record<string, string> = {};
+  for (const [name, value] of Object.entries(agent)) if (value !== undefined && INHERITED_ENVIRONMENT.test(name)) inherited[name] = value;
+  return inherited;
+}
+
+/**
  * The environment of an executor, as Mesos gives it (`executorEnvironment` in its agent; the
- * v1 executor API's "Executor Environment Variables"): the agent's own, the command's, and
+ * v1 executor API's "Executor Environment Variables"): `base` (`executorBaseEnvironment`), the command's, and
  * Mesos' variables naming the agent (`MESOS_AGENT_PID`, also as `MESOS_SLAVE_PID`, and
  * `MESOS_AGENT_ENDPOINT`, the `ip:port` that serves `/api/v1/executor`), the framework, the
  * executor, the sandbox (`MESOS_DIRECTORY`, `MESOS_SANDBOX`), checkpointing (`MESOS_CHECKPOINT`
  * `1`/`0`, and with `1` `MESOS_RECOVERY_TIMEOUT` and `MESOS_SUBSCRIPTION_BACKOFF_MAX`), the
  * shutdown grace period and the run's token. Durations are in Mesos' format (`5secs`, `15mins`).
  */
-export function executorEnvironment(launch: ExecutorLaunch, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function executorEnvironment(launch: ExecutorLaunch, base: Readonly<Record<string, string | undefined>> = executorBaseEnvironment(undefined)): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) if (value !== undefined) environment[name] = value;
   const endpoint = UPID.tryParse(launch.agentPid);
@@ -193,6 +218,8 @@ export class ProcessLauncher implements Launcher {
     private readonly log?: Logger,
     /** Mesos' `--switch_user`: each run as its launch's `user` (see `runAs`); false: as this process' user. */
     private readonly switchUser = false,
+    /** What every executor's environment starts from (`executorBaseEnvironment`: never the agent's whole environment). */
+    private readonly base: Readonly<Record<string, string>> = executorBaseEnvironment(undefined),
   ) {}
 
   /** Containers whose isolation is not cleaned up yet (what `drain` waits for). */
@@ -288,6 +315,9 @@ export class ProcessLauncher implements Launcher {
     // Who it runs as is settled first: a user that cannot be run as fails the launch, naming it, before anything is made.
     const account = this.switchUser ? await runAs(launch.user) : undefined;
     await this.disk.makeDirectory(launch.directory);
+    // Not for others to read (Mesos' `createSandboxDirectory`, 0750): another tenant's task could
+    // read the sandbox's files, its environment dumps and logs, on the machine's file system.
+    await chmod(launch.directory, SANDBOX_DIRECTORY_MODE);
     await linkLatestRun(launch.directory);
     const stdout = await open(path.join(launch.directory, STDOUT_FILE), 'a');
     let stderr: FileHandle | undefined;
@@ -296,12 +326,12 @@ export class ProcessLauncher implements Launcher {
       // The sandbox is the user's (Mesos chowns it): its tasks write there.
       if (account !== undefined) await Promise.all([launch.directory, path.join(launch.directory, STDOUT_FILE), path.join(launch.directory, STDERR_FILE)].map((target) => chown(target, account.uid, account.gid)));
       const isolator = this.isolator;
-      if (isolator === undefined) return await startProcess(launch, this.environment, stdout.fd, stderr.fd, onExit, undefined, account);
+      if (isolator === undefined) return await startProcess(launch, this.base, this.environment, stdout.fd, stderr.fd, onExit, undefined, account);
       // The run's isolation first (its cgroup); the executor enters it before its first instruction.
       const container = this.watched(launch.runId);
       try {
         const procsFiles = await isolator.prepare(launch.runId, launch.limits ?? DEFAULT_CONTAINER_LIMITS, launch.directory);
-        const started = await startProcess(launch, this.environment, stdout.fd, stderr.fd, (exit) => {
+        const started = await startProcess(launch, this.base, this.environment, stdout.fd, stderr.fd, (exit) => {
           // How the container ended (a limitation found now, or before) goes with the exit; then it is cleaned up.
           void container.ended().then((limitation) => {
             onExit(limitation === undefined ? exit : { ...exit, limitation });
@@ -421,7 +451,7 @@ export const ENTERS_CGROUPS_ENV = 'MESOS_EXECUTOR_ENTERS_CGROUPS';
 export const CGROUP_PROCS_ENV = 'MESOS_CGROUP_PROCS';
 
 function startProcess(
-  launch: ExecutorLaunch, environment: Readonly<Record<string, string>>, stdoutFd: number, stderrFd: number, onExit: (exit: ExecutorExit) => void, procsFiles?: readonly string[],
+  launch: ExecutorLaunch, base: Readonly<Record<string, string>>, environment: Readonly<Record<string, string>>, stdoutFd: number, stderrFd: number, onExit: (exit: ExecutorExit) => void, procsFiles?: readonly string[],
   account?: Account,
 ): Promise<LaunchedExecutor> {
   const command = commandLine(launch.command);
@@ -435,7 +465,7 @@ function startProcess(
   const child = spawn(file, args, {
     ...(argv0 === undefined ? {} : { argv0 }),
     cwd: launch.directory,
-    env: { ...executorEnvironment(launch), ...environment, ...(entersItself ? { [CGROUP_PROCS_ENV]: procsFiles.join(':') } : {}) },
+    env: { ...executorEnvironment(launch, base), ...environment, ...(entersItself ? { [CGROUP_PROCS_ENV]: procsFiles.join(':') } : {}) },
     detached: true,
     stdio: ['ignore', stdoutFd, stderrFd],
   });

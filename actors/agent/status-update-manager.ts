@@ -19,7 +19,8 @@
 import type { StatusUpdate } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import type { Logger } from '../../lib/logging';
-import { MAX_PENDING_UPDATES_PER_TASK, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MIN_MS } from './constants';
+import { MAX_PENDING_UPDATE_BYTES_PER_FRAMEWORK, MAX_PENDING_UPDATES_PER_TASK, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MIN_MS } from './constants';
+import { statusUpdateBytes } from '../../lib/protocol';
 import { SmallMap } from '../../lib/small-map';
 import { SmallSet } from '../../lib/small-set';
 import { appended } from '../../lib/exact-arrays';
@@ -44,6 +45,8 @@ export interface StatusUpdateManagerOptions {
   retryIntervalMaxMs?: number;
   /** Updates one task's stream may hold (default 1,000). */
   maxPendingPerTask?: number;
+  /** Bytes of pending updates one framework's streams may hold (default `MAX_PENDING_UPDATE_BYTES_PER_FRAMEWORK`). */
+  maxPendingBytesPerFramework?: number;
 }
 
 /** What `update` did: kept and (if first) forwarded; ignored as already seen; or refused (stream full, no uuid). */
@@ -105,11 +108,29 @@ export class TaskStatusUpdateManager {
   private readonly retryIntervalMaxMs: number;
   /** Updates one stream may hold. */
   private readonly maxPendingPerTask: number;
+  /** Bytes of pending updates one framework may hold, and what each holds now (`statusUpdateBytes`). */
+  private readonly maxPendingBytesPerFramework: number;
+  private readonly pendingBytes = new Map<string, number>();
 
   constructor(private readonly options: StatusUpdateManagerOptions) {
     this.retryIntervalMinMs = options.retryIntervalMinMs ?? STATUS_UPDATE_RETRY_INTERVAL_MIN_MS;
     this.retryIntervalMaxMs = options.retryIntervalMaxMs ?? STATUS_UPDATE_RETRY_INTERVAL_MAX_MS;
     this.maxPendingPerTask = options.maxPendingPerTask ?? MAX_PENDING_UPDATES_PER_TASK;
+    this.maxPendingBytesPerFramework = options.maxPendingBytesPerFramework ?? MAX_PENDING_UPDATE_BYTES_PER_FRAMEWORK;
+  }
+
+  /** Whether `update` would take its framework's pending updates past the byte bound (one alone always fits). */
+  private overBytes(update: StatusUpdate): boolean {
+    const held = this.pendingBytes.get(update.frameworkId) ?? 0;
+    return held > 0 && held + statusUpdateBytes(update) > this.maxPendingBytesPerFramework;
+  }
+
+  /** Adds (`sign` 1) or takes away (-1) `updates`' bytes from their framework's count. */
+  private weigh(frameworkId: string, updates: readonly StatusUpdate[], sign: 1 | -1): void {
+    let bytes = this.pendingBytes.get(frameworkId) ?? 0;
+    for (const update of updates) bytes += sign * statusUpdateBytes(update);
+    if (bytes > 0) this.pendingBytes.set(frameworkId, bytes);
+    else this.pendingBytes.delete(frameworkId);
   }
 
   /**
@@ -134,7 +155,12 @@ export class TaskStatusUpdateManager {
       this.options.logger?.warn({ taskId, uuid, limit: this.maxPendingPerTask }, 'refusing a status update: the task has too many pending');
       return 'refused';
     }
+    if (this.overBytes(update)) {
+      this.options.logger?.warn({ taskId, uuid, limitBytes: this.maxPendingBytesPerFramework }, 'refusing a status update: its framework has too many bytes of updates pending');
+      return 'refused';
+    }
     stream.pending = appended(stream.pending, update);
+    this.weigh(update.frameworkId, [update], 1);
     if (!durable) (stream.undurable ??= new Set()).add(uuid);
     if (!this.paused && stream.pending.length === 1) this.forwardHead(stream, this.retryIntervalMinMs);
     return 'accepted';
@@ -158,13 +184,16 @@ export class TaskStatusUpdateManager {
     const stream = this.streamFor(update.frameworkId, update.status.taskId, true) as TaskStream;
     if (stream.has(uuid)) return;
     if (acknowledged) stream.acknowledged.add(uuid);
-    else stream.pending = appended(stream.pending, update);
+    else {
+      stream.pending = appended(stream.pending, update);
+      this.weigh(update.frameworkId, [update], 1);
+    }
   }
 
   /** Whether `update`'s task stream has room for one more pending update (`update` would not refuse it as full). */
   hasRoom(update: StatusUpdate): boolean {
     const stream = this.streamFor(update.frameworkId, update.status.taskId, false);
-    return stream === undefined || stream.pending.length < this.maxPendingPerTask;
+    return (stream === undefined || stream.pending.length < this.maxPendingPerTask) && !this.overBytes(update);
   }
 
   /** Whether `update` (by uuid) was taken into its task's stream already, acknowledged or not. */
@@ -185,6 +214,7 @@ export class TaskStatusUpdateManager {
     if (head === undefined || head.uuid !== uuid) return { kind: 'unexpected', expectedUuid: head?.uuid };
     stream.acknowledged.add(uuid);
     stream.pending = stream.pending.slice(1);
+    this.weigh(frameworkId, [head], -1);
     // Its timer stays for the next head (see `TaskStream.timer`), unless the stream ends here.
     stream.inFlight = false;
     const terminated = isTerminalState(head.status.state);
@@ -218,6 +248,7 @@ export class TaskStatusUpdateManager {
   cleanup(frameworkId: string): void {
     for (const stream of this.streams.get(frameworkId)?.values() ?? []) stopTimer(stream);
     this.streams.delete(frameworkId);
+    this.pendingBytes.delete(frameworkId);
   }
 
   /** The updates of a task not yet acknowledged, oldest first. */
@@ -287,7 +318,10 @@ export class TaskStatusUpdateManager {
   private removeStream(frameworkId: string, taskId: string): void {
     const tasks = this.streams.get(frameworkId);
     const stream = tasks?.get(taskId);
-    if (stream !== undefined) stopTimer(stream);
+    if (stream !== undefined) {
+      stopTimer(stream);
+      this.weigh(frameworkId, stream.pending, -1);
+    }
     tasks?.delete(taskId);
     if (tasks?.size === 0) this.streams.delete(frameworkId);
   }

@@ -30,7 +30,7 @@ import { withFields } from '../../lib/with-fields';
 import {
   ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, FrameworkToExecutor, KillTaskOnExecutor, ReconnectExecutor,
   RegisterExecutor, ReregisterExecutor, RunTaskOnExecutor, ShutdownExecutorOnExecutor, StatusUpdateAcknowledgement,
-  StatusUpdateMessage,
+  StatusUpdateMessage, statusUpdateBytes,
   type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus,
 } from '../../lib/protocol';
 import { TaskChecks, type CheckHost, type ProbeRunner } from './checks';
@@ -47,6 +47,15 @@ export const DEFAULT_EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS = 5_000;
 
 /** Unacknowledged status updates an executor keeps; `sendStatusUpdate` throws beyond it. */
 export const MAX_UNACKNOWLEDGED_UPDATES = 10_000;
+
+/**
+ * Bytes of unacknowledged status updates (their `data` and `message`, and `UPDATE_OVERHEAD_BYTES`
+ * each) an executor keeps: beyond it, as beyond `MAX_UNACKNOWLEDGED_UPDATES`. The count alone let
+ * an HTTP executor (whose updates the agent's adapter keeps) hold 10,000 updates of 3 MiB of data
+ * each: a security review took an agent to its heap limit, and every tenant's tasks down with it.
+ */
+export const MAX_UNACKNOWLEDGED_UPDATE_BYTES = 64 * 1024 * 1024;
+
 
 /** Who the executor is and where its agent is; read from `MESOS_*` variables by default. */
 export interface ExecutorOptions {
@@ -86,6 +95,9 @@ export interface KillOptions {
 /**
  * Reads the executor's identity from the environment the agent sets (`MESOS_AGENT_PID`,
  * `MESOS_FRAMEWORK_ID`, `MESOS_EXECUTOR_ID`, `MESOS_DIRECTORY`, ...). Throws naming what is missing.
+ * The run's token (`MESOS_EXECUTOR_AUTHENTICATION_TOKEN`) is taken out of this process's
+ * environment once read, as Mesos' executor library erases it: the tasks the executor starts
+ * inherit its environment, and a task that prints it would give the token away.
  */
 export function executorOptionsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): ExecutorOptions {
   const required = (name: string, fallback?: string): string => {
@@ -105,6 +117,7 @@ export function executorOptionsFromEnvironment(environment: NodeJS.ProcessEnv = 
   const grace = environment.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD;
   if (grace) options.shutdownGracePeriodMs = durationFromEnvironment('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', grace);
   if (environment.MESOS_EXECUTOR_AUTHENTICATION_TOKEN) options.token = environment.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
+  if (environment === process.env) delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
   const recovery = environment.MESOS_RECOVERY_TIMEOUT;
   if (recovery) options.recoveryTimeoutMs = durationFromEnvironment('MESOS_RECOVERY_TIMEOUT', recovery);
   return options;
@@ -135,6 +148,16 @@ export abstract class Executor extends Actor {
   private connection = 0;
   /** Updates sent and not yet acknowledged, by uuid, oldest first (small: a command executor's are a few at a time). */
   private readonly unacknowledged: Map<string, StatusUpdate> = new SmallMap();
+  /** What `unacknowledged` weighs (`statusUpdateBytes`), bounded by `MAX_UNACKNOWLEDGED_UPDATE_BYTES`. */
+  private unacknowledgedBytes = 0;
+
+  /** Keeps `update` until the agent acknowledges it (a re-sent uuid replaces the one kept). */
+  private keepUnacknowledged(update: StatusUpdate & { uuid: string }): void {
+    const kept = this.unacknowledged.get(update.uuid);
+    if (kept !== undefined) this.unacknowledgedBytes -= statusUpdateBytes(kept);
+    this.unacknowledged.set(update.uuid, update);
+    this.unacknowledgedBytes += statusUpdateBytes(update);
+  }
   /** Tasks received whose updates the agent has not yet acknowledged (small: a command executor runs one). */
   private readonly tasks: Map<string, TaskInfo> = new SmallMap();
   /** Re-sends unacknowledged updates while any exist. */
@@ -190,7 +213,10 @@ export abstract class Executor extends Actor {
     if (status.state === 'TASK_STAGING') throw new Error('an executor may not send TASK_STAGING');
     if (this.unacknowledged.size >= MAX_UNACKNOWLEDGED_UPDATES) throw new Error(`more than ${MAX_UNACKNOWLEDGED_UPDATES} unacknowledged status updates`);
     const update = this.newUpdate(status);
-    this.unacknowledged.set(update.uuid as string, update);
+    if (this.unacknowledgedBytes > 0 && this.unacknowledgedBytes + statusUpdateBytes(update) > MAX_UNACKNOWLEDGED_UPDATE_BYTES) {
+      throw new Error(`more than ${MAX_UNACKNOWLEDGED_UPDATE_BYTES} bytes of unacknowledged status updates`);
+    }
+    this.keepUnacknowledged(update as StatusUpdate & { uuid: string });
     if (this.connected) this.send(this.agent, StatusUpdateMessage, { update, pid: this.self().toString() });
     this.armRetry();
     return update.uuid as string;
@@ -203,8 +229,11 @@ export abstract class Executor extends Actor {
    * Returns false (nothing sent) when `MAX_UNACKNOWLEDGED_UPDATES` are waiting already.
    */
   protected forwardStatusUpdate(update: StatusUpdate & { uuid: string }): boolean {
-    if (!this.unacknowledged.has(update.uuid) && this.unacknowledged.size >= MAX_UNACKNOWLEDGED_UPDATES) return false;
-    this.unacknowledged.set(update.uuid, update);
+    if (!this.unacknowledged.has(update.uuid)) {
+      if (this.unacknowledged.size >= MAX_UNACKNOWLEDGED_UPDATES) return false;
+      if (this.unacknowledgedBytes > 0 && this.unacknowledgedBytes + statusUpdateBytes(update) > MAX_UNACKNOWLEDGED_UPDATE_BYTES) return false;
+    }
+    this.keepUnacknowledged(update);
     if (this.connected) this.send(this.agent, StatusUpdateMessage, { update, pid: this.self().toString() });
     this.armRetry();
     return true;
@@ -371,6 +400,8 @@ export abstract class Executor extends Actor {
       this.log.warn({ uuid: message.uuid, taskId: message.taskId }, 'ignoring an acknowledgement for an unknown update');
       return;
     }
+    const acknowledged = this.unacknowledged.get(message.uuid);
+    if (acknowledged !== undefined) this.unacknowledgedBytes -= statusUpdateBytes(acknowledged);
     this.unacknowledged.delete(message.uuid);
     this.tasks.delete(message.taskId);
     if (this.unacknowledged.size === 0) {

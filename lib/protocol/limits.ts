@@ -69,3 +69,15 @@ export function withStatus<T extends { readonly state: string }>(statuses: reado
   const sameState = replaceSameState && list.length > 0 && list[list.length - 1]?.state === status.state;
   return appendBounded(list, [status], MAX_STATUSES_PER_TASK, sameState ? list.length - 1 : list.length);
 }
+
+/** What a status update weighs beyond its `data` and `message` (ids, states, timestamps), for the byte bounds on updates kept. */
+export const UPDATE_OVERHEAD_BYTES = 256;
+
+/**
+ * A status update's weight for the bounds on the bytes of updates kept until acknowledged (an
+ * executor's `MAX_UNACKNOWLEDGED_UPDATE_BYTES`, an agent's `MAX_PENDING_UPDATE_BYTES_PER_FRAMEWORK`):
+ * its `data` and `message` (characters; the cluster carries them as text) and `UPDATE_OVERHEAD_BYTES`.
+ */
+export function statusUpdateBytes(update: { readonly status: { readonly data?: string; readonly message?: string } }): number {
+  return UPDATE_OVERHEAD_BYTES + (update.status.data?.length ?? 0) + (update.status.message?.length ?? 0);
+}

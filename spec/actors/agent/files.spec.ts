@@ -139,6 +139,16 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     expect((await get('read', { path: 'sandbox/stdout', offset: '0' })).status, 'sandboxes are still served').to.equal(200);
   });
 
+  it("never opens a FIFO or a device, even one a task's symlink in its sandbox names (a security review had the agent open its FIFO as root)", async () => {
+    const fifo = path.join(workDir, 'sandbox', 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const read = await get('read', { path: fifo, offset: '0' });
+    expect(read.status).to.equal(403);
+    expect(JSON.stringify(read.body)).to.contain('not a regular file or a directory');
+    fs.symlinkSync('/dev/null', path.join(workDir, 'sandbox', 'device'));
+    expect((await get('read', { path: path.join(workDir, 'sandbox', 'device'), offset: '0' })).status).to.equal(403);
+  });
+
   it("serves Mesos' virtual sandbox paths, /frameworks/<F>/executors/<E>/runs/latest/..., from the agent's directory (they were refused as outside the work dir; walkthrough)", async () => {
     const run = path.join(workDir, 'agents', 'A1', 'frameworks', 'F1', 'executors', 'E1', 'runs', 'R1');
     fs.mkdirSync(run, { recursive: true });
@@ -229,7 +239,8 @@ describe('files actor (sandbox access confined to the work dir)', () => {
       const raced = await read();
       expect(fs.readlinkSync(link), 'the swap happened').to.equal(path.join(sandboxOf('FB'), 'secretfile'));
       expect(checked, "access was checked for FA, the link's target when checked").to.deep.equal(['FA']);
-      expect(raced.status).to.equal(403);
+      // The file checked is the file opened (its resolved path, no symlink followed at the open): FA's, never FB's.
+      expect(raced).to.deep.equal({ status: 200, body: { data: 'mine', offset: 0 } });
       expect(JSON.stringify(raced.body)).to.not.contain('secret-of-b');
     });
 

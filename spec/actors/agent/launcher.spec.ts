@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandInfo } from '../../../lib/protocol';
 import { commandExecutorCommand, defaultAgentFlags, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
-import { commandLine, executorEnvironment, ProcessLauncher, runAs, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
+import { commandLine, executorBaseEnvironment, executorEnvironment, ProcessLauncher, runAs, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
 import { eventually, processExists, within } from '../../support/runtime';
 
 describe('launcher', () => {
@@ -124,6 +124,43 @@ describe('launcher', () => {
       const { exited } = await launch({ value: 'echo "$LIBPROCESS_SSL_ENABLED $MESOS_EXECUTOR_ID"', environment: { LIBPROCESS_SSL_ENABLED: 'false' } }, launcher);
       expect(await within(exited, 5_000, 'echo to exit')).to.deep.equal({ code: 0, signal: null });
       expect(fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8')).to.equal('true E1\n');
+    });
+
+    it("gives executors none of the agent's environment but PATH, the locale, the time zone and the log level: its secret never reaches a task (security review)", async () => {
+      const saved = { MESOS_SECRET: process.env.MESOS_SECRET, AGENT_PRIVATE_TOKEN: process.env.AGENT_PRIVATE_TOKEN };
+      process.env.MESOS_SECRET = 'agent-secret';
+      process.env.AGENT_PRIVATE_TOKEN = 'xyz123';
+      try {
+        const launcher = new ProcessLauncher();
+        const { exited } = await launch({ value: 'env' }, launcher);
+        expect(await within(exited, 5_000, 'env to exit')).to.deep.equal({ code: 0, signal: null });
+        const printed = fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8');
+        expect(printed).to.not.contain('agent-secret');
+        expect(printed).to.not.contain('xyz123');
+        expect(printed).to.match(/^PATH=/m);
+        expect(printed).to.match(/^MESOS_EXECUTOR_ID=E1$/m);
+      } finally {
+        for (const [name, value] of Object.entries(saved)) {
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+        }
+      }
+    });
+
+    it('--executor_environment_variables: exactly those, with Mesos\' own, and nothing of the agent\'s (no PATH unless given)', async () => {
+      const launcher = new ProcessLauncher(undefined, {}, undefined, undefined, false, executorBaseEnvironment({ GREETING: 'hi' }));
+      const { exited } = await launch({ value: '/usr/bin/env' }, launcher);
+      expect(await within(exited, 5_000, 'env to exit')).to.deep.equal({ code: 0, signal: null });
+      const printed = fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8');
+      expect(printed).to.match(/^GREETING=hi$/m);
+      expect(printed).to.not.match(/^PATH=/m);
+    });
+
+    it("makes the run's sandbox 0750, as Mesos' createSandboxDirectory: not for other users to read (security review)", async () => {
+      fs.chmodSync(sandbox, 0o777);
+      const { exited } = await launch({ value: 'true' });
+      await within(exited, 5_000, 'true to exit');
+      expect(fs.statSync(sandbox).mode & 0o777).to.equal(0o750);
     });
 
     function pidIn(file: string): number {

@@ -97,6 +97,14 @@ function exitOf(child: ChildProcess): Promise<number | null> {
     expect(agent.updates[2]?.status.reason).to.equal('REASON_COMMAND_EXECUTOR_FAILED');
   });
 
+  it("registers with the run's token and takes it out of the task's environment, as Mesos' executor library erases it (security review)", async () => {
+    const agent = new FakeAgent({ value: 'echo "token=${MESOS_EXECUTOR_AUTHENTICATION_TOKEN:-none}"' });
+    const child = start(agent, { MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 'run-secret' });
+    expect(await within(exitOf(child), 10_000, 'the executor to exit')).to.equal(0);
+    expect(agent.received[0]?.body).to.deep.equal({ frameworkId: 'F1', executorId: 'T1', token: 'run-secret' });
+    expect(fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8')).to.equal('token=none\n');
+  });
+
   it('runs a command without a shell, arguments[0] being argv[0]', async () => {
     const agent = new FakeAgent({ value: '/bin/echo', shell: false, arguments: ['echo', 'a b', 'c'] });
     await within(exitOf(start(agent)), 10_000, 'the executor to exit');

@@ -6,11 +6,14 @@
  */
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
-import { MemoryDisk } from '../../../lib/disk';
+import { MemoryDisk, nodeDisk } from '../../../lib/disk';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { StatusUpdate, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { CHECKPOINT_RETRY_INITIAL_MS, checkpointJournalPath, defaultAgentFlags, recoverCheckpoints, startAgent, type AgentFlags, type AgentHandle, type RecoveredAgent } from '../../../actors/agent';
+import { AgentCheckpoints, CHECKPOINT_RETRY_INITIAL_MS, checkpointJournalPath, defaultAgentFlags, recoverCheckpoints, startAgent, type AgentFlags, type AgentHandle, type RecoveredAgent } from '../../../actors/agent';
 import { SIMULATED_MACHINE } from '../../cluster/simulation';
 import { memoryHost } from '../../support/runtime';
 import { AgentHarness, EXECUTOR_MESSAGES, FakeLauncher, MASTER_MESSAGES, TimedProbe } from './harness';
@@ -145,6 +148,19 @@ class Machine {
     this.fromMaster('StatusUpdateAcknowledgement', { agentId: AGENT_ID, frameworkId: update.frameworkId, taskId: update.status.taskId, uuid: update.uuid });
   }
 }
+
+describe("actors/agent: the checkpoint directory on the machine's disk", () => {
+  it("is the agent's alone (0700): a task read the journal and played the agent with it (security review)", async () => {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'meta-'));
+    try {
+      fs.mkdirSync(path.join(workDir, 'meta'), { mode: 0o755 });
+      await AgentCheckpoints.open(nodeDisk, workDir, undefined, { setTimer: () => ({ cancel: () => undefined }) });
+      expect(fs.statSync(path.join(workDir, 'meta')).mode & 0o777).to.equal(0o700);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('actors/agent: checkpoints and recovery', () => {
   const machines: Machine[] = [];

@@ -1,3 +1,4 @@
+import { UPDATE_OVERHEAD_BYTES } from '../../../lib/protocol';
 import { expect } from 'chai';
 import type { StatusUpdate, TaskState } from '../../../lib/protocol';
 import { TaskStatusUpdateManager } from '../../../actors/agent/status-update-manager';
@@ -142,6 +143,24 @@ describe('TaskStatusUpdateManager', () => {
     expect(small.update(update('T1', 'TASK_RUNNING', 'a'))).to.equal('accepted');
     expect(small.update(update('T1', 'TASK_RUNNING', 'b'))).to.equal('accepted');
     expect(small.update(update('T1', 'TASK_RUNNING', 'c'))).to.equal('refused');
+  });
+
+  it("refuses a framework's updates past its byte bound across its tasks; an acknowledgement, a terminal one's end or a cleanup makes room (security review: 3 MiB updates never acknowledged filled an agent's heap)", () => {
+    const bound = 3 * (UPDATE_OVERHEAD_BYTES + 1000);
+    const small = new TaskStatusUpdateManager({ forward: () => undefined, startTimer: timers.start, now: () => timers.now, maxPendingBytesPerFramework: bound });
+    const weighty = (taskId: string, state: TaskState, uuid: string, frameworkId = 'F1'): StatusUpdate => ({ ...update(taskId, state, uuid, frameworkId), status: { taskId, state, data: 'd'.repeat(1000) } });
+    expect(small.update(weighty('T1', 'TASK_RUNNING', 'a'))).to.equal('accepted');
+    expect(small.update(weighty('T2', 'TASK_RUNNING', 'b'))).to.equal('accepted');
+    expect(small.update(weighty('T3', 'TASK_RUNNING', 'c'))).to.equal('accepted');
+    expect(small.hasRoom(weighty('T4', 'TASK_RUNNING', 'd')), 'a fourth, on another task').to.equal(false);
+    expect(small.update(weighty('T4', 'TASK_RUNNING', 'd'))).to.equal('refused');
+    expect(small.update(weighty('T1', 'TASK_RUNNING', 'x', 'F2')), "another framework's").to.equal('accepted');
+    expect(small.acknowledgement('F1', 'T1', 'a').kind).to.equal('acknowledged');
+    expect(small.update(weighty('T4', 'TASK_RUNNING', 'd'))).to.equal('accepted');
+    small.cleanup('F1');
+    for (const [taskId, uuid] of [['T5', 'e'], ['T6', 'f'], ['T7', 'g']] as const) expect(small.update(weighty(taskId, 'TASK_FINISHED', uuid)), taskId).to.equal('accepted');
+    expect(small.acknowledgement('F1', 'T5', 'e')).to.deep.include({ kind: 'acknowledged', terminated: true });
+    expect(small.update(weighty('T8', 'TASK_RUNNING', 'h'))).to.equal('accepted');
   });
 
   it('sends nothing while paused and re-sends every head at once on resume', () => {

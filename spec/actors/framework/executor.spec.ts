@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, StatusUpdate, TaskInfo } from '../../../lib/protocol';
+import { statusUpdateBytes, UPDATE_OVERHEAD_BYTES, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../../lib/protocol';
 import {
-  DEFAULT_EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS, EXECUTOR_STATUS_UPDATE_RETRY_INTERVAL_MS, Executor, executorOptionsFromEnvironment,
+  DEFAULT_EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS, EXECUTOR_STATUS_UPDATE_RETRY_INTERVAL_MS, Executor, executorOptionsFromEnvironment, MAX_UNACKNOWLEDGED_UPDATE_BYTES,
   type ExecutorOptions, type ExecutorStatus, type KillOptions,
 } from '../../../actors/framework/executor';
 import { memoryHost, Probe } from '../../support/runtime';
@@ -196,6 +196,38 @@ describe('Executor base actor (harness: virtual clock, a Probe as the agent)', (
     });
     expect(options).to.deep.equal({ agentPid: 'slave(1)@127.0.0.1:5051', frameworkId: 'F1', executorId: 'E1', agentId: 'A1', directory: '/sandbox', checkpoint: true, shutdownGracePeriodMs: 5_000 });
     expect(() => executorOptionsFromEnvironment({ MESOS_AGENT_PID: 'slave(1)@127.0.0.1:5051' })).to.throw(/MESOS_FRAMEWORK_ID/);
+  });
+
+  it("takes the run's token out of the process environment once read (the tasks it starts inherit it), as Mesos' executor library does (security review)", () => {
+    const names = ['MESOS_AGENT_PID', 'MESOS_FRAMEWORK_ID', 'MESOS_EXECUTOR_ID', 'MESOS_EXECUTOR_AUTHENTICATION_TOKEN'];
+    const saved = names.map((name) => [name, process.env[name]] as const);
+    Object.assign(process.env, { MESOS_AGENT_PID: 'slave(1)@127.0.0.1:5051', MESOS_FRAMEWORK_ID: 'F1', MESOS_EXECUTOR_ID: 'E1', MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 'run-secret' });
+    try {
+      expect(executorOptionsFromEnvironment().token).to.equal('run-secret');
+      expect(process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN).to.equal(undefined);
+      // An environment passed in is only read.
+      const given = { MESOS_AGENT_PID: 'slave(1)@127.0.0.1:5051', MESOS_FRAMEWORK_ID: 'F1', MESOS_EXECUTOR_ID: 'E1', MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 't' };
+      executorOptionsFromEnvironment(given);
+      expect(given.MESOS_EXECUTOR_AUTHENTICATION_TOKEN).to.equal('t');
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('keeps at most MAX_UNACKNOWLEDGED_UPDATE_BYTES of unacknowledged updates: one more is refused, one acknowledged makes room (security review: an HTTP executor filled the agent)', async () => {
+    const quarter = 'x'.repeat(MAX_UNACKNOWLEDGED_UPDATE_BYTES / 4);
+    expect(statusUpdateBytes({ status: { data: quarter, message: 'm' } })).to.equal(UPDATE_OVERHEAD_BYTES + quarter.length + 1);
+    await registered();
+    for (let index = 0; index < 3; index++) executor.update({ taskId: 'T1', state: 'TASK_RUNNING', data: quarter });
+    expect(() => executor.update({ taskId: 'T1', state: 'TASK_RUNNING', data: quarter + quarter })).to.throw(/bytes of unacknowledged status updates/);
+    await clock.settle();
+    const [first] = sentUpdates();
+    agent.post(executor.self(), 'StatusUpdateAcknowledgement', { agentId: 'A1', frameworkId: 'F1', taskId: 'T1', uuid: first?.uuid });
+    await clock.settle();
+    expect(() => executor.update({ taskId: 'T1', state: 'TASK_RUNNING', data: quarter })).to.not.throw();
   });
 
   it('reads durations in the syntax of the agent flags (lib/flags parseDuration), naming a bad variable', () => {
