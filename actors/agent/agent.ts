@@ -28,6 +28,7 @@ import { shownZooKeeperUrl } from '../../lib/ha/zookeeper';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources, type ResourceJSON } from '../../lib/resources';
 import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
+import { reconfigurationError } from './compatibility';
 import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
@@ -851,10 +852,11 @@ export class Agent extends Actor {
   private infoKept: AgentInfo | undefined;
   /**
    * What was last checkpointed with the id: the `agentInfo()` written (compared by identity: it
-   * is kept while the id stays), or after a recovery the JSON of what the journal holds; and the
-   * boot id with it. (A JSON text per agent was ~330 bytes at every simulated agent.)
+   * is kept while the id stays), or after a recovery what the journal holds (compared as
+   * `--reconfiguration_policy=equal` compares); and the boot id with it. (A JSON text per agent
+   * was ~330 bytes at every simulated agent.)
    */
-  private checkpointedInfo: AgentInfo | string | undefined;
+  private checkpointedInfo: AgentInfo | { readonly recovered: Omit<AgentInfo, 'id'> } | undefined;
   private checkpointedBootId: string | undefined;
 
   /**
@@ -867,7 +869,7 @@ export class Agent extends Actor {
     const info = this.agentInfo();
     const bootId = this.options.bootId;
     const known = this.checkpointedInfo;
-    const same = known === info || (typeof known === 'string' && known === JSON.stringify(withoutId(info)));
+    const same = known === info || (known !== undefined && 'recovered' in known && reconfigurationError('equal', known.recovered, withoutId(info)) === undefined);
     this.checkpointedInfo = info;
     if (same && bootId === this.checkpointedBootId) return;
     this.checkpointedBootId = bootId;
@@ -1237,7 +1239,7 @@ export class Agent extends Actor {
     const framework = this.frameworks.get(frameworkId);
     framework?.executors.get(executorId ?? '')?.updateTaskState(update.status);
     const checkpointing = framework !== undefined && this.checkpoints(framework);
-    if (this.updates.update(update, !checkpointing) !== 'accepted' || framework === undefined) return;
+    if (this.updates.update(update, !checkpointing, true) !== 'accepted' || framework === undefined) return;
     const durable = this.checkpoint(framework, { t: 'update', update });
     if (durable !== undefined) this.defer(durable, () => this.updates.durable(frameworkId, taskId, update.uuid as string));
   }
@@ -1652,7 +1654,7 @@ export class Agent extends Actor {
     this.agentId = recovered.agentId;
     const registeredAs = recovered.registeredAs;
     if (registeredAs !== undefined && recovered.agentId !== undefined) {
-      this.checkpointedInfo = JSON.stringify(declaredInfoOf(registeredAs.info));
+      this.checkpointedInfo = { recovered: declaredInfoOf(registeredAs.info) };
       this.checkpointedBootId = registeredAs.bootId;
       // A recovery in a new boot writes this boot's id at once, as Mesos checkpoints it at each
       // recovery: a stale one would take a later refused change in this boot for one after a

@@ -66,7 +66,7 @@ export type CheckpointRecord = z.infer<typeof CheckpointRecordSchema>;
 export interface RecoveredTask {
   readonly info: TaskInfo;
   readonly role: string | undefined;
-  readonly updates: Array<{ readonly update: StatusUpdate; acknowledged: boolean }>;
+  readonly updates: Array<{ update: StatusUpdate; acknowledged: boolean }>;
 }
 
 /** One checkpointed executor run. */
@@ -206,6 +206,14 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
         const entry = task?.updates.find((candidate) => candidate.update.uuid === record.uuid);
         if (task === undefined || entry === undefined) continue;
         entry.acknowledged = true;
+        // An acknowledged update is kept for its uuid and state only (a retry of it is a
+        // duplicate): its `data` goes, or a framework acknowledging large updates grew the model,
+        // and each compacted journal, without bound (a review; Mesos' master drops status data
+        // it keeps for the same reason, MESOS-1746).
+        if (entry.update.status.data !== undefined) {
+          const { data: _data, ...status } = entry.update.status;
+          entry.update = { ...entry.update, status };
+        }
         if (isTerminalState(entry.update.status.state)) executor.tasks.delete(record.taskId);
         if (executor.ended && executor.tasks.size === 0) framework?.executors.delete(executor.info.executorId);
       }

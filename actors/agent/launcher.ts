@@ -135,12 +135,17 @@ export const LAUNCHER_DRAIN_TIMEOUT_MS = 10_000;
  */
 export const INHERITED_ENVIRONMENT = /^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|MESOS_LOG_LEVEL)$/;
 
+/** Mesos' `os::host_default_path()`: the PATH of a command whose environment names none. */
+export const HOST_DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /**
  * What executors start from: `--executor_environment_variables` when given (Mesos: then exactly
- * those), else the agent's `INHERITED_ENVIRONMENT` variables.
+ * those, with `HOST_DEFAULT_PATH` when they name no PATH), else the agent's
+ * `INHERITED_ENVIRONMENT` variables. Neither HOME nor USER is passed (Mesos passes neither).
  */
 export function executorBaseEnvironment(explicit: Readonly<Record<string, string>> | undefined, agent: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  if (explicit !== undefined) return { ...explicit };
+  // Mesos' launcher gives a command with no PATH the host's default one (`os::host_default_path`).
+  if (explicit !== undefined) return { ...(explicit.PATH === undefined ? { PATH: HOST_DEFAULT_PATH } : {}), ...explicit };
   const inherited: Record<string, string> = {};
   for (const [name, value] of Object.entries(agent)) if (value !== undefined && INHERITED_ENVIRONMENT.test(name)) inherited[name] = value;
   return inherited;

@@ -228,7 +228,9 @@ export class ExecutorRecord {
     }
     if (task === undefined) return;
     task.state = status.state;
-    task.statuses = withStatus(task.statuses, status, false);
+    // Kept without its `data` (up to 100 statuses a task: 3 MiB of data each was 300 MB a task),
+    // as Mesos' master keeps statuses (MESOS-1746); the update itself carries it on to the master.
+    task.statuses = withStatus(task.statuses, status.data === undefined ? status : withoutData(status), false);
     if (isTerminalState(status.state)) {
       this.launchedTasks = drop(this.launchedTasks, taskId);
       this.terminatedTasks = put(this.terminatedTasks, taskId, task);
@@ -421,4 +423,10 @@ export function newTask(info: TaskInfo, frameworkId: string, executorId: string,
   if (role !== undefined) task.role = role;
   if (info.healthCheck !== undefined) task.healthCheck = info.healthCheck;
   return task;
+}
+
+/** `status` without its `data`. */
+function withoutData(status: TaskStatus): TaskStatus {
+  const { data: _data, ...rest } = status;
+  return rest;
 }

@@ -138,8 +138,9 @@ export class TaskStatusUpdateManager {
    * With `durable: false` (a checkpointing framework's update whose write is under way) it is
    * not forwarded before `durable(...)` says it is on disk, as Mesos checkpoints an update before
    * it forwards it: else a crash could show a framework an update the restarted agent never had.
+   * `agentMade`: the agent's own update, never refused for its framework's bytes.
    */
-  update(update: StatusUpdate, durable = true): UpdateResult {
+  update(update: StatusUpdate, durable = true, agentMade = false): UpdateResult {
     const uuid = update.uuid;
     const taskId = update.status.taskId;
     if (uuid === undefined) {
@@ -155,7 +156,9 @@ export class TaskStatusUpdateManager {
       this.options.logger?.warn({ taskId, uuid, limit: this.maxPendingPerTask }, 'refusing a status update: the task has too many pending');
       return 'refused';
     }
-    if (this.overBytes(update)) {
+    // The agent's own updates (an executor gone, a task lost) are small and one per task: never
+    // refused for bytes, since nothing would send them again (a review of the bound).
+    if (!agentMade && this.overBytes(update)) {
       this.options.logger?.warn({ taskId, uuid, limitBytes: this.maxPendingBytesPerFramework }, 'refusing a status update: its framework has too many bytes of updates pending');
       return 'refused';
     }

@@ -43,7 +43,8 @@ export function parseWeights(body: string): Map<string, number> | BadRequest {
     if (typeof entry !== 'object' || entry === null) return { error: `Invalid weights: entry ${index} is not an object` };
     const { role, weight } = entry as { role?: unknown; weight?: unknown };
     if (typeof role !== 'string') return { error: `Invalid weights: entry ${index} has no 'role' string` };
-    const invalid = role === UNRESERVED_ROLE ? "the role '*' has no weight" : roleError(role);
+    // `*` may have a weight, as in Mesos (its `roles::validate` takes it): the unreserved role's frameworks share by it.
+    const invalid = roleError(role);
     if (invalid !== undefined) return { error: `Invalid weights: entry ${index}: ${invalid}` };
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) {
       return { error: `Invalid weights: entry ${index} (role '${quoted(role)}'): 'weight' must be a positive number` };

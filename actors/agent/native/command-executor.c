@@ -589,7 +589,10 @@ int main(void) {
   send_message(&executor, "RegisterExecutor", &body);
   mp_free(&body);
   /* Out of the environment the task inherits, as Mesos' executor library erases it: a task that
-     prints its environment would give the run's token away. (Copied into the message above.) */
+     prints its environment would give the run's token away. (Copied into the message above.)
+     Zeroed first: unsetenv alone leaves it in the initial environment block, which a task of the
+     same user reads in /proc/<pid>/environ. */
+  if (token) memset((char *)token, 0, strlen(token));
   unsetenv("MESOS_EXECUTOR_AUTHENTICATION_TOKEN");
   executor.health.fd = executor.check.fd = -1;
   int code = run(&executor);

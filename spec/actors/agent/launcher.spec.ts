@@ -147,13 +147,14 @@ describe('launcher', () => {
       }
     });
 
-    it('--executor_environment_variables: exactly those, with Mesos\' own, and nothing of the agent\'s (no PATH unless given)', async () => {
+    it('--executor_environment_variables: exactly those, with Mesos\' own, and nothing of the agent\'s (PATH: the host default unless given, as Mesos)', async () => {
       const launcher = new ProcessLauncher(undefined, {}, undefined, undefined, false, executorBaseEnvironment({ GREETING: 'hi' }));
       const { exited } = await launch({ value: '/usr/bin/env' }, launcher);
       expect(await within(exited, 5_000, 'env to exit')).to.deep.equal({ code: 0, signal: null });
       const printed = fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8');
       expect(printed).to.match(/^GREETING=hi$/m);
-      expect(printed).to.not.match(/^PATH=/m);
+      expect(printed).to.match(/^PATH=\/usr\/local\/sbin:\/usr\/local\/bin:\/usr\/sbin:\/usr\/bin:\/sbin:\/bin$/m);
+      expect(printed).to.not.match(/^HOME=/m);
     });
 
     it("makes the run's sandbox 0750, as Mesos' createSandboxDirectory: not for other users to read (security review)", async () => {

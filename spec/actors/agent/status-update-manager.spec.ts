@@ -154,6 +154,9 @@ describe('TaskStatusUpdateManager', () => {
     expect(small.update(weighty('T3', 'TASK_RUNNING', 'c'))).to.equal('accepted');
     expect(small.hasRoom(weighty('T4', 'TASK_RUNNING', 'd')), 'a fourth, on another task').to.equal(false);
     expect(small.update(weighty('T4', 'TASK_RUNNING', 'd'))).to.equal('refused');
+    // The agent's own update (a lost task) goes through whatever the framework holds: nothing would send it again.
+    expect(small.update(update('T9', 'TASK_LOST', 'lost'), true, true)).to.equal('accepted');
+    expect(small.acknowledgement('F1', 'T9', 'lost')).to.deep.include({ kind: 'acknowledged', terminated: true });
     expect(small.update(weighty('T1', 'TASK_RUNNING', 'x', 'F2')), "another framework's").to.equal('accepted');
     expect(small.acknowledgement('F1', 'T1', 'a').kind).to.equal('acknowledged');
     expect(small.update(weighty('T4', 'TASK_RUNNING', 'd'))).to.equal('accepted');

@@ -194,7 +194,6 @@ describe('actors/master: Mesos-compatible endpoints (state-summary, roles, flags
       ['a non-positive weight', '[{"role":"web","weight":0}]', "'weight' must be a positive number"],
       ['a weight that is text', '[{"role":"web","weight":"2"}]', "'weight' must be a positive number"],
       ['no role', '[{"weight":2}]', "no 'role'"],
-      ["the role '*'", '[{"role":"*","weight":2}]', "'*'"],
       ['an invalid role', '[{"role":"a//b","weight":2}]', 'adjacent slashes'],
       ['a role twice', '[{"role":"x","weight":2},{"role":"x","weight":3}]', 'twice'],
     ] as const) {
@@ -206,6 +205,13 @@ describe('actors/master: Mesos-compatible endpoints (state-summary, roles, flags
         expect((await request(`${cluster.base}/master/weights`)).json).to.deep.equal(before);
       });
     }
+
+    it("PUT takes a weight for '*', as Mesos does (it was refused; walkthrough)", async () => {
+      const { status } = await request(`${cluster.base}/master/weights`, { method: 'PUT', body: '[{"role":"*","weight":2}]' });
+      expect(status).to.equal(200);
+      expect((await request(`${cluster.base}/master/weights`)).json).to.deep.include.members([{ role: '*', weight: 2 }]);
+      expect(cluster.harness.captured.find('allocator refused a call from the master')).to.deep.equal([]);
+    });
 
     it('POST (which Mesos does not take for weights) → 405 with Allow: GET, PUT', async () => {
       const { status, headers } = await request(`${cluster.base}/master/weights`, { method: 'POST', body: '[]' });
