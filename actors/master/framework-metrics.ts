@@ -6,11 +6,12 @@
  * - `calls`, `calls/<call>` (counters): its scheduler calls the master took (the framework known
  *   and the call from its scheduler), by v1 call type, lowercased; an actor framework's messages
  *   count as the call they are (`AcceptOffers` as `accept`, `StatusUpdateAcknowledgement` as
- *   `acknowledge`, `RegisterFramework` and `ReregisterFramework` as `subscribe`, ...);
+ *   `acknowledge`, `RegisterFramework` and `ReregisterFramework` as `subscribe`, ...); a v1
+ *   REQUEST, answered by the v1 API itself, through `Master.countV1`;
  * - `events`, `events/<event>` (counters): what the master sent it, by v1 event type
  *   (`ResourceOffers` as `offers`, `StatusUpdate` as `update`, `ExitedExecutor` and
- *   `LostAgent` as `failure`, ...). Heartbeats are a v1 stream's own, not the master's, and
- *   are not counted, as in Mesos;
+ *   `LostAgent` as `failure`, ...), and each HEARTBEAT a v1 framework's stream gets, which the
+ *   v1 API tells the master of (`Master.countV1`), as Mesos' heartbeater counts them;
  * - `offers/sent`, `offers/accepted`, `offers/declined`, `offers/rescinded` (counters);
  * - `operations`, `operations/<operation>` (counters): LAUNCH counts each task sent to an agent,
  *   as Mesos counts it;
