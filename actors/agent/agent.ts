@@ -1148,7 +1148,14 @@ export class Agent extends Actor {
     // reached the framework after the task's TASK_FINISHED (chaos seed 3138, 200 steps, recovering
     // agents). Mesos forwards such an update.
     const stale = executor === undefined ? 'no executor here has the task' : executor.staleStatus(update.status);
-    if (stale !== undefined) this.log.warn({ taskId, state: update.status.state, uuid: message.update.uuid, reason: stale }, 'dropping an out-of-date executor update');
+    if (stale !== undefined) {
+      // A retry of the state the task is in here (an executor re-sending, after a restart, an
+      // update the agent took back from its re-registration) loses nothing: said at info level.
+      const retry = executor?.taskState(taskId) === update.status.state;
+      const fields = { taskId, state: update.status.state, uuid: message.update.uuid, reason: stale };
+      if (retry) this.log.info(fields, 'ignoring an executor update the agent has already (a retry)');
+      else this.log.warn(fields, 'dropping an out-of-date executor update');
+    }
     const duplicate = stale !== undefined || this.updates.seen(update);
     // The task's state moves first (as in Mesos), so that the update forwarded now carries it as
     // `latestState`; only for an update the stream takes: one refused (the stream is full) must

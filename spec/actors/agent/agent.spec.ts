@@ -3,6 +3,7 @@ import { dispatch, UPID } from '../../../lib/actor';
 import type { StatusUpdate, Task, TaskInfo } from '../../../lib/protocol';
 import { MASTER_PING_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../../actors/agent/constants';
 import { Probe } from '../../support/runtime';
+import { captureLogger } from '../../../lib/logging';
 import { AGENT_ID, AgentHarness, EXECUTOR_MESSAGES, FRAMEWORK_ID, TimedProbe } from './harness';
 
 describe('agent (harness: virtual clock, fake master, fake executors)', () => {
@@ -408,6 +409,26 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       await harness.clock.advance(60_000);
       expect(harness.forwarded()).to.have.length(1);
       expect(executor.count('StatusUpdateAcknowledgement')).to.equal(2);
+    });
+
+    it('an executor re-sending the state its task is in here is said at info level (a retry loses nothing); an older state, at warn (walkthrough: every restart warned as if something was lost)', async () => {
+      await harness.stop();
+      const captured = captureLogger();
+      harness = new AgentHarness({}, captured.logger);
+      await harness.register();
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_FINISHED', 'first'));
+      await harness.clock.settle();
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_FINISHED', 'again'));
+      harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING', 'older'));
+      await harness.clock.settle();
+      const retry = captured.find('ignoring an executor update the agent has already');
+      expect(retry.map((record) => [record.level, record.uuid])).to.deep.equal([[30, 'again']]);
+      const dropped = captured.find('dropping an out-of-date executor update');
+      expect(dropped.map((record) => [record.level, record.uuid])).to.deep.equal([[40, 'older']]);
+      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.include.members(['again', 'older']);
     });
 
     it("acknowledges but does not forward an executor's update about a task no executor here has: a copy re-sent after a restart that forgot the ended task (chaos seed 3138)", async () => {
