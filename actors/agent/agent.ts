@@ -27,7 +27,7 @@ import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import { shownZooKeeperUrl } from '../../lib/ha/zookeeper';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources, type ResourceJSON } from '../../lib/resources';
-import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
+import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
 import { reconfigurationError } from './compatibility';
 import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
@@ -36,7 +36,7 @@ import type { ContainerLimits } from './isolator';
 import { serveAgentOperatorCall, type AgentFilesReader, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
 import { nativeChecksRefusal } from './native-checks';
-import { agentDirectory, executorDirectoryIn, executorDirectoryOfRun, executorRunDirectoryIn, frameworkDirectoryIn, frameworksDirectory, pathComponentError } from './paths';
+import { executorDirectoryIn, executorDirectoryOfRun, executorRunDirectoryIn, frameworkDirectoryIn, frameworksDirectory, pathComponentError } from './paths';
 import { contains, GarbageCollector, type GarbageCollectorOptions, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxDirectory, type SandboxFileSystem } from './gc';
 import type { Logger } from '../../lib/logging';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
@@ -401,14 +401,9 @@ export class Agent extends Actor {
     (this.operatorPort as AgentOperatorReader).files = files;
   }
 
-  /**
-   * This agent's directory now, relative to its work dir (`agents/<agent id>`), or undefined
-   * before it has an id: where the files actor's virtual sandbox paths lead (relative: the files
-   * actor resolves it against the work dir's real path, whatever spelling `--work_dir` has).
-   */
-  currentAgentDirectory(): string | undefined {
-    const workDir = this.options.flags.workDir;
-    return this.agentId === undefined ? undefined : path.relative(workDir, agentDirectory(workDir, this.agentId));
+  /** This agent's id now, or undefined before it has one: the files actor's virtual sandbox paths lead into its directory. Through `dispatch`. */
+  currentAgentId(): string | undefined {
+    return this.agentId;
   }
 
   /**
@@ -853,8 +848,8 @@ export class Agent extends Actor {
   /**
    * What was last checkpointed with the id: the `agentInfo()` written (compared by identity: it
    * is kept while the id stays), or after a recovery what the journal holds (compared as
-   * `--reconfiguration_policy=equal` compares); and the boot id with it. (A JSON text per agent
-   * was ~330 bytes at every simulated agent.)
+   * `--reconfiguration_policy=equal` compares); and the boot id with it. (Not a JSON text: one of
+   * ~330 characters at every simulated agent.)
    */
   private checkpointedInfo: AgentInfo | { readonly recovered: Omit<AgentInfo, 'id'> } | undefined;
   private checkpointedBootId: string | undefined;
@@ -867,13 +862,17 @@ export class Agent extends Actor {
    */
   private checkpointRegisteredInfo(agentId: string): void {
     const info = this.agentInfo();
-    const bootId = this.options.bootId;
     const known = this.checkpointedInfo;
     const same = known === info || (known !== undefined && 'recovered' in known && reconfigurationError('equal', known.recovered, withoutId(info)) === undefined);
     this.checkpointedInfo = info;
-    if (same && bootId === this.checkpointedBootId) return;
+    if (!same || this.options.bootId !== this.checkpointedBootId) this.recordRegisteredInfo(agentId, checkpointedInfoOf(withoutId(info)));
+  }
+
+  /** Writes the id with `info` and this boot's id to the journal (the one place an `agent` record is made). */
+  private recordRegisteredInfo(agentId: string, info: CheckpointedAgentInfo): void {
+    const bootId = this.options.bootId;
     this.checkpointedBootId = bootId;
-    void this.options.checkpoints?.record({ t: 'agent', agentId, info: checkpointedInfoOf(withoutId(info)), ...(bootId !== undefined ? { bootId } : {}) });
+    void this.options.checkpoints?.record({ t: 'agent', agentId, info, ...(bootId !== undefined ? { bootId } : {}) });
   }
 
   private agentInfo(): AgentInfo {
@@ -1666,11 +1665,7 @@ export class Agent extends Actor {
       // A recovery in a new boot writes this boot's id at once, as Mesos checkpoints it at each
       // recovery: a stale one would take a later refused change in this boot for one after a
       // reboot (a new agent, and this boot's executors killed).
-      const bootId = this.options.bootId;
-      if (bootId !== registeredAs.bootId) {
-        this.checkpointedBootId = bootId;
-        void this.options.checkpoints?.record({ t: 'agent', agentId: recovered.agentId, info: registeredAs.info, ...(bootId !== undefined ? { bootId } : {}) });
-      }
+      if (this.options.bootId !== registeredAs.bootId) this.recordRegisteredInfo(recovered.agentId, registeredAs.info);
     }
     this.updates.pause();
     const agentId = this.agentId ?? '';

@@ -34,7 +34,7 @@ import {
 } from '../../lib/process';
 import { FILES_DOWNLOAD_CHUNK_BYTES, FILES_MAX_BROWSE_ENTRIES, FILES_MAX_DOWNLOAD_BYTES, FILES_MAX_READ_BYTES } from './constants';
 import { GROUP_NAMES, USER_NAMES } from '../../lib/os-names';
-import { LATEST_RUN_LINK, metaDirectory, pathComponentError } from './paths';
+import { executorDirectory, executorRunDirectoryIn, LATEST_RUN_LINK, metaDirectory, pathComponentError } from './paths';
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
 
 /** The checkpoints' directory, relative to the work dir (see paths.ts). */
@@ -109,9 +109,9 @@ export class FilesActor extends Actor {
   /**
    * @param access who may read what (default: anyone, anything under `root`)
    * @param garbageCollectedAt asked about a missing path, to answer "garbage-collected" rather than "does not exist"
-   * @param agentDirectory the agent's directory now, relative to `root` (`agents/<agent id>`; undefined before it registered): where Mesos' virtual sandbox paths lead
+   * @param agentId the agent's id now (undefined before it registered): Mesos' virtual sandbox paths lead into its directory
    */
-  constructor(root: string, private readonly access: FilesAccess = OPEN_ACCESS, private readonly garbageCollectedAt?: GarbageCollectedAt, private readonly agentDirectory?: () => Promise<string | undefined>) {
+  constructor(root: string, private readonly access: FilesAccess = OPEN_ACCESS, private readonly garbageCollectedAt?: GarbageCollectedAt, private readonly agentId?: () => Promise<string | undefined>) {
     super(FILES_ACTOR_ID);
     this.root = path.resolve(root);
     // The master's web UI reads these from its own origin (as data: CORS, not JSONP).
@@ -235,7 +235,7 @@ export class FilesActor extends Actor {
    */
   private async openInside(requested: string, caller: HttpCaller): Promise<OpenedInside> {
     const root = await realpath(this.root).catch(() => this.root);
-    const absolute = path.resolve(root, await this.devirtualized(requested));
+    const absolute = path.resolve(root, await this.devirtualized(root, requested));
     if (!isInside(root, absolute)) throw new FilesError(403, `'${requested}' is outside the work dir`);
     const real = await realpath(absolute).catch(async () => {
       throw new FilesError(404, await this.missing(requested, path.relative(root, absolute)));
@@ -266,18 +266,18 @@ export class FilesActor extends Actor {
 
   /**
    * Where a Mesos virtual sandbox path (`/frameworks/<F>/executors/<E>/runs/latest/...`) leads:
-   * that executor's `runs/latest` under this agent's directory, whatever that is called; any
+   * that executor's `runs/latest` under this agent's directory in `root` (paths.ts' layout); any
    * other path as it is. Every check of `openInside` applies to where it leads.
    */
-  private async devirtualized(requested: string): Promise<string> {
+  private async devirtualized(root: string, requested: string): Promise<string> {
     const virtual = VIRTUAL_SANDBOX.exec(requested);
     if (virtual === null) return requested;
-    const agent = await this.agentDirectory?.().catch(() => undefined);
-    if (agent === undefined) throw new FilesError(404, `'${requested}' does not exist: this agent has no sandboxes yet`);
+    const agentId = await this.agentId?.().catch(() => undefined);
+    if (agentId === undefined) throw new FilesError(404, `'${requested}' does not exist: this agent has no sandboxes yet`);
     const [, frameworkId = '', executorId = '', rest = ''] = virtual;
     const badId = pathComponentError('framework', frameworkId) ?? pathComponentError('executor', executorId);
     if (badId !== undefined) throw new FilesError(400, badId);
-    return path.join(agent, 'frameworks', frameworkId, 'executors', executorId, 'runs', LATEST_RUN_LINK) + rest;
+    return executorRunDirectoryIn(executorDirectory(root, { agentId, frameworkId, executorId }), LATEST_RUN_LINK) + rest;
   }
 
   /** Why `requested` is not there: its sandbox was garbage-collected (and when), or it does not exist. */

@@ -12,7 +12,7 @@ import {
   authenticateRequest, httpError, isResponse, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { MAX_SCALAR_VALUE, Resources, ROLE_SEPARATOR, type ResourceJSON } from '../../lib/resources';
+import { isStrictSubrole, MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
@@ -38,7 +38,7 @@ import { KeyedTimers } from './keyed-timers';
 import { TickedTimers } from './ticked-timers';
 import { OfferExpiry } from './offer-expiry';
 import {
-  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, subtreeBreakdown, type FrameworksQuery, type RoleQuota,
+  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, consumedQuotaOf, subtreeBreakdown, type FrameworksQuery, type RoleQuota,
   type SlavesQuery, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse } from '../../lib/info-actors';
@@ -672,20 +672,16 @@ export class Master extends Actor {
       this.send(from, FrameworkError, { message: crowded });
       return;
     }
-    let subscribed = framework;
-    if (framework === undefined) {
-      // Unknown here (e.g. this master restarted): take it in with the id it has.
-      subscribed = this.addFramework({ ...info, id: frameworkId }, from, suppressedRoles);
-    } else if (!this.takeBack(framework, from, info, failover)) {
-      return;
-    } else if (suppressedRoles !== undefined && suppressedRoles.length > 0) {
+    if (framework !== undefined && !this.takeBack(framework, from, info, failover)) return;
+    if (framework !== undefined && suppressedRoles !== undefined && suppressedRoles.length > 0) {
       // Offers stop for these roles as the scheduler asked (none are revived: its filters stand).
       this.allocatorCall('suppress', this.allocator.suppress(frameworkId, suppressedRoles));
     }
+    // Unknown here (e.g. this master restarted): taken in with the id it has.
+    const subscribed = framework ?? this.addFramework({ ...info, id: frameworkId }, from, suppressedRoles);
     this.log.info({ frameworkId, schedulerPid: from.toString(), failover }, 'framework re-registered');
-    subscribed?.metrics.call('SUBSCRIBE');
-    if (subscribed !== undefined) this.toFramework(subscribed, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
-    else this.send(from, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
+    subscribed.metrics.call('SUBSCRIBE');
+    this.toFramework(subscribed, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
   }
 
   /** A known framework's re-registration from `from`: refused (false, answered), a failover, or a re-subscription. */
@@ -2444,10 +2440,9 @@ export class Master extends Actor {
    * its new limit, kept the cluster's offers until they were declined or timed out.
    */
   private rescindForQuota(role: string, quota: RoleQuota): void {
-    const inSubtree = (candidate: string): boolean => candidate === role || candidate.startsWith(`${role}${ROLE_SEPARATOR}`);
-    const breakdowns = this.stateFragments.roleBreakdowns();
-    const held = consumedQuota(breakdowns, role);
-    for (const [resource, value] of subtreeBreakdown(breakdowns, role).offered.scalarTotals()) held.set(resource, (held.get(resource) ?? 0) + value);
+    const inSubtree = (candidate: string): boolean => candidate === role || isStrictSubrole(candidate, role);
+    const subtree = subtreeBreakdown(this.stateFragments.roleBreakdowns(), role);
+    const held = new Map(consumedQuotaOf(subtree).add(subtree.offered).scalarTotals());
     const within = (limits: Readonly<Record<string, number>>): boolean => Object.entries(limits).every(([name, limit]) => (held.get(name) ?? 0) <= limit);
     const covers = (amounts: ReadonlyMap<string, number>): boolean => Object.entries(quota.guarantees).every(([name, guarantee]) => (amounts.get(name) ?? 0) >= guarantee);
     const offers = [...this.state.offers.values()];
@@ -2462,7 +2457,7 @@ export class Master extends Actor {
       const rescinded = new Map(held);
       for (const record of offers) {
         if (covers(rescinded)) break;
-        if (inSubtree(record.offer.allocationRole) || this.state.offers.get(record.offer.id) !== record) continue;
+        if (inSubtree(record.offer.allocationRole)) continue;
         for (const [name, value] of record.resources.scalarTotals()) rescinded.set(name, (rescinded.get(name) ?? 0) + value);
         rescind(record);
       }

@@ -79,6 +79,20 @@ describe('the cluster as real processes', function () {
     return bin;
   }
 
+  /** A master (with `masterArgs`) and an agent, both started with `env`, and a scheduler running `command` as task `taskId`: resolves once it runs. */
+  async function clusterWithTask(taskId: string, command: string, masterArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ master: string; masterProcess: BinProcess; agentProcess: BinProcess; scheduler: OneTask }> {
+    const masterProcess = track(startBin('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master'), ...masterArgs], env));
+    const [, master = ''] = await masterProcess.waitFor(/master@(\S+)/);
+    const agentProcess = track(startBin('mesos-agent', ['--master', master, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024'], env));
+    await agentProcess.waitFor(/slave\(1\)@/);
+    const host = await netHost();
+    hosts.push(host);
+    const scheduler = new OneTask(master, taskId, command);
+    host.spawn(scheduler);
+    await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
+    return { master, masterProcess, agentProcess, scheduler };
+  }
+
   async function localCluster(resources = 'cpus:4;mem:4096'): Promise<string> {
     const local = start('mesos-local', ['--port', '0', '--agents', '1', '--resources', resources, '--work_dir', workDir]);
     const [, master] = await local.waitFor(/master master@(\S+)/);
@@ -250,24 +264,14 @@ describe('the cluster as real processes', function () {
     const scheduler = new OneTask(master, 'sleeper', 'echo $$ > pid; exec sleep 60');
     host.spawn(scheduler);
     await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
-    const pidFile = (await findFile(workDir, 'pid'))!;
-    await eventually(() => fs.readFileSync(pidFile, 'utf8').trim() !== '', 5_000, 'the pid file');
-    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    const pid = Number(await eventuallyRead((await findFile(workDir, 'pid'))!));
     await dispatch(scheduler, (s) => s.kill('sleeper'));
     await eventually(() => scheduler.states().includes('TASK_KILLED'), 20_000, 'TASK_KILLED');
     await eventually(() => !processExists(pid), 5_000, 'the task process to be gone');
   });
 
   it('kill -9 of an agent: its tasks are reported lost after the ping timeout', async () => {
-    const masterProcess = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master'), '--agent_ping_timeout', '300ms', '--max_agent_ping_timeouts', '2']);
-    const [, master] = await masterProcess.waitFor(/master@(\S+)/);
-    const agentProcess = start('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024']);
-    await agentProcess.waitFor(/slave\(1\)@/);
-    const host = await netHost();
-    hosts.push(host);
-    const scheduler = new OneTask(master as string, 'doomed', 'sleep 60');
-    host.spawn(scheduler);
-    await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
+    const { agentProcess, scheduler } = await clusterWithTask('doomed', 'sleep 60', ['--agent_ping_timeout', '300ms', '--max_agent_ping_timeouts', '2']);
     agentProcess.kill('SIGKILL');
     await eventually(() => scheduler.states().includes('TASK_LOST'), 20_000, 'TASK_LOST');
     const lost = scheduler.statuses.find((s) => s.state === 'TASK_LOST')!;
@@ -287,9 +291,7 @@ describe('the cluster as real processes', function () {
     const scheduler = new OneTask(master, 'durable', 'echo $$ > pid; exec sleep 5', 3600, true);
     host.spawn(scheduler);
     await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
-    const pidFile = (await findFile(workDir, 'pid'))!;
-    await eventually(() => fs.readFileSync(pidFile, 'utf8').trim() !== '', 5_000, 'the pid file');
-    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    const pid = Number(await eventuallyRead((await findFile(workDir, 'pid'))!));
     const agentId = (scheduler.statuses.at(-1) as TaskStatus).agentId;
     agentProcess.kill('SIGKILL');
     await agentProcess.exited;
@@ -310,25 +312,15 @@ describe('the cluster as real processes', function () {
   it("SIGUSR1 retires an agent as in Mesos (it unregisters: its task is lost at once, not after the ping timeout; its executors are shut down; exit 0) and stops the master; neither opens Node's inspector (review)", async () => {
     // Node opens its inspector on SIGUSR1 when nothing handles it: on a random port here, so a failing run does not hold 9229.
     const inspectable = { NODE_OPTIONS: '--inspect-port=127.0.0.1:0' };
-    const masterProcess = track(startBin('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')], inspectable));
-    const [, master] = await masterProcess.waitFor(/master@(\S+)/);
-    const agentProcess = track(startBin('mesos-agent', ['--master', master as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024'], inspectable));
-    await agentProcess.waitFor(/slave\(1\)@/);
-    const host = await netHost();
-    hosts.push(host);
-    const scheduler = new OneTask(master as string, 'retired', 'echo $$ > pid; exec sleep 60');
-    host.spawn(scheduler);
-    await eventually(() => scheduler.states().includes('TASK_RUNNING'), 20_000, 'TASK_RUNNING');
-    const pidFile = (await findFile(workDir, 'pid'))!;
-    await eventually(() => fs.readFileSync(pidFile, 'utf8').trim() !== '', 5_000, 'the pid file');
-    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    const { master, masterProcess, agentProcess, scheduler } = await clusterWithTask('retired', 'echo $$ > pid; exec sleep 60', [], inspectable);
+    const pid = Number(await eventuallyRead((await findFile(workDir, 'pid'))!));
     agentProcess.kill('SIGUSR1');
     expect(await within(agentProcess.exited, 20_000, 'the agent to exit on SIGUSR1')).to.equal(0);
     expect(agentProcess.stderr).to.include('received SIGUSR1: unregistering and shutting down');
     expect(processExists(pid), 'the task was shut down with its executor').to.equal(false);
     // The default ping timeout is 75 s: a lost task within seconds is the unregistration.
     await eventually(() => scheduler.states().some((state) => state === 'TASK_LOST' || state === 'TASK_KILLED' || state === 'TASK_GONE'), 10_000, 'the task to end at the master');
-    expect((await masterState(master as string)).slaves).to.deep.equal([]);
+    expect((await masterState(master)).slaves).to.deep.equal([]);
     masterProcess.kill('SIGUSR1');
     expect(await within(masterProcess.exited, 20_000, 'the master to exit on SIGUSR1')).to.equal(0);
     for (const bin of [agentProcess, masterProcess]) expect(bin.stderr).to.not.include('Debugger listening');

@@ -145,8 +145,11 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     const read = await get('read', { path: fifo, offset: '0' });
     expect(read.status).to.equal(403);
     expect(JSON.stringify(read.body)).to.contain('not a regular file or a directory');
-    fs.symlinkSync('/dev/null', path.join(workDir, 'sandbox', 'device'));
-    expect((await get('read', { path: path.join(workDir, 'sandbox', 'device'), offset: '0' })).status).to.equal(403);
+    // Through a symlink inside the work dir too (one to /dev/null was refused as outside before any of this).
+    fs.symlinkSync(fifo, path.join(workDir, 'sandbox', 'to-pipe'));
+    const linked = await get('read', { path: path.join(workDir, 'sandbox', 'to-pipe'), offset: '0' });
+    expect(linked.status).to.equal(403);
+    expect(JSON.stringify(linked.body)).to.contain('not a regular file or a directory');
   });
 
   it("serves Mesos' virtual sandbox paths, /frameworks/<F>/executors/<E>/runs/latest/..., from the agent's directory (they were refused as outside the work dir; walkthrough)", async () => {
@@ -154,14 +157,14 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     fs.mkdirSync(run, { recursive: true });
     fs.writeFileSync(path.join(run, 'stdout'), 'from the sandbox\n');
     fs.symlinkSync(run, path.join(path.dirname(run), 'latest'));
-    let agentDirectory: string | undefined;
+    let agentId: string | undefined;
     await host.stop();
     host = await netHost();
-    host.spawn(new FilesActor(workDir, undefined, undefined, () => Promise.resolve(agentDirectory)));
+    host.spawn(new FilesActor(workDir, undefined, undefined, () => Promise.resolve(agentId)));
     const virtual = '/frameworks/F1/executors/E1/runs/latest';
     const before = await get('read', { path: `${virtual}/stdout`, offset: '0' });
     expect(before.status, 'no agent id yet').to.equal(404);
-    agentDirectory = path.join('agents', 'A1');
+    agentId = 'A1';
     expect((await get('read', { path: `${virtual}/stdout`, offset: '0' })).body).to.deep.equal({ data: 'from the sandbox\n', offset: 0 });
     expect(((await get('browse', { path: virtual })).body as Array<{ path: string }>).map((entry) => entry.path)).to.deep.equal([`${virtual}/stdout`]);
     const traversal = await get('read', { path: '/frameworks/../executors/E1/runs/latest/stdout', offset: '0' });
