@@ -1086,6 +1086,11 @@ export class Agent extends Actor {
     const framework = this.frameworks.get(message.frameworkId);
     if (framework === undefined) return;
     framework.schedulerPid = message.pid;
+    // Its info as the framework changed it (the master lets neither its id, user nor checkpointing change).
+    if (message.framework !== undefined) {
+      const { checkpoint: _checkpoint, user: _user, ...changed } = message.framework;
+      framework.info = { ...changed, id: framework.id, user: framework.info.user, ...(framework.info.checkpoint !== undefined ? { checkpoint: framework.info.checkpoint } : {}) };
+    }
     this.checkpoint(framework, { t: 'framework', frameworkId: framework.id, info: framework.info, pid: message.pid });
     // Its scheduler is back (Mesos' Slave::updateFramework): updates a master dropped while it was
     // away (e.g. after a failover that brought this agent back first) go again now, not at the next retry.

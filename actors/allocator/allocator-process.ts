@@ -14,6 +14,7 @@ import {
   type AddAgentOptions,
   type AgentView,
   type FrameworkSubscription,
+  type FrameworkUpdate,
   type HoldingView,
   type Allocation,
   type Quota,
@@ -199,6 +200,12 @@ export class AllocatorProcess extends Actor {
   addFramework(frameworkId: string, subscription: FrameworkSubscription): void {
     const roles = subscription.roles;
     this.change('addFramework', { frameworkId, roles }, (core) => core.addFramework(frameworkId, subscription));
+    this.requestAllocation();
+  }
+
+  /** Changes a framework's roles, capabilities and suppressed roles (`HierarchicalAllocatorCore.updateFramework`) and allocates. */
+  updateFramework(frameworkId: string, update: FrameworkUpdate): void {
+    this.change('updateFramework', { frameworkId, roles: update.roles, suppressedRoles: update.suppressedRoles }, (core) => core.updateFramework(frameworkId, update));
     this.requestAllocation();
   }
 

@@ -3,7 +3,7 @@ import { dispatch, post } from '../../lib/actor';
 import type { ActorHost } from '../../lib/process';
 import type { Resources } from '../../lib/resources';
 import { AllocatorProcess, type AllocatorMetrics, type AllocatorOptions, type RefuseFilter, type ResourcesToRecover } from './allocator-process';
-import type { AddAgentOptions, AgentView, FrameworkSubscription, HoldingView, Quota } from './hierarchical';
+import type { AddAgentOptions, AgentView, FrameworkSubscription, FrameworkUpdate, HoldingView, Quota } from './hierarchical';
 
 export {
   ALLOCATOR_ACTOR_ID,
@@ -117,6 +117,11 @@ export class Allocator {
   /** Removes a framework; everything it holds is released. */
   removeFramework(frameworkId: string): Promise<void> {
     return this.call((process) => process.removeFramework(frameworkId));
+  }
+
+  /** Changes a framework's roles, capabilities and suppressed roles (Mesos' `updateFramework`; see `HierarchicalAllocatorCore.updateFramework`). */
+  updateFramework(frameworkId: string, update: FrameworkUpdate): Promise<void> {
+    return this.call((process) => process.updateFramework(frameworkId, update));
   }
 
   /** Makes a framework offerable again (in its unsuppressed roles). */

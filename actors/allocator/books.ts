@@ -94,10 +94,22 @@ export class AgentState {
 /** One framework. */
 export interface FrameworkState {
   readonly id: string;
-  /** Roles it subscribed to (fixed while it is registered). */
-  readonly roles: ReadonlySet<string>;
+  /**
+   * Roles it subscribes to (changed by `HierarchicalAllocatorCore.updateFramework`). It stays in
+   * the sorter of a role it left, inactive, while it still holds resources there (Mesos'
+   * "tracked under the role"): the role's share counts them until they come back.
+   */
+  roles: ReadonlySet<string>;
   /** Capabilities, e.g. GPU_RESOURCES. */
-  readonly capabilities: ReadonlySet<string>;
+  capabilities: ReadonlySet<string>;
+  /** Its DRF tie-break group (`FrameworkSubscription.group`), kept for the sorters of roles it joins later. */
+  readonly group: string | undefined;
+  /**
+   * How many holdings it has in each role it does not subscribe to (left, or brought by an
+   * agent): it leaves that role's sorter when the count reaches 0. Kept for those roles only, so
+   * that the holdings of subscribed roles (every offer) cost nothing more.
+   */
+  unsubscribedHoldings: Map<string, number> | undefined;
   /** Inactive frameworks (disconnected) are not offered. */
   active: boolean;
   /** Roles for which it asked not to be offered anything. */
@@ -331,6 +343,7 @@ export class AllocatorBooks {
       if (agent.holdings === NO_HOLDINGS) agent.holdings = [created];
       else (agent.holdings as Holding[]).push(created);
       framework.holdings.add(created);
+      if (!framework.roles.has(role.name)) countUnsubscribedHolding(framework, role.name, 1);
     } else {
       holding.resources = holding.resources.add(resources);
     }
@@ -369,6 +382,50 @@ export class AllocatorBooks {
     this.addConsumption(role.name, resources, -1);
     this.roleSorter.unallocated(role.name, resources);
     role.frameworkSorter.unallocated(framework.id, resources);
+    // The last of what it held in a role it has left: it is no longer tracked there.
+    if (holding.resources.isEmpty() && !framework.roles.has(role.name)) {
+      countUnsubscribedHolding(framework, role.name, -1);
+      this.untrackFrameworkUnderRoleIfIdle(framework, role);
+    }
+  }
+
+  /**
+   * Takes `framework` out of the sorter of `role`, a role it no longer subscribes to, once it
+   * holds nothing there (Mesos' `tryUntrackFrameworkUnderRole`); the role goes too when nobody is
+   * left in it. While it still holds something there it stays, inactive.
+   */
+  untrackFrameworkUnderRoleIfIdle(framework: FrameworkState, role: RoleState): void {
+    if (framework.roles.has(role.name) || !role.frameworkSorter.contains(framework.id)) return;
+    if ((framework.unsubscribedHoldings?.get(role.name) ?? 0) > 0) return;
+    role.frameworkSorter.remove(framework.id);
+    this.releaseRoleIfUnused(role);
+  }
+
+  /**
+   * Changes which roles `framework` subscribes to (`roles`), keeping `unsubscribedHoldings` in
+   * step: a role it joins is counted no more; for a role it leaves, its holdings there are
+   * counted (one walk of its holdings, at the change).
+   */
+  resubscribe(framework: FrameworkState, roles: ReadonlySet<string>): void {
+    const left = [...framework.roles].filter((role) => !roles.has(role));
+    for (const role of roles) framework.unsubscribedHoldings?.delete(role);
+    framework.roles = roles;
+    if (left.length === 0) return;
+    for (const holding of framework.holdings) if (left.includes(holding.role.name)) countUnsubscribedHolding(framework, holding.role.name, 1);
+  }
+
+  /**
+   * Makes sure `framework` is in the sorter of `role` (created if need be) without subscribing
+   * it there: resources it holds in a role it left (an agent re-registering with its tasks), so
+   * that the role's share counts them. Inactive unless it subscribes to the role.
+   */
+  trackFrameworkUnderRole(framework: FrameworkState, roleName: string): RoleState {
+    const role = this.ensureRole(roleName);
+    if (!role.frameworkSorter.contains(framework.id)) {
+      role.frameworkSorter.add(framework.id, framework.group);
+      if (!framework.roles.has(roleName)) role.frameworkSorter.deactivate(framework.id);
+    }
+    return role;
   }
 
   /** The consumption of a top-level role (thousandths; empty map if none). */
@@ -409,3 +466,12 @@ export class AllocatorBooks {
 }
 
 const EMPTY_QUANTITIES: ReadonlyMap<string, number> = new Map();
+
+/** Adds `delta` to `framework`'s count of holdings in `role`, a role it does not subscribe to (the entry goes at 0). */
+function countUnsubscribedHolding(framework: FrameworkState, role: string, delta: 1 | -1): void {
+  const counts = (framework.unsubscribedHoldings ??= new Map());
+  const count = (counts.get(role) ?? 0) + delta;
+  if (count > 0) counts.set(role, count);
+  else counts.delete(role);
+  if (counts.size === 0) framework.unsubscribedHoldings = undefined;
+}

@@ -73,7 +73,7 @@ export interface AddAgentOptions {
 
 /** What a framework subscribes with. */
 export interface FrameworkSubscription {
-  /** One or more valid roles (`*` allowed); fixed while registered. */
+  /** One or more valid roles (`*` allowed); changed by `updateFramework`. */
   readonly roles: readonly string[];
   /** e.g. `GPU_RESOURCES`. */
   readonly capabilities?: readonly string[];
@@ -88,6 +88,16 @@ export interface FrameworkSubscription {
    * while registered.
    */
   readonly group?: string;
+}
+
+/** What `updateFramework` changes: the subscription, less its group (fixed while registered) and activity. */
+export interface FrameworkUpdate {
+  /** One or more valid roles (`*` allowed). */
+  readonly roles: readonly string[];
+  /** e.g. `GPU_RESOURCES` (none when left out). */
+  readonly capabilities?: readonly string[];
+  /** Its suppressed roles from now on (none when left out), among `roles`. */
+  readonly suppressedRoles?: readonly string[];
 }
 
 /** A decline filter: refuse these resources from `nowMs` for `refuseSeconds` (default 5; 0 = none). */
@@ -169,7 +179,8 @@ export class HierarchicalAllocatorCore {
     }
     const agent = this.books.addAgent(agentId, total, { ...(options.attributes ?? {}) }, options.owner);
     for (const use of used) {
-      this.books.track(agent, use.framework, this.books.roles.get(use.role)!, use.resources);
+      // A role the framework has left (its tasks there still run): tracked there, inactive, until they end.
+      this.books.track(agent, use.framework, this.books.trackFrameworkUnderRole(use.framework, use.role), use.resources);
     }
   }
 
@@ -223,6 +234,8 @@ export class HierarchicalAllocatorCore {
       suppressedRoles: suppressed,
       filters: new OfferFilters(),
       holdings: new HoldingList(),
+      group: subscription.group,
+      unsubscribedHoldings: undefined,
     };
     this.books.frameworks.set(frameworkId, framework);
     for (const roleName of roles) {
@@ -231,6 +244,47 @@ export class HierarchicalAllocatorCore {
       role.frameworkSorter.add(frameworkId, subscription.group);
       this.books.syncFrameworkActivation(framework, roleName);
     }
+  }
+
+  /**
+   * Changes what a framework subscribes with (Mesos' `updateFramework`, for UPDATE_FRAMEWORK and a
+   * re-subscription with other roles): its roles, capabilities and suppressed roles (which must be
+   * among the new roles). Its DRF group stays. In a role it joins it is offered as usual; in a
+   * role it leaves it is offered nothing more and its filters there go, but what it still holds
+   * there (its running tasks; the master rescinds the offers) stays allocated to that role, and
+   * it stays in that role's sorter, inactive, until the last of it is recovered. A role it
+   * stops suppressing has its filters cleared, as a revive does. Everything is checked first:
+   * on an error nothing changes.
+   */
+  updateFramework(frameworkId: string, subscription: FrameworkUpdate): void {
+    const framework = this.frameworkOrThrow(frameworkId);
+    const roles = new Set(subscription.roles);
+    if (roles.size === 0) {
+      throw new AllocatorError(`framework '${frameworkId}' subscribes to no role`);
+    }
+    roles.forEach((role) => this.checkRole(role));
+    const suppressed = new Set(subscription.suppressedRoles ?? []);
+    this.checkSubscribed(frameworkId, roles, suppressed);
+    const left = [...framework.roles].filter((role) => !roles.has(role));
+    const unsuppressed = [...framework.suppressedRoles].filter((role) => roles.has(role) && !suppressed.has(role));
+    for (const roleName of roles) {
+      if (framework.roles.has(roleName)) continue;
+      // It may still be tracked there, inactive, from before it left the role.
+      this.books.trackFrameworkUnderRole(framework, roleName).frameworks.add(frameworkId);
+    }
+    this.books.resubscribe(framework, roles);
+    framework.capabilities = new Set(subscription.capabilities ?? []);
+    framework.suppressedRoles.clear();
+    for (const role of suppressed) framework.suppressedRoles.add(role);
+    for (const role of unsuppressed) framework.filters.clearRole(role);
+    for (const roleName of left) {
+      const role = this.books.roles.get(roleName)!;
+      role.frameworks.delete(frameworkId);
+      role.frameworkSorter.deactivate(frameworkId);
+      framework.filters.clearRole(roleName);
+      this.books.untrackFrameworkUnderRoleIfIdle(framework, role);
+    }
+    for (const roleName of roles) this.books.syncFrameworkActivation(framework, roleName);
   }
 
   /** Removes a framework; everything it holds is released. */
@@ -522,7 +576,8 @@ export class HierarchicalAllocatorCore {
   private resolveUse(agentId: string, use: UsedResources): { framework: FrameworkState; role: string; resources: Resources } {
     const framework = this.frameworkOrThrow(use.frameworkId);
     const role = use.role ?? this.onlyRole(framework, `agent '${agentId}'`);
-    this.checkSubscribed(framework.id, framework.roles, [role]);
+    // Any valid role: the framework may have left it since it launched these (see `updateFramework`).
+    this.checkRole(role);
     return { framework, role, resources: use.resources };
   }
 

@@ -29,6 +29,7 @@ export type {
   AgentView,
   DeclineFilter,
   FrameworkSubscription,
+  FrameworkUpdate,
   HierarchicalAllocatorOptions,
   HoldingView,
   Allocation,

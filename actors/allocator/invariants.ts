@@ -50,7 +50,9 @@ function checkAgent(books: AllocatorBooks, agent: AgentState): void {
     check(holding.agent === agent, `holding on ${agent.id} points at another agent`);
     check(books.frameworks.get(framework.id) === framework, `agent ${agent.id} holds resources of unknown framework ${framework.id}`);
     check(framework.holdings.has(holding), `framework ${framework.id} does not list its holding on ${agent.id}`);
-    check(framework.roles.has(role.name), `framework ${framework.id} holds resources in unsubscribed role ${role.name}`);
+    // A role it left may still hold what it had there, tracked (inactive) until recovered.
+    check(framework.roles.has(role.name) || (role.frameworkSorter.contains(framework.id) && !role.frameworkSorter.isActive(framework.id)),
+      `framework ${framework.id} holds resources in role ${role.name}, which it neither subscribes to nor is tracked under inactive`);
     check(books.roles.get(role.name) === role, `holding of ${framework.id} points at a stale role ${role.name}`);
     check(!resources.isEmpty(), `empty holding of ${framework.id} on ${agent.id}`);
     sum = sum.add(resources);
@@ -64,10 +66,14 @@ function checkFrameworks(books: AllocatorBooks): void {
   for (const framework of books.frameworks.values()) {
     // `has` reads a holding's own flag: the walk from the list's head must find as many as it counts.
     check([...framework.holdings].length === framework.holdings.size, `framework ${framework.id} lists ${framework.holdings.size} holdings but links ${[...framework.holdings].length}`);
+    const unsubscribed = new Map<string, number>();
     for (const holding of framework.holdings) {
       check(books.agents.get(holding.agent.id) === holding.agent, `framework ${framework.id} holds on a removed agent`);
       check(holding.agent.holdings.includes(holding), `framework ${framework.id} lists a holding its agent lacks`);
+      if (!framework.roles.has(holding.role.name)) unsubscribed.set(holding.role.name, (unsubscribed.get(holding.role.name) ?? 0) + 1);
     }
+    const counted = [...(framework.unsubscribedHoldings ?? new Map<string, number>())].sort();
+    check(JSON.stringify(counted) === JSON.stringify([...unsubscribed].sort()), `framework ${framework.id} counts ${JSON.stringify(counted)} holdings in roles it left, holds ${JSON.stringify([...unsubscribed].sort())}`);
     for (const role of framework.roles) {
       const state = books.roles.get(role);
       check(state !== undefined && state.frameworks.has(framework.id), `framework ${framework.id} missing from role ${role}`);
@@ -81,11 +87,19 @@ function checkSorters(books: AllocatorBooks, byRole: Map<string, Quantities>, by
   for (const [roleName, role] of books.roles) {
     const expected = byRole.get(roleName) ?? new Map();
     check(quantitiesEqual(expected, toUnitsMap(books.roleSorter.allocation(roleName))), `role sorter allocation of ${roleName} is off`);
-    for (const frameworkId of role.frameworks) {
+    for (const frameworkId of role.frameworks) check(role.frameworkSorter.contains(frameworkId), `framework ${frameworkId} subscribes to ${roleName} but is not in its sorter`);
+    for (const frameworkId of role.frameworkSorter.clients()) {
       const held = byFrameworkRole.get(`${frameworkId}\u0000${roleName}`) ?? new Map();
       const sorted = toUnitsMap(role.frameworkSorter.allocation(frameworkId));
       check(quantitiesEqual(held, sorted), `framework sorter allocation of ${frameworkId} in ${roleName} is off`);
+      // In a role it left, only while it holds something there.
+      const framework = books.frameworks.get(frameworkId);
+      check(framework !== undefined, `role ${roleName}'s sorter has unknown framework ${frameworkId}`);
+      if (framework !== undefined && !role.frameworks.has(frameworkId)) {
+        check([...framework.holdings].some((holding) => holding.role === role), `framework ${frameworkId} is still tracked under ${roleName}, which it left, holding nothing there`);
+      }
     }
+    check(role.frameworks.size > 0 || role.frameworkSorter.size > 0, `role ${roleName} has no framework but is kept`);
   }
   for (const role of byRole.keys()) {
     check(books.roles.has(role), `allocations in role ${role}, which has no state`);

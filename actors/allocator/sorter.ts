@@ -125,6 +125,11 @@ export class DRFSorter {
     return this.leaves.size;
   }
 
+  /** The clients, in no particular order. */
+  clients(): IterableIterator<string> {
+    return this.leaves.keys();
+  }
+
   /** Whether `client` was added. */
   contains(client: string): boolean {
     return this.leaves.has(client);

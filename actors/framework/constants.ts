@@ -6,3 +6,8 @@ export const SCHEDULER_REGISTRATION_RETRY_MAX_MS = 60_000;
 export { DEFAULT_REFUSE_SECONDS } from '../../lib/protocol/limits';
 /** A framework declining offers that cannot hold its task says once what is missing after this long (a few allocation intervals). */
 export const UNFIT_OFFERS_EXPLAIN_AFTER_MS = 5_000;
+/**
+ * How long `Scheduler.updateFramework` waits for the master's answer before it rejects (the
+ * master may or may not have applied the update: the same update again is harmless).
+ */
+export const UPDATE_FRAMEWORK_TIMEOUT_MS = 30_000;

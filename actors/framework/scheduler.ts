@@ -7,12 +7,12 @@ import {
   AcceptOffers, DeclineOffers, ExecutorToFramework, ExitedExecutor, FrameworkError, FrameworkRegistered,
   FrameworkReregistered, FrameworkToExecutor, KillTask, LostAgent, ShutdownExecutorCall, ReconcileTasks, RegisterFramework,
   ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, StatusUpdateAcknowledgement,
-  StatusUpdateMessage, SuppressOffers, UnregisterFramework, DeactivateFramework,
-  type Filters, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
+  StatusUpdateMessage, SuppressOffers, UnregisterFramework, DeactivateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall,
+  MAX_SUPPRESSED_ROLES, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
 } from '../../lib/protocol';
 import type { Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
-import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, SCHEDULER_REGISTRATION_RETRY_MAX_MS } from './constants';
+import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, SCHEDULER_REGISTRATION_RETRY_MAX_MS, UPDATE_FRAMEWORK_TIMEOUT_MS } from './constants';
 
 /** How a scheduler finds its master and introduces itself. */
 export interface SchedulerOptions {
@@ -29,7 +29,11 @@ export interface SchedulerOptions {
   framework: FrameworkInfo;
   /** Acknowledge each status update after `statusUpdate` returns (default true, as in Mesos). */
   implicitAcknowledgements?: boolean;
-  /** Roles (of `framework.roles`) to start suppressed in, sent with each (re-)registration (Mesos' `suppressed_roles`). */
+  /**
+   * Roles (of `framework.roles`) to start suppressed in (Mesos' `suppressed_roles`). Each
+   * (re-)registration sends the roles suppressed then: these, changed by `suppress`, `revive` and
+   * `updateFramework` since.
+   */
   suppressedRoles?: string[];
   /** Actor id (default `scheduler`); must be unique on its host. */
   id?: string;
@@ -47,6 +51,18 @@ export interface SchedulerOptions {
    * this principal; a master that refuses the secret is an `error`, and the scheduler stops.
    */
   credential?: Credential;
+}
+
+/**
+ * Why `Scheduler.updateFramework` did not apply: the master refused it (`status` 400, the update
+ * is not valid; 403, a role the framework's principal may not use), or did not answer within
+ * `UPDATE_FRAMEWORK_TIMEOUT_MS` (`status` undefined).
+ */
+export class FrameworkUpdateError extends Error {
+  constructor(message: string, readonly status: 400 | 403 | undefined) {
+    super(message);
+    this.name = 'FrameworkUpdateError';
+  }
 }
 
 /** Where a scheduler stands with the master. */
@@ -103,6 +119,20 @@ export abstract class Scheduler extends Actor {
   private readonly authenticatee: Authenticatee | undefined;
   /** Whether the current master has authenticated us (since our link to it last broke). */
   private authenticated = false;
+  /** The roles suppressed now (`suppress`, `revive`, `updateFramework`), sent with each (re-)registration. */
+  private suppressedRolesNow: Set<string>;
+  /**
+   * UPDATE_FRAMEWORK calls waiting for the master's answer, by request id, with what this
+   * scheduler had before (restored if the master refuses, unless changed again since).
+   */
+  private readonly frameworkUpdatesPending = new Map<string, {
+    readonly info: FrameworkInfo; readonly before: FrameworkInfo; readonly suppressedBefore: Set<string>; readonly change: number;
+    readonly timer: { cancel(): void }; resolve(): void; reject(error: FrameworkUpdateError): void;
+  }>();
+  /** Counts local changes of its info and suppressed roles (`updateFramework`, `suppress`, `revive`). */
+  private frameworkChanges = 0;
+  /** The last UPDATE_FRAMEWORK request id. */
+  private frameworkUpdateNumber = 0;
 
   constructor(options: SchedulerOptions) {
     super(options.id ?? 'scheduler');
@@ -114,6 +144,7 @@ export abstract class Scheduler extends Actor {
       ...options.framework, roles: options.framework.roles ?? ['*'],
       ...(options.credential !== undefined && options.framework.principal === undefined ? { principal: options.credential.principal } : {}),
     };
+    this.suppressedRolesNow = new Set(options.suppressedRoles ?? []);
     this.implicitAcknowledgements = options.implicitAcknowledgements ?? true;
     this.backoffFactorMs = options.registrationBackoffFactorMs ?? SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS;
     this.masterTimeoutMs = options.masterTimeoutMs;
@@ -132,6 +163,7 @@ export abstract class Scheduler extends Actor {
     this.install(ExitedExecutor, (from, body) => this.fromConnectedMaster(from, ExitedExecutor.name) && this.executorLost(body.executorId, body.agentId, body.status));
     this.install(ExecutorToFramework, (from, body) => this.fromMaster(from) && this.frameworkMessage(body.agentId, body.executorId, body.data));
     this.install(FrameworkError, (from, body) => this.fromMaster(from) && this.onError(body.message));
+    this.install(UpdateFrameworkAnswer, (from, body) => this.fromMaster(from) && this.updateAnswered(body));
   }
 
   /** The framework id, once registered. */
@@ -161,6 +193,12 @@ export abstract class Scheduler extends Actor {
   protected executorLost(_executorId: string, _agentId: string, _status: number): void {}
   /** The master refused us (e.g. we failed over to another scheduler); we are stopped. */
   protected error(_message: string): void {}
+  /**
+   * The master applied an `updateFramework`: `framework` is ours from now on. Called in the turn
+   * the answer arrives, before any later message (offers in the new roles) and before the
+   * promise `updateFramework` returned resolves.
+   */
+  protected frameworkUpdated(_framework: FrameworkInfo): void {}
 
   // ---- calls ---------------------------------------------------------------------------------
 
@@ -195,11 +233,61 @@ export abstract class Scheduler extends Actor {
   /** Clears our decline filters and resumes offers (for `roles`, default all). */
   revive(roles?: string[]): void {
     this.toMaster(ReviveOffers, { frameworkId: this.requireId(), ...(roles ? { roles } : {}) });
+    this.frameworkChanges++;
+    if (roles === undefined || roles.length === 0) this.suppressedRolesNow.clear();
+    else for (const role of roles) this.suppressedRolesNow.delete(role);
   }
 
   /** Stops offers (for `roles`, default all) until `revive`. */
   suppress(roles?: string[]): void {
     this.toMaster(SuppressOffers, { frameworkId: this.requireId(), ...(roles ? { roles } : {}) });
+    this.frameworkChanges++;
+    // Only roles it has: one it never had, kept, would get its next re-registration refused (the master drops this call for it).
+    const own = this.framework.roles ?? ['*'];
+    for (const role of roles !== undefined && roles.length > 0 ? roles : own) if (own.includes(role)) this.suppressedRolesNow.add(role);
+  }
+
+  /**
+   * Changes the framework's info and suppressed roles (Mesos' UPDATE_FRAMEWORK): it is offered in
+   * the roles it joins and no longer in those it leaves (its offers there are rescinded; its tasks
+   * there run on), and its capabilities, name, labels, failover timeout and the rest take effect.
+   * The principal, the user and checkpointing cannot change. `framework.id` may be left out; it is
+   * this framework's, and the principal defaults to the credential's. As Mesos' driver does, the
+   * scheduler takes the new info and suppressed roles at once (a re-registration meanwhile sends
+   * them, and `suppress`/`revive` change them further). Resolves once the master has applied the
+   * update. Rejects with a `FrameworkUpdateError`: the master's reason (400 or 403; the info and
+   * suppressed roles from before are restored, unless changed again since), no answer within
+   * `UPDATE_FRAMEWORK_TIMEOUT_MS`, or the scheduler stopping first. Throws when not registered.
+   *
+   * @example await this.updateFramework({ ...info, roles: ['analytics', 'batch'], capabilities: [{ type: 'MULTI_ROLE' }] });
+   */
+  updateFramework(framework: FrameworkInfo, suppressedRoles: readonly string[] = []): Promise<void> {
+    const frameworkId = this.requireId();
+    if (this.state !== 'registered') throw new Error(`updateFramework: not registered with a master (${this.state})`);
+    const credential = this.options.credential;
+    const info: FrameworkInfo = {
+      ...framework, id: framework.id ?? frameworkId, roles: framework.roles ?? ['*'],
+      ...(credential !== undefined && framework.principal === undefined ? { principal: credential.principal } : {}),
+    };
+    // A set, as Mesos keeps them: a role named twice is one.
+    const suppressed = [...new Set(suppressedRoles)];
+    if (suppressed.length > MAX_SUPPRESSED_ROLES) {
+      return Promise.reject(new FrameworkUpdateError(`'UpdateFramework' call is not valid: at most ${MAX_SUPPRESSED_ROLES} suppressed roles (got ${suppressed.length})`, 400));
+    }
+    const requestId = String(++this.frameworkUpdateNumber);
+    this.toMaster(UpdateFrameworkCall, { frameworkId, framework: info, suppressedRoles: suppressed, requestId });
+    const before = this.framework;
+    const suppressedBefore = this.suppressedRolesNow;
+    this.framework = info;
+    this.suppressedRolesNow = new Set(suppressed);
+    const change = ++this.frameworkChanges;
+    return new Promise<void>((resolve, reject) => {
+      const timer = this.delay(UPDATE_FRAMEWORK_TIMEOUT_MS, () => {
+        this.frameworkUpdatesPending.delete(requestId);
+        reject(new FrameworkUpdateError(`no answer from the master to UPDATE_FRAMEWORK within ${UPDATE_FRAMEWORK_TIMEOUT_MS / 1000} s (it may have been applied: the same update again is harmless)`, undefined));
+      });
+      this.frameworkUpdatesPending.set(requestId, { info, before, suppressedBefore, change, timer, resolve, reject });
+    });
   }
 
   /** Acknowledges a status update (only needed with implicit acknowledgements off). */
@@ -238,6 +326,28 @@ export abstract class Scheduler extends Actor {
   }
 
   // ---- plumbing ------------------------------------------------------------------------------
+
+  /** The master answered an UPDATE_FRAMEWORK call: applied (the new info is ours) or refused. */
+  private updateAnswered({ requestId, status, message }: { requestId: string; status: 200 | 400 | 403; message?: string }): void {
+    const update = this.frameworkUpdatesPending.get(requestId);
+    if (update === undefined) {
+      this.log.info({ requestId, status }, 'ignoring an answer to an UPDATE_FRAMEWORK call not waiting (timed out)');
+      return;
+    }
+    this.frameworkUpdatesPending.delete(requestId);
+    update.timer.cancel();
+    if (status !== 200) {
+      // What it had before, unless it changed them again meanwhile (then those changes stand).
+      if (this.frameworkChanges === update.change) {
+        this.framework = update.before;
+        this.suppressedRolesNow = update.suppressedBefore;
+      }
+      update.reject(new FrameworkUpdateError(message ?? `UPDATE_FRAMEWORK refused (${status})`, status));
+      return;
+    }
+    this.frameworkUpdated(update.info);
+    update.resolve();
+  }
 
   /** Called once `masterTimeoutMs` has passed without a master; by default an `error`, and the scheduler stops. */
   protected noMaster(waitedMs: number): void {
@@ -301,6 +411,12 @@ export abstract class Scheduler extends Actor {
   }
 
   protected override finalize(): void {
+    // Nobody will answer them now: no caller waits for ever.
+    for (const update of this.frameworkUpdatesPending.values()) {
+      update.timer.cancel();
+      update.reject(new FrameworkUpdateError(`the scheduler stopped (${this.state}) before the master answered UPDATE_FRAMEWORK`, undefined));
+    }
+    this.frameworkUpdatesPending.clear();
     if (this.ownsDetector) void this.detector?.close();
   }
 
@@ -326,7 +442,7 @@ export abstract class Scheduler extends Actor {
     // With no leader known, `detected` registers once there is one.
     if (this.state === 'registered' || this.state === 'stopped' || !this.leaderKnown) return;
     if (this.authenticatee !== undefined && !this.authenticated) return this.authenticate(this.authenticatee, backoffMs);
-    const suppressed = this.options.suppressedRoles !== undefined && this.options.suppressedRoles.length > 0 ? { suppressedRoles: this.options.suppressedRoles } : {};
+    const suppressed = this.suppressedRolesNow.size > 0 ? { suppressedRoles: [...this.suppressedRolesNow] } : {};
     if (this.framework.id) this.send(this.master, ReregisterFramework, { framework: this.framework, failover: this.failover, ...suppressed });
     else this.send(this.master, RegisterFramework, { framework: this.framework, ...suppressed });
     this.retryRegister(backoffMs);

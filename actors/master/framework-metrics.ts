@@ -56,7 +56,7 @@ export const CALL_OF_MESSAGE: Readonly<Record<string, FrameworkCallType>> = {
   RegisterFramework: 'SUBSCRIBE', ReregisterFramework: 'SUBSCRIBE', UnregisterFramework: 'TEARDOWN',
   AcceptOffers: 'ACCEPT', LaunchTasks: 'ACCEPT', DeclineOffers: 'DECLINE', ReviveOffers: 'REVIVE', SuppressOffers: 'SUPPRESS',
   KillTask: 'KILL', ShutdownExecutorCall: 'SHUTDOWN', StatusUpdateAcknowledgement: 'ACKNOWLEDGE', ReconcileTasks: 'RECONCILE',
-  FrameworkToExecutor: 'MESSAGE',
+  FrameworkToExecutor: 'MESSAGE', UpdateFrameworkCall: 'UPDATE_FRAMEWORK',
 };
 
 /** The event a message from the master to a framework is. Messages not here are no event. */

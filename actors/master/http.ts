@@ -595,7 +595,9 @@ export function roleBreakdowns(state: MasterState): Map<string, RoleBreakdown> {
  */
 export function withFrameworks(state: MasterState, breakdowns: Map<string, RoleBreakdown>): Map<string, RoleBreakdown> {
   for (const framework of state.frameworks.values()) {
-    for (const role of framework.info.roles ?? ['*']) {
+    // And the roles it left while something of it still runs there (Mesos keeps it tracked under them).
+    const left = state.rolesStillLeft(framework);
+    for (const role of [...(framework.info.roles ?? ['*']), ...(left === undefined ? [] : framework.leftRoles ?? [])]) {
       let breakdown = breakdowns.get(role);
       if (breakdown === undefined) breakdowns.set(role, (breakdown = emptyBreakdown()));
       breakdown.frameworks.add(framework.id);

@@ -12,7 +12,7 @@ import {
   authenticateRequest, httpError, isResponse, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { isStrictSubrole, MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
+import { isStrictSubrole, MAX_SCALAR_VALUE, Resources, UNRESERVED_ROLE, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
@@ -20,7 +20,7 @@ import {
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
   ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask,
   ShutdownExecutor, ShutdownExecutorCall, ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
-  UnregisterFramework, UpdateAgent, UpdateFramework, droppedTaskState, isPartitionAware, isTerminalState, snapshotTask,
+  UnregisterFramework, UpdateAgent, UpdateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall, droppedTaskState, isPartitionAware, isTerminalState, snapshotTask,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
@@ -49,7 +49,7 @@ import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, 
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
-  isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, overcommitError, parseResources,
+  allocationRoleOf, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, overcommitError, parseResources,
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
 } from './state';
 import { MessageThrottle } from './throttle';
@@ -60,7 +60,7 @@ import { v1Answer } from '../../lib/v1/http';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
-  canonicalJson, frameworkRoles, frameworkUpdateError, preservedImmutableFields, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkInfoUpdateError, frameworkRoles, frameworkUpdateError, preservedImmutableFields, LaunchParses, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type TaskContext,
 } from './validation';
 import { TaskSummaries } from './task-summaries';
@@ -245,6 +245,8 @@ export class Master extends Actor {
     this.handle(RegisterFramework, 'messages_register_framework', this.registerFramework, (body) => body.framework);
     this.handle(ReregisterFramework, 'messages_reregister_framework', this.reregisterFramework, (body) => body.framework);
     this.handle(UnregisterFramework, 'messages_unregister_framework', this.unregisterFramework);
+    // Mesos has no counter of its own for UPDATE_FRAMEWORK (a v1 call); the framework's metrics count it.
+    this.handle(UpdateFrameworkCall, undefined, this.updateFrameworkCall);
     this.handle(DeactivateFramework, 'messages_deactivate_framework', this.deactivateFramework);
     this.handle(AcceptOffers, 'messages_accept_offers', this.acceptOffers);
     this.handle(LaunchTasks, 'messages_launch_tasks', this.launchTasks);
@@ -568,9 +570,14 @@ export class Master extends Actor {
       return `Framework at ${from.toString()} is not authenticated (this master requires --authenticate_frameworks)`;
     }
     if (principal !== undefined && info.principal !== principal) return `Framework principal '${info.principal ?? ''}' does not match authenticated principal '${principal}'`;
-    // The ACLs' register_frameworks: every role the framework subscribes to.
+    const denied = this.rolesDenial(principal, info);
+    return denied === undefined ? undefined : `Not authorized to register: ${denied}`;
+  }
+
+  /** Why `principal` may not have a framework in the roles of `info` (the ACLs' register_frameworks, each role), or undefined. */
+  private rolesDenial(principal: string | undefined, info: FrameworkInfo): string | undefined {
     const denied = frameworkRoles(info).find((role) => !this.authorizer.authorized('register_frameworks', principal, role));
-    return denied === undefined ? undefined : `Not authorized to register: ${describeDenial('register_frameworks', principal, denied)}`;
+    return denied === undefined ? undefined : describeDenial('register_frameworks', principal, denied);
   }
 
   /**
@@ -672,11 +679,7 @@ export class Master extends Actor {
       this.send(from, FrameworkError, { message: crowded });
       return;
     }
-    if (framework !== undefined && !this.takeBack(framework, from, info, failover)) return;
-    if (framework !== undefined && suppressedRoles !== undefined && suppressedRoles.length > 0) {
-      // Offers stop for these roles as the scheduler asked (none are revived: its filters stand).
-      this.allocatorCall('suppress', this.allocator.suppress(frameworkId, suppressedRoles));
-    }
+    if (framework !== undefined && !this.takeBack(framework, from, info, failover, suppressedRoles ?? [])) return;
     // Unknown here (e.g. this master restarted): taken in with the id it has.
     const subscribed = framework ?? this.addFramework({ ...info, id: frameworkId }, from, suppressedRoles);
     this.log.info({ frameworkId, schedulerPid: from.toString(), failover }, 'framework re-registered');
@@ -684,12 +687,16 @@ export class Master extends Actor {
     this.toFramework(subscribed, FrameworkReregistered, { frameworkId, masterInfo: this.masterInfo() });
   }
 
-  /** A known framework's re-registration from `from`: refused (false, answered), a failover, or a re-subscription. */
-  private takeBack(framework: FrameworkRecord, from: UPID, asked: FrameworkInfo, failover: boolean): boolean {
+  /**
+   * A known framework's re-registration from `from`: refused (false, answered), a failover, or a
+   * re-subscription. Either way it comes with its info and suppressed roles as they are now, which
+   * replace those the master has (Mesos: a re-subscription is an update too): its roles may change,
+   * and a role it no longer lists as suppressed is revived.
+   */
+  private takeBack(framework: FrameworkRecord, from: UPID, asked: FrameworkInfo, failover: boolean, suppressedRoles: readonly string[]): boolean {
     const { info, changed } = preservedImmutableFields(framework.info, asked);
     if (changed.length > 0) this.log.warn({ frameworkId: framework.id, from: from.toString(), ignored: changed }, 'a re-registration may not change the framework\'s user or checkpointing; the new values are ignored (Mesos, MESOS-703)');
     const refusal = frameworkUpdateError(framework.info, info)
-      ?? this.rolesChangeError(framework, info)
       ?? this.takeoverAuthenticationError(framework, from)
       ?? (!framework.recovered && framework.pid !== undefined && !framework.pid.equals(from) && !failover ? 'Framework failed over' : undefined);
     if (refusal !== undefined) {
@@ -697,7 +704,7 @@ export class Master extends Actor {
       this.send(from, FrameworkError, { message: refusal });
       return false;
     }
-    this.state.updateFrameworkInfo(framework, { ...info, id: framework.id, roles: frameworkRoles(framework.info) });
+    this.applyFrameworkUpdate(framework, info, suppressedRoles);
     framework.reregisteredTimeMs = this.clock.now();
     this.noteProvenPrincipal(framework, from);
     if (failover || framework.recovered || framework.pid === undefined) this.failoverFramework(framework, from);
@@ -713,6 +720,7 @@ export class Master extends Actor {
     this.retireOffers(framework.offerIds, { rescind: true, recover: true });
     this.link(pid);
     this.reconnectFramework(framework);
+    this.tellAgentsOfFramework(framework);
   }
 
   private unregisterFramework(from: UPID, { frameworkId }: BodyOf<typeof UnregisterFramework>): void {
@@ -760,12 +768,68 @@ export class Master extends Actor {
     if (principal !== undefined && principal === framework.info.principal) framework.provenPrincipal = principal;
   }
 
-  /** Why a re-registration may not take `info`: its roles differ (the allocator's subscription is fixed while registered). */
-  private rolesChangeError(framework: FrameworkRecord, info: FrameworkInfo): string | undefined {
-    const roles = frameworkRoles(framework.info);
-    const requested = frameworkRoles(info);
-    if (canonicalJson([...requested].sort()) === canonicalJson([...roles].sort())) return undefined;
-    return `Framework roles cannot change on re-registration: registered with [${listedRoles(roles)}], asked for [${listedRoles(requested)}]`;
+  /**
+   * UPDATE_FRAMEWORK (Mesos' `Master::updateFramework`): the framework's scheduler gives its info
+   * as it wants it now (roles, capabilities, name, labels, failover timeout...) and its suppressed
+   * roles. Refused, with Mesos' reasons, is an info that is not valid, one that changes the
+   * principal, the user or checkpointing (400), or roles the principal may not register with
+   * (403); else it is applied (`applyFrameworkUpdate`). Answered either way, with the request's id.
+   */
+  private updateFrameworkCall(from: UPID, { frameworkId, framework: info, suppressedRoles, requestId }: BodyOf<typeof UpdateFrameworkCall>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'UpdateFrameworkCall');
+    if (framework === undefined) return;
+    const refusal = this.frameworkUpdateRefusal(framework, from, info, suppressedRoles);
+    if (refusal !== undefined) {
+      this.log.warn({ frameworkId, from: from.toString(), reason: refusal.message }, 'refusing UPDATE_FRAMEWORK');
+      this.toFramework(framework, UpdateFrameworkAnswer, { requestId, status: refusal.status, message: refusal.message });
+      return;
+    }
+    const before = canonicalJson(framework.info);
+    this.applyFrameworkUpdate(framework, info, suppressedRoles ?? []);
+    // As Mesos: agents and operator API subscribers hear of a changed FrameworkInfo (suppressed roles alone are the allocator's).
+    if (canonicalJson(framework.info) !== before) {
+      this.tellAgentsOfFramework(framework);
+      this.emit({ type: 'FRAMEWORK_UPDATED', framework });
+    }
+    this.log.info({ frameworkId, roles: frameworkRoles(info), suppressedRoles }, 'framework updated (UPDATE_FRAMEWORK)');
+    this.toFramework(framework, UpdateFrameworkAnswer, { requestId, status: 200 });
+  }
+
+  /** Why UPDATE_FRAMEWORK may not give `framework` the info `info` (its status and Mesos' wording), or undefined. */
+  private frameworkUpdateRefusal(framework: FrameworkRecord, from: UPID, info: FrameworkInfo, suppressedRoles: readonly string[] | undefined): { status: 400 | 403; message: string } | undefined {
+    if (info.id !== framework.id) return { status: 400, message: `'UpdateFramework' call is not valid: 'framework_info.id' (${info.id ?? 'none'}) differs from 'framework_id' (${framework.id})` };
+    const invalid = validateFrameworkInfo(info);
+    if (invalid !== undefined) return { status: 400, message: `Supplied FrameworkInfo is not valid: ${invalid}` };
+    const fixed = frameworkInfoUpdateError(framework.info, info);
+    if (fixed !== undefined) return { status: 400, message: `FrameworkInfo update is not valid: ${fixed}` };
+    const suppressed = suppressedRolesError(info, suppressedRoles);
+    if (suppressed !== undefined) return { status: 400, message: `'UpdateFramework' call is not valid: ${suppressed}` };
+    const denied = this.rolesDenial(this.authenticatedPrincipal(from), info);
+    return denied === undefined ? undefined : { status: 403, message: `Not authorized to update the framework: ${denied}` };
+  }
+
+  /**
+   * Gives a framework `info` (its id the framework's) and `suppressedRoles` (each among its roles),
+   * checked already: the master's books, the allocator (roles joined are offered, roles left are
+   * not, their holdings kept until recovered; `HierarchicalAllocatorCore.updateFramework`), and
+   * its outstanding offers in roles it left, rescinded as Mesos does. Its tasks keep the roles
+   * they were launched in. (The caller tells operator API subscribers: a re-registration does
+   * once the framework is connected again.)
+   */
+  private applyFrameworkUpdate(framework: FrameworkRecord, info: FrameworkInfo, suppressedRoles: readonly string[]): void {
+    const roles = frameworkRoles(info);
+    const left = frameworkRoles(framework.info).filter((role) => !roles.includes(role));
+    for (const role of roles) framework.leftRoles?.delete(role);
+    if (left.length > 0) {
+      // Roles it still runs something in stay its own in the state endpoints until that ends (as Mesos tracks it there).
+      const used = this.state.frameworkUsedByRole(framework);
+      for (const role of left) if (used.has(role)) (framework.leftRoles ??= new Set()).add(role);
+    }
+    if (framework.leftRoles?.size === 0) framework.leftRoles = undefined;
+    this.state.updateFrameworkInfo(framework, { ...info, id: framework.id, roles });
+    this.allocatorCall('updateFramework', this.allocator.updateFramework(framework.id, { roles, capabilities: info.capabilities ?? [], suppressedRoles }));
+    const stale = framework.offerIds.records().filter((record) => !roles.includes(record.offer.allocationRole)).map((record) => record.offer.id);
+    if (stale.length > 0) this.retireOffers(stale, { rescind: true, recover: true });
   }
 
   /**
@@ -785,8 +849,21 @@ export class Master extends Actor {
     framework.recovered = false;
     this.link(pid);
     this.reconnectFramework(framework);
+    this.tellAgentsOfFramework(framework);
+  }
+
+  /**
+   * Tells the connected agents running the framework where its scheduler is and what its info is
+   * now (Mesos' `sendFrameworkUpdates`; Mesos tells every agent, this master those that run it:
+   * another learns the info with its first task): after a failover, a re-subscription and
+   * UPDATE_FRAMEWORK, so that a new master recovering the framework from its agents' reports
+   * learns it as it is, not as it was when they started its tasks.
+   */
+  private tellAgentsOfFramework(framework: FrameworkRecord): void {
+    const pid = framework.pid;
+    if (pid === undefined) return;
     for (const agent of this.state.agentsOf(framework.id)) {
-      if (agent.connected) this.send(agent.pid, UpdateFramework, { frameworkId: framework.id, pid: pid.toString() });
+      if (agent.connected) this.send(agent.pid, UpdateFramework, { frameworkId: framework.id, pid: pid.toString(), framework: framework.info });
     }
   }
 
@@ -886,7 +963,8 @@ export class Master extends Actor {
     const framework = this.state.frameworks.get(allocation.frameworkId);
     const agent = this.agentOfAllocation(allocation);
     if (framework === undefined || agent === undefined) return undefined; // the allocator releases it (removed there too)
-    if (!framework.connected || !framework.active || framework.pid === undefined || !agent.active || agent.removing) {
+    // (An allocation made before the framework left its role, still on its way: returned, not offered.)
+    if (!framework.connected || !framework.active || framework.pid === undefined || !agent.active || agent.removing || !subscribesTo(framework.info, allocation.role)) {
       this.recover(framework.id, agent.id, allocation.resources, undefined, allocation.role);
       return undefined;
     }
@@ -1593,14 +1671,16 @@ export class Master extends Actor {
     const agent = this.recoverAgent(agentId, from, message, total);
     for (const tracked of report.tasks) {
       const framework = this.ensureFramework(tracked.task.frameworkId, message.frameworks);
+      // Its role settled once (one reported without a valid one takes the framework's first role now), so that the
+      // allocator's books and the recovery at its end agree though the framework's roles change meanwhile.
+      tracked.task.role = allocationRoleOf(tracked.task.role, framework.info);
       this.state.addTask(tracked, agent);
       this.emit({ type: 'TASK_ADDED', task: tracked });
       if (readmitted) this.sendToFramework(framework, this.taskUpdate(tracked.task, tracked.task.state, Reason.AGENT_REREGISTERED, 'Unreachable agent re-registered'));
     }
     for (const { frameworkId, info, role } of report.executors) {
-      const roles = frameworkRoles(this.ensureFramework(frameworkId, message.frameworks).info);
-      // The role the agent reports (a multi-role framework's executor keeps its own), if the framework still has it.
-      this.state.addExecutor(agent, frameworkId, trackExecutor(info, role !== undefined && roles.includes(role) ? role : roles[0] ?? '*'));
+      // The role the agent reports (a multi-role framework's executor keeps its own, as after its framework left that role).
+      this.state.addExecutor(agent, frameworkId, trackExecutor(info, allocationRoleOf(role, this.ensureFramework(frameworkId, message.frameworks).info)));
     }
     this.refreshAgent(agent, message, total);
     this.replyReregistered(agent, message);
@@ -2040,10 +2120,10 @@ export class Master extends Actor {
    * goes through its sender's rate limit (`throttled`); `registering` reads the FrameworkInfo
    * of a (re-)registration, whose sender may have no framework yet.
    */
-  private handle<T>(type: MessageType<T>, counter: MasterCounter, handler: (from: UPID, body: T) => void, registering?: (body: T) => FrameworkInfo): void {
+  private handle<T>(type: MessageType<T>, counter: MasterCounter | undefined, handler: (from: UPID, body: T) => void, registering?: (body: T) => FrameworkInfo): void {
     const frameworkCall = FRAMEWORK_CALLS.has(type.name);
     this.install(type, (from, body) => {
-      this.counters.increment(counter);
+      if (counter !== undefined) this.counters.increment(counter);
       if (frameworkCall) this.throttled(from, type.name, registering?.(body), handler, body);
       else handler.call(this, from, body);
     });
@@ -2706,9 +2786,15 @@ function suppressedRolesError(info: FrameworkInfo, suppressedRoles: readonly str
   return stranger === undefined ? undefined : `Suppressed role '${boundedText(stranger, MAX_ERROR_DETAIL_LENGTH)}' is not contained in the list of roles`;
 }
 
+/** Whether a framework of `info` subscribes to `role` (no roles: `*`). */
+function subscribesTo(info: FrameworkInfo, role: string): boolean {
+  const roles = info.roles;
+  return roles === undefined ? role === UNRESERVED_ROLE : roles.includes(role);
+}
+
 /** Names of the messages frameworks send the master (their bad bodies are answered: `invalidMessage`). */
 const FRAMEWORK_CALLS: ReadonlySet<string> = new Set([
-  RegisterFramework, ReregisterFramework, UnregisterFramework, DeactivateFramework, AcceptOffers, LaunchTasks, DeclineOffers,
+  RegisterFramework, ReregisterFramework, UnregisterFramework, UpdateFrameworkCall, DeactivateFramework, AcceptOffers, LaunchTasks, DeclineOffers,
   ReviveOffers, SuppressOffers, KillTask, ShutdownExecutorCall, StatusUpdateAcknowledgement, ReconcileTasks, FrameworkToExecutor,
 ].map((type) => type.name));
 

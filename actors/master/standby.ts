@@ -35,7 +35,7 @@ export interface HeldRegistration {
 
 /** What agents and schedulers send a master; a standby drops each of them. */
 const MASTER_BOUND_MESSAGES = [
-  Messages.RegisterFramework, Messages.ReregisterFramework, Messages.UnregisterFramework, Messages.DeactivateFramework,
+  Messages.RegisterFramework, Messages.ReregisterFramework, Messages.UnregisterFramework, Messages.UpdateFrameworkCall, Messages.DeactivateFramework,
   Messages.AcceptOffers, Messages.LaunchTasks, Messages.DeclineOffers, Messages.ReviveOffers, Messages.SuppressOffers,
   Messages.KillTask, Messages.ShutdownExecutorCall, Messages.StatusUpdateAcknowledgement, Messages.ReconcileTasks, Messages.FrameworkToExecutor,
   Messages.RegisterAgent, Messages.ReregisterAgent, Messages.UnregisterAgent, Messages.Pong, Messages.StatusUpdateMessage,

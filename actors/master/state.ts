@@ -6,7 +6,7 @@
  */
 import type { Expiring } from './offer-expiry';
 import type { UPID } from '../../lib/actor';
-import { Resources, sharedResourcesFromJSON } from '../../lib/resources';
+import { Resources, roleError, sharedResourcesFromJSON } from '../../lib/resources';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import { SmallSet } from '../../lib/small-set';
 import { SmallMap } from '../../lib/small-map';
@@ -87,6 +87,13 @@ export interface FrameworkRecord {
   readonly taskOrder: TaskOrder;
   /** Its outstanding offers, oldest first (iterated, their ids). */
   readonly offerIds: OfferList<OfferRecord>;
+  /**
+   * Roles it left (UPDATE_FRAMEWORK, a re-subscription) while tasks or executors of it still ran
+   * there, set by the master: the allocator keeps it tracked there until they end, and the state
+   * endpoints name it under them and give their resources that role (`frameworkUsedByRole`).
+   * Roles no longer used are dropped as the endpoints find them so (`rolesStillLeft`).
+   */
+  leftRoles: Set<string> | undefined;
   /**
    * What its offers hold, summed, while `offerIds` is at `version` (`frameworkOfferedResources`;
    * made in slices by the state endpoints' warming): summing 1,000 offers takes 1-2.5 ms.
@@ -713,11 +720,13 @@ export class MasterState {
     return [...used.values()].filter((entry) => !entry.resources.isEmpty());
   }
 
-  /** The role a task's resources are allocated to: its own if its framework has it, else the framework's first role. */
+  /**
+   * The role a task's resources are allocated to: the one it was launched in, kept when its
+   * framework leaves that role (UPDATE_FRAMEWORK; the allocator tracks it there until the task
+   * ends), else (none, or not a valid role) its framework's first role.
+   */
   taskRole(task: Task): string {
-    const roles = this.frameworks.get(task.frameworkId)?.info.roles ?? ['*'];
-    if (task.role !== undefined && roles.includes(task.role)) return task.role;
-    return roles[0] ?? '*';
+    return allocationRoleOf(task.role, this.frameworks.get(task.frameworkId)?.info);
   }
 
   // ---- frameworks -----------------------------------------------------------------------------
@@ -764,6 +773,30 @@ export class MasterState {
     let used = framework.usedScalars;
     for (const tracked of framework.tasksWithNonScalars ?? []) used = used.add(tracked.resources.nonScalars());
     for (const [executor] of this.frameworkExecutors(framework.id)) used = used.add(executor.resources);
+    return used;
+  }
+
+  /**
+   * What a framework uses, by the role it is allocated to: its live tasks' and its executors'
+   * resources (a walk of them: for a framework that left roles, `leftRoles`).
+   */
+  frameworkUsedByRole(framework: FrameworkRecord): Map<string, Resources> {
+    const used = new Map<string, Resources>();
+    const add = (role: string, resources: Resources): void => void used.set(role, (used.get(role) ?? Resources.EMPTY).add(resources));
+    for (const tracked of framework.tasks.values()) if (!isTerminalOrUnreachable(tracked.task.state)) add(this.taskRole(tracked.task), tracked.resources);
+    for (const [executor] of this.frameworkExecutors(framework.id)) add(executor.role, executor.resources);
+    return used;
+  }
+
+  /** The roles in `framework.leftRoles` it still uses (those it does not are dropped), with what it uses in each role; undefined when none. */
+  rolesStillLeft(framework: FrameworkRecord): Map<string, Resources> | undefined {
+    if (framework.leftRoles === undefined) return undefined;
+    const used = this.frameworkUsedByRole(framework);
+    for (const role of framework.leftRoles) if (!used.has(role)) framework.leftRoles.delete(role);
+    if (framework.leftRoles.size === 0) {
+      framework.leftRoles = undefined;
+      return undefined;
+    }
     return used;
   }
 
@@ -1226,6 +1259,7 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     unreachableVersion: 0,
     taskOrder: new TaskOrder(),
     offerIds: new OfferList(),
+    leftRoles: undefined,
     offeredSum: undefined,
     stamp: 0,
     rendered: undefined,
@@ -1373,4 +1407,14 @@ function withoutData(status: TaskStatus): TaskStatus {
 function tally(totals: ScalarTotals, resources: Resources, sign: 1 | -1): void {
   if (sign === 1) totals.add(resources);
   else totals.subtract(resources);
+}
+
+/**
+ * The role resources are allocated to, given the role they were recorded with (a task's or an
+ * executor's, perhaps from an agent's report): that role when it is a valid one, though the
+ * framework may have left it since; else the framework's first role (`*` without a framework).
+ */
+export function allocationRoleOf(recorded: string | undefined, framework: FrameworkInfo | undefined): string {
+  if (recorded !== undefined && roleError(recorded) === undefined) return recorded;
+  return framework?.roles?.[0] ?? '*';
 }

@@ -158,7 +158,7 @@ export function v1FrameworkHead(state: MasterState, framework: FrameworkRecord, 
     registered_time: v1TimeInfo(framework.registeredTimeMs),
     reregistered_time: framework.reregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.reregisteredTimeMs),
     unregistered_time: framework.unregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.unregisteredTimeMs),
-    allocated_resources: v1AllocatedResources(sums?.used ?? state.frameworkUsedResources(framework), framework),
+    allocated_resources: v1AllocatedResources(state, sums?.used ?? state.frameworkUsedResources(framework), framework),
     offered_resources: v1Resources((sums?.offered ?? state.frameworkOfferedResources(framework)).toJSON()),
   });
 }
@@ -169,7 +169,14 @@ export function v1FrameworkOffer(context: V1Context, record: OfferRecord): V1Jso
   return endpoint === undefined ? undefined : v1Offer(record.offer, endpoint);
 }
 
-function v1AllocatedResources(resources: Resources, framework: FrameworkRecord): V1Json[] {
+/**
+ * What a framework uses, each resource with the role it is allocated to when that is known
+ * without a walk of its tasks: a one-role framework's. A framework that left roles it still runs
+ * something in (`FrameworkRecord.leftRoles`) has its tasks and executors walked, by role.
+ */
+function v1AllocatedResources(state: MasterState, resources: Resources, framework: FrameworkRecord): V1Json[] {
+  const byRole = state.rolesStillLeft(framework);
+  if (byRole !== undefined) return [...byRole].flatMap(([role, used]) => v1Resources(used.toJSON(), role));
   const roles = framework.info.roles ?? ['*'];
   return v1Resources(resources.toJSON(), roles.length === 1 ? roles[0] : undefined);
 }

@@ -23,7 +23,7 @@ export { clientOf } from '../../lib/v1/json';
 import {
   errorEvent, failureEvent, heartbeatEvent, messageEvent, offersEvent, parseSchedulerCall, rescindEvent, subscribedEvent, updateEvent, type SchedulerCall,
 } from '../../lib/v1/scheduler';
-import { Scheduler } from '../framework/scheduler';
+import { FrameworkUpdateError, Scheduler } from '../framework/scheduler';
 
 /** The actor serving `/api/...` on the master's host (`/api/v1/scheduler` is its route `/v1/scheduler`). */
 export const V1_API_ACTOR_ID = 'api';
@@ -302,8 +302,8 @@ export class HttpFramework extends Scheduler {
   readonly streamId: string;
   private heartbeats: { cancel(): void } | undefined;
   private ended = false;
-  /** How its framework reads offers (its capabilities at this subscription). */
-  private readonly offerFormat: V1OfferFormat;
+  /** How its framework reads offers (its capabilities: at this subscription, then as UPDATE_FRAMEWORK changes them). */
+  private offerFormat: V1OfferFormat;
 
   constructor(private readonly http: HttpFrameworkOptions) {
     super({ master: http.master, framework: http.framework, implicitAcknowledgements: false, id: http.id, ...(http.suppressedRoles.length > 0 ? { suppressedRoles: http.suppressedRoles } : {}) });
@@ -325,9 +325,18 @@ export class HttpFramework extends Scheduler {
     return !this.ended && this.frameworkId !== undefined;
   }
 
-  /** Runs a non-subscribe call (validated already): 202, or the reason it cannot run. */
-  call(call: Exclude<SchedulerCall, { type: 'SUBSCRIBE' }>): HttpResponse {
+  /**
+   * Runs a non-subscribe call (validated already): 202, or the reason it cannot run. UPDATE_FRAMEWORK
+   * is answered once the master has: 200, or Mesos' 400 or 403 with the reason (503 when the master
+   * does not answer in time).
+   */
+  call(call: Exclude<SchedulerCall, { type: 'SUBSCRIBE' }>): HttpResponse | Promise<HttpResponse> {
     switch (call.type) {
+      case 'UPDATE_FRAMEWORK':
+        return this.updateFramework(call.framework, call.suppressedRoles).then(
+          () => ({ status: 200, body: '' }),
+          (error: Error) => ({ status: error instanceof FrameworkUpdateError && error.status !== undefined ? error.status : 503, body: error.message }),
+        );
       case 'TEARDOWN':
         this.end(undefined, false);
         break;
@@ -379,6 +388,11 @@ export class HttpFramework extends Scheduler {
   }
 
   // ---- the master's messages, as events ------------------------------------------------------
+
+  protected override frameworkUpdated(framework: FrameworkInfo): void {
+    // Offers from now on in the format its new capabilities say it reads.
+    this.offerFormat = v1OfferFormat(framework.capabilities);
+  }
 
   protected override registered(frameworkId: string, masterInfo: MasterInfo): void {
     this.subscribed(frameworkId, masterInfo);

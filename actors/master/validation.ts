@@ -173,6 +173,21 @@ export function frameworkUpdateError(current: FrameworkInfo, next: FrameworkInfo
 }
 
 /**
+ * Why UPDATE_FRAMEWORK may not change `current` into `next` (Mesos' `validateUpdate`): the
+ * principal, the user and checkpointing are fixed. (A re-subscription ignores a new user or
+ * checkpointing instead: `preservedImmutableFields`.)
+ */
+export function frameworkInfoUpdateError(current: FrameworkInfo, next: FrameworkInfo): string | undefined {
+  const principal = frameworkUpdateError(current, next);
+  if (principal !== undefined) return principal;
+  if (next.user !== current.user) return `Updating 'FrameworkInfo.user' is unsupported; attempted to update from '${current.user}' to '${next.user}'`;
+  if ((next.checkpoint === true) !== (current.checkpoint === true)) {
+    return `Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '${String(current.checkpoint === true)}' to '${String(next.checkpoint === true)}'`;
+  }
+  return undefined;
+}
+
+/**
  * `next` with the fields a (re-)subscription may not change taken from `current`, as Mesos'
  * `preserveImmutableFields` does (MESOS-703): its `user` (its tasks' user: a new one would let a
  * failover run them as someone else) and `checkpoint` (whether its tasks survive an agent

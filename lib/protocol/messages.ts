@@ -41,6 +41,21 @@ function message<S extends z.ZodType>(name: string, schema: S): MessageType<z.in
 /** `suppressedRoles`: roles of the framework it starts suppressed in (Mesos' `Subscribe.suppressed_roles`; each must be one of its roles). */
 export const RegisterFramework = message('RegisterFramework', z.object({ framework: FrameworkInfoSchema, suppressedRoles: z.array(shortText).max(MAX_SUPPRESSED_ROLES).optional() }));
 export const ReregisterFramework = message('ReregisterFramework', z.object({ framework: FrameworkInfoSchema, failover: z.boolean(), suppressedRoles: z.array(shortText).max(MAX_SUPPRESSED_ROLES).optional() }));
+/**
+ * UPDATE_FRAMEWORK (Mesos' scheduler call): the framework's new info (its `id` the framework's)
+ * and its suppressed roles from now on. The master answers `UpdateFrameworkAnswer` with the same
+ * `requestId`.
+ */
+export const UpdateFrameworkCall = message('UpdateFrameworkCall', z.object({
+  frameworkId: id, framework: FrameworkInfoSchema, suppressedRoles: z.array(shortText).max(MAX_SUPPRESSED_ROLES).optional(), requestId: shortText,
+}));
+/**
+ * The master's answer to `UpdateFrameworkCall`: `status` 200 when applied, else 400 (an invalid
+ * update) or 403 (not authorized for a role) with `message` saying why, as Mesos answers the v1 call.
+ */
+export const UpdateFrameworkAnswer = message('UpdateFrameworkAnswer', z.object({
+  requestId: shortText, status: z.union([z.literal(200), z.literal(400), z.literal(403)]), message: z.string().max(MAX_STATUS_MESSAGE_LENGTH).optional(),
+}));
 export const UnregisterFramework = message('UnregisterFramework', z.object({ frameworkId: id }));
 export const DeactivateFramework = message('DeactivateFramework', z.object({ frameworkId: id }));
 /** ACCEPT: use offers (all on one agent) for operations; what is left returns, filtered. */
@@ -158,7 +173,12 @@ export const ShutdownFramework = message('ShutdownFramework', z.object({ framewo
 export const ShutdownExecutor = message('ShutdownExecutor', z.object({ frameworkId: id, executorId: id }));
 export const Shutdown = message('Shutdown', z.object({ message: messageText }));
 /** The framework failed over to a new scheduler pid. */
-export const UpdateFramework = message('UpdateFramework', z.object({ frameworkId: id, pid }));
+/**
+ * Master → agent: a framework's scheduler is at `pid` now (a failover), and its info is
+ * `framework` (after UPDATE_FRAMEWORK or a re-subscription: Mesos' UpdateFrameworkMessage), which
+ * the agent keeps and checkpoints, so that a new master learns the framework as it is now.
+ */
+export const UpdateFramework = message('UpdateFramework', z.object({ frameworkId: id, pid, framework: FrameworkInfoSchema.optional() }));
 
 // ---- executor ↔ agent ---------------------------------------------------------------------
 

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import {
-  MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH,
+  MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_SUPPRESSED_ROLES,
   type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
 import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
@@ -121,6 +121,7 @@ const callSchema = z.object({
   type: text,
   framework_id: idValue.optional(),
   subscribe: z.object({ framework_info: frameworkInfo, suppressed_roles: list(text).optional() }).optional(),
+  update_framework: z.object({ framework_info: frameworkInfo, suppressed_roles: list(text).optional(), offer_constraints: z.unknown().optional() }).optional(),
   accept: z.object({ offer_ids: list(idValue).default([]), operations: list(operation).default([]), filters: filters.optional() }).optional(),
   decline: z.object({ offer_ids: list(idValue).default([]), filters: filters.optional() }).optional(),
   revive: z.object({ roles: list(text).optional() }).optional(),
@@ -146,10 +147,11 @@ export type SchedulerCall =
   | { type: 'ACKNOWLEDGE'; frameworkId: string; agentId: string; taskId: string; uuid: string }
   | { type: 'RECONCILE'; frameworkId: string; tasks: Array<{ taskId: string; agentId?: string }> }
   | { type: 'MESSAGE'; frameworkId: string; agentId: string; executorId: string; data: string }
-  | { type: 'REQUEST'; frameworkId: string };
+  | { type: 'REQUEST'; frameworkId: string }
+  | { type: 'UPDATE_FRAMEWORK'; frameworkId: string; framework: FrameworkInfo; suppressedRoles: string[] };
 
-/** The call types served; the rest of Mesos' (inverse offers, operations, UPDATE_FRAMEWORK) are refused by name. */
-export const SCHEDULER_CALL_TYPES = ['SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'REQUEST'] as const;
+/** The call types served; the rest of Mesos' (inverse offers, operations) are refused by name. */
+export const SCHEDULER_CALL_TYPES = ['SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'REQUEST', 'UPDATE_FRAMEWORK'] as const;
 
 /** A checked call, or the reason (for a 400) naming the first bad field. */
 /** A checked call, or why not; `unserved` for the call type Mesos answers 501 (`UNKNOWN`, its enum's placeholder). */
@@ -179,7 +181,9 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       return { ok: false, error: "'framework_id' differs from 'subscribe.framework_info.id'" };
     }
     const frameworkId = call.framework_id?.value ?? framework.id;
-    return { ok: true, call: { type, ...(frameworkId !== undefined ? { frameworkId } : {}), framework: { ...framework, ...(frameworkId !== undefined ? { id: frameworkId } : {}) }, suppressedRoles: call.subscribe.suppressed_roles ?? [] } };
+    const suppressedRoles = suppressedRolesOf(call.subscribe.suppressed_roles, 'subscribe');
+    if (typeof suppressedRoles === 'string') return { ok: false, error: suppressedRoles };
+    return { ok: true, call: { type, ...(frameworkId !== undefined ? { frameworkId } : {}), framework: { ...framework, ...(frameworkId !== undefined ? { id: frameworkId } : {}) }, suppressedRoles } };
   }
   if (call.framework_id === undefined) return { ok: false, error: "Expecting 'framework_id' to be present" };
   const frameworkId = call.framework_id.value;
@@ -231,8 +235,29 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
     }
     case 'REQUEST':
       return { ok: true, call: { type, frameworkId } };
+    case 'UPDATE_FRAMEWORK': {
+      const update = call.update_framework;
+      if (update === undefined) return missing('update_framework');
+      const rolesError = rolesFieldError(update.framework_info);
+      if (rolesError !== undefined) return { ok: false, error: `update_framework.framework_info: ${rolesError}` };
+      if (update.framework_info.id?.value !== frameworkId) return { ok: false, error: "'framework_id' differs from 'update_framework.framework_info.id'" };
+      // Mesos filters offers by these; this master has no offer constraints, and a framework must not think its offers are filtered.
+      if (update.offer_constraints !== undefined) return { ok: false, error: 'update_framework.offer_constraints: offer constraints are not supported by this master' };
+      const suppressedRoles = suppressedRolesOf(update.suppressed_roles, 'update_framework');
+      if (typeof suppressedRoles === 'string') return { ok: false, error: suppressedRoles };
+      return { ok: true, call: { type, frameworkId, framework: frameworkInfoOf(update.framework_info), suppressedRoles } };
+    }
   }
   return { ok: false, error: `call type '${type}' is not supported` };
+}
+
+/**
+ * `suppressed_roles` as a set (Mesos keeps them in one: a role named twice is one), at most
+ * `MAX_SUPPRESSED_ROLES` of them; or why not.
+ */
+function suppressedRolesOf(given: readonly string[] | undefined, field: string): string[] | string {
+  const roles = [...new Set(given ?? [])];
+  return roles.length > MAX_SUPPRESSED_ROLES ? `${field}.suppressed_roles: at most ${MAX_SUPPRESSED_ROLES} roles (got ${roles.length})` : roles;
 }
 
 /** Mesos' rule: a MULTI_ROLE framework names its roles in `roles`, any other its one role in `role`. */

@@ -24,7 +24,7 @@ import {
   AcceptOffers, AgentRegistered, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework, ExitedExecutor,
   Authenticate, AuthenticationResponse, FrameworkToExecutor, KillTask, KillTaskOnAgent, LaunchTasks, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterExecutor,
   RegisterFramework, ReregisterAgent, ReregisterExecutor, ReregisterFramework, ReviveOffers, RunTask, Shutdown, ShutdownExecutor, ShutdownExecutorCall,
-  ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, TASK_STATES, UnregisterAgent,
+  ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, TASK_STATES, UnregisterAgent, UpdateFrameworkCall,
   UnregisterFramework, UpdateAgent, UpdateFramework,
   type FrameworkInfo, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
 } from '../../lib/protocol';
@@ -318,6 +318,11 @@ export const SAMPLES: ReadonlyMap<string, (ids: SampleIds) => unknown> = new Map
   [RegisterFramework.name, sample(RegisterFramework, (ids) => ({ framework: frameworkInfo(ids) }))],
   [ReregisterFramework.name, sample(ReregisterFramework, (ids) => ({ framework: frameworkInfo(ids, ids.framework()), failover: ids.chance() < 0.5 }))],
   [UnregisterFramework.name, sample(UnregisterFramework, (ids) => ({ frameworkId: ids.framework() }))],
+  [UpdateFrameworkCall.name, sample(UpdateFrameworkCall, (ids) => {
+    const frameworkId = ids.framework();
+    const framework = frameworkInfo(ids, frameworkId);
+    return { frameworkId, framework, suppressedRoles: ids.chance() < 0.5 ? [] : (framework.roles ?? []).slice(0, 1), requestId: String(ids.chance()) };
+  })],
   [DeactivateFramework.name, sample(DeactivateFramework, (ids) => ({ frameworkId: ids.framework() }))],
   [AcceptOffers.name, sample(AcceptOffers, (ids) => ({
     frameworkId: ids.framework(), offerIds: [ids.offer()], operations: [{ type: 'LAUNCH' as const, launch: { taskInfos: [taskInfo(ids)] } }], filters: { refuseSeconds: 1 },

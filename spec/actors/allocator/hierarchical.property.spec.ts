@@ -33,7 +33,7 @@ type Operation =
   | { kind: 'addAgent'; agent: number; template: number; usedBy: number | undefined }
   | { kind: 'removeAgent' | 'activateAgent' | 'deactivateAgent'; agent: number }
   | { kind: 'updateAgent'; agent: number; template: number }
-  | { kind: 'addFramework'; framework: number; roles: number[]; gpu: boolean; suppressFirst: boolean }
+  | { kind: 'addFramework' | 'updateFramework'; framework: number; roles: number[]; gpu: boolean; suppressFirst: boolean }
   | { kind: 'removeFramework' | 'activateFramework' | 'deactivateFramework'; framework: number }
   | { kind: 'suppress' | 'revive'; framework: number; role: number | undefined }
   | { kind: 'recover'; framework: number; pick: number; part: 'all' | 'scalars' | 'half' | 'more'; refuseSeconds: number | undefined }
@@ -53,7 +53,7 @@ const frameworkOperation = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.record({
-      kind: fc.constant('addFramework' as const),
+      kind: fc.constantFrom('addFramework' as const, 'addFramework' as const, 'updateFramework' as const),
       framework: index(FRAMEWORKS.length),
       roles: fc.array(index(ROLES.length), { minLength: 0, maxLength: 2 }),
       gpu: fc.boolean(),
@@ -151,6 +151,19 @@ function applyFrameworkOperation(core: HierarchicalAllocatorCore, model: Model, 
       const capabilities = step.gpu ? ['GPU_RESOURCES'] : [];
       core.addFramework(FRAMEWORKS[step.framework], { roles, capabilities, suppressedRoles });
       model.frameworks.set(FRAMEWORKS[step.framework], { roles: new Set(roles), gpu: step.gpu, active: true, suppressed: new Set(suppressedRoles) });
+      return [];
+    }
+    case 'updateFramework': {
+      // Its roles, capabilities and suppressed roles change; what it holds in a role it leaves stays until recovered.
+      const frameworkId = FRAMEWORKS[step.framework];
+      const roles = [...new Set(step.roles.map((role) => ROLES[role]))];
+      const suppressedRoles = step.suppressFirst && roles.length > 0 ? [roles[0]] : [];
+      core.updateFramework(frameworkId, { roles, capabilities: step.gpu ? ['GPU_RESOURCES'] : [], suppressedRoles });
+      const framework = model.frameworks.get(frameworkId)!;
+      const kept = new Set(roles);
+      // Filters go for the roles it left and for those it no longer suppresses (as a revive clears them).
+      model.dropFilters((filter) => filter.frameworkId === frameworkId && (!kept.has(filter.role) || (framework.suppressed.has(filter.role) && !suppressedRoles.includes(filter.role))));
+      model.frameworks.set(frameworkId, { roles: kept, gpu: step.gpu, active: framework.active, suppressed: new Set(suppressedRoles) });
       return [];
     }
     case 'removeFramework':

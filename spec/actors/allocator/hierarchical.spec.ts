@@ -285,6 +285,106 @@ describe('actors/allocator/hierarchical (core)', () => {
     });
   });
 
+  describe('updateFramework (roles, capabilities and suppressed roles change)', () => {
+    it('offers a role it joins, stops offering one it leaves, and keeps counting what it still holds there until it comes back', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'));
+      allocator.addAgent('agent-2', r('cpus(b):1;mem(b):256'));
+      allocator.addFramework('f', { roles: ['a'] });
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/a@agent-1: cpus:2;mem:512']);
+      allocator.updateFramework('f', { roles: ['b'] });
+      // Joined b: b's reservation is offered. Left a: what it holds there stays allocated to a.
+      expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['f/b@agent-2: cpus(b):1;mem(b):256']);
+      expect(allocator.holdings('f').map((holding) => `${holding.role}@${holding.agentId}`).sort()).to.deep.equal(['a@agent-1', 'b@agent-2']);
+      expect(allocator.roleShare('a')).to.be.greaterThan(0);
+      expect(allocator.frameworkOrder('a'), 'inactive in a role it left').to.deep.equal([]);
+      allocator.checkInvariants();
+      // Its last resources in a come back: a is forgotten, and agent-1 is offered in b only (not a reservation of b: unreserved).
+      allocator.recoverResources('f', 'agent-1', r('cpus:2;mem:512'), undefined, 'a');
+      expect(allocator.roleOrder()).to.deep.equal(['b']);
+      expect(describeOffers(allocator.allocate(2_000))).to.deep.equal(['f/b@agent-1: cpus:2;mem:512']);
+      allocator.checkInvariants();
+    });
+
+    it('joins back a role it left while it still held something there, and is offered there again', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:1;mem:256'));
+      allocator.addAgent('agent-2', r('cpus:1;mem:256'));
+      allocator.addFramework('f', { roles: ['a'] });
+      allocator.allocate(0);
+      allocator.updateFramework('f', { roles: ['c'] });
+      allocator.recoverResources('f', 'agent-2', r('cpus:1;mem:256'), undefined, 'a');
+      allocator.updateFramework('f', { roles: ['a', 'c'] });
+      allocator.checkInvariants();
+      expect(allocator.frameworkOrder('a')).to.deep.equal(['f']);
+      expect(describeOffers(allocator.allocate(1_000))).to.have.length(1);
+      allocator.checkInvariants();
+    });
+
+    it('replaces its suppressed roles; a role no longer suppressed has its filters cleared, as a revive does', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:1;mem:256'));
+      allocator.addFramework('f', { roles: ['a', 'b'], suppressedRoles: ['b'] });
+      declineAll(allocator, allocator.allocate(0), 0, 3_600);
+      expect(allocator.allocate(1_000)).to.deep.equal([]);
+      allocator.updateFramework('f', { roles: ['a', 'b'], suppressedRoles: ['a'] });
+      // a is suppressed now (its filter stands); b was unsuppressed, with no filter to clear.
+      const offeredInB = allocator.allocate(2_000);
+      expect(describeOffers(offeredInB)).to.deep.equal(['f/b@agent-1: cpus:1;mem:256']);
+      declineAll(allocator, offeredInB, 3_000, 3_600);
+      allocator.updateFramework('f', { roles: ['a', 'b'] });
+      // a unsuppressed: its hour-long filter went with the suppression; b's stands.
+      expect(describeOffers(allocator.allocate(4_000))).to.deep.equal(['f/a@agent-1: cpus:1;mem:256']);
+    });
+
+    it('changes its capabilities: a GPU agent is offered once it says GPU_RESOURCES', () => {
+      const allocator = core();
+      allocator.addAgent('gpu-agent', r('cpus:1;mem:256;gpus:1'));
+      allocator.addFramework('f', { roles: ['a'] });
+      expect(allocator.allocate(0)).to.deep.equal([]);
+      allocator.updateFramework('f', { roles: ['a'], capabilities: ['GPU_RESOURCES'] });
+      expect(allocator.allocate(1_000)).to.have.length(1);
+    });
+
+    it('tracks resources an agent brings in a role the framework has left (its tasks there), inactive, until they come back', () => {
+      const allocator = core();
+      allocator.addFramework('f', { roles: ['b'] });
+      allocator.addAgent('agent-1', r('cpus:2;mem:512'), { used: [{ frameworkId: 'f', role: 'a', resources: r('cpus:1;mem:128') }] });
+      allocator.checkInvariants();
+      expect(allocator.roleShare('a')).to.be.greaterThan(0);
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/b@agent-1: cpus:1;mem:384']);
+      allocator.recoverResources('f', 'agent-1', r('cpus:1;mem:128'), undefined, 'a');
+      expect(allocator.roleOrder()).to.deep.equal(['b']);
+      allocator.checkInvariants();
+    });
+
+    it('refuses, changing nothing: an unknown framework, no role, a bad role, a suppressed role it does not take', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:1;mem:256'));
+      allocator.addFramework('f', { roles: ['a'] });
+      allocator.allocate(0);
+      const before = JSON.stringify([allocator.holdings('f').map((holding) => holding.role), allocator.roleOrder(), allocator.frameworkOrder('a')]);
+      expect(() => allocator.updateFramework('nobody', { roles: ['a'] })).to.throw(AllocatorError, "unknown framework 'nobody'");
+      expect(() => allocator.updateFramework('f', { roles: [] })).to.throw(AllocatorError, 'subscribes to no role');
+      expect(() => allocator.updateFramework('f', { roles: ['b', 'bad role'] })).to.throw(AllocatorError, "invalid role 'bad role'");
+      expect(() => allocator.updateFramework('f', { roles: ['b'], suppressedRoles: ['a'] })).to.throw(AllocatorError, "is not subscribed to role 'a'");
+      expect(JSON.stringify([allocator.holdings('f').map((holding) => holding.role), allocator.roleOrder(), allocator.frameworkOrder('a')])).to.equal(before);
+      allocator.checkInvariants();
+    });
+
+    it('a framework removed while it still holds resources in a role it left leaves nothing behind', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:1;mem:256'));
+      allocator.addFramework('f', { roles: ['a'] });
+      allocator.allocate(0);
+      allocator.updateFramework('f', { roles: ['b'] });
+      allocator.removeFramework('f');
+      expect(allocator.roleOrder()).to.deep.equal([]);
+      expect(allocator.agent('agent-1')!.allocated.isEmpty()).to.equal(true);
+      allocator.checkInvariants();
+    });
+  });
+
   describe('minimum allocatable resources', () => {
     it('skips offers below cpus:0.01 and mem:32', () => {
       const allocator = core();

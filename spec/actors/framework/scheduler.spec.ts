@@ -10,7 +10,7 @@ import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, UNFIT_OFFERS_EXPLAIN_AFTER_MS
 import { memoryHost, Probe } from '../../support/runtime';
 
 const MASTER_MESSAGES = ['RegisterFramework', 'ReregisterFramework', 'AcceptOffers', 'DeclineOffers', 'KillTask', 'ReviveOffers',
-  'SuppressOffers', 'StatusUpdateAcknowledgement', 'ReconcileTasks', 'UnregisterFramework', 'DeactivateFramework', 'FrameworkToExecutor'];
+  'SuppressOffers', 'StatusUpdateAcknowledgement', 'ReconcileTasks', 'UnregisterFramework', 'DeactivateFramework', 'FrameworkToExecutor', 'UpdateFrameworkCall'];
 
 class Recording extends Scheduler {
   readonly events: string[] = [];
@@ -144,6 +144,41 @@ describe('Scheduler', () => {
     master.post(scheduler.self(), 'FrameworkReregistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
     await clock.settle();
     expect(scheduler.events.at(-1)).to.equal('reregistered');
+  });
+
+  it('re-registers with what it is now: the roles suppressed since (suppress, revive) and the info an applied updateFramework gave it, not what it started with', async () => {
+    const { clock, host, master, masterPid, scheduler } = await (async () => {
+      const world = await setup({ framework: { name: 'test', user: 'me', roles: ['a', 'b', 'c'] }, suppressedRoles: ['a'] });
+      world.master.post(world.scheduler.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(world.masterPid) });
+      await world.clock.settle();
+      return world;
+    })();
+    await dispatch(scheduler, (actor) => { actor.revive(['a']); actor.suppress(['b']); });
+    const updated = dispatch(scheduler, (actor) => actor.updateFramework({ name: 'renamed', user: 'me', roles: ['b', 'c'] }, ['c']));
+    await clock.settle();
+    const call = master.received.find((r) => r.name === 'UpdateFrameworkCall')?.body as { requestId: string; framework: { id: string; roles: string[] } };
+    expect(call.framework).to.deep.include({ id: 'm1-0000', roles: ['b', 'c'] });
+    // The master applies it (the scheduler took it at the call already, as Mesos' driver does).
+    master.post(scheduler.self(), 'UpdateFrameworkAnswer', { requestId: call.requestId, status: 200 });
+    await clock.settle();
+    await updated;
+    host.injectExited(scheduler.self(), masterPid);
+    await clock.advance(SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS * 2);
+    const reregister = master.received.find((r) => r.name === 'ReregisterFramework')?.body as { framework: { name: string; roles: string[] }; suppressedRoles?: string[] };
+    expect([reregister.framework.name, reregister.framework.roles, reregister.suppressedRoles]).to.deep.equal(['renamed', ['b', 'c'], ['c']]);
+  });
+
+  it('updateFramework rejects with the master\'s refusal (status and reason), and throws before registration', async () => {
+    const unregistered = await setup();
+    expect(() => unregistered.scheduler.updateFramework({ name: 'x', user: 'me' })).to.throw('the framework is not registered yet');
+    const { clock, master, scheduler } = await registered();
+    const refused = dispatch(scheduler, (actor) => actor.updateFramework({ name: 'test', user: 'root' })).then(() => undefined, (error: Error & { status?: number }) => [error.name, error.status, error.message]);
+    await clock.settle();
+    const call = master.received.find((r) => r.name === 'UpdateFrameworkCall')?.body as { requestId: string };
+    master.post(scheduler.self(), 'UpdateFrameworkAnswer', { requestId: call.requestId, status: 400, message: 'FrameworkInfo update is not valid: no' });
+    await clock.settle();
+    expect(await refused).to.deep.equal(['FrameworkUpdateError', 400, 'FrameworkInfo update is not valid: no']);
+    expect(scheduler.events.filter((event) => event.startsWith('error'))).to.deep.equal([]);
   });
 
   it('a failover interrupted by a link break goes on as a failover (Mesos\' driver keeps `failover` until answered)', async () => {

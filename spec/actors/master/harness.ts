@@ -18,7 +18,7 @@ import { memoryHost, Probe, type Received } from '../../support/runtime';
 /** Messages the master sends to frameworks. */
 export const FRAMEWORK_MESSAGES = [
   'FrameworkRegistered', 'FrameworkReregistered', 'ResourceOffers', 'RescindResourceOffer', 'StatusUpdate', 'LostAgent',
-  'ExitedExecutor', 'ExecutorToFramework', 'FrameworkError',
+  'ExitedExecutor', 'ExecutorToFramework', 'FrameworkError', 'UpdateFrameworkAnswer',
 ];
 
 /** Messages the master sends to agents (Ping is handled by `FakeAgent`). */

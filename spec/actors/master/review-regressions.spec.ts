@@ -113,16 +113,6 @@ describe('actors/master: regressions from the review against Mesos (issue 7)', (
       expect(await completedFrameworkIds(harness)).to.deep.equal([]);
     });
 
-    it('refuses a role change on re-registration with a FrameworkError that names both role lists', async () => {
-      const harness = await startHarness();
-      const framework = await registerFramework(harness, { roles: ['analytics'] });
-      framework.probe.post(harness.masterPid, 'ReregisterFramework', { framework: { ...framework.info, roles: ['web'] }, failover: false });
-      await harness.clock.settle();
-      expect(errorsOf(framework.probe)).to.have.length(1);
-      expect(errorsOf(framework.probe)[0]).to.match(/roles.*analytics.*web/);
-      expect(all(framework.probe, 'FrameworkReregistered')).to.have.length(0);
-    });
-
     it('ShutdownFramework reaches every registered agent, not only those the master knows run its tasks', async () => {
       const harness = await startHarness();
       const busy = await registerAgent(harness, 'cpus:1;mem:512');

@@ -82,6 +82,38 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
     expect(refused.text).to.match(/Suppressed role 'b' is not contained in the list of roles/);
   });
 
+  it('UPDATE_FRAMEWORK is answered 200 once applied: offers follow the new roles, in the format of the new capabilities; a bad update is 400 naming why', async () => {
+    const agent = new FakeAgent('agent-1');
+    host.spawn(agent);
+    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '1' });
+    const subscription = new V1Subscription(host.address);
+    subscriptions.push(subscription);
+    const info = { user: 'u', name: 'moving', role: 'a' };
+    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: info } });
+    await clock.settle();
+    const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED', 5_000);
+    const frameworkId = (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value;
+    await clock.advance(1_000);
+    const first = await subscription.next((event) => event.type === 'OFFERS', 5_000);
+    const firstOffer = (first.offers as { offers: Array<{ id: { value: string }; resources: Array<Record<string, unknown>> }> }).offers[0]!;
+    // Without MULTI_ROLE: the pre-MULTI_ROLE format, `role` on each resource.
+    expect(firstOffer.resources[0]).to.have.property('role', '*');
+    const moved = { ...info, id: { value: frameworkId }, role: undefined, roles: ['b'], capabilities: [{ type: 'MULTI_ROLE' }] };
+    const answered = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: moved } }, subscription.streamId);
+    expect([answered.status, answered.text]).to.deep.equal([200, '']);
+    await clock.settle();
+    // The offer in a is rescinded; b is offered, as a MULTI_ROLE framework reads offers (allocation_info).
+    await subscription.next((event) => event.type === 'RESCIND' && (event.rescind as { offer_id: { value: string } }).offer_id.value === firstOffer.id.value, 5_000);
+    await clock.advance(1_000);
+    const next = await subscription.next((event) => event.type === 'OFFERS' && event !== first, 5_000);
+    const offer = (next.offers as { offers: Array<{ allocation_info?: { role: string } }> }).offers[0]!;
+    expect(offer.allocation_info).to.deep.equal({ role: 'b' });
+    const badUser = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...moved, user: 'root' } } }, subscription.streamId);
+    expect([badUser.status, badUser.text]).to.deep.equal([400, "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'u' to 'root'"]);
+    const noStream = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: moved } }, undefined);
+    expect(noStream.status).to.equal(400);
+  });
+
   it("a disconnected HTTP framework is kept for its failover_timeout, then removed", async () => {
     const { subscription, frameworkId } = await subscribe(60);
     subscription.close();

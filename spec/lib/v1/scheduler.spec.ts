@@ -128,11 +128,24 @@ describe('v1 scheduler calls', () => {
     expect(call({ ...base, type: 'TEARDOWN' })).to.deep.equal({ type: 'TEARDOWN', frameworkId: FRAMEWORK_ID.value });
   });
 
+  it('takes an UPDATE_FRAMEWORK: the FrameworkInfo as at SUBSCRIBE (its id the call\'s), and the suppressed roles', () => {
+    const framework_info = { user: 'foo', name: 'fw', id: FRAMEWORK_ID, roles: ['a', 'b'], capabilities: [{ type: 'MULTI_ROLE' }], failover_timeout: 60 };
+    expect(call({ framework_id: FRAMEWORK_ID, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info, suppressed_roles: ['b'] } })).to.deep.equal({
+      type: 'UPDATE_FRAMEWORK', frameworkId: FRAMEWORK_ID.value, suppressedRoles: ['b'],
+      framework: { user: 'foo', name: 'fw', id: FRAMEWORK_ID.value, roles: ['a', 'b'], capabilities: ['MULTI_ROLE'], failoverTimeout: 60 },
+    });
+  });
+
   it('refuses a bad call with a reason that names the field', () => {
     expect(error({ type: 'ACCEPT', accept: {} })).to.equal("Expecting 'framework_id' to be present");
     expect(error({ framework_id: FRAMEWORK_ID, type: 'KILL' })).to.equal("Expecting 'kill' to be present");
     expect(error({ framework_id: FRAMEWORK_ID, type: 'SUBSCRIBE' })).to.equal("Expecting 'subscribe' to be present");
-    expect(error({ framework_id: FRAMEWORK_ID, type: 'UPDATE_FRAMEWORK' })).to.match(/call type 'UPDATE_FRAMEWORK' is not supported/);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT_INVERSE_OFFERS' })).to.match(/call type 'ACCEPT_INVERSE_OFFERS' is not supported/);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'UPDATE_FRAMEWORK' })).to.equal("Expecting 'update_framework' to be present");
+    const info = { user: 'u', name: 'n', id: FRAMEWORK_ID, roles: ['a'], capabilities: [{ type: 'MULTI_ROLE' }] };
+    expect(error({ framework_id: { value: 'other' }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: info } })).to.equal("'framework_id' differs from 'update_framework.framework_info.id'");
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...info, capabilities: [] } } })).to.equal("update_framework.framework_info: 'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable");
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: info, offer_constraints: {} } })).to.equal('update_framework.offer_constraints: offer constraints are not supported by this master');
     expect(error({ framework_id: FRAMEWORK_ID })).to.match(/^type: /);
     expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [], operations: [{ type: 'RESERVE' }] } })).to.match(/accept\.operations\.0\.type: operation 'RESERVE' is not supported/);
     expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: '' }, agent_id: { value: 'a' } }] } }] } }))
