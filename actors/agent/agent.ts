@@ -1075,7 +1075,8 @@ export class Agent extends Actor {
       this.log.warn({ frameworkId, taskId, executor: executor.id, phase: executor.phase }, 'ignoring KillTask: the executor is terminating');
       return;
     }
-    const gracePeriodSeconds = executor.taskInfos.get(taskId)?.killPolicy?.gracePeriodSeconds;
+    // The kill's own policy (the framework's KILL call) before the task's (Mesos).
+    const gracePeriodSeconds = message.killPolicy?.gracePeriodSeconds ?? executor.taskInfos.get(taskId)?.killPolicy?.gracePeriodSeconds;
     const kill: BodyOf<typeof KillTaskOnExecutor> = { frameworkId, taskId };
     if (gracePeriodSeconds !== undefined) kill.gracePeriodSeconds = gracePeriodSeconds;
     this.send(executor.pid as UPID, KillTaskOnExecutor, kill);

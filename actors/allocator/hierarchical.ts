@@ -73,7 +73,7 @@ export interface AddAgentOptions {
 
 /** What a framework subscribes with. */
 export interface FrameworkSubscription {
-  /** One or more valid roles (`*` allowed); changed by `updateFramework`. */
+  /** Valid roles (`*` allowed; none: it is offered nothing); changed by `updateFramework`. */
   readonly roles: readonly string[];
   /** e.g. `GPU_RESOURCES`. */
   readonly capabilities?: readonly string[];
@@ -92,7 +92,7 @@ export interface FrameworkSubscription {
 
 /** What `updateFramework` changes: the subscription, less its group (fixed while registered) and activity. */
 export interface FrameworkUpdate {
-  /** One or more valid roles (`*` allowed). */
+  /** Valid roles (`*` allowed; none: it is offered nothing). */
   readonly roles: readonly string[];
   /** e.g. `GPU_RESOURCES` (none when left out). */
   readonly capabilities?: readonly string[];
@@ -219,10 +219,8 @@ export class HierarchicalAllocatorCore {
     if (frameworkId.length === 0 || this.books.frameworks.has(frameworkId)) {
       throw new AllocatorError(`cannot add framework '${frameworkId}': empty or duplicate id`);
     }
+    // No role at all is allowed (a MULTI_ROLE framework in Mesos): it is offered nothing.
     const roles = new Set(subscription.roles);
-    if (roles.size === 0) {
-      throw new AllocatorError(`framework '${frameworkId}' subscribes to no role`);
-    }
     [...roles].forEach((role) => this.checkRole(role));
     const suppressed = new Set(subscription.suppressedRoles ?? []);
     this.checkSubscribed(frameworkId, roles, suppressed);
@@ -259,9 +257,6 @@ export class HierarchicalAllocatorCore {
   updateFramework(frameworkId: string, subscription: FrameworkUpdate): void {
     const framework = this.frameworkOrThrow(frameworkId);
     const roles = new Set(subscription.roles);
-    if (roles.size === 0) {
-      throw new AllocatorError(`framework '${frameworkId}' subscribes to no role`);
-    }
     roles.forEach((role) => this.checkRole(role));
     const suppressed = new Set(subscription.suppressedRoles ?? []);
     this.checkSubscribed(frameworkId, roles, suppressed);

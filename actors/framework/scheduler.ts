@@ -8,7 +8,7 @@ import {
   FrameworkReregistered, FrameworkToExecutor, KillTask, LostAgent, ShutdownExecutorCall, ReconcileTasks, RegisterFramework,
   ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, StatusUpdateAcknowledgement,
   StatusUpdateMessage, SuppressOffers, UnregisterFramework, DeactivateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall,
-  MAX_SUPPRESSED_ROLES, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
+  MAX_SUPPRESSED_ROLES, type Filters, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
 } from '../../lib/protocol';
 import type { Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
@@ -221,8 +221,8 @@ export abstract class Scheduler extends Actor {
   }
 
   /** Asks the task's executor to kill it. */
-  kill(taskId: string, agentId?: string): void {
-    this.toMaster(KillTask, { frameworkId: this.requireId(), taskId, ...(agentId ? { agentId } : {}) });
+  kill(taskId: string, agentId?: string, killPolicy?: KillPolicy): void {
+    this.toMaster(KillTask, { frameworkId: this.requireId(), taskId, ...(agentId ? { agentId } : {}), ...(killPolicy !== undefined ? { killPolicy } : {}) });
   }
 
   /** Asks for one of our executors to be shut down (its tasks are killed with it; Mesos' v1 SHUTDOWN call). */

@@ -60,7 +60,7 @@ import { v1Answer } from '../../lib/v1/http';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
-  canonicalJson, frameworkInfoUpdateError, frameworkRoles, frameworkUpdateError, preservedImmutableFields, LaunchParses, launchResources, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkInfoUpdateError, frameworkRoles, frameworkUpdateError, preservedImmutableFields, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type TaskContext,
 } from './validation';
 import { TaskSummaries } from './task-summaries';
@@ -1214,7 +1214,7 @@ export class Master extends Actor {
 
   // ---- tasks ------------------------------------------------------------------------------------
 
-  private killTask(from: UPID, { frameworkId, taskId, agentId }: BodyOf<typeof KillTask>): void {
+  private killTask(from: UPID, { frameworkId, taskId, agentId, killPolicy }: BodyOf<typeof KillTask>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'KillTask');
     if (framework === undefined) return;
     const tracked = framework.tasks.get(taskId);
@@ -1232,7 +1232,7 @@ export class Master extends Actor {
     if (agent === undefined) return;
     // Remembered in case the agent is disconnected now: the kill is repeated when it re-registers.
     agent.killedTasks.add(`${frameworkId}/${taskId}`);
-    if (agent.connected) this.send(agent.pid, KillTaskOnAgent, { frameworkId, taskId });
+    if (agent.connected) this.send(agent.pid, KillTaskOnAgent, killPolicy === undefined ? { frameworkId, taskId } : { frameworkId, taskId, killPolicy });
     else this.log.warn({ frameworkId, taskId, agentId: agent.id }, 'agent disconnected; the kill is repeated when it re-registers');
   }
 
@@ -1347,6 +1347,7 @@ export class Master extends Actor {
         if (state.recoveredAgents.has(agentId)) return 'recovered';
         return state.unreachableAgents.has(agentId) ? 'unreachable' : 'unknown';
       },
+      unreachableSinceMs: (agentId) => state.unreachableAgents.get(agentId),
       anyRecoveredAgents: state.recoveredAgents.size > 0,
     };
   }
@@ -1369,11 +1370,12 @@ export class Master extends Actor {
   }
 
   /** A master-generated update about a task it tracks. */
-  private taskUpdate(task: Task, state: TaskState, reason: MasterReason, message: string): StatusUpdate {
+  private taskUpdate(task: Task, state: TaskState, reason: MasterReason, message: string, unreachableTimeMs?: number): StatusUpdate {
     return masterStatusUpdate({
       frameworkId: task.frameworkId, taskId: task.taskId, agentId: task.agentId,
       ...(task.executorId !== undefined ? { executorId: task.executorId } : {}),
       state, reason, message, nowMs: this.clock.now(),
+      ...(unreachableTimeMs !== undefined ? { unreachableTimeMs } : {}),
     });
   }
 
@@ -2026,7 +2028,7 @@ export class Master extends Actor {
     const gone = why !== 'unreachable' && partitionAware;
     const state: TaskState = unreachable ? 'TASK_UNREACHABLE' : gone ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';
     const reason = gone ? Reason.AGENT_REMOVED_BY_OPERATOR : Reason.AGENT_REMOVED;
-    const update = this.taskUpdate(tracked.task, state, reason, `Agent ${agent.info.hostname} removed: ${cause}`);
+    const update = this.taskUpdate(tracked.task, state, reason, `Agent ${agent.info.hostname} removed: ${cause}`, unreachable ? this.clock.now() : undefined);
     this.transitionTask(tracked, update.status, false);
     this.state.removeTask(tracked, unreachable ? 'unreachable' : 'completed');
     if (framework !== undefined) this.sendToFramework(framework, update);
@@ -2782,8 +2784,9 @@ export interface RenderingFigures {
 /** Why `suppressedRoles` cannot go with `info`, as Mesos words it: each must be one of the framework's roles. */
 function suppressedRolesError(info: FrameworkInfo, suppressedRoles: readonly string[] | undefined): string | undefined {
   const roles = frameworkRoles(info);
-  const stranger = suppressedRoles?.find((role) => !roles.includes(role));
-  return stranger === undefined ? undefined : `Suppressed role '${boundedText(stranger, MAX_ERROR_DETAIL_LENGTH)}' is not contained in the list of roles`;
+  const strangers = [...new Set(suppressedRoles?.filter((role) => !roles.includes(role)) ?? [])].map((role) => boundedText(role, MAX_ERROR_DETAIL_LENGTH));
+  // Mesos' words (a set, as stout prints one).
+  return strangers.length === 0 ? undefined : `Suppressed roles { ${listedRoles(strangers)} } are not contained in the set of roles`;
 }
 
 /** Whether a framework of `info` subscribes to `role` (no roles: `*`). */

@@ -35,6 +35,8 @@ export interface ReconciliationView {
   tasks(): Iterable<Task>;
   /** What the master knows of an agent. */
   agentStanding(agentId: string): AgentStanding;
+  /** When an unreachable agent became so (ms since the epoch). */
+  unreachableSinceMs(agentId: string): number | undefined;
   /** Some agent admitted before a master restart has not re-registered yet. */
   readonly anyRecoveredAgents: boolean;
 }
@@ -64,6 +66,8 @@ function reconcileOne(view: ReconciliationView, request: ReconcileRequest): Stat
   if (standing === 'recovered' || (agentId === undefined && view.anyRecoveredAgents)) return undefined;
   const [partitionAwareState, message] = UNKNOWN_TASK_ANSWERS[standing];
   const state: TaskState = view.partitionAware ? partitionAwareState : 'TASK_LOST';
+  // Mesos says when the agent became unreachable (a partition-aware framework times its replacement from it).
+  const unreachableTimeMs = state === 'TASK_UNREACHABLE' && agentId !== undefined ? view.unreachableSinceMs(agentId) : undefined;
   return masterStatusUpdate({
     frameworkId: view.frameworkId,
     taskId: request.taskId,
@@ -72,6 +76,7 @@ function reconcileOne(view: ReconciliationView, request: ReconcileRequest): Stat
     reason: Reason.RECONCILIATION,
     message,
     nowMs: view.nowMs,
+    ...(unreachableTimeMs !== undefined ? { unreachableTimeMs } : {}),
   });
 }
 

@@ -34,6 +34,8 @@ export interface MasterUpdateFields {
   readonly nowMs: number;
   readonly agentId?: string;
   readonly executorId?: string;
+  /** TASK_UNREACHABLE: when the agent became unreachable (ms since the epoch). */
+  readonly unreachableTimeMs?: number;
 }
 
 /** A status update from the master (source SOURCE_MASTER, no uuid), timestamped in seconds. */
@@ -55,6 +57,7 @@ export function masterStatusUpdate(fields: MasterUpdateFields): StatusUpdate {
       message: fields.message,
       timestamp,
       ...ids,
+      ...(fields.unreachableTimeMs !== undefined ? { unreachableTime: fields.unreachableTimeMs / 1000 } : {}),
     },
   };
 }

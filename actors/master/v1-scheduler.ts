@@ -252,7 +252,7 @@ export class SchedulerApi extends Actor {
     this.alive.set(adapter, owner);
     this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
     this.host.spawn(adapter);
-    return { status: 200, headers: { 'content-type': 'application/json', 'mesos-stream-id': streamId }, stream: adapter.stream };
+    return { status: 200, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId }, stream: adapter.stream };
   }
 
   /** `adapter` has ended: it no longer counts against the limits. */
@@ -353,7 +353,7 @@ export class HttpFramework extends Scheduler {
         this.suppress(call.roles);
         break;
       case 'KILL':
-        this.kill(call.taskId, call.agentId);
+        this.kill(call.taskId, call.agentId, call.killPolicy);
         break;
       case 'ACKNOWLEDGE':
         this.acknowledge({ taskId: call.taskId, agentId: call.agentId, uuid: call.uuid, state: 'TASK_RUNNING' });

@@ -204,19 +204,28 @@ export function preservedImmutableFields(current: FrameworkInfo, next: Framework
   return { info: { ...rest, user: current.user, ...(current.checkpoint !== undefined ? { checkpoint: current.checkpoint } : {}) }, changed };
 }
 
+/** The longest failover timeout Mesos takes (whole seconds): its Duration holds int64 nanoseconds (2^63 − 1 ns). */
+export const MAX_FAILOVER_TIMEOUT_SECONDS = 9_223_372_036;
+
 /**
- * Checks what a framework (re-)registers with: at least one role, each valid and named once,
- * a finite failover timeout, and a valid id when one is given.
+ * Checks what a framework (re-)registers with: its roles, each valid and named once (at least
+ * one, but for a MULTI_ROLE framework, which may subscribe to none and is then offered nothing,
+ * as in Mesos), a failover timeout Mesos' Duration holds, and a valid id when one is given.
  */
 export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
   const roles = frameworkRoles(info);
-  if (roles.length === 0) return 'Framework must subscribe to at least one role';
-  if (new Set(roles).size !== roles.length) return `Framework roles must be unique: ${listedRoles(roles)}`;
+  if (roles.length === 0 && info.capabilities?.includes('MULTI_ROLE') !== true) return 'Framework must subscribe to at least one role';
+  if (new Set(roles).size !== roles.length) {
+    const duplicates = [...new Set(roles.filter((role, index) => roles.indexOf(role) !== index))];
+    return `'FrameworkInfo.roles' contains duplicate items: { ${listedRoles(duplicates)} }`;
+  }
   for (const role of roles) {
     const invalid = roleError(role);
     if (invalid !== undefined) return `Framework role '${role}' is invalid: ${invalid}`;
   }
-  if (info.failoverTimeout !== undefined && !Number.isFinite(info.failoverTimeout)) return 'Framework failover timeout must be a finite number of seconds';
+  if (info.failoverTimeout !== undefined && !(Number.isFinite(info.failoverTimeout) && info.failoverTimeout <= MAX_FAILOVER_TIMEOUT_SECONDS)) {
+    return `The framework failover_timeout (${info.failoverTimeout}) is invalid`;
+  }
   if (info.id !== undefined) {
     const invalid = idError(info.id);
     if (invalid !== undefined) return `Framework ID is invalid: ${invalid}`;

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
 import { MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
-  AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, MasterInfoSchema,
+  AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
   OfferSchema, OperationSchema, StatusUpdateSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
 } from './types';
 
@@ -69,7 +69,8 @@ export const LaunchTasks = message('LaunchTasks', z.object({
 export const DeclineOffers = message('DeclineOffers', z.object({ frameworkId: id, offerIds: z.array(id), filters: FiltersSchema.optional() }));
 export const ReviveOffers = message('ReviveOffers', z.object({ frameworkId: id, roles: z.array(shortText).optional() }));
 export const SuppressOffers = message('SuppressOffers', z.object({ frameworkId: id, roles: z.array(shortText).optional() }));
-export const KillTask = message('KillTask', z.object({ frameworkId: id, taskId: id, agentId: id.optional() }));
+/** `killPolicy`, when given, overrides the task's own for this kill (Mesos' `Call.Kill.kill_policy`). */
+export const KillTask = message('KillTask', z.object({ frameworkId: id, taskId: id, agentId: id.optional(), killPolicy: KillPolicySchema.optional() }));
 /** A framework asks that one of its executors be shut down (Mesos' v1 `SHUTDOWN` call); the master tells its agent. */
 export const ShutdownExecutorCall = message('ShutdownExecutorCall', z.object({ frameworkId: id, executorId: id, agentId: id }));
 /** Framework → master → agent (and agent → executor): the update with this uuid was handled. */
@@ -168,7 +169,7 @@ export const RunTask = message('RunTask', z.object({
   /** The role the task's (and a new executor's) resources were allocated to; the agent reports it back when re-registering. */
   role: shortText.optional(),
 }));
-export const KillTaskOnAgent = message('KillTaskOnAgent', z.object({ frameworkId: id, taskId: id }));
+export const KillTaskOnAgent = message('KillTaskOnAgent', z.object({ frameworkId: id, taskId: id, killPolicy: KillPolicySchema.optional() }));
 export const ShutdownFramework = message('ShutdownFramework', z.object({ frameworkId: id }));
 export const ShutdownExecutor = message('ShutdownExecutor', z.object({ frameworkId: id, executorId: id }));
 export const Shutdown = message('Shutdown', z.object({ message: messageText }));

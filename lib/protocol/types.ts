@@ -260,6 +260,8 @@ export const TaskStatusSchema = z.object({
   healthy: z.boolean().optional(),
   /** The task's latest general check result, on updates of a task with a check. */
   checkStatus: CheckStatusInfoSchema.optional(),
+  /** On TASK_UNREACHABLE from the master: when its agent became unreachable (seconds since the epoch; Mesos' `unreachable_time`). */
+  unreachableTime: z.number().optional(),
 });
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 

@@ -184,6 +184,7 @@ export function v1TaskStatus(status: TaskStatus): V1Json {
   if (status.uuid !== undefined) out.uuid = v1OpaqueBytes(status.uuid);
   if (status.healthy !== undefined) out.healthy = status.healthy;
   if (status.checkStatus !== undefined) out.check_status = v1CheckStatus(status.checkStatus);
+  if (status.unreachableTime !== undefined) out.unreachable_time = { nanoseconds: Math.round(status.unreachableTime * 1e9) };
   return out;
 }
 

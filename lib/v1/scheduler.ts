@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import {
   MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_SUPPRESSED_ROLES,
-  type ExecutorInfo, type Filters, type FrameworkCapability, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
+  type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
 import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
 
@@ -120,13 +120,13 @@ const operation = z.object({
 const callSchema = z.object({
   type: text,
   framework_id: idValue.optional(),
-  subscribe: z.object({ framework_info: frameworkInfo, suppressed_roles: list(text).optional() }).optional(),
+  subscribe: z.object({ framework_info: frameworkInfo, suppressed_roles: list(text).optional(), offer_constraints: z.unknown().optional() }).optional(),
   update_framework: z.object({ framework_info: frameworkInfo, suppressed_roles: list(text).optional(), offer_constraints: z.unknown().optional() }).optional(),
   accept: z.object({ offer_ids: list(idValue).default([]), operations: list(operation).default([]), filters: filters.optional() }).optional(),
   decline: z.object({ offer_ids: list(idValue).default([]), filters: filters.optional() }).optional(),
   revive: z.object({ roles: list(text).optional() }).optional(),
   suppress: z.object({ roles: list(text).optional() }).optional(),
-  kill: z.object({ task_id: idValue, agent_id: idValue.optional(), kill_policy: z.unknown().optional() }).optional(),
+  kill: z.object({ task_id: idValue, agent_id: idValue.optional(), kill_policy: z.object({ grace_period: z.object({ nanoseconds: v1NumberField }).optional() }).optional() }).optional(),
   shutdown: z.object({ executor_id: idValue, agent_id: idValue }).optional(),
   acknowledge: z.object({ agent_id: idValue, task_id: idValue, uuid: bytes }).optional(),
   reconcile: z.object({ tasks: list(z.object({ task_id: idValue, agent_id: idValue.optional() })).default([]) }).optional(),
@@ -142,7 +142,7 @@ export type SchedulerCall =
   | { type: 'DECLINE'; frameworkId: string; offerIds: string[]; filters?: Filters }
   | { type: 'REVIVE'; frameworkId: string; roles?: string[] }
   | { type: 'SUPPRESS'; frameworkId: string; roles?: string[] }
-  | { type: 'KILL'; frameworkId: string; taskId: string; agentId?: string }
+  | { type: 'KILL'; frameworkId: string; taskId: string; agentId?: string; killPolicy?: KillPolicy }
   | { type: 'SHUTDOWN'; frameworkId: string; executorId: string; agentId: string }
   | { type: 'ACKNOWLEDGE'; frameworkId: string; agentId: string; taskId: string; uuid: string }
   | { type: 'RECONCILE'; frameworkId: string; tasks: Array<{ taskId: string; agentId?: string }> }
@@ -177,10 +177,12 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
     const framework = frameworkInfoOf(call.subscribe.framework_info);
     // As Mesos: an id in the FrameworkInfo needs the same one as the call's `framework_id` (a re-subscription names both;
     // one alone in the FrameworkInfo chose a new framework's id: the hostile-input pass of 2026-12-05).
-    if (framework.id !== undefined && call.framework_id?.value !== framework.id) {
+    if ((framework.id !== undefined || call.framework_id !== undefined) && call.framework_id?.value !== framework.id) {
       return { ok: false, error: "'framework_id' differs from 'subscribe.framework_info.id'" };
     }
     const frameworkId = call.framework_id?.value ?? framework.id;
+    // Mesos filters offers by these; this master has no offer constraints, and a framework must not think its offers are filtered.
+    if (call.subscribe.offer_constraints !== undefined) return { ok: false, error: 'subscribe.offer_constraints: offer constraints are not supported by this master' };
     const suppressedRoles = suppressedRolesOf(call.subscribe.suppressed_roles, 'subscribe');
     if (typeof suppressedRoles === 'string') return { ok: false, error: suppressedRoles };
     return { ok: true, call: { type, ...(frameworkId !== undefined ? { frameworkId } : {}), framework: { ...framework, ...(frameworkId !== undefined ? { id: frameworkId } : {}) }, suppressedRoles } };
@@ -215,7 +217,17 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
     }
     case 'KILL':
       if (call.kill === undefined) return missing('kill');
-      return { ok: true, call: { type, frameworkId, taskId: call.kill.task_id.value, ...(call.kill.agent_id !== undefined ? { agentId: call.kill.agent_id.value } : {}) } };
+      {
+        // Overrides the task's own grace period for this kill (Mesos passes it to the executor).
+        const nanoseconds = call.kill.kill_policy?.grace_period?.nanoseconds;
+        if (nanoseconds !== undefined && nanoseconds < 0) return { ok: false, error: 'kill.kill_policy.grace_period.nanoseconds: must not be negative' };
+        return {
+          ok: true, call: {
+            type, frameworkId, taskId: call.kill.task_id.value, ...(call.kill.agent_id !== undefined ? { agentId: call.kill.agent_id.value } : {}),
+            ...(nanoseconds !== undefined ? { killPolicy: { gracePeriodSeconds: nanoseconds / 1e9 } } : {}),
+          },
+        };
+      }
     case 'SHUTDOWN':
       if (call.shutdown === undefined) return missing('shutdown');
       return { ok: true, call: { type, frameworkId, executorId: call.shutdown.executor_id.value, agentId: call.shutdown.agent_id.value } };
@@ -226,6 +238,7 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       return { ok: true, call: { type, frameworkId, agentId: call.acknowledge.agent_id.value, taskId: call.acknowledge.task_id.value, uuid } };
     }
     case 'RECONCILE':
+      if (call.reconcile === undefined) return missing('reconcile');
       return { ok: true, call: { type, frameworkId, tasks: (call.reconcile?.tasks ?? []).map((task) => ({ taskId: task.task_id.value, ...(task.agent_id !== undefined ? { agentId: task.agent_id.value } : {}) })) } };
     case 'MESSAGE': {
       if (call.message === undefined) return missing('message');
@@ -234,6 +247,7 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       return { ok: true, call: { type, frameworkId, agentId: call.message.agent_id.value, executorId: call.message.executor_id.value, data } };
     }
     case 'REQUEST':
+      if (call.request === undefined) return missing('request');
       return { ok: true, call: { type, frameworkId } };
     case 'UPDATE_FRAMEWORK': {
       const update = call.update_framework;
@@ -276,7 +290,9 @@ function frameworkInfoOf(info: z.infer<typeof frameworkInfo>): FrameworkInfo {
   const capabilities = (info.capabilities ?? [])
     .map((capability) => capability.type)
     .filter((type): type is FrameworkCapability => type !== undefined && KNOWN_CAPABILITIES.has(type as FrameworkCapability));
-  const roles = info.roles !== undefined && info.roles.length > 0 ? info.roles : [info.role ?? '*'];
+  // As Mesos' `getRoles`: a MULTI_ROLE framework's `roles` (none is none: it is offered nothing), any other's one `role`.
+  const multiRole = capabilities.includes('MULTI_ROLE');
+  const roles = multiRole ? info.roles ?? [] : [info.role ?? '*'];
   const out: FrameworkInfo = { user: info.user, name: info.name, roles };
   if (info.id !== undefined) out.id = info.id.value;
   if (info.failover_timeout !== undefined) out.failoverTimeout = info.failover_timeout;

@@ -13,6 +13,8 @@ export class V1Subscription {
   streamId = '';
   status = 0;
   headers: http.IncomingHttpHeaders = {};
+  /** The response's header names as the server wrote them. */
+  rawHeaderNames: string[] = [];
   /** Resolves when the stream ends (by either side). */
   readonly ended: Promise<void>;
   private buffer = Buffer.alloc(0);
@@ -44,6 +46,8 @@ export class V1Subscription {
       }, (response) => {
         this.status = response.statusCode ?? 0;
         this.headers = response.headers;
+        // As written on the wire (Node's `headers` are lower-cased).
+        this.rawHeaderNames = response.rawHeaders.filter((_, index) => index % 2 === 0);
         this.streamId = String(response.headers['mesos-stream-id'] ?? '');
         response.on('data', (chunk: Buffer) => this.take(chunk));
         response.on('end', () => this.resolveEnded());

@@ -512,6 +512,15 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(executor.bodies('KillTaskOnExecutor')).to.deep.equal([{ frameworkId: FRAMEWORK_ID, taskId: 'T1', gracePeriodSeconds: 1.5 }]);
     });
 
+    it("a kill's own policy (the framework's KILL call) overrides the task's, as Mesos' (v1 walkthrough: it was dropped)", async () => {
+      harness.runTask(AgentHarness.commandTask('T1', 'sleep 60', { killPolicy: { gracePeriodSeconds: 12 } }));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.fromMaster('KillTaskOnAgent', { frameworkId: FRAMEWORK_ID, taskId: 'T1', killPolicy: { gracePeriodSeconds: 1 } });
+      await harness.clock.settle();
+      expect(executor.bodies('KillTaskOnExecutor')).to.deep.equal([{ frameworkId: FRAMEWORK_ID, taskId: 'T1', gracePeriodSeconds: 1 }]);
+    });
+
     /** Executor E1 runs T1 and T2; T1 has finished (its update not yet acknowledged). Resolves with T1's update. */
     async function twoTasksOneFinished(): Promise<ReturnType<AgentHarness['executorUpdate']> & { executorId: string }> {
       const executorInfo = { executorId: 'E1', command: { value: 'x' } };

@@ -358,17 +358,32 @@ describe('actors/allocator/hierarchical (core)', () => {
       allocator.checkInvariants();
     });
 
-    it('refuses, changing nothing: an unknown framework, no role, a bad role, a suppressed role it does not take', () => {
+    it('refuses, changing nothing: an unknown framework, a bad role, a suppressed role it does not take', () => {
       const allocator = core();
       allocator.addAgent('agent-1', r('cpus:1;mem:256'));
       allocator.addFramework('f', { roles: ['a'] });
       allocator.allocate(0);
       const before = JSON.stringify([allocator.holdings('f').map((holding) => holding.role), allocator.roleOrder(), allocator.frameworkOrder('a')]);
       expect(() => allocator.updateFramework('nobody', { roles: ['a'] })).to.throw(AllocatorError, "unknown framework 'nobody'");
-      expect(() => allocator.updateFramework('f', { roles: [] })).to.throw(AllocatorError, 'subscribes to no role');
       expect(() => allocator.updateFramework('f', { roles: ['b', 'bad role'] })).to.throw(AllocatorError, "invalid role 'bad role'");
       expect(() => allocator.updateFramework('f', { roles: ['b'], suppressedRoles: ['a'] })).to.throw(AllocatorError, "is not subscribed to role 'a'");
       expect(JSON.stringify([allocator.holdings('f').map((holding) => holding.role), allocator.roleOrder(), allocator.frameworkOrder('a')])).to.equal(before);
+      allocator.checkInvariants();
+    });
+
+    it('a framework may have no role at all (a MULTI_ROLE framework in Mesos): it is offered nothing, and what it held is tracked until it comes back', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:1;mem:256'));
+      allocator.addFramework('none', { roles: [] });
+      expect(allocator.allocate(0)).to.deep.equal([]);
+      allocator.updateFramework('none', { roles: ['a'] });
+      expect(allocator.allocate(1_000)).to.have.length(1);
+      allocator.updateFramework('none', { roles: [] });
+      allocator.checkInvariants();
+      expect(allocator.roleOrder()).to.deep.equal(['a']);
+      allocator.recoverResources('none', 'agent-1', r('cpus:1;mem:256'), undefined, 'a');
+      expect(allocator.roleOrder()).to.deep.equal([]);
+      expect(allocator.allocate(2_000)).to.deep.equal([]);
       allocator.checkInvariants();
     });
 
@@ -508,7 +523,6 @@ describe('actors/allocator/hierarchical (core)', () => {
       ['used resources beyond the total', (allocator) => allocator.addAgent('agent-3', r('cpus:1'), { used: [{ frameworkId: 'g', resources: r('cpus:2') }] }), 'exceeds total'],
       ['used resources of a multi-role framework without a role', (allocator) => allocator.addAgent('agent-3', r('cpus:1'), { used: [{ frameworkId: 'f', resources: r('cpus:1') }] }), 'several roles'],
       ['a duplicate framework', (allocator) => allocator.addFramework('g', { roles: ['a'] }), 'duplicate'],
-      ['a framework without roles', (allocator) => allocator.addFramework('h', { roles: [] }), 'no role'],
       ['a framework with an invalid role', (allocator) => allocator.addFramework('h', { roles: ['a b'] }), 'invalid role'],
       ['suppressing an unsubscribed role', (allocator) => allocator.suppress('g', ['b']), "not subscribed to role 'b'"],
       ['reviving an unknown framework', (allocator) => allocator.revive('nope'), 'unknown framework'],

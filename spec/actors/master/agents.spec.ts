@@ -455,6 +455,9 @@ describe('actors/master: agents', () => {
       const { harness, frameworkProbe } = await silentAgentWithTask(true);
       await harness.clock.advance(AGENT_PING_TIMEOUT_MS * MAX_AGENT_PING_TIMEOUTS);
       expect(statesOf(frameworkProbe, 't1')).to.deep.equal(['TASK_UNREACHABLE']);
+      // When the agent became unreachable, as Mesos says it (v1 walkthrough: it was missing).
+      const update = updatesOf(frameworkProbe).find(({ update: u }) => u.status.state === 'TASK_UNREACHABLE')?.update as StatusUpdate;
+      expect(update.status.unreachableTime).to.equal(harness.handle.registry.unreachable()[0]!.timeMs / 1000);
       const [framework] = (await masterState(harness)).frameworks as Json[];
       expect((framework?.unreachable_tasks as Json[]).map((task) => task.id)).to.deep.equal(['t1']);
       expect((await metricsOf(harness))['master/tasks_unreachable']).to.equal(1);

@@ -16,11 +16,17 @@ function view(options: { partitionAware?: boolean; recovered?: boolean } = {}): 
     task: (taskId) => tasks.get(taskId),
     tasks: () => tasks.values(),
     agentStanding: (agentId) => standings[agentId] ?? 'unknown',
+    unreachableSinceMs: (agentId) => (agentId === 'U1' ? 900_000 : undefined),
     anyRecoveredAgents: options.recovered ?? false,
   };
 }
 
 describe('actors/master/reconciliation', () => {
+  it("a partition-aware framework's TASK_UNREACHABLE says when the agent became unreachable (Mesos' unreachable_time; v1 walkthrough); TASK_LOST does not", () => {
+    expect(reconcile(view({ partitionAware: true }), [{ taskId: 'x', agentId: 'U1' }])[0]?.status).to.include({ state: 'TASK_UNREACHABLE', unreachableTime: 900 });
+    expect(reconcile(view(), [{ taskId: 'x', agentId: 'U1' }])[0]?.status).to.not.have.property('unreachableTime');
+  });
+
   it('implicit: the latest state sent to the framework (status update state), else the current state', () => {
     const updates = reconcile(view(), []);
     expect(updates.map((update) => [update.status.taskId, update.status.state])).to.deep.equal([['running', 'TASK_RUNNING'], ['finishing', 'TASK_RUNNING']]);

@@ -195,6 +195,10 @@ describe('actors/master: tasks', () => {
       framework.probe.post(harness.masterPid, 'KillTask', { frameworkId: framework.frameworkId, taskId: 't1' });
       await harness.clock.settle();
       expect(last(agent.probe, 'KillTaskOnAgent')?.body).to.deep.equal({ frameworkId: framework.frameworkId, taskId: 't1' });
+      // A kill policy of the call's own goes with it (v1 walkthrough: it was dropped).
+      framework.probe.post(harness.masterPid, 'KillTask', { frameworkId: framework.frameworkId, taskId: 't1', killPolicy: { gracePeriodSeconds: 1 } });
+      await harness.clock.settle();
+      expect(last(agent.probe, 'KillTaskOnAgent')?.body).to.deep.equal({ frameworkId: framework.frameworkId, taskId: 't1', killPolicy: { gracePeriodSeconds: 1 } });
     });
 
     it('an unknown task: TASK_LOST (TASK_UNKNOWN if PARTITION_AWARE), reason REASON_RECONCILIATION', async () => {

@@ -146,7 +146,7 @@ describe('actors/master: UPDATE_FRAMEWORK and role changes', () => {
         [400, "Supplied FrameworkInfo is not valid: Framework role 'bad role' is invalid: role component 'bad role' contains whitespace or a control character"],
         [400, "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'nobody' to 'root'"],
         [400, "FrameworkInfo update is not valid: Changing framework's principal is not allowed."],
-        [400, "'UpdateFramework' call is not valid: Suppressed role 'a' is not contained in the list of roles"],
+        [400, "'UpdateFramework' call is not valid: Suppressed roles { a } are not contained in the set of roles"],
       ]);
       expect(refusals.every((error) => error instanceof FrameworkUpdateError)).to.equal(true);
       expect(frameworkRoles(harness, scheduler.frameworkId)).to.deep.equal({ roles: ['a', 'c'], tasks: ['t1:a'] });
@@ -229,6 +229,21 @@ describe('actors/master: UPDATE_FRAMEWORK and role changes', () => {
       const many = await update(harness, scheduler, { roles: ['a', 'c'] }, Array.from({ length: 1_025 }, (_, index) => `r${index}`));
       expect([many?.status, many?.message]).to.deep.equal([400, "'UpdateFramework' call is not valid: at most 1024 suppressed roles (got 1025)"]);
       expect(scheduler.errors).to.deep.equal([]);
+    });
+
+    it('a MULTI_ROLE framework may leave every role (as Mesos): it is offered nothing, and its task runs on; a framework without MULTI_ROLE may not (v1 walkthrough)', async () => {
+      const held = scheduler.held()[0]!;
+      expect(await update(harness, scheduler, { roles: [] })).to.equal(undefined);
+      expect(scheduler.rescinded).to.deep.equal([held.id]);
+      await nextAllocation(harness);
+      await nextAllocation(harness);
+      expect(scheduler.held()).to.deep.equal([]);
+      expect(frameworkRoles(harness, scheduler.frameworkId)).to.deep.equal({ roles: [], tasks: ['t1:a'] });
+      const single = await update(harness, scheduler, { roles: [], capabilities: [] });
+      expect([single?.status, single?.message]).to.deep.equal([400, 'Supplied FrameworkInfo is not valid: Framework must subscribe to at least one role']);
+      expect(await update(harness, scheduler, { roles: ['a'] })).to.equal(undefined);
+      await nextAllocation(harness);
+      expect(scheduler.held().map((offer) => offer.allocationRole)).to.deep.equal(['a']);
     });
 
     it('a scheduler that is not the framework\'s is not answered, and changes nothing', async () => {

@@ -145,9 +145,14 @@ describe('actors/master/validation', () => {
       [{}, undefined],
       [{ roles: ['eng/web', '*'] }, undefined],
       [{ roles: [] }, 'Framework must subscribe to at least one role'],
-      [{ roles: ['a', 'a'] }, 'Framework roles must be unique: a, a'],
+      // As Mesos: a MULTI_ROLE framework may subscribe to no role (it is offered nothing).
+      [{ roles: [], capabilities: ['MULTI_ROLE'] }, undefined],
+      [{ roles: ['a', 'a', 'b', 'b', 'a'] }, "'FrameworkInfo.roles' contains duplicate items: { a, b }"],
       [{ roles: ['-bad'] }, /^Framework role '-bad' is invalid/],
-      [{ failoverTimeout: Infinity }, 'Framework failover timeout must be a finite number of seconds'],
+      [{ failoverTimeout: Infinity }, 'The framework failover_timeout (Infinity) is invalid'],
+      // Mesos' Duration holds int64 nanoseconds: ~292 years is the most.
+      [{ failoverTimeout: 1e300 }, 'The framework failover_timeout (1e+300) is invalid'],
+      [{ failoverTimeout: 9_223_372_036 }, undefined],
       [{ id: 'a/b' }, /^Framework ID is invalid/],
     ];
     for (const [overrides, expected] of rows) {
@@ -160,10 +165,10 @@ describe('actors/master/validation', () => {
   });
 
   it('names at most MAX_ROLES_IN_REASON roles in a reason, and counts the rest (found by the wire fuzzer, seed 7: a 7 KB log line)', () => {
-    const roles = Array.from({ length: MAX_ROLES_IN_REASON + 20 }, (_, index) => `r${index % (MAX_ROLES_IN_REASON + 19)}`);
+    const distinct = Array.from({ length: MAX_ROLES_IN_REASON + 20 }, (_, index) => `r${index}`);
     expect(listedRoles(['a', 'b'])).to.equal('a, b');
-    const reason = validateFrameworkInfo({ name: 'f', user: 'u', roles });
-    expect(reason).to.equal(`Framework roles must be unique: ${roles.slice(0, MAX_ROLES_IN_REASON).join(', ')}, … (20 more)`);
+    const reason = validateFrameworkInfo({ name: 'f', user: 'u', roles: [...distinct, ...distinct] });
+    expect(reason).to.equal(`'FrameworkInfo.roles' contains duplicate items: { ${distinct.slice(0, MAX_ROLES_IN_REASON).join(', ')}, … (20 more) }`);
   });
 
   it('canonicalJson ignores key order', () => {

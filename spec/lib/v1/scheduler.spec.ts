@@ -36,9 +36,10 @@ describe('v1 scheduler calls', () => {
 
   // Mesos: an id in the FrameworkInfo must be the call's framework_id too. One there alone let a client pick a new
   // framework's id (the hostile-input pass of 2026-12-05).
-  it('takes the framework id of a re-SUBSCRIBE from framework_id (and the FrameworkInfo when both agree); refuses one in the FrameworkInfo alone or two that differ', () => {
+  it('takes the framework id of a re-SUBSCRIBE named in both framework_id and the FrameworkInfo; refuses one named in only one of them, or two that differ (as Mesos)', () => {
     const framework_info = { user: 'foo', name: 'f', role: 'eng' };
-    expect(call({ type: 'SUBSCRIBE', framework_id: FRAMEWORK_ID, subscribe: { framework_info } })).to.deep.include({ frameworkId: FRAMEWORK_ID.value });
+    // framework_id alone: Mesos compares it with the FrameworkInfo's (empty) id (v1 walkthrough).
+    expect(error({ type: 'SUBSCRIBE', framework_id: FRAMEWORK_ID, subscribe: { framework_info } })).to.equal("'framework_id' differs from 'subscribe.framework_info.id'");
     const both = call({ type: 'SUBSCRIBE', framework_id: FRAMEWORK_ID, subscribe: { framework_info: { ...framework_info, id: FRAMEWORK_ID } } });
     expect(both).to.deep.include({ frameworkId: FRAMEWORK_ID.value });
     expect((both as { framework: { roles: string[] } }).framework.roles).to.deep.equal(['eng']);
@@ -114,18 +115,39 @@ describe('v1 scheduler calls', () => {
     expect(ack).to.deep.equal({ type: 'ACKNOWLEDGE', frameworkId: FRAMEWORK_ID.value, agentId: 'a1', taskId: 't1', uuid: 'f1e2-uuid' });
   });
 
+  it('an UPDATE of TASK_UNREACHABLE carries unreachable_time as a TimeInfo', () => {
+    const event = updateEvent({ taskId: 't1', state: 'TASK_UNREACHABLE', source: 'SOURCE_MASTER', timestamp: 2, unreachableTime: 1.25 });
+    expect((event.update as { status: Record<string, unknown> }).status).to.deep.include({ unreachable_time: { nanoseconds: 1_250_000_000 } });
+  });
+
   it('takes DECLINE, REVIVE, SUPPRESS, KILL, SHUTDOWN, RECONCILE, MESSAGE, REQUEST and TEARDOWN', () => {
     const base = { framework_id: FRAMEWORK_ID };
     expect(call({ ...base, type: 'DECLINE', decline: { offer_ids: [{ value: 'o1' }], filters: { refuse_seconds: 5 } } })).to.deep.include({ offerIds: ['o1'], filters: { refuseSeconds: 5 } });
     expect(call({ ...base, type: 'REVIVE' })).to.deep.equal({ type: 'REVIVE', frameworkId: FRAMEWORK_ID.value });
     expect(call({ ...base, type: 'SUPPRESS', suppress: { roles: ['a'] } })).to.deep.include({ roles: ['a'] });
     expect(call({ ...base, type: 'KILL', kill: { task_id: { value: 't' } } })).to.deep.equal({ type: 'KILL', frameworkId: FRAMEWORK_ID.value, taskId: 't' });
+    // Its kill_policy overrides the task's (it was dropped: v1 walkthrough).
+    expect(call({ ...base, type: 'KILL', kill: { task_id: { value: 't' }, kill_policy: { grace_period: { nanoseconds: '1000000000' } } } })).to.deep.include({ killPolicy: { gracePeriodSeconds: 1 } });
+    expect(error({ ...base, type: 'KILL', kill: { task_id: { value: 't' }, kill_policy: { grace_period: { nanoseconds: -1 } } } })).to.equal('kill.kill_policy.grace_period.nanoseconds: must not be negative');
     expect(call({ ...base, type: 'SHUTDOWN', shutdown: { executor_id: { value: 'e' }, agent_id: { value: 'a' } } })).to.deep.include({ executorId: 'e', agentId: 'a' });
     expect(call({ ...base, type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 't' } }] } })).to.deep.include({ tasks: [{ taskId: 't' }] });
-    expect(call({ ...base, type: 'RECONCILE' })).to.deep.include({ tasks: [] });
+    expect(call({ ...base, type: 'RECONCILE', reconcile: {} })).to.deep.include({ tasks: [] });
+    // As Mesos: the call's own message must be there, even when it says nothing.
+    expect(error({ ...base, type: 'RECONCILE' })).to.equal("Expecting 'reconcile' to be present");
+    expect(error({ ...base, type: 'REQUEST' })).to.equal("Expecting 'request' to be present");
     expect(call({ ...base, type: 'MESSAGE', message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: v1Bytes('hi') } })).to.deep.include({ data: 'hi' });
     expect(call({ ...base, type: 'REQUEST', request: { requests: [] } })).to.deep.equal({ type: 'REQUEST', frameworkId: FRAMEWORK_ID.value });
     expect(call({ ...base, type: 'TEARDOWN' })).to.deep.equal({ type: 'TEARDOWN', frameworkId: FRAMEWORK_ID.value });
+  });
+
+  it('a MULTI_ROLE FrameworkInfo without roles has none (Mesos\' getRoles; it was put in `*`); one without MULTI_ROLE has its `role`, `*` by default', () => {
+    const multi = call({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', capabilities: [{ type: 'MULTI_ROLE' }] } } }) as { framework: { roles: string[] } };
+    expect(multi.framework.roles).to.deep.equal([]);
+    const none = call({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', roles: [], capabilities: [{ type: 'MULTI_ROLE' }] } } }) as { framework: { roles: string[] } };
+    expect(none.framework.roles).to.deep.equal([]);
+    const single = call({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } }) as { framework: { roles: string[] } };
+    expect(single.framework.roles).to.deep.equal(['*']);
+    expect(error({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' }, offer_constraints: {} } })).to.equal('subscribe.offer_constraints: offer constraints are not supported by this master');
   });
 
   it('takes an UPDATE_FRAMEWORK: the FrameworkInfo as at SUBSCRIBE (its id the call\'s), and the suppressed roles', () => {
