@@ -312,6 +312,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     sandboxFileSystem: options.sandboxFileSystem ?? (options.disk === undefined ? nodeSandboxFileSystem : inertSandboxFileSystem),
   });
   const pid = host.spawn(agent);
+  // As libprocess' delegate (Mesos' agent sets `slave(1)`): `/state`, `/flags`, `/health`... reach
+  // the agent on a host of its own (with a master on the host, the master's web UI stays the delegate).
+  if (host.delegateId === undefined) host.setDelegate(id);
   // The v1 executor API (`/api/v1/executor`, and `/slave(N)/api/v1/executor`): HTTP executors, each served by an executor actor here.
   // One per host at the top level (a simulation's further agents: at their own path only).
   const topLevel = options.files !== false && !host.servesShared(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE);

@@ -375,12 +375,13 @@ export abstract class Scheduler extends Actor {
     if (pid.equals(this.master)) return;
     if (pid.equals(NO_MASTER)) this.log.warn({ previous: this.master.toString() }, 'no master is leading; waiting for one to be elected');
     else this.log.info({ master: pid.toString(), previous: this.leaderKnown ? this.master.toString() : undefined }, 'detected a new leading master');
+    const wasRegistered = this.state === 'registered';
+    if (this.state !== 'registering') this.state = 'disconnected';
+    // Told while `master` is still the one lost (a client names it: HA walkthrough).
+    if (wasRegistered) this.disconnected();
     this.master = pid;
     this.forgetAuthentication();
     this.startMasterTimer();
-    const wasRegistered = this.state === 'registered';
-    if (this.state !== 'registering') this.state = 'disconnected';
-    if (wasRegistered) this.disconnected();
     this.retryTimer?.cancel();
     if (!this.leaderKnown) return;
     this.link(this.master);

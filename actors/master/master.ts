@@ -2074,6 +2074,12 @@ export class Master extends Actor {
         this.state.recoveredAgents.delete(agentId);
         this.state.unreachableAgents.set(agentId, nowMs);
       }
+      // Frameworks hear that each is lost, as Mesos' `sendSlaveLost`: the master never knew their
+      // tasks there, so this (and reconciliation, which answers for them now) is all a framework
+      // learns of them (HA walkthrough: a framework waited on such a task for good).
+      for (const framework of this.state.frameworks.values()) {
+        if (framework.connected) for (const agentId of agentIds) this.toFramework(framework, LostAgent, { agentId });
+      }
       if (this.state.recoveredAgents.size > 0) this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
     }, (error) => {
       agentIds.forEach((agentId) => this.markingUnreachable.delete(agentId));

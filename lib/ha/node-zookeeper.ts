@@ -232,6 +232,11 @@ class NodeZooKeeperClient implements ZooKeeperClient {
     const answerTimeoutMs = Math.min(this.requestTimeoutMs, this.readTimeoutMs());
     const linkClosed = libraryState === zookeeper.State.SYNC_CONNECTED ? this.libraryDisconnected(answerTimeoutMs) : Promise.resolve();
     this.library.close();
+    // Closed while the link is down, perhaps from inside the library's own DISCONNECTED event: the
+    // library has decided to reconnect already and does so once that event returns. Told again
+    // after that, its next failed attempt is its last (see `libraryStateChanged` for one that
+    // succeeds).
+    if (libraryState !== zookeeper.State.SYNC_CONNECTED) queueMicrotask(() => this.library.close());
     await linkClosed;
     // Not connected, or no answer: stop the library's reconnecting; the server expires the session.
     this.dropConnection();
@@ -290,6 +295,13 @@ class NodeZooKeeperClient implements ZooKeeperClient {
   }
 
   private libraryStateChanged(state: zookeeper.State): void {
+    if (this.current === 'closed') {
+      // Reconnected after `close` (its link was down then, and the library resumed the session):
+      // the session is ended now, or it would live on (pinged by the library) with its ephemeral
+      // nodes, a leader's candidacy among them, and no new leader could be elected (HA walkthrough).
+      if (state === zookeeper.State.SYNC_CONNECTED || state === zookeeper.State.CONNECTED_READ_ONLY) this.library.close();
+      return;
+    }
     switch (state) {
       case zookeeper.State.SYNC_CONNECTED:
       case zookeeper.State.CONNECTED_READ_ONLY:

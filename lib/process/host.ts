@@ -1391,6 +1391,11 @@ export class ActorHost {
     this.delegate = actorId;
   }
 
+  /** The delegate's actor id (`setDelegate`), if one was set. */
+  get delegateId(): string | undefined {
+    return this.delegate;
+  }
+
   // ---- helpers ------------------------------------------------------------------------------
 
   private parseUpid(text: string): UPID {

@@ -91,6 +91,15 @@ describe('an agent\'s /monitor/statistics, /containers and v1 GET_CONTAINERS', f
     expect((await fetch(url('/api/v1'))).status).to.equal(405);
   });
 
+  it("serves /state, /flags and /health at the host's root too, as Mesos' agent (its libprocess delegate; HA walkthrough: 404)", async () => {
+    for (const route of ['/state', '/flags', '/health']) {
+      const [root, own] = [await fetch(url(route)), await fetch(url(`/slave(1)${route}`))];
+      expect([route, root.status], await root.text()).to.deep.equal([route, own.status]);
+    }
+    const state = await (await fetch(url('/state'))).json() as { id?: string };
+    expect(state.id).to.be.a('string');
+  });
+
   it("v1 LIST_FILES and READ_FILE read the sandboxes as /files does, Mesos' virtual paths included (they were 501)", async () => {
     const call = (body: unknown): Promise<Response> => fetch(url('/api/v1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     fs.writeFileSync(path.join(cluster.sandbox('T1'), 'note'), Buffer.from([0x68, 0x69, 0xff]));

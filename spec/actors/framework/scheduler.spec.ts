@@ -181,6 +181,16 @@ describe('Scheduler', () => {
     expect(scheduler.events.filter((event) => event.startsWith('error'))).to.deep.equal([]);
   });
 
+  it('a new leader detected: `disconnected` is told while `master` is still the master lost (a client named the new one as gone: HA walkthrough)', async () => {
+    const { clock, masterPid, scheduler } = await registered();
+    const seen: string[] = [];
+    (scheduler as unknown as { disconnected: () => void }).disconnected = function (this: Scheduler): void { seen.push(this.master.toString()); };
+    const next = { pid: `master@10.0.0.9:5050`, info: masterInfo(masterPid) };
+    await dispatch(scheduler, (actor) => actor.detected(next));
+    await clock.settle();
+    expect(seen).to.deep.equal([masterPid.toString()]);
+  });
+
   it('a failover interrupted by a link break goes on as a failover (Mesos\' driver keeps `failover` until answered)', async () => {
     const { clock, host, master, masterPid, scheduler } = await setup({ framework: { name: 'test', user: 'me', id: 'm1-0007' } });
     host.breakLink(scheduler.self(), masterPid);

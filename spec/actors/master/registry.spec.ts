@@ -263,6 +263,8 @@ describe('actors/master/registry', () => {
       await second.clock.advance(60_000);
       expect(second.handle.registry.agents().map((agent) => agent.id)).to.deep.equal([stays.agentId]);
       expect(second.handle.registry.unreachable().map((agent) => agent.id)).to.deep.equal([vanishes.agentId]);
+      // Frameworks hear it is lost, as Mesos' sendSlaveLost (HA walkthrough: they heard nothing).
+      expect(all(framework.probe, 'LostAgent').map((received) => received.body)).to.deep.equal([{ agentId: vanishes.agentId }]);
       // Counted as Mesos counts an agent that did not re-register after a master failover.
       expect(await metricsOf(second)).to.include({
         'master/recovery_slave_removals': 1, 'master/slave_unreachable_scheduled': 1, 'master/slave_unreachable_completed': 1,

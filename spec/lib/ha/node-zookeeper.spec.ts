@@ -440,6 +440,34 @@ const skipReason = zooKeeperSkipReason();
     expect(await client.exists(`${root}/alive`)).to.equal(true);
   });
 
+  it('a client closed from its own disconnected callback while the link is down ends its session: its ephemeral node goes at the latest at expiry, never lives on (HA walkthrough: a leader\'s candidacy stayed for good)', async function () {
+    this.timeout(4 * WAIT_TIMEOUT_MS);
+    const proxy = await BlackholeProxy.start(server.port);
+    try {
+      const sessionTimeoutMs = 4_000;
+      const client = await connected({ servers: proxy.connectString, sessionTimeoutMs });
+      const observer = await connected();
+      await client.mkdirp(root);
+      await client.create(`${root}/candidacy`, Buffer.alloc(0), 'ephemeral');
+      let closing: Promise<void> | undefined;
+      // As a master's contender does when it loses the link while leading.
+      client.onStateChange((state) => {
+        if (state === 'disconnected') closing ??= client.close();
+      });
+      proxy.partition();
+      await eventually('the client saw the link go and closed', () => Promise.resolve(closing !== undefined), sessionTimeoutMs * 4);
+      // Back before the session expires: the library, which had decided to reconnect, resumes the session.
+      proxy.heal();
+      await within('close() resolved', closing ?? Promise.reject(new Error('close() was never called')));
+      await eventually('the closed client\'s session ended (its ephemeral node is gone)', async () => !(await observer.exists(`${root}/candidacy`)), sessionTimeoutMs * 3);
+      // And stays gone (a resumed session would keep it, pinged for good).
+      await new Promise((resolve) => setTimeout(resolve, sessionTimeoutMs));
+      expect(await observer.exists(`${root}/candidacy`)).to.equal(false);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('keeps trying while no server answers; requests meanwhile fail after the request timeout; close() stops it', async () => {
     const servers = `127.0.0.1:${await freeLoopbackPort()}`; // nothing listens there: connections are refused
     const client = connect({ servers, connector: createNodeZooKeeperConnector({ requestTimeoutMs: 300 }) });
