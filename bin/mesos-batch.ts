@@ -61,6 +61,7 @@ class ClientBatch extends BatchScheduler {
 
   protected override reregistered(): void {
     reportMasterBack('mesos-batch', this.master.toString());
+    super.reregistered();
   }
 }
 

@@ -54,6 +54,8 @@ class Execute extends Scheduler {
   private resolveDone!: (status: TaskStatus) => void;
   /** True once the task has been launched. */
   private launched = false;
+  /** True once the task reached a terminal state. */
+  private ended = false;
   /** The offers declined for being too small, and the task's resources (for explaining). */
   private readonly unfit: UnfitOffers;
   /** Says once what is missing, `UNFIT_OFFERS_EXPLAIN_AFTER_MS` after the first offer that could not fit. */
@@ -109,7 +111,10 @@ class Execute extends Scheduler {
     // C++'s `cout << bool`, as Mesos prints it: 1 or 0.
     if (status.healthy !== undefined) lines.push(`  healthy?: ${status.healthy ? 1 : 0}`);
     process.stdout.write(`${lines.join('\n')}\n`);
-    if (isTerminalState(status.state)) this.resolveDone(status);
+    if (isTerminalState(status.state)) {
+      this.ended = true;
+      this.resolveDone(status);
+    }
   }
 
   /** Remembers the declined offer that comes closest to holding the task, and starts the explain timer. */
@@ -147,6 +152,16 @@ class Execute extends Scheduler {
 
   protected override reregistered(): void {
     reportMasterBack('mesos-execute', this.master.toString());
+    this.reconcileTask();
+  }
+
+  protected override agentLost(): void {
+    this.reconcileTask();
+  }
+
+  /** Asks about the task once launched and not ended: one the master no longer knows (its agent never came back) is answered TASK_LOST, not waited for in vain. */
+  private reconcileTask(): void {
+    if (this.launched && !this.ended) this.reconcile([{ taskId: this.flags.name }]);
   }
 }
 

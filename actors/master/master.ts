@@ -1180,6 +1180,7 @@ export class Master extends Actor {
       executor: (executorId) => agent.executors.get(framework.id)?.get(executorId)?.info,
       available,
       parses,
+      role,
     };
     const reason = validateTask(task, context);
     const invalid = reason === undefined ? undefined : boundedText(reason, MAX_TASK_ERROR_LENGTH);

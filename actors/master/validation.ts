@@ -79,6 +79,8 @@ export interface TaskContext {
   executor(executorId: string): ExecutorInfo | undefined;
   /** What remains of the offered resources. */
   readonly available: Resources;
+  /** The role the offers are allocated to. */
+  readonly role?: string;
   /** The launch's parses of its resource lists, remembered (without it, each use parses again). */
   readonly parses?: LaunchParses;
 }
@@ -132,12 +134,19 @@ export function validateTask(task: TaskInfo, context: TaskContext): string | und
     taskIdError(task, context) ??
     agentIdError(task, context) ??
     resourcesError(task, context) ??
+    allocationRoleError(task, context) ??
     commandOrExecutorError(task) ??
     executorError(task, context) ??
     checksError(task) ??
     combinationError(task, context) ??
     fitError(task, context)
   );
+}
+
+/** A role the task's resources say they are allocated to that is not the offers' (`TaskInfo.allocationRoles`). */
+function allocationRoleError(task: TaskInfo, context: TaskContext): string | undefined {
+  const other = context.role === undefined ? undefined : task.allocationRoles?.find((role) => role !== context.role);
+  return other === undefined ? undefined : `Task's resources are allocated to role '${other}', but the offers are allocated to role '${context.role ?? ''}'`;
 }
 
 /**

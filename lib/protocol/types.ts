@@ -217,6 +217,12 @@ export const TaskInfoSchema = z.object({
   healthCheck: HealthCheckSchema.optional(),
   /** Run like `healthCheck`, but only reported (`TaskStatus.checkStatus`), never acted on. */
   check: CheckInfoSchema.optional(),
+  /**
+   * The roles its resources (and its executor's) say they are allocated to (the v1 API's
+   * `allocation_info.role`): each must be the role of the offers it is launched on (Mesos), else
+   * the task is TASK_ERROR. Unset: the offers' role, as Mesos fills it in.
+   */
+  allocationRoles: z.array(shortText).max(8).optional(),
 });
 export type TaskInfo = z.infer<typeof TaskInfoSchema>;
 

@@ -28,6 +28,7 @@ const resource = z.object({
   set: z.object({ item: list(text) }).optional(),
   role: text.optional(),
   reservations: list(z.object({ type: text.optional(), role: text, principal: text.optional() })).optional(),
+  allocation_info: z.object({ role: text.optional() }).optional(),
   // Mesos' fields this cluster has nothing behind: named, so a call holding one is refused (see UNSUPPORTED_RESOURCE_FIELDS).
   disk: z.unknown().optional(),
   revocable: z.unknown().optional(),
@@ -305,15 +306,28 @@ function frameworkInfoOf(info: z.infer<typeof frameworkInfo>): FrameworkInfo {
 }
 
 /** A v1 TaskInfo in this project's form, or the bad field's path and reason. */
+/** The most distinct `allocation_info` roles one task's resources may name (`TaskInfo.allocationRoles`). */
+const MAX_ALLOCATION_ROLES = 8;
+
+/** `resources` as this project's resource list, the roles their `allocation_info` names added to `roles`. */
+function withoutAllocationInfo(resources: ReadonlyArray<z.infer<typeof resource>>, roles: Set<string>): ResourceJSON[] {
+  return resources.map(({ allocation_info: allocation, ...rest }) => {
+    if (allocation?.role !== undefined) roles.add(allocation.role);
+    return rest as ResourceJSON;
+  });
+}
+
 function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
   const unsupported = unsupportedTaskFields(task);
   if (unsupported !== undefined) return unsupported;
-  const out: TaskInfo = { name: task.name, taskId: task.task_id.value, agentId: task.agent_id.value, resources: task.resources as ResourceJSON[] };
+  // The roles the resources say they are allocated to: the master checks them against the offers' (Mesos: TASK_ERROR).
+  const allocationRoles = new Set<string>();
+  const out: TaskInfo = { name: task.name, taskId: task.task_id.value, agentId: task.agent_id.value, resources: withoutAllocationInfo(task.resources, allocationRoles) };
   if (task.command !== undefined) out.command = commandOfV1(task.command);
   if (task.executor !== undefined) {
     const executor: ExecutorInfo = { executorId: task.executor.executor_id.value, command: commandOfV1(task.executor.command ?? {}) };
     if (task.executor.framework_id !== undefined) executor.frameworkId = task.executor.framework_id.value;
-    if (task.executor.resources !== undefined) executor.resources = task.executor.resources as ResourceJSON[];
+    if (task.executor.resources !== undefined) executor.resources = withoutAllocationInfo(task.executor.resources, allocationRoles);
     if (task.executor.name !== undefined) executor.name = task.executor.name;
     if (task.executor.source !== undefined) executor.source = task.executor.source;
     out.executor = executor;
@@ -332,6 +346,8 @@ function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
   if (labels.length > 0) out.labels = Object.fromEntries(labels.map((label) => [label.key, label.value ?? '']));
   if (task.health_check !== undefined) out.healthCheck = healthCheckOfV1(task.health_check);
   if (task.check !== undefined) out.check = checkInfoOfV1(task.check);
+  if (allocationRoles.size > MAX_ALLOCATION_ROLES) return `resources: allocation_info names ${allocationRoles.size} roles (one task's resources are offered in one)`;
+  if (allocationRoles.size > 0) out.allocationRoles = [...allocationRoles];
   return out;
 }
 

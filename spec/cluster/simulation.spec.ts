@@ -7,7 +7,7 @@ import { ServiceScheduler } from '../../actors/framework/examples/service';
 import { Scheduler } from '../../actors/framework/scheduler';
 import { fitResources } from '../../actors/framework/offers';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../lib/protocol';
-import { startSimulation, type Simulation } from './simulation';
+import { startCluster, startSimulation, type Simulation } from './simulation';
 
 interface MasterStateJson {
   frameworks: Array<{ id: string; name: string; tasks: Array<{ id: string; state: string }>; completed_tasks: Array<{ id: string; state: string }>; used_resources: { cpus: number; mem: number } }>;
@@ -215,6 +215,35 @@ describe('a whole cluster in one host, under the virtual clock', function () {
     expect(service.instances()).to.have.length(3);
     const cluster = await state();
     expect(cluster.frameworks[0]?.tasks.filter((t) => t.state === 'TASK_RUNNING')).to.have.length(3);
+  });
+
+  it('the service example stays at N when a partitioned agent comes back with the instance it had replaced: that one is killed (HA walkthrough: it ran N + 1 for good)', async () => {
+    const cluster = await startCluster({ agents: ['cpus:2;mem:1024', 'cpus:2;mem:1024'], seed: 5 });
+    try {
+      const service = new ServiceScheduler({
+        master: cluster.masterAddress, framework: { name: 'web', user: 'test' }, instances: 2, taskResources: Resources.parse('cpus:0.5;mem:128'), command: 'serve',
+      });
+      cluster.host.spawn(service);
+      await cluster.clock.advance(5_000);
+      const running = (): Array<{ id: string; slave_id: string }> => {
+        const json = cluster.master.master.stateJson() as { frameworks: Array<{ tasks: Array<{ id: string; slave_id: string; state: string }> }> };
+        return (json.frameworks[0]?.tasks ?? []).filter((task) => task.state === 'TASK_RUNNING');
+      };
+      expect(running()).to.have.length(2);
+      const slaves = (cluster.master.master.stateJson() as { slaves: Array<{ id: string; pid: string }> }).slaves;
+      const partitioned = slaves.find((slave) => slave.id === running()[0]!.slave_id)!.pid;
+      const master = cluster.master.pid.toString();
+      // The agent and the master hear nothing of each other.
+      const cut = cluster.host.filters.drop({ where: ({ from, to }) => (from.toString() === partitioned && to.toString() === master) || (from.toString() === master && to.toString() === partitioned) }, 'always');
+      await cluster.clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 2));
+      expect(service.relaunches, 'its instances there were lost and replaced').to.be.at.least(1);
+      cut.remove();
+      await cluster.clock.advance(5 * 60_000);
+      expect(running(), 'the master runs N').to.have.length(2);
+      expect(service.instances()).to.have.length(2);
+    } finally {
+      await cluster.host.stop();
+    }
   });
 
   it('keeps nothing of an executor once its task has ended: the host\'s link tables are back where they were (a leak the link tables had)', async () => {

@@ -153,6 +153,24 @@ export class BatchScheduler extends Scheduler {
     return tasks;
   }
 
+  /**
+   * After a master failover, and when an agent is lost: asks about every launched task that has
+   * not ended, so that one the master no longer knows (its agent never came back) is answered
+   * TASK_LOST instead of waited for in vain (HA walkthrough).
+   */
+  protected override reregistered(): void {
+    this.reconcileOutstanding();
+  }
+
+  protected override agentLost(): void {
+    this.reconcileOutstanding();
+  }
+
+  private reconcileOutstanding(): void {
+    const outstanding = this.launches.filter(({ taskId }) => !this.outcomes.has(taskId)).map(({ taskId, agentId }) => ({ taskId, agentId }));
+    if (outstanding.length > 0) this.reconcile(outstanding);
+  }
+
   protected override statusUpdate(status: TaskStatus): void {
     this.batch.onUpdate?.(status);
     if (!isTerminalState(status.state) || this.outcomes.has(status.taskId)) return;

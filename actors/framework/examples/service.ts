@@ -51,6 +51,8 @@ export interface ServiceOptions extends SchedulerOptions {
 export class ServiceScheduler extends Scheduler {
   /** Task ids launched and not yet terminal. */
   private readonly live = new Set<string>();
+  /** Instances it killed as one too many (`adoptOrKill`), until they end. */
+  private readonly killing = new Set<string>();
   /** Launches so far (names the next task). */
   private launchCount = 0;
   /** Relaunches after an instance died. */
@@ -81,6 +83,8 @@ export class ServiceScheduler extends Scheduler {
 
   protected override statusUpdate(status: TaskStatus): void {
     this.service.onUpdate?.(status);
+    if (isTerminalState(status.state)) this.killing.delete(status.taskId);
+    if (!isTerminalState(status.state) && !this.live.has(status.taskId)) return this.adoptOrKill(status);
     if (!isTerminalState(status.state) || !this.live.delete(status.taskId)) return;
     this.relaunches++;
     if (status.state === 'TASK_KILLED' && status.reason === UNHEALTHY_KILL_REASON) {
@@ -88,6 +92,39 @@ export class ServiceScheduler extends Scheduler {
       this.log.warn({ taskId: status.taskId }, 'an instance was killed for failing its health check; launching another');
     }
     this.revive();
+  }
+
+  /**
+   * After a master failover, and when an agent is lost, asks the master about every instance it
+   * counts live: one the master no longer knows (its agent never came back) is answered TASK_LOST
+   * and replaced, instead of being counted for good.
+   */
+  protected override reregistered(): void {
+    this.reconcileLive();
+  }
+
+  protected override agentLost(): void {
+    this.reconcileLive();
+  }
+
+  private reconcileLive(): void {
+    if (this.live.size > 0) this.reconcile([...this.live].map((taskId) => ({ taskId })));
+  }
+
+  /**
+   * An instance it had given up on runs after all (its agent was unreachable and came back, after
+   * it was replaced): counted again while the service has room, else killed, so that N stay N.
+   */
+  private adoptOrKill(status: TaskStatus): void {
+    if (this.killing.has(status.taskId)) return;
+    if (this.live.size < this.service.instances) {
+      this.live.add(status.taskId);
+      this.log.info({ taskId: status.taskId, state: status.state }, 'an instance given up on runs after all; counting it again');
+      return;
+    }
+    this.log.warn({ taskId: status.taskId, state: status.state }, 'an instance given up on runs after all, and the service is full; killing it');
+    this.killing.add(status.taskId);
+    this.kill(status.taskId, status.agentId);
   }
 
   /** The next instance, on resources of `offer` (plus one of its ports with a health check), or undefined when it does not fit. */
@@ -162,6 +199,7 @@ async function main(): Promise<void> {
 
     protected override reregistered(): void {
       client.reportMasterBack('service', this.master.toString());
+      super.reregistered();
     }
   }
   const service = new ClientService({

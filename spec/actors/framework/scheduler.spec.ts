@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { dispatch, UPID } from '../../../lib/actor';
-import { VirtualClock } from '../../../lib/process';
+import { VirtualClock, type ActorHost } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
 import type { MasterInfo, Offer, StatusUpdate, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
@@ -282,7 +282,7 @@ describe('fitResources', () => {
 function registeredBatch<B extends BatchScheduler>(
   create: (options: BatchOptions) => B,
   job: { readonly name: string; readonly tasks: number; readonly tasksPerOffer?: number; readonly taskResources: string; readonly offerWaitTimeoutMs?: number },
-): { clock: VirtualClock; master: Probe; batch: B } {
+): { clock: VirtualClock; master: Probe; batch: B; host: ActorHost } {
   const clock = new VirtualClock();
   const host = memoryHost({ clock });
   const master = new Probe('master', MASTER_MESSAGES);
@@ -295,7 +295,7 @@ function registeredBatch<B extends BatchScheduler>(
   });
   host.spawn(batch);
   master.post(batch.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
-  return { clock, master, batch };
+  return { clock, master, batch, host };
 }
 
 describe('BatchScheduler', () => {
@@ -313,6 +313,22 @@ describe('BatchScheduler', () => {
     expect(result.finished).to.equal(1);
     expect(result.failed).to.equal(1);
     expect(result.launches.map((l) => l.taskId)).to.deep.equal(['b-0', 'b-1']);
+  });
+
+  it('after a master failover, and when an agent is lost, asks about its launched tasks that have not ended (HA walkthrough: it waited on a lost one for good)', async () => {
+    const { clock, master, batch, host } = registeredBatch((options) => new BatchScheduler(options), { name: 'b', tasks: 2, tasksPerOffer: 1, taskResources: 'cpus:1;mem:100' });
+    master.post(batch.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:1;mem:100'), offer('o2', 'cpus:1;mem:100')] });
+    await clock.settle();
+    master.post(batch.self(), 'StatusUpdate', { update: { frameworkId: 'm1-0000', timestamp: 1, status: { taskId: 'b-0', state: 'TASK_FINISHED' } } });
+    master.post(batch.self(), 'LostAgent', { agentId: 'm1-S0' });
+    await clock.settle();
+    // The master lost, then back: re-registered.
+    host.injectExited(batch.self(), master.self());
+    await clock.advance(SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS * 2);
+    master.post(batch.self(), 'FrameworkReregistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(master.self()) });
+    await clock.settle();
+    const asked = master.received.filter((r) => r.name === 'ReconcileTasks').map((r) => (r.body as { statuses: unknown[] }).statuses);
+    expect(asked).to.deep.equal([[{ taskId: 'b-1', agentId: 'm1-S0' }], [{ taskId: 'b-1', agentId: 'm1-S0' }]]);
   });
 
   it('fills one offer of cpus:2 with two one-cpu tasks at once, from what remains of it', async () => {

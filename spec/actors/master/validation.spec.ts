@@ -33,6 +33,8 @@ describe('actors/master/validation', () => {
       ['the id of a live task', { ...baseTask, taskId: 'live' }, {}, 'Task has duplicate ID: live'],
       ['the id of an unreachable task', { ...baseTask, taskId: 'away' }, {}, 'Task reuses the ID of an unreachable task: away'],
       ['another agent than the offers', { ...baseTask, agentId: 'S9' }, {}, 'Task uses invalid agent S9 while agent S0 is expected'],
+      ['resources allocated to the offers\' role', { ...baseTask, allocationRoles: ['b'] }, { role: 'b' }, undefined],
+      ['resources allocated to another role than the offers\' (v1 walkthrough)', { ...baseTask, allocationRoles: ['b', 'zzz'] }, { role: 'b' }, "Task's resources are allocated to role 'zzz', but the offers are allocated to role 'b'"],
       ['no resources', { ...baseTask, resources: [] }, {}, 'Task uses no resources'],
       ['only zero resources', { ...baseTask, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0 } }] }, {}, 'Task uses no resources'],
       ['negative resources', { ...baseTask, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: -1 } }] }, {}, /^Task uses invalid resources: /],

@@ -107,6 +107,13 @@ describe('v1 scheduler calls', () => {
     expect(kept.tasks[0]?.command).to.deep.equal({ value: 'id', user: 'nobody' });
   });
 
+  it("keeps the roles a task's resources name in allocation_info for the master to check (v1 walkthrough: a task in another role was launched)", () => {
+    const task = (allocation: string) => ({ name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: allocation } }], command: { value: 'true' } });
+    const accept = call({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [{ value: 'o' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('b')] } }] } }) as { tasks: Array<{ allocationRoles?: string[]; resources: object[] }> };
+    expect(accept.tasks[0]?.allocationRoles).to.deep.equal(['b']);
+    expect(accept.tasks[0]?.resources[0]).to.not.have.property('allocation_info');
+  });
+
   it('decodes an ACKNOWLEDGE uuid from base64, as the UPDATE event encoded it', () => {
     const event = updateEvent({ taskId: 't1', state: 'TASK_RUNNING', uuid: 'f1e2-uuid', agentId: 'a1', source: 'SOURCE_EXECUTOR', timestamp: 1.5 });
     const status = (event.update as { status: { uuid: string } }).status;
