@@ -214,6 +214,13 @@ export class SchedulerApi extends Actor {
     }
     const unacceptable = notAcceptable(request);
     if (unacceptable !== undefined) return unacceptable;
+    if (call.refusal !== undefined) {
+      // As Mesos' `refuseSubscription`: the stream opens, says why in an ERROR, and ends.
+      const refused = new HttpStream();
+      refused.write(recordIo(errorEvent(call.refusal)));
+      refused.end();
+      return { status: 200, headers: { 'Content-Type': 'application/json' }, stream: refused };
+    }
     const limit = this.options.maxSubscriptions ?? MAX_HTTP_SUBSCRIPTIONS;
     if (this.alive.size >= limit && !failover) return { status: 429, body: `too many HTTP frameworks subscribed to this master (at most ${limit})` };
     const client = clientOf(request.remoteAddress);
@@ -333,6 +340,8 @@ export class HttpFramework extends Scheduler {
   call(call: Exclude<SchedulerCall, { type: 'SUBSCRIBE' }>): HttpResponse | Promise<HttpResponse> {
     switch (call.type) {
       case 'UPDATE_FRAMEWORK':
+        // The master's words for a FrameworkInfo it refuses (Mesos' `validateFramework`).
+        if (call.refusal !== undefined) return { status: 400, body: `Supplied FrameworkInfo is not valid: ${call.refusal}` };
         return this.updateFramework(call.framework, call.suppressedRoles).then(
           () => ({ status: 200, body: '' }),
           (error: Error) => ({ status: error instanceof FrameworkUpdateError && error.status !== undefined ? error.status : 503, body: error.message }),

@@ -137,7 +137,8 @@ const callSchema = z.object({
 
 /** A v1 scheduler call, checked and in this project's types. */
 export type SchedulerCall =
-  | { type: 'SUBSCRIBE'; frameworkId?: string; framework: FrameworkInfo; suppressedRoles: string[] }
+  /** `refusal`: a FrameworkInfo Mesos' master refuses (`validateFramework`): the stream opens and says so in an ERROR. */
+  | { type: 'SUBSCRIBE'; frameworkId?: string; framework: FrameworkInfo; suppressedRoles: string[]; refusal?: string }
   | { type: 'TEARDOWN'; frameworkId: string }
   | { type: 'ACCEPT'; frameworkId: string; offerIds: string[]; tasks: TaskInfo[]; filters?: Filters }
   | { type: 'DECLINE'; frameworkId: string; offerIds: string[]; filters?: Filters }
@@ -149,7 +150,8 @@ export type SchedulerCall =
   | { type: 'RECONCILE'; frameworkId: string; tasks: Array<{ taskId: string; agentId?: string }> }
   | { type: 'MESSAGE'; frameworkId: string; agentId: string; executorId: string; data: string }
   | { type: 'REQUEST'; frameworkId: string }
-  | { type: 'UPDATE_FRAMEWORK'; frameworkId: string; framework: FrameworkInfo; suppressedRoles: string[] };
+  /** `refusal`: a FrameworkInfo Mesos' master refuses (400 `Supplied FrameworkInfo is not valid: ...`). */
+  | { type: 'UPDATE_FRAMEWORK'; frameworkId: string; framework: FrameworkInfo; suppressedRoles: string[]; refusal?: string };
 
 /** The call types served; the rest of Mesos' (inverse offers, operations) are refused by name. */
 export const SCHEDULER_CALL_TYPES = ['SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'REQUEST', 'UPDATE_FRAMEWORK'] as const;
@@ -173,8 +175,8 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
   if (!(SCHEDULER_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `call type '${type}' is not supported (supported: ${SCHEDULER_CALL_TYPES.join(', ')})` };
   if (type === 'SUBSCRIBE') {
     if (call.subscribe === undefined) return { ok: false, error: "Expecting 'subscribe' to be present" };
+    // Not a bad call but a FrameworkInfo the master refuses: as Mesos, answered on the stream (ERROR).
     const rolesError = rolesFieldError(call.subscribe.framework_info);
-    if (rolesError !== undefined) return { ok: false, error: `subscribe.framework_info: ${rolesError}` };
     const framework = frameworkInfoOf(call.subscribe.framework_info);
     // As Mesos: an id in the FrameworkInfo needs the same one as the call's `framework_id` (a re-subscription names both;
     // one alone in the FrameworkInfo chose a new framework's id: the hostile-input pass of 2026-12-05).
@@ -186,7 +188,13 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
     if (call.subscribe.offer_constraints !== undefined) return { ok: false, error: 'subscribe.offer_constraints: offer constraints are not supported by this master' };
     const suppressedRoles = suppressedRolesOf(call.subscribe.suppressed_roles, 'subscribe');
     if (typeof suppressedRoles === 'string') return { ok: false, error: suppressedRoles };
-    return { ok: true, call: { type, ...(frameworkId !== undefined ? { frameworkId } : {}), framework: { ...framework, ...(frameworkId !== undefined ? { id: frameworkId } : {}) }, suppressedRoles } };
+    return {
+      ok: true,
+      call: {
+        type, ...(frameworkId !== undefined ? { frameworkId } : {}), framework: { ...framework, ...(frameworkId !== undefined ? { id: frameworkId } : {}) }, suppressedRoles,
+        ...(rolesError !== undefined ? { refusal: rolesError } : {}),
+      },
+    };
   }
   if (call.framework_id === undefined) return { ok: false, error: "Expecting 'framework_id' to be present" };
   const frameworkId = call.framework_id.value;
@@ -254,13 +262,12 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       const update = call.update_framework;
       if (update === undefined) return missing('update_framework');
       const rolesError = rolesFieldError(update.framework_info);
-      if (rolesError !== undefined) return { ok: false, error: `update_framework.framework_info: ${rolesError}` };
       if (update.framework_info.id?.value !== frameworkId) return { ok: false, error: "'framework_id' differs from 'update_framework.framework_info.id'" };
       // Mesos filters offers by these; this master has no offer constraints, and a framework must not think its offers are filtered.
       if (update.offer_constraints !== undefined) return { ok: false, error: 'update_framework.offer_constraints: offer constraints are not supported by this master' };
       const suppressedRoles = suppressedRolesOf(update.suppressed_roles, 'update_framework');
       if (typeof suppressedRoles === 'string') return { ok: false, error: suppressedRoles };
-      return { ok: true, call: { type, frameworkId, framework: frameworkInfoOf(update.framework_info), suppressedRoles } };
+      return { ok: true, call: { type, frameworkId, framework: frameworkInfoOf(update.framework_info), suppressedRoles, ...(rolesError !== undefined ? { refusal: rolesError } : {}) } };
     }
   }
   return { ok: false, error: `call type '${type}' is not supported` };

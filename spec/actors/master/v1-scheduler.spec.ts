@@ -112,6 +112,8 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
     expect(offer.allocation_info).to.deep.equal({ role: 'b' });
     const badUser = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...moved, user: 'root' } } }, subscription.streamId);
     expect([badUser.status, badUser.text]).to.deep.equal([400, "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'u' to 'root'"]);
+    const bothRoleFields = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...moved, role: 'x' } } }, subscription.streamId);
+    expect([bothRoleFields.status, bothRoleFields.text]).to.deep.equal([400, "Supplied FrameworkInfo is not valid: 'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable"]);
     const noStream = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: moved } }, undefined);
     expect(noStream.status).to.equal(400);
   });
