@@ -406,12 +406,18 @@ export class AllocatorBooks {
    * step: a role it joins is counted no more; for a role it leaves, its holdings there are
    * counted (one walk of its holdings, at the change).
    */
-  resubscribe(framework: FrameworkState, roles: ReadonlySet<string>): void {
+  resubscribe(framework: FrameworkState, roles: ReadonlySet<string>): string[] {
     const left = [...framework.roles].filter((role) => !roles.has(role));
     for (const role of roles) framework.unsubscribedHoldings?.delete(role);
     framework.roles = roles;
-    if (left.length === 0) return;
-    for (const holding of framework.holdings) if (left.includes(holding.role.name)) countUnsubscribedHolding(framework, holding.role.name, 1);
+    if (left.length > 0) for (const holding of framework.holdings) if (left.includes(holding.role.name)) countUnsubscribedHolding(framework, holding.role.name, 1);
+    return left;
+  }
+
+  /** Subscribes `framework` (its `roles` naming `roleName` already) to the role: in its sorter (perhaps tracked there already) and among its frameworks. */
+  subscribe(framework: FrameworkState, roleName: string): void {
+    this.trackFrameworkUnderRole(framework, roleName).frameworks.add(framework.id);
+    this.syncFrameworkActivation(framework, roleName);
   }
 
   /**

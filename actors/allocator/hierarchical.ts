@@ -236,12 +236,7 @@ export class HierarchicalAllocatorCore {
       unsubscribedHoldings: undefined,
     };
     this.books.frameworks.set(frameworkId, framework);
-    for (const roleName of roles) {
-      const role = this.books.ensureRole(roleName);
-      role.frameworks.add(frameworkId);
-      role.frameworkSorter.add(frameworkId, subscription.group);
-      this.books.syncFrameworkActivation(framework, roleName);
-    }
+    for (const roleName of roles) this.books.subscribe(framework, roleName);
   }
 
   /**
@@ -260,14 +255,8 @@ export class HierarchicalAllocatorCore {
     roles.forEach((role) => this.checkRole(role));
     const suppressed = new Set(subscription.suppressedRoles ?? []);
     this.checkSubscribed(frameworkId, roles, suppressed);
-    const left = [...framework.roles].filter((role) => !roles.has(role));
     const unsuppressed = [...framework.suppressedRoles].filter((role) => roles.has(role) && !suppressed.has(role));
-    for (const roleName of roles) {
-      if (framework.roles.has(roleName)) continue;
-      // It may still be tracked there, inactive, from before it left the role.
-      this.books.trackFrameworkUnderRole(framework, roleName).frameworks.add(frameworkId);
-    }
-    this.books.resubscribe(framework, roles);
+    const left = this.books.resubscribe(framework, roles);
     framework.capabilities = new Set(subscription.capabilities ?? []);
     framework.suppressedRoles.clear();
     for (const role of suppressed) framework.suppressedRoles.add(role);
@@ -279,7 +268,8 @@ export class HierarchicalAllocatorCore {
       framework.filters.clearRole(roleName);
       this.books.untrackFrameworkUnderRoleIfIdle(framework, role);
     }
-    for (const roleName of roles) this.books.syncFrameworkActivation(framework, roleName);
+    // Roles joined (it may still be tracked there, inactive, from before it left one) and kept: in step with its activity and suppression.
+    for (const roleName of roles) this.books.subscribe(framework, roleName);
   }
 
   /** Removes a framework; everything it holds is released. */

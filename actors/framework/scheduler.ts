@@ -1,4 +1,4 @@
-import { Actor, dispatch, UPID } from '../../lib/actor';
+import { Actor, dispatch, UPID, type BodyOf } from '../../lib/actor';
 import { isZooKeeperMaster, leaderPid, masterDetector, NO_MASTER } from '../../lib/ha/detector';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { connectNodeZooKeeper } from '../../lib/ha/node-zookeeper';
@@ -140,10 +140,7 @@ export abstract class Scheduler extends Actor {
     this.detector = options.detector;
     const zk = options.detector !== undefined || isZooKeeperMaster(options.master);
     this.master = zk ? leaderPid(options.detector?.leader) : UPID.parse(options.master.includes('@') ? options.master : `master@${options.master}`);
-    this.framework = {
-      ...options.framework, roles: options.framework.roles ?? ['*'],
-      ...(options.credential !== undefined && options.framework.principal === undefined ? { principal: options.credential.principal } : {}),
-    };
+    this.framework = withDefaults(options.framework, options.credential);
     this.suppressedRolesNow = new Set(options.suppressedRoles ?? []);
     this.implicitAcknowledgements = options.implicitAcknowledgements ?? true;
     this.backoffFactorMs = options.registrationBackoffFactorMs ?? SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS;
@@ -264,11 +261,7 @@ export abstract class Scheduler extends Actor {
   updateFramework(framework: FrameworkInfo, suppressedRoles: readonly string[] = []): Promise<void> {
     const frameworkId = this.requireId();
     if (this.state !== 'registered') throw new Error(`updateFramework: not registered with a master (${this.state})`);
-    const credential = this.options.credential;
-    const info: FrameworkInfo = {
-      ...framework, id: framework.id ?? frameworkId, roles: framework.roles ?? ['*'],
-      ...(credential !== undefined && framework.principal === undefined ? { principal: credential.principal } : {}),
-    };
+    const info = withDefaults({ ...framework, id: framework.id ?? frameworkId }, this.options.credential);
     // A set, as Mesos keeps them: a role named twice is one.
     const suppressed = [...new Set(suppressedRoles)];
     if (suppressed.length > MAX_SUPPRESSED_ROLES) {
@@ -328,7 +321,7 @@ export abstract class Scheduler extends Actor {
   // ---- plumbing ------------------------------------------------------------------------------
 
   /** The master answered an UPDATE_FRAMEWORK call: applied (the new info is ours) or refused. */
-  private updateAnswered({ requestId, status, message }: { requestId: string; status: 200 | 400 | 403; message?: string }): void {
+  private updateAnswered({ requestId, status, message }: BodyOf<typeof UpdateFrameworkAnswer>): void {
     const update = this.frameworkUpdatesPending.get(requestId);
     if (update === undefined) {
       this.log.info({ requestId, status }, 'ignoring an answer to an UPDATE_FRAMEWORK call not waiting (timed out)');
@@ -545,6 +538,14 @@ export abstract class Scheduler extends Actor {
     if (!this.framework.id) throw new Error('the framework is not registered yet');
     return this.framework.id;
   }
+}
+
+/** `framework` as the scheduler registers and updates it: roles `*` when it names none, the principal the credential's when it names none. */
+function withDefaults(framework: FrameworkInfo, credential: Credential | undefined): FrameworkInfo {
+  return {
+    ...framework, roles: framework.roles ?? ['*'],
+    ...(credential !== undefined && framework.principal === undefined ? { principal: credential.principal } : {}),
+  };
 }
 
 function list(ids: string | string[]): string[] {

@@ -595,13 +595,14 @@ export function roleBreakdowns(state: MasterState): Map<string, RoleBreakdown> {
  */
 export function withFrameworks(state: MasterState, breakdowns: Map<string, RoleBreakdown>): Map<string, RoleBreakdown> {
   for (const framework of state.frameworks.values()) {
-    // And the roles it left while something of it still runs there (Mesos keeps it tracked under them).
-    const left = state.rolesStillLeft(framework);
-    for (const role of [...(framework.info.roles ?? ['*']), ...(left === undefined ? [] : framework.leftRoles ?? [])]) {
+    const nameUnder = (role: string): void => {
       let breakdown = breakdowns.get(role);
       if (breakdown === undefined) breakdowns.set(role, (breakdown = emptyBreakdown()));
       breakdown.frameworks.add(framework.id);
-    }
+    };
+    for (const role of framework.info.roles ?? ['*']) nameUnder(role);
+    // And the roles it left while something of it still runs there (Mesos keeps it tracked under them).
+    if (state.rolesStillLeft(framework) !== undefined) for (const role of framework.leftRoles ?? []) nameUnder(role);
   }
   return breakdowns;
 }

@@ -12,7 +12,7 @@ import {
   authenticateRequest, httpError, isResponse, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { isStrictSubrole, MAX_SCALAR_VALUE, Resources, UNRESERVED_ROLE, type ResourceJSON } from '../../lib/resources';
+import { isStrictSubrole, MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
@@ -826,7 +826,7 @@ export class Master extends Actor {
       for (const role of left) if (used.has(role)) (framework.leftRoles ??= new Set()).add(role);
     }
     if (framework.leftRoles?.size === 0) framework.leftRoles = undefined;
-    this.state.updateFrameworkInfo(framework, { ...info, id: framework.id, roles });
+    this.state.updateFrameworkInfo(framework, { ...info, id: framework.id, roles: [...roles] });
     this.allocatorCall('updateFramework', this.allocator.updateFramework(framework.id, { roles, capabilities: info.capabilities ?? [], suppressedRoles }));
     const stale = framework.offerIds.records().filter((record) => !roles.includes(record.offer.allocationRole)).map((record) => record.offer.id);
     if (stale.length > 0) this.retireOffers(stale, { rescind: true, recover: true });
@@ -964,7 +964,7 @@ export class Master extends Actor {
     const agent = this.agentOfAllocation(allocation);
     if (framework === undefined || agent === undefined) return undefined; // the allocator releases it (removed there too)
     // (An allocation made before the framework left its role, still on its way: returned, not offered.)
-    if (!framework.connected || !framework.active || framework.pid === undefined || !agent.active || agent.removing || !subscribesTo(framework.info, allocation.role)) {
+    if (!framework.connected || !framework.active || framework.pid === undefined || !agent.active || agent.removing || !frameworkRoles(framework.info).includes(allocation.role)) {
       this.recover(framework.id, agent.id, allocation.resources, undefined, allocation.role);
       return undefined;
     }
@@ -1880,7 +1880,7 @@ export class Master extends Actor {
     const known = this.state.frameworks.get(frameworkId);
     if (known !== undefined) return known;
     const info = reported.find((framework) => framework.id === frameworkId) ?? { name: '', user: '' };
-    const roles = validateFrameworkInfo(info) === undefined ? frameworkRoles(info) : ['*'];
+    const roles = validateFrameworkInfo(info) === undefined ? [...frameworkRoles(info)] : ['*'];
     const framework = newFrameworkRecord({ ...info, id: frameworkId, roles }, undefined, this.clock.now());
     this.state.addFramework(framework);
     this.emit({ type: 'FRAMEWORK_ADDED', framework });
@@ -2012,8 +2012,13 @@ export class Master extends Actor {
     for (const tracked of [...this.state.agentTasks(agent)]) this.loseTask(tracked, agent, why, cause);
     this.state.deleteAgent(agent, why === 'unreachable' ? 'unreachable' : 'removed', this.clock.now());
     this.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
+    this.tellFrameworksLost([agent.id]);
+  }
+
+  /** Tells every connected framework that each of `agentIds` is lost (Mesos' `sendSlaveLost`). */
+  private tellFrameworksLost(agentIds: readonly string[]): void {
     for (const framework of this.state.frameworks.values()) {
-      if (framework.connected) this.toFramework(framework, LostAgent, { agentId: agent.id });
+      if (framework.connected) for (const agentId of agentIds) this.toFramework(framework, LostAgent, { agentId });
     }
   }
 
@@ -2078,9 +2083,7 @@ export class Master extends Actor {
       // Frameworks hear that each is lost, as Mesos' `sendSlaveLost`: the master never knew their
       // tasks there, so this (and reconciliation, which answers for them now) is all a framework
       // learns of them (HA walkthrough: a framework waited on such a task for good).
-      for (const framework of this.state.frameworks.values()) {
-        if (framework.connected) for (const agentId of agentIds) this.toFramework(framework, LostAgent, { agentId });
-      }
+      this.tellFrameworksLost(agentIds);
       if (this.state.recoveredAgents.size > 0) this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
     }, (error) => {
       agentIds.forEach((agentId) => this.markingUnreachable.delete(agentId));
@@ -2794,12 +2797,6 @@ function suppressedRolesError(info: FrameworkInfo, suppressedRoles: readonly str
   const strangers = [...new Set(suppressedRoles?.filter((role) => !roles.includes(role)) ?? [])].map((role) => boundedText(role, MAX_ERROR_DETAIL_LENGTH));
   // Mesos' words (a set, as stout prints one).
   return strangers.length === 0 ? undefined : `Suppressed roles { ${listedRoles(strangers)} } are not contained in the set of roles`;
-}
-
-/** Whether a framework of `info` subscribes to `role` (no roles: `*`). */
-function subscribesTo(info: FrameworkInfo, role: string): boolean {
-  const roles = info.roles;
-  return roles === undefined ? role === UNRESERVED_ROLE : roles.includes(role);
 }
 
 /** Names of the messages frameworks send the master (their bad bodies are answered: `invalidMessage`). */

@@ -164,9 +164,12 @@ export function withFrameworkId(executor: ExecutorInfo, frameworkId: string): Ex
   return executor.frameworkId === undefined ? withFields(executor, { frameworkId }) : executor;
 }
 
-/** The roles a framework subscribes to: its `roles`, or `*` when it names none. */
-export function frameworkRoles(info: FrameworkInfo): string[] {
-  return info.roles ?? ['*'];
+/** What a framework that names no roles subscribes to (shared: the list is read, never changed). */
+const DEFAULT_FRAMEWORK_ROLES: readonly string[] = Object.freeze(['*']);
+
+/** The roles a framework subscribes to: its `roles`, or `*` when it names none (no list made per call: `makeOffer` asks per offer). */
+export function frameworkRoles(info: FrameworkInfo): readonly string[] {
+  return info.roles ?? DEFAULT_FRAMEWORK_ROLES;
 }
 
 /**

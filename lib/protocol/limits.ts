@@ -30,6 +30,8 @@ export const MAX_NAME_LENGTH = 1_024;
 export const MAX_HOSTNAME_LENGTH = 255;
 /** Longest role, user, principal, version, reason, uuid, address or attribute. */
 export const MAX_SHORT_TEXT_LENGTH = 1_024;
+/** The most distinct allocation roles one task's resources may name (`TaskInfo.allocationRoles`): one task's resources come from offers of one role. */
+export const MAX_TASK_ALLOCATION_ROLES = 8;
 /** Longest status update message (an executor's words about a task). */
 export const MAX_STATUS_MESSAGE_LENGTH = 64 * 1024;
 

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
-import { MAX_CHECK_STATUSES, MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
+import { MAX_CHECK_STATUSES, MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, MAX_TASK_ALLOCATION_ROLES } from './limits';
 import { compileFastCheck, rememberFrozen } from './fast-check';
 import { plainDataError } from './plain';
 
@@ -222,7 +222,7 @@ export const TaskInfoSchema = z.object({
    * `allocation_info.role`): each must be the role of the offers it is launched on (Mesos), else
    * the task is TASK_ERROR. Unset: the offers' role, as Mesos fills it in.
    */
-  allocationRoles: z.array(shortText).max(8).optional(),
+  allocationRoles: z.array(shortText).max(MAX_TASK_ALLOCATION_ROLES).optional(),
 });
 export type TaskInfo = z.infer<typeof TaskInfoSchema>;
 

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import {
-  MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_SUPPRESSED_ROLES,
+  MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES,
   type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
 import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1OpaqueBytes, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
@@ -313,9 +313,6 @@ function frameworkInfoOf(info: z.infer<typeof frameworkInfo>): FrameworkInfo {
 }
 
 /** A v1 TaskInfo in this project's form, or the bad field's path and reason. */
-/** The most distinct `allocation_info` roles one task's resources may name (`TaskInfo.allocationRoles`). */
-const MAX_ALLOCATION_ROLES = 8;
-
 /** `resources` as this project's resource list, the roles their `allocation_info` names added to `roles`. */
 function withoutAllocationInfo(resources: ReadonlyArray<z.infer<typeof resource>>, roles: Set<string>): ResourceJSON[] {
   return resources.map(({ allocation_info: allocation, ...rest }) => {
@@ -353,7 +350,7 @@ function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
   if (labels.length > 0) out.labels = Object.fromEntries(labels.map((label) => [label.key, label.value ?? '']));
   if (task.health_check !== undefined) out.healthCheck = healthCheckOfV1(task.health_check);
   if (task.check !== undefined) out.check = checkInfoOfV1(task.check);
-  if (allocationRoles.size > MAX_ALLOCATION_ROLES) return `resources: allocation_info names ${allocationRoles.size} roles (one task's resources are offered in one)`;
+  if (allocationRoles.size > MAX_TASK_ALLOCATION_ROLES) return `resources: allocation_info names ${allocationRoles.size} roles (one task's resources are offered in one)`;
   if (allocationRoles.size > 0) out.allocationRoles = [...allocationRoles];
   return out;
 }

@@ -31,12 +31,24 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
   });
 
   async function subscribe(failoverTimeout: number): Promise<{ subscription: V1Subscription; frameworkId: string }> {
+    return subscribeWith({ framework_info: { user: 'u', name: 'timers', failover_timeout: failoverTimeout } });
+  }
+
+  /** A SUBSCRIBE with `subscribe` (its `subscribe` message), answered: the stream and the framework's id. */
+  async function subscribeWith(subscribe: object): Promise<{ subscription: V1Subscription; frameworkId: string }> {
     const subscription = new V1Subscription(host.address);
     subscriptions.push(subscription);
-    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'timers', failover_timeout: failoverTimeout } } });
+    await subscription.open({ type: 'SUBSCRIBE', subscribe });
     await clock.settle();
     const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED', 5_000);
     return { subscription, frameworkId: (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value };
+  }
+
+  /** An agent of cpus:2;mem:1024, registering with the master. */
+  function registerAgent(): void {
+    const agent = new FakeAgent('agent-1');
+    host.spawn(agent);
+    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '1' });
   }
 
   /** How many HEARTBEATs the stream has carried. */
@@ -60,15 +72,8 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
   });
 
   it('a SUBSCRIBE with suppressed_roles gets no offers for them until it revives', async () => {
-    const agent = new FakeAgent('agent-1');
-    host.spawn(agent);
-    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '1' });
-    const subscription = new V1Subscription(host.address);
-    subscriptions.push(subscription);
-    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'quiet' }, suppressed_roles: ['*'] } });
-    await clock.settle();
-    const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED', 5_000);
-    const frameworkId = (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value;
+    registerAgent();
+    const { subscription, frameworkId } = await subscribeWith({ framework_info: { user: 'u', name: 'quiet' }, suppressed_roles: ['*'] });
     for (let interval = 0; interval < 5; interval++) await clock.advance(1_000);
     // A marker on the same stream: the answer to reconciling an unknown task comes after anything sent before it.
     expect((await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'marker' } }] } }, subscription.streamId)).status).to.equal(202);
@@ -85,16 +90,9 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
   });
 
   it('UPDATE_FRAMEWORK is answered 200 once applied: offers follow the new roles, in the format of the new capabilities; a bad update is 400 naming why', async () => {
-    const agent = new FakeAgent('agent-1');
-    host.spawn(agent);
-    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '1' });
-    const subscription = new V1Subscription(host.address);
-    subscriptions.push(subscription);
+    registerAgent();
     const info = { user: 'u', name: 'moving', role: 'a' };
-    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: info } });
-    await clock.settle();
-    const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED', 5_000);
-    const frameworkId = (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value;
+    const { subscription, frameworkId } = await subscribeWith({ framework_info: info });
     await clock.advance(1_000);
     const first = await subscription.next((event) => event.type === 'OFFERS', 5_000);
     const firstOffer = (first.offers as { offers: Array<{ id: { value: string }; resources: Array<Record<string, unknown>> }> }).offers[0]!;
