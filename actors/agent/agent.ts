@@ -1246,7 +1246,7 @@ export class Agent extends Actor {
   /** Sends an update the agent made itself through the status update manager (Mesos SOURCE_SLAVE). */
   private agentUpdate(frameworkId: string, executorId: string | undefined, taskId: string, verdict: AgentVerdict): void {
     const update = agentStatusUpdate({
-      frameworkId, agentId: this.agentId ?? '', executorId, taskId, verdict, uuid: this.host.newId(), nowMs: this.clock.now(),
+      frameworkId, agentId: this.agentId ?? '', executorId, taskId, verdict, uuid: this.host.newUuid(), nowMs: this.clock.now(),
     });
     const framework = this.frameworks.get(frameworkId);
     framework?.executors.get(executorId ?? '')?.updateTaskState(update.status);

@@ -162,8 +162,6 @@ export abstract class Executor extends Actor {
   private readonly tasks: Map<string, TaskInfo> = new SmallMap();
   /** Re-sends unacknowledged updates while any exist. */
   private retryTimer: Timer | undefined;
-  /** Counter for update uuids (with the executor id and the host's random id, unique). */
-  private updateCounter = 0;
 
   /** @param options identity and timeouts; default: read from the environment the agent set. */
   constructor(options: ExecutorOptions = executorOptionsFromEnvironment()) {
@@ -450,8 +448,7 @@ export abstract class Executor extends Actor {
 
   private newUpdate(status: ExecutorStatus): StatusUpdate {
     const timestamp = this.clock.now() / 1000;
-    // Joined flat: the master and the agent keep it with the task's statuses (a concatenation tree is twice the bytes).
-    const uuid = [this.options.executorId, this.host.newId(), ++this.updateCounter].join('-');
+    const uuid = this.host.newUuid();
     // Every field in one go: a property added to the copy afterwards cost more than the copy (lib/with-fields.ts).
     const agentId = this.agentId;
     const executorId = this.options.executorId;

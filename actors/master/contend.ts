@@ -24,7 +24,7 @@ import { attachMetricsSource, metricsAccess, type DetachMetrics, type MetricsSou
 import { masterInfoOf } from './master';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
-import { StandbyMaster, type HeldRegistration } from './standby';
+import { notLeadingMetrics, StandbyMaster, type HeldRegistration } from './standby';
 import { apiActorId, StandbyApi } from './v1-scheduler';
 import { DEFAULT_MASTER_ACTOR_IDS, spawnMasterInfoActors, startMaster, type MasterActorIds, type MasterHandle } from './start';
 import type { Actor } from '../../lib/actor';
@@ -62,8 +62,13 @@ export class ContendingMaster {
   elections = 0;
   private standby: StandbyMaster | undefined;
   private standbyApi: StandbyApi | undefined;
-  /** Takes the standby's metrics off the host's metrics actor. */
-  private detachStandbyMetrics: DetachMetrics | undefined;
+  /**
+   * Takes its metrics source off the host's metrics actor. One source for the contender's whole
+   * life (a master that does not lead, while no master leads here), so the metrics actor, which
+   * ends with its last source, serves `/metrics/snapshot` across every transition (it answered 404
+   * while a leader stepped down, between its master's sources and the standby's).
+   */
+  private detachMetrics: DetachMetrics | undefined;
   private contender: ZooKeeperMasterContender | undefined;
   private registryClient: ZooKeeperClient | undefined;
   /** Transitions run one at a time, in order. */
@@ -83,6 +88,12 @@ export class ContendingMaster {
   static start(options: ContendingMasterOptions): ContendingMaster {
     const master = new ContendingMaster(options);
     master.infoActors = spawnMasterInfoActors(options.host, options.flags);
+    const { host, flags } = options;
+    const source: MetricsSource = {
+      read: async () => (master.leading === undefined ? notLeadingMetrics(host.clock.now(), master.startedAtMs) : {}),
+      kindOf: () => 'gauge',
+    };
+    master.detachMetrics = attachMetricsSource(host, source, master.actorIds.metrics, metricsAccess(httpAuthenticationOf(flags), flags.acls));
     master.spawnStandby();
     master.contend();
     return master;
@@ -98,11 +109,15 @@ export class ContendingMaster {
     this.setState('stopped');
     const contender = this.contender;
     this.contender = undefined;
-    await contender?.withdraw();
+    // The candidacy's session and the registry's close together: with ZooKeeper unreachable each
+    // waits ZOOKEEPER_CLOSE_TIMEOUT_MS, once, not once each.
+    const withdrawn = contender?.withdraw();
     await this.transitions;
     await this.stopLeading();
+    await withdrawn;
     await this.stopStandby();
     await this.stopInfoActors();
+    await this.stopMetrics();
   }
 
   /**
@@ -121,6 +136,13 @@ export class ContendingMaster {
     await leading?.stop();
     await this.stopStandby();
     await this.stopInfoActors();
+    await this.stopMetrics();
+  }
+
+  private async stopMetrics(): Promise<void> {
+    const detach = this.detachMetrics;
+    this.detachMetrics = undefined;
+    await detach?.();
   }
 
   /** Where its master (or standby) answers. */
@@ -246,7 +268,7 @@ export class ContendingMaster {
     if (this.standby !== undefined || this.state === 'stopped') return;
     const { host, flags } = this.options;
     const own = this.ownPid;
-    const standby = new StandbyMaster({ pid: own.toString(), hostname: flags.hostname ?? own.host }, host.clock.now(), own.id);
+    const standby = new StandbyMaster({ pid: own.toString(), hostname: flags.hostname ?? own.host }, this.startedAtMs, own.id);
     host.spawn(standby);
     // The host's one master sends the web UI's `/` to the leader's while it stands by (a leading
     // master's start makes its web UI actor the delegate instead).
@@ -257,8 +279,6 @@ export class ContendingMaster {
     const api = new StandbyApi(apiActorId(own.id), (path) => standby.redirectTo(path));
     host.spawn(api);
     this.standbyApi = api;
-    const source: MetricsSource = { read: () => dispatch(standby, (actor) => actor.metrics()), kindOf: () => 'gauge' };
-    this.detachStandbyMetrics = attachMetricsSource(host, source, this.actorIds.metrics, metricsAccess(httpAuthenticationOf(flags), flags.acls));
   }
 
   private async stopStandby(): Promise<void> {
@@ -271,9 +291,6 @@ export class ContendingMaster {
       await this.options.host.wait(api);
     }
     if (standby === undefined) return;
-    const detach = this.detachStandbyMetrics;
-    this.detachStandbyMetrics = undefined;
-    await detach?.();
     this.options.host.terminate(standby);
     await this.options.host.wait(standby);
   }

@@ -54,6 +54,15 @@ const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks', '/state-summary',
  * The non-leading master actor (id `master`).
  * @example host.spawn(new StandbyMaster(info)); standby.leaderChanged(detected);
  */
+/**
+ * What a master that does not lead reports at `/metrics/snapshot` (Mesos' non-elected master
+ * reports `master/elected` 0 too), `startedAtMs` being when its process started; the master's
+ * other metrics come with leadership.
+ */
+export function notLeadingMetrics(nowMs: number, startedAtMs: number): Record<string, number> {
+  return { 'master/elected': 0, 'master/uptime_secs': (nowMs - startedAtMs) / 1000 };
+}
+
 export class StandbyMaster extends Actor {
   private leader: DetectedMaster | undefined;
   private readonly loggedSenders = new Set<string>();
@@ -62,7 +71,7 @@ export class StandbyMaster extends Actor {
   private readonly startTimeMs: number;
 
   /** @param pid this master's own pid text; @param hostname what it advertises */
-  /** @param actorId default `master` (a simulation running several masters on one host gives each its own) */
+  /** @param nowMs when its process started (`start_time`) @param actorId default `master` (a simulation running several masters on one host gives each its own) */
   constructor(private readonly own: { readonly pid: string; readonly hostname: string }, nowMs: number, actorId: string = MASTER_ACTOR_ID) {
     super(actorId);
     this.startTimeMs = nowMs;
@@ -80,13 +89,6 @@ export class StandbyMaster extends Actor {
     this.route('/', () => this.redirect('/'));
   }
 
-  /**
-   * What a master that does not lead reports at `/metrics/snapshot` (Mesos' non-elected master
-   * reports `master/elected` 0 too); the master's other metrics come with leadership.
-   */
-  metrics(): Record<string, number> {
-    return { 'master/elected': 0, 'master/uptime_secs': (this.clock.now() - this.startTimeMs) / 1000 };
-  }
 
   /** The leader changed (the contender's view); `undefined`: none. */
   leaderChanged(leader: DetectedMaster | undefined): void {

@@ -11,4 +11,4 @@ export * from './zookeeper';
 export * from './election';
 export { isZooKeeperMaster, masterDetector } from './detector';
 export { MemoryZooKeeper, SIMULATED_ZOOKEEPER_LATENCY_MS, type MemoryZooKeeperOptions } from './memory-zookeeper';
-export { connectNodeZooKeeper, createNodeZooKeeperConnector, ZOOKEEPER_REQUEST_TIMEOUT_MS, type NodeZooKeeperOptions } from './node-zookeeper';
+export { connectNodeZooKeeper, createNodeZooKeeperConnector, ZOOKEEPER_CLOSE_TIMEOUT_MS, ZOOKEEPER_REQUEST_TIMEOUT_MS, type NodeZooKeeperOptions } from './node-zookeeper';

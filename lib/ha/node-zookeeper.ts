@@ -46,6 +46,16 @@ import {
  * outstanding longer than a session would last is not worth waiting for.
  */
 export const ZOOKEEPER_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Longest `close()` waits for the server to end the session (which deletes its ephemeral nodes at
+ * once, so another master is elected without waiting for expiry). A server that answers at all
+ * answers a close in milliseconds; one that does not within this expires the session by itself.
+ * It bounds how long a master stopped by SIGTERM takes to exit while ZooKeeper is unreachable (a
+ * read timeout, 6.7 s of a 10 s session, before: a supervisor restarting it at once found its
+ * port still taken).
+ */
+export const ZOOKEEPER_CLOSE_TIMEOUT_MS = 2_000;
 /** A connection silent for this share of the session timeout is dropped (ZooKeeper's clients' read timeout). */
 const READ_TIMEOUT_SHARE = 2 / 3;
 /** Liveness checks per read timeout: a dead link is dropped between 1 and 1.25 read timeouts after it died. */
@@ -228,8 +238,8 @@ class NodeZooKeeperClient implements ZooKeeperClient {
     this.setState('closed');
     if (libraryState === zookeeper.State.EXPIRED) return;
     // Connected: the server ends the session (deleting its ephemeral nodes), then closes the link;
-    // one that does not within a read timeout is not answering anyway.
-    const answerTimeoutMs = Math.min(this.requestTimeoutMs, this.readTimeoutMs());
+    // one that does not within a read timeout (or ZOOKEEPER_CLOSE_TIMEOUT_MS) is not answering anyway.
+    const answerTimeoutMs = Math.min(this.requestTimeoutMs, this.readTimeoutMs(), ZOOKEEPER_CLOSE_TIMEOUT_MS);
     const linkClosed = libraryState === zookeeper.State.SYNC_CONNECTED ? this.libraryDisconnected(answerTimeoutMs) : Promise.resolve();
     this.library.close();
     // Closed while the link is down, perhaps from inside the library's own DISCONNECTED event: the

@@ -18,7 +18,7 @@ import { MessageFilters } from './filters';
 import { findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
-import { newIdFrom, Prng, randomSeed } from './prng';
+import { newIdFrom, newUuidFrom, Prng, randomSeed } from './prng';
 import { Queue } from './queue';
 import { describeTlsFailure, tlsServerOptions, type TlsOptions } from './tls';
 import { TRACE_FORMAT_VERSION, TraceRecorder, type TraceEvent, type TraceRunBody, type TraceRunName } from './trace';
@@ -393,6 +393,11 @@ export class ActorHost {
   /** A random 21-character URL-safe id drawn from the host's seeded PRNG. */
   newId(): string {
     return newIdFrom(this.random);
+  }
+
+  /** A random version 4 UUID's text drawn from the host's seeded PRNG (status update uuids). */
+  newUuid(): string {
+    return newUuidFrom(this.random);
   }
 
   /** The local actor with this id, if running. */

@@ -3,6 +3,7 @@
  * are reproducible from a logged seed under simulation.
  */
 import { urlAlphabet } from 'nanoid';
+import { asVersion4, uuidText, UUID_BYTES } from '../uuid';
 
 export class Prng {
   /**
@@ -106,6 +107,23 @@ export function newIdFrom(prng: Prng): string {
   for (let index = 0; index < ID_LENGTH; index++) codes[index] = URL_ALPHABET.charCodeAt((bytes[ID_DRAWS - 1 - index] as number) & 63);
   return String.fromCharCode.apply(null, codes);
 }
+
+/**
+ * A random version 4 UUID's text from `prng` (a status update's uuid, as Mesos makes them). It
+ * draws as many numbers as `newIdFrom`, so a seed's later draws are what they were when these
+ * uuids were ids.
+ */
+export function newUuidFrom(prng: Prng): string {
+  const bytes = uuidScratch;
+  for (let index = 0; index < ID_DRAWS; index++) {
+    const draw = prng.nextUint32() & 0xff;
+    if (index < UUID_BYTES) bytes[index] = draw;
+  }
+  return uuidText(asVersion4(bytes));
+}
+
+/** Scratch space of `newUuidFrom`. */
+const uuidScratch = new Uint8Array(UUID_BYTES);
 
 /** Scratch space of `newIdFrom` (it never yields between filling and reading them). */
 const idBytes = new Uint8Array(ID_DRAWS);

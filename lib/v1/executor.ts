@@ -10,14 +10,14 @@ import {
   MAX_STATUS_MESSAGE_LENGTH, TASK_STATES,
   checkStatusInfoError, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { checkStatusOfV1, v1NumberField, v1CheckStatusSchema, checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Data, textOfV1OpaqueBytes, v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
+import { checkStatusOfV1, v1NumberField, v1CheckStatusSchema, checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Data, textOfV1Uuid, NOT_A_VALID_UUID, v1Uuid, v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
 
 /** Most unacknowledged tasks or updates a re-subscription may list. */
 export const MAX_UNACKNOWLEDGED_ENTRIES = 10_000;
 
 /**
- * Longest `uuid` of a status, in characters of base64 (Mesos' are 16 bytes, 24 characters): so
- * that even bytes kept as `base64:<base64>` fit the cluster's id limit (`MAX_SHORT_TEXT_LENGTH`).
+ * Longest `uuid` of a status read, in characters of base64, before it is checked to be the 16
+ * bytes of a UUID (24 characters; anything else is `NOT_A_VALID_UUID`, as in Mesos).
  */
 export const MAX_UUID_BASE64_CHARS = 256;
 
@@ -59,7 +59,7 @@ const callSchema = z.object({
 /** The call types served (all of Mesos'). */
 export const EXECUTOR_CALL_TYPES = ['SUBSCRIBE', 'UPDATE', 'MESSAGE', 'HEARTBEAT'] as const;
 
-/** A v1 executor call, checked and in this project's types. Statuses carry the executor's uuid (see `textOfV1OpaqueBytes`). */
+/** A v1 executor call, checked and in this project's types. Statuses carry the executor's uuid as a UUID's text (see `textOfV1Uuid`). */
 export type ExecutorCall =
   | { type: 'SUBSCRIBE'; frameworkId: string; executorId: string; unacknowledgedTaskIds: string[]; unacknowledgedUpdates: TaskStatus[] }
   | { type: 'UPDATE'; frameworkId: string; executorId: string; status: TaskStatus }
@@ -126,8 +126,8 @@ export function parseExecutorCall(body: unknown): ParsedExecutorCall {
  */
 function statusOf(given: z.infer<typeof taskStatus>, frameworkId: string, executorId: string): TaskStatus | string {
   if (given.uuid === undefined) return "uuid: Expecting 'uuid' to be present";
-  const uuid = textOfV1OpaqueBytes(given.uuid);
-  if (uuid === undefined) return 'uuid: must be non-empty base64';
+  const uuid = textOfV1Uuid(given.uuid);
+  if (uuid === undefined) return `uuid: ${NOT_A_VALID_UUID}`;
   if (given.executor_id !== undefined && given.executor_id.value !== executorId) {
     return `executor_id: ExecutorID in Call: ${executorId} does not match ExecutorID in TaskStatus: ${given.executor_id.value}`;
   }
@@ -189,7 +189,7 @@ export function killEvent(taskId: string, gracePeriodSeconds?: number): V1Json {
 
 /** ACKNOWLEDGED: the agent has the update with this uuid (the executor's own bytes, base64). */
 export function acknowledgedEvent(taskId: string, uuid: string): V1Json {
-  return { type: 'ACKNOWLEDGED', acknowledged: { task_id: v1Id(taskId), uuid: v1OpaqueBytes(uuid) } };
+  return { type: 'ACKNOWLEDGED', acknowledged: { task_id: v1Id(taskId), uuid: v1Uuid(uuid) } };
 }
 
 /** MESSAGE: data from the scheduler. */

@@ -16,6 +16,7 @@ import { plainDataError } from '../protocol/plain';
 import { MAX_SHORT_TEXT_LENGTH } from '../protocol/limits';
 import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, TaskInfo, TaskStatus } from '../protocol';
 import { MAX_CHECK_STATUSES } from '../protocol/limits';
+import { isUuidBytes, isUuidText, uuidBytes, uuidText } from '../uuid';
 
 /** A JSON object as Mesos writes one. */
 export type V1Json = Record<string, unknown>;
@@ -57,17 +58,31 @@ export function textOfV1Data(base64: string): string | undefined {
   return `${V1_OPAQUE_BYTES_PREFIX}${bytes.toString('base64')}`;
 }
 
+/** Mesos' words for a `uuid` that is not 16 bytes of a UUID of versions 1–5 (stout's `UUID::fromBytes`). */
+export const NOT_A_VALID_UUID = 'Not a valid UUID';
+
 /**
- * An opaque `bytes` id from JSON (base64), such as a status update's `uuid`, as `textOfV1Data`
- * keeps it (Mesos' own executors send 16 random bytes). Undefined when it is not base64 or is empty.
+ * A status update's `uuid` from JSON (base64 of 16 bytes, a UUID as Mesos takes one) as the
+ * UUID's text, as uuids travel inside the cluster (`lib/uuid.ts`); undefined for anything else,
+ * which Mesos refuses as `NOT_A_VALID_UUID`.
  */
-export function textOfV1OpaqueBytes(base64: string): string | undefined {
-  const text = textOfV1Data(base64);
-  return text === undefined || text.length === 0 ? undefined : text;
+export function textOfV1Uuid(base64: string): string | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return undefined;
+  const bytes = Buffer.from(base64, 'base64');
+  return isUuidBytes(bytes) ? uuidText(bytes) : undefined;
 }
 
 /**
- * Bytes kept by `textOfV1Data` or `textOfV1OpaqueBytes` (or made here as text) as base64 again.
+ * A status update's uuid as a v1 `bytes` field: a UUID's text (every uuid this project makes) as
+ * its 16 bytes, as Mesos sends them, so a client may parse it as a UUID and send it back in an
+ * ACKNOWLEDGE; any other text (an actor program's own) as its bytes (`v1OpaqueBytes`).
+ */
+export function v1Uuid(text: string): string {
+  return isUuidText(text) ? uuidBytes(text).toString('base64') : v1OpaqueBytes(text);
+}
+
+/**
+ * Bytes kept by `textOfV1Data` (or made here as text) as base64 again.
  * A `base64:` text is unwrapped only when `textOfV1Data` would have made it from those bytes:
  * an actor program's own text that starts so (`base64:hello`) goes out as its UTF-8, as sent.
  */
@@ -181,7 +196,7 @@ export function v1TaskStatus(status: TaskStatus): V1Json {
   if (status.agentId !== undefined) out.agent_id = v1Id(status.agentId);
   if (status.executorId !== undefined) out.executor_id = v1Id(status.executorId);
   if (status.timestamp !== undefined) out.timestamp = status.timestamp;
-  if (status.uuid !== undefined) out.uuid = v1OpaqueBytes(status.uuid);
+  if (status.uuid !== undefined) out.uuid = v1Uuid(status.uuid);
   if (status.healthy !== undefined) out.healthy = status.healthy;
   if (status.checkStatus !== undefined) out.check_status = v1CheckStatus(status.checkStatus);
   if (status.unreachableTime !== undefined) out.unreachable_time = { nanoseconds: Math.round(status.unreachableTime * 1e9) };

@@ -71,6 +71,9 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
       from = subscription.events.indexOf(event) + 1;
       const status = statusOf(event);
       if (status.uuid !== undefined) {
+        // A UUID's 16 bytes, as Mesos sends them (a client may parse it as one), version 1 to 5.
+        const bytes = Buffer.from(status.uuid, 'base64');
+        expect([bytes.length, bytes[6] as number >> 4 >= 1 && bytes[6] as number >> 4 <= 5], status.uuid).to.deep.equal([16, true]);
         const acked = await call(subscription, frameworkId, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
         expect(acked.status, acked.text).to.equal(202);
       }

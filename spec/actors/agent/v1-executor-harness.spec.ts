@@ -193,7 +193,7 @@ describe('actors/agent: v1 executor API adapters over time (harness)', () => {
 
   it('relays UPDATE with the executor\'s uuid, and writes ACKNOWLEDGED once the agent has it', async () => {
     const reader = await subscribe();
-    const uuid = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]).toString('base64');
+    const uuid = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 0x42, 3, 4, 5, 6, 7, 8, 9, 10, 11]).toString('base64');
     const update = await serve({ type: 'UPDATE', ...IDS, update: { status: { task_id: { value: 'T1' }, state: 'TASK_RUNNING', uuid } } });
     expect(update.status).to.equal(202);
     const forwarded = harness.forwarded();

@@ -253,7 +253,7 @@ describe('actors/agent: the v1 executor HTTP API, with an executor written in pl
     expect([noExecutor.status, noExecutor.body]).to.deep.equal([400, "Failed to validate executor::Call: Expecting 'executor_id' to be present"]);
     const staging = await post(address, JSON.stringify({
       type: 'UPDATE', framework_id: { value: REAL_FRAMEWORK_ID }, executor_id: { value: 'E1' },
-      update: { status: { task_id: { value: 'T1' }, state: 'TASK_STAGING', uuid: 'AAAAAAAAAAAAAAAAAAAAAA==' } },
+      update: { status: { task_id: { value: 'T1' }, state: 'TASK_STAGING', uuid: 'AAAAAAAAQAAAAAAAAAAAAA==' } },
     }), { ...bearer, ...json });
     expect([staging.status, staging.body]).to.deep.equal([400, `Failed to validate executor::Call: update.status.state: Received TASK_STAGING from executor E1 of framework ${REAL_FRAMEWORK_ID} which is not allowed`]);
     const unknown = await post(address, message('E9'), { ...bearer, ...json });

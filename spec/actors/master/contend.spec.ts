@@ -257,4 +257,26 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     expect(state.elected).to.equal(false);
     expect(state.leader, 'the leader named by the master that stepped down').to.not.equal(`master@${first.host.address}`);
   });
+
+  it('a leader stepping down serves /metrics/snapshot throughout (one metrics actor), its uptime the process\'s', async () => {
+    const first = await startMasterMachine();
+    await clock.advance(5_000);
+    expect(first.contending.state).to.equal('leading');
+    const metricsActor = first.host.lookup('metrics');
+    expect(metricsActor).to.not.equal(undefined);
+    const seen: Array<string | undefined> = [];
+    first.contending.onStateChange(() => seen.push(first.host.lookup('metrics') === metricsActor ? 'same' : 'other'));
+    for (const session of first.sessions) zk.partition(session);
+    for (let step = 0; step < 300 && first.contending.state !== 'standby'; step++) await clock.advance(100);
+    expect(first.contending.state).to.equal('standby');
+    // Before: the master's sources went with it, the metrics actor with its last source (404),
+    // and the standby spawned another.
+    expect(first.host.lookup('metrics'), 'the metrics actor that served the leader').to.equal(metricsActor);
+    expect(seen).to.deep.equal(['same']);
+    const snapshot = await rawGet(first.host.address, '/metrics/snapshot');
+    expect(snapshot.status).to.equal(200);
+    const metrics = JSON.parse(snapshot.body) as Record<string, number>;
+    expect(metrics['master/elected']).to.equal(0);
+    expect(metrics['master/uptime_secs'], 'since the process started, not since it stood by').to.be.at.least(5);
+  });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connectNodeZooKeeper, createNodeZooKeeperConnector } from '../../../lib/ha/node-zookeeper';
+import { connectNodeZooKeeper, createNodeZooKeeperConnector, ZOOKEEPER_CLOSE_TIMEOUT_MS } from '../../../lib/ha/node-zookeeper';
 import {
   MAX_ZOOKEEPER_URL_LENGTH,
   parseZooKeeperUrl,
@@ -10,7 +10,7 @@ import {
   type ZooKeeperErrorCode,
   type ZooKeeperSessionState,
 } from '../../../lib/ha/zookeeper';
-import { RealClock } from '../../../lib/process/clock';
+import { RealClock, VirtualClock } from '../../../lib/process/clock';
 import { BlackholeProxy } from '../../support/blackhole-proxy';
 import { freeLoopbackPort, ZOOKEEPER_START_TIMEOUT_MS, ZooKeeperServer, zooKeeperSkipReason } from '../../support/zookeeper-server';
 
@@ -423,6 +423,23 @@ const skipReason = zooKeeperSkipReason();
     await server.pause();
     try {
       await within('close()', client.close(), SESSION_TIMEOUT_MS * 4);
+      expect(client.state).to.equal('closed');
+    } finally {
+      server.resume();
+    }
+  });
+
+  it('close() on a hung server waits ZOOKEEPER_CLOSE_TIMEOUT_MS at most, however long the session (a master stopped by SIGTERM took a read timeout to exit)', async () => {
+    const clock = new VirtualClock();
+    const client = await connected({ connector: createNodeZooKeeperConnector({ clock }), sessionTimeoutMs: 9_000 });
+    await server.pause();
+    try {
+      let closed = false;
+      const closing = client.close().then(() => { closed = true; });
+      await clock.advance(ZOOKEEPER_CLOSE_TIMEOUT_MS - 1);
+      expect(closed, 'closed before the server answered or the bound passed').to.equal(false);
+      await clock.advance(1);
+      await within('close()', closing);
       expect(client.state).to.equal('closed');
     } finally {
       server.resume();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { customRandom, urlAlphabet } from 'nanoid';
-import { ID_LENGTH, newIdFrom, Prng } from '../../../lib/process/prng';
+import { ID_LENGTH, newIdFrom, newUuidFrom, Prng } from '../../../lib/process/prng';
+import { isUuidBytes, isUuidText, uuidBytes } from '../../../lib/uuid';
 
 describe('lib/process/prng', () => {
   it('draws the sfc32 sequence it always drew (logged seeds replay): the first five draws and the 100,000th', () => {
@@ -32,5 +33,23 @@ describe('lib/process/prng', () => {
       expect(ours.draws).to.equal(theirs.draws);
       expect(ours.nextUint32()).to.equal(theirs.nextUint32());
     }
+  });
+
+  it('newUuidFrom makes version 4 UUIDs from the draws (the same seed, the same uuids) and draws what newIdFrom draws', () => {
+    const a = new Prng(42);
+    const b = new Prng(42);
+    const ids = new Prng(42);
+    const seen = new Set<string>();
+    for (let index = 0; index < 1_000; index++) {
+      const uuid = newUuidFrom(a);
+      expect(uuid).to.equal(newUuidFrom(b));
+      expect(isUuidText(uuid), uuid).to.equal(true);
+      expect(uuid[14]).to.equal('4');
+      expect(isUuidBytes(uuidBytes(uuid))).to.equal(true);
+      seen.add(uuid);
+      newIdFrom(ids);
+    }
+    expect(seen.size).to.equal(1_000);
+    expect(a.draws).to.equal(ids.draws);
   });
 });

@@ -78,7 +78,7 @@ describe('health checks and checks in v1 JSON', () => {
   it('takes check_status and healthy from an executor UPDATE, and refuses a status without its part', () => {
     const update = (checkStatus: unknown): ReturnType<typeof parseExecutorCall> => parseExecutorCall({
       type: 'UPDATE', framework_id: { value: 'F1' }, executor_id: { value: 'E1' },
-      update: { status: { task_id: { value: 'T1' }, state: 'TASK_RUNNING', uuid: Buffer.from('u1').toString('base64'), healthy: false, check_status: checkStatus } },
+      update: { status: { task_id: { value: 'T1' }, state: 'TASK_RUNNING', uuid: Buffer.from('1b4e28ba2fa141d2883f0016d3cca427', 'hex').toString('base64'), healthy: false, check_status: checkStatus } },
     });
     const parsed = update({ type: 'TCP', tcp: { succeeded: true } });
     if (!parsed.ok) throw new Error(parsed.error);

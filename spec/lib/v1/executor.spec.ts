@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import {
   acknowledgedEvent, killEvent, launchEvent, messageEvent, parseExecutorCall, shutdownEvent, subscribedEvent, MAX_UNACKNOWLEDGED_ENTRIES, MAX_UUID_BASE64_CHARS, type ExecutorCall,
 } from '../../../lib/v1/executor';
-import { textOfV1OpaqueBytes, v1OpaqueBytes, V1_OPAQUE_BYTES_PREFIX } from '../../../lib/v1/json';
+import { textOfV1Uuid, v1Uuid, NOT_A_VALID_UUID, V1_OPAQUE_BYTES_PREFIX } from '../../../lib/v1/json';
+import { uuidText } from '../../../lib/uuid';
 
 function call(body: unknown): ExecutorCall {
   const parsed = parseExecutorCall(body);
@@ -18,8 +19,11 @@ function error(body: unknown): string {
 }
 
 const IDS = { framework_id: { value: 'F1' }, executor_id: { value: 'E1' } };
-/** 16 bytes that are not UTF-8 (as Mesos' own uuids mostly are not). */
-const BINARY_UUID = Buffer.from([0xff, 0xfe, 0x00, 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]).toString('base64');
+/** A version 4 UUID's 16 bytes, not UTF-8 (as Mesos' own uuids mostly are not). */
+const UUID_BYTES = Buffer.from([0xff, 0xfe, 0x00, 0x80, 1, 2, 0x43, 4, 0x85, 6, 7, 8, 9, 10, 11, 12]);
+const BINARY_UUID = UUID_BYTES.toString('base64');
+/** Its text, as uuids travel inside the cluster. */
+const UUID_TEXT = 'fffe0080-0102-4304-8506-0708090a0b0c';
 
 describe('v1 executor calls', () => {
   it('takes a SUBSCRIBE as Mesos documents it, with the unacknowledged tasks\' ids and updates', () => {
@@ -27,36 +31,45 @@ describe('v1 executor calls', () => {
       type: 'SUBSCRIBE', ...IDS,
       subscribe: {
         unacknowledged_tasks: [{ name: 'dummy-task', task_id: { value: 'T1' }, agent_id: { value: 'A1' }, command: { value: 'ls' } }],
-        unacknowledged_updates: [{ framework_id: { value: 'F1' }, status: { source: 'SOURCE_EXECUTOR', task_id: { value: 'T1' }, state: 'TASK_RUNNING', uuid: 'dXVpZC0x' } }],
+        unacknowledged_updates: [{ framework_id: { value: 'F1' }, status: { source: 'SOURCE_EXECUTOR', task_id: { value: 'T1' }, state: 'TASK_RUNNING', uuid: BINARY_UUID } }],
       },
       unknown_field: true,
     })).to.deep.equal({
       type: 'SUBSCRIBE', frameworkId: 'F1', executorId: 'E1', unacknowledgedTaskIds: ['T1'],
-      unacknowledgedUpdates: [{ taskId: 'T1', state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', executorId: 'E1', uuid: 'uuid-1' }],
+      unacknowledgedUpdates: [{ taskId: 'T1', state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', executorId: 'E1', uuid: UUID_TEXT }],
     });
     expect(call({ type: 'SUBSCRIBE', ...IDS, subscribe: {} })).to.deep.include({ unacknowledgedTaskIds: [], unacknowledgedUpdates: [] });
   });
 
-  it('takes an UPDATE, keeping a binary uuid byte for byte', () => {
+  it('takes an UPDATE, its uuid a UUID\'s 16 bytes kept as the UUID\'s text and sent back byte for byte', () => {
     const update = call({
       type: 'UPDATE', ...IDS,
       update: { status: { task_id: { value: 'T1' }, state: 'TASK_FINISHED', message: 'done', data: 'aGk=', uuid: BINARY_UUID, executor_id: { value: 'E1' }, healthy: true } },
     });
     expect(update).to.deep.equal({
       type: 'UPDATE', frameworkId: 'F1', executorId: 'E1',
-      status: { taskId: 'T1', state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', executorId: 'E1', uuid: `${V1_OPAQUE_BYTES_PREFIX}${BINARY_UUID}`, message: 'done', data: 'hi', healthy: true },
+      status: { taskId: 'T1', state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', executorId: 'E1', uuid: UUID_TEXT, message: 'done', data: 'hi', healthy: true },
     });
     const uuid = (update as Extract<ExecutorCall, { type: 'UPDATE' }>).status.uuid as string;
-    expect(v1OpaqueBytes(uuid)).to.equal(BINARY_UUID);
+    expect(uuid).to.equal(uuidText(UUID_BYTES));
+    expect(v1Uuid(uuid)).to.equal(BINARY_UUID);
     expect((acknowledgedEvent('T1', uuid).acknowledged as { uuid: string }).uuid).to.equal(BINARY_UUID);
   });
 
-  it('keeps text uuids as text, and text that looks like the marker apart from it', () => {
-    expect(textOfV1OpaqueBytes(Buffer.from('uuid-1').toString('base64'))).to.equal('uuid-1');
-    const tricky = Buffer.from(`${V1_OPAQUE_BYTES_PREFIX}abc`).toString('base64');
-    expect(v1OpaqueBytes(textOfV1OpaqueBytes(tricky) as string)).to.equal(tricky);
-    expect(textOfV1OpaqueBytes('')).to.equal(undefined);
-    expect(textOfV1OpaqueBytes('not base64!')).to.equal(undefined);
+  it('takes only a UUID\'s 16 bytes for a uuid, as Mesos (stout\'s UUID::fromBytes), and sends an actor program\'s own text uuid as its bytes', () => {
+    const version0 = Buffer.from(UUID_BYTES);
+    version0[6] = 0x03;
+    for (const bad of [Buffer.from('uuid-1').toString('base64'), version0.toString('base64'), Buffer.concat([UUID_BYTES, Buffer.from([0])]).toString('base64'), '', 'not base64!']) {
+      expect(textOfV1Uuid(bad), bad).to.equal(undefined);
+    }
+    for (const version of [1, 2, 3, 4, 5]) {
+      const bytes = Buffer.from(UUID_BYTES);
+      bytes[6] = (version << 4) | 3;
+      expect(v1Uuid(textOfV1Uuid(bytes.toString('base64')) as string)).to.equal(bytes.toString('base64'));
+    }
+    expect(v1Uuid('uuid-1')).to.equal(Buffer.from('uuid-1').toString('base64'));
+    expect(v1Uuid(`${V1_OPAQUE_BYTES_PREFIX}abc`)).to.equal(Buffer.from(`${V1_OPAQUE_BYTES_PREFIX}abc`).toString('base64'));
+    expect(v1Uuid(UUID_TEXT.toUpperCase())).to.equal(Buffer.from(UUID_TEXT.toUpperCase()).toString('base64'));
   });
 
   it('takes MESSAGE (data from base64) and HEARTBEAT', () => {
@@ -65,7 +78,7 @@ describe('v1 executor calls', () => {
   });
 
   it('refuses a bad call with Mesos\' words or the bad field\'s path', () => {
-    const status = { task_id: { value: 'T1' }, state: 'TASK_RUNNING', uuid: 'dXVpZA==' };
+    const status = { task_id: { value: 'T1' }, state: 'TASK_RUNNING', uuid: BINARY_UUID };
     expect(error({ ...IDS })).to.equal("Expecting 'type' to be present");
     expect(error({ type: 'SUBSCRIBE', framework_id: { value: 'F1' }, subscribe: {} })).to.equal("Expecting 'executor_id' to be present");
     expect(error({ type: 'SUBSCRIBE', executor_id: { value: 'E1' }, subscribe: {} })).to.equal("Expecting 'framework_id' to be present");
@@ -74,7 +87,8 @@ describe('v1 executor calls', () => {
     expect(error({ type: 'MESSAGE', ...IDS })).to.equal("Expecting 'message' to be present");
     expect(error({ type: 'TELEPORT', ...IDS })).to.equal("call type 'TELEPORT' is not supported (supported: SUBSCRIBE, UPDATE, MESSAGE, HEARTBEAT)");
     expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: undefined } } })).to.equal("update.status.uuid: Expecting 'uuid' to be present");
-    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: '%%%' } } })).to.equal('update.status.uuid: must be non-empty base64');
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: '%%%' } } })).to.equal(`update.status.uuid: ${NOT_A_VALID_UUID}`);
+    expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: 'dXVpZA==' } } })).to.equal('update.status.uuid: Not a valid UUID');
     expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, uuid: 'A'.repeat(MAX_UUID_BASE64_CHARS + 4) } } }))
       .to.equal(`update.status.uuid: must be at most ${MAX_UUID_BASE64_CHARS} characters of base64`);
     expect(error({ type: 'UPDATE', ...IDS, update: { status: { ...status, state: 'TASK_DONE' } } })).to.match(/^update\.status\.state: must be one of TASK_STAGING, /);

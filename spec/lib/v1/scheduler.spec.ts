@@ -114,12 +114,21 @@ describe('v1 scheduler calls', () => {
     expect(accept.tasks[0]?.resources[0]).to.not.have.property('allocation_info');
   });
 
-  it('decodes an ACKNOWLEDGE uuid from base64, as the UPDATE event encoded it', () => {
-    const event = updateEvent({ taskId: 't1', state: 'TASK_RUNNING', uuid: 'f1e2-uuid', agentId: 'a1', source: 'SOURCE_EXECUTOR', timestamp: 1.5 });
+  it('sends an update\'s uuid as the UUID\'s 16 bytes, as Mesos, and takes them back in an ACKNOWLEDGE', () => {
+    const uuid = '1b4e28ba-2fa1-41d2-883f-0016d3cca427';
+    const event = updateEvent({ taskId: 't1', state: 'TASK_RUNNING', uuid, agentId: 'a1', source: 'SOURCE_EXECUTOR', timestamp: 1.5 });
     const status = (event.update as { status: { uuid: string } }).status;
-    expect(event).to.deep.equal({ type: 'UPDATE', update: { status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agent_id: { value: 'a1' }, timestamp: 1.5, uuid: v1Bytes('f1e2-uuid') } } });
+    const bytes = Buffer.from('1b4e28ba2fa141d2883f0016d3cca427', 'hex');
+    expect(event).to.deep.equal({ type: 'UPDATE', update: { status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agent_id: { value: 'a1' }, timestamp: 1.5, uuid: bytes.toString('base64') } } });
     const ack = call({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a1' }, task_id: { value: 't1' }, uuid: status.uuid } });
-    expect(ack).to.deep.equal({ type: 'ACKNOWLEDGE', frameworkId: FRAMEWORK_ID.value, agentId: 'a1', taskId: 't1', uuid: 'f1e2-uuid' });
+    expect(ack).to.deep.equal({ type: 'ACKNOWLEDGE', frameworkId: FRAMEWORK_ID.value, agentId: 'a1', taskId: 't1', uuid });
+  });
+
+  it('refuses an ACKNOWLEDGE whose uuid is not a UUID\'s 16 bytes, in Mesos\' words', () => {
+    const version0 = Buffer.from('1b4e28ba2fa101d2883f0016d3cca427', 'hex').toString('base64');
+    for (const uuid of [v1Bytes('f1e2-uuid'), version0, Buffer.alloc(17, 0x41).toString('base64'), '']) {
+      expect(error({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a1' }, task_id: { value: 't1' }, uuid } }), uuid).to.equal('acknowledge.uuid: Not a valid UUID');
+    }
   });
 
   it('an UPDATE of TASK_UNREACHABLE carries unreachable_time as a TimeInfo', () => {
