@@ -19,7 +19,7 @@
 import { Resources, toUnits } from '../../lib/resources';
 import { PendingSorterUpdates, type AgentState, type AllocatorBooks, type FrameworkState, type RoleState } from './books';
 import { GPU_RESOURCES_CAPABILITY } from './constants';
-import { isUnreservedScalar, scalarsOf, toWholeUnits, type Quantities } from './quantities';
+import { isUnreservedScalar, scalarsOf, toWholeUnits, type MinimumAlternatives, type MinimumQuantity, type Quantities } from './quantities';
 import { HeadroomPlan, remainingLimit, unsatisfiedGuarantee, type QuotaState } from './quota';
 import { shuffleInPlace, type RandomSource } from './random';
 
@@ -38,12 +38,6 @@ export interface Allocation {
   readonly resources: Resources;
   /** The agent's `AddAgentOptions.owner`, if it was given one. */
   readonly owner?: object;
-}
-
-/** One scalar of a minimum allocatable alternative. */
-interface MinimumQuantity {
-  readonly name: string;
-  readonly units: number;
 }
 
 /** What an allocation run needs besides the books. */
@@ -91,7 +85,7 @@ class AllocationRun {
   /** The quota of the role being allocated in stage 1. */
   private quota: QuotaState | undefined;
   /** The minimum allocatable alternatives as arrays (cheaper to scan than maps). */
-  private readonly minimums: readonly (readonly MinimumQuantity[])[];
+  private readonly minimums: MinimumAlternatives;
 
   constructor(
     private readonly books: AllocatorBooks,
@@ -160,7 +154,7 @@ class AllocationRun {
       return true;
     }
     const framework = this.books.frameworks.get(frameworkId)!;
-    if (!this.meetsMinimum(available) || !canReceive(framework, agent)) {
+    if (!this.meetsMinimum(available, framework) || !canReceive(framework, agent)) {
       return false;
     }
     const offer = this.stageOneOffer(available, role.name, unsatisfied);
@@ -187,11 +181,11 @@ class AllocationRun {
       return true;
     }
     const framework = this.books.frameworks.get(frameworkId)!;
-    if (!this.meetsMinimum(available) || !canReceive(framework, agent)) {
+    if (!this.meetsMinimum(available, framework) || !canReceive(framework, agent)) {
       return false;
     }
     const resources = this.stageTwoOffer(available, role.name);
-    if ((resources === available || this.meetsMinimum(resources)) && this.isWanted(framework, resources)) {
+    if (this.isWanted(framework, resources)) {
       this.offer(framework, resources, undefined);
     }
     return false;
@@ -240,7 +234,7 @@ class AllocationRun {
 
   private isWanted(framework: FrameworkState, resources: Resources): boolean {
     return (
-      this.meetsMinimum(resources) &&
+      this.meetsMinimum(resources, framework) &&
       !framework.filters.isFiltered(this.role!.name, this.agent!.id, resources, this.nowMs)
     );
   }
@@ -272,11 +266,15 @@ class AllocationRun {
     }
   }
 
-  private meetsMinimum(resources: Resources): boolean {
+  /**
+   * Whether `resources` may be offered to `framework` in the role being allocated (Mesos'
+   * `allocatable`): not empty, and holding one of its own minimums there, else the allocator's.
+   */
+  private meetsMinimum(resources: Resources, framework: FrameworkState): boolean {
     if (resources.isEmpty()) {
       return false;
     }
-    const minimums = this.minimums;
+    const minimums = framework.minAllocatable?.get(this.role!.name) ?? this.minimums;
     if (minimums.length === 0) {
       return true;
     }

@@ -3,7 +3,7 @@
 import { Resources, UNRESERVED_ROLE, toUnits, topLevelRole } from '../../lib/resources';
 import { GPU_RESOURCE_NAME } from './constants';
 import { OfferFilters } from './filters';
-import { addQuantity, addScalars, isUnreservedScalar, type Quantities } from './quantities';
+import { addQuantity, addScalars, isUnreservedScalar, type MinimumAlternatives, type Quantities } from './quantities';
 import { DRFSorter } from './sorter';
 import { ScalarTotals } from './totals';
 
@@ -114,6 +114,11 @@ export interface FrameworkState {
   active: boolean;
   /** Roles for which it asked not to be offered anything. */
   readonly suppressedRoles: Set<string>;
+  /**
+   * Its own minimum allocatable resources by role (`FrameworkSubscription.minAllocatable`), in
+   * place of the allocator's there; undefined when it has none (most frameworks).
+   */
+  minAllocatable: ReadonlyMap<string, MinimumAlternatives> | undefined;
   /** Its decline filters. */
   readonly filters: OfferFilters;
   /** Everything it holds, on any agent. */

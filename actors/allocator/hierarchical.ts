@@ -13,7 +13,7 @@ import {
 import { AllocatorError } from './errors';
 import { OfferFilters } from './filters';
 import { checkBooks } from './invariants';
-import { fromRecord } from './quantities';
+import { fromRecord, minimumAlternatives, type MinimumAlternatives } from './quantities';
 import { validateQuota, type Quota, type QuotaState } from './quota';
 import type { RandomSource } from './random';
 
@@ -81,6 +81,8 @@ export interface FrameworkSubscription {
   readonly active?: boolean;
   /** Roles it starts suppressed in. */
   readonly suppressedRoles?: readonly string[];
+  /** Its own minimum allocatable resources by role (see `FrameworkUpdate.minAllocatable`). */
+  readonly minAllocatable?: MinAllocatableByRole;
   /**
    * Frameworks with the same group take turns as one client in DRF's tie-break (see
    * `DRFSorter`). The master gives each unauthenticated peer host's frameworks one group: it
@@ -98,7 +100,17 @@ export interface FrameworkUpdate {
   readonly capabilities?: readonly string[];
   /** Its suppressed roles from now on (none when left out), among `roles`. */
   readonly suppressedRoles?: readonly string[];
+  /**
+   * Its own minimum allocatable resources by role (Mesos' `FrameworkInfo.offer_filters`): in
+   * such a role it is offered only resources holding one of the alternatives (whole units by
+   * name), in place of the allocator's `minAllocatable`; an empty list: any resources. Replaced
+   * as a whole by an update (none when left out).
+   */
+  readonly minAllocatable?: MinAllocatableByRole;
 }
+
+/** Minimum allocatable alternatives by role, each whole units by name (`{ analytics: [{ cpus: 4 }] }`). */
+export type MinAllocatableByRole = Readonly<Record<string, readonly Readonly<Record<string, number>>[]>>;
 
 /** A decline filter: refuse these resources from `nowMs` for `refuseSeconds` (default 5; 0 = none). */
 export interface DeclineFilter {
@@ -224,12 +236,14 @@ export class HierarchicalAllocatorCore {
     [...roles].forEach((role) => this.checkRole(role));
     const suppressed = new Set(subscription.suppressedRoles ?? []);
     this.checkSubscribed(frameworkId, roles, suppressed);
+    const minAllocatable = this.frameworkMinimums(frameworkId, subscription.minAllocatable);
     const framework: FrameworkState = {
       id: frameworkId,
       roles,
       capabilities: new Set(subscription.capabilities ?? []),
       active: subscription.active ?? true,
       suppressedRoles: suppressed,
+      minAllocatable,
       filters: new OfferFilters(),
       holdings: new HoldingList(),
       group: subscription.group,
@@ -255,9 +269,11 @@ export class HierarchicalAllocatorCore {
     roles.forEach((role) => this.checkRole(role));
     const suppressed = new Set(subscription.suppressedRoles ?? []);
     this.checkSubscribed(frameworkId, roles, suppressed);
+    const minAllocatable = this.frameworkMinimums(frameworkId, subscription.minAllocatable);
     const unsuppressed = [...framework.suppressedRoles].filter((role) => roles.has(role) && !suppressed.has(role));
     const left = this.books.resubscribe(framework, roles);
     framework.capabilities = new Set(subscription.capabilities ?? []);
+    framework.minAllocatable = minAllocatable;
     framework.suppressedRoles.clear();
     for (const role of suppressed) framework.suppressedRoles.add(role);
     for (const role of unsuppressed) framework.filters.clearRole(role);
@@ -270,6 +286,20 @@ export class HierarchicalAllocatorCore {
     }
     // Roles joined (it may still be tracked there, inactive, from before it left one) and kept: in step with its activity and suppression.
     for (const roleName of roles) this.books.subscribe(framework, roleName);
+  }
+
+  /** A framework's own minimums checked (as the allocator's are), as the books keep them; undefined for none. */
+  private frameworkMinimums(frameworkId: string, given: MinAllocatableByRole | undefined): ReadonlyMap<string, MinimumAlternatives> | undefined {
+    if (given === undefined) return undefined;
+    const byRole = new Map<string, MinimumAlternatives>();
+    for (const [role, alternatives] of Object.entries(given)) {
+      for (const [name, value] of alternatives.flatMap((alternative) => Object.entries(alternative))) {
+        const error = scalarError(value);
+        if (error !== undefined) throw new AllocatorError(`framework '${frameworkId}': minimum allocatable '${name}' in role '${role}': ${error}`);
+      }
+      byRole.set(role, minimumAlternatives(alternatives));
+    }
+    return byRole.size === 0 ? undefined : byRole;
   }
 
   /** Removes a framework; everything it holds is released. */

@@ -57,6 +57,20 @@ export function toWholeUnits(quantities: ReadonlyMap<string, number>): Map<strin
   return whole;
 }
 
+/** One scalar of a minimum allocatable alternative: at least `units` thousandths of `name`. */
+export interface MinimumQuantity {
+  readonly name: string;
+  readonly units: number;
+}
+
+/** Minimum allocatable alternatives, each an array (cheaper to scan than maps); empty: anything. */
+export type MinimumAlternatives = readonly (readonly MinimumQuantity[])[];
+
+/** Alternatives given in whole units by name (`{cpus: 1}`, as users give them) as `MinimumAlternatives`. */
+export function minimumAlternatives(alternatives: readonly Readonly<Record<string, number>>[]): MinimumAlternatives {
+  return alternatives.map((alternative) => [...fromRecord(alternative)].map(([name, units]) => ({ name, units })));
+}
+
 /** Whole units (as given by users) to thousandths. */
 export function fromRecord(record: Readonly<Record<string, number>>): Quantities {
   const quantities: Quantities = new Map();

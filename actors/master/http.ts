@@ -7,7 +7,7 @@
  */
 import { popTop, siftDown, siftUp } from '../../lib/binary-heap';
 import { boundedText } from '../../lib/protocol/plain';
-import { packedIpv4 } from '../../lib/v1/json';
+import { labelList, packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
 import { isStrictSubrole, Resources, roleAncestors } from '../../lib/resources';
 import { renderResources, renderTask, resourcesOrEmpty, SEE_ALL, type StateViewer } from '../../lib/state-json';
@@ -15,7 +15,7 @@ import { renderResources, renderTask, resourcesOrEmpty, SEE_ALL, type StateViewe
 export type { StateViewer } from '../../lib/state-json';
 import type { ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
 import { renderMasterFlags, type MasterFlags } from './flags';
-import type { AgentRecord, FrameworkRecord, MasterState } from './state';
+import { isHttpFramework, type AgentRecord, type FrameworkRecord, type MasterState } from './state';
 import type { StateCounts } from './task-summaries';
 import { compareOrder, entryBefore, orderTime, type TaskOrderEntry } from './task-order';
 
@@ -299,7 +299,8 @@ export function renderFrameworkHeader(state: MasterState, framework: FrameworkRe
   return {
     id: framework.id,
     name: info.name,
-    pid: framework.pid?.toString(),
+    // None for an HTTP framework, as Mesos (its pid is the master's own adapter for it).
+    pid: isHttpFramework(framework) ? undefined : framework.pid?.toString(),
     user: info.user,
     ...roleFields(info),
     principal: info.principal,
@@ -317,6 +318,7 @@ export function renderFrameworkHeader(state: MasterState, framework: FrameworkRe
     resources: renderResources(used.add(offered)),
     used_resources: renderResources(used),
     offered_resources: renderResources(offered),
+    ...(info.labels !== undefined ? { labels: labelList(info.labels) } : {}),
     offer_constraints: {},
   };
 }
@@ -496,7 +498,7 @@ export function renderFrameworkSummary(state: MasterState, framework: FrameworkR
   return {
     id: framework.id,
     name: info.name,
-    ...(framework.pid !== undefined ? { pid: framework.pid.toString() } : {}),
+    ...(framework.pid !== undefined && !isHttpFramework(framework) ? { pid: framework.pid.toString() } : {}),
     used_resources: renderResources(sums?.used ?? state.frameworkUsedResources(framework)),
     offered_resources: renderResources(sums?.offered ?? state.frameworkOfferedResources(framework)),
     capabilities: info.capabilities ?? [],

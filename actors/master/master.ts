@@ -49,7 +49,7 @@ import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, 
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
-  allocationRoleOf, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, overcommitError, parseResources,
+  allocationRoleOf, HTTP_PEER_PREFIX, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, overcommitError, parseResources,
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
 } from './state';
 import { MessageThrottle } from './throttle';
@@ -60,7 +60,7 @@ import { v1Answer } from '../../lib/v1/http';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
-  canonicalJson, frameworkInfoUpdateError, frameworkRoles, frameworkUpdateError, preservedImmutableFields, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkInfoUpdateError, frameworkMinAllocatable, frameworkRoles, frameworkUpdateError, preservedImmutableFields, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
   type TaskContext,
 } from './validation';
 import { TaskSummaries } from './task-summaries';
@@ -338,7 +338,7 @@ export class Master extends Actor {
   adoptHttpFramework(pid: UPID, client: string, principal: string | undefined): void {
     if (pid.address !== this.self().address) return;
     // Its peer, for the per-peer cap and the DRF group, is the HTTP client, not this host.
-    this.httpClients.set(pid.toString(), `http:${client}`);
+    this.httpClients.set(pid.toString(), `${HTTP_PEER_PREFIX}${client}`);
     this.link(pid);
     if (principal !== undefined) this.authentication?.vouch(pid.toString(), principal);
   }
@@ -747,7 +747,8 @@ export class Master extends Actor {
     this.link(pid);
     const group = this.isAuthenticated(pid) ? {} : { group: this.state.peerOf(pid) };
     const suppressed = suppressedRoles !== undefined && suppressedRoles.length > 0 ? { suppressedRoles } : {};
-    this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [], ...group, ...suppressed }));
+    const minAllocatable = frameworkMinAllocatable(info);
+    this.allocatorCall('addFramework', this.allocator.addFramework(info.id, { roles: frameworkRoles(info), capabilities: info.capabilities ?? [], ...group, ...suppressed, ...(minAllocatable !== undefined ? { minAllocatable } : {}) }));
     return framework;
   }
 
@@ -827,7 +828,8 @@ export class Master extends Actor {
     }
     if (framework.leftRoles?.size === 0) framework.leftRoles = undefined;
     this.state.updateFrameworkInfo(framework, { ...info, id: framework.id, roles: [...roles] });
-    this.allocatorCall('updateFramework', this.allocator.updateFramework(framework.id, { roles, capabilities: info.capabilities ?? [], suppressedRoles }));
+    const minAllocatable = frameworkMinAllocatable(info);
+    this.allocatorCall('updateFramework', this.allocator.updateFramework(framework.id, { roles, capabilities: info.capabilities ?? [], suppressedRoles, ...(minAllocatable !== undefined ? { minAllocatable } : {}) }));
     const stale = framework.offerIds.records().filter((record) => !roles.includes(record.offer.allocationRole)).map((record) => record.offer.id);
     if (stale.length > 0) this.retireOffers(stale, { rescind: true, recover: true });
   }
@@ -1880,11 +1882,13 @@ export class Master extends Actor {
     const known = this.state.frameworks.get(frameworkId);
     if (known !== undefined) return known;
     const info = reported.find((framework) => framework.id === frameworkId) ?? { name: '', user: '' };
-    const roles = validateFrameworkInfo(info) === undefined ? [...frameworkRoles(info)] : ['*'];
+    const valid = validateFrameworkInfo(info) === undefined;
+    const roles = valid ? [...frameworkRoles(info)] : ['*'];
     const framework = newFrameworkRecord({ ...info, id: frameworkId, roles }, undefined, this.clock.now());
     this.state.addFramework(framework);
     this.emit({ type: 'FRAMEWORK_ADDED', framework });
-    this.allocatorCall('addFramework', this.allocator.addFramework(frameworkId, { roles, capabilities: info.capabilities ?? [], active: false }));
+    const minAllocatable = valid ? frameworkMinAllocatable(info) : undefined;
+    this.allocatorCall('addFramework', this.allocator.addFramework(frameworkId, { roles, capabilities: info.capabilities ?? [], active: false, ...(minAllocatable !== undefined ? { minAllocatable } : {}) }));
     // After a failover the scheduler has its failover timeout to come back, as if it had just
     // disconnected, but at least agent_reregister_timeout to find the new master (Mesos keeps a
     // recovered framework until its scheduler returns, however long that takes).

@@ -1240,6 +1240,14 @@ export function* keptTasks(framework: FrameworkRecord): Generator<Task, void, vo
 }
 
 /** A new framework record: connected and active with a scheduler pid, recovered (inactive) without. */
+/** How the peer key of a v1 HTTP framework's scheduler begins (`http:<client ip>`; `MasterState.peerOf`). */
+export const HTTP_PEER_PREFIX = 'http:';
+
+/** Whether the framework's scheduler speaks the v1 HTTP API (its pid is the master's adapter for it, not the scheduler's own). */
+export function isHttpFramework(framework: FrameworkRecord): boolean {
+  return framework.peerKey?.startsWith(HTTP_PEER_PREFIX) === true;
+}
+
 export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UPID | undefined, nowMs: number): FrameworkRecord {
   return {
     id: info.id,

@@ -3,7 +3,9 @@
  * returns the reason a framework is told (in a TASK_ERROR or TASK_LOST update), or undefined
  * when the input is valid. Checks run in Mesos' order, so the first problem is the one named.
  */
-import { Resources, roleError } from '../../lib/resources';
+import { Resources, roleError, scalarError } from '../../lib/resources';
+import { MAX_OFFER_FILTER_ROLES } from '../../lib/protocol/limits';
+import type { MinAllocatableByRole } from '../allocator/hierarchical';
 import { checkInfoError, healthCheckError, idError, type ExecutorInfo, type FrameworkInfo, type TaskInfo } from '../../lib/protocol';
 import { withFields } from '../../lib/with-fields';
 
@@ -173,6 +175,24 @@ export function frameworkRoles(info: FrameworkInfo): readonly string[] {
 }
 
 /**
+ * A framework's own minimum allocatable resources by role, for the allocator: the roles its
+ * `offerFilters` give `minAllocatableResources` (Mesos' `unpackFrameworkOfferFilters`); a role
+ * it names without them keeps the master's. Undefined when there are none.
+ */
+export function frameworkMinAllocatable(info: FrameworkInfo): MinAllocatableByRole | undefined {
+  const filters = info.offerFilters;
+  if (filters === undefined) return undefined;
+  const byRole: Record<string, readonly Readonly<Record<string, number>>[]> = Object.create(null) as Record<string, readonly Readonly<Record<string, number>>[]>;
+  let any = false;
+  for (const [role, filter] of Object.entries(filters)) {
+    if (filter.minAllocatableResources === undefined) continue;
+    byRole[role] = filter.minAllocatableResources;
+    any = true;
+  }
+  return any ? byRole : undefined;
+}
+
+/**
  * Why a known framework may not be re-registered with `next` (Mesos' `validateUpdate`): its
  * principal is fixed. Without this, a scheduler that proved another principal (or none) could
  * fail the framework over to itself and take its tasks, or change whose teardown ACLs apply. As
@@ -241,6 +261,29 @@ export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
   if (info.id !== undefined) {
     const invalid = idError(info.id);
     if (invalid !== undefined) return `Framework ID is invalid: ${invalid}`;
+  }
+  return offerFiltersError(info);
+}
+
+/**
+ * What is wrong with a FrameworkInfo's `offerFilters`, in Mesos' words (its
+ * `validateOfferFilters`): an alternative naming no resource, or a quantity that is not a finite
+ * non-negative number; and, here, more roles than `MAX_OFFER_FILTER_ROLES`.
+ */
+function offerFiltersError(info: FrameworkInfo): string | undefined {
+  const filters = info.offerFilters;
+  if (filters === undefined) return undefined;
+  const roles = Object.keys(filters);
+  if (roles.length > MAX_OFFER_FILTER_ROLES) return `'FrameworkInfo.offer_filters' names ${roles.length} roles; at most ${MAX_OFFER_FILTER_ROLES} are taken`;
+  for (const role of roles) {
+    for (const alternative of filters[role]?.minAllocatableResources ?? []) {
+      const quantities = Object.entries(alternative);
+      if (quantities.length === 0) return 'Resource quantities must contain at least one quantity';
+      for (const [name, value] of quantities) {
+        const invalid = scalarError(value);
+        if (invalid !== undefined) return `Invalid resource quantity for '${name}': ${invalid}`;
+      }
+    }
   }
   return undefined;
 }

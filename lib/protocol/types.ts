@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
-import { MAX_CHECK_STATUSES, MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, MAX_TASK_ALLOCATION_ROLES } from './limits';
+import { MAX_CHECK_STATUSES, MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, MAX_TASK_ALLOCATION_ROLES } from './limits';
 import { compileFastCheck, rememberFrozen } from './fast-check';
 import { plainDataError } from './plain';
 
@@ -50,6 +50,18 @@ export type Attributes = z.infer<typeof AttributesSchema>;
 export const FrameworkCapabilitySchema = z.enum(['MULTI_ROLE', 'GPU_RESOURCES', 'PARTITION_AWARE', 'TASK_KILLING_STATE', 'REVOCABLE_RESOURCES', 'SHARED_RESOURCES', 'REGION_AWARE', 'RESERVATION_REFINEMENT']);
 export type FrameworkCapability = z.infer<typeof FrameworkCapabilitySchema>;
 
+/**
+ * A framework's offer filters in one role (Mesos' `OfferFilters`). `minAllocatableResources`:
+ * in that role it is offered only resources holding at least one of these alternatives (each
+ * scalar quantities by name, e.g. `{cpus: 4, mem: 8192}`), in place of the master's
+ * `--min_allocatable_resources`; an empty list: any resources. Left out: the master's.
+ */
+export const OfferFiltersSchema = z.object({
+  minAllocatableResources: z.array(z.record(shortText, z.number()))
+    .max(MAX_MIN_ALLOCATABLE_ALTERNATIVES, `must have at most ${MAX_MIN_ALLOCATABLE_ALTERNATIVES} alternatives`).optional(),
+});
+export type OfferFilters = z.infer<typeof OfferFiltersSchema>;
+
 /** What a framework says about itself when it registers. */
 export const FrameworkInfoSchema = z.object({
   /** Assigned by the master (`<masterId>-<n>`); set when re-registering. */
@@ -66,6 +78,10 @@ export const FrameworkInfoSchema = z.object({
   principal: shortText.optional(),
   webuiUrl: z.string().max(MAX_NAME_LENGTH).optional(),
   capabilities: z.array(FrameworkCapabilitySchema).optional(),
+  /** Its offer filters by role (Mesos' `offer_filters`; see `OfferFiltersSchema`); a role it does not subscribe to is ignored. */
+  offerFilters: z.record(shortText, OfferFiltersSchema).optional(),
+  /** Free-form key/value labels (Mesos' `FrameworkInfo.labels`), shown with the framework in state. */
+  labels: z.record(shortText, z.string().max(MAX_SHORT_TEXT_LENGTH)).optional(),
 });
 export type FrameworkInfo = z.infer<typeof FrameworkInfoSchema>;
 

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import { plainDataError } from '../protocol/plain';
 import { MAX_SHORT_TEXT_LENGTH } from '../protocol/limits';
-import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, TaskInfo, TaskStatus } from '../protocol';
+import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, TaskInfo, TaskStatus } from '../protocol';
 import { MAX_CHECK_STATUSES } from '../protocol/limits';
 import { isUuidBytes, isUuidText, uuidBytes, uuidText } from '../uuid';
 
@@ -237,6 +237,23 @@ export function v1FrameworkInfo(info: FrameworkInfo): V1Json {
   if (info.principal !== undefined) out.principal = info.principal;
   if (info.webuiUrl !== undefined) out.webui_url = info.webuiUrl;
   if (info.capabilities !== undefined) out.capabilities = info.capabilities.map((type) => ({ type }));
+  if (info.offerFilters !== undefined) out.offer_filters = v1OfferFilters(info.offerFilters);
+  if (info.labels !== undefined) out.labels = v1Labels(info.labels);
+  return out;
+}
+
+/** A FrameworkInfo's `offer_filters` in v1 JSON (quantities as `Value.Scalar`s). */
+function v1OfferFilters(filters: Readonly<Record<string, OfferFilters>>): V1Json {
+  // A null prototype: a role named `__proto__` is an entry like any other.
+  const out = Object.create(null) as V1Json;
+  for (const [role, filter] of Object.entries(filters)) {
+    const alternatives = filter.minAllocatableResources;
+    out[role] = alternatives === undefined ? {} : {
+      min_allocatable_resources: {
+        quantities: alternatives.map((alternative) => ({ quantities: Object.fromEntries(Object.entries(alternative).map(([name, value]) => [name, { value }])) })),
+      },
+    };
+  }
   return out;
 }
 
@@ -267,7 +284,7 @@ export function v1TaskInfo(task: TaskInfo): V1Json {
   if (task.executor !== undefined) out.executor = v1ExecutorInfo(task.executor);
   if (task.data !== undefined) out.data = v1OpaqueBytes(task.data);
   if (task.killPolicy !== undefined) out.kill_policy = { grace_period: { nanoseconds: Math.round(task.killPolicy.gracePeriodSeconds * 1e9) } };
-  if (task.labels !== undefined) out.labels = { labels: Object.entries(task.labels).map(([key, value]) => ({ key, value })) };
+  if (task.labels !== undefined) out.labels = v1Labels(task.labels);
   if (task.healthCheck !== undefined) out.health_check = v1HealthCheck(task.healthCheck);
   if (task.check !== undefined) out.check = v1CheckInfo(task.check);
   return out;
@@ -409,6 +426,34 @@ export function v1List<T extends z.ZodType>(item: T, max: number): z.ZodArray<T>
 export const MAX_CALL_LIST_ENTRIES = 10_000;
 /** Longest command line, argument or environment value of a task's command. */
 export const MAX_COMMAND_TEXT_CHARS = 64 * 1024;
+
+/**
+ * Mesos' `Labels` in a call: `{"labels": [{"key": "...", "value": "..."}]}`. Kept as a map of key
+ * to value (`labelsOfV1`): a key given twice keeps its last value, where Mesos keeps both.
+ */
+export const v1LabelsSchema = z.object({
+  labels: v1List(z.object({ key: v1Text, value: z.string().max(MAX_SHORT_TEXT_LENGTH, `must be at most ${MAX_SHORT_TEXT_LENGTH} characters`).optional() }), MAX_CALL_LIST_ENTRIES).optional(),
+});
+
+/** Labels from a call as this project keeps them (key → value, `''` for none); undefined for none. */
+export function labelsOfV1(labels: z.infer<typeof v1LabelsSchema> | undefined): Record<string, string> | undefined {
+  const list = labels?.labels ?? [];
+  if (list.length === 0) return undefined;
+  // A null prototype: a label named `__proto__` is an entry like any other.
+  const out = Object.create(null) as Record<string, string>;
+  for (const label of list) out[label.key] = label.value ?? '';
+  return out;
+}
+
+/** Labels as Mesos writes them in JSON: `{"labels": [{"key", "value"}]}` (v1), or the list alone (state JSON). */
+export function v1Labels(labels: Readonly<Record<string, string>>): V1Json {
+  return { labels: labelList(labels) };
+}
+
+/** Labels as a list of `{key, value}`, as Mesos' state endpoints write a `Labels`. */
+export function labelList(labels: Readonly<Record<string, string>>): Array<{ key: string; value: string }> {
+  return Object.entries(labels).map(([key, value]) => ({ key, value }));
+}
 
 const commandText = z.string().max(MAX_COMMAND_TEXT_CHARS, `must be at most ${MAX_COMMAND_TEXT_CHARS} characters`);
 

@@ -8,10 +8,12 @@
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import {
-  MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES,
+  MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES,
   type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1Uuid, NOT_A_VALID_UUID, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
+import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
+import { ownRecord } from '../protocol/own-record';
+import type { OfferFilters } from '../protocol';
 
 export { MAX_CALL_LIST_ENTRIES, MAX_COMMAND_TEXT_CHARS } from './json';
 
@@ -57,7 +59,7 @@ const taskInfo = z.object({
   executor: executorInfo.optional(),
   data: bytes.optional(),
   kill_policy: z.object({ grace_period: z.object({ nanoseconds: v1NumberField }).optional() }).optional(),
-  labels: z.object({ labels: list(z.object({ key: text, value: z.string().max(MAX_SHORT_TEXT_LENGTH).optional() })).optional() }).optional(),
+  labels: v1LabelsSchema.optional(),
   health_check: v1HealthCheckSchema.optional(),
   check: v1CheckInfoSchema.optional(),
   container: z.unknown().optional(),
@@ -97,6 +99,17 @@ function unsupportedTaskFields(task: z.infer<typeof taskInfo>): string | undefin
     ?? unsupportedResources(task.executor?.resources, 'executor.resources') ?? unsupportedCommand(task.executor?.command, 'executor.command');
 }
 
+/**
+ * `offer_filters`: role → OfferFilters, whose `min_allocatable_resources.quantities` are maps of
+ * resource name → `Value.Scalar` (`{"cpus": {"value": 4}}`). Values are checked by the master
+ * (`validateFrameworkInfo`), in Mesos' words.
+ */
+const offerFilters = ownRecord(text, z.object({
+  min_allocatable_resources: z.object({
+    quantities: list(z.object({ quantities: ownRecord(text, z.object({ value: v1Number(z.number()) })).optional() })).optional(),
+  }).optional(),
+}));
+
 const frameworkInfo = z.object({
   user: text,
   name: z.string().max(MAX_NAME_LENGTH),
@@ -109,6 +122,8 @@ const frameworkInfo = z.object({
   principal: text.optional(),
   webui_url: z.string().max(MAX_NAME_LENGTH).optional(),
   capabilities: list(z.object({ type: text.optional() })).optional(),
+  offer_filters: offerFilters.optional(),
+  labels: v1LabelsSchema.optional(),
 });
 
 const filters = z.object({ refuse_seconds: v1NumberField.optional() });
@@ -309,6 +324,22 @@ function frameworkInfoOf(info: z.infer<typeof frameworkInfo>): FrameworkInfo {
   if (info.principal !== undefined) out.principal = info.principal;
   if (info.webui_url !== undefined) out.webuiUrl = info.webui_url;
   if (capabilities.length > 0) out.capabilities = capabilities;
+  if (info.offer_filters !== undefined) {
+    const byRole: Record<string, OfferFilters> = Object.create(null) as Record<string, OfferFilters>;
+    for (const [role, filter] of Object.entries(info.offer_filters)) {
+      const alternatives = filter.min_allocatable_resources?.quantities;
+      byRole[role] = alternatives === undefined && filter.min_allocatable_resources === undefined ? {} : {
+        minAllocatableResources: (alternatives ?? []).map((alternative) => {
+          const quantities: Record<string, number> = Object.create(null) as Record<string, number>;
+          for (const [name, scalar] of Object.entries(alternative.quantities ?? {})) quantities[name] = scalar.value;
+          return quantities;
+        }),
+      };
+    }
+    out.offerFilters = byRole;
+  }
+  const labels = labelsOfV1(info.labels);
+  if (labels !== undefined) out.labels = labels;
   return out;
 }
 
@@ -346,8 +377,8 @@ function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
     if (nanoseconds < 0) return 'kill_policy.grace_period.nanoseconds: must not be negative';
     out.killPolicy = { gracePeriodSeconds: nanoseconds / 1e9 };
   }
-  const labels = task.labels?.labels ?? [];
-  if (labels.length > 0) out.labels = Object.fromEntries(labels.map((label) => [label.key, label.value ?? '']));
+  const labels = labelsOfV1(task.labels);
+  if (labels !== undefined) out.labels = labels;
   if (task.health_check !== undefined) out.healthCheck = healthCheckOfV1(task.health_check);
   if (task.check !== undefined) out.check = checkInfoOfV1(task.check);
   if (allocationRoles.size > MAX_TASK_ALLOCATION_ROLES) return `resources: allocation_info names ${allocationRoles.size} roles (one task's resources are offered in one)`;

@@ -7,7 +7,7 @@ import { OfferFilters } from '../../../actors/allocator/filters';
 const SEED = 1313;
 
 function frameworkState(id: string): FrameworkState {
-  return { id, roles: new Set(['*']), capabilities: new Set(), active: true, suppressedRoles: new Set(), filters: new OfferFilters(), holdings: new HoldingList(), group: undefined, unsubscribedHoldings: undefined };
+  return { id, roles: new Set(['*']), capabilities: new Set(), active: true, suppressedRoles: new Set(), minAllocatable: undefined, filters: new OfferFilters(), holdings: new HoldingList(), group: undefined, unsubscribedHoldings: undefined };
 }
 
 describe('actors/allocator/books: HoldingList', () => {

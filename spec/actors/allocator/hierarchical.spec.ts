@@ -418,6 +418,34 @@ describe('actors/allocator/hierarchical (core)', () => {
       allocator.addAgent('big', r('cpus:1;mem:1024'));
       expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/r@big: cpus:1;mem:1024']);
     });
+
+    it('a framework\'s own minimums by role (Mesos\' offer_filters) replace the allocator\'s for it in that role only; an update replaces them', () => {
+      const allocator = core();
+      allocator.addAgent('small', r('cpus:2;mem:512'));
+      allocator.addAgent('big', r('cpus:8;mem:512'));
+      // Each framework alone in its role, so that both agents are open to each.
+      allocator.addFramework('picky', { roles: ['r', 's'], minAllocatable: { r: [{ cpus: 4 }, { gpus: 1 }] } });
+      let offers = describeOffers(allocator.allocate(0));
+      expect(offers.filter((offer) => offer.includes('/r@')), 'in r, only where 4 cpus are').to.deep.equal(['picky/r@big: cpus:8;mem:512']);
+      expect(offers.filter((offer) => offer.includes('/s@')), 'in s, the allocator\'s minimums').to.deep.equal(['picky/s@small: cpus:2;mem:512']);
+      for (const offer of allocator.allocate(0)) expect.fail(`offered again: ${offer.agentId}`);
+      allocator.removeFramework('picky');
+      // No alternative at all: any resources, even below the allocator's own minimums (cpus 0.01 | mem 32).
+      allocator.addAgent('crumb', r('disk:10'));
+      allocator.addFramework('any', { roles: ['r'], minAllocatable: { r: [] } });
+      offers = describeOffers(allocator.allocate(0));
+      expect(offers).to.include('any/r@crumb: disk:10');
+      allocator.removeFramework('any');
+      allocator.addFramework('later', { roles: ['r'] });
+      allocator.updateFramework('later', { roles: ['r'], minAllocatable: { r: [{ mem: 1024 }] } });
+      expect(allocator.allocate(0), 'no agent has 1024 mem').to.deep.equal([]);
+      allocator.updateFramework('later', { roles: ['r'] });
+      const back = allocator.allocate(0);
+      expect(describeOffers(back)).to.deep.equal(['later/r@big: cpus:8;mem:512', 'later/r@small: cpus:2;mem:512']);
+      declineAll(allocator, back, 0, 0);
+      expect(() => allocator.updateFramework('later', { roles: ['x'], minAllocatable: { r: [{ cpus: -1 }] } })).to.throw(AllocatorError, /minimum allocatable 'cpus' in role 'r'/);
+      expect(describeOffers(allocator.allocate(0)), 'a refused update changes nothing').to.deep.equal(['later/r@big: cpus:8;mem:512', 'later/r@small: cpus:2;mem:512']);
+    });
   });
 
   describe('weights', () => {

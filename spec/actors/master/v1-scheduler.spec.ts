@@ -116,6 +116,30 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
     expect(noStream.status).to.equal(400);
   });
 
+  it('a SUBSCRIBE\'s offer_filters keep offers below its minimums away (an UPDATE_FRAMEWORK changes them), and its labels show in state, which gives an HTTP framework no pid (as Mesos)', async () => {
+    registerAgent(); // cpus:2;mem:1024
+    const minimum = (cpus: number): object => ({ '*': { min_allocatable_resources: { quantities: [{ quantities: { cpus: { value: cpus } } }] } } });
+    const info = { user: 'u', name: 'picky', offer_filters: minimum(4), labels: { labels: [{ key: 'team', value: 'search' }] } };
+    const { subscription, frameworkId } = await subscribeWith({ framework_info: info });
+    for (let interval = 0; interval < 3; interval++) await clock.advance(1_000);
+    expect((await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'marker' } }] } }, subscription.streamId)).status).to.equal(202);
+    await clock.settle();
+    const marker = await subscription.next((event) => event.type === 'UPDATE', 5_000);
+    expect(subscription.events.slice(0, subscription.events.indexOf(marker)).filter((event) => event.type === 'OFFERS'), 'no offer of 2 cpus to a framework wanting 4').to.have.length(0);
+    const state = await (await fetch(`http://${host.address}/master/state`)).json() as { frameworks: Array<Record<string, unknown>> };
+    expect(state.frameworks[0]).to.deep.include({ id: frameworkId, labels: [{ key: 'team', value: 'search' }] });
+    expect(state.frameworks[0], 'its pid is the master\'s own adapter').to.not.have.property('pid');
+    const frameworks = JSON.parse((await v1Call(host.address, { type: 'GET_FRAMEWORKS' }, undefined, '/api/v1')).text) as { get_frameworks: { frameworks: Array<{ framework_info: Record<string, unknown> }> } };
+    expect(frameworks.get_frameworks.frameworks[0]?.framework_info).to.deep.include({ labels: info.labels, offer_filters: info.offer_filters });
+    const empty = { '*': { min_allocatable_resources: { quantities: [{ quantities: {} }] } } };
+    const refused = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...info, id: { value: frameworkId }, offer_filters: empty } } }, subscription.streamId);
+    expect([refused.status, refused.text]).to.deep.equal([400, 'Supplied FrameworkInfo is not valid: Resource quantities must contain at least one quantity']);
+    const lowered = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...info, id: { value: frameworkId }, offer_filters: minimum(1) } } }, subscription.streamId);
+    expect(lowered.status, lowered.text).to.equal(200);
+    await clock.advance(1_000);
+    await subscription.next((event) => event.type === 'OFFERS', 5_000);
+  });
+
   it("a disconnected HTTP framework is kept for its failover_timeout, then removed", async () => {
     const { subscription, frameworkId } = await subscribe(60);
     subscription.close();

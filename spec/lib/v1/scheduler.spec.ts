@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { parseSchedulerCall, offersEvent, subscribedEvent, updateEvent, messageEvent, failureEvent, type SchedulerCall } from '../../../lib/v1/scheduler';
 import { textOfV1Bytes, v1Bytes, v1FrameworkInfo, v1OfferFormat } from '../../../lib/v1/json';
+import type { FrameworkInfo } from '../../../lib/protocol';
 
 function call(body: unknown): SchedulerCall {
   const parsed = parseSchedulerCall(body);
@@ -274,5 +275,25 @@ describe('v1 scheduler events', () => {
     const multi = v1FrameworkInfo({ user: 'u', name: 'n', roles: ['a', 'b'], capabilities: ['MULTI_ROLE'] });
     expect(multi).to.deep.equal({ user: 'u', name: 'n', roles: ['a', 'b'], capabilities: [{ type: 'MULTI_ROLE' }] });
     expect(call({ type: 'SUBSCRIBE', subscribe: { framework_info: multi } })).to.deep.include({ framework: { user: 'u', name: 'n', roles: ['a', 'b'], capabilities: ['MULTI_ROLE'] } });
+  });
+
+  it('takes a FrameworkInfo\'s offer_filters (min_allocatable_resources by role) and labels, as Mesos writes them, and writes them back', () => {
+    const v1 = {
+      user: 'u', name: 'n', role: 'eng',
+      offer_filters: {
+        eng: { min_allocatable_resources: { quantities: [{ quantities: { cpus: { value: 4 }, mem: { value: 1024 } } }, { quantities: { gpus: { value: 1 } } }] } },
+        other: { min_allocatable_resources: {} },
+        plain: {},
+      },
+      labels: { labels: [{ key: 'team', value: 'search' }, { key: 'bare' }] },
+    };
+    const subscribed = call({ type: 'SUBSCRIBE', subscribe: { framework_info: v1 } }) as { framework: FrameworkInfo };
+    expect({ ...subscribed.framework.offerFilters }).to.deep.equal({ eng: { minAllocatableResources: [{ cpus: 4, mem: 1024 }, { gpus: 1 }] }, other: { minAllocatableResources: [] }, plain: {} });
+    expect({ ...subscribed.framework.labels }).to.deep.equal({ team: 'search', bare: '' });
+    expect(JSON.parse(JSON.stringify(v1FrameworkInfo(subscribed.framework)))).to.deep.equal({
+      ...v1,
+      offer_filters: { ...v1.offer_filters, other: { min_allocatable_resources: { quantities: [] } } },
+      labels: { labels: [{ key: 'team', value: 'search' }, { key: 'bare', value: '' }] },
+    });
   });
 });
