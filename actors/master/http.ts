@@ -176,19 +176,29 @@ export interface TasksPage {
 
 /**
  * The paging of a `/master/tasks` query, or why it is bad (a message naming the parameter):
- * `limit` and `offset` must be non-negative integers, `order` `asc` or `des`. Mesos silently
- * takes the default for a bad value; this master answers 400 instead, so a typo is not
- * mistaken for an empty or a default page.
+ * `limit` and `offset` must be integers, `order` `asc` or `des`. A negative one is taken as
+ * Mesos takes it (an int made a size_t): `limit=-1` is every task (the official CLI asks so),
+ * a negative offset is past the last. Mesos silently takes the default for a value that is not
+ * a number or an order; this master answers 400 instead, so a typo is not mistaken for an empty
+ * or a default page.
  */
 export function checkTasksQuery(query: TasksQuery): TasksPage | { readonly error: string } {
-  const limit = nonNegativeInteger('limit', query.limit, DEFAULT_TASKS_LIMIT);
+  const limit = integerParameter('limit', query.limit, DEFAULT_TASKS_LIMIT);
   if (typeof limit === 'string') return { error: limit };
-  const offset = nonNegativeInteger('offset', query.offset, 0);
+  const offset = integerParameter('offset', query.offset, 0);
   if (typeof offset === 'string') return { error: offset };
   if (query.order !== undefined && query.order !== 'asc' && query.order !== 'des') {
     return { error: `Invalid 'order': expected 'asc' or 'des', not '${boundedQueryValue(query.order)}'` };
   }
-  return { limit, offset, ascending: query.order === 'asc' };
+  return { limit: limit < 0 ? Number.MAX_SAFE_INTEGER : limit, offset: offset < 0 ? Number.MAX_SAFE_INTEGER : offset, ascending: query.order === 'asc' };
+}
+
+/** `text` as an integer (`fallback` when absent), or why it is not one, naming `name`. */
+function integerParameter(name: string, text: string | undefined, fallback: number): number | string {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (/^-?[0-9]+$/.test(text) && Number.isSafeInteger(value)) return value;
+  return `Invalid '${name}': expected an integer, not '${boundedQueryValue(text)}'`;
 }
 
 /**
@@ -432,14 +442,6 @@ const MAX_QUOTED_QUERY_VALUE = 64;
 
 function boundedQueryValue(text: string): string {
   return boundedText(text, MAX_QUOTED_QUERY_VALUE);
-}
-
-/** The value of query parameter `name` (`fallback` when absent), or an error message naming it. */
-function nonNegativeInteger(name: string, text: string | undefined, fallback: number): number | string {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (/^[0-9]+$/.test(text) && Number.isSafeInteger(value)) return value;
-  return `Invalid '${name}': expected a non-negative integer, not '${boundedQueryValue(text)}'`;
 }
 
 /** The task states `/master/state-summary` counts, per agent and per framework (Mesos 1.11's list). */

@@ -144,6 +144,12 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   // `/version` and `/flags` (this master's), unless the host serves them already.
   const info = spawnMasterInfoActors(host, flags);
   const webUi = spawnWebUi(host, ids, options.webUiDirectory);
+  if (ids.master === MASTER_ACTOR_ID) {
+    // Paths naming no actor: the web UI's, else the master's (`/state`, `/tasks`, ... as in Mesos,
+    // whose master is its host's delegate: the official CLI reads `/slaves` and `/tasks`).
+    if (host.lookup(WEBUI_ACTOR_ID) !== undefined) host.setDelegate(WEBUI_ACTOR_ID, MASTER_ACTOR_ID);
+    else host.setDelegate(MASTER_ACTOR_ID);
+  }
   const actors = [...(webUi === undefined ? [] : [webUi]), ...info, api, master, allocator.process];
   const stop = async (): Promise<void> => {
     await detachMetrics();
@@ -183,6 +189,5 @@ function spawnWebUi(host: ActorHost, ids: MasterActorIds, directory: string | fa
   if (host.clock instanceof VirtualClock && host.clock.simulated) return undefined;
   const webUi = new WebUiActor(loadWebUiBundle(directory));
   host.spawn(webUi);
-  host.setDelegate(WEBUI_ACTOR_ID);
   return webUi;
 }

@@ -187,8 +187,8 @@ export class ActorHost {
   /** The port in this host's UPIDs (the bound one unless `advertisePort`). */
   private advertisedPort: number | undefined;
   private readonly actors = new Map<string, Actor>();
-  /** The actor serving paths that name no actor (`setDelegate`). */
-  private delegate: string | undefined;
+  /** The actors serving paths that name no actor, in turn (`setDelegate`). */
+  private delegates: readonly string[] = [];
   /** Actors serving routes under another id (`Actor.routeUnder`), by that namespace. */
   private readonly sharedRoutes = new Map<string, Actor[]>();
   private readonly ready = new Queue<Actor>();
@@ -1290,13 +1290,19 @@ export class ActorHost {
       const shared = this.sharedRoute(target.actorId, target.path);
       if (shared !== undefined) [actor, handler] = shared;
     }
-    const delegate = this.delegate === undefined ? undefined : this.actors.get(this.delegate);
-    if (handler === undefined && delegate !== undefined && (target === undefined || actor === undefined)) {
-      // libprocess' delegate: a path that names no actor is the delegate's (`/` serves the web UI).
+    if (handler === undefined && this.delegates.length > 0 && (target === undefined || actor === undefined)) {
+      // libprocess' delegate: a path that names no actor is the delegate's (`/` serves the web UI);
+      // the first delegate with a route for it serves it.
       const parsed = new URL(url, 'http://host');
-      target = { actorId: delegate.id, path: parsed.pathname, query: Object.fromEntries(parsed.searchParams) };
-      actor = delegate;
-      handler = findRoute(delegate.runtime.routes, parsed.pathname);
+      for (const id of this.delegates) {
+        const delegate = this.actors.get(id);
+        const found = delegate === undefined ? undefined : findRoute(delegate.runtime.routes, parsed.pathname);
+        if (delegate === undefined || found === undefined) continue;
+        target = { actorId: delegate.id, path: parsed.pathname, query: Object.fromEntries(parsed.searchParams) };
+        actor = delegate;
+        handler = found;
+        break;
+      }
     }
     if (!target || !actor || !handler) {
       this.logger.debug({ url: truncated(url) }, 'HTTP 404');
@@ -1390,15 +1396,18 @@ export class ActorHost {
 
   /**
    * Makes actor `actorId` this host's delegate (libprocess' `initialize(delegate)`): HTTP
-   * requests whose path names no actor (`/`, `/app.js`) go to its routes with their whole path.
+   * requests whose path names no actor (`/`, `/app.js`, `/state`) go to its routes with their
+   * whole path. With `fallbacks`, a path the delegate has no route for goes to the first of them
+   * that has one (the master's host: the web UI's `/` and `/assets/*`, the master's `/state`,
+   * `/tasks`..., as Mesos' master, the delegate there, serves both).
    */
-  setDelegate(actorId: string): void {
-    this.delegate = actorId;
+  setDelegate(actorId: string, ...fallbacks: string[]): void {
+    this.delegates = [actorId, ...fallbacks];
   }
 
   /** The delegate's actor id (`setDelegate`), if one was set. */
   get delegateId(): string | undefined {
-    return this.delegate;
+    return this.delegates[0];
   }
 
   // ---- helpers ------------------------------------------------------------------------------

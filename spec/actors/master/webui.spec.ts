@@ -118,6 +118,13 @@ describe('actors/master/webui: the web UI actor', () => {
     const state = await get(`${base}/master/state`);
     expect([state.status, state.type]).to.deep.equal([200, 'application/json']);
     expect((await get(`${base}/master/state?jsonp=ui.callback`)).text).to.match(/^ui\.callback\(\{/);
+    // The master's routes at the root too, as Mesos' (its master is the host's delegate): the
+    // official CLI reads /slaves and /tasks there (monitoring walkthrough: 404).
+    for (const route of ['/state', '/slaves', '/tasks', '/frameworks', '/state-summary']) {
+      const answer = await get(`${base}${route}`);
+      expect([route, answer.status, answer.type]).to.deep.equal([route, 200, 'application/json']);
+    }
+    expect((await get(`${base}/health`)).status).to.equal(200);
     await master.stop();
     expect(host.lookup(WEBUI_ACTOR_ID)).to.equal(undefined);
     expect((await get(`${base}/`)).status).to.equal(404);

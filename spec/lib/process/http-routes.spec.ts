@@ -70,6 +70,22 @@ describe('HTTP routing on a host', () => {
     expect((await get('/web/nothing')).status).to.equal(404);
   });
 
+  it('with fallback delegates, sends a path the delegate has no route for to the first that has one (Mesos\' master serves /state and /tasks at the root: the CLI reads them there)', async () => {
+    class Tasks extends Probe {
+      constructor() {
+        super('tasks-only');
+        this.route('/tasks', () => ok({ tasks: [] }));
+      }
+    }
+    host.spawn(new Tasks());
+    host.setDelegate('ui', 'missing', 'tasks-only');
+    expect(JSON.parse((await get('/')).text)).to.deep.equal({ root: '/' });
+    expect(JSON.parse((await get('/state')).text), 'the first delegate\'s own').to.deep.equal({ id: 'ui', answer: 42 });
+    expect(JSON.parse((await get('/tasks')).text)).to.deep.equal({ tasks: [] });
+    expect((await get('/nothing')).status).to.equal(404);
+    expect(host.delegateId).to.equal('ui');
+  });
+
   it('wraps JSON in a JSONP callback and refuses a callback that is not an identifier', async () => {
     const wrapped = await get('/web/state?jsonp=app.handle');
     expect(wrapped.status).to.equal(200);
