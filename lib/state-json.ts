@@ -4,7 +4,7 @@
  */
 import { Resources, type Range } from './resources';
 import type { Task, TaskStatus } from './protocol';
-import { v1CheckStatus, v1HealthCheck } from './v1/json';
+import { labelList, v1CheckStatus, v1HealthCheck } from './v1/json';
 
 /** JSON as the state endpoints return it. */
 export type StateJson = Record<string, unknown>;
@@ -52,6 +52,9 @@ export function renderTask(task: Task): StateJson {
     resources: renderResources(resourcesOrEmpty(task.resources)),
     ...(task.role !== undefined ? { role: task.role } : {}),
     statuses: (task.statuses ?? []).map(renderStatus),
+    ...(task.user !== undefined ? { user: task.user } : {}),
+    ...(task.labels !== undefined ? { labels: labelList(task.labels) } : {}),
+    ...(task.discovery !== undefined ? { discovery: task.discovery } : {}),
     ...(task.healthCheck !== undefined ? { health_check: v1HealthCheck(task.healthCheck) } : {}),
   };
 }

@@ -8,7 +8,7 @@
  */
 import type { UPID } from '../../lib/actor';
 import type { ExecutorInfo, FrameworkInfo, StatusUpdate, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { isTerminalState } from '../../lib/protocol';
+import { copyTaskDescription, isTerminalState } from '../../lib/protocol';
 import { fromUnits, Resources, toUnits, type ResourceJSON } from '../../lib/resources';
 import { withStatus } from '../../lib/protocol/limits';
 import { withFields } from '../../lib/with-fields';
@@ -422,6 +422,7 @@ export function newTask(info: TaskInfo, frameworkId: string, executorId: string,
   if (info.command !== undefined) task.command = info.command;
   if (role !== undefined) task.role = role;
   if (info.healthCheck !== undefined) task.healthCheck = info.healthCheck;
+  copyTaskDescription(task, info);
   return task;
 }
 

@@ -13,7 +13,7 @@ import { SmallMap } from '../../lib/small-map';
 import { OfferList, OfferTable, offerNumberOf, unlinkOffer, type OfferListLinks } from './offer-table';
 import { deepFreeze } from '../../lib/deep-freeze';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { isTerminalState, withStatus } from '../../lib/protocol';
+import { copyTaskDescription, isTerminalState, withStatus } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 import { ScalarTotals } from '../allocator/totals';
 import { TaskSummaries } from './task-summaries';
@@ -1312,7 +1312,7 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
 
 /** A task just launched: TASK_STAGING, no statuses yet (as Mesos' `addTask`); `resources` is `task.resources` parsed, when the caller has it. */
 export function trackLaunchedTask(task: TaskInfo, frameworkId: string, role: string, resources: Resources = Resources.fromJSON(task.resources)): TrackedTask {
-  return {
+  const tracked: TrackedTask = {
     task: {
       name: task.name,
       taskId: task.taskId,
@@ -1328,6 +1328,8 @@ export function trackLaunchedTask(task: TaskInfo, frameworkId: string, role: str
     },
     resources,
   };
+  copyTaskDescription(tracked.task, task);
+  return tracked;
 }
 
 /** An executor to track, its resources parsed (empty if invalid). */

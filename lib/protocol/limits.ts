@@ -32,6 +32,8 @@ export const MAX_HOSTNAME_LENGTH = 255;
 export const MAX_SHORT_TEXT_LENGTH = 1_024;
 /** The most distinct allocation roles one task's resources may name (`TaskInfo.allocationRoles`): one task's resources come from offers of one role. */
 export const MAX_TASK_ALLOCATION_ROLES = 8;
+/** The most ports, and labels, a task's `discovery` may list. */
+export const MAX_DISCOVERY_ENTRIES = 1_024;
 /** The most roles a framework's `offerFilters` may name. */
 export const MAX_OFFER_FILTER_ROLES = 1_024;
 /** The most alternatives one role's `minAllocatableResources` may list. */

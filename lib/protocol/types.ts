@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
-import { MAX_CHECK_STATUSES, MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, MAX_TASK_ALLOCATION_ROLES } from './limits';
+import { MAX_CHECK_STATUSES, MAX_DISCOVERY_ENTRIES, MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, MAX_TASK_ALLOCATION_ROLES } from './limits';
 import { compileFastCheck, rememberFrozen } from './fast-check';
 import { plainDataError } from './plain';
 
@@ -217,6 +217,34 @@ export const CheckStatusInfoSchema = z.object({
 export type CheckStatusInfo = z.infer<typeof CheckStatusInfoSchema>;
 
 /** A task to launch: exactly one of `command` (the built-in command executor) or `executor`. */
+/** Mesos' `Labels` as its JSON has them, `{labels: [{key, value}]}` (inside a DiscoveryInfo, kept as given). */
+const MesosLabelsSchema = z.object({
+  labels: z.array(z.object({ key: shortText, value: shortText.optional() })).max(MAX_DISCOVERY_ENTRIES, `must have at most ${MAX_DISCOVERY_ENTRIES} entries`).optional(),
+});
+
+/**
+ * How a task's service is found (Mesos' `DiscoveryInfo`, for Mesos-DNS and the like): kept and
+ * shown as Mesos' JSON has it (every field name is the same in both), never read by the cluster.
+ */
+export const DiscoveryInfoSchema = z.object({
+  visibility: z.enum(['FRAMEWORK', 'CLUSTER', 'EXTERNAL']),
+  name: shortText.optional(),
+  environment: shortText.optional(),
+  location: shortText.optional(),
+  version: shortText.optional(),
+  ports: z.object({
+    ports: z.array(z.object({
+      number: z.number().int().min(0).max(0xffff_ffff),
+      name: shortText.optional(),
+      protocol: shortText.optional(),
+      visibility: z.enum(['FRAMEWORK', 'CLUSTER', 'EXTERNAL']).optional(),
+      labels: MesosLabelsSchema.optional(),
+    })).max(MAX_DISCOVERY_ENTRIES, `must have at most ${MAX_DISCOVERY_ENTRIES} entries`).optional(),
+  }).optional(),
+  labels: MesosLabelsSchema.optional(),
+});
+export type DiscoveryInfo = z.infer<typeof DiscoveryInfoSchema>;
+
 export const TaskInfoSchema = z.object({
   name,
   /** Checked by the master's task validation, so that a bad id is answered with TASK_ERROR rather than the whole call dropped. */
@@ -229,6 +257,8 @@ export const TaskInfoSchema = z.object({
   data: z.string().optional(),
   killPolicy: KillPolicySchema.optional(),
   labels: z.record(z.string(), z.string()).optional(),
+  /** How its service is found (Mesos-DNS and the like); kept and shown with the task. */
+  discovery: DiscoveryInfoSchema.optional(),
   /** Run by the command executor (or a custom executor that calls `Executor.startChecks`); a failing one kills the task. */
   healthCheck: HealthCheckSchema.optional(),
   /** Run like `healthCheck`, but only reported (`TaskStatus.checkStatus`), never acted on. */
@@ -323,8 +353,25 @@ export const TaskSchema = z.object({
   role: shortText.optional(),
   /** From the task's TaskInfo (shown by the state endpoints, as Mesos shows it; Mesos' Task has no `check`). */
   healthCheck: HealthCheckSchema.optional(),
+  /** The OS user it runs as when its command or executor names one (Mesos' `Task.user`). */
+  user: shortText.optional(),
+  /** Its TaskInfo's labels and discovery, kept to be shown (Mesos-DNS and label-based routers read them in state). */
+  labels: z.record(z.string(), z.string()).optional(),
+  discovery: DiscoveryInfoSchema.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
+
+/**
+ * Sets on `task` what Mesos' `createTask` copies from its TaskInfo `info` besides the basics, each
+ * only when there (most tasks have none: no field is added to their record): its labels,
+ * discovery, and the user its command (else its executor's command) names.
+ */
+export function copyTaskDescription(task: Task, info: TaskInfo): void {
+  if (info.labels !== undefined) task.labels = info.labels;
+  if (info.discovery !== undefined) task.discovery = info.discovery;
+  const user = info.command?.user ?? info.executor?.command.user;
+  if (user !== undefined) task.user = user;
+}
 
 /**
  * A copy of `task` whose statuses list is its own: what a record that goes on changing sends,

@@ -285,6 +285,7 @@ export function v1TaskInfo(task: TaskInfo): V1Json {
   if (task.data !== undefined) out.data = v1OpaqueBytes(task.data);
   if (task.killPolicy !== undefined) out.kill_policy = { grace_period: { nanoseconds: Math.round(task.killPolicy.gracePeriodSeconds * 1e9) } };
   if (task.labels !== undefined) out.labels = v1Labels(task.labels);
+  if (task.discovery !== undefined) out.discovery = task.discovery;
   if (task.healthCheck !== undefined) out.health_check = v1HealthCheck(task.healthCheck);
   if (task.check !== undefined) out.check = v1CheckInfo(task.check);
   return out;

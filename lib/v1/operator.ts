@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { Task } from '../protocol';
-import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1HealthCheck, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
+import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1Labels, v1HealthCheck, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
 import { ownRecord } from '../protocol/own-record';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
@@ -156,6 +156,9 @@ export function v1Task(task: Task): V1Json {
   if (task.statusUpdateState !== undefined) out.status_update_state = task.statusUpdateState;
   if (task.statusUpdateUuid !== undefined) out.status_update_uuid = v1Uuid(task.statusUpdateUuid);
   if (task.healthCheck !== undefined) out.health_check = v1HealthCheck(task.healthCheck);
+  if (task.user !== undefined) out.user = task.user;
+  if (task.labels !== undefined) out.labels = v1Labels(task.labels);
+  if (task.discovery !== undefined) out.discovery = task.discovery;
   return out;
 }
 

@@ -13,7 +13,7 @@ import {
 } from '../protocol';
 import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
 import { ownRecord } from '../protocol/own-record';
-import type { OfferFilters } from '../protocol';
+import { DiscoveryInfoSchema, type OfferFilters } from '../protocol';
 
 export { MAX_CALL_LIST_ENTRIES, MAX_COMMAND_TEXT_CHARS } from './json';
 
@@ -60,6 +60,7 @@ const taskInfo = z.object({
   data: bytes.optional(),
   kill_policy: z.object({ grace_period: z.object({ nanoseconds: v1NumberField }).optional() }).optional(),
   labels: v1LabelsSchema.optional(),
+  discovery: DiscoveryInfoSchema.optional(),
   health_check: v1HealthCheckSchema.optional(),
   check: v1CheckInfoSchema.optional(),
   container: z.unknown().optional(),
@@ -379,6 +380,7 @@ function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
   }
   const labels = labelsOfV1(task.labels);
   if (labels !== undefined) out.labels = labels;
+  if (task.discovery !== undefined) out.discovery = task.discovery;
   if (task.health_check !== undefined) out.healthCheck = healthCheckOfV1(task.health_check);
   if (task.check !== undefined) out.check = checkInfoOfV1(task.check);
   if (allocationRoles.size > MAX_TASK_ALLOCATION_ROLES) return `resources: allocation_info names ${allocationRoles.size} roles (one task's resources are offered in one)`;
