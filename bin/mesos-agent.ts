@@ -8,7 +8,7 @@ import { makeDirectoriesSync } from '../lib/disk';
 import { lockWorkDir } from '../lib/work-dir-lock';
 import type { LogLevel } from '../lib/logging';
 import { createCommand, flag, parseBooleanFlag, parseMasterFlag } from '../lib/flags';
-import { startAgent } from '../actors/agent';
+import { cleanUpAgent, startAgent } from '../actors/agent';
 import { checkAgentFlags } from '../actors/agent/flags';
 import { addAgentOptions, addHostOptions, hostFlagsFrom, agentFlagsFrom, agentHttpFrom, openTraceFile, startServerHost } from './server';
 import { addCredentialOptions, credentialFrom, endOnSigusr1, fail, type CredentialOptions } from './client';
@@ -40,6 +40,18 @@ async function main(): Promise<void> {
     fail('mesos-agent', (error as Error).message, 2);
   }
   const host = await startServerHost('mesos-agent', options.ip, options.port, options.log_level, openTraceFile('mesos-agent', options.trace_file), tls, hostFlagsFrom(options));
+  if (flags.recover === 'cleanup') {
+    // As Mesos: kill what the previous run left and exit; the next start is a new agent.
+    try {
+      await cleanUpAgent({ flags, host });
+    } catch (error) {
+      await host.stop();
+      fail('mesos-agent', (error as Error).message, 2);
+    }
+    await host.stop();
+    process.stdout.write(`mesos-agent: --recover=cleanup: the previous run's executors are killed and its checkpoints in ${options.work_dir} forgotten; start again without it to run a new agent\n`);
+    process.exit(0);
+  }
   let agent;
   try {
     agent = await startAgent({ flags, host, ...(credential !== undefined ? { credential } : {}), ...(http !== undefined ? { http } : {}) });

@@ -145,7 +145,12 @@ function parseHolder(text: string): Holder | undefined {
   return Number.isSafeInteger(pid) && pid > 0 ? { pid, startTime: match[2] === '-' ? undefined : match[2] } : undefined;
 }
 
-/** Whether the process a lock names still runs (the same process: its start time matches where both are known). */
+/**
+ * Whether the process a lock names still runs (the same process: its start time matches where
+ * both are known). A zombie (exited, not yet reaped by its parent: a `kill -9`ed agent under an
+ * init that reaps slowly) runs no more and holds nothing (agent-recovery walkthrough: the restart
+ * was refused, the work dir "in use" by the dead agent).
+ */
 function isAlive(holder: Holder): boolean {
   try {
     process.kill(holder.pid, 0);
@@ -153,9 +158,17 @@ function isAlive(holder: Holder): boolean {
     // EPERM: it runs, as another user.
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const now = startTimeOf(holder.pid);
+  const stat = readText(`/proc/${holder.pid}/stat`);
+  const fields = stat === undefined ? undefined : procStatFields(stat);
+  if (fields?.[procStatIndex(STATE_FIELD)] === ZOMBIE_STATE) return false;
+  const now = fields?.[procStatIndex(STARTTIME_FIELD)];
   return holder.startTime === undefined || now === undefined || now === holder.startTime;
 }
+
+/** `/proc/<pid>/stat`'s field of a process' state (`R`, `S`, `Z`...). */
+const STATE_FIELD = 3;
+/** The state of a process that exited and was not reaped. */
+const ZOMBIE_STATE = 'Z';
 
 /** `/proc/<pid>/stat`'s field of a process' start time, in clock ticks since boot. */
 const STARTTIME_FIELD = 22;

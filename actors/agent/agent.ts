@@ -41,7 +41,9 @@ import { contains, GarbageCollector, type GarbageCollectorOptions, maxAllowedAge
 import type { Logger } from '../../lib/logging';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { AgentCounters, agentMetrics } from './metrics';
-import { agentStateJson } from './state';
+import { agentStateJson, agentV1State, type AgentV1State } from './state';
+import { DEFAULT_METRICS_TIMEOUT_MS, METRICS_ACTOR_ID, MetricsProcess } from '../../lib/metrics';
+import { v1AgentInfo as v1AgentInfoJson } from '../../lib/v1/json';
 import { TaskStatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
@@ -175,7 +177,9 @@ function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: Ex
 /** What a run's container may use: its executor's and tasks' resources, plus the executor process' headroom. */
 function containerLimits(executor: ExecutorRecord): ContainerLimits {
   const used = executor.usedScalars();
-  const cpus = used.cpus + CONTAINER_CPUS_HEADROOM;
+  // In thousandths, as Mesos' fixed-point scalars (0.2 + 0.1 showed as 0.30000000000000004 in
+  // /monitor/statistics: monitoring walkthrough).
+  const cpus = Math.round((used.cpus + CONTAINER_CPUS_HEADROOM) * 1000) / 1000;
   const memBytes = used.mem * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES;
   const diskBytes = used.disk * BYTES_PER_MB;
   // The last limits made, shared (frozen) when the next executor's are the same: nearly every
@@ -215,6 +219,9 @@ export type AgentPhase = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATIN
  * The agent actor. Its protocol is the block of handlers in the constructor: first what the
  * master sends, then what executors send.
  */
+/** Mesos' fetcher metrics, always 0 here: no fetcher (a task naming URIs is refused). */
+const NO_FETCHER_METRICS = ['containerizer/fetcher/task_fetches_succeeded', 'containerizer/fetcher/task_fetches_failed', 'containerizer/fetcher/cache_size_total_bytes', 'containerizer/fetcher/cache_size_used_bytes'] as const;
+
 export class Agent extends Actor {
   /** The master's pid, `master@<flags.master>`. */
   /** The leading master (`NO_MASTER` while none is known). */
@@ -392,6 +399,10 @@ export class Agent extends Actor {
       startTimeMs: this.startTimeSeconds * 1000, nowMs: this.clock.now(),
     });
     Object.assign(metrics, this.gc.metrics());
+    metrics['slave/executor_directory_max_allowed_age_secs'] = (this.maxAllowedAgeMs ?? this.options.flags.gcDelayMs) / 1000;
+    metrics['containerizer/mesos/container_destroy_errors'] = this.options.launcher.destroyErrors?.() ?? 0;
+    // Mesos registers these always; this agent fetches nothing (a task's URIs are refused).
+    for (const name of NO_FETCHER_METRICS) metrics[name] = 0;
     // Mesos adds this gauge once recovery has finished.
     return this.recoveryTimeSecs === undefined ? metrics : { ...metrics, 'slave/recovery_time_secs': this.recoveryTimeSecs };
   }
@@ -1263,7 +1274,10 @@ export class Agent extends Actor {
    */
   taskEnded(executor: ExecutorRecord, state: TaskState): void {
     this.counters.taskReached(state);
-    if (executor.phase !== 'TERMINATED') this.options.launcher.update?.(executor.runId, containerLimits(executor));
+    // Only a container there to hold to them: not one whose run ended, nor one being recovered
+    // (its checkpointed updates replayed before its process is taken back; its limits are set
+    // once it is). Updating those logged a warning per task at each recovery (ENOENT, ENODEV).
+    if (executor.phase !== 'TERMINATED' && executor.process !== undefined) this.options.launcher.update?.(executor.runId, containerLimits(executor));
   }
 
   private failTask(frameworkId: string, executorId: string | undefined, taskId: string, reason: string, message: string): void {
@@ -1868,6 +1882,8 @@ export class Agent extends Actor {
 
   /** A disk usage check is under way (`checkDiskUsage`). */
   private checkingDiskUsage = false;
+  /** How old a completed sandbox may get, as the last disk usage check found (`--gc_delay` until one has). */
+  private maxAllowedAgeMs: number | undefined;
 
   /**
    * Every `--disk_watch_interval` (from when the last check started; one still under way makes
@@ -1884,6 +1900,7 @@ export class Agent extends Actor {
       this.checkingDiskUsage = false;
       this.host.recordInput(this.self(), DISK_USAGE_INPUT, usage);
       const maxAgeMs = maxAllowedAgeMs(gcDelayMs, usage, gcDiskHeadroom);
+      this.maxAllowedAgeMs = maxAgeMs;
       this.log.debug({ usage, maxAgeMs }, 'disk usage checked');
       this.gc.prune(gcDelayMs - maxAgeMs);
     }, (error) => {
@@ -1925,6 +1942,24 @@ export class Agent extends Actor {
     let count = 0;
     for (const framework of this.frameworks.values()) count += framework.executors.size;
     return count;
+  }
+
+  /** The v1 operator API's GET_STATE parts, as `viewer` may see them. */
+  v1State(viewer: StateViewer | undefined): AgentV1State {
+    return agentV1State({ frameworks: [...this.frameworks.values()], completedFrameworks: [...this.completedFrameworks.values()], ...(viewer !== undefined ? { viewer } : {}) });
+  }
+
+  /** Its AgentInfo as the master has it (its id once registered), in v1 JSON. */
+  v1AgentInfo(): Record<string, unknown> {
+    const port = this.self().port;
+    return v1AgentInfoJson({ ...(this.agentId !== undefined ? { id: this.agentId } : {}), hostname: this.options.hostname, port, resources: this.options.resources.toJSON(), attributes: this.options.attributes });
+  }
+
+  /** Its metrics with the host's `system/*` (the host's metrics actor's snapshot when it serves this agent's; else the agent's own). */
+  async metricsWithSystem(): Promise<Record<string, number>> {
+    const metrics = this.host.lookup(METRICS_ACTOR_ID);
+    if (metrics instanceof MetricsProcess) return dispatch(metrics, (process: MetricsProcess) => process.snapshot(DEFAULT_METRICS_TIMEOUT_MS));
+    return this.metrics();
   }
 
   private stateResponse(viewer: StateViewer | undefined): HttpResponse {
@@ -1993,6 +2028,18 @@ class AgentOperatorReader implements AgentOperatorPort {
 
   containersUsage(): ReturnType<AgentOperatorPort['containersUsage']> {
     return this.agent.containersUsage();
+  }
+
+  v1State(viewer: StateViewer | undefined): AgentV1State {
+    return this.agent.v1State(viewer);
+  }
+
+  v1AgentInfo(): Record<string, unknown> {
+    return this.agent.v1AgentInfo();
+  }
+
+  metrics(): Promise<Record<string, number>> {
+    return this.agent.metricsWithSystem();
   }
 }
 

@@ -17,6 +17,7 @@ import {
 } from './constants';
 import { formatDuration } from '../../lib/mesos-format';
 import { DEFAULT_RECONFIGURATION_POLICY, RECONFIGURATION_POLICIES, type ReconfigurationPolicy } from './compatibility';
+import { MIN_CONTAINER_PIDS_LIMIT } from './isolator';
 
 /** What an agent is told at start; every field but `master` and `workDir` has a default. */
 export interface AgentFlags {
@@ -46,7 +47,8 @@ export interface AgentFlags {
   /**
    * What a restarted agent does with its checkpoints (Mesos `--recover`): `reconnect` (the
    * default) takes back the executors of checkpointing frameworks and their tasks; `cleanup`
-   * kills them, forgets the checkpoints, and starts as a new agent.
+   * kills them and forgets the checkpoints: `startAgent` then starts as a new agent, and the
+   * `mesos-agent` bin exits instead, as Mesos' (`cleanUpAgent`).
    */
   recover: AgentRecovery;
   /**
@@ -157,8 +159,8 @@ export function checkAgentFlags(flags: AgentFlags): void {
   requirePositive('--registration_backoff_factor', flags.registrationBackoffFactorMs);
   requirePositive('masterPingTimeoutMs', flags.masterPingTimeoutMs);
   requirePositive('--executor_reregistration_timeout', flags.executorReregistrationTimeoutMs);
-  if (flags.containerPidsLimit !== undefined && (!Number.isSafeInteger(flags.containerPidsLimit) || flags.containerPidsLimit < 1)) {
-    throw new Error(`--container_pids_limit: must be a whole number of 1 or more, not ${String(flags.containerPidsLimit)}`);
+  if (flags.containerPidsLimit !== undefined && (!Number.isSafeInteger(flags.containerPidsLimit) || flags.containerPidsLimit < MIN_CONTAINER_PIDS_LIMIT)) {
+    throw new Error(`--container_pids_limit: must be a whole number of ${MIN_CONTAINER_PIDS_LIMIT} or more (the executor's own threads count against it), not ${String(flags.containerPidsLimit)}`);
   }
   if (flags.containerDiskWatchIntervalMs !== undefined) requirePositive('--container_disk_watch_interval', flags.containerDiskWatchIntervalMs);
   if (!AGENT_RECOVERY_MODES.includes(flags.recover)) throw new Error(`--recover: must be one of ${AGENT_RECOVERY_MODES.join(', ')}, not '${String(flags.recover)}'`);

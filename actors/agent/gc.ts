@@ -218,7 +218,7 @@ export class GarbageCollector {
   prune(withinMs: number): void {
     const limitMs = this.options.now() + withinMs;
     const due = [...this.dueMs].filter(([, dueMs]) => dueMs <= limitMs).sort((a, b) => a[1] - b[1]);
-    if (due.length > 0) this.options.log().info({ paths: due.length, withinMs }, 'pruning sandboxes early: the disk is filling');
+    if (due.length > 0) this.options.log().info({ paths: due.length, withinMs }, 'removing sandboxes older than the disk\'s usage allows (--gc_delay scaled by the free share of the disk, less --gc_disk_headroom)');
     for (const [target] of due) this.enqueue(target);
   }
 

@@ -23,6 +23,7 @@ import type { ActorHost, HttpAuthentication, HttpRequest } from '../../lib/proce
 import { Authorizer, type Acls } from '../../lib/acls';
 import { tlsEnvironment, type TlsFiles } from '../../lib/process/tls';
 import type { CommandInfo } from '../../lib/protocol';
+import type { Resources } from '../../lib/resources';
 import { Agent, type ExecutorApiSpawner } from './agent';
 import { AgentCheckpoints, checkpointJournalPath, checkpointRecords, currentBootId, declaredInfoOf, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
 import { reconfigurationError, type DeclaredAgentInfo } from './compatibility';
@@ -73,7 +74,7 @@ async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launche
     if (!rebooted) {
       throw new Error(`cannot recover agent ${recovered?.agentId ?? ''} from ${checkpointJournalPath(flags.workDir)}: ${refused}. `
         + 'To keep the agent id (and its running tasks), restart with the former flags, or with a more permissive --reconfiguration_policy; '
-        + 'to start as a new agent instead (its checkpointed executors and their tasks are killed), restart with --recover=cleanup');
+        + 'to start as a new agent instead, run it once with --recover=cleanup (it kills the checkpointed executors and their tasks, and exits), then start it again');
     }
     // As Mesos after a reboot: the executors went with the machine; the agent starts anew rather than flap.
     host.logger.warn({ agentId: recovered?.agentId, reason: refused }, 'the machine rebooted and the agent\'s configuration changed in a way --reconfiguration_policy refuses: starting as a new agent');
@@ -263,30 +264,7 @@ function executorTlsFiles(host: ActorHost): TlsFiles | undefined {
  */
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
   const { flags, host } = options;
-  checkAgentFlags(flags);
-  const executorTls = options.launcher === undefined ? executorTlsFiles(host) : undefined;
-  const attributes = parseAttributes(flags.attributes);
-  const disk = options.disk ?? nodeDisk;
-  await disk.makeDirectory(flags.workDir);
-  const detection: Parameters<typeof detectResources>[0] = { workDir: flags.workDir };
-  if (flags.resources !== undefined) detection.explicit = flags.resources;
-  if (options.probe !== undefined) detection.probe = options.probe;
-  const resources = await detectResources(detection);
-  const id = options.id ?? host.uniqueId('slave');
-  // `--isolation` (and its cgroups and disk flags), or the best this machine allows; a bad value stops the start, naming it.
-  const isolator = options.launcher === undefined ? chooseIsolator(flags.isolation, {
-    log: host.logger,
-    root: agentCgroupsRoot(flags.cgroupsRoot ?? DEFAULT_CGROUPS_ROOT, flags.workDir),
-    ...(flags.cgroupsEnableCfs !== undefined ? { enableCfs: flags.cgroupsEnableCfs } : {}),
-    ...(flags.containerPidsLimit !== undefined ? { pidsLimit: flags.containerPidsLimit } : {}),
-    ...(flags.enforceContainerDiskQuota !== undefined ? { enforceDiskQuota: flags.enforceContainerDiskQuota } : {}),
-    ...(flags.containerDiskWatchIntervalMs !== undefined ? { diskWatchIntervalMs: flags.containerDiskWatchIntervalMs } : {}),
-  }) : undefined;
-  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger, flags.switchUser ?? SWITCH_USER, executorBaseEnvironment(flags.executorEnvironmentVariables)), host, UPID.at(id, host.address));
-  // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
-  const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
-  const hostname = flags.hostname ?? osHostname();
-  const declared: DeclaredAgentInfo = { hostname, port: UPID.at(id, host.address).port, resources: resources.toJSON(), ...(attributes !== undefined ? { attributes } : {}) };
+  const { disk, resources, attributes, id, launcher, bootId, hostname, declared } = await prepareAgent(options);
   const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId, declared);
   const checkpoints = await AgentCheckpoints.open(disk, flags.workDir, recovered, host.clock);
   const start: AgentStartInput = {
@@ -350,6 +328,54 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
       return started.terminated;
     },
   };
+}
+
+
+/**
+ * `--recover=cleanup`, as Mesos: every checkpointed executor of the previous run still running is
+ * killed and every container left destroyed, the checkpoints are forgotten, and no agent is
+ * started: the caller exits, and the next start (`--recover=reconnect`) is a new agent. Mesos'
+ * operators run it before an incompatible upgrade.
+ * @example await cleanUpAgent({ flags: { ...flags, recover: 'cleanup' }, host }); process.exit(0);
+ */
+export async function cleanUpAgent(options: StartAgentOptions): Promise<void> {
+  const { flags, host } = options;
+  const { disk, launcher, bootId, declared } = await prepareAgent(options);
+  await recoverOrCleanUp(disk, { ...flags, recover: 'cleanup' }, launcher, host, bootId, declared);
+  await AgentCheckpoints.open(disk, flags.workDir, undefined, host.clock);
+}
+
+/** What starting an agent (or cleaning one up) needs before its checkpoints are read: its resources, launcher and identity. */
+async function prepareAgent(options: StartAgentOptions): Promise<{
+  disk: Disk; resources: Resources; attributes: ReturnType<typeof parseAttributes>; id: string;
+  launcher: ReturnType<typeof recordingLauncher>; bootId: string | undefined; hostname: string; declared: DeclaredAgentInfo;
+}> {
+  const { flags, host } = options;
+  checkAgentFlags(flags);
+  const executorTls = options.launcher === undefined ? executorTlsFiles(host) : undefined;
+  const attributes = parseAttributes(flags.attributes);
+  const disk = options.disk ?? nodeDisk;
+  await disk.makeDirectory(flags.workDir);
+  const detection: Parameters<typeof detectResources>[0] = { workDir: flags.workDir };
+  if (flags.resources !== undefined) detection.explicit = flags.resources;
+  if (options.probe !== undefined) detection.probe = options.probe;
+  const resources = await detectResources(detection);
+  const id = options.id ?? host.uniqueId('slave');
+  // `--isolation` (and its cgroups and disk flags), or the best this machine allows; a bad value stops the start, naming it.
+  const isolator = options.launcher === undefined ? chooseIsolator(flags.isolation, {
+    log: host.logger,
+    root: agentCgroupsRoot(flags.cgroupsRoot ?? DEFAULT_CGROUPS_ROOT, flags.workDir),
+    ...(flags.cgroupsEnableCfs !== undefined ? { enableCfs: flags.cgroupsEnableCfs } : {}),
+    ...(flags.containerPidsLimit !== undefined ? { pidsLimit: flags.containerPidsLimit } : {}),
+    ...(flags.enforceContainerDiskQuota !== undefined ? { enforceDiskQuota: flags.enforceContainerDiskQuota } : {}),
+    ...(flags.containerDiskWatchIntervalMs !== undefined ? { diskWatchIntervalMs: flags.containerDiskWatchIntervalMs } : {}),
+  }) : undefined;
+  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger, flags.switchUser ?? SWITCH_USER, executorBaseEnvironment(flags.executorEnvironmentVariables)), host, UPID.at(id, host.address));
+  // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
+  const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
+  const hostname = flags.hostname ?? osHostname();
+  const declared: DeclaredAgentInfo = { hostname, port: UPID.at(id, host.address).port, resources: resources.toJSON(), ...(attributes !== undefined ? { attributes } : {}) };
+  return { disk, resources, attributes, id, launcher, bootId, hostname, declared };
 }
 
 /**

@@ -17,6 +17,14 @@ import { Cgroups, detectCgroups, USER_HZ, v2ContainerControllers, type CgroupSta
 /** Most processes (threads) one container may hold: a fork bomb stops here (Mesos has no default; this is ours). */
 export const DEFAULT_CONTAINER_PIDS_LIMIT = 4_096;
 
+/**
+ * The least `--container_pids_limit` taken: the executor's own threads count against it (the Node
+ * executor a checkpointing framework's command tasks get runs about a dozen), and at 8 it was
+ * killed by SIGABRT before its task started, with nothing in its sandbox to say why (agent-recovery
+ * walkthrough).
+ */
+export const MIN_CONTAINER_PIDS_LIMIT = 32;
+
 /** What a container may use. */
 export interface ContainerLimits {
   /** CPUs (shares, and a CFS quota when enabled). */

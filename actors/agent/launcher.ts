@@ -116,6 +116,8 @@ export interface Launcher {
    * as `drain` does after its cleanups. An empty root stayed behind after every such stop.
    */
   releaseIfEmpty?(): Promise<void>;
+  /** How many containers' isolation could not be destroyed (`containerizer/mesos/container_destroy_errors`). */
+  destroyErrors?(): number;
 }
 
 /** A run directory's mode (Mesos' sandbox: the user and its group, not others). */
@@ -231,8 +233,15 @@ export class ProcessLauncher implements Launcher {
   private readonly containers = new Set<WatchedContainer>();
 
   /** A new watched container, tracked until its cleanup is done. */
+  /** Containers whose isolation could not be destroyed, orphans included (`destroyErrors`). */
+  private failedDestroys = 0;
+
+  destroyErrors(): number {
+    return this.failedDestroys;
+  }
+
   private watched(containerId: string): WatchedContainer {
-    const container = new WatchedContainer(this.isolator as Isolator, containerId, this.log);
+    const container = new WatchedContainer(this.isolator as Isolator, containerId, this.log, () => { this.failedDestroys++; });
     this.containers.add(container);
     void container.cleanedUp.then(() => this.containers.delete(container));
     return container;
@@ -254,6 +263,7 @@ export class ProcessLauncher implements Launcher {
       if (orphans.length > 0) this.log?.warn({ orphans }, 'destroyed the isolation of containers no checkpoint names (orphans)');
       return orphans;
     } catch (error) {
+      this.failedDestroys++;
       this.log?.error({ error: (error as Error).message }, 'could not destroy every orphan container; starting anyway');
       return [];
     }
@@ -378,7 +388,7 @@ class WatchedContainer {
   private finished = false;
   private cleaned: Promise<void> | undefined;
 
-  constructor(private readonly isolator: Isolator, readonly containerId: string, private readonly log: Logger | undefined) {
+  constructor(private readonly isolator: Isolator, readonly containerId: string, private readonly log: Logger | undefined, private readonly cleanupFailed: () => void) {
     this.cleanedUp = new Promise((resolve) => { this.resolveFinished = resolve; });
   }
 
@@ -403,7 +413,10 @@ class WatchedContainer {
     this.finished = true;
     clearInterval(this.timer);
     this.cleaned ??= this.isolator.cleanup(this.containerId)
-      .catch((error: Error) => this.log?.warn({ runId: this.containerId, error: error.message }, 'could not clean up a container\'s isolation'))
+      .catch((error: Error) => {
+        this.cleanupFailed();
+        this.log?.warn({ runId: this.containerId, error: error.message }, 'could not clean up a container\'s isolation');
+      })
       .finally(() => this.resolveFinished());
     return this.cleaned;
   }

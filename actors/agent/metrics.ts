@@ -99,6 +99,10 @@ export function agentMetrics(context: AgentGaugeContext): Record<string, number>
     metrics[`slave/${name}_total`] = total;
     metrics[`slave/${name}_used`] = inUse;
     metrics[`slave/${name}_percent`] = total > 0 ? inUse / total : 0;
+    // Mesos registers these always; no resource is revocable here (oversubscription is not built).
+    metrics[`slave/${name}_revocable_total`] = 0;
+    metrics[`slave/${name}_revocable_used`] = 0;
+    metrics[`slave/${name}_revocable_percent`] = 0;
   }
   return metrics;
 }
@@ -142,7 +146,10 @@ export function agentMetricKind(key: string): MetricKind {
 /** The garbage collector's counters (gc.ts; Mesos' `gc/*`); `gc/path_removals_pending` is a gauge. */
 const GC_COUNTER_KEYS = ['gc/path_removals_succeeded', 'gc/path_removals_failed'] as const;
 
-const COUNTER_KEYS: ReadonlySet<string> = new Set([...AGENT_COUNTERS.map((name) => `slave/${name}`), ...GC_COUNTER_KEYS]);
+/** The containerizer's counters (Mesos' `containerizer/*`). */
+const CONTAINERIZER_COUNTER_KEYS = ['containerizer/mesos/container_destroy_errors', 'containerizer/fetcher/task_fetches_succeeded', 'containerizer/fetcher/task_fetches_failed'] as const;
+
+const COUNTER_KEYS: ReadonlySet<string> = new Set([...AGENT_COUNTERS.map((name) => `slave/${name}`), ...GC_COUNTER_KEYS, ...CONTAINERIZER_COUNTER_KEYS]);
 
 /** Where `agentMetricsSource` gets the agent's metrics. */
 export interface AgentMetricsProvider extends Actor {

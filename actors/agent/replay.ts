@@ -82,6 +82,7 @@ class RecordingLauncher implements Launcher {
     if (launcher.recoverContainers === undefined) this.recoverContainers = undefined;
     if (launcher.drain === undefined) this.drain = undefined;
     if (launcher.releaseIfEmpty === undefined) this.releaseIfEmpty = undefined;
+    if (launcher.destroyErrors === undefined) this.destroyErrors = undefined;
   }
 
   launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
@@ -110,6 +111,10 @@ class RecordingLauncher implements Launcher {
 
   releaseIfEmpty?(): Promise<void> {
     return this.launcher.releaseIfEmpty!();
+  }
+
+  destroyErrors?(): number {
+    return this.launcher.destroyErrors!();
   }
 
   /** `onExit`, after recording the exit as an `executor-exit` input (when the host records a trace). */

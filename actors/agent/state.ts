@@ -8,6 +8,8 @@ import { Resources } from '../../lib/resources';
 import { renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { renderResources, renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
+import { v1ExecutorInfo, v1FrameworkInfo } from '../../lib/v1/json';
+import { v1Task } from '../../lib/v1/operator';
 
 /** What /state shows, gathered by the agent. */
 export interface AgentStateView {
@@ -93,6 +95,7 @@ function executorJson(executor: ExecutorRecord, tasksVisible: boolean): Record<s
     container: executor.runId,
     directory: executor.directory,
     type: executor.commandExecutor ? 'COMMAND' : 'CUSTOM',
+    ...(executor.role !== undefined ? { role: executor.role } : {}),
     state: executor.phase,
     resources: renderResources(executor.usedResources()),
     tasks: tasksVisible ? [...executor.launchedTasks.values()].map(renderTask) : [],
@@ -114,3 +117,44 @@ function queuedTaskJson(task: TaskInfo, executor: ExecutorRecord): Record<string
   };
 }
 
+
+/**
+ * The agent's v1 operator answers that read its books (Mesos' `v1/agent/agent.proto`): GET_TASKS,
+ * GET_EXECUTORS, GET_FRAMEWORKS (and GET_STATE, the three together), as `viewer` may see them
+ * (the ACLs' `view_frameworks`, `view_tasks`, `view_executors`, as for `/state`).
+ */
+export interface AgentV1State {
+  readonly get_tasks: Record<string, unknown>;
+  readonly get_executors: Record<string, unknown>;
+  readonly get_frameworks: Record<string, unknown>;
+}
+
+/** What `view`'s frameworks, executors and tasks are in v1 JSON, as `viewer` may see them. */
+export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'completedFrameworks' | 'viewer'>): AgentV1State {
+  const viewer = view.viewer ?? SEE_ALL;
+  const frameworks = view.frameworks.filter(visibleTo(viewer));
+  const completed = view.completedFrameworks.filter(visibleTo(viewer));
+  const tasks = { pending_tasks: [] as unknown[], queued_tasks: [] as unknown[], launched_tasks: [] as unknown[], terminated_tasks: [] as unknown[], completed_tasks: [] as unknown[] };
+  const executors = { executors: [] as unknown[], completed_executors: [] as unknown[] };
+  for (const [framework, done] of [...frameworks.map((f) => [f, false] as const), ...completed.map((f) => [f, true] as const)]) {
+    const seeTasks = viewer.tasks(framework.info.user);
+    const seeExecutors = viewer.executors(framework.info.user);
+    const runs = [...framework.executors.values()].map((executor) => [executor, done] as const).concat(framework.completedExecutors.map((executor) => [executor, true] as const));
+    for (const [executor, ended] of runs) {
+      if (seeExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: v1ExecutorInfo({ ...executor.info, frameworkId: framework.id }) });
+      if (!seeTasks) continue;
+      for (const task of executor.queuedTasks.values()) tasks.queued_tasks.push(v1Task(executor.task(task, 'TASK_STAGING')));
+      for (const task of executor.launchedTasks.values()) tasks.launched_tasks.push(v1Task(task));
+      for (const task of executor.terminatedTasks.values()) tasks.terminated_tasks.push(v1Task(task));
+      for (const task of executor.completedTasks) tasks.completed_tasks.push(v1Task(task));
+    }
+  }
+  return {
+    get_tasks: tasks,
+    get_executors: executors,
+    get_frameworks: {
+      frameworks: frameworks.map((framework) => ({ framework_info: v1FrameworkInfo({ ...framework.info, id: framework.id }) })),
+      completed_frameworks: completed.map((framework) => ({ framework_info: v1FrameworkInfo({ ...framework.info, id: framework.id }) })),
+    },
+  };
+}

@@ -1,7 +1,8 @@
 /**
  * The agent's v1 operator API (`POST /slave(1)/api/v1`, and `/api/v1` on an agent's own host;
  * Mesos' `v1/agent/agent.proto` in JSON), the calls that read the agent: GET_HEALTH,
- * GET_VERSION, GET_FLAGS, GET_CONTAINERS (each container's `resource_statistics`, as
+ * GET_VERSION, GET_FLAGS, GET_METRICS, GET_STATE (GET_TASKS, GET_EXECUTORS and GET_FRAMEWORKS
+ * together, as the ACLs' `view_*` let the caller see them), GET_AGENT, GET_CONTAINERS (each container's `resource_statistics`, as
  * `/slave(1)/containers`), and LIST_FILES and READ_FILE (the sandboxes, as `/files/browse` and
  * `/files/read` serve them, with the same checks: `access_sandboxes`, Mesos' virtual paths). Calls Mesos' agent defines that this one does not serve are 501,
  * naming the type; unknown ones 400. Read-only credentials as for `/state`
@@ -17,6 +18,8 @@ import type { HttpCaller } from '../../lib/process/http-authentication';
 import type { ListedFile } from './files';
 import { v1VersionInfo } from '../../lib/version';
 import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
+import { aclViewer, type StateViewer } from '../../lib/state-json';
+import type { AgentV1State } from './state';
 
 /** Largest call the agent's operator API reads (its calls are small). */
 export const MAX_AGENT_OPERATOR_CALL_BYTES = 64 * 1024;
@@ -25,12 +28,15 @@ export const MAX_AGENT_OPERATOR_CALL_BYTES = 64 * 1024;
 export const MAX_CALL_TYPE_CHARS = 64;
 
 /** The call types this agent serves. */
-export const AGENT_OPERATOR_CALL_TYPES = ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_CONTAINERS', 'LIST_FILES', 'READ_FILE'] as const;
+export const AGENT_OPERATOR_CALL_TYPES = [
+  'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_TASKS', 'GET_EXECUTORS', 'GET_FRAMEWORKS', 'GET_AGENT',
+  'GET_CONTAINERS', 'LIST_FILES', 'READ_FILE',
+] as const;
 
 /** Call types Mesos' agent defines that this one does not serve (501). */
 const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
-  'GET_METRICS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'GET_STATE', 'GET_FRAMEWORKS', 'GET_EXECUTORS',
-  'GET_OPERATIONS', 'GET_TASKS', 'GET_AGENT', 'GET_RESOURCE_PROVIDERS', 'LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER',
+  'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL',
+  'GET_OPERATIONS', 'GET_RESOURCE_PROVIDERS', 'LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER',
   'KILL_NESTED_CONTAINER', 'REMOVE_NESTED_CONTAINER', 'LAUNCH_NESTED_CONTAINER_SESSION', 'ATTACH_CONTAINER_INPUT',
   'ATTACH_CONTAINER_OUTPUT', 'LAUNCH_CONTAINER', 'WAIT_CONTAINER', 'KILL_CONTAINER', 'REMOVE_CONTAINER', 'ADD_RESOURCE_PROVIDER_CONFIG',
   'UPDATE_RESOURCE_PROVIDER_CONFIG', 'REMOVE_RESOURCE_PROVIDER_CONFIG', 'MARK_RESOURCE_PROVIDER_GONE', 'PRUNE_IMAGES',
@@ -61,6 +67,12 @@ export interface AgentOperatorPort {
   containersUsage(): Promise<ReadonlyArray<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>>;
   /** The sandboxes (none on an agent without a files actor, such as a simulation's: LIST_FILES and READ_FILE then answer 404). */
   readonly files: AgentFilesReader | undefined;
+  /** Its frameworks, executors and tasks in v1 JSON, as `viewer` may see them (`agentV1State`). */
+  v1State(viewer: StateViewer | undefined): AgentV1State;
+  /** Its AgentInfo in v1 JSON (GET_AGENT's `slave_info`). */
+  v1AgentInfo(): Record<string, unknown>;
+  /** Its metrics now, `system/*` included where its host serves them (GET_METRICS). */
+  metrics(): Promise<Record<string, number>>;
 }
 
 /** Answers one request to the agent's `/api/v1`. */
@@ -78,7 +90,22 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
   const served = AGENT_OPERATOR_CALL_TYPES.join(', ');
   if (UNSERVED_AGENT_CALL_TYPES.has(type)) return { status: 501, body: `call type '${type}' is not served by this agent (served: ${served})` };
   if (!(AGENT_OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return badRequest(`Failed to validate agent::Call: type: unknown call type '${type}' (served: ${served})`);
+  const viewer = port.authorizer === undefined ? undefined : aclViewer(port.authorizer, caller.principal);
   switch (type as (typeof AGENT_OPERATOR_CALL_TYPES)[number]) {
+    case 'GET_STATE':
+      return v1Answer('GET_STATE', 'get_state', port.v1State(viewer));
+    case 'GET_TASKS':
+      return v1Answer('GET_TASKS', 'get_tasks', port.v1State(viewer).get_tasks);
+    case 'GET_EXECUTORS':
+      return v1Answer('GET_EXECUTORS', 'get_executors', port.v1State(viewer).get_executors);
+    case 'GET_FRAMEWORKS':
+      return v1Answer('GET_FRAMEWORKS', 'get_frameworks', port.v1State(viewer).get_frameworks);
+    case 'GET_AGENT':
+      return v1Answer('GET_AGENT', 'get_agent', { slave_info: port.v1AgentInfo() });
+    case 'GET_METRICS': {
+      const metrics = await port.metrics();
+      return v1Answer('GET_METRICS', 'get_metrics', { metrics: Object.entries(metrics).map(([name, value]) => ({ name, value })) });
+    }
     case 'GET_HEALTH':
       return v1Answer('GET_HEALTH', 'get_health', { healthy: true });
     case 'GET_VERSION':

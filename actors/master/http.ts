@@ -13,7 +13,7 @@ import { isStrictSubrole, Resources, roleAncestors } from '../../lib/resources';
 import { renderResources, renderTask, resourcesOrEmpty, SEE_ALL, type StateViewer } from '../../lib/state-json';
 
 export type { StateViewer } from '../../lib/state-json';
-import type { ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
+import type { CommandInfo, ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
 import { renderMasterFlags, type MasterFlags } from './flags';
 import { isHttpFramework, type AgentRecord, type FrameworkRecord, type MasterState } from './state';
 import type { StateCounts } from './task-summaries';
@@ -288,7 +288,7 @@ function renderFramework(state: MasterState, framework: FrameworkRecord, viewer:
       const record = state.offers.get(offerId);
       return record === undefined ? [] : [renderOffer(record.offer, record.resources)];
     }),
-    executors: !viewer.executors(framework.info.user) ? [] : [...state.frameworkExecutors(framework.id)].map(([executor, agentId]) => renderExecutor(executor.info, executor.resources, agentId)),
+    executors: !viewer.executors(framework.info.user) ? [] : [...state.frameworkExecutors(framework.id)].map(([executor, agentId]) => renderExecutor(executor.info, executor.resources, agentId, executor.role)),
   };
 }
 
@@ -403,15 +403,32 @@ export function renderOffer(offer: Offer, resources: Resources): Json {
 }
 
 /** An executor in a framework's `executors`. */
-export function renderExecutor(info: ExecutorInfo, resources: Resources, agentId: string): Json {
+export function renderExecutor(info: ExecutorInfo, resources: Resources, agentId: string, role?: string): Json {
   return {
     executor_id: info.executorId,
     name: info.name ?? '',
     framework_id: info.frameworkId,
     source: info.source ?? '',
-    command: info.command,
+    command: renderCommand(info.command),
     resources: renderResources(resources),
+    // As Mesos: the role its resources are allocated to, when it has any.
+    ...(role !== undefined && !resources.isEmpty() ? { role } : {}),
     slave_id: agentId,
+  };
+}
+
+/**
+ * A CommandInfo as Mesos' state JSON writes one (`json(CommandInfo)`): `argv` and `uris` always,
+ * `environment` as `{variables: [{name, type, value}]}` (its protobuf form; a tool reading it
+ * found a plain object of names).
+ */
+export function renderCommand(command: CommandInfo): Json {
+  return {
+    ...(command.shell !== undefined ? { shell: command.shell } : {}),
+    value: command.value,
+    argv: command.arguments ?? [],
+    ...(command.environment !== undefined ? { environment: { variables: Object.entries(command.environment).map(([name, value]) => ({ name, type: 'VALUE', value })) } } : {}),
+    uris: [],
   };
 }
 

@@ -347,7 +347,10 @@ export class Master extends Actor {
   countV1(frameworkId: string, what: V1Counted): void {
     const metrics = this.state.frameworks.get(frameworkId)?.metrics;
     if (what === 'HEARTBEAT') metrics?.event('HEARTBEAT');
-    else metrics?.call('REQUEST');
+    else {
+      metrics?.call('REQUEST');
+      this.counters.increment('messages_resource_request');
+    }
   }
 
   /** Whether framework `frameworkId` is registered here (connected or waiting for its failover). */
@@ -1963,7 +1966,40 @@ export class Master extends Actor {
     this.state.setAgentConnected(agent, false);
     this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
+    // As Mesos' `exited`: a framework that does not checkpoint loses its tasks and executors here
+    // at once (they die with the agent process, and no restarted agent takes them back); the
+    // others' wait for the agent to come back or be removed.
+    const frameworkIds = new Set<string>();
+    for (const tracked of this.state.agentTasks(agent)) frameworkIds.add(tracked.task.frameworkId);
+    for (const frameworkId of frameworkIds) {
+      const framework = this.state.frameworks.get(frameworkId);
+      if (framework !== undefined && framework.info.checkpoint !== true) this.removeFrameworkFromAgent(agent, framework);
+    }
     this.observers.get(agent.id)?.disconnected();
+  }
+
+  /**
+   * Mesos' `removeFramework(slave, framework)`: the framework's live tasks on the disconnected
+   * `agent` are lost (TASK_LOST, REASON_AGENT_DISCONNECTED, told to the framework) and taken off
+   * the books, their resources back to the allocator. Unlike Mesos, its executors there stay on
+   * the books until the agent comes back without them or is removed: only the link may have
+   * broken, and an executor the agent still runs would otherwise hold resources nobody counts.
+   */
+  private removeFrameworkFromAgent(agent: AgentRecord, framework: FrameworkRecord): void {
+    this.log.info({ agentId: agent.id, frameworkId: framework.id }, 'removing a framework that does not checkpoint from its disconnected agent');
+    for (const tracked of [...this.state.agentTasks(agent)]) {
+      // One that ended waits, as before, for its update to be acknowledged (the agent sends it
+      // again when it is back): the framework may not have heard how it ended (Mesos drops it here).
+      if (tracked.task.frameworkId !== framework.id || isTerminalOrUnreachable(tracked.task.state)) continue;
+      const update = this.taskUpdate(tracked.task, 'TASK_LOST', Reason.AGENT_DISCONNECTED, `Agent ${agent.info.hostname} disconnected`);
+      this.transitionTask(tracked, update.status, true);
+      this.state.removeTask(tracked, 'completed');
+      // Only its link may have broken: should the agent come back with the task alive, it is killed
+      // (`repeatKills`), not left running on resources the allocator has offered again (Mesos
+      // leaves it, assuming an agent has no task the master does not know).
+      agent.killedTasks.add(`${framework.id}/${tracked.task.taskId}`);
+      this.sendToFramework(framework, update);
+    }
   }
 
   /**
@@ -2331,6 +2367,7 @@ export class Master extends Actor {
     const pending = this.renderings.get(key);
     if (pending !== undefined) {
       this.renderingStats.shared++;
+      this.counters.increment('http_cache_hits');
       return pending;
     }
     const rendering = this.warmAndRender(key, format, render);

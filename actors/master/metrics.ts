@@ -35,6 +35,16 @@ export const MASTER_COUNTERS = [
   'recovery_slave_removals',
   'tasks_finished', 'tasks_failed', 'tasks_killed', 'tasks_lost', 'tasks_error', 'tasks_dropped', 'tasks_gone',
   'tasks_gone_by_operator',
+  // A v1 REQUEST call (Mesos' resourceRequest; the allocator ignores it, in Mesos too).
+  'messages_resource_request',
+  // A read-only request answered with a rendering already under way for the same caller (Mesos'
+  // batched read-only requests, "http_cache_hits").
+  'http_cache_hits',
+  // Offer operation feedback (RESERVE, CREATE...: not supported here, so never counted): kept, as
+  // Mesos always registers them, for tools that read every one (mesos_exporter).
+  'messages_operation_status_update', 'messages_operation_status_update_acknowledgement', 'messages_reconcile_operations',
+  'valid_operation_status_updates', 'invalid_operation_status_updates',
+  'valid_operation_status_update_acknowledgements', 'invalid_operation_status_update_acknowledgements',
 ] as const;
 
 /** The master's counters that Mesos does not have: reported as `mesos_ts/master/<name>`. */
@@ -271,6 +281,10 @@ function resourceGauges(state: MasterState): Record<string, number> {
     gauges[`master/${name}_total`] = round(total);
     gauges[`master/${name}_used`] = round(used);
     gauges[`master/${name}_percent`] = total > 0 ? used / total : 0;
+    // Mesos registers these always; no resource is revocable here (oversubscription is not built).
+    gauges[`master/${name}_revocable_total`] = 0;
+    gauges[`master/${name}_revocable_used`] = 0;
+    gauges[`master/${name}_revocable_percent`] = 0;
   }
   return gauges;
 }

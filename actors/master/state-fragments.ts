@@ -1580,7 +1580,7 @@ export class StateFragments {
     let text = format === 'v1' ? kept.v1 : kept.text;
     if (text === undefined) {
       this.counter.rendered++;
-      text = JSON.stringify(format === 'v1' ? v1Executor(executor, agentId) : renderExecutor(executor.info, executor.resources, agentId));
+      text = JSON.stringify(format === 'v1' ? v1Executor(executor, agentId) : renderExecutor(executor.info, executor.resources, agentId, executor.role));
       if (format === 'v1') kept.v1 = text;
       else kept.text = text;
     }

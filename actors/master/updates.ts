@@ -15,6 +15,8 @@ export const Reason = {
   AGENT_REMOVED: 'REASON_AGENT_REMOVED',
   /** The agent left for good (unregistered or replaced), told to partition-aware frameworks; Mesos' `REASON_SLAVE_REMOVED_BY_OPERATOR`. */
   AGENT_REMOVED_BY_OPERATOR: 'REASON_AGENT_REMOVED_BY_OPERATOR',
+  /** The agent's link broke and the framework does not checkpoint (its tasks die with the agent process); Mesos' `REASON_SLAVE_DISCONNECTED`. */
+  AGENT_DISCONNECTED: 'REASON_AGENT_DISCONNECTED',
   /** An unreachable agent came back with the task; Mesos' `REASON_SLAVE_REREGISTERED`. */
   AGENT_REREGISTERED: 'REASON_AGENT_REREGISTERED',
   /** The framework was torn down. */

@@ -105,4 +105,29 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     expect(await within(agent.exited, 20_000, 'the agent to stop')).to.equal(0);
     expect(fs.existsSync(memoryRoot()), 'the agent\'s empty root cgroup').to.equal(false);
   });
+
+  it('mesos-agent --recover=cleanup kills the checkpointed task and its container, forgets the checkpoints and exits 0, as Mesos (agent-recovery walkthrough: it registered a new agent)', async () => {
+    const master = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')]);
+    const [, masterAddress] = await master.waitFor(/master@(\S+)/);
+    const agentArgs = [
+      '--master', masterAddress as string, '--port', String(await freePort()), '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024',
+      '--registration_backoff_factor', '100ms', '--isolation', 'cgroups/cpu,cgroups/mem,cgroups/pids', '--cgroups_root', root,
+    ];
+    const agent = start('mesos-agent', agentArgs);
+    await agent.waitFor(/slave\(1\)@/);
+    const execute = start('mesos-execute', ['--master', masterAddress as string, '--name', 'doomed', '--command', 'sleep 600', '--resources', 'cpus:0.1;mem:32', '--checkpoint']);
+    await execute.waitFor(/TASK_RUNNING/, 30_000);
+    await eventually(() => containers().length === 1, 10_000, 'the task\'s cgroup');
+    const [runId] = containers();
+    const taskProcesses = fs.readFileSync(path.join(memoryRoot(), runId as string, 'cgroup.procs'), 'utf8').trim().split('\n').map(Number);
+    agent.kill('SIGKILL');
+    await agent.exited;
+    const cleanup = start('mesos-agent', [...agentArgs, '--recover', 'cleanup']);
+    expect(await within(cleanup.exited, 30_000, 'the cleanup to exit')).to.equal(0);
+    expect(cleanup.stdout).to.match(/--recover=cleanup: the previous run's executors are killed/);
+    expect(cleanup.stdout, 'it never registered').to.not.match(/slave\(1\)@/);
+    expect(containers()).to.deep.equal([]);
+    await eventually(() => taskProcesses.every((pid) => !processExists(pid)), 10_000, 'the task\'s processes killed');
+    expect(fs.readFileSync(path.join(workDir, 'agent', 'meta', 'journal.log'), 'utf8'), 'the checkpoints forgotten').to.equal('');
+  });
 });

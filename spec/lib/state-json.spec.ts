@@ -3,6 +3,8 @@ import { renderStatus, renderTask } from '../../lib/state-json';
 import { v1Task } from '../../lib/v1/operator';
 import { newTask } from '../../actors/agent/records';
 import { trackLaunchedTask } from '../../actors/master/state';
+import { renderExecutor } from '../../actors/master/http';
+import { Resources } from '../../lib/resources';
 import type { DiscoveryInfo, TaskInfo } from '../../lib/protocol';
 
 /** Mesos-DNS names a task by its discovery name and makes SRV records of its named ports. */
@@ -32,5 +34,15 @@ describe('lib/state-json', () => {
     expect(renderTask(trackLaunchedTask(executorUser, 'F1', '*').task)).to.deep.include({ user: 'svc' });
     const plain = renderTask(trackLaunchedTask({ name: 'p', taskId: 'p', agentId: 'S0', resources: [], command: { value: 'true' } }, 'F1', '*').task);
     expect(plain).to.not.have.any.keys('user', 'labels', 'discovery');
+  });
+
+  it('writes an executor as Mesos\' state JSON does: its command with argv, uris and environment variables, and its role (monitoring walkthrough: the command as it was kept)', () => {
+    const info = { executorId: 'e1', frameworkId: 'F1', name: 'custom', command: { value: './run', environment: { A: 'b' } } };
+    expect(renderExecutor(info, Resources.parse('cpus:0.5;mem:64'), 'S0', 'analytics')).to.deep.include({
+      command: { value: './run', argv: [], environment: { variables: [{ name: 'A', type: 'VALUE', value: 'b' }] }, uris: [] },
+      role: 'analytics', slave_id: 'S0',
+    });
+    expect(renderExecutor({ ...info, command: { value: 'x', shell: false, arguments: ['x', '-v'] } }, Resources.EMPTY, 'S0', '*')).to.deep.include({ command: { shell: false, value: 'x', argv: ['x', '-v'], uris: [] } })
+      .and.not.have.property('role');
   });
 });

@@ -59,6 +59,20 @@ describe('lib/work-dir-lock: one process per work dir', () => {
     }
   });
 
+  it('takes over a lock whose process is a zombie: exited, not yet reaped (agent-recovery walkthrough: a restart after kill -9 was refused)', async () => {
+    // `sleep 0` exits at once; its parent, the shell exec'd into `sleep 60`, never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(parent);
+    const zombie = Number(await new Promise<string>((resolve) => parent.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()))));
+    const state = (): string | undefined => procStatFields(fs.readFileSync(`/proc/${zombie}/stat`, 'utf8'))?.[0];
+    for (let tries = 0; tries < 200 && state() !== 'Z'; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(state(), 'a zombie').to.equal('Z');
+    fs.writeFileSync(workDirLockFile(dir, 'agent'), `${zombie} ${startTime(zombie)}\n`);
+    const lock = lockWorkDir(dir, 'agent');
+    expect(fs.readFileSync(lock.path, 'utf8')).to.equal(`${process.pid} ${startTime(process.pid)}\n`);
+    lock.release();
+  });
+
   it('of processes taking one dir at once, one holds it, from a stale lock too (two took a stale lock over together, and a lock read while still empty was taken over)', async function () {
     this.timeout(60_000);
     const module = path.resolve(__dirname, '../../lib/work-dir-lock.js');

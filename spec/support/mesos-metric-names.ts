@@ -40,6 +40,12 @@ export const MASTER_NAMES = [
   'master/slave_shutdowns_scheduled', 'master/slave_shutdowns_completed', 'master/slave_shutdowns_canceled',
   'master/slave_unreachable_scheduled', 'master/slave_unreachable_completed', 'master/slave_unreachable_canceled',
   ...['cpus', 'gpus', 'mem', 'disk'].flatMap((name) => [`master/${name}_total`, `master/${name}_used`, `master/${name}_percent`]),
+  // Registered always in Mesos (mesos_exporter reads the revocable ones, and logged an error per scrape without them: monitoring walkthrough).
+  ...['cpus', 'gpus', 'mem', 'disk'].flatMap((name) => [`master/${name}_revocable_total`, `master/${name}_revocable_used`, `master/${name}_revocable_percent`]),
+  'master/messages_resource_request', 'master/http_cache_hits',
+  'master/messages_operation_status_update', 'master/messages_operation_status_update_acknowledgement', 'master/messages_reconcile_operations',
+  'master/valid_operation_status_updates', 'master/invalid_operation_status_updates',
+  'master/valid_operation_status_update_acknowledgements', 'master/invalid_operation_status_update_acknowledgements',
 ];
 
 /** The registrar's Mesos names (the store timer with its statistics once two writes happened). */
@@ -94,6 +100,10 @@ export const AGENT_NAMES = [
   'slave/valid_status_updates', 'slave/invalid_status_updates', 'slave/valid_framework_messages', 'slave/invalid_framework_messages',
   'slave/container_launch_errors',
   ...['cpus', 'gpus', 'mem', 'disk'].flatMap((name) => [`slave/${name}_total`, `slave/${name}_used`, `slave/${name}_percent`]),
+  ...['cpus', 'gpus', 'mem', 'disk'].flatMap((name) => [`slave/${name}_revocable_total`, `slave/${name}_revocable_used`, `slave/${name}_revocable_percent`]),
+  'slave/executor_directory_max_allowed_age_secs',
+  'containerizer/mesos/container_destroy_errors',
+  'containerizer/fetcher/task_fetches_succeeded', 'containerizer/fetcher/task_fetches_failed', 'containerizer/fetcher/cache_size_total_bytes', 'containerizer/fetcher/cache_size_used_bytes',
   // The agent's garbage collector (Mesos' src/slave/gc.cpp).
   'gc/path_removals_succeeded', 'gc/path_removals_failed', 'gc/path_removals_pending',
 ];
@@ -104,6 +114,7 @@ export const MESOS_COUNTERS = new Set([
   'allocator/mesos/allocation_runs',
   ...AGENT_NAMES.filter((name) => /^slave\/(tasks_(finished|failed|killed|lost|gone)|executors_(terminated|preempted)|valid_|invalid_|recovery_errors|container_launch_errors)/.test(name)),
   'gc/path_removals_succeeded', 'gc/path_removals_failed',
+  'master/http_cache_hits', 'containerizer/mesos/container_destroy_errors', 'containerizer/fetcher/task_fetches_succeeded', 'containerizer/fetcher/task_fetches_failed',
 ]);
 
 /**

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { dispatch, UPID } from '../../../lib/actor';
 import type { StatusUpdate, Task, TaskInfo } from '../../../lib/protocol';
+import { Resources } from '../../../lib/resources';
 import { MASTER_PING_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../../actors/agent/constants';
 import { Probe } from '../../support/runtime';
 import { captureLogger } from '../../../lib/logging';
@@ -576,6 +577,12 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       await harness.clock.settle();
       expect(cpus().at(-1), 'T2 ended: back to one task').to.be.closeTo(launched, 1e-9);
       expect(harness.launcher.updates.every((update) => update.runId === harness.launcher.run('E1').launch.runId)).to.equal(true);
+    });
+
+    it('gives a container its cpus in thousandths, as Mesos\' fixed-point scalars (0.2 and the 0.1 of headroom were 0.30000000000000004 in /monitor/statistics: monitoring walkthrough)', async () => {
+      harness.runTask(AgentHarness.commandTask('T1', 'sleep 60', { resources: Resources.parse('cpus:0.2;mem:64').toJSON() }));
+      await harness.clock.settle();
+      expect(harness.launcher.run('T1').launch.limits?.cpus).to.equal(0.3);
     });
 
     it('destroys what is left of the process tree of an executor that exits, normally or not', async () => {

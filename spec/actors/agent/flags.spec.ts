@@ -39,6 +39,7 @@ describe('agent flags (checkAgentFlags)', () => {
     ['a zero disk watch interval (it would check the disk in a tight loop)', { diskWatchIntervalMs: 0 }, /^--disk_watch_interval: must be a positive duration/],
     ['a gc disk headroom above 1', { gcDiskHeadroom: 1.5 }, /^--gc_disk_headroom: must be between 0.0 and 1.0/],
     ['a negative gc disk headroom', { gcDiskHeadroom: -0.1 }, /^--gc_disk_headroom: /],
+    ['a pids limit the executor\'s own threads exceed (at 8 the Node executor died of SIGABRT, saying nothing: agent-recovery walkthrough)', { containerPidsLimit: 8 }, /^--container_pids_limit: must be a whole number of 32 or more \(the executor's own threads count against it\), not 8$/],
   ];
   for (const [what, override, message] of bad) {
     it(`rejects ${what}, naming the flag`, () => {

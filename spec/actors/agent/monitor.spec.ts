@@ -82,13 +82,36 @@ describe('an agent\'s /monitor/statistics, /containers and v1 GET_CONTAINERS', f
     expect((await (await call('/api/v1', { type: 'GET_VERSION' })).json() as { get_version: { version_info: { version: string } } }).get_version.version_info.version).to.equal('1.11.0');
     const flags = (await (await call('/api/v1', { type: 'GET_FLAGS' })).json() as { get_flags: { flags: Array<{ name: string; value: string }> } }).get_flags.flags;
     expect(flags.find((flag) => flag.name === 'work_dir')?.value).to.equal(cluster.workDir);
-    const unserved = await call('/api/v1', { type: 'GET_TASKS' });
-    expect([unserved.status, await unserved.text()]).to.deep.equal([501, "call type 'GET_TASKS' is not served by this agent (served: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_CONTAINERS, LIST_FILES, READ_FILE)"]);
+    const unserved = await call('/api/v1', { type: 'LAUNCH_CONTAINER' });
+    expect([unserved.status, await unserved.text()]).to.deep.equal([501, "call type 'LAUNCH_CONTAINER' is not served by this agent (served: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_METRICS, GET_STATE, GET_TASKS, GET_EXECUTORS, GET_FRAMEWORKS, GET_AGENT, GET_CONTAINERS, LIST_FILES, READ_FILE)"]);
     const unknown = await call('/api/v1', { type: 'MAKE_COFFEE' });
     expect(unknown.status).to.equal(400);
     expect(await unknown.text()).to.contain("unknown call type 'MAKE_COFFEE'");
     expect((await call('/api/v1', { nope: 1 })).status).to.equal(400);
     expect((await fetch(url('/api/v1'))).status).to.equal(405);
+  });
+
+  it('v1 GET_STATE, GET_TASKS, GET_EXECUTORS, GET_FRAMEWORKS, GET_AGENT and GET_METRICS answer as Mesos\' agent (they were 501: monitoring walkthrough)', async () => {
+    const call = async (type: string): Promise<Record<string, unknown>> => {
+      const response = await fetch(url('/slave(1)/api/v1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type }) });
+      expect(response.status, type).to.equal(200);
+      const body = await response.json() as Record<string, unknown>;
+      expect(body.type).to.equal(type);
+      return body[type.toLowerCase()] as Record<string, unknown>;
+    };
+    const state = await call('GET_STATE') as { get_tasks: { launched_tasks: Array<{ task_id: { value: string }; state: string; framework_id: { value: string } }> }; get_executors: { executors: Array<{ executor_info: { executor_id: { value: string } } }> }; get_frameworks: { frameworks: Array<{ framework_info: { id: { value: string } } }> } };
+    expect(state.get_tasks.launched_tasks.map((task) => [task.task_id.value, task.state, task.framework_id.value])).to.deep.equal([['T1', 'TASK_RUNNING', 'F1']]);
+    expect(state.get_executors.executors.map((executor) => executor.executor_info.executor_id.value)).to.deep.equal(['T1']);
+    expect(state.get_frameworks.frameworks.map((framework) => framework.framework_info.id.value)).to.deep.equal(['F1']);
+    expect(await call('GET_TASKS')).to.deep.equal(state.get_tasks);
+    expect(await call('GET_EXECUTORS')).to.deep.equal(state.get_executors);
+    expect(await call('GET_FRAMEWORKS')).to.deep.equal(state.get_frameworks);
+    const agent = (await call('GET_AGENT') as { slave_info: { id: { value: string }; hostname: string; resources: unknown[] } }).slave_info;
+    expect(agent.id.value).to.be.a('string');
+    expect(agent.resources).to.not.be.empty;
+    const metrics = (await call('GET_METRICS') as { metrics: Array<{ name: string; value: number }> }).metrics;
+    expect(metrics.find((metric) => metric.name === 'slave/tasks_running')?.value).to.equal(1);
+    expect(metrics.some((metric) => metric.name === 'system/cpus_total')).to.equal(true);
   });
 
   it("serves /state, /flags and /health at the host's root too, as Mesos' agent (its libprocess delegate; HA walkthrough: 404)", async () => {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { StatusUpdate, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { AgentCheckpoints, CHECKPOINT_RETRY_INITIAL_MS, checkpointJournalPath, defaultAgentFlags, recoverCheckpoints, startAgent, type AgentFlags, type AgentHandle, type RecoveredAgent } from '../../../actors/agent';
+import { AgentCheckpoints, CHECKPOINT_RETRY_INITIAL_MS, checkpointJournalPath, cleanUpAgent, defaultAgentFlags, recoverCheckpoints, startAgent, type AgentFlags, type AgentHandle, type RecoveredAgent } from '../../../actors/agent';
 import { SIMULATED_MACHINE } from '../../cluster/simulation';
 import { memoryHost } from '../../support/runtime';
 import { AgentHarness, EXECUTOR_MESSAGES, FakeLauncher, MASTER_MESSAGES, TimedProbe } from './harness';
@@ -235,6 +235,24 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(m.forwarded().slice(starting).map((update) => [update.status.state, update.uuid])).to.deep.equal([['TASK_FINISHED', finished.uuid]]);
   });
 
+  it('recovering a run that ended, its last update not yet acknowledged, asks no container to change its limits (agent-recovery walkthrough: a warning per task, ENOENT)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    const executor = await m.launch('t1');
+    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: m.update('t1', 'TASK_FINISHED'), pid: executor.self().toString() });
+    await m.clock.settle();
+    m.launcher.run('t1').exit();
+    await m.clock.settle();
+    await m.kill();
+    const before = m.launcher.updates.length;
+    await m.start();
+    await m.clock.advance(1_000);
+    expect(m.launcher.updates.slice(before), 'no update of the ended run').to.deep.equal([]);
+    // Its update is still sent on once the agent is back.
+    await m.reregister();
+    expect(m.forwarded().map((update) => update.status.state)).to.include('TASK_FINISHED');
+  });
+
   it('after a restart only the executor at its checkpointed pid may re-register; an impostor that knows the ids is shut down (review)', async () => {
     const m = machine();
     await m.registeredAgent();
@@ -327,6 +345,24 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect((await recoverCheckpoints(m.disk, WORK_DIR))?.agentId).to.equal(undefined);
   });
 
+  it('cleanUpAgent (mesos-agent --recover=cleanup, as Mesos\'): kills the checkpointed executors, forgets the checkpoints, and starts no agent (agent-recovery walkthrough: it registered a new agent)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    await m.launch('t1');
+    await m.kill();
+    const registrations = m.master.count('RegisterAgent');
+    await cleanUpAgent({ id: 'slave(1)', flags: m.flags({ recover: 'cleanup' }), host: m.host, launcher: m.launcher, disk: m.disk, probe: SIMULATED_MACHINE, files: false, bootId: m.bootId });
+    expect([...m.launcher.recovered.values()].map((run) => run.destroyed)).to.deep.equal([true]);
+    expect(m.host.lookup('slave(1)'), 'no agent actor').to.equal(undefined);
+    await m.clock.advance(5_000);
+    expect(m.master.count('RegisterAgent') + m.master.count('ReregisterAgent')).to.equal(registrations);
+    expect((await recoverCheckpoints(m.disk, WORK_DIR))?.agentId).to.equal(undefined);
+    // The next start (reconnect) is a new agent.
+    await m.start();
+    await m.clock.advance(1_000);
+    expect([m.master.count('RegisterAgent') > registrations, m.master.count('ReregisterAgent')]).to.deep.equal([true, 0]);
+  });
+
   describe("--reconfiguration_policy: a restart declaring other resources or attributes (Mesos' Slave::compatible; it was accepted silently, and an agent shrunk below its tasks waited for good; walkthroughs)", () => {
     it('equal (the default): other resources or attributes stop the start, naming the change and the ways on; nothing is recovered or killed', async () => {
       const m = machine();
@@ -334,7 +370,7 @@ describe('actors/agent: checkpoints and recovery', () => {
       await m.launch('t1');
       await m.kill();
       const refused = await m.start({ resources: 'cpus:2;mem:4096' }).then(() => undefined, (error: Error) => error.message);
-      expect(refused).to.match(/^cannot recover agent A1 from \/agent\/meta\/\S+: resources changed from cpus:4;mem:4096\S* to cpus:2;mem:4096\S* \(--reconfiguration_policy=equal allows no change\)\. To keep the agent id .* restart with --recover=cleanup$/);
+      expect(refused).to.match(/^cannot recover agent A1 from \/agent\/meta\/\S+: resources changed from cpus:4;mem:4096\S* to cpus:2;mem:4096\S* \(--reconfiguration_policy=equal allows no change\)\. To keep the agent id .* run it once with --recover=cleanup \(it kills the checkpointed executors and their tasks, and exits\), then start it again$/);
       expect(m.launcher.recovered.size, 'no executor adopted or killed').to.equal(0);
       const attributes = await m.start({ attributes: 'rack:r9' }).then(() => undefined, (error: Error) => error.message);
       expect(attributes).to.match(/attributes changed from none to rack:r9/);

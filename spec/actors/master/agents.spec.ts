@@ -172,7 +172,7 @@ describe('actors/master: agents', () => {
     it('reconciles tasks through the agent: AgentReregistered lists the tasks it did not report, none is declared lost, kills are repeated', async () => {
       const harness = await startHarness();
       const agent = await registerAgent(harness);
-      const framework = await registerFramework(harness);
+      const framework = await registerFramework(harness, { checkpoint: true }); // its tasks outlive a broken link (another's are lost at once)
       const offer = latestOffer(framework.probe);
       await launch(harness, framework, [offer.id], [commandTask('kept', agent.agentId), commandTask('gone', agent.agentId)]);
       framework.probe.post(harness.masterPid, 'KillTask', { frameworkId: framework.frameworkId, taskId: 'kept' });
@@ -368,7 +368,7 @@ describe('actors/master: agents', () => {
 
     it("a late RegisterAgent that arrives while the agent's re-admission is written is ignored: its running task is never declared gone (review of the change)", async () => {
       const harness = await startHarness({}, undefined, 7, { memoryRegistry: true });
-      const framework = await registerFramework(harness, { capabilities: ['PARTITION_AWARE'] });
+      const framework = await registerFramework(harness, { capabilities: ['PARTITION_AWARE'], checkpoint: true });
       const agent = await registerAgent(harness, 'cpus:2;mem:1024');
       await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('T1', agent.agentId)]);
       await agentUpdate(harness, agent, framework.frameworkId, 'T1', 'TASK_RUNNING');
@@ -496,6 +496,41 @@ describe('actors/master: agents', () => {
       await harness.clock.advance(60_000);
       expect(slaves(await masterState(harness))).to.have.length(0);
       expect(last(framework.probe, 'LostAgent')?.body).to.deep.equal({ agentId: agent.agentId });
+    });
+
+    it('a framework that does not checkpoint loses its tasks on a disconnected agent at once (TASK_LOST, REASON_AGENT_DISCONNECTED), their resources freed; a checkpointing one\'s wait for the agent (agent-recovery walkthrough: RUNNING for 90 s)', async () => {
+      const harness = await startHarness({ agentReregisterTimeoutMs: 60_000 });
+      const agent = await registerAgent(harness);
+      const plain = await registerFramework(harness, { name: 'plain' });
+      await launch(harness, plain, [latestOffer(plain.probe).id], [commandTask('p1', agent.agentId)]);
+      const keeper = await registerFramework(harness, { name: 'keeper', checkpoint: true });
+      await launch(harness, keeper, [latestOffer(keeper.probe).id], [commandTask('k1', agent.agentId)]);
+      await agentUpdate(harness, agent, plain.frameworkId, 'p1', 'TASK_RUNNING');
+      await agentUpdate(harness, agent, keeper.frameworkId, 'k1', 'TASK_RUNNING');
+      harness.host.terminate(agent.probe);
+      await harness.clock.settle();
+      expect(statesOf(plain.probe, 'p1')).to.deep.equal(['TASK_RUNNING', 'TASK_LOST']);
+      const lost = updatesOf(plain.probe).at(-1)?.update.status;
+      expect([lost?.reason, lost?.source, lost?.message]).to.deep.equal(['REASON_AGENT_DISCONNECTED', 'SOURCE_MASTER', 'Agent agent.local disconnected']);
+      expect(statesOf(keeper.probe, 'k1')).to.deep.equal(['TASK_RUNNING']);
+      const state = await masterState(harness);
+      const frameworks = state.frameworks as Array<{ name: string; tasks: Array<{ id: string; state: string }>; completed_tasks: Array<{ id: string; state: string }>; used_resources: { cpus: number } }>;
+      const plainState = frameworks.find((framework) => framework.name === 'plain');
+      expect([plainState?.tasks, plainState?.completed_tasks.map((task) => `${task.id}:${task.state}`), plainState?.used_resources.cpus]).to.deep.equal([[], ['p1:TASK_LOST'], 0]);
+      expect(frameworks.find((framework) => framework.name === 'keeper')?.tasks.map((task) => `${task.id}:${task.state}`)).to.deep.equal(['k1:TASK_RUNNING']);
+      expect((await metricsOf(harness))['master/tasks_lost']).to.equal(1);
+      // Only the link broke: the agent comes back with both tasks alive. The lost one is killed, not
+      // left running on resources offered again; the other goes on.
+      const back = new FakeAgent('agent-back');
+      harness.host.spawn(back);
+      back.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0',
+        tasks: [reportedTask('p1', plain.frameworkId, agent.agentId), reportedTask('k1', keeper.frameworkId, agent.agentId)], executors: [], frameworks: [plain.info, keeper.info],
+      });
+      await harness.clock.settle();
+      expect(all(back, 'KillTaskOnAgent').map((kill) => kill.body)).to.deep.equal([{ frameworkId: plain.frameworkId, taskId: 'p1' }]);
+      const after = (await masterState(harness)).frameworks as Array<{ name: string; tasks: Array<{ id: string; state: string }> }>;
+      expect(after.map((framework) => [framework.name, framework.tasks.map((task) => `${task.id}:${task.state}`)])).to.deep.equal([['plain', []], ['keeper', ['k1:TASK_RUNNING']]]);
     });
 
     it('UnregisterAgent removes the agent from the registry', async () => {

@@ -257,6 +257,7 @@ describe("actors/master: Mesos' per-framework metrics (master/frameworks/<name>/
       const prefix = `master/frameworks/beating/${frameworkId}/`;
       expect(values[`${prefix}events/heartbeat`]).to.equal(subscription.events.filter((event) => event.type === 'HEARTBEAT').length);
       expect(values[`${prefix}calls/request`]).to.equal(1);
+      expect(values['master/messages_resource_request']).to.equal(1);
     } finally {
       subscription.close();
     }

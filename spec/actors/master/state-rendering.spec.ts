@@ -166,6 +166,8 @@ describe('master: /master/state rendered in turns and shared', function () {
     // One rendering, in many turns of bounded work: the launch was handled between them.
     expect(figures.renderings).to.equal(1);
     expect(figures.shared).to.equal(49);
+    // Mesos' name for the requests served from a batched rendering.
+    expect((await dispatch(harness.handle.master, (master) => master.metrics()))['master/http_cache_hits']).to.equal(49);
     expect(figures.turns).to.be.greaterThan(1_500 / STATE_WARM_RENDERS_PER_TURN);
     expect(figures.mostRenderedInATurn).to.be.at.most(STATE_WARM_RENDERS_PER_TURN + STATE_AGENTS_PER_BLOCK);
     // The longest turn's CPU time (what the bench compares with its wall time) is measured, not left at zero.
