@@ -210,12 +210,14 @@ export class Cgroups {
    * What the kernel does when the container reaches its memory limit. v1: it pauses the
    * container's processes instead of killing one (`memory.oom_control` `oom_kill_disable`), so
    * that the isolator sees the OOM (`oomState`) and destroys the whole container, executor
-   * included, before the executor could report its task's death as its own. v2 (no pausing):
-   * `memory.oom.group`, so the kernel kills the container's processes together.
+   * included, before the executor could report its task's death as its own; with `paused` false,
+   * as the agent leaves on SIGTERM, the kernel kills again. v2 (no pausing): `memory.oom.group`,
+   * so the kernel kills the container's processes together.
    */
-  async setOomKillsWholeContainer(containerId: string): Promise<void> {
+  async setOomKillsWholeContainer(containerId: string, paused = true): Promise<void> {
     if (this.layout.version === 2) return this.write(path.join(this.v2Path(containerId), 'memory.oom.group'), '1');
-    return this.writeV1('memory', containerId, 'memory.oom_control', '1');
+    // `paused` false: the kernel's OOM killer is on again (the agent hands the container over).
+    return this.writeV1('memory', containerId, 'memory.oom_control', paused ? '1' : '0');
   }
 
   /**

@@ -129,7 +129,12 @@ export interface AgentHandle {
   readonly terminated: Promise<void>;
   /** Shuts down every executor (within their grace period), then terminates the agent and files actors. The host stays up. */
   stop(): Promise<void>;
-  /** After the host stopped with executors left running (SIGTERM): removes the agent's own cgroups where empty. */
+  /**
+   * After the host stopped with executors left running (SIGTERM): leaves their containers to the
+   * kernel's own enforcement while no agent watches them (`Isolator.handOver`: a container at its
+   * memory limit is OOM-killed, not paused until the agent is back), and removes the agent's own
+   * cgroups where empty.
+   */
   releaseIfEmpty(): Promise<void>;
 }
 
@@ -449,8 +454,10 @@ class StartedAgent implements ExecutorApiSpawner {
     }));
   }
 
-  releaseIfEmpty(): Promise<void> {
-    return this.launcher.releaseIfEmpty?.() ?? Promise.resolve();
+  async releaseIfEmpty(): Promise<void> {
+    // Containers left running are handed to the kernel's own enforcement while no agent watches them.
+    await this.launcher.handOver?.();
+    await this.launcher.releaseIfEmpty?.();
   }
 
   async stop(): Promise<void> {

@@ -84,6 +84,15 @@ export interface Isolator {
   recover(known: ReadonlySet<string>): Promise<string[]>;
   /** The agent stops with no container left: removes what the isolator made for itself (its root cgroups, where empty). */
   release(): Promise<void>;
+  /**
+   * The agent stops (SIGTERM) leaving `containerIds` running: what it enforced by watching them is
+   * left to the kernel while no agent watches (cgroups v1: the OOM killer, which the isolator had
+   * turned off so as to destroy a container itself, is on again: a container at its memory limit
+   * would otherwise stay paused until an agent came back).
+   */
+  handOver?(containerIds: readonly string[]): Promise<void>;
+  /** An agent restarted and took the container back: it enforces what it did before `handOver`. */
+  retake?(containerId: string): Promise<void>;
 }
 
 /** What the cgroups isolator does, by flag. */
@@ -181,6 +190,15 @@ export class CgroupsIsolator implements Isolator {
 
   release(): Promise<void> {
     return this.cgroups.removeRoot();
+  }
+
+  async handOver(containerIds: readonly string[]): Promise<void> {
+    if (!this.options.controllers.has('mem')) return;
+    await Promise.all(containerIds.map((containerId) => this.cgroups.setOomKillsWholeContainer(containerId, false).catch(() => undefined)));
+  }
+
+  async retake(containerId: string): Promise<void> {
+    if (this.options.controllers.has('mem')) await this.cgroups.setOomKillsWholeContainer(containerId);
   }
 }
 
@@ -530,6 +548,14 @@ export class Isolators implements Isolator {
 
   isolate(containerId: string, pid: number, directory: string): void {
     for (const isolator of this.isolators) isolator.isolate(containerId, pid, directory);
+  }
+
+  async handOver(containerIds: readonly string[]): Promise<void> {
+    for (const isolator of this.isolators) await isolator.handOver?.(containerIds);
+  }
+
+  async retake(containerId: string): Promise<void> {
+    for (const isolator of this.isolators) await isolator.retake?.(containerId);
   }
 
   async update(containerId: string, limits: ContainerLimits): Promise<void> {

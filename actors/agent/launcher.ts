@@ -118,6 +118,8 @@ export interface Launcher {
   releaseIfEmpty?(): Promise<void>;
   /** How many containers' isolation could not be destroyed (`containerizer/mesos/container_destroy_errors`). */
   destroyErrors?(): number;
+  /** The agent stops (SIGTERM) with containers running: the isolation leaves what it enforced to the kernel (`Isolator.handOver`). */
+  handOver?(): Promise<void>;
 }
 
 /** A run directory's mode (Mesos' sandbox: the user and its group, not others). */
@@ -240,6 +242,10 @@ export class ProcessLauncher implements Launcher {
     return this.failedDestroys;
   }
 
+  async handOver(): Promise<void> {
+    await this.isolator?.handOver?.([...this.containers].map((container) => container.containerId));
+  }
+
   private watched(containerId: string): WatchedContainer {
     const container = new WatchedContainer(this.isolator as Isolator, containerId, this.log, () => { this.failedDestroys++; });
     this.containers.add(container);
@@ -321,6 +327,8 @@ export class ProcessLauncher implements Launcher {
     };
     if (container !== undefined) {
       this.isolator?.isolate(recovered.runId, processId, recovered.directory ?? '');
+      // What the agent handed over when it stopped (SIGTERM), it enforces again.
+      this.isolator?.retake?.(recovered.runId).catch((error: Error) => this.log?.warn({ runId: recovered.runId, error: error.message }, 'could not take a recovered container\'s isolation back'));
       container.watch(destroy);
     }
     return { processId, destroy };

@@ -83,6 +83,7 @@ class RecordingLauncher implements Launcher {
     if (launcher.drain === undefined) this.drain = undefined;
     if (launcher.releaseIfEmpty === undefined) this.releaseIfEmpty = undefined;
     if (launcher.destroyErrors === undefined) this.destroyErrors = undefined;
+    if (launcher.handOver === undefined) this.handOver = undefined;
   }
 
   launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
@@ -115,6 +116,10 @@ class RecordingLauncher implements Launcher {
 
   destroyErrors?(): number {
     return this.launcher.destroyErrors!();
+  }
+
+  handOver?(): Promise<void> {
+    return this.launcher.handOver!();
   }
 
   /** `onExit`, after recording the exit as an `executor-exit` input (when the host records a trace). */

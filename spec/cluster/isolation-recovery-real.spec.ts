@@ -96,6 +96,17 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
       return entries.length === 1 && entries[0]?.container_id === runId && (entries[0]?.statistics.processes ?? 0) >= 2;
     }, 20_000, 'the recovered container measured by the restarted agent');
 
+    // SIGTERM leaves the task running and hands its container to the kernel (the OOM killer on
+    // again: at its limit it was paused while no agent watched); the next agent takes it back.
+    const oomKillDisabled = (): string | undefined => /oom_kill_disable (\d)/.exec(fs.readFileSync(path.join(memoryRoot(), runId as string, 'memory.oom_control'), 'utf8'))?.[1];
+    expect(oomKillDisabled()).to.equal('1');
+    agent.kill('SIGTERM');
+    expect(await within(agent.exited, 20_000, 'the agent to stop')).to.equal(0);
+    expect(oomKillDisabled(), 'handed over').to.equal('0');
+    agent = start('mesos-agent', agentArgs);
+    await agent.waitFor(/slave\(1\)@/);
+    await eventually(() => oomKillDisabled() === '1', 10_000, 'the container taken back');
+
     // Its end (Ctrl-C kills the task) removes the recovered cgroup.
     execute.kill('SIGINT');
     expect(await within(execute.exited, 30_000, 'mesos-execute to kill the task')).to.equal(130);

@@ -122,6 +122,23 @@ describeReal(`actors/agent/cgroups on this machine's cgroups${reason === undefin
     expect(statistics.memMaxBytes ?? 0).to.be.at.least(16 * 1024 * 1024);
   });
 
+  it('with the OOM killer off a container at its limit is paused for the agent to destroy; handed over (the agent stopping on SIGTERM) the kernel kills in it again (agent-recovery walkthrough: paused while the agent was down)', async function () {
+    if (cgroups.layout.version !== 1) this.skip(); // v2 never pauses: memory.oom.group
+    await cgroups.create('c4');
+    await cgroups.setMemoryLimit('c4', 32 * 1024 * 1024);
+    await cgroups.setOomKillsWholeContainer('c4');
+    const hog = spawn(process.execPath, ['-e', 'const a = []; for (let i = 0; i < 200; i++) { a.push(Buffer.alloc(1 << 20, 1)); } setTimeout(() => {}, 10000);'], { stdio: 'ignore' });
+    children.push(hog);
+    await cgroups.assign('c4', hog.pid as number);
+    for (let tries = 0; tries < 200 && (await cgroups.oomState('c4'))?.limitReached !== true; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await cgroups.oomState('c4'))?.limitReached, 'paused at the limit').to.equal(true);
+    expect(hog.exitCode === null && hog.signalCode === null, 'still there, paused').to.equal(true);
+    await cgroups.setOomKillsWholeContainer('c4', false);
+    await within(new Promise((resolve) => (hog.exitCode !== null || hog.signalCode !== null ? resolve(null) : hog.once('exit', resolve))), 20_000, 'the OOM kill once handed over');
+    expect(hog.signalCode).to.equal('SIGKILL');
+    await cgroups.destroy('c4');
+  });
+
   it('a confined command is in its cgroup from its first instruction: what it forks at once is inside too', async () => {
     await cgroups.create('c4');
     // The command forks a child as the very first thing it does, and both then wait.
