@@ -32,7 +32,8 @@ export const INTERRUPTED_EXIT_CODE = 130;
 /** Declining offers that cannot hold the task for this long gets one line saying what is missing (shared with mesos-batch). */
 export { UNFIT_OFFERS_EXPLAIN_AFTER_MS };
 
-interface ExecuteFlags extends TlsFlags, CredentialOptions {
+/** mesos-execute's flags, as parsed. */
+export interface ExecuteFlags extends TlsFlags, CredentialOptions {
   master: string;
   name: string;
   command: string;
@@ -48,7 +49,8 @@ interface ExecuteFlags extends TlsFlags, CredentialOptions {
 /** How a Ctrl-C ended: the task's state then, if it had been launched. */
 export type Interrupted = { launched: false } | { launched: true; taskId: string };
 
-class Execute extends Scheduler {
+/** mesos-execute's scheduler: one task, what happens to it printed as Mesos' mesos-execute prints it. */
+export class Execute extends Scheduler {
   /** The task's terminal status, once it has one. */
   readonly done: Promise<TaskStatus>;
   private resolveDone!: (status: TaskStatus) => void;
@@ -63,7 +65,8 @@ class Execute extends Scheduler {
   /** Gives up `--offer_wait_timeout` after subscribing if the task was never launched. */
   private offerWaitTimer: Timer | undefined;
 
-  constructor(options: SchedulerOptions, private readonly flags: ExecuteFlags) {
+  /** @param print where its lines go (default standard output) */
+  constructor(options: SchedulerOptions, private readonly flags: ExecuteFlags, private readonly print: (text: string) => void = (text) => { process.stdout.write(text); }) {
     super(options);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
     this.unfit = new UnfitOffers(Resources.parse(flags.resources));
@@ -83,7 +86,7 @@ class Execute extends Scheduler {
   }
 
   protected override registered(frameworkId: string): void {
-    process.stdout.write(`Subscribed with ID ${frameworkId}\n`);
+    this.print(`Subscribed with ID ${frameworkId}\n`);
     this.offerWaitTimer ??= this.delay(this.flags.offer_wait_timeout, () => this.giveUpWaiting());
   }
 
@@ -98,7 +101,7 @@ class Execute extends Scheduler {
       this.launched = true;
       this.cancelTimers();
       this.launch(offer.id, [{ name: this.flags.name, taskId: this.flags.name, agentId: offer.agentId, resources: picked.toJSON(), command: { value: this.flags.command } }]);
-      process.stdout.write(`Submitted task '${this.flags.name}' to agent '${offer.agentId}'\n`);
+      this.print(`Submitted task '${this.flags.name}' to agent '${offer.agentId}'\n`);
     }
   }
 
@@ -110,7 +113,7 @@ class Execute extends Scheduler {
     if (status.reason !== undefined) lines.push(`  reason: ${status.reason}`);
     // C++'s `cout << bool`, as Mesos prints it: 1 or 0.
     if (status.healthy !== undefined) lines.push(`  healthy?: ${status.healthy ? 1 : 0}`);
-    process.stdout.write(`${lines.join('\n')}\n`);
+    this.print(`${lines.join('\n')}\n`);
     if (isTerminalState(status.state)) {
       this.ended = true;
       this.resolveDone(status);
@@ -280,5 +283,7 @@ function findDirectory(state: AgentState, taskId: string): string | undefined {
   return undefined;
 }
 
-endOnSigusr1();
-void main().catch((error: Error) => fail('mesos-execute', error.message));
+if (require.main === module) {
+  endOnSigusr1();
+  void main().catch((error: Error) => fail('mesos-execute', error.message));
+}

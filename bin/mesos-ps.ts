@@ -27,6 +27,8 @@ interface StateFramework {
   completed_tasks?: StateTask[];
 }
 interface MasterState {
+  /** False on a master that does not lead (a standby, or a leader stepping down). */
+  elected?: boolean;
   frameworks: StateFramework[];
   completed_frameworks?: StateFramework[];
   slaves: Array<{ id: string; hostname: string; pid: string }>;
@@ -64,14 +66,18 @@ async function main(): Promise<void> {
   const flags = program.opts<TlsFlags & { master: string; master_timeout: number; all?: boolean } & CredentialOptions>();
   useHttpCredential(credentialFrom('mesos-ps', flags));
   const tls = tlsFromOptions('mesos-ps', flags);
-  // A standby lists no frameworks: ask the leader it names instead.
-  const address = isZooKeeperMaster(flags.master) ? await leadingMasterAddress('mesos-ps', flags.master, flags.master_timeout) : await leaderBehind('mesos-ps', flags.master, tls);
+  // A standby lists no frameworks: ask the leader it names instead. The master ZooKeeper names
+  // may not lead either (one that stepped down while its session lives on): asked the same way.
+  const named = isZooKeeperMaster(flags.master) ? await leadingMasterAddress('mesos-ps', flags.master, flags.master_timeout) : flags.master;
+  const address = await leaderBehind('mesos-ps', named, tls);
   let state: MasterState;
   try {
     state = await getJson<MasterState>(address, '/master/state', tls ? { tls } : {});
   } catch (error) {
     fail('mesos-ps', `no master at ${address}: ${(error as Error).message}`);
   }
+  // An empty table from a master that does not lead would read as "nothing runs" (HA walkthrough).
+  if (state.elected === false) fail('mesos-ps', `${address} is a master that does not lead now; try again, or give --master zk://... to ask the leader`);
   process.stdout.write(formatTable(['FRAMEWORK', 'TASK', 'AGENT', 'STATE', 'RESOURCES'], taskRows(state, flags.all === true)));
 }
 

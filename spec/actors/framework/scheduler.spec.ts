@@ -8,6 +8,7 @@ import { BatchScheduler, type BatchOptions } from '../../../actors/framework/exa
 import { fitResources, shortfall, UnfitOffers } from '../../../actors/framework/offers';
 import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, UNFIT_OFFERS_EXPLAIN_AFTER_MS } from '../../../actors/framework/constants';
 import { memoryHost, Probe } from '../../support/runtime';
+import { Execute, type ExecuteFlags } from '../../../bin/mesos-execute';
 
 const MASTER_MESSAGES = ['RegisterFramework', 'ReregisterFramework', 'AcceptOffers', 'DeclineOffers', 'KillTask', 'ReviveOffers',
   'SuppressOffers', 'StatusUpdateAcknowledgement', 'ReconcileTasks', 'UnregisterFramework', 'DeactivateFramework', 'FrameworkToExecutor', 'UpdateFrameworkCall'];
@@ -329,6 +330,39 @@ describe('BatchScheduler', () => {
     await clock.settle();
     const asked = master.received.filter((r) => r.name === 'ReconcileTasks').map((r) => (r.body as { statuses: unknown[] }).statuses);
     expect(asked).to.deep.equal([[{ taskId: 'b-1', agentId: 'm1-S0' }], [{ taskId: 'b-1', agentId: 'm1-S0' }]]);
+  });
+
+  it('mesos-execute\'s scheduler, after a master failover and when an agent is lost, asks about its task until it ends (HA walkthrough: untested)', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const master = new Probe('master', MASTER_MESSAGES);
+    const masterPid = host.spawn(master);
+    const printed: string[] = [];
+    const flags = { name: 'once', command: 'true', resources: 'cpus:1;mem:100', role: '*', master_timeout: 600_000, offer_wait_timeout: 600_000 } as ExecuteFlags;
+    const execute = new Execute({ master: masterPid.toString(), framework: { name: 'once', user: 'me' }, masterTimeoutMs: 600_000 }, flags, (text) => { printed.push(text); });
+    host.spawn(execute);
+    master.post(execute.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    await clock.settle();
+    const asked = (): unknown[] => master.received.filter((r) => r.name === 'ReconcileTasks').map((r) => (r.body as { statuses: unknown[] }).statuses);
+    master.post(execute.self(), 'LostAgent', { agentId: 'm1-S0' });
+    await clock.settle();
+    expect(asked(), 'nothing launched yet: nothing to ask').to.deep.equal([]);
+    master.post(execute.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:1;mem:100')] });
+    await clock.settle();
+    expect(printed.join('')).to.contain("Submitted task 'once' to agent 'm1-S0'");
+    master.post(execute.self(), 'LostAgent', { agentId: 'm1-S0' });
+    await clock.settle();
+    host.injectExited(execute.self(), master.self());
+    await clock.advance(SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS * 2);
+    master.post(execute.self(), 'FrameworkReregistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    await clock.settle();
+    expect(asked()).to.deep.equal([[{ taskId: 'once' }], [{ taskId: 'once' }]]);
+    master.post(execute.self(), 'StatusUpdate', { update: { frameworkId: 'm1-0000', timestamp: 1, status: { taskId: 'once', state: 'TASK_FINISHED' } } });
+    await clock.settle();
+    master.post(execute.self(), 'LostAgent', { agentId: 'm1-S0' });
+    await clock.settle();
+    expect(asked(), 'ended: nothing more to ask').to.have.length(2);
+    expect((await execute.done).state).to.equal('TASK_FINISHED');
   });
 
   it('fills one offer of cpus:2 with two one-cpu tasks at once, from what remains of it', async () => {
