@@ -647,7 +647,20 @@ function numberFlag(argv: readonly string[], name: string, fallback: number): nu
   return listFlag(argv, name, [fallback])[0] ?? fallback;
 }
 
+/** The flags bench:scale takes that take a value, and those that stand alone (`--child` is its own, for its children). */
+const VALUED_FLAGS = ['--agents', '--frameworks', '--tasks', '--tasks-agents', '--state-tasks', '--semi-space-mb', '--budget-scale', '--child'] as const;
+const SWITCH_FLAGS = ['--json', '--unvalidated', '--pretenure', '--agents-thread', '--in-process'] as const;
+
+/** How to call it, for `--help` and a flag it does not know. */
+export const SCALE_USAGE = `usage: npm run bench:scale -- [--json] [--agents 1000,10000,100000] [--frameworks F] [--tasks T] [--tasks-agents N] [--state-tasks S] [--budget-scale X] [--unvalidated] [--semi-space-mb M] [--pretenure] [--agents-thread] [--in-process]`;
+
 export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
+  // A flag it does not know is refused, not ignored (a mistyped one ran the whole benchmark as if not given).
+  for (let at = 0; at < argv.length; at++) {
+    const flag = argv[at] as string;
+    if ((VALUED_FLAGS as readonly string[]).includes(flag)) at++;
+    else if (!(SWITCH_FLAGS as readonly string[]).includes(flag)) throw new Error(`unknown flag '${flag}'\n${SCALE_USAGE}`);
+  }
   for (const flag of ['--semi-space-mb', '--pretenure']) {
     if (argv.includes(flag) && argv.includes('--in-process')) throw new Error(`${flag} sets the children's Node flags; with --in-process there are none: give node the flags yourself`);
   }
@@ -697,6 +710,10 @@ export function formatTable(result: ScaleResult, options: ScaleOptions): string 
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${SCALE_USAGE}\n`);
+    return;
+  }
   const options = parseScaleOptions(argv);
   const childAt = argv.indexOf('--child');
   if (childAt >= 0) {

@@ -98,6 +98,8 @@ describe('bench:scale (smoke, 50 agents × 5 frameworks)', function () {
     expect(parseScaleOptions(['--in-process']).semiSpaceMb).to.equal(undefined);
     expect(parseScaleOptions([]).agents).to.deep.equal([1_000, 10_000, 100_000]);
     expect(parseScaleOptions([]).agentsThread).to.equal(false);
+    // A flag it does not know is refused, naming it (--help went unnoticed and ran the whole benchmark).
+    expect(() => parseScaleOptions(['--agent', '1000'])).to.throw(/^unknown flag '--agent'\nusage: npm run bench:scale/);
     expect(parseScaleOptions(['--agents-thread']).agentsThread).to.equal(true);
     expect(parseScaleOptions(['--semi-space-mb', '64']).semiSpaceMb).to.equal(64);
     expect(parseScaleOptions(['--semi-space-mb', '0']).semiSpaceMb).to.equal(0);
