@@ -21,7 +21,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { median } from './scale';
-import { countFlag, THROUGHPUT_DEFAULTS } from './throughput';
+import { countFlag, refuseUnknownFlags, THROUGHPUT_DEFAULTS } from './throughput';
 
 /** Rounds run when `--rounds` is not given. */
 export const DEFAULT_AB_ROUNDS = 5;
@@ -60,6 +60,8 @@ function probeOf(build: string): string {
 
 /** Reads the flags; throws naming the one that is wrong. */
 export function parseAbOptions(argv: readonly string[]): AbOptions {
+  refuseUnknownFlags(argv, ['--base', '--rounds', '--agents', '--frameworks', '--warmup', '--tasks'], ['--json'],
+    'usage: npm run bench:ab -- --base <dir> [--rounds R] [--agents N] [--frameworks F] [--warmup W] [--tasks T] [--json]');
   const base = flagValue(argv, '--base');
   if (base === undefined || base.startsWith('--')) throw new Error('--base <dir> is required: a directory holding another build (its dist/bench/throughput.js)');
   if (!existsSync(probeOf(base))) throw new Error(`--base ${base}: no ${probeOf(base)} (a build from 2026-12-05 on, built: npm ci && npx tsc)`);

@@ -54,8 +54,24 @@ export function countFlag(argv: readonly string[], name: string, fallback: numbe
   return value;
 }
 
+/**
+ * Throws naming the first of `argv` that is neither one of `valued` (each followed by its value)
+ * nor one of `switches`, with `usage`: a mistyped flag ran the whole benchmark as if not given.
+ */
+export function refuseUnknownFlags(argv: readonly string[], valued: readonly string[], switches: readonly string[], usage: string): void {
+  for (let at = 0; at < argv.length; at++) {
+    const flag = argv[at] as string;
+    if (valued.includes(flag)) at++;
+    else if (!switches.includes(flag)) throw new Error(`unknown flag '${flag}'\n${usage}`);
+  }
+}
+
+/** How to call bench:throughput. */
+export const THROUGHPUT_USAGE = 'usage: npm run bench:throughput -- [--agents N] [--frameworks F] [--warmup W] [--tasks T] [--json]';
+
 /** Reads the flags (a count as `10000` or `10k`); throws naming the one that is wrong. */
 export function parseThroughputOptions(argv: readonly string[]): ThroughputOptions {
+  refuseUnknownFlags(argv, ['--agents', '--frameworks', '--warmup', '--tasks'], ['--json'], THROUGHPUT_USAGE);
   return {
     agents: countFlag(argv, '--agents', THROUGHPUT_DEFAULTS.agents, 1),
     frameworks: countFlag(argv, '--frameworks', THROUGHPUT_DEFAULTS.frameworks, 1),

@@ -44,6 +44,7 @@ import { AgentCounters, agentMetrics } from './metrics';
 import { agentStateJson, agentV1State, type AgentV1State } from './state';
 import { DEFAULT_METRICS_TIMEOUT_MS, METRICS_ACTOR_ID, MetricsProcess } from '../../lib/metrics';
 import { v1AgentInfo as v1AgentInfoJson } from '../../lib/v1/json';
+import { isUuidText } from '../../lib/uuid';
 import { TaskStatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
@@ -1128,6 +1129,14 @@ export class Agent extends Actor {
     const taskId = message.update.status.taskId;
     if (framework === undefined || framework.phase === 'TERMINATING' || message.update.uuid === undefined || this.agentId === undefined) {
       this.log.warn({ from: from.toString(), taskId }, 'ignoring a status update: unknown or terminating framework, or no uuid');
+      this.counters.increment('invalid_status_updates');
+      return;
+    }
+    // A UUID, as Mesos' agent takes only one (`UUID::fromBytes`): a v1 scheduler acknowledges an
+    // update by its uuid's 16 bytes, and one that is no UUID could never be acknowledged (its task's
+    // stream would wait behind it for good). This project's executors make UUIDs.
+    if (!isUuidText(message.update.uuid)) {
+      this.log.warn({ from: from.toString(), taskId }, 'ignoring a status update whose uuid is not a UUID');
       this.counters.increment('invalid_status_updates');
       return;
     }

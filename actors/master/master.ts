@@ -1208,6 +1208,8 @@ export class Master extends Actor {
     if (launched.executor !== undefined && launchExecutor) this.state.addExecutor(agent, framework.id, trackExecutor(launched.executor, role));
     const tracked = trackLaunchedTask(launched, framework.id, role, parses.parse(launched.resources));
     this.state.addTask(tracked, agent);
+    // A kill remembered for an earlier task of this id there is not this one's.
+    if (agent.killedTasks.size > 0) agent.killedTasks.delete(`${framework.id}/${launched.taskId}`);
     this.emit({ type: 'TASK_ADDED', task: tracked });
     // Two literals, not a spread: a literal with a spread copies (lib/with-fields.ts), and a cycle's RunTasks all wait in the agents' mailboxes at once.
     const pid = framework.pid?.toString();
@@ -1857,13 +1859,23 @@ export class Master extends Actor {
     }
   }
 
-  /** Kills that did not reach the agent (it was disconnected) are sent again for tasks it still runs. */
+  /**
+   * Kills that did not reach the agent (it was disconnected) are sent again for tasks it still
+   * runs. The kills of tasks it does not run and the master no longer has there are forgotten
+   * (each would otherwise stay with the agent's record for good, and kill a later task of the
+   * same id there); those of tasks the master has are kept (a RunTask may be on its way).
+   */
   private repeatKills(agent: AgentRecord, reported: readonly Task[]): void {
+    const live = new Set<string>();
     for (const task of reported) {
       const key = `${task.frameworkId}/${task.taskId}`;
-      if (agent.killedTasks.has(key) && !isTerminalOrUnreachable(task.state)) {
-        this.send(agent.pid, KillTaskOnAgent, { frameworkId: task.frameworkId, taskId: task.taskId });
-      }
+      if (isTerminalOrUnreachable(task.state)) continue;
+      live.add(key);
+      if (agent.killedTasks.has(key)) this.send(agent.pid, KillTaskOnAgent, { frameworkId: task.frameworkId, taskId: task.taskId });
+    }
+    for (const key of [...agent.killedTasks]) {
+      const slash = key.indexOf('/');
+      if (!live.has(key) && this.state.agentTask(agent, key.slice(0, slash), key.slice(slash + 1)) === undefined) agent.killedTasks.delete(key);
     }
   }
 
@@ -1969,9 +1981,7 @@ export class Master extends Actor {
     // As Mesos' `exited`: a framework that does not checkpoint loses its tasks and executors here
     // at once (they die with the agent process, and no restarted agent takes them back); the
     // others' wait for the agent to come back or be removed.
-    const frameworkIds = new Set<string>();
-    for (const tracked of this.state.agentTasks(agent)) frameworkIds.add(tracked.task.frameworkId);
-    for (const frameworkId of frameworkIds) {
+    for (const frameworkId of [...agent.tasks.keys()]) {
       const framework = this.state.frameworks.get(frameworkId);
       if (framework !== undefined && framework.info.checkpoint !== true) this.removeFrameworkFromAgent(agent, framework);
     }
@@ -1987,10 +1997,11 @@ export class Master extends Actor {
    */
   private removeFrameworkFromAgent(agent: AgentRecord, framework: FrameworkRecord): void {
     this.log.info({ agentId: agent.id, frameworkId: framework.id }, 'removing a framework that does not checkpoint from its disconnected agent');
-    for (const tracked of [...this.state.agentTasks(agent)]) {
+    // The framework's own tasks there (Mesos' `slave->tasks.at(frameworkId)`), not a walk of the agent's.
+    for (const tracked of [...(agent.tasks.get(framework.id)?.values() ?? [])]) {
       // One that ended waits, as before, for its update to be acknowledged (the agent sends it
       // again when it is back): the framework may not have heard how it ended (Mesos drops it here).
-      if (tracked.task.frameworkId !== framework.id || isTerminalOrUnreachable(tracked.task.state)) continue;
+      if (isTerminalOrUnreachable(tracked.task.state)) continue;
       const update = this.taskUpdate(tracked.task, 'TASK_LOST', Reason.AGENT_DISCONNECTED, `Agent ${agent.info.hostname} disconnected`);
       this.transitionTask(tracked, update.status, true);
       this.state.removeTask(tracked, 'completed');

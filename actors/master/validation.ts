@@ -4,7 +4,7 @@
  * when the input is valid. Checks run in Mesos' order, so the first problem is the one named.
  */
 import { Resources, roleError, scalarError } from '../../lib/resources';
-import { MAX_OFFER_FILTER_ROLES } from '../../lib/protocol/limits';
+import { MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_OFFER_FILTER_ROLES, MAX_RESOURCE_ENTRIES } from '../../lib/protocol/limits';
 import type { MinAllocatableByRole } from '../allocator/hierarchical';
 import { checkInfoError, healthCheckError, idError, type ExecutorInfo, type FrameworkInfo, type TaskInfo } from '../../lib/protocol';
 import { withFields } from '../../lib/with-fields';
@@ -276,9 +276,14 @@ function offerFiltersError(info: FrameworkInfo): string | undefined {
   const roles = Object.keys(filters);
   if (roles.length > MAX_OFFER_FILTER_ROLES) return `'FrameworkInfo.offer_filters' names ${roles.length} roles; at most ${MAX_OFFER_FILTER_ROLES} are taken`;
   for (const role of roles) {
-    for (const alternative of filters[role]?.minAllocatableResources ?? []) {
+    const alternatives = filters[role]?.minAllocatableResources ?? [];
+    // Each alternative is checked per agent and framework in every allocation run: bounded, and
+    // as the wire schema bounds them (an agent drops a RunTask whose framework info is past them).
+    if (alternatives.length > MAX_MIN_ALLOCATABLE_ALTERNATIVES) return `'FrameworkInfo.offer_filters' of role '${role}' lists ${alternatives.length} alternatives; at most ${MAX_MIN_ALLOCATABLE_ALTERNATIVES} are taken`;
+    for (const alternative of alternatives) {
       const quantities = Object.entries(alternative);
       if (quantities.length === 0) return 'Resource quantities must contain at least one quantity';
+      if (quantities.length > MAX_RESOURCE_ENTRIES) return `'FrameworkInfo.offer_filters' of role '${role}' names ${quantities.length} resources in one alternative; at most ${MAX_RESOURCE_ENTRIES} are taken`;
       for (const [name, value] of quantities) {
         const invalid = scalarError(value);
         if (invalid !== undefined) return `Invalid resource quantity for '${name}': ${invalid}`;

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import {
-  MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES,
+  MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES,
   type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
 import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
@@ -107,7 +107,7 @@ function unsupportedTaskFields(task: z.infer<typeof taskInfo>): string | undefin
  */
 const offerFilters = ownRecord(text, z.object({
   min_allocatable_resources: z.object({
-    quantities: list(z.object({ quantities: ownRecord(text, z.object({ value: v1Number(z.number()) })).optional() })).optional(),
+    quantities: v1List(z.object({ quantities: ownRecord(text, z.object({ value: v1Number(z.number()) })).optional() }), MAX_MIN_ALLOCATABLE_ALTERNATIVES).optional(),
   }).optional(),
 }));
 

@@ -5,7 +5,7 @@ import { Resources } from '../../../lib/resources';
 import { MASTER_PING_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../../actors/agent/constants';
 import { Probe } from '../../support/runtime';
 import { captureLogger } from '../../../lib/logging';
-import { AGENT_ID, AgentHarness, EXECUTOR_MESSAGES, FRAMEWORK_ID, TimedProbe } from './harness';
+import { AGENT_ID, AgentHarness, EXECUTOR_MESSAGES, FRAMEWORK_ID, namedUuid, TimedProbe } from './harness';
 
 describe('agent (harness: virtual clock, fake master, fake executors)', () => {
   let harness: AgentHarness;
@@ -310,10 +310,10 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       const executor = await harness.registerExecutor('T1');
       harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING', 'u-running'));
       await harness.clock.settle();
-      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.deep.equal(['u-running']);
+      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.deep.equal([namedUuid('u-running')]);
       const message = harness.master.bodies<{ update: StatusUpdate; pid: string }>('StatusUpdate')[0];
       expect(message?.pid).to.equal(harness.agentPid.toString());
-      expect(message?.update.status).to.include({ state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agentId: AGENT_ID, uuid: 'u-running', executorId: 'T1' });
+      expect(message?.update.status).to.include({ state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agentId: AGENT_ID, uuid: namedUuid('u-running'), executorId: 'T1' });
     });
 
     it('retries an unacknowledged update after 10 s, 20 s, 40 s ... capped at 10 min, until the acknowledgement', async () => {
@@ -388,7 +388,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       harness.sendUpdate(stranger, harness.executorUpdate('T2', 'TASK_STAGING', 'u-staging'));
       harness.sendUpdate(otherFrameworks, harness.executorUpdate('T1', 'TASK_FAILED', 'u-other'));
       await harness.clock.settle();
-      expect(harness.forwarded().map((update) => update.uuid)).to.deep.equal(['u-running']);
+      expect(harness.forwarded().map((update) => update.uuid)).to.deep.equal([namedUuid('u-running')]);
       expect(stranger.count('StatusUpdateAcknowledgement') + otherFrameworks.count('StatusUpdateAcknowledgement')).to.equal(0);
       expect(second.count('ShutdownExecutorOnExecutor')).to.equal(0);
       const state = await harness.state();
@@ -426,10 +426,10 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING', 'older'));
       await harness.clock.settle();
       const retry = captured.find('ignoring an executor update the agent has already');
-      expect(retry.map((record) => [record.level, record.uuid])).to.deep.equal([[30, 'again']]);
+      expect(retry.map((record) => [record.level, record.uuid])).to.deep.equal([[30, namedUuid('again')]]);
       const dropped = captured.find('dropping an out-of-date executor update');
-      expect(dropped.map((record) => [record.level, record.uuid])).to.deep.equal([[40, 'older']]);
-      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.include.members(['again', 'older']);
+      expect(dropped.map((record) => [record.level, record.uuid])).to.deep.equal([[40, namedUuid('older')]]);
+      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.include.members([namedUuid('again'), namedUuid('older')]);
     });
 
     it("acknowledges but does not forward an executor's update about a task no executor here has: a copy re-sent after a restart that forgot the ended task (chaos seed 3138)", async () => {
@@ -439,7 +439,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       harness.sendUpdate(executor, harness.executorUpdate('ENDED', 'TASK_STARTING', 'u-ended'));
       await harness.clock.settle();
       expect(harness.forwarded()).to.deep.equal([]);
-      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.deep.equal(['u-ended']);
+      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.deep.equal([namedUuid('u-ended')]);
     });
 
     it('acknowledges but drops an executor update older than the task: a lost STARTING re-sent after RUNNING, anything after a terminal state', async () => {
@@ -452,7 +452,7 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING', 'u-running'));
       harness.sendUpdate(executor, starting);
       await harness.clock.settle();
-      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.deep.equal(['u-running', 'u-starting']);
+      expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((ack) => ack.uuid)).to.deep.equal([namedUuid('u-running'), namedUuid('u-starting')]);
       harness.acknowledge(harness.forwarded()[0] as StatusUpdate);
       harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_FAILED', 'u-failed'));
       await harness.clock.settle();

@@ -2,6 +2,7 @@
  * A single-agent harness: the agent on a memory host under a virtual clock, a Probe playing the
  * master, a fake launcher that starts no process, and Probes playing executors.
  */
+import { createHash } from 'node:crypto';
 import { dispatch, type UPID } from '../../../lib/actor';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { MasterInfo, StatusUpdate, TaskInfo, TaskState } from '../../../lib/protocol';
@@ -206,8 +207,9 @@ export class AgentHarness {
   }
 
   /** An update as an executor sends it. */
-  executorUpdate(taskId: string, state: TaskState, uuid = `u${++this.updateCounter}`): StatusUpdate {
-    return { frameworkId: FRAMEWORK_ID, executorId: taskId, status: { taskId, state }, timestamp: this.clock.now() / 1000, uuid };
+  /** An executor's update of `taskId` (its uuid a UUID: `namedUuid(uuid)` for a name given, else a fresh one). */
+  executorUpdate(taskId: string, state: TaskState, uuid?: string): StatusUpdate {
+    return { frameworkId: FRAMEWORK_ID, executorId: taskId, status: { taskId, state }, timestamp: this.clock.now() / 1000, uuid: uuid === undefined ? counterUuid(++this.updateCounter) : namedUuid(uuid) };
   }
 
   sendUpdate(executor: TimedProbe, update: StatusUpdate): void {
@@ -235,4 +237,15 @@ export class AgentHarness {
   async stop(): Promise<void> {
     await this.host.stop();
   }
+}
+
+/** A UUID's text made of `counter` (the agent takes only UUIDs for update uuids, as Mesos). */
+export function counterUuid(counter: number): string {
+  return `00000000-0000-4000-8000-${counter.toString(16).padStart(12, '0')}`;
+}
+
+/** A UUID's text named by `name` (the same name, the same UUID): tests that name their updates' uuids. */
+export function namedUuid(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

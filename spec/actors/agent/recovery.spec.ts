@@ -16,7 +16,7 @@ import { Resources } from '../../../lib/resources';
 import { AgentCheckpoints, CHECKPOINT_RETRY_INITIAL_MS, checkpointJournalPath, cleanUpAgent, defaultAgentFlags, recoverCheckpoints, startAgent, type AgentFlags, type AgentHandle, type RecoveredAgent } from '../../../actors/agent';
 import { SIMULATED_MACHINE } from '../../cluster/simulation';
 import { memoryHost } from '../../support/runtime';
-import { AgentHarness, EXECUTOR_MESSAGES, FakeLauncher, MASTER_MESSAGES, TimedProbe } from './harness';
+import { AgentHarness, counterUuid, EXECUTOR_MESSAGES, FakeLauncher, MASTER_MESSAGES, TimedProbe } from './harness';
 
 const WORK_DIR = '/agent';
 const AGENT_ID = 'A1';
@@ -137,7 +137,7 @@ class Machine {
   }
 
   update(taskId: string, state: StatusUpdate['status']['state'], frameworkId = FRAMEWORK.id): StatusUpdate {
-    return { frameworkId, executorId: taskId, status: { taskId, state }, timestamp: this.clock.now() / 1000, uuid: `${taskId}-u${++this.updates}` };
+    return { frameworkId, executorId: taskId, status: { taskId, state }, timestamp: this.clock.now() / 1000, uuid: counterUuid(++this.updates) };
   }
 
   forwarded(): StatusUpdate[] {

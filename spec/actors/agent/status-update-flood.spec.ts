@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { MAX_PENDING_UPDATES_PER_TASK } from '../../../actors/agent/constants';
-import { AgentHarness, type TimedProbe } from './harness';
+import { AgentHarness, namedUuid, type TimedProbe } from './harness';
 
 describe('agent: what an executor\'s status updates may do (harness: virtual clock, fake master, fake executor)', () => {
   let harness: AgentHarness;
@@ -31,7 +31,7 @@ describe('agent: what an executor\'s status updates may do (harness: virtual clo
     expect(frameworks[0]?.executors[0]?.tasks.map((task) => [task.id, task.state])).to.deep.equal([['T1', 'TASK_RUNNING']]);
     const acknowledged = executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((body) => body.uuid);
     expect(acknowledged).to.have.length(MAX_PENDING_UPDATES_PER_TASK);
-    expect(acknowledged).to.not.include('finished');
+    expect(acknowledged).to.not.include(namedUuid('finished'));
   });
 
   it('ignores (counts as invalid, neither forwards nor acknowledges) an update whose check status is invalid, as the v1 executor API refuses it', async () => {
@@ -43,8 +43,8 @@ describe('agent: what an executor\'s status updates may do (harness: virtual clo
     }
     harness.sendUpdate(executor, { ...harness.executorUpdate('T1', 'TASK_RUNNING', 'good'), status: { taskId: 'T1', state: 'TASK_RUNNING', checkStatus: { type: 'TCP', tcp: { succeeded: true } } } });
     await harness.clock.settle();
-    expect(harness.forwarded().map((update) => update.uuid)).to.deep.equal(['good']);
-    expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((body) => body.uuid)).to.deep.equal(['good']);
+    expect(harness.forwarded().map((update) => update.uuid)).to.deep.equal([namedUuid('good')]);
+    expect(executor.bodies<{ uuid: string }>('StatusUpdateAcknowledgement').map((body) => body.uuid)).to.deep.equal([namedUuid('good')]);
     const metrics = await dispatch(harness.agent, (agent) => agent.metrics());
     expect(metrics['slave/invalid_status_updates']).to.equal(invalid.length);
   });

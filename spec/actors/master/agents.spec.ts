@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_HOSTNAME_LENGTH, type Offer, type StatusUpdate } from '../../../lib/protocol';
 import { captureLogger } from '../../../lib/logging';
 import { VirtualClock } from '../../../lib/process';
@@ -531,6 +532,15 @@ describe('actors/master: agents', () => {
       expect(all(back, 'KillTaskOnAgent').map((kill) => kill.body)).to.deep.equal([{ frameworkId: plain.frameworkId, taskId: 'p1' }]);
       const after = (await masterState(harness)).frameworks as Array<{ name: string; tasks: Array<{ id: string; state: string }> }>;
       expect(after.map((framework) => [framework.name, framework.tasks.map((task) => `${task.id}:${task.state}`)])).to.deep.equal([['plain', []], ['keeper', ['k1:TASK_RUNNING']]]);
+      // Once the agent comes back without it, the kill is forgotten (it stayed with the agent's record for good: review).
+      const killsKept = (): Promise<number> => dispatch(harness.handle.master, (master) => ((master as unknown as { state: { agents: Map<string, { killedTasks: Set<string> }> } }).state.agents.get(agent.agentId)?.killedTasks.size ?? -1));
+      expect(await killsKept()).to.equal(1);
+      back.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0',
+        tasks: [reportedTask('k1', keeper.frameworkId, agent.agentId)], executors: [], frameworks: [plain.info, keeper.info],
+      });
+      await harness.clock.settle();
+      expect(await killsKept()).to.equal(0);
     });
 
     it('UnregisterAgent removes the agent from the registry', async () => {
