@@ -134,6 +134,11 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
     const empty = { '*': { min_allocatable_resources: { quantities: [{ quantities: {} }] } } };
     const refused = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...info, id: { value: frameworkId }, offer_filters: empty } } }, subscription.streamId);
     expect([refused.status, refused.text]).to.deep.equal([400, 'Supplied FrameworkInfo is not valid: Resource quantities must contain at least one quantity']);
+    // Bounded as the wire is (past 64 alternatives a remote agent dropped the framework's RunTasks: hostile pass).
+    const many = { '*': { min_allocatable_resources: { quantities: Array.from({ length: 65 }, (_, index) => ({ quantities: { cpus: { value: index + 1 } } })) } } };
+    const tooMany = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...info, id: { value: frameworkId }, offer_filters: many } } }, subscription.streamId);
+    expect(tooMany.status).to.equal(400);
+    expect(tooMany.text).to.contain('at most 64');
     const lowered = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...info, id: { value: frameworkId }, offer_filters: minimum(1) } } }, subscription.streamId);
     expect(lowered.status, lowered.text).to.equal(200);
     await clock.advance(1_000);

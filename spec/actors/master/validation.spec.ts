@@ -156,6 +156,11 @@ describe('actors/master/validation', () => {
       [{ failoverTimeout: 1e300 }, 'The framework failover_timeout (1e+300) is invalid'],
       [{ failoverTimeout: 9_223_372_036 }, undefined],
       [{ id: 'a/b' }, /^Framework ID is invalid/],
+      // offer_filters, in Mesos' words (validateOfferFilters), and bounded as the wire is.
+      [{ offerFilters: { r: { minAllocatableResources: [{ cpus: 1 }, {}] } } }, 'Resource quantities must contain at least one quantity'],
+      [{ offerFilters: { r: { minAllocatableResources: [{ cpus: -1 }] } } }, /^Invalid resource quantity for 'cpus': value '-1' is negative$/],
+      [{ offerFilters: { r: { minAllocatableResources: Array.from({ length: 65 }, () => ({ cpus: 1 })) } } }, "'FrameworkInfo.offer_filters' of role 'r' lists 65 alternatives; at most 64 are taken"],
+      [{ offerFilters: { r: { minAllocatableResources: [{ cpus: 1 }] }, s: {} } }, undefined],
     ];
     for (const [overrides, expected] of rows) {
       it(`${JSON.stringify(overrides)}: ${expected === undefined ? 'valid' : String(expected)}`, () => {
