@@ -15,7 +15,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { clientOf, isOwnHost, unmappedIp, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
+import { findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, parseRequestTarget, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { newIdFrom, newUuidFrom, Prng, randomSeed } from './prng';
@@ -1280,7 +1280,7 @@ export class ActorHost {
     }
     if (urlPath === LINK_VERIFY_PATH && this.links !== undefined) {
       request.resume();
-      const query = Object.fromEntries(new URL(url, 'http://host').searchParams);
+      const query = Object.fromEntries(parseRequestTarget(url).searchParams);
       return { status: this.links.confirmDial(query), body: '' };
     }
     let target = splitActorPath(url);
@@ -1293,7 +1293,7 @@ export class ActorHost {
     if (handler === undefined && this.delegates.length > 0 && (target === undefined || actor === undefined)) {
       // libprocess' delegate: a path that names no actor is the delegate's (`/` serves the web UI);
       // the first delegate with a route for it serves it.
-      const parsed = new URL(url, 'http://host');
+      const parsed = parseRequestTarget(url);
       for (const id of this.delegates) {
         const delegate = this.actors.get(id);
         const found = delegate === undefined ? undefined : findRoute(delegate.runtime.routes, parsed.pathname);

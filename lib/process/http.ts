@@ -428,8 +428,17 @@ export function withJsonp(response: HttpResponse, callback: string | undefined):
 }
 
 /** Splits `/actorId/rest?x=1` into the (decoded) actor id, the rest of the path and the query. */
+/**
+ * A request's target (`/path?query`) as a URL. Always a path: `//evil/master/state` is the path
+ * `//evil/master/state`, not a protocol-relative URL of host `evil` (which `new URL(target, base)`
+ * makes of it: it was routed to `/master/state`; hostile pass).
+ */
+export function parseRequestTarget(target: string): URL {
+  return new URL(target.startsWith('/') ? `http://localhost${target}` : target, 'http://localhost');
+}
+
 export function splitActorPath(url: string): { actorId: string; path: string; query: Record<string, string> } | undefined {
-  const parsed = new URL(url, 'http://localhost');
+  const parsed = parseRequestTarget(url);
   const match = /^\/([^/]+)(\/.*)?$/.exec(parsed.pathname);
   if (!match) return undefined;
   let actorId: string;

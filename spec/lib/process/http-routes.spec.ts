@@ -84,6 +84,9 @@ describe('HTTP routing on a host', () => {
     expect(JSON.parse((await get('/tasks')).text)).to.deep.equal({ tasks: [] });
     expect((await get('/nothing')).status).to.equal(404);
     expect(host.delegateId).to.equal('ui');
+    // A target starting with two slashes is a path, not a protocol-relative URL whose host is dropped (hostile pass: //evil/web/state was /web/state).
+    expect((await get('//evil/web/state')).status).to.equal(404);
+    expect((await get('//tasks')).status).to.equal(404);
   });
 
   it('wraps JSON in a JSONP callback and refuses a callback that is not an identifier', async () => {
