@@ -41,7 +41,7 @@ import { contains, GarbageCollector, type GarbageCollectorOptions, maxAllowedAge
 import type { Logger } from '../../lib/logging';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { AgentCounters, agentMetrics } from './metrics';
-import { agentStateJson, agentV1State, type AgentV1State } from './state';
+import { agentStateJson, agentV1State, type AgentV1Part, type AgentV1State } from './state';
 import { DEFAULT_METRICS_TIMEOUT_MS, METRICS_ACTOR_ID, MetricsProcess } from '../../lib/metrics';
 import { v1AgentInfo as v1AgentInfoJson } from '../../lib/v1/json';
 import { isUuidText } from '../../lib/uuid';
@@ -1954,8 +1954,8 @@ export class Agent extends Actor {
   }
 
   /** The v1 operator API's GET_STATE parts, as `viewer` may see them. */
-  v1State(viewer: StateViewer | undefined): AgentV1State {
-    return agentV1State({ frameworks: [...this.frameworks.values()], completedFrameworks: [...this.completedFrameworks.values()], ...(viewer !== undefined ? { viewer } : {}) });
+  v1State(viewer: StateViewer | undefined, parts?: readonly AgentV1Part[]): Partial<AgentV1State> {
+    return agentV1State({ frameworks: [...this.frameworks.values()], completedFrameworks: [...this.completedFrameworks.values()], ...(viewer !== undefined ? { viewer } : {}) }, parts);
   }
 
   /** Its AgentInfo as the master has it (its id once registered), in v1 JSON. */
@@ -2039,8 +2039,8 @@ class AgentOperatorReader implements AgentOperatorPort {
     return this.agent.containersUsage();
   }
 
-  v1State(viewer: StateViewer | undefined): AgentV1State {
-    return this.agent.v1State(viewer);
+  v1State(viewer: StateViewer | undefined, parts?: readonly AgentV1Part[]): Partial<AgentV1State> {
+    return this.agent.v1State(viewer, parts);
   }
 
   v1AgentInfo(): Record<string, unknown> {

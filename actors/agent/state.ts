@@ -121,7 +121,8 @@ function queuedTaskJson(task: TaskInfo, executor: ExecutorRecord): Record<string
 /**
  * The agent's v1 operator answers that read its books (Mesos' `v1/agent/agent.proto`): GET_TASKS,
  * GET_EXECUTORS, GET_FRAMEWORKS (and GET_STATE, the three together), as `viewer` may see them
- * (the ACLs' `view_frameworks`, `view_tasks`, `view_executors`, as for `/state`).
+ * (the ACLs' `view_frameworks`, `view_executors` and `view_tasks`, as for `/state`; a task is
+ * listed only where its executor may be seen, as Mesos' `jsonifyGetTasks`).
  */
 export interface AgentV1State {
   readonly get_tasks: Record<string, unknown>;
@@ -129,19 +130,36 @@ export interface AgentV1State {
   readonly get_frameworks: Record<string, unknown>;
 }
 
-/** What `view`'s frameworks, executors and tasks are in v1 JSON, as `viewer` may see them. */
-export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'completedFrameworks' | 'viewer'>): AgentV1State {
+/** One of GET_STATE's parts. */
+export type AgentV1Part = keyof AgentV1State;
+
+/**
+ * `parts` of `view`'s frameworks, executors and tasks in v1 JSON (only those asked for are made:
+ * GET_EXECUTORS rendered every task, then kept none; hostile pass), as `viewer` may see them.
+ */
+export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'completedFrameworks' | 'viewer'>, parts: readonly AgentV1Part[] = ['get_tasks', 'get_executors', 'get_frameworks']): Partial<AgentV1State> {
   const viewer = view.viewer ?? SEE_ALL;
   const frameworks = view.frameworks.filter(visibleTo(viewer));
   const completed = view.completedFrameworks.filter(visibleTo(viewer));
+  const out: { -readonly [K in keyof AgentV1State]?: AgentV1State[K] } = {};
+  if (parts.includes('get_frameworks')) {
+    out.get_frameworks = {
+      frameworks: frameworks.map((framework) => ({ framework_info: v1FrameworkInfo({ ...framework.info, id: framework.id }) })),
+      completed_frameworks: completed.map((framework) => ({ framework_info: v1FrameworkInfo({ ...framework.info, id: framework.id }) })),
+    };
+  }
+  const wantTasks = parts.includes('get_tasks');
+  const wantExecutors = parts.includes('get_executors');
+  if (!wantTasks && !wantExecutors) return out;
   const tasks = { pending_tasks: [] as unknown[], queued_tasks: [] as unknown[], launched_tasks: [] as unknown[], terminated_tasks: [] as unknown[], completed_tasks: [] as unknown[] };
   const executors = { executors: [] as unknown[], completed_executors: [] as unknown[] };
-  for (const [framework, done] of [...frameworks.map((f) => [f, false] as const), ...completed.map((f) => [f, true] as const)]) {
-    const seeTasks = viewer.tasks(framework.info.user);
-    const seeExecutors = viewer.executors(framework.info.user);
-    const runs = [...framework.executors.values()].map((executor) => [executor, done] as const).concat(framework.completedExecutors.map((executor) => [executor, true] as const));
+  for (const framework of [...frameworks, ...completed]) {
+    // As Mesos: an executor, and its tasks, only for a caller who may see the framework's executors.
+    if (!viewer.executors(framework.info.user)) continue;
+    const seeTasks = wantTasks && viewer.tasks(framework.info.user);
+    const runs: Array<readonly [ExecutorRecord, boolean]> = [...[...framework.executors.values()].map((executor) => [executor, false] as const), ...framework.completedExecutors.map((executor) => [executor, true] as const)];
     for (const [executor, ended] of runs) {
-      if (seeExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: v1ExecutorInfo({ ...executor.info, frameworkId: framework.id }) });
+      if (wantExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: v1ExecutorInfo({ ...executor.info, frameworkId: framework.id }) });
       if (!seeTasks) continue;
       for (const task of executor.queuedTasks.values()) tasks.queued_tasks.push(v1Task(executor.task(task, 'TASK_STAGING')));
       for (const task of executor.launchedTasks.values()) tasks.launched_tasks.push(v1Task(task));
@@ -149,12 +167,7 @@ export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'complete
       for (const task of executor.completedTasks) tasks.completed_tasks.push(v1Task(task));
     }
   }
-  return {
-    get_tasks: tasks,
-    get_executors: executors,
-    get_frameworks: {
-      frameworks: frameworks.map((framework) => ({ framework_info: v1FrameworkInfo({ ...framework.info, id: framework.id }) })),
-      completed_frameworks: completed.map((framework) => ({ framework_info: v1FrameworkInfo({ ...framework.info, id: framework.id }) })),
-    },
-  };
+  if (wantTasks) out.get_tasks = tasks;
+  if (wantExecutors) out.get_executors = executors;
+  return out;
 }

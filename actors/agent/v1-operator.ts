@@ -19,7 +19,7 @@ import type { ListedFile } from './files';
 import { v1VersionInfo } from '../../lib/version';
 import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
-import type { AgentV1State } from './state';
+import type { AgentV1Part, AgentV1State } from './state';
 
 /** Largest call the agent's operator API reads (its calls are small). */
 export const MAX_AGENT_OPERATOR_CALL_BYTES = 64 * 1024;
@@ -67,8 +67,8 @@ export interface AgentOperatorPort {
   containersUsage(): Promise<ReadonlyArray<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>>;
   /** The sandboxes (none on an agent without a files actor, such as a simulation's: LIST_FILES and READ_FILE then answer 404). */
   readonly files: AgentFilesReader | undefined;
-  /** Its frameworks, executors and tasks in v1 JSON, as `viewer` may see them (`agentV1State`). */
-  v1State(viewer: StateViewer | undefined): AgentV1State;
+  /** `parts` of its frameworks, executors and tasks in v1 JSON, as `viewer` may see them (`agentV1State`). */
+  v1State(viewer: StateViewer | undefined, parts?: readonly AgentV1Part[]): Partial<AgentV1State>;
   /** Its AgentInfo in v1 JSON (GET_AGENT's `slave_info`). */
   v1AgentInfo(): Record<string, unknown>;
   /** Its metrics now, `system/*` included where its host serves them (GET_METRICS). */
@@ -95,11 +95,11 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
     case 'GET_STATE':
       return v1Answer('GET_STATE', 'get_state', port.v1State(viewer));
     case 'GET_TASKS':
-      return v1Answer('GET_TASKS', 'get_tasks', port.v1State(viewer).get_tasks);
+      return v1Answer('GET_TASKS', 'get_tasks', port.v1State(viewer, ['get_tasks']).get_tasks);
     case 'GET_EXECUTORS':
-      return v1Answer('GET_EXECUTORS', 'get_executors', port.v1State(viewer).get_executors);
+      return v1Answer('GET_EXECUTORS', 'get_executors', port.v1State(viewer, ['get_executors']).get_executors);
     case 'GET_FRAMEWORKS':
-      return v1Answer('GET_FRAMEWORKS', 'get_frameworks', port.v1State(viewer).get_frameworks);
+      return v1Answer('GET_FRAMEWORKS', 'get_frameworks', port.v1State(viewer, ['get_frameworks']).get_frameworks);
     case 'GET_AGENT':
       return v1Answer('GET_AGENT', 'get_agent', { slave_info: port.v1AgentInfo() });
     case 'GET_METRICS': {

@@ -4,6 +4,7 @@
  * `Framework::completedExecutors`, `Executor::completedTasks`).
  */
 import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
 import { isTerminalState, MAX_COMPLETED_FRAMEWORKS, type TaskState } from '../../../lib/protocol';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK } from '../../../actors/agent/constants';
 import { AgentHarness, FRAMEWORK_ID } from './harness';
@@ -197,5 +198,22 @@ describe('agent books in /state (harness: virtual clock, fake master, fake execu
       const killed = completed.filter((task) => task.state === 'TASK_KILLED');
       expect(killed.map((task) => task.statuses.at(-1)?.reason)).to.deep.equal(['REASON_FRAMEWORK_REMOVED', 'REASON_FRAMEWORK_REMOVED', 'REASON_FRAMEWORK_REMOVED']);
     });
+  });
+
+  it('v1 GET_TASKS lists a task only where its executor may be seen, as Mesos\' jsonifyGetTasks; GET_EXECUTORS renders no task (review and hostile pass)', async () => {
+    harness.runTask(AgentHarness.commandTask('T1'));
+    await harness.clock.settle();
+    const executor = await harness.registerExecutor('T1');
+    harness.sendUpdate(executor, harness.executorUpdate('T1', 'TASK_RUNNING'));
+    await harness.clock.settle();
+    const seeAll = { framework: () => true, tasks: () => true, executors: () => true, flags: () => true, role: () => true };
+    const noExecutors = { ...seeAll, executors: () => false };
+    const all = await dispatch(harness.agent, (agent) => agent.v1State(seeAll));
+    expect((all.get_tasks as { launched_tasks: unknown[] }).launched_tasks).to.have.length(1);
+    const hidden = await dispatch(harness.agent, (agent) => agent.v1State(noExecutors));
+    expect(hidden.get_tasks).to.deep.include({ launched_tasks: [], queued_tasks: [] });
+    expect(hidden.get_executors).to.deep.equal({ executors: [], completed_executors: [] });
+    const executorsOnly = await dispatch(harness.agent, (agent) => agent.v1State(seeAll, ['get_executors']));
+    expect(Object.keys(executorsOnly)).to.deep.equal(['get_executors']);
   });
 });
