@@ -220,6 +220,11 @@ export type AgentPhase = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATIN
  * The agent actor. Its protocol is the block of handlers in the constructor: first what the
  * master sends, then what executors send.
  */
+/** `updateWrites`' key: by task and uuid (uuids are random: two executors' could meet, each seeding its own generator). */
+function updateWriteKey(frameworkId: string, taskId: string, uuid: string): string {
+  return `${frameworkId}/${taskId}/${uuid}`;
+}
+
 /** Mesos' fetcher metrics, always 0 here: no fetcher (a task naming URIs is refused). */
 const NO_FETCHER_METRICS = ['containerizer/fetcher/task_fetches_succeeded', 'containerizer/fetcher/task_fetches_failed', 'containerizer/fetcher/cache_size_total_bytes', 'containerizer/fetcher/cache_size_used_bytes'] as const;
 
@@ -259,7 +264,7 @@ export class Agent extends Actor {
   private readonly reportedNotRunning = new LazySet<string>();
   /** `<workDir>/agents/<agentId>/frameworks` of the agent id it was made for (`frameworkDirectory`). */
   private frameworksDirectoryCache: { readonly agentId: string; readonly path: string } | undefined;
-  /** Checkpoint writes of status updates not yet durable, by uuid (a repeated update's acknowledgement waits for its write). */
+  /** Checkpoint writes of status updates not yet durable, by `updateWriteKey` (a repeated update's acknowledgement waits for its write). */
   private readonly updateWrites = new LazyMap<string, Promise<void>>();
   /** Checkpoint writes of tasks not yet durable, by `frameworkId/taskId` (the task is not sent to its executor before). */
   private readonly taskWrites = new LazyMap<string, Promise<void>>();
@@ -1193,12 +1198,14 @@ export class Agent extends Actor {
     const acknowledgement = { agentId: this.agentId, frameworkId: framework.id, taskId, uuid };
     // A checkpointing framework's update is durable before the executor hears it arrived (Mesos),
     // a repeated one too: its acknowledgement waits for the first copy's write.
-    const durable = result === 'accepted' ? this.checkpoint(framework, { t: 'update', update }) : this.updateWrites.get(uuid);
+    const accepted = result === 'accepted';
+    const durable = accepted ? this.checkpoint(framework, { t: 'update', update }) : this.updateWrites.size === 0 ? undefined : this.updateWrites.get(updateWriteKey(framework.id, taskId, uuid));
     if (durable === undefined) return this.send(from, StatusUpdateAcknowledgement, acknowledgement);
-    if (result === 'accepted') this.updateWrites.set(uuid, durable);
+    const writeKey = updateWriteKey(framework.id, taskId, uuid);
+    if (accepted) this.updateWrites.set(writeKey, durable);
     this.defer(durable, () => {
-      this.updateWrites.delete(uuid);
-      if (result === 'accepted') this.updates.durable(framework.id, taskId, uuid);
+      this.updateWrites.delete(writeKey);
+      if (accepted) this.updates.durable(framework.id, taskId, uuid);
       this.send(from, StatusUpdateAcknowledgement, acknowledgement);
     });
   }

@@ -9,7 +9,8 @@
  *   await agent.stop();
  */
 import { createHash } from 'node:crypto';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { procStatFields } from '../../lib/proc-stat';
 import { hostname as osHostname } from 'node:os';
 import * as path from 'node:path';
 import { dispatch, UPID, type Actor } from '../../lib/actor';
@@ -338,16 +339,60 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
 
 /**
  * `--recover=cleanup`, as Mesos: every checkpointed executor of the previous run still running is
- * killed and every container left destroyed, the checkpoints are forgotten, and no agent is
- * started: the caller exits, and the next start (`--recover=reconnect`) is a new agent. Mesos'
- * operators run it before an incompatible upgrade.
+ * killed (and waited for, `CLEANUP_KILL_WAIT_MS` at most) and every container left destroyed,
+ * and no agent is started: the caller exits. Mesos' operators run it before an incompatible
+ * upgrade. Unlike Mesos, the checkpoints are then forgotten: the next start is a new agent, and
+ * the master learns that the old one's tasks are gone when it gives the old agent up (Mesos keeps
+ * the agent's id, and its next start reports them at once).
  * @example await cleanUpAgent({ flags: { ...flags, recover: 'cleanup' }, host }); process.exit(0);
  */
 export async function cleanUpAgent(options: StartAgentOptions): Promise<void> {
   const { flags, host } = options;
   const { disk, launcher, bootId, declared } = await prepareAgent(options);
+  const killed = options.launcher === undefined ? await liveExecutorProcesses(disk, flags.workDir, bootId) : [];
   await recoverOrCleanUp(disk, { ...flags, recover: 'cleanup' }, launcher, host, bootId, declared);
+  // The kills are sent, not done: the checkpoints are forgotten only once the processes are gone
+  // (exiting at once, the bin raced them: with posix isolation nothing else would end them).
+  const deadline = Date.now() + CLEANUP_KILL_WAIT_MS;
+  for (;;) {
+    const alive = killed.filter(processAlive);
+    if (alive.length === 0) break;
+    if (Date.now() >= deadline) throw new Error(`--recover=cleanup: executor processes ${alive.join(', ')} still run ${CLEANUP_KILL_WAIT_MS / 1000} s after they were killed; the checkpoints in ${flags.workDir} are kept`);
+    await new Promise((resolve) => setTimeout(resolve, CLEANUP_KILL_POLL_MS));
+  }
   await AgentCheckpoints.open(disk, flags.workDir, undefined, host.clock);
+}
+
+/** The longest `cleanUpAgent` waits for the executors it killed to be gone. */
+export const CLEANUP_KILL_WAIT_MS = 10_000;
+/** How often it looks. */
+const CLEANUP_KILL_POLL_MS = 50;
+
+/** The process ids of the checkpointed executors of this boot that have not ended. */
+async function liveExecutorProcesses(disk: Disk, workDir: string, bootId: string | undefined): Promise<number[]> {
+  const recovered = await recoverCheckpoints(disk, workDir);
+  const pids: number[] = [];
+  for (const framework of recovered?.frameworks.values() ?? []) {
+    for (const executor of framework.executors.values()) {
+      if (executor.ended || executor.processId === undefined || (executor.bootId !== undefined && executor.bootId !== bootId)) continue;
+      pids.push(executor.processId);
+    }
+  }
+  return pids;
+}
+
+/** Whether process `pid` exists and is no zombie. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /** What starting an agent (or cleaning one up) needs before its checkpoints are read: its resources, launcher and identity. */
