@@ -53,7 +53,8 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     return bin;
   };
 
-  it('keeps a recovered container\'s cgroup, measures it again, destroys orphans, and removes the cgroup when the task ends', async () => {
+  /** A master, an agent with the cgroups isolators, and `mesos-execute` running one checkpointed task (`name`) in its container. */
+  async function checkpointedTask(name: string): Promise<{ agentArgs: string[]; agentPort: number; agent: BinProcess; execute: BinProcess; runId: string }> {
     const master = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')]);
     const [, masterAddress] = await master.waitFor(/master@(\S+)/);
     const agentPort = await freePort();
@@ -61,13 +62,19 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
       '--master', masterAddress as string, '--port', String(agentPort), '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024',
       '--registration_backoff_factor', '100ms', '--isolation', 'cgroups/cpu,cgroups/mem,cgroups/pids', '--cgroups_root', root,
     ];
-    let agent = start('mesos-agent', agentArgs);
+    const agent = start('mesos-agent', agentArgs);
     await agent.waitFor(/slave\(1\)@/);
-    const execute = start('mesos-execute', ['--master', masterAddress as string, '--name', 'durable', '--command', 'sleep 600', '--resources', 'cpus:0.1;mem:32', '--checkpoint']);
+    const execute = start('mesos-execute', ['--master', masterAddress as string, '--name', name, '--command', 'sleep 600', '--resources', 'cpus:0.1;mem:32', '--checkpoint']);
     await execute.waitFor(/TASK_RUNNING/, 30_000);
     await eventually(() => containers().length === 1, 10_000, 'the task\'s cgroup');
-    const [runId] = containers();
-    const inode = fs.statSync(path.join(memoryRoot(), runId as string)).ino;
+    return { agentArgs, agentPort, agent, execute, runId: containers()[0] as string };
+  }
+
+  it('keeps a recovered container\'s cgroup, measures it again, destroys orphans, and removes the cgroup when the task ends', async () => {
+    const started = await checkpointedTask('durable');
+    const { agentArgs, agentPort, execute, runId } = started;
+    let agent = started.agent;
+    const inode = fs.statSync(path.join(memoryRoot(), runId)).ino;
 
     // An orphan: a cgroup under the agent's root that no checkpoint names, with a process in it;
     // and another agent's container (under its own root beside this agent's), which is not this agent's to touch.
@@ -90,7 +97,7 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     expect(neighbour.exists('theirs'), 'another agent\'s container is left alone').to.equal(true);
     await neighbour.destroy('theirs');
     for (const mount of layout?.version === 1 ? new Set(layout.hierarchies.values()) : []) fs.rmdirSync(path.join(mount, agentCgroupsRoot(root, path.join(workDir, 'another-agent'))));
-    expect(fs.statSync(path.join(memoryRoot(), runId as string)).ino, 'taken back, not made again').to.equal(inode);
+    expect(fs.statSync(path.join(memoryRoot(), runId)).ino, 'taken back, not made again').to.equal(inode);
     await eventuallyAsync(async () => {
       const entries = await (await fetch(`http://127.0.0.1:${agentPort}/slave(1)/containers`)).json() as Array<{ container_id: string; statistics: { processes?: number; mem_limit_bytes: number } }>;
       return entries.length === 1 && entries[0]?.container_id === runId && (entries[0]?.statistics.processes ?? 0) >= 2;
@@ -98,7 +105,7 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
 
     // SIGTERM leaves the task running and hands its container to the kernel (the OOM killer on
     // again: at its limit it was paused while no agent watched); the next agent takes it back.
-    const oomKillDisabled = (): string | undefined => /oom_kill_disable (\d)/.exec(fs.readFileSync(path.join(memoryRoot(), runId as string, 'memory.oom_control'), 'utf8'))?.[1];
+    const oomKillDisabled = (): string | undefined => /oom_kill_disable (\d)/.exec(fs.readFileSync(path.join(memoryRoot(), runId, 'memory.oom_control'), 'utf8'))?.[1];
     expect(oomKillDisabled()).to.equal('1');
     agent.kill('SIGTERM');
     expect(await within(agent.exited, 20_000, 'the agent to stop')).to.equal(0);
@@ -118,19 +125,8 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
   });
 
   it('mesos-agent --recover=cleanup kills the checkpointed task and its container, forgets the checkpoints and exits 0, as Mesos (agent-recovery walkthrough: it registered a new agent)', async () => {
-    const master = start('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'master')]);
-    const [, masterAddress] = await master.waitFor(/master@(\S+)/);
-    const agentArgs = [
-      '--master', masterAddress as string, '--port', String(await freePort()), '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024',
-      '--registration_backoff_factor', '100ms', '--isolation', 'cgroups/cpu,cgroups/mem,cgroups/pids', '--cgroups_root', root,
-    ];
-    const agent = start('mesos-agent', agentArgs);
-    await agent.waitFor(/slave\(1\)@/);
-    const execute = start('mesos-execute', ['--master', masterAddress as string, '--name', 'doomed', '--command', 'sleep 600', '--resources', 'cpus:0.1;mem:32', '--checkpoint']);
-    await execute.waitFor(/TASK_RUNNING/, 30_000);
-    await eventually(() => containers().length === 1, 10_000, 'the task\'s cgroup');
-    const [runId] = containers();
-    const taskProcesses = fs.readFileSync(path.join(memoryRoot(), runId as string, 'cgroup.procs'), 'utf8').trim().split('\n').map(Number);
+    const { agentArgs, agent, runId } = await checkpointedTask('doomed');
+    const taskProcesses = fs.readFileSync(path.join(memoryRoot(), runId, 'cgroup.procs'), 'utf8').trim().split('\n').map(Number);
     agent.kill('SIGKILL');
     await agent.exited;
     const cleanup = start('mesos-agent', [...agentArgs, '--recover', 'cleanup']);
