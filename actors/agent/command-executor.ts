@@ -28,7 +28,7 @@ import { ClockSetBack } from '../../lib/process/clock';
 import { emptyCheckStatus, isCheckType, type AgentInfo, type CheckStatusInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
 import type { TaskChecks } from '../framework/checks';
 import { Executor, runExecutor, type ExecutorOptions, type ExecutorStatus, type KillOptions } from '../framework/executor';
-import { COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS, COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS, DEFAULT_KILL_GRACE_PERIOD_MS } from './constants';
+import { COMMAND_EXECUTOR_SHUTDOWN_EXIT_DELAY_MS, COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS, COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS, DEFAULT_KILL_GRACE_PERIOD_MS } from './constants';
 import { commandLine } from './launcher';
 import { STDERR_FILE, STDOUT_FILE } from './paths';
 
@@ -90,6 +90,8 @@ export class CommandExecutor extends Executor {
   private pendingKillGraceMs: number | undefined;
   /** Uuid of the terminal update; its acknowledgement ends the executor. */
   private terminalUuid: string | undefined;
+  /** Shut down by the agent (`shutdown`): no acknowledgement will come for the terminal update. */
+  private shuttingDown = false;
   /** The task's health check and check, while they run. */
   private checks: TaskChecks | undefined;
   /** The kill came from a failing health check: the terminal update says so. */
@@ -130,6 +132,7 @@ export class CommandExecutor extends Executor {
 
   protected override shutdown(): void {
     if (this.task === undefined || this.terminated) return this.stop();
+    this.shuttingDown = true;
     this.kill(Math.max(0, this.shutdownGracePeriodMs - COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS));
   }
 
@@ -253,6 +256,11 @@ export class CommandExecutor extends Executor {
    * recovery timeout shuts it down.
    */
   private stopAfterTerminalWait(): void {
+    // Shut down, no acknowledgement will come: exit shortly, as Mesos' command executor.
+    if (this.shuttingDown) {
+      this.delay(COMMAND_EXECUTOR_SHUTDOWN_EXIT_DELAY_MS, () => this.stop());
+      return;
+    }
     this.delay(COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS, () => {
       if (this.waitingForAgent) this.stopAfterTerminalWait();
       else this.stop();

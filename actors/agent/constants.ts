@@ -104,6 +104,13 @@ export { VERSION as AGENT_VERSION } from '../../lib/version';
 /** The command executor exits this long after its terminal update even if the agent never acknowledges it. */
 export const COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS = 10_000;
 
+/**
+ * A command executor shut down (its framework torn down: the agent acknowledges nothing more)
+ * exits this long after its task's terminal update, as Mesos' does, instead of waiting for the
+ * acknowledgement (which met the agent's SIGKILL at every teardown: walkthrough).
+ */
+export const COMMAND_EXECUTOR_SHUTDOWN_EXIT_DELAY_MS = 1_000;
+
 /** Name of the input a traced agent host records at start (flags, resources, host name), from which `replayAgent` builds the agent. */
 export const AGENT_START_INPUT = 'agent-start';
 

@@ -48,6 +48,10 @@
 #define DEFAULT_STATUS_UPDATE_RETRY_MS 10000.0
 /* After the terminal update, exit once it is acknowledged or after this long (env MESOS_EXECUTOR_EXIT_AFTER_TERMINAL_MS). */
 #define DEFAULT_EXIT_AFTER_TERMINAL_MS 10000.0
+/* Shut down (its framework torn down: the agent acknowledges nothing more), exit this long after
+   the terminal update, as Mesos' command executor does (COMMAND_EXECUTOR_SHUTDOWN_EXIT_DELAY_MS):
+   waiting for the acknowledgement met the agent's SIGKILL at every teardown. */
+#define SHUTDOWN_EXIT_AFTER_TERMINAL_MS 1000.0
 
 static double STATUS_UPDATE_RETRY_MS = DEFAULT_STATUS_UPDATE_RETRY_MS;
 static double EXIT_AFTER_TERMINAL_MS = DEFAULT_EXIT_AFTER_TERMINAL_MS;
@@ -372,7 +376,7 @@ static void task_exited(executor_t *executor, int status) {
   executor->kill_deadline_ms = 0;
   send_status_with_health(executor, state, message, reason, healthy);
   executor->terminal_sent = 1;
-  executor->exit_deadline_ms = monotonic_ms() + EXIT_AFTER_TERMINAL_MS;
+  executor->exit_deadline_ms = monotonic_ms() + (executor->shutdown_requested ? SHUTDOWN_EXIT_AFTER_TERMINAL_MS : EXIT_AFTER_TERMINAL_MS);
 }
 
 static double grace_of(const mp_node *body) {

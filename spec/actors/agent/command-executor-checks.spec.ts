@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { CheckInfo, FrameworkInfo, HealthCheck, StatusUpdate, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { CommandExecutor } from '../../../actors/agent/command-executor';
+import { COMMAND_EXECUTOR_SHUTDOWN_EXIT_DELAY_MS } from '../../../actors/agent/constants';
 import { memoryHost, Probe } from '../../support/runtime';
 import { FakeTaskProcesses, ScriptedProbes } from '../../support/scripted-checks';
 
@@ -217,5 +218,15 @@ describe('command executor health checks and checks (harness: virtual clock, scr
     await clock.settle();
     const killing = statuses().find((status) => status.state === 'TASK_KILLING');
     expect(killing?.checkStatus).to.deep.equal({ type: 'TCP', tcp: { succeeded: true } });
+  });
+
+  it('shut down, stops a second after its task\'s TASK_KILLED instead of waiting for the acknowledgement a terminating framework\'s agent never sends (walkthrough: SIGKILLed at every teardown)', async () => {
+    await launch({});
+    agent.post(executor.self(), 'ShutdownExecutorOnExecutor', {});
+    await clock.settle();
+    expect(statuses().at(-1)?.state).to.equal('TASK_KILLED');
+    // Nothing acknowledged: it stops after COMMAND_EXECUTOR_SHUTDOWN_EXIT_DELAY_MS, not COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS.
+    await clock.advance(COMMAND_EXECUTOR_SHUTDOWN_EXIT_DELAY_MS);
+    expect(host.lookup(executor.id), 'stopped').to.equal(undefined);
   });
 });

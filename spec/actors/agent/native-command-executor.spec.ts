@@ -228,6 +228,17 @@ function exitOf(child: ChildProcess): Promise<number | null> {
     expect(agent.states().at(-1)).to.equal('TASK_KILLED');
   });
 
+  it('shut down (its framework torn down), exits a second after TASK_KILLED without waiting for an acknowledgement the agent will not send (walkthrough: the agent SIGKILLed it at every teardown)', async () => {
+    const agent = new FakeAgent({ value: 'sleep 60' });
+    // Its wait for an acknowledgement made long: the exit must not come from it.
+    const child = start(agent, { MESOS_EXECUTOR_EXIT_AFTER_TERMINAL_MS: '120000' });
+    await within(agent.until(() => agent.states().includes('TASK_RUNNING')), 10_000, 'TASK_RUNNING');
+    agent.autoAck = false; // a terminating framework's updates are dropped by the agent
+    agent.shutdown();
+    await within(exitOf(child), 30_000, 'the executor to exit (it waited 120 s for the acknowledgement before)');
+    expect(agent.states().at(-1)).to.equal('TASK_KILLED');
+  });
+
   it('fails a task whose health check it cannot run rather than running it unchecked (the agent sends such tasks to the TypeScript executor)', async () => {
     const agent = new FakeAgent({ value: 'sleep 30' }, undefined, [], { healthCheck: { type: 'TCP', tcp: { port: 80 }, consecutiveFailures: 2_000_000 } });
     const child = start(agent);
