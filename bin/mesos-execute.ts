@@ -88,6 +88,9 @@ export class Execute extends Scheduler {
   protected override registered(frameworkId: string): void {
     this.print(`Subscribed with ID ${frameworkId}\n`);
     this.offerWaitTimer ??= this.delay(this.flags.offer_wait_timeout, () => this.giveUpWaiting());
+    // Said after a while whether or not any offer came (with none, it waited the whole
+    // --offer_wait_timeout in silence: walkthrough).
+    this.explainTimer ??= this.delay(UNFIT_OFFERS_EXPLAIN_AFTER_MS, () => process.stderr.write(`mesos-execute: ${this.explanation()}\n`));
   }
 
   protected override resourceOffers(offers: Offer[]): void {

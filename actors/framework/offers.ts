@@ -97,7 +97,7 @@ export class UnfitOffers {
 
   /** One sentence: what `task` (e.g. `task 'hello'`) wants and what the closest offer lacks. */
   explain(task: string): string {
-    if (this.closest === undefined) return `no offers yet for ${task} (${this.wanted.format()})`;
+    if (this.closest === undefined) return `no offers yet for ${task} (${this.wanted.format()}): is an agent registered with the master, with resources free for the framework's role?`;
     const offered = Resources.fromJSON(this.closest.offer.resources).format();
     const lacking = this.closest.missing.isEmpty() ? 'its ranges or sets do not match' : `it lacks ${this.closest.missing.format()}`;
     return `no offer can hold ${task} (${this.wanted.format()}); the closest, ${offered} on agent '${this.closest.offer.agentId}': ${lacking}`;

@@ -73,6 +73,10 @@ export class BatchScheduler extends Scheduler {
 
   protected override registered(_frameworkId: string, _masterInfo: MasterInfo): void {
     this.awaitLaunch();
+    // With no offer at all it said nothing until it gave up (walkthrough): said after the same while.
+    this.explainTimer ??= this.delay(UNFIT_OFFERS_EXPLAIN_AFTER_MS, () => {
+      if (this.launches.length === 0) this.noOfferFits(this.unfit.explain(`task '${this.framework.name}-0'`));
+    });
   }
 
   protected override resourceOffers(offers: Offer[]): void {

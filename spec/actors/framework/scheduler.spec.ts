@@ -405,6 +405,18 @@ describe('BatchScheduler', () => {
     expect(batch.explanations).to.have.length(2);
   });
 
+  it('says so when no offer at all came in UNFIT_OFFERS_EXPLAIN_AFTER_MS (walkthrough: silent until it gave up)', async () => {
+    class Explaining extends BatchScheduler {
+      readonly explanations: string[] = [];
+      constructor(options: BatchOptions) { super(options); }
+      protected override noOfferFits(explanation: string): void { this.explanations.push(explanation); }
+    }
+    const { clock, batch } = registeredBatch((options) => new Explaining(options), { name: 'lonely', tasks: 1, taskResources: 'cpus:1;mem:32' });
+    await clock.settle();
+    await clock.advance(UNFIT_OFFERS_EXPLAIN_AFTER_MS);
+    expect(batch.explanations).to.deep.equal(["no offers yet for task 'lonely-0' (cpus:1;mem:32): is an agent registered with the master, with resources free for the framework's role?"]);
+  });
+
   it('with offerWaitTimeoutMs, gives up (stalled) only when none of its tasks runs, some remain, and no offer held one that long (mesos-batch --offer_wait_timeout)', async () => {
     class Stalling extends BatchScheduler {
       readonly stalls: Array<{ atMs: number; explanation: string }> = [];
@@ -437,7 +449,7 @@ describe('BatchScheduler', () => {
 describe('UnfitOffers', () => {
   it('keeps the offer that lacks the least (as fractions of what is wanted), and says so in one sentence', () => {
     const unfit = new UnfitOffers(Resources.parse('cpus:4;mem:1000'));
-    expect(unfit.explain("task 't'")).to.equal("no offers yet for task 't' (cpus:4;mem:1000)");
+    expect(unfit.explain("task 't'")).to.equal("no offers yet for task 't' (cpus:4;mem:1000): is an agent registered with the master, with resources free for the framework's role?");
     unfit.note(offer('o1', 'cpus:3;mem:100'));   // lacks 1/4 cpus + 9/10 mem
     unfit.note(offer('o2', 'cpus:1;mem:1000'));  // lacks 3/4 cpus: closer
     unfit.note(offer('o3', 'cpus:0.5;mem:2000'));
