@@ -23,6 +23,9 @@
  *   await client.mkdirp('/mesos');
  *   const path = await client.create('/mesos/info_', data, 'ephemeral-sequential');
  */
+// The library ships no types: ours are beside this file, referenced so that a program compiled
+// outside this repository's include list (a user's framework importing the library) finds them.
+/// <reference path="./node-zookeeper-client.d.ts" />
 import * as zookeeper from 'node-zookeeper-client';
 import { RealClock, type Clock, type TimerHandle } from '../process/clock';
 import {
