@@ -418,6 +418,8 @@ export abstract class Scheduler extends Actor {
     if (!pid.equals(this.master) || !this.leaderKnown || this.state === 'stopped') return;
     // Said once per loss: while no master is there, each retry's link breaks again at once.
     if (this.state === 'disconnected') this.log.debug({ master: pid.toString() }, 'still no master; will re-register');
+    // Never registered: it had no master to lose (a wrong address was said as "lost the master").
+    else if (this.state === 'registering') this.log.warn({ master: pid.toString(), masterTimeoutMs: this.options.masterTimeoutMs }, 'cannot reach the master; will keep trying (is it running there, and is the address right?)');
     else this.log.warn({ master: pid.toString() }, 'lost the master; will re-register');
     this.startMasterTimer();
     this.forgetAuthentication();

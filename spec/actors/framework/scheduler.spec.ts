@@ -8,6 +8,7 @@ import { BatchScheduler, type BatchOptions } from '../../../actors/framework/exa
 import { fitResources, shortfall, UnfitOffers } from '../../../actors/framework/offers';
 import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, UNFIT_OFFERS_EXPLAIN_AFTER_MS } from '../../../actors/framework/constants';
 import { memoryHost, Probe } from '../../support/runtime';
+import { captureLogger } from '../../../lib/logging';
 import { Execute, type ExecuteFlags } from '../../../bin/mesos-execute';
 
 const MASTER_MESSAGES = ['RegisterFramework', 'ReregisterFramework', 'AcceptOffers', 'DeclineOffers', 'KillTask', 'ReviveOffers',
@@ -403,6 +404,23 @@ describe('BatchScheduler', () => {
     await clock.advance(UNFIT_OFFERS_EXPLAIN_AFTER_MS);
     expect(batch.explanations.at(-1)).to.equal("no offer can hold task 'big-1' (cpus:3;mem:32); the closest, cpus:1;mem:1000 on agent 'm1-S0': it lacks cpus:2");
     expect(batch.explanations).to.have.length(2);
+  });
+
+  it('a scheduler that never reached its master says it cannot reach it, not that it lost it (walkthrough: "lost the master" for a wrong address)', async () => {
+    const captured = captureLogger();
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock, logger: captured.logger });
+    const nowhere = UPID.parse('master@memory-404:1');
+    class Idle extends Scheduler {
+      protected override resourceOffers(): void {}
+    }
+    const scheduler = new Idle({ master: nowhere.toString(), framework: { name: 'f', user: 'me' } });
+    host.spawn(scheduler);
+    await clock.settle();
+    host.injectExited(scheduler.self(), nowhere);
+    await clock.settle();
+    expect(captured.find('cannot reach the master; will keep trying').map((record) => record.level)).to.deep.equal([40]);
+    expect(captured.find('lost the master')).to.deep.equal([]);
   });
 
   it('says so when no offer at all came in UNFIT_OFFERS_EXPLAIN_AFTER_MS (walkthrough: silent until it gave up)', async () => {
