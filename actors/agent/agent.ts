@@ -1137,14 +1137,10 @@ export class Agent extends Actor {
       this.counters.increment('invalid_status_updates');
       return;
     }
-    // A UUID, as Mesos' agent takes only one (`UUID::fromBytes`): a v1 scheduler acknowledges an
-    // update by its uuid's 16 bytes, and one that is no UUID could never be acknowledged (its task's
-    // stream would wait behind it for good). This project's executors make UUIDs.
-    if (!isUuidText(message.update.uuid)) {
-      this.log.warn({ from: from.toString(), taskId }, 'ignoring a status update whose uuid is not a UUID');
-      this.counters.increment('invalid_status_updates');
-      return;
-    }
+    // This project's executors make UUIDs; an executor an older agent started (before 2026-12-05,
+    // eighth session) makes text of its own, taken as it always was (refused, its task's updates
+    // would be lost across the upgrade): a v1 scheduler acknowledges it by those bytes (`textOfV1AcknowledgedUuid`).
+    if (!isUuidText(message.update.uuid)) this.log.debug({ from: from.toString(), taskId }, 'an executor update whose uuid is not a UUID (an executor of an older version)');
     // Only the task's executor may report on it: an actor of another host must not end a task
     // that runs, nor get its executor shut down (issue 9; also found by the wire fuzzer, seed 1).
     const executor = framework.executorForTask(taskId);

@@ -16,7 +16,7 @@ import { plainDataError } from '../protocol/plain';
 import { MAX_SHORT_TEXT_LENGTH } from '../protocol/limits';
 import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, TaskInfo, TaskStatus } from '../protocol';
 import { MAX_CHECK_STATUSES } from '../protocol/limits';
-import { isUuidBytes, isUuidText, uuidBytes, uuidText } from '../uuid';
+import { isUuidBytes, isUuidText, uuidBytes, uuidText, UUID_BYTES } from '../uuid';
 
 /** A JSON object as Mesos writes one. */
 export type V1Json = Record<string, unknown>;
@@ -70,6 +70,23 @@ export function textOfV1Uuid(base64: string): string | undefined {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return undefined;
   const bytes = Buffer.from(base64, 'base64');
   return isUuidBytes(bytes) ? uuidText(bytes) : undefined;
+}
+
+/**
+ * An ACKNOWLEDGE's `uuid` (base64) as the text of the uuid it acknowledges: a UUID's 16 bytes as
+ * `textOfV1Uuid` takes them; else, for an update of an executor an older agent started (its uuid
+ * text of its own, sent as those bytes by `v1Uuid`), printable text, taken as it is. Undefined
+ * for anything else (not base64, empty, 16 bytes of no UUID, bytes that are not text), which
+ * Mesos refuses as `NOT_A_VALID_UUID`.
+ */
+export function textOfV1AcknowledgedUuid(base64: string): string | undefined {
+  const uuid = textOfV1Uuid(base64);
+  if (uuid !== undefined) return uuid;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return undefined;
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length === UUID_BYTES || bytes.length === 0 || bytes.length > MAX_SHORT_TEXT_LENGTH) return undefined;
+  const text = bytes.toString('latin1');
+  return /^[\x21-\x7e]+$/.test(text) && !isUuidText(text) ? text : undefined;
 }
 
 /**

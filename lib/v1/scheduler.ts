@@ -11,7 +11,7 @@ import {
   MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES,
   type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
+import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
 import { ownRecord } from '../protocol/own-record';
 import { DiscoveryInfoSchema, type OfferFilters } from '../protocol';
 
@@ -258,7 +258,7 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       return { ok: true, call: { type, frameworkId, executorId: call.shutdown.executor_id.value, agentId: call.shutdown.agent_id.value } };
     case 'ACKNOWLEDGE': {
       if (call.acknowledge === undefined) return missing('acknowledge');
-      const uuid = textOfV1Uuid(call.acknowledge.uuid);
+      const uuid = textOfV1AcknowledgedUuid(call.acknowledge.uuid);
       if (uuid === undefined) return { ok: false, error: `acknowledge.uuid: ${NOT_A_VALID_UUID}` };
       return { ok: true, call: { type, frameworkId, agentId: call.acknowledge.agent_id.value, taskId: call.acknowledge.task_id.value, uuid } };
     }

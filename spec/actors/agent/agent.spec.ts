@@ -316,6 +316,15 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(message?.update.status).to.include({ state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agentId: AGENT_ID, uuid: namedUuid('u-running'), executorId: 'T1' });
     });
 
+    it('takes and forwards an update whose uuid is text of its own, as an executor an older agent started makes (refused, an upgrade would strand its task\'s updates)', async () => {
+      harness.runTask(AgentHarness.commandTask('T1'));
+      await harness.clock.settle();
+      const executor = await harness.registerExecutor('T1');
+      harness.sendUpdate(executor, { ...harness.executorUpdate('T1', 'TASK_RUNNING'), uuid: 'T1-V1StGXR8_Z5jdHi6B-myT-1' });
+      await harness.clock.settle();
+      expect(harness.forwarded().map((update) => update.uuid)).to.deep.equal(['T1-V1StGXR8_Z5jdHi6B-myT-1']);
+    });
+
     it('retries an unacknowledged update after 10 s, 20 s, 40 s ... capped at 10 min, until the acknowledgement', async () => {
       harness.runTask(AgentHarness.commandTask('T1'));
       await harness.clock.settle();

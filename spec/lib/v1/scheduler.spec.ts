@@ -125,11 +125,16 @@ describe('v1 scheduler calls', () => {
     expect(ack).to.deep.equal({ type: 'ACKNOWLEDGE', frameworkId: FRAMEWORK_ID.value, agentId: 'a1', taskId: 't1', uuid });
   });
 
-  it('refuses an ACKNOWLEDGE whose uuid is not a UUID\'s 16 bytes, in Mesos\' words', () => {
+  it('refuses an ACKNOWLEDGE whose uuid is not a UUID\'s 16 bytes, in Mesos\' words; an older executor\'s text uuid is acknowledged by its bytes (an agent upgrade must not strand its updates)', () => {
     const version0 = Buffer.from('1b4e28ba2fa101d2883f0016d3cca427', 'hex').toString('base64');
-    for (const uuid of [v1Bytes('f1e2-uuid'), version0, Buffer.alloc(17, 0x41).toString('base64'), '']) {
-      expect(error({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a1' }, task_id: { value: 't1' }, uuid } }), uuid).to.equal('acknowledge.uuid: Not a valid UUID');
+    for (const uuid of [version0, Buffer.alloc(17, 0xff).toString('base64'), Buffer.from([0x00, 0x01, 0x02]).toString('base64'), '', 'not base64!']) {
+      expect(error({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a1' }, task_id: { value: 't1' }, uuid } }), uuid).to.match(/^acknowledge\.uuid: /);
     }
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a1' }, task_id: { value: 't1' }, uuid: version0 } })).to.equal('acknowledge.uuid: Not a valid UUID');
+    // What v1Uuid sent for an executor of an older version ('<executor>-<id>-<n>') comes back as that text.
+    const legacy = updateEvent({ taskId: 't1', state: 'TASK_RUNNING', uuid: 'e1-V1StGXR8_Z5jdHi6B-myT-3', agentId: 'a1', source: 'SOURCE_EXECUTOR', timestamp: 1 });
+    const sent = (legacy.update as { status: { uuid: string } }).status.uuid;
+    expect(call({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a1' }, task_id: { value: 't1' }, uuid: sent } })).to.deep.include({ uuid: 'e1-V1StGXR8_Z5jdHi6B-myT-3' });
   });
 
   it('an UPDATE of TASK_UNREACHABLE carries unreachable_time as a TimeInfo', () => {
