@@ -11,3 +11,11 @@ export const UNFIT_OFFERS_EXPLAIN_AFTER_MS = 5_000;
  * master may or may not have applied the update: the same update again is harmless).
  */
 export const UPDATE_FRAMEWORK_TIMEOUT_MS = 30_000;
+
+/**
+ * With implicit acknowledgements off, a scheduler remembers the uuids of at most this many
+ * updates it was given and has not acknowledged, to warn once per task when the agent sends one
+ * again (an update never acknowledged comes back every 10 s or so; a new user's framework stalled
+ * in silence).
+ */
+export const MAX_TRACKED_UNACKNOWLEDGED_UPDATES = 10_000;

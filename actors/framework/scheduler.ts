@@ -12,7 +12,7 @@ import {
 } from '../../lib/protocol';
 import type { Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
-import { SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, SCHEDULER_REGISTRATION_RETRY_MAX_MS, UPDATE_FRAMEWORK_TIMEOUT_MS } from './constants';
+import { MAX_TRACKED_UNACKNOWLEDGED_UPDATES, SCHEDULER_REGISTRATION_BACKOFF_FACTOR_MS, SCHEDULER_REGISTRATION_RETRY_MAX_MS, UPDATE_FRAMEWORK_TIMEOUT_MS } from './constants';
 
 /** How a scheduler finds its master and introduces itself. */
 export interface SchedulerOptions {
@@ -102,6 +102,10 @@ export abstract class Scheduler extends Actor {
   /** The master that registered us, once it has. */
   protected masterInfo: MasterInfo | undefined;
   private readonly implicitAcknowledgements: boolean;
+  /** With implicit acknowledgements off: updates given to `statusUpdate` and not acknowledged (uuid → task id; `noteUnacknowledged`). */
+  private unacknowledged: Map<string, string> | undefined;
+  /** Tasks already warned of an update that came again unacknowledged. */
+  private warnedUnacknowledged: Set<string> | undefined;
   private readonly backoffFactorMs: number;
   /** The pending registration retry, if any. */
   private retryTimer: { cancel(): void } | undefined;
@@ -283,9 +287,13 @@ export abstract class Scheduler extends Actor {
     });
   }
 
-  /** Acknowledges a status update (only needed with implicit acknowledgements off). */
+  /**
+   * Acknowledges a status update (only needed with implicit acknowledgements off). One with no
+   * uuid (the master's own: a reconciliation answer, a task lost) needs none and is ignored.
+   */
   acknowledge(status: TaskStatus): void {
     if (!status.uuid || !status.agentId) return;
+    this.unacknowledged?.delete(status.uuid);
     this.toMaster(StatusUpdateAcknowledgement, { agentId: status.agentId, frameworkId: this.requireId(), taskId: status.taskId, uuid: status.uuid });
   }
 
@@ -499,8 +507,26 @@ export abstract class Scheduler extends Actor {
 
   private onStatusUpdate(update: StatusUpdate, agentPid: string | undefined): void {
     const status: TaskStatus = { ...update.status, ...(update.uuid ? { uuid: update.uuid } : {}), agentId: update.status.agentId ?? update.agentId };
+    if (!this.implicitAcknowledgements && update.uuid && agentPid) this.noteUnacknowledged(update.uuid, status.taskId);
     this.statusUpdate(status);
     if (this.implicitAcknowledgements && update.uuid && agentPid && this.state !== 'stopped') this.acknowledge(status);
+  }
+
+  /**
+   * With implicit acknowledgements off: remembers an update given to `statusUpdate`, and says once
+   * per task when one comes again unacknowledged (the task's later updates wait behind it).
+   */
+  private noteUnacknowledged(uuid: string, taskId: string): void {
+    const pending = (this.unacknowledged ??= new Map());
+    if (pending.has(uuid)) {
+      const warned = (this.warnedUnacknowledged ??= new Set());
+      if (!warned.has(taskId) && warned.size < MAX_TRACKED_UNACKNOWLEDGED_UPDATES) {
+        warned.add(taskId);
+        this.log.warn({ taskId, uuid }, 'a status update came again, not acknowledged: with implicitAcknowledgements off, call acknowledge(status) (the task\'s later updates wait behind it)');
+      }
+      return;
+    }
+    if (pending.size < MAX_TRACKED_UNACKNOWLEDGED_UPDATES) pending.set(uuid, taskId);
   }
 
   private onError(message: string): void {

@@ -36,12 +36,20 @@ class Hello extends Scheduler {
     console.log(status.taskId, status.state, status.message ?? '');
     if (isTerminalState(status.state)) this.finish(status);
   }
+
+  protected override error(message: string): void {                   // refused, or no master within masterTimeoutMs
+    console.error(`hello: ${message}`);
+    process.exit(1);
+  }
 }
 
 async function main(): Promise<void> {
   const host = await ActorHost.start({ port: 0 });                    // the scheduler's own actor host
   // Its tasks run as `user` (the agents' --switch_user): a user the agents' machines have.
-  const hello = new Hello({ master: process.argv[2] ?? '127.0.0.1:5050', framework: { name: 'hello', user: os.userInfo().username } });
+  const hello = new Hello({
+    master: process.argv[2] ?? '127.0.0.1:5050', masterTimeoutMs: 30_000,     // give up, saying so, with no master for 30 s
+    framework: { name: 'hello', user: os.userInfo().username },
+  });
   host.spawn(hello);
   const status = await hello.done;
   hello.stop();                                                       // tears the framework down

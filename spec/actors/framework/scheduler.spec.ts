@@ -122,6 +122,30 @@ describe('Scheduler', () => {
       .to.deep.equal({ agentId: 'a1', frameworkId: 'm1-0000', taskId: 't1', uuid: 'u-1' });
   });
 
+  it('with implicit acknowledgements off, says once per task when an update comes again unacknowledged (a new user\'s framework stalled in silence)', async () => {
+    const captured = captureLogger();
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock, logger: captured.logger });
+    const master = new Probe('master', MASTER_MESSAGES);
+    const masterPid = host.spawn(master);
+    const scheduler = new Recording({ master: masterPid.toString(), framework: { name: 'test', user: 'me' }, implicitAcknowledgements: false });
+    host.spawn(scheduler);
+    await clock.settle();
+    master.post(scheduler.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    const running = { update: { frameworkId: 'm1-0000', agentId: 'a1', timestamp: 1, uuid: 'u-1', status: { taskId: 't', state: 'TASK_RUNNING' as const } }, pid: 'slave(1)@h:1' };
+    master.post(scheduler.self(), 'StatusUpdate', running);
+    await clock.settle();
+    expect(captured.find('came again, not acknowledged')).to.deep.equal([]);
+    for (let resent = 0; resent < 3; resent++) master.post(scheduler.self(), 'StatusUpdate', running);
+    await clock.settle();
+    expect(captured.find('came again, not acknowledged').map((record) => [record.level, record.taskId])).to.deep.equal([[40, 't']]);
+    // Acknowledged, it is forgotten: the next update of the task is a new one.
+    await dispatch(scheduler, (s) => s.acknowledge(s.statuses[0]!));
+    master.post(scheduler.self(), 'StatusUpdate', { ...running, update: { ...running.update, uuid: 'u-2', status: { taskId: 't', state: 'TASK_FINISHED' as const } } });
+    await clock.settle();
+    expect(captured.find('came again, not acknowledged')).to.have.length(1);
+  });
+
   it('does not acknowledge when implicit acknowledgements are off', async () => {
     const world = await setup({ implicitAcknowledgements: false });
     world.master.post(world.scheduler.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(world.masterPid) });
