@@ -1,7 +1,8 @@
 /**
  * The library layer: the actor model, the host runtime and test kit, the resource algebra and
- * the protocol. Framework authors also want `actors/framework` (Scheduler, Executor); the
- * master, agent and allocator are in `actors/master`, `actors/agent` and `actors/allocator`.
+ * the protocol, and what framework authors write against (`Scheduler`, `Executor` and the offer
+ * helpers of `actors/framework`, whose example frameworks stay there). The master, agent and
+ * allocator are in `actors/master`, `actors/agent` and `actors/allocator`.
  */
 export { BUILD_USER, MESOS_API_VERSION, PACKAGE_VERSION, VERSION, buildInfo, versionJson, type BuildInfo, type VersionJson } from './version';
 export { formatBytes, formatDuration } from './mesos-format';
@@ -12,3 +13,7 @@ export { MemoryDisk, nodeDisk, writeFileAtomically, SIMULATED_WRITE_ERROR, type 
 export * as protocol from './protocol';
 export * as ha from './ha';
 export { createLogger, captureLogger, type Logger, type LogLevel } from './logging';
+export {
+  Scheduler, Executor, runExecutor, executorOptionsFromEnvironment, fitResources, fitInto, shortfall, UnfitOffers, DEFAULT_REFUSE_SECONDS,
+  type SchedulerOptions, type SchedulerState, type ExecutorOptions, type ExecutorStatus, type KillOptions,
+} from '../actors/framework';

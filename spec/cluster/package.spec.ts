@@ -64,6 +64,14 @@ describe('the npm package, installed globally into a temporary prefix', function
     }
   });
 
+  it('the package\'s main entry gives a framework author Scheduler, Executor and the offer helpers (new user\'s walkthrough: they were only under dist/actors/framework)', () => {
+    const main = path.join(prefix, 'lib', 'node_modules', 'mesos-ts');
+    const entry = require(main) as Record<string, unknown>;
+    for (const name of ['Scheduler', 'Executor', 'runExecutor', 'fitResources', 'ActorHost', 'Resources']) expect(entry[name], name).to.be.a('function');
+    const types = fs.readFileSync(path.join(main, 'dist', 'lib', 'index.d.ts'), 'utf8');
+    expect(types).to.match(/\bScheduler\b/).and.to.match(/\bSchedulerOptions\b/);
+  });
+
   it('the installed mesos-local and mesos-execute run a task end to end', async () => {
     const local = installed('mesos-local', ['--port', '0', '--agents', '1', '--resources', 'cpus:1;mem:256']);
     const [, master] = await local.waitFor(/master master@(\S+)/, 30_000);
