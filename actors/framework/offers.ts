@@ -2,9 +2,12 @@ import { Resources, roundScalar } from '../../lib/resources';
 import type { Offer } from '../../lib/protocol';
 
 /**
- * Picks resources for a task out of an offer: each scalar the task wants is taken first from
- * resources reserved to the offer's role, then from unreserved ones; ranges and sets must be
- * in the offer as asked. Returns undefined when the offer cannot hold the task.
+ * Picks resources for a task out of an offer. What the task asks unreserved (`cpus:1`) is taken
+ * from the most specific reservation the offer holds first: reserved to the offer's role, then to
+ * its ancestors (an offer to `eng/web` may hold resources reserved to `eng`), then unreserved;
+ * a range or set is taken whole from one of them. What the task asks reserved (`cpus(web):1`)
+ * must be in the offer reserved to that very role. Returns undefined when the offer cannot hold
+ * the task.
  *
  * @example
  *   const picked = fitResources(offer, Resources.parse('cpus:1;mem:128'));
@@ -14,10 +17,12 @@ export function fitResources(offer: Offer, wanted: Resources): Resources | undef
   return fitInto(Resources.fromJSON(offer.resources), wanted, offer.allocationRole);
 }
 
-/** What `fitInto` reads of what a task wants: its scalars' totals over roles, and the rest. */
+/** What `fitInto` reads of what a task wants: the reserved part, the unreserved scalars' totals, and the rest. */
 interface Wanted {
+  /** Asked reserved to a role: taken as it is, or the task does not fit. */
+  readonly reserved: Resources;
   readonly totals: ReadonlyMap<string, number>;
-  readonly others: Resources;
+  readonly others: readonly Resources[];
 }
 
 /** `Wanted` by the resources it was read from (they never change): a framework asks with the same few over and over. */
@@ -26,31 +31,61 @@ const wantedParts = new WeakMap<Resources, Wanted>();
 function partsOf(wanted: Resources): Wanted {
   let parts = wantedParts.get(wanted);
   if (parts === undefined) {
-    const flat = wanted.flatten();
-    parts = { totals: flat.scalarTotals(), others: flat.nonScalars() };
+    const unreserved = wanted.unreserved();
+    parts = { reserved: wanted.reserved(), totals: unreserved.scalarTotals(), others: unreserved.nonScalars().entries().map((entry) => Resources.of([entry])) };
     wantedParts.set(wanted, parts);
   }
   return parts;
 }
 
-/** Like `fitResources`, against resources left over (e.g. after earlier tasks in the same offer). */
+/** Like `fitResources`, against resources left over (e.g. after earlier tasks in the same offer) offered to `role`. */
 export function fitInto(available: Resources, wanted: Resources, role: string): Resources | undefined {
+  const { reserved: askedReserved, totals, others } = partsOf(wanted);
   let picked = Resources.EMPTY;
-  const reserved = role === '*' ? Resources.EMPTY : available.reserved(role);
-  const unreserved = available.unreserved();
-  const { totals, others } = partsOf(wanted);
-  for (const [name, amount] of totals) {
-    const fromReserved = Math.min(amount, reserved.scalar(name));
-    const fromUnreserved = roundScalar(amount - fromReserved);
-    if (fromUnreserved > unreserved.scalar(name)) return undefined;
-    if (fromReserved > 0) picked = picked.add(Resources.scalar(name, fromReserved, role));
-    if (fromUnreserved > 0) picked = picked.add(Resources.scalar(name, fromUnreserved));
+  let left = available;
+  if (!askedReserved.isEmpty()) {
+    if (!left.contains(askedReserved)) return undefined;
+    picked = askedReserved;
+    left = left.subtract(askedReserved);
   }
-  if (!others.isEmpty()) {
-    if (!unreserved.contains(others)) return undefined;
-    picked = picked.add(others);
+  const sources = reservationsFor(left, role);
+  const unreserved = left.unreserved();
+  for (const [name, amount] of totals) {
+    let missing = amount;
+    for (const source of sources) {
+      const taken = Math.min(missing, source.resources.scalar(name));
+      if (taken <= 0) continue;
+      picked = picked.add(Resources.scalar(name, taken, source.role));
+      missing = roundScalar(missing - taken);
+      if (missing <= 0) break;
+    }
+    if (missing <= 0) continue;
+    if (missing > unreserved.scalar(name)) return undefined;
+    picked = picked.add(Resources.scalar(name, missing));
+  }
+  for (const other of others) {
+    const source = sources.find((candidate) => candidate.resources.contains(other.flatten(candidate.role)));
+    if (source !== undefined) picked = picked.add(other.flatten(source.role));
+    else if (unreserved.contains(other)) picked = picked.add(other);
+    else return undefined;
   }
   return picked;
+}
+
+/** A role's reserved part of what is available. */
+interface Reservation {
+  readonly role: string;
+  readonly resources: Resources;
+}
+
+const NO_RESERVATIONS: readonly Reservation[] = [];
+
+/** The reservations of `available` a framework of `role` may use, the most specific (the role itself, then its nearest ancestor) first. */
+function reservationsFor(available: Resources, role: string): readonly Reservation[] {
+  if (role === '*' || !available.hasReservations()) return NO_RESERVATIONS;
+  const usable = available.reserved().allocatableTo(role);
+  if (usable.isEmpty()) return NO_RESERVATIONS;
+  return usable.roles().sort((a, b) => b.length - a.length).map((reservationRole) => ({ role: reservationRole, resources: usable.reserved(reservationRole) }));
 }
 
 /**

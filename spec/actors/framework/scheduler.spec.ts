@@ -290,9 +290,30 @@ describe('Scheduler', () => {
 });
 
 describe('fitResources', () => {
+  /** What was picked, in the order of `expected` (its format) when they are the same resources. */
+  function picks(picked: Resources | undefined, expected: string): string | undefined {
+    return picked?.equals(Resources.parse(expected)) ? expected : picked?.format();
+  }
+
   it('takes reserved resources of the offer role first, then unreserved', () => {
     const picked = fitResources(offer('o', 'cpus(web):1;cpus:4;mem:1024', 'web'), Resources.parse('cpus:2;mem:512'));
     expect(picked?.format()).to.equal(Resources.parse('cpus(web):1;cpus:1;mem:512').format());
+  });
+
+  it('takes what a task asks reserved from that reservation only (new user\'s walkthrough: cpus(web) was filled with unreserved cpus)', () => {
+    const web = offer('o', 'cpus(web):1;cpus:4;mem(web):64;mem:1024', 'web');
+    expect(fitResources(web, Resources.parse('cpus(web):2;mem:32'))).to.equal(undefined);
+    expect(picks(fitResources(web, Resources.parse('cpus(web):1;cpus:1;mem(web):64')), 'cpus(web):1;cpus:1;mem(web):64')).to.equal('cpus(web):1;cpus:1;mem(web):64');
+    expect(fitResources(web, Resources.parse('cpus(web):1;mem:2048'))).to.equal(undefined);
+    expect(fitResources(offer('o', 'cpus:4;mem:1024', 'web'), Resources.parse('cpus(web):1'))).to.equal(undefined);
+  });
+
+  it('takes an ancestor role\'s reservation after the offer role\'s own, before unreserved; a range or set whole from one of them', () => {
+    const eng = offer('o', 'cpus(eng):2;cpus(eng/web):1;cpus:4;mem:256;ports(eng):[31000-31001];ports:[32000-32001]', 'eng/web');
+    expect(picks(fitResources(eng, Resources.parse('cpus:4;mem:32')), 'cpus(eng/web):1;cpus(eng):2;cpus:1;mem:32')).to.equal('cpus(eng/web):1;cpus(eng):2;cpus:1;mem:32');
+    expect(picks(fitResources(eng, Resources.parse('cpus(eng):1;ports:[31001-31001]')), 'cpus(eng):1;ports(eng):[31001-31001]')).to.equal('cpus(eng):1;ports(eng):[31001-31001]');
+    expect(picks(fitResources(eng, Resources.parse('ports:[32000-32000]')), 'ports:[32000-32000]')).to.equal('ports:[32000-32000]');
+    expect(fitResources(eng, Resources.parse('ports:[31001-32000]'))).to.equal(undefined);
   });
 
   it('refuses offers that cannot hold the task', () => {
