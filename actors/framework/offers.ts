@@ -111,6 +111,8 @@ export function shortfall(offer: Offer, wanted: Resources): Resources {
 export class UnfitOffers {
   /** The declined offer that came closest, and what it lacked. */
   private closest: { offer: Offer; missing: Resources } | undefined;
+  /** The resource names offers noted have held (at most `MAX_OFFERED_NAMES_NOTED`): a name wanted and never offered is likely misspelt. */
+  private readonly offeredNames = new Set<string>();
 
   constructor(readonly wanted: Resources) {}
 
@@ -121,6 +123,7 @@ export class UnfitOffers {
 
   /** Notes `offer`, declined for not holding `wanted`; it replaces the closest if it lacks less. */
   note(offer: Offer): void {
+    for (const resource of offer.resources) if (this.offeredNames.size < MAX_OFFERED_NAMES_NOTED) this.offeredNames.add(resource.name);
     const missing = shortfall(offer, this.wanted);
     if (this.closest === undefined || missingFraction(missing, this.wanted) < missingFraction(this.closest.missing, this.wanted)) this.closest = { offer, missing };
   }
@@ -135,9 +138,16 @@ export class UnfitOffers {
     if (this.closest === undefined) return `no offers yet for ${task} (${this.wanted.format()}): is an agent registered with the master, with resources free for the framework's role?`;
     const offered = Resources.fromJSON(this.closest.offer.resources).format();
     const lacking = this.closest.missing.isEmpty() ? 'its ranges or sets do not match' : `it lacks ${this.closest.missing.format()}`;
-    return `no offer can hold ${task} (${this.wanted.format()}); the closest, ${offered} on agent '${this.closest.offer.agentId}': ${lacking}`;
+    const neverOffered = this.wanted.names().filter((name) => !this.offeredNames.has(name));
+    const misspelt = neverOffered.length === 0 || this.offeredNames.size >= MAX_OFFERED_NAMES_NOTED
+      ? ''
+      : `; no offer has had ${neverOffered.map((name) => `'${name}'`).join(' or ')} at all (offers have ${[...this.offeredNames].sort().join(', ')}): is the name misspelt?`;
+    return `no offer can hold ${task} (${this.wanted.format()}); the closest, ${offered} on agent '${this.closest.offer.agentId}': ${lacking}${misspelt}`;
   }
 }
+
+/** How many distinct resource names `UnfitOffers` keeps from the offers it notes (agents declare a handful; past this it stops guessing at misspellings). */
+export const MAX_OFFERED_NAMES_NOTED = 64;
 
 /** How much of `wanted` is missing, as a sum of fractions per scalar (0 when it fits). */
 function missingFraction(missing: Resources, wanted: Resources): number {

@@ -520,6 +520,15 @@ describe('UnfitOffers', () => {
     unfit.clear();
     expect(unfit.any).to.equal(false);
   });
+
+  it('names a wanted resource no offer has had, and what offers have (new user\'s walkthrough: `cpu:1` was only said to be lacking)', () => {
+    const unfit = new UnfitOffers(Resources.parse('cpu:1;mem:32'));
+    unfit.note(offer('o1', 'cpus:4;mem:1024;ports:[31000-31001]'));
+    expect(unfit.explain("task 't'")).to.equal("no offer can hold task 't' (cpu:1;mem:32); the closest, cpus:4;mem:1024;ports:[31000-31001] on agent 'm1-S0': it lacks cpu:1; no offer has had 'cpu' at all (offers have cpus, mem, ports): is the name misspelt?");
+    const offered = new UnfitOffers(Resources.parse('cpus:8'));
+    offered.note(offer('o1', 'cpus:4;mem:1024'));
+    expect(offered.explain("task 't'")).to.not.match(/misspelt/);
+  });
 });
 
 describe('shortfall', () => {
