@@ -98,6 +98,34 @@ export interface StateViewer {
 /** A viewer who sees everything (no ACLs). */
 export const SEE_ALL: StateViewer = { framework: () => true, tasks: () => true, executors: () => true, flags: () => true, role: () => true };
 
+/**
+ * Which of a framework's tasks a viewer may see (the ACLs' `view_tasks`, decided as Mesos does by
+ * the user a task runs as: its own `user`, else its framework's): all of them, none, or those a
+ * test passes (a framework some of whose tasks name their own user, seen by a viewer with ACLs).
+ */
+export type TaskVisibility = boolean | ((task: Pick<Task, 'user'>) => boolean);
+
+/**
+ * `viewer`'s `TaskVisibility` of the tasks of a framework running as `frameworkUser`;
+ * `tasksNameUsers` says whether any of them may name a user of its own (else all are
+ * decided at once, by the framework's user).
+ */
+export function taskVisibility(viewer: StateViewer, frameworkUser: string, tasksNameUsers: boolean): TaskVisibility {
+  if (viewer === SEE_ALL) return true;
+  if (!tasksNameUsers) return viewer.tasks(frameworkUser);
+  return (task) => viewer.tasks(task.user ?? frameworkUser);
+}
+
+/** Whether `visibility` lets `task` be seen. */
+export function taskVisible(visibility: TaskVisibility, task: Pick<Task, 'user'>): boolean {
+  return typeof visibility === 'boolean' ? visibility : visibility(task);
+}
+
+/** Whether `viewer` may see an executor (the ACLs' `view_executors`, by the user its command runs as, else its framework's: Mesos' rule). */
+export function executorVisible(viewer: StateViewer, executor: { readonly command?: { readonly user?: string } }, frameworkUser: string): boolean {
+  return viewer === SEE_ALL || viewer.executors(executor.command?.user ?? frameworkUser);
+}
+
 /** The viewer the ACLs make of `principal` (undefined: an anonymous caller). */
 export function aclViewer(
   authorizer: { authorized(action: 'view_frameworks' | 'view_tasks' | 'view_executors' | 'view_flags' | 'view_roles', subject: string | undefined, object?: string): boolean },

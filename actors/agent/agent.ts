@@ -368,7 +368,7 @@ export class Agent extends Actor {
     // The ACLs' `get_endpoints` names these two (Mesos' AUTHORIZABLE_ENDPOINTS), as `/monitor/statistics` and `/containers`.
     const authorizer = this.authorizer;
     if (authorizer !== undefined && !authorizer.authorized('get_endpoints', caller.principal, endpoint)) return withCors({ status: 403, body: `Forbidden: the ACLs' get_endpoints do not let ${caller.principal ?? 'an anonymous caller'} GET ${endpoint}` });
-    const visible = (container: MonitoredContainer): boolean => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, this.frameworkUser(container.frameworkId));
+    const visible = (container: MonitoredContainer): boolean => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, this.executorUser(container.frameworkId, container.executorId));
     const usages = await this.containersUsage();
     return withCors(ok(usages.filter(({ container }) => visible(container)).map(({ container, statistics }) => render(container, statistics))));
   }
@@ -394,8 +394,19 @@ export class Agent extends Actor {
   }
 
   /** The OS user framework `frameworkId` runs as, if it has (or had) executors here (for the `/files` ACLs). */
-  frameworkUser(frameworkId: string): string | undefined {
-    return (this.frameworks.get(frameworkId) ?? this.completedFrameworks.get(frameworkId))?.info.user;
+  /**
+   * The OS user an executor of `frameworkId` runs as, for the ACLs (`access_sandboxes`,
+   * `view_executors`): its command's user, else the framework's, as Mesos decides; the
+   * framework's for no executor named or one the agent no longer knows; undefined for a framework it does not know.
+   */
+  executorUser(frameworkId: string, executorId?: string): string | undefined {
+    const framework = this.frameworks.get(frameworkId) ?? this.completedFrameworks.get(frameworkId);
+    if (framework === undefined) return undefined;
+    let executor = executorId === undefined ? undefined : framework.executors.get(executorId);
+    if (executorId !== undefined && executor === undefined) {
+      for (const completed of framework.completedExecutors) if (completed.id === executorId) executor = completed;
+    }
+    return executor?.info.command.user ?? framework.info.user;
   }
 
   /** The agent's metrics, Mesos' `slave/*` (the host's metrics actor serves them, with `system/*`). */
@@ -2034,8 +2045,8 @@ class AgentOperatorReader implements AgentOperatorPort {
     return renderAgentFlags(this.agent['options'].flags);
   }
 
-  frameworkUser(frameworkId: string): string | undefined {
-    return this.agent.frameworkUser(frameworkId);
+  executorUser(frameworkId: string, executorId: string): string | undefined {
+    return this.agent.executorUser(frameworkId, executorId);
   }
 
   containersUsage(): ReturnType<AgentOperatorPort['containersUsage']> {

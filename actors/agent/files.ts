@@ -73,15 +73,17 @@ export class FilesError extends Error {
 
 /**
  * Who may read what (issue 9): HTTP Basic credentials for these read-only endpoints, and the
- * ACLs' `access_sandboxes` by the user of the framework whose sandbox a path lies in.
+ * ACLs' `access_sandboxes` by the user whose sandbox a path lies in (the executor's, else its
+ * framework's, as Mesos decides).
  */
 export interface FilesAccess {
   readonly authentication: HttpAuthentication;
   /**
    * Undefined if `principal` may read under the sandboxes of framework `frameworkId` (undefined
-   * for a path in no framework's sandbox), else why not.
+   * for a path in no framework's sandbox) and, for a path in an executor's, of executor
+   * `executorId`; else why not.
    */
-  readonly denial: (principal: string | undefined, frameworkId: string | undefined) => Promise<string | undefined>;
+  readonly denial: (principal: string | undefined, frameworkId: string | undefined, executorId?: string) => Promise<string | undefined>;
 }
 
 /**
@@ -242,7 +244,8 @@ export class FilesActor extends Actor {
     });
     if (!isInside(root, real)) throw new FilesError(403, `'${requested}' resolves outside the work dir`);
     if (isCheckpoint(root, real)) throw new FilesError(403, `'${requested}' is in the agent's checkpoints, which are not served`);
-    const denial = await this.access.denial(caller.principal, sandboxFrameworkOf(root, real));
+    const owner = sandboxOwnerOf(root, real);
+    const denial = await this.access.denial(caller.principal, owner?.frameworkId, owner?.executorId);
     if (denial !== undefined) throw new FilesError(403, `Forbidden: ${denial}`);
     // What is opened is the path checked, resolved: no symlink is followed at its last step
     // (O_NOFOLLOW), and only a regular file or a directory is opened. Opening `absolute` followed
@@ -303,13 +306,26 @@ export class FilesActor extends Actor {
   }
 }
 
+/** Whose sandboxes a path lies in: a framework's, and an executor's of it when the path is in one. */
+interface SandboxOwner {
+  readonly frameworkId: string;
+  readonly executorId: string | undefined;
+}
+
 /**
- * The framework whose sandboxes `real` lies in (`<root>/agents/<agentId>/frameworks/<frameworkId>/...`,
- * see paths.ts), or undefined for a path in none (the work dir itself, the agents' directories).
+ * Whose sandboxes `real` lies in (`<root>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>/...`,
+ * see paths.ts), or undefined for a path in no framework's (the work dir itself, the agents' directories).
  */
-function sandboxFrameworkOf(root: string, real: string): string | undefined {
+function sandboxOwnerOf(root: string, real: string): SandboxOwner | undefined {
   const parts = path.relative(root, real).split(path.sep);
-  return parts[0] === 'agents' && parts[2] === 'frameworks' && parts[3] !== undefined && parts[3] !== '' ? parts[3] : undefined;
+  if (parts[0] !== 'agents' || parts[2] !== 'frameworks' || parts[3] === undefined || parts[3] === '') return undefined;
+  const executorId = parts[4] === 'executors' && parts[5] !== undefined && parts[5] !== '' ? parts[5] : undefined;
+  return { frameworkId: parts[3], executorId };
+}
+
+/** Whether two paths lie in the same sandboxes (the same framework's, the same executor's or none). */
+function sameOwner(a: SandboxOwner | undefined, b: SandboxOwner | undefined): boolean {
+  return a?.frameworkId === b?.frameworkId && a?.executorId === b?.executorId;
 }
 
 /** Read-only; a FIFO must not block the open, and a terminal must not become ours. */
@@ -324,8 +340,8 @@ interface OpenedInside {
 }
 
 /**
- * Where the open `handle` really is, if inside `root` and in the sandboxes of the framework
- * `candidate` (the path whose access was checked) is in: on Linux the kernel says
+ * Where the open `handle` really is, if inside `root` and in the sandboxes (of the framework, and
+ * the executor) `candidate` (the path whose access was checked) is in: on Linux the kernel says
  * (`/proc/self/fd/N`), and that link is the way back to the same file. Elsewhere the handle must
  * be the file at `candidate` (same device and inode), reached from the root through no symlink.
  * The framework is checked again because a task may swap a symlink in its own sandbox between
@@ -337,7 +353,7 @@ async function confine(root: string, handle: FileHandle, candidate: string, stat
   const link = `/proc/self/fd/${handle.fd}`;
   const location = await readlink(link).catch(() => undefined);
   if (location !== undefined) {
-    const sameSandboxes = sandboxFrameworkOf(root, location) === sandboxFrameworkOf(root, candidate);
+    const sameSandboxes = sameOwner(sandboxOwnerOf(root, location), sandboxOwnerOf(root, candidate));
     return isInside(root, location) && !isCheckpoint(root, location) && sameSandboxes ? link : undefined;
   }
   let current = root;

@@ -220,8 +220,8 @@ function buildCommandExecutorCommand(flags: AgentFlags, recoverable: boolean, tl
 
 /**
  * What the files actor lets whom read: the agent's HTTP credentials, and `access_sandboxes` by
- * the user of the framework whose sandbox a path is in (a framework this agent does not know
- * has no user: only rules for any user decide for it).
+ * the user whose sandbox a path is in: the executor's command's user, else its framework's, as
+ * Mesos (a framework this agent does not know has no user: only rules for any user decide for it).
  */
 function filesAccess(agent: Agent, http: StartAgentOptions['http']): FilesAccess | undefined {
   if (http === undefined) return undefined;
@@ -230,8 +230,8 @@ function filesAccess(agent: Agent, http: StartAgentOptions['http']): FilesAccess
   const authorizer = new Authorizer(http.acls);
   return {
     authentication: http.authentication,
-    denial: async (principal, frameworkId) => {
-      const user = frameworkId === undefined ? undefined : await dispatch(agent, (actor) => actor.frameworkUser(frameworkId)).catch(() => undefined);
+    denial: async (principal, frameworkId, executorId) => {
+      const user = frameworkId === undefined ? undefined : await dispatch(agent, (actor) => actor.executorUser(frameworkId, executorId)).catch(() => undefined);
       return authorizer.denial('access_sandboxes', principal, user);
     },
   };

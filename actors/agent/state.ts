@@ -7,7 +7,7 @@ import { buildInfo } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import { renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorRecord, AgentFrameworkRecord } from './records';
-import { renderResources, renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
+import { executorVisible, renderResources, renderTask, SEE_ALL, taskVisibility, taskVisible, type StateViewer, type TaskVisibility } from '../../lib/state-json';
 import { v1ExecutorInfo, v1FrameworkInfo } from '../../lib/v1/json';
 import { v1Task } from '../../lib/v1/operator';
 
@@ -64,8 +64,9 @@ function visibleTo(viewer: StateViewer): (framework: AgentFrameworkRecord) => bo
 }
 
 function frameworkJson(framework: AgentFrameworkRecord, viewer: StateViewer): Record<string, unknown> {
-  const executors = viewer.executors(framework.info.user);
-  const tasks = viewer.tasks(framework.info.user);
+  const user = framework.info.user;
+  const executors = (executor: ExecutorRecord): boolean => executorVisible(viewer, executor.info, user);
+  const tasks = taskVisibility(viewer, user, true);
   return {
     id: framework.id,
     name: framework.info.name,
@@ -75,8 +76,8 @@ function frameworkJson(framework: AgentFrameworkRecord, viewer: StateViewer): Re
     hostname: framework.info.hostname ?? '',
     ...(framework.info.principal !== undefined ? { principal: framework.info.principal } : {}),
     ...roleFields(framework.info),
-    executors: executors ? [...framework.executors.values()].map((executor) => executorJson(executor, tasks)) : [],
-    completed_executors: executors ? framework.completedExecutors.map((executor) => executorJson(executor, tasks)) : [],
+    executors: [...framework.executors.values()].filter(executors).map((executor) => executorJson(executor, tasks)),
+    completed_executors: framework.completedExecutors.filter(executors).map((executor) => executorJson(executor, tasks)),
   };
 }
 
@@ -87,7 +88,15 @@ function roleFields(info: FrameworkInfo): Record<string, unknown> {
   return { role: roles[0] ?? '*', roles };
 }
 
-function executorJson(executor: ExecutorRecord, tasksVisible: boolean): Record<string, unknown> {
+/** The user a task the agent holds as its TaskInfo runs as, when it names one (as `copyTaskDescription` reads it). */
+function taskInfoUser(task: TaskInfo): { user?: string } {
+  const user = task.command?.user ?? task.executor?.command.user;
+  return user === undefined ? {} : { user };
+}
+
+/** An executor's `/state` JSON, with the tasks `tasksVisible` lets be seen (the ACLs' `view_tasks`, task by task). */
+function executorJson(executor: ExecutorRecord, tasksVisible: TaskVisibility): Record<string, unknown> {
+  const seen = <T extends { user?: string }>(tasks: Iterable<T>): T[] => [...tasks].filter((task) => taskVisible(tasksVisible, task));
   return {
     id: executor.id,
     name: executor.info.name ?? '',
@@ -98,10 +107,10 @@ function executorJson(executor: ExecutorRecord, tasksVisible: boolean): Record<s
     ...(executor.role !== undefined ? { role: executor.role } : {}),
     state: executor.phase,
     resources: renderResources(executor.usedResources()),
-    tasks: tasksVisible ? [...executor.launchedTasks.values()].map(renderTask) : [],
-    queued_tasks: tasksVisible ? [...executor.queuedTasks.values()].map((task) => queuedTaskJson(task, executor)) : [],
+    tasks: seen(executor.launchedTasks.values()).map(renderTask),
+    queued_tasks: [...executor.queuedTasks.values()].filter((task) => taskVisible(tasksVisible, taskInfoUser(task))).map((task) => queuedTaskJson(task, executor)),
     // Terminal tasks whose update awaits its acknowledgement are listed as completed already, as in Mesos.
-    completed_tasks: tasksVisible ? [...executor.completedTasks, ...executor.terminatedTasks.values()].map(renderTask) : [],
+    completed_tasks: seen([...executor.completedTasks, ...executor.terminatedTasks.values()]).map(renderTask),
   };
 }
 
@@ -154,17 +163,18 @@ export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'complete
   const tasks = { pending_tasks: [] as unknown[], queued_tasks: [] as unknown[], launched_tasks: [] as unknown[], terminated_tasks: [] as unknown[], completed_tasks: [] as unknown[] };
   const executors = { executors: [] as unknown[], completed_executors: [] as unknown[] };
   for (const framework of [...frameworks, ...completed]) {
-    // As Mesos: an executor, and its tasks, only for a caller who may see the framework's executors.
-    if (!viewer.executors(framework.info.user)) continue;
-    const seeTasks = wantTasks && viewer.tasks(framework.info.user);
+    const user = framework.info.user;
+    const seeTasks = wantTasks ? taskVisibility(viewer, user, true) : false;
     const runs: Array<readonly [ExecutorRecord, boolean]> = [...[...framework.executors.values()].map((executor) => [executor, false] as const), ...framework.completedExecutors.map((executor) => [executor, true] as const)];
     for (const [executor, ended] of runs) {
+      // As Mesos: an executor, and its tasks, only for a caller who may see the executor (view_executors, by the user it runs as).
+      if (!executorVisible(viewer, executor.info, user)) continue;
       if (wantExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: v1ExecutorInfo({ ...executor.info, frameworkId: framework.id }) });
-      if (!seeTasks) continue;
-      for (const task of executor.queuedTasks.values()) tasks.queued_tasks.push(v1Task(executor.task(task, 'TASK_STAGING')));
-      for (const task of executor.launchedTasks.values()) tasks.launched_tasks.push(v1Task(task));
-      for (const task of executor.terminatedTasks.values()) tasks.terminated_tasks.push(v1Task(task));
-      for (const task of executor.completedTasks) tasks.completed_tasks.push(v1Task(task));
+      if (seeTasks === false) continue;
+      for (const task of executor.queuedTasks.values()) if (taskVisible(seeTasks, taskInfoUser(task))) tasks.queued_tasks.push(v1Task(executor.task(task, 'TASK_STAGING')));
+      for (const task of executor.launchedTasks.values()) if (taskVisible(seeTasks, task)) tasks.launched_tasks.push(v1Task(task));
+      for (const task of executor.terminatedTasks.values()) if (taskVisible(seeTasks, task)) tasks.terminated_tasks.push(v1Task(task));
+      for (const task of executor.completedTasks) if (taskVisible(seeTasks, task)) tasks.completed_tasks.push(v1Task(task));
     }
   }
   if (wantTasks) out.get_tasks = tasks;

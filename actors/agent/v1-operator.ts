@@ -61,8 +61,8 @@ export interface AgentOperatorPort {
   readonly authorizer: Authorizer | undefined;
   /** The agent's flags as `/slave(1)/flags` renders them. */
   flags(): Record<string, string>;
-  /** The OS user of a framework (for the ACLs). */
-  frameworkUser(frameworkId: string): string | undefined;
+  /** The OS user an executor runs as, for the ACLs (`Agent.executorUser`). */
+  executorUser(frameworkId: string, executorId: string): string | undefined;
   /** Every live container and its statistics now. */
   containersUsage(): Promise<ReadonlyArray<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>>;
   /** The sandboxes (none on an agent without a files actor, such as a simulation's: LIST_FILES and READ_FILE then answer 404). */
@@ -119,7 +119,7 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
       const authorizer = port.authorizer;
       const usages = await port.containersUsage();
       const containers = usages
-        .filter(({ container }) => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, port.frameworkUser(container.frameworkId)))
+        .filter(({ container }) => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, port.executorUser(container.frameworkId, container.executorId)))
         .map(({ container, statistics }) => v1Container(container, statistics));
       return v1Answer('GET_CONTAINERS', 'get_containers', { containers });
     }

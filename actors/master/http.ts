@@ -10,7 +10,7 @@ import { boundedText } from '../../lib/protocol/plain';
 import { labelList, packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
 import { isStrictSubrole, Resources, roleAncestors } from '../../lib/resources';
-import { renderResources, renderTask, resourcesOrEmpty, SEE_ALL, type StateViewer } from '../../lib/state-json';
+import { executorVisible, renderResources, renderTask, resourcesOrEmpty, SEE_ALL, taskVisibility, taskVisible, type StateViewer, type TaskVisibility } from '../../lib/state-json';
 
 export type { StateViewer } from '../../lib/state-json';
 import type { CommandInfo, ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
@@ -223,11 +223,13 @@ export function selectTasks(context: StateContext, query: TasksQuery, page: Task
   const viewer = context.viewer ?? SEE_ALL;
   const wanted = page.offset + page.limit;
   if (wanted === 0) return [];
-  const frameworks: FrameworkRecord[] = [];
+  const frameworks: VisibleTasksOf[] = [];
   for (const framework of [...context.state.frameworks.values(), ...context.state.completedFrameworks]) {
-    if (!viewer.framework(framework.info.user) || !viewer.tasks(framework.info.user)) continue;
+    if (!viewer.framework(framework.info.user)) continue;
+    const visibility = taskVisibility(viewer, framework.info.user, framework.tasksNameUsers);
+    if (visibility === false) continue;
     if (query.framework_id !== undefined && framework.id !== query.framework_id) continue;
-    frameworks.push(framework);
+    frameworks.push({ framework, visibility });
   }
   const picked = query.task_id === undefined
     ? mergeTaskOrders(frameworks, wanted, page.ascending)
@@ -235,15 +237,21 @@ export function selectTasks(context: StateContext, query: TasksQuery, page: Task
   return picked.slice(page.offset);
 }
 
-/** The `wanted` first tasks of the frameworks' orders merged, in the asked direction. */
-function mergeTaskOrders(frameworks: readonly FrameworkRecord[], wanted: number, ascending: boolean): Task[] {
-  const heads: Array<{ entry: TaskOrderEntry; rest: Iterator<TaskOrderEntry> }> = [];
+/** A framework whose tasks a caller may see some of, and which (`TaskVisibility`). */
+interface VisibleTasksOf {
+  readonly framework: FrameworkRecord;
+  readonly visibility: TaskVisibility;
+}
+
+/** The `wanted` first tasks of the frameworks' orders merged, in the asked direction (those the caller may see). */
+function mergeTaskOrders(frameworks: readonly VisibleTasksOf[], wanted: number, ascending: boolean): Task[] {
+  const heads: Array<{ entry: TaskOrderEntry; rest: Iterator<TaskOrderEntry>; visibility: TaskVisibility }> = [];
   const first = (a: { entry: TaskOrderEntry }, b: { entry: TaskOrderEntry }): boolean => (ascending ? entryBefore(a.entry, b.entry) : entryBefore(b.entry, a.entry));
-  for (const framework of frameworks) {
+  for (const { framework, visibility } of frameworks) {
     const rest = framework.taskOrder.entries(ascending);
     const head = rest.next();
     if (head.done !== true) {
-      heads.push({ entry: head.value, rest });
+      heads.push({ entry: head.value, rest, visibility });
       siftUp(heads, heads.length - 1, first);
     }
   }
@@ -251,7 +259,7 @@ function mergeTaskOrders(frameworks: readonly FrameworkRecord[], wanted: number,
   while (picked.length < wanted) {
     const top = heads[0];
     if (top === undefined) break;
-    for (let place = 0; place < top.entry.places && picked.length < wanted; place++) picked.push(top.entry.task);
+    if (taskVisible(top.visibility, top.entry.task)) for (let place = 0; place < top.entry.places && picked.length < wanted; place++) picked.push(top.entry.task);
     const next = top.rest.next();
     if (next.done === true) popTop(heads, first);
     else {
@@ -263,14 +271,13 @@ function mergeTaskOrders(frameworks: readonly FrameworkRecord[], wanted: number,
 }
 
 /** The tasks of id `taskId` the frameworks keep (a few at most), the `wanted` first in the asked direction. */
-function tasksWithId(state: MasterState, frameworks: readonly FrameworkRecord[], taskId: string, wanted: number, ascending: boolean): Task[] {
+function tasksWithId(state: MasterState, frameworks: readonly VisibleTasksOf[], taskId: string, wanted: number, ascending: boolean): Task[] {
   const found: Task[] = [];
-  for (const framework of frameworks) {
-    const live = framework.tasks.get(taskId)?.task;
-    if (live !== undefined) found.push(live);
-    const unreachable = framework.unreachableTasks.get(taskId);
-    if (unreachable !== undefined) found.push(unreachable);
-    for (const task of framework.completedTasks) if (task.taskId === taskId) found.push(task);
+  const add = (task: Task | undefined, visibility: TaskVisibility): void => void (task !== undefined && taskVisible(visibility, task) && found.push(task));
+  for (const { framework, visibility } of frameworks) {
+    add(framework.tasks.get(taskId)?.task, visibility);
+    add(framework.unreachableTasks.get(taskId), visibility);
+    for (const task of framework.completedTasks) if (task.taskId === taskId) add(task, visibility);
   }
   const sorted = found.map((task) => ({ task, time: orderTime(task), seq: state.taskOrderSeq(task) ?? Number.MAX_SAFE_INTEGER })).sort(compareOrder);
   if (!ascending) sorted.reverse();
@@ -278,17 +285,18 @@ function tasksWithId(state: MasterState, frameworks: readonly FrameworkRecord[],
 }
 
 function renderFramework(state: MasterState, framework: FrameworkRecord, viewer: StateViewer): Json {
-  const tasksVisible = viewer.tasks(framework.info.user);
+  const visibility = taskVisibility(viewer, framework.info.user, framework.tasksNameUsers);
+  const seen = (tasks: Iterable<Task>): Json[] => [...tasks].filter((task) => taskVisible(visibility, task)).map(renderTask);
   return {
     ...renderFrameworkHeader(state, framework),
-    tasks: tasksVisible ? [...framework.tasks.values()].map((tracked) => renderTask(tracked.task)) : [],
-    unreachable_tasks: tasksVisible ? [...framework.unreachableTasks.values()].map(renderTask) : [],
-    completed_tasks: tasksVisible ? framework.completedTasks.map(renderTask) : [],
+    tasks: seen([...framework.tasks.values()].map((tracked) => tracked.task)),
+    unreachable_tasks: seen(framework.unreachableTasks.values()),
+    completed_tasks: seen(framework.completedTasks),
     offers: [...framework.offerIds].flatMap((offerId) => {
       const record = state.offers.get(offerId);
       return record === undefined ? [] : [renderOffer(record.offer, record.resources)];
     }),
-    executors: !viewer.executors(framework.info.user) ? [] : [...state.frameworkExecutors(framework.id)].map(([executor, agentId]) => renderExecutor(executor.info, executor.resources, agentId, executor.role)),
+    executors: [...state.frameworkExecutors(framework.id)].filter(([executor]) => executorVisible(viewer, executor.info, framework.info.user)).map(([executor, agentId]) => renderExecutor(executor.info, executor.resources, agentId, executor.role)),
   };
 }
 

@@ -23,7 +23,7 @@
 import { ShardedMap, ShardedWeakMap } from '../../lib/sharded-map';
 import { Resources } from '../../lib/resources';
 import type { Task, TaskState } from '../../lib/protocol';
-import { renderResources, renderTask, SEE_ALL, type StateViewer } from '../../lib/state-json';
+import { executorVisible, renderResources, renderTask, SEE_ALL, taskVisibility, taskVisible, type StateViewer, type TaskVisibility } from '../../lib/state-json';
 import { v1Task } from '../../lib/v1/operator';
 import {
   addRoleParts, agentRoleParts, renderAgent, renderAgentSummary, renderExecutor, renderFrameworkHeader, renderFrameworkSummary, renderOffer,
@@ -1080,31 +1080,35 @@ export class StateFragments {
     const frameworks = [...state.frameworks.values()].filter((framework) => viewer.framework(framework.info.user));
     const completedFrameworks = state.completedFrameworks.filter((framework) => viewer.framework(framework.info.user));
     if (call === 'GET_TASKS') {
-      const withTasks = [...frameworks, ...completedFrameworks].filter((framework) => viewer.tasks(framework.info.user));
+      const withTasks = [...frameworks, ...completedFrameworks]
+        .map((framework) => ({ framework, visibility: taskVisibility(viewer, framework.info.user, framework.tasksNameUsers) }))
+        .filter(({ visibility }) => visibility !== false);
       // Each registered framework's changes applied first: they say which kept completed tasks' texts are stale.
-      for (const framework of withTasks) this.liveTaskBlocks(framework);
-      if (withTasks.some((framework) => framework.tasks.size > 0)) {
+      for (const { framework } of withTasks) this.liveTaskBlocks(framework);
+      const parted: StateParts = [];
+      let first = true;
+      for (const { framework, visibility } of withTasks) first = this.pushLiveTasks(parted, framework, 'v1', first, visibility);
+      if (!first) {
         fields.open('tasks');
-        let first = true;
-        for (const framework of withTasks) first = this.pushLiveTasks(parts, framework, 'v1', first);
+        for (const part of parted) parts.push(part);
         parts.push(']');
       }
       // Each framework's unreachable tasks' text is kept too (up to --max_unreachable_tasks_per_framework).
-      const withUnreachable = withTasks.filter((framework) => framework.unreachableTasks.size > 0);
-      if (withUnreachable.length > 0) {
+      const unreachable = withTasks.filter(({ framework }) => framework.unreachableTasks.size > 0).flatMap(({ framework, visibility }) => this.unreachablePieces(framework, 'v1', false, visibility));
+      if (unreachable.length > 0) {
         fields.open('unreachable_tasks');
-        pushList(parts, withUnreachable.flatMap((framework) => this.unreachablePieces(framework, 'v1', false)), (piece) => piece);
+        pushList(parts, unreachable, (piece) => piece);
         parts.push(']');
       }
       // Each framework's completed tasks' text is kept (a framework keeps up to --max_completed_tasks_per_framework).
-      const withCompleted = withTasks.filter((framework) => framework.completedTasks.length > 0);
-      if (withCompleted.length > 0) {
+      const completed = withTasks.filter(({ framework }) => framework.completedTasks.length > 0).map(({ framework, visibility }) => this.completedText(framework, 'v1', visibility)).filter((text) => text !== '');
+      if (completed.length > 0) {
         fields.open('completed_tasks');
-        pushList(parts, withCompleted, (framework) => this.completedText(framework, 'v1'));
+        pushList(parts, completed, (text) => text);
         parts.push(']');
       }
     } else if (call === 'GET_EXECUTORS') {
-      const executors = frameworks.filter((framework) => viewer.executors(framework.info.user)).flatMap((framework) => [...state.frameworkExecutors(framework.id)]);
+      const executors = frameworks.flatMap((framework) => [...state.frameworkExecutors(framework.id)].filter(([executor]) => executorVisible(viewer, executor.info, framework.info.user)));
       fields.list('executors', executors, ([executor, agentId]) => this.executorText(executor, agentId, 'v1'));
     } else {
       for (const [name, list] of [['frameworks', frameworks], ['completed_frameworks', completedFrameworks]] as const) {
@@ -1209,7 +1213,7 @@ export class StateFragments {
         continue;
       }
       parts.push(comma);
-      this.pushFramework(parts, framework, viewer === SEE_ALL || viewer.tasks(user), viewer === SEE_ALL || viewer.executors(user), tail);
+      this.pushFramework(parts, framework, taskVisibility(viewer, user, framework.tasksNameUsers), viewer, tail);
     }
   }
 
@@ -1238,7 +1242,7 @@ export class StateFragments {
     const fragments = this.fragmentsOf(framework);
     if (fragments.full === undefined) {
       const parts: StateParts = [];
-      this.pushFramework(parts, framework, true, true);
+      this.pushFramework(parts, framework, true, SEE_ALL);
       fragments.full = parts;
     }
     return fragments.full;
@@ -1421,23 +1425,23 @@ export class StateFragments {
     }
   }
 
-  private pushFramework(parts: StateParts, framework: FrameworkRecord, tasksVisible: boolean, executorsVisible: boolean, tail?: OfferTail): void {
+  private pushFramework(parts: StateParts, framework: FrameworkRecord, tasksVisible: TaskVisibility, viewer: StateViewer, tail?: OfferTail): void {
     const state = this.state;
     const job = tail?.defer(framework, 'state', this.fragmentsOf(framework).head);
     if (job === undefined) parts.push(this.frameworkHead(framework));
     else if (job.headText !== undefined) parts.push(job.headText);
     else job.headSlot = parts.push('') - 1;
     parts.push(',"tasks":[');
-    if (tasksVisible) this.pushLiveTasks(parts, framework, 'state');
+    if (tasksVisible !== false) this.pushLiveTasks(parts, framework, 'state', true, tasksVisible);
     parts.push('],"unreachable_tasks":[');
-    if (tasksVisible) pushList(parts, this.unreachablePieces(framework, 'state', false), (piece) => piece);
+    if (tasksVisible !== false) pushList(parts, this.unreachablePieces(framework, 'state', false, tasksVisible), (piece) => piece);
     parts.push('],"completed_tasks":[');
-    if (tasksVisible) parts.push(this.completedText(framework, 'state'));
+    if (tasksVisible !== false) parts.push(this.completedText(framework, 'state', tasksVisible));
     parts.push('],"offers":[');
     if (job !== undefined) job.offersSlot = parts.push('') - 1;
     else pushList(parts, framework.offerIds.records(), (record) => this.offerText(record));
     parts.push('],"executors":[');
-    if (executorsVisible) pushList(parts, state.frameworkExecutors(framework.id), ([executor, agentId]) => this.executorText(executor, agentId));
+    pushList(parts, state.frameworkExecutors(framework.id), ([executor, agentId]) => (executorVisible(viewer, executor.info, framework.info.user) ? this.executorText(executor, agentId) : undefined));
     parts.push(']}');
   }
 
@@ -1495,11 +1499,16 @@ export class StateFragments {
     }
   }
 
-  /** Pushes `framework`'s live tasks' `format` texts, comma-separated, after a comma unless `first`; whether it is still first (it pushed nothing). */
-  private pushLiveTasks(parts: StateParts, framework: FrameworkRecord, format: TaskFormat, first = true): boolean {
+  /**
+   * Pushes `framework`'s live tasks' `format` texts (those `visibility` lets be seen),
+   * comma-separated, after a comma unless `first`; whether it is still first (it pushed nothing).
+   */
+  private pushLiveTasks(parts: StateParts, framework: FrameworkRecord, format: TaskFormat, first = true, visibility: TaskVisibility = true): boolean {
     const blocks = this.liveTaskBlocks(framework);
-    if (blocks !== undefined) return blocks.push(parts, format, this.textOf, first);
+    if (visibility === false) return first;
+    if (blocks !== undefined && visibility === true) return blocks.push(parts, format, this.textOf, first);
     for (const task of liveTasks(framework)) {
+      if (!taskVisible(visibility, task)) continue;
       const text = this.taskText(task, format);
       parts.push(first ? text : `,${text}`);
       first = false;
@@ -1540,8 +1549,10 @@ export class StateFragments {
     return this.state.frameworks.get(framework.id) === framework ? undefined : framework.stamp;
   }
 
-  private completedText(framework: FrameworkRecord, format: TaskFormat): string {
+  /** `framework`'s completed tasks' texts, comma-separated ('' for none); kept when all are visible. */
+  private completedText(framework: FrameworkRecord, format: TaskFormat, visibility: TaskVisibility = true): string {
     const list = framework.completedTasks;
+    if (visibility !== true) return visibility === false ? '' : list.filter(visibility).map((task) => this.taskText(task, format)).join(',');
     const first = list[0];
     const last = list[list.length - 1];
     const stamp = this.endedListStamp(framework);
@@ -1560,7 +1571,8 @@ export class StateFragments {
    * tasks): the last turn pushes them a task at a time instead, as it did before they were kept
    * (joining 100 frameworks' 1,000 each there took 220-480 ms: most of it making the strings).
    */
-  private unreachablePieces(framework: FrameworkRecord, format: TaskFormat, join: boolean): string[] {
+  private unreachablePieces(framework: FrameworkRecord, format: TaskFormat, join: boolean, visibility: TaskVisibility = true): string[] {
+    if (visibility !== true) return visibility === false ? [] : [...framework.unreachableTasks.values()].filter(visibility).map((task) => this.taskText(task, format));
     const stamp = this.endedListStamp(framework);
     let kept = this.unreachable.get(framework);
     if (kept === undefined) this.unreachable.set(framework, (kept = {}));

@@ -121,6 +121,11 @@ export interface FrameworkRecord {
    * `TASK_CHANGES_SLACK` beyond twice its live tasks): the endpoints start over.
    */
   taskChanges: TaskChanges | 'all';
+  /**
+   * Whether any task it has held named a user of its own (set as a task is added, never cleared):
+   * the ACLs' `view_tasks` then decide task by task, else by the framework's user at once.
+   */
+  tasksNameUsers: boolean;
   /** Its per-framework metrics' counters (framework-metrics.ts), kept with the record into the completed history, as Mesos keeps them. */
   readonly metrics: FrameworkMetrics;
 }
@@ -1132,6 +1137,7 @@ export class MasterState {
 
   /** Puts `task` in `framework`'s order (a list of it now holds the task); a task keeps its `seq` while kept. */
   private orderTask(framework: FrameworkRecord, task: Task): void {
+    if (task.user !== undefined) framework.tasksNameUsers = true;
     const kept = this.orderEntries.get(task);
     if (kept !== undefined && kept.order === framework.taskOrder) {
       // One object in a second list of the record (the master keeps copies; the books allow it).
@@ -1272,6 +1278,7 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     stamp: 0,
     rendered: undefined,
     taskChanges: 'all',
+    tasksNameUsers: false,
     metrics: new FrameworkMetrics(),
   };
 }

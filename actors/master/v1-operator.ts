@@ -314,13 +314,14 @@ export class OperatorApi {
 }
 
 /**
- * Whether a subscriber may see `event`: task events by view_frameworks and view_tasks, framework
- * events by view_frameworks, of the framework's `user`; agent events always.
+ * Whether a subscriber may see `event`: task events by view_frameworks (of the framework's
+ * `user`) and view_tasks (of the user the task runs as: its own, else its framework's), framework
+ * events by view_frameworks; agent events always.
  */
 function visible(event: MasterEvent, user: string | undefined, viewer: StateViewer): boolean {
   if (event.type === 'AGENT_ADDED' || event.type === 'AGENT_REMOVED') return true;
   if (user === undefined) return false;
-  if (event.type === 'TASK_ADDED' || event.type === 'TASK_UPDATED') return viewer.framework(user) && viewer.tasks(user);
+  if (event.type === 'TASK_ADDED' || event.type === 'TASK_UPDATED') return viewer.framework(user) && viewer.tasks(event.task.task.user ?? user);
   return viewer.framework(user);
 }
 

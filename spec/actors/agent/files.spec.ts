@@ -224,13 +224,15 @@ describe('files actor (sandbox access confined to the work dir)', () => {
       const link = path.join(sandboxOf('FA'), 'x');
       fs.symlinkSync(path.join(sandboxOf('FA'), 'mine.txt'), link);
       const checked: Array<string | undefined> = [];
+      const owners: string[] = [];
       expect((await get('read', { path: path.join(sandboxOf('FB'), 'secretfile'), offset: '0' })).status, 'FB is served to an open files actor').to.equal(200);
       await host.stop();
       host = await netHost();
       host.spawn(new FilesActor(workDir, {
         authentication: { credentials: undefined, readonly: false, readwrite: false },
-        denial: (_principal, frameworkId) => {
+        denial: (_principal, frameworkId, executorId) => {
           checked.push(frameworkId);
+          owners.push(`${frameworkId ?? '-'}/${executorId ?? '-'}`);
           return Promise.resolve(frameworkId === 'FA' ? undefined : `only FA's sandboxes, not ${frameworkId ?? 'none'}`);
         },
       }));
@@ -242,6 +244,11 @@ describe('files actor (sandbox access confined to the work dir)', () => {
       const raced = await read();
       expect(fs.readlinkSync(link), 'the swap happened').to.equal(path.join(sandboxOf('FB'), 'secretfile'));
       expect(checked, "access was checked for FA, the link's target when checked").to.deep.equal(['FA']);
+      // Asked with the executor whose sandbox the path is in (access_sandboxes is by the executor's user, as Mesos), or none above it.
+      expect(owners).to.include('FA/e');
+      owners.length = 0;
+      await get('browse', { path: path.join(workDir, 'agents', 'A1', 'frameworks', 'FA') });
+      expect(owners).to.deep.equal(['FA/-']);
       // The file checked is the file opened (its resolved path, no symlink followed at the open): FA's, never FB's.
       expect(raced).to.deep.equal({ status: 200, body: { data: 'mine', offset: 0 } });
       expect(JSON.stringify(raced.body)).to.not.contain('secret-of-b');

@@ -8,6 +8,7 @@ import { dispatch } from '../../../lib/actor';
 import { isTerminalState, MAX_COMPLETED_FRAMEWORKS, type TaskState } from '../../../lib/protocol';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK } from '../../../actors/agent/constants';
 import { AgentHarness, FRAMEWORK_ID } from './harness';
+import type { StateViewer } from '../../../lib/state-json';
 
 interface StateStatus { state: TaskState; reason?: string }
 interface StateTask { id: string; framework_id: string; state: TaskState; statuses: StateStatus[] }
@@ -215,5 +216,25 @@ describe('agent books in /state (harness: virtual clock, fake master, fake execu
     expect(hidden.get_executors).to.deep.equal({ executors: [], completed_executors: [] });
     const executorsOnly = await dispatch(harness.agent, (agent) => agent.v1State(seeAll, ['get_executors']));
     expect(Object.keys(executorsOnly)).to.deep.equal(['get_executors']);
+  });
+
+  it('view_tasks and view_executors decide by the user a task and its executor run as (the command\'s, else the framework\'s), as Mesos; they decided by the framework\'s user', async () => {
+    harness.runTask(AgentHarness.commandTask('T1', 'sleep 60', { command: { value: 'sleep 60', user: 'alice' } }));
+    harness.runTask(AgentHarness.commandTask('T2'));
+    await harness.clock.settle();
+    for (const taskId of ['T1', 'T2']) harness.sendUpdate(await harness.registerExecutor(taskId), harness.executorUpdate(taskId, 'TASK_RUNNING'));
+    await harness.clock.settle();
+    const as = (user: string): StateViewer => ({ framework: () => true, tasks: (of) => of === user, executors: (of) => of === user, flags: () => true, role: () => true });
+    for (const [user, seen] of [['alice', 'T1'], ['u', 'T2']] as const) {
+      const v1 = await dispatch(harness.agent, (agent) => agent.v1State(as(user)));
+      expect((v1.get_tasks as { launched_tasks: Array<{ task_id: { value: string } }> }).launched_tasks.map((task) => task.task_id.value), user).to.deep.equal([seen]);
+      expect((v1.get_executors as { executors: Array<{ executor_info: { executor_id: { value: string } } }> }).executors.map((executor) => executor.executor_info.executor_id.value), user).to.deep.equal([seen]);
+      const response = await dispatch(harness.agent, (agent) => agent['stateResponse'](as(user)));
+      const json = (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as { frameworks: Array<{ executors: Array<{ id: string; tasks: Array<{ id: string }> }> }> };
+      expect(json.frameworks[0]?.executors.map((executor) => `${executor.id}:${executor.tasks.map((task) => task.id).join()}`), user).to.deep.equal([`${seen}:${seen}`]);
+    }
+    // access_sandboxes and the containers' view_executors ask the same of the agent.
+    const users = await dispatch(harness.agent, (agent) => [agent.executorUser(FRAMEWORK_ID, 'T1'), agent.executorUser(FRAMEWORK_ID, 'T2'), agent.executorUser(FRAMEWORK_ID, 'gone'), agent.executorUser(FRAMEWORK_ID), agent.executorUser('unknown', 'T1')]);
+    expect(users).to.deep.equal(['alice', 'u', 'u', 'u', undefined]);
   });
 });

@@ -154,21 +154,23 @@ describe('actors/master: authorization by ACLs (issue 9)', () => {
       teardown_frameworks: [{ principals: { values: ['admin'] }, framework_principals: { type: 'ANY' } }],
     };
 
-    async function listening(): Promise<{ harness: Harness; base: string; opsScheduler: OneTask }> {
+    async function listening(withAcls: unknown = acls, schedulers?: (harness: Harness) => void): Promise<{ harness: Harness; base: string; opsScheduler: OneTask }> {
       const clock = new VirtualClock();
       const captured = captureLogger();
       const host = await netHost({ clock, logger: captured.logger });
       const workDir = makeWorkDir();
       const flags: MasterFlags = {
         ...defaultMasterFlags(workDir), credentials: CREDENTIALS, authenticateFrameworks: true, authenticateHttpReadonly: true,
-        authenticateHttpReadwrite: true, acls: parseAcls(acls),
+        authenticateHttpReadwrite: true, acls: parseAcls(withAcls),
       };
       const handle = await startMaster({ flags, host });
       await clock.settle();
       const harness: Harness = { clock, host, handle, workDir, flags, captured, masterPid: handle.pid };
       await registerAgent(harness, 'cpus:4;mem:1024');
       const opsScheduler = scheduler(harness, 'ops', { user: 'ops-user' });
+      if (schedulers !== undefined) opsScheduler.commandUser = 'dev-user';
       scheduler(harness, 'dev', { user: 'dev-user' });
+      schedulers?.(harness);
       await clock.advance(3_000);
       return { harness, base: `http://${host.address}`, opsScheduler };
     }
@@ -199,6 +201,36 @@ describe('actors/master: authorization by ACLs (issue 9)', () => {
         expect((await request(`${base}/master/state`, 'dev')).body.frameworks).to.deep.equal([]);
         expect((await request(`${base}/master/tasks`, 'ops')).body.tasks).to.deep.equal([]);
         expect((await request(`${base}/master/tasks`, 'admin')).body.tasks).to.have.length(2);
+      } finally {
+        await harness.host.stop();
+      }
+    });
+
+    it('view_tasks decides by the user a task runs as (its command\'s, else its framework\'s), as Mesos: /master/state, /master/tasks, GET_TASKS (they decided by the framework\'s user)', async () => {
+      const byTaskUser = {
+        ...acls,
+        view_frameworks: [{ principals: { type: 'ANY' }, users: { type: 'ANY' } }],
+        view_tasks: [{ principals: { values: ['ops'] }, users: { values: ['ops-user'] } }, { principals: { values: ['dev'] }, users: { values: ['dev-user'] } }],
+      };
+      // fw-ops (user ops-user) runs its task as dev-user; fw-dev (user dev-user) runs its task as itself; fw-admin (user dev-user) runs its own as ops-user.
+      const { harness, base } = await listening(byTaskUser, (harness) => void (scheduler(harness, 'admin', { user: 'dev-user' }).commandUser = 'ops-user'));
+      try {
+        const tasksOf = async (principal: string): Promise<Record<string, number>> => {
+          const frameworks = (await request(`${base}/master/state`, principal)).body.frameworks as Frameworks;
+          return Object.fromEntries(frameworks.map((framework) => [framework.name, framework.tasks.length]));
+        };
+        expect(await tasksOf('dev')).to.deep.equal({ 'fw-ops': 1, 'fw-dev': 1, 'fw-admin': 0 });
+        expect(await tasksOf('ops')).to.deep.equal({ 'fw-ops': 0, 'fw-dev': 0, 'fw-admin': 1 });
+        const users = async (principal: string): Promise<string[]> => ((await request(`${base}/master/tasks`, principal)).body.tasks as Array<{ user?: string; framework_id: string }>).map((task) => task.user ?? 'framework').sort();
+        expect(await users('dev')).to.deep.equal(['dev-user', 'framework']);
+        expect(await users('ops')).to.deep.equal(['ops-user']);
+        const v1 = async (principal: string): Promise<number> => {
+          const answer = await request(`${base}/api/v1`, principal, { method: 'POST', body: JSON.stringify({ type: 'GET_TASKS' }), headers: { 'content-type': 'application/json' } });
+          expect(answer.status).to.equal(200);
+          return ((answer.body.get_tasks as { tasks?: unknown[] }).tasks ?? []).length;
+        };
+        expect(await v1('dev')).to.equal(2);
+        expect(await v1('ops')).to.equal(1);
       } finally {
         await harness.host.stop();
       }
