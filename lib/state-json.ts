@@ -113,8 +113,22 @@ export type TaskVisibility = boolean | ((task: Pick<Task, 'user'>) => boolean);
 export function taskVisibility(viewer: StateViewer, frameworkUser: string, tasksNameUsers: boolean): TaskVisibility {
   if (viewer === SEE_ALL) return true;
   if (!tasksNameUsers) return viewer.tasks(frameworkUser);
-  return (task) => viewer.tasks(task.user ?? frameworkUser);
+  // One decision per user (a framework's tasks name a few): asking the ACLs per task made a
+  // framework of 100k tasks 30-80 ms slower to render (a review).
+  const decided = new Map<string, boolean>();
+  return (task) => {
+    const user = task.user ?? frameworkUser;
+    let allowed = decided.get(user);
+    if (allowed === undefined) {
+      allowed = viewer.tasks(user);
+      if (decided.size < MAX_USERS_DECIDED) decided.set(user, allowed);
+    }
+    return allowed;
+  };
 }
+
+/** How many users' `view_tasks` decisions one rendering remembers for one framework (a framework whose tasks name more asks again past it). */
+export const MAX_USERS_DECIDED = 1_024;
 
 /** Whether `visibility` lets `task` be seen. */
 export function taskVisible(visibility: TaskVisibility, task: Pick<Task, 'user'>): boolean {

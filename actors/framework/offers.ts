@@ -89,13 +89,19 @@ function reservationsFor(available: Resources, role: string): readonly Reservati
 }
 
 /**
- * What `offer` lacks to hold `wanted`, scalars only, ignoring roles (empty when the scalars fit).
- * Lets a scheduler that keeps declining say why, e.g. `cpus:96` for a `cpus:100` task offered `cpus:4`.
+ * What `offer` lacks to hold `wanted`, scalars only (empty when the scalars fit): what it asks
+ * reserved to a role (`cpus(web):2`) against what the offer holds reserved to that role, the
+ * rest against what the offer holds besides. Lets a scheduler that keeps declining say why,
+ * e.g. `cpus:96` for a `cpus:100` task offered `cpus:4`.
  *
  *   shortfall(offer, Resources.parse('cpus:100;mem:32')).format()   // 'cpus:96'
  */
 export function shortfall(offer: Offer, wanted: Resources): Resources {
-  return wanted.flatten().scalars().subtractSaturating(Resources.fromJSON(offer.resources).flatten().scalars());
+  const offered = Resources.fromJSON(offer.resources).scalars();
+  const askedReserved = wanted.reserved().scalars();
+  const missingReserved = askedReserved.subtractSaturating(offered);
+  const left = offered.subtractSaturating(askedReserved);
+  return missingReserved.add(wanted.unreserved().scalars().flatten().subtractSaturating(left.flatten()));
 }
 
 /**

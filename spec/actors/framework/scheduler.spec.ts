@@ -532,6 +532,16 @@ describe('UnfitOffers', () => {
 });
 
 describe('shortfall', () => {
+  it('names what a reserved ask lacks of its reservation (review: a task asking cpus(web):2 was said not to match ranges or sets)', () => {
+    const web = offer('o', 'cpus(web):1;cpus:4;mem:1024', 'web');
+    expect(shortfall(web, Resources.parse('cpus(web):2;mem:32')).format()).to.equal('cpus(web):1');
+    expect(shortfall(web, Resources.parse('cpus(web):1;cpus:5;mem:32')).format()).to.equal('cpus:1');
+    expect(shortfall(web, Resources.parse('cpus:5;mem:32')).isEmpty()).to.equal(true);
+    const unfit = new UnfitOffers(Resources.parse('cpus(web):2;mem:32'));
+    unfit.note(web);
+    expect(unfit.explain("task 't'")).to.match(/it lacks cpus\(web\):1$/);
+  });
+
   it('names the scalars an offer lacks for a task, and nothing when they fit', () => {
     expect(shortfall(offer('o', 'cpus:4;mem:4096'), Resources.parse('cpus:100;mem:32')).format()).to.equal('cpus:96');
     expect(shortfall(offer('o', 'cpus:4;mem:4096'), Resources.parse('cpus:1;mem:32')).isEmpty()).to.equal(true);
