@@ -49,7 +49,7 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * (acls.proto). The object asked about in `authorized` is: register_frameworks, a role the
  * framework subscribes to; run_tasks, the user a task or executor runs as; teardown_frameworks,
  * the principal of the framework torn down; view_frameworks / view_tasks / view_executors /
- * access_sandboxes, the user the framework / task / executor runs as; reserve_resources, the
+ * view_containers / access_sandboxes, the user the framework / task / executor runs as; reserve_resources, the
  * reservation's role; unreserve_resources, the principal that reserved; get_endpoints, the path;
  * view_roles / update_weights / get_quotas / update_quotas, the role.
  * access_mesos_logs, view_flags, mark_agents_gone and register_agents have no object (Mesos: "given implicitly").
@@ -61,6 +61,7 @@ export const ACL_ACTION_OBJECTS = {
   view_frameworks: 'users',
   view_tasks: 'users',
   view_executors: 'users',
+  view_containers: 'users',
   access_sandboxes: 'users',
   reserve_resources: 'roles',
   unreserve_resources: 'reserver_principals',
@@ -91,7 +92,6 @@ export const UNENFORCED_ACL_ACTION_OBJECTS = {
   launch_nested_container_sessions_under_parent_with_user: 'users',
   attach_containers_input: 'users',
   attach_containers_output: 'users',
-  view_containers: 'users',
   set_log_level: 'level',
   remove_nested_containers: 'users',
   update_maintenance_schedules: 'machines',
@@ -304,6 +304,7 @@ const WORDING: Readonly<Record<AclAction, ActionWording>> = {
   view_frameworks: { does: 'view frameworks of', noun: 'user' },
   view_tasks: { does: 'view tasks of', noun: 'user' },
   view_executors: { does: 'view executors of', noun: 'user' },
+  view_containers: { does: 'view containers of', noun: 'user' },
   access_sandboxes: { does: 'access sandboxes of', noun: 'user' },
   reserve_resources: { does: 'reserve resources for', noun: 'role' },
   unreserve_resources: { does: 'unreserve resources reserved by', noun: 'principal' },

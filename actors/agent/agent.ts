@@ -329,7 +329,7 @@ export class Agent extends Actor {
     this.route('/state', this.stateRoute);
     this.route('/health', this.healthRoute);
     // Mesos' `/slave(1)/monitor/statistics` (and its old `.json` name) and `/slave(1)/containers`:
-    // each live container's usage, as read-only as `/state`; the ACLs' `view_executors` filters them.
+    // each live container's usage, as read-only as `/state`; the ACLs' `view_containers` filters them (Mesos' VIEW_CONTAINER).
     this.route('/monitor/statistics', this.statisticsRoute);
     this.route('/monitor/statistics.json', this.statisticsRoute);
     this.route('/containers', this.containersRoute);
@@ -368,7 +368,7 @@ export class Agent extends Actor {
     // The ACLs' `get_endpoints` names these two (Mesos' AUTHORIZABLE_ENDPOINTS), as `/monitor/statistics` and `/containers`.
     const authorizer = this.authorizer;
     if (authorizer !== undefined && !authorizer.authorized('get_endpoints', caller.principal, endpoint)) return withCors({ status: 403, body: `Forbidden: the ACLs' get_endpoints do not let ${caller.principal ?? 'an anonymous caller'} GET ${endpoint}` });
-    const visible = (container: MonitoredContainer): boolean => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, this.executorUser(container.frameworkId, container.executorId));
+    const visible = (container: MonitoredContainer): boolean => authorizer === undefined || authorizer.authorized('view_containers', caller.principal, this.executorUser(container.frameworkId, container.executorId));
     const usages = await this.containersUsage();
     return withCors(ok(usages.filter(({ container }) => visible(container)).map(({ container, statistics }) => render(container, statistics))));
   }
@@ -396,7 +396,7 @@ export class Agent extends Actor {
   /** The OS user framework `frameworkId` runs as, if it has (or had) executors here (for the `/files` ACLs). */
   /**
    * The OS user an executor of `frameworkId` runs as, for the ACLs (`access_sandboxes`,
-   * `view_executors`): its command's user, else the framework's, as Mesos decides; the
+   * `view_executors`, `view_containers`): its command's user, else the framework's, as Mesos decides; the
    * framework's for no executor named or one the agent no longer knows; undefined for a framework it does not know.
    */
   executorUser(frameworkId: string, executorId?: string): string | undefined {

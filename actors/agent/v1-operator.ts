@@ -6,7 +6,7 @@
  * `/slave(1)/containers`), and LIST_FILES and READ_FILE (the sandboxes, as `/files/browse` and
  * `/files/read` serve them, with the same checks: `access_sandboxes`, Mesos' virtual paths). Calls Mesos' agent defines that this one does not serve are 501,
  * naming the type; unknown ones 400. Read-only credentials as for `/state`
- * (`--authenticate_http_readonly`); the ACLs' `view_flags` for GET_FLAGS and `view_executors`
+ * (`--authenticate_http_readonly`); the ACLs' `view_flags` for GET_FLAGS and `view_containers`
  * for each container.
  */
 import { z } from 'zod';
@@ -119,7 +119,7 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
       const authorizer = port.authorizer;
       const usages = await port.containersUsage();
       const containers = usages
-        .filter(({ container }) => authorizer === undefined || authorizer.authorized('view_executors', caller.principal, port.executorUser(container.frameworkId, container.executorId)))
+        .filter(({ container }) => authorizer === undefined || authorizer.authorized('view_containers', caller.principal, port.executorUser(container.frameworkId, container.executorId)))
         .map(({ container, statistics }) => v1Container(container, statistics));
       return v1Answer('GET_CONTAINERS', 'get_containers', { containers });
     }

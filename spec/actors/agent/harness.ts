@@ -133,6 +133,8 @@ export interface HarnessAgentOptions {
   readonly recoverableCommandExecutor?: AgentOptions['recoverableCommandExecutor'];
   /** A detector the agent follows instead of the fake master (give `master` a `zk://` URL in the flags). */
   readonly detector?: AgentOptions['detector'];
+  /** The ACLs its HTTP endpoints follow (none: all is allowed). */
+  readonly acls?: AgentOptions['acls'];
 }
 
 /** The agent, its fake master and launcher, on one memory host under a virtual clock. */
@@ -170,6 +172,7 @@ export class AgentHarness {
       ...(options.sandboxFileSystem !== undefined ? { sandboxFileSystem: options.sandboxFileSystem } : {}),
       ...(options.recovered !== undefined ? { recovered: options.recovered(this.host.address) } : {}),
       ...(options.detector !== undefined ? { detector: options.detector } : {}),
+      ...(options.acls !== undefined ? { acls: options.acls } : {}),
     });
     this.agentPid = this.host.spawn(this.agent);
   }

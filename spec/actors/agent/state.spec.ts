@@ -9,6 +9,7 @@ import { isTerminalState, MAX_COMPLETED_FRAMEWORKS, type TaskState } from '../..
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK } from '../../../actors/agent/constants';
 import { AgentHarness, FRAMEWORK_ID } from './harness';
 import type { StateViewer } from '../../../lib/state-json';
+import { parseAcls } from '../../../lib/acls';
 
 interface StateStatus { state: TaskState; reason?: string }
 interface StateTask { id: string; framework_id: string; state: TaskState; statuses: StateStatus[] }
@@ -233,8 +234,25 @@ describe('agent books in /state (harness: virtual clock, fake master, fake execu
       const json = (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as { frameworks: Array<{ executors: Array<{ id: string; tasks: Array<{ id: string }> }> }> };
       expect(json.frameworks[0]?.executors.map((executor) => `${executor.id}:${executor.tasks.map((task) => task.id).join()}`), user).to.deep.equal([`${seen}:${seen}`]);
     }
-    // access_sandboxes and the containers' view_executors ask the same of the agent.
+    // access_sandboxes and the containers' view_containers ask the same of the agent.
     const users = await dispatch(harness.agent, (agent) => [agent.executorUser(FRAMEWORK_ID, 'T1'), agent.executorUser(FRAMEWORK_ID, 'T2'), agent.executorUser(FRAMEWORK_ID, 'gone'), agent.executorUser(FRAMEWORK_ID), agent.executorUser('unknown', 'T1')]);
     expect(users).to.deep.equal(['alice', 'u', 'u', 'u', undefined]);
+  });
+
+  it('/containers lists a container to a caller whose view_containers allow the user its executor runs as (Mesos\' VIEW_CONTAINER; it was view_executors by the framework\'s user)', async () => {
+    const acls = parseAcls({ permissive: false, view_containers: [{ principals: { type: 'ANY' }, users: { values: ['alice'] } }], get_endpoints: [{ principals: { type: 'ANY' }, paths: { type: 'ANY' } }] });
+    const guarded = new AgentHarness({}, undefined, { acls });
+    try {
+      await guarded.register();
+      guarded.runTask(AgentHarness.commandTask('T1', 'sleep 60', { command: { value: 'sleep 60', user: 'alice' } }));
+      guarded.runTask(AgentHarness.commandTask('T2'));
+      await guarded.clock.settle();
+      for (const taskId of ['T1', 'T2']) await guarded.registerExecutor(taskId);
+      const response = await dispatch(guarded.agent, (agent) => agent['containersRoute']({ method: 'GET', path: '/containers', query: {}, headers: {}, body: '' } as unknown as Parameters<typeof agent['containersRoute']>[0]));
+      const body = (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as Array<{ executor_id: string }>;
+      expect(body.map((container) => container.executor_id)).to.deep.equal(['T1']);
+    } finally {
+      await guarded.host.stop();
+    }
   });
 });
