@@ -107,10 +107,21 @@ export type CheckpointedAgentInfo = Omit<AgentInfo, 'id' | 'resources'> & { read
 
 /** `info` as its journal keeps it (see `CheckpointedAgentInfo`). */
 export function checkpointedInfoOf(info: Omit<AgentInfo, 'id'>): CheckpointedAgentInfo {
+  if (info.resources === lastCheckpointedResources.json) return { ...info, resources: lastCheckpointedResources.kept };
   const resources = Resources.fromJSON(info.resources);
   const text = resources.toString();
-  return { ...info, resources: Resources.parse(text).equals(resources) ? text : info.resources };
+  const kept = Resources.parse(text).equals(resources) ? text : info.resources;
+  // Only a frozen list: one that could change would make the text kept for it stale.
+  if (Object.isFrozen(info.resources)) lastCheckpointedResources = { json: info.resources, kept };
+  return { ...info, resources: kept };
 }
+
+/**
+ * The last resources `checkpointedInfoOf` put in their journal form, by the list they came as:
+ * agents declaring the same resources share one list (`detectResources`), and so share one text
+ * in their journals' models (~80 bytes an agent, each its own copy of the same text).
+ */
+let lastCheckpointedResources: { readonly json: unknown; readonly kept: CheckpointedAgentInfo['resources'] } = { json: undefined, kept: '' };
 
 /** A checkpointed agent info as the agent declares one (its resources as JSON). */
 export function declaredInfoOf(info: CheckpointedAgentInfo): Omit<AgentInfo, 'id'> {

@@ -110,7 +110,8 @@ export class TaskStatusUpdateManager {
   private readonly maxPendingPerTask: number;
   /** Bytes of pending updates one framework may hold, and what each holds now (`statusUpdateBytes`). */
   private readonly maxPendingBytesPerFramework: number;
-  private readonly pendingBytes = new Map<string, number>();
+  /** A small map: made eagerly, a `Map` was ~180 bytes at every agent (most hold one framework's updates, or none). */
+  private readonly pendingBytes: Map<string, number> = new SmallMap();
 
   constructor(private readonly options: StatusUpdateManagerOptions) {
     this.retryIntervalMinMs = options.retryIntervalMinMs ?? STATUS_UPDATE_RETRY_INTERVAL_MIN_MS;

@@ -5,7 +5,8 @@ import type { Offer } from '../../lib/protocol';
  * Picks resources for a task out of an offer. What the task asks unreserved (`cpus:1`) is taken
  * from the most specific reservation the offer holds first: reserved to the offer's role, then to
  * its ancestors (an offer to `eng/web` may hold resources reserved to `eng`), then unreserved;
- * a range or set is taken whole from one of them. What the task asks reserved (`cpus(web):1`)
+ * a range or set is taken whole from the first of them that holds it, else split across them in
+ * that order (ports 31000-31001 from `ports(web):[31000-31000]` and `ports:[31001-31001]`). What the task asks reserved (`cpus(web):1`)
  * must be in the offer reserved to that very role. Returns undefined when the offer cannot hold
  * the task.
  *
@@ -64,10 +65,22 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
     picked = picked.add(Resources.scalar(name, missing));
   }
   for (const other of others) {
-    const source = sources.find((candidate) => candidate.resources.contains(other.flatten(candidate.role)));
-    if (source !== undefined) picked = picked.add(other.flatten(source.role));
+    // Whole from one place when it can be (most specific first), else split across them in that order.
+    const whole = sources.find((candidate) => candidate.resources.contains(other.flatten(candidate.role)));
+    if (whole !== undefined) picked = picked.add(other.flatten(whole.role));
     else if (unreserved.contains(other)) picked = picked.add(other);
-    else return undefined;
+    else {
+      let rest = other;
+      for (const source of [...sources, { role: '*', resources: unreserved }]) {
+        const asked = rest.flatten(source.role);
+        const taken = asked.subtractSaturating(asked.subtractSaturating(source.resources));    // what of it the source holds
+        if (taken.isEmpty()) continue;
+        picked = picked.add(taken);
+        rest = rest.subtractSaturating(taken.flatten());
+        if (rest.isEmpty()) break;
+      }
+      if (!rest.isEmpty()) return undefined;
+    }
   }
   return picked;
 }
