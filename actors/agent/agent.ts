@@ -27,7 +27,7 @@ import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import { shownZooKeeperUrl } from '../../lib/ha/zookeeper';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources, type ResourceJSON } from '../../lib/resources';
-import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
+import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent, type RecoveredExecutor } from './checkpoint';
 import { reconfigurationError } from './compatibility';
 import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
@@ -145,6 +145,21 @@ export interface ExecutorApiCall {
   readonly subscribe: boolean;
   /** Told once when the run ends. */
   readonly onEnded?: () => void;
+}
+
+
+/** A run the journal kept as completed, as the books hold a completed executor: its completed tasks with their statuses, none live. */
+function completedRun(frameworkId: string, agentId: string, run: RecoveredExecutor): ExecutorRecord {
+  const executor = new ExecutorRecord({ ...run.info, frameworkId }, frameworkId, agentId, run.commandExecutor, run.runId, run.directory);
+  executor.role = run.role;
+  for (const task of run.completedTasks) {
+    executor.setTaskRole(task.info.taskId, task.role);
+    executor.launchTask(task.info);
+    for (const { update } of task.updates) executor.updateTaskState(update.status);
+    executor.completeTask(task.info.taskId);
+  }
+  executor.phase = 'TERMINATED';
+  return executor;
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
@@ -1716,9 +1731,16 @@ export class Agent extends Actor {
     const unregistered: ExecutorRecord[] = [];
     /** Executors whose process went with a reboot. */
     const gone: ExecutorRecord[] = [];
+    // What ended before the restart is shown again as it was (Mesos recovers completed runs from its meta directory).
+    for (const [frameworkId, saved] of recovered.completedFrameworks ?? []) {
+      const framework = new AgentFrameworkRecord(frameworkId, saved.info, saved.pid);
+      for (const run of saved.completedExecutors) framework.removeExecutor(completedRun(frameworkId, agentId, run));
+      this.completedFrameworks.set(frameworkId, framework);
+    }
     for (const [frameworkId, saved] of recovered.frameworks) {
       const framework = new AgentFrameworkRecord(frameworkId, saved.info, saved.pid);
       this.frameworks.set(frameworkId, framework);
+      for (const run of saved.completedExecutors) framework.removeExecutor(completedRun(frameworkId, agentId, run));
       for (const run of saved.executors.values()) {
         const executor = new ExecutorRecord({ ...run.info, frameworkId }, frameworkId, agentId, run.commandExecutor, run.runId, run.directory);
         executor.taskEndListener = this;

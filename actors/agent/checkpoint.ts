@@ -25,6 +25,8 @@ import { metaDirectory } from './paths';
 /** The mode of the agent's checkpoint directory (`<work_dir>/meta`): its owner's only. */
 export const META_DIRECTORY_MODE = 0o700;
 import { LazyMap } from '../../lib/lazy-collections';
+import { MAX_COMPLETED_FRAMEWORKS } from '../../lib/protocol/limits';
+import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
 import { Resources } from '../../lib/resources';
 
 const id = z.string().min(1);
@@ -86,8 +88,10 @@ export interface RecoveredExecutor {
   pid: string | undefined;
   /** Its process ended (it stays while its tasks' terminal updates wait for acknowledgements). */
   ended: boolean;
-  /** Tasks not yet completed (a task whose terminal update is acknowledged leaves). */
+  /** Tasks not yet completed (a task whose terminal update is acknowledged moves to `completedTasks`). */
   readonly tasks: Map<string, RecoveredTask>;
+  /** Tasks whose terminal update was acknowledged, newest last (at most `MAX_COMPLETED_TASKS_PER_EXECUTOR`; their updates without `data`). */
+  completedTasks: RecoveredTask[];
 }
 
 /** One checkpointing framework with executors here. */
@@ -96,6 +100,12 @@ export interface RecoveredFramework {
   pid: string | undefined;
   /** Its executors' latest runs, by executor id. */
   readonly executors: Map<string, RecoveredExecutor>;
+  /**
+   * Runs that ended with every task completed, newest last (at most
+   * `MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK`): a restarted agent shows them in `completed_executors`,
+   * as Mesos' recovers its completed runs from its meta directory.
+   */
+  completedExecutors: RecoveredExecutor[];
 }
 
 /**
@@ -134,6 +144,8 @@ export interface RecoveredAgent {
   /** What the agent registered as under `agentId` (none in a journal from before it was recorded; `declaredInfoOf` reads it), and the machine's boot id then. */
   registeredAs?: { readonly info: CheckpointedAgentInfo; readonly bootId: string | undefined };
   readonly frameworks: Map<string, RecoveredFramework>;
+  /** Frameworks that ended here, with their completed runs, oldest first (at most `MAX_COMPLETED_FRAMEWORKS`); absent in a model made by hand. */
+  readonly completedFrameworks?: Map<string, RecoveredFramework>;
 }
 
 /** Where Linux says which boot this is. */
@@ -158,7 +170,7 @@ export function checkpointJournalPath(workDir: string): string {
 }
 
 function emptyAgent(): RecoveredAgent {
-  return { agentId: undefined, frameworks: new LazyMap() };
+  return { agentId: undefined, frameworks: new LazyMap(), completedFrameworks: new LazyMap() };
 }
 
 /** Applies one record to the model (replay and live mirror alike). Records about unknown things are ignored. */
@@ -178,14 +190,17 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
         known.info = record.info;
         if (record.pid !== undefined) known.pid = record.pid;
       } else {
-        agent.frameworks.set(record.frameworkId, { info: record.info, pid: record.pid, executors: new Map() });
+        // A framework back after it ended here keeps its completed runs (as the agent's books do).
+        const ended = agent.completedFrameworks?.get(record.frameworkId);
+        agent.completedFrameworks?.delete(record.frameworkId);
+        agent.frameworks.set(record.frameworkId, { info: record.info, pid: record.pid, executors: new Map(), completedExecutors: ended?.completedExecutors ?? [] });
       }
       return;
     }
     case 'executor':
       agent.frameworks.get(record.frameworkId)?.executors.set(record.info.executorId, {
         info: record.info, runId: record.runId, directory: record.directory, commandExecutor: record.commandExecutor, role: record.role,
-        tokenSha256: record.tokenSha256, processId: undefined, bootId: undefined, pid: undefined, ended: false, tasks: new Map(),
+        tokenSha256: record.tokenSha256, processId: undefined, bootId: undefined, pid: undefined, ended: false, tasks: new Map(), completedTasks: [],
       });
       return;
     case 'executorProcess': {
@@ -225,8 +240,11 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
           const { data: _data, ...status } = entry.update.status;
           entry.update = { ...entry.update, status };
         }
-        if (isTerminalState(entry.update.status.state)) executor.tasks.delete(record.taskId);
-        if (executor.ended && executor.tasks.size === 0) framework?.executors.delete(executor.info.executorId);
+        if (isTerminalState(entry.update.status.state)) {
+          executor.tasks.delete(record.taskId);
+          executor.completedTasks = appendBounded(executor.completedTasks, task, MAX_COMPLETED_TASKS_PER_EXECUTOR);
+        }
+        if (executor.ended && executor.tasks.size === 0 && framework !== undefined) completeExecutor(framework, executor);
       }
       return;
     }
@@ -240,13 +258,42 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
       for (const [taskId, task] of executor.tasks) {
         if (!task.updates.some((entry) => isTerminalState(entry.update.status.state))) executor.tasks.delete(taskId);
       }
-      if (executor.tasks.size === 0) framework?.executors.delete(record.executorId);
+      if (executor.tasks.size === 0 && framework !== undefined) completeExecutor(framework, executor);
       return;
     }
-    case 'frameworkEnded':
+    case 'frameworkEnded': {
+      const framework = agent.frameworks.get(record.frameworkId);
       agent.frameworks.delete(record.frameworkId);
+      const completed = agent.completedFrameworks;
+      if (framework === undefined || completed === undefined) return;
+      // Runs still held (their tasks' updates went with the framework's streams) end with it, their unfinished tasks forgotten.
+      for (const executor of [...framework.executors.values()]) {
+        executor.tasks.clear();
+        executor.ended = true;
+        completeExecutor(framework, executor);
+      }
+      completed.delete(record.frameworkId);
+      completed.set(record.frameworkId, framework);
+      if (completed.size > MAX_COMPLETED_FRAMEWORKS) {
+        const [oldest] = completed.keys();
+        if (oldest !== undefined) completed.delete(oldest);
+      }
       return;
+    }
   }
+}
+
+/** An ended run with every task completed leaves the live runs for the completed ones (bounded, newest last). */
+function completeExecutor(framework: RecoveredFramework, executor: RecoveredExecutor): void {
+  if (framework.executors.get(executor.info.executorId) === executor) framework.executors.delete(executor.info.executorId);
+  framework.completedExecutors = appendBounded(framework.completedExecutors, executor, MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK);
+}
+
+/** `list` with `item` appended, the oldest dropped past `max`. */
+function appendBounded<T>(list: T[], item: T, max: number): T[] {
+  list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
+  return list;
 }
 
 function taskOf(agent: RecoveredAgent, frameworkId: string, taskId: string): RecoveredTask | undefined {
@@ -274,9 +321,20 @@ export function checkpointRecords(agent: RecoveredAgent): CheckpointRecord[] {
       ...(registeredAs !== undefined ? { info: registeredAs.info, ...(registeredAs.bootId !== undefined ? { bootId: registeredAs.bootId } : {}) } : {}),
     });
   }
-  for (const [frameworkId, framework] of agent.frameworks) {
-    records.push({ t: 'framework', frameworkId, info: framework.info, ...(framework.pid !== undefined ? { pid: framework.pid } : {}) });
-    for (const executor of framework.executors.values()) {
+  // Completed frameworks first, oldest first (their replay ends each: the same order back), then the live ones.
+  for (const [frameworkId, framework] of agent.completedFrameworks ?? []) {
+    frameworkRecords(records, frameworkId, framework);
+    records.push({ t: 'frameworkEnded', frameworkId });
+  }
+  for (const [frameworkId, framework] of agent.frameworks) frameworkRecords(records, frameworkId, framework);
+  return records;
+}
+
+/** A framework's records: the framework, its completed runs (oldest first), then its live runs. */
+function frameworkRecords(records: CheckpointRecord[], frameworkId: string, framework: RecoveredFramework): void {
+  records.push({ t: 'framework', frameworkId, info: framework.info, ...(framework.pid !== undefined ? { pid: framework.pid } : {}) });
+  for (const executor of [...framework.completedExecutors, ...framework.executors.values()]) {
+    {
       const executorId = executor.info.executorId;
       const { runId } = executor;
       records.push({
@@ -288,7 +346,8 @@ export function checkpointRecords(agent: RecoveredAgent): CheckpointRecord[] {
         records.push({ t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId, ...(executor.bootId !== undefined ? { bootId: executor.bootId } : {}) });
       }
       if (executor.pid !== undefined) records.push({ t: 'executorPid', frameworkId, executorId, runId, pid: executor.pid });
-      for (const task of executor.tasks.values()) {
+      // Completed tasks first: replayed, each acknowledgement of a terminal update completes its task again.
+      for (const task of [...executor.completedTasks, ...executor.tasks.values()]) {
         records.push({ t: 'task', frameworkId, executorId, task: task.info, ...(task.role !== undefined ? { role: task.role } : {}) });
         for (const entry of task.updates) {
           records.push({ t: 'update', update: entry.update });
@@ -298,7 +357,6 @@ export function checkpointRecords(agent: RecoveredAgent): CheckpointRecord[] {
       if (executor.ended) records.push({ t: 'executorEnded', frameworkId, executorId, runId });
     }
   }
-  return records;
 }
 
 /**

@@ -253,6 +253,42 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(m.forwarded().map((update) => update.status.state)).to.include('TASK_FINISHED');
   });
 
+  it('after a restart, runs that ended are in completed_executors again and an ended framework in completed_frameworks, with their tasks\' last states, across two restarts (Mesos recovers them; agent-recovery walkthrough: they were gone)', async () => {
+    type Run = { id: string; directory: string; completed_tasks: Array<{ id: string; state: string }> };
+    type Framework = { id: string; executors: Run[]; completed_executors: Run[] };
+    const books = async (): Promise<{ frameworks: Framework[]; completed_frameworks: Framework[] }> => {
+      const response = await dispatch((m.agent as AgentHandle).agent, (agent) => agent['stateResponse'](undefined));
+      return (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as { frameworks: Framework[]; completed_frameworks: Framework[] };
+    };
+    const shown = (frameworks: Framework[]): string[] => frameworks.flatMap((framework) => framework.completed_executors.map((run) => `${framework.id}/${run.id} ${run.directory} ${run.completed_tasks.map((task) => `${task.id}:${task.state}`).join()}`));
+    const m = machine();
+    await m.registeredAgent();
+    // F1: one task that finished, its framework then ended here. F2: a run that ended beside one that still runs.
+    const F2 = { ...FRAMEWORK, id: 'F2' };
+    for (const [taskId, framework] of [['t1', FRAMEWORK], ['t2', F2]] as const) {
+      const executor = await m.launch(taskId, framework);
+      const finished = m.update(taskId, 'TASK_FINISHED', framework.id);
+      executor.post(m.agent?.pid as never, 'StatusUpdate', { update: finished, pid: executor.self().toString() });
+      await m.clock.settle();
+      m.acknowledge(finished);
+      await m.clock.settle();
+      m.launcher.run(taskId).exit();
+      await m.clock.settle();
+    }
+    await m.launch('t3', F2);
+    const before = await books();
+    expect(shown(before.completed_frameworks)).to.have.length(1);
+    expect(shown(before.frameworks)).to.have.length(1);
+    for (let restart = 0; restart < 2; restart++) {
+      await m.kill();
+      await m.start();
+      const after = await books();
+      expect(shown(after.completed_frameworks), `restart ${restart + 1}`).to.deep.equal(shown(before.completed_frameworks));
+      expect(shown(after.frameworks), `restart ${restart + 1}`).to.deep.equal(shown(before.frameworks));
+      expect(after.frameworks.flatMap((framework) => framework.executors.map((run) => run.id))).to.deep.equal(['t3']);
+    }
+  });
+
   it('after a restart only the executor at its checkpointed pid may re-register; an impostor that knows the ids is shut down (review)', async () => {
     const m = machine();
     await m.registeredAgent();
