@@ -242,7 +242,8 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
         }
         if (isTerminalState(entry.update.status.state)) {
           executor.tasks.delete(record.taskId);
-          executor.completedTasks = appendBounded(executor.completedTasks, task, MAX_COMPLETED_TASKS_PER_EXECUTOR);
+          // Kept without its `data` (what the books show of a completed task has none; up to 200 a run of 150 runs a framework).
+          executor.completedTasks = appendBounded(executor.completedTasks, task.info.data === undefined ? task : { ...task, info: withoutData(task.info) }, MAX_COMPLETED_TASKS_PER_EXECUTOR);
         }
         if (executor.ended && executor.tasks.size === 0 && framework !== undefined) completeExecutor(framework, executor);
       }
@@ -287,6 +288,12 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
 function completeExecutor(framework: RecoveredFramework, executor: RecoveredExecutor): void {
   if (framework.executors.get(executor.info.executorId) === executor) framework.executors.delete(executor.info.executorId);
   framework.completedExecutors = appendBounded(framework.completedExecutors, executor, MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK);
+}
+
+/** A task's `info` without its `data` (a completed task's: nothing shown of it reads it). */
+function withoutData<T extends { readonly data?: unknown }>(info: T): T {
+  const { data: _data, ...rest } = info;
+  return rest as T;
 }
 
 /** `list` with `item` appended, the oldest dropped past `max`. */

@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { StatusUpdate, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { AgentCheckpoints, CHECKPOINT_RETRY_INITIAL_MS, checkpointJournalPath, cleanUpAgent, defaultAgentFlags, recoverCheckpoints, startAgent, type AgentFlags, type AgentHandle, type RecoveredAgent } from '../../../actors/agent';
+import { AgentCheckpoints, CHECKPOINT_RETRY_INITIAL_MS, checkpointJournalPath, checkpointRecords, cleanUpAgent, defaultAgentFlags, recoverCheckpoints, recoveredFrom, startAgent, type AgentFlags, type AgentHandle, type CheckpointRecord, type RecoveredAgent } from '../../../actors/agent';
+import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK } from '../../../actors/agent/constants';
 import { SIMULATED_MACHINE } from '../../cluster/simulation';
 import { memoryHost } from '../../support/runtime';
 import { AgentHarness, counterUuid, EXECUTOR_MESSAGES, FakeLauncher, MASTER_MESSAGES, TimedProbe } from './harness';
@@ -287,6 +288,27 @@ describe('actors/agent: checkpoints and recovery', () => {
       expect(shown(after.frameworks), `restart ${restart + 1}`).to.deep.equal(shown(before.frameworks));
       expect(after.frameworks.flatMap((framework) => framework.executors.map((run) => run.id))).to.deep.equal(['t3']);
     }
+  });
+
+  it('the journal keeps a completed task without its data, a completed run within its bounds, and writes back what replays to the same', () => {
+    const info = { executorId: 'e', command: { value: 'x' } };
+    const records: CheckpointRecord[] = [{ t: 'framework', frameworkId: 'F1', info: { id: 'F1', name: 'fw', user: 'u', checkpoint: true } }];
+    for (let run = 0; run < MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK + 2; run++) {
+      const taskId = `t${run}`;
+      const update: StatusUpdate = { frameworkId: 'F1', executorId: 'e', status: { taskId, state: 'TASK_FINISHED' }, timestamp: run, uuid: counterUuid(run + 1) };
+      records.push(
+        { t: 'executor', frameworkId: 'F1', info, runId: `r${run}`, directory: `/d/${run}`, commandExecutor: false },
+        { t: 'task', frameworkId: 'F1', executorId: 'e', task: { name: taskId, taskId, agentId: AGENT_ID, resources: Resources.parse('cpus:1;mem:128').toJSON(), command: { value: 'true' }, data: 'a'.repeat(1024) } },
+        { t: 'update', update }, { t: 'ack', frameworkId: 'F1', taskId, uuid: update.uuid as string },
+        { t: 'executorEnded', frameworkId: 'F1', executorId: 'e', runId: `r${run}` },
+      );
+    }
+    const model = recoveredFrom(records);
+    const completed = model.frameworks.get('F1')?.completedExecutors ?? [];
+    expect(completed.map((run) => run.runId)).to.have.length(MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK);
+    expect(completed[0]?.runId, 'the oldest runs dropped').to.equal('r2');
+    expect(completed.every((run) => run.completedTasks.length === 1 && run.completedTasks[0]?.info.data === undefined)).to.equal(true);
+    expect(checkpointRecords(recoveredFrom(checkpointRecords(model)))).to.deep.equal(checkpointRecords(model));
   });
 
   it('after a restart only the executor at its checkpointed pid may re-register; an impostor that knows the ids is shut down (review)', async () => {
