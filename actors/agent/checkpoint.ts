@@ -242,8 +242,13 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
         }
         if (isTerminalState(entry.update.status.state)) {
           executor.tasks.delete(record.taskId);
-          // Kept without its `data` (what the books show of a completed task has none; up to 200 a run of 150 runs a framework).
-          executor.completedTasks = appendBounded(executor.completedTasks, task.info.data === undefined ? task : { ...task, info: withoutData(task.info) }, MAX_COMPLETED_TASKS_PER_EXECUTOR);
+          // Kept without its `data` (what the books show of a completed task has none; up to 200 a
+          // run of 150 runs a framework), and without updates still pending: the update manager
+          // drops those when the terminal one is acknowledged, and a replay would not find them
+          // (the task is completed when they come; the journal property test).
+          const updates = task.updates.every((candidate) => candidate.acknowledged) ? task.updates : task.updates.filter((candidate) => candidate.acknowledged);
+          const completed = task.info.data === undefined && updates === task.updates ? task : { ...task, info: withoutData(task.info), updates };
+          executor.completedTasks = appendBounded(executor.completedTasks, completed, MAX_COMPLETED_TASKS_PER_EXECUTOR);
         }
         if (executor.ended && executor.tasks.size === 0 && framework !== undefined) completeExecutor(framework, executor);
       }
@@ -337,31 +342,52 @@ export function checkpointRecords(agent: RecoveredAgent): CheckpointRecord[] {
   return records;
 }
 
-/** A framework's records: the framework, its completed runs (oldest first), then its live runs. */
+/**
+ * A framework's records: the framework, its completed runs (oldest first), then its live runs,
+ * whose completed tasks all come before any live task. A task id may be used again once its
+ * task completed, in another of the framework's executors (Mesos checks ids against live tasks
+ * only), and an update record finds its task by id: written run by run, the old task's updates
+ * replayed onto the new one and completed it (the journal property test).
+ */
 function frameworkRecords(records: CheckpointRecord[], frameworkId: string, framework: RecoveredFramework): void {
   records.push({ t: 'framework', frameworkId, info: framework.info, ...(framework.pid !== undefined ? { pid: framework.pid } : {}) });
-  for (const executor of [...framework.completedExecutors, ...framework.executors.values()]) {
-    {
-      const executorId = executor.info.executorId;
-      const { runId } = executor;
-      records.push({
-        t: 'executor', frameworkId, info: executor.info, runId, directory: executor.directory, commandExecutor: executor.commandExecutor,
-        ...(executor.role !== undefined ? { role: executor.role } : {}),
-        ...(executor.tokenSha256 !== undefined ? { tokenSha256: executor.tokenSha256 } : {}),
-      });
-      if (executor.processId !== undefined) {
-        records.push({ t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId, ...(executor.bootId !== undefined ? { bootId: executor.bootId } : {}) });
-      }
-      if (executor.pid !== undefined) records.push({ t: 'executorPid', frameworkId, executorId, runId, pid: executor.pid });
-      // Completed tasks first: replayed, each acknowledgement of a terminal update completes its task again.
-      for (const task of [...executor.completedTasks, ...executor.tasks.values()]) {
-        records.push({ t: 'task', frameworkId, executorId, task: task.info, ...(task.role !== undefined ? { role: task.role } : {}) });
-        for (const entry of task.updates) {
-          records.push({ t: 'update', update: entry.update });
-          if (entry.acknowledged && entry.update.uuid !== undefined) records.push({ t: 'ack', frameworkId, taskId: task.info.taskId, uuid: entry.update.uuid });
-        }
-      }
-      if (executor.ended) records.push({ t: 'executorEnded', frameworkId, executorId, runId });
+  for (const executor of framework.completedExecutors) {
+    runRecords(records, frameworkId, executor);
+    taskRecords(records, frameworkId, executor, executor.completedTasks);
+    if (executor.ended) records.push({ t: 'executorEnded', frameworkId, executorId: executor.info.executorId, runId: executor.runId });
+  }
+  const live = [...framework.executors.values()];
+  for (const executor of live) runRecords(records, frameworkId, executor);
+  for (const executor of live) taskRecords(records, frameworkId, executor, executor.completedTasks);
+  for (const executor of live) taskRecords(records, frameworkId, executor, executor.tasks.values());
+  for (const executor of live) {
+    if (executor.ended) records.push({ t: 'executorEnded', frameworkId, executorId: executor.info.executorId, runId: executor.runId });
+  }
+}
+
+/** A run's own records: the run, its process and its actor. */
+function runRecords(records: CheckpointRecord[], frameworkId: string, executor: RecoveredExecutor): void {
+  const executorId = executor.info.executorId;
+  const { runId } = executor;
+  records.push({
+    t: 'executor', frameworkId, info: executor.info, runId, directory: executor.directory, commandExecutor: executor.commandExecutor,
+    ...(executor.role !== undefined ? { role: executor.role } : {}),
+    ...(executor.tokenSha256 !== undefined ? { tokenSha256: executor.tokenSha256 } : {}),
+  });
+  if (executor.processId !== undefined) {
+    records.push({ t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId, ...(executor.bootId !== undefined ? { bootId: executor.bootId } : {}) });
+  }
+  if (executor.pid !== undefined) records.push({ t: 'executorPid', frameworkId, executorId, runId, pid: executor.pid });
+}
+
+/** `tasks` of a run with their updates and acknowledgements (replayed, a completed task's acknowledged terminal update completes it again). */
+function taskRecords(records: CheckpointRecord[], frameworkId: string, executor: RecoveredExecutor, tasks: Iterable<RecoveredTask>): void {
+  const executorId = executor.info.executorId;
+  for (const task of tasks) {
+    records.push({ t: 'task', frameworkId, executorId, task: task.info, ...(task.role !== undefined ? { role: task.role } : {}) });
+    for (const entry of task.updates) {
+      records.push({ t: 'update', update: entry.update });
+      if (entry.acknowledged && entry.update.uuid !== undefined) records.push({ t: 'ack', frameworkId, taskId: task.info.taskId, uuid: entry.update.uuid });
     }
   }
 }
