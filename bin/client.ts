@@ -239,8 +239,11 @@ export async function leaderBehind(bin: string, address: string, tls?: TlsOption
   }
 }
 
-/** A small endpoint a leading master serves and a standby redirects to the leader (`leaderBehind`). */
-const LEADER_ONLY_PATH = '/master/flags';
+/**
+ * A small endpoint a leading master serves and a standby redirects to the leader (`leaderBehind`):
+ * not `/master/flags`, which a standby serves itself, as Mesos'.
+ */
+const LEADER_ONLY_PATH = '/master/roles';
 const HTTP_TEMPORARY_REDIRECT = 307;
 const HTTP_SERVICE_UNAVAILABLE = 503;
 

@@ -19,14 +19,15 @@ import { whenConnected, type ZooKeeperClient, type ZooKeeperConnector, type ZooK
 import type { ActorHost } from '../../lib/process';
 import type { MasterInfo } from '../../lib/protocol';
 import { MASTER_ACTOR_ID } from './constants';
-import { httpAuthenticationOf, type MasterFlags } from './flags';
+import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
+import { flagsResponse } from '../../lib/info-actors';
 import { attachMetricsSource, metricsAccess, type DetachMetrics, type MetricsSource } from '../../lib/metrics';
 import { masterInfoOf } from './master';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
 import { notLeadingMetrics, StandbyMaster, type HeldRegistration } from './standby';
 import { apiActorId, StandbyApi } from './v1-scheduler';
-import { DEFAULT_MASTER_ACTOR_IDS, spawnMasterInfoActors, startMaster, type MasterActorIds, type MasterHandle } from './start';
+import { DEFAULT_MASTER_ACTOR_IDS, masterFlagsAccess, spawnMasterInfoActors, startMaster, type MasterActorIds, type MasterHandle } from './start';
 import type { Actor } from '../../lib/actor';
 
 /** Where a contending master stands. */
@@ -268,7 +269,12 @@ export class ContendingMaster {
     if (this.standby !== undefined || this.state === 'stopped') return;
     const { host, flags } = this.options;
     const own = this.ownPid;
-    const standby = new StandbyMaster({ pid: own.toString(), hostname: flags.hostname ?? own.host }, this.startedAtMs, own.id);
+    const flagsAccess = masterFlagsAccess(flags);
+    const standby = new StandbyMaster({
+      pid: own.toString(), hostname: flags.hostname ?? own.host,
+      // Its own flags, as Mesos' standby answers `/master/flags` (the leader's are another master's).
+      flags: (request) => flagsResponse(request, flagsAccess, () => renderMasterFlags(flags)),
+    }, own.id);
     host.spawn(standby);
     // The host's one master sends the web UI's `/` to the leader's while it stands by (a leading
     // master's start makes its web UI actor the delegate instead).

@@ -1,18 +1,17 @@
 /**
- * A master that does not lead (`--zk`): it holds the master's address while it contends, serves
- * `/master/state` saying who leads, redirects the other endpoints to the leader (307, or 503
- * when no master leads), and drops what agents and schedulers send it (Mesos' non-elected
- * master ignores them too; their detectors take them to the leader). Its host's `/` (the web
+ * A master that does not lead (`--zk`): it holds the master's address while it contends,
+ * redirects the leader's endpoints to the leader (307 to `//host:port/master/<path>?<query>`, or
+ * 503 when no master leads), serves `/master/flags`, `/master/health` and `/master/redirect`
+ * itself (all as Mesos' non-elected master), and drops what agents and schedulers send it
+ * (Mesos' ignores them too; their detectors take them to the leader). Its host's `/` (the web
  * UI) redirects to the leader's. Once elected, the bin replaces it with a `Master` at the same
  * address.
  */
 import { Actor } from '../../lib/actor';
 import type { DetectedMaster } from '../../lib/ha/election';
-import type { HttpResponse } from '../../lib/process';
+import type { HttpRequest, HttpResponse } from '../../lib/process';
 import * as Messages from '../../lib/protocol/messages';
-import { buildInfo, VERSION } from '../../lib/version';
 import { MASTER_ACTOR_ID } from './constants';
-import { renderMasterInfo } from './http';
 
 /** Senders a standby names in its log when it drops their messages (the rest are logged at debug). */
 export const MAX_STANDBY_LOGGED_SENDERS = 1_000;
@@ -47,8 +46,20 @@ const STANDBY_WARNED_REGISTRATIONS: ReadonlySet<string> = new Set([
   Messages.RegisterAgent.name, Messages.ReregisterAgent.name, Messages.RegisterFramework.name, Messages.ReregisterFramework.name,
 ]);
 
-/** The endpoints a leading master serves under `/master`, redirected to the leader by a standby. */
-const REDIRECTED_ROUTES = ['/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/weights', '/quota', '/teardown', '/api/v1/scheduler', '/api/v1'] as const;
+/**
+ * The endpoints a leading master serves under `/master`, redirected to the leader by a standby.
+ * `/state` among them, as Mesos': a standby once served its own, with no frameworks or agents,
+ * which a dashboard or `curl -L` behind a load balancer over the masters read as an empty cluster.
+ */
+const REDIRECTED_ROUTES = ['/state', '/state.json', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/weights', '/quota', '/teardown', '/api/v1/scheduler', '/api/v1'] as const;
+
+/** Who a standby is: its pid text, what it advertises, and how it answers `/master/flags` (its own flags, as Mesos' standby). */
+export interface StandbyIdentity {
+  readonly pid: string;
+  readonly hostname: string;
+  /** `GET /master/flags` (authentication and `view_flags` included: `flagsResponse`); without it the route is the leader's (307). */
+  readonly flags?: (request: HttpRequest) => HttpResponse;
+}
 
 /**
  * The non-leading master actor (id `master`).
@@ -68,22 +79,19 @@ export class StandbyMaster extends Actor {
   private readonly loggedSenders = new Set<string>();
   /** While elected and recovering: the registrations to hand to the master (by sender and kind: the latest). */
   private held: Map<string, HeldRegistration> | undefined;
-  private readonly startTimeMs: number;
 
-  /** @param pid this master's own pid text; @param hostname what it advertises */
-  /** @param nowMs when its process started (`start_time`) @param actorId default `master` (a simulation running several masters on one host gives each its own) */
-  constructor(private readonly own: { readonly pid: string; readonly hostname: string }, nowMs: number, actorId: string = MASTER_ACTOR_ID) {
+  /** @param own who this master is (`StandbyIdentity`) @param actorId default `master` (a simulation running several masters on one host gives each its own) */
+  constructor(private readonly own: StandbyIdentity, actorId: string = MASTER_ACTOR_ID) {
     super(actorId);
-    this.startTimeMs = nowMs;
     // By name: the bodies are not read, so they need no checking.
     for (const type of MASTER_BOUND_MESSAGES) this.install(type.name, (from, body) => this.notLeading(from.toString(), type.name, body));
-    this.route('/state', () => ({ status: 200, body: this.state() }));
-    this.route('/state.json', () => ({ status: 200, body: this.state() }));
     this.route('/health', () => ({ status: 200, body: '' }));
     this.route('/redirect', () => this.redirect(''));
-    for (const path of REDIRECTED_ROUTES) this.route(path, () => this.redirect(`/master${path}`));
+    const flags = own.flags;
+    this.route('/flags', (request) => (flags !== undefined ? flags(request) : this.redirect('/master/flags', request)));
+    for (const path of REDIRECTED_ROUTES) this.route(path, (request) => this.redirect(`/master${path}`, request));
     // `DELETE /master/quota/<role>`: the role goes along.
-    this.route('/quota/*', (request) => this.redirect(`/master${request.path}`));
+    this.route('/quota/*', (request) => this.redirect(`/master${request.path}`, request));
     // The web UI: a standby's host delegates `/` here (ContendingMaster), and it sends the
     // browser to the leader's UI.
     this.route('/', () => this.redirect('/'));
@@ -143,27 +151,14 @@ export class StandbyMaster extends Actor {
     return this.redirect(path);
   }
 
-  /** 307 to the leader (Mesos: protocol-relative `//host:port`), 503 when none leads. */
-  private redirect(path: string): HttpResponse {
+  /**
+   * 307 to `path` at the leader (Mesos: protocol-relative `//host:port/path`), with `request`'s
+   * query (`/master/tasks?limit=10` keeps its limit there), 503 when none leads.
+   */
+  private redirect(path: string, request?: HttpRequest): HttpResponse {
     const leader = this.leader;
     if (leader === undefined || leader.pid === this.own.pid) return { status: 503, body: 'no master is leading\n' };
-    return { status: 307, headers: { location: `//${leader.info.hostname}:${leader.info.port}${path}` }, body: '' };
-  }
-
-  private state(): Record<string, unknown> {
-    return {
-      version: VERSION,
-      ...buildInfo(),
-      start_time: this.startTimeMs / 1000,
-      pid: this.own.pid,
-      hostname: this.own.hostname,
-      elected: false,
-      ...(this.leader ? { leader: this.leader.pid, leader_info: renderMasterInfo(this.leader.info) } : {}),
-      activated_slaves: 0,
-      deactivated_slaves: 0,
-      unreachable_slaves: 0,
-      frameworks: [],
-      slaves: [],
-    };
+    const query = request === undefined ? '' : new URLSearchParams(request.query).toString();
+    return { status: 307, headers: { location: `//${leader.info.hostname}:${leader.info.port}${path}${query === '' ? '' : `?${query}`}` }, body: '' };
   }
 }

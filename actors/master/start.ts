@@ -5,7 +5,7 @@ import { Allocator } from '../allocator/allocator';
 import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
 import { checkMasterFlags, httpAuthenticationOf, registryPathOf, renderMasterFlags, type MasterFlags } from './flags';
-import { spawnInfoActors } from '../../lib/info-actors';
+import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { Authorizer } from '../../lib/acls';
 import { Master } from './master';
 import { apiActorId, SchedulerApi } from './v1-scheduler';
@@ -173,11 +173,13 @@ function metricsSnapshot(host: ActorHost, id: string): Promise<Record<string, nu
  * at its start, so that a standby's host answers them too.
  */
 export function spawnMasterInfoActors(host: ActorHost, flags: MasterFlags): Actor[] {
+  return spawnInfoActors(host, () => renderMasterFlags(flags), masterFlagsAccess(flags));
+}
+
+/** Who may read a master's flags (`/flags`, and a standby's `/master/flags`): its HTTP authentication and `view_flags` ACLs. */
+export function masterFlagsAccess(flags: MasterFlags): FlagsAccess {
   const authorizer = flags.acls === undefined ? undefined : new Authorizer(flags.acls);
-  return spawnInfoActors(host, () => renderMasterFlags(flags), {
-    authentication: httpAuthenticationOf(flags),
-    denial: (principal) => authorizer?.denial('view_flags', principal),
-  });
+  return { authentication: httpAuthenticationOf(flags), denial: (principal) => authorizer?.denial('view_flags', principal) };
 }
 
 /**

@@ -53,14 +53,28 @@ interface MasterProcess {
   readonly pid: string;
 }
 
-/** A master's answer to GET /master/state: its status and document (both undefined if it did not answer in time). */
-async function askState(master: MasterProcess, timeoutMs: number): Promise<{ status: number | undefined; state: MasterStateJson | undefined }> {
+/** A master's answer to GET /master/state, not followed if it redirects (as Mesos', a standby's 307 names the leader). */
+interface StateAnswer {
+  /** Undefined if it did not answer in time. */
+  readonly status: number | undefined;
+  /** Its document, if it served one (the leader). */
+  readonly state: MasterStateJson | undefined;
+  /** A redirect's `Location` (`//host:port/master/state`). */
+  readonly location: string | undefined;
+}
+
+async function askState(master: MasterProcess, timeoutMs: number): Promise<StateAnswer> {
   try {
-    const response = await fetch(`http://${master.address}/master/state`, { signal: AbortSignal.timeout(timeoutMs) });
-    return { status: response.status, state: response.ok ? ((await response.json()) as MasterStateJson) : undefined };
+    const response = await fetch(`http://${master.address}/master/state`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    return { status: response.status, state: response.ok ? ((await response.json()) as MasterStateJson) : undefined, location: response.headers.get('location') ?? undefined };
   } catch {
-    return { status: undefined, state: undefined };
+    return { status: undefined, state: undefined, location: undefined };
   }
+}
+
+/** Whether a redirect's `Location` sends to `master`. */
+function redirectsTo(location: string | undefined, master: MasterProcess): boolean {
+  return location !== undefined && location.startsWith(`//${master.address}/`);
 }
 
 /** A master's /master/state, or undefined if it does not answer it (in time, or at all). */
@@ -392,11 +406,10 @@ const skipReason = zooKeeperSkipReason();
     await pollFor(async () => (/mesos-master: not leading/.test(leader.bin.stdout.slice(outputBeforeMs)) ? true : undefined), WAIT_MS, 'the resumed leader to say it no longer leads');
     const steppedDownMs = since(resumedMs);
     monitor.steppedDown(leader);
-    const resumedState = await pollFor(async () => {
-      const state = await stateOf(leader);
-      return state?.elected === false && state.leader === newLeader.pid ? state : undefined;
-    }, WAIT_MS, 'the resumed leader to stand by and name the new leader');
-    expect(resumedState.pid).to.equal(leader.pid);
+    await pollFor(async () => {
+      const answer = await askState(leader, STATE_REQUEST_TIMEOUT_MS);
+      return answer.status === 307 && redirectsTo(answer.location, newLeader) ? answer : undefined;
+    }, WAIT_MS, 'the resumed leader to stand by and redirect to the new leader');
     // Some more polls with all three up, then the verdict.
     const roundsAfterResume = monitor.rounds;
     await pollFor(async () => (monitor.rounds >= roundsAfterResume + 10 ? true : undefined), WAIT_MS, 'more polls of the masters');
@@ -423,9 +436,10 @@ const skipReason = zooKeeperSkipReason();
     expect(lines[0]).to.match(/^FRAMEWORK\s+TASK\s+AGENT\s+STATE\s+RESOURCES$/);
     expect(lines.slice(1)).to.have.length(1);
     expect(lines[1]).to.match(/^listed\s+listed\s+\S+ \(127\.0\.0\.1:\d+\)\s+TASK_RUNNING\s+cpus:0\.1;mem:32$/);
-    // Only the leader could have listed it: a standby lists no frameworks.
+    // Only the leader could have listed it: a standby serves no state (it redirects to the leader, as Mesos').
     const standby = masters.find((master) => master !== leader) as MasterProcess;
-    expect((await stateOf(standby))?.frameworks).to.deep.equal([]);
+    const atStandbyState = await askState(standby, STATE_REQUEST_TIMEOUT_MS);
+    expect([atStandbyState.status, redirectsTo(atStandbyState.location, leader)]).to.deep.equal([307, true]);
     // mesos-ps given the standby's address lists the leader's tasks, and says so (it printed an empty table).
     const atStandby = start('mesos-ps', ['--master', standby.address]);
     expect(await within(atStandby.exited, WAIT_MS, 'mesos-ps at the standby'), atStandby.stderr).to.equal(0);
@@ -538,6 +552,7 @@ interface Request {
   settled: boolean;
   status: number | undefined;
   state: MasterStateJson | undefined;
+  location: string | undefined;
   answered: Promise<void>;
   /** Asked after its master said it stood down. */
   readonly afterStepDown: boolean;
@@ -584,7 +599,8 @@ class LeadershipMonitor {
         if (request.status !== undefined) this.answers++;
         if (request.status === 503) this.unconfirmed++;
         if (claimsToLead(request.state)) claimants.push(master.pid);
-        if (request.afterStepDown && request.state?.leader === master.pid) this.staleSelfLeaders.push({ round: this.rounds + 1, pid: master.pid });
+        const namesItself = request.state?.leader === master.pid || redirectsTo(request.location, master);
+        if (request.afterStepDown && namesItself) this.staleSelfLeaders.push({ round: this.rounds + 1, pid: master.pid });
       }
       this.rounds++;
       for (const pid of claimants) if (!this.claimants.includes(pid)) this.claimants.push(pid);
@@ -603,10 +619,11 @@ class LeadershipMonitor {
   }
 
   private ask(master: MasterProcess): Request {
-    const request: Request = { settled: false, status: undefined, state: undefined, answered: Promise.resolve(), afterStepDown: this.stoodDown.has(master) };
-    request.answered = askState(master, MONITOR_REQUEST_TIMEOUT_MS).then(({ status, state }) => {
+    const request: Request = { settled: false, status: undefined, state: undefined, location: undefined, answered: Promise.resolve(), afterStepDown: this.stoodDown.has(master) };
+    request.answered = askState(master, MONITOR_REQUEST_TIMEOUT_MS).then(({ status, state, location }) => {
       request.status = status;
       request.state = state;
+      request.location = location;
       request.settled = true;
     });
     return request;

@@ -625,7 +625,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
   it('on a master that does not lead: 307 to the leader\'s /api/v1 (and /master/api/v1) with its port, or 503 when none leads', async () => {
     const host = await netHost();
     try {
-      const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'me.local' }, Date.now());
+      const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'me.local' });
       host.spawn(standby);
       host.spawn(new StandbyApi(apiActorId('master'), (path) => standby.redirectTo(path)));
       expect((await call(host.address, { type: 'GET_STATE' })).status).to.equal(503);
