@@ -35,4 +35,5 @@ export {
 } from './resources/roles';
 export { fromUnits, roundScalar, toUnits } from './resources/scalar';
 export { itemError, nameError, rangeError, scalarError } from './resources/validate';
+export { plainResourcesText } from './resources/text';
 export { normalizeRanges, rangesContain, rangesSize, subtractRanges, unionRanges } from './resources/ranges';

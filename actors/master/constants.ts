@@ -120,8 +120,20 @@ export const REGISTRY_RETRY_INITIAL_MS = 500;
 /** ... up to this long between attempts. Nothing waiting is acknowledged meanwhile. */
 export const REGISTRY_RETRY_MAX_MS = 30_000;
 
-/** Version of the registry file's format; a file with another version is refused. */
-export const REGISTRY_FORMAT_VERSION = 1;
+/**
+ * Version of the registry's format this master writes: 2 keeps an agent's resources as their
+ * text where it says them exactly (`cpus:8;mem:15360;disk:100000;ports:[31000-32000]`: ~250 of
+ * the ~500 characters an agent took as Mesos JSON, in the snapshot and in the log). A master
+ * reads 1 and 2 (`READABLE_REGISTRY_FORMAT_VERSIONS`) and refuses any other version; a master
+ * of an older release refuses 2, naming the version.
+ */
+export const REGISTRY_FORMAT_VERSION = 2;
+
+/** The registry format versions a master reads (1: resources always as JSON). */
+export const READABLE_REGISTRY_FORMAT_VERSIONS = [1, 2] as const;
+
+/** Longest resources text of one agent the registry reads (its declared resources, as text). */
+export const MAX_REGISTRY_RESOURCES_TEXT_CHARS = 65_536;
 
 /** Longest detail (e.g. a validation error naming a peer's field) the master puts in a FrameworkError. */
 export const MAX_ERROR_DETAIL_LENGTH = 512;

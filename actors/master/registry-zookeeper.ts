@@ -22,10 +22,11 @@ import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { isZooKeeperError, type ZooKeeperClient, type ZooKeeperOperation } from '../../lib/ha/zookeeper';
 import { parseJournalLine } from '../../lib/journal';
-import { REGISTRY_FORMAT_VERSION } from './constants';
+import { READABLE_REGISTRY_FORMAT_VERSIONS, REGISTRY_FORMAT_VERSION } from './constants';
 import {
   LoggedBatchSchema,
   parseRegistry,
+  serializeRegistryValue,
   RegistryFencedError,
   type LoggedBatch,
   type RegistryData,
@@ -41,7 +42,7 @@ export const REGISTRY_ZOOKEEPER_MAX_READS_IN_FLIGHT = 64;
 export const REGISTRY_ZNODE = 'registry';
 
 const MetaSchema = z.object({
-  format: z.literal(REGISTRY_FORMAT_VERSION),
+  format: z.union([z.literal(READABLE_REGISTRY_FORMAT_VERSIONS[0]), z.literal(READABLE_REGISTRY_FORMAT_VERSIONS[1])]),
   writer: z.string().min(1),
   snapshot: z.object({ name: z.string().min(1), parts: z.number().int().positive(), seq: z.number().int().nonnegative() }).nullable(),
   seq: z.number().int().nonnegative(),
@@ -115,13 +116,13 @@ export class ZooKeeperRegistryStore implements RegistryStore {
   async append(batch: LoggedBatch): Promise<void> {
     await this.settleUncertainty();
     const meta = this.currentMeta();
-    await this.write(`log-${batch.seq}`, splitText(JSON.stringify(batch), this.partBytes), { ...meta, writer: this.writer, seq: batch.seq });
+    await this.write(`log-${batch.seq}`, splitText(serializeRegistryValue(batch), this.partBytes), { ...meta, writer: this.writer, seq: batch.seq });
   }
 
   async compact(data: RegistryData): Promise<void> {
     await this.settleUncertainty();
     const name = `snapshot-${data.seq ?? 0}-${this.writer}-${this.snapshots++}`;
-    const text = JSON.stringify(data);
+    const text = serializeRegistryValue(data);
     const parts = splitText(text, this.partBytes);
     await this.write(name, parts, { format: REGISTRY_FORMAT_VERSION, writer: this.writer, snapshot: { name, parts: parts.length, seq: data.seq ?? 0 }, seq: data.seq ?? 0 });
     void this.collectGarbage();

@@ -31,20 +31,42 @@ import { MetricTimer } from '../../lib/metrics/timer';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
 import { AgentInfoSchema, type AgentInfo } from '../../lib/protocol';
 import { ownRecord } from '../../lib/protocol/own-record';
-import { MAX_REGISTRY_AGENT_IP_LENGTH, MAX_REMOVED_AGENTS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION, REGISTRY_RETRY_INITIAL_MS, REGISTRY_RETRY_MAX_MS } from './constants';
+import {
+  MAX_REGISTRY_AGENT_IP_LENGTH, MAX_REGISTRY_RESOURCES_TEXT_CHARS, MAX_REMOVED_AGENTS, READABLE_REGISTRY_FORMAT_VERSIONS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION,
+  REGISTRY_RETRY_INITIAL_MS, REGISTRY_RETRY_MAX_MS,
+} from './constants';
+import { plainResourcesText, Resources } from '../../lib/resources';
 
 /**
  * An admitted agent: its id, its info, and the IP (host part) of the pid it registered from, so
  * that a master recovering it after a failover takes its re-registration only from there, as it
  * does for an agent it admitted itself (absent in registries written before 2026-12-05).
  */
-const RegistryAgentSchema = z.object({ id: z.string().min(1), info: AgentInfoSchema, ip: z.string().max(MAX_REGISTRY_AGENT_IP_LENGTH).optional() });
+const RegistryAgentSchema = z.object({ id: z.string().min(1), info: storedAgentInfoSchema(), ip: z.string().max(MAX_REGISTRY_AGENT_IP_LENGTH).optional() });
 const UnreachableAgentSchema = z.object({ id: z.string().min(1), timeMs: z.number() });
 /** Resource name → amount (Mesos' `QuotaConfig` guarantees and limits). */
 const QuantitiesSchema = ownRecord(z.string().min(1), z.number().nonnegative());
 const RoleQuotaSchema = z.object({ guarantees: QuantitiesSchema, limits: QuantitiesSchema });
+/**
+ * An agent's info as the registry stores it: its resources as text where that says them exactly
+ * (format 2, `plainResourcesText`), else as Mesos JSON; read back as JSON.
+ */
+function storedAgentInfoSchema() {
+  return AgentInfoSchema.extend({
+    resources: z.union([z.string().max(MAX_REGISTRY_RESOURCES_TEXT_CHARS), AgentInfoSchema.shape.resources]).transform((resources, context) => {
+      if (typeof resources !== 'string') return resources;
+      try {
+        return Resources.parse(resources).toJSON();
+      } catch (error) {
+        context.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  });
+}
+
 const RegistryDataSchema = z.object({
-  version: z.literal(REGISTRY_FORMAT_VERSION),
+  version: z.union([z.literal(READABLE_REGISTRY_FORMAT_VERSIONS[0]), z.literal(READABLE_REGISTRY_FORMAT_VERSIONS[1])]),
   /** The last logged batch this snapshot includes (absent in files written before the log existed: 0). */
   seq: z.number().int().nonnegative().optional(),
   agents: z.array(RegistryAgentSchema),
@@ -59,7 +81,7 @@ const RegistryDataSchema = z.object({
 
 const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('admit'), agent: RegistryAgentSchema }),
-  z.object({ type: z.literal('update'), agentId: z.string().min(1), info: AgentInfoSchema }),
+  z.object({ type: z.literal('update'), agentId: z.string().min(1), info: storedAgentInfoSchema() }),
   z.object({ type: z.literal('markUnreachable'), agentIds: z.array(z.string().min(1)), timeMs: z.number() }),
   z.object({ type: z.literal('markReachable'), agent: RegistryAgentSchema }),
   z.object({ type: z.literal('remove'), agentId: z.string().min(1) }),
@@ -147,11 +169,11 @@ class DiskStore implements RegistryStore {
   }
 
   append(batch: LoggedBatch): Promise<void> {
-    return this.disk.appendFile(registryLogPathOf(this.location), `${JSON.stringify(batch)}\n`);
+    return this.disk.appendFile(registryLogPathOf(this.location), `${serializeRegistryValue(batch)}\n`);
   }
 
   async compact(data: RegistryData): Promise<void> {
-    await this.disk.writeFileAtomically(this.location, `${JSON.stringify(data)}\n`);
+    await this.disk.writeFileAtomically(this.location, `${serializeRegistryValue(data)}\n`);
     await this.disk.writeFileAtomically(registryLogPathOf(this.location), '');
   }
 }
@@ -647,9 +669,50 @@ interface OpenTimes {
   readonly atMs: number;
 }
 
-/** Bytes of `value` as the stores write it (JSON and a newline). */
+/** Bytes of `value` as the stores write it (its text and a newline), once a store wrote it: the text kept for it goes. */
 function serializedBytes(value: RegistryData | LoggedBatch): number {
-  return Buffer.byteLength(JSON.stringify(value)) + 1;
+  const bytes = Buffer.byteLength(serializeRegistryValue(value)) + 1;
+  lastSerialized = NOTHING_SERIALIZED;
+  return bytes;
+}
+
+/**
+ * A snapshot or a logged batch as the stores write it: JSON, each agent's resources as their
+ * text where that says them exactly (format 2). The last value's text is kept until
+ * `serializedBytes` counts the bytes of what a store just wrote (`registrar/registry_size_bytes`):
+ * a snapshot's text at 100k agents is ~25 MB, made once.
+ */
+export function serializeRegistryValue(value: RegistryData | LoggedBatch): string {
+  if (value === lastSerialized.value) return lastSerialized.text;
+  const text = JSON.stringify('ops' in value ? { ...value, ops: value.ops.map(storedOperation) } : { ...value, agents: value.agents.map(storedAgent) });
+  lastSerialized = { value, text };
+  return text;
+}
+
+const NOTHING_SERIALIZED = { value: undefined, text: '' };
+/** The value `serializeRegistryValue` made text of last, until `serializedBytes` counts it (a snapshot's text is not kept between writes). */
+let lastSerialized: { readonly value: unknown; readonly text: string } = NOTHING_SERIALIZED;
+
+/** An operation as the stores write it (`serializeRegistryValue`). */
+function storedOperation(op: RegistryOperation): unknown {
+  switch (op.type) {
+    case 'admit':
+    case 'markReachable':
+      return { ...op, agent: storedAgent(op.agent) };
+    case 'update':
+      return { ...op, info: storedInfo(op.info) };
+    default:
+      return op;
+  }
+}
+
+function storedAgent(agent: RegistryAgent): unknown {
+  return { ...agent, info: storedInfo(agent.info) };
+}
+
+function storedInfo(info: AgentInfo): unknown {
+  const text = plainResourcesText(info.resources);
+  return text === undefined ? info : { ...info, resources: text };
 }
 
 function emptyRegistry(): RegistryData {

@@ -8,7 +8,7 @@ import { ResourceParseError } from './errors';
 import { normalizeRanges } from './ranges';
 import { roundScalar } from './scalar';
 import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
-import { UNRESERVED_ROLE, type Range, type Resource } from './types';
+import { MAX_RANGE_VALUE, MAX_SCALAR_VALUE, UNRESERVED_ROLE, type Range, type Resource, type ResourceJSON } from './types';
 
 /** A decimal number, optionally with an exponent (no sign, no `Infinity`, no hex). */
 const DECIMAL_NUMBER = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -37,6 +37,55 @@ export function parseResourcesText(text: string, defaultRole: string): Resource[
     entries.push(entry);
   }
   return entries;
+}
+
+/**
+ * The text of a JSON resource list when it says the list exactly, else undefined: every entry an
+ * unreserved (`role: "*"`) scalar or ranges with only those fields, in the canonical form
+ * `Resources.toJSON` makes (names unique and valid, scalars positive and rounded, ranges sorted,
+ * apart and in bounds), so that `Resources.parse(text).toJSON()` is `list` again field for
+ * field. One pass, no parsing: what the registry writes for each agent (an agent's declared
+ * resources are such a list; reserved, shared or disk resources stay JSON).
+ * @example plainResourcesText(Resources.parse('cpus:8;ports:[31000-32000]').toJSON()) // 'cpus:8;ports:[31000-32000]'
+ */
+export function plainResourcesText(list: readonly ResourceJSON[]): string | undefined {
+  let text = '';
+  const names = new Set<string>();
+  for (const entry of list) {
+    if (entry.role !== UNRESERVED_ROLE || nameError(entry.name) !== undefined || names.has(entry.name)) return undefined;
+    names.add(entry.name);
+    let value: string | undefined;
+    let fields = 0;
+    for (const key in entry) if (Object.prototype.hasOwnProperty.call(entry, key)) fields++;
+    if (fields !== 4) return undefined;
+    if (entry.type === 'SCALAR') value = plainScalarText(entry.scalar);
+    else if (entry.type === 'RANGES') value = plainRangesText(entry.ranges);
+    if (value === undefined) return undefined;
+    text += `${text.length === 0 ? '' : ';'}${entry.name}:${value}`;
+  }
+  return text;
+}
+
+function plainScalarText(scalar: ResourceJSON['scalar']): string | undefined {
+  if (typeof scalar !== 'object' || scalar === null || Object.keys(scalar).length !== 1) return undefined;
+  const value = scalar.value;
+  if (typeof value !== 'number' || !(value > 0) || value > MAX_SCALAR_VALUE || roundScalar(value) !== value) return undefined;
+  return String(value);
+}
+
+function plainRangesText(ranges: ResourceJSON['ranges']): string | undefined {
+  if (typeof ranges !== 'object' || ranges === null || Object.keys(ranges).length !== 1 || !Array.isArray(ranges.range) || ranges.range.length === 0) return undefined;
+  let text = '';
+  let previousEnd = -2;
+  for (const range of ranges.range) {
+    if (typeof range !== 'object' || range === null || Object.keys(range).length !== 2) return undefined;
+    const { begin, end } = range;
+    // Apart: a range touching the one before it would be merged with it.
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin < 0 || end < begin || end > MAX_RANGE_VALUE || begin <= previousEnd + 1) return undefined;
+    text += `${text.length === 0 ? '' : ','}${begin}-${end}`;
+    previousEnd = end;
+  }
+  return `[${text}]`;
 }
 
 /** One entry in the text syntax (empty entries are never stored, so never formatted). */

@@ -10,6 +10,7 @@ import {
   roleAncestors,
   roleError,
   topLevelRole,
+  plainResourcesText,
   type Resource,
 } from '../../lib/resources';
 import { NAMES_SCANNED, SCALAR_ENTRY_CACHE_SLOTS, scalarEntry as madeScalarEntry } from '../../lib/resources/entry';
@@ -319,6 +320,41 @@ describe('lib/resources', () => {
           return entry.type === 'SCALAR' && entry.name === name && entry.role === role && entry.value === value;
         },
       ), { numRuns: 20 * SCALAR_ENTRY_CACHE_SLOTS });
+    });
+  });
+
+  describe('plainResourcesText (the registry\'s resources, format 2)', () => {
+    /** A JSON list with some entries bent out of canonical form (what the registry must keep as JSON). */
+    const bent = fc.tuple(resources, fc.nat(), fc.constantFrom('role', 'extra', 'scalar', 'ranges', 'duplicate', 'none')).map(([value, index, how]) => {
+      const list = value.toJSON().map((entry) => structuredClone(entry));
+      const entry = list[index % Math.max(1, list.length)];
+      if (entry === undefined) return list;
+      if (how === 'role') delete entry.role;
+      else if (how === 'extra') Object.assign(entry, { revocable: {} });
+      else if (how === 'scalar' && entry.scalar !== undefined) entry.scalar.value += 0.0001;
+      else if (how === 'ranges' && entry.ranges !== undefined) entry.ranges.range.reverse().push({ begin: 0, end: 0 });
+      else if (how === 'duplicate') list.push(structuredClone(entry));
+      return list;
+    });
+
+    it('gives a text only when parsing it gives the list back field for field, and one for every unreserved scalar and ranges list', () => {
+      fc.assert(fc.property(bent, (list) => {
+        const text = plainResourcesText(list);
+        if (text !== undefined) expect(Resources.parse(text).toJSON(), text).to.deep.equal(list);
+      }), { numRuns: 2_000, seed: 13_1207 });
+      fc.assert(fc.property(resources, (value) => {
+        const plain = Resources.of([...value].filter((entry) => entry.role === '*' && entry.type !== 'SET'));
+        expect(plainResourcesText(plain.toJSON())).to.equal(plain.format());
+      }), { numRuns: 500, seed: 13_1208 });
+    });
+
+    it('keeps reserved, set and non-canonical lists as JSON', () => {
+      expect(plainResourcesText(Resources.parse('cpus:8;mem:1024;ports:[1-2,4-5]').toJSON())).to.equal('cpus:8;mem:1024;ports:[1-2,4-5]');
+      expect(plainResourcesText(Resources.parse('cpus(eng):8').toJSON())).to.equal(undefined);
+      expect(plainResourcesText(Resources.parse('disks:{a,b}').toJSON())).to.equal(undefined);
+      expect(plainResourcesText([{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 1, end: 2 }, { begin: 3, end: 4 }] }, role: '*' }]), 'touching ranges merge').to.equal(undefined);
+      expect(plainResourcesText([{ name: 'cpus', type: 'SCALAR', scalar: { value: 0 }, role: '*' }]), 'an empty entry is dropped').to.equal(undefined);
+      expect(plainResourcesText([]), 'no resources').to.equal('');
     });
   });
 

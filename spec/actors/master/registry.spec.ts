@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StatusUpdate } from '../../../lib/protocol';
+import { Resources } from '../../../lib/resources';
 import { Registry, REGISTRY_FILE_NAME, registryLogPathOf, writeFileAtomically, type RegistryAgent } from '../../../actors/master';
 import { Probe } from '../../support/runtime';
 import {
@@ -170,6 +171,42 @@ describe('actors/master/registry', () => {
       expect(await Registry.load(file).then(() => 'loaded', (error: Error) => error.message)).to.match(/is not JSON/);
       fs.writeFileSync(file, JSON.stringify({ version: 99, agents: [], unreachable: [] }));
       expect(await Registry.load(file).then(() => 'loaded', (error: Error) => error.message)).to.match(/is invalid at version/);
+    });
+  });
+
+  describe('format 2: resources as text', () => {
+    const DECLARED = Resources.parse('cpus:8;mem:15360;disk:100000;ports:[31000-32000]').toJSON();
+    const RESERVED = Resources.parse('cpus(eng):2;mem:1024').toJSON();
+    const agent = (id: string, resources: RegistryAgent['info']['resources']): RegistryAgent => ({ id, info: { id, hostname: `${id}.local`, port: 5051, resources }, ip: '10.0.0.1' });
+
+    it('writes an agent\'s resources as their text where it says them exactly (log and snapshot), others as JSON, and reads both back as they were', async () => {
+      const file = path.join(makeWorkDir(), REGISTRY_FILE_NAME);
+      const registry = await Registry.load(file);
+      await registry.admit(agent('S1', DECLARED));
+      await registry.admit(agent('S2', RESERVED));
+      await registry.update('S1', { ...agent('S1', DECLARED).info, port: 5052 });
+      const log = fs.readFileSync(registryLogPathOf(file), 'utf8');
+      expect(log).to.include('"resources":"cpus:8;mem:15360;disk:100000;ports:[31000-32000]"');
+      expect(log, 'a reserved resource stays JSON').to.include('"role":"eng"');
+      const before = registry.agents();
+      const loaded = await Registry.load(file); // replays the log, then compacts
+      expect(loaded.agents()).to.deep.equal(before);
+      const snapshot = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: number; agents: Array<{ id: string; info: { resources: unknown } }> };
+      expect(snapshot.version).to.equal(2);
+      expect(snapshot.agents.map((entry) => typeof entry.info.resources)).to.deep.equal(['string', 'object']);
+      expect((await Registry.load(file)).agents(), 'from the snapshot too').to.deep.equal(before);
+    });
+
+    it('reads a format 1 registry (resources as JSON) and writes it as format 2; refuses a bad resources text naming it', async () => {
+      const file = path.join(makeWorkDir(), REGISTRY_FILE_NAME);
+      fs.writeFileSync(file, JSON.stringify({ version: 1, seq: 0, agents: [agent('S1', DECLARED)], unreachable: [] }));
+      fs.writeFileSync(registryLogPathOf(file), `${JSON.stringify({ seq: 1, ops: [{ type: 'admit', agent: agent('S2', DECLARED) }] })}\n`);
+      const loaded = await Registry.load(file);
+      expect(loaded.agents().map((entry) => [entry.id, entry.info.resources])).to.deep.equal([['S1', DECLARED], ['S2', DECLARED]]);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).to.include({ version: 2 });
+      fs.writeFileSync(file, JSON.stringify({ version: 2, agents: [{ ...agent('S1', DECLARED), info: { ...agent('S1', DECLARED).info, resources: 'cpus:eight' } }], unreachable: [] }));
+      fs.writeFileSync(registryLogPathOf(file), '');
+      expect(await Registry.load(file).then(() => 'loaded', (error: Error) => error.message)).to.match(/is invalid at agents\.0\.info\.resources: .*cpus:eight/);
     });
   });
 
