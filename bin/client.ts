@@ -166,14 +166,29 @@ function connectionHint(error: NodeJS.ErrnoException, tls: boolean): string {
   return error.code === 'ECONNRESET' ? ': reset; if it serves TLS only, give the --ssl_* flags' : '';
 }
 
-/** GETs a JSON document (see `get`). */
-export async function getJson<T>(address: string, path: string, options: GetOptions = {}): Promise<T> {
-  const body = await get(address, path, options);
+/** GETs a JSON document (see `get`), following a standby master's redirect to the leader once (`redirected`: already followed one). */
+export async function getJson<T>(address: string, path: string, options: GetOptions = {}, redirected = false): Promise<T> {
+  let body: string;
+  try {
+    body = await get(address, path, options);
+  } catch (error) {
+    // A standby master sends the leader's endpoints to the leader (307 to `//host:port/path`, as
+    // Mesos'): followed once, to the master it names (trusted as a master ZooKeeper names is).
+    const leader = !redirected && error instanceof HttpStatusError && error.status === HTTP_TEMPORARY_REDIRECT ? redirectTarget(error.location) : undefined;
+    if (leader === undefined) throw error;
+    return getJson<T>(leader.address, leader.path, options, true);
+  }
   try {
     return JSON.parse(body) as T;
   } catch {
     throw new Error(`GET ${options.tls ? 'https' : 'http'}://${address}${path} did not answer JSON`);
   }
+}
+
+/** A standby's `Location` (`//host:port/path`, or with a scheme) as an address and a path; undefined for anything else. */
+function redirectTarget(location: string | undefined): { address: string; path: string } | undefined {
+  const match = location === undefined ? null : /^(?:https?:)?\/\/([^/?#\s]+)(\/[^\s]*)$/.exec(location);
+  return match === null ? undefined : { address: match[1] as string, path: match[2] as string };
 }
 
 /**

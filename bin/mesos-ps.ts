@@ -66,8 +66,8 @@ async function main(): Promise<void> {
   const flags = program.opts<TlsFlags & { master: string; master_timeout: number; all?: boolean } & CredentialOptions>();
   useHttpCredential(credentialFrom('mesos-ps', flags));
   const tls = tlsFromOptions('mesos-ps', flags);
-  // A standby lists no frameworks: ask the leader it names instead. The master ZooKeeper names
-  // may not lead either (one that stepped down while its session lives on): asked the same way.
+  // A standby redirects its state to the leader: ask the leader it names, and say so. The master
+  // ZooKeeper names may not lead either (one that stepped down while its session lives on): asked the same way.
   const named = isZooKeeperMaster(flags.master) ? await leadingMasterAddress('mesos-ps', flags.master, flags.master_timeout) : flags.master;
   const address = await leaderBehind('mesos-ps', named, tls);
   let state: MasterState;
@@ -76,7 +76,8 @@ async function main(): Promise<void> {
   } catch (error) {
     fail('mesos-ps', `no master at ${address}: ${(error as Error).message}`);
   }
-  // An empty table from a master that does not lead would read as "nothing runs" (HA walkthrough).
+  // An empty table from a master that does not lead would read as "nothing runs" (HA walkthrough):
+  // a master older than the tenth session served a standby's state of its own, `elected: false`.
   if (state.elected === false) fail('mesos-ps', `${address} is a master that does not lead now; try again, or give --master zk://... to ask the leader`);
   process.stdout.write(formatTable(['FRAMEWORK', 'TASK', 'AGENT', 'STATE', 'RESOURCES'], taskRows(state, flags.all === true)));
 }

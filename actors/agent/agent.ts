@@ -152,14 +152,19 @@ export interface ExecutorApiCall {
 function completedRun(frameworkId: string, agentId: string, run: RecoveredExecutor): ExecutorRecord {
   const executor = new ExecutorRecord({ ...run.info, frameworkId }, frameworkId, agentId, run.commandExecutor, run.runId, run.directory);
   executor.role = run.role;
+  restoreCompletedTasks(executor, run);
+  executor.phase = 'TERMINATED';
+  return executor;
+}
+
+/** The run's completed tasks, back in `executor`'s books with their statuses (a live run's too: Mesos' `recoverTask`). */
+function restoreCompletedTasks(executor: ExecutorRecord, run: RecoveredExecutor): void {
   for (const task of run.completedTasks) {
     executor.setTaskRole(task.info.taskId, task.role);
     executor.launchTask(task.info);
     for (const { update } of task.updates) executor.updateTaskState(update.status);
     executor.completeTask(task.info.taskId);
   }
-  executor.phase = 'TERMINATED';
-  return executor;
 }
 
 /** The state of a task whose executor the restarted agent could not take back (Mesos' `reregisterExecutorTimeout`). */
@@ -1747,6 +1752,8 @@ export class Agent extends Actor {
         executor.role = run.role;
         executor.tokenSha256 = run.tokenSha256;
         framework.executors.set(executor.id, executor);
+        // Its completed tasks first (a review: a live run showed none after a restart until it completed).
+        restoreCompletedTasks(executor, run);
         for (const task of run.tasks.values()) {
           executor.setTaskRole(task.info.taskId, task.role);
           if (run.pid !== undefined || task.updates.length > 0) executor.launchTask(task.info);

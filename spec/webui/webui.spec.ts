@@ -7,6 +7,8 @@
  */
 import { expect } from 'chai';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -219,6 +221,42 @@ if (skipReason !== undefined) {
         expect(securedErrors).to.deep.equal([]);
       } finally {
         await securedPage.close();
+      }
+    });
+
+    it('on a master that does not lead (its /master/state redirects to the leader, another origin) says so and links to the leader\'s UI', async () => {
+      // A standby as the page meets it: the UI's files, and a 307 for the state (actors/master/standby.ts).
+      const bundle = path.dirname(BUNDLE_INDEX);
+      const standby = http.createServer((request, response) => {
+        const url = request.url ?? '/';
+        if (url.startsWith('/master/state')) {
+          response.writeHead(307, { location: `//${master}/master/state` });
+          response.end();
+          return;
+        }
+        const file = path.join(bundle, url === '/' ? 'index.html' : path.normalize(url).replace(/^\/+/, ''));
+        if (!file.startsWith(bundle) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+          response.writeHead(404);
+          response.end();
+          return;
+        }
+        response.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'text/html' });
+        response.end(fs.readFileSync(file));
+      });
+      await new Promise<void>((resolve) => standby.listen(0, '127.0.0.1', resolve));
+      const standbyPage = await context.newPage();
+      const standbyErrors = watchErrors(standbyPage);
+      try {
+        await standbyPage.goto(`http://127.0.0.1:${(standby.address() as AddressInfo).port}/`);
+        const banner = standbyPage.locator('[data-testid="banner"][data-kind="standby"]');
+        await banner.waitFor({ timeout: UI_WAIT_MS });
+        expect(await banner.textContent()).to.contain('does not lead');
+        expect(await standbyPage.locator('[data-testid="leader-link"]').getAttribute('href')).to.equal('/');
+        expect(await standbyPage.locator('[data-testid="liveness"]').textContent()).to.contain('not the leader');
+        expect(standbyErrors).to.deep.equal([]);
+      } finally {
+        await standbyPage.close();
+        standby.close();
       }
     });
 

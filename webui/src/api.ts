@@ -15,7 +15,7 @@ export const AGENT_TIMEOUT_MS = 10_000;
 export const STATE_TIMEOUT_MS = 10_000;
 
 /** Why a request failed, for the page to say. */
-export type FailureKind = 'unauthorized' | 'forbidden' | 'unreachable' | 'http' | 'invalid';
+export type FailureKind = 'unauthorized' | 'forbidden' | 'unreachable' | 'http' | 'invalid' | 'standby';
 
 /** A failed request. */
 export class RequestError extends Error {
@@ -75,12 +75,15 @@ export async function fetchMasterState(): Promise<MasterStateJson> {
   if (stored !== undefined) headers.authorization = basicAuthorization(stored.principal, stored.secret);
   let response: Response;
   try {
-    response = await fetch('/master/state', { cache: 'no-store', credentials: 'omit', signal: controller.signal, headers });
+    // Not followed: a standby master redirects its state to the leader (307, as Mesos'), another
+    // origin this page may not read, and the fetch failed as if the master were gone.
+    response = await fetch('/master/state', { cache: 'no-store', credentials: 'omit', redirect: 'manual', signal: controller.signal, headers });
   } catch (error) {
     throw new RequestError('unreachable', `the master did not answer (${(error as Error).message})`);
   } finally {
     clearTimeout(timer);
   }
+  if (response.type === 'opaqueredirect') throw new RequestError('standby', 'this master does not lead now: it sends state requests to the leading master');
   if (response.status === 401) {
     throw new RequestError('unauthorized', stored === undefined
       ? 'the master asks for credentials (HTTP 401): sign in with a principal and secret it knows'

@@ -19,12 +19,13 @@ const CLOCK_TICK_MS = 1_000;
 
 /** What the header says, by why the last poll failed. */
 const LIVENESS_BY_FAILURE: Readonly<Record<FailureKind, string>> = {
-  unauthorized: 'credentials needed', forbidden: 'not allowed', unreachable: 'master unreachable', http: 'master error', invalid: 'master error',
+  unauthorized: 'credentials needed', forbidden: 'not allowed', unreachable: 'master unreachable', http: 'master error', invalid: 'master error', standby: 'not the leader',
 };
 
 /** The banner's title, by why the last poll failed. */
 const BANNER_TITLE_BY_FAILURE: Readonly<Record<FailureKind, string>> = {
   unauthorized: 'Credentials needed', forbidden: 'Not allowed', unreachable: 'The master is unreachable', http: 'The master answered an error', invalid: 'The master answered an error',
+  standby: 'This master does not lead',
 };
 
 /** The application root. */
@@ -68,6 +69,7 @@ function Banner(props: { poll: MasterPoll; nowMs: number }): Html | null {
       ${poll.state === undefined ? '' : ' What is shown is from the last answer.'}
       ${' '}Retrying in ${seconds} s (attempt ${poll.failures}). <button type="button" onClick=${poll.retry}>Retry now</button>
       ${poll.error.kind === 'unauthorized' || poll.error.kind === 'forbidden' ? html`<${SignIn} onDone=${poll.retry} />` : null}
+      ${poll.error.kind === 'standby' ? html` <a href="/" data-testid="leader-link">Open the leading master's UI</a> (this master sends <code>/</code> there).` : null}
     </div>`;
   }
   return poll.state === undefined ? null : html`<${LeaderNotice} state=${poll.state} />`;

@@ -290,6 +290,31 @@ describe('actors/agent: checkpoints and recovery', () => {
     }
   });
 
+  it('after a restart, a live run shows its completed tasks again (a review: none until the run itself completed; Mesos\' recoverTask restores them)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    m.runTask(m.customTask('t1'));
+    m.runTask(m.customTask('t2'));
+    await m.clock.settle();
+    const executor = await m.registerExecutor(CUSTOM_EXECUTOR);
+    const finished = { ...m.update('t1', 'TASK_FINISHED'), executorId: CUSTOM_EXECUTOR };
+    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: finished, pid: executor.self().toString() });
+    await m.clock.settle();
+    m.acknowledge(finished);
+    await m.clock.settle();
+    type Run = { id: string; tasks: Array<{ id: string }>; completed_tasks: Array<{ id: string; state: string }> };
+    const runs = async (): Promise<string[]> => {
+      const response = await dispatch((m.agent as AgentHandle).agent, (agent) => agent['stateResponse'](undefined));
+      const state = (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as { frameworks: Array<{ executors: Run[] }> };
+      return state.frameworks.flatMap((framework) => framework.executors.map((run) => `${run.id} live:${run.tasks.map((task) => task.id).join()} completed:${run.completed_tasks.map((task) => `${task.id}:${task.state}`).join()}`));
+    };
+    const before = await runs();
+    expect(before).to.deep.equal([`${CUSTOM_EXECUTOR} live:t2 completed:t1:TASK_FINISHED`]);
+    await m.kill();
+    await m.start();
+    expect(await runs()).to.deep.equal(before);
+  });
+
   it('the journal keeps a completed task without its data, a completed run within its bounds, and writes back what replays to the same', () => {
     const info = { executorId: 'e', command: { value: 'x' } };
     const records: CheckpointRecord[] = [{ t: 'framework', frameworkId: 'F1', info: { id: 'F1', name: 'fw', user: 'u', checkpoint: true } }];
