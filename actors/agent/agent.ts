@@ -1736,6 +1736,8 @@ export class Agent extends Actor {
     const unregistered: ExecutorRecord[] = [];
     /** Executors whose process went with a reboot. */
     const gone: ExecutorRecord[] = [];
+    /** Runs that had ended holding a task given to them after their end, with no update. */
+    const strays: ExecutorRecord[] = [];
     // What ended before the restart is shown again as it was (Mesos recovers completed runs from its meta directory).
     for (const [frameworkId, saved] of recovered.completedFrameworks ?? []) {
       const framework = new AgentFrameworkRecord(frameworkId, saved.info, saved.pid);
@@ -1765,6 +1767,9 @@ export class Agent extends Actor {
         }
         if (run.ended) {
           executor.phase = 'TERMINATED';
+          // A task given to the run after it ended, whose TASK_LOST the agent had not written when
+          // it stopped (`deliverTask` writes the task, then that): it gets it now.
+          if (executor.hasLiveTasks()) strays.push(executor);
           continue;
         }
         executor.reconnecting = true;
@@ -1795,6 +1800,11 @@ export class Agent extends Actor {
         this.link(executor.pid);
         this.send(executor.pid, ReconnectExecutor, { agentId });
       }
+    }
+    for (const executor of strays) {
+      const framework = this.frameworks.get(executor.frameworkId);
+      const verdict = { state: droppedTaskState(framework?.info), reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor terminated' } as const;
+      for (const taskId of executor.liveTaskIds()) this.agentUpdate(executor.frameworkId, executor.id, taskId, verdict);
     }
     for (const executor of unregistered) this.endUnrecoveredExecutor(executor);
     for (const executor of gone) this.executorExited(executor, { code: null, signal: null });

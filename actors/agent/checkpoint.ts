@@ -359,9 +359,16 @@ function frameworkRecords(records: CheckpointRecord[], frameworkId: string, fram
   const live = [...framework.executors.values()];
   for (const executor of live) runRecords(records, frameworkId, executor);
   for (const executor of live) taskRecords(records, frameworkId, executor, executor.completedTasks);
-  for (const executor of live) taskRecords(records, frameworkId, executor, executor.tasks.values());
+  // An ended run's tasks with no terminal update came after it ended (a RunTask for it, whose
+  // TASK_LOST the agent writes next; a crash between the two records leaves the task alone):
+  // they follow its end, as they did, or its end would forget them.
+  const afterEnd = (executor: RecoveredExecutor, task: RecoveredTask): boolean => executor.ended && !task.updates.some((entry) => isTerminalState(entry.update.status.state));
+  for (const executor of live) taskRecords(records, frameworkId, executor, [...executor.tasks.values()].filter((task) => !afterEnd(executor, task)));
   for (const executor of live) {
     if (executor.ended) records.push({ t: 'executorEnded', frameworkId, executorId: executor.info.executorId, runId: executor.runId });
+  }
+  for (const executor of live) {
+    if (executor.ended) taskRecords(records, frameworkId, executor, [...executor.tasks.values()].filter((task) => afterEnd(executor, task)));
   }
 }
 

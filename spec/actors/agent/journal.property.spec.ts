@@ -26,7 +26,7 @@ type Step =
   | { k: 'executor'; f: number; e: number }
   | { k: 'process'; f: number; e: number; stale: boolean }
   | { k: 'pid'; f: number; e: number }
-  | { k: 'task'; f: number; e: number; t: number; data: boolean }
+  | { k: 'task'; f: number; e: number; t: number; data: boolean; lost: boolean }
   | { k: 'update'; f: number; e: number; t: number; s: number; data: boolean }
   | { k: 'repeat'; pick: number }
   | { k: 'ack'; pick: number }
@@ -42,7 +42,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ k: fc.constant('executor' as const), f, e }),
   fc.record({ k: fc.constant('process' as const), f, e, stale: fc.boolean() }),
   fc.record({ k: fc.constant('pid' as const), f, e }),
-  { arbitrary: fc.record({ k: fc.constant('task' as const), f, e, t, data: fc.boolean() }), weight: 2 },
+  { arbitrary: fc.record({ k: fc.constant('task' as const), f, e, t, data: fc.boolean(), lost: fc.boolean() }), weight: 2 },
   { arbitrary: fc.record({ k: fc.constant('update' as const), f, e, t, s: fc.nat(STATES.length - 1), data: fc.boolean() }), weight: 3 },
   fc.record({ k: fc.constant('repeat' as const), pick: fc.nat() }),
   { arbitrary: fc.record({ k: fc.constant('ack' as const), pick: fc.nat() }), weight: 3 },
@@ -94,16 +94,17 @@ function recordsOf(steps: readonly Step[]): CheckpointRecord[] {
         const taskId = TASKS[step.t] as string;
         const frameworkId = FRAMEWORKS[step.f] as string;
         const executorId = EXECUTORS[step.e] as string;
-        // The agent refuses a task whose id one of the framework's other executors holds (`executorForTask`).
+        // The agent refuses a task whose id one of the framework's executors holds (`executorForTask`).
         const runs = recoveredFrom(records).frameworks.get(frameworkId)?.executors;
-        if ([...runs?.values() ?? []].some((run) => run.tasks.has(taskId) && run.info.executorId !== executorId)) break;
+        if ([...runs?.values() ?? []].some((run) => run.tasks.has(taskId))) break;
         records.push({
           t: 'task', frameworkId, executorId,
           task: { name: taskId, taskId, agentId: 'A', resources: RESOURCES, command: { value: 'true' }, ...(step.data ? { data: `data${counter}` } : {}) },
           ...(step.t === 0 ? {} : { role: 'r' }),
         });
-        // A task for a run that ended is not launched: the agent writes its TASK_LOST (`deliverTask`) at once.
-        if (runs?.get(executorId)?.ended === true) {
+        // A task for a run that ended is not launched: the agent writes its TASK_LOST (`deliverTask`)
+        // next, unless it crashed between the two records (`lost` false).
+        if (runs?.get(executorId)?.ended === true && step.lost) {
           const update: Extract<CheckpointRecord, { t: 'update' }> = {
             t: 'update', update: { frameworkId, executorId, timestamp: counter, uuid: counterUuid(counter), status: { taskId, state: 'TASK_LOST', source: 'SOURCE_AGENT' } },
           };
@@ -202,6 +203,17 @@ describe('agent journal: compaction and replay (found by the property below)', (
     ];
     expect(tasksOf(records)).to.deep.equal([['r1', 'live', 't', 'TASK_RUNNING'], ['r2', 'completed', 't', 'TASK_FINISHED*']]);
     // Written run by run, r1's live task took r2's FINISHED and completed on replay: a restarted agent lost it.
+    expect(tasksOf(checkpointRecords(recoveredFrom(records)))).to.deep.equal(tasksOf(records));
+  });
+
+  it('a task given to a run that had ended, its TASK_LOST not yet written (a crash between the two records), is kept after a compaction as before it (a review)', () => {
+    const finished = updateRecord('e', 't1', 'TASK_FINISHED', 1);
+    const records = [
+      FRAMEWORK_RECORD, runRecord('e', 'r1'), taskRecord('e', 't1'), finished,
+      { t: 'executorEnded', frameworkId: 'F0', executorId: 'e', runId: 'r1' } as CheckpointRecord, taskRecord('e', 't2'),
+    ];
+    expect(tasksOf(records)).to.deep.equal([['r1', 'live', 't1', 'TASK_FINISHED'], ['r1', 'live', 't2']]);
+    // Its end was written after it, and forgot it.
     expect(tasksOf(checkpointRecords(recoveredFrom(records)))).to.deep.equal(tasksOf(records));
   });
 });

@@ -290,6 +290,25 @@ describe('actors/agent: checkpoints and recovery', () => {
     }
   });
 
+  it('a task the journal gave to a run that had ended, with no update (the agent stopped between the two records), is TASK_LOST after a restart (it stayed STAGING for good)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    const executor = await m.launch('t1');
+    const finished = m.update('t1', 'TASK_FINISHED');
+    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: finished, pid: executor.self().toString() });
+    await m.clock.settle();
+    m.launcher.run('t1').exit();
+    await m.clock.settle();
+    await m.kill();
+    // What `deliverTask` writes first for a RunTask meeting the ended run, its TASK_LOST not yet after it.
+    const stray: CheckpointRecord = { t: 'task', frameworkId: FRAMEWORK.id, executorId: 't1', task: { ...m.task('t2'), executor: { executorId: 't1', command: { value: 'x' } }, command: undefined } };
+    await m.disk.appendFile(checkpointJournalPath(WORK_DIR), `${JSON.stringify(stray)}\n`);
+    await m.start();
+    await m.reregister();
+    await m.clock.advance(1_000);
+    expect(m.forwarded().filter((update) => update.status.taskId === 't2').map((update) => [update.status.state, update.status.reason])).to.deep.equal([['TASK_LOST', 'REASON_EXECUTOR_TERMINATED']]);
+  });
+
   it('after a restart, a live run shows its completed tasks again (a review: none until the run itself completed; Mesos\' recoverTask restores them)', async () => {
     const m = machine();
     await m.registeredAgent();
