@@ -113,19 +113,22 @@ export class ZooKeeperRegistryStore implements RegistryStore {
     return { snapshot, batches };
   }
 
-  async append(batch: LoggedBatch): Promise<void> {
+  async append(batch: LoggedBatch): Promise<number> {
     await this.settleUncertainty();
     const meta = this.currentMeta();
-    await this.write(`log-${batch.seq}`, splitText(serializeRegistryValue(batch), this.partBytes), { ...meta, writer: this.writer, seq: batch.seq });
+    const text = serializeRegistryValue(batch);
+    await this.write(`log-${batch.seq}`, splitText(text, this.partBytes), { ...meta, writer: this.writer, seq: batch.seq });
+    return Buffer.byteLength(text) + 1;
   }
 
-  async compact(data: RegistryData): Promise<void> {
+  async compact(data: RegistryData): Promise<number> {
     await this.settleUncertainty();
     const name = `snapshot-${data.seq ?? 0}-${this.writer}-${this.snapshots++}`;
     const text = serializeRegistryValue(data);
     const parts = splitText(text, this.partBytes);
     await this.write(name, parts, { format: REGISTRY_FORMAT_VERSION, writer: this.writer, snapshot: { name, parts: parts.length, seq: data.seq ?? 0 }, seq: data.seq ?? 0 });
     void this.collectGarbage();
+    return Buffer.byteLength(text) + 1;
   }
 
   /** Writes `parts` (one text split by `splitText`) as the parts of `name`, then the meta node (at the version last seen). */

@@ -142,10 +142,10 @@ export interface RegistryStore {
   readonly location: string;
   /** Reads what is stored (an empty registry if nothing is). */
   load(): Promise<StoredRegistry>;
-  /** Appends one batch; resolves once it is durable. */
-  append(batch: LoggedBatch): Promise<void>;
-  /** Replaces the snapshot with `data` (which holds every batch up to `data.seq`), then empties the log. */
-  compact(data: RegistryData): Promise<void>;
+  /** Appends one batch (`serializeRegistryValue`); resolves once it is durable, to the bytes it took (`serializedBytes`). */
+  append(batch: LoggedBatch): Promise<number>;
+  /** Replaces the snapshot with `data` (which holds every batch up to `data.seq`), then empties the log; resolves to the snapshot's bytes. */
+  compact(data: RegistryData): Promise<number>;
 }
 
 /** Another master has written the registry since this one opened it: this one no longer leads. */
@@ -168,13 +168,17 @@ class DiskStore implements RegistryStore {
     return { snapshot, batches };
   }
 
-  append(batch: LoggedBatch): Promise<void> {
-    return this.disk.appendFile(registryLogPathOf(this.location), `${serializeRegistryValue(batch)}\n`);
+  async append(batch: LoggedBatch): Promise<number> {
+    const text = `${serializeRegistryValue(batch)}\n`;
+    await this.disk.appendFile(registryLogPathOf(this.location), text);
+    return Buffer.byteLength(text);
   }
 
-  async compact(data: RegistryData): Promise<void> {
-    await this.disk.writeFileAtomically(this.location, `${serializeRegistryValue(data)}\n`);
+  async compact(data: RegistryData): Promise<number> {
+    const text = `${serializeRegistryValue(data)}\n`;
+    await this.disk.writeFileAtomically(this.location, text);
     await this.disk.writeFileAtomically(registryLogPathOf(this.location), '');
+    return Buffer.byteLength(text);
   }
 }
 
@@ -182,8 +186,8 @@ class DiskStore implements RegistryStore {
 const NOWHERE: RegistryStore = {
   location: '(in memory)',
   load: () => Promise.resolve({ snapshot: emptyRegistry(), batches: [] }),
-  append: () => Promise.resolve(),
-  compact: () => Promise.resolve(),
+  append: (batch) => Promise.resolve(serializedBytes(batch)),
+  compact: (data) => Promise.resolve(serializedBytes(data)),
 };
 
 /** The registry's contents in memory: every lookup O(1); unreachable agents oldest first. */
@@ -352,7 +356,7 @@ export class Registry {
   private constructor(readonly filePath: string, data: RegistryData, private readonly store: RegistryStore, private readonly clock: Clock, opened?: OpenTimes) {
     this.books = RegistryBooks.from(data);
     this.seq = data.seq ?? 0;
-    this.snapshotBytes = serializedBytes(data);
+    this.snapshotBytes = opened?.snapshotBytes ?? serializedBytes(data);
     if (opened !== undefined) {
       this.fetchTimer.record(opened.fetchMs, opened.atMs);
       this.storeTimer.record(opened.storeMs, opened.atMs);
@@ -387,13 +391,14 @@ export class Registry {
     }
     const data = books.toData(seq);
     const storeStartMs = clock.now();
+    let snapshotBytes: number;
     try {
-      await store.compact(data);
+      snapshotBytes = await store.compact(data);
     } catch (error) {
       throw new Error(`cannot write the registry ${store.location}: ${(error as Error).message}`);
     }
     const atMs = clock.now();
-    return new Registry(store.location, data, store, clock, { fetchMs, storeMs: atMs - storeStartMs, atMs });
+    return new Registry(store.location, data, store, clock, { fetchMs, storeMs: atMs - storeStartMs, atMs, snapshotBytes });
   }
 
   /**
@@ -555,9 +560,9 @@ export class Registry {
     const startMs = this.clock.now();
     this.writing = true;
     this.store.append(batch).then(
-      () => {
+      (bytes) => {
         this.stored(startMs);
-        this.logBytes += serializedBytes(batch);
+        this.logBytes += bytes;
         this.seq = seq;
         this.loggedOps += ops.length;
         this.commit(ops, pending);
@@ -583,9 +588,9 @@ export class Registry {
     const startMs = this.clock.now();
     this.writing = true;
     this.store.compact(data).then(
-      () => {
+      (bytes) => {
         this.stored(startMs);
-        this.snapshotBytes = serializedBytes(data);
+        this.snapshotBytes = bytes;
         this.logBytes = 0;
         this.seq = seq;
         this.loggedOps = 0;
@@ -662,36 +667,27 @@ export class Registry {
   }
 }
 
-/** When a registry was opened, and how long its read and first compaction took (ms). */
+/** When a registry was opened, how long its read and first compaction took (ms), and the snapshot's bytes. */
 interface OpenTimes {
   readonly fetchMs: number;
   readonly storeMs: number;
   readonly atMs: number;
+  readonly snapshotBytes: number;
 }
 
-/** Bytes of `value` as the stores write it (its text and a newline), once a store wrote it: the text kept for it goes. */
+/** Bytes of `value` as the stores write it (its text and a newline). */
 function serializedBytes(value: RegistryData | LoggedBatch): number {
-  const bytes = Buffer.byteLength(serializeRegistryValue(value)) + 1;
-  lastSerialized = NOTHING_SERIALIZED;
-  return bytes;
+  return Buffer.byteLength(serializeRegistryValue(value)) + 1;
 }
 
 /**
  * A snapshot or a logged batch as the stores write it: JSON, each agent's resources as their
- * text where that says them exactly (format 2). The last value's text is kept until
- * `serializedBytes` counts the bytes of what a store just wrote (`registrar/registry_size_bytes`):
- * a snapshot's text at 100k agents is ~25 MB, made once.
+ * text where that says them exactly (format 2). Made once a write: a store resolves to the
+ * bytes it wrote (a snapshot's text at 100k agents is ~25 MB; it was made twice, once to count).
  */
 export function serializeRegistryValue(value: RegistryData | LoggedBatch): string {
-  if (value === lastSerialized.value) return lastSerialized.text;
-  const text = JSON.stringify('ops' in value ? { ...value, ops: value.ops.map(storedOperation) } : { ...value, agents: value.agents.map(storedAgent) });
-  lastSerialized = { value, text };
-  return text;
+  return JSON.stringify('ops' in value ? { ...value, ops: value.ops.map(storedOperation) } : { ...value, agents: value.agents.map(storedAgent) });
 }
-
-const NOTHING_SERIALIZED = { value: undefined, text: '' };
-/** The value `serializeRegistryValue` made text of last, until `serializedBytes` counts it (a snapshot's text is not kept between writes). */
-let lastSerialized: { readonly value: unknown; readonly text: string } = NOTHING_SERIALIZED;
 
 /** An operation as the stores write it (`serializeRegistryValue`). */
 function storedOperation(op: RegistryOperation): unknown {
@@ -712,7 +708,8 @@ function storedAgent(agent: RegistryAgent): unknown {
 
 function storedInfo(info: AgentInfo): unknown {
   const text = plainResourcesText(info.resources);
-  return text === undefined ? info : { ...info, resources: text };
+  // Longer than the reader takes (an agent with thousands of single ports): JSON, which has no such bound (a review).
+  return text === undefined || text.length > MAX_REGISTRY_RESOURCES_TEXT_CHARS ? info : { ...info, resources: text };
 }
 
 function emptyRegistry(): RegistryData {

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StatusUpdate } from '../../../lib/protocol';
-import { Resources } from '../../../lib/resources';
+import { plainResourcesText, Resources } from '../../../lib/resources';
+import { MAX_REGISTRY_RESOURCES_TEXT_CHARS } from '../../../actors/master/constants';
 import { Registry, REGISTRY_FILE_NAME, registryLogPathOf, writeFileAtomically, type RegistryAgent } from '../../../actors/master';
 import { Probe } from '../../support/runtime';
 import {
@@ -195,6 +196,17 @@ describe('actors/master/registry', () => {
       expect(snapshot.version).to.equal(2);
       expect(snapshot.agents.map((entry) => typeof entry.info.resources)).to.deep.equal(['string', 'object']);
       expect((await Registry.load(file)).agents(), 'from the snapshot too').to.deep.equal(before);
+    });
+
+    it('keeps as JSON resources whose text would be longer than it reads back (an agent with 7,000 single ports; a review: the registry became unreadable)', async () => {
+      const file = path.join(makeWorkDir(), REGISTRY_FILE_NAME);
+      const ports = Array.from({ length: 7_000 }, (_, index) => ({ begin: 31_000 + 2 * index, end: 31_000 + 2 * index }));
+      const many: RegistryAgent['info']['resources'] = [...DECLARED.filter((entry) => entry.name !== 'ports'), { name: 'ports', type: 'RANGES', ranges: { range: ports }, role: '*' }];
+      expect(plainResourcesText(many)?.length).to.be.greaterThan(MAX_REGISTRY_RESOURCES_TEXT_CHARS);
+      const registry = await Registry.load(file);
+      await registry.admit(agent('S1', many));
+      expect((await Registry.load(file)).agents().map((entry) => entry.info.resources), 'from the log').to.deep.equal([many]);
+      expect((await Registry.load(file)).agents().map((entry) => entry.info.resources), 'from the snapshot').to.deep.equal([many]);
     });
 
     it('reads a format 1 registry (resources as JSON) and writes it as format 2; refuses a bad resources text naming it', async () => {
