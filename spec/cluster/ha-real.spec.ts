@@ -420,7 +420,7 @@ const skipReason = zooKeeperSkipReason();
     expect(monitor.staleSelfLeaders, 'answers of the master that stood down naming itself leader').to.deep.equal([]);
     expect(monitor.claimants, 'the masters that ever claimed to lead').to.have.members([leader.pid, newLeader.pid]);
     expect((await leaderOf(masters)).pid, 'the leader after all').to.equal(newLeader.pid);
-    console.log(`      session expiry: stop → new leader ${electedMs} ms; resume → old leader stood down ${steppedDownMs} ms; ${monitor.rounds} rounds, ${monitor.answers} answers (${monitor.unconfirmed} × 503: leadership unconfirmed); test ${since(testStartMs)} ms`);
+    console.log(`      session expiry: stop → new leader ${electedMs} ms; resume → old leader stood down ${steppedDownMs} ms; ${monitor.rounds} rounds, ${monitor.answers} answers (${monitor.unconfirmed} × 503: leadership unconfirmed, or a standby knowing no leader); test ${since(testStartMs)} ms`);
   });
 
   it('mesos-ps --master zk:// lists tasks through the leader; with no master in ZooKeeper, mesos-execute --master zk:// gives up with one line and exit 1', async () => {
@@ -569,7 +569,7 @@ class LeadershipMonitor {
   rounds = 0;
   /** Answers received, over all rounds and masters. */
   answers = 0;
-  /** 503 answers: a leader that could not confirm its session (e.g. just resumed) declining to speak as the leader. */
+  /** 503 answers: a leader that could not confirm its session (e.g. just resumed) declining to speak as the leader, or a standby that knows no leader (it names none, not even itself). */
   unconfirmed = 0;
   readonly violations: Array<{ round: number; atMs: number; claimants: string[] }> = [];
   /** Every master that claimed to lead in some round. */
