@@ -135,6 +135,12 @@ export function taskVisible(visibility: TaskVisibility, task: Pick<Task, 'user'>
   return typeof visibility === 'boolean' ? visibility : visibility(task);
 }
 
+/** The tasks of `tasks` that `visibility` lets be seen, in order. */
+export function visibleTasks<T extends Pick<Task, 'user'>>(visibility: TaskVisibility, tasks: Iterable<T>): T[] {
+  if (visibility === false) return [];
+  return visibility === true ? [...tasks] : [...tasks].filter(visibility);
+}
+
 /** Whether `viewer` may see an executor (the ACLs' `view_executors`, by the user its command runs as, else its framework's: Mesos' rule). */
 export function executorVisible(viewer: StateViewer, executor: { readonly command?: { readonly user?: string } }, frameworkUser: string): boolean {
   return viewer === SEE_ALL || viewer.executors(executor.command?.user ?? frameworkUser);

@@ -147,7 +147,6 @@ export interface ExecutorApiCall {
   readonly onEnded?: () => void;
 }
 
-
 /** A run the journal kept as completed, as the books hold a completed executor: its completed tasks with their statuses, none live. */
 function completedRun(frameworkId: string, agentId: string, run: RecoveredExecutor): ExecutorRecord {
   const executor = new ExecutorRecord({ ...run.info, frameworkId }, frameworkId, agentId, run.commandExecutor, run.runId, run.directory);
@@ -413,7 +412,6 @@ export class Agent extends Actor {
     });
   }
 
-  /** The OS user framework `frameworkId` runs as, if it has (or had) executors here (for the `/files` ACLs). */
   /**
    * The OS user an executor of `frameworkId` runs as, for the ACLs (`access_sandboxes`,
    * `view_executors`, `view_containers`): its command's user, else the framework's, as Mesos decides; the

@@ -354,7 +354,7 @@ function frameworkRecords(records: CheckpointRecord[], frameworkId: string, fram
   for (const executor of framework.completedExecutors) {
     runRecords(records, frameworkId, executor);
     taskRecords(records, frameworkId, executor, executor.completedTasks);
-    if (executor.ended) records.push({ t: 'executorEnded', frameworkId, executorId: executor.info.executorId, runId: executor.runId });
+    if (executor.ended) records.push(endRecord(frameworkId, executor));
   }
   const live = [...framework.executors.values()];
   for (const executor of live) runRecords(records, frameworkId, executor);
@@ -362,14 +362,21 @@ function frameworkRecords(records: CheckpointRecord[], frameworkId: string, fram
   // An ended run's tasks with no terminal update came after it ended (a RunTask for it, whose
   // TASK_LOST the agent writes next; a crash between the two records leaves the task alone):
   // they follow its end, as they did, or its end would forget them.
-  const afterEnd = (executor: RecoveredExecutor, task: RecoveredTask): boolean => executor.ended && !task.updates.some((entry) => isTerminalState(entry.update.status.state));
-  for (const executor of live) taskRecords(records, frameworkId, executor, [...executor.tasks.values()].filter((task) => !afterEnd(executor, task)));
+  const afterEnd = new Map<RecoveredExecutor, RecoveredTask[]>();
   for (const executor of live) {
-    if (executor.ended) records.push({ t: 'executorEnded', frameworkId, executorId: executor.info.executorId, runId: executor.runId });
+    const before: RecoveredTask[] = [];
+    const after: RecoveredTask[] = [];
+    for (const task of executor.tasks.values()) (executor.ended && !task.updates.some((entry) => isTerminalState(entry.update.status.state)) ? after : before).push(task);
+    taskRecords(records, frameworkId, executor, before);
+    if (after.length > 0) afterEnd.set(executor, after);
   }
-  for (const executor of live) {
-    if (executor.ended) taskRecords(records, frameworkId, executor, [...executor.tasks.values()].filter((task) => afterEnd(executor, task)));
-  }
+  for (const executor of live) if (executor.ended) records.push(endRecord(frameworkId, executor));
+  for (const [executor, tasks] of afterEnd) taskRecords(records, frameworkId, executor, tasks);
+}
+
+/** The record of `executor`'s end. */
+function endRecord(frameworkId: string, executor: RecoveredExecutor): CheckpointRecord {
+  return { t: 'executorEnded', frameworkId, executorId: executor.info.executorId, runId: executor.runId };
 }
 
 /** A run's own records: the run, its process and its actor. */

@@ -7,7 +7,7 @@ import { buildInfo } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import { renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorRecord, AgentFrameworkRecord } from './records';
-import { executorVisible, renderResources, renderTask, SEE_ALL, taskVisibility, taskVisible, type StateViewer, type TaskVisibility } from '../../lib/state-json';
+import { executorVisible, renderResources, renderTask, SEE_ALL, taskVisibility, taskVisible, visibleTasks, type StateViewer, type TaskVisibility } from '../../lib/state-json';
 import { v1ExecutorInfo, v1FrameworkInfo } from '../../lib/v1/json';
 import { v1Task } from '../../lib/v1/operator';
 
@@ -88,15 +88,13 @@ function roleFields(info: FrameworkInfo): Record<string, unknown> {
   return { role: roles[0] ?? '*', roles };
 }
 
-/** The user a task the agent holds as its TaskInfo runs as, when it names one (as `copyTaskDescription` reads it). */
-function taskInfoUser(task: TaskInfo): { user?: string } {
-  const user = task.command?.user ?? task.executor?.command.user;
-  return user === undefined ? {} : { user };
+/** Whether `visibility` lets a task the agent holds as its TaskInfo be seen, by the user it runs as when it names one (as `copyTaskDescription` reads it). */
+function taskInfoVisible(visibility: TaskVisibility, task: TaskInfo): boolean {
+  return taskVisible(visibility, { user: task.command?.user ?? task.executor?.command.user });
 }
 
 /** An executor's `/state` JSON, with the tasks `tasksVisible` lets be seen (the ACLs' `view_tasks`, task by task). */
 function executorJson(executor: ExecutorRecord, tasksVisible: TaskVisibility): Record<string, unknown> {
-  const seen = <T extends { user?: string }>(tasks: Iterable<T>): T[] => [...tasks].filter((task) => taskVisible(tasksVisible, task));
   return {
     id: executor.id,
     name: executor.info.name ?? '',
@@ -107,10 +105,10 @@ function executorJson(executor: ExecutorRecord, tasksVisible: TaskVisibility): R
     ...(executor.role !== undefined ? { role: executor.role } : {}),
     state: executor.phase,
     resources: renderResources(executor.usedResources()),
-    tasks: seen(executor.launchedTasks.values()).map(renderTask),
-    queued_tasks: [...executor.queuedTasks.values()].filter((task) => taskVisible(tasksVisible, taskInfoUser(task))).map((task) => queuedTaskJson(task, executor)),
+    tasks: visibleTasks(tasksVisible, executor.launchedTasks.values()).map(renderTask),
+    queued_tasks: [...executor.queuedTasks.values()].filter((task) => taskInfoVisible(tasksVisible, task)).map((task) => queuedTaskJson(task, executor)),
     // Terminal tasks whose update awaits its acknowledgement are listed as completed already, as in Mesos.
-    completed_tasks: seen([...executor.completedTasks, ...executor.terminatedTasks.values()]).map(renderTask),
+    completed_tasks: visibleTasks(tasksVisible, [...executor.completedTasks, ...executor.terminatedTasks.values()]).map(renderTask),
   };
 }
 
@@ -171,7 +169,7 @@ export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'complete
       if (!executorVisible(viewer, executor.info, user)) continue;
       if (wantExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: v1ExecutorInfo({ ...executor.info, frameworkId: framework.id }) });
       if (seeTasks === false) continue;
-      for (const task of executor.queuedTasks.values()) if (taskVisible(seeTasks, taskInfoUser(task))) tasks.queued_tasks.push(v1Task(executor.task(task, 'TASK_STAGING')));
+      for (const task of executor.queuedTasks.values()) if (taskInfoVisible(seeTasks, task)) tasks.queued_tasks.push(v1Task(executor.task(task, 'TASK_STAGING')));
       for (const task of executor.launchedTasks.values()) if (taskVisible(seeTasks, task)) tasks.launched_tasks.push(v1Task(task));
       for (const task of executor.terminatedTasks.values()) if (taskVisible(seeTasks, task)) tasks.terminated_tasks.push(v1Task(task));
       for (const task of executor.completedTasks) if (taskVisible(seeTasks, task)) tasks.completed_tasks.push(v1Task(task));

@@ -10,7 +10,7 @@ import { boundedText } from '../../lib/protocol/plain';
 import { labelList, packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
 import { isStrictSubrole, Resources, roleAncestors } from '../../lib/resources';
-import { executorVisible, renderResources, renderTask, resourcesOrEmpty, SEE_ALL, taskVisibility, taskVisible, type StateViewer, type TaskVisibility } from '../../lib/state-json';
+import { executorVisible, renderResources, renderTask, resourcesOrEmpty, SEE_ALL, taskVisibility, taskVisible, visibleTasks, type StateViewer, type TaskVisibility } from '../../lib/state-json';
 
 export type { StateViewer } from '../../lib/state-json';
 import type { CommandInfo, ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
@@ -286,7 +286,7 @@ function tasksWithId(state: MasterState, frameworks: readonly VisibleTasksOf[], 
 
 function renderFramework(state: MasterState, framework: FrameworkRecord, viewer: StateViewer): Json {
   const visibility = taskVisibility(viewer, framework.info.user, framework.tasksNameUsers);
-  const seen = (tasks: Iterable<Task>): Json[] => [...tasks].filter((task) => taskVisible(visibility, task)).map(renderTask);
+  const seen = (tasks: Iterable<Task>): Json[] => visibleTasks(visibility, tasks).map(renderTask);
   return {
     ...renderFrameworkHeader(state, framework),
     tasks: seen([...framework.tasks.values()].map((tracked) => tracked.task)),

@@ -5,7 +5,7 @@
  * `{value}`, resources are `Resource` messages, times `TimeInfo`s, empty repeated fields and
  * unset optional ones left out. Pure functions of the books, filtered by what the caller may view.
  */
-import { executorVisible, SEE_ALL, taskVisibility, type TaskVisibility } from '../../lib/state-json';
+import { executorVisible, SEE_ALL, taskVisibility, visibleTasks } from '../../lib/state-json';
 import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
 import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
@@ -65,11 +65,10 @@ export function v1GetTasks(context: V1Context): V1Json {
     .filter((framework) => viewer.framework(framework.info.user))
     .map((framework) => ({ framework, visibility: taskVisibility(viewer, framework.info.user, framework.tasksNameUsers) }))
     .filter(({ visibility }) => visibility !== false);
-  const seen = (visibility: TaskVisibility, tasks: Iterable<Task>): Task[] => (visibility === true ? [...tasks] : [...tasks].filter((task) => visibility !== false && visibility(task)));
   return compact({
-    tasks: frameworks.flatMap(({ framework, visibility }) => seen(visibility, [...framework.tasks.values()].map((tracked) => tracked.task)).map(v1Task)),
-    unreachable_tasks: frameworks.flatMap(({ framework, visibility }) => seen(visibility, framework.unreachableTasks.values()).map(v1Task)),
-    completed_tasks: frameworks.flatMap(({ framework, visibility }) => seen(visibility, framework.completedTasks).map(v1Task)),
+    tasks: frameworks.flatMap(({ framework, visibility }) => visibleTasks(visibility, [...framework.tasks.values()].map((tracked) => tracked.task)).map(v1Task)),
+    unreachable_tasks: frameworks.flatMap(({ framework, visibility }) => visibleTasks(visibility, framework.unreachableTasks.values()).map(v1Task)),
+    completed_tasks: frameworks.flatMap(({ framework, visibility }) => visibleTasks(visibility, framework.completedTasks).map(v1Task)),
   });
 }
 

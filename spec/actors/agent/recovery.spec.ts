@@ -145,6 +145,18 @@ class Machine {
     return this.master.bodies<{ update: StatusUpdate }>('StatusUpdate').map((body) => body.update);
   }
 
+  /** `executor` sends the agent `update`, and the clock settles. */
+  async report(executor: TimedProbe, update: StatusUpdate): Promise<void> {
+    executor.post(this.agent?.pid as never, 'StatusUpdate', { update, pid: executor.self().toString() });
+    await this.clock.settle();
+  }
+
+  /** The agent's `/state` JSON. */
+  async state<T>(): Promise<T> {
+    const response = await dispatch((this.agent as AgentHandle).agent, (agent) => agent['stateResponse'](undefined));
+    return (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as T;
+  }
+
   acknowledge(update: StatusUpdate): void {
     this.fromMaster('StatusUpdateAcknowledgement', { agentId: AGENT_ID, frameworkId: update.frameworkId, taskId: update.status.taskId, uuid: update.uuid });
   }
@@ -208,8 +220,7 @@ describe('actors/agent: checkpoints and recovery', () => {
     await m.registeredAgent();
     const executor = await m.launch('t1');
     const running = m.update('t1', 'TASK_RUNNING');
-    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: running, pid: executor.self().toString() });
-    await m.clock.settle();
+    await m.report(executor, running);
     m.acknowledge(m.forwarded()[0] as StatusUpdate);
     await m.clock.settle();
     const starting = m.forwarded().length;
@@ -257,10 +268,7 @@ describe('actors/agent: checkpoints and recovery', () => {
   it('after a restart, runs that ended are in completed_executors again and an ended framework in completed_frameworks, with their tasks\' last states, across two restarts (Mesos recovers them; agent-recovery walkthrough: they were gone)', async () => {
     type Run = { id: string; directory: string; completed_tasks: Array<{ id: string; state: string }> };
     type Framework = { id: string; executors: Run[]; completed_executors: Run[] };
-    const books = async (): Promise<{ frameworks: Framework[]; completed_frameworks: Framework[] }> => {
-      const response = await dispatch((m.agent as AgentHandle).agent, (agent) => agent['stateResponse'](undefined));
-      return (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as { frameworks: Framework[]; completed_frameworks: Framework[] };
-    };
+    const books = (): Promise<{ frameworks: Framework[]; completed_frameworks: Framework[] }> => m.state();
     const shown = (frameworks: Framework[]): string[] => frameworks.flatMap((framework) => framework.completed_executors.map((run) => `${framework.id}/${run.id} ${run.directory} ${run.completed_tasks.map((task) => `${task.id}:${task.state}`).join()}`));
     const m = machine();
     await m.registeredAgent();
@@ -269,8 +277,7 @@ describe('actors/agent: checkpoints and recovery', () => {
     for (const [taskId, framework] of [['t1', FRAMEWORK], ['t2', F2]] as const) {
       const executor = await m.launch(taskId, framework);
       const finished = m.update(taskId, 'TASK_FINISHED', framework.id);
-      executor.post(m.agent?.pid as never, 'StatusUpdate', { update: finished, pid: executor.self().toString() });
-      await m.clock.settle();
+      await m.report(executor, finished);
       m.acknowledge(finished);
       await m.clock.settle();
       m.launcher.run(taskId).exit();
@@ -295,8 +302,7 @@ describe('actors/agent: checkpoints and recovery', () => {
     await m.registeredAgent();
     const executor = await m.launch('t1');
     const finished = m.update('t1', 'TASK_FINISHED');
-    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: finished, pid: executor.self().toString() });
-    await m.clock.settle();
+    await m.report(executor, finished);
     m.launcher.run('t1').exit();
     await m.clock.settle();
     await m.kill();
@@ -317,14 +323,12 @@ describe('actors/agent: checkpoints and recovery', () => {
     await m.clock.settle();
     const executor = await m.registerExecutor(CUSTOM_EXECUTOR);
     const finished = { ...m.update('t1', 'TASK_FINISHED'), executorId: CUSTOM_EXECUTOR };
-    executor.post(m.agent?.pid as never, 'StatusUpdate', { update: finished, pid: executor.self().toString() });
-    await m.clock.settle();
+    await m.report(executor, finished);
     m.acknowledge(finished);
     await m.clock.settle();
     type Run = { id: string; tasks: Array<{ id: string }>; completed_tasks: Array<{ id: string; state: string }> };
     const runs = async (): Promise<string[]> => {
-      const response = await dispatch((m.agent as AgentHandle).agent, (agent) => agent['stateResponse'](undefined));
-      const state = (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as { frameworks: Array<{ executors: Run[] }> };
+      const state = await m.state<{ frameworks: Array<{ executors: Run[] }> }>();
       return state.frameworks.flatMap((framework) => framework.executors.map((run) => `${run.id} live:${run.tasks.map((task) => task.id).join()} completed:${run.completed_tasks.map((task) => `${task.id}:${task.state}`).join()}`));
     };
     const before = await runs();
