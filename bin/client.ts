@@ -247,8 +247,8 @@ export async function leaderBehind(bin: string, address: string, tls?: TlsOption
     if (!(error instanceof HttpStatusError)) throw error;
     // A standby with no leader known, or a leader that cannot confirm its ZooKeeper session yet (it answers 503 meanwhile).
     if (error.status === HTTP_SERVICE_UNAVAILABLE) fail(bin, `${address} is a master that does not lead now (a standby with no leader known, or a leader not sure of its ZooKeeper session); give --master zk://... to wait for the leader`);
-    if (error.status !== HTTP_TEMPORARY_REDIRECT || error.location === undefined) return address;
-    const leader = error.location.replace(/^(https?:)?\/\//, '').replace(/\/.*$/, '');
+    const leader = error.status === HTTP_TEMPORARY_REDIRECT ? redirectTarget(error.location)?.address : undefined;
+    if (leader === undefined) return address;
     process.stderr.write(`${bin}: ${address} is a standby master; using the leader at ${leader} (give --master zk://... to follow the leader across failovers)\n`);
     return leader;
   }

@@ -20,7 +20,7 @@ import type { ActorHost } from '../../lib/process';
 import type { MasterInfo } from '../../lib/protocol';
 import { MASTER_ACTOR_ID } from './constants';
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
-import { flagsResponse } from '../../lib/info-actors';
+import { flagsResponse, type FlagsAccess } from '../../lib/info-actors';
 import { attachMetricsSource, metricsAccess, type DetachMetrics, type MetricsSource } from '../../lib/metrics';
 import { masterInfoOf } from './master';
 import { Registry } from './registry';
@@ -77,18 +77,21 @@ export class ContendingMaster {
   private readonly listeners: Array<(state: ContendingMasterState) => void> = [];
   /** The host's `version` and `flags` actors, if this master spawned them (they serve while it stands by, too). */
   private infoActors: Actor[] = [];
+  /** Who may read this master's flags (its ACLs read once, for every standby it becomes). */
+  private readonly flagsAccess: FlagsAccess;
 
   /** When this contending master (its process, for the bin) started: its master's `start_time`. */
   private readonly startedAtMs: number;
 
   private constructor(private readonly options: ContendingMasterOptions) {
     this.startedAtMs = options.host.clock.now();
+    this.flagsAccess = masterFlagsAccess(options.flags);
   }
 
   /** Spawns the standby and starts contending. */
   static start(options: ContendingMasterOptions): ContendingMaster {
     const master = new ContendingMaster(options);
-    master.infoActors = spawnMasterInfoActors(options.host, options.flags);
+    master.infoActors = spawnMasterInfoActors(options.host, options.flags, master.flagsAccess);
     const { host, flags } = options;
     const source: MetricsSource = {
       read: async () => (master.leading === undefined ? notLeadingMetrics(host.clock.now(), master.startedAtMs) : {}),
@@ -269,7 +272,7 @@ export class ContendingMaster {
     if (this.standby !== undefined || this.state === 'stopped') return;
     const { host, flags } = this.options;
     const own = this.ownPid;
-    const flagsAccess = masterFlagsAccess(flags);
+    const flagsAccess = this.flagsAccess;
     const standby = new StandbyMaster({
       pid: own.toString(), hostname: flags.hostname ?? own.host,
       // Its own flags, as Mesos' standby answers `/master/flags` (the leader's are another master's).
