@@ -260,6 +260,51 @@ if (skipReason !== undefined) {
       }
     });
 
+    it('reads /master/state less often the longer a read takes, and nothing while its tab is hidden (the page\'s clock faked)', async () => {
+      const polling = await context.newPage();
+      const pollingErrors = watchErrors(polling);
+      let reads = 0;
+      // Virtual ms each read takes, on the page's clock: the route moves it on before the master answers.
+      let readMs = 0;
+      // What the browser does when the tab is hidden or shown (headless Chromium's tab is always shown).
+      const setVisibility = (state: 'hidden' | 'visible'): Promise<void> => polling.evaluate(`
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${state}' });
+        document.dispatchEvent(new Event('visibilitychange'));`);
+      try {
+        await polling.clock.install();
+        await polling.route('**/master/state', async (route) => {
+          reads++;
+          if (readMs > 0) await polling.clock.runFor(readMs);
+          await route.continue();
+        });
+        await polling.goto(ui);
+        const liveness = polling.locator('[data-testid="liveness"]');
+        await liveness.filter({ hasText: 'live' }).waitFor({ timeout: UI_WAIT_MS });
+        expect(await liveness.getAttribute('data-interval-ms')).to.equal('2000');
+        // A read of 1.45 s (and what the machine adds): ten times that before the next.
+        readMs = 1_450;
+        await polling.clock.runFor(2_000);
+        await polling.locator('[data-testid="liveness"]:not([data-interval-ms="2000"])').waitFor({ timeout: UI_WAIT_MS });
+        const interval = Number(await liveness.getAttribute('data-interval-ms'));
+        expect(interval).to.be.within(15_000, 20_000);
+        expect(await liveness.getAttribute('title')).to.contain(`every ${interval / 1000} s`);
+        // Hidden: ten minutes of the page's time, not one read.
+        readMs = 0;
+        await setVisibility('hidden');
+        const hiddenFrom = reads;
+        await polling.clock.runFor(600_000);
+        expect(reads).to.equal(hiddenFrom);
+        // Shown again with a read long due: it reads at once.
+        const read = polling.waitForResponse('**/master/state', { timeout: UI_WAIT_MS });
+        await setVisibility('visible');
+        await read;
+        expect(reads).to.equal(hiddenFrom + 1);
+        expect(pollingErrors).to.deep.equal([]);
+      } finally {
+        await polling.close();
+      }
+    });
+
     it('shows a banner, and keeps the last state, when the master goes away', async () => {
       await page.goto(ui);
       await page.locator('[data-testid="agents-count"]', { hasText: /^1$/ }).waitFor({ timeout: UI_WAIT_MS });

@@ -4,15 +4,28 @@
  * CORS (`Access-Control-Allow-Origin: *`). Mesos' UI reads agents by JSONP, which runs whatever
  * an agent answers as a script in the master's origin; an agent here is only ever read as data.
  */
+import type { PollTimers } from './model/poller';
+import { readAllBytes, StalledBody } from './model/read-body';
 import { parseMasterState } from './model/state';
 import type { AgentStateJson, FileChunkJson, FileInfoJson, MasterStateJson } from './model/types';
 import type { AgentEndpoint } from './model/state';
 
-/** A request to an agent that has not answered within this long fails (ms). */
+/** A request to an agent that has not begun to answer within this long, or whose answer stops coming for this long, fails (ms). */
 export const AGENT_TIMEOUT_MS = 10_000;
 
-/** A `/master/state` request that has not answered within this long fails (ms). */
+/**
+ * A `/master/state` request that has not begun to answer within this long, or whose answer
+ * stops coming for this long, fails (ms). Not a bound on the whole answer: a large cluster's
+ * state takes longer than this to move over a slow link, and is read whole (`readAllBytes`).
+ */
 export const STATE_TIMEOUT_MS = 10_000;
+
+/** The browser's clock and timers, as the page's pollers and readers take them. */
+export const BROWSER_TIMERS: PollTimers = {
+  now: () => Date.now(),
+  setTimeout: (run, delayMs) => window.setTimeout(run, delayMs),
+  clearTimeout: (handle) => window.clearTimeout(handle as number),
+};
 
 /** Why a request failed, for the page to say. */
 export type FailureKind = 'unauthorized' | 'forbidden' | 'unreachable' | 'http' | 'invalid' | 'standby';
@@ -91,12 +104,7 @@ export async function fetchMasterState(): Promise<MasterStateJson> {
   }
   if (response.status === 403) throw new RequestError('forbidden', 'the master refuses to show its state to these credentials (HTTP 403)');
   if (!response.ok) throw new RequestError('http', `the master answered HTTP ${response.status} ${response.statusText}`);
-  let json: unknown;
-  try {
-    json = await response.json();
-  } catch {
-    throw new RequestError('invalid', 'the master answered something other than JSON');
-  }
+  const json = await readJson(response, STATE_TIMEOUT_MS, 'the master');
   try {
     return parseMasterState(json);
   } catch (error) {
@@ -125,10 +133,27 @@ export async function agentJson(url: string, timeoutMs: number = AGENT_TIMEOUT_M
   if (response.status === 401) throw new RequestError('unauthorized', 'the agent asks for credentials (--authenticate_http_readonly): its sandboxes cannot be read from this page');
   if (response.status === 403) throw new RequestError('forbidden', 'the agent refuses these files to this page (HTTP 403)');
   if (!response.ok) throw new RequestError('http', `the agent answered HTTP ${response.status} ${response.statusText}`);
+  return readJson(response, timeoutMs, 'the agent');
+}
+
+/**
+ * The JSON of `response`'s body, read while bytes keep coming (`readAllBytes`: at most
+ * `stallMs` of silence); rejects with a RequestError naming `who` and what went wrong.
+ */
+async function readJson(response: Response, stallMs: number, who: string): Promise<unknown> {
+  let bytes: Uint8Array;
   try {
-    return await response.json();
+    const reader = response.body?.getReader();
+    bytes = reader === undefined ? new Uint8Array(0) : await readAllBytes(reader, stallMs, BROWSER_TIMERS);
+  } catch (error) {
+    throw new RequestError('unreachable', error instanceof StalledBody
+      ? `${who} stopped answering: ${error.message}`
+      : `${who}'s answer broke off (${(error as Error).message})`);
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new RequestError('invalid', 'the agent answered something other than JSON');
+    throw new RequestError('invalid', `${who} answered something other than JSON`);
   }
 }
 

@@ -4,7 +4,6 @@ import { signedInPrincipal, signIn, signOut, type FailureKind } from './api';
 import { html, type Html } from './html';
 import { useMasterState, useNow, useRoute, type MasterPoll } from './hooks';
 import { agentEndpoint } from './model/state';
-import { STATE_POLL_INTERVAL_MS } from './model/backoff';
 import { formatAgo } from './model/format';
 import { routeHash, type Route } from './model/routes';
 import { Agent, Agents } from './pages/agents';
@@ -52,7 +51,7 @@ function Header(props: { route: Route; poll: MasterPoll; nowMs: number }): Html 
     <a class="brand" href="#/">mesos-ts</a>
     <nav>${tab('overview', 'Overview')}${tab('agents', 'Agents')}${tab('frameworks', 'Frameworks')}${tab('tasks', 'Tasks')}</nav>
     ${signedInPrincipal() === undefined ? null : html`<span class="principal">${signedInPrincipal()} · <a href="#/" onClick=${() => { signOut(); poll.retry(); }}>sign out</a></span>`}
-    <span class=${live ? 'pulse live' : 'pulse down'} data-testid="liveness" title=${`The page reads /master/state every ${STATE_POLL_INTERVAL_MS / 1000} s`}>
+    <span class=${live ? 'pulse live' : 'pulse down'} data-testid="liveness" data-interval-ms=${poll.intervalMs} title=${`The page reads /master/state every ${poll.intervalMs / 1000} s (less often the longer a read takes), and not while its tab is hidden`}>
       ${live ? `live · updated ${formatAgo((poll.updatedAtMs ?? 0) / 1000, nowMs)}` : poll.error === undefined ? 'connecting…' : LIVENESS_BY_FAILURE[poll.error.kind]}
     </span>
   </header>`;

@@ -1,7 +1,8 @@
 /** The page's live inputs: the route (location.hash) and the master's state, polled. */
 import { useEffect, useState } from 'preact/hooks';
-import { fetchMasterState, RequestError, type FailureKind } from './api';
-import { nextPollDelayMs } from './model/backoff';
+import { BROWSER_TIMERS, fetchMasterState, RequestError, type FailureKind } from './api';
+import { nextPollDelayMs, STATE_POLL_INTERVAL_MS, statePollIntervalMs } from './model/backoff';
+import { Poller, type PageVisibility, type PollerOptions } from './model/poller';
 import { parseRoute, type Route } from './model/routes';
 import type { MasterStateJson } from './model/types';
 
@@ -28,42 +29,60 @@ export interface MasterPoll {
   readonly failures: number;
   /** When the next poll is due (ms since the epoch). */
   readonly nextPollAtMs: number;
+  /** The wait between reads while the master answers (`statePollIntervalMs` of the last read's time). */
+  readonly intervalMs: number;
   /** Polls again now. */
   readonly retry: () => void;
 }
 
+/** The browser tab's visibility (`document.visibilityState`), as a `Poller` follows it. */
+export const DOCUMENT_VISIBILITY: PageVisibility = {
+  hidden: () => document.visibilityState === 'hidden',
+  onShown: (shown) => {
+    const changed = (): void => {
+      if (document.visibilityState !== 'hidden') shown();
+    };
+    document.addEventListener('visibilitychange', changed);
+    return () => document.removeEventListener('visibilitychange', changed);
+  },
+};
+
 /**
- * Polls `/master/state` every STATE_POLL_INTERVAL_MS while it answers; after failures, waits
- * longer each time (doubling to MAX_POLL_BACKOFF_MS). One poll at a time.
+ * Runs a `Poller` with `options` (the browser's timers, the tab's visibility) while the
+ * component is mounted and `deps` stay the same.
+ */
+export function usePoller<T>(options: () => Omit<PollerOptions<T>, 'timers' | 'visibility'> | undefined, deps: readonly unknown[]): void {
+  useEffect(() => {
+    const given = options();
+    if (given === undefined) return undefined;
+    const poller = new Poller<T>({ ...given, timers: BROWSER_TIMERS, visibility: DOCUMENT_VISIBILITY });
+    poller.start();
+    return () => poller.stop();
+  }, deps);
+}
+
+/**
+ * Polls `/master/state`: after a read, again after `statePollIntervalMs` of the time it took
+ * (every 2 s on a small cluster, less often as its state grows, at most 2 min apart); after
+ * failures, waits longer each time (doubling to MAX_POLL_BACKOFF_MS). One poll at a time, none
+ * while the tab is hidden (a read due meanwhile is made when it is shown again).
  */
 export function useMasterState(): MasterPoll {
-  const [poll, setPoll] = useState<Omit<MasterPoll, 'retry'>>({ state: undefined, updatedAtMs: undefined, error: undefined, failures: 0, nextPollAtMs: 0 });
+  const [poll, setPoll] = useState<Omit<MasterPoll, 'retry'>>({ state: undefined, updatedAtMs: undefined, error: undefined, failures: 0, nextPollAtMs: 0, intervalMs: STATE_POLL_INTERVAL_MS });
   const [kick, setKick] = useState(0);
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let failures = 0;
-    const run = async (): Promise<void> => {
-      try {
-        const state = await fetchMasterState();
-        if (stopped) return;
-        failures = 0;
-        const now = Date.now();
-        setPoll({ state, updatedAtMs: now, error: undefined, failures, nextPollAtMs: now + nextPollDelayMs(0) });
-      } catch (error) {
-        if (stopped) return;
-        failures++;
-        const failure = error instanceof RequestError ? { kind: error.kind, message: error.message } : { kind: 'unreachable' as const, message: String(error) };
-        setPoll((previous) => ({ ...previous, error: failure, failures, nextPollAtMs: Date.now() + nextPollDelayMs(failures) }));
-      }
-      if (!stopped) timer = setTimeout(() => void run(), nextPollDelayMs(failures));
-    };
-    void run();
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-    };
-  }, [kick]);
+  usePoller<MasterStateJson>(() => ({
+    read: fetchMasterState,
+    intervalAfter: statePollIntervalMs,
+    backoff: (failures) => nextPollDelayMs(failures),
+    onRead: (state, _readMs, nextInMs) => {
+      const now = Date.now();
+      setPoll({ state, updatedAtMs: now, error: undefined, failures: 0, nextPollAtMs: now + nextInMs, intervalMs: nextInMs });
+    },
+    onFailure: (error, failures, nextInMs) => {
+      const failure = error instanceof RequestError ? { kind: error.kind, message: error.message } : { kind: 'unreachable' as const, message: String(error) };
+      setPoll((previous) => ({ ...previous, error: failure, failures, nextPollAtMs: Date.now() + nextInMs }));
+    },
+  }), [kick]);
   return { ...poll, retry: () => setKick((value) => value + 1) };
 }
 

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { browseFiles, fetchAgentState, readFile } from '../api';
 import { Empty, Id, Section } from '../components';
+import { usePoller } from '../hooks';
 import { html, type Html } from '../html';
 import { formatBytes, formatTimestamp } from '../model/format';
 import { routeHash, type Route } from '../model/routes';
@@ -93,26 +94,16 @@ function Listing(props: { endpoint: AgentEndpoint; directory: string; route: San
   const [entries, setEntries] = useState<FileInfoJson[] | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const browsed = sandboxPath(directory, route.path);
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = (): void => {
-      browseFiles(endpoint, browsed).then((listing) => {
-        if (stopped) return;
-        setEntries(listing);
-        setError(undefined);
-      }, (failure: Error) => {
-        if (!stopped) setError(failure.message);
-      }).finally(() => {
-        if (!stopped) timer = setTimeout(load, LISTING_REFRESH_MS);
-      });
-    };
-    load();
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-    };
-  }, [endpoint.address, browsed]);
+  usePoller<FileInfoJson[]>(() => ({
+    read: () => browseFiles(endpoint, browsed),
+    intervalAfter: () => LISTING_REFRESH_MS,
+    backoff: () => LISTING_REFRESH_MS,
+    onRead: (listing) => {
+      setEntries(listing);
+      setError(undefined);
+    },
+    onFailure: (failure) => setError((failure as Error).message),
+  }), [endpoint.address, browsed]);
   const link = (path: string, file: string | undefined): string => routeHash({ ...route, path, file });
   return html`<${Section} title=${`/${route.path}`} testId="sandbox-listing">
     ${error === undefined ? null : html`<p class="error">${error}</p>`}
@@ -143,35 +134,30 @@ export function Tail(props: { endpoint: AgentEndpoint; path: string; name: strin
   const output = useRef<HTMLPreElement>(null);
   const followingRef = useRef(following);
   followingRef.current = following;
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+  usePoller<TailState | undefined>(() => {
     let current: TailState | undefined;
-    const poll = async (): Promise<void> => {
+    return {
       // Paused: nothing is read, and what is shown stays; following again reads on from there.
-      if (followingRef.current || current === undefined) {
-        try {
-          const size = (await readFile(endpoint, path, -1, 0)).offset;
-          if (current === undefined || fileShrank(current, size)) current = startTail(size);
-          for (let reads = 0; reads < MAX_TAIL_READS_PER_POLL && current.offset < size && !stopped; reads++) {
-            const chunk = await readFile(endpoint, path, current.offset, TAIL_READ_CHUNK_BYTES);
-            const next = appendChunk(current, chunk);
-            if (next === current) break;
-            current = next;
-          }
-          if (stopped) return;
-          setTail(current);
-          setError(undefined);
-        } catch (failure) {
-          if (!stopped) setError((failure as Error).message);
+      read: async () => {
+        if (!followingRef.current && current !== undefined) return undefined;
+        const size = (await readFile(endpoint, path, -1, 0)).offset;
+        if (current === undefined || fileShrank(current, size)) current = startTail(size);
+        for (let reads = 0; reads < MAX_TAIL_READS_PER_POLL && current.offset < size; reads++) {
+          const chunk = await readFile(endpoint, path, current.offset, TAIL_READ_CHUNK_BYTES);
+          const next = appendChunk(current, chunk);
+          if (next === current) break;
+          current = next;
         }
-      }
-      if (!stopped) timer = setTimeout(() => void poll(), TAIL_POLL_INTERVAL_MS);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+        return current;
+      },
+      intervalAfter: () => TAIL_POLL_INTERVAL_MS,
+      backoff: () => TAIL_POLL_INTERVAL_MS,
+      onRead: (read) => {
+        if (read === undefined) return;
+        setTail(read);
+        setError(undefined);
+      },
+      onFailure: (failure) => setError((failure as Error).message),
     };
   }, [endpoint.address, path]);
   useEffect(() => {

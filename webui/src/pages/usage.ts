@@ -2,11 +2,12 @@
  * Usage against allocation, read from an agent's `/slave(1)/monitor/statistics` (CORS, as its
  * `/state`): per container on the agent's page, and for one task's container on the task's.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { agentBase, agentJson, RequestError } from '../api';
 import { Empty, Id, Section } from '../components';
 import { html, type Html } from '../html';
-import { nextPollDelayMs } from '../model/backoff';
+import { usePoller } from '../hooks';
+import { nextPollDelayMs, STATE_POLL_INTERVAL_MS } from '../model/backoff';
 import { formatBytes, formatPercent } from '../model/format';
 import type { AgentEndpoint } from '../model/state';
 import { containerUsage, parseStatistics, totalUsage, type ContainerUsageView, type StatisticsEntryJson } from '../model/usage';
@@ -17,34 +18,25 @@ export type UsagePoll =
   | { readonly status: 'failed'; readonly message: string }
   | { readonly status: 'read'; readonly containers: readonly ContainerUsageView[] };
 
-/** Polls the agent's `/monitor/statistics` as the master's state is polled (every 2 s, backing off while it fails). */
+/**
+ * Polls the agent's `/monitor/statistics` every 2 s (`STATE_POLL_INTERVAL_MS`), backing off
+ * while it fails; as the master's state, not while the tab is hidden.
+ */
 export function useAgentUsage(endpoint: AgentEndpoint | undefined): UsagePoll {
   const [usage, setUsage] = useState<UsagePoll>({ status: 'reading' });
   const address = endpoint?.address;
-  useEffect(() => {
+  usePoller<StatisticsEntryJson[]>(() => {
     if (endpoint === undefined) return undefined;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let failures = 0;
     let previous: StatisticsEntryJson[] = [];
-    const run = async (): Promise<void> => {
-      try {
-        const current = parseStatistics(await agentJson(`${agentBase(endpoint)}/${encodeURIComponent(endpoint.actorId)}/monitor/statistics`));
-        if (stopped) return;
-        failures = 0;
+    return {
+      read: async () => parseStatistics(await agentJson(`${agentBase(endpoint)}/${encodeURIComponent(endpoint.actorId)}/monitor/statistics`)),
+      intervalAfter: () => STATE_POLL_INTERVAL_MS,
+      backoff: (failures) => nextPollDelayMs(failures),
+      onRead: (current) => {
         setUsage({ status: 'read', containers: containerUsage(current, previous) });
         previous = current;
-      } catch (error) {
-        if (stopped) return;
-        failures++;
-        setUsage({ status: 'failed', message: error instanceof RequestError || error instanceof Error ? error.message : String(error) });
-      }
-      if (!stopped) timer = setTimeout(() => void run(), nextPollDelayMs(failures));
-    };
-    void run();
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      },
+      onFailure: (error) => setUsage({ status: 'failed', message: error instanceof RequestError || error instanceof Error ? error.message : String(error) }),
     };
   }, [address, endpoint?.actorId]);
   return usage;
