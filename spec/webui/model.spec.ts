@@ -4,7 +4,10 @@ import { formatMegabytes, formatPercent } from '../../webui/src/model/format';
 import { parseRoute, routeHash, type Route } from '../../webui/src/model/routes';
 import { findExecutor, relativeToSandbox, sandboxPath } from '../../webui/src/model/sandbox';
 import { computeShares, dominantShare } from '../../webui/src/model/shares';
-import { agentEndpoint, allTasks, clusterResources, parseMasterState, taskCountsByState, taskHealth } from '../../webui/src/model/state';
+import {
+  agentEndpoint, AGENTS_PAGE_ROWS, allTasks, clusterResources, filterAgents, findAgent, findTask, frameworkTasks, liveTasksByAgent, parseMasterState, stateTaskCounts, taskCountsByState,
+  taskHealth, tasksByAgent, tasksNewestFirst,
+} from '../../webui/src/model/state';
 import { appendChunk, startTail } from '../../webui/src/model/tail';
 import { containerUsage, parseStatistics, totalUsage } from '../../webui/src/model/usage';
 import type { AgentStateJson, FrameworkJson, MasterStateJson, ResourcesJson, TaskJson } from '../../webui/src/model/types';
@@ -100,7 +103,7 @@ describe('webui/model: what the UI computes from /master/state', () => {
 
   it('routes hashes to pages and back', () => {
     const routes: Route[] = [
-      { page: 'overview' }, { page: 'agents' }, { page: 'agent', agentId: 'S0' }, { page: 'frameworks' }, { page: 'framework', frameworkId: 'F-1' },
+      { page: 'overview' }, { page: 'agents' }, { page: 'agents', filter: 'host-1 a&b' }, { page: 'agents', start: 200 }, { page: 'agents', filter: 'S9', start: 100 }, { page: 'agent', agentId: 'S0' }, { page: 'frameworks' }, { page: 'framework', frameworkId: 'F-1' },
       { page: 'tasks', state: undefined }, { page: 'tasks', state: 'TASK_RUNNING' }, { page: 'task', frameworkId: 'F', taskId: 'task/with slash' },
       { page: 'sandbox', agentId: 'S0', frameworkId: 'F', executorId: 'e 1', path: 'sub/dir', file: 'sub/dir/out.log' },
       { page: 'sandbox', agentId: 'S0', frameworkId: 'F', executorId: 'e', path: '', file: undefined },
@@ -109,6 +112,8 @@ describe('webui/model: what the UI computes from /master/state', () => {
     expect(parseRoute('')).to.deep.equal({ page: 'overview' });
     expect(parseRoute('#/agents/S0/')).to.deep.equal({ page: 'agent', agentId: 'S0' });
     expect(parseRoute('#/nowhere').page).to.equal('not-found');
+    expect(parseRoute('#/agents?start=-5&filter=')).to.deep.equal({ page: 'agents' });
+    expect(parseRoute('#/agents?start=x')).to.deep.equal({ page: 'agents' });
     expect(parseRoute('#/tasks/%E0%A4%A').page).to.equal('not-found');
   });
 
@@ -176,3 +181,57 @@ describe('webui/model: what the UI computes from /master/state', () => {
     expect(taskHealth(task('t', 'TASK_RUNNING', 1, 1))).to.equal(undefined);
   });
 });
+
+describe('webui/model: a large cluster', () => {
+  /** `count` agents `S<i>` on hosts `host-<i>`, and one framework with a task on each of the first three (S1's finished). */
+  function big(count: number): MasterStateJson {
+    const tasks = [task('t0', 'TASK_RUNNING', 1, 1), { ...task('t1', 'TASK_FINISHED', 1, 1), slave_id: 'S1', statuses: [{ state: 'TASK_FINISHED', timestamp: 300 }] }, { ...task('t2', 'TASK_RUNNING', 1, 1), slave_id: 'S2', statuses: [{ state: 'TASK_RUNNING', timestamp: 200 }] }]
+      .map((entry, index) => (index === 0 ? { ...entry, slave_id: 'S0' } : entry));
+    return parseMasterState({
+      version: 'v', id: 'm', pid: 'master@127.0.0.1:5050', hostname: 'h', start_time: 1, elected_time: 1, activated_slaves: count, deactivated_slaves: 0, unreachable_slaves: 0,
+      frameworks: [framework('f', ['*'], resources(2, 2), resources(0, 0), { tasks: tasks.filter((entry) => entry.state !== 'TASK_FINISHED'), completed_tasks: tasks.filter((entry) => entry.state === 'TASK_FINISHED') })],
+      slaves: Array.from({ length: count }, (_, index) => ({
+        id: `S${index}`, pid: `slave(1)@10.0.0.${index % 250}:5051`, hostname: `host-${index}`, port: 5051, registered_time: 1, resources: resources(4, 400), used_resources: resources(0, 0),
+        offered_resources: resources(0, 0), reserved_resources: {}, unreserved_resources: resources(4, 400), attributes: {}, active: true,
+      })),
+    });
+  }
+
+  it('makes each view of a state once, shared until the next state is read', () => {
+    const state = big(5);
+    expect(allTasks(state)).to.equal(allTasks(state));
+    expect(tasksNewestFirst(state)).to.equal(tasksNewestFirst(state));
+    expect(clusterResources(state)).to.equal(clusterResources(state));
+    const next = big(5);
+    expect(allTasks(next)).to.not.equal(allTasks(state));
+    expect(allTasks(next)).to.deep.equal(allTasks(state).map((entry) => ({ ...entry, framework: next.frameworks[0] })));
+    const [only] = state.frameworks;
+    expect(frameworkTasks(only as FrameworkJson)).to.equal(frameworkTasks(only as FrameworkJson));
+    expect(frameworkTasks(only as FrameworkJson).active.map((entry) => entry.task.id)).to.deep.equal(['t2', 't0']);
+    expect(frameworkTasks(only as FrameworkJson).completed.map((entry) => entry.task.id)).to.deep.equal(['t1']);
+  });
+
+  it('answers what the pages ask of it as the walks it replaced did', () => {
+    const state = big(300);
+    expect(tasksNewestFirst(state).map((entry) => entry.task.id)).to.deep.equal(['t1', 't2', 't0']);
+    expect(stateTaskCounts(state)).to.deep.equal(taskCountsByState(allTasks(state)));
+    expect([...liveTasksByAgent(state)]).to.deep.equal([['S0', 1], ['S2', 1]]);
+    expect([...tasksByAgent(state)].map(([agent, entries]) => [agent, entries.map((entry) => entry.task.id)])).to.deep.equal([['S1', ['t1']], ['S2', ['t2']], ['S0', ['t0']]]);
+    expect(findAgent(state, 'S299')?.hostname).to.equal('host-299');
+    expect(findAgent(state, 'S300')).to.equal(undefined);
+    expect(findTask(state, 'f', 't1')?.list).to.equal('completed');
+    expect(findTask(state, 'f', 'nope')).to.equal(undefined);
+  });
+
+  it('filters agents by id or host:port, any case, in the master\'s order', () => {
+    const state = big(300);
+    expect(filterAgents(state, undefined)).to.equal(state.slaves);
+    expect(filterAgents(state, '  ')).to.equal(state.slaves);
+    expect(filterAgents(state, 'S29').map((agent) => agent.id)).to.deep.equal(['S29', ...Array.from({ length: 10 }, (_, index) => `S29${index}`)]);
+    expect(filterAgents(state, 'HOST-15:').map((agent) => agent.id)).to.deep.equal(['S15']);
+    expect(filterAgents(state, 'S29')).to.equal(filterAgents(state, 's29'));
+    expect(filterAgents(state, 'nowhere')).to.deep.equal([]);
+    expect(AGENTS_PAGE_ROWS).to.equal(100);
+  });
+});
+

@@ -39,6 +39,39 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
+/** A server of the UI's files whose `/master/state` is `answer`'s (a standby, a large cluster); listen on it yourself. */
+function serveBundle(answer: (response: http.ServerResponse) => void): http.Server {
+  const bundle = path.dirname(BUNDLE_INDEX);
+  return http.createServer((request, response) => {
+    const url = request.url ?? '/';
+    if (url.startsWith('/master/state')) {
+      answer(response);
+      return;
+    }
+    const file = path.join(bundle, url === '/' ? 'index.html' : path.normalize(url).replace(/^\/+/, ''));
+    if (!file.startsWith(bundle) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      response.writeHead(404);
+      response.end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'text/html' });
+    response.end(fs.readFileSync(file));
+  });
+}
+
+/** A master's state with `count` agents `S<i>` on hosts `host-<i>:5051`, and no framework. */
+function stateWithAgents(count: number): string {
+  const agent = (index: number): unknown => ({
+    id: `S${index}`, pid: `slave(1)@10.0.${Math.floor(index / 250)}.${index % 250}:5051`, hostname: `host-${index}`, port: 5051, registered_time: 1, active: true,
+    resources: { cpus: 4, mem: 4096, disk: 1000, gpus: 0 }, used_resources: { cpus: 0, mem: 0, disk: 0, gpus: 0 }, offered_resources: { cpus: 0, mem: 0, disk: 0, gpus: 0 },
+    unreserved_resources: { cpus: 4, mem: 4096, disk: 1000, gpus: 0 }, reserved_resources: {}, attributes: {},
+  });
+  return JSON.stringify({
+    version: '1.11.0', id: 'm', pid: 'master@127.0.0.1:5050', hostname: '127.0.0.1', start_time: 1, elected_time: 1, leader: 'master@127.0.0.1:5050',
+    activated_slaves: count, deactivated_slaves: 0, unreachable_slaves: 0, frameworks: [], completed_frameworks: [], slaves: Array.from({ length: count }, (_, index) => agent(index)),
+  });
+}
+
 if (skipReason !== undefined) {
   describe(`web UI in headless Chromium (skipped: ${skipReason})`, () => {
     it('loads every page against a local cluster, follows a task to TASK_FINISHED and reads its sandbox');
@@ -226,22 +259,9 @@ if (skipReason !== undefined) {
 
     it('on a master that does not lead (its /master/state redirects to the leader, another origin) says so and links to the leader\'s UI', async () => {
       // A standby as the page meets it: the UI's files, and a 307 for the state (actors/master/standby.ts).
-      const bundle = path.dirname(BUNDLE_INDEX);
-      const standby = http.createServer((request, response) => {
-        const url = request.url ?? '/';
-        if (url.startsWith('/master/state')) {
-          response.writeHead(307, { location: `//${master}/master/state` });
-          response.end();
-          return;
-        }
-        const file = path.join(bundle, url === '/' ? 'index.html' : path.normalize(url).replace(/^\/+/, ''));
-        if (!file.startsWith(bundle) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-          response.writeHead(404);
-          response.end();
-          return;
-        }
-        response.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'text/html' });
-        response.end(fs.readFileSync(file));
+      const standby = serveBundle((response) => {
+        response.writeHead(307, { location: `//${master}/master/state` });
+        response.end();
       });
       await new Promise<void>((resolve) => standby.listen(0, '127.0.0.1', resolve));
       const standbyPage = await context.newPage();
@@ -257,6 +277,45 @@ if (skipReason !== undefined) {
       } finally {
         await standbyPage.close();
         standby.close();
+      }
+    });
+
+    it('lists a large cluster\'s agents 100 at a time, and filters them by id or host', async () => {
+      const state = stateWithAgents(250);
+      const large = serveBundle((response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(state);
+      });
+      await new Promise<void>((resolve) => large.listen(0, '127.0.0.1', resolve));
+      const agentsPage = await context.newPage();
+      const agentsErrors = watchErrors(agentsPage);
+      try {
+        const base = `http://127.0.0.1:${(large.address() as AddressInfo).port}/`;
+        await agentsPage.goto(`${base}#/agents`);
+        const rows = agentsPage.locator('[data-testid="agents-table"] tbody tr');
+        await agentsPage.locator('[data-testid="agents-pager"]', { hasText: '1–100 of 250' }).first().waitFor({ timeout: UI_WAIT_MS });
+        expect(await rows.count()).to.equal(100);
+        expect(await rows.first().getAttribute('data-agent-id')).to.equal('S0');
+        await agentsPage.locator('[data-testid="agents-next"]').first().click();
+        await agentsPage.locator('[data-testid="agents-pager"]', { hasText: '101–200 of 250' }).first().waitFor({ timeout: UI_WAIT_MS });
+        expect(await rows.first().getAttribute('data-agent-id')).to.equal('S100');
+        expect(agentsPage.url()).to.contain('#/agents?start=100');
+        // The last page holds the rest; a start past the end shows it too.
+        await agentsPage.goto(`${base}#/agents?start=900`);
+        await agentsPage.locator('[data-testid="agents-pager"]', { hasText: '201–250 of 250' }).first().waitFor({ timeout: UI_WAIT_MS });
+        expect(await rows.count()).to.equal(50);
+        // Typed: by host (any case), then by id; no pager for one page.
+        await agentsPage.locator('[data-testid="agents-filter"]').fill('HOST-24');
+        await agentsPage.locator('h2', { hasText: "11 of 250 registered match 'HOST-24'" }).waitFor({ timeout: UI_WAIT_MS });
+        expect(await rows.count()).to.equal(11);
+        expect(await agentsPage.locator('[data-testid="agents-pager"]').count()).to.equal(0);
+        await agentsPage.locator('[data-testid="agents-filter"]').fill('S249');
+        await agentsPage.locator('[data-testid="agents-table"] tbody tr[data-agent-id="S249"]').waitFor({ timeout: UI_WAIT_MS });
+        expect(await rows.count()).to.equal(1);
+        expect(agentsErrors).to.deep.equal([]);
+      } finally {
+        await agentsPage.close();
+        large.close();
       }
     });
 

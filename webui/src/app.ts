@@ -108,7 +108,7 @@ function Page(props: { route: Route; state: MasterStateJson; nowMs: number }): H
   const { route, state, nowMs } = props;
   switch (route.page) {
     case 'overview': return html`<${Overview} state=${state} nowMs=${nowMs} />`;
-    case 'agents': return html`<${Agents} state=${state} nowMs=${nowMs} />`;
+    case 'agents': return html`<${Agents} state=${state} nowMs=${nowMs} filter=${route.filter} start=${route.start ?? 0} />`;
     case 'agent': return html`<${Agent} state=${state} nowMs=${nowMs} agentId=${route.agentId} />`;
     case 'frameworks': return html`<${Frameworks} state=${state} nowMs=${nowMs} />`;
     case 'framework': return html`<${Framework} state=${state} nowMs=${nowMs} frameworkId=${route.frameworkId} />`;

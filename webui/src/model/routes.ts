@@ -7,7 +7,13 @@
 /** A page of the UI. */
 export type Route =
   | { readonly page: 'overview' }
-  | { readonly page: 'agents' }
+  | {
+    readonly page: 'agents';
+    /** Only agents whose id or `host:port` holds this (any case). */
+    readonly filter?: string;
+    /** The first row shown (0-based, a multiple of `AGENTS_PAGE_ROWS`); 0 when absent. */
+    readonly start?: number;
+  }
   | { readonly page: 'agent'; readonly agentId: string }
   | { readonly page: 'frameworks' }
   | { readonly page: 'framework'; readonly frameworkId: string }
@@ -38,7 +44,11 @@ export function parseRoute(hash: string): Route {
   switch (first) {
     case undefined: return { page: 'overview' };
     case 'agents':
-      if (parts.length === 1) return { page: 'agents' };
+      if (parts.length === 1) {
+        const filter = query.get('filter') ?? '';
+        const start = Number(query.get('start') ?? '0');
+        return { page: 'agents', ...(filter === '' ? {} : { filter }), ...(Number.isSafeInteger(start) && start > 0 ? { start } : {}) };
+      }
       if (parts.length === 2) return { page: 'agent', agentId: second as string };
       break;
     case 'frameworks':
@@ -66,7 +76,13 @@ export function routeHash(route: Route): string {
   const segment = encodeURIComponent;
   switch (route.page) {
     case 'overview': return '#/';
-    case 'agents': return '#/agents';
+    case 'agents': {
+      const query = new URLSearchParams();
+      if (route.filter !== undefined && route.filter !== '') query.set('filter', route.filter);
+      if (route.start !== undefined && route.start > 0) query.set('start', String(route.start));
+      const text = query.toString();
+      return text === '' ? '#/agents' : `#/agents?${text}`;
+    }
     case 'agent': return `#/agents/${segment(route.agentId)}`;
     case 'frameworks': return '#/frameworks';
     case 'framework': return `#/frameworks/${segment(route.frameworkId)}`;

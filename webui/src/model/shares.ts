@@ -7,7 +7,7 @@
  * allocator sorts by; the share of used resources alone is given too. Role weights are 1 (this
  * master has no weights yet), so a role's weighted share is its dominant share.
  */
-import { clusterResources, scalar, SHOWN_SCALARS, sumScalars, type ShownScalar } from './state';
+import { clusterResources, perState, scalar, SHOWN_SCALARS, sumScalars, type ShownScalar } from './state';
 import type { FrameworkJson, MasterStateJson, ResourcesJson } from './types';
 
 /** The DRF standing of one role or framework. */
@@ -55,8 +55,8 @@ export function dominantShare(allocation: Record<ShownScalar, number>, total: Re
   return best;
 }
 
-/** DRF shares of every role and every live framework of `state` (see the file comment). */
-export function computeShares(state: MasterStateJson): Shares {
+/** DRF shares of every role and every live framework of `state` (see the file comment; once per state). */
+export const computeShares = perState((state: MasterStateJson): Shares => {
   const { total } = clusterResources(state);
   const frameworks = state.frameworks.map((framework) => row(framework.id, framework.name, [framework.resources], [framework.used_resources], 1, total));
   const byRole = new Map<string, { allocated: ResourcesJson[]; used: ResourcesJson[]; frameworks: Set<string> }>();
@@ -74,7 +74,7 @@ export function computeShares(state: MasterStateJson): Shares {
   }
   const roles = [...byRole].map(([role, entry]) => row(role, role, entry.allocated, entry.used, entry.frameworks.size, total));
   return { roles: sortByShare(roles), frameworks: sortByShare(frameworks) };
-}
+});
 
 /**
  * What a framework holds in each of its roles: its live tasks by their role, its offers by the

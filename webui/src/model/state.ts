@@ -1,6 +1,11 @@
 /**
  * Pure views of `/master/state`: every task with its framework, counts by state, cluster
  * resources, lookups. No DOM here, so the node tests import it as it is.
+ *
+ * The views of a whole state are made once per state read (`perState`): the page redraws every
+ * second (its "5 s ago"s), and a state is replaced by the next read, never changed. At 100k
+ * agents every redraw walked every agent several times (the overview took ~0.5 s a redraw, the
+ * agents page over a minute).
  */
 import type { AgentJson, FrameworkJson, MasterStateJson, ResourcesJson, TaskJson } from './types';
 
@@ -59,8 +64,28 @@ function withFrameworkDefaults(framework: FrameworkJson): FrameworkJson {
   };
 }
 
-/** Every task the master lists: of live then completed frameworks; active, unreachable, completed. */
-export function allTasks(state: MasterStateJson): TaskEntry[] {
+/**
+ * `compute` of an object of a state read (the state, a framework of it), made once per object
+ * (kept while the object is: a `WeakMap`). What it returns is shared by every caller until the
+ * next read: read it, never change it.
+ */
+export function perObject<K extends object, T>(compute: (key: K) => T): (key: K) => T {
+  const cache = new WeakMap<K, T>();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key) as T;
+    const value = compute(key);
+    cache.set(key, value);
+    return value;
+  };
+}
+
+/** `perObject` of a whole state. */
+export function perState<T>(compute: (state: MasterStateJson) => T): (state: MasterStateJson) => T {
+  return perObject(compute);
+}
+
+/** Every task the master lists: of live then completed frameworks; active, unreachable, completed (once per state). */
+export const allTasks = perState((state: MasterStateJson): readonly TaskEntry[] => {
   const entries: TaskEntry[] = [];
   for (const framework of [...state.frameworks, ...state.completed_frameworks]) {
     for (const task of framework.tasks) entries.push({ task, framework, list: 'active' });
@@ -68,7 +93,7 @@ export function allTasks(state: MasterStateJson): TaskEntry[] {
     for (const task of framework.completed_tasks) entries.push({ task, framework, list: 'completed' });
   }
   return entries;
-}
+});
 
 /** Tasks by state, in `TASK_STATE_ORDER` (states with no task left out, unknown states last). */
 export function taskCountsByState(entries: readonly TaskEntry[]): Array<[string, number]> {
@@ -118,29 +143,94 @@ export interface ClusterResources {
   readonly offered: Record<ShownScalar, number>;
 }
 
-/** Totals over the registered agents, as the master reports them. */
-export function clusterResources(state: MasterStateJson): ClusterResources {
+/** Totals over the registered agents, as the master reports them (once per state). */
+export const clusterResources = perState((state: MasterStateJson): ClusterResources => {
   return {
     total: sumScalars(state.slaves.map((agent) => agent.resources)),
     used: sumScalars(state.slaves.map((agent) => agent.used_resources)),
     offered: sumScalars(state.slaves.map((agent) => agent.offered_resources)),
   };
-}
+});
 
 /** The task `taskId` of framework `frameworkId` (the newest listing if the id was reused). */
 export function findTask(state: MasterStateJson, frameworkId: string, taskId: string): TaskEntry | undefined {
-  return allTasks(state).find((entry) => entry.framework.id === frameworkId && entry.task.id === taskId);
+  return tasksByKey(state).get(`${frameworkId}\u0000${taskId}`);
 }
+
+/** Tasks by framework and task id; the first listing `allTasks` has of each (once per state). */
+const tasksByKey = perState((state: MasterStateJson): ReadonlyMap<string, TaskEntry> => {
+  const byKey = new Map<string, TaskEntry>();
+  for (const entry of allTasks(state)) {
+    const key = `${entry.framework.id}\u0000${entry.task.id}`;
+    if (!byKey.has(key)) byKey.set(key, entry);
+  }
+  return byKey;
+});
 
 /** The live or completed framework `id`. */
 export function findFramework(state: MasterStateJson, id: string): FrameworkJson | undefined {
   return state.frameworks.find((framework) => framework.id === id) ?? state.completed_frameworks.find((framework) => framework.id === id);
 }
 
+/** The agents by id (once per state). */
+export const agentsById = perState((state: MasterStateJson): ReadonlyMap<string, AgentJson> => new Map(state.slaves.map((agent) => [agent.id, agent])));
+
 /** The agent `id`. */
 export function findAgent(state: MasterStateJson, id: string): AgentJson | undefined {
-  return state.slaves.find((agent) => agent.id === id);
+  return agentsById(state).get(id);
 }
+
+/** Each agent's `host:port` by its id, as task tables show where a task runs (once per state). */
+export const agentHosts = perState((state: MasterStateJson): ReadonlyMap<string, string> => new Map(state.slaves.map((agent) => [agent.id, `${agent.hostname}:${agent.port}`])));
+
+/** Every task newest first (`newestFirst` of `allTasks`, once per state); a filter of it keeps that order. */
+export const tasksNewestFirst = perState((state: MasterStateJson): readonly TaskEntry[] => newestFirst(allTasks(state)));
+
+/** Tasks by state over every task (`taskCountsByState` of `allTasks`, once per state). */
+export const stateTaskCounts = perState((state: MasterStateJson): ReadonlyArray<[string, number]> => taskCountsByState(allTasks(state)));
+
+/** A framework's live and unreachable tasks (`active`) and completed ones, each newest first (once per framework read). */
+export const frameworkTasks = perObject((framework: FrameworkJson): { readonly active: readonly TaskEntry[]; readonly completed: readonly TaskEntry[] } => ({
+  active: newestFirst([...framework.tasks, ...framework.unreachable_tasks].map((task) => ({ task, framework, list: 'active' as const }))),
+  completed: newestFirst(framework.completed_tasks.map((task) => ({ task, framework, list: 'completed' as const }))),
+}));
+
+/** Each agent's tasks, newest first, by agent id (once per state). */
+export const tasksByAgent = perState((state: MasterStateJson): ReadonlyMap<string, readonly TaskEntry[]> => {
+  const byAgent = new Map<string, TaskEntry[]>();
+  for (const entry of tasksNewestFirst(state)) {
+    const list = byAgent.get(entry.task.slave_id);
+    if (list === undefined) byAgent.set(entry.task.slave_id, [entry]);
+    else list.push(entry);
+  }
+  return byAgent;
+});
+
+/** Each agent's live (not terminal) tasks, counted, by agent id (once per state). */
+export const liveTasksByAgent = perState((state: MasterStateJson): ReadonlyMap<string, number> => {
+  const counts = new Map<string, number>();
+  for (const { task } of allTasks(state)) if (!isTerminal(task.state)) counts.set(task.slave_id, (counts.get(task.slave_id) ?? 0) + 1);
+  return counts;
+});
+
+/** Agents the agents page lists at a time (`#/agents?start=N`). */
+export const AGENTS_PAGE_ROWS = 100;
+
+/**
+ * The agents whose id or `host:port` holds `filter` (any case; all of them without one), in the
+ * master's order. Made once for the last state and filter asked (typing a filter asks again).
+ */
+export function filterAgents(state: MasterStateJson, filter: string | undefined): readonly AgentJson[] {
+  const wanted = filter?.trim().toLowerCase() ?? '';
+  if (wanted === '') return state.slaves;
+  if (lastFilter !== undefined && lastFilter.state === state && lastFilter.wanted === wanted) return lastFilter.agents;
+  const hosts = agentHosts(state);
+  const agents = state.slaves.filter((agent) => agent.id.toLowerCase().includes(wanted) || (hosts.get(agent.id) ?? '').toLowerCase().includes(wanted));
+  lastFilter = { state, wanted, agents };
+  return agents;
+}
+
+let lastFilter: { readonly state: MasterStateJson; readonly wanted: string; readonly agents: readonly AgentJson[] } | undefined;
 
 /** An agent's actor id and host address from its pid (`slave(1)@10.0.0.7:5051`). */
 export interface AgentEndpoint {

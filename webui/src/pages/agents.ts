@@ -3,33 +3,55 @@ import { agentBase } from '../api';
 import { Ago, Empty, Id, ResourceBar, ResourceList, Section, TaskTable, UsedOfTotal } from '../components';
 import { html, type Html } from '../html';
 import { routeHash } from '../model/routes';
-import { agentEndpoint, allTasks, findAgent, isTerminal, newestFirst, scalar } from '../model/state';
+import { agentEndpoint, agentHosts, AGENTS_PAGE_ROWS, filterAgents, findAgent, liveTasksByAgent, scalar, tasksByAgent } from '../model/state';
 import type { MasterStateJson } from '../model/types';
 import { AgentUsage } from './usage';
 
 /** Tasks listed on an agent's page. */
 export const AGENT_PAGE_TASKS = 100;
 
-/** The agents table. */
-export function Agents(props: { state: MasterStateJson; nowMs: number }): Html {
-  const { state, nowMs } = props;
-  const liveTasks = new Map<string, number>();
-  for (const { task } of allTasks(state)) if (!isTerminal(task.state)) liveTasks.set(task.slave_id, (liveTasks.get(task.slave_id) ?? 0) + 1);
+/**
+ * The agents table, `AGENTS_PAGE_ROWS` at a time (`start`), filtered by id or `host:port`
+ * (`filter`): every agent at once was over a minute of the browser's time at 100k agents, and
+ * the page redraws every second.
+ */
+export function Agents(props: { state: MasterStateJson; nowMs: number; filter: string | undefined; start: number }): Html {
+  const { state, nowMs, filter } = props;
+  const agents = filterAgents(state, filter);
+  const liveTasks = liveTasksByAgent(state);
+  const hosts = agentHosts(state);
+  // Past the end (agents went away, the filter narrowed): the last page.
+  const lastStart = Math.max(0, Math.floor((agents.length - 1) / AGENTS_PAGE_ROWS) * AGENTS_PAGE_ROWS);
+  const start = Math.min(Math.max(0, props.start - (props.start % AGENTS_PAGE_ROWS)), lastStart);
+  const shown = agents.slice(start, start + AGENTS_PAGE_ROWS);
+  const pageLink = (from: number): string => routeHash({ page: 'agents', ...(filter === undefined ? {} : { filter }), start: from });
+  // Typed filters replace the page's URL (no history entry per key); the hash change redraws.
+  const typed = (event: Event): void => {
+    const text = (event.currentTarget as HTMLInputElement).value;
+    window.location.replace(routeHash({ page: 'agents', ...(text === '' ? {} : { filter: text }) }));
+  };
+  const pager = agents.length <= AGENTS_PAGE_ROWS ? null : html`<p class="pager" data-testid="agents-pager">
+    ${start > 0 ? html`<a href=${pageLink(start - AGENTS_PAGE_ROWS)} data-testid="agents-previous">← previous</a>` : html`<span class="muted">← previous</span>`}
+    <span>${start + 1}–${start + shown.length} of ${agents.length}</span>
+    ${start + AGENTS_PAGE_ROWS < agents.length ? html`<a href=${pageLink(start + AGENTS_PAGE_ROWS)} data-testid="agents-next">next →</a>` : html`<span class="muted">next →</span>`}
+  </p>`;
+  const title = filter === undefined ? `${state.slaves.length} registered` : `${agents.length} of ${state.slaves.length} registered match '${filter}'`;
   return html`<div class="page">
     <h1>Agents</h1>
-    <${Section} title=${`${state.slaves.length} registered`}>
-      ${state.slaves.length === 0 ? html`<${Empty} text="No agent is registered." />` : html`<div class="table-wrap"><table data-testid="agents-table">
+    <p><input type="search" class="filter-box" placeholder="Filter by id or host" aria-label="Filter agents by id or host" value=${filter ?? ''} onInput=${typed} data-testid="agents-filter" /></p>
+    <${Section} title=${title}>
+      ${agents.length === 0 ? html`<${Empty} text=${state.slaves.length === 0 ? 'No agent is registered.' : 'No agent matches.'} />` : html`${pager}<div class="table-wrap"><table data-testid="agents-table">
         <thead><tr><th>Agent</th><th>Host</th><th>cpus</th><th>mem</th><th>disk</th><th>Live tasks</th><th>Registered</th><th>Status</th></tr></thead>
-        <tbody>${state.slaves.map((agent) => html`<tr key=${agent.id} data-agent-id=${agent.id}>
+        <tbody>${shown.map((agent) => html`<tr key=${agent.id} data-agent-id=${agent.id}>
           <td><a href=${routeHash({ page: 'agent', agentId: agent.id })}><${Id} id=${agent.id} keep=${20} /></a></td>
-          <td>${agent.hostname}:${agent.port}</td>
+          <td>${hosts.get(agent.id)}</td>
           <td><${UsedOfTotal} name="cpus" used=${agent.used_resources} total=${agent.resources} /></td>
           <td><${UsedOfTotal} name="mem" used=${agent.used_resources} total=${agent.resources} /></td>
           <td><${UsedOfTotal} name="disk" used=${agent.used_resources} total=${agent.resources} /></td>
           <td class="num">${liveTasks.get(agent.id) ?? 0}</td>
           <td><${Ago} seconds=${agent.registered_time} nowMs=${nowMs} /></td>
           <td>${agent.active ? html`<span class="ok">active</span>` : html`<span class="warn">inactive</span>`}</td>
-        </tr>`)}</tbody></table></div>`}
+        </tr>`)}</tbody></table></div>${pager}`}
     <//>
   </div>`;
 }
@@ -40,7 +62,7 @@ export function Agent(props: { state: MasterStateJson; nowMs: number; agentId: s
   const agent = findAgent(state, props.agentId);
   if (agent === undefined) return html`<div class="page"><h1>Agent</h1><${Empty} text=${`The master knows no agent ${props.agentId} (it may have been removed).`} /></div>`;
   const endpoint = agentEndpoint(agent.pid);
-  const tasks = newestFirst(allTasks(state).filter((entry) => entry.task.slave_id === agent.id));
+  const tasks = tasksByAgent(state).get(agent.id) ?? [];
   const names = ['cpus', 'mem', 'disk', ...(scalar(agent.resources, 'gpus') > 0 ? ['gpus'] : [])];
   const reserved = Object.entries(agent.reserved_resources ?? {});
   const attributes = Object.entries(agent.attributes ?? {});
@@ -69,7 +91,7 @@ export function Agent(props: { state: MasterStateJson; nowMs: number; agentId: s
     </div>
     <${AgentUsage} endpoint=${endpoint} />
     <${Section} title=${`Tasks (${tasks.length})`}>
-      <${TaskTable} entries=${tasks} agents=${state.slaves} nowMs=${nowMs} limit=${AGENT_PAGE_TASKS} showAgent=${false} testId="agent-tasks" />
+      <${TaskTable} entries=${tasks} hosts=${agentHosts(state)} nowMs=${nowMs} limit=${AGENT_PAGE_TASKS} showAgent=${false} testId="agent-tasks" />
     <//>
   </div>`;
 }

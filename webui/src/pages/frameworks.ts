@@ -4,7 +4,7 @@ import { html, type Html } from '../html';
 import { formatScalar, shortId } from '../model/format';
 import { routeHash } from '../model/routes';
 import { computeShares } from '../model/shares';
-import { findFramework, newestFirst, scalar, type TaskEntry } from '../model/state';
+import { agentHosts, findFramework, frameworkTasks, scalar } from '../model/state';
 import type { FrameworkJson, MasterStateJson } from '../model/types';
 import { DRF_HINT } from './overview';
 
@@ -45,10 +45,8 @@ export function Framework(props: { state: MasterStateJson; nowMs: number; framew
   if (framework === undefined) return html`<div class="page"><h1>Framework</h1><${Empty} text=${`The master knows no framework ${props.frameworkId} (completed frameworks are forgotten after a while).`} /></div>`;
   const completed = !state.frameworks.includes(framework);
   const share = computeShares(state).frameworks.find((row) => row.id === framework.id);
-  const entries = (tasks: readonly FrameworkJson['tasks'][number][], list: TaskEntry['list']): TaskEntry[] => newestFirst(tasks.map((task) => ({ task, framework, list })));
-  const active = entries([...framework.tasks, ...framework.unreachable_tasks], 'active');
-  const done = entries(framework.completed_tasks, 'completed');
-  const hostOf = new Map(state.slaves.map((agent) => [agent.id, `${agent.hostname}:${agent.port}`]));
+  const { active, completed: done } = frameworkTasks(framework);
+  const hostOf = agentHosts(state);
   return html`<div class="page" data-testid="framework-page">
     <h1>Framework ${framework.name} <${Id} id=${framework.id} keep=${40} /></h1>
     <dl class="facts">
@@ -87,10 +85,10 @@ export function Framework(props: { state: MasterStateJson; nowMs: number; framew
         <td><a href=${routeHash({ page: 'sandbox', agentId: executor.slave_id, frameworkId: framework.id, executorId: executor.executor_id, path: '', file: undefined })}>Sandbox</a></td></tr>`)}</tbody></table></div>
     <//>`}
     <${Section} title=${`Live tasks (${active.length})`}>
-      <${TaskTable} entries=${active} agents=${state.slaves} nowMs=${nowMs} limit=${FRAMEWORK_PAGE_TASKS} showFramework=${false} testId="framework-live-tasks" />
+      <${TaskTable} entries=${active} hosts=${agentHosts(state)} nowMs=${nowMs} limit=${FRAMEWORK_PAGE_TASKS} showFramework=${false} testId="framework-live-tasks" />
     <//>
     <${Section} title=${`Completed tasks (${done.length})`}>
-      <${TaskTable} entries=${done} agents=${state.slaves} nowMs=${nowMs} limit=${FRAMEWORK_PAGE_TASKS} showFramework=${false} testId="framework-completed-tasks" />
+      <${TaskTable} entries=${done} hosts=${agentHosts(state)} nowMs=${nowMs} limit=${FRAMEWORK_PAGE_TASKS} showFramework=${false} testId="framework-completed-tasks" />
     <//>
   </div>`;
 }

@@ -4,7 +4,7 @@ import { html, type Html } from '../html';
 import { formatTimestamp, stateLabel } from '../model/format';
 import { routeHash } from '../model/routes';
 import { sandboxPath } from '../model/sandbox';
-import { agentEndpoint, allTasks, findAgent, findTask, isTerminal, newestFirst, startTime, taskCountsByState, taskHealth, type TaskEntry } from '../model/state';
+import { agentEndpoint, agentHosts, allTasks, findAgent, findTask, isTerminal, startTime, stateTaskCounts, taskHealth, tasksNewestFirst, type TaskEntry } from '../model/state';
 import type { AgentJson } from '../model/types';
 import { Tail, useSandbox } from './sandbox';
 import { TaskUsage } from './usage';
@@ -17,8 +17,9 @@ export const TASKS_PAGE_ROWS = 500;
 export function Tasks(props: { state: MasterStateJson; nowMs: number; filter: string | undefined }): Html {
   const { state, nowMs, filter } = props;
   const entries = allTasks(state);
-  const shown = newestFirst(filter === undefined ? entries : entries.filter((entry) => entry.task.state === filter));
-  const counts = taskCountsByState(entries);
+  const newest = tasksNewestFirst(state);
+  const shown = filter === undefined ? newest : newest.filter((entry) => entry.task.state === filter);
+  const counts = stateTaskCounts(state);
   return html`<div class="page">
     <h1>Tasks</h1>
     <nav class="filters" aria-label="Filter by state">
@@ -26,7 +27,7 @@ export function Tasks(props: { state: MasterStateJson; nowMs: number; filter: st
       ${counts.map(([taskState, count]) => html`<a class=${filter === taskState ? 'filter selected' : 'filter'} href=${routeHash({ page: 'tasks', state: taskState })}>${stateLabel(taskState)} (${count})</a>`)}
     </nav>
     <${Section} title=${filter === undefined ? `All tasks (${shown.length})` : `${stateLabel(filter)} (${shown.length})`}>
-      <${TaskTable} entries=${shown} agents=${state.slaves} nowMs=${nowMs} limit=${TASKS_PAGE_ROWS} testId="tasks-table" />
+      <${TaskTable} entries=${shown} hosts=${agentHosts(state)} nowMs=${nowMs} limit=${TASKS_PAGE_ROWS} testId="tasks-table" />
     <//>
   </div>`;
 }
