@@ -229,8 +229,9 @@ async function interrupted(execute: Execute, host: ActorHost): Promise<void> {
 async function printOutput(master: string, status: TaskStatus, tls: TlsOptions | undefined): Promise<void> {
   if (!status.agentId) return;
   const options = tls ? { tls } : {};
-  const state = await getJson<{ slaves: Array<{ id: string; pid: string }> }>(master, '/master/state', options);
-  const agent = state.slaves.find((slave) => slave.id === status.agentId);
+  // The one agent (`/master/slaves?slave_id=`), not the whole state: tens of MB on a large cluster.
+  const found = await getJson<{ slaves: Array<{ id: string; pid: string }> }>(master, `/master/slaves?slave_id=${encodeURIComponent(status.agentId)}`, options);
+  const agent = found.slaves.find((slave) => slave.id === status.agentId);
   if (!agent) return;
   const [agentId, agentAddress] = agent.pid.split('@') as [string, string];
   const agentState = await getJson<AgentState>(agentAddress, `/${agentId}/state`, options);
