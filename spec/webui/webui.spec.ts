@@ -309,9 +309,23 @@ if (skipReason !== undefined) {
         await agentsPage.locator('h2', { hasText: "11 of 250 registered match 'HOST-24'" }).waitFor({ timeout: UI_WAIT_MS });
         expect(await rows.count()).to.equal(11);
         expect(await agentsPage.locator('[data-testid="agents-pager"]').count()).to.equal(0);
-        await agentsPage.locator('[data-testid="agents-filter"]').fill('S249');
+        // Keys typed while the page is busy (a long redraw, a state being parsed) all land, in
+        // order: the box keeps what was typed, whatever redraws before the route follows it.
+        const filterBox = agentsPage.locator('[data-testid="agents-filter"]');
+        await filterBox.fill('');
+        await agentsPage.locator('h2', { hasText: '250 registered' }).waitFor({ timeout: UI_WAIT_MS });
+        await filterBox.click();
+        await agentsPage.keyboard.type('host-1');
+        await agentsPage.evaluate('setTimeout(() => { const started = performance.now(); while (performance.now() - started < 1500) {} }, 0)');
+        await agentsPage.keyboard.type('2345', { delay: 0 });
+        await agentsPage.locator('h2', { hasText: "match 'host-12345'" }).waitFor({ timeout: UI_WAIT_MS });
+        expect(await filterBox.inputValue()).to.equal('host-12345');
+        expect(decodeURIComponent(new URL(agentsPage.url()).hash)).to.equal('#/agents?filter=host-12345');
+        // A filter put in the URL from elsewhere (a link, back) is taken into the box.
+        await agentsPage.evaluate(`location.hash = '#/agents?filter=S249'`);
         await agentsPage.locator('[data-testid="agents-table"] tbody tr[data-agent-id="S249"]').waitFor({ timeout: UI_WAIT_MS });
         expect(await rows.count()).to.equal(1);
+        expect(await filterBox.inputValue()).to.equal('S249');
         expect(agentsErrors).to.deep.equal([]);
       } finally {
         await agentsPage.close();

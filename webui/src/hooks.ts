@@ -1,7 +1,7 @@
 /** The page's live inputs: the route (location.hash) and the master's state, polled. */
 import { useEffect, useState } from 'preact/hooks';
 import { BROWSER_TIMERS, fetchMasterState, RequestError, type FailureKind } from './api';
-import { nextPollDelayMs, STATE_POLL_INTERVAL_MS, statePollIntervalMs } from './model/backoff';
+import { failedPollDelayMs, STATE_POLL_INTERVAL_MS, statePollIntervalMs } from './model/backoff';
 import { Poller, type PageVisibility, type PollerOptions } from './model/poller';
 import { parseRoute, type Route } from './model/routes';
 import type { MasterStateJson } from './model/types';
@@ -64,25 +64,30 @@ export function usePoller<T>(options: () => Omit<PollerOptions<T>, 'timers' | 'v
 /**
  * Polls `/master/state`: after a read, again after `statePollIntervalMs` of the time it took
  * (every 2 s on a small cluster, less often as its state grows, at most 2 min apart); after
- * failures, waits longer each time (doubling to MAX_POLL_BACKOFF_MS). One poll at a time, none
- * while the tab is hidden (a read due meanwhile is made when it is shown again).
+ * failures, longer each time (`failedPollDelayMs`: doubling from that interval). One poll at a
+ * time, none while the tab is hidden (a read due meanwhile is made when it is shown again).
  */
 export function useMasterState(): MasterPoll {
   const [poll, setPoll] = useState<Omit<MasterPoll, 'retry'>>({ state: undefined, updatedAtMs: undefined, error: undefined, failures: 0, nextPollAtMs: 0, intervalMs: STATE_POLL_INTERVAL_MS });
   const [kick, setKick] = useState(0);
-  usePoller<MasterStateJson>(() => ({
-    read: fetchMasterState,
-    intervalAfter: statePollIntervalMs,
-    backoff: (failures) => nextPollDelayMs(failures),
-    onRead: (state, _readMs, nextInMs) => {
-      const now = Date.now();
-      setPoll({ state, updatedAtMs: now, error: undefined, failures: 0, nextPollAtMs: now + nextInMs, intervalMs: nextInMs });
-    },
-    onFailure: (error, failures, nextInMs) => {
-      const failure = error instanceof RequestError ? { kind: error.kind, message: error.message } : { kind: 'unreachable' as const, message: String(error) };
-      setPoll((previous) => ({ ...previous, error: failure, failures, nextPollAtMs: Date.now() + nextInMs }));
-    },
-  }), [kick]);
+  usePoller<MasterStateJson>(() => {
+    // The wait after the last good read (kept over "Retry now"): failed reads come no more often than good ones did.
+    let intervalMs = poll.intervalMs;
+    return {
+      read: fetchMasterState,
+      intervalAfter: statePollIntervalMs,
+      backoff: (failures) => failedPollDelayMs(failures, intervalMs),
+      onRead: (state, _readMs, nextInMs) => {
+        intervalMs = nextInMs;
+        const now = Date.now();
+        setPoll({ state, updatedAtMs: now, error: undefined, failures: 0, nextPollAtMs: now + nextInMs, intervalMs: nextInMs });
+      },
+      onFailure: (error, failures, nextInMs) => {
+        const failure = error instanceof RequestError ? { kind: error.kind, message: error.message } : { kind: 'unreachable' as const, message: String(error) };
+        setPoll((previous) => ({ ...previous, error: failure, failures, nextPollAtMs: Date.now() + nextInMs }));
+      },
+    };
+  }, [kick]);
   return { ...poll, retry: () => setKick((value) => value + 1) };
 }
 

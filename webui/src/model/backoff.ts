@@ -36,3 +36,15 @@ export function statePollIntervalMs(readMs: number): number {
   if (wanted <= STATE_POLL_INTERVAL_MS) return STATE_POLL_INTERVAL_MS;
   return Math.min(MAX_STATE_POLL_INTERVAL_MS, Math.ceil(wanted / 1_000) * 1_000);
 }
+
+/**
+ * The wait after `failures` failed reads of `/master/state` in a row, when a good read waited
+ * `intervalMs`: `intervalMs` doubled per failure, at most `MAX_POLL_BACKOFF_MS` or `intervalMs`,
+ * whichever is longer. A master that fails is never asked more often than it was while it
+ * answered (on a large cluster a failed read may have cost it the whole state), and is asked
+ * again within 30 s, or the interval, once it answers again. At the 2 s floor: 4, 8, 16, 30, 30 ... s.
+ */
+export function failedPollDelayMs(failures: number, intervalMs: number = STATE_POLL_INTERVAL_MS): number {
+  return nextPollDelayMs(failures, intervalMs, Math.max(MAX_POLL_BACKOFF_MS, intervalMs));
+}
+

@@ -26,8 +26,8 @@ export const ALWAYS_SHOWN: PageVisibility = { hidden: () => false, onShown: () =
 
 /** What a `Poller` reads, how long it waits, and whom it tells. */
 export interface PollerOptions<T> {
-  /** One read; its rejection is a failure. */
-  read(): Promise<T>;
+  /** One read; its rejection is a failure. `stopped()` says the poller was stopped meanwhile (a read of several requests ends early). */
+  read(stopped: () => boolean): Promise<T>;
   /** The wait after a read that took `readMs` and succeeded (ms). */
   intervalAfter(readMs: number): number;
   /** The wait after `failures` failed reads in a row (ms). */
@@ -94,7 +94,7 @@ export class Poller<T> {
     const startedMs = timers.now();
     let nextInMs: number;
     try {
-      const value = await this.options.read();
+      const value = await this.options.read(() => this.stopped);
       if (this.stopped) return;
       const readMs = timers.now() - startedMs;
       this.failures = 0;

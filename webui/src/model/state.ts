@@ -218,19 +218,21 @@ export const AGENTS_PAGE_ROWS = 100;
 
 /**
  * The agents whose id or `host:port` holds `filter` (any case; all of them without one), in the
- * master's order. Made once for the last state and filter asked (typing a filter asks again).
+ * master's order. Made once for the last filter asked of each state (typing a filter asks again).
  */
 export function filterAgents(state: MasterStateJson, filter: string | undefined): readonly AgentJson[] {
   const wanted = filter?.trim().toLowerCase() ?? '';
   if (wanted === '') return state.slaves;
-  if (lastFilter !== undefined && lastFilter.state === state && lastFilter.wanted === wanted) return lastFilter.agents;
+  const last = lastFilters.get(state);
+  if (last !== undefined && last.wanted === wanted) return last.agents;
   const hosts = agentHosts(state);
   const agents = state.slaves.filter((agent) => agent.id.toLowerCase().includes(wanted) || (hosts.get(agent.id) ?? '').toLowerCase().includes(wanted));
-  lastFilter = { state, wanted, agents };
+  lastFilters.set(state, { wanted, agents });
   return agents;
 }
 
-let lastFilter: { readonly state: MasterStateJson; readonly wanted: string; readonly agents: readonly AgentJson[] } | undefined;
+/** The last filter asked of each state, and its agents (kept while the state is). */
+const lastFilters = new WeakMap<MasterStateJson, { readonly wanted: string; readonly agents: readonly AgentJson[] }>();
 
 /** An agent's actor id and host address from its pid (`slave(1)@10.0.0.7:5051`). */
 export interface AgentEndpoint {

@@ -1,8 +1,9 @@
 /** `#/agents` and `#/agents/<id>`. */
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { agentBase } from '../api';
 import { Ago, Empty, Id, ResourceBar, ResourceList, Section, TaskTable, UsedOfTotal } from '../components';
 import { html, type Html } from '../html';
-import { routeHash } from '../model/routes';
+import { parseRoute, routeHash } from '../model/routes';
 import { agentEndpoint, agentHosts, AGENTS_PAGE_ROWS, filterAgents, findAgent, liveTasksByAgent, scalar, tasksByAgent } from '../model/state';
 import type { MasterStateJson } from '../model/types';
 import { AgentUsage } from './usage';
@@ -25,9 +26,25 @@ export function Agents(props: { state: MasterStateJson; nowMs: number; filter: s
   const start = Math.min(Math.max(0, props.start - (props.start % AGENTS_PAGE_ROWS)), lastStart);
   const shown = agents.slice(start, start + AGENTS_PAGE_ROWS);
   const pageLink = (from: number): string => routeHash({ page: 'agents', ...(filter === undefined ? {} : { filter }), start: from });
-  // Typed filters replace the page's URL (no history entry per key); the hash change redraws.
+  // The box shows what was typed, kept here: the route follows it (`location.replace`, no history
+  // entry per key) a task later, and a redraw in between (the clock's tick, a state read) drew the
+  // route's older filter back into the box, losing keys. A filter put in the URL from elsewhere
+  // (back, a link) is taken into the box: the URL, not the route (which may lag what was typed),
+  // is compared with what was last typed.
+  const [typedText, setTypedText] = useState(filter ?? '');
+  const lastTyped = useRef(filter ?? '');
+  useEffect(() => {
+    const inUrl = parseRoute(window.location.hash);
+    const urlFilter = inUrl.page === 'agents' ? inUrl.filter ?? '' : lastTyped.current;
+    if (urlFilter !== lastTyped.current) {
+      lastTyped.current = urlFilter;
+      setTypedText(urlFilter);
+    }
+  }, [filter]);
   const typed = (event: Event): void => {
     const text = (event.currentTarget as HTMLInputElement).value;
+    lastTyped.current = text;
+    setTypedText(text);
     window.location.replace(routeHash({ page: 'agents', ...(text === '' ? {} : { filter: text }) }));
   };
   const pager = agents.length <= AGENTS_PAGE_ROWS ? null : html`<p class="pager" data-testid="agents-pager">
@@ -38,7 +55,7 @@ export function Agents(props: { state: MasterStateJson; nowMs: number; filter: s
   const title = filter === undefined ? `${state.slaves.length} registered` : `${agents.length} of ${state.slaves.length} registered match '${filter}'`;
   return html`<div class="page">
     <h1>Agents</h1>
-    <p><input type="search" class="filter-box" placeholder="Filter by id or host" aria-label="Filter agents by id or host" value=${filter ?? ''} onInput=${typed} data-testid="agents-filter" /></p>
+    <p><input type="search" class="filter-box" placeholder="Filter by id or host" aria-label="Filter agents by id or host" value=${typedText} onInput=${typed} data-testid="agents-filter" /></p>
     <${Section} title=${title}>
       ${agents.length === 0 ? html`<${Empty} text=${state.slaves.length === 0 ? 'No agent is registered.' : 'No agent matches.'} />` : html`${pager}<div class="table-wrap"><table data-testid="agents-table">
         <thead><tr><th>Agent</th><th>Host</th><th>cpus</th><th>mem</th><th>disk</th><th>Live tasks</th><th>Registered</th><th>Status</th></tr></thead>

@@ -138,11 +138,11 @@ export function Tail(props: { endpoint: AgentEndpoint; path: string; name: strin
     let current: TailState | undefined;
     return {
       // Paused: nothing is read, and what is shown stays; following again reads on from there.
-      read: async () => {
+      read: async (stopped) => {
         if (!followingRef.current && current !== undefined) return undefined;
         const size = (await readFile(endpoint, path, -1, 0)).offset;
         if (current === undefined || fileShrank(current, size)) current = startTail(size);
-        for (let reads = 0; reads < MAX_TAIL_READS_PER_POLL && current.offset < size; reads++) {
+        for (let reads = 0; reads < MAX_TAIL_READS_PER_POLL && current.offset < size && !stopped(); reads++) {
           const chunk = await readFile(endpoint, path, current.offset, TAIL_READ_CHUNK_BYTES);
           const next = appendChunk(current, chunk);
           if (next === current) break;
