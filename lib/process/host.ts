@@ -15,7 +15,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { clientOf, isOwnHost, unmappedIp, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, parseRequestTarget, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
+import { acceptsGzip, findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, parseRequestTarget, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { newIdFrom, newUuidFrom, Prng, randomSeed } from './prng';
@@ -1228,7 +1228,7 @@ export class ActorHost {
     try {
       const routed = await this.routeHttp(request);
       if (routed.stream !== undefined && routed.actor !== undefined) this.startStream(response, routed, routed.stream, routed.actor);
-      else writeResponse(response, routed);
+      else writeResponse(response, routed, acceptsGzip(request.headers['accept-encoding']));
     } catch (error) {
       // A client that went away while sending its request is not the handler's failure: no ERROR line for anyone
       // who cares to abort requests (the hostile-input pass of 2026-12-05).

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
+import * as zlib from 'node:zlib';
 
 /** An HTTP request as an actor's route handler sees it. */
 export interface HttpRequest {
@@ -343,13 +345,57 @@ export function discardBody(request: IncomingMessage): Promise<void> {
   });
 }
 
-/** Writes `response` to the wire. */
-export function writeResponse(out: ServerResponse, response: HttpResponse): void {
+/**
+ * Bodies of at least this many bytes are sent gzipped to a client that accepts gzip (libprocess'
+ * `GZIP_MINIMUM_BODY_LENGTH`): `/master/state` of a large cluster is tens of MB of JSON, a tenth
+ * of that compressed, and every browser asks for it so.
+ */
+export const GZIP_MIN_BODY_BYTES = 1024;
+
+/**
+ * Whether an `Accept-Encoding` header accepts gzip: `gzip` (or `x-gzip`) with a q above 0, or
+ * `*` with a q above 0 when gzip is not named (`gzip;q=0` refuses it whatever `*` says).
+ */
+export function acceptsGzip(header: string | readonly string[] | undefined): boolean {
+  if (header === undefined) return false;
+  let any = false;
+  for (const item of (typeof header === 'string' ? header : header.join(',')).split(',')) {
+    const [name = '', ...parameters] = item.split(';').map((part) => part.trim().toLowerCase());
+    const quality = parameters.find((parameter) => parameter.startsWith('q='));
+    const accepted = quality === undefined || Number(quality.slice(2)) > 0;
+    if (name === 'gzip' || name === 'x-gzip') return accepted;
+    if (name === '*') any = accepted;
+  }
+  return any;
+}
+
+/**
+ * Writes `response` to the wire; gzipped (`Content-Encoding: gzip`) when `gzip` (the client
+ * accepts it: `acceptsGzip`) and the body is at least `GZIP_MIN_BODY_BYTES`, as libprocess
+ * does. The compression runs on libuv's threads (`node:zlib`'s asynchronous calls), not the
+ * host's: a `TextParts` body is written through a gzip stream a chunk at a time as before, any
+ * other body compressed whole and sent with its compressed length. A body that fails to compress
+ * is sent as it is (libprocess too).
+ */
+export function writeResponse(out: ServerResponse, response: HttpResponse, gzip = false): void {
   const headers: Record<string, string> = { ...(response.headers ?? {}) };
+  const compressible = headers['content-encoding'] === undefined;
   if (response.body instanceof TextParts) {
     headers['content-type'] ??= response.body.contentType;
+    const large = compressible && atLeastChars(response.body.parts, GZIP_MIN_BODY_BYTES);
+    if (large) headers.vary = 'Accept-Encoding';
+    if (large && gzip) {
+      headers['content-encoding'] = 'gzip';
+      out.writeHead(response.status, headers);
+      const compressor = zlib.createGzip();
+      compressor.on('error', (error) => out.destroy(error));
+      out.once('close', () => compressor.destroy());
+      compressor.pipe(out);
+      writeParts(compressor, out, response.body.parts);
+      return;
+    }
     out.writeHead(response.status, headers);
-    writeParts(out, response.body.parts);
+    writeParts(out, out, response.body.parts);
     return;
   }
   let payload: string | Buffer;
@@ -363,24 +409,50 @@ export function writeResponse(out: ServerResponse, response: HttpResponse): void
     payload = JSON.stringify(response.body);
     headers['content-type'] ??= 'application/json';
   }
-  headers['content-length'] = String(Buffer.byteLength(payload));
-  out.writeHead(response.status, headers);
-  out.end(payload);
+  const length = Buffer.byteLength(payload);
+  if (compressible && length >= GZIP_MIN_BODY_BYTES) headers.vary = 'Accept-Encoding';
+  if (!compressible || length < GZIP_MIN_BODY_BYTES || !gzip) {
+    headers['content-length'] = String(length);
+    out.writeHead(response.status, headers);
+    out.end(payload);
+    return;
+  }
+  zlib.gzip(payload, (error, compressed) => {
+    if (out.destroyed) return;
+    const body = error === null ? compressed : payload;
+    if (error === null) headers['content-encoding'] = 'gzip';
+    headers['content-length'] = String(Buffer.byteLength(body));
+    out.writeHead(response.status, headers);
+    out.end(body);
+  });
 }
 
-/** Writes `parts` a chunk per turn, each after the client took the one before (`drain`), then ends `out`. */
-function writeParts(out: ServerResponse, parts: readonly string[]): void {
+/** Whether `parts` hold at least `count` characters (looked at only until they do). */
+function atLeastChars(parts: readonly string[], count: number): boolean {
+  let chars = 0;
+  for (const part of parts) {
+    chars += part.length;
+    if (chars >= count) return true;
+  }
+  return false;
+}
+
+/**
+ * Writes `parts` to `target` a chunk per turn, each after `target` took the one before
+ * (`drain`), then ends it; stops when the client's response `out` is gone.
+ */
+function writeParts(target: Writable, out: ServerResponse, parts: readonly string[]): void {
   let index = 0;
   const next = (): void => {
-    if (out.destroyed) return;
+    if (out.destroyed || target.destroyed) return;
     let chunk = '';
     while (index < parts.length && chunk.length < TEXT_PARTS_CHUNK_CHARS) chunk += parts[index++];
     if (index >= parts.length) {
-      out.end(chunk);
+      target.end(chunk);
       return;
     }
-    if (out.write(chunk)) setImmediate(next);
-    else out.once('drain', next);
+    if (target.write(chunk)) setImmediate(next);
+    else target.once('drain', next);
   };
   next();
 }

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import * as http from 'node:http';
 import { dispatch } from '../../../lib/actor';
 import { HttpStream, ok, recordIo, TEXT_PARTS_CHUNK_CHARS, TextParts, type ActorHost } from '../../../lib/process';
-import { STREAM_LOW_WATER_BYTES } from '../../../lib/process/http';
+import { acceptsGzip, GZIP_MIN_BODY_BYTES, STREAM_LOW_WATER_BYTES } from '../../../lib/process/http';
+import * as zlib from 'node:zlib';
 import { eventually, netHost, Probe, within } from '../../support/runtime';
 
 describe('HTTP routing on a host', () => {
@@ -15,6 +16,8 @@ describe('HTTP routing on a host', () => {
         super(id);
         this.route('/state', () => ok({ id, answer: 42 }));
         this.route('/text', () => ok('plain'));
+        this.route('/big', () => ok({ items: Array.from({ length: 200 }, (_, index) => `item-${index}`) }));
+        this.route('/encoded', () => ({ status: 200, headers: { 'content-encoding': 'identity' }, body: 'x'.repeat(4_000) }));
         // ~0.95 M characters (1.8 MB) in 20,000 pieces: several chunks of TEXT_PARTS_CHUNK_CHARS, one per turn.
         this.route('/parts', () => ({ status: 200, body: new TextParts(['[', ...Array.from({ length: 20_000 }, (_, index) => `${index === 0 ? '' : ','}"${'é'.repeat(40)}${index}"`), ']']) }));
         this.route('/who', (request) => ok({ credentials: request.headers.authorization !== undefined }));
@@ -46,6 +49,61 @@ describe('HTTP routing on a host', () => {
     const wrapped = await get('/web/parts?jsonp=cb');
     expect(wrapped.type).to.equal('text/javascript');
     expect(wrapped.text).to.equal(`cb(${answer.text});`);
+  });
+
+  /** GETs `path` with node:http (no decoding), `accept-encoding` as given: the raw bytes and headers. */
+  function rawGet(path: string, acceptEncoding?: string): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      http.get(`http://${host.address}${path}`, { headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+        response.on('error', reject);
+      }).on('error', reject);
+    });
+  }
+
+  it('reads Accept-Encoding as libprocess does: gzip or * with a q above 0, gzip;q=0 refusing it', () => {
+    expect(acceptsGzip(undefined)).to.equal(false);
+    expect(acceptsGzip('gzip, deflate, br')).to.equal(true);
+    expect(acceptsGzip('br;q=1.0, GZIP;q=0.5')).to.equal(true);
+    expect(acceptsGzip('x-gzip')).to.equal(true);
+    expect(acceptsGzip('gzip;q=0')).to.equal(false);
+    expect(acceptsGzip('gzip;q=0.0, *')).to.equal(false);
+    expect(acceptsGzip('*')).to.equal(true);
+    expect(acceptsGzip('*;q=0')).to.equal(false);
+    expect(acceptsGzip('deflate, identity')).to.equal(false);
+    expect(acceptsGzip(['deflate', 'gzip'])).to.equal(true);
+  });
+
+  it('gzips a body of at least 1 KiB for a client that accepts it, on libuv\'s threads, and no other', async () => {
+    const plain = await rawGet('/web/big');
+    expect(plain.body.length).to.be.at.least(GZIP_MIN_BODY_BYTES);
+    expect(plain.headers['content-encoding']).to.equal(undefined);
+    expect(plain.headers.vary).to.equal('Accept-Encoding');
+    const zipped = await rawGet('/web/big', 'gzip, deflate');
+    expect(zipped.headers['content-encoding']).to.equal('gzip');
+    expect(zipped.headers['content-length']).to.equal(String(zipped.body.length));
+    expect(zipped.body.length).to.be.lessThan(plain.body.length / 3);
+    expect(zlib.gunzipSync(zipped.body).equals(plain.body)).to.equal(true);
+    // Refused, too small, or encoded by the handler already: as it is.
+    expect((await rawGet('/web/big', 'gzip;q=0')).headers['content-encoding']).to.equal(undefined);
+    const small = await rawGet('/web/state', 'gzip');
+    expect(small.headers['content-encoding']).to.equal(undefined);
+    expect(JSON.parse(small.body.toString())).to.deep.equal({ id: 'web', answer: 42 });
+    const encoded = await rawGet('/web/encoded', 'gzip');
+    expect(encoded.headers['content-encoding']).to.equal('identity');
+    expect(encoded.body.toString()).to.equal('x'.repeat(4_000));
+  });
+
+  it('gzips a body of text pieces through a stream, a chunk per turn, whole and in order', async () => {
+    const plain = await rawGet('/web/parts');
+    const zipped = await rawGet('/web/parts', 'gzip');
+    expect(zipped.headers['content-encoding']).to.equal('gzip');
+    expect(zipped.headers['transfer-encoding']).to.equal('chunked');
+    expect(zipped.body.length).to.be.lessThan(plain.body.length / 10);
+    expect(zlib.gunzipSync(zipped.body).equals(plain.body)).to.equal(true);
+    expect(JSON.parse(plain.body.toString())).to.have.length(20_000);
   });
 
   it('serves a route with a trailing slash as without it, as libprocess does', async () => {
