@@ -370,6 +370,45 @@ export interface Midway {
   readonly run: () => Promise<void>;
 }
 
+/** The operator API's SUBSCRIBE (JSON) as the host hands it to the master's route. */
+export const V1_SUBSCRIBE_REQUEST: HttpRequest = {
+  method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"SUBSCRIBE"}'), remoteAddress: '127.0.0.1',
+};
+
+/** Wall ms `serveSubscribe` waits for SUBSCRIBED's rendering to end. */
+const SUBSCRIBE_RENDERING_BUDGET_MS = 120_000;
+
+/**
+ * Opens an operator event stream (SUBSCRIBE) through the master's own route handler, inside its
+ * mailbox, times the route's own turn and every turn of the rendering of SUBSCRIBED's state,
+ * waits for that rendering to end, then closes the stream as a client going away does.
+ */
+export async function serveSubscribe(cluster: ScaleCluster): Promise<{ blockMs: number; turns: number; longestTurn: number; renderedInLongest: number; settledMs: number }> {
+  const master = cluster.master.master;
+  const handler = master.runtime.routes.get(V1_SUBSCRIBE_REQUEST.path);
+  if (handler === undefined) throw new Error(`the master serves no ${V1_SUBSCRIBE_REQUEST.path} route`);
+  await dispatch(master, (actor) => actor.renderingFigures());
+  const timed = await dispatch(master, (actor) => {
+    const start = performance.now();
+    const result = handler.call(actor, V1_SUBSCRIBE_REQUEST);
+    return { blockMs: performance.now() - start, start, result: Promise.resolve(result) };
+  });
+  const response: HttpResponse = await timed.result;
+  if (response.status !== 200 || response.stream === undefined) throw new Error(`SUBSCRIBE answered ${response.status}`);
+  while (await dispatch(master, (actor) => actor.renderingsInProgress()) > 0) {
+    if (performance.now() - timed.start > SUBSCRIBE_RENDERING_BUDGET_MS) throw new Error(`SUBSCRIBED not rendered within ${SUBSCRIBE_RENDERING_BUDGET_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const settledMs = performance.now() - timed.start;
+  const figures = await dispatch(master, (actor) => actor.renderingFigures());
+  response.stream.closedByPeer();
+  const firstRunLongest = figures.longestTurnMs < timed.blockMs;
+  return {
+    blockMs: Math.max(timed.blockMs, figures.longestTurnMs), turns: figures.turns + 1, settledMs,
+    longestTurn: firstRunLongest ? 0 : figures.longestTurnIndex, renderedInLongest: firstRunLongest ? 0 : figures.longestTurnRendered,
+  };
+}
+
 /** Serves `/master/state` (or `request`) once through the master's own route handler, inside its mailbox, timing each turn it takes. */
 export async function serveState(cluster: ScaleCluster, request: HttpRequest = STATE_REQUEST, midway?: Midway): Promise<StateServed> {
   const master = cluster.master.master;

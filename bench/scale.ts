@@ -24,6 +24,8 @@
  *   finds nothing rendered yet);
  * - `v1_state_block_ms`: the same for the operator API's GET_STATE, once, while the frameworks
  *   hold an offer of every agent (before `allocation_cycle_ms`; the state phase has none out);
+ * - `v1_subscribe_block_ms`: the same for an operator event stream's SUBSCRIBE (its SUBSCRIBED
+ *   carries the whole state), right after;
  * - `v1_state_churn_block_ms`: GET_STATE once more, the frameworks declining every offer they
  *   hold a quarter of the way through it (of the answer time of `v1_state_block_ms`'s request):
  *   offers and agents' offered resources change after the warming rendered them;
@@ -64,7 +66,7 @@ import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/consta
 import type { HttpRequest } from '../lib/process/http';
 import { heapUsedAfterCollection, settleAfterCollection } from './heap';
 import {
-  agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster,
+  agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, serveSubscribe, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster,
   V1_GET_STATE_REQUEST, STATE_REQUEST, STATE_SUMMARY_REQUEST,
 } from './scale-cluster';
 
@@ -146,7 +148,7 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us', 'tasks_per_s_cold', 'cpu_per_task_us_cold', 'main_thread_cpu_per_task_us_cold'] as const;
+export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'v1_subscribe_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us', 'tasks_per_s_cold', 'cpu_per_task_us_cold', 'main_thread_cpu_per_task_us_cold'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 /** The keys measured at N = `--tasks-agents` only (the throughput phase). */
 const THROUGHPUT_KEYS: ReadonlySet<ScaleKey | ExtraKey> = new Set(['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us', 'tasks_per_s_cold', 'cpu_per_task_us_cold', 'main_thread_cpu_per_task_us_cold']);
@@ -223,7 +225,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   };
   const throughputHere = agents === options.tasksAgents;
   const phases: Array<ScaleKey | ExtraKey> = [
-    'heap_per_agent_bytes', 'v1_state_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
+    'heap_per_agent_bytes', 'v1_state_block_ms', 'v1_subscribe_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
     ...(throughputHere ? THROUGHPUT_KEYS : []),
   ];
 
@@ -244,6 +246,11 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   const v1State = await serveState(cluster, V1_GET_STATE_REQUEST);
   progress(`GET_STATE with ${heldOffers(cluster)} offers held: longest turn ${round(v1State.blockMs)} ms of ${v1State.turns} (${longestTurnText(v1State)}; ${round(v1State.gcInBlockMs)} ms of it collecting garbage; the process used ${round(v1State.cpuInBlockMs)} ms of CPU in it), answered after ${round(v1State.settledMs)} ms, ${v1State.bytes} bytes`);
   row('v1_state_block_ms', round(v1State.blockMs), v1State.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(v1State.gcInBlockMs)} ms of garbage collection` : undefined);
+  // An operator event stream opened then: its SUBSCRIBED carries the same state (it was made in
+  // one turn until 2026-12-06: ~280 ms at 10k agents, the bench did not measure it).
+  const subscribed = await serveSubscribe(cluster);
+  progress(`SUBSCRIBE with ${heldOffers(cluster)} offers held: longest turn ${round(subscribed.blockMs)} ms of ${subscribed.turns} (${longestTurnText(subscribed)}), SUBSCRIBED rendered after ${round(subscribed.settledMs)} ms`);
+  row('v1_subscribe_block_ms', round(subscribed.blockMs));
 
   // The same while the frameworks decline every offer (a quarter of the way through the answer
   // above): every framework's offers and every agent's offered resources change after they were
@@ -261,7 +268,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
     return reoffered.done ? undefined : `skipped: ${heldOffers(cluster)} of ${agents} agents offered again in ${seconds(reoffered.wallMs)} s`;
   };
   for (const [index, { key, label, request }] of CHURN_REQUESTS.entries()) {
-    const measured = new Set<ScaleKey | ExtraKey>(['heap_per_agent_bytes', 'v1_state_block_ms', ...CHURN_REQUESTS.slice(0, index).map((churn) => churn.key)]);
+    const measured = new Set<ScaleKey | ExtraKey>(['heap_per_agent_bytes', 'v1_state_block_ms', 'v1_subscribe_block_ms', ...CHURN_REQUESTS.slice(0, index).map((churn) => churn.key)]);
     const rest = phases.filter((phase) => !measured.has(phase));
     let answerMs = v1State.settledMs;
     if (request !== V1_GET_STATE_REQUEST) {
@@ -335,7 +342,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
 }
 
 /** Which turn of a served request was the longest, for a progress line. */
-function longestTurnText(served: StateServed): string {
+function longestTurnText(served: Pick<StateServed, 'longestTurn' | 'renderedInLongest'>): string {
   return served.longestTurn === 0 ? 'the route\'s first run' : `turn ${served.longestTurn}, ${served.renderedInLongest} fragments rendered in it`;
 }
 

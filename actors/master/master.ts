@@ -44,7 +44,7 @@ import {
 import { flagsResponse } from '../../lib/info-actors';
 import { consumedQuota, describeQuantities, isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
-import { StateFragments, type KeptPart, type OfferTail, type WarmTarget } from './state-fragments';
+import { StateFragments, v1SubscribedEnvelope, type KeptPart, type OfferTail, type WarmTarget } from './state-fragments';
 import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
@@ -206,6 +206,8 @@ export class Master extends Actor {
   private readonly stateFragments: StateFragments;
   /** Renderings under way, by request (`sharedRendering`). */
   private readonly renderings = new Map<string, Promise<HttpResponse>>();
+  /** Operator event streams' SUBSCRIBED states rendered so far (each its own rendering: it is told the turn its state is of). */
+  private subscribeRenderings = 0;
   /** Renderings between their first turn and their last (`warmAndRender`): none is swept from under one. */
   private renderingsUnderWay = 0;
   /** How the state endpoints' renderings went (`renderingFigures`). */
@@ -427,6 +429,11 @@ export class Master extends Actor {
     const figures = { ...this.renderingStats, fragmentsRendered: this.stateFragments.rendered };
     Object.assign(this.renderingStats, noRenderings());
     return figures;
+  }
+
+  /** Renderings of the state endpoints (and the operator streams' SUBSCRIBED) between their first turn and their last. For tests and the scale benchmark. */
+  renderingsInProgress(): number {
+    return this.renderingsUnderWay;
   }
 
   /** The `/master/state` JSON (tests read it without HTTP). */
@@ -2674,6 +2681,10 @@ export class Master extends Actor {
       getState: (caller) => this.sharedRendering(renderingKey('v1', caller), 'v1', () => ({
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller))),
       })),
+      subscribedState: (caller, heartbeatIntervalSeconds, joined) => this.warmAndRender(`v1-subscribe:${++this.subscribeRenderings}`, 'v1', () => {
+        joined();
+        return { status: 200, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller), v1SubscribedEnvelope(heartbeatIntervalSeconds))) };
+      }),
       getRoles: (caller) => this.sharedRendering(renderingKey('v1-roles', caller), 'roles', () => v1Answer('GET_ROLES', 'get_roles', v1GetRoles(this.stateContext(caller), this.stateFragments.roleBreakdowns()))),
       getStatePart: (caller, call) => this.sharedRendering(renderingKey(call, caller), call === 'GET_AGENTS' ? 'v1-agents' : 'v1-frameworks', () => ({
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1Part(this.v1Context(caller), call)),

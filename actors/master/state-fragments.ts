@@ -97,6 +97,23 @@ export const STATE_TASK_RENDER_VISITS = 3;
 export const STATE_APPLIED_PER_SLICE = 25;
 
 
+/** What a rendering of GET_STATE's `get_state` object is written between (`StateFragments.renderV1State`). */
+export interface V1StateEnvelope {
+  readonly open: string;
+  readonly close: string;
+}
+
+/** GET_STATE's answer: `{"type":"GET_STATE","get_state":{...}}`. */
+export const V1_GET_STATE_ENVELOPE: V1StateEnvelope = { open: '{"type":"GET_STATE","get_state":', close: '}' };
+
+/**
+ * The operator event stream's SUBSCRIBED event with the state and the heartbeat interval, as
+ * `v1Events.subscribed` makes it: `{"type":"SUBSCRIBED","subscribed":{"get_state":{...},"heartbeat_interval_seconds":N}}`.
+ */
+export function v1SubscribedEnvelope(heartbeatIntervalSeconds: number): V1StateEnvelope {
+  return { open: '{"type":"SUBSCRIBED","subscribed":{"get_state":', close: `,"heartbeat_interval_seconds":${JSON.stringify(heartbeatIntervalSeconds)}}}` };
+}
+
 /** A budget never spent: counts alone end the turns. */
 const NEVER = (): boolean => false;
 
@@ -1034,10 +1051,14 @@ export class StateFragments {
     return parts;
   }
 
-  /** The operator API's GET_STATE answer (`{"type":"GET_STATE","get_state":{...}}`) for `context`, as pieces to write in order. */
-  renderV1State(context: V1Context): StateParts {
+  /**
+   * The operator API's GET_STATE answer (`{"type":"GET_STATE","get_state":{...}}`) for `context`,
+   * as pieces to write in order; with `envelope`, the `get_state` object between its `open` and
+   * `close` instead (the event stream's SUBSCRIBED: `V1_SUBSCRIBED_ENVELOPE`).
+   */
+  renderV1State(context: V1Context, envelope: V1StateEnvelope = V1_GET_STATE_ENVELOPE): StateParts {
     this.applyChanges();
-    const parts: StateParts = ['{"type":"GET_STATE","get_state":{"get_tasks":{'];
+    const parts: StateParts = [`${envelope.open}{"get_tasks":{`];
     this.startTail(parts, context);
     this.pushV1Section(parts, context, 'GET_TASKS');
     parts.push('},"get_executors":{');
@@ -1046,7 +1067,7 @@ export class StateFragments {
     this.pushV1Section(parts, context, 'GET_FRAMEWORKS');
     parts.push('},"get_agents":{');
     this.pushV1Section(parts, context, 'GET_AGENTS');
-    parts.push('}}}');
+    parts.push(`}}${envelope.close}`);
     return parts;
   }
 

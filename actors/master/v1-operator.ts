@@ -19,7 +19,7 @@ import { boundedText } from '../../lib/protocol/plain';
 import { badRequest, notAcceptable, v1Answer as answer, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import type { Timer } from '../../lib/actor';
 import {
-  authenticateRequest, HttpStream, isResponse, recordIo, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
+  authenticateRequest, HttpStream, isResponse, recordIo, TextParts, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import type { Authorizer } from '../../lib/acls';
 import type { Logger } from '../../lib/logging';
@@ -75,6 +75,13 @@ export interface OperatorPort {
   getState(caller: HttpCaller): Promise<HttpResponse>;
   /** The answer to `call` (GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS: one of GET_STATE's parts) for `caller`, rendered as GET_STATE's is. */
   getStatePart(caller: HttpCaller, call: V1StatePart): Promise<HttpResponse>;
+  /**
+   * SUBSCRIBED with the state `caller` may view (and `heartbeatIntervalSeconds`), rendered as
+   * GET_STATE is, in turns: `joined` is called in the turn the state is of (from then on the
+   * subscriber hears every event), and the answer's body is then the event's JSON (`TextParts`),
+   * complete once the promise settles. Not shared: each subscriber is told its own turn.
+   */
+  subscribedState(caller: HttpCaller, heartbeatIntervalSeconds: number, joined: () => void): Promise<HttpResponse>;
   /** GET_ROLES' answer for `caller`, from the roles' breakdowns `/master/roles` keeps (brought up to date in turns). */
   getRoles(caller: HttpCaller): Promise<HttpResponse>;
   /** The master's flags as Mesos prints them (name → value). */
@@ -111,7 +118,27 @@ interface OperatorSubscriber {
   /** What its caller may view (events of frameworks it may not view are not sent). */
   readonly viewer: StateViewer;
   heartbeat: Timer | undefined;
+  /** Whether its SUBSCRIBED state has been taken (the turn it is of has run): it hears the events from then on. */
+  joined: boolean;
+  /** Events (RecordIO records) waiting for SUBSCRIBED to be written before them; undefined once it is. */
+  backlog: string[] | undefined;
+  /** Characters in `backlog` (`MAX_OPERATOR_BACKLOG_CHARS`). */
+  backlogChars: number;
 }
+
+/**
+ * Characters of events an operator stream may have waiting while its SUBSCRIBED is written (a
+ * large state to a slow client); past it the stream is cut off, as a stream whose client does
+ * not read is (`MAX_STREAM_BUFFERED_BYTES`).
+ */
+export const MAX_OPERATOR_BACKLOG_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Characters of SUBSCRIBED's state counted (for its RecordIO length) or written per turn of the
+ * event loop: a 100k-agent state is ~180 MB, counted and written over many turns, with the
+ * master's messages handled between them.
+ */
+export const SUBSCRIBED_SLICE_CHARS = 1024 * 1024;
 
 /** The calls that change the cluster: they need read-write credentials (`--authenticate_http_readwrite`). */
 const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE']);
@@ -149,12 +176,17 @@ export class OperatorApi {
     return this.run(call, caller, request);
   }
 
-  /** Tells the subscribers of a change of the books (the master's `onEvent` hook). */
+  /** Tells the subscribers of a change of the books (the master's `onEvent` hook); those whose state is not yet taken hear it in that state. */
   observe(event: MasterEvent): void {
     if (this.subscribers.size === 0) return;
-    const rendered = this.render(event);
-    const user = this.userOf(event);
+    let rendered: string | undefined;
+    let user: string | undefined;
     for (const subscriber of this.subscribers) {
+      if (!subscriber.joined) continue;
+      if (rendered === undefined) {
+        rendered = recordIo(this.render(event));
+        user = this.userOf(event);
+      }
       if (visible(event, user, subscriber.viewer)) this.write(subscriber, rendered);
     }
   }
@@ -224,19 +256,74 @@ export class OperatorApi {
       stream: new HttpStream(() => this.port.later(() => this.drop(subscriber))),
       viewer: context.viewer ?? aclViewer(this.port.authorizer, caller.principal),
       heartbeat: undefined,
+      joined: false,
+      backlog: [],
+      backlogChars: 0,
       ...(client !== undefined ? { client } : {}),
     };
     this.subscribers.add(subscriber);
     this.port.log.info({ principal: caller.principal, subscribers: this.subscribers.size }, 'operator event stream subscribed');
-    this.write(subscriber, v1Events.subscribed(context, this.heartbeatIntervalMs / 1000));
-    this.scheduleHeartbeat(subscriber);
+    // SUBSCRIBED carries the whole state: rendered in turns as GET_STATE is (made at once, it held
+    // the master's mailbox ~280 ms at 10k agents with their offers, seconds at 100k). The
+    // subscriber hears the events from the turn its state is of; they wait behind SUBSCRIBED.
+    this.port.subscribedState(caller, this.heartbeatIntervalMs / 1000, () => {
+      subscriber.joined = true;
+      this.scheduleHeartbeat(subscriber);
+    }).then((response) => this.sendSubscribed(subscriber, response), (error: unknown) => {
+      this.port.log.error({ error: error instanceof Error ? error.message : String(error) }, 'operator event stream: SUBSCRIBED could not be rendered; ending the stream');
+      this.port.later(() => this.drop(subscriber));
+    });
     return { status: 200, headers: { 'content-type': 'application/json' }, stream: subscriber.stream };
+  }
+
+  /**
+   * Writes SUBSCRIBED (`response`'s body: its JSON as pieces) as one RecordIO record, counting its
+   * bytes and writing it a slice per turn of the event loop (`SUBSCRIBED_SLICE_CHARS`), each
+   * write once the client took the one before; then the events that came meanwhile. A stream
+   * that closed meanwhile is left; a rendering that did not answer 200 (the master stopped
+   * leading) ends the stream.
+   */
+  private async sendSubscribed(subscriber: OperatorSubscriber, response: HttpResponse): Promise<void> {
+    const { stream } = subscriber;
+    if (response.status !== 200 || !(response.body instanceof TextParts)) {
+      this.port.log.warn({ status: response.status }, 'operator event stream: no SUBSCRIBED state (the master may no longer lead); ending the stream');
+      this.port.later(() => this.drop(subscriber));
+      return;
+    }
+    const parts = response.body.parts;
+    let bytes = 0;
+    let slice = 0;
+    for (const part of parts) {
+      bytes += Buffer.byteLength(part);
+      slice += part.length;
+      if (slice >= SUBSCRIBED_SLICE_CHARS) {
+        slice = 0;
+        await nextTurn();
+        if (stream.closed) return;
+      }
+    }
+    let chunk = `${bytes}\n`;
+    for (const part of parts) {
+      chunk += part;
+      if (chunk.length >= SUBSCRIBED_SLICE_CHARS) {
+        if (!stream.write(chunk)) return;
+        chunk = '';
+        await stream.drained();
+        await nextTurn();
+        if (stream.closed) return;
+      }
+    }
+    if (!stream.write(chunk)) return;
+    const backlog = subscriber.backlog ?? [];
+    subscriber.backlog = undefined;
+    subscriber.backlogChars = 0;
+    for (const record of backlog) stream.write(record);
   }
 
   private scheduleHeartbeat(subscriber: OperatorSubscriber): void {
     subscriber.heartbeat = this.port.delay(this.heartbeatIntervalMs, () => {
       if (!this.subscribers.has(subscriber)) return;
-      this.write(subscriber, v1Events.heartbeat());
+      this.write(subscriber, recordIo(v1Events.heartbeat()));
       this.scheduleHeartbeat(subscriber);
     });
   }
@@ -248,9 +335,20 @@ export class OperatorApi {
     this.port.log.info({ subscribers: this.subscribers.size }, 'operator event stream closed');
   }
 
-  private write(subscriber: OperatorSubscriber, event: V1Json): void {
+  private write(subscriber: OperatorSubscriber, record: string): void {
+    if (subscriber.backlog !== undefined) {
+      subscriber.backlog.push(record);
+      subscriber.backlogChars += record.length;
+      if (subscriber.backlogChars > MAX_OPERATOR_BACKLOG_CHARS) {
+        this.port.log.warn({ backlogChars: subscriber.backlogChars }, 'operator event stream: too many events waiting behind SUBSCRIBED (the client reads it too slowly); cutting it off');
+        subscriber.backlog = [];
+        subscriber.backlogChars = 0;
+        subscriber.stream.abort();
+      }
+      return;
+    }
     // A stream cut off (its client gone or too slow) is dropped when its close is told.
-    subscriber.stream.write(recordIo(event));
+    subscriber.stream.write(record);
   }
 
   private render(event: MasterEvent): V1Json {
@@ -347,3 +445,9 @@ const MAX_QUOTED_PATH_CHARS = 256;
 function boundedPath(path: string): string {
   return boundedText(path, MAX_QUOTED_PATH_CHARS);
 }
+
+/** Resolves at the next turn of the event loop (after what is waiting for it, a mailbox's turn included). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+

@@ -20,8 +20,8 @@ import {
   type AgentRecord, type TrackedTask,
 } from '../../../actors/master/state';
 import { renderFrameworks, renderState, renderStateSummary, renderSlaves } from '../../../actors/master/http';
-import { v1GetTasks, v1GetState, v1GetFrameworks, v1GetExecutors, v1GetAgents, type V1Context } from '../../../actors/master/v1-operator-json';
-import { StateFragments, type OfferTail, type WarmTarget } from '../../../actors/master/state-fragments';
+import { v1Events, v1GetTasks, v1GetState, v1GetFrameworks, v1GetExecutors, v1GetAgents, type V1Context } from '../../../actors/master/v1-operator-json';
+import { StateFragments, v1SubscribedEnvelope, type OfferTail, type WarmTarget } from '../../../actors/master/state-fragments';
 import { defaultMasterFlags } from '../../../actors/master/flags';
 import { firstDifference } from '../../support/text-difference';
 import { addCpusOffer, deleteOfferAt } from './harness';
@@ -44,6 +44,7 @@ const TAIL_RENDERINGS: ReadonlyArray<{ name: string; render: (f: StateFragments,
   { name: 'frameworks', render: (f, c) => f.renderFrameworks(c), fresh: (c) => renderFrameworks(c, {}) },
   { name: 'summary', render: (f, c) => f.renderSummary(c), fresh: (c) => renderStateSummary(c) },
   { name: 'GET_STATE', render: (f, c) => f.renderV1State(c), fresh: (c) => ({ type: 'GET_STATE', get_state: v1GetState(c) }) },
+  { name: 'SUBSCRIBED', render: (f, c) => f.renderV1State(c, v1SubscribedEnvelope(15)), fresh: (c) => v1Events.subscribed(c, 15) },
   { name: 'GET_FRAMEWORKS', render: (f, c) => f.renderV1Part(c, 'GET_FRAMEWORKS'), fresh: (c) => ({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(c) }) },
 ];
 
@@ -147,6 +148,7 @@ function checkAll(books: Books, viewer: StateViewer, label: string): void {
   const c = books.ctx(viewer);
   diff(f.render(c).join(''), JSON.stringify(renderState(c)), `${label} state`);
   diff(f.renderV1State(c).join(''), JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(c) }), `${label} GET_STATE`);
+  diff(f.renderV1State(c, v1SubscribedEnvelope(0.5)).join(''), JSON.stringify(v1Events.subscribed(c, 0.5)), `${label} SUBSCRIBED`);
   diff(f.renderV1Part(c, 'GET_TASKS').join(''), JSON.stringify({ type: 'GET_TASKS', get_tasks: v1GetTasks(c) }), `${label} GET_TASKS`);
   diff(f.renderV1Part(c, 'GET_FRAMEWORKS').join(''), JSON.stringify({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(c) }), `${label} GET_FRAMEWORKS`);
   diff(f.renderV1Part(c, 'GET_EXECUTORS').join(''), JSON.stringify({ type: 'GET_EXECUTORS', get_executors: v1GetExecutors(c) }), `${label} GET_EXECUTORS`);

@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import { expect } from 'chai';
 import { captureLogger } from '../../../lib/logging';
+import { dispatch } from '../../../lib/actor';
 import { basicAuthorization, VirtualClock } from '../../../lib/process';
 import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
@@ -437,6 +438,34 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         expect(types).to.deep.equal([
           'SUBSCRIBED', 'AGENT_ADDED', 'FRAMEWORK_ADDED', 'TASK_ADDED', 'TASK_UPDATED', 'TASK_UPDATED', 'FRAMEWORK_REMOVED', 'AGENT_REMOVED',
         ]);
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('renders SUBSCRIBED\'s state in turns as GET_STATE is, with messages handled between them, and tells each change after its turn once (a fragment a turn)', async () => {
+      // --state_turn_budget 0: a fragment a turn, so 12 agents take many turns (made at once, SUBSCRIBED held the mailbox ~280 ms at 10k agents with their offers).
+      const { harness, address } = await listening({ stateTurnBudgetMs: 0 });
+      for (let index = 0; index < 12; index++) await registerAgent(harness, 'cpus:1;mem:128', `before-${index}.local`);
+      await dispatch(harness.handle.master, (master) => master.renderingFigures());
+      const stream = new V1Subscription(address, '/api/v1');
+      await stream.open({ type: 'SUBSCRIBE' });
+      try {
+        // Agents registering while it renders: each is in the state or comes after it as AGENT_ADDED, never both, never neither.
+        const later: string[] = [];
+        for (let index = 0; index < 4; index++) later.push((await registerAgent(harness, 'cpus:1;mem:128', `during-${index}.local`)).agentId);
+        const subscribed = await stream.next((event) => event.type === 'SUBSCRIBED');
+        const figures = await dispatch(harness.handle.master, (master) => master.renderingFigures());
+        expect(figures.renderings, 'renderings').to.equal(1);
+        expect(figures.turns, 'its turns').to.be.greaterThan(12);
+        expect(figures.mostRenderedInATurn, 'fragments in one turn').to.be.at.most(1);
+        later.push((await registerAgent(harness, 'cpus:1;mem:128', 'after.local')).agentId);
+        await stream.next((event) => event.type === 'AGENT_ADDED' && (event.agent_added as Json).agent.agent_info.hostname === 'after.local');
+        const inState = ((subscribed.subscribed as Json).get_state.get_agents.agents as Json[]).map((agent) => agent.agent_info.hostname as string);
+        const added = stream.events.filter((event) => event.type === 'AGENT_ADDED').map((event) => (event.agent_added as Json).agent.agent_info.hostname as string);
+        expect([...inState, ...added].sort()).to.deep.equal([...Array.from({ length: 12 }, (_, index) => `before-${index}.local`), ...Array.from({ length: 4 }, (_, index) => `during-${index}.local`), 'after.local'].sort());
+        expect(stream.events[0]?.type).to.equal('SUBSCRIBED');
+        expect(later).to.have.length(5);
       } finally {
         stream.close();
       }
