@@ -1,0 +1,111 @@
+/**
+ * The operator event stream's SUBSCRIBED, sent as the master's rendering hands it over
+ * (`OperatorApi` against a port of its own): nothing heard before the turn the state is of,
+ * the events from that turn on written after SUBSCRIBED in order, and a stream whose events pile
+ * up behind a SUBSCRIBED that is not taken cut off at `MAX_OPERATOR_BACKLOG_CHARS`.
+ */
+import { expect } from 'chai';
+import type { Timer } from '../../../lib/actor';
+import { captureLogger } from '../../../lib/logging';
+import { recordIo, TextParts, type HttpResponse, type StreamSink } from '../../../lib/process';
+import { SEE_ALL } from '../../../lib/state-json';
+import { MAX_OPERATOR_BACKLOG_CHARS, OperatorApi, SUBSCRIBED_SLICE_CHARS, type OperatorPort } from '../../../actors/master/v1-operator';
+import type { V1Context } from '../../../actors/master/v1-operator-json';
+
+const SUBSCRIBE = {
+  method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"SUBSCRIBE"}'), remoteAddress: '127.0.0.1',
+};
+
+/** A port whose SUBSCRIBED rendering the test ends: `join()` runs its last turn, `answer()` hands over the text. */
+function fakePort() {
+  let joined: (() => void) | undefined;
+  let answer: ((response: HttpResponse) => void) | undefined;
+  const notUsed = (): never => {
+    throw new Error('not used by SUBSCRIBE');
+  };
+  const port: OperatorPort = {
+    authentication: { credentials: undefined, readonly: false, readwrite: false },
+    authorizer: undefined as unknown as OperatorPort['authorizer'],
+    log: captureLogger().logger,
+    leading: () => true,
+    context: () => ({ viewer: SEE_ALL }) as unknown as V1Context,
+    getState: notUsed,
+    getStatePart: notUsed,
+    subscribedState: (_caller, _heartbeat, onJoined) => {
+      joined = onJoined;
+      return new Promise((resolve) => { answer = resolve; });
+    },
+    getRoles: notUsed,
+    flags: notUsed,
+    metrics: notUsed,
+    delay: () => ({ cancel: () => undefined }) as Timer,
+    later: (callback) => callback(),
+    updateWeights: notUsed,
+    updateQuota: notUsed,
+    teardown: notUsed,
+    markAgentGone: notUsed,
+  };
+  return {
+    port,
+    join: () => (joined as () => void)(),
+    answer: (parts: string[]) => (answer as (response: HttpResponse) => void)({ status: 200, body: new TextParts(parts) }),
+  };
+}
+
+/** A client that reads everything at once. */
+function reader(): { sink: StreamSink; text: () => string } {
+  const chunks: string[] = [];
+  return {
+    sink: { write: (chunk) => { chunks.push(chunk.toString()); }, end: () => undefined, buffered: 0, destroy: () => undefined, onDrain: () => undefined },
+    text: () => chunks.join(''),
+  };
+}
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+describe('actors/master: the operator event stream\'s SUBSCRIBED, handed over by the rendering', () => {
+  it('hears nothing before its state\'s turn, and the events after it behind SUBSCRIBED, in order, SUBSCRIBED counted in bytes and written in slices', async () => {
+    const { port, join, answer } = fakePort();
+    const api = new OperatorApi(port);
+    const response = await api.serve(SUBSCRIBE);
+    const stream = response.stream;
+    if (stream === undefined) throw new Error('no stream');
+    const client = reader();
+    stream.attach(client.sink);
+    api.observe({ type: 'AGENT_REMOVED', agentId: 'in-the-state' });
+    join();
+    api.observe({ type: 'AGENT_REMOVED', agentId: 'after-1' });
+    // SUBSCRIBED of several slices, with characters of two and three bytes in UTF-8.
+    const big = `"${'é€'.repeat(SUBSCRIBED_SLICE_CHARS)}"`;
+    const parts = ['{"type":"SUBSCRIBED","subscribed":{"get_state":{"x":', big, '},"heartbeat_interval_seconds":15}}'];
+    answer(parts);
+    api.observe({ type: 'AGENT_REMOVED', agentId: 'after-2' });
+    await settle();
+    for (let turn = 0; turn < 20 && !client.text().includes('after-2'); turn++) await settle();
+    const expected = recordIo(parts.join('')) + recordIo({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: 'after-1' } } })
+      + recordIo({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: 'after-2' } } });
+    expect(client.text() === expected, 'the stream is SUBSCRIBED, then after-1, then after-2').to.equal(true);
+    expect(client.text()).to.not.contain('in-the-state');
+    api.observe({ type: 'AGENT_REMOVED', agentId: 'after-3' });
+    expect(client.text().endsWith(recordIo({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: 'after-3' } } }))).to.equal(true);
+  });
+
+  it('cuts off a stream whose events pile up past MAX_OPERATOR_BACKLOG_CHARS behind a SUBSCRIBED not yet written', async () => {
+    const { port, join } = fakePort();
+    const api = new OperatorApi(port);
+    const response = await api.serve(SUBSCRIBE);
+    const stream = response.stream;
+    if (stream === undefined) throw new Error('no stream');
+    join();
+    const record = recordIo({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: 'agent-0000000' } } });
+    const fits = Math.floor(MAX_OPERATOR_BACKLOG_CHARS / record.length);
+    for (let index = 0; index < fits; index++) api.observe({ type: 'AGENT_REMOVED', agentId: 'agent-0000000' });
+    expect(stream.closed, 'within the bound').to.equal(false);
+    expect(api.subscriberCount).to.equal(1);
+    api.observe({ type: 'AGENT_REMOVED', agentId: 'agent-0000000' });
+    expect(stream.closed, 'past it').to.equal(true);
+    expect(api.subscriberCount).to.equal(0);
+  });
+});
