@@ -124,6 +124,8 @@ interface OperatorSubscriber {
   backlog: string[] | undefined;
   /** Characters in `backlog` (`MAX_OPERATOR_BACKLOG_CHARS`). */
   backlogChars: number;
+  /** Whether SUBSCRIBED is partly written: a stream ended now is cut off instead (its client must not take half a record for an end). */
+  partial: boolean;
 }
 
 /**
@@ -259,6 +261,7 @@ export class OperatorApi {
       joined: false,
       backlog: [],
       backlogChars: 0,
+      partial: false,
       ...(client !== undefined ? { client } : {}),
     };
     this.subscribers.add(subscriber);
@@ -267,6 +270,8 @@ export class OperatorApi {
     // the master's mailbox ~280 ms at 10k agents with their offers, seconds at 100k). The
     // subscriber hears the events from the turn its state is of; they wait behind SUBSCRIBED.
     this.port.subscribedState(caller, this.heartbeatIntervalMs / 1000, () => {
+      // Gone while its state was rendered: nothing to join.
+      if (!this.subscribers.has(subscriber)) return;
       subscriber.joined = true;
       this.scheduleHeartbeat(subscriber);
     }).then((response) => this.sendSubscribed(subscriber, response), (error: unknown) => {
@@ -303,6 +308,7 @@ export class OperatorApi {
       }
     }
     let chunk = `${bytes}\n`;
+    subscriber.partial = true;
     for (const part of parts) {
       chunk += part;
       if (chunk.length >= SUBSCRIBED_SLICE_CHARS) {
@@ -314,10 +320,26 @@ export class OperatorApi {
       }
     }
     if (!stream.write(chunk)) return;
-    const backlog = subscriber.backlog ?? [];
+    subscriber.partial = false;
+    // The events that came meanwhile, as the client takes them (more may come while it does).
+    for (let records = subscriber.backlog ?? []; records.length > 0; records = subscriber.backlog ?? []) {
+      subscriber.backlog = [];
+      subscriber.backlogChars = 0;
+      let written = 0;
+      for (const record of records) {
+        if (!stream.write(record)) return;
+        written += record.length;
+        if (written >= SUBSCRIBED_SLICE_CHARS) {
+          written = 0;
+          await stream.drained();
+          if (stream.closed) return;
+        }
+      }
+      await stream.drained();
+      if (stream.closed) return;
+    }
     subscriber.backlog = undefined;
     subscriber.backlogChars = 0;
-    for (const record of backlog) stream.write(record);
   }
 
   private scheduleHeartbeat(subscriber: OperatorSubscriber): void {
@@ -331,7 +353,9 @@ export class OperatorApi {
   private drop(subscriber: OperatorSubscriber): void {
     if (!this.subscribers.delete(subscriber)) return;
     subscriber.heartbeat?.cancel();
-    subscriber.stream.end();
+    // Half of SUBSCRIBED written: cut off, so the client sees a failure, not an end after half a record.
+    if (subscriber.partial) subscriber.stream.abort();
+    else subscriber.stream.end();
     this.port.log.info({ subscribers: this.subscribers.size }, 'operator event stream closed');
   }
 

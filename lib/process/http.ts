@@ -422,8 +422,14 @@ export function writeResponse(out: ServerResponse, response: HttpResponse, gzip 
     const body = error === null ? compressed : payload;
     if (error === null) headers['content-encoding'] = 'gzip';
     headers['content-length'] = String(Buffer.byteLength(body));
-    out.writeHead(response.status, headers);
-    out.end(body);
+    // Nothing catches a throw here (a header Node refuses, which the plain path throws to the
+    // host's 500): the connection is dropped instead of the process.
+    try {
+      out.writeHead(response.status, headers);
+      out.end(body);
+    } catch (failure) {
+      out.destroy(failure as Error);
+    }
   });
 }
 

@@ -18,6 +18,7 @@ const SUBSCRIBE = {
 
 /** A port whose SUBSCRIBED rendering the test ends: `join()` runs its last turn, `answer()` hands over the text. */
 function fakePort() {
+  const timers = { armed: 0 };
   let joined: (() => void) | undefined;
   let answer: ((response: HttpResponse) => void) | undefined;
   const notUsed = (): never => {
@@ -38,7 +39,10 @@ function fakePort() {
     getRoles: notUsed,
     flags: notUsed,
     metrics: notUsed,
-    delay: () => ({ cancel: () => undefined }) as Timer,
+    delay: () => {
+      timers.armed++;
+      return { cancel: () => undefined } as Timer;
+    },
     later: (callback) => callback(),
     updateWeights: notUsed,
     updateQuota: notUsed,
@@ -47,6 +51,7 @@ function fakePort() {
   };
   return {
     port,
+    timers,
     join: () => (joined as () => void)(),
     answer: (parts: string[]) => (answer as (response: HttpResponse) => void)({ status: 200, body: new TextParts(parts) }),
   };
@@ -106,6 +111,29 @@ describe('actors/master: the operator event stream\'s SUBSCRIBED, handed over by
     expect(api.subscriberCount).to.equal(1);
     api.observe({ type: 'AGENT_REMOVED', agentId: 'agent-0000000' });
     expect(stream.closed, 'past it').to.equal(true);
+    expect(api.subscriberCount).to.equal(0);
+  });
+
+  it('cuts off, not ends, a stream evicted with SUBSCRIBED half written; a subscriber gone before its state\'s turn gets no heartbeat', async () => {
+    const { port, join, answer, timers } = fakePort();
+    const api = new OperatorApi(port, { maxSubscribers: 1 });
+    const first = (await api.serve(SUBSCRIBE)).stream;
+    if (first === undefined) throw new Error('no stream');
+    // A client that never takes what it was sent: the writer waits after the first slice.
+    const seen = { ended: false, destroyed: false, chunks: 0 };
+    first.attach({ write: () => { seen.chunks++; }, end: () => { seen.ended = true; }, buffered: 8 * 1024 * 1024, destroy: () => { seen.destroyed = true; }, onDrain: () => undefined });
+    join();
+    answer(['{"type":"SUBSCRIBED","subscribed":{"get_state":', `"${'x'.repeat(3 * SUBSCRIBED_SLICE_CHARS)}"`, ',"heartbeat_interval_seconds":15}}']);
+    for (let turn = 0; turn < 20 && seen.chunks === 0; turn++) await settle();
+    expect(seen.chunks, 'slices written before the wait').to.equal(1);
+    // A second stream past --max_operator_event_stream_subscribers 1 ends the oldest: cut off mid-record.
+    const second = (await api.serve(SUBSCRIBE)).stream;
+    expect(seen).to.deep.equal({ ended: false, destroyed: true, chunks: 1 });
+    // The second's client goes away before its state's turn: when that turn comes, no heartbeat is armed.
+    const armed = timers.armed;
+    second?.closedByPeer();
+    join();
+    expect(timers.armed).to.equal(armed);
     expect(api.subscriberCount).to.equal(0);
   });
 });

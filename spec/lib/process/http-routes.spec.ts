@@ -18,6 +18,7 @@ describe('HTTP routing on a host', () => {
         this.route('/text', () => ok('plain'));
         this.route('/big', () => ok({ items: Array.from({ length: 200 }, (_, index) => `item-${index}`) }));
         this.route('/encoded', () => ({ status: 200, headers: { 'content-encoding': 'identity' }, body: 'x'.repeat(4_000) }));
+        this.route('/bad-header', () => ({ status: 200, headers: { 'x-bad': 'line\nbreak' }, body: 'x'.repeat(4_000) }));
         // ~0.95 M characters (1.8 MB) in 20,000 pieces: several chunks of TEXT_PARTS_CHUNK_CHARS, one per turn.
         this.route('/parts', () => ({ status: 200, body: new TextParts(['[', ...Array.from({ length: 20_000 }, (_, index) => `${index === 0 ? '' : ','}"${'é'.repeat(40)}${index}"`), ']']) }));
         this.route('/who', (request) => ok({ credentials: request.headers.authorization !== undefined }));
@@ -52,12 +53,12 @@ describe('HTTP routing on a host', () => {
   });
 
   /** GETs `path` with node:http (no decoding), `accept-encoding` as given: the raw bytes and headers. */
-  function rawGet(path: string, acceptEncoding?: string): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
+  function rawGet(path: string, acceptEncoding?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {
       http.get(`http://${host.address}${path}`, { headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
         response.on('error', reject);
       }).on('error', reject);
     });
@@ -94,6 +95,13 @@ describe('HTTP routing on a host', () => {
     const encoded = await rawGet('/web/encoded', 'gzip');
     expect(encoded.headers['content-encoding']).to.equal('identity');
     expect(encoded.body.toString()).to.equal('x'.repeat(4_000));
+  });
+
+  it('drops the connection, not the process, when a header Node refuses meets a gzipped body (the plain path answers 500)', async () => {
+    const failure = await rawGet('/web/bad-header', 'gzip').then(() => undefined, (error: Error) => error);
+    expect(failure, 'the gzipped request fails').to.be.instanceOf(Error);
+    expect((await rawGet('/web/bad-header')).status).to.equal(500);
+    expect(JSON.parse((await rawGet('/web/state', 'gzip')).body.toString())).to.deep.equal({ id: 'web', answer: 42 });
   });
 
   it('gzips a body of text pieces through a stream, a chunk per turn, whole and in order', async () => {
