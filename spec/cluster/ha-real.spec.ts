@@ -101,7 +101,7 @@ async function pollFor<T>(find: () => Promise<T | undefined>, ms: number, what: 
 /** The one master of `masters` that claims to lead (fails if two do at once). */
 async function leaderOf(masters: readonly MasterProcess[], ms = WAIT_MS): Promise<MasterProcess> {
   return pollFor(async () => {
-    const states = await Promise.all(masters.map(stateOf));
+    const states = await Promise.all(masters.map((master) => stateOf(master)));
     const leaders = masters.filter((_, index) => claimsToLead(states[index]));
     expect(leaders.map((master) => master.pid), 'masters claiming to lead at once').to.have.length.at.most(1);
     return leaders[0];
