@@ -1054,7 +1054,7 @@ export class StateFragments {
   /**
    * The operator API's GET_STATE answer (`{"type":"GET_STATE","get_state":{...}}`) for `context`,
    * as pieces to write in order; with `envelope`, the `get_state` object between its `open` and
-   * `close` instead (the event stream's SUBSCRIBED: `V1_SUBSCRIBED_ENVELOPE`).
+   * `close` instead (the event stream's SUBSCRIBED: `v1SubscribedEnvelope`).
    */
   renderV1State(context: V1Context, envelope: V1StateEnvelope = V1_GET_STATE_ENVELOPE): StateParts {
     this.applyChanges();
