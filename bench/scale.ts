@@ -29,6 +29,8 @@
  * - `v1_state_churn_block_ms`: GET_STATE once more, the frameworks declining every offer they
  *   hold a quarter of the way through it (of the answer time of `v1_state_block_ms`'s request):
  *   offers and agents' offered resources change after the warming rendered them;
+ * - `tasks_page_block_ms`: at the throughput N, after its runs, `/master/tasks?limit=-1` (every
+ *   task the books keep, ~100k completed ones) through the master's route: its longest turn;
  * - `rss_mb`: the child's peak RSS at the end of its run; at the largest N (unless it is
  *   `--tasks-agents`) T short tasks run there too before it, as the issue defines it ("at 100k
  *   agents with 100k tasks run");
@@ -83,6 +85,9 @@ export const DEFAULT_STATE_TASKS = 5_000;
 export const SCALE_SEED = 13;
 /** Allocation cycles timed (the median is reported). */
 const ALLOCATION_SAMPLES = 5;
+/** `/master/tasks?limit=-1` (every task the books keep) as the host hands it to the master's route. */
+const TASKS_PAGE_REQUEST: HttpRequest = { method: 'GET', path: '/tasks', query: { limit: '-1' }, headers: {}, body: Buffer.alloc(0) };
+
 /** `/master/state` requests timed (the longest is reported). */
 const STATE_SAMPLES = 3;
 /** Idle virtual time of one `sim_speed` window. */
@@ -148,10 +153,10 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'v1_subscribe_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us', 'tasks_per_s_cold', 'cpu_per_task_us_cold', 'main_thread_cpu_per_task_us_cold'] as const;
+export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'v1_subscribe_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us', 'tasks_per_s_cold', 'cpu_per_task_us_cold', 'main_thread_cpu_per_task_us_cold', 'tasks_page_block_ms'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 /** The keys measured at N = `--tasks-agents` only (the throughput phase). */
-const THROUGHPUT_KEYS: ReadonlySet<ScaleKey | ExtraKey> = new Set(['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us', 'tasks_per_s_cold', 'cpu_per_task_us_cold', 'main_thread_cpu_per_task_us_cold']);
+const THROUGHPUT_KEYS: ReadonlySet<ScaleKey | ExtraKey> = new Set(['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us', 'tasks_per_s_cold', 'cpu_per_task_us_cold', 'main_thread_cpu_per_task_us_cold', 'tasks_page_block_ms']);
 /** The requests served while the frameworks decline every offer they hold, each with its key (GET_STATE's plain answer is `v1_state_block_ms`' request). */
 const CHURN_REQUESTS: ReadonlyArray<{ readonly key: ExtraKey; readonly label: string; readonly request: HttpRequest }> = [
   { key: 'v1_state_churn_block_ms', label: 'GET_STATE', request: V1_GET_STATE_REQUEST },
@@ -330,6 +335,12 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
     row('launch_p50_ms', tasks.launchP50Ms, tasks.note);
     row('cpu_per_task_us', tasks.cpuPerTaskUs, tasks.note);
     row('main_thread_cpu_per_task_us', tasks.mainThreadCpuPerTaskUs, tasks.mainThreadNote ?? tasks.note);
+    // Every task the books keep (the frameworks' completed tasks up to their bound, ~100k), as
+    // `/master/tasks?limit=-1` asks: the page is put together in one turn (left as found, 2026-12-06).
+    await cluster.clock.settle();
+    const page = await serveState(cluster, TASKS_PAGE_REQUEST);
+    progress(`/master/tasks?limit=-1: longest turn ${round(page.blockMs)} ms of ${page.turns}, ${page.bytes} bytes`);
+    row('tasks_page_block_ms', round(page.blockMs));
   } else if (agents === Math.max(...options.agents)) {
     // Issue 13's `rss_mb` is the peak "at 100k agents with 100k tasks run": the largest N runs the
     // T short tasks as well (untimed here; `tasks_per_s` is measured at `--tasks-agents`).
