@@ -274,8 +274,8 @@ export class OperatorApi {
       if (!this.subscribers.has(subscriber)) return;
       subscriber.joined = true;
       this.scheduleHeartbeat(subscriber);
-    }).then((response) => this.sendSubscribed(subscriber, response), (error: unknown) => {
-      this.port.log.error({ error: error instanceof Error ? error.message : String(error) }, 'operator event stream: SUBSCRIBED could not be rendered; ending the stream');
+    }).then((response) => this.sendSubscribed(subscriber, response)).catch((error: unknown) => {
+      this.port.log.error({ error: error instanceof Error ? error.message : String(error) }, 'operator event stream: SUBSCRIBED could not be rendered or written; ending the stream');
       this.port.later(() => this.drop(subscriber));
     });
     return { status: 200, headers: { 'content-type': 'application/json' }, stream: subscriber.stream };
