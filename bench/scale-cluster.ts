@@ -334,6 +334,8 @@ export function pauseMsWithin(pauses: readonly GcPause[], from: number, to: numb
 export const STATE_REQUEST: HttpRequest = { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) };
 /** A `GET /master/state-summary` as the host hands it to the master's route. */
 export const STATE_SUMMARY_REQUEST: HttpRequest = { method: 'GET', path: '/state-summary', query: {}, headers: {}, body: Buffer.alloc(0) };
+/** `GET /master/tasks?limit=-1` (every task the books keep) as the host hands it to the master's route. */
+export const TASKS_PAGE_REQUEST: HttpRequest = { method: 'GET', path: '/tasks', query: { limit: '-1' }, headers: {}, body: Buffer.alloc(0) };
 /** The operator API's GET_STATE (JSON) as the host hands it to the master's route. */
 export const V1_GET_STATE_REQUEST: HttpRequest = {
   method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"GET_STATE"}'),
@@ -375,8 +377,9 @@ export const V1_SUBSCRIBE_REQUEST: HttpRequest = {
   method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"SUBSCRIBE"}'), remoteAddress: '127.0.0.1',
 };
 
-/** Wall ms `serveSubscribe` waits for SUBSCRIBED's rendering to end. */
+/** Wall ms `serveSubscribe` waits for SUBSCRIBED's rendering to end, and how often it looks (ms). */
 const SUBSCRIBE_RENDERING_BUDGET_MS = 120_000;
+const SUBSCRIBE_RENDERING_POLL_MS = 5;
 
 /**
  * Opens an operator event stream (SUBSCRIBE) through the master's own route handler, inside its
@@ -397,7 +400,7 @@ export async function serveSubscribe(cluster: ScaleCluster): Promise<{ blockMs: 
   if (response.status !== 200 || response.stream === undefined) throw new Error(`SUBSCRIBE answered ${response.status}`);
   while (await dispatch(master, (actor) => actor.renderingsInProgress()) > 0) {
     if (performance.now() - timed.start > SUBSCRIBE_RENDERING_BUDGET_MS) throw new Error(`SUBSCRIBED not rendered within ${SUBSCRIBE_RENDERING_BUDGET_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_RENDERING_POLL_MS));
   }
   const settledMs = performance.now() - timed.start;
   const figures = await dispatch(master, (actor) => actor.renderingFigures());

@@ -69,7 +69,7 @@ import type { HttpRequest } from '../lib/process/http';
 import { heapUsedAfterCollection, settleAfterCollection } from './heap';
 import {
   agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, serveSubscribe, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster,
-  V1_GET_STATE_REQUEST, STATE_REQUEST, STATE_SUMMARY_REQUEST,
+  V1_GET_STATE_REQUEST, STATE_REQUEST, STATE_SUMMARY_REQUEST, TASKS_PAGE_REQUEST,
 } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: the issue's three (all three take about a minute on a quiet 2-core machine today). */
@@ -85,9 +85,6 @@ export const DEFAULT_STATE_TASKS = 5_000;
 export const SCALE_SEED = 13;
 /** Allocation cycles timed (the median is reported). */
 const ALLOCATION_SAMPLES = 5;
-/** `/master/tasks?limit=-1` (every task the books keep) as the host hands it to the master's route. */
-const TASKS_PAGE_REQUEST: HttpRequest = { method: 'GET', path: '/tasks', query: { limit: '-1' }, headers: {}, body: Buffer.alloc(0) };
-
 /** `/master/state` requests timed (the longest is reported). */
 const STATE_SAMPLES = 3;
 /** Idle virtual time of one `sim_speed` window. */

@@ -16,19 +16,15 @@
  * README, "Web UI".
  */
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { chromium, type CDPSession } from 'playwright-core';
 import { countFlag, refuseUnknownFlags } from './throughput';
+import { CHROMIUM_PATH, serveBundle, WEBUI_BUNDLE_DIR } from '../spec/support/webui-server';
 
 /** How to call bench:webui. */
 export const WEBUI_BENCH_USAGE = 'usage: npm run bench:webui -- [--agents N] [--frameworks F] [--tasks T] [--offers O] [--json]';
 
-/** The browser (as spec/webui/webui.spec.ts). */
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** The built UI the server hands out. */
-const BUNDLE_DIR = path.resolve(__dirname, '../webui');
 /** Longest the page may take to show the first state or draw a page (ms). */
 const PAGE_WAIT_MS = 300_000;
 /** The window of script time measured on each page (ms), and tries to find one with no read in it. */
@@ -107,26 +103,14 @@ async function scriptMs(session: CDPSession): Promise<number> {
 /** Runs the measurements (see the file comment). */
 export async function runWebuiBench(options: WebuiBenchOptions, progress: (text: string) => void): Promise<WebuiBenchResult> {
   if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's chromium package or set CHROMIUM_PATH`);
-  if (!fs.existsSync(path.join(BUNDLE_DIR, 'index.html'))) throw new Error(`${BUNDLE_DIR}/index.html is missing: run npm run build`);
+  if (!fs.existsSync(path.join(WEBUI_BUNDLE_DIR, 'index.html'))) throw new Error(`${WEBUI_BUNDLE_DIR}/index.html is missing: run npm run build`);
   const state = Buffer.from(syntheticState(options));
   progress(`a state of ${options.agents} agents, ${options.frameworks} frameworks, ${options.tasks} tasks, ${options.offers} offers: ${state.length} bytes`);
   let reads = 0;
-  const server = http.createServer((request, response) => {
-    const url = request.url ?? '/';
-    if (url.startsWith('/master/state')) {
-      reads++;
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(state);
-      return;
-    }
-    const file = path.join(BUNDLE_DIR, url === '/' ? 'index.html' : path.normalize(url).replace(/^\/+/, ''));
-    if (!file.startsWith(BUNDLE_DIR) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      response.writeHead(404);
-      response.end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'text/html' });
-    response.end(fs.readFileSync(file));
+  const server = serveBundle((response) => {
+    reads++;
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(state);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu', '--enable-precise-memory-info'] });

@@ -206,8 +206,6 @@ export class Master extends Actor {
   private readonly stateFragments: StateFragments;
   /** Renderings under way, by request (`sharedRendering`). */
   private readonly renderings = new Map<string, Promise<HttpResponse>>();
-  /** Operator event streams' SUBSCRIBED states rendered so far (each its own rendering: it is told the turn its state is of). */
-  private subscribeRenderings = 0;
   /** Renderings between their first turn and their last (`warmAndRender`): none is swept from under one. */
   private renderingsUnderWay = 0;
   /** How the state endpoints' renderings went (`renderingFigures`). */
@@ -2388,7 +2386,8 @@ export class Master extends Actor {
       this.counters.increment('http_cache_hits');
       return pending;
     }
-    const rendering = this.warmAndRender(key, format, render);
+    // From its last turn on, a request waits for the next rendering.
+    const rendering = this.warmAndRender(format, render, () => this.renderings.delete(key));
     this.renderings.set(key, rendering);
     // A rendering that failed (the master stopping, a bug) is not joined by the next requests.
     rendering.catch(() => {
@@ -2410,17 +2409,20 @@ export class Master extends Actor {
     if (dropped.length > 0) this.log.info({ dropped }, 'state endpoints: dropped the rendered agents of formats nobody asked for in --state_cache_timeout');
   }
 
-  /** Warms `format`'s fragments (none: no warming) in turns, then renders in a turn of its own. */
-  private async warmAndRender(key: string, format: WarmTarget | undefined, render: () => HttpResponse): Promise<HttpResponse> {
+  /**
+   * Warms `format`'s fragments (none: no warming) in turns, then renders in a turn of its own
+   * (`lastTurn` first in it, leading or not).
+   */
+  private async warmAndRender(format: WarmTarget | undefined, render: () => HttpResponse, lastTurn?: () => void): Promise<HttpResponse> {
     this.renderingsUnderWay++;
     try {
-      return await this.warmAndRenderTurns(key, format, render);
+      return await this.warmAndRenderTurns(format, render, lastTurn);
     } finally {
       this.renderingsUnderWay--;
     }
   }
 
-  private async warmAndRenderTurns(key: string, format: WarmTarget | undefined, render: () => HttpResponse): Promise<HttpResponse> {
+  private async warmAndRenderTurns(format: WarmTarget | undefined, render: () => HttpResponse, lastTurn: (() => void) | undefined): Promise<HttpResponse> {
     const stats = this.renderingStats;
     let turnOfRendering = 0;
     let turnStart = 0;
@@ -2457,7 +2459,7 @@ export class Master extends Actor {
     }
     let tail: OfferTail | undefined;
     const response = await this.httpTurn(() => timed(() => {
-      this.renderings.delete(key);
+      lastTurn?.();
       // Leadership was checked when the request came; the books are answered only while it holds.
       return this.asLeader(() => {
         stats.renderings++;
@@ -2681,7 +2683,7 @@ export class Master extends Actor {
       getState: (caller) => this.sharedRendering(renderingKey('v1', caller), 'v1', () => ({
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller))),
       })),
-      subscribedState: (caller, heartbeatIntervalSeconds, joined) => this.warmAndRender(`v1-subscribe:${++this.subscribeRenderings}`, 'v1', () => {
+      subscribedState: (caller, heartbeatIntervalSeconds, joined) => this.warmAndRender('v1', () => {
         joined();
         return { status: 200, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller), v1SubscribedEnvelope(heartbeatIntervalSeconds))) };
       }),

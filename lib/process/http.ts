@@ -410,8 +410,9 @@ export function writeResponse(out: ServerResponse, response: HttpResponse, gzip 
     headers['content-type'] ??= 'application/json';
   }
   const length = Buffer.byteLength(payload);
-  if (compressible && length >= GZIP_MIN_BODY_BYTES) headers.vary = 'Accept-Encoding';
-  if (!compressible || length < GZIP_MIN_BODY_BYTES || !gzip) {
+  const large = compressible && length >= GZIP_MIN_BODY_BYTES;
+  if (large) headers.vary = 'Accept-Encoding';
+  if (!large || !gzip) {
     headers['content-length'] = String(length);
     out.writeHead(response.status, headers);
     out.end(payload);

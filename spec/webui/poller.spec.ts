@@ -3,7 +3,7 @@
  * cost), that a hidden tab reads nothing, and that a large answer is read while bytes keep coming.
  */
 import { expect } from 'chai';
-import { failedPollDelayMs, MAX_POLL_BACKOFF_MS, MAX_STATE_POLL_INTERVAL_MS, STATE_POLL_COST_FACTOR, STATE_POLL_INTERVAL_MS, statePollIntervalMs, nextPollDelayMs } from '../../webui/src/model/backoff';
+import { MAX_POLL_BACKOFF_MS, MAX_STATE_POLL_INTERVAL_MS, STATE_POLL_COST_FACTOR, STATE_POLL_INTERVAL_MS, statePollIntervalMs, nextPollDelayMs } from '../../webui/src/model/backoff';
 import { ALWAYS_SHOWN, Poller, type PageVisibility, type PollTimers } from '../../webui/src/model/poller';
 import { readAllBytes, StalledBody, type ByteReader } from '../../webui/src/model/read-body';
 
@@ -102,10 +102,10 @@ describe('webui/model: polling', () => {
   });
 
   it('after failed reads waits no less than after a good one: doubling from its interval, at most 30 s or the interval', () => {
-    expect([1, 2, 3, 4, 5].map((failures) => failedPollDelayMs(failures))).to.deep.equal([4_000, 8_000, 16_000, MAX_POLL_BACKOFF_MS, MAX_POLL_BACKOFF_MS]);
-    expect([1, 2, 3].map((failures) => failedPollDelayMs(failures, 19_000))).to.deep.equal([30_000, 30_000, 30_000]);
-    expect([1, 2].map((failures) => failedPollDelayMs(failures, 12_000))).to.deep.equal([24_000, 30_000]);
-    expect([1, 5].map((failures) => failedPollDelayMs(failures, MAX_STATE_POLL_INTERVAL_MS))).to.deep.equal([MAX_STATE_POLL_INTERVAL_MS, MAX_STATE_POLL_INTERVAL_MS]);
+    expect([1, 2, 3, 4, 5].map((failures) => nextPollDelayMs(failures))).to.deep.equal([4_000, 8_000, 16_000, MAX_POLL_BACKOFF_MS, MAX_POLL_BACKOFF_MS]);
+    expect([1, 2, 3].map((failures) => nextPollDelayMs(failures, 19_000))).to.deep.equal([30_000, 30_000, 30_000]);
+    expect([1, 2].map((failures) => nextPollDelayMs(failures, 12_000))).to.deep.equal([24_000, 30_000]);
+    expect([1, 5].map((failures) => nextPollDelayMs(failures, MAX_STATE_POLL_INTERVAL_MS))).to.deep.equal([MAX_STATE_POLL_INTERVAL_MS, MAX_STATE_POLL_INTERVAL_MS]);
   });
 
   it('tells a read of several requests that the poller was stopped under it', async () => {

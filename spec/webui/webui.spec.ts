@@ -7,15 +7,13 @@
  */
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startBin, type BinProcess } from '../cluster/processes';
+import { CHROMIUM_PATH, serveBundle, WEBUI_BUNDLE_DIR } from '../support/webui-server';
 
-/** The browser the tests drive (Debian's package; `.ci/run` installs it). */
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Flags for a quiet headless Chromium in a container. */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -24,7 +22,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const UI_WAIT_MS = 20_000;
 
 /** The bundle the master serves; `npm test` builds it before the tests run. */
-const BUNDLE_INDEX = path.resolve(__dirname, '../../webui/index.html');
+const BUNDLE_INDEX = path.join(WEBUI_BUNDLE_DIR, 'index.html');
 
 /** Why the browser tests cannot run here, if they cannot. */
 const skipReason = fs.existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH}: install Debian's chromium package or set CHROMIUM_PATH`;
@@ -37,26 +35,6 @@ function watchErrors(page: Page): string[] {
     if (message.type() === 'error' && /Content Security Policy|Uncaught/.test(message.text())) errors.push(`console: ${message.text()}`);
   });
   return errors;
-}
-
-/** A server of the UI's files whose `/master/state` is `answer`'s (a standby, a large cluster); listen on it yourself. */
-function serveBundle(answer: (response: http.ServerResponse) => void): http.Server {
-  const bundle = path.dirname(BUNDLE_INDEX);
-  return http.createServer((request, response) => {
-    const url = request.url ?? '/';
-    if (url.startsWith('/master/state')) {
-      answer(response);
-      return;
-    }
-    const file = path.join(bundle, url === '/' ? 'index.html' : path.normalize(url).replace(/^\/+/, ''));
-    if (!file.startsWith(bundle) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      response.writeHead(404);
-      response.end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'text/html' });
-    response.end(fs.readFileSync(file));
-  });
 }
 
 /** A master's state with `count` agents `S<i>` on hosts `host-<i>:5051`, and no framework. */

@@ -2,8 +2,8 @@
 import { html, type Html } from './html';
 import { formatAgo, formatPercent, formatScalar, formatTimestamp, shortId, stateLabel } from './model/format';
 import { routeHash } from './model/routes';
-import { isTerminal, lastChange, scalar, SHOWN_SCALARS, type TaskEntry } from './model/state';
-import type { ResourcesJson } from './model/types';
+import { agentHosts, isTerminal, lastChange, scalar, SHOWN_SCALARS, type TaskEntry } from './model/state';
+import type { MasterStateJson, ResourcesJson } from './model/types';
 
 /** A titled box. */
 export function Section(props: { title: string; hint?: string; children?: unknown; testId?: string }): Html {
@@ -81,10 +81,10 @@ export function sandboxHash(entry: TaskEntry): string {
  * Tasks as a table: id, name, state, framework, agent, resources, last change, sandbox. At most
  * `limit` rows, with a note saying how many more there are.
  */
-export function TaskTable(props: { entries: readonly TaskEntry[]; hosts: ReadonlyMap<string, string>; nowMs: number; limit: number; showFramework?: boolean; showAgent?: boolean; testId?: string }): Html {
+export function TaskTable(props: { entries: readonly TaskEntry[]; state: MasterStateJson; nowMs: number; limit: number; showFramework?: boolean; showAgent?: boolean; testId?: string }): Html {
   const { entries, limit } = props;
   if (entries.length === 0) return html`<${Empty} text="No tasks." />`;
-  const hostOf = props.hosts;
+  const hostOf = agentHosts(props.state);
   const shown = entries.slice(0, limit);
   return html`<div class="table-wrap"><table class="tasks" data-testid=${props.testId}>
     <thead><tr><th>Task</th><th>Name</th><th>State</th>${props.showFramework === false ? null : html`<th>Framework</th>`}${props.showAgent === false ? null : html`<th>Agent</th>`}<th>cpus</th><th>mem</th><th>Updated</th><th></th></tr></thead>

@@ -1,7 +1,7 @@
 /** The page's live inputs: the route (location.hash) and the master's state, polled. */
 import { useEffect, useState } from 'preact/hooks';
 import { BROWSER_TIMERS, fetchMasterState, RequestError, type FailureKind } from './api';
-import { failedPollDelayMs, STATE_POLL_INTERVAL_MS, statePollIntervalMs } from './model/backoff';
+import { nextPollDelayMs, STATE_POLL_INTERVAL_MS, statePollIntervalMs } from './model/backoff';
 import { Poller, type PageVisibility, type PollerOptions } from './model/poller';
 import { parseRoute, type Route } from './model/routes';
 import type { MasterStateJson } from './model/types';
@@ -64,7 +64,7 @@ export function usePoller<T>(options: () => Omit<PollerOptions<T>, 'timers' | 'v
 /**
  * Polls `/master/state`: after a read, again after `statePollIntervalMs` of the time it took
  * (every 2 s on a small cluster, less often as its state grows, at most 2 min apart); after
- * failures, longer each time (`failedPollDelayMs`: doubling from that interval). One poll at a
+ * failures, longer each time (`nextPollDelayMs`: doubling from that interval). One poll at a
  * time, none while the tab is hidden (a read due meanwhile is made when it is shown again).
  */
 export function useMasterState(): MasterPoll {
@@ -76,7 +76,7 @@ export function useMasterState(): MasterPoll {
     return {
       read: fetchMasterState,
       intervalAfter: statePollIntervalMs,
-      backoff: (failures) => failedPollDelayMs(failures, intervalMs),
+      backoff: (failures) => nextPollDelayMs(failures, intervalMs),
       onRead: (state, _readMs, nextInMs) => {
         intervalMs = nextInMs;
         const now = Date.now();

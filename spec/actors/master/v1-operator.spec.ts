@@ -452,20 +452,18 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
       await stream.open({ type: 'SUBSCRIBE' });
       try {
         // Agents registering while it renders: each is in the state or comes after it as AGENT_ADDED, never both, never neither.
-        const later: string[] = [];
-        for (let index = 0; index < 4; index++) later.push((await registerAgent(harness, 'cpus:1;mem:128', `during-${index}.local`)).agentId);
+        for (let index = 0; index < 4; index++) await registerAgent(harness, 'cpus:1;mem:128', `during-${index}.local`);
         const subscribed = await stream.next((event) => event.type === 'SUBSCRIBED');
         const figures = await dispatch(harness.handle.master, (master) => master.renderingFigures());
         expect(figures.renderings, 'renderings').to.equal(1);
         expect(figures.turns, 'its turns').to.be.greaterThan(12);
         expect(figures.mostRenderedInATurn, 'fragments in one turn').to.be.at.most(1);
-        later.push((await registerAgent(harness, 'cpus:1;mem:128', 'after.local')).agentId);
+        await registerAgent(harness, 'cpus:1;mem:128', 'after.local');
         await stream.next((event) => event.type === 'AGENT_ADDED' && (event.agent_added as Json).agent.agent_info.hostname === 'after.local');
         const inState = ((subscribed.subscribed as Json).get_state.get_agents.agents as Json[]).map((agent) => agent.agent_info.hostname as string);
         const added = stream.events.filter((event) => event.type === 'AGENT_ADDED').map((event) => (event.agent_added as Json).agent.agent_info.hostname as string);
         expect([...inState, ...added].sort()).to.deep.equal([...Array.from({ length: 12 }, (_, index) => `before-${index}.local`), ...Array.from({ length: 4 }, (_, index) => `during-${index}.local`), 'after.local'].sort());
         expect(stream.events[0]?.type).to.equal('SUBSCRIBED');
-        expect(later).to.have.length(5);
       } finally {
         stream.close();
       }

@@ -19,8 +19,15 @@ export const MAX_STATE_POLL_INTERVAL_MS = 120_000;
 /** The longest wait between polls while the master does not answer (ms). */
 export const MAX_POLL_BACKOFF_MS = 30_000;
 
-/** The wait before the next poll after `failures` failed polls in a row (0: the normal interval), doubling up to the cap. */
-export function nextPollDelayMs(failures: number, intervalMs: number = STATE_POLL_INTERVAL_MS, maxMs: number = MAX_POLL_BACKOFF_MS): number {
+/**
+ * The wait after `failures` failed reads in a row, when a good read waits `intervalMs`:
+ * `intervalMs` doubled per failure (0 failures: `intervalMs`), at most `maxMs`, by default
+ * `MAX_POLL_BACKOFF_MS` or `intervalMs`, whichever is longer. A master that fails is never asked
+ * more often than it was while it answered (on a large cluster a failed read may have cost it the
+ * whole state), and is asked again within 30 s, or the interval, once it answers again. At the
+ * 2 s floor: 4, 8, 16, 30, 30 ... s.
+ */
+export function nextPollDelayMs(failures: number, intervalMs: number = STATE_POLL_INTERVAL_MS, maxMs: number = Math.max(MAX_POLL_BACKOFF_MS, intervalMs)): number {
   if (failures <= 0) return intervalMs;
   return Math.min(maxMs, intervalMs * 2 ** Math.min(failures, 30));
 }
@@ -36,15 +43,3 @@ export function statePollIntervalMs(readMs: number): number {
   if (wanted <= STATE_POLL_INTERVAL_MS) return STATE_POLL_INTERVAL_MS;
   return Math.min(MAX_STATE_POLL_INTERVAL_MS, Math.ceil(wanted / 1_000) * 1_000);
 }
-
-/**
- * The wait after `failures` failed reads of `/master/state` in a row, when a good read waited
- * `intervalMs`: `intervalMs` doubled per failure, at most `MAX_POLL_BACKOFF_MS` or `intervalMs`,
- * whichever is longer. A master that fails is never asked more often than it was while it
- * answered (on a large cluster a failed read may have cost it the whole state), and is asked
- * again within 30 s, or the interval, once it answers again. At the 2 s floor: 4, 8, 16, 30, 30 ... s.
- */
-export function failedPollDelayMs(failures: number, intervalMs: number = STATE_POLL_INTERVAL_MS): number {
-  return nextPollDelayMs(failures, intervalMs, Math.max(MAX_POLL_BACKOFF_MS, intervalMs));
-}
-

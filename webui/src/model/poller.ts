@@ -44,7 +44,6 @@ export interface PollerOptions<T> {
 export class Poller<T> {
   private timer: unknown;
   private stopped = false;
-  private reading = false;
   /** A read fell due while the page was hidden: made when it is shown. */
   private due = false;
   private failures = 0;
@@ -87,9 +86,8 @@ export class Poller<T> {
     void this.read();
   }
 
+  /** One read, then the timer of the next. Never two at once: `fire` runs only from the timer a read sets (or `start`), and `due` is set only by `fire`. */
   private async read(): Promise<void> {
-    if (this.reading) return;
-    this.reading = true;
     const { timers } = this.options;
     const startedMs = timers.now();
     let nextInMs: number;
@@ -105,8 +103,6 @@ export class Poller<T> {
       this.failures++;
       nextInMs = this.options.backoff(this.failures);
       this.options.onFailure(error, this.failures, nextInMs);
-    } finally {
-      this.reading = false;
     }
     if (!this.stopped) this.timer = timers.setTimeout(() => this.fire(), nextInMs);
   }

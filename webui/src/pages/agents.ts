@@ -108,7 +108,7 @@ export function Agent(props: { state: MasterStateJson; nowMs: number; agentId: s
     </div>
     <${AgentUsage} endpoint=${endpoint} />
     <${Section} title=${`Tasks (${tasks.length})`}>
-      <${TaskTable} entries=${tasks} hosts=${agentHosts(state)} nowMs=${nowMs} limit=${AGENT_PAGE_TASKS} showAgent=${false} testId="agent-tasks" />
+      <${TaskTable} entries=${tasks} state=${state} nowMs=${nowMs} limit=${AGENT_PAGE_TASKS} showAgent=${false} testId="agent-tasks" />
     <//>
   </div>`;
 }

@@ -85,10 +85,10 @@ export function Framework(props: { state: MasterStateJson; nowMs: number; framew
         <td><a href=${routeHash({ page: 'sandbox', agentId: executor.slave_id, frameworkId: framework.id, executorId: executor.executor_id, path: '', file: undefined })}>Sandbox</a></td></tr>`)}</tbody></table></div>
     <//>`}
     <${Section} title=${`Live tasks (${active.length})`}>
-      <${TaskTable} entries=${active} hosts=${agentHosts(state)} nowMs=${nowMs} limit=${FRAMEWORK_PAGE_TASKS} showFramework=${false} testId="framework-live-tasks" />
+      <${TaskTable} entries=${active} state=${state} nowMs=${nowMs} limit=${FRAMEWORK_PAGE_TASKS} showFramework=${false} testId="framework-live-tasks" />
     <//>
     <${Section} title=${`Completed tasks (${done.length})`}>
-      <${TaskTable} entries=${done} hosts=${agentHosts(state)} nowMs=${nowMs} limit=${FRAMEWORK_PAGE_TASKS} showFramework=${false} testId="framework-completed-tasks" />
+      <${TaskTable} entries=${done} state=${state} nowMs=${nowMs} limit=${FRAMEWORK_PAGE_TASKS} showFramework=${false} testId="framework-completed-tasks" />
     <//>
   </div>`;
 }

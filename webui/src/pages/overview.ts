@@ -4,7 +4,7 @@ import { html, type Html } from '../html';
 import { formatScalar, formatTimestamp } from '../model/format';
 import { routeHash } from '../model/routes';
 import { comparedResources, computeShares, type ShareRow } from '../model/shares';
-import { agentHosts, allTasks, clusterResources, liveTasksByAgent, stateTaskCounts, tasksNewestFirst } from '../model/state';
+import { allTasks, clusterResources, liveTasksByAgent, stateTaskCounts, tasksNewestFirst } from '../model/state';
 import type { MasterStateJson } from '../model/types';
 
 /** Tasks the overview lists under "Recent tasks". */
@@ -50,7 +50,7 @@ export function Overview(props: { state: MasterStateJson; nowMs: number }): Html
       <//>
     </div>
     <${Section} title="Recent tasks" testId="recent-tasks">
-      <${TaskTable} entries=${tasksNewestFirst(state)} hosts=${agentHosts(state)} nowMs=${nowMs} limit=${OVERVIEW_RECENT_TASKS} testId="recent-tasks-table" />
+      <${TaskTable} entries=${tasksNewestFirst(state)} state=${state} nowMs=${nowMs} limit=${OVERVIEW_RECENT_TASKS} testId="recent-tasks-table" />
       ${entries.length > 0 ? html`<p><a href=${routeHash({ page: 'tasks', state: undefined })}>All tasks →</a></p>` : null}
     <//>
     <p class="muted footnote">Master ${state.pid} · leader ${state.leader ?? 'unknown'} · elected <${Ago} seconds=${state.elected_time} nowMs=${nowMs} /></p>

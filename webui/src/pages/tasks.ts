@@ -4,7 +4,7 @@ import { html, type Html } from '../html';
 import { formatTimestamp, stateLabel } from '../model/format';
 import { routeHash } from '../model/routes';
 import { sandboxPath } from '../model/sandbox';
-import { agentEndpoint, agentHosts, allTasks, findAgent, findTask, isTerminal, startTime, stateTaskCounts, taskHealth, tasksNewestFirst, type TaskEntry } from '../model/state';
+import { agentEndpoint, allTasks, findAgent, findTask, isTerminal, startTime, stateTaskCounts, taskHealth, tasksNewestFirst, type TaskEntry } from '../model/state';
 import type { AgentJson } from '../model/types';
 import { Tail, useSandbox } from './sandbox';
 import { TaskUsage } from './usage';
@@ -27,7 +27,7 @@ export function Tasks(props: { state: MasterStateJson; nowMs: number; filter: st
       ${counts.map(([taskState, count]) => html`<a class=${filter === taskState ? 'filter selected' : 'filter'} href=${routeHash({ page: 'tasks', state: taskState })}>${stateLabel(taskState)} (${count})</a>`)}
     </nav>
     <${Section} title=${filter === undefined ? `All tasks (${shown.length})` : `${stateLabel(filter)} (${shown.length})`}>
-      <${TaskTable} entries=${shown} hosts=${agentHosts(state)} nowMs=${nowMs} limit=${TASKS_PAGE_ROWS} testId="tasks-table" />
+      <${TaskTable} entries=${shown} state=${state} nowMs=${nowMs} limit=${TASKS_PAGE_ROWS} testId="tasks-table" />
     <//>
   </div>`;
 }
