@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { procStatFields, procStatIndex } from './proc-stat';
 
 /** The file in a work dir that names the process of `role` holding it (`.<role>.lock`: `<pid> <start time>`). */
@@ -43,10 +43,19 @@ export class WorkDirInUseError extends Error {
   }
 }
 
-/** Attempts to take a lock before giving up (each finds it held by a process that then went away, or taken over meanwhile). */
-const LOCK_ATTEMPTS = 5;
+/**
+ * Rounds of taking a lock before giving up: each finds it held by a process that went away
+ * meanwhile, or removes a dead holder's lock only to see another taker link its own first.
+ */
+const LOCK_ATTEMPTS = 20;
 /** Random bytes in the name of a file written aside (hex), so that no two writers meet on one. */
 const ASIDE_NAME_RANDOM_BYTES = 6;
+/** Hex digits of the hash naming a takeover marker (of the stale file's name and text). */
+const MARKER_HASH_HEX = 16;
+/** How long `lockWorkDir` waits for a live process taking a dead holder's lock over (microseconds of work, unless it is stopped). */
+export const LOCK_TAKEOVER_WAIT_MS = 2_000;
+/** The sleep between looks at a takeover under way. */
+const LOCK_TAKEOVER_POLL_MS = 1;
 
 /**
  * Takes `dir` (which must exist) for this process in `role`: returns the lock, or throws
@@ -54,8 +63,13 @@ const ASIDE_NAME_RANDOM_BYTES = 6;
  * is returned again; one left by a process that is gone is taken over.
  *
  * The lock file appears whole (written aside, then hard-linked into place: a reader never sees
- * it empty), and a dead holder's file is moved aside before it is removed, and removed only if
- * it is still the one judged dead (two processes taking over one stale lock both held it).
+ * it empty). A dead holder's file is removed only by the taker that made its takeover marker
+ * (a file named from the stale file's name and text, made as the lock is, so one taker at a
+ * time), and only while it still says what was judged dead: the live lock is never moved, so
+ * no taker finds its place empty while another holds it (CI saw two processes take one stale
+ * lock over together when it was moved aside and back). A marker whose maker died is stale in
+ * turn and taken over the same way. A marker left by a taker killed between removing the stale
+ * lock and its marker stays in the dir (a few bytes, never read again).
  *
  * @example
  *   makeDirectoriesSync(workDir);
@@ -63,23 +77,99 @@ const ASIDE_NAME_RANDOM_BYTES = 6;
  */
 export function lockWorkDir(dir: string, role: WorkDirRole): WorkDirLock {
   const file = workDirLockFile(dir, role);
-  const mine = holderText(process.pid);
+  const me: Taker = { pid: process.pid, text: holderText(process.pid) };
+  const steps = lockSteps(file, me, isAlive);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let waitingSince: number | undefined;
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done === true) {
+      if (step.value.held) return heldLock(file, me.text);
+      throw new WorkDirInUseError(dir, step.value.pid);
+    }
+    if (step.value === undefined) {
+      waitingSince = undefined;
+      continue;
+    }
+    waitingSince ??= Date.now();
+    if (Date.now() - waitingSince > LOCK_TAKEOVER_WAIT_MS) throw new WorkDirInUseError(dir, step.value.waitingFor);
+    Atomics.wait(pause, 0, 0, LOCK_TAKEOVER_POLL_MS);
+  }
+}
+
+/** Who takes a lock: its pid and the text its lock file says. */
+export interface Taker {
+  readonly pid: number;
+  readonly text: string;
+}
+
+/** How taking a lock ended: held by the taker, or by the live process `pid`. */
+export type LockOutcome = { readonly held: true } | { readonly held: false; readonly pid: number };
+
+/** A step of `lockSteps`: nothing, or a wait for the live process `waitingFor` taking a dead holder's lock over. */
+export type LockStep = undefined | { readonly waitingFor: number };
+
+/**
+ * Takes `file` for `me`, yielding before each step on the file system that another taker may
+ * see or change, so that a test can interleave takers step by step (`lockWorkDir` runs it
+ * straight through, sleeping at a wait). `alive` says whether a holder a lock names still runs.
+ */
+export function* lockSteps(file: string, me: Taker, alive: (holder: Holder) => boolean): Generator<LockStep, LockOutcome> {
   for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
-    if (linkedWhole(file, mine)) return heldLock(file, mine);
+    yield;
+    if (linkedWhole(file, me)) return { held: true };
+    yield;
     const text = readText(file);
     if (text === undefined) continue; // gone meanwhile: try again
     const held = parseHolder(text);
-    if (held !== undefined && held.pid === process.pid) return heldLock(file, mine);
-    if (held !== undefined && isAlive(held)) throw new WorkDirInUseError(dir, held.pid);
-    removeIfStill(file, text);
+    if (held !== undefined && held.pid === me.pid) return { held: true };
+    if (held !== undefined && alive(held)) return { held: false, pid: held.pid };
+    const busy = yield* removeDead(file, text, me, alive);
+    if (busy !== undefined) {
+      yield { waitingFor: busy };
+      attempt--; // a takeover under way: not a round lost
+    }
   }
-  throw new WorkDirInUseError(dir, parseHolder(readText(file) ?? '')?.pid ?? Number.NaN);
+  return { held: false, pid: parseHolder(readText(file) ?? '')?.pid ?? Number.NaN };
 }
 
-/** Puts `text` at `file` whole, unless a file is there: true if this call made it. */
-function linkedWhole(file: string, text: string): boolean {
-  const aside = `${file}.${process.pid}.${randomBytes(ASIDE_NAME_RANDOM_BYTES).toString('hex')}`;
-  fs.writeFileSync(aside, text, { mode: 0o644 });
+/**
+ * Removes `file`, whose holder is dead, if it still says `text`: only as the maker of its
+ * takeover marker. Returns the pid of a live process making that takeover meanwhile, if one is.
+ */
+function* removeDead(file: string, text: string, me: Taker, alive: (holder: Holder) => boolean): Generator<LockStep, number | undefined> {
+  const marker = takeoverMarker(file, text);
+  yield;
+  if (!linkedWhole(marker, me)) {
+    yield;
+    const markerText = readText(marker);
+    if (markerText === undefined) return undefined; // its taker is done: look again
+    const maker = parseHolder(markerText);
+    if (maker !== undefined && maker.pid !== me.pid && alive(maker)) return maker.pid;
+    // Its maker died mid-takeover (or it is this process' own, from a pid reused): stale in turn.
+    return yield* removeDead(marker, markerText, me, alive);
+  }
+  // Only a marker's maker removes what it marks, so between this read and the removal the file can change only from absent to a new lock.
+  yield;
+  if (readText(file) === text) {
+    yield;
+    fs.rmSync(file, { force: true });
+  }
+  yield;
+  fs.rmSync(marker, { force: true });
+  return undefined;
+}
+
+/** The takeover marker of the stale `file` saying `text`: beside it, named by a hash of both (so a marker's marker is no longer a name). */
+function takeoverMarker(file: string, text: string): string {
+  const hash = createHash('sha256').update(path.basename(file)).update('\0').update(text).digest('hex').slice(0, MARKER_HASH_HEX);
+  const base = path.basename(file).split('.takeover.')[0] as string;
+  return path.join(path.dirname(file), `${base}.takeover.${hash}`);
+}
+
+/** Puts `me`'s text at `file` whole, unless a file is there: true if this call made it. */
+function linkedWhole(file: string, me: Taker): boolean {
+  const aside = `${file}.${me.pid}.${randomBytes(ASIDE_NAME_RANDOM_BYTES).toString('hex')}`;
+  fs.writeFileSync(aside, me.text, { mode: 0o644 });
   try {
     fs.linkSync(aside, file);
     return true;
@@ -89,25 +179,6 @@ function linkedWhole(file: string, text: string): boolean {
   } finally {
     fs.rmSync(aside, { force: true });
   }
-}
-
-/** Removes a dead holder's `file` if it still says `text` (moved aside first, so a lock taken meanwhile is put back, not removed). */
-function removeIfStill(file: string, text: string): void {
-  const aside = `${file}.stale.${process.pid}.${randomBytes(ASIDE_NAME_RANDOM_BYTES).toString('hex')}`;
-  try {
-    fs.renameSync(file, aside);
-  } catch {
-    return; // gone already
-  }
-  if (readText(aside) !== text) {
-    // Another process took it over between the reading and the moving: its lock goes back.
-    try {
-      fs.linkSync(aside, file);
-    } catch {
-      // A third took the place meanwhile; the next attempt reads who.
-    }
-  }
-  fs.rmSync(aside, { force: true });
 }
 
 function readText(file: string): string | undefined {
@@ -132,7 +203,8 @@ function holderText(pid: number): string {
   return `${pid} ${startTimeOf(pid) ?? '-'}\n`;
 }
 
-interface Holder {
+/** The process a lock file names. */
+export interface Holder {
   readonly pid: number;
   readonly startTime: string | undefined;
 }

@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { lockWorkDir, workDirLockFile, WorkDirInUseError } from '../../lib/work-dir-lock';
+import fc from 'fast-check';
+import { lockSteps, lockWorkDir, workDirLockFile, WorkDirInUseError, type Holder, type LockOutcome, type Taker } from '../../lib/work-dir-lock';
 import { procStatFields, procStatIndex } from '../../lib/proc-stat';
 
 /** A child process that runs until killed, and resolves once it has started. */
@@ -95,5 +96,61 @@ describe('lib/work-dir-lock: one process per work dir', () => {
       expect(outcomes.filter((outcome) => outcome !== 'held')).to.deep.equal(Array(5).fill('WorkDirInUseError'));
       expect(fs.readdirSync(dir), 'nothing left aside').to.deep.equal([]);
     }
+  });
+
+  it('of takers interleaved step by step, some dying midway, no two live ones hold it at once, and one holds it when the others are done (property, seeded: CI saw two real processes take a stale lock over together)', () => {
+    const file = workDirLockFile(dir, 'agent');
+    /** Pids of the made-up takers; the stale lock's holder is another, never alive. */
+    const FIRST_PID = 900_000;
+    const DEAD_PID = 800_000;
+    /** Steps after which the run is called stuck (each taker takes a few dozen). */
+    const MAX_STEPS = 100_000;
+    const run = fc.record({
+      takers: fc.integer({ min: 2, max: 5 }),
+      before: fc.constantFrom('none', 'dead holder', 'garbled'),
+      picks: fc.array(fc.nat(), { minLength: 0, maxLength: 300 }),
+      deaths: fc.array(fc.option(fc.nat(40), { freq: 3 }), { minLength: 5, maxLength: 5 }),
+    });
+    fc.assert(fc.property(run, ({ takers, before, picks, deaths }) => {
+      for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name));
+      if (before === 'dead holder') fs.writeFileSync(file, `${DEAD_PID} 1\n`);
+      if (before === 'garbled') fs.writeFileSync(file, 'garbled');
+      const live = new Set<number>();
+      const all = Array.from({ length: takers }, (_, index) => {
+        const me: Taker = { pid: FIRST_PID + index, text: `${FIRST_PID + index} 1\n` };
+        live.add(me.pid);
+        return { me, steps: lockSteps(file, me, (holder: Holder) => live.has(holder.pid)), taken: 0, dieAt: deaths[index] ?? null, outcome: undefined as LockOutcome | undefined };
+      });
+      let running = all.slice();
+      for (let step = 0; running.length > 0; step++) {
+        expect(step, 'stuck').to.be.below(MAX_STEPS);
+        const taker = running[(picks[step] ?? step) % running.length] as (typeof all)[number];
+        if (taker.dieAt !== null && taker.taken === taker.dieAt) {
+          live.delete(taker.me.pid);
+          running = running.filter((other) => other !== taker);
+          continue;
+        }
+        taker.taken++;
+        const next = taker.steps.next();
+        if (next.done === true) {
+          taker.outcome = next.value;
+          running = running.filter((other) => other !== taker);
+        }
+        const holders = all.filter((other) => other.outcome?.held === true && live.has(other.me.pid));
+        expect(holders.map((holder) => holder.me.pid), 'live holders').to.have.length.at.most(1);
+        for (const holder of holders) expect(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : 'no lock file', 'the lock names its live holder').to.equal(holder.me.text);
+      }
+      const survivors = all.filter((taker) => live.has(taker.me.pid));
+      if (survivors.length === takers) {
+        const holders = survivors.filter((taker) => taker.outcome?.held === true);
+        expect(holders, 'one holder when nobody died').to.have.length(1);
+        const holder = (holders[0] as (typeof all)[number]).me.pid;
+        for (const taker of survivors) if (taker.outcome?.held === false) expect(taker.outcome.pid, 'the others name the holder').to.equal(holder);
+        expect(fs.readdirSync(dir), 'nothing left aside').to.deep.equal([path.basename(file)]);
+      }
+      for (const taker of survivors) {
+        if (taker.outcome?.held === false) expect(taker.outcome.pid, 'a refusal names a taker, never the stale holder').to.be.within(FIRST_PID, FIRST_PID + takers - 1);
+      }
+    }), { seed: 20261206, numRuns: 400 });
   });
 });
