@@ -9,7 +9,7 @@ import { readCredentialsFile } from '../lib/authentication';
 import { formatBytes } from '../lib/mesos-format';
 import { FLAG_DISPLAY, flag, parseBooleanFlag, showParsedAs, parseBytes, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
-import { STATE_CACHE_TIMEOUT_MS, STATE_LAST_TURN_OFFERS } from '../actors/master/constants';
+import { STATE_CACHE_TIMEOUT_MS, STATE_LAST_TURN_OFFERS, STATE_LAST_TURN_TASKS } from '../actors/master/constants';
 import { parseAclsFlag } from '../lib/acls';
 import { flagFilePath, readBoundedFile } from '../lib/flag-file';
 import type { StartAgentOptions } from '../actors/agent';
@@ -161,6 +161,7 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--allocation_interval <duration>', 'time between batched allocation runs').argParser(parseDurationFlag).default(defaults.allocationIntervalMs, '1secs'))
     .addOption(flag('--state_turn_budget <duration>', 'wall time after which a turn of rendering the state endpoints yields to message handling (0: a fragment per turn)').argParser(parseDurationFlag).default(defaults.stateTurnBudgetMs, '5ms'))
     .addOption(flag('--state_last_turn_offers <n>', 'offers of frameworks changed since the warming that a state request\'s last turn renders before leaving the rest to the turns after it (0: none)').argParser(parseCount).default(STATE_LAST_TURN_OFFERS))
+    .addOption(flag('--state_last_turn_tasks <n>', 'tasks a /master/tasks page may hold (offset + limit) to be put together in its request\'s own turn; a larger one is written in the turns after it (0: every page)').argParser(parseCount).default(STATE_LAST_TURN_TASKS))
     .addOption(flag('--state_cache_timeout <duration>', 'drop a state format\'s rendered agents when nobody asked for it through a whole period of this long').argParser(parseDurationFlag).default(STATE_CACHE_TIMEOUT_MS, '1mins'))
     .addOption(flag('--offer_timeout <duration>', 'rescind offers unused this long (default: never)').argParser(parseDurationFlag))
     .addOption(flag('--http_framework_heartbeat_interval <duration>', 'interval between HEARTBEAT events to v1 HTTP schedulers and operator event streams (default 15secs, as Mesos)').argParser(parseDurationFlag))
@@ -191,6 +192,7 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     allocationIntervalMs: options.allocation_interval as number,
     stateTurnBudgetMs: options.state_turn_budget as number,
     stateLastTurnOffers: options.state_last_turn_offers as number,
+    stateLastTurnTasks: options.state_last_turn_tasks as number,
     stateCacheTimeoutMs: options.state_cache_timeout as number,
     ...(options.offer_timeout !== undefined ? { offerTimeoutMs: options.offer_timeout as number } : {}),
     ...(options.http_framework_heartbeat_interval !== undefined ? { httpFrameworkHeartbeatIntervalMs: options.http_framework_heartbeat_interval as number } : {}),

@@ -15,6 +15,7 @@ import {
   REGISTRY_FILE_NAME,
   STATE_CACHE_TIMEOUT_MS,
   STATE_LAST_TURN_OFFERS,
+  STATE_LAST_TURN_TASKS,
   STATE_TURN_BUDGET_MS,
 } from './constants';
 import { checkRateLimits, type RateLimits } from './rate-limits';
@@ -67,6 +68,13 @@ export interface MasterFlags {
    * `STATE_LAST_TURN_OFFERS`, 1,000; 0: every changed framework's offers go to later turns).
    */
   stateLastTurnOffers?: number;
+  /**
+   * Tasks a `/master/tasks` page may hold (`offset + limit`) to be put together in its
+   * request's own turn; a larger one is written in the turns after it, as the books stood at
+   * that turn (`--state_last_turn_tasks`, not in Mesos; default `STATE_LAST_TURN_TASKS`,
+   * 1,000; 0: every page but a `task_id`'s).
+   */
+  stateLastTurnTasks?: number;
   /**
    * How long a state format's rendered agents are kept with no request for it: dropped after a
    * whole period of this long without one (`--state_cache_timeout`, not in Mesos; default
@@ -164,9 +172,9 @@ export function checkMasterFlags(flags: MasterFlags): void {
   for (const [name, value] of positive) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${flagName(name)} must be positive, not ${describeValue(name, value)}`);
   }
-  const lastTurnOffers = flags.stateLastTurnOffers;
-  if (lastTurnOffers !== undefined && (!Number.isSafeInteger(lastTurnOffers) || lastTurnOffers < 0)) {
-    throw new Error(`${flagName('stateLastTurnOffers')} must be a non-negative integer, not ${lastTurnOffers}`);
+  for (const name of ['stateLastTurnOffers', 'stateLastTurnTasks'] as const) {
+    const count = flags[name];
+    if (count !== undefined && (!Number.isSafeInteger(count) || count < 0)) throw new Error(`${flagName(name)} must be a non-negative integer, not ${count}`);
   }
   const budget = flags.stateTurnBudgetMs;
   if (budget !== undefined && (!Number.isFinite(budget) || budget < 0)) throw new Error(`${flagName('stateTurnBudgetMs')} must be a non-negative duration, not ${describeValue('stateTurnBudgetMs', budget)}`);
@@ -261,6 +269,7 @@ export function renderMasterFlags(flags: MasterFlags): Record<string, string> {
   set('allocation_interval', formatDuration(flags.allocationIntervalMs));
   set('state_turn_budget', flags.stateTurnBudgetMs === undefined ? undefined : formatDuration(flags.stateTurnBudgetMs));
   set('state_last_turn_offers', flags.stateLastTurnOffers ?? STATE_LAST_TURN_OFFERS);
+  set('state_last_turn_tasks', flags.stateLastTurnTasks ?? STATE_LAST_TURN_TASKS);
   set('state_cache_timeout', formatDuration(flags.stateCacheTimeoutMs ?? STATE_CACHE_TIMEOUT_MS));
   set('registry', registryPathOf(flags));
   set('max_completed_frameworks', flags.maxCompletedFrameworks);

@@ -17,7 +17,7 @@ import type { CommandInfo, ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task,
 import { renderMasterFlags, type MasterFlags } from './flags';
 import { isHttpFramework, type AgentRecord, type FrameworkRecord, type MasterState } from './state';
 import type { StateCounts } from './task-summaries';
-import { compareOrder, entryBefore, orderTime, type TaskOrderEntry } from './task-order';
+import { compareOrder, orderTime, type TaskOrderEntry } from './task-order';
 
 /** Everything the renderers read. */
 export interface StateContext {
@@ -220,9 +220,37 @@ export function renderTasks(context: StateContext, query: TasksQuery, page: Task
  * is looked up in each framework's lists instead.
  */
 export function selectTasks(context: StateContext, query: TasksQuery, page: TasksPage): Task[] {
-  const viewer = context.viewer ?? SEE_ALL;
   const wanted = page.offset + page.limit;
   if (wanted === 0) return [];
+  const frameworks = pageFrameworks(context, query);
+  if (query.task_id !== undefined) return tasksWithId(context.state, frameworks, query.task_id, wanted, page.ascending).slice(page.offset);
+  const merge = new TaskPageMerge(frameworks.map(({ framework, visibility }) => new LiveTaskCursor(framework.taskOrder.entries(page.ascending), visibility)), page.ascending);
+  const picked: Task[] = [];
+  for (let task = merge.next(); task !== undefined && picked.length < wanted; task = merge.next()) picked.push(task);
+  return picked.slice(page.offset);
+}
+
+/**
+ * A `/master/tasks` page (no `task_id`) to put together over later turns: the visible
+ * frameworks' orders copied as they are now (their chunks' lists, enough for `offset + limit`
+ * tasks of each), merged in the page's order as the page is written. An entry whose time or
+ * places change meanwhile is read from `asItWas`, kept by the caller as the entry was now.
+ */
+export function copiedTasksPage(context: StateContext, query: TasksQuery, page: TasksPage, asItWas: ReadonlyMap<TaskOrderEntry, EntryAsItWas>): TaskPageMerge {
+  const wanted = page.offset + page.limit;
+  const cursors = pageFrameworks(context, query).map(({ framework, visibility }) => new CopiedTaskCursor(framework.taskOrder.copy(page.ascending, wanted), page.ascending, visibility, asItWas));
+  return new TaskPageMerge(cursors, page.ascending);
+}
+
+/** An order entry's time and places as a page copied them (`copiedTasksPage`). */
+export interface EntryAsItWas {
+  readonly time: number;
+  readonly places: number;
+}
+
+/** The frameworks whose tasks a `/master/tasks` query may show: those the caller may see tasks of, of `framework_id` if given. */
+function pageFrameworks(context: StateContext, query: TasksQuery): VisibleTasksOf[] {
+  const viewer = context.viewer ?? SEE_ALL;
   const frameworks: VisibleTasksOf[] = [];
   for (const framework of [...context.state.frameworks.values(), ...context.state.completedFrameworks]) {
     if (!viewer.framework(framework.info.user)) continue;
@@ -231,10 +259,7 @@ export function selectTasks(context: StateContext, query: TasksQuery, page: Task
     if (query.framework_id !== undefined && framework.id !== query.framework_id) continue;
     frameworks.push({ framework, visibility });
   }
-  const picked = query.task_id === undefined
-    ? mergeTaskOrders(frameworks, wanted, page.ascending)
-    : tasksWithId(context.state, frameworks, query.task_id, wanted, page.ascending);
-  return picked.slice(page.offset);
+  return frameworks;
 }
 
 /** A framework whose tasks a caller may see some of, and which (`TaskVisibility`). */
@@ -243,31 +268,109 @@ interface VisibleTasksOf {
   readonly visibility: TaskVisibility;
 }
 
-/** The `wanted` first tasks of the frameworks' orders merged, in the asked direction (those the caller may see). */
-function mergeTaskOrders(frameworks: readonly VisibleTasksOf[], wanted: number, ascending: boolean): Task[] {
-  const heads: Array<{ entry: TaskOrderEntry; rest: Iterator<TaskOrderEntry>; visibility: TaskVisibility }> = [];
-  const first = (a: { entry: TaskOrderEntry }, b: { entry: TaskOrderEntry }): boolean => (ascending ? entryBefore(a.entry, b.entry) : entryBefore(b.entry, a.entry));
-  for (const { framework, visibility } of frameworks) {
-    const rest = framework.taskOrder.entries(ascending);
-    const head = rest.next();
-    if (head.done !== true) {
-      heads.push({ entry: head.value, rest, visibility });
-      siftUp(heads, heads.length - 1, first);
+/** One framework's tasks in a page's order, at its head (`advance` moves on; false when none is left). */
+interface TaskCursor {
+  readonly time: number;
+  readonly seq: number;
+  readonly task: Task;
+  readonly places: number;
+  readonly visibility: TaskVisibility;
+  advance(): boolean;
+}
+
+/** A framework's order as it is, read as the page goes (a page put together in one turn). */
+class LiveTaskCursor implements TaskCursor {
+  time = 0;
+  seq = 0;
+  task: Task = undefined as unknown as Task;
+  places = 0;
+
+  constructor(private readonly rest: Iterator<TaskOrderEntry>, readonly visibility: TaskVisibility) {}
+
+  advance(): boolean {
+    const next = this.rest.next();
+    if (next.done === true) return false;
+    const entry = next.value;
+    this.time = entry.time;
+    this.seq = entry.seq;
+    this.task = entry.task;
+    this.places = entry.places;
+    return true;
+  }
+}
+
+/** A framework's order as it was when copied (a page put together over turns). */
+class CopiedTaskCursor implements TaskCursor {
+  time = 0;
+  seq = 0;
+  task: Task = undefined as unknown as Task;
+  places = 0;
+  private chunk: number;
+  private at: number;
+
+  constructor(private readonly chunks: readonly TaskOrderEntry[][], private readonly ascending: boolean, readonly visibility: TaskVisibility, private readonly asItWas: ReadonlyMap<TaskOrderEntry, EntryAsItWas>) {
+    this.chunk = ascending ? 0 : chunks.length - 1;
+    this.at = ascending ? -1 : (chunks[this.chunk]?.length ?? 0);
+  }
+
+  advance(): boolean {
+    const chunks = this.chunks;
+    for (;;) {
+      const chunk = chunks[this.chunk];
+      if (chunk === undefined) return false;
+      this.at += this.ascending ? 1 : -1;
+      const entry = chunk[this.at];
+      if (entry !== undefined) {
+        const was = this.asItWas.size === 0 ? undefined : this.asItWas.get(entry);
+        this.time = was?.time ?? entry.time;
+        this.places = was?.places ?? entry.places;
+        this.seq = entry.seq;
+        this.task = entry.task;
+        return true;
+      }
+      this.chunk += this.ascending ? 1 : -1;
+      this.at = this.ascending ? -1 : (chunks[this.chunk]?.length ?? 0);
     }
   }
-  const picked: Task[] = [];
-  while (picked.length < wanted) {
-    const top = heads[0];
-    if (top === undefined) break;
-    if (taskVisible(top.visibility, top.entry.task)) for (let place = 0; place < top.entry.places && picked.length < wanted; place++) picked.push(top.entry.task);
-    const next = top.rest.next();
-    if (next.done === true) popTop(heads, first);
-    else {
-      top.entry = next.value;
-      siftDown(heads, 0, first);
+}
+
+/**
+ * The frameworks' orders merged in a page's direction (a heap of one head per framework): the
+ * tasks the caller may see, one at a time, a task held in two places twice.
+ */
+export class TaskPageMerge {
+  private readonly heads: TaskCursor[] = [];
+  private readonly first: (a: TaskCursor, b: TaskCursor) => boolean;
+  private repeated: Task | undefined;
+  private repeats = 0;
+
+  constructor(cursors: readonly TaskCursor[], ascending: boolean) {
+    const before = (a: TaskCursor, b: TaskCursor): boolean => (a.time !== b.time ? a.time < b.time : a.seq < b.seq);
+    this.first = ascending ? before : (a, b) => before(b, a);
+    for (const cursor of cursors) {
+      if (!cursor.advance()) continue;
+      this.heads.push(cursor);
+      siftUp(this.heads, this.heads.length - 1, this.first);
     }
   }
-  return picked;
+
+  /** The next task in the page's order, or undefined when none is left. */
+  next(): Task | undefined {
+    for (;;) {
+      if (this.repeats > 0) {
+        this.repeats--;
+        return this.repeated;
+      }
+      const top = this.heads[0];
+      if (top === undefined) return undefined;
+      const { task, places, visibility } = top;
+      if (top.advance()) siftDown(this.heads, 0, this.first);
+      else popTop(this.heads, this.first);
+      if (!taskVisible(visibility, task)) continue;
+      this.repeated = task;
+      this.repeats = places;
+    }
+  }
 }
 
 /** The tasks of id `taskId` the frameworks keep (a few at most), the `wanted` first in the asked direction. */

@@ -231,7 +231,7 @@ export class Master extends Actor {
     this.leading = identity.leading ?? ((): boolean => true);
     this.processStartTimeMs = identity.processStartTimeMs;
     this.state = new MasterState(flags);
-    this.stateFragments = new StateFragments(this.state, flags.stateLastTurnOffers);
+    this.stateFragments = new StateFragments(this.state, flags.stateLastTurnOffers, flags.stateLastTurnTasks);
     this.observerLimits = { pingTimeoutMs: flags.agentPingTimeoutMs, maxPingTimeouts: flags.maxAgentPingTimeouts, reregisterTimeoutMs: flags.agentReregisterTimeoutMs };
     this.pingTimers = new TickedTimers(Math.min(AGENT_PING_TICK_MS, flags.agentPingTimeoutMs), () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
     this.authorizer = flags.acls !== undefined ? new Authorizer(flags.acls) : PERMISSIVE_AUTHORIZER;
@@ -1275,8 +1275,7 @@ export class Master extends Actor {
     const forwarded = framework !== undefined && framework.connected && framework.pid !== undefined;
     if (forwarded && framework.pid !== undefined) {
       this.toFramework(framework, StatusUpdateMessage, { update, pid: pid ?? from.toString() });
-      tracked.task.statusUpdateState = update.status.state;
-      tracked.task.statusUpdateUuid = uuid;
+      this.state.noteForwardedUpdate(tracked.task, update.status.state, uuid);
     } else {
       // The agent retries until the framework is back and acknowledges.
       this.log.warn({ frameworkId: update.frameworkId, taskId: update.status.taskId }, 'not forwarding status update: framework unknown or disconnected');

@@ -227,6 +227,9 @@ export function newOfferRecord(offer: Offer, resources: Resources, offerNumber: 
 /** Where a removed task goes: completed (terminal) or unreachable (its agent is unreachable). */
 export type TaskDisposition = 'completed' | 'unreachable';
 
+/** Told of a task about to change, with its order entry if one holds it (`MasterState.watchTaskChanges`). */
+export type TaskWatcher = (task: Task, entry: TaskOrderEntry | undefined) => void;
+
 /** Limits on what the books keep of the past. */
 export interface RetentionLimits {
   /** Torn-down frameworks kept (the oldest go first). */
@@ -283,6 +286,8 @@ export class MasterState {
   private readonly agentsByPid = new Map<string, AgentRecord>();
   /** `watchOfferAgents`. */
   private readonly offerAgentWatchers = new Set<(agentId: string) => void>();
+  /** `watchTaskChanges`. */
+  private readonly taskWatchers = new Set<TaskWatcher>();
   /** Each registered agent's place in `agentMap`'s order, so that `agentsOf` lists agents in that order. */
   private readonly agentOrder = new Map<string, number>();
   /** The next place in `agentOrder`. */
@@ -403,6 +408,40 @@ export class MasterState {
     };
   }
 
+  /**
+   * Calls `watcher` with a task about to change (its state, statuses or the update forwarded
+   * about it; its order entry's time or places), before it does, with its order entry if one
+   * holds it, until the returned function is called: a `/master/tasks` page put together over
+   * turns keeps such a task's text and place as they were (`OfferTail.deferTasksPage`).
+   */
+  watchTaskChanges(watcher: TaskWatcher): () => void {
+    this.taskWatchers.add(watcher);
+    return () => {
+      this.taskWatchers.delete(watcher);
+    };
+  }
+
+  private beforeTaskChange(task: Task): void {
+    if (this.taskWatchers.size === 0) return;
+    const entry = this.orderEntries.get(task);
+    for (const watcher of this.taskWatchers) watcher(task, entry);
+  }
+
+  /** The `TaskOrderEntry.seq` the next task kept gets: every task kept so far has a lower one. */
+  get taskOrderSeqs(): number {
+    return this.nextTaskSeq;
+  }
+
+  /**
+   * Notes on `task` the latest status update forwarded to its framework (`statusUpdateState`,
+   * `statusUpdateUuid`: the operator API's `status_update_state` and `status_update_uuid`).
+   */
+  noteForwardedUpdate(task: Task, state: TaskState, uuid: string): void {
+    this.beforeTaskChange(task);
+    task.statusUpdateState = state;
+    task.statusUpdateUuid = uuid;
+  }
+
   private beforeOfferAgentChange(agentId: string): void {
     if (this.offerAgentWatchers.size === 0) return;
     for (const watcher of this.offerAgentWatchers) watcher(agentId);
@@ -435,6 +474,7 @@ export class MasterState {
 
   /** Marks the agent and the frameworks of `task` as changed, and the task among its registered framework's changed tasks. */
   private touchTask(task: Task): void {
+    this.beforeTaskChange(task);
     this.touchAgent(this.agentMap.get(task.agentId));
     this.touchFrameworkId(task.frameworkId);
     const framework = this.frameworkMap.get(task.frameworkId);
@@ -1141,11 +1181,15 @@ export class MasterState {
     const kept = this.orderEntries.get(task);
     if (kept !== undefined && kept.order === framework.taskOrder) {
       // One object in a second list of the record (the master keeps copies; the books allow it).
+      this.beforeTaskChange(task);
       kept.places++;
       return;
     }
     // Held by a record no longer in the books (replaced under its id, or trimmed): it moves.
-    kept?.order.remove(kept);
+    if (kept !== undefined) {
+      this.beforeTaskChange(task);
+      kept.order.remove(kept);
+    }
     const entry: TaskOrderEntry = { task, time: orderTime(task), seq: this.nextTaskSeq++, order: framework.taskOrder, places: 1 };
     this.orderEntries.set(task, entry);
     framework.taskOrder.insert(entry);
@@ -1154,7 +1198,9 @@ export class MasterState {
   /** A list of its framework no longer holds `task`: it leaves the order when none does. */
   private unorderTask(task: Task): void {
     const entry = this.orderEntries.get(task);
-    if (entry === undefined || --entry.places > 0) return;
+    if (entry === undefined) return;
+    this.beforeTaskChange(task);
+    if (--entry.places > 0) return;
     entry.order.remove(entry);
     this.orderEntries.delete(task);
   }

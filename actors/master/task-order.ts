@@ -139,6 +139,26 @@ export class TaskOrder {
     }
   }
 
+  /**
+   * Its chunks as they are now, with at least its first `max` entries in ascending order, or
+   * its last `max` (descending): what a page put together over later turns merges, whatever
+   * the order does meanwhile (an entry's own `time` and `places` may change after: the page
+   * keeps them as they were, `MasterState.watchTaskChanges`). A copy of the chunks' lists, not
+   * of their entries: ~1 ns an entry.
+   */
+  copy(ascending: boolean, max: number): TaskOrderEntry[][] {
+    const chunks = this.chunks;
+    const copy: TaskOrderEntry[][] = [];
+    let copied = 0;
+    for (let at = 0; at < chunks.length && copied < max; at++) {
+      const chunk = (ascending ? chunks[at] : chunks[chunks.length - 1 - at]) as TaskOrderEntry[];
+      copy.push(chunk.slice());
+      copied += chunk.length;
+    }
+    if (!ascending) copy.reverse();
+    return copy;
+  }
+
   /** The chunk `entry` belongs in: the first whose last entry does not come before it (the last if none). */
   private chunkFor(entry: TaskOrderEntry): number {
     const chunks = this.chunks;

@@ -30,6 +30,7 @@ describe('actors/master/flags: checkMasterFlags', () => {
     ['an endless state turn budget', { stateTurnBudgetMs: Infinity }, /^--state_turn_budget must be a non-negative duration, not Infinity ms$/],
     ['a negative count of offers for a state request\'s last turn', { stateLastTurnOffers: -1 }, /^--state_last_turn_offers must be a non-negative integer, not -1$/],
     ['a fractional count of offers for a state request\'s last turn', { stateLastTurnOffers: 2.5 }, /^--state_last_turn_offers must be a non-negative integer, not 2.5$/],
+    ['a negative count of tasks for a tasks page\'s own turn', { stateLastTurnTasks: -1 }, /^--state_last_turn_tasks must be a non-negative integer, not -1$/],
     ['a zero state cache timeout', { stateCacheTimeoutMs: 0 }, /^--state_cache_timeout must be positive, not 0 ms$/],
     ['rate limits with a bad qps (built in code, not parsed)', { rateLimits: { limits: [{ principal: 'a', qps: 0 }] } }, /^--rate_limits: limits\[0\]\.qps must be a positive number, not 0$/],
   ];
@@ -75,7 +76,7 @@ describe('actors/master/flags: renderMasterFlags and the command line (what /mas
     const rendered = renderMasterFlags(flags);
     expect(rendered).to.include({
       ip: '10.0.0.5', port: '5050', work_dir: '/var/lib/mesos/master', hostname: 'm1', cluster: 'prod',
-      agent_ping_timeout: '15secs', max_agent_ping_timeouts: '5', agent_reregister_timeout: '10mins', offer_timeout: '30secs', allocation_interval: '1secs', state_turn_budget: '5ms', state_last_turn_offers: '1000', state_cache_timeout: '1mins',
+      agent_ping_timeout: '15secs', max_agent_ping_timeouts: '5', agent_reregister_timeout: '10mins', offer_timeout: '30secs', allocation_interval: '1secs', state_turn_budget: '5ms', state_last_turn_offers: '1000', state_last_turn_tasks: '1000', state_cache_timeout: '1mins',
       registry: '/var/lib/mesos/master/registry.json', authenticate_frameworks: 'false', credentials: '/etc/mesos/credentials',
       rate_limits: '{"limits":[{"principal":"a","qps":2}]}',
     });

@@ -6,14 +6,15 @@ import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { Prng, TextParts, type HttpHandler, type HttpRequest, type HttpResponse } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
+import type { TaskState } from '../../../lib/protocol';
 import { defaultMasterFlags } from '../../../actors/master';
-import { renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary } from '../../../actors/master/http';
+import { checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, renderTasks } from '../../../actors/master/http';
 import { v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetState, v1GetTasks, type V1Context } from '../../../actors/master/v1-operator-json';
 import { MasterState, newAgentRecord, type AgentRecord, newFrameworkRecord, newOfferRecord, trackLaunchedTask } from '../../../actors/master/state';
 import { ROLE_PARTS_PER_TURN, STATE_AGENTS_PER_BLOCK, STATE_PLACED_PER_TURN, STATE_WARM_RENDERS_PER_TURN, StateFragments } from '../../../actors/master/state-fragments';
 import { UPID } from '../../../lib/actor';
 import {
-  agentInfo, all, cleanUp, commandTask, FakeAgent, latestOffer, offersOf, registerFramework, startHarness, type Harness,
+  agentInfo, agentUpdate, all, cleanUp, commandTask, FakeAgent, latestOffer, launch, offersOf, registerAgent, registerFramework, startHarness, type Harness,
 } from './harness';
 
 /** What the fresh renderings take. */
@@ -251,6 +252,71 @@ describe('master: /master/state rendered in turns and shared', function () {
     const route = master.runtime.routes.get('/state');
     if (route === undefined) throw new Error('no /state route');
     expect(textOf(await dispatch(master, (actor) => route.call(actor, STATE_REQUEST)))).to.equal(JSON.stringify(master.stateJson()));
+  });
+
+  it('writes a /master/tasks page of more than --state_last_turn_tasks in the turns after its request\'s, as the books stood then, while tasks change between every two turns; a smaller page in one turn (limit=-1 over ~100k kept tasks held the master 132-745 ms)', async () => {
+    const harness = await startHarness({ stateLastTurnTasks: 10, stateTurnBudgetMs: 0 }, undefined, undefined, { memoryRegistry: true });
+    const agent = await registerAgent(harness, 'cpus:64;mem:65536');
+    const framework = await registerFramework(harness);
+    const taskIds = Array.from({ length: 60 }, (_, index) => `t${index}`);
+    await launch(harness, framework, [latestOffer(framework.probe).id], taskIds.map((taskId) => commandTask(taskId, agent.agentId, 'cpus:0.1;mem:16')));
+    // A third with a status (ordered by its time), the rest with none yet (first in asc, last in des).
+    for (const [index, taskId] of taskIds.slice(0, 20).entries()) {
+      await harness.clock.advance(index % 3 === 0 ? 1_000 : 0);
+      await agentUpdate(harness, agent, framework.frameworkId, taskId, 'TASK_RUNNING');
+    }
+    const master = harness.handle.master;
+    const route = master.runtime.routes.get('/tasks');
+    if (route === undefined) throw new Error('no /tasks route');
+    const contextOf = (actor: typeof master): V1Context => (actor as unknown as { v1Context(): V1Context }).v1Context();
+    const fragments = (master as unknown as { stateFragments: StateFragments }).stateFragments;
+    // Each task's next state: a first status for one without, then on to the end.
+    const next: Partial<Record<TaskState, TaskState>> = { TASK_STAGING: 'TASK_STARTING', TASK_STARTING: 'TASK_RUNNING', TASK_RUNNING: 'TASK_KILLING', TASK_KILLING: 'TASK_FINISHED' };
+    const current = new Map<string, TaskState>(taskIds.map((taskId, index) => [taskId, index < 20 ? 'TASK_RUNNING' : 'TASK_STAGING']));
+    let changes = 0;
+    const queries: ReadonlyArray<Record<string, string>> = [{ limit: '-1', order: 'asc' }, { limit: '-1' }, { offset: '5', limit: '20' }, { limit: '10' }];
+    for (const query of queries) {
+      const page = checkTasksQuery(query);
+      if ('error' in page) throw new Error(page.error);
+      await dispatch(master, (actor) => actor.renderingFigures());
+      let atItsTurn: string | undefined;
+      const take = fragments.takeDeferred.bind(fragments);
+      fragments.takeDeferred = () => {
+        atItsTurn = JSON.stringify(renderTasks(contextOf(master), query, page));
+        return take();
+      };
+      let answered = false;
+      const pending = dispatch(master, (actor) => route.call(actor, { method: 'GET', path: '/tasks', query, headers: {}, body: Buffer.alloc(0) })).then(async (response) => {
+        const settled = await response;
+        answered = true;
+        return settled;
+      });
+      let changedAfterItsTurn = 0;
+      while (!answered) {
+        // A task changes between every two turns, whether the page wrote it already or not.
+        const taskId = taskIds[changes++ % taskIds.length] as string;
+        const to = next[current.get(taskId) ?? 'TASK_FINISHED'];
+        if (to !== undefined) {
+          current.set(taskId, to);
+          const uuid = `page-${changes}`;
+          agent.probe.post(harness.masterPid, 'StatusUpdate', { update: { frameworkId: framework.frameworkId, agentId: agent.agentId, timestamp: changes, uuid, status: { taskId, state: to, source: 'SOURCE_EXECUTOR', agentId: agent.agentId, timestamp: changes, uuid } }, pid: agent.probe.self().toString() });
+          if (atItsTurn !== undefined) changedAfterItsTurn++;
+        }
+        await dispatch(master, () => undefined);
+      }
+      const response = await pending;
+      fragments.takeDeferred = take;
+      const figures = await dispatch(master, (actor) => actor.renderingFigures());
+      const shown = JSON.stringify(query);
+      if (query.limit === '10') {
+        expect(figures.turns, `${shown}: its turns`).to.equal(1);
+      } else {
+        expect(figures.turns, `${shown}: its turns`).to.be.greaterThan(20);
+        expect(changedAfterItsTurn, `${shown}: tasks changed while the page was written`).to.be.greaterThan(5);
+      }
+      expect(textOf(response), shown).to.equal(atItsTurn);
+      expect((JSON.parse(textOf(response)) as { tasks: unknown[] }).tasks, shown).to.have.length(query.limit === '-1' ? taskIds.length : Number(query.limit));
+    }
   });
 
   it('renders /master/slaves, /master/frameworks, /master/roles and the operator API\'s GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS and GET_TASKS over turns of bounded work too, shared, as a fresh rendering says; slave_id and framework_id are answered at once', async () => {

@@ -19,7 +19,7 @@ import {
   MasterState, newAgentRecord, newFrameworkRecord, trackExecutor, trackLaunchedTask,
   type AgentRecord, type TrackedTask,
 } from '../../../actors/master/state';
-import { renderFrameworks, renderState, renderStateSummary, renderSlaves } from '../../../actors/master/http';
+import { renderFrameworks, renderState, renderStateSummary, renderSlaves, renderTasks, type TasksPage, type TasksQuery } from '../../../actors/master/http';
 import { v1Events, v1GetTasks, v1GetState, v1GetFrameworks, v1GetExecutors, v1GetAgents, type V1Context } from '../../../actors/master/v1-operator-json';
 import { StateFragments, v1SubscribedEnvelope, type OfferTail, type WarmTarget } from '../../../actors/master/state-fragments';
 import { defaultMasterFlags } from '../../../actors/master/flags';
@@ -38,7 +38,15 @@ const hideU1Frameworks: StateViewer = { framework: (u) => u !== 'u1', tasks: () 
 const hideU0Tasks: StateViewer = { framework: () => true, tasks: (u) => u !== 'u0', executors: () => true, flags: () => true, role: () => true };
 const VIEWERS: StateViewer[] = [SEE_ALL, hideU1Tasks, hideU1Frameworks, hideU0Tasks];
 
-/** The renderings whose last turn may leave offers to later turns: each with its fresh rendering. */
+/** `/master/tasks` queries: every task either way, a page past an offset, one framework's. */
+const TASKS_PAGES: ReadonlyArray<{ name: string; query: TasksQuery; page: TasksPage }> = [
+  { name: 'tasks?limit=-1&order=asc', query: {}, page: { limit: Number.MAX_SAFE_INTEGER, offset: 0, ascending: true } },
+  { name: 'tasks?limit=-1', query: {}, page: { limit: Number.MAX_SAFE_INTEGER, offset: 0, ascending: false } },
+  { name: 'tasks?offset=2&limit=3', query: {}, page: { limit: 3, offset: 2, ascending: false } },
+  { name: 'tasks?framework_id=F1&order=asc', query: { framework_id: 'F1' }, page: { limit: 100, offset: 0, ascending: true } },
+];
+
+/** The renderings whose last turn may leave offers (or a tasks page) to later turns: each with its fresh rendering. */
 const TAIL_RENDERINGS: ReadonlyArray<{ name: string; render: (f: StateFragments, c: V1Context) => string[]; fresh: (c: V1Context) => unknown }> = [
   { name: 'state', render: (f, c) => f.render(c), fresh: (c) => renderState(c) },
   { name: 'frameworks', render: (f, c) => f.renderFrameworks(c), fresh: (c) => renderFrameworks(c, {}) },
@@ -46,6 +54,8 @@ const TAIL_RENDERINGS: ReadonlyArray<{ name: string; render: (f: StateFragments,
   { name: 'GET_STATE', render: (f, c) => f.renderV1State(c), fresh: (c) => ({ type: 'GET_STATE', get_state: v1GetState(c) }) },
   { name: 'SUBSCRIBED', render: (f, c) => f.renderV1State(c, v1SubscribedEnvelope(15)), fresh: (c) => v1Events.subscribed(c, 15) },
   { name: 'GET_FRAMEWORKS', render: (f, c) => f.renderV1Part(c, 'GET_FRAMEWORKS'), fresh: (c) => ({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(c) }) },
+  // `/master/tasks` pages (the books' lastTurnTasks is 0: each armed page is left to later turns).
+  ...TASKS_PAGES.map(({ name, query, page }) => ({ name, render: (f: StateFragments, c: V1Context) => f.renderTasks(c, query, page), fresh: (c: V1Context) => renderTasks(c, query, page) })),
 ];
 
 /** A rendering whose offers are being finished in later turns, and what a fresh rendering said at its last turn. */
@@ -114,8 +124,8 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 
 class Books {
   readonly state = new MasterState({ maxCompletedFrameworks: 2, maxCompletedTasksPerFramework: 3, maxUnreachableTasksPerFramework: 3 });
-  // 0: a last turn armed by `deferOffers` leaves every changed framework's offers to later turns.
-  readonly fragments = new StateFragments(this.state, 0);
+  // 0, 0: a last turn armed by `deferOffers` leaves every changed framework's offers, and every tasks page, to later turns.
+  readonly fragments = new StateFragments(this.state, 0, 0);
   readonly tasks: TrackedTask[] = [];
   tails: PendingTail[] = [];
   tailsFinished = 0;
@@ -156,6 +166,7 @@ function checkAll(books: Books, viewer: StateViewer, label: string): void {
   diff(f.renderFrameworks(c).join(''), JSON.stringify(renderFrameworks(c, {})), `${label} frameworks`);
   diff(f.renderSlaves(c).join(''), JSON.stringify(renderSlaves(c, {})), `${label} slaves`);
   diff(f.renderSummary(c).join(''), JSON.stringify(renderStateSummary(c)), `${label} summary`);
+  for (const { name, query, page } of TASKS_PAGES) diff(f.renderTasks(c, query, page).join(''), JSON.stringify(renderTasks(c, query, page)), `${label} ${name}`);
 }
 
 function liveOf(books: Books, f: number): TrackedTask[] {
@@ -172,8 +183,7 @@ function launch(books: Books, frameworkId: string, taskId: string, agent: AgentR
 function status(books: Books, tracked: TrackedTask, state: TaskState, forward: boolean): void {
   const uuid = `u${books.updates++}`;
   if (forward) {
-    (tracked.task as { statusUpdateState?: TaskState }).statusUpdateState = state;
-    (tracked.task as { statusUpdateUuid?: string }).statusUpdateUuid = uuid;
+    books.state.noteForwardedUpdate(tracked.task, state, uuid);
   }
   books.state.recordStatus(tracked, { taskId: tracked.task.taskId, state, uuid, source: 'SOURCE_EXECUTOR', timestamp: books.nowMs });
 }
@@ -404,11 +414,29 @@ describe('master: the state endpoints\' texts with warmings between the books\' 
       tailsFinished += books.tailsFinished;
       // Nothing left watching the books: every tail finished or abandoned released its watcher and views.
       expect((books.state as unknown as { offerAgentWatchers: Set<unknown> }).offerAgentWatchers.size, 'agent watchers left').to.equal(0);
+      expect((books.state as unknown as { taskWatchers: Set<unknown> }).taskWatchers.size, 'task watchers left (tasks pages)').to.equal(0);
       for (const framework of [...books.state.frameworks.values(), ...books.state.completedFrameworks]) {
         expect((framework.offerIds as unknown as { views: unknown }).views, `${framework.id}: offer list views left`).to.equal(undefined);
       }
     }), { numRuns: 200, seed: 13_1204 });
     // Not vacuous: many last turns left offers to later turns, finished with the books changing in between.
     expect(tailsFinished).to.be.greaterThan(150);
+  });
+
+  it('a tasks page left to later turns shows a task that moved to a new record of its framework after its turn, and then changed, as it was', () => {
+    const books = startedBooks();
+    const page = TAIL_RENDERINGS.findIndex((rendering) => rendering.name === 'tasks?limit=-1&order=asc');
+    const steps: Step[] = [
+      { k: 'addFw', f: 1, user: 0 }, { k: 'addTask', f: 1, t: 1, a: 0 }, { k: 'remove', pick: 0, unreachable: false }, { k: 'completeFw', f: 1, kill: false },
+      { k: 'tailStart', v: 0, which: page },
+      // F1's completed record leaves the books (two completed frameworks are kept); F1 comes back, and its task with it.
+      { k: 'completeFw', f: 0, kill: false }, { k: 'addFw', f: 2, user: 0 }, { k: 'completeFw', f: 2, kill: false },
+      { k: 'addFw', f: 1, user: 0 }, { k: 'readd', pick: 0 }, { k: 'status', pick: 0, s: 1, forward: true },
+    ];
+    for (const step of steps) apply(books, step);
+    expect(books.state.frameworks.get('F1')?.tasks.size, 'the task is back, on the new record').to.equal(1);
+    expect(books.tails, 'the page waits for later turns').to.have.length(1);
+    finishTails(books);
+    expect(books.tailsFinished).to.equal(1);
   });
 });
