@@ -333,7 +333,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
     row('cpu_per_task_us', tasks.cpuPerTaskUs, tasks.note);
     row('main_thread_cpu_per_task_us', tasks.mainThreadCpuPerTaskUs, tasks.mainThreadNote ?? tasks.note);
     // Every task the books keep (the frameworks' completed tasks up to their bound, ~100k), as
-    // `/master/tasks?limit=-1` asks: the page is put together in one turn (left as found, 2026-12-06).
+    // `/master/tasks?limit=-1` asks: written in the turns after its request's (--state_last_turn_tasks).
     await cluster.clock.settle();
     const page = await serveState(cluster, TASKS_PAGE_REQUEST);
     progress(`/master/tasks?limit=-1: longest turn ${round(page.blockMs)} ms of ${page.turns}, ${page.bytes} bytes`);

@@ -206,6 +206,8 @@ export class Master extends Actor {
   private readonly stateFragments: StateFragments;
   /** Renderings under way, by request (`sharedRendering`). */
   private readonly renderings = new Map<string, Promise<HttpResponse>>();
+  /** The operator event streams waiting for a shared SUBSCRIBED rendering's last turn to join, by its key (`subscribedState`). */
+  private readonly subscribedJoiners = new Map<string, Array<() => void>>();
   /** Renderings between their first turn and their last (`warmAndRender`): none is swept from under one. */
   private renderingsUnderWay = 0;
   /** How the state endpoints' renderings went (`renderingFigures`). */
@@ -2672,6 +2674,32 @@ export class Master extends Actor {
   }
 
   /** What the v1 operator API reads and changes, in this mailbox (the paths the `/master/...` routes take). */
+  /**
+   * An operator event stream's SUBSCRIBED state, rendered in turns as GET_STATE is, shared by the
+   * streams of one principal (and heartbeat interval) subscribing before its last turn: each
+   * joins (`joined`: hears the events from then on) in that turn. Many dashboards subscribing at
+   * once (after a failover) render the state once, and a client opening and closing streams in
+   * a loop keeps at most one rendering under way.
+   */
+  private subscribedState(caller: HttpCaller, heartbeatIntervalSeconds: number, joined: () => void): Promise<HttpResponse> {
+    const key = renderingKey('v1-subscribed', caller, heartbeatIntervalSeconds);
+    let joiners = this.subscribedJoiners.get(key);
+    if (joiners === undefined) this.subscribedJoiners.set(key, (joiners = []));
+    joiners.push(joined);
+    const waiting = joiners;
+    const forget = (): void => {
+      if (this.subscribedJoiners.get(key) === waiting) this.subscribedJoiners.delete(key);
+    };
+    const rendering = this.sharedRendering(key, 'v1', () => {
+      forget();
+      for (const join of waiting) join();
+      return { status: 200, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller), v1SubscribedEnvelope(heartbeatIntervalSeconds))) };
+    });
+    // A rendering that failed joined nobody; the next subscriber starts another.
+    rendering.catch(forget);
+    return rendering;
+  }
+
   private operatorPort(metrics: () => Promise<Record<string, number>>): OperatorPort {
     return {
       authentication: httpAuthenticationOf(this.flags),
@@ -2682,10 +2710,7 @@ export class Master extends Actor {
       getState: (caller) => this.sharedRendering(renderingKey('v1', caller), 'v1', () => ({
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller))),
       })),
-      subscribedState: (caller, heartbeatIntervalSeconds, joined) => this.warmAndRender('v1', () => {
-        joined();
-        return { status: 200, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller), v1SubscribedEnvelope(heartbeatIntervalSeconds))) };
-      }),
+      subscribedState: (caller, heartbeatIntervalSeconds, joined) => this.subscribedState(caller, heartbeatIntervalSeconds, joined),
       getRoles: (caller) => this.sharedRendering(renderingKey('v1-roles', caller), 'roles', () => v1Answer('GET_ROLES', 'get_roles', v1GetRoles(this.stateContext(caller), this.stateFragments.roleBreakdowns()))),
       getStatePart: (caller, call) => this.sharedRendering(renderingKey(call, caller), call === 'GET_AGENTS' ? 'v1-agents' : 'v1-frameworks', () => ({
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1Part(this.v1Context(caller), call)),

@@ -469,6 +469,52 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
       }
     });
 
+    it('shares one SUBSCRIBED rendering among the streams of one principal subscribing before its last turn: each gets the same state, and each change after it once (100 dashboards after a failover rendered the state 100 times)', async () => {
+      const { harness } = await listening({ stateTurnBudgetMs: 0 });
+      for (let index = 0; index < 8; index++) await registerAgent(harness, 'cpus:1;mem:128', `before-${index}.local`);
+      const master = harness.handle.master;
+      await dispatch(master, (actor) => actor.renderingFigures());
+      const request = { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"SUBSCRIBE"}'), remoteAddress: '127.0.0.1' };
+      // Five streams opened in one turn of the master, their state's rendering not yet at its last turn.
+      const responses = await dispatch(master, (actor) => Array.from({ length: 5 }, () => actor.operatorCall(request)));
+      const texts = await Promise.all(responses.map(async (pending) => {
+        const response = await pending;
+        expect(response.status).to.equal(200);
+        const chunks: string[] = [];
+        response.stream?.attach({ write: (chunk) => { chunks.push(chunk.toString()); }, end: () => undefined, buffered: 0, destroy: () => undefined, onDrain: () => undefined });
+        return chunks;
+      }));
+      await registerAgent(harness, 'cpus:1;mem:128', 'during.local');
+      const records = (chunks: string[]): Json[] => {
+        const all: Json[] = [];
+        let text = chunks.join('');
+        while (text.length > 0) {
+          const newline = text.indexOf('\n');
+          const length = Number(text.slice(0, newline));
+          const bytes = Buffer.from(text.slice(newline + 1));
+          all.push(JSON.parse(bytes.subarray(0, length).toString()) as Json);
+          text = bytes.subarray(length).toString();
+        }
+        return all;
+      };
+      await eventuallyAsync(async () => texts.every((chunks) => records(chunks).some((event) => event.type === 'SUBSCRIBED')), 10_000, 'every stream\'s SUBSCRIBED');
+      const figures = await dispatch(master, (actor) => actor.renderingFigures());
+      expect(figures.renderings, 'renderings').to.equal(1);
+      expect(figures.shared, 'streams that joined it').to.equal(4);
+      expect(figures.turns, 'its turns').to.be.greaterThan(8);
+      await registerAgent(harness, 'cpus:1;mem:128', 'after.local');
+      await eventuallyAsync(async () => texts.every((chunks) => JSON.stringify(records(chunks)).includes('after.local')), 10_000, 'every stream\'s AGENT_ADDED of after.local');
+      const subscribed = texts.map((chunks) => JSON.stringify(records(chunks)[0]));
+      expect(new Set(subscribed).size, 'one state for all').to.equal(1);
+      for (const chunks of texts) {
+        const [first, ...events] = records(chunks);
+        expect(first?.type).to.equal('SUBSCRIBED');
+        const inState = ((first?.subscribed as Json).get_state.get_agents.agents as Json[]).map((agent) => agent.agent_info.hostname as string);
+        const added = events.filter((event) => event.type === 'AGENT_ADDED').map((event) => (event.agent_added as Json).agent.agent_info.hostname as string);
+        expect([...inState, ...added].sort(), 'each agent once: in the state or after it').to.deep.equal([...Array.from({ length: 8 }, (_, index) => `before-${index}.local`), 'during.local', 'after.local'].sort());
+      }
+    });
+
     it('master/operator_event_stream_subscribers counts the open streams (Mesos\' gauge): 0, 2, then 1 after one closes', async () => {
       const { harness, address } = await listening();
       const subscribers = async (): Promise<number | undefined> => (await metricsOf(harness))['master/operator_event_stream_subscribers'];
