@@ -484,6 +484,11 @@ export class Master extends Actor {
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
   }
 
+  /** Stopping: the operator event streams end (a half-written SUBSCRIBED cut off: `OperatorApi.close`). */
+  protected override finalize(): void {
+    this.operatorApi?.close();
+  }
+
   protected override exited(pid: UPID): void {
     const sender = this.principalOf(pid, undefined);
     // Whoever comes back at this pid authenticates again (its link, which its proof was bound to, broke).

@@ -158,6 +158,15 @@ export class OperatorApi {
     this.maxSubscribers = limits.maxSubscribers ?? MAX_OPERATOR_SUBSCRIBERS;
   }
 
+  /**
+   * Ends every event stream (the master stopping): as `drop` does, one with SUBSCRIBED half
+   * written cut off, so its client sees a failure, not an end after half a record (the host
+   * would end each stream as it is).
+   */
+  close(): void {
+    for (const subscriber of [...this.subscribers]) this.drop(subscriber);
+  }
+
   /** Event streams open now (`master/operator_event_stream_subscribers`). */
   get subscriberCount(): number {
     return this.subscribers.size;

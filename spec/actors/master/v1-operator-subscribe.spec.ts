@@ -136,4 +136,32 @@ describe('actors/master: the operator event stream\'s SUBSCRIBED, handed over by
     expect(timers.armed).to.equal(armed);
     expect(api.subscriberCount).to.equal(0);
   });
+
+  it('when the master stops, cuts off a stream with SUBSCRIBED half written and ends the others (the host ended each as it was: a client saw an end after half a record)', async () => {
+    const { port, join, answer } = fakePort();
+    const api = new OperatorApi(port);
+    const slow = (await api.serve(SUBSCRIBE)).stream;
+    if (slow === undefined) throw new Error('no stream');
+    const seen = { ended: false, destroyed: false, chunks: 0 };
+    slow.attach({ write: () => { seen.chunks++; }, end: () => { seen.ended = true; }, buffered: 8 * 1024 * 1024, destroy: () => { seen.destroyed = true; }, onDrain: () => undefined });
+    join();
+    answer(['{"type":"SUBSCRIBED","subscribed":{"get_state":', `"${'x'.repeat(3 * SUBSCRIBED_SLICE_CHARS)}"`, ',"heartbeat_interval_seconds":15}}']);
+    for (let turn = 0; turn < 20 && seen.chunks === 0; turn++) await settle();
+    expect(seen.chunks, 'slices written before the wait').to.equal(1);
+    // A second stream whose SUBSCRIBED was written whole.
+    const { port: otherPort, join: otherJoin, answer: otherAnswer } = fakePort();
+    const other = new OperatorApi(otherPort);
+    const whole = (await other.serve(SUBSCRIBE)).stream;
+    const client = reader();
+    const ended = { ended: false, destroyed: false };
+    whole?.attach({ ...client.sink, end: () => { ended.ended = true; }, destroy: () => { ended.destroyed = true; } });
+    otherJoin();
+    otherAnswer(['{"type":"SUBSCRIBED","subscribed":{}}']);
+    for (let turn = 0; turn < 20 && !client.text().includes('SUBSCRIBED'); turn++) await settle();
+    api.close();
+    other.close();
+    expect(seen, 'half written: cut off').to.deep.equal({ ended: false, destroyed: true, chunks: 1 });
+    expect(ended, 'written whole: ended').to.deep.equal({ ended: true, destroyed: false });
+    expect(api.subscriberCount + other.subscriberCount).to.equal(0);
+  });
 });

@@ -515,6 +515,17 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
       }
     });
 
+    it('stopping the master ends its operator streams through the API, which cuts off one with SUBSCRIBED half written (the host ended each as it was)', async () => {
+      const { harness, address } = await listening();
+      const stream = new V1Subscription(address, '/api/v1');
+      await stream.open({ type: 'SUBSCRIBE' });
+      await stream.next((event) => event.type === 'SUBSCRIBED');
+      expect(harness.captured.find('operator event stream closed')).to.have.length(0);
+      await harness.handle.stop();
+      expect(harness.captured.find('operator event stream closed'), 'ended by the API (OperatorApi.close), not only by the host').to.have.length(1);
+      stream.close();
+    });
+
     it('master/operator_event_stream_subscribers counts the open streams (Mesos\' gauge): 0, 2, then 1 after one closes', async () => {
       const { harness, address } = await listening();
       const subscribers = async (): Promise<number | undefined> => (await metricsOf(harness))['master/operator_event_stream_subscribers'];
