@@ -357,19 +357,30 @@ export class TaskPageMerge {
   /** The next task in the page's order, or undefined when none is left. */
   next(): Task | undefined {
     for (;;) {
-      if (this.repeats > 0) {
-        this.repeats--;
-        return this.repeated;
-      }
-      const top = this.heads[0];
-      if (top === undefined) return undefined;
-      const { task, places, visibility } = top;
-      if (top.advance()) siftDown(this.heads, 0, this.first);
-      else popTop(this.heads, this.first);
-      if (!taskVisible(visibility, task)) continue;
-      this.repeated = task;
-      this.repeats = places;
+      const task = this.step();
+      if (task !== null) return task;
     }
+  }
+
+  /**
+   * One step of the merge: the next task in the page's order, null for one the caller may not
+   * see (looked at and passed over: a page written over turns counts it), undefined when none
+   * is left.
+   */
+  step(): Task | null | undefined {
+    if (this.repeats > 0) {
+      this.repeats--;
+      return this.repeated;
+    }
+    const top = this.heads[0];
+    if (top === undefined) return undefined;
+    const { task, places, visibility } = top;
+    if (top.advance()) siftDown(this.heads, 0, this.first);
+    else popTop(this.heads, this.first);
+    if (!taskVisible(visibility, task) || places === 0) return null;
+    this.repeated = task;
+    this.repeats = places - 1;
+    return task;
   }
 }
 

@@ -1439,11 +1439,15 @@ export class StateFragments {
         let index = 0;
         const end = page.offset + page.limit;
         const parts = tail.parts;
-        for (let task = page.merge.next(); task !== undefined && index < end; task = page.merge.next(), index++) {
-          if (index >= page.offset) {
-            const text = page.asItWas.get(task) ?? this.taskText(task, 'state');
-            parts.push(index === page.offset ? text : `,${text}`);
+        for (let task = page.merge.step(); task !== undefined && index < end; task = page.merge.step()) {
+          if (task !== null) {
+            if (index >= page.offset) {
+              const text = page.asItWas.get(task) ?? this.taskText(task, 'state');
+              parts.push(index === page.offset ? text : `,${text}`);
+            }
+            index++;
           }
+          // A task passed over (the caller may not see it) counts as one looked at too.
           if (turnDone()) yield;
         }
         parts.push(']}');
