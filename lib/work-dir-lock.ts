@@ -35,10 +35,15 @@ export interface WorkDirLock {
   release(): void;
 }
 
-/** A work dir another live process holds. */
+/**
+ * A work dir another live process holds (`pid`), or whose lock other processes kept taking
+ * over for `LOCK_ATTEMPTS` rounds (no pid: none held it when the last round looked).
+ */
 export class WorkDirInUseError extends Error {
-  constructor(readonly dir: string, readonly pid: number) {
-    super(`--work_dir ${dir} is in use by process ${pid}; stop that process, or give another --work_dir`);
+  constructor(readonly dir: string, readonly pid: number | undefined) {
+    super(pid === undefined
+      ? `--work_dir ${dir} could not be locked: other processes kept taking its lock in ${LOCK_ATTEMPTS} rounds; try again, or give another --work_dir`
+      : `--work_dir ${dir} is in use by process ${pid}; stop that process, or give another --work_dir`);
     this.name = 'WorkDirInUseError';
   }
 }
@@ -80,20 +85,20 @@ export function lockWorkDir(dir: string, role: WorkDirRole): WorkDirLock {
   const me: Taker = { pid: process.pid, text: holderText(process.pid) };
   const steps = lockSteps(file, me, isAlive);
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  let waitingSince: number | undefined;
   for (let step = steps.next(); ; step = steps.next()) {
     if (step.done === true) {
       if (step.value.held) return heldLock(file, me.text);
       throw new WorkDirInUseError(dir, step.value.pid);
     }
-    if (step.value === undefined) {
-      waitingSince = undefined;
-      continue;
-    }
-    waitingSince ??= Date.now();
-    if (Date.now() - waitingSince > LOCK_TAKEOVER_WAIT_MS) throw new WorkDirInUseError(dir, step.value.waitingFor);
-    Atomics.wait(pause, 0, 0, LOCK_TAKEOVER_POLL_MS);
+    if (step.value !== undefined) Atomics.wait(pause, 0, 0, LOCK_TAKEOVER_POLL_MS);
   }
+}
+
+/** The time `lockSteps` bounds its waits for a takeover under way with (tests give their own). */
+export interface LockClock {
+  now(): number;
+  /** How long a taker waits for another's takeover under way before it names that one as holding the dir. */
+  readonly waitBoundMs: number;
 }
 
 /** Who takes a lock: its pid and the text its lock file says. */
@@ -102,8 +107,8 @@ export interface Taker {
   readonly text: string;
 }
 
-/** How taking a lock ended: held by the taker, or by the live process `pid`. */
-export type LockOutcome = { readonly held: true } | { readonly held: false; readonly pid: number };
+/** How taking a lock ended: held by the taker, or by the live process `pid` (none: other takers kept taking it, `LOCK_ATTEMPTS`). */
+export type LockOutcome = { readonly held: true } | { readonly held: false; readonly pid: number | undefined };
 
 /** A step of `lockSteps`: nothing, or a wait for the live process `waitingFor` taking a dead holder's lock over. */
 export type LockStep = undefined | { readonly waitingFor: number };
@@ -111,26 +116,40 @@ export type LockStep = undefined | { readonly waitingFor: number };
 /**
  * Takes `file` for `me`, yielding before each step on the file system that another taker may
  * see or change, so that a test can interleave takers step by step (`lockWorkDir` runs it
- * straight through, sleeping at a wait). `alive` says whether a holder a lock names still runs.
+ * straight through, sleeping at a wait). `alive` says whether a holder a lock names still runs;
+ * a takeover another live taker has under way is waited for up to `clock.waitBoundMs` in a row
+ * (a taker stopped, SIGSTOP or a debugger, would hold every other for ever), then that taker is
+ * named as holding the dir.
  */
-export function* lockSteps(file: string, me: Taker, alive: (holder: Holder) => boolean): Generator<LockStep, LockOutcome> {
+export function* lockSteps(file: string, me: Taker, alive: (holder: Holder) => boolean, clock: LockClock = REAL_LOCK_CLOCK): Generator<LockStep, LockOutcome> {
+  let waitingSince: number | undefined;
   for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
     yield;
     if (linkedWhole(file, me)) return { held: true };
     yield;
     const text = readText(file);
     if (text === undefined) continue; // gone meanwhile: try again
+    // Only this very process' text: a lock naming its pid with another start time is a dead
+    // process' whose pid it has now (a container's pid 1 after a restart), stale like any other.
+    if (text === me.text) return { held: true };
     const held = parseHolder(text);
-    if (held !== undefined && held.pid === me.pid) return { held: true };
     if (held !== undefined && alive(held)) return { held: false, pid: held.pid };
     const busy = yield* removeDead(file, text, me, alive);
-    if (busy !== undefined) {
-      yield { waitingFor: busy };
-      attempt--; // a takeover under way: not a round lost
+    if (busy === undefined) {
+      waitingSince = undefined;
+      continue;
     }
+    waitingSince ??= clock.now();
+    if (clock.now() - waitingSince > clock.waitBoundMs) return { held: false, pid: busy };
+    yield { waitingFor: busy };
+    attempt--; // a takeover under way: not a round lost
   }
-  return { held: false, pid: parseHolder(readText(file) ?? '')?.pid ?? Number.NaN };
+  const last = parseHolder(readText(file) ?? '');
+  return { held: false, pid: last !== undefined && alive(last) ? last.pid : undefined };
 }
+
+/** Wall time, and `LOCK_TAKEOVER_WAIT_MS`. */
+const REAL_LOCK_CLOCK: LockClock = { now: () => Date.now(), waitBoundMs: LOCK_TAKEOVER_WAIT_MS };
 
 /**
  * Removes `file`, whose holder is dead, if it still says `text`: only as the maker of its
@@ -144,7 +163,7 @@ function* removeDead(file: string, text: string, me: Taker, alive: (holder: Hold
     const markerText = readText(marker);
     if (markerText === undefined) return undefined; // its taker is done: look again
     const maker = parseHolder(markerText);
-    if (maker !== undefined && maker.pid !== me.pid && alive(maker)) return maker.pid;
+    if (maker !== undefined && markerText !== me.text && alive(maker)) return maker.pid;
     // Its maker died mid-takeover (or it is this process' own, from a pid reused): stale in turn.
     return yield* removeDead(marker, markerText, me, alive);
   }

@@ -88,7 +88,8 @@ export const STATE_TURN_BUDGET_MS = 5;
 export const STATE_LAST_TURN_OFFERS = 1_000;
 
 /**
- * Tasks a `/master/tasks` page may hold (`offset + limit`) to be put together in its request's
+ * Tasks a `/master/tasks` page may look at (`offset + limit`, and every task of a framework some
+ * of whose tasks the caller may not see: `tasksPageWalk`) to be put together in its request's
  * own turn; a larger one is copied there (its frameworks' orders, ~10 ns a task) and merged and
  * written in the turns after it, each task as it was at the copy (`StateFragments.renderTasks`).
  * Every task at once (`limit=-1`, the official CLI's ask) with ~100k kept took that turn 132 ms

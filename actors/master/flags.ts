@@ -69,8 +69,8 @@ export interface MasterFlags {
    */
   stateLastTurnOffers?: number;
   /**
-   * Tasks a `/master/tasks` page may hold (`offset + limit`) to be put together in its
-   * request's own turn; a larger one is written in the turns after it, as the books stood at
+   * Tasks a `/master/tasks` page may look at (`offset + limit`, and every task of a framework
+   * some of whose tasks the caller may not see) to be put together in its request's own turn; a larger one is written in the turns after it, as the books stood at
    * that turn (`--state_last_turn_tasks`, not in Mesos; default `STATE_LAST_TURN_TASKS`,
    * 1,000; 0: every page but a `task_id`'s).
    */

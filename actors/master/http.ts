@@ -238,8 +238,19 @@ export function selectTasks(context: StateContext, query: TasksQuery, page: Task
  */
 export function copiedTasksPage(context: StateContext, query: TasksQuery, page: TasksPage, asItWas: ReadonlyMap<TaskOrderEntry, EntryAsItWas>): TaskPageMerge {
   const wanted = page.offset + page.limit;
-  const cursors = pageFrameworks(context, query).map(({ framework, visibility }) => new CopiedTaskCursor(framework.taskOrder.copy(page.ascending, wanted), page.ascending, visibility, asItWas));
+  // A framework some of whose tasks the caller may not see: all of it (the tasks the page shows may be past any count).
+  const cursors = pageFrameworks(context, query).map(({ framework, visibility }) => new CopiedTaskCursor(framework.taskOrder.copy(page.ascending, visibility === true ? wanted : Number.POSITIVE_INFINITY), page.ascending, visibility, asItWas));
   return new TaskPageMerge(cursors, page.ascending);
+}
+
+/**
+ * How many tasks a `/master/tasks` page (no `task_id`) may look at: `offset + limit`, and every
+ * task of a framework some of whose tasks the caller may not see (passed over, they count too).
+ */
+export function tasksPageWalk(context: StateContext, query: TasksQuery, page: TasksPage): number {
+  let walk = page.offset + page.limit;
+  for (const { framework, visibility } of pageFrameworks(context, query)) if (visibility !== true) walk += framework.taskOrder.size;
+  return walk;
 }
 
 /** An order entry's time and places as a page copied them (`copiedTasksPage`). */

@@ -2700,8 +2700,9 @@ export class Master extends Actor {
       for (const join of waiting) join();
       return { status: 200, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller), v1SubscribedEnvelope(heartbeatIntervalSeconds))) };
     });
-    // A rendering that failed joined nobody; the next subscriber starts another.
-    rendering.catch(forget);
+    // A rendering that failed, or answered 503 (leadership lost by its last turn), joined nobody:
+    // the next subscriber starts another with joiners of its own.
+    rendering.then(forget, forget);
     return rendering;
   }
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { lockSteps, lockWorkDir, workDirLockFile, WorkDirInUseError, type Holder, type LockOutcome, type Taker } from '../../lib/work-dir-lock';
+import { LOCK_TAKEOVER_WAIT_MS, lockSteps, lockWorkDir, workDirLockFile, WorkDirInUseError, type Holder, type LockOutcome, type Taker } from '../../lib/work-dir-lock';
 import { procStatFields, procStatIndex } from '../../lib/proc-stat';
 
 /** A child process that runs until killed, and resolves once it has started. */
@@ -119,7 +119,8 @@ describe('lib/work-dir-lock: one process per work dir', () => {
       const all = Array.from({ length: takers }, (_, index) => {
         const me: Taker = { pid: FIRST_PID + index, text: `${FIRST_PID + index} 1\n` };
         live.add(me.pid);
-        return { me, steps: lockSteps(file, me, (holder: Holder) => live.has(holder.pid)), taken: 0, dieAt: deaths[index] ?? null, outcome: undefined as LockOutcome | undefined };
+        // A clock that never moves: a taker waits for a takeover under way as long as it takes (the scheduler runs every taker).
+        return { me, steps: lockSteps(file, me, (holder: Holder) => live.has(holder.pid), { now: () => 0, waitBoundMs: 0 }), taken: 0, dieAt: deaths[index] ?? null, outcome: undefined as LockOutcome | undefined };
       });
       let running = all.slice();
       for (let step = 0; running.length > 0; step++) {
@@ -152,5 +153,41 @@ describe('lib/work-dir-lock: one process per work dir', () => {
         if (taker.outcome?.held === false) expect(taker.outcome.pid, 'a refusal names a taker, never the stale holder').to.be.within(FIRST_PID, FIRST_PID + takers - 1);
       }
     }), { seed: 20261206, numRuns: 400 });
+  });
+
+  it('waits for another\'s takeover under way LOCK_TAKEOVER_WAIT_MS at most, then names that taker (one stopped midway held every other for ever)', () => {
+    const file = workDirLockFile(dir, 'agent');
+    fs.writeFileSync(file, '800000 1\n');
+    const stopped: Taker = { pid: 900_001, text: '900001 1\n' };
+    const alive = (holder: Holder): boolean => holder.pid === stopped.pid || holder.pid === 900_002;
+    // The first taker makes its takeover marker, then stops (SIGSTOP, a debugger) for good.
+    const first = lockSteps(file, stopped, alive);
+    for (let step = 0; step < 20 && fs.readdirSync(dir).length < 2; step++) first.next();
+    expect(fs.readdirSync(dir), 'the lock and the stopped taker\'s marker').to.have.length(2);
+    let now = 0;
+    let waits = 0;
+    const second = lockSteps(file, { pid: 900_002, text: '900002 1\n' }, alive, { now: () => now, waitBoundMs: LOCK_TAKEOVER_WAIT_MS });
+    let outcome: LockOutcome | undefined;
+    for (let step = 0; step < 100_000 && outcome === undefined; step++) {
+      const next = second.next();
+      if (next.done === true) outcome = next.value;
+      else if (next.value !== undefined) {
+        waits++;
+        now += 1;
+      }
+    }
+    expect(outcome).to.deep.equal({ held: false, pid: stopped.pid });
+    expect(waits, 'a wait a millisecond').to.be.within(LOCK_TAKEOVER_WAIT_MS, LOCK_TAKEOVER_WAIT_MS + 1);
+  });
+
+  it('takes over a lock naming its own pid with another start time: a dead process\' whose pid it has now (it held it without rewriting it, and a third took it over too)', () => {
+    const file = workDirLockFile(dir, 'agent');
+    const me: Taker = { pid: 900_001, text: '900001 1\n' };
+    fs.writeFileSync(file, '900001 999\n');
+    const steps = lockSteps(file, me, (holder) => holder.pid === me.pid && holder.startTime === '1');
+    let next = steps.next();
+    while (next.done !== true) next = steps.next();
+    expect(next.value).to.deep.equal({ held: true });
+    expect(fs.readFileSync(file, 'utf8'), 'the lock names this process').to.equal(me.text);
   });
 });

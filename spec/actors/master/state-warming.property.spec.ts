@@ -439,4 +439,39 @@ describe('master: the state endpoints\' texts with warmings between the books\' 
     finishTails(books);
     expect(books.tailsFinished).to.equal(1);
   });
+
+  it('a tasks page left to later turns finds the tasks a viewer may see past a framework\'s first chunks of tasks it may not (review: 3,000 hidden then 10 seen gave an empty page), renders nothing in the turn a task changes, and a small page over many hidden tasks goes to later turns too', () => {
+    const books = startedBooks();
+    const agent = books.state.agents.get('S0') as AgentRecord;
+    const add = (taskId: string, user: string): TrackedTask => {
+      const tracked = trackLaunchedTask({ name: 't', taskId, agentId: agent.id, resources: Resources.parse('cpus:0.001;mem:1').toJSON(), command: { value: 'true' } }, 'F0', '*');
+      (tracked.task as { user?: string }).user = user;
+      books.state.addTask(tracked, agent);
+      return tracked;
+    };
+    const hidden = Array.from({ length: 700 }, (_, index) => add(`hidden-${index}`, 'u1'));
+    for (let index = 0; index < 5; index++) add(`seen-${index}`, 'u0');
+    // A page of at most 100 tasks is put together in its own turn, unless it may pass over more than that.
+    const fragments = new StateFragments(books.state, 0, 100);
+    const started: Array<{ parts: string[]; expected: string; tail: OfferTail }> = [];
+    for (const page of [{ limit: 3, offset: 0, ascending: true }, { limit: 3, offset: 1, ascending: false }, { limit: Number.MAX_SAFE_INTEGER, offset: 0, ascending: true }]) {
+      const c = books.ctx(page.limit === 3 ? hideU1Tasks : SEE_ALL);
+      const expected = JSON.stringify(renderTasks(c, {}, page));
+      fragments.deferOffers();
+      const parts = fragments.renderTasks(c, {}, page);
+      const tail = fragments.takeDeferred();
+      if (tail === undefined) throw new Error(`${JSON.stringify(page)}: put together in its own turn`);
+      started.push({ parts, expected, tail });
+    }
+    expect((JSON.parse(started[0]?.expected ?? '') as { tasks: unknown[] }).tasks, 'the seen tasks').to.have.length(3);
+    // Tasks whose texts were never rendered change while the pages wait: that turn renders nothing.
+    const rendered = fragments.rendered;
+    for (const tracked of hidden.slice(0, 300)) status(books, tracked, 'TASK_RUNNING', true);
+    expect(fragments.rendered - rendered, 'texts rendered while the tasks changed').to.equal(0);
+    for (const { parts, expected, tail } of started) {
+      const fill = fragments.fill(tail);
+      while (fill.next().done !== true);
+      diff(parts.join(''), expected, 'the page as its turn saw it');
+    }
+  });
 });

@@ -515,6 +515,23 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
       }
     });
 
+    it('forgets the streams waiting for a SUBSCRIBED rendering that answered 503 (leadership lost by its last turn): they joined nobody (review: kept until the next SUBSCRIBE)', async () => {
+      const { harness } = await listening();
+      const master = harness.handle.master;
+      const internals = master as unknown as { asLeader: (answer: () => unknown) => unknown; subscribedJoiners: Map<string, unknown> };
+      const request = { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"SUBSCRIBE"}'), remoteAddress: '127.0.0.1' };
+      const asLeader = internals.asLeader;
+      internals.asLeader = () => ({ status: 503, body: 'not the leader' });
+      try {
+        const response = await dispatch(master, (actor) => actor.operatorCall(request));
+        expect(internals.subscribedJoiners.size, 'waiting for its rendering').to.equal(1);
+        await eventuallyAsync(async () => response.stream?.closed === true, 5_000, 'the stream to end without a state');
+        expect(internals.subscribedJoiners.size).to.equal(0);
+      } finally {
+        internals.asLeader = asLeader;
+      }
+    });
+
     it('stopping the master ends its operator streams through the API, which cuts off one with SUBSCRIBED half written (the host ended each as it was)', async () => {
       const { harness, address } = await listening();
       const stream = new V1Subscription(address, '/api/v1');
