@@ -148,8 +148,8 @@ export function* lockSteps(file: string, me: Taker, alive: (holder: Holder) => b
   return { held: false, pid: last !== undefined && alive(last) ? last.pid : undefined };
 }
 
-/** Wall time, and `LOCK_TAKEOVER_WAIT_MS`. */
-const REAL_LOCK_CLOCK: LockClock = { now: () => Date.now(), waitBoundMs: LOCK_TAKEOVER_WAIT_MS };
+/** A monotonic clock (the wall clock may step while a taker waits), and `LOCK_TAKEOVER_WAIT_MS`. */
+const REAL_LOCK_CLOCK: LockClock = { now: () => performance.now(), waitBoundMs: LOCK_TAKEOVER_WAIT_MS };
 
 /**
  * Removes `file`, whose holder is dead, if it still says `text`: only as the maker of its

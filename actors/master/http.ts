@@ -17,7 +17,7 @@ import type { CommandInfo, ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task,
 import { renderMasterFlags, type MasterFlags } from './flags';
 import { isHttpFramework, type AgentRecord, type FrameworkRecord, type MasterState } from './state';
 import type { StateCounts } from './task-summaries';
-import { compareOrder, orderTime, type TaskOrderEntry } from './task-order';
+import { compareOrder, orderTime, type TaskOrder, type TaskOrderEntry } from './task-order';
 
 /** Everything the renderers read. */
 export interface StateContext {
@@ -236,11 +236,18 @@ export function selectTasks(context: StateContext, query: TasksQuery, page: Task
  * tasks of each), merged in the page's order as the page is written. An entry whose time or
  * places change meanwhile is read from `asItWas`, kept by the caller as the entry was now.
  */
-export function copiedTasksPage(context: StateContext, query: TasksQuery, page: TasksPage, asItWas: ReadonlyMap<TaskOrderEntry, EntryAsItWas>): TaskPageMerge {
+export function copiedTasksPage(context: StateContext, query: TasksQuery, page: TasksPage, asItWas: ReadonlyMap<TaskOrderEntry, EntryAsItWas>): CopiedTasksPage {
   const wanted = page.offset + page.limit;
+  const frameworks = pageFrameworks(context, query);
   // A framework some of whose tasks the caller may not see: all of it (the tasks the page shows may be past any count).
-  const cursors = pageFrameworks(context, query).map(({ framework, visibility }) => new CopiedTaskCursor(framework.taskOrder.copy(page.ascending, visibility === true ? wanted : Number.POSITIVE_INFINITY), page.ascending, visibility, asItWas));
-  return new TaskPageMerge(cursors, page.ascending);
+  const cursors = frameworks.map(({ framework, visibility }) => new CopiedTaskCursor(framework.taskOrder.copy(page.ascending, visibility === true ? wanted : Number.POSITIVE_INFINITY), page.ascending, visibility, asItWas));
+  return { merge: new TaskPageMerge(cursors, page.ascending), orders: new Set(frameworks.map(({ framework }) => framework.taskOrder)) };
+}
+
+/** A page's merge of its frameworks' copied orders, and the orders copied (a task of another is on no page of it). */
+export interface CopiedTasksPage {
+  readonly merge: TaskPageMerge;
+  readonly orders: ReadonlySet<TaskOrder>;
 }
 
 /**

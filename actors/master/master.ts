@@ -205,9 +205,7 @@ export class Master extends Actor {
   /** What the state endpoints rendered, kept between requests (`StateFragments`). */
   private readonly stateFragments: StateFragments;
   /** Renderings under way, by request (`sharedRendering`). */
-  private readonly renderings = new Map<string, Promise<HttpResponse>>();
-  /** The operator event streams waiting for a shared SUBSCRIBED rendering's last turn to join, by its key (`subscribedState`). */
-  private readonly subscribedJoiners = new Map<string, Array<() => void>>();
+  private readonly renderings = new Map<string, SharedRendering>();
   /** Renderings between their first turn and their last (`warmAndRender`): none is swept from under one. */
   private renderingsUnderWay = 0;
   /** How the state endpoints' renderings went (`renderingFigures`). */
@@ -2384,22 +2382,34 @@ export class Master extends Actor {
   /**
    * The rendering under way for `key`, or a new one: warming turns, then `render` in a turn of
    * its own. A request that arrives after that turn has started waits for the next rendering.
+   * `joined` is called in that turn, just before `render` (an operator stream joins the events
+   * from there), unless the turn answers 503 (leadership lost meanwhile).
    */
-  private sharedRendering(key: string, format: WarmTarget | undefined, render: () => HttpResponse): Promise<HttpResponse> {
+  private sharedRendering(key: string, format: WarmTarget | undefined, render: () => HttpResponse, joined?: () => void): Promise<HttpResponse> {
     const pending = this.renderings.get(key);
     if (pending !== undefined) {
       this.renderingStats.shared++;
       this.counters.increment('http_cache_hits');
-      return pending;
+      if (joined !== undefined) pending.joiners.push(joined);
+      return pending.answer;
     }
-    // From its last turn on, a request waits for the next rendering.
-    const rendering = this.warmAndRender(format, render, () => this.renderings.delete(key));
+    // Its joiners are its own (kept with it, not by key): those of a rendering that answers 503
+    // join nobody, and those of the next rendering under the key are that one's.
+    const joiners: Array<() => void> = joined === undefined ? [] : [joined];
+    const rendering: SharedRendering = {
+      joiners,
+      // From its last turn on, a request waits for the next rendering.
+      answer: this.warmAndRender(format, () => {
+        for (const join of joiners) join();
+        return render();
+      }, () => this.renderings.delete(key)),
+    };
     this.renderings.set(key, rendering);
     // A rendering that failed (the master stopping, a bug) is not joined by the next requests.
-    rendering.catch(() => {
+    rendering.answer.catch(() => {
       if (this.renderings.get(key) === rendering) this.renderings.delete(key);
     });
-    return rendering;
+    return rendering.answer;
   }
 
   /**
@@ -2687,23 +2697,9 @@ export class Master extends Actor {
    * a loop keeps at most one rendering under way.
    */
   private subscribedState(caller: HttpCaller, heartbeatIntervalSeconds: number, joined: () => void): Promise<HttpResponse> {
-    const key = renderingKey('v1-subscribed', caller, heartbeatIntervalSeconds);
-    let joiners = this.subscribedJoiners.get(key);
-    if (joiners === undefined) this.subscribedJoiners.set(key, (joiners = []));
-    joiners.push(joined);
-    const waiting = joiners;
-    const forget = (): void => {
-      if (this.subscribedJoiners.get(key) === waiting) this.subscribedJoiners.delete(key);
-    };
-    const rendering = this.sharedRendering(key, 'v1', () => {
-      forget();
-      for (const join of waiting) join();
-      return { status: 200, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller), v1SubscribedEnvelope(heartbeatIntervalSeconds))) };
-    });
-    // A rendering that failed, or answered 503 (leadership lost by its last turn), joined nobody:
-    // the next subscriber starts another with joiners of its own.
-    rendering.then(forget, forget);
-    return rendering;
+    return this.sharedRendering(renderingKey('v1-subscribed', caller, heartbeatIntervalSeconds), 'v1', () => ({
+      status: 200, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller), v1SubscribedEnvelope(heartbeatIntervalSeconds))),
+    }), joined);
   }
 
   private operatorPort(metrics: () => Promise<Record<string, number>>): OperatorPort {
@@ -2849,6 +2845,12 @@ export class Master extends Actor {
 /** What makes two requests to the state endpoints the same (`Master.sharedRendering`): the endpoint, who asks, what they ask. */
 function renderingKey(endpoint: string, caller: HttpCaller, ...asked: Array<string | number | boolean | undefined>): string {
   return JSON.stringify([endpoint, caller.principal ?? null, ...asked]);
+}
+
+/** A rendering shared by identical requests (`sharedRendering`): its answer, and what it calls in its last turn before rendering. */
+interface SharedRendering {
+  readonly answer: Promise<HttpResponse>;
+  readonly joiners: Array<() => void>;
 }
 
 /** Figures of no rendering yet. */

@@ -1762,15 +1762,17 @@ export class OfferTail {
     const entries = new Map<TaskOrderEntry, EntryAsItWas>();
     const texts = new Map<Task, string | Task>();
     const keptBefore = this.state.taskOrderSeqs;
+    const { merge, orders } = copiedTasksPage(context, query, page, entries);
     this.unwatchTasks = this.state.watchTaskChanges((task, entry) => {
-      if (entry === undefined || entry.seq >= keptBefore || entries.has(entry)) return;
+      // Only what the page copied: kept before its turn, in one of its frameworks' orders.
+      if (entry === undefined || entry.seq >= keptBefore || !orders.has(entry.order) || entries.has(entry)) return;
       entries.set(entry, { time: entry.time, places: entry.places });
       // Its text if kept, else its fields as they are (a change replaces them, never changes
       // them in place), rendered when the page reaches it: rendering here made a turn removing
       // 100k tasks 307 → 1,337 ms (review).
       if (!texts.has(task)) texts.set(task, keptText(task) ?? { ...task });
     });
-    this.tasksPage = { merge: copiedTasksPage(context, query, page, entries), offset: page.offset, limit: page.limit, asItWas: texts };
+    this.tasksPage = { merge, offset: page.offset, limit: page.limit, asItWas: texts };
   }
 
   /** Leaves `framework`'s offers (and its head, unless `keptHead`) to later turns; the caller puts the job's slots in the parts. */

@@ -81,17 +81,21 @@ describe('lib/work-dir-lock: one process per work dir', () => {
       const { lockWorkDir } = require(${JSON.stringify(module)});
       const start = Number(process.argv[1]);
       while (Date.now() < start) { /* all at once */ }
-      try { lockWorkDir(${JSON.stringify(dir)}, 'agent'); process.stdout.write('held'); setTimeout(() => undefined, 1500); }
-      catch (error) { process.stdout.write(error.name); }`;
+      // The holder keeps it until the test closes its stdin (a child started late still finds it held).
+      try { lockWorkDir(${JSON.stringify(dir)}, 'agent'); process.stdout.write('held'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0)); }
+      catch (error) { process.stdout.write(error.name); process.exit(0); }`;
     for (const stale of [false, true, true]) {
       if (stale) fs.writeFileSync(workDirLockFile(dir, 'agent'), '999999999 1\n');
       const start = Date.now() + 700;
-      const outcomes = await Promise.all([0, 1, 2, 3, 4, 5].map(() => new Promise<string>((resolve) => {
-        const child = spawn(process.execPath, ['-e', taker, String(start)], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const takers = [0, 1, 2, 3, 4, 5].map(() => spawn(process.execPath, ['-e', taker, String(start)], { stdio: ['pipe', 'pipe', 'ignore'] }));
+      const exited = takers.map((child) => new Promise((resolve) => child.once('exit', resolve)));
+      const outcomes = await Promise.all(takers.map((child) => new Promise<string>((resolve) => {
         let out = '';
-        child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+        child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); resolve(out); });
         child.once('exit', () => resolve(out));
       })));
+      for (const child of takers) child.stdin.end();
+      await Promise.all(exited);
       expect(outcomes.filter((outcome) => outcome === 'held'), `stale: ${stale}: ${outcomes.join(', ')}`).to.have.length(1);
       expect(outcomes.filter((outcome) => outcome !== 'held')).to.deep.equal(Array(5).fill('WorkDirInUseError'));
       expect(fs.readdirSync(dir), 'nothing left aside').to.deep.equal([]);

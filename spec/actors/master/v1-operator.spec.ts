@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import { expect } from 'chai';
 import { captureLogger } from '../../../lib/logging';
 import { dispatch } from '../../../lib/actor';
-import { basicAuthorization, VirtualClock } from '../../../lib/process';
+import { basicAuthorization, VirtualClock, type HttpResponse } from '../../../lib/process';
 import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
 import { StandbyMaster } from '../../../actors/master/standby';
@@ -515,24 +515,46 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
       }
     });
 
-    it('forgets the streams waiting for a SUBSCRIBED rendering that answered 503 (leadership lost by its last turn): they joined nobody (review: kept until the next SUBSCRIBE)', async () => {
-      const { harness } = await listening();
+    it('a SUBSCRIBE in the turn a shared rendering answers 503 starts a rendering of its own, and one that joins that one later hears the events after its state (review: it joined a rendering that never joined it, and heard nothing)', async () => {
+      const { harness } = await listening({ stateTurnBudgetMs: 0 });
+      for (let index = 0; index < 100; index++) await registerAgent(harness, 'cpus:1;mem:128', `before-${index}.local`);
       const master = harness.handle.master;
-      const internals = master as unknown as { asLeader: (answer: () => unknown) => unknown; subscribedJoiners: Map<string, unknown> };
+      const internals = master as unknown as { asLeader: (answer: () => unknown) => unknown; stateFragments: { dropUnasked(): unknown } };
       const request = { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"SUBSCRIBE"}'), remoteAddress: '127.0.0.1' };
+      const attach = (response: HttpResponse | undefined): string[] => {
+        const chunks: string[] = [];
+        response?.stream?.attach({ write: (chunk) => { chunks.push(chunk.toString()); }, end: () => undefined, buffered: 0, destroy: () => undefined, onDrain: () => undefined });
+        return chunks;
+      };
       const asLeader = internals.asLeader;
-      internals.asLeader = () => ({ status: 503, body: 'not the leader' });
-      try {
-        const response = await dispatch(master, (actor) => actor.operatorCall(request));
-        expect(internals.subscribedJoiners.size, 'waiting for its rendering').to.equal(1);
-        await eventuallyAsync(async () => response.stream?.closed === true, 5_000, 'the stream to end without a state');
-        expect(internals.subscribedJoiners.size).to.equal(0);
-      } finally {
+      let second: HttpResponse | Promise<HttpResponse> | undefined;
+      let third: Promise<HttpResponse> | undefined;
+      // A's rendering loses leadership at its last turn (503); in that very turn B subscribes, leadership back.
+      internals.asLeader = function (this: unknown) {
         internals.asLeader = asLeader;
-      }
+        second = master.operatorCall(request);
+        // The books changed meanwhile (agents re-registering after a failover): B's rendering warms over many turns.
+        internals.stateFragments.dropUnasked();
+        internals.stateFragments.dropUnasked();
+        // C subscribes two event-loop turns later (A's answer settled; B's rendering two turns in of its ~100), and shares B's.
+        setImmediate(() => setImmediate(() => { third = dispatch(master, (actor) => actor.operatorCall(request)); }));
+        return { status: 503, body: 'not the leader' };
+      };
+      const first = await dispatch(master, (actor) => actor.operatorCall(request));
+      const firstChunks = attach(first);
+      await eventuallyAsync(async () => third !== undefined, 5_000, 'B and C to subscribe');
+      const secondChunks = attach(await second);
+      const thirdChunks = attach(await third);
+      const figures = await dispatch(master, (actor) => actor.renderingFigures());
+      expect(figures.shared, 'C shared B\'s rendering').to.be.at.least(1);
+      await eventuallyAsync(async () => secondChunks.join('').includes('SUBSCRIBED') && thirdChunks.join('').includes('SUBSCRIBED'), 10_000, 'B\'s and C\'s SUBSCRIBED');
+      expect(first.stream?.closed, 'A: no state, its stream ended').to.equal(true);
+      expect(firstChunks.join('')).to.not.include('SUBSCRIBED');
+      await registerAgent(harness, 'cpus:1;mem:128', 'after.local');
+      await eventuallyAsync(async () => secondChunks.join('').includes('after.local') && thirdChunks.join('').includes('after.local'), 10_000, 'B and C to hear AGENT_ADDED of after.local');
     });
 
-    it('stopping the master ends its operator streams through the API, which cuts off one with SUBSCRIBED half written (the host ended each as it was)', async () => {
+    it('stopping the master closes its operator streams through the API (OperatorApi.close, which cuts off a half-written SUBSCRIBED: v1-operator-subscribe.spec), not only as the host ends every stream', async () => {
       const { harness, address } = await listening();
       const stream = new V1Subscription(address, '/api/v1');
       await stream.open({ type: 'SUBSCRIBE' });
