@@ -1732,7 +1732,8 @@ interface TasksPageJob {
  * What a state rendering's last turn left to later turns: frameworks whose offers changed after
  * the warming, each with a copy-on-write view of its offers as they were (`OfferList.view`) and
  * its fields and used resources then. GET_STATE's offers show their agents' addresses: an agent
- * about to change (`MasterState.watchOfferAgents`) is remembered as it was.
+ * about to change (`MasterState.watchOfferAgents`) is remembered as it was. Or a `/master/tasks`
+ * page, merged and written in those turns (`deferTasksPage`).
  */
 export class OfferTail {
   readonly jobs: OfferJob[] = [];
@@ -1753,10 +1754,10 @@ export class OfferTail {
   /**
    * Leaves a `/master/tasks` page to later turns, its frameworks' orders copied now
    * (`copiedTasksPage`), its texts written after the parts so far, then `]}` (a page is the
-   * whole rendering: `{"tasks":[` before it). A task on the books now that
-   * is about to change before the page is done has its text (`textOf`), and its order entry's
-   * time and places, kept as they are first (`MasterState.watchTaskChanges`); one kept after
-   * this turn is on no page of it.
+   * whole rendering: `{"tasks":[` before it). A task on the books now that is about to change
+   * before the page is done has its order entry's time and places, and its text (`keptText`, if
+   * kept) or a shallow copy of its fields, kept as they are first (`MasterState.watchTaskChanges`);
+   * one kept after this turn is on no page of it.
    */
   deferTasksPage(context: StateContext, query: TasksQuery, page: TasksPage, keptText: (task: Task) => string | undefined): void {
     const entries = new Map<TaskOrderEntry, EntryAsItWas>();
