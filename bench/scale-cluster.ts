@@ -388,14 +388,8 @@ const SUBSCRIBE_RENDERING_POLL_MS = 5;
  */
 export async function serveSubscribe(cluster: ScaleCluster): Promise<{ blockMs: number; turns: number; longestTurn: number; renderedInLongest: number; settledMs: number }> {
   const master = cluster.master.master;
-  const handler = master.runtime.routes.get(V1_SUBSCRIBE_REQUEST.path);
-  if (handler === undefined) throw new Error(`the master serves no ${V1_SUBSCRIBE_REQUEST.path} route`);
   await dispatch(master, (actor) => actor.renderingFigures());
-  const timed = await dispatch(master, (actor) => {
-    const start = performance.now();
-    const result = handler.call(actor, V1_SUBSCRIBE_REQUEST);
-    return { blockMs: performance.now() - start, start, result: Promise.resolve(result) };
-  });
+  const timed = await callRoute(cluster, V1_SUBSCRIBE_REQUEST);
   const response: HttpResponse = await timed.result;
   if (response.status !== 200 || response.stream === undefined) throw new Error(`SUBSCRIBE answered ${response.status}`);
   while (await dispatch(master, (actor) => actor.renderingsInProgress()) > 0) {
@@ -412,20 +406,29 @@ export async function serveSubscribe(cluster: ScaleCluster): Promise<{ blockMs: 
   };
 }
 
-/** Serves `/master/state` (or `request`) once through the master's own route handler, inside its mailbox, timing each turn it takes. */
-export async function serveState(cluster: ScaleCluster, request: HttpRequest = STATE_REQUEST, midway?: Midway): Promise<StateServed> {
+/**
+ * Calls the master's own route handler for `request` inside its mailbox, as the host does: the
+ * wall and CPU time of that turn, when it started, and the answer (settled in later turns).
+ */
+async function callRoute(cluster: ScaleCluster, request: HttpRequest): Promise<{ blockMs: number; cpuMs: number; start: number; result: Promise<HttpResponse> }> {
   const master = cluster.master.master;
   const handler = master.runtime.routes.get(request.path);
   if (handler === undefined) throw new Error(`the master serves no ${request.path} route`);
-  await dispatch(master, (actor) => actor.renderingFigures());
-  const collections = new GcPauses();
-  const timed = await dispatch(master, (actor) => {
+  return dispatch(master, (actor) => {
     const start = performance.now();
     const cpuAtStart = process.cpuUsage();
     const result = handler.call(actor, request);
     const cpu = process.cpuUsage(cpuAtStart);
     return { blockMs: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, start, result: Promise.resolve(result) };
   });
+}
+
+/** Serves `/master/state` (or `request`) once through the master's own route handler, inside its mailbox, timing each turn it takes. */
+export async function serveState(cluster: ScaleCluster, request: HttpRequest = STATE_REQUEST, midway?: Midway): Promise<StateServed> {
+  const master = cluster.master.master;
+  await dispatch(master, (actor) => actor.renderingFigures());
+  const collections = new GcPauses();
+  const timed = await callRoute(cluster, request);
   let answered = false;
   let midwayBeforeAnswer = false;
   const during = midway === undefined ? Promise.resolve() : new Promise<void>((resolve, reject) => {

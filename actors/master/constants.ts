@@ -81,7 +81,7 @@ export const STATE_TURN_BUDGET_MS = 5;
 /**
  * Offers a state rendering's last turn walks of frameworks whose offers' pieces are not kept
  * (their offers changed after the warming) before it leaves the rest to later turns
- * (`--state_last_turn_offers`; `StateFragments.deferOffers`). A walk is ~0.6-0.9 µs an offer with the texts rendered, and a
+ * (`--state_last_turn_offers`; `StateFragments.armTail`). A walk is ~0.6-0.9 µs an offer with the texts rendered, and a
  * new offer's text 5.5-9 µs in GET_STATE's format (2.7-4.2 in `/master/state`'s): at 100k
  * agents with every offer made again after the warming, the last turn took 62-130 ms (scratch).
  */
@@ -89,7 +89,7 @@ export const STATE_LAST_TURN_OFFERS = 1_000;
 
 /**
  * Tasks a `/master/tasks` page may look at (`offset + limit`, and every task of a framework some
- * of whose tasks the caller may not see: `tasksPageWalk`) to be put together in its request's
+ * of whose tasks the caller may not see: `copiedTasksPage`) to be put together in its request's
  * own turn; a larger one is copied there (its frameworks' orders, ~10 ns a task) and merged and
  * written in the turns after it, each task as it was at the copy (`StateFragments.renderTasks`).
  * Every task at once (`limit=-1`, the official CLI's ask) with ~100k kept took that turn 132 ms

@@ -17,7 +17,7 @@ import type { CommandInfo, ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task,
 import { renderMasterFlags, type MasterFlags } from './flags';
 import { isHttpFramework, type AgentRecord, type FrameworkRecord, type MasterState } from './state';
 import type { StateCounts } from './task-summaries';
-import { compareOrder, orderTime, type TaskOrder, type TaskOrderEntry } from './task-order';
+import { compareOrder, entryBefore, orderTime, type TaskOrder, type TaskOrderEntry } from './task-order';
 
 /** Everything the renderers read. */
 export interface StateContext {
@@ -224,24 +224,31 @@ export function selectTasks(context: StateContext, query: TasksQuery, page: Task
   if (wanted === 0) return [];
   const frameworks = pageFrameworks(context, query);
   if (query.task_id !== undefined) return tasksWithId(context.state, frameworks, query.task_id, wanted, page.ascending).slice(page.offset);
-  const merge = new TaskPageMerge(frameworks.map(({ framework, visibility }) => new LiveTaskCursor(framework.taskOrder.entries(page.ascending), visibility)), page.ascending);
+  // The orders as they are: read in this turn only.
+  const merge = new TaskPageMerge(frameworks.map(({ framework, visibility }) => new TaskCursor(framework.taskOrder.chunkLists(), page.ascending, visibility, NOTHING_CHANGED)), page);
   const picked: Task[] = [];
-  for (let task = merge.next(); task !== undefined && picked.length < wanted; task = merge.next()) picked.push(task);
-  return picked.slice(page.offset);
+  for (let task = merge.next(); task !== undefined; task = merge.next()) picked.push(task);
+  return picked;
 }
 
 /**
- * A `/master/tasks` page (no `task_id`) to put together over later turns: the visible
- * frameworks' orders copied as they are now (their chunks' lists, enough for `offset + limit`
- * tasks of each), merged in the page's order as the page is written. An entry whose time or
- * places change meanwhile is read from `asItWas`, kept by the caller as the entry was now.
+ * A `/master/tasks` page (no `task_id`) to put together over later turns, if it may look at
+ * more than `bound` tasks (`offset + limit`, and every task of a framework some of whose tasks
+ * the caller may not see: passed over, they count too); else undefined (put together at once:
+ * `selectTasks`). The visible frameworks' orders are copied as they are now (their chunks'
+ * lists, enough for `offset + limit` tasks of each, all of a framework with hidden tasks: the
+ * tasks the page shows may be past any count), merged in the page's order as the page is
+ * written. An entry whose time or places change meanwhile is read from `asItWas`, kept by the
+ * caller as the entry was now.
  */
-export function copiedTasksPage(context: StateContext, query: TasksQuery, page: TasksPage, asItWas: ReadonlyMap<TaskOrderEntry, EntryAsItWas>): CopiedTasksPage {
+export function copiedTasksPage(context: StateContext, query: TasksQuery, page: TasksPage, bound: number, asItWas: ReadonlyMap<TaskOrderEntry, EntryAsItWas>): CopiedTasksPage | undefined {
   const wanted = page.offset + page.limit;
   const frameworks = pageFrameworks(context, query);
-  // A framework some of whose tasks the caller may not see: all of it (the tasks the page shows may be past any count).
-  const cursors = frameworks.map(({ framework, visibility }) => new CopiedTaskCursor(framework.taskOrder.copy(page.ascending, visibility === true ? wanted : Number.POSITIVE_INFINITY), page.ascending, visibility, asItWas));
-  return { merge: new TaskPageMerge(cursors, page.ascending), orders: new Set(frameworks.map(({ framework }) => framework.taskOrder)) };
+  let walk = wanted;
+  for (const { framework, visibility } of frameworks) if (visibility !== true) walk += framework.taskOrder.size;
+  if (walk <= bound) return undefined;
+  const cursors = frameworks.map(({ framework, visibility }) => new TaskCursor(framework.taskOrder.copy(page.ascending, visibility === true ? wanted : Number.POSITIVE_INFINITY), page.ascending, visibility, asItWas));
+  return { merge: new TaskPageMerge(cursors, page), orders: new Set(frameworks.map(({ framework }) => framework.taskOrder)) };
 }
 
 /** A page's merge of its frameworks' copied orders, and the orders copied (a task of another is on no page of it). */
@@ -250,21 +257,14 @@ export interface CopiedTasksPage {
   readonly orders: ReadonlySet<TaskOrder>;
 }
 
-/**
- * How many tasks a `/master/tasks` page (no `task_id`) may look at: `offset + limit`, and every
- * task of a framework some of whose tasks the caller may not see (passed over, they count too).
- */
-export function tasksPageWalk(context: StateContext, query: TasksQuery, page: TasksPage): number {
-  let walk = page.offset + page.limit;
-  for (const { framework, visibility } of pageFrameworks(context, query)) if (visibility !== true) walk += framework.taskOrder.size;
-  return walk;
-}
-
 /** An order entry's time and places as a page copied them (`copiedTasksPage`). */
 export interface EntryAsItWas {
   readonly time: number;
   readonly places: number;
 }
+
+/** No entry changed since the page's orders were read (a page put together in one turn). */
+const NOTHING_CHANGED: ReadonlyMap<TaskOrderEntry, EntryAsItWas> = new Map();
 
 /** The frameworks whose tasks a `/master/tasks` query may show: those the caller may see tasks of, of `framework_id` if given. */
 function pageFrameworks(context: StateContext, query: TasksQuery): VisibleTasksOf[] {
@@ -286,39 +286,12 @@ interface VisibleTasksOf {
   readonly visibility: TaskVisibility;
 }
 
-/** One framework's tasks in a page's order, at its head (`advance` moves on; false when none is left). */
-interface TaskCursor {
-  readonly time: number;
-  readonly seq: number;
-  readonly task: Task;
-  readonly places: number;
-  readonly visibility: TaskVisibility;
-  advance(): boolean;
-}
-
-/** A framework's order as it is, read as the page goes (a page put together in one turn). */
-class LiveTaskCursor implements TaskCursor {
-  time = 0;
-  seq = 0;
-  task: Task = undefined as unknown as Task;
-  places = 0;
-
-  constructor(private readonly rest: Iterator<TaskOrderEntry>, readonly visibility: TaskVisibility) {}
-
-  advance(): boolean {
-    const next = this.rest.next();
-    if (next.done === true) return false;
-    const entry = next.value;
-    this.time = entry.time;
-    this.seq = entry.seq;
-    this.task = entry.task;
-    this.places = entry.places;
-    return true;
-  }
-}
-
-/** A framework's order as it was when copied (a page put together over turns). */
-class CopiedTaskCursor implements TaskCursor {
+/**
+ * One framework's tasks in a page's order, at its head (`advance` moves on; false when none is
+ * left): over its order's chunk lists, read as they are (a page of one turn) or as copied (a
+ * page over turns, whose entries' changed time and places are read from `asItWas`).
+ */
+class TaskCursor {
   time = 0;
   seq = 0;
   task: Task = undefined as unknown as Task;
@@ -326,7 +299,7 @@ class CopiedTaskCursor implements TaskCursor {
   private chunk: number;
   private at: number;
 
-  constructor(private readonly chunks: readonly TaskOrderEntry[][], private readonly ascending: boolean, readonly visibility: TaskVisibility, private readonly asItWas: ReadonlyMap<TaskOrderEntry, EntryAsItWas>) {
+  constructor(private readonly chunks: readonly (readonly TaskOrderEntry[])[], private readonly ascending: boolean, readonly visibility: TaskVisibility, private readonly asItWas: ReadonlyMap<TaskOrderEntry, EntryAsItWas>) {
     this.chunk = ascending ? 0 : chunks.length - 1;
     this.at = ascending ? -1 : (chunks[this.chunk]?.length ?? 0);
   }
@@ -353,18 +326,24 @@ class CopiedTaskCursor implements TaskCursor {
 }
 
 /**
- * The frameworks' orders merged in a page's direction (a heap of one head per framework): the
- * tasks the caller may see, one at a time, a task held in two places twice.
+ * A page of the frameworks' orders merged in its direction (a heap of one head per framework):
+ * the tasks the caller may see, one at a time, a task held in two places twice, the first
+ * `offset` passed over, at most `limit`.
  */
 export class TaskPageMerge {
   private readonly heads: TaskCursor[] = [];
   private readonly first: (a: TaskCursor, b: TaskCursor) => boolean;
+  private readonly offset: number;
+  private readonly end: number;
+  /** Tasks the caller may see taken so far (those of the offset too). */
+  private taken = 0;
   private repeated: Task | undefined;
   private repeats = 0;
 
-  constructor(cursors: readonly TaskCursor[], ascending: boolean) {
-    const before = (a: TaskCursor, b: TaskCursor): boolean => (a.time !== b.time ? a.time < b.time : a.seq < b.seq);
-    this.first = ascending ? before : (a, b) => before(b, a);
+  constructor(cursors: readonly TaskCursor[], page: TasksPage) {
+    this.first = page.ascending ? entryBefore : (a, b) => entryBefore(b, a);
+    this.offset = page.offset;
+    this.end = page.offset + page.limit;
     for (const cursor of cursors) {
       if (!cursor.advance()) continue;
       this.heads.push(cursor);
@@ -372,7 +351,7 @@ export class TaskPageMerge {
     }
   }
 
-  /** The next task in the page's order, or undefined when none is left. */
+  /** The page's next task, or undefined when it has no more. */
   next(): Task | undefined {
     for (;;) {
       const task = this.step();
@@ -381,24 +360,28 @@ export class TaskPageMerge {
   }
 
   /**
-   * One step of the merge: the next task in the page's order, null for one the caller may not
-   * see (looked at and passed over: a page written over turns counts it), undefined when none
-   * is left.
+   * One step of the merge: the page's next task, null for one looked at and passed over (the
+   * caller may not see it, or it is before the offset: a page written over turns counts it),
+   * undefined when the page has no more.
    */
   step(): Task | null | undefined {
+    if (this.taken >= this.end) return undefined;
+    let task: Task;
     if (this.repeats > 0) {
       this.repeats--;
-      return this.repeated;
+      task = this.repeated as Task;
+    } else {
+      const top = this.heads[0];
+      if (top === undefined) return undefined;
+      const { places, visibility } = top;
+      task = top.task;
+      if (top.advance()) siftDown(this.heads, 0, this.first);
+      else popTop(this.heads, this.first);
+      if (!taskVisible(visibility, task) || places === 0) return null;
+      this.repeated = task;
+      this.repeats = places - 1;
     }
-    const top = this.heads[0];
-    if (top === undefined) return undefined;
-    const { task, places, visibility } = top;
-    if (top.advance()) siftDown(this.heads, 0, this.first);
-    else popTop(this.heads, this.first);
-    if (!taskVisible(visibility, task) || places === 0) return null;
-    this.repeated = task;
-    this.repeats = places - 1;
-    return task;
+    return this.taken++ < this.offset ? null : task;
   }
 }
 

@@ -44,7 +44,7 @@ import {
 import { flagsResponse } from '../../lib/info-actors';
 import { consumedQuota, describeQuantities, isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
-import { StateFragments, v1SubscribedEnvelope, type KeptPart, type OfferTail, type WarmTarget } from './state-fragments';
+import { StateFragments, v1SubscribedEnvelope, type KeptPart, type RenderingTail, type WarmTarget } from './state-fragments';
 import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
@@ -2473,15 +2473,15 @@ export class Master extends Actor {
       const warming = this.stateFragments.warm(format, format === 'v1' || format === 'v1-frameworks' ? this.v1Context() : undefined, overBudget);
       while (!(await this.httpTurn(() => timed(() => warming.next().done === true))));
     }
-    let tail: OfferTail | undefined;
+    let tail: RenderingTail | undefined;
     const response = await this.httpTurn(() => timed(() => {
       lastTurn?.();
       // Leadership was checked when the request came; the books are answered only while it holds.
       return this.asLeader(() => {
         stats.renderings++;
         // Offers that changed after the warming, past a bound, are rendered in the turns after
-        // this one, as this turn saw them (`OfferTail`): else this turn renders them all.
-        this.stateFragments.deferOffers();
+        // this one, as this turn saw them (`RenderingTail`): else this turn renders them all.
+        this.stateFragments.armTail();
         let rendered = false;
         try {
           const response = render();

@@ -27,7 +27,7 @@ import { executorVisible, renderResources, renderTask, SEE_ALL, taskVisibility, 
 import { v1Task } from '../../lib/v1/operator';
 import {
   addRoleParts, agentRoleParts, renderAgent, renderAgentSummary, renderExecutor, renderFrameworkHeader, renderFrameworkSummary, renderOffer,
-  renderRecoveredAgents, renderSlave, renderStateHeader, renderSummaryHeader, selectTasks, copiedTasksPage, tasksPageWalk, withFrameworks, type EntryAsItWas, type TaskPageMerge,
+  renderRecoveredAgents, renderSlave, renderStateHeader, renderSummaryHeader, selectTasks, copiedTasksPage, withFrameworks, type EntryAsItWas, type TaskPageMerge,
   type RoleBreakdown, type StateContext, type TasksPage, type TasksQuery,
 } from './http';
 import { STATE_LAST_TURN_OFFERS, STATE_LAST_TURN_TASKS } from './constants';
@@ -674,8 +674,8 @@ export class StateFragments {
   /** Each registered framework's live tasks, in blocks, made when first asked for. */
   private readonly taskBlocks = new WeakMap<FrameworkRecord, TaskBlocks>();
   private readonly textOf = (task: Task, format: TaskFormat): string => this.taskText(task, format);
-  /** Armed by `deferOffers` for the next rendering; that rendering's offers left for later turns. */
-  private tail: OfferTail | 'armed' | undefined;
+  /** Armed by `armTail` for the next rendering; what that rendering left for later turns (offers, a tasks page). */
+  private tail: RenderingTail | 'armed' | undefined;
 
   /**
    * @param lastTurnOffers `STATE_LAST_TURN_OFFERS` (tests: 0 leaves every changed framework's offers to later turns)
@@ -1049,19 +1049,16 @@ export class StateFragments {
 
   /**
    * `/master/tasks` for `context` and the page asked for, as pieces to write in order. Armed
-   * (`deferOffers`), a page (no `task_id`) that may look at more than `lastTurnTasks` tasks
-   * (`tasksPageWalk`) is left to later turns (`fill`): its frameworks' orders copied now, each
+   * (`armTail`), a page (no `task_id`) that may look at more than `lastTurnTasks` tasks
+   * (`copiedTasksPage`) is left to later turns (`fill`): its frameworks' orders copied now, each
    * task as it is now (one that changes before the page reaches it is kept as it was).
    */
   renderTasks(context: StateContext, query: TasksQuery, page: TasksPage): StateParts {
     const parts: StateParts = ['{"tasks":['];
     this.startTail(parts);
     const tail = this.tail;
-    if (tail instanceof OfferTail && query.task_id === undefined && tasksPageWalk(context, query, page) > this.lastTurnTasks) {
-      // The fill writes the tasks after the parts so far, and closes them.
-      tail.deferTasksPage(context, query, page, (task) => this.currentTaskFragment(task).text);
-      return parts;
-    }
+    // Left to later turns, the fill writes the tasks after the parts so far, and closes them.
+    if (tail instanceof RenderingTail && query.task_id === undefined && tail.deferTasksPage(context, query, page, this.lastTurnTasks, (task) => this.currentTaskFragment(task).text)) return parts;
     pushList(parts, selectTasks(context, query, page), (task) => this.taskText(task, 'state'));
     parts.push(']}');
     return parts;
@@ -1348,7 +1345,7 @@ export class StateFragments {
     return text;
   }
 
-  /** An offer's GET_STATE text with its agent as a rendering saw it (`OfferTail`): its kept text if rendered with that agent's info and pid. */
+  /** An offer's GET_STATE text with its agent as a rendering saw it (`RenderingTail`): its kept text if rendered with that agent's info and pid. */
   private v1OfferTextAsSeen(record: OfferRecord, seen: SeenAgent | null): string | undefined {
     if (seen === null) return undefined;
     const v1 = offerTexts(record).v1;
@@ -1360,27 +1357,27 @@ export class StateFragments {
   // ---- offers left to later turns -------------------------------------------------------------------
 
   /** An offer's GET_STATE text in a tail: with its agent as the last turn saw it. */
-  private tailV1OfferText(tail: OfferTail, record: OfferRecord): string | undefined {
+  private tailV1OfferText(tail: RenderingTail, record: OfferRecord): string | undefined {
     const seen = tail.seenAgent(record.offer.agentId);
     if (seen !== undefined) return this.v1OfferTextAsSeen(record, seen);
     return tail.v1Context === undefined ? undefined : this.v1OfferText(tail.v1Context, record);
   }
 
   /**
-   * Arms the next rendering (`render`, `renderFrameworks`, `renderV1State`, `renderV1Part`) to
-   * leave for later turns the offers of frameworks whose pieces are not kept, past
-   * `STATE_LAST_TURN_OFFERS` walked: the master's last turn of a state request. `takeDeferred`
-   * says what it left.
+   * Arms the next rendering (`render`, `renderFrameworks`, `renderV1State`, `renderV1Part`,
+   * `renderTasks`) to leave for later turns (`RenderingTail`) the offers of frameworks whose
+   * pieces are not kept, past `STATE_LAST_TURN_OFFERS` walked, or a large tasks page: the
+   * master's last turn of a state request. `takeDeferred` says what it left.
    */
-  deferOffers(): void {
+  armTail(): void {
     this.tail = 'armed';
   }
 
   /**
-   * What the rendering armed by `deferOffers` left, if anything (disarming it): its parts hold a
+   * What the rendering armed by `armTail` left, if anything (disarming it): its parts hold a
    * placeholder for each framework left until `fill` has run to its end.
    */
-  takeDeferred(): OfferTail | undefined {
+  takeDeferred(): RenderingTail | undefined {
     const tail = this.tail;
     this.tail = undefined;
     if (tail === undefined || tail === 'armed') return undefined;
@@ -1394,7 +1391,7 @@ export class StateFragments {
   private startTail(parts: StateParts, v1Context?: V1Context): void {
     const tail = this.tail;
     if (tail === 'armed') {
-      this.tail = new OfferTail(parts, this.state, v1Context);
+      this.tail = new RenderingTail(parts, this.state, v1Context);
       return;
     }
     // A tail an earlier rendering left and nobody took (`takeDeferred`): this rendering is not
@@ -1406,7 +1403,7 @@ export class StateFragments {
   }
 
   /** The armed rendering's tail, if `framework`'s offers are to be left to it (`changed`: its pieces are not kept); else counts them as walked now. */
-  private deferring(framework: FrameworkRecord, changed: boolean): OfferTail | undefined {
+  private deferring(framework: FrameworkRecord, changed: boolean): RenderingTail | undefined {
     const tail = this.tail;
     if (tail === undefined || tail === 'armed' || !changed) return undefined;
     const offers = framework.offerIds.size;
@@ -1423,7 +1420,7 @@ export class StateFragments {
    * parts when done. Stopped before its end (`return()`), call `tail.abandon()` too: a generator
    * stopped before its first `next()` runs none of its own cleanup.
    */
-  *fill(tail: OfferTail, overBudget: () => boolean = NEVER): Generator<void, void, void> {
+  *fill(tail: RenderingTail, overBudget: () => boolean = NEVER): Generator<void, void, void> {
     let visits = 0;
     let mark = this.counter.rendered;
     const turnDone = (): boolean => {
@@ -1436,19 +1433,16 @@ export class StateFragments {
     try {
       const page = tail.tasksPage;
       if (page !== undefined) {
-        let index = 0;
-        const end = page.offset + page.limit;
         const parts = tail.parts;
-        for (let task = page.merge.step(); task !== undefined && index < end; task = page.merge.step()) {
+        let first = true;
+        for (let task = page.merge.step(); task !== undefined; task = page.merge.step()) {
           if (task !== null) {
-            if (index >= page.offset) {
-              const was = page.asItWas.get(task);
-              const text = was === undefined ? this.taskText(task, 'state') : typeof was === 'string' ? was : this.renderedCopy(was);
-              parts.push(index === page.offset ? text : `,${text}`);
-            }
-            index++;
+            const was = page.asItWas.get(task);
+            const text = was === undefined ? this.taskText(task, 'state') : typeof was === 'string' ? was : this.renderedCopy(was);
+            parts.push(first ? text : `,${text}`);
+            first = false;
           }
-          // A task passed over (the caller may not see it) counts as one looked at too.
+          // A task passed over (hidden, or before the offset) counts as one looked at too.
           if (turnDone()) yield;
         }
         parts.push(']}');
@@ -1481,7 +1475,7 @@ export class StateFragments {
     }
   }
 
-  private pushFramework(parts: StateParts, framework: FrameworkRecord, tasksVisible: TaskVisibility, viewer: StateViewer, tail?: OfferTail): void {
+  private pushFramework(parts: StateParts, framework: FrameworkRecord, tasksVisible: TaskVisibility, viewer: StateViewer, tail?: RenderingTail): void {
     const state = this.state;
     const job = tail?.defer(framework, 'state', this.fragmentsOf(framework).head);
     if (job === undefined) parts.push(this.frameworkHead(framework));
@@ -1694,7 +1688,7 @@ class CompactFields {
   }
 }
 
-/** An agent as a rendering left to later turns saw it (`OfferTail`): what its offers' GET_STATE texts show of it. */
+/** An agent as a rendering left to later turns saw it (`RenderingTail`): what its offers' GET_STATE texts show of it. */
 interface SeenAgent {
   readonly info: unknown;
   readonly pid: unknown;
@@ -1719,11 +1713,9 @@ interface OfferJob {
   offersSlot: number;
 }
 
-/** A `/master/tasks` page left to later turns (`OfferTail.deferTasksPage`). */
+/** A `/master/tasks` page left to later turns (`RenderingTail.deferTasksPage`). */
 interface TasksPageJob {
   readonly merge: TaskPageMerge;
-  readonly offset: number;
-  readonly limit: number;
   /** Each task that changed after the page's turn as it was then: its text, or its fields to render. */
   readonly asItWas: Map<Task, string | Task>;
 }
@@ -1735,7 +1727,7 @@ interface TasksPageJob {
  * about to change (`MasterState.watchOfferAgents`) is remembered as it was. Or a `/master/tasks`
  * page, merged and written in those turns (`deferTasksPage`).
  */
-export class OfferTail {
+export class RenderingTail {
   readonly jobs: OfferJob[] = [];
   /** A `/master/tasks` page left to later turns (`deferTasksPage`), if the rendering is one. */
   tasksPage: TasksPageJob | undefined;
@@ -1757,13 +1749,16 @@ export class OfferTail {
    * whole rendering: `{"tasks":[` before it). A task on the books now that is about to change
    * before the page is done has its order entry's time and places, and its text (`keptText`, if
    * kept) or a shallow copy of its fields, kept as they are first (`MasterState.watchTaskChanges`);
-   * one kept after this turn is on no page of it.
+   * one kept after this turn is on no page of it. False (nothing left) for a page that may look
+   * at no more than `bound` tasks: it is put together at once.
    */
-  deferTasksPage(context: StateContext, query: TasksQuery, page: TasksPage, keptText: (task: Task) => string | undefined): void {
+  deferTasksPage(context: StateContext, query: TasksQuery, page: TasksPage, bound: number, keptText: (task: Task) => string | undefined): boolean {
     const entries = new Map<TaskOrderEntry, EntryAsItWas>();
     const texts = new Map<Task, string | Task>();
-    const keptBefore = this.state.taskOrderSeqs;
-    const { merge, orders } = copiedTasksPage(context, query, page, entries);
+    const keptBefore = this.state.nextTaskOrderSeq;
+    const copied = copiedTasksPage(context, query, page, bound, entries);
+    if (copied === undefined) return false;
+    const { merge, orders } = copied;
     this.unwatchTasks = this.state.watchTaskChanges((task, entry) => {
       // Only what the page copied: kept before its turn, in one of its frameworks' orders.
       if (entry === undefined || entry.seq >= keptBefore || !orders.has(entry.order) || entries.has(entry)) return;
@@ -1773,7 +1768,8 @@ export class OfferTail {
       // 100k tasks 307 → 1,337 ms (review).
       if (!texts.has(task)) texts.set(task, keptText(task) ?? { ...task });
     });
-    this.tasksPage = { merge, offset: page.offset, limit: page.limit, asItWas: texts };
+    this.tasksPage = { merge, asItWas: texts };
+    return true;
   }
 
   /** Leaves `framework`'s offers (and its head, unless `keptHead`) to later turns; the caller puts the job's slots in the parts. */

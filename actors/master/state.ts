@@ -412,7 +412,7 @@ export class MasterState {
    * Calls `watcher` with a task about to change (its state, statuses or the update forwarded
    * about it; its order entry's time or places), before it does, with its order entry if one
    * holds it, until the returned function is called: a `/master/tasks` page put together over
-   * turns keeps such a task's text and place as they were (`OfferTail.deferTasksPage`).
+   * turns keeps such a task's text and place as they were (`RenderingTail.deferTasksPage`).
    */
   watchTaskChanges(watcher: TaskWatcher): () => void {
     this.taskWatchers.add(watcher);
@@ -428,7 +428,7 @@ export class MasterState {
   }
 
   /** The `TaskOrderEntry.seq` the next task kept gets: every task kept so far has a lower one. */
-  get taskOrderSeqs(): number {
+  get nextTaskOrderSeq(): number {
     return this.nextTaskSeq;
   }
 

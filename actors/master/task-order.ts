@@ -44,8 +44,8 @@ export function orderTime(task: Task): number {
   return first === undefined ? Number.NEGATIVE_INFINITY : first.timestamp ?? 0;
 }
 
-/** Whether entry `a` comes before `b` in ascending order. */
-export function entryBefore(a: TaskOrderEntry, b: TaskOrderEntry): boolean {
+/** Whether entry `a` comes before `b` in ascending order (of time, then seq: an entry, or a page's head of one). */
+export function entryBefore(a: { readonly time: number; readonly seq: number }, b: { readonly time: number; readonly seq: number }): boolean {
   return a.time !== b.time ? a.time < b.time : a.seq < b.seq;
 }
 
@@ -137,6 +137,14 @@ export class TaskOrder {
       const chunk = chunks[index] as TaskOrderEntry[];
       for (let at = chunk.length - 1; at >= 0; at--) yield chunk[at] as TaskOrderEntry;
     }
+  }
+
+  /**
+   * Its chunks themselves, in ascending order: to read within the caller's turn only (they
+   * change with the order), as a page put together in one turn does.
+   */
+  chunkLists(): readonly (readonly TaskOrderEntry[])[] {
+    return this.chunks;
   }
 
   /**

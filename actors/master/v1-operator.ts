@@ -15,6 +15,7 @@
  * master's own paths (the `OperatorPort`), the same ones `/master/weights`, `/master/quota` and
  * `/master/teardown` take.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { boundedText } from '../../lib/protocol/plain';
 import { badRequest, notAcceptable, v1Answer as answer, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import type { Timer } from '../../lib/actor';
@@ -79,7 +80,8 @@ export interface OperatorPort {
    * SUBSCRIBED with the state `caller` may view (and `heartbeatIntervalSeconds`), rendered as
    * GET_STATE is, in turns: `joined` is called in the turn the state is of (from then on the
    * subscriber hears every event), and the answer's body is then the event's JSON (`TextParts`),
-   * complete once the promise settles. Not shared: each subscriber is told its own turn.
+   * complete once the promise settles. Shared by the streams of one principal subscribing
+   * before that turn: each is told it (`joined`) in that turn.
    */
   subscribedState(caller: HttpCaller, heartbeatIntervalSeconds: number, joined: () => void): Promise<HttpResponse>;
   /** GET_ROLES' answer for `caller`, from the roles' breakdowns `/master/roles` keeps (brought up to date in turns). */
@@ -477,10 +479,5 @@ const MAX_QUOTED_PATH_CHARS = 256;
 
 function boundedPath(path: string): string {
   return boundedText(path, MAX_QUOTED_PATH_CHARS);
-}
-
-/** Resolves at the next turn of the event loop (after what is waiting for it, a mailbox's turn included). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 

@@ -706,7 +706,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     expectFresh(fragments, context(), 'slaves');
   });
 
-  it('renders nothing into a tail an earlier armed rendering left untaken (deferOffers without takeDeferred): the next rendering is whole', () => {
+  it('renders nothing into a tail an earlier armed rendering left untaken (armTail without takeDeferred): the next rendering is whole', () => {
     const { state, context, addAgent } = newBooks();
     const framework = newFrameworkRecord({ id: 'M-0000', name: 'fw', user: 'u', roles: ['*'] }, UPID.parse('scheduler@10.0.1.1:6000'), 1_000);
     state.addFramework(framework);
@@ -717,7 +717,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     };
     addOffer(0);
     const fragments = new StateFragments(state, 0);
-    fragments.deferOffers();
+    fragments.armTail();
     fragments.render(context()); // its tail is never taken
     addOffer(1); // the framework changed: a rendering that still deferred would leave its placeholders empty
     expectFresh(fragments, context(), 'state');

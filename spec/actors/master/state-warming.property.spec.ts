@@ -21,7 +21,7 @@ import {
 } from '../../../actors/master/state';
 import { renderFrameworks, renderState, renderStateSummary, renderSlaves, renderTasks, type TasksPage, type TasksQuery } from '../../../actors/master/http';
 import { v1Events, v1GetTasks, v1GetState, v1GetFrameworks, v1GetExecutors, v1GetAgents, type V1Context } from '../../../actors/master/v1-operator-json';
-import { StateFragments, v1SubscribedEnvelope, type OfferTail, type WarmTarget } from '../../../actors/master/state-fragments';
+import { StateFragments, v1SubscribedEnvelope, type RenderingTail, type WarmTarget } from '../../../actors/master/state-fragments';
 import { defaultMasterFlags } from '../../../actors/master/flags';
 import { firstDifference } from '../../support/text-difference';
 import { addCpusOffer, deleteOfferAt } from './harness';
@@ -63,7 +63,7 @@ interface PendingTail {
   readonly label: string;
   readonly parts: string[];
   readonly expected: string;
-  readonly tail: OfferTail;
+  readonly tail: RenderingTail;
   readonly fill: Generator<void, void, void>;
 }
 
@@ -94,7 +94,7 @@ type Step =
 
 const n = (max: number): fc.Arbitrary<number> => fc.nat({ max });
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  // A last turn leaving changed frameworks' offers to later turns (`deferOffers`), stepped between the books' changes.
+  // A last turn leaving changed frameworks' offers to later turns (`armTail`), stepped between the books' changes.
   { weight: 1, arbitrary: fc.record({ k: fc.constant('tailStart' as const), v: n(VIEWERS.length - 1), which: n(TAIL_RENDERINGS.length - 1) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('tailStep' as const), g: fc.nat(), n: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('tailAbandon' as const), g: fc.nat() }) },
@@ -124,7 +124,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 
 class Books {
   readonly state = new MasterState({ maxCompletedFrameworks: 2, maxCompletedTasksPerFramework: 3, maxUnreachableTasksPerFramework: 3 });
-  // 0, 0: a last turn armed by `deferOffers` leaves every changed framework's offers, and every tasks page, to later turns.
+  // 0, 0: a last turn armed by `armTail` leaves every changed framework's offers, and every tasks page, to later turns.
   readonly fragments = new StateFragments(this.state, 0, 0);
   readonly tasks: TrackedTask[] = [];
   tails: PendingTail[] = [];
@@ -329,7 +329,7 @@ function apply(books: Books, s: Step): void {
       const rendering = TAIL_RENDERINGS[s.which] as (typeof TAIL_RENDERINGS)[number];
       const c = books.ctx(VIEWERS[s.v] as StateViewer);
       const expected = JSON.stringify(rendering.fresh(c));
-      books.fragments.deferOffers();
+      books.fragments.armTail();
       const parts = rendering.render(books.fragments, c);
       const tail = books.fragments.takeDeferred();
       const label = `${rendering.name} (viewer ${s.v}) finished in later turns`;
@@ -453,11 +453,11 @@ describe('master: the state endpoints\' texts with warmings between the books\' 
     for (let index = 0; index < 5; index++) add(`seen-${index}`, 'u0');
     // A page of at most 100 tasks is put together in its own turn, unless it may pass over more than that.
     const fragments = new StateFragments(books.state, 0, 100);
-    const started: Array<{ parts: string[]; expected: string; tail: OfferTail }> = [];
+    const started: Array<{ parts: string[]; expected: string; tail: RenderingTail }> = [];
     for (const page of [{ limit: 3, offset: 0, ascending: true }, { limit: 3, offset: 1, ascending: false }, { limit: Number.MAX_SAFE_INTEGER, offset: 0, ascending: true }]) {
       const c = books.ctx(page.limit === 3 ? hideU1Tasks : SEE_ALL);
       const expected = JSON.stringify(renderTasks(c, {}, page));
-      fragments.deferOffers();
+      fragments.armTail();
       const parts = fragments.renderTasks(c, {}, page);
       const tail = fragments.takeDeferred();
       if (tail === undefined) throw new Error(`${JSON.stringify(page)}: put together in its own turn`);
@@ -484,7 +484,7 @@ describe('master: the state endpoints\' texts with warmings between the books\' 
     const c = books.ctx(SEE_ALL);
     const page = { limit: Number.MAX_SAFE_INTEGER, offset: 0, ascending: true };
     const expected = JSON.stringify(renderTasks(c, {}, page));
-    books.fragments.deferOffers();
+    books.fragments.armTail();
     const parts = books.fragments.renderTasks(c, {}, page);
     const tail = books.fragments.takeDeferred();
     if (tail === undefined) throw new Error('put together in its own turn');
