@@ -20,7 +20,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { median } from './scale';
+import { median } from './figures';
 import { countFlag, refuseUnknownFlags, THROUGHPUT_DEFAULTS } from './throughput';
 
 /** Rounds run when `--rounds` is not given. */

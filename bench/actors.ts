@@ -11,6 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Actor, UPID } from '../lib/actor';
 import { ActorHost } from '../lib/process';
+import { ascending, median, percentile } from './figures';
 import { createLogger } from '../lib/logging';
 import { decodeFrame, decodeFrameEach, encodeEnvelope, type WireEnvelope } from '../lib/process/codec';
 
@@ -111,8 +112,8 @@ async function roundTrips(host: ActorHost, sink: UPID): Promise<{ p50: number; p
     await pinger.ping(i);
     if (i >= WARMUP_PING_PONGS) rtts.push(Number(process.hrtime.bigint() - start) / 1000);
   }
-  rtts.sort((a, b) => a - b);
-  return { p50: percentile(rtts, 0.5), p99: percentile(rtts, 0.99) };
+  const sorted = ascending(rtts);
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
 }
 
 /** The raw ceiling: same envelopes, same per-message encode + same-tick coalescing, no actors. */
@@ -156,13 +157,6 @@ async function raw(address: string): Promise<number> {
   return REMOTE_MESSAGES / (ms / 1000);
 }
 
-function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 0.5);
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-}
 
 // ---- the child process: an actor host with a sink, and a raw ws + msgpackr sink ---------------
 

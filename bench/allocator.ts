@@ -11,6 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Resources } from '../lib/resources';
+import { median } from './figures';
 import { HierarchicalAllocatorCore, MAX_REFUSE_SECONDS, createSeededRandom, type Allocation } from '../actors/allocator';
 
 /** Agent counts measured (Mesos' benchmark uses the same scale). */
@@ -45,11 +46,6 @@ function usedPorts(): Resources {
   const ranges = Array.from({ length: 16 }, (_, index) => ({ begin: 31_000 + index * 2, end: 31_000 + index * 2 }));
   ranges[15] = { begin: ranges[15].begin, end: 32_000 };
   return Resources.ranges('ports', ranges);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function round(value: number): number {

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Resources } from '../lib/resources';
+import { ascending, percentile } from './figures';
 import { isTerminalState, type Offer, type TaskInfo, type TaskStatus } from '../lib/protocol';
 import { fitInto } from '../actors/framework/offers';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
@@ -123,7 +124,7 @@ export async function run(master: string, name: string, total: number, window: n
   host.spawn(launcher);
   await launcher.done;
   const seconds = Number(launcher.lastFinishedNs - launcher.firstAcceptNs) / 1e9;
-  const running = [...launcher.runningAfterMs].sort((a, b) => a - b);
+  const running = ascending(launcher.runningAfterMs);
   if (launcher.failures.length > 0) console.log(`${name} failures: ${launcher.failures.slice(0, 5).join('; ')}`);
   launcher.stop();
   await host.stop();
@@ -133,11 +134,6 @@ export async function run(master: string, name: string, total: number, window: n
     running_p99_ms: Number(percentile(running, 0.99).toFixed(1)),
     failed: launcher.failures.length,
   };
-}
-
-/** The `q` quantile of `sorted` (ascending). */
-export function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 /** Starts `mesos-local` with one agent of `AGENT_RESOURCES` in `workDir`; resolves with its master's address. */

@@ -12,6 +12,7 @@ import { NATIVE_COMMAND_EXECUTOR_PATH, TYPESCRIPT_COMMAND_EXECUTOR_PATH, type Ag
 import { Cgroups, detectCgroups } from '../actors/agent/cgroups';
 import { chooseIsolator } from '../actors/agent/isolator';
 import { captureLogger } from '../lib/logging';
+import { percentile } from './figures';
 import { RealCluster } from '../spec/actors/agent/real-master';
 import { eventually } from '../spec/support/runtime';
 
@@ -43,10 +44,6 @@ async function measure(path: string, tasks: number, flags: Partial<AgentFlags> =
     await cluster.stop();
   }
   return latencies.sort((a, b) => a - b);
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? NaN;
 }
 
 /** `tasks` `true` tasks, `THROUGHPUT_IN_FLIGHT` at a time, until all have finished: tasks per second. */

@@ -10,7 +10,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BENCH_USER, DEFAULT_TASKS, DEFAULT_WINDOW, numberFlag, percentile, run, startLocalCluster, type RunFigures } from './cluster';
+import { BENCH_USER, DEFAULT_TASKS, DEFAULT_WINDOW, numberFlag, run, startLocalCluster, type RunFigures } from './cluster';
+import { ascending, percentile } from './figures';
 import { v1Call, V1Subscription, type V1Event } from '../spec/support/v1-client';
 
 /** What each task asks for (as bench:cluster's). */
@@ -101,7 +102,7 @@ async function runHttp(master: string, total: number, window: number): Promise<R
   stream.close();
   if (failures.length > 0) console.log(`http failures: ${failures.slice(0, 5).join('; ')}`);
   const seconds = Number(lastFinishedNs - firstAcceptNs) / 1e9;
-  const running = runningAfterMs.sort((a, b) => a - b);
+  const running = ascending(runningAfterMs);
   return {
     tasks_per_s: Number((total / seconds).toFixed(1)),
     running_p50_ms: Number(percentile(running, 0.5).toFixed(1)),

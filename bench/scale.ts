@@ -66,6 +66,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
 import type { HttpRequest } from '../lib/process/http';
+import { median } from './figures';
 import { heapUsedAfterCollection, settleAfterCollection } from './heap';
 import {
   agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, serveSubscribe, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster,
@@ -195,11 +196,6 @@ function round(value: number, digits = 1): number {
 }
 
 /** The median of `values` (the upper of the two middle ones for an even count); NaN for none. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-}
-
 function seconds(wallMs: number): string {
   return (wallMs / 1000).toFixed(1);
 }
