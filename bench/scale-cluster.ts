@@ -377,6 +377,9 @@ export const V1_SUBSCRIBE_REQUEST: HttpRequest = {
   method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"SUBSCRIBE"}'), remoteAddress: '127.0.0.1',
 };
 
+/** One SUBSCRIBE served (`serveSubscribe`): its turns as `StateServed` counts them, until SUBSCRIBED was rendered. */
+export type SubscribeServed = Pick<StateServed, 'blockMs' | 'gcInBlockMs' | 'cpuInBlockMs' | 'turns' | 'longestTurn' | 'renderedInLongest' | 'settledMs'>;
+
 /** Wall ms `serveSubscribe` waits for SUBSCRIBED's rendering to end, and how often it looks (ms). */
 const SUBSCRIBE_RENDERING_BUDGET_MS = 120_000;
 const SUBSCRIBE_RENDERING_POLL_MS = 5;
@@ -386,9 +389,10 @@ const SUBSCRIBE_RENDERING_POLL_MS = 5;
  * mailbox, times the route's own turn and every turn of the rendering of SUBSCRIBED's state,
  * waits for that rendering to end, then closes the stream as a client going away does.
  */
-export async function serveSubscribe(cluster: ScaleCluster): Promise<{ blockMs: number; turns: number; longestTurn: number; renderedInLongest: number; settledMs: number }> {
+export async function serveSubscribe(cluster: ScaleCluster): Promise<SubscribeServed> {
   const master = cluster.master.master;
   await dispatch(master, (actor) => actor.renderingFigures());
+  const collections = new GcPauses();
   const timed = await callRoute(cluster, V1_SUBSCRIBE_REQUEST);
   const response: HttpResponse = await timed.result;
   if (response.status !== 200 || response.stream === undefined) throw new Error(`SUBSCRIBE answered ${response.status}`);
@@ -399,10 +403,13 @@ export async function serveSubscribe(cluster: ScaleCluster): Promise<{ blockMs: 
   const settledMs = performance.now() - timed.start;
   const figures = await dispatch(master, (actor) => actor.renderingFigures());
   response.stream.closedByPeer();
+  const pauses = await collections.stop();
   const firstRunLongest = figures.longestTurnMs < timed.blockMs;
+  const [from, to] = firstRunLongest ? [timed.start, timed.start + timed.blockMs] : [figures.longestTurnAt, figures.longestTurnAt + figures.longestTurnMs];
   return {
     blockMs: Math.max(timed.blockMs, figures.longestTurnMs), turns: figures.turns + 1, settledMs,
     longestTurn: firstRunLongest ? 0 : figures.longestTurnIndex, renderedInLongest: firstRunLongest ? 0 : figures.longestTurnRendered,
+    gcInBlockMs: pauseMsWithin(pauses, from, to), cpuInBlockMs: firstRunLongest ? timed.cpuMs : figures.longestTurnCpuMs,
   };
 }
 

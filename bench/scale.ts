@@ -247,7 +247,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   // An operator event stream opened then: its SUBSCRIBED carries the same state (it was made in
   // one turn until 2026-12-06: ~280 ms at 10k agents, the bench did not measure it).
   const subscribed = await serveSubscribe(cluster);
-  progress(`SUBSCRIBE with ${heldOffers(cluster)} offers held: longest turn ${round(subscribed.blockMs)} ms of ${subscribed.turns} (${longestTurnText(subscribed)}), SUBSCRIBED rendered after ${round(subscribed.settledMs)} ms`);
+  progress(`SUBSCRIBE with ${heldOffers(cluster)} offers held: longest turn ${round(subscribed.blockMs)} ms of ${subscribed.turns} (${longestTurnText(subscribed)}; ${round(subscribed.gcInBlockMs)} ms of it collecting garbage; the process used ${round(subscribed.cpuInBlockMs)} ms of CPU in it), SUBSCRIBED rendered after ${round(subscribed.settledMs)} ms`);
   row('v1_subscribe_block_ms', round(subscribed.blockMs));
 
   // The same while the frameworks decline every offer (a quarter of the way through the answer
