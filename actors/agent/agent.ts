@@ -735,9 +735,22 @@ export class Agent extends Actor {
       // at the master while it runs here (seed 717).
       const key = `${frameworkId}/${executorId}`;
       if (this.reportedNotRunning.has(key)) continue;
-      this.reportedNotRunning.add(key);
-      if (this.agentId !== undefined) this.sendToMaster(ExitedExecutor, { agentId: this.agentId, frameworkId, executorId, status: waitStatus({ code: null, signal: null }) });
+      this.reportExecutorExited(frameworkId, executorId, { code: null, signal: null });
     }
+  }
+
+  /**
+   * Tells the master an executor is gone (ExitedExecutor), and remembers it was told while this
+   * agent is registered (`reportedNotRunning`): a re-registration's answer the master made before
+   * the report reached it still counts the executor, and a second report could reach the master
+   * after the framework launched the executor anew here, ending the new one in its books while it
+   * runs (chaos seed 1400014). A report made while the master is lost may be lost with it, so it
+   * is not remembered: the re-registration's answer has it made again.
+   */
+  private reportExecutorExited(frameworkId: string, executorId: string, exit: ExecutorExit): void {
+    if (this.agentId === undefined) return;
+    this.sendToMaster(ExitedExecutor, { agentId: this.agentId, frameworkId, executorId, status: waitStatus(exit) });
+    if (this.phase === 'RUNNING') this.reportedNotRunning.add(`${frameworkId}/${executorId}`);
   }
 
   private ping(from: UPID, message: BodyOf<typeof Ping>): void {
@@ -1056,9 +1069,9 @@ export class Agent extends Actor {
     // The master counts an executor that does not run here: it is told, unless it was told already
     // (a completed run here means its ExitedExecutor went out; a second one could cross a new launch).
     const neverRan = existing === undefined && !framework.completedExecutors.some((completed) => completed.id === executorId);
-    if ((neverRan || existing?.phase === 'TERMINATED') && this.agentId !== undefined) {
+    if (neverRan || existing?.phase === 'TERMINATED') {
       // Always: this RunTask shows the master counts the executor now, whatever was reported before (seed 563).
-      this.sendToMaster(ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId, status: waitStatus({ code: null, signal: null }) });
+      this.reportExecutorExited(framework.id, executorId, { code: null, signal: null });
     } else if (existing !== undefined) {
       this.shutdownExecutor(framework, existing);
     }
@@ -1554,9 +1567,7 @@ export class Agent extends Actor {
     if (framework.phase !== 'TERMINATING') {
       for (const taskId of executor.liveTaskIds()) this.agentUpdate(framework.id, executor.id, taskId, verdict);
     }
-    if (this.agentId !== undefined && this.phase !== 'RECOVERING') {
-      this.sendToMaster(ExitedExecutor, { agentId: this.agentId, frameworkId: framework.id, executorId: executor.id, status: waitStatus(exit) });
-    }
+    if (this.phase !== 'RECOVERING') this.reportExecutorExited(framework.id, executor.id, exit);
     this.checkpoint(framework, { t: 'executorEnded', frameworkId: framework.id, executorId: executor.id, runId: executor.runId });
     if (executor.reconnecting) {
       executor.reconnecting = false;

@@ -106,6 +106,45 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
       expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E5']);
     });
 
+    it('does not report an executor whose exit it told the master since re-registering, when a retried re-registration\'s answer still counts it (chaos seed 1400014)', async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      const executor = { executorId: 'E1', command: { value: 'x' } };
+      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor });
+      await harness.clock.settle();
+      breakMasterLink();
+      await harness.clock.advance(3_000);
+      // The answer to the first ReregisterAgent: E1 runs, as the master counts.
+      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'E1' }] });
+      await harness.clock.settle();
+      // E1 ends (its task killed), and the agent tells the master so.
+      harness.launcher.run('E1').exit({ code: 0, signal: null });
+      await harness.clock.settle();
+      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E1']);
+      // The answer to a retried ReregisterAgent, made before that ExitedExecutor reached the master: it still counts E1.
+      // A second report could reach the master after the framework launched E1 anew, and end the new E1 in its books.
+      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'E1' }] });
+      await harness.clock.settle();
+      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E1']);
+    });
+
+    it('reports an executor whose exit went out while it had lost its master, when the re-registration\'s answer counts it', async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      const executor = { executorId: 'E1', command: { value: 'x' } };
+      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor });
+      await harness.clock.settle();
+      breakMasterLink();
+      await harness.clock.advance(3_000);
+      // E1 ends before the agent is re-registered: what it sent then may never have reached a master.
+      harness.launcher.run('E1').exit({ code: 0, signal: null });
+      await harness.clock.settle();
+      const before = harness.master.bodies<{ executorId: string }>('ExitedExecutor').length;
+      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'E1' }] });
+      await harness.clock.settle();
+      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').slice(before).map((body) => body.executorId)).to.deep.equal(['E1']);
+    });
+
     it('tells the master an executor it expects to run is not here (RunTask without launchExecutor, none running)', async () => {
       harness = new AgentHarness();
       await harness.register();
