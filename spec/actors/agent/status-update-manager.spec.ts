@@ -125,6 +125,28 @@ describe('TaskStatusUpdateManager', () => {
     expect(manager.streamCount).to.equal(1);
   });
 
+  it('keeps what is pending in order across acknowledgements and updates taken between them, at the per-task limit too', () => {
+    const small = new TaskStatusUpdateManager({ forward: (u) => sent.push({ at: timers.now, uuid: u.uuid }), startTimer: timers.start, now: () => timers.now, maxPendingPerTask: 3 });
+    for (const uuid of ['a', 'b', 'c']) small.update(update('T1', 'TASK_RUNNING', uuid));
+    expect(small.update(update('T1', 'TASK_RUNNING', 'd'))).to.equal('refused');
+    expect(small.acknowledgement('F1', 'T1', 'a')).to.deep.include({ kind: 'acknowledged', terminated: false });
+    expect(small.pending('F1', 'T1').map((pending) => pending.uuid)).to.deep.equal(['b', 'c']);
+    expect(small.update(update('T1', 'TASK_RUNNING', 'd'))).to.equal('accepted');
+    expect(small.update(update('T1', 'TASK_RUNNING', 'e'))).to.equal('refused');
+    expect(small.update(update('T1', 'TASK_RUNNING', 'c'))).to.equal('duplicate');
+    expect(small.update(update('T1', 'TASK_RUNNING', 'a'))).to.equal('duplicate');
+    expect(small.acknowledgement('F1', 'T1', 'c')).to.deep.equal({ kind: 'unexpected', expectedUuid: 'b' });
+    expect(small.acknowledgement('F1', 'T1', 'b')).to.deep.include({ kind: 'acknowledged', terminated: false });
+    expect(small.pending('F1', 'T1').map((pending) => pending.uuid)).to.deep.equal(['c', 'd']);
+    expect(small.acknowledgement('F1', 'T1', 'c')).to.deep.include({ kind: 'acknowledged', terminated: false });
+    expect(small.acknowledgement('F1', 'T1', 'd')).to.deep.include({ kind: 'acknowledged', terminated: false });
+    expect(small.pending('F1', 'T1')).to.deep.equal([]);
+    expect(small.allPending()).to.deep.equal([]);
+    expect(small.update(update('T1', 'TASK_FINISHED', 'f'))).to.equal('accepted');
+    expect(small.pending('F1', 'T1').map((pending) => pending.uuid)).to.deep.equal(['f']);
+    expect(sent.map((entry) => entry.uuid)).to.deep.equal(['a', 'b', 'c', 'd', 'f']);
+  });
+
   it('ignores duplicates, unexpected and unknown acknowledgements', () => {
     manager.update(update('T1', 'TASK_RUNNING', 'a'));
     expect(manager.update(update('T1', 'TASK_RUNNING', 'a'))).to.equal('duplicate');
