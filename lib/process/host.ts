@@ -177,6 +177,12 @@ export class ActorHost {
   readonly incarnation: string;
   private addressText: string;
   /**
+   * `addressText` split into the host and port every spawned actor's UPID is made of: split once
+   * per address, not per spawn (each split's host text was a string more every actor kept, and a
+   * simulation spawns an executor actor per task).
+   */
+  private spawnAddress: { readonly text: string; readonly host: string; readonly port: number } | undefined;
+  /**
    * Host parts that name this machine (see addresses.ts), once listening: an envelope to any of
    * them at our port is ours. Undefined for a host that does not listen (simulated hosts are
    * told apart by their exact addresses).
@@ -375,8 +381,12 @@ export class ActorHost {
     if (this.stopping) throw new Error(`host ${this.address} is stopping`);
     this.claimSharedRoutes(actor);
     runtime.host = this;
-    const { host, port } = splitHostPort(this.address);
-    runtime.pid = new UPID(actor.id, host, port);
+    let address = this.spawnAddress;
+    if (address?.text !== this.addressText) {
+      const { host, port } = splitHostPort(this.addressText);
+      this.spawnAddress = address = { text: this.addressText, host, port };
+    }
+    runtime.pid = new UPID(actor.id, address.host, address.port);
     runtime.state = 'running';
     this.actors.set(actor.id, actor);
     this.enqueue(actor, Tag.Initialize, undefined, undefined, undefined);
