@@ -2112,8 +2112,8 @@ class AgentUpdateHooks implements StatusUpdateManagerOptions {
     this.agent['forward'](update);
   }
 
-  startTimer(delayMs: number, callback: () => void): Timer {
-    return this.agent['delay'](delayMs, callback);
+  startTimer<A>(delayMs: number, callback: (arg: A) => void, arg: A): Timer {
+    return this.agent['delayWith'](delayMs, callback, arg);
   }
 
   now(): number {

@@ -10,7 +10,7 @@
  * @example
  *   const manager = new TaskStatusUpdateManager({
  *     forward: (update) => this.send(master, StatusUpdateMessage, { update, pid: this.self().toString() }),
- *     startTimer: (delayMs, callback) => this.delay(delayMs, callback),
+ *     startTimer: (delayMs, callback, arg) => this.delayWith(delayMs, callback, arg),
  *     now: () => this.clock.now(),
  *   });
  *   manager.update(update);                                   // 'accepted': sent now, retried until...
@@ -33,8 +33,12 @@ export interface ManagerTimer {
 export interface StatusUpdateManagerOptions {
   /** Sends an update towards the master (called for first sends and for retries). */
   forward(update: StatusUpdate): void;
-  /** Runs `callback` after `delayMs` (the agent passes its `delay`, so retries run in its mailbox). */
-  startTimer(delayMs: number, callback: () => void): ManagerTimer;
+  /**
+   * Calls `callback` with `arg` after `delayMs` (the agent passes its `delayWith`, so retries run
+   * in its mailbox). A callback and its argument, not a closure: a stream's timer made a closure
+   * and its scope per task (~100 bytes, promoted at 100k agents).
+   */
+  startTimer<A>(delayMs: number, callback: (arg: A) => void, arg: A): ManagerTimer;
   /** The time (ms) on the clock `startTimer` runs on. */
   now(): number;
   logger?: Logger;
@@ -72,6 +76,9 @@ class TaskStream {
    */
   private updates: ReadonlyArray<StatusUpdate | undefined> = NO_UPDATES;
   private start = 0;
+
+  /** @param manager the manager whose stream it is (what its timer calls back). */
+  constructor(readonly manager: TaskStatusUpdateManager) {}
 
   /** How many updates are pending. */
   get pendingCount(): number {
@@ -336,7 +343,12 @@ export class TaskStatusUpdateManager {
 
   private startTimer(stream: TaskStream, delayMs: number): void {
     stream.timerAtMs = this.options.now() + delayMs;
-    stream.timer = this.options.startTimer(delayMs, () => this.retryDue(stream));
+    stream.timer = this.options.startTimer(delayMs, TaskStatusUpdateManager.streamTimerFired, stream);
+  }
+
+  /** A stream's timer fired (what `startTimer` calls back, with the stream). */
+  private static streamTimerFired(stream: TaskStream): void {
+    stream.manager.retryDue(stream);
   }
 
   /** The stream's timer fired: the head in flight goes again if its time has come, else the timer waits for the rest. */
@@ -365,7 +377,7 @@ export class TaskStatusUpdateManager {
       this.streams.set(frameworkId, (tasks = new SmallMap()));
     }
     let stream = tasks.get(taskId);
-    if (stream === undefined && create) tasks.set(taskId, (stream = new TaskStream()));
+    if (stream === undefined && create) tasks.set(taskId, (stream = new TaskStream(this)));
     return stream;
   }
 

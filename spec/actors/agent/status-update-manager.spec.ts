@@ -8,8 +8,8 @@ class ManualTimers {
   now = 0;
   private timers: Array<{ at: number; callback: () => void; cancelled: boolean }> = [];
 
-  start = (delayMs: number, callback: () => void): { cancel(): void } => {
-    const timer = { at: this.now + delayMs, callback, cancelled: false };
+  start = <A>(delayMs: number, callback: (arg: A) => void, arg: A): { cancel(): void } => {
+    const timer = { at: this.now + delayMs, callback: () => callback(arg), cancelled: false };
     this.timers.push(timer);
     return { cancel: () => { timer.cancelled = true; } };
   };
@@ -63,12 +63,12 @@ describe('TaskStatusUpdateManager', () => {
     let live = 0;
     const counted = new TaskStatusUpdateManager({
       forward: (u) => sent.push({ at: timers.now, uuid: u.uuid }),
-      startTimer: (delayMs, callback) => {
+      startTimer: (delayMs, callback, arg) => {
         started++;
         live++;
         let done = false;
         const end = (): void => { if (!done) live--; done = true; };
-        const timer = timers.start(delayMs, () => { end(); callback(); });
+        const timer = timers.start(delayMs, () => { end(); callback(arg); }, undefined);
         return { cancel: () => { end(); timer.cancel(); } };
       },
       now: () => timers.now,
