@@ -90,10 +90,13 @@ class TaskStream {
     return this.updates[this.start];
   }
 
-  /** The pending updates, oldest first (a copy once one was acknowledged). */
+  /**
+   * The pending updates, oldest first: always a copy. The stream's own list changes in place as
+   * updates are acknowledged (`dropFirst`), so a caller keeping it (or a message carrying it,
+   * which the host would freeze) would see it change, or make the next acknowledgement throw.
+   */
   get pending(): readonly StatusUpdate[] {
-    const pending = this.start === 0 ? this.updates : this.updates.slice(this.start);
-    return pending as readonly StatusUpdate[];
+    return this.updates.slice(this.start) as readonly StatusUpdate[];
   }
 
   /** Takes `update` as the newest pending one. */
@@ -386,7 +389,7 @@ export class TaskStatusUpdateManager {
     const stream = tasks?.get(taskId);
     if (stream !== undefined) {
       stopTimer(stream);
-      this.weigh(frameworkId, stream.pending, -1);
+      if (stream.pendingCount > 0) this.weigh(frameworkId, stream.pending, -1);
     }
     tasks?.delete(taskId);
     if (tasks?.size === 0) this.streams.delete(frameworkId);

@@ -128,9 +128,11 @@ describe('TaskStatusUpdateManager', () => {
   it('keeps what is pending in order across acknowledgements and updates taken between them, at the per-task limit too', () => {
     const small = new TaskStatusUpdateManager({ forward: (u) => sent.push({ at: timers.now, uuid: u.uuid }), startTimer: timers.start, now: () => timers.now, maxPendingPerTask: 3 });
     for (const uuid of ['a', 'b', 'c']) small.update(update('T1', 'TASK_RUNNING', uuid));
+    const given = small.pending('F1', 'T1');
     expect(small.update(update('T1', 'TASK_RUNNING', 'd'))).to.equal('refused');
     expect(small.acknowledgement('F1', 'T1', 'a')).to.deep.include({ kind: 'acknowledged', terminated: false });
-    expect(small.pending('F1', 'T1').map((pending) => pending.uuid)).to.deep.equal(['b', 'c']);
+    const kept = small.pending('F1', 'T1');
+    expect(kept.map((pending) => pending.uuid)).to.deep.equal(['b', 'c']);
     expect(small.update(update('T1', 'TASK_RUNNING', 'd'))).to.equal('accepted');
     expect(small.update(update('T1', 'TASK_RUNNING', 'e'))).to.equal('refused');
     expect(small.update(update('T1', 'TASK_RUNNING', 'c'))).to.equal('duplicate');
@@ -138,6 +140,9 @@ describe('TaskStatusUpdateManager', () => {
     expect(small.acknowledgement('F1', 'T1', 'c')).to.deep.equal({ kind: 'unexpected', expectedUuid: 'b' });
     expect(small.acknowledgement('F1', 'T1', 'b')).to.deep.include({ kind: 'acknowledged', terminated: false });
     expect(small.pending('F1', 'T1').map((pending) => pending.uuid)).to.deep.equal(['c', 'd']);
+    // What a caller was given earlier is its own: acknowledgements since did not change it.
+    expect(kept.map((pending) => pending.uuid)).to.deep.equal(['b', 'c']);
+    expect(given.map((pending) => pending.uuid)).to.deep.equal(['a', 'b', 'c']);
     expect(small.acknowledgement('F1', 'T1', 'c')).to.deep.include({ kind: 'acknowledged', terminated: false });
     expect(small.acknowledgement('F1', 'T1', 'd')).to.deep.include({ kind: 'acknowledged', terminated: false });
     expect(small.pending('F1', 'T1')).to.deep.equal([]);
