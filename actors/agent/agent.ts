@@ -36,7 +36,7 @@ import type { ContainerLimits } from './isolator';
 import { serveAgentOperatorCall, type AgentFilesReader, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
 import { nativeChecksRefusal } from './native-checks';
-import { executorDirectoryIn, executorDirectoryOfRun, executorRunDirectoryIn, frameworkDirectoryIn, frameworksDirectory, pathComponentError } from './paths';
+import { executorDirectoryIn, executorDirectoryOfRun, executorRunDirectoryIn, frameworkDirectoryIn, frameworkDirectoryOfRun, frameworksDirectory, pathComponentError } from './paths';
 import { contains, GarbageCollector, type GarbageCollectorOptions, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type SandboxDirectory, type SandboxFileSystem } from './gc';
 import type { Logger } from '../../lib/logging';
 import { ExecutorRecord, AgentFrameworkRecord } from './records';
@@ -1622,7 +1622,7 @@ export class Agent extends Actor {
     if (!framework.executors.has(executor.id)) {
       this.garbageCollectPath(() => executorDirectoryOfRun(executor.directory) ?? executorDirectoryIn(this.frameworkDirectory(framework.id, executor.agentId), executor.id));
     }
-    if (framework.idle()) this.removeFramework(framework);
+    if (framework.idle()) this.removeFramework(framework, executor.directory);
   }
 
   // ---- frameworks and the agent's own shutdown ----------------------------------------------
@@ -1665,9 +1665,10 @@ export class Agent extends Actor {
     if (framework.idle() && this.frameworks.has(framework.id)) this.removeFramework(framework);
   }
 
-  private removeFramework(framework: AgentFrameworkRecord): void {
+  /** Ends `framework` here; `lastRun`: the sandbox of its executor that ended last, if it ended just now (its directory is cut from it). */
+  private removeFramework(framework: AgentFrameworkRecord, lastRun?: string): void {
     this.checkpoint(framework, { t: 'frameworkEnded', frameworkId: framework.id });
-    if (this.agentId !== undefined) this.garbageCollectPath(() => this.frameworkDirectory(framework.id));
+    if (this.agentId !== undefined) this.garbageCollectPath(() => this.frameworkDirectory(framework.id, this.agentId, lastRun));
     this.frameworks.delete(framework.id);
     this.completedFrameworks.delete(framework.id);
     this.completedFrameworks.set(framework.id, framework);
@@ -1871,12 +1872,12 @@ export class Agent extends Actor {
   /**
    * `<workDir>/agents/<agentId>/frameworks/<frameworkId>` (of this agent's id unless `agentId`
    * says otherwise): the part up to `frameworks` is made once per agent id, not at every launch
-   * and every removal.
+   * and every removal. Cut from the sandbox `run` when it lies there (`frameworkDirectoryOfRun`).
    */
-  private frameworkDirectory(frameworkId: string, agentId = this.agentId as string): string {
+  private frameworkDirectory(frameworkId: string, agentId = this.agentId as string, run?: string): string {
     let frameworks = this.frameworksDirectoryCache;
     if (frameworks?.agentId !== agentId) this.frameworksDirectoryCache = frameworks = { agentId, path: frameworksDirectory(this.options.flags.workDir, agentId) };
-    return frameworkDirectoryIn(frameworks.path, frameworkId);
+    return (run === undefined ? undefined : frameworkDirectoryOfRun(run, frameworks.path, frameworkId)) ?? frameworkDirectoryIn(frameworks.path, frameworkId);
   }
 
   /**
@@ -2122,8 +2123,8 @@ class AgentUpdateHooks implements StatusUpdateManagerOptions {
     this.agent['forward'](update);
   }
 
-  startTimer(delayMs: number, callback: () => void): Timer {
-    return this.agent['delay'](delayMs, callback);
+  startTimer<A>(delayMs: number, callback: (arg: A) => void, arg: A): Timer {
+    return this.agent['delayWith'](delayMs, callback, arg);
   }
 
   now(): number {

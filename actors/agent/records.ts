@@ -10,7 +10,7 @@ import type { UPID } from '../../lib/actor';
 import type { ExecutorInfo, FrameworkInfo, StatusUpdate, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { copyTaskDescription, isTerminalState } from '../../lib/protocol';
 import { fromUnits, Resources, toUnits, type ResourceJSON } from '../../lib/resources';
-import { withStatus } from '../../lib/protocol/limits';
+import { NO_STATUSES, withStatus } from '../../lib/protocol/limits';
 import { withFields } from '../../lib/with-fields';
 import { SmallMap } from '../../lib/small-map';
 import { appendBounded } from '../../lib/exact-arrays';
@@ -82,6 +82,12 @@ function retired<V>(): Map<string, V> {
   return RETIRED as Map<string, V>;
 }
 
+/** The completed tasks of a run that has none: one shared list (a list of its own was 32 bytes a run). */
+const NO_TASKS: readonly Task[] = Object.freeze([]);
+
+/** The completed executors of a framework that has none (as `NO_TASKS`). */
+const NO_EXECUTORS: readonly ExecutorRecord[] = Object.freeze([]);
+
 /** The stages of a live task, in order: an update never takes a task back to an earlier one. */
 const TASK_STAGES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'];
 
@@ -114,8 +120,8 @@ export class ExecutorRecord {
   launchedTasks: Map<string, Task> = none();
   /** Terminal tasks whose terminal update the framework has not yet acknowledged. */
   terminatedTasks: Map<string, Task> = none();
-  /** Terminal, acknowledged tasks, newest last (at most MAX_COMPLETED_TASKS_PER_EXECUTOR). */
-  completedTasks: readonly Task[] = [];
+  /** Terminal, acknowledged tasks, newest last (at most MAX_COMPLETED_TASKS_PER_EXECUTOR; replaced, never changed: the shared `NO_TASKS` while empty). */
+  completedTasks: readonly Task[] = NO_TASKS;
   /** The TaskInfo of every task not yet completed (kill policies live there). */
   taskInfos: Map<string, TaskInfo> = none();
   /** The allocation role of each task not yet completed, as the master sent it. */
@@ -377,8 +383,8 @@ export class AgentFrameworkRecord {
   phase: 'RUNNING' | 'TERMINATING' = 'RUNNING';
   /** Live executors by id (small: on most agents a framework runs one executor at a time). */
   readonly executors: Map<string, ExecutorRecord> = new SmallMap();
-  /** Executors that ended and have no incomplete tasks, newest last (bounded). */
-  completedExecutors: readonly ExecutorRecord[] = [];
+  /** Executors that ended and have no incomplete tasks, newest last (bounded; replaced, never changed: the shared `NO_EXECUTORS` while empty). */
+  completedExecutors: readonly ExecutorRecord[] = NO_EXECUTORS;
 
   constructor(
     readonly id: string,
@@ -418,7 +424,7 @@ export class AgentFrameworkRecord {
 
 /** A protocol `Task` for a TaskInfo (with its allocation role, when known). */
 export function newTask(info: TaskInfo, frameworkId: string, executorId: string, agentId: string, state: TaskState, role?: string): Task {
-  const task: Task = { name: info.name, taskId: info.taskId, frameworkId, executorId, agentId, state, resources: info.resources, statuses: [] };
+  const task: Task = { name: info.name, taskId: info.taskId, frameworkId, executorId, agentId, state, resources: info.resources, statuses: NO_STATUSES };
   if (info.command !== undefined) task.command = info.command;
   if (role !== undefined) task.role = role;
   if (info.healthCheck !== undefined) task.healthCheck = info.healthCheck;

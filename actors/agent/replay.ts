@@ -122,11 +122,15 @@ class RecordingLauncher implements Launcher {
     return this.launcher.handOver!();
   }
 
-  /** `onExit`, after recording the exit as an `executor-exit` input (when the host records a trace). */
+  /**
+   * `onExit`, after recording the exit as an `executor-exit` input (when the host records a trace).
+   * It keeps the run's ids, not `run`: a launch (~150 bytes) was kept so for its executor's life.
+   */
   private recording(run: { frameworkId: string; executorId: string; runId: string }, onExit: (exit: ExecutorExit) => void): (exit: ExecutorExit) => void {
+    const { frameworkId, executorId, runId } = run;
     return (exit: ExecutorExit): void => {
       if (this.host.recordsInputs) {
-        const input: ExecutorExitInput = { frameworkId: run.frameworkId, executorId: run.executorId, runId: run.runId, exit };
+        const input: ExecutorExitInput = { frameworkId, executorId, runId, exit };
         this.host.recordInput(UPID.at(this.agentId, this.agentAddress), EXECUTOR_EXIT_INPUT, input);
       }
       onExit(exit);

@@ -10,7 +10,7 @@
  * @example
  *   const manager = new TaskStatusUpdateManager({
  *     forward: (update) => this.send(master, StatusUpdateMessage, { update, pid: this.self().toString() }),
- *     startTimer: (delayMs, callback) => this.delay(delayMs, callback),
+ *     startTimer: (delayMs, callback, arg) => this.delayWith(delayMs, callback, arg),
  *     now: () => this.clock.now(),
  *   });
  *   manager.update(update);                                   // 'accepted': sent now, retried until...
@@ -23,7 +23,6 @@ import { MAX_PENDING_UPDATE_BYTES_PER_FRAMEWORK, MAX_PENDING_UPDATES_PER_TASK, S
 import { statusUpdateBytes } from '../../lib/protocol';
 import { SmallMap } from '../../lib/small-map';
 import { SmallSet } from '../../lib/small-set';
-import { appended } from '../../lib/exact-arrays';
 
 /** A cancellable timer, as `Actor.delay` returns. */
 export interface ManagerTimer {
@@ -34,8 +33,12 @@ export interface ManagerTimer {
 export interface StatusUpdateManagerOptions {
   /** Sends an update towards the master (called for first sends and for retries). */
   forward(update: StatusUpdate): void;
-  /** Runs `callback` after `delayMs` (the agent passes its `delay`, so retries run in its mailbox). */
-  startTimer(delayMs: number, callback: () => void): ManagerTimer;
+  /**
+   * Calls `callback` with `arg` after `delayMs` (the agent passes its `delayWith`, so retries run
+   * in its mailbox). A callback and its argument, not a closure: a stream's timer made a closure
+   * and its scope per task (~100 bytes, promoted at 100k agents).
+   */
+  startTimer<A>(delayMs: number, callback: (arg: A) => void, arg: A): ManagerTimer;
   /** The time (ms) on the clock `startTimer` runs on. */
   now(): number;
   logger?: Logger;
@@ -59,10 +62,65 @@ export type AcknowledgementResult =
   | { kind: 'duplicate' }
   | { kind: 'unexpected'; expectedUuid: string | undefined };
 
+/** What a stream with nothing pending holds (never written: `append` makes a list first). */
+const NO_UPDATES: ReadonlyArray<StatusUpdate | undefined> = Object.freeze([]);
+
 /** One task's updates. */
 class TaskStream {
-  /** Updates not yet acknowledged, oldest (the one in flight) first; replaced, never changed (exact-size arrays: a push left room for 17). */
-  pending: readonly StatusUpdate[] = [];
+  /**
+   * The updates taken and not yet acknowledged are `updates` from `start` on, oldest (the one in
+   * flight) first. An acknowledgement moves `start` past the head and lets go of it: a copy of
+   * the rest per acknowledgement made a task's three updates five lists, each promoted at 100k
+   * agents since a cycle's tasks all wait between stages. An update taken replaces the list with
+   * one of exactly the pending ones and it (exact-size arrays: a push left room for 17).
+   */
+  private updates: ReadonlyArray<StatusUpdate | undefined> = NO_UPDATES;
+  private start = 0;
+
+  /** @param manager the manager whose stream it is (what its timer calls back). */
+  constructor(readonly manager: TaskStatusUpdateManager) {}
+
+  /** How many updates are pending. */
+  get pendingCount(): number {
+    return this.updates.length - this.start;
+  }
+
+  /** The oldest pending update (the one forwarded first), if any. */
+  get first(): StatusUpdate | undefined {
+    return this.updates[this.start];
+  }
+
+  /**
+   * The pending updates, oldest first: always a copy. The stream's own list changes in place as
+   * updates are acknowledged (`dropFirst`), so a caller keeping it (or a message carrying it,
+   * which the host would freeze) would see it change, or make the next acknowledgement throw.
+   */
+  get pending(): readonly StatusUpdate[] {
+    return this.updates.slice(this.start) as readonly StatusUpdate[];
+  }
+
+  /** Takes `update` as the newest pending one. */
+  append(update: StatusUpdate): void {
+    const count = this.pendingCount;
+    const updates = new Array<StatusUpdate>(count + 1);
+    for (let index = 0; index < count; index++) updates[index] = this.updates[this.start + index] as StatusUpdate;
+    updates[count] = update;
+    this.updates = updates;
+    this.start = 0;
+  }
+
+  /** Drops the oldest pending update (it was acknowledged). */
+  dropFirst(): void {
+    if (this.start + 1 >= this.updates.length) {
+      this.updates = NO_UPDATES;
+      this.start = 0;
+      return;
+    }
+    // The list is the stream's own (made by `append`): the acknowledged update is let go of.
+    (this.updates as Array<StatusUpdate | undefined>)[this.start] = undefined;
+    this.start++;
+  }
+
   /** Uuids of pending updates whose checkpoint is not yet durable: such a head waits (see `update`). Made at the first (only a checkpointing framework's updates wait). */
   undurable: Set<string> | undefined = undefined;
   /**
@@ -77,7 +135,9 @@ class TaskStream {
 
   /** Whether the stream took `uuid` already (acknowledged, or pending). */
   has(uuid: string): boolean {
-    return this.acknowledged.has(uuid) || this.pending.some((update) => update.uuid === uuid);
+    if (this.acknowledged.has(uuid)) return true;
+    for (let index = this.start; index < this.updates.length; index++) if (this.updates[index]?.uuid === uuid) return true;
+    return false;
   }
   /** The head was forwarded and waits for its acknowledgement (its retry is due at `retryAtMs`). */
   inFlight = false;
@@ -153,7 +213,7 @@ export class TaskStatusUpdateManager {
       this.options.logger?.info({ taskId, uuid, state: update.status.state }, 'ignoring a duplicate status update');
       return 'duplicate';
     }
-    if (stream.pending.length >= this.maxPendingPerTask) {
+    if (stream.pendingCount >= this.maxPendingPerTask) {
       this.options.logger?.warn({ taskId, uuid, limit: this.maxPendingPerTask }, 'refusing a status update: the task has too many pending');
       return 'refused';
     }
@@ -163,10 +223,10 @@ export class TaskStatusUpdateManager {
       this.options.logger?.warn({ taskId, uuid, limitBytes: this.maxPendingBytesPerFramework }, 'refusing a status update: its framework has too many bytes of updates pending');
       return 'refused';
     }
-    stream.pending = appended(stream.pending, update);
+    stream.append(update);
     this.weigh(update.frameworkId, [update], 1);
     if (!durable) (stream.undurable ??= new Set()).add(uuid);
-    if (!this.paused && stream.pending.length === 1) this.forwardHead(stream, this.retryIntervalMinMs);
+    if (!this.paused && stream.pendingCount === 1) this.forwardHead(stream, this.retryIntervalMinMs);
     return 'accepted';
   }
 
@@ -174,7 +234,7 @@ export class TaskStatusUpdateManager {
   durable(frameworkId: string, taskId: string, uuid: string): void {
     const stream = this.streamFor(frameworkId, taskId, false);
     if (stream === undefined || stream.undurable?.delete(uuid) !== true) return;
-    if (!this.paused && stream.pending[0]?.uuid === uuid && !stream.inFlight) this.forwardHead(stream, this.retryIntervalMinMs);
+    if (!this.paused && stream.first?.uuid === uuid && !stream.inFlight) this.forwardHead(stream, this.retryIntervalMinMs);
   }
 
   /**
@@ -189,7 +249,7 @@ export class TaskStatusUpdateManager {
     if (stream.has(uuid)) return;
     if (acknowledged) stream.acknowledged.add(uuid);
     else {
-      stream.pending = appended(stream.pending, update);
+      stream.append(update);
       this.weigh(update.frameworkId, [update], 1);
     }
   }
@@ -197,7 +257,7 @@ export class TaskStatusUpdateManager {
   /** Whether `update`'s task stream has room for one more pending update (`update` would not refuse it as full). */
   hasRoom(update: StatusUpdate): boolean {
     const stream = this.streamFor(update.frameworkId, update.status.taskId, false);
-    return (stream === undefined || stream.pending.length < this.maxPendingPerTask) && !this.overBytes(update);
+    return (stream === undefined || stream.pendingCount < this.maxPendingPerTask) && !this.overBytes(update);
   }
 
   /** Whether `update` (by uuid) was taken into its task's stream already, acknowledged or not. */
@@ -214,20 +274,20 @@ export class TaskStatusUpdateManager {
     const stream = this.streamFor(frameworkId, taskId, false);
     if (stream === undefined) return { kind: 'unknown-stream' };
     if (stream.acknowledged.has(uuid)) return { kind: 'duplicate' };
-    const head = stream.pending[0];
+    const head = stream.first;
     if (head === undefined || head.uuid !== uuid) return { kind: 'unexpected', expectedUuid: head?.uuid };
     stream.acknowledged.add(uuid);
-    stream.pending = stream.pending.slice(1);
+    stream.dropFirst();
     this.weigh(frameworkId, [head], -1);
     // Its timer stays for the next head (see `TaskStream.timer`), unless the stream ends here.
     stream.inFlight = false;
     const terminated = isTerminalState(head.status.state);
     if (terminated) {
-      if (stream.pending.length > 0) {
-        this.options.logger?.warn({ taskId, dropped: stream.pending.length }, 'terminal update acknowledged while later updates were pending');
+      if (stream.pendingCount > 0) {
+        this.options.logger?.warn({ taskId, dropped: stream.pendingCount }, 'terminal update acknowledged while later updates were pending');
       }
       this.removeStream(frameworkId, taskId);
-    } else if (!this.paused && stream.pending.length > 0) {
+    } else if (!this.paused && stream.pendingCount > 0) {
       this.forwardHead(stream, this.retryIntervalMinMs);
     }
     return { kind: 'acknowledged', update: head, terminated };
@@ -244,7 +304,7 @@ export class TaskStatusUpdateManager {
     this.paused = false;
     for (const stream of this.allStreams()) {
       stopTimer(stream);
-      if (stream.pending.length > 0) this.forwardHead(stream, this.retryIntervalMinMs);
+      if (stream.pendingCount > 0) this.forwardHead(stream, this.retryIntervalMinMs);
     }
   }
 
@@ -273,7 +333,7 @@ export class TaskStatusUpdateManager {
   }
 
   private forwardHead(stream: TaskStream, retryIntervalMs: number): void {
-    const head = stream.pending[0];
+    const head = stream.first;
     if (head === undefined || (head.uuid !== undefined && stream.undurable?.has(head.uuid) === true)) return;
     stream.retryIntervalMs = retryIntervalMs;
     stream.retryAtMs = this.options.now() + retryIntervalMs;
@@ -286,13 +346,18 @@ export class TaskStatusUpdateManager {
 
   private startTimer(stream: TaskStream, delayMs: number): void {
     stream.timerAtMs = this.options.now() + delayMs;
-    stream.timer = this.options.startTimer(delayMs, () => this.retryDue(stream));
+    stream.timer = this.options.startTimer(delayMs, TaskStatusUpdateManager.streamTimerFired, stream);
+  }
+
+  /** A stream's timer fired (what `startTimer` calls back, with the stream). */
+  private static streamTimerFired(stream: TaskStream): void {
+    stream.manager.retryDue(stream);
   }
 
   /** The stream's timer fired: the head in flight goes again if its time has come, else the timer waits for the rest. */
   private retryDue(stream: TaskStream): void {
     stream.timer = undefined;
-    if (this.paused || !stream.inFlight || stream.pending.length === 0) return;
+    if (this.paused || !stream.inFlight || stream.pendingCount === 0) return;
     // A timer firing before its own time by the clock means the clock was set back (a real clock
     // fires one early only then): what is left is counted from the timer's time, in the frame both
     // were set in, not from the clock's reading (which would add the step to the wait).
@@ -304,7 +369,7 @@ export class TaskStatusUpdateManager {
       return;
     }
     const next = Math.min(stream.retryIntervalMs * 2, this.retryIntervalMaxMs);
-    this.options.logger?.info({ taskId: stream.pending[0]?.status.taskId, nextRetryMs: next }, 'resending an unacknowledged status update');
+    this.options.logger?.info({ taskId: stream.first?.status.taskId, nextRetryMs: next }, 'resending an unacknowledged status update');
     this.forwardHead(stream, next);
   }
 
@@ -315,7 +380,7 @@ export class TaskStatusUpdateManager {
       this.streams.set(frameworkId, (tasks = new SmallMap()));
     }
     let stream = tasks.get(taskId);
-    if (stream === undefined && create) tasks.set(taskId, (stream = new TaskStream()));
+    if (stream === undefined && create) tasks.set(taskId, (stream = new TaskStream(this)));
     return stream;
   }
 
@@ -324,7 +389,7 @@ export class TaskStatusUpdateManager {
     const stream = tasks?.get(taskId);
     if (stream !== undefined) {
       stopTimer(stream);
-      this.weigh(frameworkId, stream.pending, -1);
+      if (stream.pendingCount > 0) this.weigh(frameworkId, stream.pending, -1);
     }
     tasks?.delete(taskId);
     if (tasks?.size === 0) this.streams.delete(frameworkId);

@@ -13,7 +13,7 @@ import { SmallMap } from '../../lib/small-map';
 import { OfferList, OfferTable, offerNumberOf, unlinkOffer, type OfferListLinks } from './offer-table';
 import { deepFreeze } from '../../lib/deep-freeze';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { copyTaskDescription, isTerminalState, withStatus } from '../../lib/protocol';
+import { copyTaskDescription, isTerminalState, NO_STATUSES, withStatus } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 import { ScalarTotals } from '../allocator/totals';
 import { TaskSummaries } from './task-summaries';
@@ -1374,7 +1374,7 @@ export function trackLaunchedTask(task: TaskInfo, frameworkId: string, role: str
       ...(task.executor !== undefined ? { executorId: task.executor.executorId } : {}),
       state: 'TASK_STAGING',
       resources: task.resources,
-      statuses: [],
+      statuses: NO_STATUSES,
       ...(task.command !== undefined ? { command: task.command } : {}),
       role,
       ...(task.healthCheck !== undefined ? { healthCheck: task.healthCheck } : {}),

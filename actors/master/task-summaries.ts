@@ -33,7 +33,8 @@ function indexOf(state: TaskState): number {
  * list, not a map by state: a task's every status update moves it between two states, and a map
  * drops a state at zero and takes it again at one. The list is as long as the last state counted
  * in `TASK_STATES` order needs (a short task's are the first five: 56 bytes, not 128 for all 14,
- * by V8's layout of a list of small integers).
+ * by V8's layout of a list of small integers), and never shorter than a live task's states need
+ * (`LIVE_COUNTS_LENGTH`).
  */
 export class StateCounts {
   counts: number[] = NO_COUNTS;
@@ -57,13 +58,21 @@ export class StateCounts {
     let counts = this.counts;
     if (index >= counts.length) {
       // A new list of exactly the length needed: an array written past its end grows with slack.
-      const longer = new Array<number>(index + 1).fill(0);
+      const longer = new Array<number>(Math.max(index + 1, LIVE_COUNTS_LENGTH)).fill(0);
       for (let kept = 0; kept < counts.length; kept++) longer[kept] = counts[kept] as number;
       this.counts = counts = longer;
     }
     counts[index] = (counts[index] as number) + delta;
   }
 }
+
+/**
+ * The shortest list `StateCounts.add` makes: room for TASK_STAGING, TASK_STARTING and
+ * TASK_RUNNING, the states a task goes through one after the other from its launch. A list
+ * exactly as long as the first state counted was made again at each of them: two lists more an
+ * agent's first task, promoted at 100k agents since a cycle's tasks all wait between stages.
+ */
+const LIVE_COUNTS_LENGTH = TASK_STATES.indexOf('TASK_RUNNING') + 1;
 
 /** What a `StateCounts` starts with (never written: `add` makes a list first). */
 const NO_COUNTS: number[] = Object.freeze([]) as unknown as number[];

@@ -246,8 +246,6 @@ export class ActorRuntime extends Mailbox {
   state: 'created' | 'running' | 'terminating' | 'terminated' = 'created';
   /** The actor's child logger, made on first use. */
   logger: Logger | undefined;
-  /** Async work started with `defer` and not yet re-entered, and `background` work not yet settled. */
-  pendingDeferred = 0;
   /** Timers created so far (numbers them for traces). */
   timerCount = 0;
   /** Deferred work started so far (numbers it for traces). */
@@ -590,7 +588,7 @@ export abstract class Actor {
    * failure is ignored.
    */
   protected background(promise: Promise<unknown>): void {
-    this.host.background(this, promise);
+    this.host.background(promise);
   }
 
   /** Terminates this actor: queued messages are dropped, `finalize` runs, linked actors get `exited`. */

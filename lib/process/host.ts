@@ -177,6 +177,12 @@ export class ActorHost {
   readonly incarnation: string;
   private addressText: string;
   /**
+   * `addressText` split into the host and port every spawned actor's UPID is made of: split once
+   * per address, not per spawn (each split's host text was a string more every actor kept, and a
+   * simulation spawns an executor actor per task).
+   */
+  private spawnAddress: { readonly text: string; readonly host: string; readonly port: number } | undefined;
+  /**
    * Host parts that name this machine (see addresses.ts), once listening: an envelope to any of
    * them at our port is ours. Undefined for a host that does not listen (simulated hosts are
    * told apart by their exact addresses).
@@ -195,7 +201,15 @@ export class ActorHost {
   private drainScheduled = false;
   /** True while the host runs mailboxes (the drain is not re-entered). */
   private draining = false;
+  /** Work started with `defer` and not yet re-entered, and `background` work not yet settled (counted for the host only: a count per actor was never read). */
   private pendingDeferred = 0;
+  /**
+   * `background` work settled: one function for all of it, not a closure (and its scope) per
+   * promise, ~100 bytes each of a simulated task's three sandbox touches, promoted at 100k agents.
+   */
+  private readonly backgroundSettled = (): void => {
+    this.pendingDeferred--;
+  };
   private readonly upidCache = new Map<string, UPID>();
   private lastFromText = '';
   private lastFromPid: UPID | undefined;
@@ -375,8 +389,12 @@ export class ActorHost {
     if (this.stopping) throw new Error(`host ${this.address} is stopping`);
     this.claimSharedRoutes(actor);
     runtime.host = this;
-    const { host, port } = splitHostPort(this.address);
-    runtime.pid = new UPID(actor.id, host, port);
+    let address = this.spawnAddress;
+    if (address?.text !== this.addressText) {
+      const { host, port } = splitHostPort(this.addressText);
+      this.spawnAddress = address = { text: this.addressText, host, port };
+    }
+    runtime.pid = new UPID(actor.id, address.host, address.port);
     runtime.state = 'running';
     this.actors.set(actor.id, actor);
     this.enqueue(actor, Tag.Initialize, undefined, undefined, undefined);
@@ -590,7 +608,7 @@ export class ActorHost {
    * label, four closures and their context before).
    */
   defer<T>(actor: Actor, promise: Promise<T>, then: (value: T) => void, onError?: (error: Error) => void): void {
-    this.startPending(actor);
+    this.pendingDeferred++;
     const seq = ++actor.runtime.deferCount;
     promise.then(
       (value) => this.deferSettled(new DeferredTurn(actor, seq, true, value, then as (value: unknown) => void, onError)),
@@ -603,7 +621,7 @@ export class ActorHost {
 
   private deferSettled(turn: DeferredTurn): void {
     const actor = turn.actor;
-    this.endPending(actor);
+    this.pendingDeferred--;
     if (actor.runtime.state !== 'running') return;
     this.enqueue(actor, Tag.Deferred, turn, undefined, undefined);
   }
@@ -621,21 +639,9 @@ export class ActorHost {
    * @internal `Actor.background`: counted as deferred work until it settles (so a virtual
    * clock's `settle` waits for it, as for `defer`), but nothing re-enters the actor's mailbox.
    */
-  background(actor: Actor, promise: Promise<unknown>): void {
-    this.startPending(actor);
-    const settle = (): void => this.endPending(actor);
-    promise.then(settle, settle);
-  }
-
-  /** Async work of `actor` started (`defer`, `background`): the host is not idle until it ends. */
-  private startPending(actor: Actor): void {
+  background(promise: Promise<unknown>): void {
     this.pendingDeferred++;
-    actor.runtime.pendingDeferred++;
-  }
-
-  private endPending(actor: Actor): void {
-    this.pendingDeferred--;
-    actor.runtime.pendingDeferred--;
+    promise.then(this.backgroundSettled, this.backgroundSettled);
   }
 
   private enqueueLabeled(actor: Actor, label: RunLabel, run: () => void, fail?: (error: Error) => void): void {

@@ -140,10 +140,13 @@ export class SimulatedExecutor extends Executor {
   }
 }
 
-/** An executor's "process" in an `InProcessLauncher`. */
-interface SimulatedProcess {
+/**
+ * An executor's "process" in an `InProcessLauncher`. What `executors()` tells of its launch is
+ * kept in fields, not the launch: the whole launch (~150 bytes) was kept for each executor's
+ * life, and at 100k agents that was promoted for every task in flight.
+ */
+interface SimulatedProcess extends LaunchSummary {
   readonly executor: SimulatedExecutor;
-  readonly launch: ExecutorLaunch;
   /** Whom to tell when it ends (the agent watching it now: a restarted agent takes it over). */
   onExit: (exit: ExecutorExit) => void;
   killed: boolean;
@@ -174,10 +177,13 @@ const EXITED_WITH_STATUS_0 = 'Command exited with status 0';
 /** Launches `InProcessLauncher.launches` keeps (a long simulation launches without bound). */
 export const MAX_LAUNCHES_KEPT = 1_000;
 
+/** What `InProcessLauncher.executors()` tells of the launch that started an executor. */
+export type LaunchSummary = Pick<ExecutorLaunch, 'agentPid' | 'agentId' | 'frameworkId' | 'executorId' | 'runId' | 'commandExecutor'>;
+
 /** An executor the launcher started and that has not terminated yet, with what started it. */
 export interface LiveExecutor {
   readonly executor: SimulatedExecutor;
-  readonly launch: ExecutorLaunch;
+  readonly launch: LaunchSummary;
 }
 
 /**
@@ -223,7 +229,10 @@ export class InProcessLauncher implements Launcher {
       token: launch.token, checkProbes: this.checkProbes,
     });
     const processId = this.nextProcessId++;
-    const process: SimulatedProcess = { executor, launch, onExit, killed: false, limitation: undefined };
+    const process: SimulatedProcess = {
+      executor, agentPid: launch.agentPid, agentId: launch.agentId, frameworkId: launch.frameworkId, executorId: launch.executorId,
+      runId: launch.runId, commandExecutor: launch.commandExecutor, onExit, killed: false, limitation: undefined,
+    };
     this.processes.set(processId, process);
     this.host.spawn(executor);
     this.host.whenTerminated(executor, () => {
@@ -273,7 +282,13 @@ export class InProcessLauncher implements Launcher {
 
   /** The executors alive now, in launch order. */
   executors(): LiveExecutor[] {
-    return [...this.processes.values()];
+    return [...this.processes.values()].map((process) => ({
+      executor: process.executor,
+      launch: {
+        agentPid: process.agentPid, agentId: process.agentId, frameworkId: process.frameworkId, executorId: process.executorId,
+        runId: process.runId, commandExecutor: process.commandExecutor,
+      },
+    }));
   }
 
   /**

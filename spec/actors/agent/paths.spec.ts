@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { MAX_ID_LENGTH, type TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import { validateTask, type TaskContext } from '../../../actors/master/validation';
-import { agentDirectory, executorDirectory, executorDirectoryOfRun, executorRunDirectory, pathComponentError } from '../../../actors/agent/paths';
+import { agentDirectory, executorDirectory, executorDirectoryOfRun, executorRunDirectory, frameworkDirectoryIn, frameworkDirectoryOfRun, frameworksDirectory, pathComponentError } from '../../../actors/agent/paths';
 import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
 
 const resources = Resources.parse('cpus:1;mem:32').toJSON();
@@ -50,6 +50,20 @@ describe('actors/agent/paths', () => {
       expect(executorDirectoryOfRun(expected)).to.equal(executorDirectory(workDir, { agentId, frameworkId, executorId }));
       expect(agentDirectory(workDir, agentId)).to.equal(path.join(workDir, 'agents', agentId));
     }), { numRuns: 5_000, seed: 1306 });
+  });
+
+  it("cuts a framework's directory from a sandbox in it, equal to the one joined, and from no other (property)", () => {
+    const ids = fc.oneof(fc.constantFrom('F', 'F1', 'executors', 'frameworks', 'runs'), fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/)).filter((id) => pathComponentError('x', id) === undefined);
+    fc.assert(fc.property(ids, ids, ids, ids, ids, (agentId, frameworkId, otherFrameworkId, executorId, runId) => {
+      const frameworks = frameworksDirectory('/w', agentId);
+      const run = executorRunDirectory('/w', { agentId, frameworkId, executorId, runId });
+      expect(frameworkDirectoryOfRun(run, frameworks, frameworkId)).to.equal(frameworkDirectoryIn(frameworks, frameworkId));
+      // Another framework's (one whose id the first's starts with, too), or another agent's: not cut.
+      if (otherFrameworkId !== frameworkId) expect(frameworkDirectoryOfRun(run, frameworks, otherFrameworkId)).to.equal(undefined);
+      expect(frameworkDirectoryOfRun(run, frameworksDirectory('/w', `${agentId}x`), frameworkId)).to.equal(undefined);
+    }), { numRuns: 2_000, seed: 7 });
+    expect(frameworkDirectoryOfRun('/w/agents/A/frameworks/F1/executors/E/runs/R', '/w/agents/A/frameworks', 'F')).to.equal(undefined);
+    expect(() => frameworkDirectoryOfRun('/w/agents/A/frameworks/F/executors/E/runs/R', '/w/agents/A/frameworks', '..')).to.throw("framework id is invalid: '..' is disallowed");
   });
 
   it('refuses an id that is no directory name, naming its kind', () => {

@@ -8,8 +8,8 @@ class ManualTimers {
   now = 0;
   private timers: Array<{ at: number; callback: () => void; cancelled: boolean }> = [];
 
-  start = (delayMs: number, callback: () => void): { cancel(): void } => {
-    const timer = { at: this.now + delayMs, callback, cancelled: false };
+  start = <A>(delayMs: number, callback: (arg: A) => void, arg: A): { cancel(): void } => {
+    const timer = { at: this.now + delayMs, callback: () => callback(arg), cancelled: false };
     this.timers.push(timer);
     return { cancel: () => { timer.cancelled = true; } };
   };
@@ -63,12 +63,12 @@ describe('TaskStatusUpdateManager', () => {
     let live = 0;
     const counted = new TaskStatusUpdateManager({
       forward: (u) => sent.push({ at: timers.now, uuid: u.uuid }),
-      startTimer: (delayMs, callback) => {
+      startTimer: (delayMs, callback, arg) => {
         started++;
         live++;
         let done = false;
         const end = (): void => { if (!done) live--; done = true; };
-        const timer = timers.start(delayMs, () => { end(); callback(); });
+        const timer = timers.start(delayMs, () => { end(); callback(arg); }, undefined);
         return { cancel: () => { end(); timer.cancel(); } };
       },
       now: () => timers.now,
@@ -123,6 +123,33 @@ describe('TaskStatusUpdateManager', () => {
     expect(sent.map((entry) => entry.uuid)).to.deep.equal(['a', 'c', 'b']);
     expect(manager.acknowledgement('F1', 'T1', 'b')).to.deep.include({ kind: 'acknowledged', terminated: true });
     expect(manager.streamCount).to.equal(1);
+  });
+
+  it('keeps what is pending in order across acknowledgements and updates taken between them, at the per-task limit too', () => {
+    const small = new TaskStatusUpdateManager({ forward: (u) => sent.push({ at: timers.now, uuid: u.uuid }), startTimer: timers.start, now: () => timers.now, maxPendingPerTask: 3 });
+    for (const uuid of ['a', 'b', 'c']) small.update(update('T1', 'TASK_RUNNING', uuid));
+    const given = small.pending('F1', 'T1');
+    expect(small.update(update('T1', 'TASK_RUNNING', 'd'))).to.equal('refused');
+    expect(small.acknowledgement('F1', 'T1', 'a')).to.deep.include({ kind: 'acknowledged', terminated: false });
+    const kept = small.pending('F1', 'T1');
+    expect(kept.map((pending) => pending.uuid)).to.deep.equal(['b', 'c']);
+    expect(small.update(update('T1', 'TASK_RUNNING', 'd'))).to.equal('accepted');
+    expect(small.update(update('T1', 'TASK_RUNNING', 'e'))).to.equal('refused');
+    expect(small.update(update('T1', 'TASK_RUNNING', 'c'))).to.equal('duplicate');
+    expect(small.update(update('T1', 'TASK_RUNNING', 'a'))).to.equal('duplicate');
+    expect(small.acknowledgement('F1', 'T1', 'c')).to.deep.equal({ kind: 'unexpected', expectedUuid: 'b' });
+    expect(small.acknowledgement('F1', 'T1', 'b')).to.deep.include({ kind: 'acknowledged', terminated: false });
+    expect(small.pending('F1', 'T1').map((pending) => pending.uuid)).to.deep.equal(['c', 'd']);
+    // What a caller was given earlier is its own: acknowledgements since did not change it.
+    expect(kept.map((pending) => pending.uuid)).to.deep.equal(['b', 'c']);
+    expect(given.map((pending) => pending.uuid)).to.deep.equal(['a', 'b', 'c']);
+    expect(small.acknowledgement('F1', 'T1', 'c')).to.deep.include({ kind: 'acknowledged', terminated: false });
+    expect(small.acknowledgement('F1', 'T1', 'd')).to.deep.include({ kind: 'acknowledged', terminated: false });
+    expect(small.pending('F1', 'T1')).to.deep.equal([]);
+    expect(small.allPending()).to.deep.equal([]);
+    expect(small.update(update('T1', 'TASK_FINISHED', 'f'))).to.equal('accepted');
+    expect(small.pending('F1', 'T1').map((pending) => pending.uuid)).to.deep.equal(['f']);
+    expect(sent.map((entry) => entry.uuid)).to.deep.equal(['a', 'b', 'c', 'd', 'f']);
   });
 
   it('ignores duplicates, unexpected and unknown acknowledgements', () => {
