@@ -1416,7 +1416,7 @@ export class Agent extends Actor {
       dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);
     };
     this.log.info({ frameworkId: framework.id, executorId: executor.id, directory: executor.directory }, 'launching executor');
-    this.defer(this.options.launcher.launch(launch, onExit), (started) => this.executorStarted(executor, started), (error) => this.executorLaunchFailed(executor, error));
+    this.deferWith(this.options.launcher.launch(launch, onExit), this.executorStarted, this.executorLaunchFailed, executor);
   }
 
   private executorStarted(executor: ExecutorRecord, started: LaunchedExecutor): void {
