@@ -281,6 +281,13 @@ export class Agent extends Actor {
   private startTimeSeconds = 0;
   /** Executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since. */
   private readonly reportedNotRunning = new LazySet<string>();
+  /**
+   * Whether the master has answered a ReregisterAgent since the agent last lost it: only then can
+   * a late answer to a retried one count an executor already reported (`reportedNotRunning`). An
+   * agent that registered anew sent none (it had no id), so it remembers no report: one key per
+   * ended executor, kept until the master is lost, was ~150 B a task at the scale bench's burst.
+   */
+  private reregisteredWithMaster = false;
   /** `<workDir>/agents/<agentId>/frameworks` of the agent id it was made for (`frameworkDirectory`). */
   private frameworksDirectoryCache: { readonly agentId: string; readonly path: string } | undefined;
   /** Checkpoint writes of status updates not yet durable, by `updateWriteKey` (a repeated update's acknowledgement waits for its write). */
@@ -674,7 +681,9 @@ export class Agent extends Actor {
       return;
     }
     this.connected(message.agentId, message.masterInfo, 're-registered', message.connection?.totalPingTimeoutSeconds);
-    if (this.phase === 'RUNNING') this.reconcile(message.reconciliations ?? [], message.executors ?? []);
+    if (this.phase !== 'RUNNING') return;
+    this.reregisteredWithMaster = true;
+    this.reconcile(message.reconciliations ?? [], message.executors ?? []);
   }
 
   private connected(agentId: string, masterInfo: MasterInfo, how: string, totalPingTimeoutSeconds: number | undefined): void {
@@ -745,12 +754,13 @@ export class Agent extends Actor {
    * the report reached it still counts the executor, and a second report could reach the master
    * after the framework launched the executor anew here, ending the new one in its books while it
    * runs (chaos seed 1400014). A report made while the master is lost may be lost with it, so it
-   * is not remembered: the re-registration's answer has it made again.
+   * is not remembered: the re-registration's answer has it made again; nor is one made while the
+   * agent is registered anew (`reregisteredWithMaster`), when no such answer can come.
    */
   private reportExecutorExited(frameworkId: string, executorId: string, exit: ExecutorExit): void {
     if (this.agentId === undefined) return;
     this.sendToMaster(ExitedExecutor, { agentId: this.agentId, frameworkId, executorId, status: waitStatus(exit) });
-    if (this.phase === 'RUNNING') this.reportedNotRunning.add(`${frameworkId}/${executorId}`);
+    if (this.phase === 'RUNNING' && this.reregisteredWithMaster) this.reportedNotRunning.add(`${frameworkId}/${executorId}`);
   }
 
   private ping(from: UPID, message: BodyOf<typeof Ping>): void {
@@ -858,6 +868,7 @@ export class Agent extends Actor {
     this.forgetAuthentication();
     // A new re-registration reports again what does not run here (a report may have been lost).
     this.reportedNotRunning.clear();
+    this.reregisteredWithMaster = false;
     this.pingTimer?.cancel();
     this.pingTimer = undefined;
     this.updates.pause();
@@ -1405,7 +1416,7 @@ export class Agent extends Actor {
       dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);
     };
     this.log.info({ frameworkId: framework.id, executorId: executor.id, directory: executor.directory }, 'launching executor');
-    this.defer(this.options.launcher.launch(launch, onExit), (started) => this.executorStarted(executor, started), (error) => this.executorLaunchFailed(executor, error));
+    this.deferWith(this.options.launcher.launch(launch, onExit), this.executorStarted, this.executorLaunchFailed, executor);
   }
 
   private executorStarted(executor: ExecutorRecord, started: LaunchedExecutor): void {

@@ -581,6 +581,17 @@ export abstract class Actor {
   }
 
   /**
+   * `defer` with methods of this actor and their argument: `then(arg, value)` on success,
+   * `onError(arg, error)` on failure, with no closure and scope per call (an agent's executor
+   * launch, one a task). Pass the actor's own methods, as for `delayWith`.
+   *
+   * @example this.deferWith(launcher.launch(launch, onExit), this.executorStarted, this.executorLaunchFailed, executor);
+   */
+  protected deferWith<T, A>(promise: Promise<T>, then: (this: this, arg: A, value: T) => void, onError: (this: this, arg: A, error: Error) => void, arg: A): void {
+    this.host.deferWith(this, promise, then as (this: Actor, arg: A, value: T) => void, onError as (this: Actor, arg: A, error: Error) => void, arg);
+  }
+
+  /**
    * Lets `promise` run to its end without waiting for it: for work whose outcome, success or
    * failure, changes nothing the actor does (the agent touching a sandbox's modification time).
    * It is counted as pending like `defer`'s work, so a virtual clock's `settle` waits for it, but

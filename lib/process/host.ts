@@ -608,13 +608,25 @@ export class ActorHost {
    * label, four closures and their context before).
    */
   defer<T>(actor: Actor, promise: Promise<T>, then: (value: T) => void, onError?: (error: Error) => void): void {
+    this.deferTurn(actor, promise, then as DeferredContinuation, onError as DeferredContinuation | undefined, NO_DEFERRED_ARG);
+  }
+
+  /**
+   * @internal `Actor.deferWith`: `defer` whose continuations are called with `arg` before the
+   * value or error (methods of the actor and their argument: no closure per call).
+   */
+  deferWith<T, A>(actor: Actor, promise: Promise<T>, then: (arg: A, value: T) => void, onError: (arg: A, error: Error) => void, arg: A): void {
+    this.deferTurn(actor, promise, then as DeferredContinuation, onError as DeferredContinuation, arg);
+  }
+
+  private deferTurn(actor: Actor, promise: Promise<unknown>, then: DeferredContinuation, onError: DeferredContinuation | undefined, arg: unknown): void {
     this.pendingDeferred++;
     const seq = ++actor.runtime.deferCount;
     promise.then(
-      (value) => this.deferSettled(new DeferredTurn(actor, seq, true, value, then as (value: unknown) => void, onError)),
+      (value) => this.deferSettled(new DeferredTurn(actor, seq, true, value, then, onError, arg)),
       (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
-        this.deferSettled(new DeferredTurn(actor, seq, false, failure, then as (value: unknown) => void, onError));
+        this.deferSettled(new DeferredTurn(actor, seq, false, failure, then, onError, arg));
       },
     );
   }
@@ -630,9 +642,18 @@ export class ActorHost {
   private runDeferred(turn: DeferredTurn): void {
     const actor = turn.actor;
     const failure = turn.forcedError ?? (turn.ok ? undefined : (turn.outcome as Error));
-    if (failure === undefined) return turn.then.call(actor, turn.outcome);
-    if (turn.onError) turn.onError.call(actor, failure);
-    else this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
+    const arg = turn.arg;
+    if (failure === undefined) {
+      if (arg === NO_DEFERRED_ARG) return turn.then.call(actor, turn.outcome);
+      return turn.then.call(actor, arg, turn.outcome);
+    }
+    if (turn.onError === undefined) {
+      this.logger.error({ actor: actor.id, error: failure.message }, 'deferred work failed');
+    } else if (arg === NO_DEFERRED_ARG) {
+      turn.onError.call(actor, failure);
+    } else {
+      turn.onError.call(actor, arg, failure);
+    }
   }
 
   /**
@@ -1534,6 +1555,12 @@ function truncated(text: string): string {
  * label, as traces and a scripted replay read it (`name` 'defer', its number, whether it
  * resolved), and its continuation with what it settled with.
  */
+/** A deferred turn's `then` or `onError`: called with the outcome, or with `deferWith`'s argument and the outcome. */
+type DeferredContinuation = (...args: unknown[]) => void;
+
+/** A `defer` turn's `arg`: its continuations take the outcome alone. */
+const NO_DEFERRED_ARG: unique symbol = Symbol('no deferred arg');
+
 class DeferredTurn implements RunLabel {
   /** Set by a scripted replay: run the failure path with this error whatever the promise did. */
   forcedError: Error | undefined = undefined;
@@ -1544,8 +1571,10 @@ class DeferredTurn implements RunLabel {
     readonly ok: boolean,
     /** The value it resolved with, or the `Error` it was rejected with. */
     readonly outcome: unknown,
-    readonly then: (value: unknown) => void,
-    readonly onError: ((error: Error) => void) | undefined,
+    readonly then: DeferredContinuation,
+    readonly onError: DeferredContinuation | undefined,
+    /** What `deferWith` passes its continuations before the outcome; `NO_DEFERRED_ARG` for `defer`'s. */
+    readonly arg: unknown,
   ) {}
 
   get name(): 'defer' {

@@ -3,7 +3,7 @@
  * (issue 7). Each test failed before its fix; the describe titles carry the bug's number.
  */
 import { expect } from 'chai';
-import { UPID } from '../../../lib/actor';
+import { dispatch, UPID } from '../../../lib/actor';
 import type { StatusUpdate, Task } from '../../../lib/protocol';
 import { MASTER_PING_TIMEOUT_MS } from '../../../actors/agent/constants';
 import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
@@ -126,6 +126,29 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
       harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'E1' }] });
       await harness.clock.settle();
       expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E1']);
+    });
+
+    it('remembers no report while registered anew (no re-registration\'s answer can come), and remembers them again once re-registered', async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      const reported = (): Promise<number> => dispatch(harness.agent, (agent) => (agent as unknown as { reportedNotRunning: Set<string> }).reportedNotRunning.size);
+      const executor = { executorId: 'E1', command: { value: 'x' } };
+      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor });
+      await harness.clock.settle();
+      harness.launcher.run('E1').exit({ code: 0, signal: null });
+      await harness.clock.settle();
+      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E1']);
+      // One key per ended executor for as long as the master is not lost was ~150 B a task at the scale bench.
+      expect(await reported()).to.equal(0);
+      breakMasterLink();
+      await harness.clock.advance(3_000);
+      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
+      await harness.clock.settle();
+      harness.runTask({ ...AgentHarness.commandTask('T2'), command: undefined, executor: { executorId: 'E2', command: { value: 'x' } } });
+      await harness.clock.settle();
+      harness.launcher.run('E2').exit({ code: 0, signal: null });
+      await harness.clock.settle();
+      expect(await reported()).to.equal(1);
     });
 
     it('reports an executor whose exit went out while it had lost its master, when the re-registration\'s answer counts it', async () => {

@@ -299,6 +299,35 @@ describe('Actor', () => {
     expect(counter.seen).to.have.members([42, -4]);
   });
 
+  it('deferWith calls its methods on the actor with their argument before the result or the error', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    class Launches extends Actor {
+      readonly seen: string[] = [];
+      constructor() {
+        super('launches');
+      }
+      start(promise: Promise<number>, name: string): void {
+        this.deferWith(promise, this.started, this.failed, name);
+      }
+      private started(name: string, value: number): void {
+        this.seen.push(`${this.id}:${name}=${value}`);
+      }
+      private failed(name: string, error: Error): void {
+        this.seen.push(`${this.id}:${name}!${error.message}`);
+      }
+    }
+    const launches = new Launches();
+    host.spawn(launches);
+    await dispatch(launches, (actor) => {
+      actor.start(new Promise((resolve) => setTimeout(() => resolve(42), 5)), 'late');
+      actor.start(Promise.resolve(7), 'early');
+      actor.start(Promise.reject(new Error('four')), 'bad');
+    });
+    await clock.settle();
+    expect(launches.seen).to.have.members(['launches:late=42', 'launches:early=7', 'launches:bad!four']);
+  });
+
   it('refuses duplicate ids, reserved ids and double installs', () => {
     const host = memoryHost();
     host.spawn(new Counter('same'));
