@@ -29,7 +29,7 @@ import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources, type ResourceJSON } from '../../lib/resources';
 import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent, type RecoveredExecutor } from './checkpoint';
 import { reconfigurationError } from './compatibility';
-import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
+import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
@@ -279,7 +279,7 @@ export class Agent extends Actor {
   private readonly updates: TaskStatusUpdateManager;
   /** When the agent started, in seconds since the epoch (for /state). */
   private startTimeSeconds = 0;
-  /** Executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since. */
+  /** Custom executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since (`reportExecutorExited`). */
   private readonly reportedNotRunning = new LazySet<string>();
   /**
    * Whether the master has answered a ReregisterAgent since the agent last lost it: only then can
@@ -755,12 +755,22 @@ export class Agent extends Actor {
    * after the framework launched the executor anew here, ending the new one in its books while it
    * runs (chaos seed 1400014). A report made while the master is lost may be lost with it, so it
    * is not remembered: the re-registration's answer has it made again; nor is one made while the
-   * agent is registered anew (`reregisteredWithMaster`), when no such answer can come.
+   * agent is registered anew (`reregisteredWithMaster`), when no such answer can come; nor a
+   * command executor's (`custom` false), which the master does not count. At most
+   * `MAX_REMEMBERED_EXECUTOR_REPORTS` are kept, the oldest forgotten first.
    */
-  private reportExecutorExited(frameworkId: string, executorId: string, exit: ExecutorExit): void {
+  private reportExecutorExited(frameworkId: string, executorId: string, exit: ExecutorExit, custom = true): void {
     if (this.agentId === undefined) return;
     this.sendToMaster(ExitedExecutor, { agentId: this.agentId, frameworkId, executorId, status: waitStatus(exit) });
-    if (this.phase === 'RUNNING' && this.reregisteredWithMaster) this.reportedNotRunning.add(`${frameworkId}/${executorId}`);
+    if (!custom || this.phase !== 'RUNNING' || !this.reregisteredWithMaster) return;
+    const reported = this.reportedNotRunning;
+    if (reported.size >= MAX_REMEMBERED_EXECUTOR_REPORTS) {
+      for (const oldest of reported) {
+        reported.delete(oldest);
+        break;
+      }
+    }
+    reported.add(`${frameworkId}/${executorId}`);
   }
 
   private ping(from: UPID, message: BodyOf<typeof Ping>): void {
@@ -1578,7 +1588,7 @@ export class Agent extends Actor {
     if (framework.phase !== 'TERMINATING') {
       for (const taskId of executor.liveTaskIds()) this.agentUpdate(framework.id, executor.id, taskId, verdict);
     }
-    if (this.phase !== 'RECOVERING') this.reportExecutorExited(framework.id, executor.id, exit);
+    if (this.phase !== 'RECOVERING') this.reportExecutorExited(framework.id, executor.id, exit, !executor.commandExecutor);
     this.checkpoint(framework, { t: 'executorEnded', frameworkId: framework.id, executorId: executor.id, runId: executor.runId });
     if (executor.reconnecting) {
       executor.reconnecting = false;

@@ -148,6 +148,16 @@ export const CHECKPOINT_RETRY_MAX_MS = 30_000;
 export const MAX_RUN_TASKS_BEFORE_REGISTRATION = 1_000;
 
 /**
+ * Custom executors' exits an agent remembers having told its master since it re-registered
+ * (`Agent.reportedNotRunning`), so that a late answer to a retried ReregisterAgent that still
+ * counts one does not have it reported again (chaos seed 1400014). Such an answer comes within
+ * moments of the re-registration; the oldest is forgotten past this many (a framework may give
+ * each task an executor of its own), and a late answer about it then has it reported twice, the
+ * race the set is for.
+ */
+export const MAX_REMEMBERED_EXECUTOR_REPORTS = 1_000;
+
+/**
  * How long a checkpointing framework's executor, disconnected from its agent, keeps trying to
  * reconnect before it shuts itself down (Mesos `--recovery_timeout`, 15 min; given to executors
  * as `MESOS_RECOVERY_TIMEOUT`). The v1 executor API's adapter waits as long for a re-subscription.

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { dispatch, UPID } from '../../../lib/actor';
 import type { StatusUpdate, Task } from '../../../lib/protocol';
-import { MASTER_PING_TIMEOUT_MS } from '../../../actors/agent/constants';
+import { MASTER_PING_TIMEOUT_MS, MAX_REMEMBERED_EXECUTOR_REPORTS } from '../../../actors/agent/constants';
 import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
 
 describe('agent: regressions from the review against Mesos (issue 7)', () => {
@@ -149,6 +149,35 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
       harness.launcher.run('E2').exit({ code: 0, signal: null });
       await harness.clock.settle();
       expect(await reported()).to.equal(1);
+    });
+
+    it(`once re-registered, remembers custom executors' reported exits only (the master counts no command executor), at most ${MAX_REMEMBERED_EXECUTOR_REPORTS.toLocaleString('en-US')}, the oldest forgotten first`, async () => {
+      harness = new AgentHarness();
+      await harness.register();
+      const reported = (): Promise<string[]> => dispatch(harness.agent, (agent) => [...(agent as unknown as { reportedNotRunning: Set<string> }).reportedNotRunning]);
+      breakMasterLink();
+      await harness.clock.advance(3_000);
+      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
+      await harness.clock.settle();
+      // A command task's executor: told, not remembered.
+      harness.runTask(AgentHarness.commandTask('C1'));
+      await harness.clock.settle();
+      harness.launcher.run('C1').exit({ code: 0, signal: null });
+      await harness.clock.settle();
+      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['C1']);
+      expect(await reported()).to.deep.equal([]);
+      // One custom executor more than the bound, each ended in turn.
+      for (let index = 0; index <= MAX_REMEMBERED_EXECUTOR_REPORTS; index++) {
+        const executorId = `E${index}`;
+        harness.runTask({ ...AgentHarness.commandTask(`T${index}`), command: undefined, executor: { executorId, command: { value: 'x' } } });
+        await harness.clock.settle();
+        harness.launcher.run(executorId).exit({ code: 0, signal: null });
+        await harness.clock.settle();
+      }
+      const kept = await reported();
+      expect(kept).to.have.length(MAX_REMEMBERED_EXECUTOR_REPORTS);
+      expect(kept[0]).to.equal(`${FRAMEWORK_ID}/E1`);
+      expect(kept.at(-1)).to.equal(`${FRAMEWORK_ID}/E${MAX_REMEMBERED_EXECUTOR_REPORTS}`);
     });
 
     it('reports an executor whose exit went out while it had lost its master, when the re-registration\'s answer counts it', async () => {
