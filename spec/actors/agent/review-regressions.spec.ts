@@ -106,75 +106,90 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
       expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E5']);
     });
 
+    /** Runs task `taskId` under custom executor `executorId` on a registered harness agent. */
+    async function runUnderCustomExecutor(executorId: string, taskId: string): Promise<void> {
+      harness.runTask({ ...AgentHarness.commandTask(taskId), command: undefined, executor: { executorId, command: { value: 'x' } } });
+      await harness.clock.settle();
+    }
+
+    /** The executor's process ends (exit 0). */
+    async function endExecutor(executorId: string): Promise<void> {
+      harness.launcher.run(executorId).exit({ code: 0, signal: null });
+      await harness.clock.settle();
+    }
+
+    /** The agent loses its master (the link breaks) and asks to re-register. */
+    async function loseMaster(): Promise<void> {
+      breakMasterLink();
+      await harness.clock.advance(3_000);
+    }
+
+    /** An answer to a ReregisterAgent, counting these custom executors on the agent. */
+    async function answerReregistration(counted: readonly string[]): Promise<void> {
+      harness.fromMaster('AgentReregistered', {
+        agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: counted.map((executorId) => ({ frameworkId: FRAMEWORK_ID, executorId })),
+      });
+      await harness.clock.settle();
+    }
+
+    /** The executors the agent reported exited, in order. */
+    function exitedExecutors(): string[] {
+      return harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId);
+    }
+
+    /** The exits the agent remembers having told its master (`reportedNotRunning`), oldest first. */
+    function rememberedReports(): Promise<string[]> {
+      return dispatch(harness.agent, (agent) => [...(agent as unknown as { reportedNotRunning: Set<string> }).reportedNotRunning]);
+    }
+
     it('does not report an executor whose exit it told the master since re-registering, when a retried re-registration\'s answer still counts it (chaos seed 1400014)', async () => {
       harness = new AgentHarness();
       await harness.register();
-      const executor = { executorId: 'E1', command: { value: 'x' } };
-      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor });
-      await harness.clock.settle();
-      breakMasterLink();
-      await harness.clock.advance(3_000);
+      await runUnderCustomExecutor('E1', 'T1');
+      await loseMaster();
       // The answer to the first ReregisterAgent: E1 runs, as the master counts.
-      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'E1' }] });
-      await harness.clock.settle();
+      await answerReregistration(['E1']);
       // E1 ends (its task killed), and the agent tells the master so.
-      harness.launcher.run('E1').exit({ code: 0, signal: null });
-      await harness.clock.settle();
-      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E1']);
+      await endExecutor('E1');
+      expect(exitedExecutors()).to.deep.equal(['E1']);
       // The answer to a retried ReregisterAgent, made before that ExitedExecutor reached the master: it still counts E1.
       // A second report could reach the master after the framework launched E1 anew, and end the new E1 in its books.
-      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'E1' }] });
-      await harness.clock.settle();
-      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E1']);
+      await answerReregistration(['E1']);
+      expect(exitedExecutors()).to.deep.equal(['E1']);
     });
 
     it('remembers no report while registered anew (no re-registration\'s answer can come), and remembers them again once re-registered', async () => {
       harness = new AgentHarness();
       await harness.register();
-      const reported = (): Promise<number> => dispatch(harness.agent, (agent) => (agent as unknown as { reportedNotRunning: Set<string> }).reportedNotRunning.size);
-      const executor = { executorId: 'E1', command: { value: 'x' } };
-      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor });
-      await harness.clock.settle();
-      harness.launcher.run('E1').exit({ code: 0, signal: null });
-      await harness.clock.settle();
-      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E1']);
+      await runUnderCustomExecutor('E1', 'T1');
+      await endExecutor('E1');
+      expect(exitedExecutors()).to.deep.equal(['E1']);
       // One key per ended executor for as long as the master is not lost was ~150 B a task at the scale bench.
-      expect(await reported()).to.equal(0);
-      breakMasterLink();
-      await harness.clock.advance(3_000);
-      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
-      await harness.clock.settle();
-      harness.runTask({ ...AgentHarness.commandTask('T2'), command: undefined, executor: { executorId: 'E2', command: { value: 'x' } } });
-      await harness.clock.settle();
-      harness.launcher.run('E2').exit({ code: 0, signal: null });
-      await harness.clock.settle();
-      expect(await reported()).to.equal(1);
+      expect(await rememberedReports()).to.deep.equal([]);
+      await loseMaster();
+      await answerReregistration([]);
+      await runUnderCustomExecutor('E2', 'T2');
+      await endExecutor('E2');
+      expect(await rememberedReports()).to.deep.equal([`${FRAMEWORK_ID}/E2`]);
     });
 
     it(`once re-registered, remembers custom executors' reported exits only (the master counts no command executor), at most ${MAX_REMEMBERED_EXECUTOR_REPORTS.toLocaleString('en-US')}, the oldest forgotten first`, async () => {
       harness = new AgentHarness();
       await harness.register();
-      const reported = (): Promise<string[]> => dispatch(harness.agent, (agent) => [...(agent as unknown as { reportedNotRunning: Set<string> }).reportedNotRunning]);
-      breakMasterLink();
-      await harness.clock.advance(3_000);
-      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
-      await harness.clock.settle();
+      await loseMaster();
+      await answerReregistration([]);
       // A command task's executor: told, not remembered.
       harness.runTask(AgentHarness.commandTask('C1'));
       await harness.clock.settle();
-      harness.launcher.run('C1').exit({ code: 0, signal: null });
-      await harness.clock.settle();
-      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['C1']);
-      expect(await reported()).to.deep.equal([]);
+      await endExecutor('C1');
+      expect(exitedExecutors()).to.deep.equal(['C1']);
+      expect(await rememberedReports()).to.deep.equal([]);
       // One custom executor more than the bound, each ended in turn.
       for (let index = 0; index <= MAX_REMEMBERED_EXECUTOR_REPORTS; index++) {
-        const executorId = `E${index}`;
-        harness.runTask({ ...AgentHarness.commandTask(`T${index}`), command: undefined, executor: { executorId, command: { value: 'x' } } });
-        await harness.clock.settle();
-        harness.launcher.run(executorId).exit({ code: 0, signal: null });
-        await harness.clock.settle();
+        await runUnderCustomExecutor(`E${index}`, `T${index}`);
+        await endExecutor(`E${index}`);
       }
-      const kept = await reported();
+      const kept = await rememberedReports();
       expect(kept).to.have.length(MAX_REMEMBERED_EXECUTOR_REPORTS);
       expect(kept[0]).to.equal(`${FRAMEWORK_ID}/E1`);
       expect(kept.at(-1)).to.equal(`${FRAMEWORK_ID}/E${MAX_REMEMBERED_EXECUTOR_REPORTS}`);
@@ -183,18 +198,13 @@ describe('agent: regressions from the review against Mesos (issue 7)', () => {
     it('reports an executor whose exit went out while it had lost its master, when the re-registration\'s answer counts it', async () => {
       harness = new AgentHarness();
       await harness.register();
-      const executor = { executorId: 'E1', command: { value: 'x' } };
-      harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor });
-      await harness.clock.settle();
-      breakMasterLink();
-      await harness.clock.advance(3_000);
+      await runUnderCustomExecutor('E1', 'T1');
+      await loseMaster();
       // E1 ends before the agent is re-registered: what it sent then may never have reached a master.
-      harness.launcher.run('E1').exit({ code: 0, signal: null });
-      await harness.clock.settle();
-      const before = harness.master.bodies<{ executorId: string }>('ExitedExecutor').length;
-      harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'E1' }] });
-      await harness.clock.settle();
-      expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').slice(before).map((body) => body.executorId)).to.deep.equal(['E1']);
+      await endExecutor('E1');
+      const before = exitedExecutors().length;
+      await answerReregistration(['E1']);
+      expect(exitedExecutors().slice(before)).to.deep.equal(['E1']);
     });
 
     it('tells the master an executor it expects to run is not here (RunTask without launchExecutor, none running)', async () => {
