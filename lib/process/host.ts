@@ -1550,17 +1550,17 @@ function truncated(text: string): string {
   return text.length <= MAX_LOGGED_PEER_TEXT ? text : `${text.slice(0, MAX_LOGGED_PEER_TEXT)}… (${text.length} chars)`;
 }
 
-/**
- * @internal Deferred work that settled (`ActorHost.defer`), waiting in its actor's mailbox: its
- * label, as traces and a scripted replay read it (`name` 'defer', its number, whether it
- * resolved), and its continuation with what it settled with.
- */
 /** A deferred turn's `then` or `onError`: called with the outcome, or with `deferWith`'s argument and the outcome. */
 type DeferredContinuation = (...args: unknown[]) => void;
 
 /** A `defer` turn's `arg`: its continuations take the outcome alone. */
 const NO_DEFERRED_ARG: unique symbol = Symbol('no deferred arg');
 
+/**
+ * @internal Deferred work that settled (`ActorHost.defer`, `deferWith`), waiting in its actor's
+ * mailbox: its label, as traces and a scripted replay read it (`name` 'defer', its number, whether
+ * it resolved), and its continuation with what it settled with.
+ */
 class DeferredTurn implements RunLabel {
   /** Set by a scripted replay: run the failure path with this error whatever the promise did. */
   forcedError: Error | undefined = undefined;
