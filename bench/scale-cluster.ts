@@ -20,6 +20,7 @@ import type { Offer, TaskInfo, TaskStatus } from '../lib/protocol';
 import { isTerminalState } from '../lib/protocol';
 import { Resources, type ResourceJSON } from '../lib/resources';
 import { Registry, registryPathOf, startMaster, type MasterHandle } from '../actors/master';
+import type { RenderingFigures } from '../actors/master/master';
 import { defaultMasterFlags } from '../actors/master/flags';
 import { fitInto } from '../actors/framework/offers';
 import { Scheduler, type SchedulerOptions } from '../actors/framework/scheduler';
@@ -404,20 +405,33 @@ export async function serveSubscribe(cluster: ScaleCluster): Promise<SubscribeSe
   const figures = await dispatch(master, (actor) => actor.renderingFigures());
   response.stream.closedByPeer();
   const pauses = await collections.stop();
+  return { ...longestTurnOf(timed, figures, pauses), settledMs };
+}
+
+/** Which turn of a served request was the longest (the route's own first run, or one of the rendering's), with the collections and CPU time in it. */
+function longestTurnOf(timed: TimedRoute, figures: RenderingFigures, pauses: readonly GcPause[]): Omit<SubscribeServed, 'settledMs'> {
   const firstRunLongest = figures.longestTurnMs < timed.blockMs;
   const [from, to] = firstRunLongest ? [timed.start, timed.start + timed.blockMs] : [figures.longestTurnAt, figures.longestTurnAt + figures.longestTurnMs];
   return {
-    blockMs: Math.max(timed.blockMs, figures.longestTurnMs), turns: figures.turns + 1, settledMs,
+    blockMs: Math.max(timed.blockMs, figures.longestTurnMs), turns: figures.turns + 1,
     longestTurn: firstRunLongest ? 0 : figures.longestTurnIndex, renderedInLongest: firstRunLongest ? 0 : figures.longestTurnRendered,
     gcInBlockMs: pauseMsWithin(pauses, from, to), cpuInBlockMs: firstRunLongest ? timed.cpuMs : figures.longestTurnCpuMs,
   };
+}
+
+/** A route's own turn (`callRoute`): its wall and CPU time, when it started, and the answer (settled in later turns). */
+interface TimedRoute {
+  readonly blockMs: number;
+  readonly cpuMs: number;
+  readonly start: number;
+  readonly result: Promise<HttpResponse>;
 }
 
 /**
  * Calls the master's own route handler for `request` inside its mailbox, as the host does: the
  * wall and CPU time of that turn, when it started, and the answer (settled in later turns).
  */
-async function callRoute(cluster: ScaleCluster, request: HttpRequest): Promise<{ blockMs: number; cpuMs: number; start: number; result: Promise<HttpResponse> }> {
+async function callRoute(cluster: ScaleCluster, request: HttpRequest): Promise<TimedRoute> {
   const master = cluster.master.master;
   const handler = master.runtime.routes.get(request.path);
   if (handler === undefined) throw new Error(`the master serves no ${request.path} route`);
@@ -451,16 +465,9 @@ export async function serveState(cluster: ScaleCluster, request: HttpRequest = S
   const figures = await dispatch(master, (actor) => actor.renderingFigures());
   const pauses = await collections.stop();
   if (response.status !== 200) throw new Error(`${request.path} answered ${response.status}`);
-  const [from, to] = figures.longestTurnMs >= timed.blockMs ? [figures.longestTurnAt, figures.longestTurnAt + figures.longestTurnMs] : [timed.start, timed.start + timed.blockMs];
-  const gcInBlockMs = pauseMsWithin(pauses, from, to);
   const serializeStart = performance.now();
   const body = response.body;
   const bytes = body instanceof TextParts ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
   const serializeMs = performance.now() - serializeStart;
-  const firstRunLongest = figures.longestTurnMs < timed.blockMs;
-  return {
-    blockMs: Math.max(timed.blockMs, figures.longestTurnMs), gcInBlockMs, turns: figures.turns + 1, settledMs, serializeMs, bytes, midwayBeforeAnswer, frameworksLeft: figures.frameworksLeft,
-    longestTurn: firstRunLongest ? 0 : figures.longestTurnIndex, renderedInLongest: firstRunLongest ? 0 : figures.longestTurnRendered,
-    cpuInBlockMs: firstRunLongest ? timed.cpuMs : figures.longestTurnCpuMs,
-  };
+  return { ...longestTurnOf(timed, figures, pauses), settledMs, serializeMs, bytes, midwayBeforeAnswer, frameworksLeft: figures.frameworksLeft };
 }

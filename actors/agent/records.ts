@@ -13,7 +13,7 @@ import { fromUnits, Resources, toUnits, type ResourceJSON } from '../../lib/reso
 import { NO_STATUSES, withStatus } from '../../lib/protocol/limits';
 import { withFields } from '../../lib/with-fields';
 import { SmallMap } from '../../lib/small-map';
-import { appendBounded } from '../../lib/exact-arrays';
+import { appendBounded, NO_ITEMS } from '../../lib/exact-arrays';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
 import type { LaunchedExecutor } from './launcher';
 
@@ -82,12 +82,6 @@ function retired<V>(): Map<string, V> {
   return RETIRED as Map<string, V>;
 }
 
-/** The completed tasks of a run that has none: one shared list (a list of its own was 32 bytes a run). */
-const NO_TASKS: readonly Task[] = Object.freeze([]);
-
-/** The completed executors of a framework that has none (as `NO_TASKS`). */
-const NO_EXECUTORS: readonly ExecutorRecord[] = Object.freeze([]);
-
 /** The stages of a live task, in order: an update never takes a task back to an earlier one. */
 const TASK_STAGES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING'];
 
@@ -120,8 +114,8 @@ export class ExecutorRecord {
   launchedTasks: Map<string, Task> = none();
   /** Terminal tasks whose terminal update the framework has not yet acknowledged. */
   terminatedTasks: Map<string, Task> = none();
-  /** Terminal, acknowledged tasks, newest last (at most MAX_COMPLETED_TASKS_PER_EXECUTOR; replaced, never changed: the shared `NO_TASKS` while empty). */
-  completedTasks: readonly Task[] = NO_TASKS;
+  /** Terminal, acknowledged tasks, newest last (at most MAX_COMPLETED_TASKS_PER_EXECUTOR; replaced, never changed: the shared `NO_ITEMS` while empty). */
+  completedTasks: readonly Task[] = NO_ITEMS;
   /** The TaskInfo of every task not yet completed (kill policies live there). */
   taskInfos: Map<string, TaskInfo> = none();
   /** The allocation role of each task not yet completed, as the master sent it. */
@@ -383,8 +377,8 @@ export class AgentFrameworkRecord {
   phase: 'RUNNING' | 'TERMINATING' = 'RUNNING';
   /** Live executors by id (small: on most agents a framework runs one executor at a time). */
   readonly executors: Map<string, ExecutorRecord> = new SmallMap();
-  /** Executors that ended and have no incomplete tasks, newest last (bounded; replaced, never changed: the shared `NO_EXECUTORS` while empty). */
-  completedExecutors: readonly ExecutorRecord[] = NO_EXECUTORS;
+  /** Executors that ended and have no incomplete tasks, newest last (bounded; replaced, never changed: the shared `NO_ITEMS` while empty). */
+  completedExecutors: readonly ExecutorRecord[] = NO_ITEMS;
 
   constructor(
     readonly id: string,

@@ -23,6 +23,7 @@ import { MAX_PENDING_UPDATE_BYTES_PER_FRAMEWORK, MAX_PENDING_UPDATES_PER_TASK, S
 import { statusUpdateBytes } from '../../lib/protocol';
 import { SmallMap } from '../../lib/small-map';
 import { SmallSet } from '../../lib/small-set';
+import { NO_ITEMS } from '../../lib/exact-arrays';
 
 /** A cancellable timer, as `Actor.delay` returns. */
 export interface ManagerTimer {
@@ -63,7 +64,7 @@ export type AcknowledgementResult =
   | { kind: 'unexpected'; expectedUuid: string | undefined };
 
 /** What a stream with nothing pending holds (never written: `append` makes a list first). */
-const NO_UPDATES: ReadonlyArray<StatusUpdate | undefined> = Object.freeze([]);
+const NO_UPDATES: ReadonlyArray<StatusUpdate | undefined> = NO_ITEMS;
 
 /** One task's updates. */
 class TaskStream {

@@ -6,12 +6,13 @@ import { OfferFilters } from './filters';
 import { addQuantity, addScalars, isUnreservedScalar, type MinimumAlternatives, type Quantities } from './quantities';
 import { DRFSorter } from './sorter';
 import { ScalarTotals } from './totals';
+import { NO_ITEMS } from '../../lib/exact-arrays';
 
 /** Free-form agent attributes (`rack: 'r1'`), kept for the master; the policy ignores them. */
 export type AgentAttributes = Readonly<Record<string, string | number>>;
 
 /** The holdings of an agent that holds nothing (shared by all of them). */
-const NO_HOLDINGS: readonly Holding[] = Object.freeze([]);
+const NO_HOLDINGS: readonly Holding[] = NO_ITEMS;
 
 /** One agent. `available` is the authority; `allocated` is derived on demand. */
 export class AgentState {

@@ -11,6 +11,7 @@
  */
 import { TASK_STATES, type Task, type TaskState } from '../../lib/protocol';
 import { SmallMap } from '../../lib/small-map';
+import { NO_ITEMS } from '../../lib/exact-arrays';
 import type { FrameworkRecord } from './state';
 
 /**
@@ -75,7 +76,7 @@ export class StateCounts {
 const LIVE_COUNTS_LENGTH = TASK_STATES.indexOf('TASK_RUNNING') + 1;
 
 /** What a `StateCounts` starts with (never written: `add` makes a list first). */
-const NO_COUNTS: number[] = Object.freeze([]) as unknown as number[];
+const NO_COUNTS = NO_ITEMS as unknown as number[];
 
 /**
  * One agent's counted tasks: by state, and by framework. One entry per agent in one map: a second

@@ -4,7 +4,7 @@
  * them for the master; the agent derives its own timeouts from them.
  */
 
-import { appendBounded } from '../exact-arrays';
+import { appendBounded, NO_ITEMS } from '../exact-arrays';
 
 /** The master pings each agent this often and expects a pong before the next ping (Mesos `--agent_ping_timeout`). */
 export const AGENT_PING_TIMEOUT_MS = 15_000;
@@ -70,7 +70,7 @@ export const MAX_RESOURCE_ENTRIES = 1_024;
  * makes a new list for the first status, and nothing writes a task's list in place). A list of its
  * own was 32 bytes a task on the master and again on the agent, each promoted at 100k agents.
  */
-export const NO_STATUSES = Object.freeze([]) as unknown as never[];
+export const NO_STATUSES = NO_ITEMS as never[];
 
 /**
  * A task's `statuses` with `status` appended and the oldest dropped past `MAX_STATUSES_PER_TASK`,
