@@ -13,6 +13,7 @@
  */
 import type { Clock, TimerHandle } from '../process/clock';
 import { MasterInfoSchema, type MasterInfo } from '../protocol';
+import { v1MasterInfo } from '../v1/json';
 import { isZooKeeperError, type ZooKeeperClient, type ZooKeeperConnector, type ZooKeeperSessionState, type ZooKeeperUrl } from './zookeeper';
 
 /** ZooKeeper session timeout asked for by masters, agents and schedulers (Mesos `--zk_session_timeout`: 10 s). */
@@ -81,7 +82,23 @@ function sameLeader(one: DetectedMaster | undefined, other: DetectedMaster | und
   return one?.pid === other?.pid && one?.info.id === other?.info.id;
 }
 
-/** Parses a master znode's data: its MasterInfo, or why it is none (the caller logs it). */
+/**
+ * A master znode's data as Mesos writes it: its MasterInfo in Mesos' JSON (`ip` the IPv4 address
+ * packed in a number, `address` with the host name, IP text and port), so that Mesos' own
+ * detector (libmesos' scheduler libraries, `mesos-agent`) and tools that read the znode find the
+ * leader here.
+ */
+export function masterInfoZnodeData(info: MasterInfo): Buffer {
+  return Buffer.from(JSON.stringify(v1MasterInfo(info)));
+}
+
+/**
+ * Parses a master znode's data: its MasterInfo, or why it is none (the caller logs it). Reads
+ * Mesos' JSON (what `masterInfoZnodeData` writes, and what a Mesos master writes: the address
+ * from `address`, else from the packed `ip`; the pid, if absent, `master@ip:port`) and the form
+ * masters before it wrote (`ip` the address's text, no `address`), so masters of both versions
+ * see each other during a rolling upgrade.
+ */
 export function parseMasterInfo(data: Buffer): MasterInfo | string {
   if (data.length > MAX_MASTER_INFO_BYTES) return `${data.length} bytes (at most ${MAX_MASTER_INFO_BYTES})`;
   let json: unknown;
@@ -90,9 +107,33 @@ export function parseMasterInfo(data: Buffer): MasterInfo | string {
   } catch (error) {
     return `not JSON: ${(error as Error).message}`;
   }
-  const result = MasterInfoSchema.safeParse(json);
+  const info = isPlainObject(json) && (typeof json.ip === 'number' || json.address !== undefined) ? fromMesosJson(json) : json;
+  if (typeof info === 'string') return `not a MasterInfo: ${info}`;
+  const result = MasterInfoSchema.safeParse(info);
   if (!result.success) return `not a MasterInfo: ${result.error.issues[0]?.path.join('.') ?? ''} ${result.error.issues[0]?.message ?? ''}`;
   return result.data;
+}
+
+/** Mesos' MasterInfo JSON in this project's form (checked by the caller), or what is wrong with it. */
+function fromMesosJson(json: Record<string, unknown>): Record<string, unknown> | string {
+  const address = json.address;
+  if (address !== undefined && !isPlainObject(address)) return 'address must be an object';
+  const ip = typeof address?.ip === 'string' ? address.ip : unpackedIpv4(json.ip);
+  if (ip === undefined) return 'ip must be an IPv4 address packed in a number (or address.ip given)';
+  const port = typeof address?.port === 'number' ? address.port : json.port;
+  const hostname = json.hostname ?? address?.hostname ?? ip;
+  const pid = json.pid ?? `master@${ip}:${String(port)}`;
+  return { id: json.id, ip, port, pid, hostname, version: json.version ?? '' };
+}
+
+/** The dotted text of an IPv4 address Mesos packs in a number (its bytes in network order, read little-endian). */
+function unpackedIpv4(packed: unknown): string | undefined {
+  if (typeof packed !== 'number' || !Number.isInteger(packed) || packed < 0 || packed > 0xffff_ffff) return undefined;
+  return `${packed & 255}.${(packed >>> 8) & 255}.${(packed >>> 16) & 255}.${packed >>> 24}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -325,7 +366,7 @@ export class ZooKeeperMasterContender {
   /** Creates this master's znode (once; retried while the session is up). */
   private publish(): void {
     const path = this.options.url.path;
-    const data = Buffer.from(JSON.stringify(this.info));
+    const data = masterInfoZnodeData(this.info);
     void this.client.mkdirp(path)
       .then(() => this.client.create(`${path}/${MASTER_INFO_LABEL}`, data, 'ephemeral-sequential'))
       .then((created) => {

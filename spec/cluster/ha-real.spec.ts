@@ -15,6 +15,7 @@ import { parseZooKeeperUrl, type ZooKeeperClient } from '../../lib/ha/zookeeper'
 import { RealClock, type ActorHost } from '../../lib/process';
 import { isTerminalState, type MasterInfo, type Offer, type TaskStatus } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
+import { v1MasterInfo } from '../../lib/v1/json';
 import { Scheduler } from '../../actors/framework/scheduler';
 import { fitInto } from '../../actors/framework/offers';
 import { eventually, netHost, within } from '../support/runtime';
@@ -511,8 +512,9 @@ const skipReason = zooKeeperSkipReason();
     expect(secondNode).to.match(/^json\.info_\d{10}$/);
     expect(Number(secondNode.slice(MASTER_INFO_LABEL.length))).to.be.greaterThan(Number(firstNode.slice(MASTER_INFO_LABEL.length)));
     expect((await client.getChildren('/mesos')).sort()).to.deep.equal([firstNode, secondNode].sort());
-    expect(JSON.parse((await client.getData(`/mesos/${firstNode}`)).data.toString('utf8'))).to.deep.equal(firstInfo);
-    expect(JSON.parse((await client.getData(`/mesos/${secondNode}`)).data.toString('utf8'))).to.deep.equal(secondInfo);
+    // Mesos' MasterInfo JSON (`ip` packed, `address`), which Mesos' own detector parses.
+    expect(JSON.parse((await client.getData(`/mesos/${firstNode}`)).data.toString('utf8'))).to.deep.equal(v1MasterInfo(firstInfo));
+    expect(JSON.parse((await client.getData(`/mesos/${secondNode}`)).data.toString('utf8'))).to.deep.include({ ip: 16777343, address: { hostname: secondInfo.hostname, ip: '127.0.0.1', port: 5052 } });
 
     const closedMs = Date.now();
     await first.contender.withdraw();

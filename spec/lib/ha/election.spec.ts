@@ -4,6 +4,7 @@ import type { MasterInfo } from '../../../lib/protocol';
 import {
   leadingChild,
   MASTER_INFO_LABEL,
+  parseMasterInfo,
   ZOOKEEPER_UNREACHABLE_WARNING_MS,
   ZooKeeperMasterContender,
   ZooKeeperMasterDetector,
@@ -178,7 +179,7 @@ describe('lib/ha: ZooKeeper election and detection (simulated server)', () => {
     expect(leadingChild(['json.info_x', 'other'])).to.equal(undefined);
   });
 
-  it('three contenders: the first leads, publishing its MasterInfo as JSON; detectors follow it, then its successor when it withdraws', async () => {
+  it("three contenders: the first leads, publishing its MasterInfo as Mesos' JSON; detectors follow it, then its successor when it withdraws", async () => {
     const a = contend(5050);
     await clock.advance(10);
     const b = contend(5051);
@@ -191,7 +192,12 @@ describe('lib/ha: ZooKeeper election and detection (simulated server)', () => {
     expect(b.events).to.deep.equal([]);
     expect(c.events).to.deep.equal([]);
     expect(zk.childrenOf('/mesos')).to.deep.equal([`${MASTER_INFO_LABEL}0000000000`, `${MASTER_INFO_LABEL}0000000001`, `${MASTER_INFO_LABEL}0000000002`]);
-    expect(JSON.parse(zk.dataOf(`/mesos/${MASTER_INFO_LABEL}0000000000`) ?? '')).to.deep.equal(masterInfo(5050));
+    // Mesos' MasterInfo JSON (a hostile review: Mesos' own detector could not parse `"ip":"127.0.0.1"`).
+    expect(JSON.parse(zk.dataOf(`/mesos/${MASTER_INFO_LABEL}0000000000`) ?? '')).to.deep.equal({
+      id: 'm5050', ip: 16777343, port: 5050, pid: 'master@127.0.0.1:5050', hostname: 'localhost', version: '1.11.0',
+      address: { hostname: 'localhost', ip: '127.0.0.1', port: 5050 },
+    });
+    expect(b.contender.leader?.info).to.deep.equal(masterInfo(5050));
     expect(b.contender.leader?.pid).to.equal('master@127.0.0.1:5050');
     expect(seen).to.deep.equal(['master@127.0.0.1:5050']);
 
@@ -289,6 +295,25 @@ describe('lib/ha: ZooKeeper election and detection (simulated server)', () => {
     expect(seen).to.deep.equal(['master@127.0.0.1:5050', 'master@127.0.0.1:5051', undefined]);
     expect(created).to.deep.equal(['/mesos']);
     await detector.close();
+  });
+
+  it("reads a Mesos master's znode (address, packed ip, extra fields), the older form, and says what is wrong with others", () => {
+    // As a Mesos 1.11 master writes it (JSON::protobuf of MasterInfo).
+    const mesos = {
+      id: 'c2d4-9b1f', ip: 83886090, port: 5050, pid: 'master@10.0.0.5:5050', hostname: 'm1.example.com', version: '1.11.0',
+      address: { hostname: 'm1.example.com', ip: '10.0.0.5', port: 5050 }, capabilities: [{ type: 'AGENT_UPDATE' }],
+    };
+    const expected: MasterInfo = { id: 'c2d4-9b1f', ip: '10.0.0.5', port: 5050, pid: 'master@10.0.0.5:5050', hostname: 'm1.example.com', version: '1.11.0' };
+    expect(parseMasterInfo(Buffer.from(JSON.stringify(mesos)))).to.deep.equal(expected);
+    // Before `address` (Mesos < 0.24): the packed ip; no pid, host name or version: made from what is there.
+    expect(parseMasterInfo(Buffer.from(JSON.stringify({ id: 'old', ip: 83886090, port: 5050 })))).to.deep.equal({
+      id: 'old', ip: '10.0.0.5', port: 5050, pid: 'master@10.0.0.5:5050', hostname: '10.0.0.5', version: '',
+    });
+    // The form this project's masters wrote before (a rolling upgrade has both).
+    expect(parseMasterInfo(Buffer.from(JSON.stringify(expected)))).to.deep.equal(expected);
+    expect(parseMasterInfo(Buffer.from(JSON.stringify({ ...mesos, address: undefined, ip: -1 })))).to.match(/^not a MasterInfo: ip must be an IPv4 address packed in a number/);
+    expect(parseMasterInfo(Buffer.from(JSON.stringify({ ...mesos, address: 'x' })))).to.equal('not a MasterInfo: address must be an object');
+    expect(parseMasterInfo(Buffer.from(JSON.stringify({ ...mesos, id: 7 })))).to.match(/^not a MasterInfo: id /);
   });
 
   it('a znode that does not hold a MasterInfo leads no one (and is not trusted)', async () => {
