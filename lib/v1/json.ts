@@ -385,10 +385,36 @@ export function packedIpv4(ip: string): number {
 export function checkedCall<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; error: string } {
   const notPlain = plainDataError(body);
   if (notPlain !== undefined) return { ok: false, error: notPlain };
-  const parsed = schema.safeParse(body);
+  const parsed = schema.safeParse(withoutNulls(body));
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
   return { ok: false, error: `${issue && issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue?.message ?? 'invalid'}` };
+}
+
+/**
+ * `value` without its JSON nulls, at any depth: a field whose value is null is left out, and so
+ * is a null in a list, as Mesos' JSON-to-protobuf parser takes a null for an unset field (stout's
+ * `protobuf.hpp`). Clients built on protobuf.js (the npm `mesos-framework`) write every unset
+ * field of a call as null. `value` itself, not a copy, when it holds no null (nearly every call).
+ *
+ * @example withoutNulls({ type: 'SUBSCRIBE', framework_id: null, a: [1, null] }) // { type: 'SUBSCRIBE', a: [1] }
+ */
+export function withoutNulls(value: unknown): unknown {
+  return holdsNull(value) ? copiedWithoutNulls(value) : value;
+}
+
+function holdsNull(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some((item) => item === null || holdsNull(item));
+  for (const field of Object.values(value)) if (field === null || holdsNull(field)) return true;
+  return false;
+}
+
+function copiedWithoutNulls(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.filter((item) => item !== null).map(copiedWithoutNulls);
+  // `fromEntries` defines each key as the body's own (a `__proto__` key stays a key, as JSON.parse made it).
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== null).map(([key, field]) => [key, copiedWithoutNulls(field)]));
 }
 
 /**

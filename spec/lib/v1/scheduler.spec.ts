@@ -1,7 +1,7 @@
 /** The v1 scheduler API's JSON (issue 11): calls checked and converted, events built as Mesos writes them. */
 import { expect } from 'chai';
 import { parseSchedulerCall, offersEvent, subscribedEvent, updateEvent, messageEvent, failureEvent, type SchedulerCall } from '../../../lib/v1/scheduler';
-import { textOfV1Bytes, v1Bytes, v1FrameworkInfo, v1OfferFormat } from '../../../lib/v1/json';
+import { textOfV1Bytes, v1Bytes, v1FrameworkInfo, v1OfferFormat, withoutNulls } from '../../../lib/v1/json';
 import type { FrameworkInfo } from '../../../lib/protocol';
 
 function call(body: unknown): SchedulerCall {
@@ -33,6 +33,55 @@ describe('v1 scheduler calls', () => {
       framework: { user: 'foo', name: 'Example HTTP Framework', roles: ['test'], capabilities: ['MULTI_ROLE'], failoverTimeout: 60 },
       suppressedRoles: [],
     });
+  });
+
+  // As the npm `mesos-framework` (protobuf.js) sends them: every unset field null. Mesos' parser takes a null for an
+  // unset field (stout's protobuf.hpp); each was a 400 ("framework_id: ... expected object, received null") and no
+  // call of that library got through (a compatibility run against it).
+  it('takes calls whose unset fields are null, as Mesos does: a SUBSCRIBE, and an ACCEPT with nulls at every depth', () => {
+    const subscribe = call({
+      framework_id: null, type: 'SUBSCRIBE',
+      subscribe: { framework_info: { user: 'root', name: 'compat', id: null, failover_timeout: 5, checkpoint: null, role: null, hostname: null, principal: null, webui_url: null, capabilities: null, labels: null } },
+      accept: null, decline: null, kill: null, shutdown: null, acknowledge: null, reconcile: null, message: null, request: null,
+    });
+    expect(subscribe).to.deep.equal({ type: 'SUBSCRIBE', framework: { user: 'root', name: 'compat', roles: ['*'], failoverTimeout: 5 }, suppressedRoles: [] });
+    const resource = (name: string, value: number): Record<string, unknown> => ({ name, type: 'SCALAR', scalar: { value }, ranges: null, set: null, role: null, reservation: null, disk: null, revocable: null });
+    const accept = call({
+      framework_id: { value: 'f-1' }, type: 'ACCEPT', subscribe: null,
+      accept: {
+        offer_ids: [{ value: 'o-1' }, null],
+        operations: [{
+          type: 'LAUNCH',
+          launch: {
+            task_infos: [{
+              name: 'long-1', task_id: { value: 't-1' }, agent_id: { value: 'a-1' }, resources: [resource('cpus', 0.1), resource('mem', 32)], executor: null,
+              command: { uris: null, environment: { variables: [{ name: 'HOST', value: '127.0.0.1' }] }, shell: true, value: 'sleep 300', arguments: null, user: null },
+              container: null, health_check: null, kill_policy: null, data: null, labels: null, discovery: null,
+            }],
+          },
+          reserve: null, unreserve: null, create: null, destroy: null,
+        }],
+        filters: null,
+      },
+      decline: null, kill: null, shutdown: null, acknowledge: null, reconcile: null, message: null, request: null,
+    });
+    expect(accept).to.deep.include({ type: 'ACCEPT', frameworkId: 'f-1', offerIds: ['o-1'] });
+    const [task] = (accept as Extract<SchedulerCall, { type: 'ACCEPT' }>).tasks;
+    expect(task).to.deep.include({ name: 'long-1', taskId: 't-1', agentId: 'a-1' });
+    expect(task?.command).to.deep.include({ value: 'sleep 300', shell: true });
+    expect(task?.resources.map((resource) => resource.name)).to.deep.equal(['cpus', 'mem']);
+    expect(JSON.stringify(accept)).to.not.include('null');
+  });
+
+  it('withoutNulls: the body itself when it holds no null; otherwise a copy without them that keeps every own key (__proto__ too)', () => {
+    const clean = { type: 'REVIVE', framework_id: { value: 'f' }, roles: ['a'] };
+    expect(withoutNulls(clean)).to.equal(clean);
+    const hostile = JSON.parse('{"__proto__": {"polluted": true}, "a": null, "b": [null, {"c": null, "d": 1}]}') as unknown;
+    const copied = withoutNulls(hostile) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copied)).to.equal(Object.prototype);
+    expect(Object.keys(copied)).to.deep.equal(['__proto__', 'b']);
+    expect(copied.b).to.deep.equal([{ d: 1 }]);
+    expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
   });
 
   // Mesos: an id in the FrameworkInfo must be the call's framework_id too. One there alone let a client pick a new
