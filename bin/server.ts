@@ -17,7 +17,7 @@ import { loadRateLimits, type RateLimits } from '../actors/master/rate-limits';
 import { DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, DEFAULT_CONTAINER_PIDS_LIMIT } from '../actors/agent/isolator';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 import { RECONFIGURATION_POLICIES, type ReconfigurationPolicy } from '../actors/agent/compatibility';
-import { SWITCH_USER } from '../actors/agent/constants';
+import { AUTHENTICATE_HTTP_EXECUTORS, SWITCH_USER } from '../actors/agent/constants';
 import { addTlsOptions } from './tls';
 import { parseAttributes } from '../actors/agent/resources';
 import { advertiseIpError } from '../lib/process/addresses';
@@ -233,6 +233,7 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--enforce_container_disk_quota [bool]', 'with disk/du: fail the tasks of a sandbox that outgrows its disk resource').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--container_disk_watch_interval <duration>', 'with disk/du: how often each sandbox is measured').argParser(parseDurationFlag).default(DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, '15secs'))
     .addOption(flag('--executor_environment_variables <json|path>', 'the environment every executor and its tasks start with, a JSON object of strings inline, file:///path or a path (default: the agent\'s PATH, locale and time zone only)').argParser(parseExecutorEnvironmentFlag))
+    .addOption(flag('--authenticate_http_executors [bool]', 'v1 executor API calls must carry their run\'s MESOS_EXECUTOR_AUTHENTICATION_TOKEN as Authorization: Bearer (Mesos\' default is false); false: calls without one are taken, for executor libraries that send none').argParser(parseBooleanFlag).default(AUTHENTICATE_HTTP_EXECUTORS))
     .addOption(flag('--switch_user [bool]', 'run each executor and its tasks as its command\'s or its framework\'s user (the agent must be root to switch); false: as the agent\'s own user').argParser(parseBooleanFlag).default(SWITCH_USER))
     .addOption(flag('--gc_delay <duration>', 'remove completed sandboxes this long after they completed (sooner as the disk fills)').argParser(parseDurationFlag).default(defaults.gcDelayMs, '1weeks'))
     .addOption(flag('--disk_watch_interval <duration>', 'how often the work dir\'s disk usage is checked, pruning sandboxes by it').argParser(parseDurationFlag).default(defaults.diskWatchIntervalMs, '1mins'))
@@ -260,6 +261,7 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     enforceContainerDiskQuota: options.enforce_container_disk_quota as boolean | undefined,
     containerDiskWatchIntervalMs: options.container_disk_watch_interval as number | undefined,
     switchUser: options.switch_user as boolean | undefined,
+    authenticateHttpExecutors: options.authenticate_http_executors as boolean | undefined,
     ...(options.executor_environment_variables !== undefined ? { executorEnvironmentVariables: options.executor_environment_variables as Record<string, string> } : {}),
     gcDelayMs: options.gc_delay as number,
     diskWatchIntervalMs: options.disk_watch_interval as number,

@@ -29,7 +29,7 @@ import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources, type ResourceJSON } from '../../lib/resources';
 import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent, type RecoveredExecutor } from './checkpoint';
 import { reconfigurationError } from './compatibility';
-import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
+import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
@@ -122,6 +122,8 @@ export type ExecutorApiLookup =
     readonly tasks: TaskInfo[];
     /** Every task of the run the agent knows (queued, launched or ended here): an UPDATE for any other is refused. */
     readonly taskIds: readonly string[];
+    /** The run's token, for a call that carried none (`--authenticate_http_executors=false`): its adapter registers with it. */
+    readonly token?: string;
   }
   | { readonly ok: false; readonly status: 400 | 403 | 503; readonly message: string };
 
@@ -139,8 +141,8 @@ function isExecutorApiSpawner(api: ExecutorApi | ExecutorApiSpawner): api is Exe
 export interface ExecutorApiCall {
   readonly frameworkId: string;
   readonly executorId: string;
-  /** The call's `Authorization: Bearer` token. */
-  readonly token: string;
+  /** The call's `Authorization: Bearer` token; undefined only when `--authenticate_http_executors` is false. */
+  readonly token: string | undefined;
   /** A SUBSCRIBE (the only call a recovering agent takes). */
   readonly subscribe: boolean;
   /** Told once when the run ends. */
@@ -484,9 +486,13 @@ export class Agent extends Actor {
     if (framework === undefined) return this.phase === 'RECOVERING' ? recovering : { ok: false, status: 400, message: 'Framework cannot be found' };
     const executor = framework.executors.get(executorId);
     if (executor === undefined) return this.phase === 'RECOVERING' ? recovering : { ok: false, status: 400, message: 'Executor cannot be found' };
-    const tokenMatches = executor.token !== undefined
+    if (token === undefined && (this.options.flags.authenticateHttpExecutors ?? AUTHENTICATE_HTTP_EXECUTORS)) {
+      return { ok: false, status: 403, message: 'Expecting the executor\'s MESOS_EXECUTOR_AUTHENTICATION_TOKEN as a bearer token' };
+    }
+    // A token given is checked, also where none is asked for.
+    const tokenMatches = token === undefined || (executor.token !== undefined
       ? sameSecret(executor.token, token)
-      : executor.tokenSha256 !== undefined && sameSecret(executor.tokenSha256, createHash('sha256').update(token).digest('hex'));
+      : executor.tokenSha256 !== undefined && sameSecret(executor.tokenSha256, createHash('sha256').update(token).digest('hex')));
     if (!tokenMatches) {
       this.log.warn({ frameworkId, executorId }, 'refusing a v1 executor call whose token is not the run\'s');
       return { ok: false, status: 403, message: `The bearer token is not the one of executor '${executorId}' of framework '${frameworkId}'` };
@@ -500,6 +506,7 @@ export class Agent extends Actor {
       executorInfo: executor.info, frameworkInfo: { ...framework.info, id: framework.id },
       tasks: [...executor.launchedTasks.keys()].flatMap((taskId) => { const info = executor.taskInfos.get(taskId); return info === undefined ? [] : [info]; }),
       taskIds: [...executor.taskInfos.keys(), ...executor.completedTasks.map((task) => task.taskId)],
+      ...(token === undefined && executor.token !== undefined ? { token: executor.token } : {}),
     };
   }
 

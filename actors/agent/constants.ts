@@ -178,6 +178,13 @@ export const GC_DELAY_MS = 7 * 24 * 3600_000;
 /** Mesos' `--switch_user` default: each executor runs as its command's or its framework's user. */
 export const SWITCH_USER = true;
 
+/**
+ * `--authenticate_http_executors` default: every v1 executor API call carries its run's
+ * `MESOS_EXECUTOR_AUTHENTICATION_TOKEN` (Mesos' default is false; this agent gives every run a
+ * token, so it asks for it unless the operator says not to, for executor libraries that send none).
+ */
+export const AUTHENTICATE_HTTP_EXECUTORS = true;
+
 /** How often the agent checks how full its work dir's file system is, pruning sandboxes by it (Mesos `--disk_watch_interval`, 1 min). */
 export const DISK_WATCH_INTERVAL_MS = 60_000;
 

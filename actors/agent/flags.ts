@@ -11,6 +11,7 @@ import {
   DISK_WATCH_INTERVAL_MS,
   GC_DELAY_MS,
   SWITCH_USER,
+  AUTHENTICATE_HTTP_EXECUTORS,
   GC_DISK_HEADROOM,
   MASTER_PING_TIMEOUT_MS,
   REGISTRATION_BACKOFF_FACTOR_MS,
@@ -81,6 +82,14 @@ export interface AgentFlags {
    * as another user than its own. False: everything runs as the agent's user.
    */
   switchUser?: boolean;
+  /**
+   * Mesos' `--authenticate_http_executors` (default here `AUTHENTICATE_HTTP_EXECUTORS`, true;
+   * Mesos' false): v1 executor API calls must carry their run's token as
+   * `Authorization: Bearer`. False: a call without one is taken for the run it names (a token
+   * given is still checked), for executor libraries that send none, on a network where only
+   * the agent's own executors reach its port.
+   */
+  authenticateHttpExecutors?: boolean;
   /**
    * Mesos' `--executor_environment_variables`: exactly the variables every executor (and so its
    * tasks) starts with, beside Mesos' own. Unset: the agent's `PATH`, locale and time zone only
@@ -236,6 +245,7 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('container_pids_limit', flags.containerPidsLimit === undefined ? undefined : String(flags.containerPidsLimit));
   set('enforce_container_disk_quota', flags.enforceContainerDiskQuota === undefined ? undefined : String(flags.enforceContainerDiskQuota));
   set('switch_user', String(flags.switchUser ?? SWITCH_USER));
+  set('authenticate_http_executors', String(flags.authenticateHttpExecutors ?? AUTHENTICATE_HTTP_EXECUTORS));
   if (flags.executorEnvironmentVariables !== undefined) set('executor_environment_variables', JSON.stringify(flags.executorEnvironmentVariables));
   set('container_disk_watch_interval', flags.containerDiskWatchIntervalMs === undefined ? undefined : formatDuration(flags.containerDiskWatchIntervalMs));
   set('gc_delay', formatDuration(flags.gcDelayMs));

@@ -35,7 +35,7 @@ import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, ProcessLauncher, type Launcher } from './launcher';
 import { chooseIsolator } from './isolator';
 import { DEFAULT_CGROUPS_ROOT } from './cgroups';
-import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER } from './constants';
+import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER, AUTHENTICATE_HTTP_EXECUTORS } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
 import { attachMetricsSource, metricsAccess, METRICS_ACTOR_ID } from '../../lib/metrics';
@@ -302,7 +302,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // The v1 executor API (`/api/v1/executor`, and `/slave(N)/api/v1/executor`): HTTP executors, each served by an executor actor here.
   // One per host at the top level (a simulation's further agents: at their own path only).
   const topLevel = options.files !== false && !host.servesShared(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE);
-  const started = new StartedAgent(agent, pid, host, topLevel, flags.executorShutdownGracePeriodMs, launcher, detector);
+  const started = new StartedAgent(agent, pid, host, topLevel, flags, launcher, detector);
   // Spawned now at the top level; else (a simulation's further agents) at the first request to
   // `/slave(N)/api/v1/executor` (`serveExecutorApi`): a route of the agent's, so none comes once it ended.
   agent.serveExecutorApi(topLevel ? started.spawnExecutorApi() : started);
@@ -454,7 +454,8 @@ class StartedAgent implements ExecutorApiSpawner {
     readonly pid: UPID,
     private readonly host: ActorHost,
     private readonly topLevel: boolean,
-    private readonly shutdownGracePeriodMs: number,
+    /** The agent's flags (its executor API's grace period and `--authenticate_http_executors`). */
+    private readonly flags: Pick<AgentFlags, 'executorShutdownGracePeriodMs' | 'authenticateHttpExecutors'>,
     private readonly launcher: Launcher,
     private readonly detector: ZooKeeperMasterDetector | undefined,
   ) {}
@@ -472,7 +473,8 @@ class StartedAgent implements ExecutorApiSpawner {
       agent,
       topLevel: this.topLevel,
       ...(this.topLevel ? { operatorApi: (request: HttpRequest) => dispatch(agent, (actor) => actor.serveOperatorApi(request)) } : {}),
-      shutdownGracePeriodMs: this.shutdownGracePeriodMs,
+      shutdownGracePeriodMs: this.flags.executorShutdownGracePeriodMs,
+      requireToken: this.flags.authenticateHttpExecutors ?? AUTHENTICATE_HTTP_EXECUTORS,
     });
     this.host.spawn(this.executorApi);
     return this.executorApi;

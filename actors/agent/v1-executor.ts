@@ -83,6 +83,8 @@ export interface ExecutorApiOptions {
   readonly reconnectTimeoutMs?: number;
   /** The agent's executor shutdown grace period (the adapter ends this long after SHUTDOWN at the latest). */
   readonly shutdownGracePeriodMs?: number;
+  /** `--authenticate_http_executors`: a call without a bearer token is refused (401); default true. */
+  readonly requireToken?: boolean;
 }
 
 /** The `/api/v1/executor` endpoint of one agent; one `HttpExecutor` per subscribed executor run. */
@@ -96,7 +98,7 @@ export class ExecutorApi extends Actor {
     if (options.topLevel !== false) {
       this.routeUnder(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE, withRouteOptions((request) => this.serve(request), {
         maxBodyBytes: MAX_EXECUTOR_CALL_BYTES,
-        beforeBody: (request) => (bearerToken(request) === undefined ? this.missingToken() : undefined),
+        beforeBody: (request) => (this.requireToken && bearerToken(request) === undefined ? this.missingToken() : undefined),
       }));
     }
     const operatorApi = options.operatorApi;
@@ -107,7 +109,7 @@ export class ExecutorApi extends Actor {
   serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
     if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
     const token = bearerToken(request);
-    if (token === undefined) return this.missingToken();
+    if (token === undefined && this.requireToken) return this.missingToken();
     const refused = v1RequestError(request, MAX_EXECUTOR_CALL_BYTES, 'this agent speaks the v1 executor API');
     if (refused !== undefined) return refused;
     const body = v1RequestJson(request);
@@ -130,14 +132,22 @@ export class ExecutorApi extends Actor {
     );
   }
 
+  /** Whether every call must carry its run's token (`--authenticate_http_executors`). */
+  private get requireToken(): boolean {
+    return this.options.requireToken ?? true;
+  }
+
   /** The 401 for a call without the executor's bearer token. */
   private missingToken(): HttpResponse {
     return { status: 401, headers: { 'www-authenticate': `Bearer realm="${EXECUTOR_AUTHENTICATION_REALM}"` }, body: "Expecting 'Authorization: Bearer <token>' with the executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN" };
   }
 
   /** @internal (in this actor's mailbox) The agent has answered who the call's executor is: serve it. */
-  run(call: ExecutorCall, token: string, lookup: ExecutorApiLookup): HttpResponse | Promise<HttpResponse> {
+  run(call: ExecutorCall, given: string | undefined, lookup: ExecutorApiLookup): HttpResponse | Promise<HttpResponse> {
     if (!lookup.ok) return { status: lookup.status, body: lookup.message };
+    // A call without a token (`--authenticate_http_executors=false`): the adapter registers with the run's own.
+    const token = given ?? lookup.token;
+    if (token === undefined) return { status: 503, body: `Executor '${call.executorId}' of framework '${call.frameworkId}' has no token this agent knows (it was recovered before it registered); subscribe with its MESOS_EXECUTOR_AUTHENTICATION_TOKEN` };
     // A heartbeat changes nothing, but only the executor's own token makes one (any token did, answered before the
     // lookup: the hostile-input pass of 2026-12-05); it needs no subscription.
     if (call.type === 'HEARTBEAT') return { status: 202, body: '' };

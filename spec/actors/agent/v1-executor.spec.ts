@@ -274,3 +274,38 @@ describe('actors/agent: the v1 executor HTTP API, with an executor written in pl
     expect(messagesToFramework().filter((data) => data === 'hi')).to.have.length(1);
   });
 });
+
+// Mesos asks executors for no token unless `--authenticate_http_executors`; this agent asks by default, so an executor
+// library that sends none (the npm `mesos-framework`'s: a compatibility run) could not run here at all.
+describe('actors/agent: the v1 executor HTTP API with --authenticate_http_executors=false', function () {
+  this.timeout(60_000);
+  let cluster: RealCluster;
+
+  beforeEach(async () => {
+    cluster = await RealCluster.start({ authenticateHttpExecutors: false });
+  });
+
+  afterEach(async () => {
+    await cluster.stop();
+  });
+
+  it('runs an executor whose calls carry no token; a token given is still checked; /flags says so', async () => {
+    const task = v1Task('T1', 'E1', 'stay');
+    const executor = task.executor as NonNullable<TaskInfo['executor']>;
+    cluster.runTask({ ...task, executor: { ...executor, command: { ...executor.command, environment: { V1_FIXTURE_NO_TOKEN: '1' } } } });
+    await eventually(() => cluster.master.states('T1').includes('TASK_RUNNING'), WAIT_MS, 'T1 to run on the tokenless executor');
+    const calls = fs.readFileSync(path.join(cluster.sandbox('E1'), 'v1-calls.log'), 'utf8');
+    expect(calls).to.contain('{"type":"SUBSCRIBE","status":200}');
+    expect(calls).to.contain('{"type":"UPDATE","status":202}');
+
+    const address = cluster.host.address;
+    const json = { 'content-type': 'application/json' };
+    const message = JSON.stringify({ type: 'MESSAGE', framework_id: { value: REAL_FRAMEWORK_ID }, executor_id: { value: 'E1' }, message: { data: 'aGk=' } });
+    expect((await post(address, message, json)).status).to.equal(202);
+    await eventually(() => cluster.master.received.some((r) => r.name === 'ExecutorToFramework'), WAIT_MS, 'the tokenless message');
+    const wrong = await post(address, message, { ...json, authorization: 'Bearer not-the-token' });
+    expect([wrong.status, wrong.body]).to.deep.equal([403, `The bearer token is not the one of executor 'E1' of framework '${REAL_FRAMEWORK_ID}'`]);
+    const flags = JSON.parse((await post(address, '', {}, 'GET', '/flags')).body) as { flags: Record<string, string> };
+    expect(flags.flags.authenticate_http_executors).to.equal('false');
+  });
+});
