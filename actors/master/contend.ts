@@ -16,7 +16,7 @@ import {
   type DetectedMaster,
 } from '../../lib/ha/election';
 import { whenConnected, type ZooKeeperClient, type ZooKeeperConnector, type ZooKeeperUrl } from '../../lib/ha/zookeeper';
-import type { ActorHost } from '../../lib/process';
+import type { ActorHost, HttpResponse } from '../../lib/process';
 import type { MasterInfo } from '../../lib/protocol';
 import { MASTER_ACTOR_ID } from './constants';
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
@@ -25,7 +25,7 @@ import { attachMetricsSource, metricsAccess, type DetachMetrics, type MetricsSou
 import { masterInfoOf } from './master';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
-import { notLeadingMetrics, StandbyMaster, type HeldRegistration } from './standby';
+import { MASTER_RECOVERING, notLeadingMetrics, RECOVERING_RETRY_AFTER_SECONDS, StandbyMaster, type HeldRegistration } from './standby';
 import { apiActorId, StandbyApi } from './v1-scheduler';
 import { DEFAULT_MASTER_ACTOR_IDS, masterFlagsAccess, spawnMasterInfoActors, startMaster, type MasterActorIds, type MasterHandle } from './start';
 import type { Actor } from '../../lib/actor';
@@ -98,9 +98,28 @@ export class ContendingMaster {
       kindOf: () => 'gauge',
     };
     master.detachMetrics = attachMetricsSource(host, source, master.actorIds.metrics, metricsAccess(httpAuthenticationOf(flags), flags.acls));
+    // Between the standby and its elected master (and back), the master's and its API's ids are
+    // held by nobody for a moment: requests then get 503, as from Mesos' recovering master, not 404 or 500.
+    for (const id of master.answeredIds) host.setVacancyAnswer(id, () => master.vacancyAnswer());
     master.spawnStandby();
     master.contend();
     return master;
+  }
+
+  /** The actor ids whose HTTP requests this master answers across its transitions (`ActorHost.setVacancyAnswer`). */
+  private get answeredIds(): string[] {
+    return [this.actorIds.master, apiActorId(this.actorIds.master)];
+  }
+
+  /** What a request to the master's or its API's id gets while neither a standby nor a master holds it. */
+  private vacancyAnswer(): HttpResponse {
+    const retry = { 'retry-after': String(RECOVERING_RETRY_AFTER_SECONDS) };
+    if (this.state === 'recovering') return { status: 503, headers: retry, body: `${MASTER_RECOVERING}\n` };
+    return { status: 503, headers: retry, body: 'no master is leading\n' };
+  }
+
+  private clearVacancyAnswers(): void {
+    for (const id of this.answeredIds) this.options.host.setVacancyAnswer(id, undefined);
   }
 
   /** Called on each change of `state`. */
@@ -122,6 +141,7 @@ export class ContendingMaster {
     await this.stopStandby();
     await this.stopInfoActors();
     await this.stopMetrics();
+    this.clearVacancyAnswers();
   }
 
   /**
@@ -141,6 +161,7 @@ export class ContendingMaster {
     await this.stopStandby();
     await this.stopInfoActors();
     await this.stopMetrics();
+    this.clearVacancyAnswers();
   }
 
   private async stopMetrics(): Promise<void> {
@@ -245,7 +266,10 @@ export class ContendingMaster {
     if (this.leading !== undefined || this.state === 'recovering') {
       this.options.host.logger.warn({ reason }, 'stepping down: this master no longer leads');
     }
-    await this.stopLeading();
+    // The standby takes the address back as soon as the master has stopped; the registry's
+    // ZooKeeper session closes after (with ZooKeeper unreachable, which is often why leadership
+    // was lost, a close waits ZOOKEEPER_CLOSE_TIMEOUT_MS: the master's paths answered 404 for it).
+    const { closed } = await this.stopLeading({ closeLater: true });
     // It knows it does not lead; who does, its next candidacy reads. Meanwhile its standby must
     // not name it leader (clients following `leader` would come back here; /redirect would say 503).
     if (this.leader?.pid === this.ownPid.toString()) this.leader = undefined;
@@ -255,17 +279,24 @@ export class ContendingMaster {
     this.standby?.leaderChanged(this.leader);
     this.spawnStandby();
     this.setState('standby');
+    await closed;
     this.options.host.clock.setTimer(ZOOKEEPER_RECONNECT_INTERVAL_MS, () => this.contend());
   }
 
-  private async stopLeading(): Promise<void> {
+  /**
+   * Stops the running master, then closes the registry's ZooKeeper session; with `closeLater`,
+   * resolves once the master has stopped, with the close (to await after what should not wait for it).
+   */
+  private async stopLeading(how: { closeLater?: boolean } = {}): Promise<{ closed: Promise<void> }> {
     const leading = this.leading;
     this.leading = undefined;
     leading?.registry.close(); // no retried write after this master is gone
     await leading?.stop();
     const client = this.registryClient;
     this.registryClient = undefined;
-    await client?.close();
+    const closed = client === undefined ? Promise.resolve() : client.close();
+    if (how.closeLater !== true) await closed;
+    return { closed };
   }
 
   private spawnStandby(): void {

@@ -7,7 +7,7 @@
  * UI) redirects to the leader's. Once elected, the bin replaces it with a `Master` at the same
  * address.
  */
-import { Actor } from '../../lib/actor';
+import { Actor, UPID } from '../../lib/actor';
 import type { DetectedMaster } from '../../lib/ha/election';
 import type { HttpRequest, HttpResponse } from '../../lib/process';
 import * as Messages from '../../lib/protocol/messages';
@@ -15,6 +15,10 @@ import { MASTER_ACTOR_ID } from './constants';
 
 /** Senders a standby names in its log when it drops their messages (the rest are logged at debug). */
 export const MAX_STANDBY_LOGGED_SENDERS = 1_000;
+/** What an elected master answers for the leader's endpoints until its master runs (Mesos' words). */
+export const MASTER_RECOVERING = 'Master has not finished recovery';
+/** The `Retry-After` of those answers: a master recovers in about this long (a registry read). */
+export const RECOVERING_RETRY_AFTER_SECONDS = 1;
 /** Registrations an elected master holds while it recovers (one per sender and kind; beyond this they are dropped, and retried by their senders). */
 export const MAX_HELD_REGISTRATIONS = 50_000;
 
@@ -157,7 +161,13 @@ export class StandbyMaster extends Actor {
    */
   private redirect(path: string, request?: HttpRequest): HttpResponse {
     const leader = this.leader;
-    if (leader === undefined || leader.pid === this.own.pid) return { status: 503, body: 'no master is leading\n' };
+    if (leader !== undefined && leader.pid === this.own.pid) {
+      // Elected, its master not started yet (Mesos' recovering master): `/master/redirect` names
+      // itself, as the other masters already do, and what its master will serve is 503 until then.
+      if (path === '') return { status: 307, headers: { location: `//${this.own.hostname}:${UPID.parse(this.own.pid).port}` }, body: '' };
+      return { status: 503, headers: { 'retry-after': String(RECOVERING_RETRY_AFTER_SECONDS) }, body: `${MASTER_RECOVERING}\n` };
+    }
+    if (leader === undefined) return { status: 503, body: 'no master is leading\n' };
     const query = request === undefined ? '' : new URLSearchParams(request.query).toString();
     return { status: 307, headers: { location: `//${leader.info.hostname}:${leader.info.port}${path}${query === '' ? '' : `?${query}`}` }, body: '' };
   }

@@ -251,6 +251,7 @@ export class SchedulerApi extends Actor {
       id,
       onSubscribed: (frameworkId) => this.adopt(frameworkId, adapter),
       counted: (frameworkId, what) => this.options.counted?.(frameworkId, what),
+      ...(this.options.leading !== undefined ? { leading: this.options.leading } : {}),
       onEnded: (frameworkId) => {
         if (frameworkId !== undefined && this.subscribed.get(frameworkId) === adapter) this.subscribed.delete(frameworkId);
         this.release(adapter);
@@ -296,6 +297,8 @@ interface HttpFrameworkOptions {
   readonly onEnded: (frameworkId: string | undefined) => void;
   /** See `SchedulerApiOptions.counted`. */
   readonly counted: (frameworkId: string, what: V1Counted) => void;
+  /** See `SchedulerApiOptions.leading`: while it says false, nothing is written on the stream. */
+  readonly leading?: () => boolean;
 }
 
 /**
@@ -480,6 +483,7 @@ export class HttpFramework extends Scheduler {
 
   /** Writes a HEARTBEAT event, counted in the framework's `events/heartbeat` as Mesos counts each. */
   private heartbeat(frameworkId: string): void {
+    if (this.http.leading?.() === false) return;
     this.write(heartbeatEvent());
     this.http.counted(frameworkId, 'HEARTBEAT');
   }
@@ -502,7 +506,15 @@ export class HttpFramework extends Scheduler {
     return true;
   }
 
+  /**
+   * Writes `event` on the stream, unless the master cannot confirm that it still leads (paused
+   * past its ZooKeeper session, its timers fired before it learnt it was deposed: a HEARTBEAT or
+   * a RESCIND from it would tell the scheduler that a replaced master speaks for the cluster; its
+   * stream ends as it steps down). Nothing written is lost: what an agent sends is re-sent to the
+   * leader, and offers are the leader's to make.
+   */
   private write(event: V1Json): void {
+    if (this.http.leading?.() === false) return;
     this.stream.write(recordIo(event));
   }
 }

@@ -197,6 +197,8 @@ export class ActorHost {
   private delegates: readonly string[] = [];
   /** Actors serving routes under another id (`Actor.routeUnder`), by that namespace. */
   private readonly sharedRoutes = new Map<string, Actor[]>();
+  /** What HTTP requests to these actor ids are answered while no running actor holds the id (`setVacancyAnswer`). */
+  private readonly vacancies = new Map<string, () => HttpResponse>();
   private readonly ready = new Queue<Actor>();
   private drainScheduled = false;
   /** True while the host runs mailboxes (the drain is not re-entered). */
@@ -1332,15 +1334,26 @@ export class ActorHost {
       }
     }
     if (!target || !actor || !handler) {
-      this.logger.debug({ url: truncated(url) }, 'HTTP 404');
       request.resume();
+      const vacant = this.vacancyAnswer(target?.actorId);
+      if (vacant !== undefined) return vacant;
+      this.logger.debug({ url: truncated(url) }, 'HTTP 404');
       return httpError(404, `no route '${urlPath}' on ${this.address}`);
     }
+    const servedBy = actor;
+    // The actor ends while the request waits for its turn (its id being handed to another): the vacancy's answer, not a 500.
+    const orVacancy = (error: unknown): HttpResponse => {
+      if (servedBy.runtime.state !== 'running') {
+        const vacant = this.vacancyAnswer(servedBy.id);
+        if (vacant !== undefined) return vacant;
+      }
+      throw error;
+    };
     const options = routeOptionsOf(handler);
     // A request with no body to hold gets no check before it: the handler checks as it always does.
     if (options?.beforeBody !== undefined && hasBody(request)) {
       const check = options.beforeBody;
-      const refused = await this.inMailbox(actor, () => check.call(actor, routedRequest(request, target, EMPTY_BODY)));
+      const refused = await this.inMailbox(actor, () => check.call(actor, routedRequest(request, target, EMPTY_BODY))).catch(orVacancy);
       // Its body is dropped unread (kept nowhere) before the answer, which a client still sending would not see.
       if (refused !== undefined) {
         await discardBody(request);
@@ -1357,7 +1370,7 @@ export class ActorHost {
         this.logger.warn({ url: truncated(url), held: this.httpBodies.held, budget }, 'refusing a request: too many request body bytes held at once');
         return { ...httpError(503, `the server holds ${budget} bytes of request bodies at most, all requests together; try again`), headers: { 'retry-after': String(HTTP_BUSY_RETRY_AFTER_SECONDS) } };
       }
-      const response = await this.inMailbox(actor, () => handler.call(actor, routedRequest(request, target, body)));
+      const response = await this.inMailbox(actor, () => handler.call(actor, routedRequest(request, target, body))).catch(orVacancy);
       if (response.stream !== undefined) return { ...response, actor };
       return withJsonp(response, target.query.jsonp);
     } finally {
@@ -1430,6 +1443,25 @@ export class ActorHost {
    */
   setDelegate(actorId: string, ...fallbacks: string[]): void {
     this.delegates = [actorId, ...fallbacks];
+  }
+
+  /**
+   * While no running actor holds id `actorId` (one being replaced by another under the same id:
+   * a standby master by its elected master), HTTP requests for it get `answer()` instead of 404
+   * (no such actor) or 500 (the actor ended while the request waited). `undefined` removes it.
+   * A client retrying a 503 then rides out the swap; one that took a 404 for "no such API" gave up.
+   */
+  setVacancyAnswer(actorId: string, answer: (() => HttpResponse) | undefined): void {
+    if (answer === undefined) this.vacancies.delete(actorId);
+    else this.vacancies.set(actorId, answer);
+  }
+
+  /** The answer for a request to actor `actorId` that found no running actor there, if the id is held vacant. */
+  private vacancyAnswer(actorId: string | undefined): HttpResponse | undefined {
+    if (actorId === undefined || this.vacancies.size === 0) return undefined;
+    const actor = this.actors.get(actorId);
+    if (actor !== undefined && actor.runtime.state === 'running') return undefined;
+    return this.vacancies.get(actorId)?.();
   }
 
   /** The delegate's actor id (`setDelegate`), if one was set. */

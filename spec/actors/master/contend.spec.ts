@@ -86,13 +86,23 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     for (const host of hosts) await host.stop().catch(() => undefined);
   });
 
-  async function startMasterMachine(): Promise<MasterMachine> {
+  /** While `holding`, a ZooKeeper session's close does not answer until `release` (ZooKeeper unreachable: a real client waits ZOOKEEPER_CLOSE_TIMEOUT_MS). */
+  interface HeldCloses {
+    holding: boolean;
+    readonly waiting: Array<() => void>;
+  }
+
+  async function startMasterMachine(closes?: HeldCloses): Promise<MasterMachine> {
     const host = await netHost({ clock, logger });
     hosts.push(host);
     const sessions: ZooKeeperClient[] = [];
     const connect: ZooKeeperConnector = (url, options) => {
       const client = zk.connect(url, options);
       sessions.push(client);
+      if (closes !== undefined) {
+        const close = client.close.bind(client);
+        client.close = () => (closes.holding ? new Promise<void>((resolve) => closes.waiting.push(() => { void close().then(resolve); })) : close());
+      }
       return client;
     };
     const flags = { ...defaultMasterFlags('/unused'), hostname: 'localhost' };
@@ -287,5 +297,53 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     const metrics = JSON.parse(snapshot.body) as Record<string, number>;
     expect(metrics['master/elected']).to.equal(0);
     expect(metrics['master/uptime_secs'], 'since the process started, not since it stood by').to.be.at.least(5);
+  });
+
+  // A hostile review of v1 frameworks across failover: a leader that lost ZooKeeper waited up to 2 s for the registry's
+  // session to close before its standby took the address back, and its paths answered 404 (no actor) meanwhile.
+  it('a leader stepping down with ZooKeeper not answering its close gives its address to its standby at once: 503, never 404', async () => {
+    const closes: HeldCloses = { holding: false, waiting: [] };
+    const first = await startMasterMachine(closes);
+    await clock.advance(100);
+    const second = await startMasterMachine();
+    await clock.advance(5_000);
+    expect(first.contending.state).to.equal('leading');
+    closes.holding = true;
+    for (const session of first.sessions) zk.partition(session);
+    for (let step = 0; step < 300 && first.contending.state !== 'standby'; step++) await clock.advance(100);
+    expect(first.contending.state, 'standing by while its registry session still closes').to.equal('standby');
+    expect(closes.waiting.length, 'the close still waits').to.be.greaterThan(0);
+    expect((await rawGet(first.host.address, '/master/redirect')).status).to.equal(503);
+    const scheduler = await fetch(`http://${first.host.address}/api/v1/scheduler`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect([scheduler.status, await scheduler.text()]).to.deep.equal([503, 'no master is leading\n']);
+    // The close answers: it contends again, behind the new leader, and redirects to it.
+    closes.holding = false;
+    for (const release of closes.waiting.splice(0)) release();
+    for (const session of first.sessions) zk.heal(session);
+    for (let step = 0; step < 300 && second.contending.state !== 'leading'; step++) await clock.advance(100);
+    await clock.advance(2_000);
+    expect(second.contending.state).to.equal('leading');
+    const redirect = await rawGet(first.host.address, '/master/redirect');
+    expect([redirect.status, redirect.location]).to.deep.equal([307, `//localhost:${second.host.address.split(':')[1]}`]);
+  });
+
+  it('holds its master\'s and its API\'s ids while neither its standby nor its master does: 503, never 404', async () => {
+    const first = await startMasterMachine();
+    await clock.advance(100);
+    const second = await startMasterMachine();
+    await clock.advance(5_000);
+    expect(second.contending.state).to.equal('standby');
+    // Played: the standby's actors gone as they are between a standby and its elected master.
+    for (const id of ['master', 'api']) {
+      const actor = second.host.lookup(id);
+      if (actor !== undefined) second.host.terminate(actor);
+    }
+    await clock.advance(10);
+    for (const path of ['/master/redirect', '/master/state', '/api/v1/scheduler']) {
+      const answer = await rawGet(second.host.address, path);
+      expect([answer.status, answer.body], path).to.deep.equal([503, 'no master is leading\n']);
+    }
+    expect((await rawGet(second.host.address, '/nobody/state')).status, 'other ids: 404').to.equal(404);
+    expect(first.contending.state).to.equal('leading');
   });
 });

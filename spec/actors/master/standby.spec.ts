@@ -118,4 +118,29 @@ describe('actors/master/standby: a master that does not lead', () => {
     expect(tasks.headers?.location, 'the query goes along').to.equal('//leader.example:5050/master/tasks?limit=10&order=asc');
     expect((await call('/flags')).body).to.deep.equal({ flags: { quorum: '2' } });
   });
+
+  // Found by a hostile review of v1 frameworks across failover: the elected master told clients "no master is leading"
+  // while the other masters already named it, and its /master/redirect was 503.
+  it("elected and recovering (the leader is itself): /master/redirect names itself, the leader's endpoints answer 503 Master has not finished recovery", async () => {
+    const clock = new VirtualClock({ simulated: true });
+    const host = memoryHost({ clock });
+    const own = { id: 'me', ip: '10.0.0.5', port: 5050, pid: 'master@10.0.0.5:5050', hostname: 'me.example', version: VERSION };
+    const standby = new StandbyMaster({ pid: own.pid, hostname: own.hostname });
+    host.spawn(standby);
+    const call = (path: string): Promise<HttpResponse> => dispatch(standby, async (actor) => {
+      const handler = actor.runtime.routes.get(path);
+      if (handler === undefined) throw new Error(`no route ${path}`);
+      return handler.call(actor, { method: 'GET', path, query: {}, headers: {}, body: Buffer.alloc(0) });
+    });
+    await dispatch(standby, (actor) => { actor.hold(); actor.leaderChanged({ pid: own.pid, info: own }); });
+    const redirect = await call('/redirect');
+    expect([redirect.status, redirect.headers?.location]).to.deep.equal([307, '//me.example:5050']);
+    for (const path of ['/state', '/api/v1/scheduler', '/api/v1', '/']) {
+      const answer = await call(path);
+      expect([answer.status, answer.body, answer.headers?.['retry-after']], path).to.deep.equal([503, 'Master has not finished recovery\n', '1']);
+    }
+    await dispatch(standby, (actor) => actor.leaderChanged(undefined));
+    expect((await call('/redirect')).status, 'none leads').to.equal(503);
+    expect((await call('/state')).body).to.equal('no master is leading\n');
+  });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
 import { dispatch } from '../../../lib/actor';
-import { HttpStream, ok, recordIo, TEXT_PARTS_CHUNK_CHARS, TextParts, type ActorHost } from '../../../lib/process';
+import { HttpStream, ok, recordIo, TEXT_PARTS_CHUNK_CHARS, TextParts, withRouteOptions, type ActorHost } from '../../../lib/process';
 import { acceptsGzip, GZIP_MIN_BODY_BYTES, STREAM_LOW_WATER_BYTES } from '../../../lib/process/http';
 import * as zlib from 'node:zlib';
 import { eventually, netHost, Probe, within } from '../../support/runtime';
@@ -168,6 +168,30 @@ describe('HTTP routing on a host', () => {
     const hostile = await get(`/web/state?jsonp=${encodeURIComponent('alert(1)//')}`);
     expect(hostile.status).to.equal(400);
     expect(hostile.text).to.match(/invalid 'jsonp' callback/);
+  });
+
+  // A master's standby hands its ids to the elected master: requests in between answered 404 and 500, which clients
+  // that retry a 503 gave up on (a hostile review of v1 frameworks across failover).
+  it('answers a vacant actor id with its vacancy answer, not 404, and a request whose actor ended while it waited not 500', async () => {
+    const vacancy = { status: 503, headers: { 'retry-after': '1' }, body: 'recovering\n' };
+    host.setVacancyAnswer('seat', () => vacancy);
+    expect(await get('/seat/anything')).to.deep.include({ status: 503, text: 'recovering\n' });
+    expect((await get('/nobody/anything')).status, 'no vacancy answer: 404').to.equal(404);
+    // The actor ends between the check before its body and its handler: the vacancy answers.
+    class Seat extends Probe {
+      constructor() {
+        super('seat');
+        this.route('/call', withRouteOptions(() => ok('served'), { beforeBody: () => { host.terminate(this); return undefined; } }));
+        this.route('/here', () => ok('here'));
+      }
+    }
+    host.spawn(new Seat());
+    expect(await get('/seat/here')).to.deep.include({ status: 200, text: 'here' });
+    expect((await get('/seat/missing')).status, 'a running actor without the route: 404').to.equal(404);
+    const ended = await fetch(`http://${host.address}/seat/call`, { method: 'POST', body: 'x' });
+    expect([ended.status, await ended.text()]).to.deep.equal([503, 'recovering\n']);
+    host.setVacancyAnswer('seat', undefined);
+    expect((await get('/seat/here')).status).to.equal(404);
   });
 });
 
