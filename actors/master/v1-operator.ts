@@ -382,6 +382,12 @@ export class OperatorApi {
       }
       return;
     }
+    // A master that cannot confirm that it still leads (paused past its ZooKeeper session) speaks
+    // for no cluster: its streams end, and their clients subscribe again at the leader.
+    if (!this.port.leading()) {
+      this.drop(subscriber);
+      return;
+    }
     // A stream cut off (its client gone or too slow) is dropped when its close is told.
     subscriber.stream.write(record);
   }

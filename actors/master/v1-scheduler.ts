@@ -483,9 +483,9 @@ export class HttpFramework extends Scheduler {
 
   /** Writes a HEARTBEAT event, counted in the framework's `events/heartbeat` as Mesos counts each. */
   private heartbeat(frameworkId: string): void {
-    if (this.http.leading?.() === false) return;
+    if (this.ended) return;
     this.write(heartbeatEvent());
-    this.http.counted(frameworkId, 'HEARTBEAT');
+    if (!this.ended) this.http.counted(frameworkId, 'HEARTBEAT');
   }
 
   /** @internal The client went away: the framework disconnects (its failover timeout starts at the master). */
@@ -507,14 +507,17 @@ export class HttpFramework extends Scheduler {
   }
 
   /**
-   * Writes `event` on the stream, unless the master cannot confirm that it still leads (paused
-   * past its ZooKeeper session, its timers fired before it learnt it was deposed: a HEARTBEAT or
-   * a RESCIND from it would tell the scheduler that a replaced master speaks for the cluster; its
-   * stream ends as it steps down). Nothing written is lost: what an agent sends is re-sent to the
-   * leader, and offers are the leader's to make.
+   * Writes `event` on the stream; a master that cannot confirm that it still leads (paused past
+   * its ZooKeeper session, its timers firing before it learns that another replaced it) ends the
+   * stream instead, without a word: a HEARTBEAT or a RESCIND from it would tell the scheduler that
+   * a replaced master speaks for the cluster, and an event left out would leave the scheduler's
+   * view short of it. The scheduler subscribes again, at the leader.
    */
   private write(event: V1Json): void {
-    if (this.http.leading?.() === false) return;
+    if (this.http.leading?.() === false) {
+      this.end();
+      return;
+    }
     this.stream.write(recordIo(event));
   }
 }

@@ -97,6 +97,27 @@ describe('actors/master: the operator event stream\'s SUBSCRIBED, handed over by
     expect(client.text().endsWith(recordIo({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: 'after-3' } } }))).to.equal(true);
   });
 
+  // A hostile review of v1 frameworks across failover: a master paused past its ZooKeeper session wrote on its streams
+  // when it woke, before it learnt another master had replaced it.
+  it('ends a stream, writing nothing more, once the master cannot confirm that it leads (deposed while paused)', async () => {
+    const fake = fakePort();
+    let leads = true;
+    const api = new OperatorApi({ ...fake.port, leading: () => leads });
+    const stream = (await api.serve(SUBSCRIBE)).stream;
+    if (stream === undefined) throw new Error('no stream');
+    const client = reader();
+    let ended = false;
+    stream.attach({ ...client.sink, end: () => { ended = true; } });
+    fake.join();
+    fake.answer(['{"type":"SUBSCRIBED"}']);
+    for (let turn = 0; turn < 20 && !client.text().includes('SUBSCRIBED'); turn++) await settle();
+    api.observe({ type: 'AGENT_REMOVED', agentId: 'while-leading' });
+    leads = false;
+    api.observe({ type: 'AGENT_REMOVED', agentId: 'once-deposed' });
+    expect(client.text()).to.contain('while-leading').and.not.contain('once-deposed');
+    expect([ended, api.subscriberCount]).to.deep.equal([true, 0]);
+  });
+
   it('cuts off a stream whose events pile up past MAX_OPERATOR_BACKLOG_CHARS behind a SUBSCRIBED not yet written', async () => {
     const { port, join } = fakePort();
     const api = new OperatorApi(port);
