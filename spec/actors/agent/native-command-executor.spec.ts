@@ -152,12 +152,15 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   it('never drops the terminal update when a flapping check has filled its unacknowledged updates: the oldest check updates give way', async () => {
     // The check's result flips at every probe: one update per probe, none acknowledged.
     const flapping = { type: 'COMMAND', command: { command: { value: 'if [ -f flag ]; then rm flag; exit 1; else touch flag; exit 0; fi' } }, delaySeconds: 0, intervalSeconds: 0.01 };
-    const agent = new FakeAgent({ value: 'sleep 1.5' }, undefined, [], { check: flapping });
+    // The task ends when the test says, once the check has sent more updates than the executor keeps (it ran for
+    // 1.5 s, which a busy machine's probes did not fill: 34 updates, not over 40).
+    const agent = new FakeAgent({ value: 'while [ ! -f stop ]; do sleep 0.05; done' }, undefined, [], { check: flapping });
     agent.autoAck = false;
     const child = start(agent, { MESOS_EXECUTOR_UPDATE_RETRY_MS: '60000', MESOS_EXECUTOR_EXIT_AFTER_TERMINAL_MS: '300' });
+    const checkUpdates = (): number => agent.updates.filter((update) => update.status.reason === 'REASON_TASK_CHECK_STATUS_UPDATED').length;
+    await eventually(() => checkUpdates() > 40, 30_000, 'more check updates than the executor keeps unacknowledged (32)');
+    fs.writeFileSync(path.join(sandbox, 'stop'), '');
     expect(await within(exitOf(child), 10_000, 'the executor to exit')).to.equal(0);
-    const checkUpdates = agent.updates.filter((update) => update.status.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
-    expect(checkUpdates.length, 'more check updates than the executor keeps unacknowledged (32)').to.be.greaterThan(40);
     expect(agent.states().at(-1)).to.equal('TASK_FINISHED');
   });
 
