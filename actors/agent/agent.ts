@@ -654,6 +654,14 @@ export class Agent extends Actor {
   }
 
   protected override exited(pid: UPID): void {
+    if (pid.equals(this.master) && this.phase === 'DISCONNECTED' && this.authenticatee?.inProgress === true) {
+      // The master it authenticates with went away (a standby handing its address to the elected
+      // master): again after the registration's backoff, not after the exchange's timeout (15 s;
+      // Mesos' agent retries within 5-7 s). A hostile review of failover found agents 15-18 s late.
+      this.log.info({ master: pid.toString() }, 'the master went away while authenticating; authenticating again');
+      this.authenticatee.cancel();
+      return this.startRegistration();
+    }
     if (pid.equals(this.master)) return this.masterLost('the link to the master broke');
     const executor = this.executorAt(pid);
     if (executor !== undefined && executor.process === undefined && executor.phase !== 'TERMINATED') {

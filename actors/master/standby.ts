@@ -24,10 +24,12 @@ export const MAX_HELD_REGISTRATIONS = 50_000;
 
 /**
  * What a master elected but still recovering holds for the master it is about to start: the
- * registrations of the agents and schedulers that already follow it. Anything else from before
+ * registrations of the agents and schedulers that already follow it, and, on a master that
+ * authenticates them, the `Authenticate` each sends first (its exchange goes on with the master:
+ * the rest of it answers the master's challenge; dropped, an agent waited out its 15 s timeout). Anything else from before
  * the master runs (updates, pongs, calls) is dropped: their senders re-send once registered.
  */
-const HELD_WHILE_RECOVERING = [Messages.RegisterAgent, Messages.ReregisterAgent, Messages.RegisterFramework, Messages.ReregisterFramework] as const;
+const HELD_WHILE_RECOVERING = [Messages.Authenticate, Messages.RegisterAgent, Messages.ReregisterAgent, Messages.RegisterFramework, Messages.ReregisterFramework] as const;
 
 /** A registration held for the starting master, its body checked. */
 export interface HeldRegistration {
@@ -38,7 +40,7 @@ export interface HeldRegistration {
 
 /** What agents and schedulers send a master; a standby drops each of them. */
 const MASTER_BOUND_MESSAGES = [
-  Messages.RegisterFramework, Messages.ReregisterFramework, Messages.UnregisterFramework, Messages.UpdateFrameworkCall, Messages.DeactivateFramework,
+  Messages.Authenticate, Messages.RegisterFramework, Messages.ReregisterFramework, Messages.UnregisterFramework, Messages.UpdateFrameworkCall, Messages.DeactivateFramework,
   Messages.AcceptOffers, Messages.LaunchTasks, Messages.DeclineOffers, Messages.ReviveOffers, Messages.SuppressOffers,
   Messages.KillTask, Messages.ShutdownExecutorCall, Messages.StatusUpdateAcknowledgement, Messages.ReconcileTasks, Messages.FrameworkToExecutor,
   Messages.RegisterAgent, Messages.ReregisterAgent, Messages.UnregisterAgent, Messages.Pong, Messages.StatusUpdateMessage,

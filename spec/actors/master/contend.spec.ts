@@ -17,7 +17,8 @@ import { Resources } from '../../../lib/resources';
 import { defaultAgentFlags, MASTER_DETECTED_INPUT, replayAgent, startAgent, type AgentHandle } from '../../../actors/agent';
 import { Scheduler } from '../../../actors/framework';
 import { ContendingMaster } from '../../../actors/master/contend';
-import { defaultMasterFlags } from '../../../actors/master/flags';
+import { defaultMasterFlags, type MasterFlags } from '../../../actors/master/flags';
+import type { Credential } from '../../../lib/authentication';
 import { InProcessLauncher, SIMULATED_COMMAND_EXECUTOR_PATH, SIMULATED_MACHINE } from '../../cluster/simulation';
 import { createLogger } from '../../../lib/logging';
 import { netHost } from '../../support/runtime';
@@ -92,25 +93,49 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     readonly waiting: Array<() => void>;
   }
 
-  async function startMasterMachine(closes?: HeldCloses): Promise<MasterMachine> {
+  /**
+   * @param closes holds the sessions' closes (see `HeldCloses`)
+   * @param overrides the master's flags
+   * @param slowRegistryMs the registry's session (each after the candidacy's) reaches ZooKeeper this long after it is opened: an election then takes that long
+   */
+  /** `client`, its first request sent `lateMs` of virtual time late (the others as they come). */
+  function withFirstRequestLate(client: ZooKeeperClient, lateMs: number): ZooKeeperClient {
+    let late = true;
+    const requests = new Set(['exists', 'getData', 'getChildren', 'create', 'setData', 'remove', 'mkdirp', 'multi']);
+    return new Proxy(client, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || typeof property !== 'string' || !requests.has(property)) return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: unknown[]): Promise<unknown> => {
+          const send = (): Promise<unknown> => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (!late) return send();
+          late = false;
+          return new Promise((resolve) => clock.setTimer(lateMs, () => resolve(undefined))).then(send);
+        };
+      },
+    });
+  }
+
+  async function startMasterMachine(closes?: HeldCloses, overrides: Partial<MasterFlags> = {}, slowRegistryMs = 0): Promise<MasterMachine> {
     const host = await netHost({ clock, logger });
     hosts.push(host);
     const sessions: ZooKeeperClient[] = [];
     const connect: ZooKeeperConnector = (url, options) => {
-      const client = zk.connect(url, options);
+      let client = zk.connect(url, options);
       sessions.push(client);
+      if (slowRegistryMs > 0 && sessions.length > 1) client = withFirstRequestLate(client, slowRegistryMs);
       if (closes !== undefined) {
         const close = client.close.bind(client);
         client.close = () => (closes.holding ? new Promise<void>((resolve) => closes.waiting.push(() => { void close().then(resolve); })) : close());
       }
       return client;
     };
-    const flags = { ...defaultMasterFlags('/unused'), hostname: 'localhost' };
+    const flags = { ...defaultMasterFlags('/unused'), hostname: 'localhost', ...overrides };
     const contending = ContendingMaster.start({ flags, host, zk: { url: { servers: 'sim:2181', path: '/mesos' }, connect, sessionTimeoutMs: SESSION_MS } });
     return { host, contending, sessions };
   }
 
-  async function startAgentMachine(tracePath?: string): Promise<AgentHandle> {
+  async function startAgentMachine(tracePath?: string, credential?: Credential): Promise<AgentHandle> {
     const host = await netHost({ clock, logger });
     hosts.push(host);
     if (tracePath !== undefined) host.startTrace(tracePath);
@@ -118,7 +143,7 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     const flags = defaultAgentFlags({
       master: ZK, workDir: '/agent', resources: 'cpus:4;mem:4096', hostname: 'agent-1', commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH, recover: 'cleanup',
     });
-    return startAgent({ flags, host, launcher: new InProcessLauncher(host).on(disk), disk, probe: SIMULATED_MACHINE, files: false, zooKeeper: zk.connect });
+    return startAgent({ flags, host, launcher: new InProcessLauncher(host).on(disk), disk, probe: SIMULATED_MACHINE, files: false, zooKeeper: zk.connect, ...(credential !== undefined ? { credential } : {}) });
   }
 
   async function startFramework(): Promise<OneTask> {
@@ -345,5 +370,25 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     }
     expect((await rawGet(second.host.address, '/nobody/state')).status, 'other ids: 404').to.equal(404);
     expect(first.contending.state).to.equal('leading');
+  });
+
+  // A hostile review of authentication across failover: the agent's first Authenticate reached the elected master's
+  // standby, which dropped it, and the agent waited out its 15 s exchange timeout (3 failovers of 8 on real processes).
+  it('an agent that authenticates re-registers with the new leader at once after a failover, not after its authentication timeout', async () => {
+    const secure: Partial<MasterFlags> = { credentials: new Map([['agent', 'agent-secret']]), authenticateAgents: true };
+    const masters = [await startMasterMachine(undefined, secure)];
+    await clock.advance(100);
+    // The second's election takes 1 s (its registry's session slow to connect): the agent, told at once who leads, asks the standby.
+    masters.push(await startMasterMachine(undefined, secure, 1_000));
+    await startAgentMachine(undefined, { principal: 'agent', secret: 'agent-secret' });
+    await clock.advance(5_000);
+    const [first, second] = masters as [MasterMachine, MasterMachine];
+    expect(await leaderView(first)).to.deep.include({ agents: 1 });
+    for (const session of first.sessions) zk.partition(session);
+    await first.host.stop();
+    for (let step = 0; step < 300 && second.contending.state !== 'leading'; step++) await clock.advance(100);
+    expect(second.contending.state).to.equal('leading');
+    await clock.advance(3_000);
+    expect(await leaderView(second), 'the agent back within 3 s of the election').to.deep.include({ agents: 1 });
   });
 });
