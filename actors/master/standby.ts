@@ -24,12 +24,14 @@ export const MAX_HELD_REGISTRATIONS = 50_000;
 
 /**
  * What a master elected but still recovering holds for the master it is about to start: the
- * registrations of the agents and schedulers that already follow it, and, on a master that
- * authenticates them, the `Authenticate` each sends first (its exchange goes on with the master:
- * the rest of it answers the master's challenge; dropped, an agent waited out its 15 s timeout). Anything else from before
+ * registrations of the agents and schedulers that already follow it. Not an `Authenticate`: held
+ * and handed over, it started an exchange at the master after its sender, its link to the
+ * standby broken, had started another, and the master's answer to the stale one failed the new
+ * one ("wrong principal or secret", and the scheduler stopped: found on real processes). Its
+ * sender starts again when the standby's link breaks. Anything else from before
  * the master runs (updates, pongs, calls) is dropped: their senders re-send once registered.
  */
-const HELD_WHILE_RECOVERING = [Messages.Authenticate, Messages.RegisterAgent, Messages.ReregisterAgent, Messages.RegisterFramework, Messages.ReregisterFramework] as const;
+const HELD_WHILE_RECOVERING = [Messages.RegisterAgent, Messages.ReregisterAgent, Messages.RegisterFramework, Messages.ReregisterFramework] as const;
 
 /** A registration held for the starting master, its body checked. */
 export interface HeldRegistration {
