@@ -135,6 +135,16 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     return { host, contending, sessions };
   }
 
+  /** Two masters, the first started first: after `settleMs` the first leads and the second stands by (checked). */
+  async function leaderAndStandby(settleMs: number, closes?: HeldCloses): Promise<[MasterMachine, MasterMachine]> {
+    const first = await startMasterMachine(closes);
+    await clock.advance(100);
+    const second = await startMasterMachine();
+    await clock.advance(settleMs);
+    expect([first.contending.state, second.contending.state]).to.deep.equal(['leading', 'standby']);
+    return [first, second];
+  }
+
   async function startAgentMachine(tracePath?: string, credential?: Credential): Promise<AgentHandle> {
     const host = await netHost({ clock, logger });
     hosts.push(host);
@@ -167,10 +177,7 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
   }
 
   it('the first master leads; the others stand by and redirect to it (307 with the port), /master/state too (Mesos)', async () => {
-    const first = await startMasterMachine();
-    await clock.advance(100);
-    const second = await startMasterMachine();
-    await clock.advance(1_000);
+    const [first, second] = await leaderAndStandby(1_000);
     expect(first.contending.state).to.equal('leading');
     expect(second.contending.state).to.equal('standby');
     const redirect = await rawGet(second.host.address, '/master/redirect');
@@ -188,10 +195,7 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
   });
 
   it('a standby\'s host answers /version, /flags and /master/flags itself (its own flags, as Mesos\')', async () => {
-    const first = await startMasterMachine();
-    await clock.advance(100);
-    const second = await startMasterMachine();
-    await clock.advance(1_000);
+    const [first, second] = await leaderAndStandby(1_000);
     expect([first.contending.state, second.contending.state]).to.deep.equal(['leading', 'standby']);
     const version = JSON.parse((await rawGet(second.host.address, '/version')).body) as { version: string };
     expect(version.version).to.equal(VERSION);
@@ -283,10 +287,7 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
   });
 
   it('a leader that stepped down never sends clients to itself while it stands by: 503 while it knows no leader, then 307 to the new one', async () => {
-    const first = await startMasterMachine();
-    await clock.advance(100);
-    const second = await startMasterMachine();
-    await clock.advance(5_000);
+    const [first, second] = await leaderAndStandby(5_000);
     expect(first.contending.state).to.equal('leading');
     for (const session of first.sessions) zk.partition(session);
     for (let step = 0; step < 300 && first.contending.state !== 'standby'; step++) await clock.advance(100);
@@ -328,10 +329,7 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
   // session to close before its standby took the address back, and its paths answered 404 (no actor) meanwhile.
   it('a leader stepping down with ZooKeeper not answering its close gives its address to its standby at once: 503, never 404', async () => {
     const closes: HeldCloses = { holding: false, waiting: [] };
-    const first = await startMasterMachine(closes);
-    await clock.advance(100);
-    const second = await startMasterMachine();
-    await clock.advance(5_000);
+    const [first, second] = await leaderAndStandby(5_000, closes);
     expect(first.contending.state).to.equal('leading');
     closes.holding = true;
     for (const session of first.sessions) zk.partition(session);
@@ -353,10 +351,7 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
   });
 
   it('holds its master\'s and its API\'s ids while neither its standby nor its master does: 503, never 404', async () => {
-    const first = await startMasterMachine();
-    await clock.advance(100);
-    const second = await startMasterMachine();
-    await clock.advance(5_000);
+    const [first, second] = await leaderAndStandby(5_000);
     expect(second.contending.state).to.equal('standby');
     // Played: the standby's actors gone as they are between a standby and its elected master.
     for (const id of ['master', 'api']) {
