@@ -94,10 +94,16 @@ export class Authenticatee {
     this.exchange = undefined;
   }
 
-  /** The master's challenge: answer it with our proof. */
-  challenge(from: UPID, { serverNonce }: BodyOf<typeof AuthenticationChallenge>): void {
+  /**
+   * The master's challenge: answer it with our proof. One that names another client nonce
+   * answers an exchange given up (timed out, or its master's link broke) and is ignored: answered,
+   * its proof failed the exchange in progress at the master ("wrong principal or secret"),
+   * which stopped the client.
+   */
+  challenge(from: UPID, { serverNonce, clientNonce }: BodyOf<typeof AuthenticationChallenge>): void {
     const exchange = this.current(from);
     if (exchange === undefined || exchange.serverNonce !== undefined || serverNonce.length !== AUTHENTICATION_NONCE_BYTES * 2) return;
+    if (clientNonce !== undefined && clientNonce !== exchange.clientNonce) return;
     exchange.serverNonce = serverNonce;
     this.port.send(exchange.master, AuthenticationResponse, { clientProof: authenticationProof('client', this.proofInput(exchange, serverNonce)) });
   }

@@ -6,7 +6,8 @@
  * The exchange (messages in `lib/protocol/messages.ts`), for a client at pid C and a master at M:
  *
  *   C → M  Authenticate { principal, clientNonce }
- *   M → C  AuthenticationChallenge { serverNonce }            (also for an unknown principal)
+ *   M → C  AuthenticationChallenge { serverNonce, clientNonce } (also for an unknown principal;
+ *                                                              clientNonce echoed: a client ignores a challenge to an exchange it gave up)
  *   C → M  AuthenticationResponse { clientProof }              clientProof = HMAC(secret, client ‖ …)
  *   M → C  AuthenticationCompleted { serverProof }             serverProof = HMAC(secret, server ‖ …)
  *       or AuthenticationFailed { reason }

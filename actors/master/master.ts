@@ -545,7 +545,7 @@ export class Master extends Actor {
       this.send(from, AuthenticationFailed, { reason: started.reason });
       return;
     }
-    this.send(from, AuthenticationChallenge, { serverNonce: started.serverNonce });
+    this.send(from, AuthenticationChallenge, { serverNonce: started.serverNonce, clientNonce });
   }
 
   /** The client's proof: authenticated (the master proves itself back) or refused with a reason. */

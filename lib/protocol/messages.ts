@@ -92,7 +92,8 @@ const hex256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits');
 /** Client → master: start authenticating as `principal`. */
 export const Authenticate = message('Authenticate', z.object({ principal: id, clientNonce: hex256 }));
 /** Master → client: the nonce to prove the secret over. */
-export const AuthenticationChallenge = message('AuthenticationChallenge', z.object({ serverNonce: hex256 }));
+/** `clientNonce`: the one of the `Authenticate` it answers (a client ignores a challenge to an exchange it has given up; masters before 2026-12-06 send none). */
+export const AuthenticationChallenge = message('AuthenticationChallenge', z.object({ serverNonce: hex256, clientNonce: hex256.optional() }));
 /** Client → master: the client's proof. */
 export const AuthenticationResponse = message('AuthenticationResponse', z.object({ clientProof: hex256 }));
 /** Master → client: authenticated; the master's own proof, which the client checks. */

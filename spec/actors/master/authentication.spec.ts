@@ -200,6 +200,31 @@ describe('actors/master: authentication (issue 9)', () => {
     expect(rogue.count('RegisterFramework')).to.equal(0);
   });
 
+  // A stale challenge answered failed the exchange in progress at the master ("wrong principal or secret") and stopped
+  // the client: seen on real processes at a failover, when an Authenticate reached the master after its sender had
+  // started another exchange.
+  it('a scheduler answers only the challenge to its exchange in progress: one naming a client nonce it gave up is ignored', async () => {
+    const harness = await startHarness();
+    const master = new Probe('slow-master', ['Authenticate', 'AuthenticationResponse', 'RegisterFramework']);
+    const masterPid = harness.host.spawn(master);
+    const scheduler = new Recording({ master: masterPid.toString(), framework: { name: 'f', user: 'u' }, credential: { principal: 'ops', secret: 'kitesurf' } });
+    harness.host.spawn(scheduler);
+    await harness.clock.settle();
+    const nonces = (): string[] => master.received.filter((r) => r.name === 'Authenticate').map((r) => (r.body as { clientNonce: string }).clientNonce);
+    expect(nonces()).to.have.length(1);
+    // No answer in time: the scheduler gives the exchange up and starts another.
+    for (let step = 0; step < 60 && nonces().length < 2; step++) await harness.clock.advance(1_000);
+    const [given, current] = nonces() as [string, string];
+    expect(current).to.be.a('string').and.not.equal(given);
+    master.post(scheduler.self(), 'AuthenticationChallenge', { serverNonce: newNonce(), clientNonce: given });
+    await harness.clock.settle();
+    expect(master.count('AuthenticationResponse'), 'the stale challenge is not answered').to.equal(0);
+    master.post(scheduler.self(), 'AuthenticationChallenge', { serverNonce: newNonce(), clientNonce: current });
+    await harness.clock.settle();
+    expect(master.count('AuthenticationResponse')).to.equal(1);
+    expect(scheduler.events).to.deep.equal([]);
+  });
+
   it('the master forgets a principal when the link its proof was bound to breaks: a newcomer at that pid must authenticate', async () => {
     const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
     const scheduler = schedulerFor(harness, { credential: { principal: 'ops', secret: 'kitesurf' } });
