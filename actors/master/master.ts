@@ -353,9 +353,10 @@ export class Master extends Actor {
     }
   }
 
-  /** Whether framework `frameworkId` is registered here (connected or waiting for its failover). */
-  knowsFramework(frameworkId: string): boolean {
-    return this.state.frameworks.has(frameworkId);
+  /** Framework `frameworkId` as the v1 API asks of it, if registered here (connected or waiting for its failover): its principal. */
+  knownFramework(frameworkId: string): { readonly principal: string | undefined } | undefined {
+    const framework = this.state.frameworks.get(frameworkId);
+    return framework === undefined ? undefined : { principal: framework.info.principal };
   }
 
   /** Serves `/master/api/v1/scheduler` (Mesos serves the API there too) with the API actor's `handler`. */

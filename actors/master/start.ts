@@ -117,7 +117,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     maxSubscriptionsPerPeer: flags.maxFrameworksPerPeer,
     ...(options.httpSubscriptionLimits?.total !== undefined ? { maxSubscriptions: options.httpSubscriptionLimits.total } : {}),
     ...(options.httpSubscriptionLimits?.perPrincipal !== undefined ? { maxSubscriptionsPerPrincipal: options.httpSubscriptionLimits.perPrincipal } : {}),
-    frameworkKnown: (frameworkId) => dispatch(master, (process) => process.knowsFramework(frameworkId)),
+    frameworkKnown: (frameworkId) => dispatch(master, (process) => process.knownFramework(frameworkId)),
     counted: (frameworkId, what) => {
       dispatch(master, (process) => process.countV1(frameworkId, what)).catch(() => undefined); // the master stopped: nothing to count
     },

@@ -107,8 +107,8 @@ export interface SchedulerApiOptions {
   readonly maxSubscriptionsPerPrincipal?: number;
   /** Serves the v1 operator API, `/api/v1` (route `/v1`: actors/master/v1-operator.ts); none: 404. */
   readonly operator?: (request: HttpRequest) => Promise<HttpResponse>;
-  /** Whether the master knows framework `frameworkId` (a call for one no stream here serves is then 403, not 400). */
-  readonly frameworkKnown?: (frameworkId: string) => Promise<boolean>;
+  /** Framework `frameworkId` if the master knows it, with its principal (a call for one no stream here serves is then 403, not 400; 400 from another principal). */
+  readonly frameworkKnown?: (frameworkId: string) => Promise<{ readonly principal: string | undefined } | undefined>;
   /**
    * Tells the master's per-framework metrics of what only the API sees: a HEARTBEAT event sent
    * (Mesos' heartbeater counts each), and a REQUEST call (answered here: it never reaches the
@@ -167,11 +167,9 @@ export class SchedulerApi extends Actor {
     const call = parsed.call;
     if (call.type === 'SUBSCRIBE') return this.subscribe(request, call, caller.principal, await this.failover(call.framework.id));
     const framework = this.subscribed.get(call.frameworkId);
-    if (framework === undefined) return this.notSubscribed(call.frameworkId);
-    const principal = framework.principal;
-    if (caller.principal !== undefined && caller.principal !== principal) {
-      return badRequest(`Authenticated principal '${caller.principal}' does not match principal '${principal ?? ''}' set in \`FrameworkInfo\``);
-    }
+    if (framework === undefined) return this.notSubscribed(call.frameworkId, caller.principal);
+    const mismatch = principalMismatch(caller.principal, framework.principal);
+    if (mismatch !== undefined) return mismatch;
     if (!framework.connected) return { status: 403, body: 'Framework is not subscribed' };
     const streamId = headerOf(request, STREAM_ID_HEADER);
     if (streamId === undefined) return badRequest("All non-subscribe calls should include the 'Mesos-Stream-Id' header");
@@ -183,13 +181,15 @@ export class SchedulerApi extends Actor {
   }
 
   /**
-   * The answer to a call for a framework no open stream here serves: 403 `Framework is not
-   * subscribed` when the master knows it (its stream closed, or it is an actor framework), 400
-   * `Framework cannot be found` when it does not, as Mesos answers.
+   * The answer to a call for a framework no open stream here serves, as Mesos answers: 400
+   * `Framework cannot be found` when the master does not know it; 400 naming both principals
+   * when the caller proved another principal than the framework's; else 403 `Framework is not
+   * subscribed` (its stream closed, or it is an actor framework).
    */
-  private async notSubscribed(frameworkId: string): Promise<HttpResponse> {
-    const known = (await this.options.frameworkKnown?.(frameworkId)) ?? false;
-    return known ? { status: 403, body: 'Framework is not subscribed' } : badRequest('Framework cannot be found');
+  private async notSubscribed(frameworkId: string, callerPrincipal: string | undefined): Promise<HttpResponse> {
+    const known = await this.options.frameworkKnown?.(frameworkId);
+    if (known === undefined) return badRequest('Framework cannot be found');
+    return principalMismatch(callerPrincipal, known.principal) ?? { status: 403, body: 'Framework is not subscribed' };
   }
 
   /** Who is calling: a principal proven by HTTP Basic, anonymous, or the 401 to answer. */
@@ -201,7 +201,7 @@ export class SchedulerApi extends Actor {
 
   /** Whether a SUBSCRIBE naming `frameworkId` is a framework the master knows coming back (its failover). */
   private async failover(frameworkId: string | undefined): Promise<boolean> {
-    return frameworkId !== undefined && (this.subscribed.has(frameworkId) || ((await this.options.frameworkKnown?.(frameworkId)) ?? false));
+    return frameworkId !== undefined && (this.subscribed.has(frameworkId) || (await this.options.frameworkKnown?.(frameworkId)) !== undefined);
   }
 
   private subscribe(request: HttpRequest, call: Extract<SchedulerCall, { type: 'SUBSCRIBE' }>, principal: string | undefined, failover: boolean): HttpResponse {
@@ -520,4 +520,10 @@ export class HttpFramework extends Scheduler {
     }
     this.stream.write(recordIo(event));
   }
+}
+
+/** Mesos' 400 for a call whose proven principal is not its framework's; undefined when it is (or none was proven). */
+function principalMismatch(callerPrincipal: string | undefined, frameworkPrincipal: string | undefined): HttpResponse | undefined {
+  if (callerPrincipal === undefined || callerPrincipal === frameworkPrincipal) return undefined;
+  return badRequest(`Authenticated principal '${callerPrincipal}' does not match principal '${frameworkPrincipal ?? ''}' set in \`FrameworkInfo\``);
 }

@@ -104,12 +104,12 @@ export class V1Subscription {
 }
 
 /** POSTs a non-subscribe call; resolves with the status and the body's text. */
-export function v1Call(master: string, body: object, streamId: string | undefined, path = '/api/v1/scheduler'): Promise<{ status: number; text: string }> {
+export function v1Call(master: string, body: object, streamId: string | undefined, path = '/api/v1/scheduler', headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
     const request = http.request(`http://${master}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...(streamId !== undefined ? { 'mesos-stream-id': streamId } : {}) },
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...(streamId !== undefined ? { 'mesos-stream-id': streamId } : {}), ...headers },
     }, (response) => {
       let text = '';
       response.setEncoding('utf8');

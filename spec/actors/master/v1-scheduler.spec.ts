@@ -323,5 +323,23 @@ describe('the v1 scheduler API: one principal cannot take every subscription (se
       for (const stream of streams) stream.close();
     }
   });
+
+  // A hostile review of authentication across failover: another principal's call for a framework with no stream here
+  // was told 403 "not subscribed" before its principal was looked at; Mesos checks the principal first.
+  it("a call for a framework no stream here serves, by another principal: 400 naming both principals (as Mesos); by its own, 403", async () => {
+    const a = await subscribe('teama');
+    const subscribed = await a.next((event) => event.type === 'SUBSCRIBED');
+    const frameworkId = ((subscribed.subscribed as { framework_id: { value: string } }).framework_id).value;
+    a.close();
+    const revive = { framework_id: { value: frameworkId }, type: 'REVIVE' };
+    const as = (principal: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${principal}:${credentials.get(principal) ?? ''}`).toString('base64')}` });
+    // Once the master has seen the stream close: its own principal's call is 403 (it was 202 on the open stream).
+    for (let attempt = 0; attempt < 100 && (await v1Call(host.address, revive, a.streamId, undefined, as('teama'))).status !== 403; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await v1Call(host.address, revive, a.streamId, undefined, as('teama'))).status).to.equal(403);
+    const other = await v1Call(host.address, revive, a.streamId, undefined, as('teamb'));
+    expect([other.status, other.text]).to.deep.equal([400, "Authenticated principal 'teamb' does not match principal 'teama' set in `FrameworkInfo`"]);
+  });
 });
 
