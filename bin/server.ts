@@ -9,7 +9,7 @@ import { readCredentialsFile } from '../lib/authentication';
 import { formatBytes } from '../lib/mesos-format';
 import { FLAG_DISPLAY, flag, parseBooleanFlag, showParsedAs, parseBytes, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
-import { STATE_CACHE_TIMEOUT_MS, STATE_LAST_TURN_OFFERS, STATE_LAST_TURN_TASKS } from '../actors/master/constants';
+import { MIN_AGENT_REREGISTER_TIMEOUT_MS, STATE_CACHE_TIMEOUT_MS, STATE_LAST_TURN_OFFERS, STATE_LAST_TURN_TASKS } from '../actors/master/constants';
 import { parseAclsFlag } from '../lib/acls';
 import { flagFilePath, readBoundedFile } from '../lib/flag-file';
 import type { StartAgentOptions } from '../actors/agent';
@@ -51,6 +51,15 @@ export function parseLinkBacklogFlag(value: string): number {
 showParsedAs(parseLinkBacklogFlag, formatBytes);
 
 /** Checks `--attributes` (`rack:r1;zone:z2`) as the flag is read: a bad one is one line naming the flag, and exit 2. */
+/** `--agent_reregister_timeout`: a duration of at least `MIN_AGENT_REREGISTER_TIMEOUT_MS` (10 mins, Mesos' least). */
+export function parseAgentReregisterTimeout(value: string): number {
+  const ms = parseDurationFlag(value);
+  if (ms < MIN_AGENT_REREGISTER_TIMEOUT_MS) {
+    throw new InvalidArgumentError(`'${value}' is below 10mins, the least Mesos takes: agents slow to find a new leader would be marked unreachable`);
+  }
+  return ms;
+}
+
 export function parseAttributesFlag(value: string): string {
   try {
     parseAttributes(value);
@@ -157,7 +166,7 @@ export function addMasterOptions(program: Command): Command {
   return program
     .addOption(flag('--agent_ping_timeout <duration>', 'ping interval and pong deadline').argParser(parseDurationFlag).default(defaults.agentPingTimeoutMs, '15secs'))
     .addOption(flag('--max_agent_ping_timeouts <n>', 'missed pongs before an agent is removed').argParser(parseCount).default(defaults.maxAgentPingTimeouts))
-    .addOption(flag('--agent_reregister_timeout <duration>', 'how long agents have to re-register after a master restart').argParser(parseDurationFlag).default(defaults.agentReregisterTimeoutMs, '10mins'))
+    .addOption(flag('--agent_reregister_timeout <duration>', 'how long agents have to re-register after a master restart (at least 10mins, as Mesos)').argParser(parseAgentReregisterTimeout).default(defaults.agentReregisterTimeoutMs, '10mins'))
     .addOption(flag('--allocation_interval <duration>', 'time between batched allocation runs').argParser(parseDurationFlag).default(defaults.allocationIntervalMs, '1secs'))
     .addOption(flag('--state_turn_budget <duration>', 'wall time after which a turn of rendering the state endpoints yields to message handling (0: a fragment per turn)').argParser(parseDurationFlag).default(defaults.stateTurnBudgetMs, '5ms'))
     .addOption(flag('--state_last_turn_offers <n>', 'offers of frameworks changed since the warming that a state request\'s last turn renders before leaving the rest to the turns after it (0: none)').argParser(parseCount).default(STATE_LAST_TURN_OFFERS))

@@ -44,6 +44,12 @@ export const AGENT_PING_TICK_MS = 250;
 
 /** A disconnected or recovered agent that does not re-register within this long is removed (Mesos `--agent_reregister_timeout`, 10 min). */
 export const AGENT_REREGISTER_TIMEOUT_MS = 10 * 60 * 1000;
+/**
+ * The least `--agent_reregister_timeout` the bins take (Mesos' `MIN_AGENT_REREGISTER_TIMEOUT`,
+ * 10 mins): a shorter one marks agents unreachable that are only slow to find a new leader.
+ * Programmatic masters (simulations, tests) may go lower.
+ */
+export const MIN_AGENT_REREGISTER_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Offers are not rescinded after a while unless a timeout is set, as in Mesos (`--offer_timeout` has no default). */
 export const DEFAULT_OFFER_TIMEOUT_MS: number | undefined = undefined;

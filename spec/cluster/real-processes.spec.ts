@@ -145,6 +145,8 @@ describe('the cluster as real processes', function () {
         [['--isolation', 'no/such'], /--isolation/],
         [['--attributes', ';;:'], /--attributes.*invalid attribute/],
         [['--allocation_interval', '0secs'], /^mesos-local: --allocation_interval must be at least 1 ms, not 0 ms$/],
+        // Mesos refuses less than 10 mins (a hostile review: a short one marks agents unreachable that are slow to find a new leader).
+        [['--agent_reregister_timeout', '1mins'], /--agent_reregister_timeout.*'1mins' is below 10mins, the least Mesos takes/],
         [['--ip', '10.255.255.1'], /10\.255\.255\.1/],
       ];
       for (const [args, expected] of cases) {
