@@ -50,7 +50,6 @@ export function parseLinkBacklogFlag(value: string): number {
 }
 showParsedAs(parseLinkBacklogFlag, formatBytes);
 
-/** Checks `--attributes` (`rack:r1;zone:z2`) as the flag is read: a bad one is one line naming the flag, and exit 2. */
 /** `--agent_reregister_timeout`: a duration of at least `MIN_AGENT_REREGISTER_TIMEOUT_MS` (10 mins, Mesos' least). */
 export function parseAgentReregisterTimeout(value: string): number {
   const ms = parseDurationFlag(value);
@@ -60,6 +59,7 @@ export function parseAgentReregisterTimeout(value: string): number {
   return ms;
 }
 
+/** Checks `--attributes` (`rack:r1;zone:z2`) as the flag is read: a bad one is one line naming the flag, and exit 2. */
 export function parseAttributesFlag(value: string): string {
   try {
     parseAttributes(value);
@@ -242,7 +242,7 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--enforce_container_disk_quota [bool]', 'with disk/du: fail the tasks of a sandbox that outgrows its disk resource').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--container_disk_watch_interval <duration>', 'with disk/du: how often each sandbox is measured').argParser(parseDurationFlag).default(DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, '15secs'))
     .addOption(flag('--executor_environment_variables <json|path>', 'the environment every executor and its tasks start with, a JSON object of strings inline, file:///path or a path (default: the agent\'s PATH, locale and time zone only)').argParser(parseExecutorEnvironmentFlag))
-    .addOption(flag('--authenticate_http_executors [bool]', 'v1 executor API calls must carry their run\'s MESOS_EXECUTOR_AUTHENTICATION_TOKEN as Authorization: Bearer (Mesos\' default is false); false: calls without one are taken, for executor libraries that send none').argParser(parseBooleanFlag).default(AUTHENTICATE_HTTP_EXECUTORS))
+    .addOption(flag('--authenticate_http_executors [bool]', 'v1 executor API calls must carry their run\'s MESOS_EXECUTOR_AUTHENTICATION_TOKEN as Authorization: Bearer (Mesos\' default is false); false: calls without one are taken, for executor libraries that send none (then anyone who reaches this port can act as any HTTP executor here, as in Mesos)').argParser(parseBooleanFlag).default(AUTHENTICATE_HTTP_EXECUTORS))
     .addOption(flag('--switch_user [bool]', 'run each executor and its tasks as its command\'s or its framework\'s user (the agent must be root to switch); false: as the agent\'s own user').argParser(parseBooleanFlag).default(SWITCH_USER))
     .addOption(flag('--gc_delay <duration>', 'remove completed sandboxes this long after they completed (sooner as the disk fills)').argParser(parseDurationFlag).default(defaults.gcDelayMs, '1weeks'))
     .addOption(flag('--disk_watch_interval <duration>', 'how often the work dir\'s disk usage is checked, pruning sandboxes by it').argParser(parseDurationFlag).default(defaults.diskWatchIntervalMs, '1mins'))

@@ -261,6 +261,8 @@ export class Agent extends Actor {
   private masterInfo: MasterInfo | undefined;
   /** The next registration attempt. */
   private registrationTimer: Timer | undefined;
+  /** The bound of the registration attempt in progress (its backoff doubles from attempt to attempt). */
+  private registrationBoundMs = 0;
   /** Warns, every `AGENT_NO_MASTER_WARNING_MS` while registering, that no master has answered. */
   private noMasterTimer: Timer | undefined;
   /** Registration attempts sent since the agent last started registering (for the no-master warning). */
@@ -658,9 +660,12 @@ export class Agent extends Actor {
       // The master it authenticates with went away (a standby handing its address to the elected
       // master): again after the registration's backoff, not after the exchange's timeout (15 s;
       // Mesos' agent retries within 5-7 s). A hostile review of failover found agents 15-18 s late.
+      // Within the registration's doubling bound, not from its start: against a master that is gone
+      // for good it would try twice a second (a review counted 124 tries in a minute).
       this.log.info({ master: pid.toString() }, 'the master went away while authenticating; authenticating again');
       this.authenticatee.cancel();
-      return this.startRegistration();
+      this.registrationTimer?.cancel();
+      return this.retryRegistration(this.registrationBoundMs);
     }
     if (pid.equals(this.master)) return this.masterLost('the link to the master broke');
     const executor = this.executorAt(pid);
@@ -837,6 +842,7 @@ export class Agent extends Actor {
 
   private attemptRegistration(maxBackoffMs: number): void {
     this.registrationTimer = undefined;
+    this.registrationBoundMs = maxBackoffMs;
     // With no leader known, `detected` starts registering again once there is one.
     if (this.phase !== 'DISCONNECTED' || !this.leaderKnown) return;
     this.link(this.master);

@@ -145,9 +145,6 @@ export class ExecutorApi extends Actor {
   /** @internal (in this actor's mailbox) The agent has answered who the call's executor is: serve it. */
   run(call: ExecutorCall, given: string | undefined, lookup: ExecutorApiLookup): HttpResponse | Promise<HttpResponse> {
     if (!lookup.ok) return { status: lookup.status, body: lookup.message };
-    // A call without a token (`--authenticate_http_executors=false`): the adapter registers with the run's own.
-    const token = given ?? lookup.token;
-    if (token === undefined) return { status: 503, body: `Executor '${call.executorId}' of framework '${call.frameworkId}' has no token this agent knows (it was recovered before it registered); subscribe with its MESOS_EXECUTOR_AUTHENTICATION_TOKEN` };
     // A heartbeat changes nothing, but only the executor's own token makes one (any token did, answered before the
     // lookup: the hostile-input pass of 2026-12-05); it needs no subscription.
     if (call.type === 'HEARTBEAT') return { status: 202, body: '' };
@@ -159,7 +156,15 @@ export class ExecutorApi extends Actor {
       dispatch(adapter, (old) => old.runEnded()).catch(() => undefined); // already gone
       adapter = undefined;
     }
-    if (call.type === 'SUBSCRIBE') return this.subscribe(call, token, lookup, adapter);
+    if (call.type === 'SUBSCRIBE') {
+      // A call without a token (`--authenticate_http_executors=false`): a new adapter registers with the
+      // run's own; one re-registering a run a restarted agent took back needs none (it answers from its old pid).
+      const token = given ?? lookup.token;
+      if (token === undefined && !lookup.reconnect) {
+        return { status: 503, body: `Executor '${call.executorId}' of framework '${call.frameworkId}' has no token this agent knows (it was recovered before it registered); subscribe with its MESOS_EXECUTOR_AUTHENTICATION_TOKEN` };
+      }
+      return this.subscribe(call, token ?? '', lookup, adapter);
+    }
     if (adapter === undefined || lookup.phase === 'REGISTERING') return { status: 403, body: 'Executor is not subscribed' };
     if (call.type === 'UPDATE' && !lookup.taskIds.includes(call.status.taskId)) {
       // The agent would drop it unacknowledged, and the executor would send it again for ever.

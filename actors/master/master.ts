@@ -2211,9 +2211,9 @@ export class Master extends Actor {
    *
    * Registrations are throttled too (Mesos throttles none; here a flood of them is), with two
    * exceptions a failover needs, when every framework of a principal re-registers at once with
-   * the new leader: a re-registration of a framework this master knows, under the principal it
-   * has, runs at once (it adds no framework, and there are no more of them than frameworks
-   * known); and a registration over capacity is dropped unanswered, for its scheduler to retry
+   * the new leader: a re-registration of a framework this master knows and whose scheduler is
+   * not connected, under the principal it has, runs at once (it adds no framework, and there are
+   * no more of them than frameworks disconnected); and a registration over capacity is dropped unanswered, for its scheduler to retry
    * (a FrameworkError stopped it: a hostile review saw 9 of a principal's 12 frameworks die at
    * one failover).
    */
@@ -2234,12 +2234,18 @@ export class Master extends Actor {
     if (sender.registered) this.send(from, FrameworkError, { message });
   }
 
-  /** Whether `registering` re-registers a framework this master knows, whose principal is `principal` (then not throttled). */
+  /**
+   * Whether `registering` re-registers a framework this master knows whose scheduler is not
+   * connected (learnt from agents after a failover, or whose link broke), under the principal it
+   * has: then not throttled. Once it is back it is connected, so re-registrations of it from
+   * further pids wait their turn: no more go past the limit than frameworks are disconnected (a
+   * review found 200 from new pids handled at once, each a failover, when any known one was).
+   */
   private knownFrameworkOf(registering: FrameworkInfo | undefined, principal: string | undefined): boolean {
     const id = registering?.id;
     if (id === undefined) return false;
     const known = this.state.frameworks.get(id);
-    return known !== undefined && known.info.principal === principal;
+    return known !== undefined && !known.connected && known.info.principal === principal;
   }
 
   /** Runs a framework call's handler; a call of a registered framework with a principal counts as processed for it. */

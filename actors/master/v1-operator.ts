@@ -315,7 +315,7 @@ export class OperatorApi {
       if (slice >= SUBSCRIBED_SLICE_CHARS) {
         slice = 0;
         await nextTurn();
-        if (stream.closed) return;
+        if (this.gone(subscriber)) return;
       }
     }
     let chunk = `${bytes}\n`;
@@ -327,7 +327,7 @@ export class OperatorApi {
         chunk = '';
         await stream.drained();
         await nextTurn();
-        if (stream.closed) return;
+        if (this.gone(subscriber)) return;
       }
     }
     if (!stream.write(chunk)) return;
@@ -343,14 +343,26 @@ export class OperatorApi {
         if (written >= SUBSCRIBED_SLICE_CHARS) {
           written = 0;
           await stream.drained();
-          if (stream.closed) return;
+          if (this.gone(subscriber)) return;
         }
       }
       await stream.drained();
-      if (stream.closed) return;
+      if (this.gone(subscriber)) return;
     }
     subscriber.backlog = undefined;
     subscriber.backlogChars = 0;
+  }
+
+  /**
+   * Whether a stream being written over turns is to be left: closed, or dropped because the
+   * master can no longer confirm that it leads (a master paused past its ZooKeeper session: the
+   * rest of SUBSCRIBED and the events behind it are not written).
+   */
+  private gone(subscriber: OperatorSubscriber): boolean {
+    if (subscriber.stream.closed) return true;
+    if (this.port.leading()) return false;
+    this.drop(subscriber);
+    return true;
   }
 
   private scheduleHeartbeat(subscriber: OperatorSubscriber): void {

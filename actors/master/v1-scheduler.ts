@@ -499,8 +499,8 @@ export class HttpFramework extends Scheduler {
    */
   private finish(error?: string): boolean {
     if (this.ended) return false;
-    if (error !== undefined) this.write(errorEvent(error));
     this.ended = true;
+    if (error !== undefined) this.write(errorEvent(error));
     this.heartbeats?.cancel();
     this.http.onEnded(this.frameworkId);
     return true;

@@ -135,6 +135,8 @@ export interface HarnessAgentOptions {
   readonly detector?: AgentOptions['detector'];
   /** The ACLs its HTTP endpoints follow (none: all is allowed). */
   readonly acls?: AgentOptions['acls'];
+  /** It authenticates with its master first. */
+  readonly credential?: AgentOptions['credential'];
 }
 
 /** The agent, its fake master and launcher, on one memory host under a virtual clock. */
@@ -173,6 +175,7 @@ export class AgentHarness {
       ...(options.recovered !== undefined ? { recovered: options.recovered(this.host.address) } : {}),
       ...(options.detector !== undefined ? { detector: options.detector } : {}),
       ...(options.acls !== undefined ? { acls: options.acls } : {}),
+      ...(options.credential !== undefined ? { credential: options.credential } : {}),
     });
     this.agentPid = this.host.spawn(this.agent);
   }

@@ -58,4 +58,17 @@ describe('an agent no master answers', () => {
     await harness.clock.advance(10 * AGENT_NO_MASTER_WARNING_MS);
     expect(warnings()).to.have.length(0);
   });
+
+  // A review: an agent that restarted its authentication from the start of its backoff each time its master's link
+  // broke tried twice a second against a master gone for good (124 tries in a minute).
+  it('authenticating with a master whose link breaks each time, it tries again within a doubling bound, not twice a second', async () => {
+    await harness.stop();
+    captured = captureLogger('agent');
+    harness = new AgentHarness({}, captured.logger, { credential: { principal: 'agent', secret: 's' } });
+    // The master goes at every Authenticate: the agent's link to it breaks while it authenticates.
+    harness.host.terminate(harness.master);
+    await harness.clock.advance(60_000);
+    const tries = captured.find('the master went away while authenticating').length;
+    expect(tries, 'tries in a minute').to.be.within(2, 10);
+  });
 });

@@ -309,4 +309,37 @@ describe('actors/agent: the v1 executor HTTP API with --authenticate_http_execut
     const flags = JSON.parse((await post(address, '', {}, 'GET', '/flags')).body) as { flags: Record<string, string> };
     expect(flags.flags.authenticate_http_executors).to.equal('false');
   });
+
+  // A review of the flag: after an agent restart the agent knows only a run's token's hash, and a tokenless executor's
+  // every subscription was refused (503) until the agent gave the run up, its tasks lost.
+  it('a checkpointing framework\'s tokenless HTTP executor outlives an agent restart: it subscribes again, is re-registered, and runs on', async () => {
+    const framework = { id: REAL_FRAMEWORK_ID, name: 'fw', user: 'u', checkpoint: true };
+    const tokenless = (task: TaskInfo): TaskInfo => {
+      const executor = task.executor as NonNullable<TaskInfo['executor']>;
+      return { ...task, executor: { ...executor, command: { ...executor.command, environment: { V1_FIXTURE_NO_TOKEN: '1' } } } };
+    };
+    const subscriptions = (): number => {
+      try {
+        return fs.readFileSync(path.join(cluster.sandbox('E1'), 'v1-events.log'), 'utf8').split('\n').filter((line) => line.includes('"type":"SUBSCRIBED"')).length;
+      } catch {
+        return 0;
+      }
+    };
+    cluster.master.post(cluster.agentPid, 'RunTask', { framework, frameworkId: REAL_FRAMEWORK_ID, task: tokenless(v1Task('T1', 'E1', 'stay')) });
+    await eventually(() => cluster.master.states('T1').includes('TASK_RUNNING'), WAIT_MS, 'T1 to run');
+    const [ip, port] = [cluster.host.address.split(':')[0] as string, Number(cluster.host.address.split(':')[1])];
+    await cluster.host.stop();
+    cluster.host = await netHost({ ip, port, logger: quietLogger });
+    cluster.master = new AckingMaster();
+    cluster.host.spawn(cluster.master);
+    cluster.agent = await startAgent({
+      flags: defaultAgentFlags({ switchUser: false, master: cluster.host.address, workDir: cluster.workDir, resources: 'cpus:2;mem:1024;disk:1024', authenticateHttpExecutors: false }), host: cluster.host,
+    });
+    await eventually(() => subscriptions() === 2, WAIT_MS, 'the tokenless executor to subscribe to the restarted agent');
+    await eventually(() => cluster.master.count('ReregisterAgent') > 0, WAIT_MS, 'the recovered agent to re-register');
+    cluster.master.post(cluster.agentPid, 'AgentReregistered', { agentId: 'A1', masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [] });
+    cluster.master.post(cluster.agentPid, 'RunTask', { framework, frameworkId: REAL_FRAMEWORK_ID, task: tokenless(v1Task('T2', 'E1')) });
+    await eventually(() => cluster.master.states('T2').includes('TASK_FINISHED'), WAIT_MS, 'T2 to finish on the re-registered tokenless executor');
+    expect(cluster.master.count('ExitedExecutor')).to.equal(0);
+  });
 });

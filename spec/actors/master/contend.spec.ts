@@ -93,11 +93,6 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     readonly waiting: Array<() => void>;
   }
 
-  /**
-   * @param closes holds the sessions' closes (see `HeldCloses`)
-   * @param overrides the master's flags
-   * @param slowRegistryMs the registry's session (each after the candidacy's) reaches ZooKeeper this long after it is opened: an election then takes that long
-   */
   /** `client`, its first request sent `lateMs` of virtual time late (the others as they come). */
   function withFirstRequestLate(client: ZooKeeperClient, lateMs: number): ZooKeeperClient {
     let late = true;
@@ -116,6 +111,11 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     });
   }
 
+  /**
+   * @param closes holds the sessions' closes (see `HeldCloses`)
+   * @param overrides the master's flags
+   * @param slowRegistryMs the registry's session (each after the candidacy's) reaches ZooKeeper this long after it is opened: an election then takes that long
+   */
   async function startMasterMachine(closes?: HeldCloses, overrides: Partial<MasterFlags> = {}, slowRegistryMs = 0): Promise<MasterMachine> {
     const host = await netHost({ clock, logger });
     hosts.push(host);

@@ -111,10 +111,13 @@ describe('actors/master: flood control', () => {
       const harness = await startHarness({ rateLimits: { limits: [{ principal: 'p', qps: 1, capacity: 1 }] } });
       const frameworks: FakeFramework[] = [];
       for (let index = 0; index < 3; index++) {
-        frameworks.push(await registerFramework(harness, { principal: 'p' }));
+        frameworks.push(await registerFramework(harness, { principal: 'p', failoverTimeout: 3600 }));
         await harness.clock.advance(2_000);
       }
-      // Their schedulers fail over at once, from new pids (as after a failover: every one re-registers together).
+      // Their schedulers go (the master sees each link break), then come back at once from new pids, as after a
+      // failover every one re-registers together.
+      for (const framework of frameworks) harness.host.terminate(framework.probe);
+      await harness.clock.advance(5_000); // each broken link waits its turn behind the principal's limit too
       const again = frameworks.map((framework) => {
         const probe = new Probe(`failed-over-${framework.frameworkId}`, FRAMEWORK_MESSAGES);
         harness.host.spawn(probe);
@@ -133,6 +136,16 @@ describe('actors/master: flood control', () => {
       stranger.post(harness.masterPid, 'ReregisterFramework', { framework: { name: 'f', user: 'u', principal: 'p', id: 'never-seen' }, failover: true });
       await harness.clock.settle();
       expect(stranger.count('FrameworkReregistered')).to.equal(0);
+      // Nor is one back already (connected): more re-registrations of it, from further pids, wait their turn like any
+      // (a review: 200 from new pids were handled at once, each a failover). The line is full: they are dropped.
+      const burst = [1, 2, 3].map((index) => {
+        const probe = new Probe(`burst-${index}`, FRAMEWORK_MESSAGES);
+        harness.host.spawn(probe);
+        probe.post(harness.masterPid, 'ReregisterFramework', { framework: { name: 'f', user: 'u', principal: 'p', id: frameworks[0]?.frameworkId }, failover: true });
+        return probe;
+      });
+      await harness.clock.settle();
+      expect(burst.map((probe) => probe.count('FrameworkReregistered'))).to.deep.equal([0, 0, 0]);
     });
 
     it("keeps a framework's broken link in line behind its waiting calls: it is disconnected only after them", async () => {

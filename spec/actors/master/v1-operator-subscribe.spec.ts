@@ -118,6 +118,24 @@ describe('actors/master: the operator event stream\'s SUBSCRIBED, handed over by
     expect([ended, api.subscriberCount]).to.deep.equal([true, 0]);
   });
 
+  // A review of the change above: SUBSCRIBED, written over turns, and the events behind it did not ask.
+  it('cuts off a stream whose SUBSCRIBED is being written once the master cannot confirm that it leads: the rest is not written', async () => {
+    const fake = fakePort();
+    let leads = true;
+    const api = new OperatorApi({ ...fake.port, leading: () => leads });
+    const stream = (await api.serve(SUBSCRIBE)).stream;
+    if (stream === undefined) throw new Error('no stream');
+    const seen = { chunks: 0, ended: false, destroyed: false };
+    stream.attach({
+      write: () => { seen.chunks++; leads = false; }, end: () => { seen.ended = true; }, buffered: 0, destroy: () => { seen.destroyed = true; }, onDrain: () => undefined,
+    });
+    fake.join();
+    fake.answer(['{"type":"SUBSCRIBED","subscribed":{"get_state":', `"${'x'.repeat(3 * SUBSCRIBED_SLICE_CHARS)}"`, ',"heartbeat_interval_seconds":15}}']);
+    for (let turn = 0; turn < 20 && !seen.destroyed; turn++) await settle();
+    expect(seen).to.deep.equal({ chunks: 1, ended: false, destroyed: true });
+    expect(api.subscriberCount).to.equal(0);
+  });
+
   it('cuts off a stream whose events pile up past MAX_OPERATOR_BACKLOG_CHARS behind a SUBSCRIBED not yet written', async () => {
     const { port, join } = fakePort();
     const api = new OperatorApi(port);
