@@ -27,6 +27,17 @@ class Recording extends Scheduler {
   protected override error(message: string): void { this.events.push(`error ${message}`); }
 }
 
+/** A scheduler with the credential of `ops` whose master is probe `name` (the test answers for it), started and settled. */
+async function schedulerOfProbeMaster(name: string): Promise<{ harness: Harness; master: Probe; scheduler: Recording }> {
+  const harness = await startHarness();
+  const master = new Probe(name, ['Authenticate', 'AuthenticationResponse', 'RegisterFramework']);
+  const masterPid = harness.host.spawn(master);
+  const scheduler = new Recording({ master: masterPid.toString(), framework: { name: 'f', user: 'u' }, credential: { principal: 'ops', secret: 'kitesurf' } });
+  harness.host.spawn(scheduler);
+  await harness.clock.settle();
+  return { harness, master, scheduler };
+}
+
 let nextScheduler = 1;
 
 function schedulerFor(harness: Harness, options: Partial<SchedulerOptions> = {}): Recording {
@@ -185,12 +196,8 @@ describe('actors/master: authentication (issue 9)', () => {
   });
 
   it('a scheduler refuses a master that cannot prove it knows the secret (a rogue master)', async () => {
-    const harness = await startHarness();
-    const rogue = new Probe('rogue-master', ['Authenticate', 'AuthenticationResponse', 'RegisterFramework']);
-    const roguePid = harness.host.spawn(rogue);
-    const scheduler = new Recording({ master: roguePid.toString(), framework: { name: 'f', user: 'u' }, credential: { principal: 'ops', secret: 'kitesurf' } });
-    harness.host.spawn(scheduler);
-    await harness.clock.settle();
+    const { harness, master: rogue, scheduler } = await schedulerOfProbeMaster('rogue-master');
+    const roguePid = rogue.self();
     rogue.post(scheduler.self(), 'AuthenticationChallenge', { serverNonce: newNonce() });
     await harness.clock.settle();
     expect(rogue.count('AuthenticationResponse')).to.equal(1);
@@ -204,12 +211,7 @@ describe('actors/master: authentication (issue 9)', () => {
   // the client: seen on real processes at a failover, when an Authenticate reached the master after its sender had
   // started another exchange.
   it('a scheduler answers only the challenge to its exchange in progress: one naming a client nonce it gave up is ignored', async () => {
-    const harness = await startHarness();
-    const master = new Probe('slow-master', ['Authenticate', 'AuthenticationResponse', 'RegisterFramework']);
-    const masterPid = harness.host.spawn(master);
-    const scheduler = new Recording({ master: masterPid.toString(), framework: { name: 'f', user: 'u' }, credential: { principal: 'ops', secret: 'kitesurf' } });
-    harness.host.spawn(scheduler);
-    await harness.clock.settle();
+    const { harness, master, scheduler } = await schedulerOfProbeMaster('slow-master');
     const nonces = (): string[] => master.received.filter((r) => r.name === 'Authenticate').map((r) => (r.body as { clientNonce: string }).clientNonce);
     expect(nonces()).to.have.length(1);
     // No answer in time: the scheduler gives the exchange up and starts another.

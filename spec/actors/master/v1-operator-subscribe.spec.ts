@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import type { Timer } from '../../../lib/actor';
 import { captureLogger } from '../../../lib/logging';
-import { recordIo, TextParts, type HttpResponse, type StreamSink } from '../../../lib/process';
+import { recordIo, TextParts, type HttpResponse, type HttpStream, type StreamSink } from '../../../lib/process';
 import { SEE_ALL } from '../../../lib/state-json';
 import { MAX_OPERATOR_BACKLOG_CHARS, OperatorApi, SUBSCRIBED_SLICE_CHARS, type OperatorPort } from '../../../actors/master/v1-operator';
 import type { V1Context } from '../../../actors/master/v1-operator-json';
@@ -57,6 +57,16 @@ function fakePort() {
   };
 }
 
+/** A SUBSCRIBE served by a master that leads until `depose()` (then it cannot confirm that it does). */
+async function subscribedWhileLeading(): Promise<{ fake: ReturnType<typeof fakePort>; api: OperatorApi; stream: HttpStream; depose: () => void }> {
+  const fake = fakePort();
+  let leads = true;
+  const api = new OperatorApi({ ...fake.port, leading: () => leads });
+  const stream = (await api.serve(SUBSCRIBE)).stream;
+  if (stream === undefined) throw new Error('no stream');
+  return { fake, api, stream, depose: () => { leads = false; } };
+}
+
 /** A client that reads everything at once. */
 function reader(): { sink: StreamSink; text: () => string } {
   const chunks: string[] = [];
@@ -100,11 +110,7 @@ describe('actors/master: the operator event stream\'s SUBSCRIBED, handed over by
   // A hostile review of v1 frameworks across failover: a master paused past its ZooKeeper session wrote on its streams
   // when it woke, before it learnt another master had replaced it.
   it('ends a stream, writing nothing more, once the master cannot confirm that it leads (deposed while paused)', async () => {
-    const fake = fakePort();
-    let leads = true;
-    const api = new OperatorApi({ ...fake.port, leading: () => leads });
-    const stream = (await api.serve(SUBSCRIBE)).stream;
-    if (stream === undefined) throw new Error('no stream');
+    const { fake, api, stream, depose } = await subscribedWhileLeading();
     const client = reader();
     let ended = false;
     stream.attach({ ...client.sink, end: () => { ended = true; } });
@@ -112,7 +118,7 @@ describe('actors/master: the operator event stream\'s SUBSCRIBED, handed over by
     fake.answer(['{"type":"SUBSCRIBED"}']);
     for (let turn = 0; turn < 20 && !client.text().includes('SUBSCRIBED'); turn++) await settle();
     api.observe({ type: 'AGENT_REMOVED', agentId: 'while-leading' });
-    leads = false;
+    depose();
     api.observe({ type: 'AGENT_REMOVED', agentId: 'once-deposed' });
     expect(client.text()).to.contain('while-leading').and.not.contain('once-deposed');
     expect([ended, api.subscriberCount]).to.deep.equal([true, 0]);
@@ -120,14 +126,10 @@ describe('actors/master: the operator event stream\'s SUBSCRIBED, handed over by
 
   // A review of the change above: SUBSCRIBED, written over turns, and the events behind it did not ask.
   it('cuts off a stream whose SUBSCRIBED is being written once the master cannot confirm that it leads: the rest is not written', async () => {
-    const fake = fakePort();
-    let leads = true;
-    const api = new OperatorApi({ ...fake.port, leading: () => leads });
-    const stream = (await api.serve(SUBSCRIBE)).stream;
-    if (stream === undefined) throw new Error('no stream');
+    const { fake, api, stream, depose } = await subscribedWhileLeading();
     const seen = { chunks: 0, ended: false, destroyed: false };
     stream.attach({
-      write: () => { seen.chunks++; leads = false; }, end: () => { seen.ended = true; }, buffered: 0, destroy: () => { seen.destroyed = true; }, onDrain: () => undefined,
+      write: () => { seen.chunks++; depose(); }, end: () => { seen.ended = true; }, buffered: 0, destroy: () => { seen.destroyed = true; }, onDrain: () => undefined,
     });
     fake.join();
     fake.answer(['{"type":"SUBSCRIBED","subscribed":{"get_state":', `"${'x'.repeat(3 * SUBSCRIBED_SLICE_CHARS)}"`, ',"heartbeat_interval_seconds":15}}']);
