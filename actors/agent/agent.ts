@@ -665,7 +665,7 @@ export class Agent extends Actor {
       this.log.info({ master: pid.toString() }, 'the master went away while authenticating; authenticating again');
       this.authenticatee.cancel();
       this.registrationTimer?.cancel();
-      return this.retryRegistration(this.registrationBoundMs);
+      return this.retryRegistration(Math.max(this.registrationBoundMs, this.options.flags.registrationBackoffFactorMs));
     }
     if (pid.equals(this.master)) return this.masterLost('the link to the master broke');
     const executor = this.executorAt(pid);
