@@ -6,7 +6,7 @@ import { MAX_ALL_LINKS_QUEUED_BYTES } from '../lib/process/links';
 import type { TlsOptions } from '../lib/process/tls';
 import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
-import { formatBytes } from '../lib/mesos-format';
+import { formatBytes, formatDuration } from '../lib/mesos-format';
 import { FLAG_DISPLAY, flag, parseBooleanFlag, showParsedAs, parseBytes, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
 import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { MIN_AGENT_REREGISTER_TIMEOUT_MS, STATE_CACHE_TIMEOUT_MS, STATE_LAST_TURN_OFFERS, STATE_LAST_TURN_TASKS } from '../actors/master/constants';
@@ -54,7 +54,7 @@ showParsedAs(parseLinkBacklogFlag, formatBytes);
 export function parseAgentReregisterTimeout(value: string): number {
   const ms = parseDurationFlag(value);
   if (ms < MIN_AGENT_REREGISTER_TIMEOUT_MS) {
-    throw new InvalidArgumentError(`'${value}' is below 10mins, the least Mesos takes: agents slow to find a new leader would be marked unreachable`);
+    throw new InvalidArgumentError(`'${value}' is below ${formatDuration(MIN_AGENT_REREGISTER_TIMEOUT_MS)}, the least Mesos takes: agents slow to find a new leader would be marked unreachable`);
   }
   return ms;
 }
@@ -166,7 +166,7 @@ export function addMasterOptions(program: Command): Command {
   return program
     .addOption(flag('--agent_ping_timeout <duration>', 'ping interval and pong deadline').argParser(parseDurationFlag).default(defaults.agentPingTimeoutMs, '15secs'))
     .addOption(flag('--max_agent_ping_timeouts <n>', 'missed pongs before an agent is removed').argParser(parseCount).default(defaults.maxAgentPingTimeouts))
-    .addOption(flag('--agent_reregister_timeout <duration>', 'how long agents have to re-register after a master restart (at least 10mins, as Mesos)').argParser(parseAgentReregisterTimeout).default(defaults.agentReregisterTimeoutMs, '10mins'))
+    .addOption(flag('--agent_reregister_timeout <duration>', `how long agents have to re-register after a master restart (at least ${formatDuration(MIN_AGENT_REREGISTER_TIMEOUT_MS)}, as Mesos)`).argParser(parseAgentReregisterTimeout).default(defaults.agentReregisterTimeoutMs, '10mins'))
     .addOption(flag('--allocation_interval <duration>', 'time between batched allocation runs').argParser(parseDurationFlag).default(defaults.allocationIntervalMs, '1secs'))
     .addOption(flag('--state_turn_budget <duration>', 'wall time after which a turn of rendering the state endpoints yields to message handling (0: a fragment per turn)').argParser(parseDurationFlag).default(defaults.stateTurnBudgetMs, '5ms'))
     .addOption(flag('--state_last_turn_offers <n>', 'offers of frameworks changed since the warming that a state request\'s last turn renders before leaving the rest to the turns after it (0: none)').argParser(parseCount).default(STATE_LAST_TURN_OFFERS))

@@ -24,6 +24,7 @@
  *   describeDenial('run_tasks', 'ops', 'root');          // "principal 'ops' is not authorized to run tasks as user 'root'"
  */
 import { flagFilePath, readBoundedFile } from './flag-file';
+import { isJsonObject } from './protocol/plain';
 
 /** Mesos' default for `permissive` when the ACLs leave it out (acls.proto: `default = true`). */
 export const DEFAULT_PERMISSIVE = true;
@@ -354,7 +355,7 @@ const ENTITY_SHAPE = 'expected {values: [...]} or {type: "ANY"|"NONE"}';
  * validated the same way and kept.
  */
 export function parseAcls(json: unknown): Acls {
-  if (!isPlainObject(json)) throw new Error('acls: expected a JSON object');
+  if (!isJsonObject(json)) throw new Error('acls: expected a JSON object');
   const result: Record<string, unknown> = { permissive: DEFAULT_PERMISSIVE };
   for (const [key, value] of Object.entries(json)) {
     if (key === 'permissive') result[key] = parsePermissive(value);
@@ -380,7 +381,7 @@ function parseRules(action: string, value: unknown): ReadonlyArray<Readonly<Reco
 /** One rule: exactly `principals` and the action's object field. */
 function parseRule(action: MesosAclAction, field: string, path: string, rule: unknown): Readonly<Record<string, AclEntity>> {
   const fields = `"principals" and "${field}"`;
-  if (!isPlainObject(rule)) throw new Error(`${path}: expected an object with ${fields}, got ${describeJson(rule)}`);
+  if (!isJsonObject(rule)) throw new Error(`${path}: expected an object with ${fields}, got ${describeJson(rule)}`);
   for (const key of Object.keys(rule)) {
     if (key !== 'principals' && key !== field) throw new Error(`${path}.${key}: unknown field (a ${action} rule has ${fields})`);
   }
@@ -394,7 +395,7 @@ function parseRule(action: MesosAclAction, field: string, path: string, rule: un
 
 /** An entity: `{values: [...]}` (optionally with `type: "SOME"`), `{type: "ANY"}` or `{type: "NONE"}`. */
 function parseEntity(path: string, value: unknown): AclEntity {
-  if (!isPlainObject(value)) throw new Error(`${path}: ${ENTITY_SHAPE}, got ${describeJson(value)}`);
+  if (!isJsonObject(value)) throw new Error(`${path}: ${ENTITY_SHAPE}, got ${describeJson(value)}`);
   for (const key of Object.keys(value)) {
     if (key !== 'type' && key !== 'values') throw new Error(`${path}.${key}: unknown field; ${ENTITY_SHAPE}`);
   }
@@ -459,11 +460,6 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] as number;
-}
-
-/** Whether a JSON value is an object (not an array, not null). */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A short rendering of a JSON value for an error message. */

@@ -26,6 +26,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { flagFilePath, readBoundedFile } from './flag-file';
 import { MAX_SHORT_TEXT_LENGTH } from './protocol/limits';
+import { isJsonObject } from './protocol/plain';
 
 /** One principal and its secret (Mesos' `Credential`). */
 export interface Credential {
@@ -90,7 +91,7 @@ export function sameSecret(expected: string, given: string): boolean {
  */
 export function parseCredentials(text: string, source: string): Map<string, string> {
   const json = parseJson(text, source);
-  const list = isObject(json) ? json.credentials : undefined;
+  const list = isJsonObject(json) ? json.credentials : undefined;
   if (!Array.isArray(list)) throw new Error(`${source}: expected {"credentials": [{"principal": ..., "secret": ...}, ...]}`);
   const credentials = new Map<string, string>();
   list.forEach((entry: unknown, index) => {
@@ -142,7 +143,7 @@ export function checkSecret(secret: string, source: string): void {
 }
 
 function checkCredential(entry: unknown, source: string): Credential {
-  if (!isObject(entry) || typeof entry.principal !== 'string' || typeof entry.secret !== 'string') {
+  if (!isJsonObject(entry) || typeof entry.principal !== 'string' || typeof entry.secret !== 'string') {
     throw new Error(`${source}: expected {"principal": "<text>", "secret": "<text>"}`);
   }
   checkPrincipal(entry.principal, source);
@@ -167,6 +168,3 @@ function parseJson(text: string, source: string): unknown {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

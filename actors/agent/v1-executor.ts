@@ -31,7 +31,7 @@ import {
 } from '../../lib/v1/executor';
 import { Executor, type KillOptions } from '../framework/executor';
 import type { Agent, ExecutorApiCall, ExecutorApiLookup } from './agent';
-import { RECOVERY_TIMEOUT_MS } from './constants';
+import { AUTHENTICATE_HTTP_EXECUTORS, RECOVERY_TIMEOUT_MS } from './constants';
 import { LazyMap } from '../../lib/lazy-collections';
 
 /** The namespace `/api/...` shares on a host: the executor API serves `/api/v1/executor` under it (`Actor.routeUnder`). */
@@ -83,7 +83,7 @@ export interface ExecutorApiOptions {
   readonly reconnectTimeoutMs?: number;
   /** The agent's executor shutdown grace period (the adapter ends this long after SHUTDOWN at the latest). */
   readonly shutdownGracePeriodMs?: number;
-  /** `--authenticate_http_executors`: a call without a bearer token is refused (401); default true. */
+  /** `--authenticate_http_executors`: a call without a bearer token is refused (401); default `AUTHENTICATE_HTTP_EXECUTORS`. */
   readonly requireToken?: boolean;
 }
 
@@ -134,7 +134,7 @@ export class ExecutorApi extends Actor {
 
   /** Whether every call must carry its run's token (`--authenticate_http_executors`). */
   private get requireToken(): boolean {
-    return this.options.requireToken ?? true;
+    return this.options.requireToken ?? AUTHENTICATE_HTTP_EXECUTORS;
   }
 
   /** The 401 for a call without the executor's bearer token. */

@@ -25,7 +25,7 @@ import { attachMetricsSource, metricsAccess, type DetachMetrics, type MetricsSou
 import { masterInfoOf } from './master';
 import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
-import { MASTER_RECOVERING, notLeadingMetrics, RECOVERING_RETRY_AFTER_SECONDS, StandbyMaster, type HeldRegistration } from './standby';
+import { notLeadingAnswer, notLeadingMetrics, StandbyMaster, type HeldRegistration } from './standby';
 import { apiActorId, StandbyApi } from './v1-scheduler';
 import { DEFAULT_MASTER_ACTOR_IDS, masterFlagsAccess, spawnMasterInfoActors, startMaster, type MasterActorIds, type MasterHandle } from './start';
 import type { Actor } from '../../lib/actor';
@@ -113,9 +113,7 @@ export class ContendingMaster {
 
   /** What a request to the master's or its API's id gets while neither a standby nor a master holds it. */
   private vacancyAnswer(): HttpResponse {
-    const retry = { 'retry-after': String(RECOVERING_RETRY_AFTER_SECONDS) };
-    if (this.state === 'recovering') return { status: 503, headers: retry, body: `${MASTER_RECOVERING}\n` };
-    return { status: 503, headers: retry, body: 'no master is leading\n' };
+    return notLeadingAnswer(this.state === 'recovering');
   }
 
   private clearVacancyAnswers(): void {

@@ -2213,9 +2213,9 @@ export class Master extends Actor {
    * exceptions a failover needs, when every framework of a principal re-registers at once with
    * the new leader: a re-registration of a framework this master knows and whose scheduler is
    * not connected, under the principal it has, runs at once (it adds no framework, and there are
-   * no more of them than frameworks disconnected); and a registration over capacity is dropped unanswered, for its scheduler to retry
-   * (a FrameworkError stopped it: a hostile review saw 9 of a principal's 12 frameworks die at
-   * one failover).
+   * no more of them than frameworks disconnected); and a registration over capacity is dropped
+   * unanswered, for its scheduler to retry (a FrameworkError stopped it: a hostile review saw 9
+   * of a principal's 12 frameworks die at one failover).
    */
   private throttled<T>(from: UPID, name: string, registering: FrameworkInfo | undefined, handler: (from: UPID, body: T) => void, body: T): void {
     const sender = this.principalOf(from, registering);

@@ -7,6 +7,7 @@
  */
 import { flagFilePath, readBoundedFile } from '../../lib/flag-file';
 import { Queue } from '../../lib/process/queue';
+import { isJsonObject } from '../../lib/protocol/plain';
 
 /** One principal's limit (Mesos' `RateLimit`). */
 export interface RateLimit {
@@ -53,7 +54,7 @@ export function parseRateLimits(text: string): RateLimits {
   } catch (error) {
     throw new Error(`not valid JSON: ${(error as Error).message}`);
   }
-  if (!isRecord(value)) throw new Error('must be a JSON object with "limits"');
+  if (!isJsonObject(value)) throw new Error('must be a JSON object with "limits"');
   refuseUnknownFields(value, TOP_LEVEL_FIELDS, '');
   const limits = value.limits;
   if (!Array.isArray(limits)) throw new Error(`limits must be an array, not ${describe(limits)}`);
@@ -249,7 +250,7 @@ export class RateLimiterSet<T> {
 // ---- parsing helpers ----------------------------------------------------------------------------
 
 function parseLimit(entry: unknown, field: string): RateLimit {
-  if (!isRecord(entry)) throw new Error(`${field} must be an object with "principal", not ${describe(entry)}`);
+  if (!isJsonObject(entry)) throw new Error(`${field} must be an object with "principal", not ${describe(entry)}`);
   refuseUnknownFields(entry, LIMIT_FIELDS, `${field}.`);
   if (typeof entry.principal !== 'string') throw new Error(`${field}.principal must be a string, not ${describe(entry.principal)}`);
   return { principal: entry.principal, ...optionalField(entry, 'qps', 'qps', `${field}.`), ...optionalField(entry, 'capacity', 'capacity', `${field}.`) };
@@ -277,10 +278,6 @@ function checkCapacity(capacity: number | undefined, field: string): void {
   if (capacity !== undefined && !(Number.isSafeInteger(capacity) && capacity >= 0)) {
     throw new Error(`${field} must be a non-negative integer, not ${capacity}`);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A short description of a bad value for an error message (never the whole of a large value). */

@@ -19,6 +19,14 @@ export const MAX_STANDBY_LOGGED_SENDERS = 1_000;
 export const MASTER_RECOVERING = 'Master has not finished recovery';
 /** The `Retry-After` of those answers: a master recovers in about this long (a registry read). */
 export const RECOVERING_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The 503 for what a leading master serves, from a master that does not serve it now: recovering
+ * (elected, its master not running yet), or knowing no leader to send the client to.
+ */
+export function notLeadingAnswer(recovering: boolean): HttpResponse {
+  return { status: 503, headers: { 'retry-after': String(RECOVERING_RETRY_AFTER_SECONDS) }, body: recovering ? `${MASTER_RECOVERING}\n` : 'no master is leading\n' };
+}
 /** Registrations an elected master holds while it recovers (one per sender and kind; beyond this they are dropped, and retried by their senders). */
 export const MAX_HELD_REGISTRATIONS = 50_000;
 
@@ -169,9 +177,9 @@ export class StandbyMaster extends Actor {
       // Elected, its master not started yet (Mesos' recovering master): `/master/redirect` names
       // itself, as the other masters already do, and what its master will serve is 503 until then.
       if (path === '') return { status: 307, headers: { location: `//${this.own.hostname}:${UPID.parse(this.own.pid).port}` }, body: '' };
-      return { status: 503, headers: { 'retry-after': String(RECOVERING_RETRY_AFTER_SECONDS) }, body: `${MASTER_RECOVERING}\n` };
+      return notLeadingAnswer(true);
     }
-    if (leader === undefined) return { status: 503, body: 'no master is leading\n' };
+    if (leader === undefined) return notLeadingAnswer(false);
     const query = request === undefined ? '' : new URLSearchParams(request.query).toString();
     return { status: 307, headers: { location: `//${leader.info.hostname}:${leader.info.port}${path}${query === '' ? '' : `?${query}`}` }, body: '' };
   }

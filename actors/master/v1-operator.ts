@@ -359,7 +359,11 @@ export class OperatorApi {
    * rest of SUBSCRIBED and the events behind it are not written).
    */
   private gone(subscriber: OperatorSubscriber): boolean {
-    if (subscriber.stream.closed) return true;
+    return subscriber.stream.closed || this.deposed(subscriber);
+  }
+
+  /** Drops `subscriber` if the master cannot confirm that it still leads (it then speaks for no cluster); true if dropped. */
+  private deposed(subscriber: OperatorSubscriber): boolean {
     if (this.port.leading()) return false;
     this.drop(subscriber);
     return true;
@@ -394,12 +398,8 @@ export class OperatorApi {
       }
       return;
     }
-    // A master that cannot confirm that it still leads (paused past its ZooKeeper session) speaks
-    // for no cluster: its streams end, and their clients subscribe again at the leader.
-    if (!this.port.leading()) {
-      this.drop(subscriber);
-      return;
-    }
+    // A master paused past its ZooKeeper session: its streams end, and their clients subscribe again at the leader.
+    if (this.deposed(subscriber)) return;
     // A stream cut off (its client gone or too slow) is dropped when its close is told.
     subscriber.stream.write(record);
   }

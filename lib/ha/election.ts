@@ -13,8 +13,9 @@
  */
 import type { Clock, TimerHandle } from '../process/clock';
 import { MasterInfoSchema, type MasterInfo } from '../protocol';
-import { v1MasterInfo } from '../v1/json';
+import { unpackedIpv4, v1MasterInfo } from '../v1/json';
 import { isZooKeeperError, type ZooKeeperClient, type ZooKeeperConnector, type ZooKeeperSessionState, type ZooKeeperUrl } from './zookeeper';
+import { isJsonObject } from '../protocol/plain';
 
 /** ZooKeeper session timeout asked for by masters, agents and schedulers (Mesos `--zk_session_timeout`: 10 s). */
 export const ZOOKEEPER_SESSION_TIMEOUT_MS = 10_000;
@@ -107,7 +108,7 @@ export function parseMasterInfo(data: Buffer): MasterInfo | string {
   } catch (error) {
     return `not JSON: ${(error as Error).message}`;
   }
-  const info = isPlainObject(json) && (typeof json.ip === 'number' || json.address !== undefined) ? fromMesosJson(json) : json;
+  const info = isJsonObject(json) && (typeof json.ip === 'number' || json.address !== undefined) ? fromMesosJson(json) : json;
   if (typeof info === 'string') return `not a MasterInfo: ${info}`;
   const result = MasterInfoSchema.safeParse(info);
   if (!result.success) return `not a MasterInfo: ${result.error.issues[0]?.path.join('.') ?? ''} ${result.error.issues[0]?.message ?? ''}`;
@@ -117,23 +118,13 @@ export function parseMasterInfo(data: Buffer): MasterInfo | string {
 /** Mesos' MasterInfo JSON in this project's form (checked by the caller), or what is wrong with it. */
 function fromMesosJson(json: Record<string, unknown>): Record<string, unknown> | string {
   const address = json.address;
-  if (address !== undefined && !isPlainObject(address)) return 'address must be an object';
+  if (address !== undefined && !isJsonObject(address)) return 'address must be an object';
   const ip = typeof address?.ip === 'string' ? address.ip : unpackedIpv4(json.ip);
   if (ip === undefined) return 'ip must be an IPv4 address packed in a number (or address.ip given)';
   const port = typeof address?.port === 'number' ? address.port : json.port;
   const hostname = json.hostname ?? address?.hostname ?? ip;
   const pid = json.pid ?? `master@${ip}:${String(port)}`;
   return { id: json.id, ip, port, pid, hostname, version: json.version ?? '' };
-}
-
-/** The dotted text of an IPv4 address Mesos packs in a number (its bytes in network order, read little-endian). */
-function unpackedIpv4(packed: unknown): string | undefined {
-  if (typeof packed !== 'number' || !Number.isInteger(packed) || packed < 0 || packed > 0xffff_ffff) return undefined;
-  return `${packed & 255}.${(packed >>> 8) & 255}.${(packed >>> 16) & 255}.${packed >>> 24}`;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

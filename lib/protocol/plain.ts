@@ -110,3 +110,8 @@ export const MAX_QUOTED_INPUT_CHARS = 64;
 export function boundedText(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
 }
+
+/** Whether a JSON value is an object (not an array, not null): the one check every reader of JSON files and znodes shares. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -10,6 +10,7 @@ import { normalizeRanges } from './ranges';
 import { roundScalar } from './scalar';
 import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
 import { UNRESERVED_ROLE, type Range, type Resource, type ResourceJSON } from './types';
+import { isJsonObject } from '../protocol/plain';
 
 /** Fields of `mesos.Resource` that are understood. */
 const KNOWN_FIELDS = new Set(['name', 'type', 'scalar', 'ranges', 'set', 'role', 'reservation', 'reservations']);
@@ -51,7 +52,7 @@ export function resourceToJSON(entry: Resource): ResourceJSON {
 }
 
 function parseElement(element: unknown, index: number): Resource {
-  if (!isRecord(element)) {
+  if (!isJsonObject(element)) {
     throw invalid(index, undefined, 'not an object');
   }
   const name = element.name;
@@ -87,11 +88,11 @@ function parseRole(element: Record<string, unknown>, index: number, name: string
   const reservations = element.reservations;
   let refinedRole: string | undefined;
   if (reservations !== undefined) {
-    if (!Array.isArray(reservations) || !reservations.every((item) => isRecord(item) && typeof item.role === 'string')) {
+    if (!Array.isArray(reservations) || !reservations.every((item) => isJsonObject(item) && typeof item.role === 'string')) {
       throw invalid(index, name, "'reservations' is not a list of objects with a string 'role'");
     }
     const last: unknown = reservations[reservations.length - 1];
-    refinedRole = isRecord(last) && typeof last.role === 'string' ? last.role : undefined;
+    refinedRole = isJsonObject(last) && typeof last.role === 'string' ? last.role : undefined;
   }
   if (legacyRole !== undefined && refinedRole !== undefined && legacyRole !== refinedRole) {
     throw invalid(index, name, `'role' ${legacyRole} differs from the last reservation's role ${refinedRole}`);
@@ -105,7 +106,7 @@ function parseRole(element: Record<string, unknown>, index: number, name: string
 }
 
 function parseScalar(scalar: unknown, index: number, name: string): number {
-  if (!isRecord(scalar) || typeof scalar.value !== 'number') {
+  if (!isJsonObject(scalar) || typeof scalar.value !== 'number') {
     throw invalid(index, name, "SCALAR without a numeric 'scalar.value'");
   }
   const error = scalarError(scalar.value);
@@ -116,11 +117,11 @@ function parseScalar(scalar: unknown, index: number, name: string): number {
 }
 
 function parseRanges(ranges: unknown, index: number, name: string): Range[] {
-  if (!isRecord(ranges) || !Array.isArray(ranges.range)) {
+  if (!isJsonObject(ranges) || !Array.isArray(ranges.range)) {
     throw invalid(index, name, "RANGES without a list 'ranges.range'");
   }
   const parsed = ranges.range.map((range: unknown) => {
-    if (!isRecord(range) || typeof range.begin !== 'number' || typeof range.end !== 'number') {
+    if (!isJsonObject(range) || typeof range.begin !== 'number' || typeof range.end !== 'number') {
       throw invalid(index, name, 'a range is not {begin: number, end: number}');
     }
     const candidate = { begin: range.begin, end: range.end };
@@ -134,7 +135,7 @@ function parseRanges(ranges: unknown, index: number, name: string): Range[] {
 }
 
 function parseSet(set: unknown, index: number, name: string): string[] {
-  if (!isRecord(set) || !Array.isArray(set.item) || !set.item.every((item) => typeof item === 'string')) {
+  if (!isJsonObject(set) || !Array.isArray(set.item) || !set.item.every((item) => typeof item === 'string')) {
     throw invalid(index, name, "SET without a list of strings 'set.item'");
   }
   const items = set.item as string[];
@@ -147,10 +148,6 @@ function parseSet(set: unknown, index: number, name: string): string[] {
     seen.add(item);
   }
   return [...seen].sort();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function invalid(index: number, name: string | undefined, reason: string): ResourceParseError {

@@ -377,6 +377,12 @@ export function packedIpv4(ip: string): number {
   return ((d << 24) >>> 0) + (c << 16) + (b << 8) + a;
 }
 
+/** The dotted text of an IPv4 address packed as `packedIpv4` packs it; undefined for anything but such a number. */
+export function unpackedIpv4(packed: unknown): string | undefined {
+  if (typeof packed !== 'number' || !Number.isInteger(packed) || packed < 0 || packed > 0xffff_ffff) return undefined;
+  return `${packed & 255}.${(packed >>> 8) & 255}.${(packed >>> 16) & 255}.${packed >>> 24}`;
+}
+
 /**
  * `body` (already parsed from JSON) checked against a call's schema: its value, or the reason
  * naming the first bad field (`accept.offer_ids.0.value: must be a non-empty string`). Shared by
