@@ -89,6 +89,14 @@ export class Authenticatee {
   }
 
   /** Abandons the exchange in progress, if any (the master changed, or the actor stops). */
+  /**
+   * Ends the exchange in progress as one that timed out (its master went away before answering):
+   * its owner retries as after a timeout, within its backoff, instead of waiting out the timeout.
+   */
+  giveUp(): void {
+    this.finish({ kind: 'timeout' });
+  }
+
   cancel(): void {
     this.exchange?.timer.cancel();
     this.exchange = undefined;
