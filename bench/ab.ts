@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ab -- --base <dir> [--rounds R] [--agents N] [--frameworks F] [--warmup W] [--tasks T] [--json]`:
+ * `npm run bench:ab -- --base <dir> [--rounds R] [--agents N] [--frameworks F] [--warmup W] [--tasks T] [--agents-thread] [--json]`:
  * the task throughput of two builds, measured side by side: this checkout's and the one in
  * `<dir>` (a checkout built with `npm ci && npx tsc`, e.g. `git worktree add /tmp/base <commit>`,
  * from 2026-12-05 on: it needs `dist/bench/throughput.js`). Each round starts `bench:throughput`
@@ -44,6 +44,8 @@ export interface AbOptions {
   readonly frameworks: number;
   readonly warmup: number;
   readonly tasks: number;
+  /** `--agents-thread`, given to both builds' bench:throughput (a base from before 2026-12-06 refuses it). */
+  readonly agentsThread: boolean;
 }
 
 /** One build's figures of one round (a figure missing: the run did not give it). */
@@ -60,8 +62,8 @@ function probeOf(build: string): string {
 
 /** Reads the flags; throws naming the one that is wrong. */
 export function parseAbOptions(argv: readonly string[]): AbOptions {
-  refuseUnknownFlags(argv, ['--base', '--rounds', '--agents', '--frameworks', '--warmup', '--tasks'], ['--json'],
-    'usage: npm run bench:ab -- --base <dir> [--rounds R] [--agents N] [--frameworks F] [--warmup W] [--tasks T] [--json]');
+  refuseUnknownFlags(argv, ['--base', '--rounds', '--agents', '--frameworks', '--warmup', '--tasks'], ['--json', '--agents-thread'],
+    'usage: npm run bench:ab -- --base <dir> [--rounds R] [--agents N] [--frameworks F] [--warmup W] [--tasks T] [--agents-thread] [--json]');
   const base = flagValue(argv, '--base');
   if (base === undefined || base.startsWith('--')) throw new Error('--base <dir> is required: a directory holding another build (its dist/bench/throughput.js)');
   if (!existsSync(probeOf(base))) throw new Error(`--base ${base}: no ${probeOf(base)} (a build from 2026-12-05 on, built: npm ci && npx tsc)`);
@@ -72,6 +74,7 @@ export function parseAbOptions(argv: readonly string[]): AbOptions {
     frameworks: countFlag(argv, '--frameworks', THROUGHPUT_DEFAULTS.frameworks, 1),
     warmup: countFlag(argv, '--warmup', THROUGHPUT_DEFAULTS.warmup, 0),
     tasks: countFlag(argv, '--tasks', THROUGHPUT_DEFAULTS.tasks, 1),
+    agentsThread: argv.includes('--agents-thread'),
   };
 }
 
@@ -139,7 +142,7 @@ function runProbe(probe: string, args: readonly string[], label: string): { done
 
 /** One round: both builds at once. */
 async function round(options: AbOptions): Promise<{ base: Figures; head: Figures }> {
-  const args = ['--agents', String(options.agents), '--frameworks', String(options.frameworks), '--warmup', String(options.warmup), '--tasks', String(options.tasks), '--json'];
+  const args = ['--agents', String(options.agents), '--frameworks', String(options.frameworks), '--warmup', String(options.warmup), '--tasks', String(options.tasks), ...(options.agentsThread ? ['--agents-thread'] : []), '--json'];
   const runs = [runProbe(probeOf(options.base), args, 'base'), runProbe(path.join(__dirname, 'throughput.js'), args, 'this build')];
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {

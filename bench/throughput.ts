@@ -1,5 +1,5 @@
 /**
- * `npm run bench:throughput [-- --agents N] [-- --frameworks F] [-- --warmup W] [-- --tasks T] [-- --json]`:
+ * `npm run bench:throughput [-- --agents N] [-- --frameworks F] [-- --warmup W] [-- --tasks T] [-- --agents-thread] [-- --json]`:
  * bench:scale's throughput phase alone. The same cluster (the real master, allocator and N
  * agents, simulated executors, one process, the virtual clock, local messages checked as a link
  * checks them), the same frameworks and short tasks, with none of bench:scale's other phases:
@@ -18,10 +18,10 @@
 import { spawnSync } from 'node:child_process';
 import { MASTER_NODE_FLAGS } from '../actors/master/constants';
 import { DEFAULT_FRAMEWORKS, DEFAULT_TASKS_AGENTS, measureRegistration, measureThroughput, offerEveryAgent, SCALE_SEED, skippedThroughput, type ThroughputFigures } from './scale';
-import { startScaleMaster } from './scale-cluster';
+import { type ScaleCluster, startScaleMaster } from './scale-cluster';
 
 /** Defaults: bench:scale's throughput N and frameworks; a warm-up and a measured run short enough for several rounds. */
-export const THROUGHPUT_DEFAULTS = { agents: DEFAULT_TASKS_AGENTS, frameworks: DEFAULT_FRAMEWORKS, warmup: 20_000, tasks: 40_000 } as const;
+export const THROUGHPUT_DEFAULTS = { agents: DEFAULT_TASKS_AGENTS, frameworks: DEFAULT_FRAMEWORKS, warmup: 20_000, tasks: 40_000, agentsThread: false } as const;
 /** Wall-clock budget of each step: registration, offers, each run of tasks (ms). */
 export const THROUGHPUT_STEP_BUDGET_MS = 240_000;
 
@@ -30,6 +30,8 @@ export interface ThroughputOptions {
   readonly frameworks: number;
   readonly warmup: number;
   readonly tasks: number;
+  /** The agents and their executors on a worker thread of their own (`--agents-thread`; bench/agents-thread.ts). */
+  readonly agentsThread: boolean;
 }
 
 /** The figures of the measured run. */
@@ -67,22 +69,31 @@ export function refuseUnknownFlags(argv: readonly string[], valued: readonly str
 }
 
 /** How to call bench:throughput. */
-export const THROUGHPUT_USAGE = 'usage: npm run bench:throughput -- [--agents N] [--frameworks F] [--warmup W] [--tasks T] [--json]';
+export const THROUGHPUT_USAGE = 'usage: npm run bench:throughput -- [--agents N] [--frameworks F] [--warmup W] [--tasks T] [--agents-thread] [--json]';
 
 /** Reads the flags (a count as `10000` or `10k`); throws naming the one that is wrong. */
 export function parseThroughputOptions(argv: readonly string[]): ThroughputOptions {
-  refuseUnknownFlags(argv, ['--agents', '--frameworks', '--warmup', '--tasks'], ['--json'], THROUGHPUT_USAGE);
+  refuseUnknownFlags(argv, ['--agents', '--frameworks', '--warmup', '--tasks'], ['--json', '--agents-thread'], THROUGHPUT_USAGE);
   return {
     agents: countFlag(argv, '--agents', THROUGHPUT_DEFAULTS.agents, 1),
     frameworks: countFlag(argv, '--frameworks', THROUGHPUT_DEFAULTS.frameworks, 1),
     warmup: countFlag(argv, '--warmup', THROUGHPUT_DEFAULTS.warmup, 0),
     tasks: countFlag(argv, '--tasks', THROUGHPUT_DEFAULTS.tasks, 1),
+    agentsThread: argv.includes('--agents-thread'),
   };
 }
 
 /** Runs the probe in this process (registration and offers as bench:scale makes them); `progress` hears each step. */
 export async function runThroughput(options: ThroughputOptions, progress: (text: string) => void = () => undefined): Promise<ThroughputResult> {
-  const cluster = await startScaleMaster(SCALE_SEED);
+  const cluster = await startScaleMaster(SCALE_SEED, { agentsThread: options.agentsThread });
+  try {
+    return await runOn(cluster, options, progress);
+  } finally {
+    await cluster.agentsThread?.stop();
+  }
+}
+
+async function runOn(cluster: ScaleCluster, options: ThroughputOptions, progress: (text: string) => void): Promise<ThroughputResult> {
   const failed = (note: string): ThroughputResult => resultOf(skippedThroughput(note));
   const registered = await measureRegistration(cluster, options.agents, THROUGHPUT_STEP_BUDGET_MS, progress);
   if (registered.value === null) return failed(`registration ${registered.note ?? 'over budget'}`);

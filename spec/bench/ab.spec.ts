@@ -17,14 +17,15 @@ describe('bench:throughput (bench:scale\'s throughput phase alone)', function ()
 
   it('reads its flags, and names the one that is wrong', () => {
     expect(parseThroughputOptions([])).to.deep.equal(THROUGHPUT_DEFAULTS);
-    expect(parseThroughputOptions(['--agents', '2k', '--frameworks', '7', '--warmup', '0', '--tasks', '500'])).to.deep.equal({ agents: 2_000, frameworks: 7, warmup: 0, tasks: 500 });
+    expect(parseThroughputOptions(['--agents', '2k', '--frameworks', '7', '--warmup', '0', '--tasks', '500'])).to.deep.equal({ agents: 2_000, frameworks: 7, warmup: 0, tasks: 500, agentsThread: false });
+    expect(parseThroughputOptions(['--agents-thread']).agentsThread).to.equal(true);
     expect(() => parseThroughputOptions(['--tasks', '0'])).to.throw(/--tasks takes a whole number of at least 1 \(got '0'\)/);
     expect(() => parseThroughputOptions(['--warmup', '-1'])).to.throw(/--warmup takes a whole number of at least 0/);
   });
 
   it('runs the warm-up and then the measured tasks, each counted on its own (30 agents, 5 frameworks)', async () => {
     const said: string[] = [];
-    const result = await runThroughput({ agents: 30, frameworks: 5, warmup: 100, tasks: 200 }, (text) => said.push(text));
+    const result = await runThroughput({ agents: 30, frameworks: 5, warmup: 100, tasks: 200, agentsThread: false }, (text) => said.push(text));
     expect(result.note, said.join('\n')).to.equal(undefined);
     for (const key of ['main_thread_cpu_per_task_us', 'cpu_per_task_us', 'tasks_per_s', 'launch_p50_ms'] as const) expect(result[key], key).to.be.greaterThan(0);
     expect(said.filter((text) => /^warm-up: 100 of 100 short tasks finished \(0 failed\)/.test(text)), said.join('\n')).to.have.length(1);
