@@ -5,7 +5,7 @@
  * `lib/authentication.ts` for the protocol) and reports the outcome once.
  */
 import type { UPID } from './actor';
-import { AUTHENTICATION_NONCE_BYTES, authenticationProof, newNonce, verifyProof, type Credential } from './authentication';
+import { AUTHENTICATION_NONCE_BYTES, authenticationProof, newNonce, verifyProof, type Credential, type SecretBytes } from './authentication';
 import {
   Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed, AuthenticationResponse,
 } from './protocol/messages';
@@ -27,6 +27,8 @@ export interface AuthenticateePort {
   self(): UPID;
   send<T>(to: UPID, type: MessageType<T>, body: T): void;
   delay(ms: number, callback: () => void): { cancel(): void };
+  /** The bytes of its nonces (`ActorHost.secretBytes`); the system's cryptographic randomness when left out. */
+  secretBytes?: SecretBytes;
 }
 
 /** What `Authenticatee.install` needs of its actor: the port, and installing handlers. */
@@ -51,6 +53,7 @@ interface Exchange {
  *   this.authenticatee = Authenticatee.install(credential, {
  *     self: () => this.self(), send: (to, type, body) => this.send(to, type, body),
  *     delay: (ms, callback) => this.delay(ms, callback), install: (type, handler) => this.install(type, handler),
+ *     secretBytes: (count) => this.host.secretBytes(count),
  *   });
  *   // before registering:
  *   this.authenticatee.start(master, (result) => result.kind === 'authenticated' ? this.register() : ...);
@@ -82,7 +85,7 @@ export class Authenticatee {
   /** Starts an exchange with `master` (abandoning any in progress, whose outcome is never reported). */
   start(master: UPID, done: (result: AuthenticationResult) => void): void {
     this.cancel();
-    const clientNonce = newNonce();
+    const clientNonce = newNonce(this.port.secretBytes);
     const timer = this.port.delay(this.timeoutMs, () => this.finish({ kind: 'timeout' }));
     this.exchange = { master, clientNonce, serverNonce: undefined, timer, done };
     this.port.send(master, Authenticate, { principal: this.credential.principal, clientNonce });

@@ -58,9 +58,12 @@ export interface ProofInput {
   readonly serverNonce: string;
 }
 
-/** A fresh nonce (hex). */
-export function newNonce(): string {
-  return randomBytes(AUTHENTICATION_NONCE_BYTES).toString('hex');
+/** Where nonces' bytes come from: by default the system's cryptographic randomness (`ActorHost.secretBytes` draws them from a simulation's seed). */
+export type SecretBytes = (count: number) => Uint8Array;
+
+/** A fresh nonce (hex) of `AUTHENTICATION_NONCE_BYTES` from `source`. */
+export function newNonce(source: SecretBytes = randomBytes): string {
+  return Buffer.from(source(AUTHENTICATION_NONCE_BYTES)).toString('hex');
 }
 
 /** The proof that `side` knows the secret, for this exchange (hex HMAC-SHA256). */

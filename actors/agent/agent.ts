@@ -334,6 +334,7 @@ export class Agent extends Actor {
     this.authenticatee = options.credential === undefined ? undefined : Authenticatee.install(options.credential, {
       self: () => this.self(), send: (to, type, body) => this.send(to, type, body),
       delay: (ms, callback) => this.delay(ms, callback), install: (type, handler) => this.install(type, handler),
+      secretBytes: (count) => this.host.secretBytes(count),
     });
     // From the master.
     this.install(AgentRegistered, this.registered);
@@ -662,6 +663,14 @@ export class Agent extends Actor {
       // master gone for good (a review counted 124 tries in a minute).
       this.log.info({ master: pid.toString() }, 'the master went away while authenticating; authenticating again');
       return this.authenticatee.giveUp();
+    }
+    if (pid.equals(this.master) && this.phase === 'DISCONNECTED' && this.authenticated) {
+      // The master forgets a pid's authentication when its link breaks, and drops a re-registration
+      // it did not authenticate in silence: kept, the agent re-registered unanswered for good
+      // (chaos --credentials). As Mesos' agent, it authenticates again before it (re-)registers.
+      this.log.info({ master: pid.toString() }, 'the link to the master broke before it answered our registration; authenticating again');
+      this.authenticated = false;
+      return;
     }
     if (pid.equals(this.master)) return this.masterLost('the link to the master broke');
     const executor = this.executorAt(pid);

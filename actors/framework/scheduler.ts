@@ -152,6 +152,7 @@ export abstract class Scheduler extends Actor {
     this.authenticatee = options.credential === undefined ? undefined : Authenticatee.install(options.credential, {
       self: () => this.self(), send: (to, type, body) => this.send(to, type, body),
       delay: (ms, callback) => this.delay(ms, callback), install: (type, handler) => this.install(type, handler),
+      secretBytes: (count) => this.host.secretBytes(count),
     });
     this.install(FrameworkRegistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, false));
     this.install(FrameworkReregistered, (from, body) => this.onRegistered(from, body.frameworkId, body.masterInfo, true));

@@ -4,7 +4,8 @@
  * and the proofs are in `lib/authentication.ts`. Pure apart from the nonces (crypto randomness):
  * "now" is passed in.
  */
-import { authenticationProof, newNonce, verifyProof } from '../../lib/authentication';
+import { randomBytes } from 'node:crypto';
+import { authenticationProof, newNonce, verifyProof, type SecretBytes } from '../../lib/authentication';
 
 /** How long a client has between the challenge and its proof (Mesos' `--authentication_v0_timeout`: 15 s). */
 export const AUTHENTICATION_TIMEOUT_MS = 15_000;
@@ -49,8 +50,9 @@ export class AuthenticationSessions {
   /**
    * @param credentials principal → secret
    * @param masterPid the master's pid (text), covered by every proof
+   * @param secretBytes where server nonces' bytes come from (`ActorHost.secretBytes`)
    */
-  constructor(private readonly credentials: ReadonlyMap<string, string>, private readonly masterPid: string) {}
+  constructor(private readonly credentials: ReadonlyMap<string, string>, private readonly masterPid: string, private readonly secretBytes: SecretBytes = randomBytes) {}
 
   /**
    * A client at `clientPid` on host `peer` starts authenticating as `principal`: the server
@@ -65,7 +67,7 @@ export class AuthenticationSessions {
     if (fromPeer >= MAX_PENDING_AUTHENTICATIONS_PER_PEER) {
       return { reason: `too many authentications in progress from ${peer} (at most ${MAX_PENDING_AUTHENTICATIONS_PER_PEER}); try again later` };
     }
-    const serverNonce = newNonce();
+    const serverNonce = newNonce(this.secretBytes);
     this.pending.set(clientPid, { principal, clientNonce, serverNonce, expiresAtMs: nowMs + AUTHENTICATION_TIMEOUT_MS, peer });
     return { serverNonce };
   }

@@ -474,7 +474,7 @@ export class Master extends Actor {
     this.info = masterInfoOf(this.self(), this.flags, this.masterId ?? this.host.newId());
     const ignored = this.flags.acls !== undefined ? unenforcedActionsIn(this.flags.acls) : [];
     if (ignored.length > 0) this.log.warn({ actions: ignored }, 'the ACLs have rules for actions this master does not authorize; they are ignored');
-    if (this.flags.credentials !== undefined) this.authentication = new AuthenticationSessions(this.flags.credentials, this.info.pid);
+    if (this.flags.credentials !== undefined) this.authentication = new AuthenticationSessions(this.flags.credentials, this.info.pid, (count) => this.host.secretBytes(count));
     // The machine a scheduler's link comes from (its pid's host part is its own choice: wildcard DNS names would each count apart).
     this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? this.host.linkClientOf(pid.address) ?? pid.host;
     this.recoverAgents();

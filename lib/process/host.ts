@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
@@ -112,6 +113,12 @@ export interface ActorHostOptions {
   clock?: Clock;
   /** PRNG seed; random unless given. Logged at start so a run can be reproduced. */
   seed?: number;
+  /**
+   * Draw secrets (`secretBytes`: authentication nonces) from the seeded PRNG instead of the
+   * system's cryptographic randomness, so that a seed replays byte for byte. For simulations
+   * only: a real host's nonces must not be predictable from its seed.
+   */
+  seededSecrets?: boolean;
   logger?: Logger;
   filters?: MessageFilters;
   /** Record every delivered and sent message (and the order of timers, deferred work and dispatches) to this file. */
@@ -413,6 +420,14 @@ export class ActorHost {
   /** A random 21-character URL-safe id drawn from the host's seeded PRNG. */
   newId(): string {
     return newIdFrom(this.random);
+  }
+
+  /**
+   * `count` random bytes for a secret (an authentication nonce): the system's cryptographic
+   * randomness, or the seeded PRNG's on a host started with `seededSecrets` (a simulation).
+   */
+  secretBytes(count: number): Uint8Array {
+    return this.options.seededSecrets === true ? this.random.bytes(count) : randomBytes(count);
   }
 
   /** A random version 4 UUID's text drawn from the host's seeded PRNG (status update uuids). */

@@ -14,6 +14,7 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createCommand, parseCount } from '../../lib/flags';
+import { replayFlags } from './chaos';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
 
 /** Steps per seed unless `--steps` says otherwise (the same as the test suite's). */
@@ -36,11 +37,12 @@ interface ChaosCliFlags {
   registryFaults: boolean;
   masters: number;
   agentRecovery?: boolean;
+  credentials?: boolean;
 }
 
 /** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
 async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
-  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true };
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true };
   if (flags.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
     return;
@@ -66,6 +68,7 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--quiet', 'print failures and the summary only')
     .option('--masters <n>', 'masters contending in a simulated ZooKeeper: the leader crashes, is cut off from ZooKeeper, loses its session (default 1: one master, restarted)', parseCount, 1)
     .option('--agent-recovery', 'frameworks checkpoint; half the agent crashes are of the agent process alone, which restarts and takes its executors back')
+    .option('--credentials', 'the master authenticates agents and frameworks: each authenticates with every master it registers with, and drops may take the authentication messages')
     .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
     .parse(argv);
   const flags = program.opts<ChaosCliFlags>();
@@ -101,7 +104,7 @@ async function main(argv: string[]): Promise<void> {
   );
   if (failed.length > 0) {
     process.stdout.write(`failed seeds: ${failed.sort((a, b) => a - b).join(' ')}\n`);
-    process.stdout.write(`replay one with: npm run chaos -- --seed ${failed[0]} --steps ${flags.steps}${flags.masters > 1 ? ` --masters ${flags.masters}` : ''}${flags.agentRecovery === true ? ' --agent-recovery' : ''}\n`);
+    process.stdout.write(`replay one with: npm run chaos -- --seed ${failed[0]} --steps ${flags.steps}${replayFlags(flags)}\n`);
     process.exitCode = 1;
   }
 }

@@ -33,6 +33,15 @@ export const DROPPABLE_MESSAGES: readonly string[] = [
 ];
 
 /**
+ * The authentication's messages, which a drop may take too when the master authenticates
+ * (`ChaosOptions.credentials`). None breaks a link when lost: the client gives up after its
+ * timeout (15 s) and starts again, and the master forgets an exchange that stopped halfway.
+ */
+export const AUTHENTICATION_MESSAGES: readonly string[] = [
+  'Authenticate', 'AuthenticationChallenge', 'AuthenticationResponse', 'AuthenticationCompleted', 'AuthenticationFailed',
+];
+
+/**
  * Messages that nobody sends again, by the receiver they go to: losing one also breaks the link
  * it travelled on, and both ends see the other exit, as when libprocess loses a socket (the only
  * way it loses a message). Lost alone, with every link up:
@@ -114,6 +123,8 @@ export interface FaultOptions {
   readonly linkBroke?: (one: UPID, other: UPID) => void;
   /** The disk the master's registry is on, whose writes registry faults fail or slow down. */
   readonly registryDisk?: MemoryDisk;
+  /** The messages a drop may take (default `DROPPABLE_MESSAGES`). */
+  readonly droppable?: readonly string[];
 }
 
 /**
@@ -251,7 +262,7 @@ export class Faults {
   /** Starts dropping a random fraction of one random kind of message, for a random while. */
   startDrop(): void {
     const { random, host } = this.options;
-    const name = pick(random, DROPPABLE_MESSAGES);
+    const name = pick(random, this.options.droppable ?? DROPPABLE_MESSAGES);
     const fraction = pick(random, DROP_FRACTIONS);
     const draws = new Prng(random.nextUint32());
     const filter = host.filters.drop({

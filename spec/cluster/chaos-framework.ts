@@ -18,6 +18,7 @@
  *      later, as Mesos allows for partition-aware frameworks. Rules 1 and 2 then start again
  *      from that state.
  */
+import type { Credential } from '../../lib/authentication';
 import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
 import type { ExecutorInfo, FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
@@ -372,6 +373,8 @@ export interface ChaosSchedulerOptions {
   /** Actor id; one per incarnation. */
   readonly id: string;
   readonly model: FrameworkModel;
+  /** Authenticate with each master before registering (a cluster with `credentials`). */
+  readonly credential?: Credential;
 }
 
 /**
@@ -387,7 +390,11 @@ export class ChaosScheduler extends Scheduler {
   private readonly heldOffers = new Map<string, Offer>();
 
   constructor(options: ChaosSchedulerOptions) {
-    super({ master: options.master, id: options.id, framework: options.model.frameworkInfo(), ...(options.zooKeeper !== undefined ? { zooKeeper: options.zooKeeper } : {}) });
+    super({
+      master: options.master, id: options.id, framework: options.model.frameworkInfo(),
+      ...(options.zooKeeper !== undefined ? { zooKeeper: options.zooKeeper } : {}),
+      ...(options.credential !== undefined ? { credential: options.credential } : {}),
+    });
     this.model = options.model;
   }
 

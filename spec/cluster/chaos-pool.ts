@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { runChaos } from './chaos';
+import { replayFlags, runChaos } from './chaos';
 
 /** One seed's outcome. */
 export interface SeedResult {
@@ -36,6 +36,8 @@ export interface SeedSettings {
   readonly masters?: number;
   /** Agents restart keeping their executors (`ChaosOptions.agentRecovery`). */
   readonly agentRecovery?: boolean;
+  /** The master authenticates agents and frameworks (`ChaosOptions.credentials`). */
+  readonly credentials?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -80,6 +82,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       seed, steps: settings.steps, hashTrace: settings.hashTrace, registryFaults: settings.registryFaults !== false, ...(tracePath !== undefined ? { tracePath } : {}),
       ...(settings.masters !== undefined ? { masters: settings.masters } : {}),
       ...(settings.agentRecovery === true ? { agentRecovery: true } : {}),
+      ...(settings.credentials === true ? { credentials: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
@@ -95,8 +98,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
 function describeFailure(seed: number, settings: SeedSettings, error: unknown): string {
   if (error instanceof Error && error.name === 'ChaosFailure') return error.message;
   const text = error instanceof Error ? error.stack ?? error.message : String(error);
-  const flags = `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}${settings.agentRecovery === true ? ' --agent-recovery' : ''}`;
-  return `chaos seed ${seed} crashed: ${text}\nReplay it with: npm run chaos -- --seed ${seed} --steps ${settings.steps}${flags}`;
+  return `chaos seed ${seed} crashed: ${text}\nReplay it with: npm run chaos -- --seed ${seed} --steps ${settings.steps}${replayFlags(settings)}`;
 }
 
 /** A worker and the seed it runs now. */

@@ -43,7 +43,7 @@ import { encodeBytes } from '../../lib/process/trace';
 import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpdateMessage } from '../../lib/protocol';
 import { STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
-import { Faults, pick } from './chaos-faults';
+import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, pick } from './chaos-faults';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
 import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
@@ -167,6 +167,22 @@ export interface ChaosOptions {
    * executors live on, and it starts again at its address with `--recover=reconnect`.
    */
   readonly agentRecovery?: boolean;
+  /**
+   * The master authenticates agents and frameworks (`--authenticate_agents`,
+   * `--authenticate_frameworks`, `--credentials`): every agent and scheduler authenticates with
+   * each master it registers with, frameworks under two principals, and the drops may take the
+   * authentication's messages too.
+   */
+  readonly credentials?: boolean;
+}
+
+/** How a run was set up, besides its seed and steps: what its replay command must say again. */
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials'>;
+
+/** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
+export function replayFlags(settings: ReplaySettings): string {
+  return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
+    `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}`;
 }
 
 /** The full message trace of a run, hashed: the same for the same seed. */
@@ -197,14 +213,12 @@ export interface ChaosReport {
 export class ChaosFailure extends Error {
   constructor(
     readonly seed: number, readonly steps: number, readonly step: string, readonly broken: readonly string[], readonly events: readonly string[],
-    registryFaults = true,
-    masters = 1,
-    agentRecovery = false,
+    settings: ReplaySettings = {},
   ) {
     super([
       `chaos seed ${seed} broke ${broken.length} invariant(s) at ${step}:`,
       ...broken.map((line) => `  - ${line}`),
-      `Replay it with: npm run chaos -- --seed ${seed} --steps ${steps}${registryFaults ? '' : ' --no-registry-faults'}${masters > 1 ? ` --masters ${masters}` : ''}${agentRecovery ? ' --agent-recovery' : ''}`,
+      `Replay it with: npm run chaos -- --seed ${seed} --steps ${steps}${replayFlags(settings)}`,
       `  (or CHAOS_SEED=${seed} CHAOS_STEPS=${steps} npx mocha --no-config dist/spec/cluster/chaos.spec.js)`,
       `Last ${Math.min(events.length, EVENTS_SHOWN_ON_FAILURE)} events:`,
       ...events.slice(-EVENTS_SHOWN_ON_FAILURE).map((line) => `  ${line}`),
@@ -310,6 +324,7 @@ class ChaosRun {
       dropped: (name, message) => this.noteDropped(name, message),
       linkBroke: (one, other) => this.noteLinkBroken(one, other),
       registryDisk: cluster.masterDisk,
+      ...(options.credentials === true ? { droppable: [...DROPPABLE_MESSAGES, ...AUTHENTICATION_MESSAGES] } : {}),
     });
   }
 
@@ -326,6 +341,7 @@ class ChaosRun {
       ...(options.tracePath !== undefined ? { tracePath: options.tracePath } : {}),
       ...(options.masters !== undefined ? { masters: options.masters } : {}),
       ...(options.agentRecovery === true ? { agentRecovery: true } : {}),
+      ...(options.credentials === true ? { credentials: true } : {}),
     });
     const run = new ChaosRun(options, cluster, random, loggedErrors);
     cluster.ha?.onLeading((machine) => run.newLeader(machine));
@@ -671,7 +687,10 @@ class ChaosRun {
   private startScheduler(model: FrameworkModel): void {
     model.incarnations++;
     this.schedulerStarts++;
-    const scheduler = new ChaosScheduler({ ...this.cluster.schedulerMaster, id: `scheduler-${model.name}-${model.incarnations}`, model });
+    // With credentials, the frameworks take turns at the principals (no draw: a seed's other draws stay as they were).
+    const credentials = this.cluster.frameworkCredentials;
+    const credential = credentials[this.models.indexOf(model) % Math.max(credentials.length, 1)];
+    const scheduler = new ChaosScheduler({ ...this.cluster.schedulerMaster, id: `scheduler-${model.name}-${model.incarnations}`, model, ...(credential !== undefined ? { credential } : {}) });
     this.schedulers.set(model, scheduler);
     this.cluster.host.spawn(scheduler);
     void this.cluster.host.wait(scheduler).then(() => this.stoppedSchedulers.add(scheduler));
@@ -834,7 +853,7 @@ class ChaosRun {
 
   private fail(broken: readonly string[]): void {
     if (broken.length === 0) return;
-    throw new ChaosFailure(this.options.seed, this.options.steps, `${this.stepName} (t=${this.seconds(this.now())} s)`, broken, this.events, this.options.registryFaults !== false, this.options.masters ?? 1, this.options.agentRecovery === true);
+    throw new ChaosFailure(this.options.seed, this.options.steps, `${this.stepName} (t=${this.seconds(this.now())} s)`, broken, this.events, this.options);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------

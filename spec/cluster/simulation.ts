@@ -18,6 +18,7 @@
 import { dispatch, UPID } from '../../lib/actor';
 import { MemoryDisk } from '../../lib/disk';
 import { SmallMap } from '../../lib/small-map';
+import type { Credential } from '../../lib/authentication';
 import type { Logger } from '../../lib/logging';
 import { VirtualClock, type ActorHost, type ActorHostOptions } from '../../lib/process';
 import type { StatusUpdate, TaskInfo, TaskStatus } from '../../lib/protocol';
@@ -365,6 +366,8 @@ export class AgentSlot {
      * `startAgent` starts it (its journal kept), and `restartProcess` keeps the executors.
      */
     private readonly recovery = false,
+    /** Every agent here authenticates with this (`ClusterOptions.credentials`). */
+    private readonly credential?: Credential,
   ) {
     this.disk = new MemoryDisk(clock);
   }
@@ -403,6 +406,7 @@ export class AgentSlot {
       : await startAgent({
         flags, host: this.host, launcher: this.launcher.on(this.disk), files: false, disk: this.disk, probe: SIMULATED_MACHINE,
         executorToken: simulatedToken(this.host),
+        ...(this.credential !== undefined ? { credential: this.credential } : {}),
         ...(this.zooKeeper !== undefined ? { zooKeeper: this.zooKeeper } : {}),
         ...(sameAddress && this.lastActorId !== undefined ? { id: this.lastActorId } : {}),
       });
@@ -424,6 +428,7 @@ export class AgentSlot {
       executorToken: simulatedToken(this.host),
       // The work dir is a memory disk: nothing of the machine's is collected, and nothing real is waited for.
       sandboxFileSystem: inertSandboxFileSystem,
+      ...(this.credential !== undefined ? { credential: this.credential } : {}),
       ...(detector !== undefined ? { detector } : {}),
     });
     const pid = this.host.spawn(agent);
@@ -493,6 +498,26 @@ export interface ClusterOptions {
    * in ZooKeeper, and `ha` drives failovers.
    */
   readonly masters?: number;
+  /**
+   * The masters authenticate agents and frameworks (`--authenticate_agents`,
+   * `--authenticate_frameworks`, `--credentials`): the agents with `SIMULATED_AGENT_CREDENTIAL`,
+   * schedulers with one of `Cluster.frameworkCredentials`.
+   */
+  readonly credentials?: boolean;
+}
+
+/** The agents' credential in a cluster with `ClusterOptions.credentials`. */
+export const SIMULATED_AGENT_CREDENTIAL: Credential = { principal: 'agent', secret: 'agent-secret' };
+/** The frameworks' credentials in a cluster with `ClusterOptions.credentials` (two principals, so that one's state is kept apart from the other's). */
+export const SIMULATED_FRAMEWORK_CREDENTIALS: readonly Credential[] = [
+  { principal: 'batch', secret: 'batch-secret' },
+  { principal: 'services', secret: 'services-secret' },
+];
+
+/** The master flags that make a cluster authenticate with the simulated credentials. */
+function credentialFlags(): Partial<MasterFlags> {
+  const credentials = new Map([SIMULATED_AGENT_CREDENTIAL, ...SIMULATED_FRAMEWORK_CREDENTIALS].map((credential) => [credential.principal, credential.secret]));
+  return { authenticateAgents: true, authenticateFrameworks: true, credentials };
 }
 
 /** The simulated ZooKeeper URL of an HA cluster. */
@@ -593,6 +618,8 @@ export interface Cluster {
   readonly ha?: HaMasters;
   /** What schedulers are given to find the master: its `host:port`, or the ZooKeeper URL and connector. */
   readonly schedulerMaster: { readonly master: string; readonly zooKeeper?: ZooKeeperConnector };
+  /** What schedulers authenticate with (`ClusterOptions.credentials`), one each; none when the master does not authenticate. */
+  readonly frameworkCredentials: readonly Credential[];
 }
 
 /** Starts a master and one agent per `options.agents` entry on one memory host with a simulated clock and memory disks. */
@@ -609,18 +636,21 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const workDir = options.workDir ?? SIMULATION_WORK_DIR;
   const masterDisk = new MemoryDisk(clock);
   const flags: MasterFlags = {
-    ...defaultMasterFlags(`${workDir}/master`), ...SIMULATED_MASTER_FLAGS, ...options.masterFlags,
+    ...defaultMasterFlags(`${workDir}/master`), ...SIMULATED_MASTER_FLAGS, ...(options.credentials === true ? credentialFlags() : {}), ...options.masterFlags,
   };
   const launcher = new InProcessLauncher(host);
   if ((options.masters ?? 1) > 1) return startHaCluster(options, { clock, host, flags, masterDisk, launcher, workDir });
   const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), { disk: masterDisk, clock }) });
   const agents = options.agents.map((resources, index) => new AgentSlot(
     host, launcher, host.address, resources, `${workDir}/agent-${index}`, simulatedAgentHostname(index), clock, undefined, options.agentRecovery === true,
+    options.credentials === true ? SIMULATED_AGENT_CREDENTIAL : undefined,
   ));
   for (const slot of agents) await slot.start();
   await clock.advance(5_000); // registration, with its backoff
   const masterAddress = UPID.parse(master.pid.toString()).address;
-  return { clock, host, master, masterFlags: flags, masterDisk, launcher, masterAddress, agents, schedulerMaster: { master: masterAddress } };
+  return { clock, host, master, masterFlags: flags, masterDisk, launcher, masterAddress, agents, schedulerMaster: { master: masterAddress },
+    frameworkCredentials: options.credentials === true ? SIMULATED_FRAMEWORK_CREDENTIALS : [],
+  };
 }
 
 /** `startCluster` with `masters` > 1: masters contending in a simulated ZooKeeper, the first leading at the start. */
@@ -637,6 +667,7 @@ async function startHaCluster(
   await clock.advance(1_000);
   const agents = options.agents.map((resources, index) => new AgentSlot(
     host, launcher, SIMULATED_ZOOKEEPER_URL, resources, `${workDir}/agent-${index}`, simulatedAgentHostname(index), clock, zooKeeper.connect, options.agentRecovery === true,
+    options.credentials === true ? SIMULATED_AGENT_CREDENTIAL : undefined,
   ));
   for (const slot of agents) await slot.start();
   await clock.advance(5_000); // registration, with its backoff
@@ -651,6 +682,7 @@ async function startHaCluster(
     set master(_handle: MasterHandle) { throw new Error('an HA cluster\'s master is whichever leads (see `ha`)'); },
     get masterAddress(): string { return leaderOf().pid.address; },
     schedulerMaster: { master: SIMULATED_ZOOKEEPER_URL, zooKeeper: zooKeeper.connect },
+    frameworkCredentials: options.credentials === true ? SIMULATED_FRAMEWORK_CREDENTIALS : [],
   };
 }
 

@@ -15,7 +15,7 @@ let nextMemoryHost = 1;
  * if every message had crossed a link, so tests see what real peers would.
  */
 export function memoryHost(options: ActorHostOptions = {}): ActorHost {
-  return new ActorHost({ listen: false, address: `memory-${nextMemoryHost++}:1`, logger: quietLogger, seed: 7, validateLocalMessages: true, ...options });
+  return new ActorHost({ listen: false, address: `memory-${nextMemoryHost++}:1`, logger: quietLogger, seed: 7, validateLocalMessages: true, seededSecrets: true, ...options });
 }
 
 /** A listening host on 127.0.0.1 and a free port. */
