@@ -42,6 +42,16 @@ const DEFAULT_HA_BASE_SEED = 2_001;
 const HA_REPLAYED_SEED = 2_004;
 /** Masters in an HA run. */
 const HA_MASTERS = 3;
+/**
+ * Runs whose master authenticates agents and frameworks (`ChaosOptions.credentials`): every
+ * other one with `HA_MASTERS` masters and recovering agents, so that clients authenticate
+ * again with each new leader.
+ */
+const DEFAULT_CREDENTIALS_RUNS = 8;
+/** Steps per run with credentials. */
+const DEFAULT_CREDENTIALS_STEPS = 300;
+/** The first seed of the runs with credentials. */
+const DEFAULT_CREDENTIALS_BASE_SEED = 3_001;
 /** The seed the replay test runs twice. */
 const REPLAYED_SEED = 7;
 /** What a run without real I/O creates of Node's async resources: promises and turns of the event loop, no file, socket, process or timer. */
@@ -69,6 +79,8 @@ const longSteps = integerFromEnvironment('CHAOS_LONG_STEPS', DEFAULT_LONG_STEPS)
 const longSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_LONG_RUNS', DEFAULT_LONG_RUNS) }, (_, index) => DEFAULT_LONG_BASE_SEED + index);
 const haSteps = integerFromEnvironment('CHAOS_HA_STEPS', DEFAULT_HA_STEPS);
 const haSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_HA_RUNS', DEFAULT_HA_RUNS) }, (_, index) => DEFAULT_HA_BASE_SEED + index);
+const credentialsSteps = integerFromEnvironment('CHAOS_CREDENTIALS_STEPS', DEFAULT_CREDENTIALS_STEPS);
+const credentialsSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_CREDENTIALS_RUNS', DEFAULT_CREDENTIALS_RUNS) }, (_, index) => DEFAULT_CREDENTIALS_BASE_SEED + index);
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
 
 /** Every seeded run, short ones first, in the order their tests run. */
@@ -76,6 +88,9 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
   ...seeds.map((seed) => ({ seed, settings: { steps, hashTrace: false } })),
   ...longSeeds.map((seed) => ({ seed, settings: { steps: longSteps, hashTrace: false } })),
   ...haSeeds.map((seed) => ({ seed, settings: { steps: haSteps, hashTrace: false, masters: HA_MASTERS, agentRecovery: true } })),
+  ...credentialsSeeds.map((seed, index) => ({
+    seed, settings: { steps: credentialsSteps, hashTrace: false, credentials: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}) },
+  })),
 ];
 
 function observed(state: TaskState, fields: Partial<Omit<Observation, 'state'>> = {}): Observation {
@@ -261,6 +276,11 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         haSeeds.forEach((_seed, index) => seededTest(seeds.length + longSeeds.length + index));
       });
     }
+    if (credentialsSeeds.length > 0) {
+      describe(`${credentialsSeeds.length} run(s) of ${credentialsSteps} random steps whose master authenticates agents and frameworks (every other one with ${HA_MASTERS} masters and recovering agents)`, () => {
+        credentialsSeeds.forEach((_seed, index) => seededTest(seeds.length + longSeeds.length + haSeeds.length + index));
+      });
+    }
   });
 
   it(`replays a seed exactly: seed ${REPLAYED_SEED} twice gives byte-identical message traces and event logs`, async () => {
@@ -280,6 +300,18 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     const second = await runChaos({ seed: HA_REPLAYED_SEED, steps: 150, masters: HA_MASTERS, agentRecovery: true, hashTrace: true });
     expect(first.events.filter((line) => / leads$/.test(line)).length, 'failovers').to.be.at.least(2);
     expect(first.events.filter((line) => /recovers over/.test(line)).length, 'agents recovered').to.be.at.least(1);
+    expect(second.digest).to.equal(first.digest);
+    expect(second.trace).to.deep.equal(first.trace);
+  });
+
+  it('replays a seed whose master authenticates exactly: its nonces are drawn from the seed, so the message trace is the same twice', async () => {
+    let exchanges = 0;
+    const first = await runChaos({
+      seed: DEFAULT_CREDENTIALS_BASE_SEED, steps: 60, credentials: true, hashTrace: true,
+      observer: (event) => { if (event.kind === 'deliver' && event.name === 'AuthenticationCompleted') exchanges++; },
+    });
+    expect(exchanges, 'authentications completed').to.be.at.least(4);
+    const second = await runChaos({ seed: DEFAULT_CREDENTIALS_BASE_SEED, steps: 60, credentials: true, hashTrace: true });
     expect(second.digest).to.equal(first.digest);
     expect(second.trace).to.deep.equal(first.trace);
   });
