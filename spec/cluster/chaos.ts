@@ -44,6 +44,8 @@ import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpd
 import { STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
 import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, pick } from './chaos-faults';
+import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
+import type { Credential } from '../../lib/authentication';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
 import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
@@ -81,9 +83,13 @@ export const STEP_WEIGHTS = {
   partitionScheduler: 2, breakLink: 3, stall: 2, latency: 3, duplicate: 3, restartMaster: 1,
   // Last, so that a run without them (`ChaosOptions.registryFaults: false`) draws as runs did before they existed.
   registryFailures: 1, slowRegistry: 1,
+  // Only with `ChaosOptions.credentials` (weight 0 otherwise, so a run without them draws as before).
+  impostor: 2,
 } as const;
 /** The steps that fault the registry's disk. */
 const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
+/** The steps of a run with credentials only. */
+const CREDENTIALS_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['impostor']);
 /** One kind of step. */
 export type StepKind = keyof typeof STEP_WEIGHTS;
 /** How far the clock moves after a step, one of these (ms). */
@@ -304,6 +310,10 @@ class ChaosRun {
   private schedulerStarts = 0;
   /** How many of `loggedErrors` the step checks have looked at. */
   private errorLinesChecked = 0;
+  /** Impostors about (`impostor` steps), and when each leaves. */
+  private readonly impostors: Array<{ readonly impostor: Impostor; readonly imposture: Imposture; readonly endsAtMs: number }> = [];
+  /** Impostors started so far (their ids). */
+  private impostorStarts = 0;
   /** When something last disturbed the cluster (a fault started or ended, a crash, a restart). */
   private lastDisturbanceMs = 0;
   /** The last leading master's pid (several masters: faults aimed at "the master" while none leads touch it). */
@@ -376,6 +386,7 @@ class ChaosRun {
 
   private async step(): Promise<void> {
     if (await this.runDueEvents()) this.disturbed();
+    this.endImpostors(false);
     if (this.faults.endExpired() > 0) this.disturbed();
     const kind = this.chooseStep();
     this.stepsByKind[kind]++;
@@ -412,7 +423,9 @@ class ChaosRun {
 
   private chooseStep(): StepKind {
     const entries = (Object.entries(STEP_WEIGHTS) as Array<[StepKind, number]>)
-      .map(([kind, weight]): [StepKind, number] => [kind, this.options.registryFaults === false && REGISTRY_STEPS.has(kind) ? 0 : weight]);
+      .map(([kind, weight]): [StepKind, number] => [
+        kind, (this.options.registryFaults === false && REGISTRY_STEPS.has(kind)) || (this.options.credentials !== true && CREDENTIALS_STEPS.has(kind)) ? 0 : weight,
+      ]);
     let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
     for (const [kind, weight] of entries) {
       draw -= weight;
@@ -469,6 +482,8 @@ class ChaosRun {
       case 'duplicate':
         if (this.faults.roomForMore) this.faults.startDuplicates();
         return;
+      case 'impostor':
+        return this.startImpostor();
       case 'restartMaster':
         if (this.cluster.ha !== undefined) return this.crashLeader(this.cluster.ha);
         this.log('the master crashes and starts again from its registry');
@@ -687,14 +702,60 @@ class ChaosRun {
   private startScheduler(model: FrameworkModel): void {
     model.incarnations++;
     this.schedulerStarts++;
-    // With credentials, the frameworks take turns at the principals (no draw: a seed's other draws stay as they were).
-    const credentials = this.cluster.frameworkCredentials;
-    const credential = credentials[this.models.indexOf(model) % Math.max(credentials.length, 1)];
+    const credential = this.credentialOf(model);
     const scheduler = new ChaosScheduler({ ...this.cluster.schedulerMaster, id: `scheduler-${model.name}-${model.incarnations}`, model, ...(credential !== undefined ? { credential } : {}) });
     this.schedulers.set(model, scheduler);
     this.cluster.host.spawn(scheduler);
     void this.cluster.host.wait(scheduler).then(() => this.stoppedSchedulers.add(scheduler));
     this.log(`scheduler ${scheduler.id} starts${model.frameworkId !== undefined ? ` for ${model.frameworkId}` : ''}`);
+  }
+
+  /** With credentials, what `model`'s schedulers authenticate with: the frameworks take turns at the principals (no draw: a seed's other draws stay as they were). */
+  private credentialOf(model: FrameworkModel): Credential | undefined {
+    const credentials = this.cluster.frameworkCredentials;
+    return credentials[this.models.indexOf(model) % Math.max(credentials.length, 1)];
+  }
+
+  // ---- impostors (`ChaosOptions.credentials`) ---------------------------------------------------
+
+  /** A hostile peer tries to act in a framework's or an agent's name (chaos-impostor.ts). */
+  private startImpostor(): void {
+    const ha = this.cluster.ha;
+    if (ha !== undefined && ha.leader()?.contending.leading === undefined) return;
+    const imposture = pick(this.random, IMPOSTURES);
+    let target: ImpostorTarget | undefined;
+    let ownCredential: Credential | undefined;
+    if (imposture === 'agentId') {
+      const agentIds = (this.cluster.master.master.stateJson() as { slaves: Array<{ id: string; active: boolean }> }).slaves.filter((agent) => agent.active).map((agent) => agent.id);
+      if (agentIds.length > 0) target = { kind: 'agent', agentId: pick(this.random, agentIds) };
+    } else {
+      const known = this.registeredFrameworks().filter((model) => model.frameworkId !== undefined);
+      const model = known.length > 0 ? pick(this.random, known) : undefined;
+      const credential = model === undefined ? undefined : this.credentialOf(model);
+      if (model !== undefined && credential !== undefined) {
+        target = { kind: 'framework', info: { ...model.frameworkInfo(), id: model.frameworkId as string, principal: credential.principal } };
+        ownCredential = this.cluster.frameworkCredentials.find((other) => other.principal !== credential.principal);
+      }
+    }
+    if (target === undefined) return;
+    const impostor = new Impostor({ id: `impostor-${++this.impostorStarts}`, imposture, master: this.masterPid(), target, ...(ownCredential !== undefined ? { ownCredential } : {}) });
+    this.log(`${impostor.id} tries ${imposture} on ${target.kind === 'agent' ? `agent ${target.agentId}` : `${target.info.name} (${target.info.id}, principal ${target.info.principal})`}`);
+    this.impostors.push({ impostor, imposture, endsAtMs: this.now() + IMPOSTOR_LIFETIME_MS });
+    this.cluster.host.spawn(impostor);
+  }
+
+  /** Ends the impostors whose time is up (all with `all`), logging what the master told them. */
+  private endImpostors(all: boolean): void {
+    for (const entry of this.impostors.filter((candidate) => all || candidate.endsAtMs <= this.now())) {
+      this.log(`${entry.impostor.id} leaves; refused: ${entry.impostor.refusals.length > 0 ? entry.impostor.refusals.join(' | ') : 'without an answer'}`);
+      this.cluster.host.terminate(entry.impostor);
+      this.impostors.splice(this.impostors.indexOf(entry), 1);
+    }
+  }
+
+  /** What an impostor was granted: each is a bug. */
+  private impostorGrants(): string[] {
+    return this.impostors.flatMap(({ impostor, imposture }) => impostor.granted.map((grant) => `${impostor.id} (${imposture}) was granted: ${grant}`));
   }
 
   private async startAgent(slot: AgentSlot): Promise<void> {
@@ -771,6 +832,7 @@ class ChaosRun {
       await this.cluster.clock.advance(HEAL_ROUND_MS);
       await this.supervise(true);
       await this.checkStep();
+      this.endImpostors(false);
     }
   }
 
@@ -824,6 +886,7 @@ class ChaosRun {
       ...this.models.flatMap((model) => model.violations.map((violation) => `${model.name} stream order: ${violation}`)),
       ...this.models.flatMap((model) => model.errors.filter((message) => !this.expectedRemoval(model, message)).map((message) => `a live scheduler of ${model.name} got a FrameworkError: ${message}`)),
       ...this.newErrorLogs(),
+      ...this.impostorGrants(),
     ]);
   }
 
