@@ -1,0 +1,127 @@
+/**
+ * The operator event stream's events against what Mesos' master sends, case by case (review of
+ * 2026-12-06): when TASK_UPDATED is sent (`Master::updateTask`: for each status of a new state,
+ * and each check or health check result, not only when the task's state changes), and the
+ * HEARTBEAT that follows SUBSCRIBED at once (`ReadOnlyHandler::subscribe`). Spoken with nothing
+ * but Node's `http` against a real master on a network host (virtual clock).
+ */
+import { expect } from 'chai';
+import { captureLogger } from '../../../lib/logging';
+import { VirtualClock } from '../../../lib/process';
+import type { StatusUpdate, TaskState, TaskStatus } from '../../../lib/protocol';
+import { defaultMasterFlags, startMaster, type MasterFlags } from '../../../actors/master';
+import { netHost } from '../../support/runtime';
+import { V1Subscription, type V1Event } from '../../support/v1-client';
+import {
+  cleanUp, commandTask, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, type AgentHandle, type Harness,
+} from './harness';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
+
+const started: Harness[] = [];
+
+async function listening(extra: Partial<MasterFlags> = {}): Promise<{ harness: Harness; address: string }> {
+  const clock = new VirtualClock();
+  const captured = captureLogger();
+  const host = await netHost({ clock, logger: captured.logger });
+  const workDir = makeWorkDir();
+  const flags: MasterFlags = { ...defaultMasterFlags(workDir), ...extra };
+  const handle = await startMaster({ flags, host, webUiDirectory: false });
+  await clock.settle();
+  const harness: Harness = { clock, host, handle, workDir, flags, captured, masterPid: handle.pid };
+  started.push(harness);
+  return { harness, address: host.address };
+}
+
+let nextUuid = 1;
+
+/** The agent's status update for `taskId`, with the status's extra fields and the update's `latestState` (Mesos' `latest_state`). */
+async function update(
+  harness: Harness, agent: AgentHandle, frameworkId: string, taskId: string, state: TaskState,
+  extra: Partial<TaskStatus> = {}, latestState?: TaskState,
+): Promise<void> {
+  const uuid = `events-uuid-${nextUuid++}`;
+  const timestamp = harness.clock.now() / 1000;
+  const body: StatusUpdate = {
+    frameworkId, agentId: agent.agentId, timestamp, uuid,
+    status: { taskId, state, source: 'SOURCE_EXECUTOR', agentId: agent.agentId, timestamp, uuid, ...extra },
+    ...(latestState !== undefined ? { latestState } : {}),
+  };
+  agent.probe.post(harness.masterPid, 'StatusUpdate', { update: body, pid: agent.probe.self().toString() });
+  await harness.clock.settle();
+}
+
+/** A master with a subscriber, an agent and a framework whose task `t1` was just launched (TASK_ADDED heard). */
+async function launched(): Promise<{ harness: Harness; stream: V1Subscription; agent: AgentHandle; frameworkId: string }> {
+  const { harness, address } = await listening();
+  const agent = await registerAgent(harness, 'cpus:4;mem:1024');
+  const framework = await registerFramework(harness, { name: 'events', user: 'tester' });
+  await harness.clock.advance(1_000);
+  const stream = new V1Subscription(address, '/api/v1');
+  await stream.open({ type: 'SUBSCRIBE' });
+  await stream.next((event) => event.type === 'SUBSCRIBED');
+  await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:128')]);
+  await stream.next((event) => event.type === 'TASK_ADDED');
+  return { harness, stream, agent, frameworkId: framework.frameworkId };
+}
+
+/** The TASK_UPDATED events so far, as `[state, status.state, status.reason]`. */
+function taskUpdates(stream: V1Subscription): Array<[string, string, string | undefined]> {
+  return stream.events.filter((event: V1Event) => event.type === 'TASK_UPDATED').map((event) => {
+    const updated = event.task_updated as Json;
+    return [updated.state as string, updated.status.state as string, updated.status.reason as string | undefined];
+  });
+}
+
+/** Waits until the stream has `count` TASK_UPDATED events (a heartbeat after them shows none more came). */
+async function settledUpdates(harness: Harness, stream: V1Subscription, count: number): Promise<Array<[string, string, string | undefined]>> {
+  await stream.next(() => taskUpdates(stream).length >= count);
+  // Everything the master sent before the heartbeat is in: no further TASK_UPDATED hides behind it.
+  const heartbeats = stream.events.filter((event) => event.type === 'HEARTBEAT').length;
+  await harness.clock.advance(15_000);
+  await stream.next(() => stream.events.filter((event) => event.type === 'HEARTBEAT').length > heartbeats);
+  return taskUpdates(stream);
+}
+
+describe('actors/master: the operator event stream\'s events, as Mesos sends them', () => {
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
+    await cleanUp();
+  });
+
+  it('sends TASK_UPDATED for each health check result, as Mesos does, though the task stays TASK_RUNNING (it sent only state changes)', async () => {
+    const { harness, stream, agent, frameworkId } = await launched();
+    try {
+      await update(harness, agent, frameworkId, 't1', 'TASK_RUNNING');
+      await update(harness, agent, frameworkId, 't1', 'TASK_RUNNING', { reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: true });
+      await update(harness, agent, frameworkId, 't1', 'TASK_RUNNING', { reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false });
+      // A status of the same state that is no check result (a retry) is no news: Mesos sends nothing.
+      await update(harness, agent, frameworkId, 't1', 'TASK_RUNNING');
+      expect(await settledUpdates(harness, stream, 3)).to.deep.equal([
+        ['TASK_RUNNING', 'TASK_RUNNING', undefined],
+        ['TASK_RUNNING', 'TASK_RUNNING', 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED'],
+        ['TASK_RUNNING', 'TASK_RUNNING', 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED'],
+      ]);
+      const health = stream.events.filter((event) => event.type === 'TASK_UPDATED').slice(1).map((event) => (event.task_updated as Json).status.healthy as boolean);
+      expect(health).to.deep.equal([true, false]);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('sends TASK_UPDATED for a status whose state is new though the task\'s latest state is not (an agent\'s latest_state ran ahead): the terminal status was never streamed', async () => {
+    const { harness, stream, agent, frameworkId } = await launched();
+    try {
+      // The task finished before the scheduler acknowledged TASK_RUNNING: the agent sends
+      // TASK_RUNNING with latest_state TASK_FINISHED, then, once acknowledged, TASK_FINISHED.
+      await update(harness, agent, frameworkId, 't1', 'TASK_RUNNING', {}, 'TASK_FINISHED');
+      await update(harness, agent, frameworkId, 't1', 'TASK_FINISHED', {}, 'TASK_FINISHED');
+      expect(await settledUpdates(harness, stream, 2)).to.deep.equal([
+        ['TASK_FINISHED', 'TASK_RUNNING', undefined],
+        ['TASK_FINISHED', 'TASK_FINISHED', undefined],
+      ]);
+    } finally {
+      stream.close();
+    }
+  });
+});
