@@ -284,6 +284,8 @@ export class OperatorApi {
       // Gone while its state was rendered: nothing to join.
       if (!this.subscribers.has(subscriber)) return;
       subscriber.joined = true;
+      // As Mesos' subscribe: a HEARTBEAT right behind SUBSCRIBED, before any event; then one an interval.
+      this.write(subscriber, recordIo(v1Events.heartbeat()));
       this.scheduleHeartbeat(subscriber);
     }).then((response) => this.sendSubscribed(subscriber, response)).catch((error: unknown) => {
       this.port.log.error({ error: error instanceof Error ? error.message : String(error) }, 'operator event stream: SUBSCRIBED could not be rendered or written; ending the stream');

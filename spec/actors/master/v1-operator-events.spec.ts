@@ -125,3 +125,30 @@ describe('actors/master: the operator event stream\'s events, as Mesos sends the
     }
   });
 });
+
+describe('actors/master: the operator event stream\'s first HEARTBEAT', () => {
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
+    await cleanUp();
+  });
+
+  it('follows SUBSCRIBED at once, before any event, as Mesos\' subscribe writes it; the next comes an interval later', async () => {
+    const { harness, address } = await listening();
+    const stream = new V1Subscription(address, '/api/v1');
+    await stream.open({ type: 'SUBSCRIBE' });
+    try {
+      await stream.next((event) => event.type === 'SUBSCRIBED');
+      // No time passes on the master's clock: the first heartbeat is not the timer's.
+      await stream.next((event) => event.type === 'HEARTBEAT', 2_000);
+      await registerAgent(harness, 'cpus:2;mem:512');
+      await stream.next((event) => event.type === 'AGENT_ADDED');
+      expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT', 'AGENT_ADDED']);
+      await harness.clock.advance(14_000);
+      await harness.clock.advance(1_000);
+      await stream.next((event) => event.type === 'HEARTBEAT', 15_000, 3);
+      expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT', 'AGENT_ADDED', 'HEARTBEAT']);
+    } finally {
+      stream.close();
+    }
+  });
+});
