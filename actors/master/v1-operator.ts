@@ -194,8 +194,14 @@ export class OperatorApi {
     if (this.subscribers.size === 0) return;
     let rendered: string | undefined;
     let user: string | undefined;
+    // An agent with reservations is rendered for each subscriber: it sees those of the roles it may view (`view_roles`).
+    const perViewer = event.type === 'AGENT_ADDED' && event.agent.total.hasReservations();
     for (const subscriber of this.subscribers) {
       if (!subscriber.joined) continue;
+      if (perViewer && event.type === 'AGENT_ADDED') {
+        this.write(subscriber, recordIo(v1Events.agentAdded(this.port.context(undefined).state, event.agent, subscriber.viewer)));
+        continue;
+      }
       if (rendered === undefined) {
         rendered = recordIo(this.render(event));
         user = this.userOf(event);

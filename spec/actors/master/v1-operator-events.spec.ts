@@ -7,9 +7,9 @@
  */
 import { expect } from 'chai';
 import { captureLogger } from '../../../lib/logging';
-import { VirtualClock } from '../../../lib/process';
+import { basicAuthorization, VirtualClock } from '../../../lib/process';
 import type { StatusUpdate, TaskState, TaskStatus } from '../../../lib/protocol';
-import { defaultMasterFlags, startMaster, type MasterFlags } from '../../../actors/master';
+import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
 import { netHost } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
 import {
@@ -149,6 +149,64 @@ describe('actors/master: the operator event stream\'s first HEARTBEAT', () => {
       expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT', 'AGENT_ADDED', 'HEARTBEAT']);
     } finally {
       stream.close();
+    }
+  });
+});
+
+describe('actors/master: view_roles in the operator API\'s agents', () => {
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
+    await cleanUp();
+  });
+
+  /** The names and reservation roles of `resources` (v1 `Resource`s), e.g. `cpus(eng)`, `mem`. */
+  const described = (resources: Json[] | undefined): string[] => (resources ?? []).map((resource) => {
+    const reservations = (resource.reservations as Json[] | undefined) ?? [];
+    return reservations.length === 0 ? resource.name as string : `${resource.name as string}(${reservations.map((reservation) => reservation.role as string).join('/')})`;
+  });
+
+  it('leaves out resources reserved for roles the caller may not view, in GET_AGENTS, GET_STATE, SUBSCRIBED and AGENT_ADDED, as Mesos\' createAgentResponse does (they were all shown)', async () => {
+    const credentials = new Map([['admin', 'a'], ['ops', 'o']]);
+    const acls = parseAcls({
+      view_roles: [{ principals: { values: ['admin'] }, roles: { type: 'ANY' } }, { principals: { type: 'ANY' }, roles: { type: 'NONE' } }],
+    });
+    const { harness, address } = await listening({ credentials, authenticateHttpReadonly: true, acls });
+    await registerAgent(harness, 'cpus:2;cpus(eng):1;mem:512', 'reserved.local');
+    const asOps = { authorization: basicAuthorization('ops', 'o') };
+    const asAdmin = { authorization: basicAuthorization('admin', 'a') };
+    const ops = new V1Subscription(address, '/api/v1');
+    const admin = new V1Subscription(address, '/api/v1');
+    await ops.open({ type: 'SUBSCRIBE' }, asOps);
+    await admin.open({ type: 'SUBSCRIBE' }, asAdmin);
+    try {
+      const post = async (body: object, headers: Record<string, string>): Promise<Json> => {
+        const response = await fetch(`http://${address}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+        expect(response.status).to.equal(200);
+        return await response.json() as Json;
+      };
+      const opsAgents: Json[] = [
+        (await post({ type: 'GET_AGENTS' }, asOps)).get_agents.agents[0],
+        (await post({ type: 'GET_STATE' }, asOps)).get_state.get_agents.agents[0],
+        ((await ops.next((event) => event.type === 'SUBSCRIBED')).subscribed as Json).get_state.get_agents.agents[0],
+      ];
+      await registerAgent(harness, 'cpus:1;cpus(eng):1;mem:256', 'second.local');
+      opsAgents.push(((await ops.next((event) => event.type === 'AGENT_ADDED')).agent_added as Json).agent);
+      for (const agent of opsAgents) {
+        expect(described(agent.total_resources), 'total_resources').to.deep.equal(['cpus', 'mem']);
+        expect(described(agent.agent_info.resources), 'agent_info.resources').to.deep.equal(['cpus', 'mem']);
+      }
+      // A viewer of every role sees the reservations.
+      const adminAgents: Json[] = [
+        (await post({ type: 'GET_AGENTS' }, asAdmin)).get_agents.agents[0],
+        ((await admin.next((event) => event.type === 'SUBSCRIBED')).subscribed as Json).get_state.get_agents.agents[0],
+        ((await admin.next((event) => event.type === 'AGENT_ADDED')).agent_added as Json).agent,
+      ];
+      for (const agent of adminAgents) expect(described(agent.total_resources)).to.deep.equal(['cpus', 'cpus(eng)', 'mem']);
+      // Asked again, from the kept texts: still filtered.
+      expect((await post({ type: 'GET_AGENTS' }, asOps)).get_agents.agents.map((agent: Json) => described(agent.total_resources))).to.deep.equal([['cpus', 'mem'], ['cpus', 'mem']]);
+    } finally {
+      ops.close();
+      admin.close();
     }
   });
 });
