@@ -209,4 +209,36 @@ describe('actors/master: view_roles in the operator API\'s agents', () => {
       admin.close();
     }
   });
+
+  it('leaves out of FRAMEWORK_ADDED and FRAMEWORK_UPDATED the resources allocated to a role the subscriber may not view, as Mesos\' subscriber does', async () => {
+    const credentials = new Map([['admin', 'a'], ['ops', 'o']]);
+    const acls = parseAcls({
+      view_roles: [{ principals: { values: ['admin'] }, roles: { type: 'ANY' } }, { principals: { type: 'ANY' }, roles: { type: 'NONE' } }],
+    });
+    const { harness, address } = await listening({ credentials, authenticateHttpReadonly: true, acls });
+    const agent = await registerAgent(harness, 'cpus:4;mem:1024');
+    const ops = new V1Subscription(address, '/api/v1');
+    const admin = new V1Subscription(address, '/api/v1');
+    await ops.open({ type: 'SUBSCRIBE' }, { authorization: basicAuthorization('ops', 'o') });
+    await admin.open({ type: 'SUBSCRIBE' }, { authorization: basicAuthorization('admin', 'a') });
+    try {
+      await ops.next((event) => event.type === 'SUBSCRIBED');
+      await admin.next((event) => event.type === 'SUBSCRIBED');
+      const framework = await registerFramework(harness, { name: 'eng-framework', roles: ['eng'], capabilities: ['MULTI_ROLE'], failoverTimeout: 600 });
+      await harness.clock.advance(1_000);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:128')]);
+      harness.host.terminate(framework.probe);
+      await harness.clock.settle();
+      const updated = async (stream: V1Subscription): Promise<Json> => ((await stream.next((event) => event.type === 'FRAMEWORK_UPDATED')).framework_updated as Json).framework;
+      const seenByAdmin = await updated(admin);
+      expect(described(seenByAdmin.allocated_resources)).to.deep.equal(['cpus', 'mem']);
+      expect(seenByAdmin.allocated_resources[0].allocation_info).to.deep.equal({ role: 'eng' });
+      const seenByOps = await updated(ops);
+      expect(seenByOps).to.deep.include({ connected: false });
+      expect(seenByOps).to.not.have.property('allocated_resources');
+    } finally {
+      ops.close();
+      admin.close();
+    }
+  });
 });
