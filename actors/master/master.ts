@@ -940,6 +940,12 @@ export class Master extends Actor {
       this.transitionTask(tracked, update.status, false);
       this.state.removeTask(tracked, 'completed');
     }
+    // As Mesos: its unreachable tasks are killed too (TASK_KILLED, kept as completed; operator subscribers hear it).
+    for (const task of [...framework.unreachableTasks.values()]) {
+      const update = this.taskUpdate(task, 'TASK_KILLED', Reason.FRAMEWORK_REMOVED, `Framework removed: ${cause}`);
+      const ended = this.state.completeUnreachableTask(framework, task.taskId, update.status);
+      if (ended !== undefined) this.emit({ type: 'TASK_UPDATED', task: ended, status: update.status });
+    }
     framework.connected = false;
     framework.active = false;
     framework.unregisteredTimeMs = nowMs;

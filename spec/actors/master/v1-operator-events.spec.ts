@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { captureLogger } from '../../../lib/logging';
 import { basicAuthorization, VirtualClock } from '../../../lib/process';
-import type { StatusUpdate, TaskState, TaskStatus } from '../../../lib/protocol';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, type StatusUpdate, type TaskState, type TaskStatus } from '../../../lib/protocol';
 import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
 import { netHost } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
@@ -239,6 +239,46 @@ describe('actors/master: view_roles in the operator API\'s agents', () => {
     } finally {
       ops.close();
       admin.close();
+    }
+  });
+});
+
+describe('actors/master: a torn-down framework\'s unreachable tasks', () => {
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
+    await cleanUp();
+  });
+
+  it('become TASK_KILLED completed tasks, each streamed as TASK_UPDATED before FRAMEWORK_REMOVED, as Mesos\' removeFramework does (they stayed TASK_UNREACHABLE)', async () => {
+    const { harness, address } = await listening();
+    const agent = await registerAgent(harness, 'cpus:4;mem:1024');
+    const framework = await registerFramework(harness, { name: 'partitioned', capabilities: ['PARTITION_AWARE'] });
+    await harness.clock.advance(1_000);
+    await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:128')]);
+    await update(harness, agent, framework.frameworkId, 't1', 'TASK_RUNNING');
+    agent.probe.answerPings = false;
+    await harness.clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+    const stream = new V1Subscription(address, '/api/v1');
+    await stream.open({ type: 'SUBSCRIBE' });
+    try {
+      const subscribed = await stream.next((event) => event.type === 'SUBSCRIBED');
+      expect(((subscribed.subscribed as Json).get_state.get_tasks.unreachable_tasks as Json[]).map((task) => task.state)).to.deep.equal(['TASK_UNREACHABLE']);
+      const teardown = await fetch(`http://${address}/api/v1`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'TEARDOWN', teardown: { framework_id: { value: framework.frameworkId } } }),
+      });
+      expect(teardown.status).to.equal(200);
+      await stream.next((event) => event.type === 'FRAMEWORK_REMOVED');
+      const events = stream.events.filter((event) => event.type !== 'HEARTBEAT' && event.type !== 'SUBSCRIBED');
+      expect(events.map((event) => event.type)).to.deep.equal(['TASK_UPDATED', 'FRAMEWORK_REMOVED']);
+      const updated = events[0]?.task_updated as Json;
+      expect(updated.state).to.equal('TASK_KILLED');
+      expect(updated.status).to.deep.include({ task_id: { value: 't1' }, state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', source: 'SOURCE_MASTER' });
+      const tasks = await fetch(`http://${address}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"GET_TASKS"}' });
+      const getTasks = (await tasks.json() as Json).get_tasks as Json;
+      expect(getTasks.unreachable_tasks).to.equal(undefined);
+      expect((getTasks.completed_tasks as Json[]).map((task) => [task.task_id.value, task.state])).to.deep.equal([['t1', 'TASK_KILLED']]);
+    } finally {
+      stream.close();
     }
   });
 });
