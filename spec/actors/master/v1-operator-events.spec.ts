@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import { captureLogger } from '../../../lib/logging';
 import { basicAuthorization, VirtualClock } from '../../../lib/process';
+import { dispatch } from '../../../lib/actor';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, type StatusUpdate, type TaskState, type TaskStatus } from '../../../lib/protocol';
 import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
 import { netHost } from '../../support/runtime';
@@ -277,6 +278,10 @@ describe('actors/master: a torn-down framework\'s unreachable tasks', () => {
       const getTasks = (await tasks.json() as Json).get_tasks as Json;
       expect(getTasks.unreachable_tasks).to.equal(undefined);
       expect((getTasks.completed_tasks as Json[]).map((task) => [task.task_id.value, task.state])).to.deep.equal([['t1', 'TASK_KILLED']]);
+      // Every kept rendering (warmed before the teardown by SUBSCRIBED and GET_TASKS) agrees with one afresh.
+      for (const [name, { fragments, fresh }] of Object.entries(await dispatch(harness.handle.master, (master) => master.renderedTexts()))) {
+        expect(fragments, name).to.equal(fresh);
+      }
     } finally {
       stream.close();
     }
