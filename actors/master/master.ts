@@ -940,6 +940,12 @@ export class Master extends Actor {
       this.transitionTask(tracked, update.status, false);
       this.state.removeTask(tracked, 'completed');
     }
+    // As Mesos: its unreachable tasks are killed too (TASK_KILLED, kept as completed; operator subscribers hear it).
+    for (const task of [...framework.unreachableTasks.values()]) {
+      const update = this.taskUpdate(task, 'TASK_KILLED', Reason.FRAMEWORK_REMOVED, `Framework removed: ${cause}`);
+      const ended = this.state.completeUnreachableTask(framework, task.taskId, update.status);
+      if (ended !== undefined) this.emit({ type: 'TASK_UPDATED', task: ended, status: update.status });
+    }
     framework.connected = false;
     framework.active = false;
     framework.unregisteredTimeMs = nowMs;
@@ -1376,9 +1382,14 @@ export class Master extends Actor {
    */
   private transitionTask(tracked: TrackedTask, status: TaskStatus, recover: boolean, latestState: TaskState = status.state): void {
     const before = tracked.task.state;
+    const statuses = tracked.task.statuses;
+    const lastStatusState = statuses === undefined ? undefined : statuses[statuses.length - 1]?.state;
     this.state.recordStatus(tracked, status, latestState);
     const after = tracked.task.state;
-    if (after !== before) this.emit({ type: 'TASK_UPDATED', task: tracked, status });
+    // As Mesos' `updateTask`: operator subscribers hear each status of a new state (the task's
+    // statuses keep one per run of a state), though the task's latest state may not change (it
+    // ran ahead with the agent's `latest_state`), and every check or health check result.
+    if (status.state !== lastStatusState || isCheckResult(status)) this.emit({ type: 'TASK_UPDATED', task: tracked, status });
     if (isTerminalOrUnreachable(before) || !isTerminalOrUnreachable(after)) return;
     this.counters.taskReached(after);
     this.state.frameworks.get(tracked.task.frameworkId)?.metrics.taskReached(after);
@@ -2957,4 +2968,12 @@ function refuseFilter(filters: Filters | undefined): RefuseFilter {
   const seconds = filters?.refuseSeconds;
   if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return {};
   return { refuseSeconds: Math.min(seconds, MAX_REFUSE_SECONDS) };
+}
+
+/** The reasons of a status that carries a check's or a health check's result (Mesos streams each to operator subscribers). */
+const CHECK_RESULT_REASONS: ReadonlySet<string> = new Set(['REASON_TASK_CHECK_STATUS_UPDATED', 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED']);
+
+/** Whether `status` carries a check's or a health check's result (its reason says so). */
+function isCheckResult(status: TaskStatus): boolean {
+  return status.reason !== undefined && CHECK_RESULT_REASONS.has(status.reason);
 }

@@ -1105,10 +1105,11 @@ export class StateFragments {
     if (call === 'GET_AGENTS') {
       if (state.agents.size > 0) {
         fields.open('agents');
-        this.agents('v1').push(parts, state);
+        // An agent with reservations is rendered for a viewer who may not view every role (`view_roles`).
+        this.pushAgents(parts, 'v1', viewer, (agent) => JSON.stringify(v1Agent(state, agent, viewer)));
         parts.push(']');
       }
-      fields.list('recovered_agents', v1RecoveredAgents(state), (agent) => JSON.stringify(agent));
+      fields.list('recovered_agents', v1RecoveredAgents(state, viewer), (agent) => JSON.stringify(agent));
       return;
     }
     const frameworks = [...state.frameworks.values()].filter((framework) => viewer.framework(framework.info.user));

@@ -1012,6 +1012,24 @@ export class MasterState {
     }
   }
 
+  /**
+   * Ends unreachable task `taskId` of registered framework `framework`, which is being removed
+   * (Mesos' `removeFramework`): records `status` (TASK_KILLED) on it and keeps it as completed.
+   * Returns it, or undefined if the framework has no such unreachable task.
+   */
+  completeUnreachableTask(framework: FrameworkRecord, taskId: string, status: TaskStatus): TrackedTask | undefined {
+    const task = framework.unreachableTasks.get(taskId);
+    if (task === undefined || this.frameworkMap.get(framework.id) !== framework) return undefined;
+    // Neither unreachable nor terminal tasks hold resources: recording the status moves no use.
+    const tracked: TrackedTask = { task, resources: Resources.fromJSON(task.resources) };
+    this.recordStatus(tracked, status);
+    framework.unreachableTasks.delete(taskId);
+    framework.unreachableVersion++;
+    // Counted in the task summaries and kept in its framework's order as it was: it changes lists only.
+    this.keepCompleted(framework, task);
+    return tracked;
+  }
+
   /** Keeps a finished task (one of its live tasks, counted in the task summaries) in a registered framework's bounded completed list. */
   private keepCompleted(framework: FrameworkRecord, task: Task): void {
     this.touchFramework(framework);

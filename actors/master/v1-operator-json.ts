@@ -5,7 +5,7 @@
  * `{value}`, resources are `Resource` messages, times `TimeInfo`s, empty repeated fields and
  * unset optional ones left out. Pure functions of the books, filtered by what the caller may view.
  */
-import { executorVisible, SEE_ALL, taskVisibility, visibleTasks } from '../../lib/state-json';
+import { executorVisible, SEE_ALL, taskVisibility, visibleTasks, type StateViewer } from '../../lib/state-json';
 import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
 import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
@@ -22,15 +22,39 @@ export interface V1Context extends StateContext {
 /** `GetAgents`: the registered agents and the recovered ones not yet back. */
 export function v1GetAgents(context: V1Context): V1Json {
   const { state } = context;
+  const viewer = context.viewer ?? SEE_ALL;
   return compact({
-    agents: [...state.agents.values()].map((agent) => v1Agent(state, agent)),
-    recovered_agents: v1RecoveredAgents(state),
+    agents: [...state.agents.values()].map((agent) => v1Agent(state, agent, viewer)),
+    recovered_agents: v1RecoveredAgents(state, viewer),
   });
 }
 
-/** `GetAgents.recovered_agents`: agents admitted before a restart that have not re-registered yet. */
-export function v1RecoveredAgents(state: MasterState): V1Json[] {
-  return [...state.recoveredAgents].map(([id, info]) => v1AgentInfo({ ...info, id }));
+/**
+ * `GetAgents.recovered_agents`: agents admitted before a restart that have not re-registered
+ * yet, without the resources reserved for roles `viewer` may not view.
+ */
+export function v1RecoveredAgents(state: MasterState, viewer: StateViewer = SEE_ALL): V1Json[] {
+  return [...state.recoveredAgents].map(([id, info]) => v1ViewableAgentInfo(v1AgentInfo({ ...info, id }), viewer));
+}
+
+/**
+ * `resources` (v1 `Resource`s) that `viewer` may view: without those reserved for a role it may
+ * not view (at any level of a refined reservation) or allocated to one, as Mesos'
+ * `ObjectApprovers::approved<VIEW_ROLE>(Resource)` decides (an unreserved, unallocated one always).
+ */
+export function v1ViewableResources(resources: readonly V1Json[], viewer: StateViewer): V1Json[] {
+  if (viewer === SEE_ALL) return [...resources];
+  return resources.filter((resource) => {
+    const reservations = resource.reservations as ReadonlyArray<{ role?: string }> | undefined;
+    if (reservations !== undefined && reservations.some((reservation) => reservation.role !== undefined && !viewer.role(reservation.role))) return false;
+    const allocated = (resource.allocation_info as { role?: string } | undefined)?.role;
+    return allocated === undefined || viewer.role(allocated);
+  });
+}
+
+/** An `AgentInfo` (v1) with only the resources `viewer` may view. */
+function v1ViewableAgentInfo(info: V1Json, viewer: StateViewer): V1Json {
+  return viewer === SEE_ALL || !Array.isArray(info.resources) ? info : { ...info, resources: v1ViewableResources(info.resources as V1Json[], viewer) };
 }
 
 /** `GetFrameworks`: the live frameworks and the completed ones the caller may view. */
@@ -124,19 +148,24 @@ export function v1GetMaster(info: MasterInfo, startTimeMs: number, electedTimeMs
   return { master_info: v1MasterInfo(info), start_time: startTimeMs / 1000, elected_time: electedTimeMs / 1000 };
 }
 
-/** An agent as `GetAgents.Agent`. */
-export function v1Agent(state: MasterState, agent: AgentRecord): V1Json {
+/**
+ * An agent as `GetAgents.Agent`, as `viewer` may view it: its resources (in its info, total,
+ * allocated, offered) without those reserved for roles it may not view, as Mesos'
+ * `createAgentResponse` filters them (the ACLs' `view_roles`).
+ */
+export function v1Agent(state: MasterState, agent: AgentRecord, viewer: StateViewer = SEE_ALL): V1Json {
+  const viewable = (resources: V1Json[]): V1Json[] => v1ViewableResources(resources, viewer);
   return compact({
-    agent_info: v1AgentInfo({ ...agent.info, id: agent.id }),
+    agent_info: v1ViewableAgentInfo(v1AgentInfo({ ...agent.info, id: agent.id }), viewer),
     active: agent.active,
     deactivated: false,
     version: agent.version,
     pid: agent.pid.toString(),
     registered_time: v1TimeInfo(agent.registeredTimeMs),
     reregistered_time: agent.reregisteredTimeMs === undefined ? undefined : v1TimeInfo(agent.reregisteredTimeMs),
-    total_resources: v1Resources(agent.total.toJSON()),
-    allocated_resources: v1Resources(state.usedResources(agent).toJSON()),
-    offered_resources: v1Resources(state.offeredResources(agent).toJSON()),
+    total_resources: viewable(v1Resources(agent.total.toJSON())),
+    allocated_resources: viewable(v1Resources(state.usedResources(agent).toJSON())),
+    offered_resources: viewable(v1Resources(state.offeredResources(agent).toJSON())),
   });
 }
 
@@ -205,8 +234,9 @@ export const v1Events = {
   frameworkRemoved(framework: FrameworkRecord): V1Json {
     return { type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: v1FrameworkInfo(framework.info) } };
   },
-  agentAdded(state: MasterState, agent: AgentRecord): V1Json {
-    return { type: 'AGENT_ADDED', agent_added: { agent: v1Agent(state, agent) } };
+  /** AGENT_ADDED: the agent as `viewer` may view it (`v1Agent`). */
+  agentAdded(state: MasterState, agent: AgentRecord, viewer: StateViewer = SEE_ALL): V1Json {
+    return { type: 'AGENT_ADDED', agent_added: { agent: v1Agent(state, agent, viewer) } };
   },
   agentRemoved(agentId: string): V1Json {
     return { type: 'AGENT_REMOVED', agent_removed: { agent_id: v1Id(agentId) } };

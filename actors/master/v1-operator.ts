@@ -30,7 +30,7 @@ import { v1VersionInfo } from '../../lib/version';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
-  v1Events, v1GetMaster, v1GetQuota, v1GetWeights, type V1Context,
+  v1Events, v1GetMaster, v1GetQuota, v1GetWeights, v1ViewableResources, type V1Context,
 } from './v1-operator-json';
 import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
 import { DEFAULT_METRICS_TIMEOUT_MS } from '../../lib/metrics';
@@ -189,19 +189,54 @@ export class OperatorApi {
     return this.run(call, caller, request);
   }
 
-  /** Tells the subscribers of a change of the books (the master's `onEvent` hook); those whose state is not yet taken hear it in that state. */
+  /**
+   * Tells the subscribers of a change of the books (the master's `onEvent` hook); those whose
+   * state is not yet taken hear it in that state. The event is rendered once, and again for a
+   * subscriber who may not view a role its resources are reserved for or allocated to
+   * (`viewedBy`).
+   */
   observe(event: MasterEvent): void {
     if (this.subscribers.size === 0) return;
-    let rendered: string | undefined;
+    let rendered: V1Json | undefined;
+    let text: string | undefined;
     let user: string | undefined;
     for (const subscriber of this.subscribers) {
       if (!subscriber.joined) continue;
       if (rendered === undefined) {
-        rendered = recordIo(this.render(event));
+        rendered = this.render(event);
         user = this.userOf(event);
       }
-      if (visible(event, user, subscriber.viewer)) this.write(subscriber, rendered);
+      if (!visible(event, user, subscriber.viewer)) continue;
+      const own = this.viewedBy(event, rendered, subscriber.viewer);
+      this.write(subscriber, own !== undefined ? recordIo(own) : (text ??= recordIo(rendered)));
     }
+  }
+
+  /**
+   * `rendered` (`event`'s JSON) as `viewer` may view it, when that differs (else undefined): as
+   * Mesos' subscribers, AGENT_ADDED without the resources reserved for roles it may not view,
+   * FRAMEWORK_ADDED and FRAMEWORK_UPDATED without the allocated and offered resources of such
+   * roles (the ACLs' `view_roles`).
+   */
+  private viewedBy(event: MasterEvent, rendered: V1Json, viewer: StateViewer): V1Json | undefined {
+    if (event.type === 'AGENT_ADDED') {
+      return event.agent.total.hasReservations() ? v1Events.agentAdded(this.port.context(undefined).state, event.agent, viewer) : undefined;
+    }
+    if (event.type !== 'FRAMEWORK_ADDED' && event.type !== 'FRAMEWORK_UPDATED') return undefined;
+    const key = event.type === 'FRAMEWORK_ADDED' ? 'framework_added' : 'framework_updated';
+    const framework = (rendered[key] as { framework: V1Json }).framework;
+    let changed = false;
+    const own: V1Json = { ...framework };
+    for (const field of ['allocated_resources', 'offered_resources'] as const) {
+      const resources = framework[field] as V1Json[] | undefined;
+      if (resources === undefined) continue;
+      const viewable = v1ViewableResources(resources, viewer);
+      if (viewable.length === resources.length) continue;
+      changed = true;
+      if (viewable.length > 0) own[field] = viewable;
+      else delete own[field];
+    }
+    return changed ? { type: event.type, [key]: { framework: own } } : undefined;
   }
 
   private run(call: OperatorCall, caller: HttpCaller, request: HttpRequest): HttpResponse | Promise<HttpResponse> {
@@ -284,6 +319,8 @@ export class OperatorApi {
       // Gone while its state was rendered: nothing to join.
       if (!this.subscribers.has(subscriber)) return;
       subscriber.joined = true;
+      // As Mesos' subscribe: a HEARTBEAT right behind SUBSCRIBED, before any event; then one an interval.
+      this.write(subscriber, recordIo(v1Events.heartbeat()));
       this.scheduleHeartbeat(subscriber);
     }).then((response) => this.sendSubscribed(subscriber, response)).catch((error: unknown) => {
       this.port.log.error({ error: error instanceof Error ? error.message : String(error) }, 'operator event stream: SUBSCRIBED could not be rendered or written; ending the stream');

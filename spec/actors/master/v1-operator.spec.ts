@@ -420,9 +420,9 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         expect((taskUpdated.task_updated as Json).status).to.deep.include({ task_id: { value: 't1' }, state: 'TASK_RUNNING' });
 
         const heartbeatsBefore = stream.events.filter((event) => event.type === 'HEARTBEAT').length;
-        expect(heartbeatsBefore).to.equal(0); // 1 s of virtual time has passed, not 15
+        expect(heartbeatsBefore).to.equal(1); // the one right behind SUBSCRIBED (as Mesos'): 1 s of virtual time has passed, not 15
         await harness.clock.advance(15_000);
-        await stream.next((event) => event.type === 'HEARTBEAT');
+        await stream.next((event) => event.type === 'HEARTBEAT', 15_000, stream.events.findIndex((event) => event.type === 'HEARTBEAT') + 1);
 
         expect((await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: framework.frameworkId } } })).status).to.equal(200);
         const killed = await stream.next((event: V1Event) => event.type === 'TASK_UPDATED' && (event.task_updated as Json).state === 'TASK_KILLED');
@@ -603,7 +603,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         const reconnected = await stream.next((event) => event.type === 'FRAMEWORK_UPDATED', 15_000, stream.events.indexOf(disconnected) + 1);
         expect((reconnected.framework_updated as Json).framework).to.deep.include({ active: true, connected: true });
         expect((reconnected.framework_updated as Json).framework.reregistered_time.nanoseconds).to.be.a('number');
-        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'FRAMEWORK_UPDATED', 'FRAMEWORK_UPDATED']);
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT', 'FRAMEWORK_UPDATED', 'FRAMEWORK_UPDATED']);
       } finally {
         stream.close();
       }
@@ -624,7 +624,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         await harness.clock.settle();
         const added = await stream.next((event) => event.type === 'TASK_ADDED');
         expect((added.task_added as Json).task).to.deep.include({ task_id: { value: 't9' }, framework_id: { value: 'old-0000' }, agent_id: { value: 'old-S0' }, state: 'TASK_RUNNING' });
-        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'AGENT_ADDED', 'FRAMEWORK_ADDED', 'TASK_ADDED']);
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT', 'AGENT_ADDED', 'FRAMEWORK_ADDED', 'TASK_ADDED']);
       } finally {
         stream.close();
       }
@@ -639,12 +639,12 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         expect((subscribed.subscribed as Json).heartbeat_interval_seconds).to.equal(5);
         await harness.clock.advance(4_999);
         await call(address, { type: 'GET_HEALTH' }); // a round trip through the master's mailbox: anything due was written
-        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED']);
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT']); // the one right behind SUBSCRIBED, as Mesos'
         await harness.clock.advance(1);
-        await stream.next((event) => event.type === 'HEARTBEAT');
+        await stream.next((event) => event.type === 'HEARTBEAT', 15_000, 2);
         await harness.clock.advance(10_000);
-        await stream.next((event) => event.type === 'HEARTBEAT', 15_000, 3); // at 10 s and 15 s
-        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT', 'HEARTBEAT', 'HEARTBEAT']);
+        await stream.next((event) => event.type === 'HEARTBEAT', 15_000, 4); // at 10 s and 15 s
+        expect(stream.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT', 'HEARTBEAT', 'HEARTBEAT', 'HEARTBEAT']);
       } finally {
         stream.close();
       }
@@ -681,7 +681,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         await first.ended;
         await registerAgent(harness, 'cpus:1;mem:256');
         await second.next((event) => event.type === 'AGENT_ADDED');
-        expect(first.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED']);
+        expect(first.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT']);
       } finally {
         second.close();
       }
@@ -727,7 +727,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         await registerFramework(harness, { name: 'hidden' });
         await admin.next((event) => event.type === 'FRAMEWORK_ADDED');
         await ops.next((event) => event.type === 'AGENT_ADDED');
-        expect(ops.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'AGENT_ADDED']);
+        expect(ops.events.map((event) => event.type)).to.deep.equal(['SUBSCRIBED', 'HEARTBEAT', 'AGENT_ADDED']);
         // The same views on the calls: GET_FRAMEWORKS as /master/frameworks, GET_FLAGS by view_flags.
         const asOps = { authorization: basicAuthorization('ops', 'o') };
         const asAdmin = { authorization: basicAuthorization('admin', 'a') };
