@@ -26,7 +26,9 @@
  *     torn the framework down, and a new framework takes its place;
  *   - an executor crashes;
  *   - a framework is done: it unregisters, and a new framework takes its place;
- *   - time jumps past the master's ping timeouts.
+ *   - time jumps past the master's ping timeouts;
+ *   - with credentials (`ChaosOptions.credentials`), an impostor tries to act in a framework's
+ *     or an agent's name (chaos-impostor.ts); whatever it is granted breaks the run.
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them. Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
