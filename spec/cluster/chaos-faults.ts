@@ -235,14 +235,32 @@ function betweenMastersAnd(message: Pick<DeliveredMessage, 'from' | 'to'>, peer:
 interface ActiveFault {
   readonly untilMs: number;
   readonly what: string;
+  /** Whose messages it acts on, and when it started and ended (kept after it ends, for `touchedSince`). */
+  readonly record: FaultRecord;
   readonly filter: FilterHandle;
   /** Runs when the fault ends, after its filter is gone (a stall delivers what it held). */
   readonly onEnd?: () => void;
 }
 
+/** Whose messages a fault acts on: everyone's (latency, the registry), one peer's (a partition, a stall), or one kind of message. */
+export type FaultReach = { readonly everyone: true } | { readonly peer: string } | { readonly message: string };
+
+/** What a fault acting on every message has for its reach. */
+const EVERYONE: FaultReach = { everyone: true };
+
+/** A fault that was in force, from when to when (`endMs` undefined while it is). */
+interface FaultRecord {
+  readonly what: string;
+  readonly reach: FaultReach;
+  readonly startMs: number;
+  endMs: number | undefined;
+}
+
 /** The drops and partitions in force, and how they start and end. */
 export class Faults {
   private active: ActiveFault[] = [];
+  /** Every fault so far, for `touchedSince`. */
+  private readonly history: FaultRecord[] = [];
   /** Bodies of the messages some fault has delayed or duplicated (see `Redelivery`). */
   private readonly acted = new WeakSet<object>();
   private readonly linkBreaks = new LinkBreaks();
@@ -252,6 +270,18 @@ export class Faults {
   /** Whether another drop or partition may start. */
   get roomForMore(): boolean {
     return this.active.length < MAX_ACTIVE_FAULTS;
+  }
+
+  /**
+   * A fault in force at some moment since `sinceMs` that acted on `peer`'s messages (a partition
+   * or stall of it, a drop or duplication of one of `names`, or one acting on everyone's), as
+   * its log line says; undefined if none did.
+   */
+  touchedSince(sinceMs: number, peer: string, names: ReadonlySet<string>): string | undefined {
+    const touching = this.history.find((record) => (record.endMs === undefined || record.endMs >= sinceMs) && (
+      'everyone' in record.reach || ('peer' in record.reach && record.reach.peer === peer) || ('message' in record.reach && names.has(record.reach.message))
+    ));
+    return touching?.what;
   }
 
   /** Whether no fault is in force. */
@@ -274,7 +304,7 @@ export class Faults {
         return true;
       },
     }, 'always');
-    this.add(`drop ${fraction * 100}% of ${name}`, filter);
+    this.add(`drop ${fraction * 100}% of ${name}`, filter, { message: name });
   }
 
   /**
@@ -291,7 +321,7 @@ export class Faults {
         return true;
       },
     }, 'always');
-    this.add(`partition master | ${peer.toString()}`, filter);
+    this.add(`partition master | ${peer.toString()}`, filter, { peer: peer.toString() });
     this.breakLink(this.options.masterPid(), peer, 'partition');
   }
 
@@ -314,7 +344,7 @@ export class Faults {
         return true;
       },
     }, 'always');
-    this.add(`stall of ${peer.toString()}`, filter, () => {
+    this.add(`stall of ${peer.toString()}`, filter, { peer: peer.toString() }, () => {
       this.options.log(`stall of ${peer.toString()} ends: ${held.length} held message(s) delivered in order`);
       for (const message of held) redelivery.deliverHeld(message, this.options, true);
     });
@@ -360,7 +390,7 @@ export class Faults {
         if ([...links.values()].every((entry) => entry.held === 0)) filter.remove();
       },
     };
-    this.add(`latency of up to ${maxMs} ms between machines`, handle);
+    this.add(`latency of up to ${maxMs} ms between machines`, handle, EVERYONE);
   }
 
   /**
@@ -386,7 +416,7 @@ export class Faults {
         return true;
       },
     }, 'always');
-    this.add(`duplicate ${fraction * 100}% of ${name}`, filter);
+    this.add(`duplicate ${fraction * 100}% of ${name}`, filter, { message: name });
   }
 
   /** Ends the faults whose time is up (all of them with `all`). */
@@ -397,6 +427,7 @@ export class Faults {
   endRegistryFailures(): void {
     const ending = this.active.filter((fault) => fault.what === REGISTRY_FAILURES);
     for (const fault of ending) {
+      fault.record.endMs = this.options.now();
       fault.filter.remove();
       this.options.log(`ends: ${fault.what} (the disk is freed for the master's restart)`);
     }
@@ -407,6 +438,7 @@ export class Faults {
     const nowMs = this.options.now();
     const ending = this.active.filter((fault) => all || fault.untilMs <= nowMs);
     for (const fault of ending) {
+      fault.record.endMs = nowMs;
       fault.filter.remove();
       this.options.log(`ends: ${fault.what}`);
       fault.onEnd?.();
@@ -422,7 +454,7 @@ export class Faults {
   startRegistryFailures(): void {
     const disk = this.registryDisk();
     disk.failNextWrites(Number.MAX_SAFE_INTEGER);
-    this.add(REGISTRY_FAILURES, { remove: () => disk.failNextWrites(0) });
+    this.add(REGISTRY_FAILURES, { remove: () => disk.failNextWrites(0) }, EVERYONE);
   }
 
   /** For a random while, each registry write takes one of `SLOW_REGISTRY_WRITES_MS` to be durable. */
@@ -430,7 +462,7 @@ export class Faults {
     const disk = this.registryDisk();
     const ms = pick(this.options.random, SLOW_REGISTRY_WRITES_MS);
     disk.delayWritesMs(ms);
-    this.add(`each registry write takes ${ms} ms`, { remove: () => disk.delayWritesMs(0) });
+    this.add(`each registry write takes ${ms} ms`, { remove: () => disk.delayWritesMs(0) }, EVERYONE);
   }
 
   private registryDisk(): MemoryDisk {
@@ -466,10 +498,12 @@ export class Faults {
   }
 
 
-  private add(what: string, filter: FilterHandle, onEnd?: () => void): void {
+  private add(what: string, filter: FilterHandle, reach: FaultReach, onEnd?: () => void): void {
     const random = this.options.random;
     const untilMs = this.options.now() + random.nextInt(random.next() < LONG_FAULT_PROBABILITY ? MAX_LONG_FAULT_DURATION_MS : MAX_FAULT_DURATION_MS);
-    this.active.push({ untilMs, what, filter, ...(onEnd !== undefined ? { onEnd } : {}) });
+    const record: FaultRecord = { what, reach, startMs: this.options.now(), endMs: undefined };
+    this.history.push(record);
+    this.active.push({ untilMs, what, record, filter, ...(onEnd !== undefined ? { onEnd } : {}) });
     this.options.log(`${what}, for ${((untilMs - this.options.now()) / 1000).toFixed(1)} s`);
   }
 }

@@ -43,9 +43,10 @@ import { SIMULATED_WRITE_ERROR } from '../../lib/disk';
 import { Prng, type DeliveredMessage, type TraceEvent } from '../../lib/process';
 import { encodeBytes } from '../../lib/process/trace';
 import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpdateMessage } from '../../lib/protocol';
-import { STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
+import { REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
+import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
-import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, pick } from './chaos-faults';
+import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick } from './chaos-faults';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
 import type { Credential } from '../../lib/authentication';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
@@ -137,6 +138,25 @@ export const HEAL_ROUND_MS = 60_000;
  * starts and reports at once.
  */
 export const STAGING_BOUND_MS = 60_000;
+/**
+ * After a new master (a failover, or the master restarted) with nothing else disturbing the
+ * cluster since, every agent and scheduler that was up is registered with it within this long.
+ * Healthy, they are back within a few seconds (their registration backoff, an authentication); a
+ * client that waits out a timeout instead (an agent authenticating with a master that went away
+ * waited its 15 s, found from outside on 2026-12-06) breaks it.
+ */
+export const REREGISTRATION_BOUND_MS = 10_000;
+/**
+ * The messages an agent's (re-)registration takes, its pings (lost, the master removes it), and
+ * those between it and the master whose loss breaks their link (`LINK_BREAKING_MESSAGES`): a
+ * fault on one of them may hold it up past the bound.
+ */
+const AGENT_REGISTRATION_MESSAGES: ReadonlySet<string> = new Set([
+  'RegisterAgent', 'ReregisterAgent', 'AgentRegistered', 'AgentReregistered', 'Ping', 'Pong', ...AUTHENTICATION_MESSAGES,
+  ...[...LINK_BREAKING_MESSAGES].filter(([, to]) => to === 'agent' || to === 'master').map(([name]) => name),
+]);
+/** The messages a scheduler's (re-)registration takes. */
+const FRAMEWORK_REGISTRATION_MESSAGES: ReadonlySet<string> = new Set(['RegisterFramework', 'ReregisterFramework', 'FrameworkRegistered', 'FrameworkReregistered', ...AUTHENTICATION_MESSAGES]);
 /** Steps that disturb the cluster (faults, crashes, failovers); the others are a framework's own calls. */
 const DISTURBING_STEPS: ReadonlySet<StepKind> = new Set<StepKind>([
   'drop', 'partition', 'crashAgent', 'crashScheduler', 'crashExecutor', 'teardown', 'pingTimeouts', 'partitionScheduler', 'breakLink', 'stall', 'latency', 'duplicate',
@@ -191,6 +211,12 @@ export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | '
 export function replayFlags(settings: ReplaySettings): string {
   return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
     `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}`;
+}
+
+/** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
+interface RegisteredPeers {
+  readonly agents: ReadonlySet<string>;
+  readonly frameworks: ReadonlySet<string>;
 }
 
 /** The full message trace of a run, hashed: the same for the same seed. */
@@ -316,6 +342,22 @@ class ChaosRun {
   private readonly impostors: Array<{ readonly impostor: Impostor; readonly imposture: Imposture; readonly endsAtMs: number }> = [];
   /** Impostors started so far (their ids). */
   private impostorStarts = 0;
+  /**
+   * When the master running now took over (a failover or a restart), and what ran then: each
+   * agent slot's start count and each framework's scheduler, until `lateReregistrations` has
+   * checked what came back.
+   */
+  private newMaster: {
+    readonly sinceMs: number;
+    readonly agentStarts: ReadonlyMap<AgentSlot, number>;
+    readonly schedulers: ReadonlyMap<FrameworkModel, ChaosScheduler | undefined>;
+    /** The agents (pids) and frameworks (ids) registered and connected at the last check before it took over. */
+    readonly registered: RegisteredPeers;
+  } | undefined;
+  /** What was registered and connected at the master at the last check. */
+  private lastRegistered: RegisteredPeers = { agents: new Set(), frameworks: new Set() };
+  /** When a step last faulted a master's registry or ZooKeeper session (its re-registrations may then wait for it). */
+  private lastMasterFaultMs = -1;
   /** When something last disturbed the cluster (a fault started or ended, a crash, a restart). */
   private lastDisturbanceMs = 0;
   /** The last leading master's pid (several masters: faults aimed at "the master" while none leads touch it). */
@@ -404,6 +446,49 @@ class ChaosRun {
     this.lastDisturbanceMs = this.now();
   }
 
+  /** A new master took over: what runs now must be back with it within `REREGISTRATION_BOUND_MS` (`lateReregistrations`). */
+  private noteNewMaster(): void {
+    this.newMaster = {
+      sinceMs: this.now(),
+      agentStarts: new Map(this.cluster.agents.map((slot) => [slot, slot.startCount])),
+      schedulers: new Map(this.schedulers),
+      registered: this.lastRegistered,
+    };
+  }
+
+  /**
+   * Agents and schedulers not registered with a new master `REREGISTRATION_BOUND_MS` after it
+   * took over, though nothing touched them: each was registered at the last check before, ran
+   * then and still runs (not restarted, not replaced), no fault acted on its messages or on its
+   * registration's kinds of message from a retry interval's cap before the takeover until now (a
+   * client that lost a registration waits up to that cap to try again, as Mesos' do), and no
+   * step faulted the master's registry. Checked once per new master, as soon as the bound has
+   * passed.
+   */
+  private lateReregistrations(snapshot: ClusterSnapshot): string[] {
+    const newMaster = this.newMaster;
+    if (newMaster === undefined || this.now() - newMaster.sinceMs < REREGISTRATION_BOUND_MS) return [];
+    this.newMaster = undefined;
+    if (this.lastMasterFaultMs >= newMaster.sinceMs) return [];
+    const late = `${((this.now() - newMaster.sinceMs) / 1000).toFixed(1)} s after the master took over, though nothing touched it since`;
+    const broken: string[] = [];
+    for (const slot of this.agentsUp()) {
+      const pid = slot.agent?.pid.toString() ?? '?';
+      if (!newMaster.registered.agents.has(pid) || newMaster.agentStarts.get(slot) !== slot.startCount) continue;
+      if (this.faults.touchedSince(newMaster.sinceMs - REGISTER_RETRY_INTERVAL_MAX_MS, pid, AGENT_REGISTRATION_MESSAGES) !== undefined) continue;
+      if (!snapshot.master.slaves.some((agent) => agent.pid === pid && agent.connected)) broken.push(`agent ${pid} is not registered ${late}`);
+    }
+    for (const [model, scheduler] of this.schedulers) {
+      if (scheduler === undefined || newMaster.schedulers.get(model) !== scheduler || this.stoppedSchedulers.has(scheduler) || model.tornDown) continue;
+      if (model.frameworkId === undefined || !newMaster.registered.frameworks.has(model.frameworkId)) continue;
+      if (this.faults.touchedSince(newMaster.sinceMs - SCHEDULER_REGISTRATION_RETRY_MAX_MS, scheduler.self().toString(), FRAMEWORK_REGISTRATION_MESSAGES) !== undefined) continue;
+      if (!scheduler.isRegistered || !snapshot.master.frameworks.some((framework) => framework.id === model.frameworkId && framework.connected)) {
+        broken.push(`scheduler ${scheduler.id} of ${model.name} is not registered ${late}`);
+      }
+    }
+    return broken;
+  }
+
   /** Tasks the master has had TASK_STAGING longer than `STAGING_BOUND_MS` though nothing disturbed the cluster since their launch. */
   private stuckStaging(snapshot: ClusterSnapshot): string[] {
     if (!this.faults.quiet) return [];
@@ -474,10 +559,12 @@ class ChaosRun {
         if (this.faults.roomForMore) this.faults.startLatency();
         return;
       case 'registryFailures':
+        this.lastMasterFaultMs = this.now();
         if (this.cluster.ha !== undefined) return this.partitionFromZooKeeper(this.cluster.ha);
         if (this.faults.roomForMore) this.faults.startRegistryFailures();
         return;
       case 'slowRegistry':
+        this.lastMasterFaultMs = this.now();
         if (this.cluster.ha !== undefined) return this.expireSession(this.cluster.ha);
         if (this.faults.roomForMore) this.faults.startSlowRegistry();
         return;
@@ -494,7 +581,9 @@ class ChaosRun {
           model.masterRestartsMs.push(this.now());
           if (model.tornDown) model.teardownForgotten = true;
         }
-        return restartMaster(this.cluster);
+        await restartMaster(this.cluster);
+        this.noteNewMaster();
+        return;
     }
   }
 
@@ -505,6 +594,7 @@ class ChaosRun {
     this.log(`${machine.actorIds.master} leads`);
     this.lastMasterPid = machine.contending.leading?.pid ?? this.lastMasterPid;
     this.disturbed();
+    this.noteNewMaster();
     for (const model of this.models) {
       model.masterRestartsMs.push(this.now());
       if (model.tornDown) model.teardownForgotten = true;
@@ -882,14 +972,20 @@ class ChaosRun {
       if (ha.leader() === undefined) return;
     }
     const snapshot = await this.snapshot();
-    this.fail([
+    const broken = [
       ...stepInvariants(snapshot),
       ...this.stuckStaging(snapshot),
+      ...this.lateReregistrations(snapshot),
       ...this.models.flatMap((model) => model.violations.map((violation) => `${model.name} stream order: ${violation}`)),
       ...this.models.flatMap((model) => model.errors.filter((message) => !this.expectedRemoval(model, message)).map((message) => `a live scheduler of ${model.name} got a FrameworkError: ${message}`)),
       ...this.newErrorLogs(),
       ...this.impostorGrants(),
-    ]);
+    ];
+    this.lastRegistered = {
+      agents: new Set(snapshot.master.slaves.filter((agent) => agent.connected).map((agent) => agent.pid)),
+      frameworks: new Set(snapshot.master.frameworks.filter((framework) => framework.connected).map((framework) => framework.id)),
+    };
+    this.fail(broken);
   }
 
   /**
