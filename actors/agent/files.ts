@@ -237,6 +237,8 @@ export class FilesActor extends Actor {
    * it is opened (opening a device or a FIFO elsewhere is not harmless).
    */
   private async openInside(requested: string, caller: HttpCaller): Promise<OpenedInside> {
+    // Checked here, not only for /files' query: the v1 LIST_FILES and READ_FILE paths come this way too.
+    if (requested.includes('\0')) throw new FilesError(400, 'the path contains NUL');
     const root = await realpath(this.root).catch(() => this.root);
     const absolute = path.resolve(root, await this.devirtualized(root, requested));
     if (!isInside(root, absolute)) throw new FilesError(403, `'${requested}' is outside the work dir`);
@@ -410,7 +412,6 @@ function isInside(root: string, candidate: string): boolean {
 function requiredPath(request: HttpRequest): string {
   const requested = request.query.path;
   if (requested === undefined || requested === '') throw new FilesError(400, "expecting 'path=value' in the query");
-  if (requested.includes('\0')) throw new FilesError(400, 'the path contains NUL');
   return requested;
 }
 
