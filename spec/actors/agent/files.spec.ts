@@ -349,6 +349,17 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     }
   });
 
+  // A task writes what /files serves: no browser may take it for another type than the one
+  // declared (only the web UI's own files said so before; UI pass, 2026-12-06).
+  it('answers with X-Content-Type-Options: nosniff: listings, reads, downloads and errors', async () => {
+    const sandbox = path.join(workDir, 'sandbox');
+    for (const target of [`browse?path=${sandbox}`, `read?path=${sandbox}/stdout&offset=0`, `read?path=${sandbox}/stdout&offset=0&jsonp=cb`, `download?path=${sandbox}/stdout`, 'read?path=nope', `read?path=${outside}`]) {
+      const response = await fetch(`http://${host.address}/files/${target}`);
+      await response.arrayBuffer();
+      expect(response.headers.get('x-content-type-options'), target).to.equal('nosniff');
+    }
+  });
+
   it('browse gives owners and groups by name, as getent knows them', async () => {
     const { body } = await get('browse', { path: path.join(workDir, 'sandbox') });
     const stdout = (body as Array<{ path: string; uid: string; gid: string }>).find((entry) => entry.path.endsWith('stdout'));
