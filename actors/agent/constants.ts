@@ -83,6 +83,12 @@ export const FILES_MAX_READ_BYTES = 16 * 4096;
 export const FILES_MAX_BROWSE_ENTRIES = 10_000;
 
 /**
+ * Directory entries `/files/browse` (and v1 LIST_FILES) reads at a time: a listing holds at most
+ * `FILES_MAX_BROWSE_ENTRIES` names, however many the directory has.
+ */
+export const FILES_BROWSE_READ_BATCH = 1_024;
+
+/**
  * Largest file `/files/download` serves (Mesos has no bound). Larger files get 413: read them in
  * pieces with `/files/read`. A download is streamed (`FILES_DOWNLOAD_CHUNK_BYTES` at a time), so
  * this bounds a download's length, not its memory.

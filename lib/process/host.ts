@@ -16,7 +16,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { clientOf, isOwnHost, unmappedIp, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { acceptsGzip, findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, parseRequestTarget, readBody, routeOptionsOf, splitActorPath, withJsonp, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
+import { acceptsGzip, findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, parseRequestTarget, readBody, routeOptionsOf, splitActorPath, withJsonp, withNosniff, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { newIdFrom, newUuidFrom, Prng, randomSeed } from './prng';
@@ -1302,7 +1302,7 @@ export class ActorHost {
       if (stream.closed) return;
       this.enqueueLabeled(actor, { name: 'http', seq: 0, source: '' }, () => stream.closedByPeer());
     });
-    out.writeHead(response.status, { ...(response.headers ?? {}) });
+    out.writeHead(response.status, withNosniff(response.headers));
     out.flushHeaders();
     stream.attach({
       write: (chunk) => out.write(chunk),

@@ -378,7 +378,7 @@ export function acceptsGzip(header: string | readonly string[] | undefined): boo
  * is sent as it is (libprocess too).
  */
 export function writeResponse(out: ServerResponse, response: HttpResponse, gzip = false): void {
-  const headers: Record<string, string> = { ...(response.headers ?? {}) };
+  const headers = withNosniff(response.headers);
   const compressible = headers['content-encoding'] === undefined;
   if (response.body instanceof TextParts) {
     headers['content-type'] ??= response.body.contentType;
@@ -432,6 +432,15 @@ export function writeResponse(out: ServerResponse, response: HttpResponse, gzip 
       out.destroy(failure as Error);
     }
   });
+}
+
+/**
+ * `headers` with `X-Content-Type-Options: nosniff` unless they say otherwise: every answer is of
+ * the type it declares (JSON, text, JavaScript for JSONP, octet-stream), never taken for HTML or
+ * a script by a browser that sniffs, whatever a task wrote into a file or a framework into a name.
+ */
+export function withNosniff(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return { 'x-content-type-options': 'nosniff', ...(headers ?? {}) };
 }
 
 /** Whether `parts` hold at least `count` characters (looked at only until they do). */

@@ -136,6 +136,17 @@ describe('webui/model: what the UI computes from /master/state', () => {
     expect(relativeToSandbox('/w/run', '/w/runner/a')).to.equal(undefined);
   });
 
+  // A link `#/sandbox/<agent>/<F>/<E>?file=../../../<G>/executors/.../stdout` showed another
+  // sandbox's file (or `?path=../..` the work dir) under the title "Sandbox of E" (UI pass,
+  // 2026-12-06): a page one is sent to could pass off a file of the sender's as E's output.
+  it('names no path outside the sandbox: a `..` in the route\'s path or file names none', () => {
+    for (const escaping of ['..', '../x', 'a/../../x', 'a/..', '/..', '../../../G/executors/E/runs/latest/stdout']) {
+      expect(sandboxPath('/w/run', escaping), escaping).to.equal(undefined);
+    }
+    expect(sandboxPath('/w/run', 'a..b/..c/d..')).to.equal('/w/run/a..b/..c/d..');
+    expect(sandboxPath('/w/run', '/a')).to.equal('/w/run/a');
+  });
+
   it('tails a file: starts near its end, appends in order, counts bytes in UTF-8, stays bounded', () => {
     expect(startTail(100, 30)).to.deep.equal({ offset: 70, text: '', truncated: true });
     let tail = startTail(0);

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ActorHost } from '../../../lib/process';
 import { FilesActor } from '../../../actors/agent/files';
-import { FILES_MAX_READ_BYTES } from '../../../actors/agent/constants';
+import { FILES_MAX_BROWSE_ENTRIES, FILES_MAX_READ_BYTES } from '../../../actors/agent/constants';
 import { netHost } from '../../support/runtime';
 
 type Realpath = typeof fs.promises.realpath;
@@ -316,6 +316,48 @@ describe('files actor (sandbox access confined to the work dir)', () => {
       expect(((await directory.json()) as { error: string }).error).to.equal('cannot download a directory');
       expect((await download({})).status).to.equal(400);
     });
+  });
+
+  // A task can fill its sandbox with empty files (inodes, not disk). Each listing read every name
+  // into memory and sorted them all on the event loop, to keep 10,000: 16 browses of a 300k-entry
+  // directory took an agent from 67 to 585 MB and stalled its /health for 3.8 and 5.9 s (UI pass,
+  // 2026-12-06). Names are now read a batch at a time, the FILES_MAX_BROWSE_ENTRIES first kept.
+  it('lists the FILES_MAX_BROWSE_ENTRIES first names of a larger directory, never holding all its names at once (UI pass)', async function () {
+    this.timeout(120_000);
+    const crowded = path.join(workDir, 'sandbox', 'crowded');
+    fs.mkdirSync(crowded);
+    const count = FILES_MAX_BROWSE_ENTRIES + 2_500;
+    // Created in an order unlike the sorted one, so that keeping the first names read would be wrong.
+    const names = Array.from({ length: count }, (_, index) => `f${String((index * 7919) % count).padStart(6, '0')}`);
+    for (const name of names) fs.closeSync(fs.openSync(path.join(crowded, name), 'w'));
+    const promises = fs.promises as { readdir: typeof fs.promises.readdir };
+    const original = promises.readdir;
+    let mostNames = 0;
+    promises.readdir = (async (...args: Parameters<typeof fs.promises.readdir>) => {
+      const listed = await (original as (...given: unknown[]) => Promise<unknown[]>)(...args);
+      mostNames = Math.max(mostNames, listed.length);
+      return listed;
+    }) as typeof fs.promises.readdir;
+    try {
+      const { status, body } = await get('browse', { path: crowded });
+      expect(status).to.equal(200);
+      const listed = (body as Array<{ path: string }>).map((entry) => path.basename(entry.path));
+      expect(listed).to.deep.equal([...names].sort().slice(0, FILES_MAX_BROWSE_ENTRIES));
+      expect(mostNames, 'names read into memory at once').to.be.at.most(FILES_MAX_BROWSE_ENTRIES);
+    } finally {
+      promises.readdir = original;
+    }
+  });
+
+  // A task writes what /files serves: no browser may take it for another type than the one
+  // declared (only the web UI's own files said so before; UI pass, 2026-12-06).
+  it('answers with X-Content-Type-Options: nosniff: listings, reads, downloads and errors', async () => {
+    const sandbox = path.join(workDir, 'sandbox');
+    for (const target of [`browse?path=${sandbox}`, `read?path=${sandbox}/stdout&offset=0`, `read?path=${sandbox}/stdout&offset=0&jsonp=cb`, `download?path=${sandbox}/stdout`, 'read?path=nope', `read?path=${outside}`]) {
+      const response = await fetch(`http://${host.address}/files/${target}`);
+      await response.arrayBuffer();
+      expect(response.headers.get('x-content-type-options'), target).to.equal('nosniff');
+    }
   });
 
   it('browse gives owners and groups by name, as getent knows them', async () => {

@@ -143,6 +143,11 @@ describe('an agent\'s /monitor/statistics, /containers and v1 GET_CONTAINERS', f
     const outside = await call({ type: 'LIST_FILES', list_files: { path: '/etc' } });
     expect(outside.status).to.equal(403);
     expect((await call({ type: 'READ_FILE' })).status).to.equal(400);
+    // A NUL in the path: 400 as /files answers it (it was 404 "'a b' does not exist"; UI pass, 2026-12-06).
+    for (const body of [{ type: 'LIST_FILES', list_files: { path: `${virtual}\u0000x` } }, { type: 'READ_FILE', read_file: { path: `${virtual}/note\u0000`, offset: 0 } }]) {
+      const nul = await call(body);
+      expect([nul.status, await nul.text()]).to.deep.equal([400, 'the path contains NUL']);
+    }
   });
 });
 

@@ -22,10 +22,17 @@ export function findExecutor(state: AgentStateJson, frameworkId: string, id: str
   return found === undefined ? undefined : { frameworkId, executor: found };
 }
 
-/** `relative` (a path in the sandbox, '' for the sandbox) under the sandbox `directory`. */
-export function sandboxPath(directory: string, relative: string): string {
+/**
+ * `relative` (a path in the sandbox, '' for the sandbox) under the sandbox `directory`; undefined
+ * when it has a `..` component: a route's path and file come from a link anyone can make, and the
+ * page shows what they name as this sandbox's (the agent decides what may be read; the page,
+ * that it shows only what it says it shows).
+ */
+export function sandboxPath(directory: string, relative: string): string | undefined {
   const base = directory.endsWith('/') ? directory.slice(0, -1) : directory;
-  const rest = relative.split('/').filter((part) => part !== '' && part !== '.').join('/');
+  const parts = relative.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.includes('..')) return undefined;
+  const rest = parts.join('/');
   return rest === '' ? base : `${base}/${rest}`;
 }
 

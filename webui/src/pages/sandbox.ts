@@ -37,12 +37,17 @@ export function Sandbox(props: { state: MasterStateJson; route: SandboxRoute }):
   if (endpoint === undefined) return html`<div class="page">${heading}<${Empty} text="The master does not list this agent now, so its files cannot be read." /></div>`;
   if (located.status === 'locating') return html`<div class="page">${heading}<p class="muted">Asking the agent where the sandbox is…</p></div>`;
   if (located.status === 'failed') return html`<div class="page">${heading}<p class="error" data-testid="sandbox-error">${located.message}</p></div>`;
+  const browsed = sandboxPath(located.directory, route.path);
+  const tailed = route.file === undefined ? undefined : sandboxPath(located.directory, route.file);
+  if (browsed === undefined || (route.file !== undefined && tailed === undefined)) {
+    return html`<div class="page">${heading}<p class="error" data-testid="sandbox-error">This link names a path outside the sandbox (with '..'): only the sandbox's own files are shown here.</p></div>`;
+  }
   return html`<div class="page" data-testid="sandbox-page">${heading}
     <p class="muted">Directory <code data-testid="sandbox-directory">${located.directory}</code> · ${located.executorName}</p>
     <div class="columns sandbox">
-      <${Listing} endpoint=${endpoint} directory=${located.directory} route=${route} />
-      ${route.file === undefined ? html`<${Section} title="File"><${Empty} text="Pick a file to follow it." /><//>`
-        : html`<${Tail} key=${route.file} endpoint=${endpoint} path=${sandboxPath(located.directory, route.file)} name=${route.file} />`}
+      <${Listing} endpoint=${endpoint} directory=${located.directory} browsed=${browsed} route=${route} />
+      ${route.file === undefined || tailed === undefined ? html`<${Section} title="File"><${Empty} text="Pick a file to follow it." /><//>`
+        : html`<${Tail} key=${route.file} endpoint=${endpoint} path=${tailed} name=${route.file} />`}
     </div>
   </div>`;
 }
@@ -89,11 +94,10 @@ export function useSandbox(endpoint: AgentEndpoint | undefined, frameworkId: str
 }
 
 /** The entries of the browsed directory, refreshed every LISTING_REFRESH_MS. */
-function Listing(props: { endpoint: AgentEndpoint; directory: string; route: SandboxRoute }): Html {
-  const { endpoint, directory, route } = props;
+function Listing(props: { endpoint: AgentEndpoint; directory: string; browsed: string; route: SandboxRoute }): Html {
+  const { endpoint, directory, browsed, route } = props;
   const [entries, setEntries] = useState<FileInfoJson[] | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
-  const browsed = sandboxPath(directory, route.path);
   usePoller<FileInfoJson[]>(() => ({
     read: () => browseFiles(endpoint, browsed),
     intervalAfter: () => LISTING_REFRESH_MS,

@@ -77,5 +77,6 @@ function Output(props: { entry: TaskEntry; agent: AgentJson | undefined }): Html
   if (endpoint === undefined) return html`<${Section} title="stdout"><${Empty} text="The task's agent is not registered now, so its output cannot be read." /><//>`;
   if (located.status === 'locating') return html`<${Section} title="stdout"><p class="muted">Asking the agent where the sandbox is…</p><//>`;
   if (located.status === 'failed') return html`<${Section} title="stdout"><p class="error">${located.message}</p><//>`;
-  return html`<${Tail} endpoint=${endpoint} path=${sandboxPath(located.directory, 'stdout')} name="stdout" testId="task-stdout" />`;
+  // 'stdout' has no '..': always a path in the sandbox.
+  return html`<${Tail} endpoint=${endpoint} path=${sandboxPath(located.directory, 'stdout') as string} name="stdout" testId="task-stdout" />`;
 }
