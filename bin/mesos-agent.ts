@@ -75,7 +75,9 @@ async function main(): Promise<void> {
   // The master can shut an agent down (e.g. after removing it): then the process ends too.
   void agent.terminated.then(async () => {
     if (signalled) return; // stopping on a signal: that path exits (0)
-    process.stderr.write('mesos-agent: the agent was shut down\n');
+    const reason = agent.agent.shutDownByMaster;
+    process.stderr.write(reason === undefined ? 'mesos-agent: the agent was shut down\n'
+      : `mesos-agent: the master told the agent to shut down (${reason}); its executors are ended and its id forgotten: the next start registers a new agent\n`);
     await host.stop();
     process.exit(1);
   });

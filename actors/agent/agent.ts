@@ -281,6 +281,17 @@ export class Agent extends Actor {
   private readonly updates: TaskStatusUpdateManager;
   /** When the agent started, in seconds since the epoch (for /state). */
   private startTimeSeconds = 0;
+  /**
+   * Why the master told this agent to shut down (its `Shutdown` message), if it did: once the
+   * agent has ended, its journal forgets the agent id (`AgentCheckpoints.forget`), so that the
+   * next start registers a new agent instead of re-registering under an id the master refuses.
+   */
+  shutDownByMaster: string | undefined;
+
+  /** Whether the agent is ending of its own accord (the master's Shutdown, or `stop`), not killed from outside. */
+  get shuttingDown(): boolean {
+    return this.phase === 'TERMINATING';
+  }
   /** Custom executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since (`reportExecutorExited`). */
   private readonly reportedNotRunning = new LazySet<string>();
   /**
@@ -1718,6 +1729,7 @@ export class Agent extends Actor {
 
   private shutdownMessage(from: UPID, message: BodyOf<typeof Shutdown>): void {
     if (!this.fromMaster(from, 'Shutdown')) return;
+    if (this.phase !== 'TERMINATING') this.shutDownByMaster = message.message;
     this.shutdownAgent(`the master asked: ${message.message}`);
   }
 

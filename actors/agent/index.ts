@@ -35,7 +35,7 @@ import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, ProcessLauncher, type Launcher } from './launcher';
 import { chooseIsolator } from './isolator';
 import { DEFAULT_CGROUPS_ROOT } from './cgroups';
-import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER, AUTHENTICATE_HTTP_EXECUTORS } from './constants';
+import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER, AUTHENTICATE_HTTP_EXECUTORS, CHECKPOINT_SETTLE_TIMEOUT_MS } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
 import { attachMetricsSource, metricsAccess, METRICS_ACTOR_ID } from '../../lib/metrics';
@@ -302,7 +302,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // The v1 executor API (`/api/v1/executor`, and `/slave(N)/api/v1/executor`): HTTP executors, each served by an executor actor here.
   // One per host at the top level (a simulation's further agents: at their own path only).
   const topLevel = options.files !== false && !host.servesShared(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE);
-  const started = new StartedAgent(agent, pid, host, topLevel, flags, launcher, detector);
+  const started = new StartedAgent(agent, pid, host, topLevel, flags, launcher, detector, checkpoints);
   // Spawned now at the top level; else (a simulation's further agents) at the first request to
   // `/slave(N)/api/v1/executor` (`serveExecutorApi`): a route of the agent's, so none comes once it ended.
   agent.serveExecutorApi(topLevel ? started.spawnExecutorApi() : started);
@@ -458,6 +458,7 @@ class StartedAgent implements ExecutorApiSpawner {
     private readonly flags: Pick<AgentFlags, 'executorShutdownGracePeriodMs' | 'authenticateHttpExecutors'>,
     private readonly launcher: Launcher,
     private readonly detector: ZooKeeperMasterDetector | undefined,
+    private readonly checkpoints: AgentCheckpoints,
   ) {}
 
   /** Starts watching for the agent's end (`agentTerminated`); a closure of this object alone, not of `startAgent`'s whole scope. */
@@ -491,8 +492,39 @@ class StartedAgent implements ExecutorApiSpawner {
       }
       await this.detachMetrics?.();
       await this.detector?.close();
+      await this.settleCheckpoints();
     })();
     this.follow?.(this.ended);
+  }
+
+  /**
+   * An agent that ended of its own accord (the master's Shutdown, or `stop`: SIGUSR1) is over only
+   * once its journal's last records are durable (the ends of its executors: a process exiting
+   * before them left a restart taking them for live), within `CHECKPOINT_SETTLE_TIMEOUT_MS`. One
+   * the master told to shut down then forgets its id: the master refuses it (a gone agent, one
+   * back from another IP), and the next start registers a new agent instead of being told again
+   * at every start. An agent killed from outside (a simulated `kill -9`) waits for nothing.
+   */
+  private async settleCheckpoints(): Promise<void> {
+    if (!this.agent.shuttingDown) return;
+    const log = this.host.logger;
+    const checkpoints = this.checkpoints;
+    const settled = checkpoints.settled();
+    let timer: { cancel(): void } | undefined;
+    const inTime = await Promise.race([
+      settled.then(() => true),
+      new Promise<boolean>((resolve) => { timer = this.host.clock.setTimer(CHECKPOINT_SETTLE_TIMEOUT_MS, () => resolve(false)); }),
+    ]);
+    timer?.cancel();
+    if (!inTime) log.error({ unwritten: checkpoints.unwritten, timeoutMs: CHECKPOINT_SETTLE_TIMEOUT_MS }, 'the agent ended with checkpoint records still unwritten; a restart may recover executors that have ended');
+    const reason = this.agent.shutDownByMaster;
+    if (reason === undefined) return;
+    try {
+      await checkpoints.forget(Promise.resolve());
+      log.warn({ reason }, 'the master told the agent to shut down: its id is forgotten, and the next start registers a new agent');
+    } catch (error) {
+      log.error({ reason, error: (error as Error).message }, 'could not forget the agent id the master told to shut down; the next start re-registers under it');
+    }
   }
 
   get terminated(): Promise<void> {

@@ -437,6 +437,60 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(1);
   });
 
+  describe('told to shut down by the master (e.g. marked gone), or stopped (SIGUSR1)', () => {
+    /** Advances the clock until `promise` settles (at most `limitMs`); whether it did. */
+    async function settledWithin(m: Machine, promise: Promise<unknown>, limitMs: number): Promise<boolean> {
+      let settled = false;
+      void promise.then(() => { settled = true; }, () => { settled = true; });
+      for (let waited = 0; !settled && waited < limitMs; waited += 100) await m.clock.advance(100);
+      return settled;
+    }
+
+    /** Executor ids of the runs `journal` holds as not ended. */
+    function liveRuns(journal: RecoveredAgent | undefined): string[] {
+      return [...journal?.frameworks.values() ?? []].flatMap((framework) => [...framework.executors.values()].filter((run) => !run.ended).map((run) => run.info.executorId));
+    }
+
+    it('the master\'s Shutdown: the executors end, the journal forgets the agent id, and the next start registers a new agent (it re-registered under the refused id at every start: a loop; hostile recovery pass)', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      const executor = await m.launch('t1');
+      await m.report(executor, m.update('t1', 'TASK_RUNNING'));
+      m.disk.delayWritesMs(500);
+      m.fromMaster('Shutdown', { message: 'Agent has been marked gone' });
+      await m.clock.settle();
+      expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(1);
+      m.launcher.runs[0]?.exit({ code: 0, signal: null });
+      expect(await settledWithin(m, (m.agent as AgentHandle).terminated, 10_000), 'the agent ended').to.equal(true);
+      expect((m.agent as AgentHandle).agent.shutDownByMaster).to.equal('Agent has been marked gone');
+      expect(liveRuns(await m.journal()), 'no run the journal still calls live').to.deep.equal([]);
+      expect((await m.journal())?.agentId, 'the refused id is forgotten once the agent has ended').to.equal(undefined);
+      m.disk.delayWritesMs(0);
+      const registrations = m.master.count('RegisterAgent');
+      const reregistrations = m.master.count('ReregisterAgent');
+      await m.start();
+      expect(m.launcher.recovered.size, 'nothing taken back').to.equal(0);
+      await m.clock.advance(1_000);
+      expect(m.master.count('RegisterAgent'), 'registers as a new agent').to.be.greaterThan(registrations);
+      expect(m.master.count('ReregisterAgent')).to.equal(reregistrations);
+    });
+
+    it('SIGUSR1 (stop): the agent ends only once the ends of its executors are durable; the next start keeps its id and takes back nothing (as Mesos)', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      const executor = await m.launch('t1');
+      await m.report(executor, m.update('t1', 'TASK_RUNNING'));
+      m.disk.delayWritesMs(500);
+      void dispatch((m.agent as AgentHandle).agent, (agent) => agent.stop());
+      await m.clock.settle();
+      m.launcher.runs[0]?.exit({ code: 0, signal: null });
+      expect(await settledWithin(m, (m.agent as AgentHandle).terminated, 10_000), 'the agent ended').to.equal(true);
+      // Read at once, the clock held: what a process exiting now leaves on disk.
+      expect(liveRuns(await m.journal()), 'no run the journal still calls live').to.deep.equal([]);
+      expect((await m.journal())?.agentId, 'the id kept (Mesos\' SlaveRecoveryTest.ShutdownSlave)').to.equal(AGENT_ID);
+    });
+  });
+
   it('--recover=cleanup kills the checkpointed executors and starts as a new agent', async () => {
     const m = machine();
     await m.registeredAgent();
