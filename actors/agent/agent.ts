@@ -1464,6 +1464,7 @@ export class Agent extends Actor {
       const bootId = this.options.bootId;
       this.checkpoint(framework, {
         t: 'executorProcess', frameworkId: framework.id, executorId: executor.id, runId: executor.runId, processId: started.processId, ...(bootId !== undefined ? { bootId } : {}),
+        ...(started.startTime !== undefined ? { startTime: started.startTime } : {}),
       });
     }
     if (executor.phase === 'TERMINATING' && executor.pid === undefined) started.destroy();
@@ -1844,7 +1845,9 @@ export class Agent extends Actor {
           continue;
         }
         if (run.processId !== undefined && this.options.launcher.recover !== undefined) {
-          executor.process = this.options.launcher.recover({ frameworkId, executorId: executor.id, runId: run.runId, processId: run.processId, directory: run.directory }, onExit);
+          executor.process = this.options.launcher.recover({
+            frameworkId, executorId: executor.id, runId: run.runId, processId: run.processId, directory: run.directory, ...(run.startTime !== undefined ? { startTime: run.startTime } : {}),
+          }, onExit);
           this.options.launcher.update?.(run.runId, containerLimits(executor));
         }
         waiting.push(executor);

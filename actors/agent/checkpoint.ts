@@ -52,6 +52,12 @@ const CheckpointRecordSchema = z.discriminatedUnion('t', [
     t: z.literal('executorProcess'), frameworkId: id, executorId: id, runId: id, processId: z.number().int().positive(),
     /** The machine's boot id when the process started: after a reboot the pid names something else. */
     bootId: z.string().optional(),
+    /**
+     * The process' start time (`/proc/<pid>/stat`, clock ticks since boot): a process that has the
+     * pid now and started at another time took the pid after the executor exited (absent in
+     * journals from before it was recorded, and where Linux does not say).
+     */
+    startTime: z.string().optional(),
   }),
   z.object({ t: z.literal('executorPid'), frameworkId: id, executorId: id, runId: id, pid: z.string().min(1) }),
   z.object({ t: z.literal('task'), frameworkId: id, executorId: id, task: TaskInfoSchema, role: z.string().optional() }),
@@ -84,6 +90,8 @@ export interface RecoveredExecutor {
   processId: number | undefined;
   /** The boot id of the machine when that process started (see `currentBootId`). */
   bootId: string | undefined;
+  /** That process' start time (see `processStartTime`), if checkpointed. */
+  startTime?: string | undefined;
   /** Its actor, once it registered. */
   pid: string | undefined;
   /** Its process ended (it stays while its tasks' terminal updates wait for acknowledgements). */
@@ -208,6 +216,7 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
       if (executor !== undefined) {
         executor.processId = record.processId;
         executor.bootId = record.bootId;
+        if (record.startTime !== undefined) executor.startTime = record.startTime;
       }
       return;
     }
@@ -389,7 +398,10 @@ function runRecords(records: CheckpointRecord[], frameworkId: string, executor: 
     ...(executor.tokenSha256 !== undefined ? { tokenSha256: executor.tokenSha256 } : {}),
   });
   if (executor.processId !== undefined) {
-    records.push({ t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId, ...(executor.bootId !== undefined ? { bootId: executor.bootId } : {}) });
+    records.push({
+      t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId, ...(executor.bootId !== undefined ? { bootId: executor.bootId } : {}),
+      ...(executor.startTime !== undefined ? { startTime: executor.startTime } : {}),
+    });
   }
   if (executor.pid !== undefined) records.push({ t: 'executorPid', frameworkId, executorId, runId, pid: executor.pid });
 }

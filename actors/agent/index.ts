@@ -32,7 +32,7 @@ import type { AgentFilesReader } from './v1-operator';
 import { checkAgentFlags, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
-import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, ProcessLauncher, type Launcher } from './launcher';
+import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, isProcessStartedAt, ProcessLauncher, type Launcher } from './launcher';
 import { chooseIsolator } from './isolator';
 import { DEFAULT_CGROUPS_ROOT } from './cgroups';
 import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER, AUTHENTICATE_HTTP_EXECUTORS, CHECKPOINT_SETTLE_TIMEOUT_MS } from './constants';
@@ -48,7 +48,7 @@ export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, renderAgentFl
 export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRecords, recoverCheckpoints, recoveredFrom, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess, type GarbageCollectedAt } from './files';
 export { GarbageCollector, inertSandboxFileSystem, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type GarbageCollectorMetrics, type GarbageCollectorOptions, type SandboxDirectory, type SandboxFileSystem } from './gc';
-export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
+export { ProcessLauncher, isProcessStartedAt, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
 export { AGENT_COUNTERS, AGENT_RESOURCE_METRICS, AgentCounters, agentMetricKind, agentMetrics, agentMetricsSource, type AgentCounter } from './metrics';
 export { ExecutorApi, HttpExecutor, V1_API_NAMESPACE, V1_EXECUTOR_ROUTE, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS, MAX_EXECUTOR_CALL_BYTES, type ExecutorApiOptions } from './v1-executor';
 export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
@@ -90,7 +90,7 @@ async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launche
         continue;
       }
       host.logger.warn({ frameworkId, executorId: executor.info.executorId, processId: executor.processId }, '--recover=cleanup: killing a checkpointed executor');
-      launcher.recover?.({ frameworkId, executorId: executor.info.executorId, runId: executor.runId, processId: executor.processId }, () => undefined).destroy();
+      launcher.recover?.({ frameworkId, executorId: executor.info.executorId, runId: executor.runId, processId: executor.processId, ...(executor.startTime !== undefined ? { startTime: executor.startTime } : {}) }, () => undefined).destroy();
     }
   }
   // The containers taken back keep their isolation (their cgroups); any other left from before is destroyed.
@@ -375,6 +375,8 @@ async function liveExecutorProcesses(disk: Disk, workDir: string, bootId: string
   for (const framework of recovered?.frameworks.values() ?? []) {
     for (const executor of framework.executors.values()) {
       if (executor.ended || executor.processId === undefined || (executor.bootId !== undefined && executor.bootId !== bootId)) continue;
+      // A later process with its pid is no executor of ours: neither killed nor waited for.
+      if (!isProcessStartedAt(executor.processId, executor.startTime)) continue;
       pids.push(executor.processId);
     }
   }

@@ -394,6 +394,18 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(m.statusOf('t1')).to.include({ state: 'TASK_LOST', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', source: 'SOURCE_AGENT' });
   });
 
+  it('a checkpointed executor process is taken back with its start time, which tells it from a later process with its pid (hostile recovery pass: such a process was killed)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    await m.launch('t1');
+    const run = m.launcher.runs[0];
+    await m.kill();
+    const processId = (await m.journal())?.frameworks.get('F1')?.executors.get('t1')?.processId as number;
+    expect((await m.journal())?.frameworks.get('F1')?.executors.get('t1')?.startTime).to.equal(FakeLauncher.startTimeOf(processId));
+    await m.start();
+    expect(m.launcher.recovered.get(run?.launch.runId as string)).to.include({ processId, startTime: FakeLauncher.startTimeOf(processId) });
+  });
+
   it('after a reboot, a checkpointed executor process id is neither adopted nor killed (it may be another process now); its task fails', async () => {
     const m = machine();
     await m.registeredAgent();
