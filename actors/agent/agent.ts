@@ -77,6 +77,8 @@ export interface AgentOptions {
   readonly recovered?: RecoveredAgent;
   /** This machine's boot id (`currentBootId`), checkpointed with executor process ids. */
   readonly bootId?: string;
+  /** Corrupt checkpoint lines skipped at start (`--strict=false`): counted in `slave/recovery_errors`. */
+  readonly recoveryErrors?: number;
   /** Follows the leading master (`--master zk://...`); without it the master is `flags.master`, fixed. */
   readonly detector?: MasterDetector;
   /**
@@ -217,10 +219,10 @@ function containerLimits(executor: ExecutorRecord): ContainerLimits {
 let lastContainerLimits: ContainerLimits | undefined;
 
 /** How a checkpointing framework's executor waits for a restarted agent, shared by every launch with the same `--executor_reregistration_timeout` (the last one made). */
-function executorRecovery(subscriptionBackoffMaxMs: number): NonNullable<ExecutorLaunch['recovery']> {
+function executorRecovery(subscriptionBackoffMaxMs: number, timeoutMs: number = RECOVERY_TIMEOUT_MS): NonNullable<ExecutorLaunch['recovery']> {
   const last = lastExecutorRecovery;
-  if (last !== undefined && last.subscriptionBackoffMaxMs === subscriptionBackoffMaxMs) return last;
-  const recovery = Object.freeze({ timeoutMs: RECOVERY_TIMEOUT_MS, subscriptionBackoffMaxMs });
+  if (last !== undefined && last.subscriptionBackoffMaxMs === subscriptionBackoffMaxMs && last.timeoutMs === timeoutMs) return last;
+  const recovery = Object.freeze({ timeoutMs, subscriptionBackoffMaxMs });
   lastExecutorRecovery = recovery;
   return recovery;
 }
@@ -649,6 +651,7 @@ export class Agent extends Actor {
       // The agent itself listens (`checkpointWriteFailed`): no closure per agent.
       this.options.checkpoints.onWriteFailure = this;
     }
+    for (let error = 0; error < (this.options.recoveryErrors ?? 0); error++) this.counters.increment('recovery_errors');
     if (this.options.recovered !== undefined) this.recover(this.options.recovered);
     else {
       this.recoveryTimeSecs = 0;
@@ -1443,7 +1446,7 @@ export class Agent extends Actor {
       agentId: executor.agentId, agentPid: this.self().toString(), agent: this.self(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
       command: executor.info.command, commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
       shutdownGracePeriodMs: this.options.flags.executorShutdownGracePeriodMs,
-      recovery: executorRecovery(this.options.flags.executorReregistrationTimeoutMs),
+      recovery: executorRecovery(this.options.flags.executorReregistrationTimeoutMs, this.options.flags.recoveryTimeoutMs),
       // Not spread in: a literal with a spread copies, and each property after one costs (lib/with-fields.ts).
       token: executor.token,
       limits: containerLimits(executor),

@@ -421,13 +421,13 @@ function taskRecords(records: CheckpointRecord[], frameworkId: string, executor:
 /**
  * Reads the journal in `workDir` (undefined if there is none). A torn last line (a crash
  * mid-append; nothing waited on it) is ignored; any other bad line throws, naming the file and
- * the line.
+ * the line, or with `skipBadLine` (`--strict=false`) is told to it and skipped.
  */
-export async function recoverCheckpoints(disk: Disk, workDir: string): Promise<RecoveredAgent | undefined> {
+export async function recoverCheckpoints(disk: Disk, workDir: string, skipBadLine?: (message: string) => void): Promise<RecoveredAgent | undefined> {
   const file = checkpointJournalPath(workDir);
   const text = await disk.readFile(file);
   if (text === undefined) return undefined;
-  return recoveredFrom(parseJournal(text, file, 'agent checkpoint', CheckpointRecordSchema));
+  return recoveredFrom(parseJournal(text, file, 'agent checkpoint', CheckpointRecordSchema, skipBadLine));
 }
 
 /** How the journal reaches a timer for its retries (`startAgent` passes its host's clock). */

@@ -64,8 +64,13 @@ export { ReplayLauncher, agentStartInput, recordingLauncher, replayAgent, type A
  * running is killed and nothing is returned: the agent starts anew, under a new id. Throws on a
  * corrupt journal (the bin exits 2).
  */
-async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launcher, host: ActorHost, bootId: string | undefined, declared: DeclaredAgentInfo): Promise<RecoveredAgent | undefined> {
-  const recovered = await recoverCheckpoints(disk, flags.workDir);
+async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launcher, host: ActorHost, bootId: string | undefined, declared: DeclaredAgentInfo, errors?: { count: number }): Promise<RecoveredAgent | undefined> {
+  // --strict=false: a bad line is logged, counted (slave/recovery_errors) and skipped, as Mesos recovers what it can.
+  const skipBadLine = flags.strict === false ? (message: string): void => {
+    host.logger.error({ error: message }, '--strict=false: skipping a corrupt checkpoint line; what it said is lost');
+    if (errors !== undefined) errors.count++;
+  } : undefined;
+  const recovered = await recoverCheckpoints(disk, flags.workDir, skipBadLine);
   const known = new Set<string>();
   let reconnect = recovered?.agentId !== undefined && flags.recover === 'reconnect';
   const registeredAs = recovered?.registeredAs;
@@ -271,13 +276,15 @@ function executorTlsFiles(host: ActorHost): TlsFiles | undefined {
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
   const { flags, host } = options;
   const { disk, resources, attributes, id, launcher, bootId, hostname, declared } = await prepareAgent(options);
-  const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId, declared);
+  const recoveryErrors = { count: 0 };
+  const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId, declared, recoveryErrors);
   const checkpoints = await AgentCheckpoints.open(disk, flags.workDir, recovered, host.clock);
   const start: AgentStartInput = {
     id, flags, resources: resources.toJSON(), attributes, hostname, commandExecutor: commandExecutorCommand(flags, false, host.tls !== undefined),
     recoverableCommandExecutor: commandExecutorCommand(flags, true, host.tls !== undefined),
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered: checkpointRecords(recovered) } : {}),
+    ...(recoveryErrors.count > 0 ? { recoveryErrors: recoveryErrors.count } : {}),
   };
   // A traced host records what the agent starts from and how its executors exit: what a replay feeds back.
   host.recordInput(UPID.at(id, host.address), AGENT_START_INPUT, start);
@@ -287,6 +294,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     recoverableCommandExecutor: start.recoverableCommandExecutor,
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered } : {}),
+    ...(recoveryErrors.count > 0 ? { recoveryErrors: recoveryErrors.count } : {}),
     ...(detector !== undefined ? { detector } : {}),
     ...(options.credential !== undefined ? { credential: options.credential } : {}),
     ...(options.executorToken !== undefined ? { executorToken: options.executorToken } : {}),
@@ -349,7 +357,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
 export async function cleanUpAgent(options: StartAgentOptions): Promise<void> {
   const { flags, host } = options;
   const { disk, launcher, bootId, declared } = await prepareAgent(options);
-  const killed = options.launcher === undefined ? await liveExecutorProcesses(disk, flags.workDir, bootId) : [];
+  const killed = options.launcher === undefined ? await liveExecutorProcesses(disk, flags.workDir, bootId, flags.strict === false) : [];
   await recoverOrCleanUp(disk, { ...flags, recover: 'cleanup' }, launcher, host, bootId, declared);
   // The kills are sent, not done: the checkpoints are forgotten only once the processes are gone
   // (exiting at once, the bin raced them: with posix isolation nothing else would end them).
@@ -369,8 +377,8 @@ export const CLEANUP_KILL_WAIT_MS = 10_000;
 const CLEANUP_KILL_POLL_MS = 50;
 
 /** The process ids of the checkpointed executors of this boot that have not ended. */
-async function liveExecutorProcesses(disk: Disk, workDir: string, bootId: string | undefined): Promise<number[]> {
-  const recovered = await recoverCheckpoints(disk, workDir);
+async function liveExecutorProcesses(disk: Disk, workDir: string, bootId: string | undefined, skipBadLines: boolean): Promise<number[]> {
+  const recovered = await recoverCheckpoints(disk, workDir, skipBadLines ? () => undefined : undefined);
   const pids: number[] = [];
   for (const framework of recovered?.frameworks.values() ?? []) {
     for (const executor of framework.executors.values()) {
@@ -457,7 +465,7 @@ class StartedAgent implements ExecutorApiSpawner {
     private readonly host: ActorHost,
     private readonly topLevel: boolean,
     /** The agent's flags (its executor API's grace period and `--authenticate_http_executors`). */
-    private readonly flags: Pick<AgentFlags, 'executorShutdownGracePeriodMs' | 'authenticateHttpExecutors'>,
+    private readonly flags: Pick<AgentFlags, 'executorShutdownGracePeriodMs' | 'authenticateHttpExecutors' | 'recoveryTimeoutMs'>,
     private readonly launcher: Launcher,
     private readonly detector: ZooKeeperMasterDetector | undefined,
     private readonly checkpoints: AgentCheckpoints,
@@ -478,6 +486,7 @@ class StartedAgent implements ExecutorApiSpawner {
       ...(this.topLevel ? { operatorApi: (request: HttpRequest) => dispatch(agent, (actor) => actor.serveOperatorApi(request)) } : {}),
       shutdownGracePeriodMs: this.flags.executorShutdownGracePeriodMs,
       requireToken: this.flags.authenticateHttpExecutors ?? AUTHENTICATE_HTTP_EXECUTORS,
+      ...(this.flags.recoveryTimeoutMs !== undefined ? { reconnectTimeoutMs: this.flags.recoveryTimeoutMs } : {}),
     });
     this.host.spawn(this.executorApi);
     return this.executorApi;

@@ -613,6 +613,31 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(failure).to.match(/^agent checkpoint \/agent\/meta\/journal\.log is corrupt at line 1: invalid at agentId/);
   });
 
+  it('--strict=false: a corrupt line is skipped (logged, counted in slave/recovery_errors) and the rest recovered; with --strict (the default) the start is refused (Mesos\' --strict; the flag was unknown)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    const executor = await m.launch('t1');
+    await m.report(executor, m.update('t1', 'TASK_RUNNING'));
+    await m.kill();
+    const journal = checkpointJournalPath(WORK_DIR);
+    const lines = ((await m.disk.readFile(journal)) ?? '').split('\n');
+    const updateLine = lines.findIndex((line) => line.startsWith('{"t":"update"'));
+    lines[updateLine] = '{"t":"update","upd\u0000\u0000';
+    await m.disk.writeFileAtomically(journal, lines.join('\n'));
+    const refused = await m.start().then(() => 'started', (error: Error) => error.message);
+    expect(refused).to.match(new RegExp(`^agent checkpoint /agent/meta/journal\\.log is corrupt at line ${updateLine + 1}: not JSON`));
+    await m.start({ strict: false });
+    expect(executor.bodies<{ agentId: string }>('ReconnectExecutor'), 'the executor is taken back').to.deep.equal([{ agentId: AGENT_ID }]);
+    expect((await dispatch((m.agent as AgentHandle).agent, (agent) => agent.metrics()))['slave/recovery_errors']).to.equal(1);
+  });
+
+  it('--recovery_timeout is what a checkpointing framework\'s executor is told (MESOS_RECOVERY_TIMEOUT; it was 15 min, fixed)', async () => {
+    const m = machine();
+    await m.registeredAgent({ recoveryTimeoutMs: 30 * 60_000 });
+    await m.launch('t1');
+    expect(m.launcher.runs[0]?.launch.recovery?.timeoutMs).to.equal(30 * 60_000);
+  });
+
   it('a failed checkpoint write is retried; the executor hears its update arrived only once it is durable', async () => {
     const m = machine();
     await m.registeredAgent();
