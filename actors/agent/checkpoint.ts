@@ -425,7 +425,10 @@ function taskRecords(records: CheckpointRecord[], frameworkId: string, executor:
  */
 export async function recoverCheckpoints(disk: Disk, workDir: string, skipBadLine?: (message: string) => void): Promise<RecoveredAgent | undefined> {
   const file = checkpointJournalPath(workDir);
-  const text = await disk.readFile(file);
+  const text = await disk.readFile(file).catch((error: Error) => {
+    // Node's message for some (EISDIR, EIO) names no file.
+    throw new Error(`cannot read the agent checkpoint ${file}: ${error.message}`);
+  });
   if (text === undefined) return undefined;
   return recoveredFrom(parseJournal(text, file, 'agent checkpoint', CheckpointRecordSchema, skipBadLine));
 }

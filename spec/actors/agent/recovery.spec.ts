@@ -173,6 +173,17 @@ describe("actors/agent: the checkpoint directory on the machine's disk", () => {
       fs.rmSync(workDir, { recursive: true, force: true });
     }
   });
+
+  it('a journal that cannot be read is named in the error (a directory in its place said only "EISDIR: illegal operation on a directory, read")', async () => {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'meta-'));
+    try {
+      fs.mkdirSync(checkpointJournalPath(workDir), { recursive: true });
+      const failure = await recoverCheckpoints(nodeDisk, workDir).then(() => 'read', (error: Error) => error.message);
+      expect(failure).to.equal(`cannot read the agent checkpoint ${checkpointJournalPath(workDir)}: EISDIR: illegal operation on a directory, read`);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('actors/agent: checkpoints and recovery', () => {
