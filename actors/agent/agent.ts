@@ -284,9 +284,9 @@ export class Agent extends Actor {
   /** When the agent started, in seconds since the epoch (for /state). */
   private startTimeSeconds = 0;
   /**
-   * Why the master told this agent to shut down (its `Shutdown` message), if it did: once the
-   * agent has ended, its journal forgets the agent id (`AgentCheckpoints.forget`), so that the
-   * next start registers a new agent instead of re-registering under an id the master refuses.
+   * Why the master told this agent to shut down (its `Shutdown` message), if it did: `mesos-agent`
+   * says it as it exits, with how to start a new agent in the work dir instead (the id is kept,
+   * as Mesos keeps it, so a gone agent is refused at every start until the operator says so).
    */
   shutDownByMaster: string | undefined;
 

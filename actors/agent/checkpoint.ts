@@ -466,8 +466,6 @@ export class AgentCheckpoints {
   private pending = 0;
   /** Resolved by `settled` once `pending` is 0. */
   private settleWaiters: Array<() => void> = [];
-  /** Set by `forget`: nothing is written any more (the agent ended, and its id with it). */
-  private forgotten = false;
 
   private constructor(private readonly disk: Disk, workDir: string, private readonly model: RecoveredAgent, private readonly timers: CheckpointTimers, recordsInFile: number) {
     this.file = checkpointJournalPath(workDir);
@@ -498,7 +496,6 @@ export class AgentCheckpoints {
 
   /** Appends a record; resolves once it is durable. The model takes it at once. */
   record(record: CheckpointRecord): Promise<void> {
-    if (this.forgotten) return Promise.resolve();
     applyCheckpoint(this.model, record);
     this.pending++;
     return new Promise<void>((resolve) => {
@@ -521,18 +518,6 @@ export class AgentCheckpoints {
     return new Promise<void>((resolve) => { this.settleWaiters.push(resolve); });
   }
 
-  /**
-   * Forgets the agent: once what is queued is durable (or given up on), the journal is rewritten
-   * empty, and nothing more is written. The next start in this work dir registers a new agent,
-   * as after `--recover=cleanup` (the agent's executors have all ended: what is left is no one's).
-   */
-  async forget(settled: Promise<void> = this.settled()): Promise<void> {
-    await settled;
-    this.forgotten = true;
-    this.queue = [];
-    await this.disk.writeFileAtomically(this.file, '');
-  }
-
   private written(): void {
     this.pending--;
     if (this.pending > 0) return;
@@ -540,7 +525,7 @@ export class AgentCheckpoints {
   }
 
   private writeNext(): void {
-    if (this.writing || this.retrying || this.forgotten) return;
+    if (this.writing || this.retrying) return;
     if (this.compactionDue) return this.compact();
     if (this.queue.length === 0) return;
     const batch = this.queue.splice(0);

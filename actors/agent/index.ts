@@ -511,10 +511,11 @@ class StartedAgent implements ExecutorApiSpawner {
   /**
    * An agent that ended of its own accord (the master's Shutdown, or `stop`: SIGUSR1) is over only
    * once its journal's last records are durable (the ends of its executors: a process exiting
-   * before them left a restart taking them for live), within `CHECKPOINT_SETTLE_TIMEOUT_MS`. One
-   * the master told to shut down then forgets its id: the master refuses it (a gone agent, one
-   * back from another IP), and the next start registers a new agent instead of being told again
-   * at every start. An agent killed from outside (a simulated `kill -9`) waits for nothing.
+   * before them left a restart taking them for live), within `CHECKPOINT_SETTLE_TIMEOUT_MS`. It
+   * keeps its id, as Mesos' agent does: one the master told to shut down (marked gone) is refused
+   * again at its next start, with nothing left to take back, until the operator removes its
+   * journal (`mesos-agent` says so). An agent killed from outside (a simulated `kill -9`) waits
+   * for nothing.
    */
   private async settleCheckpoints(): Promise<void> {
     if (!this.agent.shuttingDown) return;
@@ -528,14 +529,6 @@ class StartedAgent implements ExecutorApiSpawner {
     ]);
     timer?.cancel();
     if (!inTime) log.error({ unwritten: checkpoints.unwritten, timeoutMs: CHECKPOINT_SETTLE_TIMEOUT_MS }, 'the agent ended with checkpoint records still unwritten; a restart may recover executors that have ended');
-    const reason = this.agent.shutDownByMaster;
-    if (reason === undefined) return;
-    try {
-      await checkpoints.forget(Promise.resolve());
-      log.warn({ reason }, 'the master told the agent to shut down: its id is forgotten, and the next start registers a new agent');
-    } catch (error) {
-      log.error({ reason, error: (error as Error).message }, 'could not forget the agent id the master told to shut down; the next start re-registers under it');
-    }
   }
 
   get terminated(): Promise<void> {
