@@ -75,7 +75,9 @@ async function main(): Promise<void> {
   // The master can shut an agent down (e.g. after removing it): then the process ends too.
   void agent.terminated.then(async () => {
     if (signalled) return; // stopping on a signal: that path exits (0)
-    process.stderr.write('mesos-agent: the agent was shut down\n');
+    const reason = agent.agent.shutDownByMaster;
+    process.stderr.write(reason === undefined ? 'mesos-agent: the agent was shut down\n'
+      : `mesos-agent: the master told the agent to shut down (${reason}); its executors are ended. It keeps its id, as Mesos' agent does, so started again here it is refused again; to start a new agent in ${options.work_dir}, run mesos-agent once with --recover=cleanup first\n`);
     await host.stop();
     process.exit(1);
   });

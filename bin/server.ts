@@ -17,7 +17,7 @@ import { loadRateLimits, type RateLimits } from '../actors/master/rate-limits';
 import { DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, DEFAULT_CONTAINER_PIDS_LIMIT } from '../actors/agent/isolator';
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 import { RECONFIGURATION_POLICIES, type ReconfigurationPolicy } from '../actors/agent/compatibility';
-import { AUTHENTICATE_HTTP_EXECUTORS, SWITCH_USER } from '../actors/agent/constants';
+import { AUTHENTICATE_HTTP_EXECUTORS, RECOVERY_TIMEOUT_MS, SWITCH_USER } from '../actors/agent/constants';
 import { addTlsOptions } from './tls';
 import { parseAttributes } from '../actors/agent/resources';
 import { advertiseIpError } from '../lib/process/addresses';
@@ -235,6 +235,8 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--recover <mode>', 'after a restart: reconnect to the executors of checkpointing frameworks, or cleanup (kill them and start anew)').choices([...AGENT_RECOVERY_MODES]).default(defaults.recover))
     .addOption(flag('--reconfiguration_policy <policy>', 'after a restart, which changes of resources, attributes, hostname or port keep the agent id: equal (none) or additive (additions only)').choices([...RECONFIGURATION_POLICIES]).default(defaults.reconfigurationPolicy))
     .addOption(flag('--executor_reregistration_timeout <duration>', 'after a restart, kill checkpointed executors that do not re-register within this').argParser(parseDurationFlag).default(defaults.executorReregistrationTimeoutMs, '2secs'))
+    .addOption(flag('--recovery_timeout <duration>', 'how long a checkpointing framework\'s executor that lost its agent keeps trying to reach it before it shuts itself down').argParser(parseDurationFlag).default(RECOVERY_TIMEOUT_MS, '15mins'))
+    .addOption(flag('--strict [bool]', 'after a restart, a corrupt checkpoint stops the agent; false: its bad lines are skipped (logged, counted in slave/recovery_errors) and the rest recovered').argParser(parseBooleanFlag).default(true))
     .addOption(flag('--isolation <isolators>', 'hold each executor to its resources: cgroups/cpu,cgroups/mem,cgroups/pids (root and cgroups), posix/cpu,posix/mem, disk/du (default: cgroups where possible, else posix)'))
     .addOption(flag('--cgroups_root <name>', 'the cgroup under which containers\' cgroups are made').default('mesos'))
     .addOption(flag('--cgroups_enable_cfs [bool]', 'cap each container\'s CPU at its cpus (CFS quota), besides the shares').argParser(parseBooleanFlag).default(false))
@@ -263,6 +265,8 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     recover: options.recover as AgentRecovery,
     reconfigurationPolicy: options.reconfiguration_policy as ReconfigurationPolicy,
     executorReregistrationTimeoutMs: options.executor_reregistration_timeout as number,
+    recoveryTimeoutMs: options.recovery_timeout as number | undefined,
+    strict: options.strict as boolean | undefined,
     isolation: options.isolation as string | undefined,
     cgroupsRoot: options.cgroups_root as string | undefined,
     cgroupsEnableCfs: options.cgroups_enable_cfs as boolean | undefined,

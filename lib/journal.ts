@@ -22,16 +22,23 @@ export function parseJournalLine<T>(schema: z.ZodType<T>, line: string): T | str
 
 /**
  * The records of a journal's text, in order. A last line without its newline that does not
- * parse is ignored (torn); any other bad line throws `<what> <file> is corrupt at line N: ...`.
+ * parse is ignored (torn); any other bad line throws `<what> <file> is corrupt at line N: ...`,
+ * or, given `skipBadLine`, is told to it (with that message) and skipped.
  * @example parseJournal(text, '/var/lib/mesos/meta/journal.log', 'agent checkpoint', RecordSchema)
  */
-export function parseJournal<T>(text: string, file: string, what: string, schema: z.ZodType<T>): T[] {
+export function parseJournal<T>(text: string, file: string, what: string, schema: z.ZodType<T>, skipBadLine?: (message: string) => void): T[] {
   const lines = text.split('\n');
   const torn = lines.pop() ?? '';
-  const records = lines.map((line, index) => {
+  const records: T[] = [];
+  lines.forEach((line, index) => {
     const record = parseJournalLine(schema, line);
-    if (typeof record === 'string') throw new Error(`${what} ${file} is corrupt at line ${index + 1}: ${record}`);
-    return record;
+    if (typeof record !== 'string') {
+      records.push(record);
+      return;
+    }
+    const message = `${what} ${file} is corrupt at line ${index + 1}: ${record}`;
+    if (skipBadLine === undefined) throw new Error(message);
+    skipBadLine(message);
   });
   if (torn !== '') {
     const last = parseJournalLine(schema, torn);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * `/proc/<pid>/stat`, as Linux writes it: the command name (field 2) may hold spaces and
  * parentheses, so the fields after it are counted from its last `)`.
@@ -16,4 +18,22 @@ export function procStatFields(line: string): string[] | undefined {
 /** Index in `procStatFields` of field N (1-based, as `man proc` numbers them; N ≥ 3). */
 export function procStatIndex(field: number): number {
   return field - 3;
+}
+
+/** `/proc/<pid>/stat`'s field of a process' start time, in clock ticks since boot. */
+export const STARTTIME_FIELD = 22;
+
+/**
+ * Process `pid`'s start time (`STARTTIME_FIELD`, clock ticks since boot, as Linux writes it),
+ * undefined where Linux does not say (no such process, no `/proc`). With the boot id, it tells
+ * a process from a later one that took its pid.
+ */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return procStatFields(stat)?.[procStatIndex(STARTTIME_FIELD)];
 }

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { procStatFields, procStatIndex } from './proc-stat';
+import { procStatFields, procStatIndex, processStartTime, STARTTIME_FIELD } from './proc-stat';
 
 /** The file in a work dir that names the process of `role` holding it (`.<role>.lock`: `<pid> <start time>`). */
 export function workDirLockFile(dir: string, role: WorkDirRole): string {
@@ -261,11 +261,7 @@ const STATE_FIELD = 3;
 /** The state of a process that exited and was not reaped. */
 const ZOMBIE_STATE = 'Z';
 
-/** `/proc/<pid>/stat`'s field of a process' start time, in clock ticks since boot. */
-const STARTTIME_FIELD = 22;
-
 /** A process' start time (`STARTTIME_FIELD`), where Linux says it. */
 function startTimeOf(pid: number): string | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
-  return stat === undefined ? undefined : procStatFields(stat)?.[procStatIndex(STARTTIME_FIELD)];
+  return processStartTime(pid);
 }

@@ -77,6 +77,8 @@ export interface AgentOptions {
   readonly recovered?: RecoveredAgent;
   /** This machine's boot id (`currentBootId`), checkpointed with executor process ids. */
   readonly bootId?: string;
+  /** Corrupt checkpoint lines skipped at start (`--strict=false`): counted in `slave/recovery_errors`. */
+  readonly recoveryErrors?: number;
   /** Follows the leading master (`--master zk://...`); without it the master is `flags.master`, fixed. */
   readonly detector?: MasterDetector;
   /**
@@ -217,10 +219,10 @@ function containerLimits(executor: ExecutorRecord): ContainerLimits {
 let lastContainerLimits: ContainerLimits | undefined;
 
 /** How a checkpointing framework's executor waits for a restarted agent, shared by every launch with the same `--executor_reregistration_timeout` (the last one made). */
-function executorRecovery(subscriptionBackoffMaxMs: number): NonNullable<ExecutorLaunch['recovery']> {
+function executorRecovery(subscriptionBackoffMaxMs: number, timeoutMs: number = RECOVERY_TIMEOUT_MS): NonNullable<ExecutorLaunch['recovery']> {
   const last = lastExecutorRecovery;
-  if (last !== undefined && last.subscriptionBackoffMaxMs === subscriptionBackoffMaxMs) return last;
-  const recovery = Object.freeze({ timeoutMs: RECOVERY_TIMEOUT_MS, subscriptionBackoffMaxMs });
+  if (last !== undefined && last.subscriptionBackoffMaxMs === subscriptionBackoffMaxMs && last.timeoutMs === timeoutMs) return last;
+  const recovery = Object.freeze({ timeoutMs, subscriptionBackoffMaxMs });
   lastExecutorRecovery = recovery;
   return recovery;
 }
@@ -281,6 +283,17 @@ export class Agent extends Actor {
   private readonly updates: TaskStatusUpdateManager;
   /** When the agent started, in seconds since the epoch (for /state). */
   private startTimeSeconds = 0;
+  /**
+   * Why the master told this agent to shut down (its `Shutdown` message), if it did: `mesos-agent`
+   * says it as it exits, with how to start a new agent in the work dir instead (the id is kept,
+   * as Mesos keeps it, so a gone agent is refused at every start until the operator says so).
+   */
+  shutDownByMaster: string | undefined;
+
+  /** Whether the agent is ending of its own accord (the master's Shutdown, or `stop`), not killed from outside. */
+  get shuttingDown(): boolean {
+    return this.phase === 'TERMINATING';
+  }
   /** Custom executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since (`reportExecutorExited`). */
   private readonly reportedNotRunning = new LazySet<string>();
   /**
@@ -639,6 +652,7 @@ export class Agent extends Actor {
       // The agent itself listens (`checkpointWriteFailed`): no closure per agent.
       this.options.checkpoints.onWriteFailure = this;
     }
+    for (let error = 0; error < (this.options.recoveryErrors ?? 0); error++) this.counters.increment('recovery_errors');
     if (this.options.recovered !== undefined) this.recover(this.options.recovered);
     else {
       this.recoveryTimeSecs = 0;
@@ -1441,7 +1455,7 @@ export class Agent extends Actor {
       agentId: executor.agentId, agentPid: this.self().toString(), agent: this.self(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
       command: executor.info.command, commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
       shutdownGracePeriodMs: this.options.flags.executorShutdownGracePeriodMs,
-      recovery: executorRecovery(this.options.flags.executorReregistrationTimeoutMs),
+      recovery: executorRecovery(this.options.flags.executorReregistrationTimeoutMs, this.options.flags.recoveryTimeoutMs),
       // Not spread in: a literal with a spread copies, and each property after one costs (lib/with-fields.ts).
       token: executor.token,
       limits: containerLimits(executor),
@@ -1462,6 +1476,7 @@ export class Agent extends Actor {
       const bootId = this.options.bootId;
       this.checkpoint(framework, {
         t: 'executorProcess', frameworkId: framework.id, executorId: executor.id, runId: executor.runId, processId: started.processId, ...(bootId !== undefined ? { bootId } : {}),
+        ...(started.startTime !== undefined ? { startTime: started.startTime } : {}),
       });
     }
     if (executor.phase === 'TERMINATING' && executor.pid === undefined) started.destroy();
@@ -1727,6 +1742,7 @@ export class Agent extends Actor {
 
   private shutdownMessage(from: UPID, message: BodyOf<typeof Shutdown>): void {
     if (!this.fromMaster(from, 'Shutdown')) return;
+    if (this.phase !== 'TERMINATING') this.shutDownByMaster = message.message;
     this.shutdownAgent(`the master asked: ${message.message}`);
   }
 
@@ -1841,7 +1857,9 @@ export class Agent extends Actor {
           continue;
         }
         if (run.processId !== undefined && this.options.launcher.recover !== undefined) {
-          executor.process = this.options.launcher.recover({ frameworkId, executorId: executor.id, runId: run.runId, processId: run.processId, directory: run.directory }, onExit);
+          executor.process = this.options.launcher.recover({
+            frameworkId, executorId: executor.id, runId: run.runId, processId: run.processId, directory: run.directory, ...(run.startTime !== undefined ? { startTime: run.startTime } : {}),
+          }, onExit);
           this.options.launcher.update?.(run.runId, containerLimits(executor));
         }
         waiting.push(executor);

@@ -52,6 +52,12 @@ const CheckpointRecordSchema = z.discriminatedUnion('t', [
     t: z.literal('executorProcess'), frameworkId: id, executorId: id, runId: id, processId: z.number().int().positive(),
     /** The machine's boot id when the process started: after a reboot the pid names something else. */
     bootId: z.string().optional(),
+    /**
+     * The process' start time (`/proc/<pid>/stat`, clock ticks since boot): a process that has the
+     * pid now and started at another time took the pid after the executor exited (absent in
+     * journals from before it was recorded, and where Linux does not say).
+     */
+    startTime: z.string().optional(),
   }),
   z.object({ t: z.literal('executorPid'), frameworkId: id, executorId: id, runId: id, pid: z.string().min(1) }),
   z.object({ t: z.literal('task'), frameworkId: id, executorId: id, task: TaskInfoSchema, role: z.string().optional() }),
@@ -84,6 +90,8 @@ export interface RecoveredExecutor {
   processId: number | undefined;
   /** The boot id of the machine when that process started (see `currentBootId`). */
   bootId: string | undefined;
+  /** That process' start time (see `processStartTime`), if checkpointed. */
+  startTime?: string | undefined;
   /** Its actor, once it registered. */
   pid: string | undefined;
   /** Its process ended (it stays while its tasks' terminal updates wait for acknowledgements). */
@@ -208,6 +216,7 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
       if (executor !== undefined) {
         executor.processId = record.processId;
         executor.bootId = record.bootId;
+        if (record.startTime !== undefined) executor.startTime = record.startTime;
       }
       return;
     }
@@ -389,7 +398,10 @@ function runRecords(records: CheckpointRecord[], frameworkId: string, executor: 
     ...(executor.tokenSha256 !== undefined ? { tokenSha256: executor.tokenSha256 } : {}),
   });
   if (executor.processId !== undefined) {
-    records.push({ t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId, ...(executor.bootId !== undefined ? { bootId: executor.bootId } : {}) });
+    records.push({
+      t: 'executorProcess', frameworkId, executorId, runId, processId: executor.processId, ...(executor.bootId !== undefined ? { bootId: executor.bootId } : {}),
+      ...(executor.startTime !== undefined ? { startTime: executor.startTime } : {}),
+    });
   }
   if (executor.pid !== undefined) records.push({ t: 'executorPid', frameworkId, executorId, runId, pid: executor.pid });
 }
@@ -409,13 +421,16 @@ function taskRecords(records: CheckpointRecord[], frameworkId: string, executor:
 /**
  * Reads the journal in `workDir` (undefined if there is none). A torn last line (a crash
  * mid-append; nothing waited on it) is ignored; any other bad line throws, naming the file and
- * the line.
+ * the line, or with `skipBadLine` (`--strict=false`) is told to it and skipped.
  */
-export async function recoverCheckpoints(disk: Disk, workDir: string): Promise<RecoveredAgent | undefined> {
+export async function recoverCheckpoints(disk: Disk, workDir: string, skipBadLine?: (message: string) => void): Promise<RecoveredAgent | undefined> {
   const file = checkpointJournalPath(workDir);
-  const text = await disk.readFile(file);
+  const text = await disk.readFile(file).catch((error: Error) => {
+    // Node's message for some (EISDIR, EIO) names no file.
+    throw new Error(`cannot read the agent checkpoint ${file}: ${error.message}`);
+  });
   if (text === undefined) return undefined;
-  return recoveredFrom(parseJournal(text, file, 'agent checkpoint', CheckpointRecordSchema));
+  return recoveredFrom(parseJournal(text, file, 'agent checkpoint', CheckpointRecordSchema, skipBadLine));
 }
 
 /** How the journal reaches a timer for its retries (`startAgent` passes its host's clock). */
@@ -447,6 +462,10 @@ export class AgentCheckpoints {
   private nextCompactionCheck = CHECKPOINT_COMPACTION_MIN_RECORDS;
   /** Told of each failed write, with the wait before the next attempt (the agent logs it). */
   onWriteFailure: CheckpointFailureListener | undefined;
+  /** Records taken by `record` and not yet durable. */
+  private pending = 0;
+  /** Resolved by `settled` once `pending` is 0. */
+  private settleWaiters: Array<() => void> = [];
 
   private constructor(private readonly disk: Disk, workDir: string, private readonly model: RecoveredAgent, private readonly timers: CheckpointTimers, recordsInFile: number) {
     this.file = checkpointJournalPath(workDir);
@@ -478,10 +497,31 @@ export class AgentCheckpoints {
   /** Appends a record; resolves once it is durable. The model takes it at once. */
   record(record: CheckpointRecord): Promise<void> {
     applyCheckpoint(this.model, record);
+    this.pending++;
     return new Promise<void>((resolve) => {
-      this.queue.push({ record, resolve });
+      this.queue.push({ record, resolve: () => { resolve(); this.written(); } });
       this.writeNext();
     });
+  }
+
+  /** Records not yet durable (`settled` waits for them). */
+  get unwritten(): number {
+    return this.pending;
+  }
+
+  /**
+   * Resolves once every record taken so far is durable (at once if none waits). A disk that
+   * keeps failing keeps it waiting: callers bound it (`CHECKPOINT_SETTLE_TIMEOUT_MS`).
+   */
+  settled(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => { this.settleWaiters.push(resolve); });
+  }
+
+  private written(): void {
+    this.pending--;
+    if (this.pending > 0) return;
+    for (const resolve of this.settleWaiters.splice(0)) resolve();
   }
 
   private writeNext(): void {

@@ -150,6 +150,13 @@ export const CHECKPOINT_RETRY_INITIAL_MS = 500;
 /** ... up to this long between attempts. */
 export const CHECKPOINT_RETRY_MAX_MS = 30_000;
 
+/**
+ * The longest an ended agent waits for its journal's last writes (the ends of its executors, the
+ * terminal updates) before its process may exit; a disk that keeps failing would otherwise hold
+ * the exit for good. Past it, the agent logs what was left unwritten.
+ */
+export const CHECKPOINT_SETTLE_TIMEOUT_MS = 10_000;
+
 /** RunTask messages an agent keeps while its first AgentRegistered is late; beyond this they are dropped (the master reconciles them). */
 export const MAX_RUN_TASKS_BEFORE_REGISTRATION = 1_000;
 

@@ -7,6 +7,7 @@ import { UPID } from '../../lib/actor';
 import {
   EXECUTOR_REGISTRATION_TIMEOUT_MS,
   EXECUTOR_REREGISTRATION_TIMEOUT_MS,
+  RECOVERY_TIMEOUT_MS,
   EXECUTOR_SHUTDOWN_GRACE_PERIOD_MS,
   DISK_WATCH_INTERVAL_MS,
   GC_DELAY_MS,
@@ -60,6 +61,20 @@ export interface AgentFlags {
   reconfigurationPolicy: ReconfigurationPolicy;
   /** After a restart, checkpointed executors that have not re-registered within this long are killed (Mesos `--executor_reregistration_timeout`, 2 s). */
   executorReregistrationTimeoutMs: number;
+  /**
+   * How long a checkpointing framework's executor that lost its agent keeps trying to reach it
+   * before it shuts itself down (Mesos `--recovery_timeout`; default `RECOVERY_TIMEOUT_MS`, 15
+   * min): given to executors as `MESOS_RECOVERY_TIMEOUT`, and how long the v1 executor API's
+   * adapter waits for an HTTP executor to subscribe again.
+   */
+  recoveryTimeoutMs?: number;
+  /**
+   * Mesos `--strict` (default true): a journal line that is neither valid nor the torn last one
+   * stops the agent at start. False: such lines are skipped (each logged, and counted in
+   * `slave/recovery_errors`) and what the rest says is recovered; what the skipped lines said
+   * is lost (an executor whose records went with them is an orphan, destroyed).
+   */
+  strict?: boolean;
   /**
    * Mesos' `--isolation`, e.g. `cgroups/cpu,cgroups/mem,cgroups/pids`: what holds each executor
    * container to its resources. Unset: the best this machine allows (cgroups cpu, mem and pids as
@@ -168,6 +183,7 @@ export function checkAgentFlags(flags: AgentFlags): void {
   requirePositive('--registration_backoff_factor', flags.registrationBackoffFactorMs);
   requirePositive('masterPingTimeoutMs', flags.masterPingTimeoutMs);
   requirePositive('--executor_reregistration_timeout', flags.executorReregistrationTimeoutMs);
+  if (flags.recoveryTimeoutMs !== undefined) requirePositive('--recovery_timeout', flags.recoveryTimeoutMs);
   if (flags.containerPidsLimit !== undefined && (!Number.isSafeInteger(flags.containerPidsLimit) || flags.containerPidsLimit < MIN_CONTAINER_PIDS_LIMIT)) {
     throw new Error(`--container_pids_limit: must be a whole number of ${MIN_CONTAINER_PIDS_LIMIT} or more (the executor's own threads count against it), not ${String(flags.containerPidsLimit)}`);
   }
@@ -239,6 +255,8 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('recover', flags.recover);
   set('reconfiguration_policy', flags.reconfigurationPolicy);
   set('executor_reregistration_timeout', formatDuration(flags.executorReregistrationTimeoutMs));
+  set('recovery_timeout', formatDuration(flags.recoveryTimeoutMs ?? RECOVERY_TIMEOUT_MS));
+  set('strict', String(flags.strict ?? true));
   set('isolation', flags.isolation);
   set('cgroups_root', flags.cgroupsRoot);
   set('cgroups_enable_cfs', flags.cgroupsEnableCfs === undefined ? undefined : String(flags.cgroupsEnableCfs));

@@ -32,10 +32,10 @@ import type { AgentFilesReader } from './v1-operator';
 import { checkAgentFlags, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
-import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, ProcessLauncher, type Launcher } from './launcher';
+import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, isProcessStartedAt, ProcessLauncher, type Launcher } from './launcher';
 import { chooseIsolator } from './isolator';
 import { DEFAULT_CGROUPS_ROOT } from './cgroups';
-import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER, AUTHENTICATE_HTTP_EXECUTORS } from './constants';
+import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER, AUTHENTICATE_HTTP_EXECUTORS, CHECKPOINT_SETTLE_TIMEOUT_MS } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
 import { attachMetricsSource, metricsAccess, METRICS_ACTOR_ID } from '../../lib/metrics';
@@ -48,7 +48,7 @@ export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, renderAgentFl
 export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRecords, recoverCheckpoints, recoveredFrom, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess, type GarbageCollectedAt } from './files';
 export { GarbageCollector, inertSandboxFileSystem, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type GarbageCollectorMetrics, type GarbageCollectorOptions, type SandboxDirectory, type SandboxFileSystem } from './gc';
-export { ProcessLauncher, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
+export { ProcessLauncher, isProcessStartedAt, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
 export { AGENT_COUNTERS, AGENT_RESOURCE_METRICS, AgentCounters, agentMetricKind, agentMetrics, agentMetricsSource, type AgentCounter } from './metrics';
 export { ExecutorApi, HttpExecutor, V1_API_NAMESPACE, V1_EXECUTOR_ROUTE, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS, MAX_EXECUTOR_CALL_BYTES, type ExecutorApiOptions } from './v1-executor';
 export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
@@ -64,8 +64,13 @@ export { ReplayLauncher, agentStartInput, recordingLauncher, replayAgent, type A
  * running is killed and nothing is returned: the agent starts anew, under a new id. Throws on a
  * corrupt journal (the bin exits 2).
  */
-async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launcher, host: ActorHost, bootId: string | undefined, declared: DeclaredAgentInfo): Promise<RecoveredAgent | undefined> {
-  const recovered = await recoverCheckpoints(disk, flags.workDir);
+async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launcher, host: ActorHost, bootId: string | undefined, declared: DeclaredAgentInfo, errors?: { count: number }): Promise<RecoveredAgent | undefined> {
+  // --strict=false: a bad line is logged, counted (slave/recovery_errors) and skipped, as Mesos recovers what it can.
+  const skipBadLine = flags.strict === false ? (message: string): void => {
+    host.logger.error({ error: message }, '--strict=false: skipping a corrupt checkpoint line; what it said is lost');
+    if (errors !== undefined) errors.count++;
+  } : undefined;
+  const recovered = await recoverCheckpoints(disk, flags.workDir, skipBadLine);
   const known = new Set<string>();
   let reconnect = recovered?.agentId !== undefined && flags.recover === 'reconnect';
   const registeredAs = recovered?.registeredAs;
@@ -90,7 +95,7 @@ async function recoverOrCleanUp(disk: Disk, flags: AgentFlags, launcher: Launche
         continue;
       }
       host.logger.warn({ frameworkId, executorId: executor.info.executorId, processId: executor.processId }, '--recover=cleanup: killing a checkpointed executor');
-      launcher.recover?.({ frameworkId, executorId: executor.info.executorId, runId: executor.runId, processId: executor.processId }, () => undefined).destroy();
+      launcher.recover?.({ frameworkId, executorId: executor.info.executorId, runId: executor.runId, processId: executor.processId, ...(executor.startTime !== undefined ? { startTime: executor.startTime } : {}) }, () => undefined).destroy();
     }
   }
   // The containers taken back keep their isolation (their cgroups); any other left from before is destroyed.
@@ -271,13 +276,15 @@ function executorTlsFiles(host: ActorHost): TlsFiles | undefined {
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
   const { flags, host } = options;
   const { disk, resources, attributes, id, launcher, bootId, hostname, declared } = await prepareAgent(options);
-  const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId, declared);
+  const recoveryErrors = { count: 0 };
+  const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId, declared, recoveryErrors);
   const checkpoints = await AgentCheckpoints.open(disk, flags.workDir, recovered, host.clock);
   const start: AgentStartInput = {
     id, flags, resources: resources.toJSON(), attributes, hostname, commandExecutor: commandExecutorCommand(flags, false, host.tls !== undefined),
     recoverableCommandExecutor: commandExecutorCommand(flags, true, host.tls !== undefined),
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered: checkpointRecords(recovered) } : {}),
+    ...(recoveryErrors.count > 0 ? { recoveryErrors: recoveryErrors.count } : {}),
   };
   // A traced host records what the agent starts from and how its executors exit: what a replay feeds back.
   host.recordInput(UPID.at(id, host.address), AGENT_START_INPUT, start);
@@ -287,6 +294,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     recoverableCommandExecutor: start.recoverableCommandExecutor,
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered } : {}),
+    ...(recoveryErrors.count > 0 ? { recoveryErrors: recoveryErrors.count } : {}),
     ...(detector !== undefined ? { detector } : {}),
     ...(options.credential !== undefined ? { credential: options.credential } : {}),
     ...(options.executorToken !== undefined ? { executorToken: options.executorToken } : {}),
@@ -302,7 +310,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // The v1 executor API (`/api/v1/executor`, and `/slave(N)/api/v1/executor`): HTTP executors, each served by an executor actor here.
   // One per host at the top level (a simulation's further agents: at their own path only).
   const topLevel = options.files !== false && !host.servesShared(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE);
-  const started = new StartedAgent(agent, pid, host, topLevel, flags, launcher, detector);
+  const started = new StartedAgent(agent, pid, host, topLevel, flags, launcher, detector, checkpoints);
   // Spawned now at the top level; else (a simulation's further agents) at the first request to
   // `/slave(N)/api/v1/executor` (`serveExecutorApi`): a route of the agent's, so none comes once it ended.
   agent.serveExecutorApi(topLevel ? started.spawnExecutorApi() : started);
@@ -349,7 +357,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
 export async function cleanUpAgent(options: StartAgentOptions): Promise<void> {
   const { flags, host } = options;
   const { disk, launcher, bootId, declared } = await prepareAgent(options);
-  const killed = options.launcher === undefined ? await liveExecutorProcesses(disk, flags.workDir, bootId) : [];
+  const killed = options.launcher === undefined ? await liveExecutorProcesses(disk, flags.workDir, bootId, flags.strict === false) : [];
   await recoverOrCleanUp(disk, { ...flags, recover: 'cleanup' }, launcher, host, bootId, declared);
   // The kills are sent, not done: the checkpoints are forgotten only once the processes are gone
   // (exiting at once, the bin raced them: with posix isolation nothing else would end them).
@@ -369,12 +377,14 @@ export const CLEANUP_KILL_WAIT_MS = 10_000;
 const CLEANUP_KILL_POLL_MS = 50;
 
 /** The process ids of the checkpointed executors of this boot that have not ended. */
-async function liveExecutorProcesses(disk: Disk, workDir: string, bootId: string | undefined): Promise<number[]> {
-  const recovered = await recoverCheckpoints(disk, workDir);
+async function liveExecutorProcesses(disk: Disk, workDir: string, bootId: string | undefined, skipBadLines: boolean): Promise<number[]> {
+  const recovered = await recoverCheckpoints(disk, workDir, skipBadLines ? () => undefined : undefined);
   const pids: number[] = [];
   for (const framework of recovered?.frameworks.values() ?? []) {
     for (const executor of framework.executors.values()) {
       if (executor.ended || executor.processId === undefined || (executor.bootId !== undefined && executor.bootId !== bootId)) continue;
+      // A later process with its pid is no executor of ours: neither killed nor waited for.
+      if (!isProcessStartedAt(executor.processId, executor.startTime)) continue;
       pids.push(executor.processId);
     }
   }
@@ -455,9 +465,10 @@ class StartedAgent implements ExecutorApiSpawner {
     private readonly host: ActorHost,
     private readonly topLevel: boolean,
     /** The agent's flags (its executor API's grace period and `--authenticate_http_executors`). */
-    private readonly flags: Pick<AgentFlags, 'executorShutdownGracePeriodMs' | 'authenticateHttpExecutors'>,
+    private readonly flags: Pick<AgentFlags, 'executorShutdownGracePeriodMs' | 'authenticateHttpExecutors' | 'recoveryTimeoutMs'>,
     private readonly launcher: Launcher,
     private readonly detector: ZooKeeperMasterDetector | undefined,
+    private readonly checkpoints: AgentCheckpoints,
   ) {}
 
   /** Starts watching for the agent's end (`agentTerminated`); a closure of this object alone, not of `startAgent`'s whole scope. */
@@ -475,6 +486,7 @@ class StartedAgent implements ExecutorApiSpawner {
       ...(this.topLevel ? { operatorApi: (request: HttpRequest) => dispatch(agent, (actor) => actor.serveOperatorApi(request)) } : {}),
       shutdownGracePeriodMs: this.flags.executorShutdownGracePeriodMs,
       requireToken: this.flags.authenticateHttpExecutors ?? AUTHENTICATE_HTTP_EXECUTORS,
+      ...(this.flags.recoveryTimeoutMs !== undefined ? { reconnectTimeoutMs: this.flags.recoveryTimeoutMs } : {}),
     });
     this.host.spawn(this.executorApi);
     return this.executorApi;
@@ -491,8 +503,32 @@ class StartedAgent implements ExecutorApiSpawner {
       }
       await this.detachMetrics?.();
       await this.detector?.close();
+      await this.settleCheckpoints();
     })();
     this.follow?.(this.ended);
+  }
+
+  /**
+   * An agent that ended of its own accord (the master's Shutdown, or `stop`: SIGUSR1) is over only
+   * once its journal's last records are durable (the ends of its executors: a process exiting
+   * before them left a restart taking them for live), within `CHECKPOINT_SETTLE_TIMEOUT_MS`. It
+   * keeps its id, as Mesos' agent does: one the master told to shut down (marked gone) is refused
+   * again at its next start, with nothing left to take back, until the operator removes its
+   * journal (`mesos-agent` says so). An agent killed from outside (a simulated `kill -9`) waits
+   * for nothing.
+   */
+  private async settleCheckpoints(): Promise<void> {
+    if (!this.agent.shuttingDown) return;
+    const log = this.host.logger;
+    const checkpoints = this.checkpoints;
+    const settled = checkpoints.settled();
+    let timer: { cancel(): void } | undefined;
+    const inTime = await Promise.race([
+      settled.then(() => true),
+      new Promise<boolean>((resolve) => { timer = this.host.clock.setTimer(CHECKPOINT_SETTLE_TIMEOUT_MS, () => resolve(false)); }),
+    ]);
+    timer?.cancel();
+    if (!inTime) log.error({ unwritten: checkpoints.unwritten, timeoutMs: CHECKPOINT_SETTLE_TIMEOUT_MS }, 'the agent ended with checkpoint records still unwritten; a restart may recover executors that have ended');
   }
 
   get terminated(): Promise<void> {

@@ -15,6 +15,7 @@ import { nodeDisk, type Disk } from '../../lib/disk';
 import { formatDuration } from '../../lib/mesos-format';
 import type { CommandInfo } from '../../lib/protocol';
 import { RECOVERED_PROCESS_POLL_MS } from './constants';
+import { processStartTime } from '../../lib/proc-stat';
 import { LATEST_RUN_LINK, RUNS_DIRECTORY, STDERR_FILE, STDOUT_FILE } from './paths';
 import { confinedCommand } from './cgroups';
 import type { ContainerLimitation, ContainerLimits, ContainerUsage, Isolator } from './isolator';
@@ -70,6 +71,8 @@ export interface ExecutorExit {
 export interface LaunchedExecutor {
   /** The OS process id (also its process group id). */
   readonly processId: number | undefined;
+  /** Its start time (`processStartTime`), checkpointed with the id: a restarted agent tells it from a later process with its pid. */
+  readonly startTime?: string;
   /** Kills the executor's process group and the groups of all its descendants with SIGKILL. */
   destroy(): void;
 }
@@ -80,6 +83,8 @@ export interface RecoveredProcess {
   readonly executorId: string;
   readonly runId: string;
   readonly processId: number;
+  /** Its checkpointed start time: a process with the pid that started at another time is not it (neither adopted nor killed). */
+  readonly startTime?: string;
   /** The run's sandbox (its isolation is taken back with it: disk/du measures it again). */
   readonly directory?: string;
 }
@@ -311,6 +316,14 @@ export class ProcessLauncher implements Launcher {
   recover(recovered: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor {
     const { processId } = recovered;
     const container = this.isolator === undefined ? undefined : this.watched(recovered.runId);
+    // The executor, not a later process that took its pid after it exited while no agent watched
+    // (a restart killed such a process, and put it in the container's cgroup first): one that
+    // started at another time than the checkpointed one is taken as gone, and never touched.
+    const alive = (): boolean => exists(processId) && isProcessStartedAt(processId, recovered.startTime);
+    const adopted = alive();
+    if (!adopted && exists(processId)) {
+      this.log?.warn({ runId: recovered.runId, processId, startTime: recovered.startTime, now: processStartTime(processId) }, 'a recovered executor\'s process id names a later process (the executor exited while no agent watched); the executor is gone, that process is left alone');
+    }
     let reported = false;
     const report = (): void => {
       if (reported) return;
@@ -323,15 +336,15 @@ export class ProcessLauncher implements Launcher {
       });
     };
     const poll = setInterval(() => {
-      if (!exists(processId)) report();
+      if (!alive()) report();
     }, RECOVERED_PROCESS_POLL_MS);
     poll.unref();
-    if (!exists(processId)) setImmediate(report);
+    if (!adopted) setImmediate(report);
     const destroy = (): void => {
-      void killProcessTree(processId, 'SIGKILL');
+      if (alive()) void killProcessTree(processId, 'SIGKILL');
       void container?.cleanup();
     };
-    if (container !== undefined) {
+    if (container !== undefined && adopted) {
       this.isolator?.isolate(recovered.runId, processId, recovered.directory ?? '');
       // What the agent handed over when it stopped (SIGTERM), it enforces again.
       this.isolator?.retake?.(recovered.runId).catch((error: Error) => this.log?.warn({ runId: recovered.runId, error: error.message }, 'could not take a recovered container\'s isolation back'));
@@ -373,7 +386,7 @@ export class ProcessLauncher implements Launcher {
         };
         if (started.processId !== undefined) isolator.isolate(launch.runId, started.processId, launch.directory);
         container.watch(destroy);
-        return { processId: started.processId, destroy };
+        return { processId: started.processId, ...(started.startTime !== undefined ? { startTime: started.startTime } : {}), destroy };
       } catch (error) {
         void container.cleanup();
         throw error;
@@ -512,7 +525,9 @@ function startProcess(
       child.off('error', reject);
       child.on('error', () => undefined); // later errors (a failed kill) are seen through 'exit'
       const processId = child.pid;
-      resolve({ processId, destroy: () => void killProcessTree(processId, 'SIGKILL') });
+      // Our child, not reaped before its 'exit': its /proc entry is its own.
+      const startTime = processId === undefined ? undefined : processStartTime(processId);
+      resolve({ processId, ...(startTime !== undefined ? { startTime } : {}), destroy: () => void killProcessTree(processId, 'SIGKILL') });
     });
     child.once('exit', (code, signal) => onExit({ code, signal }));
   });
@@ -624,6 +639,16 @@ function processTable(): Promise<ProcessRow[]> {
 }
 
 /** True while `target` (a pid, or a process group as -pgid) has a process, ours to signal or not. */
+/**
+ * Whether process `pid` started at `startTime` (a `processStartTime`): true where either is not
+ * known (a journal from before start times were checkpointed; no `/proc`).
+ */
+export function isProcessStartedAt(pid: number, startTime: string | undefined): boolean {
+  if (startTime === undefined) return true;
+  const now = processStartTime(pid);
+  return now === undefined || now === startTime;
+}
+
 function exists(target: number): boolean {
   try {
     process.kill(target, 0);

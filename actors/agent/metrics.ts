@@ -19,7 +19,7 @@ export const AGENT_COUNTERS = [
   'executors_preempted',
   'valid_status_updates', 'invalid_status_updates',
   'valid_framework_messages', 'invalid_framework_messages',
-  // Recovery problems the agent carried on after; this agent refuses to start on a corrupt checkpoint instead, so it stays 0.
+  // Recovery problems the agent carried on after: corrupt checkpoint lines skipped with --strict=false (with --strict, the default, the agent refuses to start).
   'recovery_errors',
   'container_launch_errors',
 ] as const;

@@ -43,6 +43,8 @@ export interface AgentStartInput {
   readonly recoverableCommandExecutor?: CommandInfo;
   /** The machine's boot id (checkpointed with executor process ids). */
   readonly bootId?: string;
+  /** Corrupt checkpoint lines skipped at start (`--strict=false`; `slave/recovery_errors`). */
+  readonly recoveryErrors?: number;
   /** What it took back from a previous run's checkpoints, as records. */
   readonly recovered?: CheckpointRecord[];
 }
@@ -221,6 +223,7 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     commandExecutor: input.commandExecutor,
     ...(input.recoverableCommandExecutor !== undefined ? { recoverableCommandExecutor: input.recoverableCommandExecutor } : {}),
     ...(input.bootId !== undefined ? { bootId: input.bootId } : {}),
+    ...(input.recoveryErrors !== undefined ? { recoveryErrors: input.recoveryErrors } : {}),
     checkpoints,
     ...(recovered !== undefined ? { recovered } : {}),
     // The executors' tokens were random: the recorded ones, in order.

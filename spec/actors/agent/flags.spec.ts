@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkAgentFlags, defaultAgentFlags, FILES_ACTOR_ID, startAgent, type AgentFlags, type SystemProbe } from '../../../actors/agent';
+import { Command } from 'commander';
+import { checkAgentFlags, defaultAgentFlags, FILES_ACTOR_ID, RECOVERY_TIMEOUT_MS, renderAgentFlags, startAgent, type AgentFlags, type SystemProbe } from '../../../actors/agent';
+import { addAgentOptions, agentFlagsFrom } from '../../../bin/server';
 import { memoryHost } from '../../support/runtime';
 import { FakeLauncher } from './harness';
 
@@ -41,11 +43,23 @@ describe('agent flags (checkAgentFlags)', () => {
     ['a negative gc disk headroom', { gcDiskHeadroom: -0.1 }, /^--gc_disk_headroom: /],
     ['a pids limit the executor\'s own threads exceed (at 8 the Node executor died of SIGABRT, saying nothing: agent-recovery walkthrough)', { containerPidsLimit: 8 }, /^--container_pids_limit: must be a whole number of 32 or more \(the executor's own threads count against it\), not 8$/],
   ];
+  bad.push(['a zero recovery timeout', { recoveryTimeoutMs: 0 }, /^--recovery_timeout: must be a positive duration/]);
   for (const [what, override, message] of bad) {
     it(`rejects ${what}, naming the flag`, () => {
       expect(() => checkAgentFlags({ ...GOOD, ...override })).to.throw(Error, message);
     });
   }
+
+  it("takes Mesos' --recovery_timeout and --strict on the command line (hostile recovery pass: both were 'unknown option', and an agent started as Mesos' was refused)", () => {
+    const parse = (args: string[]): AgentFlags => {
+      const program = addAgentOptions(new Command()).exitOverride();
+      program.parse(args, { from: 'user' });
+      return agentFlagsFrom(program.opts(), '127.0.0.1:5050', '/tmp/mesos');
+    };
+    expect(parse([])).to.include({ recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, strict: true });
+    expect(parse(['--recovery_timeout', '30mins', '--strict=false'])).to.include({ recoveryTimeoutMs: 30 * 60_000, strict: false });
+    expect(renderAgentFlags(parse(['--recovery_timeout', '30mins', '--strict=false']))).to.include({ recovery_timeout: '30mins', strict: 'false' });
+  });
 
   it('lets startAgent skip the files actor (files: false), so that several agents share one host', async () => {
     const host = memoryHost();

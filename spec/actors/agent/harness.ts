@@ -66,7 +66,8 @@ export class FakeLauncher implements Launcher {
       run.exit({ code: null, signal: 'SIGKILL' });
     };
     if (this.exitOnLaunch !== undefined) run.exit(this.exitOnLaunch);
-    return Promise.resolve({ processId: this.nextProcessId++, destroy });
+    const processId = this.nextProcessId++;
+    return Promise.resolve({ processId, startTime: FakeLauncher.startTimeOf(processId), destroy });
   }
 
   /** Every `update` the agent made of a run's limits, in order. */
@@ -76,14 +77,20 @@ export class FakeLauncher implements Launcher {
     this.updates.push({ runId, limits });
   }
 
+  /** The start time a launched process reports (what the agent checkpoints beside its id). */
+  static startTimeOf(processId: number): string {
+    return `ticks-${processId}`;
+  }
+
   /** Processes a restarted agent took back, by run id; `destroy` makes one exit with SIGKILL. */
-  readonly recovered = new Map<string, FakeRun & { processId: number }>();
+  readonly recovered = new Map<string, FakeRun & { processId: number; startTime?: string | undefined }>();
 
   recover(process: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor {
     let exited = false;
     const run = {
       launch: { frameworkId: process.frameworkId, executorId: process.executorId, runId: process.runId } as ExecutorLaunch,
       processId: process.processId,
+      startTime: process.startTime,
       destroyed: false,
       exit: (exit: ExecutorExit = { code: null, signal: null }) => {
         if (exited) return;

@@ -1,10 +1,12 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandInfo } from '../../../lib/protocol';
 import { commandExecutorCommand, defaultAgentFlags, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
 import { commandLine, executorBaseEnvironment, executorEnvironment, ProcessLauncher, runAs, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
+import type { Isolator } from '../../../actors/agent/isolator';
 import { eventually, processExists, within } from '../../support/runtime';
 
 describe('launcher', () => {
@@ -207,6 +209,44 @@ describe('launcher', () => {
       expect(processExists(inGroup) && processExists(inOwnSession)).to.equal(true);
       started.destroy();
       await eventually(() => !processExists(inGroup) && !processExists(inOwnSession), 5_000, 'every leftover to be gone');
+    });
+
+    it('recover: a process that took a dead executor\'s pid (it started at another time than the one checkpointed) is reported gone, never killed; the executor itself is adopted and killed (hostile recovery pass: a restarted agent SIGKILLed it)', async () => {
+      const { started, exited } = await launch({ value: 'sleep 60' });
+      const victim = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+      const victimPid = victim.pid as number;
+      try {
+        expect(started.startTime, 'the start time goes with the process id').to.be.a('string');
+        const launcher = new ProcessLauncher();
+        // The journal names the executor's start time; the pid is the other process' now.
+        let reportGone: () => void = () => undefined;
+        const gone = new Promise<void>((resolve) => { reportGone = resolve; });
+        const reused = launcher.recover({ frameworkId: 'F1', executorId: 'E2', runId: 'R2', processId: victimPid, ...(started.startTime !== undefined ? { startTime: started.startTime } : {}) }, () => reportGone());
+        await within(gone, 5_000, 'the executor reported gone');
+        const adopted = launcher.recover({ frameworkId: 'F1', executorId: 'E1', runId: 'R1', processId: started.processId as number, ...(started.startTime !== undefined ? { startTime: started.startTime } : {}) }, () => undefined);
+        reused.destroy();
+        adopted.destroy();
+        await within(exited, 5_000, 'the adopted executor killed');
+        expect(processExists(victimPid), 'the other process lives').to.equal(true);
+      } finally {
+        victim.kill('SIGKILL');
+        started.destroy();
+      }
+    });
+
+    it('an isolated launch reports its start time too (the isolating path dropped it, and a restart adopted whatever had the pid)', async () => {
+      const inert: Isolator = {
+        names: ['posix/cpu'], checkIntervalMs: undefined,
+        prepare: async () => [], isolate: () => undefined, update: async () => undefined, usage: async () => undefined, limitation: async () => undefined,
+        cleanup: async () => undefined, release: async () => undefined, recover: async () => [],
+      };
+      const { started, exited } = await launch({ value: 'sleep 60' }, new ProcessLauncher(undefined, {}, inert));
+      try {
+        expect(started.startTime).to.be.a('string').and.match(/^\d+$/);
+      } finally {
+        started.destroy();
+        await within(exited, 5_000, 'the executor killed');
+      }
     });
   });
 });

@@ -173,6 +173,17 @@ describe("actors/agent: the checkpoint directory on the machine's disk", () => {
       fs.rmSync(workDir, { recursive: true, force: true });
     }
   });
+
+  it('a journal that cannot be read is named in the error (a directory in its place said only "EISDIR: illegal operation on a directory, read")', async () => {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'meta-'));
+    try {
+      fs.mkdirSync(checkpointJournalPath(workDir), { recursive: true });
+      const failure = await recoverCheckpoints(nodeDisk, workDir).then(() => 'read', (error: Error) => error.message);
+      expect(failure).to.equal(`cannot read the agent checkpoint ${checkpointJournalPath(workDir)}: EISDIR: illegal operation on a directory, read`);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('actors/agent: checkpoints and recovery', () => {
@@ -394,6 +405,18 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(m.statusOf('t1')).to.include({ state: 'TASK_LOST', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', source: 'SOURCE_AGENT' });
   });
 
+  it('a checkpointed executor process is taken back with its start time, which tells it from a later process with its pid (hostile recovery pass: such a process was killed)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    await m.launch('t1');
+    const run = m.launcher.runs[0];
+    await m.kill();
+    const processId = (await m.journal())?.frameworks.get('F1')?.executors.get('t1')?.processId as number;
+    expect((await m.journal())?.frameworks.get('F1')?.executors.get('t1')?.startTime).to.equal(FakeLauncher.startTimeOf(processId));
+    await m.start();
+    expect(m.launcher.recovered.get(run?.launch.runId as string)).to.include({ processId, startTime: FakeLauncher.startTimeOf(processId) });
+  });
+
   it('after a reboot, a checkpointed executor process id is neither adopted nor killed (it may be another process now); its task fails', async () => {
     const m = machine();
     await m.registeredAgent();
@@ -435,6 +458,59 @@ describe('actors/agent: checkpoints and recovery', () => {
     executor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: 'F2', executorId: 't1', tasks: [], updates: [] });
     await m.clock.settle();
     expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(1);
+  });
+
+  describe('told to shut down by the master (e.g. marked gone), or stopped (SIGUSR1)', () => {
+    /** Advances the clock until `promise` settles (at most `limitMs`); whether it did. */
+    async function settledWithin(m: Machine, promise: Promise<unknown>, limitMs: number): Promise<boolean> {
+      let settled = false;
+      void promise.then(() => { settled = true; }, () => { settled = true; });
+      for (let waited = 0; !settled && waited < limitMs; waited += 100) await m.clock.advance(100);
+      return settled;
+    }
+
+    /** Executor ids of the runs `journal` holds as not ended. */
+    function liveRuns(journal: RecoveredAgent | undefined): string[] {
+      return [...journal?.frameworks.values() ?? []].flatMap((framework) => [...framework.executors.values()].filter((run) => !run.ended).map((run) => run.info.executorId));
+    }
+
+    it('the master\'s Shutdown: the agent ends only once the ends of its executors are durable, keeps its id (as Mesos), and the next start takes back nothing (it took them for live and re-registered them at every start; hostile recovery pass)', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      const executor = await m.launch('t1');
+      await m.report(executor, m.update('t1', 'TASK_RUNNING'));
+      m.disk.delayWritesMs(500);
+      m.fromMaster('Shutdown', { message: 'Agent has been marked gone' });
+      await m.clock.settle();
+      expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(1);
+      m.launcher.runs[0]?.exit({ code: 0, signal: null });
+      expect(await settledWithin(m, (m.agent as AgentHandle).terminated, 10_000), 'the agent ended').to.equal(true);
+      expect((m.agent as AgentHandle).agent.shutDownByMaster).to.equal('Agent has been marked gone');
+      // Read at once, the clock held: what a process exiting now leaves on disk.
+      expect(liveRuns(await m.journal()), 'no run the journal still calls live').to.deep.equal([]);
+      expect((await m.journal())?.agentId, 'the id kept, as Mesos keeps it').to.equal(AGENT_ID);
+      m.disk.delayWritesMs(0);
+      const reregistrations = m.master.count('ReregisterAgent');
+      await m.start();
+      expect(m.launcher.recovered.size, 'nothing taken back').to.equal(0);
+      await m.clock.advance(1_000);
+      expect(m.master.count('ReregisterAgent'), 're-registers under its id (the master decides)').to.be.greaterThan(reregistrations);
+    });
+
+    it('SIGUSR1 (stop): the agent ends only once the ends of its executors are durable; the next start keeps its id and takes back nothing (as Mesos)', async () => {
+      const m = machine();
+      await m.registeredAgent();
+      const executor = await m.launch('t1');
+      await m.report(executor, m.update('t1', 'TASK_RUNNING'));
+      m.disk.delayWritesMs(500);
+      void dispatch((m.agent as AgentHandle).agent, (agent) => agent.stop());
+      await m.clock.settle();
+      m.launcher.runs[0]?.exit({ code: 0, signal: null });
+      expect(await settledWithin(m, (m.agent as AgentHandle).terminated, 10_000), 'the agent ended').to.equal(true);
+      // Read at once, the clock held: what a process exiting now leaves on disk.
+      expect(liveRuns(await m.journal()), 'no run the journal still calls live').to.deep.equal([]);
+      expect((await m.journal())?.agentId, 'the id kept (Mesos\' SlaveRecoveryTest.ShutdownSlave)').to.equal(AGENT_ID);
+    });
   });
 
   it('--recover=cleanup kills the checkpointed executors and starts as a new agent', async () => {
@@ -545,6 +621,31 @@ describe('actors/agent: checkpoints and recovery', () => {
     const failure = await startAgent({ id: 'slave(1)', flags: m.flags(), host: m.host, launcher: m.launcher, disk: m.disk, probe: SIMULATED_MACHINE, files: false })
       .then(() => 'started', (error: Error) => error.message);
     expect(failure).to.match(/^agent checkpoint \/agent\/meta\/journal\.log is corrupt at line 1: invalid at agentId/);
+  });
+
+  it('--strict=false: a corrupt line is skipped (logged, counted in slave/recovery_errors) and the rest recovered; with --strict (the default) the start is refused (Mesos\' --strict; the flag was unknown)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    const executor = await m.launch('t1');
+    await m.report(executor, m.update('t1', 'TASK_RUNNING'));
+    await m.kill();
+    const journal = checkpointJournalPath(WORK_DIR);
+    const lines = ((await m.disk.readFile(journal)) ?? '').split('\n');
+    const updateLine = lines.findIndex((line) => line.startsWith('{"t":"update"'));
+    lines[updateLine] = '{"t":"update","upd\u0000\u0000';
+    await m.disk.writeFileAtomically(journal, lines.join('\n'));
+    const refused = await m.start().then(() => 'started', (error: Error) => error.message);
+    expect(refused).to.match(new RegExp(`^agent checkpoint /agent/meta/journal\\.log is corrupt at line ${updateLine + 1}: not JSON`));
+    await m.start({ strict: false });
+    expect(executor.bodies<{ agentId: string }>('ReconnectExecutor'), 'the executor is taken back').to.deep.equal([{ agentId: AGENT_ID }]);
+    expect((await dispatch((m.agent as AgentHandle).agent, (agent) => agent.metrics()))['slave/recovery_errors']).to.equal(1);
+  });
+
+  it('--recovery_timeout is what a checkpointing framework\'s executor is told (MESOS_RECOVERY_TIMEOUT; it was 15 min, fixed)', async () => {
+    const m = machine();
+    await m.registeredAgent({ recoveryTimeoutMs: 30 * 60_000 });
+    await m.launch('t1');
+    expect(m.launcher.runs[0]?.launch.recovery?.timeoutMs).to.equal(30 * 60_000);
   });
 
   it('a failed checkpoint write is retried; the executor hears its update arrived only once it is durable', async () => {
