@@ -18,7 +18,7 @@
  * build's over the base's (below 1 for CPU: this build spends less).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { median } from './figures';
 import { countFlag, refuseUnknownFlags, THROUGHPUT_DEFAULTS } from './throughput';
@@ -67,6 +67,10 @@ export function parseAbOptions(argv: readonly string[]): AbOptions {
   const base = flagValue(argv, '--base');
   if (base === undefined || base.startsWith('--')) throw new Error('--base <dir> is required: a directory holding another build (its dist/bench/throughput.js)');
   if (!existsSync(probeOf(base))) throw new Error(`--base ${base}: no ${probeOf(base)} (a build from 2026-12-05 on, built: npm ci && npx tsc)`);
+  // Refused now, not in the first round: a base from before 2026-12-06 does not know the flag.
+  if (argv.includes('--agents-thread') && !readFileSync(probeOf(base), 'utf8').includes('--agents-thread')) {
+    throw new Error(`--agents-thread: the base's ${probeOf(base)} does not take it (a build from before 2026-12-06)`);
+  }
   return {
     base,
     rounds: countFlag(argv, '--rounds', DEFAULT_AB_ROUNDS, 1),

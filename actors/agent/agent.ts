@@ -679,9 +679,10 @@ export class Agent extends Actor {
       return this.authenticatee.giveUp();
     }
     if (pid.equals(this.master) && this.phase === 'DISCONNECTED' && this.authenticated) {
-      // The master forgets a pid's authentication when its link breaks, and drops a re-registration
-      // it did not authenticate in silence: kept, the agent re-registered unanswered for good
-      // (chaos --credentials). As Mesos' agent, it authenticates again before it (re-)registers.
+      // This master forgets a pid's authentication whenever its link breaks (Mesos' forgets only a
+      // registered agent's, on `disconnect`), and drops a re-registration it did not authenticate
+      // in silence: kept, the agent re-registered unanswered for good (chaos --credentials). So it
+      // authenticates again before it (re-)registers; Mesos' agent does only on a new detection.
       this.log.info({ master: pid.toString() }, 'the link to the master broke before it answered our registration; authenticating again');
       this.authenticated = false;
       return;

@@ -13,6 +13,13 @@ export const AUTHENTICATION_TIMEOUT_MS = 15_000;
 export const MAX_PENDING_AUTHENTICATIONS = 1_024;
 /** Exchanges in progress at once from one peer host, so that one peer cannot take every slot. */
 export const MAX_PENDING_AUTHENTICATIONS_PER_PEER = 16;
+/**
+ * Pids whose authentication lapsed with their link (`AuthenticationSessions.forget`) that the
+ * master remembers as such, the oldest forgotten first past it: an unauthenticated registration
+ * from one of them is a retry that crossed the link's break, dropped, not a misconfigured agent
+ * told to shut down.
+ */
+export const MAX_LAPSED_AUTHENTICATIONS = 10_000;
 
 /** Why an authentication failed (the same words whether the principal is unknown or the secret wrong, so principals cannot be probed). */
 export const WRONG_CREDENTIALS = 'wrong principal or secret';
@@ -46,6 +53,8 @@ export class AuthenticationSessions {
   private readonly pending = new Map<string, PendingAuthentication>();
   /** Authenticated clients: pid → principal. */
   private readonly authenticated = new Map<string, string>();
+  /** Pids whose authentication lapsed when their link broke, oldest first (at most `MAX_LAPSED_AUTHENTICATIONS`). */
+  private readonly lapsed = new Set<string>();
 
   /**
    * @param credentials principal → secret
@@ -83,6 +92,7 @@ export class AuthenticationSessions {
     const input = { principal: exchange.principal, secret, clientPid, masterPid: this.masterPid, clientNonce: exchange.clientNonce, serverNonce: exchange.serverNonce };
     if (!verifyProof('client', input, clientProof)) return { ok: false, reason: WRONG_CREDENTIALS };
     this.authenticated.set(clientPid, exchange.principal);
+    this.lapsed.delete(clientPid);
     return { ok: true, principal: exchange.principal, serverProof: authenticationProof('server', input) };
   }
 
@@ -103,8 +113,20 @@ export class AuthenticationSessions {
 
   /** Forgets `clientPid` (its link broke): it authenticates again before it may register again. */
   forget(clientPid: string): void {
-    this.authenticated.delete(clientPid);
+    if (this.authenticated.delete(clientPid)) {
+      this.lapsed.delete(clientPid);
+      this.lapsed.add(clientPid);
+      if (this.lapsed.size > MAX_LAPSED_AUTHENTICATIONS) this.lapsed.delete(this.lapsed.values().next().value as string);
+    }
     this.pending.delete(clientPid);
+  }
+
+  /**
+   * Whether `clientPid` authenticated once and its authentication lapsed with its link (and it has
+   * not authenticated since): what it sends unauthenticated may be a retry that crossed the break.
+   */
+  hasLapsed(clientPid: string): boolean {
+    return this.lapsed.has(clientPid);
   }
 
   /** Drops the expired exchanges; returns how many of `peer`'s remain (one pass, bounded by `MAX_PENDING_AUTHENTICATIONS`). */

@@ -609,15 +609,20 @@ export class Master extends Actor {
    * so, and its principal allowed by the ACLs' `register_agents` (Mesos' REGISTER_AGENT). Mesos
    * drops a refused registration. This master also tells a new agent (RegisterAgent: it has no
    * tasks to lose) with a Shutdown naming the reason, so that a misconfigured agent exits saying
-   * why instead of retrying in silence; a re-registering one is only dropped, as in Mesos (a
-   * Shutdown would end its tasks).
+   * why instead of retrying in silence, unless that pid's authentication lapsed with its link (a
+   * retry that crossed the break); a re-registering one is only dropped, as in Mesos (a Shutdown
+   * would end its tasks).
    */
   private agentAuthenticated(from: UPID, name: 'RegisterAgent' | 'ReregisterAgent'): boolean {
     const principal = this.authenticatedPrincipal(from);
     if (this.flags.authenticateAgents === true && principal === undefined) {
       this.counters.increment('unauthenticated_registrations_refused');
-      this.log.warn({ from: from.toString(), name }, 'refusing an agent that is not authenticated');
-      if (name === 'RegisterAgent') {
+      // One whose authentication lapsed with its link sent this before it heard of the break: it
+      // authenticates again (the agent does when its link breaks), so it is dropped, as Mesos
+      // drops every one; told to shut down, a rightly configured agent would have (review).
+      const lapsed = this.authentication?.hasLapsed(from.toString()) === true;
+      this.log.warn({ from: from.toString(), name, lapsed }, lapsed ? 'dropping the registration of an agent whose authentication lapsed with its link' : 'refusing an agent that is not authenticated');
+      if (name === 'RegisterAgent' && !lapsed) {
         this.send(from, Shutdown, { message: 'Agent is not authenticated: this master requires --authenticate_agents; start the agent with --credential (or --principal and --secret)' });
       }
       return false;
@@ -944,7 +949,9 @@ export class Master extends Actor {
     for (const task of [...framework.unreachableTasks.values()]) {
       const update = this.taskUpdate(task, 'TASK_KILLED', Reason.FRAMEWORK_REMOVED, `Framework removed: ${cause}`);
       const ended = this.state.completeUnreachableTask(framework, task.taskId, update.status);
-      if (ended !== undefined) this.emit({ type: 'TASK_UPDATED', task: ended, status: update.status });
+      if (ended === undefined) continue;
+      framework.metrics.taskReached('TASK_KILLED'); // the framework's count, as Mesos' updateTask (not the master's tasks_killed)
+      this.emit({ type: 'TASK_UPDATED', task: ended, status: update.status });
     }
     framework.connected = false;
     framework.active = false;

@@ -52,6 +52,11 @@ describe('bench:ab (two builds side by side)', function () {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'ab-spec-'));
     try {
       expect(() => parseAbOptions(['--base', empty])).to.throw(new RegExp(`--base ${empty}: no .*dist/bench/throughput\\.js \\(a build from 2026-12-05 on`));
+      // A base whose probe does not know --agents-thread is refused at once, not in the first round (review).
+      fs.mkdirSync(path.join(empty, 'dist', 'bench'), { recursive: true });
+      fs.writeFileSync(path.join(empty, 'dist', 'bench', 'throughput.js'), "refuseUnknownFlags(argv, ['--agents'], ['--json'])\n");
+      expect(() => parseAbOptions(['--base', empty, '--agents-thread'])).to.throw(/--agents-thread: the base's .* does not take it/);
+      expect(parseAbOptions(['--base', ROOT, '--agents-thread']).agentsThread).to.equal(true);
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
     }

@@ -327,6 +327,8 @@ export class Faults {
 
   /** The link between the master and `peer` breaks by itself: nothing is lost, both ends see the other exit, and links anew. */
   breakLinkTo(peer: UPID): void {
+    // A moment's fault, kept for `touchedSince`: the peer registers again after it (review).
+    this.history.push({ what: `the link master | ${peer.toString()} breaks`, reach: { peer: peer.toString() }, startMs: this.options.now(), endMs: this.options.now() });
     this.breakLink(this.options.masterPid(), peer, 'the connection was reset');
   }
 

@@ -3,7 +3,8 @@
  * `impostor` step): it tries to act in another's name, and each attempt must fail however the
  * faults, failovers and restarts around it go. What it tries, one of `IMPOSTURES`:
  *   - `wrongSecret`: it authenticates as a framework's principal with a wrong secret (refused),
- *     then registers a framework under that principal anyway (refused: not authenticated);
+ *     then registers a framework under that principal anyway, and fails the framework over to
+ *     itself by its id (both refused: not authenticated);
  *   - `otherPrincipal`: authenticated as the other principal (a tenant of the same cluster, with
  *     its own secret), it fails a framework of the first over, naming that framework's principal
  *     (refused: the principal is not the one it authenticated as);
@@ -99,7 +100,11 @@ export class Impostor extends Actor {
       return;
     }
     const { id: _id, ...registration } = target.info;
-    if (imposture === 'wrongSecret') this.send(master, RegisterFramework, { framework: { ...registration, name: `${target.info.name}-impostor` } });
+    if (imposture === 'wrongSecret') {
+      this.send(master, RegisterFramework, { framework: { ...registration, name: `${target.info.name}-impostor` } });
+      // The most direct take-over: the framework's id, unauthenticated (Mesos refuses it, master.cpp's subscribe).
+      this.send(master, ReregisterFramework, { framework: target.info, failover: true });
+    }
     else if (imposture === 'otherPrincipal') this.send(master, ReregisterFramework, { framework: target.info, failover: true });
     else this.send(master, ReregisterFramework, { framework: { ...target.info, principal: this.options.ownCredential?.principal ?? '' }, failover: true });
   }

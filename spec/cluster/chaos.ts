@@ -968,8 +968,11 @@ class ChaosRun {
     if (ha !== undefined) {
       const leaders = ha.leaders();
       if (leaders.length > 1) this.fail([`${leaders.length} masters lead at once: ${leaders.map((machine) => machine.actorIds.master).join(', ')}`]);
-      // Between a leader's end and the next one's election, there is no master to read.
-      if (ha.leader() === undefined) return;
+      // Between a leader's end and the next one's election, there is no master to read (and nothing is registered).
+      if (ha.leader() === undefined) {
+        this.lastRegistered = { agents: new Set(), frameworks: new Set() };
+        return;
+      }
     }
     const snapshot = await this.snapshot();
     const broken = [

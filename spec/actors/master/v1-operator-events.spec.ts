@@ -14,7 +14,7 @@ import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '..
 import { netHost } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
 import {
-  cleanUp, commandTask, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, type AgentHandle, type Harness,
+  cleanUp, commandTask, latestOffer, launch, makeWorkDir, metricsOf, registerAgent, registerFramework, type AgentHandle, type Harness,
 } from './harness';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
@@ -278,6 +278,9 @@ describe('actors/master: a torn-down framework\'s unreachable tasks', () => {
       const getTasks = (await tasks.json() as Json).get_tasks as Json;
       expect(getTasks.unreachable_tasks).to.equal(undefined);
       expect((getTasks.completed_tasks as Json[]).map((task) => [task.task_id.value, task.state])).to.deep.equal([['t1', 'TASK_KILLED']]);
+      // Counted as the framework's TASK_KILLED, as Mesos' updateTask counts it (review: it was not).
+      const metrics = await metricsOf(harness);
+      expect(metrics[`master/frameworks/partitioned/${framework.frameworkId}/tasks/terminal/task_killed`]).to.equal(1);
       // Every kept rendering (warmed before the teardown by SUBSCRIBED and GET_TASKS) agrees with one afresh.
       for (const [name, { fragments, fresh }] of Object.entries(await dispatch(harness.handle.master, (master) => master.renderedTexts()))) {
         expect(fragments, name).to.equal(fresh);
