@@ -38,11 +38,12 @@ interface ChaosCliFlags {
   masters: number;
   agentRecovery?: boolean;
   credentials?: boolean;
+  operatorView?: boolean;
 }
 
 /** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
 async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
-  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true };
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true };
   if (flags.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
     return;
@@ -69,6 +70,7 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--masters <n>', 'masters contending in a simulated ZooKeeper: the leader crashes, is cut off from ZooKeeper, loses its session (default 1: one master, restarted)', parseCount, 1)
     .option('--agent-recovery', 'frameworks checkpoint; half the agent crashes are of the agent process alone, which restarts and takes its executors back')
     .option('--credentials', 'the master authenticates agents and frameworks: each authenticates with every master it registers with, and drops may take the authentication messages')
+    .option('--operator-view', 'exploratory: an operator view built from the v1 event stream must agree with the master after each step')
     .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
     .parse(argv);
   const flags = program.opts<ChaosCliFlags>();

@@ -38,6 +38,8 @@ export interface SeedSettings {
   readonly agentRecovery?: boolean;
   /** The master authenticates agents and frameworks (`ChaosOptions.credentials`). */
   readonly credentials?: boolean;
+  /** An operator's view from the v1 event stream is checked (`ChaosOptions.operatorView`). */
+  readonly operatorView?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -83,6 +85,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.masters !== undefined ? { masters: settings.masters } : {}),
       ...(settings.agentRecovery === true ? { agentRecovery: true } : {}),
       ...(settings.credentials === true ? { credentials: true } : {}),
+      ...(settings.operatorView === true ? { operatorView: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,

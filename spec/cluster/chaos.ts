@@ -47,6 +47,7 @@ import { REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } f
 import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
 import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick } from './chaos-faults';
+import { OperatorWatcher } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
 import type { Credential } from '../../lib/authentication';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
@@ -202,15 +203,22 @@ export interface ChaosOptions {
    * authentication's messages too.
    */
   readonly credentials?: boolean;
+  /**
+   * Exploratory, off by default (`npm run chaos -- --operator-view`): an operator's view built
+   * from the v1 event stream (chaos-operator.ts) must agree with the master's state after each
+   * step. Not yet in `npm test`: it finds unreachable tasks the master forgets without an event
+   * when their agent comes back without them, which is still to be compared with Mesos.
+   */
+  readonly operatorView?: boolean;
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
   return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
-    `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}`;
+    `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -338,6 +346,8 @@ class ChaosRun {
   private schedulerStarts = 0;
   /** How many of `loggedErrors` the step checks have looked at. */
   private errorLinesChecked = 0;
+  /** An operator's view of the cluster from the v1 event stream (chaos-operator.ts). */
+  private readonly operator = new OperatorWatcher();
   /** Impostors about (`impostor` steps), and when each leaves. */
   private readonly impostors: Array<{ readonly impostor: Impostor; readonly imposture: Imposture; readonly endsAtMs: number }> = [];
   /** Impostors started so far (their ids). */
@@ -444,6 +454,20 @@ class ChaosRun {
   /** Something just disturbed the cluster: tasks launched before now may be held up for a while. */
   private disturbed(): void {
     this.lastDisturbanceMs = this.now();
+  }
+
+  /**
+   * Where an operator's view built from the v1 event stream disagrees with the master's state
+   * (`OperatorWatcher`): checked when no SUBSCRIBED is being put together, then the stream is
+   * (re)opened on the leader for the next check.
+   */
+  private async operatorViewMismatches(snapshot: ClusterSnapshot): Promise<string[]> {
+    if (this.options.operatorView !== true) return [];
+    const master = this.cluster.master.master;
+    const rendering = await dispatch(master, (actor) => actor.renderingsInProgress());
+    const broken = rendering > 0 ? [] : this.operator.mismatches(snapshot);
+    await this.operator.follow(master);
+    return broken;
   }
 
   /** A new master took over: what runs now must be back with it within `REREGISTRATION_BOUND_MS` (`lateReregistrations`). */
@@ -975,7 +999,9 @@ class ChaosRun {
       }
     }
     const snapshot = await this.snapshot();
+    const operatorView = await this.operatorViewMismatches(snapshot);
     const broken = [
+      ...operatorView,
       ...stepInvariants(snapshot),
       ...this.stuckStaging(snapshot),
       ...this.lateReregistrations(snapshot),

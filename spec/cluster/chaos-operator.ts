@@ -1,0 +1,174 @@
+/**
+ * An operator's view of the chaos simulation (chaos.ts): a v1 operator API event stream
+ * (`SUBSCRIBE`), opened through the leading master's own `/api/v1` route, from which it keeps
+ * what a dashboard would: the agents, the frameworks and every task's latest state. After each
+ * step the run compares that view with the master's state (`mismatches`): a view built from the
+ * events must agree with what GET_STATE would say at the same moment. A stream the master ended
+ * (it stopped, or stepped down) is opened again on the next leader, from its SUBSCRIBED.
+ */
+import { dispatch } from '../../lib/actor';
+import type { HttpRequest, StreamSink } from '../../lib/process';
+import { isTerminalState, type TaskState } from '../../lib/protocol';
+import type { Master } from '../../actors/master/master';
+import type { ClusterSnapshot } from './chaos-invariants';
+
+/** The operator API's SUBSCRIBE, as the host hands it to the master's route. */
+const SUBSCRIBE_REQUEST: HttpRequest = {
+  method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' },
+  body: Buffer.from('{"type":"SUBSCRIBE"}'), remoteAddress: '127.0.0.1',
+};
+
+type Json = Record<string, unknown>;
+
+/** `value.a.b...` of a JSON object, or undefined. */
+function at(value: unknown, ...keys: string[]): unknown {
+  let current = value;
+  for (const key of keys) current = typeof current === 'object' && current !== null ? (current as Json)[key] : undefined;
+  return current;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '?';
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export class OperatorWatcher implements StreamSink {
+  readonly buffered = 0;
+  /** The stream ended (the master stopped or stepped down), or none is open. */
+  private open = false;
+  private pending = Buffer.alloc(0);
+  /** The master the stream is from. */
+  private master: Master | undefined;
+  private subscribed = false;
+  private readonly agents = new Set<string>();
+  private readonly frameworks = new Set<string>();
+  /** `frameworkId/taskId` → its latest state, as the events said. */
+  private readonly tasks = new Map<string, TaskState>();
+  /** Events that could not be read (each a bug of the stream). */
+  private readonly unreadable: string[] = [];
+
+  /** Opens a stream on `master` unless one from it is open. */
+  async follow(master: Master): Promise<void> {
+    if (this.open && this.master === master) return;
+    this.master = master;
+    this.open = true;
+    this.subscribed = false;
+    this.pending = Buffer.alloc(0);
+    const route = master.runtime.routes.get(SUBSCRIBE_REQUEST.path);
+    if (route === undefined) throw new Error('the master serves no /api/v1 route');
+    const response = await dispatch(master, (actor) => route.call(actor, SUBSCRIBE_REQUEST));
+    if (response.status !== 200 || response.stream === undefined) {
+      this.open = false;
+      this.unreadable.push(`SUBSCRIBE answered ${response.status}`);
+      return;
+    }
+    response.stream.attach(this);
+  }
+
+  write(chunk: string | Buffer): void {
+    this.pending = Buffer.concat([this.pending, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
+    for (;;) {
+      const newline = this.pending.indexOf(0x0a);
+      if (newline < 0) return;
+      const length = Number(this.pending.subarray(0, newline).toString());
+      if (this.pending.length < newline + 1 + length) return;
+      const record = this.pending.subarray(newline + 1, newline + 1 + length).toString();
+      this.pending = this.pending.subarray(newline + 1 + length);
+      try {
+        this.apply(JSON.parse(record) as Json);
+      } catch (error) {
+        this.unreadable.push(`${(error as Error).message}: ${record.slice(0, 200)}`);
+      }
+    }
+  }
+
+  end(): void {
+    this.open = false;
+  }
+
+  destroy(): void {
+    this.open = false;
+  }
+
+  /** Nothing is ever buffered: every chunk is read as it is written. */
+  onDrain(listener: () => void): void {
+    listener();
+  }
+
+  private apply(event: Json): void {
+    switch (event.type) {
+      case 'SUBSCRIBED': {
+        this.subscribed = true;
+        this.agents.clear();
+        this.frameworks.clear();
+        this.tasks.clear();
+        const state = at(event, 'subscribed', 'get_state');
+        for (const agent of list(at(state, 'get_agents', 'agents'))) this.agents.add(text(at(agent, 'agent_info', 'id', 'value')));
+        for (const framework of list(at(state, 'get_frameworks', 'frameworks'))) this.frameworks.add(text(at(framework, 'framework_info', 'id', 'value')));
+        for (const task of [...list(at(state, 'get_tasks', 'tasks')), ...list(at(state, 'get_tasks', 'unreachable_tasks'))]) {
+          this.tasks.set(`${text(at(task, 'framework_id', 'value'))}/${text(at(task, 'task_id', 'value'))}`, at(task, 'state') as TaskState);
+        }
+        return;
+      }
+      case 'TASK_ADDED': {
+        const task = at(event, 'task_added', 'task');
+        this.tasks.set(`${text(at(task, 'framework_id', 'value'))}/${text(at(task, 'task_id', 'value'))}`, at(task, 'state') as TaskState);
+        return;
+      }
+      case 'TASK_UPDATED':
+        this.tasks.set(`${text(at(event, 'task_updated', 'framework_id', 'value'))}/${text(at(event, 'task_updated', 'status', 'task_id', 'value'))}`, at(event, 'task_updated', 'state') as TaskState);
+        return;
+      case 'AGENT_ADDED':
+        this.agents.add(text(at(event, 'agent_added', 'agent', 'agent_info', 'id', 'value')));
+        return;
+      case 'AGENT_REMOVED':
+        this.agents.delete(text(at(event, 'agent_removed', 'agent_id', 'value')));
+        return;
+      case 'FRAMEWORK_ADDED':
+        this.frameworks.add(text(at(event, 'framework_added', 'framework', 'framework_info', 'id', 'value')));
+        return;
+      case 'FRAMEWORK_REMOVED':
+        this.frameworks.delete(text(at(event, 'framework_removed', 'framework_info', 'id', 'value')));
+        return;
+      default:
+        return; // HEARTBEAT, FRAMEWORK_UPDATED: nothing to keep
+    }
+  }
+
+  /**
+   * Where the view built from the events disagrees with `snapshot` (the master's state, read at
+   * the same moment): agents, frameworks, and each task the master has, active or unreachable,
+   * in its state; no live task in the view that the master no longer has.
+   */
+  mismatches(snapshot: ClusterSnapshot): string[] {
+    const broken = this.unreadable.splice(0).map((line) => `operator stream: unreadable event: ${line}`);
+    if (!this.open || !this.subscribed) return broken;
+    const say = (line: string): number => broken.push(`operator stream: ${line}`);
+    const masterAgents = new Set(snapshot.master.slaves.map((agent) => agent.id));
+    for (const id of masterAgents) if (!this.agents.has(id)) say(`agent ${id} is at the master, not in the view`);
+    for (const id of this.agents) if (!masterAgents.has(id)) say(`agent ${id} is in the view, not at the master`);
+    const masterFrameworks = new Set(snapshot.master.frameworks.map((framework) => framework.id));
+    for (const id of masterFrameworks) if (!this.frameworks.has(id)) say(`framework ${id} is at the master, not in the view`);
+    for (const id of this.frameworks) if (!masterFrameworks.has(id)) say(`framework ${id} is in the view, not at the master`);
+    const masterTasks = new Map<string, TaskState>();
+    for (const framework of snapshot.master.frameworks) {
+      for (const task of [...framework.tasks, ...framework.unreachable_tasks]) {
+        const key = `${framework.id}/${task.id}`;
+        masterTasks.set(key, task.state);
+        // TASK_UPDATED says the task's latest state when a status of a new state is recorded (Mesos'
+        // `updateTask`): a retried update whose agent's `latest_state` ran ahead moves the task
+        // without an event, so the view may hold the latest status's state instead.
+        const seen = this.tasks.get(key);
+        const lastStatus = task.statuses[task.statuses.length - 1]?.state;
+        if (seen !== task.state && seen !== lastStatus) say(`task ${key} is ${task.state} at the master (its last status ${lastStatus ?? 'none'}), ${seen ?? 'unknown'} in the view`);
+      }
+    }
+    for (const [key, state] of this.tasks) {
+      if (!isTerminalState(state) && !masterTasks.has(key)) say(`task ${key} is ${state} in the view; the master no longer has it`);
+    }
+    return broken;
+  }
+}
