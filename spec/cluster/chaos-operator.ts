@@ -35,6 +35,19 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+/** A task as the view has it: its latest state, the state of the last status an event carried, its agent. */
+interface ViewedTask {
+  readonly state: TaskState;
+  readonly status: TaskState | undefined;
+  readonly agentId: string;
+}
+
+/** A task of SUBSCRIBED or TASK_ADDED as the view keeps it. */
+function viewedTask(task: unknown): ViewedTask {
+  const statuses = list(at(task, 'statuses'));
+  return { state: at(task, 'state') as TaskState, status: at(statuses[statuses.length - 1], 'state') as TaskState | undefined, agentId: text(at(task, 'agent_id', 'value')) };
+}
+
 export class OperatorWatcher implements StreamSink {
   readonly buffered = 0;
   /** The stream ended (the master stopped or stepped down), or none is open. */
@@ -45,8 +58,8 @@ export class OperatorWatcher implements StreamSink {
   private subscribed = false;
   private readonly agents = new Set<string>();
   private readonly frameworks = new Set<string>();
-  /** `frameworkId/taskId` → its latest state, as the events said. */
-  private readonly tasks = new Map<string, TaskState>();
+  /** `frameworkId/taskId` → its latest state and its agent, as the events said. */
+  private readonly tasks = new Map<string, ViewedTask>();
   /** Events that could not be read (each a bug of the stream). */
   private readonly unreadable: string[] = [];
 
@@ -109,21 +122,31 @@ export class OperatorWatcher implements StreamSink {
         for (const agent of list(at(state, 'get_agents', 'agents'))) this.agents.add(text(at(agent, 'agent_info', 'id', 'value')));
         for (const framework of list(at(state, 'get_frameworks', 'frameworks'))) this.frameworks.add(text(at(framework, 'framework_info', 'id', 'value')));
         for (const task of [...list(at(state, 'get_tasks', 'tasks')), ...list(at(state, 'get_tasks', 'unreachable_tasks'))]) {
-          this.tasks.set(`${text(at(task, 'framework_id', 'value'))}/${text(at(task, 'task_id', 'value'))}`, at(task, 'state') as TaskState);
+          this.tasks.set(`${text(at(task, 'framework_id', 'value'))}/${text(at(task, 'task_id', 'value'))}`, viewedTask(task));
         }
         return;
       }
       case 'TASK_ADDED': {
         const task = at(event, 'task_added', 'task');
-        this.tasks.set(`${text(at(task, 'framework_id', 'value'))}/${text(at(task, 'task_id', 'value'))}`, at(task, 'state') as TaskState);
+        this.tasks.set(`${text(at(task, 'framework_id', 'value'))}/${text(at(task, 'task_id', 'value'))}`, viewedTask(task));
         return;
       }
-      case 'TASK_UPDATED':
-        this.tasks.set(`${text(at(event, 'task_updated', 'framework_id', 'value'))}/${text(at(event, 'task_updated', 'status', 'task_id', 'value'))}`, at(event, 'task_updated', 'state') as TaskState);
+      case 'TASK_UPDATED': {
+        const key = `${text(at(event, 'task_updated', 'framework_id', 'value'))}/${text(at(event, 'task_updated', 'status', 'task_id', 'value'))}`;
+        this.tasks.set(key, {
+          state: at(event, 'task_updated', 'state') as TaskState, status: at(event, 'task_updated', 'status', 'state') as TaskState,
+          agentId: this.tasks.get(key)?.agentId ?? text(at(event, 'task_updated', 'status', 'agent_id', 'value')),
+        });
         return;
-      case 'AGENT_ADDED':
-        this.agents.add(text(at(event, 'agent_added', 'agent', 'agent_info', 'id', 'value')));
+      }
+      case 'AGENT_ADDED': {
+        const agentId = text(at(event, 'agent_added', 'agent', 'agent_info', 'id', 'value'));
+        this.agents.add(agentId);
+        // An agent back from unreachable: the master forgets every task of it that was unreachable,
+        // as Mesos' `_reregisterSlave` does, without an event; those it came back with are added again (TASK_ADDED).
+        for (const [key, task] of this.tasks) if (task.agentId === agentId && task.state === 'TASK_UNREACHABLE') this.tasks.delete(key);
         return;
+      }
       case 'AGENT_REMOVED':
         this.agents.delete(text(at(event, 'agent_removed', 'agent_id', 'value')));
         return;
@@ -160,13 +183,16 @@ export class OperatorWatcher implements StreamSink {
         masterTasks.set(key, task.state);
         // TASK_UPDATED says the task's latest state when a status of a new state is recorded (Mesos'
         // `updateTask`): a retried update whose agent's `latest_state` ran ahead moves the task
-        // without an event, so the view may hold the latest status's state instead.
+        // without an event. So the view may lag the task's state, but not its statuses: once the
+        // master recorded a status of a state the view's last event did not carry, it must agree.
         const seen = this.tasks.get(key);
         const lastStatus = task.statuses[task.statuses.length - 1]?.state;
-        if (seen !== task.state && seen !== lastStatus) say(`task ${key} is ${task.state} at the master (its last status ${lastStatus ?? 'none'}), ${seen ?? 'unknown'} in the view`);
+        if (seen?.state !== task.state && (seen === undefined || seen.status !== lastStatus)) {
+          say(`task ${key} is ${task.state} at the master (its last status ${lastStatus ?? 'none'}), ${seen?.state ?? 'unknown'} in the view (its last status ${seen?.status ?? 'none'})`);
+        }
       }
     }
-    for (const [key, state] of this.tasks) {
+    for (const [key, { state }] of this.tasks) {
       if (!isTerminalState(state) && !masterTasks.has(key)) say(`task ${key} is ${state} in the view; the master no longer has it`);
     }
     return broken;
