@@ -113,7 +113,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     // A second master on one host (a simulation) has ids of its own: its API's follows its master's.
     id: apiActorId(ids.master),
     ...(options.leading !== undefined ? { leading: options.leading } : {}),
-    authentication: { credentials: flags.credentials, required: flags.authenticateFrameworks === true },
+    authentication: { credentials: flags.credentials, required: flags.authenticateFrameworks === true || flags.authenticateHttpFrameworks === true },
     maxSubscriptionsPerPeer: flags.maxFrameworksPerPeer,
     ...(options.httpSubscriptionLimits?.total !== undefined ? { maxSubscriptions: options.httpSubscriptionLimits.total } : {}),
     ...(options.httpSubscriptionLimits?.perPrincipal !== undefined ? { maxSubscriptionsPerPrincipal: options.httpSubscriptionLimits.perPrincipal } : {}),
