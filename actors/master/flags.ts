@@ -156,6 +156,17 @@ export function httpAuthenticationOf(flags: MasterFlags): HttpAuthentication {
   return { credentials: flags.credentials, readonly: flags.authenticateHttpReadonly === true, readwrite: flags.authenticateHttpReadwrite === true };
 }
 
+/**
+ * The v1 operator API's (`/api/v1`): Mesos serves the whole endpoint in its read-write realm, so
+ * with `--authenticate_http_readwrite` every call, reads too, needs credentials; with
+ * `--authenticate_http_readonly` (ours: Mesos leaves the endpoint open then) the reads do, as
+ * `/master/state` does.
+ */
+export function operatorHttpAuthenticationOf(flags: MasterFlags): HttpAuthentication {
+  const authentication = httpAuthenticationOf(flags);
+  return { ...authentication, readonly: authentication.readonly || authentication.readwrite };
+}
+
 /** The registry file these flags name. */
 export function registryPathOf(flags: MasterFlags): string {
   return flags.registryPath ?? path.join(flags.workDir, REGISTRY_FILE_NAME);

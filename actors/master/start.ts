@@ -4,7 +4,7 @@ import { authenticateRequest, isResponse, VirtualClock, withRouteOptions, type A
 import { Allocator } from '../allocator/allocator';
 import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
-import { checkMasterFlags, httpAuthenticationOf, registryPathOf, renderMasterFlags, type MasterFlags } from './flags';
+import { checkMasterFlags, httpAuthenticationOf, operatorHttpAuthenticationOf, registryPathOf, renderMasterFlags, type MasterFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { Authorizer } from '../../lib/acls';
 import { Master } from './master';
@@ -104,7 +104,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   const pid = host.spawn(master);
   await initialized;
   const detachMetrics = attachMetricsSource(host, masterMetricsSource(master, allocator), ids.metrics, metricsAccess(httpAuthenticationOf(flags), flags.acls));
-  const operatorAuthentication = httpAuthenticationOf(flags);
+  const operatorAuthentication = operatorHttpAuthenticationOf(flags);
   // The v1 scheduler API (`/api/v1/scheduler`): HTTP frameworks, each served by a scheduler actor here.
   const api = new SchedulerApi({
     master: pid.toString(),
