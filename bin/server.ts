@@ -181,6 +181,7 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--acls <json|path>', "who may do what, Mesos' ACL JSON inline or a file (file:///path or a path); default: everything is allowed"))
     .addOption(flag('--credentials <path>', 'principals and secrets that may authenticate, Mesos\' JSON: {"credentials": [{"principal": ..., "secret": ...}]}'))
     .addOption(flag('--authenticate_frameworks [bool]', 'only authenticated frameworks may register').argParser(parseBooleanFlag).default(false))
+    .addOption(flag('--authenticate_http_frameworks [bool]', 'only HTTP frameworks with HTTP Basic credentials may use the v1 scheduler API (--authenticate_frameworks covers them too)').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--authenticate_agents [bool]', 'only authenticated agents may register').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--authenticate_http_readonly [bool]', 'read-only HTTP endpoints (state, metrics) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--authenticate_http_readwrite [bool]', 'HTTP endpoints that change state (teardown) need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
@@ -214,6 +215,7 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     commandLine: commandLineFlags(options),
     ...(options.acls !== undefined ? { acls: parseAclsFlag(String(options.acls)) } : {}),
     authenticateFrameworks: options.authenticate_frameworks === true,
+    authenticateHttpFrameworks: options.authenticate_http_frameworks === true,
     authenticateAgents: options.authenticate_agents === true,
     authenticateHttpReadonly: options.authenticate_http_readonly === true,
     authenticateHttpReadwrite: options.authenticate_http_readwrite === true,

@@ -102,6 +102,12 @@ export interface MasterFlags {
   checkAllocatorInvariants?: boolean;
   /** Only authenticated frameworks may register (Mesos `--authenticate_frameworks`); needs `credentials`. */
   authenticateFrameworks?: boolean;
+  /**
+   * Only HTTP frameworks that give HTTP Basic credentials may use the v1 scheduler API (Mesos
+   * `--authenticate_http_frameworks`); needs `credentials`. Actor frameworks are left to
+   * `authenticateFrameworks`, which covers HTTP frameworks too.
+   */
+  authenticateHttpFrameworks?: boolean;
   /** Only authenticated agents may register (Mesos `--authenticate_agents`); needs `credentials`. */
   authenticateAgents?: boolean;
   /** Read-only HTTP endpoints (state, metrics) need HTTP Basic credentials (Mesos `--authenticate_http_readonly`). */
@@ -148,6 +154,17 @@ export function defaultMasterFlags(workDir: string): MasterFlags {
 /** What the master's HTTP routes authenticate against (`--credentials`, `--authenticate_http_*`). */
 export function httpAuthenticationOf(flags: MasterFlags): HttpAuthentication {
   return { credentials: flags.credentials, readonly: flags.authenticateHttpReadonly === true, readwrite: flags.authenticateHttpReadwrite === true };
+}
+
+/**
+ * The v1 operator API's (`/api/v1`): Mesos serves the whole endpoint in its read-write realm, so
+ * with `--authenticate_http_readwrite` every call, reads too, needs credentials; with
+ * `--authenticate_http_readonly` (ours: Mesos leaves the endpoint open then) the reads do, as
+ * `/master/state` does.
+ */
+export function operatorHttpAuthenticationOf(flags: MasterFlags): HttpAuthentication {
+  const authentication = httpAuthenticationOf(flags);
+  return { ...authentication, readonly: authentication.readonly || authentication.readwrite };
 }
 
 /** The registry file these flags name. */
@@ -205,7 +222,7 @@ export function checkMasterFlags(flags: MasterFlags): void {
     }
   }
   if (flags.workDir.length === 0) throw new Error(`${flagName('workDir')} must not be empty`);
-  const requiring = (['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadonly', 'authenticateHttpReadwrite'] as const).filter((name) => flags[name] === true);
+  const requiring = (['authenticateFrameworks', 'authenticateHttpFrameworks', 'authenticateAgents', 'authenticateHttpReadonly', 'authenticateHttpReadwrite'] as const).filter((name) => flags[name] === true);
   if (requiring.length > 0 && flags.credentials === undefined) throw new Error(`${requiring.map(flagName).join(', ')} ${requiring.length === 1 ? 'needs' : 'need'} --credentials: nobody could authenticate`);
   checkRegistryPath(flags);
 }
@@ -280,6 +297,7 @@ export function renderMasterFlags(flags: MasterFlags): Record<string, string> {
   set('max_operator_event_stream_subscribers', flags.maxOperatorEventStreamSubscribers);
   set('publish_per_framework_metrics', flags.publishPerFrameworkMetrics !== false);
   set('authenticate_frameworks', flags.authenticateFrameworks === true);
+  set('authenticate_http_frameworks', flags.authenticateHttpFrameworks === true);
   set('authenticate_agents', flags.authenticateAgents === true);
   set('authenticate_http_readonly', flags.authenticateHttpReadonly === true);
   set('authenticate_http_readwrite', flags.authenticateHttpReadwrite === true);

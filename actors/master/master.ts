@@ -33,7 +33,7 @@ import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn 
 import { AuthenticationSessions } from './authentication';
 import { AgentObserver, describeUnreachable, type AgentObserverHooks, type AgentObserverOptions, type UnreachableCause } from './agent-observer';
 import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, STATE_CACHE_TIMEOUT_MS, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
-import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
+import { httpAuthenticationOf, operatorHttpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { TickedTimers } from './ticked-timers';
 import { OfferExpiry } from './offer-expiry';
@@ -2748,7 +2748,7 @@ export class Master extends Actor {
 
   private operatorPort(metrics: () => Promise<Record<string, number>>): OperatorPort {
     return {
-      authentication: httpAuthenticationOf(this.flags),
+      authentication: operatorHttpAuthenticationOf(this.flags),
       authorizer: this.authorizer,
       log: this.log,
       leading: () => this.leading(),

@@ -4,7 +4,7 @@ import { authenticateRequest, isResponse, VirtualClock, withRouteOptions, type A
 import { Allocator } from '../allocator/allocator';
 import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
-import { checkMasterFlags, httpAuthenticationOf, registryPathOf, renderMasterFlags, type MasterFlags } from './flags';
+import { checkMasterFlags, httpAuthenticationOf, operatorHttpAuthenticationOf, registryPathOf, renderMasterFlags, type MasterFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { Authorizer } from '../../lib/acls';
 import { Master } from './master';
@@ -104,7 +104,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   const pid = host.spawn(master);
   await initialized;
   const detachMetrics = attachMetricsSource(host, masterMetricsSource(master, allocator), ids.metrics, metricsAccess(httpAuthenticationOf(flags), flags.acls));
-  const operatorAuthentication = httpAuthenticationOf(flags);
+  const operatorAuthentication = operatorHttpAuthenticationOf(flags);
   // The v1 scheduler API (`/api/v1/scheduler`): HTTP frameworks, each served by a scheduler actor here.
   const api = new SchedulerApi({
     master: pid.toString(),
@@ -113,7 +113,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     // A second master on one host (a simulation) has ids of its own: its API's follows its master's.
     id: apiActorId(ids.master),
     ...(options.leading !== undefined ? { leading: options.leading } : {}),
-    authentication: { credentials: flags.credentials, required: flags.authenticateFrameworks === true },
+    authentication: { credentials: flags.credentials, required: flags.authenticateFrameworks === true || flags.authenticateHttpFrameworks === true },
     maxSubscriptionsPerPeer: flags.maxFrameworksPerPeer,
     ...(options.httpSubscriptionLimits?.total !== undefined ? { maxSubscriptions: options.httpSubscriptionLimits.total } : {}),
     ...(options.httpSubscriptionLimits?.perPrincipal !== undefined ? { maxSubscriptionsPerPrincipal: options.httpSubscriptionLimits.perPrincipal } : {}),

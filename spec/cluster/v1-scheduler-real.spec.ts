@@ -336,3 +336,54 @@ describe('the v1 scheduler API on a master that requires framework authenticatio
     expect(await impostor.text()).to.match(/Authenticated principal 'dev' does not match principal 'ops'/);
   });
 });
+
+describe("the v1 scheduler API on a master started with Mesos' --authenticate_http_frameworks", function () {
+  this.timeout(60_000);
+  const subscriptions: V1Subscription[] = [];
+  const processes: BinProcess[] = [];
+  const basic = (principal: string, secret: string): string => `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}`;
+  let workDir = '';
+  const hooks = localClusterHooks(() => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-v1-http-auth-'));
+    const credentials = path.join(workDir, 'credentials.json');
+    fs.writeFileSync(credentials, JSON.stringify({ credentials: [{ principal: 'ops', secret: 'ops-secret' }] }));
+    return ['--resources', 'cpus:1;mem:512', '--work_dir', workDir, '--credentials', credentials, '--authenticate_http_frameworks'];
+  }, [() => subscriptions.forEach((subscription) => subscription.close())]);
+  after(async () => {
+    processes.forEach((bin) => bin.kill());
+    await Promise.all(processes.map((bin) => within(bin.exited, 10_000, 'a bin to exit')));
+    if (workDir !== '') fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  // A Mesos operator's flag (or MESOS_AUTHENTICATE_HTTP_FRAMEWORKS) used to be refused on the command line and, from the
+  // environment, ignored: HTTP frameworks then subscribed without credentials on a master its operator meant to secure.
+  it('requires HTTP Basic credentials of HTTP frameworks (401 without), takes them with, and leaves actor frameworks to --authenticate_frameworks, as Mesos', async () => {
+    const { master } = hooks.cluster();
+    const subscribe = async (headers: Record<string, string>): Promise<V1Subscription> => {
+      const subscription = new V1Subscription(master);
+      subscriptions.push(subscription);
+      await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name: 'secured' } } }, headers);
+      return subscription;
+    };
+    const anonymous = await subscribe({});
+    expect(anonymous.status).to.equal(401);
+    expect(anonymous.headers['www-authenticate']).to.match(/^Basic realm=/);
+    const proven = await subscribe({ authorization: basic('ops', 'ops-secret') });
+    expect(proven.status).to.equal(200);
+    await proven.next((event) => event.type === 'SUBSCRIBED');
+    const flags = (await (await fetch(`http://${master}/master/flags`)).json()) as { flags: Record<string, string> };
+    expect(flags.flags).to.include({ authenticate_http_frameworks: 'true', authenticate_frameworks: 'false' });
+    proven.close(); // its offers (the whole agent, held: it authenticated) go back
+    // An actor (driver) framework is not an HTTP one: without --authenticate_frameworks it registers unauthenticated.
+    const execute = startBin('mesos-execute', ['--master', master, '--name', 'driver', '--command', 'true']);
+    processes.push(execute);
+    expect(await within(execute.exited, 30_000, 'mesos-execute')).to.equal(0);
+  });
+
+  it('needs --credentials, as the other authentication flags do', async () => {
+    const noCredentials = startBin('mesos-master', ['--port', '0', '--work_dir', path.join(workDir, 'm2'), '--authenticate_http_frameworks']);
+    processes.push(noCredentials);
+    expect(await within(noCredentials.exited, 10_000, 'mesos-master')).to.equal(2);
+    expect(noCredentials.stderr.trim()).to.equal('mesos-master: --authenticate_http_frameworks needs --credentials: nobody could authenticate');
+  });
+});

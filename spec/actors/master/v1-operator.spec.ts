@@ -358,7 +358,10 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
   it('asks for credentials as Mesos does: read-only ones for GET_*, read-write ones for TEARDOWN and UPDATE_*', async () => {
     const credentials = new Map([['ops', 'secret']]);
     const { address } = await listening({ credentials, authenticateHttpReadwrite: true });
-    expect((await call(address, { type: 'GET_STATE' })).status).to.equal(200);
+    // Mesos serves all of /api/v1 in its read-write realm: with --authenticate_http_readwrite every call, reads too,
+    // needs credentials (GET_STATE and the event stream were open here, found by a framework author's walkthrough).
+    for (const type of ['GET_STATE', 'GET_HEALTH', 'GET_FLAGS', 'SUBSCRIBE']) expect((await call(address, { type })).status, type).to.equal(401);
+    expect((await call(address, { type: 'GET_STATE' }, { authorization: basicAuthorization('ops', 'secret') })).status).to.equal(200);
     const anonymous = await call(address, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: 2 }] } });
     expect(anonymous.status).to.equal(401);
     const authorization = basicAuthorization('ops', 'secret');
@@ -368,6 +371,14 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'x' } } })).status).to.equal(401);
     expect((await call(address, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [] } })).status).to.equal(401);
     expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'x' } } }, { authorization })).status).to.equal(404);
+  });
+
+  it('with --authenticate_http_readonly alone, every call needs credentials, read-only ones doing for all (Mesos leaves all of /api/v1 open then: our choice, as for /master/state)', async () => {
+    const credentials = new Map([['ops', 'secret']]);
+    const { address } = await listening({ credentials, authenticateHttpReadonly: true });
+    expect((await call(address, { type: 'GET_STATE' })).status).to.equal(401);
+    expect((await call(address, { type: 'GET_STATE' }, { authorization: basicAuthorization('ops', 'secret') })).status).to.equal(200);
+    expect((await call(address, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: 2 }] } })).status).to.equal(401);
   });
 
   it("UPDATE_WEIGHTS is authorized for the caller's principal, as PUT /master/weights is: a principal a rule denies gets 403 even when an ANY rule follows, one a rule allows gets 200 (security review)", async () => {
