@@ -76,8 +76,10 @@ async function main(): Promise<void> {
   void agent.terminated.then(async () => {
     if (signalled) return; // stopping on a signal: that path exits (0)
     const reason = agent.agent.shutDownByMaster;
+    const id = agent.agent.shutDownAgentId;
     process.stderr.write(reason === undefined ? 'mesos-agent: the agent was shut down\n'
-      : `mesos-agent: the master told the agent to shut down (${reason}); its executors are ended. It keeps its id, as Mesos' agent does, so started again here it is refused again; to start a new agent in ${options.work_dir}, run mesos-agent once with --recover=cleanup first\n`);
+      : id === undefined ? `mesos-agent: the master told the agent to shut down (${reason})\n`
+        : `mesos-agent: the master told agent ${id} to shut down (${reason}); its executors are ended. It keeps its id, as Mesos' agent does, so started again here it is refused again; to start a new agent in ${options.work_dir}, run mesos-agent once with --recover=cleanup first\n`);
     await host.stop();
     process.exit(1);
   });

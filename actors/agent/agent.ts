@@ -289,6 +289,8 @@ export class Agent extends Actor {
    * as Mesos keeps it, so a gone agent is refused at every start until the operator says so).
    */
   shutDownByMaster: string | undefined;
+  /** The id the agent had when the master told it to shut down (none: it never registered). */
+  shutDownAgentId: string | undefined;
 
   /** Whether the agent is ending of its own accord (the master's Shutdown, or `stop`), not killed from outside. */
   get shuttingDown(): boolean {
@@ -1743,7 +1745,10 @@ export class Agent extends Actor {
 
   private shutdownMessage(from: UPID, message: BodyOf<typeof Shutdown>): void {
     if (!this.fromMaster(from, 'Shutdown')) return;
-    if (this.phase !== 'TERMINATING') this.shutDownByMaster = message.message;
+    if (this.phase !== 'TERMINATING') {
+      this.shutDownByMaster = message.message;
+      this.shutDownAgentId = this.agentId;
+    }
     this.shutdownAgent(`the master asked: ${message.message}`);
   }
 

@@ -104,7 +104,7 @@ describe('a secured cluster as real processes (issue 9)', function () {
     const master = await secureCluster();
     const agent = start('mesos-agent', ['--master', master, '--port', '0', '--work_dir', path.join(workDir, 'agent2'), '--resources', 'cpus:1;mem:256']);
     expect(await within(agent.exited, 30_000, 'mesos-agent')).to.equal(1);
-    expect(agent.stderr).to.match(/the agent was shut down/);
+    expect(agent.stderr).to.match(/mesos-agent: the master told the agent to shut down \(Agent is not authenticated: this master requires --authenticate_agents; start the agent with --credential \(or --principal and --secret\)\)\n/);
 
     // mesos-batch used to hang on a FrameworkError (issue 9): now it exits 1 with the reason.
     // --task-resources: the old spelling of --task_resources, still accepted.
