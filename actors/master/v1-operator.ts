@@ -20,7 +20,7 @@ import { boundedText } from '../../lib/protocol/plain';
 import { badRequest, notAcceptable, v1Answer as answer, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import type { Timer } from '../../lib/actor';
 import {
-  authenticateRequest, HttpStream, isResponse, recordIo, TextParts, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
+  ActorGone, authenticateRequest, HttpStream, isResponse, recordIo, TextParts, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import type { Authorizer } from '../../lib/acls';
 import type { Logger } from '../../lib/logging';
@@ -323,7 +323,10 @@ export class OperatorApi {
       this.write(subscriber, recordIo(v1Events.heartbeat()));
       this.scheduleHeartbeat(subscriber);
     }).then((response) => this.sendSubscribed(subscriber, response)).catch((error: unknown) => {
-      this.port.log.error({ error: error instanceof Error ? error.message : String(error) }, 'operator event stream: SUBSCRIBED could not be rendered or written; ending the stream');
+      // The master stopped (it stepped down, or its process ends) while SUBSCRIBED was put
+      // together: expected at a failover, not an error (chaos --operator-view, seed 2700028).
+      if (error instanceof ActorGone) this.port.log.info({ error: error.message }, 'operator event stream: the master stopped while SUBSCRIBED was rendered; ending the stream');
+      else this.port.log.error({ error: error instanceof Error ? error.message : String(error) }, 'operator event stream: SUBSCRIBED could not be rendered or written; ending the stream');
       this.port.later(() => this.drop(subscriber));
     });
     return { status: 200, headers: { 'content-type': 'application/json' }, stream: subscriber.stream };

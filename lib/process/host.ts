@@ -162,6 +162,15 @@ export interface ActorHostOptions {
 }
 
 /**
+ * Why work queued for an actor (a `dispatch`, a deferred turn) failed: the actor terminated
+ * before it ran, or was not running. Expected when a component stops (a master stepping down
+ * while a request is served), unlike any other failure of such work.
+ */
+export class ActorGone extends Error {
+  override readonly name = 'ActorGone';
+}
+
+/**
  * An actor host: one OS process, one TCP port serving WebSocket links to other hosts and the
  * HTTP routes of its actors (`/<actorId>/<route>`). It owns the actors' mailboxes and runs them
  * one message at a time.
@@ -684,7 +693,7 @@ export class ActorHost {
 
   private enqueueLabeled(actor: Actor, label: RunLabel, run: () => void, fail?: (error: Error) => void): void {
     if (actor.runtime.state !== 'running') {
-      fail?.(new Error(`actor '${actor.id}' is not running`));
+      fail?.(new ActorGone(`actor '${actor.id}' is not running`));
       return;
     }
     this.enqueue(actor, Tag.Run, label, run, fail);
@@ -926,7 +935,7 @@ export class ActorHost {
     for (const stream of [...(runtime.streams ?? [])]) stream.end();
     runtime.streams = undefined;
     for (const timer of runtime.pendingTimers()) timer.cancel();
-    for (const event of runtime.mailbox.clear()) event.fail?.(new Error(`actor '${actor.id}' terminated`));
+    for (const event of runtime.mailbox.clear()) event.fail?.(new ActorGone(`actor '${actor.id}' terminated`));
     this.actors.delete(actor.id);
     this.releaseSharedRoutes(actor);
     this.dropLinksOf(actor);

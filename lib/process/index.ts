@@ -1,4 +1,4 @@
-export { ActorHost, type ActorHostOptions, MAILBOX_BATCH, DRAIN_BUDGET, STOP_SIGNALS } from './host';
+export { ActorGone, ActorHost, type ActorHostOptions, MAILBOX_BATCH, DRAIN_BUDGET, STOP_SIGNALS } from './host';
 export { ClockSetBack, RealClock, VirtualClock, MAX_SETTLE_WORK, VIRTUAL_CLOCK_START_MS, type Clock, type SettleProbe, type SocketTraffic, type TimerCallback, type TimerHandle, type TimerTarget, type VirtualClockOptions } from './clock';
 export { MessageFilters, type MessagePattern, type DeliveredMessage, type FilterHandle } from './filters';
 export { withRouteOptions, type RouteOptions } from './http';
