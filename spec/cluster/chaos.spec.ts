@@ -87,9 +87,9 @@ const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParalleli
 const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSettings }> = [
   ...seeds.map((seed) => ({ seed, settings: { steps, hashTrace: false } })),
   ...longSeeds.map((seed) => ({ seed, settings: { steps: longSteps, hashTrace: false } })),
-  ...haSeeds.map((seed) => ({ seed, settings: { steps: haSteps, hashTrace: false, masters: HA_MASTERS, agentRecovery: true } })),
+  ...haSeeds.map((seed) => ({ seed, settings: { steps: haSteps, hashTrace: false, masters: HA_MASTERS, agentRecovery: true, operatorView: true } })),
   ...credentialsSeeds.map((seed, index) => ({
-    seed, settings: { steps: credentialsSteps, hashTrace: false, credentials: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}) },
+    seed, settings: { steps: credentialsSteps, hashTrace: false, credentials: true, operatorView: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}) },
   })),
 ];
 
@@ -272,12 +272,12 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       });
     }
     if (haSeeds.length > 0) {
-      describe(`${haSeeds.length} run(s) of ${haSteps} random steps with ${HA_MASTERS} masters in a simulated ZooKeeper (leader crashes, partitions, expired sessions) and agents restarting with live executors`, () => {
+      describe(`${haSeeds.length} run(s) of ${haSteps} random steps with ${HA_MASTERS} masters in a simulated ZooKeeper (leader crashes, partitions, expired sessions) and agents restarting with live executors, an operator's view from the v1 event stream checked`, () => {
         haSeeds.forEach((_seed, index) => seededTest(seeds.length + longSeeds.length + index));
       });
     }
     if (credentialsSeeds.length > 0) {
-      describe(`${credentialsSeeds.length} run(s) of ${credentialsSteps} random steps whose master authenticates agents and frameworks (every other one with ${HA_MASTERS} masters and recovering agents)`, () => {
+      describe(`${credentialsSeeds.length} run(s) of ${credentialsSteps} random steps whose master authenticates agents and frameworks (every other one with ${HA_MASTERS} masters and recovering agents), an operator's view from the v1 event stream checked`, () => {
         credentialsSeeds.forEach((_seed, index) => seededTest(seeds.length + longSeeds.length + haSeeds.length + index));
       });
     }

@@ -204,10 +204,9 @@ export interface ChaosOptions {
    */
   readonly credentials?: boolean;
   /**
-   * Exploratory, off by default (`npm run chaos -- --operator-view`): an operator's view built
-   * from the v1 event stream (chaos-operator.ts) must agree with the master's state after each
-   * step. Not yet in `npm test`: it finds unreachable tasks the master forgets without an event
-   * when their agent comes back without them, which is still to be compared with Mesos.
+   * An operator's view built from the v1 event stream (chaos-operator.ts) must agree with the
+   * master's state after each step (`npm run chaos -- --operator-view`; on in `npm test`'s HA
+   * and credentials runs). The stream is opened again on each new leader.
    */
   readonly operatorView?: boolean;
 }
