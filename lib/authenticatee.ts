@@ -91,7 +91,6 @@ export class Authenticatee {
     this.port.send(master, Authenticate, { principal: this.credential.principal, clientNonce });
   }
 
-  /** Abandons the exchange in progress, if any (the master changed, or the actor stops). */
   /**
    * Ends the exchange in progress as one that timed out (its master went away before answering):
    * its owner retries as after a timeout, within its backoff, instead of waiting out the timeout.
@@ -100,6 +99,7 @@ export class Authenticatee {
     this.finish({ kind: 'timeout' });
   }
 
+  /** Abandons the exchange in progress, if any (the master changed, or the actor stops). */
   cancel(): void {
     this.exchange?.timer.cancel();
     this.exchange = undefined;

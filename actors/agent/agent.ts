@@ -654,7 +654,7 @@ export class Agent extends Actor {
       // The agent itself listens (`checkpointWriteFailed`): no closure per agent.
       this.options.checkpoints.onWriteFailure = this;
     }
-    for (let error = 0; error < (this.options.recoveryErrors ?? 0); error++) this.counters.increment('recovery_errors');
+    this.counters.increment('recovery_errors', this.options.recoveryErrors ?? 0);
     if (this.options.recovered !== undefined) this.recover(this.options.recovered);
     else {
       this.recoveryTimeSecs = 0;

@@ -638,7 +638,6 @@ function processTable(): Promise<ProcessRow[]> {
   });
 }
 
-/** True while `target` (a pid, or a process group as -pgid) has a process, ours to signal or not. */
 /**
  * Whether process `pid` started at `startTime` (a `processStartTime`): true where either is not
  * known (a journal from before start times were checkpointed; no `/proc`).
@@ -649,6 +648,7 @@ export function isProcessStartedAt(pid: number, startTime: string | undefined): 
   return now === undefined || now === startTime;
 }
 
+/** True while `target` (a pid, or a process group as -pgid) has a process, ours to signal or not. */
 function exists(target: number): boolean {
   try {
     process.kill(target, 0);

@@ -44,9 +44,9 @@ export class AgentCounters {
   /** Value of each counter, in `AGENT_COUNTERS` order (a plain array: a Map per agent costs ~500 bytes). */
   private readonly values: number[] = AGENT_COUNTERS.map(() => 0);
 
-  /** Adds one to `name`. */
-  increment(name: AgentCounter): void {
-    this.values[COUNTER_INDEX.get(name)!]++;
+  /** Adds `by` (one) to `name`. */
+  increment(name: AgentCounter, by = 1): void {
+    this.values[COUNTER_INDEX.get(name)!] += by;
   }
 
   /** Counts a task that reached terminal state `state` (no-op for states Mesos does not count here). */

@@ -439,7 +439,7 @@ class ChaosRun {
 
   private async step(): Promise<void> {
     if (await this.runDueEvents()) this.disturbed();
-    this.endImpostors(false);
+    this.endImpostors();
     if (this.faults.endExpired() > 0) this.disturbed();
     const kind = this.chooseStep();
     this.stepsByKind[kind]++;
@@ -859,9 +859,9 @@ class ChaosRun {
     this.cluster.host.spawn(impostor);
   }
 
-  /** Ends the impostors whose time is up (all with `all`), logging what the master told them. */
-  private endImpostors(all: boolean): void {
-    for (const entry of this.impostors.filter((candidate) => all || candidate.endsAtMs <= this.now())) {
+  /** Ends the impostors whose time is up, logging what the master told them. */
+  private endImpostors(): void {
+    for (const entry of this.impostors.filter((candidate) => candidate.endsAtMs <= this.now())) {
       this.log(`${entry.impostor.id} leaves; refused: ${entry.impostor.refusals.length > 0 ? entry.impostor.refusals.join(' | ') : 'without an answer'}`);
       this.cluster.host.terminate(entry.impostor);
       this.impostors.splice(this.impostors.indexOf(entry), 1);
@@ -947,7 +947,7 @@ class ChaosRun {
       await this.cluster.clock.advance(HEAL_ROUND_MS);
       await this.supervise(true);
       await this.checkStep();
-      this.endImpostors(false);
+      this.endImpostors();
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS } from '../../actors/master/v1-scheduler';
+import { basicAuthorization } from '../../lib/process';
 import { within } from '../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../support/v1-client';
 import * as fs from 'node:fs';
@@ -277,7 +278,6 @@ describe("the seed's DRF example with one framework of each kind: an actor frame
 describe('the v1 scheduler API on a master that requires framework authentication (--authenticate_frameworks)', function () {
   this.timeout(60_000);
   const subscriptions: V1Subscription[] = [];
-  const basic = (principal: string, secret: string): string => `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}`;
   let workDir = '';
   const hooks = localClusterHooks(() => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-v1-auth-'));
@@ -304,8 +304,8 @@ describe('the v1 scheduler API on a master that requires framework authenticatio
     const anonymous = await subscribe({});
     expect(anonymous.status).to.equal(401);
     expect(anonymous.headers['www-authenticate']).to.match(/^Basic realm=/);
-    expect((await subscribe({ authorization: basic('ops', 'wrong') })).status).to.equal(401);
-    const other = await subscribe({ authorization: basic('ops', 'ops-secret') }, { user: 'root', name: 'x', principal: 'dev' });
+    expect((await subscribe({ authorization: basicAuthorization('ops', 'wrong') })).status).to.equal(401);
+    const other = await subscribe({ authorization: basicAuthorization('ops', 'ops-secret') }, { user: 'root', name: 'x', principal: 'dev' });
     expect(other.status).to.equal(400);
     // Refused before its body is read, on both paths (the hostile-input pass of 2026-12-05), and a body over the API's
     // own 4 MiB bound too, where the host would take up to 16 MiB.
@@ -313,13 +313,13 @@ describe('the v1 scheduler API on a master that requires framework authenticatio
       const big = JSON.stringify({ type: 'SUBSCRIBE', pad: 'x'.repeat(6 * 1024 * 1024) });
       const unauthenticated = await fetch(`http://${master}${apiPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
       expect(unauthenticated.status, apiPath).to.equal(401);
-      const oversized = await fetch(`http://${master}${apiPath}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic('ops', 'ops-secret') }, body: big });
+      const oversized = await fetch(`http://${master}${apiPath}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basicAuthorization('ops', 'ops-secret') }, body: big });
       expect([oversized.status, await oversized.text()], apiPath).to.deep.equal([413, '{"error":"request body larger than 4194304 bytes"}']);
     }
   });
 
   it('takes one with credentials: the framework has the principal it proved, and a call with another principal is refused', async () => {
-    const subscription = await subscribe({ authorization: basic('ops', 'ops-secret') });
+    const subscription = await subscribe({ authorization: basicAuthorization('ops', 'ops-secret') });
     expect(subscription.status).to.equal(200);
     const { framework_id: { value: frameworkId } } = (await subscription.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
     const state = (await (await fetch(`http://${master}/master/frameworks`)).json()) as { frameworks: Array<{ id: string; principal?: string }> };
@@ -329,9 +329,9 @@ describe('the v1 scheduler API on a master that requires framework authenticatio
       method: 'POST', body: JSON.stringify(revive),
       headers: { 'content-type': 'application/json', 'mesos-stream-id': subscription.streamId, ...(authorization !== undefined ? { authorization } : {}) },
     });
-    expect((await call(basic('ops', 'ops-secret'))).status).to.equal(202);
+    expect((await call(basicAuthorization('ops', 'ops-secret'))).status).to.equal(202);
     expect((await call()).status).to.equal(401);
-    const impostor = await call(basic('dev', 'dev-secret'));
+    const impostor = await call(basicAuthorization('dev', 'dev-secret'));
     expect(impostor.status).to.equal(400);
     expect(await impostor.text()).to.match(/Authenticated principal 'dev' does not match principal 'ops'/);
   });
@@ -341,7 +341,6 @@ describe("the v1 scheduler API on a master started with Mesos' --authenticate_ht
   this.timeout(60_000);
   const subscriptions: V1Subscription[] = [];
   const processes: BinProcess[] = [];
-  const basic = (principal: string, secret: string): string => `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}`;
   let workDir = '';
   const hooks = localClusterHooks(() => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-v1-http-auth-'));
@@ -368,7 +367,7 @@ describe("the v1 scheduler API on a master started with Mesos' --authenticate_ht
     const anonymous = await subscribe({});
     expect(anonymous.status).to.equal(401);
     expect(anonymous.headers['www-authenticate']).to.match(/^Basic realm=/);
-    const proven = await subscribe({ authorization: basic('ops', 'ops-secret') });
+    const proven = await subscribe({ authorization: basicAuthorization('ops', 'ops-secret') });
     expect(proven.status).to.equal(200);
     await proven.next((event) => event.type === 'SUBSCRIBED');
     const flags = (await (await fetch(`http://${master}/master/flags`)).json()) as { flags: Record<string, string> };

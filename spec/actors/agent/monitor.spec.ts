@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { defaultAgentFlags, startAgent, type AgentHandle } from '../../../actors/agent';
 import { resourceStatistics } from '../../../actors/agent/monitor';
 import { parseAcls } from '../../../lib/acls';
-import type { ActorHost } from '../../../lib/process';
+import { basicAuthorization, type ActorHost } from '../../../lib/process';
 import { CONTAINER_MEM_HEADROOM_BYTES } from '../../../actors/agent/constants';
 import { eventually, eventuallyAsync, netHost, quietLogger } from '../../support/runtime';
 import { RealCluster } from './real-master';
@@ -182,7 +182,6 @@ describe('an agent\'s usage endpoints under credentials and ACLs', function () {
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  const basic = (principal: string, secret: string): string => `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}`;
   const url = (route: string): string => `http://${host.address}${route}`;
 
   it('asks for credentials (401) before anything else, the v1 API before it reads the call', async () => {
@@ -190,12 +189,12 @@ describe('an agent\'s usage endpoints under credentials and ACLs', function () {
     expect((await fetch(url('/slave(1)/containers'))).status).to.equal(401);
     const unread = await fetch(url('/slave(1)/api/v1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
     expect(unread.status, 'no credentials: 401, not a 400 about the body').to.equal(401);
-    const answered = await fetch(url('/slave(1)/api/v1'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic('ops', 'ops-secret') }, body: JSON.stringify({ type: 'GET_CONTAINERS' }) });
+    const answered = await fetch(url('/slave(1)/api/v1'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: basicAuthorization('ops', 'ops-secret') }, body: JSON.stringify({ type: 'GET_CONTAINERS' }) });
     expect(answered.status).to.equal(200);
   });
 
   it('follows the ACLs\' get_endpoints for /monitor/statistics and /containers (403 names the endpoint)', async () => {
-    const as = (principal: string, route: string): Promise<Response> => fetch(url(route), { headers: { authorization: basic(principal, `${principal}-secret`) } });
+    const as = (principal: string, route: string): Promise<Response> => fetch(url(route), { headers: { authorization: basicAuthorization(principal, `${principal}-secret`) } });
     expect((await as('ops', '/slave(1)/containers')).status).to.equal(200);
     expect((await as('dev', '/slave(1)/monitor/statistics')).status).to.equal(200);
     const refused = await as('dev', '/slave(1)/containers');

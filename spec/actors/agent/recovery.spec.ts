@@ -469,17 +469,23 @@ describe('actors/agent: checkpoints and recovery', () => {
       return settled;
     }
 
+    /** A registered agent running task t1, its disk slow (500 ms a write): its last records are not durable at once. */
+    async function runningOnSlowDisk(): Promise<{ m: Machine; executor: Awaited<ReturnType<Machine['launch']>> }> {
+      const m = machine();
+      await m.registeredAgent();
+      const executor = await m.launch('t1');
+      await m.report(executor, m.update('t1', 'TASK_RUNNING'));
+      m.disk.delayWritesMs(500);
+      return { m, executor };
+    }
+
     /** Executor ids of the runs `journal` holds as not ended. */
     function liveRuns(journal: RecoveredAgent | undefined): string[] {
       return [...journal?.frameworks.values() ?? []].flatMap((framework) => [...framework.executors.values()].filter((run) => !run.ended).map((run) => run.info.executorId));
     }
 
     it('the master\'s Shutdown: the agent ends only once the ends of its executors are durable, keeps its id (as Mesos), and the next start takes back nothing (it took them for live and re-registered them at every start; hostile recovery pass)', async () => {
-      const m = machine();
-      await m.registeredAgent();
-      const executor = await m.launch('t1');
-      await m.report(executor, m.update('t1', 'TASK_RUNNING'));
-      m.disk.delayWritesMs(500);
+      const { m, executor } = await runningOnSlowDisk();
       m.fromMaster('Shutdown', { message: 'Agent has been marked gone' });
       await m.clock.settle();
       expect(executor.count('ShutdownExecutorOnExecutor')).to.equal(1);
@@ -498,11 +504,7 @@ describe('actors/agent: checkpoints and recovery', () => {
     });
 
     it('SIGUSR1 (stop): the agent ends only once the ends of its executors are durable; the next start keeps its id and takes back nothing (as Mesos)', async () => {
-      const m = machine();
-      await m.registeredAgent();
-      const executor = await m.launch('t1');
-      await m.report(executor, m.update('t1', 'TASK_RUNNING'));
-      m.disk.delayWritesMs(500);
+      const { m } = await runningOnSlowDisk();
       void dispatch((m.agent as AgentHandle).agent, (agent) => agent.stop());
       await m.clock.settle();
       m.launcher.runs[0]?.exit({ code: 0, signal: null });

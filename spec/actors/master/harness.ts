@@ -13,7 +13,7 @@ import type { FrameworkInfo, Offer, StatusUpdate, Task, TaskInfo, TaskState } fr
 import { defaultMasterFlags, Registry, registryPathOf, startMaster, type MasterFlags, type MasterHandle } from '../../../actors/master';
 import { MemoryDisk } from '../../../lib/disk';
 import { newOfferRecord, type MasterState } from '../../../actors/master/state';
-import { memoryHost, Probe, type Received } from '../../support/runtime';
+import { memoryHost, netHost, Probe, type Received } from '../../support/runtime';
 
 /** Messages the master sends to frameworks. */
 export const FRAMEWORK_MESSAGES = [
@@ -102,6 +102,20 @@ export async function startHarness(flags: Partial<MasterFlags> = {}, workDir = m
   const handle = await startMaster({ flags: allFlags, host, ...(registry !== undefined ? { registry } : {}) });
   await clock.settle();
   return { clock, host, handle, workDir, flags: allFlags, captured, masterPid: handle.pid, ...(registryDisk !== undefined ? { registryDisk } : {}) };
+}
+
+/**
+ * Starts a master on a listening host (127.0.0.1, a free port) under a virtual clock, without the
+ * web UI, for tests that call its HTTP endpoints; the caller stops its host.
+ */
+export async function startListeningHarness(flags: Partial<MasterFlags> = {}, workDir = makeWorkDir()): Promise<Harness> {
+  const clock = new VirtualClock();
+  const captured = captureLogger();
+  const host = await netHost({ clock, logger: captured.logger });
+  const allFlags: MasterFlags = { ...defaultMasterFlags(workDir), ...flags };
+  const handle = await startMaster({ flags: allFlags, host, webUiDirectory: false });
+  await clock.settle();
+  return { clock, host, handle, workDir, flags: allFlags, captured, masterPid: handle.pid };
 }
 
 /**

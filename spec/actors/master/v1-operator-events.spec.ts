@@ -6,32 +6,29 @@
  * but Node's `http` against a real master on a network host (virtual clock).
  */
 import { expect } from 'chai';
-import { captureLogger } from '../../../lib/logging';
-import { basicAuthorization, VirtualClock } from '../../../lib/process';
+import { basicAuthorization } from '../../../lib/process';
 import { dispatch } from '../../../lib/actor';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, type StatusUpdate, type TaskState, type TaskStatus } from '../../../lib/protocol';
-import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
-import { netHost } from '../../support/runtime';
+import { parseAcls, type MasterFlags } from '../../../actors/master';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
 import {
-  cleanUp, commandTask, latestOffer, launch, makeWorkDir, metricsOf, registerAgent, registerFramework, type AgentHandle, type Harness,
+  cleanUp, commandTask, latestOffer, launch, makeWorkDir, metricsOf, registerAgent, registerFramework, startListeningHarness, type AgentHandle, type Harness,
 } from './harness';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
 
 const started: Harness[] = [];
 
-async function listening(extra: Partial<MasterFlags> = {}): Promise<{ harness: Harness; address: string }> {
-  const clock = new VirtualClock();
-  const captured = captureLogger();
-  const host = await netHost({ clock, logger: captured.logger });
-  const workDir = makeWorkDir();
-  const flags: MasterFlags = { ...defaultMasterFlags(workDir), ...extra };
-  const handle = await startMaster({ flags, host, webUiDirectory: false });
-  await clock.settle();
-  const harness: Harness = { clock, host, handle, workDir, flags, captured, masterPid: handle.pid };
+/** Stops the masters `listening` started, and cleans up (each describe's `afterEach`). */
+async function stopStarted(): Promise<void> {
+  await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
+  await cleanUp();
+}
+
+async function listening(extra: Partial<MasterFlags> = {}, workDir = makeWorkDir()): Promise<{ harness: Harness; address: string }> {
+  const harness = await startListeningHarness(extra, workDir);
   started.push(harness);
-  return { harness, address: host.address };
+  return { harness, address: harness.host.address };
 }
 
 let nextUuid = 1;
@@ -85,10 +82,7 @@ async function settledUpdates(harness: Harness, stream: V1Subscription, count: n
 }
 
 describe('actors/master: the operator event stream\'s events, as Mesos sends them', () => {
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
-    await cleanUp();
-  });
+  afterEach(stopStarted);
 
   it('sends TASK_UPDATED for each health check result, as Mesos does, though the task stays TASK_RUNNING (it sent only state changes)', async () => {
     const { harness, stream, agent, frameworkId } = await launched();
@@ -128,10 +122,7 @@ describe('actors/master: the operator event stream\'s events, as Mesos sends the
 });
 
 describe('actors/master: the operator event stream\'s first HEARTBEAT', () => {
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
-    await cleanUp();
-  });
+  afterEach(stopStarted);
 
   it('follows SUBSCRIBED at once, before any event, as Mesos\' subscribe writes it; the next comes an interval later', async () => {
     const { harness, address } = await listening();
@@ -155,10 +146,7 @@ describe('actors/master: the operator event stream\'s first HEARTBEAT', () => {
 });
 
 describe('actors/master: view_roles in the operator API\'s agents', () => {
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
-    await cleanUp();
-  });
+  afterEach(stopStarted);
 
   /** The names and reservation roles of `resources` (v1 `Resource`s), e.g. `cpus(eng)`, `mem`. */
   const described = (resources: Json[] | undefined): string[] => (resources ?? []).map((resource) => {
@@ -245,10 +233,7 @@ describe('actors/master: view_roles in the operator API\'s agents', () => {
 });
 
 describe('actors/master: a torn-down framework\'s unreachable tasks', () => {
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
-    await cleanUp();
-  });
+  afterEach(stopStarted);
 
   it('become TASK_KILLED completed tasks, each streamed as TASK_UPDATED before FRAMEWORK_REMOVED, as Mesos\' removeFramework does (they stayed TASK_UNREACHABLE)', async () => {
     const { harness, address } = await listening();

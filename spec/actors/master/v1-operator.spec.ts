@@ -5,17 +5,16 @@
  */
 import * as http from 'node:http';
 import { expect } from 'chai';
-import { captureLogger } from '../../../lib/logging';
 import { dispatch } from '../../../lib/actor';
-import { basicAuthorization, VirtualClock, type HttpResponse } from '../../../lib/process';
-import { defaultMasterFlags, parseAcls, startMaster, type MasterFlags } from '../../../actors/master';
+import { basicAuthorization, type HttpResponse } from '../../../lib/process';
+import { parseAcls, type MasterFlags } from '../../../actors/master';
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
 import { StandbyMaster } from '../../../actors/master/standby';
 import { MAX_OPERATOR_SUBSCRIBERS, MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT } from '../../../actors/master/v1-operator';
 import { eventuallyAsync, netHost, Probe } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
 import {
-  agentInfo, agentUpdate, all, cleanUp, FakeAgent, FRAMEWORK_MESSAGES, reportedTask, commandTask, last, latestOffer, launch, makeWorkDir, metricsOf, registerAgent, registerFramework, statesOf, type Harness,
+  agentInfo, agentUpdate, all, cleanUp, FakeAgent, FRAMEWORK_MESSAGES, reportedTask, commandTask, last, latestOffer, launch, makeWorkDir, metricsOf, registerAgent, registerFramework, startListeningHarness, statesOf, type Harness,
 } from './harness';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
@@ -24,15 +23,9 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const started: Harness[] = [];
 
 async function listening(extra: Partial<MasterFlags> = {}, workDir = makeWorkDir()): Promise<{ harness: Harness; address: string }> {
-  const clock = new VirtualClock();
-  const captured = captureLogger();
-  const host = await netHost({ clock, logger: captured.logger });
-  const flags: MasterFlags = { ...defaultMasterFlags(workDir), ...extra };
-  const handle = await startMaster({ flags, host, webUiDirectory: false });
-  await clock.settle();
-  const harness: Harness = { clock, host, handle, workDir, flags, captured, masterPid: handle.pid };
+  const harness = await startListeningHarness(extra, workDir);
   started.push(harness);
-  return { harness, address: host.address };
+  return { harness, address: harness.host.address };
 }
 
 interface Answer {
