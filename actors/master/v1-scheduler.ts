@@ -12,7 +12,8 @@
  * timeout. When the stream closes, the adapter ends; the master sees its framework disconnect,
  * and `failover_timeout` runs as for an actor framework whose scheduler died.
  */
-import { badRequest, headerOf, notAcceptable, v1RequestError, v1RequestJson } from '../../lib/v1/http';
+import { badRequest, headerOf, requestContentType, streamEncoding, v1RequestError, v1RequestJson } from '../../lib/v1/http';
+import { APPLICATION_PROTOBUF, recordIoBytes, schedulerCallJson, schedulerEventBytes, type V1Encoding } from '../../lib/v1/protobuf';
 import { randomUUID } from 'node:crypto';
 import { Actor, dispatch, UPID } from '../../lib/actor';
 import { authenticateRequest, HttpStream, isResponse, recordIo, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
@@ -155,12 +156,12 @@ export class SchedulerApi extends Actor {
   /** Answers one request to `/api/v1/scheduler` (the master serves `/master/api/v1/scheduler` through this too). */
   async serve(request: HttpRequest): Promise<HttpResponse> {
     if (this.options.leading?.() === false) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
-    const refused = v1RequestError(request, MAX_SCHEDULER_CALL_BYTES, 'this master speaks the v1 scheduler API');
+    const refused = v1RequestError(request, MAX_SCHEDULER_CALL_BYTES, 'this master speaks the v1 scheduler API', true);
     if (refused !== undefined) return refused;
     // Who asks, before anything of the body is read (as Mesos authenticates first).
     const caller = this.caller(request);
     if (isResponse(caller)) return caller;
-    const body = v1RequestJson(request);
+    const body = requestContentType(request) === APPLICATION_PROTOBUF ? protobufCall(request.body) : v1RequestJson(request);
     if (!('json' in body)) return body;
     const parsed = parseSchedulerCall(body.json);
     if (!parsed.ok) return parsed.unserved === true ? { status: 501, body: parsed.error } : badRequest(`Failed to validate scheduler::Call: ${parsed.error}`);
@@ -212,14 +213,14 @@ export class SchedulerApi extends Actor {
       if (framework.principal === undefined) framework = { ...framework, principal };
       else if (framework.principal !== principal) return badRequest(`Authenticated principal '${principal}' does not match principal '${framework.principal}' set in \`FrameworkInfo\``);
     }
-    const unacceptable = notAcceptable(request);
-    if (unacceptable !== undefined) return unacceptable;
+    const encoding = streamEncoding(request);
+    if (typeof encoding !== 'string') return encoding;
     if (call.refusal !== undefined) {
       // As Mesos' `refuseSubscription`: the stream opens, says why in an ERROR, and ends.
       const refused = new HttpStream();
-      refused.write(recordIo(errorEvent(call.refusal)));
+      refused.write(eventRecord(errorEvent(call.refusal), encoding));
       refused.end();
-      return { status: 200, headers: { 'Content-Type': 'application/json' }, stream: refused };
+      return { status: 200, headers: { 'Content-Type': mediaTypeOf(encoding) }, stream: refused };
     }
     const limit = this.options.maxSubscriptions ?? MAX_HTTP_SUBSCRIPTIONS;
     if (this.alive.size >= limit && !failover) return { status: 429, body: `too many HTTP frameworks subscribed to this master (at most ${limit})` };
@@ -246,6 +247,7 @@ export class SchedulerApi extends Actor {
       framework,
       suppressedRoles: call.suppressedRoles,
       streamId,
+      encoding,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS,
       agentEndpoint: this.options.agentEndpoint,
       id,
@@ -260,7 +262,7 @@ export class SchedulerApi extends Actor {
     this.alive.set(adapter, owner);
     this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
     this.host.spawn(adapter);
-    return { status: 200, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId }, stream: adapter.stream };
+    return { status: 200, headers: { 'Content-Type': mediaTypeOf(encoding), 'Mesos-Stream-Id': streamId }, stream: adapter.stream };
   }
 
   /** `adapter` has ended: it no longer counts against the limits. */
@@ -288,6 +290,8 @@ interface HttpFrameworkOptions {
   /** The subscription's `suppressed_roles`. */
   readonly suppressedRoles: string[];
   readonly streamId: string;
+  /** How the stream's events are written (the SUBSCRIBE's `Accept`). */
+  readonly encoding: V1Encoding;
   readonly heartbeatIntervalMs: number;
   readonly agentEndpoint: (agentId: string) => AgentEndpoint | undefined;
   readonly id: string;
@@ -306,7 +310,7 @@ interface HttpFrameworkOptions {
  * writes what it hears to the framework's event stream.
  */
 export class HttpFramework extends Scheduler {
-  /** The event stream (RecordIO of JSON events). */
+  /** The event stream (RecordIO of JSON or protobuf events, as the subscription asked). */
   readonly stream: HttpStream;
   /** The `Mesos-Stream-Id` of the subscription. */
   readonly streamId: string;
@@ -518,8 +522,24 @@ export class HttpFramework extends Scheduler {
       this.end();
       return;
     }
-    this.stream.write(recordIo(event));
+    this.stream.write(eventRecord(event, this.http.encoding));
   }
+}
+
+/** The `Content-Type` of a stream in `encoding`. */
+function mediaTypeOf(encoding: V1Encoding): string {
+  return encoding === 'protobuf' ? APPLICATION_PROTOBUF : 'application/json';
+}
+
+/** One RecordIO record of `event`, in `encoding`. */
+function eventRecord(event: V1Json, encoding: V1Encoding): string | Buffer {
+  return encoding === 'protobuf' ? recordIoBytes(schedulerEventBytes(event)) : recordIo(event);
+}
+
+/** A protobuf call's body as the JSON of the same call, or Mesos' 400 for bytes that are not a `Call`. */
+function protobufCall(body: Uint8Array): { readonly json: unknown } | HttpResponse {
+  const decoded = schedulerCallJson(body);
+  return 'json' in decoded ? decoded : badRequest(`Failed to parse body into Call protobuf: ${decoded.error}`);
 }
 
 /** Mesos' 400 for a call whose proven principal is not its framework's; undefined when it is (or none was proven). */

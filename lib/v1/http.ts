@@ -1,11 +1,13 @@
 /**
  * What the v1 HTTP APIs (scheduler, executor, operator) check of a request before its call, in
- * Mesos' words: POST only (405), a JSON content type (400 without one, 415 for protobuf or
- * anything else), a bounded body (413), a body that is JSON (400), and for a streaming call an
- * `Accept` that allows JSON (406). One place, so the three APIs answer alike.
+ * Mesos' words: POST only (405), a JSON content type (400 without one, 415 for anything else;
+ * the scheduler API also takes protobuf), a bounded body (413), a body that is JSON or protobuf
+ * (400), and for a streaming call an `Accept` that allows what the API writes (406). One place,
+ * so the three APIs answer alike.
  */
 import type { HttpRequest, HttpResponse } from '../process/http';
 import { MAX_BODY_DEPTH } from '../protocol/plain';
+import { APPLICATION_PROTOBUF, type V1Encoding } from './protobuf';
 
 /** The first value of header `name` (lower-case) of `request`. */
 export function headerOf(request: HttpRequest, name: string): string | undefined {
@@ -20,17 +22,24 @@ export function badRequest(message: string): HttpResponse {
 
 /**
  * Why `request` cannot carry a call of an API whose calls are at most `maxBytes` (405, 400, 415,
- * 413), or undefined. `speaker` names who answers in the protobuf refusal (e.g. `this master
- * speaks the v1 scheduler API`).
+ * 413), or undefined. `speaker` names who answers in the protobuf refusal (e.g. `this agent
+ * speaks the v1 executor API`); an API that takes protobuf says so with `protobuf`.
  */
-export function v1RequestError(request: HttpRequest, maxBytes: number, speaker: string): HttpResponse | undefined {
+export function v1RequestError(request: HttpRequest, maxBytes: number, speaker: string, protobuf = false): HttpResponse | undefined {
   if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
-  const contentType = headerOf(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  const contentType = requestContentType(request);
   if (contentType === undefined) return badRequest("Expecting 'Content-Type' to be present");
-  if (contentType === 'application/x-protobuf') return { status: 415, body: `Expecting 'Content-Type' of application/json: ${speaker} in JSON only, not protobuf` };
-  if (contentType !== 'application/json') return { status: 415, body: "Expecting 'Content-Type' of application/json" };
+  if (contentType === APPLICATION_PROTOBUF && !protobuf) return { status: 415, body: `Expecting 'Content-Type' of application/json: ${speaker} in JSON only, not protobuf` };
+  if (contentType !== 'application/json' && contentType !== APPLICATION_PROTOBUF) {
+    return { status: 415, body: protobuf ? `Expecting 'Content-Type' of application/json or ${APPLICATION_PROTOBUF}` : "Expecting 'Content-Type' of application/json" };
+  }
   if (request.body.length > maxBytes) return { status: 413, body: `a call is at most ${maxBytes} bytes` };
   return undefined;
+}
+
+/** The media type of `request`'s body, lower-case and without parameters, or undefined. */
+export function requestContentType(request: HttpRequest): string | undefined {
+  return headerOf(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
 }
 
 /**
@@ -82,9 +91,23 @@ const CLOSE_BRACE = 0x7d;
 
 /** The 406 for a streaming call whose `Accept` allows no JSON (protobuf is not served), or undefined. */
 export function notAcceptable(request: HttpRequest): HttpResponse | undefined {
+  return acceptsJson(request) ? undefined : { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
+}
+
+/** Whether `request`'s `Accept` allows JSON (none at all allows everything). */
+function acceptsJson(request: HttpRequest): boolean {
   const accept = headerOf(request, 'accept');
-  if (accept === undefined || /application\/json|\*\/\*|application\/\*/i.test(accept)) return undefined;
-  return { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
+  return accept === undefined || /application\/json|\*\/\*|application\/\*/i.test(accept);
+}
+
+/**
+ * How to write a stream for `request` in an API that writes JSON or protobuf, as Mesos chooses:
+ * JSON when `Accept` allows it (or says nothing), else protobuf when it allows that, else the 406.
+ */
+export function streamEncoding(request: HttpRequest): V1Encoding | HttpResponse {
+  if (acceptsJson(request)) return 'json';
+  if ((headerOf(request, 'accept') ?? '').toLowerCase().includes(APPLICATION_PROTOBUF)) return 'protobuf';
+  return { status: 406, body: `Expecting 'Accept' to allow '${APPLICATION_PROTOBUF}' or 'application/json'` };
 }
 
 /** 200 with a v1 `Response` of `type` whose `field` is `body` (`{"type": "GET_HEALTH", "get_health": {...}}`). */

@@ -9,7 +9,10 @@ export type V1Event = { type: string } & Record<string, unknown>;
 
 /** A subscription: its stream id, the events so far, and the raw response. */
 export class V1Subscription {
+  /** The events of a JSON stream. */
   readonly events: V1Event[] = [];
+  /** Every record as received (a protobuf stream's events are only here). */
+  readonly records: Buffer[] = [];
   streamId = '';
   status = 0;
   headers: http.IncomingHttpHeaders = {};
@@ -36,13 +39,18 @@ export class V1Subscription {
     });
   }
 
-  /** POSTs SUBSCRIBE with `body`; resolves once the response's headers are in. */
-  open(body: object, headers: Record<string, string> = {}): Promise<void> {
+  /**
+   * POSTs SUBSCRIBE with `body` (JSON; bytes are sent as protobuf, asking for a protobuf stream);
+   * resolves once the response's headers are in.
+   */
+  open(body: object | Buffer, headers: Record<string, string> = {}): Promise<void> {
     return new Promise((resolve, reject) => {
-      const payload = JSON.stringify(body);
+      const protobuf = Buffer.isBuffer(body);
+      const payload = protobuf ? body : JSON.stringify(body);
+      const mediaType = protobuf ? 'application/x-protobuf' : 'application/json';
       this.request = http.request(`http://${this.master}${this.path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(payload), ...headers },
+        headers: { 'content-type': mediaType, accept: mediaType, 'content-length': Buffer.byteLength(payload), ...headers },
       }, (response) => {
         this.status = response.statusCode ?? 0;
         this.headers = response.headers;
@@ -68,14 +76,23 @@ export class V1Subscription {
   }
 
   /** Resolves with the first event after `from` that `match` accepts, within `ms`; rejects once the stream has ended without one. */
-  async next(match: (event: V1Event) => boolean, ms = 15_000, from = 0): Promise<V1Event> {
+  next(match: (event: V1Event) => boolean, ms = 15_000, from = 0): Promise<V1Event> {
+    return this.first(this.events, match, ms, from, () => this.events.map((event) => event.type).join(', '));
+  }
+
+  /** `next` for the raw records (a protobuf stream's). */
+  nextRecord(match: (record: Buffer) => boolean, ms = 15_000, from = 0): Promise<Buffer> {
+    return this.first(this.records, match, ms, from, () => `${this.records.length} records`);
+  }
+
+  private async first<T>(list: readonly T[], match: (item: T) => boolean, ms: number, from: number, got: () => string): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const found = this.events.slice(from).find(match);
+      const found = list.slice(from).find(match);
       if (found !== undefined) return found;
-      if (this.finished) throw new Error(`the stream ended with no matching event; got ${this.events.map((event) => event.type).join(', ')}`);
+      if (this.finished) throw new Error(`the stream ended with no matching event; got ${got()}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching event within ${ms} ms; got ${this.events.map((event) => event.type).join(', ')}`);
+      if (left <= 0) throw new Error(`no matching event within ${ms} ms; got ${got()}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -95,21 +112,22 @@ export class V1Subscription {
       const length = Number(this.buffer.subarray(0, newline).toString('ascii'));
       if (!Number.isInteger(length) || length < 0) throw new Error(`bad RecordIO length '${this.buffer.subarray(0, newline).toString()}'`);
       if (this.buffer.length < newline + 1 + length) return;
-      const record = this.buffer.subarray(newline + 1, newline + 1 + length).toString('utf8');
+      const record = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + length));
       this.buffer = this.buffer.subarray(newline + 1 + length);
-      this.events.push(JSON.parse(record) as V1Event);
+      this.records.push(record);
+      if (this.headers['content-type'] !== 'application/x-protobuf') this.events.push(JSON.parse(record.toString('utf8')) as V1Event);
       for (const wake of this.waiters.splice(0)) wake();
     }
   }
 }
 
-/** POSTs a non-subscribe call; resolves with the status and the body's text. */
-export function v1Call(master: string, body: object, streamId: string | undefined, path = '/api/v1/scheduler', headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+/** POSTs a non-subscribe call (JSON; bytes are sent as protobuf); resolves with the status and the body's text. */
+export function v1Call(master: string, body: object | Buffer, streamId: string | undefined, path = '/api/v1/scheduler', headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const payload = JSON.stringify(body);
+    const payload = Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const request = http.request(`http://${master}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...(streamId !== undefined ? { 'mesos-stream-id': streamId } : {}), ...headers },
+      headers: { 'content-type': Buffer.isBuffer(body) ? 'application/x-protobuf' : 'application/json', 'content-length': Buffer.byteLength(payload), ...(streamId !== undefined ? { 'mesos-stream-id': streamId } : {}), ...headers },
     }, (response) => {
       let text = '';
       response.setEncoding('utf8');

@@ -1,0 +1,82 @@
+/**
+ * Protobuf for Mesos' v1 scheduler API (`Content-Type: application/x-protobuf`), as Mesos'
+ * own clients speak it by default. The API itself reads and writes v1 JSON; this module is the
+ * codec at its edge: a protobuf `Call` becomes the JSON Mesos would have been sent for it
+ * (protobuf's JSON mapping as Mesos writes it: field names as declared, enums by name, bytes
+ * as base64, 64-bit numbers as numbers), and an event's JSON becomes a protobuf `Event`. So a
+ * call is checked by one parser whichever encoding it came in, and is refused in the same words.
+ *
+ * The messages are `lib/v1/proto-schema.ts`'s, parsed once on first use.
+ */
+import protobuf from 'protobufjs';
+import type { V1Json } from './json';
+import { V1_MESOS_PROTO, V1_SCHEDULER_PROTO } from './proto-schema';
+
+/** Mesos' media type for protobuf bodies and streams. */
+export const APPLICATION_PROTOBUF = 'application/x-protobuf';
+
+/** How a v1 body or stream is encoded. */
+export type V1Encoding = 'json' | 'protobuf';
+
+/** How protobuf messages become v1 JSON: Mesos' JSON mapping (enums by name, bytes as base64, 64-bit numbers as numbers). */
+const TO_JSON: protobuf.IConversionOptions = { enums: String, bytes: String, longs: Number, defaults: false, arrays: false, objects: false };
+
+interface SchedulerTypes {
+  readonly call: protobuf.Type;
+  readonly event: protobuf.Type;
+}
+
+let types: SchedulerTypes | undefined;
+
+/** The scheduler API's `Call` and `Event` types, parsed on first use. */
+function schedulerTypes(): SchedulerTypes {
+  if (types !== undefined) return types;
+  const root = new protobuf.Root();
+  protobuf.parse(V1_MESOS_PROTO, root, { keepCase: true });
+  protobuf.parse(V1_SCHEDULER_PROTO, root, { keepCase: true });
+  root.resolveAll();
+  types = { call: root.lookupType('mesos.v1.scheduler.Call'), event: root.lookupType('mesos.v1.scheduler.Event') };
+  return types;
+}
+
+/**
+ * A protobuf `mesos.v1.scheduler.Call` as the v1 JSON of the same call, or why it is not one
+ * (Mesos answers such a body 400 `Failed to parse body into Call protobuf`). A required field
+ * missing, a wire type that does not match its field, or bytes cut short are each refused.
+ */
+export function schedulerCallJson(body: Uint8Array): { readonly json: unknown } | { readonly error: string } {
+  const { call } = schedulerTypes();
+  try {
+    return { json: call.toObject(call.decode(body), TO_JSON) };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * A scheduler event's v1 JSON as a protobuf `mesos.v1.scheduler.Event`. Text a field's enum has
+ * no value for (a custom executor's own `reason`) has no protobuf form and is left out, as
+ * protobuf leaves out what a message cannot hold; everything this cluster writes otherwise has
+ * its field (`spec/lib/v1-protobuf.spec.ts` checks it against the JSON events of a run).
+ */
+export function schedulerEventBytes(event: V1Json): Uint8Array {
+  const type = schedulerTypes().event;
+  return type.encode(type.fromObject(event)).finish();
+}
+
+/** A protobuf `mesos.v1.scheduler.Event` as its v1 JSON (for clients and tests that read a protobuf stream). */
+export function schedulerEventJson(bytes: Uint8Array): V1Json {
+  const type = schedulerTypes().event;
+  return type.toObject(type.decode(bytes), TO_JSON) as V1Json;
+}
+
+/** A protobuf `mesos.v1.scheduler.Call` made from its v1 JSON (for clients and tests that speak protobuf). */
+export function schedulerCallBytes(call: V1Json): Uint8Array {
+  const type = schedulerTypes().call;
+  return type.encode(type.fromObject(call)).finish();
+}
+
+/** One RecordIO record (`<length>\n<bytes>`) of a protobuf message. */
+export function recordIoBytes(message: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${message.length}\n`), message]);
+}
