@@ -47,10 +47,39 @@ function schedulerTypes(): SchedulerTypes {
 export function schedulerCallJson(body: Uint8Array): { readonly json: unknown } | { readonly error: string } {
   const { call } = schedulerTypes();
   try {
-    return { json: call.toObject(call.decode(body), TO_JSON) };
+    return { json: withoutUnknownEnumValues(call, call.toObject(call.decode(body), TO_JSON)) };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/**
+ * `json` (a message of `type` as `toObject` made it) without the enum values its enums do not
+ * name, which `toObject` leaves as numbers: proto2 keeps such a value among a message's unknown
+ * fields, so to Mesos the field is absent (an unknown capability is ignored, an unknown call type
+ * is a call without one). The JSON form reads them the same way.
+ */
+function withoutUnknownEnumValues(type: protobuf.Type, json: Record<string, unknown>): Record<string, unknown> {
+  for (const field of type.fieldsArray) {
+    const value = json[field.name];
+    if (value === undefined) continue;
+    const resolved = field.resolvedType;
+    const isEnum = resolved instanceof protobuf.Enum;
+    const each = (item: unknown): unknown => (resolved instanceof protobuf.Type && typeof item === 'object' && item !== null ? withoutUnknownEnumValues(resolved, item as Record<string, unknown>) : item);
+    if (field.map) {
+      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+        if (isEnum && typeof item === 'number') delete (value as Record<string, unknown>)[key];
+        else each(item);
+      }
+    } else if (Array.isArray(value)) {
+      json[field.name] = isEnum ? value.filter((item) => typeof item !== 'number') : value.map(each);
+    } else if (isEnum && typeof value === 'number') {
+      delete json[field.name];
+    } else {
+      each(value);
+    }
+  }
+  return json;
 }
 
 /**

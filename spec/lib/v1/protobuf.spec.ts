@@ -1,0 +1,201 @@
+/**
+ * The v1 scheduler API's protobuf codec (lib/v1/protobuf.ts): every event this cluster writes
+ * survives protobuf unchanged, a call read from protobuf is the call read from its JSON, what
+ * is not served is refused by name in protobuf too, and the field numbers are Mesos' (read back
+ * by hand, spec/support/protobuf-wire.ts, not by the codec).
+ */
+import { expect } from 'chai';
+import { errorEvent, failureEvent, heartbeatEvent, messageEvent, offersEvent, parseSchedulerCall, rescindEvent, subscribedEvent, updateEvent } from '../../../lib/v1/scheduler';
+import { schedulerCallBytes, schedulerCallJson, schedulerEventBytes, schedulerEventJson } from '../../../lib/v1/protobuf';
+import type { V1Json } from '../../../lib/v1/json';
+import type { MasterInfo, Offer, TaskStatus } from '../../../lib/protocol';
+import { bytesAt, decodeMessage, encodeMessage, fieldsOf, varintAt } from '../../support/protobuf-wire';
+import { Prng } from '../../../lib/process';
+
+const MASTER: MasterInfo = { id: 'm-1', ip: '10.0.0.7', port: 5050, pid: 'master@10.0.0.7:5050', hostname: 'master-1', version: '1.11.0' };
+const ENDPOINT = { hostname: 'agent-1', ip: '10.0.0.8', port: 5051, actorId: 'slave(1)' };
+
+const OFFER: Offer = {
+  id: 'o-1', frameworkId: 'f-1', agentId: 'a-1', hostname: 'agent-1', allocationRole: 'eng',
+  resources: [
+    { name: 'cpus', type: 'SCALAR', scalar: { value: 1.5 } },
+    { name: 'mem', type: 'SCALAR', scalar: { value: 1024 }, role: 'eng' },
+    { name: 'disk', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }] },
+    { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31099 }, { begin: 40000, end: 40000 }] } },
+    { name: 'disks', type: 'SET', set: { item: ['sda', 'sdb'] } },
+  ],
+  attributes: { rack: 'r1', slots: 4 },
+  executorIds: ['e-1', 'e-2'],
+};
+
+const STATUS: TaskStatus = {
+  taskId: 't-1', state: 'TASK_RUNNING', message: 'ok', source: 'SOURCE_EXECUTOR', reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED',
+  data: 'some data', agentId: 'a-1', executorId: 'e-1', timestamp: 1_796_563_998.25, uuid: '0c1e7d1e-9a4e-4c51-8f8e-2a1d3f4b5c6d',
+  healthy: false, checkStatus: { type: 'HTTP', http: { statusCode: 503 } }, unreachableTime: 1_796_563_990.5,
+};
+
+/** Every kind of event the scheduler API writes, each field it can carry set. */
+const EVENTS: ReadonlyArray<readonly [string, V1Json]> = [
+  ['SUBSCRIBED', subscribedEvent('f-1', 15, MASTER)],
+  ['OFFERS (current format)', offersEvent([OFFER], () => ENDPOINT)],
+  ['OFFERS (before MULTI_ROLE and reservation refinement)', offersEvent([OFFER], () => ENDPOINT, { multiRole: false, reservationRefinement: false })],
+  ['RESCIND', rescindEvent('o-1')],
+  ['UPDATE', updateEvent(STATUS)],
+  ['UPDATE (TASK_LOST from the master, no uuid)', updateEvent({ taskId: 't-2', state: 'TASK_LOST', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Task is unknown' })],
+  ['UPDATE (a command check)', updateEvent({ taskId: 't-3', state: 'TASK_RUNNING', checkStatus: { type: 'COMMAND', command: { exitCode: 1 } } })],
+  ['MESSAGE', messageEvent('a-1', 'e-1', 'hello')],
+  ['FAILURE (an agent)', failureEvent({ agentId: 'a-1' })],
+  ['FAILURE (an executor)', failureEvent({ agentId: 'a-1', executorId: 'e-1', status: 137 })],
+  ['ERROR', errorEvent('Framework has been removed')],
+  ['HEARTBEAT', heartbeatEvent()],
+];
+
+/** `value` as JSON would carry it (null-prototype maps and key order aside). */
+const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
+
+describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
+  for (const [name, event] of EVENTS) {
+    it(`the ${name} event is the same after protobuf as before`, () => {
+      expect(plain(schedulerEventJson(schedulerEventBytes(event)))).to.deep.equal(plain(event));
+    });
+  }
+
+  it('a custom executor\'s own reason (no value of the enum) is left out in protobuf, the rest of its update kept', () => {
+    const event = updateEvent({ taskId: 't-1', state: 'TASK_FAILED', reason: 'MY_OWN_REASON', message: 'why' });
+    expect(plain(schedulerEventJson(schedulerEventBytes(event)))).to.deep.equal({ type: 'UPDATE', update: { status: { task_id: { value: 't-1' }, state: 'TASK_FAILED', message: 'why' } } });
+  });
+
+  it('writes Mesos\' field numbers (read back by hand): Event.type 1, subscribed 2 {framework_id 1, heartbeat 2, master_info 3 {id 1, ip 2, port 3}}', () => {
+    const bytes = schedulerEventBytes(subscribedEvent('f-1', 15, MASTER));
+    expect(varintAt(bytes, 1)).to.equal(1n);
+    expect(bytesAt(bytes, 2, 1, 1)?.toString()).to.equal('f-1');
+    expect(fieldsOf(bytesAt(bytes, 2) as Buffer, 2)).to.deep.equal([{ double: 15 }]);
+    expect(bytesAt(bytes, 2, 3, 1)?.toString()).to.equal('m-1');
+    expect(varintAt(bytes, 2, 3, 2), 'the IP packed as Mesos packs it').to.equal(BigInt(0x0700000a));
+    expect(varintAt(bytes, 2, 3, 3)).to.equal(5050n);
+    // UPDATE 5 {status 1 {task_id 1, state 2 (TASK_RUNNING 1), uuid 11 (16 bytes)}}; Event.type UPDATE is 4.
+    const update = schedulerEventBytes(updateEvent(STATUS));
+    expect([varintAt(update, 1), varintAt(update, 5, 1, 2), bytesAt(update, 5, 1, 11)?.length]).to.deep.equal([4n, 1n, 16]);
+    // OFFERS 3 {offers 1 {resources 5 {ranges 4 {range 1 {begin 1, end 2}}}}}.
+    const offers = schedulerEventBytes(offersEvent([OFFER], () => ENDPOINT));
+    const ports = fieldsOf(bytesAt(offers, 3, 1) as Buffer, 5).find((resource) => bytesAt(resource as Buffer, 1)?.toString() === 'ports') as Buffer;
+    expect(decodeMessage(ports).map(([field]) => field), 'name 1, type 2, ranges 4, allocation_info 11').to.deep.equal([1, 2, 4, 11]);
+    const range = bytesAt(ports, 4, 1) as Buffer;
+    expect([varintAt(range, 1), varintAt(range, 2)]).to.deep.equal([31000n, 31099n]);
+  });
+
+  it('a call read from protobuf is the call read from its JSON', () => {
+    const calls: V1Json[] = [
+      {
+        type: 'SUBSCRIBE', framework_id: { value: 'f-1' }, subscribe: {
+          framework_info: {
+            user: 'u', name: 'n', id: { value: 'f-1' }, failover_timeout: 60, checkpoint: true, roles: ['eng', 'ops'], hostname: 'h', principal: 'p', webui_url: 'http://ui',
+            capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }], labels: { labels: [{ key: 'team', value: 'x' }] },
+            offer_filters: { eng: { min_allocatable_resources: { quantities: [{ quantities: { cpus: { value: 2 } } }] } } },
+          },
+          suppressed_roles: ['ops'],
+        },
+      },
+      {
+        type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: {
+          offer_ids: [{ value: 'o-1' }, { value: 'o-2' }],
+          operations: [{
+            type: 'LAUNCH', launch: {
+              task_infos: [{
+                name: 't', task_id: { value: 't-1' }, agent_id: { value: 'a-1' },
+                resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, allocation_info: { role: 'eng' } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31001 }] } }],
+                command: { value: 'sleep 1', shell: true, user: 'nobody', environment: { variables: [{ name: 'A', type: 'VALUE', value: '1' }] } },
+                data: Buffer.from('payload').toString('base64'), kill_policy: { grace_period: { nanoseconds: 3_000_000_000 } }, labels: { labels: [{ key: 'k', value: 'v' }] },
+                discovery: { visibility: 'CLUSTER', name: 'svc', ports: { ports: [{ number: 80, name: 'http', protocol: 'tcp' }] } },
+                health_check: { type: 'HTTP', http: { port: 80, path: '/health', statuses: [200, 204] }, delay_seconds: 1, interval_seconds: 2, timeout_seconds: 3, consecutive_failures: 4, grace_period_seconds: 5 },
+                check: { type: 'TCP', tcp: { port: 81 }, interval_seconds: 7 },
+              }, {
+                name: 'e', task_id: { value: 't-2' }, agent_id: { value: 'a-1' }, resources: [],
+                executor: { executor_id: { value: 'e-1' }, framework_id: { value: 'f-1' }, command: { value: './exec', arguments: ['a', 'b'], shell: false }, resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 32 } }], name: 'ex', source: 'src' },
+              }],
+            },
+          }],
+          filters: { refuse_seconds: 30 },
+        },
+      },
+      { type: 'DECLINE', framework_id: { value: 'f-1' }, decline: { offer_ids: [{ value: 'o-3' }], filters: { refuse_seconds: 0 } } },
+      { type: 'KILL', framework_id: { value: 'f-1' }, kill: { task_id: { value: 't-1' }, agent_id: { value: 'a-1' }, kill_policy: { grace_period: { nanoseconds: 1_000_000 } } } },
+      { type: 'ACKNOWLEDGE', framework_id: { value: 'f-1' }, acknowledge: { agent_id: { value: 'a-1' }, task_id: { value: 't-1' }, uuid: Buffer.from('0c1e7d1e9a4e4c518f8e2a1d3f4b5c6d', 'hex').toString('base64') } },
+      { type: 'RECONCILE', framework_id: { value: 'f-1' }, reconcile: { tasks: [{ task_id: { value: 't-1' }, agent_id: { value: 'a-1' } }] } },
+      { type: 'MESSAGE', framework_id: { value: 'f-1' }, message: { agent_id: { value: 'a-1' }, executor_id: { value: 'e-1' }, data: Buffer.from('hi').toString('base64') } },
+      { type: 'SHUTDOWN', framework_id: { value: 'f-1' }, shutdown: { executor_id: { value: 'e-1' }, agent_id: { value: 'a-1' } } },
+      { type: 'REVIVE', framework_id: { value: 'f-1' }, revive: { roles: ['eng'] } },
+      { type: 'SUPPRESS', framework_id: { value: 'f-1' }, suppress: { roles: ['ops'] } },
+      { type: 'REQUEST', framework_id: { value: 'f-1' }, request: { requests: [{ agent_id: { value: 'a-1' } }] } },
+      { type: 'TEARDOWN', framework_id: { value: 'f-1' } },
+      { type: 'UPDATE_FRAMEWORK', framework_id: { value: 'f-1' }, update_framework: { framework_info: { user: 'u', name: 'n', id: { value: 'f-1' }, role: 'eng' } } },
+    ];
+    for (const call of calls) {
+      const decoded = schedulerCallJson(schedulerCallBytes(call));
+      if (!('json' in decoded)) throw new Error(decoded.error);
+      const fromJson = parseSchedulerCall(call);
+      expect(fromJson.ok, `${String(call.type)} from JSON`).to.equal(true);
+      expect(parseSchedulerCall(decoded.json), String(call.type)).to.deep.equal(fromJson);
+    }
+  });
+
+  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk, command uris, offer constraints, a RESERVE', () => {
+    const launch = (task: V1Json): V1Json => ({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { offer_ids: [{ value: 'o-1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
+    const task = { name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, command: { value: 'true' } };
+    // Built by hand where the codec has no content for a field (it keeps only the field's presence).
+    const container = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[1, [[1, 'o-1']]], [2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [7, [[3, 'true']]], [9, [[1, 1]]]]]]]]]]]]);
+    const disk = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [4, [[1, 'disk'], [2, 0], [3, [[1, { double: 1 }]]], [7, [[1, [[1, 'vol']]]]]]]]]]]]]]]]);
+    const uris = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [7, [[1, [[1, 'http://x']]], [3, 'true']]]]]]]]]]]]);
+    const constraints = encodeMessage([[2, 1], [3, [[1, [[1, 'u'], [2, 'n']]], [3, [[1, []]]]]]]);
+    const reserve = schedulerCallBytes({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { operations: [{ type: 'RESERVE' }] } });
+    const refusal = (bytes: Uint8Array): string => {
+      const decoded = schedulerCallJson(bytes);
+      if (!('json' in decoded)) throw new Error(decoded.error);
+      const parsed = parseSchedulerCall(decoded.json);
+      return parsed.ok ? 'accepted' : parsed.error;
+    };
+    expect(parseSchedulerCall(launch(task)).ok, 'the same task without them').to.equal(true);
+    expect(refusal(container)).to.match(/^accept\.operations\.0\.launch\.task_infos\.0\.container: not supported/);
+    expect(refusal(disk)).to.match(/^accept\.operations\.0\.launch\.task_infos\.0\.resources\.0\.disk: not supported/);
+    expect(refusal(uris)).to.match(/^accept\.operations\.0\.launch\.task_infos\.0\.command\.uris: not supported/);
+    expect(refusal(constraints)).to.match(/^subscribe\.offer_constraints: offer constraints are not supported/);
+    expect(refusal(reserve)).to.equal("accept.operations.0.type: operation 'RESERVE' is not supported (only LAUNCH)");
+  });
+
+  it('reads an enum value it does not know as proto2 does, as absent: an unknown capability is ignored, a call with an unknown type has none', () => {
+    // FrameworkInfo.capabilities 10 {type 1}: 60 is no capability; MULTI_ROLE is 6.
+    const subscribe = encodeMessage([[2, 1], [3, [[1, [[1, 'u'], [2, 'n'], [10, [[1, 60]]], [10, [[1, 6]]], [12, 'eng']]]]]]);
+    const decoded = schedulerCallJson(subscribe);
+    if (!('json' in decoded)) throw new Error(decoded.error);
+    const parsed = parseSchedulerCall(decoded.json);
+    expect(parsed.ok && parsed.call.type === 'SUBSCRIBE' ? parsed.call.framework : undefined).to.deep.equal({ user: 'u', name: 'n', roles: ['eng'], capabilities: ['MULTI_ROLE'] });
+    expect(schedulerCallJson(encodeMessage([[2, 99]]))).to.deep.equal({ json: {} });
+  });
+
+  it('never throws on hostile bytes: 2,000 seeded mutations of a real call (seed 20261206) each decode or are refused with a reason', () => {
+    const seed = 20261206;
+    const prng = new Prng(seed);
+    const valid = Buffer.from(schedulerCallBytes({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', roles: ['a'], capabilities: [{ type: 'MULTI_ROLE' }], labels: { labels: [{ key: 'k', value: 'v' }] } } } }));
+    let refused = 0;
+    for (let round = 0; round < 2_000; round++) {
+      const bytes = Buffer.from(valid);
+      for (let flips = 1 + prng.nextInt(4); flips > 0; flips--) bytes[prng.nextInt(bytes.length)] = prng.nextInt(256);
+      const decoded = schedulerCallJson(bytes.subarray(0, 1 + prng.nextInt(bytes.length)));
+      if ('error' in decoded) {
+        expect(decoded.error, `seed ${seed}, round ${round}`).to.be.a('string').and.not.equal('');
+        refused++;
+      } else {
+        // What decodes is checked by the one parser, which answers either way without throwing.
+        expect(parseSchedulerCall(decoded.json).ok, `seed ${seed}, round ${round}`).to.be.a('boolean');
+      }
+    }
+    expect(refused, 'most mutations are no Call').to.be.greaterThan(100);
+  });
+
+  it('refuses bytes that are no Call, naming why: cut short, a required field missing, a field of the wrong wire type', () => {
+    const cut = encodeMessage([[2, 1], [3, [[1, [[1, 'u'], [2, 'n']]]]]]).subarray(0, 6);
+    expect(schedulerCallJson(cut)).to.have.property('error').that.is.a('string').and.not.equal('');
+    expect(schedulerCallJson(encodeMessage([[2, 1], [3, [[1, [[1, 'u']]]]]]))).to.deep.equal({ error: "missing required 'name'" });
+    expect(schedulerCallJson(encodeMessage([[2, 'SUBSCRIBE']]))).to.have.property('error');
+  });
+});
