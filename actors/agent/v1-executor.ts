@@ -20,9 +20,10 @@
  * and has not reported on is sent again). It waits `MESOS_RECOVERY_TIMEOUT` for that; the run's
  * end (the process exits) ends it at once.
  */
-import { badRequest, headerOf, notAcceptable, v1RequestError, v1RequestJson } from '../../lib/v1/http';
+import { badRequest, headerOf, streamEncoding, v1RequestCall, v1RequestError } from '../../lib/v1/http';
+import { mediaTypeOf, v1EventRecord, type V1Encoding } from '../../lib/v1/protobuf';
 import { Actor, dispatch, UPID, type Timer } from '../../lib/actor';
-import { HttpStream, recordIo, withRouteOptions, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { HttpStream, withRouteOptions, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { ReregisterExecutor, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus } from '../../lib/protocol';
 import type { V1Json } from '../../lib/v1/json';
 import {
@@ -110,24 +111,23 @@ export class ExecutorApi extends Actor {
     if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
     const token = bearerToken(request);
     if (token === undefined && this.requireToken) return this.missingToken();
-    const refused = v1RequestError(request, MAX_EXECUTOR_CALL_BYTES, 'this agent speaks the v1 executor API');
+    const refused = v1RequestError(request, MAX_EXECUTOR_CALL_BYTES, 'this agent speaks the v1 executor API', true);
     if (refused !== undefined) return refused;
-    const body = v1RequestJson(request);
+    const body = v1RequestCall(request, 'executor');
     if (!('json' in body)) return body;
     const parsed = parseExecutorCall(body.json);
     if (!parsed.ok) return badRequest(`Failed to validate executor::Call: ${parsed.error}`);
     const call = parsed.call;
-    if (call.type === 'SUBSCRIBE') {
-      const unacceptable = notAcceptable(request);
-      if (unacceptable !== undefined) return unacceptable;
-    }
+    // How a SUBSCRIBE's stream is written (its Accept, as Mesos chooses); other calls answer no events.
+    const encoding = call.type === 'SUBSCRIBE' ? streamEncoding(request) : 'json';
+    if (typeof encoding !== 'string') return encoding;
     const subscribe = call.type === 'SUBSCRIBE';
     const asked: ExecutorApiCall = {
       frameworkId: call.frameworkId, executorId: call.executorId, token, subscribe,
       ...(subscribe ? { onEnded: this.endedCallback(call.frameworkId, call.executorId) } : {}),
     };
     return dispatch(this.options.agent, (agent) => agent.executorForApi(asked)).then(
-      (lookup) => dispatch(this, (api) => api.run(call, token, lookup)),
+      (lookup) => dispatch(this, (api) => api.run(call, token, lookup, encoding)),
       (): HttpResponse => ({ status: 503, body: 'the agent is not running' }),
     );
   }
@@ -142,8 +142,8 @@ export class ExecutorApi extends Actor {
     return { status: 401, headers: { 'www-authenticate': `Bearer realm="${EXECUTOR_AUTHENTICATION_REALM}"` }, body: "Expecting 'Authorization: Bearer <token>' with the executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN" };
   }
 
-  /** @internal (in this actor's mailbox) The agent has answered who the call's executor is: serve it. */
-  run(call: ExecutorCall, given: string | undefined, lookup: ExecutorApiLookup): HttpResponse | Promise<HttpResponse> {
+  /** @internal (in this actor's mailbox) The agent has answered who the call's executor is: serve it (a SUBSCRIBE's stream in `encoding`). */
+  run(call: ExecutorCall, given: string | undefined, lookup: ExecutorApiLookup, encoding: V1Encoding = 'json'): HttpResponse | Promise<HttpResponse> {
     if (!lookup.ok) return { status: lookup.status, body: lookup.message };
     // A heartbeat changes nothing, but only the executor's own token makes one (any token did, answered before the
     // lookup: the hostile-input pass of 2026-12-05); it needs no subscription.
@@ -163,7 +163,7 @@ export class ExecutorApi extends Actor {
       if (token === undefined && !lookup.reconnect) {
         return { status: 503, body: `Executor '${call.executorId}' of framework '${call.frameworkId}' has no token this agent knows (it was recovered before it registered); subscribe with its MESOS_EXECUTOR_AUTHENTICATION_TOKEN` };
       }
-      return this.subscribe(call, token ?? '', lookup, adapter);
+      return this.subscribe(call, token ?? '', lookup, adapter, encoding);
     }
     if (adapter === undefined || lookup.phase === 'REGISTERING') return { status: 403, body: 'Executor is not subscribed' };
     if (call.type === 'UPDATE' && !lookup.taskIds.includes(call.status.taskId)) {
@@ -175,18 +175,18 @@ export class ExecutorApi extends Actor {
   }
 
   private subscribe(
-    call: Extract<ExecutorCall, { type: 'SUBSCRIBE' }>, token: string, lookup: Extract<ExecutorApiLookup, { ok: true }>, adapter: HttpExecutor | undefined,
+    call: Extract<ExecutorCall, { type: 'SUBSCRIBE' }>, token: string, lookup: Extract<ExecutorApiLookup, { ok: true }>, adapter: HttpExecutor | undefined, encoding: V1Encoding,
   ): HttpResponse | Promise<HttpResponse> {
     if (lookup.shuttingDown || lookup.phase === 'TERMINATING' || lookup.phase === 'TERMINATED') {
       // Mesos: SHUTDOWN, and the connection is closed.
       this.log.warn({ frameworkId: call.frameworkId, executorId: call.executorId, phase: lookup.phase }, 'a subscribing executor is told to shut down');
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: recordIo(shutdownEvent()) };
+      return shutdownResponse(encoding);
     }
     // A restarted agent waits for this run at its adapter's old pid: a new adapter there re-registers it.
     const reconnectAt = lookup.reconnect && lookup.pid !== undefined ? UPID.tryParse(lookup.pid)?.id : undefined;
     const existing = adapter ?? (reconnectAt === undefined ? undefined : this.host.lookup(reconnectAt));
     if (existing instanceof HttpExecutor) {
-      return dispatch(existing, (executor) => executor.resubscribe(call)).catch((): HttpResponse => ({ status: 503, body: 'the executor\'s subscription is ending; subscribe again' }));
+      return dispatch(existing, (executor) => executor.resubscribe(call, encoding)).catch((): HttpResponse => ({ status: 503, body: 'the executor\'s subscription is ending; subscribe again' }));
     }
     if (existing !== undefined) return { status: 503, body: `actor '${existing.id}' of this host is not an executor API adapter; cannot re-register the executor there` };
     if (lookup.phase === 'RUNNING' && reconnectAt === undefined) {
@@ -200,6 +200,7 @@ export class ExecutorApi extends Actor {
       executorId: call.executorId,
       token,
       runId: lookup.runId,
+      encoding,
       initialUpdates: call.unacknowledgedUpdates,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS,
       reconnectTimeoutMs: this.options.reconnectTimeoutMs ?? RECOVERY_TIMEOUT_MS,
@@ -217,7 +218,7 @@ export class ExecutorApi extends Actor {
     if (this.host.lookup(created.id) !== undefined) return { status: 503, body: `the adapter of this run is still ending; subscribe again` };
     this.adapters.set(`${call.frameworkId}/${call.executorId}`, created);
     this.host.spawn(created);
-    return { status: 200, headers: { 'content-type': 'application/json' }, stream: created.stream };
+    return { status: 200, headers: { 'content-type': mediaTypeOf(encoding) }, stream: created.stream };
   }
 
   /** The agent's word that a run ended (told from its mailbox): its adapter ends. */
@@ -255,6 +256,8 @@ interface HttpExecutorOptions {
   readonly executorId: string;
   readonly token: string;
   readonly runId: string;
+  /** How the first subscription's stream is written. */
+  readonly encoding: V1Encoding;
   /** The subscription's unacknowledged updates, relayed once registered. */
   readonly initialUpdates: readonly TaskStatus[];
   readonly heartbeatIntervalMs: number;
@@ -293,6 +296,8 @@ export class HttpExecutor extends Executor {
   private reconnectTimer: Timer | undefined;
   /** The agent said SHUTDOWN. */
   private shuttingDown = false;
+  /** How the current stream is written (its subscription's `Accept`). */
+  private encoding: V1Encoding;
 
   constructor(private readonly http: HttpExecutorOptions) {
     super({
@@ -300,6 +305,7 @@ export class HttpExecutor extends Executor {
       ...(http.shutdownGracePeriodMs !== undefined ? { shutdownGracePeriodMs: http.shutdownGracePeriodMs } : {}),
     });
     this.initialUpdates = http.initialUpdates;
+    this.encoding = http.encoding;
     this.stream = this.newStream();
   }
 
@@ -330,8 +336,9 @@ export class HttpExecutor extends Executor {
    * The executor subscribes again: the old stream (if still open) is closed, as Mesos does;
    * the new one gets SUBSCRIBED, the tasks it never got, and what was sent while it was away.
    */
-  resubscribe(call: Extract<ExecutorCall, { type: 'SUBSCRIBE' }>): HttpResponse {
-    if (this.shuttingDown) return { status: 200, headers: { 'content-type': 'application/json' }, body: recordIo(shutdownEvent()) };
+  resubscribe(call: Extract<ExecutorCall, { type: 'SUBSCRIBE' }>, encoding: V1Encoding = 'json'): HttpResponse {
+    if (this.shuttingDown) return shutdownResponse(encoding);
+    this.encoding = encoding;
     this.log.info({ executorId: this.http.executorId, unacknowledgedUpdates: call.unacknowledgedUpdates.length }, 'HTTP executor subscribed again');
     this.stream?.end();
     this.reconnectTimer?.cancel();
@@ -472,14 +479,14 @@ export class HttpExecutor extends Executor {
     this.heartbeats?.cancel();
     this.heartbeats = this.delay(this.http.heartbeatIntervalMs, () => {
       if (this.stream === undefined) return;
-      this.stream.write(recordIo(heartbeatEvent()));
+      this.stream.write(v1EventRecord('executor', heartbeatEvent(), this.encoding));
       this.scheduleHeartbeat();
     });
   }
 
   /** Writes an event to the stream, or keeps it for the executor's next subscription. */
   private write(event: V1Json, taskId?: string): void {
-    const record = recordIo(event);
+    const record = v1EventRecord('executor', event, this.encoding);
     if (this.stream !== undefined && this.stream.write(record)) return;
     const bytes = Buffer.byteLength(record);
     while (this.missed.length > 0 && (this.missed.length >= MAX_EVENTS_WHILE_DISCONNECTED || this.missedBytes + bytes > MAX_BYTES_WHILE_DISCONNECTED)) {
@@ -500,7 +507,7 @@ export class HttpExecutor extends Executor {
   }
 
   private streamResponse(stream: HttpStream): HttpResponse {
-    return { status: 200, headers: { 'content-type': 'application/json' }, stream };
+    return { status: 200, headers: { 'content-type': mediaTypeOf(this.encoding) }, stream };
   }
 
   /** @internal The executor's connection broke (or was replaced): it is disconnected, and may subscribe again. */
@@ -525,4 +532,9 @@ export class HttpExecutor extends Executor {
 function bearerToken(request: HttpRequest): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(headerOf(request, 'authorization') ?? '');
   return match?.[1];
+}
+
+/** The answer to a subscription of a run that is shutting down: SHUTDOWN, and the connection closed (Mesos'). */
+function shutdownResponse(encoding: V1Encoding): HttpResponse {
+  return { status: 200, headers: { 'content-type': mediaTypeOf(encoding) }, body: v1EventRecord('executor', shutdownEvent(), encoding) };
 }

@@ -12,11 +12,11 @@
  * timeout. When the stream closes, the adapter ends; the master sees its framework disconnect,
  * and `failover_timeout` runs as for an actor framework whose scheduler died.
  */
-import { badRequest, headerOf, requestContentType, streamEncoding, v1RequestError, v1RequestJson } from '../../lib/v1/http';
-import { APPLICATION_PROTOBUF, recordIoBytes, schedulerCallJson, schedulerEventBytes, type V1Encoding } from '../../lib/v1/protobuf';
+import { badRequest, headerOf, streamEncoding, v1RequestCall, v1RequestError } from '../../lib/v1/http';
+import { mediaTypeOf, v1EventRecord, type V1Encoding } from '../../lib/v1/protobuf';
 import { randomUUID } from 'node:crypto';
 import { Actor, dispatch, UPID } from '../../lib/actor';
-import { authenticateRequest, HttpStream, isResponse, recordIo, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, HttpStream, isResponse, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import type { FrameworkInfo, MasterInfo, Offer, TaskStatus } from '../../lib/protocol';
 import { clientOf, v1OfferFormat, type AgentEndpoint, type V1Json, type V1OfferFormat } from '../../lib/v1/json';
 
@@ -161,7 +161,7 @@ export class SchedulerApi extends Actor {
     // Who asks, before anything of the body is read (as Mesos authenticates first).
     const caller = this.caller(request);
     if (isResponse(caller)) return caller;
-    const body = requestContentType(request) === APPLICATION_PROTOBUF ? protobufCall(request.body) : v1RequestJson(request);
+    const body = v1RequestCall(request, 'scheduler');
     if (!('json' in body)) return body;
     const parsed = parseSchedulerCall(body.json);
     if (!parsed.ok) return parsed.unserved === true ? { status: 501, body: parsed.error } : badRequest(`Failed to validate scheduler::Call: ${parsed.error}`);
@@ -526,20 +526,9 @@ export class HttpFramework extends Scheduler {
   }
 }
 
-/** The `Content-Type` of a stream in `encoding`. */
-function mediaTypeOf(encoding: V1Encoding): string {
-  return encoding === 'protobuf' ? APPLICATION_PROTOBUF : 'application/json';
-}
-
-/** One RecordIO record of `event`, in `encoding`. */
+/** One RecordIO record of a scheduler `event`, in `encoding`. */
 function eventRecord(event: V1Json, encoding: V1Encoding): string | Buffer {
-  return encoding === 'protobuf' ? recordIoBytes(schedulerEventBytes(event)) : recordIo(event);
-}
-
-/** A protobuf call's body as the JSON of the same call, or Mesos' 400 for bytes that are not a `Call`. */
-function protobufCall(body: Uint8Array): { readonly json: unknown } | HttpResponse {
-  const decoded = schedulerCallJson(body);
-  return 'json' in decoded ? decoded : badRequest(`Failed to parse body into Call protobuf: ${decoded.error}`);
+  return v1EventRecord('scheduler', event, encoding);
 }
 
 /** Mesos' 400 for a call whose proven principal is not its framework's; undefined when it is (or none was proven). */

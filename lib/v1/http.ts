@@ -7,7 +7,7 @@
  */
 import type { HttpRequest, HttpResponse } from '../process/http';
 import { MAX_BODY_DEPTH } from '../protocol/plain';
-import { APPLICATION_PROTOBUF, type V1Encoding } from './protobuf';
+import { APPLICATION_PROTOBUF, v1CallJson, type V1Encoding, type V1ProtobufApi } from './protobuf';
 
 /** The first value of header `name` (lower-case) of `request`. */
 export function headerOf(request: HttpRequest, name: string): string | undefined {
@@ -56,6 +56,17 @@ export function v1RequestJson(request: HttpRequest): { readonly json: unknown } 
   } catch (error) {
     return badRequest(`Failed to parse body into JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The request's call as v1 JSON: its JSON body (`v1RequestJson`), or, for an API that speaks
+ * protobuf, a protobuf `Call` read into the JSON of the same call; else the 400 saying why not
+ * (`Failed to parse body into Call protobuf: ...`, as Mesos words it, with what was wrong).
+ */
+export function v1RequestCall(request: HttpRequest, api?: V1ProtobufApi): { readonly json: unknown } | HttpResponse {
+  if (api === undefined || requestContentType(request) !== APPLICATION_PROTOBUF) return v1RequestJson(request);
+  const decoded = v1CallJson(api, request.body);
+  return 'json' in decoded ? decoded : badRequest(`Failed to parse body into Call protobuf: ${decoded.error}`);
 }
 
 /**

@@ -1,9 +1,9 @@
 /**
- * The protobuf wire form of Mesos' v1 scheduler API, as far as this cluster serves it: the
- * messages, field names, numbers, types and enum values a client built on Mesos' own `.proto`
- * files puts on the wire (`include/mesos/v1/mesos.proto` and `v1/scheduler/scheduler.proto`,
- * package `mesos.v1`). Written here from those facts, in this project's order and without
- * Mesos' documentation, and limited to what the scheduler API's calls and events carry.
+ * The protobuf wire form of Mesos' v1 scheduler and executor APIs, as far as this cluster serves
+ * them: the messages, field names, numbers, types and enum values a client built on Mesos' own
+ * `.proto` files puts on the wire (`include/mesos/v1/mesos.proto`, `v1/scheduler/scheduler.proto`
+ * and `v1/executor/executor.proto`). Written here from those facts, in this project's order and
+ * without Mesos' documentation, and limited to what the two APIs' calls and events carry.
  *
  * What this cluster does not serve is still declared where a client could send it, so that a
  * protobuf call holding it is refused by name exactly as the same call in JSON is (a task's
@@ -463,6 +463,20 @@ message TaskStatus {
 
 message Filters { optional double refuse_seconds = 1; }
 
+message ContainerID {
+  required string value = 1;
+  optional ContainerID parent = 2;
+}
+
+message AgentInfo {
+  required string hostname = 1;
+  repeated Resource resources = 3;
+  repeated Attribute attributes = 5;
+  optional AgentID id = 6;
+  optional int32 port = 8;
+  optional DomainInfo domain = 10;
+}
+
 message Request {
   optional AgentID agent_id = 1;
   repeated Resource resources = 2;
@@ -608,5 +622,74 @@ message Event {
   optional Message message = 6;
   optional Failure failure = 7;
   optional Error error = 8;
+}
+`;
+
+/** The executor package's messages (`mesos.v1.executor.Call` and `Event`). */
+export const V1_EXECUTOR_PROTO = `
+syntax = "proto2";
+package mesos.v1.executor;
+
+message Call {
+  enum Type {
+    UNKNOWN = 0;
+    SUBSCRIBE = 1;
+    UPDATE = 2;
+    MESSAGE = 3;
+    HEARTBEAT = 4;
+  }
+  message Update { required mesos.v1.TaskStatus status = 1; }
+  message Subscribe {
+    repeated mesos.v1.TaskInfo unacknowledged_tasks = 1;
+    repeated Update unacknowledged_updates = 2;
+  }
+  message Message { required bytes data = 2; }
+  required mesos.v1.ExecutorID executor_id = 1;
+  required mesos.v1.FrameworkID framework_id = 2;
+  optional Type type = 3;
+  optional Subscribe subscribe = 4;
+  optional Update update = 5;
+  optional Message message = 6;
+}
+
+message Event {
+  enum Type {
+    UNKNOWN = 0;
+    SUBSCRIBED = 1;
+    LAUNCH = 2;
+    KILL = 3;
+    ACKNOWLEDGED = 4;
+    MESSAGE = 5;
+    ERROR = 6;
+    SHUTDOWN = 7;
+    LAUNCH_GROUP = 8;
+    HEARTBEAT = 9;
+  }
+  message Subscribed {
+    required mesos.v1.ExecutorInfo executor_info = 1;
+    required mesos.v1.FrameworkInfo framework_info = 2;
+    required mesos.v1.AgentInfo agent_info = 3;
+    optional mesos.v1.ContainerID container_id = 4;
+  }
+  message Acknowledged {
+    required mesos.v1.TaskID task_id = 1;
+    required bytes uuid = 2;
+  }
+  message Launch { required mesos.v1.TaskInfo task = 1; }
+  message Kill {
+    required mesos.v1.TaskID task_id = 1;
+    optional mesos.v1.KillPolicy kill_policy = 2;
+  }
+  message Message { required bytes data = 1; }
+  message Error { required string message = 1; }
+  message LaunchGroup { required mesos.v1.TaskGroupInfo task_group = 1; }
+  optional Type type = 1;
+  optional Subscribed subscribed = 2;
+  optional Acknowledged acknowledged = 3;
+  optional Launch launch = 4;
+  optional Kill kill = 5;
+  optional Message message = 6;
+  optional Error error = 7;
+  optional LaunchGroup launch_group = 8;
 }
 `;

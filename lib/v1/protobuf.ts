@@ -1,6 +1,6 @@
 /**
- * Protobuf for Mesos' v1 scheduler API (`Content-Type: application/x-protobuf`), as Mesos'
- * own clients speak it by default. The API itself reads and writes v1 JSON; this module is the
+ * Protobuf for Mesos' v1 scheduler and executor APIs (`Content-Type: application/x-protobuf`), as
+ * Mesos' own libraries speak them by default. The APIs themselves read and write v1 JSON; this module is the
  * codec at its edge: a protobuf `Call` becomes the JSON Mesos would have been sent for it
  * (protobuf's JSON mapping as Mesos writes it: field names as declared, enums by name, bytes
  * as base64, 64-bit numbers as numbers), and an event's JSON becomes a protobuf `Event`. So a
@@ -9,8 +9,9 @@
  * The messages are `lib/v1/proto-schema.ts`'s, parsed once on first use.
  */
 import protobuf from 'protobufjs';
+import { recordIo } from '../process/http';
 import type { V1Json } from './json';
-import { V1_MESOS_PROTO, V1_SCHEDULER_PROTO } from './proto-schema';
+import { V1_EXECUTOR_PROTO, V1_MESOS_PROTO, V1_SCHEDULER_PROTO } from './proto-schema';
 
 /** Mesos' media type for protobuf bodies and streams. */
 export const APPLICATION_PROTOBUF = 'application/x-protobuf';
@@ -18,34 +19,39 @@ export const APPLICATION_PROTOBUF = 'application/x-protobuf';
 /** How a v1 body or stream is encoded. */
 export type V1Encoding = 'json' | 'protobuf';
 
+/** The v1 APIs that speak protobuf (the operator API speaks JSON only). */
+export type V1ProtobufApi = 'scheduler' | 'executor';
+
 /** How protobuf messages become v1 JSON: Mesos' JSON mapping (enums by name, bytes as base64, 64-bit numbers as numbers). */
 const TO_JSON: protobuf.IConversionOptions = { enums: String, bytes: String, longs: Number, defaults: false, arrays: false, objects: false };
 
-interface SchedulerTypes {
+/** An API's `Call` and `Event` types. */
+interface ApiTypes {
   readonly call: protobuf.Type;
   readonly event: protobuf.Type;
 }
 
-let types: SchedulerTypes | undefined;
+let types: Readonly<Record<V1ProtobufApi, ApiTypes>> | undefined;
 
-/** The scheduler API's `Call` and `Event` types, parsed on first use. */
-function schedulerTypes(): SchedulerTypes {
-  if (types !== undefined) return types;
-  const root = new protobuf.Root();
-  protobuf.parse(V1_MESOS_PROTO, root, { keepCase: true });
-  protobuf.parse(V1_SCHEDULER_PROTO, root, { keepCase: true });
-  root.resolveAll();
-  types = { call: root.lookupType('mesos.v1.scheduler.Call'), event: root.lookupType('mesos.v1.scheduler.Event') };
-  return types;
+/** `api`'s `Call` and `Event` types (all parsed on first use). */
+function typesOf(api: V1ProtobufApi): ApiTypes {
+  if (types === undefined) {
+    const root = new protobuf.Root();
+    for (const source of [V1_MESOS_PROTO, V1_SCHEDULER_PROTO, V1_EXECUTOR_PROTO]) protobuf.parse(source, root, { keepCase: true });
+    root.resolveAll();
+    const pair = (name: string): ApiTypes => ({ call: root.lookupType(`mesos.v1.${name}.Call`), event: root.lookupType(`mesos.v1.${name}.Event`) });
+    types = { scheduler: pair('scheduler'), executor: pair('executor') };
+  }
+  return types[api];
 }
 
 /**
- * A protobuf `mesos.v1.scheduler.Call` as the v1 JSON of the same call, or why it is not one
+ * A protobuf `mesos.v1.<api>.Call` as the v1 JSON of the same call, or why it is not one
  * (Mesos answers such a body 400 `Failed to parse body into Call protobuf`). A required field
  * missing, a wire type that does not match its field, or bytes cut short are each refused.
  */
-export function schedulerCallJson(body: Uint8Array): { readonly json: unknown } | { readonly error: string } {
-  const { call } = schedulerTypes();
+export function v1CallJson(api: V1ProtobufApi, body: Uint8Array): { readonly json: unknown } | { readonly error: string } {
+  const { call } = typesOf(api);
   try {
     return { json: withoutUnknownEnumValues(call, call.toObject(call.decode(body), TO_JSON)) };
   } catch (error) {
@@ -83,26 +89,36 @@ function withoutUnknownEnumValues(type: protobuf.Type, json: Record<string, unkn
 }
 
 /**
- * A scheduler event's v1 JSON as a protobuf `mesos.v1.scheduler.Event`. Text a field's enum has
- * no value for (a custom executor's own `reason`) has no protobuf form and is left out, as
- * protobuf leaves out what a message cannot hold; everything this cluster writes otherwise has
- * its field (`spec/lib/v1-protobuf.spec.ts` checks it against the JSON events of a run).
+ * An event's v1 JSON as a protobuf `mesos.v1.<api>.Event`. Text a field's enum has no value for
+ * (a custom actor executor's own `reason`) has no protobuf form and is left out, as protobuf
+ * leaves out what a message cannot hold; everything this cluster writes otherwise has its field
+ * (`spec/lib/v1/protobuf.spec.ts` round-trips every kind of event).
  */
-export function schedulerEventBytes(event: V1Json): Uint8Array {
-  const type = schedulerTypes().event;
+export function v1EventBytes(api: V1ProtobufApi, event: V1Json): Uint8Array {
+  const type = typesOf(api).event;
   return type.encode(type.fromObject(event)).finish();
 }
 
-/** A protobuf `mesos.v1.scheduler.Event` as its v1 JSON (for clients and tests that read a protobuf stream). */
-export function schedulerEventJson(bytes: Uint8Array): V1Json {
-  const type = schedulerTypes().event;
+/** A protobuf `mesos.v1.<api>.Event` as its v1 JSON (for clients and tests that read a protobuf stream). */
+export function v1EventJson(api: V1ProtobufApi, bytes: Uint8Array): V1Json {
+  const type = typesOf(api).event;
   return type.toObject(type.decode(bytes), TO_JSON) as V1Json;
 }
 
-/** A protobuf `mesos.v1.scheduler.Call` made from its v1 JSON (for clients and tests that speak protobuf). */
-export function schedulerCallBytes(call: V1Json): Uint8Array {
-  const type = schedulerTypes().call;
+/** A protobuf `mesos.v1.<api>.Call` made from its v1 JSON (for clients and tests that speak protobuf). */
+export function v1CallBytes(api: V1ProtobufApi, call: V1Json): Uint8Array {
+  const type = typesOf(api).call;
   return type.encode(type.fromObject(call)).finish();
+}
+
+/** The `Content-Type` of a body or stream in `encoding`. */
+export function mediaTypeOf(encoding: V1Encoding): string {
+  return encoding === 'protobuf' ? APPLICATION_PROTOBUF : 'application/json';
+}
+
+/** One RecordIO record of `event` of `api`, in `encoding`. */
+export function v1EventRecord(api: V1ProtobufApi, event: V1Json, encoding: V1Encoding): string | Buffer {
+  return encoding === 'protobuf' ? recordIoBytes(v1EventBytes(api, event)) : recordIo(event);
 }
 
 /** One RecordIO record (`<length>\n<bytes>`) of a protobuf message. */

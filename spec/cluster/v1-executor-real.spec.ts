@@ -16,6 +16,7 @@ import { v1Call, V1Subscription, type V1Event } from '../support/v1-client';
 import { startBin, type BinProcess } from './processes';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'v1-executor.js');
+const PROTOBUF_FIXTURE = path.join(__dirname, '..', 'fixtures', 'v1-executor-protobuf.js');
 
 type Offer = { id: { value: string }; agent_id: { value: string } };
 type Status = { task_id: { value: string }; state: string; uuid?: string; agent_id?: { value: string }; source?: string; data?: string };
@@ -103,5 +104,45 @@ describe('the v1 executor API on mesos-local (a plain-http executor of a plain-h
     const teardown = await call({ type: 'TEARDOWN' });
     expect(teardown.status, teardown.text).to.equal(202);
     await eventually(() => executorEvents(workDir).some((event) => event.type === 'SHUTDOWN'), 20_000, 'SHUTDOWN at the executor');
+  });
+
+  it('serves an executor that speaks protobuf (as executors built on Mesos\' libraries do): SUBSCRIBED, LAUNCH, its UPDATEs, ACKNOWLEDGED, SHUTDOWN', async () => {
+    subscription = new V1Subscription(master);
+    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name: 'v1-protobuf-executor-test' } } });
+    const { framework_id: frameworkId } = (await subscription.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
+    const call = (body: object) => v1Call(master, { framework_id: frameworkId, ...body }, (subscription as V1Subscription).streamId);
+    const offer = ((await subscription.next((event) => event.type === 'OFFERS')).offers as { offers: Offer[] }).offers[0] as Offer;
+    const accepted = await call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+          name: 'P1', task_id: { value: 'P1' }, agent_id: offer.agent_id,
+          resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 64 } }],
+          executor: { executor_id: { value: 'PE' }, command: { value: `"${process.execPath}" "${PROTOBUF_FIXTURE}"` } },
+        }] } }],
+      },
+    });
+    expect(accepted.status, accepted.text).to.equal(202);
+    for (const state of ['TASK_RUNNING', 'TASK_FINISHED']) {
+      const update = statusOf(await subscription.next((event) => event.type === 'UPDATE' && statusOf(event).state === state, 30_000));
+      expect(update).to.include({ source: 'SOURCE_EXECUTOR' });
+      expect(Buffer.from(update.uuid as string, 'base64')).to.have.length(16);
+      const acknowledged = await call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: update.agent_id, task_id: update.task_id, uuid: update.uuid } });
+      expect(acknowledged.status, acknowledged.text).to.equal(202);
+    }
+    const lines = (): Array<Record<string, unknown>> => {
+      const file = (fs.readdirSync(workDir, { recursive: true }) as string[]).find((name) => name.endsWith('v1-protobuf-events.log') && !name.includes(`${path.sep}latest${path.sep}`));
+      return file === undefined ? [] : fs.readFileSync(path.join(workDir, file), 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+    };
+    await eventually(() => lines().filter((line) => line.type === 4).length === 2, 20_000, 'the executor to hear both acknowledgements');
+    const log = lines();
+    expect(log[0], 'a protobuf stream').to.deep.equal({ subscribe: 200, contentType: 'application/x-protobuf' });
+    expect(log[1]).to.include({ type: 1 });
+    expect(log[1]?.agentHostname, 'SUBSCRIBED carries the agent').to.be.a('string').and.not.equal('');
+    expect(log.filter((line) => line.type === 4).map((line) => line.ours), 'ACKNOWLEDGED names its own uuids').to.deep.equal([true, true]);
+    expect(log.filter((line) => line.call === 'UPDATE').map((line) => line.status)).to.deep.equal([202, 202]);
+    expect((await call({ type: 'TEARDOWN' })).status).to.equal(202);
+    await eventually(() => lines().some((line) => line.type === 7), 20_000, 'SHUTDOWN at the executor');
   });
 });

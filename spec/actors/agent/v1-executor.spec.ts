@@ -243,7 +243,10 @@ describe('actors/agent: the v1 executor HTTP API, with an executor written in pl
     const get = await post(address, '', bearer, 'GET');
     expect([get.status, get.headers.allow]).to.deep.equal([405, 'POST']);
     const text = await post(address, message('E1'), { ...bearer, 'content-type': 'text/plain' });
-    expect([text.status, text.body]).to.deep.equal([415, "Expecting 'Content-Type' of application/json"]);
+    expect([text.status, text.body]).to.deep.equal([415, "Expecting 'Content-Type' of application/json or application/x-protobuf"]);
+    const notACall = await post(address, 'x', { ...bearer, 'content-type': 'application/x-protobuf' });
+    expect(notACall.status).to.equal(400);
+    expect(notACall.body).to.match(/^Failed to parse body into Call protobuf: /);
     const noType = await post(address, message('E1'), bearer);
     expect([noType.status, noType.body]).to.deep.equal([400, "Expecting 'Content-Type' to be present"]);
     const badJson = await post(address, '{"type": ', { ...bearer, ...json });

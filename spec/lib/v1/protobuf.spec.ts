@@ -6,9 +6,15 @@
  */
 import { expect } from 'chai';
 import { errorEvent, failureEvent, heartbeatEvent, messageEvent, offersEvent, parseSchedulerCall, rescindEvent, subscribedEvent, updateEvent } from '../../../lib/v1/scheduler';
-import { schedulerCallBytes, schedulerCallJson, schedulerEventBytes, schedulerEventJson } from '../../../lib/v1/protobuf';
+import * as executorApi from '../../../lib/v1/executor';
+import { v1CallBytes, v1CallJson, v1EventBytes, v1EventJson } from '../../../lib/v1/protobuf';
+
+const schedulerCallBytes = (call: V1Json): Uint8Array => v1CallBytes('scheduler', call);
+const schedulerCallJson = (bytes: Uint8Array): ReturnType<typeof v1CallJson> => v1CallJson('scheduler', bytes);
+const schedulerEventBytes = (event: V1Json): Uint8Array => v1EventBytes('scheduler', event);
+const schedulerEventJson = (bytes: Uint8Array): V1Json => v1EventJson('scheduler', bytes);
 import type { V1Json } from '../../../lib/v1/json';
-import type { MasterInfo, Offer, TaskStatus } from '../../../lib/protocol';
+import type { MasterInfo, Offer, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { bytesAt, decodeMessage, encodeMessage, fieldsOf, varintAt } from '../../support/protobuf-wire';
 import { Prng } from '../../../lib/process';
 
@@ -197,5 +203,56 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     expect(schedulerCallJson(cut)).to.have.property('error').that.is.a('string').and.not.equal('');
     expect(schedulerCallJson(encodeMessage([[2, 1], [3, [[1, [[1, 'u']]]]]]))).to.deep.equal({ error: "missing required 'name'" });
     expect(schedulerCallJson(encodeMessage([[2, 'SUBSCRIBE']]))).to.have.property('error');
+  });
+
+  describe('the executor API', () => {
+    const TASK: TaskInfo = {
+      name: 'web', taskId: 't-1', agentId: 'a-1', resources: OFFER.resources,
+      command: { value: 'serve', shell: false, arguments: ['serve', '--port', '80'], user: 'www', environment: { MODE: 'prod' } },
+      data: 'task data', killPolicy: { gracePeriodSeconds: 2.5 }, labels: { tier: 'front' },
+      discovery: { visibility: 'EXTERNAL', name: 'web', ports: { ports: [{ number: 80, name: 'http', protocol: 'tcp' }] } },
+      healthCheck: { type: 'COMMAND', command: { value: 'true' }, delaySeconds: 1, consecutiveFailures: 2 },
+      check: { type: 'HTTP', http: { port: 80, path: '/ready' }, timeoutSeconds: 3 },
+    };
+    const EXECUTOR = { executorId: 'e-1', frameworkId: 'f-1', command: { value: './executor' }, resources: [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 0.1 } }], name: 'the executor', source: 'src' };
+    const FRAMEWORK = { user: 'u', name: 'n', id: 'f-1', roles: ['eng'], capabilities: ['MULTI_ROLE' as const], failoverTimeout: 60, checkpoint: true, principal: 'p', labels: { a: 'b' } };
+    const AGENT = { id: 'a-1', hostname: 'agent-1', port: 5051, resources: OFFER.resources, attributes: { rack: 'r1', slots: 4 } };
+    const EXECUTOR_EVENTS: ReadonlyArray<readonly [string, V1Json]> = [
+      ['SUBSCRIBED', executorApi.subscribedEvent(EXECUTOR, FRAMEWORK, AGENT, 'run-1')],
+      ['LAUNCH', executorApi.launchEvent(TASK)],
+      ['LAUNCH_GROUP', executorApi.launchGroupEvent([TASK, { ...TASK, taskId: 't-2', executor: EXECUTOR }])],
+      ['KILL', executorApi.killEvent('t-1', 4)],
+      ['ACKNOWLEDGED', executorApi.acknowledgedEvent('t-1', '0c1e7d1e-9a4e-4c51-8f8e-2a1d3f4b5c6d')],
+      ['MESSAGE', executorApi.messageEvent('hello')],
+      ['SHUTDOWN', executorApi.shutdownEvent()],
+      ['ERROR', executorApi.errorEvent('no')],
+      ['HEARTBEAT', executorApi.heartbeatEvent()],
+    ];
+    for (const [name, event] of EXECUTOR_EVENTS) {
+      it(`the ${name} event is the same after protobuf as before`, () => {
+        expect(plain(v1EventJson('executor', v1EventBytes('executor', event)))).to.deep.equal(plain(event));
+      });
+    }
+
+    it('a call read from protobuf is the call read from its JSON (Call.Message.data is field 2, as in Mesos)', () => {
+      const ids = { executor_id: { value: 'e-1' }, framework_id: { value: 'f-1' } };
+      const status = { task_id: { value: 't-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: Buffer.from('0c1e7d1e9a4e4c518f8e2a1d3f4b5c6d', 'hex').toString('base64'), healthy: true, check_status: { type: 'TCP', tcp: { succeeded: true } }, message: 'up', timestamp: 12.5 };
+      const calls: V1Json[] = [
+        { ...ids, type: 'SUBSCRIBE', subscribe: { unacknowledged_tasks: [{ name: 'web', task_id: { value: 't-1' }, agent_id: { value: 'a-1' } }], unacknowledged_updates: [{ status }] } },
+        { ...ids, type: 'UPDATE', update: { status } },
+        { ...ids, type: 'MESSAGE', message: { data: Buffer.from('hi').toString('base64') } },
+        { ...ids, type: 'HEARTBEAT' },
+      ];
+      for (const call of calls) {
+        const decoded = v1CallJson('executor', v1CallBytes('executor', call));
+        if (!('json' in decoded)) throw new Error(decoded.error);
+        const fromJson = executorApi.parseExecutorCall(call);
+        expect(fromJson.ok, `${String(call.type)} from JSON`).to.equal(true);
+        expect(executorApi.parseExecutorCall(decoded.json), String(call.type)).to.deep.equal(fromJson);
+      }
+      const message = encodeMessage([[1, [[1, 'e-1']]], [2, [[1, 'f-1']]], [3, 3], [6, [[2, 'hi']]]]);
+      const decoded = v1CallJson('executor', message);
+      expect('json' in decoded ? executorApi.parseExecutorCall(decoded.json) : decoded).to.deep.equal({ ok: true, call: { type: 'MESSAGE', frameworkId: 'f-1', executorId: 'e-1', data: 'hi' } });
+    });
   });
 });
