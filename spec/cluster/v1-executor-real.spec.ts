@@ -23,9 +23,9 @@ type Status = { task_id: { value: string }; state: string; uuid?: string; agent_
 
 const statusOf = (event: V1Event): Status => (event.update as { status: Status }).status;
 
-/** The lines of the executor's event log (it writes one in its sandbox), wherever the sandbox is under `workDir`. */
-function executorEvents(workDir: string): Array<Record<string, unknown>> {
-  const file = (fs.readdirSync(workDir, { recursive: true }) as string[]).find((name) => name.endsWith('v1-events.log') && !name.includes(`${path.sep}latest${path.sep}`));
+/** The lines of the executor's event log (`log`, which it writes in its sandbox), wherever the sandbox is under `workDir`. */
+function executorEvents(workDir: string, log = 'v1-events.log'): Array<Record<string, unknown>> {
+  const file = (fs.readdirSync(workDir, { recursive: true }) as string[]).find((name) => name.endsWith(log) && !name.includes(`${path.sep}latest${path.sep}`));
   if (file === undefined) return [];
   return fs.readFileSync(path.join(workDir, file), 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
 }
@@ -55,49 +55,60 @@ describe('the v1 executor API on mesos-local (a plain-http executor of a plain-h
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('runs a task on the custom executor: updates with the executor\'s uuids, acknowledgements back to it, messages both ways, SHUTDOWN on TEARDOWN', async () => {
-    // The agent's host serves the executor API (a call without the executor's token is refused).
-    const unauthenticated = await v1Call(agent, { type: 'HEARTBEAT' }, undefined, '/api/v1/executor');
-    expect(unauthenticated.status, unauthenticated.text).to.equal(401);
-    subscription = new V1Subscription(master);
-    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name: 'v1-executor-test' } } });
-    const { framework_id: frameworkId } = (await subscription.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
-    const call = (body: object) => v1Call(master, { framework_id: frameworkId, ...body }, (subscription as V1Subscription).streamId);
-    const offer = ((await subscription.next((event) => event.type === 'OFFERS')).offers as { offers: Offer[] }).offers[0] as Offer;
+  /**
+   * Subscribes a plain-http framework named `name` and launches task `taskId` on its first offer
+   * under custom executor `executorId`, which runs `fixture`; resolves with the framework's calls
+   * and that offer.
+   */
+  async function launchOnExecutor(name: string, taskId: string, executorId: string, fixture: string, task: object = {}): Promise<{ call: (body: object) => ReturnType<typeof v1Call>; offer: Offer; framework: V1Subscription }> {
+    const opened = new V1Subscription(master);
+    subscription = opened;
+    await opened.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name } } });
+    const { framework_id: frameworkId } = (await opened.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
+    const call = (body: object): ReturnType<typeof v1Call> => v1Call(master, { framework_id: frameworkId, ...body }, opened.streamId);
+    const offer = ((await opened.next((event) => event.type === 'OFFERS')).offers as { offers: Offer[] }).offers[0] as Offer;
     const accepted = await call({
       type: 'ACCEPT',
       accept: {
         offer_ids: [offer.id],
         operations: [{ type: 'LAUNCH', launch: { task_infos: [{
-          name: 'T1', task_id: { value: 'T1' }, agent_id: offer.agent_id, data: Buffer.from('payload').toString('base64'),
+          name: taskId, task_id: { value: taskId }, agent_id: offer.agent_id, ...task,
           resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 64 } }],
-          executor: { executor_id: { value: 'E1' }, command: { value: `"${process.execPath}" "${FIXTURE}"` } },
+          executor: { executor_id: { value: executorId }, command: { value: `"${process.execPath}" "${fixture}"` } },
         }] } }],
       },
     });
     expect(accepted.status, accepted.text).to.equal(202);
+    return { call, offer, framework: opened };
+  }
+
+  it('runs a task on the custom executor: updates with the executor\'s uuids, acknowledgements back to it, messages both ways, SHUTDOWN on TEARDOWN', async () => {
+    // The agent's host serves the executor API (a call without the executor's token is refused).
+    const unauthenticated = await v1Call(agent, { type: 'HEARTBEAT' }, undefined, '/api/v1/executor');
+    expect(unauthenticated.status, unauthenticated.text).to.equal(401);
+    const { call, offer, framework } = await launchOnExecutor('v1-executor-test', 'T1', 'E1', FIXTURE, { data: Buffer.from('payload').toString('base64') });
 
     // Each update, acknowledged as it comes: the uuid is the executor's 16 bytes, as it sent them.
     const uuids: string[] = [];
     for (const state of ['TASK_RUNNING', 'TASK_FINISHED']) {
-      const update = statusOf(await subscription.next((event) => event.type === 'UPDATE' && statusOf(event).state === state, 30_000));
+      const update = statusOf(await framework.next((event) => event.type === 'UPDATE' && statusOf(event).state === state, 30_000));
       expect(update).to.include({ source: 'SOURCE_EXECUTOR' });
       expect(Buffer.from(update.uuid as string, 'base64')).to.have.length(16);
       uuids.push(update.uuid as string);
       const acknowledged = await call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: update.agent_id, task_id: update.task_id, uuid: update.uuid } });
       expect(acknowledged.status, acknowledged.text).to.equal(202);
     }
-    expect(statusOf(subscription.events.find((event) => event.type === 'UPDATE' && statusOf(event).state === 'TASK_FINISHED') as V1Event).data).to.equal(Buffer.from('payload').toString('base64'));
+    expect(statusOf(framework.events.find((event) => event.type === 'UPDATE' && statusOf(event).state === 'TASK_FINISHED') as V1Event).data).to.equal(Buffer.from('payload').toString('base64'));
     await eventually(() => executorEvents(workDir).filter((event) => event.type === 'ACKNOWLEDGED').length === 2, 20_000, 'the executor to hear both acknowledgements');
     const acknowledgedUuids = executorEvents(workDir).filter((event) => event.type === 'ACKNOWLEDGED').map((event) => (event.acknowledged as { uuid: string }).uuid);
     expect(acknowledgedUuids).to.deep.equal(uuids);
 
     // MESSAGE: the executor's reaches the scheduler; the scheduler's reaches the executor (which echoes it).
-    const ran = await subscription.next((event) => event.type === 'MESSAGE', 20_000);
+    const ran = await framework.next((event) => event.type === 'MESSAGE', 20_000);
     expect(Buffer.from((ran.message as { data: string }).data, 'base64').toString()).to.equal('ran T1');
     const sent = await call({ type: 'MESSAGE', message: { agent_id: offer.agent_id, executor_id: { value: 'E1' }, data: Buffer.from('hi').toString('base64') } });
     expect(sent.status, sent.text).to.equal(202);
-    const echo = await subscription.next((event) => event.type === 'MESSAGE' && Buffer.from((event.message as { data: string }).data, 'base64').toString() === 'echo: hi', 20_000);
+    const echo = await framework.next((event) => event.type === 'MESSAGE' && Buffer.from((event.message as { data: string }).data, 'base64').toString() === 'echo: hi', 20_000);
     expect(echo.message).to.deep.include({ executor_id: { value: 'E1' } });
 
     // TEARDOWN: the agent shuts the executor down (SHUTDOWN), and it exits.
@@ -107,34 +118,15 @@ describe('the v1 executor API on mesos-local (a plain-http executor of a plain-h
   });
 
   it('serves an executor that speaks protobuf (as executors built on Mesos\' libraries do): SUBSCRIBED, LAUNCH, its UPDATEs, ACKNOWLEDGED, SHUTDOWN', async () => {
-    subscription = new V1Subscription(master);
-    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name: 'v1-protobuf-executor-test' } } });
-    const { framework_id: frameworkId } = (await subscription.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
-    const call = (body: object) => v1Call(master, { framework_id: frameworkId, ...body }, (subscription as V1Subscription).streamId);
-    const offer = ((await subscription.next((event) => event.type === 'OFFERS')).offers as { offers: Offer[] }).offers[0] as Offer;
-    const accepted = await call({
-      type: 'ACCEPT',
-      accept: {
-        offer_ids: [offer.id],
-        operations: [{ type: 'LAUNCH', launch: { task_infos: [{
-          name: 'P1', task_id: { value: 'P1' }, agent_id: offer.agent_id,
-          resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 64 } }],
-          executor: { executor_id: { value: 'PE' }, command: { value: `"${process.execPath}" "${PROTOBUF_FIXTURE}"` } },
-        }] } }],
-      },
-    });
-    expect(accepted.status, accepted.text).to.equal(202);
+    const { call, framework } = await launchOnExecutor('v1-protobuf-executor-test', 'P1', 'PE', PROTOBUF_FIXTURE);
     for (const state of ['TASK_RUNNING', 'TASK_FINISHED']) {
-      const update = statusOf(await subscription.next((event) => event.type === 'UPDATE' && statusOf(event).state === state, 30_000));
+      const update = statusOf(await framework.next((event) => event.type === 'UPDATE' && statusOf(event).state === state, 30_000));
       expect(update).to.include({ source: 'SOURCE_EXECUTOR' });
       expect(Buffer.from(update.uuid as string, 'base64')).to.have.length(16);
       const acknowledged = await call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: update.agent_id, task_id: update.task_id, uuid: update.uuid } });
       expect(acknowledged.status, acknowledged.text).to.equal(202);
     }
-    const lines = (): Array<Record<string, unknown>> => {
-      const file = (fs.readdirSync(workDir, { recursive: true }) as string[]).find((name) => name.endsWith('v1-protobuf-events.log') && !name.includes(`${path.sep}latest${path.sep}`));
-      return file === undefined ? [] : fs.readFileSync(path.join(workDir, file), 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
-    };
+    const lines = (): Array<Record<string, unknown>> => executorEvents(workDir, 'v1-protobuf-events.log');
     await eventually(() => lines().filter((line) => line.type === 4).length === 2, 20_000, 'the executor to hear both acknowledgements');
     const log = lines();
     expect(log[0], 'a protobuf stream').to.deep.equal({ subscribe: 200, contentType: 'application/x-protobuf' });

@@ -3,6 +3,7 @@
  * the product's code to speak the API): SUBSCRIBE, read RecordIO events as they come, POST calls.
  */
 import * as http from 'node:http';
+import { recordReader } from './recordio';
 
 /** One event as the master sent it (JSON). */
 export type V1Event = { type: string } & Record<string, unknown>;
@@ -20,7 +21,6 @@ export class V1Subscription {
   rawHeaderNames: string[] = [];
   /** Resolves when the stream ends (by either side). */
   readonly ended: Promise<void>;
-  private buffer = Buffer.alloc(0);
   private request: http.ClientRequest | undefined;
   private resolveEnded!: () => void;
   private waiters: Array<() => void> = [];
@@ -104,21 +104,11 @@ export class V1Subscription {
   }
 
   /** Parses RecordIO: `<length>\n<record>`, records possibly split across chunks. */
-  private take(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
-    for (;;) {
-      const newline = this.buffer.indexOf(10);
-      if (newline < 0) return;
-      const length = Number(this.buffer.subarray(0, newline).toString('ascii'));
-      if (!Number.isInteger(length) || length < 0) throw new Error(`bad RecordIO length '${this.buffer.subarray(0, newline).toString()}'`);
-      if (this.buffer.length < newline + 1 + length) return;
-      const record = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + length));
-      this.buffer = this.buffer.subarray(newline + 1 + length);
-      this.records.push(record);
-      if (this.headers['content-type'] !== 'application/x-protobuf') this.events.push(JSON.parse(record.toString('utf8')) as V1Event);
-      for (const wake of this.waiters.splice(0)) wake();
-    }
-  }
+  private readonly take = recordReader((record) => {
+    this.records.push(record);
+    if (this.headers['content-type'] !== 'application/x-protobuf') this.events.push(JSON.parse(record.toString('utf8')) as V1Event);
+    for (const wake of this.waiters.splice(0)) wake();
+  });
 }
 
 /** POSTs a non-subscribe call (JSON; bytes are sent as protobuf); resolves with the status and the body's text. */
