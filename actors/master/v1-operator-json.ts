@@ -150,11 +150,17 @@ export function v1GetMaster(info: MasterInfo, startTimeMs: number, electedTimeMs
 
 /**
  * An agent as `GetAgents.Agent`, as `viewer` may view it: its resources (in its info, total,
- * allocated, offered) without those reserved for roles it may not view, as Mesos'
+ * allocated, offered) without those reserved for roles it may not view, and its allocated and
+ * offered ones without those allocated or offered to such roles, as Mesos'
  * `createAgentResponse` filters them (the ACLs' `view_roles`).
  */
 export function v1Agent(state: MasterState, agent: AgentRecord, viewer: StateViewer = SEE_ALL): V1Json {
   const viewable = (resources: V1Json[]): V1Json[] => v1ViewableResources(resources, viewer);
+  // What is allocated or offered to a role the viewer may not view is left out by that role, as
+  // Mesos filters each resource by its `allocation_info.role` (ours carry none; the books know it).
+  const { used, offered } = viewer === SEE_ALL
+    ? { used: state.usedResources(agent), offered: state.offeredResources(agent) }
+    : state.visibleAllocations(agent, (role) => viewer.role(role));
   return compact({
     agent_info: v1ViewableAgentInfo(v1AgentInfo({ ...agent.info, id: agent.id }), viewer),
     active: agent.active,
@@ -164,8 +170,8 @@ export function v1Agent(state: MasterState, agent: AgentRecord, viewer: StateVie
     registered_time: v1TimeInfo(agent.registeredTimeMs),
     reregistered_time: agent.reregisteredTimeMs === undefined ? undefined : v1TimeInfo(agent.reregisteredTimeMs),
     total_resources: viewable(v1Resources(agent.total.toJSON())),
-    allocated_resources: viewable(v1Resources(state.usedResources(agent).toJSON())),
-    offered_resources: viewable(v1Resources(state.offeredResources(agent).toJSON())),
+    allocated_resources: viewable(v1Resources(used.toJSON())),
+    offered_resources: viewable(v1Resources(offered.toJSON())),
   });
 }
 

@@ -214,14 +214,17 @@ export class OperatorApi {
 
   /**
    * `rendered` (`event`'s JSON) as `viewer` may view it, when that differs (else undefined): as
-   * Mesos' subscribers, AGENT_ADDED without the resources reserved for roles it may not view,
+   * Mesos' subscribers, AGENT_ADDED without the resources reserved for roles it may not view
+   * (and, our choice, without those allocated or offered to such roles, as GET_AGENTS),
    * FRAMEWORK_ADDED and FRAMEWORK_UPDATED without the allocated and offered resources of such
    * roles (the ACLs' `view_roles`).
    */
   private viewedBy(event: MasterEvent, rendered: V1Json, viewer: StateViewer): V1Json | undefined {
     if (viewer === SEE_ALL) return undefined;
     if (event.type === 'AGENT_ADDED') {
-      return event.agent.total.hasReservations() ? v1Events.agentAdded(this.port.context(undefined).state, event.agent, viewer) : undefined;
+      const state = this.port.context(undefined).state;
+      const own = event.agent.total.hasReservations() || state.allocatesTo(event.agent, (role) => !viewer.role(role));
+      return own ? v1Events.agentAdded(state, event.agent, viewer) : undefined;
     }
     if (event.type !== 'FRAMEWORK_ADDED' && event.type !== 'FRAMEWORK_UPDATED') return undefined;
     const key = event.type === 'FRAMEWORK_ADDED' ? 'framework_added' : 'framework_updated';
