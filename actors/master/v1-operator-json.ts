@@ -52,6 +52,32 @@ export function v1ViewableResources(resources: readonly V1Json[], viewer: StateV
   });
 }
 
+/**
+ * A framework's `allocated_resources` and `offered_resources` (v1, of `rendered`, the framework
+ * as rendered for everyone) as `viewer` may view them: without what is allocated or offered to a
+ * role it may not view, or reserved for one, as Mesos' subscribers filter FRAMEWORK_ADDED and
+ * FRAMEWORK_UPDATED by each resource's `allocation_info.role`. The books decide the roles the
+ * rendering does not carry: each offer's, and each task's and executor's of a framework of
+ * several roles (a walk of them). For viewers with ACLs only.
+ */
+export function v1ViewableFrameworkResources(state: MasterState, framework: FrameworkRecord, rendered: V1Json, viewer: StateViewer): { allocated: V1Json[]; offered: V1Json[] } {
+  const visible = (role: string): boolean => viewer.role(role);
+  let allocated = (rendered.allocated_resources as V1Json[] | undefined) ?? [];
+  if (allocated.some((resource) => resource.allocation_info === undefined)) {
+    let sum: Resources | undefined;
+    for (const [role, used] of state.frameworkUsedByRole(framework)) if (visible(role)) sum = sum === undefined ? used : sum.add(used);
+    allocated = sum === undefined ? [] : v1Resources(sum.toJSON());
+  }
+  let offered = (rendered.offered_resources as V1Json[] | undefined) ?? [];
+  const records = framework.offerIds.records();
+  if (records.some((record) => !visible(record.offer.allocationRole))) {
+    let sum: Resources | undefined;
+    for (const record of records) if (visible(record.offer.allocationRole)) sum = sum === undefined ? record.resources : sum.add(record.resources);
+    offered = sum === undefined ? [] : v1Resources(sum.toJSON());
+  }
+  return { allocated: v1ViewableResources(allocated, viewer), offered: v1ViewableResources(offered, viewer) };
+}
+
 /** An `AgentInfo` (v1) with only the resources `viewer` may view. */
 function v1ViewableAgentInfo(info: V1Json, viewer: StateViewer): V1Json {
   return viewer === SEE_ALL || !Array.isArray(info.resources) ? info : { ...info, resources: v1ViewableResources(info.resources as V1Json[], viewer) };

@@ -30,7 +30,7 @@ import { v1VersionInfo } from '../../lib/version';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
-  v1Events, v1GetMaster, v1GetQuota, v1GetWeights, v1ViewableResources, type V1Context,
+  v1Events, v1GetMaster, v1GetQuota, v1GetWeights, v1ViewableFrameworkResources, type V1Context,
 } from './v1-operator-json';
 import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
 import { DEFAULT_METRICS_TIMEOUT_MS } from '../../lib/metrics';
@@ -229,15 +229,14 @@ export class OperatorApi {
     if (event.type !== 'FRAMEWORK_ADDED' && event.type !== 'FRAMEWORK_UPDATED') return undefined;
     const key = event.type === 'FRAMEWORK_ADDED' ? 'framework_added' : 'framework_updated';
     const framework = (rendered[key] as { framework: V1Json }).framework;
+    const viewable = v1ViewableFrameworkResources(this.port.context(undefined).state, event.framework, framework, viewer);
     let changed = false;
     const own: V1Json = { ...framework };
-    for (const field of ['allocated_resources', 'offered_resources'] as const) {
-      const resources = framework[field] as V1Json[] | undefined;
-      if (resources === undefined) continue;
-      const viewable = v1ViewableResources(resources, viewer);
-      if (viewable.length === resources.length) continue;
+    for (const [field, resources] of [['allocated_resources', viewable.allocated], ['offered_resources', viewable.offered]] as const) {
+      const shown = (framework[field] as V1Json[] | undefined) ?? [];
+      if (resources.length === shown.length && resources.every((resource, index) => resource === shown[index])) continue;
       changed = true;
-      if (viewable.length > 0) own[field] = viewable;
+      if (resources.length > 0) own[field] = resources;
       else delete own[field];
     }
     return changed ? { type: event.type, [key]: { framework: own } } : undefined;

@@ -23,12 +23,13 @@ afterEach(async () => {
   await cleanUp();
 });
 
-/** `ops` may view role `web` only; `admin` every role. */
-const CREDENTIALS = new Map([['admin', 'a'], ['ops', 'o']]);
+/** `ops` may view role `web` only, `dev` role `eng` only; `admin` every role. */
+const CREDENTIALS = new Map([['admin', 'a'], ['ops', 'o'], ['dev', 'd']]);
 const ROLE_ACLS = parseAcls({
   view_roles: [
     { principals: { values: ['admin'] }, roles: { type: 'ANY' } },
     { principals: { values: ['ops'] }, roles: { values: ['web'] } },
+    { principals: { values: ['dev'] }, roles: { values: ['eng'] } },
     { principals: { type: 'ANY' }, roles: { type: 'NONE' } },
   ],
 });
@@ -136,6 +137,45 @@ describe('actors/master: view_roles and the unreserved resources allocated or of
       expect(full(asOps), `round ${round}`).to.deep.equal({ 'busy.local': { used: { cpus: 0.5, mem: 64 }, offered: {} }, 'offered.local': { used: {}, offered: {} } });
       // Mesos' SlaveWriter writes the totals unfiltered (MESOS-7779).
       expect(asOps.map((agent) => [agent.used_resources.cpus, agent.offered_resources.cpus])).to.deep.equal([[1.5, 0], [0, 1]]);
+    }
+  });
+
+  it('FRAMEWORK_UPDATED: what a framework of several roles is allocated, and what any framework is offered, in a role the subscriber may not view is left out (shown before: only a one-role framework\'s allocations carried allocation_info)', async () => {
+    const harness = await startListeningHarness({ credentials: CREDENTIALS, authenticateHttpReadonly: true, acls: ROLE_ACLS }, makeWorkDir());
+    started.push(harness);
+    const address = harness.host.address;
+    const busy = await registerAgent(harness, 'cpus:2;mem:512', 'busy.local');
+    const framework = await registerFramework(harness, { name: 'both', roles: ['eng'], capabilities: ['MULTI_ROLE'] });
+    await harness.clock.advance(1_000);
+    await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', busy.agentId, 'cpus:1;mem:128')]);
+    let requests = 0;
+    const update = async (info: object): Promise<void> => {
+      framework.probe.post(harness.masterPid, 'UpdateFrameworkCall', { frameworkId: framework.frameworkId, framework: { ...framework.info, ...info }, suppressedRoles: ['eng'], requestId: `${++requests}` });
+      await harness.clock.settle();
+    };
+    // Now of both roles, eng suppressed: the next agent is offered in web.
+    await update({ roles: ['eng', 'web'] });
+    await registerAgent(harness, 'cpus:1;mem:256', 'offered.local');
+    await harness.clock.advance(1_000);
+    expect(latestOffer(framework.probe).allocationRole).to.equal('web');
+    const streams = new Map(['admin', 'ops', 'dev'].map((principal) => [principal, new V1Subscription(address, '/api/v1')]));
+    try {
+      for (const [principal, stream] of streams) {
+        await stream.open({ type: 'SUBSCRIBE' }, { authorization: basicAuthorization(principal, CREDENTIALS.get(principal) as string) });
+        await stream.next((event) => event.type === 'SUBSCRIBED');
+      }
+      await update({ roles: ['eng', 'web'], name: 'both, renamed' });
+      const seen: Record<string, { allocated: Record<string, number>; offered: Record<string, number> }> = {};
+      for (const [principal, stream] of streams) {
+        const updated = ((await stream.next((event) => event.type === 'FRAMEWORK_UPDATED')).framework_updated as Json).framework as Json;
+        seen[principal] = { allocated: scalars(updated.allocated_resources), offered: scalars(updated.offered_resources) };
+      }
+      expect(seen.admin?.allocated).to.deep.equal({ cpus: 1, mem: 128 });
+      expect(seen.admin?.offered.cpus).to.be.greaterThan(0);
+      expect(seen.ops, 'ops: web only').to.deep.equal({ allocated: {}, offered: seen.admin?.offered });
+      expect(seen.dev, 'dev: eng only').to.deep.equal({ allocated: { cpus: 1, mem: 128 }, offered: {} });
+    } finally {
+      for (const stream of streams.values()) stream.close();
     }
   });
 
