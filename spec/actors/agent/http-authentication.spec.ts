@@ -76,6 +76,19 @@ describe('the agent\'s HTTP endpoints under its authentication flags (Mesos\' re
       }
     });
 
+    it('leaves the executor API in its own realm: a bearer token, never HTTP Basic (Mesos\' executor realm; ours takes no JWT)', async () => {
+      const subscribe = JSON.stringify({ type: 'SUBSCRIBE', framework_id: { value: 'F1' }, executor_id: { value: 'E1' }, subscribe: {} });
+      for (const route of ['/api/v1/executor', '/slave(1)/api/v1/executor']) {
+        for (const authorization of [undefined, basicAuthorization('ops', 'ops-secret')]) {
+          const response = await fetch(`http://${agent.host.address}${route}`, {
+            method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...(authorization !== undefined ? { authorization } : {}) }, body: subscribe,
+          });
+          expect(response.status, `${route} ${authorization === undefined ? 'without credentials' : 'with Basic credentials'}`).to.equal(401);
+          expect(response.headers.get('www-authenticate')).to.equal('Bearer realm="mesos-agent-executor"');
+        }
+      }
+    });
+
     it('leaves the read-only realm open (and /health, in no realm)', async () => {
       for (const route of [...READONLY_ENDPOINTS, '/slave(1)/health', '/health']) expect((await agent.get(route)).status, route).to.equal(200);
       // Credentials that are given are still checked.
