@@ -22,7 +22,8 @@ async function main(): Promise<void> {
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--work_dir <dir>', 'root of the sandboxes').makeOptionMandatory())
     .addOption(flag('--http_credentials <path>', 'principals and secrets for HTTP Basic on /state and /files, Mesos\' JSON {"credentials": [...]}'))
-    .addOption(flag('--authenticate_http_readonly [bool]', '/state and /files need HTTP Basic credentials').argParser(parseBooleanFlag).default(false))
+    .addOption(flag('--authenticate_http_readonly [bool]', '/state, /flags, /files, /metrics, /monitor/statistics and /containers need HTTP Basic credentials (and /api/v1, ours)').argParser(parseBooleanFlag).default(false))
+    .addOption(flag('--authenticate_http_readwrite [bool]', 'the v1 operator API (/api/v1) needs HTTP Basic credentials (Mesos\' read-write realm)').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--acls <json|path>', "Mesos' ACL JSON; access_sandboxes decides who may read which framework's sandboxes"))), true);
   program.parse(process.argv);
   const options = program.opts<Record<string, unknown> & TlsFlags & CredentialOptions & { ip: string; port: number; master: string; work_dir: string; log_level: LogLevel; trace_file?: string }>();

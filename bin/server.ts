@@ -332,8 +332,10 @@ export async function startServerHost(bin: string, ip: string, port: number, lev
 /**
  * What an agent's HTTP endpoints authenticate and authorize against: the credentials file
  * (`--http_credentials` for mesos-agent, the master's `--credentials` for mesos-local),
- * `--authenticate_http_readonly`, and `--acls` (`access_sandboxes` guards `/files`). Undefined
- * when none is given (anyone may read anything). Throws naming the flag.
+ * `--authenticate_http_readonly` (`/state`, `/flags`, `/files/*`, `/metrics*`,
+ * `/monitor/statistics`, `/containers`), `--authenticate_http_readwrite` (the v1 operator API,
+ * `/api/v1`, as Mesos' agent serves it in its read-write realm), and `--acls`. Undefined when none
+ * is given (anyone may read anything). Throws naming the flag.
  */
 export function agentHttpFrom(
   options: Record<string, unknown>,
@@ -344,8 +346,11 @@ export function agentHttpFrom(
   const file = options[credentialsFlag];
   const credentials = read.credentials ?? (file !== undefined ? readCredentialsFile(String(file), `--${credentialsFlag}`) : undefined);
   const readonly = options.authenticate_http_readonly === true;
-  if (readonly && credentials === undefined) throw new Error(`--authenticate_http_readonly needs --${credentialsFlag}: nobody could authenticate`);
+  const readwrite = options.authenticate_http_readwrite === true;
+  for (const [needed, name] of [[readonly, 'authenticate_http_readonly'], [readwrite, 'authenticate_http_readwrite']] as const) {
+    if (needed && credentials === undefined) throw new Error(`--${name} needs --${credentialsFlag}: nobody could authenticate`);
+  }
   const acls = read.acls ?? (options.acls !== undefined ? parseAclsFlag(String(options.acls)) : undefined);
   if (credentials === undefined && acls === undefined) return undefined;
-  return { authentication: { credentials, readonly, readwrite: false }, ...(acls !== undefined ? { acls } : {}) };
+  return { authentication: { credentials, readonly, readwrite }, ...(acls !== undefined ? { acls } : {}) };
 }

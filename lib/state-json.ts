@@ -146,16 +146,31 @@ export function executorVisible(viewer: StateViewer, executor: { readonly comman
   return viewer === SEE_ALL || viewer.executors(executor.command?.user ?? frameworkUser);
 }
 
-/** The viewer the ACLs make of `principal` (undefined: an anonymous caller). */
+/**
+ * The viewer the ACLs make of `principal` (undefined: an anonymous caller). Its `view_roles`
+ * decisions are remembered (up to `MAX_ROLES_DECIDED` roles): a rendering asks them per resource
+ * allocated, offered or reserved, and a cluster has few roles.
+ */
 export function aclViewer(
   authorizer: { authorized(action: 'view_frameworks' | 'view_tasks' | 'view_executors' | 'view_flags' | 'view_roles', subject: string | undefined, object?: string): boolean },
   principal: string | undefined,
 ): StateViewer {
+  const roles = new Map<string, boolean>();
   return {
     framework: (user) => authorizer.authorized('view_frameworks', principal, user),
     tasks: (user) => authorizer.authorized('view_tasks', principal, user),
     executors: (user) => authorizer.authorized('view_executors', principal, user),
     flags: () => authorizer.authorized('view_flags', principal),
-    role: (role) => authorizer.authorized('view_roles', principal, role),
+    role: (role) => {
+      let allowed = roles.get(role);
+      if (allowed === undefined) {
+        allowed = authorizer.authorized('view_roles', principal, role);
+        if (roles.size < MAX_ROLES_DECIDED) roles.set(role, allowed);
+      }
+      return allowed;
+    },
   };
 }
+
+/** How many roles' `view_roles` decisions one viewer remembers (one asked about more roles asks the ACLs again past it). */
+export const MAX_ROLES_DECIDED = 1_024;

@@ -89,7 +89,7 @@ export interface AgentOptions {
   readonly credential?: Credential;
   /** Makes each executor run's token (default: 32 random bytes, hex); a replay passes the recorded ones. */
   readonly executorToken?: () => string;
-  /** What `/state` authenticates against (`--http_credentials`, `--authenticate_http_readonly`; default: anyone may read it). */
+  /** What the HTTP routes authenticate against (`--http_credentials`; `--authenticate_http_readonly` for `/state` and the other read-only ones, `--authenticate_http_readwrite` for `/api/v1`; default: anyone may read them). */
   readonly httpAuthentication?: HttpAuthentication;
   /** The ACLs whose view_frameworks, view_tasks and view_executors filter `/state` (default: all is shown). */
   readonly acls?: Acls;

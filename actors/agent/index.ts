@@ -176,8 +176,10 @@ export interface StartAgentOptions {
   /** Makes each executor run's token (default: crypto randomness); a simulation passes its seeded PRNG's. */
   readonly executorToken?: () => string;
   /**
-   * Who may read the agent's endpoints: HTTP Basic credentials for `/state` and `/files/*`
-   * (`--http_credentials`, `--authenticate_http_readonly`), and the ACLs' `access_sandboxes`
+   * Who may read the agent's endpoints: HTTP Basic credentials (`--http_credentials`) for the
+   * read-only ones, `/state`, `/flags`, `/files/*`, `/metrics*`, `/monitor/statistics` and
+   * `/containers` (`--authenticate_http_readonly`), and for the v1 operator API `/api/v1`
+   * (`--authenticate_http_readwrite`, or `--authenticate_http_readonly`), and the ACLs' `access_sandboxes`
    * (by the framework's user) for `/files/*` and `view_frameworks`/`view_tasks`/`view_executors`
    * for `/state` (`--acls`). Default: anyone, anything.
    */

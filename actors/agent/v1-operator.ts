@@ -5,16 +5,18 @@
  * together, as the ACLs' `view_*` let the caller see them), GET_AGENT, GET_CONTAINERS (each container's `resource_statistics`, as
  * `/slave(1)/containers`), and LIST_FILES and READ_FILE (the sandboxes, as `/files/browse` and
  * `/files/read` serve them, with the same checks: `access_sandboxes`, Mesos' virtual paths). Calls Mesos' agent defines that this one does not serve are 501,
- * naming the type; unknown ones 400. Read-only credentials as for `/state`
- * (`--authenticate_http_readonly`); the ACLs' `view_flags` for GET_FLAGS and `view_containers`
- * for each container.
+ * naming the type; unknown ones 400. Credentials with `--authenticate_http_readwrite` (Mesos'
+ * realm for the endpoint) or `--authenticate_http_readonly` (`agentOperatorApiAccess`); the ACLs'
+ * `view_flags` for GET_FLAGS, `view_containers` for each container, `view_frameworks`,
+ * `view_tasks` and `view_executors` for GET_STATE and its parts, `access_sandboxes` for
+ * LIST_FILES and READ_FILE.
  */
 import { z } from 'zod';
 import type { Authorizer } from '../../lib/acls';
 import { authenticateRequest, isResponse, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { badRequest, notAcceptable, v1Answer, v1RequestError, v1RequestJson } from '../../lib/v1/http';
 import { checkedCall, v1Id, v1NumberField } from '../../lib/v1/json';
-import type { HttpCaller } from '../../lib/process/http-authentication';
+import type { HttpAccess, HttpCaller } from '../../lib/process/http-authentication';
 import type { ListedFile } from './files';
 import { v1VersionInfo } from '../../lib/version';
 import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
@@ -75,12 +77,22 @@ export interface AgentOperatorPort {
   metrics(): Promise<Record<string, number>>;
 }
 
+/**
+ * The realm the agent's `/api/v1` authenticates in: Mesos' agent serves the whole endpoint in its
+ * read-write realm (`--authenticate_http_readwrite`), every call alike; every call this agent
+ * serves reads, so `--authenticate_http_readonly` asks for credentials too (*our choice*, as the
+ * master's `/api/v1` does: its GET_STATE shows what `/state` does; Mesos leaves it open then).
+ */
+export function agentOperatorApiAccess(authentication: HttpAuthentication): HttpAccess {
+  return authentication.readwrite ? 'readwrite' : 'readonly';
+}
+
 /** Answers one request to the agent's `/api/v1`. */
 export async function serveAgentOperatorCall(port: AgentOperatorPort, request: HttpRequest): Promise<HttpResponse> {
   const refused = v1RequestError(request, MAX_AGENT_OPERATOR_CALL_BYTES, 'this agent speaks the v1 operator API') ?? notAcceptable(request);
   if (refused !== undefined) return refused;
-  // Every call reads: read-only credentials first, before the call is parsed (as Mesos authenticates before it reads the body).
-  const caller = port.authentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', port.authentication);
+  // Credentials first, before the call is parsed (as Mesos authenticates before it reads the body).
+  const caller = port.authentication === undefined ? { principal: undefined } : authenticateRequest(request, agentOperatorApiAccess(port.authentication), port.authentication);
   if (isResponse(caller)) return caller;
   const body = v1RequestJson(request);
   if (!('json' in body)) return body;

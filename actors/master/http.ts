@@ -9,7 +9,7 @@ import { popTop, siftDown, siftUp } from '../../lib/binary-heap';
 import { boundedText } from '../../lib/protocol/plain';
 import { labelList, packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
-import { isStrictSubrole, Resources, roleAncestors } from '../../lib/resources';
+import { isStrictSubrole, Resources, roleAncestors, UNRESERVED_ROLE } from '../../lib/resources';
 import { executorVisible, renderResources, renderTask, resourcesOrEmpty, SEE_ALL, taskVisibility, taskVisible, visibleTasks, type StateViewer, type TaskVisibility } from '../../lib/state-json';
 
 export type { StateViewer } from '../../lib/state-json';
@@ -469,17 +469,27 @@ function roleFields(info: FrameworkInfo): Json {
 /**
  * The `*_full` resources `/master/slaves` adds to each agent (Mesos: the Resource objects, for
  * operators who reserve and unreserve): reserved per role (the roles the caller may view),
- * unreserved, used and offered.
+ * unreserved, used and offered (without what is reserved for, allocated or offered to a role
+ * the caller may not view, as Mesos' `SlavesWriter` filters each resource by `view_roles`; the
+ * summaries `used_resources` and `offered_resources` are not, as in Mesos).
  */
 function renderFullResources(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
   const reserved: Record<string, unknown> = {};
   for (const role of agent.total.reserved().roles()) if (viewer.role(role)) reserved[role] = agent.total.reserved(role).toJSON();
+  const { used, offered } = viewer === SEE_ALL
+    ? { used: state.usedResources(agent), offered: state.offeredResources(agent) }
+    : state.visibleAllocations(agent, (role) => viewer.role(role));
   return {
     reserved_resources_full: reserved,
     unreserved_resources_full: agent.total.unreserved().toJSON(),
-    used_resources_full: state.usedResources(agent).toJSON(),
-    offered_resources_full: state.offeredResources(agent).toJSON(),
+    used_resources_full: viewableReservations(used, viewer).toJSON(),
+    offered_resources_full: viewableReservations(offered, viewer).toJSON(),
   };
+}
+
+/** `resources` without those reserved for a role `viewer` may not view. */
+function viewableReservations(resources: Resources, viewer: StateViewer): Resources {
+  return viewer === SEE_ALL || !resources.hasReservations() ? resources : resources.filter((entry) => entry.role === UNRESERVED_ROLE || viewer.role(entry.role));
 }
 
 /** An agent's SlaveInfo in Mesos' JSON (`recovered_slaves`, and the start of each of `slaves`). */

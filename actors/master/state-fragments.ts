@@ -125,6 +125,14 @@ export type StateParts = string[];
 export type StateFormat = 'state' | 'summary' | 'v1' | 'slaves';
 
 /**
+ * The formats whose agents leave out, for a viewer with ACLs, what is allocated or offered to a
+ * role it may not view (`view_roles`): the v1 `Agent`'s `allocated_resources` and
+ * `offered_resources`, and `/master/slaves`' `used_resources_full` and `offered_resources_full`,
+ * as Mesos filters them; `/master/state`'s and the summary's totals are not filtered, as in Mesos.
+ */
+const ALLOCATION_FILTERED_FORMATS: ReadonlySet<StateFormat> = new Set<StateFormat>(['v1', 'slaves']);
+
+/**
  * What `StateFragments.dropUnasked` drops when nobody asked for it: a format's agents' blocks
  * (60-85 MB each at 100k agents), or the roles' sums.
  */
@@ -663,7 +671,7 @@ export class StateFragments {
   /** Lists of changed agents taken from the books and not yet applied to the formats' blocks, oldest first; the first one from `cursor` on. */
   private backlog: Array<readonly string[]> = [];
   private cursor: Iterator<string> | undefined;
-  /** Registered agents with reserved resources (their `reserved_resources` depend on who asks). */
+  /** Registered agents with reserved resources (their `reserved_resources` depend on who asks; see `pushAgents` for what else does). */
   private readonly reservedAgents = new Set<string>();
   /** Each format's agents, made when the format is first asked for. */
   private readonly agentBlocks: Partial<Record<StateFormat, AgentBlocks>> = {};
@@ -1025,12 +1033,22 @@ export class StateFragments {
   }
 
   /**
-   * `format`'s agents as `viewer` sees them: the kept texts, except that what a viewer who may
-   * not see every role sees of an agent with reservations is its own (`renderFor`).
+   * `format`'s agents as `viewer` sees them: the kept texts, except that what a viewer with ACLs
+   * sees of an agent with reservations is its own (`renderFor`), and, in the formats that filter
+   * each resource by the role it is allocated or offered to (`ALLOCATION_FILTERED_FORMATS`), of
+   * an agent where something is allocated or offered to a role the viewer may not view.
    */
   private pushAgents(parts: StateParts, format: StateFormat, viewer: StateViewer, renderFor: (agent: AgentRecord) => string): void {
-    if (viewer === SEE_ALL) this.agents(format).push(parts, this.state);
-    else this.agents(format).push(parts, this.state, this.reservedAgents, renderFor);
+    if (viewer === SEE_ALL) {
+      this.agents(format).push(parts, this.state);
+      return;
+    }
+    let own: ReadonlySet<string> = this.reservedAgents;
+    if (ALLOCATION_FILTERED_FORMATS.has(format)) {
+      const hidden = this.state.agentsAllocatedTo((role) => !viewer.role(role));
+      if (hidden.size > 0) own = new Set([...this.reservedAgents, ...hidden]);
+    }
+    this.agents(format).push(parts, this.state, own, renderFor);
   }
 
   /** The registered frameworks' items, then `],"completed_frameworks":[...],"unregistered_frameworks":[]` (the caller opened the first list). */

@@ -747,6 +747,63 @@ export class MasterState {
     return this.sumOffers(agent.offerIds);
   }
 
+  /**
+   * What an agent's live tasks and executors use (`used`) and what is offered of it (`offered`),
+   * without what is allocated or offered to a role `visible` does not let through: the ACLs'
+   * `view_roles` as Mesos applies them to each resource by its `allocation_info.role`. For
+   * viewers with ACLs only (a walk of the agent's tasks and offers; see `agentsAllocatedTo`).
+   */
+  visibleAllocations(agent: AgentRecord, visible: (role: string) => boolean): { used: Resources; offered: Resources } {
+    let used = Resources.EMPTY;
+    for (const [frameworkId, tasks] of agent.tasks) {
+      const info = this.frameworkMap.get(frameworkId)?.info;
+      for (const tracked of tasks.values()) {
+        if (!isTerminalOrUnreachable(tracked.task.state) && visible(allocationRoleOf(tracked.task.role, info))) used = used.add(tracked.resources);
+      }
+    }
+    for (const executor of this.agentExecutors(agent)) if (visible(executor.role)) used = used.add(executor.resources);
+    let offered = Resources.EMPTY;
+    for (const offerId of agent.offerIds) {
+      const record = this.offers.get(offerId);
+      if (record !== undefined && visible(record.offer.allocationRole)) offered = offered.add(record.resources);
+    }
+    return { used, offered };
+  }
+
+  /**
+   * The ids of the registered agents where something is allocated or offered to a role `picked`
+   * picks: a live task, an executor, an outstanding offer. One walk of the tasks and executors on
+   * agents and of the offers (the agents without any are not looked at), for a rendering by a
+   * viewer who may not view every role; a viewer without ACLs never asks.
+   */
+  agentsAllocatedTo(picked: (role: string) => boolean): Set<string> {
+    const agents = new Set<string>();
+    for (const [frameworkId, agentIds] of this.agentIdsByFramework) {
+      const info = this.frameworkMap.get(frameworkId)?.info;
+      for (const agentId of agentIds) {
+        if (agents.has(agentId)) continue;
+        const agent = this.agentMap.get(agentId);
+        if (agent !== undefined && frameworkAllocatesTo(agent, frameworkId, info, picked)) agents.add(agentId);
+      }
+    }
+    for (const framework of this.frameworkMap.values()) {
+      for (const record of framework.offerIds.records()) if (picked(record.offer.allocationRole)) agents.add(record.offer.agentId);
+    }
+    return agents;
+  }
+
+  /** Whether something on `agent` (a live task, an executor, an outstanding offer) is allocated or offered to a role `picked` picks. */
+  allocatesTo(agent: AgentRecord, picked: (role: string) => boolean): boolean {
+    for (const frameworkId of agentFrameworkIds(agent)) {
+      if (frameworkAllocatesTo(agent, frameworkId, this.frameworkMap.get(frameworkId)?.info, picked)) return true;
+    }
+    for (const offerId of agent.offerIds) {
+      const record = this.offers.get(offerId);
+      if (record !== undefined && picked(record.offer.allocationRole)) return true;
+    }
+    return false;
+  }
+
   /** What an agent's live tasks and executors use, per framework and role (for the allocator). */
   usedByFrameworkRole(agent: AgentRecord): Array<{ frameworkId: string; role: string; resources: Resources }> {
     const used = new Map<string, { frameworkId: string; role: string; resources: Resources }>();
@@ -1447,6 +1504,15 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 /** The frameworks with tasks or executors on an agent. */
 function agentFrameworkIds(agent: AgentRecord): Set<string> {
   return new Set([...agent.tasks.keys(), ...agent.executors.keys()]);
+}
+
+/** Whether a live task or an executor of framework `frameworkId` (whose info is `info`, if the books have it) on `agent` is allocated to a role `picked` picks. */
+function frameworkAllocatesTo(agent: AgentRecord, frameworkId: string, info: FrameworkInfo | undefined, picked: (role: string) => boolean): boolean {
+  for (const tracked of agent.tasks.get(frameworkId)?.values() ?? []) {
+    if (!isTerminalOrUnreachable(tracked.task.state) && picked(allocationRoleOf(tracked.task.role, info))) return true;
+  }
+  for (const executor of agent.executors.get(frameworkId)?.values() ?? []) if (picked(executor.role)) return true;
+  return false;
 }
 
 /**

@@ -52,6 +52,32 @@ export function v1ViewableResources(resources: readonly V1Json[], viewer: StateV
   });
 }
 
+/**
+ * A framework's `allocated_resources` and `offered_resources` (v1, of `rendered`, the framework
+ * as rendered for everyone) as `viewer` may view them: without what is allocated or offered to a
+ * role it may not view, or reserved for one, as Mesos' subscribers filter FRAMEWORK_ADDED and
+ * FRAMEWORK_UPDATED by each resource's `allocation_info.role`. The books decide the roles the
+ * rendering does not carry: each offer's, and each task's and executor's of a framework of
+ * several roles (a walk of them). For viewers with ACLs only.
+ */
+export function v1ViewableFrameworkResources(state: MasterState, framework: FrameworkRecord, rendered: V1Json, viewer: StateViewer): { allocated: V1Json[]; offered: V1Json[] } {
+  const visible = (role: string): boolean => viewer.role(role);
+  let allocated = (rendered.allocated_resources as V1Json[] | undefined) ?? [];
+  if (allocated.some((resource) => resource.allocation_info === undefined)) {
+    let sum: Resources | undefined;
+    for (const [role, used] of state.frameworkUsedByRole(framework)) if (visible(role)) sum = sum === undefined ? used : sum.add(used);
+    allocated = sum === undefined ? [] : v1Resources(sum.toJSON());
+  }
+  let offered = (rendered.offered_resources as V1Json[] | undefined) ?? [];
+  const records = framework.offerIds.records();
+  if (records.some((record) => !visible(record.offer.allocationRole))) {
+    let sum: Resources | undefined;
+    for (const record of records) if (visible(record.offer.allocationRole)) sum = sum === undefined ? record.resources : sum.add(record.resources);
+    offered = sum === undefined ? [] : v1Resources(sum.toJSON());
+  }
+  return { allocated: v1ViewableResources(allocated, viewer), offered: v1ViewableResources(offered, viewer) };
+}
+
 /** An `AgentInfo` (v1) with only the resources `viewer` may view. */
 function v1ViewableAgentInfo(info: V1Json, viewer: StateViewer): V1Json {
   return viewer === SEE_ALL || !Array.isArray(info.resources) ? info : { ...info, resources: v1ViewableResources(info.resources as V1Json[], viewer) };
@@ -150,11 +176,17 @@ export function v1GetMaster(info: MasterInfo, startTimeMs: number, electedTimeMs
 
 /**
  * An agent as `GetAgents.Agent`, as `viewer` may view it: its resources (in its info, total,
- * allocated, offered) without those reserved for roles it may not view, as Mesos'
+ * allocated, offered) without those reserved for roles it may not view, and its allocated and
+ * offered ones without those allocated or offered to such roles, as Mesos'
  * `createAgentResponse` filters them (the ACLs' `view_roles`).
  */
 export function v1Agent(state: MasterState, agent: AgentRecord, viewer: StateViewer = SEE_ALL): V1Json {
   const viewable = (resources: V1Json[]): V1Json[] => v1ViewableResources(resources, viewer);
+  // What is allocated or offered to a role the viewer may not view is left out by that role, as
+  // Mesos filters each resource by its `allocation_info.role` (ours carry none; the books know it).
+  const { used, offered } = viewer === SEE_ALL
+    ? { used: state.usedResources(agent), offered: state.offeredResources(agent) }
+    : state.visibleAllocations(agent, (role) => viewer.role(role));
   return compact({
     agent_info: v1ViewableAgentInfo(v1AgentInfo({ ...agent.info, id: agent.id }), viewer),
     active: agent.active,
@@ -164,8 +196,8 @@ export function v1Agent(state: MasterState, agent: AgentRecord, viewer: StateVie
     registered_time: v1TimeInfo(agent.registeredTimeMs),
     reregistered_time: agent.reregisteredTimeMs === undefined ? undefined : v1TimeInfo(agent.reregisteredTimeMs),
     total_resources: viewable(v1Resources(agent.total.toJSON())),
-    allocated_resources: viewable(v1Resources(state.usedResources(agent).toJSON())),
-    offered_resources: viewable(v1Resources(state.offeredResources(agent).toJSON())),
+    allocated_resources: viewable(v1Resources(used.toJSON())),
+    offered_resources: viewable(v1Resources(offered.toJSON())),
   });
 }
 

@@ -30,7 +30,7 @@ import { v1VersionInfo } from '../../lib/version';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
-  v1Events, v1GetMaster, v1GetQuota, v1GetWeights, v1ViewableResources, type V1Context,
+  v1Events, v1GetMaster, v1GetQuota, v1GetWeights, v1ViewableFrameworkResources, type V1Context,
 } from './v1-operator-json';
 import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
 import { DEFAULT_METRICS_TIMEOUT_MS } from '../../lib/metrics';
@@ -214,27 +214,29 @@ export class OperatorApi {
 
   /**
    * `rendered` (`event`'s JSON) as `viewer` may view it, when that differs (else undefined): as
-   * Mesos' subscribers, AGENT_ADDED without the resources reserved for roles it may not view,
+   * Mesos' subscribers, AGENT_ADDED without the resources reserved for roles it may not view
+   * (and, our choice, without those allocated or offered to such roles, as GET_AGENTS),
    * FRAMEWORK_ADDED and FRAMEWORK_UPDATED without the allocated and offered resources of such
    * roles (the ACLs' `view_roles`).
    */
   private viewedBy(event: MasterEvent, rendered: V1Json, viewer: StateViewer): V1Json | undefined {
     if (viewer === SEE_ALL) return undefined;
     if (event.type === 'AGENT_ADDED') {
-      return event.agent.total.hasReservations() ? v1Events.agentAdded(this.port.context(undefined).state, event.agent, viewer) : undefined;
+      const state = this.port.context(undefined).state;
+      const own = event.agent.total.hasReservations() || state.allocatesTo(event.agent, (role) => !viewer.role(role));
+      return own ? v1Events.agentAdded(state, event.agent, viewer) : undefined;
     }
     if (event.type !== 'FRAMEWORK_ADDED' && event.type !== 'FRAMEWORK_UPDATED') return undefined;
     const key = event.type === 'FRAMEWORK_ADDED' ? 'framework_added' : 'framework_updated';
     const framework = (rendered[key] as { framework: V1Json }).framework;
+    const viewable = v1ViewableFrameworkResources(this.port.context(undefined).state, event.framework, framework, viewer);
     let changed = false;
     const own: V1Json = { ...framework };
-    for (const field of ['allocated_resources', 'offered_resources'] as const) {
-      const resources = framework[field] as V1Json[] | undefined;
-      if (resources === undefined) continue;
-      const viewable = v1ViewableResources(resources, viewer);
-      if (viewable.length === resources.length) continue;
+    for (const [field, resources] of [['allocated_resources', viewable.allocated], ['offered_resources', viewable.offered]] as const) {
+      const shown = (framework[field] as V1Json[] | undefined) ?? [];
+      if (resources.length === shown.length && resources.every((resource, index) => resource === shown[index])) continue;
       changed = true;
-      if (viewable.length > 0) own[field] = viewable;
+      if (resources.length > 0) own[field] = resources;
       else delete own[field];
     }
     return changed ? { type: event.type, [key]: { framework: own } } : undefined;

@@ -51,7 +51,7 @@ describe('a secured cluster as real processes (issue 9)', function () {
     const acls = JSON.stringify({ access_sandboxes: onlyOps, view_frameworks: onlyOps });
     const agent = start('mesos-agent', [
       '--master', address as string, '--port', '0', '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024', '--credential', agentCredential,
-      '--http_credentials', credentials, '--authenticate_http_readonly', '--acls', acls,
+      '--http_credentials', credentials, '--authenticate_http_readonly', '--authenticate_http_readwrite', '--acls', acls,
     ]);
     const [, agentAddress] = await agent.waitFor(/mesos-agent: slave\(1\)@(\S+) —/);
     agentBase = `http://${agentAddress as string}`;
@@ -94,6 +94,18 @@ describe('a secured cluster as real processes (issue 9)', function () {
     const refused = await fetch(stdout, { headers: { authorization: basicAuthorization('agent', 'agent-secret') } });
     expect(refused.status).to.equal(403);
     expect(((await refused.json()) as { error: string }).error).to.match(/^Forbidden: principal 'agent' is not authorized to access sandboxes of user '/);
+
+    // Its v1 operator API (Mesos' read-write realm, --authenticate_http_readwrite): credentials, then the ACLs' view_frameworks as /state.
+    const agentCall = (headers: Record<string, string>): Promise<Response> => fetch(`${agentBase}/api/v1`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ type: 'GET_FRAMEWORKS' }),
+    });
+    expect((await agentCall({})).status).to.equal(401);
+    const completed = async (principal: string): Promise<number> => {
+      const response = await agentCall({ authorization: basicAuthorization(principal, `${principal}-secret`) });
+      expect(response.status).to.equal(200);
+      return ((await response.json() as { get_frameworks: { completed_frameworks?: unknown[] } }).get_frameworks.completed_frameworks ?? []).length;
+    };
+    expect([await completed('ops'), await completed('agent')]).to.deep.equal([1, 0]);
 
     const ps = start('mesos-ps', ['--master', master, '--all', '--principal', 'ops', '--secret', 'ops-secret']);
     expect(await within(ps.exited, 30_000, 'mesos-ps'), ps.stderr).to.equal(0);
