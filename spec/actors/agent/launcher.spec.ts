@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,6 +7,10 @@ import type { CommandInfo } from '../../../lib/protocol';
 import { commandExecutorCommand, defaultAgentFlags, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
 import { commandLine, executorBaseEnvironment, executorEnvironment, ProcessLauncher, runAs, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
 import type { Isolator } from '../../../actors/agent/isolator';
+import { processStartTime } from '../../../lib/proc-stat';
+
+/** The resolution of a process' start time in `/proc/<pid>/stat` (a clock tick, 1/100 s on Linux). */
+const START_TIME_TICK_MS = 10;
 import { eventually, processExists, within } from '../../support/runtime';
 
 describe('launcher', () => {
@@ -211,9 +215,21 @@ describe('launcher', () => {
       await eventually(() => !processExists(inGroup) && !processExists(inOwnSession), 5_000, 'every leftover to be gone');
     });
 
+    /** `sleep 60`, started at another clock tick than `startTime` (a `processStartTime`). */
+    async function startedAfterTick(startTime: string | undefined): Promise<ChildProcess> {
+      for (;;) {
+        const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+        if (processStartTime(child.pid as number) !== startTime) return child;
+        child.kill('SIGKILL');
+        await new Promise((resolve) => setTimeout(resolve, START_TIME_TICK_MS));
+      }
+    }
+
     it('recover: a process that took a dead executor\'s pid (it started at another time than the one checkpointed) is reported gone, never killed; the executor itself is adopted and killed (hostile recovery pass: a restarted agent SIGKILLed it)', async () => {
       const { started, exited } = await launch({ value: 'sleep 60' });
-      const victim = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+      // A start time counts clock ticks (10 ms): a process started within the executor's tick cannot be told from it
+      // (neither by Mesos' agent); the test's other process must start later, as a pid reused after a crash does.
+      const victim = await startedAfterTick(started.startTime);
       const victimPid = victim.pid as number;
       try {
         expect(started.startTime, 'the start time goes with the process id').to.be.a('string');
