@@ -1,9 +1,9 @@
 /**
  * What the v1 HTTP APIs (scheduler, executor, operator) check of a request before its call, in
  * Mesos' words: POST only (405), a JSON content type (400 without one, 415 for anything else;
- * the scheduler API also takes protobuf), a bounded body (413), a body that is JSON or protobuf
- * (400), and for a streaming call an `Accept` that allows what the API writes (406). One place,
- * so the three APIs answer alike.
+ * the scheduler and executor APIs also take protobuf), a bounded body (413), a body that is JSON
+ * or protobuf (400), and for a streaming call an `Accept` that allows what the API writes (406).
+ * One place, so the three APIs answer alike.
  */
 import type { HttpRequest, HttpResponse } from '../process/http';
 import { MAX_BODY_DEPTH } from '../protocol/plain';
