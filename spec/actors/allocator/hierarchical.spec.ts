@@ -492,6 +492,24 @@ describe('actors/allocator/hierarchical (core)', () => {
       });
       expect(allocator.roleOrder()).to.deep.equal(['ops', 'eng/db', 'eng/web']);
     });
+
+    it('a weighted role\'s own frameworks meet its subroles\' at weight 1, as in Mesos (Mesos: NestedRoleDRF, weights on internal nodes)', () => {
+      const allocator = core();
+      allocator.addFramework('own', { roles: ['eng'] });
+      allocator.addFramework('web', { roles: ['eng/web'] });
+      allocator.addAgent('agent-0', r('cpus:3.5;mem:200'), {
+        used: [
+          { frameworkId: 'own', resources: r('cpus:2;mem:100') },
+          { frameworkId: 'web', resources: r('cpus:1.5;mem:100') },
+        ],
+      });
+      allocator.updateWeights(new Map([['eng', 2]]));
+      allocator.addAgent('agent-1', r('cpus:1;mem:100'));
+      // Shares of 4.5 cpus: eng's own 2/4.5, eng/web's 1.5/4.5. The weight of eng does not halve its own.
+      expect(allocator.roleOrder()).to.deep.equal(['eng/web', 'eng']);
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['web/eng/web@agent-1: cpus:1;mem:100']);
+      expect(allocator.roleShare('eng')).to.equal(2 / 4.5 / 2);
+    });
   });
 
   describe('agents and frameworks coming and going', () => {
