@@ -12,6 +12,7 @@ import { AllocatorError } from './errors';
 import {
   HierarchicalAllocatorCore,
   type AddAgentOptions,
+  type UpdateAgentOptions,
   type AgentView,
   type FrameworkSubscription,
   type FrameworkUpdate,
@@ -180,8 +181,8 @@ export class AllocatorProcess extends Actor {
   }
 
   /** Changes an agent's total (it must still contain what is allocated) and allocates. */
-  updateAgent(agentId: string, total: Resources): void {
-    this.change('updateAgent', () => ({ agentId, total: total.format() }), (core) => core.updateAgent(agentId, total));
+  updateAgent(agentId: string, total: Resources, options?: UpdateAgentOptions): void {
+    this.change('updateAgent', () => ({ agentId, total: total.format() }), (core) => core.updateAgent(agentId, total, options));
     this.requestAllocation(agentId);
   }
 

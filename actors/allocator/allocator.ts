@@ -3,7 +3,7 @@ import { dispatch, post } from '../../lib/actor';
 import type { ActorHost } from '../../lib/process';
 import type { Resources } from '../../lib/resources';
 import { AllocatorProcess, type AllocatorMetrics, type AllocatorOptions, type RefuseFilter, type ResourcesToRecover } from './allocator-process';
-import type { AddAgentOptions, AgentView, FrameworkSubscription, FrameworkUpdate, HoldingView, Quota } from './hierarchical';
+import type { AddAgentOptions, AgentView, UpdateAgentOptions, FrameworkSubscription, FrameworkUpdate, HoldingView, Quota } from './hierarchical';
 
 export {
   ALLOCATOR_ACTOR_ID,
@@ -94,9 +94,12 @@ export class Allocator {
     return this.call((process) => process.removeAgent(agentId));
   }
 
-  /** Changes an agent's total; it must still contain what is offered or allocated. */
-  updateAgent(agentId: string, total: Resources): Promise<void> {
-    return this.call((process) => process.updateAgent(agentId, total));
+  /**
+   * Changes an agent's total (it must still contain what is offered or allocated) and, with
+   * `options.attributes`, its attributes: decline filters on it are dropped only when they change.
+   */
+  updateAgent(agentId: string, total: Resources, options?: UpdateAgentOptions): Promise<void> {
+    return this.call((process) => process.updateAgent(agentId, total, options));
   }
 
   /** Makes an agent offerable again (e.g. it re-registered). */

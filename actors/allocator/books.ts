@@ -39,8 +39,8 @@ export class AgentState {
   constructor(
     readonly id: string,
     total: Resources,
-    /** Attributes given when the agent was added. */
-    readonly attributes: AgentAttributes,
+    /** Attributes given when the agent was added, or by `updateAgent` since. */
+    public attributes: AgentAttributes,
     /** Position in `AllocatorBooks.agentList`. */
     public listIndex: number,
     /** The caller's object for this agent, handed back on its allocations (`AddAgentOptions.owner`). */
@@ -273,18 +273,20 @@ export class AllocatorBooks {
     this.agents.delete(agent.id);
     this.totals.subtract(agent.total);
     this.addReservations(agent.total, -1);
-    for (const framework of this.frameworks.values()) {
-      framework.filters.removeAgent(agent.id);
-    }
+    this.removeAgentFilters(agent);
   }
 
-  /** Replaces an agent's total (which must contain what is allocated). */
+  /** Replaces an agent's total (which must contain what is allocated); its decline filters stay, as in Mesos. */
   updateAgentTotal(agent: AgentState, total: Resources): void {
     this.totals.subtract(agent.total);
     this.addReservations(agent.total, -1);
     agent.setTotal(total);
     this.totals.add(total);
     this.addReservations(total, 1);
+  }
+
+  /** Drops every framework's decline filters on `agent` (its attributes changed). */
+  removeAgentFilters(agent: AgentState): void {
     for (const framework of this.frameworks.values()) {
       framework.filters.removeAgent(agent.id);
     }

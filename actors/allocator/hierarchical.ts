@@ -71,6 +71,12 @@ export interface AddAgentOptions {
   readonly owner?: object;
 }
 
+/** Options of `updateAgent`. */
+export interface UpdateAgentOptions {
+  /** Its attributes now (e.g. it re-registered); when they differ, its decline filters go. */
+  readonly attributes?: AgentAttributes;
+}
+
 /** What a framework subscribes with. */
 export interface FrameworkSubscription {
   /** Valid roles (`*` allowed; none: it is offered nothing); changed by `updateFramework`. */
@@ -205,15 +211,26 @@ export class HierarchicalAllocatorCore {
     this.books.removeAgent(agent);
   }
 
-  /** Changes an agent's total; it must still contain what is offered or allocated. */
-  updateAgent(agentId: string, total: Resources): void {
+  /**
+   * Changes an agent's total (it must still contain what is offered or allocated) and, with
+   * `options.attributes`, its attributes. As in Mesos' `updateSlave`, the decline filters on the
+   * agent are dropped only when its attributes change (a framework may have declined it for
+   * lacking one); a new total keeps them, and a filter still applies only to offers it contains.
+   * An unchanged total leaves the books (and the sorters' order) untouched.
+   */
+  updateAgent(agentId: string, total: Resources, options: UpdateAgentOptions = {}): void {
     const agent = this.agentOrThrow(agentId);
     if (!total.contains(agent.allocated)) {
       throw new AllocatorError(
         `agent '${agentId}': new total '${total.format()}' does not contain allocated '${agent.allocated.format()}'`,
       );
     }
-    this.books.updateAgentTotal(agent, total);
+    const attributes = options.attributes;
+    if (attributes !== undefined && !sameAttributes(agent.attributes, attributes)) {
+      agent.attributes = { ...attributes };
+      this.books.removeAgentFilters(agent);
+    }
+    if (!total.equals(agent.total)) this.books.updateAgentTotal(agent, total);
   }
 
   /** Makes an agent offerable again. */
@@ -633,6 +650,12 @@ export class HierarchicalAllocatorCore {
     const durationMs = Math.max(Math.min(refuseSeconds, MAX_REFUSE_SECONDS) * 1_000, this.allocationIntervalMs);
     return filter.nowMs + durationMs;
   }
+}
+
+/** Whether two agents' attributes are the same set of names and values (in any order). */
+function sameAttributes(left: AgentAttributes, right: AgentAttributes): boolean {
+  const names = Object.keys(left);
+  return names.length === Object.keys(right).length && names.every((name) => Object.prototype.hasOwnProperty.call(right, name) && right[name] === left[name]);
 }
 
 /** Thousandths by name as whole units by name. */

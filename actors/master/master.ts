@@ -1624,13 +1624,13 @@ export class Master extends Actor {
     this.link(from);
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     this.removeUnreportedExecutors(agent, reported);
-    const totalChanged = !total.equals(agent.total);
     this.refreshAgent(agent, message, total);
     this.replyReregistered(agent, message);
     this.shutDownCompletedFrameworks(agent, message);
     this.warnOfUnknownTasks(agent, message.tasks);
     this.repeatKills(agent, message.tasks);
-    if (totalChanged) this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total));
+    // Its total and attributes as it reports them now: the allocator drops the decline filters on it if its attributes changed (Mesos' `updateSlave`).
+    this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total, { attributes: agent.info.attributes ?? {} }));
     this.allocatorCall('activateAgent', this.allocator.activateAgent(agent.id));
   }
 

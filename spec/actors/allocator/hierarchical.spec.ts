@@ -540,6 +540,22 @@ describe('actors/allocator/hierarchical (core)', () => {
       expect(allocator.agent('agent-1')!.available.format()).to.equal('cpus:3;mem:256');
       allocator.checkInvariants();
     });
+
+    it('keeps decline filters on an agent whose total changes, and drops them when its attributes change (Mesos\' updateSlave)', () => {
+      const allocator = core();
+      allocator.addFramework('f', { roles: ['r'] });
+      allocator.addAgent('agent-1', r('cpus:4;mem:1024'), { attributes: { rack: 'r1' } });
+      declineAll(allocator, allocator.allocate(0), 0, 60);
+      // Shrunk: what it has now is within what was declined, so the filter still holds.
+      allocator.updateAgent('agent-1', r('cpus:3;mem:1024'), { attributes: { rack: 'r1' } });
+      expect(allocator.allocate(1_000)).to.deep.equal([]);
+      expect(allocator.filterCount()).to.equal(1);
+      // New attributes: the framework may want it now.
+      allocator.updateAgent('agent-1', r('cpus:3;mem:1024'), { attributes: { rack: 'r2' } });
+      expect(allocator.agent('agent-1')!.attributes).to.deep.equal({ rack: 'r2' });
+      expect(describeOffers(allocator.allocate(2_000))).to.deep.equal(['f/r@agent-1: cpus:3;mem:1024']);
+      allocator.checkInvariants();
+    });
   });
 
   describe('bad input', () => {
