@@ -39,6 +39,8 @@ export interface AllocatorOptions {
   readonly allocationIntervalMs?: number;
   /** Offers must hold one of these (whole units by name); default `cpus:0.01 | mem:32` (Mesos `--min_allocatable_resources`). */
   readonly minAllocatable?: readonly Readonly<Record<string, number>>[];
+  /** Resource names left out of every DRF share (Mesos `--fair_sharing_excluded_resource_names`, e.g. `['gpus']`); default none. */
+  readonly fairSharingExcludedResourceNames?: readonly string[];
   /** Called with the allocations of each run that made any; the master passes one that re-enters it with `dispatch`. */
   readonly offerCallback: OfferCallback;
   /** Check the books after every operation and run (tests); default false because it is O(agents). */
@@ -160,9 +162,9 @@ export class AllocatorProcess extends Actor {
       throw new Error('allocator: initialize called twice');
     }
     const allocationIntervalMs = options.allocationIntervalMs ?? DEFAULT_ALLOCATION_INTERVAL_MS;
-    const { minAllocatable } = options;
-    const context = { allocationIntervalMs, minAllocatable };
-    this.core = this.guard('initialize', context, () => this.createCore(allocationIntervalMs, minAllocatable));
+    const { minAllocatable, fairSharingExcludedResourceNames } = options;
+    const context = { allocationIntervalMs, minAllocatable, fairSharingExcludedResourceNames };
+    this.core = this.guard('initialize', context, () => this.createCore(allocationIntervalMs, minAllocatable, fairSharingExcludedResourceNames));
     this.allocationIntervalMs = allocationIntervalMs;
     this.offerCallback = options.offerCallback;
     this.checkInvariantsAfterEach = options.checkInvariants ?? false;
@@ -436,11 +438,12 @@ export class AllocatorProcess extends Actor {
   private createCore(
     allocationIntervalMs: number,
     minAllocatable: AllocatorOptions['minAllocatable'],
+    fairSharingExcludedResourceNames: AllocatorOptions['fairSharingExcludedResourceNames'],
   ): HierarchicalAllocatorCore {
     if (!Number.isFinite(allocationIntervalMs) || allocationIntervalMs < MIN_ALLOCATION_INTERVAL_MS) {
       throw new AllocatorError(`allocationIntervalMs must be at least ${MIN_ALLOCATION_INTERVAL_MS}, not ${allocationIntervalMs}`);
     }
-    return new HierarchicalAllocatorCore({ random: () => this.random.next(), allocationIntervalMs, minAllocatable });
+    return new HierarchicalAllocatorCore({ random: () => this.random.next(), allocationIntervalMs, minAllocatable, fairSharingExcludedResourceNames });
   }
 
   /** The core; throws if `start` has not run (a master bug, not bad input). */

@@ -49,6 +49,11 @@ export interface HierarchicalAllocatorOptions {
   readonly allocationIntervalMs?: number;
   /** Offers must hold one of these (whole units by name); default `cpus:0.01 | mem:32`. */
   readonly minAllocatable?: readonly Readonly<Record<string, number>>[];
+  /**
+   * Resource names no DRF share counts (Mesos `--fair_sharing_excluded_resource_names`, e.g.
+   * `['gpus']`, so that a role holding the cluster's few GPUs is not last for everything else).
+   */
+  readonly fairSharingExcludedResourceNames?: readonly string[];
 }
 
 /** Resources a framework already uses on an agent that is being added. */
@@ -183,6 +188,10 @@ export class HierarchicalAllocatorCore {
       }
     }
     this.minAllocatable = minimums.map(fromRecord);
+    for (const name of options.fairSharingExcludedResourceNames ?? []) {
+      if (name.length === 0) throw new AllocatorError('a resource name excluded from fair sharing must not be empty');
+      this.books.totals.excludeFromShares(name);
+    }
   }
 
   /** Adds an agent with its total resources and, optionally, what frameworks already use on it. */

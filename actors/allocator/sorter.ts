@@ -477,7 +477,8 @@ export class DRFSorter {
     let share = 0;
     const count = Math.min(node.allocation.length, this.totals.nameCount);
     for (let index = 0; index < count; index++) {
-      const total = this.totals.unitsAt(index);
+      // 0 for a name excluded from fair sharing: skipped, as an absent one.
+      const total = this.totals.shareUnitsAt(index);
       if (total > 0) {
         const fraction = node.allocation[index] / total;
         if (fraction > share) {

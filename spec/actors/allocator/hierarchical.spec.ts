@@ -419,6 +419,19 @@ describe('actors/allocator/hierarchical (core)', () => {
       expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/r@big: cpus:1;mem:1024']);
     });
 
+    it('counts ranges and sets by their number of items, as Mesos does (`cpus:1;ports:2` needs two ports)', () => {
+      const allocator = core({ minAllocatable: [{ cpus: 1, ports: 2 }] });
+      allocator.addFramework('f', { roles: ['r'] });
+      allocator.addAgent('one-port', r('cpus:4;mem:512;ports:[31000-31000]'));
+      allocator.addAgent('ports', r('cpus:4;mem:512;ports:[31000-31000,32000-32000]'));
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/r@ports: cpus:4;mem:512;ports:[31000-31000,32000-32000]']);
+      // A framework's own minimum by role counts the same way: two disks of a set.
+      allocator.addFramework('g', { roles: ['s'], minAllocatable: { s: [{ disks: 2 }] } });
+      allocator.addAgent('one-disk', r('cpus:1;disks:{a}'));
+      allocator.addAgent('two-disks', r('cpus:1;disks:{a,b}'));
+      expect(describeOffers(allocator.allocate(0)).filter((offer) => offer.startsWith('g/'))).to.deep.equal(['g/s@two-disks: cpus:1;disks:{a,b}']);
+    });
+
     it('a framework\'s own minimums by role (Mesos\' offer_filters) replace the allocator\'s for it in that role only; an update replaces them', () => {
       const allocator = core();
       allocator.addAgent('small', r('cpus:2;mem:512'));
@@ -465,6 +478,23 @@ describe('actors/allocator/hierarchical (core)', () => {
       expect(allocator.roleOrder()).to.deep.equal(['a', 'b']); // 6/11/2 < 4/11
       expect(allocator.roleShare('a')).to.equal(6 / 11 / 2);
       expect(describeOffers(allocator.allocate(0))).to.deep.equal(['fa/a@agent-1: cpus:1;mem:100']);
+    });
+
+    it('leave out resource names excluded from fair sharing (Mesos: DRFWithFairnessExclusion)', () => {
+      const allocator = core({ fairSharingExcludedResourceNames: ['gpus'] });
+      allocator.addAgent('gpu-agent', r('cpus:2;mem:1024;gpus:1'));
+      allocator.addFramework('gpu-user', { roles: ['role1'], capabilities: ['GPU_RESOURCES'] });
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['gpu-user/role1@gpu-agent: cpus:2;mem:1024;gpus:1']);
+      allocator.addFramework('other', { roles: ['role2'] });
+      allocator.addAgent('agent-2', r('cpus:3;mem:2048'));
+      expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['other/role2@agent-2: cpus:3;mem:2048']);
+      allocator.addAgent('agent-3', r('cpus:1;mem:512'));
+      // role1 holds all the GPUs, but its share is its 2 of 6 cpus; role2's is its 3 of 6.
+      expect(allocator.roleShare('role1')).to.equal(2 / 6);
+      expect(allocator.roleOrder()).to.deep.equal(['role1', 'role2']);
+      expect(describeOffers(allocator.allocate(2_000))).to.deep.equal(['gpu-user/role1@agent-3: cpus:1;mem:512']);
+      expect(allocator.metricsView().totals.get('gpus'), 'the total itself is kept').to.equal(1);
+      expect(() => core({ fairSharingExcludedResourceNames: [''] })).to.throw(AllocatorError, /must not be empty/);
     });
 
     it('are validated before any is applied', () => {
