@@ -84,6 +84,14 @@ export class Allocator {
     return this.call((process) => process.start(options));
   }
 
+  /**
+   * After a master failover, before any agent is added: with quota set, offers wait for enough of
+   * the `expectedAgentCount` agents the registry admitted (see `AllocatorProcess.recover`).
+   */
+  recover(expectedAgentCount: number): Promise<void> {
+    return this.call((process) => process.recover(expectedAgentCount));
+  }
+
   /** Adds an agent with its total resources (and what running tasks already use on it). */
   addAgent(agentId: string, total: Resources, options?: AddAgentOptions): Promise<void> {
     return this.call((process) => process.addAgent(agentId, total, options));

@@ -475,6 +475,11 @@ export class HierarchicalAllocatorCore {
     return this.books.agents.size;
   }
 
+  /** Number of roles with a quota. */
+  get quotaCount(): number {
+    return this.quotas.size;
+  }
+
   /** Number of frameworks. */
   get frameworkCount(): number {
     return this.books.frameworks.size;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { HttpAuthentication } from '../../lib/process';
 import type { Acls } from '../../lib/acls';
 import { MIN_ALLOCATION_INTERVAL_MS } from '../allocator/allocator-process';
-import { DEFAULT_MIN_ALLOCATABLE } from '../allocator/constants';
+import { DEFAULT_AGENT_RECOVERY_FACTOR, DEFAULT_ALLOCATOR_RECOVERY_TIMEOUT_MS, DEFAULT_MIN_ALLOCATABLE } from '../allocator/constants';
 import { scalarError } from '../../lib/resources';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_COMPLETED_FRAMEWORKS } from '../../lib/protocol/limits';
 import {
@@ -65,6 +65,13 @@ export interface MasterFlags {
   minAllocatableResources?: readonly Readonly<Record<string, number>>[];
   /** Resource names no DRF share counts, e.g. `['gpus']` (Mesos `--fair_sharing_excluded_resource_names`); undefined: none. */
   fairSharingExcludedResourceNames?: readonly string[];
+  /**
+   * After a restart or an election with quota set, offers wait until this fraction of the
+   * registry's agents have re-registered (Mesos `--allocator_agent_recovery_factor`); undefined: 0.8.
+   */
+  allocatorAgentRecoveryFactor?: number;
+  /** ... or this long at most (Mesos `--allocator_recovery_timeout`); undefined: 10 min. */
+  allocatorRecoveryTimeoutMs?: number;
   /**
    * Wall time after which a turn of warming the state endpoints' fragments ends, besides its
    * counts (`--state_turn_budget`, not in Mesos; default `STATE_TURN_BUDGET_MS`, 5 ms; 0: a
@@ -196,6 +203,7 @@ export function checkMasterFlags(flags: MasterFlags): void {
   if (flags.offerTimeoutMs !== undefined) positive.push(['offerTimeoutMs', flags.offerTimeoutMs]);
   if (flags.stateCacheTimeoutMs !== undefined) positive.push(['stateCacheTimeoutMs', flags.stateCacheTimeoutMs]);
   if (flags.httpFrameworkHeartbeatIntervalMs !== undefined) positive.push(['httpFrameworkHeartbeatIntervalMs', flags.httpFrameworkHeartbeatIntervalMs]);
+  if (flags.allocatorRecoveryTimeoutMs !== undefined) positive.push(['allocatorRecoveryTimeoutMs', flags.allocatorRecoveryTimeoutMs]);
   for (const [name, value] of positive) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${flagName(name)} must be positive, not ${describeValue(name, value)}`);
   }
@@ -246,6 +254,8 @@ function checkAllocatorFlags(flags: MasterFlags): void {
       if (invalid !== undefined) throw new Error(`${flagName('minAllocatableResources')}: '${name}:${value}': ${invalid}`);
     }
   }
+  const factor = flags.allocatorAgentRecoveryFactor;
+  if (factor !== undefined && (!Number.isFinite(factor) || factor < 0)) throw new Error(`${flagName('allocatorAgentRecoveryFactor')} must be a non-negative number, not ${factor}`);
   if ((flags.fairSharingExcludedResourceNames ?? []).some((name) => name.length === 0)) {
     throw new Error(`${flagName('fairSharingExcludedResourceNames')} names an empty resource`);
   }
@@ -343,6 +353,8 @@ export function renderMasterFlags(flags: MasterFlags): Record<string, string> {
   set('allocation_interval', formatDuration(flags.allocationIntervalMs));
   set('min_allocatable_resources', formatMinAllocatable(flags.minAllocatableResources ?? DEFAULT_MIN_ALLOCATABLE));
   set('fair_sharing_excluded_resource_names', flags.fairSharingExcludedResourceNames?.join(','));
+  set('allocator_agent_recovery_factor', flags.allocatorAgentRecoveryFactor ?? DEFAULT_AGENT_RECOVERY_FACTOR);
+  set('allocator_recovery_timeout', formatDuration(flags.allocatorRecoveryTimeoutMs ?? DEFAULT_ALLOCATOR_RECOVERY_TIMEOUT_MS));
   set('state_turn_budget', flags.stateTurnBudgetMs === undefined ? undefined : formatDuration(flags.stateTurnBudgetMs));
   set('state_last_turn_offers', flags.stateLastTurnOffers ?? STATE_LAST_TURN_OFFERS);
   set('state_last_turn_tasks', flags.stateLastTurnTasks ?? STATE_LAST_TURN_TASKS);

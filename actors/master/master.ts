@@ -479,6 +479,8 @@ export class Master extends Actor {
     this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? this.host.linkClientOf(pid.address) ?? pid.host;
     this.recoverAgents();
     this.recoverRoles();
+    // With quota set, offers wait for enough of the registry's agents to re-register (Mesos' `allocator->recover`).
+    if (this.state.recoveredAgents.size > 0) this.allocatorCall('recover', this.allocator.recover(this.state.recoveredAgents.size));
     this.every(this.flags.stateCacheTimeoutMs ?? STATE_CACHE_TIMEOUT_MS, () => this.sweepStateCache());
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
   }

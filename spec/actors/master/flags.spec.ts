@@ -33,6 +33,8 @@ describe('actors/master/flags: checkMasterFlags', () => {
     ['a negative count of tasks for a tasks page\'s own turn', { stateLastTurnTasks: -1 }, /^--state_last_turn_tasks must be a non-negative integer, not -1$/],
     ['a zero state cache timeout', { stateCacheTimeoutMs: 0 }, /^--state_cache_timeout must be positive, not 0 ms$/],
     ['a negative minimum allocatable quantity (built in code, not parsed)', { minAllocatableResources: [{ cpus: -1 }] }, /^--min_allocatable_resources: 'cpus:-1': /],
+    ['a negative agent recovery factor', { allocatorAgentRecoveryFactor: -0.1 }, /^--allocator_agent_recovery_factor must be a non-negative number, not -0.1$/],
+    ['a zero allocator recovery timeout', { allocatorRecoveryTimeoutMs: 0 }, /^--allocator_recovery_timeout must be positive, not 0 ms$/],
     ['an empty resource name excluded from fair sharing', { fairSharingExcludedResourceNames: ['gpus', ''] }, /^--fair_sharing_excluded_resource_names names an empty resource$/],
     ['rate limits with a bad qps (built in code, not parsed)', { rateLimits: { limits: [{ principal: 'a', qps: 0 }] } }, /^--rate_limits: limits\[0\]\.qps must be a positive number, not 0$/],
   ];
@@ -99,7 +101,7 @@ describe('actors/master/flags: renderMasterFlags and the command line (what /mas
   });
 });
 
-describe('actors/master/flags: the allocator\'s Mesos flags (--min_allocatable_resources, --fair_sharing_excluded_resource_names)', () => {
+describe('actors/master/flags: the allocator\'s Mesos flags (--min_allocatable_resources, --fair_sharing_excluded_resource_names, --allocator_*recovery*)', () => {
   afterEach(cleanUp);
 
   it('reads --min_allocatable_resources as Mesos does: | between alternatives, ; within one, zeros dropped, "" for anything', () => {
@@ -123,6 +125,10 @@ describe('actors/master/flags: the allocator\'s Mesos flags (--min_allocatable_r
     const defaults = renderMasterFlags(defaultMasterFlags('/var/lib/mesos/master'));
     expect(defaults.min_allocatable_resources).to.equal('cpus:0.01|mem:32');
     expect(defaults).not.to.have.property('fair_sharing_excluded_resource_names');
+    expect(defaults).to.include({ allocator_agent_recovery_factor: '0.8', allocator_recovery_timeout: '10mins' });
+    const recovery = addMasterOptions(createCommand('t', 't'));
+    recovery.parse(['--allocator_agent_recovery_factor', '0.5', '--allocator_recovery_timeout', '2mins'], { from: 'user' });
+    expect(masterFlagsFrom(recovery.opts(), '/var/lib/mesos/master')).to.include({ allocatorAgentRecoveryFactor: 0.5, allocatorRecoveryTimeoutMs: 120_000 });
     expect(() => addMasterOptions(createCommand('t', 't')).exitOverride().configureOutput({ writeErr: () => undefined }).parse(['--min_allocatable_resources', 'cpus'], { from: 'user' })).to.throw(/missing or extra ':'/);
   });
 
