@@ -1,0 +1,128 @@
+/**
+ * Scenarios of Mesos' hierarchical allocator tests (src/tests/hierarchical_allocator_tests.cpp),
+ * set up again on our core, each under the name of the Mesos test whose expected outcome it
+ * checks: where ours and Mesos' allocator agree, and stay so.
+ */
+import { expect } from 'chai';
+import { Resources } from '../../../lib/resources';
+import { HierarchicalAllocatorCore, createSeededRandom, type Allocation } from '../../../actors/allocator';
+
+const r = (text: string): Resources => Resources.parse(text);
+
+function core(): HierarchicalAllocatorCore {
+  return new HierarchicalAllocatorCore({ random: createSeededRandom(3) });
+}
+
+/** Offers as readable strings, sorted: `framework/role@agent: resources`, the resources' entries in name order (the order they were put together in is no outcome). */
+function describeOffers(offers: readonly Allocation[]): string[] {
+  return offers.map((offer) => `${offer.frameworkId}/${offer.role}@${offer.agentId}: ${offer.resources.format().split(';').sort().join(';')}`).sort();
+}
+
+/** A quota whose guarantee is also its limit (Mesos' tests' `createQuota`). */
+function guaranteeAndLimit(record: Readonly<Record<string, number>>): { guarantee: Record<string, number>; limit: Record<string, number> } {
+  return { guarantee: { ...record }, limit: { ...record } };
+}
+
+describe('actors/allocator: scenarios of Mesos\' hierarchical allocator tests', () => {
+  it('QuotaAbsentFrameworkWholeAgent: a quota role without frameworks still has its guarantee set aside', () => {
+    const allocator = core();
+    allocator.setQuota('quota-role', guaranteeAndLimit({ cpus: 2, mem: 1024 }));
+    allocator.addFramework('framework', { roles: ['no-quota-role'] });
+    allocator.addAgent('agent-1', r('cpus:2;mem:1024'));
+    expect(allocator.allocate(0), 'the only agent is the guarantee\'s headroom').to.deep.equal([]);
+    allocator.addAgent('agent-2', r('cpus:2;mem:1024'));
+    const offers = allocator.allocate(1_000);
+    expect(offers).to.have.length(1);
+    expect(offers[0]).to.include({ frameworkId: 'framework', role: 'no-quota-role' });
+    expect(offers[0].resources.format()).to.equal('cpus:2;mem:1024');
+  });
+
+  it('DisproportionateQuotaVsAllocation: once a guarantee of one resource is met, only the rest of it comes', () => {
+    const allocator = core();
+    allocator.setQuota('quota-role', guaranteeAndLimit({ cpus: 4, mem: 1024 }));
+    allocator.addFramework('framework', { roles: ['quota-role'] });
+    allocator.addAgent('agent-1', r('cpus:2;mem:1024'));
+    expect(describeOffers(allocator.allocate(0))).to.deep.equal(['framework/quota-role@agent-1: cpus:2;mem:1024']);
+    allocator.addAgent('agent-2', r('cpus:2;mem:1024'));
+    expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['framework/quota-role@agent-2: cpus:2']);
+  });
+
+  it('QuotaRoleAllocateNonQuotaResource: a quota role gets what it has no guarantee for, within the others\' headroom', () => {
+    const allocator = core();
+    allocator.setQuota('quota-role-1', guaranteeAndLimit({ cpus: 2 }));
+    allocator.addAgent('agent-1', r('cpus:1;mem:1024;ports:[31000-32000]'));
+    allocator.addFramework('framework', { roles: ['quota-role-1'] });
+    expect(describeOffers(allocator.allocate(0))).to.deep.equal(['framework/quota-role-1@agent-1: cpus:1;mem:1024;ports:[31000-32000]']);
+    // A role without frameworks is guaranteed the memory: it is held back.
+    allocator.setQuota('quota-role-2', guaranteeAndLimit({ mem: 1024 }));
+    allocator.addAgent('agent-2', r('cpus:1;mem:1024;ports:[31000-32000]'));
+    expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['framework/quota-role-1@agent-2: cpus:1;ports:[31000-32000]']);
+    // cpus are at quota-role-1's limit; memory beyond the headroom comes.
+    allocator.addAgent('agent-3', r('cpus:1;mem:1024;ports:[31000-32000]'));
+    expect(describeOffers(allocator.allocate(2_000))).to.deep.equal(['framework/quota-role-1@agent-3: mem:1024;ports:[31000-32000]']);
+  });
+
+  it('QuotaSetAsideReservedResources: another role\'s reservations are no headroom for a guarantee', () => {
+    const allocator = core();
+    allocator.addAgent('agent-1', r('cpus:4;mem:512'));
+    allocator.addAgent('agent-2', r('cpus(no-quota-role):4;mem(no-quota-role):512'));
+    allocator.addFramework('framework-1', { roles: ['quota-role'] });
+    allocator.setQuota('quota-role', guaranteeAndLimit({ cpus: 4, mem: 512 }));
+    const [offer] = allocator.allocate(0);
+    expect(describeOffers([offer])).to.deep.equal(['framework-1/quota-role@agent-1: cpus:4;mem:512']);
+    allocator.recoverResources('framework-1', 'agent-1', offer.resources, { refuseSeconds: 10, nowMs: 0 });
+    expect(allocator.allocate(1_000)).to.deep.equal([]);
+    allocator.addFramework('framework-2', { roles: ['no-quota-role'] });
+    const offers = allocator.allocate(2_000);
+    expect(describeOffers(offers), 'its reservation, but not agent-1: that is the guarantee\'s').to.deep.equal(['framework-2/no-quota-role@agent-2: cpus(no-quota-role):4;mem(no-quota-role):512']);
+    allocator.recoverResources('framework-2', 'agent-2', offers[0].resources, { refuseSeconds: 10, nowMs: 2_000 });
+    expect(allocator.allocate(3_000)).to.deep.equal([]);
+  });
+
+  it('OfferAncestorReservationsToDescendantChild: reservations of a role\'s ancestors are offered to it', () => {
+    const allocator = core();
+    allocator.addFramework('framework', { roles: ['a/b/c'] });
+    allocator.addAgent('agent-1', r('cpus(a):1;mem(a):512'));
+    expect(describeOffers(allocator.allocate(0))).to.deep.equal(['framework/a/b/c@agent-1: cpus(a):1;mem(a):512']);
+    allocator.addAgent('agent-2', r('cpus:2;mem:1024;cpus(a/b):4;mem(a/b):2048'));
+    expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['framework/a/b/c@agent-2: cpus(a/b):4;cpus:2;mem(a/b):2048;mem:1024']);
+  });
+
+  it('QuotaWithAncestorReservations: an ancestor\'s reservation allocated to a subrole is no headroom for another role\'s guarantee', () => {
+    const allocator = core();
+    allocator.setQuota('quota-role', guaranteeAndLimit({ cpus: 1, mem: 1024 }));
+    allocator.addAgent('agent-1', r('cpus(a):1;mem(a):1024'));
+    allocator.addFramework('framework-1', { roles: ['a/b'] });
+    expect(describeOffers(allocator.allocate(0))).to.deep.equal(['framework-1/a/b@agent-1: cpus(a):1;mem(a):1024']);
+    allocator.addFramework('framework-2', { roles: ['no-quota-role'] });
+    expect(allocator.allocate(1_000)).to.deep.equal([]);
+    allocator.addAgent('agent-2', r('cpus:1;mem:1024'));
+    allocator.addAgent('agent-3', r('cpus:1;mem:1024'));
+    const offers = allocator.allocate(2_000);
+    expect(offers.map((offer) => `${offer.frameworkId}/${offer.role}: ${offer.resources.format()}`), 'one agent; the other is the guarantee\'s').to.deep.equal(['framework-2/no-quota-role: cpus:1;mem:1024']);
+  });
+
+  it('DRFWithQuota: a role at its quota limit is passed over for unreserved resources, whatever its share', () => {
+    const allocator = core();
+    allocator.setQuota('quota-role', guaranteeAndLimit({ cpus: 0.25, mem: 128 }));
+    allocator.addFramework('framework-1', { roles: ['quota-role'] });
+    allocator.addFramework('framework-2', { roles: ['no-quota-role'] });
+    allocator.addAgent('agent-1', r('cpus:1;mem:512'), { used: [{ frameworkId: 'framework-1', resources: r('cpus:0.25;mem:128') }] });
+    expect(describeOffers(allocator.allocate(0))).to.deep.equal(['framework-2/no-quota-role@agent-1: cpus:0.75;mem:384']);
+    const quota = allocator.metricsView().quotas.get('quota-role')!;
+    expect(Object.fromEntries(quota.offeredOrAllocated)).to.deep.equal({ cpus: 0.25, mem: 128 });
+    allocator.addAgent('agent-2', r('cpus:1;mem:512'));
+    expect(allocator.roleOrder(), 'the quota role has the lower share').to.deep.equal(['quota-role', 'no-quota-role']);
+    expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['framework-2/no-quota-role@agent-2: cpus:1;mem:512']);
+  });
+
+  it('SmallOfferFilterTimeout: a filter shorter than the allocation interval lasts one interval', () => {
+    const allocator = new HierarchicalAllocatorCore({ random: createSeededRandom(3), allocationIntervalMs: 10_000 });
+    allocator.addAgent('agent-1', r('cpus:1;mem:512'));
+    allocator.addFramework('framework', { roles: ['role'] });
+    const [offer] = allocator.allocate(0);
+    allocator.recoverResources('framework', 'agent-1', offer.resources, { refuseSeconds: 1, nowMs: 0 });
+    expect(allocator.allocate(5_000)).to.deep.equal([]);
+    expect(describeOffers(allocator.allocate(10_000))).to.deep.equal(['framework/role@agent-1: cpus:1;mem:512']);
+  });
+});
