@@ -116,6 +116,50 @@ describe('actors/allocator: scenarios of Mesos\' hierarchical allocator tests', 
     expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['framework-2/no-quota-role@agent-2: cpus:1;mem:512']);
   });
 
+  it('SameShareFairness: two frameworks of equal share take turns with one agent', () => {
+    const allocator = core();
+    allocator.addFramework('framework-1', { roles: ['*'] });
+    allocator.addFramework('framework-2', { roles: ['*'] });
+    allocator.addAgent('agent', r('cpus:2;mem:1024'));
+    const counts = new Map<string, number>();
+    for (let round = 0; round < 10; round++) {
+      const [offer] = allocator.allocate(round * 1_000);
+      counts.set(offer.frameworkId, (counts.get(offer.frameworkId) ?? 0) + 1);
+      allocator.recoverResources(offer.frameworkId, 'agent', offer.resources);
+    }
+    expect(Object.fromEntries(counts)).to.deep.equal({ 'framework-1': 5, 'framework-2': 5 });
+  });
+
+  it('ReservedDRF: reserved resources count in their role\'s share, and are shared fairly within it', () => {
+    const allocator = core();
+    allocator.addAgent('agent-1', r('cpus:1;mem:512;cpus(role1):100;mem(role1):1024'));
+    allocator.addFramework('framework-1', { roles: ['role1'] });
+    expect(describeOffers(allocator.allocate(0))).to.deep.equal(['framework-1/role1@agent-1: cpus(role1):100;cpus:1;mem(role1):1024;mem:512']);
+    allocator.addFramework('framework-2', { roles: ['role2'] });
+    allocator.addAgent('agent-2', r('cpus:2;mem:512'));
+    expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['framework-2/role2@agent-2: cpus:2;mem:512']);
+    allocator.addAgent('agent-3', r('cpus:2;mem:512'));
+    expect(describeOffers(allocator.allocate(2_000))).to.deep.equal(['framework-2/role2@agent-3: cpus:2;mem:512']);
+    allocator.addFramework('framework-3', { roles: ['role1'] });
+    allocator.addAgent('agent-4', r('cpus(role1):2;mem(role1):1024'));
+    expect(describeOffers(allocator.allocate(3_000))).to.deep.equal(['framework-3/role1@agent-4: cpus(role1):2;mem(role1):1024']);
+  });
+
+  it('UpdateWeight: weights 1:2 split six equal agents 2:4', () => {
+    const allocator = core();
+    for (let index = 0; index < 6; index++) allocator.addAgent(`agent-${index}`, r('cpus:2;mem:1024'));
+    allocator.addFramework('framework-1', { roles: ['role1'] });
+    allocator.addFramework('framework-2', { roles: ['role2'] });
+    const agentsOf = (offers: readonly Allocation[], frameworkId: string): number => offers.filter((offer) => offer.frameworkId === frameworkId).length;
+    const recoverAll = (offers: readonly Allocation[]): void => offers.forEach((offer) => allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources));
+    let offers = allocator.allocate(0);
+    expect([agentsOf(offers, 'framework-1'), agentsOf(offers, 'framework-2')]).to.deep.equal([3, 3]);
+    recoverAll(offers);
+    allocator.updateWeights(new Map([['role2', 2]]));
+    offers = allocator.allocate(1_000);
+    expect([agentsOf(offers, 'framework-1'), agentsOf(offers, 'framework-2')]).to.deep.equal([2, 4]);
+  });
+
   it('SmallOfferFilterTimeout: a filter shorter than the allocation interval lasts one interval', () => {
     const allocator = new HierarchicalAllocatorCore({ random: createSeededRandom(3), allocationIntervalMs: 10_000 });
     allocator.addAgent('agent-1', r('cpus:1;mem:512'));
