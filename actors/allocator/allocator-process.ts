@@ -64,6 +64,8 @@ export interface ResourcesToRecover {
   readonly resources: Resources;
   readonly filter: RefuseFilter | undefined;
   readonly role: string | undefined;
+  /** Whether tasks used them (a task or executor ended), not only offered (Mesos' `isAllocated`). */
+  readonly wereAllocated: boolean;
 }
 
 /**
@@ -272,10 +274,16 @@ export class AllocatorProcess extends Actor {
    * for the next batch run, so a framework that declines with `refuseSeconds: 0` is re-offered
    * once per allocation interval rather than in a tight loop.
    */
-  recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string): void {
-    const context = (): Readonly<Record<string, unknown>> => ({ frameworkId, agentId, resources: resources.format(), refuseSeconds: filter?.refuseSeconds, role });
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string, wereAllocated = false): void {
+    const context = (): Readonly<Record<string, unknown>> => ({ frameworkId, agentId, resources: resources.format(), refuseSeconds: filter?.refuseSeconds, role, wereAllocated });
     const decline = filter === undefined ? undefined : { refuseSeconds: filter.refuseSeconds, nowMs: this.clock.now() };
-    this.change('recoverResources', context, (core) => core.recoverResources(frameworkId, agentId, resources, decline, role));
+    this.change('recoverResources', context, (core) => core.recoverResources(frameworkId, agentId, resources, decline, role, wereAllocated));
+  }
+
+  /** Marks offered resources as used by launched tasks (`HierarchicalAllocatorCore.transitionOfferedToAllocated`); no run. */
+  transitionOfferedToAllocated(frameworkId: string, agentId: string, resources: Resources, role?: string): void {
+    const context = (): Readonly<Record<string, unknown>> => ({ frameworkId, agentId, resources: resources.format(), role });
+    this.change('transitionOfferedToAllocated', context, (core) => core.transitionOfferedToAllocated(frameworkId, agentId, resources, role));
   }
 
   /**
@@ -284,9 +292,9 @@ export class AllocatorProcess extends Actor {
    * calls would be.
    */
   recoverResourcesBatch(returns: readonly ResourcesToRecover[], onRefused: (error: Error) => void): void {
-    for (const { frameworkId, agentId, resources, filter, role } of returns) {
+    for (const { frameworkId, agentId, resources, filter, role, wereAllocated } of returns) {
       try {
-        this.recoverResources(frameworkId, agentId, resources, filter, role);
+        this.recoverResources(frameworkId, agentId, resources, filter, role, wereAllocated);
       } catch (error) {
         onRefused(error instanceof Error ? error : new Error(String(error)));
       }

@@ -149,23 +149,32 @@ export class Allocator {
    * Returns resources a framework held on an agent (declined, unused or freed). With `filter`,
    * they are not re-offered to it there for `refuseSeconds` (default 5; 0 = no filter) unless
    * more becomes free. `role` is needed only if the framework holds resources there in several.
+   * `wereAllocated`: tasks used them (a task or executor ended), not only offered (Mesos' `isAllocated`).
    */
-  recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string): Promise<void> {
-    return this.call((process) => process.recoverResources(frameworkId, agentId, resources, filter, role));
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string, wereAllocated = false): Promise<void> {
+    return this.call((process) => process.recoverResources(frameworkId, agentId, resources, filter, role, wereAllocated));
+  }
+
+  /**
+   * Offered resources a framework launched tasks with (Mesos' `transitionOfferedToAllocated`):
+   * from now on quota's `consumed` metric counts them, until they are recovered with `wereAllocated`.
+   */
+  transitionOfferedToAllocated(frameworkId: string, agentId: string, resources: Resources, role?: string): Promise<void> {
+    return this.call((process) => process.transitionOfferedToAllocated(frameworkId, agentId, resources, role));
   }
 
   /**
    * `recoverResources` without a promise, for a caller that returns many (the master returns
    * every declined or rescinded offer's resources: at 100k agents, 100k calls a cycle). A refusal
-   * goes to `onRefused`, called from inside the allocator's mailbox.
+   * goes to `onRefused`, called from inside the allocator's mailbox. `wereAllocated` as `recoverResources`'.
    */
-  sendRecoverResources(frameworkId: string, agentId: string, resources: Resources, filter: RefuseFilter | undefined, role: string | undefined, onRefused: (error: Error) => void): void {
+  sendRecoverResources(frameworkId: string, agentId: string, resources: Resources, filter: RefuseFilter | undefined, role: string | undefined, onRefused: (error: Error) => void, wereAllocated = false): void {
     if (this.batchDepth > 0) {
       if (this.batch !== undefined && this.batch.onRefused !== onRefused) this.flushRecovers();
-      (this.batch ??= { returns: [], onRefused }).returns.push({ frameworkId, agentId, resources, filter, role });
+      (this.batch ??= { returns: [], onRefused }).returns.push({ frameworkId, agentId, resources, filter, role, wereAllocated });
       return;
     }
-    post(this.process, (process) => process.recoverResources(frameworkId, agentId, resources, filter, role), onRefused);
+    post(this.process, (process) => process.recoverResources(frameworkId, agentId, resources, filter, role, wereAllocated), onRefused);
   }
 
   /**

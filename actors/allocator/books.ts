@@ -141,6 +141,13 @@ export class Holding {
   previousOfFramework: Holding | undefined = undefined;
   nextOfFramework: Holding | undefined = undefined;
 
+  /**
+   * What of `resources` tasks use (Mesos' "allocated", as against offered): what the master said
+   * it launched (`AllocatorBooks.markAllocated`) or an agent brought as used. Quota's `consumed`
+   * metric counts it; allocation runs count `resources` whole.
+   */
+  allocated: Resources = Resources.EMPTY;
+
   constructor(
     readonly agent: AgentState,
     readonly framework: FrameworkState,
@@ -250,8 +257,10 @@ export class AllocatorBooks {
   readonly frameworks = new Map<string, FrameworkState>();
   /** Roles that have subscribed frameworks. */
   readonly roles = new Map<string, RoleState>();
-  /** Quota consumption per top-level role: reservations plus unreserved allocations (thousandths). */
+  /** Quota consumption per top-level role: reservations plus unreserved offers and allocations (thousandths; Mesos' `quotaOfferedOrConsumed`, what runs count). */
   readonly consumption = new Map<string, Quantities>();
+  /** The same without offers: reservations plus what tasks use, unreserved (thousandths; Mesos' `quotaConsumed`, the `consumed` metric). */
+  readonly allocatedConsumption = new Map<string, Quantities>();
 
   /** Records a new agent (no allocations yet). */
   addAgent(id: string, total: Resources, attributes: AgentAttributes, owner?: object): AgentState {
@@ -369,8 +378,14 @@ export class AllocatorBooks {
     role.frameworkSorter.allocated(frameworkId, resources);
   }
 
-  /** Records that `resources` (contained in `holding`) are free again. */
-  untrack(holding: Holding, resources: Resources): void {
+  /**
+   * Records that `resources` (contained in `holding`) are free again: with `wereAllocated`, what
+   * tasks used (leaving what is still offered as it is); else offered resources first, then (a
+   * framework's or agent's whole holding) what tasks used. The master's word is not trusted to
+   * the unit: what it says tasks used is taken at most as what is marked so.
+   */
+  untrack(holding: Holding, resources: Resources, wereAllocated = false): void {
+    if (!holding.allocated.isEmpty()) this.releaseAllocated(holding, resources, wereAllocated);
     const { agent, framework, role } = holding;
     holding.resources = holding.resources.subtract(resources);
     if (holding.resources.isEmpty()) {
@@ -395,6 +410,22 @@ export class AllocatorBooks {
       countUnsubscribedHolding(framework, role.name, -1);
       this.untrackFrameworkUnderRoleIfIdle(framework, role);
     }
+  }
+
+  /** Marks `resources` of `holding` (which holds them beside what is marked already) as used by tasks (Mesos' `transitionOfferedToAllocated`). */
+  markAllocated(holding: Holding, resources: Resources): void {
+    holding.allocated = holding.allocated.add(resources);
+    this.addAllocatedConsumption(holding.role.name, resources, 1);
+  }
+
+  /** The part of `resources`, being untracked from `holding`, that tasks used: unmarked. */
+  private releaseAllocated(holding: Holding, resources: Resources, wereAllocated: boolean): void {
+    const released = wereAllocated
+      ? resources.subtract(resources.subtractSaturating(holding.allocated)) // at most what is marked
+      : resources.subtractSaturating(holding.resources.subtract(holding.allocated)); // beyond what is only offered
+    if (released.isEmpty()) return;
+    holding.allocated = holding.allocated.subtractSaturating(released);
+    this.addAllocatedConsumption(holding.role.name, released, -1);
   }
 
   /**
@@ -442,44 +473,56 @@ export class AllocatorBooks {
     return role;
   }
 
-  /** The consumption of a top-level role (thousandths; empty map if none). */
+  /** The consumption of a top-level role, offers included (thousandths; empty map if none). */
   consumptionOf(topLevel: string): ReadonlyMap<string, number> {
     return this.consumption.get(topLevel) ?? EMPTY_QUANTITIES;
+  }
+
+  /** The consumption of a top-level role without offers: reservations and what tasks use (thousandths; empty map if none). */
+  allocatedConsumptionOf(topLevel: string): ReadonlyMap<string, number> {
+    return this.allocatedConsumption.get(topLevel) ?? EMPTY_QUANTITIES;
   }
 
   private addConsumption(role: string, resources: Resources, sign: 1 | -1): void {
     if (role === UNRESERVED_ROLE) {
       return;
     }
-    this.consumptionMap(topLevelRole(role), (quantities) =>
+    updateQuantities(this.consumption, topLevelRole(role), (quantities) =>
       addScalars(quantities, resources, sign, isUnreservedScalar),
     );
+  }
+
+  private addAllocatedConsumption(role: string, resources: Resources, sign: 1 | -1): void {
+    if (role === UNRESERVED_ROLE) return;
+    updateQuantities(this.allocatedConsumption, topLevelRole(role), (quantities) => addScalars(quantities, resources, sign, isUnreservedScalar));
   }
 
   private addReservations(total: Resources, sign: 1 | -1): void {
     for (const entry of total.entries()) {
       if (entry.type === 'SCALAR' && entry.role !== UNRESERVED_ROLE) {
-        this.consumptionMap(topLevelRole(entry.role), (quantities) =>
-          addQuantity(quantities, entry.name, sign * toUnits(entry.value)),
-        );
+        // Reservations consume quota whether offered, used or neither: both maps count them.
+        for (const byRole of [this.consumption, this.allocatedConsumption]) {
+          updateQuantities(byRole, topLevelRole(entry.role), (quantities) => addQuantity(quantities, entry.name, sign * toUnits(entry.value)));
+        }
       }
-    }
-  }
-
-  private consumptionMap(topLevel: string, update: (quantities: Quantities) => void): void {
-    let quantities = this.consumption.get(topLevel);
-    if (quantities === undefined) {
-      quantities = new Map();
-      this.consumption.set(topLevel, quantities);
-    }
-    update(quantities);
-    if (quantities.size === 0) {
-      this.consumption.delete(topLevel);
     }
   }
 }
 
 const EMPTY_QUANTITIES: ReadonlyMap<string, number> = new Map();
+
+/** Applies `update` to the quantities of `topLevel` in `byRole` (created if missing, dropped once empty). */
+function updateQuantities(byRole: Map<string, Quantities>, topLevel: string, update: (quantities: Quantities) => void): void {
+  let quantities = byRole.get(topLevel);
+  if (quantities === undefined) {
+    quantities = new Map();
+    byRole.set(topLevel, quantities);
+  }
+  update(quantities);
+  if (quantities.size === 0) {
+    byRole.delete(topLevel);
+  }
+}
 
 /** Adds `delta` to `framework`'s count of holdings in `role`, a role it does not subscribe to (the entry goes at 0). */
 function countUnsubscribedHolding(framework: FrameworkState, role: string, delta: 1 | -1): void {

@@ -35,7 +35,7 @@ export interface AllocatorMetricsView {
 export interface QuotaMetricsView {
   readonly guarantee: ReadonlyMap<string, number>;
   readonly limit: ReadonlyMap<string, number>;
-  /** Reservations plus unreserved allocations (what quota counts). */
+  /** Reservations plus what tasks use, unreserved (Mesos' `quotaConsumed`: offers are not counted). */
   readonly consumed: ReadonlyMap<string, number>;
   /** Offered or allocated to the role and its subroles, for each name its guarantee or limit names. */
   readonly offeredOrAllocated: ReadonlyMap<string, number>;
@@ -207,7 +207,10 @@ export class HierarchicalAllocatorCore {
     const agent = this.books.addAgent(agentId, total, { ...(options.attributes ?? {}) }, options.owner);
     for (const use of used) {
       // A role the framework has left (its tasks there still run): tracked there, inactive, until they end.
-      this.books.track(agent, use.framework, this.books.trackFrameworkUnderRole(use.framework, use.role), use.resources);
+      const role = this.books.trackFrameworkUnderRole(use.framework, use.role);
+      this.books.track(agent, use.framework, role, use.resources);
+      // What tasks use, not offers (as Mesos' addSlave counts them).
+      this.books.markAllocated(this.books.holdingOf(agent, use.framework.id, role.name)!, use.resources);
     }
   }
 
@@ -370,6 +373,7 @@ export class HierarchicalAllocatorCore {
     resources: Resources,
     filter?: DeclineFilter,
     role?: string,
+    wereAllocated = false,
   ): void {
     const framework = this.frameworkOrThrow(frameworkId);
     const agent = this.agentOrThrow(agentId);
@@ -378,10 +382,27 @@ export class HierarchicalAllocatorCore {
       return;
     }
     const holding = this.heldBy(framework, agent, resources, role);
-    this.books.untrack(holding, resources);
+    this.books.untrack(holding, resources, wereAllocated);
     if (expiresAtMs !== undefined) {
       framework.filters.add(holding.role.name, agentId, { resources, expiresAtMs });
     }
+  }
+
+  /**
+   * Marks offered `resources` of a framework on an agent as used by tasks it launched (Mesos'
+   * `transitionOfferedToAllocated`): nothing changes for allocation runs, which count them
+   * either way, but quota's `consumed` metric counts them from now on, until they are recovered.
+   * `role` may be left out when the framework holds resources on the agent in one role only.
+   */
+  transitionOfferedToAllocated(frameworkId: string, agentId: string, resources: Resources, role?: string): void {
+    const framework = this.frameworkOrThrow(frameworkId);
+    const agent = this.agentOrThrow(agentId);
+    if (resources.isEmpty()) return;
+    const holding = this.heldBy(framework, agent, resources, role);
+    if (!holding.resources.contains(holding.allocated.add(resources))) {
+      throw new AllocatorError(`framework '${frameworkId}' on agent '${agentId}': '${resources.format()}' are not all offered (held '${holding.resources.format()}', used by tasks '${holding.allocated.format()}')`);
+    }
+    this.books.markAllocated(holding, resources);
   }
 
   /** Stops offering a framework anything in `roles` (default: all its roles). */
@@ -564,7 +585,7 @@ export class HierarchicalAllocatorCore {
         }
       }
       views.set(role, {
-        guarantee: wholeUnits(quota.guarantee), limit: wholeUnits(quota.limit ?? new Map()), consumed: wholeUnits(this.books.consumptionOf(role)), offeredOrAllocated: held,
+        guarantee: wholeUnits(quota.guarantee), limit: wholeUnits(quota.limit ?? new Map()), consumed: wholeUnits(this.books.allocatedConsumptionOf(role)), offeredOrAllocated: held,
       });
     }
     return views;

@@ -613,9 +613,12 @@ describe('actors/allocator/allocator (actor and facade)', () => {
         [allocatorQuotaKey('eng', 'cpus', 'limit')]: 2, [allocatorQuotaKey('eng', 'mem', 'limit')]: 600,
         // The subrole was offered up to the limit.
         [allocatorQuotaKey('eng', 'cpus', 'offered_or_allocated')]: 2, [allocatorQuotaKey('eng', 'mem', 'offered_or_allocated')]: 600,
-        [allocatorQuotaKey('eng', 'cpus', 'consumed')]: 2,
       });
       expect(metrics[allocatorQuotaKey('eng', 'mem', 'guarantee')]).to.equal(undefined);
+      // Consumed is what tasks use (Mesos' quotaConsumed): nothing while it is only offered.
+      expect(metrics[allocatorQuotaKey('eng', 'cpus', 'consumed')]).to.equal(undefined);
+      await allocator.transitionOfferedToAllocated('framework-1', 'agent-1', r('cpus:1;mem:100'));
+      expect(await allocator.metrics()).to.include({ [allocatorQuotaKey('eng', 'cpus', 'consumed')]: 1, [allocatorQuotaKey('eng', 'mem', 'consumed')]: 100 });
     });
 
     it('times every run: allocation_run_ms and allocation_run_latency_ms with their window statistics from the second run on', async () => {

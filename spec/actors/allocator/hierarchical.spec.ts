@@ -178,6 +178,28 @@ describe('actors/allocator/hierarchical (core)', () => {
       expect(describeOffers(allocator.allocate(0))).to.deep.equal(['sub/l/sub@agent-1: cpus(l):2;cpus:1;mem:64']);
     });
 
+    it('counts in the consumed metric what tasks use and reservations, not offers (Mesos\' quotaConsumed, transitionOfferedToAllocated)', () => {
+      const allocator = core();
+      allocator.setQuota('eng', { guarantee: { cpus: 2 } });
+      allocator.addFramework('f', { roles: ['eng'] });
+      allocator.addAgent('agent-1', r('cpus:4;mem:1024;cpus(eng):1'), { used: [{ frameworkId: 'f', resources: r('cpus:0.5;mem:64') }] });
+      const consumed = (): Record<string, number> => Object.fromEntries(allocator.metricsView().quotas.get('eng')!.consumed);
+      const [offer] = allocator.allocate(0);
+      expect(consumed(), 'the reservation and what tasks brought; the offer is not counted').to.deep.equal({ cpus: 1.5, mem: 64 });
+      allocator.transitionOfferedToAllocated('f', 'agent-1', r('cpus:1;mem:128'));
+      expect(consumed()).to.deep.equal({ cpus: 2.5, mem: 192 });
+      allocator.checkInvariants();
+      allocator.recoverResources('f', 'agent-1', offer.resources.subtract(r('cpus:1;mem:128')), { refuseSeconds: 0, nowMs: 0 });
+      expect(consumed(), 'the rest of the offer declined').to.deep.equal({ cpus: 2.5, mem: 192 });
+      allocator.recoverResources('f', 'agent-1', r('cpus:1;mem:128'), undefined, undefined, true);
+      expect(consumed(), 'the task ended').to.deep.equal({ cpus: 1.5, mem: 64 });
+      expect(() => allocator.transitionOfferedToAllocated('f', 'agent-1', r('cpus:0.5'))).to.throw(AllocatorError, /not all offered/);
+      allocator.checkInvariants();
+      allocator.removeFramework('f');
+      expect(consumed()).to.deep.equal({ cpus: 1 });
+      allocator.checkInvariants();
+    });
+
     it('rejects invalid quota', () => {
       const allocator = core();
       expect(() => allocator.setQuota('*', { guarantee: { cpus: 1 } })).to.throw(AllocatorError, "role '*'");

@@ -4,8 +4,9 @@ import { Resources } from '../../../lib/resources';
 import * as path from 'node:path';
 import { REGISTRY_FILE_NAME, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from '../../../actors/master/constants';
 import { Registry } from '../../../actors/master/registry';
+import { allocatorQuotaKey } from '../../../actors/allocator';
 import {
-  all, cleanUp, commandTask, last, latestOffer, launch, makeWorkDir, masterState, metricsOf, offersOf, registerAgent,
+  agentUpdate, all, cleanUp, commandTask, last, latestOffer, launch, makeWorkDir, masterState, metricsOf, offersOf, registerAgent,
   registerFramework, startHarness, updatesOf, type FakeFramework, type Harness,
 } from './harness';
 
@@ -227,5 +228,24 @@ describe('actors/master: the allocator\'s recovery after a restart with quota se
     await registerAgent(harness, 'cpus:1;mem:512', 'new-3.local');
     await harness.clock.advance(1_000);
     expect(offersOf(framework.probe).map((offer) => offer.hostname).sort()).to.deep.equal(['new-0.local', 'new-1.local', 'new-2.local', 'new-3.local']);
+  });
+});
+
+describe('actors/master: what tasks use, told to the allocator (Mesos\' transitionOfferedToAllocated)', () => {
+  afterEach(cleanUp);
+
+  it('quota\'s consumed metric counts the launched task, not the rest of the offer, until the task ends', async () => {
+    const harness = await startHarness();
+    await harness.handle.allocator.setQuota('eng', { guarantee: { cpus: 1 } });
+    const agent = await registerAgent(harness, 'cpus:4;mem:1024');
+    const framework = await registerFramework(harness, { roles: ['eng'] });
+    await harness.clock.advance(1_000);
+    const consumed = async (): Promise<number | undefined> => (await harness.handle.allocator.metrics())[allocatorQuotaKey('eng', 'cpus', 'consumed')];
+    expect(await consumed(), 'offered only').to.equal(undefined);
+    await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:64')]);
+    expect(await consumed()).to.equal(1);
+    await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_FINISHED');
+    await harness.clock.settle();
+    expect(await consumed()).to.equal(undefined);
   });
 });
