@@ -342,8 +342,9 @@ export class AllocatorBooks {
 
   /**
    * Records that `resources` (contained in the agent's available) are now offered to
-   * `framework` for `role`. Sorter updates go to `pending` when given (allocation runs
-   * must not reorder a sorter they are walking), else they are applied at once.
+   * `framework` for `role`, and returns the holding they joined. Sorter updates go to
+   * `pending` when given (allocation runs must not reorder a sorter they are walking), else they
+   * are applied at once.
    */
   track(
     agent: AgentState,
@@ -351,15 +352,15 @@ export class AllocatorBooks {
     role: RoleState,
     resources: Resources,
     pending?: PendingSorterUpdates,
-  ): void {
+  ): Holding {
     agent.take(resources);
     this.offeredOrAllocated.add(resources);
-    const holding = this.holdingOf(agent, framework.id, role.name);
+    let holding = this.holdingOf(agent, framework.id, role.name);
     if (holding === undefined) {
-      const created = new Holding(agent, framework, role, resources);
-      if (agent.holdings === NO_HOLDINGS) agent.holdings = [created];
-      else (agent.holdings as Holding[]).push(created);
-      framework.holdings.add(created);
+      holding = new Holding(agent, framework, role, resources);
+      if (agent.holdings === NO_HOLDINGS) agent.holdings = [holding];
+      else (agent.holdings as Holding[]).push(holding);
+      framework.holdings.add(holding);
       if (!framework.roles.has(role.name)) countUnsubscribedHolding(framework, role.name, 1);
     } else {
       holding.resources = holding.resources.add(resources);
@@ -370,6 +371,7 @@ export class AllocatorBooks {
     } else {
       this.applySorterUpdate(role, framework.id, resources);
     }
+    return holding;
   }
 
   /** Applies a (postponed) sorter update: `resources` allocated to `frameworkId` for `role`. */

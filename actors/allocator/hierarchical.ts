@@ -207,10 +207,9 @@ export class HierarchicalAllocatorCore {
     const agent = this.books.addAgent(agentId, total, { ...(options.attributes ?? {}) }, options.owner);
     for (const use of used) {
       // A role the framework has left (its tasks there still run): tracked there, inactive, until they end.
-      const role = this.books.trackFrameworkUnderRole(use.framework, use.role);
-      this.books.track(agent, use.framework, role, use.resources);
+      const holding = this.books.track(agent, use.framework, this.books.trackFrameworkUnderRole(use.framework, use.role), use.resources);
       // What tasks use, not offers (as Mesos' addSlave counts them).
-      this.books.markAllocated(this.books.holdingOf(agent, use.framework.id, role.name)!, use.resources);
+      this.books.markAllocated(holding, use.resources);
     }
   }
 
