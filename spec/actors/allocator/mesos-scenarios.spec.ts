@@ -160,6 +160,17 @@ describe('actors/allocator: scenarios of Mesos\' hierarchical allocator tests', 
     expect([agentsOf(offers, 'framework-1'), agentsOf(offers, 'framework-2')]).to.deep.equal([2, 4]);
   });
 
+  it('RemoveFilters: an agent updated with new attributes is offered again to a framework that filtered it', () => {
+    const allocator = core();
+    allocator.addFramework('framework', { roles: ['role'] });
+    allocator.addAgent('agent', r('cpus:1;mem:512'));
+    const [offer] = allocator.allocate(0);
+    allocator.recoverResources('framework', 'agent', offer.resources, { refuseSeconds: 2, nowMs: 0 });
+    expect(allocator.allocate(1_000)).to.deep.equal([]);
+    allocator.updateAgent('agent', r('cpus:1;mem:512'), { attributes: { foo: 'bar', baz: 'quux' } });
+    expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['framework/role@agent: cpus:1;mem:512']);
+  });
+
   it('SmallOfferFilterTimeout: a filter shorter than the allocation interval lasts one interval', () => {
     const allocator = new HierarchicalAllocatorCore({ random: createSeededRandom(3), allocationIntervalMs: 10_000 });
     allocator.addAgent('agent-1', r('cpus:1;mem:512'));
