@@ -8,7 +8,7 @@ import { createLogger, type LogLevel } from '../lib/logging';
 import { readCredentialsFile } from '../lib/authentication';
 import { formatBytes, formatDuration } from '../lib/mesos-format';
 import { FLAG_DISPLAY, flag, parseBooleanFlag, showParsedAs, parseBytes, parseCount, parseDurationFlag, parseFractionFlag, parsePort, parseResourceFlag } from '../lib/flags';
-import { defaultMasterFlags, type MasterFlags } from '../actors/master/flags';
+import { defaultMasterFlags, parseMinAllocatableResources, parseResourceNameList, type MasterFlags } from '../actors/master/flags';
 import { MIN_AGENT_REREGISTER_TIMEOUT_MS, STATE_CACHE_TIMEOUT_MS, STATE_LAST_TURN_OFFERS, STATE_LAST_TURN_TASKS } from '../actors/master/constants';
 import { parseAclsFlag } from '../lib/acls';
 import { flagFilePath, readBoundedFile } from '../lib/flag-file';
@@ -160,6 +160,15 @@ export function openTraceFile(bin: string, file: string | undefined): TraceRecor
   }
 }
 
+/** `--min_allocatable_resources`: `parseMinAllocatableResources`, its error as commander's. */
+export function parseMinAllocatableFlag(value: string): Array<Record<string, number>> {
+  try {
+    return parseMinAllocatableResources(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
 /** The master's flags on a command line (Mesos names). */
 export function addMasterOptions(program: Command): Command {
   const defaults = defaultMasterFlags('');
@@ -168,6 +177,10 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--max_agent_ping_timeouts <n>', 'missed pongs before an agent is removed').argParser(parseCount).default(defaults.maxAgentPingTimeouts))
     .addOption(flag('--agent_reregister_timeout <duration>', `how long agents have to re-register after a master restart (at least ${formatDuration(MIN_AGENT_REREGISTER_TIMEOUT_MS)}, as Mesos)`).argParser(parseAgentReregisterTimeout).default(defaults.agentReregisterTimeoutMs, '10mins'))
     .addOption(flag('--allocation_interval <duration>', 'time between batched allocation runs').argParser(parseDurationFlag).default(defaults.allocationIntervalMs, '1secs'))
+    .addOption(flag('--min_allocatable_resources <quantities>', 'offer only resources holding one of these alternatives, separated by |, each name:value;... (ranges and sets by their number of items; "": anything; default cpus:0.01|mem:32, as Mesos)').argParser(parseMinAllocatableFlag))
+    .addOption(flag('--fair_sharing_excluded_resource_names <names>', 'comma-separated resource names that no DRF share counts, e.g. gpus').argParser(parseResourceNameList))
+    .addOption(flag('--allocator_agent_recovery_factor <fraction>', 'after a restart or an election with quota set, offers wait until this fraction of the registry\'s agents re-registered (default 0.8, as Mesos)').argParser(parseFractionFlag))
+    .addOption(flag('--allocator_recovery_timeout <duration>', '... or this long at most (default 10mins, as Mesos)').argParser(parseDurationFlag))
     .addOption(flag('--state_turn_budget <duration>', 'wall time after which a turn of rendering the state endpoints yields to message handling (0: a fragment per turn)').argParser(parseDurationFlag).default(defaults.stateTurnBudgetMs, '5ms'))
     .addOption(flag('--state_last_turn_offers <n>', 'offers of frameworks changed since the warming that a state request\'s last turn renders before leaving the rest to the turns after it (0: none)').argParser(parseCount).default(STATE_LAST_TURN_OFFERS))
     .addOption(flag('--state_last_turn_tasks <n>', 'tasks a /master/tasks page may look at (offset + limit, and every task of a framework some of whose tasks the caller may not see) to be put together in its request\'s own turn; a larger one is written in the turns after it (0: every page)').argParser(parseCount).default(STATE_LAST_TURN_TASKS))
@@ -200,6 +213,10 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     maxAgentPingTimeouts: options.max_agent_ping_timeouts as number,
     agentReregisterTimeoutMs: options.agent_reregister_timeout as number,
     allocationIntervalMs: options.allocation_interval as number,
+    ...(options.min_allocatable_resources !== undefined ? { minAllocatableResources: options.min_allocatable_resources as Array<Record<string, number>> } : {}),
+    ...(options.fair_sharing_excluded_resource_names !== undefined ? { fairSharingExcludedResourceNames: options.fair_sharing_excluded_resource_names as string[] } : {}),
+    ...(options.allocator_agent_recovery_factor !== undefined ? { allocatorAgentRecoveryFactor: options.allocator_agent_recovery_factor as number } : {}),
+    ...(options.allocator_recovery_timeout !== undefined ? { allocatorRecoveryTimeoutMs: options.allocator_recovery_timeout as number } : {}),
     stateTurnBudgetMs: options.state_turn_budget as number,
     stateLastTurnOffers: options.state_last_turn_offers as number,
     stateLastTurnTasks: options.state_last_turn_tasks as number,

@@ -16,7 +16,7 @@
  * decline filters covers the offer. Sorter updates are applied after each agent, so the
  * walk of a sorter never sees it change; the next agent sees the new shares.
  */
-import { Resources, toUnits } from '../../lib/resources';
+import { Resources, rangesSize, toUnits } from '../../lib/resources';
 import { PendingSorterUpdates, type AgentState, type AllocatorBooks, type FrameworkState, type RoleState } from './books';
 import { GPU_RESOURCES_CAPABILITY } from './constants';
 import { isUnreservedScalar, scalarsOf, toWholeUnits, type MinimumAlternatives, type MinimumQuantity, type Quantities } from './quantities';
@@ -287,14 +287,31 @@ class AllocationRun {
   }
 }
 
-/** Whether `resources` hold at least each (name, thousandths) pair. */
+/** Whether `resources` hold at least each (name, thousandths) pair, by `quantityUnits`. */
 function containsQuantities(resources: Resources, minimum: readonly MinimumQuantity[]): boolean {
   for (const { name, units } of minimum) {
-    if (toUnits(resources.scalar(name)) < units) {
+    if (quantityUnits(resources, name) < units) {
       return false;
     }
   }
   return true;
+}
+
+/**
+ * The quantity of `name` in `resources`, over all roles, in thousandths, as Mesos counts a
+ * minimum allocatable quantity: a scalar's value, the number of integers in ranges (`ports:[1-5]`
+ * is 5), the number of items in a set. One walk of the entries (every framework and agent of a
+ * run asks).
+ */
+function quantityUnits(resources: Resources, name: string): number {
+  let units = 0;
+  for (const entry of resources.entries()) {
+    if (entry.name !== name) continue;
+    if (entry.type === 'SCALAR') units += toUnits(entry.value);
+    else if (entry.type === 'RANGES') units += toUnits(rangesSize(entry.ranges));
+    else units += toUnits(entry.items.length);
+  }
+  return units;
 }
 
 /** Frameworks without GPU_RESOURCES are not offered agents with GPUs (as in Mesos). */

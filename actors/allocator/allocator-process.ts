@@ -7,11 +7,12 @@
 import { Actor } from '../../lib/actor';
 import { MetricTimer } from '../../lib/metrics/timer';
 import type { Resources } from '../../lib/resources';
-import { DEFAULT_ALLOCATION_INTERVAL_MS } from './constants';
+import { DEFAULT_AGENT_RECOVERY_FACTOR, DEFAULT_ALLOCATION_INTERVAL_MS, DEFAULT_ALLOCATOR_RECOVERY_TIMEOUT_MS } from './constants';
 import { AllocatorError } from './errors';
 import {
   HierarchicalAllocatorCore,
   type AddAgentOptions,
+  type UpdateAgentOptions,
   type AgentView,
   type FrameworkSubscription,
   type FrameworkUpdate,
@@ -38,6 +39,12 @@ export interface AllocatorOptions {
   readonly allocationIntervalMs?: number;
   /** Offers must hold one of these (whole units by name); default `cpus:0.01 | mem:32` (Mesos `--min_allocatable_resources`). */
   readonly minAllocatable?: readonly Readonly<Record<string, number>>[];
+  /** Resource names left out of every DRF share (Mesos `--fair_sharing_excluded_resource_names`, e.g. `['gpus']`); default none. */
+  readonly fairSharingExcludedResourceNames?: readonly string[];
+  /** `recover` waits for this fraction of the expected agents (Mesos `--allocator_agent_recovery_factor`); default 0.8. */
+  readonly agentRecoveryFactor?: number;
+  /** ... or this long at most (Mesos `--allocator_recovery_timeout`); default 10 min. */
+  readonly recoveryTimeoutMs?: number;
   /** Called with the allocations of each run that made any; the master passes one that re-enters it with `dispatch`. */
   readonly offerCallback: OfferCallback;
   /** Check the books after every operation and run (tests); default false because it is O(agents). */
@@ -57,6 +64,8 @@ export interface ResourcesToRecover {
   readonly resources: Resources;
   readonly filter: RefuseFilter | undefined;
   readonly role: string | undefined;
+  /** Whether tasks used them (a task or executor ended), not only offered (Mesos' `isAllocated`). */
+  readonly wereAllocated: boolean;
 }
 
 /**
@@ -147,6 +156,14 @@ export class AllocatorProcess extends Actor {
   private allocationRequestedAtMs = 0;
   /** Offers made since start. */
   private offersMade = 0;
+  /** Runs are skipped while a recovering master waits for its agents (Mesos' `pause`; see `recover`). */
+  private paused = false;
+  /** The agents `recover` waits for, while it waits. */
+  private expectedAgentCount: number | undefined;
+  /** Fraction of the expected agents `recover` waits for. */
+  private agentRecoveryFactor = DEFAULT_AGENT_RECOVERY_FACTOR;
+  /** Longest wait of `recover`. */
+  private recoveryTimeoutMs = DEFAULT_ALLOCATOR_RECOVERY_TIMEOUT_MS;
 
   /** @param id the actor id (default `allocator`; a simulation running several masters on one host gives each its own). */
   constructor(id: string = ALLOCATOR_ACTOR_ID) {
@@ -159,18 +176,43 @@ export class AllocatorProcess extends Actor {
       throw new Error('allocator: initialize called twice');
     }
     const allocationIntervalMs = options.allocationIntervalMs ?? DEFAULT_ALLOCATION_INTERVAL_MS;
-    const { minAllocatable } = options;
-    const context = { allocationIntervalMs, minAllocatable };
-    this.core = this.guard('initialize', context, () => this.createCore(allocationIntervalMs, minAllocatable));
+    const { minAllocatable, fairSharingExcludedResourceNames } = options;
+    const context = { allocationIntervalMs, minAllocatable, fairSharingExcludedResourceNames };
+    const { agentRecoveryFactor = DEFAULT_AGENT_RECOVERY_FACTOR, recoveryTimeoutMs = DEFAULT_ALLOCATOR_RECOVERY_TIMEOUT_MS } = options;
+    this.guard('initialize', context, () => checkRecoveryOptions(agentRecoveryFactor, recoveryTimeoutMs));
+    this.core = this.guard('initialize', context, () => this.createCore(allocationIntervalMs, minAllocatable, fairSharingExcludedResourceNames));
+    this.agentRecoveryFactor = agentRecoveryFactor;
+    this.recoveryTimeoutMs = recoveryTimeoutMs;
     this.allocationIntervalMs = allocationIntervalMs;
     this.offerCallback = options.offerCallback;
     this.checkInvariantsAfterEach = options.checkInvariants ?? false;
     this.delay(allocationIntervalMs, () => this.batch());
   }
 
-  /** Adds an agent (with what running tasks already use on it) and allocates. */
+  /**
+   * After a master failover (Mesos' `recover`), before any agent is added: with quota set, runs
+   * wait until `agentRecoveryFactor` of the `expectedAgentCount` agents the registry admitted
+   * have been added, or `recoveryTimeoutMs` has passed, so that guarantees are not met from a
+   * partial view of the cluster (and other roles starved once the rest is back). Without quota,
+   * or with no agent to wait for, it changes nothing.
+   */
+  recover(expectedAgentCount: number): void {
+    const core = this.initialized();
+    if (!Number.isSafeInteger(expectedAgentCount) || expectedAgentCount < 0) {
+      this.guard('recover', { expectedAgentCount }, () => { throw new AllocatorError(`expected agent count must be a non-negative integer, not ${expectedAgentCount}`); });
+    }
+    const expected = Math.floor(expectedAgentCount * this.agentRecoveryFactor);
+    if (core.quotaCount === 0 || expected === 0 || core.agentCount >= expected) return;
+    this.paused = true;
+    this.expectedAgentCount = expected;
+    this.delay(this.recoveryTimeoutMs, () => this.resume('recovery timeout'));
+    this.log.info({ expectedAgents: expected, timeoutMs: this.recoveryTimeoutMs }, 'allocation paused until enough agents re-register');
+  }
+
+  /** Adds an agent (with what running tasks already use on it) and allocates; resumes a recovery's paused allocation once enough agents are back. */
   addAgent(agentId: string, total: Resources, options?: AddAgentOptions): void {
     this.change('addAgent', () => ({ agentId, total: total.format() }), (core) => core.addAgent(agentId, total, options));
+    if (this.expectedAgentCount !== undefined && this.initialized().agentCount >= this.expectedAgentCount) this.resume('enough agents re-registered');
     this.requestAllocation(agentId);
   }
 
@@ -180,8 +222,8 @@ export class AllocatorProcess extends Actor {
   }
 
   /** Changes an agent's total (it must still contain what is allocated) and allocates. */
-  updateAgent(agentId: string, total: Resources): void {
-    this.change('updateAgent', () => ({ agentId, total: total.format() }), (core) => core.updateAgent(agentId, total));
+  updateAgent(agentId: string, total: Resources, options?: UpdateAgentOptions): void {
+    this.change('updateAgent', () => ({ agentId, total: total.format() }), (core) => core.updateAgent(agentId, total, options));
     this.requestAllocation(agentId);
   }
 
@@ -232,10 +274,16 @@ export class AllocatorProcess extends Actor {
    * for the next batch run, so a framework that declines with `refuseSeconds: 0` is re-offered
    * once per allocation interval rather than in a tight loop.
    */
-  recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string): void {
-    const context = (): Readonly<Record<string, unknown>> => ({ frameworkId, agentId, resources: resources.format(), refuseSeconds: filter?.refuseSeconds, role });
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string, wereAllocated = false): void {
+    const context = (): Readonly<Record<string, unknown>> => ({ frameworkId, agentId, resources: resources.format(), refuseSeconds: filter?.refuseSeconds, role, wereAllocated });
     const decline = filter === undefined ? undefined : { refuseSeconds: filter.refuseSeconds, nowMs: this.clock.now() };
-    this.change('recoverResources', context, (core) => core.recoverResources(frameworkId, agentId, resources, decline, role));
+    this.change('recoverResources', context, (core) => core.recoverResources(frameworkId, agentId, resources, decline, role, wereAllocated));
+  }
+
+  /** Marks offered resources as used by launched tasks (`HierarchicalAllocatorCore.transitionOfferedToAllocated`); no run. */
+  transitionOfferedToAllocated(frameworkId: string, agentId: string, resources: Resources, role?: string): void {
+    const context = (): Readonly<Record<string, unknown>> => ({ frameworkId, agentId, resources: resources.format(), role });
+    this.change('transitionOfferedToAllocated', context, (core) => core.transitionOfferedToAllocated(frameworkId, agentId, resources, role));
   }
 
   /**
@@ -244,9 +292,9 @@ export class AllocatorProcess extends Actor {
    * calls would be.
    */
   recoverResourcesBatch(returns: readonly ResourcesToRecover[], onRefused: (error: Error) => void): void {
-    for (const { frameworkId, agentId, resources, filter, role } of returns) {
+    for (const { frameworkId, agentId, resources, filter, role, wereAllocated } of returns) {
       try {
-        this.recoverResources(frameworkId, agentId, resources, filter, role);
+        this.recoverResources(frameworkId, agentId, resources, filter, role, wereAllocated);
       } catch (error) {
         onRefused(error instanceof Error ? error : new Error(String(error)));
       }
@@ -347,6 +395,8 @@ export class AllocatorProcess extends Actor {
    * framework, a role's weight or quota, and the batch timer ask for all agents.
    */
   private requestAllocation(agentId?: string): void {
+    // Paused (`recover`): nothing is asked for; the batch timer's next run after resuming is a full one.
+    if (this.paused) return;
     if (agentId === undefined) this.allocationCandidates = 'all';
     else if (this.allocationCandidates !== 'all') this.allocationCandidates.add(agentId);
     if (this.allocationPending) {
@@ -363,6 +413,8 @@ export class AllocatorProcess extends Actor {
   /** One run (Mesos' `_allocate`): expire filters, allocate (the candidate agents), hand the allocations to the master. */
   private allocate(): void {
     this.allocationPending = false;
+    if (this.paused) return; // asked for before `recover` paused runs: the candidates wait for the first run after
+
     const candidates = this.allocationCandidates;
     this.allocationCandidates = new Set();
     const core = this.initialized();
@@ -387,6 +439,14 @@ export class AllocatorProcess extends Actor {
     if (allocations.length > 0) {
       this.deliver(allocations);
     }
+  }
+
+  /** Ends a recovery's pause (Mesos' `resume`): the next run (an added agent's, or the batch timer's) allocates. */
+  private resume(reason: string): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.expectedAgentCount = undefined;
+    this.log.info({ reason }, 'allocation resumed');
   }
 
   /** Calls the master's callback; a throwing callback is a master bug, logged and isolated. */
@@ -435,11 +495,12 @@ export class AllocatorProcess extends Actor {
   private createCore(
     allocationIntervalMs: number,
     minAllocatable: AllocatorOptions['minAllocatable'],
+    fairSharingExcludedResourceNames: AllocatorOptions['fairSharingExcludedResourceNames'],
   ): HierarchicalAllocatorCore {
     if (!Number.isFinite(allocationIntervalMs) || allocationIntervalMs < MIN_ALLOCATION_INTERVAL_MS) {
       throw new AllocatorError(`allocationIntervalMs must be at least ${MIN_ALLOCATION_INTERVAL_MS}, not ${allocationIntervalMs}`);
     }
-    return new HierarchicalAllocatorCore({ random: () => this.random.next(), allocationIntervalMs, minAllocatable });
+    return new HierarchicalAllocatorCore({ random: () => this.random.next(), allocationIntervalMs, minAllocatable, fairSharingExcludedResourceNames });
   }
 
   /** The core; throws if `start` has not run (a master bug, not bad input). */
@@ -453,4 +514,10 @@ export class AllocatorProcess extends Actor {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Throws `AllocatorError` unless the recovery options are usable: a finite non-negative factor, a positive timeout. */
+function checkRecoveryOptions(agentRecoveryFactor: number, recoveryTimeoutMs: number): void {
+  if (!Number.isFinite(agentRecoveryFactor) || agentRecoveryFactor < 0) throw new AllocatorError(`agentRecoveryFactor must be a non-negative number, not ${agentRecoveryFactor}`);
+  if (!Number.isFinite(recoveryTimeoutMs) || recoveryTimeoutMs <= 0) throw new AllocatorError(`recoveryTimeoutMs must be positive, not ${recoveryTimeoutMs}`);
 }

@@ -3,7 +3,7 @@ import { dispatch, post } from '../../lib/actor';
 import type { ActorHost } from '../../lib/process';
 import type { Resources } from '../../lib/resources';
 import { AllocatorProcess, type AllocatorMetrics, type AllocatorOptions, type RefuseFilter, type ResourcesToRecover } from './allocator-process';
-import type { AddAgentOptions, AgentView, FrameworkSubscription, FrameworkUpdate, HoldingView, Quota } from './hierarchical';
+import type { AddAgentOptions, AgentView, UpdateAgentOptions, FrameworkSubscription, FrameworkUpdate, HoldingView, Quota } from './hierarchical';
 
 export {
   ALLOCATOR_ACTOR_ID,
@@ -84,6 +84,14 @@ export class Allocator {
     return this.call((process) => process.start(options));
   }
 
+  /**
+   * After a master failover, before any agent is added: with quota set, offers wait for enough of
+   * the `expectedAgentCount` agents the registry admitted (see `AllocatorProcess.recover`).
+   */
+  recover(expectedAgentCount: number): Promise<void> {
+    return this.call((process) => process.recover(expectedAgentCount));
+  }
+
   /** Adds an agent with its total resources (and what running tasks already use on it). */
   addAgent(agentId: string, total: Resources, options?: AddAgentOptions): Promise<void> {
     return this.call((process) => process.addAgent(agentId, total, options));
@@ -94,9 +102,12 @@ export class Allocator {
     return this.call((process) => process.removeAgent(agentId));
   }
 
-  /** Changes an agent's total; it must still contain what is offered or allocated. */
-  updateAgent(agentId: string, total: Resources): Promise<void> {
-    return this.call((process) => process.updateAgent(agentId, total));
+  /**
+   * Changes an agent's total (it must still contain what is offered or allocated) and, with
+   * `options.attributes`, its attributes: decline filters on it are dropped only when they change.
+   */
+  updateAgent(agentId: string, total: Resources, options?: UpdateAgentOptions): Promise<void> {
+    return this.call((process) => process.updateAgent(agentId, total, options));
   }
 
   /** Makes an agent offerable again (e.g. it re-registered). */
@@ -138,23 +149,32 @@ export class Allocator {
    * Returns resources a framework held on an agent (declined, unused or freed). With `filter`,
    * they are not re-offered to it there for `refuseSeconds` (default 5; 0 = no filter) unless
    * more becomes free. `role` is needed only if the framework holds resources there in several.
+   * `wereAllocated`: tasks used them (a task or executor ended), not only offered (Mesos' `isAllocated`).
    */
-  recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string): Promise<void> {
-    return this.call((process) => process.recoverResources(frameworkId, agentId, resources, filter, role));
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, filter?: RefuseFilter, role?: string, wereAllocated = false): Promise<void> {
+    return this.call((process) => process.recoverResources(frameworkId, agentId, resources, filter, role, wereAllocated));
+  }
+
+  /**
+   * Offered resources a framework launched tasks with (Mesos' `transitionOfferedToAllocated`):
+   * from now on quota's `consumed` metric counts them, until they are recovered with `wereAllocated`.
+   */
+  transitionOfferedToAllocated(frameworkId: string, agentId: string, resources: Resources, role?: string): Promise<void> {
+    return this.call((process) => process.transitionOfferedToAllocated(frameworkId, agentId, resources, role));
   }
 
   /**
    * `recoverResources` without a promise, for a caller that returns many (the master returns
    * every declined or rescinded offer's resources: at 100k agents, 100k calls a cycle). A refusal
-   * goes to `onRefused`, called from inside the allocator's mailbox.
+   * goes to `onRefused`, called from inside the allocator's mailbox. `wereAllocated` as `recoverResources`'.
    */
-  sendRecoverResources(frameworkId: string, agentId: string, resources: Resources, filter: RefuseFilter | undefined, role: string | undefined, onRefused: (error: Error) => void): void {
+  sendRecoverResources(frameworkId: string, agentId: string, resources: Resources, filter: RefuseFilter | undefined, role: string | undefined, onRefused: (error: Error) => void, wereAllocated = false): void {
     if (this.batchDepth > 0) {
       if (this.batch !== undefined && this.batch.onRefused !== onRefused) this.flushRecovers();
-      (this.batch ??= { returns: [], onRefused }).returns.push({ frameworkId, agentId, resources, filter, role });
+      (this.batch ??= { returns: [], onRefused }).returns.push({ frameworkId, agentId, resources, filter, role, wereAllocated });
       return;
     }
-    post(this.process, (process) => process.recoverResources(frameworkId, agentId, resources, filter, role), onRefused);
+    post(this.process, (process) => process.recoverResources(frameworkId, agentId, resources, filter, role, wereAllocated), onRefused);
   }
 
   /**

@@ -39,8 +39,8 @@ export class AgentState {
   constructor(
     readonly id: string,
     total: Resources,
-    /** Attributes given when the agent was added. */
-    readonly attributes: AgentAttributes,
+    /** Attributes given when the agent was added, or by `updateAgent` since. */
+    public attributes: AgentAttributes,
     /** Position in `AllocatorBooks.agentList`. */
     public listIndex: number,
     /** The caller's object for this agent, handed back on its allocations (`AddAgentOptions.owner`). */
@@ -140,6 +140,13 @@ export class Holding {
   /** Links of its framework's `HoldingList` (only that list sets them). */
   previousOfFramework: Holding | undefined = undefined;
   nextOfFramework: Holding | undefined = undefined;
+
+  /**
+   * What of `resources` tasks use (Mesos' "allocated", as against offered): what the master said
+   * it launched (`AllocatorBooks.markAllocated`) or an agent brought as used. Quota's `consumed`
+   * metric counts it; allocation runs count `resources` whole.
+   */
+  allocated: Resources = Resources.EMPTY;
 
   constructor(
     readonly agent: AgentState,
@@ -250,8 +257,10 @@ export class AllocatorBooks {
   readonly frameworks = new Map<string, FrameworkState>();
   /** Roles that have subscribed frameworks. */
   readonly roles = new Map<string, RoleState>();
-  /** Quota consumption per top-level role: reservations plus unreserved allocations (thousandths). */
+  /** Quota consumption per top-level role: reservations plus unreserved offers and allocations (thousandths; Mesos' `quotaOfferedOrConsumed`, what runs count). */
   readonly consumption = new Map<string, Quantities>();
+  /** The same without offers: reservations plus what tasks use, unreserved (thousandths; Mesos' `quotaConsumed`, the `consumed` metric). */
+  readonly allocatedConsumption = new Map<string, Quantities>();
 
   /** Records a new agent (no allocations yet). */
   addAgent(id: string, total: Resources, attributes: AgentAttributes, owner?: object): AgentState {
@@ -273,18 +282,20 @@ export class AllocatorBooks {
     this.agents.delete(agent.id);
     this.totals.subtract(agent.total);
     this.addReservations(agent.total, -1);
-    for (const framework of this.frameworks.values()) {
-      framework.filters.removeAgent(agent.id);
-    }
+    this.removeAgentFilters(agent);
   }
 
-  /** Replaces an agent's total (which must contain what is allocated). */
+  /** Replaces an agent's total (which must contain what is allocated); its decline filters stay, as in Mesos. */
   updateAgentTotal(agent: AgentState, total: Resources): void {
     this.totals.subtract(agent.total);
     this.addReservations(agent.total, -1);
     agent.setTotal(total);
     this.totals.add(total);
     this.addReservations(total, 1);
+  }
+
+  /** Drops every framework's decline filters on `agent` (its attributes changed). */
+  removeAgentFilters(agent: AgentState): void {
     for (const framework of this.frameworks.values()) {
       framework.filters.removeAgent(agent.id);
     }
@@ -331,8 +342,9 @@ export class AllocatorBooks {
 
   /**
    * Records that `resources` (contained in the agent's available) are now offered to
-   * `framework` for `role`. Sorter updates go to `pending` when given (allocation runs
-   * must not reorder a sorter they are walking), else they are applied at once.
+   * `framework` for `role`, and returns the holding they joined. Sorter updates go to
+   * `pending` when given (allocation runs must not reorder a sorter they are walking), else they
+   * are applied at once.
    */
   track(
     agent: AgentState,
@@ -340,15 +352,15 @@ export class AllocatorBooks {
     role: RoleState,
     resources: Resources,
     pending?: PendingSorterUpdates,
-  ): void {
+  ): Holding {
     agent.take(resources);
     this.offeredOrAllocated.add(resources);
-    const holding = this.holdingOf(agent, framework.id, role.name);
+    let holding = this.holdingOf(agent, framework.id, role.name);
     if (holding === undefined) {
-      const created = new Holding(agent, framework, role, resources);
-      if (agent.holdings === NO_HOLDINGS) agent.holdings = [created];
-      else (agent.holdings as Holding[]).push(created);
-      framework.holdings.add(created);
+      holding = new Holding(agent, framework, role, resources);
+      if (agent.holdings === NO_HOLDINGS) agent.holdings = [holding];
+      else (agent.holdings as Holding[]).push(holding);
+      framework.holdings.add(holding);
       if (!framework.roles.has(role.name)) countUnsubscribedHolding(framework, role.name, 1);
     } else {
       holding.resources = holding.resources.add(resources);
@@ -359,6 +371,7 @@ export class AllocatorBooks {
     } else {
       this.applySorterUpdate(role, framework.id, resources);
     }
+    return holding;
   }
 
   /** Applies a (postponed) sorter update: `resources` allocated to `frameworkId` for `role`. */
@@ -367,8 +380,14 @@ export class AllocatorBooks {
     role.frameworkSorter.allocated(frameworkId, resources);
   }
 
-  /** Records that `resources` (contained in `holding`) are free again. */
-  untrack(holding: Holding, resources: Resources): void {
+  /**
+   * Records that `resources` (contained in `holding`) are free again: with `wereAllocated`, what
+   * tasks used (leaving what is still offered as it is); else offered resources first, then (a
+   * framework's or agent's whole holding) what tasks used. The master's word is not trusted to
+   * the unit: what it says tasks used is taken at most as what is marked so.
+   */
+  untrack(holding: Holding, resources: Resources, wereAllocated = false): void {
+    if (!holding.allocated.isEmpty()) this.releaseAllocated(holding, resources, wereAllocated);
     const { agent, framework, role } = holding;
     holding.resources = holding.resources.subtract(resources);
     if (holding.resources.isEmpty()) {
@@ -393,6 +412,22 @@ export class AllocatorBooks {
       countUnsubscribedHolding(framework, role.name, -1);
       this.untrackFrameworkUnderRoleIfIdle(framework, role);
     }
+  }
+
+  /** Marks `resources` of `holding` (which holds them beside what is marked already) as used by tasks (Mesos' `transitionOfferedToAllocated`). */
+  markAllocated(holding: Holding, resources: Resources): void {
+    holding.allocated = holding.allocated.add(resources);
+    this.addAllocatedConsumption(holding.role.name, resources, 1);
+  }
+
+  /** The part of `resources`, being untracked from `holding`, that tasks used: unmarked. */
+  private releaseAllocated(holding: Holding, resources: Resources, wereAllocated: boolean): void {
+    const released = wereAllocated
+      ? resources.subtract(resources.subtractSaturating(holding.allocated)) // at most what is marked
+      : resources.subtractSaturating(holding.resources.subtract(holding.allocated)); // beyond what is only offered
+    if (released.isEmpty()) return;
+    holding.allocated = holding.allocated.subtractSaturating(released);
+    this.addAllocatedConsumption(holding.role.name, released, -1);
   }
 
   /**
@@ -440,44 +475,56 @@ export class AllocatorBooks {
     return role;
   }
 
-  /** The consumption of a top-level role (thousandths; empty map if none). */
+  /** The consumption of a top-level role, offers included (thousandths; empty map if none). */
   consumptionOf(topLevel: string): ReadonlyMap<string, number> {
     return this.consumption.get(topLevel) ?? EMPTY_QUANTITIES;
+  }
+
+  /** The consumption of a top-level role without offers: reservations and what tasks use (thousandths; empty map if none). */
+  allocatedConsumptionOf(topLevel: string): ReadonlyMap<string, number> {
+    return this.allocatedConsumption.get(topLevel) ?? EMPTY_QUANTITIES;
   }
 
   private addConsumption(role: string, resources: Resources, sign: 1 | -1): void {
     if (role === UNRESERVED_ROLE) {
       return;
     }
-    this.consumptionMap(topLevelRole(role), (quantities) =>
+    updateQuantities(this.consumption, topLevelRole(role), (quantities) =>
       addScalars(quantities, resources, sign, isUnreservedScalar),
     );
+  }
+
+  private addAllocatedConsumption(role: string, resources: Resources, sign: 1 | -1): void {
+    if (role === UNRESERVED_ROLE) return;
+    updateQuantities(this.allocatedConsumption, topLevelRole(role), (quantities) => addScalars(quantities, resources, sign, isUnreservedScalar));
   }
 
   private addReservations(total: Resources, sign: 1 | -1): void {
     for (const entry of total.entries()) {
       if (entry.type === 'SCALAR' && entry.role !== UNRESERVED_ROLE) {
-        this.consumptionMap(topLevelRole(entry.role), (quantities) =>
-          addQuantity(quantities, entry.name, sign * toUnits(entry.value)),
-        );
+        // Reservations consume quota whether offered, used or neither: both maps count them.
+        for (const byRole of [this.consumption, this.allocatedConsumption]) {
+          updateQuantities(byRole, topLevelRole(entry.role), (quantities) => addQuantity(quantities, entry.name, sign * toUnits(entry.value)));
+        }
       }
-    }
-  }
-
-  private consumptionMap(topLevel: string, update: (quantities: Quantities) => void): void {
-    let quantities = this.consumption.get(topLevel);
-    if (quantities === undefined) {
-      quantities = new Map();
-      this.consumption.set(topLevel, quantities);
-    }
-    update(quantities);
-    if (quantities.size === 0) {
-      this.consumption.delete(topLevel);
     }
   }
 }
 
 const EMPTY_QUANTITIES: ReadonlyMap<string, number> = new Map();
+
+/** Applies `update` to the quantities of `topLevel` in `byRole` (created if missing, dropped once empty). */
+function updateQuantities(byRole: Map<string, Quantities>, topLevel: string, update: (quantities: Quantities) => void): void {
+  let quantities = byRole.get(topLevel);
+  if (quantities === undefined) {
+    quantities = new Map();
+    byRole.set(topLevel, quantities);
+  }
+  update(quantities);
+  if (quantities.size === 0) {
+    byRole.delete(topLevel);
+  }
+}
 
 /** Adds `delta` to `framework`'s count of holdings in `role`, a role it does not subscribe to (the entry goes at 0). */
 function countUnsubscribedHolding(framework: FrameworkState, role: string, delta: 1 | -1): void {

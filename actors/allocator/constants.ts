@@ -9,6 +9,16 @@ export const MAX_REFUSE_SECONDS = 365 * 24 * 60 * 60;
 /** Default batch allocation interval; a filter never expires sooner, so it outlives the next run (MESOS-4302). */
 export const DEFAULT_ALLOCATION_INTERVAL_MS = 1_000;
 
+/**
+ * After a master failover with quota set, offers wait until this fraction of the agents the
+ * registry admitted have re-registered (Mesos `--allocator_agent_recovery_factor`), so that
+ * guarantees are not met from a partial view of the cluster.
+ */
+export const DEFAULT_AGENT_RECOVERY_FACTOR = 0.8;
+
+/** ... or for this long at most (Mesos `--allocator_recovery_timeout`, 10 min). */
+export const DEFAULT_ALLOCATOR_RECOVERY_TIMEOUT_MS = 10 * 60 * 1000;
+
 /** An offer must hold at least this many cpus (or the memory below) to be worth making (Mesos default). */
 export const MIN_ALLOCATABLE_CPUS = 0.01;
 

@@ -35,7 +35,7 @@ export interface AllocatorMetricsView {
 export interface QuotaMetricsView {
   readonly guarantee: ReadonlyMap<string, number>;
   readonly limit: ReadonlyMap<string, number>;
-  /** Reservations plus unreserved allocations (what quota counts). */
+  /** Reservations plus what tasks use, unreserved (Mesos' `quotaConsumed`: offers are not counted). */
   readonly consumed: ReadonlyMap<string, number>;
   /** Offered or allocated to the role and its subroles, for each name its guarantee or limit names. */
   readonly offeredOrAllocated: ReadonlyMap<string, number>;
@@ -49,6 +49,11 @@ export interface HierarchicalAllocatorOptions {
   readonly allocationIntervalMs?: number;
   /** Offers must hold one of these (whole units by name); default `cpus:0.01 | mem:32`. */
   readonly minAllocatable?: readonly Readonly<Record<string, number>>[];
+  /**
+   * Resource names no DRF share counts (Mesos `--fair_sharing_excluded_resource_names`, e.g.
+   * `['gpus']`, so that a role holding the cluster's few GPUs is not last for everything else).
+   */
+  readonly fairSharingExcludedResourceNames?: readonly string[];
 }
 
 /** Resources a framework already uses on an agent that is being added. */
@@ -69,6 +74,12 @@ export interface AddAgentOptions {
    * the master's record of the agent, which it then reaches without a lookup per offer.
    */
   readonly owner?: object;
+}
+
+/** Options of `updateAgent`. */
+export interface UpdateAgentOptions {
+  /** Its attributes now (e.g. it re-registered); when they differ, its decline filters go. */
+  readonly attributes?: AgentAttributes;
 }
 
 /** What a framework subscribes with. */
@@ -177,6 +188,10 @@ export class HierarchicalAllocatorCore {
       }
     }
     this.minAllocatable = minimums.map(fromRecord);
+    for (const name of options.fairSharingExcludedResourceNames ?? []) {
+      if (name.length === 0) throw new AllocatorError('a resource name excluded from fair sharing must not be empty');
+      this.books.totals.excludeFromShares(name);
+    }
   }
 
   /** Adds an agent with its total resources and, optionally, what frameworks already use on it. */
@@ -192,7 +207,9 @@ export class HierarchicalAllocatorCore {
     const agent = this.books.addAgent(agentId, total, { ...(options.attributes ?? {}) }, options.owner);
     for (const use of used) {
       // A role the framework has left (its tasks there still run): tracked there, inactive, until they end.
-      this.books.track(agent, use.framework, this.books.trackFrameworkUnderRole(use.framework, use.role), use.resources);
+      const holding = this.books.track(agent, use.framework, this.books.trackFrameworkUnderRole(use.framework, use.role), use.resources);
+      // What tasks use, not offers (as Mesos' addSlave counts them).
+      this.books.markAllocated(holding, use.resources);
     }
   }
 
@@ -205,15 +222,26 @@ export class HierarchicalAllocatorCore {
     this.books.removeAgent(agent);
   }
 
-  /** Changes an agent's total; it must still contain what is offered or allocated. */
-  updateAgent(agentId: string, total: Resources): void {
+  /**
+   * Changes an agent's total (it must still contain what is offered or allocated) and, with
+   * `options.attributes`, its attributes. As in Mesos' `updateSlave`, the decline filters on the
+   * agent are dropped only when its attributes change (a framework may have declined it for
+   * lacking one); a new total keeps them, and a filter still applies only to offers it contains.
+   * An unchanged total leaves the books (and the sorters' order) untouched.
+   */
+  updateAgent(agentId: string, total: Resources, options: UpdateAgentOptions = {}): void {
     const agent = this.agentOrThrow(agentId);
     if (!total.contains(agent.allocated)) {
       throw new AllocatorError(
         `agent '${agentId}': new total '${total.format()}' does not contain allocated '${agent.allocated.format()}'`,
       );
     }
-    this.books.updateAgentTotal(agent, total);
+    const attributes = options.attributes;
+    if (attributes !== undefined && !sameAttributes(agent.attributes, attributes)) {
+      agent.attributes = { ...attributes };
+      this.books.removeAgentFilters(agent);
+    }
+    if (!total.equals(agent.total)) this.books.updateAgentTotal(agent, total);
   }
 
   /** Makes an agent offerable again. */
@@ -344,6 +372,7 @@ export class HierarchicalAllocatorCore {
     resources: Resources,
     filter?: DeclineFilter,
     role?: string,
+    wereAllocated = false,
   ): void {
     const framework = this.frameworkOrThrow(frameworkId);
     const agent = this.agentOrThrow(agentId);
@@ -352,10 +381,27 @@ export class HierarchicalAllocatorCore {
       return;
     }
     const holding = this.heldBy(framework, agent, resources, role);
-    this.books.untrack(holding, resources);
+    this.books.untrack(holding, resources, wereAllocated);
     if (expiresAtMs !== undefined) {
       framework.filters.add(holding.role.name, agentId, { resources, expiresAtMs });
     }
+  }
+
+  /**
+   * Marks offered `resources` of a framework on an agent as used by tasks it launched (Mesos'
+   * `transitionOfferedToAllocated`): nothing changes for allocation runs, which count them
+   * either way, but quota's `consumed` metric counts them from now on, until they are recovered.
+   * `role` may be left out when the framework holds resources on the agent in one role only.
+   */
+  transitionOfferedToAllocated(frameworkId: string, agentId: string, resources: Resources, role?: string): void {
+    const framework = this.frameworkOrThrow(frameworkId);
+    const agent = this.agentOrThrow(agentId);
+    if (resources.isEmpty()) return;
+    const holding = this.heldBy(framework, agent, resources, role);
+    if (!holding.resources.contains(holding.allocated.add(resources))) {
+      throw new AllocatorError(`framework '${frameworkId}' on agent '${agentId}': '${resources.format()}' are not all offered (held '${holding.resources.format()}', used by tasks '${holding.allocated.format()}')`);
+    }
+    this.books.markAllocated(holding, resources);
   }
 
   /** Stops offering a framework anything in `roles` (default: all its roles). */
@@ -449,6 +495,11 @@ export class HierarchicalAllocatorCore {
     return this.books.agents.size;
   }
 
+  /** Number of roles with a quota. */
+  get quotaCount(): number {
+    return this.quotas.size;
+  }
+
   /** Number of frameworks. */
   get frameworkCount(): number {
     return this.books.frameworks.size;
@@ -533,7 +584,7 @@ export class HierarchicalAllocatorCore {
         }
       }
       views.set(role, {
-        guarantee: wholeUnits(quota.guarantee), limit: wholeUnits(quota.limit ?? new Map()), consumed: wholeUnits(this.books.consumptionOf(role)), offeredOrAllocated: held,
+        guarantee: wholeUnits(quota.guarantee), limit: wholeUnits(quota.limit ?? new Map()), consumed: wholeUnits(this.books.allocatedConsumptionOf(role)), offeredOrAllocated: held,
       });
     }
     return views;
@@ -633,6 +684,12 @@ export class HierarchicalAllocatorCore {
     const durationMs = Math.max(Math.min(refuseSeconds, MAX_REFUSE_SECONDS) * 1_000, this.allocationIntervalMs);
     return filter.nowMs + durationMs;
   }
+}
+
+/** Whether two agents' attributes are the same set of names and values (in any order). */
+function sameAttributes(left: AgentAttributes, right: AgentAttributes): boolean {
+  const names = Object.keys(left);
+  return names.length === Object.keys(right).length && names.every((name) => Object.prototype.hasOwnProperty.call(right, name) && right[name] === left[name]);
 }
 
 /** Thousandths by name as whole units by name. */

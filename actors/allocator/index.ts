@@ -25,6 +25,7 @@ export * from './errors';
 export { HierarchicalAllocatorCore } from './hierarchical';
 export type {
   AddAgentOptions,
+  UpdateAgentOptions,
   AgentAttributes,
   AgentView,
   DeclineFilter,

@@ -12,6 +12,7 @@ export function checkBooks(books: AllocatorBooks): void {
   const byRole = new Map<string, Quantities>();
   const byFrameworkRole = new Map<string, Quantities>();
   const consumption = new Map<string, Quantities>();
+  const allocatedConsumption = new Map<string, Quantities>();
   const totals: Quantities = new Map();
   const offeredOrAllocated: Quantities = new Map();
   books.agentList.forEach((agent, index) => {
@@ -20,11 +21,14 @@ export function checkBooks(books: AllocatorBooks): void {
     addScalars(totals, agent.total, 1, () => true);
     addScalars(offeredOrAllocated, agent.allocated, 1, () => true);
     addReservations(consumption, agent.total);
-    for (const { framework, role, resources } of agent.holdings) {
+    addReservations(allocatedConsumption, agent.total);
+    for (const { framework, role, resources, allocated } of agent.holdings) {
       addTo(byRole, role.name, resources);
       addTo(byFrameworkRole, `${framework.id}\u0000${role.name}`, resources);
+      check(resources.contains(allocated), `${framework.id} on ${agent.id}: what tasks use is not all held`);
       if (role.name !== UNRESERVED_ROLE) {
         addTo(consumption, topLevelRole(role.name), resources.filter(isUnreservedScalar));
+        addTo(allocatedConsumption, topLevelRole(role.name), allocated.filter(isUnreservedScalar));
       }
     }
   });
@@ -37,6 +41,10 @@ export function checkBooks(books: AllocatorBooks): void {
     check(quantitiesEqual(quantities, books.consumptionOf(role)), `quota consumption of '${role}' is off`);
   }
   check([...books.consumption.keys()].every((role) => consumption.has(role)), 'stale quota consumption entry');
+  for (const [role, quantities] of allocatedConsumption) {
+    check(quantitiesEqual(quantities, books.allocatedConsumptionOf(role)), `quota consumption (without offers) of '${role}' is off`);
+  }
+  check([...books.allocatedConsumption.keys()].every((role) => allocatedConsumption.has(role)), 'stale quota consumption (without offers) entry');
 }
 
 function checkAgent(books: AllocatorBooks, agent: AgentState): void {

@@ -84,7 +84,9 @@ class SorterNode {
  * - Hierarchical mode (for roles): `eng/web` is a child of `eng`; a node's allocation
  *   includes its whole subtree, siblings are sorted by share, and the order is a
  *   depth-first walk of the sorted tree. A client that also has subroles competes with
- *   them through a "." child (as in Mesos).
+ *   them through a "." child (as in Mesos). A role's weight divides its subtree's share
+ *   against its siblings; its "." child competes with its subroles at the default weight,
+ *   as Mesos' virtual leaf does.
  * - Each node keeps its children sorted; an allocation change shifts the changed nodes
  *   into place (O(log n) search + a shift) instead of re-sorting. A change of the
  *   cluster totals or of a weight marks the tree dirty; the next walk re-sorts all
@@ -153,7 +155,9 @@ export class DRFSorter {
     const name = this.hierarchical ? SELF_NODE_NAME : client;
     const path = this.hierarchical ? `${client}${ROLE_SEPARATOR}${SELF_NODE_NAME}` : client;
     const leaf = new SorterNode(name, path, parent, client);
-    leaf.weight = this.weights.get(client) ?? DEFAULT_WEIGHT;
+    // A role's weight is its internal node's, against its siblings. Its own leaf (".") competes with
+    // its subroles at the default weight, as Mesos' virtual leaf does (its path, `eng/.`, has none).
+    leaf.weight = this.hierarchical ? DEFAULT_WEIGHT : this.weights.get(client) ?? DEFAULT_WEIGHT;
     leaf.group = group === undefined ? undefined : this.joinGroup(group);
     parent.children.set(name, leaf);
     this.insertOrdered(parent, leaf);
@@ -261,10 +265,13 @@ export class DRFSorter {
     return this.leaf(client).allocationCount;
   }
 
-  /** The weighted dominant share of `client` against the current totals. */
+  /**
+   * The weighted dominant share of `client` against the current totals: its allocation's share
+   * divided by its weight (in a hierarchical sorter, the weight of its role path).
+   */
   share(client: string): number {
     const leaf = this.leaf(client);
-    return this.computeShare(leaf);
+    return this.hierarchical ? this.computeShare(leaf) / this.weight(client) : this.computeShare(leaf);
   }
 
   /** Active clients, lowest share first. */
@@ -311,7 +318,8 @@ export class DRFSorter {
 
   private nodesForWeight(path: string): SorterNode[] {
     const nodes: SorterNode[] = [];
-    const leaf = this.leaves.get(path);
+    // A hierarchical leaf keeps the default weight (see `add`): the role's weight is its internal node's.
+    const leaf = this.hierarchical ? undefined : this.leaves.get(path);
     if (leaf !== undefined) {
       nodes.push(leaf);
     }
@@ -469,7 +477,8 @@ export class DRFSorter {
     let share = 0;
     const count = Math.min(node.allocation.length, this.totals.nameCount);
     for (let index = 0; index < count; index++) {
-      const total = this.totals.unitsAt(index);
+      // 0 for a name excluded from fair sharing: skipped, as an absent one.
+      const total = this.totals.shareUnitsAt(index);
       if (total > 0) {
         const fraction = node.allocation[index] / total;
         if (fraction > share) {

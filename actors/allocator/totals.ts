@@ -13,6 +13,10 @@ export class ScalarTotals {
   private readonly names: string[] = [];
   /** Total of each name, in integer thousandths. */
   private readonly unitsByIndex: number[] = [];
+  /** The same, but 0 for a name excluded from fair sharing: what shares are computed against. */
+  private readonly shareUnitsByIndex: number[] = [];
+  /** Whether each name is excluded from fair sharing (`excludeFromShares`). */
+  private readonly excludedByIndex: boolean[] = [];
   /** Bumped on every change so sorters know their cached shares are stale. */
   private changes = 0;
 
@@ -34,8 +38,27 @@ export class ScalarTotals {
       this.indexByName.set(name, index);
       this.names.push(name);
       this.unitsByIndex.push(0);
+      this.shareUnitsByIndex.push(0);
+      this.excludedByIndex.push(false);
     }
     return index;
+  }
+
+  /**
+   * Leaves `name` out of every share computed against these totals (Mesos
+   * `--fair_sharing_excluded_resource_names`, e.g. `gpus`): its total counts as 0 there, so no
+   * client's share is the share of it. Its total itself is kept (metrics, quota).
+   */
+  excludeFromShares(name: string): void {
+    const index = this.indexOf(name);
+    this.excludedByIndex[index] = true;
+    this.shareUnitsByIndex[index] = 0;
+    this.changes++;
+  }
+
+  /** The total at `index` that shares are computed against, in thousandths: 0 for a name excluded from fair sharing. */
+  shareUnitsAt(index: number): number {
+    return this.shareUnitsByIndex[index];
   }
 
   /** The name at `index`. */
@@ -84,7 +107,9 @@ export class ScalarTotals {
     let changed = false;
     for (const entry of resources.entries()) {
       if (entry.type === 'SCALAR') {
-        this.unitsByIndex[this.indexOf(entry.name)] += sign * toUnits(entry.value);
+        const index = this.indexOf(entry.name);
+        this.unitsByIndex[index] += sign * toUnits(entry.value);
+        if (!this.excludedByIndex[index]) this.shareUnitsByIndex[index] = this.unitsByIndex[index];
         changed = true;
       }
     }

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import type { HttpAuthentication } from '../../lib/process';
 import type { Acls } from '../../lib/acls';
 import { MIN_ALLOCATION_INTERVAL_MS } from '../allocator/allocator-process';
+import { DEFAULT_AGENT_RECOVERY_FACTOR, DEFAULT_ALLOCATOR_RECOVERY_TIMEOUT_MS, DEFAULT_MIN_ALLOCATABLE } from '../allocator/constants';
+import { scalarError } from '../../lib/resources';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_COMPLETED_FRAMEWORKS } from '../../lib/protocol/limits';
 import {
   AGENT_REREGISTER_TIMEOUT_MS,
@@ -55,6 +57,21 @@ export interface MasterFlags {
   maxOperatorEventStreamSubscribers?: number;
   /** Time between batched allocation runs (Mesos `--allocation_interval`). */
   allocationIntervalMs: number;
+  /**
+   * An offer must hold one of these alternatives, each whole units by name (Mesos
+   * `--min_allocatable_resources`, parsed by `parseMinAllocatableResources`); undefined: the
+   * allocator's default, `cpus:0.01|mem:32`; none at all: any resources.
+   */
+  minAllocatableResources?: readonly Readonly<Record<string, number>>[];
+  /** Resource names no DRF share counts, e.g. `['gpus']` (Mesos `--fair_sharing_excluded_resource_names`); undefined: none. */
+  fairSharingExcludedResourceNames?: readonly string[];
+  /**
+   * After a restart or an election with quota set, offers wait until this fraction of the
+   * registry's agents have re-registered (Mesos `--allocator_agent_recovery_factor`); undefined: 0.8.
+   */
+  allocatorAgentRecoveryFactor?: number;
+  /** ... or this long at most (Mesos `--allocator_recovery_timeout`); undefined: 10 min. */
+  allocatorRecoveryTimeoutMs?: number;
   /**
    * Wall time after which a turn of warming the state endpoints' fragments ends, besides its
    * counts (`--state_turn_budget`, not in Mesos; default `STATE_TURN_BUDGET_MS`, 5 ms; 0: a
@@ -186,6 +203,7 @@ export function checkMasterFlags(flags: MasterFlags): void {
   if (flags.offerTimeoutMs !== undefined) positive.push(['offerTimeoutMs', flags.offerTimeoutMs]);
   if (flags.stateCacheTimeoutMs !== undefined) positive.push(['stateCacheTimeoutMs', flags.stateCacheTimeoutMs]);
   if (flags.httpFrameworkHeartbeatIntervalMs !== undefined) positive.push(['httpFrameworkHeartbeatIntervalMs', flags.httpFrameworkHeartbeatIntervalMs]);
+  if (flags.allocatorRecoveryTimeoutMs !== undefined) positive.push(['allocatorRecoveryTimeoutMs', flags.allocatorRecoveryTimeoutMs]);
   for (const [name, value] of positive) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${flagName(name)} must be positive, not ${describeValue(name, value)}`);
   }
@@ -221,10 +239,59 @@ export function checkMasterFlags(flags: MasterFlags): void {
       throw new Error(`${flagName('rateLimits')}: ${(error as Error).message}`);
     }
   }
+  checkAllocatorFlags(flags);
   if (flags.workDir.length === 0) throw new Error(`${flagName('workDir')} must not be empty`);
   const requiring = (['authenticateFrameworks', 'authenticateHttpFrameworks', 'authenticateAgents', 'authenticateHttpReadonly', 'authenticateHttpReadwrite'] as const).filter((name) => flags[name] === true);
   if (requiring.length > 0 && flags.credentials === undefined) throw new Error(`${requiring.map(flagName).join(', ')} ${requiring.length === 1 ? 'needs' : 'need'} --credentials: nobody could authenticate`);
   checkRegistryPath(flags);
+}
+
+/** `--min_allocatable_resources` and `--fair_sharing_excluded_resource_names` as the allocator takes them. */
+function checkAllocatorFlags(flags: MasterFlags): void {
+  for (const alternative of flags.minAllocatableResources ?? []) {
+    for (const [name, value] of Object.entries(alternative)) {
+      const invalid = name.length === 0 ? 'an empty name' : scalarError(value);
+      if (invalid !== undefined) throw new Error(`${flagName('minAllocatableResources')}: '${name}:${value}': ${invalid}`);
+    }
+  }
+  const factor = flags.allocatorAgentRecoveryFactor;
+  if (factor !== undefined && (!Number.isFinite(factor) || factor < 0)) throw new Error(`${flagName('allocatorAgentRecoveryFactor')} must be a non-negative number, not ${factor}`);
+  if ((flags.fairSharingExcludedResourceNames ?? []).some((name) => name.length === 0)) {
+    throw new Error(`${flagName('fairSharingExcludedResourceNames')} names an empty resource`);
+  }
+}
+
+/**
+ * Mesos' `--min_allocatable_resources` text as the allocator's alternatives: `|` separates the
+ * alternatives (any one suffices), `;` the quantities of one (all are needed), each `name:value`
+ * with a non-negative number (for ranges and sets, how many items: `ports:2`). A zero quantity
+ * is dropped, quantities of one name add up, and an empty text gives no alternative at all (any
+ * resources may be offered), as in Mesos. Throws an Error naming the part it cannot read.
+ * @example parseMinAllocatableResources('cpus:1;mem:32|disk:64') // [{ cpus: 1, mem: 32 }, { disk: 64 }]
+ */
+export function parseMinAllocatableResources(text: string): Array<Record<string, number>> {
+  return text.split('|').filter((token) => token.length > 0).map((alternative) => {
+    const quantities = new Map<string, number>();
+    for (const token of alternative.split(';').filter((part) => part.length > 0)) {
+      const pair = token.split(':').filter((part) => part.length > 0);
+      if (pair.length !== 2) throw new Error(`cannot read '${token}': missing or extra ':'`);
+      const name = pair[0].trim();
+      const value = pair[1].trim().length === 0 ? Number.NaN : Number(pair[1]);
+      if (name.length === 0 || !Number.isFinite(value) || value < 0) throw new Error(`cannot read '${token}': a resource name and a non-negative number are needed`);
+      if (value > 0) quantities.set(name, (quantities.get(name) ?? 0) + value);
+    }
+    return Object.fromEntries(quantities);
+  });
+}
+
+/** `--fair_sharing_excluded_resource_names` (comma-separated, as Mesos' set flags) as names; empty ones dropped. */
+export function parseResourceNameList(text: string): string[] {
+  return [...new Set(text.split(',').map((name) => name.trim()).filter((name) => name.length > 0))];
+}
+
+/** Minimum allocatable alternatives as Mesos prints `--min_allocatable_resources`: `cpus:0.01|mem:32`. */
+function formatMinAllocatable(alternatives: readonly Readonly<Record<string, number>>[]): string {
+  return alternatives.map((alternative) => Object.entries(alternative).map(([name, value]) => `${name}:${value}`).join(';')).join('|');
 }
 
 /**
@@ -284,6 +351,10 @@ export function renderMasterFlags(flags: MasterFlags): Record<string, string> {
   set('agent_reregister_timeout', formatDuration(flags.agentReregisterTimeoutMs));
   set('offer_timeout', flags.offerTimeoutMs === undefined ? undefined : formatDuration(flags.offerTimeoutMs));
   set('allocation_interval', formatDuration(flags.allocationIntervalMs));
+  set('min_allocatable_resources', formatMinAllocatable(flags.minAllocatableResources ?? DEFAULT_MIN_ALLOCATABLE));
+  set('fair_sharing_excluded_resource_names', flags.fairSharingExcludedResourceNames?.join(','));
+  set('allocator_agent_recovery_factor', flags.allocatorAgentRecoveryFactor ?? DEFAULT_AGENT_RECOVERY_FACTOR);
+  set('allocator_recovery_timeout', formatDuration(flags.allocatorRecoveryTimeoutMs ?? DEFAULT_ALLOCATOR_RECOVERY_TIMEOUT_MS));
   set('state_turn_budget', flags.stateTurnBudgetMs === undefined ? undefined : formatDuration(flags.stateTurnBudgetMs));
   set('state_last_turn_offers', flags.stateLastTurnOffers ?? STATE_LAST_TURN_OFFERS);
   set('state_last_turn_tasks', flags.stateLastTurnTasks ?? STATE_LAST_TURN_TASKS);

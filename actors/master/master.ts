@@ -479,6 +479,8 @@ export class Master extends Actor {
     this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? this.host.linkClientOf(pid.address) ?? pid.host;
     this.recoverAgents();
     this.recoverRoles();
+    // With quota set, offers wait for enough of the registry's agents to re-register (Mesos' `allocator->recover`).
+    if (this.state.recoveredAgents.size > 0) this.allocatorCall('recover', this.allocator.recover(this.state.recoveredAgents.size));
     this.every(this.flags.stateCacheTimeoutMs ?? STATE_CACHE_TIMEOUT_MS, () => this.sweepStateCache());
     this.log.info({ masterId: this.info.id, masterPid: this.info.pid, recoveredAgents: this.state.recoveredAgents.size }, 'master started');
   }
@@ -1160,12 +1162,16 @@ export class Master extends Actor {
     }
     const role = first.offer.allocationRole;
     framework.metrics.offersAccepted += records.length;
-    let available = records.reduce((sum, record) => sum.add(record.resources), Resources.EMPTY);
+    const offered = records.reduce((sum, record) => sum.add(record.resources), Resources.EMPTY);
+    let available = offered;
     for (const record of records) this.retireOffer(record.offer.id, { rescind: false, recover: false });
     try {
       for (const task of tasks) available = this.launchTask(framework, agent, task, available, role);
     } finally {
       this.recover(framework.id, agent.id, available, refuseFilter(filters), role);
+      // What the tasks (and new executors) took is used now, not offered (Mesos' `transitionOfferedToAllocated`): quota's `consumed` metric.
+      const launched = available === offered ? Resources.EMPTY : offered.subtract(available);
+      if (!launched.isEmpty()) this.allocatorCall('transitionOfferedToAllocated', this.allocator.transitionOfferedToAllocated(framework.id, agent.id, launched, role));
     }
   }
 
@@ -1402,7 +1408,7 @@ export class Master extends Actor {
     this.state.frameworks.get(tracked.task.frameworkId)?.metrics.taskReached(after);
     // The reason is the status's: counted when the status is the one that made the task terminal.
     if (status.state === after) this.taskReasonCounters.reached(after, status.source, status.reason);
-    if (recover) this.recover(tracked.task.frameworkId, tracked.task.agentId, tracked.resources, undefined, this.state.taskRole(tracked.task));
+    if (recover) this.recover(tracked.task.frameworkId, tracked.task.agentId, tracked.resources, undefined, this.state.taskRole(tracked.task), true);
   }
 
   /** A master-generated update about a task it tracks. */
@@ -1438,7 +1444,7 @@ export class Master extends Actor {
       this.log.debug({ agentId: agent.id, frameworkId: body.frameworkId, executorId: body.executorId }, 'ignoring ExitedExecutor of an unknown executor');
       return;
     }
-    this.recover(body.frameworkId, agent.id, executor.resources, undefined, executor.role);
+    this.recover(body.frameworkId, agent.id, executor.resources, undefined, executor.role, true);
     const framework = this.state.frameworks.get(body.frameworkId);
     if (framework?.connected === true) this.toFramework(framework, ExitedExecutor, body);
   }
@@ -1624,13 +1630,13 @@ export class Master extends Actor {
     this.link(from);
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
     this.removeUnreportedExecutors(agent, reported);
-    const totalChanged = !total.equals(agent.total);
     this.refreshAgent(agent, message, total);
     this.replyReregistered(agent, message);
     this.shutDownCompletedFrameworks(agent, message);
     this.warnOfUnknownTasks(agent, message.tasks);
     this.repeatKills(agent, message.tasks);
-    if (totalChanged) this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total));
+    // Its total and attributes as it reports them now: the allocator drops the decline filters on it if its attributes changed (Mesos' `updateSlave`).
+    this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total, { attributes: agent.info.attributes ?? {} }));
     this.allocatorCall('activateAgent', this.allocator.activateAgent(agent.id));
   }
 
@@ -1865,7 +1871,7 @@ export class Master extends Actor {
         const key = executorKey(frameworkId, executorId);
         if (reported.has(key) || busy.has(key)) continue;
         const executor = this.state.removeExecutor(agent, frameworkId, executorId);
-        if (executor !== undefined) this.recover(frameworkId, agent.id, executor.resources, undefined, executor.role);
+        if (executor !== undefined) this.recover(frameworkId, agent.id, executor.resources, undefined, executor.role, true);
       }
     }
   }
@@ -2314,11 +2320,11 @@ export class Master extends Actor {
     return `Too many frameworks from ${peer}: max_frameworks_per_peer(${limit}) reached; authenticate, or ask the operator to raise --max_frameworks_per_peer`;
   }
 
-  /** Returns resources to the allocator (optionally filtered). */
-  private recover(frameworkId: string, agentId: string, resources: Resources, filter: RefuseFilter | undefined, role: string): void {
+  /** Returns resources to the allocator (optionally filtered); `wereAllocated`: a task's or an executor's, not an offer's. */
+  private recover(frameworkId: string, agentId: string, resources: Resources, filter: RefuseFilter | undefined, role: string, wereAllocated = false): void {
     if (resources.isEmpty()) return;
     // The hottest allocator call (every declined offer): no promise; a refusal comes back to this mailbox.
-    this.allocator.sendRecoverResources(frameworkId, agentId, resources, filter, role, this.recoverRefused);
+    this.allocator.sendRecoverResources(frameworkId, agentId, resources, filter, role, this.recoverRefused, wereAllocated);
   }
 
   /**

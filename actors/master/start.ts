@@ -91,6 +91,10 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   });
   const initialized = allocator.initialize({
     allocationIntervalMs: flags.allocationIntervalMs,
+    ...(flags.minAllocatableResources !== undefined ? { minAllocatable: flags.minAllocatableResources } : {}),
+    ...(flags.fairSharingExcludedResourceNames !== undefined ? { fairSharingExcludedResourceNames: flags.fairSharingExcludedResourceNames } : {}),
+    ...(flags.allocatorAgentRecoveryFactor !== undefined ? { agentRecoveryFactor: flags.allocatorAgentRecoveryFactor } : {}),
+    ...(flags.allocatorRecoveryTimeoutMs !== undefined ? { recoveryTimeoutMs: flags.allocatorRecoveryTimeoutMs } : {}),
     checkInvariants: flags.checkAllocatorInvariants ?? false,
     offerCallback: (offers) => {
       dispatch(master, (process) => process.offer(offers)).catch((error: Error) => {

@@ -189,6 +189,55 @@ describe('actors/allocator/allocator (actor and facade)', () => {
     });
   });
 
+  describe('recovery after a master failover (Mesos\' recover: pause until enough agents are back)', () => {
+    it('with quota set, offers nothing until 80% of the expected agents are added, then goes on', async () => {
+      const { clock, allocator, runs } = await setup();
+      await allocator.setQuota('eng', { guarantee: { cpus: 2 } });
+      await allocator.recover(5); // waits for 4
+      await clock.settle();
+      const runsBefore = await runsSoFar(allocator);
+      await allocator.addFramework('web', { roles: ['eng'] });
+      for (const agentId of ['agent-1', 'agent-2', 'agent-3']) await allocator.addAgent(agentId, r('cpus:1;mem:512'));
+      await clock.advance(5_000);
+      expect(runs, 'paused: no offers from a partial view of the cluster').to.deep.equal([]);
+      expect(await runsSoFar(allocator)).to.equal(runsBefore);
+      await allocator.addAgent('agent-4', r('cpus:1;mem:512'));
+      await clock.settle();
+      expect(runs.flat().map((offer) => offer.agentId), 'the fourth agent\'s own run').to.deep.equal(['agent-4']);
+      await clock.advance(1_000);
+      expect(runs.flat().map((offer) => offer.agentId).sort(), 'then the batch run, of every agent').to.deep.equal(['agent-1', 'agent-2', 'agent-3', 'agent-4']);
+    });
+
+    it('resumes after recoveryTimeoutMs (10 min by default) however few agents came back', async () => {
+      const { clock, allocator, runs } = await setup({ recoveryTimeoutMs: 60_000 });
+      await allocator.setQuota('eng', { guarantee: { cpus: 2 } });
+      await allocator.recover(10);
+      await allocator.addFramework('web', { roles: ['eng'] });
+      await allocator.addAgent('agent-1', r('cpus:1;mem:512'));
+      await clock.advance(59_000);
+      expect(runs).to.deep.equal([]);
+      await clock.advance(2_000);
+      expect(describeOffers(runs.flat())).to.deep.equal(['web/eng@agent-1: cpus:1;mem:512']);
+    });
+
+    it('does not pause without quota, nor with nobody to wait for; refuses a bad count or bad options', async () => {
+      const { clock, allocator, runs } = await setup();
+      await allocator.recover(10);
+      await allocator.addFramework('web', { roles: ['eng'] });
+      await allocator.addAgent('agent-1', r('cpus:1;mem:512'));
+      await clock.settle();
+      expect(runs).to.have.length(1);
+      await allocator.setQuota('eng', { guarantee: { cpus: 2 } });
+      await allocator.recover(1); // 80% of 1 agent is none
+      await allocator.addAgent('agent-2', r('cpus:1;mem:512'));
+      await clock.settle();
+      expect(runs).to.have.length(2);
+      expect((await rejection(allocator.recover(-1))).message).to.match(/non-negative integer/);
+      const refused = await rejection(harness({ agentRecoveryFactor: -0.5 }));
+      expect(refused).to.be.instanceOf(AllocatorError);
+    });
+  });
+
   describe('decline filters', () => {
     async function declined(refuse: { refuseSeconds?: number } | undefined): Promise<Harness & { offer: Allocation }> {
       const made = await setup();
@@ -564,9 +613,12 @@ describe('actors/allocator/allocator (actor and facade)', () => {
         [allocatorQuotaKey('eng', 'cpus', 'limit')]: 2, [allocatorQuotaKey('eng', 'mem', 'limit')]: 600,
         // The subrole was offered up to the limit.
         [allocatorQuotaKey('eng', 'cpus', 'offered_or_allocated')]: 2, [allocatorQuotaKey('eng', 'mem', 'offered_or_allocated')]: 600,
-        [allocatorQuotaKey('eng', 'cpus', 'consumed')]: 2,
       });
       expect(metrics[allocatorQuotaKey('eng', 'mem', 'guarantee')]).to.equal(undefined);
+      // Consumed is what tasks use (Mesos' quotaConsumed): nothing while it is only offered.
+      expect(metrics[allocatorQuotaKey('eng', 'cpus', 'consumed')]).to.equal(undefined);
+      await allocator.transitionOfferedToAllocated('framework-1', 'agent-1', r('cpus:1;mem:100'));
+      expect(await allocator.metrics()).to.include({ [allocatorQuotaKey('eng', 'cpus', 'consumed')]: 1, [allocatorQuotaKey('eng', 'mem', 'consumed')]: 100 });
     });
 
     it('times every run: allocation_run_ms and allocation_run_latency_ms with their window statistics from the second run on', async () => {

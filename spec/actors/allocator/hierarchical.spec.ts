@@ -178,6 +178,28 @@ describe('actors/allocator/hierarchical (core)', () => {
       expect(describeOffers(allocator.allocate(0))).to.deep.equal(['sub/l/sub@agent-1: cpus(l):2;cpus:1;mem:64']);
     });
 
+    it('counts in the consumed metric what tasks use and reservations, not offers (Mesos\' quotaConsumed, transitionOfferedToAllocated)', () => {
+      const allocator = core();
+      allocator.setQuota('eng', { guarantee: { cpus: 2 } });
+      allocator.addFramework('f', { roles: ['eng'] });
+      allocator.addAgent('agent-1', r('cpus:4;mem:1024;cpus(eng):1'), { used: [{ frameworkId: 'f', resources: r('cpus:0.5;mem:64') }] });
+      const consumed = (): Record<string, number> => Object.fromEntries(allocator.metricsView().quotas.get('eng')!.consumed);
+      const [offer] = allocator.allocate(0);
+      expect(consumed(), 'the reservation and what tasks brought; the offer is not counted').to.deep.equal({ cpus: 1.5, mem: 64 });
+      allocator.transitionOfferedToAllocated('f', 'agent-1', r('cpus:1;mem:128'));
+      expect(consumed()).to.deep.equal({ cpus: 2.5, mem: 192 });
+      allocator.checkInvariants();
+      allocator.recoverResources('f', 'agent-1', offer.resources.subtract(r('cpus:1;mem:128')), { refuseSeconds: 0, nowMs: 0 });
+      expect(consumed(), 'the rest of the offer declined').to.deep.equal({ cpus: 2.5, mem: 192 });
+      allocator.recoverResources('f', 'agent-1', r('cpus:1;mem:128'), undefined, undefined, true);
+      expect(consumed(), 'the task ended').to.deep.equal({ cpus: 1.5, mem: 64 });
+      expect(() => allocator.transitionOfferedToAllocated('f', 'agent-1', r('cpus:0.5'))).to.throw(AllocatorError, /not all offered/);
+      allocator.checkInvariants();
+      allocator.removeFramework('f');
+      expect(consumed()).to.deep.equal({ cpus: 1 });
+      allocator.checkInvariants();
+    });
+
     it('rejects invalid quota', () => {
       const allocator = core();
       expect(() => allocator.setQuota('*', { guarantee: { cpus: 1 } })).to.throw(AllocatorError, "role '*'");
@@ -419,6 +441,19 @@ describe('actors/allocator/hierarchical (core)', () => {
       expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/r@big: cpus:1;mem:1024']);
     });
 
+    it('counts ranges and sets by their number of items, as Mesos does (`cpus:1;ports:2` needs two ports)', () => {
+      const allocator = core({ minAllocatable: [{ cpus: 1, ports: 2 }] });
+      allocator.addFramework('f', { roles: ['r'] });
+      allocator.addAgent('one-port', r('cpus:4;mem:512;ports:[31000-31000]'));
+      allocator.addAgent('ports', r('cpus:4;mem:512;ports:[31000-31000,32000-32000]'));
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['f/r@ports: cpus:4;mem:512;ports:[31000-31000,32000-32000]']);
+      // A framework's own minimum by role counts the same way: two disks of a set.
+      allocator.addFramework('g', { roles: ['s'], minAllocatable: { s: [{ disks: 2 }] } });
+      allocator.addAgent('one-disk', r('cpus:1;disks:{a}'));
+      allocator.addAgent('two-disks', r('cpus:1;disks:{a,b}'));
+      expect(describeOffers(allocator.allocate(0)).filter((offer) => offer.startsWith('g/'))).to.deep.equal(['g/s@two-disks: cpus:1;disks:{a,b}']);
+    });
+
     it('a framework\'s own minimums by role (Mesos\' offer_filters) replace the allocator\'s for it in that role only; an update replaces them', () => {
       const allocator = core();
       allocator.addAgent('small', r('cpus:2;mem:512'));
@@ -467,6 +502,23 @@ describe('actors/allocator/hierarchical (core)', () => {
       expect(describeOffers(allocator.allocate(0))).to.deep.equal(['fa/a@agent-1: cpus:1;mem:100']);
     });
 
+    it('leave out resource names excluded from fair sharing (Mesos: DRFWithFairnessExclusion)', () => {
+      const allocator = core({ fairSharingExcludedResourceNames: ['gpus'] });
+      allocator.addAgent('gpu-agent', r('cpus:2;mem:1024;gpus:1'));
+      allocator.addFramework('gpu-user', { roles: ['role1'], capabilities: ['GPU_RESOURCES'] });
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['gpu-user/role1@gpu-agent: cpus:2;mem:1024;gpus:1']);
+      allocator.addFramework('other', { roles: ['role2'] });
+      allocator.addAgent('agent-2', r('cpus:3;mem:2048'));
+      expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['other/role2@agent-2: cpus:3;mem:2048']);
+      allocator.addAgent('agent-3', r('cpus:1;mem:512'));
+      // role1 holds all the GPUs, but its share is its 2 of 6 cpus; role2's is its 3 of 6.
+      expect(allocator.roleShare('role1')).to.equal(2 / 6);
+      expect(allocator.roleOrder()).to.deep.equal(['role1', 'role2']);
+      expect(describeOffers(allocator.allocate(2_000))).to.deep.equal(['gpu-user/role1@agent-3: cpus:1;mem:512']);
+      expect(allocator.metricsView().totals.get('gpus'), 'the total itself is kept').to.equal(1);
+      expect(() => core({ fairSharingExcludedResourceNames: [''] })).to.throw(AllocatorError, /must not be empty/);
+    });
+
     it('are validated before any is applied', () => {
       const allocator = core();
       allocator.addFramework('fa', { roles: ['a'] });
@@ -491,6 +543,24 @@ describe('actors/allocator/hierarchical (core)', () => {
         ],
       });
       expect(allocator.roleOrder()).to.deep.equal(['ops', 'eng/db', 'eng/web']);
+    });
+
+    it('a weighted role\'s own frameworks meet its subroles\' at weight 1, as in Mesos (Mesos: NestedRoleDRF, weights on internal nodes)', () => {
+      const allocator = core();
+      allocator.addFramework('own', { roles: ['eng'] });
+      allocator.addFramework('web', { roles: ['eng/web'] });
+      allocator.addAgent('agent-0', r('cpus:3.5;mem:200'), {
+        used: [
+          { frameworkId: 'own', resources: r('cpus:2;mem:100') },
+          { frameworkId: 'web', resources: r('cpus:1.5;mem:100') },
+        ],
+      });
+      allocator.updateWeights(new Map([['eng', 2]]));
+      allocator.addAgent('agent-1', r('cpus:1;mem:100'));
+      // Shares of 4.5 cpus: eng's own 2/4.5, eng/web's 1.5/4.5. The weight of eng does not halve its own.
+      expect(allocator.roleOrder()).to.deep.equal(['eng/web', 'eng']);
+      expect(describeOffers(allocator.allocate(0))).to.deep.equal(['web/eng/web@agent-1: cpus:1;mem:100']);
+      expect(allocator.roleShare('eng')).to.equal(2 / 4.5 / 2);
     });
   });
 
@@ -520,6 +590,22 @@ describe('actors/allocator/hierarchical (core)', () => {
       expect(() => allocator.updateAgent('agent-1', r('cpus:0.5;mem:512'))).to.throw(AllocatorError, 'does not contain allocated');
       allocator.updateAgent('agent-1', r('cpus:4;mem:512'));
       expect(allocator.agent('agent-1')!.available.format()).to.equal('cpus:3;mem:256');
+      allocator.checkInvariants();
+    });
+
+    it('keeps decline filters on an agent whose total changes, and drops them when its attributes change (Mesos\' updateSlave)', () => {
+      const allocator = core();
+      allocator.addFramework('f', { roles: ['r'] });
+      allocator.addAgent('agent-1', r('cpus:4;mem:1024'), { attributes: { rack: 'r1' } });
+      declineAll(allocator, allocator.allocate(0), 0, 60);
+      // Shrunk: what it has now is within what was declined, so the filter still holds.
+      allocator.updateAgent('agent-1', r('cpus:3;mem:1024'), { attributes: { rack: 'r1' } });
+      expect(allocator.allocate(1_000)).to.deep.equal([]);
+      expect(allocator.filterCount()).to.equal(1);
+      // New attributes: the framework may want it now.
+      allocator.updateAgent('agent-1', r('cpus:3;mem:1024'), { attributes: { rack: 'r2' } });
+      expect(allocator.agent('agent-1')!.attributes).to.deep.equal({ rack: 'r2' });
+      expect(describeOffers(allocator.allocate(2_000))).to.deep.equal(['f/r@agent-1: cpus:3;mem:1024']);
       allocator.checkInvariants();
     });
   });

@@ -130,6 +130,19 @@ describe('actors/allocator/sorter (DRF)', () => {
     expect(sorter.sort()).to.deep.equal(['a/x', 'b']);
   });
 
+  it('weighs a role against its siblings, while its own clients meet its subroles at weight 1 (Mesos\' virtual leaf)', () => {
+    const { sorter } = sorterWith('cpus:100');
+    ['eng', 'eng/web', 'ops'].forEach((role) => sorter.add(role));
+    sorter.allocated('eng', r('cpus:20'));
+    sorter.allocated('eng/web', r('cpus:15'));
+    sorter.allocated('ops', r('cpus:30'));
+    expect(sorter.sort()).to.deep.equal(['ops', 'eng/web', 'eng']); // 0.30 < 0.35; within eng, 0.15 < 0.20
+    sorter.updateWeight('eng', 2);
+    // eng's subtree: 0.35 / 2 < 0.30. Within it, eng's own 0.20 still comes after eng/web's 0.15.
+    expect(sorter.sort()).to.deep.equal(['eng/web', 'eng', 'ops']);
+    expect(sorter.share('eng')).to.equal(0.2 / 2);
+  });
+
   it('removes clients and their empty parents', () => {
     const { sorter } = sorterWith('cpus:100');
     ['a/x', 'a/y', 'b'].forEach((role) => sorter.add(role));
@@ -372,7 +385,7 @@ class ModelSorter {
         share = Math.max(share, Math.round(value * 1000) / Math.round(total * 1000));
       }
     }
-    const weightPath = child.client !== undefined && this.hierarchical ? child.client : child.path;
-    return share / (this.weights.get(weightPath) ?? 1);
+    // A hierarchical leaf's path is `role/.`, which has no weight: its role's weight is its parent's (as in Mesos).
+    return share / (this.weights.get(child.path) ?? 1);
   }
 }

@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MIN_ALLOCATION_INTERVAL_MS } from '../../../actors/allocator/allocator';
 import { checkMasterFlags, defaultMasterFlags, startMaster, type MasterFlags } from '../../../actors/master';
-import { renderMasterFlags } from '../../../actors/master/flags';
-import { commandLineFlags, parseLinkBacklogFlag } from '../../../bin/server';
+import { parseMinAllocatableResources, parseResourceNameList, renderMasterFlags } from '../../../actors/master/flags';
+import { addMasterOptions, commandLineFlags, masterFlagsFrom, parseLinkBacklogFlag } from '../../../bin/server';
 import { createCommand, flag, parseDurationFlag } from '../../../lib/flags';
 import { memoryHost } from '../../support/runtime';
-import { cleanUp, makeWorkDir } from './harness';
+import { cleanUp, latestOffer, makeWorkDir, offersOf, registerAgent, registerFramework, startHarness } from './harness';
 
 describe('actors/master/flags: checkMasterFlags', () => {
   const base = defaultMasterFlags('/var/lib/mesos/master');
@@ -32,6 +32,10 @@ describe('actors/master/flags: checkMasterFlags', () => {
     ['a fractional count of offers for a state request\'s last turn', { stateLastTurnOffers: 2.5 }, /^--state_last_turn_offers must be a non-negative integer, not 2.5$/],
     ['a negative count of tasks for a tasks page\'s own turn', { stateLastTurnTasks: -1 }, /^--state_last_turn_tasks must be a non-negative integer, not -1$/],
     ['a zero state cache timeout', { stateCacheTimeoutMs: 0 }, /^--state_cache_timeout must be positive, not 0 ms$/],
+    ['a negative minimum allocatable quantity (built in code, not parsed)', { minAllocatableResources: [{ cpus: -1 }] }, /^--min_allocatable_resources: 'cpus:-1': /],
+    ['a negative agent recovery factor', { allocatorAgentRecoveryFactor: -0.1 }, /^--allocator_agent_recovery_factor must be a non-negative number, not -0.1$/],
+    ['a zero allocator recovery timeout', { allocatorRecoveryTimeoutMs: 0 }, /^--allocator_recovery_timeout must be positive, not 0 ms$/],
+    ['an empty resource name excluded from fair sharing', { fairSharingExcludedResourceNames: ['gpus', ''] }, /^--fair_sharing_excluded_resource_names names an empty resource$/],
     ['rate limits with a bad qps (built in code, not parsed)', { rateLimits: { limits: [{ principal: 'a', qps: 0 }] } }, /^--rate_limits: limits\[0\]\.qps must be a positive number, not 0$/],
   ];
   for (const [what, flags, expected] of rows) {
@@ -94,5 +98,49 @@ describe('actors/master/flags: renderMasterFlags and the command line (what /mas
     expect(commandLineFlags(options)).to.deep.equal({
       ip: '0.0.0.0', port: '5050', zk_session_timeout: '10secs', executor_registration_timeout: '1mins', max_link_backlog: '1GB', zk: 'zk://zk1:2181/mesos', authenticate_agents: 'true', principal: 'agent', credential: '/etc/cred',
     });
+  });
+});
+
+describe('actors/master/flags: the allocator\'s Mesos flags (--min_allocatable_resources, --fair_sharing_excluded_resource_names, --allocator_*recovery*)', () => {
+  afterEach(cleanUp);
+
+  it('reads --min_allocatable_resources as Mesos does: | between alternatives, ; within one, zeros dropped, "" for anything', () => {
+    expect(parseMinAllocatableResources('cpus:0.01|mem:32')).to.deep.equal([{ cpus: 0.01 }, { mem: 32 }]);
+    expect(parseMinAllocatableResources('disk:1|cpus:1;mem:32;ports:1')).to.deep.equal([{ disk: 1 }, { cpus: 1, mem: 32, ports: 1 }]);
+    expect(parseMinAllocatableResources('cpus:1;cpus:0.5;mem:0')).to.deep.equal([{ cpus: 1.5 }]);
+    expect(parseMinAllocatableResources('')).to.deep.equal([]);
+    expect(() => parseMinAllocatableResources('cpus')).to.throw(/missing or extra ':'/);
+    expect(() => parseMinAllocatableResources('cpus:-1')).to.throw(/non-negative number/);
+    expect(() => parseMinAllocatableResources('cpus:[1-2]')).to.throw(/non-negative number/);
+    expect(parseResourceNameList('gpus, fpgas,,gpus')).to.deep.equal(['gpus', 'fpgas']);
+  });
+
+  it('are taken on the command line and shown in /master/flags (the default minimum as Mesos prints it)', () => {
+    const program = addMasterOptions(createCommand('t', 't'));
+    program.parse(['--min_allocatable_resources', 'cpus:1;mem:64|gpus:1', '--fair_sharing_excluded_resource_names', 'gpus'], { from: 'user' });
+    const flags = masterFlagsFrom(program.opts(), '/var/lib/mesos/master');
+    expect(flags.minAllocatableResources).to.deep.equal([{ cpus: 1, mem: 64 }, { gpus: 1 }]);
+    expect(flags.fairSharingExcludedResourceNames).to.deep.equal(['gpus']);
+    expect(renderMasterFlags(flags)).to.include({ min_allocatable_resources: 'cpus:1;mem:64|gpus:1', fair_sharing_excluded_resource_names: 'gpus' });
+    const defaults = renderMasterFlags(defaultMasterFlags('/var/lib/mesos/master'));
+    expect(defaults.min_allocatable_resources).to.equal('cpus:0.01|mem:32');
+    expect(defaults).not.to.have.property('fair_sharing_excluded_resource_names');
+    expect(defaults).to.include({ allocator_agent_recovery_factor: '0.8', allocator_recovery_timeout: '10mins' });
+    const recovery = addMasterOptions(createCommand('t', 't'));
+    recovery.parse(['--allocator_agent_recovery_factor', '0.5', '--allocator_recovery_timeout', '2mins'], { from: 'user' });
+    expect(masterFlagsFrom(recovery.opts(), '/var/lib/mesos/master')).to.include({ allocatorAgentRecoveryFactor: 0.5, allocatorRecoveryTimeoutMs: 120_000 });
+    expect(() => addMasterOptions(createCommand('t', 't')).exitOverride().configureOutput({ writeErr: () => undefined }).parse(['--min_allocatable_resources', 'cpus'], { from: 'user' })).to.throw(/missing or extra ':'/);
+  });
+
+  it('--min_allocatable_resources reaches the allocator: an agent below every alternative is not offered', async () => {
+    const harness = await startHarness({ minAllocatableResources: [{ cpus: 2, mem: 1024 }] });
+    const framework = await registerFramework(harness);
+    await registerAgent(harness, 'cpus:1;mem:4096', 'small.local');
+    await harness.clock.advance(2_000);
+    expect(offersOf(framework.probe)).to.deep.equal([]);
+    await registerAgent(harness, 'cpus:2;mem:1024', 'big.local');
+    await harness.clock.advance(2_000);
+    expect(latestOffer(framework.probe).hostname).to.equal('big.local');
+    expect(offersOf(framework.probe)).to.have.length(1);
   });
 });

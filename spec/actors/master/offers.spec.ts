@@ -1,9 +1,12 @@
 import { expect } from 'chai';
 import type { Offer, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { UNAUTHENTICATED_OFFER_TIMEOUT_MS } from '../../../actors/master/constants';
+import * as path from 'node:path';
+import { REGISTRY_FILE_NAME, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from '../../../actors/master/constants';
+import { Registry } from '../../../actors/master/registry';
+import { allocatorQuotaKey } from '../../../actors/allocator';
 import {
-  all, cleanUp, commandTask, last, latestOffer, launch, masterState, metricsOf, offersOf, registerAgent,
+  agentUpdate, all, cleanUp, commandTask, last, latestOffer, launch, makeWorkDir, masterState, metricsOf, offersOf, registerAgent,
   registerFramework, startHarness, updatesOf, type FakeFramework, type Harness,
 } from './harness';
 
@@ -204,5 +207,45 @@ describe('actors/master: offers', () => {
     expect(update?.status).to.include({ state: 'TASK_LOST', reason: 'REASON_INVALID_OFFERS', source: 'SOURCE_MASTER' });
     expect(update?.status.message).to.equal(`Task launched with invalid offers: Offer ${offerId} is no longer valid`);
     expect(all(agent.probe, 'RunTask')).to.have.length(1);
+  });
+});
+
+describe('actors/master: the allocator\'s recovery after a restart with quota set (Mesos\' allocator recover)', () => {
+  afterEach(cleanUp);
+
+  it('offers nothing until 80% of the registry\'s agents are back (or --allocator_recovery_timeout passes)', async () => {
+    const workDir = makeWorkDir();
+    const registry = await Registry.load(path.join(workDir, REGISTRY_FILE_NAME));
+    for (let index = 0; index < 5; index++) {
+      await registry.admit({ id: `old-S${index}`, info: { id: `old-S${index}`, hostname: `old-${index}.local`, port: 5051, resources: Resources.parse('cpus:1;mem:512').toJSON() } });
+    }
+    await registry.updateQuota('eng', { guarantees: { cpus: 1 }, limits: {} });
+    const harness = await startHarness({ allocatorRecoveryTimeoutMs: 120_000 }, workDir);
+    const framework = await registerFramework(harness, { roles: ['eng'] });
+    for (let index = 0; index < 3; index++) await registerAgent(harness, 'cpus:1;mem:512', `new-${index}.local`);
+    await harness.clock.advance(5_000);
+    expect(offersOf(framework.probe), 'three of the five: still waiting for a fourth').to.deep.equal([]);
+    await registerAgent(harness, 'cpus:1;mem:512', 'new-3.local');
+    await harness.clock.advance(1_000);
+    expect(offersOf(framework.probe).map((offer) => offer.hostname).sort()).to.deep.equal(['new-0.local', 'new-1.local', 'new-2.local', 'new-3.local']);
+  });
+});
+
+describe('actors/master: what tasks use, told to the allocator (Mesos\' transitionOfferedToAllocated)', () => {
+  afterEach(cleanUp);
+
+  it('quota\'s consumed metric counts the launched task, not the rest of the offer, until the task ends', async () => {
+    const harness = await startHarness();
+    await harness.handle.allocator.setQuota('eng', { guarantee: { cpus: 1 } });
+    const agent = await registerAgent(harness, 'cpus:4;mem:1024');
+    const framework = await registerFramework(harness, { roles: ['eng'] });
+    await harness.clock.advance(1_000);
+    const consumed = async (): Promise<number | undefined> => (await harness.handle.allocator.metrics())[allocatorQuotaKey('eng', 'cpus', 'consumed')];
+    expect(await consumed(), 'offered only').to.equal(undefined);
+    await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:64')]);
+    expect(await consumed()).to.equal(1);
+    await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_FINISHED');
+    await harness.clock.settle();
+    expect(await consumed()).to.equal(undefined);
   });
 });
