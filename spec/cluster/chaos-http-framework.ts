@@ -218,6 +218,11 @@ export class ChaosHttpScheduler extends Actor {
   private callLoss: { readonly untilMs: number; readonly fraction: number } | undefined;
   /** It stopped (a teardown or a failover stop): nothing more is sent. */
   private stopping = false;
+  /**
+   * Half-open connections it gave up on: its close never reached the master, which may still
+   * write there (lost) until the framework's next subscription replaces them or the master stops.
+   */
+  private readonly abandoned = new Set<EventConnection>();
 
   constructor(private readonly options: ChaosHttpSchedulerOptions) {
     super(options.id);
@@ -287,6 +292,20 @@ export class ChaosHttpScheduler extends Actor {
     this.call('TEARDOWN', {}, () => this.terminate());
   }
 
+  /**
+   * What the master must say of the framework's connection now (Mesos' master marks an HTTP
+   * framework disconnected as soon as its connection closes: `Master::exited` for an
+   * `HttpConnection`): connected while it is subscribed on a stream it hears; disconnected when
+   * no connection the master could still think open is left (none half-open, no SUBSCRIBE or
+   * TEARDOWN on its way); undefined in between.
+   */
+  expectedAtMaster(): 'connected' | 'disconnected' | undefined {
+    if (this.stopping || this.model.frameworkId === undefined) return undefined;
+    if ([...this.abandoned].some((connection) => !connection.closed)) return undefined;
+    if (this.state === 'subscribed') return this.connection !== undefined && !this.connection.silent ? 'connected' : undefined;
+    return this.state === 'disconnected' ? 'disconnected' : undefined;
+  }
+
   /** A new leading master was detected: subscribe to it at once if not subscribed (the library's `detected`). */
   masterDetected(): void {
     if (this.state !== 'disconnected' || this.stopping) return;
@@ -346,7 +365,8 @@ export class ChaosHttpScheduler extends Actor {
     this.resubscription?.cancel();
     const connection = this.connection;
     this.connection = undefined;
-    connection?.close();
+    // A dead process's sockets close (a half-open one's close is lost on the way, as its data is).
+    if (connection !== undefined && !connection.silent) connection.close();
     if (this.state === 'subscribed' || this.state === 'subscribing') this.model.schedulerDisconnected(this.clock.now());
     this.state = 'disconnected';
   }
@@ -385,7 +405,7 @@ export class ChaosHttpScheduler extends Actor {
     }
     this.api = api;
     this.streamId = text(response.headers?.[STREAM_ID_HEADER] ?? response.headers?.['Mesos-Stream-Id']);
-    const connection = new EventConnection(stream, api, (from, event) => this.event(from, event), (event) => this.eventLost(event), (ended) => this.connectionEnded(ended));
+    const connection = new EventConnection(stream, api, (from, event) => this.event(from, event), (event) => this.eventLost(event), (ended) => this.streamEnded(ended));
     this.connection = connection;
     this.lastEventMs = this.clock.now();
     this.armWatchdog();
@@ -411,6 +431,12 @@ export class ChaosHttpScheduler extends Actor {
   }
 
   /** The stream ended (the master ended it, or stopped) or broke: the framework is away until it subscribes again. */
+  /** The master ended a stream (or stopped): an abandoned one is gone for good, the current one ends the subscription. */
+  private streamEnded(connection: EventConnection): void {
+    this.abandoned.delete(connection);
+    this.connectionEnded(connection);
+  }
+
   private connectionEnded(connection: EventConnection): void {
     if (connection !== this.connection) return;
     this.connection = undefined;
@@ -432,7 +458,9 @@ export class ChaosHttpScheduler extends Actor {
       if (connection === undefined) return;
       if (this.clock.now() - this.lastEventMs < MISSED_HEARTBEATS * this.heartbeatIntervalMs) return this.armWatchdog();
       this.model.log(`${this.model.name} missed ${MISSED_HEARTBEATS} heartbeats (${this.id}): closes its stream and subscribes again`);
-      connection.close();
+      // Half-open, its close does not reach the master either, which keeps the subscription until the next one replaces it.
+      if (connection.silent) this.abandoned.add(connection);
+      else connection.close();
       this.connectionEnded(connection);
     });
   }

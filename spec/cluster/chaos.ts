@@ -731,6 +731,28 @@ class ChaosRun {
     }
   }
 
+  /**
+   * HTTP frameworks whose connection the master sees otherwise than it is: a subscribed client
+   * hearing its stream must be connected at the master; one with no connection left that the
+   * master could think open must be disconnected there (Mesos' `Master::exited` for an
+   * `HttpConnection` disconnects the framework and starts its failover timeout at once).
+   */
+  private httpConnectionMismatches(snapshot: ClusterSnapshot): string[] {
+    const broken: string[] = [];
+    for (const [model, scheduler] of this.schedulers) {
+      if (!(scheduler instanceof ChaosHttpScheduler) || this.stoppedSchedulers.has(scheduler) || model.tornDown) continue;
+      const expected = scheduler.expectedAtMaster();
+      const framework = snapshot.master.frameworks.find((candidate) => candidate.id === model.frameworkId);
+      if (expected === 'connected' && framework?.connected !== true) {
+        broken.push(`${model.name} (${scheduler.id}) is subscribed on an open stream, but the master has it ${framework === undefined ? 'not at all' : 'disconnected'}`);
+      }
+      if (expected === 'disconnected' && framework?.connected === true) {
+        broken.push(`${model.name} (${scheduler.id}) has no connection to the master, which still has it connected`);
+      }
+    }
+    return broken;
+  }
+
   /** The running HTTP framework scheduler at `pid`, if that is one. */
   private httpClientAt(pid: UPID): ChaosHttpScheduler | undefined {
     const scheduler = [...this.schedulers.values()].find((candidate) => candidate?.self().equals(pid));
@@ -1134,6 +1156,7 @@ class ChaosRun {
       ...this.lateReregistrations(snapshot),
       ...this.models.flatMap((model) => model.violations.map((violation) => `${model.name} stream order: ${violation}`)),
       ...this.models.flatMap((model) => model.callFailures.splice(0).map((failure) => `${model.name}'s v1 call: ${failure}`)),
+      ...this.httpConnectionMismatches(snapshot),
       ...this.models.flatMap((model) => model.errors.filter((message) => !this.expectedRemoval(model, message)).map((message) => `a live scheduler of ${model.name} got a FrameworkError: ${message}`)),
       ...this.newErrorLogs(),
       ...this.impostorGrants(),
