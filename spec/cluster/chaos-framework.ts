@@ -166,8 +166,11 @@ export class FrameworkModel {
   readonly violations: string[] = [];
   /** FrameworkError messages a live scheduler received (none is expected). */
   readonly errors: string[] = [];
-  /** v1 calls of its HTTP scheduler answered other than 202 on a live subscription (chaos-http-framework.ts): each a bug. */
-  readonly callFailures: string[] = [];
+  /**
+   * What its v1 HTTP scheduler (chaos-http-framework.ts) saw the master do wrong: a call on a live
+   * subscription answered other than 202, an open stream with no HEARTBEAT. Each is a bug.
+   */
+  readonly httpFailures: string[] = [];
   /** Reconciliation answers since the last `clearAnswers`. */
   answers: ReconciliationAnswer[] = [];
   /** Stop launching and decline every offer for long: the run is quiescing. */

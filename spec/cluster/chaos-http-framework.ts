@@ -50,8 +50,10 @@ export const MAX_CALL_RETRIES = 2;
 export const MAX_REDIRECTS = 2;
 /** With several masters: chance that a SUBSCRIBE goes first to a master that does not lead (a stale detector, a load balancer). */
 export const WRONG_MASTER_PROBABILITY = 0.25;
-/** Share of a client's calls a `loseCalls` fault loses, one of these; half before the master, half their answer after. */
+/** Share of a client's calls a `loseCalls` fault loses, one of these. */
 export const CALL_LOSS_FRACTIONS: readonly number[] = [0.25, 0.5, 1];
+/** Of the calls a `loseCalls` fault loses, the share lost before the master; the others' answers are lost after it handled them. */
+export const CALL_LOST_BEFORE_SHARE = 0.5;
 /** Calls the client retries when their answer does not come: sending them twice does no harm. */
 const IDEMPOTENT_CALLS: ReadonlySet<string> = new Set(['ACKNOWLEDGE', 'RECONCILE', 'KILL', 'DECLINE', 'REVIVE', 'SUPPRESS']);
 /** The path of the scheduler API's route on its actor (`/api/v1/scheduler` on the host). */
@@ -215,7 +217,7 @@ export class ChaosHttpScheduler extends Actor {
   /** Offers kept for later, by id. */
   private readonly heldOffers = new Map<string, Offer>();
   /** A `loseCalls` fault (or a partition) in force: the share of calls lost, until when. */
-  private callLoss: { readonly untilMs: number; readonly fraction: number } | undefined;
+  private callLoss: { readonly untilMs: number; readonly fraction: number; readonly partitioned: boolean } | undefined;
   /** It stopped (a teardown or a failover stop): nothing more is sent. */
   private stopping = false;
   /**
@@ -288,7 +290,12 @@ export class ChaosHttpScheduler extends Actor {
   stop(failover = false): void {
     if (this.stopping) return;
     this.stopping = true;
-    if (failover || this.state !== 'subscribed') return this.terminate();
+    if (failover) return this.terminate();
+    if (this.state !== 'subscribed') {
+      // Not subscribed (its stream just ended): its TEARDOWN cannot be sent, and the master keeps the framework for its failover timeout.
+      this.model.teardownLost = true;
+      return this.terminate();
+    }
     this.call('TEARDOWN', {}, () => this.terminate());
   }
 
@@ -339,12 +346,12 @@ export class ChaosHttpScheduler extends Actor {
 
   /** Until `untilMs`, `fraction` of its calls are lost (half before the master, half their answer after). */
   loseCalls(untilMs: number, fraction: number): void {
-    this.callLoss = { untilMs, fraction };
+    this.callLoss = { untilMs, fraction, partitioned: false };
   }
 
   /** A partition from the masters until `untilMs`: the stream breaks, and every call (SUBSCRIBE included) is lost. */
   partition(untilMs: number): void {
-    this.loseCalls(untilMs, 1);
+    this.callLoss = { untilMs, fraction: 1, partitioned: true };
     this.breakStream();
   }
 
@@ -458,6 +465,10 @@ export class ChaosHttpScheduler extends Actor {
       if (connection === undefined) return;
       if (this.clock.now() - this.lastEventMs < MISSED_HEARTBEATS * this.heartbeatIntervalMs) return this.armWatchdog();
       this.model.log(`${this.model.name} missed ${MISSED_HEARTBEATS} heartbeats (${this.id}): closes its stream and subscribes again`);
+      // Only a half-open connection loses heartbeats: on one that works, the master must write one each interval (Mesos' heartbeater).
+      if (!connection.silent && this.state === 'subscribed') {
+        this.model.httpFailures.push(`no event, not even a HEARTBEAT, for ${MISSED_HEARTBEATS} heartbeat intervals on an open stream (${this.id})`);
+      }
       // Half-open, its close does not reach the master either, which keeps the subscription until the next one replaces it.
       if (connection.silent) this.abandoned.add(connection);
       else connection.close();
@@ -606,7 +617,7 @@ export class ChaosHttpScheduler extends Actor {
     for (const task of launched) this.model.updateDropped(task.taskId);
     if (type === 'TEARDOWN') this.model.teardownLost = true;
     if (connection.closed || connection !== this.connection) return;
-    this.model.callFailures.push(`${type} on a live subscription answered ${response.status}: ${String(response.body ?? '').trim().slice(0, 200)}`);
+    this.model.httpFailures.push(`${type} on a live subscription answered ${response.status}: ${String(response.body ?? '').trim().slice(0, 200)}`);
   }
 
   /** How the next call is lost under a `loseCalls` fault (or a partition); undefined when it is not. */
@@ -614,7 +625,7 @@ export class ChaosHttpScheduler extends Actor {
     const loss = this.callLoss;
     if (loss === undefined || this.clock.now() >= loss.untilMs) return undefined;
     if (this.options.random.next() >= loss.fraction) return undefined;
-    return loss.fraction === 1 || this.options.random.next() < 0.5 ? 'before' : 'after';
+    return loss.partitioned || this.options.random.next() < CALL_LOST_BEFORE_SHARE ? 'before' : 'after';
   }
 
   /**

@@ -1155,7 +1155,7 @@ class ChaosRun {
       ...this.stuckStaging(snapshot),
       ...this.lateReregistrations(snapshot),
       ...this.models.flatMap((model) => model.violations.map((violation) => `${model.name} stream order: ${violation}`)),
-      ...this.models.flatMap((model) => model.callFailures.splice(0).map((failure) => `${model.name}'s v1 call: ${failure}`)),
+      ...this.models.flatMap((model) => model.httpFailures.splice(0).map((failure) => `${model.name}'s v1 scheduler: ${failure}`)),
       ...this.httpConnectionMismatches(snapshot),
       ...this.models.flatMap((model) => model.errors.filter((message) => !this.expectedRemoval(model, message)).map((message) => `a live scheduler of ${model.name} got a FrameworkError: ${message}`)),
       ...this.newErrorLogs(),
