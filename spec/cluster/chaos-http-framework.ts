@@ -100,9 +100,7 @@ class EventConnection implements StreamSink {
     private readonly onEvent: (connection: EventConnection, event: V1Json) => void,
     private readonly onLost: (event: V1Json) => void,
     private readonly onEnd: (connection: EventConnection) => void,
-  ) {
-    (api.runtime.streams ??= new Set()).add(stream);
-  }
+  ) {}
 
   write(chunk: string | Buffer): void {
     if (this.closed) return;
@@ -638,6 +636,16 @@ export class ChaosHttpScheduler extends Actor {
       const route = target.runtime.routes.get(API_ROUTE);
       if (route === undefined || target.runtime.state !== 'running') return { response: { status: 503, body: 'connection refused' }, api: target };
       const response = await dispatch(target, (actor) => route.call(actor, this.httpRequest(body, withStreamId)));
+      const stream = response.stream;
+      if (stream !== undefined) {
+        // As the host serves a streaming answer: an actor that stopped meanwhile answers 503 and the
+        // stream's owner hears it close at once; else the stream ends with the actor (a master stopping).
+        if (target.runtime.state !== 'running') {
+          stream.closedByPeer();
+          return { response: { status: 503, body: `actor '${target.id}' is not running` }, api: target };
+        }
+        (target.runtime.streams ??= new Set()).add(stream);
+      }
       const location = text(response.headers?.location ?? response.headers?.Location);
       if (response.status !== 307 || location === undefined || hop >= MAX_REDIRECTS) return { response, api: target };
       const next = this.options.masters.resolve(location);
