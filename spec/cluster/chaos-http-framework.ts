@@ -48,7 +48,7 @@ export const CALL_ANSWER_TIMEOUT_MS = 5_000;
 export const MAX_CALL_RETRIES = 2;
 /** Most redirects (307) followed for one call. */
 export const MAX_REDIRECTS = 2;
-/** With several masters: chance that a SUBSCRIBE goes first to a master that does not lead (a stale detector, a load balancer). */
+/** With several masters: chance that a call (SUBSCRIBE or another) goes first to a master that does not lead (a stale detector, a load balancer). */
 export const WRONG_MASTER_PROBABILITY = 0.25;
 /** Share of a client's calls a `loseCalls` fault loses, one of these. */
 export const CALL_LOSS_FRACTIONS: readonly number[] = [0.25, 0.5, 1];
@@ -382,8 +382,7 @@ export class ChaosHttpScheduler extends Actor {
     if (this.state !== 'disconnected' || this.stopping) return;
     const leader = this.options.masters.leader();
     if (leader === undefined) return this.resubscribeLater(); // no leader detected: the detector tells `masterDetected`
-    const standbys = this.options.masters.standbys();
-    const api = standbys.length > 0 && this.options.random.next() < WRONG_MASTER_PROBABILITY ? standbys[this.options.random.nextInt(standbys.length)] as Actor : leader;
+    const api = this.orStandby(leader);
     this.state = 'subscribing';
     const info = this.model.frameworkInfo();
     const framework = v1FrameworkInfo(this.options.credential !== undefined ? { ...info, principal: this.options.credential.principal } : info);
@@ -592,9 +591,15 @@ export class ChaosHttpScheduler extends Actor {
       return noAnswer();
     }
     const body = { type, framework_id: v1Id(frameworkId), ...fields };
-    this.defer(this.request(api, body, true), ({ response }) => {
+    this.defer(this.request(this.orStandby(api), body, true), ({ response, api: answeredBy }) => {
       if (loss === 'after') {
         this.model.log(`${this.model.name}'s ${type} answer (${response.status}) is lost after the master (${this.id})`);
+        return noAnswer();
+      }
+      if (answeredBy !== api && response.status === 503) {
+        // A master that does not lead and knows no leader (Mesos' `redirect`: 503 "No leader elected"): as if unanswered.
+        for (const task of launched) this.model.updateDropped(task.taskId);
+        if (type === 'TEARDOWN') this.model.teardownLost = true;
         return noAnswer();
       }
       this.callAnswered(type, response, connection, launched);
@@ -626,6 +631,13 @@ export class ChaosHttpScheduler extends Actor {
     return loss.partitioned || this.options.random.next() < CALL_LOST_BEFORE_SHARE ? 'before' : 'after';
   }
 
+  /** `api`, or now and then (`WRONG_MASTER_PROBABILITY`) a master that does not lead: its 307 leads back to the leader. */
+  private orStandby(api: Actor): Actor {
+    const standbys = this.options.masters.standbys();
+    if (standbys.length === 0 || this.options.random.next() >= WRONG_MASTER_PROBABILITY) return api;
+    return standbys[this.options.random.nextInt(standbys.length)] as Actor;
+  }
+
   /**
    * POSTs `body` to `api`'s scheduler route in process, following a 307 to the master its
    * `Location` names (at most `MAX_REDIRECTS` times). Resolves with the answer and who gave it.
@@ -650,7 +662,8 @@ export class ChaosHttpScheduler extends Actor {
       if (response.status !== 307 || location === undefined || hop >= MAX_REDIRECTS) return { response, api: target };
       const next = this.options.masters.resolve(location);
       if (next === undefined) return { response, api: target };
-      this.model.log(`${this.model.name}'s ${String(body.type)} was redirected (307) to ${location} (${this.id})`);
+      // Logged for SUBSCRIBE only: other calls are redirected too often to keep the log readable.
+      if (body.type === 'SUBSCRIBE') this.model.log(`${this.model.name}'s SUBSCRIBE was redirected (307) to ${location} (${this.id})`);
       target = next;
     }
   }
