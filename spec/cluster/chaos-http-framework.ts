@@ -56,6 +56,8 @@ export const CALL_LOSS_FRACTIONS: readonly number[] = [0.25, 0.5, 1];
 export const CALL_LOST_BEFORE_SHARE = 0.5;
 /** Calls the client retries when their answer does not come: sending them twice does no harm. */
 const IDEMPOTENT_CALLS: ReadonlySet<string> = new Set(['ACKNOWLEDGE', 'RECONCILE', 'KILL', 'DECLINE', 'REVIVE', 'SUPPRESS']);
+/** The ERROR that ends a stream whose framework subscribed again on another (Mesos' `failoverFramework`). */
+export const FRAMEWORK_FAILED_OVER_ERROR = 'Framework failed over';
 /** The path of the scheduler API's route on its actor (`/api/v1/scheduler` on the host). */
 const API_ROUTE = '/v1/scheduler';
 
@@ -223,6 +225,13 @@ export class ChaosHttpScheduler extends Actor {
    * write there (lost) until the framework's next subscription replaces them or the master stops.
    */
   private readonly abandoned = new Set<EventConnection>();
+  /**
+   * Open streams it subscribed again beside (`subscribeAgain`): the master must end each with an
+   * ERROR `Framework failed over` before the new subscription's SUBSCRIBED (Mesos'
+   * `failoverFramework` sends the ERROR, and `Framework::updateConnection` closes the old
+   * connection, before `_failoverFramework` sends SUBSCRIBED).
+   */
+  private readonly superseded = new Set<EventConnection>();
 
   constructor(private readonly options: ChaosHttpSchedulerOptions) {
     super(options.id);
@@ -306,7 +315,7 @@ export class ChaosHttpScheduler extends Actor {
    */
   expectedAtMaster(): 'connected' | 'disconnected' | undefined {
     if (this.stopping || this.model.frameworkId === undefined) return undefined;
-    if ([...this.abandoned].some((connection) => !connection.closed)) return undefined;
+    if ([...this.abandoned, ...this.superseded].some((connection) => !connection.closed)) return undefined;
     if (this.state === 'subscribed') return this.connection !== undefined && !this.connection.silent ? 'connected' : undefined;
     return this.state === 'disconnected' ? 'disconnected' : undefined;
   }
@@ -316,6 +325,26 @@ export class ChaosHttpScheduler extends Actor {
     if (this.state !== 'disconnected' || this.stopping) return;
     this.resubscription?.cancel();
     this.resubscription = undefined;
+    this.backoffMs = RESUBSCRIBE_BACKOFF_MIN_MS;
+    this.subscribe();
+  }
+
+  /**
+   * Subscribes again on a new connection while its stream is open and heard (a client that lost
+   * track of it, or a second instance): what it hears on the old one is ignored from now on.
+   */
+  subscribeAgain(): void {
+    const connection = this.connection;
+    if (this.state !== 'subscribed' || connection === undefined || connection.silent || this.stopping) return;
+    this.model.log(`${this.model.name} subscribes again beside its open stream (${this.id})`);
+    this.superseded.add(connection);
+    this.connection = undefined;
+    this.streamId = undefined;
+    this.watchdog?.cancel();
+    this.watchdog = undefined;
+    this.state = 'disconnected';
+    this.model.schedulerDisconnected(this.clock.now());
+    this.heldOffers.clear();
     this.backoffMs = RESUBSCRIBE_BACKOFF_MIN_MS;
     this.subscribe();
   }
@@ -438,6 +467,7 @@ export class ChaosHttpScheduler extends Actor {
   /** The master ended a stream (or stopped): an abandoned one is gone for good, the current one ends the subscription. */
   private streamEnded(connection: EventConnection): void {
     this.abandoned.delete(connection);
+    this.superseded.delete(connection);
     this.connectionEnded(connection);
   }
 
@@ -476,7 +506,7 @@ export class ChaosHttpScheduler extends Actor {
   // ---- events --------------------------------------------------------------------------------
 
   private event(connection: EventConnection, event: V1Json): void {
-    if (connection !== this.connection) return; // an older subscription's: ignored, as the library ignores them
+    if (connection !== this.connection) return this.oldEvent(connection, event);
     this.lastEventMs = this.clock.now();
     switch (event.type) {
       case 'SUBSCRIBED':
@@ -501,6 +531,15 @@ export class ChaosHttpScheduler extends Actor {
     }
   }
 
+  /** An event on a stream it subscribed again beside: ignored (as the library ignores an older subscription's), but checked. */
+  private oldEvent(connection: EventConnection, event: V1Json): void {
+    if (event.type === 'UPDATE') this.eventLost(event);
+    const message = text(at(event, 'error', 'message'));
+    if (event.type === 'ERROR' && this.superseded.has(connection) && message !== FRAMEWORK_FAILED_OVER_ERROR) {
+      this.model.httpFailures.push(`a stream subscribed again beside ended with ERROR '${message ?? '?'}', not '${FRAMEWORK_FAILED_OVER_ERROR}' (${this.id})`);
+    }
+  }
+
   /** An event the master wrote on a half-open connection: never heard. */
   private eventLost(event: V1Json): void {
     if (event.type !== 'UPDATE') return;
@@ -515,6 +554,9 @@ export class ChaosHttpScheduler extends Actor {
     this.armWatchdog();
     this.state = 'subscribed';
     this.backoffMs = RESUBSCRIBE_BACKOFF_MIN_MS;
+    for (const old of this.superseded) {
+      if (!old.closed) this.model.httpFailures.push(`SUBSCRIBED on the new stream while the master keeps the one it replaced open (${this.id})`);
+    }
     const first = this.model.frameworkId === undefined || this.model.frameworkId !== frameworkId;
     this.model.frameworkId = frameworkId;
     this.model.schedulerUp(this.clock.now());

@@ -92,14 +92,14 @@ export const STEP_WEIGHTS = {
   // Only with `ChaosOptions.credentials` (weight 0 otherwise, so a run without them draws as before).
   impostor: 2,
   // Only with `ChaosOptions.httpFrameworks` (weight 0 otherwise): faults of a v1 HTTP framework's connection.
-  httpBreakStream: 3, httpSilence: 2, httpLoseCalls: 3,
+  httpBreakStream: 3, httpSilence: 2, httpLoseCalls: 3, httpSubscribeAgain: 2,
 } as const;
 /** The steps that fault the registry's disk. */
 const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
 /** The steps of a run with credentials only. */
 const CREDENTIALS_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['impostor']);
 /** The steps of a run with v1 HTTP frameworks only. */
-const HTTP_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['httpBreakStream', 'httpSilence', 'httpLoseCalls']);
+const HTTP_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['httpBreakStream', 'httpSilence', 'httpLoseCalls', 'httpSubscribeAgain']);
 /** With `ChaosOptions.httpFrameworks`: chance that a framework is a v1 HTTP one (chaos-http-framework.ts). */
 export const HTTP_FRAMEWORK_PROBABILITY = 0.5;
 /** One kind of step. */
@@ -169,7 +169,7 @@ const FRAMEWORK_REGISTRATION_MESSAGES: ReadonlySet<string> = new Set(['RegisterF
 /** Steps that disturb the cluster (faults, crashes, failovers); the others are a framework's own calls. */
 const DISTURBING_STEPS: ReadonlySet<StepKind> = new Set<StepKind>([
   'drop', 'partition', 'crashAgent', 'crashScheduler', 'crashExecutor', 'teardown', 'pingTimeouts', 'partitionScheduler', 'breakLink', 'stall', 'latency', 'duplicate',
-  'restartMaster', 'registryFailures', 'slowRegistry', 'httpBreakStream', 'httpSilence', 'httpLoseCalls',
+  'restartMaster', 'registryFailures', 'slowRegistry', 'httpBreakStream', 'httpSilence', 'httpLoseCalls', 'httpSubscribeAgain',
 ]);
 /** Events shown with a failure. */
 export const EVENTS_SHOWN_ON_FAILURE = 40;
@@ -624,6 +624,8 @@ class ChaosRun {
         return this.withHttpClient((client) => this.silenceHttpStream(client));
       case 'httpLoseCalls':
         return this.withHttpClient((client) => this.loseHttpCalls(client));
+      case 'httpSubscribeAgain':
+        return this.withHttpClient((client) => void dispatch(client, (actor) => actor.subscribeAgain()).catch(() => undefined));
       case 'restartMaster':
         if (this.cluster.ha !== undefined) return this.crashLeader(this.cluster.ha);
         this.log('the master crashes and starts again from its registry');
