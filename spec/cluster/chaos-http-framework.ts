@@ -17,20 +17,21 @@
  *   - a 307 is followed to the master its `Location` names (the library waits for its detector
  *     instead; a client following the redirect is the other common choice);
  *   - when the stream ends or breaks, or nothing (not even a HEARTBEAT) has come for
- *     `MISSED_HEARTBEATS` heartbeat intervals, it closes the connection and subscribes again
- *     after a backoff (`RESUBSCRIBE_BACKOFF_MIN_MS` doubling to `RESUBSCRIBE_BACKOFF_MAX_MS`,
+ *     `MISSED_HEARTBEATS` heartbeat intervals (a half-open connection, whose close is then lost
+ *     too), it gives the connection up and subscribes again after a backoff (`RESUBSCRIBE_BACKOFF_MIN_MS` doubling to `RESUBSCRIBE_BACKOFF_MAX_MS`,
  *     under the virtual clock), at once when a new leader is detected;
  *   - an answer that does not come within `CALL_ANSWER_TIMEOUT_MS` (the call or its answer was
  *     lost, which it cannot tell apart) is retried for idempotent calls, up to `MAX_CALL_RETRIES`
  *     times; ACCEPT and TEARDOWN never (launching a task twice is not idempotent).
- * The run injects the faults (`partition`, `breakStream`, `silenceStream`, `loseCalls`); the
- * client's crash is the run's `crashScheduler` step (the connection closes with the process).
+ * The run injects the faults (`partition`: modelled as a reset stream and every call lost for a
+ * while; `breakStream`, `silenceStream`, `loseCalls`) and makes it `subscribeAgain` beside an
+ * open stream; the client's crash is the run's `crashScheduler` step (its connections close with
+ * the process).
  */
 import { Actor, dispatch, type Timer } from '../../lib/actor';
 import type { Credential } from '../../lib/authentication';
-import { basicAuthorization, type HttpRequest, type HttpResponse, type HttpStream, type StreamSink } from '../../lib/process';
+import { basicAuthorization, type HttpRequest, type HttpResponse, type HttpStream, type Prng, type StreamSink } from '../../lib/process';
 import type { Offer, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import type { Prng } from '../../lib/process';
 import type { ResourceJSON } from '../../lib/resources/types';
 import { textOfV1AcknowledgedUuid, v1FrameworkInfo, v1Id, v1TaskInfo, type V1Json } from '../../lib/v1/json';
 import { DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS, STREAM_ID_HEADER } from '../../actors/master/v1-scheduler';
@@ -401,6 +402,7 @@ export class ChaosHttpScheduler extends Actor {
     this.connection = undefined;
     // A dead process's sockets close (a half-open one's close is lost on the way, as its data is).
     if (connection !== undefined && !connection.silent) connection.close();
+    for (const old of this.superseded) old.close();
     if (this.state === 'subscribed' || this.state === 'subscribing') this.model.schedulerDisconnected(this.clock.now());
     this.state = 'disconnected';
   }

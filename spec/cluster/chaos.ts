@@ -29,6 +29,10 @@
  *   - time jumps past the master's ping timeouts;
  *   - with credentials (`ChaosOptions.credentials`), an impostor tries to act in a framework's
  *     or an agent's name (chaos-impostor.ts); whatever it is granted breaks the run.
+ * With `ChaosOptions.httpFrameworks`, about half the frameworks speak the v1 scheduler HTTP API
+ * (chaos-http-framework.ts), and steps act on their connections: the event stream breaks or goes
+ * half-open, a share of the calls (or their answers) is lost, the client subscribes again beside
+ * its open stream; partitions, link breaks and stalls that pick one of them act on its connection.
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them. Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
