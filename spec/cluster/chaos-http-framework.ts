@@ -49,6 +49,15 @@ export const CALL_ANSWER_TIMEOUT_MS = 5_000;
 export const MAX_CALL_RETRIES = 2;
 /** Most redirects (307) followed for one call. */
 export const MAX_REDIRECTS = 2;
+/**
+ * A half-open connection's master side gives up this long after it went silent: the master
+ * writes a HEARTBEAT every 15 s, and TCP stops retransmitting them at last (Linux's default
+ * `tcp_retries2` takes about 15 min; a proxy's idle timeout or `TCP_USER_TIMEOUT`, less). Mesos'
+ * master has no timeout of its own: it learns of the dead connection from the socket. Shorter
+ * than the run's heal (12 min), so a framework whose client left a half-open stream behind is
+ * disconnected at the master by the end of the run.
+ */
+export const HALF_OPEN_MASTER_TIMEOUT_MS = 5 * 60_000;
 /** With several masters: chance that a call (SUBSCRIBE or another) goes first to a master that does not lead (a stale detector, a load balancer). */
 export const WRONG_MASTER_PROBABILITY = 0.25;
 /** Share of a client's calls a `loseCalls` fault loses, one of these. */
@@ -370,6 +379,16 @@ export class ChaosHttpScheduler extends Actor {
     if (connection === undefined || connection.silent) return;
     connection.silent = true;
     this.model.schedulerDisconnected(this.clock.now());
+    // On the host's clock, not this actor's: the master's side gives up whether or not this client still runs.
+    const model = this.model;
+    const id = this.id;
+    this.clock.setTimer(HALF_OPEN_MASTER_TIMEOUT_MS, () => {
+      if (connection.closed) return;
+      model.log(`the master's side of ${id}'s half-open stream gives up (TCP retransmissions): the master sees it close`);
+      connection.close();
+      this.abandoned.delete(connection);
+      if (connection === this.connection) this.connectionEnded(connection); // still its stream: the client sees the reset too
+    });
   }
 
   /** Until `untilMs`, `fraction` of its calls are lost (half before the master, half their answer after). */
