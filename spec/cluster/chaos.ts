@@ -224,8 +224,9 @@ export interface ChaosOptions {
   /**
    * Some frameworks (drawn from the seed, `HTTP_FRAMEWORK_PROBABILITY`) speak the v1 scheduler
    * HTTP API (chaos-http-framework.ts) instead of the actor protocol, and their connections have
-   * faults of their own: the event stream breaks or goes silent, calls or their answers are lost,
-   * a SUBSCRIBE reaches a master that does not lead (307). Off, a run draws as before they existed.
+   * faults of their own: the event stream breaks or goes half-open, calls or their answers are
+   * lost, a client subscribes again beside its open stream, and (several masters) calls reach a
+   * master that does not lead (307). Off, a run draws as before they existed.
    */
   readonly httpFrameworks?: boolean;
 }
@@ -766,7 +767,7 @@ class ChaosRun {
   }
 
   /** Runs `act` on a random subscribed HTTP framework scheduler, if any. */
-  private async withHttpClient(act: (client: ChaosHttpScheduler) => void): Promise<void> {
+  private withHttpClient(act: (client: ChaosHttpScheduler) => void): void {
     const subscribed = this.registeredFrameworks().map((model) => this.schedulers.get(model)).filter((scheduler) => scheduler instanceof ChaosHttpScheduler);
     if (subscribed.length > 0) act(pick(this.random, subscribed));
   }
