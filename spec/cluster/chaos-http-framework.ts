@@ -170,7 +170,7 @@ function list(value: unknown): unknown[] {
 }
 
 /** An offer of an OFFERS event in the project's types (the framework is not MULTI_ROLE: its role is the allocation role). */
-function offerOfV1(offer: unknown, role: string): Offer {
+export function offerOfV1(offer: unknown, role: string): Offer {
   const resources = list(at(offer, 'resources')).map((resource): ResourceJSON => {
     const out: ResourceJSON = { name: text(at(resource, 'name')) ?? '?', type: text(at(resource, 'type')) as ResourceJSON['type'] };
     const scalar = at(resource, 'scalar', 'value');
@@ -193,7 +193,7 @@ function offerOfV1(offer: unknown, role: string): Offer {
 }
 
 /** The status of an UPDATE event in the project's types (its `uuid` as text, as the agents keep it). */
-function statusOfV1(status: unknown): TaskStatus {
+export function statusOfV1(status: unknown): TaskStatus {
   const uuid = text(at(status, 'uuid'));
   const reason = text(at(status, 'reason'));
   const source = text(at(status, 'source'));

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { isAgentRemoval, isReconciliationAnswer, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
 import { acknowledgedUpdatesGone, stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
 import { runChaos, type ChaosReport, type StepKind } from './chaos';
+import { offerOfV1, statusOfV1 } from './chaos-http-framework';
+import { v1Offer, v1OfferFormat, v1TaskStatus } from '../../lib/v1/json';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
 import type { TaskState } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
@@ -211,6 +213,27 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       expect(isReconciliationAnswer({ source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' })).to.equal(true);
       expect(isReconciliationAnswer({ source: 'SOURCE_AGENT', reason: 'REASON_RECONCILIATION', uuid: 'u' })).to.equal(false);
       expect(isReconciliationAnswer({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REMOVED' })).to.equal(false);
+    });
+  });
+
+  describe('the v1 HTTP client of the chaos run (chaos-http-framework.ts)', () => {
+    it('reads an offer as the master writes it for a framework without MULTI_ROLE: reserved and unreserved resources, executors', () => {
+      const offer = {
+        id: 'O1', frameworkId: 'F', agentId: 'S1', hostname: 'agent-1', allocationRole: 'analytics', executorIds: ['E1'],
+        resources: Resources.parse('cpus(analytics):2;mem(analytics):2048;cpus:2;mem:2048;ports:[31000-31010]').toJSON(),
+      };
+      const written = v1Offer(offer, { hostname: 'agent-1', ip: '10.0.0.1', port: 5051, actorId: 'slave(1)' }, v1OfferFormat(['PARTITION_AWARE']));
+      const read = offerOfV1(JSON.parse(JSON.stringify(written)), 'analytics');
+      expect(Resources.fromJSON(read.resources).equals(Resources.fromJSON(offer.resources)), Resources.fromJSON(read.resources).format()).to.equal(true);
+      expect({ ...read, resources: [] }).to.deep.equal({ ...offer, resources: [] });
+    });
+
+    it('reads an UPDATE with the uuid as the agents keep it (text), and a reconciliation answer without one', () => {
+      const uuid = '6f1c2b4e-8d3a-4f5b-9c7d-0e1f2a3b4c5d';
+      const update = statusOfV1(JSON.parse(JSON.stringify(v1TaskStatus({ taskId: 't1', agentId: 'S1', state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid }))));
+      expect(update).to.deep.include({ taskId: 't1', agentId: 'S1', state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid });
+      const answer = statusOfV1(JSON.parse(JSON.stringify(v1TaskStatus({ taskId: 't1', state: 'TASK_LOST', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' }))));
+      expect(isReconciliationAnswer(answer)).to.equal(true);
     });
   });
 
