@@ -459,7 +459,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     });
   }
 
-  it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs (one master, or three with recovering agents)', async () => {
+  it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs (one master, or three with recovering agents, or v1 HTTP frameworks)', async () => {
     await new Promise((resolve) => setImmediate(resolve)); // past mocha arming its own test timeout
     const created = new Map<string, number>();
     const hook = createHook({ init: (_id, type) => { created.set(type, (created.get(type) ?? 0) + 1); } });
@@ -467,6 +467,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     try {
       await runChaos({ seed: REPLAYED_SEED, steps: 30 });
       await runChaos({ seed: HA_REPLAYED_SEED, steps: 60, masters: HA_MASTERS, agentRecovery: true }); // the simulated ZooKeeper, recovering agents
+      await runChaos({ seed: DEFAULT_HTTP_BASE_SEED, steps: 30, httpFrameworks: true }); // streams and calls in process, no socket
     } finally {
       hook.disable();
     }
