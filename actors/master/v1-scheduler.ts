@@ -14,11 +14,11 @@
  */
 import { badRequest, headerOf, streamEncoding, v1RequestCall, v1RequestError } from '../../lib/v1/http';
 import { mediaTypeOf, v1EventRecord, type V1Encoding } from '../../lib/v1/protobuf';
-import { randomUUID } from 'node:crypto';
 import { Actor, dispatch, UPID } from '../../lib/actor';
 import { authenticateRequest, HttpStream, isResponse, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import type { FrameworkInfo, MasterInfo, Offer, TaskStatus } from '../../lib/protocol';
 import { clientOf, v1OfferFormat, type AgentEndpoint, type V1Json, type V1OfferFormat } from '../../lib/v1/json';
+import { asVersion4, uuidText } from '../../lib/uuid';
 
 export { clientOf } from '../../lib/v1/json';
 import {
@@ -238,7 +238,8 @@ export class SchedulerApi extends Actor {
     if (principal === undefined && perPeerLimit !== undefined && held >= perPeerLimit) {
       return { status: 429, body: `too many unauthenticated HTTP frameworks from ${client} (at most ${perPeerLimit}, --max_frameworks_per_peer)` };
     }
-    const streamId = randomUUID();
+    // Unguessable on a real host (the system's randomness); from the seed on a simulated one, so a run replays.
+    const streamId = uuidText(asVersion4(this.host.secretBytes(16)));
     const id = this.host.uniqueId('scheduler-http');
     // The master learns the adapter's client (and principal) before it hears the adapter's registration (one mailbox, in order).
     this.options.adopt?.(UPID.at(id, this.host.address), client, principal);

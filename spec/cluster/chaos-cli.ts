@@ -39,11 +39,12 @@ interface ChaosCliFlags {
   agentRecovery?: boolean;
   credentials?: boolean;
   operatorView?: boolean;
+  httpFrameworks?: boolean;
 }
 
 /** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
 async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
-  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true };
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true };
   if (flags.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
     return;
@@ -71,6 +72,7 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--agent-recovery', 'frameworks checkpoint; half the agent crashes are of the agent process alone, which restarts and takes its executors back')
     .option('--credentials', 'the master authenticates agents and frameworks: each authenticates with every master it registers with, and drops may take the authentication messages')
     .option('--operator-view', 'exploratory: an operator view built from the v1 event stream must agree with the master after each step')
+    .option('--http-frameworks', 'some frameworks (drawn from the seed) speak the v1 scheduler HTTP API; their streams break or go silent, their calls or answers are lost, a SUBSCRIBE may reach a standby (307)')
     .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
     .parse(argv);
   const flags = program.opts<ChaosCliFlags>();

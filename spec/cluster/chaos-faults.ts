@@ -76,6 +76,19 @@ export function receiver(pid: UPID): Receiver {
   return pid.id.startsWith('executor-') ? 'executor' : 'scheduler';
 }
 
+/**
+ * Actor ids of the master's v1 HTTP framework adapters (actors/master/v1-scheduler.ts
+ * `HttpFramework`, `scheduler-http(N)`). In Mesos an HTTP framework lives inside the master
+ * process, so no message fault acts on what passes between it and the master; its client's
+ * connection has faults of its own (chaos-http-framework.ts).
+ */
+export const HTTP_ADAPTER_ID_PREFIX = 'scheduler-http(';
+
+/** Whether a message goes to or from a master's HTTP framework adapter: inside the master's machine. */
+export function insideMaster(message: Pick<DeliveredMessage, 'from' | 'to'>): boolean {
+  return message.from.id.startsWith(HTTP_ADAPTER_ID_PREFIX) || message.to.id.startsWith(HTTP_ADAPTER_ID_PREFIX);
+}
+
 /** Share of the matching messages a drop takes, one of these. */
 export const DROP_FRACTIONS: readonly number[] = [0.25, 0.5, 1];
 /** Longest a drop or a partition lasts, mostly. */
@@ -104,6 +117,7 @@ export const RETRIED_MESSAGES: readonly string[] = [
 
 /** Whether a message crosses between machines: the master and an agent, or the master and a scheduler. */
 export function crossesMachines(message: Pick<DeliveredMessage, 'from' | 'to'>): boolean {
+  if (insideMaster(message)) return false;
   const ends = [receiver(message.from), receiver(message.to)];
   return ends.includes('master') && (ends.includes('agent') || ends.includes('scheduler'));
 }
@@ -298,7 +312,8 @@ export class Faults {
     const filter = host.filters.drop({
       name,
       where: (message) => {
-        if (draws.next() >= fraction) return false;
+        // Checked before the draw: a run without HTTP frameworks draws as it did before they existed.
+        if (insideMaster(message) || draws.next() >= fraction) return false;
         this.options.dropped(name, message);
         if (LINK_BREAKING_MESSAGES.get(name) === receiver(message.to)) this.breakLink(message.from, message.to, `a ${name} was dropped`);
         return true;
@@ -410,7 +425,7 @@ export class Faults {
     const filter = host.filters.drop({
       name,
       where: (message) => {
-        if (!redelivery.firstPass(message) || draws.next() >= fraction) return false;
+        if (insideMaster(message) || !redelivery.firstPass(message) || draws.next() >= fraction) return false;
         // The original is taken and delivered twice in its place, so the copy is next in line; the
         // copy is a message of its own (its own body) to the other faults, as a retry is.
         redelivery.deliver(message);
@@ -447,6 +462,21 @@ export class Faults {
     }
     this.active = this.active.filter((fault) => !ending.includes(fault));
     return ending.length;
+  }
+
+  /**
+   * A fault on a v1 HTTP framework's connection (chaos-http-framework.ts) for a random while, as
+   * long as a partition: `end` runs when it ends. Kept for `touchedSince` under the client's pid.
+   */
+  startHttpFault(what: string, peer: UPID, start: (untilMs: number) => void, end: () => void): void {
+    const untilMs = this.add(what, { remove: end }, { peer: peer.toString() });
+    start(untilMs);
+  }
+
+  /** A moment's fault on a v1 HTTP framework's connection (its stream breaks), kept for `touchedSince`. */
+  httpMoment(what: string, peer: UPID): void {
+    this.history.push({ what, reach: { peer: peer.toString() }, startMs: this.options.now(), endMs: this.options.now() });
+    this.options.log(what);
   }
 
   /**
@@ -500,13 +530,14 @@ export class Faults {
   }
 
 
-  private add(what: string, filter: FilterHandle, reach: FaultReach, onEnd?: () => void): void {
+  private add(what: string, filter: FilterHandle, reach: FaultReach, onEnd?: () => void): number {
     const random = this.options.random;
     const untilMs = this.options.now() + random.nextInt(random.next() < LONG_FAULT_PROBABILITY ? MAX_LONG_FAULT_DURATION_MS : MAX_FAULT_DURATION_MS);
     const record: FaultRecord = { what, reach, startMs: this.options.now(), endMs: undefined };
     this.history.push(record);
     this.active.push({ untilMs, what, record, filter, ...(onEnd !== undefined ? { onEnd } : {}) });
     this.options.log(`${what}, for ${((untilMs - this.options.now()) / 1000).toFixed(1)} s`);
+    return untilMs;
   }
 }
 

@@ -166,6 +166,11 @@ export class FrameworkModel {
   readonly violations: string[] = [];
   /** FrameworkError messages a live scheduler received (none is expected). */
   readonly errors: string[] = [];
+  /**
+   * What its v1 HTTP scheduler (chaos-http-framework.ts) saw the master do wrong: a call on a live
+   * subscription answered other than 202, an open stream with no HEARTBEAT. Each is a bug.
+   */
+  readonly httpFailures: string[] = [];
   /** Reconciliation answers since the last `clearAnswers`. */
   answers: ReconciliationAnswer[] = [];
   /** Stop launching and decline every offer for long: the run is quiescing. */
@@ -400,28 +405,15 @@ export class ChaosScheduler extends Scheduler {
 
   /** Kills one task it believes live, naming its agent or not. */
   killSomeTask(): void {
-    const live = this.model.liveTasks();
-    if (this.state !== 'registered' || live.length === 0) return;
-    const task = this.model.pick(live);
-    this.model.log(`${this.model.name} kills ${task.taskId}`);
-    this.kill(task.taskId, this.model.random.next() < NAME_AGENT_PROBABILITY ? task.agentId : undefined);
+    if (this.state !== 'registered') return;
+    const kill = chooseKill(this.model);
+    if (kill !== undefined) this.kill(kill.taskId, kill.agentId);
   }
 
   /** Reconciles all its tasks (implicitly), or a few named ones, live or not, and one it never launched. */
   reconcileSome(): void {
     if (this.state !== 'registered') return;
-    if (this.model.random.next() < IMPLICIT_RECONCILIATION_PROBABILITY) {
-      this.model.log(`${this.model.name} reconciles implicitly`);
-      this.reconcile();
-      return;
-    }
-    const known = [...this.model.tasks.values()];
-    const count = 1 + this.model.random.nextInt(MAX_RECONCILED_TASKS);
-    const named = Array.from({ length: Math.min(count, known.length) }, () => this.model.pick(known))
-      .map((task) => (this.model.random.next() < NAME_AGENT_PROBABILITY ? { taskId: task.taskId, agentId: task.agentId } : { taskId: task.taskId }));
-    named.push({ taskId: `${this.model.name}-never-launched` });
-    this.model.log(`${this.model.name} reconciles ${named.map((task) => task.taskId).join(', ')}`);
-    this.reconcile(named);
+    this.reconcile(chooseReconciliation(this.model));
   }
 
   /** Answers an offer it held: launches on it or declines it. It may have been rescinded since: the master then answers TASK_LOST or TASK_DROPPED. */
@@ -506,58 +498,97 @@ export class ChaosScheduler extends Scheduler {
     this.model.errors.push(message);
   }
 
-  /**
-   * Launches up to a few random tasks that fit (now and then one that does not), and returns
-   * the rest with a random filter; or holds the offer for later.
-   */
+  /** Launches up to a few random tasks that fit (now and then one that does not) and returns the rest, or holds the offer (`planOffer`). */
   private answerOffer(offer: Offer, mayHold = true): void {
-    const random = this.model.random;
-    if (this.model.quiescing) return this.decline(offer.id, { refuseSeconds: QUIESCE_REFUSE_SECONDS });
-    if (mayHold && this.heldOffers.size < MAX_HELD_OFFERS && random.next() < HOLD_OFFER_PROBABILITY) {
-      this.heldOffers.set(offer.id, offer);
-      return;
-    }
-    const filters = { refuseSeconds: this.model.pick(REFUSE_SECONDS_CHOICES) };
-    let available = Resources.fromJSON(offer.resources);
-    const tasks: TaskInfo[] = [];
-    const running = new Set(offer.executorIds ?? []);
-    const wanted = random.nextInt(MAX_TASKS_PER_OFFER + 1);
-    while (tasks.length < wanted && this.model.liveTasks().length < MAX_LIVE_TASKS_PER_FRAMEWORK) {
-      const executor = random.next() < CUSTOM_EXECUTOR_PROBABILITY ? this.executorInfo(random.nextInt(EXECUTORS_PER_FRAMEWORK)) : undefined;
-      // A new executor's resources come out of the offer too (the master checks that they fit).
-      const forExecutor = executor === undefined || running.has(executor.executorId) ? Resources.EMPTY : fitInto(available, Resources.parse(EXECUTOR_RESOURCES), '*');
-      if (forExecutor === undefined) break;
-      const oversized = random.next() < OVERSIZED_TASK_PROBABILITY;
-      const shape = Resources.parse(this.model.pick(TASK_SHAPES));
-      const picked = oversized ? Resources.parse(OVERSIZED_TASK_RESOURCES) : fitInto(available.subtract(forExecutor), shape, offer.allocationRole);
-      if (picked === undefined) break;
-      if (!oversized) available = available.subtract(forExecutor).subtract(picked);
-      if (executor !== undefined) running.add(executor.executorId);
-      tasks.push(this.newTask(offer, picked, executor));
-    }
-    if (tasks.length === 0) this.decline(offer.id, filters);
-    else this.launch(offer.id, tasks, filters);
+    const plan = planOffer(this.model, offer, this.clock.now(), mayHold && this.heldOffers.size < MAX_HELD_OFFERS);
+    if (plan.kind === 'hold') this.heldOffers.set(offer.id, offer);
+    else if (plan.kind === 'decline') this.decline(offer.id, plan.filters);
+    else this.launch(offer.id, plan.tasks, plan.filters);
   }
+}
 
-  /** A task with a random command, run by a command executor or by `executor` (its command then in `data`). */
-  private newTask(offer: Offer, resources: Resources, executor: ExecutorInfo | undefined): TaskInfo {
-    const command = this.randomCommand();
-    const base = { name: 'chaos', taskId: this.model.newTaskId(), agentId: offer.agentId, resources: resources.toJSON() };
-    const task: TaskInfo = executor === undefined ? { ...base, command: { value: command } } : { ...base, executor, data: command };
-    this.model.launched(task, executor === undefined ? command : `${command} (under ${executor.executorId})`, resources, this.clock.now());
-    return task;
-  }
+/** What a framework does with an offer (`planOffer`). */
+export type OfferPlan =
+  | { readonly kind: 'hold' }
+  | { readonly kind: 'decline'; readonly filters: { readonly refuseSeconds: number } }
+  | { readonly kind: 'launch'; readonly tasks: TaskInfo[]; readonly filters: { readonly refuseSeconds: number } };
 
-  /** One of the framework's custom executors: always the same info for the same id, as the master requires. */
-  private executorInfo(index: number): ExecutorInfo {
-    return { executorId: `${this.model.name}-executor-${index}`, command: { value: 'simulated' }, resources: Resources.parse(EXECUTOR_RESOURCES).toJSON() };
+/**
+ * What a framework of the chaos run does with `offer`, drawn from its model's PRNG: while the run
+ * quiesces, decline it for long; else hold it for later (if `mayHold`), or launch up to a few
+ * random tasks that fit (now and then one that does not) and return the rest with a random
+ * filter. The launched tasks are recorded in the model. Actor and HTTP schedulers share it, so
+ * both launch the same kinds of task.
+ */
+export function planOffer(model: FrameworkModel, offer: Offer, nowMs: number, mayHold: boolean): OfferPlan {
+  const random = model.random;
+  if (model.quiescing) return { kind: 'decline', filters: { refuseSeconds: QUIESCE_REFUSE_SECONDS } };
+  if (mayHold && random.next() < HOLD_OFFER_PROBABILITY) return { kind: 'hold' };
+  const filters = { refuseSeconds: model.pick(REFUSE_SECONDS_CHOICES) };
+  let available = Resources.fromJSON(offer.resources);
+  const tasks: TaskInfo[] = [];
+  const running = new Set(offer.executorIds ?? []);
+  const wanted = random.nextInt(MAX_TASKS_PER_OFFER + 1);
+  while (tasks.length < wanted && model.liveTasks().length < MAX_LIVE_TASKS_PER_FRAMEWORK) {
+    const executor = random.next() < CUSTOM_EXECUTOR_PROBABILITY ? executorInfo(model, random.nextInt(EXECUTORS_PER_FRAMEWORK)) : undefined;
+    // A new executor's resources come out of the offer too (the master checks that they fit).
+    const forExecutor = executor === undefined || running.has(executor.executorId) ? Resources.EMPTY : fitInto(available, Resources.parse(EXECUTOR_RESOURCES), '*');
+    if (forExecutor === undefined) break;
+    const oversized = random.next() < OVERSIZED_TASK_PROBABILITY;
+    const shape = Resources.parse(model.pick(TASK_SHAPES));
+    const picked = oversized ? Resources.parse(OVERSIZED_TASK_RESOURCES) : fitInto(available.subtract(forExecutor), shape, offer.allocationRole);
+    if (picked === undefined) break;
+    if (!oversized) available = available.subtract(forExecutor).subtract(picked);
+    if (executor !== undefined) running.add(executor.executorId);
+    tasks.push(newTask(model, offer, picked, executor, nowMs));
   }
+  return tasks.length === 0 ? { kind: 'decline', filters } : { kind: 'launch', tasks, filters };
+}
 
-  private randomCommand(): string {
-    const random = this.model.random;
-    const draw = random.next();
-    if (draw < SLEEP_SHARE) return `sleep ${1 + random.nextInt(MAX_SLEEP_SECONDS)}`;
-    if (draw < SLEEP_SHARE + EXIT_SHARE) return `exit ${random.nextInt(MAX_EXIT_CODE + 1)}`;
-    return 'serve';
+/** A task with a random command, run by a command executor or by `executor` (its command then in `data`); recorded in the model. */
+function newTask(model: FrameworkModel, offer: Offer, resources: Resources, executor: ExecutorInfo | undefined, nowMs: number): TaskInfo {
+  const command = randomCommand(model.random);
+  const base = { name: 'chaos', taskId: model.newTaskId(), agentId: offer.agentId, resources: resources.toJSON() };
+  const task: TaskInfo = executor === undefined ? { ...base, command: { value: command } } : { ...base, executor, data: command };
+  model.launched(task, executor === undefined ? command : `${command} (under ${executor.executorId})`, resources, nowMs);
+  return task;
+}
+
+/** One of the framework's custom executors: always the same info for the same id, as the master requires. */
+function executorInfo(model: FrameworkModel, index: number): ExecutorInfo {
+  return { executorId: `${model.name}-executor-${index}`, command: { value: 'simulated' }, resources: Resources.parse(EXECUTOR_RESOURCES).toJSON() };
+}
+
+function randomCommand(random: Prng): string {
+  const draw = random.next();
+  if (draw < SLEEP_SHARE) return `sleep ${1 + random.nextInt(MAX_SLEEP_SECONDS)}`;
+  if (draw < SLEEP_SHARE + EXIT_SHARE) return `exit ${random.nextInt(MAX_EXIT_CODE + 1)}`;
+  return 'serve';
+}
+
+/** Which live task a framework kills, and whether it names the task's agent (logged); undefined when it has none live. */
+export function chooseKill(model: FrameworkModel): { readonly taskId: string; readonly agentId: string | undefined } | undefined {
+  const live = model.liveTasks();
+  if (live.length === 0) return undefined;
+  const task = model.pick(live);
+  model.log(`${model.name} kills ${task.taskId}`);
+  return { taskId: task.taskId, agentId: model.random.next() < NAME_AGENT_PROBABILITY ? task.agentId : undefined };
+}
+
+/**
+ * What a framework reconciles (logged): an empty list (implicit: all its live tasks), or a few
+ * named tasks, live or not, with or without their agents, and one it never launched.
+ */
+export function chooseReconciliation(model: FrameworkModel): Array<{ taskId: string; agentId?: string }> {
+  if (model.random.next() < IMPLICIT_RECONCILIATION_PROBABILITY) {
+    model.log(`${model.name} reconciles implicitly`);
+    return [];
   }
+  const known = [...model.tasks.values()];
+  const count = 1 + model.random.nextInt(MAX_RECONCILED_TASKS);
+  const named: Array<{ taskId: string; agentId?: string }> = Array.from({ length: Math.min(count, known.length) }, () => model.pick(known))
+    .map((task) => (model.random.next() < NAME_AGENT_PROBABILITY ? { taskId: task.taskId, agentId: task.agentId } : { taskId: task.taskId }));
+  named.push({ taskId: `${model.name}-never-launched` });
+  model.log(`${model.name} reconciles ${named.map((task) => task.taskId).join(', ')}`);
+  return named;
 }

@@ -40,6 +40,8 @@ export interface SeedSettings {
   readonly credentials?: boolean;
   /** An operator's view from the v1 event stream is checked (`ChaosOptions.operatorView`). */
   readonly operatorView?: boolean;
+  /** Some frameworks speak the v1 scheduler HTTP API (`ChaosOptions.httpFrameworks`). */
+  readonly httpFrameworks?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -86,6 +88,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.agentRecovery === true ? { agentRecovery: true } : {}),
       ...(settings.credentials === true ? { credentials: true } : {}),
       ...(settings.operatorView === true ? { operatorView: true } : {}),
+      ...(settings.httpFrameworks === true ? { httpFrameworks: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,

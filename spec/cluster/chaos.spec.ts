@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { isAgentRemoval, isReconciliationAnswer, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
 import { acknowledgedUpdatesGone, stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
 import { runChaos, type ChaosReport, type StepKind } from './chaos';
+import { offerOfV1, statusOfV1 } from './chaos-http-framework';
+import { v1Offer, v1OfferFormat, v1TaskStatus } from '../../lib/v1/json';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
 import type { TaskState } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
@@ -52,6 +54,19 @@ const DEFAULT_CREDENTIALS_RUNS = 8;
 const DEFAULT_CREDENTIALS_STEPS = 300;
 /** The first seed of the runs with credentials. */
 const DEFAULT_CREDENTIALS_BASE_SEED = 3_001;
+/**
+ * Runs where some frameworks speak the v1 scheduler HTTP API (`ChaosOptions.httpFrameworks`,
+ * chaos-http-framework.ts): streams break or go half-open, calls or their answers are lost;
+ * every other one with `HA_MASTERS` masters (SUBSCRIBEs redirected by standbys, streams ended at
+ * each failover), recovering agents and an operator's view. About 3 s of CPU each.
+ */
+const DEFAULT_HTTP_RUNS = 4;
+/** Steps per run with HTTP frameworks. */
+const DEFAULT_HTTP_STEPS = 120;
+/** The first seed of the runs with HTTP frameworks (also the one the HTTP replay test runs twice). */
+const DEFAULT_HTTP_BASE_SEED = 5_101;
+/** Steps of the HTTP replay test's runs. */
+const HTTP_REPLAY_STEPS = 60;
 /** The seed the replay test runs twice. */
 const REPLAYED_SEED = 7;
 /** What a run without real I/O creates of Node's async resources: promises and turns of the event loop, no file, socket, process or timer. */
@@ -81,6 +96,8 @@ const haSteps = integerFromEnvironment('CHAOS_HA_STEPS', DEFAULT_HA_STEPS);
 const haSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_HA_RUNS', DEFAULT_HA_RUNS) }, (_, index) => DEFAULT_HA_BASE_SEED + index);
 const credentialsSteps = integerFromEnvironment('CHAOS_CREDENTIALS_STEPS', DEFAULT_CREDENTIALS_STEPS);
 const credentialsSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_CREDENTIALS_RUNS', DEFAULT_CREDENTIALS_RUNS) }, (_, index) => DEFAULT_CREDENTIALS_BASE_SEED + index);
+const httpSteps = integerFromEnvironment('CHAOS_HTTP_STEPS', DEFAULT_HTTP_STEPS);
+const httpSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_HTTP_RUNS', DEFAULT_HTTP_RUNS) }, (_, index) => DEFAULT_HTTP_BASE_SEED + index);
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
 
 /** Every seeded run, short ones first, in the order their tests run. */
@@ -90,6 +107,9 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
   ...haSeeds.map((seed) => ({ seed, settings: { steps: haSteps, hashTrace: false, masters: HA_MASTERS, agentRecovery: true, operatorView: true } })),
   ...credentialsSeeds.map((seed, index) => ({
     seed, settings: { steps: credentialsSteps, hashTrace: false, credentials: true, operatorView: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}) },
+  })),
+  ...httpSeeds.map((seed, index) => ({
+    seed, settings: { steps: httpSteps, hashTrace: false, httpFrameworks: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true, operatorView: true } : {}) },
   })),
 ];
 
@@ -196,6 +216,27 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     });
   });
 
+  describe('the v1 HTTP client of the chaos run (chaos-http-framework.ts)', () => {
+    it('reads an offer as the master writes it for a framework without MULTI_ROLE: reserved and unreserved resources, executors', () => {
+      const offer = {
+        id: 'O1', frameworkId: 'F', agentId: 'S1', hostname: 'agent-1', allocationRole: 'analytics', executorIds: ['E1'],
+        resources: Resources.parse('cpus(analytics):2;mem(analytics):2048;cpus:2;mem:2048;ports:[31000-31010]').toJSON(),
+      };
+      const written = v1Offer(offer, { hostname: 'agent-1', ip: '10.0.0.1', port: 5051, actorId: 'slave(1)' }, v1OfferFormat(['PARTITION_AWARE']));
+      const read = offerOfV1(JSON.parse(JSON.stringify(written)), 'analytics');
+      expect(Resources.fromJSON(read.resources).equals(Resources.fromJSON(offer.resources)), Resources.fromJSON(read.resources).format()).to.equal(true);
+      expect({ ...read, resources: [] }).to.deep.equal({ ...offer, resources: [] });
+    });
+
+    it('reads an UPDATE with the uuid as the agents keep it (text), and a reconciliation answer without one', () => {
+      const uuid = '6f1c2b4e-8d3a-4f5b-9c7d-0e1f2a3b4c5d';
+      const update = statusOfV1(JSON.parse(JSON.stringify(v1TaskStatus({ taskId: 't1', agentId: 'S1', state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid }))));
+      expect(update).to.deep.include({ taskId: 't1', agentId: 'S1', state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid });
+      const answer = statusOfV1(JSON.parse(JSON.stringify(v1TaskStatus({ taskId: 't1', state: 'TASK_LOST', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' }))));
+      expect(isReconciliationAnswer(answer)).to.equal(true);
+    });
+  });
+
   describe('the invariants checked after each step', () => {
     it('hold for a consistent snapshot', () => {
       expect(stepInvariants(snapshot())).to.deep.equal([]);
@@ -281,6 +322,11 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         credentialsSeeds.forEach((_seed, index) => seededTest(seeds.length + longSeeds.length + haSeeds.length + index));
       });
     }
+    if (httpSeeds.length > 0) {
+      describe(`${httpSeeds.length} run(s) of ${httpSteps} random steps with v1 HTTP frameworks (broken and half-open streams, lost calls and answers; every other one with ${HA_MASTERS} masters, recovering agents and an operator's view)`, () => {
+        httpSeeds.forEach((_seed, index) => seededTest(seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + index));
+      });
+    }
   });
 
   it(`replays a seed exactly: seed ${REPLAYED_SEED} twice gives byte-identical message traces and event logs`, async () => {
@@ -312,6 +358,15 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     });
     expect(exchanges, 'authentications completed').to.be.at.least(4);
     const second = await runChaos({ seed: DEFAULT_CREDENTIALS_BASE_SEED, steps: 60, credentials: true, hashTrace: true });
+    expect(second.digest).to.equal(first.digest);
+    expect(second.trace).to.deep.equal(first.trace);
+  });
+
+  it(`replays a seed with v1 HTTP frameworks exactly: seed ${DEFAULT_HTTP_BASE_SEED} twice gives the same message trace and event log, its streams broken and subscribed again`, async () => {
+    const first = await runChaos({ seed: DEFAULT_HTTP_BASE_SEED, steps: HTTP_REPLAY_STEPS, httpFrameworks: true, hashTrace: true });
+    const second = await runChaos({ seed: DEFAULT_HTTP_BASE_SEED, steps: HTTP_REPLAY_STEPS, httpFrameworks: true, hashTrace: true });
+    expect(first.events.filter((line) => line.endsWith(', v1 HTTP')).length, 'HTTP frameworks').to.be.at.least(1);
+    expect(first.events.filter((line) => line.includes('subscribed again')).length, 'subscriptions again').to.be.at.least(1);
     expect(second.digest).to.equal(first.digest);
     expect(second.trace).to.deep.equal(first.trace);
   });
@@ -404,7 +459,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     });
   }
 
-  it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs (one master, or three with recovering agents)', async () => {
+  it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs (one master, or three with recovering agents, or v1 HTTP frameworks)', async () => {
     await new Promise((resolve) => setImmediate(resolve)); // past mocha arming its own test timeout
     const created = new Map<string, number>();
     const hook = createHook({ init: (_id, type) => { created.set(type, (created.get(type) ?? 0) + 1); } });
@@ -412,6 +467,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     try {
       await runChaos({ seed: REPLAYED_SEED, steps: 30 });
       await runChaos({ seed: HA_REPLAYED_SEED, steps: 60, masters: HA_MASTERS, agentRecovery: true }); // the simulated ZooKeeper, recovering agents
+      await runChaos({ seed: DEFAULT_HTTP_BASE_SEED, steps: 30, httpFrameworks: true }); // streams and calls in process, no socket
     } finally {
       hook.disable();
     }

@@ -29,6 +29,10 @@
  *   - time jumps past the master's ping timeouts;
  *   - with credentials (`ChaosOptions.credentials`), an impostor tries to act in a framework's
  *     or an agent's name (chaos-impostor.ts); whatever it is granted breaks the run.
+ * With `ChaosOptions.httpFrameworks`, about half the frameworks speak the v1 scheduler HTTP API
+ * (chaos-http-framework.ts), and steps act on their connections: the event stream breaks or goes
+ * half-open, a share of the calls (or their answers) is lost, the client subscribes again beside
+ * its open stream; partitions, link breaks and stalls that pick one of them act on its connection.
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them. Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
@@ -37,7 +41,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import pino from 'pino';
-import { dispatch, type UPID } from '../../lib/actor';
+import { dispatch, type Actor, type UPID } from '../../lib/actor';
 import type { Logger } from '../../lib/logging';
 import { SIMULATED_WRITE_ERROR } from '../../lib/disk';
 import { Prng, type DeliveredMessage, type TraceEvent } from '../../lib/process';
@@ -50,10 +54,12 @@ import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESS
 import { OperatorWatcher } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
 import type { Credential } from '../../lib/authentication';
+import { ChaosHttpScheduler, CALL_LOSS_FRACTIONS, type HttpMasterDirectory } from './chaos-http-framework';
+import { apiActorId } from '../../actors/master/v1-scheduler';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
 import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
-import { restartMaster, startCluster, type AgentSlot, type Cluster, type HaMasters, type MasterMachine } from './simulation';
+import { restartMaster, SIMULATED_MASTER_HOSTNAME, startCluster, type AgentSlot, type Cluster, type HaMasters, type MasterMachine } from './simulation';
 
 /** Agent sizes a cluster is made of (one reserves resources for the `analytics` role). */
 export const AGENT_SHAPES: readonly string[] = [
@@ -89,11 +95,17 @@ export const STEP_WEIGHTS = {
   registryFailures: 1, slowRegistry: 1,
   // Only with `ChaosOptions.credentials` (weight 0 otherwise, so a run without them draws as before).
   impostor: 2,
+  // Only with `ChaosOptions.httpFrameworks` (weight 0 otherwise): faults of a v1 HTTP framework's connection.
+  httpBreakStream: 3, httpSilence: 2, httpLoseCalls: 3, httpSubscribeAgain: 2,
 } as const;
 /** The steps that fault the registry's disk. */
 const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
 /** The steps of a run with credentials only. */
 const CREDENTIALS_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['impostor']);
+/** The steps of a run with v1 HTTP frameworks only. */
+const HTTP_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['httpBreakStream', 'httpSilence', 'httpLoseCalls', 'httpSubscribeAgain']);
+/** With `ChaosOptions.httpFrameworks`: chance that a framework is a v1 HTTP one (chaos-http-framework.ts). */
+export const HTTP_FRAMEWORK_PROBABILITY = 0.5;
 /** One kind of step. */
 export type StepKind = keyof typeof STEP_WEIGHTS;
 /** How far the clock moves after a step, one of these (ms). */
@@ -161,7 +173,7 @@ const FRAMEWORK_REGISTRATION_MESSAGES: ReadonlySet<string> = new Set(['RegisterF
 /** Steps that disturb the cluster (faults, crashes, failovers); the others are a framework's own calls. */
 const DISTURBING_STEPS: ReadonlySet<StepKind> = new Set<StepKind>([
   'drop', 'partition', 'crashAgent', 'crashScheduler', 'crashExecutor', 'teardown', 'pingTimeouts', 'partitionScheduler', 'breakLink', 'stall', 'latency', 'duplicate',
-  'restartMaster', 'registryFailures', 'slowRegistry',
+  'restartMaster', 'registryFailures', 'slowRegistry', 'httpBreakStream', 'httpSilence', 'httpLoseCalls', 'httpSubscribeAgain',
 ]);
 /** Events shown with a failure. */
 export const EVENTS_SHOWN_ON_FAILURE = 40;
@@ -209,15 +221,24 @@ export interface ChaosOptions {
    * and credentials runs). The stream is opened again on each new leader.
    */
   readonly operatorView?: boolean;
+  /**
+   * Some frameworks (drawn from the seed, `HTTP_FRAMEWORK_PROBABILITY`) speak the v1 scheduler
+   * HTTP API (chaos-http-framework.ts) instead of the actor protocol, and their connections have
+   * faults of their own: the event stream breaks or goes half-open, calls or their answers are
+   * lost, a client subscribes again beside its open stream, and (several masters) calls reach a
+   * master that does not lead (307). Off, a run draws as before they existed.
+   */
+  readonly httpFrameworks?: boolean;
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
   return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
-    `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}`;
+    `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}` +
+    `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -327,14 +348,19 @@ function catchingLogger(caught: string[]): Logger {
 /** How a registry write fails when the master's link to ZooKeeper is cut, or its session expired (it then steps down). */
 const ZOOKEEPER_SESSION_LOST = /registry write failed: zookeeper: (CONNECTION_LOSS|SESSION_EXPIRED)/;
 
+/** A framework's scheduler: an actor one (message-based, as libprocess' driver) or a v1 HTTP one. */
+type ChaosClient = ChaosScheduler | ChaosHttpScheduler;
+
 /** One run: the cluster, its frameworks, the faults in force, and what happened. */
 class ChaosRun {
   private readonly events: string[] = [];
   private readonly models: FrameworkModel[] = [];
   /** The scheduler running each framework now (undefined while crashed or after its framework ended). */
-  private readonly schedulers = new Map<FrameworkModel, ChaosScheduler | undefined>();
+  private readonly schedulers = new Map<FrameworkModel, ChaosClient | undefined>();
+  /** The frameworks that speak the v1 HTTP API (`ChaosOptions.httpFrameworks`). */
+  private readonly httpModels = new Set<FrameworkModel>();
   /** Schedulers whose actor has terminated. */
-  private readonly stoppedSchedulers = new WeakSet<ChaosScheduler>();
+  private readonly stoppedSchedulers = new WeakSet<ChaosClient>();
   private readonly faults: Faults;
   private readonly startMs: number;
   private pending: PendingEvent[] = [];
@@ -359,7 +385,7 @@ class ChaosRun {
   private newMaster: {
     readonly sinceMs: number;
     readonly agentStarts: ReadonlyMap<AgentSlot, number>;
-    readonly schedulers: ReadonlyMap<FrameworkModel, ChaosScheduler | undefined>;
+    readonly schedulers: ReadonlyMap<FrameworkModel, ChaosClient | undefined>;
     /** The agents (pids) and frameworks (ids) registered and connected at the last check before it took over. */
     readonly registered: RegisteredPeers;
   } | undefined;
@@ -534,7 +560,8 @@ class ChaosRun {
   private chooseStep(): StepKind {
     const entries = (Object.entries(STEP_WEIGHTS) as Array<[StepKind, number]>)
       .map(([kind, weight]): [StepKind, number] => [
-        kind, (this.options.registryFaults === false && REGISTRY_STEPS.has(kind)) || (this.options.credentials !== true && CREDENTIALS_STEPS.has(kind)) ? 0 : weight,
+        kind, (this.options.registryFaults === false && REGISTRY_STEPS.has(kind)) || (this.options.credentials !== true && CREDENTIALS_STEPS.has(kind)) ||
+          (this.options.httpFrameworks !== true && HTTP_STEPS.has(kind)) ? 0 : weight,
       ]);
     let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
     for (const [kind, weight] of entries) {
@@ -596,6 +623,14 @@ class ChaosRun {
         return;
       case 'impostor':
         return this.startImpostor();
+      case 'httpBreakStream':
+        return this.withHttpClient((client) => this.breakHttpStream(client));
+      case 'httpSilence':
+        return this.withHttpClient((client) => this.silenceHttpStream(client));
+      case 'httpLoseCalls':
+        return this.withHttpClient((client) => this.loseHttpCalls(client));
+      case 'httpSubscribeAgain':
+        return this.withHttpClient((client) => void dispatch(client, (actor) => actor.subscribeAgain()).catch(() => undefined));
       case 'restartMaster':
         if (this.cluster.ha !== undefined) return this.crashLeader(this.cluster.ha);
         this.log('the master crashes and starts again from its registry');
@@ -606,6 +641,7 @@ class ChaosRun {
         }
         await restartMaster(this.cluster);
         this.noteNewMaster();
+        this.httpMasterDetected();
         return;
     }
   }
@@ -622,6 +658,7 @@ class ChaosRun {
       model.masterRestartsMs.push(this.now());
       if (model.tornDown) model.teardownForgotten = true;
     }
+    this.httpMasterDetected();
   }
 
   /** The leading master's process dies (`kill -9`); it starts again later, and stands by. */
@@ -660,6 +697,109 @@ class ChaosRun {
     for (const session of machine.sessions) ha.zooKeeper.expire(session);
   }
 
+  // ---- v1 HTTP frameworks (`ChaosOptions.httpFrameworks`) -------------------------------------
+
+  /**
+   * Where the HTTP frameworks find the masters' `/api/v1/scheduler`: the leader's API actor (as a
+   * detector would say), the others' (standbys: they answer 307 to the leader, or 503), and the
+   * master a 307's `Location` names. Every master of the simulation has the same hostname and
+   * port, so a `Location` naming them leads to whichever master leads.
+   */
+  private httpMasters(): HttpMasterDirectory {
+    const host = this.cluster.host;
+    const apiOf = (masterActorId: string): Actor | undefined => host.lookup(apiActorId(masterActorId));
+    const leader = (): Actor | undefined => {
+      const ha = this.cluster.ha;
+      if (ha === undefined) return apiOf(this.cluster.master.pid.id);
+      const machine = ha.leader();
+      return machine === undefined ? undefined : apiOf(machine.actorIds.master);
+    };
+    return {
+      leader,
+      standbys: () => {
+        const ha = this.cluster.ha;
+        if (ha === undefined) return [];
+        const leading = ha.leader();
+        return ha.machines.filter((machine) => machine !== leading && machine.contending.state !== 'stopped')
+          .flatMap((machine) => apiOf(machine.actorIds.master) ?? []);
+      },
+      resolve: (location) => {
+        const ha = this.cluster.ha;
+        const pid = ha === undefined ? this.cluster.master.pid : ha.leader()?.contending.leading?.pid;
+        return pid !== undefined && location === `//${SIMULATED_MASTER_HOSTNAME}:${pid.port}/api/v1/scheduler` ? leader() : undefined;
+      },
+    };
+  }
+
+  /** A master took over: each HTTP framework's detector tells it (those not subscribed subscribe at once). */
+  private httpMasterDetected(): void {
+    for (const scheduler of this.schedulers.values()) {
+      if (scheduler instanceof ChaosHttpScheduler) void dispatch(scheduler, (client) => client.masterDetected()).catch(() => undefined);
+    }
+  }
+
+  /**
+   * HTTP frameworks whose connection the master sees otherwise than it is: a subscribed client
+   * hearing its stream must be connected at the master; one with no connection left that the
+   * master could think open must be disconnected there (Mesos' `Master::exited` for an
+   * `HttpConnection` disconnects the framework and starts its failover timeout at once).
+   */
+  private httpConnectionMismatches(snapshot: ClusterSnapshot): string[] {
+    const broken: string[] = [];
+    for (const [model, scheduler] of this.schedulers) {
+      if (!(scheduler instanceof ChaosHttpScheduler) || this.stoppedSchedulers.has(scheduler) || model.tornDown) continue;
+      const expected = scheduler.expectedAtMaster();
+      const framework = snapshot.master.frameworks.find((candidate) => candidate.id === model.frameworkId);
+      if (expected === 'connected' && framework?.connected !== true) {
+        broken.push(`${model.name} (${scheduler.id}) is subscribed on an open stream, but the master has it ${framework === undefined ? 'not at all' : 'disconnected'}`);
+      }
+      if (expected === 'disconnected' && framework?.connected === true) {
+        broken.push(`${model.name} (${scheduler.id}) has no connection to the master, which still has it connected`);
+      }
+    }
+    return broken;
+  }
+
+  /** The running HTTP framework scheduler at `pid`, if that is one. */
+  private httpClientAt(pid: UPID): ChaosHttpScheduler | undefined {
+    const scheduler = [...this.schedulers.values()].find((candidate) => candidate?.self().equals(pid));
+    return scheduler instanceof ChaosHttpScheduler ? scheduler : undefined;
+  }
+
+  /** Runs `act` on a random subscribed HTTP framework scheduler, if any. */
+  private withHttpClient(act: (client: ChaosHttpScheduler) => void): void {
+    const subscribed = this.registeredFrameworks().map((model) => this.schedulers.get(model)).filter((scheduler) => scheduler instanceof ChaosHttpScheduler);
+    if (subscribed.length > 0) act(pick(this.random, subscribed));
+  }
+
+  /** The client's event stream breaks (a reset connection): the master sees it close, and the framework disconnects. */
+  private breakHttpStream(client: ChaosHttpScheduler): void {
+    this.faults.httpMoment(`the event stream of ${client.id} breaks`, client.self());
+    void dispatch(client, (actor) => actor.breakStream()).catch(() => undefined);
+  }
+
+  /** The client's event stream goes half-open: nothing arrives, and the master does not notice, until the client misses its heartbeats. */
+  private silenceHttpStream(client: ChaosHttpScheduler): void {
+    this.faults.httpMoment(`the event stream of ${client.id} goes silent (half-open)`, client.self());
+    void dispatch(client, (actor) => actor.silenceStream()).catch(() => undefined);
+  }
+
+  /** A share of the client's calls, or their answers, are lost for a while. */
+  private loseHttpCalls(client: ChaosHttpScheduler): void {
+    if (!this.faults.roomForMore) return;
+    const fraction = pick(this.random, CALL_LOSS_FRACTIONS);
+    this.faults.startHttpFault(`${fraction * 100}% of the v1 calls of ${client.id} (or their answers) are lost`, client.self(),
+      (untilMs) => void dispatch(client, (actor) => actor.loseCalls(untilMs, fraction)).catch(() => undefined),
+      () => void dispatch(client, (actor) => actor.healCalls()).catch(() => undefined));
+  }
+
+  /** A partition between the client and the masters: its stream breaks, and every call is lost, for a while. */
+  private partitionHttpClient(client: ChaosHttpScheduler): void {
+    this.faults.startHttpFault(`partition masters | ${client.id} (v1 HTTP)`, client.self(),
+      (untilMs) => void dispatch(client, (actor) => actor.partition(untilMs)).catch(() => undefined),
+      () => void dispatch(client, (actor) => actor.healCalls()).catch(() => undefined));
+  }
+
   /** The leading master's pid, or the last leader's while none leads (faults between it and a peer then touch no one). */
   private masterPid(): UPID {
     const ha = this.cluster.ha;
@@ -673,20 +813,32 @@ class ChaosRun {
   private withSchedulerPid(act: (pid: UPID) => void): void {
     const registered = this.registeredFrameworks();
     if (registered.length === 0 || !this.faults.roomForMore) return;
-    act((this.schedulers.get(pick(this.random, registered)) as ChaosScheduler).self());
+    const scheduler = this.schedulers.get(pick(this.random, registered)) as ChaosClient;
+    // An HTTP framework's partition: its stream breaks and every call is lost for as long.
+    if (scheduler instanceof ChaosHttpScheduler) return this.partitionHttpClient(scheduler);
+    act(scheduler.self());
   }
 
   /** The link between the master and a random agent or scheduler breaks, with nothing lost. */
   private breakSomeLink(): void {
-    const peers = [...this.agentsUp().map((slot) => slot.agent?.pid as UPID), ...this.registeredFrameworks().map((model) => (this.schedulers.get(model) as ChaosScheduler).self())];
-    if (peers.length > 0) this.faults.breakLinkTo(pick(this.random, peers));
+    const peers = [...this.agentsUp().map((slot) => slot.agent?.pid as UPID), ...this.registeredFrameworks().map((model) => (this.schedulers.get(model) as ChaosClient).self())];
+    if (peers.length === 0) return;
+    const peer = pick(this.random, peers);
+    const http = this.httpClientAt(peer);
+    if (http !== undefined) this.breakHttpStream(http);
+    else this.faults.breakLinkTo(peer);
   }
 
   /** A random agent or scheduler stalls for a while, its link up. */
   private stallSomePeer(): void {
     if (!this.faults.roomForMore) return;
-    const peers = [...this.agentsUp().map((slot) => slot.agent?.pid as UPID), ...this.registeredFrameworks().map((model) => (this.schedulers.get(model) as ChaosScheduler).self())];
-    if (peers.length > 0) this.faults.startStall(pick(this.random, peers));
+    const peers = [...this.agentsUp().map((slot) => slot.agent?.pid as UPID), ...this.registeredFrameworks().map((model) => (this.schedulers.get(model) as ChaosClient).self())];
+    if (peers.length === 0) return;
+    const peer = pick(this.random, peers);
+    const http = this.httpClientAt(peer);
+    // A stalled HTTP client reads nothing: its stream goes silent until it notices the missing heartbeats.
+    if (http !== undefined) this.silenceHttpStream(http);
+    else this.faults.startStall(peer);
   }
 
   /** A link between the master and a scheduler broke: its framework's model learns what follows. */
@@ -698,7 +850,7 @@ class ChaosRun {
   }
 
   /** One framework with a running scheduler does something. */
-  private async frameworkAction(action: (scheduler: ChaosScheduler) => void): Promise<void> {
+  private async frameworkAction(action: (scheduler: ChaosClient) => void): Promise<void> {
     const running = [...this.schedulers.values()].filter((scheduler) => scheduler !== undefined);
     if (running.length === 0) return;
     await dispatch(pick(this.random, running), action).catch(() => undefined); // a scheduler that just stopped
@@ -733,7 +885,7 @@ class ChaosRun {
     const registered = this.registeredFrameworks();
     if (registered.length === 0) return;
     const model = pick(this.random, registered);
-    const scheduler = this.schedulers.get(model) as ChaosScheduler;
+    const scheduler = this.schedulers.get(model) as ChaosClient;
     const graceful = this.random.next() < GRACEFUL_FAILOVER_PROBABILITY;
     this.log(`scheduler ${scheduler.id} of ${model.name} ${graceful ? 'stops for a failover' : 'crashes'}`);
     model.schedulerDown(this.now());
@@ -780,7 +932,7 @@ class ChaosRun {
     const registered = this.registeredFrameworks();
     if (registered.length === 0) return;
     const model = pick(this.random, registered);
-    const scheduler = this.schedulers.get(model) as ChaosScheduler;
+    const scheduler = this.schedulers.get(model) as ChaosClient;
     this.log(`${model.name} (${model.frameworkId ?? '?'}) is torn down`);
     model.tornDown = true;
     this.schedulers.set(model, undefined);
@@ -809,7 +961,9 @@ class ChaosRun {
   private addFramework(): void {
     const model = new FrameworkModel(`fw${this.models.length}`, pick(this.random, FRAMEWORK_ROLES), this.random.next() < PARTITION_AWARE_PROBABILITY,
       pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line), this.options.agentRecovery === true);
-    this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}`);
+    // Drawn only with HTTP frameworks, after the rest: a run without them draws as before.
+    if (this.options.httpFrameworks === true && this.random.next() < HTTP_FRAMEWORK_PROBABILITY) this.httpModels.add(model);
+    this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}${this.httpModels.has(model) ? ', v1 HTTP' : ''}`);
     this.models.push(model);
     this.startScheduler(model);
   }
@@ -818,7 +972,10 @@ class ChaosRun {
     model.incarnations++;
     this.schedulerStarts++;
     const credential = this.credentialOf(model);
-    const scheduler = new ChaosScheduler({ ...this.cluster.schedulerMaster, id: `scheduler-${model.name}-${model.incarnations}`, model, ...(credential !== undefined ? { credential } : {}) });
+    const id = `scheduler-${model.name}-${model.incarnations}`;
+    const scheduler: ChaosClient = this.httpModels.has(model)
+      ? new ChaosHttpScheduler({ id, model, masters: this.httpMasters(), random: new Prng(this.random.nextUint32()), ...(credential !== undefined ? { credential } : {}) })
+      : new ChaosScheduler({ ...this.cluster.schedulerMaster, id, model, ...(credential !== undefined ? { credential } : {}) });
     this.schedulers.set(model, scheduler);
     this.cluster.host.spawn(scheduler);
     void this.cluster.host.wait(scheduler).then(() => this.stoppedSchedulers.add(scheduler));
@@ -1005,6 +1162,8 @@ class ChaosRun {
       ...this.stuckStaging(snapshot),
       ...this.lateReregistrations(snapshot),
       ...this.models.flatMap((model) => model.violations.map((violation) => `${model.name} stream order: ${violation}`)),
+      ...this.models.flatMap((model) => model.httpFailures.splice(0).map((failure) => `${model.name}'s v1 scheduler: ${failure}`)),
+      ...this.httpConnectionMismatches(snapshot),
       ...this.models.flatMap((model) => model.errors.filter((message) => !this.expectedRemoval(model, message)).map((message) => `a live scheduler of ${model.name} got a FrameworkError: ${message}`)),
       ...this.newErrorLogs(),
       ...this.impostorGrants(),
