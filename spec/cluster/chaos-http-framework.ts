@@ -34,6 +34,7 @@ import { basicAuthorization, type HttpRequest, type HttpResponse, type HttpStrea
 import type { Offer, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import type { ResourceJSON } from '../../lib/resources/types';
 import { textOfV1AcknowledgedUuid, v1FrameworkInfo, v1Id, v1TaskInfo, type V1Json } from '../../lib/v1/json';
+import { APPLICATION_PROTOBUF, v1CallBytes, v1EventJson } from '../../lib/v1/protobuf';
 import { DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS, STREAM_ID_HEADER } from '../../actors/master/v1-scheduler';
 import { chooseKill, chooseReconciliation, FRAMEWORK_REMOVED_ERROR, MAX_HELD_OFFERS, planOffer, type FrameworkModel } from './chaos-framework';
 
@@ -94,6 +95,8 @@ export interface ChaosHttpSchedulerOptions {
   readonly random: Prng;
   /** HTTP Basic credentials for every call (a cluster with `credentials`). */
   readonly credential?: Credential;
+  /** Speaks protobuf (calls and the event stream), as clients built on Mesos' libraries do; JSON otherwise. */
+  readonly protobuf?: boolean;
 }
 
 /** Reads one subscription's RecordIO stream, as the client's connection to the master. */
@@ -112,6 +115,8 @@ class EventConnection implements StreamSink {
     private readonly onEvent: (connection: EventConnection, event: V1Json) => void,
     private readonly onLost: (event: V1Json) => void,
     private readonly onEnd: (connection: EventConnection) => void,
+    /** Reads one record: JSON, or a protobuf `Event` for a client that speaks protobuf. */
+    private readonly decode: (record: Buffer) => V1Json = (record) => JSON.parse(record.toString()) as V1Json,
   ) {}
 
   write(chunk: string | Buffer): void {
@@ -122,7 +127,7 @@ class EventConnection implements StreamSink {
       if (newline < 0) return;
       const length = Number(this.pending.subarray(0, newline).toString());
       if (this.pending.length < newline + 1 + length) return;
-      const event = JSON.parse(this.pending.subarray(newline + 1, newline + 1 + length).toString()) as V1Json;
+      const event = this.decode(this.pending.subarray(newline + 1, newline + 1 + length));
       this.pending = this.pending.subarray(newline + 1 + length);
       if (this.silent) this.onLost(event);
       else this.onEvent(this, event);
@@ -459,7 +464,8 @@ export class ChaosHttpScheduler extends Actor {
     }
     this.api = api;
     this.streamId = text(response.headers?.[STREAM_ID_HEADER] ?? response.headers?.['Mesos-Stream-Id']);
-    const connection = new EventConnection(stream, api, (from, event) => this.event(from, event), (event) => this.eventLost(event), (ended) => this.streamEnded(ended));
+    const decode = this.options.protobuf === true ? (record: Buffer): V1Json => v1EventJson('scheduler', record) : undefined;
+    const connection = new EventConnection(stream, api, (from, event) => this.event(from, event), (event) => this.eventLost(event), (ended) => this.streamEnded(ended), decode);
     this.connection = connection;
     this.lastEventMs = this.clock.now();
     this.armWatchdog();
@@ -733,11 +739,13 @@ export class ChaosHttpScheduler extends Actor {
 
   private httpRequest(body: V1Json, withStreamId: boolean): HttpRequest {
     const credential = this.options.credential;
+    const mediaType = this.options.protobuf === true ? APPLICATION_PROTOBUF : 'application/json';
     const headers: Record<string, string> = {
-      'content-type': 'application/json', accept: 'application/json',
+      'content-type': mediaType, accept: mediaType,
       ...(withStreamId && this.streamId !== undefined ? { [STREAM_ID_HEADER]: this.streamId } : {}),
       ...(credential !== undefined ? { authorization: basicAuthorization(credential.principal, credential.secret) } : {}),
     };
-    return { method: 'POST', path: '/api/v1/scheduler', query: {}, headers, body: Buffer.from(JSON.stringify(body)), remoteAddress: '127.0.0.1' };
+    const bytes = this.options.protobuf === true ? Buffer.from(v1CallBytes('scheduler', body)) : Buffer.from(JSON.stringify(body));
+    return { method: 'POST', path: '/api/v1/scheduler', query: {}, headers, body: bytes, remoteAddress: '127.0.0.1' };
   }
 }

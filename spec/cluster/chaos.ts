@@ -974,7 +974,11 @@ class ChaosRun {
     const credential = this.credentialOf(model);
     const id = `scheduler-${model.name}-${model.incarnations}`;
     const scheduler: ChaosClient = this.httpModels.has(model)
-      ? new ChaosHttpScheduler({ id, model, masters: this.httpMasters(), random: new Prng(this.random.nextUint32()), ...(credential !== undefined ? { credential } : {}) })
+      ? new ChaosHttpScheduler({
+        id, model, masters: this.httpMasters(), random: new Prng(this.random.nextUint32()), ...(credential !== undefined ? { credential } : {}),
+        // JSON and protobuf by turns (no draw: a seed's draws stay as they were), a restarted client maybe in the other.
+        protobuf: (this.models.indexOf(model) + model.incarnations) % 2 === 0,
+      })
       : new ChaosScheduler({ ...this.cluster.schedulerMaster, id, model, ...(credential !== undefined ? { credential } : {}) });
     this.schedulers.set(model, scheduler);
     this.cluster.host.spawn(scheduler);
