@@ -35,6 +35,7 @@ import type { Offer, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol'
 import type { ResourceJSON } from '../../lib/resources/types';
 import { textOfV1AcknowledgedUuid, v1FrameworkInfo, v1Id, v1TaskInfo, type V1Json } from '../../lib/v1/json';
 import { APPLICATION_PROTOBUF, v1CallBytes, v1EventJson } from '../../lib/v1/protobuf';
+import { recordReader } from '../support/recordio';
 import { DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS, STREAM_ID_HEADER } from '../../actors/master/v1-scheduler';
 import { chooseKill, chooseReconciliation, FRAMEWORK_REMOVED_ERROR, MAX_HELD_OFFERS, planOffer, type FrameworkModel } from './chaos-framework';
 
@@ -106,7 +107,6 @@ class EventConnection implements StreamSink {
   closed = false;
   /** Half-open (a `silenceStream` fault): what the master writes never arrives. */
   silent = false;
-  private pending = Buffer.alloc(0);
 
   constructor(
     readonly stream: HttpStream,
@@ -121,19 +121,16 @@ class EventConnection implements StreamSink {
 
   write(chunk: string | Buffer): void {
     if (this.closed) return;
-    this.pending = Buffer.concat([this.pending, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
-    for (;;) {
-      const newline = this.pending.indexOf(0x0a);
-      if (newline < 0) return;
-      const length = Number(this.pending.subarray(0, newline).toString());
-      if (this.pending.length < newline + 1 + length) return;
-      const event = this.decode(this.pending.subarray(newline + 1, newline + 1 + length));
-      this.pending = this.pending.subarray(newline + 1 + length);
-      if (this.silent) this.onLost(event);
-      else this.onEvent(this, event);
-      if (this.closed) return;
-    }
+    this.read(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   }
+
+  /** Each whole record, in order; none once the connection is closed (by what a record made happen too). */
+  private readonly read = recordReader((record) => {
+    if (this.closed) return;
+    const event = this.decode(record);
+    if (this.silent) this.onLost(event);
+    else this.onEvent(this, event);
+  });
 
   end(): void {
     if (this.closed) return;

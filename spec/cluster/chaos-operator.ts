@@ -11,6 +11,7 @@ import type { HttpRequest, StreamSink } from '../../lib/process';
 import { isTerminalState, type TaskState } from '../../lib/protocol';
 import type { Master } from '../../actors/master/master';
 import type { ClusterSnapshot } from './chaos-invariants';
+import { recordReader } from '../support/recordio';
 
 /** The operator API's SUBSCRIBE, as the host hands it to the master's route. */
 const SUBSCRIBE_REQUEST: HttpRequest = {
@@ -52,7 +53,8 @@ export class OperatorWatcher implements StreamSink {
   readonly buffered = 0;
   /** The stream ended (the master stopped or stepped down), or none is open. */
   private open = false;
-  private pending = Buffer.alloc(0);
+  /** Reads the current stream's records (a new stream starts a new reader). */
+  private read = recordReader((record) => this.take(record));
   /** The master the stream is from. */
   private master: Master | undefined;
   private subscribed = false;
@@ -69,7 +71,7 @@ export class OperatorWatcher implements StreamSink {
     this.master = master;
     this.open = true;
     this.subscribed = false;
-    this.pending = Buffer.alloc(0);
+    this.read = recordReader((record) => this.take(record));
     const route = master.runtime.routes.get(SUBSCRIBE_REQUEST.path);
     if (route === undefined) throw new Error('the master serves no /api/v1 route');
     const response = await dispatch(master, (actor) => route.call(actor, SUBSCRIBE_REQUEST));
@@ -82,19 +84,16 @@ export class OperatorWatcher implements StreamSink {
   }
 
   write(chunk: string | Buffer): void {
-    this.pending = Buffer.concat([this.pending, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
-    for (;;) {
-      const newline = this.pending.indexOf(0x0a);
-      if (newline < 0) return;
-      const length = Number(this.pending.subarray(0, newline).toString());
-      if (this.pending.length < newline + 1 + length) return;
-      const record = this.pending.subarray(newline + 1, newline + 1 + length).toString();
-      this.pending = this.pending.subarray(newline + 1 + length);
-      try {
-        this.apply(JSON.parse(record) as Json);
-      } catch (error) {
-        this.unreadable.push(`${(error as Error).message}: ${record.slice(0, 200)}`);
-      }
+    this.read(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
+
+  /** One event of the stream, applied to the view (or noted as unreadable). */
+  private take(bytes: Buffer): void {
+    const record = bytes.toString();
+    try {
+      this.apply(JSON.parse(record) as Json);
+    } catch (error) {
+      this.unreadable.push(`${(error as Error).message}: ${record.slice(0, 200)}`);
     }
   }
 
