@@ -4,7 +4,7 @@ import { availableParallelism, hostname } from 'node:os';
 import * as path from 'node:path';
 import { isAgentRemoval, isReconciliationAnswer, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
 import { acknowledgedUpdatesGone, stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
-import { runChaos, type ChaosReport, type StepKind } from './chaos';
+import { ChaosFailure, runChaos, type ChaosReport, type StepKind } from './chaos';
 import { offerOfV1, statusOfV1 } from './chaos-http-framework';
 import { v1Offer, v1OfferFormat, v1TaskStatus } from '../../lib/v1/json';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
@@ -235,6 +235,14 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       const answer = statusOfV1(JSON.parse(JSON.stringify(v1TaskStatus({ taskId: 't1', state: 'TASK_LOST', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' }))));
       expect(isReconciliationAnswer(answer)).to.equal(true);
     });
+  });
+
+  // A review of the HTTP chaos: the spec's CHAOS_SEED line replays with no settings, so it was wrong for a run that had some.
+  it('a failure names the spec\'s CHAOS_SEED replay only for a run without settings; `npm run chaos` with them always', () => {
+    const plain = new ChaosFailure(12, 300, 'step 4', ['x'], []).message;
+    expect(plain).to.include('Replay it with: npm run chaos -- --seed 12 --steps 300\n').and.include('CHAOS_SEED=12 CHAOS_STEPS=300');
+    const settled = new ChaosFailure(12, 300, 'step 4', ['x'], [], { masters: 3, httpFrameworks: true }).message;
+    expect(settled).to.include('Replay it with: npm run chaos -- --seed 12 --steps 300 --masters 3').and.include('--http-frameworks').and.not.include('CHAOS_SEED');
   });
 
   describe('the invariants checked after each step', () => {

@@ -281,7 +281,8 @@ export class ChaosFailure extends Error {
       `chaos seed ${seed} broke ${broken.length} invariant(s) at ${step}:`,
       ...broken.map((line) => `  - ${line}`),
       `Replay it with: npm run chaos -- --seed ${seed} --steps ${steps}${replayFlags(settings)}`,
-      `  (or CHAOS_SEED=${seed} CHAOS_STEPS=${steps} npx mocha --no-config dist/spec/cluster/chaos.spec.js)`,
+      // The spec's CHAOS_SEED replays with no settings: named only for a run that had none.
+      ...(replayFlags(settings) === '' ? [`  (or CHAOS_SEED=${seed} CHAOS_STEPS=${steps} npx mocha --no-config dist/spec/cluster/chaos.spec.js)`] : []),
       `Last ${Math.min(events.length, EVENTS_SHOWN_ON_FAILURE)} events:`,
       ...events.slice(-EVENTS_SHOWN_ON_FAILURE).map((line) => `  ${line}`),
     ].join('\n'));
