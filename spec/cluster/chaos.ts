@@ -162,10 +162,13 @@ export const REREGISTRATION_BOUND_MS = 10_000;
 /**
  * The messages an agent's (re-)registration takes, its pings (lost, the master removes it), and
  * those between it and the master whose loss breaks their link (`LINK_BREAKING_MESSAGES`): a
- * fault on one of them may hold it up past the bound.
+ * fault on one of them may hold it up past the bound. And its executors' status updates: lost on
+ * their way to the agent, tasks that ended (killed by the master's order) stay live in its
+ * report, which can then exceed its total, and a restarted master refuses an overcommitted report
+ * until the updates come through (seed 3600013: `StatusUpdate` dropped for 556 s).
  */
 const AGENT_REGISTRATION_MESSAGES: ReadonlySet<string> = new Set([
-  'RegisterAgent', 'ReregisterAgent', 'AgentRegistered', 'AgentReregistered', 'Ping', 'Pong', ...AUTHENTICATION_MESSAGES,
+  'RegisterAgent', 'ReregisterAgent', 'AgentRegistered', 'AgentReregistered', 'Ping', 'Pong', 'StatusUpdate', ...AUTHENTICATION_MESSAGES,
   ...[...LINK_BREAKING_MESSAGES].filter(([, to]) => to === 'agent' || to === 'master').map(([name]) => name),
 ]);
 /** The messages a scheduler's (re-)registration takes. */
