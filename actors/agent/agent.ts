@@ -127,7 +127,7 @@ export type ExecutorApiLookup =
     /** The run's token, for a call that carried none (`--authenticate_http_executors=false`): its adapter registers with it. */
     readonly token?: string;
   }
-  | { readonly ok: false; readonly status: 400 | 403 | 503; readonly message: string };
+  | { readonly ok: false; readonly status: 400 | 401 | 403 | 503; readonly message: string };
 
 /** What spawns an agent's v1 executor API actor at its first request (`Agent.serveExecutorApi`). */
 export interface ExecutorApiSpawner {
@@ -149,6 +149,13 @@ export interface ExecutorApiCall {
   readonly subscribe: boolean;
   /** Told once when the run ends. */
   readonly onEnded?: () => void;
+}
+
+/** Whether `token` is `executor`'s run's (its own, or for a recovered run the hash the journal kept). */
+function runHasToken(executor: ExecutorRecord, token: string): boolean {
+  return executor.token !== undefined
+    ? sameSecret(executor.token, token)
+    : executor.tokenSha256 !== undefined && sameSecret(executor.tokenSha256, createHash('sha256').update(token).digest('hex'));
 }
 
 /** A run the journal kept as completed, as the books hold a completed executor: its completed tasks with their statuses, none live. */
@@ -499,16 +506,21 @@ export class Agent extends Actor {
     const recovering: ExecutorApiLookup = { ok: false, status: 503, message: 'Agent has not finished recovery' };
     if (this.phase === 'RECOVERING' && !call.subscribe) return recovering;
     const framework = this.frameworks.get(frameworkId);
-    if (framework === undefined) return this.phase === 'RECOVERING' ? recovering : { ok: false, status: 400, message: 'Framework cannot be found' };
-    const executor = framework.executors.get(executorId);
-    if (executor === undefined) return this.phase === 'RECOVERING' ? recovering : { ok: false, status: 400, message: 'Executor cannot be found' };
+    const executor = framework?.executors.get(executorId);
+    if (framework === undefined || executor === undefined) {
+      if (this.phase === 'RECOVERING') return recovering;
+      // A token no run of this agent has is refused as Mesos' authenticator refuses a token it cannot verify (401), before
+      // anything is looked up: a 400 told anyone with any token which frameworks and executors the agent has. A token of
+      // another run passes that, and is answered as in Mesos, which looks the framework and executor up before it checks
+      // the token's claims (400).
+      if (token !== undefined && !this.someRunHasToken(token)) return { ok: false, status: 401, message: 'The bearer token is no executor\'s of this agent' };
+      return { ok: false, status: 400, message: framework === undefined ? 'Framework cannot be found' : 'Executor cannot be found' };
+    }
     if (token === undefined && (this.options.flags.authenticateHttpExecutors ?? AUTHENTICATE_HTTP_EXECUTORS)) {
       return { ok: false, status: 403, message: 'Expecting the executor\'s MESOS_EXECUTOR_AUTHENTICATION_TOKEN as a bearer token' };
     }
     // A token given is checked, also where none is asked for.
-    const tokenMatches = token === undefined || (executor.token !== undefined
-      ? sameSecret(executor.token, token)
-      : executor.tokenSha256 !== undefined && sameSecret(executor.tokenSha256, createHash('sha256').update(token).digest('hex')));
+    const tokenMatches = token === undefined || runHasToken(executor, token);
     if (!tokenMatches) {
       this.log.warn({ frameworkId, executorId }, 'refusing a v1 executor call whose token is not the run\'s');
       return { ok: false, status: 403, message: `The bearer token is not the one of executor '${executorId}' of framework '${frameworkId}'` };
@@ -524,6 +536,14 @@ export class Agent extends Actor {
       taskIds: [...executor.taskInfos.keys(), ...executor.completedTasks.map((task) => task.taskId)],
       ...(token === undefined && executor.token !== undefined ? { token: executor.token } : {}),
     };
+  }
+
+  /** Whether some run of this agent, live or recovered, has `token` (a walk of its executors: only for calls naming none it has). */
+  private someRunHasToken(token: string): boolean {
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) if (runHasToken(executor, token)) return true;
+    }
+    return false;
   }
 
   /**

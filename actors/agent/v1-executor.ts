@@ -144,7 +144,7 @@ export class ExecutorApi extends Actor {
 
   /** @internal (in this actor's mailbox) The agent has answered who the call's executor is: serve it (a SUBSCRIBE's stream in `encoding`). */
   run(call: ExecutorCall, given: string | undefined, lookup: ExecutorApiLookup, encoding: V1Encoding = 'json'): HttpResponse | Promise<HttpResponse> {
-    if (!lookup.ok) return { status: lookup.status, body: lookup.message };
+    if (!lookup.ok) return lookup.status === 401 ? { ...this.missingToken(), body: lookup.message } : { status: lookup.status, body: lookup.message };
     // A heartbeat changes nothing, but only the executor's own token makes one (any token did, answered before the
     // lookup: the hostile-input pass of 2026-12-05); it needs no subscription.
     if (call.type === 'HEARTBEAT') return { status: 202, body: '' };
