@@ -303,6 +303,8 @@ if (skipReason !== undefined) {
         await agentsPage.evaluate(`location.hash = '#/agents?filter=S249'`);
         await agentsPage.locator('[data-testid="agents-table"] tbody tr[data-agent-id="S249"]').waitFor({ timeout: UI_WAIT_MS });
         expect(await rows.count()).to.equal(1);
+        // The box follows the route on a later frame than the table (it failed once in CI, read in between).
+        await agentsPage.waitForFunction(`document.querySelector('[data-testid="agents-filter"]').value === 'S249'`, undefined, { timeout: UI_WAIT_MS });
         expect(await filterBox.inputValue()).to.equal('S249');
         expect(agentsErrors).to.deep.equal([]);
       } finally {
