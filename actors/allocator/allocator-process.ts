@@ -287,6 +287,21 @@ export class AllocatorProcess extends Actor {
   }
 
   /**
+   * `Allocator.sendAcceptEnd`'s one event: `unused` recovered with `filter` (a refusal goes to
+   * `onRefused`, and `launched` is still marked), then `launched` marked used (a refusal throws).
+   */
+  acceptEnd(frameworkId: string, agentId: string, unused: Resources, launched: Resources, filter: RefuseFilter | undefined, role: string, onRefused: (error: Error) => void): void {
+    if (!unused.isEmpty()) {
+      try {
+        this.recoverResources(frameworkId, agentId, unused, filter, role);
+      } catch (error) {
+        onRefused(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    if (!launched.isEmpty()) this.transitionOfferedToAllocated(frameworkId, agentId, launched, role);
+  }
+
+  /**
    * `recoverResources` for each of `returns`, in order, in this one turn. A refused return (it
    * threw, and was logged) goes to `onRefused` and the rest are still returned, as separate
    * calls would be.

@@ -164,6 +164,18 @@ export class Allocator {
   }
 
   /**
+   * The end of an accept, in one mailbox event and without a promise: `unused` (the offers' rest)
+   * returned as `sendRecoverResources` returns it, with `filter`, then `launched` (what the tasks
+   * and new executors took) marked used as `transitionOfferedToAllocated` marks it. Either may be
+   * empty. A refusal of either goes to `onRefused`, called from inside the allocator's mailbox.
+   * Returns collected in an open batch are sent first, so the order of calls is kept.
+   */
+  sendAcceptEnd(frameworkId: string, agentId: string, unused: Resources, launched: Resources, filter: RefuseFilter | undefined, role: string, onRefused: (error: Error) => void): void {
+    this.flushRecovers();
+    post(this.process, (process) => process.acceptEnd(frameworkId, agentId, unused, launched, filter, role, onRefused), onRefused);
+  }
+
+  /**
    * `recoverResources` without a promise, for a caller that returns many (the master returns
    * every declined or rescinded offer's resources: at 100k agents, 100k calls a cycle). A refusal
    * goes to `onRefused`, called from inside the allocator's mailbox. `wereAllocated` as `recoverResources`'.

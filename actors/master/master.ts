@@ -169,6 +169,10 @@ export class Master extends Actor {
   private readonly recoverRefused = (error: Error): void => {
     post(this, (master) => master.allocatorRefused('recoverResources', error), () => undefined);
   };
+  /** Where the allocator's refusal of an accept's end (`Allocator.sendAcceptEnd`) goes, as `recoverRefused`. */
+  private readonly acceptEndRefused = (error: Error): void => {
+    post(this, (master) => master.allocatorRefused('acceptEnd', error), () => undefined);
+  };
   /** Rescinds each outstanding offer at its offer timeout, one timer per allocation's offers with the same timeout. */
   private readonly offerExpiry = new OfferExpiry<OfferRecord>((ms, callback) => this.delay(ms, callback), (record) => this.retireOffer(record.offer.id, { rescind: true, recover: true }));
   /** Removes each disconnected framework at its failover timeout, by framework id. */
@@ -1168,10 +1172,10 @@ export class Master extends Actor {
     try {
       for (const task of tasks) available = this.launchTask(framework, agent, task, available, role);
     } finally {
-      this.recover(framework.id, agent.id, available, refuseFilter(filters), role);
-      // What the tasks (and new executors) took is used now, not offered (Mesos' `transitionOfferedToAllocated`): quota's `consumed` metric.
+      // The rest is returned, and what the tasks (and new executors) took is used now, not offered
+      // (Mesos' `transitionOfferedToAllocated`: quota's `consumed` metric), in one allocator event.
       const launched = available === offered ? Resources.EMPTY : offered.subtract(available);
-      if (!launched.isEmpty()) this.allocatorCall('transitionOfferedToAllocated', this.allocator.transitionOfferedToAllocated(framework.id, agent.id, launched, role));
+      this.allocator.sendAcceptEnd(framework.id, agent.id, available, launched, refuseFilter(filters), role, this.acceptEndRefused);
     }
   }
 

@@ -62,3 +62,25 @@ describe('actors/allocator/books: HoldingList', () => {
     expect(framework.holdings.size).to.equal(1);
   });
 });
+
+describe('actors/allocator/books: what a holding\'s tasks use', () => {
+  it('keeps one resource list when its tasks use all it holds, in either order of the rest\'s return and the mark (a running task\'s bytes)', () => {
+    for (const order of ['return first', 'mark first'] as const) {
+      const books = new AllocatorBooks();
+      const agent = books.addAgent('a1', Resources.parse('cpus:4;mem:1024'), {});
+      const framework = frameworkState('f1');
+      const holding = books.track(agent, framework, books.trackFrameworkUnderRole(framework, '*'), Resources.parse('cpus:4;mem:1024'));
+      const used = Resources.parse('cpus:1;mem:128');
+      const rest = Resources.parse('cpus:3;mem:896');
+      if (order === 'return first') books.untrack(holding, rest);
+      books.markAllocated(holding, Resources.parse('cpus:1;mem:128'));
+      if (order === 'mark first') books.untrack(holding, rest);
+      expect(holding.resources.equals(used), order).to.equal(true);
+      expect(holding.allocated, `${order}: one list, not two equal ones`).to.equal(holding.resources);
+      // Half of it ends: the lists part again, each right.
+      books.untrack(holding, Resources.parse('cpus:0.5;mem:64'), true);
+      expect(holding.resources.format(), order).to.equal('cpus:0.5;mem:64');
+      expect(holding.allocated.format(), order).to.equal('cpus:0.5;mem:64');
+    }
+  });
+});

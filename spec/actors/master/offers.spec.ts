@@ -248,4 +248,17 @@ describe('actors/master: what tasks use, told to the allocator (Mesos\' transiti
     await harness.clock.settle();
     expect(await consumed()).to.equal(undefined);
   });
+
+  it('an accept is one allocator event: the offer\'s rest returned and what the tasks took marked used together', async () => {
+    const harness = await startHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:1024');
+    const framework = await registerFramework(harness);
+    await harness.clock.advance(1_000);
+    const allocatorEvents = (): number => [...(harness.handle.allocator.process.runtime.dispatchCounts ?? [])].reduce((sum, [, count]) => sum + count, 0);
+    const before = allocatorEvents();
+    await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:64')]);
+    expect(allocatorEvents() - before).to.equal(1);
+    const [holding] = await harness.handle.allocator.holdings(framework.frameworkId);
+    expect(holding?.resources.format(), 'the rest of the offer went back').to.equal('cpus:1;mem:64');
+  });
 });
