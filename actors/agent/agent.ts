@@ -874,9 +874,11 @@ export class Agent extends Actor {
       const url = shownZooKeeperUrl(this.options.flags.master);
       this.log.warn({ master: url, waitedMs }, `no leading master found in ${url}: is ZooKeeper reachable there, and is its path the masters' --zk path? still waiting`);
     } else {
+      // A master that refuses a re-registration (a report its resources cannot hold) does not answer it; only its log says why.
+      const refusal = this.agentId === undefined ? '' : `, or does its log say it refuses this agent's re-registration (${this.agentId})`;
       this.log.warn(
-        { master: this.master.toString(), waitedMs, attempts: this.registrationAttempts },
-        `no master answered at ${this.master.toString()}: is the leading master running there (not a standby master, an agent or another service)? still retrying`,
+        { master: this.master.toString(), waitedMs, attempts: this.registrationAttempts, ...(this.agentId !== undefined ? { agentId: this.agentId } : {}) },
+        `no master answered at ${this.master.toString()}: is the leading master running there (not a standby master, an agent or another service)${refusal}? still retrying`,
       );
     }
     this.armNoMasterWarning(sinceMs);

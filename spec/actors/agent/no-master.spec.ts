@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { AGENT_NO_MASTER_WARNING_MS } from '../../../actors/agent/constants';
+import { AGENT_NO_MASTER_WARNING_MS, MASTER_PING_TIMEOUT_MS } from '../../../actors/agent/constants';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
-import { AgentHarness } from './harness';
+import { AGENT_ID, AgentHarness } from './harness';
 
 /** pino's number for `warn`. */
 const WARN_LEVEL = 40;
@@ -51,6 +51,19 @@ describe('an agent no master answers', () => {
       `no leading master found in ${url}: is ZooKeeper reachable there, and is its path the masters' --zk path? still waiting`, n * AGENT_NO_MASTER_WARNING_MS,
     ]));
     expect(harness.master.count('RegisterAgent')).to.equal(0);
+  });
+
+  it('re-registering unanswered, also asks whether the master\'s log says it refuses the agent (a master refusing a report answers nothing)', async () => {
+    await harness.stop();
+    captured = captureLogger('agent');
+    harness = new AgentHarness({ masterPingTimeoutMs: MASTER_PING_TIMEOUT_MS }, captured.logger);
+    await harness.register();
+    // No ping for the ping timeout: the agent re-registers, and the master says nothing.
+    await harness.clock.advance(MASTER_PING_TIMEOUT_MS + AGENT_NO_MASTER_WARNING_MS + 1_000);
+    expect(harness.master.count('ReregisterAgent')).to.be.greaterThan(0);
+    expect(warnings()).to.have.length.greaterThan(0);
+    expect(warnings()[0]).to.include({ agentId: AGENT_ID });
+    expect(String(warnings()[0]?.msg)).to.include(`does its log say it refuses this agent's re-registration (${AGENT_ID})`);
   });
 
   it('stops warning once a master registers it', async () => {
