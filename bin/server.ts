@@ -18,6 +18,7 @@ import { DEFAULT_CONTAINER_DISK_WATCH_INTERVAL_MS, DEFAULT_CONTAINER_PIDS_LIMIT 
 import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRecovery } from '../actors/agent/flags';
 import { RECONFIGURATION_POLICIES, type ReconfigurationPolicy } from '../actors/agent/compatibility';
 import { AUTHENTICATE_HTTP_EXECUTORS, RECOVERY_TIMEOUT_MS, SWITCH_USER } from '../actors/agent/constants';
+import { FETCHER_STALL_TIMEOUT_MS } from '../actors/agent/fetcher';
 import { addTlsOptions } from './tls';
 import { parseAttributes } from '../actors/agent/resources';
 import { advertiseIpError } from '../lib/process/addresses';
@@ -265,6 +266,8 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--executor_environment_variables <json|path>', 'the environment every executor and its tasks start with, a JSON object of strings inline, file:///path or a path (default: the agent\'s PATH, locale and time zone only)').argParser(parseExecutorEnvironmentFlag))
     .addOption(flag('--authenticate_http_executors [bool]', 'v1 executor API calls must carry their run\'s MESOS_EXECUTOR_AUTHENTICATION_TOKEN as Authorization: Bearer (Mesos\' default is false); false: calls without one are taken, for executor libraries that send none (then anyone who reaches this port can act as any HTTP executor here, as in Mesos)').argParser(parseBooleanFlag).default(AUTHENTICATE_HTTP_EXECUTORS))
     .addOption(flag('--switch_user [bool]', 'run each executor and its tasks as its command\'s or its framework\'s user (the agent must be root to switch); false: as the agent\'s own user').argParser(parseBooleanFlag).default(SWITCH_USER))
+    .addOption(flag('--fetcher_stall_timeout <duration>', 'a download for a command\'s URIs that sends no byte for this long fails its launch').argParser(parseDurationFlag).default(FETCHER_STALL_TIMEOUT_MS, '1mins'))
+    .addOption(flag('--frameworks_home <dir>', 'where a command URI that is a relative path is fetched from (unset: such a URI fails its launch)'))
     .addOption(flag('--gc_delay <duration>', 'remove completed sandboxes this long after they completed (sooner as the disk fills)').argParser(parseDurationFlag).default(defaults.gcDelayMs, '1weeks'))
     .addOption(flag('--disk_watch_interval <duration>', 'how often the work dir\'s disk usage is checked, pruning sandboxes by it').argParser(parseDurationFlag).default(defaults.diskWatchIntervalMs, '1mins'))
     .addOption(flag('--gc_disk_headroom <fraction>', 'disk fraction to keep free: sandboxes older than gc_delay × max(0, 1 − usage − headroom) are removed').argParser(parseFractionFlag).default(defaults.gcDiskHeadroom, '0.1'));
@@ -295,6 +298,8 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     switchUser: options.switch_user as boolean | undefined,
     authenticateHttpExecutors: options.authenticate_http_executors as boolean | undefined,
     ...(options.executor_environment_variables !== undefined ? { executorEnvironmentVariables: options.executor_environment_variables as Record<string, string> } : {}),
+    fetcherStallTimeoutMs: options.fetcher_stall_timeout as number | undefined,
+    frameworksHome: options.frameworks_home as string | undefined,
     gcDelayMs: options.gc_delay as number,
     diskWatchIntervalMs: options.disk_watch_interval as number,
     gcDiskHeadroom: options.gc_disk_headroom as number,

@@ -303,6 +303,8 @@ export class Agent extends Actor {
   get shuttingDown(): boolean {
     return this.phase === 'TERMINATING';
   }
+  /** The aborts of launches fetching their command's URIs (`fetchAbortFor`); made at the first (an agent of the simulation fetches nothing). */
+  private fetches: Map<ExecutorRecord, AbortController> | undefined;
   /** Custom executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since (`reportExecutorExited`). */
   private readonly reportedNotRunning = new LazySet<string>();
   /**
@@ -1485,6 +1487,7 @@ export class Agent extends Actor {
       token: executor.token,
       limits: containerLimits(executor),
       user: executor.info.command.user ?? framework.info.user,
+      signal: this.fetchAbortFor(executor),
     };
     const onExit = (exit: ExecutorExit): void => {
       dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);
@@ -1493,7 +1496,26 @@ export class Agent extends Actor {
     this.deferWith(this.options.launcher.launch(launch, onExit), this.executorStarted, this.executorLaunchFailed, executor);
   }
 
+  /**
+   * An abort for the launch of `executor` while its command's URIs are fetched (kept until the
+   * launch ends), or undefined when it fetches nothing: its registration timing out, or its
+   * shutdown, stops the fetch instead of waiting for it.
+   */
+  private fetchAbortFor(executor: ExecutorRecord): AbortSignal | undefined {
+    const uris = executor.info.command.uris;
+    if (uris === undefined || uris.length === 0) return undefined;
+    const controller = new AbortController();
+    (this.fetches ??= new Map()).set(executor, controller);
+    return controller.signal;
+  }
+
+  /** Stops the fetch of `executor`'s launch, if one is under way. */
+  private abortFetch(executor: ExecutorRecord): void {
+    this.fetches?.get(executor)?.abort();
+  }
+
   private executorStarted(executor: ExecutorRecord, started: LaunchedExecutor): void {
+    this.fetches?.delete(executor);
     if (executor.phase === 'TERMINATED') return started.destroy(); // it exited before we heard it started: clear what it left
     executor.process = started;
     const framework = this.frameworks.get(executor.frameworkId);
@@ -1508,9 +1530,16 @@ export class Agent extends Actor {
   }
 
   private executorLaunchFailed(executor: ExecutorRecord, error: Error): void {
-    this.log.error({ executorId: executor.id, error: error.message }, 'failed to launch executor');
-    this.counters.increment('container_launch_errors');
-    executor.pendingTermination = { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch executor: ${error.message}` };
+    const aborted = this.fetches?.get(executor)?.signal.aborted === true;
+    this.fetches?.delete(executor);
+    if (aborted) {
+      // Its registration timed out, or it was shut down, while its URIs were fetched: that verdict stands.
+      this.log.warn({ executorId: executor.id, error: error.message }, 'executor launch stopped while fetching');
+    } else {
+      this.log.error({ executorId: executor.id, error: error.message }, 'failed to launch executor');
+      this.counters.increment('container_launch_errors');
+    }
+    executor.pendingTermination ??= { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch executor: ${error.message}` };
     this.executorExited(executor, { code: null, signal: null });
   }
 
@@ -1524,6 +1553,7 @@ export class Agent extends Actor {
     executor.pendingTermination = verdict;
     for (const taskId of [...executor.queuedTasks.keys()]) this.agentUpdate(executor.frameworkId, executor.id, taskId, verdict);
     executor.process?.destroy();
+    this.abortFetch(executor);
   }
 
   /** A fresh token for an executor run, recorded (a replay feeds it back). */
@@ -1681,6 +1711,7 @@ export class Agent extends Actor {
     executor.registrationTimer?.cancel();
     if (executor.pid === undefined) {
       executor.process?.destroy();
+      this.abortFetch(executor);
       return;
     }
     const gracePeriodMs = this.options.flags.executorShutdownGracePeriodMs;

@@ -20,6 +20,7 @@ import {
 import { formatDuration } from '../../lib/mesos-format';
 import { DEFAULT_RECONFIGURATION_POLICY, RECONFIGURATION_POLICIES, type ReconfigurationPolicy } from './compatibility';
 import { MIN_CONTAINER_PIDS_LIMIT } from './isolator';
+import { FETCHER_STALL_TIMEOUT_MS } from './fetcher';
 
 /** What an agent is told at start; every field but `master` and `workDir` has a default. */
 export interface AgentFlags {
@@ -111,6 +112,10 @@ export interface AgentFlags {
    * (`INHERITED_ENVIRONMENT`), never its whole environment (which may hold its secret).
    */
   executorEnvironmentVariables?: Readonly<Record<string, string>>;
+  /** A download the fetcher makes that sends no byte for this long fails its launch (Mesos `--fetcher_stall_timeout`; default `FETCHER_STALL_TIMEOUT_MS`, 60 s). */
+  fetcherStallTimeoutMs?: number;
+  /** Where the fetcher takes a command URI that is a relative path from (Mesos `--frameworks_home`); unset: such a URI fails its launch. */
+  frameworksHome?: string;
   /** Completed sandboxes (and completed frameworks' directories) are removed this long after they completed, sooner as the disk fills (Mesos `--gc_delay`, 1 week). */
   gcDelayMs: number;
   /** How often the work dir's file system usage is checked, pruning sandboxes by it (Mesos `--disk_watch_interval`, 1 min). */
@@ -188,6 +193,8 @@ export function checkAgentFlags(flags: AgentFlags): void {
     throw new Error(`--container_pids_limit: must be a whole number of ${MIN_CONTAINER_PIDS_LIMIT} or more (the executor's own threads count against it), not ${String(flags.containerPidsLimit)}`);
   }
   if (flags.containerDiskWatchIntervalMs !== undefined) requirePositive('--container_disk_watch_interval', flags.containerDiskWatchIntervalMs);
+  if (flags.fetcherStallTimeoutMs !== undefined) requirePositive('--fetcher_stall_timeout', flags.fetcherStallTimeoutMs);
+  if (flags.frameworksHome !== undefined) requireText('--frameworks_home', flags.frameworksHome);
   if (!AGENT_RECOVERY_MODES.includes(flags.recover)) throw new Error(`--recover: must be one of ${AGENT_RECOVERY_MODES.join(', ')}, not '${String(flags.recover)}'`);
   if (!RECONFIGURATION_POLICIES.includes(flags.reconfigurationPolicy)) {
     throw new Error(`--reconfiguration_policy: must be one of ${RECONFIGURATION_POLICIES.join(', ')}, not '${String(flags.reconfigurationPolicy)}'`);
@@ -266,6 +273,8 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('authenticate_http_executors', String(flags.authenticateHttpExecutors ?? AUTHENTICATE_HTTP_EXECUTORS));
   if (flags.executorEnvironmentVariables !== undefined) set('executor_environment_variables', JSON.stringify(flags.executorEnvironmentVariables));
   set('container_disk_watch_interval', flags.containerDiskWatchIntervalMs === undefined ? undefined : formatDuration(flags.containerDiskWatchIntervalMs));
+  set('fetcher_stall_timeout', formatDuration(flags.fetcherStallTimeoutMs ?? FETCHER_STALL_TIMEOUT_MS));
+  set('frameworks_home', flags.frameworksHome);
   set('gc_delay', formatDuration(flags.gcDelayMs));
   set('disk_watch_interval', formatDuration(flags.diskWatchIntervalMs));
   set('gc_disk_headroom', String(flags.gcDiskHeadroom));

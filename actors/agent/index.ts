@@ -33,6 +33,7 @@ import { checkAgentFlags, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, isProcessStartedAt, ProcessLauncher, type Launcher } from './launcher';
+import { Fetcher } from './fetcher';
 import { chooseIsolator } from './isolator';
 import { DEFAULT_CGROUPS_ROOT } from './cgroups';
 import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER, AUTHENTICATE_HTTP_EXECUTORS, CHECKPOINT_SETTLE_TIMEOUT_MS } from './constants';
@@ -432,7 +433,11 @@ async function prepareAgent(options: StartAgentOptions): Promise<{
     ...(flags.enforceContainerDiskQuota !== undefined ? { enforceDiskQuota: flags.enforceContainerDiskQuota } : {}),
     ...(flags.containerDiskWatchIntervalMs !== undefined ? { diskWatchIntervalMs: flags.containerDiskWatchIntervalMs } : {}),
   }) : undefined;
-  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger, flags.switchUser ?? SWITCH_USER, executorBaseEnvironment(flags.executorEnvironmentVariables)), host, UPID.at(id, host.address));
+  const launcher = recordingLauncher(options.launcher ?? new ProcessLauncher(nodeDisk, tlsEnvironment(executorTls), isolator, host.logger, flags.switchUser ?? SWITCH_USER, executorBaseEnvironment(flags.executorEnvironmentVariables), new Fetcher({
+    clock: host.clock, log: host.logger,
+    ...(flags.fetcherStallTimeoutMs !== undefined ? { stallTimeoutMs: flags.fetcherStallTimeoutMs } : {}),
+    ...(flags.frameworksHome !== undefined ? { frameworksHome: flags.frameworksHome } : {}),
+  })), host, UPID.at(id, host.address));
   // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
   const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);
   const hostname = flags.hostname ?? osHostname();

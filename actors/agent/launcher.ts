@@ -20,6 +20,7 @@ import { LATEST_RUN_LINK, RUNS_DIRECTORY, STDERR_FILE, STDOUT_FILE } from './pat
 import { confinedCommand } from './cgroups';
 import type { ContainerLimitation, ContainerLimits, ContainerUsage, Isolator } from './isolator';
 import type { Logger } from '../../lib/logging';
+import { Fetcher } from './fetcher';
 
 /** A container's limits when its launch names none (a launch from a test). */
 export const DEFAULT_CONTAINER_LIMITS: ContainerLimits = { cpus: 0.1, memBytes: 128 * 1024 * 1024 };
@@ -57,6 +58,8 @@ export interface ExecutorLaunch {
   readonly limits?: ContainerLimits;
   /** The OS user it runs as (its command's user, else its framework's), for a launcher that switches users (`--switch_user`). */
   readonly user?: string;
+  /** Aborts the launch while its command's URIs are fetched (its registration timed out, or it was shut down). */
+  readonly signal?: AbortSignal;
 }
 
 /** How an executor process ended: an exit code, or the signal that killed it. */
@@ -234,6 +237,8 @@ export class ProcessLauncher implements Launcher {
     private readonly switchUser = false,
     /** What every executor's environment starts from (`executorBaseEnvironment`: never the agent's whole environment). */
     private readonly base: Readonly<Record<string, string>> = executorBaseEnvironment(undefined),
+    /** Fetches a command's URIs into the sandbox before its executor starts (the agent's sets its clock and flags). */
+    private readonly fetcher: Fetcher = new Fetcher(),
   ) {}
 
   /** Containers whose isolation is not cleaned up yet (what `drain` waits for). */
@@ -367,6 +372,16 @@ export class ProcessLauncher implements Launcher {
       stderr = await open(path.join(launch.directory, STDERR_FILE), 'a');
       // The sandbox is the user's (Mesos chowns it): its tasks write there.
       if (account !== undefined) await Promise.all([launch.directory, path.join(launch.directory, STDOUT_FILE), path.join(launch.directory, STDERR_FILE)].map((target) => chown(target, account.uid, account.gid)));
+      // What the command needs is fetched into the sandbox first (Mesos' fetcher runs before the executor starts).
+      const uris = launch.command.uris;
+      if (uris !== undefined && uris.length > 0) {
+        await this.fetcher.fetch({
+          uris, directory: launch.directory,
+          ...(account !== undefined ? { account } : {}),
+          ...(launch.limits?.diskBytes !== undefined ? { maxBytes: launch.limits.diskBytes } : {}),
+          ...(launch.signal !== undefined ? { signal: launch.signal } : {}),
+        });
+      }
       const isolator = this.isolator;
       if (isolator === undefined) return await startProcess(launch, this.base, this.environment, stdout.fd, stderr.fd, onExit, undefined, account);
       // The run's isolation first (its cgroup); the executor enters it before its first instruction.

@@ -92,10 +92,17 @@ export function describeExit(exit: ExecutorExit): string {
   return `exited with status ${exit.code ?? 'unknown'}`;
 }
 
+/** `command` with the task's `user` and `uris`, when it has any (else `command` itself, shared). */
+function commandWith(command: CommandInfo, user: string | undefined, uris: CommandInfo['uris']): CommandInfo {
+  if (user === undefined && (uris === undefined || uris.length === 0)) return command;
+  return { ...command, ...(user !== undefined ? { user } : {}), ...(uris !== undefined && uris.length > 0 ? { uris } : {}) };
+}
+
 /**
  * The ExecutorInfo of the command executor for a command task (Mesos' `getExecutorInfo`): its
  * id is the task id, and it runs `command` (node with the command-executor script), as the
- * task's command's user when it names one (Mesos copies it too), so the task runs as that user.
+ * task's command's user when it names one (Mesos copies it too), so the task runs as that user,
+ * and with the task's command's URIs, fetched into its sandbox before it starts.
  */
 export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command: CommandInfo): ExecutorInfo {
   const shown = task.command?.value ?? '';
@@ -103,7 +110,8 @@ export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command
   return {
     executorId: task.taskId,
     frameworkId,
-    command: user === undefined ? command : { ...command, user },
+    // The task's URIs are fetched into the command executor's sandbox (Mesos' `getExecutorInfo`).
+    command: commandWith(command, user, task.command?.uris),
     // Joined flat: a template literal is a tree of concatenations (32 bytes a node) that every run's record kept.
     name: ['Command Executor (Task: ', task.taskId, ") (Command: sh -c '", shown.length > 15 ? `${shown.slice(0, 12)}...` : shown, "')"].join(''),
     source: task.taskId,

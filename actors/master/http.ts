@@ -551,7 +551,8 @@ export function renderExecutor(info: ExecutorInfo, resources: Resources, agentId
 }
 
 /**
- * A CommandInfo as Mesos' state JSON writes one (`json(CommandInfo)`): `argv` and `uris` always,
+ * A CommandInfo as Mesos' state JSON writes one (`json(CommandInfo)`): `argv` and `uris` (each its
+ * `value` and `executable`) always,
  * `environment` as `{variables: [{name, type, value}]}` (its protobuf form; a tool reading it
  * found a plain object of names).
  */
@@ -561,7 +562,7 @@ export function renderCommand(command: CommandInfo): Json {
     value: command.value,
     argv: command.arguments ?? [],
     ...(command.environment !== undefined ? { environment: { variables: Object.entries(command.environment).map(([name, value]) => ({ name, type: 'VALUE', value })) } } : {}),
-    uris: [],
+    uris: (command.uris ?? []).map((uri) => ({ value: uri.value, executable: uri.executable ?? false })),
   };
 }
 

@@ -38,6 +38,10 @@ export const MAX_DISCOVERY_ENTRIES = 1_024;
 export const MAX_OFFER_FILTER_ROLES = 1_024;
 /** The most alternatives one role's `minAllocatableResources` may list. */
 export const MAX_MIN_ALLOCATABLE_ALTERNATIVES = 64;
+/** The most URIs one command may have the agent fetch (`CommandInfo.uris`; Mesos has no bound). */
+export const MAX_COMMAND_URIS = 256;
+/** Longest URI, and longest `outputFile`, a command may have the agent fetch. */
+export const MAX_URI_LENGTH = 8 * 1024;
 /** Longest status update message (an executor's words about a task). */
 export const MAX_STATUS_MESSAGE_LENGTH = 64 * 1024;
 

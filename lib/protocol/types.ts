@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
-import { MAX_CHECK_STATUSES, MAX_DISCOVERY_ENTRIES, MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, MAX_TASK_ALLOCATION_ROLES } from './limits';
+import { MAX_CHECK_STATUSES, MAX_COMMAND_URIS, MAX_DISCOVERY_ENTRIES, MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, MAX_TASK_ALLOCATION_ROLES, MAX_URI_LENGTH } from './limits';
 import { compileFastCheck, rememberFrozen } from './fast-check';
 import { plainDataError } from './plain';
 
@@ -104,6 +104,26 @@ export function droppedTaskState(framework: FrameworkInfo | undefined): 'TASK_DR
   return framework !== undefined && isPartitionAware(framework) ? 'TASK_DROPPED' : 'TASK_LOST';
 }
 
+const uriText = z.string().max(MAX_URI_LENGTH, `must be at most ${MAX_URI_LENGTH} characters`);
+
+/**
+ * A file the agent fetches into the sandbox before it starts the executor (Mesos'
+ * `CommandInfo.URI`; `actors/agent/fetcher.ts`): `value` is an `http://`, `https://` or
+ * `file://` URI, or an absolute path (relative: under the agent's `--frameworks_home`).
+ */
+export const CommandUriSchema = z.object({
+  value: uriText,
+  /** Made executable (mode 0755), and then never extracted. */
+  executable: z.boolean().optional(),
+  /** An archive (`.tar`, `.tgz`, `.tar.gz`, `.tbz2`, `.tar.bz2`, `.txz`, `.tar.xz`, `.zip`, or a bare `.gz`) is extracted into the sandbox (default true). */
+  extract: z.boolean().optional(),
+  /** Mesos' fetcher cache: accepted, and fetched directly (this agent has no cache). */
+  cache: z.boolean().optional(),
+  /** The file's path in the sandbox (default: the URI's last path segment); relative, within the sandbox. */
+  outputFile: uriText.optional(),
+});
+export type CommandUri = z.infer<typeof CommandUriSchema>;
+
 /** A command to run: through `/bin/sh -c` when `shell` (the default), else `value` with `arguments`. */
 export const CommandInfoSchema = z.object({
   value: z.string(),
@@ -116,6 +136,8 @@ export const CommandInfoSchema = z.object({
    * `--switch_user=false` runs everything as its own user.
    */
   user: shortText.optional(),
+  /** Files the agent fetches into the sandbox before the executor starts (a command task's go to its command executor's sandbox). */
+  uris: z.array(CommandUriSchema).max(MAX_COMMAND_URIS, `must have at most ${MAX_COMMAND_URIS} entries`).optional(),
 });
 export type CommandInfo = z.infer<typeof CommandInfoSchema>;
 

@@ -13,8 +13,8 @@
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
 import { plainDataError } from '../protocol/plain';
-import { MAX_SHORT_TEXT_LENGTH } from '../protocol/limits';
-import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, TaskInfo, TaskStatus } from '../protocol';
+import { MAX_COMMAND_URIS, MAX_SHORT_TEXT_LENGTH, MAX_URI_LENGTH } from '../protocol/limits';
+import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, CommandUri, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, TaskInfo, TaskStatus } from '../protocol';
 import { MAX_CHECK_STATUSES } from '../protocol/limits';
 import { isUuidBytes, isUuidText, uuidBytes, uuidText, UUID_BYTES } from '../uuid';
 
@@ -281,6 +281,17 @@ export function v1Command(command: CommandInfo): V1Json {
   if (command.arguments !== undefined) out.arguments = [...command.arguments];
   if (command.user !== undefined) out.user = command.user;
   if (command.environment !== undefined) out.environment = { variables: Object.entries(command.environment).map(([name, value]) => ({ name, type: 'VALUE', value })) };
+  if (command.uris !== undefined) out.uris = command.uris.map(v1Uri);
+  return out;
+}
+
+/** A command's URI in v1 JSON (`output_file`). */
+function v1Uri(uri: CommandUri): V1Json {
+  const out: V1Json = { value: uri.value };
+  if (uri.executable !== undefined) out.executable = uri.executable;
+  if (uri.extract !== undefined) out.extract = uri.extract;
+  if (uri.cache !== undefined) out.cache = uri.cache;
+  if (uri.outputFile !== undefined) out.output_file = uri.outputFile;
   return out;
 }
 
@@ -506,6 +517,7 @@ export function labelList(labels: Readonly<Record<string, string>>): Array<{ key
 }
 
 const commandText = z.string().max(MAX_COMMAND_TEXT_CHARS, `must be at most ${MAX_COMMAND_TEXT_CHARS} characters`);
+const uriText = z.string().max(MAX_URI_LENGTH, `must be at most ${MAX_URI_LENGTH} characters`);
 
 /** A CommandInfo in a call (a task's, an executor's, a command check's). */
 export const v1CommandSchema = z.object({
@@ -514,6 +526,13 @@ export const v1CommandSchema = z.object({
   arguments: v1List(commandText, MAX_CALL_LIST_ENTRIES).optional(),
   user: v1Text.optional(),
   environment: z.object({ variables: v1List(z.object({ name: v1Text, type: v1Text.optional(), value: commandText.optional() }), MAX_CALL_LIST_ENTRIES).optional() }).optional(),
+  uris: v1List(z.object({
+    value: uriText,
+    executable: z.boolean().optional(),
+    extract: z.boolean().optional(),
+    cache: z.boolean().optional(),
+    output_file: uriText.optional(),
+  }), MAX_COMMAND_URIS).optional(),
 });
 
 /** A CommandInfo from a call, in this project's form (`environment.variables` as a record). */
@@ -524,6 +543,15 @@ export function commandOfV1(given: z.infer<typeof v1CommandSchema>): CommandInfo
   if (given.user !== undefined) out.user = given.user;
   const variables = given.environment?.variables ?? [];
   if (variables.length > 0) out.environment = Object.fromEntries(variables.map((variable) => [variable.name, variable.value ?? '']));
+  if (given.uris !== undefined && given.uris.length > 0) {
+    out.uris = given.uris.map(({ value, executable, extract, cache, output_file: outputFile }) => ({
+      value,
+      ...(executable !== undefined ? { executable } : {}),
+      ...(extract !== undefined ? { extract } : {}),
+      ...(cache !== undefined ? { cache } : {}),
+      ...(outputFile !== undefined ? { outputFile } : {}),
+    }));
+  }
   return out;
 }
 

@@ -165,7 +165,14 @@ message Environment {
 }
 
 message CommandInfo {
-  repeated bytes uris = 1;
+  message URI {
+    optional string value = 1;
+    optional bool executable = 2;
+    optional bool extract = 3;
+    optional bool cache = 4;
+    optional string output_file = 5;
+  }
+  repeated URI uris = 1;
   optional Environment environment = 2;
   optional string value = 3;
   optional string user = 5;

@@ -39,7 +39,7 @@ const resource = z.object({
 });
 const resources = z.array(resource).max(MAX_RESOURCE_ENTRIES, `must have at most ${MAX_RESOURCE_ENTRIES} entries`);
 
-const command = v1CommandSchema.extend({ uris: z.unknown().optional() });
+const command = v1CommandSchema;
 
 const executorInfo = z.object({
   executor_id: idValue,
@@ -85,19 +85,11 @@ function unsupportedResources(list: ReadonlyArray<z.infer<typeof resource>> | un
   return undefined;
 }
 
-/** Why `given` (a task's or an executor's command) asks for what is not supported here, or undefined. */
-function unsupportedCommand(given: z.infer<typeof command> | undefined, where: string): string | undefined {
-  const uris = given?.uris;
-  if (uris === undefined || (Array.isArray(uris) && uris.length === 0)) return undefined;
-  return `${where}.uris: not supported by this cluster (it has no fetcher: put what the command needs on the agents, or fetch it in the command)`;
-}
-
-/** Why `task` asks for what is not supported here (a container, a fetcher, volumes...), or undefined. */
+/** Why `task` asks for what is not supported here (a container, volumes...), or undefined. */
 function unsupportedTaskFields(task: z.infer<typeof taskInfo>): string | undefined {
   if (task.container !== undefined) return 'container: not supported by this cluster (tasks run as processes of the agent\'s machine: no container images, volumes or networks)';
   if (task.max_completion_time !== undefined) return 'max_completion_time: not supported by this cluster';
-  return unsupportedResources(task.resources, 'resources') ?? unsupportedCommand(task.command, 'command')
-    ?? unsupportedResources(task.executor?.resources, 'executor.resources') ?? unsupportedCommand(task.executor?.command, 'executor.command');
+  return unsupportedResources(task.resources, 'resources') ?? unsupportedResources(task.executor?.resources, 'executor.resources');
 }
 
 /**

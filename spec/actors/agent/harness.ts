@@ -144,11 +144,13 @@ export interface HarnessAgentOptions {
   readonly acls?: AgentOptions['acls'];
   /** It authenticates with its master first. */
   readonly credential?: AgentOptions['credential'];
+  /** The clock simulates all I/O: a settle does not wait for a launch in flight (a test holding one open). */
+  readonly simulatedClock?: boolean;
 }
 
 /** The agent, its fake master and launcher, on one memory host under a virtual clock. */
 export class AgentHarness {
-  readonly clock = new VirtualClock();
+  readonly clock: VirtualClock;
   readonly host: ActorHost;
   readonly master: TimedProbe;
   readonly launcher = new FakeLauncher();
@@ -164,6 +166,7 @@ export class AgentHarness {
    *   checkpointing frameworks (default: the same `/bin/true`)
    */
   constructor(overrides: Partial<AgentFlags> = {}, logger?: Logger, options: HarnessAgentOptions = {}) {
+    this.clock = new VirtualClock({ simulated: options.simulatedClock === true });
     this.host = memoryHost({ clock: this.clock, ...(logger !== undefined ? { logger } : {}) });
     this.master = new TimedProbe('master', MASTER_MESSAGES);
     this.host.spawn(this.master);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -87,6 +87,24 @@ describe('launcher', () => {
 
     // Mesos' --switch_user (the hostile-input pass of 2026-12-05: every task ran as the agent's user, root, whatever
     // user its framework named, so the run_tasks ACL's users protected nothing).
+    it('fetches the command\'s URIs into the sandbox before the executor starts; a failed fetch fails the launch and starts nothing', async () => {
+      const archive = path.join(os.tmpdir(), `launcher-fetch-${process.pid}`);
+      fs.mkdirSync(path.join(archive, 'app'), { recursive: true });
+      try {
+        fs.writeFileSync(path.join(archive, 'app', 'version'), '1.2');
+        spawnSync('tar', ['-C', archive, '-czf', path.join(archive, 'app.tgz'), 'app']);
+        const { exited } = await launch({ value: 'cat app/version', uris: [{ value: `file://${path.join(archive, 'app.tgz')}` }] });
+        expect(await within(exited, 5_000, 'the command to exit')).to.deep.equal({ code: 0, signal: null });
+        expect(fs.readFileSync(path.join(sandbox, 'stdout'), 'utf8')).to.equal('1.2');
+        let failure: Error | undefined;
+        await launch({ value: 'touch started', uris: [{ value: path.join(archive, 'absent.tgz') }] }).catch((error: Error) => { failure = error; });
+        expect(failure?.message).to.match(/^Failed to fetch '.*absent\.tgz': .*ENOENT/);
+        expect(fs.existsSync(path.join(sandbox, 'started'))).to.equal(false);
+      } finally {
+        fs.rmSync(archive, { recursive: true, force: true });
+      }
+    });
+
     describe('--switch_user: each run as its user', () => {
       const root = process.getuid?.() === 0;
       const nobody = 'nobody';

@@ -145,7 +145,7 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     }
   });
 
-  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk, command uris, offer constraints, a RESERVE', () => {
+  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk, offer constraints, a RESERVE; reads command URIs', () => {
     const launch = (task: V1Json): V1Json => ({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { offer_ids: [{ value: 'o-1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
     const task = { name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, command: { value: 'true' } };
     // Built by hand where the codec has no content for a field (it keeps only the field's presence).
@@ -163,7 +163,9 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     expect(parseSchedulerCall(launch(task)).ok, 'the same task without them').to.equal(true);
     expect(refusal(container)).to.match(/^accept\.operations\.0\.launch\.task_infos\.0\.container: not supported/);
     expect(refusal(disk)).to.match(/^accept\.operations\.0\.launch\.task_infos\.0\.resources\.0\.disk: not supported/);
-    expect(refusal(uris)).to.match(/^accept\.operations\.0\.launch\.task_infos\.0\.command\.uris: not supported/);
+    expect(refusal(uris)).to.equal('accepted');
+    const read = schedulerCallJson(uris);
+    expect('json' in read && (read.json as { accept: { operations: Array<{ launch: { task_infos: Array<{ command: unknown }> } }> } }).accept.operations[0]?.launch.task_infos[0]?.command).to.deep.equal({ uris: [{ value: 'http://x' }], value: 'true' });
     expect(refusal(constraints)).to.match(/^subscribe\.offer_constraints: offer constraints are not supported/);
     expect(refusal(reserve)).to.equal("accept.operations.0.type: operation 'RESERVE' is not supported (only LAUNCH)");
   });

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { parseSchedulerCall, offersEvent, subscribedEvent, updateEvent, messageEvent, failureEvent, type SchedulerCall } from '../../../lib/v1/scheduler';
 import { textOfV1Bytes, v1Bytes, v1FrameworkInfo, v1OfferFormat, withoutNulls } from '../../../lib/v1/json';
 import type { FrameworkInfo } from '../../../lib/protocol';
+import { MAX_URI_LENGTH } from '../../../lib/protocol';
 
 function call(body: unknown): SchedulerCall {
   const parsed = parseSchedulerCall(body);
@@ -141,20 +142,22 @@ describe('v1 scheduler calls', () => {
   });
 
   // The hostile-input pass of 2026-12-05: these ran as plain processes, what they asked for dropped without a word.
-  it('refuses a task that asks for what this cluster has nothing behind (a container, the fetcher, volumes, revocable resources), naming the field; a command user is kept', () => {
+  it('refuses a task that asks for what this cluster has nothing behind (a container, volumes, revocable resources), naming the field; a command user and URIs are kept', () => {
     const launch = (task: Record<string, unknown>): unknown => ({
       framework_id: FRAMEWORK_ID, type: 'ACCEPT',
       accept: { offer_ids: [{ value: 'o1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: 't1' }, agent_id: { value: 'a1' }, command: { value: 'true' }, ...task }] } }] },
     });
     const at = 'accept.operations.0.launch.task_infos.0.';
     expect(error(launch({ container: { type: 'DOCKER', docker: { image: 'x' } } }))).to.match(new RegExp(`^${at}container: not supported`));
-    expect(error(launch({ command: { value: 'true', uris: [{ value: 'file:///etc/shadow' }] } }))).to.match(new RegExp(`^${at}command\\.uris: not supported by this cluster \\(it has no fetcher`));
     expect(error(launch({ resources: [{ name: 'disk', type: 'SCALAR', scalar: { value: 10 }, disk: { persistence: { id: 'p' }, volume: { container_path: 'v', mode: 'RW' } } }] }))).to.match(new RegExp(`^${at}resources\\.0\\.disk: not supported`));
     expect(error(launch({ resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, revocable: {} }] }))).to.match(new RegExp(`^${at}resources\\.0\\.revocable: not supported`));
-    expect(error(launch({ executor: { executor_id: { value: 'e' }, command: { value: 'x', uris: [{ value: 'http://x' }] } } }))).to.match(new RegExp(`^${at}executor\\.command\\.uris`));
+    expect(error(launch({ command: { value: 'true', uris: [{ executable: true }] } }))).to.match(new RegExp(`^${at}command\\.uris\\.0\\.value`));
+    expect(error(launch({ command: { value: 'true', uris: [{ value: 'x'.repeat(MAX_URI_LENGTH + 1) }] } }))).to.match(new RegExp(`^${at}command\\.uris\\.0\\.value: must be at most ${MAX_URI_LENGTH} characters`));
     expect(error(launch({ max_completion_time: { nanoseconds: 1 } }))).to.match(new RegExp(`^${at}max_completion_time: not supported`));
     const kept = call(launch({ command: { value: 'id', user: 'nobody', uris: [] } })) as { tasks: Array<{ command: unknown }> };
     expect(kept.tasks[0]?.command).to.deep.equal({ value: 'id', user: 'nobody' });
+    const fetching = call(launch({ command: { value: 'ls', uris: [{ value: 'https://example.com/app.tgz', output_file: 'dist/app.tgz', extract: false, cache: true }, { value: '/opt/run.sh', executable: true }] } })) as { tasks: Array<{ command: unknown }> };
+    expect(fetching.tasks[0]?.command).to.deep.equal({ value: 'ls', uris: [{ value: 'https://example.com/app.tgz', outputFile: 'dist/app.tgz', extract: false, cache: true }, { value: '/opt/run.sh', executable: true }] });
   });
 
   it("keeps the roles a task's resources name in allocation_info for the master to check (v1 walkthrough: a task in another role was launched)", () => {

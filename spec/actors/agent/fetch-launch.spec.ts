@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { FetchError } from '../../../actors/agent/fetcher';
+import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor } from '../../../actors/agent/launcher';
+import type { CommandUri } from '../../../lib/protocol';
+import { AgentHarness } from './harness';
+
+/** The URIs the tasks below ask for. */
+const URIS: CommandUri[] = [{ value: 'https://example.com/dist/app.tgz' }, { value: '/opt/tools/run.sh', executable: true, outputFile: 'bin/run.sh' }];
+
+describe('actors/agent: launches that fetch their command\'s URIs', () => {
+  let harness: AgentHarness;
+
+  beforeEach(async () => {
+    // A launch held open (its fetch) is work outside the agent: a simulated clock's settle does not wait for it.
+    harness = new AgentHarness({}, undefined, { simulatedClock: true });
+    await harness.register();
+  });
+  afterEach(() => harness.stop());
+
+  /** Makes every launch wait for its fetch, which `settle` ends (resolving or failing it); an abort fails it at once. */
+  function holdLaunches(): { settle: (error?: Error) => void; launches: ExecutorLaunch[] } {
+    const launches: ExecutorLaunch[] = [];
+    let settle: (error?: Error) => void = () => undefined;
+    const original = harness.launcher.launch.bind(harness.launcher);
+    harness.launcher.launch = (launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> => {
+      launches.push(launch);
+      return new Promise<void>((resolve, reject) => {
+        settle = (error) => (error === undefined ? resolve() : reject(error));
+        launch.signal?.addEventListener('abort', () => reject(new FetchError(`Failed to fetch '${URIS[0]?.value}': the fetch was aborted`)), { once: true });
+      }).then(() => original(launch, onExit));
+    };
+    return { settle: (error) => settle(error), launches };
+  }
+
+  it('a command task\'s URIs go to its command executor\'s launch, with an abort; a task without any has none', async () => {
+    harness.runTask(AgentHarness.commandTask('T1', 'ls', { command: { value: 'ls', uris: URIS } }));
+    harness.runTask(AgentHarness.commandTask('T2'));
+    await harness.clock.settle();
+    expect(harness.launcher.run('T1').launch.command.uris).to.deep.equal(URIS);
+    expect(harness.launcher.run('T1').launch.signal?.aborted).to.equal(false);
+    expect(harness.launcher.run('T2').launch.command.uris).to.equal(undefined);
+    expect(harness.launcher.run('T2').launch.signal).to.equal(undefined);
+  });
+
+  it('a failed fetch fails the task: TASK_FAILED, REASON_CONTAINER_LAUNCH_FAILED, the message naming the URI', async () => {
+    const held = holdLaunches();
+    harness.runTask(AgentHarness.commandTask('T1', 'ls', { command: { value: 'ls', uris: URIS } }));
+    await harness.clock.settle();
+    held.settle(new FetchError(`Failed to fetch '${URIS[0]?.value}': Error downloading resource, received HTTP return code 404`));
+    await harness.clock.settle();
+    const [failed] = harness.forwarded();
+    expect(failed?.status).to.include({ taskId: 'T1', state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED' });
+    expect(failed?.status.message).to.equal(`Failed to launch executor: Failed to fetch '${URIS[0]?.value}': Error downloading resource, received HTTP return code 404`);
+  });
+
+  it('the registration timing out while the URIs are fetched aborts the fetch; the task fails once, with REASON_EXECUTOR_REGISTRATION_TIMEOUT', async () => {
+    const held = holdLaunches();
+    harness.runTask(AgentHarness.commandTask('T1', 'ls', { command: { value: 'ls', uris: URIS } }));
+    await harness.clock.settle();
+    const [launch] = held.launches;
+    await harness.clock.advance(harness.flags.executorRegistrationTimeoutMs - 1);
+    expect(launch?.signal?.aborted).to.equal(false);
+    await harness.clock.advance(1);
+    expect(launch?.signal?.aborted).to.equal(true);
+    await harness.clock.settle();
+    expect(harness.launcher.runs, 'no process was started').to.have.length(0);
+    expect(harness.forwarded().map((update) => [update.status.state, update.status.reason])).to.deep.equal([['TASK_FAILED', 'REASON_EXECUTOR_REGISTRATION_TIMEOUT']]);
+  });
+
+  it('a shutdown while the URIs are fetched aborts the fetch, and starts nothing', async () => {
+    const held = holdLaunches();
+    harness.runTask(AgentHarness.commandTask('T1', 'ls', { command: { value: 'ls', uris: URIS } }));
+    await harness.clock.settle();
+    harness.fromMaster('ShutdownFramework', { frameworkId: 'F1' });
+    await harness.clock.settle();
+    expect(held.launches[0]?.signal?.aborted).to.equal(true);
+    expect(harness.launcher.runs).to.have.length(0);
+  });
+});
