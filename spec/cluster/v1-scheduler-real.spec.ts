@@ -12,6 +12,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BinProcess, localClusterHooks, startBin, untilMasterState } from './processes';
 
 interface StateFramework { id: string; name: string; active: boolean; connected: boolean }
@@ -24,7 +26,7 @@ const untilState = (master: string, check: (state: MasterState) => boolean, what
 type Offer = { id: { value: string }; agent_id: { value: string }; resources: Array<{ name: string; scalar?: { value: number } }>; url: { address: { port: number }; path: string } };
 
 const offersOf = (event: V1Event): Offer[] => (event.offers as { offers: Offer[] }).offers;
-const statusOf = (event: V1Event): { task_id: { value: string }; state: string; uuid?: string; agent_id?: { value: string }; message?: string } =>
+const statusOf = (event: V1Event): { task_id: { value: string }; state: string; uuid?: string; agent_id?: { value: string }; message?: string; reason?: string } =>
   (event.update as { status: { task_id: { value: string }; state: string; uuid?: string; agent_id?: { value: string } } }).status;
 
 describe('the v1 scheduler API (a plain-http framework on a real cluster)', function () {
@@ -48,7 +50,7 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
   }
 
   /** Launches `command` on the first offer that has room; returns the task id. */
-  async function launch(subscription: V1Subscription, frameworkId: string, taskId: string, command: string): Promise<void> {
+  async function launch(subscription: V1Subscription, frameworkId: string, taskId: string, command: string, uris?: object[]): Promise<void> {
     const offers = offersOf(await subscription.next((event) => event.type === 'OFFERS' && offersOf(event).length > 0, 15_000, subscription.events.length));
     const offer = offers[0] as Offer;
     const accepted = await call(subscription, frameworkId, {
@@ -58,7 +60,7 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
         operations: [{ type: 'LAUNCH', launch: { task_infos: [{
           name: taskId, task_id: { value: taskId }, agent_id: offer.agent_id,
           resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
-          command: { value: command },
+          command: { value: command, ...(uris !== undefined ? { uris } : {}) },
         }] } }],
         filters: { refuse_seconds: 0 },
       },
@@ -128,6 +130,35 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     expect((await call(subscription, frameworkId, { type: 'TEARDOWN' })).status).to.equal(202);
     await within(subscription.ended, 10_000, 'the stream to end after TEARDOWN');
     await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.id === frameworkId), 'the framework completed');
+  });
+
+  it('fetches a task\'s URIs before it runs (an http download extracted, a local file made executable); a URI that fails fails the task, naming it', async () => {
+    const files = fs.mkdtempSync(path.join(os.tmpdir(), 'v1-uris-'));
+    fs.mkdirSync(path.join(files, 'app'));
+    fs.writeFileSync(path.join(files, 'app', 'version'), '1.2');
+    expect(spawnSync('tar', ['-C', files, '-czf', path.join(files, 'app.tgz'), 'app']).status).to.equal(0);
+    fs.writeFileSync(path.join(files, 'check.sh'), '#!/bin/sh\ntest "$(cat app/version)" = 1.2\n');
+    const server = createServer((request, response) => {
+      if (request.url === '/dist/app.tgz') response.end(fs.readFileSync(path.join(files, 'app.tgz')));
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const subscription = await subscribe({ user: os.userInfo().username, name: 'v1-uris' });
+      const { framework_id: { value: frameworkId } } = (await subscription.next((event) => event.type === 'SUBSCRIBED')).subscribed as { framework_id: { value: string } };
+      await launch(subscription, frameworkId, 'fetched', './bin/check.sh', [{ value: `${base}/dist/app.tgz` }, { value: path.join(files, 'check.sh'), executable: true, output_file: 'bin/check.sh' }]);
+      await until(subscription, frameworkId, 'fetched', 'TASK_FINISHED');
+      await launch(subscription, frameworkId, 'unfetched', 'true', [{ value: `${base}/dist/missing.tgz` }]);
+      await until(subscription, frameworkId, 'unfetched', 'TASK_FAILED');
+      const failed = subscription.events.filter((event) => event.type === 'UPDATE' && statusOf(event).task_id.value === 'unfetched').map(statusOf).at(-1);
+      expect(failed).to.deep.include({ state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED' });
+      expect(failed?.message).to.equal(`Failed to launch executor: Failed to fetch '${base}/dist/missing.tgz': Error downloading resource, received HTTP return code 404`);
+      expect((await call(subscription, frameworkId, { type: 'TEARDOWN' })).status).to.equal(202);
+    } finally {
+      server.close();
+      fs.rmSync(files, { recursive: true, force: true });
+    }
   });
 
   const python = spawnSync('python3', ['--version']).status === 0;
