@@ -6,9 +6,12 @@
  * (the agent fails the executor's tasks with `REASON_CONTAINER_LAUNCH_FAILED`, as Mesos does).
  *
  * What runs as whom: with an account to run as (`--switch_user`, a task user other than the
- * agent's), the local copy and the extraction run as that user (`setpriv`), so a task can fetch
- * only what its user may read, and an archive writes only where its user may; a download is
- * written by the agent and then given to the user. A download that sends no byte for
+ * agent's), everything that touches the file system runs as that user (`setpriv`): the copy, the
+ * directories made, the extraction, the mode change, and the writing of a download (the agent
+ * reads the network and pipes the bytes to a `cat` of the user's). So a task fetches only what
+ * its user may read and writes only where its user may: a symlink an archive left in the sandbox
+ * (`bin -> /etc`) leads a later URI's `outputFile` nowhere the user could not write itself.
+ * Without one, the agent writes as itself, which is what the task runs as. A download that sends no byte for
  * `stallTimeoutMs` (Mesos' `--fetcher_stall_timeout`, on the agent's clock) fails; the whole fetch
  * is bounded by the executor's registration timeout, whose end aborts it (`signal`).
  *
@@ -17,12 +20,13 @@
  * client); an `outputFile` with a `..` segment is refused (Mesos checks only that it is not
  * absolute); a download past the sandbox's disk (`maxBytes`, from the executor's `disk`) stops there.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, chown, copyFile, mkdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import * as path from 'node:path';
+import type { Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from '../../lib/logging';
 import type { CommandUri } from '../../lib/protocol';
@@ -132,6 +136,11 @@ function sourceOf(uri: string, frameworksHome: string | undefined): { readonly l
   return { local: path.join(frameworksHome, local) };
 }
 
+/** `setpriv`'s arguments that run what follows them as `account` (its ids and groups). */
+function asAccount(account: FetchAccount): string[] {
+  return [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--init-groups', '--'];
+}
+
 /** The archive kind `file` is by its name, as Mesos tells it. */
 function archiveKind(file: string): 'tar' | 'zip' | 'gz' | undefined {
   if (TAR_SUFFIXES.some((suffix) => file.endsWith(suffix))) return 'tar';
@@ -172,28 +181,27 @@ export class Fetcher {
     const source = sourceOf(value, this.options.frameworksHome);
     if ('error' in source) throw new Error(source.error);
     const destination = path.join(request.directory, named);
-    await this.makeParents(request.directory, path.dirname(named), request.account);
+    await this.makeParents(path.dirname(named), request);
     if ('local' in source) await this.copy(source.local, destination, request);
     else await this.download(source.url, destination, request);
     if (uri.executable === true) {
-      await chmod(destination, EXECUTABLE_MODE);
+      if (request.account !== undefined) await this.run('chmod', [EXECUTABLE_MODE.toString(8), '--', destination], request);
+      else await chmod(destination, EXECUTABLE_MODE);
     } else if (uri.extract !== false) {
       await this.extract(destination, request);
     }
     this.options.log?.info({ uri: uri.value, destination }, 'fetched into the sandbox');
   }
 
-  /** Makes `relative`'s directories under `directory`, the account's. */
-  private async makeParents(directory: string, relative: string, account: FetchAccount | undefined): Promise<void> {
+  /** Makes `relative`'s directories under the sandbox (as the account, if any). */
+  private async makeParents(relative: string, request: FetchRequest): Promise<void> {
     if (relative === '.' || relative === '') return;
-    let at = directory;
-    for (const segment of relative.split('/').filter((part) => part !== '' && part !== '.')) {
-      at = path.join(at, segment);
-      await mkdir(at).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      });
-      if (account !== undefined) await chown(at, account.uid, account.gid);
+    const target = path.join(request.directory, relative);
+    if (request.account !== undefined) {
+      await this.run('mkdir', ['-p', '--', target], request);
+      return;
     }
+    await mkdir(target, { recursive: true });
   }
 
   /** A local file copied into the sandbox: as the account when there is one (it may read only what its user may). */
@@ -210,7 +218,7 @@ export class Fetcher {
     const account = request.account;
     const [file, argv] = account === undefined
       ? [command, args]
-      : [SETPRIV, [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--init-groups', '--', command, ...args]];
+      : [SETPRIV, [...asAccount(account), command, ...args]];
     return new Promise<void>((resolve, reject) => {
       let child: ChildProcess | undefined;
       const abort = (): void => {
@@ -286,7 +294,6 @@ export class Fetcher {
       throw new Error(`Error downloading resource, received HTTP return code ${status}`);
     }
     await this.save(response, destination, request);
-    if (request.account !== undefined) await chown(destination, request.account.uid, request.account.gid);
   }
 
   /** The response to a GET of `url` (its headers): fails if none comes within the stall timeout. */
@@ -309,10 +316,41 @@ export class Fetcher {
     });
   }
 
+  /**
+   * Where a download is written: a file the agent opens, or, with an account, the stdin of a
+   * `cat` running as the user (the user's own rights decide where it may write). `done` settles
+   * once every byte is on disk, or with why not.
+   */
+  private sink(destination: string, request: FetchRequest): { readonly output: Writable; readonly done: Promise<void>; readonly discard: () => Promise<void> } {
+    const account = request.account;
+    if (account === undefined) {
+      const output = createWriteStream(destination, { mode: 0o644 });
+      const done = new Promise<void>((resolve, reject) => {
+        output.once('finish', resolve);
+        output.once('error', (error) => reject(new Error(`cannot write '${destination}': ${error.message}`)));
+      });
+      return { output, done, discard: () => rm(destination, { force: true }) };
+    }
+    const child = spawn(SETPRIV, [...asAccount(account), 'sh', '-c', 'exec cat > "$1"', 'fetch', destination], { cwd: request.directory, stdio: ['pipe', 'ignore', 'pipe'] });
+    let said = '';
+    child.stderr.on('data', (chunk: Buffer) => { said = `${said}${chunk.toString()}`.slice(-MAX_QUOTED_OUTPUT_CHARS); });
+    child.stdin.on('error', () => undefined); // a cat that died is reported by its exit
+    const done = new Promise<void>((resolve, reject) => {
+      child.once('error', (error) => reject(new Error(`cannot write '${destination}' as the task's user: ${error.message}`)));
+      child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`cannot write '${destination}' as the task's user: ${said.trim() || `exit ${String(code)}`}`))));
+    });
+    const discard = async (): Promise<void> => {
+      child.kill('SIGKILL');
+      await done.catch(() => undefined);
+      await this.run('rm', ['-f', '--', destination], request).catch(() => undefined);
+    };
+    return { output: child.stdin, done, discard };
+  }
+
   /** Writes `response`'s body to `destination`; a stall, an abort or too many bytes fail it, and remove what was written. */
   private save(response: IncomingMessage, destination: string, request: FetchRequest): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const output = createWriteStream(destination, { mode: 0o644 });
+      const { output, done: flushed, discard } = this.sink(destination, request);
       let written = 0;
       let timer: TimerHandle | undefined;
       let done = false;
@@ -324,7 +362,7 @@ export class Fetcher {
         if (error === undefined) return resolve();
         response.destroy();
         output.destroy();
-        void rm(destination, { force: true }).finally(() => reject(error));
+        void discard().finally(() => reject(error));
       };
       const aborted = (): void => finish(new Error('the fetch was aborted'));
       const armStall = (): void => {
@@ -347,13 +385,14 @@ export class Fetcher {
       });
       response.once('end', () => {
         if (done) return;
-        output.end(() => finish(undefined));
+        timer?.cancel();
+        output.end();
       });
+      flushed.then(() => finish(undefined), (error: Error) => finish(error));
       response.once('error', (error) => finish(new Error(`Error downloading resource: ${error.message}`)));
       response.once('close', () => {
         if (!response.complete) finish(new Error('Error downloading resource: the connection closed before the whole body came'));
       });
-      output.once('error', (error) => finish(new Error(`cannot write '${destination}': ${error.message}`)));
     });
   }
 }

@@ -222,5 +222,34 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       expect(fs.statSync(path.join(sandbox, 'open.tar.gz')).uid).to.equal(account.uid);
       expect(fs.statSync(path.join(sandbox, 'f')).uid).to.equal(account.uid);
     });
+
+    // A review of the first version: a download (and the directories, and an executable's mode) were the agent's
+    // work as root, so a symlink an earlier URI's archive left in the sandbox led them anywhere.
+    it(`writes nothing through a symlink an archive left: a later URI's download, directories and mode stay the user's rights${root ? '' : ' (skipped: needs root, to switch users)'}`, async function () {
+      if (!root) this.skip();
+      const account = await runAs('nobody');
+      if (account === undefined) throw new Error('nobody runs as root here');
+      fs.chmodSync(scratch, 0o755);
+      fs.chownSync(sandbox, account.uid, account.gid);
+      const guarded = path.join(scratch, 'guarded'); // root's, as /etc would be
+      fs.mkdirSync(guarded, { mode: 0o755 });
+      const rootFile = path.join(guarded, 'root-file');
+      fs.writeFileSync(rootFile, 'root', { mode: 0o644 });
+      const tree = path.join(scratch, 'tree');
+      fs.mkdirSync(tree);
+      fs.symlinkSync(guarded, path.join(tree, 'evil'));
+      fs.symlinkSync(rootFile, path.join(tree, 'mode'));
+      const archive = path.join(scratch, 'links.tar');
+      execFileSync('tar', ['-C', tree, '-cf', archive, 'evil', 'mode']);
+      fs.chmodSync(archive, 0o644);
+      const base = await serve((_url, response) => response.end('planted'));
+      expect(await failure(fetch([{ value: archive }, { value: `${base}/x`, outputFile: 'evil/planted' }], new Fetcher(), { account }))).to.match(/cannot write .* as the task's user: .*Permission denied/);
+      expect(fs.existsSync(path.join(guarded, 'planted'))).to.equal(false);
+      expect(await failure(fetch([{ value: `${base}/x`, outputFile: 'evil/deeper/planted' }], new Fetcher(), { account }))).to.match(/mkdir failed: .*Permission denied/);
+      expect(fs.existsSync(path.join(guarded, 'deeper'))).to.equal(false);
+      expect(await failure(fetch([{ value: `${base}/y`, outputFile: 'mode', executable: true }], new Fetcher(), { account }))).to.match(/Permission denied/);
+      expect(fs.statSync(rootFile).mode & 0o777).to.equal(0o644);
+      expect(fs.readFileSync(rootFile, 'utf8')).to.equal('root');
+    });
   });
 });
