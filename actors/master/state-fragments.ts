@@ -37,6 +37,7 @@ import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExe
 import { TaskBlocks, type TaskBlock, type TaskFormat } from './task-blocks';
 import { v1Agent, v1Executor, v1FrameworkHead, v1FrameworkOffer, v1RecoveredAgents, type V1Context } from './v1-operator-json';
 import { v1Offer, type AgentEndpoint } from '../../lib/v1/json';
+import { RoleSplitSum, type ResourcesByRole } from './resources-by-role';
 
 /**
  * Agents a warming turn puts in their blocks (or changes it takes from the books), when there
@@ -924,10 +925,10 @@ export class StateFragments {
    */
   private *warmOffers(framework: FrameworkRecord, turnDone: (visited?: number, uncounted?: number) => boolean, visit: (record: OfferRecord) => void): Generator<void, void, void> {
     const version = framework.offerIds.version;
-    let offered = this.state.keptOfferedSum(framework) === undefined ? Resources.EMPTY : undefined;
+    const offered = this.state.keptOfferedSum(framework) === undefined ? new RoleSplitSum() : undefined;
     for (const record of framework.offerIds.records()) {
       visit(record);
-      if (offered !== undefined) offered = offered.add(record.resources);
+      offered?.add(record.offer.allocationRole, record.resources);
       if (turnDone()) yield;
     }
     if (offered !== undefined) this.state.keepOfferedSum(framework, version, offered);
@@ -1469,22 +1470,24 @@ export class StateFragments {
       for (const job of tail.jobs) {
         const records = job.view.records();
         job.view.release();
-        let offered = Resources.EMPTY;
+        const offered = new RoleSplitSum();
         for (const record of records) {
           const text = job.format === 'summary' ? undefined : job.format === 'v1' ? this.tailV1OfferText(tail, record) : this.offerText(record);
           if (text !== undefined) job.offers.push(job.offers.length === 0 ? text : `,${text}`);
-          offered = offered.add(record.resources);
+          offered.add(record.offer.allocationRole, record.resources);
           if (turnDone()) yield;
         }
         if (job.summary !== undefined) {
           this.counter.rendered++;
           // The key is there already: its place in the text is kept.
-          job.summary.offered_resources = renderResources(offered);
+          job.summary.offered_resources = renderResources(offered.total);
           job.headText = JSON.stringify(job.summary);
         } else if (job.headText === undefined) {
           this.counter.rendered++;
-          const sums = { used: job.used, offered };
-          job.headText = JSON.stringify(job.format === 'v1' ? v1FrameworkHead(this.state, job.framework, sums) : renderFrameworkHeader(this.state, job.framework, sums)).slice(0, -1);
+          const used = job.used;
+          job.headText = JSON.stringify(used instanceof Resources
+            ? renderFrameworkHeader(this.state, job.framework, { used, offered: offered.total })
+            : v1FrameworkHead(this.state, job.framework, { used, offered: offered.byRole })).slice(0, -1);
         }
         if (turnDone()) yield;
       }
@@ -1719,7 +1722,8 @@ interface OfferJob {
   readonly format: 'state' | 'v1' | 'summary';
   /** Its fields as the last turn saw them (the record's own fields are replaced, never changed, as it changes). */
   readonly framework: FrameworkRecord;
-  readonly used: Resources;
+  /** What it used as the last turn saw it: by role for GET_STATE's head (`format` 'v1'), else in all. */
+  readonly used: Resources | ResourcesByRole;
   readonly view: OfferListView<OfferRecord>;
   /** Its head (kept, or made once its offers are summed). */
   headText: string | undefined;
@@ -1794,22 +1798,21 @@ export class RenderingTail {
   /** Leaves `framework`'s offers (and its head, unless `keptHead`) to later turns; the caller puts the job's slots in the parts. */
   defer(framework: FrameworkRecord, format: 'state' | 'v1', keptHead: string | undefined): OfferJob {
     if (format === 'v1' && this.unwatch === undefined) this.unwatch = this.state.watchOfferAgents((agentId) => this.remember(agentId));
-    return this.newJob(framework, format, keptHead);
+    const used = format === 'v1' ? this.state.frameworkUsedByRole(framework) : this.state.frameworkUsedResources(framework);
+    return this.newJob(framework, format, keptHead, used);
   }
 
   /** Leaves `framework`'s `/master/state-summary` entry to later turns (its offers to sum), in the parts at `slot`. */
   deferSummary(framework: FrameworkRecord, slot: number): void {
-    const job = this.newJob(framework, 'summary', undefined);
+    const used = this.state.frameworkUsedResources(framework);
+    const job = this.newJob(framework, 'summary', undefined, used);
     job.headSlot = slot;
-    job.summary = renderFrameworkSummary(this.state, framework, { used: job.used, offered: Resources.EMPTY }) as Record<string, unknown>;
+    job.summary = renderFrameworkSummary(this.state, framework, { used, offered: Resources.EMPTY }) as Record<string, unknown>;
   }
 
-  /** A job for `framework` as this turn sees it (its fields, used resources and offer list), kept among the tail's. */
-  private newJob(framework: FrameworkRecord, format: OfferJob['format'], headText: string | undefined): OfferJob {
-    const job: OfferJob = {
-      format, framework: { ...framework }, used: this.state.frameworkUsedResources(framework), view: framework.offerIds.view(),
-      headText, offers: [], headSlot: -1, offersSlot: -1,
-    };
+  /** A job for `framework` as this turn sees it (its fields, `used`: what it uses now, and its offer list), kept among the tail's. */
+  private newJob(framework: FrameworkRecord, format: OfferJob['format'], headText: string | undefined, used: OfferJob['used']): OfferJob {
+    const job: OfferJob = { format, framework: { ...framework }, used, view: framework.offerIds.view(), headText, offers: [], headSlot: -1, offersSlot: -1 };
     this.jobs.push(job);
     return job;
   }

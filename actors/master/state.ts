@@ -19,6 +19,7 @@ import { ScalarTotals } from '../allocator/totals';
 import { TaskSummaries } from './task-summaries';
 import { FrameworkMetrics } from './framework-metrics';
 import { compareOrder, orderTime, TaskOrder, type TaskOrderEntry } from './task-order';
+import { RoleSplitSum, type ResourcesByRole } from './resources-by-role';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
 export interface TrackedTask {
@@ -70,6 +71,12 @@ export interface FrameworkRecord {
    */
   usedScalars: Resources;
   tasksWithNonScalars: Set<TrackedTask> | undefined;
+  /**
+   * `usedScalars` by the role each task recorded (`Task.role`; the books give every task they
+   * hold one), kept beside it: what the operator API shows by role (`frameworkUsedByRole`)
+   * without a walk of the tasks. Roles whose tasks all ended are dropped.
+   */
+  usedScalarsByRole: Map<string | undefined, Resources>;
   /** Tasks removed after reaching a terminal state, oldest first (bounded). */
   readonly completedTasks: Task[];
   /** Tasks on agents that became unreachable, by task id, oldest first (bounded). */
@@ -95,10 +102,11 @@ export interface FrameworkRecord {
    */
   leftRoles: Set<string> | undefined;
   /**
-   * What its offers hold, summed, while `offerIds` is at `version` (`frameworkOfferedResources`;
-   * made in slices by the state endpoints' warming): summing 1,000 offers takes 1-2.5 ms.
+   * What its offers hold, summed, in all and by the role each is offered to, while `offerIds` is
+   * at `version` (`frameworkOfferedResources`, `frameworkOfferedByRole`; made in slices by the
+   * state endpoints' warming): summing 1,000 offers takes 1-2.5 ms.
    */
-  offeredSum: { readonly version: number; readonly resources: Resources } | undefined;
+  offeredSum: { readonly version: number; readonly resources: Resources; readonly byRole: ResourcesByRole } | undefined;
   /** The peer its scheduler's pid was filed under (`MasterState.peerOf` when it was indexed). */
   peerKey?: string;
   /**
@@ -748,6 +756,32 @@ export class MasterState {
   }
 
   /**
+   * What an agent's live tasks and executors use, by the role it is allocated to (the operator
+   * API's `allocated_resources`, as Mesos sums its frameworks' allocations): a walk of them.
+   */
+  agentUsedByRole(agent: AgentRecord): ResourcesByRole {
+    const used = new RoleSplitSum();
+    for (const [frameworkId, tasks] of agent.tasks) {
+      const info = this.frameworkMap.get(frameworkId)?.info;
+      for (const tracked of tasks.values()) {
+        if (!isTerminalOrUnreachable(tracked.task.state)) used.add(allocationRoleOf(tracked.task.role, info), tracked.resources);
+      }
+    }
+    for (const executor of this.agentExecutors(agent)) used.add(executor.role, executor.resources);
+    return used.byRole;
+  }
+
+  /** What is offered of an agent's resources, by the role each offer is made in (the operator API's `offered_resources`). */
+  agentOfferedByRole(agent: AgentRecord): ResourcesByRole {
+    const offered = new RoleSplitSum();
+    for (const offerId of agent.offerIds) {
+      const record = this.offers.get(offerId);
+      if (record !== undefined) offered.add(record.offer.allocationRole, record.resources);
+    }
+    return offered.byRole;
+  }
+
+  /**
    * What an agent's live tasks and executors use (`used`) and what is offered of it (`offered`),
    * without what is allocated or offered to a role `visible` does not let through: the ACLs'
    * `view_roles` as Mesos applies them to each resource by its `allocation_info.role`. For
@@ -790,18 +824,6 @@ export class MasterState {
       for (const record of framework.offerIds.records()) if (picked(record.offer.allocationRole)) agents.add(record.offer.agentId);
     }
     return agents;
-  }
-
-  /** Whether something on `agent` (a live task, an executor, an outstanding offer) is allocated or offered to a role `picked` picks. */
-  allocatesTo(agent: AgentRecord, picked: (role: string) => boolean): boolean {
-    for (const frameworkId of agentFrameworkIds(agent)) {
-      if (frameworkAllocatesTo(agent, frameworkId, this.frameworkMap.get(frameworkId)?.info, picked)) return true;
-    }
-    for (const offerId of agent.offerIds) {
-      const record = this.offers.get(offerId);
-      if (record !== undefined && picked(record.offer.allocationRole)) return true;
-    }
-    return false;
   }
 
   /** What an agent's live tasks and executors use, per framework and role (for the allocator). */
@@ -879,13 +901,15 @@ export class MasterState {
   }
 
   /**
-   * What a framework uses, by the role it is allocated to: its live tasks' and its executors'
-   * resources (a walk of them: for a framework that left roles, `leftRoles`).
+   * What a framework uses, by the role it is allocated to: its live tasks' resources (their
+   * scalars as kept by role, `usedScalarsByRole`, and the ranges and sets of those that have
+   * any) and its executors' (a role where an executor without resources runs has an empty sum).
    */
   frameworkUsedByRole(framework: FrameworkRecord): Map<string, Resources> {
     const used = new Map<string, Resources>();
     const add = (role: string, resources: Resources): void => void used.set(role, (used.get(role) ?? Resources.EMPTY).add(resources));
-    for (const tracked of framework.tasks.values()) if (!isTerminalOrUnreachable(tracked.task.state)) add(this.taskRole(tracked.task), tracked.resources);
+    for (const [recorded, scalars] of framework.usedScalarsByRole) add(allocationRoleOf(recorded, framework.info), scalars);
+    for (const tracked of framework.tasksWithNonScalars ?? []) add(allocationRoleOf(tracked.task.role, framework.info), tracked.resources.nonScalars());
     for (const [executor] of this.frameworkExecutors(framework.id)) add(executor.role, executor.resources);
     return used;
   }
@@ -914,12 +938,22 @@ export class MasterState {
 
   /** What is offered to a framework. */
   frameworkOfferedResources(framework: FrameworkRecord): Resources {
-    const kept = this.keptOfferedSum(framework);
-    if (kept !== undefined) return kept;
-    let offered = Resources.EMPTY;
-    for (const record of framework.offerIds.records()) offered = offered.add(record.resources);
-    framework.offeredSum = { version: framework.offerIds.version, resources: offered };
-    return offered;
+    return this.frameworkOffered(framework).resources;
+  }
+
+  /** What is offered to a framework, by the role each offer is made in (the operator API's `offered_resources`). */
+  frameworkOfferedByRole(framework: FrameworkRecord): ResourcesByRole {
+    return this.frameworkOffered(framework).byRole;
+  }
+
+  /** What `framework`'s offers hold, in all and by role: the sum kept if current, else summed now and kept. */
+  private frameworkOffered(framework: FrameworkRecord): { readonly resources: Resources; readonly byRole: ResourcesByRole } {
+    const kept = framework.offeredSum;
+    if (kept !== undefined && kept.version === framework.offerIds.version) return kept;
+    const offered = new RoleSplitSum();
+    for (const record of framework.offerIds.records()) offered.add(record.offer.allocationRole, record.resources);
+    this.keepOfferedSum(framework, framework.offerIds.version, offered);
+    return framework.offeredSum as { readonly resources: Resources; readonly byRole: ResourcesByRole };
   }
 
   /** What `framework`'s offers hold, if the sum kept is of its offers as they are now; else undefined (their sum is to be made). */
@@ -929,8 +963,8 @@ export class MasterState {
   }
 
   /** Keeps `offered` as what `framework`'s offers hold, summed when its list was at `version` (still current: else nothing). */
-  keepOfferedSum(framework: FrameworkRecord, version: number, offered: Resources): void {
-    if (framework.offerIds.version === version) framework.offeredSum = { version, resources: offered };
+  keepOfferedSum(framework: FrameworkRecord, version: number, offered: RoleSplitSum): void {
+    if (framework.offerIds.version === version) framework.offeredSum = { version, resources: offered.total, byRole: offered.byRole };
   }
 
   /** Moves a framework to the completed ones (its tasks must be removed already). */
@@ -1389,6 +1423,7 @@ export function newFrameworkRecord(info: FrameworkInfo & { id: string }, pid: UP
     tasks: new Map(),
     usedScalars: Resources.EMPTY,
     tasksWithNonScalars: undefined,
+    usedScalarsByRole: new Map(),
     completedTasks: [],
     unreachableTasks: new Map(),
     unreachableVersion: 0,
@@ -1517,13 +1552,18 @@ function frameworkAllocatesTo(agent: AgentRecord, frameworkId: string, info: Fra
 
 /**
  * Counts (`sign` 1) or takes out a task of `framework.tasks` in what the framework uses, if it
- * holds resources (not terminal or unreachable): its scalars in `usedScalars`, and the task in
- * `tasksWithNonScalars` if it has ranges or sets.
+ * holds resources (not terminal or unreachable): its scalars in `usedScalars` and under its role
+ * in `usedScalarsByRole`, and the task in `tasksWithNonScalars` if it has ranges or sets.
  */
 function countUse(framework: FrameworkRecord, tracked: TrackedTask, sign: 1 | -1): void {
   if (isTerminalOrUnreachable(tracked.task.state)) return;
   const scalars = tracked.resources.scalars();
   framework.usedScalars = sign > 0 ? framework.usedScalars.add(scalars) : framework.usedScalars.subtract(scalars);
+  const role = tracked.task.role;
+  const inRole = framework.usedScalarsByRole.get(role) ?? Resources.EMPTY;
+  const nowInRole = sign > 0 ? inRole.add(scalars) : inRole.subtract(scalars);
+  if (nowInRole.isEmpty()) framework.usedScalarsByRole.delete(role);
+  else framework.usedScalarsByRole.set(role, nowInRole);
   if (scalars.size === tracked.resources.size) return;
   if (sign > 0) (framework.tasksWithNonScalars ??= new Set()).add(tracked);
   else framework.tasksWithNonScalars?.delete(tracked);

@@ -9,9 +9,9 @@ import { executorVisible, SEE_ALL, taskVisibility, visibleTasks, type StateViewe
 import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
 import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
-import type { Resources } from '../../lib/resources';
-import { renderRoles, type FrameworkSums, type RoleBreakdown, type RoleQuota, type StateContext } from './http';
+import { renderRoles, type RoleBreakdown, type RoleQuota, type StateContext } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
+import { sortedByRole, type ResourcesByRole } from './resources-by-role';
 
 /** What the v1 renderers read beyond `/master/state`'s context. */
 export interface V1Context extends StateContext {
@@ -56,31 +56,50 @@ export function v1ViewableResources(resources: readonly V1Json[], viewer: StateV
  * A framework's `allocated_resources` and `offered_resources` (v1, of `rendered`, the framework
  * as rendered for everyone) as `viewer` may view them: without what is allocated or offered to a
  * role it may not view, or reserved for one, as Mesos' subscribers filter FRAMEWORK_ADDED and
- * FRAMEWORK_UPDATED by each resource's `allocation_info.role`. The books decide the roles the
- * rendering does not carry: each offer's, and each task's and executor's of a framework of
- * several roles (a walk of them). For viewers with ACLs only.
+ * FRAMEWORK_UPDATED by each resource's `allocation_info.role` (every one of them carries it).
+ * Each list is the one rendered when nothing of it is left out.
  */
-export function v1ViewableFrameworkResources(state: MasterState, framework: FrameworkRecord, rendered: V1Json, viewer: StateViewer): { allocated: V1Json[]; offered: V1Json[] } {
-  const visible = (role: string): boolean => viewer.role(role);
-  let allocated = (rendered.allocated_resources as V1Json[] | undefined) ?? [];
-  if (allocated.some((resource) => resource.allocation_info === undefined)) {
-    let sum: Resources | undefined;
-    for (const [role, used] of state.frameworkUsedByRole(framework)) if (visible(role)) sum = sum === undefined ? used : sum.add(used);
-    allocated = sum === undefined ? [] : v1Resources(sum.toJSON());
-  }
-  let offered = (rendered.offered_resources as V1Json[] | undefined) ?? [];
-  const records = framework.offerIds.records();
-  if (records.some((record) => !visible(record.offer.allocationRole))) {
-    let sum: Resources | undefined;
-    for (const record of records) if (visible(record.offer.allocationRole)) sum = sum === undefined ? record.resources : sum.add(record.resources);
-    offered = sum === undefined ? [] : v1Resources(sum.toJSON());
-  }
-  return { allocated: v1ViewableResources(allocated, viewer), offered: v1ViewableResources(offered, viewer) };
+export function v1ViewableFrameworkResources(rendered: V1Json, viewer: StateViewer): { allocated: V1Json[]; offered: V1Json[] } {
+  return { allocated: viewableList(rendered.allocated_resources, viewer), offered: viewableList(rendered.offered_resources, viewer) };
 }
 
-/** An `AgentInfo` (v1) with only the resources `viewer` may view. */
+/**
+ * An agent as rendered for everyone (`v1Agent`'s JSON) as `viewer` may view it: its resources
+ * (in its info, total, allocated, offered) without those reserved for roles it may not view, and
+ * its allocated and offered ones without those allocated or offered to such roles (by their
+ * `allocation_info.role`), as Mesos' `createAgentResponse` filters them (the ACLs'
+ * `view_roles`). `rendered` itself when nothing is left out.
+ */
+export function v1ViewableAgent(rendered: V1Json, viewer: StateViewer): V1Json {
+  if (viewer === SEE_ALL) return rendered;
+  const info = rendered.agent_info as V1Json;
+  const viewed = v1ViewableAgentInfo(info, viewer);
+  let changed = viewed !== info;
+  const own: V1Json = { ...rendered, agent_info: viewed };
+  for (const field of ['total_resources', 'allocated_resources', 'offered_resources']) {
+    const shown = rendered[field];
+    if (shown === undefined) continue;
+    const viewable = viewableList(shown, viewer);
+    if (viewable === shown) continue;
+    changed = true;
+    if (viewable.length > 0) own[field] = viewable;
+    else delete own[field];
+  }
+  return changed ? own : rendered;
+}
+
+/** `resources` (a v1 list, or unset) without what `viewer` may not view: the list itself when that is all of it. */
+function viewableList(resources: unknown, viewer: StateViewer): V1Json[] {
+  const list = (resources as V1Json[] | undefined) ?? [];
+  const viewable = v1ViewableResources(list, viewer);
+  return viewable.length === list.length ? list : viewable;
+}
+
+/** An `AgentInfo` (v1) with only the resources `viewer` may view (`info` itself when that is all of them). */
 function v1ViewableAgentInfo(info: V1Json, viewer: StateViewer): V1Json {
-  return viewer === SEE_ALL || !Array.isArray(info.resources) ? info : { ...info, resources: v1ViewableResources(info.resources as V1Json[], viewer) };
+  if (viewer === SEE_ALL || !Array.isArray(info.resources)) return info;
+  const viewable = viewableList(info.resources, viewer);
+  return viewable === info.resources ? info : { ...info, resources: viewable };
 }
 
 /** `GetFrameworks`: the live frameworks and the completed ones the caller may view. */
@@ -103,9 +122,9 @@ export function v1GetExecutors(context: V1Context): V1Json {
   return compact({ executors });
 }
 
-/** An executor in `GetExecutors.executors`. */
+/** An executor in `GetExecutors.executors`: its resources carry the role they are allocated to. */
 export function v1Executor(executor: TrackedExecutor, agentId: string): V1Json {
-  return { executor_info: v1ExecutorInfo(executor.info), agent_id: v1Id(agentId) };
+  return { executor_info: v1ExecutorInfo(executor.info, executor.role), agent_id: v1Id(agentId) };
 }
 
 /** `GetTasks`: live, unreachable and completed tasks of the frameworks whose tasks the caller may view. */
@@ -175,30 +194,24 @@ export function v1GetMaster(info: MasterInfo, startTimeMs: number, electedTimeMs
 }
 
 /**
- * An agent as `GetAgents.Agent`, as `viewer` may view it: its resources (in its info, total,
- * allocated, offered) without those reserved for roles it may not view, and its allocated and
- * offered ones without those allocated or offered to such roles, as Mesos'
- * `createAgentResponse` filters them (the ACLs' `view_roles`).
+ * An agent as `GetAgents.Agent`, as `viewer` may view it (`v1ViewableAgent`). Its allocated and
+ * offered resources are split by the role they are allocated or offered to, each carrying it
+ * (`allocation_info`), as Mesos' are; its total resources and its info's carry none.
  */
 export function v1Agent(state: MasterState, agent: AgentRecord, viewer: StateViewer = SEE_ALL): V1Json {
-  const viewable = (resources: V1Json[]): V1Json[] => v1ViewableResources(resources, viewer);
-  // What is allocated or offered to a role the viewer may not view is left out by that role, as
-  // Mesos filters each resource by its `allocation_info.role` (ours carry none; the books know it).
-  const { used, offered } = viewer === SEE_ALL
-    ? { used: state.usedResources(agent), offered: state.offeredResources(agent) }
-    : state.visibleAllocations(agent, (role) => viewer.role(role));
-  return compact({
-    agent_info: v1ViewableAgentInfo(v1AgentInfo({ ...agent.info, id: agent.id }), viewer),
+  const rendered = compact({
+    agent_info: v1AgentInfo({ ...agent.info, id: agent.id }),
     active: agent.active,
     deactivated: false,
     version: agent.version,
     pid: agent.pid.toString(),
     registered_time: v1TimeInfo(agent.registeredTimeMs),
     reregistered_time: agent.reregisteredTimeMs === undefined ? undefined : v1TimeInfo(agent.reregisteredTimeMs),
-    total_resources: viewable(v1Resources(agent.total.toJSON())),
-    allocated_resources: viewable(v1Resources(used.toJSON())),
-    offered_resources: viewable(v1Resources(offered.toJSON())),
+    total_resources: v1Resources(agent.total.toJSON()),
+    allocated_resources: v1ResourcesByRole(state.agentUsedByRole(agent)),
+    offered_resources: v1ResourcesByRole(state.agentOfferedByRole(agent)),
   });
+  return v1ViewableAgent(rendered, viewer);
 }
 
 /** A framework as `GetFrameworks.Framework` (FRAMEWORK_ADDED and FRAMEWORK_UPDATED carry it too); its `offers` last. */
@@ -211,8 +224,21 @@ export function v1Framework(context: V1Context, framework: FrameworkRecord): V1J
   return compact({ ...v1FrameworkHead(context.state, framework), offers });
 }
 
-/** A framework's fields in `GetFrameworks.Framework` but its `offers`. */
-export function v1FrameworkHead(state: MasterState, framework: FrameworkRecord, sums?: FrameworkSums): V1Json {
+/**
+ * What a framework uses and is offered, by role, when given rather than read from the books (a
+ * rendering finishing in later turns: `StateFragments`).
+ */
+export interface V1FrameworkSums {
+  readonly used: ResourcesByRole;
+  readonly offered: ResourcesByRole;
+}
+
+/**
+ * A framework's fields in `GetFrameworks.Framework` but its `offers`. Its allocated and offered
+ * resources are split by the role they are allocated or offered to, each carrying it
+ * (`allocation_info`), as Mesos' are.
+ */
+export function v1FrameworkHead(state: MasterState, framework: FrameworkRecord, sums?: V1FrameworkSums): V1Json {
   return compact({
     framework_info: v1FrameworkInfo(framework.info),
     active: framework.active,
@@ -221,8 +247,8 @@ export function v1FrameworkHead(state: MasterState, framework: FrameworkRecord, 
     registered_time: v1TimeInfo(framework.registeredTimeMs),
     reregistered_time: framework.reregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.reregisteredTimeMs),
     unregistered_time: framework.unregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.unregisteredTimeMs),
-    allocated_resources: v1AllocatedResources(state, sums?.used ?? state.frameworkUsedResources(framework), framework),
-    offered_resources: v1Resources((sums?.offered ?? state.frameworkOfferedResources(framework)).toJSON()),
+    allocated_resources: v1ResourcesByRole(sums?.used ?? state.frameworkUsedByRole(framework)),
+    offered_resources: v1ResourcesByRole(sums?.offered ?? state.frameworkOfferedByRole(framework)),
   });
 }
 
@@ -233,15 +259,15 @@ export function v1FrameworkOffer(context: V1Context, record: OfferRecord): V1Jso
 }
 
 /**
- * What a framework uses, each resource with the role it is allocated to when that is known
- * without a walk of its tasks: a one-role framework's. A framework that left roles it still runs
- * something in (`FrameworkRecord.leftRoles`) has its tasks and executors walked, by role.
+ * Resources by role as a v1 list: each role's (roles by name, empty ones left out) with that role
+ * as every resource's `allocation_info.role`.
+ *
+ * @example
+ *   v1ResourcesByRole(new Map([['eng', Resources.parse('cpus:1')]]))
+ *   // [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: 'eng' } }]
  */
-function v1AllocatedResources(state: MasterState, resources: Resources, framework: FrameworkRecord): V1Json[] {
-  const byRole = state.rolesStillLeft(framework);
-  if (byRole !== undefined) return [...byRole].flatMap(([role, used]) => v1Resources(used.toJSON(), role));
-  const roles = framework.info.roles ?? ['*'];
-  return v1Resources(resources.toJSON(), roles.length === 1 ? roles[0] : undefined);
+export function v1ResourcesByRole(byRole: ResourcesByRole): V1Json[] {
+  return sortedByRole(byRole).flatMap(([role, resources]) => v1Resources(resources.toJSON(), role));
 }
 
 /** The operator events of this master (`master.proto`'s `Event`), built from the books as they change. */

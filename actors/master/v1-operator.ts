@@ -30,7 +30,7 @@ import { v1VersionInfo } from '../../lib/version';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
-  v1Events, v1GetMaster, v1GetQuota, v1GetWeights, v1ViewableFrameworkResources, type V1Context,
+  v1Events, v1GetMaster, v1GetQuota, v1GetWeights, v1ViewableAgent, v1ViewableFrameworkResources, type V1Context,
 } from './v1-operator-json';
 import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
 import { DEFAULT_METRICS_TIMEOUT_MS } from '../../lib/metrics';
@@ -222,19 +222,19 @@ export class OperatorApi {
   private viewedBy(event: MasterEvent, rendered: V1Json, viewer: StateViewer): V1Json | undefined {
     if (viewer === SEE_ALL) return undefined;
     if (event.type === 'AGENT_ADDED') {
-      const state = this.port.context(undefined).state;
-      const own = event.agent.total.hasReservations() || state.allocatesTo(event.agent, (role) => !viewer.role(role));
-      return own ? v1Events.agentAdded(state, event.agent, viewer) : undefined;
+      const agent = (rendered.agent_added as { agent: V1Json }).agent;
+      const own = v1ViewableAgent(agent, viewer);
+      return own === agent ? undefined : { type: event.type, agent_added: { agent: own } };
     }
     if (event.type !== 'FRAMEWORK_ADDED' && event.type !== 'FRAMEWORK_UPDATED') return undefined;
     const key = event.type === 'FRAMEWORK_ADDED' ? 'framework_added' : 'framework_updated';
     const framework = (rendered[key] as { framework: V1Json }).framework;
-    const viewable = v1ViewableFrameworkResources(this.port.context(undefined).state, event.framework, framework, viewer);
+    const viewable = v1ViewableFrameworkResources(framework, viewer);
     let changed = false;
     const own: V1Json = { ...framework };
     for (const [field, resources] of [['allocated_resources', viewable.allocated], ['offered_resources', viewable.offered]] as const) {
       const shown = (framework[field] as V1Json[] | undefined) ?? [];
-      if (resources.length === shown.length && resources.every((resource, index) => resource === shown[index])) continue;
+      if (resources.length === shown.length) continue;
       changed = true;
       if (resources.length > 0) own[field] = resources;
       else delete own[field];

@@ -258,12 +258,18 @@ export function deleteOfferAt(state: MasterState, pick: number): void {
   if (record !== undefined) state.deleteOffer(record);
 }
 
-/** The property tests' offer step that adds: a `cpus:1` offer `offerId` of agent `agentId` to framework `frameworkId`; nothing if either is not registered. */
-export function addCpusOffer(state: MasterState, agentId: string, frameworkId: string, offerId: () => string): void {
+/**
+ * The property tests' offer step that adds: a `cpus:1` offer `offerId` of agent `agentId` to
+ * framework `frameworkId`, in the framework's role `pickRole` picks (modulo their count); nothing
+ * if either is not registered.
+ */
+export function addCpusOffer(state: MasterState, agentId: string, frameworkId: string, offerId: () => string, pickRole = 0): void {
   const agent = state.agents.get(agentId);
   const framework = state.frameworks.get(frameworkId);
   if (agent === undefined || framework === undefined) return;
   const resources = Resources.parse('cpus:1');
-  const offer = { id: offerId(), frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: resources.toJSON(), allocationRole: '*' };
+  const roles = framework.info.roles ?? ['*'];
+  const allocationRole = roles[pickRole % Math.max(1, roles.length)] ?? '*';
+  const offer = { id: offerId(), frameworkId: framework.id, agentId: agent.id, hostname: agent.info.hostname, resources: resources.toJSON(), allocationRole };
   state.addOffer(newOfferRecord(offer, resources), framework, agent);
 }

@@ -27,6 +27,8 @@ import { firstDifference } from '../../support/text-difference';
 import { addCpusOffer, deleteOfferAt } from './harness';
 
 const FRAMEWORK_IDS = ['F0', 'F1', 'F2'];
+/** Each framework's roles (by its index in `FRAMEWORK_IDS`): F1's tasks, executors and offers are in either of two. */
+const FRAMEWORK_ROLES = [['*'], ['a', 'b'], ['*']];
 const AGENT_IDS = ['S0', 'S1', 'S2'];
 const USERS = ['u0', 'u1'];
 const TASK_POOL = 10;
@@ -36,7 +38,9 @@ const TARGETS: readonly WarmTarget[] = ['state', 'v1', 'v1-frameworks', 'framewo
 const hideU1Tasks: StateViewer = { framework: () => true, tasks: (u) => u !== 'u1', executors: (u) => u !== 'u1', flags: () => true, role: () => true };
 const hideU1Frameworks: StateViewer = { framework: (u) => u !== 'u1', tasks: () => true, executors: () => true, flags: () => false, role: () => true };
 const hideU0Tasks: StateViewer = { framework: () => true, tasks: (u) => u !== 'u0', executors: () => true, flags: () => true, role: () => true };
-const VIEWERS: StateViewer[] = [SEE_ALL, hideU1Tasks, hideU1Frameworks, hideU0Tasks];
+/** May not view role `b` (`view_roles`): what is allocated or offered in it is left out of the v1 agents and `/master/slaves`' full lists. */
+const hideRoleB: StateViewer = { framework: () => true, tasks: () => true, executors: () => true, flags: () => true, role: (role) => role !== 'b' };
+const VIEWERS: StateViewer[] = [SEE_ALL, hideU1Tasks, hideU1Frameworks, hideU0Tasks, hideRoleB];
 
 /** `/master/tasks` queries: every task either way, a page past an offset, one framework's. */
 const TASKS_PAGES: ReadonlyArray<{ name: string; query: TasksQuery; page: TasksPage }> = [
@@ -174,8 +178,16 @@ function liveOf(books: Books, f: number): TrackedTask[] {
   return fw === undefined ? [] : [...fw.tasks.values()];
 }
 
+/** The role of framework `frameworkId` that `pick` picks (modulo their count). */
+function roleOf(frameworkId: string, pick: number): string {
+  const roles = FRAMEWORK_ROLES[FRAMEWORK_IDS.indexOf(frameworkId)] ?? ['*'];
+  return roles[pick % roles.length] ?? '*';
+}
+
 function launch(books: Books, frameworkId: string, taskId: string, agent: AgentRecord): void {
-  const tracked = trackLaunchedTask({ name: 't', taskId, agentId: agent.id, resources: Resources.parse('cpus:0.01;mem:1').toJSON(), command: { value: 'true' } }, frameworkId, '*');
+  // Its role by its id's length and last character: bulk and pooled ids alike spread over a framework's roles.
+  const role = roleOf(frameworkId, taskId.length + taskId.charCodeAt(taskId.length - 1));
+  const tracked = trackLaunchedTask({ name: 't', taskId, agentId: agent.id, resources: Resources.parse('cpus:0.01;mem:1').toJSON(), command: { value: 'true' } }, frameworkId, role);
   books.state.addTask(tracked, agent);
   books.tasks.push(tracked);
 }
@@ -195,7 +207,7 @@ function apply(books: Books, s: Step): void {
     case 'addFw': {
       const id = FRAMEWORK_IDS[s.f] as string;
       if (state.frameworks.has(id)) return;
-      state.addFramework(newFrameworkRecord({ id, name: id, user: USERS[s.user] as string, roles: ['*'] }, undefined, books.nowMs));
+      state.addFramework(newFrameworkRecord({ id, name: id, user: USERS[s.user] as string, roles: FRAMEWORK_ROLES[s.f] as string[] }, undefined, books.nowMs));
       return;
     }
     case 'completeFw': {
@@ -282,12 +294,12 @@ function apply(books: Books, s: Step): void {
       const agent = state.agents.get(AGENT_IDS[s.a] as string);
       if (agent === undefined) return;
       const frameworkId = FRAMEWORK_IDS[s.f] as string;
-      if (s.add) state.addExecutor(agent, frameworkId, trackExecutor({ executorId: `e${s.e}`, frameworkId, command: { value: 'e' }, resources: Resources.parse('cpus:0.1').toJSON() }, '*'));
+      if (s.add) state.addExecutor(agent, frameworkId, trackExecutor({ executorId: `e${s.e}`, frameworkId, command: { value: 'e' }, resources: Resources.parse('cpus:0.1').toJSON() }, roleOf(frameworkId, s.e)));
       else state.removeExecutor(agent, frameworkId, `e${s.e}`);
       return;
     }
     case 'offer':
-      if (s.add) addCpusOffer(state, AGENT_IDS[s.a] as string, FRAMEWORK_IDS[s.f] as string, () => `M-O${books.offers++}`);
+      if (s.add) addCpusOffer(state, AGENT_IDS[s.a] as string, FRAMEWORK_IDS[s.f] as string, () => `M-O${books.offers++}`, s.pick);
       else deleteOfferAt(state, s.pick);
       return;
     case 'forget': {

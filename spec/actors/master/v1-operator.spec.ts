@@ -113,7 +113,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect(agent).to.include({ active: true, version: '0.1.0' });
     expect(agent.registered_time.nanoseconds).to.be.a('number');
     expect(agent.total_resources).to.deep.include({ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31010 }] } });
-    expect(agent.allocated_resources).to.deep.include({ name: 'mem', type: 'SCALAR', scalar: { value: 128 } });
+    expect(agent.allocated_resources).to.deep.include({ name: 'mem', type: 'SCALAR', scalar: { value: 128 }, allocation_info: { role: '*' } });
 
     const framework = state.get_state.get_frameworks.frameworks[0];
     expect(framework.framework_info.id).to.deep.equal({ value: frameworkId });
@@ -146,7 +146,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect(executors).to.have.length(1);
     expect(executors[0]?.agent_id).to.deep.equal({ value: agent.agentId });
     expect(executors[0]?.executor_info).to.deep.include({ executor_id: { value: 'e1' }, framework_id: { value: framework.frameworkId }, name: 'custom', command: { value: './executor' } });
-    expect(executors[0]?.executor_info.resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } });
+    expect(executors[0]?.executor_info.resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, allocation_info: { role: '*' } });
     const tasks = (await call(address, { type: 'GET_TASKS' })).json.get_tasks.tasks as Json[];
     expect(tasks[0]?.executor_id).to.deep.equal({ value: 'e1' });
   });
