@@ -167,7 +167,7 @@ export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'complete
     for (const [executor, ended] of runs) {
       // As Mesos: an executor, and its tasks, only for a caller who may see the executor (view_executors, by the user it runs as).
       if (!executorVisible(viewer, executor.info, user)) continue;
-      if (wantExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: v1ExecutorInfo({ ...executor.info, frameworkId: framework.id }) });
+      if (wantExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: v1ExecutorInfo({ ...executor.info, frameworkId: framework.id }, executor.role) });
       if (seeTasks === false) continue;
       for (const task of executor.queuedTasks.values()) if (taskInfoVisible(seeTasks, task)) tasks.queued_tasks.push(v1Task(executor.task(task, 'TASK_STAGING')));
       for (const task of executor.launchedTasks.values()) if (taskVisible(seeTasks, task)) tasks.launched_tasks.push(v1Task(task));

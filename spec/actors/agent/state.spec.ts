@@ -8,6 +8,7 @@ import { dispatch } from '../../../lib/actor';
 import { isTerminalState, MAX_COMPLETED_FRAMEWORKS, type TaskState } from '../../../lib/protocol';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK } from '../../../actors/agent/constants';
 import { AgentHarness, FRAMEWORK_ID } from './harness';
+import { Resources } from '../../../lib/resources';
 import type { StateViewer } from '../../../lib/state-json';
 import { parseAcls } from '../../../lib/acls';
 
@@ -217,6 +218,22 @@ describe('agent books in /state (harness: virtual clock, fake master, fake execu
     expect(hidden.get_executors).to.deep.equal({ executors: [], completed_executors: [] });
     const executorsOnly = await dispatch(harness.agent, (agent) => agent.v1State(seeAll, ['get_executors']));
     expect(Object.keys(executorsOnly)).to.deep.equal(['get_executors']);
+  });
+
+  it('v1 GET_STATE gives an executor\'s and a task\'s resources the role they were allocated to (allocation_info), as Mesos\' agent does', async () => {
+    const task = AgentHarness.commandTask('T1', 'unused', { executor: { executorId: 'E1', command: { value: 'run-executor' }, resources: Resources.parse('cpus:0.5;mem:32').toJSON() } });
+    harness.fromMaster('RunTask', { framework: { id: 'F1', name: 'fw', user: 'u', roles: ['eng'], capabilities: ['MULTI_ROLE'] }, frameworkId: 'F1', task, role: 'eng' });
+    await harness.clock.settle();
+    const executor = await harness.registerExecutor('E1');
+    harness.sendUpdate(executor, { ...harness.executorUpdate('T1', 'TASK_RUNNING'), executorId: 'E1' });
+    await harness.clock.settle();
+    const seeAll = { framework: () => true, tasks: () => true, executors: () => true, flags: () => true, role: () => true };
+    const state = await dispatch(harness.agent, (agent) => agent.v1State(seeAll));
+    type WithResources = { resources: Array<{ name: string; allocation_info?: { role: string } }> };
+    const [info] = (state.get_executors as { executors: Array<{ executor_info: WithResources }> }).executors;
+    expect(info?.executor_info.resources.map((resource) => [resource.name, resource.allocation_info?.role])).to.deep.equal([['cpus', 'eng'], ['mem', 'eng']]);
+    const [launched] = (state.get_tasks as { launched_tasks: WithResources[] }).launched_tasks;
+    expect(launched?.resources.map((resource) => resource.allocation_info?.role)).to.deep.equal(['eng', 'eng']);
   });
 
   it('view_tasks and view_executors decide by the user a task and its executor run as (the command\'s, else the framework\'s), as Mesos; they decided by the framework\'s user', async () => {
