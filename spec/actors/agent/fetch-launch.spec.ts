@@ -78,6 +78,17 @@ describe('actors/agent: launches that fetch their command\'s URIs', () => {
     expect(harness.launcher.runs).to.have.length(0);
   });
 
+  it('the agent stopping (SIGUSR1) while the URIs are fetched aborts the fetch, starts nothing, and the agent stops (the master tells the framework, as for any task of a stopping agent)', async () => {
+    const held = holdLaunches();
+    harness.runTask(AgentHarness.commandTask('T1', 'ls', { command: { value: 'ls', uris: URIS } }));
+    await harness.clock.settle();
+    const stopped = dispatch(harness.agent, (agent) => agent.stop());
+    await harness.clock.settle();
+    expect(held.launches[0]?.signal?.aborted).to.equal(true);
+    await stopped;
+    expect(harness.launcher.runs).to.have.length(0);
+  });
+
   // A review: the agent's actor ending (its host stopped, as a crash or SIGTERM leaves it) left the fetch running,
   // and its launch then started an executor no agent watched.
   it('the agent ending while the URIs are fetched aborts the fetch', async () => {
