@@ -255,8 +255,8 @@ function updateWriteKey(frameworkId: string, taskId: string, uuid: string): stri
   return `${frameworkId}/${taskId}/${uuid}`;
 }
 
-/** Mesos' fetcher metrics, always 0 here: no fetcher (a task naming URIs is refused). */
-const NO_FETCHER_METRICS = ['containerizer/fetcher/task_fetches_succeeded', 'containerizer/fetcher/task_fetches_failed', 'containerizer/fetcher/cache_size_total_bytes', 'containerizer/fetcher/cache_size_used_bytes'] as const;
+/** Mesos' fetcher cache metrics, always 0 here: the fetcher has no cache (`cache: true` is fetched directly). */
+const NO_FETCHER_CACHE_METRICS = ['containerizer/fetcher/cache_size_total_bytes', 'containerizer/fetcher/cache_size_used_bytes'] as const;
 
 export class Agent extends Actor {
   /** The master's pid, `master@<flags.master>`. */
@@ -305,6 +305,10 @@ export class Agent extends Actor {
   }
   /** The aborts of launches fetching their command's URIs (`fetchAbortFor`); made at the first (an agent of the simulation fetches nothing). */
   private fetches: Map<ExecutorRecord, AbortController> | undefined;
+  /** Launches past their fetch (Mesos' `task_fetches_succeeded`: it runs its fetcher for every container, with URIs or none). */
+  private fetchesSucceeded = 0;
+  /** Launches whose fetch failed, or was aborted (Mesos' `task_fetches_failed`). */
+  private fetchesFailed = 0;
   /** Custom executors (`frameworkId/executorId`) reported exited since the agent last lost its master, and not launched here since (`reportExecutorExited`). */
   private readonly reportedNotRunning = new LazySet<string>();
   /**
@@ -470,8 +474,9 @@ export class Agent extends Actor {
     Object.assign(metrics, this.gc.metrics());
     metrics['slave/executor_directory_max_allowed_age_secs'] = (this.maxAllowedAgeMs ?? this.options.flags.gcDelayMs) / 1000;
     metrics['containerizer/mesos/container_destroy_errors'] = this.options.launcher.destroyErrors?.() ?? 0;
-    // Mesos registers these always; this agent fetches nothing (a task's URIs are refused).
-    for (const name of NO_FETCHER_METRICS) metrics[name] = 0;
+    metrics['containerizer/fetcher/task_fetches_succeeded'] = this.fetchesSucceeded;
+    metrics['containerizer/fetcher/task_fetches_failed'] = this.fetchesFailed;
+    for (const name of NO_FETCHER_CACHE_METRICS) metrics[name] = 0;
     // Mesos adds this gauge once recovery has finished.
     return this.recoveryTimeSecs === undefined ? metrics : { ...metrics, 'slave/recovery_time_secs': this.recoveryTimeSecs };
   }
@@ -689,6 +694,8 @@ export class Agent extends Actor {
 
   protected override finalize(): void {
     this.gc.stop();
+    // A fetch under way would otherwise go on, and its launch start an executor no agent watches.
+    for (const controller of this.fetches?.values() ?? []) controller.abort();
     for (const resolve of this.stopWaiters.splice(0)) resolve();
   }
 
@@ -1516,6 +1523,7 @@ export class Agent extends Actor {
 
   private executorStarted(executor: ExecutorRecord, started: LaunchedExecutor): void {
     this.fetches?.delete(executor);
+    this.fetchesSucceeded++;
     if (executor.phase === 'TERMINATED') return started.destroy(); // it exited before we heard it started: clear what it left
     executor.process = started;
     const framework = this.frameworks.get(executor.frameworkId);
@@ -1532,6 +1540,7 @@ export class Agent extends Actor {
   private executorLaunchFailed(executor: ExecutorRecord, error: Error): void {
     const aborted = this.fetches?.get(executor)?.signal.aborted === true;
     this.fetches?.delete(executor);
+    if (error.name === 'FetchError') this.fetchesFailed++;
     if (aborted) {
       // Its registration timed out, or it was shut down, while its URIs were fetched: that verdict stands.
       this.log.warn({ executorId: executor.id, error: error.message }, 'executor launch stopped while fetching');

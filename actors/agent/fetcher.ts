@@ -11,28 +11,35 @@
  * reads the network and pipes the bytes to a `cat` of the user's). So a task fetches only what
  * its user may read and writes only where its user may: a symlink an archive left in the sandbox
  * (`bin -> /etc`) leads a later URI's `outputFile` nowhere the user could not write itself.
- * Without one, the agent writes as itself, which is what the task runs as. A download that sends no byte for
- * `stallTimeoutMs` (Mesos' `--fetcher_stall_timeout`, on the agent's clock) fails; the whole fetch
- * is bounded by the executor's registration timeout, whose end aborts it (`signal`).
+ * Without one, the agent writes as itself, which is what the task runs as. Only regular files are
+ * read and written: a FIFO (a task could make one where a URI names it, or an archive leave one
+ * where a later URI writes) would hold the copy until something opened its other end.
+ *
+ * A download fails when it sends no byte for `stallTimeoutMs`, or fewer bytes in that time than
+ * it has seconds (Mesos' `--fetcher_stall_timeout`, curl's low-speed limit of 1 byte a second;
+ * on the agent's clock). The whole fetch is bounded by the executor's registration timeout,
+ * whose end aborts it (`signal`): the processes it runs (`tar`, `cp`...) are killed with their
+ * process groups. A download, a copy and a decompressed `.gz` stop at `maxBytes` (the sandbox's
+ * disk); an archive's contents are not counted (Mesos counts nothing).
  *
  * Differs from Mesos: no fetcher cache (`cache: true` is fetched directly, as Mesos does when its
  * cache cannot be used); no `ftp://`, `hdfs://` or `s3://` (Mesos hands those to curl or a Hadoop
  * client); an `outputFile` with a `..` segment is refused (Mesos checks only that it is not
- * absolute); a download past the sandbox's disk (`maxBytes`, from the executor's `disk`) stops there.
+ * absolute); a local source that is not a regular file is refused (Mesos refuses a directory).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as fsConstants } from 'node:fs';
+import { chmod, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import * as path from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from '../../lib/logging';
 import type { CommandUri } from '../../lib/protocol';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
 
-/** A download that sends no byte for this long fails (Mesos' `--fetcher_stall_timeout`, 60 s). */
+/** A download that sends no byte, or under 1 byte a second, for this long fails (Mesos' `--fetcher_stall_timeout`, 60 s). */
 export const FETCHER_STALL_TIMEOUT_MS = 60_000;
 /** Redirects one download follows (curl's `--location`, as Mesos' downloads follow them). */
 export const MAX_FETCH_REDIRECTS = 10;
@@ -42,6 +49,22 @@ const MAX_QUOTED_OUTPUT_CHARS = 1_024;
 const EXECUTABLE_MODE = 0o755;
 /** What switches a process to another user's ids and groups before it execs (util-linux). */
 const SETPRIV = 'setpriv';
+/**
+ * A local copy as the task's user (`$1` to `$2`, at most `$3` bytes when given): `cp`, as Mesos
+ * runs, once the source is a regular file no larger than the sandbox's disk and the destination
+ * is none or a regular file (a FIFO, or `/dev/zero`, would hold or fill it until the abort).
+ */
+const COPY_SCRIPT = [
+  'if [ -e "$1" ] && [ ! -f "$1" ]; then echo "\'$1\' is not a regular file" >&2; exit 1; fi',
+  'if [ -n "$3" ] && [ -f "$1" ] && [ "$(stat -L -c %s -- "$1")" -gt "$3" ]; then echo "\'$1\' is larger than the sandbox\'s disk ($3 bytes)" >&2; exit 1; fi',
+  'if [ -e "$2" ] && [ ! -f "$2" ]; then echo "\'$2\' is not a regular file" >&2; exit 1; fi',
+  'exec cp -- "$1" "$2"',
+].join('\n');
+/** Writes stdin to `$1` as the task's user: a regular file, or a new one (see `COPY_SCRIPT`). */
+const WRITE_SCRIPT = [
+  'if [ -e "$1" ] && [ ! -f "$1" ]; then echo "\'$1\' is not a regular file" >&2; exit 1; fi',
+  'exec cat > "$1"',
+].join('\n');
 
 /** Suffixes `tar` extracts (it tells the compression from the content). */
 const TAR_SUFFIXES = ['.tar', '.tgz', '.tar.gz', '.tbz2', '.tar.bz2', '.txz', '.tar.xz'] as const;
@@ -149,6 +172,24 @@ function archiveKind(file: string): 'tar' | 'zip' | 'gz' | undefined {
   return undefined;
 }
 
+/** One URI's fetch, settled before anything is fetched (Mesos' `validateUris`). */
+interface FetchStep {
+  readonly uri: CommandUri;
+  readonly source: { readonly local: string } | { readonly url: URL };
+  /** Where it goes, relative to the sandbox. */
+  readonly named: string;
+}
+
+/** How `pump` writes a stream to a file. */
+interface PumpOptions {
+  /** Says what failed: a download's reasons start 'Error downloading resource'. */
+  readonly failure: (reason: string) => Error;
+  /** The new file's mode (default rw-r--r--). */
+  readonly mode?: number;
+  /** Times the stream out for a stall (downloads; a local stream never stalls). */
+  readonly stalls?: boolean;
+}
+
 /** The agent's fetcher; one serves every executor of the agent. */
 export class Fetcher {
   private readonly clock: Clock;
@@ -159,31 +200,42 @@ export class Fetcher {
     this.stallTimeoutMs = options.stallTimeoutMs ?? FETCHER_STALL_TIMEOUT_MS;
   }
 
-  /** Fetches every URI of `request` into its sandbox, in order; rejects with a `FetchError` at the first failure. */
+  /**
+   * Fetches every URI of `request` into its sandbox, in order; rejects with a `FetchError` at the
+   * first failure. Every URI is checked first (its name, output file and scheme), as Mesos does:
+   * a bad one fails the fetch before any is fetched.
+   */
   async fetch(request: FetchRequest): Promise<void> {
-    for (const uri of request.uris) {
-      if (request.signal?.aborted === true) throw new FetchError(`Failed to fetch '${uri.value}': the fetch was aborted`);
+    const steps = request.uris.map((uri) => this.plan(uri));
+    for (const step of steps) {
       try {
-        await this.fetchOne(uri, request);
+        throwIfAborted(request);
+        await this.fetchOne(step, request);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new FetchError(`Failed to fetch '${uri.value}': ${reason}`);
+        throw new FetchError(`Failed to fetch '${step.uri.value}': ${reason}`);
       }
     }
   }
 
-  private async fetchOne(uri: CommandUri, request: FetchRequest): Promise<void> {
+  /** Where `uri` is fetched from and to, or a `FetchError` naming it. */
+  private plan(uri: CommandUri): FetchStep {
     const value = uri.value.trimStart();
     const named = uri.outputFile ?? uriBasename(value);
-    if (typeof named !== 'string') throw new Error(named.error);
-    const problem = uri.outputFile !== undefined ? outputFileError(uri.outputFile) : named === '' || named === '.' || named === '..' ? 'the URI names no file: give it an outputFile' : undefined;
-    if (problem !== undefined) throw new Error(problem);
-    const source = sourceOf(value, this.options.frameworksHome);
-    if ('error' in source) throw new Error(source.error);
+    const problem = typeof named !== 'string' ? named.error
+      : uri.outputFile !== undefined ? outputFileError(uri.outputFile)
+        : named === '' || named === '.' || named === '..' ? 'the URI names no file: give it an outputFile' : undefined;
+    const source = problem === undefined ? sourceOf(value, this.options.frameworksHome) : { error: problem };
+    if ('error' in source) throw new FetchError(`Failed to fetch '${uri.value}': ${source.error}`);
+    return { uri, source, named: named as string };
+  }
+
+  private async fetchOne({ uri, source, named }: FetchStep, request: FetchRequest): Promise<void> {
     const destination = path.join(request.directory, named);
     await this.makeParents(path.dirname(named), request);
     if ('local' in source) await this.copy(source.local, destination, request);
     else await this.download(source.url, destination, request);
+    throwIfAborted(request);
     if (uri.executable === true) {
       if (request.account !== undefined) await this.run('chmod', [EXECUTABLE_MODE.toString(8), '--', destination], request);
       else await chmod(destination, EXECUTABLE_MODE);
@@ -204,35 +256,48 @@ export class Fetcher {
     await mkdir(target, { recursive: true });
   }
 
-  /** A local file copied into the sandbox: as the account when there is one (it may read only what its user may). */
+  /**
+   * A local file copied into the sandbox, keeping its mode (Mesos runs `cp`): as the account
+   * when there is one (it may read only what its user may). Only a regular file, at most
+   * `maxBytes`: a FIFO would hold the copy (as the agent, one of its I/O threads) until something
+   * writes to it, and a device such as `/dev/zero` never ends.
+   */
   private async copy(source: string, destination: string, request: FetchRequest): Promise<void> {
-    if (request.account === undefined) {
-      await copyFile(source, destination);
+    if (request.account !== undefined) {
+      await this.run('sh', ['-c', COPY_SCRIPT, 'fetch', source, destination, String(request.maxBytes ?? '')], request, 'cp');
       return;
     }
-    await this.run('cp', ['--', source, destination], request);
+    const input = await openRegularFile(source);
+    try {
+      const { size, mode } = await input.stat();
+      if (request.maxBytes !== undefined && size > request.maxBytes) throw new Error(`'${source}' is larger than the sandbox's disk (${request.maxBytes} bytes)`);
+      await this.pump(input.createReadStream({ autoClose: false }), destination, request, { failure: (reason) => new Error(`cannot copy '${source}': ${reason}`), mode: mode & 0o777 });
+    } finally {
+      await input.close();
+    }
   }
 
-  /** `command` run as the request's account (if any), in its sandbox; rejects with its output when it fails. */
-  private run(command: string, args: readonly string[], request: FetchRequest): Promise<void> {
+  /**
+   * `command` run as the request's account (if any), in its sandbox; rejects with its output
+   * (`name` says who failed) when it fails. It leads a process group of its own, which an abort
+   * kills whole (Mesos kills the fetcher's process tree): a shell's children go with it.
+   */
+  private run(command: string, args: readonly string[], request: FetchRequest, name = command): Promise<void> {
     const account = request.account;
     const [file, argv] = account === undefined
       ? [command, args]
       : [SETPRIV, [...asAccount(account), command, ...args]];
-    return new Promise<void>((resolve, reject) => {
-      let child: ChildProcess | undefined;
-      const abort = (): void => {
-        child?.kill('SIGKILL');
-      };
-      child = execFile(file, argv, { cwd: request.directory, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+    if (request.signal?.aborted === true) return Promise.reject(new Error('the fetch was aborted'));
+    const child = spawn(file, argv, { cwd: request.directory, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const abort = (): void => killGroup(child);
+    request.signal?.addEventListener('abort', abort, { once: true });
+    return exitOf(child, (said) => `${name} failed: ${said}`, [child.stdout, child.stderr]).then(
+      () => request.signal?.removeEventListener('abort', abort),
+      (error: Error) => {
         request.signal?.removeEventListener('abort', abort);
-        if (error === null) return resolve();
-        if (request.signal?.aborted === true) return reject(new Error('the fetch was aborted'));
-        const said = `${stderr}${stdout}`.trim().slice(-MAX_QUOTED_OUTPUT_CHARS);
-        reject(new Error(`${command} failed${said === '' ? `: ${error.message}` : `: ${said}`}`));
-      });
-      request.signal?.addEventListener('abort', abort, { once: true });
-    });
+        throw request.signal?.aborted === true ? new Error('the fetch was aborted') : error;
+      },
+    );
   }
 
   /** Extracts `file` into the sandbox when its name says it is an archive (as its account, if any). */
@@ -249,36 +314,49 @@ export class Fetcher {
     this.options.log?.info({ file, directory: request.directory }, 'extracted into the sandbox');
   }
 
-  /** A bare `.gz` decompressed beside itself, without the suffix (Mesos runs `gunzip -d -c`). */
+  /**
+   * A bare `.gz` decompressed into the sandbox under its name without the suffix, wherever its
+   * output file put it (Mesos runs `gunzip -d -c` into the sandbox). As the account, if any: its
+   * `gunzip` reads the file, the agent counts what comes out against `maxBytes` (a small bomb
+   * would fill the disk) and the user's `cat` writes it; an abort stops both.
+   */
   private async gunzip(file: string, request: FetchRequest): Promise<void> {
-    if (request.account !== undefined) {
-      // As the user: it reads the file and writes the sandbox with its own rights.
-      const target = file.slice(0, -'.gz'.length);
-      await this.run('sh', ['-c', 'gunzip -d -c -- "$1" > "$2"', 'gunzip', file, target], request);
+    const target = path.join(request.directory, path.basename(file.slice(0, -'.gz'.length)));
+    const failure = (reason: string): Error => new Error(`gunzip failed: ${reason}`);
+    const account = request.account;
+    if (account === undefined) {
+      const input = await openRegularFile(file);
+      try {
+        const read = input.createReadStream({ autoClose: false });
+        const unzipped = createGunzip();
+        read.once('error', (error) => unzipped.destroy(error));
+        await this.pump(read.pipe(unzipped), target, request, { failure });
+      } finally {
+        await input.close();
+      }
       return;
     }
-    const target = file.slice(0, -'.gz'.length);
-    await new Promise<void>((resolve, reject) => {
-      const input = createReadStream(file);
-      const output = createWriteStream(target);
-      const fail = (error: Error): void => {
-        input.destroy();
-        output.destroy();
-        reject(error);
-      };
-      input.on('error', fail);
-      output.on('error', fail);
-      output.on('finish', resolve);
-      input.pipe(createGunzip()).on('error', fail).pipe(output);
-    });
+    const child = spawn(SETPRIV, [...asAccount(account), 'gunzip', '-d', '-c', '--', file], { cwd: request.directory, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const exited = exitOf(child, (said) => `gunzip failed: ${said}`);
+    exited.catch(() => undefined); // awaited below, once the output is written
+    try {
+      await this.pump(child.stdout, target, request, { failure });
+      await exited;
+    } catch (error) {
+      killGroup(child);
+      await this.run('rm', ['-f', '--', target], withoutSignal(request)).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Downloads `url` to `destination`, following redirects, failing on a stall, a status other than 200, or past `maxBytes`. */
   private async download(url: URL, destination: string, request: FetchRequest, redirects = 0): Promise<void> {
     const response = await this.get(url, request);
     const status = response.statusCode ?? 0;
-    if (status >= 300 && status < 400 && response.headers.location !== undefined) {
-      response.resume();
+    if (status !== 200) {
+      // Its body is not wanted: a server could send one without end.
+      response.destroy();
+      if (status < 300 || status >= 400 || response.headers.location === undefined) throw new Error(`Error downloading resource, received HTTP return code ${status}`);
       if (redirects >= MAX_FETCH_REDIRECTS) throw new Error(`Error downloading resource: more than ${MAX_FETCH_REDIRECTS} redirects`);
       let next: URL;
       try {
@@ -289,11 +367,7 @@ export class Fetcher {
       if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new Error(`Error downloading resource: a redirect to '${next.protocol}' (http and https only)`);
       return this.download(next, destination, request, redirects + 1);
     }
-    if (status !== 200) {
-      response.resume();
-      throw new Error(`Error downloading resource, received HTTP return code ${status}`);
-    }
-    await this.save(response, destination, request);
+    await this.pump(response, destination, request, { failure: (reason) => new Error(`Error downloading resource: ${reason}`), stalls: true });
   }
 
   /** The response to a GET of `url` (its headers): fails if none comes within the stall timeout. */
@@ -302,7 +376,7 @@ export class Fetcher {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       const outgoing = send(url, { method: 'GET', ...(request.signal !== undefined ? { signal: request.signal } : {}) });
       const timer = this.clock.setTimer(this.stallTimeoutMs, () => {
-        outgoing.destroy(new Error(`Error downloading resource: no answer for ${this.stallTimeoutMs} ms (--fetcher_stall_timeout)`));
+        outgoing.destroy(new Error(`no answer for ${this.stallTimeoutMs} ms (--fetcher_stall_timeout)`));
       });
       outgoing.once('response', (response) => {
         timer.cancel();
@@ -317,82 +391,214 @@ export class Fetcher {
   }
 
   /**
-   * Where a download is written: a file the agent opens, or, with an account, the stdin of a
-   * `cat` running as the user (the user's own rights decide where it may write). `done` settles
-   * once every byte is on disk, or with why not.
+   * Where a file is written: a file the agent opens, or, with an account, the stdin of a `cat`
+   * running as the user (the user's own rights decide where it may write). Only a regular file
+   * (or a new one): a FIFO an archive left there would hold the writer until something reads it.
+   * `done` settles once every byte is on disk, or with why not; `discard` removes what was written.
    */
-  private sink(destination: string, request: FetchRequest): { readonly output: Writable; readonly done: Promise<void>; readonly discard: () => Promise<void> } {
+  private async sink(destination: string, request: FetchRequest, mode: number): Promise<{ readonly output: Writable; readonly done: Promise<void>; readonly discard: () => Promise<void> }> {
     const account = request.account;
     if (account === undefined) {
-      const output = createWriteStream(destination, { mode: 0o644 });
+      let handle: FileHandle;
+      try {
+        handle = await open(destination, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_NONBLOCK, mode);
+      } catch (error) {
+        throw new Error(`cannot write '${destination}': ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const regular = await handle.stat().then((stats) => stats.isFile(), () => false);
+      if (!regular) {
+        await handle.close();
+        throw new Error(`cannot write '${destination}': it is not a regular file`);
+      }
+      const output = handle.createWriteStream();
       const done = new Promise<void>((resolve, reject) => {
         output.once('finish', resolve);
         output.once('error', (error) => reject(new Error(`cannot write '${destination}': ${error.message}`)));
       });
-      return { output, done, discard: () => rm(destination, { force: true }) };
+      // A directory (an earlier URI's) is not removed: `rm` without `recursive` refuses it.
+      return { output, done, discard: () => rm(destination, { force: true }).catch(() => undefined) };
     }
-    const child = spawn(SETPRIV, [...asAccount(account), 'sh', '-c', 'exec cat > "$1"', 'fetch', destination], { cwd: request.directory, stdio: ['pipe', 'ignore', 'pipe'] });
-    let said = '';
-    child.stderr.on('data', (chunk: Buffer) => { said = `${said}${chunk.toString()}`.slice(-MAX_QUOTED_OUTPUT_CHARS); });
+    const child = spawn(SETPRIV, [...asAccount(account), 'sh', '-c', WRITE_SCRIPT, 'fetch', destination], { cwd: request.directory, stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+    const done = exitOf(child, (said) => `cannot write '${destination}' as the task's user: ${said}`);
     child.stdin.on('error', () => undefined); // a cat that died is reported by its exit
-    const done = new Promise<void>((resolve, reject) => {
-      child.once('error', (error) => reject(new Error(`cannot write '${destination}' as the task's user: ${error.message}`)));
-      child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`cannot write '${destination}' as the task's user: ${said.trim() || `exit ${String(code)}`}`))));
-    });
     const discard = async (): Promise<void> => {
-      child.kill('SIGKILL');
+      killGroup(child);
       await done.catch(() => undefined);
-      await this.run('rm', ['-f', '--', destination], request).catch(() => undefined);
+      await this.run('rm', ['-f', '--', destination], withoutSignal(request)).catch(() => undefined);
     };
     return { output: child.stdin, done, discard };
   }
 
-  /** Writes `response`'s body to `destination`; a stall, an abort or too many bytes fail it, and remove what was written. */
-  private save(response: IncomingMessage, destination: string, request: FetchRequest): Promise<void> {
+  /**
+   * Writes `input` to `destination`; an abort, too many bytes, an error of either side or (for a
+   * download) a stall fail it, and remove what was written. A download stalls when no byte comes
+   * for the stall timeout, or when fewer come in one stall timeout than it has seconds (Mesos
+   * gives curl a low-speed limit of 1 byte a second over it): a server that trickles a byte a
+   * minute is not waited for until the registration timeout.
+   */
+  private async pump(input: Readable, destination: string, request: FetchRequest, options: PumpOptions): Promise<void> {
+    let sink: Awaited<ReturnType<Fetcher['sink']>>;
+    try {
+      throwIfAborted(request);
+      sink = await this.sink(destination, request, options.mode ?? 0o644);
+    } catch (error) {
+      input.destroy(); // a response left open would hold its connection
+      throw error;
+    }
+    const { output, done: flushed, discard } = sink;
     return new Promise<void>((resolve, reject) => {
-      const { output, done: flushed, discard } = this.sink(destination, request);
       let written = 0;
-      let timer: TimerHandle | undefined;
+      let ended = false;
       let done = false;
+      let watch: StallWatch | undefined;
       const finish = (error: Error | undefined): void => {
         if (done) return;
         done = true;
-        timer?.cancel();
+        watch?.stop();
         request.signal?.removeEventListener('abort', aborted);
         if (error === undefined) return resolve();
-        response.destroy();
+        input.destroy();
         output.destroy();
         void discard().finally(() => reject(error));
       };
       const aborted = (): void => finish(new Error('the fetch was aborted'));
-      const armStall = (): void => {
-        timer?.cancel();
-        timer = this.clock.setTimer(this.stallTimeoutMs, () => finish(new Error(`Error downloading resource: stalled, no bytes for ${this.stallTimeoutMs} ms (--fetcher_stall_timeout)`)));
-      };
+      if (request.signal?.aborted === true) return finish(new Error('the fetch was aborted'));
+      if (options.stalls === true) watch = new StallWatch(this.clock, this.stallTimeoutMs, (reason) => finish(options.failure(reason)));
       request.signal?.addEventListener('abort', aborted, { once: true });
-      armStall();
-      response.on('data', (chunk: Buffer) => {
+      input.on('data', (chunk: Buffer) => {
+        if (done) return;
         written += chunk.length;
-        if (request.maxBytes !== undefined && written > request.maxBytes) {
-          finish(new Error(`Error downloading resource: larger than the sandbox's disk (${request.maxBytes} bytes)`));
-          return;
-        }
-        armStall();
+        if (request.maxBytes !== undefined && written > request.maxBytes) return finish(options.failure(`larger than the sandbox's disk (${request.maxBytes} bytes)`));
+        watch?.received(chunk.length);
         if (!output.write(chunk)) {
-          response.pause();
-          output.once('drain', () => response.resume());
+          input.pause();
+          output.once('drain', () => input.resume());
         }
       });
-      response.once('end', () => {
-        if (done) return;
-        timer?.cancel();
-        output.end();
+      input.once('end', () => {
+        ended = true;
+        watch?.stop();
+        if (!done) output.end();
       });
       flushed.then(() => finish(undefined), (error: Error) => finish(error));
-      response.once('error', (error) => finish(new Error(`Error downloading resource: ${error.message}`)));
-      response.once('close', () => {
-        if (!response.complete) finish(new Error('Error downloading resource: the connection closed before the whole body came'));
+      input.once('error', (error) => finish(options.failure(error.message)));
+      input.once('close', () => {
+        if (!ended) finish(options.failure(options.stalls === true ? 'the connection closed before the whole body came' : 'it closed before its end'));
       });
     });
   }
+}
+
+/**
+ * Mesos' `--fetcher_stall_timeout` over one download, which Mesos gives curl as a low-speed limit
+ * of 1 byte a second held for that long: `onStall` is called once when no byte comes for the
+ * timeout, or fewer come in one timeout than it has seconds (a server that trickles a byte a
+ * minute is not waited for until the registration timeout). On the agent's clock.
+ */
+class StallWatch {
+  /** Bytes a whole timeout must bring (1 a second; at least 1). */
+  private readonly minimumBytes: number;
+  /** Bytes since the current timeout-long window began. */
+  private windowBytes = 0;
+  /** When the last byte came (clock ms); the start, before any. */
+  private lastByteMs: number;
+  /** Fires when no byte has come for the timeout (armed again at each chunk). */
+  private idle: TimerHandle | undefined;
+  /** Fires at the end of each window. */
+  private window: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(private readonly clock: Clock, private readonly timeoutMs: number, private readonly onStall: (reason: string) => void) {
+    this.minimumBytes = Math.max(1, Math.floor(timeoutMs / 1000));
+    this.lastByteMs = clock.now();
+    this.armIdle();
+    this.armWindow();
+  }
+
+  received(bytes: number): void {
+    if (this.stopped) return;
+    this.windowBytes += bytes;
+    this.lastByteMs = this.clock.now();
+    this.armIdle();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.idle?.cancel();
+    this.window?.cancel();
+  }
+
+  private armIdle(): void {
+    this.idle?.cancel();
+    this.idle = this.clock.setTimer(this.timeoutMs, () => this.stall());
+  }
+
+  private armWindow(): void {
+    this.window = this.clock.setTimer(this.timeoutMs, () => {
+      if (this.clock.now() - this.lastByteMs >= this.timeoutMs) return this.stall();
+      if (this.windowBytes < this.minimumBytes) return this.fail(`too slow, ${this.windowBytes} bytes in ${this.timeoutMs} ms, under 1 byte a second (--fetcher_stall_timeout)`);
+      this.windowBytes = 0;
+      this.armWindow();
+    });
+  }
+
+  private stall(): void {
+    this.fail(`stalled, no bytes for ${this.timeoutMs} ms (--fetcher_stall_timeout)`);
+  }
+
+  private fail(reason: string): void {
+    if (this.stopped) return;
+    this.stop();
+    this.onStall(reason);
+  }
+}
+
+/** Rejects at once when the fetch was aborted (a later step would start a process, or write, for nothing). */
+function throwIfAborted(request: FetchRequest): void {
+  if (request.signal?.aborted === true) throw new Error('the fetch was aborted');
+}
+
+/**
+ * Opens `file` to read, without waiting for a writer if it is a FIFO, and refuses anything but a
+ * regular file (a FIFO's open would hold one of the agent's I/O threads for good: four held them all).
+ */
+async function openRegularFile(file: string): Promise<FileHandle> {
+  const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  const stats = await handle.stat().catch(async (error: unknown) => {
+    await handle.close();
+    throw error;
+  });
+  if (!stats.isFile()) {
+    await handle.close();
+    throw new Error(`'${file}' is not a regular file`);
+  }
+  return handle;
+}
+
+/** Kills `child`'s process group (it was spawned `detached`), or `child` alone if that fails. */
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Settles when `child` has exited and closed its pipes: rejects with `describe` of the end of what
+ * it wrote on `outputs` (its stderr by default) unless it exited 0.
+ */
+function exitOf(child: ChildProcess, describe: (said: string) => string, outputs: ReadonlyArray<Readable | null> = [child.stderr]): Promise<void> {
+  let said = '';
+  for (const output of outputs) output?.on('data', (chunk: Buffer) => { said = `${said}${chunk.toString()}`.slice(-MAX_QUOTED_OUTPUT_CHARS); });
+  return new Promise<void>((resolve, reject) => {
+    child.once('error', (error) => reject(new Error(describe(error.message))));
+    child.once('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(describe(said.trim() || (signal !== null ? `killed by ${signal}` : `exit ${String(code)}`))))));
+  });
+}
+
+/** `request` without its abort: what cleans up after an abort must still run. */
+function withoutSignal(request: FetchRequest): FetchRequest {
+  const { signal: _signal, ...rest } = request;
+  return rest;
 }

@@ -112,7 +112,7 @@ export interface AgentFlags {
    * (`INHERITED_ENVIRONMENT`), never its whole environment (which may hold its secret).
    */
   executorEnvironmentVariables?: Readonly<Record<string, string>>;
-  /** A download the fetcher makes that sends no byte for this long fails its launch (Mesos `--fetcher_stall_timeout`; default `FETCHER_STALL_TIMEOUT_MS`, 60 s). */
+  /** A download the fetcher makes that sends no byte, or under 1 byte a second, for this long fails its launch (Mesos `--fetcher_stall_timeout`; default `FETCHER_STALL_TIMEOUT_MS`, 60 s). */
   fetcherStallTimeoutMs?: number;
   /** Where the fetcher takes a command URI that is a relative path from (Mesos `--frameworks_home`); unset: such a URI fails its launch. */
   frameworksHome?: string;

@@ -381,6 +381,8 @@ export class ProcessLauncher implements Launcher {
           ...(launch.limits?.diskBytes !== undefined ? { maxBytes: launch.limits.diskBytes } : {}),
           ...(launch.signal !== undefined ? { signal: launch.signal } : {}),
         });
+        // Shut down, or timed out, as the fetch ended: nothing is started for it (Mesos: "Container destroyed during fetching").
+        if (launch.signal?.aborted === true) throw new Error('the executor was shut down while its URIs were fetched');
       }
       const isolator = this.isolator;
       if (isolator === undefined) return await startProcess(launch, this.base, this.environment, stdout.fd, stderr.fd, onExit, undefined, account);

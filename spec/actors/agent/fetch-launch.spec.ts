@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
 import { FetchError } from '../../../actors/agent/fetcher';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor } from '../../../actors/agent/launcher';
 import type { CommandUri } from '../../../lib/protocol';
@@ -75,5 +76,46 @@ describe('actors/agent: launches that fetch their command\'s URIs', () => {
     await harness.clock.settle();
     expect(held.launches[0]?.signal?.aborted).to.equal(true);
     expect(harness.launcher.runs).to.have.length(0);
+  });
+
+  it('the agent stopping (SIGUSR1) while the URIs are fetched aborts the fetch, starts nothing, and the agent stops (the master tells the framework, as for any task of a stopping agent)', async () => {
+    const held = holdLaunches();
+    harness.runTask(AgentHarness.commandTask('T1', 'ls', { command: { value: 'ls', uris: URIS } }));
+    await harness.clock.settle();
+    const stopped = dispatch(harness.agent, (agent) => agent.stop());
+    await harness.clock.settle();
+    expect(held.launches[0]?.signal?.aborted).to.equal(true);
+    await stopped;
+    expect(harness.launcher.runs).to.have.length(0);
+  });
+
+  // A review: the agent's actor ending (its host stopped, as a crash or SIGTERM leaves it) left the fetch running,
+  // and its launch then started an executor no agent watched.
+  it('the agent ending while the URIs are fetched aborts the fetch', async () => {
+    const held = holdLaunches();
+    harness.runTask(AgentHarness.commandTask('T1', 'ls', { command: { value: 'ls', uris: URIS } }));
+    await harness.clock.settle();
+    expect(held.launches[0]?.signal?.aborted).to.equal(false);
+    await harness.stop();
+    expect(held.launches[0]?.signal?.aborted).to.equal(true);
+  });
+
+  // A review: Mesos' fetch counters were always 0 (a comment said a task's URIs were refused).
+  it('counts fetches as Mesos does: each launch past its fetch succeeded, each failed or aborted fetch failed', async () => {
+    const metric = (name: string): Promise<number | undefined> => dispatch(harness.agent, (agent) => agent.metrics()[`containerizer/fetcher/${name}`]);
+    harness.runTask(AgentHarness.commandTask('T0', 'ls', { command: { value: 'ls', uris: URIS } }));
+    await harness.clock.settle();
+    const held = holdLaunches();
+    harness.runTask(AgentHarness.commandTask('T1', 'ls', { command: { value: 'ls', uris: URIS } }));
+    await harness.clock.settle();
+    held.settle(new FetchError(`Failed to fetch '${URIS[0]?.value}': Error downloading resource, received HTTP return code 404`));
+    await harness.clock.settle();
+    harness.runTask(AgentHarness.commandTask('T2', 'ls', { command: { value: 'ls', uris: URIS } }));
+    await harness.clock.settle();
+    harness.fromMaster('ShutdownFramework', { frameworkId: 'F1' });
+    await harness.clock.settle();
+    expect(await metric('task_fetches_succeeded')).to.equal(1);
+    expect(await metric('task_fetches_failed')).to.equal(2);
+    expect(await metric('cache_size_used_bytes')).to.equal(0);
   });
 });

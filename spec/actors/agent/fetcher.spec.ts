@@ -28,6 +28,7 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
   });
 
   afterEach(async () => {
+    server?.closeAllConnections(); // a response a test left open (a trickle) would hold close
     if (server !== undefined) await new Promise<void>((resolve) => server?.close(() => resolve()));
     server = undefined;
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -51,6 +52,34 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       return (error as Error).message;
     }
     throw new Error('the fetch did not fail');
+  }
+
+  /** A FIFO at `file` (mode 0666): what a task can make where a URI names a file. */
+  function fifo(file: string): string {
+    execFileSync('mkfifo', ['-m', '0666', file]);
+    return file;
+  }
+
+  /** Opens both ends of `file` a moment, without waiting: whatever waits on it (a fetch that hung on it) goes on. */
+  function release(file: string): void {
+    for (const flags of [fs.constants.O_WRONLY | fs.constants.O_NONBLOCK, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK]) {
+      try {
+        fs.closeSync(fs.openSync(file, flags));
+      } catch {
+        // nothing waits on that end
+      }
+    }
+  }
+
+  /** A tar archive in the scratch directory holding a FIFO named `name` (readable by anyone). */
+  function archiveWithFifo(name: string): string {
+    const tree = path.join(scratch, 'fifo-tree');
+    fs.mkdirSync(tree);
+    fifo(path.join(tree, name));
+    const archive = path.join(scratch, 'fifo.tar');
+    execFileSync('tar', ['-C', tree, '-cf', archive, name]);
+    fs.chmodSync(archive, 0o644);
+    return archive;
   }
 
   /** A local HTTP server answering with `handler`; resolves with its base URL. */
@@ -107,6 +136,46 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       expect(fs.existsSync(path.join(scratch, 'escaped'))).to.equal(false);
     });
 
+    // A review: a bad URI after a good one was found only once the good one was fetched (maybe a long download).
+    it('checks every URI before fetching any, as Mesos does: a bad one anywhere fails the fetch, and nothing is fetched', async () => {
+      const data = source('data.txt', 'x');
+      expect(await failure(fetch([{ value: data }, { value: 'hdfs://namenode/data/x.tgz' }]))).to.match(/^Failed to fetch 'hdfs:\/\/namenode\/data\/x\.tgz': the URI scheme 'hdfs'/);
+      expect(await failure(fetch([{ value: data }, { value: data, outputFile: '/etc/x' }]))).to.match(/within the sandbox/);
+      expect(fs.readdirSync(sandbox)).to.deep.equal([]);
+    });
+
+    // A review: the agent opened a FIFO to read it (fs.copyFile), which waits for a writer in one of
+    // its four I/O threads for good, an abort or not; four such URIs stopped all its file I/O.
+    it('refuses a source that is not a regular file, at once: a FIFO held the copy, and an agent I/O thread, for good', async () => {
+      const pipe = fifo(path.join(scratch, 'pipe'));
+      try {
+        expect(await failure(fetch([{ value: pipe }]))).to.equal(`Failed to fetch '${pipe}': '${pipe}' is not a regular file`);
+        expect(await failure(fetch([{ value: scratch, outputFile: 'dir' }]))).to.equal(`Failed to fetch '${scratch}': '${scratch}' is not a regular file`);
+      } finally {
+        release(pipe);
+      }
+    });
+
+    it('writes only over a regular file: a FIFO an earlier URI\'s archive left where a later one writes fails that one at once', async () => {
+      const archive = archiveWithFifo('data.bin');
+      const data = source('data.txt', 'x');
+      const base = await serve((_url, response) => response.end('downloaded'));
+      const planted = path.join(sandbox, 'data.bin');
+      try {
+        expect(await failure(fetch([{ value: archive }, { value: data, outputFile: 'data.bin' }]))).to.match(/^Failed to fetch '.*data\.txt': cannot write '.*data\.bin': /);
+        expect(await failure(fetch([{ value: `${base}/data.bin` }]))).to.match(/^Failed to fetch '.*data\.bin': cannot write '.*data\.bin': /);
+        expect(fs.statSync(planted).isFIFO()).to.equal(true);
+      } finally {
+        release(planted);
+      }
+    });
+
+    it('refuses a local file larger than the sandbox\'s disk (maxBytes)', async () => {
+      const big = source('big.bin', Buffer.alloc(10_000));
+      expect(await failure(fetch([{ value: big }], new Fetcher(), { maxBytes: 1_000 }))).to.equal(`Failed to fetch '${big}': '${big}' is larger than the sandbox's disk (1000 bytes)`);
+      expect(fs.existsSync(path.join(sandbox, 'big.bin'))).to.equal(false);
+    });
+
     it('stops at the first failure: the URIs after it are not fetched', async () => {
       const later = source('later.txt', 'x');
       await failure(fetch([{ value: path.join(scratch, 'absent') }, { value: later }]));
@@ -129,6 +198,21 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       expect(fs.readFileSync(path.join(sandbox, 'z.txt'), 'utf8')).to.equal('zipped');
       expect(fs.readFileSync(path.join(sandbox, 'notes.txt'), 'utf8')).to.equal('unzipped');
       expect(fs.readFileSync(path.join(sandbox, 'kept.tgz'), 'utf8')).to.equal('not even an archive');
+    });
+
+    // A review: Mesos decompresses a bare .gz into the sandbox (`gunzip -d -c` to the sandbox, under the name's basename); here it went beside the file.
+    it('decompresses a bare .gz into the sandbox under its name without the suffix, wherever its output file put it (Mesos)', async () => {
+      const gz = source('notes.txt.gz', gzipSync(Buffer.from('unzipped')));
+      await fetch([{ value: gz, outputFile: 'sub/dir/notes.txt.gz' }]);
+      expect(fs.readFileSync(path.join(sandbox, 'notes.txt'), 'utf8')).to.equal('unzipped');
+      expect(fs.existsSync(path.join(sandbox, 'sub', 'dir', 'notes.txt'))).to.equal(false);
+    });
+
+    // A review: a bare .gz was decompressed without bound (a 1 KiB bomb is 1 MiB, a 1 MiB one a GiB) and without regard to an abort.
+    it('stops a bare .gz that decompresses past the sandbox\'s disk (maxBytes), and removes what it wrote', async () => {
+      const bomb = source('bomb.gz', gzipSync(Buffer.alloc(1024 * 1024)));
+      expect(await failure(fetch([{ value: bomb }], new Fetcher(), { maxBytes: 100_000 }))).to.equal(`Failed to fetch '${bomb}': Failed to extract '${path.join(sandbox, 'bomb.gz')}': gunzip failed: larger than the sandbox's disk (100000 bytes)`);
+      expect(fs.existsSync(path.join(sandbox, 'bomb'))).to.equal(false);
     });
 
     it('fails a corrupt archive, naming the file and what tar said', async () => {
@@ -178,7 +262,71 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       const base = await serve(() => undefined); // headers never come
       const outcome = failure(new Fetcher({ clock, stallTimeoutMs: 5_000 }).fetch({ uris: [{ value: `${base}/x.bin` }], directory: sandbox }));
       await clock.advance(5_000);
-      expect(await within(outcome, FETCH_WAIT_MS, 'the fetch to fail')).to.match(/no answer for 5000 ms/);
+      expect(await within(outcome, FETCH_WAIT_MS, 'the fetch to fail')).to.equal(`Failed to fetch '${base}/x.bin': Error downloading resource: no answer for 5000 ms (--fetcher_stall_timeout)`);
+    });
+
+    // A review: a server that sent a byte every 59 s was waited for until the registration timeout; Mesos gives
+    // curl a low-speed limit of 1 byte a second over --fetcher_stall_timeout.
+    it('fails a download that trickles under 1 byte a second over the stall timeout, and keeps one that does not', async () => {
+      const clock = new VirtualClock();
+      const responses = new Map<string, ServerResponse>();
+      const base = await serve((url, response) => {
+        response.writeHead(200);
+        response.write(url === '/slow.bin' ? 'x' : Buffer.alloc(60));
+        responses.set(url, response);
+      });
+      const fetcher = new Fetcher({ clock });
+      const size = (name: string): number => (fs.existsSync(path.join(sandbox, name)) ? fs.statSync(path.join(sandbox, name)).size : 0);
+      const slow = failure(fetcher.fetch({ uris: [{ value: `${base}/slow.bin` }], directory: sandbox }));
+      const steady = fetcher.fetch({ uris: [{ value: `${base}/steady.bin` }], directory: sandbox });
+      await eventually(() => size('slow.bin') === 1 && size('steady.bin') === 60, FETCH_WAIT_MS, 'the first bytes written');
+      await clock.advance(FETCHER_STALL_TIMEOUT_MS - 1_000);
+      responses.get('/slow.bin')?.write('y');
+      responses.get('/steady.bin')?.write(Buffer.alloc(60));
+      await eventually(() => size('slow.bin') === 2 && size('steady.bin') === 120, FETCH_WAIT_MS, 'the next bytes written');
+      await clock.advance(1_000);
+      expect(await within(slow, FETCH_WAIT_MS, 'the trickle to fail')).to.equal(`Failed to fetch '${base}/slow.bin': Error downloading resource: too slow, 2 bytes in ${FETCHER_STALL_TIMEOUT_MS} ms, under 1 byte a second (--fetcher_stall_timeout)`);
+      expect(fs.existsSync(path.join(sandbox, 'slow.bin'))).to.equal(false);
+      responses.get('/steady.bin')?.end();
+      await within(steady, FETCH_WAIT_MS, 'the steady download');
+      expect(size('steady.bin')).to.equal(120);
+    });
+
+    // A review: a body the fetch did not want (a redirect's, an error's) was read on (\`resume\`), without end for a server that sends one without end.
+    it('reads no body it does not want: a redirect\'s and an error\'s connections are closed', async () => {
+      const closed: string[] = [];
+      const base = await serve((url, response) => {
+        response.on('close', () => closed.push(url));
+        if (url === '/ok') return response.end('ok');
+        response.writeHead(url === '/moved' ? 302 : 404, url === '/moved' ? { location: '/ok' } : {});
+        const endless = setInterval(() => response.write(Buffer.alloc(1024)), 5);
+        response.on('close', () => clearInterval(endless));
+      });
+      await fetch([{ value: `${base}/moved`, outputFile: 'moved' }]);
+      expect(fs.readFileSync(path.join(sandbox, 'moved'), 'utf8')).to.equal('ok');
+      expect(await failure(fetch([{ value: `${base}/missing` }]))).to.match(/received HTTP return code 404/);
+      await eventually(() => closed.includes('/moved') && closed.includes('/missing'), FETCH_WAIT_MS, 'the unwanted bodies\' connections closed');
+    });
+
+    // A review: the removal of a failed download rejected for a directory (fs.rm), and nothing caught it: an
+    // unhandled rejection, which stops a Node process (the agent) by default.
+    it('fails a download onto a directory an earlier URI made, leaving the directory and no unhandled rejection', async () => {
+      const unhandled: unknown[] = [];
+      const listener = (reason: unknown): void => { unhandled.push(reason); };
+      const listeners = process.listeners('unhandledRejection');
+      process.removeAllListeners('unhandledRejection');
+      process.on('unhandledRejection', listener);
+      try {
+        const data = source('data.txt', 'x');
+        const base = await serve((_url, response) => response.end('downloaded'));
+        expect(await failure(fetch([{ value: data, outputFile: 'd/data.txt' }, { value: `${base}/d` }]))).to.match(/^Failed to fetch '.*\/d': .*cannot write '.*\/d': .*EISDIR/);
+        for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.removeListener('unhandledRejection', listener);
+        for (const previous of listeners) process.on('unhandledRejection', previous);
+      }
+      expect(unhandled.map((reason) => String(reason))).to.deep.equal([]);
+      expect(fs.statSync(path.join(sandbox, 'd')).isDirectory()).to.equal(true);
     });
 
     it('stops a download past the sandbox\'s disk (maxBytes), and on an abort (the registration timed out)', async () => {
@@ -250,6 +398,47 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       expect(await failure(fetch([{ value: `${base}/y`, outputFile: 'mode', executable: true }], new Fetcher(), { account }))).to.match(/Permission denied/);
       expect(fs.statSync(rootFile).mode & 0o777).to.equal(0o644);
       expect(fs.readFileSync(rootFile, 'utf8')).to.equal('root');
+    });
+
+    // A review: as the user, `cp` of a FIFO waited for a writer (and of /dev/zero wrote until the disk
+    // was full) until the registration timeout; so did the user's `cat` onto a FIFO an archive left.
+    it(`refuses a FIFO to read or to write over at once, as the user too${root ? '' : ' (skipped: needs root, to switch users)'}`, async function () {
+      if (!root) this.skip();
+      const account = await runAs('nobody');
+      if (account === undefined) throw new Error('nobody runs as root here');
+      fs.chmodSync(scratch, 0o755);
+      fs.chownSync(sandbox, account.uid, account.gid);
+      const pipe = fifo(path.join(scratch, 'pipe'));
+      const archive = archiveWithFifo('data.bin');
+      const data = source('data.txt', 'x');
+      fs.chmodSync(data, 0o644);
+      const base = await serve((_url, response) => response.end('downloaded'));
+      const planted = path.join(sandbox, 'data.bin');
+      try {
+        expect(await failure(fetch([{ value: pipe }], new Fetcher(), { account }))).to.equal(`Failed to fetch '${pipe}': cp failed: '${pipe}' is not a regular file`);
+        expect(await failure(fetch([{ value: archive }, { value: data, outputFile: 'data.bin' }], new Fetcher(), { account }))).to.match(/cp failed: '.*data\.bin' is not a regular file/);
+        expect(await failure(fetch([{ value: `${base}/data.bin` }], new Fetcher(), { account }))).to.match(/cannot write '.*data\.bin' as the task's user: '.*data\.bin' is not a regular file/);
+      } finally {
+        release(pipe);
+        release(planted);
+      }
+    });
+
+    it(`stops a bare .gz decompressing past maxBytes as the user, and decompresses one into the sandbox as the user${root ? '' : ' (skipped: needs root, to switch users)'}`, async function () {
+      if (!root) this.skip();
+      const account = await runAs('nobody');
+      if (account === undefined) throw new Error('nobody runs as root here');
+      fs.chmodSync(scratch, 0o755);
+      fs.chownSync(sandbox, account.uid, account.gid);
+      const bomb = source('bomb.gz', gzipSync(Buffer.alloc(1024 * 1024)));
+      const notes = source('notes.txt.gz', gzipSync(Buffer.from('unzipped')));
+      fs.chmodSync(bomb, 0o644);
+      fs.chmodSync(notes, 0o644);
+      expect(await failure(fetch([{ value: bomb }], new Fetcher(), { account, maxBytes: 100_000 }))).to.match(/gunzip failed: larger than the sandbox's disk \(100000 bytes\)$/);
+      expect(fs.existsSync(path.join(sandbox, 'bomb'))).to.equal(false);
+      await fetch([{ value: notes, outputFile: 'sub/notes.txt.gz' }], new Fetcher(), { account });
+      expect(fs.readFileSync(path.join(sandbox, 'notes.txt'), 'utf8')).to.equal('unzipped');
+      expect(fs.statSync(path.join(sandbox, 'notes.txt')).uid).to.equal(account.uid);
     });
   });
 });

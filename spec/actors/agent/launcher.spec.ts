@@ -7,6 +7,7 @@ import type { CommandInfo } from '../../../lib/protocol';
 import { commandExecutorCommand, defaultAgentFlags, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
 import { commandLine, executorBaseEnvironment, executorEnvironment, ProcessLauncher, runAs, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
 import type { Isolator } from '../../../actors/agent/isolator';
+import { Fetcher } from '../../../actors/agent/fetcher';
 import { processStartTime } from '../../../lib/proc-stat';
 
 /** The resolution of a process' start time in `/proc/<pid>/stat` (a clock tick, 1/100 s on Linux). */
@@ -103,6 +104,25 @@ describe('launcher', () => {
       } finally {
         fs.rmSync(archive, { recursive: true, force: true });
       }
+    });
+
+    // A review: an abort that came as the fetch ended (the registration timing out, a shutdown) still started the
+    // executor, which the agent then killed at once: its command could already have run.
+    it('starts nothing when the launch is aborted as its fetch ends', async () => {
+      const abort = new AbortController();
+      class AbortingFetcher extends Fetcher {
+        override fetch(): Promise<void> {
+          abort.abort();
+          return Promise.resolve();
+        }
+      }
+      let failure: Error | undefined;
+      await new ProcessLauncher(undefined, {}, undefined, undefined, false, undefined, new AbortingFetcher()).launch({
+        agentId: 'A1', agentPid: 'slave(1)@127.0.0.1:5051', frameworkId: 'F1', executorId: 'E1', runId: 'R1', directory: sandbox,
+        command: { value: 'touch started', uris: [{ value: '/absent' }] }, commandExecutor: false, checkpoint: false, shutdownGracePeriodMs: 5_000, signal: abort.signal,
+      }, () => undefined).then((started) => started.destroy(), (error: Error) => { failure = error; });
+      expect(failure?.message).to.equal('the executor was shut down while its URIs were fetched');
+      expect(fs.existsSync(path.join(sandbox, 'started'))).to.equal(false);
     });
 
     describe('--switch_user: each run as its user', () => {
