@@ -19,6 +19,7 @@ import { AGENT_RECOVERY_MODES, defaultAgentFlags, type AgentFlags, type AgentRec
 import { RECONFIGURATION_POLICIES, type ReconfigurationPolicy } from '../actors/agent/compatibility';
 import { AUTHENTICATE_HTTP_EXECUTORS, RECOVERY_TIMEOUT_MS, SWITCH_USER } from '../actors/agent/constants';
 import { FETCHER_STALL_TIMEOUT_MS } from '../actors/agent/fetcher';
+import { FETCHER_CACHE_SIZE_BYTES } from '../actors/agent/fetcher-cache';
 import { addTlsOptions } from './tls';
 import { parseAttributes } from '../actors/agent/resources';
 import { advertiseIpError } from '../lib/process/addresses';
@@ -267,6 +268,8 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--authenticate_http_executors [bool]', 'v1 executor API calls must carry their run\'s MESOS_EXECUTOR_AUTHENTICATION_TOKEN as Authorization: Bearer (Mesos\' default is false); false: calls without one are taken, for executor libraries that send none (then anyone who reaches this port can act as any HTTP executor here, as in Mesos)').argParser(parseBooleanFlag).default(AUTHENTICATE_HTTP_EXECUTORS))
     .addOption(flag('--switch_user [bool]', 'run each executor and its tasks as its command\'s or its framework\'s user (the agent must be root to switch); false: as the agent\'s own user').argParser(parseBooleanFlag).default(SWITCH_USER))
     .addOption(flag('--fetcher_stall_timeout <duration>', 'a download for a command\'s URIs that sends no byte, or under 1 byte a second, for this long fails its launch').argParser(parseDurationFlag).default(FETCHER_STALL_TIMEOUT_MS, '1mins'))
+    .addOption(flag('--fetcher_cache_size <bytes>', 'the fetcher cache\'s size, for URIs a command asks to cache (0: no cache; they are fetched directly)').argParser(parseBytes).default(FETCHER_CACHE_SIZE_BYTES, '2GB'))
+    .addOption(flag('--fetcher_cache_dir <dir>', 'the fetcher cache\'s directory, emptied at each start (default: <work_dir>/fetch)'))
     .addOption(flag('--frameworks_home <dir>', 'where a command URI that is a relative path is fetched from (unset: such a URI fails its launch)'))
     .addOption(flag('--gc_delay <duration>', 'remove completed sandboxes this long after they completed (sooner as the disk fills)').argParser(parseDurationFlag).default(defaults.gcDelayMs, '1weeks'))
     .addOption(flag('--disk_watch_interval <duration>', 'how often the work dir\'s disk usage is checked, pruning sandboxes by it').argParser(parseDurationFlag).default(defaults.diskWatchIntervalMs, '1mins'))
@@ -300,6 +303,8 @@ export function agentFlagsFrom(options: Record<string, unknown>, master: string,
     ...(options.executor_environment_variables !== undefined ? { executorEnvironmentVariables: options.executor_environment_variables as Record<string, string> } : {}),
     fetcherStallTimeoutMs: options.fetcher_stall_timeout as number | undefined,
     frameworksHome: options.frameworks_home as string | undefined,
+    fetcherCacheSizeBytes: options.fetcher_cache_size as number | undefined,
+    fetcherCacheDir: options.fetcher_cache_dir as string | undefined,
     gcDelayMs: options.gc_delay as number,
     diskWatchIntervalMs: options.disk_watch_interval as number,
     gcDiskHeadroom: options.gc_disk_headroom as number,

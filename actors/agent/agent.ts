@@ -255,8 +255,6 @@ function updateWriteKey(frameworkId: string, taskId: string, uuid: string): stri
   return `${frameworkId}/${taskId}/${uuid}`;
 }
 
-/** Mesos' fetcher cache metrics, always 0 here: the fetcher has no cache (`cache: true` is fetched directly). */
-const NO_FETCHER_CACHE_METRICS = ['containerizer/fetcher/cache_size_total_bytes', 'containerizer/fetcher/cache_size_used_bytes'] as const;
 
 export class Agent extends Actor {
   /** The master's pid, `master@<flags.master>`. */
@@ -476,7 +474,9 @@ export class Agent extends Actor {
     metrics['containerizer/mesos/container_destroy_errors'] = this.options.launcher.destroyErrors?.() ?? 0;
     metrics['containerizer/fetcher/task_fetches_succeeded'] = this.fetchesSucceeded;
     metrics['containerizer/fetcher/task_fetches_failed'] = this.fetchesFailed;
-    for (const name of NO_FETCHER_CACHE_METRICS) metrics[name] = 0;
+    const cache = this.options.launcher.fetcherCache?.();
+    metrics['containerizer/fetcher/cache_size_total_bytes'] = cache?.totalBytes ?? 0;
+    metrics['containerizer/fetcher/cache_size_used_bytes'] = cache?.usedBytes ?? 0;
     // Mesos adds this gauge once recovery has finished.
     return this.recoveryTimeSecs === undefined ? metrics : { ...metrics, 'slave/recovery_time_secs': this.recoveryTimeSecs };
   }

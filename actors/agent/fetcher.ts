@@ -22,8 +22,10 @@
  * process groups. A download, a copy and a decompressed `.gz` stop at `maxBytes` (the sandbox's
  * disk); an archive's contents are not counted (Mesos counts nothing).
  *
- * Differs from Mesos: no fetcher cache (`cache: true` is fetched directly, as Mesos does when its
- * cache cannot be used); no `ftp://`, `hdfs://` or `s3://` (Mesos hands those to curl or a Hadoop
+ * A URI with `cache: true` is fetched once per user into the fetcher cache (`fetcher-cache.ts`,
+ * Mesos' `--fetcher_cache_size` and `--fetcher_cache_dir`) and copied, or extracted, from there.
+ *
+ * Differs from Mesos: no `ftp://`, `hdfs://` or `s3://` (Mesos hands those to curl or a Hadoop
  * client); an `outputFile` with a `..` segment is refused (Mesos checks only that it is not
  * absolute); a local source that is not a regular file is refused (Mesos refuses a directory).
  */
@@ -38,6 +40,7 @@ import { createGunzip } from 'node:zlib';
 import type { Logger } from '../../lib/logging';
 import type { CommandUri } from '../../lib/protocol';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
+import { CacheUnavailable, FETCHER_CACHE_SIZE_BYTES, FetcherCache, type CachedFile } from './fetcher-cache';
 
 /** A download that sends no byte, or under 1 byte a second, for this long fails (Mesos' `--fetcher_stall_timeout`, 60 s). */
 export const FETCHER_STALL_TIMEOUT_MS = 60_000;
@@ -95,6 +98,10 @@ export interface FetcherOptions {
   readonly stallTimeoutMs?: number;
   /** Where a relative path is taken from (Mesos' `--frameworks_home`); unset: a relative path fails. */
   readonly frameworksHome?: string;
+  /** The cache's directory (`--fetcher_cache_dir`); unset: no cache, `cache: true` is fetched directly. */
+  readonly cacheDirectory?: string;
+  /** The cache's size (`--fetcher_cache_size`; default `FETCHER_CACHE_SIZE_BYTES`); 0: no cache. */
+  readonly cacheSizeBytes?: number;
   readonly log?: Logger;
 }
 
@@ -195,9 +202,23 @@ export class Fetcher {
   private readonly clock: Clock;
   private readonly stallTimeoutMs: number;
 
+  /** The cache of `cache: true` URIs, when the agent has one. */
+  private readonly cache: FetcherCache | undefined;
+  /** Whether the cache's directory could not be used (said once; every fetch is then direct). */
+  private cacheRefused = false;
+
   constructor(private readonly options: FetcherOptions = {}) {
     this.clock = options.clock ?? new RealClock();
     this.stallTimeoutMs = options.stallTimeoutMs ?? FETCHER_STALL_TIMEOUT_MS;
+    const cacheSize = options.cacheSizeBytes ?? FETCHER_CACHE_SIZE_BYTES;
+    this.cache = options.cacheDirectory !== undefined && cacheSize > 0
+      ? new FetcherCache(options.cacheDirectory, cacheSize, (target, account) => (account === undefined ? rm(target, { recursive: true, force: true }) : this.run('rm', ['-rf', '--', target], { uris: [], directory: path.dirname(target), account })))
+      : undefined;
+  }
+
+  /** The cache's capacity and what it holds now, in bytes (Mesos' `containerizer/fetcher/cache_size_*`); zeros without a cache. */
+  cacheMetrics(): { readonly totalBytes: number; readonly usedBytes: number } {
+    return this.cache === undefined ? { totalBytes: 0, usedBytes: 0 } : { totalBytes: this.cache.capacityBytes, usedBytes: this.cache.sizeBytes };
   }
 
   /**
@@ -230,19 +251,73 @@ export class Fetcher {
     return { uri, source, named: named as string };
   }
 
-  private async fetchOne({ uri, source, named }: FetchStep, request: FetchRequest): Promise<void> {
+  private async fetchOne(step: FetchStep, request: FetchRequest): Promise<void> {
+    const { uri, source, named } = step;
     const destination = path.join(request.directory, named);
+    if (uri.cache === true && this.cache !== undefined && !this.cacheRefused) {
+      const cached = await this.fromCache(this.cache, step, request);
+      if (cached !== undefined) {
+        try {
+          await this.makeParents(path.dirname(named), request);
+          // An archive is extracted from the cache, not copied first (as Mesos); anything else is copied.
+          if (uri.executable !== true && uri.extract !== false && archiveKind(cached.file) !== undefined) {
+            await this.extract(cached.file, request);
+          } else {
+            await this.copy(cached.file, destination, request);
+            throwIfAborted(request);
+            if (uri.executable === true) await this.makeExecutable(destination, request);
+          }
+        } finally {
+          cached.release();
+        }
+        this.options.log?.info({ uri: uri.value, destination }, 'fetched into the sandbox from the fetcher cache');
+        return;
+      }
+    }
     await this.makeParents(path.dirname(named), request);
-    if ('local' in source) await this.copy(source.local, destination, request);
-    else await this.download(source.url, destination, request);
+    await this.fetchSource(source, destination, request);
     throwIfAborted(request);
     if (uri.executable === true) {
-      if (request.account !== undefined) await this.run('chmod', [EXECUTABLE_MODE.toString(8), '--', destination], request);
-      else await chmod(destination, EXECUTABLE_MODE);
+      await this.makeExecutable(destination, request);
     } else if (uri.extract !== false) {
       await this.extract(destination, request);
     }
     this.options.log?.info({ uri: uri.value, destination }, 'fetched into the sandbox');
+  }
+
+  /** Copies or downloads `source` to `destination`. */
+  private async fetchSource(source: FetchStep['source'], destination: string, request: FetchRequest): Promise<void> {
+    if ('local' in source) await this.copy(source.local, destination, request);
+    else await this.download(source.url, destination, request);
+  }
+
+  private async makeExecutable(file: string, request: FetchRequest): Promise<void> {
+    if (request.account !== undefined) await this.run('chmod', [EXECUTABLE_MODE.toString(8), '--', file], request);
+    else await chmod(file, EXECUTABLE_MODE);
+  }
+
+  /**
+   * The cached file of `step`'s URI for the request's user, fetched into the cache first when it
+   * is not there (once, whoever asks meanwhile; that fetch is not the request's to abort, the
+   * stall timeout bounds it); undefined when the cache's directory cannot be used (said once:
+   * then every URI is fetched directly). The request's abort stops its wait.
+   */
+  private async fromCache(cache: FetcherCache, { uri, source }: FetchStep, request: FetchRequest): Promise<CachedFile | undefined> {
+    const basename = path.basename(uri.outputFile ?? (uriBasename(uri.value.trimStart()) as string));
+    const using = cache.use(uri.value.trimStart(), basename, request.account, async (file, userDirectory) => {
+      // Bounded as the launch's own fetch would be (its sandbox's disk); one larger than the cache serves this launch and goes.
+      const into: FetchRequest = { uris: [], directory: userDirectory, ...(request.maxBytes !== undefined ? { maxBytes: request.maxBytes } : {}), ...(request.account !== undefined ? { account: request.account } : {}) };
+      await this.makeParents(path.basename(path.dirname(file)), into);
+      await this.fetchSource(source, file, into);
+    });
+    try {
+      return await untilAborted(using, request);
+    } catch (error) {
+      if (!(error instanceof CacheUnavailable)) throw error;
+      this.cacheRefused = true;
+      this.options.log?.error({ error: error.message }, 'the fetcher cache cannot be used: every URI is fetched directly');
+      return undefined;
+    }
   }
 
   /** Makes `relative`'s directories under the sandbox (as the account, if any). */
@@ -594,6 +669,31 @@ function exitOf(child: ChildProcess, describe: (said: string) => string, outputs
   return new Promise<void>((resolve, reject) => {
     child.once('error', (error) => reject(new Error(describe(error.message))));
     child.once('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(describe(said.trim() || (signal !== null ? `killed by ${signal}` : `exit ${String(code)}`))))));
+  });
+}
+
+/**
+ * `held`, unless the request is aborted first: then rejects at once, and what `held` brings later
+ * is released (a cached file no launch uses must not stay held).
+ */
+function untilAborted(held: Promise<CachedFile>, request: FetchRequest): Promise<CachedFile> {
+  const signal = request.signal;
+  if (signal === undefined) return held;
+  return new Promise<CachedFile>((resolve, reject) => {
+    const aborted = (): void => {
+      reject(new Error('the fetch was aborted'));
+      held.then((cached) => cached.release(), () => undefined);
+    };
+    if (signal.aborted) return aborted();
+    signal.addEventListener('abort', aborted, { once: true });
+    held.then((cached) => {
+      signal.removeEventListener('abort', aborted);
+      if (signal.aborted) cached.release();
+      else resolve(cached);
+    }, (error: unknown) => {
+      signal.removeEventListener('abort', aborted);
+      reject(error);
+    });
   });
 }
 

@@ -17,10 +17,11 @@ import {
   MASTER_PING_TIMEOUT_MS,
   REGISTRATION_BACKOFF_FACTOR_MS,
 } from './constants';
-import { formatDuration } from '../../lib/mesos-format';
+import { formatBytes, formatDuration } from '../../lib/mesos-format';
 import { DEFAULT_RECONFIGURATION_POLICY, RECONFIGURATION_POLICIES, type ReconfigurationPolicy } from './compatibility';
 import { MIN_CONTAINER_PIDS_LIMIT } from './isolator';
 import { FETCHER_STALL_TIMEOUT_MS } from './fetcher';
+import { FETCHER_CACHE_SIZE_BYTES } from './fetcher-cache';
 
 /** What an agent is told at start; every field but `master` and `workDir` has a default. */
 export interface AgentFlags {
@@ -114,6 +115,10 @@ export interface AgentFlags {
   executorEnvironmentVariables?: Readonly<Record<string, string>>;
   /** A download the fetcher makes that sends no byte, or under 1 byte a second, for this long fails its launch (Mesos `--fetcher_stall_timeout`; default `FETCHER_STALL_TIMEOUT_MS`, 60 s). */
   fetcherStallTimeoutMs?: number;
+  /** The fetcher cache's size in bytes (Mesos `--fetcher_cache_size`; default `FETCHER_CACHE_SIZE_BYTES`, 2 GB); 0: no cache, `cache: true` URIs are fetched directly. */
+  fetcherCacheSizeBytes?: number;
+  /** The fetcher cache's directory (Mesos `--fetcher_cache_dir`; default `<work_dir>/fetch`, ours: Mesos' is `/tmp/mesos/fetch`), emptied at each start. */
+  fetcherCacheDir?: string;
   /** Where the fetcher takes a command URI that is a relative path from (Mesos `--frameworks_home`); unset: such a URI fails its launch. */
   frameworksHome?: string;
   /** Completed sandboxes (and completed frameworks' directories) are removed this long after they completed, sooner as the disk fills (Mesos `--gc_delay`, 1 week). */
@@ -195,6 +200,10 @@ export function checkAgentFlags(flags: AgentFlags): void {
   if (flags.containerDiskWatchIntervalMs !== undefined) requirePositive('--container_disk_watch_interval', flags.containerDiskWatchIntervalMs);
   if (flags.fetcherStallTimeoutMs !== undefined) requirePositive('--fetcher_stall_timeout', flags.fetcherStallTimeoutMs);
   if (flags.frameworksHome !== undefined) requireText('--frameworks_home', flags.frameworksHome);
+  if (flags.fetcherCacheDir !== undefined) requireText('--fetcher_cache_dir', flags.fetcherCacheDir);
+  if (flags.fetcherCacheSizeBytes !== undefined && !(Number.isSafeInteger(flags.fetcherCacheSizeBytes) && flags.fetcherCacheSizeBytes >= 0)) {
+    throw new Error(`--fetcher_cache_size: must be a size of 0 or more bytes, not ${String(flags.fetcherCacheSizeBytes)}`);
+  }
   if (!AGENT_RECOVERY_MODES.includes(flags.recover)) throw new Error(`--recover: must be one of ${AGENT_RECOVERY_MODES.join(', ')}, not '${String(flags.recover)}'`);
   if (!RECONFIGURATION_POLICIES.includes(flags.reconfigurationPolicy)) {
     throw new Error(`--reconfiguration_policy: must be one of ${RECONFIGURATION_POLICIES.join(', ')}, not '${String(flags.reconfigurationPolicy)}'`);
@@ -204,6 +213,11 @@ export function checkAgentFlags(flags: AgentFlags): void {
   requirePositive('--disk_watch_interval', flags.diskWatchIntervalMs);
   const headroom = flags.gcDiskHeadroom;
   if (typeof headroom !== 'number' || !(headroom >= 0 && headroom <= 1)) throw new Error(`--gc_disk_headroom: must be between 0.0 and 1.0, not ${String(headroom)}`);
+}
+
+/** The fetcher cache's directory: `--fetcher_cache_dir`, else `<work_dir>/fetch`. */
+export function fetcherCacheDirOf(flags: Pick<AgentFlags, 'fetcherCacheDir' | 'workDir'>): string {
+  return flags.fetcherCacheDir ?? `${flags.workDir.replace(/\/+$/, '')}/fetch`;
 }
 
 /** `master@<host:port>` from the `--master` flag (a full UPID is accepted as is). */
@@ -275,6 +289,8 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('container_disk_watch_interval', flags.containerDiskWatchIntervalMs === undefined ? undefined : formatDuration(flags.containerDiskWatchIntervalMs));
   set('fetcher_stall_timeout', formatDuration(flags.fetcherStallTimeoutMs ?? FETCHER_STALL_TIMEOUT_MS));
   set('frameworks_home', flags.frameworksHome);
+  set('fetcher_cache_size', formatBytes(flags.fetcherCacheSizeBytes ?? FETCHER_CACHE_SIZE_BYTES));
+  set('fetcher_cache_dir', fetcherCacheDirOf(flags));
   set('gc_delay', formatDuration(flags.gcDelayMs));
   set('disk_watch_interval', formatDuration(flags.diskWatchIntervalMs));
   set('gc_disk_headroom', String(flags.gcDiskHeadroom));

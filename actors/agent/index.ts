@@ -29,7 +29,7 @@ import { Agent, type ExecutorApiSpawner } from './agent';
 import { AgentCheckpoints, checkpointJournalPath, checkpointRecords, currentBootId, declaredInfoOf, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
 import { reconfigurationError, type DeclaredAgentInfo } from './compatibility';
 import type { AgentFilesReader } from './v1-operator';
-import { checkAgentFlags, renderAgentFlags, type AgentFlags } from './flags';
+import { checkAgentFlags, fetcherCacheDirOf, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, isProcessStartedAt, ProcessLauncher, type Launcher } from './launcher';
@@ -437,6 +437,8 @@ async function prepareAgent(options: StartAgentOptions): Promise<{
     clock: host.clock, log: host.logger,
     ...(flags.fetcherStallTimeoutMs !== undefined ? { stallTimeoutMs: flags.fetcherStallTimeoutMs } : {}),
     ...(flags.frameworksHome !== undefined ? { frameworksHome: flags.frameworksHome } : {}),
+    cacheDirectory: fetcherCacheDirOf(flags),
+    ...(flags.fetcherCacheSizeBytes !== undefined ? { cacheSizeBytes: flags.fetcherCacheSizeBytes } : {}),
   })), host, UPID.at(id, host.address));
   // Where the machine is simulated (a memory disk), so is its boot: the run must not read the real one.
   const bootId = options.bootId ?? (options.disk === undefined ? currentBootId() : undefined);

@@ -126,6 +126,8 @@ export interface Launcher {
   releaseIfEmpty?(): Promise<void>;
   /** How many containers' isolation could not be destroyed (`containerizer/mesos/container_destroy_errors`). */
   destroyErrors?(): number;
+  /** The fetcher cache's capacity and what it holds, in bytes (`containerizer/fetcher/cache_size_*`). */
+  fetcherCache?(): { readonly totalBytes: number; readonly usedBytes: number };
   /** The agent stops (SIGTERM) with containers running: the isolation leaves what it enforced to the kernel (`Isolator.handOver`). */
   handOver?(): Promise<void>;
 }
@@ -243,6 +245,10 @@ export class ProcessLauncher implements Launcher {
 
   /** Containers whose isolation is not cleaned up yet (what `drain` waits for). */
   private readonly containers = new Set<WatchedContainer>();
+
+  fetcherCache(): { readonly totalBytes: number; readonly usedBytes: number } {
+    return this.fetcher.cacheMetrics();
+  }
 
   /** Containers whose isolation could not be destroyed, orphans included (`destroyErrors`). */
   private failedDestroys = 0;

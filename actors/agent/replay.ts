@@ -85,6 +85,7 @@ class RecordingLauncher implements Launcher {
     if (launcher.drain === undefined) this.drain = undefined;
     if (launcher.releaseIfEmpty === undefined) this.releaseIfEmpty = undefined;
     if (launcher.destroyErrors === undefined) this.destroyErrors = undefined;
+    if (launcher.fetcherCache === undefined) this.fetcherCache = undefined;
     if (launcher.handOver === undefined) this.handOver = undefined;
   }
 
@@ -118,6 +119,10 @@ class RecordingLauncher implements Launcher {
 
   destroyErrors?(): number {
     return this.launcher.destroyErrors!();
+  }
+
+  fetcherCache?(): { readonly totalBytes: number; readonly usedBytes: number } {
+    return this.launcher.fetcherCache!();
   }
 
   handOver?(): Promise<void> {

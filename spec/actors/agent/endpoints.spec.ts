@@ -37,7 +37,7 @@ describe('agent endpoints: /slave(1)/flags and the fields of /slave(1)/state', (
       executor_registration_timeout: '1mins', executor_shutdown_grace_period: '5secs', registration_backoff_factor: '1secs',
       master_ping_timeout: '1days', // the harness' HARNESS_PING_TIMEOUT_MS
       recover: 'reconnect', reconfiguration_policy: 'equal', executor_reregistration_timeout: '2secs', recovery_timeout: '15mins', strict: 'true', switch_user: 'true', authenticate_http_executors: 'true',
-      fetcher_stall_timeout: '1mins', gc_delay: '1weeks', disk_watch_interval: '1mins', gc_disk_headroom: '0.1',
+      fetcher_stall_timeout: '1mins', fetcher_cache_size: '2GB', fetcher_cache_dir: '/work-dir/fetch', gc_delay: '1weeks', disk_watch_interval: '1mins', gc_disk_headroom: '0.1',
     });
   });
 

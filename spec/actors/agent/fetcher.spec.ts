@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { CACHE_MARKER, FETCHER_CACHE_SIZE_BYTES } from '../../../actors/agent/fetcher-cache';
 import { Fetcher, FETCHER_STALL_TIMEOUT_MS, MAX_FETCH_REDIRECTS, outputFileError, uriBasename, type FetchRequest } from '../../../actors/agent/fetcher';
 import { runAs } from '../../../actors/agent/launcher';
 import { VirtualClock } from '../../../lib/process/clock';
@@ -439,6 +440,126 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       await fetch([{ value: notes, outputFile: 'sub/notes.txt.gz' }], new Fetcher(), { account });
       expect(fs.readFileSync(path.join(sandbox, 'notes.txt'), 'utf8')).to.equal('unzipped');
       expect(fs.statSync(path.join(sandbox, 'notes.txt')).uid).to.equal(account.uid);
+    });
+  });
+
+  describe('the fetcher cache (cache: true; --fetcher_cache_size, --fetcher_cache_dir)', () => {
+    /** A second sandbox, for a second launch. */
+    function otherSandbox(name: string): string {
+      const directory = path.join(scratch, name);
+      fs.mkdirSync(directory);
+      return directory;
+    }
+
+    /** A server counting the requests for each path; `body` answers them. */
+    async function counting(body: (url: string) => Buffer | string): Promise<{ base: string; hits: Map<string, number> }> {
+      const hits = new Map<string, number>();
+      const base = await serve((url, response) => {
+        hits.set(url, (hits.get(url) ?? 0) + 1);
+        response.end(body(url));
+      });
+      return { base, hits };
+    }
+
+    it('fetches a cached URI once per user: later launches copy it from the cache, at once ones share one download; an uncached URI is fetched each time', async () => {
+      const { base, hits } = await counting(() => 'payload');
+      const fetcher = new Fetcher({ cacheDirectory: path.join(scratch, 'cache') });
+      await fetch([{ value: `${base}/app.bin`, cache: true }, { value: `${base}/plain.bin` }], fetcher);
+      const second = otherSandbox('second');
+      await within(fetcher.fetch({ uris: [{ value: `${base}/app.bin`, cache: true }, { value: `${base}/plain.bin` }], directory: second }), FETCH_WAIT_MS, 'the second fetch');
+      expect(fs.readFileSync(path.join(second, 'app.bin'), 'utf8')).to.equal('payload');
+      const [third, fourth] = [otherSandbox('third'), otherSandbox('fourth')];
+      await within(Promise.all([third, fourth].map((directory) => fetcher.fetch({ uris: [{ value: `${base}/new.bin`, cache: true }], directory }))), FETCH_WAIT_MS, 'two fetches at once');
+      expect(Object.fromEntries(hits)).to.deep.equal({ '/app.bin': 1, '/plain.bin': 2, '/new.bin': 1 });
+      expect(fs.readFileSync(path.join(fourth, 'new.bin'), 'utf8')).to.equal('payload');
+      expect(fetcher.cacheMetrics()).to.deep.equal({ totalBytes: FETCHER_CACHE_SIZE_BYTES, usedBytes: 2 * 'payload'.length });
+    });
+
+    it('extracts a cached archive from the cache (it is not copied into the sandbox), and makes a cached executable one so', async () => {
+      const tree = path.join(scratch, 'tree');
+      fs.mkdirSync(path.join(tree, 'app'), { recursive: true });
+      fs.writeFileSync(path.join(tree, 'app', 'version'), '2.0');
+      execFileSync('tar', ['-C', tree, '-czf', path.join(scratch, 'app.tgz'), 'app']);
+      const script = source('run.sh', '#!/bin/sh\n');
+      const fetcher = new Fetcher({ cacheDirectory: path.join(scratch, 'cache') });
+      for (const directory of [sandbox, otherSandbox('second')]) {
+        await within(fetcher.fetch({ uris: [{ value: path.join(scratch, 'app.tgz'), cache: true }, { value: script, cache: true, executable: true, outputFile: 'bin/run.sh' }], directory }), FETCH_WAIT_MS, 'the fetch');
+        expect(fs.readFileSync(path.join(directory, 'app', 'version'), 'utf8')).to.equal('2.0');
+        expect(fs.existsSync(path.join(directory, 'app.tgz')), 'the archive stays in the cache').to.equal(false);
+        expect(fs.statSync(path.join(directory, 'bin', 'run.sh')).mode & 0o777).to.equal(0o755);
+      }
+    });
+
+    it('keeps at most its size: the least recently used go first; one larger than the cache serves its launch and goes', async () => {
+      const { base, hits } = await counting((url) => Buffer.alloc(url === '/huge.bin' ? 300 : 100));
+      const fetcher = new Fetcher({ cacheDirectory: path.join(scratch, 'cache'), cacheSizeBytes: 250 });
+      const run = async (name: string, directory = otherSandbox(`s-${name}-${hits.size}-${Math.random().toString(36).slice(2)}`)): Promise<void> => {
+        await within(fetcher.fetch({ uris: [{ value: `${base}/${name}.bin`, cache: true }], directory }), FETCH_WAIT_MS, `fetching ${name}`);
+      };
+      await run('a');
+      await run('b');
+      await run('a'); // a is now the most recently used
+      await run('c'); // 300 > 250: b, the least recently used, goes
+      expect(fetcher.cacheMetrics().usedBytes).to.equal(200);
+      await run('a');
+      await run('b');
+      expect(Object.fromEntries(hits)).to.deep.equal({ '/a.bin': 1, '/b.bin': 2, '/c.bin': 1 });
+      await run('huge');
+      expect(fetcher.cacheMetrics().usedBytes, 'the huge one is not kept').to.be.at.most(250);
+      await run('huge');
+      expect(hits.get('/huge.bin')).to.equal(2);
+    });
+
+    it('a failed cached fetch leaves nothing cached: the next launch fetches again', async () => {
+      let fail = true;
+      const hits: string[] = [];
+      const base = await serve((url, response) => {
+        hits.push(url);
+        if (fail) response.writeHead(500).end();
+        else response.end('ok');
+      });
+      const fetcher = new Fetcher({ cacheDirectory: path.join(scratch, 'cache') });
+      expect(await failure(fetch([{ value: `${base}/x.bin`, cache: true }], fetcher))).to.match(/received HTTP return code 500/);
+      fail = false;
+      await within(fetcher.fetch({ uris: [{ value: `${base}/x.bin`, cache: true }], directory: otherSandbox('second') }), FETCH_WAIT_MS, 'the second fetch');
+      expect(hits).to.deep.equal(['/x.bin', '/x.bin']);
+      expect(fetcher.cacheMetrics().usedBytes).to.equal(2);
+    });
+
+    it('starts empty: empties its own directory; one with files it did not make is left alone, and every URI is fetched directly', async () => {
+      const { base, hits } = await counting(() => 'x');
+      const own = path.join(scratch, 'cache');
+      await fetch([{ value: `${base}/a.bin`, cache: true }], new Fetcher({ cacheDirectory: own }));
+      const left = fs.readdirSync(own).filter((name) => name !== CACHE_MARKER);
+      expect(left, 'what the first agent cached').to.have.length(1);
+      await within(new Fetcher({ cacheDirectory: own }).fetch({ uris: [{ value: `${base}/a.bin`, cache: true }], directory: otherSandbox('second') }), FETCH_WAIT_MS, 'after a restart');
+      expect(hits.get('/a.bin'), 'a restarted agent\'s cache is empty').to.equal(2);
+      const foreign = path.join(scratch, 'foreign');
+      fs.mkdirSync(foreign);
+      fs.writeFileSync(path.join(foreign, 'precious'), 'keep me');
+      const fetcher = new Fetcher({ cacheDirectory: foreign });
+      for (const name of ['third', 'fourth']) await within(fetcher.fetch({ uris: [{ value: `${base}/a.bin`, cache: true }], directory: otherSandbox(name) }), FETCH_WAIT_MS, 'fetched directly');
+      expect(fs.readFileSync(path.join(foreign, 'precious'), 'utf8')).to.equal('keep me');
+      expect(hits.get('/a.bin')).to.equal(4);
+      expect(fetcher.cacheMetrics().usedBytes).to.equal(0);
+    });
+
+    const root = process.getuid?.() === 0;
+    it(`keeps a user's cached files in a directory theirs alone, written as them${root ? '' : ' (skipped: needs root, to switch users)'}`, async function () {
+      if (!root) this.skip();
+      const account = await runAs('nobody');
+      if (account === undefined) throw new Error('nobody runs as root here');
+      fs.chmodSync(scratch, 0o755);
+      fs.chownSync(sandbox, account.uid, account.gid);
+      const { base } = await counting(() => 'mine');
+      const cache = path.join(scratch, 'cache');
+      await fetch([{ value: `${base}/a.bin`, cache: true }], new Fetcher({ cacheDirectory: cache }), { account });
+      const userDirectory = path.join(cache, String(account.uid));
+      expect(fs.statSync(userDirectory).mode & 0o777).to.equal(0o700);
+      expect(fs.statSync(userDirectory).uid).to.equal(account.uid);
+      const [entry] = fs.readdirSync(userDirectory);
+      expect(fs.statSync(path.join(userDirectory, entry as string, 'a.bin')).uid).to.equal(account.uid);
+      expect(fs.statSync(path.join(sandbox, 'a.bin')).uid).to.equal(account.uid);
     });
   });
 });
