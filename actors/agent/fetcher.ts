@@ -40,7 +40,7 @@ import { createGunzip } from 'node:zlib';
 import type { Logger } from '../../lib/logging';
 import type { CommandUri } from '../../lib/protocol';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
-import { CacheUnavailable, FETCHER_CACHE_SIZE_BYTES, FetcherCache, type CachedFile } from './fetcher-cache';
+import { CacheUnavailable, FETCHER_CACHE_SIZE_BYTES, FetcherCache, SharedFetchFailed, type CachedFile } from './fetcher-cache';
 
 /** A download that sends no byte, or under 1 byte a second, for this long fails (Mesos' `--fetcher_stall_timeout`, 60 s). */
 export const FETCHER_STALL_TIMEOUT_MS = 60_000;
@@ -300,7 +300,8 @@ export class Fetcher {
    * The cached file of `step`'s URI for the request's user, fetched into the cache first when it
    * is not there (once, whoever asks meanwhile; that fetch is not the request's to abort, the
    * stall timeout bounds it); undefined when the cache's directory cannot be used (said once:
-   * then every URI is fetched directly). The request's abort stops its wait.
+   * then every URI is fetched directly), or when another launch's fetch it waited on failed
+   * (this URI is then fetched directly, as Mesos does). The request's abort stops its wait.
    */
   private async fromCache(cache: FetcherCache, { uri, source }: FetchStep, request: FetchRequest): Promise<CachedFile | undefined> {
     const basename = path.basename(uri.outputFile ?? (uriBasename(uri.value.trimStart()) as string));
@@ -313,6 +314,10 @@ export class Fetcher {
     try {
       return await untilAborted(using, request);
     } catch (error) {
+      if (error instanceof SharedFetchFailed) {
+        this.options.log?.warn({ uri: uri.value, error: error.message }, 'fetching directly into the sandbox: the shared fetch into the fetcher cache failed');
+        return undefined;
+      }
       if (!(error instanceof CacheUnavailable)) throw error;
       this.cacheRefused = true;
       this.options.log?.error({ error: error.message }, 'the fetcher cache cannot be used: every URI is fetched directly');

@@ -544,6 +544,67 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       expect(fetcher.cacheMetrics().usedBytes).to.equal(0);
     });
 
+    it('caches nothing larger than itself, and evicts nothing for it: the entries it would push out stay (Mesos refuses the reservation)', async () => {
+      const { base, hits } = await counting((url) => Buffer.alloc(url === '/huge.bin' ? 300 : 100));
+      const fetcher = new Fetcher({ cacheDirectory: path.join(scratch, 'cache'), cacheSizeBytes: 250 });
+      let launches = 0;
+      const run = (name: string): Promise<void> => within(fetcher.fetch({ uris: [{ value: `${base}/${name}.bin`, cache: true }], directory: otherSandbox(`launch-${launches++}`) }), FETCH_WAIT_MS, `fetching ${name}`);
+      await run('a');
+      await run('b');
+      await run('huge');
+      expect(fetcher.cacheMetrics().usedBytes, 'a and b, not the huge one').to.equal(200);
+      await run('a');
+      await run('b');
+      await run('huge');
+      expect(Object.fromEntries(hits)).to.deep.equal({ '/a.bin': 1, '/b.bin': 1, '/huge.bin': 2 });
+      await eventually(() => fs.readdirSync(path.join(scratch, 'cache', 'agent')).length === 2, FETCH_WAIT_MS, 'the huge one\'s file removed');
+    });
+
+    it('a launch sharing another\'s cached fetch that fails fetches directly (as Mesos reverts to the sandbox): the first launch\'s small disk is not the second\'s', async () => {
+      const { base, hits } = await counting(() => Buffer.alloc(100, 1));
+      const fetcher = new Fetcher({ cacheDirectory: path.join(scratch, 'cache') });
+      const second = otherSandbox('second');
+      const [small, large] = await Promise.allSettled([
+        within(fetcher.fetch({ uris: [{ value: `${base}/a.bin`, cache: true }], directory: sandbox, maxBytes: 10 }), FETCH_WAIT_MS, 'the small launch'),
+        within(fetcher.fetch({ uris: [{ value: `${base}/a.bin`, cache: true }], directory: second }), FETCH_WAIT_MS, 'the large launch'),
+      ]);
+      expect(small.status === 'rejected' && String((small.reason as Error).message)).to.match(/larger than the sandbox's disk \(10 bytes\)/);
+      expect(large.status, large.status === 'rejected' ? String((large.reason as Error).message) : '').to.equal('fulfilled');
+      expect(fs.readFileSync(path.join(second, 'a.bin')).length).to.equal(100);
+      expect(hits.get('/a.bin')).to.equal(2);
+    });
+
+    it('fetches again an entry whose file went (Mesos checks an entry\'s file before using it), and a cache directory removed mid-run is made again, marker and all', async () => {
+      const { base, hits } = await counting(() => 'x');
+      const cache = path.join(scratch, 'cache');
+      const fetcher = new Fetcher({ cacheDirectory: cache });
+      await fetch([{ value: `${base}/a.bin`, cache: true }], fetcher);
+      const [entry] = fs.readdirSync(path.join(cache, 'agent'));
+      fs.rmSync(path.join(cache, 'agent', entry as string, 'a.bin'));
+      await within(fetcher.fetch({ uris: [{ value: `${base}/a.bin`, cache: true }], directory: otherSandbox('second') }), FETCH_WAIT_MS, 'after its file went');
+      expect(hits.get('/a.bin')).to.equal(2);
+      expect(fetcher.cacheMetrics().usedBytes, 'counted once').to.equal(1);
+      fs.rmSync(cache, { recursive: true, force: true });
+      await within(fetcher.fetch({ uris: [{ value: `${base}/a.bin`, cache: true }, { value: `${base}/b.bin`, cache: true }], directory: otherSandbox('third') }), FETCH_WAIT_MS, 'after the directory went');
+      expect(hits.get('/a.bin')).to.equal(3);
+      expect(fetcher.cacheMetrics().usedBytes).to.equal(2);
+      expect(fs.existsSync(path.join(cache, CACHE_MARKER)), 'the marker, so the next start empties it').to.equal(true);
+    });
+
+    it('refuses a directory others may write, marker or not: it is left alone, and every URI is fetched directly (whoever planted a marker would have it emptied)', async () => {
+      const { base, hits } = await counting(() => 'x');
+      const shared = path.join(scratch, 'shared');
+      fs.mkdirSync(shared);
+      fs.chmodSync(shared, 0o777);
+      fs.writeFileSync(path.join(shared, CACHE_MARKER), '');
+      fs.writeFileSync(path.join(shared, 'precious'), 'keep me');
+      const fetcher = new Fetcher({ cacheDirectory: shared });
+      await fetch([{ value: `${base}/a.bin`, cache: true }], fetcher);
+      expect(fs.readFileSync(path.join(shared, 'precious'), 'utf8')).to.equal('keep me');
+      expect(fs.readdirSync(shared).sort()).to.deep.equal([CACHE_MARKER, 'precious'].sort());
+      expect(hits.get('/a.bin')).to.equal(1);
+    });
+
     const root = process.getuid?.() === 0;
     it(`keeps a user's cached files in a directory theirs alone, written as them${root ? '' : ' (skipped: needs root, to switch users)'}`, async function () {
       if (!root) this.skip();
@@ -560,6 +621,27 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       const [entry] = fs.readdirSync(userDirectory);
       expect(fs.statSync(path.join(userDirectory, entry as string, 'a.bin')).uid).to.equal(account.uid);
       expect(fs.statSync(path.join(sandbox, 'a.bin')).uid).to.equal(account.uid);
+    });
+
+    it(`makes a cache directory removed mid-run again so that users can reach theirs (it was made 0700, and every user's cached fetch failed)${root ? '' : ' (skipped: needs root, to switch users)'}`, async function () {
+      if (!root) this.skip();
+      const account = await runAs('nobody');
+      if (account === undefined) throw new Error('nobody runs as root here');
+      fs.chmodSync(scratch, 0o755);
+      const { base, hits } = await counting(() => 'mine');
+      const cache = path.join(scratch, 'cache');
+      const fetcher = new Fetcher({ cacheDirectory: cache });
+      const launch = (name: string): Promise<void> => {
+        const directory = otherSandbox(name);
+        fs.chownSync(directory, account.uid, account.gid);
+        return within(fetcher.fetch({ uris: [{ value: `${base}/a.bin`, cache: true }], directory, account }), FETCH_WAIT_MS, `the launch ${name}`);
+      };
+      await launch('first');
+      fs.rmSync(cache, { recursive: true, force: true });
+      await launch('second');
+      await launch('third');
+      expect(hits.get('/a.bin')).to.equal(2);
+      expect(fs.statSync(cache).mode & 0o777).to.equal(0o755);
     });
   });
 });
