@@ -605,6 +605,33 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       expect(hits.get('/a.bin')).to.equal(1);
     });
 
+    it('holds no entry for good: a launch whose copy from the cache fails, or that is aborted while it waits, lets the entry go later', async () => {
+      let hold: (() => void) | undefined;
+      const hits = new Map<string, number>();
+      const base = await serve((url, response) => {
+        hits.set(url, (hits.get(url) ?? 0) + 1);
+        if (url === '/c.bin' && hits.get(url) === 1) hold = () => response.end(Buffer.alloc(100));
+        else response.end(Buffer.alloc(100));
+      });
+      const fetcher = new Fetcher({ cacheDirectory: path.join(scratch, 'cache'), cacheSizeBytes: 150 });
+      let launches = 0;
+      const run = (name: string, extra: Partial<FetchRequest> = {}): Promise<void> => within(fetcher.fetch({ uris: [{ value: `${base}/${name}.bin`, cache: true }], directory: otherSandbox(`launch-${launches++}`), ...extra }), FETCH_WAIT_MS, `fetching ${name}`);
+      await run('a');
+      expect(await failure(run('a', { maxBytes: 10 }))).to.match(/larger than the sandbox's disk/);
+      await run('b'); // a, no longer used, goes
+      expect(fetcher.cacheMetrics().usedBytes).to.equal(100);
+      const abort = new AbortController();
+      const waiting = failure(run('c', { signal: abort.signal }));
+      await eventually(() => hold !== undefined, FETCH_WAIT_MS, 'the request for c');
+      abort.abort();
+      expect(await waiting).to.match(/aborted/);
+      hold?.();
+      await eventually(() => fetcher.cacheMetrics().usedBytes === 100 && hits.get('/c.bin') === 1, FETCH_WAIT_MS, 'c cached, b gone');
+      await run('a'); // c, which nobody uses, goes
+      await run('c');
+      expect(Object.fromEntries(hits)).to.deep.equal({ '/a.bin': 2, '/b.bin': 1, '/c.bin': 2 });
+    });
+
     const root = process.getuid?.() === 0;
     it(`keeps a user's cached files in a directory theirs alone, written as them${root ? '' : ' (skipped: needs root, to switch users)'}`, async function () {
       if (!root) this.skip();
