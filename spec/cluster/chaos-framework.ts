@@ -27,6 +27,8 @@ import { Resources } from '../../lib/resources';
 import { Scheduler } from '../../actors/framework/scheduler';
 import { fitInto } from '../../actors/framework/offers';
 import { pick } from './chaos-faults';
+import { simulatedFetchUri } from './simulated-fetch';
+import { EXECUTOR_REGISTRATION_TIMEOUT_MS } from '../../actors/agent/constants';
 
 /** Task sizes a framework picks from. */
 export const TASK_SHAPES: readonly string[] = ['cpus:0.25;mem:64', 'cpus:0.5;mem:128', 'cpus:1;mem:256', 'cpus:2;mem:512'];
@@ -72,6 +74,18 @@ export const FAILOVER_TIMEOUTS_SECONDS: readonly number[] = [3_600, 3_600, 30];
 export const FRAMEWORK_REMOVED_ERROR = 'Framework has been removed';
 /** What the master tells a scheduler whose link to it broke (Mesos' driver then aborts). */
 export const FRAMEWORK_DISCONNECTED_ERROR = 'Framework disconnected';
+/** With `--fetch`: chance that a command task has URIs to fetch, and that one of a framework's custom executors has. */
+export const FETCH_SHARE = 0.4;
+/** With `--fetch`: chance that a URI's fetch fails. */
+export const FETCH_FAIL_SHARE = 0.2;
+/** With `--fetch`: most URIs a command has. */
+export const MAX_FETCH_URIS = 2;
+/**
+ * With `--fetch`: how long one URI's fetch takes (ms), one of these. Some are longer than the
+ * agents' executor registration timeout (1 min), which then aborts the fetch; one equals it, so
+ * that the fetch and the timeout sometimes end at the same instant.
+ */
+export const FETCH_DELAYS_MS: readonly number[] = [0, 200, 2_000, 10_000, 30_000, EXECUTOR_REGISTRATION_TIMEOUT_MS, 90_000, 300_000];
 
 /** A status update as the model keeps it. */
 export interface Observation {
@@ -94,6 +108,16 @@ export interface LaunchedTask {
   readonly updates: Observation[];
   /** The state its stream settled in: the last update, but see rule 2 above. */
   settled: Observation | undefined;
+  /** With `--fetch`, for a command task given URIs: how its fetch goes (`taskFetchViolation` checks what it hears against it). */
+  readonly fetch?: TaskFetch;
+}
+
+/** How the fetch of a command task's URIs goes (simulated-fetch.ts): after `delayMs` in all, it fails or its executor starts. */
+export interface TaskFetch {
+  readonly uris: readonly string[];
+  /** Until the fetch ends: the delays of its URIs up to the first that fails, or of them all. */
+  readonly delayMs: number;
+  readonly fails: boolean;
 }
 
 /** What a reconciliation answer said about a task. */
@@ -208,7 +232,12 @@ export class FrameworkModel {
     readonly log: (line: string) => void,
     /** It checkpoints: its executors outlive an agent restart, and the restarted agent takes them back. */
     readonly checkpoint = false,
+    /** Some of its commands have URIs to fetch (`ChaosOptions.fetch`): drawn from `random` only then. */
+    readonly fetch = false,
   ) {}
+
+  /** Its custom executors' URIs (`ChaosOptions.fetch`), drawn at each one's first use: an executor's info never changes. */
+  private readonly executorUris = new Map<number, TaskFetch | undefined>();
 
   /** The FrameworkInfo a scheduler registers (or fails over) with. */
   frameworkInfo(): FrameworkInfo {
@@ -231,8 +260,8 @@ export class FrameworkModel {
   }
 
   /** Records a launch (before the master has seen it). */
-  launched(task: TaskInfo, command: string, resources: Resources, atMs: number): void {
-    this.tasks.set(task.taskId, { taskId: task.taskId, agentId: task.agentId, command, resources, launchedAtMs: atMs, updates: [], settled: undefined });
+  launched(task: TaskInfo, command: string, resources: Resources, atMs: number, fetch?: TaskFetch): void {
+    this.tasks.set(task.taskId, { taskId: task.taskId, agentId: task.agentId, command, resources, launchedAtMs: atMs, updates: [], settled: undefined, ...(fetch !== undefined ? { fetch } : {}) });
     // Launched by a scheduler the master has already lost (it answers offers a stall held, after
     // its link broke, seed 61): the master drops the call unanswered; reconciling tells the rest.
     if (this.downWindows.at(-1)?.toMs === undefined && this.downWindows.length > 0) this.droppedUpdates.add(task.taskId);
@@ -252,7 +281,7 @@ export class FrameworkModel {
       this.violations.push(`${status.taskId}: ${status.state} for a task this framework never launched`);
       return;
     }
-    const violation = streamOrderViolation(task.settled, observation) ?? this.lostViolation(task.taskId, task.settled, observation);
+    const violation = streamOrderViolation(task.settled, observation) ?? this.lostViolation(task.taskId, task.settled, observation) ?? taskFetchViolation(task.fetch, observation);
     if (violation !== undefined) this.violations.push(`${status.taskId}: ${violation} (stream: ${describeStream(task)})`);
     task.updates.push(observation);
     task.settled = settleStream(task.settled, observation);
@@ -362,6 +391,53 @@ export class FrameworkModel {
   pick<T>(items: readonly T[]): T {
     return pick(this.random, items);
   }
+
+  /** With `fetch`: URIs for a new command task (`name`), or none, drawn. */
+  drawFetch(name: string): TaskFetch | undefined {
+    if (!this.fetch || this.random.next() >= FETCH_SHARE) return undefined;
+    const uris: string[] = [];
+    let delayMs = 0;
+    const count = 1 + this.random.nextInt(MAX_FETCH_URIS);
+    for (let index = 0; index < count; index++) {
+      const uriDelayMs = this.pick(FETCH_DELAYS_MS);
+      const ok = this.random.next() >= FETCH_FAIL_SHARE;
+      uris.push(simulatedFetchUri(uriDelayMs, ok, `${name}-${index}`));
+      delayMs += uriDelayMs;
+      if (!ok) return { uris, delayMs, fails: true }; // what follows a failing URI is never fetched
+    }
+    return { uris, delayMs, fails: false };
+  }
+
+  /** With `fetch`: the URIs of custom executor `index`, drawn once (the master requires the same info for the same id). */
+  executorFetch(index: number): TaskFetch | undefined {
+    if (!this.fetch) return undefined;
+    if (!this.executorUris.has(index)) this.executorUris.set(index, this.drawFetch(`${this.name}-executor-${index}`));
+    return this.executorUris.get(index);
+  }
+}
+
+/**
+ * What a command task with URIs (`TaskFetch`) must not hear. Its fetch fails: its executor never
+ * starts, so it is never TASK_STARTING, TASK_RUNNING or TASK_FINISHED, and a TASK_FAILED says
+ * REASON_CONTAINER_LAUNCH_FAILED (or the registration timeout, if that came first, or the master's
+ * REASON_AGENT_REREGISTERED when it tells a lost task's state anew). Its fetch takes
+ * longer than the executor registration timeout: the timeout aborts it, and nothing starts either.
+ * Anything else a fault may bring (killed, lost, dropped, gone, unreachable) is allowed.
+ */
+export function taskFetchViolation(fetch: TaskFetch | undefined, next: Observation): string | undefined {
+  if (fetch === undefined) return undefined;
+  const timesOut = fetch.delayMs > EXECUTOR_REGISTRATION_TIMEOUT_MS;
+  if (!fetch.fails && !timesOut) return undefined;
+  const why = fetch.fails ? `its fetch fails after ${fetch.delayMs} ms` : `its fetch takes ${fetch.delayMs} ms, past the executor registration timeout`;
+  if (next.state === 'TASK_STARTING' || next.state === 'TASK_RUNNING' || next.state === 'TASK_FINISHED') return `${next.state} though ${why}`;
+  if (next.state !== 'TASK_FAILED') return undefined;
+  const allowed = new Set<string | undefined>([
+    // A master that had the task lost tells what the agent that came back has of it, under its own reason.
+    'REASON_AGENT_REREGISTERED',
+    ...(fetch.fails ? ['REASON_CONTAINER_LAUNCH_FAILED'] : []),
+    ...(fetch.delayMs >= EXECUTOR_REGISTRATION_TIMEOUT_MS ? ['REASON_EXECUTOR_REGISTRATION_TIMEOUT'] : []),
+  ]);
+  return allowed.has(next.reason) ? undefined : `TASK_FAILED (${next.reason ?? 'no reason'}) though ${why}`;
 }
 
 /** A task's stream, for messages. */
@@ -548,15 +624,22 @@ export function planOffer(model: FrameworkModel, offer: Offer, nowMs: number, ma
 /** A task with a random command, run by a command executor or by `executor` (its command then in `data`); recorded in the model. */
 function newTask(model: FrameworkModel, offer: Offer, resources: Resources, executor: ExecutorInfo | undefined, nowMs: number): TaskInfo {
   const command = randomCommand(model.random);
-  const base = { name: 'chaos', taskId: model.newTaskId(), agentId: offer.agentId, resources: resources.toJSON() };
-  const task: TaskInfo = executor === undefined ? { ...base, command: { value: command } } : { ...base, executor, data: command };
-  model.launched(task, executor === undefined ? command : `${command} (under ${executor.executorId})`, resources, nowMs);
+  const taskId = model.newTaskId();
+  const base = { name: 'chaos', taskId, agentId: offer.agentId, resources: resources.toJSON() };
+  // Drawn after the command and id, and only with `fetch`: a run without it draws as before.
+  const fetch = executor === undefined ? model.drawFetch(taskId) : undefined;
+  const uris = fetch === undefined ? {} : { uris: fetch.uris.map((value) => ({ value })) };
+  const task: TaskInfo = executor === undefined ? { ...base, command: { value: command, ...uris } } : { ...base, executor, data: command };
+  const described = executor === undefined ? command : `${command} (under ${executor.executorId})`;
+  model.launched(task, fetch === undefined ? described : `${described} fetching ${fetch.uris.join(' ')}`, resources, nowMs, fetch);
   return task;
 }
 
-/** One of the framework's custom executors: always the same info for the same id, as the master requires. */
+/** One of the framework's custom executors: always the same info for the same id, as the master requires (its URIs too, with `fetch`). */
 function executorInfo(model: FrameworkModel, index: number): ExecutorInfo {
-  return { executorId: `${model.name}-executor-${index}`, command: { value: 'simulated' }, resources: Resources.parse(EXECUTOR_RESOURCES).toJSON() };
+  const fetch = model.executorFetch(index);
+  const uris = fetch === undefined ? {} : { uris: fetch.uris.map((value) => ({ value })) };
+  return { executorId: `${model.name}-executor-${index}`, command: { value: 'simulated', ...uris }, resources: Resources.parse(EXECUTOR_RESOURCES).toJSON() };
 }
 
 function randomCommand(random: Prng): string {

@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { replayFlags, runChaos } from './chaos';
+import type { SimulatedFetchOutcome } from './simulated-fetch';
 
 /** One seed's outcome. */
 export interface SeedResult {
@@ -22,6 +23,8 @@ export interface SeedResult {
   /** sha256 of every message sent and handled (set when it passed with `hashTrace`). */
   readonly traceDigest: string | undefined;
   readonly tasksLaunched: number;
+  /** With `SeedSettings.fetch`, a passed seed's fetches by outcome (`ChaosReport.fetches`). */
+  readonly fetches?: Readonly<Record<SimulatedFetchOutcome, number>>;
   readonly wallMs: number;
 }
 
@@ -42,6 +45,8 @@ export interface SeedSettings {
   readonly operatorView?: boolean;
   /** Some frameworks speak the v1 scheduler HTTP API (`ChaosOptions.httpFrameworks`). */
   readonly httpFrameworks?: boolean;
+  /** Some commands have URIs the simulated launcher fetches (`ChaosOptions.fetch`). */
+  readonly fetch?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -89,10 +94,11 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.credentials === true ? { credentials: true } : {}),
       ...(settings.operatorView === true ? { operatorView: true } : {}),
       ...(settings.httpFrameworks === true ? { httpFrameworks: true } : {}),
+      ...(settings.fetch === true ? { fetch: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
-      tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started,
+      tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started, ...(settings.fetch === true ? { fetches: report.fetches } : {}),
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };

@@ -67,6 +67,17 @@ const DEFAULT_HTTP_STEPS = 120;
 const DEFAULT_HTTP_BASE_SEED = 5_101;
 /** Steps of the HTTP replay test's runs. */
 const HTTP_REPLAY_STEPS = 60;
+/**
+ * Runs where a share of the commands have URIs the simulated launcher fetches (`ChaosOptions.fetch`,
+ * simulated-fetch.ts): some fail, some outlast the executor registration timeout and are aborted;
+ * every other one with `HA_MASTERS` masters and recovering agents (agents ending mid-fetch), the
+ * third with v1 HTTP frameworks too. About 2 s of CPU each.
+ */
+const DEFAULT_FETCH_RUNS = 4;
+/** Steps per run with fetches. */
+const DEFAULT_FETCH_STEPS = 120;
+/** The first seed of the runs with fetches (also the one the fetch replay test runs twice). */
+const DEFAULT_FETCH_BASE_SEED = 5_201;
 /** The seed the replay test runs twice. */
 const REPLAYED_SEED = 7;
 /** What a run without real I/O creates of Node's async resources: promises and turns of the event loop, no file, socket, process or timer. */
@@ -98,6 +109,8 @@ const credentialsSteps = integerFromEnvironment('CHAOS_CREDENTIALS_STEPS', DEFAU
 const credentialsSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_CREDENTIALS_RUNS', DEFAULT_CREDENTIALS_RUNS) }, (_, index) => DEFAULT_CREDENTIALS_BASE_SEED + index);
 const httpSteps = integerFromEnvironment('CHAOS_HTTP_STEPS', DEFAULT_HTTP_STEPS);
 const httpSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_HTTP_RUNS', DEFAULT_HTTP_RUNS) }, (_, index) => DEFAULT_HTTP_BASE_SEED + index);
+const fetchSteps = integerFromEnvironment('CHAOS_FETCH_STEPS', DEFAULT_FETCH_STEPS);
+const fetchSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_FETCH_RUNS', DEFAULT_FETCH_RUNS) }, (_, index) => DEFAULT_FETCH_BASE_SEED + index);
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
 
 /** Every seeded run, short ones first, in the order their tests run. */
@@ -110,6 +123,12 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
   })),
   ...httpSeeds.map((seed, index) => ({
     seed, settings: { steps: httpSteps, hashTrace: false, httpFrameworks: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true, operatorView: true } : {}) },
+  })),
+  ...fetchSeeds.map((seed, index) => ({
+    seed, settings: {
+      steps: fetchSteps, hashTrace: false, fetch: true,
+      ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}), ...(index % 4 === 2 ? { httpFrameworks: true } : {}),
+    },
   })),
 ];
 
@@ -335,6 +354,11 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         httpSeeds.forEach((_seed, index) => seededTest(seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + index));
       });
     }
+    if (fetchSeeds.length > 0) {
+      describe(`${fetchSeeds.length} run(s) of ${fetchSteps} random steps whose commands fetch URIs (failing, outlasting the executor registration timeout; every other one with ${HA_MASTERS} masters and recovering agents)`, () => {
+        fetchSeeds.forEach((_seed, index) => seededTest(seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + index));
+      });
+    }
   });
 
   it(`replays a seed exactly: seed ${REPLAYED_SEED} twice gives byte-identical message traces and event logs`, async () => {
@@ -375,6 +399,17 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     const second = await runChaos({ seed: DEFAULT_HTTP_BASE_SEED, steps: HTTP_REPLAY_STEPS, httpFrameworks: true, hashTrace: true });
     expect(first.events.filter((line) => line.endsWith(', v1 HTTP')).length, 'HTTP frameworks').to.be.at.least(1);
     expect(first.events.filter((line) => line.includes('subscribed again')).length, 'subscriptions again').to.be.at.least(1);
+    expect(second.digest).to.equal(first.digest);
+    expect(second.trace).to.deep.equal(first.trace);
+  });
+
+  it(`replays a seed whose commands fetch URIs exactly: seed ${DEFAULT_FETCH_BASE_SEED} twice gives the same message trace and event log, its fetches fetched, failed and aborted`, async () => {
+    const first = await runChaos({ seed: DEFAULT_FETCH_BASE_SEED, steps: 60, fetch: true, hashTrace: true });
+    const second = await runChaos({ seed: DEFAULT_FETCH_BASE_SEED, steps: 60, fetch: true, hashTrace: true });
+    expect(first.fetches.fetched, 'fetches that started an executor').to.be.at.least(1);
+    expect(first.fetches.failed, 'fetches failed').to.be.at.least(1);
+    expect(first.fetches.aborted, 'fetches aborted').to.be.at.least(1);
+    expect(second.fetches).to.deep.equal(first.fetches);
     expect(second.digest).to.equal(first.digest);
     expect(second.trace).to.deep.equal(first.trace);
   });

@@ -33,6 +33,8 @@
  * (chaos-http-framework.ts), and steps act on their connections: the event stream breaks or goes
  * half-open, a share of the calls (or their answers) is lost, the client subscribes again beside
  * its open stream; partitions, link breaks and stalls that pick one of them act on its connection.
+ * With `ChaosOptions.fetch`, a share of the commands have URIs the simulated launcher fetches
+ * first (simulated-fetch.ts): some fail, some outlast the executor registration timeout.
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them. Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
@@ -47,7 +49,7 @@ import { SIMULATED_WRITE_ERROR } from '../../lib/disk';
 import { Prng, type DeliveredMessage, type TraceEvent } from '../../lib/process';
 import { encodeBytes } from '../../lib/process/trace';
 import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpdateMessage } from '../../lib/protocol';
-import { REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
+import { EXECUTOR_REGISTRATION_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
 import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
 import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick } from './chaos-faults';
@@ -59,7 +61,8 @@ import { apiActorId } from '../../actors/master/v1-scheduler';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
 import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
-import { restartMaster, SIMULATED_MASTER_HOSTNAME, startCluster, type AgentSlot, type Cluster, type HaMasters, type MasterMachine } from './simulation';
+import { restartMaster, SIMULATED_MASTER_HOSTNAME, startCluster, type AgentSlot, type Cluster, type HaMasters, type MasterMachine, type SimulatedFetch } from './simulation';
+import { SIMULATED_FETCH_FAILURE, type SimulatedFetchOutcome } from './simulated-fetch';
 
 /** Agent sizes a cluster is made of (one reserves resources for the `analytics` role). */
 export const AGENT_SHAPES: readonly string[] = [
@@ -232,16 +235,26 @@ export interface ChaosOptions {
    * master that does not lead (307). Off, a run draws as before they existed.
    */
   readonly httpFrameworks?: boolean;
+  /**
+   * A share of the frameworks' command tasks, and of their custom executors, have URIs to fetch
+   * (drawn from each framework's PRNG), fetched by the simulated launcher on the virtual clock
+   * before the executor starts (simulated-fetch.ts): some fail, some take longer than the executor
+   * registration timeout. Checked: a task whose fetch fails or times out is never STARTING,
+   * RUNNING or FINISHED, and fails for that reason (`taskFetchViolation`); no executor starts for
+   * a launch whose agent ended during its fetch, or whose fetch outlasted the registration timeout
+   * (`fetchViolations`). Off, a run draws as before the option existed.
+   */
+  readonly fetch?: boolean;
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
   return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
     `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}` +
-    `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}`;
+    `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -272,6 +285,8 @@ export interface ChaosReport {
   readonly schedulerStarts: number;
   /** With `hashTrace`: the hash of every message sent and handled. */
   readonly trace: TraceDigest | undefined;
+  /** With `ChaosOptions.fetch`: how the launches' fetches ended, by outcome. */
+  readonly fetches: Readonly<Record<SimulatedFetchOutcome, number>>;
 }
 
 /** A broken invariant, naming the seed and the step, with the events that led there. */
@@ -341,12 +356,19 @@ function catchingLogger(caught: string[]): Logger {
   const sink = {
     write: (line: string): void => {
       // A registry write the run failed on purpose is logged at error level, as a real one must be: expected
-      // here; so is one of a master cut off from ZooKeeper (several masters), until it steps down.
-      if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG) && !line.includes(SIMULATED_WRITE_ERROR) && !ZOOKEEPER_SESSION_LOST.test(line)) caught.push(line.trim());
+      // here; so is one of a master cut off from ZooKeeper (several masters), until it steps down; so is an
+      // agent's failed launch of a command whose URI the run made fail (`ChaosOptions.fetch`).
+      if (/"level":(50|60)|allocator refused/.test(line) && !line.includes(SCHEDULER_ERROR_LOG) && !line.includes(SIMULATED_WRITE_ERROR) && !ZOOKEEPER_SESSION_LOST.test(line) &&
+        !isSimulatedFetchFailure(line)) caught.push(line.trim());
     },
   };
   // No wall-clock time, pid or hostname in the lines: a failure's report is the same on every replay.
   return pino({ level: 'warn', base: undefined, timestamp: false }, sink);
+}
+
+/** An agent's error line for a launch whose fetch failed on purpose (`ChaosOptions.fetch`): its launch failed, and nothing else. */
+function isSimulatedFetchFailure(line: string): boolean {
+  return line.includes('"msg":"failed to launch executor"') && line.includes(SIMULATED_FETCH_FAILURE);
 }
 
 /** How a registry write fails when the master's link to ZooKeeper is cut, or its session expired (it then steps down). */
@@ -401,6 +423,10 @@ class ChaosRun {
   private lastDisturbanceMs = 0;
   /** The last leading master's pid (several masters: faults aimed at "the master" while none leads touch it). */
   private lastMasterPid: UPID | undefined;
+  /** With `ChaosOptions.fetch`: how the launches' fetches ended. */
+  private readonly fetchOutcomes: Record<SimulatedFetchOutcome, number> = { fetched: 0, failed: 0, aborted: 0 };
+  /** Executors started that the agent's aborts should have stopped (`fetchEnded`), until the next check. */
+  private readonly fetchViolations: string[] = [];
 
   private constructor(
     private readonly options: ChaosOptions,
@@ -437,6 +463,7 @@ class ChaosRun {
       ...(options.credentials === true ? { credentials: true } : {}),
     });
     const run = new ChaosRun(options, cluster, random, loggedErrors);
+    if (options.fetch === true) cluster.launcher.fetches = (fetch) => run.fetchEnded(fetch);
     cluster.ha?.onLeading((machine) => run.newLeader(machine));
     run.log(`cluster: agents ${agents.join(' | ')}`);
     const frameworks = MIN_FRAMEWORKS + random.nextInt(MAX_FRAMEWORKS - MIN_FRAMEWORKS + 1);
@@ -462,7 +489,28 @@ class ChaosRun {
       statusUpdates: tasks.reduce((count, task) => count + task.updates.length, 0),
       agentStarts: this.cluster.agents.reduce((count, slot) => count + slot.startCount, 0),
       schedulerStarts: this.schedulerStarts,
+      fetches: this.fetchOutcomes,
     };
+  }
+
+  // ---- fetches (`ChaosOptions.fetch`) -----------------------------------------------------------
+
+  /**
+   * The simulated launcher ended a launch's fetch: logged and counted. An executor started though
+   * the agent that asked had ended meanwhile (its `finalize` aborts every fetch under way), or
+   * though the fetch outlasted the executor registration timeout (which started before the fetch
+   * and aborts it), is a bug of the agent's aborts: the next check fails with it.
+   */
+  fetchEnded(fetch: SimulatedFetch): void {
+    this.fetchOutcomes[fetch.outcome]++;
+    const tookMs = fetch.endedAtMs - fetch.startedAtMs;
+    const run = `${fetch.launch.executorId} (run ${fetch.launch.runId}) on ${fetch.launch.agentPid}`;
+    this.log(`the fetch for ${run} ends after ${(tookMs / 1000).toFixed(1)} s: ${fetch.outcome}${fetch.error !== undefined ? ` (${fetch.error})` : ''}`);
+    if (fetch.outcome !== 'fetched') return;
+    if (fetch.agentEnded) this.fetchViolations.push(`an executor started for ${run} though its agent ended during the fetch`);
+    if (tookMs > EXECUTOR_REGISTRATION_TIMEOUT_MS) {
+      this.fetchViolations.push(`an executor started for ${run} though its fetch took ${tookMs} ms, past the executor registration timeout (${EXECUTOR_REGISTRATION_TIMEOUT_MS} ms)`);
+    }
   }
 
   // ---- steps ------------------------------------------------------------------------------------
@@ -964,7 +1012,7 @@ class ChaosRun {
   /** A new framework, with a random role, failover timeout and capabilities, and its first scheduler. */
   private addFramework(): void {
     const model = new FrameworkModel(`fw${this.models.length}`, pick(this.random, FRAMEWORK_ROLES), this.random.next() < PARTITION_AWARE_PROBABILITY,
-      pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line), this.options.agentRecovery === true);
+      pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line), this.options.agentRecovery === true, this.options.fetch === true);
     // Drawn only with HTTP frameworks, after the rest: a run without them draws as before.
     if (this.options.httpFrameworks === true && this.random.next() < HTTP_FRAMEWORK_PROBABILITY) this.httpModels.add(model);
     this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}${this.httpModels.has(model) ? ', v1 HTTP' : ''}`);
@@ -1175,6 +1223,8 @@ class ChaosRun {
       ...this.models.flatMap((model) => model.errors.filter((message) => !this.expectedRemoval(model, message)).map((message) => `a live scheduler of ${model.name} got a FrameworkError: ${message}`)),
       ...this.newErrorLogs(),
       ...this.impostorGrants(),
+      ...this.fetchViolations.splice(0),
+      ...this.cluster.launcher.abortedButRunning().map(({ launch }) => `executor ${launch.executorId} (run ${launch.runId}) on ${launch.agentPid} runs though its agent aborted its launch`),
     ];
     this.lastRegistered = {
       agents: new Set(snapshot.master.slaves.filter((agent) => agent.connected).map((agent) => agent.pid)),

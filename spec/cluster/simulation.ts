@@ -4,7 +4,9 @@
  * started by a launcher that spawns them on the same host instead of starting OS processes.
  * A simulated executor reads its task's command (or, for a task with a custom executor, its
  * `data`): `sleep N` finishes after N virtual seconds, `exit N` fails at once (finishes for 0),
- * anything else runs until killed.
+ * anything else runs until killed. A launch whose command has URIs fetches them first, on the
+ * virtual clock, each URI saying how long it takes and whether it fails (simulated-fetch.ts:
+ * `http://fetch.sim/<delayMs>/<ok|fail>/<name>`); a failed or aborted fetch starts nothing.
  *
  * `startSimulation` is one master and one agent; `startCluster` is one master and several
  * agents, each in an `AgentSlot` that can crash it and start it again over the same work dir.
@@ -15,7 +17,7 @@
  * sandboxes are on its slot's `MemoryDisk`, and resource detection reads a fixed machine
  * (`SIMULATED_MACHINE`), with fixed hostnames. So one seed gives one run, on any machine.
  */
-import { dispatch, UPID } from '../../lib/actor';
+import { dispatch, UPID, type Actor } from '../../lib/actor';
 import { MemoryDisk } from '../../lib/disk';
 import { SmallMap } from '../../lib/small-map';
 import type { Credential } from '../../lib/authentication';
@@ -38,6 +40,7 @@ import type { ZooKeeperClient, ZooKeeperConnector } from '../../lib/ha/zookeeper
 import { ContendingMaster } from '../../actors/master/contend';
 import { DEFAULT_MASTER_ACTOR_IDS, type MasterActorIds } from '../../actors/master/start';
 import { memoryHost } from '../support/runtime';
+import { simulateFetch, type SimulatedFetchOutcome } from './simulated-fetch';
 
 /** Where a simulated cluster's work dirs are, on its memory disks: `<dir>/master`, `<dir>/agent-<i>`. */
 export const SIMULATION_WORK_DIR = '/simulation';
@@ -181,6 +184,19 @@ export const MAX_LAUNCHES_KEPT = 1_000;
 /** What `InProcessLauncher.executors()` tells of the launch that started an executor. */
 export type LaunchSummary = Pick<ExecutorLaunch, 'agentPid' | 'agentId' | 'frameworkId' | 'executorId' | 'runId' | 'commandExecutor'>;
 
+/** How the fetch of a launch's URIs went (`InProcessLauncher.fetches`). */
+export interface SimulatedFetch {
+  readonly launch: ExecutorLaunch;
+  readonly uris: readonly string[];
+  readonly startedAtMs: number;
+  readonly endedAtMs: number;
+  readonly outcome: SimulatedFetchOutcome;
+  /** The agent actor that launched it had ended (or another had taken its address) by the time the fetch ended. */
+  readonly agentEnded: boolean;
+  /** Why it failed or stopped. */
+  readonly error?: string;
+}
+
 /** An executor the launcher started and that has not terminated yet, with what started it. */
 export interface LiveExecutor {
   readonly executor: SimulatedExecutor;
@@ -211,6 +227,10 @@ export class InProcessLauncher implements Launcher {
   private nextProcessId = SIMULATED_FIRST_PROCESS_ID;
   /** How executors launched from now on probe their tasks' health checks and checks (default: real probes, which a simulation should not make). */
   checkProbes: ProbeRunner | undefined;
+  /** The executors started after a fetch, by process id, with their launch's abort and the agent actor that asked (made at the first). */
+  private fetchedRuns: Map<number, { readonly signal: AbortSignal; readonly agent: Actor; readonly agentId: string }> | undefined;
+  /** Hears how each fetch of a launch with URIs ended (simulated-fetch.ts); launches without URIs fetch nothing. */
+  fetches: ((fetch: SimulatedFetch) => void) | undefined;
 
   constructor(private readonly host: ActorHost) {}
 
@@ -218,6 +238,55 @@ export class InProcessLauncher implements Launcher {
     this.launched++;
     this.launches.push(launch);
     if (this.launches.length >= 2 * MAX_LAUNCHES_KEPT) this.launches.splice(0, this.launches.length - MAX_LAUNCHES_KEPT);
+    const uris = launch.command.uris;
+    if (uris !== undefined && uris.length > 0) return this.fetchThenStart(launch, uris.map((uri) => uri.value), onExit);
+    return Promise.resolve(this.start(launch, onExit));
+  }
+
+  /**
+   * Fetches the launch's URIs on the host's clock (simulated-fetch.ts) and starts its executor
+   * only if the fetch succeeded and was not aborted, as `ProcessLauncher` does; `fetches` hears how it went.
+   */
+  private async fetchThenStart(launch: ExecutorLaunch, uris: readonly string[], onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
+    const startedAtMs = this.host.clock.now();
+    // The agent actor that asked: one that ended (or was replaced at its address) before the fetch did must have aborted it.
+    const agentId = UPID.parse(launch.agentPid).id;
+    const agent = this.host.lookup(agentId);
+    const record = (outcome: SimulatedFetchOutcome, error?: Error): void => {
+      const agentEnded = agent === undefined || this.host.lookup(agentId) !== agent;
+      this.fetches?.({ launch, uris, startedAtMs, endedAtMs: this.host.clock.now(), outcome, agentEnded, ...(error !== undefined ? { error: error.message } : {}) });
+    };
+    try {
+      await simulateFetch(this.host.clock, uris, launch.signal);
+    } catch (error) {
+      const failure = error as Error;
+      record(launch.signal?.aborted === true ? 'aborted' : 'failed', failure);
+      throw failure;
+    }
+    record('fetched');
+    const started = this.start(launch, onExit);
+    if (launch.signal !== undefined && agent !== undefined) (this.fetchedRuns ??= new Map()).set(started.processId, { signal: launch.signal, agent, agentId });
+    return started;
+  }
+
+  /**
+   * Executors alive whose launch was aborted after its fetch ended, though the agent that asked
+   * still runs: an agent that times out or shuts down a launch whose fetch has just ended
+   * destroys what it started (`executorStarted`), so once the cluster has settled there is none.
+   * (One whose agent ended meanwhile may live on: a restarted agent takes it back.)
+   */
+  abortedButRunning(): LiveExecutor[] {
+    const found: LiveExecutor[] = [];
+    for (const [processId, run] of this.fetchedRuns ?? []) {
+      const process = this.processes.get(processId);
+      if (process === undefined || !run.signal.aborted || this.host.lookup(run.agentId) !== run.agent) continue;
+      found.push({ executor: process.executor, launch: process });
+    }
+    return found;
+  }
+
+  /** Spawns the launch's executor on the host. */
+  private start(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): LaunchedExecutor {
     // Named by its run (unique: a fresh id per launch), as a real executor's process is its own
     // `executor(1)`: the framework and executor ids are in every message it sends. Named after
     // all three, its id and its pid's text each held the framework and executor ids too.
@@ -238,10 +307,11 @@ export class InProcessLauncher implements Launcher {
     this.host.spawn(executor);
     this.host.whenTerminated(executor, () => {
       this.processes.delete(processId);
+      this.fetchedRuns?.delete(processId);
       const limitation = process.limitation === undefined ? {} : { limitation: process.limitation };
       process.onExit(process.killed ? { code: null, signal: 'SIGKILL', ...limitation } : { code: 0, signal: null });
     });
-    return Promise.resolve(new SimulatedProcessHandle(this, processId));
+    return new SimulatedProcessHandle(this, processId);
   }
 
   /** A restarted agent takes back an executor process: it is told when it ends (at once if it already has). */
