@@ -6,10 +6,14 @@
  * what is missing, and gives up after `--offer_wait_timeout` (exit 1).
  *
  *   mesos-execute --master 127.0.0.1:5050 --name hello --command 'echo hello' [--resources 'cpus:0.1;mem:32']
+ *   mesos-execute --master 127.0.0.1:5050 --task file:///path/task.json   # Mesos' TaskInfo in v1 JSON (command URIs and all)
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { parseV1TaskInfo } from '../lib/v1/scheduler';
 import { Resources } from '../lib/resources';
-import { isTerminalState, type Offer, type TaskStatus } from '../lib/protocol';
+import { isTerminalState, type Offer, type TaskInfo, type TaskStatus } from '../lib/protocol';
 import { createCommand, flag, parseBooleanFlag, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { fitResources, UnfitOffers } from '../actors/framework/offers';
 import { UNFIT_OFFERS_EXPLAIN_AFTER_MS } from '../actors/framework/constants';
@@ -35,8 +39,12 @@ export { UNFIT_OFFERS_EXPLAIN_AFTER_MS };
 /** mesos-execute's flags, as parsed. */
 export interface ExecuteFlags extends TlsFlags, CredentialOptions {
   master: string;
+  /** The task's (and framework's) name; with `task`, unset. */
   name: string;
+  /** The shell command; with `task`, unset. */
   command: string;
+  /** Mesos' `--task`: the whole TaskInfo (its `agent_id` set at launch); `name`, `command` and `resources` then come from it. */
+  task?: TaskInfo;
   resources: string;
   role: string;
   ip: string;
@@ -64,12 +72,15 @@ export class Execute extends Scheduler {
   private explainTimer: Timer | undefined;
   /** Gives up `--offer_wait_timeout` after subscribing if the task was never launched. */
   private offerWaitTimer: Timer | undefined;
+  /** The task it launches, but for its agent and the resources picked from the offer. */
+  private readonly template: TaskInfo;
 
   /** @param print where its lines go (default standard output) */
   constructor(options: SchedulerOptions, private readonly flags: ExecuteFlags, private readonly print: (text: string) => void = (text) => { process.stdout.write(text); }) {
     super(options);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
-    this.unfit = new UnfitOffers(Resources.parse(flags.resources));
+    this.template = flags.task ?? { name: flags.name, taskId: flags.name, agentId: '', resources: Resources.parse(flags.resources).toJSON(), command: { value: flags.command } };
+    this.unfit = new UnfitOffers(Resources.fromJSON(this.template.resources));
   }
 
   /** `host:port` of the master this scheduler follows now (after a failover, the new leader's). */
@@ -81,8 +92,8 @@ export class Execute extends Scheduler {
   interrupt(): Interrupted {
     this.cancelTimers();
     if (!this.launched) return { launched: false };
-    this.kill(this.flags.name);
-    return { launched: true, taskId: this.flags.name };
+    this.kill(this.template.taskId);
+    return { launched: true, taskId: this.template.taskId };
   }
 
   protected override registered(frameworkId: string): void {
@@ -103,8 +114,8 @@ export class Execute extends Scheduler {
       }
       this.launched = true;
       this.cancelTimers();
-      this.launch(offer.id, [{ name: this.flags.name, taskId: this.flags.name, agentId: offer.agentId, resources: picked.toJSON(), command: { value: this.flags.command } }]);
-      this.print(`Submitted task '${this.flags.name}' to agent '${offer.agentId}'\n`);
+      this.launch(offer.id, [{ ...this.template, agentId: offer.agentId, resources: picked.toJSON() }]);
+      this.print(`Submitted task '${this.template.name}' to agent '${offer.agentId}'\n`);
     }
   }
 
@@ -131,7 +142,7 @@ export class Execute extends Scheduler {
 
   /** One sentence: what the task wants and what the closest offer lacks. */
   private explanation(): string {
-    return this.unfit.explain(`task '${this.flags.name}'`);
+    return this.unfit.explain(`task '${this.template.name}'`);
   }
 
   private giveUpWaiting(): void {
@@ -167,16 +178,54 @@ export class Execute extends Scheduler {
 
   /** Asks about the task once launched and not ended: one the master no longer knows (its agent never came back) is answered TASK_LOST, not waited for in vain. */
   private reconcileTask(): void {
-    if (this.launched && !this.ended) this.reconcile([{ taskId: this.flags.name }]);
+    if (this.launched && !this.ended) this.reconcile([{ taskId: this.template.taskId }]);
   }
+}
+
+/**
+ * `--task`'s value: a TaskInfo in Mesos' v1 JSON, inline, or in a file named `file:///path` or
+ * `/path` (as Mesos' mesos-execute reads it). Throws, naming the problem, for a file that cannot
+ * be read, text that is not JSON, or a TaskInfo the v1 scheduler API would refuse.
+ */
+export function parseTaskFlag(value: string): TaskInfo {
+  const file = value.startsWith('file://') ? value.slice('file://'.length) : value.startsWith('/') ? value : undefined;
+  let text = value;
+  if (file !== undefined) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new InvalidArgumentError(`cannot read '${file}': ${(error as Error).message}`);
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`not JSON: ${(error as Error).message}`);
+  }
+  const parsed = parseV1TaskInfo(json);
+  if (!parsed.ok) throw new InvalidArgumentError(`not a TaskInfo: ${parsed.error}`);
+  return parsed.task;
+}
+
+/** Why the flags mix `--task` with what it replaces, or lack what they need without it (Mesos' words), or undefined. */
+export function taskFlagsError(flags: Pick<ExecuteFlags, 'task' | 'name' | 'command'>, resourcesGiven: boolean): string | undefined {
+  if (flags.task !== undefined) {
+    if (flags.name !== undefined || flags.command !== undefined || resourcesGiven) return "'--name', '--command' and '--resources' can only be set when '--task' is not set (the task gives its own)";
+    return undefined;
+  }
+  if (flags.name === undefined) return 'Missing required option --name (or give the whole task with --task)';
+  if (flags.command === undefined) return 'Missing required option --command (or give the whole task with --task)';
+  return undefined;
 }
 
 async function main(): Promise<void> {
   const program = addTlsOptions(addCredentialOptions(createCommand('mesos-execute', 'Run one shell command as a task and print what happens to it.')))
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
-    .addOption(flag('--name <name>', 'task (and framework) name').makeOptionMandatory())
-    .addOption(flag('--command <command>', 'shell command to run').makeOptionMandatory())
-    .addOption(flag('--resources <resources>', 'task resources').argParser(parseResourceFlag).default(DEFAULT_TASK_RESOURCES))
+    .addOption(flag('--task <json|file:///path|/path>', 'the task as Mesos\' TaskInfo in v1 JSON, inline or in a file (its agent_id need not be set); instead of --name, --command and --resources').argParser(parseTaskFlag))
+    .addOption(flag('--name <name>', 'task (and framework) name (required without --task)'))
+    .addOption(flag('--command <command>', 'shell command to run (required without --task)'))
+    .addOption(flag('--resources <resources>', 'task resources (without --task)').argParser(parseResourceFlag).default(DEFAULT_TASK_RESOURCES))
     .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
     .addOption(flag('--checkpoint [bool]', 'checkpoint the task on its agent, so that it survives the agent\'s restart').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--ip <ip>', 'IP address to listen on for the master').default('127.0.0.1'))
@@ -184,12 +233,14 @@ async function main(): Promise<void> {
     .addOption(flag('--offer_wait_timeout <duration>', 'give up (exit 1) if no offer could hold the task this long after subscribing').argParser(parseDurationFlag).default(DEFAULT_OFFER_WAIT_TIMEOUT_MS, '2mins'))
     .parse(process.argv);
   const flags = program.opts<ExecuteFlags>();
+  const mixed = taskFlagsError(flags, program.getOptionValueSource('resources') !== 'default');
+  if (mixed !== undefined) program.error(`error: ${mixed}`);
   const credential = credentialFrom('mesos-execute', flags);
   useHttpCredential(credential);
   const tls = tlsFromOptions('mesos-execute', flags);
   const master = await requireMaster('mesos-execute', flags.master, flags.master_timeout, tls);
   const host = await startClientHost(flags.ip, 'error', tls);
-  const execute = new Execute({ master, framework: { name: flags.name, user: process.env.USER ?? 'root', roles: [flags.role], ...(flags.checkpoint === true ? { checkpoint: true } : {}) }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
+  const execute = new Execute({ master, framework: { name: flags.task?.name ?? flags.name, user: process.env.USER ?? 'root', roles: [flags.role], ...(flags.checkpoint === true ? { checkpoint: true } : {}) }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
   host.spawn(execute);
   process.once('SIGINT', () => { void interrupted(execute, host); });
   const status = await execute.done;

@@ -345,6 +345,22 @@ function withoutAllocationInfo(resources: ReadonlyArray<z.infer<typeof resource>
   });
 }
 
+/**
+ * A `TaskInfo` in Mesos' v1 JSON (what `mesos-execute --task` reads, as Mesos' does), checked as
+ * a LAUNCH's task is and turned into this project's; `agent_id` may be left out (the launch sets
+ * it). An error names the first bad field.
+ * @example parseV1TaskInfo({ name: 't', task_id: { value: 't' }, command: { value: 'sleep 1' } })
+ */
+export function parseV1TaskInfo(body: unknown): { ok: true; task: TaskInfo } | { ok: false; error: string } {
+  const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+  // A placeholder the launch replaces with its offer's agent.
+  const given = isObject && (body as { agent_id?: unknown }).agent_id === undefined ? { ...body, agent_id: { value: 'unset' } } : body;
+  const checked = checkedCall(taskInfo, given);
+  if (!checked.ok) return checked;
+  const task = taskInfoOf(checked.value);
+  return typeof task === 'string' ? { ok: false, error: task } : { ok: true, task };
+}
+
 function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
   const unsupported = unsupportedTaskFields(task);
   if (unsupported !== undefined) return unsupported;

@@ -228,6 +228,32 @@ describe('the cluster as real processes', function () {
     expect(failing.stdout).to.match(/TASK_FAILED for task 'nope'\n  message: 'Command exited with status 3'\n/);
   });
 
+  it('mesos-execute --task runs a TaskInfo in v1 JSON from a file (its URIs fetched first), and refuses --task beside --name, or bad JSON, naming it', async () => {
+    const master = await localCluster();
+    const files = fs.mkdtempSync(path.join(os.tmpdir(), 'execute-task-'));
+    try {
+      fs.writeFileSync(path.join(files, 'greeting'), 'hello from a URI');
+      const task = {
+        name: 'from-json', task_id: { value: 'from-json' },
+        resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+        command: { value: 'cat fetched/greeting', uris: [{ value: path.join(files, 'greeting'), output_file: 'fetched/greeting' }] },
+      };
+      fs.writeFileSync(path.join(files, 'task.json'), JSON.stringify(task));
+      const execute = start('mesos-execute', ['--master', master, '--task', `file://${path.join(files, 'task.json')}`]);
+      expect(await within(execute.exited, 30_000, 'mesos-execute'), execute.stderr).to.equal(0);
+      expect(execute.stdout).to.match(/^Submitted task 'from-json'/m).and.match(/TASK_FINISHED for task 'from-json'/);
+      expect(execute.stdout).to.match(/^hello from a URI$/m);
+      const mixed = start('mesos-execute', ['--master', master, '--task', JSON.stringify(task), '--name', 'x']);
+      expect(await within(mixed.exited, 10_000, 'mesos-execute'), 'a usage error').to.equal(2);
+      expect(mixed.stderr.trim()).to.equal("error: '--name', '--command' and '--resources' can only be set when '--task' is not set (the task gives its own)");
+      const bad = start('mesos-execute', ['--master', master, '--task', '{"name": "t"}']);
+      expect(await within(bad.exited, 10_000, 'mesos-execute'), 'a usage error').to.equal(2);
+      expect(bad.stderr.trim()).to.match(/^error: option '--task <json\|file:\/\/\/path\|\/path>' argument '\{"name": "t"\}' is invalid\. not a TaskInfo: task_id: /);
+    } finally {
+      fs.rmSync(files, { recursive: true, force: true });
+    }
+  });
+
   it("mesos-execute shows the task's stderr after its stdout, under a label line on stderr", async () => {
     const master = await localCluster();
     const execute = start('mesos-execute', ['--master', master, '--name', 'noisy', '--command', 'echo out; echo oops >&2; exit 2']);
