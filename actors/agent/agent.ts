@@ -255,7 +255,6 @@ function updateWriteKey(frameworkId: string, taskId: string, uuid: string): stri
   return `${frameworkId}/${taskId}/${uuid}`;
 }
 
-
 export class Agent extends Actor {
   /** The master's pid, `master@<flags.master>`. */
   /** The leading master (`NO_MASTER` while none is known). */
