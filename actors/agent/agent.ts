@@ -1539,7 +1539,8 @@ export class Agent extends Actor {
   private executorLaunchFailed(executor: ExecutorRecord, error: Error): void {
     const aborted = this.fetches?.get(executor)?.signal.aborted === true;
     this.fetches?.delete(executor);
-    if (error.name === 'FetchError') this.fetchesFailed++;
+    // A fetch that failed, or whose launch was aborted during it or as it ended (the launcher then says so with a plain error).
+    if (error.name === 'FetchError' || aborted) this.fetchesFailed++;
     if (aborted) {
       // Its registration timed out, or it was shut down, while its URIs were fetched: that verdict stands.
       this.log.warn({ executorId: executor.id, error: error.message }, 'executor launch stopped while fetching');

@@ -101,6 +101,24 @@ describe('actors/agent: launches that fetch their command\'s URIs', () => {
   });
 
   // A review: Mesos' fetch counters were always 0 (a comment said a task's URIs were refused).
+  it('counts as failed a fetch that ended just as its launch was aborted (the launcher then starts nothing, with a plain error)', async () => {
+    const metric = (name: string): Promise<number | undefined> => dispatch(harness.agent, (agent) => agent.metrics()[`containerizer/fetcher/${name}`]);
+    let finishFetch: () => void = () => undefined;
+    harness.launcher.launch = (launch: ExecutorLaunch): Promise<LaunchedExecutor> => new Promise<void>((resolve) => { finishFetch = resolve; }).then(() => {
+      // As ProcessLauncher: a fetch that succeeded, its launch aborted meanwhile, starts nothing.
+      if (launch.signal?.aborted === true) throw new Error('the executor was shut down while its URIs were fetched');
+      throw new Error('the abort did not come');
+    });
+    harness.runTask(AgentHarness.commandTask('T1', 'ls', { command: { value: 'ls', uris: URIS } }));
+    await harness.clock.settle();
+    harness.fromMaster('ShutdownFramework', { frameworkId: 'F1' });
+    await harness.clock.settle();
+    finishFetch();
+    await harness.clock.settle();
+    expect(await metric('task_fetches_failed')).to.equal(1);
+    expect(await metric('task_fetches_succeeded')).to.equal(0);
+  });
+
   it('counts fetches as Mesos does: each launch past its fetch succeeded, each failed or aborted fetch failed', async () => {
     const metric = (name: string): Promise<number | undefined> => dispatch(harness.agent, (agent) => agent.metrics()[`containerizer/fetcher/${name}`]);
     harness.runTask(AgentHarness.commandTask('T0', 'ls', { command: { value: 'ls', uris: URIS } }));
