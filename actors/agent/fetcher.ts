@@ -32,8 +32,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { chmod, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -98,6 +100,10 @@ export interface FetcherOptions {
   readonly stallTimeoutMs?: number;
   /** Where a relative path is taken from (Mesos' `--frameworks_home`); unset: a relative path fails. */
   readonly frameworksHome?: string;
+  /** Where the proxies come from (`proxyFor`: `http_proxy`, `https_proxy`, `no_proxy`). Default: this process' environment. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** The CAs (PEM) an `https://` download trusts instead of Node's bundled ones (tests); `NODE_EXTRA_CA_CERTS` adds to those. */
+  readonly certificateAuthorities?: string;
   /** The cache's directory (`--fetcher_cache_dir`); unset: no cache, `cache: true` is fetched directly. */
   readonly cacheDirectory?: string;
   /** The cache's size (`--fetcher_cache_size`; default `FETCHER_CACHE_SIZE_BYTES`); 0: no cache. */
@@ -164,6 +170,39 @@ function sourceOf(uri: string, frameworksHome: string | undefined): { readonly l
     return { error: 'a relative path was given, and the agent has no --frameworks_home to take it from: give an absolute path or a URI' };
   }
   return { local: path.join(frameworksHome, local) };
+}
+
+/**
+ * The proxy a download of `url` goes through, as curl (Mesos' downloader) picks it from the
+ * environment: `http_proxy` for `http://` (curl reads no `HTTP_PROXY`, a CGI client's header),
+ * `https_proxy` or `HTTPS_PROXY` for `https://`, none for a host `no_proxy` (or `NO_PROXY`)
+ * lists: `*`, the host itself, or a domain it is in (`example.com` and `.example.com` both take
+ * `a.example.com`). Only an `http://` proxy (the tunnel is plain to the proxy); another is an error.
+ * @example proxyFor(new URL('https://a.example.com/x'), { https_proxy: 'http://proxy:3128' }) // { url: http://proxy:3128/ }
+ */
+export function proxyFor(url: URL, environment: Readonly<Record<string, string | undefined>>): { readonly url: URL } | { readonly error: string } | undefined {
+  const [name, value] = url.protocol === 'https:'
+    ? ['https_proxy', environment.https_proxy ?? environment.HTTPS_PROXY]
+    : ['http_proxy', environment.http_proxy];
+  if (value === undefined || value.trim() === '') return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const exempt = (environment.no_proxy ?? environment.NO_PROXY ?? '').split(',').map((entry) => entry.trim().toLowerCase().replace(/^\./, '')).filter((entry) => entry !== '');
+  if (exempt.some((entry) => entry === '*' || host === entry || host.endsWith(`.${entry}`))) return undefined;
+  let proxy: URL;
+  try {
+    proxy = new URL(value.includes('://') ? value : `http://${value}`);
+  } catch {
+    return { error: `the proxy '${value}' (${name}) is not a URL` };
+  }
+  if (proxy.protocol !== 'http:') return { error: `the proxy '${value}' (${name}) must be an http:// URL` };
+  return { url: proxy };
+}
+
+/** `Proxy-Authorization` for a proxy URL with a user (Basic, as curl sends it), or no header. */
+function proxyAuthorization(proxy: URL): Readonly<Record<string, string>> {
+  if (proxy.username === '') return {};
+  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return { 'proxy-authorization': `Basic ${Buffer.from(credentials).toString('base64')}` };
 }
 
 /** `setpriv`'s arguments that run what follows them as `account` (its ids and groups). */
@@ -450,11 +489,40 @@ export class Fetcher {
     await this.pump(response, destination, request, { failure: (reason) => new Error(`Error downloading resource: ${reason}`), stalls: true });
   }
 
-  /** The response to a GET of `url` (its headers): fails if none comes within the stall timeout. */
-  private get(url: URL, request: FetchRequest): Promise<IncomingMessage> {
-    return new Promise<IncomingMessage>((resolve, reject) => {
+  /**
+   * The response to a GET of `url` (its headers): fails if none comes within the stall timeout.
+   * Through the proxy the environment names for it (`proxyFor`, as curl reads `http_proxy`,
+   * `https_proxy` and `no_proxy`): an `http://` URL asked of the proxy by its whole URL, an
+   * `https://` one through a tunnel the proxy opens (`CONNECT`), its TLS end to end.
+   */
+  private async get(url: URL, request: FetchRequest): Promise<IncomingMessage> {
+    const proxy = proxyFor(url, this.options.environment ?? process.env);
+    if (proxy !== undefined && 'error' in proxy) throw new Error(proxy.error);
+    const ca = this.options.certificateAuthorities;
+    const signal = request.signal !== undefined ? { signal: request.signal } : {};
+    if (proxy === undefined) {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const outgoing = send(url, { method: 'GET', ...(request.signal !== undefined ? { signal: request.signal } : {}) });
+      return this.answer(send(url, { method: 'GET', ...signal, ...(ca !== undefined && url.protocol === 'https:' ? { ca } : {}) }), request);
+    }
+    const authorization = proxyAuthorization(proxy.url);
+    if (url.protocol === 'http:') {
+      return this.answer(httpRequest({
+        host: proxy.url.hostname, port: proxy.url.port === '' ? 80 : Number(proxy.url.port), method: 'GET', path: url.href,
+        headers: { host: url.host, ...authorization }, ...signal,
+      }), request);
+    }
+    const socket = await this.tunnel(url, proxy.url, authorization, request);
+    return this.answer(httpsRequest(url, {
+      // The tunnel is this download's alone: not pooled for another (it closes with the response).
+      method: 'GET', ...signal, agent: false, ...(ca !== undefined ? { ca } : {}),
+      // TLS over the tunnel, with the request's own TLS options (its host name to verify, the CAs).
+      createConnection: (options) => tlsConnect({ ...(options as ConnectionOptions), socket }),
+    }), request);
+  }
+
+  /** `outgoing`'s response (its headers), or why none came: the stall timeout, an error, the abort. */
+  private answer(outgoing: ClientRequest, request: FetchRequest): Promise<IncomingMessage> {
+    return new Promise<IncomingMessage>((resolve, reject) => {
       const timer = this.clock.setTimer(this.stallTimeoutMs, () => {
         outgoing.destroy(new Error(`no answer for ${this.stallTimeoutMs} ms (--fetcher_stall_timeout)`));
       });
@@ -469,6 +537,37 @@ export class Fetcher {
       outgoing.end();
     });
   }
+
+  /** A tunnel to `url`'s host through `proxy` (`CONNECT host:port`), within the stall timeout. */
+  private tunnel(url: URL, proxy: URL, authorization: Readonly<Record<string, string>>, request: FetchRequest): Promise<Socket> {
+    const target = `${url.hostname}:${url.port === '' ? 443 : url.port}`;
+    return new Promise<Socket>((resolve, reject) => {
+      const outgoing = httpRequest({
+        host: proxy.hostname, port: proxy.port === '' ? 80 : Number(proxy.port), method: 'CONNECT', path: target,
+        headers: { host: target, ...authorization }, ...(request.signal !== undefined ? { signal: request.signal } : {}),
+      });
+      const timer = this.clock.setTimer(this.stallTimeoutMs, () => {
+        outgoing.destroy(new Error(`no answer from the proxy for ${this.stallTimeoutMs} ms (--fetcher_stall_timeout)`));
+      });
+      outgoing.once('connect', (response, socket) => {
+        timer.cancel();
+        if (response.statusCode === 200) return resolve(socket);
+        socket.destroy();
+        reject(new Error(`Error downloading resource: the proxy ${proxy.host} answered CONNECT ${target} with ${response.statusCode ?? 0}`));
+      });
+      outgoing.once('response', (response) => {
+        timer.cancel();
+        response.destroy();
+        reject(new Error(`Error downloading resource: the proxy ${proxy.host} answered CONNECT ${target} with ${response.statusCode ?? 0}`));
+      });
+      outgoing.once('error', (error) => {
+        timer.cancel();
+        reject(request.signal?.aborted === true ? new Error('the fetch was aborted') : new Error(`Error downloading resource: the proxy ${proxy.host}: ${error.message}`));
+      });
+      outgoing.end();
+    });
+  }
+
 
   /**
    * Where a file is written: a file the agent opens, or, with an account, the stdin of a `cat`

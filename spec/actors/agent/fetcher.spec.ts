@@ -1,17 +1,20 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect as connectSocket, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CACHE_MARKER, FETCHER_CACHE_SIZE_BYTES } from '../../../actors/agent/fetcher-cache';
-import { Fetcher, FETCHER_STALL_TIMEOUT_MS, MAX_FETCH_REDIRECTS, outputFileError, uriBasename, type FetchRequest } from '../../../actors/agent/fetcher';
+import { Fetcher, FETCHER_STALL_TIMEOUT_MS, proxyFor, MAX_FETCH_REDIRECTS, outputFileError, uriBasename, type FetchRequest } from '../../../actors/agent/fetcher';
 import { runAs } from '../../../actors/agent/launcher';
 import { VirtualClock } from '../../../lib/process/clock';
 import type { CommandUri } from '../../../lib/protocol';
 import { eventually, within } from '../../support/runtime';
+import { makeTestPki } from '../../support/certificates';
 
 /** Wall time a fetch in these tests may take (local files and a local server). */
 const FETCH_WAIT_MS = 10_000;
@@ -669,6 +672,80 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       await launch('third');
       expect(hits.get('/a.bin')).to.equal(2);
       expect(fs.statSync(cache).mode & 0o777).to.equal(0o755);
+    });
+  });
+
+  describe('through a proxy (http_proxy, https_proxy, no_proxy, as curl reads them)', () => {
+    it('picks the proxy as curl does: by scheme, not for a host no_proxy lists, only an http:// one', () => {
+      const environment = { http_proxy: 'http://p:3128', https_proxy: 'proxy.local:8080', no_proxy: 'internal.example, .corp, 10.0.0.1' };
+      expect(String((proxyFor(new URL('http://a.example.com/x'), environment) as { url: URL }).url)).to.equal('http://p:3128/');
+      expect(String((proxyFor(new URL('https://a.example.com/x'), environment) as { url: URL }).url)).to.equal('http://proxy.local:8080/');
+      for (const exempt of ['http://internal.example/x', 'https://b.internal.example/x', 'http://x.corp/y', 'http://10.0.0.1/z']) expect(proxyFor(new URL(exempt), environment), exempt).to.equal(undefined);
+      expect(proxyFor(new URL('http://a.example.com/x'), { HTTP_PROXY: 'http://p:1' }), 'curl reads no HTTP_PROXY').to.equal(undefined);
+      expect(proxyFor(new URL('http://a/x'), { http_proxy: 'http://p:1', no_proxy: '*' })).to.equal(undefined);
+      expect(proxyFor(new URL('https://a/x'), { https_proxy: 'socks5://p:1' })).to.deep.equal({ error: "the proxy 'socks5://p:1' (https_proxy) must be an http:// URL" });
+    });
+
+    it('asks an http:// URL of the proxy by its whole URL, with the proxy\'s credentials; a no_proxy host goes direct', async () => {
+      const seen: Array<{ line: string; authorization?: string }> = [];
+      const proxy = await serve((url, response) => {
+        seen.push({ line: url });
+        response.end('via proxy');
+      });
+      server?.on('request', (request) => {
+        const last = seen.at(-1);
+        if (last !== undefined && request.headers['proxy-authorization'] !== undefined) last.authorization = request.headers['proxy-authorization'];
+      });
+      const proxied = new Fetcher({ environment: { http_proxy: proxy.replace('http://', 'http://ops:s3cret@') } });
+      await fetch([{ value: 'http://downloads.example.invalid/app.bin' }], proxied);
+      expect(fs.readFileSync(path.join(sandbox, 'app.bin'), 'utf8')).to.equal('via proxy');
+      expect(seen).to.deep.equal([{ line: 'http://downloads.example.invalid/app.bin', authorization: `Basic ${Buffer.from('ops:s3cret').toString('base64')}` }]);
+      // A host no_proxy lists goes direct: the proxy named is a closed port.
+      const direct = new Fetcher({ environment: { http_proxy: 'http://127.0.0.1:1', no_proxy: '127.0.0.1' } });
+      await within(direct.fetch({ uris: [{ value: `${proxy}/direct.bin` }], directory: sandbox }), FETCH_WAIT_MS, 'the direct fetch');
+      expect(fs.readFileSync(path.join(sandbox, 'direct.bin'), 'utf8')).to.equal('via proxy');
+    });
+
+    it('downloads an https:// URL through a CONNECT tunnel, TLS end to end; a proxy refusing the tunnel fails it, naming its answer', async function () {
+      this.timeout(FETCH_WAIT_MS * 3);
+      const pki = makeTestPki();
+      const target = createHttpsServer({ cert: fs.readFileSync(pki.local.cert), key: fs.readFileSync(pki.local.key) }, (_request, response) => response.end('over tls'));
+      const connects: string[] = [];
+      let refuse = false;
+      const proxy = createServer();
+      const tunnels: Socket[] = [];
+      proxy.on('connect', (request: IncomingMessage, client: Socket) => {
+        connects.push(request.url ?? '');
+        tunnels.push(client);
+        if (refuse) return client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+        const [host, port] = (request.url ?? '').split(':');
+        const upstream = connectSocket(Number(port), host === 'localhost' ? '127.0.0.1' : (host as string), () => {
+          client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+          upstream.pipe(client);
+          client.pipe(upstream);
+        });
+        tunnels.push(upstream);
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+      });
+      try {
+        await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()));
+        await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+        const targetPort = (target.address() as AddressInfo).port;
+        const fetcher = new Fetcher({ environment: { https_proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` }, certificateAuthorities: fs.readFileSync(pki.ca, 'utf8') });
+        await fetch([{ value: `https://localhost:${targetPort}/secure.bin` }], fetcher);
+        expect(fs.readFileSync(path.join(sandbox, 'secure.bin'), 'utf8')).to.equal('over tls');
+        expect(connects).to.deep.equal([`localhost:${targetPort}`]);
+        refuse = true;
+        expect(await failure(fetch([{ value: `https://localhost:${targetPort}/other.bin` }], fetcher))).to.equal(`Failed to fetch 'https://localhost:${targetPort}/other.bin': Error downloading resource: the proxy 127.0.0.1:${(proxy.address() as AddressInfo).port} answered CONNECT localhost:${targetPort} with 403`);
+      } finally {
+        for (const socket of tunnels) socket.destroy();
+        target.closeAllConnections();
+        proxy.closeAllConnections();
+        await new Promise<void>((resolve) => target.close(() => resolve()));
+        await new Promise<void>((resolve) => proxy.close(() => resolve()));
+        pki.remove();
+      }
     });
   });
 });
