@@ -177,7 +177,7 @@ function sourceOf(uri: string, frameworksHome: string | undefined): { readonly l
  * environment: `http_proxy` for `http://` (curl reads no `HTTP_PROXY`, a CGI client's header),
  * `https_proxy` or `HTTPS_PROXY` for `https://`, none for a host `no_proxy` (or `NO_PROXY`)
  * lists: `*`, the host itself, or a domain it is in (`example.com` and `.example.com` both take
- * `a.example.com`). Only an `http://` proxy (the tunnel is plain to the proxy); another is an error.
+ * `a.example.com`); never for this machine's loopback (`localhost`, `127.*`, `::1`). Only an `http://` proxy (the tunnel is plain to the proxy); another is an error.
  * @example proxyFor(new URL('https://a.example.com/x'), { https_proxy: 'http://proxy:3128' }) // { url: http://proxy:3128/ }
  */
 export function proxyFor(url: URL, environment: Readonly<Record<string, string | undefined>>): { readonly url: URL } | { readonly error: string } | undefined {
@@ -186,6 +186,8 @@ export function proxyFor(url: URL, environment: Readonly<Record<string, string |
     : ['http_proxy', environment.http_proxy];
   if (value === undefined || value.trim() === '') return undefined;
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // This machine's own loopback: a proxy elsewhere cannot reach it (our choice; curl leaves it to no_proxy).
+  if (host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host)) return undefined;
   const exempt = (environment.no_proxy ?? environment.NO_PROXY ?? '').split(',').map((entry) => entry.trim().toLowerCase().replace(/^\./, '')).filter((entry) => entry !== '');
   if (exempt.some((entry) => entry === '*' || host === entry || host.endsWith(`.${entry}`))) return undefined;
   let proxy: URL;
@@ -513,8 +515,8 @@ export class Fetcher {
     }
     const socket = await this.tunnel(url, proxy.url, authorization, request);
     return this.answer(httpsRequest(url, {
-      // The tunnel is this download's alone: not pooled for another (it closes with the response).
-      method: 'GET', ...signal, agent: false, ...(ca !== undefined ? { ca } : {}),
+      // No agent: the tunnel is this download's alone, never pooled for another (`createConnection` serves only an agentless request).
+      method: 'GET', ...signal, ...(ca !== undefined ? { ca } : {}),
       // TLS over the tunnel, with the request's own TLS options (its host name to verify, the CAs).
       createConnection: (options) => tlsConnect({ ...(options as ConnectionOptions), socket }),
     }), request);

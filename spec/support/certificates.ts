@@ -51,6 +51,11 @@ function makeLeaf(dir: string, name: string, ca: CertificateFiles, commonName: s
   return files;
 }
 
+/** A server certificate for the DNS name `name`, signed by `pki`'s CA (in its directory). */
+export function makeNamedCertificate(pki: TestPki, name: string): CertificateFiles {
+  return makeLeaf(pki.dir, `named-${name}`, { cert: pki.ca, key: pki.ca.replace(/\.crt$/, '.key') }, name, `DNS:${name}`);
+}
+
 /** Makes a CA, a certificate for 127.0.0.1, one for 10.1.2.3, and one for 127.0.0.1 from a rogue CA. */
 export function makeTestPki(): TestPki {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-'));

@@ -14,7 +14,7 @@ import { runAs } from '../../../actors/agent/launcher';
 import { VirtualClock } from '../../../lib/process/clock';
 import type { CommandUri } from '../../../lib/protocol';
 import { eventually, within } from '../../support/runtime';
-import { makeTestPki } from '../../support/certificates';
+import { makeNamedCertificate, makeTestPki } from '../../support/certificates';
 
 /** Wall time a fetch in these tests may take (local files and a local server). */
 const FETCH_WAIT_MS = 10_000;
@@ -683,6 +683,7 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       for (const exempt of ['http://internal.example/x', 'https://b.internal.example/x', 'http://x.corp/y', 'http://10.0.0.1/z']) expect(proxyFor(new URL(exempt), environment), exempt).to.equal(undefined);
       expect(proxyFor(new URL('http://a.example.com/x'), { HTTP_PROXY: 'http://p:1' }), 'curl reads no HTTP_PROXY').to.equal(undefined);
       expect(proxyFor(new URL('http://a/x'), { http_proxy: 'http://p:1', no_proxy: '*' })).to.equal(undefined);
+      for (const loopback of ['http://localhost:8080/x', 'http://127.0.0.1/x', 'http://[::1]:80/x']) expect(proxyFor(new URL(loopback), { http_proxy: 'http://p:1' }), `${loopback}: a proxy cannot reach this machine's loopback`).to.equal(undefined);
       expect(proxyFor(new URL('https://a/x'), { https_proxy: 'socks5://p:1' })).to.deep.equal({ error: "the proxy 'socks5://p:1' (https_proxy) must be an http:// URL" });
     });
 
@@ -700,16 +701,17 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       await fetch([{ value: 'http://downloads.example.invalid/app.bin' }], proxied);
       expect(fs.readFileSync(path.join(sandbox, 'app.bin'), 'utf8')).to.equal('via proxy');
       expect(seen).to.deep.equal([{ line: 'http://downloads.example.invalid/app.bin', authorization: `Basic ${Buffer.from('ops:s3cret').toString('base64')}` }]);
-      // A host no_proxy lists goes direct: the proxy named is a closed port.
-      const direct = new Fetcher({ environment: { http_proxy: 'http://127.0.0.1:1', no_proxy: '127.0.0.1' } });
-      await within(direct.fetch({ uris: [{ value: `${proxy}/direct.bin` }], directory: sandbox }), FETCH_WAIT_MS, 'the direct fetch');
-      expect(fs.readFileSync(path.join(sandbox, 'direct.bin'), 'utf8')).to.equal('via proxy');
+      // A host no_proxy lists goes direct: the proxy named is a closed port, and the host does not exist.
+      const direct = new Fetcher({ environment: { http_proxy: 'http://127.0.0.1:1', no_proxy: '.example.invalid' } });
+      expect(await failure(fetch([{ value: 'http://downloads.example.invalid/direct.bin' }], direct))).to.match(/Error downloading resource: getaddrinfo|ENOTFOUND|EAI_AGAIN/);
     });
 
     it('downloads an https:// URL through a CONNECT tunnel, TLS end to end; a proxy refusing the tunnel fails it, naming its answer', async function () {
       this.timeout(FETCH_WAIT_MS * 3);
       const pki = makeTestPki();
-      const target = createHttpsServer({ cert: fs.readFileSync(pki.local.cert), key: fs.readFileSync(pki.local.key) }, (_request, response) => response.end('over tls'));
+      // A name only the proxy resolves (to this machine): a direct fetch could not reach it, and loopback names are never proxied.
+      const named = makeNamedCertificate(pki, 'downloads.example.test');
+      const target = createHttpsServer({ cert: fs.readFileSync(named.cert), key: fs.readFileSync(named.key) }, (_request, response) => response.end('over tls'));
       const connects: string[] = [];
       let refuse = false;
       const proxy = createServer();
@@ -719,7 +721,7 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
         tunnels.push(client);
         if (refuse) return client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
         const [host, port] = (request.url ?? '').split(':');
-        const upstream = connectSocket(Number(port), host === 'localhost' ? '127.0.0.1' : (host as string), () => {
+        const upstream = connectSocket(Number(port), host === 'downloads.example.test' ? '127.0.0.1' : (host as string), () => {
           client.write('HTTP/1.1 200 Connection established\r\n\r\n');
           upstream.pipe(client);
           client.pipe(upstream);
@@ -733,11 +735,11 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
         await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
         const targetPort = (target.address() as AddressInfo).port;
         const fetcher = new Fetcher({ environment: { https_proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` }, certificateAuthorities: fs.readFileSync(pki.ca, 'utf8') });
-        await fetch([{ value: `https://localhost:${targetPort}/secure.bin` }], fetcher);
+        await fetch([{ value: `https://downloads.example.test:${targetPort}/secure.bin` }], fetcher);
         expect(fs.readFileSync(path.join(sandbox, 'secure.bin'), 'utf8')).to.equal('over tls');
-        expect(connects).to.deep.equal([`localhost:${targetPort}`]);
+        expect(connects).to.deep.equal([`downloads.example.test:${targetPort}`]);
         refuse = true;
-        expect(await failure(fetch([{ value: `https://localhost:${targetPort}/other.bin` }], fetcher))).to.equal(`Failed to fetch 'https://localhost:${targetPort}/other.bin': Error downloading resource: the proxy 127.0.0.1:${(proxy.address() as AddressInfo).port} answered CONNECT localhost:${targetPort} with 403`);
+        expect(await failure(fetch([{ value: `https://downloads.example.test:${targetPort}/other.bin` }], fetcher))).to.equal(`Failed to fetch 'https://downloads.example.test:${targetPort}/other.bin': Error downloading resource: the proxy 127.0.0.1:${(proxy.address() as AddressInfo).port} answered CONNECT downloads.example.test:${targetPort} with 403`);
       } finally {
         for (const socket of tunnels) socket.destroy();
         target.closeAllConnections();
