@@ -8,7 +8,7 @@
  *   mesos-execute --master 127.0.0.1:5050 --name hello --command 'echo hello' [--resources 'cpus:0.1;mem:32']
  *   mesos-execute --master 127.0.0.1:5050 --task file:///path/task.json   # Mesos' TaskInfo in v1 JSON (command URIs and all)
  */
-import { readFileSync } from 'node:fs';
+import { flagFilePath, FILE_URL_PREFIX, readBoundedFile } from '../lib/flag-file';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parseV1TaskInfo } from '../lib/v1/scheduler';
@@ -188,11 +188,12 @@ export class Execute extends Scheduler {
  * be read, text that is not JSON, or a TaskInfo the v1 scheduler API would refuse.
  */
 export function parseTaskFlag(value: string): TaskInfo {
-  const file = value.startsWith('file://') ? value.slice('file://'.length) : value.startsWith('/') ? value : undefined;
+  const file = value.startsWith(FILE_URL_PREFIX) || value.startsWith('/') ? flagFilePath(value) : undefined;
   let text = value;
   if (file !== undefined) {
     try {
-      text = readFileSync(file, 'utf8');
+      // Bounded, a regular file only: a FIFO or a device (`/dev/zero`) would hang the read or fill memory.
+      text = readBoundedFile(file);
     } catch (error) {
       throw new InvalidArgumentError(`cannot read '${file}': ${(error as Error).message}`);
     }

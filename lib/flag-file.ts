@@ -25,12 +25,13 @@ export function flagFilePath(value: string): string {
  * which flag and file.
  */
 export function readBoundedFile(path: string, maxBytes = MAX_FLAG_FILE_BYTES): string {
-  const stat = fs.statSync(path);
-  if (!stat.isFile()) throw new Error('not a regular file');
-  if (stat.size > maxBytes) throw new Error(`${stat.size} bytes, more than the ${maxBytes} allowed`);
-  // Read with the bound itself, not the size the file system reports: files of /proc report 0.
-  const fd = fs.openSync(path, 'r');
+  // Opened without blocking and checked by what was opened: a FIFO put there after a `stat` would hold the open.
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new Error('not a regular file');
+    if (stat.size > maxBytes) throw new Error(`${stat.size} bytes, more than the ${maxBytes} allowed`);
+    // Read with the bound itself, not the size the file system reports: files of /proc report 0.
     const buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(stat.size + 1, FLAG_FILE_READ_CHUNK_BYTES)));
     const chunks: Buffer[] = [];
     let total = 0;
