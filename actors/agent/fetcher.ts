@@ -34,7 +34,7 @@ import { constants as fsConstants } from 'node:fs';
 import { chmod, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -200,11 +200,22 @@ export function proxyFor(url: URL, environment: Readonly<Record<string, string |
   return { url: proxy };
 }
 
+/** Basic credentials from `url`'s user and password (%-decoded, as curl and node send them), or undefined without either; throws, naming `whose` (never the secret), for a bad %-escape. */
+function basicCredentials(url: URL, whose: string): string | undefined {
+  if (url.username === '' && url.password === '') return undefined;
+  let credentials: string;
+  try {
+    credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    throw new Error(`${whose} credentials are not validly %-escaped`);
+  }
+  return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+
 /** `Proxy-Authorization` for a proxy URL with a user (Basic, as curl sends it), or no header. */
 function proxyAuthorization(proxy: URL): Readonly<Record<string, string>> {
-  if (proxy.username === '') return {};
-  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-  return { 'proxy-authorization': `Basic ${Buffer.from(credentials).toString('base64')}` };
+  const credentials = basicCredentials(proxy, `the proxy '${proxy.host}'`);
+  return credentials === undefined ? {} : { 'proxy-authorization': credentials };
 }
 
 /** `setpriv`'s arguments that run what follows them as `account` (its ids and groups). */
@@ -508,17 +519,23 @@ export class Fetcher {
     }
     const authorization = proxyAuthorization(proxy.url);
     if (url.protocol === 'http:') {
+      // The whole URL without its user, password and fragment: the user's credentials go as
+      // `Authorization` (as a direct request sends them), not in a request line proxies log.
+      const own = basicCredentials(url, "the URL's");
       return this.answer(httpRequest({
-        host: proxy.url.hostname, port: proxy.url.port === '' ? 80 : Number(proxy.url.port), method: 'GET', path: url.href,
-        headers: { host: url.host, ...authorization }, ...signal,
+        host: proxy.url.hostname, port: proxy.url.port === '' ? 80 : Number(proxy.url.port), method: 'GET', path: `${url.protocol}//${url.host}${url.pathname}${url.search}`,
+        headers: { host: url.host, ...(own !== undefined ? { authorization: own } : {}), ...authorization }, ...signal,
       }), request);
     }
     const socket = await this.tunnel(url, proxy.url, authorization, request);
+    const servername = url.hostname.replace(/^\[|\]$/g, '');
     return this.answer(httpsRequest(url, {
       // No agent: the tunnel is this download's alone, never pooled for another (`createConnection` serves only an agentless request).
       method: 'GET', ...signal, ...(ca !== undefined ? { ca } : {}),
       // TLS over the tunnel, with the request's own TLS options (its host name to verify, the CAs).
-      createConnection: (options) => tlsConnect({ ...(options as ConnectionOptions), socket }),
+      // The target's name as SNI, as an agent would send it (an address takes none): without it a
+      // server of many names (a CDN, object storage) answers with another certificate, or none.
+      createConnection: (options) => tlsConnect({ ...(isIP(servername) === 0 ? { servername } : {}), ...(options as ConnectionOptions), socket }),
     }), request);
   }
 

@@ -749,5 +749,69 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
         pki.remove();
       }
     });
+
+    it("sends a URL's own credentials as Authorization, never in the request line the proxy logs, nor its fragment", async () => {
+      const seen: Array<{ line: string; authorization?: string }> = [];
+      server = createServer((request, response) => {
+        seen.push({ line: request.url ?? '', ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization } : {}) });
+        response.end('via proxy');
+      });
+      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', () => resolve()));
+      const proxied = new Fetcher({ environment: { http_proxy: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } });
+      await fetch([{ value: 'http://alice:pa%40ss@downloads.example.invalid/app.bin#part' }], proxied);
+      expect(seen).to.deep.equal([{ line: 'http://downloads.example.invalid/app.bin', authorization: `Basic ${Buffer.from('alice:pa@ss').toString('base64')}` }]);
+    });
+
+    it('names a badly escaped proxy credential instead of a bare URIError', async () => {
+      const fetcher = new Fetcher({ environment: { http_proxy: 'http://ops:50%zz@127.0.0.1:1' } });
+      expect(await failure(fetch([{ value: 'http://downloads.example.invalid/app.bin' }], fetcher))).to.match(/proxy.*credentials/);
+    });
+
+    it("tunnels TLS with the target's name as SNI; a proxy that says 200 then closes, or never answers CONNECT, fails the fetch", async function () {
+      this.timeout(FETCH_WAIT_MS * 3);
+      const pki = makeTestPki();
+      const named = makeNamedCertificate(pki, 'downloads.example.test');
+      const names: Array<string | false> = [];
+      const target = createHttpsServer({ cert: fs.readFileSync(named.cert), key: fs.readFileSync(named.key) }, (request, response) => {
+        names.push((request.socket as unknown as { servername: string | false }).servername);
+        response.end('over tls');
+      });
+      let mode: 'pass' | 'close' | 'silent' = 'pass';
+      const tunnels: Socket[] = [];
+      const proxy = createServer();
+      proxy.on('connect', (request: IncomingMessage, client: Socket) => {
+        tunnels.push(client);
+        client.on('error', () => undefined);
+        if (mode === 'silent') return;
+        if (mode === 'close') return client.end('HTTP/1.1 200 Connection established\r\n\r\n');
+        const port = Number((request.url ?? '').split(':')[1]);
+        const upstream = connectSocket(port, '127.0.0.1', () => {
+          client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+          upstream.pipe(client);
+          client.pipe(upstream);
+        });
+        tunnels.push(upstream);
+        upstream.on('error', () => client.destroy());
+      });
+      try {
+        await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()));
+        await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+        const targetPort = (target.address() as AddressInfo).port;
+        const fetcher = new Fetcher({ stallTimeoutMs: 1000, environment: { https_proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` }, certificateAuthorities: fs.readFileSync(pki.ca, 'utf8') });
+        await fetch([{ value: `https://downloads.example.test:${targetPort}/secure.bin` }], fetcher);
+        expect(names).to.deep.equal(['downloads.example.test']);
+        mode = 'close';
+        expect(await failure(fetch([{ value: `https://downloads.example.test:${targetPort}/closed.bin` }], fetcher))).to.match(/^Failed to fetch .*: Error downloading resource: /);
+        mode = 'silent';
+        expect(await failure(fetch([{ value: `https://downloads.example.test:${targetPort}/silent.bin` }], fetcher))).to.match(/no answer from the proxy for 1000 ms/);
+      } finally {
+        for (const socket of tunnels) socket.destroy();
+        target.closeAllConnections();
+        proxy.closeAllConnections();
+        await new Promise<void>((resolve) => target.close(() => resolve()));
+        await new Promise<void>((resolve) => proxy.close(() => resolve()));
+        pki.remove();
+      }
+    });
   });
 });
