@@ -218,6 +218,15 @@ function proxyAuthorization(proxy: URL): Readonly<Record<string, string>> {
   return credentials === undefined ? {} : { 'proxy-authorization': credentials };
 }
 
+/**
+ * `uri` as messages and logs show it: a password in it (`https://user:secret@host/...`) is
+ * replaced by `***` (the task's status and the agent's log are read by others than its framework).
+ * @example shownUri('https://ci:s3cret@repo.example.com/app.tgz') // 'https://ci:***@repo.example.com/app.tgz'
+ */
+export function shownUri(uri: string): string {
+  return uri.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/, '$1:***@');
+}
+
 /** `setpriv`'s arguments that run what follows them as `account` (its ids and groups). */
 function asAccount(account: FetchAccount): string[] {
   return [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--init-groups', '--'];
@@ -286,7 +295,7 @@ export class Fetcher {
         await this.fetchOne(step, request);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new FetchError(`Failed to fetch '${step.uri.value}': ${reason}`);
+        throw new FetchError(`Failed to fetch '${shownUri(step.uri.value)}': ${reason}`);
       }
     }
   }
@@ -299,7 +308,7 @@ export class Fetcher {
       : uri.outputFile !== undefined ? outputFileError(uri.outputFile)
         : named === '' || named === '.' || named === '..' ? 'the URI names no file: give it an outputFile' : undefined;
     const source = problem === undefined ? sourceOf(value, this.options.frameworksHome) : { error: problem };
-    if ('error' in source) throw new FetchError(`Failed to fetch '${uri.value}': ${source.error}`);
+    if ('error' in source) throw new FetchError(`Failed to fetch '${shownUri(uri.value)}': ${source.error}`);
     return { uri, source, named: named as string };
   }
 
@@ -322,7 +331,7 @@ export class Fetcher {
         } finally {
           cached.release();
         }
-        this.options.log?.info({ uri: uri.value, destination }, 'fetched into the sandbox from the fetcher cache');
+        this.options.log?.info({ uri: shownUri(uri.value), destination }, 'fetched into the sandbox from the fetcher cache');
         return;
       }
     }
@@ -334,7 +343,7 @@ export class Fetcher {
     } else if (uri.extract !== false) {
       await this.extract(destination, request);
     }
-    this.options.log?.info({ uri: uri.value, destination }, 'fetched into the sandbox');
+    this.options.log?.info({ uri: shownUri(uri.value), destination }, 'fetched into the sandbox');
   }
 
   /** Copies or downloads `source` to `destination`. */
@@ -367,7 +376,7 @@ export class Fetcher {
       return await untilAborted(using, request);
     } catch (error) {
       if (error instanceof SharedFetchFailed) {
-        this.options.log?.warn({ uri: uri.value, error: error.message }, 'fetching directly into the sandbox: the shared fetch into the fetcher cache failed');
+        this.options.log?.warn({ uri: shownUri(uri.value), error: error.message }, 'fetching directly into the sandbox: the shared fetch into the fetcher cache failed');
         return undefined;
       }
       if (!(error instanceof CacheUnavailable)) throw error;

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CACHE_MARKER, FETCHER_CACHE_SIZE_BYTES } from '../../../actors/agent/fetcher-cache';
-import { Fetcher, FETCHER_STALL_TIMEOUT_MS, proxyFor, MAX_FETCH_REDIRECTS, outputFileError, uriBasename, type FetchRequest } from '../../../actors/agent/fetcher';
+import { Fetcher, FETCHER_STALL_TIMEOUT_MS, proxyFor, shownUri, MAX_FETCH_REDIRECTS, outputFileError, uriBasename, type FetchRequest } from '../../../actors/agent/fetcher';
 import { runAs } from '../../../actors/agent/launcher';
 import { VirtualClock } from '../../../lib/process/clock';
 import type { CommandUri } from '../../../lib/protocol';
@@ -100,6 +100,13 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       expect(uriBasename('http://example.com')).to.deep.equal({ error: 'Malformed URI (missing path): http://example.com' });
       expect(uriBasename("http://example.com/it's")).to.deep.equal({ error: 'Illegal characters in URI' });
       expect(uriBasename('C:\\x')).to.deep.equal({ error: 'Illegal characters in URI' });
+    });
+
+    it('never shows a URI\'s password in its messages or logs', async () => {
+      expect(shownUri('https://ci:s3cret@repo.example.com/app.tgz')).to.equal('https://ci:***@repo.example.com/app.tgz');
+      expect(shownUri('https://repo.example.com/a:b@c')).to.equal('https://repo.example.com/a:b@c');
+      expect(shownUri('/opt/app.tgz')).to.equal('/opt/app.tgz');
+      expect(await failure(fetch([{ value: 'ftp://ci:s3cret@files.example.com/app.tgz' }]))).to.equal("Failed to fetch 'ftp://ci:***@files.example.com/app.tgz': the URI scheme 'ftp' is not supported by this agent's fetcher (http, https, file, or a path)");
     });
 
     it('keeps an output file within the sandbox (Mesos refuses only an absolute one; a \'..\' is refused here too)', () => {
