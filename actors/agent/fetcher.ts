@@ -243,6 +243,8 @@ function archiveKind(file: string): 'tar' | 'zip' | 'gz' | undefined {
 /** One URI's fetch, settled before anything is fetched (Mesos' `validateUris`). */
 interface FetchStep {
   readonly uri: CommandUri;
+  /** The URI as fetched (its leading blanks cut, as Mesos cuts them). */
+  readonly value: string;
   readonly source: { readonly local: string } | { readonly url: URL };
   /** Where it goes, relative to the sandbox. */
   readonly named: string;
@@ -309,7 +311,7 @@ export class Fetcher {
         : named === '' || named === '.' || named === '..' ? 'the URI names no file: give it an outputFile' : undefined;
     const source = problem === undefined ? sourceOf(value, this.options.frameworksHome) : { error: problem };
     if ('error' in source) throw new FetchError(`Failed to fetch '${shownUri(uri.value)}': ${source.error}`);
-    return { uri, source, named: named as string };
+    return { uri, value, source, named: named as string };
   }
 
   private async fetchOne(step: FetchStep, request: FetchRequest): Promise<void> {
@@ -364,9 +366,8 @@ export class Fetcher {
    * then every URI is fetched directly), or when another launch's fetch it waited on failed
    * (this URI is then fetched directly, as Mesos does). The request's abort stops its wait.
    */
-  private async fromCache(cache: FetcherCache, { uri, source }: FetchStep, request: FetchRequest): Promise<CachedFile | undefined> {
-    const basename = path.basename(uri.outputFile ?? (uriBasename(uri.value.trimStart()) as string));
-    const using = cache.use(uri.value.trimStart(), basename, request.account, async (file, userDirectory) => {
+  private async fromCache(cache: FetcherCache, { uri, value, source, named }: FetchStep, request: FetchRequest): Promise<CachedFile | undefined> {
+    const using = cache.use(value, path.basename(named), request.account, async (file, userDirectory) => {
       // Bounded as the launch's own fetch would be (its sandbox's disk); one larger than the cache serves this launch and goes.
       const into: FetchRequest = { uris: [], directory: userDirectory, ...(request.maxBytes !== undefined ? { maxBytes: request.maxBytes } : {}), ...(request.account !== undefined ? { account: request.account } : {}) };
       await this.makeParents(path.basename(path.dirname(file)), into);

@@ -713,47 +713,74 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       expect(await failure(fetch([{ value: 'http://downloads.example.invalid/direct.bin' }], direct))).to.match(/Error downloading resource: getaddrinfo|ENOTFOUND|EAI_AGAIN/);
     });
 
-    it('downloads an https:// URL through a CONNECT tunnel, TLS end to end; a proxy refusing the tunnel fails it, naming its answer', async function () {
-      this.timeout(FETCH_WAIT_MS * 3);
+    /**
+     * A TLS server for `downloads.example.test` (a name only the proxy resolves, to this machine:
+     * a direct fetch cannot reach it, and loopback names are never proxied) and an http proxy
+     * tunnelling to it, which answers CONNECT as `mode` says; `close` ends both.
+     */
+    async function tunnelingProxy(): Promise<{
+      readonly ca: string; readonly targetPort: number; readonly proxyPort: number;
+      readonly connects: string[]; readonly names: Array<string | false>;
+      mode: 'pass' | 'refuse' | 'close' | 'silent';
+      close(): Promise<void>;
+    }> {
       const pki = makeTestPki();
-      // A name only the proxy resolves (to this machine): a direct fetch could not reach it, and loopback names are never proxied.
       const named = makeNamedCertificate(pki, 'downloads.example.test');
-      const target = createHttpsServer({ cert: fs.readFileSync(named.cert), key: fs.readFileSync(named.key) }, (_request, response) => response.end('over tls'));
+      const names: Array<string | false> = [];
+      const target = createHttpsServer({ cert: fs.readFileSync(named.cert), key: fs.readFileSync(named.key) }, (request, response) => {
+        names.push((request.socket as unknown as { servername: string | false }).servername);
+        response.end('over tls');
+      });
       const connects: string[] = [];
-      let refuse = false;
-      const proxy = createServer();
       const tunnels: Socket[] = [];
+      const proxy = createServer();
+      const state = { mode: 'pass' as 'pass' | 'refuse' | 'close' | 'silent' };
       proxy.on('connect', (request: IncomingMessage, client: Socket) => {
         connects.push(request.url ?? '');
         tunnels.push(client);
-        if (refuse) return client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-        const [host, port] = (request.url ?? '').split(':');
-        const upstream = connectSocket(Number(port), host === 'downloads.example.test' ? '127.0.0.1' : (host as string), () => {
+        client.on('error', () => undefined);
+        if (state.mode === 'silent') return;
+        if (state.mode === 'refuse') return client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+        if (state.mode === 'close') return client.end('HTTP/1.1 200 Connection established\r\n\r\n');
+        const port = Number((request.url ?? '').split(':')[1]);
+        const upstream = connectSocket(port, '127.0.0.1', () => {
           client.write('HTTP/1.1 200 Connection established\r\n\r\n');
           upstream.pipe(client);
           client.pipe(upstream);
         });
         tunnels.push(upstream);
         upstream.on('error', () => client.destroy());
-        client.on('error', () => upstream.destroy());
       });
+      await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()));
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+      return {
+        ca: fs.readFileSync(pki.ca, 'utf8'), targetPort: (target.address() as AddressInfo).port, proxyPort: (proxy.address() as AddressInfo).port, connects, names,
+        get mode() { return state.mode; },
+        set mode(mode) { state.mode = mode; },
+        close: async () => {
+          for (const socket of tunnels) socket.destroy();
+          target.closeAllConnections();
+          proxy.closeAllConnections();
+          await new Promise<void>((resolve) => target.close(() => resolve()));
+          await new Promise<void>((resolve) => proxy.close(() => resolve()));
+          pki.remove();
+        },
+      };
+    }
+
+    it('downloads an https:// URL through a CONNECT tunnel, TLS end to end; a proxy refusing the tunnel fails it, naming its answer', async function () {
+      this.timeout(FETCH_WAIT_MS * 3);
+      const tunnel = await tunnelingProxy();
       try {
-        await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()));
-        await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
-        const targetPort = (target.address() as AddressInfo).port;
-        const fetcher = new Fetcher({ environment: { https_proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` }, certificateAuthorities: fs.readFileSync(pki.ca, 'utf8') });
+        const { targetPort, proxyPort } = tunnel;
+        const fetcher = new Fetcher({ environment: { https_proxy: `http://127.0.0.1:${proxyPort}` }, certificateAuthorities: tunnel.ca });
         await fetch([{ value: `https://downloads.example.test:${targetPort}/secure.bin` }], fetcher);
         expect(fs.readFileSync(path.join(sandbox, 'secure.bin'), 'utf8')).to.equal('over tls');
-        expect(connects).to.deep.equal([`downloads.example.test:${targetPort}`]);
-        refuse = true;
-        expect(await failure(fetch([{ value: `https://downloads.example.test:${targetPort}/other.bin` }], fetcher))).to.equal(`Failed to fetch 'https://downloads.example.test:${targetPort}/other.bin': Error downloading resource: the proxy 127.0.0.1:${(proxy.address() as AddressInfo).port} answered CONNECT downloads.example.test:${targetPort} with 403`);
+        expect(tunnel.connects).to.deep.equal([`downloads.example.test:${targetPort}`]);
+        tunnel.mode = 'refuse';
+        expect(await failure(fetch([{ value: `https://downloads.example.test:${targetPort}/other.bin` }], fetcher))).to.equal(`Failed to fetch 'https://downloads.example.test:${targetPort}/other.bin': Error downloading resource: the proxy 127.0.0.1:${proxyPort} answered CONNECT downloads.example.test:${targetPort} with 403`);
       } finally {
-        for (const socket of tunnels) socket.destroy();
-        target.closeAllConnections();
-        proxy.closeAllConnections();
-        await new Promise<void>((resolve) => target.close(() => resolve()));
-        await new Promise<void>((resolve) => proxy.close(() => resolve()));
-        pki.remove();
+        await tunnel.close();
       }
     });
 
@@ -774,50 +801,29 @@ describe('actors/agent/fetcher: a command\'s URIs fetched into the sandbox (Meso
       expect(await failure(fetch([{ value: 'http://downloads.example.invalid/app.bin' }], fetcher))).to.match(/proxy.*credentials/);
     });
 
-    it("tunnels TLS with the target's name as SNI; a proxy that says 200 then closes, or never answers CONNECT, fails the fetch", async function () {
+    it("tunnels TLS with the target's name as SNI; a proxy that says 200 then closes, or never answers CONNECT (the stall timeout, on the agent's clock), fails the fetch", async function () {
       this.timeout(FETCH_WAIT_MS * 3);
-      const pki = makeTestPki();
-      const named = makeNamedCertificate(pki, 'downloads.example.test');
-      const names: Array<string | false> = [];
-      const target = createHttpsServer({ cert: fs.readFileSync(named.cert), key: fs.readFileSync(named.key) }, (request, response) => {
-        names.push((request.socket as unknown as { servername: string | false }).servername);
-        response.end('over tls');
-      });
-      let mode: 'pass' | 'close' | 'silent' = 'pass';
-      const tunnels: Socket[] = [];
-      const proxy = createServer();
-      proxy.on('connect', (request: IncomingMessage, client: Socket) => {
-        tunnels.push(client);
-        client.on('error', () => undefined);
-        if (mode === 'silent') return;
-        if (mode === 'close') return client.end('HTTP/1.1 200 Connection established\r\n\r\n');
-        const port = Number((request.url ?? '').split(':')[1]);
-        const upstream = connectSocket(port, '127.0.0.1', () => {
-          client.write('HTTP/1.1 200 Connection established\r\n\r\n');
-          upstream.pipe(client);
-          client.pipe(upstream);
-        });
-        tunnels.push(upstream);
-        upstream.on('error', () => client.destroy());
-      });
+      const tunnel = await tunnelingProxy();
       try {
-        await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()));
-        await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
-        const targetPort = (target.address() as AddressInfo).port;
-        const fetcher = new Fetcher({ stallTimeoutMs: 1000, environment: { https_proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` }, certificateAuthorities: fs.readFileSync(pki.ca, 'utf8') });
+        const { targetPort } = tunnel;
+        const clock = new VirtualClock();
+        const fetcher = new Fetcher({ clock, stallTimeoutMs: 1000, environment: { https_proxy: `http://127.0.0.1:${tunnel.proxyPort}` }, certificateAuthorities: tunnel.ca });
         await fetch([{ value: `https://downloads.example.test:${targetPort}/secure.bin` }], fetcher);
-        expect(names).to.deep.equal(['downloads.example.test']);
-        mode = 'close';
+        expect(tunnel.names).to.deep.equal(['downloads.example.test']);
+        tunnel.mode = 'close';
         expect(await failure(fetch([{ value: `https://downloads.example.test:${targetPort}/closed.bin` }], fetcher))).to.match(/^Failed to fetch .*: Error downloading resource: /);
-        mode = 'silent';
-        expect(await failure(fetch([{ value: `https://downloads.example.test:${targetPort}/silent.bin` }], fetcher))).to.match(/no answer from the proxy for 1000 ms/);
+        tunnel.mode = 'silent';
+        const silent = failure(fetch([{ value: `https://downloads.example.test:${targetPort}/silent.bin` }], fetcher));
+        await eventually(() => tunnel.connects.length === 3, FETCH_WAIT_MS, 'the third CONNECT');
+        let settled = false;
+        void silent.finally(() => { settled = true; });
+        await clock.advance(999);
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(settled, 'not before the stall timeout').to.equal(false);
+        await clock.advance(1);
+        expect(await silent).to.match(/no answer from the proxy for 1000 ms/);
       } finally {
-        for (const socket of tunnels) socket.destroy();
-        target.closeAllConnections();
-        proxy.closeAllConnections();
-        await new Promise<void>((resolve) => target.close(() => resolve()));
-        await new Promise<void>((resolve) => proxy.close(() => resolve()));
-        pki.remove();
+        await tunnel.close();
       }
     });
   });
