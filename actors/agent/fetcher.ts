@@ -212,6 +212,14 @@ function basicCredentials(url: URL, whose: string): string | undefined {
   return `Basic ${Buffer.from(credentials).toString('base64')}`;
 }
 
+/** The port of a proxy URL without one (http's; curl's default is 1080). */
+export const PROXY_DEFAULT_PORT = 80;
+
+/** `proxy`'s port: its own, else `PROXY_DEFAULT_PORT`. */
+function proxyPort(proxy: URL): number {
+  return proxy.port === '' ? PROXY_DEFAULT_PORT : Number(proxy.port);
+}
+
 /** `Proxy-Authorization` for a proxy URL with a user (Basic, as curl sends it), or no header. */
 function proxyAuthorization(proxy: URL): Readonly<Record<string, string>> {
   const credentials = basicCredentials(proxy, `the proxy '${proxy.host}'`);
@@ -533,7 +541,7 @@ export class Fetcher {
       // `Authorization` (as a direct request sends them), not in a request line proxies log.
       const own = basicCredentials(url, "the URL's");
       return this.answer(httpRequest({
-        host: proxy.url.hostname, port: proxy.url.port === '' ? 80 : Number(proxy.url.port), method: 'GET', path: `${url.protocol}//${url.host}${url.pathname}${url.search}`,
+        host: proxy.url.hostname, port: proxyPort(proxy.url), method: 'GET', path: `${url.protocol}//${url.host}${url.pathname}${url.search}`,
         headers: { host: url.host, ...(own !== undefined ? { authorization: own } : {}), ...authorization }, ...signal,
       }), request);
     }
@@ -572,7 +580,7 @@ export class Fetcher {
     const target = `${url.hostname}:${url.port === '' ? 443 : url.port}`;
     return new Promise<Socket>((resolve, reject) => {
       const outgoing = httpRequest({
-        host: proxy.hostname, port: proxy.port === '' ? 80 : Number(proxy.port), method: 'CONNECT', path: target,
+        host: proxy.hostname, port: proxyPort(proxy), method: 'CONNECT', path: target,
         headers: { host: target, ...authorization }, ...(request.signal !== undefined ? { signal: request.signal } : {}),
       });
       const timer = this.clock.setTimer(this.stallTimeoutMs, () => {
