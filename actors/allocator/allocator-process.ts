@@ -156,10 +156,13 @@ export class AllocatorProcess extends Actor {
   private allocationRequestedAtMs = 0;
   /** Offers made since start. */
   private offersMade = 0;
-  /** Runs are skipped while a recovering master waits for its agents (Mesos' `pause`; see `recover`). */
-  private paused = false;
-  /** The agents `recover` waits for, while it waits. */
+  /** The agents `recover` waits for, while it waits; runs are skipped meanwhile (`paused`). */
   private expectedAgentCount: number | undefined;
+
+  /** Runs are skipped while a recovering master waits for its agents (Mesos' `pause`; see `recover`). */
+  private get paused(): boolean {
+    return this.expectedAgentCount !== undefined;
+  }
   /** Fraction of the expected agents `recover` waits for. */
   private agentRecoveryFactor = DEFAULT_AGENT_RECOVERY_FACTOR;
   /** Longest wait of `recover`. */
@@ -203,7 +206,6 @@ export class AllocatorProcess extends Actor {
     }
     const expected = Math.floor(expectedAgentCount * this.agentRecoveryFactor);
     if (core.quotaCount === 0 || expected === 0 || core.agentCount >= expected) return;
-    this.paused = true;
     this.expectedAgentCount = expected;
     this.delay(this.recoveryTimeoutMs, () => this.resume('recovery timeout'));
     this.log.info({ expectedAgents: expected, timeoutMs: this.recoveryTimeoutMs }, 'allocation paused until enough agents re-register');
@@ -459,7 +461,6 @@ export class AllocatorProcess extends Actor {
   /** Ends a recovery's pause (Mesos' `resume`): the next run (an added agent's, or the batch timer's) allocates. */
   private resume(reason: string): void {
     if (!this.paused) return;
-    this.paused = false;
     this.expectedAgentCount = undefined;
     this.log.info({ reason }, 'allocation resumed');
   }
