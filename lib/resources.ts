@@ -23,7 +23,13 @@ export {
   type ScalarResource,
   type RangesResource,
   type SetResource,
+  MAX_RESERVATION_LABELS,
+  MAX_RESERVATION_TEXT_LENGTH,
+  type DynamicReservation,
+  type ReservationLabel,
+  type ReservationLabelsJSON,
 } from './resources/types';
+export { dynamicReservation, formatReservation, reservationError, reservationToJSON, sameReservation } from './resources/reservation';
 export {
   ROLE_SEPARATOR,
   isAllocatableTo,

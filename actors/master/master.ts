@@ -1133,8 +1133,8 @@ export class Master extends Actor {
     if (framework === undefined) return;
     // Mesos' counters: a LAUNCH with tasks is a launch (dashboards read launches here, for ACCEPT
     // as for the old LaunchTasks: it stayed at 0 for v1 and actor ACCEPTs), one without is a decline.
-    for (const operation of operations) this.counters.increment(operation.launch.taskInfos.length > 0 ? 'messages_launch_tasks' : 'messages_decline_offers');
-    const tasks = operations.flatMap((operation) => operation.launch.taskInfos);
+    for (const operation of operations) if (operation.type === 'LAUNCH') this.counters.increment((operation.launch?.taskInfos.length ?? 0) > 0 ? 'messages_launch_tasks' : 'messages_decline_offers');
+    const tasks = operations.flatMap((operation) => operation.type === 'LAUNCH' ? operation.launch?.taskInfos ?? [] : []);
     this.accept(framework, offerIds, tasks, filters);
   }
 

@@ -11,7 +11,7 @@ import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
 import { MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
   AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
-  OfferSchema, OperationSchema, StatusUpdateSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
+  OfferSchema, OperationSchema, ResourceListSchema, StatusUpdateSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
 } from './types';
 
 /**
@@ -120,9 +120,14 @@ export const FrameworkError = message('FrameworkError', z.object({ message: mess
 
 // ---- agent → master -----------------------------------------------------------------------
 
-export const RegisterAgent = message('RegisterAgent', z.object({ agent: AgentInfoSchema, version: shortText }));
+/**
+ * `checkpointedResources` (Mesos' `checkpointed_resources`): the dynamic reservations the agent
+ * keeps on disk (`CheckpointResources`), each within its `agent.resources`; the agent's total is
+ * `agent.resources` with them applied. Absent: none.
+ */
+export const RegisterAgent = message('RegisterAgent', z.object({ agent: AgentInfoSchema, version: shortText, checkpointedResources: ResourceListSchema.optional() }));
 export const ReregisterAgent = message('ReregisterAgent', z.object({
-  agent: AgentInfoSchema, version: shortText,
+  agent: AgentInfoSchema, version: shortText, checkpointedResources: ResourceListSchema.optional(),
   tasks: z.array(TaskSchema).max(MAX_AGENT_REPORTED_TASKS, `reports at most ${MAX_AGENT_REPORTED_TASKS} tasks`),
   executors: z.array(ExecutorStateSchema).max(MAX_AGENT_REPORTED_TASKS, `reports at most ${MAX_AGENT_REPORTED_TASKS} executors`),
   frameworks: z.array(FrameworkInfoSchema).max(MAX_AGENT_REPORTED_FRAMEWORKS, `reports at most ${MAX_AGENT_REPORTED_FRAMEWORKS} frameworks`),
@@ -170,6 +175,13 @@ export const RunTask = message('RunTask', z.object({
   /** The role the task's (and a new executor's) resources were allocated to; the agent reports it back when re-registering. */
   role: shortText.optional(),
 }));
+/**
+ * The master's word on the agent's dynamic reservations (Mesos' `CheckpointResourcesMessage`):
+ * all of them, each dynamically reserved and within the agent's `--resources`. The agent writes
+ * them to its meta directory before it applies them, so they outlive its restarts, and reports
+ * them when it (re-)registers.
+ */
+export const CheckpointResources = message('CheckpointResources', z.object({ resources: ResourceListSchema }));
 export const KillTaskOnAgent = message('KillTaskOnAgent', z.object({ frameworkId: id, taskId: id, killPolicy: KillPolicySchema.optional() }));
 export const ShutdownFramework = message('ShutdownFramework', z.object({ frameworkId: id }));
 export const ShutdownExecutor = message('ShutdownExecutor', z.object({ frameworkId: id, executorId: id }));

@@ -448,11 +448,23 @@ export type Offer = z.infer<typeof OfferSchema>;
 export const FiltersSchema = z.object({ refuseSeconds: z.number().optional() });
 export type Filters = z.infer<typeof FiltersSchema>;
 
-/** An operation in an ACCEPT call; only LAUNCH is supported so far. */
+/**
+ * An operation in an ACCEPT call: LAUNCH tasks, or RESERVE / UNRESERVE resources dynamically
+ * (Mesos' `Offer.Operation`: a type and the field of that type; one object, not a union of
+ * three, so the link's compiled check covers it). A RESERVE's resources are what it makes (each dynamically reserved
+ * to the offer's role, `reservation: {principal}`); an UNRESERVE's, the reservations it undoes.
+ * Operations apply in order, each to what the ones before left of the offers.
+ */
 export const OperationSchema = z.object({
-  type: z.literal('LAUNCH'),
-  launch: z.object({ taskInfos: z.array(TaskInfoSchema) }),
+  type: z.enum(['LAUNCH', 'RESERVE', 'UNRESERVE']),
+  /** LAUNCH's tasks. */
+  launch: z.object({ taskInfos: z.array(TaskInfoSchema) }).optional(),
+  /** RESERVE's resources. */
+  reserve: z.object({ resources: ResourceListSchema }).optional(),
+  /** UNRESERVE's resources. */
+  unreserve: z.object({ resources: ResourceListSchema }).optional(),
 });
+/** One operation (the field its type names must be there: the master drops one without it, as Mesos does). */
 export type Operation = z.infer<typeof OperationSchema>;
 
 /** An executor an agent runs, as it reports it when re-registering. */

@@ -7,10 +7,15 @@ import { ResourceError } from './errors';
 import { rangesContain, rangesEqual, subtractRanges, unionRanges } from './ranges';
 import { fromUnits, toUnits } from './scalar';
 import { itemsContain, itemsEqual, subtractItems, unionItems } from './sets';
-import type { Range, RangesResource, Resource, ScalarResource, SetResource } from './types';
+import { sameReservation } from './reservation';
+import type { DynamicReservation, Range, RangesResource, Resource, ScalarResource, SetResource } from './types';
 
-/** A scalar entry (value already exact to 0.001). Fields in one order keep V8 shapes stable. */
-export function scalarEntry(name: string, role: string, value: number): ScalarResource {
+/**
+ * A scalar entry (value already exact to 0.001). Fields in one order keep V8 shapes stable; a
+ * dynamically reserved entry (`reservation`) has one field more and is never cached.
+ */
+export function scalarEntry(name: string, role: string, value: number, reservation?: DynamicReservation): ScalarResource {
+  if (reservation !== undefined) return { type: 'SCALAR', name, role, value, reservation };
   const slot = scalarSlot(name, role, value);
   const known = scalarEntries[slot];
   if (known !== undefined && known.value === value && known.name === name && known.role === role) return known;
@@ -38,14 +43,14 @@ function scalarSlot(name: string, role: string, value: number): number {
   return (hash ^ (hash >>> 15)) & (SCALAR_ENTRY_CACHE_SLOTS - 1);
 }
 
-/** A ranges entry (ranges already normalized). */
-export function rangesEntry(name: string, role: string, ranges: readonly Range[]): RangesResource {
-  return { type: 'RANGES', name, role, ranges };
+/** A ranges entry (ranges already normalized), dynamically reserved with `reservation`. */
+export function rangesEntry(name: string, role: string, ranges: readonly Range[], reservation?: DynamicReservation): RangesResource {
+  return reservation === undefined ? { type: 'RANGES', name, role, ranges } : { type: 'RANGES', name, role, ranges, reservation };
 }
 
-/** A set entry (items already sorted and unique). */
-export function setEntry(name: string, role: string, items: readonly string[]): SetResource {
-  return { type: 'SET', name, role, items };
+/** A set entry (items already sorted and unique), dynamically reserved with `reservation`. */
+export function setEntry(name: string, role: string, items: readonly string[], reservation?: DynamicReservation): SetResource {
+  return reservation === undefined ? { type: 'SET', name, role, items } : { type: 'SET', name, role, items, reservation };
 }
 
 /**
@@ -82,21 +87,21 @@ export function indexedTypes(entries: readonly Resource[], index: Map<string, Re
   return index;
 }
 
-/** Whether two entries describe the same resource slot (name and role). */
+/** Whether two entries describe the same resource slot (name, role and dynamic reservation). */
 export function sameSlot(left: Resource, right: Resource): boolean {
-  return left.name === right.name && left.role === right.role;
+  return left.name === right.name && left.role === right.role && sameReservation(left.reservation, right.reservation);
 }
 
 /** The sum of two entries of the same slot; throws if their types differ. */
 export function addEntries(left: Resource, right: Resource): Resource {
   if (left.type === 'SCALAR' && right.type === 'SCALAR') {
-    return scalarEntry(left.name, left.role, fromUnits(toUnits(left.value) + toUnits(right.value)));
+    return scalarEntry(left.name, left.role, fromUnits(toUnits(left.value) + toUnits(right.value)), left.reservation);
   }
   if (left.type === 'RANGES' && right.type === 'RANGES') {
-    return rangesEntry(left.name, left.role, unionRanges(left.ranges, right.ranges));
+    return rangesEntry(left.name, left.role, unionRanges(left.ranges, right.ranges), left.reservation);
   }
   if (left.type === 'SET' && right.type === 'SET') {
-    return setEntry(left.name, left.role, unionItems(left.items, right.items));
+    return setEntry(left.name, left.role, unionItems(left.items, right.items), left.reservation);
   }
   throw typeMismatch(left, right);
 }
@@ -105,15 +110,15 @@ export function addEntries(left: Resource, right: Resource): Resource {
 export function subtractEntries(left: Resource, right: Resource): Resource | undefined {
   if (left.type === 'SCALAR' && right.type === 'SCALAR') {
     const units = toUnits(left.value) - toUnits(right.value);
-    return units > 0 ? scalarEntry(left.name, left.role, fromUnits(units)) : undefined;
+    return units > 0 ? scalarEntry(left.name, left.role, fromUnits(units), left.reservation) : undefined;
   }
   if (left.type === 'RANGES' && right.type === 'RANGES') {
     const ranges = subtractRanges(left.ranges, right.ranges);
-    return ranges.length > 0 ? rangesEntry(left.name, left.role, ranges) : undefined;
+    return ranges.length > 0 ? rangesEntry(left.name, left.role, ranges, left.reservation) : undefined;
   }
   if (left.type === 'SET' && right.type === 'SET') {
     const items = subtractItems(left.items, right.items);
-    return items.length > 0 ? setEntry(left.name, left.role, items) : undefined;
+    return items.length > 0 ? setEntry(left.name, left.role, items, left.reservation) : undefined;
   }
   throw typeMismatch(left, right);
 }
@@ -146,18 +151,21 @@ export function entriesEqual(left: Resource, right: Resource): boolean {
   return false;
 }
 
-/** The same entry reserved to another role. */
-export function withRole(entry: Resource, role: string): Resource {
-  if (entry.role === role) {
+/**
+ * The same entry reserved to another role, statically (`*`: unreserved), or with `reservation`
+ * dynamically.
+ */
+export function withRole(entry: Resource, role: string, reservation?: DynamicReservation): Resource {
+  if (entry.role === role && sameReservation(entry.reservation, reservation)) {
     return entry;
   }
   switch (entry.type) {
     case 'SCALAR':
-      return scalarEntry(entry.name, role, entry.value);
+      return scalarEntry(entry.name, role, entry.value, reservation);
     case 'RANGES':
-      return rangesEntry(entry.name, role, entry.ranges);
+      return rangesEntry(entry.name, role, entry.ranges, reservation);
     case 'SET':
-      return setEntry(entry.name, role, entry.items);
+      return setEntry(entry.name, role, entry.items, reservation);
   }
 }
 

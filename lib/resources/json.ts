@@ -2,14 +2,17 @@
  * The Mesos JSON form of resources: a list of `mesos.Resource` objects, e.g.
  * `[{"name":"cpus","type":"SCALAR","scalar":{"value":4},"role":"*"}]`.
  * Reservations may be given as `role` (legacy) or `reservations` (the last one is the
- * resource's role). Fields this implementation does not model are rejected, not ignored.
+ * resource's role); a dynamic one as `reservation: {principal, labels}` (legacy, with `role`) or a
+ * single `reservations` item of type DYNAMIC. Fields this implementation does not model are
+ * rejected, not ignored.
  */
 import { indexedTypes, rangesEntry, scalarEntry, setEntry, typeOfName } from './entry';
 import { ResourceParseError } from './errors';
 import { normalizeRanges } from './ranges';
 import { roundScalar } from './scalar';
 import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
-import { UNRESERVED_ROLE, type Range, type Resource, type ResourceJSON } from './types';
+import { dynamicReservation, reservationError, reservationToJSON } from './reservation';
+import { UNRESERVED_ROLE, type DynamicReservation, type Range, type ReservationLabel, type Resource, type ResourceJSON } from './types';
 import { isJsonObject } from '../protocol/plain';
 
 /** Fields of `mesos.Resource` that are understood. */
@@ -34,8 +37,17 @@ export function parseResourcesJSON(json: unknown): Resource[] {
   return entries;
 }
 
-/** One entry in the JSON form; the role is always written, `*` included. */
+/**
+ * One entry in the JSON form; the role is always written, `*` included. A dynamic reservation is
+ * written as Mesos' endpoints write it (pre-refinement): `role` and `reservation: {principal, labels}`.
+ */
 export function resourceToJSON(entry: Resource): ResourceJSON {
+  const json = plainResourceToJSON(entry);
+  if (entry.reservation !== undefined) json.reservation = reservationToJSON(entry.reservation);
+  return json;
+}
+
+function plainResourceToJSON(entry: Resource): ResourceJSON {
   switch (entry.type) {
     case 'SCALAR':
       return { name: entry.name, type: 'SCALAR', scalar: { value: entry.value }, role: entry.role };
@@ -68,28 +80,52 @@ function parseElement(element: unknown, index: number): Resource {
     }
   }
   const role = parseRole(element, index, name);
+  const reservation = parsedReservation;
   switch (element.type) {
     case 'SCALAR':
-      return scalarEntry(name, role, parseScalar(element.scalar, index, name));
+      return scalarEntry(name, role, parseScalar(element.scalar, index, name), reservation);
     case 'RANGES':
-      return rangesEntry(name, role, parseRanges(element.ranges, index, name));
+      return rangesEntry(name, role, parseRanges(element.ranges, index, name), reservation);
     case 'SET':
-      return setEntry(name, role, parseSet(element.set, index, name));
+      return setEntry(name, role, parseSet(element.set, index, name), reservation);
     default:
       throw invalid(index, name, `type ${JSON.stringify(element.type)} is not SCALAR, RANGES or SET`);
   }
 }
 
+/**
+ * The dynamic reservation `parseRole` read with the role it returned (undefined: none). A field,
+ * not a second result object: every task's resources are parsed a few times.
+ */
+let parsedReservation: DynamicReservation | undefined;
+
+/**
+ * The role of a JSON resource, from `role` (pre-refinement) or the last of `reservations`; sets
+ * `parsedReservation` when that reservation is dynamic (`reservation` present, even `{}`, or the
+ * last of `reservations` of type DYNAMIC).
+ */
 function parseRole(element: Record<string, unknown>, index: number, name: string): string {
+  parsedReservation = undefined;
   const legacyRole = element.role;
   if (legacyRole !== undefined && typeof legacyRole !== 'string') {
     throw invalid(index, name, "'role' is not a string");
   }
   const reservations = element.reservations;
   let refinedRole: string | undefined;
+  let refinedDynamic: { principal?: unknown; labels?: unknown } | undefined;
   if (reservations !== undefined) {
     if (!Array.isArray(reservations) || !reservations.every((item) => isJsonObject(item) && typeof item.role === 'string')) {
       throw invalid(index, name, "'reservations' is not a list of objects with a string 'role'");
+    }
+    for (let at = 0; at < reservations.length; at++) {
+      const item = reservations[at] as Record<string, unknown>;
+      if (item.type !== undefined && item.type !== 'STATIC' && item.type !== 'DYNAMIC') {
+        throw invalid(index, name, `reservation type ${JSON.stringify(item.type)} is not STATIC or DYNAMIC`);
+      }
+      if (item.type === 'DYNAMIC' && reservations.length > 1) {
+        throw invalid(index, name, 'a refined reservation stack with a dynamic reservation is not supported (one reservation per resource)');
+      }
+      if (item.type === 'DYNAMIC') refinedDynamic = item;
     }
     const last: unknown = reservations[reservations.length - 1];
     refinedRole = isJsonObject(last) && typeof last.role === 'string' ? last.role : undefined;
@@ -97,12 +133,41 @@ function parseRole(element: Record<string, unknown>, index: number, name: string
   if (legacyRole !== undefined && refinedRole !== undefined && legacyRole !== refinedRole) {
     throw invalid(index, name, `'role' ${legacyRole} differs from the last reservation's role ${refinedRole}`);
   }
+  const legacyDynamic = element.reservation;
+  if (legacyDynamic !== undefined && !isJsonObject(legacyDynamic)) {
+    throw invalid(index, name, "'reservation' is not an object");
+  }
+  if (legacyDynamic !== undefined && reservations !== undefined && refinedDynamic === undefined) {
+    throw invalid(index, name, "'reservation' (a dynamic reservation) but 'reservations' has none");
+  }
   const role = refinedRole ?? legacyRole ?? UNRESERVED_ROLE;
   const error = reservationRoleError(role);
   if (error !== undefined) {
     throw invalid(index, name, error);
   }
+  const dynamic = refinedDynamic ?? legacyDynamic;
+  if (dynamic !== undefined) {
+    if (role === UNRESERVED_ROLE) throw invalid(index, name, "a dynamic reservation needs a role other than '*'");
+    const labels = parseLabels(dynamic.labels, index, name);
+    const problem = reservationError(dynamic.principal, labels);
+    if (problem !== undefined) throw invalid(index, name, `dynamic reservation: ${problem}`);
+    if (legacyDynamic !== undefined && refinedDynamic !== undefined && legacyDynamic.principal !== refinedDynamic.principal) {
+      throw invalid(index, name, "'reservation' and 'reservations' name different principals");
+    }
+    parsedReservation = dynamicReservation(dynamic.principal as string | undefined, labels);
+  }
   return role;
+}
+
+/** A reservation's labels from Mesos' JSON `{labels: [...]}` (undefined when absent). */
+function parseLabels(labels: unknown, index: number, name: string): ReservationLabel[] | undefined {
+  if (labels === undefined) return undefined;
+  if (!isJsonObject(labels) || !Array.isArray(labels.labels)) {
+    throw invalid(index, name, "dynamic reservation: its 'labels' are not {labels: [...]}");
+  }
+  const problem = reservationError(undefined, labels.labels);
+  if (problem !== undefined) throw invalid(index, name, `dynamic reservation: ${problem}`);
+  return labels.labels as ReservationLabel[];
 }
 
 function parseScalar(scalar: unknown, index: number, name: string): number {

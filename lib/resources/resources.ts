@@ -17,12 +17,13 @@ import { deepFreeze } from '../deep-freeze';
 import { ResourceError, ResourceParseError } from './errors';
 import { parseResourcesJSON, resourceToJSON } from './json';
 import { normalizeRanges, unionRanges } from './ranges';
+import { dynamicReservation } from './reservation';
 import { isAllocatableTo } from './roles';
 import { fromUnits, roundScalar, toUnits } from './scalar';
 import { normalizeItems, unionItems } from './sets';
 import { formatResource, parseResourcesText } from './text';
 import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
-import { UNRESERVED_ROLE, type Range, type Resource, type ResourceJSON } from './types';
+import { UNRESERVED_ROLE, type DynamicReservation, type Range, type Resource, type ResourceJSON } from './types';
 
 /** How `capScalars` treats scalar names that have no cap. */
 export type UncappedScalars = 'keep' | 'drop';
@@ -290,7 +291,32 @@ export class Resources implements Iterable<Resource> {
     return this.filter((entry) => entry.type !== 'SCALAR');
   }
 
-  /** All entries moved to one role (default: unreserved), merging what then shares a slot. */
+  /** The dynamically reserved entries (those with a `reservation`). */
+  dynamicallyReserved(): Resources {
+    return this.filter((entry) => entry.reservation !== undefined);
+  }
+
+  /** Whether any entry is dynamically reserved. */
+  hasDynamicReservations(): boolean {
+    return this.items.some((entry) => entry.reservation !== undefined);
+  }
+
+  /**
+   * Every entry dynamically reserved to `role` with `reservation` (what a RESERVE of these makes);
+   * throws `ResourceError` for `*` or an invalid role.
+   */
+  reservedDynamically(role: string, reservation: DynamicReservation): Resources {
+    const error = reservationRoleError(role) ?? dynamicRoleError(role, reservation);
+    if (error !== undefined) {
+      throw new ResourceError(error);
+    }
+    return Resources.merged(this.items.map((entry) => withRole(entry, role, reservation)));
+  }
+
+  /**
+   * All entries moved to one role (default: unreserved), merging what then shares a slot; a
+   * dynamic reservation is dropped with the role it had.
+   */
   flatten(role: string = UNRESERVED_ROLE): Resources {
     const error = reservationRoleError(role);
     if (error !== undefined) {
@@ -373,7 +399,7 @@ export class Resources implements Iterable<Resource> {
       remainingUnits.set(entry.name, remaining - taken);
       changed = changed || taken !== toUnits(entry.value);
       if (taken > 0) {
-        items.push(taken === toUnits(entry.value) ? entry : scalarEntry(entry.name, entry.role, fromUnits(taken)));
+        items.push(taken === toUnits(entry.value) ? entry : scalarEntry(entry.name, entry.role, fromUnits(taken), entry.reservation));
       }
     }
     if (!changed) {
@@ -382,7 +408,11 @@ export class Resources implements Iterable<Resource> {
     return items.length === 0 ? Resources.EMPTY : new Resources(items.slice());
   }
 
-  /** The agent text syntax; `Resources.parse(r.format())` equals `r`. */
+  /**
+   * The agent text syntax; `Resources.parse(r.format())` equals `r` unless `r` holds dynamic
+   * reservations, which the text syntax cannot say (they show as `cpus(role, principal):1`, which
+   * the parser refuses, and travel as JSON).
+   */
   format(): string {
     return this.items.map(formatResource).join(';');
   }
@@ -433,18 +463,25 @@ function isEmptyEntry(entry: Resource): boolean {
 
 /** Validates a caller-built entry and returns it in canonical form. */
 function normalizeEntry(entry: Resource): Resource {
-  const error = nameError(entry.name) ?? reservationRoleError(entry.role) ?? valueError(entry);
+  const error = nameError(entry.name) ?? reservationRoleError(entry.role) ?? valueError(entry) ?? dynamicRoleError(entry.role, entry.reservation);
   if (error !== undefined) {
     throw new ResourceError(`invalid resource '${entry.name}': ${error}`);
   }
+  // A caller-built reservation is made again: checked, and with its key.
+  const reservation = entry.reservation === undefined ? undefined : dynamicReservation(entry.reservation.principal, entry.reservation.labels);
   switch (entry.type) {
     case 'SCALAR':
-      return scalarEntry(entry.name, entry.role, roundScalar(entry.value));
+      return scalarEntry(entry.name, entry.role, roundScalar(entry.value), reservation);
     case 'RANGES':
-      return rangesEntry(entry.name, entry.role, normalizeRanges(entry.ranges));
+      return rangesEntry(entry.name, entry.role, normalizeRanges(entry.ranges), reservation);
     case 'SET':
-      return setEntry(entry.name, entry.role, normalizeItems(entry.items));
+      return setEntry(entry.name, entry.role, normalizeItems(entry.items), reservation);
   }
+}
+
+/** Why an entry of `role` cannot carry `reservation`: only a role other than `*` is reserved. */
+export function dynamicRoleError(role: string, reservation: DynamicReservation | undefined): string | undefined {
+  return reservation !== undefined && role === UNRESERVED_ROLE ? "a dynamic reservation needs a role other than '*'" : undefined;
 }
 
 function valueError(entry: Resource): string | undefined {

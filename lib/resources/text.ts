@@ -7,6 +7,7 @@ import { rangesEntry, scalarEntry, setEntry } from './entry';
 import { ResourceParseError } from './errors';
 import { normalizeRanges } from './ranges';
 import { roundScalar } from './scalar';
+import { formatReservation } from './reservation';
 import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
 import { MAX_RANGE_VALUE, MAX_SCALAR_VALUE, UNRESERVED_ROLE, type Range, type Resource, type ResourceJSON } from './types';
 
@@ -90,7 +91,7 @@ function plainRangesText(ranges: ResourceJSON['ranges']): string | undefined {
 
 /** One entry in the text syntax (empty entries are never stored, so never formatted). */
 export function formatResource(entry: Resource): string {
-  const role = entry.role === UNRESERVED_ROLE ? '' : `(${entry.role})`;
+  const role = entry.role === UNRESERVED_ROLE ? '' : entry.reservation === undefined ? `(${entry.role})` : `(${entry.role}, ${formatReservation(entry.reservation)})`;
   return `${entry.name}${role}:${formatValue(entry)}`;
 }
 

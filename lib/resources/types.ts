@@ -27,11 +27,44 @@ export interface Range {
   readonly end: number;
 }
 
+/** Most labels one dynamic reservation carries (Mesos sets none; a bound against hostile lists). */
+export const MAX_RESERVATION_LABELS = 16;
+/** Longest principal, label key or label value of a dynamic reservation, in characters. */
+export const MAX_RESERVATION_TEXT_LENGTH = 256;
+
+/** A label of a dynamic reservation (Mesos' `Label`: a key, and a value or none). */
+export interface ReservationLabel {
+  readonly key: string;
+  readonly value?: string;
+}
+
+/**
+ * A dynamic reservation (Mesos' `Resource.ReservationInfo` of type DYNAMIC): made at run time by a
+ * framework's RESERVE or an operator's `/reserve`, undone by UNRESERVE, and kept by the agent
+ * across restarts. Resources reserved by different principals or with different labels are
+ * different resources (they neither merge nor subtract from one another), as in Mesos. Made by
+ * `dynamicReservation`, which fills `key`.
+ */
+export interface DynamicReservation {
+  /** The principal that made it (absent when the maker had none). */
+  readonly principal?: string;
+  /** Its labels, in the order given (absent when none). */
+  readonly labels?: readonly ReservationLabel[];
+  /** Its identity: equal keys are the same reservation. */
+  readonly key: string;
+}
+
 interface ResourceBase {
   /** The resource name, e.g. `cpus`, `mem`, `ports`. */
   readonly name: string;
   /** The role the resource is reserved to, or `*` (UNRESERVED_ROLE). */
   readonly role: string;
+  /**
+   * Set when the reservation to `role` is dynamic; absent for unreserved and statically reserved
+   * resources (an agent's `--resources`). Only a dynamically reserved entry has the field, so the
+   * entries most lists hold keep their one shape.
+   */
+  readonly reservation?: DynamicReservation;
 }
 
 /** A scalar quantity; `value` is always an exact multiple of 0.001 and > 0. */
@@ -63,6 +96,13 @@ export interface ResourceJSON {
   ranges?: { range: Array<{ begin: number; end: number }> };
   set?: { item: string[] };
   role?: string;
-  reservation?: { principal?: string; labels?: unknown };
-  reservations?: Array<{ type?: string; role: string; principal?: string }>;
+  /** Mesos' pre-refinement form of a dynamic reservation: present (even `{}`) only on dynamically reserved resources. */
+  reservation?: { principal?: string; labels?: ReservationLabelsJSON };
+  /** Mesos' refined form: the stack of reservations, the last one the resource's role. */
+  reservations?: Array<{ type?: string; role: string; principal?: string; labels?: ReservationLabelsJSON }>;
+}
+
+/** Mesos' JSON form of `Labels`: `{"labels": [{"key": "k", "value": "v"}]}`. */
+export interface ReservationLabelsJSON {
+  labels: Array<{ key: string; value?: string }>;
 }

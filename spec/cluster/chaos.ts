@@ -1002,7 +1002,7 @@ class ChaosRun {
     if (name === 'UnregisterFramework') model.teardownLost = true;
     if (name === 'AcceptOffers') {
       for (const operation of AcceptOffers.validate(message.body).operations) {
-        for (const task of operation.launch.taskInfos) model.updateDropped(task.taskId);
+        for (const task of operation.launch?.taskInfos ?? []) model.updateDropped(task.taskId);
       }
     }
   }

@@ -11,6 +11,8 @@ import {
   roleError,
   topLevelRole,
   plainResourcesText,
+  dynamicReservation,
+  MAX_RESERVATION_LABELS,
   type Resource,
 } from '../../lib/resources';
 import { NAMES_SCANNED, SCALAR_ENTRY_CACHE_SLOTS, scalarEntry as madeScalarEntry } from '../../lib/resources/entry';
@@ -49,6 +51,14 @@ const setEntry = fc.record({
 const resources: fc.Arbitrary<Resources> = fc
   .array(fc.oneof(scalarEntry, rangesEntry, setEntry) as fc.Arbitrary<Resource>, { maxLength: 8 })
   .map((entries) => Resources.of(entries));
+
+/** Dynamic reservations the generators draw from: none, two principals, one with labels. */
+const RESERVATIONS = [undefined, dynamicReservation('ops'), dynamicReservation('dev'), dynamicReservation('ops', [{ key: 'k', value: 'v' }]), dynamicReservation()];
+
+/** Random resources, some of their reserved entries dynamically reserved. */
+const resourcesWithDynamic: fc.Arbitrary<Resources> = fc
+  .array(fc.tuple(fc.oneof(scalarEntry, rangesEntry, setEntry) as fc.Arbitrary<Resource>, fc.constantFrom(...RESERVATIONS)), { maxLength: 8 })
+  .map((pairs) => Resources.of(pairs.map(([entry, reservation]) => (entry.role === '*' || reservation === undefined ? entry : { ...entry, reservation }))));
 
 const parse = (text: string): Resources => Resources.parse(text);
 
@@ -355,6 +365,82 @@ describe('lib/resources', () => {
       expect(plainResourcesText([{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 1, end: 2 }, { begin: 3, end: 4 }] }, role: '*' }]), 'touching ranges merge').to.equal(undefined);
       expect(plainResourcesText([{ name: 'cpus', type: 'SCALAR', scalar: { value: 0 }, role: '*' }]), 'an empty entry is dropped').to.equal(undefined);
       expect(plainResourcesText([]), 'no resources').to.equal('');
+    });
+  });
+
+  describe('dynamic reservations', () => {
+    const ops = dynamicReservation('ops');
+    const reserved = parse('cpus:2;mem:512;ports:[31000-31009]').reservedDynamically('eng', ops);
+
+    it('are reserved to their role, and differ from a static reservation and from other principals', () => {
+      expect(reserved.roles()).to.deep.equal(['eng']);
+      expect(reserved.hasDynamicReservations()).to.equal(true);
+      const statically = parse('cpus(eng):2;mem(eng):512;ports(eng):[31000-31009]');
+      expect(reserved.equals(statically)).to.equal(false);
+      expect(statically.contains(reserved)).to.equal(false);
+      expect(reserved.add(statically).size).to.equal(6);
+      const byDev = parse('cpus:2').reservedDynamically('eng', dynamicReservation('dev'));
+      expect(reserved.add(byDev).scalar('cpus')).to.equal(4);
+      expect(reserved.add(byDev).size).to.equal(4);
+      expect(reserved.contains(byDev)).to.equal(false);
+      // The same reservation made twice is one slot.
+      expect(reserved.add(parse('cpus:1').reservedDynamically('eng', dynamicReservation('ops'))).size).to.equal(3);
+    });
+
+    it('flatten drops the reservation with the role; filters keep or select them', () => {
+      expect(reserved.flatten().equals(parse('cpus:2;mem:512;ports:[31000-31009]'))).to.equal(true);
+      const mixed = reserved.add(parse('cpus:1;cpus(eng):1'));
+      expect(mixed.dynamicallyReserved().equals(reserved)).to.equal(true);
+      expect(mixed.reserved('eng').scalar('cpus')).to.equal(3);
+      expect(mixed.unreserved().scalar('cpus')).to.equal(1);
+      expect(mixed.subtract(reserved).hasDynamicReservations()).to.equal(false);
+    });
+
+    it('read and write Mesos JSON: pre-refinement (role + reservation) and refined (reservations: DYNAMIC)', () => {
+      const json = parse('cpus:2').reservedDynamically('eng', dynamicReservation('ops', [{ key: 'k', value: 'v' }, { key: 'bare' }])).toJSON();
+      expect(json).to.deep.equal([{ name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'k', value: 'v' }, { key: 'bare' }] } } }]);
+      expect(Resources.fromJSON(json).toJSON()).to.deep.equal(json);
+      const refined = Resources.fromJSON([{ name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }] }]);
+      expect(refined.equals(parse('cpus:2').reservedDynamically('eng', ops))).to.equal(true);
+      const empty = Resources.fromJSON([{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng', reservation: {} }]);
+      expect(empty.hasDynamicReservations()).to.equal(true);
+      expect(empty.toJSON()[0]?.reservation).to.deep.equal({});
+      // A static reservation in the refined form is still static.
+      expect(Resources.fromJSON([{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'STATIC', role: 'eng' }] }]).hasDynamicReservations()).to.equal(false);
+    });
+
+    it('refuse what cannot be a dynamic reservation, naming it', () => {
+      const cpus = { name: 'cpus', type: 'SCALAR', scalar: { value: 1 } };
+      const refused: Array<[unknown, RegExp]> = [
+        [{ ...cpus, reservation: { principal: 'ops' } }, /needs a role other than '\*'/],
+        [{ ...cpus, role: 'eng', reservation: 'ops' }, /'reservation' is not an object/],
+        [{ ...cpus, role: 'eng', reservation: { principal: 7 } }, /'principal' is not a string/],
+        [{ ...cpus, role: 'eng', reservation: { labels: [{ key: 'k' }] } }, /not \{labels: \[\.\.\.\]\}/],
+        [{ ...cpus, role: 'eng', reservation: { labels: { labels: [{ key: 3 }] } } }, /'key' is not a string/],
+        [{ ...cpus, role: 'eng', reservation: { labels: { labels: Array.from({ length: MAX_RESERVATION_LABELS + 1 }, (_, at) => ({ key: `k${at}` })) } } }, /more than 16 labels/],
+        [{ ...cpus, reservations: [{ type: 'STATIC', role: 'eng' }, { type: 'DYNAMIC', role: 'eng/web', principal: 'ops' }] }, /refined reservation stack with a dynamic reservation is not supported/],
+        [{ ...cpus, reservations: [{ type: 'LENDED', role: 'eng' }] }, /type "LENDED" is not STATIC or DYNAMIC/],
+        [{ ...cpus, reservations: [{ type: 'STATIC', role: 'eng' }], reservation: { principal: 'ops' } }, /'reservations' has none/],
+        [{ ...cpus, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'a' }], reservation: { principal: 'b' } }, /different principals/],
+      ];
+      for (const [json, reason] of refused) expect(() => Resources.fromJSON([json]), JSON.stringify(json)).to.throw(ResourceParseError, reason);
+      expect(() => parse('cpus:1').reservedDynamically('*', ops)).to.throw(ResourceError, /needs a role other than/);
+      expect(() => Resources.of([{ type: 'SCALAR', name: 'cpus', role: '*', value: 1, reservation: ops }])).to.throw(ResourceError, /needs a role other than/);
+      expect(() => dynamicReservation('x'.repeat(257))).to.throw(ResourceError, /principal is longer than 256/);
+    });
+
+    it('format as name(role, principal) — text the parser refuses rather than misreads', () => {
+      expect(reserved.format()).to.equal('cpus(eng, ops):2;mem(eng, ops):512;ports(eng, ops):[31000-31009]');
+      expect(() => parse(reserved.format())).to.throw(ResourceParseError);
+    });
+
+    it('keep the algebra\'s laws with dynamically reserved entries among the rest', () => {
+      fc.assert(fc.property(resourcesWithDynamic, resourcesWithDynamic, (a, anyB) => {
+        const b = anyB.subtractSaturating(a.nonScalars());
+        return a.add(b).subtract(b).equals(a) && a.add(b).contains(a) && a.add(b).contains(b) && a.add(b).equals(b.add(a));
+      }));
+      fc.assert(fc.property(resourcesWithDynamic, (x) => Resources.fromJSON(JSON.parse(JSON.stringify(x))).equals(x)));
+      fc.assert(fc.property(resourcesWithDynamic, (x) => x.dynamicallyReserved().add(x.subtract(x.dynamicallyReserved())).equals(x)));
     });
   });
 
