@@ -229,6 +229,11 @@ export class AllocatorProcess extends Actor {
     this.requestAllocation(agentId);
   }
 
+  /** Converts offered resources (a RESERVE or UNRESERVE): see `HierarchicalAllocatorCore.updateAllocation`. */
+  updateAllocation(frameworkId: string, agentId: string, consumed: Resources, converted: Resources, role?: string): void {
+    this.change('updateAllocation', () => ({ frameworkId, agentId, consumed: consumed.format(), converted: converted.format() }), (core) => core.updateAllocation(frameworkId, agentId, consumed, converted, role));
+  }
+
   /** Makes an agent offerable again and allocates. */
   activateAgent(agentId: string): void {
     this.change('activateAgent', { agentId }, (core) => core.activateAgent(agentId));

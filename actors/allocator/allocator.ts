@@ -164,6 +164,15 @@ export class Allocator {
   }
 
   /**
+   * Offered `consumed` a framework converted into `converted` (a RESERVE or UNRESERVE it
+   * accepted: the same quantities, reserved otherwise); the agent's total changes with them
+   * (Mesos' `updateAllocation`). Call before the accept's end returns or marks any of them.
+   */
+  updateAllocation(frameworkId: string, agentId: string, consumed: Resources, converted: Resources, role?: string): Promise<void> {
+    return this.call((process) => process.updateAllocation(frameworkId, agentId, consumed, converted, role));
+  }
+
+  /**
    * The end of an accept, in one mailbox event and without a promise: `unused` (the offers' rest)
    * returned as `sendRecoverResources` returns it, with `filter`, then `launched` (what the tasks
    * and new executors took) marked used as `transitionOfferedToAllocated` marks it. Either may be

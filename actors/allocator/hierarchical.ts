@@ -404,6 +404,31 @@ export class HierarchicalAllocatorCore {
     this.books.markAllocated(holding, resources);
   }
 
+  /**
+   * Converts offered resources a framework holds on an agent (Mesos' `updateAllocation`): a
+   * RESERVE or UNRESERVE it accepted turned `consumed` into `converted`, the same quantities with
+   * another reservation. The framework holds `converted` instead, and the agent's total changes
+   * with it (reserved resources are offered only to their role from now on). `consumed` must be
+   * offered to it (not used by tasks), and both must hold the same quantities.
+   */
+  updateAllocation(frameworkId: string, agentId: string, consumed: Resources, converted: Resources, role?: string): void {
+    const framework = this.frameworkOrThrow(frameworkId);
+    const agent = this.agentOrThrow(agentId);
+    if (!consumed.flatten().equals(converted.flatten())) {
+      throw new AllocatorError(`framework '${frameworkId}' on agent '${agentId}': '${consumed.format()}' cannot become '${converted.format()}' (a conversion keeps the quantities)`);
+    }
+    if (consumed.isEmpty()) return;
+    const holding = this.heldBy(framework, agent, consumed, role);
+    if (!holding.resources.contains(holding.allocated.add(consumed))) {
+      throw new AllocatorError(`framework '${frameworkId}' on agent '${agentId}': '${consumed.format()}' are not all offered (held '${holding.resources.format()}', used by tasks '${holding.allocated.format()}')`);
+    }
+    // Grown first, then shrunk, so the holding never empties (and its role never lets go of it).
+    this.books.updateAgentTotal(agent, agent.total.add(converted));
+    this.books.track(agent, framework, holding.role, converted);
+    this.books.untrack(holding, consumed);
+    this.books.updateAgentTotal(agent, agent.total.subtract(consumed));
+  }
+
   /** Stops offering a framework anything in `roles` (default: all its roles). */
   suppress(frameworkId: string, roles?: readonly string[]): void {
     const framework = this.frameworkOrThrow(frameworkId);

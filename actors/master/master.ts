@@ -14,7 +14,7 @@ import {
 import { VERSION } from '../../lib/version';
 import { isStrictSubrole, MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
 import {
-  AcceptOffers, AgentRegistered, Authenticate, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
+  AcceptOffers, AgentRegistered, Authenticate, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
   ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
@@ -22,8 +22,9 @@ import {
   ShutdownExecutor, ShutdownExecutorCall, ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
   UnregisterFramework, UpdateAgent, UpdateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall, droppedTaskState, isPartitionAware, isTerminalState, snapshotTask,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
-  type Task, type TaskInfo, type TaskState, type TaskStatus,
+  type Operation, type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
+import { agentTotalOf, offerConversion, type Conversion } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
@@ -1134,8 +1135,7 @@ export class Master extends Actor {
     // Mesos' counters: a LAUNCH with tasks is a launch (dashboards read launches here, for ACCEPT
     // as for the old LaunchTasks: it stayed at 0 for v1 and actor ACCEPTs), one without is a decline.
     for (const operation of operations) if (operation.type === 'LAUNCH') this.counters.increment((operation.launch?.taskInfos.length ?? 0) > 0 ? 'messages_launch_tasks' : 'messages_decline_offers');
-    const tasks = operations.flatMap((operation) => operation.type === 'LAUNCH' ? operation.launch?.taskInfos ?? [] : []);
-    this.accept(framework, offerIds, tasks, filters);
+    this.accept(framework, offerIds, operations, filters);
   }
 
   private launchTasks(from: UPID, { frameworkId, offerIds, tasks, filters }: BodyOf<typeof LaunchTasks>): void {
@@ -1143,16 +1143,19 @@ export class Master extends Actor {
     if (framework === undefined) return;
     // As in Mesos, a launch without tasks declines the offers.
     if (tasks.length === 0) this.decline(framework, offerIds, filters);
-    else this.accept(framework, offerIds, tasks, filters);
+    else this.accept(framework, offerIds, [{ type: 'LAUNCH', launch: { taskInfos: tasks } }], filters);
   }
 
   /**
-   * Validates the offers, then each task in order against what remains of them; launches the
-   * valid tasks and returns the rest of the offered resources to the allocator, filtered.
-   * Whatever throws on the way, no offered resource is lost: the offers are summed before they
-   * leave the books, and what the tasks did not take is recovered in a `finally`.
+   * Validates the offers, then applies each operation in order to what the ones before left of
+   * them: a LAUNCH validates and launches its tasks one by one, a RESERVE or UNRESERVE converts
+   * offered resources (`conversion`). An invalid operation is dropped alone, as in Mesos. The rest
+   * of the offered resources goes back to the allocator, filtered, except what a conversion made
+   * (Mesos returns that unfiltered, to be offered again at once). Whatever throws on the way, no
+   * offered resource is lost: the offers are summed before they leave the books, and what the
+   * operations did not take is recovered in a `finally`.
    */
-  private accept(framework: FrameworkRecord, offerIds: readonly string[], tasks: readonly TaskInfo[], filters: Filters | undefined): void {
+  private accept(framework: FrameworkRecord, offerIds: readonly string[], operations: readonly Operation[], filters: Filters | undefined): void {
     const invalid = validateOffers(offerIds, framework.id, (offerId) => {
       const offer = this.state.offers.get(offerId)?.offer;
       return offer && { frameworkId: offer.frameworkId, agentId: offer.agentId, role: offer.allocationRole };
@@ -1161,22 +1164,66 @@ export class Master extends Actor {
     const first = records[0];
     const agent = first && this.state.agents.get(first.offer.agentId);
     if (invalid !== undefined || first === undefined || agent === undefined) {
-      this.rejectLaunch(framework, offerIds, tasks, invalid ?? 'offers are on an unknown agent');
+      this.rejectLaunch(framework, offerIds, operations.flatMap((operation) => operation.launch?.taskInfos ?? []), invalid ?? 'offers are on an unknown agent');
       return;
     }
     const role = first.offer.allocationRole;
     framework.metrics.offersAccepted += records.length;
-    const offered = records.reduce((sum, record) => sum.add(record.resources), Resources.EMPTY);
+    let offered = records.reduce((sum, record) => sum.add(record.resources), Resources.EMPTY);
     let available = offered;
+    let converted = Resources.EMPTY;
     for (const record of records) this.retireOffer(record.offer.id, { rescind: false, recover: false });
     try {
-      for (const task of tasks) available = this.launchTask(framework, agent, task, available, role);
+      for (const operation of operations) {
+        if (operation.type === 'LAUNCH') {
+          for (const task of operation.launch?.taskInfos ?? []) available = this.launchTask(framework, agent, task, available, role);
+          continue;
+        }
+        const conversion = this.conversion(framework, agent, operation, available, role);
+        if (conversion === undefined) continue;
+        // The allocator first (its event precedes the accept's end), then the master's books.
+        this.allocatorCall('updateAllocation', this.allocator.updateAllocation(framework.id, agent.id, conversion.consumed, conversion.converted, role));
+        available = available.subtract(conversion.consumed).add(conversion.converted);
+        offered = offered.subtract(conversion.consumed).add(conversion.converted);
+        converted = converted.subtractSaturating(conversion.consumed).add(conversion.converted);
+        this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
+        this.state.agentChanged(agent);
+        framework.metrics.operation(operation.type);
+      }
     } finally {
       // The rest is returned, and what the tasks (and new executors) took is used now, not offered
-      // (Mesos' `transitionOfferedToAllocated`: quota's `consumed` metric), in one allocator event.
+      // (Mesos' `transitionOfferedToAllocated`: quota's `consumed` metric counts it), in one allocator event.
       const launched = available === offered ? Resources.EMPTY : offered.subtract(available);
-      this.allocator.sendAcceptEnd(framework.id, agent.id, available, launched, refuseFilter(filters), role, this.acceptEndRefused);
+      const fresh = converted.isEmpty() ? Resources.EMPTY : available.subtractSaturating(available.subtractSaturating(converted));
+      this.allocator.sendAcceptEnd(framework.id, agent.id, fresh.isEmpty() ? available : available.subtract(fresh), launched, refuseFilter(filters), role, this.acceptEndRefused);
+      if (!fresh.isEmpty()) this.allocator.sendRecoverResources(framework.id, agent.id, fresh, undefined, role, this.acceptEndRefused);
+      if (!converted.isEmpty()) this.checkpointReservations(agent);
     }
+  }
+
+  /**
+   * What a RESERVE or UNRESERVE turns offered `available` resources into (`consumed` becomes
+   * `converted`), or undefined when it is invalid or not authorized (logged, and counted as an
+   * invalid operation; the framework's other operations go on). See `conversionError`.
+   */
+  private conversion(framework: FrameworkRecord, agent: AgentRecord, operation: Operation, available: Resources, role: string): Conversion | undefined {
+    const result = offerConversion(operation, { role, principal: framework.info.principal, available });
+    let refusal = typeof result === 'string' ? result : undefined;
+    if (typeof result !== 'string') {
+      const principal = this.frameworkPrincipal(framework);
+      const checks = operation.type === 'RESERVE' ? [['reserve_resources', role] as const] : result.reservers.map((reserver) => ['unreserve_resources', reserver] as const);
+      const denied = checks.find(([action, object]) => !this.authorizer.authorized(action, principal, object));
+      if (denied !== undefined) refusal = `not authorized: ${describeDenial(denied[0], principal, denied[1])}`;
+    }
+    if (refusal === undefined && typeof result !== 'string') return result;
+    this.counters.increment('invalid_offer_operations');
+    this.log.warn({ frameworkId: framework.id, agentId: agent.id, operation: operation.type, reason: boundedText(refusal ?? '', MAX_LOGGED_REASON_LENGTH) }, 'dropping an invalid operation');
+    return undefined;
+  }
+
+  /** Tells the agent every dynamic reservation it has now (Mesos' `CheckpointResourcesMessage`), for it to keep on disk. */
+  private checkpointReservations(agent: AgentRecord): void {
+    this.send(agent.pid, CheckpointResources, { resources: agent.total.dynamicallyReserved().toJSON() });
   }
 
   /** Invalid offers (Mesos): the framework's offers among them are recovered; every task is TASK_LOST (TASK_DROPPED if partition-aware). */
@@ -1506,12 +1553,12 @@ export class Master extends Actor {
     else this.admitAgent(from, body);
   }
 
-  private admitAgent(from: UPID, { agent: info, version }: BodyOf<typeof RegisterAgent>): void {
+  private admitAgent(from: UPID, { agent: info, version, checkpointedResources }: BodyOf<typeof RegisterAgent>): void {
     if (this.admittingAgents.has(from.toString())) {
       this.log.info({ from: from.toString() }, 'ignoring RegisterAgent: admission already in progress');
       return;
     }
-    const total = parseResources(info.resources);
+    const total = reportedTotal(info.resources, checkpointedResources);
     if (typeof total === 'string') {
       this.log.warn({ from: from.toString(), reason: total }, 'dropping RegisterAgent with invalid resources');
       return;
@@ -1561,7 +1608,7 @@ export class Master extends Actor {
   private reregisterAgent(from: UPID, message: ReregisterAgentBody): void {
     if (!this.agentAuthenticated(from, 'ReregisterAgent')) return;
     const agentId = message.agent.id;
-    const total = parseResources(message.agent.resources);
+    const total = reportedTotal(message.agent.resources, message.checkpointedResources);
     if (agentId === undefined || typeof total === 'string') {
       this.log.warn({ from: from.toString(), agentId, reason: typeof total === 'string' ? total : 'no agent id' }, 'dropping invalid ReregisterAgent');
       return;
@@ -1604,7 +1651,17 @@ export class Master extends Actor {
    * and the agent answers TASK_LOST for any it never received. Tasks and executors the master
    * does not have are not adopted, since the allocator does not count them.
    */
-  private reregisterKnownAgent(agent: AgentRecord, from: UPID, message: ReregisterAgentBody, total: Resources): void {
+  private reregisterKnownAgent(agent: AgentRecord, from: UPID, message: ReregisterAgentBody, reportedTotal: Resources): void {
+    // The master's word on its dynamic reservations wins over the agent's (it may have missed a
+    // CheckpointResources while its link was down): it hears them again below. (After a master
+    // failover, the agent's win: `reregisterRecoveredAgent`.)
+    const reservations = agent.total.dynamicallyReserved();
+    const stale = !reportedTotal.dynamicallyReserved().equals(reservations);
+    const total = stale ? agentTotalOf(reportedTotal.subtract(reportedTotal.dynamicallyReserved()).add(reportedTotal.dynamicallyReserved().flatten()), reservations) : reportedTotal;
+    if (typeof total === 'string') {
+      this.log.warn({ from: from.toString(), agentId: agent.id, reason: boundedText(total, MAX_LOGGED_REASON_LENGTH) }, 'dropping ReregisterAgent: its resources cannot hold the dynamic reservations the master has for it');
+      return;
+    }
     const reported = new Set(message.executors.map((executor) => executorKey(executor.frameworkId, executor.executorId)));
     const unfit = overcommitError(total, this.state.agentUsage(agent, (frameworkId, executorId) => reported.has(executorKey(frameworkId, executorId))));
     if (unfit !== undefined) {
@@ -1620,7 +1677,7 @@ export class Master extends Actor {
         this.updatingAgents.delete(agent.id);
         this.state.updateAgentInfo(agent, info);
         if (this.state.agents.get(agent.id) !== agent || agent.removing) return;
-        this.reregisterKnownAgent(agent, from, message, total);
+        this.reregisterKnownAgent(agent, from, message, reportedTotal);
         if (linkBroke) this.exitedDuringWrite(agent.id);
       }, (error) => {
         this.updatingAgents.delete(agent.id);
@@ -1636,6 +1693,7 @@ export class Master extends Actor {
     this.removeUnreportedExecutors(agent, reported);
     this.refreshAgent(agent, message, total);
     this.replyReregistered(agent, message);
+    if (stale) this.checkpointReservations(agent);
     this.shutDownCompletedFrameworks(agent, message);
     this.warnOfUnknownTasks(agent, message.tasks);
     this.repeatKills(agent, message.tasks);
@@ -1959,7 +2017,9 @@ export class Master extends Actor {
   private updateAgent(from: UPID, { agentId, resources }: BodyOf<typeof UpdateAgent>): void {
     const agent = this.agentFrom(from, agentId, 'UpdateAgent');
     if (agent === undefined) return;
-    const total = parseResources(resources);
+    const own = parseResources(resources);
+    // Its dynamic reservations stay as the master has them.
+    const total = typeof own === 'string' ? own : agentTotalOf(own, agent.total.dynamicallyReserved());
     const used = this.state.usedResources(agent);
     if (typeof total === 'string' || !total.contains(used)) {
       const reason = typeof total === 'string' ? total : `new total ${total.format()} does not contain what is used, ${used.format()}`;
@@ -2993,4 +3053,15 @@ const CHECK_RESULT_REASONS: ReadonlySet<string> = new Set(['REASON_TASK_CHECK_ST
 /** Whether `status` carries a check's or a health check's result (its reason says so). */
 function isCheckResult(status: TaskStatus): boolean {
   return status.reason !== undefined && CHECK_RESULT_REASONS.has(status.reason);
+}
+
+/**
+ * An agent's total from what it sends: its resources with the dynamic reservations it reports
+ * (`checkpointedResources`) applied; why not, as a sentence.
+ */
+function reportedTotal(resources: readonly ResourceJSON[], checkpointed: readonly ResourceJSON[] | undefined): Resources | string {
+  const total = parseResources(resources);
+  if (typeof total === 'string' || checkpointed === undefined || checkpointed.length === 0) return total;
+  const reserved = parseResources(checkpointed);
+  return typeof reserved === 'string' ? `checkpointed resources: ${reserved}` : agentTotalOf(total, reserved);
 }

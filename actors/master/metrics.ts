@@ -57,6 +57,8 @@ export const OWN_MASTER_COUNTERS = [
   'allocator_refusals', 'unfit_allocations',
   // Framework calls whose body failed validation (each answered with a FrameworkError).
   'invalid_framework_calls',
+  // RESERVE and UNRESERVE operations of an ACCEPT dropped as invalid or not authorized (Mesos logs them; its OPERATION_ERROR feedback is not implemented).
+  'invalid_offer_operations',
   // Authentication (issue 9): responses received, exchanges completed and failed; registrations refused for want of it.
   'messages_authentication_response', 'authentication_successes', 'authentication_failures',
   'unauthenticated_registrations_refused',

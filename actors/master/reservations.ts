@@ -1,0 +1,82 @@
+/**
+ * Dynamic reservations on the master: what a RESERVE or UNRESERVE operation of an ACCEPT turns
+ * offered resources into (and why it may not), and an agent's total with the reservations it
+ * keeps applied. Mesos' rules (src/master/validation.cpp), with one difference: a framework
+ * without a principal may only make reservations without one (Mesos lets it name any, which
+ * would be a reservation in another's name).
+ */
+import { Resources } from '../../lib/resources';
+import type { Operation } from '../../lib/protocol';
+
+/** A conversion of offered resources: `consumed` becomes `converted` (the same quantities, reserved otherwise). */
+export interface Conversion {
+  readonly consumed: Resources;
+  readonly converted: Resources;
+  /** The principals whose reservations an UNRESERVE undoes (each authorized as `unreserve_resources`'s object); none for a RESERVE. */
+  readonly reservers: readonly string[];
+}
+
+/** What a conversion is checked against: the offers' role, the framework's principal, what is left of the offers. */
+export interface ConversionContext {
+  readonly role: string;
+  readonly principal: string | undefined;
+  readonly available: Resources;
+}
+
+/**
+ * The conversion a RESERVE or UNRESERVE makes of `context.available`, or why it is invalid (a
+ * sentence naming the resource and the rule). A RESERVE's resources are the reservations it makes:
+ * each dynamically reserved to the offers' role by the framework's principal, out of unreserved
+ * offered resources. An UNRESERVE's are dynamic reservations among the offered resources.
+ * @example offerConversion({ type: 'RESERVE', reserve: { resources } }, { role: 'eng', principal: 'ops', available })
+ */
+export function offerConversion(operation: Operation, context: ConversionContext): Conversion | string {
+  const kind = operation.type;
+  const body = kind === 'RESERVE' ? operation.reserve : kind === 'UNRESERVE' ? operation.unreserve : undefined;
+  if (body === undefined) return `${kind} without its '${kind.toLowerCase()}' field`;
+  let resources: Resources;
+  try {
+    resources = Resources.fromJSON(body.resources);
+  } catch (error) {
+    return `${kind}: ${(error as Error).message}`;
+  }
+  if (resources.isEmpty()) return `${kind} of no resources`;
+  for (const entry of resources) {
+    const text = Resources.of([entry]).format();
+    if (entry.reservation === undefined) {
+      return kind === 'RESERVE'
+        ? `RESERVE: '${text}' is not dynamically reserved (a dynamic reservation has 'reservation': {'principal': ...})`
+        : `UNRESERVE: '${text}' is not dynamically reserved (a static reservation cannot be unreserved)`;
+    }
+    if (kind !== 'RESERVE') continue;
+    if (entry.role !== context.role) return `RESERVE: '${text}' reserves for role '${entry.role}', but the offers are allocated to role '${context.role}'`;
+    const principal = entry.reservation.principal;
+    if (context.principal === undefined && principal !== undefined) {
+      return `RESERVE: '${text}' names principal '${principal}', but the framework has none`;
+    }
+    if (context.principal !== undefined && principal !== context.principal) {
+      return `RESERVE: '${text}' names ${principal === undefined ? 'no principal' : `principal '${principal}'`}, but the framework's principal is '${context.principal}'`;
+    }
+  }
+  const unreserved = resources.flatten();
+  if (kind === 'RESERVE') {
+    if (!context.available.contains(unreserved)) return `RESERVE: the offers do not hold '${unreserved.format()}' unreserved (they hold '${context.available.format()}')`;
+    return { consumed: unreserved, converted: resources, reservers: [] };
+  }
+  if (!context.available.contains(resources)) return `UNRESERVE: the offers do not hold '${resources.format()}' (they hold '${context.available.format()}')`;
+  const reservers = [...new Set(resources.entries().map((entry) => entry.reservation?.principal ?? ''))];
+  return { consumed: resources, converted: unreserved, reservers };
+}
+
+/**
+ * An agent's total: its `--resources` (`resources`, Mesos JSON) with the dynamic reservations
+ * it keeps (`checkpointed`, Mesos' `checkpointed_resources`) applied, each taken out of its
+ * unreserved resources. Why not, as a sentence, when either is invalid or they do not fit.
+ */
+export function agentTotalOf(resources: Resources, checkpointed: Resources): Resources | string {
+  if (checkpointed.isEmpty()) return resources;
+  if (!checkpointed.dynamicallyReserved().equals(checkpointed)) return `checkpointed resources '${checkpointed.format()}' are not all dynamically reserved`;
+  const unreserved = checkpointed.flatten();
+  if (!resources.contains(unreserved)) return `checkpointed resources '${checkpointed.format()}' do not fit in the agent's unreserved resources ('${resources.unreserved().format()}')`;
+  return resources.subtract(unreserved).add(checkpointed);
+}
