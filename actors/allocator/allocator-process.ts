@@ -234,6 +234,13 @@ export class AllocatorProcess extends Actor {
     this.change('updateAllocation', () => ({ frameworkId, agentId, consumed: consumed.format(), converted: converted.format() }), (core) => core.updateAllocation(frameworkId, agentId, consumed, converted, role));
   }
 
+  /** Converts unheld resources of an agent (an operator's reservation): see `HierarchicalAllocatorCore.updateAvailable`; allocates the agent after. */
+  updateAvailable(agentId: string, consumed: Resources, converted: Resources): boolean {
+    const done = this.change('updateAvailable', () => ({ agentId, consumed: consumed.format(), converted: converted.format() }), (core) => core.updateAvailable(agentId, consumed, converted));
+    if (done) this.requestAllocation(agentId);
+    return done;
+  }
+
   /** Makes an agent offerable again and allocates. */
   activateAgent(agentId: string): void {
     this.change('activateAgent', { agentId }, (core) => core.activateAgent(agentId));

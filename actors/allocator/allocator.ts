@@ -173,6 +173,15 @@ export class Allocator {
   }
 
   /**
+   * Converts resources of an agent that nobody holds (an operator's `/reserve` or `/unreserve`;
+   * Mesos' `updateAvailable`): resolves false, changing nothing, if `consumed` is not all
+   * available there when the allocator gets to it. Allocations made after it see the new total.
+   */
+  updateAvailable(agentId: string, consumed: Resources, converted: Resources): Promise<boolean> {
+    return this.call((process) => process.updateAvailable(agentId, consumed, converted));
+  }
+
+  /**
    * The end of an accept, in one mailbox event and without a promise: `unused` (the offers' rest)
    * returned as `sendRecoverResources` returns it, with `filter`, then `launched` (what the tasks
    * and new executors took) marked used as `transitionOfferedToAllocated` marks it. Either may be

@@ -429,6 +429,22 @@ export class HierarchicalAllocatorCore {
     this.books.updateAgentTotal(agent, agent.total.subtract(consumed));
   }
 
+  /**
+   * Converts resources of an agent that nobody holds (Mesos' `updateAvailable`: an operator's
+   * `/reserve` or `/unreserve`): `consumed` becomes `converted` (the same quantities, reserved
+   * otherwise) in its total. False, changing nothing, when `consumed` is not all available
+   * (offered or used meanwhile).
+   */
+  updateAvailable(agentId: string, consumed: Resources, converted: Resources): boolean {
+    const agent = this.agentOrThrow(agentId);
+    if (!consumed.flatten().equals(converted.flatten())) {
+      throw new AllocatorError(`agent '${agentId}': '${consumed.format()}' cannot become '${converted.format()}' (a conversion keeps the quantities)`);
+    }
+    if (!agent.available.contains(consumed)) return false;
+    if (!consumed.isEmpty()) this.books.updateAgentTotal(agent, agent.total.subtract(consumed).add(converted));
+    return true;
+  }
+
   /** Stops offering a framework anything in `roles` (default: all its roles). */
   suppress(frameworkId: string, roles?: readonly string[]): void {
     const framework = this.frameworkOrThrow(frameworkId);

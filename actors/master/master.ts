@@ -24,7 +24,7 @@ import {
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Operation, type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
-import { agentTotalOf, offerConversion, type Conversion } from './reservations';
+import { agentTotalOf, conversionOf, offerConversion, type Conversion } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
@@ -291,6 +291,8 @@ export class Master extends Actor {
       denial: (principal) => this.authorizer.denial('view_flags', principal),
     }, () => renderMasterFlags(this.flags))));
     this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.teardownRoute(request, caller));
+    this.authenticatedRoute('/reserve', 'readwrite', (request, caller) => this.reservationRoute('RESERVE', request, caller));
+    this.authenticatedRoute('/unreserve', 'readwrite', (request, caller) => this.reservationRoute('UNRESERVE', request, caller));
     this.route('/health', () => ({ status: 200, body: '' }));
     // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
     // (a master that does not lead is a StandbyMaster, which sends the leader's).
@@ -2844,6 +2846,7 @@ export class Master extends Actor {
       updateQuota: (caller, configs, force) => this.updateQuotaConfigs(caller, configs, force),
       teardown: (caller, frameworkId) => this.teardownRoute({ method: 'POST', path: '/teardown', query: {}, headers: {}, body: Buffer.from(new URLSearchParams({ frameworkId }).toString()) }, caller, "the v1 operator API's TEARDOWN"),
       markAgentGone: (caller, agentId) => this.markAgentGone(caller, agentId),
+      convertResources: (caller, kind, agentId, resources) => this.convertAgentResources(kind, agentId, resources, caller),
     };
   }
 
@@ -2936,6 +2939,79 @@ export class Master extends Actor {
         this.send(agent.pid, Shutdown, { message: 'Agent marked gone by the operator' });
         resolve(ok(''));
       }, (error) => resolve(httpError(500, `could not record the agent as gone: ${error.message}`)));
+    });
+  }
+
+  /**
+   * Mesos' `POST /master/reserve` and `/master/unreserve` (form fields `slaveId` and `resources`,
+   * a Mesos JSON list), and the v1 operator API's RESERVE_RESOURCES and UNRESERVE_RESOURCES: an
+   * operator converts resources of an agent nobody uses, as a framework's RESERVE or UNRESERVE
+   * converts offered ones (`conversionOf`: a reservation carries the caller's principal, or
+   * none). Offers of the agent's resources are rescinded, one at a time, until what is neither
+   * used nor offered holds what is converted; then the allocator converts it if it is still free.
+   * 202 when done; 400 for a bad request, 403 when the ACLs' `reserve_resources` (the role) or
+   * `unreserve_resources` (the reserver) deny it, 409 when tasks use the resources.
+   */
+  private reservationRoute(kind: 'RESERVE' | 'UNRESERVE', request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
+    if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
+    const form = new URLSearchParams(request.body.toString('utf8'));
+    const agentId = form.get('slaveId') ?? request.query.slaveId;
+    const text = form.get('resources') ?? request.query.resources;
+    if (agentId === undefined || agentId.length === 0) return httpError(400, "Missing 'slaveId' in the request");
+    if (text === undefined || text.length === 0) return httpError(400, "Missing 'resources' in the request");
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return httpError(400, `'resources' is not JSON: ${(error as Error).message}`);
+    }
+    return this.convertAgentResources(kind, agentId, json, caller);
+  }
+
+  /** An operator's reservation or unreservation of `json` on `agentId` (see `reservationRoute`). */
+  private convertAgentResources(kind: 'RESERVE' | 'UNRESERVE', agentId: string, json: unknown, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
+    const agent = this.state.agents.get(agentId);
+    if (agent === undefined || agent.removing) return httpError(400, `No agent found with specified ID '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}'`);
+    const conversion = conversionOf(kind, json, { principal: caller.principal });
+    if (typeof conversion === 'string') return httpError(400, boundedText(conversion, MAX_ERROR_DETAIL_LENGTH));
+    const checks = kind === 'RESERVE'
+      ? conversion.converted.roles().map((role) => ['reserve_resources', role] as const)
+      : conversion.reservers.map((reserver) => ['unreserve_resources', reserver] as const);
+    const denied = checks.find(([action, object]) => !this.authorizer.authorized(action, caller.principal, object));
+    if (denied !== undefined) return httpError(403, `Forbidden: ${describeDenial(denied[0], caller.principal, denied[1])}`);
+    if (!agent.total.contains(conversion.consumed)) {
+      return httpError(409, boundedText(`Agent '${agentId}' does not have '${conversion.consumed.format()}' (it has '${agent.total.format()}')`, MAX_ERROR_DETAIL_LENGTH));
+    }
+    // As Mesos: offers are rescinded (and their resources returned) one at a time until what is
+    // neither used nor offered holds the resources; the allocator sees the returns first.
+    let free = agent.total.subtract(this.state.usedResources(agent)).subtractSaturating(this.state.offeredResources(agent));
+    for (const offerId of [...agent.offerIds]) {
+      if (free.contains(conversion.consumed)) break;
+      const record = this.state.offers.get(offerId);
+      if (record === undefined) continue;
+      free = free.add(record.resources);
+      this.retireOffer(offerId, { rescind: true, recover: true });
+    }
+    if (!free.contains(conversion.consumed)) {
+      return httpError(409, boundedText(`Agent '${agentId}' has '${conversion.consumed.format()}' in use by tasks or executors: only '${free.format()}' is free`, MAX_ERROR_DETAIL_LENGTH));
+    }
+    this.log.info({ agentId, principal: caller.principal, operation: kind, resources: boundedText(conversion.converted.format(), MAX_LOGGED_RESOURCES_LENGTH) }, 'converting an agent\'s resources at an operator\'s request');
+    return new Promise<HttpResponse>((resolve) => {
+      this.defer(this.allocator.updateAvailable(agent.id, conversion.consumed, conversion.converted), (done) => {
+        if (!done) {
+          resolve(httpError(409, `The allocator could not find '${boundedText(conversion.consumed.format(), MAX_ERROR_DETAIL_LENGTH)}' free on agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' (offered or used meanwhile); try again`));
+          return;
+        }
+        // The allocator has converted them: the master's books follow, whatever happened meanwhile.
+        if (this.state.agents.get(agentId) === agent && agent.total.contains(conversion.consumed)) {
+          this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
+          this.state.agentChanged(agent);
+          this.checkpointReservations(agent);
+        } else if (this.state.agents.get(agentId) === agent) {
+          this.log.error({ agentId, consumed: conversion.consumed.format() }, 'the allocator converted resources the master does not have on the agent (a bug)');
+        }
+        resolve({ status: 202, body: '' });
+      }, (error) => resolve(httpError(500, `the allocator refused the conversion: ${error.message}`)));
     });
   }
 

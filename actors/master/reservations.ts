@@ -16,9 +16,9 @@ export interface Conversion {
   readonly reservers: readonly string[];
 }
 
-/** What a conversion is checked against: the offers' role, the framework's principal, what is left of the offers. */
+/** What a conversion is checked against: the offers' role (any role for an operator's), the maker's principal, what is left of the offers. */
 export interface ConversionContext {
-  readonly role: string;
+  readonly role?: string;
   readonly principal: string | undefined;
   readonly available: Resources;
 }
@@ -33,10 +33,24 @@ export interface ConversionContext {
 export function offerConversion(operation: Operation, context: ConversionContext): Conversion | string {
   const kind = operation.type;
   const body = kind === 'RESERVE' ? operation.reserve : kind === 'UNRESERVE' ? operation.unreserve : undefined;
-  if (body === undefined) return `${kind} without its '${kind.toLowerCase()}' field`;
+  if (body === undefined || kind === 'LAUNCH') return `${kind} without its '${kind.toLowerCase()}' field`;
+  const conversion = conversionOf(kind, body.resources, context);
+  if (typeof conversion === 'string') return conversion;
+  if (!context.available.contains(conversion.consumed)) {
+    return `${kind}: the offers do not hold '${conversion.consumed.format()}' (they hold '${context.available.format()}')`;
+  }
+  return conversion;
+}
+
+/**
+ * The conversion a RESERVE or UNRESERVE of `json` (Mesos JSON resources) makes, checked as Mesos
+ * checks it (and `context.role`, when given, as the only role reserved for), but not against
+ * what is available; or why not.
+ */
+export function conversionOf(kind: 'RESERVE' | 'UNRESERVE', json: unknown, context: Omit<ConversionContext, 'available'>): Conversion | string {
   let resources: Resources;
   try {
-    resources = Resources.fromJSON(body.resources);
+    resources = Resources.fromJSON(json);
   } catch (error) {
     return `${kind}: ${(error as Error).message}`;
   }
@@ -49,21 +63,17 @@ export function offerConversion(operation: Operation, context: ConversionContext
         : `UNRESERVE: '${text}' is not dynamically reserved (a static reservation cannot be unreserved)`;
     }
     if (kind !== 'RESERVE') continue;
-    if (entry.role !== context.role) return `RESERVE: '${text}' reserves for role '${entry.role}', but the offers are allocated to role '${context.role}'`;
+    if (context.role !== undefined && entry.role !== context.role) return `RESERVE: '${text}' reserves for role '${entry.role}', but the offers are allocated to role '${context.role}'`;
     const principal = entry.reservation.principal;
     if (context.principal === undefined && principal !== undefined) {
-      return `RESERVE: '${text}' names principal '${principal}', but the framework has none`;
+      return `RESERVE: '${text}' names principal '${principal}', but the ${context.role === undefined ? 'request has' : 'framework has'} none`;
     }
     if (context.principal !== undefined && principal !== context.principal) {
-      return `RESERVE: '${text}' names ${principal === undefined ? 'no principal' : `principal '${principal}'`}, but the framework's principal is '${context.principal}'`;
+      return `RESERVE: '${text}' names ${principal === undefined ? 'no principal' : `principal '${principal}'`}, but the ${context.role === undefined ? "request's" : "framework's"} principal is '${context.principal}'`;
     }
   }
   const unreserved = resources.flatten();
-  if (kind === 'RESERVE') {
-    if (!context.available.contains(unreserved)) return `RESERVE: the offers do not hold '${unreserved.format()}' unreserved (they hold '${context.available.format()}')`;
-    return { consumed: unreserved, converted: resources, reservers: [] };
-  }
-  if (!context.available.contains(resources)) return `UNRESERVE: the offers do not hold '${resources.format()}' (they hold '${context.available.format()}')`;
+  if (kind === 'RESERVE') return { consumed: unreserved, converted: resources, reservers: [] };
   const reservers = [...new Set(resources.entries().map((entry) => entry.reservation?.principal ?? ''))];
   return { consumed: resources, converted: unreserved, reservers };
 }

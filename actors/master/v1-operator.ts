@@ -102,6 +102,8 @@ export interface OperatorPort {
   teardown(caller: HttpCaller, frameworkId: string): HttpResponse;
   /** Removes agent `agentId` for good: its tasks are gone, it is shut down. */
   markAgentGone(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse>;
+  /** `POST /master/reserve` (RESERVE) or `/master/unreserve` of Mesos JSON `resources` on `agentId`, by `caller`. */
+  convertResources(caller: HttpCaller, kind: 'RESERVE' | 'UNRESERVE', agentId: string, resources: unknown[]): HttpResponse | Promise<HttpResponse>;
 }
 
 /** The operator API's limits (the master's flags). */
@@ -145,7 +147,7 @@ export const MAX_OPERATOR_BACKLOG_CHARS = 16 * 1024 * 1024;
 export const SUBSCRIBED_SLICE_CHARS = 1024 * 1024;
 
 /** The calls that change the cluster: they need read-write credentials (`--authenticate_http_readwrite`). */
-const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE']);
+const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES']);
 
 /** Serves `/api/v1` from inside the master's mailbox; see the file's comment. */
 export class OperatorApi {
@@ -286,6 +288,9 @@ export class OperatorApi {
         return textual(this.port.teardown(caller, call.frameworkId));
       case 'MARK_AGENT_GONE':
         return textual(this.port.markAgentGone(caller, call.agentId));
+      case 'RESERVE_RESOURCES':
+      case 'UNRESERVE_RESOURCES':
+        return textual(this.port.convertResources(caller, call.type === 'RESERVE_RESOURCES' ? 'RESERVE' : 'UNRESERVE', call.agentId, call.resources));
       case 'SUBSCRIBE':
         return this.subscribe(caller, caller.principal === undefined ? clientOf(request.remoteAddress) : undefined);
     }

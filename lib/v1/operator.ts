@@ -41,6 +41,9 @@ const callSchema = z.object({
   }).optional(),
   teardown: z.object({ framework_id: idValue }).optional(),
   mark_agent_gone: z.object({ agent_id: idValue }).optional(),
+  // Resources are Mesos JSON lists, checked by the master (`Resources.fromJSON`); `source` (a reservation refinement's) is refused there.
+  reserve_resources: z.object({ agent_id: idValue, resources: list(z.unknown()).default([]), source: list(z.unknown()).optional() }).optional(),
+  unreserve_resources: z.object({ agent_id: idValue, resources: list(z.unknown()).default([]) }).optional(),
 });
 
 /** One role's quota as an UPDATE_QUOTA call sets it (Mesos' `QuotaConfig`): resource name → amount. */
@@ -59,18 +62,19 @@ export type OperatorCall =
   | { type: 'UPDATE_WEIGHTS'; weights: Array<{ role: string; weight: number }> }
   | { type: 'UPDATE_QUOTA'; force: boolean; configs: QuotaConfig[] }
   | { type: 'TEARDOWN'; frameworkId: string }
-  | { type: 'MARK_AGENT_GONE'; agentId: string };
+  | { type: 'MARK_AGENT_GONE'; agentId: string }
+  | { type: 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES'; agentId: string; resources: unknown[] };
 
 /** The call types this master serves. */
 export const OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS',
   'GET_ROLES', 'GET_WEIGHTS', 'UPDATE_WEIGHTS', 'GET_QUOTA', 'UPDATE_QUOTA', 'GET_MASTER', 'TEARDOWN', 'MARK_AGENT_GONE', 'LIST_FILES',
-  'READ_FILE', 'SUBSCRIBE',
+  'READ_FILE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES',
 ] as const;
 
 /** Call types Mesos' master defines that this one does not serve (answered 501, naming the type). */
 export const UNSERVED_OPERATOR_CALL_TYPES: ReadonlySet<string> = new Set([
-  'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'GET_OPERATIONS', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES',
+  'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'GET_OPERATIONS', 'CREATE_VOLUMES', 'DESTROY_VOLUMES',
   'GROW_VOLUME', 'SHRINK_VOLUME', 'GET_MAINTENANCE_STATUS', 'GET_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE',
   'STOP_MAINTENANCE', 'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT', 'SET_QUOTA', 'REMOVE_QUOTA',
 ]);
@@ -124,6 +128,16 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
       return call.teardown === undefined ? missing('teardown') : { ok: true, call: { type, frameworkId: call.teardown.framework_id.value } };
     case 'MARK_AGENT_GONE':
       return call.mark_agent_gone === undefined ? missing('mark_agent_gone') : { ok: true, call: { type, agentId: call.mark_agent_gone.agent_id.value } };
+    case 'RESERVE_RESOURCES': {
+      const reserve = call.reserve_resources;
+      if (reserve === undefined) return missing('reserve_resources');
+      if (reserve.source !== undefined && reserve.source.length > 0) return { ok: false, error: "reserve_resources.source: refining a reservation is not supported (reserve unreserved resources)" };
+      return { ok: true, call: { type, agentId: reserve.agent_id.value, resources: reserve.resources } };
+    }
+    case 'UNRESERVE_RESOURCES': {
+      const unreserve = call.unreserve_resources;
+      return unreserve === undefined ? missing('unreserve_resources') : { ok: true, call: { type, agentId: unreserve.agent_id.value, resources: unreserve.resources } };
+    }
     default:
       return { ok: true, call: { type: type as Extract<OperatorCall, { type: 'GET_HEALTH' }>['type'] } };
   }

@@ -50,6 +50,7 @@ function fakePort() {
     updateQuota: notUsed,
     teardown: notUsed,
     markAgentGone: notUsed,
+    convertResources: notUsed,
   };
   return {
     port,

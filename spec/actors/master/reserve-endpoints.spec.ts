@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { dynamicReservation, Resources } from '../../../lib/resources';
+import { within } from '../../support/runtime';
+import {
+  all, cleanUp, commandTask, last, latestOffer, launch, offersOf, registerAgent, registerFramework, startListeningHarness,
+  type AgentHandle, type Harness,
+} from './harness';
+
+type Json = Record<string, unknown>;
+
+const ENG_CPUS = Resources.parse('cpus:2;mem:1024').reservedDynamically('eng', dynamicReservation());
+
+async function post(harness: Harness, path: string, form: Record<string, string>, method = 'POST'): Promise<{ status: number; text: string }> {
+  const url = `http://${harness.host.address}${path}`;
+  const init: RequestInit = method === 'POST' ? { method, body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } } : { method };
+  const response = await within(fetch(url, init), 5_000, url);
+  return { status: response.status, text: await response.text() };
+}
+
+async function operatorCall(harness: Harness, call: Json): Promise<{ status: number; text: string }> {
+  const url = `http://${harness.host.address}/api/v1`;
+  const response = await within(fetch(url, { method: 'POST', body: JSON.stringify(call), headers: { 'content-type': 'application/json', accept: 'application/json' } }), 5_000, url);
+  return { status: response.status, text: await response.text() };
+}
+
+function checkpointed(agent: AgentHandle): Resources | undefined {
+  const message = last(agent.probe, 'CheckpointResources');
+  return message === undefined ? undefined : Resources.fromJSON((message.body as { resources: unknown }).resources);
+}
+
+async function slave(harness: Harness): Promise<Json> {
+  const response = await within(fetch(`http://${harness.host.address}/master/slaves`), 5_000, 'slaves');
+  return ((await response.json()) as { slaves: Json[] }).slaves[0] ?? {};
+}
+
+describe('actors/master: /master/reserve, /master/unreserve and the operator API\'s RESERVE_RESOURCES / UNRESERVE_RESOURCES', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.host.stop();
+    harness = undefined;
+    await cleanUp();
+  });
+
+  it('reserves free resources for a role: 202, the agent keeps them, only that role is offered them; /unreserve undoes it', async () => {
+    harness = await startListeningHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+    const reserved = await post(harness, '/master/reserve', { slaveId: agent.agentId, resources: JSON.stringify(ENG_CPUS.toJSON()) });
+    expect(reserved, reserved.text).to.deep.include({ status: 202 });
+    expect(checkpointed(agent)?.equals(ENG_CPUS)).to.equal(true);
+    expect((await slave(harness)).reserved_resources_full).to.have.keys('eng');
+    const web = await registerFramework(harness, { roles: ['web'], capabilities: ['MULTI_ROLE'] });
+    const eng = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'] });
+    await harness.clock.advance(1_000);
+    expect(Resources.fromJSON(latestOffer(web.probe).resources).format()).to.equal('cpus:2;mem:3072');
+    expect(Resources.fromJSON(latestOffer(eng.probe).resources).dynamicallyReserved().equals(ENG_CPUS)).to.equal(true);
+    // Offered to eng now: /unreserve rescinds that offer to make them free.
+    const undone = await post(harness, '/master/unreserve', { slaveId: agent.agentId, resources: JSON.stringify(ENG_CPUS.toJSON()) });
+    expect(undone, undone.text).to.deep.include({ status: 202 });
+    expect(all(eng.probe, 'RescindResourceOffer')).to.have.length.at.least(1);
+    expect(checkpointed(agent)?.isEmpty()).to.equal(true);
+    expect((await slave(harness)).reserved_resources_full).to.deep.equal({});
+  });
+
+  it('rescinds outstanding offers to make room, and answers 409 when tasks use the resources', async () => {
+    harness = await startListeningHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+    const framework = await registerFramework(harness);
+    const offers = offersOf(framework.probe).length;
+    const reserved = await post(harness, '/master/reserve', { slaveId: agent.agentId, resources: JSON.stringify(ENG_CPUS.toJSON()) });
+    expect(reserved, reserved.text).to.deep.include({ status: 202 });
+    expect(all(framework.probe, 'RescindResourceOffer')).to.have.length(1);
+    await harness.clock.advance(6_000);
+    expect(offersOf(framework.probe).length).to.be.greaterThan(offers);
+    await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:2;mem:3072')]);
+    const busy = await post(harness, '/master/reserve', { slaveId: agent.agentId, resources: JSON.stringify(Resources.parse('cpus:1').reservedDynamically('eng', dynamicReservation()).toJSON()) });
+    expect(busy.status).to.equal(409);
+    expect(busy.text).to.include('in use by tasks or executors');
+  });
+
+  it('refuses a bad request with 400 (405 for GET) naming the problem, and changes nothing', async () => {
+    harness = await startListeningHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+    const eng = (text: string, principal?: string): string => JSON.stringify(Resources.parse(text).reservedDynamically('eng', dynamicReservation(principal)).toJSON());
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ resources: eng('cpus:1') }, "Missing 'slaveId'"],
+      [{ slaveId: agent.agentId }, "Missing 'resources'"],
+      [{ slaveId: agent.agentId, resources: '[{' }, "'resources' is not JSON"],
+      [{ slaveId: 'nope', resources: eng('cpus:1') }, "No agent found with specified ID 'nope'"],
+      [{ slaveId: agent.agentId, resources: JSON.stringify(Resources.parse('cpus(eng):1').toJSON()) }, 'is not dynamically reserved'],
+      [{ slaveId: agent.agentId, resources: eng('cpus:1', 'mallory') }, "names principal 'mallory', but the request has none"],
+    ];
+    for (const [form, reason] of cases) {
+      const answer = await post(harness, '/master/reserve', form);
+      expect(answer.status, reason).to.equal(400);
+      expect(answer.text).to.include(reason);
+    }
+    expect((await post(harness, '/master/reserve', {}, 'GET')).status).to.equal(405);
+    const tooMuch = await post(harness, '/master/reserve', { slaveId: agent.agentId, resources: eng('cpus:8') });
+    expect(tooMuch.status).to.equal(409);
+    expect(checkpointed(agent)).to.equal(undefined);
+  });
+
+  it('the ACLs\' reserve_resources (by role) answer 403 naming the denial', async () => {
+    harness = await startListeningHarness({ acls: { permissive: true, reserve_resources: [{ principals: { type: 'ANY' }, roles: { values: ['eng'] } }, { principals: { type: 'ANY' }, roles: { type: 'NONE' } }] } });
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+    const web = Resources.parse('cpus:1').reservedDynamically('web', dynamicReservation());
+    const denied = await post(harness, '/master/reserve', { slaveId: agent.agentId, resources: JSON.stringify(web.toJSON()) });
+    expect(denied.status).to.equal(403);
+    expect(denied.text).to.match(/reserve resources for role 'web'/);
+    expect((await post(harness, '/master/reserve', { slaveId: agent.agentId, resources: JSON.stringify(ENG_CPUS.toJSON()) })).status).to.equal(202);
+  });
+
+  it('the v1 operator API: RESERVE_RESOURCES and UNRESERVE_RESOURCES; a refinement (source) is refused', async () => {
+    harness = await startListeningHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+    const reserved = await operatorCall(harness, { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agent.agentId }, resources: ENG_CPUS.toJSON() } });
+    expect(reserved, reserved.text).to.deep.include({ status: 202 });
+    expect(checkpointed(agent)?.equals(ENG_CPUS)).to.equal(true);
+    const refined = await operatorCall(harness, { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agent.agentId }, resources: ENG_CPUS.toJSON(), source: ENG_CPUS.toJSON() } });
+    expect(refined.status).to.equal(400);
+    expect(refined.text).to.include('refining a reservation is not supported');
+    const undone = await operatorCall(harness, { type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id: { value: agent.agentId }, resources: ENG_CPUS.toJSON() } });
+    expect(undone, undone.text).to.deep.include({ status: 202 });
+    expect(checkpointed(agent)?.isEmpty()).to.equal(true);
+  });
+});
