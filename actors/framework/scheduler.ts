@@ -209,7 +209,11 @@ export abstract class Scheduler extends Actor {
     this.accept(offerIds, [{ type: 'LAUNCH', launch: { taskInfos: tasks } }], filters);
   }
 
-  /** Uses offers for `operations`; the rest returns to the pool, filtered by `filters`. */
+  /**
+   * Uses offers for `operations`, applied in order (LAUNCH tasks, RESERVE or UNRESERVE resources
+   * dynamically: README, "Dynamic reservations"); the rest returns to the pool, filtered by `filters`.
+   * @example this.accept(offer.id, [{ type: 'RESERVE', reserve: { resources: reserved.toJSON() } }, { type: 'LAUNCH', launch: { taskInfos: [task] } }]);
+   */
   accept(offerIds: string | string[], operations: Operation[], filters?: Filters): void {
     // Two literals, not a spread: a literal with a spread copies (lib/with-fields.ts).
     const frameworkId = this.requireId();
