@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Resources } from '../../../lib/resources';
+import { dynamicReservation, Resources } from '../../../lib/resources';
 import {
   AllocatorError,
   HierarchicalAllocatorCore,
@@ -42,6 +42,38 @@ describe('actors/allocator/hierarchical (core)', () => {
       allocator.revive('quiet', ['s']);
       expect(allocator.allocate(2_000)).to.have.length(100);
       expect(draws).to.be.greaterThan(0);
+    });
+  });
+
+  describe('dynamic reservations (updateAllocation, updateAvailable)', () => {
+    const reserved = (text: string): Resources => r(text).reservedDynamically('eng', dynamicReservation('ops'));
+
+    it('updateAllocation converts what a framework holds and the agent\'s total; the reservation then goes to its role only', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:4;mem:1024'));
+      allocator.addFramework('eng-framework', { roles: ['eng'] });
+      const [offer] = allocator.allocate(0);
+      allocator.updateAllocation('eng-framework', 'agent-1', r('cpus:2'), reserved('cpus:2'), 'eng');
+      allocator.checkInvariants();
+      expect(allocator.agent('agent-1')!.total.dynamicallyReserved().equals(reserved('cpus:2'))).to.equal(true);
+      expect(() => allocator.updateAllocation('eng-framework', 'agent-1', r('cpus:1'), reserved('cpus:2'), 'eng')).to.throw(AllocatorError, /keeps the quantities/);
+      expect(() => allocator.updateAllocation('eng-framework', 'agent-1', r('cpus:8'), reserved('cpus:8'), 'eng')).to.throw(AllocatorError, /cannot recover/);
+      allocator.recoverResources('eng-framework', 'agent-1', offer!.resources.subtract(r('cpus:2')).add(reserved('cpus:2')), undefined, 'eng');
+      allocator.removeFramework('eng-framework');
+      allocator.addFramework('web-framework', { roles: ['web'] });
+      expect(describeOffers(allocator.allocate(1_000))).to.deep.equal(['web-framework/web@agent-1: cpus:2;mem:1024']);
+      allocator.checkInvariants();
+    });
+
+    it('updateAvailable converts only what nobody holds, and says so', () => {
+      const allocator = core();
+      allocator.addAgent('agent-1', r('cpus:4;mem:1024'));
+      expect(allocator.updateAvailable('agent-1', r('cpus:1'), reserved('cpus:1'))).to.equal(true);
+      allocator.addFramework('web-framework', { roles: ['web'] });
+      allocator.allocate(0);
+      expect(allocator.updateAvailable('agent-1', r('cpus:1'), reserved('cpus:1'))).to.equal(false);
+      expect(allocator.agent('agent-1')!.total.dynamicallyReserved().equals(reserved('cpus:1'))).to.equal(true);
+      allocator.checkInvariants();
     });
   });
 
