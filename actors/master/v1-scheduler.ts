@@ -358,7 +358,7 @@ export class HttpFramework extends Scheduler {
         this.end(undefined, false);
         break;
       case 'ACCEPT':
-        this.launch(call.offerIds, call.tasks, call.filters);
+        this.accept(call.offerIds, call.operations, call.filters);
         break;
       case 'DECLINE':
         this.decline(call.offerIds, call.filters);

@@ -123,18 +123,33 @@ export interface AgentEndpoint {
   readonly scheme?: 'http' | 'https';
 }
 
-/** Resources in v1 JSON: what Mesos' JSON already is, with the allocation role on each (as Mesos' offers have). */
+/**
+ * Resources in v1 JSON, in the format after reservation refinement (Mesos' own): a reservation as
+ * `reservations` (a static one `{type: STATIC, role}`, a dynamic one `{type: DYNAMIC, role,
+ * principal, labels}`), with the allocation role on each (as Mesos' offers have). Takes either
+ * form of Mesos JSON: the cluster's own lists are pre-refinement (`role`, `reservation`).
+ */
 export function v1Resources(resources: readonly ResourceJSON[], allocationRole?: string): V1Json[] {
   return resources.map((resource) => {
     const out: V1Json = { name: resource.name, type: resource.type };
     if (resource.scalar !== undefined) out.scalar = { value: resource.scalar.value };
     if (resource.ranges !== undefined) out.ranges = { range: resource.ranges.range.map((range) => ({ begin: range.begin, end: range.end })) };
     if (resource.set !== undefined) out.set = { item: [...resource.set.item] };
-    if (resource.reservations !== undefined && resource.reservations.length > 0) out.reservations = resource.reservations.map((reservation) => ({ ...reservation }));
-    else if (resource.role !== undefined && resource.role !== '*') out.reservations = [{ type: 'STATIC', role: resource.role }];
+    if (resource.reservations !== undefined && resource.reservations.length > 0) out.reservations = resource.reservations.map(v1Reservation);
+    else if (resource.role !== undefined && resource.role !== '*') out.reservations = [v1Reservation(resource.reservation === undefined ? { type: 'STATIC', role: resource.role } : { type: 'DYNAMIC', role: resource.role, ...resource.reservation })];
     if (allocationRole !== undefined) out.allocation_info = { role: allocationRole };
     return out;
   });
+}
+
+/** One `Resource.ReservationInfo` in v1 JSON: a copy (labels too), without the fields it does not have. */
+function v1Reservation(reservation: NonNullable<ResourceJSON['reservations']>[number]): V1Json {
+  const out: V1Json = {};
+  if (reservation.type !== undefined) out.type = reservation.type;
+  out.role = reservation.role;
+  if (reservation.principal !== undefined) out.principal = reservation.principal;
+  if (reservation.labels !== undefined) out.labels = { labels: reservation.labels.labels.map((label) => ({ ...label })) };
+  return out;
 }
 
 /** Attributes in v1 JSON: `[{name, type: TEXT, text: {value}}]` or `SCALAR` for numbers. */

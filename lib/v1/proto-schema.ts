@@ -362,10 +362,15 @@ message Offer {
       DESTROY_DISK = 14;
     }
     message Launch { repeated TaskInfo task_infos = 1; }
+    message Reserve {
+      repeated Resource resources = 1;
+      repeated bytes source = 2;
+    }
+    message Unreserve { repeated Resource resources = 1; }
     optional Type type = 1;
     optional Launch launch = 2;
-    optional bytes reserve = 3;
-    optional bytes unreserve = 4;
+    optional Reserve reserve = 3;
+    optional Unreserve unreserve = 4;
     optional bytes create = 5;
     optional bytes destroy = 6;
     optional bytes launch_group = 7;

@@ -7,9 +7,10 @@
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
+import { MAX_RESERVATION_LABELS } from '../resources';
 import {
   MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES,
-  type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type TaskInfo, type TaskStatus,
+  type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type TaskInfo, type TaskStatus,
 } from '../protocol';
 import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
 import { ownRecord } from '../protocol/own-record';
@@ -22,6 +23,14 @@ const idValue = v1IdValue;
 const list = <T extends z.ZodType>(item: T): z.ZodArray<T> => v1List(item, MAX_CALL_LIST_ENTRIES);
 const bytes = v1BytesField;
 
+/** `Resource.ReservationInfo.Type`'s names (Mesos' JSON parser refuses any other). */
+const RESERVATION_TYPES = ['UNKNOWN', 'STATIC', 'DYNAMIC'] as const;
+
+/** A reservation's `Labels`; more than a reservation may carry is refused here, naming the field. */
+const reservationLabels = z.object({
+  labels: v1List(z.object({ key: text, value: text.optional() }), MAX_RESERVATION_LABELS).optional(),
+});
+
 const resource = z.object({
   name: text,
   type: z.enum(['SCALAR', 'RANGES', 'SET']),
@@ -29,7 +38,9 @@ const resource = z.object({
   ranges: z.object({ range: list(z.object({ begin: v1NumberField, end: v1NumberField })) }).optional(),
   set: z.object({ item: list(text) }).optional(),
   role: text.optional(),
-  reservations: list(z.object({ type: text.optional(), role: text, principal: text.optional() })).optional(),
+  /** Mesos' pre-refinement form of a dynamic reservation (with `role`); see `resourceJSONOf`. */
+  reservation: z.object({ principal: text.optional(), labels: reservationLabels.optional() }).optional(),
+  reservations: list(z.object({ type: z.enum(RESERVATION_TYPES).optional(), role: text, principal: text.optional(), labels: reservationLabels.optional() })).optional(),
   allocation_info: z.object({ role: text.optional() }).optional(),
   // Mesos' fields this cluster has nothing behind: named, so a call holding one is refused (see UNSUPPORTED_RESOURCE_FIELDS).
   disk: z.unknown().optional(),
@@ -121,10 +132,20 @@ const frameworkInfo = z.object({
 
 const filters = z.object({ refuse_seconds: v1NumberField.optional() });
 
+/**
+ * `Offer.Operation`. A RESERVE's `source` (Mesos' reservation update, experimental) is named so
+ * that an operation holding it is refused rather than run as a plain RESERVE; a list of
+ * resources left out is an empty one, as protobuf has it.
+ */
 const operation = z.object({
   type: text,
   launch: z.object({ task_infos: list(taskInfo) }).optional(),
+  reserve: z.object({ resources: resources.default([]), source: z.unknown().optional() }).optional(),
+  unreserve: z.object({ resources: resources.default([]) }).optional(),
 });
+
+/** The offer operations an ACCEPT may hold; Mesos' others (LAUNCH_GROUP, CREATE, DESTROY...) are refused by name. */
+export const ACCEPT_OPERATION_TYPES = ['LAUNCH', 'RESERVE', 'UNRESERVE'] as const;
 
 const callSchema = z.object({
   type: text,
@@ -148,7 +169,8 @@ export type SchedulerCall =
   /** `refusal`: a FrameworkInfo Mesos' master refuses (`validateFramework`): the stream opens and says so in an ERROR. */
   | { type: 'SUBSCRIBE'; frameworkId?: string; framework: FrameworkInfo; suppressedRoles: string[]; refusal?: string }
   | { type: 'TEARDOWN'; frameworkId: string }
-  | { type: 'ACCEPT'; frameworkId: string; offerIds: string[]; tasks: TaskInfo[]; filters?: Filters }
+  /** `operations` in the call's order (the master applies each to what the ones before left of the offers). */
+  | { type: 'ACCEPT'; frameworkId: string; offerIds: string[]; operations: Operation[]; filters?: Filters }
   | { type: 'DECLINE'; frameworkId: string; offerIds: string[]; filters?: Filters }
   | { type: 'REVIVE'; frameworkId: string; roles?: string[] }
   | { type: 'SUPPRESS'; frameworkId: string; roles?: string[] }
@@ -212,17 +234,13 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       return { ok: true, call: { type, frameworkId } };
     case 'ACCEPT': {
       if (call.accept === undefined) return missing('accept');
-      const tasks: TaskInfo[] = [];
-      for (const [index, op] of call.accept.operations.entries()) {
-        if (op.type !== 'LAUNCH') return { ok: false, error: `accept.operations.${index}.type: operation '${op.type}' is not supported (only LAUNCH)` };
-        if (op.launch === undefined) return { ok: false, error: `accept.operations.${index}: Expecting 'launch' to be present` };
-        for (const [taskIndex, task] of op.launch.task_infos.entries()) {
-          const converted = taskInfoOf(task);
-          if (typeof converted === 'string') return { ok: false, error: `accept.operations.${index}.launch.task_infos.${taskIndex}.${converted}` };
-          tasks.push(converted);
-        }
+      const operations: Operation[] = [];
+      for (const [index, given] of call.accept.operations.entries()) {
+        const converted = operationOf(given);
+        if (typeof converted === 'string') return { ok: false, error: `accept.operations.${index}${converted}` };
+        operations.push(converted);
       }
-      return { ok: true, call: { type, frameworkId, offerIds: call.accept.offer_ids.map((offerId) => offerId.value), tasks, ...filtersOf(call.accept.filters) } };
+      return { ok: true, call: { type, frameworkId, offerIds: call.accept.offer_ids.map((offerId) => offerId.value), operations, ...filtersOf(call.accept.filters) } };
     }
     case 'DECLINE':
       if (call.decline === undefined) return missing('decline');
@@ -282,6 +300,42 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
 }
 
 /**
+ * One ACCEPT operation in this project's form, or the rest of the error's path after
+ * `accept.operations.<i>` (`.type: ...`, `: Expecting 'reserve' to be present`,
+ * `.launch.task_infos.0.task_id...`). A RESERVE's or UNRESERVE's resources go on as Mesos JSON,
+ * checked by the master against the offers (an invalid one is dropped there, as Mesos drops it).
+ */
+function operationOf(given: z.infer<typeof operation>): Operation | string {
+  switch (given.type) {
+    case 'LAUNCH': {
+      if (given.launch === undefined) return ": Expecting 'launch' to be present";
+      const taskInfos: TaskInfo[] = [];
+      for (const [taskIndex, task] of given.launch.task_infos.entries()) {
+        const converted = taskInfoOf(task);
+        if (typeof converted === 'string') return `.launch.task_infos.${taskIndex}.${converted}`;
+        taskInfos.push(converted);
+      }
+      return { type: 'LAUNCH', launch: { taskInfos } };
+    }
+    case 'RESERVE': {
+      if (given.reserve === undefined) return ": Expecting 'reserve' to be present";
+      if (given.reserve.source !== undefined) return '.reserve.source: changing a reservation (a RESERVE with `source`) is not supported by this cluster';
+      const unsupported = unsupportedResources(given.reserve.resources, '.reserve.resources');
+      if (unsupported !== undefined) return unsupported;
+      return { type: 'RESERVE', reserve: { resources: given.reserve.resources.map(resourceJSONOf) } };
+    }
+    case 'UNRESERVE': {
+      if (given.unreserve === undefined) return ": Expecting 'unreserve' to be present";
+      const unsupported = unsupportedResources(given.unreserve.resources, '.unreserve.resources');
+      if (unsupported !== undefined) return unsupported;
+      return { type: 'UNRESERVE', unreserve: { resources: given.unreserve.resources.map(resourceJSONOf) } };
+    }
+    default:
+      return `.type: operation '${given.type}' is not supported (supported: ${ACCEPT_OPERATION_TYPES.join(', ')})`;
+  }
+}
+
+/**
  * `suppressed_roles` as a set (Mesos keeps them in one: a role named twice is one), at most
  * `MAX_SUPPRESSED_ROLES` of them; or why not.
  */
@@ -336,13 +390,33 @@ function frameworkInfoOf(info: z.infer<typeof frameworkInfo>): FrameworkInfo {
   return out;
 }
 
-/** A v1 TaskInfo in this project's form, or the bad field's path and reason. */
 /** `resources` as this project's resource list, the roles their `allocation_info` names added to `roles`. */
 function withoutAllocationInfo(resources: ReadonlyArray<z.infer<typeof resource>>, roles: Set<string>): ResourceJSON[] {
-  return resources.map(({ allocation_info: allocation, ...rest }) => {
-    if (allocation?.role !== undefined) roles.add(allocation.role);
-    return rest as ResourceJSON;
+  return resources.map((entry) => {
+    if (entry.allocation_info?.role !== undefined) roles.add(entry.allocation_info.role);
+    return resourceJSONOf(entry);
   });
+}
+
+/**
+ * A checked v1 resource as Mesos JSON for the rest of the cluster (`Resources.fromJSON` reads
+ * it): without `allocation_info`, and without a reservation's labels when it has none (protobuf
+ * cannot tell `{}` from `{labels: []}`; both are no labels). An operation's `allocation_info` is
+ * left out unread: the master checks its reservations against the offers' role, the one role
+ * Mesos lets `allocation_info` name.
+ */
+function resourceJSONOf(entry: z.infer<typeof resource>): ResourceJSON {
+  const { allocation_info: _allocation, reservation, reservations, ...rest } = entry;
+  const out = rest as ResourceJSON;
+  if (reservation !== undefined) out.reservation = withLabelsIfAny(reservation);
+  if (reservations !== undefined) out.reservations = reservations.map(withLabelsIfAny);
+  return out;
+}
+
+/** `reservation` without `labels` when it lists none. */
+function withLabelsIfAny<T extends { labels?: z.infer<typeof reservationLabels> }>(reservation: T): Omit<T, 'labels'> & { labels?: { labels: Array<{ key: string; value?: string }> } } {
+  const { labels, ...rest } = reservation;
+  return labels?.labels === undefined || labels.labels.length === 0 ? rest : { ...rest, labels: { labels: labels.labels } };
 }
 
 /**

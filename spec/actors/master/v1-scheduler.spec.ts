@@ -11,6 +11,9 @@ import { clientOf } from '../../../actors/master/v1-scheduler';
 import { netHost } from '../../support/runtime';
 import { agentInfo, FakeAgent } from './harness';
 import { v1Call, V1Subscription } from '../../support/v1-client';
+import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
+import { v1CallBytes, v1EventJson } from '../../../lib/v1/protobuf';
+import type { V1Json } from '../../../lib/v1/json';
 
 describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
   let clock: VirtualClock;
@@ -174,6 +177,152 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
     expect((await state()).active).to.include(frameworkId);
     await clock.advance(1_000);
     expect((await state()).completed).to.include(frameworkId);
+  });
+});
+
+describe('actors/master/v1-scheduler: ACCEPT with RESERVE and UNRESERVE (dynamic reservations over HTTP)', () => {
+  let clock: VirtualClock;
+  let host: ActorHost;
+  let master: MasterHandle;
+  const subscriptions: V1Subscription[] = [];
+
+  beforeEach(async () => {
+    clock = new VirtualClock();
+    host = await netHost({ clock });
+    master = await startMaster({ flags: defaultMasterFlags('/unused'), host, registry: Registry.inMemory() });
+  });
+
+  afterEach(async () => {
+    for (const subscription of subscriptions.splice(0)) subscription.close();
+    await master.stop();
+    await host.stop();
+  });
+
+  /** An agent of cpus:2;mem:1024, registered: its probe and id. */
+  async function registeredAgent(): Promise<{ agent: FakeAgent; agentId: string }> {
+    const agent = new FakeAgent('agent-reserving');
+    host.spawn(agent);
+    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '1' });
+    await clock.settle();
+    await within(agent.until(() => agent.count('AgentRegistered') > 0), 'the agent to register');
+    const registered = agent.received.find((received) => received.name === 'AgentRegistered');
+    return { agent, agentId: (registered?.body as { agentId: string }).agentId };
+  }
+
+  /** A SUBSCRIBE (JSON, or protobuf bytes) answered: the stream and the framework's id (`decode` reads a protobuf stream's records). */
+  async function subscribed(body: object | Buffer): Promise<{ subscription: V1Subscription; frameworkId: string }> {
+    const subscription = new V1Subscription(host.address);
+    subscriptions.push(subscription);
+    await subscription.open(body);
+    await clock.settle();
+    const event = Buffer.isBuffer(body)
+      ? decoded(await subscription.nextRecord((record) => decoded(record).type === 'SUBSCRIBED', 5_000))
+      : await subscription.next((read) => read.type === 'SUBSCRIBED', 5_000);
+    return { subscription, frameworkId: (event.subscribed as { framework_id: { value: string } }).framework_id.value };
+  }
+
+  /** A protobuf stream's record as its event's JSON. */
+  const decoded = (record: Buffer): V1Json => v1EventJson('scheduler', record);
+
+  type V1Offer = { id: { value: string }; resources: Array<Record<string, unknown>> };
+
+  /** The first offer of the first OFFERS event from record/event `from` on, once the clock has run an allocation. */
+  async function nextOffer(subscription: V1Subscription, protobuf: boolean, from: number): Promise<{ offer: V1Offer; at: number }> {
+    await clock.advance(1_000);
+    if (protobuf) {
+      const record = await subscription.nextRecord((read) => decoded(read).type === 'OFFERS', 5_000, from);
+      return { offer: (decoded(record).offers as { offers: V1Offer[] }).offers[0]!, at: subscription.records.indexOf(record) + 1 };
+    }
+    const event = await subscription.next((read) => read.type === 'OFFERS', 5_000, from);
+    return { offer: (event.offers as { offers: V1Offer[] }).offers[0]!, at: subscription.events.indexOf(event) + 1 };
+  }
+
+  /** `resources` (v1 JSON, as offered) as this cluster's resources, their `allocation_info` aside. */
+  const read = (resources: ReadonlyArray<Record<string, unknown>>): Resources => Resources.fromJSON(resources.map(({ allocation_info: _allocation, ...rest }) => rest));
+
+  /** The pre-refinement JSON of `text` dynamically reserved to eng by ops, as a RESERVE names it. */
+  const reserved = (text: string): ResourceJSON[] => Resources.parse(text).reservedDynamically('eng', dynamicReservation('ops')).toJSON();
+
+  it('a JSON ACCEPT with RESERVE then LAUNCH on the reservation: the agent keeps the reservation and runs the task; the next OFFERS carries the reserved rest with its principal', async () => {
+    const { agent, agentId } = await registeredAgent();
+    // No MULTI_ROLE nor RESERVATION_REFINEMENT: offers in the pre-refinement format (`role`, `reservation`).
+    const { subscription, frameworkId } = await subscribed({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'reserver', role: 'eng', principal: 'ops' } } });
+    const first = await nextOffer(subscription, false, 0);
+    expect(read(first.offer.resources).format()).to.equal('cpus:2;mem:1024');
+    const task = { name: 'db', task_id: { value: 'db-1' }, agent_id: { value: agentId }, resources: reserved('cpus:0.5;mem:128'), command: { value: 'sleep 1000' } };
+    const accepted = await v1Call(host.address, {
+      framework_id: { value: frameworkId }, type: 'ACCEPT',
+      accept: {
+        offer_ids: [first.offer.id],
+        operations: [{ type: 'RESERVE', reserve: { resources: reserved('cpus:1;mem:512') } }, { type: 'LAUNCH', launch: { task_infos: [task] } }],
+        filters: { refuse_seconds: 3600 },
+      },
+    }, subscription.streamId);
+    expect([accepted.status, accepted.text]).to.deep.equal([202, '']);
+    await clock.settle();
+    await within(agent.until(() => agent.count('RunTask') === 1 && agent.count('CheckpointResources') === 1), 'RunTask and CheckpointResources at the agent');
+    const checkpoint = agent.received.find((received) => received.name === 'CheckpointResources')?.body as { resources: unknown };
+    expect(Resources.fromJSON(checkpoint.resources).format()).to.equal('cpus(eng, ops):1;mem(eng, ops):512');
+    // The RESERVE came first: the task was launched on the reservation it made (a LAUNCH before it would have found no reserved resources).
+    const run = agent.received.find((received) => received.name === 'RunTask')?.body as { task: { taskId: string; resources: unknown } };
+    expect([run.task.taskId, Resources.fromJSON(run.task.resources).format()]).to.deep.equal(['db-1', 'cpus(eng, ops):0.5;mem(eng, ops):128']);
+    const next = await nextOffer(subscription, false, first.at);
+    const dynamic = next.offer.resources.filter((resource) => resource.reservation !== undefined);
+    expect(dynamic.map(({ name, role, reservation, scalar }) => ({ name, role, reservation, scalar }))).to.deep.equal([
+      { name: 'cpus', role: 'eng', reservation: { principal: 'ops' }, scalar: { value: 0.5 } },
+      { name: 'mem', role: 'eng', reservation: { principal: 'ops' }, scalar: { value: 384 } },
+    ]);
+    expect(next.offer.resources.every((resource) => resource.reservations === undefined), 'no refined reservations for a framework without RESERVATION_REFINEMENT').to.equal(true);
+  });
+
+  it('a protobuf stream and calls: the offer carries the reservation as `reservations` (DYNAMIC, principal, labels) to a RESERVATION_REFINEMENT framework, and UNRESERVE gives it back', async () => {
+    const { agent } = await registeredAgent();
+    const call = (json: V1Json): Buffer => Buffer.from(v1CallBytes('scheduler', json));
+    const { subscription, frameworkId } = await subscribed(call({
+      type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'refined', roles: ['eng'], principal: 'ops', capabilities: [{ type: 'MULTI_ROLE' }, { type: 'RESERVATION_REFINEMENT' }] } },
+    }));
+    const first = await nextOffer(subscription, true, 0);
+    const labelled = Resources.parse('cpus:2;mem:1024').reservedDynamically('eng', dynamicReservation('ops', [{ key: 'purpose', value: 'db' }])).toJSON();
+    const accept = (offerId: { value: string }, operation: V1Json): Promise<{ status: number; text: string }> =>
+      v1Call(host.address, call({ framework_id: { value: frameworkId }, type: 'ACCEPT', accept: { offer_ids: [offerId], operations: [operation], filters: { refuse_seconds: 0 } } }), subscription.streamId);
+    expect((await accept(first.offer.id, { type: 'RESERVE', reserve: { resources: labelled } })).status).to.equal(202);
+    await clock.settle();
+    await within(agent.until(() => agent.count('CheckpointResources') === 1), 'CheckpointResources at the agent');
+    const next = await nextOffer(subscription, true, first.at);
+    expect(next.offer.resources.map((resource) => resource.reservations)).to.deep.equal([
+      [{ type: 'DYNAMIC', role: 'eng', principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'db' }] } }],
+      [{ type: 'DYNAMIC', role: 'eng', principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'db' }] } }],
+    ]);
+    expect(next.offer.resources.every((resource) => resource.role === undefined && resource.reservation === undefined)).to.equal(true);
+    // The offer as offered (allocation_info and all) is what an UNRESERVE names.
+    expect((await accept(next.offer.id, { type: 'UNRESERVE', unreserve: { resources: next.offer.resources } })).status).to.equal(202);
+    await clock.settle();
+    await within(agent.until(() => agent.count('CheckpointResources') === 2), 'the second CheckpointResources');
+    const checkpoints = agent.received.filter((received) => received.name === 'CheckpointResources');
+    expect(Resources.fromJSON((checkpoints[1]?.body as { resources: unknown }).resources).isEmpty(), 'the agent keeps no reservation').to.equal(true);
+    const after = await nextOffer(subscription, true, next.at);
+    expect(read(after.offer.resources).format()).to.equal('cpus:2;mem:1024');
+  });
+
+  it('a malformed RESERVE is a 400 naming the field, an operation it does not serve (CREATE) is refused by name, and neither reaches the agent', async () => {
+    const { agent } = await registeredAgent();
+    const { subscription, frameworkId } = await subscribed({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'clumsy', role: 'eng', principal: 'ops' } } });
+    const { offer } = await nextOffer(subscription, false, 0);
+    const accept = (operation: object): Promise<{ status: number; text: string }> =>
+      v1Call(host.address, { framework_id: { value: frameworkId }, type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: reserved('cpus:1') } }, operation] } }, subscription.streamId);
+    expect(await accept({ type: 'RESERVE' })).to.deep.equal({ status: 400, text: "Failed to validate scheduler::Call: accept.operations.1: Expecting 'reserve' to be present" });
+    const notAList = await accept({ type: 'RESERVE', reserve: { resources: { name: 'cpus', type: 'SCALAR', scalar: { value: 1 } } } });
+    expect(notAList.status).to.equal(400);
+    expect(notAList.text).to.match(/^Failed to validate scheduler::Call: accept\.operations\.1\.reserve\.resources: .*expected array/);
+    expect(await accept({ type: 'CREATE', create: { volumes: [] } })).to.deep.equal({
+      status: 400, text: "Failed to validate scheduler::Call: accept.operations.1.type: operation 'CREATE' is not supported (supported: LAUNCH, RESERVE, UNRESERVE)",
+    });
+    await clock.settle();
+    expect(agent.count('CheckpointResources'), 'a refused call runs none of its operations').to.equal(0);
+    // The offer is still the framework's: the same ACCEPT, well formed, is served.
+    expect((await accept({ type: 'LAUNCH', launch: { task_infos: [] } })).status).to.equal(202);
+    await clock.settle();
+    await within(agent.until(() => agent.count('CheckpointResources') === 1), 'CheckpointResources at the agent');
   });
 });
 

@@ -40,7 +40,7 @@ const TASK: TaskInfo = {
 function acceptedTask(task: unknown): TaskInfo {
   const parsed = parseSchedulerCall({ type: 'ACCEPT', framework_id: { value: 'F1' }, accept: { offer_ids: [{ value: 'O1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
   if (!parsed.ok) throw new Error(parsed.error);
-  return (parsed.call as Extract<SchedulerCall, { type: 'ACCEPT' }>).tasks[0] as TaskInfo;
+  return (parsed.call as Extract<SchedulerCall, { type: 'ACCEPT' }>).operations[0]?.launch?.taskInfos[0] as TaskInfo;
 }
 
 describe('health checks and checks in v1 JSON', () => {

@@ -15,7 +15,7 @@ const schedulerEventBytes = (event: V1Json): Uint8Array => v1EventBytes('schedul
 const schedulerEventJson = (bytes: Uint8Array): V1Json => v1EventJson('scheduler', bytes);
 import type { V1Json } from '../../../lib/v1/json';
 import type { MasterInfo, Offer, TaskInfo, TaskStatus } from '../../../lib/protocol';
-import { bytesAt, decodeMessage, encodeMessage, fieldsOf, varintAt } from '../../support/protobuf-wire';
+import { bytesAt, decodeMessage, encodeMessage, fieldsOf, varintAt, type WireMessage } from '../../support/protobuf-wire';
 import { Prng } from '../../../lib/process';
 
 const MASTER: MasterInfo = { id: 'm-1', ip: '10.0.0.7', port: 5050, pid: 'master@10.0.0.7:5050', hostname: 'master-1', version: '1.11.0' };
@@ -27,12 +27,17 @@ const OFFER: Offer = {
     { name: 'cpus', type: 'SCALAR', scalar: { value: 1.5 } },
     { name: 'mem', type: 'SCALAR', scalar: { value: 1024 }, role: 'eng' },
     { name: 'disk', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }] },
+    // A dynamic reservation as the master holds it (`Resources.toJSON`: pre-refinement), labels and all.
+    { name: 'gpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'ml' }, { key: 'spare' }] } } },
     { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31099 }, { begin: 40000, end: 40000 }] } },
     { name: 'disks', type: 'SET', set: { item: ['sda', 'sdb'] } },
   ],
   attributes: { rack: 'r1', slots: 4 },
   executorIds: ['e-1', 'e-2'],
 };
+
+/** One cpu dynamically reserved to `eng` by `ops` with a label, pre-refinement, as an ACCEPT's RESERVE names it. */
+const RESERVED_CPUS = { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'db' }] } }, allocation_info: { role: 'eng' } };
 
 const STATUS: TaskStatus = {
   taskId: 't-1', state: 'TASK_RUNNING', message: 'ok', source: 'SOURCE_EXECUTOR', reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED',
@@ -124,6 +129,16 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
           filters: { refuse_seconds: 30 },
         },
       },
+      {
+        type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: {
+          offer_ids: [{ value: 'o-4' }],
+          operations: [
+            { type: 'RESERVE', reserve: { resources: [RESERVED_CPUS, { name: 'mem', type: 'SCALAR', scalar: { value: 128 }, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }], allocation_info: { role: 'eng' } }] } },
+            { type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: 't-3' }, agent_id: { value: 'a-1' }, resources: [RESERVED_CPUS], command: { value: 'true' } }] } },
+            { type: 'UNRESERVE', unreserve: { resources: [{ name: 'disk', type: 'SCALAR', scalar: { value: 10 }, role: 'eng', reservation: {} }] } },
+          ],
+        },
+      },
       { type: 'DECLINE', framework_id: { value: 'f-1' }, decline: { offer_ids: [{ value: 'o-3' }], filters: { refuse_seconds: 0 } } },
       { type: 'KILL', framework_id: { value: 'f-1' }, kill: { task_id: { value: 't-1' }, agent_id: { value: 'a-1' }, kill_policy: { grace_period: { nanoseconds: 1_000_000 } } } },
       { type: 'ACKNOWLEDGE', framework_id: { value: 'f-1' }, acknowledge: { agent_id: { value: 'a-1' }, task_id: { value: 't-1' }, uuid: Buffer.from('0c1e7d1e9a4e4c518f8e2a1d3f4b5c6d', 'hex').toString('base64') } },
@@ -145,7 +160,7 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     }
   });
 
-  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk, offer constraints, a RESERVE; reads command URIs', () => {
+  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk, offer constraints, a CREATE, a RESERVE with `source`; reads command URIs', () => {
     const launch = (task: V1Json): V1Json => ({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { offer_ids: [{ value: 'o-1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
     const task = { name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, command: { value: 'true' } };
     // Built by hand where the codec has no content for a field (it keeps only the field's presence).
@@ -153,7 +168,9 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     const disk = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [4, [[1, 'disk'], [2, 0], [3, [[1, { double: 1 }]]], [7, [[1, [[1, 'vol']]]]]]]]]]]]]]]]);
     const uris = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [7, [[1, [[1, 'http://x']]], [3, 'true']]]]]]]]]]]]);
     const constraints = encodeMessage([[2, 1], [3, [[1, [[1, 'u'], [2, 'n']]], [3, [[1, []]]]]]]);
-    const reserve = schedulerCallBytes({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { operations: [{ type: 'RESERVE' }] } });
+    const create = schedulerCallBytes({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { operations: [{ type: 'CREATE' }] } });
+    // Offer.Operation {type 1: RESERVE 2, reserve 3 {source 2}}: a reservation update, refused by name.
+    const reserveSource = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 2], [3, [[2, [[1, 'cpus'], [2, 0], [3, [[1, { double: 1 }]]]]]]]]]]]]);
     const refusal = (bytes: Uint8Array): string => {
       const decoded = schedulerCallJson(bytes);
       if (!('json' in decoded)) throw new Error(decoded.error);
@@ -167,7 +184,54 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     const read = schedulerCallJson(uris);
     expect('json' in read && (read.json as { accept: { operations: Array<{ launch: { task_infos: Array<{ command: unknown }> } }> } }).accept.operations[0]?.launch.task_infos[0]?.command).to.deep.equal({ uris: [{ value: 'http://x' }], value: 'true' });
     expect(refusal(constraints)).to.match(/^subscribe\.offer_constraints: offer constraints are not supported/);
-    expect(refusal(reserve)).to.equal("accept.operations.0.type: operation 'RESERVE' is not supported (only LAUNCH)");
+    expect(refusal(create)).to.equal("accept.operations.0.type: operation 'CREATE' is not supported (supported: LAUNCH, RESERVE, UNRESERVE)");
+    expect(refusal(reserveSource)).to.match(/^accept\.operations\.0\.reserve\.source: .*not supported/);
+  });
+
+  it("reads an ACCEPT's RESERVE and UNRESERVE written by hand with Mesos' field numbers as the same operations as their JSON", () => {
+    // Call {framework_id 1, type 2 (ACCEPT 3), accept 4 {offer_ids 1, operations 2}}; Offer.Operation {type 1 (RESERVE 2, UNRESERVE 3),
+    // reserve 3 / unreserve 4 {resources 1}}; Resource {name 1, type 2 (SCALAR 0), scalar 3 {value 1}, role 6, reservation 8, allocation_info 11,
+    // reservations 13}; ReservationInfo {principal 1, labels 2 {labels 1 {key 1, value 2}}, role 3, type 4 (DYNAMIC 2)}.
+    const cpus: WireMessage = [[1, 'cpus'], [2, 0], [3, [[1, { double: 1 }]]], [6, 'eng'], [8, [[1, 'ops'], [2, [[1, [[1, 'purpose'], [2, 'db']]]]]]], [11, [[1, 'eng']]]];
+    const mem: WireMessage = [[1, 'mem'], [2, 0], [3, [[1, { double: 128 }]]], [13, [[4, 2], [3, 'eng'], [1, 'ops']]]];
+    const bytes = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [
+      [1, [[1, 'o-4']]],
+      [2, [[1, 2], [3, [[1, cpus], [1, mem]]]]],
+      [2, [[1, 3], [4, [[1, mem]]]]],
+    ]]]);
+    const json: V1Json = {
+      type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: {
+        offer_ids: [{ value: 'o-4' }],
+        operations: [
+          { type: 'RESERVE', reserve: { resources: [RESERVED_CPUS, { name: 'mem', type: 'SCALAR', scalar: { value: 128 }, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }] }] } },
+          { type: 'UNRESERVE', unreserve: { resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 128 }, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }] }] } },
+        ],
+      },
+    };
+    const decoded = schedulerCallJson(bytes);
+    if (!('json' in decoded)) throw new Error(decoded.error);
+    const fromJson = parseSchedulerCall(json);
+    expect(fromJson.ok).to.equal(true);
+    expect(parseSchedulerCall(decoded.json)).to.deep.equal(fromJson);
+    expect(fromJson.ok && fromJson.call.type === 'ACCEPT' ? fromJson.call.operations.map((operation) => operation.type) : []).to.deep.equal(['RESERVE', 'UNRESERVE']);
+    // And the codec writes those numbers (the JSON to bytes, read back by hand).
+    const written = schedulerCallBytes(json);
+    const reserve = bytesAt(written, 4, 2) as Buffer;
+    expect(varintAt(reserve, 1), 'RESERVE').to.equal(2n);
+    const [writtenCpus, writtenMem] = fieldsOf(bytesAt(reserve, 3) as Buffer, 1) as Buffer[];
+    expect([bytesAt(writtenCpus!, 6)?.toString(), bytesAt(writtenCpus!, 8, 1)?.toString(), bytesAt(writtenCpus!, 8, 2, 1, 1)?.toString(), bytesAt(writtenCpus!, 8, 2, 1, 2)?.toString()]).to.deep.equal(['eng', 'ops', 'purpose', 'db']);
+    expect([varintAt(writtenMem!, 13, 4), bytesAt(writtenMem!, 13, 3)?.toString(), bytesAt(writtenMem!, 13, 1)?.toString()], 'DYNAMIC is 2').to.deep.equal([2n, 'eng', 'ops']);
+  });
+
+  it('writes an offer\'s dynamic reservation with Mesos\' field numbers: refined as reservations 13 {type 4 DYNAMIC 2, role 3, principal 1, labels 2}, before refinement as role 6 and reservation 8', () => {
+    const gpusOf = (bytes: Uint8Array): Buffer => fieldsOf(bytesAt(bytes, 3, 1) as Buffer, 5).find((resource) => bytesAt(resource as Buffer, 1)?.toString() === 'gpus') as Buffer;
+    const refined = gpusOf(schedulerEventBytes(offersEvent([OFFER], () => ENDPOINT)));
+    expect([varintAt(refined, 13, 4), bytesAt(refined, 13, 3)?.toString(), bytesAt(refined, 13, 1)?.toString()]).to.deep.equal([2n, 'eng', 'ops']);
+    expect((fieldsOf(bytesAt(refined, 13, 2) as Buffer, 1) as Buffer[]).map((label) => [bytesAt(label, 1)?.toString(), bytesAt(label, 2)?.toString()])).to.deep.equal([['purpose', 'ml'], ['spare', undefined]]);
+    expect(fieldsOf(refined, 6), 'no role').to.deep.equal([]);
+    const old = gpusOf(schedulerEventBytes(offersEvent([OFFER], () => ENDPOINT, { multiRole: false, reservationRefinement: false })));
+    expect([bytesAt(old, 6)?.toString(), bytesAt(old, 8, 1)?.toString(), bytesAt(old, 8, 2, 1, 1)?.toString()]).to.deep.equal(['eng', 'ops', 'purpose']);
+    expect(fieldsOf(old, 13), 'no reservations').to.deep.equal([]);
   });
 
   it('reads an enum value it does not know as proto2 does, as absent: an unknown capability is ignored, a call with an unknown type has none', () => {

@@ -2,13 +2,20 @@
 import { expect } from 'chai';
 import { parseSchedulerCall, offersEvent, subscribedEvent, updateEvent, messageEvent, failureEvent, type SchedulerCall } from '../../../lib/v1/scheduler';
 import { textOfV1Bytes, v1Bytes, v1FrameworkInfo, v1OfferFormat, withoutNulls } from '../../../lib/v1/json';
-import type { FrameworkInfo } from '../../../lib/protocol';
-import { MAX_URI_LENGTH } from '../../../lib/protocol';
+import type { FrameworkInfo, TaskInfo } from '../../../lib/protocol';
+import { MAX_RESOURCE_ENTRIES, MAX_URI_LENGTH } from '../../../lib/protocol';
+import { dynamicReservation, MAX_RESERVATION_LABELS, Resources } from '../../../lib/resources';
 
 function call(body: unknown): SchedulerCall {
   const parsed = parseSchedulerCall(body);
   if (!parsed.ok) throw new Error(parsed.error);
   return parsed.call;
+}
+
+/** The tasks of an ACCEPT's LAUNCH operations, in order. */
+function launched(accept: SchedulerCall): TaskInfo[] {
+  if (accept.type !== 'ACCEPT') throw new Error(`not an ACCEPT: ${accept.type}`);
+  return accept.operations.flatMap((operation) => operation.launch?.taskInfos ?? []);
 }
 
 function error(body: unknown): string {
@@ -67,7 +74,7 @@ describe('v1 scheduler calls', () => {
       decline: null, kill: null, shutdown: null, acknowledge: null, reconcile: null, message: null, request: null,
     });
     expect(accept).to.deep.include({ type: 'ACCEPT', frameworkId: 'f-1', offerIds: ['o-1'] });
-    const [task] = (accept as Extract<SchedulerCall, { type: 'ACCEPT' }>).tasks;
+    const [task] = launched(accept);
     expect(task).to.deep.include({ name: 'long-1', taskId: 't-1', agentId: 'a-1' });
     expect(task?.command).to.deep.include({ value: 'sleep 300', shell: true });
     expect(task?.resources.map((resource) => resource.name)).to.deep.equal(['cpus', 'mem']);
@@ -115,12 +122,63 @@ describe('v1 scheduler calls', () => {
     });
     expect(accept).to.deep.equal({
       type: 'ACCEPT', frameworkId: FRAMEWORK_ID.value, offerIds: ['o1', 'o2'], filters: { refuseSeconds: 10 },
-      tasks: [{
+      operations: [{ type: 'LAUNCH', launch: { taskInfos: [{
         name: 'web', taskId: 't1', agentId: 'a1',
         resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31000 }] } }],
         command: { value: 'echo hi', environment: { A: 'b' } }, data: 'payload', killPolicy: { gracePeriodSeconds: 2.5 }, labels: { k: 'v' },
-      }],
+      }] } }],
     });
+  });
+
+  it('takes an ACCEPT with RESERVE, LAUNCH and UNRESERVE, in order: their resources go on as Mesos JSON (either reservation form, labels kept, allocation_info left out)', () => {
+    const reserved = { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'db' }] } }, allocation_info: { role: 'eng' } };
+    const refined = { name: 'mem', type: 'SCALAR', scalar: { value: 256 }, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }], allocation_info: { role: 'eng' } };
+    const task = { name: 't', task_id: { value: 't1' }, agent_id: { value: 'a1' }, resources: [reserved], command: { value: 'true' } };
+    const accept = call({
+      framework_id: FRAMEWORK_ID, type: 'ACCEPT',
+      accept: {
+        offer_ids: [{ value: 'o1' }],
+        operations: [
+          { type: 'RESERVE', reserve: { resources: [reserved, refined] } },
+          { type: 'LAUNCH', launch: { task_infos: [task] } },
+          // A reservation without labels: `{}` and an empty list are both none (protobuf cannot tell them apart).
+          { type: 'UNRESERVE', unreserve: { resources: [{ ...refined, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops', labels: {} }] }, { ...refined, name: 'disk', reservations: [{ type: 'DYNAMIC', role: 'eng', labels: { labels: [] } }] }] } },
+        ],
+      },
+    });
+    const withoutAllocation = (resource: Record<string, unknown>): Record<string, unknown> => {
+      const { allocation_info: _allocation, ...rest } = resource;
+      return rest;
+    };
+    expect(accept).to.deep.equal({
+      type: 'ACCEPT', frameworkId: FRAMEWORK_ID.value, offerIds: ['o1'],
+      operations: [
+        { type: 'RESERVE', reserve: { resources: [withoutAllocation(reserved), withoutAllocation(refined)] } },
+        { type: 'LAUNCH', launch: { taskInfos: [{ name: 't', taskId: 't1', agentId: 'a1', resources: [withoutAllocation(reserved)], command: { value: 'true' }, allocationRoles: ['eng'] }] } },
+        { type: 'UNRESERVE', unreserve: { resources: [withoutAllocation(refined), { ...withoutAllocation(refined), name: 'disk', reservations: [{ type: 'DYNAMIC', role: 'eng' }] }] } },
+      ],
+    });
+    // What the master reads of them: the reservation, its principal and labels.
+    const operations = (accept as Extract<SchedulerCall, { type: 'ACCEPT' }>).operations;
+    expect(Resources.fromJSON(operations[0]?.reserve?.resources).format()).to.equal('cpus(eng, ops,{purpose:db}):1;mem(eng, ops):256');
+  });
+
+  it('refuses a malformed RESERVE or UNRESERVE with a 400 reason naming the field, and the operations it does not serve by name', () => {
+    const accept = (operation: Record<string, unknown>): unknown => ({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [{ value: 'o1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [] } }, operation] } });
+    const cpus = { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng', reservation: { principal: 'ops' } };
+    expect(error(accept({ type: 'RESERVE' }))).to.equal("accept.operations.1: Expecting 'reserve' to be present");
+    expect(error(accept({ type: 'UNRESERVE', reserve: { resources: [cpus] } }))).to.equal("accept.operations.1: Expecting 'unreserve' to be present");
+    expect(error(accept({ type: 'RESERVE', reserve: { resources: 'cpus:1' } }))).to.match(/^accept\.operations\.1\.reserve\.resources: .*expected array/);
+    expect(error(accept({ type: 'UNRESERVE', unreserve: { resources: [{ ...cpus, scalar: { value: 'one' } }] } }))).to.match(/^accept\.operations\.1\.unreserve\.resources\.0\.scalar\.value: /);
+    expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, reservations: [{ type: 'SOMETIMES', role: 'eng' }] }] } }))).to.match(/^accept\.operations\.1\.reserve\.resources\.0\.reservations\.0\.type: /);
+    const labels = { labels: Array.from({ length: MAX_RESERVATION_LABELS + 1 }, (_, index) => ({ key: `k${index}` })) };
+    expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, reservation: { principal: 'ops', labels } }] } }))).to.equal(`accept.operations.1.reserve.resources.0.reservation.labels.labels: must have at most ${MAX_RESERVATION_LABELS} entries`);
+    expect(error(accept({ type: 'RESERVE', reserve: { resources: Array.from({ length: MAX_RESOURCE_ENTRIES + 1 }, () => cpus) } }))).to.match(new RegExp(`^accept\\.operations\\.1\\.reserve\\.resources: must have at most ${MAX_RESOURCE_ENTRIES} entries`));
+    expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, disk: { persistence: { id: 'p' } } }] } }))).to.match(/^accept\.operations\.1\.reserve\.resources\.0\.disk: not supported/);
+    expect(error(accept({ type: 'RESERVE', reserve: { resources: [cpus], source: [{ ...cpus, reservation: { principal: 'other' } }] } }))).to.match(/^accept\.operations\.1\.reserve\.source: .*not supported/);
+    for (const type of ['CREATE', 'DESTROY', 'LAUNCH_GROUP', 'GROW_VOLUME']) {
+      expect(error(accept({ type }))).to.equal(`accept.operations.1.type: operation '${type}' is not supported (supported: LAUNCH, RESERVE, UNRESERVE)`);
+    }
   });
 
   it("takes numbers written as strings, as Mesos' JSON parser does (protobuf's JSON writers put int64 fields in strings); other strings are still refused", () => {
@@ -131,9 +189,9 @@ describe('v1 scheduler calls', () => {
     };
     const accept = call({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [{ value: 'o1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }], filters: { refuse_seconds: '5' } } });
     expect(accept).to.deep.include({ filters: { refuseSeconds: 5 } });
-    const [launched] = (accept as { tasks: Array<{ resources: unknown; killPolicy: unknown }> }).tasks;
-    expect(launched?.resources).to.deep.equal([{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31010, end: 31010 }] } }]);
-    expect(launched?.killPolicy).to.deep.equal({ gracePeriodSeconds: 1 });
+    const [read] = launched(accept);
+    expect(read?.resources).to.deep.equal([{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31010, end: 31010 }] } }]);
+    expect(read?.killPolicy).to.deep.equal({ gracePeriodSeconds: 1 });
     expect(call({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', failover_timeout: '0' } } })).to.deep.nested.include({ 'framework.failoverTimeout': 0 });
     for (const notJsonNumber of ['soon', '+5', '.5', '5.', ' 5', '0x10', '']) {
       expect(error({ framework_id: FRAMEWORK_ID, type: 'DECLINE', decline: { offer_ids: [{ value: 'o1' }], filters: { refuse_seconds: notJsonNumber } } }), notJsonNumber).to.match(/refuse_seconds: Invalid input: expected number, received string/);
@@ -154,17 +212,17 @@ describe('v1 scheduler calls', () => {
     expect(error(launch({ command: { value: 'true', uris: [{ executable: true }] } }))).to.match(new RegExp(`^${at}command\\.uris\\.0\\.value`));
     expect(error(launch({ command: { value: 'true', uris: [{ value: 'x'.repeat(MAX_URI_LENGTH + 1) }] } }))).to.match(new RegExp(`^${at}command\\.uris\\.0\\.value: must be at most ${MAX_URI_LENGTH} characters`));
     expect(error(launch({ max_completion_time: { nanoseconds: 1 } }))).to.match(new RegExp(`^${at}max_completion_time: not supported`));
-    const kept = call(launch({ command: { value: 'id', user: 'nobody', uris: [] } })) as { tasks: Array<{ command: unknown }> };
-    expect(kept.tasks[0]?.command).to.deep.equal({ value: 'id', user: 'nobody' });
-    const fetching = call(launch({ command: { value: 'ls', uris: [{ value: 'https://example.com/app.tgz', output_file: 'dist/app.tgz', extract: false, cache: true }, { value: '/opt/run.sh', executable: true }] } })) as { tasks: Array<{ command: unknown }> };
-    expect(fetching.tasks[0]?.command).to.deep.equal({ value: 'ls', uris: [{ value: 'https://example.com/app.tgz', outputFile: 'dist/app.tgz', extract: false, cache: true }, { value: '/opt/run.sh', executable: true }] });
+    const kept = launched(call(launch({ command: { value: 'id', user: 'nobody', uris: [] } })));
+    expect(kept[0]?.command).to.deep.equal({ value: 'id', user: 'nobody' });
+    const fetching = launched(call(launch({ command: { value: 'ls', uris: [{ value: 'https://example.com/app.tgz', output_file: 'dist/app.tgz', extract: false, cache: true }, { value: '/opt/run.sh', executable: true }] } })));
+    expect(fetching[0]?.command).to.deep.equal({ value: 'ls', uris: [{ value: 'https://example.com/app.tgz', outputFile: 'dist/app.tgz', extract: false, cache: true }, { value: '/opt/run.sh', executable: true }] });
   });
 
   it("keeps the roles a task's resources name in allocation_info for the master to check (v1 walkthrough: a task in another role was launched)", () => {
     const task = (allocation: string) => ({ name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: allocation } }], command: { value: 'true' } });
-    const accept = call({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [{ value: 'o' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('b')] } }] } }) as { tasks: Array<{ allocationRoles?: string[]; resources: object[] }> };
-    expect(accept.tasks[0]?.allocationRoles).to.deep.equal(['b']);
-    expect(accept.tasks[0]?.resources[0]).to.not.have.property('allocation_info');
+    const tasks = launched(call({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [{ value: 'o' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('b')] } }] } }));
+    expect(tasks[0]?.allocationRoles).to.deep.equal(['b']);
+    expect(tasks[0]?.resources[0]).to.not.have.property('allocation_info');
   });
 
   it('sends an update\'s uuid as the UUID\'s 16 bytes, as Mesos, and takes them back in an ACKNOWLEDGE', () => {
@@ -245,7 +303,7 @@ describe('v1 scheduler calls', () => {
       .to.deep.include({ refusal: "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable" });
     expect(error({ framework_id: FRAMEWORK_ID, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: info, offer_constraints: {} } })).to.equal('update_framework.offer_constraints: offer constraints are not supported by this master');
     expect(error({ framework_id: FRAMEWORK_ID })).to.match(/^type: /);
-    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [], operations: [{ type: 'RESERVE' }] } })).to.match(/accept\.operations\.0\.type: operation 'RESERVE' is not supported/);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [], operations: [{ type: 'CREATE' }] } })).to.match(/accept\.operations\.0\.type: operation 'CREATE' is not supported/);
     expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: '' }, agent_id: { value: 'a' } }] } }] } }))
       .to.equal('accept.operations.0.launch.task_infos.0.task_id.value: must be a non-empty string');
     expect(error({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: 'not base64!' } })).to.match(/acknowledge\.uuid/);
@@ -303,6 +361,33 @@ describe('v1 scheduler events', () => {
     expect((current?.resources as Array<Record<string, unknown>>).map((resource) => resource.reservations)).to.deep.equal([
       undefined, [{ type: 'STATIC', role: 'analytics' }], [{ type: 'DYNAMIC', role: 'analytics', principal: 'ops' }],
     ]);
+  });
+
+  it('OFFERS of dynamically reserved resources, as the master holds them (Resources.toJSON: `role` and `reservation`): `reservations` of type DYNAMIC with principal and labels, or pre-refinement `role` and `reservation`', () => {
+    const resources = Resources.parse('cpus:1').reservedDynamically('eng', dynamicReservation('ops', [{ key: 'purpose', value: 'db' }]))
+      .add(Resources.parse('mem:64').reservedDynamically('eng', dynamicReservation(undefined)))
+      .add(Resources.parse('disk(eng):10;ports:[31000-31000]'));
+    const offer = { id: 'o1', frameworkId: 'fw', agentId: 'a1', hostname: 'agent1', allocationRole: 'eng', resources: resources.toJSON() };
+    const endpoint = (): { hostname: string; ip: string; port: number; actorId: string } => ({ hostname: 'agent1', ip: '10.0.0.6', port: 5051, actorId: 'slave(1)' });
+    const byName = (event: Record<string, unknown>): Record<string, Record<string, unknown>> => {
+      const [read] = (event.offers as { offers: Array<{ resources: Array<Record<string, unknown>> }> }).offers;
+      return Object.fromEntries((read?.resources ?? []).map((resource) => [resource.name as string, resource]));
+    };
+    const current = byName(offersEvent([offer], endpoint, v1OfferFormat(['MULTI_ROLE', 'RESERVATION_REFINEMENT'])));
+    expect(current.cpus?.reservations).to.deep.equal([{ type: 'DYNAMIC', role: 'eng', principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'db' }] } }]);
+    expect(current.mem?.reservations).to.deep.equal([{ type: 'DYNAMIC', role: 'eng' }]);
+    expect(current.disk?.reservations).to.deep.equal([{ type: 'STATIC', role: 'eng' }]);
+    expect(current.ports).to.not.have.property('reservations');
+    for (const resource of Object.values(current)) expect(resource, String(resource.name)).to.not.have.any.keys('role', 'reservation');
+    const old = byName(offersEvent([offer], endpoint, v1OfferFormat(undefined)));
+    expect(old.cpus).to.deep.include({ role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'db' }] } } });
+    expect(old.mem).to.deep.include({ role: 'eng', reservation: {} });
+    expect(old.disk).to.deep.include({ role: 'eng' }).and.not.have.property('reservation');
+    expect(old.ports).to.deep.include({ role: '*' });
+    for (const resource of Object.values(old)) expect(resource, String(resource.name)).to.not.have.property('reservations');
+    // Either form reads back as the resources the master offered.
+    expect(Resources.fromJSON(Object.values(old).map(({ allocation_info: _allocation, ...rest }) => rest)).equals(resources)).to.equal(true);
+    expect(Resources.fromJSON(Object.values(current).map(({ allocation_info: _allocation, ...rest }) => rest)).equals(resources)).to.equal(true);
   });
 
   it('binary data (not UTF-8) goes through as the very same bytes: a MESSAGE call in, a MESSAGE event and an update out (it came out with U+FFFD for each byte that was not text)', () => {
