@@ -1191,6 +1191,8 @@ export class Master extends Actor {
         this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
         this.state.agentChanged(agent);
         framework.metrics.operation(operation.type);
+        // At once, as Mesos: before a LAUNCH after it sends the agent a task on the reservation.
+        this.checkpointReservations(agent);
       }
     } finally {
       // The rest is returned, and what the tasks (and new executors) took is used now, not offered
@@ -1199,7 +1201,6 @@ export class Master extends Actor {
       const fresh = converted.isEmpty() ? Resources.EMPTY : available.subtractSaturating(available.subtractSaturating(converted));
       this.allocator.sendAcceptEnd(framework.id, agent.id, fresh.isEmpty() ? available : available.subtract(fresh), launched, refuseFilter(filters), role, this.acceptEndRefused);
       if (!fresh.isEmpty()) this.allocator.sendRecoverResources(framework.id, agent.id, fresh, undefined, role, this.acceptEndRefused);
-      if (!converted.isEmpty()) this.checkpointReservations(agent);
     }
   }
 

@@ -51,6 +51,9 @@ describe('actors/master: dynamic reservations (RESERVE, UNRESERVE)', () => {
     const task = { ...commandTask('t1', agent.agentId), resources: reservedJSON('cpus:1;mem:128', 'eng', 'ops').toJSON() };
     await accept(harness, framework, latestOffer(framework.probe), [reserve(reserved), { type: 'LAUNCH', launch: { taskInfos: [task] } }], 60);
     expect(all(agent.probe, 'RunTask')).to.have.length(1);
+    // The agent hears of the reservation before the task that runs on it, as in Mesos.
+    const order = agent.probe.received.map((message) => message.name).filter((name) => name === 'RunTask' || name === 'CheckpointResources');
+    expect(order).to.deep.equal(['CheckpointResources', 'RunTask']);
     expect(checkpointed(agent)?.equals(reserved)).to.equal(true);
     // What the reservation made and the task left is returned unfiltered, so it is offered again
     // at the next run (with the unreserved rest: a filter holds back only offers it contains whole, as in Mesos).
