@@ -23,7 +23,7 @@ import { parseJournal } from '../../lib/journal';
 import { AgentInfoSchema, ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
 import { CHECKPOINT_COMPACTION_MIN_RECORDS, CHECKPOINT_RETRY_INITIAL_MS, CHECKPOINT_RETRY_MAX_MS } from './constants';
 import { metaDirectory } from './paths';
-import { checkpointedResourcesPath, checkpointedResourcesText } from './checkpointed-resources';
+import { checkpointedResourcesPathIn, checkpointedResourcesText } from './checkpointed-resources';
 
 /** The mode of the agent's checkpoint directory (`<work_dir>/meta`): its owner's only. */
 export const META_DIRECTORY_MODE = 0o700;
@@ -453,8 +453,6 @@ export interface CheckpointFailureListener {
  */
 export class AgentCheckpoints {
   private readonly file: string;
-  /** `<workDir>/meta/resources/resources.info` (`writeResources`). */
-  private readonly resourcesFile: string;
   private queue: Array<{ readonly record: CheckpointRecord; readonly resolve: () => void }> = [];
   private writing = false;
   private compactionDue = false;
@@ -474,7 +472,6 @@ export class AgentCheckpoints {
 
   private constructor(private readonly disk: Disk, workDir: string, private readonly model: RecoveredAgent, private readonly timers: CheckpointTimers, recordsInFile: number) {
     this.file = checkpointJournalPath(workDir);
-    this.resourcesFile = checkpointedResourcesPath(workDir);
     this.recordsInFile = recordsInFile;
   }
 
@@ -518,7 +515,8 @@ export class AgentCheckpoints {
    * One write at a time: the caller waits for one before it starts the next.
    */
   writeResources(resources: Resources): Promise<void> {
-    return this.disk.writeFileAtomically(this.resourcesFile, checkpointedResourcesText(resources));
+    // Made at each write (rare), not kept: a path per agent was ~100 bytes of every simulated agent.
+    return this.disk.writeFileAtomically(checkpointedResourcesPathIn(path.dirname(this.file)), checkpointedResourcesText(resources));
   }
 
   /** Records not yet durable (`settled` waits for them). */

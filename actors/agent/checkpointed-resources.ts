@@ -20,7 +20,12 @@ import { metaDirectory } from './paths';
 
 /** `<workDir>/meta/resources/resources.info` (Mesos' path under its meta directory). */
 export function checkpointedResourcesPath(workDir: string): string {
-  return path.join(metaDirectory(workDir), 'resources', 'resources.info');
+  return checkpointedResourcesPathIn(metaDirectory(workDir));
+}
+
+/** `<meta>/resources/resources.info`, in the meta directory `meta`. */
+export function checkpointedResourcesPathIn(meta: string): string {
+  return path.join(meta, 'resources', 'resources.info');
 }
 
 /**

@@ -165,6 +165,13 @@ export const CHECKPOINT_SETTLE_TIMEOUT_MS = 10_000;
  */
 export const MAX_CHECKPOINTED_RESOURCES_FILE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Characters of a list of reservations (the master's CheckpointResources: up to 1,024 entries,
+ * each name up to a short text) a log line quotes, and of why it was refused; the rest is cut
+ * with a mark saying how much more there was.
+ */
+export const MAX_LOGGED_RESERVATIONS_CHARS = 1_000;
+
 /** RunTask messages an agent keeps while its first AgentRegistered is late; beyond this they are dropped (the master reconciles them). */
 export const MAX_RUN_TASKS_BEFORE_REGISTRATION = 1_000;
 

@@ -12,7 +12,7 @@ import { MemoryDisk } from '../../../lib/disk';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { ResourceJSON } from '../../../lib/resources';
 import { dynamicReservation, Resources } from '../../../lib/resources';
-import { defaultAgentFlags, MAX_CHECKPOINTED_RESOURCES_FILE_BYTES, startAgent, type AgentFlags, type AgentHandle } from '../../../actors/agent';
+import { defaultAgentFlags, MAX_CHECKPOINTED_RESOURCES_FILE_BYTES, MAX_LOGGED_RESERVATIONS_CHARS, startAgent, type AgentFlags, type AgentHandle } from '../../../actors/agent';
 import { applyCheckpointedResources, checkpointedResourcesError, checkpointedResourcesPath, recoverCheckpointedResources } from '../../../actors/agent/checkpointed-resources';
 import { SIMULATED_MACHINE } from '../../cluster/simulation';
 import { memoryHost, Probe } from '../../support/runtime';
@@ -227,6 +227,16 @@ describe('actors/agent: checkpointed resources (CheckpointResources)', () => {
       expect(await m.reregistration()).to.not.have.property('checkpointedResources');
     });
   }
+
+  it('a refusal of a long list quotes at most MAX_LOGGED_RESERVATIONS_CHARS of it and of its reason (a peer\'s text is bounded in the log)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    const many = Resources.parse(Array.from({ length: 500 }, (_, index) => `resource-number-${index}:1`).join(';'));
+    await m.checkpoint(many.reservedDynamically('web', dynamicReservation('ops')));
+    const [refusal] = m.log.find('refusing CheckpointResources');
+    expect(refusal?.reason).to.match(/^the agent's resources .* more characters\)$/);
+    for (const field of ['reason', 'resources']) expect(String(refusal?.[field]).length, field).to.be.below(MAX_LOGGED_RESERVATIONS_CHARS + 40);
+  });
 
   it('a write that fails is logged at error level and changes nothing; the same reservations sent again are written then', async () => {
     const m = machine();
