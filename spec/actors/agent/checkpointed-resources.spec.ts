@@ -6,14 +6,17 @@
  * memory disk, with a Probe as the master.
  */
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { dispatch } from '../../../lib/actor';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { MemoryDisk } from '../../../lib/disk';
-import { VirtualClock, type ActorHost } from '../../../lib/process';
+import { describeDivergence, readTrace, VirtualClock, type ActorHost } from '../../../lib/process';
 import type { ResourceJSON } from '../../../lib/resources';
 import { dynamicReservation, Resources } from '../../../lib/resources';
-import { defaultAgentFlags, MAX_CHECKPOINTED_RESOURCES_FILE_BYTES, MAX_LOGGED_RESERVATIONS_CHARS, startAgent, type AgentFlags, type AgentHandle } from '../../../actors/agent';
-import { applyCheckpointedResources, checkpointedResourcesError, checkpointedResourcesPath, recoverCheckpointedResources } from '../../../actors/agent/checkpointed-resources';
+import { AGENT_START_INPUT, defaultAgentFlags, MAX_CHECKPOINTED_RESOURCES_FILE_BYTES, MAX_LOGGED_RESERVATIONS_CHARS, replayAgent, startAgent, type AgentFlags, type AgentHandle } from '../../../actors/agent';
+import { applyCheckpointedResources, checkpointedResourcesError, checkpointedResourcesPath, checkpointedResourcesText, recoverCheckpointedResources } from '../../../actors/agent/checkpointed-resources';
 import { SIMULATED_MACHINE } from '../../cluster/simulation';
 import { memoryHost, Probe } from '../../support/runtime';
 import { AgentHarness, FakeLauncher, MASTER_MESSAGES, TimedProbe } from './harness';
@@ -322,6 +325,28 @@ describe('actors/agent: checkpointed resources across restarts', () => {
     expect(failure).to.include('--resources');
     // Nothing was taken back or re-registered: the file is as it was.
     expect((await m.fileResources())?.equals(reserved('cpus:3;mem:100'))).to.equal(true);
+  });
+
+  it('a traced agent that started with reservations, and took new ones, replays with zero divergence (the start input carries them)', async () => {
+    const m = machine();
+    const tracePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'reservations-trace-')), 'agent.trace');
+    try {
+      m.host.startTrace(tracePath);
+      await m.disk.writeFileAtomically(RESOURCES_FILE, checkpointedResourcesText(reserved('cpus:1')));
+      await m.registeredAgent();
+      expect(Resources.fromJSON(m.master.bodies<{ checkpointedResources?: ResourceJSON[] }>('RegisterAgent')[0]?.checkpointedResources).equals(reserved('cpus:1'))).to.equal(true);
+      await m.checkpoint(reserved('cpus:2;mem:64'));
+      expect(Resources.fromJSON((await m.reregistration()).checkpointedResources).equals(reserved('cpus:2;mem:64'))).to.equal(true);
+      await m.host.stop();
+      const trace = readTrace(tracePath);
+      const start = trace.events.find((event) => event.kind === 'input' && event.name === AGENT_START_INPUT) as { body?: { checkpointedResources?: unknown } } | undefined;
+      expect(Resources.fromJSON(start?.body?.checkpointedResources).equals(reserved('cpus:1'))).to.equal(true);
+      const result = await replayAgent(trace);
+      expect(result.divergence, result.divergence ? describeDivergence(result.divergence) : '').to.equal(undefined);
+      expect(result.matched).to.be.greaterThan(2);
+    } finally {
+      fs.rmSync(path.dirname(tracePath), { recursive: true, force: true });
+    }
   });
 
   it('a file that is not dynamic reservations, not JSON, or larger than MAX_CHECKPOINTED_RESOURCES_FILE_BYTES stops the start, naming the file', async () => {
